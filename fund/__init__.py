@@ -1,0 +1,80 @@
+"""The fund application: grant management for the Migration Multi-Partner Trust Fund."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import DEFAULT_SECRET_KEY, config_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_for(config_name))
+    if overrides:
+        app.config.update(overrides)
+    _check_secret_key(app)
+    from fund.accounts import passwords
+
+    passwords.configure(
+        app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"]
+    )
+    _configure_logging(app)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    from fund import access, errors, extensions, models, security  # noqa: F401 - models: metadata
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.login_manager.init_app(app)
+    access.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+
+    from fund import cli, templating
+
+    cli.init_app(app)
+    templating.init_app(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    if app.config["ENV_NAME"] != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production"
+        )
+
+
+def _configure_logging(app: Flask) -> None:
+    if app.config.get("TESTING"):
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from fund.accounts.admin_views import bp as admin_bp
+    from fund.accounts.views import bp as accounts_bp
+    from fund.core.views import bp as core_bp
+    from fund.reference.views import bp as reference_bp
+
+    for bp in (core_bp, accounts_bp, admin_bp, reference_bp):
+        app.register_blueprint(bp)

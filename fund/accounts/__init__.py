@@ -1,0 +1,1 @@
+"""Users, organizations, roles and login."""

@@ -1,0 +1,142 @@
+"""Administration of users and organizations (administrators only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from fund.access import roles_required
+from fund.accounts import operations
+from fund.accounts.forms import OrganizationForm, UserForm
+from fund.accounts.models import Organization, Role, User
+from fund.extensions import db, utcnow
+from fund.reference.models import Country
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _organization_choices() -> list[tuple[int, str]]:
+    orgs = db.session.scalars(select(Organization).order_by(Organization.name))
+    return [(0, "— none —")] + [(o.id, o.display_name) for o in orgs]
+
+
+@bp.route("/users")
+@roles_required(Role.ADMIN)
+def users():
+    rows = db.session.scalars(select(User).order_by(User.name)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+def _user_form_page(user: User | None):
+    form = UserForm(obj=user)
+    form.organization_id.choices = _organization_choices()
+    if user is not None and not form.is_submitted():
+        form.roles.data = sorted(user.roles)
+        form.organization_id.data = user.organization_id or 0
+    if form.validate_on_submit():
+        organization = db.session.get(Organization, form.organization_id.data or 0)
+        roles = set(form.roles.data or [])
+        try:
+            if user is None:
+                if not form.password.data:
+                    raise operations.AccountError("Set an initial password.", "password")
+                user = operations.create_user(
+                    current_user,
+                    email=form.email.data,
+                    name=form.name.data,
+                    password=form.password.data,
+                    roles=roles,
+                    organization=organization,
+                    min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                    now=utcnow(),
+                )
+                if not form.active.data:
+                    user.active = False
+                message = f"User {user.email} created."
+            else:
+                operations.update_user(
+                    current_user,
+                    user,
+                    name=form.name.data,
+                    roles=roles,
+                    organization=organization,
+                    active=form.active.data,
+                    now=utcnow(),
+                )
+                message = f"User {user.email} saved."
+        except operations.AccountError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(str(error))
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    return _user_form_page(None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    return _user_form_page(user)
+
+
+@bp.route("/organizations")
+@roles_required(Role.ADMIN)
+def organizations():
+    rows = db.session.scalars(select(Organization).order_by(Organization.kind, Organization.name))
+    return render_template("admin/organizations.html", organizations=rows.all())
+
+
+def _organization_form_page(organization: Organization | None):
+    form = OrganizationForm(obj=organization)
+    countries = db.session.execute(select(Country.iso2, Country.name).order_by(Country.name))
+    form.country_iso2.choices = [("", "— not a member state —")] + [tuple(c) for c in countries]
+    if form.validate_on_submit():
+        try:
+            organization = operations.save_organization(
+                current_user,
+                organization,
+                name=form.name.data,
+                acronym=form.acronym.data,
+                kind=form.kind.data,
+                country_iso2=form.country_iso2.data or None,
+                iati_org_id=form.iati_org_id.data,
+                committee_member=form.committee_member.data,
+                active=form.active.data,
+                now=utcnow(),
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Organization {organization.name} saved.", "success")
+            return redirect(url_for("admin.organizations"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/organization_form.html", form=form, organization=organization), (
+        status
+    )
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_organization():
+    return _organization_form_page(None)
+
+
+@bp.route("/organizations/<int:organization_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_organization(organization_id: int):
+    organization = db.session.get(Organization, organization_id) or abort(404)
+    return _organization_form_page(organization)

@@ -1,0 +1,142 @@
+"""Organizations and the people who act for them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.extensions import UTCDateTime, db, utcnow
+from fund.reference.models import Country
+
+
+class OrganizationKind(enum.StrEnum):
+    UN_ENTITY = "un_entity"
+    MEMBER_STATE = "member_state"
+    OTHER = "other"
+
+
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    SECRETARIAT = "secretariat"
+    COMMITTEE = "committee"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.APPLICANT: "Applicant",
+    Role.SECRETARIAT: "Secretariat",
+    Role.COMMITTEE: "Committee member",
+    Role.ADMIN: "Administrator",
+}
+
+_KINDS_SQL = ", ".join(f"'{k.value}'" for k in OrganizationKind)
+_ROLES_SQL = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class Organization(db.Model):
+    """A UN entity, a member state (its government) or another body (e.g. a donor)."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
+        CheckConstraint(
+            "(kind = 'member_state') = (country_iso2 IS NOT NULL)", name="state_has_country"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    acronym: Mapped[str | None] = mapped_column(String(30), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    country_iso2: Mapped[str | None] = mapped_column(
+        ForeignKey("countries.iso2"), unique=True, default=None
+    )
+    iati_org_id: Mapped[str | None] = mapped_column(String(60), default=None)
+    committee_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    country: Mapped[Country | None] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.acronym or self.name}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLES_SQL})", name="role_valid"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in. Roles are additive; the organization is whom they act for."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("email"),
+        CheckConstraint("failed_login_count >= 0", name="failed_login_count_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_login_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Bumped on password change or deactivation: every older session stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def set_roles(self, roles: set[str]) -> None:
+        unknown = set(roles) - {r.value for r in Role}
+        if unknown:
+            raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
+        keep = [r for r in self.role_rows if r.role in roles]
+        have = {r.role for r in keep}
+        self.role_rows = keep + [UserRole(role=r) for r in sorted(roles - have)]
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

@@ -1,0 +1,264 @@
+"""Changes to accounts and organizations. Callers commit; every change is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from fund.accounts import passwords
+from fund.accounts.models import Organization, OrganizationKind, Role, User
+from fund.accounts.passwords import hash_password, needs_rehash, verify_password
+from fund.audit.operations import record
+from fund.extensions import db
+
+
+class AccountError(Exception):
+    """A refused account change; `field` names the form field it concerns, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class LoginRefused(AccountError):
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    attempts: int = 10
+    window: timedelta = timedelta(minutes=15)
+
+
+INVALID_CREDENTIALS = "The email address or password is not correct."
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _locked_until(user: User, policy: LockoutPolicy) -> datetime | None:
+    if user.failed_login_window_start is None or user.failed_login_count < policy.attempts:
+        return None
+    return user.failed_login_window_start + policy.window
+
+
+def authenticate(email: str, password: str, *, now: datetime, policy: LockoutPolicy) -> User:
+    """Check a sign-in attempt, counting failures per account.
+
+    Raises LoginRefused; the caller must commit in both cases so failures are counted.
+    """
+    user = find_user_by_email(email)
+    if user is None:
+        verify_password(passwords.DUMMY_HASH, password)
+        raise LoginRefused(INVALID_CREDENTIALS, "invalid")
+    locked_until = _locked_until(user, policy)
+    if locked_until is not None and now < locked_until:
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        raise LoginRefused(
+            f"This account is locked after {policy.attempts} failed sign-in attempts. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
+            "or ask the fund secretariat to help.",
+            "locked",
+        )
+    if not verify_password(user.password_hash, password):
+        window_start = user.failed_login_window_start
+        if window_start is None or now - window_start >= policy.window:
+            user.failed_login_window_start = now
+            user.failed_login_count = 1
+        else:
+            user.failed_login_count += 1
+        if user.failed_login_count == policy.attempts:
+            record("account_locked", "user", user.id, None, details={"email": user.email}, now=now)
+        raise LoginRefused(INVALID_CREDENTIALS, "invalid")
+    if not user.active:
+        raise LoginRefused(
+            "This account has been deactivated. Contact the fund secretariat.", "inactive"
+        )
+    user.failed_login_count = 0
+    user.failed_login_window_start = None
+    user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def check_password_policy(password: str, *, min_length: int, email: str = "") -> None:
+    if len(password) < min_length:
+        raise AccountError(
+            f"Use at least {min_length} characters (a few words make a good password).",
+            "new_password",
+        )
+    if len(password) > 256:
+        raise AccountError("Use at most 256 characters.", "new_password")
+    if email and password.strip().lower() == normalize_email(email):
+        raise AccountError("Your password must not be your email address.", "new_password")
+
+
+def change_password(user: User, current: str, new: str, *, min_length: int, now: datetime) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("Your current password is not correct.", "current_password")
+    check_password_policy(new, min_length=min_length, email=user.email)
+    if verify_password(user.password_hash, new):
+        raise AccountError("Choose a password different from the current one.", "new_password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now
+    user.session_version += 1
+    record("password_changed", "user", user.id, user, now=now)
+
+
+def _check_org_for_roles(organization: Organization | None, roles: set[str]) -> None:
+    if Role.APPLICANT in roles and organization is None:
+        raise AccountError("An applicant must belong to an organization.", "organization_id")
+    if Role.COMMITTEE in roles and (organization is None or not organization.committee_member):
+        raise AccountError(
+            "A committee member must belong to one of the committee's organizations.",
+            "organization_id",
+        )
+
+
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: set[str],
+    organization: Organization | None,
+    min_length: int,
+    now: datetime,
+) -> User:
+    email = normalize_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError("A user with this email address already exists.", "email")
+    check_password_policy(password, min_length=min_length, email=email)
+    _check_org_for_roles(organization, roles)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        organization=organization,
+        password_changed_at=now,
+    )
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user_created",
+        "user",
+        user.id,
+        actor,
+        details={
+            "email": email,
+            "roles": sorted(roles),
+            "organization": organization.id if organization else None,
+        },
+        now=now,
+    )
+    return user
+
+
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    name: str,
+    roles: set[str],
+    organization: Organization | None,
+    active: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """Apply an administrator's edit; returns the changes recorded."""
+    if user.id == actor.id and (not active or Role.ADMIN not in roles):
+        raise AccountError("You cannot remove your own administrator role or deactivate yourself.")
+    _check_org_for_roles(organization, roles)
+    changes: dict[str, Any] = {}
+    if user.name != name.strip():
+        changes["name"] = [user.name, name.strip()]
+        user.name = name.strip()
+    if user.roles != roles:
+        changes["roles"] = [sorted(user.roles), sorted(roles)]
+        user.set_roles(roles)
+    new_org_id = organization.id if organization else None
+    if user.organization_id != new_org_id:
+        changes["organization"] = [user.organization_id, new_org_id]
+        user.organization = organization
+    if user.active != active:
+        changes["active"] = [user.active, active]
+        user.active = active
+    if changes.keys() & {"roles", "active", "organization"}:
+        user.session_version += 1  # signs the user out everywhere
+    if changes:
+        record("user_updated", "user", user.id, actor, details=changes, now=now)
+    return changes
+
+
+def save_organization(
+    actor: User,
+    organization: Organization | None,
+    *,
+    name: str,
+    acronym: str | None,
+    kind: str,
+    country_iso2: str | None,
+    iati_org_id: str | None,
+    committee_member: bool,
+    active: bool,
+    now: datetime,
+) -> Organization:
+    """Create (organization=None) or update an organization."""
+    kind = OrganizationKind(kind)
+    name, acronym = name.strip(), (acronym or "").strip() or None
+    if kind is OrganizationKind.MEMBER_STATE and not country_iso2:
+        raise AccountError("Choose the country of this member state.", "country_iso2")
+    if kind is not OrganizationKind.MEMBER_STATE:
+        country_iso2 = None
+    if committee_member and kind is not OrganizationKind.UN_ENTITY:
+        raise AccountError("Only a UN entity can sit on the committee.", "committee_member")
+    clash = db.session.scalar(
+        select(Organization).where(
+            (func.lower(Organization.name) == name.lower())
+            | ((Organization.acronym == acronym) if acronym else False)
+            | ((Organization.country_iso2 == country_iso2) if country_iso2 else False)
+        )
+    )
+    if clash is not None and clash is not organization:
+        raise AccountError("Another organization already has this name, acronym or country.")
+    values = {
+        "name": name,
+        "acronym": acronym,
+        "kind": kind.value,
+        "country_iso2": country_iso2,
+        "iati_org_id": (iati_org_id or "").strip() or None,
+        "committee_member": committee_member,
+        "active": active,
+    }
+    if organization is None:
+        organization = Organization(**values)
+        db.session.add(organization)
+        db.session.flush()
+        record(
+            "organization_created", "organization", organization.id, actor, details=values, now=now
+        )
+        return organization
+    changes = {
+        key: [getattr(organization, key), value]
+        for key, value in values.items()
+        if getattr(organization, key) != value
+    }
+    for key, value in values.items():
+        setattr(organization, key, value)
+    if changes:
+        record(
+            "organization_updated", "organization", organization.id, actor, details=changes, now=now
+        )
+    return organization

@@ -1,0 +1,116 @@
+"""Sign in, sign out, change one's own password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from fund.access import public, signed_in
+from fund.accounts import operations
+from fund.accounts.forms import ChangePasswordForm, LoginForm
+from fund.accounts.models import User
+from fund.extensions import db, login_manager, utcnow
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to see this page."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    ident, _, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect would help phishing."""
+    if not target:
+        return url_for("core.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("core.index")
+    return target
+
+
+def _policy() -> operations.LockoutPolicy:
+    return operations.LockoutPolicy(
+        attempts=current_app.config["LOGIN_LOCKOUT_ATTEMPTS"],
+        window=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_WINDOW_SECONDS"]),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(
+                form.email.data, form.password.data, now=utcnow(), policy=_policy()
+            )
+        except operations.LoginRefused as refused:
+            db.session.commit()  # keep the failure count
+            form.form_errors.append(str(refused))
+            return render_template("accounts/login.html", form=form), 401
+        db.session.commit()
+        target = _safe_next(request.args.get("next"))
+        session.clear()  # a fresh session at sign-in: nothing from before survives
+        login_user(user)
+        flash(f"Signed in as {user.name}.", "success")
+        return redirect(target)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_password(
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                now=utcnow(),
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "new_password").errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # stay signed in on the new version
+            flash("Your password has been changed. Other sessions were signed out.", "success")
+            return redirect(url_for("core.index"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/password.html", form=form), status

@@ -1,0 +1,73 @@
+"""Calls for proposals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fund.extensions import UTCDateTime, db, utcnow
+
+Money = Numeric(14, 2)
+
+
+class DecisionRule(enum.StrEnum):
+    CONSENSUS = "consensus"
+    MAJORITY = "majority"
+    TWO_THIRDS = "two_thirds"
+
+
+DECISION_RULE_LABELS = {
+    DecisionRule.CONSENSUS: "Consensus (quorum met and no vote to reject)",
+    DecisionRule.MAJORITY: "Simple majority (more approve than reject)",
+    DecisionRule.TWO_THIRDS: "Two-thirds of the votes cast to approve or reject",
+}
+
+_RULES_SQL = ", ".join(f"'{r.value}'" for r in DecisionRule)
+
+
+class Call(db.Model):
+    """A call for proposals, open between two dates (inclusive, UTC)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint("closes_on >= opens_on", name="window_order"),
+        CheckConstraint("envelope >= 0", name="envelope_positive"),
+        CheckConstraint("min_budget >= 0 AND max_budget >= min_budget", name="budget_limits"),
+        CheckConstraint(
+            "min_duration_months >= 1 AND max_duration_months >= min_duration_months",
+            name="duration_limits",
+        ),
+        CheckConstraint(f"decision_rule IN ({_RULES_SQL})", name="decision_rule_valid"),
+        CheckConstraint("quorum IS NULL OR quorum >= 1", name="quorum_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    envelope: Mapped[Decimal] = mapped_column(Money)
+    min_budget: Mapped[Decimal] = mapped_column(Money, default=Decimal("500000.00"))
+    max_budget: Mapped[Decimal] = mapped_column(Money, default=Decimal("3000000.00"))
+    min_duration_months: Mapped[int] = mapped_column(Integer, default=12)
+    max_duration_months: Mapped[int] = mapped_column(Integer, default=36)
+    decision_rule: Mapped[str] = mapped_column(String(20), default=DecisionRule.CONSENSUS.value)
+    # Votes needed for a valid decision; None means a majority of the members entitled to vote.
+    quorum: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def is_open(self, today: date) -> bool:
+        return self.opens_on <= today <= self.closes_on
+
+    def quorum_for(self, entitled: int) -> int:
+        """Votes needed for quorum when `entitled` members may vote."""
+        if self.quorum is not None:
+            return self.quorum
+        return entitled // 2 + 1
+
+    def __repr__(self) -> str:
+        return f"<Call {self.id} {self.title!r}>"

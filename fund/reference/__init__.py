@@ -1,0 +1,1 @@
+"""Reference data: GCM objectives, thematic areas, principles, budget categories, countries."""

@@ -1,0 +1,53 @@
+"""Template helpers: navigation by role, money formatting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from fund.accounts.models import ROLE_LABELS, Role
+
+# (endpoint, label, roles that see it; empty = everyone signed in or not)
+NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
+    ("core.index", "Home", frozenset()),
+    ("reference.objectives", "GCM objectives", frozenset()),
+    ("reference.principles", "Guiding principles", frozenset()),
+    ("admin.users", "Users", frozenset({Role.ADMIN})),
+    ("admin.organizations", "Organizations", frozenset({Role.ADMIN})),
+]
+
+
+def register_navigation(endpoint: str, label: str, roles: set[str] | frozenset[str]) -> None:
+    """Later domains add their entries here when their blueprint is registered."""
+    NAVIGATION.append((endpoint, label, frozenset(roles)))
+
+
+def navigation_for(user) -> list[tuple[str, str]]:
+    roles = user.roles if user.is_authenticated else frozenset()
+    return [
+        (endpoint, label)
+        for endpoint, label, allowed in NAVIGATION
+        if endpoint in current_app.view_functions and (not allowed or roles & allowed)
+    ]
+
+
+def format_money(value: Decimal | int | None, currency: str = "USD") -> str:
+    if value is None:
+        return "—"
+    return f"{currency} {Decimal(value):,.2f}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["money"] = format_money
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "navigation": navigation_for(current_user),
+            "current_endpoint": request.endpoint,
+            "fund_name": app.config["FUND_NAME"],
+            "decision_body": app.config["DECISION_BODY_NAME"],
+            "role_labels": ROLE_LABELS,
+        }
