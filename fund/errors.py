@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -18,6 +19,16 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = (
+            "The form was missing its security token, or it had expired. "
+            "Go back, reload the page and try again. Nothing was changed."
+        )
+        return render_template(
+            "errors/error.html", code=400, title="Form expired", message=message
+        ), 400
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500

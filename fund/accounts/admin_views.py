@@ -11,14 +11,15 @@ from fund.accounts import operations
 from fund.accounts.forms import OrganizationForm, UserForm
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db, utcnow
+from fund.forms import options
 from fund.reference.models import Country
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _organization_choices() -> list[tuple[int, str]]:
+def _organization_choices():
     orgs = db.session.scalars(select(Organization).order_by(Organization.name))
-    return [(0, "— none —")] + [(o.id, o.display_name) for o in orgs]
+    return options([(0, "— none —")] + [(o.id, o.display_name) for o in orgs])
 
 
 @bp.route("/users")
@@ -100,7 +101,9 @@ def organizations():
 def _organization_form_page(organization: Organization | None):
     form = OrganizationForm(obj=organization)
     countries = db.session.execute(select(Country.iso2, Country.name).order_by(Country.name))
-    form.country_iso2.choices = [("", "— not a member state —")] + [tuple(c) for c in countries]
+    form.country_iso2.choices = options(
+        [("", "— not a member state —")] + [tuple(c) for c in countries]
+    )
     if form.validate_on_submit():
         try:
             organization = operations.save_organization(

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.accounts.models import ROLE_LABELS, OrganizationKind
+from fund.forms import options
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -59,7 +60,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = options((role.value, label) for role, label in ROLE_LABELS.items())
 
 
 class UserForm(FlaskForm):
@@ -84,11 +85,13 @@ class UserForm(FlaskForm):
     submit = SubmitField("Save user")
 
 
-KIND_CHOICES = [
-    (OrganizationKind.UN_ENTITY.value, "UN entity"),
-    (OrganizationKind.MEMBER_STATE.value, "Member state"),
-    (OrganizationKind.OTHER.value, "Other (e.g. a donor)"),
-]
+KIND_CHOICES = options(
+    [
+        (OrganizationKind.UN_ENTITY.value, "UN entity"),
+        (OrganizationKind.MEMBER_STATE.value, "Member state"),
+        (OrganizationKind.OTHER.value, "Other (e.g. a donor)"),
+    ]
+)
 
 
 class OrganizationForm(FlaskForm):

@@ -1,0 +1,84 @@
+"""A throwaway PostgreSQL server for the test session, started from the local binaries."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+
+def find_bindir() -> Path | None:
+    """The directory holding pg_ctl, initdb and postgres (Debian keeps them out of PATH)."""
+    if override := os.environ.get("PG_BINDIR"):
+        return Path(override)
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for found in (shutil.which("pg_config"),):
+        if found:
+            out = subprocess.run([found, "--bindir"], capture_output=True, text=True, check=False)
+            candidates.insert(0, out.stdout.strip())
+    for candidate in candidates:
+        path = Path(candidate)
+        if (path / "initdb").exists() and (path / "postgres").exists():
+            return path
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PostgresServer:
+    """initdb + pg_ctl in a temporary directory; as root, runs as the `postgres` user."""
+
+    def __init__(self, bindir: Path, base: Path) -> None:
+        self.bindir = bindir
+        self.base = base
+        self.data = base / "data"
+        self.port = _free_port()
+        self.user = "fund"
+        self._runas: list[str] = []
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(base, account.pw_uid, account.pw_gid)
+            self._runas = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self._runas, *args], check=True, capture_output=True, cwd=self.base)
+
+    def start(self) -> None:
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            self.user,
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
+        options = f"-p {self.port} -k {self.base} -h 127.0.0.1 -F -c max_connections=60"
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.base / "server.log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"

@@ -1,0 +1,124 @@
+"""`flask fund seed` loads the reference data and the demo set, and is idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from fund.accounts.models import Organization, User
+from fund.calls.models import Call
+from fund.extensions import db
+from fund.reference.models import (
+    BudgetCategory,
+    Country,
+    GcmObjective,
+    GuidingPrinciple,
+    ThematicArea,
+    objective_thematic_area,
+)
+from tests.conftest import login
+
+TABLES = [
+    GcmObjective,
+    ThematicArea,
+    GuidingPrinciple,
+    BudgetCategory,
+    Country,
+    Organization,
+    User,
+    Call,
+]
+
+
+def _counts(app) -> dict[str, int]:
+    with app.app_context():
+        counts = {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in TABLES
+        }
+        counts["objective_thematic_areas"] = db.session.scalar(
+            select(func.count()).select_from(objective_thematic_area)
+        )
+        return counts
+
+
+def test_reference_counts(app):
+    counts = _counts(app)
+    assert counts["gcm_objectives"] == 23
+    assert counts["thematic_areas"] == 5
+    assert counts["guiding_principles"] == 10
+    assert counts["budget_categories"] == 8
+    assert counts["countries"] == 193
+    with app.app_context():
+        committee = db.session.scalars(
+            select(Organization.acronym)
+            .where(Organization.committee_member)
+            .order_by(Organization.acronym)
+        ).all()
+        assert committee == ["ILO", "IOM", "OHCHR", "UNDESA", "UNDP", "UNHCR", "UNICEF", "UNODC"]
+        regions = set(db.session.scalars(select(Country.region)))
+        assert regions == {"Africa", "Americas", "Asia", "Europe", "Oceania"}
+        assert (
+            db.session.scalar(select(Organization.iati_org_id).where(Organization.acronym == "IOM"))
+            == "XM-DAC-47066"
+        )
+        assert (
+            db.session.scalar(select(Organization.iati_org_id).where(Organization.acronym == "ILO"))
+            is None
+        )
+
+
+def test_seed_is_idempotent(app, runner, backend):
+    before = _counts(app)
+    result = runner.invoke(args=["fund", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "nothing new" in result.output
+    assert _counts(app) == before
+
+
+def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend):
+    first = runner.invoke(args=["fund", "seed", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@demo.fund" in first.output
+    after_first = _counts(app)
+    assert after_first["users"] == 7
+    second = runner.invoke(args=["fund", "seed", "--demo"])
+    assert second.exit_code == 0
+    assert _counts(app) == after_first
+    with app.app_context():
+        users = db.session.scalars(select(User)).all()
+        assert set().union(*(u.roles for u in users)) == {
+            "applicant",
+            "secretariat",
+            "committee",
+            "admin",
+        }
+        call = db.session.scalar(select(Call))
+        from fund.extensions import utcnow
+
+        assert call.is_open(utcnow().date())
+    password = first.output.split("password for all: ")[1].split(")")[0]
+    assert login(app.test_client(), "secretariat@demo.fund", password).status_code == 302
+
+
+def test_seed_keeps_an_edited_thematic_mapping(app, runner):
+    with app.app_context():
+        area = db.session.get(ThematicArea, "TA1")
+        area.objectives = area.objectives[:2]
+        db.session.commit()
+    runner.invoke(args=["fund", "seed"])
+    with app.app_context():
+        assert [o.number for o in db.session.get(ThematicArea, "TA1").objectives] == [1, 3]
+
+
+def test_demo_seed_is_refused_in_production(tmp_path):
+    from fund import create_app
+
+    app = create_app(
+        "production",
+        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"},
+    )
+    with app.app_context():
+        db.create_all()
+    result = app.test_cli_runner().invoke(args=["fund", "seed", "--demo"])
+    assert result.exit_code != 0
+    assert "not for production" in result.output

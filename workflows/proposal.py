@@ -1,0 +1,126 @@
+"""The life cycle of a funding proposal, from draft to closure."""
+
+from __future__ import annotations
+
+from .core import Rule, Workflow
+
+_APPLICANT = frozenset({"applicant"})
+_SECRETARIAT = frozenset({"secretariat"})
+
+PROPOSAL_WORKFLOW = Workflow(
+    name="proposal",
+    states=(
+        "draft",
+        "submitted",
+        "screening",
+        "returned",
+        "ineligible",
+        "committee_review",
+        "approved",
+        "rejected",
+        "funded",
+        "closed",
+        "withdrawn",
+    ),
+    initial="draft",
+    state_labels={
+        "draft": "Draft",
+        "submitted": "Submitted",
+        "screening": "In screening",
+        "returned": "Returned for revision",
+        "ineligible": "Ineligible",
+        "committee_review": "Committee review",
+        "approved": "Approved (pipeline)",
+        "rejected": "Rejected",
+        "funded": "Funded",
+        "closed": "Closed",
+        "withdrawn": "Withdrawn",
+    },
+    rules=(
+        Rule(
+            "submit",
+            ("draft", "returned"),
+            "submitted",
+            _APPLICANT,
+            guards=("own_organization", "call_open", "submission_complete"),
+            label="Submit the proposal to the secretariat",
+        ),
+        Rule(
+            "start_screening",
+            ("submitted",),
+            "screening",
+            _SECRETARIAT,
+            label="Start the eligibility screening",
+        ),
+        Rule(
+            "return_for_revision",
+            ("screening", "committee_review"),
+            "returned",
+            _SECRETARIAT,
+            comment_required=True,
+            label="Return the proposal to the applicant for revision",
+        ),
+        Rule(
+            "declare_ineligible",
+            ("screening",),
+            "ineligible",
+            _SECRETARIAT,
+            guards=("screening_recorded",),
+            comment_required=True,
+            label="Declare the proposal ineligible",
+        ),
+        Rule(
+            "forward_to_committee",
+            ("screening",),
+            "committee_review",
+            _SECRETARIAT,
+            guards=("screening_passed",),
+            label="Forward the proposal to the steering committee",
+        ),
+        Rule(
+            "approve",
+            ("committee_review",),
+            "approved",
+            _SECRETARIAT,
+            guards=("committee_approved",),
+            label="Record the committee's approval (pipeline)",
+        ),
+        Rule(
+            "reject",
+            ("committee_review",),
+            "rejected",
+            _SECRETARIAT,
+            guards=("committee_rejected",),
+            label="Record the committee's rejection",
+        ),
+        Rule(
+            "fund",
+            ("approved",),
+            "funded",
+            _SECRETARIAT,
+            guards=("funds_available",),
+            label="Fund the approved proposal",
+        ),
+        Rule(
+            "close",
+            ("funded",),
+            "closed",
+            _SECRETARIAT,
+            guards=("fully_disbursed_or_reason",),
+            label="Close the funded project",
+        ),
+        Rule(
+            "withdraw",
+            ("draft", "submitted", "screening", "returned", "committee_review", "approved"),
+            "withdrawn",
+            _APPLICANT,
+            guards=("own_organization",),
+            comment_required=True,
+            label="Withdraw the proposal",
+        ),
+    ),
+)
+
+PROPOSAL_GUARD_NAMES: frozenset[str] = frozenset(
+    name for rule in PROPOSAL_WORKFLOW.rules for name in rule.guards
+)
