@@ -73,8 +73,9 @@ def _configure_logging(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from fund.accounts.admin_views import bp as admin_bp
     from fund.accounts.views import bp as accounts_bp
+    from fund.audit.views import bp as audit_bp
     from fund.core.views import bp as core_bp
     from fund.reference.views import bp as reference_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, reference_bp):
+    for bp in (core_bp, accounts_bp, admin_bp, reference_bp, audit_bp):
         app.register_blueprint(bp)

@@ -36,4 +36,7 @@ def seed_command(demo: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from fund.audit.cli import audit_cli
+
+    fund_cli.add_command(audit_cli)
     app.cli.add_command(fund_cli)
