@@ -75,7 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from fund.accounts.views import bp as accounts_bp
     from fund.audit.views import bp as audit_bp
     from fund.core.views import bp as core_bp
+    from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, reference_bp, audit_bp):
+    for bp in (core_bp, accounts_bp, admin_bp, reference_bp, audit_bp, proposals_bp):
         app.register_blueprint(bp)

@@ -35,6 +35,47 @@ def seed_command(demo: bool) -> None:
             click.echo(f"  {email:<30} {roles:<12} {organization}")
 
 
+@fund_cli.command("create-admin")
+@click.option("--email", required=True, help="The administrator's email address.")
+@click.option("--name", required=True, help="The administrator's full name.")
+@click.password_option(help="At least PASSWORD_MIN_LENGTH characters; prompted if omitted.")
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create an administrator account (e.g. the first one of a new installation)."""
+    from fund.accounts.operations import AccountError, create_user
+    from fund.extensions import utcnow
+
+    try:
+        user = create_user(
+            None,
+            email=email,
+            name=name,
+            password=password,
+            roles={"admin"},
+            organization=None,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            now=utcnow(),
+        )
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Administrator {user.email} created.")
+
+
+@fund_cli.command("diagram")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
+def diagram_command(out: str | None) -> None:
+    """Print the proposal workflow as a Mermaid state diagram."""
+    from fund.proposals.operations import ENGINE
+
+    text = ENGINE.mermaid()
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Diagram written to {out}.")
+    else:
+        click.echo(text)
+
+
 def init_app(app: Flask) -> None:
     from fund.audit.cli import audit_cli
 

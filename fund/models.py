@@ -3,6 +3,7 @@
 from fund.accounts.models import Organization, User, UserRole
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
+from fund.proposals.models import Proposal
 from fund.reference.models import (
     BudgetCategory,
     Country,
@@ -19,6 +20,7 @@ __all__ = [
     "GcmObjective",
     "GuidingPrinciple",
     "Organization",
+    "Proposal",
     "ThematicArea",
     "User",
     "UserRole",

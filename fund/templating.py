@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("core.index", "Home", frozenset()),
     ("reference.objectives", "GCM objectives", frozenset()),
     ("reference.principles", "Guiding principles", frozenset()),
+    ("proposals.workflow", "Workflow", frozenset()),
     ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN})),
     ("admin.users", "Users", frozenset({Role.ADMIN})),
     ("admin.organizations", "Organizations", frozenset({Role.ADMIN})),

@@ -1,0 +1,1 @@
+"""Proposals (joint programmes): intake, workflow and the proposal pages."""

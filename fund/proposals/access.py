@@ -1,0 +1,19 @@
+"""Who may see a proposal: object-level rules on top of the route's role check."""
+
+from __future__ import annotations
+
+from fund.accounts.models import Role, User
+from fund.proposals.models import Proposal
+
+# From the committee's review onward, the committee sees a proposal.
+COMMITTEE_VISIBLE = frozenset({"committee_review", "approved", "rejected", "funded", "closed"})
+
+
+def can_view(user: User, proposal: Proposal) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.SECRETARIAT):
+        return True
+    if user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id:
+        return True
+    return user.has_role(Role.COMMITTEE) and proposal.status in COMMITTEE_VISIBLE
