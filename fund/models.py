@@ -3,7 +3,14 @@
 from fund.accounts.models import Organization, User, UserRole
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
-from fund.proposals.models import Proposal
+from fund.proposals.models import (
+    Attachment,
+    BudgetLine,
+    Proposal,
+    ProposalContact,
+    ProposalPrinciple,
+    ProposalVersion,
+)
 from fund.reference.models import (
     BudgetCategory,
     Country,
@@ -11,16 +18,24 @@ from fund.reference.models import (
     GuidingPrinciple,
     ThematicArea,
 )
+from fund.screening.models import ScreeningCheck, ScreeningCriterion
 
 __all__ = [
+    "Attachment",
     "AuditEvent",
     "BudgetCategory",
+    "BudgetLine",
     "Call",
     "Country",
     "GcmObjective",
     "GuidingPrinciple",
     "Organization",
     "Proposal",
+    "ProposalContact",
+    "ProposalPrinciple",
+    "ProposalVersion",
+    "ScreeningCheck",
+    "ScreeningCriterion",
     "ThematicArea",
     "User",
     "UserRole",

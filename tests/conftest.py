@@ -223,3 +223,115 @@ def login_as(client: FlaskClient, create_user) -> Callable[..., User]:
         return user
 
     return factory
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def open_call(app: Flask) -> int:
+    """An open call with the fund's default limits; returns its id."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from fund.calls.models import Call
+
+    with app.app_context():
+        today = utcnow().date()
+        call = Call(
+            title="Open call",
+            opens_on=today - timedelta(days=10),
+            closes_on=today + timedelta(days=10),
+            envelope=Decimal("10000000.00"),
+        )
+        db.session.add(call)
+        db.session.commit()
+        return call.id
+
+
+def fill_complete(proposal) -> None:
+    """Give a draft everything a submission needs: a joint ILO-IOM programme in Chile."""
+    import hashlib
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from fund.proposals.models import (
+        Attachment,
+        BudgetLine,
+        ProposalContact,
+        ProposalPrinciple,
+    )
+    from fund.reference.models import Country, GcmObjective
+
+    def org(acronym: str) -> Organization:
+        return db.session.scalar(db.select(Organization).where(Organization.acronym == acronym))
+
+    chile = db.session.get(Country, "CL")
+    proposal.rationale = proposal.rationale or "Migrant workers lack protection."
+    proposal.scope = "national"
+    proposal.countries = [chile]
+    proposal.endorsers = [chile]
+    proposal.planned_start = utcnow().date() + timedelta(days=60)
+    proposal.duration_months = 24
+    proposal.lead_organization = org("ILO")
+    proposal.participants = [org("ILO"), org("IOM")]
+    proposal.primary_objective_number = 6
+    proposal.secondary_objectives = [db.session.get(GcmObjective, 18)]
+    proposal.gender_marker = 2
+    proposal.human_rights_marker = 2
+    proposal.principles = [
+        ProposalPrinciple(principle_code="gender_responsive", explanation="Women workers first."),
+        ProposalPrinciple(principle_code="human_rights", explanation="Rights-based recruitment."),
+    ]
+    proposal.contacts = [ProposalContact(name="Focal Point", email="focal@ilo.org")]
+    proposal.budget_lines = [
+        BudgetLine(
+            organization_id=org("ILO").id,
+            objective_number=6,
+            category_code=1,
+            amount=Decimal("600000.00"),
+        ),
+        BudgetLine(
+            organization_id=org("IOM").id,
+            objective_number=18,
+            category_code=4,
+            amount=Decimal("400000.00"),
+        ),
+    ]
+    proposal.attachments = [
+        Attachment(
+            kind="endorsement_letter",
+            country_iso2="CL",
+            filename="endorsement-chile.pdf",
+            media_type="application/pdf",
+            size=len(MINIMAL_PDF),
+            sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
+            content=MINIMAL_PDF,
+        )
+    ]
+
+
+@pytest.fixture
+def make_proposal(app: Flask, open_call: int) -> Callable[..., int]:
+    """Create a proposal of `author`'s organization, complete unless complete=False, put in
+    `status`; returns its id."""
+    from fund.proposals import operations
+
+    def factory(author: User, status: str = "draft", complete: bool = True, **values: Any) -> int:
+        with app.app_context():
+            actor = db.session.get(User, author.id)
+            proposal = operations.create_draft(
+                actor,
+                call_id=values.pop("call_id", open_call),
+                title=values.pop("title", "Safe labour migration corridors"),
+                summary=values.pop("summary", "Decent work for migrant workers."),
+            )
+            if complete:
+                fill_complete(proposal)
+            for key, value in values.items():
+                setattr(proposal, key, value)
+            proposal.status = status
+            db.session.commit()
+            return proposal.id
+
+    return factory

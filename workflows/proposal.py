@@ -75,7 +75,7 @@ PROPOSAL_WORKFLOW = Workflow(
             "committee_review",
             _SECRETARIAT,
             guards=("screening_passed",),
-            label="Forward the proposal to the steering committee",
+            label="Forward the proposal to the committee",
         ),
         Rule(
             "approve",

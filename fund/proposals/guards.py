@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from fund.proposals.checks import submission_problems
 from workflows import PROPOSAL_GUARD_NAMES
 
 Guard = Callable[[Any, Any, Mapping[str, Any]], Iterable[str]]
@@ -30,12 +31,7 @@ def call_open(proposal, actor, context: Mapping[str, Any]) -> list[str]:
 
 
 def submission_complete(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    problems = []
-    if not (proposal.title or "").strip():
-        problems.append("Give the proposal a title.")
-    if not (proposal.summary or "").strip():
-        problems.append("Write a summary of the joint programme.")
-    return problems
+    return [problem.message for problem in submission_problems(proposal, context["rules"])]
 
 
 def _not_yet_available(step: str) -> Guard:

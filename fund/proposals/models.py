@@ -2,17 +2,86 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import Call
 from fund.extensions import UTCDateTime, db, utcnow
+from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW
 
 _STATES_SQL = ", ".join(f"'{s}'" for s in PROPOSAL_WORKFLOW.states)
+
+
+class Scope(enum.StrEnum):
+    NATIONAL = "national"
+    MULTI_COUNTRY = "multi_country"
+    REGIONAL = "regional"
+    GLOBAL = "global"
+
+
+SCOPE_LABELS = {
+    Scope.NATIONAL: "National",
+    Scope.MULTI_COUNTRY: "Multi-country",
+    Scope.REGIONAL: "Regional",
+    Scope.GLOBAL: "Global",
+}
+
+MARKER_LABELS = {
+    0: "0: not expected to contribute",
+    1: "1: contributes in a limited way",
+    2: "2: significant objective",
+    3: "3: principal objective",
+}
+
+_SCOPES_SQL = ", ".join(f"'{s.value}'" for s in Scope)
+
+proposal_participants = Table(
+    "proposal_participants",
+    db.metadata,
+    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
+)
+
+proposal_endorsers = Table(
+    "proposal_endorsers",
+    db.metadata,
+    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+    Column("country_iso2", ForeignKey("countries.iso2"), primary_key=True),
+)
+
+proposal_countries = Table(
+    "proposal_countries",
+    db.metadata,
+    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+    Column("country_iso2", ForeignKey("countries.iso2"), primary_key=True),
+)
+
+proposal_secondary_objectives = Table(
+    "proposal_secondary_objectives",
+    db.metadata,
+    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+    Column("objective_number", ForeignKey("gcm_objectives.number"), primary_key=True),
+)
 
 
 class Proposal(db.Model):
@@ -23,7 +92,15 @@ class Proposal(db.Model):
     """
 
     __tablename__ = "proposals"
-    __table_args__ = (CheckConstraint(f"status IN ({_STATES_SQL})", name="status_valid"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATES_SQL})", name="status_valid"),
+        CheckConstraint(f"scope IS NULL OR scope IN ({_SCOPES_SQL})", name="scope_valid"),
+        CheckConstraint("gender_marker BETWEEN 0 AND 3", name="gender_marker_range"),
+        CheckConstraint("human_rights_marker BETWEEN 0 AND 3", name="human_rights_marker_range"),
+        CheckConstraint(
+            "duration_months IS NULL OR duration_months >= 1", name="duration_positive"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
@@ -37,9 +114,50 @@ class Proposal(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    lead_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    scope: Mapped[str | None] = mapped_column(String(20))
+    planned_start: Mapped[date | None] = mapped_column(Date)
+    duration_months: Mapped[int | None] = mapped_column(Integer)
+    primary_objective_number: Mapped[int | None] = mapped_column(
+        ForeignKey("gcm_objectives.number"), index=True
+    )
+    gender_marker: Mapped[int | None] = mapped_column(Integer)
+    human_rights_marker: Mapped[int | None] = mapped_column(Integer)
+    # Number of the latest submitted snapshot (0 before the first submission).
+    submission_number: Mapped[int] = mapped_column(Integer, default=0)
+
     call: Mapped[Call] = relationship()
-    organization: Mapped[Organization] = relationship()
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
     created_by: Mapped[User | None] = relationship()
+    lead_organization: Mapped[Organization | None] = relationship(
+        foreign_keys=[lead_organization_id]
+    )
+    primary_objective: Mapped[GcmObjective | None] = relationship()
+    participants: Mapped[list[Organization]] = relationship(
+        secondary=proposal_participants, order_by="Organization.acronym"
+    )
+    endorsers: Mapped[list[Country]] = relationship(
+        secondary=proposal_endorsers, order_by="Country.name"
+    )
+    countries: Mapped[list[Country]] = relationship(
+        secondary=proposal_countries, order_by="Country.name"
+    )
+    secondary_objectives: Mapped[list[GcmObjective]] = relationship(
+        secondary=proposal_secondary_objectives, order_by="GcmObjective.number"
+    )
+    principles: Mapped[list[ProposalPrinciple]] = relationship(
+        cascade="all, delete-orphan", order_by="ProposalPrinciple.principle_code"
+    )
+    contacts: Mapped[list[ProposalContact]] = relationship(
+        cascade="all, delete-orphan", order_by="ProposalContact.id"
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        cascade="all, delete-orphan", order_by="BudgetLine.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        cascade="all, delete-orphan", order_by="Attachment.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -49,3 +167,120 @@ class Proposal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.status}>"
+
+
+class ProposalPrinciple(db.Model):
+    """A guiding principle the proposal addresses, with how."""
+
+    __tablename__ = "proposal_principles"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    principle_code: Mapped[str] = mapped_column(
+        ForeignKey("guiding_principles.code"), primary_key=True
+    )
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+    principle: Mapped[GuidingPrinciple] = relationship()
+
+
+class ProposalContact(db.Model):
+    __tablename__ = "proposal_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    function: Mapped[str] = mapped_column(String(200), default="")
+
+
+class BudgetLine(db.Model):
+    """Direct costs of one participating organization towards one objective, in one category.
+
+    Indirect support costs (category 8) are never stored as lines: they are computed.
+    """
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (
+        CheckConstraint("category_code BETWEEN 1 AND 7", name="direct_category"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    objective_number: Mapped[int] = mapped_column(ForeignKey("gcm_objectives.number"))
+    category_code: Mapped[int] = mapped_column(ForeignKey("budget_categories.code"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    description: Mapped[str] = mapped_column(String(300), default="")
+
+    organization: Mapped[Organization] = relationship()
+
+
+class AttachmentKind(enum.StrEnum):
+    ENDORSEMENT_LETTER = "endorsement_letter"
+    CONCEPT_NOTE = "concept_note"
+    BUDGET = "budget"
+    OTHER = "other"
+
+
+ATTACHMENT_KIND_LABELS = {
+    AttachmentKind.ENDORSEMENT_LETTER: "Government endorsement letter",
+    AttachmentKind.CONCEPT_NOTE: "Concept note",
+    AttachmentKind.BUDGET: "Detailed budget",
+    AttachmentKind.OTHER: "Other supporting document",
+}
+
+_KINDS_SQL = ", ".join(f"'{k.value}'" for k in AttachmentKind)
+
+
+class Attachment(db.Model):
+    """A file attached to a proposal; the bytes live in the database with their SHA-256."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
+        CheckConstraint("size > 0", name="size_positive"),
+        CheckConstraint(
+            "(kind = 'endorsement_letter') = (country_iso2 IS NOT NULL)",
+            name="letter_names_country",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    country_iso2: Mapped[str | None] = mapped_column(ForeignKey("countries.iso2"))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    country: Mapped[Country | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class ProposalVersion(db.Model):
+    """An immutable snapshot of what was submitted: one per submission."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    submitted_by: Mapped[User | None] = relationship()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+from flask import current_app
 
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
+from fund.proposals.checks import Rules
 from fund.proposals.guards import GUARDS
 from fund.proposals.models import Proposal
 from fund.signals import proposal_transitioned
@@ -19,8 +24,20 @@ ENGINE = Engine(PROPOSAL_WORKFLOW, GUARDS)
 __all__ = ["ENGINE", "TransitionRefused", "allowed_actions", "fire"]
 
 
-def _context(now: datetime, extra: dict[str, Any] | None) -> dict[str, Any]:
-    return {"now": now, "today": now.date(), **(extra or {})}
+def rules_from_config(config: Mapping[str, Any]) -> Rules:
+    return Rules(
+        indirect_rate=Decimal(config["INDIRECT_SUPPORT_RATE"]),
+        gender_minimum=int(config["GENDER_MARKER_MINIMUM"]),
+    )
+
+
+def workflow_context(now: datetime, extra: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "now": now,
+        "today": now.date(),
+        "rules": rules_from_config(current_app.config),
+        **(extra or {}),
+    }
 
 
 def fire(
@@ -41,7 +58,7 @@ def fire(
     """
     now = now or utcnow()
     from_state, to_state = ENGINE.fire(
-        proposal, trigger, actor, comment=comment, context=_context(now, context)
+        proposal, trigger, actor, comment=comment, context=workflow_context(now, context)
     )
     if trigger == "submit":
         proposal.submitted_at = now
@@ -73,7 +90,7 @@ def allowed_actions(proposal: Proposal, actor: User, now: datetime | None = None
     """The actions `actor` may take on `proposal` now (drives the buttons)."""
     if not actor.is_authenticated:
         return []
-    return ENGINE.allowed(proposal, actor, context=_context(now or utcnow(), None))
+    return ENGINE.allowed(proposal, actor, context=workflow_context(now or utcnow(), None))
 
 
 def create_draft(

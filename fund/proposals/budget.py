@@ -1,0 +1,111 @@
+"""Budget arithmetic: exact decimals, indirect support costs per organization.
+
+Indirect support costs are a rate (default 7%) of each participating organization's direct
+costs, rounded half-up to the cent per organization; they are never typed in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")  # NUMERIC(14, 2)
+INDIRECT_CATEGORY = 8
+
+
+class AmountError(ValueError):
+    """An amount that is not a non-negative sum of dollars and cents."""
+
+
+def round_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str | None) -> Decimal:
+    """Read a typed amount such as "125000", "125,000.50" or "125 000.5"; refuse anything else."""
+    cleaned = (text or "").strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+    if cleaned.upper().startswith("USD"):
+        cleaned = cleaned[3:]
+    if not cleaned:
+        raise AmountError("Enter an amount.")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise AmountError(f"“{text}” is not an amount: use digits, e.g. 125000.50.") from None
+    if not value.is_finite():
+        raise AmountError(f"“{text}” is not an amount: use digits, e.g. 125000.50.")
+    if value < 0:
+        raise AmountError("Amounts cannot be negative.")
+    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise AmountError("Use at most two decimals (cents).")
+    if value > MAX_AMOUNT:
+        raise AmountError("The amount is too large.")
+    return value.quantize(CENT)
+
+
+def indirect_costs(direct: Decimal, rate: Decimal) -> Decimal:
+    return round_cents(direct * rate)
+
+
+@dataclass(frozen=True)
+class Line:
+    organization_id: int
+    objective_number: int
+    category_code: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OrganizationBudget:
+    organization_id: int
+    direct: Decimal
+    indirect: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.direct + self.indirect
+
+
+@dataclass
+class BudgetSummary:
+    rate: Decimal
+    by_organization: dict[int, OrganizationBudget] = field(default_factory=dict)
+    by_objective: dict[int, Decimal] = field(default_factory=dict)
+    by_category: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def direct_total(self) -> Decimal:
+        return sum((b.direct for b in self.by_organization.values()), Decimal("0.00"))
+
+    @property
+    def indirect_total(self) -> Decimal:
+        return sum((b.indirect for b in self.by_organization.values()), Decimal("0.00"))
+
+    @property
+    def grand_total(self) -> Decimal:
+        return self.direct_total + self.indirect_total
+
+
+def summarise(lines: Iterable[Line], rate: Decimal) -> BudgetSummary:
+    """Totals by organization (with indirect costs), by objective and category (direct), and
+    category 8 holding the indirect costs."""
+    direct_by_org: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    by_objective: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    by_category: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for line in lines:
+        direct_by_org[line.organization_id] += line.amount
+        by_objective[line.objective_number] += line.amount
+        by_category[line.category_code] += line.amount
+    summary = BudgetSummary(rate=rate)
+    for organization_id, direct in direct_by_org.items():
+        summary.by_organization[organization_id] = OrganizationBudget(
+            organization_id, direct, indirect_costs(direct, rate)
+        )
+    summary.by_objective = dict(sorted(by_objective.items()))
+    if summary.by_organization:
+        by_category[INDIRECT_CATEGORY] = summary.indirect_total
+    summary.by_category = dict(sorted(by_category.items()))
+    return summary

@@ -1,0 +1,265 @@
+"""Everything that must hold before a proposal can be submitted.
+
+`submission_problems` lists every problem at once, each tied to the form field (anchor) where
+the applicant fixes it, and to the screening criterion it concerns, so that the secretariat's
+checklist can be pre-filled from the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fund.accounts.models import OrganizationKind
+from fund.proposals.budget import Line, summarise
+from fund.proposals.models import AttachmentKind, Proposal, Scope
+
+
+@dataclass(frozen=True)
+class Problem:
+    criterion: str  # the screening criterion it concerns, or "required"
+    field: str  # the id of the form field or section to fix it in
+    message: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The fund's configurable rules that the checks apply."""
+
+    indirect_rate: Decimal
+    gender_minimum: int
+
+
+def _required(proposal: Proposal) -> list[Problem]:
+    missing = []
+    for field, label, value in (
+        ("title", "a title", proposal.title),
+        ("summary", "a summary", proposal.summary),
+        ("rationale", "the rationale", proposal.rationale),
+    ):
+        if not (value or "").strip():
+            missing.append(Problem("required", field, f"Give {label}."))
+    if proposal.scope is None:
+        missing.append(Problem("required", "scope", "Choose the scope of the programme."))
+    elif proposal.scope != Scope.GLOBAL and not proposal.countries:
+        missing.append(Problem("required", "countries", "Name the country or countries."))
+    elif proposal.scope == Scope.NATIONAL and len(proposal.countries) > 1:
+        missing.append(Problem("required", "countries", "A national programme covers one country."))
+    if proposal.planned_start is None:
+        missing.append(Problem("required", "planned_start", "Give the planned start date."))
+    if not proposal.contacts:
+        missing.append(Problem("required", "contacts", "Name at least one contact person."))
+    return missing
+
+
+def _joint_programme(proposal: Proposal) -> list[Problem]:
+    problems = []
+    if proposal.lead_organization is None:
+        problems.append(
+            Problem(
+                "joint_programme",
+                "lead_organization_id",
+                "Choose the lead (convening) UN entity.",
+            )
+        )
+    elif proposal.lead_organization not in proposal.participants:
+        problems.append(
+            Problem(
+                "joint_programme",
+                "participants",
+                "The lead UN entity must be among the participating organizations.",
+            )
+        )
+    un_entities = [o for o in proposal.participants if o.kind == OrganizationKind.UN_ENTITY]
+    if len(un_entities) < 2:
+        problems.append(
+            Problem(
+                "joint_programme",
+                "participants",
+                "A joint programme needs at least two participating UN organizations.",
+            )
+        )
+    if len(un_entities) != len(proposal.participants):
+        problems.append(
+            Problem(
+                "joint_programme",
+                "participants",
+                "Only UN entities can be participating organizations.",
+            )
+        )
+    applicant = proposal.organization
+    if applicant.kind == OrganizationKind.MEMBER_STATE and applicant.country_iso2 not in {
+        c.iso2 for c in proposal.endorsers
+    }:
+        problems.append(
+            Problem(
+                "endorsement",
+                "endorsers",
+                f"As a member state, {applicant.name} must be among the endorsing governments.",
+            )
+        )
+    return problems
+
+
+def _endorsement(proposal: Proposal) -> list[Problem]:
+    if not proposal.endorsers:
+        return [Problem("endorsement", "endorsers", "Name the endorsing government(s).")]
+    letters = {
+        a.country_iso2 for a in proposal.attachments if a.kind == AttachmentKind.ENDORSEMENT_LETTER
+    }
+    return [
+        Problem(
+            "endorsement",
+            "attachments",
+            f"Attach the endorsement letter of the Government of {country.name}.",
+        )
+        for country in proposal.endorsers
+        if country.iso2 not in letters
+    ]
+
+
+def _objectives(proposal: Proposal) -> list[Problem]:
+    if proposal.primary_objective_number is None:
+        return [
+            Problem("objectives", "primary_objective_number", "Choose the primary GCM objective.")
+        ]
+    cited = {proposal.primary_objective_number} | {o.number for o in proposal.secondary_objectives}
+    outside = sorted({line.objective_number for line in proposal.budget_lines} - cited)
+    return [
+        Problem(
+            "objectives",
+            "budget",
+            f"The budget uses objective {number}, which is not among the proposal's objectives.",
+        )
+        for number in outside
+    ]
+
+
+def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
+    problems = []
+    participants = {o.id: o for o in proposal.participants}
+    with_lines = {line.organization_id for line in proposal.budget_lines}
+    for organization in proposal.participants:
+        if organization.id not in with_lines:
+            problems.append(
+                Problem(
+                    "budget_limits",
+                    "budget",
+                    f"{organization.acronym or organization.name} has no budget lines.",
+                )
+            )
+    for line in proposal.budget_lines:
+        if line.organization_id not in participants:
+            owner = line.organization.acronym or line.organization.name
+            problems.append(
+                Problem(
+                    "budget_limits",
+                    "budget",
+                    f"A budget line belongs to {owner}, which is not a participating organization.",
+                )
+            )
+        if line.amount is None or line.amount < 0:
+            problems.append(
+                Problem("budget_limits", "budget", "Budget amounts cannot be negative.")
+            )
+    summary = summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            for b in proposal.budget_lines
+            if b.amount is not None
+        ),
+        rules.indirect_rate,
+    )
+    call = proposal.call
+    total = summary.grand_total
+    if not call.min_budget <= total <= call.max_budget:
+        problems.append(
+            Problem(
+                "budget_limits",
+                "budget",
+                f"The total budget (USD {total:,.2f}, with indirect support costs) must be between "
+                f"USD {call.min_budget:,.2f} and USD {call.max_budget:,.2f} for this call.",
+            )
+        )
+    return problems
+
+
+def _duration(proposal: Proposal) -> list[Problem]:
+    call, months = proposal.call, proposal.duration_months
+    if months is None:
+        return [Problem("duration", "duration_months", "Give the duration in months.")]
+    if not call.min_duration_months <= months <= call.max_duration_months:
+        return [
+            Problem(
+                "duration",
+                "duration_months",
+                f"The duration must be between {call.min_duration_months} and "
+                f"{call.max_duration_months} months for this call.",
+            )
+        ]
+    return []
+
+
+def _markers(proposal: Proposal, rules: Rules) -> list[Problem]:
+    problems = []
+    if proposal.gender_marker is None:
+        problems.append(Problem("markers", "gender_marker", "Give the gender marker."))
+    elif proposal.gender_marker < rules.gender_minimum:
+        problems.append(
+            Problem(
+                "markers",
+                "gender_marker",
+                f"The gender marker must be at least {rules.gender_minimum}: gender integration "
+                "is required of every programme.",
+            )
+        )
+    if proposal.human_rights_marker is None:
+        problems.append(Problem("markers", "human_rights_marker", "Give the human rights marker."))
+    return problems
+
+
+def _principles(proposal: Proposal) -> list[Problem]:
+    if not proposal.principles:
+        return [Problem("principles", "principles", "Say which guiding principles you address.")]
+    return [
+        Problem(
+            "principles",
+            "principles",
+            f"Explain how the programme addresses “{p.principle.title}”.",
+        )
+        for p in proposal.principles
+        if not (p.explanation or "").strip()
+    ]
+
+
+def submission_problems(proposal: Proposal, rules: Rules) -> list[Problem]:
+    """Every reason the proposal cannot be submitted yet, in the order of the form."""
+    return [
+        *_required(proposal),
+        *_joint_programme(proposal),
+        *_endorsement(proposal),
+        *_objectives(proposal),
+        *_duration(proposal),
+        *_markers(proposal, rules),
+        *_principles(proposal),
+        *_budget(proposal, rules),
+    ]
+
+
+def criterion_results(proposal: Proposal, rules: Rules) -> dict[str, list[str]]:
+    """Problems grouped by screening criterion (an empty list means the criterion passes)."""
+    grouped: dict[str, list[str]] = {
+        code: []
+        for code in (
+            "joint_programme",
+            "endorsement",
+            "objectives",
+            "budget_limits",
+            "markers",
+            "duration",
+            "principles",
+        )
+    }
+    for problem in submission_problems(proposal, rules):
+        grouped.setdefault(problem.criterion, []).append(problem.message)
+    return grouped

@@ -1,0 +1,1 @@
+"""Eligibility screening by the secretariat: a checklist per call, recorded per submission."""

@@ -1,0 +1,66 @@
+"""Screening criteria (per call, editable) and the recorded checks."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.accounts.models import User
+from fund.extensions import UTCDateTime, db
+
+
+class CheckResult(enum.StrEnum):
+    PASS = "pass"  # noqa: S105 - a result, not a password
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+
+
+RESULT_LABELS = {
+    CheckResult.PASS: "Pass",
+    CheckResult.FAIL: "Fail",
+    CheckResult.NOT_APPLICABLE: "Not applicable",
+}
+
+_RESULTS_SQL = ", ".join(f"'{r.value}'" for r in CheckResult)
+
+
+class ScreeningCriterion(db.Model):
+    """One eligibility criterion of a call. `automatic` names a check the system can pre-fill."""
+
+    __tablename__ = "screening_criteria"
+    __table_args__ = (UniqueConstraint("call_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    automatic: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ScreeningCheck(db.Model):
+    """The secretariat's finding on one criterion for one submitted version of a proposal."""
+
+    __tablename__ = "screening_checks"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "version_number", "criterion_id"),
+        CheckConstraint(f"result IN ({_RESULTS_SQL})", name="result_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    version_number: Mapped[int] = mapped_column(Integer)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("screening_criteria.id"))
+    result: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    criterion: Mapped[ScreeningCriterion] = relationship()
+    checked_by: Mapped[User | None] = relationship()
