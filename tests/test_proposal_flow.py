@@ -219,11 +219,12 @@ def test_double_submit_from_a_stale_page_gets_a_friendly_conflict(
     ("role", "org", "status", "expected"),
     [
         ("applicant", "ILO", "draft", 200),
-        ("applicant", "UNDP", "draft", 403),
+        ("applicant", "UNDP", "draft", 404),
         ("secretariat", "IOM", "draft", 200),
-        ("committee", "UNHCR", "screening", 403),
+        ("committee", "UNHCR", "screening", 404),
         ("committee", "UNHCR", "committee_review", 200),
         ("admin", None, "draft", 403),
+        ("applicant", None, "draft", 404),
     ],
 )
 def test_who_sees_a_proposal(app, client, create_user, make_proposal, role, org, status, expected):

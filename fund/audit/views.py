@@ -2,6 +2,162 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.audit import queries
+from fund.extensions import utcnow
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
+FILTER_NAMES = ("action", "subject_type", "subject_id", "actor", "date_from", "date_to", "q")
+CSV_COLUMNS = (
+    "id",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "actor_organization",
+    "action",
+    "subject_type",
+    "subject_id",
+    "from_state",
+    "to_state",
+    "comment",
+    "details",
+    "prev_hash",
+    "hash",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _date_field(label: str) -> DateField:
+    # A text input, not type="date": the browser would blank a mistyped value, and the person
+    # must see what they typed next to the message.
+    return DateField(
+        label,
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+        widget=TextInput(),
+        render_kw={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"},
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    action = StringField("Action", validators=[Optional(), Length(max=60)])
+    subject_type = StringField("Subject type", validators=[Optional(), Length(max=40)])
+    subject_id = StringField("Subject id", validators=[Optional(), Length(max=40)])
+    actor = IntegerField(
+        "Actor (user id)",
+        validators=[Optional(), NumberRange(min=1, message="Enter a user id (a whole number).")],
+        invalid_value_message="Enter a user id (a whole number).",
+        widget=TextInput(),
+        render_kw={"inputmode": "numeric"},
+    )
+    date_from = _date_field("From (UTC)")
+    date_to = _date_field("To (UTC)")
+    q = StringField("Comment or actor name", validators=[Optional(), Length(max=200)])
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date must not be before the start date.")
+
+    def filters(self) -> queries.EventFilters:
+        def text(value: str | None) -> str | None:
+            return value.strip() or None if value else None
+
+        return queries.EventFilters(
+            action=text(self.action.data),
+            subject_type=text(self.subject_type.data),
+            subject_id=text(self.subject_id.data),
+            actor=self.actor.data,
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+            q=text(self.q.data),
+        )
+
+
+def _filter_form() -> AuditFilterForm:
+    return AuditFilterForm(formdata=request.args, meta={"csrf": False})
+
+
+def _filter_args() -> dict[str, str]:
+    """The filters as typed, for links that must keep them (pages, CSV)."""
+    return {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
+
+
+@bp.route("/")
+@roles_required(Role.SECRETARIAT, Role.ADMIN)
+def log():
+    form = _filter_form()
+    valid = form.validate()
+    number = request.args.get("page", 1, type=int)
+    page = queries.search_events(form.filters(), number) if valid else None
+    return render_template(
+        "audit/log.html",
+        form=form,
+        page=page,
+        head=queries.head(),
+        event_count=queries.count_events(),
+        filter_args=_filter_args(),
+        summarise=queries.summarise_details,
+    ), (200 if valid else 400)
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas: text starting with = + - @ (or tab, CR) stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv_lines(filters: queries.EventFilters) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(cells: list[Any]) -> str:
+        writer.writerow([csv_cell(cell) for cell in cells])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(list(CSV_COLUMNS))
+    for row in queries.iter_events_for_export(filters):
+        values = row._asdict()
+        values["occurred_at"] = row.occurred_at.isoformat(timespec="microseconds")
+        values["details"] = json.dumps(row.details or {}, sort_keys=True, ensure_ascii=False)
+        yield line([values[name] for name in CSV_COLUMNS])
+
+
+@bp.route("/export.csv")
+@roles_required(Role.SECRETARIAT, Role.ADMIN)
+def export_csv():
+    form = _filter_form()
+    if not form.validate():
+        return redirect(url_for("audit.log", **_filter_args()))
+    filename = f"audit-{utcnow():%Y%m%d}.csv"
+    return Response(
+        stream_with_context(_csv_lines(form.filters())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

@@ -1,0 +1,208 @@
+"""Reading the audit trail: chain verification, the secretariat's log, timelines, export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, func, or_, select
+
+from fund.accounts.models import Organization
+from fund.audit.models import GENESIS_HASH, AuditEvent
+from fund.audit.operations import compute_hash
+from fund.extensions import db
+
+_EVENT_COLUMNS = tuple(AuditEvent.__table__.c)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    intact: bool
+    count: int
+    head_hash: str | None
+    broken_at_id: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """What the log page and the CSV export filter on; empty values filter nothing."""
+
+    action: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    actor: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of the log. Each row has the event's columns plus `actor_organization`."""
+
+    rows: list[Row[Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _event_rows(batch_size: int, last_id: int) -> list[Row[Any]]:
+    # Plain columns, not ORM objects: verification must see what the database holds, never
+    # an object still cached in the session, and nothing accumulates in the identity map.
+    query = (
+        select(*_EVENT_COLUMNS)
+        .where(AuditEvent.id > last_id)
+        .order_by(AuditEvent.id)
+        .limit(batch_size)
+    )
+    return list(db.session.execute(query))
+
+
+def _broken(count: int, head_hash: str | None, event_id: int, problem: str) -> ChainReport:
+    return ChainReport(False, count, head_hash, event_id, problem)
+
+
+def verify_chain(batch_size: int = 1000) -> ChainReport:
+    """Walk the chain in id order, in keyset pages, and report the first broken link.
+
+    A deletion at the very end leaves a shorter but consistent chain; only comparing the head
+    hash with one noted earlier reveals it.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    last_id, last_hash, count = 0, GENESIS_HASH, 0
+    while rows := _event_rows(batch_size, last_id):
+        for row in rows:
+            expected = last_id + 1
+            if row.id != expected:
+                return _broken(
+                    count, last_hash, expected, f"event {expected} is missing (deleted?)"
+                )
+            if row.prev_hash != last_hash:
+                previous = f"event {last_id}" if last_id else "the start of the trail"
+                problem = f"event {row.id} does not follow {previous} (reordered or deleted)"
+                return _broken(count, last_hash, row.id, problem)
+            if compute_hash(row.prev_hash, row) != row.hash:  # type: ignore[arg-type]
+                problem = f"event {row.id} was altered: its content does not match its hash"
+                return _broken(count, last_hash, row.id, problem)
+            last_id, last_hash, count = row.id, row.hash, count + 1
+    return ChainReport(True, count, last_hash if count else None)
+
+
+def head() -> tuple[int, str] | None:
+    """The id and hash of the newest event, or None when the trail is empty."""
+    row = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return (row.id, row.hash) if row else None
+
+
+def count_events() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(query: Select[Any], filters: EventFilters) -> Select[Any]:
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.subject_type:
+        query = query.where(AuditEvent.subject_type == filters.subject_type)
+    if filters.subject_id:
+        query = query.where(AuditEvent.subject_id == str(filters.subject_id))
+    if filters.actor is not None:
+        query = query.where(AuditEvent.actor_id == filters.actor)
+    if filters.date_from:
+        query = query.where(AuditEvent.occurred_at >= _day_start(filters.date_from))
+    if filters.date_to:
+        end = _day_start(filters.date_to + timedelta(days=1))
+        query = query.where(AuditEvent.occurred_at < end)
+    if filters.q and filters.q.strip():
+        pattern = f"%{_escape_like(filters.q.strip())}%"
+        query = query.where(
+            or_(
+                AuditEvent.comment.ilike(pattern, escape="\\"),
+                AuditEvent.actor_name.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def _with_organization() -> Select[Any]:
+    return select(*_EVENT_COLUMNS, Organization.acronym.label("actor_organization")).outerjoin(
+        Organization, Organization.id == AuditEvent.actor_org_id
+    )
+
+
+def search_events(filters: EventFilters, page: int = 1, per_page: int = 50) -> EventPage:
+    """One page of matching events, newest first, in two queries (count, then the page)."""
+    total = db.session.scalar(_filtered(select(func.count(AuditEvent.id)), filters)) or 0
+    page = min(max(1, page), max(1, -(-total // per_page)))  # past the end: the last page
+    query = (
+        _filtered(_with_organization(), filters)
+        .order_by(AuditEvent.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return EventPage(list(db.session.execute(query)), total, page, per_page)
+
+
+def timeline(subject_type: str, subject_id: Any) -> list[Row[Any]]:
+    """The events of one subject, oldest first, each with its `actor_organization`."""
+    query = (
+        _with_organization()
+        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+        .order_by(AuditEvent.id)
+    )
+    return list(db.session.execute(query))
+
+
+def iter_events_for_export(filters: EventFilters, batch_size: int = 1000) -> Iterator[Row[Any]]:
+    """Matching events in id order, fetched in keyset pages so memory stays constant."""
+    last_id = 0
+    while True:
+        query = (
+            _filtered(_with_organization(), filters)
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
+            .limit(batch_size)
+        )
+        rows = list(db.session.execute(query))
+        yield from rows
+        if len(rows) < batch_size:
+            return
+        last_id = rows[-1].id
+
+
+def summarise_details(details: dict[str, Any] | None, limit: int = 120) -> str:
+    """A one-line summary of an event's details for the log table."""
+    if not details:
+        return ""
+    parts = []
+    for key, value in sorted(details.items()):
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{key}: {shown}")
+    text = "; ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
