@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.core.views import bp as core_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
+    from fund.screening.views import bp as screening_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, reference_bp, audit_bp, proposals_bp):
+    for bp in (core_bp, accounts_bp, admin_bp, reference_bp, audit_bp, proposals_bp, screening_bp):
         app.register_blueprint(bp)

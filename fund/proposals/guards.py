@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fund.proposals.checks import submission_problems
+from fund.screening.guards import screening_passed, screening_recorded
 from workflows import PROPOSAL_GUARD_NAMES
 
 Guard = Callable[[Any, Any, Mapping[str, Any]], Iterable[str]]
@@ -48,8 +49,8 @@ GUARDS: dict[str, Guard] = {
     "own_organization": own_organization,
     "call_open": call_open,
     "submission_complete": submission_complete,
-    "screening_recorded": _not_yet_available("a recorded eligibility screening"),
-    "screening_passed": _not_yet_available("a passed eligibility screening"),
+    "screening_recorded": screening_recorded,
+    "screening_passed": screening_passed,
     "committee_approved": _not_yet_available("a closed committee vote"),
     "committee_rejected": _not_yet_available("a closed committee vote"),
     "funds_available": _not_yet_available("the fund's balance"),

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
-from fund.accounts.models import User
+from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
+from fund.proposals.budget import Line, summarise
 from fund.proposals.checks import Rules
 from fund.proposals.guards import GUARDS
-from fund.proposals.models import Proposal
+from fund.proposals.models import (
+    BudgetLine,
+    Proposal,
+    ProposalContact,
+    ProposalPrinciple,
+    ProposalVersion,
+)
+from fund.reference.models import Country, GcmObjective
 from fund.signals import proposal_transitioned
-from workflows import PROPOSAL_WORKFLOW, Engine, Rule, TransitionRefused
+from workflows import PROPOSAL_WORKFLOW, Engine, Rule
 
 ENGINE = Engine(PROPOSAL_WORKFLOW, GUARDS)
-
-__all__ = ["ENGINE", "TransitionRefused", "allowed_actions", "fire"]
 
 
 def rules_from_config(config: Mapping[str, Any]) -> Rules:
@@ -62,6 +70,7 @@ def fire(
     )
     if trigger == "submit":
         proposal.submitted_at = now
+        _store_version(proposal, actor, now)
     db.session.flush()
     event = record(
         trigger,
@@ -71,7 +80,9 @@ def fire(
         from_state=from_state,
         to_state=to_state,
         comment=(comment or "").strip() or None,
-        details=details,
+        details={**(details or {}), "version": proposal.submission_number}
+        if trigger == "submit"
+        else details,
         now=now,
     )
     proposal_transitioned.send(
@@ -97,11 +108,11 @@ def create_draft(
     actor: User, *, call_id: int, title: str, summary: str = "", now: datetime | None = None
 ) -> Proposal:
     """A new draft for the actor's organization."""
-    if actor.organization_id is None:
+    if actor.organization is None:
         raise ValueError("only a member of an organization can create a proposal")
     proposal = Proposal(
         call_id=call_id,
-        organization_id=actor.organization_id,
+        organization=actor.organization,
         title=title.strip(),
         summary=summary.strip(),
         created_by_id=actor.id,
@@ -118,3 +129,208 @@ def create_draft(
         now=now,
     )
     return proposal
+
+
+EDITABLE_STATES = frozenset({"draft", "returned"})
+
+
+class EditRefused(Exception):
+    """An edit the proposal's state or the actor's organization does not allow."""
+
+
+@dataclass
+class DraftValues:
+    """What the applicant typed, already parsed; None or empty means not given yet."""
+
+    title: str
+    summary: str = ""
+    rationale: str = ""
+    lead_organization_id: int | None = None
+    participant_ids: list[int] = field(default_factory=list)
+    scope: str | None = None
+    country_codes: list[str] = field(default_factory=list)
+    endorser_codes: list[str] = field(default_factory=list)
+    planned_start: date | None = None
+    duration_months: int | None = None
+    primary_objective_number: int | None = None
+    secondary_objective_numbers: list[int] = field(default_factory=list)
+    gender_marker: int | None = None
+    human_rights_marker: int | None = None
+    principles: dict[str, str] = field(default_factory=dict)  # code -> explanation
+    contacts: list[tuple[str, str, str]] = field(default_factory=list)  # name, email, function
+    budget: list[tuple[int, int, int, Decimal, str]] = field(default_factory=list)
+
+
+def check_editable(proposal: Proposal, actor: User) -> None:
+    if proposal.status not in EDITABLE_STATES:
+        raise EditRefused(
+            f"This proposal is “{proposal.status_label}”: it can only be edited as a draft or "
+            "when returned for revision."
+        )
+    if actor.organization_id != proposal.organization_id:
+        raise EditRefused("Only people of the proposal's organization can edit it.")
+
+
+def save_draft(
+    proposal: Proposal, actor: User, values: DraftValues, *, now: datetime | None = None
+) -> list[str]:
+    """Store the applicant's input (gaps allowed); returns the names of the parts changed."""
+    now = now or utcnow()
+    check_editable(proposal, actor)
+    before = snapshot(proposal)
+    proposal.title = values.title.strip()
+    proposal.summary = values.summary.strip()
+    proposal.rationale = values.rationale.strip()
+    proposal.lead_organization_id = values.lead_organization_id
+    proposal.scope = values.scope
+    proposal.planned_start = values.planned_start
+    proposal.duration_months = values.duration_months
+    proposal.primary_objective_number = values.primary_objective_number
+    proposal.gender_marker = values.gender_marker
+    proposal.human_rights_marker = values.human_rights_marker
+    proposal.participants = _many(Organization, values.participant_ids)
+    proposal.countries = _many(Country, values.country_codes)
+    proposal.endorsers = _many(Country, values.endorser_codes)
+    proposal.secondary_objectives = _many(GcmObjective, values.secondary_objective_numbers)
+    proposal.principles = [
+        ProposalPrinciple(principle_code=code, explanation=text.strip())
+        for code, text in values.principles.items()
+    ]
+    proposal.contacts = [
+        ProposalContact(name=name.strip(), email=email.strip(), function=function.strip())
+        for name, email, function in values.contacts
+    ]
+    proposal.budget_lines = [
+        BudgetLine(
+            organization_id=organization_id,
+            objective_number=objective,
+            category_code=category,
+            amount=amount,
+            description=description.strip(),
+        )
+        for organization_id, objective, category, amount, description in values.budget
+    ]
+    proposal.updated_at = now  # always touches the row, so the version counter moves
+    db.session.flush()
+    after = snapshot(proposal)
+    changed = [key for key in after if before.get(key) != after.get(key)]
+    record(
+        "draft_saved",
+        "proposal",
+        proposal.id,
+        actor,
+        details={"changed": changed},
+        now=now,
+    )
+    return changed
+
+
+def _many(model: type, keys: list[Any]) -> list[Any]:
+    if not keys:
+        return []
+    key_column = model.__mapper__.primary_key[0]
+    rows = db.session.scalars(select(model).where(key_column.in_(keys))).all()
+    if len(rows) != len(set(keys)):
+        raise EditRefused("Some of the chosen items do not exist.")
+    return sorted(rows, key=lambda row: keys.index(getattr(row, key_column.key)))
+
+
+def snapshot(proposal: Proposal) -> dict[str, Any]:
+    """Everything the applicant submits, as plain JSON-ready values (amounts as strings)."""
+    rules = rules_from_config(current_app.config)
+    summary = summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            for b in proposal.budget_lines
+        ),
+        rules.indirect_rate,
+    )
+    acronyms = {o.id: o.acronym or o.name for o in proposal.participants}
+    for line in proposal.budget_lines:
+        acronyms.setdefault(
+            line.organization_id, line.organization.acronym or line.organization.name
+        )
+    return {
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "rationale": proposal.rationale,
+        "lead_organization": (
+            proposal.lead_organization.acronym if proposal.lead_organization else None
+        ),
+        "participants": [o.acronym or o.name for o in proposal.participants],
+        "scope": proposal.scope,
+        "countries": [c.iso2 for c in proposal.countries],
+        "endorsers": [c.iso2 for c in proposal.endorsers],
+        "planned_start": proposal.planned_start.isoformat() if proposal.planned_start else None,
+        "duration_months": proposal.duration_months,
+        "primary_objective": proposal.primary_objective_number,
+        "secondary_objectives": [o.number for o in proposal.secondary_objectives],
+        "gender_marker": proposal.gender_marker,
+        "human_rights_marker": proposal.human_rights_marker,
+        "principles": {p.principle_code: p.explanation for p in proposal.principles},
+        "contacts": [
+            {"name": c.name, "email": c.email, "function": c.function} for c in proposal.contacts
+        ],
+        "budget_lines": [
+            {
+                "organization": acronyms[b.organization_id],
+                "objective": b.objective_number,
+                "category": b.category_code,
+                "amount": format(b.amount, "f") if b.amount is not None else None,
+                "description": b.description,
+            }
+            for b in proposal.budget_lines
+        ],
+        "indirect_rate": format(rules.indirect_rate, "f"),
+        "budget_total": format(summary.grand_total, "f"),
+        "attachments": [
+            {"filename": a.filename, "kind": a.kind, "country": a.country_iso2, "sha256": a.sha256}
+            for a in proposal.attachments
+        ],
+    }
+
+
+SNAPSHOT_LABELS = {
+    "title": "Title",
+    "summary": "Summary",
+    "rationale": "Rationale",
+    "lead_organization": "Lead UN entity",
+    "participants": "Participating UN organizations",
+    "scope": "Scope",
+    "countries": "Countries",
+    "endorsers": "Endorsing governments",
+    "planned_start": "Planned start",
+    "duration_months": "Duration (months)",
+    "primary_objective": "Primary objective",
+    "secondary_objectives": "Secondary objectives",
+    "gender_marker": "Gender marker",
+    "human_rights_marker": "Human rights marker",
+    "principles": "Guiding principles",
+    "contacts": "Contact persons",
+    "budget_lines": "Budget lines",
+    "indirect_rate": "Indirect support cost rate",
+    "budget_total": "Total budget (USD)",
+    "attachments": "Attachments",
+}
+
+
+def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(label, before, after) for every part that differs between two versions."""
+    return [
+        (SNAPSHOT_LABELS.get(key, key), old.get(key), new.get(key))
+        for key in SNAPSHOT_LABELS
+        if old.get(key) != new.get(key)
+    ]
+
+
+def _store_version(proposal: Proposal, actor: User, now: datetime) -> ProposalVersion:
+    proposal.submission_number += 1
+    version = ProposalVersion(
+        proposal_id=proposal.id,
+        number=proposal.submission_number,
+        submitted_at=now,
+        submitted_by_id=actor.id,
+        snapshot=snapshot(proposal),
+    )
+    db.session.add(version)
+    return version

@@ -1,36 +1,83 @@
-"""The proposal page (with its timeline and actions) and the workflow page."""
+"""Proposal pages: list, create, edit, attachments, versions, the proposal page with its
+timeline and actions, and the workflow page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from fund.access import public, roles_required
 from fund.accounts.models import Role
 from fund.audit.queries import timeline
-from fund.extensions import db
-from fund.proposals import operations
+from fund.calls.models import Call
+from fund.extensions import db, utcnow
+from fund.forms import options
+from fund.proposals import attachments, editing, operations, queries
 from fund.proposals.access import can_view
-from fund.proposals.forms import ActionForm
-from fund.proposals.models import Proposal
+from fund.proposals.budget import Line, summarise
+from fund.proposals.checks import submission_problems
+from fund.proposals.forms import ActionForm, NewProposalForm, ProposalForm, UploadForm
+from fund.proposals.models import (
+    ATTACHMENT_KIND_LABELS,
+    MARKER_LABELS,
+    SCOPE_LABELS,
+    Attachment,
+    Proposal,
+    ProposalVersion,
+)
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("proposals", __name__)
 
 PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
+STALE_MESSAGE = (
+    "This proposal changed since you opened it (someone else saved or acted on it). "
+    "Nothing of yours was saved; your input is kept below. Review it, then try again."
+)
 
 
 def _visible_proposal(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
+    """The proposal, or 404 for anyone who may not see it (its existence is not revealed)."""
+    proposal = queries.load_proposal(proposal_id)
+    if proposal is None or not can_view(current_user, proposal):
         abort(404)
-    if not can_view(current_user, proposal):
-        abort(403)
     return proposal
 
 
+def _rules():
+    return operations.rules_from_config(current_app.config)
+
+
+def _budget_summary(proposal: Proposal):
+    return summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            for b in proposal.budget_lines
+        ),
+        _rules().indirect_rate,
+    )
+
+
 def _render(proposal: Proposal, form: ActionForm | None = None, error=None, status=200):
+    editable = (
+        proposal.status in operations.EDITABLE_STATES
+        and current_user.organization_id == proposal.organization_id
+        and current_user.has_role(Role.APPLICANT)
+    )
+    summary = _budget_summary(proposal)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
@@ -39,17 +86,213 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         form=form or ActionForm(version=proposal.version),
         error=error,
         workflow=PROPOSAL_WORKFLOW,
+        editable=editable,
+        problems=submission_problems(proposal, _rules()) if editable else [],
+        budget=summary,
+        names=queries.organization_names(set(summary.by_organization)),
+        versions=queries.versions(proposal.id),
+        scope_labels=SCOPE_LABELS,
+        marker_labels=MARKER_LABELS,
+        kind_labels=ATTACHMENT_KIND_LABELS,
+        upload_form=_upload_form(proposal) if editable else None,
     ), status
 
 
-def _stale(proposal_id: int, form: ActionForm):
-    proposal = _visible_proposal(proposal_id)
-    message = (
-        "This proposal changed since you opened it (someone else acted on it). "
-        "Review its current state below, then try again."
+@bp.route("/proposals")
+@roles_required(*PROPOSAL_ROLES)
+def index():
+    try:
+        call_id = int(request.args.get("call") or 0) or None
+        page = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        call_id, page = None, 1
+    status = request.args.get("status", "")
+    if status not in PROPOSAL_WORKFLOW.states:
+        status = ""
+    filters = queries.ProposalFilters(status=status, call_id=call_id, q=request.args.get("q", ""))
+    return render_template(
+        "proposals/index.html",
+        result=queries.list_proposals(current_user, filters, page),
+        filters=filters,
+        calls=db.session.scalars(db.select(Call).order_by(Call.opens_on.desc())).all(),
+        workflow=PROPOSAL_WORKFLOW,
+        open_calls=queries.open_calls(utcnow().date()),
     )
-    return _render(
-        proposal, ActionForm(version=proposal.version, comment=form.comment.data), message, 409
+
+
+@bp.route("/proposals/new", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+def new():
+    form = NewProposalForm()
+    calls = queries.open_calls(utcnow().date())
+    form.call_id.choices = options(
+        (c.id, f"{c.title} (closes {c.closes_on:%d %B %Y})") for c in calls
+    )
+    if request.method == "GET" and request.args.get("call"):
+        form.call_id.data = request.args.get("call", type=int)
+    if current_user.organization_id is None:
+        abort(403)
+    if form.validate_on_submit():
+        proposal = operations.create_draft(
+            current_user, call_id=form.call_id.data, title=form.title.data
+        )
+        db.session.commit()
+        flash("Draft created. Fill it in at your own pace: save as often as you like.", "success")
+        return redirect(url_for("proposals.edit", proposal_id=proposal.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("proposals/new.html", form=form, calls=calls), status
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+def edit(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    try:
+        operations.check_editable(proposal, current_user)
+    except operations.EditRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    form = ProposalForm()
+    titles = editing.principle_titles()
+    if request.method == "GET":
+        editing.fill_form(form, proposal)
+    else:
+        editing.ensure_principle_rows(form, titles)
+    editing.set_choices(form)
+    status, message = 200, None
+    if form.is_submitted():
+        status = 400
+        if not form.validate():
+            message = "Some of what you typed cannot be saved yet; see the marked fields."
+        elif form.version.data != str(proposal.version):
+            status, message = 409, STALE_MESSAGE
+        else:
+            try:
+                operations.save_draft(proposal, current_user, editing.values_from_form(form))
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                status, message = 409, STALE_MESSAGE
+            except operations.EditRefused as refused:
+                db.session.rollback()
+                message = str(refused)
+            else:
+                flash("Draft saved.", "success")
+                if form.add_rows.data:
+                    return redirect(
+                        url_for("proposals.edit", proposal_id=proposal.id, _anchor="budget")
+                    )
+                return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return render_template(
+        "proposals/edit.html",
+        form=form,
+        proposal=proposal,
+        principle_titles=titles,
+        message=message,
+        rate=_rules().indirect_rate,
+    ), status
+
+
+def _upload_form(proposal: Proposal) -> UploadForm:
+    form = UploadForm(prefix="upload")
+    form.kind.choices = options((k.value, label) for k, label in ATTACHMENT_KIND_LABELS.items())
+    form.country_iso2.choices = options(
+        [("", "— not an endorsement letter —")] + [(c.iso2, c.name) for c in proposal.endorsers]
+    )
+    return form
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments", methods=["POST"])
+@roles_required(Role.APPLICANT)
+def upload(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    form = _upload_form(proposal)
+    if not form.validate_on_submit():
+        errors = [e for field in form for e in field.errors]
+        return _render(proposal, error="; ".join(errors) or "Choose a file.", status=400)
+    file = form.file.data
+    try:
+        operations.check_editable(proposal, current_user)
+        attachments.add_attachment(
+            proposal,
+            current_user,
+            filename=file.filename or "",
+            data=file.read(current_app.config["UPLOAD_MAX_BYTES"] + 1),
+            kind=form.kind.data,
+            country_iso2=form.country_iso2.data or None,
+            allowed_types=current_app.config["UPLOAD_ALLOWED_TYPES"],
+            max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+            now=utcnow(),
+        )
+        db.session.commit()
+    except (attachments.UploadRefused, operations.EditRefused) as refused:
+        db.session.rollback()
+        return _render(_visible_proposal(proposal_id), error=str(refused), status=400)
+    flash(f"{file.filename} attached.", "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id, _anchor="attachments"))
+
+
+def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.proposal_id != proposal.id:
+        abort(404)
+    return attachment
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
+@roles_required(*PROPOSAL_ROLES)
+def download(proposal_id: int, attachment_id: int):
+    attachment = _attachment(_visible_proposal(proposal_id), attachment_id)
+    response = send_file(
+        io.BytesIO(attachment.content),
+        mimetype=attachment.media_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@roles_required(Role.APPLICANT)
+def remove_attachment(proposal_id: int, attachment_id: int):
+    proposal = _visible_proposal(proposal_id)
+    attachment = _attachment(proposal, attachment_id)
+    try:
+        operations.check_editable(proposal, current_user)
+        attachments.remove_attachment(proposal, attachment, current_user, utcnow())
+        db.session.commit()
+    except operations.EditRefused as refused:
+        db.session.rollback()
+        return _render(_visible_proposal(proposal_id), error=str(refused), status=400)
+    flash(f"{attachment.filename} removed.", "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id, _anchor="attachments"))
+
+
+@bp.route("/proposals/<int:proposal_id>/versions/<int:number>")
+@roles_required(*PROPOSAL_ROLES)
+def version(proposal_id: int, number: int):
+    proposal = _visible_proposal(proposal_id)
+    stored = db.session.scalar(
+        db.select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == number
+        )
+    )
+    if stored is None:
+        abort(404)
+    previous = db.session.scalar(
+        db.select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == number - 1
+        )
+    )
+    changes = operations.diff_snapshots(previous.snapshot, stored.snapshot) if previous else None
+    return render_template(
+        "proposals/version.html",
+        proposal=proposal,
+        version=stored,
+        changes=changes,
+        labels=operations.SNAPSHOT_LABELS,
     )
 
 
@@ -57,6 +300,16 @@ def _stale(proposal_id: int, form: ActionForm):
 @roles_required(*PROPOSAL_ROLES)
 def detail(proposal_id: int):
     return _render(_visible_proposal(proposal_id))
+
+
+def _stale(proposal_id: int, form: ActionForm):
+    proposal = _visible_proposal(proposal_id)
+    return _render(
+        proposal,
+        ActionForm(version=proposal.version, comment=form.comment.data),
+        STALE_MESSAGE,
+        409,
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>/actions", methods=["POST"])

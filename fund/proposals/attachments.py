@@ -1,0 +1,273 @@
+"""Files attached to a proposal: what a file is (by its content, never its name), and the
+operations that add or remove one. Callers commit.
+
+Only PDF, DOCX and XLSX files are recognised. A file is judged by its bytes: a PDF starts with
+``%PDF-``; a DOCX or XLSX is a ZIP archive (starting with a local file header) whose central
+directory names ``[Content_Types].xml`` and ``word/document.xml`` or ``xl/workbook.xml``. The
+archive is never extracted, so a zip bomb costs no more than reading its directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.proposals.models import ATTACHMENT_KIND_LABELS, Attachment, AttachmentKind, Proposal
+
+__all__ = [
+    "EDITABLE_STATES",
+    "MAX_FILENAME_LENGTH",
+    "MEDIA_TYPES",
+    "UploadRefused",
+    "add_attachment",
+    "remove_attachment",
+    "safe_filename",
+    "sniff",
+]
+
+MEDIA_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+# States in which the applicant may still change the proposal's files.
+EDITABLE_STATES = frozenset({"draft", "returned"})
+
+MAX_FILENAME_LENGTH = 200
+FALLBACK_FILENAME = "attachment"
+
+_PDF_MAGIC = b"%PDF-"
+_ZIP_MAGIC = b"PK\x03\x04"
+_CONTENT_TYPES = "[Content_Types].xml"
+_OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+# A real document has a few dozen members; a directory with more is not worth reading.
+_MAX_ZIP_MEMBERS = 10_000
+
+# Characters that are path separators or reserved in file names on common systems.
+_UNSAFE_CHARACTERS = frozenset('/\\:*?"<>|')
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}")
+
+
+class UploadRefused(ValueError):
+    """A file that cannot be attached; the message says why, in words for the applicant."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else "The file cannot be attached."
+
+
+def sniff(data: bytes) -> str | None:
+    """The type of `data` judged by its content: "pdf", "docx", "xlsx", or None for anything
+    else (HTML, executables, other archives, truncated or corrupt ZIP files)."""
+    if data.startswith(_PDF_MAGIC):
+        return "pdf"
+    if not data.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > _MAX_ZIP_MEMBERS:
+                return None
+            names = {info.filename for info in infos}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        return None
+    if _CONTENT_TYPES not in names:
+        return None
+    found = [kind for kind, part in _OOXML_MAIN_PART.items() if part in names]
+    return found[0] if len(found) == 1 else None
+
+
+def safe_filename(name: str | None) -> str:
+    """A file name safe to store and offer for download: the last path component only, without
+    control, format or reserved characters, at most MAX_FILENAME_LENGTH characters, keeping the
+    extension; "attachment" when nothing usable is left."""
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = "".join(
+        " " if character.isspace() else character
+        for character in base
+        if character not in _UNSAFE_CHARACTERS
+        and (character.isspace() or not unicodedata.category(character).startswith("C"))
+    )
+    base = " ".join(base.split())
+    stem, dot, extension = base.rpartition(".")
+    if not (dot and _EXTENSION.fullmatch(extension)):
+        stem, extension = base, ""
+    suffix = f".{extension}" if extension else ""
+    stem = stem.strip(" .")[: MAX_FILENAME_LENGTH - len(suffix)].rstrip(" .")
+    return (stem or FALLBACK_FILENAME) + suffix
+
+
+def _extension(filename: str) -> str:
+    stem, dot, extension = filename.rpartition(".")
+    return extension.lower() if dot and stem else ""
+
+
+def _human_size(size: int, rounding: str) -> str:
+    """Bytes, KB or MB (binary units) with at most one decimal, rounded in `rounding`."""
+    if size < 1024:
+        return f"{size} bytes"
+    unit, divisor = ("KB", 1024) if size < 1024 * 1024 else ("MB", 1024 * 1024)
+    value = (Decimal(size) / divisor).quantize(Decimal("0.1"), rounding=rounding)
+    text = format(value, "f").removesuffix(".0")
+    return f"{text} {unit}"
+
+
+def _type_list(types: Iterable[str]) -> str:
+    names = [t.upper() for t in types]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _refuse_if_closed(proposal: Proposal) -> None:
+    if proposal.status not in EDITABLE_STATES:
+        raise UploadRefused(
+            f"The files of this proposal can no longer be changed: it is "
+            f"{proposal.status_label.lower()}."
+        )
+
+
+def _check_kind_and_country(
+    proposal: Proposal, kind: str | None, country_iso2: str | None
+) -> tuple[AttachmentKind, str | None]:
+    try:
+        attachment_kind = AttachmentKind((kind or "").strip())
+    except ValueError:
+        raise UploadRefused("Choose what kind of document this is.") from None
+    country = (country_iso2 or "").strip().upper() or None
+    if attachment_kind != AttachmentKind.ENDORSEMENT_LETTER:
+        if country is not None:
+            raise UploadRefused(
+                f"Only a government endorsement letter names a country; "
+                f"a {ATTACHMENT_KIND_LABELS[attachment_kind].lower()} does not."
+            )
+        return attachment_kind, None
+    if country is None:
+        raise UploadRefused("Choose the country whose government signed this endorsement letter.")
+    if country not in {c.iso2 for c in proposal.endorsers}:
+        raise UploadRefused(
+            f"{country} is not among the endorsing governments of this proposal; "
+            "add it to the endorsing governments first."
+        )
+    return attachment_kind, country
+
+
+def _check_content(
+    filename: str, data: bytes, allowed_types: Iterable[str], max_bytes: int
+) -> tuple[str, str]:
+    """The stored file name and the sniffed type, or UploadRefused."""
+    if not data:
+        raise UploadRefused("The file is empty.")
+    if len(data) > max_bytes:
+        raise UploadRefused(
+            f"The file is {_human_size(len(data), ROUND_CEILING)}; "
+            f"the limit is {_human_size(max_bytes, ROUND_FLOOR)}."
+        )
+    accepted = [t for t in dict.fromkeys(t.strip().lower() for t in allowed_types) if t]
+    accepted = [t for t in accepted if t in MEDIA_TYPES]
+    file_type = sniff(data)
+    if file_type is None or file_type not in accepted:
+        raise UploadRefused(
+            f"Only {_type_list(accepted)} files are accepted; this file is not one of them."
+        )
+    name = safe_filename(filename)
+    extension = _extension(name)
+    if not extension:
+        # A name without extension gets the one its content calls for.
+        name = safe_filename(f"{name}.{file_type}")
+    elif extension != file_type:
+        raise UploadRefused(
+            f"The file name ends in .{extension} but the file is a {file_type.upper()} "
+            f"document; rename it to .{file_type} or choose the right file."
+        )
+    return name, file_type
+
+
+def _audit_details(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "attachment_id": attachment.id,
+        "filename": attachment.filename,
+        "kind": attachment.kind,
+        "country": attachment.country_iso2,
+        "sha256": attachment.sha256,
+        "size": attachment.size,
+    }
+
+
+def add_attachment(
+    proposal: Proposal,
+    actor: Any,
+    *,
+    filename: str | None,
+    data: bytes,
+    kind: str,
+    country_iso2: str | None = None,
+    allowed_types: Iterable[str],
+    max_bytes: int,
+    now: datetime | None = None,
+) -> Attachment:
+    """Attach `data` to `proposal` in the caller's transaction and audit it.
+
+    Raises UploadRefused, with nothing changed, when the proposal is no longer editable, the
+    file is empty, too large, not of an allowed type by its content, named with an extension
+    that disagrees with its content, or the kind and country do not fit (an endorsement letter
+    names one of the proposal's endorsing governments; no other document names a country).
+    The proposal's version counter is bumped, so a concurrent change based on a stale read
+    fails.
+    """
+    now = now or utcnow()
+    _refuse_if_closed(proposal)
+    name, file_type = _check_content(filename or "", data, allowed_types, max_bytes)
+    attachment_kind, country = _check_kind_and_country(proposal, kind, country_iso2)
+    attachment = Attachment(
+        kind=attachment_kind.value,
+        country_iso2=country,
+        filename=name,
+        media_type=MEDIA_TYPES[file_type],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=bytes(data),
+        uploaded_by_id=getattr(actor, "id", None),
+        uploaded_at=now,
+    )
+    proposal.attachments.append(attachment)
+    proposal.updated_at = now
+    db.session.flush()
+    record(
+        "attachment_added",
+        "proposal",
+        proposal.id,
+        actor,
+        details=_audit_details(attachment),
+        now=now,
+    )
+    return attachment
+
+
+def remove_attachment(
+    proposal: Proposal, attachment: Attachment, actor: Any, now: datetime | None = None
+) -> None:
+    """Remove `attachment` from `proposal` in the caller's transaction and audit it.
+
+    Raises UploadRefused, with nothing changed, when the proposal is no longer editable or the
+    attachment belongs to another proposal.
+    """
+    now = now or utcnow()
+    _refuse_if_closed(proposal)
+    if attachment.proposal_id != proposal.id or attachment not in proposal.attachments:
+        raise UploadRefused("This file is not attached to this proposal.")
+    details = _audit_details(attachment)
+    proposal.attachments.remove(attachment)
+    proposal.updated_at = now
+    db.session.flush()
+    record("attachment_removed", "proposal", proposal.id, actor, details=details, now=now)

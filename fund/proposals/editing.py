@@ -1,0 +1,164 @@
+"""Between the proposal form and the draft: choices, filling the form, reading it back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fund.accounts.models import Organization, OrganizationKind
+from fund.extensions import db
+from fund.forms import options
+from fund.proposals.forms import ProposalForm
+from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
+from fund.proposals.operations import DraftValues
+from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
+
+EXTRA_BUDGET_ROWS = 3
+
+
+def set_choices(form: ProposalForm) -> None:
+    """Fill every select of the form (a fixed number of queries)."""
+    entities = db.session.scalars(
+        select(Organization)
+        .where(Organization.kind == OrganizationKind.UN_ENTITY, Organization.active)
+        .order_by(Organization.acronym)
+    ).all()
+    countries = db.session.execute(select(Country.iso2, Country.name).order_by(Country.name)).all()
+    objectives = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all()
+    categories = db.session.scalars(
+        select(BudgetCategory).where(~BudgetCategory.computed).order_by(BudgetCategory.code)
+    ).all()
+    entity_pairs = [(o.id, f"{o.acronym}: {o.name}") for o in entities]
+    objective_pairs = [(o.number, f"{o.number}. {o.short_label}") for o in objectives]
+    country_pairs = [(c.iso2, c.name) for c in countries]
+
+    form.lead_organization_id.choices = options([(0, "— choose —"), *entity_pairs])
+    form.participants.choices = options(entity_pairs)
+    form.scope.choices = options([("", "— choose —"), *SCOPE_LABELS.items()])
+    form.countries.choices = options(country_pairs)
+    form.endorsers.choices = options(country_pairs)
+    form.primary_objective_number.choices = options([(0, "— choose —"), *objective_pairs])
+    form.secondary_objectives.choices = options(objective_pairs)
+    markers = options([("", "— choose —")] + [(str(k), v) for k, v in MARKER_LABELS.items()])
+    form.gender_marker.choices = markers
+    form.human_rights_marker.choices = list(markers)
+    budget_orgs = options([(0, "—"), *[(o.id, o.acronym) for o in entities]])
+    budget_objectives = options([(0, "—"), *[(o.number, str(o.number)) for o in objectives]])
+    budget_categories = options([(0, "—"), *[(c.code, f"{c.code}. {c.title}") for c in categories]])
+    for row in form.budget:
+        row.organization_id.choices = budget_orgs
+        row.objective_number.choices = budget_objectives
+        row.category_code.choices = budget_categories
+
+
+def principle_titles() -> dict[str, str]:
+    rows = db.session.scalars(select(GuidingPrinciple).order_by(GuidingPrinciple.position))
+    return {p.code: p.title for p in rows}
+
+
+def ensure_principle_rows(form: ProposalForm, titles: dict[str, str]) -> None:
+    """One row per guiding principle, in the fund's order."""
+    present = {row.form.code.data for row in form.principles}
+    for code in titles:
+        if code not in present:
+            form.principles.append_entry({"code": code})
+
+
+def fill_form(form: ProposalForm, proposal: Proposal) -> None:
+    """Show the stored draft in a fresh form."""
+    form.version.data = str(proposal.version)
+    form.title.data = proposal.title
+    form.summary.data = proposal.summary
+    form.rationale.data = proposal.rationale
+    form.lead_organization_id.data = proposal.lead_organization_id or 0
+    form.participants.data = [o.id for o in proposal.participants]
+    form.scope.data = proposal.scope or ""
+    form.countries.data = [c.iso2 for c in proposal.countries]
+    form.endorsers.data = [c.iso2 for c in proposal.endorsers]
+    form.planned_start.data = proposal.planned_start
+    form.duration_months.data = proposal.duration_months
+    form.primary_objective_number.data = proposal.primary_objective_number or 0
+    form.secondary_objectives.data = [o.number for o in proposal.secondary_objectives]
+    form.gender_marker.data = "" if proposal.gender_marker is None else str(proposal.gender_marker)
+    form.human_rights_marker.data = (
+        "" if proposal.human_rights_marker is None else str(proposal.human_rights_marker)
+    )
+    explanations = {p.principle_code: p.explanation for p in proposal.principles}
+    for code in principle_titles():
+        form.principles.append_entry(
+            {
+                "code": code,
+                "addressed": code in explanations,
+                "explanation": explanations.get(code, ""),
+            }
+        )
+    while len(form.contacts):
+        form.contacts.pop_entry()
+    for contact in proposal.contacts:
+        form.contacts.append_entry(
+            {"name": contact.name, "email": contact.email, "function": contact.function}
+        )
+    while len(form.contacts) < len(proposal.contacts) + 1 or len(form.contacts) < 3:
+        form.contacts.append_entry()
+    while len(form.budget):
+        form.budget.pop_entry()
+    for line in proposal.budget_lines:
+        form.budget.append_entry(
+            {
+                "organization_id": line.organization_id,
+                "objective_number": line.objective_number,
+                "category_code": line.category_code,
+                "amount": format(line.amount, "f"),
+                "description": line.description,
+            }
+        )
+    add_budget_rows(form, max(EXTRA_BUDGET_ROWS, 5 - len(form.budget)))
+
+
+def add_budget_rows(form: ProposalForm, count: int = EXTRA_BUDGET_ROWS) -> None:
+    for _ in range(count):
+        form.budget.append_entry()
+
+
+def values_from_form(form: ProposalForm) -> DraftValues:
+    """The typed input as draft values; call only after the form validated."""
+
+    def optional_int(text: str | None) -> int | None:
+        return int(text) if text not in (None, "") else None
+
+    return DraftValues(
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        rationale=form.rationale.data or "",
+        lead_organization_id=form.lead_organization_id.data or None,
+        participant_ids=list(form.participants.data or []),
+        scope=form.scope.data or None,
+        country_codes=list(form.countries.data or []),
+        endorser_codes=list(form.endorsers.data or []),
+        planned_start=form.planned_start.data,
+        duration_months=form.duration_months.data,
+        primary_objective_number=form.primary_objective_number.data or None,
+        secondary_objective_numbers=list(form.secondary_objectives.data or []),
+        gender_marker=optional_int(form.gender_marker.data),
+        human_rights_marker=optional_int(form.human_rights_marker.data),
+        principles={
+            row.form.code.data: row.form.explanation.data or ""
+            for row in form.principles
+            if row.form.addressed.data
+        },
+        contacts=[
+            (row.form.name.data or "", row.form.email.data or "", row.form.function.data or "")
+            for row in form.contacts
+            if (row.form.name.data or row.form.email.data or "").strip()
+        ],
+        budget=[
+            (
+                row.form.organization_id.data,
+                row.form.objective_number.data,
+                row.form.category_code.data,
+                row.form.parsed_amount,
+                row.form.description.data or "",
+            )
+            for row in form.budget
+            if not row.form.is_blank()
+        ],
+    )

@@ -1,0 +1,283 @@
+"""Recording the eligibility screening and managing each call's criteria. Callers commit."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from fund.accounts.models import Role, User
+from fund.audit.operations import record
+from fund.calls.models import Call
+from fund.extensions import db, utcnow
+from fund.proposals.checks import Rules, criterion_results
+from fund.proposals.models import Proposal
+from fund.screening.guards import active_criteria
+from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
+
+CRITERIA_FILE = "screening_criteria.csv"
+_RESULTS = frozenset(r.value for r in CheckResult)
+
+
+class ScreeningError(Exception):
+    """A screening edit that was refused; `errors` maps a criterion id to its problem."""
+
+    def __init__(self, message: str, errors: Mapping[int, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = dict(errors or {})
+
+
+def _criteria_of(call_id: int) -> list[ScreeningCriterion]:
+    return list(
+        db.session.scalars(
+            select(ScreeningCriterion)
+            .where(ScreeningCriterion.call_id == call_id)
+            .order_by(ScreeningCriterion.position, ScreeningCriterion.id)
+        )
+    )
+
+
+def default_criteria(seed_dir: Path | str | None = None) -> list[dict[str, str]]:
+    """The fund's default criteria (code, label, automatic) from the seed CSV."""
+    directory = Path(seed_dir if seed_dir is not None else current_app.config["SEED_DIR"])
+    with (directory / CRITERIA_FILE).open(newline="", encoding="utf-8") as handle:
+        return [
+            {
+                "code": row["code"].strip(),
+                "label": row["label"].strip(),
+                "automatic": (row.get("automatic") or "").strip(),
+            }
+            for row in csv.DictReader(handle)
+            if (row.get("code") or "").strip()
+        ]
+
+
+def ensure_criteria(call: Call, seed_dir: Path | str | None = None) -> list[ScreeningCriterion]:
+    """The call's criteria, created from the defaults the first time (idempotent)."""
+    existing = _criteria_of(call.id)
+    if existing:
+        return existing
+    for position, row in enumerate(default_criteria(seed_dir), start=1):
+        db.session.add(
+            ScreeningCriterion(
+                call_id=call.id,
+                code=row["code"],
+                label=row["label"],
+                position=position,
+                automatic=row["automatic"] or None,
+                active=True,
+            )
+        )
+    db.session.flush()
+    return _criteria_of(call.id)
+
+
+def suggestion(problems: list[str]) -> tuple[str, str]:
+    """The (result, note) the system suggests from the problems it found for a criterion."""
+    if problems:
+        return CheckResult.FAIL.value, " ".join(problems)
+    return CheckResult.PASS.value, ""
+
+
+def prefill(proposal: Proposal, rules: Rules) -> dict[int, tuple[str, str]]:
+    """The system's findings for the call's active automatic criteria: pass, or fail + why."""
+    findings = criterion_results(proposal, rules)
+    return {
+        criterion.id: suggestion(findings[criterion.automatic])
+        for criterion in active_criteria(proposal.call_id)
+        if criterion.automatic and criterion.automatic in findings
+    }
+
+
+def _require_secretariat(actor: User) -> None:
+    if not actor.has_role(Role.SECRETARIAT):
+        raise ScreeningError("Only the secretariat screens proposals and edits their criteria.")
+
+
+def record_checks(
+    proposal: Proposal,
+    actor: User,
+    results: Mapping[int, tuple[str, str]],
+    now: datetime | None = None,
+) -> list[ScreeningCheck]:
+    """Record (or correct) the checks of the proposal's current submission.
+
+    `results` maps a criterion id to (result, note); a fail needs a note. Nothing is written
+    when anything is refused. Returns the checks that changed (an audit event lists them).
+    """
+    _require_secretariat(actor)
+    if proposal.status != "screening":
+        raise ScreeningError(
+            f"Checks can be recorded only while the proposal is in screening; it is "
+            f"“{proposal.status_label}”."
+        )
+    now = now or utcnow()
+    criteria = {c.id: c for c in active_criteria(proposal.call_id)}
+    errors: dict[int, str] = {}
+    cleaned: dict[int, tuple[str, str]] = {}
+    for criterion_id, (result, note) in results.items():
+        note = (note or "").strip()
+        if criterion_id not in criteria:
+            raise ScreeningError("A criterion is not an active criterion of this call.")
+        if result not in _RESULTS:
+            errors[criterion_id] = "Choose pass, fail or not applicable."
+        elif result == CheckResult.FAIL and not note:
+            errors[criterion_id] = "Say why it fails: a fail needs a note."
+        else:
+            cleaned[criterion_id] = (result, note)
+    if errors:
+        raise ScreeningError("Some checks could not be saved.", errors)
+
+    version = proposal.submission_number
+    existing = {
+        check.criterion_id: check
+        for check in db.session.scalars(
+            select(ScreeningCheck).where(
+                ScreeningCheck.proposal_id == proposal.id,
+                ScreeningCheck.version_number == version,
+            )
+        )
+    }
+    changed: list[ScreeningCheck] = []
+    for criterion_id, (result, note) in cleaned.items():
+        check = existing.get(criterion_id)
+        if check is not None and (check.result, check.note) == (result, note):
+            continue
+        if check is None:
+            check = ScreeningCheck(
+                proposal_id=proposal.id, version_number=version, criterion_id=criterion_id
+            )
+            db.session.add(check)
+        check.result, check.note = result, note
+        check.checked_by_id, check.checked_at = actor.id, now
+        changed.append(check)
+    if not changed:
+        return []
+    db.session.flush()
+    record(
+        "screening_recorded",
+        "proposal",
+        proposal.id,
+        actor,
+        details={
+            "submission": version,
+            "results": {
+                criteria[c.criterion_id].code: {"result": c.result, "note": c.note} for c in changed
+            },
+        },
+        now=now,
+    )
+    return changed
+
+
+def _code_for(call_id: int, label: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:32] or "criterion"
+    taken = set(
+        db.session.scalars(
+            select(ScreeningCriterion.code).where(ScreeningCriterion.call_id == call_id)
+        )
+    )
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}_{n}"
+    return code
+
+
+def add_criterion(
+    call: Call, label: str, actor: User, now: datetime | None = None
+) -> ScreeningCriterion:
+    """Add a criterion the secretariat checks by hand, at the end of the call's checklist."""
+    _require_secretariat(actor)
+    label = (label or "").strip()
+    if not label:
+        raise ScreeningError("Describe the criterion.")
+    criteria = ensure_criteria(call)
+    if any(c.label.casefold() == label.casefold() for c in criteria):
+        raise ScreeningError("This call already has a criterion with that description.")
+    position = (
+        db.session.scalar(
+            select(func.max(ScreeningCriterion.position)).where(
+                ScreeningCriterion.call_id == call.id
+            )
+        )
+        or 0
+    )
+    criterion = ScreeningCriterion(
+        call_id=call.id,
+        code=_code_for(call.id, label),
+        label=label,
+        position=position + 1,
+        automatic=None,
+        active=True,
+    )
+    db.session.add(criterion)
+    db.session.flush()
+    record(
+        "screening_criterion_added",
+        "call",
+        call.id,
+        actor,
+        details={"criterion": criterion.id, "code": criterion.code, "label": label},
+        now=now,
+    )
+    return criterion
+
+
+def set_criterion_active(
+    criterion: ScreeningCriterion, active: bool, actor: User, now: datetime | None = None
+) -> bool:
+    """Switch a criterion on or off; an inactive one is no longer required. True if changed."""
+    _require_secretariat(actor)
+    if criterion.active == active:
+        return False
+    criterion.active = active
+    db.session.flush()
+    record(
+        "screening_criterion_activated" if active else "screening_criterion_deactivated",
+        "call",
+        criterion.call_id,
+        actor,
+        details={"criterion": criterion.id, "code": criterion.code, "label": criterion.label},
+        now=now,
+    )
+    return True
+
+
+def check_count(criterion: ScreeningCriterion) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ScreeningCheck)
+        .where(ScreeningCheck.criterion_id == criterion.id)
+    )
+
+
+def remove_criterion(
+    criterion: ScreeningCriterion, actor: User, now: datetime | None = None
+) -> None:
+    """Delete a criterion that was never used; one with recorded checks can only be deactivated."""
+    _require_secretariat(actor)
+    if check_count(criterion):
+        raise ScreeningError(
+            "This criterion has recorded checks and cannot be removed; deactivate it instead."
+        )
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(ScreeningCriterion)
+        .where(
+            ScreeningCriterion.call_id == criterion.call_id,
+            ScreeningCriterion.id != criterion.id,
+        )
+    )
+    if not others:
+        raise ScreeningError("A call keeps at least one criterion; deactivate it instead.")
+    details = {"criterion": criterion.id, "code": criterion.code, "label": criterion.label}
+    call_id = criterion.call_id
+    db.session.delete(criterion)
+    db.session.flush()
+    record("screening_criterion_removed", "call", call_id, actor, details=details, now=now)

@@ -1,0 +1,155 @@
+"""Reading the screening: the secretariat's queue and one proposal's checklist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from fund.accounts.models import Organization
+from fund.calls.models import Call
+from fund.extensions import db, utcnow
+from fund.proposals.checks import Rules, criterion_results
+from fund.proposals.models import Proposal
+from fund.proposals.operations import rules_from_config
+from fund.screening.guards import active_criteria, current_checks
+from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
+from fund.screening.operations import suggestion
+from workflows import PROPOSAL_WORKFLOW
+
+QUEUE_STATES = ("submitted", "screening")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    title: str
+    status: str
+    version: int
+    submitted_at: datetime | None
+    submission_number: int
+    organization: str
+    call_id: int
+    call_title: str
+    waiting_days: int | None
+
+    @property
+    def reference(self) -> str:
+        return f"P-{self.id:05d}"
+
+    @property
+    def status_label(self) -> str:
+        return PROPOSAL_WORKFLOW.state_label(self.status)
+
+
+def screening_queue(now: datetime | None = None) -> list[QueueRow]:
+    """Proposals waiting for or in screening, the longest waiting first (one query)."""
+    now = now or utcnow()
+    query = (
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.status,
+            Proposal.version,
+            Proposal.submitted_at,
+            Proposal.submission_number,
+            func.coalesce(Organization.acronym, Organization.name).label("organization"),
+            Call.id.label("call_id"),
+            Call.title.label("call_title"),
+        )
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .join(Call, Call.id == Proposal.call_id)
+        .where(Proposal.status.in_(QUEUE_STATES))
+        .order_by(
+            case((Proposal.submitted_at.is_(None), 1), else_=0),
+            Proposal.submitted_at,
+            Proposal.id,
+        )
+    )
+    return [
+        QueueRow(
+            **row._asdict(),
+            waiting_days=(now - row.submitted_at).days if row.submitted_at else None,
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+def calls_with_criteria() -> list[tuple[int, str, int]]:
+    """Every call with its number of active criteria (id, title, active), newest first."""
+    active = func.count(ScreeningCriterion.id).filter(ScreeningCriterion.active.is_(True))
+    query = (
+        select(Call.id, Call.title, active.label("active"))
+        .outerjoin(ScreeningCriterion, ScreeningCriterion.call_id == Call.id)
+        .group_by(Call.id, Call.title, Call.opens_on)
+        .order_by(Call.opens_on.desc(), Call.id.desc())
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    criterion: ScreeningCriterion
+    check: ScreeningCheck | None
+    # What the system found for an automatic criterion: None if it checks nothing here,
+    # an empty list if it found no problem.
+    finding: list[str] | None
+    suggested: tuple[str, str] | None
+
+    @property
+    def result(self) -> str | None:
+        """What the form shows: the recorded result, else the system's suggestion."""
+        if self.check is not None:
+            return self.check.result
+        return self.suggested[0] if self.suggested else None
+
+    @property
+    def note(self) -> str:
+        if self.check is not None:
+            return self.check.note or ""
+        return self.suggested[1] if self.suggested else ""
+
+
+@dataclass(frozen=True)
+class Checklist:
+    submission: int
+    items: list[ChecklistItem]
+
+    @property
+    def recorded(self) -> int:
+        return sum(1 for item in self.items if item.check is not None)
+
+    @property
+    def passing(self) -> bool:
+        """True when every criterion is recorded and passes or is not applicable."""
+        return bool(self.items) and all(
+            item.check is not None and item.check.result != CheckResult.FAIL for item in self.items
+        )
+
+
+def checklist(proposal: Proposal, rules: Rules | None = None) -> Checklist:
+    """The call's active criteria with the checks of the current submission; where nothing is
+    recorded yet, an automatic criterion is pre-filled with the system's finding."""
+    rules = rules or rules_from_config(current_app.config)
+    checks = current_checks(proposal)
+    findings = criterion_results(proposal, rules)
+    items = []
+    for criterion in active_criteria(proposal.call_id):
+        finding = findings.get(criterion.automatic) if criterion.automatic else None
+        check = checks.get(criterion.id)
+        suggested = suggestion(finding) if finding is not None and check is None else None
+        items.append(ChecklistItem(criterion, check, finding, suggested))
+    return Checklist(submission=proposal.submission_number, items=items)
+
+
+def check_counts(call_id: int) -> dict[int, int]:
+    """Number of recorded checks per criterion of the call (criteria without checks omitted)."""
+    query = (
+        select(ScreeningCheck.criterion_id, func.count())
+        .join(ScreeningCriterion, ScreeningCriterion.id == ScreeningCheck.criterion_id)
+        .where(ScreeningCriterion.call_id == call_id)
+        .group_by(ScreeningCheck.criterion_id)
+    )
+    return {row[0]: row[1] for row in db.session.execute(query)}

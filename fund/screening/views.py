@@ -1,0 +1,275 @@
+"""The secretariat's screening pages: the queue, a proposal's checklist, a call's criteria."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.calls.models import Call
+from fund.extensions import db
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import Proposal
+from fund.screening import operations, queries
+from fund.screening.forms import (
+    ActionForm,
+    ChecklistForm,
+    CriterionForm,
+    CriterionSwitchForm,
+    VersionForm,
+    checklist_form,
+)
+from fund.screening.models import RESULT_LABELS, CheckResult, ScreeningCriterion
+from workflows import TransitionRefused
+
+bp = Blueprint("screening", __name__, url_prefix="/screening")
+
+STALE_MESSAGE = (
+    "This proposal changed since you opened the page (someone else acted on it). "
+    "Review its current state below, then try again."
+)
+RESULT_CHOICES = [(r.value, RESULT_LABELS[r]) for r in CheckResult]
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+def _reference(proposal: Proposal) -> str:
+    return f"P-{proposal.id:05d} “{proposal.title}”"
+
+
+# The queue ------------------------------------------------------------------------------
+
+
+def _render_queue(error=None, status: int = 200):
+    return render_template(
+        "screening/queue.html",
+        rows=queries.screening_queue(),
+        calls=queries.calls_with_criteria(),
+        error=error,
+    ), status
+
+
+@bp.route("/")
+@roles_required(Role.SECRETARIAT)
+def queue():
+    return _render_queue()
+
+
+@bp.route("/<int:proposal_id>/start", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def start(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        return _render_queue("The action could not be read. Please try again.", 400)
+    if form.version.data != proposal.version:
+        return _render_queue(STALE_MESSAGE, 409)
+    try:
+        proposal_operations.fire(proposal, "start_screening", current_user)
+        operations.ensure_criteria(proposal.call)
+        db.session.commit()
+    except TransitionRefused as refused:
+        db.session.rollback()
+        return _render_queue(refused, 400)
+    except StaleDataError:
+        db.session.rollback()
+        return _render_queue(STALE_MESSAGE, 409)
+    flash(f"Screening of {_reference(proposal)} started.", "success")
+    return redirect(url_for("screening.checklist", proposal_id=proposal.id))
+
+
+# The checklist --------------------------------------------------------------------------
+
+
+def _render_checklist(
+    proposal: Proposal,
+    form: ChecklistForm | None = None,
+    *,
+    action: ActionForm | None = None,
+    action_error: TransitionRefused | str | None = None,
+    message: str | None = None,
+    status: int = 200,
+):
+    sheet = queries.checklist(proposal)
+    if form is None:
+        form = checklist_form(
+            [item.criterion for item in sheet.items],
+            initial={item.criterion.id: (item.result, item.note) for item in sheet.items},
+            version=proposal.version,
+        )
+    return render_template(
+        "screening/checklist.html",
+        proposal=proposal,
+        sheet=sheet,
+        form=form,
+        action=action,
+        action_error=action_error,
+        message=message,
+        result_choices=RESULT_CHOICES,
+        editable=proposal.status == "screening",
+    ), status
+
+
+@bp.route("/<int:proposal_id>", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def checklist(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    criteria = operations.ensure_criteria(proposal.call)
+    db.session.commit()  # the call's default criteria, created on first use
+    criteria = [c for c in criteria if c.active]
+    if request.method != "POST":
+        return _render_checklist(proposal)
+
+    form = checklist_form(criteria)
+    if not form.validate_on_submit():
+        return _render_checklist(proposal, form, status=400)
+    if form.version.data != proposal.version:
+        return _render_checklist(proposal, form, message=STALE_MESSAGE, status=409)
+    for criterion in criteria:
+        result, note = form.result_field(criterion), form.note_field(criterion)
+        if not result.data and (note.data or "").strip():
+            result.errors.append("Choose pass, fail or not applicable.")
+    if any(form.result_field(c).errors for c in criteria):
+        return _render_checklist(proposal, form, status=400)
+    try:
+        changed = operations.record_checks(proposal, current_user, form.results())
+        db.session.commit()
+    except operations.ScreeningError as error:
+        db.session.rollback()
+        for criterion_id, problem in error.errors.items():
+            form[f"note_{criterion_id}"].errors.append(problem)
+        if not error.errors:
+            form.form_errors.append(str(error))
+        return _render_checklist(_proposal(proposal_id), form, status=400)
+    if changed:
+        count = f"{len(changed)} check{'s' if len(changed) != 1 else ''}"
+        flash(f"Saved {count} for submission {proposal.submission_number}.", "success")
+    else:
+        flash("Nothing changed: the checks were already recorded as shown.", "info")
+    return redirect(url_for("screening.checklist", proposal_id=proposal.id))
+
+
+def _done_message(proposal: Proposal, trigger: str) -> str:
+    body = current_app.config["DECISION_BODY_NAME"]
+    return {
+        "forward_to_committee": f"{_reference(proposal)} was forwarded to the {body}.",
+        "return_for_revision": f"{_reference(proposal)} was returned to the applicant "
+        "for revision.",
+        "declare_ineligible": f"{_reference(proposal)} was declared ineligible.",
+    }[trigger]
+
+
+@bp.route("/<int:proposal_id>/actions", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def act(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _render_checklist(
+            proposal,
+            action=form,
+            action_error="The action could not be read. Please try again.",
+            status=400,
+        )
+    if form.version.data != proposal.version:
+        return _render_checklist(proposal, action=form, message=STALE_MESSAGE, status=409)
+    trigger = form.trigger.data
+    try:
+        proposal_operations.fire(proposal, trigger, current_user, comment=form.comment.data)
+        db.session.commit()
+    except TransitionRefused as refused:
+        db.session.rollback()
+        return _render_checklist(
+            _proposal(proposal_id), action=form, action_error=refused, status=400
+        )
+    except StaleDataError:
+        db.session.rollback()
+        return _render_checklist(
+            _proposal(proposal_id), action=form, message=STALE_MESSAGE, status=409
+        )
+    flash(_done_message(proposal, trigger), "success")
+    return redirect(url_for("screening.queue"))
+
+
+# A call's criteria ----------------------------------------------------------------------
+
+
+def _render_criteria(call: Call, form: CriterionForm, error: str | None = None, status=200):
+    return render_template(
+        "screening/criteria.html",
+        call=call,
+        criteria=operations.ensure_criteria(call),
+        counts=queries.check_counts(call.id),
+        form=form,
+        error=error,
+    ), status
+
+
+_SWITCH_DONE = {
+    "activate": "Criterion “{}” is active again: it must be checked.",
+    "deactivate": "Criterion “{}” is inactive: it is no longer required.",
+    "remove": "Criterion “{}” was removed.",
+}
+
+
+@bp.route("/calls/<int:call_id>/criteria", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def criteria(call_id: int):
+    call = db.session.get(Call, call_id)
+    if call is None:
+        abort(404)
+    operations.ensure_criteria(call)
+    db.session.commit()
+    form = CriterionForm()
+    if not form.is_submitted():
+        return _render_criteria(call, form)
+
+    done = url_for("screening.criteria", call_id=call.id)
+    switch = CriterionSwitchForm()
+    if switch.criterion_id.raw_data:  # a button on one criterion
+        form = CriterionForm(formdata=None)
+        if not switch.validate_on_submit():
+            return _render_criteria(call, form, "The action could not be read.", 400)
+        criterion = db.session.get(ScreeningCriterion, switch.criterion_id.data)
+        if criterion is None or criterion.call_id != call.id:
+            abort(404)
+        label, operation = criterion.label, switch.operation.data
+        try:
+            if operation == "remove":
+                operations.remove_criterion(criterion, current_user)
+            else:
+                operations.set_criterion_active(criterion, operation == "activate", current_user)
+            db.session.commit()
+        except operations.ScreeningError as error:
+            db.session.rollback()
+            return _render_criteria(call, form, str(error), 400)
+        flash(_SWITCH_DONE[operation].format(label), "success")
+        return redirect(done)
+
+    if not form.validate_on_submit():
+        return _render_criteria(call, form, status=400)
+    try:
+        criterion = operations.add_criterion(call, form.label.data, current_user)
+        db.session.commit()
+    except operations.ScreeningError as error:
+        db.session.rollback()
+        form.label.errors.append(str(error))
+        return _render_criteria(call, form, status=400)
+    flash(f"Criterion “{criterion.label}” added.", "success")
+    return redirect(done)

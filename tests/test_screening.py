@@ -1,0 +1,645 @@
+"""Eligibility screening: the queue, the checklist, the gates it opens, the criteria per call."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from fund.accounts.models import User
+from fund.audit.models import AuditEvent
+from fund.extensions import db, utcnow
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import Proposal
+from fund.screening import operations, queries
+from fund.screening.guards import screening_passed, screening_recorded
+from fund.screening.models import ScreeningCheck, ScreeningCriterion
+from tests.conftest import csrf_token
+from workflows import TransitionRefused
+
+DEFAULT_CODES = [
+    "joint_programme",
+    "endorsement",
+    "objectives",
+    "budget_limits",
+    "markers",
+    "duration",
+    "principles",
+]
+
+
+@pytest.fixture
+def author(create_user) -> User:
+    return create_user(roles=("applicant",), organization_acronym="ILO")
+
+
+@pytest.fixture
+def secretariat(login_as) -> User:
+    """A secretariat member, signed in on `client`."""
+    return login_as("secretariat", organization_acronym="IOM")
+
+
+def _criteria(app, proposal_id: int) -> dict[str, int]:
+    """The call's criteria (created from the defaults on first use): code -> id."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        criteria = operations.ensure_criteria(proposal.call)
+        db.session.commit()
+        return {c.code: c.id for c in criteria}
+
+
+def _proposal(app, proposal_id: int) -> tuple[str, int, int]:
+    with app.app_context():
+        p = db.session.get(Proposal, proposal_id)
+        return p.status, p.version, p.submission_number
+
+
+def _events(app, action: str, subject_id: int | None = None) -> list[AuditEvent]:
+    with app.app_context():
+        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        if subject_id is not None:
+            query = query.where(AuditEvent.subject_id == str(subject_id))
+        events = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return events
+
+
+def _checks(app, proposal_id: int) -> list[tuple[int, int, str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                ScreeningCheck.version_number,
+                ScreeningCheck.criterion_id,
+                ScreeningCheck.result,
+                ScreeningCheck.note,
+            )
+            .where(ScreeningCheck.proposal_id == proposal_id)
+            .order_by(ScreeningCheck.version_number, ScreeningCheck.criterion_id)
+        )
+        return [tuple(r) for r in rows]
+
+
+def _post_checks(client, app, proposal_id: int, results: dict[int, tuple[str, str]]):
+    token = csrf_token(client, f"/screening/{proposal_id}")
+    data = {"csrf_token": token, "version": str(_proposal(app, proposal_id)[1])}
+    for criterion_id, (result, note) in results.items():
+        if result:
+            data[f"result_{criterion_id}"] = result
+        data[f"note_{criterion_id}"] = note
+    return client.post(f"/screening/{proposal_id}", data=data)
+
+
+def _act(client, app, proposal_id: int, trigger: str, comment: str = "", version=None):
+    token = csrf_token(client, "/screening/")
+    version = _proposal(app, proposal_id)[1] if version is None else version
+    return client.post(
+        f"/screening/{proposal_id}/actions",
+        data={"csrf_token": token, "version": str(version), "trigger": trigger, "comment": comment},
+    )
+
+
+def _all(criteria: dict[str, int], result: str = "pass") -> dict[int, tuple[str, str]]:
+    return dict.fromkeys(criteria.values(), (result, ""))
+
+
+# The queue ------------------------------------------------------------------------------
+
+
+def test_queue_lists_waiting_proposals_oldest_first(
+    app, client, author, secretariat, make_proposal
+):
+    now = utcnow()
+    recent = make_proposal(
+        author, status="submitted", title="Recent one", submitted_at=now - timedelta(days=2)
+    )
+    oldest = make_proposal(
+        author, status="screening", title="Oldest one", submitted_at=now - timedelta(days=10)
+    )
+    middle = make_proposal(
+        author, status="submitted", title="Middle one", submitted_at=now - timedelta(days=5)
+    )
+    make_proposal(author, status="draft", title="A draft")
+    make_proposal(author, status="committee_review", title="Under review", submitted_at=now)
+
+    with app.app_context():
+        rows = queries.screening_queue(now=now)
+    assert [r.id for r in rows] == [oldest, middle, recent]
+    first = rows[0]
+    assert (first.organization, first.call_title, first.status) == ("ILO", "Open call", "screening")
+    assert first.waiting_days == 10
+    assert first.reference == f"P-{oldest:05d}"
+
+    page = client.get("/screening/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.index("Oldest one") < html.index("Middle one") < html.index("Recent one")
+    assert "A draft" not in html and "Under review" not in html
+    assert f"P-{oldest:05d}" in html and "Open call" in html and "In screening" in html
+    assert html.count(">Start screening<") == 2  # only the submitted rows
+    assert f'href="/screening/{oldest}"' in html
+
+
+def test_queue_takes_a_fixed_number_of_queries(app, author, make_proposal):
+    def count_queries() -> int:
+        statements = []
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                rows = queries.screening_queue()
+                for row in rows:  # everything the page shows
+                    _ = (row.reference, row.organization, row.call_title, row.status_label)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    make_proposal(author, status="submitted", submitted_at=utcnow())
+    one = count_queries()
+    for _ in range(3):
+        make_proposal(author, status="screening", submitted_at=utcnow())
+    assert count_queries() == one == 1
+
+
+def test_start_screening_from_the_queue(app, client, author, secretariat, make_proposal):
+    proposal_id = make_proposal(author, status="submitted", submission_number=1)
+    _, version, _ = _proposal(app, proposal_id)
+    token = csrf_token(client, "/screening/")
+
+    stale = client.post(
+        f"/screening/{proposal_id}/start", data={"csrf_token": token, "version": version + 5}
+    )
+    assert stale.status_code == 409
+    assert "changed since you opened" in stale.get_data(as_text=True)
+    assert _proposal(app, proposal_id)[0] == "submitted"
+
+    response = client.post(
+        f"/screening/{proposal_id}/start", data={"csrf_token": token, "version": version}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/screening/{proposal_id}")
+    assert _proposal(app, proposal_id)[0] == "screening"
+    (started,) = _events(app, "start_screening", proposal_id)
+    assert (started.from_state, started.to_state, started.actor_id) == (
+        "submitted",
+        "screening",
+        secretariat.id,
+    )
+    with app.app_context():
+        codes = db.session.scalars(select(ScreeningCriterion.code)).all()
+    assert sorted(codes) == sorted(DEFAULT_CODES)
+
+    again = client.post(
+        f"/screening/{proposal_id}/start",
+        data={"csrf_token": token, "version": _proposal(app, proposal_id)[1]},
+    )
+    assert again.status_code == 400
+    assert "The action was not taken" in again.get_data(as_text=True)
+
+
+# The checklist --------------------------------------------------------------------------
+
+
+def _checked(html: str, criterion_id: int) -> str | None:
+    match = re.search(rf'name="result_{criterion_id}" value="(\w+)" checked', html)
+    return match.group(1) if match else None
+
+
+def test_checklist_prefills_a_complete_proposal_with_passes(
+    app, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    page = client.get(f"/screening/{proposal_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    criteria = _criteria(app, proposal_id)
+    assert len(criteria) == len(DEFAULT_CODES)
+    assert all(_checked(html, cid) == "pass" for cid in criteria.values())
+    assert html.count("The system found: no problem.") == len(DEFAULT_CODES)
+    assert "<legend>1. Joint programme: two or more participating UN organizations" in html
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        rules = proposal_operations.rules_from_config(app.config)
+        assert operations.prefill(proposal, rules) == _all(criteria)
+    assert _checks(app, proposal_id) == []  # a suggestion is not a record
+
+
+def test_checklist_prefills_an_incomplete_proposal_with_failures(
+    app, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening", complete=False, submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        suggested = operations.prefill(proposal, proposal_operations.rules_from_config(app.config))
+    assert {result for result, _ in suggested.values()} == {"fail"}
+    _, note = suggested[criteria["joint_programme"]]
+    assert "Choose the lead (convening) UN entity." in note
+    assert "at least two participating UN organizations" in note
+    assert suggested[criteria["duration"]] == ("fail", "Give the duration in months.")
+
+    html = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
+    assert _checked(html, criteria["duration"]) == "fail"
+    assert "The system found: Give the duration in months." in html
+    assert (
+        f'name="note_{criteria["duration"]}" rows="2">Give the duration in months.</textarea>'
+        in html
+    )
+
+
+def test_saving_checks_is_audited_and_kept_per_submission(
+    app, backend, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    results = _all(criteria)
+    results[criteria["markers"]] = ("not_applicable", "Markers checked by the gender team.")
+    results[criteria["duration"]] = ("fail", "Forty months is too long.")
+
+    response = _post_checks(client, app, proposal_id, results)
+    assert response.status_code == 302
+    saved = _checks(app, proposal_id)
+    assert len(saved) == len(DEFAULT_CODES)
+    assert {version for version, *_ in saved} == {1}
+    assert (1, criteria["duration"], "fail", "Forty months is too long.") in saved
+    (recorded,) = _events(app, "screening_recorded", proposal_id)
+    assert recorded.actor_id == secretariat.id
+    assert recorded.details["submission"] == 1
+    assert recorded.details["results"]["duration"] == {
+        "result": "fail",
+        "note": "Forty months is too long.",
+    }
+    assert recorded.details["results"]["markers"]["result"] == "not_applicable"
+    with app.app_context():
+        check = db.session.scalar(
+            select(ScreeningCheck).where(ScreeningCheck.criterion_id == criteria["duration"])
+        )
+        assert check.checked_by_id == secretariat.id and check.checked_at is not None
+
+    # The page now shows what was recorded, not the system's suggestion.
+    html = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
+    assert _checked(html, criteria["duration"]) == "fail"
+    assert "7 of 7 criteria recorded" in html
+
+    # Saving the same again changes nothing and writes no event; a correction is audited.
+    assert _post_checks(client, app, proposal_id, results).status_code == 302
+    assert len(_events(app, "screening_recorded", proposal_id)) == 1
+    results[criteria["duration"]] = ("pass", "24 months after all.")
+    assert _post_checks(client, app, proposal_id, results).status_code == 302
+    events = _events(app, "screening_recorded", proposal_id)
+    assert len(events) == 2
+    assert events[1].details["results"] == {
+        "duration": {"result": "pass", "note": "24 months after all."}
+    }
+    assert len(_checks(app, proposal_id)) == len(DEFAULT_CODES)
+
+
+def test_a_fail_without_a_note_is_refused_and_nothing_is_saved(
+    app, backend, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    results = _all(criteria)
+    results[criteria["endorsement"]] = ("fail", "   ")
+    results[criteria["objectives"]] = ("fail", "Objective 24 does not exist.")
+
+    response = _post_checks(client, app, proposal_id, results)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    note_id = f"note_{criteria['endorsement']}"
+    assert f'<p class="error-message" id="{note_id}-error">Say why it fails' in html
+    assert f'href="#{note_id}"' in html  # the error summary links to the note
+    assert "Objective 24 does not exist.</textarea>" in html  # the other input is kept
+    assert _checked(html, criteria["endorsement"]) == "fail"
+    assert _checks(app, proposal_id) == []
+    assert _events(app, "screening_recorded") == []
+
+
+def test_a_note_without_a_result_is_refused(app, client, author, secretariat, make_proposal):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    results = _all(criteria)
+    results[criteria["markers"]] = ("", "Unsure about this one.")
+    response = _post_checks(client, app, proposal_id, results)
+    assert response.status_code == 400
+    assert "Choose pass, fail or not applicable." in response.get_data(as_text=True)
+    assert _checks(app, proposal_id) == []
+
+
+def test_checks_are_refused_outside_screening(app, client, author, secretariat, make_proposal):
+    proposal_id = make_proposal(author, status="submitted", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    page = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
+    assert "checks are recorded only while a proposal is in screening" in page
+    assert ">Start screening<" in page
+
+    response = _post_checks(client, app, proposal_id, _all(criteria))
+    assert response.status_code == 400
+    assert "only while the proposal is in screening" in response.get_data(as_text=True)
+    assert _checks(app, proposal_id) == []
+
+
+def test_stale_checklist_is_refused_with_409(app, client, author, secretariat, make_proposal):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    token = csrf_token(client, f"/screening/{proposal_id}")
+    version = _proposal(app, proposal_id)[1]
+    data = {"csrf_token": token, "version": str(version - 1 or 99)}
+    data.update({f"result_{cid}": "pass" for cid in criteria.values()})
+    response = client.post(f"/screening/{proposal_id}", data=data)
+    assert response.status_code == 409
+    assert "changed since you opened the page" in response.get_data(as_text=True)
+    assert _checks(app, proposal_id) == []
+
+
+# The decisions --------------------------------------------------------------------------
+
+
+def test_forward_is_refused_until_every_criterion_passes(
+    app, backend, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    labels = {}
+    with app.app_context():
+        for c in db.session.scalars(select(ScreeningCriterion)):
+            labels[c.code] = c.label
+
+    # Nothing recorded: every criterion is listed.
+    refused = _act(client, app, proposal_id, "forward_to_committee")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "The action was not taken" in html
+    assert html.count("Not checked yet for submission 1:") == len(DEFAULT_CODES)
+
+    results = _all(criteria)
+    results[criteria["markers"]] = ("not_applicable", "")
+    results[criteria["budget_limits"]] = ("fail", "Indirect costs at 9%.")
+    _post_checks(client, app, proposal_id, results)
+    refused = _act(client, app, proposal_id, "forward_to_committee", "For the next meeting.")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "Failed: Budget within the call&#39;s limits" in html
+    assert "Indirect costs at 9%." in html
+    assert "Not checked yet" not in html
+    assert "For the next meeting.</textarea>" in html  # the typed comment is kept
+    assert _proposal(app, proposal_id)[0] == "screening"
+    assert _events(app, "forward_to_committee") == []
+
+    results[criteria["budget_limits"]] = ("pass", "Corrected reading: 7%.")
+    _post_checks(client, app, proposal_id, results)
+    response = _act(client, app, proposal_id, "forward_to_committee")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/screening/")
+    assert _proposal(app, proposal_id)[0] == "committee_review"
+    (forwarded,) = _events(app, "forward_to_committee", proposal_id)
+    assert (forwarded.from_state, forwarded.to_state) == ("screening", "committee_review")
+    assert forwarded.actor_id == secretariat.id
+    queue = client.get("/screening/").get_data(as_text=True)
+    assert "was forwarded to the Executive Committee" in queue
+
+
+def test_stale_action_is_refused_with_409(app, backend, client, author, secretariat, make_proposal):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    _post_checks(client, app, proposal_id, _all(criteria))
+    version = _proposal(app, proposal_id)[1]
+    response = _act(client, app, proposal_id, "forward_to_committee", version=version + 1)
+    assert response.status_code == 409
+    assert "changed since you opened the page" in response.get_data(as_text=True)
+    assert _proposal(app, proposal_id)[0] == "screening"
+
+
+def test_return_for_revision_needs_a_message(app, client, author, secretariat, make_proposal):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    refused = _act(client, app, proposal_id, "return_for_revision", "  ")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "Write the message to the applicant" in html
+    assert 'href="#comment-return_for_revision"' in html
+    assert _proposal(app, proposal_id)[0] == "screening"
+
+    response = _act(client, app, proposal_id, "return_for_revision", "Attach Chile's letter.")
+    assert response.status_code == 302
+    assert _proposal(app, proposal_id)[0] == "returned"
+    (returned,) = _events(app, "return_for_revision", proposal_id)
+    assert returned.comment == "Attach Chile's letter."
+
+
+def test_declare_ineligible_needs_a_reason_and_a_recorded_screening(
+    app, backend, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+
+    refused = _act(client, app, proposal_id, "declare_ineligible", "Only one UN entity.")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "Record every criterion before declaring the proposal ineligible" in html
+    assert "Only one UN entity.</textarea>" in html
+    assert _proposal(app, proposal_id)[0] == "screening"
+
+    results = _all(criteria)
+    results[criteria["joint_programme"]] = ("fail", "Only one UN entity.")
+    _post_checks(client, app, proposal_id, results)
+    refused = _act(client, app, proposal_id, "declare_ineligible", "")
+    assert refused.status_code == 400
+    assert "Give the reason why the proposal is ineligible." in refused.get_data(as_text=True)
+    assert _proposal(app, proposal_id)[0] == "screening"
+
+    response = _act(client, app, proposal_id, "declare_ineligible", "Only one UN entity.")
+    assert response.status_code == 302
+    assert _proposal(app, proposal_id)[0] == "ineligible"
+    (declared,) = _events(app, "declare_ineligible", proposal_id)
+    assert declared.comment == "Only one UN entity."
+
+
+def test_a_new_submission_needs_its_own_checks(
+    app, backend, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    _post_checks(client, app, proposal_id, _all(criteria))
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert screening_passed(proposal, None, {}) == []
+        proposal.submission_number = 2  # returned, revised and submitted again
+        db.session.commit()
+        assert len(screening_recorded(proposal, None, {})) == len(DEFAULT_CODES)
+        problems = screening_passed(proposal, None, {})
+        assert len(problems) == len(DEFAULT_CODES)
+        assert all(p.startswith("Not checked yet for submission 2:") for p in problems)
+
+    html = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
+    assert "Checklist for submission 2" in html and "0 of 7 criteria recorded" in html
+    assert _act(client, app, proposal_id, "forward_to_committee").status_code == 400
+
+    _post_checks(client, app, proposal_id, _all(criteria))
+    assert {version for version, *_ in _checks(app, proposal_id)} == {1, 2}
+    assert _act(client, app, proposal_id, "forward_to_committee").status_code == 302
+    assert _proposal(app, proposal_id)[0] == "committee_review"
+
+
+def test_the_gates_stay_closed_without_criteria(app, author, create_user, make_proposal):
+    secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert "has no active screening criteria" in screening_passed(proposal, None, {})[0]
+        assert "has no active screening criteria" in screening_recorded(proposal, None, {})[0]
+        actor = db.session.get(User, secretariat.id)
+        with pytest.raises(operations.ScreeningError):
+            operations.record_checks(db.session.get(Proposal, proposal_id), author, {})
+        with pytest.raises(TransitionRefused) as refused:
+            proposal_operations.fire(proposal, "forward_to_committee", actor)
+        assert refused.value.guard == "screening_passed"
+
+
+# The criteria ---------------------------------------------------------------------------
+
+
+def test_criteria_editing(app, client, author, secretariat, make_proposal, open_call):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    page = client.get(f"/screening/calls/{open_call}/criteria")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count('name="operation" value="deactivate"') == 7
+    criteria = _criteria(app, proposal_id)
+    token = csrf_token(client, "/screening/")
+    url = f"/screening/calls/{open_call}/criteria"
+
+    empty = client.post(url, data={"csrf_token": token, "label": "  "})
+    assert empty.status_code == 400
+    assert "Describe the criterion." in empty.get_data(as_text=True)
+
+    added = client.post(url, data={"csrf_token": token, "label": "Risk assessment attached"})
+    assert added.status_code == 302
+    with app.app_context():
+        new = db.session.scalar(
+            select(ScreeningCriterion).where(ScreeningCriterion.label == "Risk assessment attached")
+        )
+        new_id, new_code, new_position = new.id, new.code, new.position
+        assert new.automatic is None and new.active
+    assert new_code == "risk_assessment_attached" and new_position == 8
+    (event_added,) = _events(app, "screening_criterion_added", open_call)
+    assert event_added.subject_type == "call"
+    assert event_added.details["label"] == "Risk assessment attached"
+
+    duplicate = client.post(url, data={"csrf_token": token, "label": "risk assessment ATTACHED"})
+    assert duplicate.status_code == 400
+    assert "already has a criterion" in duplicate.get_data(as_text=True)
+
+    # The new criterion is required: all seven defaults passing is not enough.
+    _post_checks(client, app, proposal_id, _all(criteria))
+    assert _act(client, app, proposal_id, "forward_to_committee").status_code == 400
+
+    off = client.post(
+        url, data={"csrf_token": token, "criterion_id": new_id, "operation": "deactivate"}
+    )
+    assert off.status_code == 302
+    (deactivated,) = _events(app, "screening_criterion_deactivated", open_call)
+    assert deactivated.details["criterion"] == new_id
+    html = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
+    assert "Risk assessment attached</legend>" not in html  # inactive: not on the checklist
+
+    # An inactive criterion is not required.
+    assert _act(client, app, proposal_id, "forward_to_committee").status_code == 302
+    assert _proposal(app, proposal_id)[0] == "committee_review"
+
+    on = client.post(
+        url, data={"csrf_token": token, "criterion_id": new_id, "operation": "activate"}
+    )
+    assert on.status_code == 302
+    assert len(_events(app, "screening_criterion_activated", open_call)) == 1
+
+
+def test_a_criterion_with_checks_cannot_be_removed(
+    app, client, author, secretariat, make_proposal, open_call
+):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    criteria = _criteria(app, proposal_id)
+    _post_checks(client, app, proposal_id, {criteria["duration"]: ("pass", "")})
+    token = csrf_token(client, "/screening/")
+    url = f"/screening/calls/{open_call}/criteria"
+
+    refused = client.post(
+        url,
+        data={"csrf_token": token, "criterion_id": criteria["duration"], "operation": "remove"},
+    )
+    assert refused.status_code == 400
+    assert "deactivate it instead" in refused.get_data(as_text=True)
+    removed = client.post(
+        url,
+        data={"csrf_token": token, "criterion_id": criteria["markers"], "operation": "remove"},
+    )
+    assert removed.status_code == 302
+    with app.app_context():
+        codes = set(db.session.scalars(select(ScreeningCriterion.code)))
+        count = db.session.scalar(select(func.count()).select_from(ScreeningCriterion))
+    assert "duration" in codes and "markers" not in codes and count == 6
+    assert len(_events(app, "screening_criterion_removed", open_call)) == 1
+
+
+def test_ensure_criteria_is_idempotent(app, open_call, tmp_path):
+    (tmp_path / "screening_criteria.csv").write_text(
+        "code,label,automatic\nfirst,First criterion,\nsecond,Second one,duration\n",
+        encoding="utf-8",
+    )
+    from fund.calls.models import Call
+
+    with app.app_context():
+        call = db.session.get(Call, open_call)
+        created = operations.ensure_criteria(call, seed_dir=tmp_path)
+        again = operations.ensure_criteria(call, seed_dir=tmp_path)
+        db.session.commit()
+        assert [c.id for c in created] == [c.id for c in again]
+        assert [(c.code, c.position, c.automatic) for c in again] == [
+            ("first", 1, None),
+            ("second", 2, "duration"),
+        ]
+        assert db.session.scalar(select(func.count()).select_from(ScreeningCriterion)) == 2
+
+
+# Access ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["applicant", "committee", "admin"])
+def test_only_the_secretariat_screens(
+    app, client, login_as, author, make_proposal, role, open_call
+):
+    proposal_id = make_proposal(author, status="submitted", submission_number=1)
+    login_as(role, organization_acronym="ILO")
+    for path in (
+        "/screening/",
+        f"/screening/{proposal_id}",
+        f"/screening/calls/{open_call}/criteria",
+    ):
+        assert client.get(path).status_code == 403, path
+    token = csrf_token(client, "/password")
+    version = _proposal(app, proposal_id)[1]
+    start = client.post(
+        f"/screening/{proposal_id}/start", data={"csrf_token": token, "version": version}
+    )
+    assert start.status_code == 403
+    assert _proposal(app, proposal_id)[0] == "submitted"
+    assert "/screening/" not in client.get("/").get_data(as_text=True)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, author, make_proposal, open_call):
+    proposal_id = make_proposal(author, status="screening", submission_number=1)
+    for path in (
+        "/screening/",
+        f"/screening/{proposal_id}",
+        f"/screening/calls/{open_call}/criteria",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert "/login" in response.headers["Location"]
+
+
+def test_the_secretariat_sees_screening_in_the_navigation(client, secretariat):
+    html = client.get("/").get_data(as_text=True)
+    assert '<a href="/screening/">Screening</a>' in html
