@@ -96,6 +96,15 @@ def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend):
         from fund.extensions import utcnow
 
         assert call.is_open(utcnow().date())
+    with app.app_context():
+        from fund.audit.queries import verify_chain
+        from fund.proposals.models import Proposal
+
+        states = sorted(db.session.scalars(select(Proposal.status)))
+        assert states == sorted(
+            ["committee_review", "screening", "returned", "submitted", "draft", "ineligible"]
+        )
+        assert verify_chain().intact
     password = first.output.split("password for all: ")[1].split(")")[0]
     assert login(app.test_client(), "secretariat@demo.fund", password).status_code == 302
 

@@ -181,11 +181,20 @@ def save_draft(
     proposal.title = values.title.strip()
     proposal.summary = values.summary.strip()
     proposal.rationale = values.rationale.strip()
-    proposal.lead_organization_id = values.lead_organization_id
+    # Set relationships, not only keys, so checks in this same transaction see them.
+    proposal.lead_organization = (
+        db.session.get(Organization, values.lead_organization_id)
+        if values.lead_organization_id
+        else None
+    )
     proposal.scope = values.scope
     proposal.planned_start = values.planned_start
     proposal.duration_months = values.duration_months
-    proposal.primary_objective_number = values.primary_objective_number
+    proposal.primary_objective = (
+        db.session.get(GcmObjective, values.primary_objective_number)
+        if values.primary_objective_number
+        else None
+    )
     proposal.gender_marker = values.gender_marker
     proposal.human_rights_marker = values.human_rights_marker
     proposal.participants = _many(Organization, values.participant_ids)

@@ -173,3 +173,119 @@ def load_demo(
         report.count("calls")
     db.session.flush()
     return report
+
+
+def _demo_letter(country: str, title: str) -> bytes:
+    """A small, valid one-page PDF standing in for an endorsement letter."""
+    from io import BytesIO
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    page.setTitle(f"Endorsement letter: {country}")
+    page.drawString(72, 770, f"Government of {country}")
+    page.drawString(72, 740, "Endorsement of the joint programme:")
+    page.drawString(72, 722, title[:90])
+    page.drawString(72, 690, "(Demo document.)")
+    page.save()
+    return buffer.getvalue()
+
+
+def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None = None) -> None:
+    """Demo proposals, taken to their state through the real workflow (so fully audited)."""
+    from fund.extensions import db as _db
+    from fund.proposals import attachments, operations
+    from fund.proposals.models import Proposal
+    from fund.screening import operations as screening
+
+    data = tomllib.loads((seed_dir / "demo_proposals.toml").read_text(encoding="utf-8"))
+    today = today or utcnow().date()
+    existing = set(_db.session.scalars(select(Proposal.title)))
+    call = _db.session.scalar(select(Call).order_by(Call.id))
+    secretariat = _db.session.scalar(
+        select(User).join(User.role_rows).where(User.role_rows.any(role="secretariat"))
+    )
+    if call is None or secretariat is None:
+        return
+    by_acronym = {o.acronym: o.id for o in _db.session.scalars(select(Organization)) if o.acronym}
+    countries = {c.iso2: c.name for c in _db.session.scalars(select(Country))}
+    for item in data.get("proposals", []):
+        if item["title"] in existing:
+            continue
+        author = _db.session.scalar(select(User).where(User.email == item["applicant"]))
+        proposal = operations.create_draft(author, call_id=call.id, title=item["title"])
+        start = item.get("start_in_days")
+        values = operations.DraftValues(
+            title=item["title"],
+            summary=item.get("summary", ""),
+            rationale=item.get("rationale", ""),
+            lead_organization_id=by_acronym[item["lead"]],
+            participant_ids=[by_acronym[a] for a in item["participants"]],
+            scope=item["scope"],
+            country_codes=item["countries"],
+            endorser_codes=item["endorsers"],
+            planned_start=today + timedelta(days=start) if start is not None else None,
+            duration_months=item.get("duration_months"),
+            primary_objective_number=item.get("primary_objective"),
+            secondary_objective_numbers=item.get("secondary_objectives", []),
+            gender_marker=item.get("gender_marker"),
+            human_rights_marker=item.get("human_rights_marker"),
+            principles=item.get("principles", {}),
+            contacts=[tuple(c) for c in item.get("contacts", [])],
+            budget=[
+                (by_acronym[org], objective, category, Decimal(amount), text)
+                for org, objective, category, amount, text in item["budget"]
+            ],
+        )
+        operations.save_draft(proposal, author, values)
+        if item["state"] != "draft":
+            for iso2 in item["endorsers"]:
+                attachments.add_attachment(
+                    proposal,
+                    author,
+                    filename=f"endorsement-{iso2.lower()}.pdf",
+                    data=_demo_letter(countries[iso2], item["title"]),
+                    kind="endorsement_letter",
+                    country_iso2=iso2,
+                    allowed_types=("pdf",),
+                    max_bytes=10 * 1024 * 1024,
+                )
+        _advance(proposal, item, author, secretariat, screening)
+        report.count("proposals")
+    _db.session.flush()
+
+
+def _advance(proposal, item: dict[str, Any], author: User, secretariat: User, screening) -> None:
+    from flask import current_app
+
+    from fund.proposals import operations
+
+    target = item["state"]
+    if target == "draft":
+        return
+    operations.fire(proposal, "submit", author)
+    if target == "submitted":
+        return
+    operations.fire(proposal, "start_screening", secretariat)
+    if target == "screening":
+        return
+    if target == "returned":
+        operations.fire(
+            proposal, "return_for_revision", secretariat, comment=item["return_comment"]
+        )
+        return
+    criteria = screening.ensure_criteria(proposal.call)
+    results = screening.prefill(proposal, operations.rules_from_config(current_app.config))
+    for criterion in criteria:
+        results.setdefault(criterion.id, ("pass", ""))
+        if criterion.code == item.get("ineligible_fail"):
+            results[criterion.id] = ("fail", item["ineligible_reason"])
+    screening.record_checks(proposal, secretariat, results)
+    if target == "committee_review":
+        operations.fire(proposal, "forward_to_committee", secretariat)
+    elif target == "ineligible":
+        operations.fire(
+            proposal, "declare_ineligible", secretariat, comment=item["ineligible_reason"]
+        )
