@@ -3,6 +3,17 @@
 from fund.accounts.models import Organization, User, UserRole
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
+from fund.committee.models import RoundMember, Vote, VotingRound
+from fund.finance.models import (
+    Allocation,
+    AllocationShare,
+    AllocationSource,
+    Contribution,
+    ContributionVoid,
+    CoverageTarget,
+    Disbursement,
+    Pool,
+)
 from fund.proposals.models import (
     Attachment,
     BudgetLine,
@@ -21,22 +32,33 @@ from fund.reference.models import (
 from fund.screening.models import ScreeningCheck, ScreeningCriterion
 
 __all__ = [
+    "Allocation",
+    "AllocationShare",
+    "AllocationSource",
     "Attachment",
     "AuditEvent",
     "BudgetCategory",
     "BudgetLine",
     "Call",
+    "Contribution",
+    "ContributionVoid",
     "Country",
+    "CoverageTarget",
+    "Disbursement",
     "GcmObjective",
     "GuidingPrinciple",
     "Organization",
+    "Pool",
     "Proposal",
     "ProposalContact",
     "ProposalPrinciple",
     "ProposalVersion",
+    "RoundMember",
     "ScreeningCheck",
     "ScreeningCriterion",
     "ThematicArea",
     "User",
     "UserRole",
+    "Vote",
+    "VotingRound",
 ]

@@ -17,6 +17,7 @@ from fund.accounts.models import Organization, OrganizationKind, User
 from fund.accounts.passwords import hash_password
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
+from fund.finance.models import GENERAL_POOL, Pool
 from fund.reference.models import (
     BudgetCategory,
     Country,
@@ -93,6 +94,12 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
             report.count("countries")
 
     db.session.flush()
+    pools = _existing(Pool, "code")
+    for code in [GENERAL_POOL, *sorted(_existing(ThematicArea, "code"))]:
+        if code not in pools:
+            db.session.add(Pool(code=code))
+            report.count("pools")
+
     organizations = _existing(Organization, "acronym")
     for row in _rows(seed_dir / "un_entities.csv"):
         if row["acronym"] not in organizations:

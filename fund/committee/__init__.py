@@ -1,0 +1,1 @@
+"""The Executive Committee: voting rounds, recusals, votes and decisions."""

@@ -1,0 +1,1 @@
+"""The fund's money: contributions, pools, allocations and disbursements."""

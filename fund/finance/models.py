@@ -1,0 +1,172 @@
+"""Contributions, the pools of money they feed, allocations to proposals and disbursements.
+
+Money only ever moves by inserting rows and by updating the running `available` of a pool and
+the `disbursed` of an allocation share; check constraints on those two columns make the database
+itself refuse an over-allocation or an over-disbursement, whatever the application does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.accounts.models import Organization, User
+from fund.extensions import UTCDateTime, db
+
+Money = Numeric(14, 2)
+GENERAL_POOL = "GENERAL"  # unearmarked money; other pools are named by thematic area code
+
+
+class Pool(db.Model):
+    """Money available to allocate: the unearmarked pool or one per earmarked thematic area."""
+
+    __tablename__ = "pools"
+    __table_args__ = (
+        CheckConstraint("available >= 0", name="available_not_negative"),
+        CheckConstraint("received_net >= 0", name="received_not_negative"),
+    )
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    received_net: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    available: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+
+
+class Contribution(db.Model):
+    """A donor's deposit. Never edited: a mistake is voided (with a reason) and re-entered."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        CheckConstraint("gross > 0", name="gross_positive"),
+        CheckConstraint("fee >= 0 AND fee <= gross", name="fee_range"),
+        CheckConstraint("net = gross - fee", name="net_is_gross_less_fee"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    gross: Mapped[Decimal] = mapped_column(Money)
+    fee_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    fee: Mapped[Decimal] = mapped_column(Money)
+    net: Mapped[Decimal] = mapped_column(Money)
+    pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    donor: Mapped[Organization] = relationship()
+    void: Mapped[ContributionVoid | None] = relationship(back_populates="contribution")
+
+
+class ContributionVoid(db.Model):
+    """The cancellation of a contribution entered by mistake."""
+
+    __tablename__ = "contribution_voids"
+    __table_args__ = (CheckConstraint("length(reason) > 0", name="reason_given"),)
+
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    voided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    contribution: Mapped[Contribution] = relationship(back_populates="void")
+
+
+class Allocation(db.Model):
+    """Money committed to a funded proposal: one allocation per proposal."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        UniqueConstraint("proposal_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    allocated_on: Mapped[date] = mapped_column(Date)
+    allocated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    sources: Mapped[list[AllocationSource]] = relationship(cascade="all, delete-orphan")
+    shares: Mapped[list[AllocationShare]] = relationship(
+        cascade="all, delete-orphan", order_by="AllocationShare.organization_id"
+    )
+    allocated_by: Mapped[User | None] = relationship()
+
+
+class AllocationSource(db.Model):
+    """How much of an allocation each pool paid."""
+
+    __tablename__ = "allocation_sources"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    allocation_id: Mapped[int] = mapped_column(
+        ForeignKey("allocations.id", ondelete="CASCADE"), primary_key=True
+    )
+    pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class AllocationShare(db.Model):
+    """A participating organization's part of an allocation, and how much of it is paid."""
+
+    __tablename__ = "allocation_shares"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("disbursed >= 0 AND disbursed <= amount", name="disbursed_within_amount"),
+    )
+
+    allocation_id: Mapped[int] = mapped_column(
+        ForeignKey("allocations.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    disbursed: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+
+    organization: Mapped[Organization] = relationship()
+
+
+class Disbursement(db.Model):
+    """A tranche paid to one participating organization."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship()
+
+
+class CoverageTarget(db.Model):
+    """The share of funding the fund aims for, per objective or thematic area (default: equal)."""
+
+    __tablename__ = "coverage_targets"
+    __table_args__ = (
+        CheckConstraint("dimension IN ('objective', 'area')", name="dimension_valid"),
+        CheckConstraint("share >= 0 AND share <= 1", name="share_range"),
+    )
+
+    dimension: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(8), primary_key=True)
+    share: Mapped[Decimal] = mapped_column(Numeric(7, 6))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
