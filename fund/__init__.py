@@ -74,10 +74,24 @@ def _register_blueprints(app: Flask) -> None:
     from fund.accounts.admin_views import bp as admin_bp
     from fund.accounts.views import bp as accounts_bp
     from fund.audit.views import bp as audit_bp
+    from fund.committee.views import bp as committee_bp
     from fund.core.views import bp as core_bp
+    from fund.coverage.views import bp as coverage_bp
+    from fund.finance.views import bp as finance_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
     from fund.screening.views import bp as screening_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, reference_bp, audit_bp, proposals_bp, screening_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        admin_bp,
+        reference_bp,
+        audit_bp,
+        proposals_bp,
+        screening_bp,
+        committee_bp,
+        finance_bp,
+        coverage_bp,
+    ):
         app.register_blueprint(bp)

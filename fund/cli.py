@@ -79,6 +79,8 @@ def diagram_command(out: str | None) -> None:
 
 def init_app(app: Flask) -> None:
     from fund.audit.cli import audit_cli
+    from fund.coverage.cli import coverage_command
 
     fund_cli.add_command(audit_cli)
+    fund_cli.add_command(coverage_command)
     app.cli.add_command(fund_cli)

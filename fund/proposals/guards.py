@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from fund.committee.guards import committee_approved, committee_rejected
+from fund.finance.guards import fully_disbursed_or_reason, funds_available
 from fund.proposals.checks import submission_problems
 from fund.screening.guards import screening_passed, screening_recorded
 from workflows import PROPOSAL_GUARD_NAMES
@@ -35,26 +37,16 @@ def submission_complete(proposal, actor, context: Mapping[str, Any]) -> list[str
     return [problem.message for problem in submission_problems(proposal, context["rules"])]
 
 
-def _not_yet_available(step: str) -> Guard:
-    """A gate whose records do not exist yet in this version: it stays closed, never open."""
-
-    def guard(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-        return [f"This step needs {step}, which this version of the fund does not record yet."]
-
-    guard.__name__ = f"requires_{step.replace(' ', '_')}"
-    return guard
-
-
 GUARDS: dict[str, Guard] = {
     "own_organization": own_organization,
     "call_open": call_open,
     "submission_complete": submission_complete,
     "screening_recorded": screening_recorded,
     "screening_passed": screening_passed,
-    "committee_approved": _not_yet_available("a closed committee vote"),
-    "committee_rejected": _not_yet_available("a closed committee vote"),
-    "funds_available": _not_yet_available("the fund's balance"),
-    "fully_disbursed_or_reason": _not_yet_available("the disbursement records"),
+    "committee_approved": committee_approved,
+    "committee_rejected": committee_rejected,
+    "funds_available": funds_available,
+    "fully_disbursed_or_reason": fully_disbursed_or_reason,
 }
 
 assert set(GUARDS) == set(PROPOSAL_GUARD_NAMES), "every guard of the table has a predicate"
