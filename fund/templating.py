@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("core.index", "Home", frozenset()),
     ("reference.objectives", "GCM objectives", frozenset()),
     ("reference.principles", "Guiding principles", frozenset()),
+    ("calls.index", "Calls", frozenset({Role.APPLICANT, Role.SECRETARIAT})),
     ("proposals.index", "Proposals", frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE})),
     ("proposals.workflow", "Workflow", frozenset()),
     ("screening.queue", "Screening", frozenset({Role.SECRETARIAT})),

@@ -1,0 +1,42 @@
+"""The call form (secretariat)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from fund.calls.models import DECISION_RULE_LABELS
+from fund.forms import options
+
+
+class CallForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired("Give the call a title."), Length(max=200)]
+    )
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    opens_on = DateField("Opens on", validators=[DataRequired("Give the opening date.")])
+    closes_on = DateField(
+        "Closes on",
+        validators=[DataRequired("Give the closing date.")],
+        description="Proposals can be submitted until the end of this day (UTC).",
+    )
+    envelope = StringField("Envelope (USD)", validators=[DataRequired("Give the envelope.")])
+    min_budget = StringField("Smallest programme budget (USD)", default="500000.00")
+    max_budget = StringField("Largest programme budget (USD)", default="3000000.00")
+    min_duration_months = IntegerField(
+        "Shortest duration (months)", default=12, validators=[NumberRange(1, 120)]
+    )
+    max_duration_months = IntegerField(
+        "Longest duration (months)", default=36, validators=[NumberRange(1, 120)]
+    )
+    decision_rule = SelectField(
+        "Committee decision rule",
+        choices=options((rule.value, label) for rule, label in DECISION_RULE_LABELS.items()),
+    )
+    quorum = IntegerField(
+        "Quorum (votes needed)",
+        validators=[Optional(), NumberRange(1, 100)],
+        description="Leave blank for the default: a majority of the members entitled to vote.",
+    )
+    submit = SubmitField("Save the call")

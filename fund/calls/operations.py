@@ -1,0 +1,65 @@
+"""Creating and changing calls for proposals (audited). Callers commit."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from fund.accounts.models import User
+from fund.audit.operations import record
+from fund.calls.models import Call
+from fund.extensions import db, utcnow
+
+
+class CallRefused(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CallValues:
+    title: str
+    description: str
+    opens_on: date
+    closes_on: date
+    envelope: Decimal
+    min_budget: Decimal
+    max_budget: Decimal
+    min_duration_months: int
+    max_duration_months: int
+    decision_rule: str
+    quorum: int | None
+
+
+def _check(values: CallValues) -> None:
+    if values.closes_on < values.opens_on:
+        raise CallRefused("The call cannot close before it opens.", "closes_on")
+    if values.max_budget < values.min_budget:
+        raise CallRefused("The largest budget must not be below the smallest.", "max_budget")
+    if values.max_duration_months < values.min_duration_months:
+        raise CallRefused(
+            "The longest duration must not be below the shortest.", "max_duration_months"
+        )
+
+
+def save_call(
+    actor: User, call: Call | None, values: CallValues, *, now: datetime | None = None
+) -> Call:
+    """Create (call=None) or update a call; every change is audited with before and after."""
+    _check(values)
+    new = asdict(values)
+    if call is None:
+        call = Call(**new)
+        db.session.add(call)
+        db.session.flush()
+        record("call_created", "call", call.id, actor, details=new, now=now or utcnow())
+        return call
+    changes = {k: [getattr(call, k), v] for k, v in new.items() if getattr(call, k) != v}
+    for key, value in new.items():
+        setattr(call, key, value)
+    if changes:
+        db.session.flush()
+        record("call_updated", "call", call.id, actor, details=changes, now=now or utcnow())
+    return call

@@ -1,0 +1,142 @@
+"""Attachments through the pages: upload, download, removal, refusals, who may fetch them."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import func, select
+
+from fund.extensions import db
+from fund.proposals.models import Attachment, Proposal
+from tests.conftest import MINIMAL_PDF, csrf_token, login
+
+
+def _upload(client, proposal_id: int, data: bytes, filename: str, kind="concept_note", country=""):
+    token = csrf_token(client, f"/proposals/{proposal_id}")
+    return client.post(
+        f"/proposals/{proposal_id}/attachments",
+        data={
+            "upload-csrf_token": token,
+            "upload-kind": kind,
+            "upload-country_iso2": country,
+            "upload-file": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Attachment))
+
+
+def test_upload_then_download_with_safe_headers(app, client, create_user, make_proposal):
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author)
+    login(client, author.email)
+    before = _count(app)
+    response = _upload(client, proposal_id, MINIMAL_PDF, "concept.pdf")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert _count(app) == before + 1
+    with app.app_context():
+        attachment = db.session.scalar(
+            select(Attachment).where(Attachment.filename == "concept.pdf")
+        )
+        attachment_id = attachment.id
+    download = client.get(f"/proposals/{proposal_id}/attachments/{attachment_id}")
+    assert download.status_code == 200
+    assert download.data == MINIMAL_PDF
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download.headers["Content-Security-Policy"]
+
+
+def test_html_disguised_as_pdf_is_refused_and_nothing_changes(
+    app, client, create_user, make_proposal
+):
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author)
+    login(client, author.email)
+    before = _count(app)
+    with app.app_context():
+        version = db.session.get(Proposal, proposal_id).version
+    response = _upload(client, proposal_id, b"<html><script>alert(1)</script></html>", "x.pdf")
+    assert response.status_code == 400
+    assert "Only PDF, DOCX or XLSX" in response.get_data(as_text=True)
+    assert _count(app) == before
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).version == version
+
+
+def test_oversized_upload_is_refused(app, client, create_user, make_proposal):
+    app.config["UPLOAD_MAX_BYTES"] = 1000
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author)
+    login(client, author.email)
+    response = _upload(client, proposal_id, MINIMAL_PDF + b"0" * 2000, "big.pdf")
+    assert response.status_code == 400
+    assert "the limit is" in response.get_data(as_text=True)
+
+
+def test_other_organization_cannot_download_or_upload(app, client, create_user, make_proposal):
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author)
+    with app.app_context():
+        attachment_id = db.session.scalar(
+            select(Attachment.id).where(Attachment.proposal_id == proposal_id)
+        )
+    outsider = create_user(roles=("applicant",), organization_acronym="UNDP")
+    login(client, outsider.email)
+    assert client.get(f"/proposals/{proposal_id}/attachments/{attachment_id}").status_code == 404
+    token = csrf_token(client, "/proposals")
+    response = client.post(
+        f"/proposals/{proposal_id}/attachments",
+        data={"upload-csrf_token": token, "upload-kind": "other"},
+    )
+    assert response.status_code == 404
+
+
+def test_secretariat_downloads_and_committee_only_from_review(
+    app, client, create_user, make_proposal
+):
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author, status="submitted")
+    with app.app_context():
+        attachment_id = db.session.scalar(
+            select(Attachment.id).where(Attachment.proposal_id == proposal_id)
+        )
+    path = f"/proposals/{proposal_id}/attachments/{attachment_id}"
+    staff = create_user(roles=("secretariat",), organization_acronym="IOM")
+    login(client, staff.email)
+    assert client.get(path).status_code == 200
+    member_client = app.test_client()
+    member = create_user(roles=("committee",), organization_acronym="UNHCR")
+    login(member_client, member.email)
+    assert member_client.get(path).status_code == 404
+
+
+def test_remove_attachment_only_while_editable(app, client, create_user, make_proposal):
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author, status="submitted")
+    with app.app_context():
+        attachment_id = db.session.scalar(
+            select(Attachment.id).where(Attachment.proposal_id == proposal_id)
+        )
+    login(client, author.email)
+    token = csrf_token(client, f"/proposals/{proposal_id}")
+    response = client.post(
+        f"/proposals/{proposal_id}/attachments/{attachment_id}/delete",
+        data={"csrf_token": token},
+    )
+    assert response.status_code == 400
+    assert _count(app) == 1
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).status = "draft"
+        db.session.commit()
+    response = client.post(
+        f"/proposals/{proposal_id}/attachments/{attachment_id}/delete",
+        data={"csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert _count(app) == 0
