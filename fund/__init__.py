@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.finance.views import bp as finance_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
+    from fund.reports.views import bp as reports_bp
     from fund.screening.views import bp as screening_bp
 
     for bp in (
@@ -95,5 +96,6 @@ def _register_blueprints(app: Flask) -> None:
         committee_bp,
         finance_bp,
         coverage_bp,
+        reports_bp,
     ):
         app.register_blueprint(bp)

@@ -21,6 +21,8 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("committee.index", "Committee", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
     ("finance.balance", "Finances", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),
+    ("reports.index", "Reports", frozenset({Role.SECRETARIAT})),
+    ("reports.open_data", "Open data", frozenset()),
     ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN})),
     ("admin.users", "Users", frozenset({Role.ADMIN})),
     ("admin.organizations", "Organizations", frozenset({Role.ADMIN})),
