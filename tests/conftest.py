@@ -33,7 +33,7 @@ _counter = itertools.count(1)
 def _build_template(app: Flask) -> None:
     """Migrate to head and load the reference data: the state every test starts from."""
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         load_reference(Path(app.config["SEED_DIR"]))
         db.session.commit()
         db.engine.dispose()
