@@ -49,7 +49,8 @@ class Contribution(db.Model):
     __table_args__ = (
         CheckConstraint("gross > 0", name="gross_positive"),
         CheckConstraint("fee >= 0 AND fee <= gross", name="fee_range"),
-        CheckConstraint("net = gross - fee", name="net_is_gross_less_fee"),
+        # A tolerance, not equality: SQLite keeps NUMERIC as binary floating point.
+        CheckConstraint("abs(net - (gross - fee)) < 0.005", name="net_is_gross_less_fee"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('fee >= 0 AND fee <= gross', name=op.f('ck_contributions_fee_range')),
     sa.CheckConstraint('gross > 0', name=op.f('ck_contributions_gross_positive')),
-    sa.CheckConstraint('net = gross - fee', name=op.f('ck_contributions_net_is_gross_less_fee')),
+    sa.CheckConstraint('abs(net - (gross - fee)) < 0.005', name=op.f('ck_contributions_net_is_gross_less_fee')),
     sa.ForeignKeyConstraint(['donor_id'], ['organizations.id'], name=op.f('fk_contributions_donor_id_organizations')),
     sa.ForeignKeyConstraint(['pool_code'], ['pools.code'], name=op.f('fk_contributions_pool_code_pools')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_contributions_recorded_by_id_users')),

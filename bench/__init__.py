@@ -1,0 +1,1 @@
+"""Benchmarks: a realistic data generator and timings of the pages that matter."""

@@ -1,0 +1,401 @@
+"""Fill a database with realistic data at scale.
+
+    python -m bench.generate --proposals 20000 [--database-url URL] [--seed 7]
+
+Proposals in every state, about ten budget lines each over objectives and categories,
+participants, countries, voting rounds with votes, contributions, allocations, disbursements
+and a valid hash-chained audit trail. Rows are inserted in batches with SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from flask_migrate import upgrade
+from sqlalchemy import func, insert, select
+
+from fund import create_app
+from fund.accounts.models import Organization, User, UserRole
+from fund.accounts.passwords import hash_password
+from fund.audit.models import GENESIS_HASH, AuditEvent
+from fund.audit.operations import compute_hash
+from fund.calls.models import Call
+from fund.committee.models import RoundMember, Vote, VotingRound
+from fund.extensions import db
+from fund.finance.models import (
+    GENERAL_POOL,
+    Allocation,
+    AllocationShare,
+    AllocationSource,
+    Contribution,
+    Disbursement,
+    Pool,
+)
+from fund.proposals.budget import indirect_costs
+from fund.proposals.models import (
+    BudgetLine,
+    Proposal,
+    ProposalVersion,
+    proposal_countries,
+    proposal_participants,
+)
+from fund.reference.models import Country
+from fund.reference.seed import load_reference
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench password 2026"  # noqa: S105 - a benchmark database, never production
+BATCH = 5000
+
+# Share of proposals per state (sums to 1): most are old and decided.
+STATE_MIX = [
+    ("draft", 0.10),
+    ("submitted", 0.05),
+    ("screening", 0.05),
+    ("returned", 0.05),
+    ("ineligible", 0.05),
+    ("committee_review", 0.10),
+    ("approved", 0.10),
+    ("rejected", 0.10),
+    ("funded", 0.25),
+    ("closed", 0.10),
+    ("withdrawn", 0.05),
+]
+THEMES = ["labour mobility", "migration data", "border management", "inclusion", "reintegration"]
+REVIEWED = {"committee_review", "approved", "rejected", "funded", "closed"}
+FUNDED = {"funded", "closed"}
+
+
+def _insert(table, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(insert(table), rows[start : start + BATCH])
+
+
+class AuditWriter:
+    """Appends a valid chain of events without the ORM, continuing from the current head."""
+
+    def __init__(self) -> None:
+        head = db.session.execute(
+            select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        ).first()
+        self.next_id, self.prev = (head.id + 1, head.hash) if head else (1, GENESIS_HASH)
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, when: datetime, actor, action: str, subject_id: int, src, dst) -> None:
+        event = SimpleNamespace(
+            id=self.next_id,
+            occurred_at=when,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            actor_org_id=actor.organization_id,
+            action=action,
+            subject_type="proposal",
+            subject_id=str(subject_id),
+            from_state=src,
+            to_state=dst,
+            comment=None,
+            details={},
+        )
+        digest = compute_hash(self.prev, event)
+        self.rows.append({**vars(event), "prev_hash": self.prev, "hash": digest})
+        self.prev, self.next_id = digest, self.next_id + 1
+
+    def flush(self) -> None:
+        _insert(AuditEvent.__table__, self.rows)
+        self.rows = []
+
+
+def _people(rng: random.Random) -> dict[str, list[Any]]:
+    """Applicants for many organizations, the committee and the secretariat."""
+    secret = hash_password(PASSWORD)
+    orgs = db.session.scalars(select(Organization).where(Organization.kind == "un_entity")).all()
+    existing = set(db.session.scalars(select(User.email)))
+    people: dict[str, list[Any]] = {"applicant": [], "committee": [], "secretariat": []}
+    specs = [(f"bench.applicant.{o.acronym.lower()}@bench.fund", o, "applicant") for o in orgs]
+    specs += [
+        (f"bench.committee.{o.acronym.lower()}@bench.fund", o, "committee")
+        for o in orgs
+        if o.committee_member
+    ]
+    specs += [(f"bench.secretariat.{n}@bench.fund", orgs[0], "secretariat") for n in (1, 2)]
+    for email, org, role in specs:
+        if email not in existing:
+            user = User(email=email, name=email.split("@")[0], password_hash=secret)
+            user.organization = org
+            user.role_rows = [UserRole(role=role)]
+            db.session.add(user)
+    db.session.flush()
+    for user in db.session.scalars(select(User).where(User.email.like("bench.%"))):
+        people[next(iter(user.roles))].append(user)
+    return people
+
+
+def generate(proposals: int, seed: int = 7) -> dict[str, int]:
+    rng = random.Random(seed)
+    load_reference(Path(ROOT / "seed"))
+    people = _people(rng)
+    entities = db.session.scalars(
+        select(Organization).where(Organization.kind == "un_entity")
+    ).all()
+    countries = db.session.scalars(select(Country.iso2)).all()
+    today = date.today()  # noqa: DTZ011 - only to spread generated dates
+    calls = []
+    for n in range(3):
+        call = Call(
+            title=f"Bench call {n + 1}",
+            opens_on=today - timedelta(days=900 - 300 * n),
+            closes_on=today + timedelta(days=30 + 300 * n),
+            envelope=Decimal("500000000.00"),
+            min_budget=Decimal("100000.00"),
+            max_budget=Decimal("5000000.00"),
+        )
+        db.session.add(call)
+        calls.append(call)
+    db.session.flush()
+
+    first_id = (db.session.scalar(select(func.max(Proposal.id))) or 0) + 1
+    audit = AuditWriter()
+    states = rng.choices([s for s, _ in STATE_MIX], [w for _, w in STATE_MIX], k=proposals)
+    proposal_rows, participant_rows, country_rows, line_rows = [], [], [], []
+    version_rows, round_rows, member_rows, vote_rows = [], [], [], []
+    allocation_rows, share_rows, source_rows, disbursement_rows = [], [], [], []
+    totals: dict[int, Decimal] = {}
+    base = datetime.now(UTC) - timedelta(days=800)
+    round_id = (db.session.scalar(select(func.max(VotingRound.id))) or 0) + 1
+    allocation_id = (db.session.scalar(select(func.max(Allocation.id))) or 0) + 1
+    committee = people["committee"]
+    secretariat = people["secretariat"][0]
+    allocated_total = Decimal("0.00")
+    for offset, status in enumerate(states):
+        pid = first_id + offset
+        applicant = rng.choice(people["applicant"])
+        partners = [applicant.organization, *rng.sample(entities, rng.randint(1, 3))]
+        partners = list({o.id: o for o in partners}.values())
+        objectives = rng.sample(range(1, 24), rng.randint(1, 4))
+        created = base + timedelta(minutes=offset * 50 // max(1, proposals // 800))
+        submitted = status != "draft"
+        proposal_rows.append(
+            {
+                "id": pid,
+                "call_id": rng.choice(calls).id,
+                "organization_id": applicant.organization_id,
+                "title": f"Joint programme {pid}: {rng.choice(THEMES)}",
+                "summary": "Generated for benchmarks.",
+                "rationale": "Generated for benchmarks.",
+                "status": status,
+                "version": 1,
+                "created_by_id": applicant.id,
+                "created_at": created,
+                "updated_at": created,
+                "submitted_at": created + timedelta(days=1) if submitted else None,
+                "lead_organization_id": partners[0].id,
+                "scope": "national",
+                "planned_start": today + timedelta(days=rng.randint(-400, 200)),
+                "duration_months": rng.randint(12, 36),
+                "primary_objective_number": objectives[0],
+                "gender_marker": rng.choice([2, 2, 3]),
+                "human_rights_marker": rng.randint(0, 3),
+                "submission_number": 1 if submitted else 0,
+            }
+        )
+        participant_rows += [{"proposal_id": pid, "organization_id": o.id} for o in partners]
+        country_rows += [
+            {"proposal_id": pid, "country_iso2": c}
+            for c in rng.sample(countries, rng.randint(1, 3))
+        ]
+        direct: dict[int, Decimal] = {}
+        for _ in range(10):
+            org = rng.choice(partners)
+            amount = Decimal(rng.randint(5_000, 150_000)).quantize(Decimal("0.01"))
+            direct[org.id] = direct.get(org.id, Decimal("0.00")) + amount
+            line_rows.append(
+                {
+                    "proposal_id": pid,
+                    "organization_id": org.id,
+                    "objective_number": rng.choice(objectives),
+                    "category_code": rng.randint(1, 7),
+                    "amount": amount,
+                    "description": "",
+                }
+            )
+        shares = {o: d + indirect_costs(d, Decimal("0.07")) for o, d in direct.items()}
+        totals[pid] = sum(shares.values(), Decimal("0.00"))
+        audit.add(created, applicant, "create", pid, None, "draft")
+        if submitted:
+            version_rows.append(
+                {
+                    "proposal_id": pid,
+                    "number": 1,
+                    "submitted_at": created + timedelta(days=1),
+                    "submitted_by_id": applicant.id,
+                    "snapshot": {"title": proposal_rows[-1]["title"]},
+                }
+            )
+            audit.add(created + timedelta(days=1), applicant, "submit", pid, "draft", "submitted")
+        if status in REVIEWED:
+            opened = created + timedelta(days=20)
+            closed = status != "committee_review"
+            outcome = {"rejected": "rejected"}.get(status, "approved") if closed else None
+            round_rows.append(
+                {
+                    "id": round_id,
+                    "proposal_id": pid,
+                    "number": 1,
+                    "version_number": 1,
+                    "decision_rule": "consensus",
+                    "quorum_setting": None,
+                    "status": "closed" if closed else "open",
+                    "deadline": None,
+                    "opened_at": opened,
+                    "opened_by_id": secretariat.id,
+                    "closed_at": opened + timedelta(days=14) if closed else None,
+                    "closed_by_id": secretariat.id if closed else None,
+                    "outcome": outcome,
+                    "summary": "",
+                    "tally": None,
+                }
+            )
+            partner_ids = {o.id for o in partners}
+            for member in committee:
+                recused = member.organization_id in partner_ids
+                member_rows.append(
+                    {
+                        "round_id": round_id,
+                        "user_id": member.id,
+                        "organization_id": member.organization_id,
+                        "recusal": "automatic" if recused else None,
+                        "recusal_reason": "Organization takes part" if recused else "",
+                        "recused_at": opened if recused else None,
+                    }
+                )
+                if not recused and (closed or rng.random() < 0.5):
+                    choice = "reject" if outcome == "rejected" and rng.random() < 0.5 else "approve"
+                    vote_rows.append(
+                        {
+                            "round_id": round_id,
+                            "member_id": member.id,
+                            "choice": choice,
+                            "comment": "Generated." if choice == "reject" else "",
+                            "conditions": "",
+                            "cast_at": opened + timedelta(days=3),
+                            "changed_at": None,
+                        }
+                    )
+            round_id += 1
+        if status in FUNDED:
+            allocation_rows.append(
+                {
+                    "id": allocation_id,
+                    "proposal_id": pid,
+                    "amount": totals[pid],
+                    "allocated_on": (created + timedelta(days=60)).date(),
+                    "allocated_by_id": secretariat.id,
+                    "recorded_at": created + timedelta(days=60),
+                }
+            )
+            source_rows.append(
+                {"allocation_id": allocation_id, "pool_code": GENERAL_POOL, "amount": totals[pid]}
+            )
+            allocated_total += totals[pid]
+            for org_id, amount in shares.items():
+                paid = amount if status == "closed" else (amount / 2).quantize(Decimal("0.01"))
+                share_rows.append(
+                    {
+                        "allocation_id": allocation_id,
+                        "organization_id": org_id,
+                        "amount": amount,
+                        "disbursed": paid,
+                    }
+                )
+                disbursement_rows.append(
+                    {
+                        "allocation_id": allocation_id,
+                        "organization_id": org_id,
+                        "paid_on": (created + timedelta(days=70)).date(),
+                        "amount": paid,
+                        "reference": f"T-{allocation_id}-{org_id}",
+                        "recorded_by_id": secretariat.id,
+                        "recorded_at": created + timedelta(days=70),
+                    }
+                )
+            allocation_id += 1
+
+    _insert(Proposal.__table__, proposal_rows)
+    _insert(proposal_participants, participant_rows)
+    _insert(proposal_countries, country_rows)
+    _insert(BudgetLine.__table__, line_rows)
+    _insert(ProposalVersion.__table__, version_rows)
+    _insert(VotingRound.__table__, round_rows)
+    _insert(RoundMember.__table__, member_rows)
+    _insert(Vote.__table__, vote_rows)
+    donor = entities[0]
+    gross = (allocated_total * Decimal("1.2") / Decimal("0.99")).quantize(Decimal("0.01"))
+    fee = (gross * Decimal("0.01")).quantize(Decimal("0.01"))
+    db.session.add(
+        Contribution(
+            donor_id=donor.id,
+            received_on=today - timedelta(days=850),
+            gross=gross,
+            fee_rate=Decimal("0.0100"),
+            fee=fee,
+            net=gross - fee,
+            pool_code=GENERAL_POOL,
+            reference="BENCH",
+            recorded_by_id=secretariat.id,
+            recorded_at=base,
+        )
+    )
+    pool = db.session.get(Pool, GENERAL_POOL)
+    pool.received_net += gross - fee
+    pool.available += gross - fee - allocated_total
+    db.session.flush()
+    _insert(Allocation.__table__, allocation_rows)
+    _insert(AllocationSource.__table__, source_rows)
+    _insert(AllocationShare.__table__, share_rows)
+    _insert(Disbursement.__table__, disbursement_rows)
+    audit.flush()
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        for table in ("proposals", "voting_rounds", "allocations"):
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
+            )
+    db.session.commit()
+    return {
+        "proposals": len(proposal_rows),
+        "budget_lines": len(line_rows),
+        "votes": len(vote_rows),
+        "allocations": len(allocation_rows),
+        "disbursements": len(disbursement_rows),
+        "audit_events": audit.next_id - 1,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--proposals", type=int, default=2000)
+    parser.add_argument("--database-url", default=None, help="default: DATABASE_URL or SQLite")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    overrides = {"SQLALCHEMY_DATABASE_URI": args.database_url} if args.database_url else {}
+    app = create_app("development", overrides)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        started = time.perf_counter()
+        counts = generate(args.proposals, args.seed)
+        elapsed = time.perf_counter() - started
+    print(", ".join(f"{n:,} {k}" for k, n in counts.items()) + f" in {elapsed:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
