@@ -30,6 +30,7 @@ run: seed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r fund workflows config.py wsgi.py
 
 format: install
 	$(BIN)/ruff check --fix .

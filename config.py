@@ -11,7 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - refused in production
+# Refused in production (see fund._check_secret_key), so not a secret that protects anything.
+DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105  # nosec B105
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -53,6 +54,15 @@ class Config:
     LOGIN_LOCKOUT_WINDOW_SECONDS = _env_int("LOGIN_LOCKOUT_WINDOW_SECONDS", 15 * 60)
     PASSWORD_HASH_TIME_COST = _env_int("PASSWORD_HASH_TIME_COST", 3)
     PASSWORD_HASH_MEMORY_KIB = _env_int("PASSWORD_HASH_MEMORY_KIB", 65536)
+    # Failed sign-ins allowed per client address within the window (all accounts together).
+    LOGIN_ADDRESS_ATTEMPTS = _env_int("LOGIN_ADDRESS_ATTEMPTS", 50)
+    LOGIN_ADDRESS_WINDOW_SECONDS = _env_int("LOGIN_ADDRESS_WINDOW_SECONDS", 15 * 60)
+    # Sensitive actions (role changes, votes, funding) need a sign-in at most this old.
+    SENSITIVE_ACTION_MAX_AGE_SECONDS = _env_int("SENSITIVE_ACTION_MAX_AGE_SECONDS", 15 * 60)
+    # Number of reverse proxies in front of the app that set X-Forwarded-For (0: none, the
+    # client address is the connection's). Set it when behind a proxy, or every client
+    # shares the proxy's address for the sign-in throttle; never set it without a proxy.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
 
     # Uploads
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
@@ -69,6 +79,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "fund@localhost")
+    FUND_BASE_URL = os.environ.get("FUND_BASE_URL", "")  # links in email: https://host/prefix
 
     # The fund's configurable rules (defaults from the fund's practice)
     FUND_NAME = os.environ.get("FUND_NAME", "Migration Multi-Partner Trust Fund")
@@ -76,6 +87,14 @@ class Config:
     INDIRECT_SUPPORT_RATE = Decimal(os.environ.get("INDIRECT_SUPPORT_RATE", "0.07"))
     ADMIN_AGENT_FEE_RATE = Decimal(os.environ.get("ADMIN_AGENT_FEE_RATE", "0.01"))
     GENDER_MARKER_MINIMUM = _env_int("GENDER_MARKER_MINIMUM", 2)
+    # Committee members see the others' votes before casting their own (default: only after).
+    COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE = _env_bool(
+        "COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False
+    )
+    COVERAGE_UNDER_TARGET_FRACTION = Decimal(
+        os.environ.get("COVERAGE_UNDER_TARGET_FRACTION", "0.5")
+    )
+    COVERAGE_CONCENTRATED_MULTIPLE = Decimal(os.environ.get("COVERAGE_CONCENTRATED_MULTIPLE", "3"))
 
     SEED_DIR = Path(os.environ.get("SEED_DIR", str(BASE_DIR / "seed")))
     TESTING = False
@@ -90,7 +109,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - only the test suite uses it  # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_ENABLED = True

@@ -25,6 +25,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     if overrides:
         app.config.update(overrides)
     _check_secret_key(app)
+    _trust_proxies(app)
     from fund.accounts import passwords
 
     passwords.configure(
@@ -61,6 +62,20 @@ def _check_secret_key(app: Flask) -> None:
         )
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies, take the client address from X-Forwarded-For.
+
+    PROXY_FIX_X_FOR is the number of proxies that append to the header; only then is the
+    header trusted (a client could otherwise choose its own address and escape the
+    sign-in throttle).
+    """
+    hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
+
+
 def _configure_logging(app: Flask) -> None:
     if app.config.get("TESTING"):
         return
@@ -79,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.core.views import bp as core_bp
     from fund.coverage.views import bp as coverage_bp
     from fund.finance.views import bp as finance_bp
+    from fund.notifications.views import bp as notifications_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
     from fund.reports.views import bp as reports_bp
@@ -97,5 +113,6 @@ def _register_blueprints(app: Flask) -> None:
         finance_bp,
         coverage_bp,
         reports_bp,
+        notifications_bp,
     ):
         app.register_blueprint(bp)

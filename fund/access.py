@@ -2,15 +2,19 @@
 
 Every view declares its audience with one of the decorators below. A request to an endpoint
 that declares nothing is refused with 403, so a forgotten declaration fails closed.
+Sensitive actions add `recent_login_required`: the password must have been given recently.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,3 +85,74 @@ def init_app(app: Flask) -> None:
         if access.roles and not current_user.has_role(*access.roles):
             abort(403)
         return None
+
+
+# Recent sign-in for sensitive actions ---------------------------------------------------------
+
+SIGNED_IN_AT = "signed_in_at"  # session key: when the password was last given (Unix seconds)
+CLOCK_SKEW_SECONDS = 60
+
+
+def mark_signed_in(now: datetime | None = None) -> None:
+    """Record in the session that the user has just given their password."""
+    session[SIGNED_IN_AT] = int((now or datetime.now(UTC)).timestamp())
+
+
+def login_is_recent(max_age_seconds: int, now: datetime | None = None) -> bool:
+    """Whether the password was given in this session at most `max_age_seconds` ago."""
+    stamp = session.get(SIGNED_IN_AT)
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return False
+    age = (now or datetime.now(UTC)).timestamp() - stamp
+    return -CLOCK_SKEW_SECONDS <= age <= max_age_seconds
+
+
+def local_path(url: str | None) -> str | None:
+    """The path and query of `url` if it points into this site, else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        return None
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    if not parts.path.startswith("/") or parts.path.startswith("//") or "\\" in parts.path:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def recent_login_required(max_age_seconds: int | None = None) -> Callable[[F], F]:
+    """Ask for the password again unless it was given recently in this session.
+
+    `max_age_seconds` defaults to the setting SENSITIVE_ACTION_MAX_AGE_SECONDS. Combine with
+    an audience decorator (`roles_required`, `signed_in`); the order does not matter. A GET is
+    sent to the confirmation page and back to the same page; any other method cannot be
+    replayed through a redirect, so the user is sent back to the page the form was on and
+    asked to repeat the action. Nothing of the refused request is carried out.
+    """
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                abort(401)
+            limit = max_age_seconds
+            if limit is None:
+                limit = current_app.config["SENSITIVE_ACTION_MAX_AGE_SECONDS"]
+            if login_is_recent(limit):
+                return view(*args, **kwargs)
+            if request.method in ("GET", "HEAD"):
+                back = request.full_path.rstrip("?")
+                flash("For your security, confirm your password to continue.", "info")
+            else:
+                back = local_path(request.referrer) or url_for("core.index")
+                flash(
+                    "For your security, confirm your password, then repeat what you were "
+                    "doing: it was not done.",
+                    "warning",
+                )
+            return redirect(url_for("accounts.confirm_login", next=back))
+
+        return guarded  # type: ignore[return-value]
+
+    return decorator

@@ -80,10 +80,12 @@ def diagram_command(out: str | None) -> None:
 def init_app(app: Flask) -> None:
     from fund.audit.cli import audit_cli
     from fund.coverage.cli import coverage_command
+    from fund.notifications.cli import mail_cli
     from fund.reports.cli import export_cli, report_cli
 
     fund_cli.add_command(audit_cli)
     fund_cli.add_command(coverage_command)
     fund_cli.add_command(export_cli)
     fund_cli.add_command(report_cli)
+    fund_cli.add_command(mail_cli)
     app.cli.add_command(fund_cli)

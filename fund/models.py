@@ -1,6 +1,6 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 
-from fund.accounts.models import Organization, User, UserRole
+from fund.accounts.models import LoginAttempt, Organization, User, UserRole
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
 from fund.committee.models import RoundMember, Vote, VotingRound
@@ -14,6 +14,7 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
+from fund.notifications.models import Notification, NotificationPreference, OutboxMessage
 from fund.proposals.models import (
     Attachment,
     BudgetLine,
@@ -47,7 +48,11 @@ __all__ = [
     "Disbursement",
     "GcmObjective",
     "GuidingPrinciple",
+    "LoginAttempt",
+    "Notification",
+    "NotificationPreference",
     "Organization",
+    "OutboxMessage",
     "Pool",
     "Proposal",
     "ProposalContact",

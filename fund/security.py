@@ -1,8 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response, and input no page can use refused up front."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, render_template, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,7 +19,31 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+NUL_MESSAGE = (
+    "What you sent contains a NUL character (often pasted from another program), which the "
+    "fund cannot store. Remove it and try again. Nothing was changed."
+)
+
+
+def _contains_nul(*sources) -> bool:
+    return any(
+        "\x00" in key or "\x00" in value
+        for source in sources
+        for key, value in source.items(multi=True)
+    )
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """No text field holds NUL, and PostgreSQL cannot store it: refuse it (400), rather
+        than fail with a server error at the database. Uploaded files are not concerned."""
+        if _contains_nul(request.args, request.form):
+            return render_template(
+                "errors/error.html", code=400, title="Unusable character", message=NUL_MESSAGE
+            ), 400
+        return None
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers

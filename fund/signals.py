@@ -18,3 +18,24 @@ proposal_transitioned = _signals.signal(
     (the User), `comment` (str or None) and `event` (the AuditEvent written).
     """,
 )
+
+disbursement_recorded = _signals.signal(
+    "disbursement-recorded",
+    doc="""A tranche of an allocation was paid (a Disbursement row was written).
+
+    `sender` is the Allocation; keyword arguments: `disbursement` (the Disbursement, flushed)
+    and `actor` (the User who recorded it). Sent by `fund.finance.operations` inside its
+    transaction, after the allocation share's `disbursed` is updated.
+    """,
+)
+
+round_closed = _signals.signal(
+    "round-closed",
+    doc="""A committee voting round closed.
+
+    `sender` is the VotingRound (status, outcome, summary and tally already set and flushed);
+    keyword arguments: `outcome` (one of fund.committee.models.Outcome's values) and `actor`
+    (the User who closed it, or None when it closed on its own). Sent by the committee code
+    inside its transaction, before it fires `approve` or `reject` on the proposal if it does.
+    """,
+)

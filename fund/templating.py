@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN})),
     ("admin.users", "Users", frozenset({Role.ADMIN})),
     ("admin.organizations", "Organizations", frozenset({Role.ADMIN})),
+    ("notifications.index", "Notifications", frozenset()),
 ]
 
 
@@ -54,10 +55,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
+        from fund.notifications.queries import UnreadCount
+
         return {
             "navigation": navigation_for(current_user),
             "current_endpoint": request.endpoint,
             "fund_name": app.config["FUND_NAME"],
             "decision_body": app.config["DECISION_BODY_NAME"],
             "role_labels": ROLE_LABELS,
+            "unread_notifications": UnreadCount(current_user),
         }

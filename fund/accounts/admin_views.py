@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from fund.access import roles_required
+from fund.access import recent_login_required, roles_required
 from fund.accounts import operations
 from fund.accounts.forms import OrganizationForm, UserForm
 from fund.accounts.models import Organization, Role, User
@@ -80,12 +80,14 @@ def _user_form_page(user: User | None):
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@recent_login_required()  # roles and activation decide who may do what
 def new_user():
     return _user_form_page(None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@recent_login_required()  # roles and activation decide who may do what
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     return _user_form_page(user)

@@ -118,3 +118,14 @@ class OrganizationForm(FlaskForm):
     committee_member = BooleanField("Sits on the committee")
     active = BooleanField("Active", default=True)
     submit = SubmitField("Save organization")
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Give the password again before a sensitive action."""
+
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Confirm")

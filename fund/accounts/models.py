@@ -140,3 +140,23 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt from a client address, kept only for the throttle's window.
+
+    Counted across every account, so that one address cannot try passwords on many accounts;
+    the per-account lockout is on `User`. Rows older than the window are deleted.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (db.Index("ix_login_attempts_address_time", "address", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def __repr__(self) -> str:
+        outcome = "ok" if self.succeeded else "failed"
+        return f"<LoginAttempt {self.address} {outcome}>"

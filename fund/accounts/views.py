@@ -1,4 +1,4 @@
-"""Sign in, sign out, change one's own password."""
+"""Sign in, sign out, confirm one's password again, change it."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from fund.access import public, signed_in
-from fund.accounts import operations
-from fund.accounts.forms import ChangePasswordForm, LoginForm
+from fund.access import mark_signed_in, public, signed_in
+from fund.accounts import operations, throttle
+from fund.accounts.forms import ChangePasswordForm, ConfirmPasswordForm, LoginForm
 from fund.accounts.models import User
 from fund.extensions import db, login_manager, utcnow
 
@@ -65,21 +65,79 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        now, address, address_policy = (
+            utcnow(),
+            throttle.client_address(),
+            throttle.policy_from_config(),
+        )
+        try:
+            throttle.check(address, now=now, policy=address_policy)
+        except throttle.Throttled as throttled:
+            form.form_errors.append(str(throttled))
+            response = current_app.make_response(
+                (render_template("accounts/login.html", form=form), 429)
+            )
+            response.headers["Retry-After"] = str(throttled.retry_after)
+            return response
         try:
             user = operations.authenticate(
-                form.email.data, form.password.data, now=utcnow(), policy=_policy()
+                form.email.data, form.password.data, now=now, policy=_policy()
             )
         except operations.LoginRefused as refused:
-            db.session.commit()  # keep the failure count
+            throttle.record(address, succeeded=False, now=now, policy=address_policy)
+            db.session.commit()  # keep the failure counts
             form.form_errors.append(str(refused))
             return render_template("accounts/login.html", form=form), 401
+        throttle.record(address, succeeded=True, now=now, policy=address_policy)
         db.session.commit()
         target = _safe_next(request.args.get("next"))
         session.clear()  # a fresh session at sign-in: nothing from before survives
         login_user(user)
+        mark_signed_in(now)
         flash(f"Signed in as {user.name}.", "success")
         return redirect(target)
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@signed_in
+def confirm_login():
+    """Give the password again before a sensitive action; then back to `next`."""
+    form = ConfirmPasswordForm()
+    target = _safe_next(request.args.get("next"))
+    status = 200
+    if form.validate_on_submit():
+        now, address, address_policy = (
+            utcnow(),
+            throttle.client_address(),
+            throttle.policy_from_config(),
+        )
+        try:
+            throttle.check(address, now=now, policy=address_policy)
+            operations.authenticate(
+                current_user.email, form.password.data, now=now, policy=_policy()
+            )
+        except throttle.Throttled as throttled:
+            form.form_errors.append(str(throttled))
+            response = current_app.make_response(
+                (render_template("accounts/confirm.html", form=form, target=target), 429)
+            )
+            response.headers["Retry-After"] = str(throttled.retry_after)
+            return response
+        except operations.LoginRefused as refused:
+            throttle.record(address, succeeded=False, now=now, policy=address_policy)
+            db.session.commit()  # keep the failure counts
+            message = "Your password is not correct." if refused.reason == "invalid" else refused
+            form.password.errors.append(str(message))
+            status = 401
+        else:
+            throttle.record(address, succeeded=True, now=now, policy=address_policy)
+            db.session.commit()
+            mark_signed_in(now)
+            return redirect(target)
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/confirm.html", form=form, target=target), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -110,6 +168,7 @@ def change_password():
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # stay signed in on the new version
+            mark_signed_in()  # the current password was just given
             flash("Your password has been changed. Other sessions were signed out.", "success")
             return redirect(url_for("core.index"))
     status = 400 if form.is_submitted() else 200

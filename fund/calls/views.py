@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,8 +31,11 @@ def index():
 def _values(form: CallForm) -> CallValues | None:
     amounts = {}
     for name in ("envelope", "min_budget", "max_budget"):
+        value = getattr(form, name).data
+        if isinstance(value, Decimal):  # a field left out of the request keeps the stored amount
+            value = format(value, "f")
         try:
-            amounts[name] = parse_amount(getattr(form, name).data)
+            amounts[name] = parse_amount(value)
         except AmountError as error:
             getattr(form, name).errors.append(str(error))
     if len(amounts) < 3:

@@ -1,7 +1,449 @@
-"""Pages of the committee domain."""
+"""Pages of the committee domain: the member's list, the meeting view, a proposal's review page
+with the vote, the secretariat's round actions, and the decision record of a round."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.calls.models import DECISION_RULE_LABELS
+from fund.committee import operations, queries
+from fund.committee.forms import (
+    CHOICE_LABELS,
+    CloseForm,
+    ConflictForm,
+    DeadlineForm,
+    OpenRoundForm,
+    ReturnForm,
+    VoteForm,
+    end_of_day,
+)
+from fund.committee.models import Outcome, RoundStatus, VotingRound
+from fund.extensions import db, utcnow
+from fund.proposals.access import can_view
+from fund.proposals.budget import Line, summarise
+from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
+from fund.proposals.operations import rules_from_config
+from fund.proposals.queries import load_proposal
+from fund.proposals.queries import organization_names as proposal_organization_names
+from fund.screening import queries as screening_queries
+from fund.screening.models import RESULT_LABELS
+from workflows import TransitionRefused
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
+
+COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
+CONCURRENT_MESSAGE = (
+    "Someone else acted on this round at the same moment. Nothing of yours was saved; your "
+    "input is kept below. Review the current state, then try again."
+)
+UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
+
+
+def _visible_before_own_vote() -> bool:
+    return bool(current_app.config.get("COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False))
+
+
+def _reference(proposal: Proposal) -> str:
+    return f"P-{proposal.id:05d}"
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "rule_labels": DECISION_RULE_LABELS,
+        "outcome_label": operations.outcome_label,
+        "choice_labels": CHOICE_LABELS,
+        "is_secretariat": current_user.has_role(Role.SECRETARIAT),
+        "is_member": current_user.has_role(Role.COMMITTEE),
+        "now": utcnow(),
+    }
+
+
+# The member's page ------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*COMMITTEE_ROLES)
+def index():
+    member = current_user.has_role(Role.COMMITTEE)
+    return render_template(
+        "committee/index.html",
+        awaiting=queries.awaiting_vote(current_user) if member else [],
+        voted=queries.my_votes(current_user) if member else [],
+        recusals=queries.my_recusals(current_user) if member else [],
+        open_rounds=queries.open_round_count(),
+        **_common(),
+    )
+
+
+# The meeting ------------------------------------------------------------------------------
+
+
+def _render_meeting(
+    *,
+    error: str | None = None,
+    failed: dict[str, Any] | None = None,
+    status: int = 200,
+):
+    return render_template(
+        "committee/meeting.html",
+        rows=queries.meeting(current_user, visible_before_own_vote=_visible_before_own_vote()),
+        recent=queries.recent_decisions(current_user),
+        error=error,
+        failed=failed or {},
+        **_common(),
+    ), status
+
+
+@bp.route("/meeting")
+@roles_required(*COMMITTEE_ROLES)
+def meeting():
+    return _render_meeting()
+
+
+# A proposal's review page -----------------------------------------------------------------------
+
+
+def _review_proposal(proposal_id: int) -> Proposal:
+    """The proposal, or 404 for anyone who may not see it or when it never reached the
+    committee."""
+    proposal = load_proposal(proposal_id)
+    if proposal is None or not can_view(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+def _budget(proposal: Proposal):
+    return summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            for b in proposal.budget_lines
+        ),
+        rules_from_config(current_app.config).indirect_rate,
+    )
+
+
+def _render_review(
+    proposal: Proposal,
+    *,
+    vote_form: VoteForm | None = None,
+    conflict_form: ConflictForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+):
+    rounds = queries.rounds_of(proposal.id)
+    current = queries.current_round(rounds)
+    if current is None and proposal.status != operations.REVIEW_STATE:
+        abort(404)
+    conflict = queries.conflict_of(current_user, proposal)
+    view = (
+        queries.round_view(
+            current,
+            current_user,
+            proposal,
+            visible_before_own_vote=_visible_before_own_vote(),
+            conflict=conflict,
+            conflict_known=True,
+        )
+        if current is not None
+        else None
+    )
+    if vote_form is None:
+        mine = view.my_vote if view else None
+        vote_form = VoteForm(
+            formdata=None,
+            data={
+                "choice": mine.choice if mine else None,
+                "comment": mine.comment if mine else "",
+                "conditions": mine.conditions if mine else "",
+            },
+        )
+    budget = _budget(proposal)
+    version_number = current.version_number if current else proposal.submission_number
+    return render_template(
+        "committee/review.html",
+        proposal=proposal,
+        rounds=rounds,
+        view=view,
+        conflict=conflict,
+        version=queries.version_of(proposal.id, version_number),
+        sheet=screening_queries.checklist(proposal),
+        result_labels=RESULT_LABELS,
+        budget=budget,
+        names=proposal_organization_names(set(budget.by_organization)),
+        scope_labels=SCOPE_LABELS,
+        marker_labels=MARKER_LABELS,
+        vote_form=vote_form,
+        conflict_form=conflict_form or ConflictForm(formdata=None),
+        error=error,
+        **_common(),
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>")
+@roles_required(*COMMITTEE_ROLES)
+def review(proposal_id: int):
+    return _render_review(_review_proposal(proposal_id))
+
+
+def _round_or_404(round_id: int):
+    round_ = db.session.get(VotingRound, round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _refused(form, refused: operations.CommitteeRefused) -> tuple[str | None, int]:
+    """Put the refusal on its field if it has one; returns the page message and status."""
+    if refused.field and refused.field in form:
+        form[refused.field].errors = [*form[refused.field].errors, str(refused)]
+        return None, 400
+    return str(refused), 409 if refused.stale else 400
+
+
+@bp.route("/rounds/<int:round_id>/vote", methods=["POST"])
+@roles_required(Role.COMMITTEE)
+def vote(round_id: int):
+    proposal_id = _round_or_404(round_id).proposal_id
+    proposal = _review_proposal(proposal_id)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+        return _render_review(proposal, vote_form=form, error=message, status=400)
+    try:
+        _, what = operations.cast_vote(
+            round_id, current_user, form.choice.data, form.comment.data, form.conditions.data
+        )
+        db.session.commit()
+    except operations.CommitteeRefused as refused:
+        db.session.rollback()
+        message, status = _refused(form, refused)
+        return _render_review(
+            _review_proposal(proposal_id), vote_form=form, error=message, status=status
+        )
+    except IntegrityError:
+        db.session.rollback()
+        return _render_review(
+            _review_proposal(proposal_id), vote_form=form, error=CONCURRENT_MESSAGE, status=409
+        )
+    label = CHOICE_LABELS[form.choice.data].lower()
+    flash(
+        {
+            "cast": f"Your vote to {label} is recorded. You can change it until the round closes.",
+            "changed": f"Your vote is changed to {label}.",
+            "unchanged": "Nothing changed: your vote was already as shown.",
+        }[what],
+        "info" if what == "unchanged" else "success",
+    )
+    return redirect(url_for("committee.review", proposal_id=proposal_id, _anchor="your-vote"))
+
+
+@bp.route("/rounds/<int:round_id>/conflict", methods=["POST"])
+@roles_required(Role.COMMITTEE)
+def declare_conflict(round_id: int):
+    proposal_id = _round_or_404(round_id).proposal_id
+    proposal = _review_proposal(proposal_id)
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+        return _render_review(proposal, conflict_form=form, error=message, status=400)
+    try:
+        removed = operations.declare_conflict(round_id, current_user, form.reason.data)
+        db.session.commit()
+    except operations.CommitteeRefused as refused:
+        db.session.rollback()
+        message, status = _refused(form, refused)
+        return _render_review(
+            _review_proposal(proposal_id), conflict_form=form, error=message, status=status
+        )
+    flash(
+        "Your conflict of interest is recorded: you are recused from this proposal"
+        + (" and your vote was removed." if removed is not None else "."),
+        "success",
+    )
+    return redirect(url_for("committee.review", proposal_id=proposal_id))
+
+
+# The secretariat's actions ------------------------------------------------------------------
+
+
+def _meeting_refusal(action: str, key: int, form, refused: Exception):
+    """Re-render the meeting with the refusal and the typed input of the form that failed."""
+    db.session.rollback()
+    if isinstance(refused, operations.CommitteeRefused):
+        message, status = _refused(form, refused)
+    elif isinstance(refused, StaleDataError | IntegrityError):
+        message, status = CONCURRENT_MESSAGE, 409
+    else:
+        message, status = str(refused), 400
+    return _render_meeting(
+        error=message,
+        failed={"action": action, "key": key, "form": form},
+        status=status,
+    )
+
+
+def _unreadable(action: str, key: int, form):
+    message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+    return _render_meeting(
+        error=message, failed={"action": action, "key": key, "form": form}, status=400
+    )
+
+
+@bp.route("/rounds/<int:round_id>/close", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def close_round(round_id: int):
+    round_ = _round_or_404(round_id)
+    number = round_.number
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _unreadable("close", round_id, form)
+    try:
+        closed = operations.close_round(
+            round_id, current_user, summary=form.summary.data, expected=form.fingerprint.data
+        )
+        outcome = closed.outcome
+        proposal = db.session.get(Proposal, closed.proposal_id)
+        db.session.commit()
+    except (operations.CommitteeRefused, TransitionRefused, StaleDataError) as refused:
+        return _meeting_refusal("close", round_id, form, refused)
+    if outcome == Outcome.NO_QUORUM:
+        flash(
+            f"Round {number} on {_reference(proposal)} closed without quorum. "
+            "Open a new round when the committee can meet it.",
+            "warning",
+        )
+    else:
+        flash(
+            f"Round {number} closed: {_reference(proposal)} is “{proposal.status_label}”.",
+            "success",
+        )
+    return redirect(url_for("committee.record", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/deadline", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def set_deadline(round_id: int):
+    round_ = _round_or_404(round_id)
+    number = round_.number
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        return _unreadable("deadline", round_id, form)
+    try:
+        changed = operations.set_deadline(round_id, current_user, end_of_day(form.deadline.data))
+        db.session.commit()
+    except operations.CommitteeRefused as refused:
+        return _meeting_refusal("deadline", round_id, form, refused)
+    if not changed:
+        flash("Nothing changed: the deadline was already as shown.", "info")
+    elif form.deadline.data:
+        until = f"{form.deadline.data:%d %B %Y}, 23:59 UTC"
+        flash(f"Round {number}: votes are accepted until {until}.", "success")
+    else:
+        flash(f"Round {number} has no deadline any more.", "success")
+    return redirect(url_for("committee.meeting"))
+
+
+@bp.route("/proposals/<int:proposal_id>/rounds", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def open_round(proposal_id: int):
+    proposal = _review_proposal(proposal_id)
+    form = OpenRoundForm()
+    if not form.validate_on_submit():
+        return _unreadable("open", proposal_id, form)
+    try:
+        round_ = operations.open_new_round(
+            proposal.id,
+            current_user,
+            deadline=end_of_day(form.deadline.data),
+            expected_version=form.version.data,
+        )
+        number = round_.number
+        db.session.commit()
+    except (operations.CommitteeRefused, IntegrityError) as refused:
+        return _meeting_refusal("open", proposal_id, form, refused)
+    flash(f"Round {number} on {_reference(proposal)} is open.", "success")
+    return redirect(url_for("committee.meeting", _anchor=f"p-{proposal_id}"))
+
+
+@bp.route("/proposals/<int:proposal_id>/return", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def return_for_revision(proposal_id: int):
+    proposal = _review_proposal(proposal_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _unreadable("return", proposal_id, form)
+    try:
+        operations.return_for_revision(
+            proposal.id, current_user, form.summary.data, expected_version=form.version.data
+        )
+        db.session.commit()
+    except (operations.CommitteeRefused, TransitionRefused, StaleDataError) as refused:
+        return _meeting_refusal("return", proposal_id, form, refused)
+    flash(
+        f"{_reference(proposal)} was returned to the applicant with the committee's summary.",
+        "success",
+    )
+    return redirect(url_for("committee.meeting"))
+
+
+# The decision record -----------------------------------------------------------------------
+
+
+@bp.route("/rounds/<int:round_id>")
+@roles_required(Role.COMMITTEE, Role.SECRETARIAT, Role.APPLICANT)
+def record(round_id: int):
+    round_ = queries.get_round(round_id)
+    if round_ is None:
+        abort(404)
+    proposal = load_proposal(round_.proposal_id)
+    closed = round_.status == RoundStatus.CLOSED
+    conflict = queries.conflict_of(current_user, proposal)
+    # The secretariat sees the whole record; a committee member without a conflict once the
+    # round is closed; the applicant the outcome, summary and conditions of a closed round.
+    committee_may = current_user.has_role(Role.COMMITTEE) and closed and conflict is None
+    full = current_user.has_role(Role.SECRETARIAT) or committee_may
+    applicant_may = (
+        current_user.has_role(Role.APPLICANT)
+        and closed
+        and current_user.organization_id == proposal.organization_id
+    )
+    if not (full or applicant_may):
+        abort(404)
+    view = queries.round_view(
+        round_,
+        current_user,
+        proposal,
+        visible_before_own_vote=_visible_before_own_vote(),
+        conflict=conflict,
+        conflict_known=True,
+    )
+    people = queries.users_by_id({round_.opened_by_id, round_.closed_by_id})
+    return render_template(
+        "committee/record.html",
+        proposal=proposal,
+        round=round_,
+        view=view,
+        full=full,
+        version=queries.version_of(proposal.id, round_.version_number),
+        opened_by=people.get(round_.opened_by_id),
+        closed_by=people.get(round_.closed_by_id),
+        org_names=queries.organization_names({m.organization_id for m in round_.members}),
+        conditions=queries.approval_conditions(round_),
+        can_view_proposal=can_view(current_user, proposal),
+        **_common(),
+    )

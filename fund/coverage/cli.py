@@ -1,11 +1,88 @@
-"""`flask fund coverage`."""
+"""`flask fund coverage`: the coverage figures of the dashboard (full view, with the pipeline)."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+
 import click
+from flask.cli import with_appcontext
+
+from fund.calls.models import Call
+from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
+from fund.extensions import db
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _table(title: str, rows: list[CoverageRow], with_target: bool = True) -> list[str]:
+    header = f"{'':<38} {'Funded':>16} {'Approved':>16} {'Under review':>16} {'Prog.':>5}"
+    header += f" {'Share':>7}" + (f" {'Target':>7}  Flag" if with_target else "")
+    lines = [title, header]
+    for row in rows:
+        line = (
+            f"{row.label[:38]:<38} {_money(row.funded):>16} {_money(row.pipeline):>16} "
+            f"{_money(row.review):>16} {row.programmes:>5} {row.share * 100:>6.2f}%"
+        )
+        if with_target:
+            target = "" if row.target is None else f"{row.target * 100:>6.2f}%"
+            line += f" {target:>7}  {row.flag or ''}"
+        lines.append(line.rstrip())
+    return [*lines, ""]
+
+
+def render_table(report: Coverage) -> str:
+    totals = report.totals
+    lines = [
+        f"Funded: USD {_money(totals.funded)} in {totals.programmes} programme(s) "
+        f"(direct {_money(totals.funded_direct)}, indirect {_money(totals.funded_indirect)})",
+        f"Approved (pipeline): USD {_money(totals.pipeline)} · "
+        f"under committee review: USD {_money(totals.review)}",
+        "",
+    ]
+    lines += _table("GCM objectives", report.objectives)
+    lines += _table("Thematic areas (objective money split equally over its areas)", report.areas)
+    lines += _table("M49 regions (programme money split equally over its regions)", report.regions)
+    lines += _table("Gender marker", report.gender_markers, with_target=False)
+    lines += _table("Human rights marker", report.human_rights_markers, with_target=False)
+    lines += _table("Participating organizations", report.organizations, with_target=False)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _date(value: datetime | None) -> date | None:
+    return value.date() if value else None
 
 
 @click.command("coverage")
-def coverage_command() -> None:
-    """Print the coverage of the GCM objectives."""
-    raise click.ClickException("Coverage is not available yet.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["json", "table"]),
+    default="table",
+    show_default=True,
+    help="JSON (exact amounts as strings) or a text table.",
+)
+@click.option("--call", "call_id", type=click.IntRange(min=1), help="Only this call's proposals.")
+@click.option(
+    "--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date."
+)
+@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Up to this date.")
+@with_appcontext
+def coverage_command(
+    output: str, call_id: int | None, date_from: datetime | None, date_to: datetime | None
+) -> None:
+    """Print the coverage of the GCM objectives: the dashboard's numbers, pipeline included."""
+    if date_from and date_to and date_to < date_from:
+        raise click.BadParameter("must not be before --from", param_hint="--to")
+    if call_id and db.session.get(Call, call_id) is None:
+        raise click.BadParameter(f"there is no call {call_id}", param_hint="--call")
+    report = coverage(
+        CoverageFilters(call_id=call_id, date_from=_date(date_from), date_to=_date(date_to)),
+        include_pipeline=True,
+    )
+    if output == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_table(report), nl=False)

@@ -1,7 +1,166 @@
-"""Pages of the coverage domain."""
+"""Pages of the coverage domain: the dashboard and its chart, the targets, the simulator."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from fund.access import public, roles_required
+from fund.accounts.models import Role
+from fund.coverage import operations, queries
+from fund.coverage.charts import chart_summary, objectives_chart
+from fund.coverage.forms import FilterForm, SimulatorForm, targets_form
+from fund.extensions import db
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
+
+# Who sees the pipeline (approved and under-review money), the pipeline_only flag and the
+# simulator; everyone else, signed in or not, sees the funded part only.
+FULL_VIEW_ROLES = (Role.SECRETARIAT, Role.COMMITTEE)
+
+
+def _sees_pipeline() -> bool:
+    return bool(current_user.is_authenticated and current_user.has_role(*FULL_VIEW_ROLES))
+
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(formdata=request.args)
+    form.set_calls(queries.call_choices())
+    form.validate()
+    return form
+
+
+def _describe(form: FilterForm, filters: queries.CoverageFilters) -> str:
+    parts = []
+    if filters.call_id:
+        title = {c.value: c.label for c in form.call.choices}.get(filters.call_id)
+        parts.append(f"Call: {title}")
+    else:
+        parts.append("All calls")
+    if filters.date_from and filters.date_to:
+        parts.append(f"{filters.date_from:%d %b %Y} to {filters.date_to:%d %b %Y}")
+    elif filters.date_from:
+        parts.append(f"from {filters.date_from:%d %b %Y}")
+    elif filters.date_to:
+        parts.append(f"up to {filters.date_to:%d %b %Y}")
+    else:
+        parts.append("all dates")
+    return " · ".join(parts)
+
+
+@bp.route("/")
+@public
+def dashboard():
+    form = _filter_form()
+    filters = form.filters()
+    full = _sees_pipeline()
+    coverage = queries.coverage(filters, include_pipeline=full)
+    return render_template(
+        "coverage/dashboard.html",
+        coverage=coverage,
+        form=form,
+        full=full,
+        described=_describe(form, filters),
+        summary=chart_summary(coverage),
+        chart_args=filters.as_args(),
+        can_edit_targets=full and current_user.has_role(Role.SECRETARIAT),
+    )
+
+
+@bp.route("/chart.svg")
+@public
+def chart():
+    form = _filter_form()
+    filters = form.filters()
+    coverage = queries.coverage(filters, include_pipeline=_sees_pipeline())
+    response = Response(objectives_chart(coverage, _describe(form, filters)))
+    response.mimetype = "image/svg+xml"
+    # The figures depend on who asks: never shared by a cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
+# Targets ---------------------------------------------------------------------------------------
+
+
+class ResetForm(FlaskForm):
+    """The "restore equal shares" button (a CSRF token and nothing else)."""
+
+
+def _render_targets(form, reset_form, dimension_errors=None, status: int = 200):
+    coverage = queries.coverage(include_pipeline=True)
+    return render_template(
+        "coverage/targets.html",
+        form=form,
+        reset_form=reset_form,
+        coverage=coverage,
+        funded_share={
+            "objective": {row.key: row.share for row in coverage.objectives},
+            "area": {row.key: row.share for row in coverage.areas},
+        },
+        dimension_errors=dimension_errors or {},
+    ), status
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def targets():
+    objectives, areas = queries.target_dimensions()
+    reset_form = ResetForm()
+    if request.method != "POST":
+        form = targets_form(objectives, areas, operations.current_targets())
+        return _render_targets(form, reset_form)
+
+    if "reset" in request.form:
+        form = targets_form(objectives, areas, operations.current_targets())
+        if not reset_form.validate_on_submit():
+            return _render_targets(
+                form, reset_form, {"form": "The request could not be read. Try again."}, 400
+            )
+        removed = operations.reset_targets(current_user)
+        db.session.commit()
+        flash(
+            "Targets restored to equal shares." if removed else "Targets were already equal.",
+            "success" if removed else "info",
+        )
+        return redirect(url_for("coverage.targets"))
+
+    form = targets_form(objectives, areas)
+    if not form.validate_on_submit():
+        return _render_targets(form, reset_form, status=400)
+    try:
+        changes = operations.set_targets(current_user, form.shares())
+        db.session.commit()
+    except operations.TargetError as error:
+        db.session.rollback()
+        for (dimension, key), message in error.field_errors.items():
+            form.field_for(dimension, key).errors.append(message)
+        return _render_targets(form, reset_form, error.dimension_errors, 400)
+    if changes:
+        count = f"{len(changes)} target{'s' if len(changes) != 1 else ''}"
+        flash(f"Saved {count}. The dashboard's flags use them from now on.", "success")
+    else:
+        flash("Nothing changed: the targets were already as shown.", "info")
+    return redirect(url_for("coverage.targets"))
+
+
+# Simulator -------------------------------------------------------------------------------------
+
+
+@bp.route("/simulator")
+@roles_required(Role.SECRETARIAT, Role.COMMITTEE)
+def simulator():
+    candidates = queries.simulation_candidates()
+    form = SimulatorForm(formdata=request.args)
+    form.set_candidates(candidates)
+    picked = form.picked()
+    simulation = queries.simulate(picked, candidates=candidates)
+    return render_template(
+        "coverage/simulator.html",
+        form=form,
+        simulation=simulation,
+        picked_ids=set(picked),
+        ignored=form.ignored(),
+    )

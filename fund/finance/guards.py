@@ -1,14 +1,54 @@
-"""Guards of the proposal workflow owned by the fund's finances."""
+"""Guards of the proposal workflow owned by the fund's finances.
+
+`fund` passes only when the money available to the proposal (the earmarks of the thematic
+areas of its primary objective, then the unearmarked money) covers its total, and only through
+`fund.finance.operations.fund_proposal`, which records the allocation: the plan it made under
+lock comes in the context as FUNDING_PLAN. `close` passes when the proposal's allocation is
+recorded and every share is paid out in full, or the secretariat gives the reason (the trimmed
+comment).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from fund.templating import format_money
+
+FUNDING_PLAN = "funding_plan"
+
 
 def funds_available(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    return ["This step needs the fund's balance, which is not recorded yet."]
+    from fund.finance import queries
+
+    plan = context.get(FUNDING_PLAN)
+    if plan is not None and plan.proposal_id == proposal.id:
+        return plan.problems()
+    plan = queries.funding_plan(proposal, context["rules"].indirect_rate)
+    return [
+        *plan.problems(),
+        f"Fund the proposal from its finance page (/finance/proposals/{proposal.id}), which "
+        "records the allocation to each participating organization.",
+    ]
 
 
 def fully_disbursed_or_reason(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    return ["This step needs the disbursement records, which are not recorded yet."]
+    from fund.finance import queries
+
+    if not queries.has_allocation(proposal.id):
+        # Only `fund_proposal` makes a proposal funded, always with its allocation: a funded
+        # proposal without one is an inconsistency to investigate, not a project to close.
+        return [
+            "No allocation is recorded for this proposal, so its payments cannot be checked; "
+            "ask the system administrator to investigate before closing it."
+        ]
+    if context.get("comment"):
+        return []
+    remaining = queries.remaining_by_organization(proposal.id)
+    if not remaining:
+        return []
+    owed = ", ".join(f"{name} {format_money(amount)}" for name, amount in remaining)
+    return [
+        f"The allocation is not fully disbursed (still to pay: {owed}): record the remaining "
+        "disbursements or give the reason for closing."
+    ]

@@ -1,7 +1,302 @@
-"""Pages of the finance domain."""
+"""Pages of the finance domain (secretariat): the balance and pipeline, contributions and their
+voids, and a proposal's allocation (fund, disburse, close)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from fund.access import roles_required
+from fund.accounts.models import Organization, Role
+from fund.extensions import db, utcnow
+from fund.finance import operations, queries
+from fund.finance.forms import (
+    CloseForm,
+    ContributionForm,
+    DisbursementForm,
+    FundForm,
+    VoidForm,
+    disbursement_prefix,
+)
+from fund.finance.models import Contribution
+from fund.proposals.models import Proposal
+from fund.proposals.operations import rules_from_config
+from fund.proposals.queries import organization_names
+from fund.templating import format_money
+from workflows import TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
+
+STALE_MESSAGE = (
+    "This proposal changed since you opened the page (someone else acted on it). "
+    "Review its current state below, then try again."
+)
+UNREADABLE = "The action could not be read. Please try again."
+
+
+def _rate():
+    return rules_from_config(current_app.config).indirect_rate
+
+
+# The balance ------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(Role.SECRETARIAT)
+def balance():
+    money = queries.balance()
+    return render_template(
+        "finance/balance.html",
+        balance=money,
+        pipeline=queries.pipeline(_rate(), money.available_by_pool()),
+        allocations=queries.allocations(),
+        fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
+    )
+
+
+# Contributions ----------------------------------------------------------------------------
+
+
+def _contribution_choices(form: ContributionForm) -> dict[str, str]:
+    titles = queries.area_titles()
+    form.donor_id.choices = [(0, "Choose the donor")] + [
+        (o.id, o.display_name) for o in queries.donors()
+    ]
+    form.earmark.choices = [("", "None: unearmarked, it can fund any proposal")] + [
+        (code, f"{code}: {title}") for code, title in sorted(titles.items())
+    ]
+    return titles
+
+
+def _render_contributions(form: ContributionForm, titles: dict[str, str], status: int = 200):
+    return render_template(
+        "finance/contributions.html",
+        form=form,
+        contributions=queries.contributions(),
+        titles=titles,
+        fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
+        general=queries.GENERAL_LABEL,
+    ), status
+
+
+@bp.route("/contributions", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def contributions():
+    form = ContributionForm()
+    titles = _contribution_choices(form)
+    if not form.is_submitted():
+        return _render_contributions(form, titles)
+    if not form.validate():
+        return _render_contributions(form, titles, 400)
+    try:
+        contribution = operations.record_contribution(
+            current_user,
+            db.session.get(Organization, form.donor_id.data),
+            form.received_on.data,
+            form.gross_amount,
+            form.earmark.data or None,
+            form.reference.data or "",
+            form.note.data or "",
+        )
+        db.session.commit()
+    except operations.FinanceError as error:
+        db.session.rollback()
+        field = {"gross": form.gross, "received_on": form.received_on, "earmark": form.earmark}
+        if error.field in field:
+            field[error.field].errors.append(str(error))
+        else:
+            form.form_errors.append(str(error))
+        return _render_contributions(form, titles, 400)
+    flash(
+        f"Contribution C-{contribution.id} recorded: {format_money(contribution.gross)} gross, "
+        f"{format_money(contribution.fee)} fee, {format_money(contribution.net)} net to the "
+        f"{queries.pool_label(contribution.pool_code)} pool.",
+        "success",
+    )
+    return redirect(url_for("finance.contributions"))
+
+
+@bp.route("/contributions/<int:contribution_id>/void", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def void(contribution_id: int):
+    contribution = db.session.get(Contribution, contribution_id) or abort(404)
+    form = VoidForm()
+    error = None
+    if form.is_submitted() and contribution.void is None and form.validate():
+        try:
+            operations.void_contribution(current_user, contribution, form.reason.data)
+            db.session.commit()
+        except operations.FinanceError as refused:
+            db.session.rollback()
+            error = str(refused)
+        else:
+            flash(f"Contribution C-{contribution.id} was voided.", "success")
+            return redirect(url_for("finance.contributions"))
+    status = 400 if form.is_submitted() else 200
+    contribution = db.session.get(Contribution, contribution_id)
+    return render_template(
+        "finance/void.html",
+        contribution=contribution,
+        form=form,
+        error=error,
+        pool=queries.pool_label(contribution.pool_code, queries.area_titles()),
+    ), status
+
+
+# A proposal's allocation ------------------------------------------------------------------
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    return db.session.get(Proposal, proposal_id) or abort(404)
+
+
+def _render_proposal(
+    proposal: Proposal,
+    *,
+    fund_form: FundForm | None = None,
+    close_form: CloseForm | None = None,
+    disbursement: tuple[int, DisbursementForm] | None = None,
+    error: TransitionRefused | str | None = None,
+    status: int = 200,
+):
+    plan = queries.funding_plan(proposal, _rate()) if proposal.status == "approved" else None
+    allocation = queries.allocation_for(proposal.id)
+    forms: dict[int, DisbursementForm] = {}
+    if allocation is not None and proposal.status == "funded":
+        for share in allocation.shares:
+            forms[share.organization_id] = DisbursementForm(
+                formdata=None, prefix=disbursement_prefix(share.organization_id)
+            )
+    if disbursement is not None:
+        forms[disbursement[0]] = disbursement[1]
+    shares = plan.shares if plan is not None else {}
+    return render_template(
+        "finance/proposal.html",
+        proposal=proposal,
+        plan=plan,
+        planned_shares=shares,
+        names=organization_names(set(shares)),
+        allocation=allocation,
+        disbursements=queries.disbursements(allocation.id) if allocation else [],
+        disbursement_forms=forms,
+        fund_form=fund_form or FundForm(formdata=None),
+        close_form=close_form or CloseForm(formdata=None),
+        error=error,
+        today=utcnow().date(),
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>")
+@roles_required(Role.SECRETARIAT)
+def proposal(proposal_id: int):
+    return _render_proposal(_proposal(proposal_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/fund", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def fund(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    form = FundForm()
+    if not form.validate_on_submit():
+        error = None if form.allocated_on.errors else UNREADABLE
+        return _render_proposal(proposal, fund_form=form, error=error, status=400)
+    if form.version.data != proposal.version:
+        return _render_proposal(proposal, fund_form=form, error=STALE_MESSAGE, status=409)
+    try:
+        allocation = operations.fund_proposal(
+            current_user, proposal, form.allocated_on.data, form.comment.data
+        )
+        db.session.commit()
+    except (TransitionRefused, operations.FinanceError) as refused:
+        db.session.rollback()
+        if getattr(refused, "field", None) == "allocated_on":
+            form.allocated_on.errors.append(str(refused))
+            refused = None
+        return _render_proposal(_proposal(proposal_id), fund_form=form, error=refused, status=400)
+    except StaleDataError:
+        db.session.rollback()
+        return _render_proposal(
+            _proposal(proposal_id), fund_form=form, error=STALE_MESSAGE, status=409
+        )
+    flash(
+        f"{operations.proposal_reference(proposal)} is funded: "
+        f"{format_money(allocation.amount)} allocated.",
+        "success",
+    )
+    return redirect(url_for("finance.proposal", proposal_id=proposal.id))
+
+
+@bp.route(
+    "/proposals/<int:proposal_id>/organizations/<int:organization_id>/disburse",
+    methods=["POST"],
+)
+@roles_required(Role.SECRETARIAT)
+def disburse(proposal_id: int, organization_id: int):
+    proposal = _proposal(proposal_id)
+    form = DisbursementForm(prefix=disbursement_prefix(organization_id))
+    allocation = queries.allocation_for(proposal.id)
+    if allocation is None or organization_id not in {s.organization_id for s in allocation.shares}:
+        abort(404)
+    if not form.validate_on_submit():
+        unread = not any(f.errors for f in form)
+        return _render_proposal(
+            proposal,
+            disbursement=(organization_id, form),
+            error=UNREADABLE if unread else None,
+            status=400,
+        )
+    try:
+        disbursement = operations.record_disbursement(
+            current_user,
+            allocation,
+            organization_id,
+            form.paid_on.data,
+            form.parsed_amount,
+            form.reference.data or "",
+        )
+        db.session.commit()
+    except operations.FinanceError as refused:
+        db.session.rollback()
+        fields = {"amount": form.amount, "paid_on": form.paid_on}
+        error = None
+        if refused.field in fields:
+            fields[refused.field].errors.append(str(refused))
+        else:
+            error = str(refused)
+        return _render_proposal(
+            _proposal(proposal_id),
+            disbursement=(organization_id, form),
+            error=error,
+            status=400,
+        )
+    flash(
+        f"Payment of {format_money(disbursement.amount)} to "
+        f"{disbursement.organization.acronym or disbursement.organization.name} recorded.",
+        "success",
+    )
+    return redirect(url_for("finance.proposal", proposal_id=proposal.id))
+
+
+@bp.route("/proposals/<int:proposal_id>/close", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def close(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _render_proposal(proposal, close_form=form, error=UNREADABLE, status=400)
+    if form.version.data != proposal.version:
+        return _render_proposal(proposal, close_form=form, error=STALE_MESSAGE, status=409)
+    try:
+        operations.close_proposal(current_user, proposal, form.reason.data)
+        db.session.commit()
+    except TransitionRefused as refused:
+        db.session.rollback()
+        return _render_proposal(_proposal(proposal_id), close_form=form, error=refused, status=400)
+    except StaleDataError:
+        db.session.rollback()
+        return _render_proposal(
+            _proposal(proposal_id), close_form=form, error=STALE_MESSAGE, status=409
+        )
+    flash(f"{operations.proposal_reference(proposal)} is closed.", "success")
+    return redirect(url_for("finance.proposal", proposal_id=proposal.id))

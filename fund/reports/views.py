@@ -1,7 +1,203 @@
-"""The secretariat's reports page and the public open-data page."""
+"""The secretariat's reports page, the public open-data page and files, and the proposal
+document PDF."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, send_file
+from flask_login import current_user
+
+from fund.access import public, roles_required
+from fund.accounts.models import Role
+from fund.extensions import db, utcnow
+from fund.proposals.access import can_view
+from fund.proposals.models import Proposal, ProposalVersion
+from fund.reports import queries, spreadsheets
+from fund.reports.giving360 import build_360giving
+from fund.reports.iati import Export, SchemaMissing, build_iati
+from fund.reports.proposal_pdf import render_proposal_version
 
 bp = Blueprint("reports", __name__)
+
+OPEN_DATA_BUILDERS = {"iati": build_iati, "360giving": build_360giving}
+OPEN_DATA_LABELS = {"iati": "IATI", "360giving": "360Giving"}
+OPEN_DATA_FILES = {
+    "iati": ("iati-activities.xml", "application/xml"),
+    "360giving": ("360giving-grants.json", "application/json"),
+}
+
+
+def open_data_exports(
+    config: Mapping[str, Any], now: datetime, kinds: tuple[str, ...] = ("iati", "360giving")
+) -> dict[str, Export]:
+    """The open-data exports of the funded programmes, built from one read of the records."""
+    programmes = queries.funded_programmes()
+    publisher = queries.publisher_from_config(config)
+    return {kind: OPEN_DATA_BUILDERS[kind](programmes, publisher, now, config) for kind in kinds}
+
+
+@dataclass
+class ExcludedProgramme:
+    proposal_id: int
+    ref: str
+    title: str
+    formats: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def excluded_programmes(exports: Mapping[str, Export]) -> list[ExcludedProgramme]:
+    """The programmes left out of any export, once each, with the files and the reasons."""
+    found: dict[int, ExcludedProgramme] = {}
+    for kind, export in exports.items():
+        for e in export.excluded:
+            row = found.setdefault(e.proposal_id, ExcludedProgramme(e.proposal_id, e.ref, e.title))
+            row.formats.append(OPEN_DATA_LABELS[kind])
+            row.reasons.extend(r for r in e.reasons if r not in row.reasons)
+    return [found[k] for k in sorted(found)]
+
+
+def _fund_code() -> str:
+    return queries.publisher_from_config(current_app.config).fund_code
+
+
+def _unavailable(error: SchemaMissing):
+    current_app.logger.error("open data cannot be validated: %s", error)
+    message = "The open-data files cannot be produced right now. Please try again later."
+    return render_template(
+        "errors/error.html", code=503, title="Open data unavailable", message=message
+    ), 503
+
+
+@bp.route("/reports/")
+@roles_required(Role.SECRETARIAT)
+def index():
+    now = utcnow()
+    try:
+        exports: dict[str, Export] | None = open_data_exports(current_app.config, now)
+        schema_error = None
+    except SchemaMissing as error:
+        exports, schema_error = None, str(error)
+    return render_template(
+        "reports/index.html",
+        exports=exports,
+        excluded=excluded_programmes(exports) if exports else [],
+        schema_error=schema_error,
+        tables=spreadsheets.TABLE_TITLES,
+        generated_at=now,
+    )
+
+
+@bp.route("/reports/workbook.xlsx")
+@roles_required(Role.SECRETARIAT)
+def xlsx_export():
+    content = spreadsheets.build_workbook(current_app.config)
+    return _download(
+        content,
+        f"{_fund_code()}-fund-data-{utcnow():%Y%m%d}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/reports/tables/<name>.csv")
+@roles_required(Role.SECRETARIAT)
+def csv_export(name: str):
+    if name not in spreadsheets.TABLE_NAMES:
+        abort(404)
+    content = spreadsheets.to_csv(spreadsheets.build_table(name, current_app.config))
+    return _download(
+        content, f"{_fund_code()}-{name}-{utcnow():%Y%m%d}.csv", "text/csv; charset=utf-8"
+    )
+
+
+def _download(content: bytes, filename: str, mimetype: str) -> Response:
+    response = send_file(
+        io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/open-data")
+@public
+def open_data():
+    now = utcnow()
+    try:
+        exports: dict[str, Export] | None = open_data_exports(current_app.config, now)
+    except SchemaMissing as error:
+        current_app.logger.error("open data cannot be validated: %s", error)
+        exports = None
+    return render_template(
+        "reports/open_data.html",
+        exports=exports,
+        publisher=queries.publisher_from_config(current_app.config),
+        generated_at=now,
+    )
+
+
+def _open_data_file(kind: str):
+    try:
+        export = open_data_exports(current_app.config, utcnow(), (kind,))[kind]
+    except SchemaMissing as error:
+        return _unavailable(error)
+    if export.empty:
+        message = "No funded programme can be published yet. The open-data page explains more."
+        return render_template(
+            "errors/error.html", code=404, title="Nothing published yet", message=message
+        ), 404
+    filename, mimetype = OPEN_DATA_FILES[kind]
+    response = Response(export.content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"inline; filename={_fund_code()}-{filename}"
+    response.headers["Last-Modified"] = export.generated_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return response
+
+
+@bp.route("/open-data/iati.xml")
+@public
+def open_data_iati():
+    return _open_data_file("iati")
+
+
+@bp.route("/open-data/360giving.json")
+@public
+def open_data_360giving():
+    return _open_data_file("360giving")
+
+
+@bp.route("/proposals/<int:proposal_id>/versions/<int:number>.pdf")
+@roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
+def proposal_pdf(proposal_id: int, number: int):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not can_view(current_user, proposal):
+        abort(404)
+    version = db.session.scalar(
+        db.select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == number
+        )
+    )
+    if version is None:
+        abort(404)
+    reference = f"P-{proposal.id:05d}"
+    content = render_proposal_version(
+        reference=reference,
+        number=version.number,
+        snapshot=version.snapshot,
+        call_title=proposal.call.title,
+        submitted_at=version.submitted_at,
+        submitted_by=version.submitted_by.name if version.submitted_by else None,
+        names=queries.reference_names(),
+        fund_name=current_app.config["FUND_NAME"],
+        generated_at=utcnow(),
+    )
+    response = send_file(
+        io.BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{_fund_code()}-{reference}-version-{version.number}.pdf",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

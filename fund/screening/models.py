@@ -13,7 +13,7 @@ from fund.extensions import UTCDateTime, db
 
 
 class CheckResult(enum.StrEnum):
-    PASS = "pass"  # noqa: S105 - a result, not a password
+    PASS = "pass"  # noqa: S105 - a result, not a password  # nosec B105
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
 

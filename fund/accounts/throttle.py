@@ -1,0 +1,88 @@
+"""Sign-in throttling per client address, on top of the per-account lockout.
+
+The lockout in `operations.authenticate` stops guessing one account's password; this throttle
+stops one address from trying passwords on many accounts. Attempts are rows in the database,
+so every worker process of the server sees the same count. Rows older than the window are
+deleted as new attempts arrive: the table only ever holds the last window's attempts.
+
+The address is `request.remote_addr`. Behind a reverse proxy that is the proxy's address
+unless the application is told how many proxies set X-Forwarded-For (PROXY_FIX_X_FOR).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, request
+from sqlalchemy import delete, func, select
+
+from fund.accounts.models import LoginAttempt
+from fund.extensions import db
+
+UNKNOWN_ADDRESS = "unknown"
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    attempts: int = 50
+    window: timedelta = timedelta(minutes=15)
+
+
+class Throttled(Exception):
+    """Too many failed sign-ins from this address; `retry_after` is in whole seconds."""
+
+    def __init__(self, policy: AddressPolicy, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            f"Too many failed sign-in attempts came from your network address "
+            f"({policy.attempts} within {int(policy.window.total_seconds() // 60)} minutes). "
+            f"Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again. "
+            "If you share this address with colleagues, the fund secretariat can help."
+        )
+        self.retry_after = retry_after
+
+
+def policy_from_config() -> AddressPolicy:
+    return AddressPolicy(
+        attempts=current_app.config["LOGIN_ADDRESS_ATTEMPTS"],
+        window=timedelta(seconds=current_app.config["LOGIN_ADDRESS_WINDOW_SECONDS"]),
+    )
+
+
+def client_address() -> str:
+    """The address the request came from, as far as the configured proxies tell."""
+    return (request.remote_addr or UNKNOWN_ADDRESS)[:64]
+
+
+def check(address: str, *, now: datetime, policy: AddressPolicy) -> None:
+    """Raise Throttled when `address` has used up its failed attempts in the window."""
+    if policy.attempts <= 0:
+        return
+    since = now - policy.window
+    failures = select(LoginAttempt.attempted_at).where(
+        LoginAttempt.address == address,
+        LoginAttempt.attempted_at > since,
+        LoginAttempt.succeeded.is_(False),
+    )
+    count = db.session.scalar(select(func.count()).select_from(failures.subquery()))
+    if count < policy.attempts:
+        return
+    # Free again when enough of the failures have left the window.
+    oldest_counted = db.session.scalars(
+        failures.order_by(LoginAttempt.attempted_at.desc()).offset(policy.attempts - 1).limit(1)
+    ).first()
+    retry_after = (
+        int((oldest_counted + policy.window - now).total_seconds()) + 1 if oldest_counted else 1
+    )
+    raise Throttled(policy, max(1, retry_after))
+
+
+def record(address: str, *, succeeded: bool, now: datetime, policy: AddressPolicy) -> None:
+    """Keep one attempt and forget those older than the window. The caller commits.
+
+    A success does not wipe the address's failures: one valid account must not open the
+    door to guessing the others.
+    """
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - policy.window))
+    db.session.add(LoginAttempt(address=address, attempted_at=now, succeeded=succeeded))

@@ -1,0 +1,89 @@
+"""Forms of the committee pages. The round or proposal acted on is in the URL; hidden fields
+carry what the user saw (the round's fingerprint, the proposal's version)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from fund.committee.models import Choice
+from fund.forms import options
+
+CHOICE_LABELS = {
+    Choice.APPROVE.value: "Approve",
+    Choice.REJECT.value: "Reject",
+    Choice.ABSTAIN.value: "Abstain",
+}
+
+
+def end_of_day(day: date | None) -> datetime | None:
+    """A deadline given as a date ends at 23:59 UTC that day."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
+class VoteForm(FlaskForm):
+    choice = RadioField(
+        "Approve, reject or abstain",
+        choices=options(CHOICE_LABELS.items()),
+        validators=[InputRequired("Choose approve, reject or abstain."), AnyOf(CHOICE_LABELS)],
+        validate_choice=False,
+    )
+    comment = TextAreaField(
+        "Comment",
+        validators=[Length(max=5000)],
+        description="Required when you vote to reject. The other members see it.",
+    )
+    conditions = TextAreaField(
+        "Conditions",
+        validators=[Length(max=5000)],
+        description="Optional: what an approval should be subject to. The applicant sees the "
+        "conditions of votes to approve, without your name.",
+    )
+
+    def validate_comment(self, field) -> None:
+        if self.choice.data == Choice.REJECT and not (field.data or "").strip():
+            raise ValidationError("Give your reasons: a vote to reject needs a comment.")
+
+
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(
+        "The conflict of interest",
+        validators=[DataRequired("Say what the conflict of interest is."), Length(max=2000)],
+    )
+
+
+class CloseForm(FlaskForm):
+    fingerprint = HiddenField(validators=[DataRequired()])
+    summary = TextAreaField("Committee's summary or conditions", validators=[Length(max=5000)])
+
+
+class DeadlineForm(FlaskForm):
+    deadline = DateField("Deadline", validators=[Optional()])
+
+
+class OpenRoundForm(FlaskForm):
+    version = IntegerField(validators=[DataRequired()])
+    deadline = DateField("Deadline", validators=[Optional()])
+
+
+class ReturnForm(FlaskForm):
+    version = IntegerField(validators=[DataRequired()])
+    summary = TextAreaField(
+        "Committee's summary",
+        validators=[
+            DataRequired("Write the committee's summary: what the revision must address."),
+            Length(max=5000),
+        ],
+    )

@@ -1,0 +1,639 @@
+"""Committee rounds: opening, recusals, votes, closing. Callers commit.
+
+A round opens when a proposal enters committee review (the receiver at the end of this module)
+or when the secretariat opens a new one after a round without quorum. It ends when the
+secretariat closes it (the outcome fires `approve` or `reject`), returns the proposal for
+revision, or when the proposal leaves committee review another way (withdrawn).
+
+Locks, to refuse a vote that races the closing and to avoid deadlocks on PostgreSQL: every
+change takes the proposal row, then the round row (`SELECT ... FOR UPDATE`), then the audit
+head, always in that order. A workflow transition updates the proposal row before anything
+else, so the receiver below keeps the same order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import func, select
+
+from fund.accounts.models import Role, User, UserRole
+from fund.audit.operations import record
+from fund.calls.models import Call
+from fund.committee.models import (
+    Choice,
+    Outcome,
+    Recusal,
+    RoundMember,
+    RoundStatus,
+    Vote,
+    VotingRound,
+)
+from fund.committee.tally import Tally, tally
+from fund.extensions import db, utcnow
+from fund.proposals.models import Proposal
+from fund.signals import proposal_transitioned
+
+REVIEW_STATE = "committee_review"
+SUBJECT = "voting_round"
+_CHOICES = frozenset(c.value for c in Choice)
+
+OUTCOME_LABELS = {
+    Outcome.APPROVED: "Approved",
+    Outcome.REJECTED: "Rejected",
+    Outcome.NO_QUORUM: "No quorum",
+    Outcome.RETURNED: "Returned for revision",
+    Outcome.CANCELLED: "Cancelled",
+}
+
+
+class CommitteeRefused(Exception):
+    """An action on a round that was refused; nothing was changed.
+
+    `field` names the form field the problem belongs to (or None); `stale` is True when the
+    page the user acted on no longer shows the current state.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, stale: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        self.stale = stale
+
+
+# Reading a round ----------------------------------------------------------------------------
+
+
+def quorum_needed(round_: VotingRound, entitled: int) -> int:
+    """The round's quorum: the call's fixed quorum as it was at opening, else a majority of the
+    members entitled to vote now (recusals lower it)."""
+    return Call.quorum_for(SimpleNamespace(quorum=round_.quorum_setting), entitled)  # type: ignore[arg-type]
+
+
+def entitled_members(round_: VotingRound) -> list[RoundMember]:
+    return [m for m in round_.members if m.recusal is None]
+
+
+def round_tally(round_: VotingRound) -> Tally:
+    """The round's tally from its current members and votes (a closed round keeps its own)."""
+    entitled = entitled_members(round_)
+    ids = {m.user_id for m in entitled}
+    choices = [v.choice for v in round_.votes if v.member_id in ids]
+    return tally(round_.decision_rule, quorum_needed(round_, len(entitled)), len(entitled), choices)
+
+
+def fingerprint(round_: VotingRound) -> str:
+    """A short digest of the round's votes and recusals: a page showing an older state of the
+    round cannot close it."""
+    parts = sorted(
+        (v.member_id, v.choice, (v.changed_at or v.cast_at).isoformat()) for v in round_.votes
+    )
+    recusals = sorted((m.user_id, m.recusal or "") for m in round_.members)
+    digest = hashlib.sha256(repr((round_.id, parts, recusals)).encode()).hexdigest()
+    return digest[:16]
+
+
+def outcome_label(outcome: str | None) -> str:
+    return OUTCOME_LABELS.get(outcome, outcome or "Open")  # type: ignore[call-overload]
+
+
+def open_round_of(proposal_id: int) -> VotingRound | None:
+    return db.session.scalar(
+        select(VotingRound).where(
+            VotingRound.proposal_id == proposal_id, VotingRound.status == RoundStatus.OPEN
+        )
+    )
+
+
+def committee_members() -> list[User]:
+    """Active users holding the committee role: the members entitled to vote in a new round."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.COMMITTEE, User.active.is_(True))
+            .order_by(User.id)
+        ).unique()
+    )
+
+
+def organization_conflicts(proposal: Proposal) -> dict[int, str]:
+    """The organizations taking part in the proposal, each with the recusal reason."""
+    reasons: dict[int, str] = {}
+    for organization in proposal.participants:
+        name = organization.acronym or organization.name
+        reasons[organization.id] = f"{name} is a participating organization of this proposal."
+    if proposal.organization is not None and proposal.organization_id not in reasons:
+        name = proposal.organization.acronym or proposal.organization.name
+        reasons[proposal.organization_id] = f"{name} submitted this proposal."
+    if proposal.lead_organization is not None:
+        name = proposal.lead_organization.acronym or proposal.lead_organization.name
+        reasons[proposal.lead_organization_id] = (  # type: ignore[index]
+            f"{name} is the lead UN entity of this proposal."
+        )
+    return reasons
+
+
+def declared_conflicts(proposal_id: int) -> dict[int, tuple[int, str]]:
+    """Conflicts declared in earlier rounds of the proposal: user id -> (round number, reason).
+    A declared conflict holds for the whole proposal, so it carries over to new rounds."""
+    rows = db.session.execute(
+        select(RoundMember.user_id, VotingRound.number, RoundMember.recusal_reason)
+        .join(VotingRound, VotingRound.id == RoundMember.round_id)
+        .where(VotingRound.proposal_id == proposal_id, RoundMember.recusal == Recusal.DECLARED)
+        .order_by(VotingRound.number)
+    )
+    found: dict[int, tuple[int, str]] = {}
+    for user_id, number, reason in rows:
+        found.setdefault(user_id, (number, reason))
+    return found
+
+
+# Locks ----------------------------------------------------------------------------------
+
+
+def _lock_proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.execute(
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if proposal is None:
+        raise CommitteeRefused("There is no such proposal.")
+    return proposal
+
+
+def _lock_round(round_id: int, *, lock_proposal: bool = True) -> tuple[VotingRound, Proposal]:
+    """The round and its proposal, both locked, with the round's members and votes read
+    afresh under the lock. `lock_proposal=False` when the caller already holds the proposal
+    row (a transition updated it)."""
+    proposal_id = db.session.scalar(
+        select(VotingRound.proposal_id).where(VotingRound.id == round_id)
+    )
+    if proposal_id is None:
+        raise CommitteeRefused("There is no such voting round.")
+    proposal = (
+        _lock_proposal(proposal_id) if lock_proposal else db.session.get(Proposal, proposal_id)
+    )
+    round_ = db.session.execute(
+        select(VotingRound)
+        .where(VotingRound.id == round_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    db.session.expire(round_, ["members", "votes"])
+    for model in (RoundMember, Vote):
+        db.session.scalars(
+            select(model)
+            .where(model.round_id == round_id)
+            .execution_options(populate_existing=True)
+        ).all()
+    return round_, proposal  # type: ignore[return-value]
+
+
+def _locked_open_round(proposal_id: int) -> VotingRound | None:
+    round_id = db.session.scalar(
+        select(VotingRound.id).where(
+            VotingRound.proposal_id == proposal_id, VotingRound.status == RoundStatus.OPEN
+        )
+    )
+    if round_id is None:
+        return None
+    return _lock_round(round_id, lock_proposal=False)[0]
+
+
+def _require_secretariat(actor: User, what: str) -> None:
+    if not actor.has_role(Role.SECRETARIAT):
+        raise CommitteeRefused(f"Only the secretariat can {what}.")
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d %B %Y, %H:%M UTC")
+
+
+def _require_open(round_: VotingRound, doing: str) -> None:
+    if round_.status != RoundStatus.OPEN:
+        closed = _when(round_.closed_at) if round_.closed_at else "earlier"
+        raise CommitteeRefused(
+            f"Round {round_.number} closed on {closed} ({outcome_label(round_.outcome)}): "
+            f"{doing} is no longer possible.",
+            stale=True,
+        )
+
+
+# Opening ----------------------------------------------------------------------------------
+
+
+def open_round(
+    proposal: Proposal,
+    actor: User | None,
+    *,
+    deadline: datetime | None = None,
+    now: datetime | None = None,
+) -> VotingRound:
+    """Open the next round on a proposal in committee review, with the call's rule and quorum
+    and a snapshot of the committee: members of an organization taking part in the proposal,
+    and members who declared a conflict in an earlier round, are recused."""
+    now = now or utcnow()
+    if proposal.status != REVIEW_STATE:
+        raise CommitteeRefused(
+            f"A round can only be opened while the proposal is in committee review; it is "
+            f"“{proposal.status_label}”."
+        )
+    current = open_round_of(proposal.id)
+    if current is not None:
+        raise CommitteeRefused(f"Round {current.number} is still open.", stale=True)
+    if deadline is not None and deadline <= now:
+        raise CommitteeRefused("The deadline must be in the future.", field="deadline")
+    number = (
+        db.session.scalar(
+            select(func.max(VotingRound.number)).where(VotingRound.proposal_id == proposal.id)
+        )
+        or 0
+    ) + 1
+    round_ = VotingRound(
+        proposal_id=proposal.id,
+        number=number,
+        version_number=proposal.submission_number,
+        decision_rule=proposal.call.decision_rule,
+        quorum_setting=proposal.call.quorum,
+        status=RoundStatus.OPEN.value,
+        deadline=deadline,
+        opened_at=now,
+        opened_by_id=getattr(actor, "id", None),
+        summary="",
+    )
+    conflicts = organization_conflicts(proposal)
+    declared = declared_conflicts(proposal.id)
+    recused: list[dict[str, Any]] = []
+    for user in committee_members():
+        member = RoundMember(user_id=user.id, organization_id=user.organization_id)
+        if user.organization_id in conflicts:
+            member.recusal = Recusal.AUTOMATIC.value
+            member.recusal_reason = conflicts[user.organization_id]  # type: ignore[index]
+        elif user.id in declared:
+            earlier, reason = declared[user.id]
+            member.recusal = Recusal.DECLARED.value
+            member.recusal_reason = f"{reason} (declared in round {earlier})"
+        if member.recusal:
+            member.recused_at = now
+            recused.append(
+                {"user": user.id, "recusal": member.recusal, "reason": member.recusal_reason}
+            )
+        round_.members.append(member)
+    db.session.add(round_)
+    db.session.flush()
+    record(
+        "committee_round_opened",
+        SUBJECT,
+        round_.id,
+        actor,
+        to_state=RoundStatus.OPEN.value,
+        details={
+            "proposal": proposal.id,
+            "round": number,
+            "version": round_.version_number,
+            "decision_rule": round_.decision_rule,
+            "quorum_setting": round_.quorum_setting,
+            "deadline": deadline,
+            "members": [m.user_id for m in round_.members],
+            "recused": recused,
+        },
+        now=now,
+    )
+    return round_
+
+
+def open_new_round(
+    proposal_id: int,
+    actor: User,
+    *,
+    deadline: datetime | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> VotingRound:
+    """The secretariat opens a new round, e.g. after a round without quorum."""
+    _require_secretariat(actor, "open a voting round")
+    proposal = _lock_proposal(proposal_id)
+    if expected_version is not None and proposal.version != expected_version:
+        raise CommitteeRefused("The proposal changed since you opened the page.", stale=True)
+    return open_round(proposal, actor, deadline=deadline, now=now)
+
+
+def set_deadline(
+    round_id: int, actor: User, deadline: datetime | None, *, now: datetime | None = None
+) -> bool:
+    """Set, move or clear the deadline of an open round. True if it changed."""
+    _require_secretariat(actor, "set a deadline")
+    round_, _ = _lock_round(round_id)
+    now = now or utcnow()  # after the lock: later than anything it waited for
+    _require_open(round_, "changing the deadline")
+    if deadline is not None and deadline <= now:
+        raise CommitteeRefused("The deadline must be in the future.", field="deadline")
+    if round_.deadline == deadline:
+        return False
+    before = round_.deadline
+    round_.deadline = deadline
+    db.session.flush()
+    record(
+        "committee_deadline_set",
+        SUBJECT,
+        round_.id,
+        actor,
+        details={"proposal": round_.proposal_id, "before": before, "after": deadline},
+        now=now,
+    )
+    return True
+
+
+# Members' actions -----------------------------------------------------------------------------
+
+
+def _member(round_: VotingRound, actor: User) -> RoundMember:
+    for member in round_.members:
+        if member.user_id == actor.id:
+            if member.recusal is not None:
+                raise CommitteeRefused(
+                    f"You are recused from this proposal: {member.recusal_reason}"
+                )
+            return member
+    raise CommitteeRefused(
+        f"You are not among the members entitled to vote in round {round_.number}: the "
+        "members are those of the committee when the round opened."
+    )
+
+
+def _vote_of(round_: VotingRound, user_id: int) -> Vote | None:
+    return next((v for v in round_.votes if v.member_id == user_id), None)
+
+
+def _vote_details(vote: Vote) -> dict[str, str]:
+    return {"choice": vote.choice, "comment": vote.comment, "conditions": vote.conditions}
+
+
+def cast_vote(
+    round_id: int,
+    actor: User,
+    choice: str,
+    comment: str = "",
+    conditions: str = "",
+    *,
+    now: datetime | None = None,
+) -> tuple[Vote, str]:
+    """Cast or change the actor's vote; returns the vote and "cast", "changed" or "unchanged".
+
+    Refused when the round is closed (also when the closing wins a race: the round row is
+    locked), the deadline passed, the actor is recused or not a member of the round, or a
+    vote to reject has no comment.
+    """
+    comment, conditions = (comment or "").strip(), (conditions or "").strip()
+    round_, _ = _lock_round(round_id)
+    now = now or utcnow()  # after the lock: later than anything it waited for
+    _require_open(round_, "voting")
+    _member(round_, actor)
+    if round_.deadline is not None and now > round_.deadline:
+        raise CommitteeRefused(
+            f"The deadline of round {round_.number} passed on {_when(round_.deadline)}: "
+            "votes are no longer accepted. The secretariat can move the deadline."
+        )
+    if choice not in _CHOICES:
+        raise CommitteeRefused("Choose approve, reject or abstain.", field="choice")
+    if choice == Choice.REJECT and not comment:
+        raise CommitteeRefused(
+            "Give your reasons: a vote to reject needs a comment.", field="comment"
+        )
+    vote = _vote_of(round_, actor.id)
+    details: dict[str, Any] = {"proposal": round_.proposal_id, "round": round_.number}
+    if vote is None:
+        vote = Vote(
+            round_id=round_.id,
+            member_id=actor.id,
+            choice=choice,
+            comment=comment,
+            conditions=conditions,
+            cast_at=now,
+        )
+        round_.votes.append(vote)
+        db.session.flush()
+        record(
+            "committee_vote_cast",
+            SUBJECT,
+            round_.id,
+            actor,
+            details={**details, **_vote_details(vote)},
+            now=now,
+        )
+        return vote, "cast"
+    before = _vote_details(vote)
+    if before == {"choice": choice, "comment": comment, "conditions": conditions}:
+        return vote, "unchanged"
+    vote.choice, vote.comment, vote.conditions, vote.changed_at = choice, comment, conditions, now
+    db.session.flush()
+    record(
+        "committee_vote_changed",
+        SUBJECT,
+        round_.id,
+        actor,
+        details={**details, "before": before, "after": _vote_details(vote)},
+        now=now,
+    )
+    return vote, "changed"
+
+
+def declare_conflict(
+    round_id: int, actor: User, reason: str, *, now: datetime | None = None
+) -> Vote | None:
+    """The actor declares a conflict of interest and is recused from the proposal. A vote they
+    already cast in the round is removed; returns it (detached) or None."""
+    reason = (reason or "").strip()
+    round_, _ = _lock_round(round_id)
+    now = now or utcnow()  # after the lock: later than anything it waited for
+    _require_open(round_, "declaring a conflict in this round")
+    member = _member(round_, actor)
+    if not reason:
+        raise CommitteeRefused("Say what the conflict of interest is.", field="reason")
+    removed = _vote_of(round_, actor.id)
+    details: dict[str, Any] = {"proposal": round_.proposal_id, "round": round_.number}
+    if removed is not None:
+        round_.votes.remove(removed)
+        db.session.flush()
+        record(
+            "committee_vote_removed",
+            SUBJECT,
+            round_.id,
+            actor,
+            comment="Removed because the member declared a conflict of interest.",
+            details={**details, **_vote_details(removed), "cast_at": removed.cast_at},
+            now=now,
+        )
+    member.recusal = Recusal.DECLARED.value
+    member.recusal_reason = reason
+    member.recused_at = now
+    db.session.flush()
+    record(
+        "committee_conflict_declared",
+        SUBJECT,
+        round_.id,
+        actor,
+        comment=reason,
+        details={**details, "vote_removed": removed is not None},
+        now=now,
+    )
+    return removed
+
+
+# Ending a round -----------------------------------------------------------------------------
+
+
+def _finish(
+    round_: VotingRound,
+    actor: User | None,
+    outcome: Outcome,
+    *,
+    summary: str,
+    counted: Tally,
+    now: datetime,
+) -> None:
+    round_.status = RoundStatus.CLOSED.value
+    round_.outcome = outcome.value
+    round_.closed_at = now
+    round_.closed_by_id = getattr(actor, "id", None)
+    round_.summary = summary
+    round_.tally = counted.as_dict()
+    db.session.flush()
+    record(
+        "committee_round_closed",
+        SUBJECT,
+        round_.id,
+        actor,
+        from_state=RoundStatus.OPEN.value,
+        to_state=RoundStatus.CLOSED.value,
+        comment=summary or None,
+        details={
+            "proposal": round_.proposal_id,
+            "round": round_.number,
+            "outcome": outcome.value,
+            "tally": counted.as_dict(),
+        },
+        now=now,
+    )
+
+
+def close_round(
+    round_id: int,
+    actor: User,
+    *,
+    summary: str = "",
+    expected: str | None = None,
+    now: datetime | None = None,
+) -> VotingRound:
+    """The secretariat closes a round. With quorum, the outcome of the rule fires `approve` or
+    `reject` on the proposal (the summary is its comment); without, the round is recorded
+    without quorum and the proposal stays in committee review for a new round.
+
+    `expected` is the fingerprint of the round as the secretariat saw it: a vote or recusal
+    since then refuses the closing, so nobody closes on a tally they have not seen.
+    """
+    from fund.proposals.operations import fire
+
+    _require_secretariat(actor, "close a voting round")
+    summary = (summary or "").strip()
+    round_, proposal = _lock_round(round_id)
+    now = now or utcnow()  # after the lock: later than anything it waited for
+    _require_open(round_, "closing it")
+    if expected is not None and expected != fingerprint(round_):
+        raise CommitteeRefused(
+            "Votes or recusals changed since you opened the page. Review the tally below, "
+            "then close the round again.",
+            stale=True,
+        )
+    counted = round_tally(round_)
+    outcome = Outcome(counted.outcome) if counted.outcome else Outcome.NO_QUORUM
+    _finish(round_, actor, outcome, summary=summary, counted=counted, now=now)
+    if outcome in (Outcome.APPROVED, Outcome.REJECTED):
+        trigger = "approve" if outcome == Outcome.APPROVED else "reject"
+        fire(
+            proposal,
+            trigger,
+            actor,
+            comment=summary or None,
+            details={"round": round_.number, "round_id": round_.id},
+            now=now,
+        )
+    return round_
+
+
+def return_for_revision(
+    proposal_id: int,
+    actor: User,
+    summary: str,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> VotingRound | None:
+    """The secretariat returns the proposal to the applicant with the committee's summary; the
+    open round closes as "returned" (by the receiver below). Returns that round, if any."""
+    from fund.proposals.operations import fire
+
+    _require_secretariat(actor, "return a proposal for revision")
+    now = now or utcnow()
+    summary = (summary or "").strip()
+    if not summary:
+        raise CommitteeRefused(
+            "Write the committee's summary: what the revision must address.", field="summary"
+        )
+    proposal = _lock_proposal(proposal_id)
+    if expected_version is not None and proposal.version != expected_version:
+        raise CommitteeRefused("The proposal changed since you opened the page.", stale=True)
+    if proposal.status != REVIEW_STATE:
+        raise CommitteeRefused(
+            f"The proposal is “{proposal.status_label}”, no longer in committee review.",
+            stale=True,
+        )
+    round_ = _locked_open_round(proposal_id)
+    fire(proposal, "return_for_revision", actor, comment=summary, now=now)
+    return round_
+
+
+# The workflow's signal ----------------------------------------------------------------------
+
+
+def on_proposal_transitioned(
+    proposal: Proposal,
+    *,
+    trigger: str,
+    from_state: str,
+    to_state: str,
+    actor: User | None = None,
+    comment: str | None = None,
+    event: Any = None,
+    **_: Any,
+) -> None:
+    """Open a round when a proposal enters committee review; close the open round as
+    "returned" or "cancelled" when it leaves other than by the committee's decision."""
+    now = getattr(event, "occurred_at", None) or utcnow()
+    if to_state == REVIEW_STATE and from_state != REVIEW_STATE:
+        if open_round_of(proposal.id) is None:
+            open_round(proposal, actor, now=now)
+        return
+    if from_state == REVIEW_STATE and to_state != REVIEW_STATE:
+        if trigger in ("approve", "reject"):
+            return  # close_round closed the round before firing
+        round_ = _locked_open_round(proposal.id)
+        if round_ is None:
+            return
+        outcome = Outcome.RETURNED if trigger == "return_for_revision" else Outcome.CANCELLED
+        _finish(
+            round_,
+            actor,
+            outcome,
+            summary=(comment or "").strip(),
+            counted=round_tally(round_),
+            now=now,
+        )
+
+
+proposal_transitioned.connect(on_proposal_transitioned)

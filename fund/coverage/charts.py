@@ -1,0 +1,317 @@
+"""The coverage bar chart, drawn on the server as a standalone SVG document.
+
+Hand-written SVG with presentation attributes only (no `style` attribute, no <style> element,
+no script), so it renders under the strict Content-Security-Policy; it is served from its own
+route as image/svg+xml and shown with <img alt>, the same numbers being in the page's table.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
+
+from fund.coverage.queries import (
+    CONCENTRATED,
+    FLAG_LABELS,
+    PIPELINE_ONLY,
+    UNCOVERED,
+    UNDER_TARGET,
+    Coverage,
+    CoverageRow,
+)
+
+WIDTH = 960
+LABEL_RIGHT = 250  # objective labels end here
+PLOT_LEFT = 262
+PLOT_RIGHT = 820
+ROW_HEIGHT = 24
+BAR_HEIGHT = 14
+TOP = 92
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+COLOURS = {
+    "funded": "#0b4f8a",
+    "pipeline": "#2e7d32",
+    "review": "#a15c00",
+    "target": "#1b1f24",
+    "grid": "#c9d2db",
+    "ink": "#1b1f24",
+    "muted": "#4a5560",
+}
+FLAG_COLOURS = {
+    UNCOVERED: "#b3261e",
+    PIPELINE_ONLY: "#b3261e",
+    UNDER_TARGET: "#7a4b00",
+    CONCENTRATED: "#6a1b9a",
+}
+FLAG_MARKS = {UNCOVERED: "✕", PIPELINE_ONLY: "◌", UNDER_TARGET: "▼", CONCENTRATED: "▲"}
+
+
+def _money(value: Decimal) -> str:
+    """Compact axis labels: 0, 250k, 1.5M."""
+    value = Decimal(value)
+    if value >= 1_000_000:
+        return f"{(value / 1_000_000).normalize():f}M"
+    if value >= 1_000:
+        return f"{(value / 1_000).normalize():f}k"
+    return f"{value.normalize():f}"
+
+
+def _full_money(value: Decimal | None) -> str:
+    return "—" if value is None else f"USD {value:,.2f}"
+
+
+def nice_scale(maximum: Decimal, ticks: int = 5) -> tuple[Decimal, Decimal]:
+    """A round axis maximum at or above `maximum` and its tick step (1, 2, 2.5 or 5 x 10^k)."""
+    if maximum <= 0:
+        return Decimal(1), Decimal("0.25")
+    raw = maximum / ticks
+    magnitude = Decimal(10) ** (raw.adjusted())
+    for factor in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        step = factor * magnitude
+        if step >= raw:
+            break
+    top = (maximum / step).to_integral_value(rounding="ROUND_CEILING") * step
+    return top, step
+
+
+def _label(row: CoverageRow, limit: int = 36) -> str:
+    text = row.label
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _attrs(**values: object) -> str:
+    return " ".join(
+        f"{key.rstrip('_').replace('_', '-')}={quoteattr(str(v))}" for key, v in values.items()
+    )
+
+
+def _element(name: str, content: str = "", **values: object) -> str:
+    if content:
+        return f"<{name} {_attrs(**values)}>{content}</{name}>"
+    return f"<{name} {_attrs(**values)}/>"
+
+
+def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
+    """A horizontal bar per objective: funded money, then (for those who may see them) approved
+    and under-review money stacked after it; a tick at the target, the flag on the right."""
+    rows = coverage.objectives
+    full = coverage.include_pipeline
+    total = coverage.totals.funded
+    height = TOP + ROW_HEIGHT * len(rows) + 56
+
+    def target_amount(row: CoverageRow) -> Decimal | None:
+        return None if row.target is None else row.target * total
+
+    largest = max(
+        [max(row.funded + row.pending, target_amount(row) or Decimal(0)) for row in rows]
+        or [Decimal(0)]
+    )
+    top, step = nice_scale(largest)
+    width = PLOT_RIGHT - PLOT_LEFT
+
+    def x(amount: Decimal) -> float:
+        return PLOT_LEFT + float(amount / top) * width
+
+    title = "Money per GCM objective" + (
+        ": funded, approved (pipeline) and under committee review" if full else ": funded"
+    )
+    description = (
+        "Horizontal bars, one per objective, in US dollars. "
+        + (
+            "Dark blue: funded; green: approved, awaiting funds; brown: under committee "
+            "review, stacked after the funded part. "
+            if full
+            else "Dark blue: funded. "
+        )
+        + "A black tick marks the target share of the funded total; flags are written on the "
+        "right. The same figures are in the table of objectives on the dashboard."
+    )
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="chart-title chart-desc" '
+        f'font-family="{FONT}" font-size="12">',
+        _element("title", escape(title), id="chart-title"),
+        _element("desc", escape(description), id="chart-desc"),
+        _element("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"),
+        _element(
+            "text", escape(title), x=16, y=26, font_size=17, font_weight="bold", fill=COLOURS["ink"]
+        ),
+    ]
+    if subtitle:
+        out.append(_element("text", escape(subtitle), x=16, y=46, fill=COLOURS["muted"]))
+
+    # Legend
+    legend = [("funded", "Funded")]
+    if full:
+        legend += [("pipeline", "Approved (pipeline)"), ("review", "Under committee review")]
+    lx = 16
+    for key, text in legend:
+        out.append(_element("rect", x=lx, y=58, width=14, height=14, fill=COLOURS[key]))
+        out.append(_element("text", escape(text), x=lx + 20, y=70, fill=COLOURS["ink"]))
+        lx += 30 + 7 * len(text)
+    out.append(
+        _element(
+            "line", x1=lx + 7, y1=56, x2=lx + 7, y2=74, stroke=COLOURS["target"], stroke_width=2
+        )
+    )
+    out.append(_element("text", "Target", x=lx + 14, y=70, fill=COLOURS["ink"]))
+    lx += 70
+    for flag in (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED):
+        if flag == PIPELINE_ONLY and not full:
+            continue
+        text = f"{FLAG_MARKS[flag]} {FLAG_LABELS[flag]}"
+        out.append(_element("text", escape(text), x=lx, y=70, fill=FLAG_COLOURS[flag]))
+        lx += 24 + 7 * len(text)
+
+    # Grid and x axis
+    plot_bottom = TOP + ROW_HEIGHT * len(rows)
+    tick = Decimal(0)
+    while tick <= top:
+        tx = x(tick)
+        out.append(
+            _element(
+                "line",
+                x1=f"{tx:.1f}",
+                y1=TOP - 4,
+                x2=f"{tx:.1f}",
+                y2=plot_bottom,
+                stroke=COLOURS["grid"],
+                stroke_width=1,
+            )
+        )
+        out.append(
+            _element(
+                "text",
+                escape(_money(tick)),
+                x=f"{tx:.1f}",
+                y=plot_bottom + 16,
+                text_anchor="middle",
+                fill=COLOURS["ink"],
+            )
+        )
+        tick += step
+    out.append(
+        _element(
+            "line",
+            x1=PLOT_LEFT,
+            y1=plot_bottom,
+            x2=PLOT_RIGHT,
+            y2=plot_bottom,
+            stroke=COLOURS["ink"],
+            stroke_width=1,
+        )
+    )
+    axis_label = "US dollars" + (
+        " (funded, then approved and under review stacked after it)" if full else " funded"
+    )
+    out.append(
+        _element(
+            "text",
+            escape(axis_label),
+            x=(PLOT_LEFT + PLOT_RIGHT) // 2,
+            y=plot_bottom + 38,
+            text_anchor="middle",
+            fill=COLOURS["ink"],
+        )
+    )
+    out.append(
+        _element(
+            "text",
+            "GCM objective",
+            x=14,
+            y=(TOP + plot_bottom) // 2,
+            text_anchor="middle",
+            transform=f"rotate(-90 14 {(TOP + plot_bottom) // 2})",
+            fill=COLOURS["ink"],
+        )
+    )
+
+    # Bars
+    for index, row in enumerate(rows):
+        y = TOP + index * ROW_HEIGHT
+        bar_y = y + (ROW_HEIGHT - BAR_HEIGHT) / 2
+        middle = y + ROW_HEIGHT / 2 + 4
+        out.append(
+            _element(
+                "text",
+                escape(_label(row)),
+                x=LABEL_RIGHT,
+                y=f"{middle:.1f}",
+                text_anchor="end",
+                fill=COLOURS["ink"],
+            )
+        )
+        start = Decimal(0)
+        parts = [("funded", row.funded, "funded")]
+        if full:
+            parts += [
+                ("pipeline", row.pipeline or Decimal(0), "approved"),
+                ("review", row.review or Decimal(0), "under review"),
+            ]
+        for key, amount, what in parts:
+            if amount > 0:
+                x0, x1 = x(start), x(start + amount)
+                tooltip = _element(
+                    "title", escape(f"Objective {row.key} {what}: {_full_money(amount)}")
+                )
+                out.append(
+                    _element(
+                        "rect",
+                        tooltip,
+                        x=f"{x0:.1f}",
+                        y=f"{bar_y:.1f}",
+                        width=f"{max(x1 - x0, 1):.1f}",
+                        height=BAR_HEIGHT,
+                        fill=COLOURS[key],
+                    )
+                )
+                start += amount
+        target = target_amount(row)
+        if target is not None and total > 0:
+            tx = x(target)
+            out.append(
+                _element(
+                    "line",
+                    x1=f"{tx:.1f}",
+                    y1=f"{bar_y - 3:.1f}",
+                    x2=f"{tx:.1f}",
+                    y2=f"{bar_y + BAR_HEIGHT + 3:.1f}",
+                    stroke=COLOURS["target"],
+                    stroke_width=2,
+                )
+            )
+        if row.flag:
+            out.append(
+                _element(
+                    "text",
+                    escape(f"{FLAG_MARKS[row.flag]} {FLAG_LABELS[row.flag]}"),
+                    x=PLOT_RIGHT + 10,
+                    y=f"{middle:.1f}",
+                    fill=FLAG_COLOURS[row.flag],
+                    font_weight="bold",
+                )
+            )
+    out.append("</svg>")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(out) + "\n"
+
+
+def chart_summary(coverage: Coverage) -> str:
+    """A sentence or three describing the chart, for the page's long description."""
+    rows = coverage.objectives
+    funded = sorted((r for r in rows if r.funded > 0), key=lambda r: -r.funded)
+    parts = []
+    if funded:
+        top = ", ".join(
+            f"objective {r.key} ({_full_money(r.funded)}, {r.share * 100:.1f}%)" for r in funded[:3]
+        )
+        parts.append(f"Most funded: {top}.")
+    else:
+        parts.append("No objective has funded money yet.")
+    for flag in (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED):
+        keys = [r.key for r in rows if r.flag == flag]
+        if keys:
+            parts.append(
+                f"{FLAG_LABELS[flag]}: objective{'s' if len(keys) > 1 else ''} {', '.join(keys)}."
+            )
+    return " ".join(parts)

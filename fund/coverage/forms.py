@@ -1,0 +1,172 @@
+"""Forms of the coverage pages: the dashboard's filters, the targets, the simulator's picks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from fund.coverage.queries import CallChoice, Candidate, CoverageFilters
+from fund.forms import int_or_zero, options
+
+PERCENT_PLACES = Decimal("0.0001")
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+
+
+class FilterForm(FlaskForm):
+    """The dashboard's filters, read from the query string (GET: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    call = SelectField("Call", coerce=int_or_zero, validate_choice=False)
+    date_from = DateField(
+        "From", validators=[Optional()], description="Date of allocation, else of submission."
+    )
+    date_to = DateField("To", validators=[Optional()])
+
+    def set_calls(self, calls: Iterable[CallChoice]) -> None:
+        self.call.choices = options([(0, "All calls"), *((c.id, c.title) for c in calls)])
+        self._call_ids = {c.id for c in calls}
+
+    def validate_call(self, field: Field) -> None:
+        if field.data and field.data not in getattr(self, "_call_ids", set()):
+            raise ValidationError("Choose a call from the list.")
+
+    def validate_date_to(self, field: Field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date must not be before the start date.")
+
+    def filters(self) -> CoverageFilters:
+        """The filters when valid; invalid ones are ignored (and their errors shown)."""
+        return CoverageFilters(
+            call_id=self.call.data or None if not self.call.errors else None,
+            date_from=self.date_from.data if not self.date_from.errors else None,
+            date_to=self.date_to.data if not self.date_to.errors else None,
+        )
+
+
+def parse_percent(text: str | None) -> Decimal:
+    """A typed percentage such as "4.3478", "12,5" or "20 %" as a share between 0 and 1."""
+    cleaned = (text or "").strip().rstrip("%").strip().replace(",", ".")
+    if not cleaned:
+        raise ValueError("Give a target share in percent, e.g. 4.3478.")
+    if cleaned.startswith("-") and _NUMBER.fullmatch(cleaned[1:]):
+        raise ValueError("A share must be between 0% and 100%.")
+    if not _NUMBER.fullmatch(cleaned):
+        raise ValueError(f"“{text}” is not a percentage: use digits, e.g. 4.3478.")
+    value = Decimal(cleaned)
+    if not (0 <= value <= 100):
+        raise ValueError("A share must be between 0% and 100%.")
+    if value != value.quantize(PERCENT_PLACES):
+        raise ValueError("Use at most four decimals, e.g. 4.3478.")
+    return (value / 100).quantize(Decimal("0.000001"))
+
+
+def format_percent(share: Decimal) -> str:
+    """0.043478 -> "4.3478", 0.2 -> "20"."""
+    return f"{(share * 100).quantize(PERCENT_PLACES).normalize():f}"
+
+
+class PercentField(StringField):
+    """A percentage typed by the user; `share` holds it as 0..1 once validated."""
+
+    share: Decimal | None = None
+
+    def pre_validate(self, form) -> None:
+        self.share = None
+        try:
+            self.share = parse_percent(self.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class TargetsForm(FlaskForm):
+    """One percentage per objective and per thematic area; fields added by `targets_form`."""
+
+    objective_keys: list[tuple[str, str]]
+    area_keys: list[tuple[str, str]]
+
+    def objective_field(self, key: str) -> PercentField:
+        return self[f"objective_{key}"]
+
+    def area_field(self, key: str) -> PercentField:
+        return self[f"area_{key}"]
+
+    def field_for(self, dimension: str, key: str) -> PercentField:
+        return self[f"{dimension}_{key}"]
+
+    def shares(self) -> dict[str, dict[str, Decimal]]:
+        return {
+            "objective": {k: self.objective_field(k).share for k, _ in self.objective_keys},
+            "area": {k: self.area_field(k).share for k, _ in self.area_keys},
+        }
+
+
+def targets_form(
+    objectives: Iterable[tuple[str, str]],
+    areas: Iterable[tuple[str, str]],
+    current: Mapping[str, Mapping[str, Decimal]] | None = None,
+) -> TargetsForm:
+    """The targets form for these (key, label) objectives and areas: from the request when
+    posted, else filled with the `current` shares."""
+    objectives, areas = list(objectives), list(areas)
+
+    class Form(TargetsForm):
+        pass
+
+    for key, label in objectives:
+        setattr(Form, f"objective_{key}", PercentField(f"Objective {label}"))
+    for key, label in areas:
+        setattr(Form, f"area_{key}", PercentField(f"Thematic area {label}"))
+    if current is None:
+        form = Form()
+    else:
+        data = {
+            f"{dimension}_{key}": format_percent(share)
+            for dimension, shares in current.items()
+            for key, share in shares.items()
+        }
+        form = Form(formdata=None, data=data)
+    form.objective_keys, form.area_keys = objectives, areas
+    return form
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SimulatorForm(FlaskForm):
+    """The proposals to pretend to fund, read from the query string (GET: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    pick = MultiCheckboxField(
+        "Proposals to fund in the simulation", coerce=int, validate_choice=False
+    )
+
+    def set_candidates(self, candidates: Iterable[Candidate]) -> None:
+        self.pick.choices = options(
+            (c.id, f"{c.reference} {c.title} ({c.organization})") for c in candidates
+        )
+
+    def picked(self) -> list[int]:
+        """The picked candidates; anything else sent (stale or made-up values) is dropped."""
+        allowed = {choice.value for choice in self.pick.choices or []}
+        picked: list[int] = []
+        for raw in self.pick.raw_data or []:
+            value = int(raw) if raw.strip().isdigit() else None
+            if value in allowed and value not in picked:
+                picked.append(value)
+        return picked
+
+    def ignored(self) -> int:
+        """How many distinct values sent were not candidates."""
+        return len(set(self.pick.raw_data or [])) - len(self.picked())

@@ -1,0 +1,160 @@
+"""Changing the coverage targets. Never commits: the caller's transaction holds the change and
+its audit event together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select
+
+from fund.audit.operations import record
+from fund.coverage.queries import TARGET_TOLERANCE, effective_targets
+from fund.extensions import db, utcnow
+from fund.finance.models import CoverageTarget
+from fund.reference.models import GcmObjective, ThematicArea
+
+SHARE_PLACES = Decimal("0.000001")
+DIMENSIONS = ("objective", "area")
+DIMENSION_NAMES = {"objective": "objectives", "area": "thematic areas"}
+
+
+@dataclass
+class TargetError(Exception):
+    """Targets refused: messages per (dimension, key) and for a whole dimension."""
+
+    field_errors: dict[tuple[str, str], str] = field(default_factory=dict)
+    dimension_errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join([*self.dimension_errors.values(), *self.field_errors.values()])
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    dimension: str
+    key: str
+    old: Decimal
+    new: Decimal
+
+
+def _keys() -> dict[str, list[str]]:
+    numbers = list(db.session.scalars(select(GcmObjective.number).order_by(GcmObjective.number)))
+    codes = list(db.session.scalars(select(ThematicArea.code).order_by(ThematicArea.code)))
+    return {"objective": [str(n) for n in numbers], "area": codes}
+
+
+def current_targets() -> dict[str, dict[str, Decimal]]:
+    """The target shares in force, rounded to the six decimals they are stored with."""
+    keys = _keys()
+    objectives, areas = effective_targets([int(k) for k in keys["objective"]], keys["area"])
+    fractions = {"objective": {str(n): f for n, f in objectives.items()}, "area": areas}
+    return {
+        dimension: {
+            key: (Decimal(share.numerator) / Decimal(share.denominator)).quantize(SHARE_PLACES)
+            for key, share in shares.items()
+        }
+        for dimension, shares in fractions.items()
+    }
+
+
+def _validate(
+    shares: Mapping[str, Mapping[str, Decimal]], keys: dict[str, list[str]]
+) -> dict[str, dict[str, Decimal]]:
+    error = TargetError()
+    clean: dict[str, dict[str, Decimal]] = {}
+    for dimension in DIMENSIONS:
+        given = shares.get(dimension, {})
+        unknown = sorted(set(given) - set(keys[dimension]))
+        if unknown:
+            error.dimension_errors[dimension] = f"Unknown {dimension}: {', '.join(unknown)}."
+            continue
+        clean[dimension] = {}
+        for key in keys[dimension]:
+            share = given.get(key)
+            if share is None:
+                error.field_errors[(dimension, key)] = "Give a target share."
+            elif not share.is_finite() or share < 0 or share > 1:
+                error.field_errors[(dimension, key)] = "A share must be between 0% and 100%."
+            elif share != share.quantize(SHARE_PLACES):
+                error.field_errors[(dimension, key)] = "Use at most four decimals of a percent."
+            else:
+                clean[dimension][key] = share.quantize(SHARE_PLACES)
+        if len(clean[dimension]) == len(keys[dimension]):
+            total = sum(clean[dimension].values(), Decimal(0))
+            if abs(total - 1) > TARGET_TOLERANCE:
+                error.dimension_errors[dimension] = (
+                    f"The targets of the {DIMENSION_NAMES[dimension]} must add up to 100%; "
+                    f"they add up to {(total * 100).normalize():f}%."
+                )
+    if error.field_errors or error.dimension_errors:
+        raise error
+    return clean
+
+
+def set_targets(
+    actor,
+    shares: Mapping[str, Mapping[str, Decimal]],
+    *,
+    now: datetime | None = None,
+) -> list[TargetChange]:
+    """Replace the target shares of every objective and every thematic area.
+
+    `shares` maps "objective" and "area" to {key: share between 0 and 1}; every key of a
+    dimension must be given, and the shares of each dimension must add up to 1 (within
+    TARGET_TOLERANCE, so that equal thirds or 23rds typed with four decimals of a percent pass).
+    Only changed shares are written; one audit event lists them. Returns the changes.
+    """
+    keys = _keys()
+    clean = _validate(shares, keys)
+    current = current_targets()
+    stored = {(row.dimension, row.key): row for row in db.session.scalars(select(CoverageTarget))}
+    now = now or utcnow()
+    changes: list[TargetChange] = []
+    for dimension in DIMENSIONS:
+        for key, share in clean[dimension].items():
+            old = current[dimension][key]
+            if share == old:
+                continue
+            changes.append(TargetChange(dimension, key, old, share))
+            row = stored.get((dimension, key))
+            if row is None:
+                row = CoverageTarget(dimension=dimension, key=key)
+                db.session.add(row)
+            row.share = share
+            row.updated_by_id = getattr(actor, "id", None)
+            row.updated_at = now
+    if changes:
+        db.session.flush()
+        record(
+            "coverage.targets_set",
+            "coverage_targets",
+            ",".join(sorted({c.dimension for c in changes})),
+            actor,
+            details={
+                "changes": [
+                    {"dimension": c.dimension, "key": c.key, "from": c.old, "to": c.new}
+                    for c in changes
+                ]
+            },
+            now=now,
+        )
+    return changes
+
+
+def reset_targets(actor, *, now: datetime | None = None) -> int:
+    """Back to equal shares: remove every stored target (audited). Returns how many."""
+    count = db.session.scalar(select(func.count()).select_from(CoverageTarget)) or 0
+    if count:
+        db.session.execute(delete(CoverageTarget))
+        record(
+            "coverage.targets_reset",
+            "coverage_targets",
+            "objective,area",
+            actor,
+            details={"removed": count},
+            now=now,
+        )
+    return count

@@ -1,0 +1,401 @@
+"""Recording the fund's money: contributions and their voids, allocations, disbursements.
+
+Callers commit; after a FinanceError (or a TransitionRefused) they roll back: a refusal by the
+database leaves the transaction unusable on PostgreSQL.
+
+Balances move only by SQL expression updates (`available = available - :x`), never by
+read-modify-write, so two transactions cannot overwrite each other's change, and the check
+constraints (`pools.available >= 0`, `0 <= allocation_shares.disbursed <= amount`) have the
+final word. Python checks first only to give a friendly message. ROUND(..., 2) keeps SQLite,
+which computes NUMERIC in binary floats, exact to the cent; on PostgreSQL it changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import Organization, User
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.finance import queries
+from fund.finance.guards import FUNDING_PLAN
+from fund.finance.models import (
+    GENERAL_POOL,
+    Allocation,
+    AllocationShare,
+    AllocationSource,
+    Contribution,
+    ContributionVoid,
+    Disbursement,
+    Pool,
+)
+from fund.proposals import operations as proposal_operations
+from fund.proposals.budget import CENT, round_cents
+from fund.proposals.models import Proposal
+from fund.templating import format_money
+
+RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
+_NO_SYNC = {"synchronize_session": False}
+
+
+class FinanceError(Exception):
+    """A money operation refused, with a sentence for the person; `field` names the form field
+    the problem belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def proposal_reference(proposal: Proposal) -> str:
+    return f"P-{proposal.id:05d}"
+
+
+def fee_for(gross: Decimal, rate: Decimal) -> Decimal:
+    """The Administrative Agent's fee on a deposit, rounded half-up to the cent."""
+    return round_cents(gross * rate)
+
+
+def _check_date(value: date, now: datetime, what: str, field: str) -> None:
+    if value > now.date():
+        raise FinanceError(
+            f"The {what} date cannot be in the future (today is {now.date():%d %B %Y}, UTC).",
+            field,
+        )
+
+
+def _check_amount(amount: Decimal, field: str) -> None:
+    if amount != amount.quantize(CENT):
+        raise FinanceError("Use at most two decimals (cents).", field)
+    if amount <= 0:
+        raise FinanceError("The amount must be more than zero.", field)
+
+
+def _move(statement, refusal: str) -> int:
+    """Run a balance update; a check constraint refusing it becomes a FinanceError."""
+    try:
+        return db.session.execute(statement, execution_options=_NO_SYNC).rowcount
+    except IntegrityError as error:
+        raise FinanceError(refusal) from error
+
+
+# Contributions ----------------------------------------------------------------------------
+
+
+def record_contribution(
+    actor: User,
+    donor: Organization,
+    received_on: date,
+    gross: Decimal,
+    earmark_area_code: str | None = None,
+    reference: str = "",
+    note: str = "",
+    fee_rate: Decimal | None = None,
+    now: datetime | None = None,
+) -> Contribution:
+    """A donor's deposit: the fee is deducted and the net amount added to its pool (the earmarked
+    thematic area, or the unearmarked pool)."""
+    now = now or utcnow()
+    rate = Decimal(current_app.config["ADMIN_AGENT_FEE_RATE"] if fee_rate is None else fee_rate)
+    if not (0 <= rate < 1) or rate != rate.quantize(RATE_STEP):
+        raise FinanceError(f"The fee rate {rate} must be between 0 and 1, with four decimals.")
+    rate = rate.quantize(RATE_STEP)
+    _check_amount(gross, "gross")
+    _check_date(received_on, now, "received", "received_on")
+    pool_code = earmark_area_code or GENERAL_POOL
+    if db.session.get(Pool, pool_code) is None:
+        raise FinanceError(f"There is no pool for the earmark “{pool_code}”.", "earmark")
+    fee = fee_for(gross, rate)
+    net = gross - fee
+    contribution = Contribution(
+        donor_id=donor.id,
+        received_on=received_on,
+        gross=gross,
+        fee_rate=rate,
+        fee=fee,
+        net=net,
+        pool_code=pool_code,
+        reference=(reference or "").strip(),
+        note=(note or "").strip(),
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(contribution)
+    db.session.flush()
+    _move(
+        update(Pool)
+        .where(Pool.code == pool_code)
+        .values(
+            received_net=func.round(Pool.received_net + net, 2),
+            available=func.round(Pool.available + net, 2),
+        ),
+        "The database refused to add the contribution to its pool.",
+    )
+    record(
+        "contribution_recorded",
+        "contribution",
+        contribution.id,
+        actor,
+        details={
+            "donor": donor.acronym or donor.name,
+            "received_on": received_on.isoformat(),
+            "gross": gross,
+            "fee_rate": rate,
+            "fee": fee,
+            "net": net,
+            "pool": pool_code,
+            "reference": contribution.reference,
+        },
+        now=now,
+    )
+    return contribution
+
+
+def _pool_available(code: str) -> Decimal:
+    """What the pool holds now, its row locked until the transaction ends."""
+    row = db.session.execute(
+        select(Pool.available).where(Pool.code == code).with_for_update()
+    ).first()
+    return queries.money(row.available if row else None)
+
+
+def void_contribution(
+    actor: User, contribution: Contribution, reason: str, now: datetime | None = None
+) -> ContributionVoid:
+    """Cancel a contribution entered by mistake: its net amount leaves its pool again. Refused
+    if it is already voided, or if that money is already allocated."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise FinanceError("Give the reason for voiding the contribution.", "reason")
+    net, code = queries.money(contribution.net), contribution.pool_code
+    available = _pool_available(code)  # locks the pool first: a concurrent void waits here
+    voided = db.session.execute(
+        select(ContributionVoid.voided_at).where(
+            ContributionVoid.contribution_id == contribution.id
+        )
+    ).first()
+    if voided is not None:
+        raise FinanceError(
+            f"Contribution C-{contribution.id} was already voided on {voided.voided_at:%d %B %Y}."
+        )
+    label = queries.pool_label(code)
+    allocated_message = (
+        f"Cannot void contribution C-{contribution.id}: its net amount "
+        f"{format_money(net)} is no longer all available in the {label} pool"
+    )
+    if available < net:
+        raise FinanceError(
+            f"{allocated_message} (only {format_money(available)} is unallocated; the rest "
+            "funds proposals already). Record a correcting contribution instead."
+        )
+    _move(
+        update(Pool)
+        .where(Pool.code == code)
+        .values(
+            received_net=func.round(Pool.received_net - net, 2),
+            available=func.round(Pool.available - net, 2),
+        ),
+        f"{allocated_message}: the database refused to let the pool go below zero. "
+        "Record a correcting contribution instead.",
+    )
+    void = ContributionVoid(
+        contribution_id=contribution.id, reason=reason, voided_by_id=actor.id, voided_at=now
+    )
+    db.session.add(void)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise FinanceError(f"Contribution C-{contribution.id} is already voided.") from error
+    record(
+        "contribution_voided",
+        "contribution",
+        contribution.id,
+        actor,
+        comment=reason,
+        details={"net": net, "pool": code},
+        now=now,
+    )
+    return void
+
+
+# Funding ----------------------------------------------------------------------------------
+
+
+def fund_proposal(
+    actor: User,
+    proposal: Proposal,
+    allocated_on: date | None = None,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> Allocation:
+    """Fire `fund` on an approved proposal and allocate its total.
+
+    The eligible pools are locked first (in code order), so a concurrent funder waits and then
+    sees what is left; the guard `funds_available` checks the plan made under that lock; each
+    draw is `available = available - :x`, which the check constraint refuses below zero.
+    """
+    now = now or utcnow()
+    allocated_on = allocated_on or now.date()
+    _check_date(allocated_on, now, "allocation", "allocated_on")
+    rules = proposal_operations.rules_from_config(current_app.config)
+    plan = queries.funding_plan(proposal, rules.indirect_rate, lock=True)
+    draws = plan.draws
+    proposal_operations.fire(
+        proposal,
+        "fund",
+        actor,
+        comment=comment,
+        context={FUNDING_PLAN: plan},
+        details={
+            "amount": plan.total,
+            "allocated_on": allocated_on.isoformat(),
+            "sources": dict(draws),
+            "shares": {str(org): amount for org, amount in plan.shares.items()},
+        },
+        now=now,
+    )
+    for code, amount in draws:
+        _move(
+            update(Pool)
+            .where(Pool.code == code)
+            .values(available=func.round(Pool.available - amount, 2)),
+            f"The {queries.pool_label(code)} pool no longer holds {format_money(amount)}: "
+            "someone allocated that money at the same moment. Nothing was changed; "
+            "look at the balance again.",
+        )
+    allocation = Allocation(
+        proposal_id=proposal.id,
+        amount=plan.total,
+        allocated_on=allocated_on,
+        allocated_by_id=actor.id,
+        recorded_at=now,
+        sources=[AllocationSource(pool_code=code, amount=amount) for code, amount in draws],
+        shares=[
+            AllocationShare(organization_id=org, amount=amount, disbursed=Decimal("0.00"))
+            for org, amount in plan.shares.items()
+        ],
+    )
+    db.session.add(allocation)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise FinanceError(f"{proposal_reference(proposal)} already has an allocation.") from error
+    return allocation
+
+
+# Disbursements ----------------------------------------------------------------------------
+
+
+def _share_paid(allocation_id: int, organization_id: int) -> tuple[Decimal, Decimal] | None:
+    """(amount, disbursed) of a share, its row locked until the transaction ends."""
+    row = db.session.execute(
+        select(AllocationShare.amount, AllocationShare.disbursed)
+        .where(
+            AllocationShare.allocation_id == allocation_id,
+            AllocationShare.organization_id == organization_id,
+        )
+        .with_for_update()
+    ).first()
+    if row is None:
+        return None
+    return queries.money(row.amount), queries.money(row.disbursed)
+
+
+def record_disbursement(
+    actor: User,
+    allocation: Allocation,
+    organization_id: int,
+    paid_on: date,
+    amount: Decimal,
+    reference: str = "",
+    now: datetime | None = None,
+) -> Disbursement:
+    """A tranche paid to one participating organization of a funded proposal; the total paid
+    can never exceed its share of the allocation."""
+    now = now or utcnow()
+    proposal = db.session.get(Proposal, allocation.proposal_id)
+    if proposal.status != "funded":
+        raise FinanceError(
+            "Disbursements are recorded only for funded proposals; "
+            f"{proposal_reference(proposal)} is “{proposal.status_label}”."
+        )
+    _check_amount(amount, "amount")
+    _check_date(paid_on, now, "payment", "paid_on")
+    if paid_on < allocation.allocated_on:
+        raise FinanceError(
+            "The payment date cannot be before the allocation "
+            f"({allocation.allocated_on:%d %B %Y}).",
+            "paid_on",
+        )
+    organization = db.session.get(Organization, organization_id)
+    share = _share_paid(allocation.id, organization_id)
+    if share is None or organization is None:
+        raise FinanceError("This organization has no share in the allocation.", "organization_id")
+    name = organization.acronym or organization.name
+    share_amount, disbursed = share
+    remaining = share_amount - disbursed
+    if amount > remaining:
+        raise FinanceError(
+            f"Only {format_money(remaining)} remains to be paid to {name} (its share is "
+            f"{format_money(share_amount)}, {format_money(disbursed)} paid already).",
+            "amount",
+        )
+    _move(
+        update(AllocationShare)
+        .where(
+            AllocationShare.allocation_id == allocation.id,
+            AllocationShare.organization_id == organization_id,
+        )
+        .values(disbursed=func.round(AllocationShare.disbursed + amount, 2)),
+        f"The database refused the payment: it would take what {name} was paid beyond its "
+        f"share of {format_money(share_amount)}. Nothing was recorded.",
+    )
+    disbursement = Disbursement(
+        allocation_id=allocation.id,
+        organization_id=organization_id,
+        paid_on=paid_on,
+        amount=amount,
+        reference=(reference or "").strip(),
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(disbursement)
+    db.session.flush()
+    record(
+        "disbursement_recorded",
+        "proposal",
+        proposal.id,
+        actor,
+        details={
+            "allocation": allocation.id,
+            "disbursement": disbursement.id,
+            "organization": name,
+            "paid_on": paid_on.isoformat(),
+            "amount": amount,
+            "reference": disbursement.reference,
+            "remaining": remaining - amount,
+        },
+        now=now,
+    )
+    return disbursement
+
+
+def close_proposal(
+    actor: User, proposal: Proposal, reason: str | None = None, now: datetime | None = None
+):
+    """Fire `close`: the guard wants every share fully paid, or a reason."""
+    remaining = queries.remaining_by_organization(proposal.id)
+    return proposal_operations.fire(
+        proposal,
+        "close",
+        actor,
+        comment=reason,
+        details={"not_disbursed": dict(remaining)} if remaining else None,
+        now=now,
+    )

@@ -1,0 +1,638 @@
+"""Read models of the fund's money, each in a fixed number of SQL queries.
+
+Totals are SQL aggregates (SUM ... GROUP BY); Python only adds up the handful of pool rows and
+walks the pipeline it displays anyway.
+
+SQLite keeps NUMERIC values as binary floats, so every amount read back is rounded to the cent
+(`money`); PostgreSQL returns exact decimals and the rounding changes nothing there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from fund.accounts.models import Organization, User
+from fund.audit.models import AuditEvent
+from fund.extensions import db
+from fund.finance.models import (
+    GENERAL_POOL,
+    Allocation,
+    AllocationShare,
+    AllocationSource,
+    Contribution,
+    ContributionVoid,
+    Disbursement,
+    Money,
+    Pool,
+)
+from fund.proposals.budget import CENT, Line, indirect_costs, summarise
+from fund.proposals.models import BudgetLine, Proposal
+from fund.reference.models import ThematicArea, objective_thematic_area
+from fund.templating import format_money
+from workflows import PROPOSAL_WORKFLOW
+
+ZERO = Decimal("0.00")
+GENERAL_LABEL = "Unearmarked"
+
+
+def money(value: Any) -> Decimal:
+    """An amount read from the database as an exact Decimal of cents (None -> 0.00)."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        return Decimal(f"{value:.2f}")
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pool_label(code: str, titles: dict[str, str] | None = None) -> str:
+    if code == GENERAL_POOL:
+        return GENERAL_LABEL
+    title = (titles or {}).get(code)
+    return f"{code} earmark" + (f": {title}" if title else "")
+
+
+def draw_order(codes: Iterable[str]) -> list[str]:
+    """The order in which pools pay for a proposal: earmarked areas by code, then GENERAL."""
+    codes = set(codes)
+    return sorted(codes - {GENERAL_POOL}) + ([GENERAL_POOL] if GENERAL_POOL in codes else [])
+
+
+def plan_draws(
+    total: Decimal, pools: Sequence[tuple[str, Decimal]]
+) -> tuple[list[tuple[str, Decimal]], Decimal]:
+    """Take `total` from `pools` (already in draw order): the draws and what is still missing."""
+    draws: list[tuple[str, Decimal]] = []
+    missing = total
+    for code, available in pools:
+        if missing <= 0:
+            break
+        take = min(available, missing)
+        if take > 0:
+            draws.append((code, take))
+            missing -= take
+    return draws, max(missing, ZERO)
+
+
+# Funding one proposal ---------------------------------------------------------------------
+
+
+@dataclass
+class FundingPlan:
+    """What funding a proposal takes: its total, each organization's share, and the pools."""
+
+    proposal_id: int
+    total: Decimal
+    shares: dict[int, Decimal]  # organization id -> direct + indirect
+    pools: list[tuple[str, Decimal]]  # eligible pools in draw order, with what they hold
+    areas: list[str] = field(default_factory=list)  # thematic areas of the primary objective
+
+    @property
+    def available(self) -> Decimal:
+        return sum((amount for _, amount in self.pools), ZERO)
+
+    @property
+    def draws(self) -> list[tuple[str, Decimal]]:
+        return plan_draws(self.total, self.pools)[0]
+
+    @property
+    def shortfall(self) -> Decimal:
+        return plan_draws(self.total, self.pools)[1]
+
+    @property
+    def covered(self) -> bool:
+        return self.total > 0 and self.shortfall == 0
+
+    def problems(self) -> list[str]:
+        if self.total <= 0:
+            return ["The proposal has no budget: there is nothing to allocate."]
+        if self.covered:
+            return []
+        by_pool = ", ".join(f"{code} {format_money(amount)}" for code, amount in self.pools)
+        where = (
+            f"the earmarks for {', '.join(self.areas)} and the unearmarked money"
+            if self.areas
+            else "the unearmarked money (its primary objective lies in no thematic area)"
+        )
+        return [
+            f"The proposal needs {format_money(self.total)} but only "
+            f"{format_money(self.available)} is available to it ({by_pool}), from {where}: "
+            f"{format_money(self.shortfall)} short."
+        ]
+
+
+def eligible_areas(objective_number: int | None) -> list[str]:
+    """The thematic areas whose earmarked money may fund a proposal with this primary objective."""
+    if objective_number is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(objective_thematic_area.c.thematic_area_code)
+            .where(objective_thematic_area.c.objective_number == objective_number)
+            .order_by(objective_thematic_area.c.thematic_area_code)
+        )
+    )
+
+
+def proposal_budget(proposal: Proposal, rate: Decimal) -> tuple[Decimal, dict[int, Decimal]]:
+    """The proposal's grand total and each organization's total (direct + indirect)."""
+    summary = summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            for b in proposal.budget_lines
+            if b.amount is not None
+        ),
+        rate,
+    )
+    shares = {org_id: b.total for org_id, b in sorted(summary.by_organization.items())}
+    return summary.grand_total, shares
+
+
+def funding_plan(proposal: Proposal, rate: Decimal, *, lock: bool = False) -> FundingPlan:
+    """The plan to fund `proposal` from the pools as they are now.
+
+    With `lock`, the eligible pool rows are locked (SELECT ... FOR UPDATE, in code order so that
+    two funders never wait on each other in a cycle) until the transaction ends: a concurrent
+    funder waits here and then reads what this one left.
+    """
+    total, shares = proposal_budget(proposal, rate)
+    areas = eligible_areas(proposal.primary_objective_number)
+    query = (
+        select(Pool.code, Pool.available)
+        .where(Pool.code.in_([*areas, GENERAL_POOL]))
+        .order_by(Pool.code)
+    )
+    if lock:
+        query = query.with_for_update()
+    held = {row.code: money(row.available) for row in db.session.execute(query)}
+    pools = [(code, held[code]) for code in draw_order(held)]
+    return FundingPlan(proposal.id, total, shares, pools, [a for a in areas if a in held])
+
+
+# The balance ------------------------------------------------------------------------------
+
+
+@dataclass
+class PoolBalance:
+    code: str
+    label: str
+    title: str = ""  # the thematic area's title, for an earmark
+    gross: Decimal = ZERO
+    fees: Decimal = ZERO
+    net: Decimal = ZERO
+    allocated: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    available: Decimal = ZERO
+    contributions: int = 0
+
+    @property
+    def committed(self) -> Decimal:
+        """Allocated but not paid out yet."""
+        return self.allocated - self.disbursed
+
+
+@dataclass
+class VoidedContribution:
+    id: int
+    donor: str
+    received_on: date
+    gross: Decimal
+    net: Decimal
+    pool_code: str
+    reason: str
+    voided_at: datetime
+    voided_by: str | None
+
+
+@dataclass
+class Balance:
+    pools: list[PoolBalance]
+    total: PoolBalance
+    voided: list[VoidedContribution]
+
+    def available_by_pool(self) -> dict[str, Decimal]:
+        return {p.code: p.available for p in self.pools}
+
+
+def _disbursed_by_pool() -> dict[str, Decimal]:
+    """What was paid out, attributed to each allocation's pools in the order they were drawn
+    (earmarked first, then unearmarked): one SQL query with a window function."""
+    paid = (
+        select(
+            AllocationShare.allocation_id,
+            func.sum(AllocationShare.disbursed).label("paid"),
+        )
+        .group_by(AllocationShare.allocation_id)
+        .subquery()
+    )
+    general_last = case((AllocationSource.pool_code == GENERAL_POOL, 1), else_=0)
+    sources = select(
+        AllocationSource.allocation_id,
+        AllocationSource.pool_code,
+        AllocationSource.amount,
+        func.coalesce(
+            func.sum(AllocationSource.amount).over(
+                partition_by=AllocationSource.allocation_id,
+                order_by=(general_last, AllocationSource.pool_code),
+                rows=(None, -1),
+            ),
+            0,
+        ).label("before"),
+    ).subquery()
+    left = paid.c.paid - sources.c.before
+    attributed = case(
+        (left <= 0, literal(0)),
+        (left >= sources.c.amount, sources.c.amount),
+        else_=left,
+    )
+    rows = db.session.execute(
+        select(sources.c.pool_code, func.sum(attributed, type_=Money).label("disbursed"))
+        .join(paid, paid.c.allocation_id == sources.c.allocation_id)
+        .group_by(sources.c.pool_code)
+    )
+    return {row.pool_code: money(row.disbursed) for row in rows}
+
+
+def balance() -> Balance:
+    """The fund's money in total and by pool; voided contributions are left out of every sum
+    and listed on their own. Five queries."""
+    pools = db.session.execute(
+        select(Pool.code, Pool.available, ThematicArea.title)
+        .outerjoin(ThematicArea, ThematicArea.code == Pool.code)
+        .order_by(case((Pool.code == GENERAL_POOL, 0), else_=1), Pool.code)
+    ).all()
+    received = {
+        row.pool_code: row
+        for row in db.session.execute(
+            select(
+                Contribution.pool_code,
+                func.count().label("n"),
+                func.sum(Contribution.gross).label("gross"),
+                func.sum(Contribution.fee).label("fees"),
+                func.sum(Contribution.net).label("net"),
+            )
+            .outerjoin(ContributionVoid)
+            .where(ContributionVoid.contribution_id.is_(None))
+            .group_by(Contribution.pool_code)
+        )
+    }
+    allocated = {
+        row.pool_code: money(row.amount)
+        for row in db.session.execute(
+            select(
+                AllocationSource.pool_code, func.sum(AllocationSource.amount).label("amount")
+            ).group_by(AllocationSource.pool_code)
+        )
+    }
+    disbursed = _disbursed_by_pool()
+    lines = []
+    for row in pools:
+        got = received.get(row.code)
+        lines.append(
+            PoolBalance(
+                code=row.code,
+                label=pool_label(row.code),
+                title=row.title or "",
+                gross=money(got.gross if got else None),
+                fees=money(got.fees if got else None),
+                net=money(got.net if got else None),
+                allocated=allocated.get(row.code, ZERO),
+                disbursed=disbursed.get(row.code, ZERO),
+                available=money(row.available),
+                contributions=got.n if got else 0,
+            )
+        )
+    total = PoolBalance(code="", label="All money")
+    for line in lines:
+        for name in ("gross", "fees", "net", "allocated", "disbursed", "available"):
+            setattr(total, name, getattr(total, name) + getattr(line, name))
+        total.contributions += line.contributions
+    return Balance(lines, total, voided_contributions())
+
+
+def voided_contributions() -> list[VoidedContribution]:
+    rows = db.session.execute(
+        select(
+            Contribution.id,
+            Organization.acronym,
+            Organization.name,
+            Contribution.received_on,
+            Contribution.gross,
+            Contribution.net,
+            Contribution.pool_code,
+            ContributionVoid.reason,
+            ContributionVoid.voided_at,
+            User.name.label("voided_by"),
+        )
+        .join(ContributionVoid, ContributionVoid.contribution_id == Contribution.id)
+        .join(Organization, Organization.id == Contribution.donor_id)
+        .outerjoin(User, User.id == ContributionVoid.voided_by_id)
+        .order_by(ContributionVoid.voided_at.desc(), Contribution.id.desc())
+    )
+    return [
+        VoidedContribution(
+            id=row.id,
+            donor=row.acronym or row.name,
+            received_on=row.received_on,
+            gross=money(row.gross),
+            net=money(row.net),
+            pool_code=row.pool_code,
+            reason=row.reason,
+            voided_at=row.voided_at,
+            voided_by=row.voided_by,
+        )
+        for row in rows
+    ]
+
+
+# The pipeline -----------------------------------------------------------------------------
+
+
+@dataclass
+class PipelineRow:
+    proposal_id: int
+    title: str
+    organization: str
+    primary_objective: int | None
+    approved_at: datetime | None
+    total: Decimal
+    running_total: Decimal
+    within_available: bool  # the running total is covered by the total available
+    fundable: bool  # could be funded now, taking the pipeline in order and respecting earmarks
+    areas: list[str]
+    draws: list[tuple[str, Decimal]]
+    shortfall: Decimal
+
+
+@dataclass
+class Pipeline:
+    rows: list[PipelineRow]
+    available: Decimal
+    available_by_pool: dict[str, Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return self.rows[-1].running_total if self.rows else ZERO
+
+    @property
+    def fundable_total(self) -> Decimal:
+        return sum((r.total for r in self.rows if r.fundable), ZERO)
+
+
+def approval_times():
+    """proposal id (as text) -> when the approval was recorded (the latest `approve` event)."""
+    return (
+        select(
+            AuditEvent.subject_id.label("proposal_key"),
+            func.max(AuditEvent.occurred_at).label("approved_at"),
+        )
+        .where(AuditEvent.subject_type == "proposal", AuditEvent.action == "approve")
+        .group_by(AuditEvent.subject_id)
+        .subquery()
+    )
+
+
+def organization_totals(proposal_filter, rate: Decimal) -> dict[int, dict[int, Decimal]]:
+    """proposal id -> organization id -> direct + indirect, for the proposals matching
+    `proposal_filter` (a SQL condition on Proposal): one grouped query."""
+    rows = db.session.execute(
+        select(
+            BudgetLine.proposal_id,
+            BudgetLine.organization_id,
+            func.sum(BudgetLine.amount).label("direct"),
+        )
+        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+        .where(proposal_filter)
+        .group_by(BudgetLine.proposal_id, BudgetLine.organization_id)
+    )
+    totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for row in rows:
+        direct = money(row.direct)
+        totals[row.proposal_id][row.organization_id] = direct + indirect_costs(direct, rate)
+    return totals
+
+
+def pipeline(rate: Decimal, available_by_pool: dict[str, Decimal] | None = None) -> Pipeline:
+    """Approved, unfunded proposals in order of approval, with a running total against the money
+    available. `fundable` takes them in that order, each from its own pools (earmarks of its
+    primary objective's areas, then unearmarked), skipping those the rest cannot cover.
+    Four queries (three when the pool balances are given)."""
+    approved = approval_times()
+    approved_at = func.coalesce(approved.c.approved_at, Proposal.updated_at)
+    condition = Proposal.status == "approved"
+    proposals = db.session.execute(
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.primary_objective_number,
+            Organization.acronym,
+            Organization.name,
+            approved_at.label("approved_at"),
+        )
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .outerjoin(approved, approved.c.proposal_key == cast(Proposal.id, String))
+        .where(condition)
+        .order_by(approved_at, Proposal.id)
+    ).all()
+    totals = organization_totals(condition, rate)
+    areas: dict[int, list[str]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Proposal.id, objective_thematic_area.c.thematic_area_code)
+        .join(
+            objective_thematic_area,
+            objective_thematic_area.c.objective_number == Proposal.primary_objective_number,
+        )
+        .where(condition)
+        .order_by(Proposal.id, objective_thematic_area.c.thematic_area_code)
+    ):
+        areas[row.id].append(row.thematic_area_code)
+    if available_by_pool is None:
+        available_by_pool = {
+            row.code: money(row.available)
+            for row in db.session.execute(select(Pool.code, Pool.available))
+        }
+    left = dict(available_by_pool)
+    available = sum(left.values(), ZERO)
+    running = ZERO
+    rows = []
+    for row in proposals:
+        total = sum(totals.get(row.id, {}).values(), ZERO)
+        running += total
+        own = [a for a in areas.get(row.id, []) if a in left]
+        pools = [(code, left[code]) for code in draw_order([*own, GENERAL_POOL]) if code in left]
+        draws, shortfall = plan_draws(total, pools)
+        fundable = total > 0 and shortfall == 0
+        if fundable:
+            for code, amount in draws:
+                left[code] -= amount
+        rows.append(
+            PipelineRow(
+                proposal_id=row.id,
+                title=row.title,
+                organization=row.acronym or row.name,
+                primary_objective=row.primary_objective_number,
+                approved_at=row.approved_at,
+                total=total,
+                running_total=running,
+                within_available=running <= available,
+                fundable=fundable,
+                areas=own,
+                draws=draws if fundable else [],
+                shortfall=shortfall,
+            )
+        )
+    return Pipeline(rows, available, dict(available_by_pool))
+
+
+# Contributions and allocations ------------------------------------------------------------
+
+
+def contributions() -> list[Contribution]:
+    """Every contribution, the latest received first, with its donor and any void."""
+    return list(
+        db.session.scalars(
+            select(Contribution)
+            .options(joinedload(Contribution.donor), joinedload(Contribution.void))
+            .order_by(Contribution.received_on.desc(), Contribution.id.desc())
+        ).unique()
+    )
+
+
+def area_titles() -> dict[str, str]:
+    return {
+        row.code: row.title
+        for row in db.session.execute(select(ThematicArea.code, ThematicArea.title))
+    }
+
+
+def donors() -> list[Organization]:
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .where(Organization.active.is_(True))
+            .order_by(func.coalesce(Organization.acronym, Organization.name))
+        )
+    )
+
+
+@dataclass
+class AllocationSummary:
+    proposal_id: int
+    title: str
+    status: str
+    organization: str
+    amount: Decimal
+    disbursed: Decimal
+    allocated_on: date
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.disbursed
+
+    @property
+    def status_label(self) -> str:
+        return PROPOSAL_WORKFLOW.state_label(self.status)
+
+
+def allocations() -> list[AllocationSummary]:
+    """Every allocation with what has been paid out of it, the latest first: one query."""
+    paid = (
+        select(
+            AllocationShare.allocation_id,
+            func.sum(AllocationShare.disbursed).label("disbursed"),
+        )
+        .group_by(AllocationShare.allocation_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.status,
+            Organization.acronym,
+            Organization.name,
+            Allocation.amount,
+            Allocation.allocated_on,
+            paid.c.disbursed,
+        )
+        .join(Allocation, Allocation.proposal_id == Proposal.id)
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .outerjoin(paid, paid.c.allocation_id == Allocation.id)
+        .order_by(Allocation.allocated_on.desc(), Allocation.id.desc())
+    )
+    return [
+        AllocationSummary(
+            proposal_id=row.id,
+            title=row.title,
+            status=row.status,
+            organization=row.acronym or row.name,
+            amount=money(row.amount),
+            disbursed=money(row.disbursed),
+            allocated_on=row.allocated_on,
+        )
+        for row in rows
+    ]
+
+
+def allocation_for(proposal_id: int) -> Allocation | None:
+    """The proposal's allocation with its sources and shares (and their organizations)."""
+    return db.session.scalar(
+        select(Allocation)
+        .where(Allocation.proposal_id == proposal_id)
+        .options(
+            selectinload(Allocation.sources),
+            selectinload(Allocation.shares).joinedload(AllocationShare.organization),
+            joinedload(Allocation.allocated_by),
+        )
+    )
+
+
+def disbursements(allocation_id: int) -> list[Disbursement]:
+    return list(
+        db.session.scalars(
+            select(Disbursement)
+            .where(Disbursement.allocation_id == allocation_id)
+            .options(joinedload(Disbursement.organization))
+            .order_by(Disbursement.paid_on, Disbursement.id)
+        )
+    )
+
+
+def remaining_by_organization(proposal_id: int) -> list[tuple[str, Decimal]]:
+    """(organization, amount still to pay) for each share of the proposal not fully paid."""
+    rows = db.session.execute(
+        select(
+            Organization.acronym,
+            Organization.name,
+            AllocationShare.amount,
+            AllocationShare.disbursed,
+        )
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .join(Organization, Organization.id == AllocationShare.organization_id)
+        .where(
+            and_(
+                Allocation.proposal_id == proposal_id,
+                AllocationShare.disbursed < AllocationShare.amount,
+            )
+        )
+        .order_by(Organization.acronym)
+    )
+    return [
+        (row.acronym or row.name, money(row.amount) - money(row.disbursed))
+        for row in rows
+        if money(row.amount) > money(row.disbursed)
+    ]
+
+
+def has_allocation(proposal_id: int) -> bool:
+    return (
+        db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == proposal_id))
+        is not None
+    )

@@ -1,0 +1,1 @@
+"""Notifications: in-app messages, email through an outbox, per-kind preferences and digests."""

@@ -1,0 +1,73 @@
+"""`flask fund mail ...`: the outbox, digests and vote-deadline reminders.
+
+Schedule them with cron (or a systemd timer), for example:
+    */5 * * * *  flask fund mail send-pending
+    0 * * * *    flask fund mail remind-deadlines --hours 48
+    0 6 * * *    flask fund mail digest
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask.cli import AppGroup
+
+from fund.extensions import db
+from fund.notifications import operations, queries
+
+mail_cli = AppGroup("mail", help="Send waiting email, daily digests and vote reminders.")
+
+
+def _outbox() -> None:
+    status = queries.outbox_status()
+    click.echo(f"Outbox: {status['waiting']} waiting, {status['given_up']} given up.")
+
+
+def _report(report: operations.DeliveryReport) -> None:
+    click.echo(
+        f"Sent {report.sent}; failed {report.failed} (will be retried); given up {report.given_up}."
+    )
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    _outbox()
+
+
+@mail_cli.command("send-pending")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Send at most this many messages."
+)
+@click.option(
+    "--include-waiting",
+    is_flag=True,
+    help="Also retry messages whose next attempt is not due yet (after fixing the server).",
+)
+def send_pending_command(limit: int | None, include_waiting: bool) -> None:
+    """Send the outbox messages that are due (new ones, and failed ones whose wait is over)."""
+    _report(operations.deliver(limit=limit, include_waiting=include_waiting))
+
+
+@mail_cli.command("digest")
+def digest_command() -> None:
+    """Write and send each user's digest of the notifications waiting for it."""
+    written = operations.write_digests()
+    db.session.commit()  # the after-commit hook sends them; what fails waits in the outbox
+    click.echo(f"Digests written: {written}.")
+    _outbox()
+
+
+@mail_cli.command("remind-deadlines")
+@click.option(
+    "--hours",
+    type=click.IntRange(min=1),
+    default=48,
+    show_default=True,
+    help="Remind of deadlines falling within this many hours.",
+)
+def remind_deadlines_command(hours: int) -> None:
+    """Remind committee members who have not voted of a round's approaching deadline (once per
+    member and round)."""
+    written = operations.remind_deadlines(timedelta(hours=hours))
+    db.session.commit()  # sent after the commit, like every notification
+    click.echo(f"Reminders written: {written}.")
+    _outbox()

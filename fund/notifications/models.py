@@ -1,0 +1,201 @@
+"""Notifications, the email outbox and each user's delivery preferences.
+
+A notification is one message to one user about one event. How it reaches the user by email
+is chosen per kind of event (`NotificationPreference`): at once (an `OutboxMessage` written in
+the same transaction as the event), in the daily digest (the notification waits with
+`delivery = 'digest'` until `flask fund mail digest` collects it) or not at all (nothing is
+written). Kinds the fund must send (`Kind.mandatory`) are always sent at once.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.accounts.models import Role, User
+from fund.extensions import UTCDateTime, db, utcnow
+
+
+class Delivery(enum.StrEnum):
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+    OFF = "off"
+
+
+DELIVERY_LABELS = {
+    Delivery.IMMEDIATE: "Immediately",
+    Delivery.DIGEST: "In the daily digest",
+    Delivery.OFF: "Not at all",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of event people are told about."""
+
+    code: str
+    label: str
+    description: str
+    audience: frozenset[str]  # the roles that receive it (for the preferences page)
+    mandatory: bool = False  # the fund must send it: always immediately, cannot be turned off
+
+
+KINDS: dict[str, Kind] = {
+    kind.code: kind
+    for kind in (
+        Kind(
+            "submission_received",
+            "Proposal submitted",
+            "A receipt when your organization submits a proposal; for the secretariat, each "
+            "new submission to screen.",
+            frozenset({Role.APPLICANT, Role.SECRETARIAT}),
+        ),
+        Kind(
+            "returned_for_revision",
+            "Returned for revision",
+            "Your organization's proposal is returned for revision, with what to change.",
+            frozenset({Role.APPLICANT}),
+            mandatory=True,
+        ),
+        Kind(
+            "declared_ineligible",
+            "Declared ineligible",
+            "Your organization's proposal is declared ineligible, with the reason.",
+            frozenset({Role.APPLICANT}),
+            mandatory=True,
+        ),
+        Kind(
+            "forwarded_to_committee",
+            "Proposal for committee review",
+            "A proposal is forwarded to the committee for your review and vote (never one "
+            "you are recused from).",
+            frozenset({Role.COMMITTEE}),
+        ),
+        Kind(
+            "vote_deadline",
+            "Vote deadline approaching",
+            "The deadline of a round you have not voted in yet is near.",
+            frozenset({Role.COMMITTEE}),
+        ),
+        Kind(
+            "proposal_decision",
+            "Committee decision on your proposal",
+            "The outcome of the committee's vote on your organization's proposal.",
+            frozenset({Role.APPLICANT}),
+            mandatory=True,
+        ),
+        Kind(
+            "round_closed",
+            "Voting round closed",
+            "A committee voting round closed, with its outcome.",
+            frozenset({Role.COMMITTEE, Role.SECRETARIAT}),
+        ),
+        Kind(
+            "proposal_funded",
+            "Proposal funded",
+            "Your organization's proposal is funded: the allocation is recorded.",
+            frozenset({Role.APPLICANT}),
+            mandatory=True,
+        ),
+        Kind(
+            "disbursement_recorded",
+            "Disbursement",
+            "A tranche of a funded proposal of your organization is paid.",
+            frozenset({Role.APPLICANT}),
+        ),
+    )
+}
+
+MANDATORY_KINDS = frozenset(code for code, kind in KINDS.items() if kind.mandatory)
+
+_KINDS_SQL = ", ".join(f"'{code}'" for code in KINDS)
+_DELIVERY_SQL = ", ".join(f"'{d.value}'" for d in Delivery)
+
+
+class Notification(db.Model):
+    """One message to one user about one event; it stays in the user's list once read.
+
+    `delivery` says how its email goes: `immediate` (an outbox message was written with it) or
+    `digest` (it waits for the next digest: `digested_at` is set when the digest is written).
+    `dedupe_key` names the event when the same event may be reported twice (a round's
+    outcome, a deadline reminder): a user gets at most one notification per key.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
+        CheckConstraint("delivery IN ('immediate', 'digest')", name="delivery_valid"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_digest_pending", "delivery", "digested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(500), default="")  # a path inside the site
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    delivery: Mapped[str] = mapped_column(String(10), default=Delivery.IMMEDIATE.value)
+    digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), index=True)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        kind = KINDS.get(self.kind)
+        return kind.label if kind else self.kind
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be sent, or sent.
+
+    Written in the transaction of the event, so a rolled-back change leaves none. Delivery is
+    attempted after the commit and retried by `flask fund mail send-pending`: a message is due
+    while `sent_at` is null and `next_attempt_at` has passed; a message given up on (refused
+    for good by the server, or too many attempts) keeps `next_attempt_at` null and its error.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))  # a notification kind, or 'digest'
+    to_email: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class NotificationPreference(db.Model):
+    """How a user wants to hear about one kind of event; no row means immediately."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind"),
+        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
+        CheckConstraint(f"delivery IN ({_DELIVERY_SQL})", name="delivery_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    delivery: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

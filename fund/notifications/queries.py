@@ -1,0 +1,131 @@
+"""Reading a user's notifications and the outbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from fund.extensions import db
+from fund.notifications.models import Notification, OutboxMessage
+
+log = logging.getLogger("fund.notifications")
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+class UnreadCount:
+    """The signed-in user's unread count for the layout, read once and only when shown.
+
+    Nothing is read for visitors; a database that fails (an error page) shows no count rather
+    than a second error.
+    """
+
+    def __init__(self, user) -> None:
+        self._user = user
+        self._value: int | None = None
+
+    @property
+    def value(self) -> int:
+        if self._value is None:
+            self._value = 0
+            if getattr(self._user, "is_authenticated", False):
+                try:
+                    self._value = unread_count(self._user.id)
+                except SQLAlchemyError:
+                    log.warning("unread notifications could not be counted", exc_info=True)
+        return self._value
+
+    def __bool__(self) -> bool:
+        return self.value > 0
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Notification]
+    page: int
+    per_page: int
+    total: int
+    unread: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def notifications_of(
+    user_id: int, *, unread_only: bool = False, page: int = 1, per_page: int = 25
+) -> Page:
+    """One page of the user's notifications, newest first."""
+    mine = Notification.user_id == user_id
+    counts = db.session.execute(
+        select(
+            func.count(),
+            func.count(Notification.id).filter(Notification.read_at.is_(None)),
+        ).where(mine)
+    ).one()
+    total, unread = counts[0], counts[1]
+    shown_total = unread if unread_only else total
+    query = select(Notification).where(mine)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    page = max(1, page)
+    rows = db.session.scalars(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(rows), page, per_page, shown_total, unread)
+
+
+def mark_read(user_id: int, notification_id: int | None, now: datetime) -> int:
+    """Mark one (or, with None, every) unread notification of the user read; returns how
+    many changed. Never commits."""
+    query = (
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    return db.session.execute(query).rowcount
+
+
+def outbox_status() -> dict[str, int]:
+    """Counts for the CLI: sent, waiting (to be tried or retried) and given up."""
+    rows = db.session.execute(
+        select(
+            func.count(OutboxMessage.id).filter(OutboxMessage.sent_at.is_not(None)),
+            func.count(OutboxMessage.id).filter(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_not(None)
+            ),
+            func.count(OutboxMessage.id).filter(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_(None)
+            ),
+        )
+    ).one()
+    return {"sent": rows[0], "waiting": rows[1], "given_up": rows[2]}

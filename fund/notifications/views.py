@@ -1,0 +1,111 @@
+"""A signed-in user's notifications and delivery preferences.
+
+Importing this module (done when the blueprint is registered) also connects the receivers of
+`fund.notifications.operations` to the domain signals.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from fund.access import signed_in
+from fund.extensions import db, utcnow
+from fund.notifications import operations, queries
+from fund.notifications.forms import ButtonForm, preferences_form
+from fund.notifications.models import DELIVERY_LABELS, KINDS, Delivery, Notification
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+PER_PAGE = 25
+
+
+def _back():
+    """Back to the list as the user saw it (filter and page come in the form's address)."""
+    unread = request.args.get("unread") == "1"
+    page = request.args.get("page", 1, type=int)
+    values = {"unread": "1"} if unread else {}
+    if page > 1:
+        values["page"] = page
+    return redirect(url_for("notifications.index", **values))
+
+
+@bp.route("/")
+@signed_in
+def index():
+    unread_only = request.args.get("unread") == "1"
+    page = queries.notifications_of(
+        current_user.id,
+        unread_only=unread_only,
+        page=max(1, request.args.get("page", 1, type=int)),
+        per_page=PER_PAGE,
+    )
+    return render_template(
+        "notifications/index.html", page=page, unread_only=unread_only, button=ButtonForm()
+    )
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@signed_in
+def mark_read(notification_id: int):
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    queries.mark_read(current_user.id, notification_id, utcnow())
+    db.session.commit()
+    return _back()
+
+
+@bp.route("/read-all", methods=["POST"])
+@signed_in
+def mark_all_read():
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    count = queries.mark_read(current_user.id, None, utcnow())
+    db.session.commit()
+    if count:
+        flash(f"{count} notification{'s' if count != 1 else ''} marked as read.", "success")
+    else:
+        flash("Nothing was unread.", "info")
+    return redirect(url_for("notifications.index"))
+
+
+def _kinds_for(user):
+    """The kinds that concern the user's roles: (optional ones, mandatory ones)."""
+    mine = [kind for kind in KINDS.values() if kind.audience & user.roles]
+    return [k for k in mine if not k.mandatory], [k for k in mine if k.mandatory]
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@signed_in
+def preferences():
+    optional, mandatory = _kinds_for(current_user)
+    current = operations.preferences_of(current_user)
+    if request.method == "POST":
+        form = preferences_form(optional)
+        if form.validate_on_submit():
+            try:
+                changed = operations.set_preferences(current_user, form.choices())
+            except operations.PreferenceRefused as refused:
+                db.session.rollback()
+                form.form_errors.append(str(refused))
+            else:
+                db.session.commit()
+                flash(
+                    "Your choices are saved." if changed else "Nothing changed.",
+                    "success" if changed else "info",
+                )
+                return redirect(url_for("notifications.preferences"))
+        status = 400
+    else:
+        form = preferences_form(optional, {k.code: current[k.code].value for k in optional})
+        status = 200
+    return render_template(
+        "notifications/preferences.html",
+        form=form,
+        mandatory=mandatory,
+        labels=DELIVERY_LABELS,
+        deliveries=list(Delivery),
+    ), status

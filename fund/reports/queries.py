@@ -1,0 +1,467 @@
+"""Data for the exports: funded programmes for open data, and the tables of the spreadsheets.
+
+Each function runs a fixed number of SQL queries, whatever the number of proposals.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from fund.accounts.models import Organization
+from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
+from fund.proposals.models import BudgetLine, Proposal, Scope
+from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
+
+# Programmes the public sees: funded, and funded then closed.
+FUNDED_STATES = ("funded", "closed")
+ZERO = Decimal("0.00")
+
+# Who publishes the open data, and under which identifiers. Every value can be overridden in
+# the application configuration (same key).
+PUBLISHER_DEFAULTS: dict[str, str] = {
+    "FUND_CODE": "MIG00",
+    # The Administrative Agent (UNDP Multi-Partner Trust Fund Office) holds the fund's money
+    # and publishes for it, under UNDP's organisation identifier (org-id.guide, XM-DAC).
+    "OPEN_DATA_PUBLISHER_ORG_ID": "XM-DAC-41114",
+    "OPEN_DATA_PUBLISHER_NAME": "UNDP Multi-Partner Trust Fund Office",
+    # IATI OrganisationType 40: multilateral.
+    "OPEN_DATA_PUBLISHER_ORG_TYPE": "40",
+    # 360Giving grant identifiers start with the publisher's 360G prefix.
+    "GIVING360_PREFIX": "360G-MIG00",
+    "OPEN_DATA_LICENSE_NAME": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "OPEN_DATA_LICENSE_URL": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+@dataclass(frozen=True)
+class Publisher:
+    fund_name: str
+    fund_code: str
+    org_id: str
+    org_name: str
+    org_type: str
+    giving360_prefix: str
+    license_name: str
+    license_url: str
+
+
+def publisher_from_config(config: Mapping[str, Any]) -> Publisher:
+    def get(key: str) -> str:
+        return str(config.get(key) or PUBLISHER_DEFAULTS[key])
+
+    return Publisher(
+        fund_name=str(config["FUND_NAME"]),
+        fund_code=get("FUND_CODE"),
+        org_id=get("OPEN_DATA_PUBLISHER_ORG_ID"),
+        org_name=get("OPEN_DATA_PUBLISHER_NAME"),
+        org_type=get("OPEN_DATA_PUBLISHER_ORG_TYPE"),
+        giving360_prefix=get("GIVING360_PREFIX"),
+        license_name=get("OPEN_DATA_LICENSE_NAME"),
+        license_url=get("OPEN_DATA_LICENSE_URL"),
+    )
+
+
+def proposal_ref(proposal_id: int) -> str:
+    """The stable reference of a proposal, as on its page (P-00042 there, P00042 here)."""
+    return f"P{proposal_id:05d}"
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day when that month is shorter)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class OrganizationRef:
+    id: int
+    name: str
+    acronym: str | None
+    kind: str
+    iati_org_id: str | None  # None when unknown: never guessed
+
+    @property
+    def label(self) -> str:
+        return self.acronym or self.name
+
+    @classmethod
+    def of(cls, organization: Organization) -> OrganizationRef:
+        return cls(
+            id=organization.id,
+            name=organization.name,
+            acronym=organization.acronym,
+            kind=organization.kind,
+            iati_org_id=(organization.iati_org_id or "").strip() or None,
+        )
+
+
+@dataclass(frozen=True)
+class ObjectiveRef:
+    number: int
+    short_label: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CountryRef:
+    iso2: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    organization: OrganizationRef
+    amount: Decimal
+    disbursed: Decimal
+
+
+@dataclass(frozen=True)
+class DisbursementRow:
+    id: int
+    organization: OrganizationRef
+    paid_on: date
+    amount: Decimal
+    reference: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    id: int
+    amount: Decimal
+    allocated_on: date
+    recorded_at: datetime
+    shares: tuple[ShareRow, ...]
+    disbursements: tuple[DisbursementRow, ...]
+
+    @property
+    def disbursed(self) -> Decimal:
+        return sum((d.amount for d in self.disbursements), ZERO)
+
+
+@dataclass(frozen=True)
+class FundedProgramme:
+    """A funded (or closed) joint programme with what open data publishes about it."""
+
+    proposal_id: int
+    title: str
+    summary: str
+    status: str
+    scope: str | None
+    call_id: int
+    call_title: str
+    planned_start: date | None
+    duration_months: int | None
+    lead: OrganizationRef | None
+    participants: tuple[OrganizationRef, ...]
+    countries: tuple[CountryRef, ...]
+    primary_objective: ObjectiveRef | None
+    secondary_objectives: tuple[ObjectiveRef, ...]
+    # Direct costs by GCM objective, from the budget lines (indirect costs follow the same split).
+    objective_costs: tuple[tuple[ObjectiveRef, Decimal], ...]
+    allocation: AllocationRow | None
+    updated_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return proposal_ref(self.proposal_id)
+
+    @property
+    def planned_end(self) -> date | None:
+        if self.planned_start is None or self.duration_months is None:
+            return None
+        return add_months(self.planned_start, self.duration_months)
+
+    @property
+    def organizations(self) -> tuple[OrganizationRef, ...]:
+        """The participating organizations, the lead first."""
+        others = tuple(o for o in self.participants if self.lead is None or o.id != self.lead.id)
+        return ((self.lead,) if self.lead else ()) + others
+
+    @property
+    def objectives(self) -> tuple[ObjectiveRef, ...]:
+        """Primary, secondary and budgeted objectives, once each, by number."""
+        found = {o.number: o for o in self.secondary_objectives}
+        found.update((o.number, o) for o, amount in self.objective_costs if amount > 0)
+        if self.primary_objective:
+            found[self.primary_objective.number] = self.primary_objective
+        return tuple(found[n] for n in sorted(found))
+
+    @property
+    def last_updated(self) -> datetime:
+        times = [self.updated_at]
+        if self.allocation:
+            times.append(self.allocation.recorded_at)
+            times.extend(d.recorded_at for d in self.allocation.disbursements)
+        return max(times)
+
+
+def publication_problems(programme: FundedProgramme) -> list[str]:
+    """Why the programme cannot be published as open data yet (empty: it can)."""
+    problems = []
+    if not programme.title.strip():
+        problems.append("it has no title")
+    if not programme.summary.strip():
+        problems.append("it has no summary to publish as its description")
+    if not programme.organizations:
+        problems.append("it has no participating organization")
+    if programme.planned_start is None:
+        problems.append("it has no planned start date")
+    if programme.duration_months is None:
+        problems.append("it has no duration")
+    if not programme.countries and programme.scope != Scope.GLOBAL:
+        problems.append("it names no recipient country (only a global programme may have none)")
+    if programme.primary_objective is None and not any(a > 0 for _, a in programme.objective_costs):
+        problems.append("it has no GCM objective")
+    allocation = programme.allocation
+    if allocation is None:
+        problems.append("it has no allocation recorded")
+    else:
+        shares = sum((s.amount for s in allocation.shares), ZERO)
+        if allocation.shares and shares != allocation.amount:
+            problems.append(
+                f"its allocation shares add up to USD {shares:,.2f}, not the allocation of "
+                f"USD {allocation.amount:,.2f}"
+            )
+        if allocation.disbursed > allocation.amount:
+            problems.append("more was disbursed than allocated")
+    return problems
+
+
+def funded_programmes() -> list[FundedProgramme]:
+    """Funded and closed programmes with their allocation, shares and disbursements, by id.
+
+    Nine queries: proposals (with call, lead and primary objective), participants, countries,
+    secondary objectives, budget lines, objectives, allocations, shares, disbursements.
+    """
+    proposals = db.session.scalars(
+        select(Proposal)
+        .where(Proposal.status.in_(FUNDED_STATES))
+        .options(
+            joinedload(Proposal.call),
+            joinedload(Proposal.lead_organization),
+            joinedload(Proposal.primary_objective),
+            selectinload(Proposal.participants),
+            selectinload(Proposal.countries),
+            selectinload(Proposal.secondary_objectives),
+            selectinload(Proposal.budget_lines),
+        )
+        .order_by(Proposal.id)
+    ).all()
+    objectives = {
+        o.number: ObjectiveRef(o.number, o.short_label, o.title)
+        for o in db.session.scalars(select(GcmObjective))
+    }
+    allocations = {
+        a.proposal_id: a
+        for a in db.session.scalars(
+            select(Allocation)
+            .join(Proposal, Proposal.id == Allocation.proposal_id)
+            .where(Proposal.status.in_(FUNDED_STATES))
+            .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
+        )
+    }
+    disbursements: dict[int, list[Disbursement]] = defaultdict(list)
+    for disbursement in db.session.scalars(
+        select(Disbursement)
+        .join(Allocation, Allocation.id == Disbursement.allocation_id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .where(Proposal.status.in_(FUNDED_STATES))
+        .options(joinedload(Disbursement.organization))
+        .order_by(Disbursement.paid_on, Disbursement.id)
+    ):
+        disbursements[disbursement.allocation_id].append(disbursement)
+
+    def objective(number: int) -> ObjectiveRef:
+        return objectives[number]
+
+    programmes = []
+    for p in proposals:
+        costs: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for line in p.budget_lines:
+            costs[line.objective_number] += line.amount or ZERO
+        allocation = allocations.get(p.id)
+        programmes.append(
+            FundedProgramme(
+                proposal_id=p.id,
+                title=p.title or "",
+                summary=p.summary or "",
+                status=p.status,
+                scope=p.scope,
+                call_id=p.call_id,
+                call_title=p.call.title,
+                planned_start=p.planned_start,
+                duration_months=p.duration_months,
+                lead=OrganizationRef.of(p.lead_organization) if p.lead_organization else None,
+                participants=tuple(OrganizationRef.of(o) for o in p.participants),
+                countries=tuple(CountryRef(c.iso2, c.name) for c in p.countries),
+                primary_objective=(
+                    objective(p.primary_objective_number) if p.primary_objective_number else None
+                ),
+                secondary_objectives=tuple(objective(o.number) for o in p.secondary_objectives),
+                objective_costs=tuple((objective(n), costs[n]) for n in sorted(costs)),
+                allocation=_allocation_row(allocation, disbursements) if allocation else None,
+                updated_at=p.updated_at,
+            )
+        )
+    return programmes
+
+
+def _allocation_row(
+    allocation: Allocation, disbursements: Mapping[int, list[Disbursement]]
+) -> AllocationRow:
+    return AllocationRow(
+        id=allocation.id,
+        amount=allocation.amount,
+        allocated_on=allocation.allocated_on,
+        recorded_at=allocation.recorded_at,
+        shares=tuple(
+            ShareRow(OrganizationRef.of(s.organization), s.amount, s.disbursed)
+            for s in allocation.shares
+        ),
+        disbursements=tuple(
+            DisbursementRow(
+                id=d.id,
+                organization=OrganizationRef.of(d.organization),
+                paid_on=d.paid_on,
+                amount=d.amount,
+                reference=d.reference or "",
+                recorded_at=d.recorded_at,
+            )
+            for d in disbursements.get(allocation.id, [])
+        ),
+    )
+
+
+# Spreadsheets -------------------------------------------------------------------------------
+
+
+def all_proposals() -> list[Proposal]:
+    """Every proposal with what the proposals table shows, by id (seven queries)."""
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .options(
+                joinedload(Proposal.organization),
+                joinedload(Proposal.call),
+                joinedload(Proposal.lead_organization),
+                selectinload(Proposal.participants),
+                selectinload(Proposal.countries),
+                selectinload(Proposal.endorsers),
+                selectinload(Proposal.secondary_objectives),
+                selectinload(Proposal.budget_lines),
+            )
+            .order_by(Proposal.id)
+        )
+    )
+
+
+def allocations_by_proposal() -> dict[int, Allocation]:
+    """Every allocation with its shares and their organizations (two queries)."""
+    return {
+        a.proposal_id: a
+        for a in db.session.scalars(
+            select(Allocation)
+            .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
+            .order_by(Allocation.id)
+        )
+    }
+
+
+def all_budget_lines() -> list[tuple[BudgetLine, Proposal]]:
+    """Every budget line with its proposal and organization, by proposal (one query)."""
+    return list(
+        db.session.execute(
+            select(BudgetLine, Proposal)
+            .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+            .options(joinedload(BudgetLine.organization))
+            .order_by(Proposal.id, BudgetLine.id)
+        ).all()
+    )
+
+
+def all_allocations() -> list[tuple[Allocation, Proposal]]:
+    """Every allocation with its proposal and shares, by allocation (two queries)."""
+    return list(
+        db.session.execute(
+            select(Allocation, Proposal)
+            .join(Proposal, Proposal.id == Allocation.proposal_id)
+            .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
+            .order_by(Allocation.id)
+        ).all()
+    )
+
+
+def all_disbursements() -> list[tuple[Disbursement, Proposal]]:
+    """Every disbursement with its proposal and organization, by payment date (one query)."""
+    return list(
+        db.session.execute(
+            select(Disbursement, Proposal)
+            .join(Allocation, Allocation.id == Disbursement.allocation_id)
+            .join(Proposal, Proposal.id == Allocation.proposal_id)
+            .options(joinedload(Disbursement.organization))
+            .order_by(Disbursement.paid_on, Disbursement.id)
+        ).all()
+    )
+
+
+def all_contributions() -> list[Contribution]:
+    """Every contribution, voided ones included, with donor and void (one query)."""
+    return list(
+        db.session.scalars(
+            select(Contribution)
+            .options(joinedload(Contribution.donor), joinedload(Contribution.void))
+            .order_by(Contribution.received_on, Contribution.id)
+        )
+    )
+
+
+def objective_labels() -> dict[int, str]:
+    return {o.number: o.short_label for o in db.session.scalars(select(GcmObjective))}
+
+
+def category_titles() -> dict[int, str]:
+    return {c.code: c.title for c in db.session.scalars(select(BudgetCategory))}
+
+
+# Proposal document -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceNames:
+    """Names for the codes a proposal snapshot stores."""
+
+    organizations: dict[str, str]  # acronym (or name) -> full name
+    countries: dict[str, str]  # ISO alpha-2 -> name
+    objectives: dict[int, str]  # number -> short label
+    principles: dict[str, str]  # code -> title
+    categories: dict[int, str]  # budget category code -> title
+
+
+def reference_names() -> ReferenceNames:
+    """Five small queries over reference data and organizations."""
+    organizations: dict[str, str] = {}
+    for name, acronym in db.session.execute(select(Organization.name, Organization.acronym)):
+        organizations[name] = name
+        if acronym:
+            organizations[acronym] = name
+    return ReferenceNames(
+        organizations=organizations,
+        countries=dict(db.session.execute(select(Country.iso2, Country.name)).all()),
+        objectives=objective_labels(),
+        principles=dict(
+            db.session.execute(select(GuidingPrinciple.code, GuidingPrinciple.title)).all()
+        ),
+        categories=category_titles(),
+    )

@@ -1,0 +1,383 @@
+"""Spreadsheets for the secretariat: proposals, budget lines, allocations (and their shares),
+disbursements and contributions, as CSV (one table a file) or one XLSX workbook.
+
+Amounts are exact: written from the stored decimals, as plain decimal text in CSV and as
+numbers with a two-decimal currency format in XLSX. Text that a spreadsheet program would take
+for a formula (starting with = + - @, or a tab or carriage return) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from fund.proposals.budget import Line, summarise
+from fund.proposals.models import SCOPE_LABELS
+from fund.reports import queries
+from workflows import PROPOSAL_WORKFLOW
+
+TEXT, MONEY, DATE, DATETIME, INTEGER, RATE = "text", "money", "date", "datetime", "int", "rate"
+MONEY_FORMAT = '"USD" #,##0.00'
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ZERO = Decimal("0.00")
+
+
+# Table name (for CSV files and the command line) -> sheet title, in workbook order.
+TABLE_TITLES = {
+    "proposals": "Proposals",
+    "budget_lines": "Budget lines",
+    "allocations": "Allocations",
+    "allocation_shares": "Allocation shares",
+    "disbursements": "Disbursements",
+    "contributions": "Contributions",
+}
+TABLE_NAMES = tuple(TABLE_TITLES)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = TEXT
+    width: int = 16
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet program shows as text, never runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _join(values) -> str:
+    return "; ".join(values)
+
+
+def _proposals(rate: Decimal) -> Table:
+    allocations = queries.allocations_by_proposal()
+    columns = (
+        Column("Proposal ref", width=10),
+        Column("Title", width=40),
+        Column("Call", width=24),
+        Column("Status", width=14),
+        Column("Submitting organization", width=14),
+        Column("Lead organization", width=12),
+        Column("Participating organizations", width=24),
+        Column("Scope", width=12),
+        Column("Countries (ISO)", width=16),
+        Column("Endorsing governments (ISO)", width=16),
+        Column("Primary GCM objective", INTEGER, 10),
+        Column("Secondary GCM objectives", width=14),
+        Column("Gender marker", INTEGER, 8),
+        Column("Human rights marker", INTEGER, 8),
+        Column("Planned start", DATE, 12),
+        Column("Duration (months)", INTEGER, 10),
+        Column("Direct costs (USD)", MONEY, 18),
+        Column("Indirect support costs (USD)", MONEY, 18),
+        Column("Total budget (USD)", MONEY, 18),
+        Column("Allocated (USD)", MONEY, 18),
+        Column("Disbursed (USD)", MONEY, 18),
+        Column("Submitted versions", INTEGER, 10),
+        Column("Last submitted (UTC)", DATETIME, 18),
+    )
+    rows = []
+    for p in queries.all_proposals():
+        budget = summarise(
+            (
+                Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+                for b in p.budget_lines
+            ),
+            rate,
+        )
+        allocation = allocations.get(p.id)
+        rows.append(
+            (
+                queries.proposal_ref(p.id),
+                p.title,
+                p.call.title,
+                PROPOSAL_WORKFLOW.state_label(p.status),
+                _label(p.organization),
+                _label(p.lead_organization) if p.lead_organization else None,
+                _join(_label(o) for o in p.participants),
+                SCOPE_LABELS.get(p.scope, p.scope) if p.scope else None,
+                _join(c.iso2 for c in p.countries),
+                _join(c.iso2 for c in p.endorsers),
+                p.primary_objective_number,
+                _join(str(o.number) for o in p.secondary_objectives),
+                p.gender_marker,
+                p.human_rights_marker,
+                p.planned_start,
+                p.duration_months,
+                budget.direct_total,
+                budget.indirect_total,
+                budget.grand_total,
+                allocation.amount if allocation else None,
+                sum((s.disbursed for s in allocation.shares), ZERO) if allocation else None,
+                p.submission_number,
+                p.submitted_at,
+            )
+        )
+    return Table("proposals", TABLE_TITLES["proposals"], columns, rows)
+
+
+def _label(organization) -> str:
+    return organization.acronym or organization.name
+
+
+def _budget_lines() -> Table:
+    objectives = queries.objective_labels()
+    categories = queries.category_titles()
+    columns = (
+        Column("Proposal ref", width=10),
+        Column("Proposal title", width=36),
+        Column("Organization", width=14),
+        Column("GCM objective", INTEGER, 10),
+        Column("Objective", width=24),
+        Column("Budget category", INTEGER, 10),
+        Column("Category", width=28),
+        Column("Description", width=36),
+        Column("Amount (USD)", MONEY, 18),
+    )
+    rows = [
+        (
+            queries.proposal_ref(p.id),
+            p.title,
+            _label(b.organization),
+            b.objective_number,
+            objectives.get(b.objective_number, ""),
+            b.category_code,
+            categories.get(b.category_code, ""),
+            b.description,
+            b.amount,
+        )
+        for b, p in queries.all_budget_lines()
+    ]
+    return Table("budget_lines", TABLE_TITLES["budget_lines"], columns, rows)
+
+
+def _allocations() -> Table:
+    columns = (
+        Column("Allocation ID", INTEGER, 10),
+        Column("Proposal ref", width=10),
+        Column("Proposal title", width=36),
+        Column("Allocated on", DATE, 12),
+        Column("Amount (USD)", MONEY, 18),
+        Column("Disbursed (USD)", MONEY, 18),
+        Column("Undisbursed (USD)", MONEY, 18),
+        Column("Recorded at (UTC)", DATETIME, 18),
+    )
+    rows = []
+    for a, p in queries.all_allocations():
+        disbursed = sum((s.disbursed for s in a.shares), ZERO)
+        rows.append(
+            (
+                a.id,
+                queries.proposal_ref(p.id),
+                p.title,
+                a.allocated_on,
+                a.amount,
+                disbursed,
+                a.amount - disbursed,
+                a.recorded_at,
+            )
+        )
+    return Table("allocations", TABLE_TITLES["allocations"], columns, rows)
+
+
+def _allocation_shares() -> Table:
+    columns = (
+        Column("Allocation ID", INTEGER, 10),
+        Column("Proposal ref", width=10),
+        Column("Organization", width=14),
+        Column("Share (USD)", MONEY, 18),
+        Column("Disbursed (USD)", MONEY, 18),
+        Column("Undisbursed (USD)", MONEY, 18),
+    )
+    rows = [
+        (
+            a.id,
+            queries.proposal_ref(p.id),
+            _label(s.organization),
+            s.amount,
+            s.disbursed,
+            s.amount - s.disbursed,
+        )
+        for a, p in queries.all_allocations()
+        for s in a.shares
+    ]
+    return Table("allocation_shares", TABLE_TITLES["allocation_shares"], columns, rows)
+
+
+def _disbursements() -> Table:
+    columns = (
+        Column("Disbursement ID", INTEGER, 10),
+        Column("Allocation ID", INTEGER, 10),
+        Column("Proposal ref", width=10),
+        Column("Proposal title", width=36),
+        Column("Organization", width=14),
+        Column("Paid on", DATE, 12),
+        Column("Amount (USD)", MONEY, 18),
+        Column("Reference", width=18),
+        Column("Recorded at (UTC)", DATETIME, 18),
+    )
+    rows = [
+        (
+            d.id,
+            d.allocation_id,
+            queries.proposal_ref(p.id),
+            p.title,
+            _label(d.organization),
+            d.paid_on,
+            d.amount,
+            d.reference,
+            d.recorded_at,
+        )
+        for d, p in queries.all_disbursements()
+    ]
+    return Table("disbursements", TABLE_TITLES["disbursements"], columns, rows)
+
+
+def _contributions() -> Table:
+    columns = (
+        Column("Contribution ID", INTEGER, 10),
+        Column("Donor", width=28),
+        Column("Received on", DATE, 12),
+        Column("Gross (USD)", MONEY, 18),
+        Column("Fee rate", RATE, 8),
+        Column("Fee (USD)", MONEY, 16),
+        Column("Net (USD)", MONEY, 18),
+        Column("Pool", width=10),
+        Column("Reference", width=18),
+        Column("Voided", width=8),
+        Column("Void reason", width=28),
+        Column("Recorded at (UTC)", DATETIME, 18),
+    )
+    rows = [
+        (
+            c.id,
+            c.donor.name,
+            c.received_on,
+            c.gross,
+            c.fee_rate,
+            c.fee,
+            c.net,
+            c.pool_code,
+            c.reference,
+            "yes" if c.void else "no",
+            c.void.reason if c.void else "",
+            c.recorded_at,
+        )
+        for c in queries.all_contributions()
+    ]
+    return Table("contributions", TABLE_TITLES["contributions"], columns, rows)
+
+
+def table_builders(config: Mapping[str, Any]) -> dict[str, Callable[[], Table]]:
+    """The tables by name, in workbook order; each is built only when asked for."""
+    rate = Decimal(config["INDIRECT_SUPPORT_RATE"])
+    return {
+        "proposals": lambda: _proposals(rate),
+        "budget_lines": _budget_lines,
+        "allocations": _allocations,
+        "allocation_shares": _allocation_shares,
+        "disbursements": _disbursements,
+        "contributions": _contributions,
+    }
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _csv_cell(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == MONEY:
+        return format(Decimal(value), "f")
+    if kind == RATE:
+        return format(Decimal(value).normalize(), "f")
+    if kind == DATETIME:
+        return _utc(value).isoformat(sep=" ", timespec="seconds")
+    if kind == DATE:
+        return value.isoformat()
+    if kind == INTEGER:
+        return str(value)
+    return neutralise(str(value))
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a byte order mark, so that spreadsheet programs read accents right."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(tables: list[Table]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for table in tables:
+        sheet = workbook.create_sheet(table.title[:31])
+        sheet.append([c.header for c in table.columns])
+        for cell in sheet[1]:
+            cell.font = bold
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in table.rows:
+            sheet.append([_xlsx_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+        for index, column in enumerate(table.columns, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = column.width
+            number_format = {
+                MONEY: MONEY_FORMAT,
+                DATE: "yyyy-mm-dd",
+                DATETIME: "yyyy-mm-dd hh:mm:ss",
+                RATE: "0.00%",
+            }.get(column.kind)
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                if number_format and cell.value is not None:
+                    cell.number_format = number_format
+                if column.kind == TEXT and cell.value is not None:
+                    cell.data_type = "s"  # never a formula, whatever the text
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind in (MONEY, RATE):
+        # openpyxl writes 16 significant digits: every NUMERIC(14, 2) amount exactly.
+        return Decimal(value)
+    if kind == DATETIME:
+        return _utc(value)
+    if kind in (DATE, INTEGER):
+        return value
+    return neutralise(str(value))
+
+
+def build_table(name: str, config: Mapping[str, Any]) -> Table:
+    return table_builders(config)[name]()
+
+
+def build_workbook(config: Mapping[str, Any]) -> bytes:
+    return to_xlsx([build() for build in table_builders(config).values()])

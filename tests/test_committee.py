@@ -1,0 +1,729 @@
+"""Executive Committee review: rounds, recusals, votes, closing, pages and who sees what."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import User
+from fund.audit.models import AuditEvent
+from fund.calls.models import Call
+from fund.committee import operations
+from fund.committee.guards import committee_approved, committee_rejected
+from fund.committee.models import RoundMember, Vote, VotingRound
+from fund.extensions import db, utcnow
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import Proposal
+from fund.screening import operations as screening_operations
+from tests.conftest import csrf_token, login
+from workflows import TransitionRefused
+
+# The people ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(create_user):
+    """An ILO applicant, the secretariat and four committee members. The proposals of these
+    tests are ILO-led with IOM participating, so the IOM member is recused automatically and
+    three members (UNHCR, UNICEF, UNDP) are entitled: the default quorum is 2."""
+    return SimpleNamespace(
+        author=create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Author"),
+        secretariat=create_user(
+            roles=("secretariat",), organization_acronym=None, name="Sara Secretariat"
+        ),
+        iom=create_user(roles=("committee",), organization_acronym="IOM", name="Ibrahim IOM"),
+        unhcr=create_user(roles=("committee",), organization_acronym="UNHCR", name="Ursula UNHCR"),
+        unicef=create_user(roles=("committee",), organization_acronym="UNICEF", name="Chen UNICEF"),
+        undp=create_user(roles=("committee",), organization_acronym="UNDP", name="Dina UNDP"),
+    )
+
+
+def _user(user) -> User:
+    return db.session.get(User, user.id)
+
+
+def _set_rule(app, call_id: int, rule: str, quorum: int | None = None) -> None:
+    with app.app_context():
+        call = db.session.get(Call, call_id)
+        call.decision_rule, call.quorum = rule, quorum
+        db.session.commit()
+
+
+def _to_committee(app, people, make_proposal, **attrs) -> int:
+    """A proposal taken through the real workflow up to committee review."""
+    proposal_id = make_proposal(people.author, **attrs)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        author, secretariat = _user(people.author), _user(people.secretariat)
+        proposal_operations.fire(proposal, "submit", author)
+        proposal_operations.fire(proposal, "start_screening", secretariat)
+        criteria = screening_operations.ensure_criteria(proposal.call)
+        screening_operations.record_checks(
+            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
+        )
+        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
+        db.session.commit()
+    return proposal_id
+
+
+@pytest.fixture
+def under_review(app, people, make_proposal):
+    return _to_committee(app, people, make_proposal)
+
+
+def _round(app, proposal_id: int, number: int | None = None) -> VotingRound:
+    with app.app_context():
+        query = select(VotingRound).where(VotingRound.proposal_id == proposal_id)
+        if number is not None:
+            query = query.where(VotingRound.number == number)
+        round_ = db.session.scalars(query.order_by(VotingRound.number.desc())).first()
+        round_.members, round_.votes  # noqa: B018 - load before detaching
+        db.session.expunge_all()
+        return round_
+
+
+def _vote(app, user, round_id: int, choice: str, comment: str = "", conditions: str = ""):
+    with app.app_context():
+        _, what = operations.cast_vote(round_id, _user(user), choice, comment, conditions)
+        db.session.commit()
+        return what
+
+
+def _close(app, people, round_id: int, summary: str = "") -> str:
+    with app.app_context():
+        round_ = operations.close_round(round_id, _user(people.secretariat), summary=summary)
+        db.session.commit()
+        return round_.outcome
+
+
+def _status(app, proposal_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Proposal, proposal_id).status
+
+
+def _events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        events = list(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        )
+        db.session.expunge_all()
+        return events
+
+
+def _client_for(app, user):
+    client = app.test_client()
+    assert login(client, user.email).status_code == 302
+    return client
+
+
+# Opening -----------------------------------------------------------------------------------------
+
+
+def test_forwarding_opens_a_round_with_the_call_rule_and_recusals(
+    app, people, make_proposal, open_call
+):
+    _set_rule(app, open_call, "majority", quorum=2)
+    proposal_id = _to_committee(app, people, make_proposal)
+    round_ = _round(app, proposal_id)
+    assert (round_.number, round_.status, round_.version_number) == (1, "open", 1)
+    assert (round_.decision_rule, round_.quorum_setting) == ("majority", 2)
+    members = {m.user_id: m for m in round_.members}
+    assert set(members) == {people.iom.id, people.unhcr.id, people.unicef.id, people.undp.id}
+    iom = members[people.iom.id]
+    assert iom.recusal == "automatic"
+    assert iom.recusal_reason == "IOM is a participating organization of this proposal."
+    assert all(members[u.id].recusal is None for u in (people.unhcr, people.unicef, people.undp))
+    (opened,) = _events(app, "committee_round_opened")
+    assert (opened.subject_type, opened.subject_id) == ("voting_round", str(round_.id))
+    assert opened.details["recused"][0]["user"] == people.iom.id
+
+
+def test_lead_and_applicant_organizations_are_recused_and_inactive_users_left_out(
+    app, people, make_proposal, create_user
+):
+    ilo = create_user(roles=("committee",), organization_acronym="ILO", name="Ilo Member")
+    create_user(roles=("committee",), organization_acronym="UNODC", active=False)
+    proposal_id = _to_committee(app, people, make_proposal)
+    members = {m.user_id: m for m in _round(app, proposal_id).members}
+    assert members[ilo.id].recusal_reason == "ILO is the lead UN entity of this proposal."
+    assert len(members) == 5  # the inactive member is not part of the round
+
+
+def test_only_one_open_round_per_proposal(app, people, under_review):
+    with app.app_context():
+        with pytest.raises(operations.CommitteeRefused, match="Round 1 is still open"):
+            operations.open_new_round(under_review, _user(people.secretariat))
+        # The database refuses a second open round too.
+        db.session.add(
+            VotingRound(
+                proposal_id=under_review,
+                number=2,
+                version_number=1,
+                decision_rule="consensus",
+                status="open",
+                opened_at=utcnow(),
+            )
+        )
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+
+
+# Rules, quorum, abstentions, ties ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "choices", "outcome", "status"),
+    [
+        ("consensus", ["approve", "approve", "abstain"], "approved", "approved"),
+        ("consensus", ["approve", "approve", "reject"], "rejected", "rejected"),
+        ("consensus", ["abstain", "abstain"], "rejected", "rejected"),
+        ("majority", ["approve", "reject", "abstain"], "rejected", "rejected"),  # a tie
+        ("majority", ["approve", "abstain"], "approved", "approved"),
+        ("majority", ["approve", "reject", "reject"], "rejected", "rejected"),
+        ("two_thirds", ["approve", "approve", "reject"], "approved", "approved"),
+        ("two_thirds", ["approve", "reject"], "rejected", "rejected"),
+        ("consensus", ["approve"], "no_quorum", "committee_review"),
+        ("majority", ["abstain"], "no_quorum", "committee_review"),
+    ],
+)
+def test_closing_applies_the_rule(
+    app, people, make_proposal, open_call, rule, choices, outcome, status
+):
+    _set_rule(app, open_call, rule)
+    proposal_id = _to_committee(app, people, make_proposal)
+    round_id = _round(app, proposal_id).id
+    voters = [people.unhcr, people.unicef, people.undp]
+    for voter, choice in zip(voters, choices, strict=False):
+        _vote(app, voter, round_id, choice, comment="Reasons." if choice == "reject" else "")
+    assert _close(app, people, round_id, summary="Noted.") == outcome
+    assert _status(app, proposal_id) == status
+    closed = _round(app, proposal_id, 1)
+    assert closed.status == "closed" and closed.closed_at is not None
+    assert closed.tally["cast"] == len(choices) and closed.tally["quorum_needed"] == 2
+    (event,) = _events(app, "committee_round_closed")
+    assert event.details["outcome"] == outcome
+    if status != "committee_review":
+        trigger = "approve" if outcome == "approved" else "reject"
+        (fired,) = _events(app, trigger)
+        assert fired.comment == "Noted." and fired.details["round"] == 1
+
+
+def test_recused_members_do_not_count_for_quorum(app, people, make_proposal, open_call):
+    _set_rule(app, open_call, "consensus")
+    proposal_id = _to_committee(app, people, make_proposal)
+    round_id = _round(app, proposal_id).id
+    with app.app_context():
+        operations.declare_conflict(round_id, _user(people.undp), "My spouse works on it.")
+        operations.declare_conflict(round_id, _user(people.unicef), "Former employer.")
+        db.session.commit()
+        tally = operations.round_tally(db.session.get(VotingRound, round_id))
+    # One entitled member left (UNHCR): the quorum is a majority of one.
+    assert (tally.entitled, tally.quorum_needed, tally.cast) == (1, 1, 0)
+    _vote(app, people.unhcr, round_id, "approve")
+    assert _close(app, people, round_id) == "approved"
+
+
+def test_a_fixed_quorum_above_the_entitled_members_cannot_be_met(
+    app, people, make_proposal, open_call
+):
+    _set_rule(app, open_call, "majority", quorum=4)
+    proposal_id = _to_committee(app, people, make_proposal)
+    round_id = _round(app, proposal_id).id
+    for voter in (people.unhcr, people.unicef, people.undp):
+        _vote(app, voter, round_id, "approve")
+    assert _close(app, people, round_id) == "no_quorum"
+    assert _status(app, proposal_id) == "committee_review"
+
+
+def test_no_quorum_then_a_new_round(app, people, under_review):
+    first = _round(app, under_review).id
+    _vote(app, people.unhcr, first, "approve")
+    assert _close(app, people, first) == "no_quorum"
+    client = _client_for(app, people.secretariat)
+    token = csrf_token(client, "/committee/meeting")
+    with app.app_context():
+        version = db.session.get(Proposal, under_review).version
+    deadline = (utcnow() + timedelta(days=7)).date()
+    response = client.post(
+        f"/committee/proposals/{under_review}/rounds",
+        data={"csrf_token": token, "version": version, "deadline": deadline.isoformat()},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    second = _round(app, under_review)
+    assert second.number == 2 and second.status == "open"
+    assert second.deadline.date() == deadline
+    # The old round takes no votes; the new one does.
+    with app.app_context(), pytest.raises(operations.CommitteeRefused, match="closed"):
+        operations.cast_vote(first, _user(people.unicef), "approve")
+    _vote(app, people.unicef, second.id, "approve")
+    _vote(app, people.unhcr, second.id, "approve")
+    assert _close(app, people, second.id) == "approved"
+    assert _status(app, under_review) == "approved"
+
+
+# Votes -------------------------------------------------------------------------------------------
+
+
+def test_vote_changes_are_audited(app, people, under_review):
+    round_id = _round(app, under_review).id
+    assert _vote(app, people.unhcr, round_id, "approve") == "cast"
+    assert _vote(app, people.unhcr, round_id, "approve") == "unchanged"
+    assert _vote(app, people.unhcr, round_id, "reject", comment="Budget too high.") == "changed"
+    assert _vote(app, people.unhcr, round_id, "abstain", conditions="Cut travel.") == "changed"
+    (cast,) = _events(app, "committee_vote_cast")
+    assert cast.details["choice"] == "approve" and cast.actor_id == people.unhcr.id
+    changes = _events(app, "committee_vote_changed")
+    assert [(e.details["before"]["choice"], e.details["after"]["choice"]) for e in changes] == [
+        ("approve", "reject"),
+        ("reject", "abstain"),
+    ]
+    assert changes[0].details["after"]["comment"] == "Budget too high."
+    with app.app_context():
+        (vote,) = db.session.scalars(select(Vote).where(Vote.round_id == round_id)).all()
+        assert (vote.choice, vote.conditions) == ("abstain", "Cut travel.")
+        assert vote.changed_at is not None and vote.changed_at >= vote.cast_at
+
+
+def test_reject_needs_a_comment(app, people, under_review):
+    round_id = _round(app, under_review).id
+    with app.app_context():
+        with pytest.raises(operations.CommitteeRefused, match="needs a comment") as refused:
+            operations.cast_vote(round_id, _user(people.unhcr), "reject", "   ")
+        assert refused.value.field == "comment"
+        db.session.rollback()
+        # The database refuses it as well.
+        db.session.add(
+            Vote(round_id=round_id, member_id=people.unhcr.id, choice="reject", cast_at=utcnow())
+        )
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+
+
+def test_double_vote_is_refused_by_the_database(app, backend, people, under_review):
+    round_id = _round(app, under_review).id
+    with app.app_context():
+        now = utcnow()
+        db.session.add(
+            Vote(round_id=round_id, member_id=people.unhcr.id, choice="approve", cast_at=now)
+        )
+        db.session.commit()
+        db.session.add(
+            Vote(round_id=round_id, member_id=people.unhcr.id, choice="abstain", cast_at=now)
+        )
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+
+
+def test_vote_after_close_is_refused(app, people, under_review):
+    round_id = _round(app, under_review).id
+    _vote(app, people.unhcr, round_id, "approve")
+    _vote(app, people.unicef, round_id, "approve")
+    _close(app, people, round_id)
+    with app.app_context():
+        with pytest.raises(operations.CommitteeRefused, match="no longer possible") as refused:
+            operations.cast_vote(round_id, _user(people.undp), "approve")
+        assert refused.value.stale
+    client = _client_for(app, people.undp)
+    token = csrf_token(client, "/committee/")
+    response = client.post(
+        f"/committee/rounds/{round_id}/vote",
+        data={"csrf_token": token, "choice": "reject", "comment": "Too late?"},
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "voting is no longer possible" in page
+    with app.app_context():
+        assert db.session.scalar(select(Vote).where(Vote.member_id == people.undp.id)) is None
+
+
+def test_recused_and_late_members_cannot_vote(app, people, under_review, create_user):
+    round_id = _round(app, under_review).id
+    late = create_user(roles=("committee",), organization_acronym="OHCHR")
+    with app.app_context():
+        with pytest.raises(operations.CommitteeRefused, match="You are recused"):
+            operations.cast_vote(round_id, _user(people.iom), "approve")
+        with pytest.raises(operations.CommitteeRefused, match="not among the members"):
+            operations.cast_vote(round_id, _user(late), "approve")
+        with pytest.raises(operations.CommitteeRefused, match="Only the secretariat"):
+            operations.close_round(round_id, _user(people.unhcr))
+
+
+def test_the_deadline_stops_votes(app, people, under_review):
+    round_id = _round(app, under_review).id
+    with app.app_context():
+        secretariat = _user(people.secretariat)
+        with pytest.raises(operations.CommitteeRefused, match="in the future"):
+            operations.set_deadline(round_id, secretariat, utcnow() - timedelta(hours=1))
+        deadline = utcnow() + timedelta(days=2)
+        assert operations.set_deadline(round_id, secretariat, deadline)
+        db.session.commit()
+        with pytest.raises(operations.CommitteeRefused, match="deadline of round 1 passed"):
+            operations.cast_vote(
+                round_id, _user(people.unhcr), "approve", now=deadline + timedelta(seconds=1)
+            )
+    (event,) = _events(app, "committee_deadline_set")
+    assert event.details["before"] is None and event.details["after"]
+
+
+# Declared conflicts ------------------------------------------------------------------------------
+
+
+def test_declaring_a_conflict_removes_the_vote_and_carries_over(app, people, under_review):
+    first = _round(app, under_review).id
+    _vote(app, people.unicef, first, "approve", conditions="Quarterly reports.")
+    with app.app_context():
+        with pytest.raises(operations.CommitteeRefused, match="Say what") as refused:
+            operations.declare_conflict(first, _user(people.unicef), "  ")
+        assert refused.value.field == "reason"
+        removed = operations.declare_conflict(
+            first, _user(people.unicef), "I advised the applicant."
+        )
+        assert removed is not None and removed.choice == "approve"
+        db.session.commit()
+        member = db.session.get(RoundMember, (first, people.unicef.id))
+        assert (member.recusal, member.recusal_reason) == ("declared", "I advised the applicant.")
+        assert db.session.scalar(select(Vote).where(Vote.round_id == first)) is None
+        with pytest.raises(operations.CommitteeRefused, match="You are recused"):
+            operations.cast_vote(first, _user(people.unicef), "approve")
+    (removed_event,) = _events(app, "committee_vote_removed")
+    assert removed_event.details["choice"] == "approve"
+    (declared,) = _events(app, "committee_conflict_declared")
+    assert declared.comment == "I advised the applicant." and declared.details["vote_removed"]
+
+    _vote(app, people.unhcr, first, "approve")
+    assert _close(app, people, first) == "no_quorum"  # 1 of 2 entitled, quorum 2
+    with app.app_context():
+        operations.open_new_round(under_review, _user(people.secretariat))
+        db.session.commit()
+    second = _round(app, under_review)
+    carried = {m.user_id: m for m in second.members}[people.unicef.id]
+    assert carried.recusal == "declared"
+    assert carried.recusal_reason == "I advised the applicant. (declared in round 1)"
+
+
+# Ending a round another way ---------------------------------------------------------------
+
+
+def test_return_for_revision_closes_the_round_with_the_summary(app, people, under_review):
+    round_id = _round(app, under_review).id
+    _vote(app, people.unhcr, round_id, "reject", comment="Unclear targets.")
+    client = _client_for(app, people.secretariat)
+    token = csrf_token(client, "/committee/meeting")
+    with app.app_context():
+        version = db.session.get(Proposal, under_review).version
+    empty = client.post(
+        f"/committee/proposals/{under_review}/return",
+        data={"csrf_token": token, "version": version, "summary": " "},
+    )
+    assert empty.status_code == 400
+    assert "what the revision must address" in empty.get_data(as_text=True)
+    assert _status(app, under_review) == "committee_review"
+
+    response = client.post(
+        f"/committee/proposals/{under_review}/return",
+        data={"csrf_token": token, "version": version, "summary": "Sharpen the targets."},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _status(app, under_review) == "returned"
+    closed = _round(app, under_review)
+    assert (closed.status, closed.outcome, closed.summary) == (
+        "closed",
+        "returned",
+        "Sharpen the targets.",
+    )
+    (returned,) = [
+        e for e in _events(app, "return_for_revision") if e.subject_id == str(under_review)
+    ]
+    assert returned.comment == "Sharpen the targets."
+
+
+def test_return_from_a_stale_page_changes_nothing(app, people, under_review):
+    client = _client_for(app, people.secretariat)
+    token = csrf_token(client, "/committee/meeting")
+    with app.app_context():
+        version = db.session.get(Proposal, under_review).version
+    response = client.post(
+        f"/committee/proposals/{under_review}/return",
+        data={"csrf_token": token, "version": version - 1, "summary": "Kept text."},
+    )
+    assert response.status_code == 409
+    assert "Kept text." in response.get_data(as_text=True)
+    assert _status(app, under_review) == "committee_review"
+
+
+def test_withdrawal_cancels_the_open_round(app, people, under_review):
+    with app.app_context():
+        proposal = db.session.get(Proposal, under_review)
+        proposal_operations.fire(proposal, "withdraw", _user(people.author), comment="Merged.")
+        db.session.commit()
+    round_ = _round(app, under_review)
+    assert (round_.status, round_.outcome) == ("closed", "cancelled")
+
+
+def test_resubmission_opens_a_round_on_the_new_version(app, people, under_review):
+    with app.app_context():
+        operations.return_for_revision(under_review, _user(people.secretariat), "Revise.")
+        db.session.commit()
+        proposal = db.session.get(Proposal, under_review)
+        secretariat = _user(people.secretariat)
+        proposal_operations.fire(proposal, "submit", _user(people.author))
+        proposal_operations.fire(proposal, "start_screening", secretariat)
+        criteria = screening_operations.ensure_criteria(proposal.call)
+        screening_operations.record_checks(
+            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
+        )
+        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
+        db.session.commit()
+    second = _round(app, under_review)
+    assert (second.number, second.version_number, second.status) == (2, 2, "open")
+
+
+# The guards --------------------------------------------------------------------------------------
+
+
+def test_guards_follow_the_latest_round(app, people, under_review):
+    round_id = _round(app, under_review).id
+    with app.app_context():
+        proposal = db.session.get(Proposal, under_review)
+        assert "still open" in committee_approved(proposal, None, {})[0]
+        with pytest.raises(TransitionRefused) as refused:
+            proposal_operations.fire(proposal, "approve", _user(people.secretariat))
+        assert refused.value.guard == "committee_approved"
+        db.session.rollback()
+    _vote(app, people.unhcr, round_id, "approve")
+    _vote(app, people.unicef, round_id, "reject", comment="No.")
+    with app.app_context():
+        operations.close_round(round_id, _user(people.secretariat))
+        db.session.flush()
+        proposal = db.session.get(Proposal, under_review)
+        assert proposal.status == "rejected"
+        assert committee_rejected(proposal, None, {}) == []
+        assert "closed rejected, not approved" in committee_approved(proposal, None, {})[0]
+
+
+def test_guards_without_any_round(app, people, make_proposal):
+    proposal_id = make_proposal(people.author, status="committee_review")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert "no voting round was held" in committee_approved(proposal, None, {})[0]
+
+
+# Pages -------------------------------------------------------------------------------------------
+
+
+def test_member_votes_on_the_review_page(app, people, under_review):
+    client = _client_for(app, people.unhcr)
+    index = client.get("/committee/").get_data(as_text=True)
+    assert "Awaiting my vote" in index and f"/committee/proposals/{under_review}" in index
+    page = client.get(f"/committee/proposals/{under_review}").get_data(as_text=True)
+    for text in ("The submitted version", "Screening result", "Budget", "Coverage context"):
+        assert text in page
+    assert "Cast my vote" in page and "Declare a conflict of interest" in page
+    round_id = _round(app, under_review).id
+    token = csrf_token(client, f"/committee/proposals/{under_review}")
+
+    refused = client.post(
+        f"/committee/rounds/{round_id}/vote",
+        data={"csrf_token": token, "choice": "reject", "comment": "", "conditions": "Typed."},
+    )
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "a vote to reject needs a comment" in html and "Typed." in html
+    assert 'value="reject" checked' in html
+    with app.app_context():
+        assert db.session.scalar(select(Vote)) is None
+
+    done = client.post(
+        f"/committee/rounds/{round_id}/vote",
+        data={"csrf_token": token, "choice": "approve", "conditions": "Annual audit."},
+    )
+    assert done.status_code == 302
+    page = client.get(f"/committee/proposals/{under_review}").get_data(as_text=True)
+    assert "Your vote to approve is recorded" in page and "Change my vote" in page
+    index = client.get("/committee/").get_data(as_text=True)
+    assert "Nothing awaits your vote." in index and "Voted" in index
+
+
+def test_others_votes_are_hidden_until_one_has_voted(app, people, under_review):
+    round_id = _round(app, under_review).id
+    _vote(app, people.unhcr, round_id, "reject", comment="Secret reasoning.")
+    client = _client_for(app, people.unicef)
+    url = f"/committee/proposals/{under_review}"
+    before = client.get(url).get_data(as_text=True)
+    assert "Secret reasoning." not in before
+    assert "once you have cast your own vote" in before
+    assert "1 of 3 entitled members voted" in before
+    meeting = client.get("/committee/meeting").get_data(as_text=True)
+    assert "shown after your vote" in meeting and "Secret reasoning." not in meeting
+    _vote(app, people.unicef, round_id, "approve")
+    after = client.get(url).get_data(as_text=True)
+    assert "Secret reasoning." in after and "Ursula UNHCR" in after
+    assert "If the round closed now" in after
+
+
+def test_the_setting_shows_votes_before_ones_own(app, people, under_review):
+    app.config["COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE"] = True
+    _vote(app, people.unhcr, _round(app, under_review).id, "reject", comment="Open reasoning.")
+    client = _client_for(app, people.unicef)
+    assert "Open reasoning." in client.get(f"/committee/proposals/{under_review}").get_data(
+        as_text=True
+    )
+
+
+def test_recused_members_never_see_the_votes(app, people, under_review):
+    app.config["COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE"] = True
+    round_id = _round(app, under_review).id
+    _vote(app, people.unhcr, round_id, "approve", comment="Hidden from IOM.")
+    _vote(app, people.unicef, round_id, "approve")
+    client = _client_for(app, people.iom)
+    page = client.get(f"/committee/proposals/{under_review}").get_data(as_text=True)
+    assert "You are recused from this proposal" in page
+    assert "IOM is a participating organization" in page
+    assert "Hidden from IOM." not in page and "Cast my vote" not in page
+    meeting = client.get("/committee/meeting").get_data(as_text=True)
+    assert "you are recused" in meeting and "Hidden from IOM." not in meeting
+    _close(app, people, round_id)
+    assert client.get(f"/committee/rounds/{round_id}").status_code == 404
+    other = _client_for(app, people.undp)
+    record = other.get(f"/committee/rounds/{round_id}").get_data(as_text=True)
+    assert "Hidden from IOM." in record
+
+
+def test_declare_conflict_on_the_page(app, people, under_review):
+    round_id = _round(app, under_review).id
+    _vote(app, people.undp, round_id, "abstain")
+    client = _client_for(app, people.undp)
+    token = csrf_token(client, f"/committee/proposals/{under_review}")
+    empty = client.post(
+        f"/committee/rounds/{round_id}/conflict", data={"csrf_token": token, "reason": ""}
+    )
+    assert empty.status_code == 400
+    assert "Say what the conflict of interest is." in empty.get_data(as_text=True)
+    done = client.post(
+        f"/committee/rounds/{round_id}/conflict",
+        data={"csrf_token": token, "reason": "Board member of a partner."},
+    )
+    assert done.status_code == 302
+    page = client.get(f"/committee/proposals/{under_review}").get_data(as_text=True)
+    assert "your vote was removed" in page and "as you declared" in page
+
+
+def test_meeting_close_and_decision_record(app, people, under_review):
+    round_id = _round(app, under_review).id
+    _vote(app, people.unhcr, round_id, "approve", conditions="Quarterly reporting.")
+    _vote(app, people.unicef, round_id, "abstain", comment="Outside my remit.")
+    client = _client_for(app, people.secretariat)
+    meeting = client.get("/committee/meeting").get_data(as_text=True)
+    assert "1 approve, 0 reject, 1 abstain" in meeting
+    assert "Close round 1" in meeting and "Return for revision" in meeting
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', meeting).group(1)
+    token = csrf_token(client, "/committee/meeting")
+
+    # A vote after the page was loaded: the closing is refused and nothing changes.
+    _vote(app, people.undp, round_id, "approve")
+    stale = client.post(
+        f"/committee/rounds/{round_id}/close",
+        data={"csrf_token": token, "fingerprint": fingerprint, "summary": "Kept summary."},
+    )
+    assert stale.status_code == 409
+    assert "Kept summary." in stale.get_data(as_text=True)
+    assert _round(app, under_review).status == "open"
+
+    fingerprint = re.search(
+        r'name="fingerprint" value="([0-9a-f]+)"', stale.get_data(as_text=True)
+    ).group(1)
+    closed = client.post(
+        f"/committee/rounds/{round_id}/close",
+        data={"csrf_token": token, "fingerprint": fingerprint, "summary": "Approved."},
+    )
+    assert closed.status_code == 302
+    assert closed.headers["Location"].endswith(f"/committee/rounds/{round_id}")
+    assert _status(app, under_review) == "approved"
+    record = client.get(f"/committee/rounds/{round_id}").get_data(as_text=True)
+    for text in (
+        "Approved",
+        "Consensus",
+        "2 needed, 3 cast",
+        "Ursula UNHCR",
+        "Quarterly reporting.",
+        "Outside my remit.",
+        "Ibrahim IOM",
+        "IOM is a participating organization",
+        "Sara Secretariat",
+    ):
+        assert text in record, text
+
+
+def test_applicant_sees_outcome_and_conditions_but_not_votes(
+    app, people, under_review, create_user
+):
+    round_id = _round(app, under_review).id
+    author = _client_for(app, people.author)
+    assert author.get(f"/committee/rounds/{round_id}").status_code == 404  # still open
+    assert author.get("/committee/").status_code == 403
+    _vote(app, people.unhcr, round_id, "approve", "Strong design.", "Gender audit in year 1.")
+    _vote(app, people.unicef, round_id, "approve")
+    _close(app, people, round_id, summary="Approved with conditions.")
+    page = author.get(f"/committee/rounds/{round_id}").get_data(as_text=True)
+    assert "Approved with conditions." in page and "Gender audit in year 1." in page
+    assert "Strong design." not in page and "Ursula UNHCR" not in page
+    stranger = create_user(roles=("applicant",), organization_acronym="UNDP")
+    assert _client_for(app, stranger).get(f"/committee/rounds/{round_id}").status_code == 404
+
+
+def test_members_see_the_record_only_once_closed(app, people, under_review):
+    round_id = _round(app, under_review).id
+    member = _client_for(app, people.unhcr)
+    assert member.get(f"/committee/rounds/{round_id}").status_code == 404
+    secretariat = _client_for(app, people.secretariat)
+    assert "still open" in secretariat.get(f"/committee/rounds/{round_id}").get_data(as_text=True)
+
+
+def test_routes_declare_their_roles(app, people, under_review):
+    round_id = _round(app, under_review).id
+    anonymous = app.test_client()
+    assert anonymous.get("/committee/").status_code == 302
+    token = csrf_token(anonymous, "/login")
+    vote_url = f"/committee/rounds/{round_id}/vote"
+    assert anonymous.post(vote_url, data={"csrf_token": token}).status_code == 401
+    member = _client_for(app, people.unhcr)
+    token = csrf_token(member, "/committee/")
+    for path in (
+        f"/committee/rounds/{round_id}/close",
+        f"/committee/rounds/{round_id}/deadline",
+        f"/committee/proposals/{under_review}/rounds",
+        f"/committee/proposals/{under_review}/return",
+    ):
+        assert member.post(path, data={"csrf_token": token}).status_code == 403
+    secretariat = _client_for(app, people.secretariat)
+    token = csrf_token(secretariat, "/committee/")
+    assert (
+        secretariat.post(
+            f"/committee/rounds/{round_id}/vote", data={"csrf_token": token, "choice": "approve"}
+        ).status_code
+        == 403
+    )
+    assert "Open the meeting view" in secretariat.get("/committee/").get_data(as_text=True)
+
+
+def test_posts_without_csrf_are_refused(app, people, under_review):
+    round_id = _round(app, under_review).id
+    member = _client_for(app, people.unhcr)
+    response = member.post(f"/committee/rounds/{round_id}/vote", data={"choice": "approve"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Vote)) is None
+
+
+def test_committee_cannot_review_proposals_before_the_committee(app, people, make_proposal):
+    proposal_id = make_proposal(people.author, status="screening")
+    assert (
+        _client_for(app, people.unhcr).get(f"/committee/proposals/{proposal_id}").status_code == 404
+    )

@@ -1,0 +1,402 @@
+"""Spreadsheets (CSV, XLSX) with exact amounts and no formula injection; the proposal
+document PDF with its font, page numbers and access rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from fund.accounts.models import User
+from fund.extensions import db
+from fund.finance.models import Contribution, ContributionVoid, Pool
+from fund.proposals import operations
+from fund.proposals.models import BudgetLine, Proposal
+from fund.reports import fonts, spreadsheets
+from tests.conftest import login
+from tests.test_open_data import fund_programme, org
+
+MIXED_SCRIPTS = "Côte d'Ivoire — Türkiye — مرحبا"
+RECEIVED = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def records(app, create_user, make_proposal) -> dict[str, int]:
+    """A funded programme with a tranche, a proposal with hostile text, two contributions."""
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    funded = make_proposal(author, status="funded", title="Fair recruitment in Chile")
+    hostile = make_proposal(author, status="submitted", title='=HYPERLINK("http://x.example")')
+    with app.app_context():
+        lines = db.session.get(Proposal, hostile).budget_lines
+        lines[0].description = "+SUM(A1:A9)"
+        lines[1].description = "@cmd|' /C calc'!A0"
+        lines[1].amount = Decimal("400000.07")
+        fund_programme(
+            funded,
+            "1070000.00",
+            {"ILO": "642000.00", "IOM": "428000.00"},
+            [("ILO", date(2026, 2, 1), "321000.05")],
+        )
+        if db.session.get(Pool, "GENERAL") is None:
+            db.session.add(Pool(code="GENERAL"))
+        donor = org("UNDP")
+        kept = Contribution(
+            donor_id=donor.id,
+            received_on=date(2026, 1, 2),
+            gross=Decimal("1234567.89"),
+            fee_rate=Decimal("0.0100"),
+            fee=Decimal("12345.68"),
+            net=Decimal("1222222.21"),
+            pool_code="GENERAL",
+            reference="-DEP-1",
+            recorded_at=RECEIVED,
+        )
+        voided = Contribution(
+            donor_id=donor.id,
+            received_on=date(2026, 1, 3),
+            gross=Decimal("10.00"),
+            fee_rate=Decimal("0.0100"),
+            fee=Decimal("0.10"),
+            net=Decimal("9.90"),
+            pool_code="GENERAL",
+            recorded_at=RECEIVED,
+        )
+        db.session.add_all([kept, voided])
+        db.session.flush()
+        db.session.add(
+            ContributionVoid(contribution_id=voided.id, reason="Typed twice", voided_at=RECEIVED)
+        )
+        db.session.commit()
+    return {"funded": funded, "hostile": hostile}
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte order mark
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+# CSV -------------------------------------------------------------------------------------
+
+
+def test_csv_tables_have_the_rows_and_exact_amounts(app, client, login_as, records):
+    login_as("secretariat")
+    response = client.get("/reports/tables/proposals.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    proposals = {row["Proposal ref"]: row for row in read_csv(response.data)}
+    funded = proposals[f"P{records['funded']:05d}"]
+    assert funded["Title"] == "Fair recruitment in Chile"
+    assert funded["Status"] == "Funded"
+    assert funded["Participating organizations"] == "ILO; IOM"
+    assert funded["Direct costs (USD)"] == "1000000.00"
+    assert funded["Indirect support costs (USD)"] == "70000.00"
+    assert funded["Total budget (USD)"] == "1070000.00"
+    assert funded["Allocated (USD)"] == "1070000.00"
+    assert funded["Disbursed (USD)"] == "321000.05"
+
+    lines = read_csv(client.get("/reports/tables/budget_lines.csv").data)
+    amounts = [
+        Decimal(r["Amount (USD)"])
+        for r in lines
+        if r["Proposal ref"] == f"P{records['hostile']:05d}"
+    ]
+    assert amounts == [Decimal("600000.00"), Decimal("400000.07")]
+
+    disbursements = read_csv(client.get("/reports/tables/disbursements.csv").data)
+    assert [(r["Organization"], r["Paid on"], r["Amount (USD)"]) for r in disbursements] == [
+        ("ILO", "2026-02-01", "321000.05")
+    ]
+    shares = read_csv(client.get("/reports/tables/allocation_shares.csv").data)
+    assert sum(Decimal(r["Share (USD)"]) for r in shares) == Decimal("1070000.00")
+    allocations = read_csv(client.get("/reports/tables/allocations.csv").data)
+    assert [(r["Amount (USD)"], r["Undisbursed (USD)"]) for r in allocations] == [
+        ("1070000.00", "748999.95")
+    ]
+
+    contributions = read_csv(client.get("/reports/tables/contributions.csv").data)
+    assert [
+        (r["Gross (USD)"], r["Fee (USD)"], r["Net (USD)"], r["Voided"]) for r in contributions
+    ] == [
+        ("1234567.89", "12345.68", "1222222.21", "no"),
+        ("10.00", "0.10", "9.90", "yes"),
+    ]
+    assert contributions[1]["Void reason"] == "Typed twice"
+
+
+def test_csv_neutralises_formulas_in_text(client, login_as, records):
+    login_as("secretariat")
+    proposals = read_csv(client.get("/reports/tables/proposals.csv").data)
+    titles = {r["Proposal ref"]: r["Title"] for r in proposals}
+    assert titles[f"P{records['hostile']:05d}"] == '\'=HYPERLINK("http://x.example")'
+    descriptions = [
+        r["Description"] for r in read_csv(client.get("/reports/tables/budget_lines.csv").data)
+    ]
+    assert "'+SUM(A1:A9)" in descriptions
+    assert "'@cmd|' /C calc'!A0" in descriptions
+    contributions = read_csv(client.get("/reports/tables/contributions.csv").data)
+    assert contributions[0]["Reference"] == "'-DEP-1"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])
+def test_neutralise_prefixes_formula_triggers(text):
+    assert spreadsheets.neutralise(text) == "'" + text
+
+
+def test_neutralise_leaves_ordinary_text():
+    assert spreadsheets.neutralise("Côte d'Ivoire = partner") == "Côte d'Ivoire = partner"
+
+
+def test_unknown_table_is_not_found(client, login_as):
+    login_as("secretariat")
+    assert client.get("/reports/tables/users.csv").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/reports/workbook.xlsx", "/reports/tables/proposals.csv"])
+def test_spreadsheets_are_for_the_secretariat(client, login_as, path):
+    login_as("applicant")
+    assert client.get(path).status_code == 403
+
+
+# XLSX ------------------------------------------------------------------------------------
+
+
+def test_workbook_has_a_sheet_per_table_with_exact_numbers(client, login_as, records):
+    login_as("secretariat")
+    response = client.get("/reports/workbook.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == list(spreadsheets.TABLE_TITLES.values())
+
+    sheet = workbook["Proposals"]
+    header = [c.value for c in sheet[1]]
+    rows = {
+        r[0]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    funded = rows[f"P{records['funded']:05d}"]
+    assert Decimal(str(funded["Total budget (USD)"])) == Decimal("1070000.00")
+    assert Decimal(str(funded["Disbursed (USD)"])) == Decimal("321000.05")
+    assert funded["Planned start"].date() > date(2026, 1, 1)
+
+    for row in sheet.iter_rows(min_row=2):
+        cell = row[header.index("Total budget (USD)")]
+        assert cell.data_type == "n"
+        assert cell.number_format == spreadsheets.MONEY_FORMAT == '"USD" #,##0.00'
+
+    contributions = workbook["Contributions"]
+    gross = [r[3] for r in contributions.iter_rows(min_row=2, values_only=True)]
+    assert [Decimal(str(g)) for g in gross] == [Decimal("1234567.89"), Decimal("10.00")]
+
+    # The stored digits themselves, not only what a float reads back as.
+    with zipfile.ZipFile(io.BytesIO(response.data)) as package:
+        sheets = "".join(
+            package.read(n).decode("utf-8")
+            for n in package.namelist()
+            if n.startswith("xl/worksheets/sheet")
+        )
+    assert "<v>1234567.89</v>" in sheets
+    assert "<v>321000.05</v>" in sheets
+    assert "<v>400000.07</v>" in sheets
+
+
+def test_workbook_text_is_never_a_formula(client, login_as, records):
+    login_as("secretariat")
+    workbook = load_workbook(io.BytesIO(client.get("/reports/workbook.xlsx").data))
+    titles = {row[0].value: row[1] for row in workbook["Proposals"].iter_rows(min_row=2)}
+    title = titles[f"P{records['hostile']:05d}"]
+    assert title.value == '\'=HYPERLINK("http://x.example")'
+    assert title.data_type == "s"
+    formulas = [
+        cell.coordinate
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+    assert formulas == []
+
+
+def test_cli_exports_the_workbook_and_csv(app, runner, records, tmp_path):
+    out = tmp_path / "fund.xlsx"
+    result = runner.invoke(args=["fund", "export", "xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(out).sheetnames == list(spreadsheets.TABLE_TITLES.values())
+    out = tmp_path / "disbursements.csv"
+    result = runner.invoke(
+        args=["fund", "export", "csv", "--table", "disbursements", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Disbursements: 1 rows" in result.output
+    assert [r["Amount (USD)"] for r in read_csv(out.read_bytes())] == ["321000.05"]
+    result = runner.invoke(args=["fund", "export", "csv", "--table", "users", "--out", str(out)])
+    assert result.exit_code != 0
+
+
+# Proposal document PDF -------------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(app, create_user, make_proposal) -> tuple[User, int]:
+    """A submitted proposal with a title in three scripts and enough lines for several pages."""
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author, title=MIXED_SCRIPTS)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.summary = "Programme in Abidjan and İstanbul for Ñuñoa's migrants."
+        ilo, iom = org("ILO"), org("IOM")
+        proposal.budget_lines = [
+            BudgetLine(
+                organization_id=(ilo if n % 2 else iom).id,
+                objective_number=6 if n % 3 else 18,
+                category_code=n % 7 + 1,
+                amount=Decimal("20000.00") + n,
+                description=f"Line {n}: training of labour inspectors in recruitment practices",
+            )
+            for n in range(60)
+        ]
+        operations.fire(proposal, "submit", db.session.get(User, author.id))
+        db.session.commit()
+    return author, proposal_id
+
+
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    # Arabic is drawn in its joined (presentation) forms: NFKC gives the letters back.
+    text = "\n".join(unicodedata.normalize("NFKC", p.extract_text()) for p in reader.pages)
+    return reader, text
+
+
+def test_proposal_pdf_renders_every_script_with_page_numbers(app, client, submitted):
+    author, proposal_id = submitted
+    login(client, author.email)
+    response = client.get(f"/proposals/{proposal_id}/versions/1.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert f"P-{proposal_id:05d}-version-1.pdf" in response.headers["Content-Disposition"]
+    reader, text = pdf_text(response.data)
+    pages = len(reader.pages)
+    assert pages >= 2
+    assert MIXED_SCRIPTS in text
+    assert "İstanbul for Ñuñoa's" in text
+    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert f"Proposal P-{proposal_id:05d} · version 1" in text
+    assert "Migration Multi-Partner Trust Fund" in text
+    assert "Generated " in text and " UTC" in text
+    # Sections of the snapshot, and the budget arithmetic (60 lines of 20,000 + n).
+    for heading in (
+        "Summary",
+        "Rationale",
+        "Participating UN organizations",
+        "Guiding principles",
+        "Contact persons",
+        "Geography",
+        "Endorsing governments",
+        "Timeline",
+        "Planned end",
+        "GCM objectives",
+        "Objective 18: Skills development",
+        "Gender and human rights markers",
+        "Human rights marker",
+        "Budget",
+        "Indirect support cost rate",
+        "All 60 budget lines",
+        "Attachments",
+        "endorsement-chile.pdf",
+    ):
+        assert heading in text
+    direct = sum(Decimal("20000.00") + n for n in range(60))
+    assert f"{direct:,.2f}" in text
+    assert "Line 59: training" in text
+    # Only the embedded DejaVu faces are used: no standard font that lacks the glyphs.
+    faces = {
+        str(font["/BaseFont"]).split("+")[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert faces <= {"DejaVuSans", "DejaVuSans-Bold"}
+
+
+@pytest.mark.parametrize(
+    ("roles", "organization", "expected"),
+    [
+        (("applicant",), "UNDP", 404),  # another organization's proposal
+        (("committee",), "IOM", 404),  # not yet before the committee
+        (("secretariat",), "ILO", 200),
+    ],
+)
+def test_proposal_pdf_follows_who_may_see_the_proposal(
+    client, login_as, submitted, roles, organization, expected
+):
+    _, proposal_id = submitted
+    login_as(*roles, organization_acronym=organization)
+    assert client.get(f"/proposals/{proposal_id}/versions/1.pdf").status_code == expected
+
+
+def test_proposal_pdf_of_a_missing_version_is_not_found(client, login_as, submitted):
+    _, proposal_id = submitted
+    login_as("secretariat")
+    assert client.get(f"/proposals/{proposal_id}/versions/2.pdf").status_code == 404
+    assert client.get("/proposals/9999/versions/1.pdf").status_code == 404
+
+
+def test_proposal_pdf_asks_anonymous_visitors_to_sign_in(client, submitted):
+    _, proposal_id = submitted
+    response = client.get(f"/proposals/{proposal_id}/versions/1.pdf")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_proposal_page_links_the_pdf_of_each_version(client, login_as, submitted):
+    _, proposal_id = submitted
+    login_as("secretariat")
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert re.search(rf'href="/proposals/{proposal_id}/versions/1\.pdf">Download as PDF', page)
+
+
+def test_pdf_is_made_from_the_snapshot_not_the_current_record(app, client, login_as, submitted):
+    _, proposal_id = submitted
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).title = "Renamed after submission"
+        db.session.commit()
+    login_as("secretariat")
+    _, text = pdf_text(client.get(f"/proposals/{proposal_id}/versions/1.pdf").data)
+    assert MIXED_SCRIPTS in text
+    assert "Renamed after submission" not in text
+
+
+# Font ------------------------------------------------------------------------------------
+
+
+def test_fonts_register_once_with_a_bold_face():
+    from reportlab.lib.fonts import tt2ps
+    from reportlab.pdfbase import pdfmetrics
+
+    assert fonts.register_fonts() == fonts.register_fonts() == fonts.FAMILY
+    assert {fonts.REGULAR, fonts.BOLD} <= set(pdfmetrics.getRegisteredFontNames())
+    assert tt2ps(fonts.FAMILY, 1, 0) == fonts.BOLD
+    assert (fonts.FONT_DIR / "LICENSE-DejaVu.txt").read_text().count("Bitstream") >= 3
+
+
+def test_every_character_of_the_sample_has_a_glyph():
+    from reportlab.pdfbase import pdfmetrics
+
+    fonts.register_fonts()
+    face = pdfmetrics.getFont(fonts.REGULAR).face
+    shown = fonts.display_text(MIXED_SCRIPTS + " ÀÉÎÕÜ ñ ç ğ ş İ \u0131")
+    assert [c for c in shown if ord(c) not in face.charToGlyph] == []
+
+
+def test_display_text_joins_arabic_and_leaves_latin_alone():
+    assert fonts.display_text("Côte d'Ivoire") == "Côte d'Ivoire"
+    shown = fonts.display_text("مرحبا")
+    assert shown != "مرحبا"
+    assert unicodedata.normalize("NFKC", shown)[::-1] == "مرحبا"  # joined forms, visual order
+    assert fonts.markup("a < b & c\nd") == "a &lt; b &amp; c<br/>d"

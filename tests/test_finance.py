@@ -1,0 +1,1163 @@
+"""The fund's money: contributions and fees, earmarks, funding, disbursements, closing, voids,
+the balance and the pipeline, and the secretariat's finance pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import Organization, User
+from fund.audit.models import AuditEvent
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.finance import operations, queries
+from fund.finance.models import (
+    Allocation,
+    AllocationShare,
+    Contribution,
+    ContributionVoid,
+    Disbursement,
+    Pool,
+)
+from fund.finance.operations import FinanceError
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import BudgetLine, Proposal
+from fund.reference.models import objective_thematic_area
+from tests.conftest import csrf_token, login
+from workflows import TransitionRefused
+
+D = Decimal
+TOTAL = D("1070000.00")  # the complete proposal of conftest: ILO 642,000 + IOM 428,000
+ILO_SHARE, IOM_SHARE = D("642000.00"), D("428000.00")
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def author(create_user) -> User:
+    return create_user(roles=("applicant",), organization_acronym="ILO")
+
+
+@pytest.fixture
+def treasurer(create_user) -> User:
+    """A secretariat member (not signed in)."""
+    return create_user(roles=("secretariat",), organization_acronym="IOM")
+
+
+@pytest.fixture
+def donor(create_organization) -> Organization:
+    return create_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
+
+
+def _user(user_id: int) -> User:
+    return db.session.get(User, user_id)
+
+
+def _org_id(acronym: str) -> int:
+    return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
+
+
+def contribute(app, actor, donor, gross: str, earmark: str | None = None, **kwargs) -> int:
+    with app.app_context():
+        contribution = operations.record_contribution(
+            _user(actor.id),
+            db.session.get(Organization, donor.id),
+            kwargs.pop("received_on", utcnow().date()),
+            D(gross),
+            earmark,
+            **kwargs,
+        )
+        db.session.commit()
+        return contribution.id
+
+
+def fund(app, actor, proposal_id: int, **kwargs) -> int:
+    with app.app_context():
+        allocation = operations.fund_proposal(
+            _user(actor.id), db.session.get(Proposal, proposal_id), **kwargs
+        )
+        db.session.commit()
+        return allocation.id
+
+
+def disburse(app, actor, proposal_id: int, acronym: str, amount: str, **kwargs) -> None:
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal_id)
+        )
+        operations.record_disbursement(
+            _user(actor.id),
+            allocation,
+            _org_id(acronym),
+            kwargs.pop("paid_on", utcnow().date()),
+            D(amount),
+            **kwargs,
+        )
+        db.session.commit()
+
+
+def refused(app, function, *args, error=FinanceError, **kwargs) -> str:
+    """Run `function` in an app context, expect `error`, roll back; return the message."""
+    with app.app_context():
+        with pytest.raises(error) as caught:
+            function(*args, **kwargs)
+        db.session.rollback()
+        return str(caught.value)
+
+
+def pools(app) -> dict[str, tuple[Decimal, Decimal]]:
+    """code -> (received_net, available)."""
+    with app.app_context():
+        return {
+            p.code: (queries.money(p.received_net), queries.money(p.available))
+            for p in db.session.scalars(select(Pool))
+        }
+
+
+def available(app) -> dict[str, Decimal]:
+    return {code: values[1] for code, values in pools(app).items()}
+
+
+def status_of(app, proposal_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Proposal, proposal_id).status
+
+
+def allocation_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Allocation))
+
+
+def set_budget(app, proposal_id: int, lines: list[tuple[str, int, str]]) -> None:
+    """Replace the proposal's budget with (organization acronym, objective, direct amount)."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.budget_lines = [
+            BudgetLine(
+                organization_id=_org_id(acronym),
+                objective_number=objective,
+                category_code=1,
+                amount=D(amount),
+            )
+            for acronym, objective, amount in lines
+        ]
+        db.session.commit()
+
+
+def events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        found = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        ).all()
+        db.session.expunge_all()
+        return list(found)
+
+
+# Fees -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gross", "fee", "net"),
+    [
+        ("1000000.00", "10000.00", "990000.00"),
+        ("250000.50", "2500.01", "247500.49"),  # 2,500.005 rounds half-up
+        ("123456.78", "1234.57", "122222.21"),  # 1,234.5678
+        ("0.50", "0.01", "0.49"),  # 0.005 rounds half-up
+        ("0.49", "0.00", "0.49"),  # 0.0049
+    ],
+)
+def test_fee_is_the_rate_of_each_deposit_rounded_half_up(
+    app, treasurer, donor, gross, fee, net
+) -> None:
+    contribution_id = contribute(app, treasurer, donor, gross)
+    with app.app_context():
+        c = db.session.get(Contribution, contribution_id)
+        assert (c.gross, c.fee_rate, c.fee, c.net) == (D(gross), D("0.0100"), D(fee), D(net))
+    assert pools(app)["GENERAL"] == (D(net), D(net))
+
+
+def test_fee_rate_is_a_setting(app, treasurer, donor) -> None:
+    app.config["ADMIN_AGENT_FEE_RATE"] = D("0.0125")
+    contribution_id = contribute(app, treasurer, donor, "200000.00", "TA2")
+    with app.app_context():
+        c = db.session.get(Contribution, contribution_id)
+        assert (c.fee_rate, c.fee, c.net, c.pool_code) == (
+            D("0.0125"),
+            D("2500.00"),
+            D("197500.00"),
+            "TA2",
+        )
+    assert pools(app)["TA2"] == (D("197500.00"), D("197500.00"))
+    assert pools(app)["GENERAL"] == (D("0.00"), D("0.00"))
+
+
+def test_contribution_is_audited(app, treasurer, donor) -> None:
+    contribution_id = contribute(app, treasurer, donor, "1000.00", "TA4", reference="DEP-1")
+    (event_,) = events(app, "contribution_recorded")
+    assert (event_.subject_type, event_.subject_id, event_.actor_id) == (
+        "contribution",
+        str(contribution_id),
+        treasurer.id,
+    )
+    assert event_.details == {
+        "donor": "KDN",
+        "received_on": utcnow().date().isoformat(),
+        "gross": "1000.00",
+        "fee_rate": "0.0100",
+        "fee": "10.00",
+        "net": "990.00",
+        "pool": "TA4",
+        "reference": "DEP-1",
+    }
+
+
+def test_pool_balances_move_by_sql_expression(app, treasurer, donor) -> None:
+    """No read-modify-write: the UPDATE adds to the column inside the database."""
+    statements: list[str] = []
+    with app.app_context():
+
+        def remember(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            operations.record_contribution(
+                _user(treasurer.id),
+                db.session.get(Organization, donor.id),
+                utcnow().date(),
+                D("100.00"),
+            )
+            db.session.commit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", remember)
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE POOLS")]
+    assert len(updates) == 1
+    assert re.search(r"available\s*=\s*round\(pools\.available \+", updates[0])
+    assert re.search(r"received_net\s*=\s*round\(pools\.received_net \+", updates[0])
+
+
+@pytest.mark.parametrize(
+    ("gross", "earmark", "days", "expected"),
+    [
+        ("0.00", None, 0, "more than zero"),
+        ("10.001", None, 0, "two decimals"),
+        ("100.00", None, 1, "cannot be in the future"),
+        ("100.00", "TA9", 0, "no pool for the earmark"),
+    ],
+)
+def test_contribution_refusals(app, treasurer, donor, gross, earmark, days, expected) -> None:
+    with app.app_context():
+        message = refused(
+            app,
+            operations.record_contribution,
+            _user(treasurer.id),
+            db.session.get(Organization, donor.id),
+            utcnow().date() + timedelta(days=days),
+            D(gross),
+            earmark,
+        )
+    assert expected in message
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contribution)) == 0
+    assert all(values == (D("0.00"), D("0.00")) for values in pools(app).values())
+
+
+# Earmarks and funding ---------------------------------------------------------------------
+
+
+def test_ta4_earmark_funds_a_proposal_on_objective_6(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "1100000.00", "TA4")  # net 1,089,000.00
+    proposal_id = make_proposal(author, status="approved")
+    allocation_id = fund(app, treasurer, proposal_id)
+    with app.app_context():
+        allocation = db.session.get(Allocation, allocation_id)
+        assert [(s.pool_code, s.amount) for s in allocation.sources] == [("TA4", TOTAL)]
+    assert available(app)["TA4"] == D("19000.00")
+    assert available(app)["GENERAL"] == D("0.00")
+    assert status_of(app, proposal_id) == "funded"
+
+
+def test_ta1_earmark_does_not_fund_a_proposal_on_objective_6(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "1100000.00", "TA1")
+    proposal_id = make_proposal(author, status="approved")
+    with app.app_context():
+        message = refused(
+            app,
+            operations.fund_proposal,
+            _user(treasurer.id),
+            db.session.get(Proposal, proposal_id),
+            error=TransitionRefused,
+        )
+    assert "needs USD 1,070,000.00 but only USD 0.00 is available" in message
+    assert "TA4 USD 0.00, GENERAL USD 0.00" in message
+    assert status_of(app, proposal_id) == "approved"
+    assert available(app)["TA1"] == D("1089000.00")
+    assert allocation_count(app) == 0
+
+
+def test_earmarked_money_is_drawn_before_unearmarked(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "500000.00", "TA4")  # net 495,000.00
+    contribute(app, treasurer, donor, "1000000.00")  # net 990,000.00
+    contribute(app, treasurer, donor, "1000000.00", "TA1")  # not eligible: stays
+    proposal_id = make_proposal(author, status="approved")
+    allocation_id = fund(app, treasurer, proposal_id)
+    with app.app_context():
+        allocation = db.session.get(Allocation, allocation_id)
+        assert sorted((s.pool_code, s.amount) for s in allocation.sources) == [
+            ("GENERAL", D("575000.00")),
+            ("TA4", D("495000.00")),
+        ]
+    assert available(app) == {
+        "GENERAL": D("415000.00"),
+        "TA1": D("990000.00"),
+        "TA2": D("0.00"),
+        "TA3": D("0.00"),
+        "TA4": D("0.00"),
+        "TA5": D("0.00"),
+    }
+
+
+def test_an_objective_in_several_areas_draws_their_earmarks_in_code_order(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    """Objective 7 sits in TA1 and TA2: both earmarks pay, TA1 first, then GENERAL."""
+    contribute(app, treasurer, donor, "300000.00", "TA2")  # net 297,000.00
+    contribute(app, treasurer, donor, "200000.00", "TA1")  # net 198,000.00
+    contribute(app, treasurer, donor, "1000000.00", "TA5")  # not eligible
+    contribute(app, treasurer, donor, "1000000.00")  # net 990,000.00
+    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
+    with app.app_context():
+        plan = queries.funding_plan(db.session.get(Proposal, proposal_id), D("0.07"))
+        assert plan.areas == ["TA1", "TA2"]
+        assert plan.draws == [
+            ("TA1", D("198000.00")),
+            ("TA2", D("297000.00")),
+            ("GENERAL", D("575000.00")),
+        ]
+    fund(app, treasurer, proposal_id)
+    assert available(app) == {
+        "GENERAL": D("415000.00"),
+        "TA1": D("0.00"),
+        "TA2": D("0.00"),
+        "TA3": D("0.00"),
+        "TA4": D("0.00"),
+        "TA5": D("990000.00"),
+    }
+
+
+def test_the_objective_to_area_mapping_is_data(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "1100000.00", "TA4")
+    proposal_id = make_proposal(author, status="approved")
+    with app.app_context():
+        db.session.execute(
+            delete(objective_thematic_area).where(
+                objective_thematic_area.c.objective_number == 6,
+                objective_thematic_area.c.thematic_area_code == "TA4",
+            )
+        )
+        db.session.commit()
+        message = refused(
+            app,
+            operations.fund_proposal,
+            _user(treasurer.id),
+            db.session.get(Proposal, proposal_id),
+            error=TransitionRefused,
+        )
+    assert "from the unearmarked money (its primary objective lies in no thematic area)" in (
+        message
+    )
+    assert status_of(app, proposal_id) == "approved"
+
+
+def test_funding_is_refused_when_short_with_the_numbers(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "1000000.00")  # net 990,000.00
+    contribute(app, treasurer, donor, "50000.00", "TA4")  # net 49,500.00
+    proposal_id = make_proposal(author, status="approved")
+    before = pools(app)
+    with app.app_context():
+        message = refused(
+            app,
+            operations.fund_proposal,
+            _user(treasurer.id),
+            db.session.get(Proposal, proposal_id),
+            error=TransitionRefused,
+        )
+    assert (
+        "The proposal needs USD 1,070,000.00 but only USD 1,039,500.00 is available to it "
+        "(TA4 USD 49,500.00, GENERAL USD 990,000.00), from the earmarks for TA4 and the "
+        "unearmarked money: USD 30,500.00 short."
+    ) in message
+    assert pools(app) == before
+    assert status_of(app, proposal_id) == "approved"
+    assert allocation_count(app) == 0
+    assert events(app, "fund") == []
+
+
+def test_the_allocation_records_sources_and_shares(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "2000000.00")
+    proposal_id = make_proposal(author, status="approved")
+    allocation_id = fund(
+        app, treasurer, proposal_id, allocated_on=date(2026, 1, 15), comment="Board of 14 Jan"
+    )
+    with app.app_context():
+        allocation = db.session.get(Allocation, allocation_id)
+        ilo, iom = _org_id("ILO"), _org_id("IOM")
+        assert (allocation.proposal_id, allocation.amount, allocation.allocated_on) == (
+            proposal_id,
+            TOTAL,
+            date(2026, 1, 15),
+        )
+        assert allocation.allocated_by_id == treasurer.id
+        assert [(s.pool_code, s.amount) for s in allocation.sources] == [("GENERAL", TOTAL)]
+        assert [(s.organization_id, s.amount, s.disbursed) for s in allocation.shares] == sorted(
+            [(ilo, ILO_SHARE, D("0.00")), (iom, IOM_SHARE, D("0.00"))]
+        )
+        assert sum(s.amount for s in allocation.shares) == allocation.amount
+    (fund_event,) = events(app, "fund")
+    assert (fund_event.from_state, fund_event.to_state, fund_event.comment) == (
+        "approved",
+        "funded",
+        "Board of 14 Jan",
+    )
+    assert fund_event.details["amount"] == "1070000.00"
+    assert fund_event.details["sources"] == {"GENERAL": "1070000.00"}
+    assert available(app)["GENERAL"] == D("1980000.00") - TOTAL
+
+
+def test_fund_only_from_the_finance_page(app, treasurer, donor, author, make_proposal) -> None:
+    """Firing `fund` elsewhere (e.g. the proposal page) would skip the allocation: refused."""
+    contribute(app, treasurer, donor, "2000000.00")
+    proposal_id = make_proposal(author, status="approved")
+    with app.app_context():
+        message = refused(
+            app,
+            proposal_operations.fire,
+            db.session.get(Proposal, proposal_id),
+            "fund",
+            _user(treasurer.id),
+            error=TransitionRefused,
+        )
+    assert f"/finance/proposals/{proposal_id}" in message
+    assert status_of(app, proposal_id) == "approved"
+
+
+@pytest.mark.parametrize("status", ["committee_review", "funded", "closed"])
+def test_only_approved_proposals_are_funded(
+    app, treasurer, donor, author, make_proposal, status
+) -> None:
+    contribute(app, treasurer, donor, "2000000.00")
+    proposal_id = make_proposal(author, status=status)
+    with app.app_context():
+        message = refused(
+            app,
+            operations.fund_proposal,
+            _user(treasurer.id),
+            db.session.get(Proposal, proposal_id),
+            error=TransitionRefused,
+        )
+    assert "allowed from: approved" in message
+    assert available(app)["GENERAL"] == D("1980000.00")
+
+
+# Disbursements ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def funded(app, treasurer, donor, author, make_proposal) -> int:
+    """A funded proposal (USD 1,070,000 from GENERAL); returns its id."""
+    contribute(app, treasurer, donor, "2000000.00")
+    proposal_id = make_proposal(author, status="approved")
+    fund(app, treasurer, proposal_id)
+    return proposal_id
+
+
+def shares(app, proposal_id: int) -> dict[str, tuple[Decimal, Decimal]]:
+    """acronym -> (amount, disbursed)."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Organization.acronym, AllocationShare.amount, AllocationShare.disbursed)
+            .join(Organization, Organization.id == AllocationShare.organization_id)
+            .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+            .where(Allocation.proposal_id == proposal_id)
+        )
+        return {r.acronym: (queries.money(r.amount), queries.money(r.disbursed)) for r in rows}
+
+
+def test_the_exact_remainder_is_accepted_and_a_cent_more_refused(app, treasurer, funded) -> None:
+    disburse(app, treasurer, funded, "ILO", "300000.00", reference="T1")
+    message = refused(app, disburse, app, treasurer, funded, "ILO", "342000.01")
+    assert "Only USD 342,000.00 remains to be paid to ILO" in message
+    assert shares(app, funded)["ILO"] == (ILO_SHARE, D("300000.00"))
+    disburse(app, treasurer, funded, "ILO", "342000.00", reference="T2")
+    assert shares(app, funded)["ILO"] == (ILO_SHARE, ILO_SHARE)
+    message = refused(app, disburse, app, treasurer, funded, "ILO", "0.01")
+    assert "Only USD 0.00 remains to be paid to ILO" in message
+    assert shares(app, funded) == {"ILO": (ILO_SHARE, ILO_SHARE), "IOM": (IOM_SHARE, D("0.00"))}
+    with app.app_context():
+        paid = db.session.execute(
+            select(Disbursement.amount, Disbursement.reference).order_by(Disbursement.id)
+        ).all()
+        assert [(queries.money(a), r) for a, r in paid] == [
+            (D("300000.00"), "T1"),
+            (D("342000.00"), "T2"),
+        ]
+    recorded = events(app, "disbursement_recorded")
+    assert [(e.subject_id, e.details["amount"], e.details["remaining"]) for e in recorded] == [
+        (str(funded), "300000.00", "342000.00"),
+        (str(funded), "342000.00", "0.00"),
+    ]
+
+
+def test_cents_add_up_exactly_on_every_engine(app, treasurer, funded) -> None:
+    """Many small tranches (floats on SQLite) still reach the share to the cent."""
+    for _ in range(10):
+        disburse(app, treasurer, funded, "IOM", "0.10")
+    disburse(app, treasurer, funded, "IOM", "427999.00")
+    assert shares(app, funded)["IOM"] == (IOM_SHARE, IOM_SHARE)
+
+
+def test_the_database_check_refuses_over_disbursement(app, funded) -> None:
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                update(AllocationShare).values(disbursed=AllocationShare.amount + D("0.01"))
+            )
+            db.session.flush()
+        db.session.rollback()
+    assert shares(app, funded)["ILO"] == (ILO_SHARE, D("0.00"))
+
+
+def test_a_database_refusal_becomes_a_clear_message(app, treasurer, funded, monkeypatch) -> None:
+    """If the Python check is fooled (a stale read), the check constraint still refuses."""
+    disburse(app, treasurer, funded, "ILO", "642000.00")
+    monkeypatch.setattr(operations, "_share_paid", lambda *args: (ILO_SHARE, D("0.00")))
+    message = refused(app, disburse, app, treasurer, funded, "ILO", "1.00")
+    assert "The database refused the payment" in message
+    assert "beyond its share of USD 642,000.00" in message
+    assert shares(app, funded)["ILO"] == (ILO_SHARE, ILO_SHARE)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Disbursement)) == 1
+
+
+@pytest.mark.parametrize(
+    ("amount", "paid_on", "expected"),
+    [
+        ("0.00", 0, "more than zero"),
+        ("10.00", 1, "cannot be in the future"),
+        ("10.00", -400, "cannot be before the allocation"),
+    ],
+)
+def test_disbursement_refusals(app, treasurer, funded, amount, paid_on, expected) -> None:
+    message = refused(
+        app,
+        disburse,
+        app,
+        treasurer,
+        funded,
+        "IOM",
+        amount,
+        paid_on=utcnow().date() + timedelta(days=paid_on),
+    )
+    assert expected in message
+    assert shares(app, funded)["IOM"] == (IOM_SHARE, D("0.00"))
+
+
+def test_no_disbursement_to_an_organization_without_a_share(app, treasurer, funded) -> None:
+    message = refused(app, disburse, app, treasurer, funded, "UNHCR", "10.00")
+    assert "no share in the allocation" in message
+
+
+def test_disbursements_only_for_funded_proposals(app, treasurer, funded) -> None:
+    with app.app_context():
+        operations.close_proposal(
+            _user(treasurer.id), db.session.get(Proposal, funded), "Programme cancelled"
+        )
+        db.session.commit()
+    message = refused(app, disburse, app, treasurer, funded, "IOM", "10.00")
+    assert "only for funded proposals" in message
+    assert "is “Closed”" in message
+
+
+# Closing ----------------------------------------------------------------------------------
+
+
+def close(app, actor, proposal_id: int, reason: str | None = None) -> None:
+    with app.app_context():
+        operations.close_proposal(_user(actor.id), db.session.get(Proposal, proposal_id), reason)
+        db.session.commit()
+
+
+def test_close_needs_full_disbursement(app, treasurer, funded) -> None:
+    disburse(app, treasurer, funded, "ILO", "642000.00")
+    disburse(app, treasurer, funded, "IOM", "427999.99")
+    message = refused(app, close, app, treasurer, funded, "  ", error=TransitionRefused)
+    assert "not fully disbursed (still to pay: IOM USD 0.01)" in message
+    assert status_of(app, funded) == "funded"
+    disburse(app, treasurer, funded, "IOM", "0.01")
+    close(app, treasurer, funded)
+    assert status_of(app, funded) == "closed"
+    (closed,) = events(app, "close")
+    assert (closed.comment, closed.details) == (None, {})
+
+
+def test_close_with_a_recorded_reason(app, treasurer, funded) -> None:
+    disburse(app, treasurer, funded, "ILO", "100000.00")
+    message = refused(app, close, app, treasurer, funded, error=TransitionRefused)
+    assert "ILO USD 542,000.00, IOM USD 428,000.00" in message
+    close(app, treasurer, funded, "  The government ended the programme early.  ")
+    assert status_of(app, funded) == "closed"
+    (closed,) = events(app, "close")
+    assert closed.comment == "The government ended the programme early."
+    assert closed.details == {"not_disbursed": {"ILO": "542000.00", "IOM": "428000.00"}}
+
+
+def test_close_without_an_allocation_is_refused(app, treasurer, author, make_proposal) -> None:
+    """Only fund_proposal makes a proposal funded, with its allocation: one without is an
+    inconsistency, not closed even with a reason."""
+    proposal_id = make_proposal(author, status="funded")
+    for reason in (None, "Funded outside the system."):
+        message = refused(app, close, app, treasurer, proposal_id, reason, error=TransitionRefused)
+        assert "No allocation is recorded" in message
+    assert status_of(app, proposal_id) == "funded"
+
+
+# Voids ------------------------------------------------------------------------------------
+
+
+def void(app, actor, contribution_id: int, reason: str) -> None:
+    with app.app_context():
+        operations.void_contribution(
+            _user(actor.id), db.session.get(Contribution, contribution_id), reason
+        )
+        db.session.commit()
+
+
+def test_a_void_takes_the_net_amount_out_of_its_pool(app, treasurer, donor) -> None:
+    keep = contribute(app, treasurer, donor, "1000.00", "TA3")
+    wrong = contribute(app, treasurer, donor, "5000.00", "TA3")
+    void(app, treasurer, wrong, "  Typed 5,000 for 500.  ")
+    assert pools(app)["TA3"] == (D("990.00"), D("990.00"))
+    with app.app_context():
+        v = db.session.get(ContributionVoid, wrong)
+        assert (v.reason, v.voided_by_id) == ("Typed 5,000 for 500.", treasurer.id)
+        assert db.session.get(ContributionVoid, keep) is None
+        money = queries.balance()
+    assert money.total.gross == D("1000.00")
+    assert money.total.contributions == 1
+    assert [(v.id, v.net, v.reason) for v in money.voided] == [
+        (wrong, D("4950.00"), "Typed 5,000 for 500.")
+    ]
+    (voided,) = events(app, "contribution_voided")
+    assert (voided.subject_id, voided.comment, voided.details) == (
+        str(wrong),
+        "Typed 5,000 for 500.",
+        {"net": "4950.00", "pool": "TA3"},
+    )
+
+
+def test_a_void_is_refused_once_the_money_is_allocated(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribution_id = contribute(app, treasurer, donor, "1100000.00")  # net 1,089,000.00
+    fund(app, treasurer, make_proposal(author, status="approved"))
+    message = refused(app, void, app, treasurer, contribution_id, "Duplicate")
+    assert "no longer all available in the Unearmarked pool" in message
+    assert "only USD 19,000.00 is unallocated" in message
+    assert pools(app)["GENERAL"] == (D("1089000.00"), D("19000.00"))
+    with app.app_context():
+        assert db.session.get(ContributionVoid, contribution_id) is None
+
+
+def test_the_database_check_has_the_final_word_on_voids(
+    app, treasurer, donor, author, make_proposal, monkeypatch
+) -> None:
+    contribution_id = contribute(app, treasurer, donor, "1100000.00")
+    fund(app, treasurer, make_proposal(author, status="approved"))
+    monkeypatch.setattr(operations, "_pool_available", lambda code: D("9999999.00"))
+    message = refused(app, void, app, treasurer, contribution_id, "Duplicate")
+    assert "the database refused to let the pool go below zero" in message
+    assert pools(app)["GENERAL"] == (D("1089000.00"), D("19000.00"))
+
+
+def test_a_void_needs_a_reason_and_happens_once(app, treasurer, donor) -> None:
+    contribution_id = contribute(app, treasurer, donor, "1000.00")
+    assert "Give the reason" in refused(app, void, app, treasurer, contribution_id, "   ")
+    void(app, treasurer, contribution_id, "Entered twice")
+    assert "already voided" in refused(app, void, app, treasurer, contribution_id, "Again")
+    assert pools(app)["GENERAL"] == (D("0.00"), D("0.00"))
+    assert len(events(app, "contribution_voided")) == 1
+
+
+# The balance and the pipeline (both engines) ----------------------------------------------
+
+
+def _ledger(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
+    """Contributions, one funded and partly paid proposal, three in the pipeline.
+
+    Contributions (fee 1%): GENERAL 1,000,000.00 (fee 10,000.00), TA4 600,000.00 (6,000.00),
+    TA1 250,000.50 (2,500.01), and GENERAL 100,000.00 voided. P1 (objective 6, 1,070,000.00)
+    draws TA4 594,000.00 then GENERAL 476,000.00; ILO is paid 300,000.00 and IOM 400,000.00:
+    700,000.00 counted against TA4 first (594,000.00), then GENERAL (106,000.00).
+    """
+    contribute(app, treasurer, donor, "1000000.00")
+    contribute(app, treasurer, donor, "600000.00", "TA4")
+    contribute(app, treasurer, donor, "250000.50", "TA1")
+    mistake = contribute(app, treasurer, donor, "100000.00")
+    void(app, treasurer, mistake, "Never arrived")
+    p1 = make_proposal(author, status="approved", title="P1")
+    fund(app, treasurer, p1)
+    disburse(app, treasurer, p1, "ILO", "300000.00")
+    disburse(app, treasurer, p1, "IOM", "400000.00")
+    # The pipeline: P2 (objective 6) approved first by its audit event although touched last;
+    # P3 (objective 1: TA1) 214,000.00; P4 (objective 18: TA4) 321,000.00.
+    p2 = make_proposal(author, status="approved", title="P2")
+    p3 = make_proposal(author, status="approved", title="P3", primary_objective_number=1)
+    p4 = make_proposal(author, status="approved", title="P4", primary_objective_number=18)
+    set_budget(app, p3, [("ILO", 1, "200000.00")])
+    set_budget(app, p4, [("IOM", 18, "300000.00")])
+    with app.app_context():
+        times = {
+            p2: datetime(2026, 3, 1, tzinfo=UTC),
+            p3: datetime(2026, 1, 2, tzinfo=UTC),
+            p4: datetime(2026, 1, 3, tzinfo=UTC),
+        }
+        for proposal_id, when in times.items():
+            db.session.get(Proposal, proposal_id).updated_at = when
+        record(
+            "approve",
+            "proposal",
+            p2,
+            _user(treasurer.id),
+            from_state="committee_review",
+            to_state="approved",
+            now=datetime(2026, 1, 1, 9, 30, tzinfo=UTC),
+        )
+        db.session.commit()
+    return {"p1": p1, "p2": p2, "p3": p3, "p4": p4, "void": mistake}
+
+
+@pytest.mark.usefixtures("backend")
+def test_balance_matches_hand_computed_numbers(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    ids = _ledger(app, treasurer, donor, author, make_proposal)
+    with app.app_context():
+        money = queries.balance()
+    by_pool = {
+        p.code: (p.gross, p.fees, p.net, p.allocated, p.disbursed, p.available) for p in money.pools
+    }
+    zero = (D("0.00"),) * 6
+    assert by_pool == {
+        "GENERAL": (
+            D("1000000.00"),
+            D("10000.00"),
+            D("990000.00"),
+            D("476000.00"),
+            D("106000.00"),
+            D("514000.00"),
+        ),
+        "TA1": (D("250000.50"), D("2500.01"), D("247500.49"), D("0.00"), D("0.00"), D("247500.49")),
+        "TA2": zero,
+        "TA3": zero,
+        "TA4": (
+            D("600000.00"),
+            D("6000.00"),
+            D("594000.00"),
+            D("594000.00"),
+            D("594000.00"),
+            D("0.00"),
+        ),
+        "TA5": zero,
+    }
+    assert [p.code for p in money.pools] == ["GENERAL", "TA1", "TA2", "TA3", "TA4", "TA5"]
+    t = money.total
+    assert (t.gross, t.fees, t.net, t.allocated, t.disbursed, t.available, t.contributions) == (
+        D("1850000.50"),
+        D("18500.01"),
+        D("1831500.49"),
+        D("1070000.00"),
+        D("700000.00"),
+        D("761500.49"),
+        3,
+    )
+    assert t.committed == D("370000.00")
+    # The running balances agree with the ledger: available = net - allocated, per pool.
+    assert all(p.available == p.net - p.allocated for p in money.pools)
+    assert [(v.id, v.gross, v.pool_code) for v in money.voided] == [
+        (ids["void"], D("100000.00"), "GENERAL")
+    ]
+    with app.app_context():
+        summary = queries.allocations()
+    assert [(a.proposal_id, a.amount, a.disbursed, a.remaining) for a in summary] == [
+        (ids["p1"], TOTAL, D("700000.00"), D("370000.00"))
+    ]
+
+
+@pytest.mark.usefixtures("backend")
+def test_pipeline_in_order_of_approval_with_running_total(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    ids = _ledger(app, treasurer, donor, author, make_proposal)
+    with app.app_context():
+        pipe = queries.pipeline(D("0.07"))
+    assert pipe.available == D("761500.49")
+    rows = [
+        (r.proposal_id, r.total, r.running_total, r.within_available, r.fundable, r.draws)
+        for r in pipe.rows
+    ]
+    assert rows == [
+        # 514,000.00 unearmarked (TA4 is empty) cannot cover 1,070,000.00
+        (ids["p2"], TOTAL, TOTAL, False, False, []),
+        # the TA1 earmark covers it
+        (ids["p3"], D("214000.00"), D("1284000.00"), False, True, [("TA1", D("214000.00"))]),
+        # TA4 is empty: unearmarked money pays
+        (ids["p4"], D("321000.00"), D("1605000.00"), False, True, [("GENERAL", D("321000.00"))]),
+    ]
+    assert pipe.rows[0].approved_at == datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+    assert pipe.rows[0].shortfall == D("556000.00")
+    assert pipe.fundable_total == D("535000.00")
+    assert [r.areas for r in pipe.rows] == [["TA4"], ["TA1"], ["TA4"]]
+
+
+def test_pipeline_running_total_within_available(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "2200000.00")  # net 2,178,000.00
+    first = make_proposal(author, status="approved")
+    second = make_proposal(author, status="approved")
+    third = make_proposal(author, status="approved")
+    with app.app_context():
+        for n, proposal_id in enumerate((third, first, second)):
+            db.session.get(Proposal, proposal_id).updated_at = datetime(2026, 2, 1 + n, tzinfo=UTC)
+        db.session.commit()
+        pipe = queries.pipeline(D("0.07"))
+    assert [
+        (r.proposal_id, r.running_total, r.within_available, r.fundable) for r in pipe.rows
+    ] == [
+        (third, TOTAL, True, True),
+        (first, 2 * TOTAL, True, True),
+        (second, 3 * TOTAL, False, False),
+    ]
+
+
+def test_balance_and_pipeline_take_a_fixed_number_of_queries(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "9000000.00")
+    contribute(app, treasurer, donor, "500000.00", "TA4")
+
+    def count() -> int:
+        seen: list[str] = []
+        with app.app_context():
+
+            def remember(conn, cursor, statement, *args):
+                seen.append(statement)
+
+            event.listen(db.engine, "before_cursor_execute", remember)
+            try:
+                money = queries.balance()
+                queries.pipeline(D("0.07"), money.available_by_pool())
+                queries.allocations()
+            finally:
+                event.remove(db.engine, "before_cursor_execute", remember)
+        return len(seen)
+
+    fund(app, treasurer, make_proposal(author, status="approved"))
+    make_proposal(author, status="approved")
+    small = count()
+    for _ in range(2):
+        fund(app, treasurer, make_proposal(author, status="approved"))
+    for _ in range(4):
+        make_proposal(author, status="approved", primary_objective_number=7)
+    assert count() == small == 9  # balance 5, pipeline 3, allocations 1
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def secretariat(login_as) -> User:
+    """A secretariat member, signed in on `client`."""
+    return login_as("secretariat", organization_acronym="IOM")
+
+
+def test_balance_page(app, client, secretariat, donor, author, make_proposal) -> None:
+    contribute(app, secretariat, donor, "1000000.00")
+    contribute(app, secretariat, donor, "600000.00", "TA4")
+    proposal_id = make_proposal(author, status="approved")
+    page = client.get("/finance/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    total = html[html.index('id="pool-total"') :]
+    for amount in ("1,600,000.00", "16,000.00", "1,584,000.00"):
+        assert f"USD {amount}" in total
+    pipeline = html[html.index('id="pipeline"') :]
+    assert f"P-{proposal_id:05d}" in pipeline
+    assert "Yes, from TA4 USD 594,000.00 + GENERAL USD 476,000.00" in pipeline
+
+
+def test_contribution_form_records_a_contribution(app, client, secretariat, donor) -> None:
+    token = csrf_token(client, "/finance/contributions")
+    response = client.post(
+        "/finance/contributions",
+        data={
+            "csrf_token": token,
+            "donor_id": donor.id,
+            "received_on": "2026-01-10",
+            "gross": "USD 1,234,567.89",
+            "earmark": "TA5",
+            "reference": "MPTF-DEP-7",
+            "note": "First tranche",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "USD 1,234,567.89 gross, USD 12,345.68 fee, USD 1,222,222.21 net" in page
+    assert "TA5 earmark" in page
+    with app.app_context():
+        c = db.session.scalar(select(Contribution))
+        assert (c.donor_id, c.received_on, c.gross, c.pool_code, c.reference, c.note) == (
+            donor.id,
+            date(2026, 1, 10),
+            D("1234567.89"),
+            "TA5",
+            "MPTF-DEP-7",
+            "First tranche",
+        )
+        assert c.recorded_by_id == secretariat.id
+
+
+def test_contribution_form_keeps_bad_input_and_saves_nothing(
+    app, client, secretariat, donor
+) -> None:
+    token = csrf_token(client, "/finance/contributions")
+    response = client.post(
+        "/finance/contributions",
+        data={
+            "csrf_token": token,
+            "donor_id": "",
+            "received_on": "2026-13-40",
+            "gross": "12,34",
+            "earmark": "TA4",
+            "reference": "Kept ref",
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Choose the donor." in html
+    assert "Enter a date as YYYY-MM-DD" in html
+    assert "“12,34” is not an amount" in html
+    assert 'value="12,34"' in html
+    assert 'value="2026-13-40"' in html
+    assert 'value="Kept ref"' in html
+    assert re.search(r'<option selected value="TA4">|<option value="TA4" selected>', html)
+    tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
+    response = client.post(
+        "/finance/contributions",
+        data={"csrf_token": token, "donor_id": donor.id, "received_on": tomorrow, "gross": "-5"},
+    )
+    assert response.status_code == 400
+    assert "Amounts cannot be negative." in response.get_data(as_text=True)
+    response = client.post(
+        "/finance/contributions",
+        data={"csrf_token": token, "donor_id": donor.id, "received_on": tomorrow, "gross": "5"},
+    )
+    assert response.status_code == 400
+    assert "cannot be in the future" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contribution)) == 0
+    assert pools(app)["GENERAL"] == (D("0.00"), D("0.00"))
+
+
+def test_void_page(app, client, secretariat, donor) -> None:
+    contribution_id = contribute(app, secretariat, donor, "1000.00")
+    path = f"/finance/contributions/{contribution_id}/void"
+    assert "USD 990.00" in client.get(path).get_data(as_text=True)
+    token = csrf_token(client, path)
+    response = client.post(path, data={"csrf_token": token, "reason": "  "})
+    assert response.status_code == 400
+    assert "Give the reason for voiding" in response.get_data(as_text=True)
+    response = client.post(path, data={"csrf_token": token, "reason": "Wrong donor"})
+    assert response.status_code == 302
+    listing = client.get("/finance/contributions").get_data(as_text=True)
+    assert "Voided</strong>" in listing and "Wrong donor" in listing
+    assert client.post(path, data={"csrf_token": token, "reason": "Again"}).status_code == 400
+    assert "was voided on" in client.get(path).get_data(as_text=True)
+
+
+def test_allocation_page_funds_disburses_and_closes(
+    app, client, secretariat, donor, author, make_proposal
+) -> None:
+    contribute(app, secretariat, donor, "1000000.00")
+    contribute(app, secretariat, donor, "100000.00", "TA4")
+    proposal_id = make_proposal(author, status="approved")
+    path = f"/finance/proposals/{proposal_id}"
+    html = client.get(path).get_data(as_text=True)
+    sources = html[html.index('id="sources"') :]
+    assert re.search(
+        r"TA4</th><td class=\"num\">USD 99,000.00</td><td class=\"num\">USD 99,000.00", sources
+    )
+    assert "Fund P-" in html and "allocate USD 1,070,000.00" in html
+    token = csrf_token(client, path)
+    with app.app_context():
+        version = db.session.get(Proposal, proposal_id).version
+    response = client.post(
+        f"{path}/fund", data={"csrf_token": token, "version": version, "allocated_on": ""}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert status_of(app, proposal_id) == "funded"
+    html = client.get(path).get_data(as_text=True)
+    assert "USD 642,000.00 still to pay" in html and "USD 428,000.00 still to pay" in html
+
+    ilo = None
+    with app.app_context():
+        ilo = _org_id("ILO")
+    disburse_path = f"{path}/organizations/{ilo}/disburse"
+    today = utcnow().date().isoformat()
+    prefix = f"org{ilo}-"
+    response = client.post(
+        disburse_path,
+        data={
+            "csrf_token": token,
+            f"{prefix}paid_on": today,
+            f"{prefix}amount": "642,000.01",
+            f"{prefix}reference": "TR-1",
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Only USD 642,000.00 remains to be paid to ILO" in html
+    assert 'value="642,000.01"' in html
+    response = client.post(
+        disburse_path,
+        data={"csrf_token": token, f"{prefix}paid_on": today, f"{prefix}amount": "642,000.00"},
+    )
+    assert response.status_code == 302
+    assert shares(app, proposal_id)["ILO"] == (ILO_SHARE, ILO_SHARE)
+
+    with app.app_context():
+        version = db.session.get(Proposal, proposal_id).version
+    response = client.post(
+        f"{path}/close", data={"csrf_token": token, "version": version, "reason": ""}
+    )
+    assert response.status_code == 400
+    assert "still to pay: IOM USD 428,000.00" in response.get_data(as_text=True)
+    response = client.post(
+        f"{path}/close",
+        data={"csrf_token": token, "version": version, "reason": "IOM withdrew"},
+    )
+    assert response.status_code == 302
+    assert status_of(app, proposal_id) == "closed"
+
+
+def test_allocation_page_says_why_it_cannot_fund(
+    app, client, secretariat, donor, author, make_proposal
+) -> None:
+    contribute(app, secretariat, donor, "1000000.00", "TA1")
+    proposal_id = make_proposal(author, status="approved")
+    path = f"/finance/proposals/{proposal_id}"
+    html = client.get(path).get_data(as_text=True)
+    assert 'id="cannot-fund"' in html
+    assert "needs USD 1,070,000.00 but only USD 0.00 is available to it" in html
+    assert f"{path}/fund" not in html
+    # Posting anyway is refused with the same numbers, and nothing changes.
+    with app.app_context():
+        version = db.session.get(Proposal, proposal_id).version
+    response = client.post(
+        f"{path}/fund", data={"csrf_token": csrf_token(client, path), "version": version}
+    )
+    assert response.status_code == 400
+    assert "USD 1,070,000.00 short" in response.get_data(as_text=True)
+    assert status_of(app, proposal_id) == "approved"
+
+
+def test_a_stale_fund_button_changes_nothing(
+    app, client, secretariat, donor, author, make_proposal
+) -> None:
+    contribute(app, secretariat, donor, "2000000.00")
+    proposal_id = make_proposal(author, status="approved")
+    path = f"/finance/proposals/{proposal_id}"
+    with app.app_context():
+        version = db.session.get(Proposal, proposal_id).version
+    response = client.post(
+        f"{path}/fund", data={"csrf_token": csrf_token(client, path), "version": version - 1}
+    )
+    assert response.status_code == 409
+    assert status_of(app, proposal_id) == "approved"
+    assert allocation_count(app) == 0
+
+
+def test_pages_of_unknown_things_are_404(client, secretariat) -> None:
+    assert client.get("/finance/proposals/999").status_code == 404
+    assert client.get("/finance/contributions/999/void").status_code == 404
+
+
+# Access -----------------------------------------------------------------------------------
+
+PAGES = [
+    "/finance/",
+    "/finance/contributions",
+    "/finance/proposals/{p}",
+    "/finance/contributions/{c}/void",
+]
+POSTS = [
+    "/finance/contributions",
+    "/finance/contributions/{c}/void",
+    "/finance/proposals/{p}/fund",
+    "/finance/proposals/{p}/close",
+    "/finance/proposals/{p}/organizations/1/disburse",
+]
+
+
+@pytest.fixture
+def things(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
+    return {
+        "c": contribute(app, treasurer, donor, "2000000.00"),
+        "p": make_proposal(author, status="approved"),
+    }
+
+
+@pytest.mark.parametrize("role", ["applicant", "committee", "admin"])
+def test_only_the_secretariat_sees_the_finances(app, client, create_user, things, role) -> None:
+    user = create_user(roles=(role,), organization_acronym="ILO")
+    login(client, user.email)
+    token = csrf_token(client, "/")
+    for path in PAGES:
+        assert client.get(path.format(**things)).status_code == 403, path
+    for path in POSTS:
+        response = client.post(path.format(**things), data={"csrf_token": token, "version": 1})
+        assert response.status_code == 403, path
+    assert status_of(app, things["p"]) == "approved"
+    assert pools(app)["GENERAL"][1] == D("1980000.00")
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, things) -> None:
+    for path in PAGES:
+        response = client.get(path.format(**things))
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    for path in POSTS:
+        assert client.post(path.format(**things)).status_code in (400, 401)
+
+
+def test_the_secretariat_sees_every_page(client, secretariat, things) -> None:
+    for path in PAGES:
+        assert client.get(path.format(**things)).status_code == 200, path

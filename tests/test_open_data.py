@@ -1,0 +1,601 @@
+"""Open data: IATI 2.03 XML and a 360Giving 1.4 JSON package of the funded programmes,
+valid against the official schemas, with exact amounts; unpublishable programmes are listed
+with their reasons and left out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from lxml import etree
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from sqlalchemy import event, select
+
+from fund.accounts.models import Organization
+from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare, Disbursement
+from fund.proposals.models import Proposal
+from fund.reference.models import Country
+from fund.reports import giving360, iati, queries
+from fund.reports.giving360 import dumps
+from fund.reports.iati import split_percentages
+
+SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "schemas"
+RECORDED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+IATI_NS_XML = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def org(acronym: str) -> Organization:
+    return db.session.scalar(select(Organization).where(Organization.acronym == acronym))
+
+
+def fund_programme(
+    proposal_id: int,
+    amount: str,
+    shares: dict[str, str],
+    disbursements: list[tuple[str, date, str]] = (),
+    allocated_on: date = date(2026, 1, 5),
+) -> None:
+    """Record an allocation with its shares and tranches directly in the tables (inside an
+    application context; the caller commits)."""
+    allocation = Allocation(
+        proposal_id=proposal_id,
+        amount=Decimal(amount),
+        allocated_on=allocated_on,
+        recorded_at=RECORDED,
+    )
+    paid: dict[str, Decimal] = {}
+    for acronym, _, value in disbursements:
+        paid[acronym] = paid.get(acronym, Decimal("0.00")) + Decimal(value)
+    allocation.shares = [
+        AllocationShare(
+            organization_id=org(acronym).id,
+            amount=Decimal(value),
+            disbursed=paid.get(acronym, Decimal("0.00")),
+        )
+        for acronym, value in shares.items()
+    ]
+    db.session.add(allocation)
+    db.session.flush()
+    for acronym, paid_on, value in disbursements:
+        db.session.add(
+            Disbursement(
+                allocation_id=allocation.id,
+                organization_id=org(acronym).id,
+                paid_on=paid_on,
+                amount=Decimal(value),
+                reference=f"TR-{acronym}-{paid_on:%Y%m%d}",
+                recorded_at=RECORDED,
+            )
+        )
+
+
+@dataclass
+class Portfolio:
+    national: int  # funded, Chile, ILO (no IATI id) + IOM, one tranche paid
+    closed: int  # closed, Côte d'Ivoire + Türkiye, IOM + UNICEF, fully paid in three tranches
+    global_: int  # funded, global without countries, UNDP + OHCHR
+    incomplete: int  # funded but no start date and no allocation: cannot be published
+    pipeline: int  # approved, not funded: never published
+
+
+@pytest.fixture
+def portfolio(app, create_user, make_proposal) -> Portfolio:
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    national = make_proposal(author, status="funded", title="Fair recruitment in Chile")
+    closed = make_proposal(author, status="closed", title="Côte d'Ivoire — Türkiye corridor")
+    global_ = make_proposal(author, status="funded", title="Global data on missing migrants")
+    incomplete = make_proposal(author, status="funded", title="Unfinished record")
+    pipeline = make_proposal(author, status="approved", title="Waiting for money")
+    with app.app_context():
+        p = db.session.get(Proposal, closed)
+        p.scope = "multi_country"
+        p.countries = [db.session.get(Country, "CI"), db.session.get(Country, "TR")]
+        p.lead_organization = org("IOM")
+        p.participants = [org("IOM"), org("UNICEF")]
+        for line, acronym in zip(p.budget_lines, ("IOM", "UNICEF"), strict=True):
+            line.organization_id = org(acronym).id
+        p = db.session.get(Proposal, global_)
+        p.scope = "global"
+        p.countries = []
+        p.lead_organization = org("UNDP")
+        p.participants = [org("UNDP"), org("OHCHR")]
+        for line, acronym in zip(p.budget_lines, ("UNDP", "OHCHR"), strict=True):
+            line.organization_id = org(acronym).id
+        db.session.get(Proposal, incomplete).planned_start = None
+
+        fund_programme(
+            national,
+            "1070000.00",
+            {"ILO": "642000.00", "IOM": "428000.00"},
+            [("ILO", date(2026, 2, 1), "321000.00")],
+        )
+        fund_programme(
+            closed,
+            "2000000.01",
+            {"IOM": "1200000.00", "UNICEF": "800000.01"},
+            [
+                ("IOM", date(2026, 2, 1), "600000.00"),
+                ("UNICEF", date(2026, 2, 1), "800000.01"),
+                ("IOM", date(2026, 8, 1), "600000.00"),
+            ],
+        )
+        fund_programme(global_, "999999.99", {"UNDP": "600000.00", "OHCHR": "399999.99"})
+        fund_programme(pipeline, "500000.00", {"ILO": "500000.00"})
+        db.session.commit()
+    return Portfolio(national, closed, global_, incomplete, pipeline)
+
+
+def iati_id(proposal_id: int) -> str:
+    return f"XM-DAC-41114-MIG00-P{proposal_id:05d}"
+
+
+def xml_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "iati-2.03" / "iati-activities-schema.xsd")))
+
+
+def package_validator() -> Draft202012Validator:
+    folder = SCHEMAS / "360giving-1.4"
+    grant = json.loads((folder / "360-giving-schema.json").read_text("utf-8"))
+    package = json.loads((folder / "360-giving-package-schema.json").read_text("utf-8"))
+    # Offline: the grant schema's public URL is served from the local copy.
+    registry = Registry().with_resource(grant["$id"], DRAFT202012.create_resource(grant))
+    # Formats asserted: the schema's date-or-date-time choices need it.
+    return Draft202012Validator(
+        package, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def activities(content: bytes) -> dict[str, etree._Element]:
+    root = etree.fromstring(content)
+    return {a.findtext("iati-identifier"): a for a in root.findall("iati-activity")}
+
+
+def decimals(elements, attribute: str | None = None) -> list[Decimal]:
+    return [Decimal(e.get(attribute) if attribute else e.text) for e in elements]
+
+
+# IATI ------------------------------------------------------------------------------------
+
+
+def test_iati_file_validates_and_publishes_only_publishable_funded_programmes(
+    app, backend, client, portfolio
+):
+    response = client.get("/open-data/iati.xml")
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    document = etree.fromstring(response.data)
+    schema = xml_schema()
+    assert schema.validate(document), schema.error_log
+    assert document.tag == "iati-activities" and document.get("version") == "2.03"
+    assert set(activities(response.data)) == {
+        iati_id(portfolio.national),
+        iati_id(portfolio.closed),
+        iati_id(portfolio.global_),
+    }
+
+
+def test_iati_activity_content(app, client, portfolio):
+    found = activities(client.get("/open-data/iati.xml").data)
+    national = found[iati_id(portfolio.national)]
+    closed = found[iati_id(portfolio.closed)]
+    global_ = found[iati_id(portfolio.global_)]
+
+    reporting = national.find("reporting-org")
+    assert (reporting.get("ref"), reporting.get("type")) == ("XM-DAC-41114", "40")
+    assert national.get("default-currency") == "USD" and national.get(IATI_NS_XML) == "en"
+    assert national.find("title/narrative").text == "Fair recruitment in Chile"
+    assert national.find("description/narrative").text == "Decent work for migrant workers."
+    assert national.find("activity-status").get("code") == "2"
+    assert closed.find("activity-status").get("code") == "4"
+
+    roles = [
+        (o.get("role"), o.get("ref"), o.findtext("narrative"))
+        for o in national.findall("participating-org")
+    ]
+    assert roles == [
+        ("1", "XM-DAC-41114", "Migration Multi-Partner Trust Fund"),
+        ("2", None, "International Labour Organization"),  # ILO's identifier is unknown
+        ("4", None, "International Labour Organization"),
+        ("4", "XM-DAC-47066", "International Organization for Migration"),
+    ]
+
+    with app.app_context():
+        start = db.session.get(Proposal, portfolio.national).planned_start
+    dates = {d.get("type"): d.get("iso-date") for d in national.findall("activity-date")}
+    assert dates["1"] == start.isoformat()
+    assert dates["3"] == queries.add_months(start, 24).isoformat()
+
+    assert [c.get("code") for c in national.findall("recipient-country")] == ["CL"]
+    countries = closed.findall("recipient-country")
+    assert [c.get("code") for c in countries] == ["CI", "TR"]
+    assert sum(decimals(countries, "percentage")) == 100
+    assert global_.find("recipient-country") is None
+    region = global_.find("recipient-region")
+    assert (region.get("code"), region.get("vocabulary"), region.get("percentage")) == (
+        "001",
+        "2",
+        "100",
+    )
+
+    fund_sectors = national.findall("sector[@vocabulary='98']")
+    # Budget: objective 6 has 600,000 of 1,000,000 direct costs, objective 18 has 400,000.
+    assert [(s.get("code"), Decimal(s.get("percentage"))) for s in fund_sectors] == [
+        ("6", Decimal(60)),
+        ("18", Decimal(40)),
+    ]
+    assert fund_sectors[0].findtext("narrative").startswith("GCM objective 6: ")
+    sdg = national.findall("sector[@vocabulary='8']")
+    assert [(s.get("code"), s.get("percentage")) for s in sdg] == [("10.7", "100")]
+
+    assert national.find("activity-scope").get("code") == "4"
+    assert global_.find("activity-scope").get("code") == "1"
+
+
+def test_iati_amounts_are_exact_and_transactions_add_up(app, client, portfolio):
+    found = activities(client.get("/open-data/iati.xml").data)
+    closed = found[iati_id(portfolio.closed)]
+    budget = closed.find("budget/value")
+    assert (budget.text, budget.get("currency"), budget.get("value-date")) == (
+        "2000000.01",
+        "USD",
+        "2026-01-05",
+    )
+    commitments = closed.xpath("transaction[transaction-type/@code='2']/value")
+    assert [c.text for c in commitments] == ["2000000.01"]
+    disbursements = closed.xpath("transaction[transaction-type/@code='3']")
+    assert [d.findtext("value") for d in disbursements] == ["600000.00", "800000.01", "600000.00"]
+    # A closed programme was paid in full: its tranches add up to the allocation exactly.
+    assert sum(decimals(d.find("value") for d in disbursements)) == sum(decimals(commitments))
+    receivers = [
+        (d.find("receiver-org").get("ref"), d.find("provider-org").get("ref"))
+        for d in disbursements
+    ]
+    assert receivers == [
+        ("XM-DAC-47066", "XM-DAC-41114"),
+        ("XM-DAC-41122", "XM-DAC-41114"),
+        ("XM-DAC-47066", "XM-DAC-41114"),
+    ]
+
+    national = found[iati_id(portfolio.national)]
+    tranche = national.xpath("transaction[transaction-type/@code='3']")[0]
+    assert tranche.find("receiver-org").get("ref") is None  # ILO: unknown, never guessed
+    assert tranche.find("receiver-org/narrative").text == "International Labour Organization"
+    with app.app_context():
+        paid = db.session.scalars(
+            select(Disbursement.amount)
+            .join(Allocation, Allocation.id == Disbursement.allocation_id)
+            .where(Allocation.proposal_id == portfolio.national)
+        ).all()
+    assert decimals([tranche.find("value")]) == paid
+
+
+def test_global_programme_value_has_no_float_rounding(app, client, portfolio):
+    found = activities(client.get("/open-data/iati.xml").data)
+    value = found[iati_id(portfolio.global_)].find("transaction/value")
+    assert value.text == "999999.99"
+
+
+# 360Giving -------------------------------------------------------------------------------
+
+
+def test_360giving_package_validates_and_matches_the_iati_grants(app, backend, client, portfolio):
+    response = client.get("/open-data/360giving.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    package = json.loads(response.data, parse_float=Decimal)
+    errors = sorted(package_validator().iter_errors(package), key=str)
+    assert errors == []
+    ids = [g["id"] for g in package["grants"]]
+    assert ids == [
+        f"360G-MIG00-P{portfolio.national:05d}",
+        f"360G-MIG00-P{portfolio.closed:05d}",
+        f"360G-MIG00-P{portfolio.global_:05d}",
+    ]
+    iati_ids = set(activities(client.get("/open-data/iati.xml").data))
+    assert {g["relatedActivity"][0] for g in package["grants"]} == iati_ids
+
+
+def test_360giving_amounts_round_trip_exactly(app, client, portfolio):
+    text = client.get("/open-data/360giving.json").get_data(as_text=True)
+    grants = {g["id"]: g for g in json.loads(text, parse_float=Decimal)["grants"]}
+    closed = grants[f"360G-MIG00-P{portfolio.closed:05d}"]
+    assert closed["amountAwarded"] == Decimal("2000000.01")
+    assert isinstance(closed["amountAwarded"], Decimal)
+    assert closed["amountDisbursed"] == Decimal("2000000.01")
+    assert '"amountAwarded": 2000000.01' in text
+    with app.app_context():
+        allocations = dict(
+            db.session.execute(select(Allocation.proposal_id, Allocation.amount)).all()
+        )
+    for proposal_id in (portfolio.national, portfolio.closed, portfolio.global_):
+        awarded = grants[f"360G-MIG00-P{proposal_id:05d}"]["amountAwarded"]
+        assert awarded == allocations[proposal_id]
+    assert grants[f"360G-MIG00-P{portfolio.global_:05d}"]["amountDisbursed"] == 0
+
+
+def test_360giving_grant_content(app, client, portfolio):
+    grants = {
+        g["id"]: g
+        for g in json.loads(client.get("/open-data/360giving.json").data, parse_float=Decimal)[
+            "grants"
+        ]
+    }
+    national = grants[f"360G-MIG00-P{portfolio.national:05d}"]
+    with app.app_context():
+        ilo_id = org("ILO").id
+        start = db.session.get(Proposal, portfolio.national).planned_start
+    assert national["currency"] == "USD"
+    assert national["awardDate"] == "2026-01-05"
+    assert national["recipientOrganization"] == [
+        {"id": f"360G-MIG00-ORG-{ilo_id}", "name": "International Labour Organization"},
+        {"id": "XM-DAC-47066", "name": "International Organization for Migration"},
+    ]
+    assert national["fundingOrganization"][0]["id"] == "XM-DAC-41114"
+    assert national["plannedDates"] == [
+        {
+            "startDate": start.isoformat(),
+            "endDate": queries.add_months(start, 24).isoformat(),
+            "duration": 24,
+        }
+    ]
+    assert national["beneficiaryLocation"] == [{"name": "Chile", "countryCode": "CL"}]
+    objectives = [
+        (c["vocabulary"], c["code"]) for c in national["classifications"] if c["code"] != "10.7"
+    ]
+    assert objectives == [("GCM objective", "6"), ("GCM objective", "18")]
+    assert "beneficiaryLocation" not in grants[f"360G-MIG00-P{portfolio.global_:05d}"]
+
+
+def test_decimal_json_writer_is_exact_and_refuses_floats():
+    value = {"a": Decimal("12345678901234.56"), "b": [Decimal("0.10"), 3, "x\u00e9", None, True]}
+    text = dumps(value)
+    assert json.loads(text, parse_float=Decimal) == value
+    assert "12345678901234.56" in text and "0.10" in text
+    with pytest.raises(TypeError):
+        dumps({"a": 0.1})
+    with pytest.raises(ValueError):
+        dumps({"a": Decimal("NaN")})
+
+
+# Programmes that cannot be published -----------------------------------------------------
+
+
+def test_unpublishable_programme_is_reported_with_reasons_and_left_out(
+    app, client, login_as, portfolio
+):
+    assert iati_id(portfolio.incomplete).encode() not in client.get("/open-data/iati.xml").data
+    assert (
+        f"P{portfolio.incomplete:05d}".encode() not in client.get("/open-data/360giving.json").data
+    )
+    public_page = client.get("/open-data").get_data(as_text=True)
+    assert "1 funded programme is not in the files yet" in public_page
+
+    login_as("secretariat")
+    page = client.get("/reports/").get_data(as_text=True)
+    assert f"P-{portfolio.incomplete:05d}</a> Unfinished record" in page
+    assert "It has no planned start date." in page
+    assert "It has no allocation recorded." in page
+    assert "IATI, 360Giving" in page
+    assert "Waiting for money" not in page  # not funded: not a candidate at all
+
+
+def test_reasons_cover_missing_records(app, portfolio):
+    with app.app_context():
+        p = db.session.get(Proposal, portfolio.national)
+        p.summary = ""
+        p.participants = []
+        p.lead_organization = None
+        p.countries = []
+        p.duration_months = None
+        share = db.session.scalar(
+            select(AllocationShare)
+            .join(Allocation)
+            .where(Allocation.proposal_id == portfolio.national)
+            .limit(1)
+        )
+        share.amount += Decimal("0.01")
+        db.session.commit()
+        programme = next(
+            p for p in queries.funded_programmes() if p.proposal_id == portfolio.national
+        )
+        problems = queries.publication_problems(programme)
+    assert problems == [
+        "it has no summary to publish as its description",
+        "it has no participating organization",
+        "it has no duration",
+        "it names no recipient country (only a global programme may have none)",
+        "its allocation shares add up to USD 1,070,000.01, not the allocation of USD 1,070,000.00",
+    ]
+
+
+def test_a_record_failing_the_schema_is_left_out_not_published(app, portfolio, monkeypatch):
+    """The schema is a gate: an activity the XSD refuses never reaches the file."""
+    original = iati.activity_element
+
+    def broken(publisher, programme):
+        element = original(publisher, programme)
+        if programme.proposal_id == portfolio.global_:
+            element.remove(element.find("activity-status"))
+        return element
+
+    monkeypatch.setattr(iati, "activity_element", broken)
+    with app.app_context():
+        programmes = queries.funded_programmes()
+        publisher = queries.publisher_from_config(app.config)
+        export = iati.build_iati(programmes, publisher, RECORDED, app.config)
+    assert iati_id(portfolio.global_) not in set(activities(export.content))
+    left_out = {e.ref: e.reasons for e in export.excluded}
+    assert "fails the IATI 2.03 schema" in left_out[f"P{portfolio.global_:05d}"][0]
+    assert xml_schema().validate(etree.fromstring(export.content))
+
+
+def test_a_grant_failing_the_schema_is_left_out(app, portfolio, monkeypatch):
+    original = giving360.grant
+
+    def broken(publisher, programme):
+        record = original(publisher, programme)
+        if programme.proposal_id == portfolio.closed:
+            record["currency"] = "US Dollar"
+        return record
+
+    monkeypatch.setattr(giving360, "grant", broken)
+    with app.app_context():
+        export = giving360.build_360giving(
+            queries.funded_programmes(),
+            queries.publisher_from_config(app.config),
+            RECORDED,
+            app.config,
+        )
+    grants = json.loads(export.content, parse_float=Decimal)["grants"]
+    assert f"360G-MIG00-P{portfolio.closed:05d}" not in {g["id"] for g in grants}
+    left_out = {e.ref: e.reasons for e in export.excluded}
+    assert (
+        "fails the 360Giving 1.4 schema: grants/0/currency"
+        in left_out[f"P{portfolio.closed:05d}"][0]
+    )
+
+
+def test_nothing_publishable_gives_a_clear_answer(app, client, runner, tmp_path):
+    assert client.get("/open-data/iati.xml").status_code == 404
+    assert client.get("/open-data/360giving.json").status_code == 404
+    assert "No funded programme has been published yet." in client.get("/open-data").get_data(
+        as_text=True
+    )
+    out = tmp_path / "iati.xml"
+    result = runner.invoke(args=["fund", "export", "iati", "--out", str(out)])
+    assert result.exit_code != 0
+    assert "No funded programme can be published" in result.output
+    assert not out.exists()
+
+
+# Command line ----------------------------------------------------------------------------
+
+
+def test_cli_exports_open_data_and_lists_what_it_left_out(app, runner, portfolio, tmp_path):
+    xml_out, json_out = tmp_path / "iati.xml", tmp_path / "grants.json"
+    result = runner.invoke(args=["fund", "export", "iati", "--out", str(xml_out)])
+    assert result.exit_code == 0, result.output
+    assert "IATI: 3 programmes written" in result.output
+    assert f"Left out P-{portfolio.incomplete:05d} “Unfinished record”" in result.output
+    assert "no planned start date" in result.output
+    assert xml_schema().validate(etree.parse(str(xml_out)))
+
+    result = runner.invoke(args=["fund", "export", "360giving", "--out", str(json_out)])
+    assert result.exit_code == 0, result.output
+    assert "360Giving: 3 programmes written" in result.output
+    package = json.loads(json_out.read_text("utf-8"), parse_float=Decimal)
+    assert list(package_validator().iter_errors(package)) == []
+
+
+# Pages -----------------------------------------------------------------------------------
+
+
+def test_open_data_page_is_public_and_links_the_files(client, portfolio):
+    page = client.get("/open-data")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'href="/open-data/iati.xml"' in text
+    assert 'href="/open-data/360giving.json"' in text
+    assert "IATI XML</a>: 3 programmes" in text
+    assert "CC BY 4.0" in text
+    assert "computed" in text and "UTC" in text
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"), [(("applicant",), 403), (("committee",), 403), (("secretariat",), 200)]
+)
+def test_reports_page_is_for_the_secretariat(client, login_as, roles, expected):
+    login_as(*roles)
+    assert client.get("/reports/").status_code == expected
+
+
+def test_reports_page_asks_anonymous_visitors_to_sign_in(client):
+    response = client.get("/reports/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_reports_page_links_every_output(client, login_as):
+    login_as("secretariat")
+    text = client.get("/reports/").get_data(as_text=True)
+    for href in (
+        "/reports/workbook.xlsx",
+        "/reports/tables/proposals.csv",
+        "/reports/tables/budget_lines.csv",
+        "/reports/tables/allocations.csv",
+        "/reports/tables/disbursements.csv",
+        "/reports/tables/contributions.csv",
+        "/open-data/iati.xml",
+        "/open-data/360giving.json",
+    ):
+        assert f'href="{href}"' in text
+
+
+# Rules -----------------------------------------------------------------------------------
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10**12), min_size=1, max_size=23))
+def test_percentages_always_add_up_to_100(weights):
+    shares = split_percentages({i: Decimal(w) / 100 for i, w in enumerate(weights)})
+    assert sum(shares.values()) == 100
+    assert all(s == s.quantize(Decimal("0.01")) and s >= 0 for s in shares.values())
+
+
+def test_percentages_follow_the_weights():
+    assert split_percentages({"a": Decimal(1), "b": Decimal(1), "c": Decimal(1)}) == {
+        "a": Decimal("33.34"),
+        "b": Decimal("33.33"),
+        "c": Decimal("33.33"),
+    }
+    assert split_percentages({"a": Decimal(3), "b": Decimal(1), "z": Decimal(0)}) == {
+        "a": Decimal("75.00"),
+        "b": Decimal("25.00"),
+    }
+
+
+def test_add_months_keeps_the_day_or_the_month_end():
+    assert queries.add_months(date(2026, 3, 15), 24) == date(2028, 3, 15)
+    assert queries.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert queries.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+def _count_queries(app, action: Callable[[], object]) -> int:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            action()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_funded_programmes_are_read_in_a_fixed_number_of_queries(
+    app, create_user, make_proposal, portfolio
+):
+    before = _count_queries(app, queries.funded_programmes)
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    for n in range(4):
+        proposal_id = make_proposal(author, status="funded", title=f"More {n}")
+        with app.app_context():
+            fund_programme(
+                proposal_id,
+                "1070000.00",
+                {"ILO": "642000.00", "IOM": "428000.00"},
+                [("IOM", date(2026, 3, 1), "1000.00")],
+            )
+            db.session.commit()
+    assert _count_queries(app, queries.funded_programmes) == before

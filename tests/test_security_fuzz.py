@@ -1,0 +1,434 @@
+"""Property-based fuzzing of the forms: whatever is typed into any field (any Unicode, control
+characters, markup, huge or empty values, or the field left out), the answer is never a server
+error, and a refused submission changes nothing: every table, the audit trail included, is
+exactly as it was. An accepted submission leaves an audit event for what it changed.
+
+Each form gets a modest number of examples on each database engine, so the suite stays fast.
+In the test configuration a server error is raised, not rendered, so it fails the example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, inspect, select
+
+from fund.accounts.models import Organization, User
+from fund.audit.models import AuditEvent
+from fund.extensions import db
+from fund.proposals.models import Proposal
+from fund.screening.models import ScreeningCriterion
+from fund.screening.operations import ensure_criteria
+from tests.conftest import PASSWORD, csrf_token, login
+
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,  # nothing written to the working tree
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# PostgreSQL is stricter than SQLite (NUL characters, lengths) but slower to set up: fewer.
+EXAMPLES = {"sqlite": 25, "postgresql": 8}
+
+
+def fuzz(backend: str) -> settings:
+    return settings(FUZZ, max_examples=EXAMPLES[backend])
+
+
+NASTY = [
+    "",
+    " ",
+    "\t\n\r",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "99999999999999999999999999999999",
+    "12,34",
+    "2026-02-30",
+    "0000-00-00",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' OR '1'='1' --",
+    "{{ 7*7 }}",
+    "%s%s%s%n",
+    "../../etc/passwd",
+    "\x00",
+    "a\x00b",
+    "\u202e\u0645\u0631\u062d\u0628\u0627",
+    "\ufeff",
+    "😀" * 50,
+    "\uff26\uff55\uff4c\uff4c\uff57\uff49\uff44\uff54\uff48",  # fullwidth letters
+    "e\u0301" * 30,
+]
+
+HUGE = st.one_of(
+    st.just("x" * 30_000),  # longer than any field allows
+    st.text(min_size=1, max_size=3).map(lambda s: s * 10_000),
+)
+
+JUNK = st.one_of(st.text(max_size=60), st.sampled_from(NASTY), HUGE, st.integers().map(str))
+
+
+def field(*plausible: Any) -> st.SearchStrategy:
+    """A form value: often plausible (to get past the first checks), often junk."""
+    if plausible:
+        return st.one_of(st.sampled_from(plausible), JUNK)
+    return JUNK
+
+
+def many(*plausible: Any) -> st.SearchStrategy:
+    """A multi-valued field (checkboxes, multiple select)."""
+    return st.lists(field(*plausible), max_size=4)
+
+
+def fields(**strategies: st.SearchStrategy) -> st.SearchStrategy:
+    """A form's data; any field may also be left out."""
+    return st.fixed_dictionaries({}, optional=dict(strategies))
+
+
+# What the database holds --------------------------------------------------------------------
+
+
+def _snapshot(app: Flask, ignore: frozenset[str] = frozenset()) -> dict[str, list]:
+    """Every row of every table (that the migrations created), in primary-key order."""
+    with app.app_context():
+        present = set(inspect(db.engine).get_table_names())
+        tables = [t for t in db.metadata.sorted_tables if t.name in present - ignore]
+        return {
+            table.name: [
+                tuple(row)
+                for row in db.session.execute(
+                    table.select().order_by(*table.primary_key.columns)
+                ).all()
+            ]
+            for table in tables
+        }
+
+
+def _audit_count(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def _submit(
+    app: Flask,
+    client: FlaskClient,
+    path: str,
+    data: dict[str, Any],
+    *,
+    ignore: frozenset[str] = frozenset(),
+    audited: bool = True,
+):
+    before, audit_before = _snapshot(app, ignore), _audit_count(app)
+    response = client.post(path, data=data)
+    assert response.status_code < 500, response.status_code
+    after = _snapshot(app, ignore)
+    if response.status_code >= 400:
+        assert after == before, f"refused with {response.status_code} but something changed"
+        assert response.mimetype == "text/html"
+    else:
+        assert response.status_code in (200, 302, 303), response.status_code
+        if audited and after != before:
+            assert _audit_count(app) > audit_before, "a change without an audit event"
+    return response
+
+
+def _token(client: FlaskClient, path: str) -> str:
+    return csrf_token(client, path)
+
+
+@pytest.fixture
+def everyone(app: Flask, client: FlaskClient, create_user) -> User:
+    """Signed in with every role, for IOM (on the committee); the throttle out of the way."""
+    app.config["LOGIN_ADDRESS_ATTEMPTS"] = 100_000
+    user = create_user(
+        roles=("applicant", "secretariat", "committee", "admin"), organization_acronym="IOM"
+    )
+    assert login(client, user.email).status_code == 302
+    return user
+
+
+def _org_ids(app: Flask) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(Organization.id).order_by(Organization.id)))
+
+
+# The forms ----------------------------------------------------------------------------------
+
+# A sign-in attempt writes by design: the attempt (address throttle) and, on the account, the
+# failure count or the time of the last sign-in. Everything else must stay as it was.
+SIGN_IN_TABLES = frozenset({"login_attempts", "users"})
+
+
+def test_login_form(app, backend, client, create_user):
+    app.config["LOGIN_ADDRESS_ATTEMPTS"] = 100_000
+    app.config["LOGIN_LOCKOUT_ATTEMPTS"] = 100_000
+    user = create_user()
+    token = _token(client, "/login")
+
+    @fuzz(backend)
+    @given(fields(email=field(user.email, "nobody@example.org"), password=field(PASSWORD)))
+    def run(data):
+        response = _submit(
+            app,
+            client,
+            "/login",
+            data | {"csrf_token": token},
+            ignore=SIGN_IN_TABLES,
+            audited=False,
+        )
+        if response.status_code == 302:  # the right password: sign out for the next example
+            client.post("/logout", data={"csrf_token": _token(client, "/")})
+
+    run()
+
+
+def test_confirm_password_form(app, backend, client, everyone):
+    app.config["LOGIN_LOCKOUT_ATTEMPTS"] = 100_000
+    token = _token(client, "/account/confirm")
+
+    @fuzz(backend)
+    @given(fields(password=field(PASSWORD)), field("/admin/users", "//evil.example", ""))
+    def run(data, target):
+        _submit(
+            app,
+            client,
+            f"/account/confirm?next={target}",
+            data | {"csrf_token": token},
+            ignore=SIGN_IN_TABLES,
+            audited=False,
+        )
+
+    run()
+
+
+def test_change_password_form(app, backend, client, everyone):
+    token = _token(client, "/account/password")
+
+    @fuzz(backend)
+    @given(
+        fields(
+            current_password=field(PASSWORD),
+            new_password=field("a long new passphrase"),
+            confirm_password=field("a long new passphrase"),
+        ),
+        st.booleans(),
+    )
+    def run(data, repeat):
+        if repeat and "new_password" in data:
+            data["confirm_password"] = data["new_password"]
+        _submit(app, client, "/account/password", data | {"csrf_token": token})
+
+    run()
+
+
+def test_admin_user_forms(app, backend, client, everyone, create_user):
+    target = create_user(roles=("applicant",), organization_acronym="ILO")
+    token = _token(client, "/admin/users/new")
+    org_ids = [str(i) for i in _org_ids(app)]
+
+    @fuzz(backend)
+    @given(
+        fields(
+            email=field("new.person@undp.org", target.email),
+            name=field("New Person"),
+            organization_id=field("0", *org_ids[:5]),
+            roles=many("applicant", "secretariat", "committee", "admin"),
+            password=field("initial password 2026"),
+            active=field("y"),
+        ),
+        st.sampled_from(["/admin/users/new", f"/admin/users/{target.id}"]),
+    )
+    def run(data, path):
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
+
+
+def test_admin_organization_forms(app, backend, client, everyone, create_organization):
+    organization = create_organization()
+    token = _token(client, "/admin/organizations/new")
+
+    @fuzz(backend)
+    @given(
+        fields(
+            name=field("Fuzz Agency"),
+            acronym=field("FA", "IOM"),
+            kind=field("un_entity", "member_state", "other"),
+            country_iso2=field("", "CL", "ZZ"),
+            iati_org_id=field("XM-DAC-41114", ""),
+            committee_member=field("y"),
+            active=field("y"),
+        ),
+        st.sampled_from(["/admin/organizations/new", f"/admin/organizations/{organization.id}"]),
+    )
+    def run(data, path):
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
+
+
+def test_new_proposal_form(app, backend, client, everyone, open_call):
+    token = _token(client, "/proposals/new")
+
+    @fuzz(backend)
+    @given(fields(call_id=field(str(open_call), "0", "999"), title=field("Safe corridors")))
+    def run(data):
+        _submit(app, client, "/proposals/new", data | {"csrf_token": token})
+
+    run()
+
+
+def test_proposal_edit_form(app, backend, client, everyone, make_proposal):
+    proposal_id = make_proposal(everyone, complete=False)
+    path = f"/proposals/{proposal_id}/edit"
+    token = _token(client, path)
+    org_ids = [str(i) for i in _org_ids(app)[:4]]
+
+    def current_version() -> str:
+        with app.app_context():
+            return str(db.session.get(Proposal, proposal_id).version)
+
+    budget_row = {
+        "organization_id": field("0", *org_ids),
+        "objective_number": field("6", "0", "24"),
+        "category_code": field("1", "4", "99"),
+        "amount": field("1000.00", "1,000", "-5"),
+        "description": field("Staff"),
+    }
+    contact_row = {
+        "name": field("Focal Point"),
+        "email": field("focal@ilo.org"),
+        "function": field("Coordinator"),
+    }
+    principle_row = {
+        "code": field("gender_responsive", "human_rights", "unknown"),
+        "addressed": field("y"),
+        "explanation": field("Because."),
+    }
+    rows = {
+        f"{prefix}-{n}-{name}": strategy
+        for prefix, row, count in (
+            ("budget", budget_row, 2),
+            ("contacts", contact_row, 1),
+            ("principles", principle_row, 1),
+        )
+        for n in range(count)
+        for name, strategy in row.items()
+    }
+
+    @fuzz(backend)
+    @given(
+        fields(
+            title=field("Safe labour migration"),
+            summary=field("Decent work."),
+            rationale=field("Evidence."),
+            lead_organization_id=field("0", *org_ids),
+            participants=many(*org_ids),
+            scope=field("", "national", "regional", "global"),
+            countries=many("CL", "PE", "ZZ"),
+            endorsers=many("CL", "ZZ"),
+            planned_start=field("2027-01-01", "2027-13-01"),
+            duration_months=field("24", "0", "121"),
+            primary_objective_number=field("6", "0", "24"),
+            secondary_objectives=many("18", "99"),
+            gender_marker=field("", "0", "2", "3"),
+            human_rights_marker=field("", "1", "9"),
+            add_rows=field("y"),
+            **rows,
+        ),
+        st.one_of(st.just("current"), field("1", "0")),
+    )
+    def run(data, version):
+        data["version"] = current_version() if version == "current" else version
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
+
+
+def test_call_forms(app, backend, client, everyone, open_call):
+    token = _token(client, "/calls/new")
+
+    @fuzz(backend)
+    @given(
+        fields(
+            title=field("Second call"),
+            description=field("For everyone."),
+            opens_on=field("2027-01-01", "2027-02-30", "01/01/2027"),
+            closes_on=field("2027-03-01", "2026-01-01"),
+            envelope=field("5000000.00", "-1", "1e9"),
+            min_budget=field("500000.00"),
+            max_budget=field("3000000.00", "1"),
+            min_duration_months=field("12", "0"),
+            max_duration_months=field("36", "999"),
+            decision_rule=field("majority", "unanimity", "consensus"),
+            quorum=field("", "3", "0"),
+        ),
+        st.sampled_from(["/calls/new", f"/calls/{open_call}"]),
+    )
+    def run(data, path):
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
+
+
+def test_screening_checklist_form(app, backend, client, everyone, make_proposal):
+    proposal_id = make_proposal(everyone, status="screening")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        ensure_criteria(proposal.call)
+        db.session.commit()
+        criterion_ids = list(
+            db.session.scalars(
+                select(ScreeningCriterion.id).where(ScreeningCriterion.call_id == proposal.call_id)
+            )
+        )[:4]
+    path = f"/screening/{proposal_id}"
+    token = _token(client, path)
+
+    def current_version() -> str:
+        with app.app_context():
+            return str(db.session.get(Proposal, proposal_id).version)
+
+    per_criterion: dict[str, st.SearchStrategy] = {}
+    for criterion_id in criterion_ids:
+        per_criterion[f"result_{criterion_id}"] = field("pass", "fail", "not_applicable", "")
+        per_criterion[f"note_{criterion_id}"] = field("Checked.", "")
+
+    @fuzz(backend)
+    @given(fields(**per_criterion), st.one_of(st.just("current"), field("1", "0")))
+    def run(data, version):
+        data["version"] = current_version() if version == "current" else version
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
+
+
+@pytest.mark.parametrize(
+    "path_of",
+    [
+        lambda ids: "/login",
+        lambda ids: "/calls/new",
+        lambda ids: f"/proposals/{ids['proposal']}/edit",
+    ],
+    ids=["login", "call", "proposal"],
+)
+def test_a_nul_character_is_refused_without_a_server_error(
+    app, backend, client, everyone, make_proposal, path_of: Callable[[dict], str]
+):
+    """PostgreSQL cannot store NUL: it is refused for every field before any view runs."""
+    path = path_of({"proposal": make_proposal(everyone, complete=False)})
+    token = _token(client, "/")
+    response = _submit(app, client, path, {"csrf_token": token, "title": "bad\x00title"})
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    response = client.get("/proposals?q=%00")
+    assert response.status_code == 400
