@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from fund.accounts.models import ROLE_LABELS, Role
 
+SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
+
 # (endpoint, label, roles that see it; empty = everyone signed in or not)
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("core.index", "Home", frozenset()),
@@ -26,17 +28,14 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN})),
     ("admin.users", "Users", frozenset({Role.ADMIN})),
     ("admin.organizations", "Organizations", frozenset({Role.ADMIN})),
-    ("notifications.index", "Notifications", frozenset()),
+    ("notifications.index", "Notifications", SIGNED_IN),
 ]
-
-
-def register_navigation(endpoint: str, label: str, roles: set[str] | frozenset[str]) -> None:
-    """Later domains add their entries here when their blueprint is registered."""
-    NAVIGATION.append((endpoint, label, frozenset(roles)))
 
 
 def navigation_for(user) -> list[tuple[str, str]]:
     roles = user.roles if user.is_authenticated else frozenset()
+    if user.is_authenticated:
+        roles = roles | SIGNED_IN
     return [
         (endpoint, label)
         for endpoint, label, allowed in NAVIGATION

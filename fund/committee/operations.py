@@ -35,7 +35,7 @@ from fund.committee.models import (
 from fund.committee.tally import Tally, tally
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from fund.signals import proposal_transitioned
+from fund.signals import proposal_transitioned, round_closed
 
 REVIEW_STATE = "committee_review"
 SUBJECT = "voting_round"
@@ -520,6 +520,7 @@ def _finish(
         },
         now=now,
     )
+    round_closed.send(round_, outcome=outcome.value, actor=actor)
 
 
 def close_round(

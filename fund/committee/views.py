@@ -33,6 +33,7 @@ from fund.committee.forms import (
     end_of_day,
 )
 from fund.committee.models import Outcome, RoundStatus, VotingRound
+from fund.coverage.queries import coverage_effect
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
@@ -190,6 +191,7 @@ def _render_review(
         vote_form=vote_form,
         conflict_form=conflict_form or ConflictForm(formdata=None),
         error=error,
+        coverage_rows=coverage_effect(proposal.id),
         **_common(),
     ), status
 
