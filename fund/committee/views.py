@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from fund.access import roles_required
+from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Role
 from fund.calls.models import DECISION_RULE_LABELS
 from fund.committee import operations, queries
@@ -219,6 +219,7 @@ def _refused(form, refused: operations.CommitteeRefused) -> tuple[str | None, in
 
 @bp.route("/rounds/<int:round_id>/vote", methods=["POST"])
 @roles_required(Role.COMMITTEE)
+@recent_login_required()
 def vote(round_id: int):
     proposal_id = _round_or_404(round_id).proposal_id
     proposal = _review_proposal(proposal_id)

@@ -8,7 +8,7 @@ route as image/svg+xml and shown with <img alt>, the same numbers being in the p
 from __future__ import annotations
 
 from decimal import Decimal
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from fund.coverage.queries import (
     CONCENTRATED,
@@ -82,7 +82,8 @@ def _label(row: CoverageRow, limit: int = 36) -> str:
 
 def _attrs(**values: object) -> str:
     return " ".join(
-        f"{key.rstrip('_').replace('_', '-')}={quoteattr(str(v))}" for key, v in values.items()
+        f'{key.rstrip("_").replace("_", "-")}="{escape(str(v), quote=True)}"'
+        for key, v in values.items()
     )
 
 

@@ -37,6 +37,7 @@ from fund.finance.models import (
 from fund.proposals import operations as proposal_operations
 from fund.proposals.budget import CENT, round_cents
 from fund.proposals.models import Proposal
+from fund.signals import disbursement_recorded
 from fund.templating import format_money
 
 RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
@@ -383,6 +384,7 @@ def record_disbursement(
         },
         now=now,
     )
+    disbursement_recorded.send(allocation, disbursement=disbursement, actor=actor)
     return disbursement
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from fund.access import roles_required
+from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
 from fund.finance import operations, queries
@@ -195,6 +195,7 @@ def proposal(proposal_id: int):
 
 @bp.route("/proposals/<int:proposal_id>/fund", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def fund(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = FundForm()
@@ -232,6 +233,7 @@ def fund(proposal_id: int):
     methods=["POST"],
 )
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def disburse(proposal_id: int, organization_id: int):
     proposal = _proposal(proposal_id)
     form = DisbursementForm(prefix=disbursement_prefix(organization_id))

@@ -71,6 +71,34 @@ def _budget_summary(proposal: Proposal):
     )
 
 
+# Steps taken on their own pages, where the records they need are kept.
+ACTIONS_ELSEWHERE = frozenset({"approve", "reject", "fund", "close"})
+
+
+def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
+    """Links to the pages where the next steps of this proposal happen."""
+    from fund.committee.queries import rounds_of
+
+    links = []
+    user = current_user
+    if user.has_role(Role.SECRETARIAT) and proposal.status in ("submitted", "screening"):
+        links.append(
+            (url_for("screening.checklist", proposal_id=proposal.id), "Screening checklist")
+        )
+    if proposal.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
+        links.append((url_for("committee.review", proposal_id=proposal.id), "Committee review"))
+    if user.has_role(Role.SECRETARIAT) and proposal.status in ("approved", "funded", "closed"):
+        links.append(
+            (url_for("finance.proposal", proposal_id=proposal.id), "Funding and disbursements")
+        )
+    closed = [r for r in rounds_of(proposal.id) if r.status == "closed"]
+    if closed:
+        links.append(
+            (url_for("committee.record", round_id=closed[-1].id), "The committee's decision")
+        )
+    return links
+
+
 def _render(proposal: Proposal, form: ActionForm | None = None, error=None, status=200):
     editable = (
         proposal.status in operations.EDITABLE_STATES
@@ -78,10 +106,16 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         and current_user.has_role(Role.APPLICANT)
     )
     summary = _budget_summary(proposal)
+    actions = [
+        rule
+        for rule in operations.allowed_actions(proposal, current_user)
+        if rule.trigger not in ACTIONS_ELSEWHERE
+    ]
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
-        actions=operations.allowed_actions(proposal, current_user),
+        actions=actions,
+        related=_related_pages(proposal),
         events=timeline("proposal", proposal.id),
         form=form or ActionForm(version=proposal.version),
         error=error,
