@@ -17,7 +17,12 @@ fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit ch
 @click.option("--demo", is_flag=True, help="Also add demo organizations, users and an open call.")
 def seed_command(demo: bool) -> None:
     """Load the reference data (idempotent); with --demo, the demo set too."""
-    from fund.reference.seed import load_demo, load_demo_proposals, load_reference
+    from fund.reference.seed import (
+        load_demo,
+        load_demo_contributions,
+        load_demo_proposals,
+        load_reference,
+    )
 
     seed_dir = Path(current_app.config["SEED_DIR"])
     report = load_reference(seed_dir)
@@ -25,6 +30,7 @@ def seed_command(demo: bool) -> None:
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("The demo set is not for production databases.")
         load_demo(seed_dir, report)
+        load_demo_contributions(seed_dir, report)
         load_demo_proposals(seed_dir, report)
     db.session.commit()
     added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing new"

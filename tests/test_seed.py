@@ -102,7 +102,15 @@ def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend):
 
         states = sorted(db.session.scalars(select(Proposal.status)))
         assert states == sorted(
-            ["committee_review", "screening", "returned", "submitted", "draft", "ineligible"]
+            [
+                "committee_review",
+                "funded",
+                "approved",
+                "returned",
+                "submitted",
+                "draft",
+                "ineligible",
+            ]
         )
         assert verify_chain().intact
     password = first.output.split("password for all: ")[1].split(")")[0]

@@ -290,9 +290,60 @@ def _advance(proposal, item: dict[str, Any], author: User, secretariat: User, sc
         if criterion.code == item.get("ineligible_fail"):
             results[criterion.id] = ("fail", item["ineligible_reason"])
     screening.record_checks(proposal, secretariat, results)
-    if target == "committee_review":
+    if target in ("committee_review", "approved", "funded"):
         operations.fire(proposal, "forward_to_committee", secretariat)
+    if target in ("approved", "funded"):
+        _decide(proposal, secretariat)
+    if target == "funded":
+        _fund(proposal, item, secretariat)
     elif target == "ineligible":
         operations.fire(
             proposal, "declare_ineligible", secretariat, comment=item["ineligible_reason"]
         )
+
+
+def _decide(proposal, secretariat: User) -> None:
+    """Every entitled member approves, then the secretariat closes the round."""
+    from fund.committee import operations as committee
+
+    round_ = committee.open_round_of(proposal.id)
+    for member in committee.entitled_members(round_):
+        committee.cast_vote(round_.id, member.user, "approve")
+    committee.close_round(round_.id, secretariat, summary="Approved by the committee.")
+
+
+def _fund(proposal, item: dict[str, Any], secretariat: User) -> None:
+    """Allocate the money and pay the lead organization a first tranche."""
+    from fund.finance import operations as finance
+
+    allocation = finance.fund_proposal(secretariat, proposal, utcnow().date())
+    share = next(s for s in allocation.shares if s.organization_id == proposal.lead_organization_id)
+    tranche = (share.amount * Decimal(item.get("first_tranche", "0.5"))).quantize(Decimal("0.01"))
+    finance.record_disbursement(
+        secretariat, allocation, share.organization_id, utcnow().date(), tranche, "T1"
+    )
+
+
+def load_demo_contributions(seed_dir: Path, report: SeedReport) -> None:
+    """Donor contributions of the demo set (skipped once any contribution exists)."""
+    from fund.finance import operations as finance
+    from fund.finance.models import Contribution
+
+    if db.session.scalar(select(Contribution.id).limit(1)) is not None:
+        return
+    demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
+    secretariat = db.session.scalar(
+        select(User).where(User.role_rows.any(role="secretariat")).order_by(User.id)
+    )
+    by_name = _existing(Organization, "name")
+    for item in demo.get("contributions", []):
+        finance.record_contribution(
+            secretariat,
+            by_name[item["donor"]],
+            utcnow().date() - timedelta(days=item["days_ago"]),
+            Decimal(item["gross"]),
+            item.get("earmark"),
+            reference=item.get("reference", ""),
+        )
+        report.count("contributions")
+    db.session.flush()
