@@ -599,3 +599,18 @@ def test_funded_programmes_are_read_in_a_fixed_number_of_queries(
             )
             db.session.commit()
     assert _count_queries(app, queries.funded_programmes) == before
+
+
+def test_shipped_schemas_are_the_official_ones():
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parent.parent / "fund" / "reports" / "schemas"
+    official = Path(__file__).resolve().parent.parent.parent / "shared" / "schemas"
+    for name in (
+        "iati-2.03/iati-activities-schema.xsd",
+        "iati-2.03/iati-common.xsd",
+        "iati-2.03/xml.xsd",
+        "360giving-1.4/360-giving-package-schema.json",
+        "360giving-1.4/360-giving-schema.json",
+    ):
+        assert (shipped / name).read_bytes() == (official / name).read_bytes(), name

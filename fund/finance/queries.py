@@ -3,6 +3,13 @@
 Totals are SQL aggregates (SUM ... GROUP BY); Python only adds up the handful of pool rows and
 walks the pipeline it displays anyway.
 
+`as_of` (optional, for reports): the money as it stood at the end of that day (UTC).
+Contributions count from the day received until the moment voided; allocations from their
+allocation date; disbursements from their payment date. A proposal's state on that day is the
+state its last transition recorded in the audit trail before the day ended, except that a
+proposal whose allocation is dated on or before the day counts as funded (the allocation date
+is the financial fact; the `fund` event may be recorded later).
+
 SQLite keeps NUMERIC values as binary floats, so every amount read back is rounded to the cent
 (`money`); PostgreSQL returns exact decimals and the rounding changes nothing there.
 """
@@ -12,12 +19,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql import Subquery
 
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
@@ -50,6 +58,50 @@ def money(value: Any) -> Decimal:
     if isinstance(value, float):
         return Decimal(f"{value:.2f}")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def end_of_day(day: date) -> datetime:
+    """The first moment after `day` (UTC): events of the day happened before it."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def proposal_states_as_of(as_of: date) -> Subquery:
+    """proposal id (as text, `proposal_key`) -> its `status` at the end of `as_of`: the state
+    reached by its last transition recorded in the audit trail before then. Proposals with no
+    transition by then (not created yet) have no row."""
+    last = (
+        select(AuditEvent.subject_id, func.max(AuditEvent.id).label("event_id"))
+        .where(
+            AuditEvent.subject_type == "proposal",
+            AuditEvent.to_state.is_not(None),
+            AuditEvent.occurred_at < end_of_day(as_of),
+        )
+        .group_by(AuditEvent.subject_id)
+        .subquery("last_transitions")
+    )
+    return (
+        select(last.c.subject_id.label("proposal_key"), AuditEvent.to_state.label("status"))
+        .join(AuditEvent, AuditEvent.id == last.c.event_id)
+        .subquery("states_as_of")
+    )
+
+
+def allocated_by(as_of: date):
+    """SQL condition on Proposal: it has an allocation dated on or before `as_of`."""
+    return exists().where(Allocation.proposal_id == Proposal.id, Allocation.allocated_on <= as_of)
+
+
+def _contribution_counted(as_of: date | None):
+    """SQL condition on Contribution (outer-joined to its void): counted in the balance."""
+    if as_of is None:
+        return ContributionVoid.contribution_id.is_(None)
+    return and_(
+        Contribution.received_on <= as_of,
+        or_(
+            ContributionVoid.contribution_id.is_(None),
+            ContributionVoid.voided_at >= end_of_day(as_of),
+        ),
+    )
 
 
 def pool_label(code: str, titles: dict[str, str] | None = None) -> str:
@@ -221,17 +273,29 @@ class Balance:
         return {p.code: p.available for p in self.pools}
 
 
-def _disbursed_by_pool() -> dict[str, Decimal]:
-    """What was paid out, attributed to each allocation's pools in the order they were drawn
-    (earmarked first, then unearmarked): one SQL query with a window function."""
-    paid = (
-        select(
-            AllocationShare.allocation_id,
-            func.sum(AllocationShare.disbursed).label("paid"),
+def _paid_by_allocation(as_of: date | None) -> Subquery:
+    """allocation_id -> `paid`: what was paid out of it (by the end of `as_of`)."""
+    if as_of is None:
+        return (
+            select(
+                AllocationShare.allocation_id,
+                func.sum(AllocationShare.disbursed).label("paid"),
+            )
+            .group_by(AllocationShare.allocation_id)
+            .subquery()
         )
-        .group_by(AllocationShare.allocation_id)
+    return (
+        select(Disbursement.allocation_id, func.sum(Disbursement.amount).label("paid"))
+        .where(Disbursement.paid_on <= as_of)
+        .group_by(Disbursement.allocation_id)
         .subquery()
     )
+
+
+def _disbursed_by_pool(as_of: date | None = None) -> dict[str, Decimal]:
+    """What was paid out, attributed to each allocation's pools in the order they were drawn
+    (earmarked first, then unearmarked): one SQL query with a window function."""
+    paid = _paid_by_allocation(as_of)
     general_last = case((AllocationSource.pool_code == GENERAL_POOL, 1), else_=0)
     sources = select(
         AllocationSource.allocation_id,
@@ -260,9 +324,10 @@ def _disbursed_by_pool() -> dict[str, Decimal]:
     return {row.pool_code: money(row.disbursed) for row in rows}
 
 
-def balance() -> Balance:
+def balance(as_of: date | None = None) -> Balance:
     """The fund's money in total and by pool; voided contributions are left out of every sum
-    and listed on their own. Five queries."""
+    and listed on their own. Five queries. With `as_of`, the money at the end of that day,
+    a pool's available money being its net contributions less its allocations then."""
     pools = db.session.execute(
         select(Pool.code, Pool.available, ThematicArea.title)
         .outerjoin(ThematicArea, ThematicArea.code == Pool.code)
@@ -279,22 +344,26 @@ def balance() -> Balance:
                 func.sum(Contribution.net).label("net"),
             )
             .outerjoin(ContributionVoid)
-            .where(ContributionVoid.contribution_id.is_(None))
+            .where(_contribution_counted(as_of))
             .group_by(Contribution.pool_code)
         )
     }
+    allocated_query = select(
+        AllocationSource.pool_code, func.sum(AllocationSource.amount).label("amount")
+    ).group_by(AllocationSource.pool_code)
+    if as_of is not None:
+        allocated_query = allocated_query.join(
+            Allocation, Allocation.id == AllocationSource.allocation_id
+        ).where(Allocation.allocated_on <= as_of)
     allocated = {
-        row.pool_code: money(row.amount)
-        for row in db.session.execute(
-            select(
-                AllocationSource.pool_code, func.sum(AllocationSource.amount).label("amount")
-            ).group_by(AllocationSource.pool_code)
-        )
+        row.pool_code: money(row.amount) for row in db.session.execute(allocated_query)
     }
-    disbursed = _disbursed_by_pool()
+    disbursed = _disbursed_by_pool(as_of)
     lines = []
     for row in pools:
         got = received.get(row.code)
+        net = money(got.net if got else None)
+        pool_allocated = allocated.get(row.code, ZERO)
         lines.append(
             PoolBalance(
                 code=row.code,
@@ -302,10 +371,10 @@ def balance() -> Balance:
                 title=row.title or "",
                 gross=money(got.gross if got else None),
                 fees=money(got.fees if got else None),
-                net=money(got.net if got else None),
-                allocated=allocated.get(row.code, ZERO),
+                net=net,
+                allocated=pool_allocated,
                 disbursed=disbursed.get(row.code, ZERO),
-                available=money(row.available),
+                available=money(row.available) if as_of is None else net - pool_allocated,
                 contributions=got.n if got else 0,
             )
         )
@@ -314,11 +383,11 @@ def balance() -> Balance:
         for name in ("gross", "fees", "net", "allocated", "disbursed", "available"):
             setattr(total, name, getattr(total, name) + getattr(line, name))
         total.contributions += line.contributions
-    return Balance(lines, total, voided_contributions())
+    return Balance(lines, total, voided_contributions(as_of))
 
 
-def voided_contributions() -> list[VoidedContribution]:
-    rows = db.session.execute(
+def voided_contributions(as_of: date | None = None) -> list[VoidedContribution]:
+    query = (
         select(
             Contribution.id,
             Organization.acronym,
@@ -336,6 +405,11 @@ def voided_contributions() -> list[VoidedContribution]:
         .outerjoin(User, User.id == ContributionVoid.voided_by_id)
         .order_by(ContributionVoid.voided_at.desc(), Contribution.id.desc())
     )
+    if as_of is not None:
+        query = query.where(
+            Contribution.received_on <= as_of, ContributionVoid.voided_at < end_of_day(as_of)
+        )
+    rows = db.session.execute(query)
     return [
         VoidedContribution(
             id=row.id,
@@ -386,17 +460,16 @@ class Pipeline:
         return sum((r.total for r in self.rows if r.fundable), ZERO)
 
 
-def approval_times():
-    """proposal id (as text) -> when the approval was recorded (the latest `approve` event)."""
-    return (
-        select(
-            AuditEvent.subject_id.label("proposal_key"),
-            func.max(AuditEvent.occurred_at).label("approved_at"),
-        )
-        .where(AuditEvent.subject_type == "proposal", AuditEvent.action == "approve")
-        .group_by(AuditEvent.subject_id)
-        .subquery()
-    )
+def approval_times(as_of: date | None = None):
+    """proposal id (as text) -> when the approval was recorded (the latest `approve` event,
+    by the end of `as_of` if given)."""
+    query = select(
+        AuditEvent.subject_id.label("proposal_key"),
+        func.max(AuditEvent.occurred_at).label("approved_at"),
+    ).where(AuditEvent.subject_type == "proposal", AuditEvent.action == "approve")
+    if as_of is not None:
+        query = query.where(AuditEvent.occurred_at < end_of_day(as_of))
+    return query.group_by(AuditEvent.subject_id).subquery()
 
 
 def organization_totals(proposal_filter, rate: Decimal) -> dict[int, dict[int, Decimal]]:
@@ -419,14 +492,27 @@ def organization_totals(proposal_filter, rate: Decimal) -> dict[int, dict[int, D
     return totals
 
 
-def pipeline(rate: Decimal, available_by_pool: dict[str, Decimal] | None = None) -> Pipeline:
+def pipeline(
+    rate: Decimal,
+    available_by_pool: dict[str, Decimal] | None = None,
+    as_of: date | None = None,
+) -> Pipeline:
     """Approved, unfunded proposals in order of approval, with a running total against the money
     available. `fundable` takes them in that order, each from its own pools (earmarks of its
     primary objective's areas, then unearmarked), skipping those the rest cannot cover.
-    Four queries (three when the pool balances are given)."""
-    approved = approval_times()
+    Four queries (three when the pool balances are given). With `as_of`: the proposals approved
+    at the end of that day and not allocated by then, against the money available then."""
+    approved = approval_times(as_of)
     approved_at = func.coalesce(approved.c.approved_at, Proposal.updated_at)
     condition = Proposal.status == "approved"
+    if as_of is not None:
+        states = proposal_states_as_of(as_of)
+        condition = and_(
+            Proposal.id.in_(
+                select(cast(states.c.proposal_key, Integer)).where(states.c.status == "approved")
+            ),
+            ~allocated_by(as_of),
+        )
     proposals = db.session.execute(
         select(
             Proposal.id,
@@ -453,7 +539,9 @@ def pipeline(rate: Decimal, available_by_pool: dict[str, Decimal] | None = None)
         .order_by(Proposal.id, objective_thematic_area.c.thematic_area_code)
     ):
         areas[row.id].append(row.thematic_area_code)
-    if available_by_pool is None:
+    if available_by_pool is None and as_of is not None:
+        available_by_pool = balance(as_of).available_by_pool()
+    elif available_by_pool is None:
         available_by_pool = {
             row.code: money(row.available)
             for row in db.session.execute(select(Pool.code, Pool.available))
@@ -494,15 +582,17 @@ def pipeline(rate: Decimal, available_by_pool: dict[str, Decimal] | None = None)
 # Contributions and allocations ------------------------------------------------------------
 
 
-def contributions() -> list[Contribution]:
-    """Every contribution, the latest received first, with its donor and any void."""
-    return list(
-        db.session.scalars(
-            select(Contribution)
-            .options(joinedload(Contribution.donor), joinedload(Contribution.void))
-            .order_by(Contribution.received_on.desc(), Contribution.id.desc())
-        ).unique()
+def contributions(as_of: date | None = None) -> list[Contribution]:
+    """Every contribution (received by the end of `as_of` if given), the latest received
+    first, with its donor and any void (check `voided_at` against the date)."""
+    query = (
+        select(Contribution)
+        .options(joinedload(Contribution.donor), joinedload(Contribution.void))
+        .order_by(Contribution.received_on.desc(), Contribution.id.desc())
     )
+    if as_of is not None:
+        query = query.where(Contribution.received_on <= as_of)
+    return list(db.session.scalars(query).unique())
 
 
 def area_titles() -> dict[str, str]:
@@ -541,17 +631,11 @@ class AllocationSummary:
         return PROPOSAL_WORKFLOW.state_label(self.status)
 
 
-def allocations() -> list[AllocationSummary]:
-    """Every allocation with what has been paid out of it, the latest first: one query."""
-    paid = (
-        select(
-            AllocationShare.allocation_id,
-            func.sum(AllocationShare.disbursed).label("disbursed"),
-        )
-        .group_by(AllocationShare.allocation_id)
-        .subquery()
-    )
-    rows = db.session.execute(
+def allocations(as_of: date | None = None) -> list[AllocationSummary]:
+    """Every allocation with what has been paid out of it, the latest first: one query. With
+    `as_of`: the allocations dated by then, and what was paid out of them by then."""
+    paid = _paid_by_allocation(as_of)
+    query = (
         select(
             Proposal.id,
             Proposal.title,
@@ -560,13 +644,16 @@ def allocations() -> list[AllocationSummary]:
             Organization.name,
             Allocation.amount,
             Allocation.allocated_on,
-            paid.c.disbursed,
+            paid.c.paid,
         )
         .join(Allocation, Allocation.proposal_id == Proposal.id)
         .join(Organization, Organization.id == Proposal.organization_id)
         .outerjoin(paid, paid.c.allocation_id == Allocation.id)
         .order_by(Allocation.allocated_on.desc(), Allocation.id.desc())
     )
+    if as_of is not None:
+        query = query.where(Allocation.allocated_on <= as_of)
+    rows = db.session.execute(query)
     return [
         AllocationSummary(
             proposal_id=row.id,
@@ -574,7 +661,7 @@ def allocations() -> list[AllocationSummary]:
             status=row.status,
             organization=row.acronym or row.name,
             amount=money(row.amount),
-            disbursed=money(row.disbursed),
+            disbursed=money(row.paid),
             allocated_on=row.allocated_on,
         )
         for row in rows

@@ -22,7 +22,6 @@ from typing import Any
 
 from lxml import etree
 
-from fund import ROOT
 from fund.proposals.budget import CENT
 from fund.proposals.models import Scope
 from fund.reports.queries import (
@@ -61,8 +60,8 @@ PERCENT_STEP = Decimal("0.01")
 
 
 def schema_dir(config: Mapping[str, Any]) -> Path:
-    """Where the official schemas are (the project's shared copies unless configured)."""
-    return Path(config.get("OPEN_DATA_SCHEMA_DIR") or ROOT.parent / "shared" / "schemas")
+    """Where the official schemas are (the copies shipped in fund/reports/schemas unless set)."""
+    return Path(config.get("OPEN_DATA_SCHEMA_DIR") or Path(__file__).parent / "schemas")
 
 
 class SchemaMissing(RuntimeError):
