@@ -96,6 +96,16 @@ class Config:
     )
     COVERAGE_CONCENTRATED_MULTIPLE = Decimal(os.environ.get("COVERAGE_CONCENTRATED_MULTIPLE", "3"))
 
+    # Open data (IATI, 360Giving); unset values fall back to the defaults in fund.reports.queries
+    FUND_CODE = os.environ.get("FUND_CODE", "")
+    OPEN_DATA_PUBLISHER_ORG_ID = os.environ.get("OPEN_DATA_PUBLISHER_ORG_ID", "")
+    OPEN_DATA_PUBLISHER_NAME = os.environ.get("OPEN_DATA_PUBLISHER_NAME", "")
+    OPEN_DATA_PUBLISHER_ORG_TYPE = os.environ.get("OPEN_DATA_PUBLISHER_ORG_TYPE", "")
+    GIVING360_PREFIX = os.environ.get("GIVING360_PREFIX", "")
+    OPEN_DATA_LICENSE_NAME = os.environ.get("OPEN_DATA_LICENSE_NAME", "")
+    OPEN_DATA_LICENSE_URL = os.environ.get("OPEN_DATA_LICENSE_URL", "")
+    OPEN_DATA_SCHEMA_DIR = os.environ.get("OPEN_DATA_SCHEMA_DIR", "")
+
     SEED_DIR = Path(os.environ.get("SEED_DIR", str(BASE_DIR / "seed")))
     TESTING = False
     DEBUG = False

@@ -29,6 +29,10 @@ Method (also explained on the dashboard):
   "Global") get no flag.
 - Period: a programme's date is its allocation date when it has an allocation, else the date it
   was (last) submitted; programmes without either are left out when a period is chosen.
+- As of a date (`as_of`, for reports): *funded* = an allocation dated on or before it; the other
+  buckets follow the state each proposal had at the end of that day according to the audit
+  trail (`fund.finance.queries.proposal_states_as_of`); allocations dated later are ignored,
+  also by the period. Amounts are the proposals' budgets as they are now.
 """
 
 from __future__ import annotations
@@ -42,13 +46,25 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, distinct, func, literal_column, or_, select
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.sql import Subquery
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget, Pool
+from fund.finance.queries import proposal_states_as_of
 from fund.proposals.models import BudgetLine, Proposal, proposal_countries
 from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
 
@@ -348,16 +364,25 @@ def _int(text: int) -> Any:
     return literal_column(str(int(text)), BigInteger)
 
 
-def _lines(filters: CoverageFilters, include_pipeline: bool, simulate: Collection[int]) -> Subquery:
+def _lines(
+    filters: CoverageFilters,
+    include_pipeline: bool,
+    simulate: Collection[int],
+    as_of: date | None = None,
+) -> Subquery:
     """Budget lines of the counted proposals, each with its bucket and its amount in cents."""
-    statuses = list(FUNDED_STATUSES) + (list(SIMULATION_STATUSES) if include_pipeline else [])
+    if as_of is None:
+        status, funded = Proposal.status, Proposal.status.in_(FUNDED_STATUSES)
+    else:
+        states = proposal_states_as_of(as_of)
+        status, funded = states.c.status, Allocation.id.is_not(None)
     bucket = case(
         *([(Proposal.id.in_(list(simulate)), FUNDED)] if simulate else []),
-        (Proposal.status.in_(FUNDED_STATUSES), FUNDED),
-        (Proposal.status == PIPELINE_STATUS, PIPELINE),
+        (funded, FUNDED),
+        (status == PIPELINE_STATUS, PIPELINE),
         else_=REVIEW,
     )
-    counted = Proposal.status.in_(statuses)
+    counted = or_(funded, status.in_(SIMULATION_STATUSES)) if include_pipeline else funded
     if simulate:
         counted = or_(counted, Proposal.id.in_(list(simulate)))
     query = (
@@ -371,10 +396,18 @@ def _lines(filters: CoverageFilters, include_pipeline: bool, simulate: Collectio
         .join(Proposal, Proposal.id == BudgetLine.proposal_id)
         .where(counted)
     )
+    if as_of is not None:
+        query = query.outerjoin(
+            states, states.c.proposal_key == cast(Proposal.id, String)
+        ).outerjoin(
+            Allocation,
+            and_(Allocation.proposal_id == Proposal.id, Allocation.allocated_on <= as_of),
+        )
     if filters.call_id:
         query = query.where(Proposal.call_id == filters.call_id)
     if filters.date_from or filters.date_to:
-        query = query.outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
+        if as_of is None:
+            query = query.outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
         allocated, not_allocated = Allocation.id.is_not(None), Allocation.id.is_(None)
         if filters.date_from:
             start = datetime.combine(filters.date_from, time.min, tzinfo=UTC)
@@ -443,16 +476,18 @@ def coverage(
     include_pipeline: bool = True,
     simulate_funded: Iterable[int] = (),
     settings: CoverageSettings | None = None,
+    as_of: date | None = None,
 ) -> Coverage:
     """The coverage figures, in a fixed number of queries.
 
     `include_pipeline=False` gives the public view: only funded money, and flags that ignore
     the pipeline. `simulate_funded` counts these proposals as funded whatever their status.
+    `as_of` gives the figures at the end of that day (see the module's method).
     """
     filters = filters or CoverageFilters()
     settings = _settings(settings)
     simulate = tuple(sorted(set(simulate_funded)))
-    lines = _lines(filters, include_pipeline, simulate)
+    lines = _lines(filters, include_pipeline, simulate, as_of)
     by_org = _by_organization(lines, settings.indirect_rate)
     by_proposal = _by_proposal(by_org)
     execute = db.session.execute
