@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import re
 import shutil
 import statistics
@@ -47,6 +48,7 @@ from fund.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOCATION_REPORT = "/reports/allocation.pdf"
+MIN_SAMPLES = 5  # a page over its time budget stops after this many timed requests
 RAW_AGGREGATION = text(
     "SELECT p.status, b.objective_number, SUM(b.amount) AS amount "
     "FROM budget_lines b JOIN proposals p ON p.id = b.proposal_id "
@@ -254,10 +256,19 @@ def peak_memory(client: FlaskClient, path: str) -> float:
 
 
 def time_callable(
-    app: Flask, counter: QueryCounter, call: Callable[[], Any], repeat: int, warmup: int
+    app: Flask,
+    counter: QueryCounter,
+    call: Callable[[], Any],
+    repeat: int,
+    warmup: int,
+    budget: float,
 ) -> tuple[list[float], list[int]]:
-    samples, counts = [], []
+    samples: list[float] = []
+    counts: list[int] = []
+    started = time.perf_counter()
     for n in range(warmup + repeat):
+        if len(samples) >= MIN_SAMPLES and time.perf_counter() - started > budget:
+            break
         with app.test_request_context():
             counter.count = 0
             started = time.perf_counter()
@@ -279,7 +290,11 @@ def raw_aggregation(app: Flask) -> list[Any]:
 
 
 def run(
-    database_url: str | None, repeat: int, warmup: int, only: str | None
+    database_url: str | None,
+    repeat: int,
+    warmup: int,
+    only: str | None = None,
+    budget: float = 30.0,
 ) -> dict[str, Any]:
     overrides: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}
     app = create_app("development", overrides)
@@ -305,6 +320,8 @@ def run(
         f"in committee review; {repeat} timed requests per page after {warmup} untimed",
         flush=True,
     )
+    load_before = os.getloadavg()
+    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     if not has_report:
         print(f"note: no route {ALLOCATION_REPORT} in this application: its measure is skipped")
 
@@ -316,14 +333,25 @@ def run(
                 continue
             measure = Measure(name, path, role)
             client = clients[role]
-            for n in range(warmup + repeat):
+            for _ in range(warmup):  # a slow page needs one untimed request, not several
+                elapsed, _, _ = time_request(client, counter, path)
+                if elapsed > budget * 1000 / 10:
+                    break
+            started = time.perf_counter()
+            for _ in range(repeat):
                 elapsed, count, status = time_request(client, counter, path)
                 measure.status = status
-                if n >= warmup:
-                    measure.samples_ms.append(elapsed)
-                    measure.queries.append(count)
+                measure.samples_ms.append(elapsed)
+                measure.queries.append(count)
+                spent = time.perf_counter() - started
+                if len(measure.samples_ms) >= MIN_SAMPLES and spent > budget:
+                    break
+            notes = []
             if measure.status != 200:
-                measure.note = f"HTTP {measure.status}"
+                notes.append(f"HTTP {measure.status}")
+            if len(measure.samples_ms) < repeat:
+                notes.append(f"{len(measure.samples_ms)} samples: over the {budget:.0f} s budget")
+            measure.note = "; ".join(notes)
             if path in (ALLOCATION_REPORT, "/open-data/iati.xml"):
                 measure.peak_mib = round(peak_memory(client, path), 1)
             measures.append(measure)
@@ -334,14 +362,14 @@ def run(
 
             computation = Measure("coverage() alone", "fund.coverage.queries.coverage()", "-")
             computation.samples_ms, computation.queries = time_callable(
-                app, counter, coverage, repeat, warmup
+                app, counter, coverage, repeat, warmup, budget
             )
             measures.append(computation)
             _print_measure(computation)
             with app.app_context():
                 raw = Measure("raw GROUP BY sum (SQL alone)", "budget_lines x proposals", "-")
                 raw.samples_ms, raw.queries = time_callable(
-                    app, counter, lambda: raw_aggregation(app), repeat, warmup
+                    app, counter, lambda: raw_aggregation(app), repeat, warmup, budget
                 )
             measures.append(raw)
             _print_measure(raw)
@@ -351,8 +379,11 @@ def run(
                 ratios["dashboard / raw"] = dashboard.median / raw.median
             for label, value in ratios.items():
                 print(f"  ratio {label}: {value:.1f}x (medians)")
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     return {
         "database": f"{dialect} {version}",
+        "load_average": {"before": load_before, "after": load_after},
         "data": ids,
         "repeat": repeat,
         "warmup": warmup,
@@ -429,6 +460,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
     parser.add_argument("--only", default=None, help="only the pages whose name contains this")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=30.0,
+        help=f"seconds per page: a slower page stops after {MIN_SAMPLES} timed requests",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument(
         "--throwaway-postgres",
@@ -440,9 +477,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.throwaway_postgres:
         with throwaway_postgres(args.throwaway_postgres) as url:
-            results = run(url, args.repeat, args.warmup, args.only)
+            results = run(url, args.repeat, args.warmup, args.only, args.budget)
     else:
-        results = run(args.database_url, args.repeat, args.warmup, args.only)
+        results = run(args.database_url, args.repeat, args.warmup, args.only, args.budget)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

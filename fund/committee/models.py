@@ -73,6 +73,8 @@ class VotingRound(db.Model):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # The latest decisions (meeting view): closed rounds, newest first.
+        Index("ix_voting_rounds_status_closed_at", "status", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +142,7 @@ class Vote(db.Model):
     round_id: Mapped[int] = mapped_column(
         ForeignKey("voting_rounds.id", ondelete="CASCADE"), index=True
     )
-    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     choice: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")

@@ -87,6 +87,40 @@ def conflict_of(user: User, proposal: Proposal) -> str | None:
     )
 
 
+def conflict_in_rounds(user: User, proposal: Proposal, rounds: list[VotingRound]) -> str | None:
+    """`conflict_of` computed without a query, from the proposal (with its organizations) and
+    all of its rounds already loaded with their members: for pages that list many proposals."""
+    if user.organization_id is not None:
+        reason = organization_conflicts(proposal).get(user.organization_id)
+        if reason:
+            return reason
+    for round_ in sorted(rounds, key=lambda r: r.number, reverse=True):
+        for member in round_.members:
+            if member.user_id == user.id and member.recusal is not None:
+                return member.recusal_reason
+    return None
+
+
+def recusals_by_proposal(user: User, proposal_ids: set[int]) -> dict[int, str]:
+    """The reason of `user`'s latest recusal on each of the proposals (one query)."""
+    if not proposal_ids:
+        return {}
+    rows = db.session.execute(
+        select(VotingRound.proposal_id, RoundMember.recusal_reason)
+        .join(VotingRound, VotingRound.id == RoundMember.round_id)
+        .where(
+            VotingRound.proposal_id.in_(proposal_ids),
+            RoundMember.user_id == user.id,
+            RoundMember.recusal.is_not(None),
+        )
+        .order_by(VotingRound.number.desc())
+    )
+    found: dict[int, str] = {}
+    for proposal_id, reason in rows:
+        found.setdefault(proposal_id, reason)
+    return found
+
+
 def sees_votes(
     round_: VotingRound,
     user: User,
@@ -313,6 +347,8 @@ def meeting(
                 proposal,
                 visible_before_own_vote=visible_before_own_vote,
                 now=now,
+                conflict=conflict_in_rounds(user, proposal, rounds),
+                conflict_known=True,
             )
             if current is not None
             else None
@@ -335,14 +371,27 @@ def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:
         select(VotingRound, Proposal)
         .join(Proposal, Proposal.id == VotingRound.proposal_id)
         .where(VotingRound.status == RoundStatus.CLOSED)
-        .options(joinedload(Proposal.lead_organization), selectinload(Proposal.participants))
+        .options(
+            joinedload(Proposal.organization),
+            joinedload(Proposal.lead_organization),
+            selectinload(Proposal.participants),
+        )
         .order_by(VotingRound.closed_at.desc(), VotingRound.id.desc())
         .limit(limit)
     )
     rows = [RoundRow(r, p) for r, p in db.session.execute(query)]
     if user.has_role(Role.SECRETARIAT):
         return rows
-    return [row for row in rows if conflict_of(user, row.proposal) is None]
+    # conflict_of for every row, in one query rather than one per row.
+    recused = recusals_by_proposal(user, {row.proposal.id for row in rows})
+    organization = user.organization_id
+
+    def conflicted(proposal: Proposal) -> bool:
+        if organization is not None and organization in organization_conflicts(proposal):
+            return True
+        return proposal.id in recused
+
+    return [row for row in rows if not conflicted(row.proposal)]
 
 
 # The decision record ------------------------------------------------------------------------

@@ -355,9 +355,7 @@ def balance(as_of: date | None = None) -> Balance:
         allocated_query = allocated_query.join(
             Allocation, Allocation.id == AllocationSource.allocation_id
         ).where(Allocation.allocated_on <= as_of)
-    allocated = {
-        row.pool_code: money(row.amount) for row in db.session.execute(allocated_query)
-    }
+    allocated = {row.pool_code: money(row.amount) for row in db.session.execute(allocated_query)}
     disbursed = _disbursed_by_pool(as_of)
     lines = []
     for row in pools:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -100,6 +101,9 @@ class Proposal(db.Model):
         CheckConstraint(
             "duration_months IS NULL OR duration_months >= 1", name="duration_positive"
         ),
+        # The proposal lists: newest change first, unfiltered or by status (bench/RESULTS.md).
+        Index("ix_proposals_updated_at_id", "updated_at", "id"),
+        Index("ix_proposals_status_updated_at_id", "status", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

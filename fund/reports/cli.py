@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from fund.extensions import utcnow
+from fund.calls.models import Call
+from fund.committee.queries import get_round
+from fund.coverage.queries import CoverageFilters
+from fund.extensions import db, utcnow
 from fund.reports import spreadsheets
+from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
+from fund.reports.decision_pdf import full_record, render_decision_record
 from fund.reports.iati import SchemaMissing
 from fund.reports.views import OPEN_DATA_LABELS, open_data_exports
 
@@ -74,3 +80,59 @@ def export_csv(name: str, out: Path) -> None:
     table = spreadsheets.build_table(name, current_app.config)
     out.write_bytes(spreadsheets.to_csv(table))
     click.echo(f"{table.title}: {len(table.rows)} rows written to {out}.")
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@report_cli.command("allocation")
+@_out
+@click.option("--call", "call_id", type=click.IntRange(min=1), help="Only this call's programmes.")
+@click.option("--from", "date_from", type=_DATE, help="Programmes dated from this day.")
+@click.option("--to", "date_to", type=_DATE, help="Programmes dated up to this day.")
+@click.option(
+    "--as-of", "as_of", type=_DATE, help="The figures at the end of this day (default: now)."
+)
+def report_allocation(
+    out: Path,
+    call_id: int | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    as_of: datetime | None,
+) -> None:
+    """The fund allocation report (PDF), the same figures as the dashboard and the balance."""
+    now = utcnow()
+    if call_id and db.session.get(Call, call_id) is None:
+        raise click.BadParameter(f"there is no call {call_id}", param_hint="--call")
+    if date_from and date_to and date_to < date_from:
+        raise click.BadParameter("must not be before --from", param_hint="--to")
+    if as_of and as_of.date() > now.date():
+        raise click.BadParameter("cannot be in the future", param_hint="--as-of")
+    report = build_allocation_report(
+        current_app.config,
+        filters=CoverageFilters(call_id, _day(date_from), _day(date_to)),
+        as_of=_day(as_of),
+        generated_at=now,
+    )
+    out.write_bytes(render_allocation_report(report))
+    click.echo(
+        f"Allocation report as of {report.day.isoformat()} ({report.scope}): "
+        f"{len(report.programmes)} funded programmes, written to {out}."
+    )
+
+
+@report_cli.command("decision")
+@click.option("--round", "round_id", required=True, type=click.IntRange(min=1), help="Round id.")
+@_out
+def report_decision(round_id: int, out: Path) -> None:
+    """The decision record of a voting round (PDF), in full as the secretariat sees it."""
+    round_ = get_round(round_id)
+    if round_ is None:
+        raise click.BadParameter(f"there is no voting round {round_id}", param_hint="--round")
+    record = full_record(round_, current_app.config)
+    out.write_bytes(render_decision_record(record, generated_at=utcnow()))
+    click.echo(f"Decision record of round {round_id} written to {out}.")

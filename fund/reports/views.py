@@ -1,23 +1,27 @@
-"""The secretariat's reports page, the public open-data page and files, and the proposal
-document PDF."""
+"""The secretariat's reports page, the public open-data page and files, and the PDFs: the
+proposal document, the fund allocation report and the decision record of a voting round."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, send_file
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
 from fund.access import public, roles_required
 from fund.accounts.models import Role
+from fund.committee.queries import get_round
+from fund.coverage.queries import CallChoice, CoverageFilters, call_choices
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.reports import queries, spreadsheets
+from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
+from fund.reports.decision_pdf import decision_record, render_decision_record
 from fund.reports.giving360 import build_360giving
 from fund.reports.iati import Export, SchemaMissing, build_iati
 from fund.reports.proposal_pdf import render_proposal_version
@@ -73,9 +77,46 @@ def _unavailable(error: SchemaMissing):
     ), 503
 
 
-@bp.route("/reports/")
-@roles_required(Role.SECRETARIAT)
-def index():
+@dataclass
+class AllocationRequest:
+    """The allocation report's choices as read from the query string, with what is wrong."""
+
+    values: dict[str, str]  # as typed, to fill the form again
+    filters: CoverageFilters = field(default_factory=CoverageFilters)
+    as_of: date | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_allocation_request(
+    args: Mapping[str, str], calls: list[CallChoice], today: date
+) -> AllocationRequest:
+    """`call`, `from`, `to` and `as_of` (YYYY-MM-DD), each optional."""
+    names = ("call", "from", "to", "as_of")
+    chosen = AllocationRequest({n: (args.get(n) or "").strip() for n in names})
+    days: dict[str, date | None] = {}
+    for name in ("from", "to", "as_of"):
+        text = chosen.values[name]
+        try:
+            days[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            days[name] = None
+            chosen.errors[name] = "Give a date as YYYY-MM-DD."
+    call_id = None
+    if chosen.values["call"] not in ("", "0"):
+        known = {str(c.id): c.id for c in calls}
+        call_id = known.get(chosen.values["call"])
+        if call_id is None:
+            chosen.errors["call"] = "Choose a call from the list."
+    if days["from"] and days["to"] and days["to"] < days["from"]:
+        chosen.errors["to"] = "The end of the period must not be before its start."
+    if days["as_of"] and days["as_of"] > today:
+        chosen.errors["as_of"] = "The as-of date cannot be in the future."
+    chosen.filters = CoverageFilters(call_id, days["from"], days["to"])
+    chosen.as_of = days["as_of"]
+    return chosen
+
+
+def _reports_page(allocation: AllocationRequest | None = None, status: int = 200):
     now = utcnow()
     try:
         exports: dict[str, Export] | None = open_data_exports(current_app.config, now)
@@ -89,6 +130,45 @@ def index():
         schema_error=schema_error,
         tables=spreadsheets.TABLE_TITLES,
         generated_at=now,
+        calls=call_choices(),
+        allocation=allocation or AllocationRequest({}),
+    ), status
+
+
+@bp.route("/reports/")
+@roles_required(Role.SECRETARIAT)
+def index():
+    return _reports_page()
+
+
+@bp.route("/reports/allocation.pdf")
+@roles_required(Role.SECRETARIAT)
+def allocation_pdf():
+    now = utcnow()
+    chosen = read_allocation_request(request.args, call_choices(), now.date())
+    if chosen.errors:
+        return _reports_page(chosen, 400)
+    report = build_allocation_report(
+        current_app.config, filters=chosen.filters, as_of=chosen.as_of, generated_at=now
+    )
+    name = f"{_fund_code()}-allocation-report-{report.day:%Y%m%d}"
+    if chosen.filters.call_id:
+        name += f"-call-{chosen.filters.call_id}"
+    return _download(render_allocation_report(report), f"{name}.pdf", "application/pdf")
+
+
+@bp.route("/committee/rounds/<int:round_id>.pdf")
+@roles_required(Role.COMMITTEE, Role.SECRETARIAT, Role.APPLICANT)
+def decision_pdf(round_id: int):
+    round_ = get_round(round_id)
+    record = decision_record(round_, current_user, current_app.config) if round_ else None
+    if record is None:
+        abort(404)
+    content = render_decision_record(record, generated_at=utcnow())
+    return _download(
+        content,
+        f"{_fund_code()}-{record.reference}-round-{record.round.number}-decision.pdf",
+        "application/pdf",
     )
 
 

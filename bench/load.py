@@ -1,0 +1,372 @@
+"""Load test: gunicorn on PostgreSQL under locust, on the loopback interface, for a bounded time.
+
+    python -m bench.load [--proposals 20000] [--workers 4] [--users 28] [--duration 60]
+    python -m bench.load --database-url URL ...   (an already filled PostgreSQL database)
+
+Without --database-url it starts a throwaway PostgreSQL server from the local binaries
+(tests/pg.py) and fills it with `bench.generate`. It then writes the plan of the simulated
+people (bench accounts, their proposals, drafts and the open rounds each member may vote in),
+counts the votes, serves the application with gunicorn on 127.0.0.1, runs the users of
+bench/locustfile.py headless for --duration seconds, stops gunicorn (and the server it
+started), and checks:
+
+- no errors: no failed request (any 4xx/5xx or connection error counts);
+- no lost or duplicated votes: the new vote rows are exactly the (round, member) pairs that got
+  a successful vote, one row each, holding the choice of the last successful request;
+- the 95th percentile of all requests under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bench.generate import PASSWORD
+from bench.run import throwaway_postgres
+from fund import create_app
+from fund.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+P95_TARGET_MS = 300
+WEIGHTS = {"applicant": 10, "committee": 3, "secretariat": 1}  # as in bench/locustfile.py
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# The plan and the votes ------------------------------------------------------------------------
+
+
+def make_plan(url: str) -> dict[str, Any]:
+    """The bench accounts with what each may do: applicants their proposals and drafts,
+    committee members the open rounds where they may vote and have not."""
+    from fund.accounts.models import User
+    from fund.committee.models import RoundMember, Vote, VotingRound
+    from fund.proposals.models import Proposal
+
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        users = db.session.scalars(
+            select(User).where(User.email.like("bench.%")).order_by(User.email)
+        ).all()
+        plan: dict[str, Any] = {
+            "password": PASSWORD,
+            "applicant": [],
+            "committee": [],
+            "secretariat": [],
+        }
+        for user in users:
+            role = user.email.split(".")[1]
+            entry: dict[str, Any] = {"email": user.email}
+            if role == "applicant":
+                own = select(Proposal.id).where(Proposal.organization_id == user.organization_id)
+                entry["proposals"] = list(
+                    db.session.scalars(own.order_by(Proposal.id.desc()).limit(50))
+                )
+                entry["drafts"] = list(
+                    db.session.scalars(
+                        own.where(Proposal.status.in_(("draft", "returned")))
+                        .order_by(Proposal.id.desc())
+                        .limit(20)
+                    )
+                )
+                if not entry["proposals"]:
+                    continue
+            elif role == "committee":
+                voted = select(Vote.id).where(
+                    Vote.round_id == VotingRound.id, Vote.member_id == user.id
+                )
+                rows = db.session.execute(
+                    select(VotingRound.id, VotingRound.proposal_id)
+                    .join(RoundMember, RoundMember.round_id == VotingRound.id)
+                    .where(
+                        VotingRound.status == "open",
+                        RoundMember.user_id == user.id,
+                        RoundMember.recusal.is_(None),
+                        ~voted.exists(),
+                    )
+                    .order_by(VotingRound.id)
+                    .limit(300)
+                )
+                entry["rounds"] = [list(row) for row in rows]
+            plan[role].append(entry)
+        db.session.remove()
+        db.engine.dispose()
+    return plan
+
+
+def vote_state(url: str) -> tuple[int, dict[tuple[int, str], list[str]]]:
+    """The number of votes, and the choices recorded per (round, member e-mail) of bench
+    members."""
+    from fund.accounts.models import User
+    from fund.committee.models import Vote
+
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        total = db.session.scalar(select(func.count()).select_from(Vote)) or 0
+        rows = db.session.execute(
+            select(Vote.round_id, User.email, Vote.choice)
+            .join(User, User.id == Vote.member_id)
+            .where(User.email.like("bench.committee.%"))
+        )
+        choices: dict[tuple[int, str], list[str]] = {}
+        for round_id, email, choice in rows:
+            choices.setdefault((round_id, email), []).append(choice)
+        db.session.remove()
+        db.engine.dispose()
+    return total, choices
+
+
+def check_votes(
+    before: tuple[int, dict], after: tuple[int, dict], log: list[dict[str, Any]]
+) -> tuple[bool, str]:
+    """Compare the votes in the database with the successful vote requests."""
+    (total_before, choices_before), (total_after, choices_after) = before, after
+    last_ok: dict[tuple[int, str], str] = {}
+    attempted = set()
+    for entry in log:
+        key = (entry["round_id"], entry["email"])
+        attempted.add(key)
+        if entry["ok"]:
+            last_ok[key] = entry["choice"]
+    problems = []
+    new_pairs = [key for key in last_ok if key not in choices_before]
+    if total_after - total_before != len(new_pairs):
+        problems.append(
+            f"{total_after - total_before} new vote rows for {len(new_pairs)} first votes"
+        )
+    for key, choice in last_ok.items():
+        stored = choices_after.get(key, [])
+        if len(stored) != 1:
+            problems.append(f"round {key[0]}, {key[1]}: {len(stored)} rows")
+        elif stored[0] != choice:
+            problems.append(f"round {key[0]}, {key[1]}: {stored[0]} stored, {choice} last sent")
+    for key in attempted - set(last_ok):
+        if key not in choices_before and key in choices_after:
+            problems.append(f"round {key[0]}, {key[1]}: a refused vote was stored")
+    ok_requests = sum(1 for e in log if e["ok"])
+    summary = (
+        f"{ok_requests} successful vote requests ({len(new_pairs)} first votes, "
+        f"{ok_requests - len(new_pairs)} changes or repeats), "
+        f"{len(log) - ok_requests} refused; votes in the database {total_before:,} -> "
+        f"{total_after:,} (+{total_after - total_before})"
+    )
+    if problems:
+        return False, summary + "; PROBLEMS: " + "; ".join(problems[:10])
+    return True, summary + "; none lost, none duplicated"
+
+
+# The server and the load -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, workers: int, log: Path) -> Iterator[str]:
+    """Serve the application on 127.0.0.1 with gunicorn; stop it afterwards."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FUND_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SESSION_COOKIE_SECURE": "false",  # plain HTTP on the loopback interface
+        "DATABASE_URL": url,
+    }
+    command = [
+        str(BIN / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+        "wsgi:app",
+    ]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start; see {log}") from None
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def run_locust(
+    base: str, plan_path: Path, vote_log: Path, out: Path, users: int, duration: int
+) -> int:
+    env = {
+        **os.environ,
+        "FUND_LOAD_PLAN": str(plan_path),
+        "FUND_LOAD_VOTE_LOG": str(vote_log),
+    }
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(max(1, users // 4)),
+        "--run-time",
+        f"{duration}s",
+        "--stop-timeout",
+        "15",
+        "--host",
+        base,
+        "--csv",
+        str(out),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
+
+
+def read_stats(out: Path) -> list[dict[str, str]]:
+    with Path(f"{out}_stats.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_failures(out: Path) -> list[dict[str, str]]:
+    path = Path(f"{out}_failures.csv")
+    if not path.exists():
+        return []
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def people(users: int) -> dict[str, int]:
+    """How locust splits `users` over the classes (by weight, as locust does it)."""
+    total = sum(WEIGHTS.values())
+    counts = {role: max(1, round(users * w / total)) for role, w in WEIGHTS.items()}
+    return counts
+
+
+def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    plan = make_plan(url)
+    counts = people(args.users)
+    for role in ("applicant", "committee"):
+        if counts[role] > len(plan[role]):
+            raise SystemExit(
+                f"{counts[role]} simulated {role}s but {len(plan[role])} bench accounts: "
+                "lower --users (each needs an account of its own)"
+            )
+    plan_path = work / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    vote_log = work / "votes.json"
+    before = vote_state(url)
+    load_before = os.getloadavg()
+    with gunicorn(url, args.workers, work / "gunicorn.log") as base:
+        print(
+            f"gunicorn ({args.workers} workers) on {base}; locust: {args.users} users "
+            f"({counts}) for {args.duration} s",
+            flush=True,
+        )
+        code = run_locust(base, plan_path, vote_log, work / "load", args.users, args.duration)
+    load_after = os.getloadavg()
+    after = vote_state(url)
+    log = json.loads(vote_log.read_text()) if vote_log.exists() else []
+    votes_ok, votes_summary = check_votes(before, after, log)
+    stats = read_stats(work / "load")
+    failures = read_failures(work / "load")
+    server_errors = [
+        line
+        for line in (work / "gunicorn.log").read_text().splitlines()
+        if "Traceback" in line or "[ERROR]" in line or "Exception on" in line
+    ]
+    total = next(row for row in stats if row["Name"] == "Aggregated")
+    p95 = float(total["95%"])
+    print()
+    print(
+        f"{'request':<38} {'count':>6} {'fail':>5} {'median':>7} {'p95':>7} {'p99':>7} {'max':>7}"
+    )
+    for row in stats:
+        print(
+            f"{(row['Type'] + ' ' + row['Name']).strip():<38} {row['Request Count']:>6} "
+            f"{row['Failure Count']:>5} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7} "
+            f"{float(row['Max Response Time']):>7.0f}"
+        )
+    print(f"throughput: {float(total['Requests/s']):.1f} requests/s; locust exit code {code}")
+    errors = int(total["Failure Count"])
+    for failure in failures[:10]:
+        print(
+            f"failure: {failure['Method']} {failure['Name']}: {failure['Error']} "
+            f"x{failure['Occurrences']}"
+        )
+    if server_errors:
+        print(f"server log: {len(server_errors)} error lines, e.g. {server_errors[0]}")
+    print(f"errors: {errors} failed requests -> {'met' if errors == 0 else 'NOT MET'}")
+    print(f"votes: {votes_summary} -> {'met' if votes_ok else 'NOT MET'}")
+    print(f"p95 of all requests: {p95:.0f} ms -> {'met' if p95 < P95_TARGET_MS else 'NOT MET'}")
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    return {
+        "workers": args.workers,
+        "users": args.users,
+        "people": counts,
+        "duration_s": args.duration,
+        "stats": stats,
+        "failures": failures,
+        "server_error_lines": len(server_errors),
+        "votes": {"ok": votes_ok, "summary": votes_summary},
+        "p95_ms": p95,
+        "load_average": {"before": load_before, "after": load_after},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=None, help="a filled PostgreSQL database")
+    parser.add_argument("--proposals", type=int, default=20000, help="for a throwaway server")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--users", type=int, default=28, help="simulated people")
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load (max 600)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+    args.duration = max(1, min(args.duration, 600))
+    with tempfile.TemporaryDirectory(prefix="fund-load-") as tmp:
+        work = Path(tmp)
+        if args.database_url:
+            results = load_test(args.database_url, args, work)
+        else:
+            with throwaway_postgres(args.proposals) as url:
+                results = load_test(url, args, work)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()

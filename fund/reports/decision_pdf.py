@@ -1,0 +1,301 @@
+"""The decision record of a voting round as a PDF: what the record page shows, to file or to
+print.
+
+Who gets what follows the record page (`fund.committee.views.record`): the secretariat the whole
+record; a committee member without a conflict on the proposal the whole record once the round is
+closed; the applicant organization the outcome, the committee's summary and the conditions of a
+closed round, never the individual votes. Anybody else gets nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+
+from fund.accounts.models import Role, User
+from fund.audit.queries import head
+from fund.calls.models import DECISION_RULE_LABELS
+from fund.committee import queries
+from fund.committee.forms import CHOICE_LABELS
+from fund.committee.models import Recusal, RoundMember, RoundStatus, Vote, VotingRound
+from fund.committee.operations import outcome_label, round_tally
+from fund.committee.tally import Tally
+from fund.proposals.models import Proposal, ProposalVersion
+from fund.proposals.queries import load_proposal
+from fund.reports.allocation_pdf import (
+    ReportStyles,
+    audit_footer,
+    data_table,
+    fact_table,
+    header_right,
+)
+from fund.reports.fonts import markup
+from fund.reports.proposal_pdf import MARGIN, PageFurniture, numbered_canvas
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as the record page writes it."""
+    return moment.strftime("%d %B %Y, %H:%M UTC") if moment else "—"
+
+
+def record_access(user: User, round_: VotingRound, proposal: Proposal) -> tuple[bool, bool]:
+    """(may see the record, sees it in full), by the rules of the record page."""
+    closed = round_.status == RoundStatus.CLOSED
+    conflict = queries.conflict_of(user, proposal)
+    committee_may = user.has_role(Role.COMMITTEE) and closed and conflict is None
+    full = user.has_role(Role.SECRETARIAT) or committee_may
+    applicant_may = (
+        user.has_role(Role.APPLICANT)
+        and closed
+        and user.organization_id == proposal.organization_id
+    )
+    return full or applicant_may, full
+
+
+@dataclass
+class DecisionRecord:
+    """The round and everything its record shows."""
+
+    fund_name: str
+    decision_body: str
+    proposal: Proposal
+    round: VotingRound
+    full: bool  # votes, tally, members and recusals shown
+    version: ProposalVersion | None
+    opened_by: User | None
+    closed_by: User | None
+    organization_names: dict[int, str]
+    conditions: list[str]
+    tally: Tally
+    entitled: list[RoundMember] = field(default_factory=list)
+    recused: list[RoundMember] = field(default_factory=list)
+
+    @property
+    def reference(self) -> str:
+        return f"P-{self.proposal.id:05d}"
+
+    @property
+    def votes(self) -> dict[int, Vote]:
+        return {v.member_id: v for v in self.round.votes}
+
+
+def _record(
+    round_: VotingRound, proposal: Proposal, full: bool, config: Mapping[str, Any]
+) -> DecisionRecord:
+    # Counted as `fund.committee.queries.round_view` counts them for the page.
+    closed = round_.status == RoundStatus.CLOSED
+    people = queries.users_by_id({round_.opened_by_id, round_.closed_by_id})
+    return DecisionRecord(
+        fund_name=str(config["FUND_NAME"]),
+        decision_body=str(config["DECISION_BODY_NAME"]),
+        proposal=proposal,
+        round=round_,
+        full=full,
+        version=queries.version_of(proposal.id, round_.version_number),
+        opened_by=people.get(round_.opened_by_id) if round_.opened_by_id else None,
+        closed_by=people.get(round_.closed_by_id) if round_.closed_by_id else None,
+        organization_names=queries.organization_names({m.organization_id for m in round_.members}),
+        conditions=queries.approval_conditions(round_),
+        tally=Tally(**round_.tally) if closed and round_.tally else round_tally(round_),
+        entitled=[m for m in round_.members if m.recusal is None],
+        recused=[m for m in round_.members if m.recusal is not None],
+    )
+
+
+def decision_record(
+    round_: VotingRound, user: User, config: Mapping[str, Any]
+) -> DecisionRecord | None:
+    """The record as `user` may see it, or None when they may not see it at all."""
+    proposal = load_proposal(round_.proposal_id)
+    allowed, full = record_access(user, round_, proposal)
+    return _record(round_, proposal, full, config) if allowed else None
+
+
+def full_record(round_: VotingRound, config: Mapping[str, Any]) -> DecisionRecord:
+    """The whole record, as the secretariat sees it (for the command line)."""
+    return _record(round_, load_proposal(round_.proposal_id), True, config)
+
+
+def _quorum(record: DecisionRecord) -> str:
+    r, t = record.round, record.tally
+    basis = (
+        f"{r.quorum_setting} votes, set by the call"
+        if r.quorum_setting
+        else "a majority of the members entitled to vote"
+    )
+    met = "met" if t.quorum_met else "not met"
+    return f"{basis}: {t.quorum_needed} needed, {t.cast} cast, {met}"
+
+
+def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
+    s = ReportStyles()
+    r, p = record.round, record.proposal
+    closed = r.status == RoundStatus.CLOSED
+    story: list[Flowable] = [
+        Paragraph(markup(f"Decision record: {record.reference}, round {r.number}"), s.title),
+        Paragraph(
+            markup(f"{record.decision_body} · {outcome_label(r.outcome) if closed else 'Open'}"),
+            s.meta,
+        ),
+        Spacer(1, 4),
+    ]
+    if not closed:
+        story.append(
+            Paragraph("This round is still open: the record below is the state so far.", s.warning)
+        )
+    version = f"version {r.version_number}"
+    if record.version:
+        version += f", submitted {when(record.version.submitted_at)}"
+    deadline = when(r.deadline)
+    if r.deadline and not closed and now > r.deadline:
+        deadline += " (passed)"
+    opened = when(r.opened_at)
+    closed_at = when(r.closed_at)
+    if record.full and record.opened_by:
+        opened += f" by {record.opened_by.name}"
+    if record.full and r.closed_at and record.closed_by:
+        closed_at += f" by {record.closed_by.name}"
+    facts = [
+        ("Proposal", f"{record.reference} “{p.title}”"),
+        ("Applicant", p.organization.display_name),
+        ("Version decided on", version),
+        ("Outcome", outcome_label(r.outcome) if closed else "not decided yet"),
+        ("Opened", opened),
+    ]
+    if r.deadline:
+        facts.append(("Deadline", deadline))
+    facts.append(("Closed", closed_at))
+    if record.full:
+        facts.append(("Decision rule", DECISION_RULE_LABELS.get(r.decision_rule, r.decision_rule)))
+        facts.append(("Quorum", _quorum(record)))
+    story += [Paragraph("Decision", s.h2), fact_table(s, facts, label_width=0.25)]
+    if r.summary:
+        story.append(
+            KeepTogether(
+                [Paragraph("The committee's summary", s.h3), Paragraph(markup(r.summary), s.body)]
+            )
+        )
+    if record.conditions:
+        story.append(Paragraph("Conditions attached to the votes to approve", s.h3))
+        story += [Paragraph("• " + markup(c), s.body) for c in record.conditions]
+    if not record.full:
+        story.append(Spacer(1, 6))
+        story.append(
+            Paragraph(
+                "The individual votes of the committee members are not shown to the applicant.",
+                s.note,
+            )
+        )
+        return story
+    t = record.tally
+    story.append(
+        KeepTogether(
+            [
+                Paragraph(f"Tally{' at closing' if closed else ' so far'}", s.h2),
+                data_table(
+                    ("Approve", "Reject", "Abstain", "Votes cast", "Entitled", "Quorum needed"),
+                    [(t.approve, t.reject, t.abstain, t.cast, t.entitled, t.quorum_needed)],
+                    (1 / 6,) * 6,
+                    numeric=range(6),
+                ),
+                Paragraph(markup(t.explanation), s.body),
+            ]
+        )
+    )
+    names = record.organization_names
+    votes = record.votes
+    members = [
+        (
+            m.user.name,
+            names.get(m.organization_id, "—") if m.organization_id else "—",
+            CHOICE_LABELS.get(votes[m.user_id].choice, votes[m.user_id].choice)
+            if m.user_id in votes
+            else "did not vote",
+            votes[m.user_id].comment if m.user_id in votes else "",
+            votes[m.user_id].conditions if m.user_id in votes else "",
+            when(votes[m.user_id].cast_at) if m.user_id in votes else "",
+            when(votes[m.user_id].changed_at)
+            if m.user_id in votes and votes[m.user_id].changed_at
+            else "",
+        )
+        for m in record.entitled
+    ]
+    story.append(Paragraph(f"Members entitled to vote ({len(record.entitled)})", s.h2))
+    story.append(
+        data_table(
+            ("Member", "Organization", "Vote", "Comment", "Conditions", "Cast", "Changed"),
+            members,
+            (0.14, 0.13, 0.08, 0.2, 0.15, 0.15, 0.15),
+        )
+        if members
+        else Paragraph("No member was entitled to vote.", s.note)
+    )
+    recusals = [
+        (
+            m.user.name,
+            names.get(m.organization_id, "—") if m.organization_id else "—",
+            "Automatic" if m.recusal == Recusal.AUTOMATIC else "Declared by the member",
+            m.recusal_reason,
+            when(m.recused_at),
+        )
+        for m in record.recused
+    ]
+    story.append(Paragraph(f"Recusals ({len(record.recused)})", s.h2))
+    story.append(
+        data_table(
+            ("Member", "Organization", "Recusal", "Reason", "When"),
+            recusals,
+            (0.17, 0.13, 0.17, 0.38, 0.15),
+        )
+        if recusals
+        else Paragraph("Nobody was recused.", s.note)
+    )
+    story.append(Spacer(1, 6))
+    story.append(
+        Paragraph(
+            "Every vote, change, recusal and the closing are also in the audit trail "
+            f"(voting round {r.id}).",
+            s.note,
+        )
+    )
+    return story
+
+
+def render_decision_record(record: DecisionRecord, *, generated_at: datetime) -> bytes:
+    """The PDF of the record."""
+    title = f"Decision record {record.reference} · round {record.round.number}"
+    furniture = PageFurniture(
+        header_left=record.fund_name,
+        header_right=header_right(
+            record.fund_name,
+            [
+                f"{title} · generated {when(generated_at)}",
+                f"{title} · generated {generated_at:%d %b %Y %H:%M} UTC",
+                title,
+            ],
+        ),
+        # The audit trail's head identifies the records behind a full record; the applicant's
+        # version shows nothing of the secretariat's trail.
+        footer_left=audit_footer(head()) if record.full else f"Generated {when(generated_at)}",
+    )
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=22 * mm,
+        bottomMargin=20 * mm,
+        title=f"Decision record {record.reference}, round {record.round.number}",
+        author=record.fund_name,
+        subject=f"{record.decision_body} decision record",
+    )
+    doc.build(_story(record, generated_at), canvasmaker=numbered_canvas(furniture))
+    return out.getvalue()

@@ -1,0 +1,205 @@
+"""What the real-browser tests share: Debian's Chromium driven by Playwright, the application
+served on a loopback port from a fresh database, signing in through the page, screenshots
+and axe-core.
+
+Without /usr/bin/chromium (or Playwright) the browser tests are skipped with the reason, except
+in CI (CI=true), where that is a failure: `.ci/run` installs the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from fund import create_app
+from fund.extensions import db
+from fund.reference.seed import load_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+AXE_SCRIPT = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DEMO_PASSWORD = "migration-fund-demo"  # seed/demo.toml
+TIMEOUT_MS = 15_000
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_browser() -> None:
+    """Skip the calling module without a browser; fail instead in CI."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} not found (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "Playwright for Python is not installed (pip install -e '.[test]')"
+    if problem is None:
+        return
+    if in_ci():
+        pytest.fail(f"{problem}; CI must run the browser tests", pytrace=False)
+    pytest.skip(f"browser tests skipped: {problem}")
+
+
+# The application on a loopback port -------------------------------------------------------
+
+
+def live_app(sqlite_template: Path, directory: Path) -> Flask:
+    """The application on a fresh copy of the migrated database, with the demo set (users in
+    every role, organizations, an open call) and no proposal."""
+    path = directory / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        load_demo(Path(app.config["SEED_DIR"]))
+        db.session.commit()
+    return app
+
+
+class LiveServer:
+    """A threaded WSGI server for `app` on a free port of 127.0.0.1, in a background thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def serve(sqlite_template: Path, directory: Path) -> Iterator[LiveServer]:
+    with LiveServer(live_app(sqlite_template, directory)) as server:
+        yield server
+
+
+def launch() -> Iterator[Any]:
+    """The browser, closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_context(browser: Any, server: LiveServer, *, bypass_csp: bool = False) -> Any:
+    """A fresh browser profile (its own cookies) on the server.
+
+    `bypass_csp` lets axe-core be injected into pages whose Content-Security-Policy allows
+    only the site's own scripts; the pages have no inline script or style, so they render
+    the same. The journey keeps the policy on.
+    """
+    context = browser.new_context(
+        base_url=server.url,
+        viewport={"width": 1280, "height": 900},
+        locale="en-GB",
+        bypass_csp=bypass_csp,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the sign-in page, as a person would (this also counts as a recent
+    sign-in for votes, funding and payments)."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{email} could not sign in: {flash_text(page)}"
+
+
+def flash_text(page: Any) -> str:
+    flashes = page.locator(".flashes, .error-summary")
+    return " | ".join(flashes.all_inner_texts())
+
+
+def clear_artifacts() -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Keep the page as a test artefact: test-artifacts/e2e/<name>.png (the whole page)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# axe-core ---------------------------------------------------------------------------------
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """The WCAG 2.0/2.1 A and AA violations axe-core finds on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {
+                runOnly: {type: 'tag', values: tags},
+                resultTypes: ['violations'],
+            });
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html,
+                                          summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+    return list(result)
+
+
+def describe_violations(violations: list[dict[str, Any]], where: str) -> str:
+    """The violations, readably: rule, impact, what to do, and each offending element."""
+    lines = [f"{len(violations)} accessibility violation(s) on {where}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"][:10]:
+            target = json.dumps(node["target"])
+            html = node["html"] if len(node["html"]) <= 200 else node["html"][:200] + "…"
+            lines.append(f"    at {target}: {html}")
+            for detail in (node["summary"] or "").splitlines():
+                lines.append(f"        {detail}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    … and {len(v['nodes']) - 10} more")
+    return "\n".join(lines)

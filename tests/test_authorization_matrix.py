@@ -1,0 +1,516 @@
+"""Who gets what on every route: the authorization matrix.
+
+Every rule of the application's URL map is requested by seven personas and the answer is
+compared with the EXPECTED table below. A route missing from the table fails the test, so a
+new route cannot ship without someone deciding who may use it.
+
+Routes that accept GET are requested with GET; POST-only routes are posted with a valid CSRF
+token (and, where it tells the personas apart, the plausible content of POST_DATA), so the
+request reaches the view and the answer is the view's own decision.
+
+Expected answers:
+
+    200, 400, 403, 404, 409, ...  that status
+    LOGIN                         302 to the sign-in page (an anonymous GET)
+    REDIRECT                      302 anywhere else (the view did its work and moved on)
+
+Every persona works on its own copy of the world (a fresh database), so what one persona's
+POST changes cannot change what another persona gets.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fund.accounts.models import Organization, User
+from fund.committee import operations as committee_operations
+from fund.committee.models import VotingRound
+from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation
+from fund.notifications.models import Notification
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import Attachment, Proposal
+from fund.screening import operations as screening_operations
+from tests.conftest import csrf_token, login
+
+LOGIN = "login"
+REDIRECT = "redirect"
+
+PERSONAS = (
+    "anonymous",
+    "owner",  # applicant of the organization that owns the proposals (ILO)
+    "other_applicant",  # applicant of another organization (UNDP)
+    "secretariat",
+    "committee",  # committee member with no stake in the proposals (UNHCR)
+    "recused",  # committee member of a participating organization (IOM): recused automatically
+    "admin",
+)
+ROLES = {
+    "owner": (("applicant",), "ILO"),
+    "other_applicant": (("applicant",), "UNDP"),
+    "secretariat": (("secretariat",), None),
+    "committee": (("committee",), "UNHCR"),
+    "recused": (("committee",), "IOM"),
+    "admin": (("admin",), None),
+}
+
+
+def _all(value, **exceptions):
+    """The same answer for every persona, but for the named ones."""
+    return {persona: exceptions.get(persona, value) for persona in PERSONAS}
+
+
+def _signed_in(value, **exceptions):
+    """`value` for every signed-in persona; the anonymous visitor is sent to sign in."""
+    return _all(value, anonymous=LOGIN, **exceptions)
+
+
+def _only(allowed: dict[str, object], refused=403):
+    """Signed-in personas not named get `refused`; the anonymous visitor is sent to sign in."""
+    return {
+        persona: allowed.get(persona, LOGIN if persona == "anonymous" else refused)
+        for persona in PERSONAS
+    }
+
+
+def _post_only(allowed: dict[str, object], refused=403):
+    """A POST: the anonymous visitor gets 401, signed-in personas not named `refused`."""
+    return {
+        persona: allowed.get(persona, 401 if persona == "anonymous" else refused)
+        for persona in PERSONAS
+    }
+
+
+# The world --------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Ids of the rows the URLs need, by name, and the personas' users."""
+
+    ids: dict[str, int]
+    users: dict[str, User]
+
+
+def _user(user: User) -> User:
+    return db.session.get(User, user.id)
+
+
+def _to_committee(proposal_id: int, author: User, secretariat: User) -> None:
+    """Submit, screen (every criterion passes) and forward: a round opens."""
+    proposal = db.session.get(Proposal, proposal_id)
+    _submit_and_screen(proposal, author, secretariat)
+    proposal_operations.fire(proposal, "forward_to_committee", _user(secretariat))
+
+
+def _submit_and_screen(proposal: Proposal, author: User, secretariat: User) -> None:
+    proposal_operations.fire(proposal, "submit", _user(author))
+    proposal_operations.fire(proposal, "start_screening", _user(secretariat))
+    criteria = screening_operations.ensure_criteria(proposal.call)
+    screening_operations.record_checks(
+        proposal, _user(secretariat), {c.id: ("pass", "") for c in criteria}
+    )
+
+
+def _approve(proposal_id: int, users: dict[str, User]) -> int:
+    """Take a proposal through the committee to approval; returns the closed round's id."""
+    _to_committee(proposal_id, users["owner"], users["secretariat"])
+    round_ = committee_operations.open_round_of(proposal_id)
+    committee_operations.cast_vote(round_.id, _user(users["committee"]), "approve")
+    committee_operations.close_round(round_.id, _user(users["secretariat"]))
+    return round_.id
+
+
+def _org_id(acronym: str) -> int:
+    return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
+
+
+@pytest.fixture
+def world(app: Flask, create_user, create_organization, make_proposal, open_call) -> World:
+    users = {
+        persona: create_user(roles=roles, organization_acronym=acronym, name=persona)
+        for persona, (roles, acronym) in ROLES.items()
+    }
+    donor = create_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
+    draft = make_proposal(users["owner"], title="Draft of the owner")
+    submitted = make_proposal(users["owner"], title="Submitted proposal")
+    review = make_proposal(users["owner"], title="Proposal under committee review")
+    approved = make_proposal(users["owner"], title="Approved proposal")
+    funded = make_proposal(users["owner"], title="Funded proposal")
+    with app.app_context():
+        secretariat = _user(users["secretariat"])
+        owner = _user(users["owner"])
+        proposal_operations.fire(db.session.get(Proposal, submitted), "submit", owner)
+        _to_committee(review, users["owner"], users["secretariat"])
+        open_round = committee_operations.open_round_of(review).id
+        closed_round = _approve(approved, users)
+        _approve(funded, users)
+        contribution = finance_operations.record_contribution(
+            secretariat,
+            db.session.get(Organization, donor.id),
+            utcnow().date(),
+            Decimal("5000000.00"),
+            None,
+        )
+        finance_operations.fund_proposal(secretariat, db.session.get(Proposal, funded))
+        db.session.commit()
+        ids = {
+            "call": open_call,
+            "draft": draft,
+            "submitted": submitted,
+            "review": review,
+            "approved": approved,
+            "funded": funded,
+            "open_round": open_round,
+            "closed_round": closed_round,
+            "contribution": contribution.id,
+            "draft_attachment": db.session.scalar(
+                select(Attachment.id).where(Attachment.proposal_id == draft)
+            ),
+            "review_attachment": db.session.scalar(
+                select(Attachment.id).where(Attachment.proposal_id == review)
+            ),
+            "owner_notification": db.session.scalar(
+                select(Notification.id)
+                .where(Notification.user_id == users["owner"].id)
+                .order_by(Notification.id)
+                .limit(1)
+            ),
+            "owner": users["owner"].id,
+            "ILO": _org_id("ILO"),
+            "version": 1,
+        }
+        assert db.session.get(Proposal, review).status == "committee_review"
+        assert db.session.get(Proposal, approved).status == "approved"
+        assert db.session.get(Proposal, funded).status == "funded"
+        assert db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded))
+        assert db.session.get(VotingRound, closed_round).status == "closed"
+    missing = [name for name, value in ids.items() if value is None]
+    assert not missing, f"the world lacks {missing}"
+    return World(ids, users)
+
+
+# Requests ---------------------------------------------------------------------------------
+
+# The row each URL parameter names unless URL_ARGS says otherwise (a world name, or a literal).
+DEFAULT_ARGS = {
+    "proposal_id": "draft",
+    "attachment_id": "draft_attachment",
+    "round_id": "open_round",
+    "call_id": "call",
+    "contribution_id": "contribution",
+    "notification_id": "owner_notification",
+    "user_id": "owner",
+    "organization_id": "ILO",
+    "number": "version",
+    "name": "proposals",
+    "filename": "css/fund.css",
+}
+
+# Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
+URL_ARGS: dict[str, dict[str, str]] = {
+    "proposals.detail@review": {"proposal_id": "review"},
+    "proposals.edit@review": {"proposal_id": "review"},
+    "proposals.download@review": {"proposal_id": "review", "attachment_id": "review_attachment"},
+    "proposals.download@mismatch": {"proposal_id": "draft", "attachment_id": "review_attachment"},
+    "proposals.remove_attachment@review": {
+        "proposal_id": "review",
+        "attachment_id": "review_attachment",
+    },
+    "proposals.version": {"proposal_id": "review"},
+    "proposals.act@review": {"proposal_id": "review"},
+    "reports.proposal_pdf": {"proposal_id": "review"},
+    "screening.checklist": {"proposal_id": "submitted"},
+    "screening.start": {"proposal_id": "submitted"},
+    "screening.act": {"proposal_id": "submitted"},
+    "committee.review": {"proposal_id": "review"},
+    "committee.review@draft": {"proposal_id": "draft"},
+    "committee.record": {"round_id": "closed_round"},
+    "committee.record@open": {"round_id": "open_round"},
+    "reports.decision_pdf": {"round_id": "closed_round"},
+    "reports.decision_pdf@open": {"round_id": "open_round"},
+    "committee.open_round": {"proposal_id": "review"},
+    "committee.return_for_revision": {"proposal_id": "review"},
+    "finance.proposal": {"proposal_id": "approved"},
+    "finance.fund": {"proposal_id": "approved"},
+    "finance.disburse": {"proposal_id": "funded"},
+    "finance.close": {"proposal_id": "funded"},
+}
+
+# Content posted with the token, where it lets the view tell the personas apart.
+POST_DATA: dict[str, dict[str, str]] = {
+    "committee.vote": {"choice": "approve", "comment": "Sound programme."},
+    "committee.declare_conflict": {"reason": "I advised the applicant."},
+}
+
+# POSTs that change what later requests of the same persona would see go last, in this order.
+LAST = (
+    "proposals.remove_attachment",
+    "committee.declare_conflict",
+    "committee.close_round",
+    "accounts.logout",
+)
+
+
+def _endpoint(key: str) -> str:
+    return key.partition("@")[0]
+
+
+def _path(app: Flask, key: str, world: World) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == _endpoint(key))
+    chosen = DEFAULT_ARGS | URL_ARGS.get(key, {})
+    values = {}
+    for name in rule.arguments:
+        value = chosen[name]
+        values[name] = world.ids.get(value, value) if isinstance(value, str) else value
+    return app.url_map.bind("localhost").build(rule.endpoint, values)
+
+
+def _method(app: Flask, endpoint: str) -> str:
+    methods = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == endpoint:
+            methods |= set(rule.methods or ())
+    return "GET" if "GET" in methods else "POST"
+
+
+def _keys(app: Flask) -> list[str]:
+    """Every endpoint and variant to request, GETs first, then POSTs, LAST at the end."""
+    keys = sorted({r.endpoint for r in app.url_map.iter_rules()} | set(EXPECTED))
+    keys = [k for k in keys if _endpoint(k) in app.view_functions or _endpoint(k) == "static"]
+
+    def order(key: str) -> tuple[int, int, str]:
+        endpoint = _endpoint(key)
+        last = LAST.index(endpoint) if endpoint in LAST else -1
+        return (_method(app, endpoint) == "POST", last, key)
+
+    return sorted(keys, key=order)
+
+
+def _answer(response) -> object:
+    if response.status_code == 302:
+        location = response.headers["Location"]
+        return LOGIN if location.startswith("/login") else REDIRECT
+    return response.status_code
+
+
+def _request(app: Flask, client: FlaskClient, key: str, world: World, token: str | None):
+    path = _path(app, key, world)
+    endpoint = _endpoint(key)
+    if _method(app, endpoint) == "GET":
+        return path, "GET", client.get(path)
+    data = {"csrf_token": token or ""} | POST_DATA.get(endpoint, {})
+    return path, "POST", client.post(path, data=data)
+
+
+# The table --------------------------------------------------------------------------------
+
+# What the proposal pages answer, by who may see the proposal (fund.proposals.access.can_view):
+# a draft only its organization's applicants and the secretariat; from committee review on,
+# the committee too (a recused member included: recusal bars the vote, not the reading).
+# The administrator holds none of the proposal roles.
+_DRAFT_PAGE = _only({"owner": 200, "secretariat": 200}, refused=404) | {"admin": 403}
+_REVIEWED_PAGE = _only(
+    {"owner": 200, "secretariat": 200, "committee": 200, "recused": 200}, refused=404
+) | {"admin": 403}
+_ADMIN = _only({"admin": 200})
+_SECRETARIAT = _only({"secretariat": 200})
+_COMMITTEE_PAGES = _only({"secretariat": 200, "committee": 200, "recused": 200})
+
+EXPECTED: dict[str, dict[str, object]] = {
+    # Public pages and files
+    "core.index": _all(200),
+    "core.healthz": _all(200),
+    "core.readyz": _all(200),
+    "reference.objectives": _all(200),
+    "reference.principles": _all(200),
+    "proposals.workflow": _all(200),
+    "coverage.dashboard": _all(200),
+    "coverage.chart": _all(200),
+    "reports.open_data": _all(200),
+    "reports.open_data_iati": _all(200),  # the funded proposal is published
+    "reports.open_data_360giving": _all(200),
+    "static": _all(200),
+    # Accounts
+    "accounts.login": _all(REDIRECT, anonymous=200),  # a signed-in user goes home
+    "accounts.logout": _all(LOGIN),
+    "accounts.confirm_login": _signed_in(200),
+    "accounts.change_password": _signed_in(200),
+    # Administration
+    "admin.users": _ADMIN,
+    "admin.new_user": _ADMIN,
+    "admin.edit_user": _ADMIN,
+    "admin.organizations": _ADMIN,
+    "admin.new_organization": _ADMIN,
+    "admin.edit_organization": _ADMIN,
+    "audit.log": _only({"secretariat": 200, "admin": 200}),
+    "audit.export_csv": _only({"secretariat": 200, "admin": 200}),
+    # Calls: the list for everyone signed in, the form for the secretariat
+    "calls.index": _signed_in(200),
+    "calls.new": _SECRETARIAT,
+    "calls.edit": _SECRETARIAT,
+    # Proposals
+    "proposals.index": _only(
+        {"owner": 200, "other_applicant": 200, "secretariat": 200, "committee": 200, "recused": 200}
+    ),
+    "proposals.new": _only({"owner": 200, "other_applicant": 200}),
+    "proposals.detail": _DRAFT_PAGE,
+    "proposals.detail@review": _REVIEWED_PAGE,
+    "proposals.edit": _only({"owner": 200, "other_applicant": 404}),
+    # A submitted proposal cannot be edited: its owner is sent back to it with the reason.
+    "proposals.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
+    "proposals.download": _DRAFT_PAGE,
+    "proposals.download@review": _REVIEWED_PAGE,
+    # An attachment asked for under another proposal is not found, whoever asks.
+    "proposals.download@mismatch": _DRAFT_PAGE | {"owner": 404, "secretariat": 404},
+    "proposals.version": _REVIEWED_PAGE,
+    "reports.proposal_pdf": _REVIEWED_PAGE,
+    # POSTs with the token only: the view refuses the incomplete form (400), after hiding the
+    # proposal (404) from whoever may not see it.
+    "proposals.act": _post_only({"owner": 400, "secretariat": 400}, refused=404) | {"admin": 403},
+    "proposals.act@review": _post_only(
+        {"owner": 400, "secretariat": 400, "committee": 400, "recused": 400}, refused=404
+    )
+    | {"admin": 403},
+    "proposals.upload": _post_only({"owner": 400, "other_applicant": 404}),
+    # The draft's owner removes the attachment; a submitted proposal's attachments stay.
+    "proposals.remove_attachment": _post_only({"owner": REDIRECT, "other_applicant": 404}),
+    "proposals.remove_attachment@review": _post_only({"owner": 400, "other_applicant": 404}),
+    # Screening (secretariat)
+    "screening.queue": _SECRETARIAT,
+    "screening.checklist": _SECRETARIAT,
+    "screening.criteria": _SECRETARIAT,
+    "screening.start": _post_only({"secretariat": 400}),
+    "screening.act": _post_only({"secretariat": 400}),
+    # Committee
+    "committee.index": _COMMITTEE_PAGES,
+    "committee.meeting": _COMMITTEE_PAGES,
+    "committee.review": _COMMITTEE_PAGES,  # the recused member sees why they cannot vote
+    "committee.review@draft": _only({"secretariat": 404, "committee": 404, "recused": 404}),
+    # A closed round's record: the secretariat, members without a conflict, and the applicant
+    # (outcome, summary and conditions); not the recused member, not another applicant.
+    "committee.record": _only({"owner": 200, "secretariat": 200, "committee": 200}, refused=404)
+    | {"admin": 403},
+    # An open round's record so far: the secretariat only.
+    "committee.record@open": _only({"secretariat": 200}, refused=404) | {"admin": 403},
+    # The vote (choice "approve"): cast by the member, refused to the recused member.
+    "committee.vote": _post_only({"committee": REDIRECT, "recused": 400}),
+    # Declaring a conflict: recorded for the member; the recused member is recused already.
+    "committee.declare_conflict": _post_only({"committee": REDIRECT, "recused": 400}),
+    "committee.close_round": _post_only({"secretariat": 400}),  # no fingerprint: refused
+    "committee.set_deadline": _post_only({"secretariat": REDIRECT}),  # no date: none, unchanged
+    "committee.open_round": _post_only({"secretariat": 400}),
+    "committee.return_for_revision": _post_only({"secretariat": 400}),  # no summary: refused
+    # Finance (secretariat)
+    "finance.balance": _SECRETARIAT,
+    "finance.contributions": _SECRETARIAT,
+    "finance.void": _SECRETARIAT,
+    "finance.proposal": _SECRETARIAT,
+    "finance.fund": _post_only({"secretariat": 400}),
+    "finance.disburse": _post_only({"secretariat": 400}),
+    "finance.close": _post_only({"secretariat": 400}),
+    # Coverage: the dashboard is public (above); the simulator for the committee and the
+    # secretariat, the targets for the secretariat.
+    "coverage.simulator": _COMMITTEE_PAGES,
+    "coverage.targets": _SECRETARIAT,
+    # Reports (secretariat)
+    "reports.index": _SECRETARIAT,
+    "reports.xlsx_export": _SECRETARIAT,
+    "reports.csv_export": _SECRETARIAT,
+    "reports.allocation_pdf": _SECRETARIAT,
+    # The decision record as a PDF: the same readers as the page.
+    "reports.decision_pdf": _only({"owner": 200, "secretariat": 200, "committee": 200}, refused=404)
+    | {"admin": 403},
+    "reports.decision_pdf@open": _only({"secretariat": 200}, refused=404) | {"admin": 403},
+    # Notifications: one's own only
+    "notifications.index": _signed_in(200),
+    "notifications.preferences": _signed_in(200),
+    "notifications.mark_all_read": _all(REDIRECT, anonymous=401),
+    "notifications.mark_read": _all(404, anonymous=401, owner=REDIRECT),
+}
+
+
+# The tests --------------------------------------------------------------------------------
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - {_endpoint(key) for key in EXPECTED})
+    assert not missing, (
+        "routes without an entry in EXPECTED of tests/test_authorization_matrix.py (decide "
+        f"who may use them and add them): {', '.join(missing)}"
+    )
+
+
+def test_the_table_names_only_routes_that_exist(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    stale = sorted(key for key in EXPECTED if _endpoint(key) not in endpoints)
+    assert not stale, f"EXPECTED names routes the application no longer has: {stale}"
+    unknown = sorted(key for key in URL_ARGS | POST_DATA if _endpoint(key) not in endpoints)
+    assert not unknown, f"URL_ARGS or POST_DATA name routes that do not exist: {unknown}"
+    for key, row in EXPECTED.items():
+        assert set(row) == set(PERSONAS), f"{key}: an answer for each persona, no more"
+
+
+# Which of the world's proposals each persona finds in the proposals list (by title).
+TITLES = {
+    "draft": "Draft of the owner",
+    "submitted": "Submitted proposal",
+    "review": "Proposal under committee review",
+    "approved": "Approved proposal",
+    "funded": "Funded proposal",
+}
+LISTED = {
+    "owner": set(TITLES),
+    "other_applicant": set(),
+    "secretariat": set(TITLES),
+    "committee": {"review", "approved", "funded"},
+    "recused": {"review", "approved", "funded"},
+}
+
+
+def _database_file(app: Flask) -> Path:
+    return Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+
+
+def test_every_route_answers_every_persona_as_expected(app, world, tmp_path):
+    # Each persona starts from the world as built: the database file is put back before each.
+    pristine = tmp_path / "world.sqlite3"
+    with app.app_context():
+        db.engine.dispose()
+    shutil.copy(_database_file(app), pristine)
+    wrong, tried = [], 0
+    for persona in PERSONAS:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.copy(pristine, _database_file(app))
+        client = app.test_client()
+        if persona != "anonymous":
+            assert login(client, world.users[persona].email).status_code == 302, persona
+        token = csrf_token(client, "/login" if persona == "anonymous" else "/account/password")
+        for key in _keys(app):
+            if key not in EXPECTED:
+                continue  # reported by test_every_route_has_an_entry
+            path, method, response = _request(app, client, key, world, token)
+            tried += 1
+            got, expected = _answer(response), EXPECTED[key][persona]
+            if got != expected:
+                wrong.append(f"{persona:15} {key:36} {method} {path}: {got}, expected {expected}")
+            if key == "proposals.index" and got == 200:
+                page = response.get_data(as_text=True)
+                listed = {name for name, title in TITLES.items() if title in page}
+                if listed != LISTED[persona]:
+                    wrong.append(
+                        f"{persona:15} lists {sorted(listed)}, not {sorted(LISTED[persona])}"
+                    )
+    assert tried == len(EXPECTED) * len(PERSONAS)
+    assert not wrong, "answers differ from the matrix:\n" + "\n".join(wrong)

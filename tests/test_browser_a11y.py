@@ -1,0 +1,398 @@
+"""Accessibility in a real browser: axe-core finds no WCAG 2.0/2.1 A or AA violation on the main
+pages of every role; the forms work with the keyboard alone; error summaries take focus;
+the coverage chart has text alternatives.
+
+The application runs on a loopback port with the demo users and proposals in every state made
+for these pages (see `world`). axe-core is vendored in tests/vendor/axe-core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from fund.accounts.models import Organization, User
+from fund.calls.models import Call
+from fund.committee import operations as committee_operations
+from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import Proposal
+from fund.screening import operations as screening_operations
+from tests import browser_support as support
+from tests.conftest import fill_complete
+
+pytestmark = pytest.mark.browser
+
+EMAILS = {
+    "applicant": "applicant@demo.fund",  # ILO
+    "secretariat": "secretariat@demo.fund",
+    "committee": "committee.unicef@demo.fund",  # entitled to vote, has not voted
+    "recused": "committee.iom@demo.fund",  # IOM takes part in every proposal here
+    "admin": "admin@demo.fund",
+}
+
+
+# The world --------------------------------------------------------------------------------
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _proposal(title: str) -> Proposal:
+    call_id = db.session.scalar(select(Call.id).order_by(Call.id))
+    proposal = proposal_operations.create_draft(
+        _user(EMAILS["applicant"]), call_id=call_id, title=title, summary="Decent work for all."
+    )
+    fill_complete(proposal)  # ILO-led, IOM participating, in Chile, endorsement letter attached
+    db.session.flush()
+    return proposal
+
+
+def _screen(proposal: Proposal) -> None:
+    secretariat = _user(EMAILS["secretariat"])
+    proposal_operations.fire(proposal, "submit", _user(EMAILS["applicant"]))
+    proposal_operations.fire(proposal, "start_screening", secretariat)
+    criteria = screening_operations.ensure_criteria(proposal.call)
+    passing = {c.id: ("pass", "") for c in criteria}
+    screening_operations.record_checks(proposal, secretariat, passing)
+
+
+def _to_committee(proposal: Proposal) -> int:
+    _screen(proposal)
+    proposal_operations.fire(proposal, "forward_to_committee", _user(EMAILS["secretariat"]))
+    return committee_operations.open_round_of(proposal.id).id
+
+
+def _approve(proposal: Proposal) -> int:
+    round_id = _to_committee(proposal)
+    for email in ("committee.unhcr@demo.fund", "committee.unicef@demo.fund"):
+        committee_operations.cast_vote(round_id, _user(email), "approve", "", "Report yearly.")
+    committee_operations.close_round(
+        round_id, _user(EMAILS["secretariat"]), summary="Approved with conditions."
+    )
+    return round_id
+
+
+@dataclass
+class World:
+    server: support.LiveServer
+    ids: dict[str, int]
+
+
+def _build(server: support.LiveServer) -> World:
+    with server.app.app_context():
+        draft = _proposal("Safe labour migration corridors")
+        screening = _proposal("Skills partnerships for migrant workers")
+        _screen(screening)
+        review = _proposal("Protection of children on the move")
+        review_round = _to_committee(review)
+        committee_operations.cast_vote(
+            review_round, _user("committee.unhcr@demo.fund"), "approve", "Well argued."
+        )
+        approved = _proposal("Data on migration flows")
+        closed_round = _approve(approved)
+        funded = _proposal("Ethical recruitment in the Americas")
+        _approve(funded)
+        secretariat = _user(EMAILS["secretariat"])
+        germany = db.session.scalar(
+            select(Organization).where(Organization.name == "Government of Germany")
+        )
+        contribution = finance_operations.record_contribution(
+            secretariat, germany, utcnow().date(), Decimal("3000000.00"), None, "DE-1", ""
+        )
+        allocation = finance_operations.fund_proposal(secretariat, funded)
+        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
+        finance_operations.record_disbursement(
+            secretariat, allocation, ilo, utcnow().date(), Decimal("100000.00"), "T-1"
+        )
+        db.session.commit()
+        assert funded.status == "funded"
+        assert db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded.id))
+        ids = {
+            "draft": draft.id,
+            "screening": screening.id,
+            "review": review.id,
+            "approved": approved.id,
+            "funded": funded.id,
+            "closed_round": closed_round,
+            "call": draft.call_id,
+            "contribution": contribution.id,
+            "user": _user(EMAILS["applicant"]).id,
+            "organization": ilo,
+        }
+    return World(server, ids)
+
+
+@pytest.fixture(scope="module")
+def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    support.require_browser()
+    for server in support.serve(sqlite_template, tmp_path_factory.mktemp("a11y")):
+        yield _build(server)
+
+
+@pytest.fixture(scope="module")
+def browser(world: World) -> Iterator[Any]:
+    yield from support.launch()
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, world: World) -> Iterator[dict[str, Any]]:
+    """A browser context per role, signed in through the sign-in page on first use."""
+    opened: dict[str, Any] = {}
+
+    class Contexts(dict):
+        def __missing__(self, role: str) -> Any:
+            context = support.new_context(browser, world.server, bypass_csp=True)
+            if role != "anonymous":
+                page = context.new_page()
+                support.sign_in(page, EMAILS[role])
+                page.close()
+            opened[role] = context
+            self[role] = context
+            return context
+
+    yield Contexts()
+    for context in opened.values():
+        context.close()
+
+
+# The pages --------------------------------------------------------------------------------
+
+# (role, name, path with {world ids}, action before the check: None, or a function of the page)
+
+
+def _submit_first_form(button: str):
+    def act(page: Any) -> None:
+        page.get_by_role("button", name=button).first.click()
+        page.wait_for_load_state()
+        assert page.locator(".error-summary").count(), "the error summary is not shown"
+
+    return act
+
+
+def _bad_login(page: Any) -> None:
+    page.get_by_label("Email address").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").count(), "the sign-in errors are not shown"
+
+
+def _bad_draft(page: Any) -> None:
+    page.get_by_label("Budget row 1: Amount (USD)").fill("6OO,000")  # letters O, not zeros
+    page.get_by_label("Duration (months)").fill("500")
+    page.get_by_label("Contact 1: Email").fill("focal point at ilo")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").count(), "the form's errors are not shown"
+
+
+PAGES: list[tuple[str, str, str, Any]] = [
+    ("anonymous", "home", "/", None),
+    ("anonymous", "objectives", "/objectives", None),
+    ("anonymous", "principles", "/principles", None),
+    ("anonymous", "workflow", "/workflow", None),
+    ("anonymous", "coverage", "/coverage/", None),
+    ("anonymous", "open data", "/open-data", None),
+    ("anonymous", "sign in", "/login", None),
+    ("anonymous", "sign in with errors", "/login", _bad_login),
+    ("applicant", "proposals", "/proposals", None),
+    ("applicant", "draft proposal", "/proposals/{draft}", None),
+    ("applicant", "submitted proposal", "/proposals/{review}", None),
+    ("applicant", "edit form", "/proposals/{draft}/edit", None),
+    ("applicant", "edit form with errors", "/proposals/{draft}/edit", _bad_draft),
+    ("applicant", "new proposal", "/proposals/new", None),
+    ("applicant", "new proposal with errors", "/proposals/new", _submit_first_form("Create")),
+    ("applicant", "calls", "/calls/", None),
+    ("applicant", "notifications", "/notifications/", None),
+    ("applicant", "preferences", "/notifications/preferences", None),
+    ("applicant", "decision record", "/committee/rounds/{closed_round}", None),
+    ("applicant", "change password", "/account/password", None),
+    ("secretariat", "home", "/", None),
+    ("secretariat", "screening queue", "/screening/", None),
+    ("secretariat", "screening checklist", "/screening/{screening}", None),
+    ("secretariat", "screening criteria", "/screening/calls/{call}/criteria", None),
+    ("secretariat", "committee meeting", "/committee/meeting", None),
+    ("secretariat", "committee review", "/committee/proposals/{review}", None),
+    ("secretariat", "finance balance", "/finance/", None),
+    ("secretariat", "contributions", "/finance/contributions", None),
+    (
+        "secretariat",
+        "contributions with errors",
+        "/finance/contributions",
+        _submit_first_form("Record the contribution"),
+    ),
+    ("secretariat", "void a contribution", "/finance/contributions/{contribution}/void", None),
+    ("secretariat", "funding page", "/finance/proposals/{approved}", None),
+    ("secretariat", "payments page", "/finance/proposals/{funded}", None),
+    ("secretariat", "coverage", "/coverage/", None),
+    ("secretariat", "simulator", "/coverage/simulator", None),
+    ("secretariat", "targets", "/coverage/targets", None),
+    ("secretariat", "reports", "/reports/", None),
+    ("secretariat", "audit log", "/audit/", None),
+    ("secretariat", "proposals", "/proposals", None),
+    ("secretariat", "calls", "/calls/", None),
+    ("secretariat", "new call form", "/calls/new", None),
+    ("secretariat", "call form", "/calls/{call}", None),
+    ("committee", "committee", "/committee/", None),
+    ("committee", "review page", "/committee/proposals/{review}", None),
+    (
+        "committee",
+        "review page with errors",
+        "/committee/proposals/{review}",
+        _submit_first_form("Cast my vote"),
+    ),
+    ("committee", "decision record", "/committee/rounds/{closed_round}", None),
+    ("committee", "meeting", "/committee/meeting", None),
+    ("committee", "coverage", "/coverage/", None),
+    ("recused", "review page (recused)", "/committee/proposals/{review}", None),
+    ("admin", "users", "/admin/users", None),
+    ("admin", "new user form", "/admin/users/new", None),
+    ("admin", "user form", "/admin/users/{user}", None),
+    ("admin", "organizations", "/admin/organizations", None),
+    ("admin", "organization form", "/admin/organizations/{organization}", None),
+    ("admin", "audit log", "/audit/", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "path", "action"),
+    PAGES,
+    ids=[f"{role}: {name}" for role, name, _, _ in PAGES],
+)
+def test_no_accessibility_violation(world, contexts, role, name, path, action):
+    page = contexts[role].new_page()
+    try:
+        response = page.goto(path.format(**world.ids))
+        assert response is not None and response.status == 200, f"{path}: {response.status}"
+        if action is not None:
+            action(page)
+        violations = support.axe_violations(page)
+        assert not violations, support.describe_violations(violations, f"{name} ({role})")
+    finally:
+        page.close()
+
+
+# Keyboard, focus, text alternatives -------------------------------------------------------
+
+FOCUSED = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return 'body';
+    const text = (e.innerText || e.value || '').trim().slice(0, 40);
+    return `${e.tagName.toLowerCase()}#${e.id || ''}[${e.getAttribute('name') || ''}] ${text}`;
+}"""
+
+
+def _focused(page: Any) -> str:
+    return page.evaluate(FOCUSED)
+
+
+def _tab_until(page: Any, wanted: str, limit: int = 400) -> list[str]:
+    """Press Tab until the focused element's description starts with `wanted`; the trail."""
+    trail = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        trail.append(_focused(page))
+        if trail[-1].startswith(wanted):
+            return trail
+    raise AssertionError(f"Tab never reached {wanted}; focus went: {' → '.join(trail[-60:])}")
+
+
+@pytest.fixture
+def plain_page(browser, world: World) -> Iterator[Any]:
+    """A page of a fresh profile, signed out, with the site's Content-Security-Policy on."""
+    context = support.new_context(browser, world.server)
+    yield context.new_page()
+    context.close()
+
+
+def test_sign_in_with_the_keyboard_alone(plain_page):
+    page = plain_page
+    page.goto("/login")
+    trail = _tab_until(page, "input#email")
+    assert trail[0].startswith("a#"), f"the skip link comes first, not {trail[0]}"
+    page.keyboard.type(EMAILS["applicant"])
+    page.keyboard.press("Tab")
+    assert _focused(page).startswith("input#password"), _focused(page)
+    page.keyboard.type(support.DEMO_PASSWORD)
+    page.keyboard.press("Tab")
+    assert _focused(page).startswith("input#submit[submit] Sign in"), _focused(page)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/login" not in page.url
+    assert page.get_by_role("button", name="Sign out").is_visible()
+
+
+def test_edit_a_proposal_field_with_the_keyboard_alone(plain_page, world: World):
+    page = plain_page
+    support.sign_in(page, EMAILS["applicant"])
+    page.goto(f"/proposals/{world.ids['draft']}/edit")
+    # The skip link takes the keyboard user past the navigation, to the page's content.
+    page.keyboard.press("Tab")
+    assert _focused(page).startswith("a#") and "Skip to main content" in _focused(page)
+    page.keyboard.press("Enter")
+    _tab_until(page, "input#title", limit=5)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Safe and regular labour migration corridors")
+    _tab_until(page, "input#save[save] Save draft")  # every field on the way is reachable
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == f"/proposals/{world.ids['draft']}", page.url
+    assert page.locator("h1").inner_text() == "Safe and regular labour migration corridors"
+
+
+def test_error_summaries_take_focus(plain_page, world: World):
+    page = plain_page
+    page.goto("/login")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.evaluate("() => document.activeElement.matches('.error-summary')"), _focused(page)
+
+    support.sign_in(page, EMAILS["applicant"])
+    page.goto(f"/proposals/{world.ids['draft']}/edit")
+    _bad_draft(page)
+    assert page.evaluate("() => document.activeElement.matches('.error-summary')"), _focused(page)
+    summary = page.locator(".error-summary")
+    assert summary.get_attribute("role") == "alert"
+    messages = summary.locator("li").all_inner_texts()
+    assert any(m.startswith("Duration (months):") for m in messages), messages
+    assert any(m.startswith("Contact 1, email:") for m in messages), messages
+    assert any(m.startswith("Budget row 1, amount (usd):") for m in messages), messages
+    # Each message links to its field, which says it is invalid and why.
+    for name in ("Duration (months):", "Budget row 1, amount"):
+        target = summary.get_by_role("link", name=name).get_attribute("href")
+        field = page.locator(target)
+        assert field.get_attribute("aria-invalid") == "true", target
+        described = (field.get_attribute("aria-describedby") or "").split()
+        assert f"{target[1:]}-error" in described, (target, described)
+
+
+def test_the_coverage_chart_has_text_alternatives(plain_page):
+    page = plain_page
+    page.goto("/coverage/")
+    chart = page.locator("figure.coverage-chart img")
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", chart.element_handle()), (
+        "the chart image did not load"
+    )
+    alt = chart.get_attribute("alt") or ""
+    assert "Bar chart" in alt and "per GCM objective" in alt, alt
+    caption_id = chart.get_attribute("aria-describedby")
+    caption = page.locator(f"#{caption_id}")
+    assert caption.inner_text().strip(), "the chart's summary is empty"
+    # The figures themselves are in a table, linked from the caption.
+    assert caption.get_by_role("link", name="The figures as a table").get_attribute("href") == (
+        "#objectives-title"
+    )
+    table = page.locator("table#objectives")
+    assert table.locator("caption").inner_text().startswith("The 23 objectives")
+    assert table.locator("tbody tr[data-objective]").count() >= 23

@@ -1,0 +1,158 @@
+"""Each main page sends the same number of SQL statements whatever the amount of data.
+
+The database is filled twice with `bench.generate` (SMALL proposals, then LARGE in all, in every
+state, with rounds, votes, allocations and audit events); each page is requested at both sizes,
+signed in as the role that uses it, and the statements it sends are counted. A count that grows
+with the data is an N+1: a query per row of a list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, func, select
+
+from bench.generate import PASSWORD, generate
+from fund.accounts.models import User
+from fund.committee.models import VotingRound
+from fund.extensions import db, utcnow
+from fund.notifications.models import Notification
+from fund.proposals.models import Proposal
+from tests.conftest import _make_app, login
+
+SMALL, LARGE = 12, 48  # proposals; 12 or more puts at least one in every state
+NOTIFICATIONS = {SMALL: 3, LARGE: 30}
+
+# (name, role, path); {funded} and {review} are filled in at each size.
+PAGES = [
+    ("proposal list", "secretariat", "/proposals"),
+    ("proposal list, filtered", "secretariat", "/proposals?status=funded"),
+    ("proposal list, applicant", "applicant", "/proposals"),
+    ("proposal list, committee", "committee", "/proposals"),
+    ("proposal page", "secretariat", "/proposals/{funded}"),
+    ("committee meeting", "committee", "/committee/meeting"),
+    ("committee meeting, secretariat", "secretariat", "/committee/meeting"),
+    ("committee review page", "committee", "/committee/proposals/{review}"),
+    ("committee member's page", "committee", "/committee/"),
+    ("screening queue", "secretariat", "/screening/"),
+    ("finance balance", "secretariat", "/finance/"),
+    ("coverage dashboard", "secretariat", "/coverage/"),
+    ("coverage dashboard, public", "anonymous", "/coverage/"),
+    ("audit log", "secretariat", "/audit/"),
+    ("notifications", "secretariat", "/notifications/"),
+]
+
+
+def _bench_user(role: str) -> User:
+    """The bench user of `role`; for applicants, the one whose organization has most proposals."""
+    if role != "applicant":
+        return db.session.scalars(
+            select(User).where(User.email.like(f"bench.{role}.%")).order_by(User.email)
+        ).first()
+    busiest = db.session.scalar(
+        select(Proposal.organization_id)
+        .group_by(Proposal.organization_id)
+        .order_by(func.count().desc(), Proposal.organization_id)
+        .limit(1)
+    )
+    return db.session.scalars(
+        select(User).where(User.email.like("bench.applicant.%"), User.organization_id == busiest)
+    ).first()
+
+
+def _latest(status: str, round_status: str) -> int:
+    """The newest proposal in `status` with a round in `round_status`."""
+    return db.session.scalar(
+        select(Proposal.id)
+        .join(VotingRound, VotingRound.proposal_id == Proposal.id)
+        .where(Proposal.status == status, VotingRound.status == round_status)
+        .order_by(Proposal.id.desc())
+        .limit(1)
+    )
+
+
+def _add_notifications(user_id: int, count: int) -> None:
+    now = utcnow()
+    for n in range(count):
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                kind="submission_received",
+                subject_type="proposal",
+                subject_id=n + 1,
+                title=f"Notification {n}",
+                body="Generated for the query counts.",
+                link="/proposals",
+                created_at=now - timedelta(minutes=n),
+                read_at=now if n % 2 else None,
+            )
+        )
+
+
+def _measure(app: Flask, engine, size: int) -> dict[str, tuple[int, int]]:
+    """(status, statements) of every page at the current size."""
+    with app.app_context():
+        users = {role: _bench_user(role) for role in ("secretariat", "committee", "applicant")}
+        _add_notifications(users["secretariat"].id, NOTIFICATIONS[size])
+        db.session.commit()
+        ids = {"funded": _latest("funded", "closed"), "review": _latest("committee_review", "open")}
+        emails = {role: user.email for role, user in users.items()}
+        db.session.remove()
+    clients = {"anonymous": app.test_client()}
+    for role, email in emails.items():
+        clients[role] = app.test_client()
+        response = login(clients[role], email, PASSWORD)
+        assert response.status_code == 302, f"{role} could not sign in"
+
+    counted = [0]
+
+    def count(*_args) -> None:
+        counted[0] += 1
+
+    found = {}
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for name, role, path in PAGES:
+            url = path.format(**ids)
+            clients[role].get(url)  # once untimed: first-use work is not the page's own
+            counted[0] = 0
+            response = clients[role].get(url)
+            found[name] = (response.status_code, counted[0])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return found
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def counts(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, dict[int, tuple[int, int]]]]:
+    """{page: {size: (status, statements)}} on one engine, at SMALL then LARGE proposals."""
+    made = _make_app(request, request.param, tmp_path_factory.mktemp("query_counts"))
+    app = next(made)
+    try:
+        with app.app_context():
+            engine = db.engine
+        result: dict[str, dict[int, tuple[int, int]]] = {name: {} for name, _, _ in PAGES}
+        for size, more in ((SMALL, SMALL), (LARGE, LARGE - SMALL)):
+            with app.app_context():
+                generate(more, seed=size)
+                db.session.remove()
+            for name, measured in _measure(app, engine, size).items():
+                result[name][size] = measured
+        yield result
+    finally:
+        made.close()
+
+
+@pytest.mark.parametrize("page", [name for name, _, _ in PAGES])
+def test_query_count_does_not_grow_with_the_data(counts, page):
+    small, large = counts[page][SMALL], counts[page][LARGE]
+    assert small[0] == large[0] == 200, f"{page}: HTTP {small[0]} then {large[0]}"
+    assert small[1] == large[1], (
+        f"{page}: {small[1]} SQL statements with {SMALL} proposals, "
+        f"{large[1]} with {LARGE}: a query per row somewhere"
+    )

@@ -1,0 +1,785 @@
+"""The fund allocation report and the committee's decision record as PDFs: the figures equal
+the coverage dashboard and the balance page, an as-of date leaves later events out, every page
+is numbered and carries the audit trail's head, and each PDF is shown only to those who may
+see it."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from pypdf import PdfReader
+from reportlab import rl_config
+from sqlalchemy import event, select
+
+from fund.accounts.models import Organization, User
+from fund.audit.queries import head
+from fund.calls.models import Call
+from fund.committee import operations as committee
+from fund.committee.models import VotingRound
+from fund.coverage.queries import CoverageFilters, coverage
+from fund.extensions import db
+from fund.finance import operations as finance_operations
+from fund.finance import queries as finance
+from fund.finance.models import Allocation
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import BudgetLine, Proposal
+from fund.reference.models import Country, GcmObjective
+from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
+from fund.screening import operations as screening
+from tests.conftest import fill_complete, login
+
+D = Decimal
+AS_OF = date(2025, 3, 1)
+GENERATED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+
+def at(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2025, month, day, hour, 0, tzinfo=UTC)
+
+
+def org(acronym: str) -> Organization:
+    return db.session.scalar(select(Organization).where(Organization.acronym == acronym))
+
+
+def user(person: User) -> User:
+    return db.session.get(User, person.id)
+
+
+def _draft(author: User, call_id: int, title: str, when: datetime, **shape) -> Proposal:
+    """A complete ILO-led draft (ILO and IOM taking part); `lines` are (acronym, objective,
+    amount), `country` its only country and endorser."""
+    proposal = proposal_operations.create_draft(
+        user(author), call_id=call_id, title=title, summary=f"Summary of {title}.", now=when
+    )
+    fill_complete(proposal)
+    country = db.session.get(Country, shape.get("country", "CL"))
+    proposal.countries, proposal.endorsers = [country], [country]
+    proposal.attachments[0].country_iso2 = country.iso2
+    lines = shape.get("lines")
+    if lines:
+        proposal.primary_objective_number = lines[0][1]
+        proposal.secondary_objectives = [db.session.get(GcmObjective, lines[-1][1])]
+        proposal.budget_lines = [
+            BudgetLine(
+                organization_id=org(acronym).id,
+                objective_number=objective,
+                category_code=1,
+                amount=D(amount),
+            )
+            for acronym, objective, amount in lines
+        ]
+    proposal.gender_marker = shape.get("gender", 2)
+    db.session.flush()
+    return proposal
+
+
+def _to_committee(proposal: Proposal, people: SimpleNamespace, when: datetime) -> int:
+    """Submit, screen and forward: the committee's round opens. Returns the round's id."""
+    secretariat = user(people.secretariat)
+    proposal_operations.fire(proposal, "submit", user(people.author), now=when)
+    proposal_operations.fire(proposal, "start_screening", secretariat, now=when)
+    criteria = screening.ensure_criteria(proposal.call)
+    screening.record_checks(proposal, secretariat, {c.id: ("pass", "") for c in criteria}, now=when)
+    proposal_operations.fire(proposal, "forward_to_committee", secretariat, now=when)
+    db.session.flush()
+    return db.session.scalar(select(VotingRound.id).where(VotingRound.proposal_id == proposal.id))
+
+
+def _approve(round_id: int, people: SimpleNamespace, when: datetime, summary: str) -> None:
+    committee.close_round(round_id, user(people.secretariat), summary=summary, now=when)
+
+
+def _vote(round_id: int, member: User, choice: str, when: datetime, comment="", conditions=""):
+    committee.cast_vote(round_id, user(member), choice, comment, conditions, now=when)
+
+
+def _pay(proposal: Proposal, acronym: str, amount: str, paid: datetime, people) -> None:
+    allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal.id))
+    finance_operations.record_disbursement(
+        user(people.secretariat), allocation, org(acronym).id, paid.date(), D(amount), now=paid
+    )
+
+
+@pytest.fixture
+def people(create_user, create_organization) -> SimpleNamespace:
+    """An ILO applicant, the secretariat, four committee members and two donors. The
+    programmes are ILO-led with IOM taking part: the IOM member is recused from every round."""
+    return SimpleNamespace(
+        author=create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Author"),
+        secretariat=create_user(
+            roles=("secretariat",), organization_acronym=None, name="Sara Secretariat"
+        ),
+        iom=create_user(roles=("committee",), organization_acronym="IOM", name="Ibrahim IOM"),
+        unhcr=create_user(roles=("committee",), organization_acronym="UNHCR", name="Ursula UNHCR"),
+        unicef=create_user(roles=("committee",), organization_acronym="UNICEF", name="Chen UNICEF"),
+        undp=create_user(roles=("committee",), organization_acronym="UNDP", name="Dina UNDP"),
+        kdn=create_organization(name="Kingdom of Donors", acronym="KDN", kind="other"),
+        afd=create_organization(
+            name="Agence française de développement", acronym="AFD", kind="other"
+        ),
+    )
+
+
+@pytest.fixture
+def history(app, people) -> SimpleNamespace:
+    """A year of the fund, every step through the real operations at its own date.
+
+    A (Chile, call 1): approved 25 Jan, funded 1 Feb, paid ILO 300,000 on 10 Feb and IOM
+    100,000 on 25 Mar. B (Senegal, call 2): approved 10 Feb, funded 15 Mar, paid 50,000 on
+    25 Mar. C (Mexico, call 1): approved 18 Feb, not funded (pipeline). D (Morocco, call 1):
+    under committee review since 25 Feb. Contributions: KDN 5,000,000 on 15 Jan; 10.00 on
+    16 Jan voided the next day; 20.00 on 1 Feb voided on 1 Apr; AFD 1,000,000 earmarked TA4 on
+    20 Mar.
+    """
+    with app.app_context():
+        calls = [
+            Call(
+                title=title,
+                opens_on=date(2025, 1, 1),
+                closes_on=date(2025, 12, 31),
+                envelope=D("20000000.00"),
+            )
+            for title in ("Call 2025: labour mobility", "Call 2025: Sahel")
+        ]
+        db.session.add_all(calls)
+        db.session.flush()
+        secretariat = user(people.secretariat)
+        kdn, afd = (
+            db.session.get(Organization, people.kdn.id),
+            db.session.get(Organization, people.afd.id),
+        )
+        a = _draft(people.author, calls[0].id, "Fair recruitment in Chile", at(1, 10))
+        b = _draft(
+            people.author,
+            calls[1].id,
+            "Migrant workers in Saint-Louis, Sénégal",
+            at(1, 10),
+            country="SN",
+            lines=[("ILO", 2, "450000.00"), ("IOM", 23, "150000.00")],
+            gender=3,
+        )
+        c = _draft(
+            people.author,
+            calls[0].id,
+            "Consular protection in Mexico",
+            at(1, 10),
+            country="MX",
+            lines=[("ILO", 5, "300000.00"), ("IOM", 5, "200000.00")],
+        )
+        d = _draft(
+            people.author,
+            calls[0].id,
+            "Access to services in Morocco",
+            at(1, 10),
+            country="MA",
+            lines=[("IOM", 15, "500000.00"), ("ILO", 15, "200000.00")],
+        )
+        finance_operations.record_contribution(
+            secretariat, kdn, date(2025, 1, 15), D("5000000.00"), now=at(1, 15)
+        )
+        typo = finance_operations.record_contribution(
+            secretariat, kdn, date(2025, 1, 16), D("10.00"), now=at(1, 16)
+        )
+        finance_operations.void_contribution(secretariat, typo, "Typed twice", now=at(1, 17))
+        rounds = {p: _to_committee(p, people, at(1, 20)) for p in (a, b, c)}
+        _vote(
+            rounds[a], people.unhcr, "approve", at(1, 23), "Strong design.", "Quarterly reporting."
+        )
+        _vote(rounds[a], people.unicef, "abstain", at(1, 23), "Outside my remit.")
+        _vote(rounds[a], people.undp, "approve", at(1, 24, 15))
+        _approve(rounds[a], people, at(1, 25), "Approved with quarterly reporting.")
+        finance_operations.fund_proposal(secretariat, a, date(2025, 2, 1), now=at(2, 1))
+        late_void = finance_operations.record_contribution(
+            secretariat, kdn, date(2025, 2, 1), D("20.00"), now=at(2, 1, 11)
+        )
+        for member in (people.unhcr, people.unicef):
+            _vote(rounds[b], member, "approve", at(2, 5))
+        _approve(rounds[b], people, at(2, 10), "Approved.")
+        _pay(a, "ILO", "300000.00", at(2, 10, 12), people)
+        for member in (people.unhcr, people.undp):
+            _vote(rounds[c], member, "approve", at(2, 17))
+        _approve(rounds[c], people, at(2, 18), "Approved.")
+        _to_committee(d, people, at(2, 25))
+        finance_operations.fund_proposal(secretariat, b, date(2025, 3, 15), now=at(3, 15))
+        finance_operations.record_contribution(
+            secretariat, afd, date(2025, 3, 20), D("1000000.00"), "TA4", now=at(3, 20)
+        )
+        _pay(a, "IOM", "100000.00", at(3, 25), people)
+        _pay(b, "ILO", "50000.00", at(3, 25), people)
+        finance_operations.void_contribution(secretariat, late_void, "Test deposit", now=at(4, 1))
+        db.session.commit()
+        assert [p.status for p in (a, b, c, d)] == [
+            "funded",
+            "funded",
+            "approved",
+            "committee_review",
+        ]
+        return SimpleNamespace(
+            calls=[call.id for call in calls],
+            a=a.id,
+            b=b.id,
+            c=c.id,
+            d=d.id,
+            round_a=rounds[a],
+            round_b=rounds[b],
+        )
+
+
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(unicodedata.normalize("NFKC", p.extract_text()) for p in reader.pages)
+    return reader, text
+
+
+def client_of(app, person: User):
+    client = app.test_client()
+    assert login(client, person.email).status_code == 302
+    return client
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def between(text: str, start: str, end: str | None = None) -> list[str]:
+    """The lines of `text` from the first line equal to `start` up to the next equal to `end`."""
+    lines = lines_of(text)
+    first = lines.index(start)
+    last = lines.index(end, first) if end else len(lines)
+    return lines[first:last]
+
+
+def has_row(lines: list[str], first_cell: str, values: list[str]) -> bool:
+    """A table row: a line starting with `first_cell`, its other cells right after it (a cell
+    that wraps takes a few lines, so the values may start up to four lines later)."""
+    for i, line in enumerate(lines):
+        if line.startswith(first_cell):
+            for skip in range(1, 9):
+                if lines[i + skip : i + skip + len(values)] == values:
+                    return True
+    return False
+
+
+def m(value: Decimal | None) -> str:
+    return f"{value:,.2f}"
+
+
+def pct(share: Decimal) -> str:
+    return f"{share * 100:.2f}%"
+
+
+def coverage_values(row, targets: bool = True) -> list[str]:
+    values = [m(row.funded), pct(row.share)]
+    if targets:
+        values.append(pct(row.target))
+    return [*values, m(row.pipeline), m(row.review), str(row.programmes)]
+
+
+# The allocation report -------------------------------------------------------------------
+
+
+def test_report_figures_equal_the_dashboard_and_the_balance(app, people, history):
+    response = client_of(app, people.secretariat).get("/reports/allocation.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "allocation-report" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+    _, text = pdf_text(response.data)
+    with app.app_context():
+        money = finance.balance()
+        pipeline = finance.pipeline(D("0.07"), money.available_by_pool())
+        covered = coverage(include_pipeline=True)
+        allocations = finance.allocations()
+    t, c = money.total, covered.totals
+    # The fixture's own arithmetic, so that equal figures are not equal by accident.
+    assert (t.gross, t.fees, t.net) == (D("6000000.00"), D("60000.00"), D("5940000.00"))
+    assert (t.allocated, t.disbursed) == (D("1712000.00"), D("450000.00"))
+    assert (c.funded, c.pipeline, c.review) == (D("1712000.00"), D("535000.00"), D("749000.00"))
+
+    summary = between(
+        text,
+        "The fund's money (whole fund)",
+        "By pool (unearmarked money and earmarks per thematic area)",
+    )
+    for label, value in [
+        ("Contributions received (gross)", t.gross),
+        ("Administrative Agent fee", t.fees),
+        ("Net contributions", t.net),
+        ("Allocated to programmes", t.allocated),
+        ("Disbursed to participating organizations", t.disbursed),
+        ("Allocated, not yet disbursed", t.committed),
+        ("Available to allocate", t.available),
+        ("Pipeline: approved, awaiting funding (1)", pipeline.total),
+        ("Of the pipeline, fundable now from the pools", pipeline.fundable_total),
+        ("Funded programmes (2)", c.funded),
+        ("of which direct costs", c.funded_direct),
+        ("of which indirect support costs", c.funded_indirect),
+        ("Allocations recorded for these programmes (2)", t.allocated),
+        ("Disbursed on these allocations", t.disbursed),
+        ("Approved, awaiting funding (1)", c.pipeline),
+        ("Under Executive Committee review (1)", c.review),
+    ]:
+        assert has_row(summary, label, [m(value)]), label
+    pools = between(
+        text, "By pool (unearmarked money and earmarks per thematic area)", "Contributions by donor"
+    )
+    for pool in [*money.pools, money.total]:
+        values = [m(pool.net), m(pool.allocated), m(pool.disbursed), m(pool.available)]
+        assert has_row(pools, pool.label.replace("All money", "All pools"), values), pool.label
+    donors = between(text, "Contributions by donor", "Allocations by thematic area")
+    assert has_row(
+        donors, "KDN: Kingdom of Donors", ["1", "5,000,000.00", "50,000.00", "4,950,000.00"]
+    )
+    assert has_row(
+        donors,
+        "AFD: Agence française de",
+        ["1", "1,000,000.00", "10,000.00", "990,000.00"],
+    )
+    assert has_row(donors, "All donors", [str(t.contributions), m(t.gross), m(t.fees), m(t.net)])
+    assert "Typed twice" in " ".join(donors) and "Test deposit" in " ".join(donors)
+
+    areas = between(text, "Allocations by thematic area", "Allocations by GCM objective")
+    for row in covered.areas:
+        assert has_row(areas, f"{row.key}: ", coverage_values(row)), row.key
+    objectives = between(text, "Allocations by GCM objective", "Coverage gaps")
+    for row in covered.objectives:
+        if row.funded or row.pending:
+            assert has_row(objectives, row.label.split(" ")[0], coverage_values(row)), row.label
+    assert has_row(objectives, "Total", [m(c.funded), "100.00%", m(c.pipeline), m(c.review)])
+    gaps = between(text, "Coverage gaps", "Allocations by region")
+    flagged = [(f"Objective {r.key}.", r) for r in covered.objectives if r.flag] + [
+        (f"Thematic area {r.key}:", r) for r in covered.areas if r.flag
+    ]
+    assert {r.flag for _, r in flagged} >= {"uncovered", "pipeline_only", "concentrated"}
+    for where, row in flagged:
+        assert has_row(gaps, where, [row.flag_label]), where
+    why = " ".join(gaps)
+    assert "Nothing funded, approved or under review, for a target of 4.35%." in why
+    # Objective 5: only C's budget, approved and awaiting money.
+    assert "Nothing funded yet; USD 535,000.00 approved, awaiting funding. Target 4.35%." in why
+    regions = between(text, "Allocations by region", "Allocations by participating organization")
+    for row in covered.regions:
+        if row.funded or row.pending:
+            assert has_row(regions, row.label, coverage_values(row)), row.label
+    assert has_row(regions, "Chile (CL)", ["Americas", "1", "1,070,000.00"])
+    assert has_row(regions, "Senegal (SN)", ["Africa", "1", "642,000.00"])
+    organizations = between(
+        text, "Allocations by participating organization", "Gender and human rights markers"
+    )
+    for row in covered.organizations:
+        assert has_row(organizations, f"{row.label}:", coverage_values(row, targets=False)), (
+            row.label
+        )
+    markers = between(
+        text, "Gender and human rights markers", "Pipeline: approved, awaiting funding"
+    )
+    human_rights = markers[markers.index("Human rights marker") :]
+    gender = markers[: markers.index("Human rights marker")]
+    for rows, lines in (
+        (covered.gender_markers, gender),
+        (covered.human_rights_markers, human_rights),
+    ):
+        for row in rows:
+            assert has_row(lines, f"{row.label}: {row.title}", coverage_values(row, targets=False))
+    queue = between(
+        text,
+        "Pipeline: approved, awaiting funding",
+        f"List of the funded programmes ({len(allocations)})",
+    )
+    for row in pipeline.rows:
+        assert has_row(queue, f"P-{row.proposal_id:05d}", []) and m(row.total) in queue
+    assert [line for line in queue if line.startswith("P-")] == [f"P-{history.c:05d}"]
+    funded = between(
+        text, f"List of the funded programmes ({len(allocations)})", "How the figures are counted"
+    )
+    for a in allocations:
+        assert has_row(
+            funded,
+            f"P-{a.proposal_id:05d}",
+            [a.allocated_on.isoformat(), m(a.amount), m(a.disbursed)],
+        )
+    assert has_row(funded, "Total", [m(t.allocated), m(t.disbursed)])
+
+
+def test_as_of_leaves_later_events_out(app, people, history):
+    response = client_of(app, people.secretariat).get(f"/reports/allocation.pdf?as_of={AS_OF}")
+    assert response.status_code == 200
+    assert "allocation-report-20250301" in response.headers["Content-Disposition"]
+    _, text = pdf_text(response.data)
+    assert "1 March 2025 (end of the day, UTC)" in text
+    summary = between(text, "The fund's money (whole fund)", "Contributions by donor")
+    # Left out: AFD's 1,000,000 (20 Mar), the IOM tranche (25 Mar), B's allocation (15 Mar) and
+    # its tranche; kept: the 20.00 deposit voided only on 1 Apr. B was approved, not funded.
+    for label, value in [
+        ("Contributions received (gross)", "5,000,020.00"),
+        ("Administrative Agent fee", "50,000.20"),
+        ("Net contributions", "4,950,019.80"),
+        ("Allocated to programmes", "1,070,000.00"),
+        ("Disbursed to participating organizations", "300,000.00"),
+        ("Available to allocate", "3,880,019.80"),
+        ("Pipeline: approved, awaiting funding (2)", "1,177,000.00"),
+        ("Funded programmes (1)", "1,070,000.00"),
+        ("Approved, awaiting funding (2)", "1,177,000.00"),
+        ("Under Executive Committee review (1)", "749,000.00"),
+    ]:
+        assert has_row(summary, label, [value]), label
+    assert "Agence française" not in text and "Test deposit" not in text
+    queue = between(
+        text, "Pipeline: approved, awaiting funding", "List of the funded programmes (1)"
+    )
+    assert [line for line in queue if line.startswith("P-")] == [
+        f"P-{history.b:05d}",
+        f"P-{history.c:05d}",
+    ]
+    assert "2025-02-10" in queue and "2025-02-18" in queue
+    funded = between(text, "List of the funded programmes (1)", "How the figures are counted")
+    assert has_row(funded, f"P-{history.a:05d}", ["2025-02-01", "1,070,000.00", "300,000.00"])
+    assert f"P-{history.b:05d}" not in funded
+    # The same figures as the query functions give for that day.
+    with app.app_context():
+        money = finance.balance(AS_OF).total
+        covered = coverage(include_pipeline=True, as_of=AS_OF).totals
+    assert (m(money.gross), m(money.disbursed), m(money.available)) == (
+        "5,000,020.00",
+        "300,000.00",
+        "3,880,019.80",
+    )
+    assert (m(covered.funded), m(covered.pipeline), m(covered.review)) == (
+        "1,070,000.00",
+        "1,177,000.00",
+        "749,000.00",
+    )
+
+
+def test_the_query_functions_give_the_state_of_a_past_day(app, backend, people, history):
+    rate = D("0.07")
+    with app.app_context():
+        money = finance.balance(AS_OF)
+        assert money.available_by_pool() == {
+            "GENERAL": D("3880019.80"),
+            **{f"TA{n}": D("0.00") for n in range(1, 6)},
+        }
+        assert [v.reason for v in money.voided] == ["Typed twice"]
+        assert [v.reason for v in finance.voided_contributions()] == ["Test deposit", "Typed twice"]
+        assert sorted(c.gross for c in finance.contributions(AS_OF)) == [
+            D("10.00"),
+            D("20.00"),
+            D("5000000.00"),
+        ]
+        assert [(a.proposal_id, a.disbursed) for a in finance.allocations(AS_OF)] == [
+            (history.a, D("300000.00"))
+        ]
+        queue = finance.pipeline(rate, as_of=AS_OF)
+        assert [r.proposal_id for r in queue.rows] == [history.b, history.c]
+        assert queue.available == D("3880019.80")
+        # The day A, B and C went to the committee (D still a draft): all under review.
+        early = coverage(include_pipeline=True, as_of=date(2025, 1, 21)).totals
+        assert (early.funded, early.pipeline, early.review) == (
+            D("0.00"),
+            D("0.00"),
+            D("2247000.00"),
+        )
+        assert early.review_programmes == 3
+        before = coverage(include_pipeline=True, as_of=date(2024, 12, 31)).totals
+        assert (before.funded, before.review) == (D("0.00"), D("0.00"))
+        assert finance.balance(date(2024, 12, 31)).total.gross == D("0.00")
+        # A period and an as-of date together: B's allocation (15 Mar) is not known on 1 Mar,
+        # so B counts by its submission date (20 Jan), outside a March period.
+        march = coverage(
+            CoverageFilters(date_from=date(2025, 3, 1)), include_pipeline=True, as_of=AS_OF
+        ).totals
+        assert (march.funded, march.pipeline, march.review) == (D("0.00"), D("0.00"), D("0.00"))
+        now = coverage(CoverageFilters(date_from=date(2025, 3, 1)), include_pipeline=True).totals
+        assert now.funded == D("642000.00")
+
+
+def test_call_and_period_choose_the_programmes_as_on_the_dashboard(app, people, history):
+    client = client_of(app, people.secretariat)
+    first_call = history.calls[0]
+    _, text = pdf_text(client.get(f"/reports/allocation.pdf?call={first_call}").data)
+    with app.app_context():
+        covered = coverage(CoverageFilters(call_id=first_call), include_pipeline=True).totals
+    assert "Call: Call 2025: labour mobility · all dates" in text
+    summary = between(
+        text,
+        "The fund's money (whole fund)",
+        "By pool (unearmarked money and earmarks per thematic area)",
+    )
+    assert has_row(summary, "Contributions received (gross)", ["6,000,000.00"])  # whole fund
+    assert has_row(summary, "Funded programmes (1)", [m(covered.funded)])
+    assert has_row(summary, "Under Executive Committee review (1)", [m(covered.review)])
+    assert covered.funded == D("1070000.00")
+    assert f"P-{history.b:05d}" not in text
+
+    _, text = pdf_text(client.get("/reports/allocation.pdf?from=2025-03-01&to=2025-03-31").data)
+    with app.app_context():
+        march = coverage(
+            CoverageFilters(date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)),
+            include_pipeline=True,
+        ).totals
+    assert "All calls · 1 March 2025 to 31 March 2025" in text
+    summary = between(
+        text,
+        "The fund's money (whole fund)",
+        "By pool (unearmarked money and earmarks per thematic area)",
+    )
+    assert march.funded == D("642000.00") and march.pipeline == D("0.00")
+    assert has_row(summary, "Funded programmes (1)", [m(march.funded)])
+    assert has_row(summary, "Approved, awaiting funding (0)", ["0.00"])
+    assert "No approved proposal awaits funding." in text
+
+
+def test_every_page_is_numbered_and_carries_the_audit_head(app, people, history):
+    data = client_of(app, people.secretariat).get("/reports/allocation.pdf").data
+    reader, _ = pdf_text(data)
+    with app.app_context():
+        event_id, digest = head()
+    pages = len(reader.pages)
+    assert pages >= 5
+    for number, page in enumerate(reader.pages, start=1):
+        text = unicodedata.normalize("NFKC", page.extract_text())
+        assert f"Page {number} of {pages}" in text
+        assert f"Audit trail head #{event_id} {digest}" in text
+        assert "Allocation report as of" in text and "generated" in text
+    faces = {
+        str(font["/BaseFont"]).split("+")[-1]
+        for page in reader.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+    }
+    assert faces <= {"DejaVuSans", "DejaVuSans-Bold"}
+
+
+def test_the_same_records_give_the_same_bytes(app, people, history, monkeypatch):
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    with app.app_context():
+        first, second = (
+            render_allocation_report(
+                build_allocation_report(app.config, as_of=AS_OF, generated_at=GENERATED)
+            )
+            for _ in range(2)
+        )
+    assert first == second
+    _, text = pdf_text(first)
+    assert "5 January 2026, 09:30 UTC" in text
+
+
+def test_the_number_of_queries_does_not_grow_with_the_programmes(app, people, history):
+    def count_queries() -> int:
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", seen)
+            try:
+                build_allocation_report(app.config, generated_at=GENERATED)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", seen)
+        return len(statements)
+
+    before = count_queries()
+    with app.app_context():
+        ilo = org("ILO")
+        for n in range(5):
+            proposal = Proposal(
+                call_id=history.calls[0],
+                organization_id=ilo.id,
+                title=f"Extra programme {n}",
+                status="funded",
+                countries=[db.session.get(Country, "PE")],
+                budget_lines=[
+                    BudgetLine(
+                        organization_id=ilo.id,
+                        objective_number=6,
+                        category_code=1,
+                        amount=D("100000.00"),
+                    )
+                ],
+            )
+            db.session.add(proposal)
+            db.session.flush()
+            db.session.add(
+                Allocation(
+                    proposal_id=proposal.id,
+                    amount=D("107000.00"),
+                    allocated_on=date(2025, 5, 1),
+                    recorded_at=at(5, 1),
+                )
+            )
+        db.session.commit()
+    assert count_queries() == before
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [(("applicant",), 403), (("committee",), 403), (("secretariat",), 200)],
+)
+def test_the_report_is_for_the_secretariat(app, client, login_as, roles, expected):
+    login_as(*roles, organization_acronym="UNDP")
+    assert client.get("/reports/allocation.pdf").status_code == expected
+
+
+def test_anonymous_visitors_are_asked_to_sign_in(client):
+    assert client.get("/reports/allocation.pdf").status_code == 302
+
+
+def test_the_reports_page_offers_the_report_and_explains_wrong_choices(app, people, history):
+    client = client_of(app, people.secretariat)
+    page = client.get("/reports/").get_data(as_text=True)
+    assert 'action="/reports/allocation.pdf"' in page
+    assert "Call 2025: labour mobility" in page and 'name="as_of"' in page
+    refused = client.get(
+        "/reports/allocation.pdf?call=999&from=2025-03-02&to=2025-03-01&as_of=2999-01-01"
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    for message in (
+        "Choose a call from the list.",
+        "The end of the period must not be before its start.",
+        "The as-of date cannot be in the future.",
+    ):
+        assert message in page
+    assert 'value="2999-01-01"' in page
+    bad = client.get("/reports/allocation.pdf?as_of=1%20March")
+    assert bad.status_code == 400 and "Give a date as YYYY-MM-DD." in bad.get_data(as_text=True)
+
+
+def test_cli_writes_the_report(app, runner, people, history, tmp_path):
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(
+        args=["fund", "report", "allocation", "--out", str(out), "--as-of", AS_OF.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 funded programmes" in result.output
+    _, text = pdf_text(out.read_bytes())
+    assert has_row(lines_of(text), "Contributions received (gross)", ["5,000,020.00"])
+    result = runner.invoke(
+        args=["fund", "report", "allocation", "--out", str(out), "--call", str(history.calls[1])]
+    )
+    assert result.exit_code == 0, result.output
+    _, text = pdf_text(out.read_bytes())
+    assert "Call: Call 2025: Sahel" in text and has_row(
+        lines_of(text), "Funded programmes (1)", ["642,000.00"]
+    )
+    for args in (
+        ["--as-of", "2999-01-01"],
+        ["--call", "999"],
+        ["--from", "2025-03-02", "--to", "2025-03-01"],
+    ):
+        result = runner.invoke(args=["fund", "report", "allocation", "--out", str(out), *args])
+        assert result.exit_code != 0, args
+
+
+# The decision record ---------------------------------------------------------------------
+
+
+def test_decision_record_matches_the_votes(app, people, history):
+    client = client_of(app, people.secretariat)
+    response = client.get(f"/committee/rounds/{history.round_a}.pdf")
+    assert response.status_code == 200
+    assert f"P-{history.a:05d}-round-1-decision.pdf" in response.headers["Content-Disposition"]
+    reader, text = pdf_text(response.data)
+    lines = lines_of(text)
+    assert f"Decision record: P-{history.a:05d}, round 1" in text
+    assert "Executive Committee · Approved" in text
+    assert has_row(lines, "Opened", ["20 January 2025, 10:00 UTC by Sara Secretariat"])
+    assert has_row(lines, "Closed", ["25 January 2025, 10:00 UTC by Sara Secretariat"])
+    assert "Consensus (quorum met and no vote to reject)" in text
+    assert "a majority of the members entitled to vote: 2 needed, 3 cast, met" in text
+    assert "Approved with quarterly reporting." in text
+    assert has_row(
+        lines,
+        "Approve",
+        [
+            "Reject",
+            "Abstain",
+            "Votes cast",
+            "Entitled",
+            "Quorum needed",
+            "2",
+            "0",
+            "1",
+            "3",
+            "3",
+            "2",
+        ],
+    )
+    with app.app_context():
+        round_ = db.session.get(VotingRound, history.round_a)
+        votes = [
+            (v.member.name, v.choice, v.comment, v.conditions, v.cast_at) for v in round_.votes
+        ]
+        explanation = committee.round_tally(round_).explanation
+    assert len(votes) == 3
+    for name, choice, comment, conditions, cast_at in votes:
+        organization = name.split(" ")[1]
+        expected = [organization, choice.capitalize()]
+        assert has_row(lines, name, expected), name
+        for part in (comment, conditions):
+            if part:
+                assert part in text
+        assert cast_at.strftime("%d %B %Y, %H:%M UTC") in " ".join(lines)
+    assert explanation.split(":")[0] in text
+    assert has_row(
+        lines,
+        "Ibrahim IOM",
+        ["IOM", "Automatic", "IOM is a participating organization of this", "proposal."],
+    )
+    assert "Recusals (1)" in text and "Members entitled to vote (3)" in text
+    assert f"Page 1 of {len(reader.pages)}" in text
+    with app.app_context():
+        assert f"Audit trail head #{head()[0]}" in text
+
+
+def test_decision_pdf_follows_the_record_page(app, people, history, create_user):
+    stranger = create_user(roles=("applicant",), organization_acronym="UNDP")
+    with app.app_context():
+        open_round = db.session.scalar(
+            select(VotingRound.id).where(VotingRound.proposal_id == history.d)
+        )
+    for person, round_id, expected in [
+        (people.secretariat, history.round_a, 200),
+        (people.unhcr, history.round_a, 200),  # a member without conflict, round closed
+        (people.iom, history.round_a, 404),  # recused
+        (people.author, history.round_a, 200),  # the applicant: outcome and conditions only
+        (stranger, history.round_a, 404),
+        (people.unhcr, open_round, 404),  # not closed yet
+        (people.secretariat, open_round, 200),
+        (people.secretariat, 999, 404),
+    ]:
+        client = client_of(app, person)
+        page = client.get(f"/committee/rounds/{round_id}")
+        pdf = client.get(f"/committee/rounds/{round_id}.pdf")
+        assert (page.status_code, pdf.status_code) == (expected, expected), (person.name, round_id)
+        if expected != 200:
+            continue
+        assert f"/committee/rounds/{round_id}.pdf" in page.get_data(as_text=True)
+        _, text = pdf_text(pdf.data)
+        if person is people.author:
+            assert "Quarterly reporting." in text and "Approved with quarterly reporting." in text
+            assert "Ursula UNHCR" not in text and "Strong design." not in text
+            assert "not shown to the applicant" in text
+        elif round_id == open_round:
+            assert "This round is still open" in text
+        else:
+            assert "Ursula UNHCR" in text and "Strong design." in text
+    assert app.test_client().get(f"/committee/rounds/{history.round_a}.pdf").status_code == 302
+
+
+def test_cli_writes_the_decision_record(app, runner, people, history, tmp_path):
+    out = tmp_path / "round.pdf"
+    result = runner.invoke(
+        args=["fund", "report", "decision", "--round", str(history.round_b), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    _, text = pdf_text(out.read_bytes())
+    assert f"Decision record: P-{history.b:05d}, round 1" in text
+    assert "Ursula UNHCR" in text and "Chen UNICEF" in text and "Dina UNDP" in text
+    result = runner.invoke(args=["fund", "report", "decision", "--round", "999", "--out", str(out)])
+    assert result.exit_code != 0
