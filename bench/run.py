@@ -11,9 +11,9 @@ the number of SQL statements the request sent (counted by a `before_cursor_execu
 
 For coverage it also times `fund.coverage.queries.coverage()` alone and the raw SQL aggregation
 it rests on (one GROUP BY sum of budget lines joined to proposals, by objective and status), and
-prints the ratio of both to it. For the allocation report PDF (when the route exists) and the
-IATI export it also prints the peak memory of one request (tracemalloc, in a separate run: it
-slows the code down).
+prints the ratio of both to it. For the allocation report PDF (when the route exists) it also
+prints the peak memory of one request (tracemalloc, in an extra request: it slows the code
+down).
 
 `--throwaway-postgres N` starts a PostgreSQL server from the local binaries (tests/pg.py), fills
 a fresh database with N proposals, runs the benchmark against it and stops the server.
@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import statistics
 import sys
@@ -352,7 +353,7 @@ def run(
             if len(measure.samples_ms) < repeat:
                 notes.append(f"{len(measure.samples_ms)} samples: over the {budget:.0f} s budget")
             measure.note = "; ".join(notes)
-            if path in (ALLOCATION_REPORT, "/open-data/iati.xml"):
+            if path == ALLOCATION_REPORT:
                 measure.peak_mib = round(peak_memory(client, path), 1)
             measures.append(measure)
             _print_measure(measure)
@@ -381,9 +382,12 @@ def run(
                 print(f"  ratio {label}: {value:.1f}x (medians)")
     load_after = os.getloadavg()
     print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak resident memory of this process (all pages measured): {peak_rss:.0f} MiB")
     return {
         "database": f"{dialect} {version}",
         "load_average": {"before": load_before, "after": load_after},
+        "peak_rss_mib": round(peak_rss),
         "data": ids,
         "repeat": repeat,
         "warmup": warmup,

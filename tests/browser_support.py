@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -151,14 +152,17 @@ def flash_text(page: Any) -> str:
     return " | ".join(flashes.all_inner_texts())
 
 
-def clear_artifacts() -> None:
+def clear_journey_artifacts() -> None:
+    """Remove the screenshots of an earlier journey (numbered steps), so that the folder shows
+    one journey."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
+    for old in ARTIFACTS.glob("[0-9][0-9]-*.png"):
         old.unlink()
 
 
 def screenshot(page: Any, name: str) -> Path:
     """Keep the page as a test artefact: test-artifacts/e2e/<name>.png (the whole page)."""
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -14,8 +14,15 @@ Expected answers:
     LOGIN                         302 to the sign-in page (an anonymous GET)
     REDIRECT                      302 anywhere else (the view did its work and moved on)
 
-Every persona works on its own copy of the world (a fresh database), so what one persona's
-POST changes cannot change what another persona gets.
+The world (a call, proposals in every state the routes need, an open round and a closed one,
+a contribution, an allocation, attachments, a notification) is built once with the operations
+of each domain; every persona starts from it as built (the database file is put back before
+each), so what one persona's POST changes cannot change what another persona gets. Within a
+persona, GETs come first and the POSTs that change later answers (LAST) at the end.
+
+Personas: the anonymous visitor; an applicant of ILO, the organization that owns every proposal;
+an applicant of UNDP; the secretariat; a committee member of UNHCR; a committee member of IOM,
+which takes part in every proposal (recused automatically); the administrator.
 """
 
 from __future__ import annotations

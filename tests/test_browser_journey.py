@@ -44,7 +44,7 @@ ALLOCATION_REPORT = "/reports/allocation.pdf"
 @pytest.fixture(scope="module")
 def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
     support.require_browser()
-    support.clear_artifacts()
+    support.clear_journey_artifacts()
     yield from support.serve(sqlite_template, tmp_path_factory.mktemp("journey"))
 
 

@@ -58,7 +58,7 @@ from fund.audit.queries import head
 from fund.calls.models import Call
 from fund.coverage.charts import nice_scale
 from fund.coverage.queries import (
-    CONCENTRATED,
+    FLAG_LABELS,
     GLOBAL_LABEL,
     GLOBAL_REGION,
     PIPELINE_ONLY,
@@ -162,6 +162,7 @@ def data_table(
 
     Cells are plain text broken into lines here, not paragraphs: a list of thousands of
     programmes is laid out in a second instead of ten."""
+    register_fonts()
     padding = 3
     room = [w * TEXT_WIDTH - 2 * padding for w in widths]
 
@@ -282,10 +283,6 @@ class ProgrammeRow:
     @property
     def reference(self) -> str:
         return f"P-{self.proposal_id:05d}"
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.amount - self.disbursed
 
 
 @dataclass
@@ -522,20 +519,13 @@ def _compact(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-FLAG_TEXT = {
-    UNCOVERED: "Uncovered",
-    PIPELINE_ONLY: "Pipeline only",
-    UNDER_TARGET: "Under target",
-    CONCENTRATED: "Concentrated",
-}
-
-
 def bar_chart(
     rows: Sequence[CoverageRow], funded_total: Decimal, *, targets: bool, titled: bool = False
 ) -> Drawing:
     """Horizontal bars per row: funded, then approved (pipeline), then under review, stacked;
     the target as a tick (the money the row would have at its target share of the funded
     total); the flag written after the bar. `titled` labels rows with their titles too."""
+    register_fonts()
     label_width, flag_width, row_height, bar_height = 150.0, 62.0, 13.0, 8.0
     top, bottom = 24.0, 20.0
     width = TEXT_WIDTH
@@ -630,7 +620,7 @@ def bar_chart(
                 String(
                     plot_right + 6,
                     bar_y + 1.5,
-                    FLAG_TEXT[row.flag],
+                    FLAG_LABELS[row.flag],
                     fontName=BOLD,
                     fontSize=6.5,
                     fillColor=FLAG_COLOUR,
@@ -859,7 +849,7 @@ class AllocationDocument:
                 values.append(percent(row.target))
             values += [money(row.pipeline), money(row.review), row.programmes]
             if targets:
-                values.append(FLAG_TEXT.get(row.flag or "", ""))
+                values.append(row.flag_label)
             data.append(values)
         if not targets:
             header[-1] = "Programmes"
@@ -960,7 +950,7 @@ class AllocationDocument:
         rows = [
             (
                 f"{kind} {row.label}" + (f": {row.title}" if kind == "Thematic area" else ""),
-                FLAG_TEXT[row.flag or ""],
+                row.flag_label,
                 self.gap_text(row),
             )
             for kind, row in flagged
@@ -1164,6 +1154,7 @@ class AllocationDocument:
 
 def header_right(fund_name: str, candidates: Sequence[str]) -> str:
     """The first of `candidates` that fits beside the fund's name in the page header."""
+    register_fonts()
     room = CONTENT_WIDTH - stringWidth(display_text(fund_name), BOLD, 8) - 24
     for text in candidates:
         if stringWidth(display_text(text), REGULAR, 8) <= room:
