@@ -142,8 +142,8 @@ def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert "/login" not in page.url, f"{email} could not sign in: {flash_text(page)}"
 
 

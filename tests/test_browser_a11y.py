@@ -136,7 +136,8 @@ def _build(server: support.LiveServer) -> World:
 @pytest.fixture(scope="module")
 def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     support.require_browser()
-    for server in support.serve(sqlite_template, tmp_path_factory.mktemp("a11y")):
+    app = support.live_app(sqlite_template, tmp_path_factory.mktemp("a11y"))
+    with support.LiveServer(app) as server:
         yield _build(server)
 
 
@@ -174,8 +175,8 @@ def pages(browser, world: World) -> Iterator[dict[str, Any]]:
 
 def _submit_first_form(button: str):
     def act(page: Any) -> None:
-        page.get_by_role("button", name=button).first.click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name=button).first.click()
         assert page.locator(".error-summary").count(), "the error summary is not shown"
 
     return act
@@ -184,8 +185,8 @@ def _submit_first_form(button: str):
 def _bad_login(page: Any) -> None:
     page.get_by_label("Email address").fill("nobody@example.org")
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert page.locator(".error-summary").count(), "the sign-in errors are not shown"
 
 
@@ -193,8 +194,8 @@ def _bad_draft(page: Any) -> None:
     page.get_by_label("Budget row 1: Amount (USD)").fill("6OO,000")  # letters O, not zeros
     page.get_by_label("Duration (months)").fill("500")
     page.get_by_label("Contact 1: Email").fill("focal point at ilo")
-    page.get_by_role("button", name="Save draft").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save draft").click()
     assert page.locator(".error-summary").count(), "the form's errors are not shown"
 
 
@@ -354,8 +355,8 @@ def test_edit_a_proposal_field_with_the_keyboard_alone(plain_page, world: World)
 def test_error_summaries_take_focus(plain_page, world: World):
     page = plain_page
     page.goto("/login")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert page.evaluate("() => document.activeElement.matches('.error-summary')"), _focused(page)
 
     support.sign_in(page, EMAILS["applicant"])

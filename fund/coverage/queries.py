@@ -31,7 +31,7 @@ Method (also explained on the dashboard):
   was (last) submitted; programmes without either are left out when a period is chosen.
 - As of a date (`as_of`, for reports): *funded* = an allocation dated on or before it; the other
   buckets follow the state each proposal had at the end of that day according to the audit
-  trail (`fund.finance.queries.proposal_states_as_of`); allocations dated later are ignored,
+  trail (`fund.finance.queries.proposal_state_as_of`); allocations dated later are ignored,
   also by the period. Amounts are the proposals' budgets as they are now.
 """
 
@@ -46,25 +46,14 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    String,
-    and_,
-    case,
-    cast,
-    distinct,
-    func,
-    literal_column,
-    or_,
-    select,
-)
+from sqlalchemy import BigInteger, and_, case, cast, distinct, func, literal_column, or_, select
 from sqlalchemy.sql import Subquery
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget, Pool
-from fund.finance.queries import proposal_states_as_of
+from fund.finance.queries import proposal_state_as_of
 from fund.proposals.models import BudgetLine, Proposal, proposal_countries
 from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
 
@@ -374,8 +363,7 @@ def _lines(
     if as_of is None:
         status, funded = Proposal.status, Proposal.status.in_(FUNDED_STATUSES)
     else:
-        states = proposal_states_as_of(as_of)
-        status, funded = states.c.status, Allocation.id.is_not(None)
+        status, funded = proposal_state_as_of(as_of), Allocation.id.is_not(None)
     bucket = case(
         *([(Proposal.id.in_(list(simulate)), FUNDED)] if simulate else []),
         (funded, FUNDED),
@@ -398,8 +386,6 @@ def _lines(
     )
     if as_of is not None:
         query = query.outerjoin(
-            states, states.c.proposal_key == cast(Proposal.id, String)
-        ).outerjoin(
             Allocation,
             and_(Allocation.proposal_id == Proposal.id, Allocation.allocated_on <= as_of),
         )

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import Subquery
 
@@ -65,24 +65,22 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def proposal_states_as_of(as_of: date) -> Subquery:
-    """proposal id (as text, `proposal_key`) -> its `status` at the end of `as_of`: the state
-    reached by its last transition recorded in the audit trail before then. Proposals with no
-    transition by then (not created yet) have no row."""
-    last = (
-        select(AuditEvent.subject_id, func.max(AuditEvent.id).label("event_id"))
+def proposal_state_as_of(as_of: date):
+    """SQL expression on Proposal: its state at the end of `as_of`, the one its last transition
+    recorded in the audit trail before then gave it (NULL if it did not exist yet). A lookup
+    per proposal on the audit trail's subject index."""
+    return (
+        select(AuditEvent.to_state)
         .where(
             AuditEvent.subject_type == "proposal",
+            AuditEvent.subject_id == cast(Proposal.id, String),
             AuditEvent.to_state.is_not(None),
             AuditEvent.occurred_at < end_of_day(as_of),
         )
-        .group_by(AuditEvent.subject_id)
-        .subquery("last_transitions")
-    )
-    return (
-        select(last.c.subject_id.label("proposal_key"), AuditEvent.to_state.label("status"))
-        .join(AuditEvent, AuditEvent.id == last.c.event_id)
-        .subquery("states_as_of")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+        .correlate(Proposal)
+        .scalar_subquery()
     )
 
 
@@ -504,13 +502,7 @@ def pipeline(
     approved_at = func.coalesce(approved.c.approved_at, Proposal.updated_at)
     condition = Proposal.status == "approved"
     if as_of is not None:
-        states = proposal_states_as_of(as_of)
-        condition = and_(
-            Proposal.id.in_(
-                select(cast(states.c.proposal_key, Integer)).where(states.c.status == "approved")
-            ),
-            ~allocated_by(as_of),
-        )
+        condition = and_(proposal_state_as_of(as_of) == "approved", ~allocated_by(as_of))
     proposals = db.session.execute(
         select(
             Proposal.id,

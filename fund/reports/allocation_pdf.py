@@ -779,7 +779,7 @@ class AllocationDocument:
                 data_table(
                     ("Pool", "Net received", "Allocated", "Disbursed", "Available"),
                     pools,
-                    (0.32, 0.17, 0.17, 0.17, 0.17),
+                    (0.28, 0.18, 0.18, 0.18, 0.18),
                     numeric=(1, 2, 3, 4),
                     total=(
                         "All pools",
