@@ -136,12 +136,14 @@ def _organization_form_page(organization: Organization | None):
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@recent_login_required()  # committee membership decides who may be given the committee role
 def new_organization():
     return _organization_form_page(None)
 
 
 @bp.route("/organizations/<int:organization_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@recent_login_required()
 def edit_organization(organization_id: int):
     organization = db.session.get(Organization, organization_id) or abort(404)
     return _organization_form_page(organization)
