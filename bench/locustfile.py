@@ -25,6 +25,10 @@ from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["FUND_LOAD_PLAN"]).read_text())
+# "full": the issue's mix. "no-coverage": the same people, but without the two pages that compute
+# the coverage figures on each request (the dashboard, and the committee review page with its
+# coverage effect): members read the proposal page before voting, the secretariat the audit log.
+MIX = os.environ.get("FUND_LOAD_MIX", "full")
 VOTE_LOG: list[dict[str, Any]] = []
 _next = {role: itertools.count() for role in ("applicant", "committee", "secretariat")}
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -130,7 +134,12 @@ class CommitteeMember(Person):
             self.voted.append((round_id, proposal))
         else:
             return
-        page = self.client.get(f"/committee/proposals/{proposal}", name="/committee/proposals/[id]")
+        if MIX == "full":
+            page = self.client.get(
+                f"/committee/proposals/{proposal}", name="/committee/proposals/[id]"
+            )
+        else:
+            page = self.client.get(f"/proposals/{proposal}", name="/proposals/[id] (member)")
         match = CSRF.search(page.text or "")
         if page.status_code != 200 or match is None:
             return
@@ -168,7 +177,10 @@ class Secretariat(Person):
 
     @task(3)
     def dashboard(self) -> None:
-        self.client.get("/coverage/", name="/coverage/")
+        if MIX == "full":
+            self.client.get("/coverage/", name="/coverage/")
+        else:
+            self.client.get("/audit/", name="/audit/")
 
     @task(2)
     def proposal_list(self) -> None:

@@ -93,6 +93,7 @@ class Measure:
             median_ms=round(self.median, 2),
             p95_ms=round(self.p95, 2),
             min_ms=round(min(self.samples_ms), 2) if self.samples_ms else None,
+            samples=len(self.samples_ms),
             queries=sorted(set(self.queries)),
         )
         return data

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 from reportlab import rl_config
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from sqlalchemy import event, select
 
 from fund.accounts.models import Organization, User
@@ -29,7 +30,12 @@ from fund.finance.models import Allocation
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country, GcmObjective
-from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
+from fund.reports.allocation_pdf import (
+    build_allocation_report,
+    render_allocation_report,
+    wrap_text,
+)
+from fund.reports.fonts import REGULAR
 from fund.screening import operations as screening
 from tests.conftest import fill_complete, login
 
@@ -674,6 +680,14 @@ def test_cli_writes_the_report(app, runner, people, history, tmp_path):
     ):
         result = runner.invoke(args=["fund", "report", "allocation", "--out", str(out), *args])
         assert result.exit_code != 0, args
+
+
+def test_table_cells_wrap_even_a_long_word_inside_their_column():
+    text = "bench.committee.unhcr@example.org and Saint-Louis, Sénégal"
+    lines = wrap_text(text, REGULAR, 8, 50).split("\n")
+    assert len(lines) > 2
+    assert all(stringWidth(line, REGULAR, 8) <= 50 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
 
 
 # The decision record ---------------------------------------------------------------------

@@ -141,11 +141,29 @@ class ReportStyles:
         return Paragraph(markup(shown), style or self.body)
 
 
-def wrap_text(text: str, font: str, size: float, width: float) -> str:
-    """`text` broken into lines that fit `width` points, each ready to draw."""
+def _split_word(line: str, font: str, size: float, width: float) -> list[str]:
+    """A line wider than `width` (one long word: an e-mail address, a hash) cut into pieces."""
+    pieces = []
+    while len(line) > 1 and stringWidth(line, font, size) > width:
+        low, high = 1, len(line) - 1  # the longest prefix that fits, at least one character
+        while low < high:
+            middle = (low + high + 1) // 2
+            if stringWidth(line[:middle], font, size) <= width:
+                low = middle
+            else:
+                high = middle - 1
+        pieces.append(line[:low])
+        line = line[low:]
+    return [*pieces, line]
+
+
+def wrap_text(text: str, font: str, size: float, width: float, hard: float | None = None) -> str:
+    """`text` broken at spaces into lines that fit `width` points, each ready to draw; a word
+    wider than `hard` (default: `width`) is cut, so it never runs into the next column."""
     lines = []
     for paragraph in text.split("\n"):
-        lines += simpleSplit(paragraph, font, size, width) or [""]
+        for line in simpleSplit(paragraph, font, size, width) or [""]:
+            lines += _split_word(line, font, size, hard or width)
     return "\n".join(display_text(line) for line in lines)
 
 
@@ -170,7 +188,8 @@ def data_table(
         cells = []
         for column, value in enumerate(values):
             text = "—" if value is None else str(value)
-            cells.append(wrap_text(text, font, size, room[column]))
+            # A word may use the cell's inner padding, not its neighbour's.
+            cells.append(wrap_text(text, font, size, room[column], room[column] + padding))
         return cells
 
     data = [line(header, BOLD)] + [line(row, REGULAR) for row in rows]
@@ -1059,7 +1078,7 @@ class AllocationDocument:
                 "Pipeline: approved, awaiting funding",
                 data_table(
                     (
-                        "Proposal",
+                        "Ref.",
                         "Title",
                         "Org.",
                         "Approved",
@@ -1068,7 +1087,7 @@ class AllocationDocument:
                         "Fundable now",
                     ),
                     rows,
-                    (0.085, 0.235, 0.1, 0.1, 0.15, 0.15, 0.18),
+                    (0.085, 0.225, 0.1, 0.11, 0.15, 0.15, 0.18),
                     numeric=(4, 5),
                     size=7.5,
                     total=("Total", "", "", "", money(r.pipeline_total), "", ""),

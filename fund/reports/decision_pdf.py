@@ -232,7 +232,8 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         data_table(
             ("Member", "Organization", "Vote", "Comment", "Conditions", "Cast", "Changed"),
             members,
-            (0.14, 0.13, 0.08, 0.2, 0.15, 0.15, 0.15),
+            (0.14, 0.13, 0.08, 0.17, 0.13, 0.175, 0.175),
+            size=7.5,
         )
         if members
         else Paragraph("No member was entitled to vote.", s.note)
@@ -252,7 +253,8 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         data_table(
             ("Member", "Organization", "Recusal", "Reason", "When"),
             recusals,
-            (0.17, 0.13, 0.17, 0.38, 0.15),
+            (0.16, 0.13, 0.15, 0.36, 0.2),
+            size=7.5,
         )
         if recusals
         else Paragraph("Nobody was recused.", s.note)
