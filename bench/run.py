@@ -267,9 +267,9 @@ def time_callable(
 ) -> tuple[list[float], list[int]]:
     samples: list[float] = []
     counts: list[int] = []
-    started = time.perf_counter()
+    began = time.perf_counter()
     for n in range(warmup + repeat):
-        if len(samples) >= MIN_SAMPLES and time.perf_counter() - started > budget:
+        if len(samples) >= MIN_SAMPLES and time.perf_counter() - began > budget:
             break
         with app.test_request_context():
             counter.count = 0
