@@ -35,11 +35,13 @@ from fund.proposals.models import Proposal, ProposalVersion
 
 
 def _round_options():
+    # The members and voters of all rounds are a few committee members: their users are
+    # loaded once each (selectin), not joined again to every member and vote row.
     return (
         selectinload(VotingRound.members)
-        .joinedload(RoundMember.user)
+        .selectinload(RoundMember.user)
         .joinedload(User.organization),
-        selectinload(VotingRound.votes).joinedload(Vote.member),
+        selectinload(VotingRound.votes).selectinload(Vote.member),
     )
 
 
