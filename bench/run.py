@@ -380,7 +380,7 @@ def run(
             if dashboard:
                 ratios["dashboard / raw"] = dashboard.median / raw.median
             for label, value in ratios.items():
-                print(f"  ratio {label}: {value:.1f}x (medians)")
+                print(f"  ratio {label}: {value:.2f}x (medians)")
     load_after = os.getloadavg()
     print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

@@ -32,6 +32,7 @@ def seed_command(demo: bool) -> None:
         load_demo(seed_dir, report)
         load_demo_contributions(seed_dir, report)
         load_demo_proposals(seed_dir, report)
+    _ensure_coverage_totals()
     db.session.commit()
     added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing new"
     click.echo(f"Seed loaded: {added}.")
@@ -40,6 +41,17 @@ def seed_command(demo: bool) -> None:
         click.echo(f"Demo accounts (password for all: {report.demo_password}):")
         for email, roles, organization in report.demo_accounts:
             click.echo(f"  {email:<30} {roles:<12} {organization}")
+
+
+def _ensure_coverage_totals() -> None:
+    """Build the coverage totals if they were never built for the configured rate."""
+    from fund.coverage import totals
+
+    rate = current_app.config["INDIRECT_SUPPORT_RATE"]
+    connection = db.session.connection()
+    if totals.read(connection, rate) is None:
+        rows = totals.rebuild(connection, rate)
+        click.echo(f"Coverage totals built: {rows} rows.")
 
 
 @fund_cli.command("create-admin")

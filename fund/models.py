@@ -4,6 +4,7 @@ from fund.accounts.models import LoginAttempt, Organization, User, UserRole
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
 from fund.committee.models import RoundMember, Vote, VotingRound
+from fund.coverage.totals import CoverageTotal
 from fund.finance.models import (
     Allocation,
     AllocationShare,
@@ -45,6 +46,7 @@ __all__ = [
     "ContributionVoid",
     "Country",
     "CoverageTarget",
+    "CoverageTotal",
     "Disbursement",
     "GcmObjective",
     "GuidingPrinciple",

@@ -17,7 +17,7 @@ from sqlalchemy import event, insert, select
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
-from fund.coverage import queries
+from fund.coverage import queries, totals
 from fund.coverage.charts import nice_scale, objectives_chart
 from fund.coverage.forms import parse_percent
 from fund.coverage.queries import (
@@ -784,6 +784,9 @@ def _add_proposals(app, count: int, call_id: int, author_id: int) -> None:
                 if i % 5
             ],
         )
+        # Bulk inserts bypass the ORM, hence the flush-time upkeep of the totals: rebuild them,
+        # as bench.generate does.
+        totals.rebuild(db.session.connection(), app.config["INDIRECT_SUPPORT_RATE"])
         db.session.commit()
 
 

@@ -6,9 +6,11 @@ import json
 from datetime import date, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from fund.calls.models import Call
+from fund.coverage import totals
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db
 
@@ -51,6 +53,29 @@ def render_table(report: Coverage) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _check_totals(*, verify: bool, rebuild: bool) -> None:
+    rate = current_app.config["INDIRECT_SUPPORT_RATE"]
+    connection = db.session.connection()
+    if rebuild:
+        rows = totals.rebuild(connection, rate)
+        db.session.commit()
+        click.echo(f"Coverage totals rebuilt: {rows} rows (indirect support rate {rate}).")
+        if not verify:
+            return
+    problems = totals.differences(db.session.connection(), rate)
+    db.session.rollback()
+    if problems:
+        click.echo(
+            f"Coverage totals differ from a full recomputation in {len(problems)} place(s):",
+            err=True,
+        )
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+        click.echo("Run `flask fund coverage --rebuild` to recompute them.", err=True)
+        raise SystemExit(1)
+    click.echo("Coverage totals equal a full recomputation.")
+
+
 def _date(value: datetime | None) -> date | None:
     return value.date() if value else None
 
@@ -69,11 +94,32 @@ def _date(value: datetime | None) -> date | None:
     "--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date."
 )
 @click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Up to this date.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Compare the maintained totals with a full recomputation; exit 1 if they differ.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Recompute the maintained totals from every budget line (after a bulk load, or a "
+    "change of INDIRECT_SUPPORT_RATE).",
+)
 @with_appcontext
 def coverage_command(
-    output: str, call_id: int | None, date_from: datetime | None, date_to: datetime | None
+    output: str,
+    call_id: int | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    verify: bool,
+    rebuild: bool,
 ) -> None:
-    """Print the coverage of the GCM objectives: the dashboard's numbers, pipeline included."""
+    """Print the coverage of the GCM objectives: the dashboard's numbers, pipeline included.
+
+    With --verify or --rebuild, check or rebuild the totals the dashboard reads instead."""
+    if verify or rebuild:
+        _check_totals(verify=verify, rebuild=rebuild)
+        return
     if date_from and date_to and date_to < date_from:
         raise click.BadParameter("must not be before --from", param_hint="--to")
     if call_id and db.session.get(Call, call_id) is None:

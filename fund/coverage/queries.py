@@ -51,6 +51,7 @@ from sqlalchemy.sql import Subquery
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
+from fund.coverage import totals as totals_store
 from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget, Pool
 from fund.finance.queries import proposal_state_as_of
@@ -456,6 +457,213 @@ class _Sums:
     programmes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
+@dataclass(frozen=True)
+class _BucketTotal:
+    direct: int
+    indirect: int
+    programmes: int
+
+
+@dataclass
+class _Raw:
+    """What the coverage is computed from: sums per bucket of each dimension's keys."""
+
+    totals: dict[str, _BucketTotal] = field(default_factory=dict)
+    objective_direct: dict[int, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    area_programmes: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    region_sums: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    gender: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    rights: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    organizations: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    organization_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def _raw_from_lines(
+    filters: CoverageFilters,
+    include_pipeline: bool,
+    simulate: Collection[int],
+    rate: Decimal,
+    as_of: date | None,
+) -> _Raw:
+    """The sums aggregated from the budget lines (6 queries)."""
+    lines = _lines(filters, include_pipeline, simulate, as_of)
+    by_org = _by_organization(lines, rate)
+    by_proposal = _by_proposal(by_org)
+    execute = db.session.execute
+    raw = _Raw()
+
+    for row in execute(
+        select(
+            by_org.c.bucket,
+            func.sum(by_org.c.direct).label("direct"),
+            func.sum(by_org.c.indirect).label("indirect"),
+            func.count(distinct(by_org.c.proposal_id)).label("programmes"),
+        ).group_by(by_org.c.bucket)
+    ):
+        raw.totals[row.bucket] = _BucketTotal(
+            int(row.direct or 0), int(row.indirect or 0), int(row.programmes)
+        )
+
+    for row in execute(
+        select(
+            lines.c.bucket,
+            lines.c.objective_number,
+            func.sum(lines.c.cents).label("cents"),
+            func.count(distinct(lines.c.proposal_id)).label("programmes"),
+        ).group_by(lines.c.bucket, lines.c.objective_number)
+    ):
+        sums = raw.objective_direct[row.objective_number]
+        sums.cents[row.bucket] += Fraction(int(row.cents))
+        sums.programmes[row.bucket] += int(row.programmes)
+
+    for row in execute(
+        select(
+            lines.c.bucket,
+            objective_thematic_area.c.thematic_area_code.label("area"),
+            func.count(distinct(lines.c.proposal_id)).label("programmes"),
+        )
+        .join(
+            objective_thematic_area,
+            objective_thematic_area.c.objective_number == lines.c.objective_number,
+        )
+        .group_by(lines.c.bucket, objective_thematic_area.c.thematic_area_code)
+    ):
+        raw.area_programmes[row.area][row.bucket] = int(row.programmes)
+
+    region_pairs = (
+        select(proposal_countries.c.proposal_id, Country.region_m49)
+        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
+        .distinct()
+        .subquery("region_pairs")
+    )
+    region_counts = (
+        select(
+            region_pairs.c.proposal_id,
+            func.count(region_pairs.c.region_m49).label("n"),
+        )
+        .group_by(region_pairs.c.proposal_id)
+        .subquery("region_counts")
+    )
+    for row in execute(
+        select(
+            by_proposal.c.bucket,
+            region_pairs.c.region_m49,
+            region_counts.c.n,
+            func.sum(by_proposal.c.total).label("cents"),
+            func.count(distinct(by_proposal.c.proposal_id)).label("programmes"),
+        )
+        .outerjoin(region_pairs, region_pairs.c.proposal_id == by_proposal.c.proposal_id)
+        .outerjoin(region_counts, region_counts.c.proposal_id == by_proposal.c.proposal_id)
+        .group_by(by_proposal.c.bucket, region_pairs.c.region_m49, region_counts.c.n)
+    ):
+        sums = raw.region_sums[row.region_m49 or GLOBAL_REGION]
+        sums.cents[row.bucket] += Fraction(int(row.cents), int(row.n or 1))
+        sums.programmes[row.bucket] += int(row.programmes)
+
+    for row in execute(
+        select(
+            by_proposal.c.bucket,
+            Proposal.gender_marker,
+            Proposal.human_rights_marker,
+            func.sum(by_proposal.c.total).label("cents"),
+            func.count(by_proposal.c.proposal_id).label("programmes"),
+        )
+        .join(Proposal, Proposal.id == by_proposal.c.proposal_id)
+        .group_by(by_proposal.c.bucket, Proposal.gender_marker, Proposal.human_rights_marker)
+    ):
+        scores = ((raw.gender, row.gender_marker), (raw.rights, row.human_rights_marker))
+        for table, score in scores:
+            sums = table[NOT_SCORED if score is None else str(score)]
+            sums.cents[row.bucket] += Fraction(int(row.cents))
+            sums.programmes[row.bucket] += int(row.programmes)
+
+    for row in execute(
+        select(
+            by_org.c.bucket,
+            Organization.id,
+            Organization.acronym,
+            Organization.name,
+            func.sum(by_org.c.direct + by_org.c.indirect).label("cents"),
+            func.count(distinct(by_org.c.proposal_id)).label("programmes"),
+        )
+        .join(Organization, Organization.id == by_org.c.organization_id)
+        .group_by(by_org.c.bucket, Organization.id, Organization.acronym, Organization.name)
+    ):
+        key = str(row.id)
+        raw.organization_names[key] = (row.acronym or row.name, row.name)
+        raw.organizations[key].cents[row.bucket] += Fraction(int(row.cents))
+        raw.organizations[key].programmes[row.bucket] += int(row.programmes)
+    return raw
+
+
+_STATUS_BUCKETS = {
+    **dict.fromkeys(FUNDED_STATUSES, FUNDED),
+    PIPELINE_STATUS: PIPELINE,
+    REVIEW_STATUS: REVIEW,
+}
+
+
+def _raw_from_totals(
+    include_pipeline: bool, simulate: Collection[int], rate: Decimal
+) -> _Raw | None:
+    """The sums from the maintained totals (1 statement, 1 more for simulated proposals, 1 for
+    the organizations' names), or None when the totals are not built for this rate."""
+    connection = db.session.connection()
+    kept = totals_store.read(connection, rate)
+    if kept is None:
+        return None
+    moves: list[tuple[str | None, tuple[str, str, str], tuple[int, int, int], int]] = [
+        (_STATUS_BUCKETS.get(status), (status, d, k), values, 1)
+        for (status, d, k), values in kept.items()
+    ]
+    if simulate:
+        # The simulated proposals leave their bucket (if they count) and count as funded.
+        moved = totals_store.aggregate(connection, rate, simulate, counted_only=False)
+        for key, values in moved.items():
+            moves.append((_STATUS_BUCKETS.get(key[0]), key, values, -1))
+            moves.append((FUNDED, key, values, 1))
+    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for bucket, (_, dimension, key), values, sign in moves:
+        if bucket is None or (bucket != FUNDED and not include_pipeline):
+            continue
+        target = sums[(bucket, dimension, key)]
+        for i, value in enumerate(values):
+            target[i] += sign * value
+
+    raw = _Raw()
+    for (bucket, dimension, key), (amount, indirect, programmes) in sums.items():
+        if not programmes:
+            continue
+        if dimension == "total":
+            raw.totals[bucket] = _BucketTotal(amount, indirect, programmes)
+            continue
+        if dimension == "area":
+            raw.area_programmes[key][bucket] = programmes
+            continue
+        if dimension == "objective":
+            target = raw.objective_direct[int(key)]
+            cents = Fraction(amount)
+        elif dimension == "region":
+            target, cents = raw.region_sums[key], Fraction(amount, totals_store.REGION_SCALE)
+        elif dimension in ("gender", "rights"):
+            table = raw.gender if dimension == "gender" else raw.rights
+            target, cents = table[key], Fraction(amount)
+        else:  # organization
+            target, cents = raw.organizations[key], Fraction(amount)
+        target.cents[bucket] += cents
+        target.programmes[bucket] += programmes
+    if raw.organizations:
+        for row in db.session.execute(
+            select(Organization.id, Organization.acronym, Organization.name).where(
+                Organization.id.in_(sorted(int(key) for key in raw.organizations))
+            )
+        ):
+            raw.organization_names[str(row.id)] = (row.acronym or row.name, row.name)
+    return raw
+
+
 def coverage(
     filters: CoverageFilters | None = None,
     *,
@@ -463,19 +671,22 @@ def coverage(
     simulate_funded: Iterable[int] = (),
     settings: CoverageSettings | None = None,
     as_of: date | None = None,
+    use_totals: bool = True,
 ) -> Coverage:
     """The coverage figures, in a fixed number of queries.
 
     `include_pipeline=False` gives the public view: only funded money, and flags that ignore
     the pipeline. `simulate_funded` counts these proposals as funded whatever their status.
     `as_of` gives the figures at the end of that day (see the module's method).
+
+    Without filters and `as_of`, the figures come from the maintained totals
+    (`fund.coverage.totals`, 1 statement, plus one for the simulated proposals) when they were
+    built with the configured indirect support rate; otherwise, or with `use_totals=False`,
+    from the budget lines (7 statements). Both give the same figures.
     """
     filters = filters or CoverageFilters()
     settings = _settings(settings)
     simulate = tuple(sorted(set(simulate_funded)))
-    lines = _lines(filters, include_pipeline, simulate, as_of)
-    by_org = _by_organization(lines, settings.indirect_rate)
-    by_proposal = _by_proposal(by_org)
     execute = db.session.execute
 
     # Reference data: 4 queries.
@@ -500,37 +711,22 @@ def coverage(
         [row.number for row in objectives], [row.code for row in areas]
     )
 
-    # Totals per bucket: exact programme budgets (1 query).
-    totals = {
-        row.bucket: row
-        for row in execute(
-            select(
-                by_org.c.bucket,
-                func.sum(by_org.c.direct).label("direct"),
-                func.sum(by_org.c.indirect).label("indirect"),
-                func.count(distinct(by_org.c.proposal_id)).label("programmes"),
-            ).group_by(by_org.c.bucket)
-        )
-    }
+    raw = None
+    if use_totals and as_of is None and not filters.active:
+        raw = _raw_from_totals(include_pipeline, simulate, settings.indirect_rate)
+    if raw is None:
+        raw = _raw_from_lines(filters, include_pipeline, simulate, settings.indirect_rate, as_of)
+    totals = raw.totals
     total_cents = {
         b: int(totals[b].direct + totals[b].indirect) if b in totals else 0 for b in BUCKETS
     }
 
-    # Objectives: direct costs per objective (1 query), scaled to the budget totals.
-    objective_direct: dict[int, _Sums] = defaultdict(_Sums)
+    # Objectives: direct costs scaled to the budget totals.
+    objective_direct = raw.objective_direct
     direct_total: dict[str, Fraction] = defaultdict(Fraction)
-    for row in execute(
-        select(
-            lines.c.bucket,
-            lines.c.objective_number,
-            func.sum(lines.c.cents).label("cents"),
-            func.count(distinct(lines.c.proposal_id)).label("programmes"),
-        ).group_by(lines.c.bucket, lines.c.objective_number)
-    ):
-        sums = objective_direct[row.objective_number]
-        sums.cents[row.bucket] += Fraction(int(row.cents))
-        sums.programmes[row.bucket] += int(row.programmes)
-        direct_total[row.bucket] += Fraction(int(row.cents))
+    for sums in objective_direct.values():
+        for bucket, cents in sums.cents.items():
+            direct_total[bucket] += cents
     objective_cents: dict[str, dict[int, int]] = {}
     for bucket in BUCKETS:
         share_of = direct_total[bucket]
@@ -545,110 +741,30 @@ def coverage(
             }
         )
 
-    # Thematic areas: money of each objective split equally over its areas; programmes touching
-    # the area (1 query).
+    # Thematic areas: money of each objective split equally over its areas.
     areas_of: dict[int, list[str]] = defaultdict(list)
     objectives_of: dict[str, list[int]] = defaultdict(list)
     for row in membership:
         areas_of[row.objective_number].append(row.thematic_area_code)
         objectives_of[row.thematic_area_code].append(row.objective_number)
-    area_programmes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in execute(
-        select(
-            lines.c.bucket,
-            objective_thematic_area.c.thematic_area_code.label("area"),
-            func.count(distinct(lines.c.proposal_id)).label("programmes"),
-        )
-        .join(
-            objective_thematic_area,
-            objective_thematic_area.c.objective_number == lines.c.objective_number,
-        )
-        .group_by(lines.c.bucket, objective_thematic_area.c.thematic_area_code)
-    ):
-        area_programmes[row.area][row.bucket] = int(row.programmes)
+    area_programmes = raw.area_programmes
     area_cents: dict[str, dict[str, int]] = {}
     for bucket in BUCKETS:
-        raw: dict[str, Fraction] = {row.code: Fraction(0) for row in areas}
+        area_raw: dict[str, Fraction] = {row.code: Fraction(0) for row in areas}
         for number, codes in areas_of.items():
             for code in codes:
-                raw[code] += Fraction(objective_cents[bucket].get(number, 0), len(codes))
-        area_cents[bucket] = apportion(raw)
+                area_raw[code] += Fraction(objective_cents[bucket].get(number, 0), len(codes))
+        area_cents[bucket] = apportion(area_raw)
 
-    # Regions: each programme's money split equally over its distinct regions (1 query).
-    region_pairs = (
-        select(proposal_countries.c.proposal_id, Country.region_m49)
-        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
-        .distinct()
-        .subquery("region_pairs")
-    )
-    region_counts = (
-        select(
-            region_pairs.c.proposal_id,
-            func.count(region_pairs.c.region_m49).label("n"),
-        )
-        .group_by(region_pairs.c.proposal_id)
-        .subquery("region_counts")
-    )
-    region_sums: dict[str, _Sums] = defaultdict(_Sums)
-    for row in execute(
-        select(
-            by_proposal.c.bucket,
-            region_pairs.c.region_m49,
-            region_counts.c.n,
-            func.sum(by_proposal.c.total).label("cents"),
-            func.count(distinct(by_proposal.c.proposal_id)).label("programmes"),
-        )
-        .outerjoin(region_pairs, region_pairs.c.proposal_id == by_proposal.c.proposal_id)
-        .outerjoin(region_counts, region_counts.c.proposal_id == by_proposal.c.proposal_id)
-        .group_by(by_proposal.c.bucket, region_pairs.c.region_m49, region_counts.c.n)
-    ):
-        sums = region_sums[row.region_m49 or GLOBAL_REGION]
-        sums.cents[row.bucket] += Fraction(int(row.cents), int(row.n or 1))
-        sums.programmes[row.bucket] += int(row.programmes)
+    # Regions: each programme's money split equally over its distinct regions.
+    region_sums = raw.region_sums
     region_keys = [row.region_m49 for row in regions] + [GLOBAL_REGION]
     region_cents = {
         bucket: apportion({key: region_sums[key].cents[bucket] for key in region_keys})
         for bucket in BUCKETS
     }
-
-    # Markers: programme totals per (gender, human rights) score pair (1 query).
-    gender: dict[str, _Sums] = defaultdict(_Sums)
-    rights: dict[str, _Sums] = defaultdict(_Sums)
-    for row in execute(
-        select(
-            by_proposal.c.bucket,
-            Proposal.gender_marker,
-            Proposal.human_rights_marker,
-            func.sum(by_proposal.c.total).label("cents"),
-            func.count(by_proposal.c.proposal_id).label("programmes"),
-        )
-        .join(Proposal, Proposal.id == by_proposal.c.proposal_id)
-        .group_by(by_proposal.c.bucket, Proposal.gender_marker, Proposal.human_rights_marker)
-    ):
-        for table, score in ((gender, row.gender_marker), (rights, row.human_rights_marker)):
-            sums = table[NOT_SCORED if score is None else str(score)]
-            sums.cents[row.bucket] += Fraction(int(row.cents))
-            sums.programmes[row.bucket] += int(row.programmes)
-
-    # Organizations: their direct costs plus their own indirect costs (1 query).
-    organizations: dict[str, _Sums] = defaultdict(_Sums)
-    organization_names: dict[str, tuple[str, str]] = {}
-    for row in execute(
-        select(
-            by_org.c.bucket,
-            Organization.id,
-            Organization.acronym,
-            Organization.name,
-            func.sum(by_org.c.direct + by_org.c.indirect).label("cents"),
-            func.count(distinct(by_org.c.proposal_id)).label("programmes"),
-        )
-        .join(Organization, Organization.id == by_org.c.organization_id)
-        .group_by(by_org.c.bucket, Organization.id, Organization.acronym, Organization.name)
-    ):
-        key = str(row.id)
-        organization_names[key] = (row.acronym or row.name, row.name)
-        organizations[key].cents[row.bucket] += Fraction(int(row.cents))
-        organizations[key].programmes[row.bucket] += int(row.programmes)
+    gender, rights = raw.gender, raw.rights
+    organizations, organization_names = raw.organizations, raw.organization_names
 
     # Assembling the rows (no more queries).
     funded_total = _cents(total_cents[FUNDED])

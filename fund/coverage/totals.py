@@ -1,0 +1,473 @@
+"""Coverage totals kept up to date: the money of every counted state per objective, thematic
+area, region, marker and organization, so that the dashboard reads a few hundred rows instead
+of aggregating every budget line.
+
+Money only moves when a proposal changes state (budgets are edited only in draft or returned,
+which count nowhere), so the totals are maintained at flush time, in the transaction that makes
+the change: before a flush the contribution of the proposals it touches is aggregated from the
+database as it was, after the flush as it is, and the difference is added to the totals with
+`INSERT ... ON CONFLICT DO UPDATE SET amount = amount + ...` (atomic increments: two
+transactions never lose each other's change). A proposal is touched when it is created,
+deleted, changes state, markers or countries, or one of its budget lines changes, and only if
+it is in a counted state before or after.
+
+Each row: (status, dimension, key) -> amount, indirect, programmes. Dimensions:
+
+- `total`, key "": direct cents in `amount`, indirect cents (rounded half-up per programme and
+  organization, as everywhere) in `indirect`, number of programmes;
+- `objective`, key the objective number: direct cents of the lines of that objective;
+- `area`, key the area code: only the number of programmes (the money of an area is derived
+  from the objectives' money by `fund.coverage.queries.coverage`);
+- `region`, key the M49 code ("001" for programmes without countries): the programme's total
+  in 1/60 cents split equally over its distinct regions (at most five regions, and 60 is
+  divisible by 1..5, so the split is exact);
+- `gender`, `rights`, key the score or "none": programme totals;
+- `organization`, key the organization id: its direct plus indirect cents.
+
+`programmes` counts each programme once per key, so every figure is a sum over programmes and
+the totals of two sets of programmes add up. One more row, (`*`, `rate`, rate), says which
+indirect support rate the totals were built with: the dashboard uses them only when it is the
+configured rate, and falls back on the full aggregation otherwise. `rebuild()` recomputes
+everything; `differences()` compares the table with a full recomputation
+(`flask fund coverage --verify`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    cast,
+    delete,
+    distinct,
+    event,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from fund.extensions import db
+from fund.proposals.models import BudgetLine, Proposal, proposal_countries
+from fund.reference.models import Country, objective_thematic_area
+
+FUNDED_STATUSES = ("funded", "closed")
+PIPELINE_STATUS = "approved"
+REVIEW_STATUS = "committee_review"
+COUNTED_STATUSES = (*FUNDED_STATUSES, PIPELINE_STATUS, REVIEW_STATUS)
+GLOBAL_REGION = "001"
+NOT_SCORED = "none"
+REGION_SCALE = 60  # region amounts are in 1/60 cent: a total split over 1..5 regions is exact
+META_STATUS, RATE_DIMENSION = "*", "rate"
+
+Key = tuple[str, str, str]  # (status, dimension, key)
+Figures = tuple[int, int, int]  # (amount, indirect, programmes)
+
+
+class CoverageTotal(db.Model):
+    __tablename__ = "coverage_totals"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    indirect: Mapped[int] = mapped_column(BigInteger, default=0)
+    programmes: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<CoverageTotal {self.status} {self.dimension} {self.key}: {self.amount}>"
+
+
+def rate_key(rate: Decimal) -> str:
+    """The rate as the key of the meta row: "0.07" for 0.07 and 0.0700."""
+    return format(Decimal(rate).normalize(), "f")
+
+
+def _int(value: int) -> Any:
+    return literal_column(str(int(value)), BigInteger)
+
+
+def _text(value: str) -> Any:
+    return cast(literal(value, String), String(32))
+
+
+def aggregate(
+    connection: Connection,
+    rate: Decimal,
+    proposal_ids: Collection[int] | None = None,
+    *,
+    counted_only: bool = True,
+) -> dict[Key, Figures]:
+    """The figures of the given proposals (all when None) grouped by their current status, in
+    one statement. `counted_only` leaves out the states that count nowhere."""
+    lines_query = select(
+        BudgetLine.proposal_id.label("proposal_id"),
+        BudgetLine.organization_id.label("organization_id"),
+        BudgetLine.objective_number.label("objective_number"),
+        Proposal.status.label("status"),
+        cast(func.round(BudgetLine.amount * 100), BigInteger).label("cents"),
+    ).join(Proposal, Proposal.id == BudgetLine.proposal_id)
+    pairs_query = (
+        select(proposal_countries.c.proposal_id, Country.region_m49)
+        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
+        .distinct()
+    )
+    if counted_only:
+        lines_query = lines_query.where(Proposal.status.in_(COUNTED_STATUSES))
+    if proposal_ids is not None:
+        ids = sorted(set(proposal_ids))
+        lines_query = lines_query.where(BudgetLine.proposal_id.in_(ids))
+        pairs_query = pairs_query.where(proposal_countries.c.proposal_id.in_(ids))
+    lines = lines_query.cte("cov_lines")
+    numerator, denominator = Decimal(rate).as_integer_ratio()
+    direct = cast(func.sum(lines.c.cents), BigInteger)
+    by_org = (
+        select(
+            lines.c.status,
+            lines.c.proposal_id,
+            lines.c.organization_id,
+            direct.label("direct"),
+            ((direct * _int(2 * numerator) + _int(denominator)) // _int(2 * denominator)).label(
+                "indirect"
+            ),
+        )
+        .group_by(lines.c.status, lines.c.proposal_id, lines.c.organization_id)
+        .cte("cov_by_org")
+    )
+    by_proposal = (
+        select(
+            by_org.c.status,
+            by_org.c.proposal_id,
+            func.sum(by_org.c.direct).label("direct"),
+            func.sum(by_org.c.indirect).label("indirect"),
+            func.sum(by_org.c.direct + by_org.c.indirect).label("total"),
+        )
+        .group_by(by_org.c.status, by_org.c.proposal_id)
+        .cte("cov_by_proposal")
+    )
+    pairs = pairs_query.cte("cov_region_pairs")
+    region_counts = (
+        select(pairs.c.proposal_id, func.count(pairs.c.region_m49).label("n"))
+        .group_by(pairs.c.proposal_id)
+        .cte("cov_region_counts")
+    )
+    zero = _int(0)
+    programmes = func.count(distinct(lines.c.proposal_id))
+
+    def marker(column: Any, dimension: str) -> Any:
+        key = func.coalesce(cast(column, String(32)), _text(NOT_SCORED))
+        return (
+            select(
+                by_proposal.c.status,
+                _text(dimension),
+                key,
+                cast(func.sum(by_proposal.c.total), BigInteger),
+                zero,
+                func.count(by_proposal.c.proposal_id),
+            )
+            .join(Proposal, Proposal.id == by_proposal.c.proposal_id)
+            .group_by(by_proposal.c.status, key)
+        )
+
+    region_key = func.coalesce(pairs.c.region_m49, _text(GLOBAL_REGION))
+    statement = union_all(
+        select(
+            by_proposal.c.status,
+            _text("total"),
+            _text(""),
+            cast(func.sum(by_proposal.c.direct), BigInteger),
+            cast(func.sum(by_proposal.c.indirect), BigInteger),
+            func.count(by_proposal.c.proposal_id),
+        ).group_by(by_proposal.c.status),
+        select(
+            lines.c.status,
+            _text("objective"),
+            cast(lines.c.objective_number, String(32)),
+            cast(func.sum(lines.c.cents), BigInteger),
+            zero,
+            programmes,
+        ).group_by(lines.c.status, lines.c.objective_number),
+        select(
+            lines.c.status,
+            _text("area"),
+            cast(objective_thematic_area.c.thematic_area_code, String(32)),
+            zero,
+            zero,
+            programmes,
+        )
+        .join(
+            objective_thematic_area,
+            objective_thematic_area.c.objective_number == lines.c.objective_number,
+        )
+        .group_by(lines.c.status, objective_thematic_area.c.thematic_area_code),
+        select(
+            by_proposal.c.status,
+            _text("region"),
+            region_key,
+            cast(
+                func.sum(
+                    by_proposal.c.total * _int(REGION_SCALE) // func.coalesce(region_counts.c.n, 1)
+                ),
+                BigInteger,
+            ),
+            zero,
+            func.count(distinct(by_proposal.c.proposal_id)),
+        )
+        .outerjoin(pairs, pairs.c.proposal_id == by_proposal.c.proposal_id)
+        .outerjoin(region_counts, region_counts.c.proposal_id == by_proposal.c.proposal_id)
+        .group_by(by_proposal.c.status, region_key),
+        marker(Proposal.gender_marker, "gender"),
+        marker(Proposal.human_rights_marker, "rights"),
+        select(
+            by_org.c.status,
+            _text("organization"),
+            cast(by_org.c.organization_id, String(32)),
+            cast(func.sum(by_org.c.direct + by_org.c.indirect), BigInteger),
+            zero,
+            func.count(distinct(by_org.c.proposal_id)),
+        ).group_by(by_org.c.status, by_org.c.organization_id),
+    )
+    return {
+        (row[0], row[1], row[2]): (int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
+        for row in connection.execute(statement)
+    }
+
+
+def read(connection: Connection, rate: Decimal) -> dict[Key, Figures] | None:
+    """The maintained totals (rows with programmes only), or None when they were not built with
+    this indirect support rate (1 statement)."""
+    table = CoverageTotal.__table__
+    rows = connection.execute(
+        select(
+            table.c.status,
+            table.c.dimension,
+            table.c.key,
+            table.c.amount,
+            table.c.indirect,
+            table.c.programmes,
+        )
+    ).all()
+    wanted = rate_key(rate)
+    if not any(r.dimension == RATE_DIMENSION and r.key == wanted for r in rows):
+        return None
+    return {
+        (r.status, r.dimension, r.key): (int(r.amount), int(r.indirect), int(r.programmes))
+        for r in rows
+        if r.status != META_STATUS and r.programmes
+    }
+
+
+def _built_rate(connection: Connection) -> str | None:
+    table = CoverageTotal.__table__
+    return connection.execute(
+        select(table.c.key).where(
+            table.c.status == META_STATUS, table.c.dimension == RATE_DIMENSION
+        )
+    ).scalar()
+
+
+def _subtract(new: Mapping[Key, Figures], old: Mapping[Key, Figures]) -> dict[Key, Figures]:
+    change: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for sign, figures in ((1, new), (-1, old)):
+        for key, values in figures.items():
+            for i, value in enumerate(values):
+                change[key][i] += sign * value
+    return {key: (a, b, c) for key, (a, b, c) in change.items() if a or b or c}
+
+
+def _upsert(connection: Connection, rows: list[dict[str, Any]]) -> Any:
+    table = CoverageTotal.__table__
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.status, table.c.dimension, table.c.key],
+        set_={
+            "amount": table.c.amount + statement.excluded.amount,
+            "indirect": table.c.indirect + statement.excluded.indirect,
+            "programmes": table.c.programmes + statement.excluded.programmes,
+        },
+    )
+
+
+def apply(connection: Connection, change: Mapping[Key, Figures]) -> None:
+    """Add `change` to the totals (sorted, so that concurrent writers lock rows in the same
+    order) and drop the rows no programme counts in any more."""
+    if not change:
+        return
+    rows = [
+        {"status": s, "dimension": d, "key": k, "amount": a, "indirect": i, "programmes": p}
+        for (s, d, k), (a, i, p) in sorted(change.items())
+    ]
+    connection.execute(_upsert(connection, rows))
+    table = CoverageTotal.__table__
+    connection.execute(
+        delete(table).where(
+            table.c.status != META_STATUS,
+            table.c.programmes == 0,
+            table.c.amount == 0,
+            table.c.indirect == 0,
+        )
+    )
+
+
+def rebuild(connection: Connection, rate: Decimal) -> int:
+    """Recompute every total from the budget lines; returns the number of rows written."""
+    table = CoverageTotal.__table__
+    figures = aggregate(connection, rate)
+    connection.execute(delete(table))
+    rows = [
+        {"status": s, "dimension": d, "key": k, "amount": a, "indirect": i, "programmes": p}
+        for (s, d, k), (a, i, p) in sorted(figures.items())
+        if p
+    ]
+    rows.append(
+        {
+            "status": META_STATUS,
+            "dimension": RATE_DIMENSION,
+            "key": rate_key(rate),
+            "amount": 0,
+            "indirect": 0,
+            "programmes": 0,
+        }
+    )
+    connection.execute(table.insert(), rows)
+    return len(rows)
+
+
+def differences(connection: Connection, rate: Decimal) -> list[str]:
+    """What the maintained totals get wrong against a full recomputation (empty when equal)."""
+    built = _built_rate(connection)
+    if built != rate_key(rate):
+        return [
+            f"the totals were built for the indirect support rate {built or '(never built)'}, "
+            f"not {rate_key(rate)}"
+        ]
+    stored = read(connection, rate) or {}
+    expected = {key: value for key, value in aggregate(connection, rate).items() if value[2]}
+    problems = []
+    for key in sorted(set(stored) | set(expected)):
+        have, want = stored.get(key), expected.get(key)
+        if have != want:
+            problems.append(
+                f"{'/'.join(key)}: kept {have or '(none)'}, recomputed {want or '(none)'} "
+                "(amount, indirect, programmes)"
+            )
+    return problems
+
+
+# Maintenance at flush time ------------------------------------------------------------------
+
+_PENDING = "coverage_totals_pending"
+_WATCHED = ("status", "gender_marker", "human_rights_marker", "countries", "budget_lines")
+
+
+def _status_before(proposal: Proposal) -> str | None:
+    state = inspect(proposal)
+    if state.pending or state.transient:
+        return None
+    history = state.attrs.status.history
+    if history.deleted:
+        return history.deleted[0]
+    return proposal.status
+
+
+def _configured_rate() -> Decimal | None:
+    if not has_app_context():
+        return None
+    return Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
+
+
+def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
+    """(ids of proposals to recompute, new proposals in a counted state, ids of lines'
+    proposals whose state is not known from the session)."""
+    ids: set[int] = set()
+    new: list[Proposal] = []
+    unknown: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Proposal):
+            before = _status_before(obj)
+            after = None if obj in session.deleted else obj.status
+            if before not in COUNTED_STATUSES and after not in COUNTED_STATUSES:
+                continue
+            if obj.id is None:
+                new.append(obj)
+                continue
+            state = inspect(obj)
+            if (
+                obj in session.deleted
+                or before != after
+                or any(state.attrs[name].history.has_changes() for name in _WATCHED)
+            ):
+                ids.add(obj.id)
+        elif isinstance(obj, BudgetLine):
+            proposal_id = obj.proposal_id
+            if proposal_id is None:
+                proposal = obj.__dict__.get("proposal")
+                proposal_id = proposal.id if proposal is not None else None
+            if proposal_id is None:
+                continue  # a line of a proposal being created: counted through the proposal
+            key = session.identity_map.get(
+                inspect(Proposal).identity_key_from_primary_key((proposal_id,))
+            )
+            if key is None:
+                unknown.add(proposal_id)
+            elif _status_before(key) in COUNTED_STATUSES or (
+                key not in session.deleted and key.status in COUNTED_STATUSES
+            ):
+                ids.add(proposal_id)
+    return ids, new, unknown - ids
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    session.info.pop(_PENDING, None)
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if not any(isinstance(o, (Proposal, BudgetLine)) for o in changed):
+        return
+    rate = _configured_rate()
+    if rate is None:
+        return
+    with session.no_autoflush:
+        ids, new, unknown = _touched(session)
+        if not (ids or new or unknown):
+            return
+        connection = session.connection()
+        if _built_rate(connection) != rate_key(rate):
+            return  # not in use: `flask fund coverage --rebuild` builds them
+        if unknown:
+            ids |= set(
+                connection.execute(
+                    select(Proposal.id).where(
+                        Proposal.id.in_(sorted(unknown)), Proposal.status.in_(COUNTED_STATUSES)
+                    )
+                ).scalars()
+            )
+        if not (ids or new):
+            return
+        before = aggregate(connection, rate, ids) if ids else {}
+    session.info[_PENDING] = (rate, ids, new, before)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    rate, ids, new, before = pending
+    ids = set(ids) | {p.id for p in new if p.id is not None}
+    connection = session.connection()
+    apply(connection, _subtract(aggregate(connection, rate, ids), before))
