@@ -53,6 +53,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.engine import Connection
@@ -308,6 +309,11 @@ def apply(connection: Connection, change: Mapping[Key, Figures]) -> None:
     order) and drop the rows no programme counts in any more."""
     if not change:
         return
+    if connection.dialect.name == "postgresql":
+        # The audit trail's writer lock (fund.audit.operations), taken before any total is
+        # locked: every state change records an audit event in the same transaction anyway,
+        # and one lock order (audit, then totals) means two transitions never deadlock.
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('audit_events'))"))
     rows = [
         {"status": s, "dimension": d, "key": k, "amount": a, "indirect": i, "programmes": p}
         for (s, d, k), (a, i, p) in sorted(change.items())
