@@ -198,4 +198,3 @@ def test_the_dashboard_reads_the_totals_in_a_fixed_number_of_statements(app, mak
             event.remove(db.engine, "before_cursor_execute", count)
     assert not any("budget_lines" in s for s in statements)
     assert sum("coverage_totals" in s for s in statements) == 1
-
