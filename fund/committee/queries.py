@@ -15,11 +15,13 @@ Who sees what in a round:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fund.accounts.models import Organization, Role, User
 from fund.committee.models import Choice, RoundMember, RoundStatus, Vote, VotingRound
@@ -207,8 +209,9 @@ def round_view(
     conflict_known: bool = False,
 ) -> RoundView:
     now = now or utcnow()
-    member = next((m for m in round_.members if m.user_id == user.id), None)
-    my_vote = next((v for v in round_.votes if v.member_id == user.id), None)
+    user_id = user.id  # read once: `user` is often the request's current_user proxy
+    member = next((m for m in round_.members if m.user_id == user_id), None)
+    my_vote = next((v for v in round_.votes if v.member_id == user_id), None)
     if not conflict_known:
         conflict = conflict_of(user, proposal)
     counted = (
@@ -230,6 +233,69 @@ def round_view(
     )
 
 
+# Pages of a list ----------------------------------------------------------------------------
+
+PER_PAGE = 25
+
+T = TypeVar("T")
+
+
+def clamp_page(page: int, total: int, per_page: int) -> int:
+    """`page` within 1..the last page (a page past the end shows the last one)."""
+    return min(max(1, page), max(1, -(-total // per_page)))
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list; `total` counts the whole list (SQL COUNT)."""
+
+    rows: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        """The position of the first row of the page in the whole list (1-based), 0 if empty."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last and those around the current one;
+        None where two or more numbers are left out."""
+        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers = sorted(n for n in shown if 1 <= n <= self.pages)
+        found: list[int | None] = []
+        previous = 0
+        for n in numbers:
+            if n - previous == 2:  # a single number left out: show it rather than a gap
+                found.append(n - 1)
+            elif n - previous > 2:
+                found.append(None)
+            found.append(n)
+            previous = n
+        return found
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
 # The member's lists ---------------------------------------------------------------------------
 
 
@@ -238,53 +304,134 @@ class RoundRow:
     round: VotingRound
     proposal: Proposal
     vote: Vote | None = None
+    member: RoundMember | None = None  # the viewer's place in the round (recusals)
 
 
-def awaiting_vote(user: User) -> list[RoundRow]:
-    """Open rounds where `user` may vote and has not: the nearest deadline first."""
+def _awaiting(user: User) -> Select:
     voted = exists().where(Vote.round_id == VotingRound.id, Vote.member_id == user.id)
-    query = (
-        select(VotingRound, Proposal)
+    return (
+        select(VotingRound.id)
         .join(RoundMember, RoundMember.round_id == VotingRound.id)
-        .join(Proposal, Proposal.id == VotingRound.proposal_id)
         .where(
             VotingRound.status == RoundStatus.OPEN,
             RoundMember.user_id == user.id,
             RoundMember.recusal.is_(None),
             ~voted,
         )
-        .order_by(VotingRound.deadline.is_(None), VotingRound.deadline, VotingRound.opened_at)
     )
-    return [RoundRow(r, p) for r, p in db.session.execute(query)]
 
 
-def my_votes(user: User, limit: int = 50) -> list[RoundRow]:
-    """The votes `user` cast, the latest first, with their rounds."""
-    query = (
-        select(Vote, VotingRound, Proposal)
-        .join(VotingRound, VotingRound.id == Vote.round_id)
-        .join(Proposal, Proposal.id == VotingRound.proposal_id)
-        .where(Vote.member_id == user.id)
-        .order_by(func.coalesce(Vote.changed_at, Vote.cast_at).desc(), Vote.id.desc())
-        .limit(limit)
+# The nearest deadline first, rounds without a deadline last, then the oldest round.
+_BY_DEADLINE = (
+    VotingRound.deadline.is_(None),
+    VotingRound.deadline,
+    VotingRound.opened_at,
+    VotingRound.id,
+)
+
+
+def _one_page(
+    ids: Select,
+    order: tuple,
+    read: Callable[[Any], Select],
+    page: int,
+    per_page: int,
+    total: int | None = None,
+) -> tuple[list[Any], int, int]:
+    """Page `page` of the list whose ids `ids` selects, in `order`: (rows, total, page).
+
+    The page is chosen on the narrow rows of `ids`, then `read(chosen)` reads it with what each
+    row shows, in one statement. Without `total` (a COUNT the caller made), that statement also
+    brings the list's total, a window count over every row before the LIMIT: no COUNT of its
+    own. Only a page past the end then costs a COUNT and a second read, of the last page."""
+
+    def fetch(number: int, counting: bool) -> list[Any]:
+        chosen = (
+            (ids.add_columns(func.count().over().label("total")) if counting else ids)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+            .subquery()
+        )
+        query = read(chosen)
+        return list(db.session.execute(query.add_columns(chosen.c.total) if counting else query))
+
+    if total is None:
+        rows = fetch(page, counting=True)
+        if rows or page == 1:
+            return [tuple(row)[:-1] for row in rows], rows[0][-1] if rows else 0, page
+        total = _count(ids)
+    page = clamp_page(page, total, per_page)
+    return fetch(page, counting=False), total, page
+
+
+def awaiting_vote(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
+    """Open rounds where `user` may vote and has not: the nearest deadline first."""
+    per_page = per_page or PER_PAGE
+    rows, total, page = _one_page(
+        _awaiting(user),
+        _BY_DEADLINE,
+        lambda chosen: (
+            select(VotingRound, Proposal)
+            .join(chosen, chosen.c.id == VotingRound.id)
+            .join(Proposal, Proposal.id == VotingRound.proposal_id)
+            .order_by(*_BY_DEADLINE)
+        ),
+        page,
+        per_page,
     )
-    return [RoundRow(r, p, v) for v, r, p in db.session.execute(query)]
+    return Page([RoundRow(r, p) for r, p in rows], total, page, per_page)
 
 
-def my_recusals(user: User) -> list[tuple[RoundRow, RoundMember]]:
-    """Open rounds from which `user` is recused."""
-    query = (
-        select(VotingRound, Proposal, RoundMember)
+def my_votes(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
+    """The votes `user` cast, the latest cast or changed first, with their rounds."""
+    per_page = per_page or PER_PAGE
+    latest = (func.coalesce(Vote.changed_at, Vote.cast_at).desc(), Vote.id.desc())
+    votes = select(Vote.id).where(Vote.member_id == user.id)
+    # Counted on the index of the member's votes: cheaper here than a window count over them.
+    rows, total, page = _one_page(
+        votes,
+        latest,
+        lambda chosen: (
+            select(Vote, VotingRound, Proposal)
+            .join(chosen, chosen.c.id == Vote.id)
+            .join(VotingRound, VotingRound.id == Vote.round_id)
+            .join(Proposal, Proposal.id == VotingRound.proposal_id)
+            .order_by(*latest)
+        ),
+        page,
+        per_page,
+        total=_count(votes),
+    )
+    return Page([RoundRow(r, p, v) for v, r, p in rows], total, page, per_page)
+
+
+def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
+    """Open rounds from which `user` is recused: the nearest deadline first."""
+    per_page = per_page or PER_PAGE
+    rows, total, page = _one_page(
+        select(VotingRound.id)
         .join(RoundMember, RoundMember.round_id == VotingRound.id)
-        .join(Proposal, Proposal.id == VotingRound.proposal_id)
         .where(
             VotingRound.status == RoundStatus.OPEN,
             RoundMember.user_id == user.id,
             RoundMember.recusal.is_not(None),
-        )
-        .order_by(VotingRound.opened_at)
+        ),
+        _BY_DEADLINE,
+        lambda chosen: (
+            select(VotingRound, Proposal, RoundMember)
+            .join(chosen, chosen.c.id == VotingRound.id)
+            .join(
+                RoundMember,
+                and_(RoundMember.round_id == VotingRound.id, RoundMember.user_id == user.id),
+            )
+            .join(Proposal, Proposal.id == VotingRound.proposal_id)
+            .order_by(*_BY_DEADLINE)
+        ),
+        page,
+        per_page,
     )
-    return [(RoundRow(r, p), m) for r, p, m in db.session.execute(query)]
+    return Page([RoundRow(r, p, member=m) for r, p, m in rows], total, page, per_page)
 
 
 def open_round_count() -> int:
@@ -312,59 +459,143 @@ class MeetingRow:
         return self.proposal.status == REVIEW_STATE and (self.view is None or not self.view.is_open)
 
 
+@dataclass
+class MeetingPage(Page[MeetingRow]):
+    """One page of the meeting; the figures count every proposal under review."""
+
+    open_rounds: int = 0
+    past_deadline: int = 0
+
+    @property
+    def without_open_round(self) -> int:
+        return self.total - self.open_rounds
+
+
+def _meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
+    """Proposals in committee review joined to their open round (if any), selecting
+    `columns(open_round)`; and the meeting's order: the rounds closing soonest first, open
+    rounds without a deadline next, proposals without an open round last; then the earliest
+    submitted."""
+    open_round = aliased(VotingRound, name="open_round")
+    query = (
+        select(*columns(open_round))
+        .select_from(Proposal)
+        .outerjoin(
+            open_round,
+            and_(
+                open_round.proposal_id == Proposal.id,
+                open_round.status == RoundStatus.OPEN,
+            ),
+        )
+        .where(Proposal.status == REVIEW_STATE)
+    )
+    order = (
+        open_round.id.is_(None),
+        open_round.deadline.is_(None),
+        open_round.deadline,
+        Proposal.submitted_at.is_(None),
+        Proposal.submitted_at,
+        Proposal.id,
+    )
+    return query, order
+
+
+def meeting_page_of(proposal_id: int, per_page: int | None = None) -> int | None:
+    """The page of the meeting that shows `proposal_id`, or None when it is not under review."""
+    per_page = per_page or PER_PAGE
+    query, order = _meeting_query(lambda _: (Proposal.id,))
+    numbered = query.add_columns(func.row_number().over(order_by=order).label("position"))
+    ranked = numbered.subquery()
+    position = db.session.scalar(select(ranked.c.position).where(ranked.c.id == proposal_id))
+    return None if position is None else (position - 1) // per_page + 1
+
+
 def meeting(
-    user: User, *, visible_before_own_vote: bool, now: datetime | None = None
-) -> list[MeetingRow]:
-    """Every proposal in committee review with its current round, as `user` may see it."""
+    user: User,
+    *,
+    visible_before_own_vote: bool,
+    page: int = 1,
+    per_page: int | None = None,
+    now: datetime | None = None,
+) -> MeetingPage:
+    """One page of the proposals in committee review, each with its current round as `user`
+    may see it, and the figures of all of them."""
+    per_page = per_page or PER_PAGE
     now = now or utcnow()
+    figures, _ = _meeting_query(
+        lambda open_round: (
+            func.count(Proposal.id),
+            func.count(open_round.id),
+            func.coalesce(func.sum(case((open_round.deadline < now, 1), else_=0)), 0),
+        )
+    )
+    total, open_rounds, past_deadline = db.session.execute(figures).one()
+    page = clamp_page(page, total, per_page)
+
+    query, order = _meeting_query(lambda _: (Proposal,))
     proposals = list(
         db.session.scalars(
-            select(Proposal)
-            .where(Proposal.status == REVIEW_STATE)
-            .options(
+            query.options(
                 joinedload(Proposal.organization),
                 joinedload(Proposal.lead_organization),
                 selectinload(Proposal.participants),
             )
-            .order_by(Proposal.submitted_at, Proposal.id)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         )
     )
-    by_proposal: dict[int, list[VotingRound]] = {p.id: [] for p in proposals}
-    if proposals:
-        for round_ in db.session.scalars(
-            select(VotingRound)
-            .where(VotingRound.proposal_id.in_(by_proposal))
-            .options(*_round_options())
-            .order_by(VotingRound.number)
-        ):
-            by_proposal[round_.proposal_id].append(round_)
+    ids = [p.id for p in proposals]
+
+    # The current round of each proposal of the page (the open one, else the latest) with its
+    # members and votes, and how many rounds the proposal had.
+    other = aliased(VotingRound)
+    latest = (
+        select(func.max(other.number))
+        .where(other.proposal_id == VotingRound.proposal_id)
+        .scalar_subquery()
+    )
+    count = (
+        select(func.count(other.id))
+        .where(other.proposal_id == VotingRound.proposal_id)
+        .scalar_subquery()
+    )
+    current: dict[int, VotingRound] = {}
+    counts: dict[int, int] = {}
+    for round_, rounds in db.session.execute(
+        select(VotingRound, count)
+        .where(
+            VotingRound.proposal_id.in_(ids),
+            or_(VotingRound.status == RoundStatus.OPEN, VotingRound.number == latest),
+        )
+        .options(selectinload(VotingRound.members), selectinload(VotingRound.votes))
+    ):
+        counts[round_.proposal_id] = rounds
+        if round_.status == RoundStatus.OPEN or round_.proposal_id not in current:
+            current[round_.proposal_id] = round_
+    # The viewer's conflicts: their organization takes part, or they were recused from any
+    # round of the proposal (one query for the page).
+    recused = recusals_by_proposal(user, set(ids))
+
     rows = []
     for proposal in proposals:
-        rounds = by_proposal[proposal.id]
-        current = current_round(rounds)
-        view = (
-            round_view(
-                current,
+        round_ = current.get(proposal.id)
+        view = None
+        if round_ is not None:
+            conflict = None
+            if user.organization_id is not None:
+                conflict = organization_conflicts(proposal).get(user.organization_id)
+            view = round_view(
+                round_,
                 user,
                 proposal,
                 visible_before_own_vote=visible_before_own_vote,
                 now=now,
-                conflict=conflict_in_rounds(user, proposal, rounds),
+                conflict=conflict or recused.get(proposal.id),
                 conflict_known=True,
             )
-            if current is not None
-            else None
-        )
-        rows.append(MeetingRow(proposal, view, len(rounds)))
-    # The rounds closing soonest first; proposals without an open round last.
-    rows.sort(
-        key=lambda row: (
-            row.view is None or not row.view.is_open,
-            row.view is None or row.view.round.deadline is None,
-            row.view.round.deadline if row.view and row.view.round.deadline else now,
-        )
-    )
-    return rows
+        rows.append(MeetingRow(proposal, view, counts.get(proposal.id, 0)))
+    return MeetingPage(rows, total, page, per_page, open_rounds, past_deadline)
 
 
 def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:

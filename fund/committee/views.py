@@ -12,6 +12,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user
@@ -77,15 +78,47 @@ def _common() -> dict[str, Any]:
 # The member's page ------------------------------------------------------------------------
 
 
+# The member's lists, each paginated on its own: the page of each is a query parameter.
+INDEX_LISTS = ("awaiting", "voted", "recused")
+
+
+def _page_arg(name: str = "page") -> int:
+    """A page number from the query string; anything unreadable is the first page."""
+    return max(1, request.args.get(name, 1, type=int) or 1)
+
+
+def _index_url(pages: dict[str, int], name: str):
+    """A function giving the address of page n of the list `name`, keeping the other lists'
+    pages, scrolled to the list."""
+
+    def url(number: int) -> str:
+        wanted = {**pages, name: number}
+        args = {f"{key}_page": n for key, n in wanted.items() if n > 1}
+        return url_for("committee.index", _anchor=f"{name}-title", **args)
+
+    return url
+
+
 @bp.route("/")
 @roles_required(*COMMITTEE_ROLES)
 def index():
-    member = current_user.has_role(Role.COMMITTEE)
+    lists: dict[str, Any] = {}
+    urls: dict[str, Any] = {}
+    if current_user.has_role(Role.COMMITTEE):
+        requested = {name: _page_arg(f"{name}_page") for name in INDEX_LISTS}
+        lists = {
+            "awaiting": queries.awaiting_vote(current_user, requested["awaiting"]),
+            "voted": queries.my_votes(current_user, requested["voted"]),
+            "recused": queries.my_recusals(current_user, requested["recused"]),
+        }
+        shown = {name: page.page for name, page in lists.items()}
+        urls = {name: _index_url(shown, name) for name in INDEX_LISTS}
     return render_template(
         "committee/index.html",
-        awaiting=queries.awaiting_vote(current_user) if member else [],
-        voted=queries.my_votes(current_user) if member else [],
-        recusals=queries.my_recusals(current_user) if member else [],
+        awaiting=lists.get("awaiting"),
+        voted=lists.get("voted"),
+        recusals=lists.get("recused"),
+        page_urls=urls,
         open_rounds=queries.open_round_count(),
         **_common(),
     )
@@ -94,20 +127,46 @@ def index():
 # The meeting ------------------------------------------------------------------------------
 
 
+def _meeting_url(number: int) -> str:
+    return url_for("committee.meeting", **({"page": number} if number > 1 else {}))
+
+
 def _render_meeting(
     *,
     error: str | None = None,
     failed: dict[str, Any] | None = None,
     status: int = 200,
+    proposal_id: int | None = None,
 ):
+    """The meeting page asked for, or, after a refused action, the page showing the proposal
+    acted on (so its form shows the input kept and the errors)."""
+    page = queries.meeting_page_of(proposal_id) if proposal_id is not None else None
     return render_template(
         "committee/meeting.html",
-        rows=queries.meeting(current_user, visible_before_own_vote=_visible_before_own_vote()),
+        meeting=queries.meeting(
+            current_user,
+            visible_before_own_vote=_visible_before_own_vote(),
+            page=page or _page_arg(),
+        ),
+        page_url=_meeting_url,
         recent=queries.recent_decisions(current_user),
         error=error,
         failed=failed or {},
         **_common(),
     ), status
+
+
+def _to_meeting_at(proposal_id: int):
+    """Back to the meeting, at the page and section of the proposal if it is still there,
+    else at the page the action was sent from."""
+    page = queries.meeting_page_of(proposal_id)
+    if page is None:
+        return redirect(_meeting_url(_page_arg()))
+    return redirect(
+        url_for(
+            "committee.meeting", _anchor=f"p-{proposal_id}", **({"page": page} if page > 1 else {})
+        )
+    )
 
 
 @bp.route("/meeting")
@@ -150,7 +209,8 @@ def _render_review(
     current = queries.current_round(rounds)
     if current is None and proposal.status != operations.REVIEW_STATE:
         abort(404)
-    conflict = queries.conflict_of(current_user, proposal)
+    # The rounds are loaded with their members: the conflict needs no query of its own.
+    conflict = queries.conflict_in_rounds(current_user, proposal, rounds)
     view = (
         queries.round_view(
             current,
@@ -192,6 +252,12 @@ def _render_review(
         conflict_form=conflict_form or ConflictForm(formdata=None),
         error=error,
         coverage_rows=coverage_effect(proposal.id),
+        # Where the secretariat opens the first round: the meeting's page of the proposal.
+        meeting_page=(
+            queries.meeting_page_of(proposal.id)
+            if current is None and current_user.has_role(Role.SECRETARIAT)
+            else None
+        ),
         **_common(),
     ), status
 
@@ -284,7 +350,7 @@ def declare_conflict(round_id: int):
 # The secretariat's actions ------------------------------------------------------------------
 
 
-def _meeting_refusal(action: str, key: int, form, refused: Exception):
+def _meeting_refusal(action: str, key: int, form, refused: Exception, proposal_id: int):
     """Re-render the meeting with the refusal and the typed input of the form that failed."""
     db.session.rollback()
     if isinstance(refused, operations.CommitteeRefused):
@@ -297,13 +363,17 @@ def _meeting_refusal(action: str, key: int, form, refused: Exception):
         error=message,
         failed={"action": action, "key": key, "form": form},
         status=status,
+        proposal_id=proposal_id,
     )
 
 
-def _unreadable(action: str, key: int, form):
+def _unreadable(action: str, key: int, form, proposal_id: int):
     message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
     return _render_meeting(
-        error=message, failed={"action": action, "key": key, "form": form}, status=400
+        error=message,
+        failed={"action": action, "key": key, "form": form},
+        status=400,
+        proposal_id=proposal_id,
     )
 
 
@@ -311,10 +381,10 @@ def _unreadable(action: str, key: int, form):
 @roles_required(Role.SECRETARIAT)
 def close_round(round_id: int):
     round_ = _round_or_404(round_id)
-    number = round_.number
+    number, proposal_id = round_.number, round_.proposal_id
     form = CloseForm()
     if not form.validate_on_submit():
-        return _unreadable("close", round_id, form)
+        return _unreadable("close", round_id, form, proposal_id)
     try:
         closed = operations.close_round(
             round_id, current_user, summary=form.summary.data, expected=form.fingerprint.data
@@ -323,7 +393,7 @@ def close_round(round_id: int):
         proposal = db.session.get(Proposal, closed.proposal_id)
         db.session.commit()
     except (operations.CommitteeRefused, TransitionRefused, StaleDataError) as refused:
-        return _meeting_refusal("close", round_id, form, refused)
+        return _meeting_refusal("close", round_id, form, refused, proposal_id)
     if outcome == Outcome.NO_QUORUM:
         flash(
             f"Round {number} on {_reference(proposal)} closed without quorum. "
@@ -342,15 +412,15 @@ def close_round(round_id: int):
 @roles_required(Role.SECRETARIAT)
 def set_deadline(round_id: int):
     round_ = _round_or_404(round_id)
-    number = round_.number
+    number, proposal_id = round_.number, round_.proposal_id
     form = DeadlineForm()
     if not form.validate_on_submit():
-        return _unreadable("deadline", round_id, form)
+        return _unreadable("deadline", round_id, form, proposal_id)
     try:
         changed = operations.set_deadline(round_id, current_user, end_of_day(form.deadline.data))
         db.session.commit()
     except operations.CommitteeRefused as refused:
-        return _meeting_refusal("deadline", round_id, form, refused)
+        return _meeting_refusal("deadline", round_id, form, refused, proposal_id)
     if not changed:
         flash("Nothing changed: the deadline was already as shown.", "info")
     elif form.deadline.data:
@@ -358,7 +428,7 @@ def set_deadline(round_id: int):
         flash(f"Round {number}: votes are accepted until {until}.", "success")
     else:
         flash(f"Round {number} has no deadline any more.", "success")
-    return redirect(url_for("committee.meeting"))
+    return _to_meeting_at(proposal_id)
 
 
 @bp.route("/proposals/<int:proposal_id>/rounds", methods=["POST"])
@@ -367,7 +437,7 @@ def open_round(proposal_id: int):
     proposal = _review_proposal(proposal_id)
     form = OpenRoundForm()
     if not form.validate_on_submit():
-        return _unreadable("open", proposal_id, form)
+        return _unreadable("open", proposal_id, form, proposal_id)
     try:
         round_ = operations.open_new_round(
             proposal.id,
@@ -378,9 +448,9 @@ def open_round(proposal_id: int):
         number = round_.number
         db.session.commit()
     except (operations.CommitteeRefused, IntegrityError) as refused:
-        return _meeting_refusal("open", proposal_id, form, refused)
+        return _meeting_refusal("open", proposal_id, form, refused, proposal_id)
     flash(f"Round {number} on {_reference(proposal)} is open.", "success")
-    return redirect(url_for("committee.meeting", _anchor=f"p-{proposal_id}"))
+    return _to_meeting_at(proposal_id)
 
 
 @bp.route("/proposals/<int:proposal_id>/return", methods=["POST"])
@@ -389,19 +459,20 @@ def return_for_revision(proposal_id: int):
     proposal = _review_proposal(proposal_id)
     form = ReturnForm()
     if not form.validate_on_submit():
-        return _unreadable("return", proposal_id, form)
+        return _unreadable("return", proposal_id, form, proposal_id)
     try:
         operations.return_for_revision(
             proposal.id, current_user, form.summary.data, expected_version=form.version.data
         )
         db.session.commit()
     except (operations.CommitteeRefused, TransitionRefused, StaleDataError) as refused:
-        return _meeting_refusal("return", proposal_id, form, refused)
+        return _meeting_refusal("return", proposal_id, form, refused, proposal_id)
     flash(
         f"{_reference(proposal)} was returned to the applicant with the committee's summary.",
         "success",
     )
-    return redirect(url_for("committee.meeting"))
+    # The proposal has left the meeting: back to the page the action was sent from.
+    return redirect(_meeting_url(_page_arg()))
 
 
 # The decision record -----------------------------------------------------------------------
