@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.forms import MultiCheckboxField
-from fund.forms import int_or_zero
+from fund.forms import QuickSelect, int_or_zero
 from fund.proposals.budget import AmountError, parse_amount
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -40,9 +40,9 @@ class ActionForm(FlaskForm):
 class BudgetRowForm(Form):
     """One budget line; a row left entirely blank is ignored."""
 
-    organization_id = SelectField("Organization", coerce=int_or_zero)
-    objective_number = SelectField("Objective", coerce=int_or_zero)
-    category_code = SelectField("Category", coerce=int_or_zero)
+    organization_id = SelectField("Organization", coerce=int_or_zero, widget=QuickSelect())
+    objective_number = SelectField("Objective", coerce=int_or_zero, widget=QuickSelect())
+    category_code = SelectField("Category", coerce=int_or_zero, widget=QuickSelect())
     amount = StringField("Amount (USD)", validators=[Length(max=30)])
     description = StringField("Description", validators=[Length(max=300)])
 
@@ -121,7 +121,9 @@ class ProposalForm(FlaskForm):
         validators=[Length(max=20000)],
         description="Why this programme is needed now, and the evidence for it.",
     )
-    lead_organization_id = SelectField("Lead (convening) UN entity", coerce=int_or_zero)
+    lead_organization_id = SelectField(
+        "Lead (convening) UN entity", coerce=int_or_zero, widget=QuickSelect()
+    )
     participants = MultiCheckboxField(
         "Participating UN organizations",
         coerce=int,
@@ -130,10 +132,12 @@ class ProposalForm(FlaskForm):
     scope = SelectField("Scope")
     countries = SelectMultipleField(
         "Countries",
+        widget=QuickSelect(multiple=True),
         description="Hold Ctrl (or Cmd) to choose several. Not needed for a global programme.",
     )
     endorsers = SelectMultipleField(
         "Endorsing governments",
+        widget=QuickSelect(multiple=True),
         description="Each needs its endorsement letter attached below.",
     )
     planned_start = DateField("Planned start", validators=[Optional()], format="%Y-%m-%d")
@@ -141,7 +145,9 @@ class ProposalForm(FlaskForm):
         "Duration (months)",
         validators=[Optional(), NumberRange(1, 120, "Give a number of months between 1 and 120.")],
     )
-    primary_objective_number = SelectField("Primary GCM objective", coerce=int_or_zero)
+    primary_objective_number = SelectField(
+        "Primary GCM objective", coerce=int_or_zero, widget=QuickSelect()
+    )
     secondary_objectives = MultiCheckboxField("Secondary GCM objectives", coerce=int)
     gender_marker = SelectField("Gender marker")
     human_rights_marker = SelectField("Human rights marker")
@@ -162,6 +168,8 @@ class NewProposalForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     kind = SelectField("Kind of document")
-    country_iso2 = SelectField("Government (for an endorsement letter)", validators=[Optional()])
+    country_iso2 = SelectField(
+        "Government (for an endorsement letter)", validators=[Optional()], widget=QuickSelect()
+    )
     file = FileField("File", validators=[DataRequired("Choose a file to upload.")])
     upload = SubmitField("Upload")

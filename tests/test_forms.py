@@ -1,0 +1,42 @@
+"""Shared form helpers."""
+
+from __future__ import annotations
+
+from wtforms import Form, SelectChoice, SelectField, SelectMultipleField
+from wtforms.widgets import Select
+
+from fund.forms import QuickSelect, options
+
+CHOICES = options([("", "Choose…"), ("1", "ILO"), ("a&b", 'Say "hi" <b>'), ("x", "")])
+
+
+class Both(Form):
+    plain = SelectField(choices=CHOICES, widget=Select())
+    quick = SelectField(choices=CHOICES, widget=QuickSelect())
+    plain_many = SelectMultipleField(choices=CHOICES, widget=Select(multiple=True))
+    quick_many = SelectMultipleField(choices=CHOICES, widget=QuickSelect(multiple=True))
+
+
+def test_quick_select_renders_exactly_what_wtforms_renders():
+    form = Both(
+        data={"plain": "a&b", "quick": "a&b", "plain_many": ["1", "x"], "quick_many": ["1", "x"]}
+    )
+    assert 'selected value="a&amp;b"' in str(form.quick())
+    assert str(form.quick()) == str(form.plain()).replace("plain", "quick")
+    rendered = str(form.quick_many(size=5))
+    expected = str(form.plain_many(size=5)).replace("plain_many", "quick_many")
+    assert rendered == expected
+    assert "&lt;b&gt;" in rendered and "<b>" not in rendered
+
+
+def test_options_with_attributes_fall_back_on_the_generic_rendering():
+    class WithAttributes(Form):
+        quick = SelectField(
+            choices=[
+                SelectChoice("1", "One", render_kw={"disabled": True}),
+                SelectChoice("2", "Two"),
+            ],
+            widget=QuickSelect(),
+        )
+
+    assert '<option disabled value="1">One</option>' in str(WithAttributes().quick())
