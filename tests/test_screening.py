@@ -124,7 +124,9 @@ def test_queue_lists_waiting_proposals_oldest_first(
     make_proposal(author, status="committee_review", title="Under review", submitted_at=now)
 
     with app.app_context():
-        rows = queries.screening_queue(now=now)
+        queue = queries.screening_queue(now=now)
+    rows = queue.rows
+    assert (queue.total, queue.waiting, queue.in_screening, queue.pages) == (3, 2, 1, 1)
     assert [r.id for r in rows] == [oldest, middle, recent]
     first = rows[0]
     assert (first.organization, first.call_title, first.status) == ("ILO", "Open call", "screening")
@@ -151,8 +153,8 @@ def test_queue_takes_a_fixed_number_of_queries(app, author, make_proposal):
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute", listener)
             try:
-                rows = queries.screening_queue()
-                for row in rows:  # everything the page shows
+                queue = queries.screening_queue()
+                for row in queue.rows:  # everything the page shows
                     _ = (row.reference, row.organization, row.call_title, row.status_label)
             finally:
                 event.remove(db.engine, "before_cursor_execute", listener)
@@ -162,7 +164,78 @@ def test_queue_takes_a_fixed_number_of_queries(app, author, make_proposal):
     one = count_queries()
     for _ in range(3):
         make_proposal(author, status="screening", submitted_at=utcnow())
-    assert count_queries() == one == 1
+    assert count_queries() == one == 2  # the counts, then the page
+
+
+def test_queue_is_paginated_in_sql_oldest_first(app, author, make_proposal):
+    now = utcnow()
+    ids = [
+        make_proposal(
+            author,
+            status="submitted" if n % 3 else "screening",
+            title=f"Queued {n}",
+            submitted_at=now - timedelta(days=30 - n),
+        )
+        for n in range(7)
+    ]
+    unsubmitted = make_proposal(author, status="submitted", title="No date")
+    expected = [*ids, unsubmitted]  # oldest submission first; without a date last
+    with app.app_context():
+        pages = [queries.screening_queue(now=now, page=n, per_page=3) for n in (1, 2, 3)]
+        beyond = queries.screening_queue(now=now, page=99, per_page=3)
+        before = queries.screening_queue(now=now, page=0, per_page=3)
+    assert [r.id for page in pages for r in page.rows] == expected
+    assert [(p.page, p.pages, p.total, p.first, p.last) for p in pages] == [
+        (1, 3, 8, 1, 3),
+        (2, 3, 8, 4, 6),
+        (3, 3, 8, 7, 8),
+    ]
+    assert (pages[0].waiting, pages[0].in_screening) == (5, 3)
+    assert (pages[0].has_prev, pages[0].has_next, pages[2].has_prev, pages[2].has_next) == (
+        False,
+        True,
+        True,
+        False,
+    )
+    assert pages[1].rows[0].waiting_days == 27
+    assert beyond.page == 3 and [r.id for r in beyond.rows] == [r.id for r in pages[2].rows]
+    assert before.page == 1
+
+
+def test_queue_page_links_work_without_javascript(
+    app, client, author, secretariat, make_proposal, monkeypatch
+):
+    monkeypatch.setattr(queries, "QUEUE_PAGE_SIZE", 2)
+    now = utcnow()
+    ids = [
+        make_proposal(
+            author,
+            status="submitted",
+            title=f"Waiting {n}",
+            submitted_at=now - timedelta(days=9 - n),
+        )
+        for n in range(5)
+    ]
+    first = client.get("/screening/").get_data(as_text=True)
+    assert "5 proposals in the queue: 5 waiting for screening, 0 in screening." in first
+    assert "Showing 1 to 2" in first and "Page 1 of 3" in first
+    assert f"P-{ids[0]:05d}" in first and f"P-{ids[2]:05d}" not in first
+    assert '<nav class="pager" aria-label="Pages of the screening queue">' in first
+    assert 'href="/screening/?page=2#queue" rel="next"' in first
+    assert 'rel="prev"' not in first
+
+    second = client.get("/screening/?page=2").get_data(as_text=True)
+    assert f"P-{ids[2]:05d}" in second and f"P-{ids[3]:05d}" in second
+    assert f"P-{ids[0]:05d}" not in second and f"P-{ids[4]:05d}" not in second
+    assert 'href="/screening/?page=1#queue" rel="prev"' in second
+    assert 'href="/screening/?page=3#queue" rel="next"' in second
+    # The start button of a row on page 2 comes back to page 2 if the action is refused.
+    assert f'action="/screening/{ids[2]}/start?page=2"' in second
+
+    last = client.get("/screening/?page=3").get_data(as_text=True)
+    assert f"P-{ids[4]:05d}" in last and 'rel="next"' not in last
+    for unreadable in ("abc", "-4", ""):
+        assert client.get(f"/screening/?page={unreadable}").status_code == 200
 
 
 def test_start_screening_from_the_queue(app, client, author, secretariat, make_proposal):

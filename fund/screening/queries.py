@@ -44,9 +44,62 @@ class QueueRow:
         return PROPOSAL_WORKFLOW.state_label(self.status)
 
 
-def screening_queue(now: datetime | None = None) -> list[QueueRow]:
-    """Proposals waiting for or in screening, the longest waiting first (one query)."""
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue, with the counts of the whole queue (SQL COUNT)."""
+
+    rows: list[QueueRow]
+    total: int  # proposals in the queue
+    waiting: int  # of which submitted, not yet in screening
+    page: int
+    per_page: int
+
+    @property
+    def in_screening(self) -> int:
+        return self.total - self.waiting
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        """Position in the queue of the first row shown (1-based; 0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def screening_queue(
+    now: datetime | None = None, page: int = 1, per_page: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
+    """One page of the proposals waiting for or in screening, the longest waiting (oldest
+    submission) first. Two queries: the counts, then the page (LIMIT/OFFSET on the
+    (status, ...) index). A page past the end shows the last page."""
     now = now or utcnow()
+    in_queue = Proposal.status.in_(QUEUE_STATES)
+    counts = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(Proposal.status == "submitted"),
+        ).where(in_queue)
+    ).one()
+    total, waiting = counts[0] or 0, counts[1] or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
     query = (
         select(
             Proposal.id,
@@ -61,20 +114,23 @@ def screening_queue(now: datetime | None = None) -> list[QueueRow]:
         )
         .join(Organization, Organization.id == Proposal.organization_id)
         .join(Call, Call.id == Proposal.call_id)
-        .where(Proposal.status.in_(QUEUE_STATES))
+        .where(in_queue)
         .order_by(
             case((Proposal.submitted_at.is_(None), 1), else_=0),
             Proposal.submitted_at,
             Proposal.id,
         )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    return [
+    rows = [
         QueueRow(
             **row._asdict(),
             waiting_days=(now - row.submitted_at).days if row.submitted_at else None,
         )
         for row in db.session.execute(query)
     ]
+    return QueuePage(rows, total, waiting, page, per_page)
 
 
 def calls_with_criteria() -> list[tuple[int, str, int]]:

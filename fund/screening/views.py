@@ -56,10 +56,18 @@ def _reference(proposal: Proposal) -> str:
 # The queue ------------------------------------------------------------------------------
 
 
+def _page_number() -> int:
+    """The `page` query parameter (1 when missing or unreadable)."""
+    try:
+        return max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        return 1
+
+
 def _render_queue(error=None, status: int = 200):
     return render_template(
         "screening/queue.html",
-        rows=queries.screening_queue(),
+        queue=queries.screening_queue(page=_page_number(), per_page=queries.QUEUE_PAGE_SIZE),
         calls=queries.calls_with_criteria(),
         error=error,
     ), status
