@@ -887,7 +887,131 @@ def test_balance_and_pipeline_take_a_fixed_number_of_queries(
         fund(app, treasurer, make_proposal(author, status="approved"))
     for _ in range(4):
         make_proposal(author, status="approved", primary_objective_number=7)
-    assert count() == small == 9  # balance 5, pipeline 3, allocations 1
+    assert count() == small == 8  # balance 4, pipeline 3, allocations 1
+
+
+def _pages(function, per_page: int, *args):
+    """Every page of a paginated list, from the first until the last one."""
+    found = [function(*args, 1, per_page)]
+    while found[-1].has_next:
+        found.append(function(*args, found[-1].page + 1, per_page))
+    return found
+
+
+@pytest.mark.usefixtures("backend")
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_pipeline_pages_show_the_whole_pipeline(
+    app, treasurer, donor, author, make_proposal, per_page
+) -> None:
+    """Page after page, the rows (running totals and whether each could be funded included)
+    are those of the whole pipeline; each page knows its starting running total, and the
+    totals are those of all approved proposals."""
+    _ledger(app, treasurer, donor, author, make_proposal)
+    with app.app_context():
+        whole = queries.pipeline(D("0.07"))
+        available = queries.balance().available_by_pool()
+        pages = _pages(queries.pipeline_page, per_page, D("0.07"), available)
+        beyond = queries.pipeline_page(D("0.07"), available, 99, per_page)
+    assert [vars(r) for page in pages for r in page.rows] == [vars(r) for r in whole.rows]
+    assert len(pages) == -(-3 // per_page) == pages[0].pages
+    for page in pages:
+        assert (page.count, page.total, page.fundable_total, page.fundable_count) == (
+            3,
+            D("1605000.00"),
+            D("535000.00"),
+            2,
+        )
+        assert page.available == whole.available == D("761500.49")
+        first = whole.rows.index(next(r for r in whole.rows if vars(r) == vars(page.rows[0])))
+        assert page.start == (whole.rows[first - 1].running_total if first else D("0.00"))
+        assert page.start + page.page_total == page.rows[-1].running_total
+    assert beyond.page == pages[-1].page
+    assert [r.proposal_id for r in beyond.rows] == [r.proposal_id for r in pages[-1].rows]
+
+
+@pytest.mark.usefixtures("backend")
+def test_allocation_pages_show_every_allocation_with_totals_from_sql(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "9000000.00")
+    funded = [fund(app, treasurer, make_proposal(author, status="approved")) for _ in range(5)]
+    disburse(app, treasurer, funded[1], "ILO", "0.01")
+    disburse(app, treasurer, funded[3], "IOM", "428000.00")
+    disburse(app, treasurer, funded[3], "ILO", "123456.78")
+    with app.app_context():
+        whole = queries.allocations()
+        pages = _pages(queries.allocations_page, 2)
+    assert [vars(a) for page in pages for a in page.rows] == [vars(a) for a in whole]
+    assert [len(page.rows) for page in pages] == [2, 2, 1]
+    for page in pages:
+        assert (page.count, page.amount, page.disbursed, page.remaining) == (
+            5,
+            5 * TOTAL,
+            D("551456.79"),
+            5 * TOTAL - D("551456.79"),
+        )
+
+
+def test_no_allocation_and_no_pipeline_give_empty_pages(app) -> None:
+    with app.app_context():
+        allocations = queries.allocations_page(3, 25)
+        pipeline = queries.pipeline_page(D("0.07"), {"GENERAL": D("0.00")}, 2, 25)
+    assert (allocations.count, allocations.page, allocations.rows) == (0, 1, [])
+    assert (allocations.amount, allocations.disbursed) == (D("0.00"), D("0.00"))
+    assert (pipeline.count, pipeline.page, pipeline.rows, pipeline.total) == (
+        0,
+        1,
+        [],
+        D("0.00"),
+    )
+
+
+@pytest.mark.usefixtures("backend")
+def test_indirect_costs_in_sql_round_half_up_like_python(app) -> None:
+    from sqlalchemy import BigInteger, literal
+
+    from fund.proposals.budget import indirect_costs
+
+    directs = [0, 1, 7, 49, 50, 71, 72, 1234565, 99999999, 123456789012, -71, -72]
+    rates = [D("0.07"), D("0.075"), D("0.0725"), D("0.1"), D("0")]
+    cases = [(d, rate) for d in directs for rate in rates]
+    with app.app_context():
+        found = db.session.execute(
+            select(*(queries.indirect_cents(literal(d, BigInteger), rate) for d, rate in cases))
+        ).one()
+    expected = [int(indirect_costs(D(d) / 100, rate) * 100) for d, rate in cases]
+    assert [int(v) for v in found] == expected
+
+
+def test_balance_page_takes_a_fixed_number_of_queries(
+    app, client, treasurer, donor, author, make_proposal, login_as
+) -> None:
+    contribute(app, treasurer, donor, "9000000.00")
+    login_as("secretariat", organization_acronym="IOM")
+
+    def count() -> int:
+        seen: list[str] = []
+
+        def remember(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            assert client.get("/finance/?pipeline_page=2&allocations_page=2").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        return len(seen)
+
+    fund(app, treasurer, make_proposal(author, status="approved"))
+    make_proposal(author, status="approved")
+    client.get("/finance/")
+    small = count()
+    for _ in range(3):
+        fund(app, treasurer, make_proposal(author, status="approved"))
+        make_proposal(author, status="approved", primary_objective_number=7)
+    assert count() == small
 
 
 # Pages ------------------------------------------------------------------------------------
@@ -912,6 +1036,47 @@ def test_balance_page(app, client, secretariat, donor, author, make_proposal) ->
     pipeline = html[html.index('id="pipeline"') :]
     assert f"P-{proposal_id:05d}" in pipeline
     assert "Yes, from TA4 USD 594,000.00 + GENERAL USD 476,000.00" in pipeline
+
+
+def test_balance_page_lists_long_lists_a_page_at_a_time(
+    app, client, secretariat, donor, author, make_proposal, monkeypatch
+) -> None:
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    contribute(app, secretariat, donor, "4000000.00")
+    funded = [fund(app, secretariat, make_proposal(author, status="approved")) for _ in range(3)]
+    waiting = [make_proposal(author, status="approved") for _ in range(3)]
+    with app.app_context():
+        for n, proposal_id in enumerate(waiting):
+            db.session.get(Proposal, proposal_id).updated_at = datetime(2026, 2, 1 + n, tzinfo=UTC)
+        db.session.commit()
+
+    html = client.get("/finance/").get_data(as_text=True)
+    pipeline = html[html.index('id="pipeline-title"') : html.index('id="allocations-title"')]
+    assert "3 approved proposals needing USD 3,210,000.00 in all" in pipeline
+    assert "Showing 1 to 2 of 3" in pipeline and "USD 0.00 before this page" in pipeline
+    assert [f"P-{i:05d}" in pipeline for i in waiting] == [True, True, False]
+    assert "All 3 approved proposals" in pipeline
+    assert 'href="/finance/?pipeline_page=2#pipeline-title" rel="next"' in pipeline
+    allocations = html[html.index('id="allocations-title"') :]
+    assert "3 funded proposals: USD 3,210,000.00 allocated" in allocations
+    assert sum(f"P-{i:05d}" in allocations for i in funded) == 2
+    assert 'href="/finance/?allocations_page=2#allocations-title" rel="next"' in allocations
+
+    html = client.get("/finance/?pipeline_page=2&allocations_page=2").get_data(as_text=True)
+    pipeline = html[html.index('id="pipeline-title"') : html.index('id="allocations-title"')]
+    assert [f"P-{i:05d}" in pipeline for i in waiting] == [False, False, True]
+    # The running total carries on from the first page.
+    assert "USD 2,140,000.00 before this page" in pipeline
+    assert "USD 3,210,000.00</td>" in pipeline  # the last row's running total
+    assert "Page 2 of 2" in pipeline
+    # The other list's page is kept in the links.
+    assert 'href="/finance/?pipeline_page=1&amp;allocations_page=2#pipeline-title"' in pipeline
+    allocations = html[html.index('id="allocations-title"') :]
+    assert sum(f"P-{i:05d}" in allocations for i in funded) == 1
+    assert "All 3 allocations" in allocations
+    for unreadable in ("x", "-1", "0", "999"):
+        url = f"/finance/?pipeline_page={unreadable}&allocations_page={unreadable}"
+        assert client.get(url).status_code == 200
 
 
 def test_contribution_form_records_a_contribution(app, client, secretariat, donor) -> None:

@@ -11,21 +11,29 @@ proposal whose allocation is dated on or before the day counts as funded (the al
 is the financial fact; the `fund` event may be recorded later).
 
 SQLite keeps NUMERIC values as binary floats, so every amount read back is rounded to the cent
-(`money`); PostgreSQL returns exact decimals and the rounding changes nothing there.
+(`money`); PostgreSQL returns exact decimals and the rounding changes nothing there. Sums over
+many rows and running totals are taken in whole cents (`cents`, `cents_sum`: integers, exact
+however many rows are added) and turned back into Decimals (`from_cents`).
+
+The balance page lists long tables (the pipeline, the allocations) a page at a time; their
+counts, totals and the running total at the top of a page come from SQL aggregates over the
+whole list, never from the rows of the page.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, String, and_, case, cast, exists, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import ColumnElement, Subquery
+from sqlalchemy.sql.functions import FunctionElement
 
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
@@ -38,7 +46,6 @@ from fund.finance.models import (
     Contribution,
     ContributionVoid,
     Disbursement,
-    Money,
     Pool,
 )
 from fund.proposals.budget import CENT, Line, indirect_costs, summarise
@@ -58,6 +65,55 @@ def money(value: Any) -> Decimal:
     if isinstance(value, float):
         return Decimal(f"{value:.2f}")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cents(amount: Any) -> ColumnElement[int]:
+    """SQL: an amount column as a whole number of cents (exact on both engines)."""
+    return cast(func.round(amount * 100), BigInteger)
+
+
+class cents_sum(FunctionElement):
+    """SQL: the sum of an amount column in whole cents, exact on both engines.
+
+    SQLite keeps amounts as binary floats: each is rounded to the cent before they are added
+    (integers). PostgreSQL adds exact decimals: the sum is turned into cents once."""
+
+    type = BigInteger()
+    name = "cents_sum"
+    inherit_cache = True
+
+
+@compiles(cents_sum)
+def _compile_cents_sum(element, compiler, **kw):
+    return f"CAST(sum({compiler.process(element.clauses, **kw)}) * 100 AS BIGINT)"
+
+
+@compiles(cents_sum, "sqlite")
+def _compile_cents_sum_sqlite(element, compiler, **kw):
+    return f"sum(CAST(round(({compiler.process(element.clauses, **kw)}) * 100) AS BIGINT))"
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def from_cents(value: Any) -> Decimal:
+    """An integer number of cents read from the database as Decimal (None -> 0.00)."""
+    return Decimal(int(value or 0)).scaleb(-2)
+
+
+def indirect_cents(direct: ColumnElement[int], rate: Decimal) -> ColumnElement[int]:
+    """SQL: the indirect costs of `direct` cents at `rate`, in cents rounded half-up, in integer
+    arithmetic: the same figure as `fund.proposals.budget.indirect_costs` (Decimal)."""
+    num, den = rate.as_integer_ratio()
+    if num < 0:
+        raise ValueError("the indirect cost rate cannot be negative")
+    # An integer type for the database too (PostgreSQL sums bigints as numeric): `//` must be
+    # integer division.
+    direct = cast(direct, BigInteger)
+    up = (direct * (2 * num) + den) // (2 * den)
+    down = -(((-direct) * (2 * num) + den) // (2 * den))
+    return case((direct >= 0, up), else_=down)
 
 
 def end_of_day(day: date) -> datetime:
@@ -290,11 +346,97 @@ def _paid_by_allocation(as_of: date | None) -> Subquery:
     )
 
 
-def _disbursed_by_pool(as_of: date | None = None) -> dict[str, Decimal]:
-    """What was paid out, attributed to each allocation's pools in the order they were drawn
-    (earmarked first, then unearmarked): one SQL query with a window function."""
+class greatest(FunctionElement):
+    """GREATEST(a, b): the larger of two numbers (SQLite's scalar max)."""
+
+    type = BigInteger()
+    name = "greatest"
+    inherit_cache = True
+
+
+class least(FunctionElement):
+    """LEAST(a, b): the smaller of two numbers (SQLite's scalar min)."""
+
+    type = BigInteger()
+    name = "least"
+    inherit_cache = True
+
+
+@compiles(greatest)
+@compiles(least)
+def _compile_extreme(element, compiler, **kw):
+    return f"{element.name.upper()}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+@compiles(least, "sqlite")
+def _compile_extreme_sqlite(element, compiler, **kw):
+    name = "max" if element.name == "greatest" else "min"
+    return f"{name}({compiler.process(element.clauses, **kw)})"
+
+
+def _money_out_by_pool(as_of: date | None = None) -> dict[str, tuple[Decimal, Decimal]]:
+    """pool -> (allocated, disbursed) out of it (by the end of `as_of`): one SQL query over
+    the allocations' sources, in cents.
+
+    Payments are attributed to each allocation's pools in the order they were drawn (earmarked
+    first by code, then unearmarked): each source is attributed `paid - before`, within 0 and
+    its own amount, where `paid` is what was paid out of the allocation and `before` what its
+    earlier sources hold. PostgreSQL gets both from joins (the paid amounts grouped by
+    allocation, `before` a window sum); SQLite, much faster with lookups on the primary keys
+    than with those joins, from correlated subqueries."""
+    if _dialect() == "sqlite":
+        rows = db.session.execute(_money_out_by_lookups(as_of))
+    else:
+        rows = db.session.execute(_money_out_by_joins(as_of))
+    return {row.pool_code: (from_cents(row.allocated), from_cents(row.disbursed)) for row in rows}
+
+
+def _allocated_amount(query, source, as_of: date | None):
+    """The query joined to what its sources' allocation amounts count for by `as_of`."""
+    if as_of is None:
+        return query, source.c.amount
+    query = query.join(Allocation, Allocation.id == source.c.allocation_id)
+    return query, case((Allocation.allocated_on <= as_of, source.c.amount), else_=None)
+
+
+def _draw_rank(pool_code):
+    """The order in which an allocation's pools are drawn: earmarks (by code), then GENERAL."""
+    return case((pool_code == GENERAL_POOL, 1), else_=0)
+
+
+def _money_out_by_lookups(as_of: date | None):
+    source = AllocationSource.__table__.alias("source")
+    other = AllocationSource.__table__.alias("other")
+    if as_of is None:
+        paid = select(cents_sum(AllocationShare.disbursed)).where(
+            AllocationShare.allocation_id == source.c.allocation_id
+        )
+    else:
+        paid = select(cents_sum(Disbursement.amount)).where(
+            Disbursement.allocation_id == source.c.allocation_id, Disbursement.paid_on <= as_of
+        )
+    before = select(cents_sum(other.c.amount)).where(
+        other.c.allocation_id == source.c.allocation_id,
+        or_(
+            _draw_rank(other.c.pool_code) < _draw_rank(source.c.pool_code),
+            and_(
+                _draw_rank(other.c.pool_code) == _draw_rank(source.c.pool_code),
+                other.c.pool_code < source.c.pool_code,
+            ),
+        ),
+    )
+    left = func.coalesce(paid.scalar_subquery(), 0) - func.coalesce(before.scalar_subquery(), 0)
+    attributed = least(greatest(left, 0), cents(source.c.amount))
+    query, allocated = _allocated_amount(select(source.c.pool_code), source, as_of)
+    return query.add_columns(
+        func.coalesce(cents_sum(allocated), 0).label("allocated"),
+        func.sum(attributed).label("disbursed"),
+    ).group_by(source.c.pool_code)
+
+
+def _money_out_by_joins(as_of: date | None):
     paid = _paid_by_allocation(as_of)
-    general_last = case((AllocationSource.pool_code == GENERAL_POOL, 1), else_=0)
     sources = select(
         AllocationSource.allocation_id,
         AllocationSource.pool_code,
@@ -302,29 +444,28 @@ def _disbursed_by_pool(as_of: date | None = None) -> dict[str, Decimal]:
         func.coalesce(
             func.sum(AllocationSource.amount).over(
                 partition_by=AllocationSource.allocation_id,
-                order_by=(general_last, AllocationSource.pool_code),
+                order_by=(_draw_rank(AllocationSource.pool_code), AllocationSource.pool_code),
                 rows=(None, -1),
             ),
             0,
         ).label("before"),
     ).subquery()
-    left = paid.c.paid - sources.c.before
-    attributed = case(
-        (left <= 0, literal(0)),
-        (left >= sources.c.amount, sources.c.amount),
-        else_=left,
-    )
-    rows = db.session.execute(
-        select(sources.c.pool_code, func.sum(attributed, type_=Money).label("disbursed"))
-        .join(paid, paid.c.allocation_id == sources.c.allocation_id)
+    left = func.coalesce(paid.c.paid, 0) - sources.c.before
+    attributed = least(greatest(left, 0), sources.c.amount)
+    query, allocated = _allocated_amount(select(sources.c.pool_code), sources, as_of)
+    return (
+        query.add_columns(
+            func.coalesce(cents_sum(allocated), 0).label("allocated"),
+            cents_sum(attributed).label("disbursed"),
+        )
+        .outerjoin(paid, paid.c.allocation_id == sources.c.allocation_id)
         .group_by(sources.c.pool_code)
     )
-    return {row.pool_code: money(row.disbursed) for row in rows}
 
 
 def balance(as_of: date | None = None) -> Balance:
     """The fund's money in total and by pool; voided contributions are left out of every sum
-    and listed on their own. Five queries. With `as_of`, the money at the end of that day,
+    and listed on their own. Four queries. With `as_of`, the money at the end of that day,
     a pool's available money being its net contributions less its allocations then."""
     pools = db.session.execute(
         select(Pool.code, Pool.available, ThematicArea.title)
@@ -346,15 +487,9 @@ def balance(as_of: date | None = None) -> Balance:
             .group_by(Contribution.pool_code)
         )
     }
-    allocated_query = select(
-        AllocationSource.pool_code, func.sum(AllocationSource.amount).label("amount")
-    ).group_by(AllocationSource.pool_code)
-    if as_of is not None:
-        allocated_query = allocated_query.join(
-            Allocation, Allocation.id == AllocationSource.allocation_id
-        ).where(Allocation.allocated_on <= as_of)
-    allocated = {row.pool_code: money(row.amount) for row in db.session.execute(allocated_query)}
-    disbursed = _disbursed_by_pool(as_of)
+    money_out = _money_out_by_pool(as_of)
+    allocated = {code: out[0] for code, out in money_out.items()}
+    disbursed = {code: out[1] for code, out in money_out.items()}
     lines = []
     for row in pools:
         got = received.get(row.code)
@@ -536,20 +671,14 @@ def pipeline(
             row.code: money(row.available)
             for row in db.session.execute(select(Pool.code, Pool.available))
         }
-    left = dict(available_by_pool)
-    available = sum(left.values(), ZERO)
+    walk = _PoolWalk(available_by_pool)
+    available = sum(available_by_pool.values(), ZERO)
     running = ZERO
     rows = []
     for row in proposals:
         total = sum(totals.get(row.id, {}).values(), ZERO)
         running += total
-        own = [a for a in areas.get(row.id, []) if a in left]
-        pools = [(code, left[code]) for code in draw_order([*own, GENERAL_POOL]) if code in left]
-        draws, shortfall = plan_draws(total, pools)
-        fundable = total > 0 and shortfall == 0
-        if fundable:
-            for code, amount in draws:
-                left[code] -= amount
+        own, draws, shortfall, fundable = walk.take(areas.get(row.id, []), int(total * 100))
         rows.append(
             PipelineRow(
                 proposal_id=row.id,
@@ -561,12 +690,362 @@ def pipeline(
                 running_total=running,
                 within_available=running <= available,
                 fundable=fundable,
-                areas=own,
-                draws=draws if fundable else [],
-                shortfall=shortfall,
+                areas=list(own),
+                draws=[(code, from_cents(take)) for code, take in draws],
+                shortfall=from_cents(shortfall),
             )
         )
     return Pipeline(rows, available, dict(available_by_pool))
+
+
+class _PoolWalk:
+    """The pipeline taken in order against the money left in the pools, in whole cents: each
+    proposal from its own pools (earmarks of its areas by code, then unearmarked), funded only
+    if they cover all of it, its draws then taken out of what is left for the next ones."""
+
+    def __init__(self, available_by_pool: Mapping[str, Decimal]) -> None:
+        self.left = {code: int(amount * 100) for code, amount in available_by_pool.items()}
+        self._orders: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
+
+    def take(
+        self, areas: Sequence[str], total: int
+    ) -> tuple[list[str], list[tuple[str, int]], int, bool]:
+        """(the proposal's own areas, its draws if it could be funded, what is missing, whether
+        it could be funded), for a proposal of `total` cents in `areas`."""
+        key = tuple(areas)
+        if key not in self._orders:
+            own = [a for a in areas if a in self.left]
+            order = [c for c in draw_order([*own, GENERAL_POOL]) if c in self.left]
+            self._orders[key] = (own, order)
+        own, order = self._orders[key]
+        missing, draws = total, []
+        for code in order:
+            if missing <= 0:
+                break
+            take = min(self.left[code], missing)
+            if take > 0:
+                draws.append((code, take))
+                missing -= take
+        if total <= 0 or missing > 0:
+            return own, [], max(missing, 0), False
+        for code, take in draws:
+            self.left[code] -= take
+        return own, draws, 0, True
+
+
+# One page of a long list ------------------------------------------------------------------
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class Paging:
+    """Where a page lies in a list of `count` rows (pages numbered from 1)."""
+
+    count: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def first(self) -> int:
+        """Position of the page's first row in the list (1-based; 0 for an empty list)."""
+        return self.offset + 1 if self.count else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.offset + self.per_page, self.count)
+
+
+def paging(count: int, page: int, per_page: int) -> Paging:
+    """The page asked for, within 1 and the last page."""
+    last = max(1, -(-count // per_page))
+    return Paging(count, min(max(page, 1), last), per_page)
+
+
+# The pipeline, a page at a time -----------------------------------------------------------
+
+
+@dataclass
+class PipelinePage(Paging):
+    """One page of the pipeline with the figures of the whole pipeline."""
+
+    rows: list[PipelineRow] = field(default_factory=list)
+    total: Decimal = ZERO  # every approved proposal
+    start: Decimal = ZERO  # the running total before the page's first row
+    fundable_count: int = 0
+    fundable_total: Decimal = ZERO
+    available: Decimal = ZERO
+    available_by_pool: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def page_total(self) -> Decimal:
+        return sum((r.total for r in self.rows), ZERO)
+
+
+def approved_at_expression():
+    """SQL expression on Proposal: when its approval was recorded (the latest `approve` event;
+    its last change when there is none), looked up on the audit trail's subject index."""
+    recorded = (
+        select(func.max(AuditEvent.occurred_at))
+        .where(
+            AuditEvent.subject_type == "proposal",
+            AuditEvent.subject_id == cast(Proposal.id, String),
+            AuditEvent.action == "approve",
+        )
+        .correlate(Proposal)
+        .scalar_subquery()
+    )
+    return func.coalesce(recorded, Proposal.updated_at)
+
+
+def objective_areas() -> dict[int, list[str]]:
+    """GCM objective number -> the thematic areas it lies in, by code (a small table)."""
+    areas: dict[int, list[str]] = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            objective_thematic_area.c.objective_number,
+            objective_thematic_area.c.thematic_area_code,
+        ).order_by(
+            objective_thematic_area.c.objective_number,
+            objective_thematic_area.c.thematic_area_code,
+        )
+    ):
+        areas[row.objective_number].append(row.thematic_area_code)
+    return areas
+
+
+def pipeline_ledger(rate: Decimal):
+    """SQL: every approved proposal in order of approval with its total (direct costs plus
+    indirect costs per organization, rounded half-up as `proposal_budget` does) and the running
+    total up to it, both in cents: a window sum over the whole pipeline.
+
+    The totals are grouped from the budget lines of all approved proposals at once on SQLite;
+    PostgreSQL, which would scan every budget line for that, sums each proposal's lines on the
+    proposal index (a correlated subquery)."""
+    approved = Proposal.status == "approved"
+    query = select(Proposal.id, Proposal.primary_objective_number.label("objective"))
+    if _dialect() == "sqlite":
+        by_organization = (
+            select(
+                BudgetLine.proposal_id,
+                func.coalesce(cents_sum(BudgetLine.amount), 0).label("direct"),
+            )
+            .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+            .where(approved)
+            .group_by(BudgetLine.proposal_id, BudgetLine.organization_id)
+            .subquery()
+        )
+        direct = by_organization.c.direct
+        totals = (
+            select(
+                by_organization.c.proposal_id,
+                func.sum(direct + indirect_cents(direct, rate)).label("total"),
+            )
+            .group_by(by_organization.c.proposal_id)
+            .subquery()
+        )
+        query = query.outerjoin(totals, totals.c.proposal_id == Proposal.id)
+        total = totals.c.total
+    else:
+        by_organization = (
+            select(func.coalesce(cents_sum(BudgetLine.amount), 0).label("direct"))
+            .where(BudgetLine.proposal_id == Proposal.id)
+            .group_by(BudgetLine.organization_id)
+            .correlate(Proposal)
+            .subquery()
+        )
+        direct = by_organization.c.direct
+        total = select(func.sum(direct + indirect_cents(direct, rate))).scalar_subquery()
+    # Materialized: the window and the result read its rows once each (flattened, PostgreSQL
+    # would run the correlated subqueries once for each).
+    base = (
+        query.add_columns(
+            func.coalesce(total, 0).label("total"),
+            approved_at_expression().label("approved_at"),
+        )
+        .where(approved)
+        .cte("approved")
+        .prefix_with("MATERIALIZED")
+    )
+    order = (base.c.approved_at, base.c.id)
+    running = func.sum(base.c.total).over(order_by=order, rows=(None, 0))
+    return select(
+        base.c.id,
+        base.c.objective,
+        cast(base.c.total, BigInteger).label("total"),
+        cast(running, BigInteger).label("running"),
+    ).order_by(*order)
+
+
+def pipeline_page(
+    rate: Decimal,
+    available_by_pool: dict[str, Decimal],
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> PipelinePage:
+    """One page of the pipeline (as `pipeline()` shows it all) in three queries: the ledger of
+    the whole pipeline (totals and running totals from SQL, three integers a proposal), the
+    objectives' areas, and the titles and organizations of the page's proposals.
+
+    Whether a proposal could be funded now depends on every proposal before it (each takes
+    money the next ones then lack), so that walk covers the whole ledger; it only adds and
+    compares amounts. What a page shows beyond the ledger is read for that page only."""
+    # Plain rows (Core, on the session's connection): thousands of them, only unpacked.
+    ledger = db.session.connection().execute(pipeline_ledger(rate)).all()
+    areas = objective_areas()
+    found = paging(len(ledger), page, per_page)
+    available = sum(available_by_pool.values(), ZERO)
+    result = PipelinePage(
+        found.count,
+        found.page,
+        found.per_page,
+        total=from_cents(ledger[-1].running) if ledger else ZERO,
+        available=available,
+        available_by_pool=dict(available_by_pool),
+    )
+    walk = _PoolWalk(available_by_pool)
+    fundable_cents = 0
+    first, after = found.offset, found.offset + found.per_page
+    shown: list[tuple[Any, list[str], list[tuple[str, int]], int, bool]] = []
+    for index, entry in enumerate(ledger):
+        _, objective, total, _ = entry
+        own, draws, shortfall, fundable = walk.take(areas.get(objective, ()), total)
+        if fundable:
+            result.fundable_count += 1
+            fundable_cents += total
+        if first <= index < after:
+            shown.append((entry, own, draws, shortfall, fundable))
+    result.fundable_total = from_cents(fundable_cents)
+    if shown:
+        result.start = from_cents(shown[0][0].running - shown[0][0].total)
+        details = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    Proposal.id,
+                    Proposal.title,
+                    Organization.acronym,
+                    Organization.name,
+                    approved_at_expression().label("approved_at"),
+                )
+                .join(Organization, Organization.id == Proposal.organization_id)
+                .where(Proposal.id.in_([entry.id for entry, *_ in shown]))
+            )
+        }
+        for entry, own, draws, shortfall, fundable in shown:
+            row = details[entry.id]
+            running = from_cents(entry.running)
+            result.rows.append(
+                PipelineRow(
+                    proposal_id=entry.id,
+                    title=row.title,
+                    organization=row.acronym or row.name,
+                    primary_objective=entry.objective,
+                    approved_at=row.approved_at,
+                    total=from_cents(entry.total),
+                    running_total=running,
+                    within_available=running <= available,
+                    fundable=fundable,
+                    areas=list(own),
+                    draws=[(code, from_cents(take)) for code, take in draws],
+                    shortfall=from_cents(shortfall),
+                )
+            )
+    return result
+
+
+# Allocations, a page at a time ------------------------------------------------------------
+
+
+@dataclass
+class AllocationPage(Paging):
+    """One page of the allocations, the latest first, with the totals of all of them."""
+
+    rows: list[AllocationSummary] = field(default_factory=list)
+    amount: Decimal = ZERO  # allocated, all allocations
+    disbursed: Decimal = ZERO  # paid out of them
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.disbursed
+
+
+def allocations_page(page: int = 1, per_page: int = PAGE_SIZE) -> AllocationPage:
+    """One page of `allocations()`, the latest first, in two queries: the count and totals of
+    all allocations (SQL aggregates in cents), then the page's rows."""
+    totals = db.session.execute(
+        select(
+            func.count(),
+            cents_sum(Allocation.amount),
+            select(cents_sum(AllocationShare.disbursed)).scalar_subquery(),
+        ).select_from(Allocation)
+    ).one()
+    found = paging(totals[0] or 0, page, per_page)
+    result = AllocationPage(
+        found.count,
+        found.page,
+        found.per_page,
+        amount=from_cents(totals[1]),
+        disbursed=from_cents(totals[2]),
+    )
+    if not found.count:
+        return result
+    order = (Allocation.allocated_on.desc(), Allocation.id.desc())
+    chosen = (
+        select(Allocation.id).order_by(*order).limit(found.per_page).offset(found.offset)
+    ).subquery()
+    paid = (
+        select(cents_sum(AllocationShare.disbursed))
+        .where(AllocationShare.allocation_id == Allocation.id)
+        .correlate(Allocation)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.status,
+            Organization.acronym,
+            Organization.name,
+            cents(Allocation.amount).label("amount"),
+            Allocation.allocated_on,
+            paid.label("paid"),
+        )
+        .select_from(chosen)
+        .join(Allocation, Allocation.id == chosen.c.id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .order_by(*order)
+    )
+    result.rows = [
+        AllocationSummary(
+            proposal_id=row.id,
+            title=row.title,
+            status=row.status,
+            organization=row.acronym or row.name,
+            amount=from_cents(row.amount),
+            disbursed=from_cents(row.paid),
+            allocated_on=row.allocated_on,
+        )
+        for row in rows
+    ]
+    return result
 
 
 # Contributions and allocations ------------------------------------------------------------

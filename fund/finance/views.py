@@ -3,7 +3,16 @@ voids, and a proposal's allocation (fund, disburse, close)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -42,15 +51,36 @@ def _rate():
 # The balance ------------------------------------------------------------------------------
 
 
+def _page_number(name: str) -> int:
+    """A page number from the query string (1 when missing or unreadable)."""
+    try:
+        return max(1, int(request.args.get(name) or 1))
+    except ValueError:
+        return 1
+
+
 @bp.route("/")
 @roles_required(Role.SECRETARIAT)
 def balance():
+    """The balance, then the pipeline and the allocations a page at a time
+    (`pipeline_page`, `allocations_page`); every total is over the whole list."""
     money = queries.balance()
+    pipeline = queries.pipeline_page(
+        _rate(),
+        money.available_by_pool(),
+        _page_number("pipeline_page"),
+        queries.PAGE_SIZE,
+    )
+    allocations = queries.allocations_page(_page_number("allocations_page"), queries.PAGE_SIZE)
     return render_template(
         "finance/balance.html",
         balance=money,
-        pipeline=queries.pipeline(_rate(), money.available_by_pool()),
-        allocations=queries.allocations(),
+        pipeline=pipeline,
+        allocations=allocations,
+        pages={
+            "pipeline_page": pipeline.page if pipeline.page > 1 else None,
+            "allocations_page": allocations.page if allocations.page > 1 else None,
+        },
         fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
     )
 
