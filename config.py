@@ -105,6 +105,9 @@ class Config:
     OPEN_DATA_LICENSE_NAME = os.environ.get("OPEN_DATA_LICENSE_NAME", "")
     OPEN_DATA_LICENSE_URL = os.environ.get("OPEN_DATA_LICENSE_URL", "")
     OPEN_DATA_SCHEMA_DIR = os.environ.get("OPEN_DATA_SCHEMA_DIR", "")
+    # Built open-data files, shared by the workers (fund/reports/cache.py); default
+    # <instance>/open-data-cache.
+    OPEN_DATA_CACHE_DIR = os.environ.get("OPEN_DATA_CACHE_DIR", "")
 
     SEED_DIR = Path(os.environ.get("SEED_DIR", str(BASE_DIR / "seed")))
     TESTING = False

@@ -103,7 +103,10 @@ def _make_app(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> It
         postgres = request.getfixturevalue("postgres")
         template = request.getfixturevalue("postgres_template")
         url = _postgres_database(postgres, template, _database_name(request))
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(
+        "test",
+        {"SQLALCHEMY_DATABASE_URI": url, "OPEN_DATA_CACHE_DIR": str(tmp_path / "open-data-cache")},
+    )
     yield app
     with app.app_context():
         db.session.remove()

@@ -20,12 +20,12 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import event, select
 
-from fund.accounts.models import Organization
+from fund.accounts.models import Organization, User
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.proposals.models import Proposal
 from fund.reference.models import Country
-from fund.reports import giving360, iati, queries
+from fund.reports import giving360, iati, queries, views
 from fund.reports.giving360 import dumps
 from fund.reports.iati import split_percentages
 
@@ -420,15 +420,15 @@ def test_reasons_cover_missing_records(app, portfolio):
 
 def test_a_record_failing_the_schema_is_left_out_not_published(app, portfolio, monkeypatch):
     """The schema is a gate: an activity the XSD refuses never reaches the file."""
-    original = iati.activity_element
+    original = iati.activity_xml
 
     def broken(publisher, programme):
-        element = original(publisher, programme)
+        element = etree.fromstring(original(publisher, programme))
         if programme.proposal_id == portfolio.global_:
             element.remove(element.find("activity-status"))
-        return element
+        return etree.tostring(element, encoding="unicode")
 
-    monkeypatch.setattr(iati, "activity_element", broken)
+    monkeypatch.setattr(iati, "activity_xml", broken)
     with app.app_context():
         programmes = queries.funded_programmes()
         publisher = queries.publisher_from_config(app.config)
@@ -614,3 +614,204 @@ def test_shipped_schemas_are_the_official_ones():
         "360giving-1.4/360-giving-schema.json",
     ):
         assert (shipped / name).read_bytes() == (official / name).read_bytes(), name
+
+
+# The stored files --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_folder(app, tmp_path) -> Path:
+    """The open-data files of this test are stored in a folder of its own."""
+    folder = tmp_path / "open-data-cache"
+    app.config["OPEN_DATA_CACHE_DIR"] = str(folder)
+    return folder
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list[tuple[str, ...]]:
+    """The formats built from the records, one entry per build."""
+    found: list[tuple[str, ...]] = []
+    original = views.open_data_exports
+
+    def counted(config, now, kinds=("iati", "360giving")):
+        found.append(tuple(kinds))
+        return original(config, now, kinds)
+
+    monkeypatch.setattr(views, "open_data_exports", counted)
+    return found
+
+
+def _statements(app, action: Callable[[], object]) -> int:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _entries(folder: Path) -> list[str]:
+    return sorted(path.name.split("-")[0] for path in folder.glob("*.export"))
+
+
+def test_unchanged_records_serve_the_stored_files(
+    app, backend, client, portfolio, cache_folder, builds
+):
+    first = client.get("/open-data/iati.xml")
+    assert first.status_code == 200 and builds == [("iati",)]
+    assert _entries(cache_folder) == ["iati"]
+
+    responses = []
+    statements = _statements(app, lambda: responses.append(client.get("/open-data/iati.xml")))
+    assert responses[0].data == first.data  # the same bytes, generation time included
+    assert builds == [("iati",)]  # nothing built again
+    assert statements == 2  # the key of the records: two statements whatever their number
+
+    page = client.get("/open-data")  # both formats: only the missing one is built
+    assert "IATI XML</a>: 3 programmes" in page.get_data(as_text=True)
+    assert builds == [("iati",), ("360giving",)]
+    grants = client.get("/open-data/360giving.json").data
+    assert client.get("/open-data").status_code == 200
+    assert client.get("/open-data/360giving.json").data == grants
+    assert builds == [("iati",), ("360giving",)]
+    assert _entries(cache_folder) == ["360giving", "iati"]
+
+
+def test_a_new_disbursement_changes_the_files(
+    app, backend, client, create_user, portfolio, cache_folder, builds
+):
+    from fund.finance import operations
+
+    secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
+    xml = client.get("/open-data/iati.xml").data
+    grants = json.loads(client.get("/open-data/360giving.json").data, parse_float=Decimal)
+    national = f"360G-MIG00-P{portfolio.national:05d}"
+    assert {g["id"]: g["amountDisbursed"] for g in grants["grants"]}[national] == Decimal(
+        "321000.00"
+    )
+    with app.app_context():  # through the application: an audit event is recorded
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == portfolio.national)
+        )
+        operations.record_disbursement(
+            db.session.get(User, secretariat.id),
+            allocation,
+            org("IOM").id,
+            date(2026, 3, 1),
+            Decimal("100000.00"),
+            "T-2",
+        )
+        db.session.commit()
+
+    changed = client.get("/open-data/iati.xml").data
+    assert changed != xml
+    tranches = activities(changed)[iati_id(portfolio.national)].xpath(
+        "transaction[transaction-type/@code='3']/value"
+    )
+    assert [t.text for t in tranches] == ["321000.00", "100000.00"]
+    grants = json.loads(client.get("/open-data/360giving.json").data, parse_float=Decimal)
+    assert {g["id"]: g["amountDisbursed"] for g in grants["grants"]}[national] == Decimal(
+        "421000.00"
+    )
+    assert builds == [("iati",), ("360giving",), ("iati",), ("360giving",)]
+    assert _entries(cache_folder) == ["360giving", "iati"]  # the superseded ones are gone
+
+
+def test_a_new_allocation_changes_the_files(
+    app, client, create_user, make_proposal, portfolio, cache_folder
+):
+    before = activities(client.get("/open-data/iati.xml").data)
+    assert len(before) == 3
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    added = make_proposal(author, status="funded", title="Newly funded")
+    with app.app_context():  # written straight into the tables: no audit event
+        fund_programme(added, "1070000.00", {"ILO": "642000.00", "IOM": "428000.00"})
+        db.session.commit()
+    after = activities(client.get("/open-data/iati.xml").data)
+    assert set(after) == set(before) | {iati_id(added)}
+    assert after[iati_id(added)].findtext("title/narrative") == "Newly funded"
+
+
+def test_a_renamed_organization_changes_the_files(app, client, portfolio, cache_folder):
+    def receivers() -> set[str]:
+        found = activities(client.get("/open-data/iati.xml").data)
+        return {n.text for n in found[iati_id(portfolio.closed)].iter("narrative")}
+
+    assert "International Organization for Migration" in receivers()
+    with app.app_context():  # an edit straight in the table, no audit event
+        org("IOM").name = "IOM, UN Migration"
+        db.session.commit()
+    names = receivers()
+    assert "IOM, UN Migration" in names
+    assert "International Organization for Migration" not in names
+
+
+def test_a_closed_programme_changes_the_files(app, client, portfolio, cache_folder):
+    def status() -> str:
+        found = activities(client.get("/open-data/iati.xml").data)
+        return found[iati_id(portfolio.national)].find("activity-status").get("code")
+
+    assert status() == "2"
+    with app.app_context():
+        db.session.get(Proposal, portfolio.national).status = "closed"
+        db.session.commit()
+    assert status() == "4"
+
+
+def test_publisher_settings_change_the_files(app, client, portfolio, cache_folder):
+    assert iati_id(portfolio.national) in activities(client.get("/open-data/iati.xml").data)
+    app.config["FUND_CODE"] = "MIG99"
+    found = activities(client.get("/open-data/iati.xml").data)
+    assert f"XM-DAC-41114-MIG99-P{portfolio.national:05d}" in found
+
+
+def test_open_data_files_answer_conditional_requests(app, client, portfolio, cache_folder):
+    first = client.get("/open-data/iati.xml")
+    tag = first.headers["ETag"]
+    assert tag.startswith('W/"iati-') and "no-cache" in first.headers["Cache-Control"]
+    assert first.headers["Last-Modified"]
+    again = client.get("/open-data/iati.xml", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b""
+    with app.app_context():
+        org("UNDP").name = "United Nations Development Programme (renamed)"
+        db.session.commit()
+    changed = client.get("/open-data/iati.xml", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+
+
+def test_a_damaged_stored_file_is_built_again(app, client, portfolio, cache_folder, builds):
+    good = client.get("/open-data/iati.xml").data
+    (entry,) = cache_folder.glob("iati-*.export")
+    entry.write_bytes(b"not what was stored\n<iati-activities/>")
+    again = client.get("/open-data/iati.xml")
+    assert again.status_code == 200
+    assert activities(again.data).keys() == activities(good).keys()
+    assert builds == [("iati",), ("iati",)]
+
+
+def test_iati_text_keeps_every_character(app, client, portfolio):
+    title = 'Fish & "chips" <a> \u2014 l\u2019\u00e9t\u00e9\r\nsecond line\ttab'
+    with app.app_context():
+        db.session.get(Proposal, portfolio.national).title = title
+        db.session.commit()
+    content = client.get("/open-data/iati.xml").data
+    assert xml_schema().validate(etree.fromstring(content))
+    assert activities(content)[iati_id(portfolio.national)].findtext("title/narrative") == title
+
+
+def test_files_are_served_when_they_cannot_be_kept(app, client, portfolio, tmp_path, builds):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app.config["OPEN_DATA_CACHE_DIR"] = str(blocker / "open-data-cache")
+    for _ in range(2):
+        response = client.get("/open-data/iati.xml")
+        assert response.status_code == 200
+        assert xml_schema().validate(etree.fromstring(response.data))
+    assert builds == [("iati",), ("iati",)]  # built each time, never refused

@@ -6,13 +6,15 @@ identifier as reporting-org/@ref and as the prefix of every iati-identifier, and
 none of its own. An activity is then `XM-DAC-41114-MIG00-P00042`: the Agent's identifier, the
 fund code (the Agent administers many funds) and the proposal's stable reference.
 
-Every activity is validated against the official schema before it is published; a programme
-that cannot be published validly is left out with the reason, never exported broken.
+Every activity is validated against the official schema before it is published (see
+`build_iati`); a programme that cannot be published validly is left out with the reason, never
+exported broken.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +35,6 @@ from fund.reports.queries import (
 
 IATI_VERSION = "2.03"
 CURRENCY = "USD"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 ACTIVITY_STATUS = {"funded": "2", "closed": "4"}  # 2 implementation, 4 closed
 ACTIVITY_SCOPE = {  # IATI ActivityScope codelist
@@ -131,160 +132,220 @@ def split_percentages(weights: Mapping[Any, Decimal]) -> dict[Any, Decimal]:
     return shares
 
 
-def _narrative(parent: etree._Element, text: str) -> etree._Element:
-    element = etree.SubElement(parent, "narrative")
-    element.text = text
-    return element
+# The XML of an activity is written as text and parsed by lxml (which checks that it is
+# well-formed): much faster than creating each element through the API, and lxml serializes
+# the parsed tree exactly as it would the same tree built element by element.
 
 
-def _org(
-    parent: etree._Element, tag: str, organization: OrganizationRef, **attributes: str
-) -> etree._Element:
-    """An organization element: @ref only when its IATI identifier is known."""
-    element = etree.SubElement(parent, tag)
-    if organization.iati_org_id:
-        element.set("ref", organization.iati_org_id)
-    if organization.kind == "un_entity":
-        element.set("type", MULTILATERAL)
-    for name, value in attributes.items():
-        element.set(name, value)
-    _narrative(element, organization.name)
-    return element
+_TEXT_SPECIAL = re.compile(r"[&<>\r]")
+_ATTRIBUTE_SPECIAL = re.compile(r'[&<>"\n\r\t]')
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    # Character references, which parsing keeps as they are (a literal carriage return becomes
+    # a newline, and line breaks and tabs in an attribute value become spaces).
+    "\n": "&#10;",
+    "\r": "&#13;",
+    "\t": "&#9;",
+}
 
 
-def _fund_org(parent: etree._Element, tag: str, publisher: Publisher, **attributes: str):
-    """The fund, identified by its Administrative Agent, which holds its money."""
-    element = etree.SubElement(parent, tag, ref=publisher.org_id, type=publisher.org_type)
-    for name, value in attributes.items():
-        element.set(name, value)
-    _narrative(element, publisher.fund_name)
-    return element
+def _escaped(match: re.Match[str]) -> str:
+    return _ESCAPES[match.group()]
 
 
-def _value(parent: etree._Element, amount: Decimal, value_date) -> None:
-    element = etree.SubElement(
-        parent, "value", currency=CURRENCY, **{"value-date": value_date.isoformat()}
+def _text(value: str) -> str:
+    """Character data of an element, escaped."""
+    return _TEXT_SPECIAL.sub(_escaped, value) if _TEXT_SPECIAL.search(value) else value
+
+
+def _attrs(attributes: Iterable[tuple[str, str]]) -> str:
+    """Attributes, each value escaped and quoted."""
+    return "".join(
+        f' {name}="{_ATTRIBUTE_SPECIAL.sub(_escaped, value)}"'
+        if _ATTRIBUTE_SPECIAL.search(value)
+        else f' {name}="{value}"'
+        for name, value in attributes
     )
-    element.text = money(amount)
 
 
-def activity_element(publisher: Publisher, programme: FundedProgramme) -> etree._Element:
-    """One iati-activity; the programme must have no publication problems."""
+def _element(tag: str, attributes: Iterable[tuple[str, str]] = (), content: str = "") -> str:
+    return f"<{tag}{_attrs(attributes)}>{content}</{tag}>"
+
+
+def _narrative(text: str) -> str:
+    return f"<narrative>{_text(text)}</narrative>"
+
+
+@functools.lru_cache(maxsize=4096)
+def _org(tag: str, organization: OrganizationRef, *attributes: tuple[str, str]) -> str:
+    """An organization element: @ref only when its IATI identifier is known."""
+    found: list[tuple[str, str]] = []
+    if organization.iati_org_id:
+        found.append(("ref", organization.iati_org_id))
+    if organization.kind == "un_entity":
+        found.append(("type", MULTILATERAL))
+    return _element(tag, [*found, *attributes], _narrative(organization.name))
+
+
+@functools.lru_cache(maxsize=64)
+def _fund_org(tag: str, publisher: Publisher, *attributes: tuple[str, str]) -> str:
+    """The fund, identified by its Administrative Agent, which holds its money."""
+    return _element(
+        tag,
+        [("ref", publisher.org_id), ("type", publisher.org_type), *attributes],
+        _narrative(publisher.fund_name),
+    )
+
+
+def _value(amount: Decimal, value_date) -> str:
+    # A currency code, a date and a decimal number: nothing to escape.
+    return (
+        f'<value currency="{CURRENCY}" value-date="{value_date.isoformat()}">'
+        f"{money(amount)}</value>"
+    )
+
+
+def _transaction(code: str, day, content: str) -> str:
+    return (
+        f'<transaction><transaction-type code="{code}"></transaction-type>'
+        f'<transaction-date iso-date="{day.isoformat()}"></transaction-date>{content}'
+        "</transaction>"
+    )
+
+
+def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
+    """One iati-activity as XML text; the programme must have no publication problems."""
     allocation = programme.allocation
     if allocation is None or programme.planned_start is None or programme.planned_end is None:
         raise ValueError(f"{programme.ref} cannot be published: {publication_problems(programme)}")
-    activity = etree.Element(
-        "iati-activity",
-        {
-            "last-updated-datetime": programme.last_updated.isoformat(timespec="seconds"),
-            XML_LANG: "en",
-            "default-currency": CURRENCY,
-            "hierarchy": "1",
-        },
-    )
-    etree.SubElement(activity, "iati-identifier").text = iati_identifier(publisher, programme)
-    reporting = etree.SubElement(
-        activity, "reporting-org", ref=publisher.org_id, type=publisher.org_type
-    )
-    _narrative(reporting, publisher.org_name)
-    _narrative(etree.SubElement(activity, "title"), programme.title)
-    _narrative(etree.SubElement(activity, "description", type="1"), programme.summary)
-
-    _fund_org(activity, "participating-org", publisher, role=ROLE_FUNDING)
+    parts = [
+        _element("iati-identifier", content=_text(iati_identifier(publisher, programme))),
+        _element(
+            "reporting-org",
+            [("ref", publisher.org_id), ("type", publisher.org_type)],
+            _narrative(publisher.org_name),
+        ),
+        _element("title", content=_narrative(programme.title)),
+        _element("description", [("type", "1")], _narrative(programme.summary)),
+        _fund_org("participating-org", publisher, ("role", ROLE_FUNDING)),
+    ]
     if programme.lead:
-        _org(activity, "participating-org", programme.lead, role=ROLE_ACCOUNTABLE)
-    for organization in programme.organizations:
-        _org(activity, "participating-org", organization, role=ROLE_IMPLEMENTING)
-
-    etree.SubElement(activity, "activity-status", code=ACTIVITY_STATUS[programme.status])
+        parts.append(_org("participating-org", programme.lead, ("role", ROLE_ACCOUNTABLE)))
+    parts.extend(
+        _org("participating-org", organization, ("role", ROLE_IMPLEMENTING))
+        for organization in programme.organizations
+    )
+    parts.append(_element("activity-status", [("code", ACTIVITY_STATUS[programme.status])]))
     for kind, day in (
         (DATE_PLANNED_START, programme.planned_start),
         (DATE_PLANNED_END, programme.planned_end),
     ):
-        etree.SubElement(activity, "activity-date", type=kind, **{"iso-date": day.isoformat()})
+        parts.append(_element("activity-date", [("type", kind), ("iso-date", day.isoformat())]))
     if programme.scope in ACTIVITY_SCOPE:
-        etree.SubElement(activity, "activity-scope", code=ACTIVITY_SCOPE[programme.scope])
+        parts.append(_element("activity-scope", [("code", ACTIVITY_SCOPE[programme.scope])]))
 
     if programme.countries:
         # The fund records no split between countries: equal shares.
         shares = split_percentages({c.iso2: Decimal(1) for c in programme.countries})
-        for country in programme.countries:
-            element = etree.SubElement(
-                activity,
+        parts.extend(
+            _element(
                 "recipient-country",
-                code=country.iso2,
-                percentage=format(shares[country.iso2], "f"),
+                [("code", country.iso2), ("percentage", format(shares[country.iso2], "f"))],
+                _narrative(country.name),
             )
-            _narrative(element, country.name)
+            for country in programme.countries
+        )
     else:
         code, vocabulary, name = WORLD_REGION
-        region = etree.SubElement(
-            activity, "recipient-region", code=code, vocabulary=vocabulary, percentage="100"
+        parts.append(
+            _element(
+                "recipient-region",
+                [("code", code), ("vocabulary", vocabulary), ("percentage", "100")],
+                _narrative(name),
+            )
         )
-        _narrative(region, name)
 
     costs = {o: amount for o, amount in programme.objective_costs if amount > 0}
     if not costs and programme.primary_objective:
         costs = {programme.primary_objective: Decimal(1)}
-    for objective, share in split_percentages(costs).items():
-        sector = etree.SubElement(
-            activity,
+    parts.extend(
+        _element(
             "sector",
-            vocabulary=SECTOR_FUND_VOCABULARY,
-            code=str(objective.number),
-            percentage=format(share, "f"),
+            [
+                ("vocabulary", SECTOR_FUND_VOCABULARY),
+                ("code", str(objective.number)),
+                ("percentage", format(share, "f")),
+            ],
+            _narrative(f"GCM objective {objective.number}: {objective.title}"),
         )
-        _narrative(sector, f"GCM objective {objective.number}: {objective.title}")
-    sdg = etree.SubElement(
-        activity,
-        "sector",
-        vocabulary=SECTOR_SDG_TARGET_VOCABULARY,
-        code=SDG_MIGRATION_TARGET,
-        percentage="100",
+        for objective, share in split_percentages(costs).items()
     )
-    _narrative(sdg, SDG_MIGRATION_TARGET_TEXT)
+    parts.append(
+        _element(
+            "sector",
+            [
+                ("vocabulary", SECTOR_SDG_TARGET_VOCABULARY),
+                ("code", SDG_MIGRATION_TARGET),
+                ("percentage", "100"),
+            ],
+            _narrative(SDG_MIGRATION_TARGET_TEXT),
+        )
+    )
 
     # type 1 original, status 2 committed: the allocation over the programme's planned period.
-    budget = etree.SubElement(activity, "budget", type="1", status="2")
-    etree.SubElement(budget, "period-start", {"iso-date": programme.planned_start.isoformat()})
-    etree.SubElement(budget, "period-end", {"iso-date": programme.planned_end.isoformat()})
-    _value(budget, allocation.amount, allocation.allocated_on)
-
-    commitment = _transaction(activity, TRANSACTION_COMMITMENT, allocation.allocated_on)
-    _value(commitment, allocation.amount, allocation.allocated_on)
-    _narrative(
-        etree.SubElement(commitment, "description"),
-        f"Allocation of the {publisher.fund_name} to the joint programme",
-    )
-    _fund_org(commitment, "provider-org", publisher)
-    for tranche in allocation.disbursements:
-        disbursement = _transaction(activity, TRANSACTION_DISBURSEMENT, tranche.paid_on)
-        _value(disbursement, tranche.amount, tranche.paid_on)
-        text = f"Transfer to {tranche.organization.label}"
-        _narrative(
-            etree.SubElement(disbursement, "description"),
-            f"{text} (reference {tranche.reference})" if tranche.reference else text,
+    parts.append(
+        _element(
+            "budget",
+            [("type", "1"), ("status", "2")],
+            _element("period-start", [("iso-date", programme.planned_start.isoformat())])
+            + _element("period-end", [("iso-date", programme.planned_end.isoformat())])
+            + _value(allocation.amount, allocation.allocated_on),
         )
-        _fund_org(disbursement, "provider-org", publisher)
-        _org(disbursement, "receiver-org", tranche.organization)
-    return activity
-
-
-def _transaction(activity: etree._Element, code: str, day) -> etree._Element:
-    transaction = etree.SubElement(activity, "transaction")
-    etree.SubElement(transaction, "transaction-type", code=code)
-    etree.SubElement(transaction, "transaction-date", {"iso-date": day.isoformat()})
-    return transaction
-
-
-def _document(activities: Iterable[etree._Element], generated_at: datetime) -> etree._Element:
-    root = etree.Element(
-        "iati-activities",
-        version=IATI_VERSION,
-        **{"generated-datetime": generated_at.isoformat(timespec="seconds")},
     )
-    root.extend(activities)
-    return root
+    parts.append(
+        _transaction(
+            TRANSACTION_COMMITMENT,
+            allocation.allocated_on,
+            _value(allocation.amount, allocation.allocated_on)
+            + _element(
+                "description",
+                content=_narrative(
+                    f"Allocation of the {publisher.fund_name} to the joint programme"
+                ),
+            )
+            + _fund_org("provider-org", publisher),
+        )
+    )
+    for tranche in allocation.disbursements:
+        text = f"Transfer to {tranche.organization.label}"
+        parts.append(
+            _transaction(
+                TRANSACTION_DISBURSEMENT,
+                tranche.paid_on,
+                _value(tranche.amount, tranche.paid_on)
+                + _element(
+                    "description",
+                    content=_narrative(
+                        f"{text} (reference {tranche.reference})" if tranche.reference else text
+                    ),
+                )
+                + _fund_org("provider-org", publisher)
+                + _org("receiver-org", tranche.organization),
+            )
+        )
+    return _element(
+        "iati-activity",
+        [
+            ("last-updated-datetime", programme.last_updated.isoformat(timespec="seconds")),
+            ("xml:lang", "en"),
+            ("default-currency", CURRENCY),
+            ("hierarchy", "1"),
+        ],
+        "".join(parts),
+    )
 
 
 def _schema_errors(schema: etree.XMLSchema, document: etree._Element) -> list[str]:
@@ -299,29 +360,62 @@ def build_iati(
     generated_at: datetime,
     config: Mapping[str, Any],
 ) -> Export:
-    """The IATI XML of the publishable programmes; the others listed with their reasons."""
+    """The IATI XML of the publishable programmes; the others listed with their reasons.
+
+    The whole file is validated once. The schema's root is a plain sequence of activities
+    with no constraint between them, so a valid file means that every activity is valid on its
+    own too; only when the file fails is each activity validated alone, to leave out those
+    that fail (as if each had been checked first) and validate the rest again."""
     schema = iati_schema(config)
     export = Export(content=b"", generated_at=generated_at)
-    activities = []
-    for programme in programmes:
+    excluded: list[tuple[int, Exclusion]] = []
+    candidates: list[tuple[int, FundedProgramme, str]] = []
+    for index, programme in enumerate(programmes):
         problems = publication_problems(programme)
-        if not problems:
-            activity = activity_element(publisher, programme)
-            errors = _schema_errors(schema, _document([activity], generated_at))
-            if not errors:
-                activities.append(activity)
-                export.published.append(programme.ref)
-                continue
-            problems = [f"its IATI record fails the IATI {IATI_VERSION} schema: {errors[0]}"]
-        export.excluded.append(
-            Exclusion(programme.proposal_id, programme.ref, programme.title, tuple(problems))
-        )
-    if activities:
-        document = _document(activities, generated_at)
-        errors = _schema_errors(schema, document)
+        if problems:
+            excluded.append((index, _exclusion(programme, problems)))
+        else:
+            candidates.append((index, programme, activity_xml(publisher, programme)))
+    document = _document_from_text([text for *_, text in candidates], generated_at)
+    if candidates and not schema.validate(document):
+        kept = []
+        for index, programme, text in candidates:
+            errors = _schema_errors(schema, _document_from_text([text], generated_at))
+            if errors:
+                problem = f"its IATI record fails the IATI {IATI_VERSION} schema: {errors[0]}"
+                excluded.append((index, _exclusion(programme, [problem])))
+            else:
+                kept.append((index, programme, text))
+        candidates = kept
+        document = _document_from_text([text for *_, text in candidates], generated_at)
+        errors = _schema_errors(schema, document) if candidates else []
         if errors:  # each activity passed alone: the whole must too
             raise ExportBroken(f"IATI export fails its schema: {errors[0]}")
+    export.published = [programme.ref for _, programme, _ in candidates]
+    export.excluded = [exclusion for _, exclusion in sorted(excluded, key=lambda e: e[0])]
+    if candidates:
         export.content = etree.tostring(
             document, xml_declaration=True, encoding="UTF-8", pretty_print=True
         )
     return export
+
+
+def _document_from_text(activities: list[str], generated_at: datetime) -> etree._Element:
+    """The iati-activities document of activities written by `activity_xml`, parsed."""
+    root = _element(
+        "iati-activities",
+        [
+            ("version", IATI_VERSION),
+            ("generated-datetime", generated_at.isoformat(timespec="seconds")),
+        ],
+        "".join(activities),
+    )
+    return etree.fromstring(root, parser=_PARSER)
+
+
+# Parses only the text written above: no entities to resolve, no network, huge files allowed.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def _exclusion(programme: FundedProgramme, problems: Iterable[str]) -> Exclusion:
+    return Exclusion(programme.proposal_id, programme.ref, programme.title, tuple(problems))

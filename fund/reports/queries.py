@@ -7,19 +7,28 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization
+from fund.calls.models import Call
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
-from fund.proposals.models import BudgetLine, Proposal, Scope
+from fund.finance.queries import cents_sum, from_cents
+from fund.proposals.models import (
+    BudgetLine,
+    Proposal,
+    Scope,
+    proposal_countries,
+    proposal_participants,
+    proposal_secondary_objectives,
+)
 from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
 
 # Programmes the public sees: funded, and funded then closed.
@@ -239,108 +248,228 @@ def publication_problems(programme: FundedProgramme) -> list[str]:
     return problems
 
 
+def _rows(query) -> Sequence[Row[Any]]:
+    """All the rows of a query of plain columns, run on the session's connection (Core: no ORM
+    loading machinery for rows that are only unpacked)."""
+    return db.session.connection().execute(query).all()
+
+
+def organization_refs() -> dict[int, OrganizationRef]:
+    """Every organization as open data names it, by id (one query over a small table)."""
+    return {
+        id_: OrganizationRef(
+            id=id_,
+            name=name,
+            acronym=acronym,
+            kind=kind,
+            iati_org_id=(iati_org_id or "").strip() or None,
+        )
+        for id_, name, acronym, kind, iati_org_id in _rows(
+            select(
+                Organization.id,
+                Organization.name,
+                Organization.acronym,
+                Organization.kind,
+                Organization.iati_org_id,
+            )
+        )
+    }
+
+
 def funded_programmes() -> list[FundedProgramme]:
     """Funded and closed programmes with their allocation, shares and disbursements, by id.
 
-    Nine queries: proposals (with call, lead and primary objective), participants, countries,
-    secondary objectives, budget lines, objectives, allocations, shares, disbursements.
+    Eleven queries of plain columns (no ORM objects, nothing batched by key, so the number of
+    statements stays the same at any size): the organizations, countries and objectives (small
+    tables, read whole and shared by every programme), then for the funded programmes their
+    proposals with the call, participants, countries, secondary objectives, direct costs by
+    objective (summed in SQL), allocations, shares and disbursements.
     """
-    proposals = db.session.scalars(
-        select(Proposal)
-        .where(Proposal.status.in_(FUNDED_STATES))
-        .options(
-            joinedload(Proposal.call),
-            joinedload(Proposal.lead_organization),
-            joinedload(Proposal.primary_objective),
-            selectinload(Proposal.participants),
-            selectinload(Proposal.countries),
-            selectinload(Proposal.secondary_objectives),
-            selectinload(Proposal.budget_lines),
-        )
-        .order_by(Proposal.id)
-    ).all()
+    funded = Proposal.status.in_(FUNDED_STATES)
+    organizations = organization_refs()
+    countries = {
+        iso2: CountryRef(iso2, name) for iso2, name in _rows(select(Country.iso2, Country.name))
+    }
     objectives = {
-        o.number: ObjectiveRef(o.number, o.short_label, o.title)
-        for o in db.session.scalars(select(GcmObjective))
-    }
-    allocations = {
-        a.proposal_id: a
-        for a in db.session.scalars(
-            select(Allocation)
-            .join(Proposal, Proposal.id == Allocation.proposal_id)
-            .where(Proposal.status.in_(FUNDED_STATES))
-            .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
+        number: ObjectiveRef(number, short_label, title)
+        for number, short_label, title in _rows(
+            select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title)
         )
     }
-    disbursements: dict[int, list[Disbursement]] = defaultdict(list)
-    for disbursement in db.session.scalars(
-        select(Disbursement)
+    proposals = _rows(
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.summary,
+            Proposal.status,
+            Proposal.scope,
+            Proposal.call_id,
+            Call.title,
+            Proposal.planned_start,
+            Proposal.duration_months,
+            Proposal.lead_organization_id,
+            Proposal.primary_objective_number,
+            Proposal.updated_at,
+        )
+        .join(Call, Call.id == Proposal.call_id)
+        .where(funded)
+        .order_by(Proposal.id)
+    )
+
+    participants: dict[int, list[OrganizationRef]] = defaultdict(list)
+    for proposal_id, organization_id in _rows(
+        select(proposal_participants.c.proposal_id, proposal_participants.c.organization_id)
+        .join(Proposal, Proposal.id == proposal_participants.c.proposal_id)
+        .join(Organization, Organization.id == proposal_participants.c.organization_id)
+        .where(funded)
+        .order_by(proposal_participants.c.proposal_id, Organization.acronym, Organization.id)
+    ):
+        participants[proposal_id].append(organizations[organization_id])
+    places: dict[int, list[CountryRef]] = defaultdict(list)
+    for proposal_id, iso2 in _rows(
+        select(proposal_countries.c.proposal_id, proposal_countries.c.country_iso2)
+        .join(Proposal, Proposal.id == proposal_countries.c.proposal_id)
+        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
+        .where(funded)
+        .order_by(proposal_countries.c.proposal_id, Country.name, Country.iso2)
+    ):
+        places[proposal_id].append(countries[iso2])
+    secondary: dict[int, list[ObjectiveRef]] = defaultdict(list)
+    for proposal_id, number in _rows(
+        select(
+            proposal_secondary_objectives.c.proposal_id,
+            proposal_secondary_objectives.c.objective_number,
+        )
+        .join(Proposal, Proposal.id == proposal_secondary_objectives.c.proposal_id)
+        .where(funded)
+        .order_by(
+            proposal_secondary_objectives.c.proposal_id,
+            proposal_secondary_objectives.c.objective_number,
+        )
+    ):
+        secondary[proposal_id].append(objectives[number])
+    costs: dict[int, list[tuple[ObjectiveRef, Decimal]]] = defaultdict(list)
+    for proposal_id, number, amount in _rows(
+        select(
+            BudgetLine.proposal_id,
+            BudgetLine.objective_number,
+            cents_sum(BudgetLine.amount),
+        )
+        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+        .where(funded)
+        .group_by(BudgetLine.proposal_id, BudgetLine.objective_number)
+        .order_by(BudgetLine.proposal_id, BudgetLine.objective_number)
+    ):
+        costs[proposal_id].append((objectives[number], from_cents(amount)))
+
+    allocations = {
+        row[1]: row
+        for row in _rows(
+            select(
+                Allocation.id,
+                Allocation.proposal_id,
+                Allocation.amount,
+                Allocation.allocated_on,
+                Allocation.recorded_at,
+            )
+            .join(Proposal, Proposal.id == Allocation.proposal_id)
+            .where(funded)
+        )
+    }
+    shares: dict[int, list[ShareRow]] = defaultdict(list)
+    for allocation_id, organization_id, amount, disbursed in _rows(
+        select(
+            AllocationShare.allocation_id,
+            AllocationShare.organization_id,
+            AllocationShare.amount,
+            AllocationShare.disbursed,
+        )
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .where(funded)
+        .order_by(AllocationShare.allocation_id, AllocationShare.organization_id)
+    ):
+        shares[allocation_id].append(ShareRow(organizations[organization_id], amount, disbursed))
+    tranches: dict[int, list[DisbursementRow]] = defaultdict(list)
+    for id_, allocation_id, organization_id, paid_on, amount, reference, recorded_at in _rows(
+        select(
+            Disbursement.id,
+            Disbursement.allocation_id,
+            Disbursement.organization_id,
+            Disbursement.paid_on,
+            Disbursement.amount,
+            Disbursement.reference,
+            Disbursement.recorded_at,
+        )
         .join(Allocation, Allocation.id == Disbursement.allocation_id)
         .join(Proposal, Proposal.id == Allocation.proposal_id)
-        .where(Proposal.status.in_(FUNDED_STATES))
-        .options(joinedload(Disbursement.organization))
+        .where(funded)
         .order_by(Disbursement.paid_on, Disbursement.id)
     ):
-        disbursements[disbursement.allocation_id].append(disbursement)
-
-    def objective(number: int) -> ObjectiveRef:
-        return objectives[number]
+        tranches[allocation_id].append(
+            DisbursementRow(
+                id=id_,
+                organization=organizations[organization_id],
+                paid_on=paid_on,
+                amount=amount,
+                reference=reference or "",
+                recorded_at=recorded_at,
+            )
+        )
 
     programmes = []
-    for p in proposals:
-        costs: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for line in p.budget_lines:
-            costs[line.objective_number] += line.amount or ZERO
-        allocation = allocations.get(p.id)
+    for (
+        id_,
+        title,
+        summary,
+        status,
+        scope,
+        call_id,
+        call_title,
+        planned_start,
+        duration_months,
+        lead_id,
+        primary,
+        updated_at,
+    ) in proposals:
+        allocation = allocations.get(id_)
         programmes.append(
             FundedProgramme(
-                proposal_id=p.id,
-                title=p.title or "",
-                summary=p.summary or "",
-                status=p.status,
-                scope=p.scope,
-                call_id=p.call_id,
-                call_title=p.call.title,
-                planned_start=p.planned_start,
-                duration_months=p.duration_months,
-                lead=OrganizationRef.of(p.lead_organization) if p.lead_organization else None,
-                participants=tuple(OrganizationRef.of(o) for o in p.participants),
-                countries=tuple(CountryRef(c.iso2, c.name) for c in p.countries),
-                primary_objective=(
-                    objective(p.primary_objective_number) if p.primary_objective_number else None
-                ),
-                secondary_objectives=tuple(objective(o.number) for o in p.secondary_objectives),
-                objective_costs=tuple((objective(n), costs[n]) for n in sorted(costs)),
-                allocation=_allocation_row(allocation, disbursements) if allocation else None,
-                updated_at=p.updated_at,
+                proposal_id=id_,
+                title=title or "",
+                summary=summary or "",
+                status=status,
+                scope=scope,
+                call_id=call_id,
+                call_title=call_title,
+                planned_start=planned_start,
+                duration_months=duration_months,
+                lead=organizations[lead_id] if lead_id else None,
+                participants=tuple(participants.get(id_, ())),
+                countries=tuple(places.get(id_, ())),
+                primary_objective=objectives[primary] if primary else None,
+                secondary_objectives=tuple(secondary.get(id_, ())),
+                objective_costs=tuple(costs.get(id_, ())),
+                allocation=_allocation_row(allocation, shares, tranches) if allocation else None,
+                updated_at=updated_at,
             )
         )
     return programmes
 
 
 def _allocation_row(
-    allocation: Allocation, disbursements: Mapping[int, list[Disbursement]]
+    row: Row[Any],
+    shares: Mapping[int, list[ShareRow]],
+    tranches: Mapping[int, list[DisbursementRow]],
 ) -> AllocationRow:
+    id_, _, amount, allocated_on, recorded_at = row
     return AllocationRow(
-        id=allocation.id,
-        amount=allocation.amount,
-        allocated_on=allocation.allocated_on,
-        recorded_at=allocation.recorded_at,
-        shares=tuple(
-            ShareRow(OrganizationRef.of(s.organization), s.amount, s.disbursed)
-            for s in allocation.shares
-        ),
-        disbursements=tuple(
-            DisbursementRow(
-                id=d.id,
-                organization=OrganizationRef.of(d.organization),
-                paid_on=d.paid_on,
-                amount=d.amount,
-                reference=d.reference or "",
-                recorded_at=d.recorded_at,
-            )
-            for d in disbursements.get(allocation.id, [])
-        ),
+        id=id_,
+        amount=amount,
+        allocated_on=allocated_on,
+        recorded_at=recorded_at,
+        shares=tuple(shares.get(id_, ())),
+        disbursements=tuple(tranches.get(id_, ())),
     )
 
 

@@ -21,6 +21,7 @@ from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.reports import queries, spreadsheets
 from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
+from fund.reports.cache import Cached, cached_exports
 from fund.reports.decision_pdf import decision_record, render_decision_record
 from fund.reports.giving360 import build_360giving
 from fund.reports.iati import Export, SchemaMissing, build_iati
@@ -43,6 +44,16 @@ def open_data_exports(
     programmes = queries.funded_programmes()
     publisher = queries.publisher_from_config(config)
     return {kind: OPEN_DATA_BUILDERS[kind](programmes, publisher, now, config) for kind in kinds}
+
+
+def current_exports(
+    config: Mapping[str, Any], kinds: tuple[str, ...] = ("iati", "360giving")
+) -> Cached:
+    """The open-data exports for the records as they are now: kept on disk under a key of
+    those records (`fund.reports.cache`), built only when that key has none."""
+    return cached_exports(
+        config, kinds, lambda missing: open_data_exports(config, utcnow(), missing)
+    )
 
 
 @dataclass
@@ -117,9 +128,8 @@ def read_allocation_request(
 
 
 def _reports_page(allocation: AllocationRequest | None = None, status: int = 200):
-    now = utcnow()
     try:
-        exports: dict[str, Export] | None = open_data_exports(current_app.config, now)
+        exports: dict[str, Export] | None = current_exports(current_app.config).exports
         schema_error = None
     except SchemaMissing as error:
         exports, schema_error = None, str(error)
@@ -129,7 +139,7 @@ def _reports_page(allocation: AllocationRequest | None = None, status: int = 200
         excluded=excluded_programmes(exports) if exports else [],
         schema_error=schema_error,
         tables=spreadsheets.TABLE_TITLES,
-        generated_at=now,
+        generated_at=min(e.generated_at for e in exports.values()) if exports else utcnow(),
         calls=call_choices(),
         allocation=allocation or AllocationRequest({}),
     ), status
@@ -205,9 +215,8 @@ def _download(content: bytes, filename: str, mimetype: str) -> Response:
 @bp.route("/open-data")
 @public
 def open_data():
-    now = utcnow()
     try:
-        exports: dict[str, Export] | None = open_data_exports(current_app.config, now)
+        exports: dict[str, Export] | None = current_exports(current_app.config).exports
     except SchemaMissing as error:
         current_app.logger.error("open data cannot be validated: %s", error)
         exports = None
@@ -215,24 +224,34 @@ def open_data():
         "reports/open_data.html",
         exports=exports,
         publisher=queries.publisher_from_config(current_app.config),
-        generated_at=now,
     )
 
 
 def _open_data_file(kind: str):
     try:
-        export = open_data_exports(current_app.config, utcnow(), (kind,))[kind]
+        cached = current_exports(current_app.config, (kind,))
     except SchemaMissing as error:
         return _unavailable(error)
+    export = cached.exports[kind]
     if export.empty:
         message = "No funded programme can be published yet. The open-data page explains more."
         return render_template(
             "errors/error.html", code=404, title="Nothing published yet", message=message
         ), 404
     filename, mimetype = OPEN_DATA_FILES[kind]
-    response = Response(export.content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"inline; filename={_fund_code()}-{filename}"
-    response.headers["Last-Modified"] = export.generated_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    # Clients and proxies must ask again each time (no-cache) and may send back the entity tag,
+    # which changes with the records: an unchanged file costs a 304, a changed one is never
+    # served from a stale copy. Only the tag decides: Last-Modified has whole seconds only.
+    tag = cached.entity_tag(kind)
+    if request.if_none_match.contains_weak(tag):
+        response = Response(status=304)
+    else:
+        response = Response(export.content, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f"inline; filename={_fund_code()}-{filename}"
+    response.last_modified = export.generated_at
+    response.set_etag(tag, weak=True)
+    response.cache_control.no_cache = True
+    response.cache_control.public = True
     return response
 
 
