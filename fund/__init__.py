@@ -37,6 +37,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from fund import access, errors, extensions, models, security  # noqa: F401 - models: metadata
 
     extensions.db.init_app(app)
+    extensions.tune_sqlite(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)

@@ -143,3 +143,11 @@ def test_public_reference_pages(client):
     principles = client.get("/principles").get_data(as_text=True)
     assert principles.count("<li>") >= 10
     assert "Whole-of-society approach" in principles
+
+
+def test_sqlite_connections_get_a_larger_page_cache(app):
+    from fund.extensions import SQLITE_CACHE_KIB, db
+
+    with app.app_context():
+        size = db.session.execute(db.text("PRAGMA cache_size")).scalar()
+    assert size == -SQLITE_CACHE_KIB
