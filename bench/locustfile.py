@@ -189,6 +189,25 @@ class Secretariat(Person):
         self.client.get(f"/proposals?status={status}&page={page}", name="/proposals?status&page")
 
 
+@events.spawning_complete.add_listener
+def _reset_after_warmup(**_kwargs: Any) -> None:
+    """With FUND_LOAD_WARMUP seconds, reset the statistics once more that long after everyone
+    arrived: what remains is the steady state, without the sign-in burst."""
+    warmup = int(os.environ.get("FUND_LOAD_WARMUP", "0") or 0)
+    if warmup > 0:
+        import gevent
+
+        gevent.spawn_later(warmup, _ENVIRONMENT[0].stats.reset_all)
+
+
+_ENVIRONMENT: list[Any] = []
+
+
+@events.init.add_listener
+def _remember(environment: Any, **_kwargs: Any) -> None:
+    _ENVIRONMENT.append(environment)
+
+
 @events.test_stop.add_listener
 def _write_vote_log(**_kwargs: Any) -> None:
     path = os.environ.get("FUND_LOAD_VOTE_LOG")
