@@ -401,3 +401,16 @@ def test_the_coverage_chart_has_text_alternatives(plain_page):
     svg = page.context.request.get(chart.get_attribute("src")).text()
     assert 'role="img" aria-labelledby="chart-title chart-desc"' in svg
     assert '<title id="chart-title">' in svg and '<desc id="chart-desc">' in svg
+
+
+def test_wide_tables_scroll_inside_their_region_not_the_page(plain_page):
+    """A table wider than the screen scrolls inside its region (WCAG 1.4.10): nothing in it,
+    visually hidden text included, widens the page."""
+    page = plain_page
+    page.set_viewport_size({"width": 700, "height": 900})
+    page.goto("/coverage/")
+    region = page.locator('.table-wrap[aria-labelledby="objectives-caption"]')
+    assert page.evaluate("(el) => el.scrollWidth > el.clientWidth", region.element_handle()), (
+        "the table fits: the test needs a narrower screen"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 700
