@@ -151,3 +151,19 @@ def test_sqlite_connections_get_a_larger_page_cache(app):
     with app.app_context():
         size = db.session.execute(db.text("PRAGMA cache_size")).scalar()
     assert size == -SQLITE_CACHE_KIB
+
+
+def test_an_empty_database_url_means_the_default_sqlite_file():
+    import subprocess
+    import sys
+
+    code = "import config; print(config.Config.SQLALCHEMY_DATABASE_URI)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**__import__("os").environ, "DATABASE_URL": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip().startswith("sqlite:///")
+    assert result.stdout.strip().endswith("instance/fund.sqlite3")
