@@ -126,7 +126,7 @@ def test_queue_lists_waiting_proposals_oldest_first(
     with app.app_context():
         queue = queries.screening_queue(now=now)
     rows = queue.rows
-    assert (queue.total, queue.waiting, queue.in_screening, queue.pages) == (3, 2, 1, 1)
+    assert (queue.count, queue.waiting, queue.in_screening, queue.pages) == (3, 2, 1, 1)
     assert [r.id for r in rows] == [oldest, middle, recent]
     first = rows[0]
     assert (first.organization, first.call_title, first.status) == ("ILO", "Open call", "screening")
@@ -185,7 +185,7 @@ def test_queue_is_paginated_in_sql_oldest_first(app, author, make_proposal):
         beyond = queries.screening_queue(now=now, page=99, per_page=3)
         before = queries.screening_queue(now=now, page=0, per_page=3)
     assert [r.id for page in pages for r in page.rows] == expected
-    assert [(p.page, p.pages, p.total, p.first, p.last) for p in pages] == [
+    assert [(p.page, p.pages, p.count, p.first, p.last) for p in pages] == [
         (1, 3, 8, 1, 3),
         (2, 3, 8, 4, 6),
         (3, 3, 8, 7, 8),

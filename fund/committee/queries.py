@@ -33,6 +33,7 @@ from fund.committee.operations import (
 )
 from fund.committee.tally import Tally
 from fund.extensions import db, utcnow
+from fund.pagination import Paging, clamp_page
 from fund.proposals.models import Proposal, ProposalVersion
 
 
@@ -240,56 +241,11 @@ PER_PAGE = 25
 T = TypeVar("T")
 
 
-def clamp_page(page: int, total: int, per_page: int) -> int:
-    """`page` within 1..the last page (a page past the end shows the last one)."""
-    return min(max(1, page), max(1, -(-total // per_page)))
-
-
 @dataclass
-class Page(Generic[T]):
-    """One page of a list; `total` counts the whole list (SQL COUNT)."""
+class Page(Paging, Generic[T]):
+    """One page of a list; `count` counts the whole list (SQL COUNT)."""
 
-    rows: list[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first(self) -> int:
-        """The position of the first row of the page in the whole list (1-based), 0 if empty."""
-        return (self.page - 1) * self.per_page + 1 if self.rows else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.rows) - 1 if self.rows else 0
-
-    def window(self, around: int = 2) -> list[int | None]:
-        """The page numbers to link: the first, the last and those around the current one;
-        None where two or more numbers are left out."""
-        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
-        numbers = sorted(n for n in shown if 1 <= n <= self.pages)
-        found: list[int | None] = []
-        previous = 0
-        for n in numbers:
-            if n - previous == 2:  # a single number left out: show it rather than a gap
-                found.append(n - 1)
-            elif n - previous > 2:
-                found.append(None)
-            found.append(n)
-            previous = n
-        return found
+    rows: list[T] = field(default_factory=list)
 
 
 def _count(query: Select) -> int:
@@ -380,7 +336,7 @@ def awaiting_vote(user: User, page: int = 1, per_page: int | None = None) -> Pag
         page,
         per_page,
     )
-    return Page([RoundRow(r, p) for r, p in rows], total, page, per_page)
+    return Page(total, page, per_page, rows=[RoundRow(r, p) for r, p in rows])
 
 
 def my_votes(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
@@ -403,7 +359,7 @@ def my_votes(user: User, page: int = 1, per_page: int | None = None) -> Page[Rou
         per_page,
         total=_count(votes),
     )
-    return Page([RoundRow(r, p, v) for v, r, p in rows], total, page, per_page)
+    return Page(total, page, per_page, rows=[RoundRow(r, p, v) for v, r, p in rows])
 
 
 def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
@@ -431,7 +387,7 @@ def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[
         page,
         per_page,
     )
-    return Page([RoundRow(r, p, member=m) for r, p, m in rows], total, page, per_page)
+    return Page(total, page, per_page, rows=[RoundRow(r, p, member=m) for r, p, m in rows])
 
 
 def open_round_count() -> int:
@@ -468,7 +424,7 @@ class MeetingPage(Page[MeetingRow]):
 
     @property
     def without_open_round(self) -> int:
-        return self.total - self.open_rounds
+        return self.count - self.open_rounds
 
 
 def _meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
@@ -595,7 +551,9 @@ def meeting(
                 conflict_known=True,
             )
         rows.append(MeetingRow(proposal, view, counts.get(proposal.id, 0)))
-    return MeetingPage(rows, total, page, per_page, open_rounds, past_deadline)
+    return MeetingPage(
+        total, page, per_page, rows=rows, open_rounds=open_rounds, past_deadline=past_deadline
+    )
 
 
 def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:

@@ -48,6 +48,7 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
+from fund.pagination import Paging, paging
 from fund.proposals.budget import CENT, Line, indirect_costs, summarise
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import ThematicArea, objective_thematic_area
@@ -736,46 +737,6 @@ class _PoolWalk:
 # One page of a long list ------------------------------------------------------------------
 
 PAGE_SIZE = 25
-
-
-@dataclass
-class Paging:
-    """Where a page lies in a list of `count` rows (pages numbered from 1)."""
-
-    count: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.count // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.per_page
-
-    @property
-    def first(self) -> int:
-        """Position of the page's first row in the list (1-based; 0 for an empty list)."""
-        return self.offset + 1 if self.count else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.offset + self.per_page, self.count)
-
-
-def paging(count: int, page: int, per_page: int) -> Paging:
-    """The page asked for, within 1 and the last page."""
-    last = max(1, -(-count // per_page))
-    return Paging(count, min(max(page, 1), last), per_page)
 
 
 # The pipeline, a page at a time -----------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
+from fund.pagination import Paging, clamp_page
 from fund.proposals.checks import Rules, criterion_results
 from fund.proposals.models import Proposal
 from fund.proposals.operations import rules_from_config
@@ -47,40 +48,17 @@ class QueueRow:
 QUEUE_PAGE_SIZE = 50
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    """One page of the queue, with the counts of the whole queue (SQL COUNT)."""
+@dataclass
+class QueuePage(Paging):
+    """One page of the queue, with the counts of the whole queue (SQL COUNT): `count`
+    proposals in the queue, of which `waiting` submitted and not yet in screening."""
 
-    rows: list[QueueRow]
-    total: int  # proposals in the queue
-    waiting: int  # of which submitted, not yet in screening
-    page: int
-    per_page: int
+    rows: list[QueueRow] = field(default_factory=list)
+    waiting: int = 0
 
     @property
     def in_screening(self) -> int:
-        return self.total - self.waiting
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first(self) -> int:
-        """Position in the queue of the first row shown (1-based; 0 when empty)."""
-        return (self.page - 1) * self.per_page + 1 if self.rows else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.rows) - 1 if self.rows else 0
+        return self.count - self.waiting
 
 
 def screening_queue(
@@ -98,8 +76,7 @@ def screening_queue(
         ).where(in_queue)
     ).one()
     total, waiting = counts[0] or 0, counts[1] or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    page = clamp_page(page, total, per_page)
     query = (
         select(
             Proposal.id,
@@ -130,7 +107,7 @@ def screening_queue(
         )
         for row in db.session.execute(query)
     ]
-    return QueuePage(rows, total, waiting, page, per_page)
+    return QueuePage(total, page, per_page, rows=rows, waiting=waiting)
 
 
 def calls_with_criteria() -> list[tuple[int, str, int]]:
