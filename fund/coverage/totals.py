@@ -397,6 +397,11 @@ def _configured_rate() -> Decimal | None:
     return Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
 
 
+def _statuses(session: Session, proposal: Proposal) -> tuple[str | None, str | None]:
+    """The proposal's state before this flush and after it (None: not in the database)."""
+    return _status_before(proposal), None if proposal in session.deleted else proposal.status
+
+
 def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
     """(ids of proposals to recompute, new proposals in a counted state, ids of lines'
     proposals whose state is not known from the session)."""
@@ -405,8 +410,7 @@ def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
     unknown: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Proposal):
-            before = _status_before(obj)
-            after = None if obj in session.deleted else obj.status
+            before, after = _statuses(session, obj)
             if before not in COUNTED_STATUSES and after not in COUNTED_STATUSES:
                 continue
             if obj.id is None:
@@ -426,14 +430,12 @@ def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
                 proposal_id = proposal.id if proposal is not None else None
             if proposal_id is None:
                 continue  # a line of a proposal being created: counted through the proposal
-            key = session.identity_map.get(
+            parent = session.identity_map.get(
                 inspect(Proposal).identity_key_from_primary_key((proposal_id,))
             )
-            if key is None:
+            if parent is None:
                 unknown.add(proposal_id)
-            elif _status_before(key) in COUNTED_STATUSES or (
-                key not in session.deleted and key.status in COUNTED_STATUSES
-            ):
+            elif set(_statuses(session, parent)) & set(COUNTED_STATUSES):
                 ids.add(proposal_id)
     return ids, new, unknown - ids
 
