@@ -29,7 +29,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from fund.accounts import passwords
 
     passwords.configure(
-        app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"]
+        app.config["PASSWORD_HASH_TIME_COST"],
+        app.config["PASSWORD_HASH_MEMORY_KIB"],
+        app.config["PASSWORD_HASH_PARALLELISM"],
     )
     _configure_logging(app)
     Path(app.instance_path).mkdir(exist_ok=True)

@@ -234,3 +234,31 @@ def test_next_parameter_returns_to_the_page_asked_for(client, create_user):
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/account/password"
+
+
+def test_default_hash_cost_is_an_owasp_setting_on_one_lane():
+    from config import Config
+
+    # OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 passes, 1 degree of parallelism.
+    assert Config.PASSWORD_HASH_MEMORY_KIB >= 19456
+    assert Config.PASSWORD_HASH_TIME_COST >= 2
+    assert Config.PASSWORD_HASH_PARALLELISM == 1
+
+
+def test_a_hash_made_with_other_settings_is_replaced_at_sign_in(app, client, create_user):
+    from argon2 import PasswordHasher, extract_parameters
+
+    user = create_user(roles=("applicant",))
+    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=4).hash(PASSWORD)
+    with app.app_context():
+        db.session.get(User, user.id).password_hash = old
+        db.session.commit()
+    assert login(client, user.email).status_code == 302
+    stored = _user(app, user.id).password_hash
+    assert stored != old
+    parameters = extract_parameters(stored)
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (
+        app.config["PASSWORD_HASH_TIME_COST"],
+        app.config["PASSWORD_HASH_MEMORY_KIB"],
+        app.config["PASSWORD_HASH_PARALLELISM"],
+    )

@@ -5,14 +5,19 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# The application's default (config.py); `configure` sets the configured cost at start.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
-def configure(time_cost: int, memory_cost_kib: int) -> None:
-    """Set the cost of new hashes (tests use a cheap setting; production keeps the default)."""
+def configure(time_cost: int, memory_cost_kib: int, parallelism: int = 1) -> None:
+    """Set the cost of new hashes (tests use a cheap setting). A hash made with other settings
+    still verifies, and is replaced at the next sign-in (`needs_rehash`)."""
     global _hasher, DUMMY_HASH
-    if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_cost_kib):
-        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib)
+    wanted = (time_cost, memory_cost_kib, parallelism)
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) != wanted:
+        _hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism
+        )
         DUMMY_HASH = hash_password("not-a-real-password-placeholder")
 
 
