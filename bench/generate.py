@@ -303,12 +303,11 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
                     "recorded_at": created + timedelta(days=60),
                 }
             )
-            source_rows.append(
-                {"allocation_id": allocation_id, "pool_code": GENERAL_POOL, "amount": totals[pid]}
-            )
             allocated_total += totals[pid]
+            paid_total = Decimal("0.00")
             for org_id, amount in shares.items():
                 paid = amount if status == "closed" else (amount / 2).quantize(Decimal("0.01"))
+                paid_total += paid
                 share_rows.append(
                     {
                         "allocation_id": allocation_id,
@@ -328,6 +327,14 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
                         "recorded_at": created + timedelta(days=70),
                     }
                 )
+            source_rows.append(  # one pool: it pays all that was paid
+                {
+                    "allocation_id": allocation_id,
+                    "pool_code": GENERAL_POOL,
+                    "amount": totals[pid],
+                    "disbursed": paid_total,
+                }
+            )
             allocation_id += 1
 
     _insert(Proposal.__table__, proposal_rows)

@@ -19,6 +19,7 @@ from fund.finance import operations, queries
 from fund.finance.models import (
     Allocation,
     AllocationShare,
+    AllocationSource,
     Contribution,
     ContributionVoid,
     Disbursement,
@@ -1326,3 +1327,92 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, things) -> None:
 def test_the_secretariat_sees_every_page(client, secretariat, things) -> None:
     for path in PAGES:
         assert client.get(path.format(**things)).status_code == 200, path
+
+
+# What each pool has paid out --------------------------------------------------------------
+
+
+def _source_paid(app, proposal_id: int) -> dict[str, Decimal]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(AllocationSource.pool_code, AllocationSource.disbursed)
+            .join(Allocation, Allocation.id == AllocationSource.allocation_id)
+            .where(Allocation.proposal_id == proposal_id)
+        )
+        return {row.pool_code: queries.money(row.disbursed) for row in rows}
+
+
+def _disbursed_by_pool(app, as_of: date | None = None) -> dict[str, Decimal]:
+    with app.app_context():
+        return {pool.code: pool.disbursed for pool in queries.balance(as_of).pools}
+
+
+def test_payments_fill_the_pools_in_draw_order(
+    app, backend, treasurer, donor, author, make_proposal
+) -> None:
+    """Objective 7 draws TA1, TA2, then GENERAL; each payment fills the first pool not yet
+    paid out. The kept figures equal the attribution recomputed from the payments."""
+    contribute(app, treasurer, donor, "200000.00", "TA1")  # net 198,000.00
+    contribute(app, treasurer, donor, "300000.00", "TA2")  # net 297,000.00
+    contribute(app, treasurer, donor, "1000000.00")  # net 990,000.00
+    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
+    fund(app, treasurer, proposal_id)
+    zero = D("0.00")
+    steps = [
+        ("ILO", "100000.00", {"TA1": D("100000.00"), "TA2": zero, "GENERAL": zero}),
+        ("IOM", "150000.00", {"TA1": D("198000.00"), "TA2": D("52000.00"), "GENERAL": zero}),
+        (
+            "ILO",
+            "542000.00",
+            {"TA1": D("198000.00"), "TA2": D("297000.00"), "GENERAL": D("297000.00")},
+        ),
+        (
+            "IOM",
+            "278000.00",
+            {"TA1": D("198000.00"), "TA2": D("297000.00"), "GENERAL": D("575000.00")},
+        ),
+    ]
+    for acronym, amount, expected in steps:
+        disburse(app, treasurer, proposal_id, acronym, amount)
+        assert _source_paid(app, proposal_id) == expected
+        kept = _disbursed_by_pool(app)
+        assert kept == _disbursed_by_pool(app, utcnow().date())  # recomputed from payments
+        assert {code: kept[code] for code in expected} == expected
+
+
+def test_the_database_check_refuses_paying_a_pool_beyond_its_amount(app, funded) -> None:
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                update(AllocationSource).values(disbursed=AllocationSource.amount + D("0.01"))
+            )
+            db.session.flush()
+        db.session.rollback()
+    assert _source_paid(app, funded) == {"GENERAL": D("0.00")}
+
+
+def test_the_migration_fills_what_each_pool_paid_from_the_payments(
+    app, backend, treasurer, donor, author, make_proposal
+) -> None:
+    """Downgrading drops the column; upgrading again fills it as the payments did."""
+    from pathlib import Path
+
+    from flask_migrate import downgrade, upgrade
+
+    contribute(app, treasurer, donor, "200000.00", "TA1")
+    contribute(app, treasurer, donor, "1000000.00")
+    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
+    fund(app, treasurer, proposal_id)
+    disburse(app, treasurer, proposal_id, "ILO", "150000.00")
+    disburse(app, treasurer, proposal_id, "IOM", "100000.00")
+    kept = _source_paid(app, proposal_id)
+    assert kept == {"TA1": D("198000.00"), "GENERAL": D("52000.00")}
+    directory = str(Path(__file__).resolve().parent.parent / "migrations")
+    with app.app_context():
+        db.session.remove()
+        downgrade(directory=directory, revision="996bd8a6fcb3")
+        columns = {c["name"] for c in db.inspect(db.engine).get_columns("allocation_sources")}
+        assert "disbursed" not in columns
+        upgrade(directory=directory)
+        db.session.remove()
+    assert _source_paid(app, proposal_id) == kept

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from fund.accounts.models import Organization, User
 from fund.extensions import db, utcnow
 from fund.finance import operations, queries
-from fund.finance.models import Allocation, AllocationShare, Disbursement, Pool
+from fund.finance.models import Allocation, AllocationShare, AllocationSource, Disbursement, Pool
 from fund.proposals.models import Proposal
 from workflows import TransitionRefused
 
@@ -199,3 +199,66 @@ def test_two_payments_at_once_never_exceed_a_share(pg_app, race) -> None:
         share = db.session.get(AllocationShare, (allocation_id, ilo))
         assert (share.amount, share.disbursed) == (D("642000.00"), D("400000.00"))
         assert db.session.scalar(select(func.count()).select_from(Disbursement)) == 1
+
+
+def test_two_payments_of_one_allocation_at_once_fill_its_pools_in_turn(
+    pg_app, race, create_organization, monkeypatch
+) -> None:
+    """A TA1 earmark of USD 198,000.00 pays first. Two payments of USD 150,000.00 to different
+    organizations, at once: each locks its own share, then both want the earmark. The second
+    must see what the first took from it (its sources are locked), or it would attribute
+    USD 150,000.00 to TA1 too and the database would refuse it."""
+    users, proposals = race["users"], race["proposals"]
+    with pg_app.app_context():
+        donor = db.session.scalar(select(Organization).where(Organization.acronym == "DRP"))
+        operations.record_contribution(
+            db.session.get(User, users[0]), donor, utcnow().date(), D("200000.00"), "TA1"
+        )
+        proposal = db.session.get(Proposal, proposals[0])
+        proposal.primary_objective_number = 7  # TA1 and TA2
+        operations.fund_proposal(db.session.get(User, users[0]), proposal)
+        db.session.commit()
+        allocation_id = db.session.scalar(
+            select(Allocation.id).where(Allocation.proposal_id == proposals[0])
+        )
+        organizations = {
+            acronym: db.session.scalar(
+                select(Organization.id).where(Organization.acronym == acronym)
+            )
+            for acronym in ("ILO", "IOM")
+        }
+    original = queries.plan_draws
+
+    def slow_draws(total, pools):
+        time.sleep(0.3)  # between reading the sources and writing them
+        return original(total, pools)
+
+    monkeypatch.setattr(queries, "plan_draws", slow_draws)
+
+    def payer(user_id: int, organization_id: int) -> Callable[[], Any]:
+        def job():
+            return operations.record_disbursement(
+                db.session.get(User, user_id),
+                db.session.get(Allocation, allocation_id),
+                organization_id,
+                utcnow().date(),
+                D("150000.00"),
+            ).id
+
+        return job
+
+    results = run_together(
+        pg_app,
+        [payer(users[0], organizations["ILO"]), payer(users[1], organizations["IOM"])],
+    )
+    assert all(isinstance(r, int) for r in results), results
+    with pg_app.app_context():
+        paid = dict(
+            db.session.execute(
+                select(AllocationSource.pool_code, AllocationSource.disbursed).where(
+                    AllocationSource.allocation_id == allocation_id
+                )
+            ).all()
+        )
+        assert paid == {"TA1": D("198000.00"), "GENERAL": D("102000.00")}
+        assert {p.code: p.disbursed for p in queries.balance().pools}["TA1"] == D("198000.00")

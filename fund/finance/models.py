@@ -108,16 +108,25 @@ class Allocation(db.Model):
 
 
 class AllocationSource(db.Model):
-    """How much of an allocation each pool paid."""
+    """How much of an allocation each pool paid, and how much of that is paid out.
+
+    `disbursed` is the allocation's payments attributed to its pools in draw order (earmarks by
+    code, then unearmarked): each payment fills the first pool not yet paid out in full. It is
+    kept by `record_disbursement`, so the balance sums it per pool instead of attributing every
+    payment of the fund again."""
 
     __tablename__ = "allocation_sources"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("disbursed >= 0 AND disbursed <= amount", name="disbursed_within_amount"),
+    )
 
     allocation_id: Mapped[int] = mapped_column(
         ForeignKey("allocations.id", ondelete="CASCADE"), primary_key=True
     )
     pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Money)
+    disbursed: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
 
 
 class AllocationShare(db.Model):

@@ -308,6 +308,35 @@ def _share_paid(allocation_id: int, organization_id: int) -> tuple[Decimal, Deci
     return queries.money(row.amount), queries.money(row.disbursed)
 
 
+def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
+    """Add a payment to the `disbursed` of the allocation's pools in draw order, each up to
+    what it paid in. The sources' rows are locked (in code order) first, so two payments of
+    the same allocation to different organizations attribute one after the other."""
+    sources = db.session.execute(
+        select(AllocationSource.pool_code, AllocationSource.amount, AllocationSource.disbursed)
+        .where(AllocationSource.allocation_id == allocation_id)
+        .order_by(AllocationSource.pool_code)
+        .with_for_update()
+    ).all()
+    unpaid = {row.pool_code: queries.money(row.amount - row.disbursed) for row in sources}
+    draws, missing = queries.plan_draws(
+        amount, [(code, unpaid[code]) for code in queries.draw_order(unpaid)]
+    )
+    if missing > 0:  # the shares hold the allocation's total: a payment cannot exceed its pools
+        raise FinanceError("The payment exceeds what the allocation's pools paid in.", "amount")
+    for code, take in draws:
+        _move(
+            update(AllocationSource)
+            .where(
+                AllocationSource.allocation_id == allocation_id,
+                AllocationSource.pool_code == code,
+            )
+            .values(disbursed=func.round(AllocationSource.disbursed + take, 2)),
+            "The database refused the payment: it would pay out of the "
+            f"{queries.pool_label(code)} pool more than it allocated. Nothing was recorded.",
+        )
+
+
 def record_disbursement(
     actor: User,
     allocation: Allocation,
@@ -357,6 +386,7 @@ def record_disbursement(
         f"The database refused the payment: it would take what {name} was paid beyond its "
         f"share of {format_money(share_amount)}. Nothing was recorded.",
     )
+    _attribute_to_pools(allocation.id, amount)
     disbursement = Disbursement(
         allocation_id=allocation.id,
         organization_id=organization_id,

@@ -381,22 +381,29 @@ def _money_out_by_pool(as_of: date | None = None) -> dict[str, tuple[Decimal, De
     the allocations' sources, in cents.
 
     Payments are attributed to each allocation's pools in the order they were drawn (earmarked
-    first by code, then unearmarked): each source is attributed `paid - before`, within 0 and
-    its own amount, where `paid` is what was paid out of the allocation and `before` what its
-    earlier sources hold. PostgreSQL gets both from joins (the paid amounts grouped by
-    allocation, `before` a window sum); SQLite, much faster with lookups on the primary keys
-    than with those joins, from correlated subqueries."""
-    if _dialect() == "sqlite":
+    first by code, then unearmarked). Today's figures sum the attribution kept on each source
+    (`AllocationSource.disbursed`). At an earlier date each source is attributed `paid -
+    before`, within 0 and its own amount, where `paid` is what was paid out of the allocation
+    by then and `before` what its earlier sources hold. PostgreSQL gets both from joins (the
+    paid amounts grouped by allocation, `before` a window sum); SQLite, much faster with
+    lookups on the primary keys than with those joins, from correlated subqueries."""
+    if as_of is None:
+        rows = db.session.execute(
+            select(
+                AllocationSource.pool_code,
+                cents_sum(AllocationSource.amount).label("allocated"),
+                cents_sum(AllocationSource.disbursed).label("disbursed"),
+            ).group_by(AllocationSource.pool_code)
+        )
+    elif _dialect() == "sqlite":
         rows = db.session.execute(_money_out_by_lookups(as_of))
     else:
         rows = db.session.execute(_money_out_by_joins(as_of))
     return {row.pool_code: (from_cents(row.allocated), from_cents(row.disbursed)) for row in rows}
 
 
-def _allocated_amount(query, source, as_of: date | None):
+def _allocated_amount(query, source, as_of: date):
     """The query joined to what its sources' allocation amounts count for by `as_of`."""
-    if as_of is None:
-        return query, source.c.amount
     query = query.join(Allocation, Allocation.id == source.c.allocation_id)
     return query, case((Allocation.allocated_on <= as_of, source.c.amount), else_=None)
 
@@ -406,17 +413,12 @@ def _draw_rank(pool_code):
     return case((pool_code == GENERAL_POOL, 1), else_=0)
 
 
-def _money_out_by_lookups(as_of: date | None):
+def _money_out_by_lookups(as_of: date):
     source = AllocationSource.__table__.alias("source")
     other = AllocationSource.__table__.alias("other")
-    if as_of is None:
-        paid = select(cents_sum(AllocationShare.disbursed)).where(
-            AllocationShare.allocation_id == source.c.allocation_id
-        )
-    else:
-        paid = select(cents_sum(Disbursement.amount)).where(
-            Disbursement.allocation_id == source.c.allocation_id, Disbursement.paid_on <= as_of
-        )
+    paid = select(cents_sum(Disbursement.amount)).where(
+        Disbursement.allocation_id == source.c.allocation_id, Disbursement.paid_on <= as_of
+    )
     before = select(cents_sum(other.c.amount)).where(
         other.c.allocation_id == source.c.allocation_id,
         or_(
@@ -436,7 +438,7 @@ def _money_out_by_lookups(as_of: date | None):
     ).group_by(source.c.pool_code)
 
 
-def _money_out_by_joins(as_of: date | None):
+def _money_out_by_joins(as_of: date):
     paid = _paid_by_allocation(as_of)
     sources = select(
         AllocationSource.allocation_id,
