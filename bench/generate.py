@@ -206,6 +206,9 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
                 "gender_marker": rng.choice([2, 2, 3]),
                 "human_rights_marker": rng.randint(0, 3),
                 "submission_number": 1 if submitted else 0,
+                "approved_at": None,
+                "approved_total": None,
+                "approved_rate": None,
             }
         )
         participant_rows += [{"proposal_id": pid, "organization_id": o.id} for o in partners]
@@ -246,6 +249,12 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
             opened = created + timedelta(days=20)
             closed = status != "committee_review"
             outcome = {"rejected": "rejected"}.get(status, "approved") if closed else None
+            if outcome == "approved":  # kept as `fire(..., "approve")` keeps it
+                approved_at = opened + timedelta(days=14)
+                proposal_rows[-1].update(
+                    approved_at=approved_at, approved_total=totals[pid], approved_rate="0.07"
+                )
+                audit.add(approved_at, secretariat, "approve", pid, "committee_review", "approved")
             round_rows.append(
                 {
                     "id": round_id,

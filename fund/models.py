@@ -16,6 +16,7 @@ from fund.finance.models import (
     Pool,
 )
 from fund.notifications.models import Notification, NotificationPreference, OutboxMessage
+from fund.proposals import approval  # noqa: F401 - registers its flush listener
 from fund.proposals.models import (
     Attachment,
     BudgetLine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +18,7 @@ from fund.committee import operations
 from fund.committee.guards import committee_approved, committee_rejected
 from fund.committee.models import RoundMember, Vote, VotingRound
 from fund.extensions import db, utcnow
+from fund.finance import queries as finance_queries
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
@@ -727,3 +729,20 @@ def test_committee_cannot_review_proposals_before_the_committee(app, people, mak
     assert (
         _client_for(app, people.unhcr).get(f"/committee/proposals/{proposal_id}").status_code == 404
     )
+
+
+def test_approval_keeps_its_time_and_the_total_at_the_rate_of_the_moment(app, people, under_review):
+    round_id = _round(app, under_review).id
+    for voter in (people.unhcr, people.unicef):
+        _vote(app, voter, round_id, "approve")
+    assert _close(app, people, round_id) == "approved"
+    (fired,) = _events(app, "approve")
+    with app.app_context():
+        proposal = db.session.get(Proposal, under_review)
+        total, _ = finance_queries.proposal_budget(proposal, Decimal("0.07"))
+        assert total == Decimal("1070000.00")
+        assert (proposal.approved_at, proposal.approved_total, proposal.approved_rate) == (
+            fired.occurred_at,
+            total,
+            "0.07",
+        )

@@ -14,7 +14,7 @@ from sqlalchemy import event, select, update
 from fund.accounts.models import Organization, User
 from fund.coverage import queries, totals
 from fund.coverage.totals import COUNTED_STATUSES, CoverageTotal
-from fund.extensions import db
+from fund.extensions import db, utcnow
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country
 from workflows.proposal import PROPOSAL_WORKFLOW
@@ -198,3 +198,29 @@ def test_the_dashboard_reads_the_totals_in_a_fixed_number_of_statements(app, mak
             event.remove(db.engine, "before_cursor_execute", count)
     assert not any("budget_lines" in s for s in statements)
     assert sum("coverage_totals" in s for s in statements) == 1
+
+
+def test_a_kept_approval_total_changed_behind_the_orm_is_found_and_fixed(
+    app, make_proposal, author
+):
+    from fund.proposals.approval import record_approval
+
+    runner = app.test_cli_runner()
+    proposal_id = make_proposal(author, status="approved")
+    with app.app_context():
+        record_approval(db.session.get(Proposal, proposal_id), utcnow(), D("0.07"))
+        db.session.commit()
+    assert runner.invoke(args=["fund", "coverage", "--verify"]).exit_code == 0
+    with app.app_context():
+        db.session.execute(
+            update(Proposal).where(Proposal.id == proposal_id).values(approved_total=D("5.00"))
+        )
+        db.session.commit()
+    result = runner.invoke(args=["fund", "coverage", "--verify"])
+    assert result.exit_code == 1
+    assert f"proposal {proposal_id}: kept 5.00, summed 1070000.00" in result.output
+    result = runner.invoke(args=["fund", "coverage", "--rebuild", "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "Totals of the 1 approved proposal(s) in the pipeline recomputed." in result.output
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).approved_total == D("1070000.00")

@@ -727,7 +727,7 @@ def _ledger(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
     fund(app, treasurer, p1)
     disburse(app, treasurer, p1, "ILO", "300000.00")
     disburse(app, treasurer, p1, "IOM", "400000.00")
-    # The pipeline: P2 (objective 6) approved first by its audit event although touched last;
+    # The pipeline: P2 (objective 6) approved first by its approval time although touched last;
     # P3 (objective 1: TA1) 214,000.00; P4 (objective 18: TA4) 321,000.00.
     p2 = make_proposal(author, status="approved", title="P2")
     p3 = make_proposal(author, status="approved", title="P3", primary_objective_number=1)
@@ -742,6 +742,8 @@ def _ledger(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
         }
         for proposal_id, when in times.items():
             db.session.get(Proposal, proposal_id).updated_at = when
+        # As `fire(..., "approve")` does: the time is kept on the proposal and in the trail.
+        db.session.get(Proposal, p2).approved_at = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
         record(
             "approve",
             "proposal",
@@ -1416,3 +1418,67 @@ def test_the_migration_fills_what_each_pool_paid_from_the_payments(
         upgrade(directory=directory)
         db.session.remove()
     assert _source_paid(app, proposal_id) == kept
+
+
+# Totals kept at approval ------------------------------------------------------------------
+
+
+def _ledger_rows(rate: Decimal) -> dict[int, int]:
+    """proposal id -> total in cents, as the pipeline counts it."""
+    rows = db.session.connection().execute(queries.pipeline_ledger(rate)).all()
+    return {row.id: row.total for row in rows}
+
+
+@pytest.mark.usefixtures("backend")
+def test_the_pipeline_reads_the_total_kept_at_approval_only_at_its_rate(
+    app, author, make_proposal
+) -> None:
+    from fund.proposals.approval import record_approval
+
+    ids = [make_proposal(author, status="approved") for _ in range(3)]
+    set_budget(app, ids[1], [("ILO", 1, "200000.01"), ("IOM", 2, "99.99"), ("ILO", 3, "0.05")])
+    with app.app_context():
+        summed = {rate: _ledger_rows(D(rate)) for rate in ("0.07", "0.08")}
+        # ILO 200,000.06 + 14,000.00; IOM 99.99 + 7.00 (6.9993 rounded)
+        assert summed["0.07"] == {ids[0]: 107000000, ids[1]: 21410705, ids[2]: 107000000}
+        for proposal_id in ids[:2]:  # the third is left without a kept total
+            record_approval(db.session.get(Proposal, proposal_id), utcnow(), D("0.0700"))
+        db.session.commit()
+        assert _ledger_rows(D("0.07")) == summed["0.07"]
+        # Behind the ORM, to tell the kept figure from the sum: read at its rate only.
+        db.session.execute(
+            update(Proposal).where(Proposal.id == ids[0]).values(approved_total=D("1.00"))
+        )
+        assert _ledger_rows(D("0.07"))[ids[0]] == 100
+        assert _ledger_rows(D("0.08")) == summed["0.08"]
+        db.session.rollback()
+
+
+def test_a_budget_change_clears_the_total_kept_at_approval(app, author, make_proposal) -> None:
+    from fund.proposals.approval import record_approval
+
+    ids = [make_proposal(author, status="approved") for _ in range(4)]
+
+    def kept(proposal_id: int) -> Decimal | None:
+        return db.session.execute(
+            select(Proposal.approved_total).where(Proposal.id == proposal_id)
+        ).scalar_one()
+
+    with app.app_context():
+        for proposal_id in ids:
+            record_approval(db.session.get(Proposal, proposal_id), utcnow(), D("0.07"))
+        db.session.commit()
+        assert all(kept(p) == TOTAL for p in ids)
+        first, second, third = (db.session.get(Proposal, p) for p in ids[:3])
+        first.budget_lines[0].amount = D("1.00")  # an amount
+        second.budget_lines.pop()  # a line removed
+        third.title = "Only the title"  # not the budget
+        db.session.commit()
+        assert [kept(p) for p in ids[:3]] == [None, None, TOTAL]
+        db.session.expunge_all()
+        line = db.session.scalars(
+            select(BudgetLine).where(BudgetLine.proposal_id == ids[3])
+        ).first()
+        line.amount = D("2.00")  # a line whose proposal is not loaded
+        db.session.commit()
+        assert kept(ids[3]) is None

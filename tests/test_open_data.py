@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 
 from fund.accounts.models import Organization, User
 from fund.extensions import db
-from fund.finance.models import Allocation, AllocationShare, Disbursement
+from fund.finance.models import Allocation, AllocationShare, AllocationSource, Disbursement
 from fund.proposals.models import Proposal
 from fund.reference.models import Country
 from fund.reports import giving360, iati, queries, views
@@ -63,6 +63,13 @@ def fund_programme(
             disbursed=paid.get(acronym, Decimal("0.00")),
         )
         for acronym, value in shares.items()
+    ]
+    allocation.sources = [  # from unearmarked money, paid out as the shares are
+        AllocationSource(
+            pool_code="GENERAL",
+            amount=Decimal(amount),
+            disbursed=sum(paid.values(), Decimal("0.00")),
+        )
     ]
     db.session.add(allocation)
     db.session.flush()

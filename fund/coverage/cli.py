@@ -13,6 +13,7 @@ from fund.calls.models import Call
 from fund.coverage import totals
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db
+from fund.proposals import approval
 
 
 def _money(value) -> str:
@@ -58,11 +59,13 @@ def _check_totals(*, verify: bool, rebuild: bool) -> None:
     connection = db.session.connection()
     if rebuild:
         rows = totals.rebuild(connection, rate)
+        kept = approval.refresh(rate)
         db.session.commit()
         click.echo(f"Coverage totals rebuilt: {rows} rows (indirect support rate {rate}).")
+        click.echo(f"Totals of the {kept} approved proposal(s) in the pipeline recomputed.")
         if not verify:
             return
-    problems = totals.differences(db.session.connection(), rate)
+    problems = totals.differences(db.session.connection(), rate) + approval.differences(rate)
     db.session.rollback()
     if problems:
         click.echo(
@@ -97,13 +100,14 @@ def _date(value: datetime | None) -> date | None:
 @click.option(
     "--verify",
     is_flag=True,
-    help="Compare the maintained totals with a full recomputation; exit 1 if they differ.",
+    help="Compare the maintained totals (and the totals kept by the approved proposals) with a "
+    "full recomputation; exit 1 if they differ.",
 )
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Recompute the maintained totals from every budget line (after a bulk load, or a "
-    "change of INDIRECT_SUPPORT_RATE).",
+    help="Recompute the maintained totals and the approved proposals' totals from every budget "
+    "line (after a bulk load, or a change of INDIRECT_SUPPORT_RATE).",
 )
 @with_appcontext
 def coverage_command(

@@ -60,6 +60,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fund.extensions import db
+from fund.proposals.budget import rate_key
 from fund.proposals.models import BudgetLine, Proposal, proposal_countries
 from fund.reference.models import Country, objective_thematic_area
 
@@ -88,11 +89,6 @@ class CoverageTotal(db.Model):
 
     def __repr__(self) -> str:
         return f"<CoverageTotal {self.status} {self.dimension} {self.key}: {self.amount}>"
-
-
-def rate_key(rate: Decimal) -> str:
-    """The rate as the key of the meta row: "0.07" for 0.07 and 0.0700."""
-    return format(Decimal(rate).normalize(), "f")
 
 
 def _int(value: int) -> Any:

@@ -49,7 +49,7 @@ from fund.finance.models import (
     Pool,
 )
 from fund.pagination import Paging, paging
-from fund.proposals.budget import CENT, Line, indirect_costs, summarise
+from fund.proposals.budget import CENT, Line, indirect_costs, rate_key, summarise
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import ThematicArea, objective_thematic_area
 from fund.templating import format_money
@@ -594,18 +594,6 @@ class Pipeline:
         return sum((r.total for r in self.rows if r.fundable), ZERO)
 
 
-def approval_times(as_of: date | None = None):
-    """proposal id (as text) -> when the approval was recorded (the latest `approve` event,
-    by the end of `as_of` if given)."""
-    query = select(
-        AuditEvent.subject_id.label("proposal_key"),
-        func.max(AuditEvent.occurred_at).label("approved_at"),
-    ).where(AuditEvent.subject_type == "proposal", AuditEvent.action == "approve")
-    if as_of is not None:
-        query = query.where(AuditEvent.occurred_at < end_of_day(as_of))
-    return query.group_by(AuditEvent.subject_id).subquery()
-
-
 def organization_totals(proposal_filter, rate: Decimal) -> dict[int, dict[int, Decimal]]:
     """proposal id -> organization id -> direct + indirect, for the proposals matching
     `proposal_filter` (a SQL condition on Proposal): one grouped query."""
@@ -636,8 +624,7 @@ def pipeline(
     primary objective's areas, then unearmarked), skipping those the rest cannot cover.
     Four queries (three when the pool balances are given). With `as_of`: the proposals approved
     at the end of that day and not allocated by then, against the money available then."""
-    approved = approval_times(as_of)
-    approved_at = func.coalesce(approved.c.approved_at, Proposal.updated_at)
+    approved_at = approved_at_expression()
     condition = Proposal.status == "approved"
     if as_of is not None:
         condition = and_(proposal_state_as_of(as_of) == "approved", ~allocated_by(as_of))
@@ -651,7 +638,6 @@ def pipeline(
             approved_at.label("approved_at"),
         )
         .join(Organization, Organization.id == Proposal.organization_id)
-        .outerjoin(approved, approved.c.proposal_key == cast(Proposal.id, String))
         .where(condition)
         .order_by(approved_at, Proposal.id)
     ).all()
@@ -762,19 +748,11 @@ class PipelinePage(Paging):
 
 
 def approved_at_expression():
-    """SQL expression on Proposal: when its approval was recorded (the latest `approve` event;
-    its last change when there is none), looked up on the audit trail's subject index."""
-    recorded = (
-        select(func.max(AuditEvent.occurred_at))
-        .where(
-            AuditEvent.subject_type == "proposal",
-            AuditEvent.subject_id == cast(Proposal.id, String),
-            AuditEvent.action == "approve",
-        )
-        .correlate(Proposal)
-        .scalar_subquery()
-    )
-    return func.coalesce(recorded, Proposal.updated_at)
+    """SQL expression on Proposal: when its approval was recorded (kept at approval, the time
+    of its `approve` event; its last change for a proposal approved without the workflow).
+    A proposal is approved at most once: `approve` leads only out of committee review, and
+    nothing leads back there from the pipeline."""
+    return func.coalesce(Proposal.approved_at, Proposal.updated_at)
 
 
 def objective_areas() -> dict[int, list[str]]:
@@ -798,10 +776,15 @@ def pipeline_ledger(rate: Decimal):
     indirect costs per organization, rounded half-up as `proposal_budget` does) and the running
     total up to it, both in cents: a window sum over the whole pipeline.
 
-    The totals are grouped from the budget lines of all approved proposals at once on SQLite;
-    PostgreSQL, which would scan every budget line for that, sums each proposal's lines on the
-    proposal index (a correlated subquery)."""
+    A proposal's total is the one kept at its approval (fund/proposals/approval.py) when it was
+    computed at `rate`. Otherwise it is summed from the budget lines: grouped from the lines of
+    all such proposals at once on SQLite; PostgreSQL, which would scan every budget line for
+    that, sums each proposal's lines on the proposal index (a correlated subquery)."""
     approved = Proposal.status == "approved"
+    kept = and_(  # never NULL, so that `~kept` holds for the others
+        func.coalesce(Proposal.approved_rate, "") == rate_key(rate),
+        Proposal.approved_total.is_not(None),
+    )
     query = select(Proposal.id, Proposal.primary_objective_number.label("objective"))
     if _dialect() == "sqlite":
         by_organization = (
@@ -810,7 +793,7 @@ def pipeline_ledger(rate: Decimal):
                 func.coalesce(cents_sum(BudgetLine.amount), 0).label("direct"),
             )
             .join(Proposal, Proposal.id == BudgetLine.proposal_id)
-            .where(approved)
+            .where(approved, ~kept)
             .group_by(BudgetLine.proposal_id, BudgetLine.organization_id)
             .subquery()
         )
@@ -839,7 +822,9 @@ def pipeline_ledger(rate: Decimal):
     # would run the correlated subqueries once for each).
     base = (
         query.add_columns(
-            func.coalesce(total, 0).label("total"),
+            case((kept, cents(Proposal.approved_total)), else_=func.coalesce(total, 0)).label(
+                "total"
+            ),
             approved_at_expression().label("approved_at"),
         )
         .where(approved)

@@ -65,6 +65,12 @@ def parse_amount(text: str | None) -> Decimal:
     return value.quantize(CENT)
 
 
+def rate_key(rate: Decimal) -> str:
+    """The indirect support rate as stored next to figures computed with it: "0.07" for 0.07
+    and 0.0700 alike."""
+    return format(Decimal(rate).normalize(), "f")
+
+
 def indirect_costs(direct: Decimal, rate: Decimal) -> Decimal:
     return round_cents(direct * rate)
 

@@ -130,6 +130,11 @@ class Proposal(db.Model):
     human_rights_marker: Mapped[int | None] = mapped_column(Integer)
     # Number of the latest submitted snapshot (0 before the first submission).
     submission_number: Mapped[int] = mapped_column(Integer, default=0)
+    # Kept at approval for the pipeline (fund/proposals/approval.py): when the approval was
+    # recorded, and the total (direct + indirect) at the indirect support rate of that moment.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    approved_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+    approved_rate: Mapped[str | None] = mapped_column(String(16), default=None)
 
     call: Mapped[Call] = relationship()
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])

@@ -15,6 +15,7 @@ from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
+from fund.proposals.approval import record_approval
 from fund.proposals.budget import Line, summarise
 from fund.proposals.checks import Rules
 from fund.proposals.guards import GUARDS
@@ -71,6 +72,8 @@ def fire(
     if trigger == "submit":
         proposal.submitted_at = now
         _store_version(proposal, actor, now)
+    elif trigger == "approve":
+        record_approval(proposal, now, rules_from_config(current_app.config).indirect_rate)
     db.session.flush()
     event = record(
         trigger,
