@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -44,6 +45,7 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     String,
+    bindparam,
     cast,
     delete,
     distinct,
@@ -108,6 +110,24 @@ def aggregate(
 ) -> dict[Key, Figures]:
     """The figures of the given proposals (all when None) grouped by their current status, in
     one statement. `counted_only` leaves out the states that count nowhere."""
+    numerator, denominator = Decimal(rate).as_integer_ratio()
+    statement = _aggregate_statement(
+        numerator, denominator, counted_only=counted_only, by_ids=proposal_ids is not None
+    )
+    parameters = {} if proposal_ids is None else {"ids": sorted(set(proposal_ids))}
+    return {
+        (row[0], row[1], row[2]): (int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
+        for row in connection.execute(statement, parameters)
+    }
+
+
+@lru_cache(maxsize=32)
+def _aggregate_statement(
+    numerator: int, denominator: int, *, counted_only: bool, by_ids: bool
+) -> Any:
+    """The statement of `aggregate` for the rate `numerator / denominator`, built once (it
+    takes longer to build than the database takes to run it for a few proposals); with
+    `by_ids`, for the proposal ids of the expanding parameter `ids`."""
     lines_query = select(
         BudgetLine.proposal_id.label("proposal_id"),
         BudgetLine.organization_id.label("organization_id"),
@@ -122,12 +142,11 @@ def aggregate(
     )
     if counted_only:
         lines_query = lines_query.where(Proposal.status.in_(COUNTED_STATUSES))
-    if proposal_ids is not None:
-        ids = sorted(set(proposal_ids))
+    if by_ids:
+        ids = bindparam("ids", expanding=True)
         lines_query = lines_query.where(BudgetLine.proposal_id.in_(ids))
         pairs_query = pairs_query.where(proposal_countries.c.proposal_id.in_(ids))
     lines = lines_query.cte("cov_lines")
-    numerator, denominator = Decimal(rate).as_integer_ratio()
     direct = cast(func.sum(lines.c.cents), BigInteger)
     by_org = (
         select(
@@ -178,7 +197,7 @@ def aggregate(
         )
 
     region_key = func.coalesce(pairs.c.region_m49, _text(GLOBAL_REGION))
-    statement = union_all(
+    return union_all(
         select(
             by_proposal.c.status,
             _text("total"),
@@ -235,10 +254,6 @@ def aggregate(
             func.count(distinct(by_org.c.proposal_id)),
         ).group_by(by_org.c.status, by_org.c.organization_id),
     )
-    return {
-        (row[0], row[1], row[2]): (int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
-        for row in connection.execute(statement)
-    }
 
 
 def read(connection: Connection, rate: Decimal) -> dict[Key, Figures] | None:
