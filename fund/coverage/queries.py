@@ -605,13 +605,18 @@ _STATUS_BUCKETS = {
 }
 
 
+_UNREAD: Any = object()  # the maintained totals were not read yet
+
+
 def _raw_from_totals(
-    include_pipeline: bool, simulate: Collection[int], rate: Decimal
+    include_pipeline: bool, simulate: Collection[int], rate: Decimal, kept: Any = _UNREAD
 ) -> _Raw | None:
-    """The sums from the maintained totals (1 statement, 1 more for simulated proposals, 1 for
-    the organizations' names), or None when the totals are not built for this rate."""
+    """The sums from the maintained totals (1 statement unless `kept` is what
+    `totals_store.read` gave, 1 more for simulated proposals, 1 for the organizations' names),
+    or None when the totals are not built for this rate."""
     connection = db.session.connection()
-    kept = totals_store.read(connection, rate)
+    if kept is _UNREAD:
+        kept = totals_store.read(connection, rate)
     if kept is None:
         return None
     moves: list[tuple[str | None, tuple[str, str, str], tuple[int, int, int], int]] = [
@@ -642,18 +647,19 @@ def _raw_from_totals(
         if dimension == "area":
             raw.area_programmes[key][bucket] = programmes
             continue
+        # Whole cents stay integers (exact, and much cheaper than fractions); each (bucket,
+        # dimension, key) comes once, so nothing is added to them here.
+        cents: int | Fraction = amount
         if dimension == "objective":
             target = raw.objective_direct[int(key)]
-            cents = Fraction(amount)
         elif dimension == "region":
             target, cents = raw.region_sums[key], Fraction(amount, totals_store.REGION_SCALE)
         elif dimension in ("gender", "rights"):
-            table = raw.gender if dimension == "gender" else raw.rights
-            target, cents = table[key], Fraction(amount)
+            target = (raw.gender if dimension == "gender" else raw.rights)[key]
         else:  # organization
-            target, cents = raw.organizations[key], Fraction(amount)
-        target.cents[bucket] += cents
-        target.programmes[bucket] += programmes
+            target = raw.organizations[key]
+        target.cents[bucket] = cents
+        target.programmes[bucket] = programmes
     if raw.organizations:
         for row in db.session.execute(
             select(Organization.id, Organization.acronym, Organization.name).where(
@@ -664,32 +670,21 @@ def _raw_from_totals(
     return raw
 
 
-def coverage(
-    filters: CoverageFilters | None = None,
-    *,
-    include_pipeline: bool = True,
-    simulate_funded: Iterable[int] = (),
-    settings: CoverageSettings | None = None,
-    as_of: date | None = None,
-    use_totals: bool = True,
-) -> Coverage:
-    """The coverage figures, in a fixed number of queries.
+@dataclass
+class _Reference:
+    """What every report reads first: objectives, areas and their membership, regions, and the
+    target shares (5 queries)."""
 
-    `include_pipeline=False` gives the public view: only funded money, and flags that ignore
-    the pipeline. `simulate_funded` counts these proposals as funded whatever their status.
-    `as_of` gives the figures at the end of that day (see the module's method).
+    objectives: list[Any]
+    areas: list[Any]
+    membership: list[Any]
+    regions: list[Any]
+    objective_targets: dict[int, Fraction]
+    area_targets: dict[str, Fraction]
 
-    Without filters and `as_of`, the figures come from the maintained totals
-    (`fund.coverage.totals`, 1 statement, plus one for the simulated proposals) when they were
-    built with the configured indirect support rate; otherwise, or with `use_totals=False`,
-    from the budget lines (7 statements). Both give the same figures.
-    """
-    filters = filters or CoverageFilters()
-    settings = _settings(settings)
-    simulate = tuple(sorted(set(simulate_funded)))
+
+def _reference() -> _Reference:
     execute = db.session.execute
-
-    # Reference data: 4 queries.
     objectives = execute(
         select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title).order_by(
             GcmObjective.number
@@ -710,10 +705,58 @@ def coverage(
     objective_targets, area_targets = effective_targets(
         [row.number for row in objectives], [row.code for row in areas]
     )
+    return _Reference(objectives, areas, membership, regions, objective_targets, area_targets)
+
+
+def coverage_pair(
+    simulate_funded: Iterable[int], settings: CoverageSettings | None = None
+) -> tuple[Coverage, Coverage]:
+    """The full coverage now, and if `simulate_funded` were funded: the two reports read the
+    reference data and the maintained totals once (nothing is written between them)."""
+    settings = _settings(settings)
+    reference = _reference()
+    kept = totals_store.read(db.session.connection(), settings.indirect_rate)
+    before = coverage(settings=settings, _shared=(reference, kept))
+    after = coverage(settings=settings, simulate_funded=simulate_funded, _shared=(reference, kept))
+    return before, after
+
+
+def coverage(
+    filters: CoverageFilters | None = None,
+    *,
+    include_pipeline: bool = True,
+    simulate_funded: Iterable[int] = (),
+    settings: CoverageSettings | None = None,
+    as_of: date | None = None,
+    use_totals: bool = True,
+    _shared: tuple[_Reference, Any] | None = None,
+) -> Coverage:
+    """The coverage figures, in a fixed number of queries.
+
+    `include_pipeline=False` gives the public view: only funded money, and flags that ignore
+    the pipeline. `simulate_funded` counts these proposals as funded whatever their status.
+    `as_of` gives the figures at the end of that day (see the module's method).
+
+    Without filters and `as_of`, the figures come from the maintained totals
+    (`fund.coverage.totals`, 1 statement, plus one for the simulated proposals) when they were
+    built with the configured indirect support rate; otherwise, or with `use_totals=False`,
+    from the budget lines (7 statements). Both give the same figures.
+    """
+    filters = filters or CoverageFilters()
+    settings = _settings(settings)
+    simulate = tuple(sorted(set(simulate_funded)))
+    reference, kept = _shared if _shared is not None else (_reference(), _UNREAD)
+    objectives, areas, membership, regions = (
+        reference.objectives,
+        reference.areas,
+        reference.membership,
+        reference.regions,
+    )
+    objective_targets, area_targets = reference.objective_targets, reference.area_targets
 
     raw = None
     if use_totals and as_of is None and not filters.active:
-        raw = _raw_from_totals(include_pipeline, simulate, settings.indirect_rate)
+        raw = _raw_from_totals(include_pipeline, simulate, settings.indirect_rate, kept)
     if raw is None:
         raw = _raw_from_lines(filters, include_pipeline, simulate, settings.indirect_rate, as_of)
     totals = raw.totals
@@ -723,7 +766,7 @@ def coverage(
 
     # Objectives: direct costs scaled to the budget totals.
     objective_direct = raw.objective_direct
-    direct_total: dict[str, Fraction] = defaultdict(Fraction)
+    direct_total: dict[str, int | Fraction] = defaultdict(int)
     for sums in objective_direct.values():
         for bucket, cents in sums.cents.items():
             direct_total[bucket] += cents
@@ -733,7 +776,8 @@ def coverage(
         objective_cents[bucket] = apportion(
             {
                 row.number: (
-                    objective_direct[row.number].cents[bucket] * total_cents[bucket] / share_of
+                    Fraction(objective_direct[row.number].cents[bucket] * total_cents[bucket])
+                    / share_of
                     if share_of
                     else Fraction(0)
                 )
@@ -1076,8 +1120,7 @@ def simulate(
         candidates = simulation_candidates(settings)
     wanted = set(picked_ids)
     picked = [c for c in candidates if c.id in wanted]
-    before = coverage(settings=settings)
-    after = coverage(settings=settings, simulate_funded=[c.id for c in picked])
+    before, after = coverage_pair([c.id for c in picked], settings)
     return Simulation(
         candidates=candidates,
         picked=picked,
@@ -1093,7 +1136,5 @@ def coverage_effect(
 ) -> list[ObjectiveChange]:
     """For each of the 23 objectives: funded money, share and flag now, and if this proposal
     were funded (for the committee's review page). A proposal already funded changes nothing."""
-    settings = _settings(settings)
-    before = coverage(settings=settings)
-    after = coverage(settings=settings, simulate_funded=[proposal_id])
+    before, after = coverage_pair([proposal_id], settings)
     return _changes(before, after)
