@@ -488,17 +488,25 @@ def meeting(
     total, open_rounds, past_deadline = db.session.execute(figures).one()
     page = clamp_page(page, total, per_page)
 
-    query, order = _meeting_query(lambda _: (Proposal,))
+    # The page's ids are chosen from narrow rows; only those proposals are read in full.
+    query, order = _meeting_query(lambda _: (Proposal.id.label("id"),))
+    chosen = (
+        query.add_columns(func.row_number().over(order_by=order).label("position"))
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("chosen")
+    )
     proposals = list(
         db.session.scalars(
-            query.options(
+            select(Proposal)
+            .join(chosen, chosen.c.id == Proposal.id)
+            .options(
                 joinedload(Proposal.organization),
                 joinedload(Proposal.lead_organization),
                 selectinload(Proposal.participants),
             )
-            .order_by(*order)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+            .order_by(chosen.c.position)
         )
     )
     ids = [p.id for p in proposals]
