@@ -52,6 +52,12 @@ def _same_figures() -> None:
     picked = [*candidates, *db.session.scalars(select(Proposal.id).limit(1))]
     fast = queries.coverage(simulate_funded=picked).to_dict()
     assert fast == queries.coverage(simulate_funded=picked, use_totals=False).to_dict()
+    # The review page's effect (objectives only, from the totals) as computed in full.
+    full_now = queries.coverage(use_totals=False)
+    for proposal_id in picked:
+        full_after = queries.coverage(simulate_funded=[proposal_id], use_totals=False)
+        expected = queries._changes(full_now, full_after)
+        assert queries.coverage_effect(proposal_id) == expected
 
 
 def _org_id(acronym: str) -> int:

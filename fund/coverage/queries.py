@@ -608,12 +608,20 @@ _STATUS_BUCKETS = {
 _UNREAD: Any = object()  # the maintained totals were not read yet
 
 
+_OBJECTIVE_DIMENSIONS = frozenset({"total", "objective", "area"})
+
+
 def _raw_from_totals(
-    include_pipeline: bool, simulate: Collection[int], rate: Decimal, kept: Any = _UNREAD
+    include_pipeline: bool,
+    simulate: Collection[int],
+    rate: Decimal,
+    kept: Any = _UNREAD,
+    objectives_only: bool = False,
 ) -> _Raw | None:
     """The sums from the maintained totals (1 statement unless `kept` is what
     `totals_store.read` gave, 1 more for simulated proposals, 1 for the organizations' names),
-    or None when the totals are not built for this rate."""
+    or None when the totals are not built for this rate. `objectives_only` leaves out the
+    regions, markers and organizations (and the names)."""
     connection = db.session.connection()
     if kept is _UNREAD:
         kept = totals_store.read(connection, rate)
@@ -632,6 +640,8 @@ def _raw_from_totals(
     sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for bucket, (_, dimension, key), values, sign in moves:
         if bucket is None or (bucket != FUNDED and not include_pipeline):
+            continue
+        if objectives_only and dimension not in _OBJECTIVE_DIMENSIONS:
             continue
         target = sums[(bucket, dimension, key)]
         for i, value in enumerate(values):
@@ -709,15 +719,21 @@ def _reference() -> _Reference:
 
 
 def coverage_pair(
-    simulate_funded: Iterable[int], settings: CoverageSettings | None = None
+    simulate_funded: Iterable[int],
+    settings: CoverageSettings | None = None,
+    *,
+    objectives_only: bool = False,
 ) -> tuple[Coverage, Coverage]:
     """The full coverage now, and if `simulate_funded` were funded: the two reports read the
-    reference data and the maintained totals once (nothing is written between them)."""
+    reference data and the maintained totals once (nothing is written between them).
+    `objectives_only`: the objectives, areas and totals only (regions, markers and
+    organizations are left empty), when the maintained totals are in use."""
     settings = _settings(settings)
     reference = _reference()
     kept = totals_store.read(db.session.connection(), settings.indirect_rate)
-    before = coverage(settings=settings, _shared=(reference, kept))
-    after = coverage(settings=settings, simulate_funded=simulate_funded, _shared=(reference, kept))
+    shared = (reference, kept, objectives_only)
+    before = coverage(settings=settings, _shared=shared)
+    after = coverage(settings=settings, simulate_funded=simulate_funded, _shared=shared)
     return before, after
 
 
@@ -729,7 +745,7 @@ def coverage(
     settings: CoverageSettings | None = None,
     as_of: date | None = None,
     use_totals: bool = True,
-    _shared: tuple[_Reference, Any] | None = None,
+    _shared: tuple[_Reference, Any, bool] | None = None,
 ) -> Coverage:
     """The coverage figures, in a fixed number of queries.
 
@@ -745,7 +761,9 @@ def coverage(
     filters = filters or CoverageFilters()
     settings = _settings(settings)
     simulate = tuple(sorted(set(simulate_funded)))
-    reference, kept = _shared if _shared is not None else (_reference(), _UNREAD)
+    reference, kept, objectives_only = (
+        _shared if _shared is not None else (_reference(), _UNREAD, False)
+    )
     objectives, areas, membership, regions = (
         reference.objectives,
         reference.areas,
@@ -756,8 +774,11 @@ def coverage(
 
     raw = None
     if use_totals and as_of is None and not filters.active:
-        raw = _raw_from_totals(include_pipeline, simulate, settings.indirect_rate, kept)
+        raw = _raw_from_totals(
+            include_pipeline, simulate, settings.indirect_rate, kept, objectives_only
+        )
     if raw is None:
+        objectives_only = False  # the budget lines give every dimension at once
         raw = _raw_from_lines(filters, include_pipeline, simulate, settings.indirect_rate, as_of)
     totals = raw.totals
     total_cents = {
@@ -942,10 +963,10 @@ def coverage(
         ),
         objectives=objective_rows,
         areas=area_rows,
-        regions=region_rows,
-        gender_markers=marker_rows(gender),
-        human_rights_markers=marker_rows(rights),
-        organizations=organization_rows,
+        regions=[] if objectives_only else region_rows,
+        gender_markers=[] if objectives_only else marker_rows(gender),
+        human_rights_markers=[] if objectives_only else marker_rows(rights),
+        organizations=[] if objectives_only else organization_rows,
     )
 
 
@@ -1136,5 +1157,5 @@ def coverage_effect(
 ) -> list[ObjectiveChange]:
     """For each of the 23 objectives: funded money, share and flag now, and if this proposal
     were funded (for the committee's review page). A proposal already funded changes nothing."""
-    before, after = coverage_pair([proposal_id], settings)
+    before, after = coverage_pair([proposal_id], settings, objectives_only=True)
     return _changes(before, after)
