@@ -1482,3 +1482,45 @@ def test_a_budget_change_clears_the_total_kept_at_approval(app, author, make_pro
         line.amount = D("2.00")  # a line whose proposal is not loaded
         db.session.commit()
         assert kept(ids[3]) is None
+
+
+def test_a_payment_edited_behind_the_application_is_found_and_attributed_again(
+    app, backend, treasurer, donor, author, make_proposal
+) -> None:
+    contribute(app, treasurer, donor, "200000.00", "TA1")
+    contribute(app, treasurer, donor, "1000000.00")
+    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
+    fund(app, treasurer, proposal_id)
+    disburse(app, treasurer, proposal_id, "ILO", "150000.00")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["fund", "coverage", "--verify"]).exit_code == 0
+    with app.app_context():  # a second tranche entered by hand, sources not updated
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal_id)
+        )
+        iom = _org_id("IOM")
+        db.session.execute(
+            update(AllocationShare)
+            .where(
+                AllocationShare.allocation_id == allocation.id,
+                AllocationShare.organization_id == iom,
+            )
+            .values(disbursed=D("100000.00"))
+        )
+        db.session.add(
+            Disbursement(
+                allocation_id=allocation.id,
+                organization_id=iom,
+                paid_on=utcnow().date(),
+                amount=D("100000.00"),
+                recorded_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    result = runner.invoke(args=["fund", "coverage", "--verify"])
+    assert result.exit_code == 1
+    assert "pool GENERAL: paid out 0.00 kept, 52000.00 from the payments" in result.output
+    assert "pool TA1: paid out 150000.00 kept, 198000.00 from the payments" in result.output
+    result = runner.invoke(args=["fund", "coverage", "--rebuild", "--verify"])
+    assert result.exit_code == 0, result.output
+    assert _source_paid(app, proposal_id) == {"TA1": D("198000.00"), "GENERAL": D("52000.00")}

@@ -12,7 +12,9 @@ from flask.cli import with_appcontext
 from fund.calls.models import Call
 from fund.coverage import totals
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
-from fund.extensions import db
+from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
+from fund.finance import queries as finance_queries
 from fund.proposals import approval
 
 
@@ -60,23 +62,32 @@ def _check_totals(*, verify: bool, rebuild: bool) -> None:
     if rebuild:
         rows = totals.rebuild(connection, rate)
         kept = approval.refresh(rate)
+        sources = finance_operations.rebuild_paid_out()
         db.session.commit()
         click.echo(f"Coverage totals rebuilt: {rows} rows (indirect support rate {rate}).")
         click.echo(f"Totals of the {kept} approved proposal(s) in the pipeline recomputed.")
+        click.echo(f"Money paid out of the {sources} allocation source(s) attributed again.")
         if not verify:
             return
-    problems = totals.differences(db.session.connection(), rate) + approval.differences(rate)
+    problems = (
+        totals.differences(db.session.connection(), rate)
+        + approval.differences(rate)
+        + finance_queries.paid_out_differences(utcnow().date())
+    )
     db.session.rollback()
     if problems:
         click.echo(
-            f"Coverage totals differ from a full recomputation in {len(problems)} place(s):",
+            f"Kept figures differ from a full recomputation in {len(problems)} place(s):",
             err=True,
         )
         for problem in problems:
             click.echo(f"  {problem}", err=True)
         click.echo("Run `flask fund coverage --rebuild` to recompute them.", err=True)
         raise SystemExit(1)
-    click.echo("Coverage totals equal a full recomputation.")
+    click.echo(
+        "Coverage totals, approved proposals' totals and money paid out per pool equal a full "
+        "recomputation."
+    )
 
 
 def _date(value: datetime | None) -> date | None:
@@ -100,14 +111,15 @@ def _date(value: datetime | None) -> date | None:
 @click.option(
     "--verify",
     is_flag=True,
-    help="Compare the maintained totals (and the totals kept by the approved proposals) with a "
-    "full recomputation; exit 1 if they differ.",
+    help="Compare the maintained totals (coverage, the approved proposals' totals, the money "
+    "paid out of each pool) with a full recomputation; exit 1 if they differ.",
 )
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Recompute the maintained totals and the approved proposals' totals from every budget "
-    "line (after a bulk load, or a change of INDIRECT_SUPPORT_RATE).",
+    help="Recompute the maintained totals, the approved proposals' totals and the money paid "
+    "out of each pool (after a bulk load, an edit made outside the application, or a change "
+    "of INDIRECT_SUPPORT_RATE).",
 )
 @with_appcontext
 def coverage_command(

@@ -337,6 +337,46 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
         )
 
 
+def rebuild_paid_out() -> int:
+    """Attribute again what each allocation has paid out to its pools in draw order, as the
+    payments did (after an edit made behind the application); the caller commits. Returns the
+    number of sources rewritten."""
+    paid = {
+        row.allocation_id: queries.money(row.paid)
+        for row in db.session.execute(
+            select(
+                AllocationShare.allocation_id, func.sum(AllocationShare.disbursed).label("paid")
+            ).group_by(AllocationShare.allocation_id)
+        )
+    }
+    sources: dict[int, dict[str, Decimal]] = {}
+    for row in db.session.execute(
+        select(AllocationSource.allocation_id, AllocationSource.pool_code, AllocationSource.amount)
+    ):
+        sources.setdefault(row.allocation_id, {})[row.pool_code] = queries.money(row.amount)
+    changes = []
+    for allocation_id, amounts in sources.items():
+        order = queries.draw_order(amounts)
+        draws, _ = queries.plan_draws(
+            paid.get(allocation_id, Decimal("0.00")), [(code, amounts[code]) for code in order]
+        )
+        taken = dict(draws)
+        changes += [
+            {"a": allocation_id, "p": code, "d": taken.get(code, Decimal("0.00"))} for code in order
+        ]
+    for change in changes:
+        db.session.execute(
+            update(AllocationSource)
+            .where(
+                AllocationSource.allocation_id == change["a"],
+                AllocationSource.pool_code == change["p"],
+            )
+            .values(disbursed=change["d"]),
+            execution_options=_NO_SYNC,
+        )
+    return len(changes)
+
+
 def record_disbursement(
     actor: User,
     allocation: Allocation,

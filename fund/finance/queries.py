@@ -402,6 +402,19 @@ def _money_out_by_pool(as_of: date | None = None) -> dict[str, tuple[Decimal, De
     return {row.pool_code: (from_cents(row.allocated), from_cents(row.disbursed)) for row in rows}
 
 
+def paid_out_differences(today: date) -> list[str]:
+    """The pools whose paid-out money kept on the allocations' sources differs from the
+    payments recorded by `today` attributed again (2 queries)."""
+    kept = _money_out_by_pool()
+    recomputed = _money_out_by_pool(today)
+    return [
+        f"pool {code}: paid out {kept.get(code, (ZERO, ZERO))[1]} kept, "
+        f"{recomputed.get(code, (ZERO, ZERO))[1]} from the payments"
+        for code in sorted(set(kept) | set(recomputed))
+        if kept.get(code, (ZERO, ZERO))[1] != recomputed.get(code, (ZERO, ZERO))[1]
+    ]
+
+
 def _allocated_amount(query, source, as_of: date):
     """The query joined to what its sources' allocation amounts count for by `as_of`."""
     query = query.join(Allocation, Allocation.id == source.c.allocation_id)
