@@ -1393,19 +1393,27 @@ def test_the_database_check_refuses_paying_a_pool_beyond_its_amount(app, funded)
     assert _source_paid(app, funded) == {"GENERAL": D("0.00")}
 
 
+@pytest.fixture
+def two_pools(app, treasurer, donor, author, make_proposal) -> int:
+    """A proposal on objective 7 funded from TA1 (198,000.00) then GENERAL (872,000.00), ILO paid
+    150,000.00; returns its id."""
+    contribute(app, treasurer, donor, "200000.00", "TA1")
+    contribute(app, treasurer, donor, "1000000.00")
+    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
+    fund(app, treasurer, proposal_id)
+    disburse(app, treasurer, proposal_id, "ILO", "150000.00")
+    return proposal_id
+
+
 def test_the_migration_fills_what_each_pool_paid_from_the_payments(
-    app, backend, treasurer, donor, author, make_proposal
+    app, backend, treasurer, two_pools
 ) -> None:
     """Downgrading drops the column; upgrading again fills it as the payments did."""
     from pathlib import Path
 
     from flask_migrate import downgrade, upgrade
 
-    contribute(app, treasurer, donor, "200000.00", "TA1")
-    contribute(app, treasurer, donor, "1000000.00")
-    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
-    fund(app, treasurer, proposal_id)
-    disburse(app, treasurer, proposal_id, "ILO", "150000.00")
+    proposal_id = two_pools
     disburse(app, treasurer, proposal_id, "IOM", "100000.00")
     kept = _source_paid(app, proposal_id)
     assert kept == {"TA1": D("198000.00"), "GENERAL": D("52000.00")}
@@ -1485,13 +1493,9 @@ def test_a_budget_change_clears_the_total_kept_at_approval(app, author, make_pro
 
 
 def test_a_payment_edited_behind_the_application_is_found_and_attributed_again(
-    app, backend, treasurer, donor, author, make_proposal
+    app, backend, two_pools
 ) -> None:
-    contribute(app, treasurer, donor, "200000.00", "TA1")
-    contribute(app, treasurer, donor, "1000000.00")
-    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
-    fund(app, treasurer, proposal_id)
-    disburse(app, treasurer, proposal_id, "ILO", "150000.00")
+    proposal_id = two_pools
     runner = app.test_cli_runner()
     assert runner.invoke(args=["fund", "coverage", "--verify"]).exit_code == 0
     with app.app_context():  # a second tranche entered by hand, sources not updated

@@ -90,6 +90,23 @@ def funder(user_id: int, proposal_id: int) -> Callable[[], Any]:
     return job
 
 
+def payer(
+    user_id: int, allocation_id: int, organization_id: int, amount: Decimal
+) -> Callable[[], Any]:
+    """A job paying `amount` of the allocation to the organization today."""
+
+    def job():
+        return operations.record_disbursement(
+            db.session.get(User, user_id),
+            db.session.get(Allocation, allocation_id),
+            organization_id,
+            utcnow().date(),
+            amount,
+        ).id
+
+    return job
+
+
 def state(app, proposal_ids: list[int]) -> tuple[Decimal, int, list[str]]:
     with app.app_context():
         general = db.session.get(Pool, "GENERAL").available
@@ -178,19 +195,13 @@ def test_two_payments_at_once_never_exceed_a_share(pg_app, race) -> None:
         )
         ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
 
-    def payer(user_id: int) -> Callable[[], Any]:
-        def job():
-            return operations.record_disbursement(
-                db.session.get(User, user_id),
-                db.session.get(Allocation, allocation_id),
-                ilo,
-                utcnow().date(),
-                D("400000.00"),
-            ).id
-
-        return job
-
-    results = run_together(pg_app, [payer(users[0]), payer(users[1])])
+    results = run_together(
+        pg_app,
+        [
+            payer(users[0], allocation_id, ilo, D("400000.00")),
+            payer(users[1], allocation_id, ilo, D("400000.00")),
+        ],
+    )
     won = [r for r in results if isinstance(r, int)]
     lost = [r for r in results if isinstance(r, Exception)]
     assert len(won) == 1 and len(lost) == 1, results
@@ -235,21 +246,12 @@ def test_two_payments_of_one_allocation_at_once_fill_its_pools_in_turn(
 
     monkeypatch.setattr(queries, "plan_draws", slow_draws)
 
-    def payer(user_id: int, organization_id: int) -> Callable[[], Any]:
-        def job():
-            return operations.record_disbursement(
-                db.session.get(User, user_id),
-                db.session.get(Allocation, allocation_id),
-                organization_id,
-                utcnow().date(),
-                D("150000.00"),
-            ).id
-
-        return job
-
     results = run_together(
         pg_app,
-        [payer(users[0], organizations["ILO"]), payer(users[1], organizations["IOM"])],
+        [
+            payer(users[0], allocation_id, organizations["ILO"], D("150000.00")),
+            payer(users[1], allocation_id, organizations["IOM"], D("150000.00")),
+        ],
     )
     assert all(isinstance(r, int) for r in results), results
     with pg_app.app_context():
