@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from fund.accounts.models import Organization
 from fund.audit.models import GENESIS_HASH, AuditEvent
 from fund.audit.operations import compute_hash
 from fund.extensions import db
+from fund.pagination import Paging
 
 _EVENT_COLUMNS = tuple(AuditEvent.__table__.c)
 
@@ -40,26 +41,15 @@ class EventFilters:
     q: str | None = None
 
 
-@dataclass(frozen=True)
-class EventPage:
+@dataclass
+class EventPage(Paging):
     """One page of the log. Each row has the event's columns plus `actor_organization`."""
 
-    rows: list[Row[Any]]
-    total: int
-    page: int
-    per_page: int
+    rows: list[Row[Any]] = field(default_factory=list)
 
     @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.total
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def total(self) -> int:
+        return self.count
 
 
 def _event_rows(batch_size: int, last_id: int) -> list[Row[Any]]:
@@ -166,7 +156,7 @@ def search_events(filters: EventFilters, page: int = 1, per_page: int = 50) -> E
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return EventPage(list(db.session.execute(query)), total, page, per_page)
+    return EventPage(total, page, per_page, rows=list(db.session.execute(query)))
 
 
 def timeline(subject_type: str, subject_id: Any) -> list[Row[Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fund.extensions import db
 from fund.notifications.models import Notification, OutboxMessage
+from fund.pagination import Paging
 
 log = logging.getLogger("fund.notifications")
 
@@ -55,25 +56,14 @@ class UnreadCount:
         return str(self.value)
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[Notification]
-    page: int
-    per_page: int
-    total: int
-    unread: int
+@dataclass
+class Page(Paging):
+    rows: list[Notification] = field(default_factory=list)
+    unread: int = 0
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def total(self) -> int:
+        return self.count
 
 
 def notifications_of(
@@ -98,7 +88,7 @@ def notifications_of(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(list(rows), page, per_page, shown_total, unread)
+    return Page(shown_total, page, per_page, rows=list(rows), unread=unread)
 
 
 def mark_read(user_id: int, notification_id: int | None, now: datetime) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from fund.accounts.models import Organization, Role, User
 from fund.calls.models import Call
 from fund.extensions import db
+from fund.pagination import Paging
 from fund.proposals.access import COMMITTEE_VISIBLE
 from fund.proposals.models import (
     Attachment,
@@ -29,15 +30,12 @@ class ProposalFilters:
 
 
 @dataclass
-class ProposalPage:
-    rows: list[Any]
-    total: int
-    page: int
-    per_page: int
+class ProposalPage(Paging):
+    rows: list[Any] = field(default_factory=list)
 
     @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.total
+    def total(self) -> int:
+        return self.count
 
 
 def _visible_to(query: Select, user: User) -> Select:
@@ -69,7 +67,7 @@ def list_proposals(
         .limit(per_page)
         .offset((max(page, 1) - 1) * per_page)
     ).all()
-    return ProposalPage(list(rows), total, max(page, 1), per_page)
+    return ProposalPage(total, max(page, 1), per_page, rows=list(rows))
 
 
 def load_proposal(proposal_id: int) -> Proposal | None:
