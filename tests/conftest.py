@@ -212,6 +212,21 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
+def take_to_committee(proposal, author: User, secretariat: User, now=None) -> None:
+    """Submit, screen (every criterion passes) and forward `proposal` through the real workflow,
+    in the caller's application context: a round opens. The caller commits."""
+    from fund.proposals import operations as proposal_operations
+    from fund.screening import operations as screening_operations
+
+    proposal_operations.fire(proposal, "submit", author, now=now)
+    proposal_operations.fire(proposal, "start_screening", secretariat, now=now)
+    criteria = screening_operations.ensure_criteria(proposal.call)
+    screening_operations.record_checks(
+        proposal, secretariat, {c.id: ("pass", "") for c in criteria}, now=now
+    )
+    proposal_operations.fire(proposal, "forward_to_committee", secretariat, now=now)
+
+
 def login(client: FlaskClient, email: str, password: str = PASSWORD):
     token = csrf_token(client, "/login")
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})

@@ -22,7 +22,7 @@ from fund.finance import queries as finance_queries
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, take_to_committee
 from workflows import TransitionRefused
 
 # The people ------------------------------------------------------------------------------------
@@ -61,14 +61,7 @@ def _to_committee(app, people, make_proposal, **attrs) -> int:
     proposal_id = make_proposal(people.author, **attrs)
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        author, secretariat = _user(people.author), _user(people.secretariat)
-        proposal_operations.fire(proposal, "submit", author)
-        proposal_operations.fire(proposal, "start_screening", secretariat)
-        criteria = screening_operations.ensure_criteria(proposal.call)
-        screening_operations.record_checks(
-            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
-        )
-        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
+        take_to_committee(proposal, _user(people.author), _user(people.secretariat))
         db.session.commit()
     return proposal_id
 

@@ -11,13 +11,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event
 
-from fund.accounts.models import User
 from fund.committee import operations, queries
 from fund.extensions import db, utcnow
-from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
-from fund.screening import operations as screening_operations
 from tests.conftest import csrf_token, login
+from tests.test_committee import _to_committee, _user
+from tests.test_committee import people as people
 
 PER_PAGE = 2
 DASH = "\u2013"  # the en dash between the first and the last row of a page
@@ -27,42 +26,6 @@ DASH = "\u2013"  # the en dash between the first and the last row of a page
 def small_pages(monkeypatch):
     """Two rows a page, so that a handful of proposals fill several pages."""
     monkeypatch.setattr(queries, "PER_PAGE", PER_PAGE)
-
-
-@pytest.fixture
-def people(create_user):
-    """An ILO applicant, the secretariat and four committee members. The proposals are ILO-led
-    with IOM participating: the IOM member is recused automatically from all of them."""
-    return SimpleNamespace(
-        author=create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Author"),
-        secretariat=create_user(
-            roles=("secretariat",), organization_acronym=None, name="Sara Secretariat"
-        ),
-        iom=create_user(roles=("committee",), organization_acronym="IOM", name="Ibrahim IOM"),
-        unhcr=create_user(roles=("committee",), organization_acronym="UNHCR", name="Ursula UNHCR"),
-        unicef=create_user(roles=("committee",), organization_acronym="UNICEF", name="Chen UNICEF"),
-        undp=create_user(roles=("committee",), organization_acronym="UNDP", name="Dina UNDP"),
-    )
-
-
-def _user(user) -> User:
-    return db.session.get(User, user.id)
-
-
-def _to_committee(app, people, make_proposal, title: str) -> int:
-    proposal_id = make_proposal(people.author, title=title)
-    with app.app_context():
-        proposal = db.session.get(Proposal, proposal_id)
-        author, secretariat = _user(people.author), _user(people.secretariat)
-        proposal_operations.fire(proposal, "submit", author)
-        proposal_operations.fire(proposal, "start_screening", secretariat)
-        criteria = screening_operations.ensure_criteria(proposal.call)
-        screening_operations.record_checks(
-            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
-        )
-        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
-        db.session.commit()
-    return proposal_id
 
 
 def _open_round(app, proposal_id: int) -> int:
@@ -105,7 +68,7 @@ def meeting(app, people, make_proposal):
     """Five proposals under review. Four have an open round: one whose deadline has passed,
     one closing in 3 days, one in 5, one without a deadline. The fifth's round closed without
     quorum and no new round is open. The meeting's order is the same."""
-    ids = [_to_committee(app, people, make_proposal, f"Proposal {n}") for n in range(1, 6)]
+    ids = [_to_committee(app, people, make_proposal, title=f"Proposal {n}") for n in range(1, 6)]
     in_5, passed, none, in_3, without = ids
     _set_deadline(app, in_5, 5)
     _set_deadline(app, passed, -1)
@@ -180,7 +143,7 @@ def test_a_page_out_of_range_or_unreadable_shows_a_real_page(app, people, meetin
 
 
 def test_a_meeting_of_one_page_has_no_pager(app, people, make_proposal):
-    only = _to_committee(app, people, make_proposal, "The only one")
+    only = _to_committee(app, people, make_proposal, title="The only one")
     text = _client_for(app, people.unhcr).get("/committee/meeting").get_data(as_text=True)
     assert _sections(text) == [only]
     assert "1 proposal under review: 1 with an open round." in text
@@ -323,11 +286,11 @@ def test_the_statements_depend_neither_on_the_data_nor_on_the_page_size(
 
     def add(count: int) -> None:
         for n in range(count):
-            proposal_id = _to_committee(app, people, make_proposal, f"More {n}")
+            proposal_id = _to_committee(app, people, make_proposal, title=f"More {n}")
             with app.app_context():
                 operations.cast_vote(_open_round(app, proposal_id), _user(people.unicef), "approve")
                 db.session.commit()
-            _to_committee(app, people, make_proposal, f"Awaiting {n}")
+            _to_committee(app, people, make_proposal, title=f"Awaiting {n}")
 
     add(2)  # 4 proposals under review: two pages of every list
     few = measure()

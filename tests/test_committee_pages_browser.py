@@ -17,9 +17,8 @@ from fund.committee import operations as committee_operations
 from fund.committee import queries
 from fund.extensions import db
 from fund.proposals import operations as proposal_operations
-from fund.screening import operations as screening_operations
 from tests import browser_support as support
-from tests.conftest import fill_complete
+from tests.conftest import fill_complete, take_to_committee
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +43,7 @@ def _build() -> None:
         )
         fill_complete(proposal)  # ILO-led, IOM participating
         db.session.flush()
-        proposal_operations.fire(proposal, "submit", applicant)
-        proposal_operations.fire(proposal, "start_screening", secretariat)
-        criteria = screening_operations.ensure_criteria(proposal.call)
-        screening_operations.record_checks(
-            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
-        )
-        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
+        take_to_committee(proposal, applicant, secretariat)
         if n % 2:
             round_id = committee_operations.open_round_of(proposal.id).id
             committee_operations.cast_vote(round_id, _user(EMAILS["committee"]), "approve")

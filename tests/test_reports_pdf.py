@@ -36,8 +36,7 @@ from fund.reports.allocation_pdf import (
     wrap_text,
 )
 from fund.reports.fonts import REGULAR
-from fund.screening import operations as screening
-from tests.conftest import fill_complete, login
+from tests.conftest import fill_complete, login, take_to_committee
 
 D = Decimal
 AS_OF = date(2025, 3, 1)
@@ -86,12 +85,7 @@ def _draft(author: User, call_id: int, title: str, when: datetime, **shape) -> P
 
 def _to_committee(proposal: Proposal, people: SimpleNamespace, when: datetime) -> int:
     """Submit, screen and forward: the committee's round opens. Returns the round's id."""
-    secretariat = user(people.secretariat)
-    proposal_operations.fire(proposal, "submit", user(people.author), now=when)
-    proposal_operations.fire(proposal, "start_screening", secretariat, now=when)
-    criteria = screening.ensure_criteria(proposal.call)
-    screening.record_checks(proposal, secretariat, {c.id: ("pass", "") for c in criteria}, now=when)
-    proposal_operations.fire(proposal, "forward_to_committee", secretariat, now=when)
+    take_to_committee(proposal, user(people.author), user(people.secretariat), now=when)
     db.session.flush()
     return db.session.scalar(select(VotingRound.id).where(VotingRound.proposal_id == proposal.id))
 
