@@ -133,7 +133,7 @@ def test_bad_amount_keeps_input_and_saves_nothing(app, client, applicant, make_p
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Use at most two decimals" in page
-    assert "Budget row 2, organization: Choose the organization." in page
+    assert "Budget row 2, Organization: Choose the organization." in page
     assert 'href="#budget-0-amount"' in page
     assert "Typed but not saved" in page and 'value="12.345"' in page
     with app.app_context():

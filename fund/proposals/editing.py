@@ -12,7 +12,8 @@ from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
 from fund.proposals.operations import DraftValues
 from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
 
-EXTRA_BUDGET_ROWS = 3
+EXTRA_BUDGET_ROWS = 3  # blank budget rows added by "Save and add budget rows"
+MAX_BLANK_BUDGET_ROWS = 99  # the most blank rows the page offers at once
 
 
 def set_choices(form: ProposalForm) -> None:
@@ -63,8 +64,9 @@ def ensure_principle_rows(form: ProposalForm, titles: dict[str, str]) -> None:
             form.principles.append_entry({"code": code})
 
 
-def fill_form(form: ProposalForm, proposal: Proposal) -> None:
-    """Show the stored draft in a fresh form."""
+def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = None) -> None:
+    """Show the stored draft in a fresh form, with `blank_rows` empty budget rows below its
+    lines (at least EXTRA_BUDGET_ROWS, and at least five rows in all)."""
     form.version.data = str(proposal.version)
     form.title.data = proposal.title
     form.summary.data = proposal.summary
@@ -111,12 +113,23 @@ def fill_form(form: ProposalForm, proposal: Proposal) -> None:
                 "description": line.description,
             }
         )
-    add_budget_rows(form, max(EXTRA_BUDGET_ROWS, 5 - len(form.budget)))
+    wanted = min(blank_rows or 0, MAX_BLANK_BUDGET_ROWS)
+    add_budget_rows(form, max(EXTRA_BUDGET_ROWS, 5 - len(form.budget), wanted))
+
+
+def blank_budget_rows(form: ProposalForm) -> int:
+    return sum(1 for row in form.budget if row.form.is_blank())
 
 
 def add_budget_rows(form: ProposalForm, count: int = EXTRA_BUDGET_ROWS) -> None:
+    """Append `count` blank budget rows; once the choices are set, the new rows get the same."""
+    first = form.budget.entries[0].form if form.budget.entries else None
     for _ in range(count):
-        form.budget.append_entry()
+        row = form.budget.append_entry().form
+        if first is not None and first.organization_id.choices is not None:
+            row.organization_id.choices = first.organization_id.choices
+            row.objective_number.choices = first.objective_number.choices
+            row.category_code.choices = first.category_code.choices
 
 
 def values_from_form(form: ProposalForm) -> DraftValues:

@@ -189,7 +189,7 @@ def edit(proposal_id: int):
     form = ProposalForm()
     titles = editing.principle_titles()
     if request.method == "GET":
-        editing.fill_form(form, proposal)
+        editing.fill_form(form, proposal, blank_rows=request.args.get("rows", type=int))
     else:
         editing.ensure_principle_rows(form, titles)
     editing.set_choices(form)
@@ -213,10 +213,16 @@ def edit(proposal_id: int):
             else:
                 flash("Draft saved.", "success")
                 if form.add_rows.data:
+                    # The saved lines come back, with the blank rows there were and more.
+                    blank = editing.blank_budget_rows(form) + editing.EXTRA_BUDGET_ROWS
                     return redirect(
-                        url_for("proposals.edit", proposal_id=proposal.id, _anchor="budget")
+                        url_for(
+                            "proposals.edit", proposal_id=proposal.id, rows=blank, _anchor="budget"
+                        )
                     )
                 return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        if form.add_rows.data and editing.blank_budget_rows(form) < editing.MAX_BLANK_BUDGET_ROWS:
+            editing.add_budget_rows(form)  # nothing was saved; what was typed stays, with more rows
     return render_template(
         "proposals/edit.html",
         form=form,

@@ -1,0 +1,133 @@
+"""The applicant's pages: the edit form's budget rows and error messages, the revision request
+on a returned proposal, the submitted version's page and what changed between versions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fund.extensions import db
+from fund.proposals.models import Proposal
+from tests.conftest import csrf_token, login
+from tests.test_intake import _edit_form, _org_id
+
+
+@pytest.fixture
+def applicant(create_user):
+    return create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Applicant")
+
+
+def _budget_rows(page: str) -> int:
+    return len(re.findall(r'name="budget-\d+-amount"', page))
+
+
+# Save and add budget rows ----------------------------------------------------------------
+
+
+def test_save_and_add_budget_rows_adds_rows_whatever_is_blank(
+    app, client, applicant, make_proposal
+):
+    proposal_id = make_proposal(applicant)  # two budget lines
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
+    assert _budget_rows(page) == 5  # two lines and three blank rows
+    form = _edit_form_from(page)
+    for expected in (8, 11):  # three more blank rows each time, though three are blank already
+        response = client.post(
+            f"/proposals/{proposal_id}/edit", data=form | {"add_rows": "Save and add budget rows"}
+        )
+        assert response.status_code == 302, re.findall(
+            r"<li><a href=\"#[^<]*", response.get_data(as_text=True)
+        )[:20]
+        assert response.headers["Location"].endswith("#budget")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert _budget_rows(page) == expected
+        form = _edit_form_from(page)
+    with app.app_context():
+        assert len(db.session.get(Proposal, proposal_id).budget_lines) == 2
+
+
+def _edit_form_from(page: str) -> dict[str, object]:
+    """The edit form of a page as a browser would submit it, unchanged: ticked boxes only,
+    several values for the lists of checkboxes and the multiple selects."""
+    data: dict[str, object] = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name is None or name.group(1).startswith("upload-") or 'type="submit"' in tag:
+            continue
+        if 'type="checkbox"' in tag:
+            if re.search(r"\bchecked\b", tag):
+                data.setdefault(name.group(1), []).append(value.group(1) if value else "y")
+        else:
+            data.setdefault(name.group(1), value.group(1) if value else "")
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
+        data[name] = body.strip()
+    for attrs, body in re.findall(r"<select([^>]*)>(.*?)</select>", page, re.S):
+        name = re.search(r'name="([^"]+)"', attrs).group(1)
+        if name.startswith("upload-"):
+            continue
+        chosen = re.findall(r'<option selected value="([^"]*)"', body)
+        data[name] = chosen if "multiple" in attrs else (chosen[0] if chosen else "")
+    return data
+
+
+def test_add_budget_rows_with_a_mistake_keeps_the_input_and_adds_rows(
+    app, client, applicant, make_proposal
+):
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    form = _edit_form(client, proposal_id) | {
+        "budget-0-organization_id": str(_org_id(app, "ILO")),
+        "budget-0-objective_number": "6",
+        "budget-0-category_code": "1",
+        "budget-0-amount": "12.345",
+        "add_rows": "Save and add budget rows",
+    }
+    response = client.post(f"/proposals/{proposal_id}/edit", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'value="12.345"' in page
+    assert _budget_rows(page) == 8
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).budget_lines == []
+
+
+def test_the_number_of_blank_rows_asked_for_is_bounded(app, client, applicant, make_proposal):
+    proposal_id = make_proposal(applicant)
+    login(client, applicant.email)
+    for asked, shown in (("abc", 5), ("-4", 5), ("7", 9), ("100000", 101)):
+        page = client.get(f"/proposals/{proposal_id}/edit?rows={asked}")
+        assert page.status_code == 200
+        assert _budget_rows(page.get_data(as_text=True)) == shown, asked
+
+
+# Error messages name the fields as the page shows them ------------------------------------
+
+
+def test_row_errors_name_the_field_as_labelled(app, client, applicant, make_proposal):
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    form = _edit_form(client, proposal_id) | {
+        "budget-0-organization_id": str(_org_id(app, "ILO")),
+        "budget-0-objective_number": "6",
+        "budget-0-category_code": "1",
+        "budget-0-amount": "abc",
+        "contacts-0-name": "Focal Point",
+        "contacts-0-email": "not-an-address",
+        "save": "Save draft",
+    }
+    page = client.post(f"/proposals/{proposal_id}/edit", data=form).get_data(as_text=True)
+    assert "Budget row 1, Amount (USD): “abc” is not an amount" in page
+    assert "Contact 1, Email: Give a valid email address" in page
+    assert "amount (usd)" not in page and ", email:" not in page
+
+
+def test_form_error_summaries_use_the_labels_as_shown(app, client, login_as):
+    login_as("secretariat", organization_acronym="IOM")
+    token = csrf_token(client, "/calls/new")
+    page = client.post(
+        "/calls/new", data={"csrf_token": token, "title": "A call", "envelope": ""}
+    ).get_data(as_text=True)
+    assert "Envelope (USD): Give the envelope." in page
