@@ -1,21 +1,34 @@
 # The two commands: `make run` serves the app with demo data; `make test` runs every check.
+#   make run [PORT=5000] [HOST=127.0.0.1]   installs what running needs, migrates, seeds, serves
+#   make test                              installs the test tools too, then lint and pytest
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One stamp per set of packages: running needs the application's dependencies only; the
+# checks add the test extras (pytest, ruff, bandit, Playwright, ...).
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint format migrate seed clean
+.PHONY: install install-test run test lint format migrate seed clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-install: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(RUN_STAMP)
+
+install-test: $(TEST_STAMP)
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -23,16 +36,20 @@ migrate: install
 seed: migrate
 	$(BIN)/flask fund seed --demo
 
+# Links in the emails point at the server started here, unless FUND_BASE_URL is already set
+# (behind a proxy, or HOST=0.0.0.0 serving other machines: set it to the address they use).
+# No SECRET_KEY is set here: the application keeps its own in instance/ when none is given.
+run: export FUND_BASE_URL ?= http://$(HOST):$(PORT)
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml -r fund workflows config.py wsgi.py
 
-format: install
+format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 

@@ -1,0 +1,95 @@
+"""The two commands. `make run` installs only what running needs, gives the server the address
+links in emails point at, and leaves the secret key to the application; `make test` installs
+the test tools too."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+def make(*args: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), *args],
+        env=env if env is not None else os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def installs(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "pip install" in line]
+
+
+def test_make_run_installs_the_application_without_the_test_tools(tmp_path):
+    planned = make("-n", "run", f"VENV={tmp_path / 'venv'}")
+    assert installs(planned) == [f"{tmp_path / 'venv'}/bin/python -m pip install --quiet -e ."]
+    assert "[test]" not in planned
+    assert "flask run --host 127.0.0.1 --port 5000" in planned
+
+
+def test_make_test_installs_the_test_tools(tmp_path):
+    planned = make("-n", "test", f"VENV={tmp_path / 'venv'}")
+    assert installs(planned) == [
+        f"{tmp_path / 'venv'}/bin/python -m pip install --quiet -e .",
+        f"{tmp_path / 'venv'}/bin/python -m pip install --quiet -e '.[test]'",
+    ]
+    assert "pytest" in planned.splitlines()[-1]
+
+
+@pytest.fixture
+def installed(tmp_path) -> tuple[Path, Path]:
+    """A virtual environment whose flask only records how it was called, and in which
+    environment: the commands run without installing or serving anything."""
+    venv, calls = tmp_path / "venv", tmp_path / "calls"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("#!/bin/sh\n")
+    (venv / "bin" / "flask").write_text(
+        "#!/bin/sh\n"
+        'echo "$* | FUND_BASE_URL=${FUND_BASE_URL-(unset)} SECRET_KEY=${SECRET_KEY-(unset)}"'
+        f' >> "{calls}"\n'
+    )
+    for name in ("python", "flask"):
+        (venv / "bin" / name).chmod(0o755)
+    for stamp in (".installed-run", ".installed-test"):
+        (venv / stamp).touch()  # newer than pyproject.toml: nothing to install
+    return venv, calls
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FUND_BASE_URL", "SECRET_KEY")}
+    env.pop("MAKEFLAGS", None)
+    return env | extra
+
+
+def test_make_run_tells_the_server_its_address_and_sets_no_secret_key(installed):
+    venv, calls = installed
+    output = make("run", f"VENV={venv}", "PORT=8080", "HOST=0.0.0.0", env=clean_environment())
+    assert "Serving on http://0.0.0.0:8080/" in output
+    assert calls.read_text().splitlines() == [
+        "db upgrade | FUND_BASE_URL=http://0.0.0.0:8080 SECRET_KEY=(unset)",
+        "fund seed --demo | FUND_BASE_URL=http://0.0.0.0:8080 SECRET_KEY=(unset)",
+        "run --host 0.0.0.0 --port 8080 | FUND_BASE_URL=http://0.0.0.0:8080 SECRET_KEY=(unset)",
+    ]
+
+
+def test_make_run_keeps_a_base_url_already_set(installed):
+    venv, calls = installed
+    env = clean_environment(FUND_BASE_URL="https://fund.example.org")
+    make("run", f"VENV={venv}", env=env)
+    assert calls.read_text().splitlines()[-1] == (
+        "run --host 127.0.0.1 --port 5000 | FUND_BASE_URL=https://fund.example.org "
+        "SECRET_KEY=(unset)"
+    )
