@@ -11,8 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-# Refused in production (see fund._check_secret_key), so not a secret that protects anything.
+# The key earlier versions used by default: published, so never used to sign anything (refused in
+# production, replaced by a random key of the instance elsewhere; see fund._check_secret_key).
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105  # nosec B105
+# Where links point in development when FUND_BASE_URL is not set: `flask run`'s default.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -35,7 +38,10 @@ class Config:
     """Settings shared by every environment."""
 
     ENV_NAME = "base"
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # Unset outside production: a random key is made on first start and kept in
+    # SECRET_KEY_FILE (default <instance>/secret_key, readable by its owner only).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE", "")
     # An empty DATABASE_URL (as `DATABASE_URL= make run` gives) means the default too.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("fund.sqlite3")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -84,7 +90,10 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "fund@localhost")
-    FUND_BASE_URL = os.environ.get("FUND_BASE_URL", "")  # links in email: https://host/prefix
+    # The address the fund is served at (https://host/prefix): every absolute link, in email
+    # above all, is built from it, never from the Host header of a request. Production
+    # refuses to start without it.
+    FUND_BASE_URL = os.environ.get("FUND_BASE_URL", "")
 
     # The fund's configurable rules (defaults from the fund's practice)
     FUND_NAME = os.environ.get("FUND_NAME", "Migration Multi-Partner Trust Fund")
@@ -122,6 +131,8 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = _env_bool("FLASK_DEBUG", False)
+    # `flask run`'s own address; `make run` sets the address it serves.
+    FUND_BASE_URL = os.environ.get("FUND_BASE_URL") or DEVELOPMENT_BASE_URL
 
 
 class TestConfig(Config):
@@ -131,6 +142,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_ENABLED = True
+    FUND_BASE_URL = "http://fund.test"
     # Cheap hashes keep the suite fast; the algorithm is the same.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 8192

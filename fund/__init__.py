@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -25,6 +28,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     if overrides:
         app.config.update(overrides)
     _check_secret_key(app)
+    _check_base_url(app)
     _trust_proxies(app)
     from fund.accounts import passwords
 
@@ -57,12 +61,65 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 
 def _check_secret_key(app: Flask) -> None:
-    if app.config["ENV_NAME"] != "production":
-        return
+    """Production needs SECRET_KEY: a random value of 32+ characters. Elsewhere, without one,
+    a random key is made on first start and kept in the instance folder (see
+    `instance_secret_key`); the published development key is never used to sign anything."""
     key = app.config.get("SECRET_KEY") or ""
-    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+    if app.config["ENV_NAME"] == "production":
+        if key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        return
+    if not key or key == DEFAULT_SECRET_KEY:
+        path = Path(app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key")
+        app.config["SECRET_KEY"] = instance_secret_key(path)
+
+
+def instance_secret_key(path: Path) -> str:
+    """The key kept in `path`, made (random, readable by the owner only) if there is none."""
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) >= 32:
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(key + "\n")
+    try:
+        # Two processes starting at once: the first key written wins, both use it.
+        os.link(temporary, path)
+    except FileExistsError:
+        kept = path.read_text(encoding="ascii").strip()
+        if len(kept) >= 32:
+            key = kept
+        else:  # an empty or truncated file: replaced
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return key
+
+
+def _check_base_url(app: Flask) -> None:
+    """Absolute links come from FUND_BASE_URL only: production refuses to start without it,
+    and anywhere it must be an http(s) address."""
+    url = app.config.get("FUND_BASE_URL") or ""
+    if not url:
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError(
+                "FUND_BASE_URL must be set in production to the address the fund is served at, "
+                "e.g. https://fund.example.org (links in emails are built from it)"
+            )
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise RuntimeError(
-            "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            "FUND_BASE_URL must be an http(s) address such as https://fund.example.org, "
+            f"not {url!r}"
         )
 
 

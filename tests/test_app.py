@@ -23,11 +23,25 @@ def test_unknown_environment_is_refused():
 @pytest.mark.parametrize("key", [DEFAULT_SECRET_KEY, "", "short"])
 def test_production_refuses_a_default_or_weak_secret_key(key):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app("production", {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_app(
+            "production",
+            {
+                "SECRET_KEY": key,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "FUND_BASE_URL": "https://fund.example.org",
+            },
+        )
 
 
 def test_production_starts_with_a_real_secret_key_and_secure_cookies():
-    app = create_app("production", {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        "production",
+        {
+            "SECRET_KEY": "x" * 48,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "FUND_BASE_URL": "https://fund.example.org",
+        },
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -351,6 +351,7 @@ def production(app: Flask) -> Flask:
         {
             "SECRET_KEY": "a-production-secret-of-sufficient-length-0123456789",
             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "FUND_BASE_URL": "https://fund.example.org",
         },
     )
     yield production

@@ -132,7 +132,11 @@ def test_demo_seed_is_refused_in_production(tmp_path):
 
     app = create_app(
         "production",
-        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"},
+        {
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "FUND_BASE_URL": "https://fund.example.org",
+        },
     )
     with app.app_context():
         db.create_all()

@@ -25,11 +25,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask import Flask, current_app, has_app_context
 from jinja2 import Environment, StrictUndefined, select_autoescape
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from config import DEVELOPMENT_BASE_URL
 from fund.accounts.models import Role, User, UserRole
 from fund.extensions import db, utcnow
 from fund.notifications import mail
@@ -60,18 +61,9 @@ APPLICANT, SECRETARIAT, COMMITTEE = "applicant", "secretariat", "committee"
 
 
 def base_url() -> str:
-    """The site's address for links in emails: FUND_BASE_URL, else SERVER_NAME, else the
-    address of the current request."""
-    config = current_app.config
-    if config.get("FUND_BASE_URL"):
-        return config["FUND_BASE_URL"].rstrip("/")
-    if config.get("SERVER_NAME"):
-        scheme = config.get("PREFERRED_URL_SCHEME") or "http"
-        root = (config.get("APPLICATION_ROOT") or "/").rstrip("/")
-        return f"{scheme}://{config['SERVER_NAME']}{root}"
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://localhost"
+    """The site's address for absolute links (emails): FUND_BASE_URL, never the Host header
+    of the current request, which the sender of the request chooses."""
+    return (current_app.config.get("FUND_BASE_URL") or DEVELOPMENT_BASE_URL).rstrip("/")
 
 
 def path_for(endpoint: str, **values: Any) -> str:
