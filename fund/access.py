@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,6 +69,24 @@ def access_of(app: Flask, endpoint: str) -> Access | None:
 
 def init_app(app: Flask) -> None:
     @app.before_request
+    def end_expired_session():
+        """A session lasts PERMANENT_SESSION_LIFETIME from the sign-in, however active: an
+        older one, or one without a sign-in time, is signed out (then refused below like any
+        anonymous request)."""
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        if session_is_current(app.permanent_session_lifetime.total_seconds()):
+            return None
+        logout_user()
+        session.clear()
+        flash(
+            "Your session has ended: a sign-in lasts at most "
+            f"{_duration(app.permanent_session_lifetime.total_seconds())}. Sign in again.",
+            "info",
+        )
+        return None
+
+    @app.before_request
     def enforce_access():
         if request.endpoint is None:  # no route matched: let the 404/405 handler answer
             return None
@@ -90,6 +108,7 @@ def init_app(app: Flask) -> None:
 # Recent sign-in for sensitive actions ---------------------------------------------------------
 
 SIGNED_IN_AT = "signed_in_at"  # session key: when the password was last given (Unix seconds)
+SESSION_STARTED_AT = "session_started_at"  # session key: when the user signed in (Unix seconds)
 CLOCK_SKEW_SECONDS = 60
 
 
@@ -98,13 +117,38 @@ def mark_signed_in(now: datetime | None = None) -> None:
     session[SIGNED_IN_AT] = int((now or datetime.now(UTC)).timestamp())
 
 
+def start_session(now: datetime | None = None) -> None:
+    """Record in the session that the user has just signed in; the session ends a fixed time
+    after this, whatever happens in between (see `end_expired_session`)."""
+    stamp = int((now or datetime.now(UTC)).timestamp())
+    session[SESSION_STARTED_AT] = stamp
+    session[SIGNED_IN_AT] = stamp
+
+
+def _age(key: str, now: datetime | None) -> float | None:
+    stamp = session.get(key)
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return None
+    return (now or datetime.now(UTC)).timestamp() - stamp
+
+
+def session_is_current(lifetime_seconds: float, now: datetime | None = None) -> bool:
+    """Whether the sign-in of this session is at most `lifetime_seconds` old."""
+    age = _age(SESSION_STARTED_AT, now)
+    return age is not None and -CLOCK_SKEW_SECONDS <= age <= lifetime_seconds
+
+
+def _duration(seconds: float) -> str:
+    hours, minutes = divmod(int(seconds) // 60, 60)
+    if hours and not minutes:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{int(seconds) // 60} minutes"
+
+
 def login_is_recent(max_age_seconds: int, now: datetime | None = None) -> bool:
     """Whether the password was given in this session at most `max_age_seconds` ago."""
-    stamp = session.get(SIGNED_IN_AT)
-    if not isinstance(stamp, int) or isinstance(stamp, bool):
-        return False
-    age = (now or datetime.now(UTC)).timestamp() - stamp
-    return -CLOCK_SKEW_SECONDS <= age <= max_age_seconds
+    age = _age(SIGNED_IN_AT, now)
+    return age is not None and -CLOCK_SKEW_SECONDS <= age <= max_age_seconds
 
 
 def local_path(url: str | None) -> str | None:

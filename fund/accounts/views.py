@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from fund.access import mark_signed_in, public, signed_in
+from fund.access import mark_signed_in, public, signed_in, start_session
 from fund.accounts import operations, throttle
 from fund.accounts.forms import ChangePasswordForm, ConfirmPasswordForm, LoginForm
 from fund.accounts.models import User
@@ -93,7 +93,7 @@ def login():
         target = _safe_next(request.args.get("next"))
         session.clear()  # a fresh session at sign-in: nothing from before survives
         login_user(user)
-        mark_signed_in(now)
+        start_session(now)
         flash(f"Signed in as {user.name}.", "success")
         return redirect(target)
     return render_template("accounts/login.html", form=form)
