@@ -16,7 +16,12 @@ fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit ch
 @fund_cli.command("seed")
 @click.option("--demo", is_flag=True, help="Also add demo organizations, users and an open call.")
 def seed_command(demo: bool) -> None:
-    """Load the reference data (idempotent); with --demo, the demo set too."""
+    """Load the reference data (idempotent); with --demo, the demo set too.
+
+    The demo proposals go through the real workflow, so their notifications are written like
+    any other; their emails stay in the outbox, unsent (`flask fund mail send-pending` would
+    deliver them). The demo accounts are printed last."""
+    from fund.notifications.operations import keep_in_outbox
     from fund.reference.seed import (
         load_demo,
         load_demo_contributions,
@@ -26,21 +31,39 @@ def seed_command(demo: bool) -> None:
 
     seed_dir = Path(current_app.config["SEED_DIR"])
     report = load_reference(seed_dir)
+    kept = 0
     if demo:
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("The demo set is not for production databases.")
         load_demo(seed_dir, report)
         load_demo_contributions(seed_dir, report)
         load_demo_proposals(seed_dir, report)
+        kept = keep_in_outbox(db.session)
     _ensure_coverage_totals()
     db.session.commit()
     added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing new"
     click.echo(f"Seed loaded: {added}.")
+    if kept:
+        click.echo(
+            f"Emails of the demo set: {kept} kept in the outbox, not sent "
+            "(flask fund mail send-pending sends them)."
+        )
     if demo:
         click.echo("")
         click.echo(f"Demo accounts (password for all: {report.demo_password}):")
-        for email, roles, organization in report.demo_accounts:
-            click.echo(f"  {email:<30} {roles:<12} {organization}")
+        for line in accounts_table(report.demo_accounts):
+            click.echo(f"  {line}".rstrip())
+
+
+def accounts_table(accounts: list[tuple[str, str, str]]) -> list[str]:
+    """The demo accounts as a plain-text table: email, role, organization."""
+    rows = [("Email", "Role", "Organization"), *accounts]
+    widths = [max(len(row[column]) for row in rows) for column in range(2)]
+    rule = ("-" * widths[0], "-" * widths[1], "-" * max(len(row[2]) for row in rows))
+    return [
+        f"{email:<{widths[0]}}  {role:<{widths[1]}}  {organization}"
+        for email, role, organization in (rows[0], rule, *rows[1:])
+    ]
 
 
 def _ensure_coverage_totals() -> None:

@@ -4,6 +4,7 @@ the test tools too."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -93,3 +94,78 @@ def test_make_run_keeps_a_base_url_already_set(installed):
         "run --host 127.0.0.1 --port 5000 | FUND_BASE_URL=https://fund.example.org "
         "SECRET_KEY=(unset)"
     )
+
+
+# `flask fund seed --demo`, which `make run` runs before serving -----------------------------
+
+
+def test_demo_seed_sends_no_email_and_prints_the_accounts_last(
+    app, runner, backend, caplog, monkeypatch
+):
+    from sqlalchemy import func, select
+
+    from fund.extensions import db
+    from fund.notifications.models import Notification, OutboxMessage
+
+    # Alembic's logging setup (the test database is migrated) disables existing loggers.
+    monkeypatch.setattr(logging.getLogger("fund.mail"), "disabled", False)
+    caplog.set_level("DEBUG", logger="fund.mail")
+    result = runner.invoke(args=["fund", "seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        written = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+        sent = db.session.scalar(select(func.count(OutboxMessage.sent_at)))
+        notifications = db.session.scalar(select(func.count()).select_from(Notification))
+    # The workflow wrote its notifications and emails; none was sent, logged or printed.
+    assert notifications > 0
+    assert written > 0
+    assert sent == 0
+    assert [r for r in caplog.records if r.name == "fund.mail"] == []
+    assert "Dear " not in result.output
+    assert f"{written} kept in the outbox, not sent" in result.output
+    # The accounts come last, as a table.
+    lines = result.output.rstrip().splitlines()
+    table = lines[lines.index("Demo accounts (password for all: migration-fund-demo):") + 1 :]
+    assert table[0].split() == ["Email", "Role", "Organization"]
+    assert set(table[1].replace(" ", "")) == {"-"}
+    rows = [line.split(None, 2) for line in table[2:]]
+    assert [row[0] for row in rows] == [
+        "applicant@demo.fund",
+        "state.applicant@demo.fund",
+        "secretariat@demo.fund",
+        "committee.iom@demo.fund",
+        "committee.unhcr@demo.fund",
+        "committee.unicef@demo.fund",
+        "admin@demo.fund",
+    ]
+    assert rows[1] == ["state.applicant@demo.fund", "applicant", "Government of Chile"]
+    # Every column starts at the same place on every line.
+    starts = {line.index(row[1], len(row[0])) for line, row in zip(table[2:], rows, strict=True)}
+    assert starts == {table[0].index("Role")}
+
+
+def test_demo_seed_a_second_time_keeps_nothing_new_and_still_prints_the_accounts(app, runner):
+    runner.invoke(args=["fund", "seed", "--demo"])
+    again = runner.invoke(args=["fund", "seed", "--demo"])
+    assert again.exit_code == 0, again.output
+    assert "kept in the outbox" not in again.output
+    assert again.output.rstrip().splitlines()[-1].split() == ["admin@demo.fund", "admin", "FMU"]
+
+
+def test_messages_kept_in_the_outbox_are_sent_by_send_pending(app, runner, caplog, monkeypatch):
+    from sqlalchemy import func, select
+
+    from fund.extensions import db
+    from fund.notifications.models import OutboxMessage
+
+    runner.invoke(args=["fund", "seed", "--demo"])
+    monkeypatch.setattr(logging.getLogger("fund.mail"), "disabled", False)
+    caplog.set_level("INFO", logger="fund.mail")
+    result = runner.invoke(args=["fund", "mail", "send-pending"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+        )
+    assert waiting == 0
+    assert any(r.name == "fund.mail" for r in caplog.records)

@@ -793,6 +793,14 @@ def _deliver_after_commit(session: Session) -> None:
         log.exception("delivering outbox messages %s after commit failed", sorted(ids))
 
 
+def keep_in_outbox(session: Session) -> int:
+    """The messages this transaction has written so far are not sent after its commit: they
+    wait in the outbox for `flask fund mail send-pending` (the demo set is loaded this way, so
+    loading it sends and logs no email). Returns how many are kept."""
+    session.flush()
+    return len(session.info.pop(_PENDING, None) or ())
+
+
 event.listen(db.session, "after_flush", _remember_outbox)
 event.listen(db.session, "after_soft_rollback", _forget_outbox)
 event.listen(db.session, "after_commit", _deliver_after_commit)
