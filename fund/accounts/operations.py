@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from fund.accounts import passwords
 from fund.accounts.models import Organization, OrganizationKind, Role, User
@@ -36,6 +37,9 @@ class LockoutPolicy:
 
 
 INVALID_CREDENTIALS = "The email address or password is not correct."
+# How long the link emailed to the owner of a locked account unlocks it.
+UNLOCK_LINK_MAX_AGE = timedelta(hours=1)
+_UNLOCK_SALT = "fund.account-unlock"
 
 
 def normalize_email(email: str) -> str:
@@ -46,31 +50,40 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def _locked_until(user: User, policy: LockoutPolicy) -> datetime | None:
+def locked_until(user: User, policy: LockoutPolicy, now: datetime) -> datetime | None:
+    """When the account's lockout ends, if it is locked at `now`."""
     if user.failed_login_window_start is None or user.failed_login_count < policy.attempts:
         return None
-    return user.failed_login_window_start + policy.window
+    until = user.failed_login_window_start + policy.window
+    return until if now < until else None
+
+
+def refusal_message(policy: LockoutPolicy) -> str:
+    """The one answer to every refused sign-in: unknown address, wrong password, locked
+    account. Saying which would tell a stranger that the account exists."""
+    minutes = max(1, int(policy.window.total_seconds() // 60))
+    return (
+        f"{INVALID_CREDENTIALS} After {policy.attempts} failed attempts an account is locked "
+        f"for up to {minutes} minutes; its owner is then sent an email with a link that "
+        "unlocks it."
+    )
 
 
 def authenticate(email: str, password: str, *, now: datetime, policy: LockoutPolicy) -> User:
     """Check a sign-in attempt, counting failures per account.
 
-    Raises LoginRefused; the caller must commit in both cases so failures are counted.
+    Raises LoginRefused; the caller must commit in both cases so failures are counted. An
+    unknown address, a wrong password and a locked account get the same message, and each
+    costs one password hash.
     """
     user = find_user_by_email(email)
     if user is None:
         verify_password(passwords.DUMMY_HASH, password)
-        raise LoginRefused(INVALID_CREDENTIALS, "invalid")
-    locked_until = _locked_until(user, policy)
-    if locked_until is not None and now < locked_until:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefused(
-            f"This account is locked after {policy.attempts} failed sign-in attempts. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
-            "or ask the fund secretariat to help.",
-            "locked",
-        )
-    if not verify_password(user.password_hash, password):
+        raise LoginRefused(refusal_message(policy), "invalid")
+    correct = verify_password(user.password_hash, password)
+    if locked_until(user, policy, now) is not None:
+        raise LoginRefused(refusal_message(policy), "locked")
+    if not correct:
         window_start = user.failed_login_window_start
         if window_start is None or now - window_start >= policy.window:
             user.failed_login_window_start = now
@@ -79,7 +92,8 @@ def authenticate(email: str, password: str, *, now: datetime, policy: LockoutPol
             user.failed_login_count += 1
         if user.failed_login_count == policy.attempts:
             record("account_locked", "user", user.id, None, details={"email": user.email}, now=now)
-        raise LoginRefused(INVALID_CREDENTIALS, "invalid")
+            _send_unlock_link(user, policy, now)
+        raise LoginRefused(refusal_message(policy), "invalid")
     if not user.active:
         raise LoginRefused(
             "This account has been deactivated. Contact the fund secretariat.", "inactive"
@@ -89,6 +103,88 @@ def authenticate(email: str, password: str, *, now: datetime, policy: LockoutPol
     user.last_login_at = now
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+# Unlocking -----------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_UNLOCK_SALT)
+
+
+def _lockout_stamp(user: User) -> str:
+    start = user.failed_login_window_start
+    return start.isoformat() if start is not None else ""
+
+
+def unlock_token(user: User) -> str:
+    """A signed token that unlocks this lockout of the account, once: unlocking (or any later
+    failure starting a new count) changes the stamp it carries."""
+    return _serializer().dumps({"user": user.id, "lockout": _lockout_stamp(user)})
+
+
+def _send_unlock_link(user: User, policy: LockoutPolicy, now: datetime) -> None:
+    """Email the owner the news of the lockout and a link that unlocks it (written to the
+    outbox: sent after the commit)."""
+    from fund.notifications.models import OutboxMessage
+    from fund.notifications.operations import absolute, mail_environment, path_for
+
+    values = {
+        "recipient": user,
+        "fund_name": current_app.config["FUND_NAME"],
+        "attempts": policy.attempts,
+        "until": user.failed_login_window_start + policy.window,
+        "link_hours": int(UNLOCK_LINK_MAX_AGE.total_seconds() // 3600),
+        "unlock_url": absolute(path_for("accounts.unlock", token=unlock_token(user))),
+        "password_url": absolute(path_for("accounts.change_password")),
+    }
+    env = mail_environment(current_app)
+    subject = f"{current_app.config['FUND_NAME']}: your account is locked"
+    db.session.add(
+        OutboxMessage(
+            user_id=user.id,
+            kind="account_locked",
+            to_email=user.email,
+            subject=subject,
+            text_body=env.get_template("mail/account_locked.txt").render(values),
+            html_body=env.get_template("mail/account_locked.html").render(title=subject, **values),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def _clear_lockout(user: User) -> None:
+    user.failed_login_count = 0
+    user.failed_login_window_start = None
+
+
+def unlock(actor: User, user: User, *, now: datetime) -> bool:
+    """An administrator unlocks an account (audited). False if there was nothing to clear."""
+    if user.failed_login_count == 0 and user.failed_login_window_start is None:
+        return False
+    details = {"email": user.email, "failed_attempts": user.failed_login_count, "by": "admin"}
+    _clear_lockout(user)
+    record("account_unlocked", "user", user.id, actor, details=details, now=now)
+    return True
+
+
+def unlock_with_token(token: str, *, now: datetime) -> User | None:
+    """The owner unlocks their account with the emailed link (audited). None when the link
+    is not genuine, has expired, or its lockout is over or was already unlocked."""
+    try:
+        data = _serializer().loads(token, max_age=int(UNLOCK_LINK_MAX_AGE.total_seconds()))
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+        return None
+    user = db.session.get(User, data["user"])
+    if user is None or not data.get("lockout") or data.get("lockout") != _lockout_stamp(user):
+        return None
+    details = {"email": user.email, "failed_attempts": user.failed_login_count, "by": "owner"}
+    _clear_lockout(user)
+    record("account_unlocked", "user", user.id, user, details=details, now=now)
     return user
 
 
