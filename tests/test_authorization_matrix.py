@@ -221,6 +221,7 @@ DEFAULT_ARGS = {
     "number": "version",
     "name": "proposals",
     "filename": "css/fund.css",
+    "token": "not-a-genuine-unlock-link",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -351,11 +352,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.login": _all(REDIRECT, anonymous=200),  # a signed-in user goes home
     "accounts.logout": _all(LOGIN),
     "accounts.confirm_login": _signed_in(200),
+    "accounts.unlock": _all(400),  # the emailed link; anyone may follow it, a forged one fails
     "accounts.change_password": _signed_in(200),
     # Administration
     "admin.users": _ADMIN,
     "admin.new_user": _ADMIN,
     "admin.edit_user": _ADMIN,
+    "admin.unlock_user": _post_only({"admin": REDIRECT}),
     "admin.organizations": _ADMIN,
     "admin.new_organization": _ADMIN,
     "admin.edit_organization": _ADMIN,

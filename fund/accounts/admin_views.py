@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from fund.access import recent_login_required, roles_required
 from fund.accounts import operations
-from fund.accounts.forms import OrganizationForm, UserForm
+from fund.accounts.forms import OrganizationForm, UnlockForm, UserForm
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db, utcnow
 from fund.forms import options
@@ -20,6 +22,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _organization_choices():
     orgs = db.session.scalars(select(Organization).order_by(Organization.name))
     return options([(0, "— none —")] + [(o.id, o.display_name) for o in orgs])
+
+
+def _policy() -> operations.LockoutPolicy:
+    return operations.LockoutPolicy(
+        attempts=current_app.config["LOGIN_LOCKOUT_ATTEMPTS"],
+        window=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_WINDOW_SECONDS"]),
+    )
 
 
 @bp.route("/users")
@@ -75,7 +84,13 @@ def _user_form_page(user: User | None):
             flash(message, "success")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        unlock_form=UnlockForm(formdata=None) if user is not None else None,
+        locked_until=operations.locked_until(user, _policy(), utcnow()) if user else None,
+    ), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -91,6 +106,25 @@ def new_user():
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     return _user_form_page(user)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required(Role.ADMIN)
+@recent_login_required()
+def unlock_user(user_id: int):
+    """Clear an account's failed sign-ins, so a locked account can sign in again (audited)."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = UnlockForm()
+    if not form.validate_on_submit():
+        flash("The form could not be read (it may have expired). Please try again.", "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    email = user.email
+    if operations.unlock(current_user, user, now=utcnow()):
+        db.session.commit()
+        flash(f"{email} is unlocked: the account can sign in again.", "success")
+    else:
+        flash(f"Nothing changed: {email} had no failed sign-ins to clear.", "info")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/organizations")

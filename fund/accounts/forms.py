@@ -129,3 +129,9 @@ class ConfirmPasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Confirm")
+
+
+class UnlockForm(FlaskForm):
+    """An administrator clears a user's failed sign-ins."""
+
+    submit = SubmitField("Unlock the account")

@@ -99,6 +99,19 @@ def login():
     return render_template("accounts/login.html", form=form)
 
 
+@bp.route("/account/unlock/<token>")
+@public
+def unlock(token: str):
+    """The link emailed to the owner of a locked account: it unlocks the account, once."""
+    user = operations.unlock_with_token(token, now=utcnow())
+    if user is None:
+        db.session.rollback()
+        return render_template("accounts/unlock.html", unlocked=False), 400
+    email = user.email
+    db.session.commit()
+    return render_template("accounts/unlock.html", unlocked=True, email=email)
+
+
 @bp.route("/account/confirm", methods=["GET", "POST"])
 @signed_in
 def confirm_login():
