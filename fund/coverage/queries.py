@@ -38,7 +38,7 @@ Method (also explained on the dashboard):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -47,15 +47,17 @@ from math import floor
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, distinct, func, literal_column, or_, select
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import Select, Subquery
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage import totals as totals_store
+from fund.coverage.programme_money import programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget, Pool
 from fund.finance.queries import proposal_state_as_of
-from fund.proposals.models import BudgetLine, Proposal, proposal_countries
+from fund.money import indirect_cents_sql, sql_cents
+from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
 
 FUNDED_STATUSES = ("funded", "closed")
@@ -359,7 +361,7 @@ def _lines(
     include_pipeline: bool,
     simulate: Collection[int],
     as_of: date | None = None,
-) -> Subquery:
+) -> Select:
     """Budget lines of the counted proposals, each with its bucket and its amount in cents."""
     if as_of is None:
         status, funded = Proposal.status, Proposal.status.in_(FUNDED_STATUSES)
@@ -380,7 +382,7 @@ def _lines(
             BudgetLine.organization_id.label("organization_id"),
             BudgetLine.objective_number.label("objective_number"),
             bucket.label("bucket"),
-            cast(func.round(BudgetLine.amount * 100), BigInteger).label("cents"),
+            sql_cents(BudgetLine.amount).label("cents"),
         )
         .join(Proposal, Proposal.id == BudgetLine.proposal_id)
         .where(counted)
@@ -412,15 +414,14 @@ def _lines(
                     and_(not_allocated, Proposal.submitted_at < end),
                 )
             )
-    return query.subquery("lines")
+    return query
 
 
 def _by_organization(lines: Subquery, rate: Decimal) -> Subquery:
     """Direct and indirect cents per (bucket, proposal, organization): the indirect costs are
     rounded half-up to the cent per organization, in integer arithmetic on every engine."""
-    numerator, denominator = rate.as_integer_ratio()
     direct = cast(func.sum(lines.c.cents), BigInteger)
-    indirect = (direct * _int(2 * numerator) + _int(denominator)) // _int(2 * denominator)
+    indirect = indirect_cents_sql(direct, rate)
     return (
         select(
             lines.c.bucket,
@@ -451,9 +452,9 @@ def _by_proposal(by_org: Subquery) -> Subquery:
 
 @dataclass
 class _Sums:
-    """Money (cents, possibly fractional) and programme counts per bucket of one row."""
+    """Money (whole cents) and programme counts per bucket of one row."""
 
-    cents: dict[str, Fraction] = field(default_factory=lambda: defaultdict(Fraction))
+    cents: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     programmes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -469,10 +470,8 @@ class _Raw:
     """What the coverage is computed from: sums per bucket of each dimension's keys."""
 
     totals: dict[str, _BucketTotal] = field(default_factory=dict)
-    objective_direct: dict[int, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
-    area_programmes: dict[str, dict[str, int]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(int))
-    )
+    objective_sums: dict[int, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    area_sums: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
     region_sums: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
     gender: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
     rights: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
@@ -487,80 +486,51 @@ def _raw_from_lines(
     rate: Decimal,
     as_of: date | None,
 ) -> _Raw:
-    """The sums aggregated from the budget lines (6 queries)."""
-    lines = _lines(filters, include_pipeline, simulate, as_of)
-    by_org = _by_organization(lines, rate)
-    by_proposal = _by_proposal(by_org)
+    """The sums of the per-programme cents aggregated from the budget lines (6 queries)."""
+    lines = _lines(filters, include_pipeline, simulate, as_of).cte("lines")
+    money = programme_money(lines, rate, "bucket", "cov")
+    by_org, by_proposal = money.by_organization, money.by_proposal
     execute = db.session.execute
     raw = _Raw()
 
     for row in execute(
         select(
-            by_org.c.bucket,
-            func.sum(by_org.c.direct).label("direct"),
-            func.sum(by_org.c.indirect).label("indirect"),
-            func.count(distinct(by_org.c.proposal_id)).label("programmes"),
-        ).group_by(by_org.c.bucket)
+            by_proposal.c.bucket,
+            func.sum(by_proposal.c.direct).label("direct"),
+            func.sum(by_proposal.c.indirect).label("indirect"),
+            func.count(by_proposal.c.proposal_id).label("programmes"),
+        ).group_by(by_proposal.c.bucket)
     ):
         raw.totals[row.bucket] = _BucketTotal(
             int(row.direct or 0), int(row.indirect or 0), int(row.programmes)
         )
 
-    for row in execute(
-        select(
-            lines.c.bucket,
-            lines.c.objective_number,
-            func.sum(lines.c.cents).label("cents"),
-            func.count(distinct(lines.c.proposal_id)).label("programmes"),
-        ).group_by(lines.c.bucket, lines.c.objective_number)
-    ):
-        sums = raw.objective_direct[row.objective_number]
-        sums.cents[row.bucket] += Fraction(int(row.cents))
-        sums.programmes[row.bucket] += int(row.programmes)
+    def add(table: Mapping[Any, _Sums], statement: Any, key: Callable[[Any], Any]) -> None:
+        for row in execute(statement):
+            sums = table[key(row)]
+            sums.cents[row.bucket] += int(row.cents or 0)
+            sums.programmes[row.bucket] += int(row.programmes)
 
-    for row in execute(
-        select(
-            lines.c.bucket,
-            objective_thematic_area.c.thematic_area_code.label("area"),
-            func.count(distinct(lines.c.proposal_id)).label("programmes"),
-        )
-        .join(
-            objective_thematic_area,
-            objective_thematic_area.c.objective_number == lines.c.objective_number,
-        )
-        .group_by(lines.c.bucket, objective_thematic_area.c.thematic_area_code)
-    ):
-        raw.area_programmes[row.area][row.bucket] = int(row.programmes)
+    def dimension(cte: Any, key: Any, cents: Any) -> Any:
+        return select(
+            cte.c.bucket,
+            key.label("key"),
+            func.sum(cents).label("cents"),
+            func.count(distinct(cte.c.proposal_id)).label("programmes"),
+        ).group_by(cte.c.bucket, key)
 
-    region_pairs = (
-        select(proposal_countries.c.proposal_id, Country.region_m49)
-        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
-        .distinct()
-        .subquery("region_pairs")
+    objectives, areas, regions = money.by_objective, money.by_area, money.by_region
+    add(
+        raw.objective_sums,
+        dimension(
+            objectives,
+            objectives.c.objective_number,
+            objectives.c.direct + objectives.c.indirect,
+        ),
+        lambda row: int(row.key),
     )
-    region_counts = (
-        select(
-            region_pairs.c.proposal_id,
-            func.count(region_pairs.c.region_m49).label("n"),
-        )
-        .group_by(region_pairs.c.proposal_id)
-        .subquery("region_counts")
-    )
-    for row in execute(
-        select(
-            by_proposal.c.bucket,
-            region_pairs.c.region_m49,
-            region_counts.c.n,
-            func.sum(by_proposal.c.total).label("cents"),
-            func.count(distinct(by_proposal.c.proposal_id)).label("programmes"),
-        )
-        .outerjoin(region_pairs, region_pairs.c.proposal_id == by_proposal.c.proposal_id)
-        .outerjoin(region_counts, region_counts.c.proposal_id == by_proposal.c.proposal_id)
-        .group_by(by_proposal.c.bucket, region_pairs.c.region_m49, region_counts.c.n)
-    ):
-        sums = raw.region_sums[row.region_m49 or GLOBAL_REGION]
-        sums.cents[row.bucket] += Fraction(int(row.cents), int(row.n or 1))
-        sums.programmes[row.bucket] += int(row.programmes)
+    add(raw.area_sums, dimension(areas, areas.c.area, areas.c.cents), lambda row: row.key)
+    add(raw.region_sums, dimension(regions, regions.c.region, regions.c.cents), lambda row: row.key)
 
     for row in execute(
         select(
@@ -576,7 +546,7 @@ def _raw_from_lines(
         scores = ((raw.gender, row.gender_marker), (raw.rights, row.human_rights_marker))
         for table, score in scores:
             sums = table[NOT_SCORED if score is None else str(score)]
-            sums.cents[row.bucket] += Fraction(int(row.cents))
+            sums.cents[row.bucket] += int(row.cents)
             sums.programmes[row.bucket] += int(row.programmes)
 
     for row in execute(
@@ -593,7 +563,7 @@ def _raw_from_lines(
     ):
         key = str(row.id)
         raw.organization_names[key] = (row.acronym or row.name, row.name)
-        raw.organizations[key].cents[row.bucket] += Fraction(int(row.cents))
+        raw.organizations[key].cents[row.bucket] += int(row.cents)
         raw.organizations[key].programmes[row.bucket] += int(row.programmes)
     return raw
 
@@ -654,21 +624,18 @@ def _raw_from_totals(
         if dimension == "total":
             raw.totals[bucket] = _BucketTotal(amount, indirect, programmes)
             continue
-        if dimension == "area":
-            raw.area_programmes[key][bucket] = programmes
-            continue
-        # Whole cents stay integers (exact, and much cheaper than fractions); each (bucket,
-        # dimension, key) comes once, so nothing is added to them here.
-        cents: int | Fraction = amount
         if dimension == "objective":
-            target = raw.objective_direct[int(key)]
+            target = raw.objective_sums[int(key)]
+        elif dimension == "area":
+            target = raw.area_sums[key]
         elif dimension == "region":
-            target, cents = raw.region_sums[key], Fraction(amount, totals_store.REGION_SCALE)
+            target = raw.region_sums[key]
         elif dimension in ("gender", "rights"):
             target = (raw.gender if dimension == "gender" else raw.rights)[key]
         else:  # organization
             target = raw.organizations[key]
-        target.cents[bucket] = cents
+        # Each (bucket, dimension, key) comes once: nothing is added to it here.
+        target.cents[bucket] = amount + indirect
         target.programmes[bucket] = programmes
     if raw.organizations:
         for row in db.session.execute(
@@ -785,49 +752,13 @@ def coverage(
         b: int(totals[b].direct + totals[b].indirect) if b in totals else 0 for b in BUCKETS
     }
 
-    # Objectives: direct costs scaled to the budget totals.
-    objective_direct = raw.objective_direct
-    direct_total: dict[str, int | Fraction] = defaultdict(int)
-    for sums in objective_direct.values():
-        for bucket, cents in sums.cents.items():
-            direct_total[bucket] += cents
-    objective_cents: dict[str, dict[int, int]] = {}
-    for bucket in BUCKETS:
-        share_of = direct_total[bucket]
-        objective_cents[bucket] = apportion(
-            {
-                row.number: (
-                    Fraction(objective_direct[row.number].cents[bucket] * total_cents[bucket])
-                    / share_of
-                    if share_of
-                    else Fraction(0)
-                )
-                for row in objectives
-            }
-        )
-
-    # Thematic areas: money of each objective split equally over its areas.
+    # Every figure is a sum of per-programme whole cents (see the module's method).
+    objective_sums, area_sums, region_sums = raw.objective_sums, raw.area_sums, raw.region_sums
     areas_of: dict[int, list[str]] = defaultdict(list)
     objectives_of: dict[str, list[int]] = defaultdict(list)
     for row in membership:
         areas_of[row.objective_number].append(row.thematic_area_code)
         objectives_of[row.thematic_area_code].append(row.objective_number)
-    area_programmes = raw.area_programmes
-    area_cents: dict[str, dict[str, int]] = {}
-    for bucket in BUCKETS:
-        area_raw: dict[str, Fraction] = {row.code: Fraction(0) for row in areas}
-        for number, codes in areas_of.items():
-            for code in codes:
-                area_raw[code] += Fraction(objective_cents[bucket].get(number, 0), len(codes))
-        area_cents[bucket] = apportion(area_raw)
-
-    # Regions: each programme's money split equally over its distinct regions.
-    region_sums = raw.region_sums
-    region_keys = [row.region_m49 for row in regions] + [GLOBAL_REGION]
-    region_cents = {
-        bucket: apportion({key: region_sums[key].cents[bucket] for key in region_keys})
-        for bucket in BUCKETS
-    }
     gender, rights = raw.gender, raw.rights
     organizations, organization_names = raw.organizations, raw.organization_names
 
@@ -875,8 +806,8 @@ def coverage(
             str(row.number),
             f"{row.number}. {row.short_label}",
             row.title,
-            {b: objective_cents[b].get(row.number, 0) for b in BUCKETS},
-            objective_direct[row.number].programmes,
+            objective_sums[row.number].cents,
+            objective_sums[row.number].programmes,
             objective_targets[row.number],
             areas=tuple(areas_of.get(row.number, ())),
         )
@@ -887,8 +818,8 @@ def coverage(
             row.code,
             row.code,
             row.title,
-            {b: area_cents[b].get(row.code, 0) for b in BUCKETS},
-            area_programmes[row.code],
+            area_sums[row.code].cents,
+            area_sums[row.code].programmes,
             area_targets[row.code],
             objectives=tuple(objectives_of.get(row.code, ())),
         )
@@ -900,7 +831,7 @@ def coverage(
             key,
             label,
             label,
-            {b: region_cents[b].get(key, 0) for b in BUCKETS},
+            region_sums[key].cents,
             region_sums[key].programmes,
             region_target if key != GLOBAL_REGION else None,
         )
@@ -1018,7 +949,7 @@ class Candidate:
 def simulation_candidates(settings: CoverageSettings | None = None) -> list[Candidate]:
     """Approved and under-review proposals with their budget totals, approved first (1 query)."""
     settings = _settings(settings)
-    lines = _lines(CoverageFilters(), True, ())
+    lines = _lines(CoverageFilters(), True, ()).subquery("lines")
     by_proposal = _by_proposal(_by_organization(lines, settings.indirect_rate))
     rows = db.session.execute(
         select(

@@ -15,19 +15,21 @@ Each row: (status, dimension, key) -> amount, indirect, programmes. Dimensions:
 
 - `total`, key "": direct cents in `amount`, indirect cents (rounded half-up per programme and
   organization, as everywhere) in `indirect`, number of programmes;
-- `objective`, key the objective number: direct cents of the lines of that objective;
-- `area`, key the area code: only the number of programmes (the money of an area is derived
-  from the objectives' money by `fund.coverage.queries.coverage`);
-- `region`, key the M49 code ("001" for programmes without countries): the programme's total
-  in 1/60 cents split equally over its distinct regions (at most five regions, and 60 is
-  divisible by 1..5, so the split is exact);
+- `objective`, key the objective number: direct cents of the lines of that objective in
+  `amount`, the organizations' indirect cents apportioned to it in `indirect`;
+- `area`, key the area code: its cents (each programme's objective amounts split evenly over
+  the objective's areas);
+- `region`, key the M49 code ("001" for programmes without countries): its cents (each
+  programme's total split evenly over its distinct regions);
 - `gender`, `rights`, key the score or "none": programme totals;
 - `organization`, key the organization id: its direct plus indirect cents.
 
-`programmes` counts each programme once per key, so every figure is a sum over programmes and
-the totals of two sets of programmes add up. One more row, (`*`, `rate`, rate), says which
-indirect support rate the totals were built with: the dashboard uses them only when it is the
-configured rate, and falls back on the full aggregation otherwise. `rebuild()` recomputes
+Every amount is a sum of per-programme whole cents (`fund.coverage.programme_money`, from the
+rules of `fund.money`), and `programmes` counts each programme once per key, so the totals of
+two sets of programmes add up. One more row, (`*`, `rate`, rate), says which
+indirect support rate (and, in `amount`, which version of the method) the totals were built
+with: the dashboard uses them only when they are the configured rate and the current method,
+and falls back on the full aggregation otherwise. `rebuild()` recomputes
 everything; `differences()` compares the table with a full recomputation
 (`flask fund coverage --verify`).
 """
@@ -61,10 +63,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from fund.coverage.programme_money import programme_money
 from fund.extensions import db
+from fund.money import sql_cents
 from fund.proposals.budget import rate_key
-from fund.proposals.models import BudgetLine, Proposal, proposal_countries
-from fund.reference.models import Country, objective_thematic_area
+from fund.proposals.models import BudgetLine, Proposal
 
 FUNDED_STATUSES = ("funded", "closed")
 PIPELINE_STATUS = "approved"
@@ -72,8 +75,11 @@ REVIEW_STATUS = "committee_review"
 COUNTED_STATUSES = (*FUNDED_STATUSES, PIPELINE_STATUS, REVIEW_STATUS)
 GLOBAL_REGION = "001"
 NOT_SCORED = "none"
-REGION_SCALE = 60  # region amounts are in 1/60 cent: a total split over 1..5 regions is exact
 META_STATUS, RATE_DIMENSION = "*", "rate"
+# The meta row's `amount`: the version of the method the totals were built with. Totals of an
+# earlier method (version 0: indirect costs apportioned over whole columns, regions in 1/60
+# cents) are not read; `flask fund coverage --rebuild` (or `flask fund seed`) rebuilds them.
+METHOD = 2
 
 Key = tuple[str, str, str]  # (status, dimension, key)
 Figures = tuple[int, int, int]  # (amount, indirect, programmes)
@@ -133,53 +139,19 @@ def _aggregate_statement(
         BudgetLine.organization_id.label("organization_id"),
         BudgetLine.objective_number.label("objective_number"),
         Proposal.status.label("status"),
-        cast(func.round(BudgetLine.amount * 100), BigInteger).label("cents"),
+        sql_cents(BudgetLine.amount).label("cents"),
     ).join(Proposal, Proposal.id == BudgetLine.proposal_id)
-    pairs_query = (
-        select(proposal_countries.c.proposal_id, Country.region_m49)
-        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
-        .distinct()
-    )
     if counted_only:
         lines_query = lines_query.where(Proposal.status.in_(COUNTED_STATUSES))
     if by_ids:
-        ids = bindparam("ids", expanding=True)
-        lines_query = lines_query.where(BudgetLine.proposal_id.in_(ids))
-        pairs_query = pairs_query.where(proposal_countries.c.proposal_id.in_(ids))
+        lines_query = lines_query.where(
+            BudgetLine.proposal_id.in_(bindparam("ids", expanding=True))
+        )
     lines = lines_query.cte("cov_lines")
-    direct = cast(func.sum(lines.c.cents), BigInteger)
-    by_org = (
-        select(
-            lines.c.status,
-            lines.c.proposal_id,
-            lines.c.organization_id,
-            direct.label("direct"),
-            ((direct * _int(2 * numerator) + _int(denominator)) // _int(2 * denominator)).label(
-                "indirect"
-            ),
-        )
-        .group_by(lines.c.status, lines.c.proposal_id, lines.c.organization_id)
-        .cte("cov_by_org")
-    )
-    by_proposal = (
-        select(
-            by_org.c.status,
-            by_org.c.proposal_id,
-            func.sum(by_org.c.direct).label("direct"),
-            func.sum(by_org.c.indirect).label("indirect"),
-            func.sum(by_org.c.direct + by_org.c.indirect).label("total"),
-        )
-        .group_by(by_org.c.status, by_org.c.proposal_id)
-        .cte("cov_by_proposal")
-    )
-    pairs = pairs_query.cte("cov_region_pairs")
-    region_counts = (
-        select(pairs.c.proposal_id, func.count(pairs.c.region_m49).label("n"))
-        .group_by(pairs.c.proposal_id)
-        .cte("cov_region_counts")
-    )
+    money = programme_money(lines, Decimal(numerator) / Decimal(denominator), "status", "cov")
+    by_org, by_proposal = money.by_organization, money.by_proposal
+    by_objective, by_area, by_region = money.by_objective, money.by_area, money.by_region
     zero = _int(0)
-    programmes = func.count(distinct(lines.c.proposal_id))
 
     def marker(column: Any, dimension: str) -> Any:
         key = func.coalesce(cast(column, String(32)), _text(NOT_SCORED))
@@ -196,7 +168,6 @@ def _aggregate_statement(
             .group_by(by_proposal.c.status, key)
         )
 
-    region_key = func.coalesce(pairs.c.region_m49, _text(GLOBAL_REGION))
     return union_all(
         select(
             by_proposal.c.status,
@@ -207,42 +178,29 @@ def _aggregate_statement(
             func.count(by_proposal.c.proposal_id),
         ).group_by(by_proposal.c.status),
         select(
-            lines.c.status,
+            by_objective.c.status,
             _text("objective"),
-            cast(lines.c.objective_number, String(32)),
-            cast(func.sum(lines.c.cents), BigInteger),
-            zero,
-            programmes,
-        ).group_by(lines.c.status, lines.c.objective_number),
+            cast(by_objective.c.objective_number, String(32)),
+            cast(func.sum(by_objective.c.direct), BigInteger),
+            cast(func.sum(by_objective.c.indirect), BigInteger),
+            func.count(distinct(by_objective.c.proposal_id)),
+        ).group_by(by_objective.c.status, by_objective.c.objective_number),
         select(
-            lines.c.status,
+            by_area.c.status,
             _text("area"),
-            cast(objective_thematic_area.c.thematic_area_code, String(32)),
+            by_area.c.area,
+            cast(func.sum(by_area.c.cents), BigInteger),
             zero,
-            zero,
-            programmes,
-        )
-        .join(
-            objective_thematic_area,
-            objective_thematic_area.c.objective_number == lines.c.objective_number,
-        )
-        .group_by(lines.c.status, objective_thematic_area.c.thematic_area_code),
+            func.count(distinct(by_area.c.proposal_id)),
+        ).group_by(by_area.c.status, by_area.c.area),
         select(
-            by_proposal.c.status,
+            by_region.c.status,
             _text("region"),
-            region_key,
-            cast(
-                func.sum(
-                    by_proposal.c.total * _int(REGION_SCALE) // func.coalesce(region_counts.c.n, 1)
-                ),
-                BigInteger,
-            ),
+            by_region.c.region,
+            cast(func.sum(by_region.c.cents), BigInteger),
             zero,
-            func.count(distinct(by_proposal.c.proposal_id)),
-        )
-        .outerjoin(pairs, pairs.c.proposal_id == by_proposal.c.proposal_id)
-        .outerjoin(region_counts, region_counts.c.proposal_id == by_proposal.c.proposal_id)
-        .group_by(by_proposal.c.status, region_key),
+            func.count(distinct(by_region.c.proposal_id)),
+        ).group_by(by_region.c.status, by_region.c.region),
         marker(Proposal.gender_marker, "gender"),
         marker(Proposal.human_rights_marker, "rights"),
         select(
@@ -271,7 +229,13 @@ def read(connection: Connection, rate: Decimal) -> dict[Key, Figures] | None:
         )
     ).all()
     wanted = rate_key(rate)
-    if not any(r.dimension == RATE_DIMENSION and r.key == wanted for r in rows):
+    if not any(
+        r.status == META_STATUS
+        and r.dimension == RATE_DIMENSION
+        and r.key == wanted
+        and r.amount == METHOD
+        for r in rows
+    ):
         return None
     return {
         (r.status, r.dimension, r.key): (int(r.amount), int(r.indirect), int(r.programmes))
@@ -281,10 +245,14 @@ def read(connection: Connection, rate: Decimal) -> dict[Key, Figures] | None:
 
 
 def _built_rate(connection: Connection) -> str | None:
+    """The rate the totals were built with by the current method (None: never built, or by an
+    earlier method)."""
     table = CoverageTotal.__table__
     return connection.execute(
         select(table.c.key).where(
-            table.c.status == META_STATUS, table.c.dimension == RATE_DIMENSION
+            table.c.status == META_STATUS,
+            table.c.dimension == RATE_DIMENSION,
+            table.c.amount == METHOD,
         )
     ).scalar()
 
@@ -356,7 +324,7 @@ def rebuild(connection: Connection, rate: Decimal) -> int:
             "status": META_STATUS,
             "dimension": RATE_DIMENSION,
             "key": rate_key(rate),
-            "amount": 0,
+            "amount": METHOD,
             "indirect": 0,
             "programmes": 0,
         }

@@ -31,7 +31,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
@@ -54,6 +53,7 @@ from reportlab.platypus import (
 )
 from sqlalchemy import select
 
+from fund import money as money_rules
 from fund.audit.queries import head
 from fund.calls.models import Call
 from fund.coverage.charts import nice_scale
@@ -68,7 +68,6 @@ from fund.coverage.queries import (
     CoverageFilters,
     CoverageRow,
     CoverageSettings,
-    apportion,
     coverage,
 )
 from fund.extensions import db
@@ -389,9 +388,11 @@ def _countries(
     places: Mapping[int, list[Any]],
     regions: Sequence[CoverageRow],
 ) -> list[CountryRow]:
-    """Each region's funded money (from the coverage) over its countries: a programme's money
-    is split equally over its regions, then equally over its countries in each region."""
-    raw: dict[str, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    """Each programme's funded money over its countries, in whole cents per programme: split
+    evenly over its regions as the coverage does (`fund.money.split_evenly`, regions in M49
+    code order), then each region's part evenly over the programme's countries in it (ISO code
+    order). The countries of a region add up to its coverage figure."""
+    cents: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     counts: dict[str, int] = defaultdict(int)
     names: dict[str, tuple[str, str]] = {}
     for programme in programmes:
@@ -399,26 +400,22 @@ def _countries(
         for place in places.get(programme.proposal_id, []):
             by_region[place.region_m49].append(place)
         if not by_region:
-            by_region[GLOBAL_REGION] = []
-        cents = Fraction(int(programme.amount * 100), len(by_region))
+            cents[GLOBAL_REGION][""] += money_rules.cents(programme.amount)
+            counts[""] += 1
+            continue
+        parts = money_rules.split_evenly(money_rules.cents(programme.amount), sorted(by_region))
         for region, countries in by_region.items():
-            if not countries:
-                raw[region][""] += cents
-                continue
+            countries = sorted(countries, key=lambda place: place.iso2)
+            shares = money_rules.split_evenly(parts[region], [p.iso2 for p in countries])
             for place in countries:
-                raw[region][place.iso2] += cents / len(countries)
+                cents[region][place.iso2] += shares[place.iso2]
                 counts[place.iso2] += 1
                 names[place.iso2] = (place.name, place.region)
-        if not places.get(programme.proposal_id):
-            counts[""] += 1
     rows = []
     for region in regions:
-        within = raw.get(region.key)
+        within = cents.get(region.key)
         if not within:
             continue
-        region_cents = int(region.funded * 100)
-        total = sum(within.values(), Fraction(0))
-        shares = apportion({k: v * region_cents / total for k, v in within.items()})
         for iso2 in sorted(within, key=lambda k: names.get(k, (GLOBAL_LABEL,))[0]):
             name, region_name = names.get(iso2, (GLOBAL_LABEL, region.label))
             rows.append(
@@ -427,7 +424,7 @@ def _countries(
                     name=name,
                     region=region_name,
                     programmes=counts[iso2],
-                    funded=(Decimal(shares[iso2]) * CENT).quantize(CENT),
+                    funded=money_rules.from_cents(within[iso2]),
                 )
             )
     return rows

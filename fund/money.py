@@ -1,0 +1,131 @@
+"""The fund's money rules, each written once, in whole cents.
+
+Every rule that SQL needs too is written as one arithmetic definition over its operands, so
+that the same function gives the Python value (called with integers) and the SQL expression
+(called with column expressions): the database and the pages can never round differently.
+
+The rules:
+
+- **Indirect support costs** of a participating organization in a programme: the indirect
+  support rate (default 7%) of its direct costs, rounded half-up to the cent.
+- **Indirect costs by objective**: each programme's indirect costs of one organization are
+  split over that organization's objectives in proportion to its direct costs on them, in whole
+  cents, by largest remainder (the cents left over after rounding down go to the largest
+  remainders; equal remainders: the lower objective number first).
+- **Even splits** (a programme's money over the thematic areas of an objective, or over the
+  regions of its countries): equal whole-cent parts, the cents left over one each to the first
+  keys in order.
+
+Each programme's amounts are rounded on their own, so every total is a plain sum over
+programmes: funding, approving or withdrawing one programme changes each figure by exactly that
+programme's amount on it and no other figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import BigInteger, case, func, literal_column
+
+CENT = Decimal("0.01")
+
+K = TypeVar("K", bound=Hashable)
+
+
+def _sql_int(value: int) -> Any:
+    """An integer constant written into the SQL, typed so that `//` stays integer division."""
+    return literal_column(str(int(value)), BigInteger)
+
+
+def rate_ratio(rate: Decimal | str) -> tuple[int, int]:
+    """The rate as an exact fraction (numerator, denominator)."""
+    return Decimal(rate).as_integer_ratio()
+
+
+def _half_up_share(amount: Any, numerator: Any, denominator: Any) -> Any:
+    """amount x numerator / denominator rounded half-up, for non-negative integers or SQL
+    integer expressions alike."""
+    return (amount * (numerator * 2) + denominator) // (denominator * 2)
+
+
+def indirect_cents(direct_cents: int, rate: Decimal | str) -> int:
+    """Indirect support costs (cents) of an organization's direct costs (cents)."""
+    numerator, denominator = rate_ratio(rate)
+    return _half_up_share(int(direct_cents), numerator, denominator)
+
+
+def indirect_cents_sql(direct_cents: Any, rate: Decimal | str) -> Any:
+    """The SQL expression of `indirect_cents` for an integer cents expression."""
+    numerator, denominator = rate_ratio(rate)
+    return _half_up_share(direct_cents, _sql_int(numerator), _sql_int(denominator))
+
+
+def _floor_share(total: Any, part: Any, whole: Any) -> tuple[Any, Any]:
+    """(total x part // whole, total x part % whole): the rounded-down share of `total` that
+    `part` of `whole` gets, and what was left over, for integers or SQL integer expressions."""
+    product = total * part
+    return product // whole, product % whole
+
+
+def largest_remainder(total: int, weights: Mapping[K, int], order: Sequence[K]) -> dict[K, int]:
+    """Split `total` cents over the keys in proportion to their non-negative integer weights,
+    in whole cents adding up to `total`: each key gets its share rounded down, and the cents
+    left over go one each to the largest remainders (equal remainders: earlier in `order`).
+    With all weights zero, every key gets zero."""
+    whole = sum(weights.values())
+    if whole <= 0:
+        return dict.fromkeys(weights, 0)
+    shares = {key: _floor_share(total, weights[key], whole) for key in weights}
+    left = total - sum(base for base, _ in shares.values())
+    position = {key: i for i, key in enumerate(order)}
+    ranked = sorted(weights, key=lambda key: (-shares[key][1], position[key]))
+    lucky = set(ranked[:left])
+    return {key: shares[key][0] + (1 if key in lucky else 0) for key in weights}
+
+
+def largest_remainder_sql(total: Any, weight: Any, whole: Any) -> tuple[Any, Any]:
+    """The two SQL steps of `largest_remainder` for one row of a group: (rounded-down share,
+    remainder). The caller ranks the rows of each group by remainder (descending, then the
+    key's order) and adds one cent to the first `total - sum(shares)` of them."""
+    zero = _sql_int(0)
+    base, remainder = _floor_share(total, weight, whole)
+    return (
+        case((whole > zero, base), else_=zero),
+        case((whole > zero, remainder), else_=zero),
+    )
+
+
+def split_evenly(total: int, keys: Sequence[K]) -> dict[K, int]:
+    """`total` cents in equal whole-cent parts over `keys`; the cents left over go one each to
+    the first keys."""
+    if not keys:
+        return {}
+    return {key: even_part(total, len(keys), rank) for rank, key in enumerate(keys, start=1)}
+
+
+def even_part(total: Any, count: Any, rank: Any) -> Any:
+    """The part of the `rank`-th key (from 1) in `split_evenly`, for integers or SQL integer
+    expressions alike."""
+    if isinstance(total, int) and isinstance(count, int) and isinstance(rank, int):
+        return total // count + (1 if rank <= total % count else 0)
+    one, zero = _sql_int(1), _sql_int(0)
+    return total // count + case((rank <= total % count, one), else_=zero)
+
+
+def cents(amount: Decimal) -> int:
+    """A Decimal amount of dollars as whole cents."""
+    return int((Decimal(amount) / CENT).to_integral_value())
+
+
+def from_cents(value: int) -> Decimal:
+    """Whole cents as a Decimal amount of dollars."""
+    return (Decimal(int(value)) * CENT).quantize(CENT)
+
+
+def sql_cents(amount_column: Any) -> Any:
+    """A NUMERIC(14, 2) amount column as whole cents in SQL."""
+    from sqlalchemy import cast
+
+    return cast(func.round(amount_column * 100), BigInteger)
