@@ -40,7 +40,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     _configure_logging(app)
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from fund import access, errors, extensions, models, routing, security  # noqa: F401 - models
+    from fund import access, errors, extensions, idempotency, models, routing, security  # noqa: F401 - models
 
     extensions.db.init_app(app)
     extensions.tune_sqlite(app)
@@ -50,6 +50,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    idempotency.init_app(app)
     routing.init_app(app)
     _register_blueprints(app)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -16,6 +18,26 @@ MESSAGES = {
     413: ("Too large", "The file or form you sent is larger than the fund accepts."),
     500: ("Something went wrong", "An unexpected error occurred. Nothing was changed."),
 }
+
+
+CONFLICT_TITLE = "Changed at the same moment"
+CONFLICT_MESSAGE = (
+    "Someone else acted on this at the same moment and their change came first, so nothing of "
+    "yours was saved. Reload the page to see where things stand, then try again if it is "
+    "still needed."
+)
+# PostgreSQL: serialization failure, deadlock, lock not available, statement or lock timeout.
+CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014"})
+CONTENTION_MESSAGES = ("database is locked", "database table is locked")
+
+
+def is_contention(error: OperationalError) -> bool:
+    """Whether the database refused because of another transaction, not a fault."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) in CONTENTION_SQLSTATES:
+        return True
+    text = str(original or error).lower()
+    return any(message in text for message in CONTENTION_MESSAGES)
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +56,23 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(OperationalError)
+    def lost_race(error: Exception):
+        """A request that lost a race to another one (a unique or check constraint, a row
+        changed meanwhile, a serialization failure, a lock it waited for too long) changed
+        nothing: it is answered 409 with the reason. Other database failures stay errors."""
+        from fund.extensions import db
+
+        if isinstance(error, OperationalError) and not is_contention(error):
+            raise error
+        db.session.rollback()
+        app.logger.warning("request lost a race and was refused: %s", error.__class__.__name__)
+        return render_template(
+            "errors/error.html", code=409, title=CONFLICT_TITLE, message=CONFLICT_MESSAGE
+        ), 409
 
     @app.errorhandler(500)
     def server_error(error):

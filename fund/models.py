@@ -15,6 +15,7 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
+from fund.idempotency import FormKey
 from fund.notifications.models import Notification, NotificationPreference, OutboxMessage
 from fund.proposals import approval  # noqa: F401 - registers its flush listener
 from fund.proposals.models import (
@@ -49,6 +50,7 @@ __all__ = [
     "CoverageTarget",
     "CoverageTotal",
     "Disbursement",
+    "FormKey",
     "GcmObjective",
     "GuidingPrinciple",
     "LoginAttempt",

@@ -1,4 +1,4 @@
-"""Concurrency on PostgreSQL: a vote racing the closing of its round, and double votes.
+"""Concurrency on SQLite and PostgreSQL: a vote racing the closing of its round, and double votes.
 
 Each thread has its own application context, so its own session and connection. A thread
 that has taken the round's lock holds its transaction open for a moment, so the other one
@@ -23,8 +23,6 @@ from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
 from tests.test_committee import _round, _to_committee, _vote
 from tests.test_committee import people as people
-
-pytestmark = pytest.mark.postgres
 
 HOLD_SECONDS = 0.6
 
@@ -59,20 +57,15 @@ def _holding(locked: threading.Event, work: Callable[[], Any]) -> Callable[[], A
 
 
 @pytest.fixture
-def race(pg_app, people, make_proposal):
-    proposal_id = _to_committee(pg_app, people, make_proposal)
-    round_id = _round(pg_app, proposal_id).id
-    _vote(pg_app, people.unhcr, round_id, "approve")
+def race(app, backend, people, make_proposal):
+    """On each engine (SQLite on a file, so each thread has its own connection)."""
+    proposal_id = _to_committee(app, people, make_proposal)
+    round_id = _round(app, proposal_id).id
+    _vote(app, people.unhcr, round_id, "approve")
     return proposal_id, round_id
 
 
-@pytest.fixture
-def app(pg_app):
-    """The fixtures of test_committee use `app`: here it is the PostgreSQL one."""
-    return pg_app
-
-
-def test_a_vote_arriving_while_the_round_closes_is_refused(pg_app, people, race):
+def test_a_vote_arriving_while_the_round_closes_is_refused(app, people, race):
     proposal_id, round_id = race
     locked, results = threading.Event(), {}
 
@@ -80,7 +73,7 @@ def test_a_vote_arriving_while_the_round_closes_is_refused(pg_app, people, race)
         secretariat = db.session.get(User, people.secretariat.id)
         return operations.close_round(round_id, secretariat).outcome
 
-    closer = _run(pg_app, _holding(locked, close), results, "close")
+    closer = _run(app, _holding(locked, close), results, "close")
     assert locked.wait(10)
     started = time.monotonic()
 
@@ -88,7 +81,7 @@ def test_a_vote_arriving_while_the_round_closes_is_refused(pg_app, people, race)
         operations.cast_vote(round_id, db.session.get(User, people.unicef.id), "approve")
         db.session.commit()
 
-    voter = _run(pg_app, vote, results, "vote")
+    voter = _run(app, vote, results, "vote")
     closer.join(10)
     voter.join(10)
     waited = time.monotonic() - started
@@ -97,7 +90,7 @@ def test_a_vote_arriving_while_the_round_closes_is_refused(pg_app, people, race)
     assert isinstance(results["vote"], operations.CommitteeRefused), results["vote"]
     assert "no longer possible" in str(results["vote"])
     assert waited >= HOLD_SECONDS * 0.5  # the vote waited for the closing's lock
-    with pg_app.app_context():
+    with app.app_context():
         round_ = db.session.get(VotingRound, round_id)
         votes = db.session.scalar(
             select(func.count()).select_from(Vote).where(Vote.round_id == round_id)
@@ -106,7 +99,7 @@ def test_a_vote_arriving_while_the_round_closes_is_refused(pg_app, people, race)
         assert db.session.get(Proposal, proposal_id).status == "committee_review"
 
 
-def test_a_close_arriving_while_a_vote_is_cast_counts_it(pg_app, people, race):
+def test_a_close_arriving_while_a_vote_is_cast_counts_it(app, people, race):
     proposal_id, round_id = race
     locked, results = threading.Event(), {}
 
@@ -114,7 +107,7 @@ def test_a_close_arriving_while_a_vote_is_cast_counts_it(pg_app, people, race):
         operations.cast_vote(round_id, db.session.get(User, people.unicef.id), "approve")
         return "voted"
 
-    voter = _run(pg_app, _holding(locked, vote), results, "vote")
+    voter = _run(app, _holding(locked, vote), results, "vote")
     assert locked.wait(10)
 
     def close():
@@ -123,22 +116,22 @@ def test_a_close_arriving_while_a_vote_is_cast_counts_it(pg_app, people, race):
         db.session.commit()
         return outcome
 
-    closer = _run(pg_app, close, results, "close")
+    closer = _run(app, close, results, "close")
     voter.join(10)
     closer.join(10)
 
     assert results["vote"] == "voted"
     assert results["close"] == "approved"  # the waiting close saw the second vote
-    with pg_app.app_context():
+    with app.app_context():
         assert db.session.get(VotingRound, round_id).tally["cast"] == 2
         assert db.session.get(Proposal, proposal_id).status == "approved"
 
 
-def test_many_votes_racing_a_close_never_land_after_it(pg_app, people, race, create_user):
+def test_many_votes_racing_a_close_never_land_after_it(app, people, race, create_user):
     proposal_id, round_id = race
     # More members, all entitled: they join a fresh round after the first closes.
     extra = [create_user(roles=("committee",), organization_acronym="UNODC") for _ in range(4)]
-    with pg_app.app_context():
+    with app.app_context():
         secretariat = db.session.get(User, people.secretariat.id)
         operations.close_round(round_id, secretariat)
         db.session.commit()
@@ -165,8 +158,8 @@ def test_many_votes_racing_a_close_never_land_after_it(pg_app, people, race, cre
         db.session.commit()
         return outcome
 
-    threads = [_run(pg_app, vote_as(u.id), results, f"vote{u.id}") for u in voters]
-    threads.append(_run(pg_app, close, results, "close"))
+    threads = [_run(app, vote_as(u.id), results, f"vote{u.id}") for u in voters]
+    threads.append(_run(app, close, results, "close"))
     for thread in threads:
         thread.join(20)
 
@@ -177,7 +170,7 @@ def test_many_votes_racing_a_close_never_land_after_it(pg_app, people, race, cre
         if k.startswith("vote") and isinstance(v, operations.CommitteeRefused)
     ]
     assert len(accepted) + len(refused) == len(voters), results
-    with pg_app.app_context():
+    with app.app_context():
         round_ = db.session.get(VotingRound, second_id)
         stored = db.session.scalar(
             select(func.count()).select_from(Vote).where(Vote.round_id == second_id)
@@ -187,7 +180,7 @@ def test_many_votes_racing_a_close_never_land_after_it(pg_app, people, race, cre
         assert all(v.cast_at <= round_.closed_at for v in round_.votes)
 
 
-def test_two_first_votes_of_one_member_make_one_vote(pg_app, people, race):
+def test_two_first_votes_of_one_member_make_one_vote(app, people, race):
     _, round_id = race
     barrier = threading.Barrier(2)
     results: dict[str, Any] = {}
@@ -201,11 +194,11 @@ def test_two_first_votes_of_one_member_make_one_vote(pg_app, people, race):
 
         return run
 
-    threads = [_run(pg_app, vote(c), results, c) for c in ("approve", "abstain")]
+    threads = [_run(app, vote(c), results, c) for c in ("approve", "abstain")]
     for thread in threads:
         thread.join(10)
     assert sorted(results.values()) == ["cast", "changed"], results
-    with pg_app.app_context():
+    with app.app_context():
         assert (
             db.session.scalar(
                 select(func.count())
@@ -216,7 +209,7 @@ def test_two_first_votes_of_one_member_make_one_vote(pg_app, people, race):
         )
 
 
-def test_the_database_refuses_a_concurrent_double_vote(pg_app, people, race):
+def test_the_database_refuses_a_concurrent_double_vote(app, people, race):
     """Without the operation's lock, two inserts of the same member's vote: the unique
     constraint lets exactly one through."""
     _, round_id = race
@@ -236,7 +229,7 @@ def test_the_database_refuses_a_concurrent_double_vote(pg_app, people, race):
 
         return run
 
-    threads = [_run(pg_app, insert(c), results, c) for c in ("approve", "abstain")]
+    threads = [_run(app, insert(c), results, c) for c in ("approve", "abstain")]
     for thread in threads:
         thread.join(10)
     outcomes = sorted(type(v).__name__ if isinstance(v, Exception) else v for v in results.values())

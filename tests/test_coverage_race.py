@@ -1,11 +1,9 @@
-"""Proposals changing state at the same moment on PostgreSQL: the coverage totals neither
-deadlock nor lose a change."""
+"""Proposals changing state at the same moment on SQLite and PostgreSQL: the coverage totals
+neither deadlock nor lose a change."""
 
 from __future__ import annotations
 
 import time
-
-import pytest
 
 from fund.audit.operations import record
 from fund.coverage import totals
@@ -15,14 +13,8 @@ from fund.proposals.models import Proposal
 from tests.test_finance_race import run_together
 
 
-@pytest.fixture
-def app(pg_app):
-    """Every fixture of conftest (users, proposals) on the PostgreSQL application."""
-    return pg_app
-
-
-def test_concurrent_transitions_on_postgresql_neither_deadlock_nor_lose_a_change(
-    pg_app, create_user, make_proposal
+def test_concurrent_transitions_neither_deadlock_nor_lose_a_change(
+    app, backend, create_user, make_proposal
 ):
     """Transitions committed at the same moment, some recording their audit event before the
     state change and some after (as closing a round then approving does): every one commits
@@ -44,10 +36,10 @@ def test_concurrent_transitions_on_postgresql_neither_deadlock_nor_lose_a_change
 
         return work
 
-    results = run_together(pg_app, [job(i) for i in range(6)])
+    results = run_together(app, [job(i) for i in range(6)])
     assert results == ids
-    with pg_app.app_context():
-        rate = pg_app.config["INDIRECT_SUPPORT_RATE"]
+    with app.app_context():
+        rate = app.config["INDIRECT_SUPPORT_RATE"]
         assert totals.differences(db.session.connection(), rate) == []
         funded = db.session.get(CoverageTotal, ("funded", "total", ""))
         assert funded.programmes == 6

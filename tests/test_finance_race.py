@@ -1,5 +1,5 @@
-"""Two secretariat users acting on the money at the same moment, on PostgreSQL: the database
-never lets a pool go below zero or a share be paid beyond its amount."""
+"""Two secretariat users acting on the money at the same moment, on SQLite and PostgreSQL: the
+database never lets a pool go below zero or a share be paid beyond its amount."""
 
 from __future__ import annotations
 
@@ -25,19 +25,13 @@ NET = D("1485000.00")  # a deposit of 1,500,000.00 less the 1% fee: one proposal
 
 
 @pytest.fixture
-def app(pg_app):
-    """Every fixture of conftest (users, proposals) on the PostgreSQL application."""
-    return pg_app
-
-
-@pytest.fixture
-def race(pg_app, create_user, create_organization, make_proposal) -> dict[str, Any]:
+def race(app, backend, create_user, create_organization, make_proposal) -> dict[str, Any]:
     """Two approved proposals of USD 1,070,000.00 each; USD 1,485,000.00 unearmarked."""
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     first = create_user(roles=("secretariat",), organization_acronym="IOM")
     second = create_user(roles=("secretariat",), organization_acronym="IOM")
     donor = create_organization(name="Donor Republic", acronym="DRP", kind="other")
-    with pg_app.app_context():
+    with app.app_context():
         operations.record_contribution(
             db.session.get(User, first.id),
             db.session.get(Organization, donor.id),
@@ -117,7 +111,7 @@ def state(app, proposal_ids: list[int]) -> tuple[Decimal, int, list[str]]:
         return general, allocations, statuses
 
 
-def test_two_funders_at_once_never_over_allocate(pg_app, race, monkeypatch) -> None:
+def test_two_funders_at_once_never_over_allocate(app, race, monkeypatch) -> None:
     """The pool rows are locked before the guard reads them: the second funder waits for the
     first to commit, then is refused with the numbers it sees."""
     plan_read_at: dict[int, float] = {}
@@ -143,7 +137,7 @@ def test_two_funders_at_once_never_over_allocate(pg_app, race, monkeypatch) -> N
 
     users, proposals = race["users"], race["proposals"]
     results = run_together(
-        pg_app, [timed(funder(users[0], proposals[0])), timed(funder(users[1], proposals[1]))]
+        app, [timed(funder(users[0], proposals[0])), timed(funder(users[1], proposals[1]))]
     )
     won = [r for r in results if isinstance(r, int)]
     lost = [r for r in results if isinstance(r, Exception)]
@@ -154,14 +148,16 @@ def test_two_funders_at_once_never_over_allocate(pg_app, race, monkeypatch) -> N
     # (without the lock, both would read at once, 0.3 s before either commits).
     assert len(committing_at) == 1
     assert max(plan_read_at.values()) >= committing_at[0]
-    general, allocations, statuses = state(pg_app, proposals)
+    general, allocations, statuses = state(app, proposals)
     assert (general, allocations) == (NET - TOTAL, 1)
     assert sorted(statuses) == ["approved", "funded"]
 
 
-def test_without_the_lock_the_database_still_refuses(pg_app, race, monkeypatch) -> None:
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_without_the_lock_the_database_still_refuses(app, race, monkeypatch) -> None:
     """Both funders read the balance before either draws (the lock is switched off here): the
-    check constraint `available >= 0` refuses the second draw."""
+    check constraint `available >= 0` refuses the second draw. PostgreSQL only: on SQLite the
+    second transaction cannot begin before the first ends, so both can never read at once."""
     barrier = threading.Barrier(2)
     original = queries.funding_plan
 
@@ -172,20 +168,20 @@ def test_without_the_lock_the_database_still_refuses(pg_app, race, monkeypatch) 
 
     monkeypatch.setattr(queries, "funding_plan", unlocked_plan)
     users, proposals = race["users"], race["proposals"]
-    results = run_together(pg_app, [funder(users[0], proposals[0]), funder(users[1], proposals[1])])
+    results = run_together(app, [funder(users[0], proposals[0]), funder(users[1], proposals[1])])
     won = [r for r in results if isinstance(r, int)]
     lost = [r for r in results if isinstance(r, Exception)]
     assert len(won) == 1 and len(lost) == 1, results
     assert isinstance(lost[0], operations.FinanceError), repr(lost[0])
     assert "Unearmarked pool no longer holds USD 1,070,000.00" in str(lost[0])
-    general, allocations, statuses = state(pg_app, proposals)
+    general, allocations, statuses = state(app, proposals)
     assert (general, allocations) == (NET - TOTAL, 1)
     assert sorted(statuses) == ["approved", "funded"]
 
 
-def test_two_payments_at_once_never_exceed_a_share(pg_app, race) -> None:
+def test_two_payments_at_once_never_exceed_a_share(app, race) -> None:
     users, proposals = race["users"], race["proposals"]
-    with pg_app.app_context():
+    with app.app_context():
         operations.fund_proposal(
             db.session.get(User, users[0]), db.session.get(Proposal, proposals[0])
         )
@@ -196,7 +192,7 @@ def test_two_payments_at_once_never_exceed_a_share(pg_app, race) -> None:
         ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
 
     results = run_together(
-        pg_app,
+        app,
         [
             payer(users[0], allocation_id, ilo, D("400000.00")),
             payer(users[1], allocation_id, ilo, D("400000.00")),
@@ -206,21 +202,21 @@ def test_two_payments_at_once_never_exceed_a_share(pg_app, race) -> None:
     lost = [r for r in results if isinstance(r, Exception)]
     assert len(won) == 1 and len(lost) == 1, results
     assert "Only USD 242,000.00 remains to be paid to ILO" in str(lost[0])
-    with pg_app.app_context():
+    with app.app_context():
         share = db.session.get(AllocationShare, (allocation_id, ilo))
         assert (share.amount, share.disbursed) == (D("642000.00"), D("400000.00"))
         assert db.session.scalar(select(func.count()).select_from(Disbursement)) == 1
 
 
 def test_two_payments_of_one_allocation_at_once_fill_its_pools_in_turn(
-    pg_app, race, create_organization, monkeypatch
+    app, race, create_organization, monkeypatch
 ) -> None:
     """A TA1 earmark of USD 198,000.00 pays first. Two payments of USD 150,000.00 to different
     organizations, at once: each locks its own share, then both want the earmark. The second
     must see what the first took from it (its sources are locked), or it would attribute
     USD 150,000.00 to TA1 too and the database would refuse it."""
     users, proposals = race["users"], race["proposals"]
-    with pg_app.app_context():
+    with app.app_context():
         donor = db.session.scalar(select(Organization).where(Organization.acronym == "DRP"))
         operations.record_contribution(
             db.session.get(User, users[0]), donor, utcnow().date(), D("200000.00"), "TA1"
@@ -247,14 +243,14 @@ def test_two_payments_of_one_allocation_at_once_fill_its_pools_in_turn(
     monkeypatch.setattr(queries, "plan_draws", slow_draws)
 
     results = run_together(
-        pg_app,
+        app,
         [
             payer(users[0], allocation_id, organizations["ILO"], D("150000.00")),
             payer(users[1], allocation_id, organizations["IOM"], D("150000.00")),
         ],
     )
     assert all(isinstance(r, int) for r in results), results
-    with pg_app.app_context():
+    with app.app_context():
         paid = dict(
             db.session.execute(
                 select(AllocationSource.pool_code, AllocationSource.disbursed).where(

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
+from fund import idempotency
 from fund.access import recent_login_required, roles_required
 from fund.accounts import operations
 from fund.accounts.forms import OrganizationForm, UnlockForm, UserForm
@@ -44,6 +45,7 @@ def _user_form_page(user: User | None):
     if user is not None and not form.is_submitted():
         form.roles.data = sorted(user.roles)
         form.organization_id.data = user.organization_id or 0
+    once = idempotency.once("user", current_user, protect=user is None)
     if form.validate_on_submit():
         organization = db.session.get(Organization, form.organization_id.data or 0)
         roles = set(form.roles.data or [])
@@ -51,6 +53,7 @@ def _user_form_page(user: User | None):
             if user is None:
                 if not form.password.data:
                     raise operations.AccountError("Set an initial password.", "password")
+                once.claim()
                 user = operations.create_user(
                     current_user,
                     email=form.email.data,
@@ -64,6 +67,7 @@ def _user_form_page(user: User | None):
                 if not form.active.data:
                     user.active = False
                 message = f"User {user.email} created."
+                once.done(url_for("admin.users"), f"The user {user.email}")
             else:
                 operations.update_user(
                     current_user,
@@ -140,8 +144,10 @@ def _organization_form_page(organization: Organization | None):
     form.country_iso2.choices = options(
         [("", "— not a member state —")] + [tuple(c) for c in countries]
     )
+    once = idempotency.once("organization", current_user, protect=organization is None)
     if form.validate_on_submit():
         try:
+            once.claim()
             organization = operations.save_organization(
                 current_user,
                 organization,
@@ -159,6 +165,7 @@ def _organization_form_page(organization: Organization | None):
             field = getattr(form, error.field or "", None)
             (field.errors if field is not None else form.form_errors).append(str(error))
         else:
+            once.done(url_for("admin.organizations"), f"The organization {organization.name}")
             db.session.commit()
             flash(f"Organization {organization.name} saved.", "success")
             return redirect(url_for("admin.organizations"))

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from fund import idempotency
 from fund.access import roles_required, signed_in
 from fund.accounts.models import Role
 from fund.calls.forms import CallForm
@@ -58,13 +59,16 @@ def _form_page(call: Call | None):
     if call is not None and not form.is_submitted():
         for name in ("envelope", "min_budget", "max_budget"):
             getattr(form, name).data = format(getattr(call, name), "f")
+    once = idempotency.once("call", current_user, protect=call is None)
     if form.validate_on_submit() and (values := _values(form)) is not None:
         try:
+            once.claim()
             call = save_call(current_user, call, values)
         except CallRefused as refused:
             db.session.rollback()
             getattr(form, refused.field or "title").errors.append(str(refused))
         else:
+            once.done(url_for("calls.index"), f"The call “{call.title}”")
             db.session.commit()
             flash(f"Call “{call.title}” saved.", "success")
             return redirect(url_for("calls.index"))

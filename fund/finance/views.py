@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from fund import idempotency
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
@@ -117,9 +118,11 @@ def contributions():
     titles = _contribution_choices(form)
     if not form.is_submitted():
         return _render_contributions(form, titles)
+    once = idempotency.once("contribution", current_user)
     if not form.validate():
         return _render_contributions(form, titles, 400)
     try:
+        once.claim()
         contribution = operations.record_contribution(
             current_user,
             db.session.get(Organization, form.donor_id.data),
@@ -129,6 +132,7 @@ def contributions():
             form.reference.data or "",
             form.note.data or "",
         )
+        once.done(url_for("finance.contributions"), f"Contribution C-{contribution.id}")
         db.session.commit()
     except operations.FinanceError as error:
         db.session.rollback()
@@ -229,14 +233,20 @@ def proposal(proposal_id: int):
 def fund(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = FundForm()
+    once = idempotency.once(f"fund.{proposal_id}", current_user)
     if not form.validate_on_submit():
         error = None if form.allocated_on.errors else UNREADABLE
         return _render_proposal(proposal, fund_form=form, error=error, status=400)
     if form.version.data != proposal.version:
         return _render_proposal(proposal, fund_form=form, error=STALE_MESSAGE, status=409)
     try:
+        once.claim()
         allocation = operations.fund_proposal(
             current_user, proposal, form.allocated_on.data, form.comment.data
+        )
+        once.done(
+            url_for("finance.proposal", proposal_id=proposal.id),
+            f"The allocation of {format_money(allocation.amount)}",
         )
         db.session.commit()
     except (TransitionRefused, operations.FinanceError) as refused:
@@ -267,6 +277,7 @@ def fund(proposal_id: int):
 def disburse(proposal_id: int, organization_id: int):
     proposal = _proposal(proposal_id)
     form = DisbursementForm(prefix=disbursement_prefix(organization_id))
+    once = idempotency.once(f"disburse.{proposal_id}.{organization_id}", current_user)
     allocation = queries.allocation_for(proposal.id)
     if allocation is None or organization_id not in {s.organization_id for s in allocation.shares}:
         abort(404)
@@ -279,6 +290,7 @@ def disburse(proposal_id: int, organization_id: int):
             status=400,
         )
     try:
+        once.claim()
         disbursement = operations.record_disbursement(
             current_user,
             allocation,
@@ -286,6 +298,10 @@ def disburse(proposal_id: int, organization_id: int):
             form.paid_on.data,
             form.parsed_amount,
             form.reference.data or "",
+        )
+        once.done(
+            url_for("finance.proposal", proposal_id=proposal.id),
+            f"The payment of {format_money(disbursement.amount)}",
         )
         db.session.commit()
     except operations.FinanceError as refused:

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from fund import idempotency
 from fund.access import public, roles_required
 from fund.accounts.models import Role
 from fund.audit.queries import timeline
@@ -166,9 +167,15 @@ def new():
         form.call_id.data = request.args.get("call", type=int)
     if current_user.organization_id is None:
         abort(403)
-    if form.validate_on_submit():
+    once = idempotency.once("proposal", current_user) if form.is_submitted() else None
+    if once is not None and form.validate():
+        once.claim()
         proposal = operations.create_draft(
             current_user, call_id=form.call_id.data, title=form.title.data
+        )
+        once.done(
+            url_for("proposals.edit", proposal_id=proposal.id),
+            f"The draft “{proposal.title}” (P-{proposal.id:05d})",
         )
         db.session.commit()
         flash("Draft created. Fill it in at your own pace: save as often as you like.", "success")
@@ -247,12 +254,14 @@ def _upload_form(proposal: Proposal) -> UploadForm:
 def upload(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
     form = _upload_form(proposal)
+    once = idempotency.once(f"attachment.{proposal_id}", current_user)
     if not form.validate_on_submit():
         errors = [e for field in form for e in field.errors]
         return _render(proposal, error="; ".join(errors) or "Choose a file.", status=400)
     file = form.file.data
     try:
         operations.check_editable(proposal, current_user)
+        once.claim()
         attachments.add_attachment(
             proposal,
             current_user,
@@ -263,6 +272,10 @@ def upload(proposal_id: int):
             allowed_types=current_app.config["UPLOAD_ALLOWED_TYPES"],
             max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
             now=utcnow(),
+        )
+        once.done(
+            url_for("proposals.detail", proposal_id=proposal_id, _anchor="attachments"),
+            f"The attachment {file.filename}",
         )
         db.session.commit()
     except (attachments.UploadRefused, operations.EditRefused) as refused:

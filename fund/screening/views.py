@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from fund import idempotency
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.calls.models import Call
@@ -270,10 +271,13 @@ def criteria(call_id: int):
         flash(_SWITCH_DONE[operation].format(label), "success")
         return redirect(done)
 
+    once = idempotency.once(f"criterion.{call.id}", current_user)
     if not form.validate_on_submit():
         return _render_criteria(call, form, status=400)
     try:
+        once.claim()
         criterion = operations.add_criterion(call, form.label.data, current_user)
+        once.done(done, f"The criterion “{criterion.label}”")
         db.session.commit()
     except operations.ScreeningError as error:
         db.session.rollback()
