@@ -42,7 +42,7 @@ seed: migrate
 run: export FUND_BASE_URL ?= http://$(HOST):$(PORT)
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check .
