@@ -8,6 +8,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from fund.query_args import BadQueryValue
+
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
     401: ("Sign-in required", "Please sign in to continue."),
@@ -55,6 +57,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
+        if isinstance(error, BadQueryValue):
+            title, message = "Unusable address", error.description
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(IntegrityError)

@@ -1,13 +1,18 @@
-"""Small helpers shared by the forms of every domain."""
+"""Small helpers and fields shared by the forms of every domain."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+import wtforms
 from markupsafe import escape
 from wtforms import SelectChoice
+from wtforms.validators import NumberRange, StopValidation
 from wtforms.widgets import Select
+
+from fund.query_args import DATE_RANGE_MESSAGE, FIRST_DAY, LAST_DAY
+from fund.routing import MAX_ID
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -37,3 +42,40 @@ class QuickSelect(Select):
         selected = "selected " if choice.selected else ""
         label = escape(choice.label or choice.value)
         return f'<option {selected}value="{escape(value)}">{label}</option>'
+
+
+class IntegerField(wtforms.IntegerField):
+    """A whole number that a database integer holds (at most MAX_ID either side of zero).
+
+    Anything longer is refused at the field, before a range check compares it (Python cannot
+    turn a number of 400 digits into the float that check uses): the range's message if the
+    field has one, else a plain one; nothing else is added to it."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self._too_large = False
+        super().process_formdata(valuelist)  # int(): at most 4300 digits, else "not valid"
+        if self.data is not None and abs(self.data) > MAX_ID:
+            self._too_large = True
+            self.data = None
+            raise ValueError(self._range_message())
+
+    def _range_message(self) -> str:
+        for validator in self.validators:
+            if isinstance(validator, NumberRange):
+                if validator.message:
+                    return validator.message
+                return f"Number must be between {validator.min} and {validator.max}."
+        return "This number is too large."
+
+    def pre_validate(self, form: Any) -> None:
+        if getattr(self, "_too_large", False):
+            raise StopValidation()  # the message is already there
+
+
+class DateField(wtforms.DateField):
+    """A date within FIRST_DAY..LAST_DAY: far enough for any grant, and a day more or less
+    is still a date every database stores (a filter up to a day reads "before the next")."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
+            raise StopValidation(DATE_RANGE_MESSAGE)

@@ -39,3 +39,24 @@ round_closed = _signals.signal(
     inside its transaction, before it fires `approve` or `reject` on the proposal if it does.
     """,
 )
+
+vote_cast = _signals.signal(
+    "vote-cast",
+    doc="""A committee member cast or changed their vote in an open round.
+
+    `sender` is the VotingRound (the vote flushed, its members and votes current); keyword
+    arguments: `member` (the User who voted), `vote` (the Vote) and `change` ("cast" for a
+    first vote, "changed" for a changed one). Sent by `fund.committee.operations` inside its
+    transaction; an unchanged vote sends nothing.
+    """,
+)
+
+conflict_declared = _signals.signal(
+    "conflict-declared",
+    doc="""A committee member declared a conflict of interest in an open round and is recused.
+
+    `sender` is the VotingRound (the member's recusal flushed, a vote they had cast removed);
+    keyword arguments: `member` (the User) and `reason` (str). Sent by
+    `fund.committee.operations` inside its transaction.
+    """,
+)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from fund.accounts.models import User
 from fund.committee import operations as committee_operations
+from fund.committee.models import VotingRound
 from fund.extensions import db, utcnow
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.notifications import operations
@@ -327,7 +328,9 @@ def test_forwarding_tells_only_the_entitled_members(app, smtp, people, make_prop
     _fire(app, proposal_id, "forward_to_committee", people.secretariat)
 
     entitled = (people.unhcr, people.unicef, people.independent)
-    assert smtp.recipients() == _emails(*entitled)
+    # The entitled members, and the applicant organization (told it is with the committee).
+    assert smtp.recipients() == _emails(*entitled, people.author, people.colleague)
+    assert set(_notified(app, "forwarded_to_committee")) == _ids(*entitled)
     # The recused (ILO leads and submits, IOM takes part) and the inactive hear nothing, not
     # even in the application.
     assert (
@@ -628,7 +631,8 @@ def test_a_refused_recipient_is_given_up_and_the_rest_are_sent(
     )
     _submitted(app, people, make_proposal)
     assert refused.email not in smtp.recipients()
-    assert len(smtp.messages) == 4  # the others got theirs
+    submitted = [m for _, m in smtp.messages if m["Subject"].startswith("P-")]
+    assert len(submitted) == 4  # the others got theirs
     row = next(r for r in _outbox(app) if r.to_email == refused.email)
     assert row.sent_at is None and row.next_attempt_at is None
     assert "given up" in row.last_error and "refused" in row.last_error
@@ -749,6 +753,7 @@ def test_mandatory_messages_cannot_be_turned_off(app, smtp, people, make_proposa
         data={
             "csrf_token": token,
             "kind_submission_received": "off",
+            "kind_proposal_with_committee": "immediate",
             "kind_disbursement_recorded": "digest",
             "kind_returned_for_revision": "off",
         },
@@ -972,6 +977,14 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
             "disbursement": disbursement,
             "paid_to": proposal.organization,
             "link_url": f"{BASE}/x",
+            "tally": SimpleNamespace(approve=2, reject=0, abstain=1),
+            "not_disbursed": [("IOM", Decimal("0.01"))],
+            "failed_to": "someone@example.org",
+            "failed_name": "Some One",
+            "failed_subject": "P-00001 submitted",
+            "failed_written": utcnow(),
+            "failed_attempts": 20,
+            "failed_error": "550 No such mailbox",
         }
         for code, kind in KINDS.items():
             for audience in kind.audience:
@@ -982,3 +995,314 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
                 assert f"{BASE}/x" in rendered.text and f'href="{BASE}/x"' in rendered.html
                 assert rendered.summary and "Dear" not in rendered.summary
                 assert ("cannot be turned off" in rendered.text) == kind.mandatory
+
+
+# The applicant hears the forward and the closing ---------------------------------------------
+
+
+def test_the_applicants_hear_their_proposal_is_with_the_committee(
+    app, backend, smtp, people, make_proposal
+):
+    _prefer(app, people.colleague, proposal_with_committee="digest")
+    proposal_id = _in_screening(app, people, make_proposal)
+    _clear(app, smtp)
+    _fire(app, proposal_id, "forward_to_committee", people.secretariat, "Look at output 2.")
+
+    # The author by email; the colleague chose the digest: in the app, no email yet. Another
+    # organization's applicant hears nothing.
+    assert set(_notified(app, "proposal_with_committee")) == _ids(people.author, people.colleague)
+    assert people.colleague.email not in smtp.recipients()
+    assert people.outsider.email not in smtp.recipients()
+    (mail,) = smtp.to(people.author.email)
+    reference = f"P-{proposal_id:05d}"
+    assert (
+        mail["Subject"]
+        == f"{reference} forwarded to the committee: Safe labour migration corridors"
+    )
+    text = text_of(mail)
+    assert "passed the eligibility screening" in text and "Executive Committee" in text
+    # The applicant's page, not the committee's; the secretariat's note is for the committee.
+    assert f"{BASE}/proposals/{proposal_id}\n" in text
+    assert "/committee/" not in text and "Look at output 2." not in text
+    assert f'href="{BASE}/proposals/{proposal_id}"' in html_of(mail)
+    assert "Choose which messages you receive" in text  # the applicant may turn it off
+
+    _prefer(app, people.author, proposal_with_committee="off")
+    _prefer(app, people.colleague, proposal_with_committee="off")
+    second = _in_screening(app, people, make_proposal)
+    _clear(app, smtp)
+    _fire(app, second, "forward_to_committee", people.secretariat)
+    assert set(_notified(app, "proposal_with_committee")) == set()  # turned off
+    assert not [m for _, m in smtp.messages if "forwarded to the committee" in m["Subject"]]
+
+
+def _funded(app, people, make_proposal) -> int:
+    """A proposal funded through the finance operations (USD 1,070,000 for ILO and IOM)."""
+    from fund.accounts.models import Organization
+    from fund.finance import operations as finance_operations
+
+    proposal_id = make_proposal(people.author, status="approved", submission_number=1)
+    with app.app_context():
+        actor = _user(people.secretariat)
+        donor = Organization(name="Kingdom of Donors", acronym="KDN", kind="other")
+        db.session.add(donor)
+        db.session.flush()
+        finance_operations.record_contribution(actor, donor, utcnow().date(), Decimal("2000000.00"))
+        finance_operations.fund_proposal(actor, db.session.get(Proposal, proposal_id))
+        db.session.commit()
+    return proposal_id
+
+
+def test_the_applicants_hear_the_project_is_closed_with_what_was_left_unpaid(
+    app, backend, smtp, people, make_proposal
+):
+    from fund.accounts.models import Organization
+    from fund.finance import operations as finance_operations
+
+    proposal_id = _funded(app, people, make_proposal)
+    with app.app_context():
+        # Behind the application's back: a mandatory message cannot be turned off.
+        db.session.add(
+            NotificationPreference(
+                user_id=people.colleague.id, kind="project_closed", delivery="off"
+            )
+        )
+        actor = _user(people.secretariat)
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal_id)
+        )
+        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
+        finance_operations.record_disbursement(
+            actor, allocation, ilo, utcnow().date(), Decimal("642000.00")
+        )
+        db.session.commit()
+    _clear(app, smtp)
+    with app.app_context():
+        finance_operations.close_proposal(
+            _user(people.secretariat),
+            db.session.get(Proposal, proposal_id),
+            "The government ended the programme early.",
+        )
+        db.session.commit()
+        assert db.session.get(Proposal, proposal_id).status == "closed"
+
+    assert smtp.recipients() == _emails(people.author, people.colleague)
+    assert set(_notified(app, "project_closed")) == _ids(people.author, people.colleague)
+    mail = smtp.to(people.colleague.email)[0]
+    assert mail["Subject"] == f"P-{proposal_id:05d} closed: Safe labour migration corridors"
+    text = text_of(mail)
+    assert "closed your organization's funded proposal" in text
+    assert "Not disbursed at closing: IOM USD 428,000.00." in text
+    assert "The reason recorded: The government ended the programme early." in text
+    assert "cannot be turned off" in text
+    assert "<li>IOM: USD 428,000.00</li>" in html_of(mail)
+
+
+# The committee's votes -------------------------------------------------------------------------
+
+
+def _round_of(app, proposal_id: int) -> int:
+    with app.app_context():
+        return committee_operations.open_round_of(proposal_id).id
+
+
+def _vote(app, round_id: int, member, choice: str = "approve", comment: str = "") -> None:
+    with app.app_context():
+        committee_operations.cast_vote(round_id, _user(member), choice, comment)
+        db.session.commit()
+
+
+def test_the_secretariat_hears_once_when_every_entitled_member_has_voted(
+    app, backend, smtp, people, make_proposal
+):
+    _prefer(app, people.secretariat2, votes_complete="digest")
+    proposal_id = _under_review(app, people, make_proposal)
+    round_id = _round_of(app, proposal_id)
+    _clear(app, smtp)
+    _vote(app, round_id, people.unhcr)
+    _vote(app, round_id, people.unicef, "abstain")
+    assert _notified(app, "votes_complete") == {}  # the independent member has not voted
+
+    # The recused ILO and IOM members are not waited for.
+    _vote(app, round_id, people.independent, "reject", "No gender analysis.")
+    told = _notified(app, "votes_complete")
+    assert set(told) == _ids(people.secretariat, people.secretariat2)
+    assert told[people.secretariat.id] == [
+        f"P-{proposal_id:05d}: every member has voted in round 1"
+    ]
+    # secretariat2 chose the digest: no email now.
+    (mail,) = [m for _, m in smtp.messages if "every member has voted" in m["Subject"]]
+    assert mail["To"] == people.secretariat.email
+    text = text_of(mail)
+    assert "1 approve, 1 reject, 1 abstain. The round can be closed." in text
+    assert f"{BASE}/committee/proposals/{proposal_id}" in text
+
+    # A changed vote does not tell it again.
+    _vote(app, round_id, people.independent, "approve")
+    assert len(_notified(app, "votes_complete", unread=False)[people.secretariat.id]) == 1
+    assert len([m for _, m in smtp.messages if "every member has voted" in m["Subject"]]) == 1
+
+
+def test_a_declared_conflict_can_complete_the_votes(app, backend, smtp, people, make_proposal):
+    proposal_id = _under_review(app, people, make_proposal)
+    round_id = _round_of(app, proposal_id)
+    _vote(app, round_id, people.unhcr)
+    _vote(app, round_id, people.independent)
+    _clear(app, smtp)
+    with app.app_context():
+        committee_operations.declare_conflict(round_id, _user(people.unicef), "My sister leads it.")
+        db.session.commit()
+    assert set(_notified(app, "votes_complete")) == _ids(people.secretariat, people.secretariat2)
+    text = text_of(smtp.to(people.secretariat.email)[0])
+    assert "2 approve, 0 reject, 0 abstain" in text
+
+
+def test_voting_marks_the_members_awaited_vote_read(app, backend, smtp, people, make_proposal):
+    proposal_id = _under_review(app, people, make_proposal)
+    round_id = _round_of(app, proposal_id)
+    with app.app_context():
+        db.session.get(VotingRound, round_id).deadline = utcnow() + timedelta(hours=20)
+        db.session.commit()
+        assert operations.remind_deadlines(timedelta(hours=48)) == 3
+        db.session.commit()
+    awaited = ("forwarded_to_committee", "vote_deadline")
+    for member in (people.unhcr, people.unicef, people.independent):
+        for kind in awaited:
+            assert member.id in _notified(app, kind)
+    other = _submitted(app, people, make_proposal)  # an unrelated notification stays unread
+
+    _vote(app, round_id, people.unhcr)
+    with app.app_context():
+        committee_operations.declare_conflict(round_id, _user(people.unicef), "A conflict.")
+        db.session.commit()
+    for kind in awaited:
+        unread = _notified(app, kind)
+        assert people.unhcr.id not in unread and people.unicef.id not in unread
+        assert people.independent.id in unread  # has not voted yet
+    assert _notified(app, "submission_received")  # the other proposal's are untouched
+    assert other
+
+    # Through the committee's page the same.
+    client = _client_for(app, people.independent)
+    page = f"/committee/proposals/{proposal_id}"
+    token = csrf_token(client, page)
+    response = client.post(
+        f"/committee/rounds/{round_id}/vote",
+        data={"csrf_token": token, "choice": "approve", "comment": "", "conditions": ""},
+    )
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    for kind in awaited:
+        assert _notified(app, kind) == {}
+
+
+# Email that fails for good, and the end of an outage -----------------------------------------
+
+
+def test_the_secretariat_is_warned_of_an_email_given_up_on(
+    app, backend, smtp, people, make_proposal, create_user
+):
+    create_user(
+        roles=("applicant",), organization_acronym="ILO", email="refused@example.org", name="Rob"
+    )
+    # A secretariat member whose own address is refused: told in the app only.
+    refused_clerk = create_user(
+        roles=("secretariat",), email="refused.clerk@example.org", name="Rene Clerk"
+    )
+    proposal_id = _submitted(app, people, make_proposal)
+    subject = f"P-{proposal_id:05d} submitted: Safe labour migration corridors"
+
+    told = _notified(app, "mail_undelivered")
+    assert set(told) == _ids(people.secretariat, people.secretariat2, refused_clerk)
+    assert sorted(told[people.secretariat.id]) == sorted(
+        [
+            f"Email not delivered to refused@example.org: {subject}",
+            f"Email not delivered to refused.clerk@example.org: {subject}",
+        ]
+    )
+    warnings = [m for _, m in smtp.messages if m["Subject"].startswith("Email not delivered")]
+    assert sorted(m["To"] for m in warnings) == sorted(
+        [people.secretariat.email, people.secretariat2.email] * 2
+    )
+    text = text_of(next(m for m in warnings if "refused@" in m["Subject"]))
+    assert "To: refused@example.org (Rob)" in text and f"Subject: {subject}" in text
+    assert "550" in text and "tried 1 time\n" in text
+    assert "refused" not in "".join(smtp.recipients())
+    # The warning about Rob's message to the clerk's refused address is given up on too, and
+    # nothing is said about it; nothing more is waiting.
+    rows = _outbox(app)
+    assert sorted((r.kind, r.to_email) for r in rows if r.sent_at is None) == [
+        ("mail_undelivered", refused_clerk.email),
+        ("submission_received", "refused.clerk@example.org"),
+        ("submission_received", "refused@example.org"),
+    ]
+    assert all(r.next_attempt_at is None for r in rows if r.sent_at is None)
+    assert len(_notified(app, "mail_undelivered")[refused_clerk.id]) == 2
+
+
+def test_a_message_given_up_after_its_last_attempt_warns_the_secretariat(
+    app, backend, down_smtp, people, make_proposal
+):
+    _submitted(app, people, make_proposal)
+    with app.app_context():
+        db.session.execute(
+            update(OutboxMessage).values(
+                attempts=operations.MAX_ATTEMPTS - 1, next_attempt_at=utcnow()
+            )
+        )
+        db.session.commit()
+        report = operations.deliver()
+    assert report.given_up == 4
+    told = _notified(app, "mail_undelivered")
+    assert set(told) == _ids(people.secretariat, people.secretariat2)
+    assert len(told[people.secretariat.id]) == 4
+    # The server is down: the warnings wait in the outbox like any message. Each secretariat
+    # member is emailed about the other's message, not about their own (in the app only).
+    waiting = [r for r in _outbox(app) if r.kind == "mail_undelivered"]
+    assert len(waiting) == 6 and all(r.sent_at is None and r.unreachable for r in waiting)
+    down_smtp.start()
+    result = app.test_cli_runner().invoke(args=["fund", "mail", "send-pending"])
+    assert "Sent 6" in result.output, result.output
+    assert {m["To"] for _, m in down_smtp.messages} == {
+        people.secretariat.email,
+        people.secretariat2.email,
+    }
+
+
+def test_after_an_outage_a_plain_send_pending_retries_at_once(
+    app, backend, down_smtp, people, make_proposal
+):
+    _submitted(app, people, make_proposal)
+    rows = _outbox(app)
+    assert len(rows) == 4 and all(r.unreachable and r.attempts == 1 for r in rows)
+    runner = app.test_cli_runner()
+
+    # While the server is down nothing is spent on the waiting messages.
+    result = runner.invoke(args=["fund", "mail", "send-pending"])
+    assert "Sent 0; failed 0" in result.output and "4 waiting" in result.output
+    assert all(r.attempts == 1 for r in _outbox(app))
+
+    down_smtp.start()
+    # --due-only keeps their back-off.
+    result = runner.invoke(args=["fund", "mail", "send-pending", "--due-only"])
+    assert "Sent 0" in result.output and "4 waiting" in result.output
+    # A message that failed for another reason keeps its back-off too.
+    with app.app_context():
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == rows[0].id).values(unreachable=False)
+        )
+        db.session.commit()
+    result = runner.invoke(args=["fund", "mail", "send-pending"])
+    assert "Sent 3" in result.output and "1 waiting" in result.output, result.output
+    assert len(down_smtp.messages) == 3
+    after = {r.id: r for r in _outbox(app)}
+    assert after[rows[0].id].sent_at is None and after[rows[0].id].attempts == 1
+    assert all(after[r.id].sent_at is not None and after[r.id].attempts == 2 for r in rows[1:])
+    assert all(not r.unreachable for r in after.values())
+
+    help_text = runner.invoke(args=["fund", "mail", "send-pending", "--help"]).output
+    assert "After an outage of the mail server no flag is needed" in help_text
+    assert "--due-only" in help_text
+    refused = runner.invoke(
+        args=["fund", "mail", "send-pending", "--due-only", "--include-waiting"]
+    )
+    assert refused.exit_code != 0 and "not both" in refused.output

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -26,6 +26,8 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.audit import queries
 from fund.extensions import utcnow
+from fund.forms import DateField, IntegerField
+from fund.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -110,7 +112,7 @@ def _filter_args() -> dict[str, str]:
 def log():
     form = _filter_form()
     valid = form.validate()
-    number = request.args.get("page", 1, type=int)
+    number = page_arg()
     page = queries.search_events(form.filters(), number) if valid else None
     return render_template(
         "audit/log.html",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -17,7 +17,7 @@ from wtforms.validators import (
 )
 
 from fund.committee.models import Choice
-from fund.forms import options
+from fund.forms import DateField, IntegerField, options
 
 CHOICE_LABELS = {
     Choice.APPROVE.value: "Approve",

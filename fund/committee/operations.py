@@ -35,7 +35,7 @@ from fund.committee.models import (
 from fund.committee.tally import Tally, tally
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from fund.signals import proposal_transitioned, round_closed
+from fund.signals import conflict_declared, proposal_transitioned, round_closed, vote_cast
 
 REVIEW_STATE = "committee_review"
 SUBJECT = "voting_round"
@@ -426,6 +426,7 @@ def cast_vote(
             details={**details, **_vote_details(vote)},
             now=now,
         )
+        vote_cast.send(round_, member=actor, vote=vote, change="cast")
         return vote, "cast"
     before = _vote_details(vote)
     if before == {"choice": choice, "comment": comment, "conditions": conditions}:
@@ -440,6 +441,7 @@ def cast_vote(
         details={**details, "before": before, "after": _vote_details(vote)},
         now=now,
     )
+    vote_cast.send(round_, member=actor, vote=vote, change="changed")
     return vote, "changed"
 
 
@@ -482,6 +484,7 @@ def declare_conflict(
         details={**details, "vote_removed": removed is not None},
         now=now,
     )
+    conflict_declared.send(round_, member=actor, reason=reason)
     return removed
 
 

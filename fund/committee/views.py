@@ -12,7 +12,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user
@@ -42,6 +41,7 @@ from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import load_proposal
 from fund.proposals.queries import organization_names as proposal_organization_names
+from fund.query_args import page_arg
 from fund.screening import queries as screening_queries
 from fund.screening.models import RESULT_LABELS
 from workflows import TransitionRefused
@@ -84,7 +84,7 @@ INDEX_LISTS = ("awaiting", "voted", "recused")
 
 def _page_arg(name: str = "page") -> int:
     """A page number from the query string; anything unreadable is the first page."""
-    return max(1, request.args.get(name, 1, type=int) or 1)
+    return page_arg(name)
 
 
 def _index_url(pages: dict[str, int], name: str):

@@ -65,13 +65,20 @@ def dashboard():
         summary=chart_summary(coverage),
         chart_args=filters.as_args(),
         can_edit_targets=full and current_user.has_role(Role.SECRETARIAT),
-    )
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/chart.svg")
 @public
 def chart():
     form = _filter_form()
+    if form.errors:
+        # The dashboard links the chart with valid filters only: say what is wrong, no figure.
+        problems = " ".join(
+            f"{form[name].label.text}: {' '.join(messages)}"
+            for name, messages in form.errors.items()
+        )
+        return Response(problems, status=400, mimetype="text/plain")
     filters = form.filters()
     coverage = queries.coverage(filters, include_pipeline=_sees_pipeline())
     response = Response(objectives_chart(coverage, _describe(form, filters)))

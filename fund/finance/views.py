@@ -10,7 +10,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user
@@ -30,6 +29,7 @@ from fund.finance.forms import (
     disbursement_prefix,
 )
 from fund.finance.models import Contribution
+from fund.query_args import page_arg
 from fund.proposals.models import Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
@@ -54,10 +54,7 @@ def _rate():
 
 def _page_number(name: str) -> int:
     """A page number from the query string (1 when missing or unreadable)."""
-    try:
-        return max(1, int(request.args.get(name) or 1))
-    except ValueError:
-        return 1
+    return page_arg(name)
 
 
 @bp.route("/")

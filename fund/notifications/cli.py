@@ -38,13 +38,33 @@ def _report(report: operations.DeliveryReport) -> None:
     "--limit", type=click.IntRange(min=1), default=None, help="Send at most this many messages."
 )
 @click.option(
+    "--due-only",
+    is_flag=True,
+    help="Only the messages that are due: those waiting after an outage wait out their "
+    "back-off too.",
+)
+@click.option(
     "--include-waiting",
     is_flag=True,
-    help="Also retry messages whose next attempt is not due yet (after fixing the server).",
+    help="Try every unsent message now, whatever its back-off (after fixing a problem other "
+    "than an unreachable server, such as a refused login or a full mailbox).",
 )
-def send_pending_command(limit: int | None, include_waiting: bool) -> None:
-    """Send the outbox messages that are due (new ones, and failed ones whose wait is over)."""
-    _report(operations.deliver(limit=limit, include_waiting=include_waiting))
+def send_pending_command(limit: int | None, due_only: bool, include_waiting: bool) -> None:
+    """Send the outbox messages that are due: new ones, and failed ones whose wait is over.
+
+    After an outage of the mail server no flag is needed: the messages that failed because the
+    server could not be reached are tried again at once when it answers (a message goes out,
+    or a connection opens), without waiting out their back-off. While the server is still
+    down they are not tried, so no attempt is spent on them. A message is given up on when
+    the server refuses it for good or after its last attempt; the secretariat is told.
+    """
+    if due_only and include_waiting:
+        raise click.UsageError("Choose --due-only or --include-waiting, not both.")
+    _report(
+        operations.deliver(
+            limit=limit, include_waiting=include_waiting, resume_after_outage=not due_only
+        )
+    )
 
 
 @mail_cli.command("digest")

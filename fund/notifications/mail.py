@@ -43,6 +43,9 @@ class ConnectionFailure(Exception):
 class Transport(Protocol):
     def send(self, email: Email) -> None: ...
 
+    def check(self) -> None:
+        """Raise ConnectionFailure if the server cannot be reached now."""
+
     def close(self) -> None: ...
 
 
@@ -73,6 +76,9 @@ class LogTransport:
             email.subject,
             email.text,
         )
+
+    def check(self) -> None:
+        return None
 
     def close(self) -> None:
         return None
@@ -122,6 +128,11 @@ class SMTPTransport:
             _quietly_close(self._smtp)
             self._smtp = None
             raise ConnectionFailure(f"{self.host}:{self.port}: {error}") from error
+
+    def check(self) -> None:
+        """Connect (the connection is kept for the messages that follow)."""
+        if self._smtp is None:
+            self._smtp = self._connect()
 
     def close(self) -> None:
         if self._smtp is not None:

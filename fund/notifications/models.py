@@ -13,7 +13,17 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Role, User
@@ -76,6 +86,20 @@ KINDS: dict[str, Kind] = {
             frozenset({Role.COMMITTEE}),
         ),
         Kind(
+            "proposal_with_committee",
+            "Proposal forwarded to the committee",
+            "Your organization's proposal passed screening and is with the committee for its "
+            "decision.",
+            frozenset({Role.APPLICANT}),
+        ),
+        Kind(
+            "votes_complete",
+            "Every member has voted",
+            "Every member entitled to vote in an open round has voted: the round can be closed "
+            "(told once per round).",
+            frozenset({Role.SECRETARIAT}),
+        ),
+        Kind(
             "vote_deadline",
             "Vote deadline approaching",
             "The deadline of a round you have not voted in yet is near.",
@@ -106,6 +130,21 @@ KINDS: dict[str, Kind] = {
             "Disbursement",
             "A tranche of a funded proposal of your organization is paid.",
             frozenset({Role.APPLICANT}),
+        ),
+        Kind(
+            "project_closed",
+            "Project closed",
+            "A funded proposal of your organization is closed, with the reason when money was "
+            "left unpaid.",
+            frozenset({Role.APPLICANT}),
+            mandatory=True,
+        ),
+        Kind(
+            "mail_undelivered",
+            "Email not delivered",
+            "An email the fund gave up on after its last attempt, naming its recipient and "
+            "subject.",
+            frozenset({Role.SECRETARIAT}),
         ),
     )
 }
@@ -181,6 +220,9 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # The last attempt could not reach the mail server: the message is retried as soon as the
+    # server answers again, without waiting out its back-off.
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 

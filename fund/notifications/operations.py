@@ -19,7 +19,7 @@ Rules:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -42,7 +42,13 @@ from fund.notifications.models import (
     OutboxMessage,
 )
 from fund.proposals.models import Proposal, proposal_participants
-from fund.signals import disbursement_recorded, proposal_transitioned, round_closed
+from fund.signals import (
+    conflict_declared,
+    disbursement_recorded,
+    proposal_transitioned,
+    round_closed,
+    vote_cast,
+)
 
 log = logging.getLogger("fund.notifications")
 
@@ -178,8 +184,8 @@ def applicants_of(organization_id: int) -> list[User]:
     )
 
 
-def secretariat() -> list[User]:
-    return list(db.session.scalars(_active_with_role(Role.SECRETARIAT)))
+def secretariat(session: Session | None = None) -> list[User]:
+    return list((session or db.session).scalars(_active_with_role(Role.SECRETARIAT)))
 
 
 def committee_for(proposal: Proposal) -> list[User]:
@@ -242,14 +248,16 @@ def entitled_members(round_id: int) -> list[User]:
 # Preferences ----------------------------------------------------------------------------
 
 
-def delivery_for(user_ids: Iterable[int], kind: str) -> dict[int, Delivery]:
+def delivery_for(
+    user_ids: Iterable[int], kind: str, session: Session | None = None
+) -> dict[int, Delivery]:
     """How each user gets `kind`: their choice, immediately by default, always immediately
     when the kind is mandatory."""
     ids = list(user_ids)
     result = dict.fromkeys(ids, Delivery.IMMEDIATE)
     if KINDS[kind].mandatory or not ids:
         return result
-    rows = db.session.execute(
+    rows = (session or db.session).execute(
         select(NotificationPreference.user_id, NotificationPreference.delivery).where(
             NotificationPreference.kind == kind, NotificationPreference.user_id.in_(ids)
         )
@@ -324,21 +332,25 @@ def notify(
     context: Mapping[str, Any],
     dedupe_key: str | None = None,
     now: datetime | None = None,
+    session: Session | None = None,
+    email: Callable[[User], bool] | None = None,
 ) -> list[Notification]:
     """Write the notifications (and, for immediate delivery, the outbox messages) of one event
-    in the current transaction. Returns the notifications written."""
+    in the current transaction (of `session`, by default the application's). Returns the
+    notifications written. `email(user)` False keeps a recipient's message in the app only."""
     now = now or utcnow()
+    session = session or db.session
     user_ids = list(recipients.users)
     if dedupe_key and user_ids:
         told = set(
-            db.session.scalars(
+            session.scalars(
                 select(Notification.user_id).where(
                     Notification.dedupe_key == dedupe_key, Notification.user_id.in_(user_ids)
                 )
             )
         )
         user_ids = [uid for uid in user_ids if uid not in told]
-    deliveries = delivery_for(user_ids, kind)
+    deliveries = delivery_for(user_ids, kind, session)
     written: list[Notification] = []
     outbox: list[OutboxMessage] = []
     for user_id in user_ids:
@@ -346,6 +358,9 @@ def notify(
         if delivery == Delivery.OFF:
             continue
         user = recipients.users[user_id]
+        emailed = email is None or email(user)
+        if not emailed:
+            delivery = Delivery.IMMEDIATE  # in the app only: never waits for a digest either
         values = {**context, "audience": recipients.audience[user_id], "link_url": absolute(link)}
         rendered = render(kind, title, values, user)
         written.append(
@@ -362,7 +377,7 @@ def notify(
                 dedupe_key=dedupe_key,
             )
         )
-        if delivery == Delivery.IMMEDIATE:
+        if delivery == Delivery.IMMEDIATE and emailed:
             outbox.append(
                 OutboxMessage(
                     user_id=user_id,
@@ -375,8 +390,8 @@ def notify(
                     next_attempt_at=now,
                 )
             )
-    db.session.add_all(written)
-    db.session.add_all(outbox)
+    session.add_all(written)
+    session.add_all(outbox)
     return written
 
 
@@ -437,6 +452,9 @@ def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra
 
 
 def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+    """The entitled members are asked to review and vote; the applicant organization hears
+    that its proposal passed screening and is with the committee (not the secretariat's note,
+    which is for the committee)."""
     recipients = Recipients()
     recipients.add(committee_for(proposal), COMMITTEE, exclude=actor)
     ref = _reference(proposal)
@@ -449,6 +467,28 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
         link=_proposal_page(proposal.id, committee=True),
         context={**_proposal_context(proposal), "comment": comment},
     )
+    applicants = Recipients()
+    applicants.add(applicants_of(proposal.organization_id), APPLICANT)
+    notify(
+        "proposal_with_committee",
+        applicants,
+        subject_type="proposal",
+        subject_id=proposal.id,
+        title=f"{ref} forwarded to the committee: {proposal.title}",
+        link=path_for("proposals.detail", proposal_id=proposal.id),
+        context=_proposal_context(proposal),
+    )
+
+
+def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+    """The project is closed; what was left unpaid (per organization) is in the event."""
+    unpaid = dict(((getattr(event, "details", None) or {}).get("not_disbursed")) or {})
+    _to_applicants(
+        "project_closed",
+        "{ref} closed: {title}",
+        dedupe_key="closed:{id}",
+        not_disbursed=[(name, Decimal(str(amount))) for name, amount in sorted(unpaid.items())],
+    )(proposal, actor, comment, event)
 
 
 def _on_funded(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
@@ -487,6 +527,7 @@ _TRANSITION_HANDLERS = {
         outcome="rejected",
     ),
     "fund": _on_funded,
+    "close": _on_closed,
 }
 
 # What the applicant is told of a round's outcome. "returned" is told by the return for
@@ -568,6 +609,74 @@ def on_disbursement_recorded(allocation: Any, **kwargs: Any) -> None:
             "paid_to": paid_to,
         },
     )
+
+
+# A member's vote ---------------------------------------------------------------------------
+
+
+def _awaited_read(voting_round: Any, member: User, now: datetime) -> int:
+    """The member's unread notifications asking for their vote on the round's proposal (the
+    forward and the deadline reminders) are read: they answered them."""
+    query = (
+        update(Notification)
+        .where(
+            Notification.user_id == member.id,
+            Notification.read_at.is_(None),
+            (
+                (Notification.kind == "forwarded_to_committee")
+                & (Notification.subject_type == "proposal")
+                & (Notification.subject_id == voting_round.proposal_id)
+            )
+            | (
+                (Notification.kind == "vote_deadline")
+                & (Notification.subject_type == "voting_round")
+                & (Notification.subject_id == voting_round.id)
+            ),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(query).rowcount
+
+
+def _tell_if_everyone_voted(voting_round: Any, actor: User | None) -> None:
+    """Tell the secretariat, once per round, when every member entitled to vote in the open
+    round has voted. Who is entitled, and what counts, is the committee's tally."""
+    from fund.committee.operations import round_tally
+
+    counted = round_tally(voting_round)
+    if counted.entitled == 0 or counted.cast < counted.entitled:
+        return
+    proposal = db.session.get(Proposal, voting_round.proposal_id)
+    if proposal is None:
+        return
+    recipients = Recipients()
+    recipients.add(secretariat(), SECRETARIAT, exclude=actor)
+    notify(
+        "votes_complete",
+        recipients,
+        subject_type="voting_round",
+        subject_id=voting_round.id,
+        title=f"{_reference(proposal)}: every member has voted in round {voting_round.number}",
+        link=_proposal_page(proposal.id, committee=True),
+        context={**_proposal_context(proposal), "voting_round": voting_round, "tally": counted},
+        dedupe_key=f"votes_complete:{voting_round.id}",
+    )
+
+
+def on_vote_cast(voting_round: Any, **kwargs: Any) -> None:
+    member = kwargs["member"]
+    _awaited_read(voting_round, member, utcnow())
+    if kwargs.get("change") == "cast":  # a changed vote changes nobody's count
+        _tell_if_everyone_voted(voting_round, member)
+
+
+def on_conflict_declared(voting_round: Any, **kwargs: Any) -> None:
+    """A member who declares a conflict answered the call to vote too; the others may now all
+    have voted."""
+    member = kwargs["member"]
+    _awaited_read(voting_round, member, utcnow())
+    _tell_if_everyone_voted(voting_round, member)
 
 
 def remind_deadlines(within: timedelta, now: datetime | None = None) -> int:
@@ -685,9 +794,19 @@ def deliver(
     now: datetime | None = None,
     limit: int | None = None,
     include_waiting: bool = False,
+    resume_after_outage: bool = False,
 ) -> DeliveryReport:
     """Send the due outbox messages (only `ids` if given), each claimed first so that two
-    senders never send the same message. Uses a session of its own and commits it."""
+    senders never send the same message. Uses a session of its own and commits it.
+
+    `include_waiting` tries every unsent message now, due or not. `resume_after_outage` then
+    also tries, at once, the messages waiting because the mail server could not be reached, but
+    only if it answers now (a message of this run went out, or a connection opens): after an
+    outage nothing waits out its back-off, and while it lasts no attempt is spent.
+
+    A message given up on (refused for good, or after its last attempt) is reported to the
+    secretariat (`warn_undelivered`), and those warnings are sent in the same run.
+    """
     now = now or utcnow()
     report = DeliveryReport()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -700,22 +819,36 @@ def deliver(
             query = query.where(OutboxMessage.id.in_(list(ids)))
         if limit is not None:
             query = query.limit(limit)
-        candidates = list(session.scalars(query))
+        queue: list[tuple[int, Any]] = [(message_id, due) for message_id in session.scalars(query)]
         transport = mail.open_transport(app.config)
         broken: str | None = None
+        resumed = not resume_after_outage
         try:
-            for message_id in candidates:
+            position = 0
+            while True:
+                if position == len(queue) and not resumed:
+                    resumed = True
+                    if broken is None:
+                        queue.extend(_after_outage(session, transport, report, now, ids, limit))
+                if position == len(queue):
+                    break
+                message_id, claimable = queue[position]
+                position += 1
                 claimed = session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, due)
-                    .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+                    .where(OutboxMessage.id == message_id, claimable)
+                    .values(
+                        attempts=OutboxMessage.attempts + 1,
+                        next_attempt_at=now + LEASE,
+                        unreachable=False,
+                    )
                     .execution_options(synchronize_session=False)
                 ).rowcount
                 session.commit()
                 if not claimed:
                     continue
                 message = session.get(OutboxMessage, message_id)
-                error, permanent = broken, False
+                error, permanent, unreachable = broken, False, broken is not None
                 if error is None:
                     try:
                         transport.send(
@@ -729,14 +862,51 @@ def deliver(
                         )
                     except mail.ConnectionFailure as failure:
                         error = broken = str(failure)
+                        unreachable = True
                     except mail.PermanentFailure as failure:
                         error, permanent = str(failure), True
                     except Exception as failure:
                         error = f"{type(failure).__name__}: {failure}"
-                _record(session, message, now, error, permanent, report)
+                warnings = _record(session, message, now, error, permanent, unreachable, report)
+                sent_or_due = OutboxMessage.sent_at.is_(None) & (
+                    OutboxMessage.next_attempt_at <= now
+                )
+                queue.extend((warning_id, sent_or_due) for warning_id in warnings)
         finally:
             transport.close()
     return report
+
+
+def _after_outage(
+    session: Session,
+    transport: mail.Transport,
+    report: DeliveryReport,
+    now: datetime,
+    ids: Iterable[int] | None,
+    limit: int | None,
+) -> list[tuple[int, Any]]:
+    """The messages waiting because the mail server could not be reached, to try now if the
+    server answers; none while it does not (no attempt is spent on them)."""
+    waiting = (
+        OutboxMessage.sent_at.is_(None)
+        & OutboxMessage.next_attempt_at.is_not(None)
+        & OutboxMessage.unreachable.is_(True)
+    )
+    query = select(OutboxMessage.id).where(waiting).order_by(OutboxMessage.id)
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(list(ids)))
+    if limit is not None:
+        query = query.limit(max(limit - report.sent - report.failed - report.given_up, 0))
+    found = list(session.scalars(query))
+    if not found:
+        return []
+    if report.sent == 0:
+        try:
+            transport.check()
+        except mail.ConnectionFailure as failure:
+            log.info("the mail server still does not answer (%s): %d waiting", failure, len(found))
+            return []
+    return [(message_id, waiting) for message_id in found]
 
 
 def _record(
@@ -745,8 +915,11 @@ def _record(
     now: datetime,
     error: str | None,
     permanent: bool,
+    unreachable: bool,
     report: DeliveryReport,
-) -> None:
+) -> list[int]:
+    """Record the attempt and commit; returns the ids of the warnings written (to send)."""
+    warnings: list[int] = []
     if error is None:
         message.sent_at, message.next_attempt_at, message.last_error = now, None, None
         report.sent += 1
@@ -756,13 +929,59 @@ def _record(
         report.given_up += 1
         report.errors.append(f"#{message.id} to {message.to_email}: {error}")
         log.error("mail #%s to %s given up: %s", message.id, message.to_email, error)
+        session.commit()  # given up, whatever becomes of the warning
+        try:
+            warnings = warn_undelivered(session, message, now)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("warning the secretariat of mail #%s failed", message.id)
+            warnings = []
     else:
         message.next_attempt_at = now + retry_delay(message.attempts)
         message.last_error = error
+        message.unreachable = unreachable
         report.failed += 1
         report.errors.append(f"#{message.id} to {message.to_email}: {error}")
         log.warning("mail #%s to %s failed (will retry): %s", message.id, message.to_email, error)
     session.commit()
+    return warnings
+
+
+def warn_undelivered(session: Session, message: OutboxMessage, now: datetime) -> list[int]:
+    """Tell the secretariat that `message` was given up on, naming its recipient and subject:
+    in the app, and by email to each member whose address is not the one that failed. Nothing
+    is said about a warning that fails in turn. Written in `session`, not committed; returns
+    the ids of the emails written."""
+    if message.kind == "mail_undelivered":
+        return []
+    failed_to = message.to_email.strip().lower()
+    person = session.get(User, message.user_id) if message.user_id is not None else None
+    recipients = Recipients()
+    recipients.add(secretariat(session), SECRETARIAT)
+    notify(
+        "mail_undelivered",
+        recipients,
+        subject_type="outbox_message",
+        subject_id=message.id,
+        title=f"Email not delivered to {message.to_email}: {message.subject}"[:300],
+        link=path_for("notifications.index"),
+        context={
+            "failed_to": message.to_email,
+            "failed_name": person.name if person is not None else "",
+            "failed_subject": message.subject,
+            "failed_written": message.created_at,
+            "failed_attempts": message.attempts,
+            "failed_error": message.last_error or "",
+        },
+        dedupe_key=f"mail_undelivered:{message.id}",
+        now=now,
+        session=session,
+        email=lambda user: user.email.strip().lower() != failed_to,
+    )
+    emails = [row for row in session.new if isinstance(row, OutboxMessage)]
+    session.flush()
+    return sorted(row.id for row in emails)
 
 
 # After-commit hook ----------------------------------------------------------------------
@@ -807,3 +1026,5 @@ event.listen(db.session, "after_commit", _deliver_after_commit)
 proposal_transitioned.connect(on_proposal_transitioned, weak=False)
 round_closed.connect(on_round_closed, weak=False)
 disbursement_recorded.connect(on_disbursement_recorded, weak=False)
+vote_cast.connect(on_vote_cast, weak=False)
+conflict_declared.connect(on_conflict_declared, weak=False)

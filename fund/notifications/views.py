@@ -14,6 +14,7 @@ from fund.extensions import db, utcnow
 from fund.notifications import operations, queries
 from fund.notifications.forms import ButtonForm, preferences_form
 from fund.notifications.models import DELIVERY_LABELS, KINDS, Delivery, Notification
+from fund.query_args import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -23,7 +24,7 @@ PER_PAGE = 25
 def _back():
     """Back to the list as the user saw it (filter and page come in the form's address)."""
     unread = request.args.get("unread") == "1"
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     values = {"unread": "1"} if unread else {}
     if page > 1:
         values["page"] = page
@@ -37,7 +38,7 @@ def index():
     page = queries.notifications_of(
         current_user.id,
         unread_only=unread_only,
-        page=max(1, request.args.get("page", 1, type=int)),
+        page=page_arg(),
         per_page=PER_PAGE,
     )
     return render_template(

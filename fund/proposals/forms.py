@@ -8,12 +8,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.forms import MultiCheckboxField
-from fund.forms import QuickSelect, int_or_zero
+from fund.forms import DateField, IntegerField, QuickSelect, int_or_zero
 from fund.proposals.budget import AmountError, parse_amount
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -39,6 +39,7 @@ from fund.proposals.models import (
     Proposal,
     ProposalVersion,
 )
+from fund.query_args import id_arg, page_arg
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("proposals", __name__)
@@ -136,11 +137,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
 @bp.route("/proposals")
 @roles_required(*PROPOSAL_ROLES)
 def index():
-    try:
-        call_id = int(request.args.get("call") or 0) or None
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        call_id, page = None, 1
+    call_id, page = id_arg("call"), page_arg()
     status = request.args.get("status", "")
     if status not in PROPOSAL_WORKFLOW.states:
         status = ""
@@ -163,8 +160,8 @@ def new():
     form.call_id.choices = options(
         (c.id, f"{c.title} (closes {c.closes_on:%d %B %Y})") for c in calls
     )
-    if request.method == "GET" and request.args.get("call"):
-        form.call_id.data = request.args.get("call", type=int)
+    if request.method == "GET" and (chosen := id_arg("call")):
+        form.call_id.data = chosen
     if current_user.organization_id is None:
         abort(403)
     once = idempotency.once("proposal", current_user) if form.is_submitted() else None

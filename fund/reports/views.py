@@ -19,6 +19,7 @@ from fund.coverage.queries import CallChoice, CoverageFilters, call_choices
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
+from fund.query_args import check_day
 from fund.reports import queries, spreadsheets
 from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
 from fund.reports.cache import Cached, cached_exports
@@ -112,6 +113,12 @@ def read_allocation_request(
         except ValueError:
             days[name] = None
             chosen.errors[name] = "Give a date as YYYY-MM-DD."
+            continue
+        try:
+            days[name] = check_day(days[name]) if days[name] else None
+        except ValueError as error:
+            days[name] = None
+            chosen.errors[name] = str(error)
     call_id = None
     if chosen.values["call"] not in ("", "0"):
         known = {str(c.id): c.id for c in calls}

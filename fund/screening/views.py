@@ -22,6 +22,7 @@ from fund.calls.models import Call
 from fund.extensions import db
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
+from fund.query_args import page_arg
 from fund.screening import operations, queries
 from fund.screening.forms import (
     ActionForm,
@@ -59,10 +60,7 @@ def _reference(proposal: Proposal) -> str:
 
 def _page_number() -> int:
     """The `page` query parameter (1 when missing or unreadable)."""
-    try:
-        return max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def _render_queue(error=None, status: int = 200):

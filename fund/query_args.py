@@ -1,0 +1,88 @@
+"""Reading numbers and dates from the query string, within bounds every database can hold.
+
+A value outside them (a page or id of more digits than any record has, a date past the year
+2999) is refused with 400 and a message saying what is accepted, before any query runs. Forms
+read through `fund.forms`' fields, which apply the same bounds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+from fund.routing import MAX_ID
+
+# Pages of any list the fund shows are far below this; larger numbers are typing mistakes.
+MAX_PAGE = MAX_ID
+# Dates the fund accepts anywhere: a day added to the last one, or taken from the first, still
+# is a date, and both databases store them.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+DATE_FORMAT_MESSAGE = "Give a date as YYYY-MM-DD, for example 2026-03-31."
+DATE_RANGE_MESSAGE = "Give a date between 1900-01-01 and 2999-12-31."
+
+
+class BadQueryValue(BadRequest):
+    """A query-string value the page cannot use; `description` says what is accepted."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(
+            description=f"{message} (“{name}” in the address.) Go back and use the page's links."
+        )
+        self.parameter = name
+        self.message = message
+
+
+def parse_whole_number(text: str, minimum: int, maximum: int, message: str) -> int:
+    """`text` as a whole number of `minimum`..`maximum`; ValueError(message) otherwise.
+
+    The length is checked before converting, so no text is too long to read."""
+    cleaned = text.strip()
+    digits = cleaned[1:] if cleaned[:1] in "+-" else cleaned
+    if not digits.isascii() or not digits.isdigit() or len(digits) > len(str(maximum)) + 1:
+        raise ValueError(message)
+    number = int(cleaned)
+    if not minimum <= number <= maximum:
+        raise ValueError(message)
+    return number
+
+
+def check_day(day: date) -> date:
+    """`day` if within FIRST_DAY..LAST_DAY; ValueError(DATE_RANGE_MESSAGE) otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(DATE_RANGE_MESSAGE)
+    return day
+
+
+def parse_day(text: str) -> date:
+    """A YYYY-MM-DD date within the accepted range; ValueError with a message otherwise."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(DATE_FORMAT_MESSAGE) from None
+    return check_day(day)
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number. Missing, unreadable or below 1 is the first page (a page past the end
+    of a list is for the list to clamp); a number beyond MAX_PAGE is refused."""
+    text = (request.args.get(name) or "").strip()
+    digits = text.lstrip("+")
+    if not (digits.isascii() and digits.isdigit()):
+        return 1
+    if len(digits) > len(str(MAX_PAGE)) or int(digits) > MAX_PAGE:
+        raise BadQueryValue(name, f"A page number is a whole number from 1 to {MAX_PAGE}.")
+    return max(1, int(digits))
+
+
+def id_arg(name: str) -> int | None:
+    """An optional record id (blank or 0 is none); anything else than 1..MAX_ID is refused."""
+    text = (request.args.get(name) or "").strip()
+    if text in ("", "0"):
+        return None
+    try:
+        return parse_whole_number(text, 1, MAX_ID, "Choose from the list: no such record.")
+    except ValueError as error:
+        raise BadQueryValue(name, str(error)) from None
