@@ -300,6 +300,48 @@ def update_user(
     return changes
 
 
+def organization_clash(
+    own_id: int | None,
+    *,
+    name: str,
+    acronym: str | None,
+    country_iso2: str | None,
+) -> AccountError | None:
+    """The refusal for the first of name, acronym and country that an organization other
+    than `own_id` (created before or after it) already has; None when all are free."""
+    checks = [
+        ("name", func.lower(Organization.name) == name.lower(), "this name"),
+        ("acronym", Organization.acronym == acronym if acronym else None, "this acronym"),
+        ("country_iso2", Organization.country_iso2 == country_iso2 if country_iso2 else None, ""),
+    ]
+    for field, condition, what in checks:
+        if condition is None:
+            continue
+        query = select(Organization.name).where(condition)
+        if own_id is not None:
+            query = query.where(Organization.id != own_id)
+        other = db.session.scalar(query.limit(1))
+        if other is not None:
+            what = what or "this country"
+            return AccountError(f"Another organization ({other}) already has {what}.", field)
+    return None
+
+
+def _flush_organization(organization: Organization, **values: Any) -> None:
+    """Write the organization now, so that the database's own unique constraints refuse a
+    name, acronym or country saved by someone else meanwhile: as a field error."""
+    own_id = organization.id
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        with db.session.no_autoflush:
+            clash = organization_clash(own_id, **values)
+        raise clash or AccountError(
+            "Another organization was saved with this name, acronym or country meanwhile."
+        ) from None
+
+
 def save_organization(
     actor: User,
     organization: Organization | None,
@@ -322,15 +364,10 @@ def save_organization(
         country_iso2 = None
     if committee_member and kind is not OrganizationKind.UN_ENTITY:
         raise AccountError("Only a UN entity can sit on the committee.", "committee_member")
-    clash = db.session.scalar(
-        select(Organization).where(
-            (func.lower(Organization.name) == name.lower())
-            | ((Organization.acronym == acronym) if acronym else False)
-            | ((Organization.country_iso2 == country_iso2) if country_iso2 else False)
-        )
-    )
-    if clash is not None and clash is not organization:
-        raise AccountError("Another organization already has this name, acronym or country.")
+    own_id = organization.id if organization is not None else None
+    clash = organization_clash(own_id, name=name, acronym=acronym, country_iso2=country_iso2)
+    if clash is not None:
+        raise clash
     values = {
         "name": name,
         "acronym": acronym,
@@ -340,10 +377,11 @@ def save_organization(
         "committee_member": committee_member,
         "active": active,
     }
+    unique = {"name": name, "acronym": acronym, "country_iso2": country_iso2}
     if organization is None:
         organization = Organization(**values)
         db.session.add(organization)
-        db.session.flush()
+        _flush_organization(organization, **unique)
         record(
             "organization_created", "organization", organization.id, actor, details=values, now=now
         )
@@ -356,6 +394,7 @@ def save_organization(
     for key, value in values.items():
         setattr(organization, key, value)
     if changes:
+        _flush_organization(organization, **unique)
         record(
             "organization_updated", "organization", organization.id, actor, details=changes, now=now
         )

@@ -29,10 +29,10 @@ from fund.finance.forms import (
     disbursement_prefix,
 )
 from fund.finance.models import Contribution
-from fund.query_args import page_arg
 from fund.proposals.models import Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
+from fund.query_args import page_arg
 from fund.templating import format_money
 from workflows import TransitionRefused
 
