@@ -6,11 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
+from fund.accounts.models import User
+from fund.committee import operations as committee_operations
 from fund.extensions import db
-from fund.proposals.models import Proposal
-from tests.conftest import csrf_token, login
+from fund.proposals import operations
+from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
+from tests.conftest import csrf_token, login, take_to_committee
 from tests.test_intake import _edit_form, _org_id
+from workflows import TransitionRefused
 
 
 @pytest.fixture
@@ -131,3 +136,120 @@ def test_form_error_summaries_use_the_labels_as_shown(app, client, login_as):
         "/calls/new", data={"csrf_token": token, "title": "A call", "envelope": ""}
     ).get_data(as_text=True)
     assert "Envelope (USD): Give the envelope." in page
+
+
+# A returned proposal: the revision request, and no unchanged resubmission ------------------
+
+
+def _returned(app, applicant, create_user, make_proposal, comment="Raise the gender marker."):
+    """A proposal submitted once (version 1), then returned by the secretariat."""
+    proposal_id = make_proposal(applicant)
+    secretariat = create_user(
+        roles=("secretariat",), organization_acronym="IOM", name="Sam Secretariat"
+    )
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        staff = db.session.get(User, secretariat.id)
+        operations.fire(proposal, "submit", db.session.get(User, applicant.id))
+        operations.fire(proposal, "start_screening", staff)
+        operations.fire(proposal, "return_for_revision", staff, comment=comment)
+        db.session.commit()
+    return proposal_id
+
+
+def test_an_unchanged_resubmission_is_refused(app, backend, applicant, create_user, make_proposal):
+    proposal_id = _returned(app, applicant, create_user, make_proposal)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        with pytest.raises(TransitionRefused) as refused:
+            operations.fire(proposal, "submit", db.session.get(User, applicant.id))
+        assert refused.value.failed_guards == ("revised_since_last_version",)
+        assert refused.value.problems == [
+            "Nothing has changed since version 1 was submitted. Revise the proposal as "
+            "requested, then submit it again."
+        ]
+        db.session.rollback()
+        proposal = db.session.get(Proposal, proposal_id)
+        assert (proposal.status, proposal.submission_number) == ("returned", 1)
+        assert db.session.scalar(select(func.count()).select_from(ProposalVersion)) == 1
+        # Saving the same content again changes nothing either.
+        proposal.budget_lines = [
+            BudgetLine(
+                organization_id=line.organization_id,
+                objective_number=line.objective_number,
+                category_code=line.category_code,
+                amount=line.amount,
+                description=line.description,
+            )
+            for line in reversed(proposal.budget_lines)
+        ]
+        db.session.flush()
+        with pytest.raises(TransitionRefused):
+            operations.fire(proposal, "submit", db.session.get(User, applicant.id))
+        db.session.rollback()
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.gender_marker = 3
+        operations.fire(proposal, "submit", db.session.get(User, applicant.id))
+        db.session.commit()
+        assert (proposal.status, proposal.submission_number) == ("submitted", 2)
+
+
+def test_a_returned_proposal_shows_the_request_at_the_top(
+    app, client, applicant, create_user, make_proposal
+):
+    proposal_id = _returned(app, applicant, create_user, make_proposal)
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    request_at = page.index("Revision requested")
+    assert request_at < page.index("Ready to submit?") < page.index("Timeline")
+    panel = page[request_at : page.index("Ready to submit?")]
+    assert "Raise the gender marker." in panel
+    assert "Sam Secretariat (IOM)" in panel and "UTC" in panel
+    assert "Everything the fund checks is in place" not in page
+    assert "Nothing has changed since version 1 was submitted" in page
+    # Submitting anyway is refused with the reason, and nothing changes.
+    token = csrf_token(client, f"/proposals/{proposal_id}")
+    with app.app_context():
+        version = db.session.get(Proposal, proposal_id).version
+    response = client.post(
+        f"/proposals/{proposal_id}/actions",
+        data={"trigger": "submit", "version": version, "csrf_token": token},
+    )
+    assert response.status_code == 400
+    assert "Nothing has changed since version 1 was submitted" in response.get_data(as_text=True)
+    assert "revised_since_last_version" not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).status == "returned"
+        db.session.get(Proposal, proposal_id).summary = "Revised: a higher gender marker."
+        db.session.commit()
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert "Revision requested" in page  # until the proposal is submitted again
+    assert "You have changed the proposal since version 1" in page
+    response = client.post(
+        f"/proposals/{proposal_id}/actions",
+        data={"trigger": "submit", "version": version + 1, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert "Revision requested" not in page
+    assert "Raise the gender marker." in page  # still in the timeline
+
+
+def test_a_request_after_the_committees_review_says_so(
+    app, client, applicant, create_user, make_proposal
+):
+    proposal_id = make_proposal(applicant)
+    secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
+    with app.app_context():
+        staff = db.session.get(User, secretariat.id)
+        take_to_committee(
+            db.session.get(Proposal, proposal_id), db.session.get(User, applicant.id), staff
+        )
+        db.session.commit()
+        committee_operations.return_for_revision(proposal_id, staff, "Sharpen the targets.")
+        db.session.commit()
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    panel = page[page.index("Revision requested") : page.index("Ready to submit?")]
+    assert "After the Executive Committee's review" in panel
+    assert "Sharpen the targets." in panel

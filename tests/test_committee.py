@@ -467,6 +467,7 @@ def test_resubmission_opens_a_round_on_the_new_version(app, people, under_review
         operations.return_for_revision(under_review, _user(people.secretariat), "Revise.")
         db.session.commit()
         proposal = db.session.get(Proposal, under_review)
+        proposal.summary = "Revised as the committee asked."
         secretariat = _user(people.secretariat)
         proposal_operations.fire(proposal, "submit", _user(people.author))
         proposal_operations.fire(proposal, "start_screening", secretariat)

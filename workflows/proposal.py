@@ -42,7 +42,12 @@ PROPOSAL_WORKFLOW = Workflow(
             ("draft", "returned"),
             "submitted",
             _APPLICANT,
-            guards=("own_organization", "call_open", "submission_complete"),
+            guards=(
+                "own_organization",
+                "call_open",
+                "submission_complete",
+                "revised_since_last_version",
+            ),
             label="Submit the proposal to the secretariat",
         ),
         Rule(

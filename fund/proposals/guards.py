@@ -12,6 +12,7 @@ from typing import Any
 from fund.committee.guards import committee_approved, committee_rejected
 from fund.finance.guards import fully_disbursed_or_reason, funds_available
 from fund.proposals.checks import submission_problems
+from fund.proposals.snapshots import unchanged_since
 from fund.screening.guards import screening_passed, screening_recorded
 from workflows import PROPOSAL_GUARD_NAMES
 
@@ -37,10 +38,22 @@ def submission_complete(proposal, actor, context: Mapping[str, Any]) -> list[str
     return [problem.message for problem in submission_problems(proposal, context["rules"])]
 
 
+def revised_since_last_version(proposal, actor, context: Mapping[str, Any]) -> list[str]:
+    """A proposal submitted before goes in again only with something changed."""
+    last = unchanged_since(proposal, context["rules"].indirect_rate)
+    if last is None:
+        return []
+    return [
+        f"Nothing has changed since version {last.number} was submitted. Revise the proposal "
+        "as requested, then submit it again."
+    ]
+
+
 GUARDS: dict[str, Guard] = {
     "own_organization": own_organization,
     "call_open": call_open,
     "submission_complete": submission_complete,
+    "revised_since_last_version": revised_since_last_version,
     "screening_recorded": screening_recorded,
     "screening_passed": screening_passed,
     "committee_approved": committee_approved,

@@ -16,7 +16,6 @@ from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.proposals.approval import record_approval
-from fund.proposals.budget import Line, summarise
 from fund.proposals.checks import Rules
 from fund.proposals.guards import GUARDS
 from fund.proposals.models import (
@@ -26,6 +25,7 @@ from fund.proposals.models import (
     ProposalPrinciple,
     ProposalVersion,
 )
+from fund.proposals.snapshots import same_part, snapshot
 from fund.reference.models import Country, GcmObjective
 from fund.signals import proposal_transitioned
 from workflows import PROPOSAL_WORKFLOW, Engine, Rule
@@ -225,7 +225,7 @@ def save_draft(
     proposal.updated_at = now  # always touches the row, so the version counter moves
     db.session.flush()
     after = snapshot(proposal)
-    changed = [key for key in after if before.get(key) != after.get(key)]
+    changed = [key for key in after if not same_part(key, before.get(key), after.get(key))]
     record(
         "draft_saved",
         "proposal",
@@ -245,94 +245,6 @@ def _many(model: type, keys: list[Any]) -> list[Any]:
     if len(rows) != len(set(keys)):
         raise EditRefused("Some of the chosen items do not exist.")
     return sorted(rows, key=lambda row: keys.index(getattr(row, key_column.key)))
-
-
-def snapshot(proposal: Proposal) -> dict[str, Any]:
-    """Everything the applicant submits, as plain JSON-ready values (amounts as strings)."""
-    rules = rules_from_config(current_app.config)
-    summary = summarise(
-        (
-            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
-            for b in proposal.budget_lines
-        ),
-        rules.indirect_rate,
-    )
-    acronyms = {o.id: o.acronym or o.name for o in proposal.participants}
-    for line in proposal.budget_lines:
-        acronyms.setdefault(
-            line.organization_id, line.organization.acronym or line.organization.name
-        )
-    return {
-        "title": proposal.title,
-        "summary": proposal.summary,
-        "rationale": proposal.rationale,
-        "lead_organization": (
-            proposal.lead_organization.acronym if proposal.lead_organization else None
-        ),
-        "participants": [o.acronym or o.name for o in proposal.participants],
-        "scope": proposal.scope,
-        "countries": [c.iso2 for c in proposal.countries],
-        "endorsers": [c.iso2 for c in proposal.endorsers],
-        "planned_start": proposal.planned_start.isoformat() if proposal.planned_start else None,
-        "duration_months": proposal.duration_months,
-        "primary_objective": proposal.primary_objective_number,
-        "secondary_objectives": [o.number for o in proposal.secondary_objectives],
-        "gender_marker": proposal.gender_marker,
-        "human_rights_marker": proposal.human_rights_marker,
-        "principles": {p.principle_code: p.explanation for p in proposal.principles},
-        "contacts": [
-            {"name": c.name, "email": c.email, "function": c.function} for c in proposal.contacts
-        ],
-        "budget_lines": [
-            {
-                "organization": acronyms[b.organization_id],
-                "objective": b.objective_number,
-                "category": b.category_code,
-                "amount": format(b.amount, "f") if b.amount is not None else None,
-                "description": b.description,
-            }
-            for b in proposal.budget_lines
-        ],
-        "indirect_rate": format(rules.indirect_rate, "f"),
-        "budget_total": format(summary.grand_total, "f"),
-        "attachments": [
-            {"filename": a.filename, "kind": a.kind, "country": a.country_iso2, "sha256": a.sha256}
-            for a in proposal.attachments
-        ],
-    }
-
-
-SNAPSHOT_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "rationale": "Rationale",
-    "lead_organization": "Lead UN entity",
-    "participants": "Participating UN organizations",
-    "scope": "Scope",
-    "countries": "Countries",
-    "endorsers": "Endorsing governments",
-    "planned_start": "Planned start",
-    "duration_months": "Duration (months)",
-    "primary_objective": "Primary objective",
-    "secondary_objectives": "Secondary objectives",
-    "gender_marker": "Gender marker",
-    "human_rights_marker": "Human rights marker",
-    "principles": "Guiding principles",
-    "contacts": "Contact persons",
-    "budget_lines": "Budget lines",
-    "indirect_rate": "Indirect support cost rate",
-    "budget_total": "Total budget (USD)",
-    "attachments": "Attachments",
-}
-
-
-def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(label, before, after) for every part that differs between two versions."""
-    return [
-        (SNAPSHOT_LABELS.get(key, key), old.get(key), new.get(key))
-        for key in SNAPSHOT_LABELS
-        if old.get(key) != new.get(key)
-    ]
 
 
 def _store_version(proposal: Proposal, actor: User, now: datetime) -> ProposalVersion:

@@ -39,6 +39,7 @@ from fund.proposals.models import (
     Proposal,
     ProposalVersion,
 )
+from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg, page_arg
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
@@ -101,6 +102,14 @@ def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
     return links
 
 
+def _revision_request(proposal: Proposal, events):
+    """The event that returned the proposal for revision, while that request is unanswered."""
+    if proposal.status != "returned":
+        return None
+    returns = [e for e in events if e.action == "return_for_revision"]
+    return returns[-1] if returns else None
+
+
 def _render(proposal: Proposal, form: ActionForm | None = None, error=None, status=200):
     editable = (
         proposal.status in operations.EDITABLE_STATES
@@ -108,6 +117,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         and current_user.has_role(Role.APPLICANT)
     )
     summary = _budget_summary(proposal)
+    events = timeline("proposal", proposal.id)
     actions = [
         rule
         for rule in operations.allowed_actions(proposal, current_user)
@@ -118,7 +128,9 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         proposal=proposal,
         actions=actions,
         related=_related_pages(proposal),
-        events=timeline("proposal", proposal.id),
+        events=events,
+        revision_request=_revision_request(proposal, events),
+        unchanged=unchanged_since(proposal, _rules().indirect_rate) if editable else None,
         form=form or ActionForm(version=proposal.version),
         error=error,
         workflow=PROPOSAL_WORKFLOW,
@@ -336,13 +348,13 @@ def version(proposal_id: int, number: int):
             ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == number - 1
         )
     )
-    changes = operations.diff_snapshots(previous.snapshot, stored.snapshot) if previous else None
+    changes = diff_snapshots(previous.snapshot, stored.snapshot) if previous else None
     return render_template(
         "proposals/version.html",
         proposal=proposal,
         version=stored,
         changes=changes,
-        labels=operations.SNAPSHOT_LABELS,
+        labels=SNAPSHOT_LABELS,
     )
 
 

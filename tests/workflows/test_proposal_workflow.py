@@ -48,7 +48,7 @@ EXPECTED: dict[str, Expected] = {
         ("draft", "returned"),
         "submitted",
         "applicant",
-        ("own_organization", "call_open", "submission_complete"),
+        ("own_organization", "call_open", "submission_complete", "revised_since_last_version"),
     ),
     "start_screening": Expected(("submitted",), "screening", "secretariat"),
     "return_for_revision": Expected(

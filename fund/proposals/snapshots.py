@@ -1,0 +1,190 @@
+"""What a submitted version holds, and how two versions compare.
+
+A snapshot is everything the applicant submits, as plain JSON values, stored with each
+submitted version and never changed. Parts holding several values in no meaningful order
+(participants, countries, objectives, principles, budget lines, attachments) compare as sets:
+ordering alone is not a change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from fund.extensions import db
+from fund.proposals.budget import Line, summarise
+from fund.proposals.models import Proposal, ProposalVersion
+
+
+def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[str, Any]:
+    """Everything the applicant submits, as plain JSON-ready values (amounts as strings), with
+    indirect support costs at `indirect_rate` (by default the configured rate)."""
+    if indirect_rate is None:
+        indirect_rate = Decimal(current_app.config["INDIRECT_SUPPORT_RATE"])
+    summary = summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            for b in proposal.budget_lines
+        ),
+        indirect_rate,
+    )
+    acronyms = {o.id: o.acronym or o.name for o in proposal.participants}
+    for line in proposal.budget_lines:
+        acronyms.setdefault(
+            line.organization_id, line.organization.acronym or line.organization.name
+        )
+    return {
+        "title": proposal.title,
+        "summary": proposal.summary,
+        "rationale": proposal.rationale,
+        "lead_organization": (
+            proposal.lead_organization.acronym if proposal.lead_organization else None
+        ),
+        "participants": [o.acronym or o.name for o in proposal.participants],
+        "scope": proposal.scope,
+        "countries": [c.iso2 for c in proposal.countries],
+        "endorsers": [c.iso2 for c in proposal.endorsers],
+        "planned_start": proposal.planned_start.isoformat() if proposal.planned_start else None,
+        "duration_months": proposal.duration_months,
+        "primary_objective": proposal.primary_objective_number,
+        "secondary_objectives": [o.number for o in proposal.secondary_objectives],
+        "gender_marker": proposal.gender_marker,
+        "human_rights_marker": proposal.human_rights_marker,
+        "principles": {p.principle_code: p.explanation for p in proposal.principles},
+        "contacts": [
+            {"name": c.name, "email": c.email, "function": c.function} for c in proposal.contacts
+        ],
+        "budget_lines": [
+            {
+                "organization": acronyms[b.organization_id],
+                "objective": b.objective_number,
+                "category": b.category_code,
+                "amount": format(b.amount, "f") if b.amount is not None else None,
+                "description": b.description,
+            }
+            for b in proposal.budget_lines
+        ],
+        "indirect_rate": format(indirect_rate, "f"),
+        "budget_total": format(summary.grand_total, "f"),
+        "attachments": [
+            {"filename": a.filename, "kind": a.kind, "country": a.country_iso2, "sha256": a.sha256}
+            for a in proposal.attachments
+        ],
+    }
+
+
+SNAPSHOT_LABELS = {
+    "title": "Title",
+    "summary": "Summary",
+    "rationale": "Rationale",
+    "lead_organization": "Lead UN entity",
+    "participants": "Participating UN organizations",
+    "scope": "Scope",
+    "countries": "Countries",
+    "endorsers": "Endorsing governments",
+    "planned_start": "Planned start",
+    "duration_months": "Duration (months)",
+    "primary_objective": "Primary objective",
+    "secondary_objectives": "Secondary objectives",
+    "gender_marker": "Gender marker",
+    "human_rights_marker": "Human rights marker",
+    "principles": "Guiding principles",
+    "contacts": "Contact persons",
+    "budget_lines": "Budget lines",
+    "indirect_rate": "Indirect support cost rate",
+    "budget_total": "Total budget (USD)",
+    "attachments": "Attachments",
+}
+
+
+# Parts whose values form a set: neither their order nor a repeated value is a change. Budget
+# lines and attachments compare as multisets (two identical lines are two lines).
+SET_PARTS = frozenset({"participants", "countries", "endorsers", "secondary_objectives"})
+MULTISET_PARTS = frozenset({"budget_lines", "attachments"})
+# Parts the fund computes from the others (the rate is a setting), not the applicant's content.
+COMPUTED_PARTS = frozenset({"indirect_rate", "budget_total"})
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _comparable(key: str, value: Any) -> Any:
+    if isinstance(value, list):
+        if key in SET_PARTS:
+            return frozenset(_key(v) for v in value)
+        if key in MULTISET_PARTS:
+            return Counter(_key(v) for v in value)
+    if key in SET_PARTS | MULTISET_PARTS and value is None:
+        return _comparable(key, [])
+    return value
+
+
+def same_part(key: str, old: Any, new: Any) -> bool:
+    """Whether one part holds the same in two snapshots (sets compared as sets)."""
+    return _comparable(key, old) == _comparable(key, new)
+
+
+def _parts(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The labelled parts in their order, then any other part either snapshot has."""
+    extra = sorted((set(old) | set(new)) - set(SNAPSHOT_LABELS))
+    return [*SNAPSHOT_LABELS, *extra]
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    label: str
+    before: Any
+    after: Any
+
+
+def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every part that differs between two versions, in the order of the labels."""
+    return [
+        Change(
+            key,
+            SNAPSHOT_LABELS.get(key, key.replace("_", " ").capitalize()),
+            old.get(key),
+            new.get(key),
+        )
+        for key in _parts(old, new)
+        if not same_part(key, old.get(key), new.get(key))
+    ]
+
+
+def content_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether the applicant's content differs (what the fund computes is left aside)."""
+    return any(
+        not same_part(key, old.get(key), new.get(key))
+        for key in _parts(old, new)
+        if key not in COMPUTED_PARTS
+    )
+
+
+def latest_version(proposal: Proposal) -> ProposalVersion | None:
+    """The last version submitted, if any."""
+    if not proposal.submission_number:
+        return None
+    return db.session.scalar(
+        select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal.id,
+            ProposalVersion.number == proposal.submission_number,
+        )
+    )
+
+
+def unchanged_since(
+    proposal: Proposal, indirect_rate: Decimal | None = None
+) -> ProposalVersion | None:
+    """The last submitted version if the proposal holds the same content as it; else None."""
+    last = latest_version(proposal)
+    if last is None or content_changed(last.snapshot, snapshot(proposal, indirect_rate)):
+        return None
+    return last
