@@ -782,12 +782,21 @@ def test_decision_pdf_follows_the_record_page(app, people, history, create_user)
 
 def test_cli_writes_the_decision_record(app, runner, people, history, tmp_path):
     out = tmp_path / "round.pdf"
+    reference = f"P-{history.b:05d}"
     result = runner.invoke(
-        args=["fund", "report", "decision", "--round", str(history.round_b), "--out", str(out)]
+        args=[
+            *("fund", "report", "decision", "--proposal", reference),
+            *("--round", "1", "--out", str(out)),
+        ]
     )
     assert result.exit_code == 0, result.output
     _, text = pdf_text(out.read_bytes())
     assert f"Decision record: P-{history.b:05d}, round 1" in text
     assert "Ursula UNHCR" in text and "Chen UNICEF" in text and "Dina UNDP" in text
-    result = runner.invoke(args=["fund", "report", "decision", "--round", "999", "--out", str(out)])
+    result = runner.invoke(
+        args=[
+            *("fund", "report", "decision", "--proposal", reference),
+            *("--round", "999", "--out", str(out)),
+        ]
+    )
     assert result.exit_code != 0

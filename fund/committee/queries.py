@@ -24,6 +24,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fund.accounts.models import Organization, Role, User
+from fund.audit.models import AuditEvent
 from fund.committee.models import Choice, RoundMember, RoundStatus, Vote, VotingRound
 from fund.committee.operations import (
     REVIEW_STATE,
@@ -146,6 +147,47 @@ def sees_votes(
     return my_vote is not None or visible_before_own_vote
 
 
+def record_access(
+    user: User,
+    round_: VotingRound,
+    proposal: Proposal,
+    *,
+    conflict: str | None = None,
+    conflict_known: bool = False,
+) -> tuple[bool, bool]:
+    """(may open the decision record of `round_`, sees it in full).
+
+    The secretariat sees every record in full; a committee member without a conflict on the
+    proposal sees the whole record once the round is closed; the applicant organization sees
+    the outcome, the summary and the conditions of a closed round. Nobody else opens it, so no
+    page links to it for them."""
+    if user.has_role(Role.SECRETARIAT):
+        return True, True
+    closed = round_.status == RoundStatus.CLOSED
+    if not closed:
+        return False, False
+    if user.has_role(Role.COMMITTEE):
+        if not conflict_known:
+            conflict = conflict_of(user, proposal)
+        if conflict is None:
+            return True, True
+    applicant_may = (
+        user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id
+    )
+    return applicant_may, False
+
+
+def conflicted_proposals(user: User, proposals: list[Proposal]) -> set[int]:
+    """The ids of `proposals` on which `user` has a conflict (`conflict_of`), in one query."""
+    if not proposals:
+        return set()
+    recused = recusals_by_proposal(user, {p.id for p in proposals})
+    found = set(recused)
+    if user.organization_id is not None:
+        found.update(p.id for p in proposals if user.organization_id in organization_conflicts(p))
+    return found
+
+
 @dataclass
 class RoundView:
     """One round as one viewer may see it."""
@@ -170,6 +212,21 @@ class RoundView:
         return self.conflict is not None or (
             self.member is not None and self.member.recusal is not None
         )
+
+    @property
+    def recusal_reason(self) -> str:
+        """Why the viewer is recused ("" when they are not)."""
+        if self.conflict is not None:
+            return self.conflict
+        if self.member is not None and self.member.recusal is not None:
+            return self.member.recusal_reason
+        return ""
+
+    @property
+    def shows_recusal_only(self) -> bool:
+        """Whether the viewer sees nothing of the round but that they are recused: no counts,
+        quorum, tally, votes or comments."""
+        return self.is_recused and not self.sees_votes
 
     @property
     def can_vote(self) -> bool:
@@ -591,6 +648,29 @@ def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:
         return proposal.id in recused
 
     return [row for row in rows if not conflicted(row.proposal)]
+
+
+# The secretariat's notes ----------------------------------------------------------------------
+
+FORWARD_ACTION = "forward_to_committee"
+
+
+def forwarding_notes(proposal_id: int) -> list[Any]:
+    """The notes the secretariat wrote for the committee when forwarding the proposal, the
+    latest first: rows of (occurred_at, actor_name, comment)."""
+    return list(
+        db.session.execute(
+            select(AuditEvent.occurred_at, AuditEvent.actor_name, AuditEvent.comment)
+            .where(
+                AuditEvent.subject_type == "proposal",
+                AuditEvent.subject_id == str(proposal_id),
+                AuditEvent.action == FORWARD_ACTION,
+                AuditEvent.comment.is_not(None),
+                AuditEvent.comment != "",
+            )
+            .order_by(AuditEvent.id.desc())
+        )
+    )
 
 
 # The decision record ------------------------------------------------------------------------

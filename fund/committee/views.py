@@ -32,7 +32,7 @@ from fund.committee.forms import (
     VoteForm,
     end_of_day,
 )
-from fund.committee.models import Outcome, RoundStatus, VotingRound
+from fund.committee.models import Outcome, VotingRound
 from fund.coverage.queries import coverage_effect
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
@@ -104,6 +104,7 @@ def _index_url(pages: dict[str, int], name: str):
 def index():
     lists: dict[str, Any] = {}
     urls: dict[str, Any] = {}
+    conflicted: set[int] = set()
     if current_user.has_role(Role.COMMITTEE):
         requested = {name: _page_arg(f"{name}_page") for name in INDEX_LISTS}
         lists = {
@@ -111,6 +112,10 @@ def index():
             "voted": queries.my_votes(current_user, requested["voted"]),
             "recused": queries.my_recusals(current_user, requested["recused"]),
         }
+        # A closed round's record opens only without a conflict on the proposal (one may
+        # have been declared in a later round): the other votes are listed without a link.
+        voted_proposals = [row.proposal for row in lists["voted"].rows]
+        conflicted = queries.conflicted_proposals(current_user, voted_proposals)
         shown = {name: page.page for name, page in lists.items()}
         urls = {name: _index_url(shown, name) for name in INDEX_LISTS}
     return render_template(
@@ -119,6 +124,7 @@ def index():
         voted=lists.get("voted"),
         recusals=lists.get("recused"),
         page_urls=urls,
+        conflicted=conflicted,
         open_rounds=queries.open_round_count(),
         **_common(),
     )
@@ -234,6 +240,13 @@ def _render_review(
             },
         )
     budget = _budget(proposal)
+    # The secretariat's notes for the committee: for the secretariat and the members without
+    # a conflict on the proposal.
+    notes = (
+        queries.forwarding_notes(proposal.id)
+        if current_user.has_role(Role.SECRETARIAT) or conflict is None
+        else []
+    )
     version_number = current.version_number if current else proposal.submission_number
     return render_template(
         "committee/review.html",
@@ -252,6 +265,7 @@ def _render_review(
         conflict_form=conflict_form or ConflictForm(formdata=None),
         error=error,
         coverage_rows=coverage_effect(proposal.id),
+        notes=notes,
         # Where the secretariat opens the first round: the meeting's page of the proposal.
         meeting_page=(
             queries.meeting_page_of(proposal.id)
@@ -485,18 +499,13 @@ def record(round_id: int):
     if round_ is None:
         abort(404)
     proposal = load_proposal(round_.proposal_id)
-    closed = round_.status == RoundStatus.CLOSED
     conflict = queries.conflict_of(current_user, proposal)
     # The secretariat sees the whole record; a committee member without a conflict once the
     # round is closed; the applicant the outcome, summary and conditions of a closed round.
-    committee_may = current_user.has_role(Role.COMMITTEE) and closed and conflict is None
-    full = current_user.has_role(Role.SECRETARIAT) or committee_may
-    applicant_may = (
-        current_user.has_role(Role.APPLICANT)
-        and closed
-        and current_user.organization_id == proposal.organization_id
+    allowed, full = queries.record_access(
+        current_user, round_, proposal, conflict=conflict, conflict_known=True
     )
-    if not (full or applicant_may):
+    if not allowed:
         abort(404)
     view = queries.round_view(
         round_,

@@ -80,7 +80,7 @@ ACTIONS_ELSEWHERE = frozenset({"approve", "reject", "fund", "close"})
 
 def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
     """Links to the pages where the next steps of this proposal happen."""
-    from fund.committee.queries import rounds_of
+    from fund.committee.queries import record_access, rounds_of
 
     links = []
     user = current_user
@@ -95,7 +95,8 @@ def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
             (url_for("finance.proposal", proposal_id=proposal.id), "Funding and disbursements")
         )
     closed = [r for r in rounds_of(proposal.id) if r.status == "closed"]
-    if closed:
+    # Only a record the viewer may open is linked (a recused member may not).
+    if closed and record_access(user, closed[-1], proposal)[0]:
         links.append(
             (url_for("committee.record", round_id=closed[-1].id), "The committee's decision")
         )
@@ -108,6 +109,17 @@ def _revision_request(proposal: Proposal, events):
         return None
     returns = [e for e in events if e.action == "return_for_revision"]
     return returns[-1] if returns else None
+
+
+def _sees_committee_notes(proposal: Proposal) -> bool:
+    """Whether the viewer reads the secretariat's notes for the committee: the secretariat
+    and the committee members without a conflict on the proposal."""
+    from fund.committee.queries import conflict_of
+
+    user = current_user
+    if user.has_role(Role.SECRETARIAT):
+        return True
+    return user.has_role(Role.COMMITTEE) and conflict_of(user, proposal) is None
 
 
 def _render(proposal: Proposal, form: ActionForm | None = None, error=None, status=200):
@@ -130,6 +142,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         related=_related_pages(proposal),
         events=events,
         revision_request=_revision_request(proposal, events),
+        sees_committee_notes=_sees_committee_notes(proposal),
         unchanged=unchanged_since(proposal, _rules().indirect_rate) if editable else None,
         form=form or ActionForm(version=proposal.version),
         error=error,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,9 +11,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from fund.calls.models import Call
-from fund.committee.queries import get_round
+from fund.committee.models import RoundStatus
+from fund.committee.queries import rounds_of
 from fund.coverage.queries import CoverageFilters
 from fund.extensions import db, utcnow
+from fund.proposals.models import Proposal
 from fund.reports import spreadsheets
 from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
 from fund.reports.decision_pdf import full_record, render_decision_record
@@ -125,14 +128,55 @@ def report_allocation(
     )
 
 
+_REFERENCE = re.compile(r"P-?0*(\d{1,9})", re.IGNORECASE)
+
+
+def _proposal_of(reference: str) -> Proposal:
+    """The proposal of a reference as the pages show it (P-00008)."""
+    found = _REFERENCE.fullmatch(reference.strip())
+    proposal = db.session.get(Proposal, int(found.group(1))) if found else None
+    if proposal is None:
+        problem = (
+            f"there is no proposal {reference}"
+            if found
+            else f"{reference!r} is not a proposal reference such as P-00008"
+        )
+        raise click.BadParameter(problem, param_hint="--proposal")
+    return proposal
+
+
 @report_cli.command("decision")
-@click.option("--round", "round_id", required=True, type=click.IntRange(min=1), help="Round id.")
+@click.option(
+    "--proposal",
+    "reference",
+    required=True,
+    metavar="P-NNNNN",
+    help="The proposal's reference, as the pages show it (P-00008).",
+)
+@click.option(
+    "--round",
+    "number",
+    required=True,
+    type=click.IntRange(min=1),
+    help="The round's number on that proposal, as the pages show it (Round 1, 2, ...).",
+)
 @_out
-def report_decision(round_id: int, out: Path) -> None:
-    """The decision record of a voting round (PDF), in full as the secretariat sees it."""
-    round_ = get_round(round_id)
+def report_decision(reference: str, number: int, out: Path) -> None:
+    """The decision record of a proposal's voting round (PDF), in full as the secretariat sees
+    it."""
+    proposal = _proposal_of(reference)
+    ref = f"P-{proposal.id:05d}"
+    rounds = rounds_of(proposal.id)
+    round_ = next((r for r in rounds if r.number == number), None)
     if round_ is None:
-        raise click.BadParameter(f"there is no voting round {round_id}", param_hint="--round")
+        held = ", ".join(str(r.number) for r in rounds)
+        problem = (
+            f"{ref} has no round {number} (its rounds: {held})"
+            if rounds
+            else f"{ref} has had no voting round"
+        )
+        raise click.BadParameter(problem, param_hint="--round")
     record = full_record(round_, current_app.config)
     out.write_bytes(render_decision_record(record, generated_at=utcnow()))
-    click.echo(f"Decision record of round {round_id} written to {out}.")
+    state = "" if round_.status == RoundStatus.CLOSED else " (still open: the state so far)"
+    click.echo(f"Decision record of {ref}, round {number}{state}, written to {out}.")

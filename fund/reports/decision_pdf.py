@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
-from fund.accounts.models import Role, User
+from fund.accounts.models import User
 from fund.audit.queries import head
 from fund.calls.models import DECISION_RULE_LABELS
 from fund.committee import queries
@@ -47,16 +47,7 @@ def when(moment: datetime | None) -> str:
 
 def record_access(user: User, round_: VotingRound, proposal: Proposal) -> tuple[bool, bool]:
     """(may see the record, sees it in full), by the rules of the record page."""
-    closed = round_.status == RoundStatus.CLOSED
-    conflict = queries.conflict_of(user, proposal)
-    committee_may = user.has_role(Role.COMMITTEE) and closed and conflict is None
-    full = user.has_role(Role.SECRETARIAT) or committee_may
-    applicant_may = (
-        user.has_role(Role.APPLICANT)
-        and closed
-        and user.organization_id == proposal.organization_id
-    )
-    return full or applicant_may, full
+    return queries.record_access(user, round_, proposal)
 
 
 @dataclass
