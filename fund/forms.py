@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -79,3 +81,43 @@ class DateField(wtforms.DateField):
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
             raise StopValidation(DATE_RANGE_MESSAGE)
+
+
+# What a single line of text never holds: C0 controls (line feed, carriage return, tab and the
+# rest), DEL, C1 controls, and the Unicode line and paragraph separators.
+NOT_ON_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CHARACTER_NAMES = {"\n": "a line break", "\r": "a line break", "\t": "a tab"}
+
+
+def single_line_problem(text: str | None) -> str | None:
+    """Why `text` is not a single line of text, or None if it is."""
+    found = NOT_ON_ONE_LINE.search(text or "")
+    if found is None:
+        return None
+    character = found.group()
+    name = _CHARACTER_NAMES.get(character) or (
+        f"an invisible character (U+{ord(character):04X} "
+        f"{unicodedata.name(character, 'control character').lower()})"
+    )
+    return f"Keep this on one line: remove {name}."
+
+
+class SingleLine:
+    """A field holding one line of text (titles, names, acronyms, references, emails,
+    amounts): line breaks, tabs and other control characters are a field error. Such text
+    goes into page titles, lists, CSV cells and email subjects, where a hidden line break
+    would split them. Multi-line text uses TextAreaField, which keeps its line breaks."""
+
+    def pre_validate(self, form: Any) -> None:
+        problem = single_line_problem(self.data if isinstance(self.data, str) else None)
+        if problem:
+            raise StopValidation(problem)
+        super().pre_validate(form)  # type: ignore[misc]
+
+
+class StringField(SingleLine, wtforms.StringField):
+    """A single-line text input."""
+
+
+class EmailField(SingleLine, wtforms.EmailField):
+    """A single-line email address input."""

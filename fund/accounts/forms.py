@@ -5,18 +5,16 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     PasswordField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.accounts.models import ROLE_LABELS, OrganizationKind
-from fund.forms import options
+from fund.forms import EmailField, StringField, options
 
 
 class MultiCheckboxField(SelectMultipleField):

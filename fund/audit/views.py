@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from wtforms import StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -26,7 +25,7 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.audit import queries
 from fund.extensions import utcnow
-from fund.forms import DateField, IntegerField
+from fund.forms import DateField, IntegerField, StringField
 from fund.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.calls.models import DECISION_RULE_LABELS
-from fund.forms import DateField, IntegerField, options
+from fund.forms import DateField, IntegerField, StringField, options
 
 
 class CallForm(FlaskForm):

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, SelectMultipleField, StringField
+from wtforms import Field, SelectField, SelectMultipleField
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.coverage.queries import CallChoice, Candidate, CoverageFilters
-from fund.forms import DateField, int_or_zero, options
+from fund.forms import DateField, StringField, int_or_zero, options
 
 PERCENT_PLACES = Decimal("0.0001")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")

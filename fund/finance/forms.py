@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
-from fund.forms import DateField, IntegerField, int_or_zero
+from fund.forms import DateField, IntegerField, StringField, int_or_zero
 from fund.proposals.budget import AmountError, parse_amount
 
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."

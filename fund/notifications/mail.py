@@ -9,6 +9,7 @@ fix.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -49,11 +50,23 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+# Characters a header value cannot hold as they are: a line break would end the header (or
+# start another), and the other controls have no place in one line either.
+_NOT_IN_A_HEADER = re.compile("[\\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """`value` as one header line: each run of line breaks, tabs, other control characters
+    and spaces becomes one space. A proposal title or name that came in with a line break
+    still gives a subject, rather than a message that cannot be built (and is never sent)."""
+    return _NOT_IN_A_HEADER.sub(" ", value).strip()
+
+
 def build_message(email: Email, sender: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = email.to
-    message["Subject"] = email.subject
+    message["From"] = header_text(sender)
+    message["To"] = header_text(email.to)
+    message["Subject"] = header_text(email.subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     domain = sender.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain.strip(">"))

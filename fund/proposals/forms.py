@@ -14,14 +14,13 @@ from wtforms import (
     HiddenField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.forms import MultiCheckboxField
-from fund.forms import DateField, IntegerField, QuickSelect, int_or_zero
+from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero
 from fund.proposals.budget import AmountError, parse_amount
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

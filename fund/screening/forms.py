@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from fund.forms import IntegerField, options
+from fund.forms import IntegerField, StringField, options
 from fund.screening.models import RESULT_LABELS, CheckResult, ScreeningCriterion
 
 ACTIONS = ("forward_to_committee", "return_for_revision", "declare_ineligible")
