@@ -238,11 +238,11 @@ def test_every_link_on_the_proposal_and_committee_pages_opens(app, people, histo
         f"/committee/proposals/{history.a}",
         f"/committee/proposals/{history.b}",
     ]
-    starts = proposals + (committee if who != "author" else [])
+    starts = [*proposals, "/notifications/"] + (committee if who != "author" else [])
 
     def expand(url: str) -> bool:
         path = urlsplit(url).path
-        return path.startswith("/committee") or any(
+        return path.startswith(("/committee", "/notifications/")) or any(
             path == p or path.startswith(p + "/") for p in proposals
         )
 
@@ -287,6 +287,18 @@ def test_a_vote_on_a_proposal_one_is_now_recused_from_has_no_dead_link(app, peop
     # A member without a conflict still opens the record of their vote.
     unicef = _client_for(app, people.unicef).get("/committee/").get_data(as_text=True)
     assert f'href="/committee/rounds/{history.a2}"' in unicef
+
+
+def test_a_notification_of_a_round_one_is_now_recused_from_links_nowhere(app, people, history):
+    """UNHCR was told that A's first round closed; since recused from A, the notification
+    stays, without its link to the record."""
+    client = _client_for(app, people.unhcr)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert f"P-{history.a:05d}: voting round 1 closed" in page
+    assert f"/committee/rounds/{history.a1}" not in page
+    # UNICEF, without a conflict, still follows the same notification to the record.
+    unicef = _client_for(app, people.unicef).get("/notifications/").get_data(as_text=True)
+    assert f'href="/committee/rounds/{history.a1}"' in unicef
 
 
 # The secretariat's note for the committee ----------------------------------------------------

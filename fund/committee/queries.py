@@ -188,6 +188,28 @@ def conflicted_proposals(user: User, proposals: list[Proposal]) -> set[int]:
     return found
 
 
+def records_closed_to(user: User, round_ids: set[int]) -> set[int]:
+    """The ids among `round_ids` whose decision record `user` may not open (now: a conflict
+    may have been declared since), for pages that link to records by round (notifications)."""
+    if not round_ids or user.has_role(Role.SECRETARIAT):
+        return set()
+    rows = list(
+        db.session.execute(
+            select(VotingRound, Proposal)
+            .join(Proposal, Proposal.id == VotingRound.proposal_id)
+            .where(VotingRound.id.in_(round_ids))
+            .options(selectinload(Proposal.participants))
+        )
+    )
+    conflicted = conflicted_proposals(user, [proposal for _, proposal in rows])
+    closed = set(round_ids) - {round_.id for round_, _ in rows}  # rounds that no longer exist
+    for round_, proposal in rows:
+        conflict = "conflict" if proposal.id in conflicted else None
+        if not record_access(user, round_, proposal, conflict=conflict, conflict_known=True)[0]:
+            closed.add(round_.id)
+    return closed
+
+
 @dataclass
 class RoundView:
     """One round as one viewer may see it."""

@@ -42,8 +42,28 @@ def index():
         per_page=PER_PAGE,
     )
     return render_template(
-        "notifications/index.html", page=page, unread_only=unread_only, button=ButtonForm()
+        "notifications/index.html",
+        page=page,
+        unread_only=unread_only,
+        button=ButtonForm(),
+        unlinked=_unlinked(page.rows),
     )
+
+
+def _unlinked(rows) -> set[int]:
+    """The notifications whose page the user may no longer open: a decision record of a round
+    on a proposal they have since been recused from. Their titles are shown without a link."""
+    from fund.committee.queries import records_closed_to
+
+    records = {
+        n.id: n.subject_id
+        for n in rows
+        if n.subject_type == "voting_round"
+        and n.subject_id is not None
+        and n.link.startswith("/committee/rounds/")
+    }
+    closed = records_closed_to(current_user, set(records.values()))
+    return {notification for notification, round_id in records.items() if round_id in closed}
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
