@@ -26,7 +26,6 @@ from fund.coverage.queries import (
     UNCOVERED,
     UNDER_TARGET,
     CoverageFilters,
-    apportion,
     flag_for,
 )
 from fund.extensions import db, utcnow
@@ -290,19 +289,6 @@ def test_indirect_costs_spread_and_rounding(app, backend, make_proposal, author)
             [Line(_org(a), n, 1, D(x)) for a, n, x in lines], D("0.07")
         )  # the proposal pages' arithmetic
     assert budget.grand_total == c.totals.funded
-
-
-def test_apportion_keeps_the_total():
-    assert apportion(
-        {"a": Fraction(1075, 10), "b": Fraction(5375, 100), "c": Fraction(5375, 100)}
-    ) == {
-        "a": 107,
-        "b": 54,
-        "c": 54,
-    }
-    thirds = apportion({k: Fraction(100, 3) for k in "xyz"})
-    assert sum(thirds.values()) == 100 and sorted(thirds.values()) == [33, 33, 34]
-    assert apportion({}) == {}
 
 
 # Flags at their thresholds ---------------------------------------------------------------------

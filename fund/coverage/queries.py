@@ -12,14 +12,18 @@ Method (also explained on the dashboard):
   rounded half-up to the cent per organization (as in `fund.proposals.budget`).
 - Buckets: *funded* = status funded or closed; *pipeline* = approved (awaiting money);
   *review* = committee_review. Other states count nowhere.
-- Objectives: every budget line counts amount x (1 + rate), i.e. indirect costs are spread over
-  objectives in proportion to direct costs. The per-objective figures are then rounded to whole
-  cents with the largest-remainder method so that they add up exactly to the bucket's total of
-  programme budgets (whose indirect costs were rounded per organization).
-- Thematic areas: an objective that lies in k areas gives 1/k of its money to each, so the areas
-  add up to the total and their shares compare with targets that add up to 100%.
-- Regions: a programme's money is split equally over the distinct M49 regions of its countries;
-  a programme without countries counts under "Global" (M49 001).
+- Objectives: each programme's indirect costs of one organization are split over that
+  organization's objectives in proportion to its direct costs there, by largest remainder, in
+  whole cents (`fund.money`); a programme's amount on an objective is its direct costs there
+  plus those cents.
+- Thematic areas: each programme's amount on an objective that lies in k areas is split evenly
+  over them in whole cents (the cents left over to the first area codes).
+- Regions: a programme's money is split evenly over the distinct M49 regions of its countries
+  in whole cents (the cents left over to the first region codes); a programme without
+  countries counts under "Global" (M49 001).
+- Every figure is the sum of these per-programme cents (`fund.coverage.programme_money`), so
+  the objectives, areas and regions each add up to the total, and funding or moving one
+  programme changes each figure by exactly that programme's amount on it.
 - Markers and organizations: exact sums of programme (resp. organization) budget totals.
 - Flags (at most one per row, the most severe): `uncovered` (target above zero, no funded money,
   nothing approved or under review), `pipeline_only` (target above zero, no funded money, but
@@ -43,7 +47,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from math import floor
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, distinct, func, literal_column, or_, select
@@ -292,22 +295,6 @@ def flag_for(
     if funded_f > Fraction(concentrated_multiple) * target * total_f:
         return CONCENTRATED
     return None
-
-
-def apportion(values: Mapping[Any, Fraction]) -> dict[Any, int]:
-    """Round non-negative amounts (in cents) to whole cents keeping their rounded sum: each is
-    rounded down, then the cents left over go to the largest remainders (ties: first key)."""
-    if not values:
-        return {}
-    total = floor(sum(values.values(), Fraction(0)) + Fraction(1, 2))
-    result = {key: floor(value) for key, value in values.items()}
-    left = total - sum(result.values())
-    order = sorted(
-        enumerate(values), key=lambda item: (-(values[item[1]] - result[item[1]]), item[0])
-    )
-    for _, key in order[: max(left, 0)]:
-        result[key] += 1
-    return result
 
 
 def _cents(value: Fraction | int) -> Decimal:
