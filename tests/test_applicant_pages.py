@@ -3,16 +3,19 @@ on a returned proposal, the submitted version's page and what changed between ve
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from sqlalchemy import func, select
 
-from fund.accounts.models import User
+from fund.accounts.models import Organization, User
 from fund.committee import operations as committee_operations
-from fund.extensions import db
+from fund.extensions import db, utcnow
 from fund.proposals import operations
-from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
+from fund.proposals.models import Attachment, BudgetLine, Proposal, ProposalVersion
+from fund.proposals.snapshots import snapshot
+from fund.reference.models import Country, GcmObjective
 from tests.conftest import csrf_token, login, take_to_committee
 from tests.test_intake import _edit_form, _org_id
 from workflows import TransitionRefused
@@ -253,3 +256,113 @@ def test_a_request_after_the_committees_review_says_so(
     panel = page[page.index("Revision requested") : page.index("Ready to submit?")]
     assert "After the Executive Committee's review" in panel
     assert "Sharpen the targets." in panel
+
+
+# The page of a submitted version ----------------------------------------------------------
+
+
+def _two_versions(app, applicant, make_proposal, change) -> int:
+    """A proposal with versions 1 and 2 stored as submitted; version 2 is version 1 changed by
+    `change(snapshot)`."""
+    proposal_id = make_proposal(applicant, status="submitted")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.participants = [
+            *proposal.participants,
+            db.session.scalar(select(Organization).where(Organization.acronym == "UNDP")),
+        ]
+        proposal.countries = [db.session.get(Country, iso2) for iso2 in ("CL", "PE", "AR")]
+        db.session.flush()
+        first = snapshot(proposal)
+        second = change(json.loads(json.dumps(first)))
+        for number, snap in ((1, first), (2, second)):
+            db.session.add(
+                ProposalVersion(
+                    proposal_id=proposal_id,
+                    number=number,
+                    submitted_at=utcnow(),
+                    submitted_by_id=applicant.id,
+                    snapshot=snap,
+                )
+            )
+        proposal.submission_number = 2
+        db.session.commit()
+    return proposal_id
+
+
+def _changes(page: str) -> str:
+    return page[page.index('id="changes"') : page.index('id="content"')]
+
+
+def test_ordering_alone_is_not_a_change(app, backend, client, applicant, make_proposal):
+    def reorder(snap):
+        snap["participants"] = list(reversed(snap["participants"]))
+        snap["countries"] = list(reversed(snap["countries"]))
+        snap["endorsers"] = list(reversed(snap["endorsers"]))
+        snap["secondary_objectives"] = list(reversed(snap["secondary_objectives"]))
+        snap["budget_lines"] = list(reversed(snap["budget_lines"]))
+        snap["principles"] = dict(reversed(list(snap["principles"].items())))
+        snap["summary"] = "A sharper summary."
+        return snap
+
+    proposal_id = _two_versions(app, applicant, make_proposal, reorder)
+    login(client, applicant.email)
+    changes = _changes(client.get(f"/proposals/{proposal_id}/versions/2").get_data(as_text=True))
+    assert "A sharper summary." in changes
+    for label in ("Participating UN organizations", "Countries", "Budget lines", "Secondary"):
+        assert label not in changes, label
+
+
+def test_a_changed_set_marks_what_was_added_and_removed(app, client, applicant, make_proposal):
+    def swap(snap):
+        snap["participants"] = [p for p in snap["participants"] if p != "UNDP"] + ["UNHCR"]
+        return snap
+
+    proposal_id = _two_versions(app, applicant, make_proposal, swap)
+    login(client, applicant.email)
+    changes = _changes(client.get(f"/proposals/{proposal_id}/versions/2").get_data(as_text=True))
+    assert re.search(r"Removed:</strong> United Nations Development Programme \(UNDP\)", changes)
+    assert re.search(r"Added:</strong> [^<]*\(UNHCR\)", changes)
+    assert not re.search(r"(Added|Removed):</strong> International Labour", changes)
+
+
+def test_the_version_page_reads_like_the_proposal_document(app, client, applicant, make_proposal):
+    proposal_id = _two_versions(app, applicant, make_proposal, lambda snap: snap)
+    with app.app_context():
+        letter = db.session.scalar(select(Attachment).where(Attachment.proposal_id == proposal_id))
+        objective_6 = db.session.get(GcmObjective, 6).short_label
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}/versions/1").get_data(as_text=True)
+    content = page[page.index('id="content"') :]
+    for shown in (
+        "International Labour Organization (ILO)",
+        "Chile",
+        "Peru",
+        "National",
+        f"Objective 6: {objective_6}",
+        "2: significant objective",
+        "7% of each organization",
+        "USD 1,070,000.00",
+        "USD 600,000.00",
+        "Government endorsement letter (Chile)",
+        f'href="/proposals/{proposal_id}/attachments/{letter.id}"',
+        "24 months",
+        'role="region" tabindex="0" aria-labelledby="budget-lines-caption"',
+    ):
+        assert shown in content, shown
+    for stored in ("endorsement_letter", "0.07", "1070000.00", "Primary objective 6", ">CL<"):
+        assert stored not in content, stored
+    assert "Nothing changed." in client.get(f"/proposals/{proposal_id}/versions/2").get_data(
+        as_text=True
+    )
+
+
+def test_a_file_removed_since_is_named_without_a_link(app, client, applicant, make_proposal):
+    proposal_id = _two_versions(app, applicant, make_proposal, lambda snap: snap)
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).attachments = []
+        db.session.commit()
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}/versions/1").get_data(as_text=True)
+    assert 'endorsement-chile.pdf <span class="muted">(no longer attached)</span>' in page
+    assert f"/proposals/{proposal_id}/attachments/" not in page

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from fund import idempotency
-from fund.access import public, roles_required
+from fund.access import access_of, public, roles_required
 from fund.accounts.models import Role
 from fund.audit.queries import timeline
 from fund.calls.models import Call
@@ -39,8 +39,10 @@ from fund.proposals.models import (
     Proposal,
     ProposalVersion,
 )
+from fund.proposals.presentation import VersionText, shown_changes
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg, page_arg
+from fund.reports.queries import reference_names
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("proposals", __name__)
@@ -361,13 +363,40 @@ def version(proposal_id: int, number: int):
             ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == number - 1
         )
     )
-    changes = diff_snapshots(previous.snapshot, stored.snapshot) if previous else None
+    names = reference_names()
+    changes = (
+        shown_changes(
+            diff_snapshots(previous.snapshot, stored.snapshot),
+            previous.snapshot,
+            stored.snapshot,
+            names,
+        )
+        if previous
+        else None
+    )
+    text = VersionText(stored.snapshot, names)
     return render_template(
         "proposals/version.html",
         proposal=proposal,
         version=stored,
+        snap=stored.snapshot,
         changes=changes,
+        text=text,
+        budget=text.budget(),
+        attachment_rows=text.attachments(proposal.attachments),
+        may_download=_may_download(proposal),
         labels=SNAPSHOT_LABELS,
+        other_parts=sorted(set(stored.snapshot) - set(SNAPSHOT_LABELS)),
+    )
+
+
+def _may_download(proposal: Proposal) -> bool:
+    """Whether the viewer may download the proposal's attachments (the download route's rule)."""
+    access = access_of(current_app, "proposals.download")
+    return (
+        access is not None
+        and (access.public or not access.roles or current_user.has_role(*access.roles))
+        and can_view(current_user, proposal)
     )
 
 

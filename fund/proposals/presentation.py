@@ -1,0 +1,265 @@
+"""A submitted version in words, for its page: the labels, names, amounts and dates of the
+proposal document (fund/reports/proposal_pdf.py) instead of the codes the snapshot stores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fund.proposals.budget import BudgetSummary, Line, summarise
+from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
+from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
+from fund.reports.queries import ReferenceNames, add_months
+from fund.templating import format_money
+
+# Parts shown as a list of items, each compared on its own in "what changed".
+LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts"}
+
+
+def amount(text: Any) -> Decimal | None:
+    try:
+        return Decimal(str(text)) if text not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def long_date(day: date | None) -> str | None:
+    return f"{day.day} {day:%B %Y}" if day else None
+
+
+def _date(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def percent(rate: Decimal | None) -> str | None:
+    """0.07 -> "7%", 0.075 -> "7.5%"."""
+    if rate is None:
+        return None
+    return f"{(rate * 100).normalize():f}%"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value shown in "what changed"; `marked` when it is on one side only."""
+
+    text: str
+    marked: bool = False
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    label: str
+    before: list[Item]
+    after: list[Item]
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    filename: str
+    kind: str
+    sha256: str
+    attachment_id: int | None  # the file still attached to the proposal, if it is
+
+
+@dataclass
+class BudgetView:
+    rate: Decimal
+    total: Decimal | None  # as stated in the snapshot
+    summary: BudgetSummary
+    organizations: list[str]  # index in the summary -> acronym
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+class VersionText:
+    """Words for the codes of one snapshot."""
+
+    def __init__(self, snapshot: Mapping[str, Any], names: ReferenceNames) -> None:
+        self.snapshot = snapshot
+        self.names = names
+
+    # names ------------------------------------------------------------------------------
+
+    def organization(self, label: str | None) -> str | None:
+        """The full name and the acronym, e.g. International Labour Organization (ILO); the
+        label alone if the name is unknown."""
+        if not label:
+            return None
+        name = self.names.organizations.get(label)
+        return f"{name} ({label})" if name and name != label else label
+
+    def organization_name(self, label: str | None) -> str | None:
+        return self.names.organizations.get(label, label) if label else None
+
+    def country(self, iso2: str) -> str:
+        return self.names.countries.get(iso2, iso2)
+
+    def objective(self, number: Any) -> str | None:
+        if number in (None, ""):
+            return None
+        label = self.names.objectives.get(int(number))
+        return f"Objective {number}: {label}" if label else f"Objective {number}"
+
+    def category(self, code: Any) -> str:
+        if code in (None, ""):
+            return "—"
+        title = self.names.categories.get(int(code))
+        return f"{code}. {title}" if title else str(code)
+
+    def principle(self, code: str) -> str:
+        return self.names.principles.get(code, code)
+
+    @staticmethod
+    def marker(value: Any) -> str | None:
+        return None if value is None else MARKER_LABELS.get(value, str(value))
+
+    @staticmethod
+    def scope(value: Any) -> str | None:
+        return SCOPE_LABELS.get(value, str(value)) if value else None
+
+    @staticmethod
+    def money(value: Any) -> str | None:
+        parsed = amount(value)
+        return format_money(parsed) if parsed is not None else None
+
+    # parts ------------------------------------------------------------------------------
+
+    def planned_end(self) -> str | None:
+        start = _date(self.snapshot.get("planned_start"))
+        months = self.snapshot.get("duration_months")
+        return long_date(add_months(start, int(months))) if start and months else None
+
+    def budget(self) -> BudgetView:
+        lines = list(self.snapshot.get("budget_lines") or [])
+        rate = amount(self.snapshot.get("indirect_rate")) or Decimal("0")
+        organizations = list(dict.fromkeys(line.get("organization") for line in lines))
+        summary = summarise(
+            (
+                Line(
+                    organizations.index(line.get("organization")),
+                    int(line.get("objective") or 0),
+                    int(line.get("category") or 0),
+                    amount(line.get("amount")) or Decimal("0.00"),
+                )
+                for line in lines
+            ),
+            rate,
+        )
+        return BudgetView(
+            rate=rate,
+            total=amount(self.snapshot.get("budget_total")),
+            summary=summary,
+            organizations=organizations,
+            lines=lines,
+        )
+
+    def attachments(self, current: Sequence[Any]) -> list[AttachmentRow]:
+        """The attachments as submitted, each tied to the file still attached, if it is."""
+        by_content = {(a.sha256, a.filename): a.id for a in current}
+        rows = []
+        for a in self.snapshot.get("attachments") or []:
+            kind = ATTACHMENT_KIND_LABELS.get(a.get("kind"), a.get("kind") or "—")
+            if a.get("country"):
+                kind += f" ({self.country(a['country'])})"
+            rows.append(
+                AttachmentRow(
+                    filename=a.get("filename") or "—",
+                    kind=kind,
+                    sha256=a.get("sha256") or "",
+                    attachment_id=by_content.get((a.get("sha256"), a.get("filename"))),
+                )
+            )
+        return rows
+
+    def items(self, key: str, value: Any) -> list[str]:
+        """One part of a snapshot in words, as a list of items (empty when not given)."""
+        if value in (None, "", [], {}):
+            return []
+        match key:
+            case "lead_organization":
+                return [self.organization(value) or "—"]
+            case "participants":
+                return sorted(self.organization(v) or "—" for v in value)
+            case "countries" | "endorsers":
+                return sorted(self.country(v) for v in value)
+            case "scope":
+                return [self.scope(value) or "—"]
+            case "planned_start":
+                return [long_date(_date(value)) or str(value)]
+            case "duration_months":
+                return [f"{value} months"]
+            case "primary_objective":
+                return [self.objective(value) or "—"]
+            case "secondary_objectives":
+                return [self.objective(v) or "—" for v in sorted(value, key=int)]
+            case "gender_marker" | "human_rights_marker":
+                return [self.marker(value) or "—"]
+            case "principles":
+                return [
+                    f"{self.principle(code)}: {text or '—'}"
+                    for code, text in sorted(value.items(), key=lambda kv: self.principle(kv[0]))
+                ]
+            case "contacts":
+                return [
+                    ", ".join(p for p in (c.get("name"), c.get("function"), c.get("email")) if p)
+                    for c in value
+                ]
+            case "budget_lines":
+                return [
+                    " · ".join(
+                        p
+                        for p in (
+                            self.organization_name(line.get("organization")) or "—",
+                            self.objective(line.get("objective")) or "—",
+                            self.category(line.get("category")),
+                            self.money(line.get("amount")) or "—",
+                            line.get("description"),
+                        )
+                        if p
+                    )
+                    for line in value
+                ]
+            case "indirect_rate":
+                return [percent(amount(value)) or str(value)]
+            case "budget_total":
+                return [self.money(value) or str(value)]
+            case "attachments":
+                return [f"{row.filename} · {row.kind}" for row in self.attachments(())]
+        if isinstance(value, Mapping):
+            return [f"{k}: {v}" for k, v in value.items()]
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [str(value)]
+
+
+def shown_changes(
+    changes: Sequence[Change],
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    names: ReferenceNames,
+) -> list[ShownChange]:
+    """The differences between two versions in words. For a part with several values, the
+    values on one side only are marked (removed before, added after)."""
+    before_text, after_text = VersionText(old, names), VersionText(new, names)
+    shown = []
+    for change in changes:
+        before = before_text.items(change.key, change.before)
+        after = after_text.items(change.key, change.after)
+        if change.key in LISTED_PARTS:
+            shown.append(
+                ShownChange(
+                    change.label,
+                    [Item(text, text not in after) for text in before],
+                    [Item(text, text not in before) for text in after],
+                )
+            )
+        else:
+            shown.append(
+                ShownChange(change.label, [Item(t) for t in before], [Item(t) for t in after])
+            )
+    return shown
