@@ -9,6 +9,7 @@ In the test configuration a server error is raised, not rendered, so it fails th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select
+from werkzeug.routing import Rule
+from wtforms.fields.core import UnboundField
 
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
@@ -432,3 +435,195 @@ def test_a_nul_character_is_refused_without_a_server_error(
     assert "NUL character" in response.get_data(as_text=True)
     response = client.get("/proposals?q=%00")
     assert response.status_code == 400
+
+
+# Route parameters and query strings ---------------------------------------------------------
+
+# Ids at and past every edge: none, negative, the largest a database integer holds, one more,
+# 2^63 and 2^64 (past SQLite's and PostgreSQL's BIGINT), 400 digits, other scripts' digits.
+EDGE_IDS = ["0", "-1", "1", str(2**31 - 1), str(2**31), str(2**63), str(2**64), "9" * 400, "\u0661"]
+HOSTILE_VALUES = [
+    *EDGE_IDS,
+    "",
+    "x",
+    "1.5",
+    "1e3",
+    "+7",
+    " 2 ",
+    "9999-12-31",
+    "2999-12-31",
+    "0001-01-01",
+    "2026-02-30",
+    "2026-13-01",
+    "99999-01-01",
+    "a\r\nb",
+    "\x00",
+    "//evil.example",
+    "<script>",
+    "😀" * 20,
+    "y" * 5000,
+]
+QUERY_VALUE = st.one_of(
+    st.sampled_from(HOSTILE_VALUES), st.text(max_size=20), st.integers().map(str)
+)
+# Query parameters read without their name written out in a view: the lists' page numbers and
+# the allocation report's choices.
+LIST_PAGES = [
+    f"{name}_page" for name in ("awaiting", "voted", "recused", "pipeline", "allocations")
+]
+OTHER_NAMES = ["page", "call", "from", "to", "as_of"]
+PERSONAS = {
+    "applicant": ("applicant",),
+    "secretariat": ("secretariat",),
+    "committee": ("committee",),
+    "admin": ("admin",),
+}
+
+
+def _query_names(app: Flask) -> list[str]:
+    """Every query parameter a view reads: request.args in the code, the fields of the forms
+    read from the query string, and the lists' page numbers."""
+    from pathlib import Path
+
+    import fund
+    from fund.audit.views import AuditFilterForm
+    from fund.coverage.forms import FilterForm, SimulatorForm
+
+    names = {*LIST_PAGES, *OTHER_NAMES}
+    for path in Path(fund.__file__).parent.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        names.update(re.findall(r"""(?:request\.args|args)\.get\(\s*["'](\w+)["']""", source))
+        names.update(re.findall(r"""_arg\(\s*["'](\w+)["']""", source))
+    for form in (AuditFilterForm, FilterForm, SimulatorForm):
+        names.update(n for n in dir(form) if isinstance(getattr(form, n), UnboundField))
+    return sorted(names - {"csrf_token"})
+
+
+def _get_rules(app: Flask) -> list[Rule]:
+    return sorted(
+        (r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"),
+        key=lambda r: r.rule,
+    )
+
+
+def _fill(rule: Rule, values: dict[str, str]) -> str:
+    """The rule's path with each argument replaced by its (URL-quoted) value."""
+    from urllib.parse import quote
+
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: quote(values[m.group(1)], safe=""), rule.rule)
+
+
+def _argument_values(rule: Rule) -> dict[str, list[str]]:
+    from fund.routing import RecordIdConverter
+
+    found = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        found[name] = (
+            EDGE_IDS
+            if isinstance(converter, RecordIdConverter)
+            else ["proposals", "x", "..", "9" * 400]
+        )
+    return found
+
+
+def _may_reach(app: Flask, rule: Rule, roles: tuple[str, ...] | None) -> bool:
+    from fund.access import access_of
+
+    access = access_of(app, rule.endpoint)
+    if access is None:
+        return roles is None
+    if access.public:
+        return True
+    if roles is None:
+        return False
+    return not access.roles or bool(access.roles & set(roles))
+
+
+@pytest.fixture
+def personas(app: Flask, create_user, make_proposal) -> dict[str | None, FlaskClient]:
+    """A client per role (and one signed out), with records for the ids to find: a proposal
+    of the applicant's organization in each of two states."""
+    app.config["LOGIN_ADDRESS_ATTEMPTS"] = 100_000
+    clients: dict[str | None, FlaskClient] = {None: app.test_client()}
+    for name, roles in PERSONAS.items():
+        user = create_user(
+            roles=roles, organization_acronym="IOM" if name == "committee" else "ILO"
+        )
+        client = app.test_client()
+        assert login(client, user.email).status_code == 302
+        clients[name] = client
+        if name == "applicant":
+            make_proposal(user)
+            make_proposal(user, status="submitted")
+    return clients
+
+
+def _check(response) -> None:
+    response.get_data()  # a streamed answer (CSV) must also finish without an error
+    assert response.status_code < 500, response.status_code
+
+
+def test_every_route_answers_edge_ids_without_a_server_error(app, backend, personas):
+    """Each route with parameters, with every edge id in each parameter, for each role that
+    may use it (and signed out): 404 for an id no record can have, never 5xx."""
+    requests = 0
+    for rule in _get_rules(app):
+        if not rule.arguments:
+            continue
+        options = _argument_values(rule)
+        for persona, client in personas.items():
+            roles = PERSONAS.get(persona) if persona else None
+            if not _may_reach(app, rule, roles):
+                continue
+            for name, values in options.items():
+                for value in values:
+                    chosen = {n: (value if n == name else "1") for n in options}
+                    path = _fill(rule, chosen)
+                    response = client.get(path)
+                    _check(response)
+                    if value in EDGE_IDS[:2] + EDGE_IDS[4:] and name in rule._converters:
+                        from fund.routing import RecordIdConverter
+
+                        if isinstance(rule._converters[name], RecordIdConverter):
+                            assert response.status_code == 404, (persona, path)
+                    requests += 1
+    assert requests > 100
+
+
+def test_every_route_answers_hostile_query_strings_without_a_server_error(app, backend, personas):
+    """Every GET route, with hostile values for the query parameters the views read, for each
+    role that may use it: never 5xx (a value out of range is 400 with a message)."""
+    rules = _get_rules(app)
+    names = _query_names(app)
+    assert {"page", "call", "actor", "date_from", "date_to", "as_of", "q"} <= set(names)
+
+    @settings(FUZZ, max_examples=EXAMPLES[backend] * 4)
+    @given(
+        st.sampled_from(rules),
+        st.sampled_from([None, *PERSONAS]),
+        st.dictionaries(st.sampled_from(names), QUERY_VALUE, min_size=1, max_size=4),
+        st.sampled_from(["1", "2", str(2**31)]),
+    )
+    def run(rule, persona, query, record_id):
+        roles = PERSONAS.get(persona) if persona else None
+        if not _may_reach(app, rule, roles):
+            return
+        path = _fill(rule, dict.fromkeys(rule.arguments, record_id))
+        _check(personas[persona].get(path, query_string=query))
+
+    run()
+
+
+@pytest.mark.parametrize("value", [str(2**63), "9" * 400, "9999-12-31", "0001-01-01"])
+def test_every_route_answers_each_query_value_out_of_range_without_a_server_error(
+    app, backend, personas, value
+):
+    """Every GET route with one value out of range in every parameter the views read, for
+    each role that may use it: never 5xx."""
+    names = _query_names(app)
+    for rule in _get_rules(app):
+        path = _fill(rule, dict.fromkeys(rule.arguments, "1"))
+        for persona, client in personas.items():
+            if _may_reach(app, rule, PERSONAS.get(persona) if persona else None):
+                _check(client.get(path, query_string=dict.fromkeys(names, value)))
