@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import has_request_context, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -65,36 +64,50 @@ login_manager = LoginManager()
 
 SQLITE_CACHE_KIB = 65536  # per connection, allocated only as pages are read
 # How long a transaction waits for another one's write lock before giving up. Writers queue
-# behind each other: a request that waits this long is answered 409, never 500.
+# behind each other: one that waits this long is answered 409, never 500.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITE_LOCKED = "fund_sqlite_write_locked"  # connection.info: None, False (begun), True
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
 
 
-def sqlite_begin_statement() -> str:
-    """How a transaction starts on SQLite.
+def takes_write_lock(statement: str, context: Any) -> bool:
+    """Whether a statement needs the write lock: anything but a read, and a read that locks
+    rows (`with_for_update()`, which SQLite's SQL has no words for)."""
+    if not statement.lstrip().upper().startswith(_READS):
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
-    SQLite has no row locks and ignores `SELECT ... FOR UPDATE`; a transaction that reads and
-    then writes would see data another one changes before it writes. So a transaction that may
-    write takes the database's write lock when it begins (`BEGIN IMMEDIATE`): every request
-    that changes something (POST, PUT, PATCH, DELETE) and everything outside a request (the
-    command line, the operations run by jobs). Such transactions run one after the other,
-    each waiting up to SQLITE_BUSY_TIMEOUT_MS for the one before, so every lock the code takes
-    with `with_for_update()` holds on SQLite as it does on PostgreSQL. Page loads (GET, HEAD)
-    begin a plain deferred transaction and do not wait behind writers.
-    """
-    if has_request_context() and request.method in READ_ONLY_METHODS:
-        return "BEGIN"
-    return "BEGIN IMMEDIATE"
+
+def take_write_lock(session: Any = None) -> None:
+    """On SQLite, take the database's write lock now if this transaction has not yet (for a
+    read whose result a later write depends on, where PostgreSQL would use a row or advisory
+    lock); elsewhere nothing."""
+    connection = (session or db.session).connection()
+    if connection.dialect.name == "sqlite" and connection.info.get(_WRITE_LOCKED) is False:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        finally:
+            cursor.close()
+        connection.info[_WRITE_LOCKED] = True
 
 
 def tune_sqlite(app: Any) -> None:
-    """A 64 MiB page cache for each SQLite connection (the default is 2 MiB): the whole-fund
-    aggregates of the finance page and the reports read the same pages again and again.
+    """For each SQLite connection: a 64 MiB page cache (the default is 2 MiB: the whole-fund
+    aggregates of the finance page and the reports read the same pages again and again), and
+    transactions that take the write lock before they change anything.
 
-    And the transactions of `sqlite_begin_statement`: the driver's own implicit BEGIN is
-    switched off (isolation_level None) and the engine's "begin" event issues the BEGIN, the
-    recipe SQLAlchemy documents for pysqlite; a busy timeout makes a transaction wait for the
-    write lock instead of failing with "database is locked".
+    SQLite has no row locks and ignores `SELECT ... FOR UPDATE`. So the driver's own implicit
+    BEGIN is switched off (isolation_level None, the recipe SQLAlchemy documents for
+    pysqlite) and a transaction issues `BEGIN IMMEDIATE`, which takes the database's write
+    lock, right before its first write or its first read that locks rows, whether in a
+    request, a `flask fund` command or a job. Transactions that write therefore run one after
+    the other from the moment they lock, and every lock the code takes with
+    `with_for_update()` holds on SQLite as it does on PostgreSQL: what is read after it cannot
+    change before the commit. A busy timeout makes a transaction wait for the lock instead of
+    failing with "database is locked". Reads before that point (and whole page loads that
+    only read) take no lock and never wait behind a writer.
     """
     with app.app_context():
         engine = db.engine
@@ -111,4 +124,15 @@ def tune_sqlite(app: Any) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql(sqlite_begin_statement())
+        connection.info[_WRITE_LOCKED] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _lock_before_writing(connection, cursor, statement, parameters, context, executemany):
+        if connection.info.get(_WRITE_LOCKED) is False and takes_write_lock(statement, context):
+            cursor.execute("BEGIN IMMEDIATE")
+            connection.info[_WRITE_LOCKED] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection: Any) -> None:
+        connection.info[_WRITE_LOCKED] = None

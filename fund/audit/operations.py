@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from fund.audit.models import GENESIS_HASH, AuditEvent
-from fund.extensions import db, utcnow
+from fund.extensions import db, take_write_lock, utcnow
 
 
 def _jsonable(value: Any) -> Any:
@@ -51,13 +51,16 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def _lock_head() -> None:
-    """Serialise writers on PostgreSQL so that each reads the true head.
+    """Serialise writers so that each reads the true head: an advisory lock on PostgreSQL,
+    the database's write lock on SQLite.
 
     The unique prev_hash and primary key stop a fork even without this lock; the lock turns
     what would be a failed insert into a short wait.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('audit_events'))"))
+    else:
+        take_write_lock(db.session)
 
 
 def record(

@@ -191,8 +191,8 @@ def new():
         form.call_id.data = chosen
     if current_user.organization_id is None:
         abort(403)
-    once = idempotency.once("proposal", current_user) if form.is_submitted() else None
-    if once is not None and form.validate():
+    once = idempotency.once("proposal", current_user)
+    if form.validate_on_submit():
         once.claim()
         proposal = operations.create_draft(
             current_user, call_id=form.call_id.data, title=form.title.data
