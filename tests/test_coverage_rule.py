@@ -15,6 +15,7 @@ is read (the totals kept at flush time and the aggregation of budget lines).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -25,11 +26,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from fund import money
-from fund.accounts.models import Organization
+from fund.accounts.models import Organization, User
 from fund.coverage import queries
 from fund.extensions import db
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country, objective_thematic_area
+from tests.conftest import login, take_to_committee
 
 ORGANIZATIONS = ("ILO", "IOM", "UNHCR", "UNDP")
 COUNTRIES = ("CL", "MA", "PH", "DE", "FJ", "MX", "SN")  # four regions among them
@@ -263,3 +265,48 @@ def test_a_programme_alone_on_an_objective_gets_exactly_its_own_amount(app, back
 def test_largest_remainder_in_fund_money(total, weights, expected):
     assert money.largest_remainder(total, weights, sorted(weights)) == expected
     assert sum(expected.values()) == (total if any(weights.values()) else 0)
+
+
+def test_the_proposal_page_shows_each_objective_as_coverage_counts_it(
+    app, client, create_user, make_proposal
+):
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    secretariat = create_user(roles=("secretariat",), organization_acronym=None)
+    proposal_id = make_proposal(author)
+    with app.app_context():
+        _, _, organizations = _lookups()
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.budget_lines = [
+            BudgetLine(
+                organization_id=organizations[org],
+                objective_number=objective,
+                category_code=1,
+                amount=Decimal(amount),
+            )
+            for org, objective, amount in (
+                ("ILO", 6, "100000.01"),
+                ("ILO", 18, "50000.02"),
+                ("IOM", 18, "400000.00"),
+                ("IOM", 6, "0.33"),
+            )
+        ]
+        take_to_committee(
+            proposal,
+            db.session.get(User, author.id),
+            db.session.get(User, secretariat.id),
+        )
+        db.session.commit()
+        coverage = queries.coverage()
+        counted = {n: coverage.objective(n).review for n in (6, 18)}
+    login(client, secretariat.email)
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    for number, amount in counted.items():
+        row = re.search(rf'<th scope="row">{number}\. [^<]*</th>((?:<td[^>]*>[^<]*</td>)+)', page)
+        assert row, f"no row for objective {number}"
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+        assert cells[-1] == f"USD {amount:,.2f}"
+    # ILO: 150,000.03 direct, 10,500.00 indirect split 100,000.01 : 50,000.02 -> 6,999.9993
+    # and 3,500.0007: rounded down 6,999.99 and 3,500.00, the cent to the larger remainder
+    # (objective 6). IOM: 400,000.33 direct, 28,000.02 indirect -> 27,999.9969 and 0.0231:
+    # 27,999.99 and 0.02, the cent to objective 18.
+    assert counted == {6: Decimal("107000.36"), 18: Decimal("481500.02")}

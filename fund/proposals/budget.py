@@ -11,9 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from fund import money
+
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # NUMERIC(14, 2)
 INDIRECT_CATEGORY = 8
+ZERO = Decimal("0.00")
 
 
 class AmountError(ValueError):
@@ -72,7 +75,8 @@ def rate_key(rate: Decimal) -> str:
 
 
 def indirect_costs(direct: Decimal, rate: Decimal) -> Decimal:
-    return round_cents(direct * rate)
+    """The rate of `direct`, half-up to the cent (the rule of `fund.money.indirect_cents`)."""
+    return money.from_cents(money.indirect_cents(money.cents(direct), rate))
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ class BudgetSummary:
     rate: Decimal
     by_organization: dict[int, OrganizationBudget] = field(default_factory=dict)
     by_objective: dict[int, Decimal] = field(default_factory=dict)
+    # Each organization's indirect costs split over its objectives as coverage counts them
+    # (`fund.money`: in proportion to direct costs, largest remainder, whole cents).
+    indirect_by_objective: dict[int, Decimal] = field(default_factory=dict)
     by_category: dict[int, Decimal] = field(default_factory=dict)
 
     @property
@@ -113,15 +120,21 @@ class BudgetSummary:
     def grand_total(self) -> Decimal:
         return self.direct_total + self.indirect_total
 
+    def objective_total(self, number: int) -> Decimal:
+        """The programme's money on an objective as coverage counts it."""
+        return self.by_objective.get(number, ZERO) + self.indirect_by_objective.get(number, ZERO)
+
 
 def summarise(lines: Iterable[Line], rate: Decimal) -> BudgetSummary:
     """Totals by organization (with indirect costs), by objective and category (direct), and
     category 8 holding the indirect costs."""
     direct_by_org: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    cells: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     by_objective: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
     by_category: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for line in lines:
         direct_by_org[line.organization_id] += line.amount
+        cells[line.organization_id][line.objective_number] += money.cents(line.amount)
         by_objective[line.objective_number] += line.amount
         by_category[line.category_code] += line.amount
     summary = BudgetSummary(rate=rate)
@@ -130,6 +143,12 @@ def summarise(lines: Iterable[Line], rate: Decimal) -> BudgetSummary:
             organization_id, direct, indirect_costs(direct, rate)
         )
     summary.by_objective = dict(sorted(by_objective.items()))
+    indirect_cents: dict[int, int] = dict.fromkeys(summary.by_objective, 0)
+    for organization_id, weights in cells.items():
+        indirect = money.cents(summary.by_organization[organization_id].indirect)
+        for number, share in money.largest_remainder(indirect, weights, sorted(weights)).items():
+            indirect_cents[number] += share
+    summary.indirect_by_objective = {n: money.from_cents(c) for n, c in indirect_cents.items()}
     if summary.by_organization:
         by_category[INDIRECT_CATEGORY] = summary.indirect_total
     summary.by_category = dict(sorted(by_category.items()))

@@ -423,11 +423,24 @@ class ProposalDocument:
             ),
         )
         by_objective = self.table(
-            ("GCM objective", "Direct costs (USD)"),
-            [(self.objective(n), _money(a)) for n, a in summary.by_objective.items()],
-            (0.7, 0.3),
-            numeric=(1,),
-            total=("Total direct costs", _money(summary.direct_total)),
+            ("GCM objective", "Direct costs (USD)", "Indirect support costs (USD)", "Total (USD)"),
+            [
+                (
+                    self.objective(n),
+                    _money(a),
+                    _money(summary.indirect_by_objective[n]),
+                    _money(summary.objective_total(n)),
+                )
+                for n, a in summary.by_objective.items()
+            ],
+            (0.34, 0.22, 0.22, 0.22),
+            numeric=(1, 2, 3),
+            total=(
+                "Total",
+                _money(summary.direct_total),
+                _money(summary.indirect_total),
+                _money(summary.grand_total),
+            ),
         )
         by_category = self.table(
             ("Budget category", "Amount (USD)"),
@@ -470,7 +483,17 @@ class ProposalDocument:
         return [
             *self.section("budget_lines", self.facts(facts)),
             KeepTogether([Paragraph("By participating organization", h3), by_organization]),
-            KeepTogether([Paragraph("Direct costs by GCM objective", h3), by_objective]),
+            KeepTogether(
+                [
+                    Paragraph(
+                        "By GCM objective (each organization's indirect support costs split "
+                        "over its objectives in proportion to direct costs, as coverage counts "
+                        "them)",
+                        h3,
+                    ),
+                    by_objective,
+                ]
+            ),
             KeepTogether([Paragraph("By budget category", h3), by_category]),
             Paragraph(f"All {len(lines)} budget lines", h3),
             all_lines,

@@ -13,14 +13,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Row, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
+from fund.coverage.programme_money import programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
-from fund.finance.queries import cents_sum, from_cents
+from fund.finance.queries import from_cents
+from fund.money import sql_cents
 from fund.proposals.models import (
     BudgetLine,
     Proposal,
@@ -177,7 +180,8 @@ class FundedProgramme:
     countries: tuple[CountryRef, ...]
     primary_objective: ObjectiveRef | None
     secondary_objectives: tuple[ObjectiveRef, ...]
-    # Direct costs by GCM objective, from the budget lines (indirect costs follow the same split).
+    # Money by GCM objective as coverage counts it: direct costs plus each organization's
+    # indirect costs apportioned to its objectives (fund.coverage.programme_money).
     objective_costs: tuple[tuple[ObjectiveRef, Decimal], ...]
     allocation: AllocationRow | None
     updated_at: datetime
@@ -282,8 +286,8 @@ def funded_programmes() -> list[FundedProgramme]:
     Eleven queries of plain columns (no ORM objects, nothing batched by key, so the number of
     statements stays the same at any size): the organizations, countries and objectives (small
     tables, read whole and shared by every programme), then for the funded programmes their
-    proposals with the call, participants, countries, secondary objectives, direct costs by
-    objective (summed in SQL), allocations, shares and disbursements.
+    proposals with the call, participants, countries, secondary objectives, money by objective
+    as coverage counts it (in SQL), allocations, shares and disbursements.
     """
     funded = Proposal.status.in_(FUNDED_STATES)
     organizations = organization_refs()
@@ -349,16 +353,26 @@ def funded_programmes() -> list[FundedProgramme]:
     ):
         secondary[proposal_id].append(objectives[number])
     costs: dict[int, list[tuple[ObjectiveRef, Decimal]]] = defaultdict(list)
-    for proposal_id, number, amount in _rows(
+    lines = (
         select(
             BudgetLine.proposal_id,
+            BudgetLine.organization_id,
             BudgetLine.objective_number,
-            cents_sum(BudgetLine.amount),
+            Proposal.status.label("status"),
+            sql_cents(BudgetLine.amount).label("cents"),
         )
         .join(Proposal, Proposal.id == BudgetLine.proposal_id)
         .where(funded)
-        .group_by(BudgetLine.proposal_id, BudgetLine.objective_number)
-        .order_by(BudgetLine.proposal_id, BudgetLine.objective_number)
+        .cte("open_data_lines")
+    )
+    rate = Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
+    by_objective = programme_money(lines, rate, "status", "open_data").by_objective
+    for proposal_id, number, amount in _rows(
+        select(
+            by_objective.c.proposal_id,
+            by_objective.c.objective_number,
+            by_objective.c.direct + by_objective.c.indirect,
+        ).order_by(by_objective.c.proposal_id, by_objective.c.objective_number)
     ):
         costs[proposal_id].append((objectives[number], from_cents(amount)))
 
