@@ -13,7 +13,11 @@ Rules:
   member rows decide, otherwise the rule of automatic recusal is applied (the member's
   organization is the lead or a participating organization);
 - a kind marked mandatory (see `models.KINDS`) is always emailed at once, whatever the user
-  chose.
+  chose;
+- a member who votes or declares a conflict has answered: their notifications asking for that
+  vote (the forward, the deadline reminders) are marked read;
+- an email given up on is reported to the secretariat, by email only at other addresses than
+  the one that failed, and a report that fails in turn is not reported.
 """
 
 from __future__ import annotations
