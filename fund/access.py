@@ -12,10 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import event
+from werkzeug.exceptions import Forbidden
+
+from fund.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +71,9 @@ def access_of(app: Flask, endpoint: str) -> Access | None:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["sign_in_is_stale"] = lambda: not login_is_recent(sensitive_max_age())
+    app.jinja_env.globals["sensitive_minutes"] = lambda: max(1, sensitive_max_age() // 60)
+
     @app.before_request
     def end_expired_session():
         """A session lasts PERMANENT_SESSION_LIFETIME from the sign-in, however active: an
@@ -151,28 +157,28 @@ def login_is_recent(max_age_seconds: int, now: datetime | None = None) -> bool:
     return age is not None and -CLOCK_SKEW_SECONDS <= age <= max_age_seconds
 
 
-def local_path(url: str | None) -> str | None:
-    """The path and query of `url` if it points into this site, else None."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme and parts.scheme not in ("http", "https"):
-        return None
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    if not parts.path.startswith("/") or parts.path.startswith("//") or "\\" in parts.path:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+def sensitive_max_age() -> int:
+    """How old the password may be for the sensitive action of this request."""
+    limit = g.get(SENSITIVE_MAX_AGE)
+    if limit is None:
+        limit = current_app.config["SENSITIVE_ACTION_MAX_AGE_SECONDS"]
+    return int(limit)
+
+
+SENSITIVE_MAX_AGE = "fund_sensitive_max_age"  # g: the limit declared by the view
+UNCONFIRMED = "fund_unconfirmed_sensitive_action"  # db session info: password still owed
 
 
 def recent_login_required(max_age_seconds: int | None = None) -> Callable[[F], F]:
-    """Ask for the password again unless it was given recently in this session.
+    """Declare a sensitive action: its form asks for the password when it was last given more
+    than `max_age_seconds` ago (default: the setting SENSITIVE_ACTION_MAX_AGE_SECONDS).
 
-    `max_age_seconds` defaults to the setting SENSITIVE_ACTION_MAX_AGE_SECONDS. Combine with
-    an audience decorator (`roles_required`, `signed_in`); the order does not matter. A GET is
-    sent to the confirmation page and back to the same page; any other method cannot be
-    replayed through a redirect, so the user is sent back to the page the form was on and
-    asked to repeat the action. Nothing of the refused request is carried out.
+    Combine with an audience decorator (`roles_required`, `signed_in`); the order does not
+    matter. The view's form derives from `fund.sensitive.SensitiveForm`: when the sign-in is
+    stale it shows a password field, and a post without the right password fails
+    validation and comes back with everything typed kept; the right password refreshes the
+    sign-in and the action is done in the same post. Until the password is confirmed, the
+    request cannot commit (403), so a form that forgot to ask fails closed.
     """
 
     def decorator(view: F) -> F:
@@ -183,20 +189,22 @@ def recent_login_required(max_age_seconds: int | None = None) -> Callable[[F], F
             limit = max_age_seconds
             if limit is None:
                 limit = current_app.config["SENSITIVE_ACTION_MAX_AGE_SECONDS"]
-            if login_is_recent(limit):
+            g.setdefault(SENSITIVE_MAX_AGE, limit)
+            if request.method not in ("GET", "HEAD") and not login_is_recent(limit):
+                db.session.info[UNCONFIRMED] = True
+            try:
                 return view(*args, **kwargs)
-            if request.method in ("GET", "HEAD"):
-                back = request.full_path.rstrip("?")
-                flash("For your security, confirm your password to continue.", "info")
-            else:
-                back = local_path(request.referrer) or url_for("core.index")
-                flash(
-                    "For your security, confirm your password, then repeat what you were "
-                    "doing: it was not done.",
-                    "warning",
-                )
-            return redirect(url_for("accounts.confirm_login", next=back))
+            finally:
+                db.session.info.pop(UNCONFIRMED, None)
 
         return guarded  # type: ignore[return-value]
 
     return decorator
+
+
+def _refuse_unconfirmed_commit(session_: Any) -> None:
+    if session_.info.get(UNCONFIRMED):
+        raise Forbidden("This action needs your password again; nothing was changed.")
+
+
+event.listen(db.session, "before_commit", _refuse_unconfirmed_commit)

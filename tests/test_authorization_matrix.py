@@ -351,7 +351,6 @@ EXPECTED: dict[str, dict[str, object]] = {
     # Accounts
     "accounts.login": _all(REDIRECT, anonymous=200),  # a signed-in user goes home
     "accounts.logout": _all(LOGIN),
-    "accounts.confirm_login": _signed_in(200),
     "accounts.unlock": _all(400),  # the emailed link; anyone may follow it, a forged one fails
     "accounts.change_password": _signed_in(200),
     # Administration

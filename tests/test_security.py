@@ -4,6 +4,7 @@ sensitive actions, sessions, cookie flags, security headers and safe downloads."
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,10 +14,11 @@ from sqlalchemy import func, select
 from fund import create_app
 from fund.access import SIGNED_IN_AT, public, recent_login_required, signed_in
 from fund.accounts import throttle
-from fund.accounts.models import LoginAttempt, User
+from fund.accounts.models import LoginAttempt, Organization, User
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.proposals.models import Attachment
+from fund.sensitive import SensitiveForm
 from tests.conftest import PASSWORD, csrf_token, login
 
 OTHER_ADDRESS = "198.51.100.7"
@@ -202,90 +204,92 @@ def test_role_change_after_an_old_sign_in_asks_for_the_password(app, client, log
         data=_user_form(app, target, ["admin"], token),
         headers={"Referer": f"http://localhost{page}"},
     )
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/account/confirm?next=/admin/users/{target.id}"
+    assert response.status_code == 400  # the same form again, asking for the password
     assert _roles(app, target.id) == {"applicant"}
     assert _count(app, AuditEvent) == audit_before
-
-    confirm = client.get(response.headers["Location"])
-    assert confirm.status_code == 200
-    text = confirm.get_data(as_text=True)
-    assert "repeat what you were doing: it was not done" in text
+    text = response.get_data(as_text=True)
+    assert "this action needs it again" in text
     assert 'autocomplete="current-password"' in text
+    assert re.search(r'<input checked[^>]*value="admin"', text)  # the choice is kept
 
-    token = csrf_token(client, "/account/confirm")
-    wrong = client.post(
-        f"/account/confirm?next={page}", data={"password": "not my password", "csrf_token": token}
-    )
-    assert wrong.status_code == 401
+    form = _user_form(app, target, ["admin"], token)
+    wrong = client.post(page, data=form | {"confirm_with_password": "not my password"})
+    assert wrong.status_code == 400
     assert "Your password is not correct." in wrong.get_data(as_text=True)
     assert _user(app, admin.id).failed_login_count == 1  # counts towards the lockout
+    assert _roles(app, target.id) == {"applicant"}
 
-    right = client.post(
-        f"/account/confirm?next={page}", data={"password": PASSWORD, "csrf_token": token}
-    )
-    assert right.status_code == 302 and right.headers["Location"] == page
-    response = client.post(page, data=_user_form(app, target, ["admin"], token))
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/users"
+    right = client.post(page, data=form | {"confirm_with_password": PASSWORD})
+    assert right.status_code == 302 and right.headers["Location"] == "/admin/users"
     assert _roles(app, target.id) == {"admin"}
 
 
-def test_opening_a_sensitive_page_after_an_old_sign_in_comes_back_to_it(client, login_as):
+def test_opening_a_sensitive_page_after_an_old_sign_in_asks_on_the_page(client, login_as):
     login_as("admin", organization_acronym=None)
     _age_the_sign_in(client)
     response = client.get("/admin/users/new")
-    assert response.headers["Location"] == "/account/confirm?next=/admin/users/new"
-    token = csrf_token(client, response.headers["Location"])
-    response = client.post(
-        "/account/confirm?next=/admin/users/new", data={"password": PASSWORD, "csrf_token": token}
-    )
-    assert response.headers["Location"] == "/admin/users/new"
-    assert client.get("/admin/users/new").status_code == 200
-    assert client.get("/admin/users").status_code == 200  # not sensitive: never asked
+    assert response.status_code == 200
+    assert 'name="confirm_with_password"' in response.get_data(as_text=True)
+    listing = client.get("/admin/users")  # not sensitive: never asked
+    assert listing.status_code == 200
+    assert 'name="confirm_with_password"' not in listing.get_data(as_text=True)
 
 
 def test_a_session_without_a_sign_in_time_is_not_recent(client, login_as):
     login_as("admin", organization_acronym=None)
     with client.session_transaction() as session:
         del session[SIGNED_IN_AT]
-    assert client.get("/admin/users/new").headers["Location"].startswith("/account/confirm")
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    assert 'name="confirm_with_password"' in page
 
 
 @pytest.mark.parametrize(
     "referer", [None, "https://evil.example/admin/users", "javascript:alert(1)", "//evil.example/"]
 )
-def test_the_way_back_after_confirming_stays_on_the_site(client, login_as, referer):
+def test_a_stale_sensitive_post_goes_nowhere_else(client, login_as, referer):
     login_as("admin", organization_acronym=None)
     token = csrf_token(client, "/admin/users/new")
     _age_the_sign_in(client)
     headers = {"Referer": referer} if referer else {}
     response = client.post("/admin/users/new", data={"csrf_token": token}, headers=headers)
-    assert response.headers["Location"] == "/account/confirm?next=/"
-    response = client.post(
-        "/account/confirm?next=https://evil.example/",
-        data={"password": PASSWORD, "csrf_token": token},
-    )
-    assert response.headers["Location"] == "/"
+    assert response.status_code == 400
+    assert "Location" not in response.headers
 
 
-def test_the_confirmation_page_is_for_signed_in_users_only(client):
-    assert client.get("/account/confirm").headers["Location"].startswith("/login")
+def test_the_password_of_a_sensitive_form_is_for_signed_in_users_only(client):
     token = csrf_token(client)
-    assert client.post("/account/confirm", data={"csrf_token": token}).status_code == 401
+    response = client.post(
+        "/admin/users/new", data={"csrf_token": token, "confirm_with_password": PASSWORD}
+    )
+    assert response.status_code == 401
 
 
-def test_the_confirmation_page_counts_against_the_address_throttle(app, client, login_as):
+def test_the_password_of_a_sensitive_form_counts_against_the_address_throttle(
+    app, client, login_as
+):
     app.config["LOGIN_ADDRESS_ATTEMPTS"] = 2
     login_as("admin", organization_acronym=None)
-    token = csrf_token(client, "/account/confirm")
+    token = csrf_token(client, "/admin/organizations/new")
+    _age_the_sign_in(client)
+    data = {"csrf_token": token, "name": "Agency", "kind": "un_entity"}
     for _ in range(2):
         response = client.post(
-            "/account/confirm", data={"password": "wrong password!!", "csrf_token": token}
+            "/admin/organizations/new", data=data | {"confirm_with_password": "wrong password!!"}
         )
-        assert response.status_code == 401
-    response = client.post("/account/confirm", data={"password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 429
-    assert "Retry-After" in response.headers
+        assert response.status_code == 400
+        assert "Your password is not correct." in response.get_data(as_text=True)
+    response = client.post(
+        "/admin/organizations/new", data=data | {"confirm_with_password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "Too many failed sign-in attempts" in response.get_data(as_text=True)
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Organization).where(Organization.name == "Agency")
+            )
+            == 0
+        )
 
 
 def test_the_decorator_takes_its_own_age_and_keeps_the_audience(app, client, create_user):
@@ -293,7 +297,10 @@ def test_the_decorator_takes_its_own_age_and_keeps_the_audience(app, client, cre
     @signed_in
     @recent_login_required(60)
     def very_sensitive():
-        return "done"
+        form = SensitiveForm()
+        if form.validate_on_submit():
+            return "done"
+        return "asked" if form.needs_password else "refused", 400
 
     @app.route("/sensitive-public")
     @recent_login_required()
@@ -305,12 +312,14 @@ def test_the_decorator_takes_its_own_age_and_keeps_the_audience(app, client, cre
     assert client.get("/very-sensitive").status_code == 302  # signed_in still applies
     assert client.get("/sensitive-public").status_code == 401  # never without a user
     login(client, user.email)
-    assert client.get("/very-sensitive").get_data(as_text=True) == "done"
-    _age_the_sign_in(client, 120)
-    assert client.get("/very-sensitive").headers["Location"].startswith("/account/confirm")
-    token = csrf_token(client, "/account/confirm")
-    assert client.post("/very-sensitive", data={"csrf_token": token}).status_code == 302
-    app.config["SENSITIVE_ACTION_MAX_AGE_SECONDS"] = 3600
+    token = csrf_token(client, "/")
+    assert client.post("/very-sensitive", data={"csrf_token": token}).get_data(as_text=True) == (
+        "done"
+    )
+    _age_the_sign_in(client, 120)  # older than the view's 60 seconds, not the default 15 min
+    assert client.post("/very-sensitive", data={"csrf_token": token}).get_data(as_text=True) == (
+        "asked"
+    )
     assert client.get("/sensitive-public").get_data(as_text=True) == "done"
 
 

@@ -10,6 +10,7 @@ In the test configuration a server error is raised, not rendered, so it fails th
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import func, inspect, select
 from werkzeug.routing import Rule
 from wtforms.fields.core import UnboundField
 
+from fund.access import SIGNED_IN_AT
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.extensions import db
@@ -194,20 +196,39 @@ def test_login_form(app, backend, client, create_user):
     run()
 
 
-def test_confirm_password_form(app, backend, client, everyone):
+def test_password_confirmation_on_a_sensitive_form(app, backend, client, everyone, open_call):
+    """The password a sensitive form asks for once the sign-in is stale (here: changing a
+    call): whatever is sent, never a server error, and a refusal changes nothing."""
     app.config["LOGIN_LOCKOUT_ATTEMPTS"] = 100_000
-    token = _token(client, "/account/confirm")
+    token = _token(client, f"/calls/{open_call}")
 
     @fuzz(backend)
-    @given(fields(password=field(PASSWORD)), field("/admin/users", "//evil.example", ""))
-    def run(data, target):
+    @given(
+        fields(
+            confirm_with_password=field(PASSWORD),
+            title=field("A renamed call"),
+            envelope=field("1000000.00"),
+        )
+    )
+    def run(data):
+        with client.session_transaction() as session:
+            session[SIGNED_IN_AT] = int(time.time()) - 3600
+        base = {
+            "description": "",
+            "opens_on": "2026-01-01",
+            "closes_on": "2026-12-31",
+            "min_budget": "500000.00",
+            "max_budget": "3000000.00",
+            "min_duration_months": "12",
+            "max_duration_months": "36",
+            "decision_rule": "consensus",
+        }
         _submit(
             app,
             client,
-            f"/account/confirm?next={target}",
-            data | {"csrf_token": token},
+            f"/calls/{open_call}",
+            base | data | {"csrf_token": token},
             ignore=SIGN_IN_TABLES,
-            audited=False,
         )
 
     run()

@@ -120,7 +120,10 @@ def unlock_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UnlockForm()
     if not form.validate_on_submit():
-        flash("The form could not be read (it may have expired). Please try again.", "error")
+        problems = form.confirm_with_password.errors or [
+            "The form could not be read (it may have expired). Please try again."
+        ]
+        flash(f"The account was not unlocked. {problems[0]}", "error")
         return redirect(url_for("admin.edit_user", user_id=user.id))
     email = user.email
     if operations.unlock(current_user, user, now=utcnow()):

@@ -15,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.accounts.models import ROLE_LABELS, OrganizationKind
 from fund.forms import EmailField, StringField, options
+from fund.sensitive import SensitiveForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -61,7 +62,7 @@ class ChangePasswordForm(FlaskForm):
 ROLE_CHOICES = options((role.value, label) for role, label in ROLE_LABELS.items())
 
 
-class UserForm(FlaskForm):
+class UserForm(SensitiveForm):
     email = EmailField(
         "Email address",
         validators=[
@@ -92,7 +93,7 @@ KIND_CHOICES = options(
 )
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(SensitiveForm):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=200)])
     acronym = StringField("Acronym", validators=[Optional(), Length(max=30)])
     kind = SelectField("Kind", choices=KIND_CHOICES)
@@ -118,18 +119,7 @@ class OrganizationForm(FlaskForm):
     submit = SubmitField("Save organization")
 
 
-class ConfirmPasswordForm(FlaskForm):
-    """Give the password again before a sensitive action."""
-
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password.")],
-        render_kw={"autocomplete": "current-password"},
-    )
-    submit = SubmitField("Confirm")
-
-
-class UnlockForm(FlaskForm):
+class UnlockForm(SensitiveForm):
     """An administrator clears a user's failed sign-ins."""
 
     submit = SubmitField("Unlock the account")

@@ -1,4 +1,4 @@
-"""Sign in, sign out, confirm one's password again, change it."""
+"""Sign in, sign out, unlock a locked account with the emailed link, change one's password."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from flask_login import current_user, login_user, logout_user
 
 from fund.access import mark_signed_in, public, signed_in, start_session
 from fund.accounts import operations, throttle
-from fund.accounts.forms import ChangePasswordForm, ConfirmPasswordForm, LoginForm
+from fund.accounts.forms import ChangePasswordForm, LoginForm
 from fund.accounts.models import User
 from fund.extensions import db, login_manager, utcnow
 
@@ -110,47 +110,6 @@ def unlock(token: str):
     email = user.email
     db.session.commit()
     return render_template("accounts/unlock.html", unlocked=True, email=email)
-
-
-@bp.route("/account/confirm", methods=["GET", "POST"])
-@signed_in
-def confirm_login():
-    """Give the password again before a sensitive action; then back to `next`."""
-    form = ConfirmPasswordForm()
-    target = _safe_next(request.args.get("next"))
-    status = 200
-    if form.validate_on_submit():
-        now, address, address_policy = (
-            utcnow(),
-            throttle.client_address(),
-            throttle.policy_from_config(),
-        )
-        try:
-            throttle.check(address, now=now, policy=address_policy)
-            operations.authenticate(
-                current_user.email, form.password.data, now=now, policy=_policy()
-            )
-        except throttle.Throttled as throttled:
-            form.form_errors.append(str(throttled))
-            response = current_app.make_response(
-                (render_template("accounts/confirm.html", form=form, target=target), 429)
-            )
-            response.headers["Retry-After"] = str(throttled.retry_after)
-            return response
-        except operations.LoginRefused as refused:
-            throttle.record(address, succeeded=False, now=now, policy=address_policy)
-            db.session.commit()  # keep the failure counts
-            message = "Your password is not correct." if refused.reason == "invalid" else refused
-            form.password.errors.append(str(message))
-            status = 401
-        else:
-            throttle.record(address, succeeded=True, now=now, policy=address_policy)
-            db.session.commit()
-            mark_signed_in(now)
-            return redirect(target)
-    elif form.is_submitted():
-        status = 400
-    return render_template("accounts/confirm.html", form=form, target=target), status
 
 
 @bp.route("/logout", methods=["POST"])

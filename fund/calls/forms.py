@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.calls.models import DECISION_RULE_LABELS
 from fund.forms import DateField, IntegerField, StringField, options
+from fund.sensitive import SensitiveForm
 
 
-class CallForm(FlaskForm):
+class CallForm(SensitiveForm):
     title = StringField(
         "Title", validators=[DataRequired("Give the call a title."), Length(max=200)]
     )

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from fund import idempotency
-from fund.access import roles_required, signed_in
+from fund.access import recent_login_required, roles_required, signed_in
 from fund.accounts.models import Role
 from fund.calls.forms import CallForm
 from fund.calls.models import DECISION_RULE_LABELS, Call
@@ -78,11 +78,13 @@ def _form_page(call: Call | None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def new():
     return _form_page(None)
 
 
 @bp.route("/<int:call_id>", methods=["GET", "POST"])
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def edit(call_id: int):
     return _form_page(db.session.get(Call, call_id) or abort(404))

@@ -18,6 +18,7 @@ from wtforms.validators import (
 
 from fund.committee.models import Choice
 from fund.forms import DateField, IntegerField, options
+from fund.sensitive import SensitiveForm
 
 CHOICE_LABELS = {
     Choice.APPROVE.value: "Approve",
@@ -33,7 +34,7 @@ def end_of_day(day: date | None) -> datetime | None:
     return datetime.combine(day, time(23, 59), tzinfo=UTC)
 
 
-class VoteForm(FlaskForm):
+class VoteForm(SensitiveForm):
     choice = RadioField(
         "Approve, reject or abstain",
         choices=options(CHOICE_LABELS.items()),
@@ -57,14 +58,14 @@ class VoteForm(FlaskForm):
             raise ValidationError("Give your reasons: a vote to reject needs a comment.")
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(SensitiveForm):
     reason = TextAreaField(
         "The conflict of interest",
         validators=[DataRequired("Say what the conflict of interest is."), Length(max=2000)],
     )
 
 
-class CloseForm(FlaskForm):
+class CloseForm(SensitiveForm):
     fingerprint = HiddenField(validators=[DataRequired()])
     summary = TextAreaField("Committee's summary or conditions", validators=[Length(max=5000)])
 

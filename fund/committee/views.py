@@ -337,6 +337,7 @@ def vote(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/conflict", methods=["POST"])
 @roles_required(Role.COMMITTEE)
+@recent_login_required()
 def declare_conflict(round_id: int):
     proposal_id = _round_or_404(round_id).proposal_id
     proposal = _review_proposal(proposal_id)
@@ -393,6 +394,7 @@ def _unreadable(action: str, key: int, form, proposal_id: int):
 
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def close_round(round_id: int):
     round_ = _round_or_404(round_id)
     number, proposal_id = round_.number, round_.proposal_id

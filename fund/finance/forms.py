@@ -12,6 +12,7 @@ from wtforms.widgets import TextInput
 
 from fund.forms import DateField, IntegerField, StringField, int_or_zero
 from fund.proposals.budget import AmountError, parse_amount
+from fund.sensitive import SensitiveForm
 
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
 
@@ -40,7 +41,7 @@ def _amount(form: FlaskForm, name: str) -> Decimal | None:
     return value
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(SensitiveForm):
     donor_id = SelectField(
         "Donor",
         coerce=int_or_zero,
@@ -74,7 +75,7 @@ class ContributionForm(FlaskForm):
         return ok and self.gross_amount is not None
 
 
-class VoidForm(FlaskForm):
+class VoidForm(SensitiveForm):
     reason = TextAreaField(
         "Reason for voiding",
         validators=[
@@ -85,7 +86,7 @@ class VoidForm(FlaskForm):
     )
 
 
-class VersionForm(FlaskForm):
+class VersionForm(SensitiveForm):
     """A button acting on a proposal; `version` is the proposal version the user saw."""
 
     version = IntegerField(validators=[DataRequired()])
@@ -104,7 +105,7 @@ class CloseForm(VersionForm):
     )
 
 
-class DisbursementForm(FlaskForm):
+class DisbursementForm(SensitiveForm):
     """A tranche to one organization; build it with prefix=disbursement_prefix(org_id) so that
     the forms of several organizations can share a page."""
 

@@ -110,6 +110,7 @@ def _render_contributions(form: ContributionForm, titles: dict[str, str], status
 
 @bp.route("/contributions", methods=["GET", "POST"])
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def contributions():
     form = ContributionForm()
     titles = _contribution_choices(form)
@@ -150,6 +151,7 @@ def contributions():
 
 @bp.route("/contributions/<int:contribution_id>/void", methods=["GET", "POST"])
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def void(contribution_id: int):
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
     form = VoidForm()
@@ -325,6 +327,7 @@ def disburse(proposal_id: int, organization_id: int):
 
 @bp.route("/proposals/<int:proposal_id>/close", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
+@recent_login_required()
 def close(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = CloseForm()
