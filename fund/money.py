@@ -27,7 +27,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, case, func, literal_column
+from sqlalchemy import BigInteger, case, cast, func, literal_column
 
 CENT = Decimal("0.01")
 
@@ -51,15 +51,22 @@ def _half_up_share(amount: Any, numerator: Any, denominator: Any) -> Any:
 
 
 def indirect_cents(direct_cents: int, rate: Decimal | str) -> int:
-    """Indirect support costs (cents) of an organization's direct costs (cents)."""
+    """Indirect support costs (cents) of an organization's direct costs (cents); a negative
+    amount (a correction) rounds away from zero, as Decimal's ROUND_HALF_UP does."""
     numerator, denominator = rate_ratio(rate)
-    return _half_up_share(int(direct_cents), numerator, denominator)
+    direct_cents = int(direct_cents)
+    if direct_cents < 0:
+        return -_half_up_share(-direct_cents, numerator, denominator)
+    return _half_up_share(direct_cents, numerator, denominator)
 
 
 def indirect_cents_sql(direct_cents: Any, rate: Decimal | str) -> Any:
     """The SQL expression of `indirect_cents` for an integer cents expression."""
-    numerator, denominator = rate_ratio(rate)
-    return _half_up_share(direct_cents, _sql_int(numerator), _sql_int(denominator))
+    numerator, denominator = (_sql_int(v) for v in rate_ratio(rate))
+    return case(
+        (direct_cents >= 0, _half_up_share(direct_cents, numerator, denominator)),
+        else_=-_half_up_share(-direct_cents, numerator, denominator),
+    )
 
 
 def _floor_share(total: Any, part: Any, whole: Any) -> tuple[Any, Any]:
@@ -126,6 +133,4 @@ def from_cents(value: int) -> Decimal:
 
 def sql_cents(amount_column: Any) -> Any:
     """A NUMERIC(14, 2) amount column as whole cents in SQL."""
-    from sqlalchemy import cast
-
     return cast(func.round(amount_column * 100), BigInteger)

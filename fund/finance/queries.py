@@ -35,6 +35,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlalchemy.sql.functions import FunctionElement
 
+from fund import money as money_rules
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.extensions import db
@@ -104,17 +105,12 @@ def from_cents(value: Any) -> Decimal:
 
 
 def indirect_cents(direct: ColumnElement[int], rate: Decimal) -> ColumnElement[int]:
-    """SQL: the indirect costs of `direct` cents at `rate`, in cents rounded half-up, in integer
-    arithmetic: the same figure as `fund.proposals.budget.indirect_costs` (Decimal)."""
-    num, den = rate.as_integer_ratio()
-    if num < 0:
+    """SQL: the indirect costs of `direct` cents at `rate` (`fund.money.indirect_cents_sql`)."""
+    if rate < 0:
         raise ValueError("the indirect cost rate cannot be negative")
     # An integer type for the database too (PostgreSQL sums bigints as numeric): `//` must be
     # integer division.
-    direct = cast(direct, BigInteger)
-    up = (direct * (2 * num) + den) // (2 * den)
-    down = -(((-direct) * (2 * num) + den) // (2 * den))
-    return case((direct >= 0, up), else_=down)
+    return money_rules.indirect_cents_sql(cast(direct, BigInteger), rate)
 
 
 def end_of_day(day: date) -> datetime:
