@@ -35,7 +35,7 @@ from fund.committee.operations import (
 from fund.committee.tally import Tally
 from fund.extensions import db, utcnow
 from fund.pagination import Paging, clamp_page
-from fund.proposals.models import Proposal, ProposalVersion
+from fund.proposals.models import Proposal, ProposalVersion, proposal_participants
 
 
 def _round_options():
@@ -178,13 +178,31 @@ def record_access(
 
 
 def conflicted_proposals(user: User, proposals: list[Proposal]) -> set[int]:
-    """The ids of `proposals` on which `user` has a conflict (`conflict_of`), in one query."""
+    """The ids of `proposals` on which `user` has a conflict (`conflict_of`): their
+    organization submits, leads or takes part in it, or they were recused from one of its
+    rounds. Two queries, whatever the number of proposals."""
     if not proposals:
         return set()
-    recused = recusals_by_proposal(user, {p.id for p in proposals})
-    found = set(recused)
-    if user.organization_id is not None:
-        found.update(p.id for p in proposals if user.organization_id in organization_conflicts(p))
+    ids = {p.id for p in proposals}
+    found = set(recusals_by_proposal(user, ids))
+    organization = user.organization_id
+    if organization is not None:
+        takes_part = exists().where(
+            proposal_participants.c.proposal_id == Proposal.id,
+            proposal_participants.c.organization_id == organization,
+        )
+        found.update(
+            db.session.scalars(
+                select(Proposal.id).where(
+                    Proposal.id.in_(ids),
+                    or_(
+                        Proposal.organization_id == organization,
+                        Proposal.lead_organization_id == organization,
+                        takes_part,
+                    ),
+                )
+            )
+        )
     return found
 
 
@@ -198,7 +216,6 @@ def records_closed_to(user: User, round_ids: set[int]) -> set[int]:
             select(VotingRound, Proposal)
             .join(Proposal, Proposal.id == VotingRound.proposal_id)
             .where(VotingRound.id.in_(round_ids))
-            .options(selectinload(Proposal.participants))
         )
     )
     conflicted = conflicted_proposals(user, [proposal for _, proposal in rows])
