@@ -22,13 +22,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    String,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 
 from fund.money import even_part, indirect_cents_sql, largest_remainder_sql
-from fund.proposals.models import proposal_countries
+from fund.proposals.models import Proposal, proposal_countries
 from fund.reference.models import Country, objective_thematic_area
 
 GLOBAL_REGION = "001"  # M49 code of the world: programmes without countries
+NOT_SCORED = "none"  # the key of programmes without a marker score
 
 
 @dataclass(frozen=True)
@@ -63,34 +75,41 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
         .group_by(g, lines.c.proposal_id, lines.c.organization_id, lines.c.objective_number)
         .cte(f"{prefix}_cells")
     )
-    organization = (cells.c[group], cells.c.proposal_id, cells.c.organization_id)
-    organization_direct = cast(func.sum(cells.c.direct).over(partition_by=organization), BigInteger)
-    organization_indirect = indirect_cents_sql(organization_direct, rate)
-    base, remainder = largest_remainder_sql(
-        organization_indirect, cells.c.direct, organization_direct
-    )
-    shares = select(
+
+    # Each window function in a layer of its own, named, so that the database computes it
+    # once (an expression repeating a window function has it computed at each use).
+    def by_organization_of(table: Any) -> tuple[Any, ...]:
+        return (table.c[group], table.c.proposal_id, table.c.organization_id)
+
+    summed = select(
         cells,
-        organization_indirect.label("organization_indirect"),
-        base.label("base"),
-        remainder.label("remainder"),
-    ).cte(f"{prefix}_shares")
-    organization = (shares.c[group], shares.c.proposal_id, shares.c.organization_id)
+        cast(
+            func.sum(cells.c.direct).over(partition_by=by_organization_of(cells)), BigInteger
+        ).label("organization_direct"),
+    ).cte(f"{prefix}_summed")
+    rated = select(
+        summed,
+        indirect_cents_sql(summed.c.organization_direct, rate).label("organization_indirect"),
+    ).cte(f"{prefix}_rated")
+    base, remainder = largest_remainder_sql(
+        rated.c.organization_indirect, rated.c.direct, rated.c.organization_direct
+    )
+    shares = select(rated, base.label("base"), remainder.label("remainder")).cte(f"{prefix}_shares")
     ranked = select(
         shares,
-        (
-            shares.c.organization_indirect
-            - cast(func.sum(shares.c.base).over(partition_by=organization), BigInteger)
-        ).label("left_over"),
+        cast(
+            func.sum(shares.c.base).over(partition_by=by_organization_of(shares)), BigInteger
+        ).label("based"),
         func.row_number()
         .over(
-            partition_by=organization,
+            partition_by=by_organization_of(shares),
             order_by=(shares.c.remainder.desc(), shares.c.objective_number),
         )
         .label("rank"),
     ).cte(f"{prefix}_ranked")
     one, zero = literal(1, BigInteger), literal(0, BigInteger)
-    indirect = ranked.c.base + case((ranked.c.rank <= ranked.c.left_over, one), else_=zero)
+    left_over = ranked.c.organization_indirect - ranked.c.based
+    indirect = ranked.c.base + case((ranked.c.rank <= left_over, one), else_=zero)
     split = select(
         ranked.c[group],
         ranked.c.proposal_id,
@@ -136,24 +155,27 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
 
     cell = (by_objective.c[group], by_objective.c.proposal_id, by_objective.c.objective_number)
     area_code = objective_thematic_area.c.thematic_area_code
-    area_part = even_part(
-        by_objective.c.direct + by_objective.c.indirect,
-        func.count().over(partition_by=cell),
-        func.row_number().over(partition_by=cell, order_by=area_code),
-    )
-    by_area = (
+    area_parts = (
         select(
             by_objective.c[group],
             by_objective.c.proposal_id,
             cast(area_code, String(32)).label("area"),
-            area_part.label("cents"),
+            (by_objective.c.direct + by_objective.c.indirect).label("amount"),
+            func.count().over(partition_by=cell).label("parts"),
+            func.row_number().over(partition_by=cell, order_by=area_code).label("rank"),
         )
         .join(
             objective_thematic_area,
             objective_thematic_area.c.objective_number == by_objective.c.objective_number,
         )
-        .cte(f"{prefix}_by_area")
+        .cte(f"{prefix}_area_parts")
     )
+    by_area = select(
+        area_parts.c[group],
+        area_parts.c.proposal_id,
+        area_parts.c.area,
+        even_part(area_parts.c.amount, area_parts.c.parts, area_parts.c.rank).label("cents"),
+    ).cte(f"{prefix}_by_area")
 
     regions = (
         select(proposal_countries.c.proposal_id, Country.region_m49)
@@ -163,20 +185,96 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
         .cte(f"{prefix}_region_pairs")
     )
     programme = (by_proposal.c[group], by_proposal.c.proposal_id)
-    region = func.coalesce(regions.c.region_m49, cast(literal(GLOBAL_REGION), String(32)))
-    region_part = even_part(
-        by_proposal.c.total,
-        func.count().over(partition_by=programme),
-        func.row_number().over(partition_by=programme, order_by=region),
-    )
-    by_region = (
+    region = func.coalesce(regions.c.region_m49, _text(GLOBAL_REGION))
+    region_parts = (
         select(
             by_proposal.c[group],
             by_proposal.c.proposal_id,
             cast(region, String(32)).label("region"),
-            region_part.label("cents"),
+            by_proposal.c.total.label("amount"),
+            func.count().over(partition_by=programme).label("parts"),
+            func.row_number().over(partition_by=programme, order_by=region).label("rank"),
         )
-        .outerjoin(regions, and_(regions.c.proposal_id == by_proposal.c.proposal_id))
-        .cte(f"{prefix}_by_region")
+        .outerjoin(regions, regions.c.proposal_id == by_proposal.c.proposal_id)
+        .cte(f"{prefix}_region_parts")
     )
+    by_region = select(
+        region_parts.c[group],
+        region_parts.c.proposal_id,
+        region_parts.c.region,
+        even_part(region_parts.c.amount, region_parts.c.parts, region_parts.c.rank).label("cents"),
+    ).cte(f"{prefix}_by_region")
     return ProgrammeMoney(by_organization, by_proposal, by_objective, by_area, by_region)
+
+
+def _int(value: int) -> Any:
+    return literal_column(str(int(value)), BigInteger)
+
+
+def _text(value: str) -> Any:
+    return cast(literal(value, String), String(32))
+
+
+def dimension_rows(money: ProgrammeMoney, group: str) -> Any:
+    """One statement of (group, dimension, key, amount, indirect, programmes) rows summing the
+    per-programme cents: `total` (direct, indirect), `objective` (direct, indirect), `area`,
+    `region`, `gender`, `rights` (by score, "none" unscored) and `organization` (by id), each
+    with its number of distinct programmes. One statement, so the database computes the
+    per-programme cents once."""
+    by_org, by_proposal = money.by_organization, money.by_proposal
+    by_objective, by_area, by_region = money.by_objective, money.by_area, money.by_region
+    zero = _int(0)
+
+    def marker(column: Any, dimension: str) -> Any:
+        key = func.coalesce(cast(column, String(32)), _text(NOT_SCORED))
+        return (
+            select(
+                by_proposal.c[group],
+                _text(dimension),
+                key,
+                _sum(by_proposal.c.total),
+                zero,
+                func.count(by_proposal.c.proposal_id),
+            )
+            .join(Proposal, Proposal.id == by_proposal.c.proposal_id)
+            .group_by(by_proposal.c[group], key)
+        )
+
+    def summed(cte: Any, dimension: str, key: Any, amount: Any, indirect: Any) -> Any:
+        return select(
+            cte.c[group],
+            _text(dimension),
+            cast(key, String(32)),
+            _sum(amount),
+            indirect,
+            func.count(distinct(cte.c.proposal_id)),
+        ).group_by(cte.c[group], key)
+
+    return union_all(
+        select(
+            by_proposal.c[group],
+            _text("total"),
+            _text(""),
+            _sum(by_proposal.c.direct),
+            _sum(by_proposal.c.indirect),
+            func.count(by_proposal.c.proposal_id),
+        ).group_by(by_proposal.c[group]),
+        summed(
+            by_objective,
+            "objective",
+            by_objective.c.objective_number,
+            by_objective.c.direct,
+            _sum(by_objective.c.indirect),
+        ),
+        summed(by_area, "area", by_area.c.area, by_area.c.cents, zero),
+        summed(by_region, "region", by_region.c.region, by_region.c.cents, zero),
+        marker(Proposal.gender_marker, "gender"),
+        marker(Proposal.human_rights_marker, "rights"),
+        summed(
+            by_org,
+            "organization",
+            by_org.c.organization_id,
+            by_org.c.direct + by_org.c.indirect,
+            zero,
+        ),
+    )

@@ -42,20 +42,20 @@ Method (also explained on the dashboard):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, distinct, func, literal_column, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.sql import Select, Subquery
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage import totals as totals_store
-from fund.coverage.programme_money import programme_money
+from fund.coverage.programme_money import dimension_rows, programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget, Pool
 from fund.finance.queries import proposal_state_as_of
@@ -473,86 +473,16 @@ def _raw_from_lines(
     rate: Decimal,
     as_of: date | None,
 ) -> _Raw:
-    """The sums of the per-programme cents aggregated from the budget lines (6 queries)."""
+    """The sums of the per-programme cents aggregated from the budget lines (1 statement, 1
+    more for the organizations' names)."""
     lines = _lines(filters, include_pipeline, simulate, as_of).cte("lines")
-    money = programme_money(lines, rate, "bucket", "cov")
-    by_org, by_proposal = money.by_organization, money.by_proposal
-    execute = db.session.execute
-    raw = _Raw()
-
-    for row in execute(
-        select(
-            by_proposal.c.bucket,
-            func.sum(by_proposal.c.direct).label("direct"),
-            func.sum(by_proposal.c.indirect).label("indirect"),
-            func.count(by_proposal.c.proposal_id).label("programmes"),
-        ).group_by(by_proposal.c.bucket)
-    ):
-        raw.totals[row.bucket] = _BucketTotal(
-            int(row.direct or 0), int(row.indirect or 0), int(row.programmes)
-        )
-
-    def add(table: Mapping[Any, _Sums], statement: Any, key: Callable[[Any], Any]) -> None:
-        for row in execute(statement):
-            sums = table[key(row)]
-            sums.cents[row.bucket] += int(row.cents or 0)
-            sums.programmes[row.bucket] += int(row.programmes)
-
-    def dimension(cte: Any, key: Any, cents: Any) -> Any:
-        return select(
-            cte.c.bucket,
-            key.label("key"),
-            func.sum(cents).label("cents"),
-            func.count(distinct(cte.c.proposal_id)).label("programmes"),
-        ).group_by(cte.c.bucket, key)
-
-    objectives, areas, regions = money.by_objective, money.by_area, money.by_region
-    add(
-        raw.objective_sums,
-        dimension(
-            objectives,
-            objectives.c.objective_number,
-            objectives.c.direct + objectives.c.indirect,
-        ),
-        lambda row: int(row.key),
+    statement = dimension_rows(programme_money(lines, rate, "bucket", "cov"), "bucket")
+    return _raw_from_sums(
+        {
+            (row[0], row[1], row[2]): (int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
+            for row in db.session.execute(statement)
+        }
     )
-    add(raw.area_sums, dimension(areas, areas.c.area, areas.c.cents), lambda row: row.key)
-    add(raw.region_sums, dimension(regions, regions.c.region, regions.c.cents), lambda row: row.key)
-
-    for row in execute(
-        select(
-            by_proposal.c.bucket,
-            Proposal.gender_marker,
-            Proposal.human_rights_marker,
-            func.sum(by_proposal.c.total).label("cents"),
-            func.count(by_proposal.c.proposal_id).label("programmes"),
-        )
-        .join(Proposal, Proposal.id == by_proposal.c.proposal_id)
-        .group_by(by_proposal.c.bucket, Proposal.gender_marker, Proposal.human_rights_marker)
-    ):
-        scores = ((raw.gender, row.gender_marker), (raw.rights, row.human_rights_marker))
-        for table, score in scores:
-            sums = table[NOT_SCORED if score is None else str(score)]
-            sums.cents[row.bucket] += int(row.cents)
-            sums.programmes[row.bucket] += int(row.programmes)
-
-    for row in execute(
-        select(
-            by_org.c.bucket,
-            Organization.id,
-            Organization.acronym,
-            Organization.name,
-            func.sum(by_org.c.direct + by_org.c.indirect).label("cents"),
-            func.count(distinct(by_org.c.proposal_id)).label("programmes"),
-        )
-        .join(Organization, Organization.id == by_org.c.organization_id)
-        .group_by(by_org.c.bucket, Organization.id, Organization.acronym, Organization.name)
-    ):
-        key = str(row.id)
-        raw.organization_names[key] = (row.acronym or row.name, row.name)
-        raw.organizations[key].cents[row.bucket] += int(row.cents)
-        raw.organizations[key].programmes[row.bucket] += int(row.programmes)
-    return raw
 
 
 _STATUS_BUCKETS = {
@@ -604,6 +534,12 @@ def _raw_from_totals(
         for i, value in enumerate(values):
             target[i] += sign * value
 
+    return _raw_from_sums(sums)
+
+
+def _raw_from_sums(sums: Mapping[tuple[str, str, str], Sequence[int]]) -> _Raw:
+    """The sums per (bucket, dimension, key), each given once, as a _Raw (1 statement for the
+    organizations' names, when there are organizations)."""
     raw = _Raw()
     for (bucket, dimension, key), (amount, indirect, programmes) in sums.items():
         if not programmes:
@@ -621,7 +557,6 @@ def _raw_from_totals(
             target = (raw.gender if dimension == "gender" else raw.rights)[key]
         else:  # organization
             target = raw.organizations[key]
-        # Each (bucket, dimension, key) comes once: nothing is added to it here.
         target.cents[bucket] = amount + indirect
         target.programmes[bucket] = programmes
     if raw.organizations:

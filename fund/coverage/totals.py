@@ -50,20 +50,20 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
-    distinct,
     event,
-    func,
     inspect,
     literal,
     literal_column,
     select,
     text,
-    union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from fund.coverage.programme_money import programme_money
+from fund.coverage.programme_money import (
+    dimension_rows,
+    programme_money,
+)
 from fund.extensions import db
 from fund.money import sql_cents
 from fund.proposals.budget import rate_key
@@ -73,8 +73,6 @@ FUNDED_STATUSES = ("funded", "closed")
 PIPELINE_STATUS = "approved"
 REVIEW_STATUS = "committee_review"
 COUNTED_STATUSES = (*FUNDED_STATUSES, PIPELINE_STATUS, REVIEW_STATUS)
-GLOBAL_REGION = "001"
-NOT_SCORED = "none"
 META_STATUS, RATE_DIMENSION = "*", "rate"
 # The meta row's `amount`: the version of the method the totals were built with. Totals of an
 # earlier method (version 0: indirect costs apportioned over whole columns, regions in 1/60
@@ -144,74 +142,12 @@ def _aggregate_statement(
     if counted_only:
         lines_query = lines_query.where(Proposal.status.in_(COUNTED_STATUSES))
     if by_ids:
-        lines_query = lines_query.where(
-            BudgetLine.proposal_id.in_(bindparam("ids", expanding=True))
-        )
+        # On the proposals' key: the database then starts from the few proposals, not from
+        # every proposal of a counted state.
+        lines_query = lines_query.where(Proposal.id.in_(bindparam("ids", expanding=True)))
     lines = lines_query.cte("cov_lines")
-    money = programme_money(lines, Decimal(numerator) / Decimal(denominator), "status", "cov")
-    by_org, by_proposal = money.by_organization, money.by_proposal
-    by_objective, by_area, by_region = money.by_objective, money.by_area, money.by_region
-    zero = _int(0)
-
-    def marker(column: Any, dimension: str) -> Any:
-        key = func.coalesce(cast(column, String(32)), _text(NOT_SCORED))
-        return (
-            select(
-                by_proposal.c.status,
-                _text(dimension),
-                key,
-                cast(func.sum(by_proposal.c.total), BigInteger),
-                zero,
-                func.count(by_proposal.c.proposal_id),
-            )
-            .join(Proposal, Proposal.id == by_proposal.c.proposal_id)
-            .group_by(by_proposal.c.status, key)
-        )
-
-    return union_all(
-        select(
-            by_proposal.c.status,
-            _text("total"),
-            _text(""),
-            cast(func.sum(by_proposal.c.direct), BigInteger),
-            cast(func.sum(by_proposal.c.indirect), BigInteger),
-            func.count(by_proposal.c.proposal_id),
-        ).group_by(by_proposal.c.status),
-        select(
-            by_objective.c.status,
-            _text("objective"),
-            cast(by_objective.c.objective_number, String(32)),
-            cast(func.sum(by_objective.c.direct), BigInteger),
-            cast(func.sum(by_objective.c.indirect), BigInteger),
-            func.count(distinct(by_objective.c.proposal_id)),
-        ).group_by(by_objective.c.status, by_objective.c.objective_number),
-        select(
-            by_area.c.status,
-            _text("area"),
-            by_area.c.area,
-            cast(func.sum(by_area.c.cents), BigInteger),
-            zero,
-            func.count(distinct(by_area.c.proposal_id)),
-        ).group_by(by_area.c.status, by_area.c.area),
-        select(
-            by_region.c.status,
-            _text("region"),
-            by_region.c.region,
-            cast(func.sum(by_region.c.cents), BigInteger),
-            zero,
-            func.count(distinct(by_region.c.proposal_id)),
-        ).group_by(by_region.c.status, by_region.c.region),
-        marker(Proposal.gender_marker, "gender"),
-        marker(Proposal.human_rights_marker, "rights"),
-        select(
-            by_org.c.status,
-            _text("organization"),
-            cast(by_org.c.organization_id, String(32)),
-            cast(func.sum(by_org.c.direct + by_org.c.indirect), BigInteger),
-            zero,
-            func.count(distinct(by_org.c.proposal_id)),
-        ).group_by(by_org.c.status, by_org.c.organization_id),
-    )
+    rate = Decimal(numerator) / Decimal(denominator)
+    return dimension_rows(programme_money(lines, rate, "status", "cov"), "status")
 
 
 def read(connection: Connection, rate: Decimal) -> dict[Key, Figures] | None:
