@@ -17,7 +17,7 @@ from sqlalchemy import event, insert, select
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
-from fund.coverage import queries, totals
+from fund.coverage import queries, simulator, totals
 from fund.coverage.charts import nice_scale, objectives_chart
 from fund.coverage.forms import parse_percent
 from fund.coverage.queries import (
@@ -613,7 +613,7 @@ def test_simulator_adds_the_picked_proposals(app, client, login_as, fund):
     assert "USD 72,000.00" in page and 'id="over-balance"' not in page
 
     with app.app_context():
-        sim = queries.simulate([fund.p4, fund.p5, fund.p1, 987654])
+        sim = simulator.simulate([fund.p4, fund.p5, fund.p1, 987654])
         assert [c.id for c in sim.picked] == [fund.p4, fund.p5]  # funded/unknown ids ignored
         assert sim.after.totals.funded == sim.before.totals.funded + D("428000.00")
         assert sim.after.totals.pipeline == 0 and sim.after.totals.review == 0
@@ -635,8 +635,8 @@ def test_simulator_warns_beyond_the_balance_and_works_for_the_committee(
 
 def test_coverage_effect_of_one_proposal(app, fund):
     with app.app_context():
-        rows = queries.coverage_effect(fund.p4)
-        unchanged = queries.coverage_effect(fund.p1)  # already funded
+        rows = simulator.coverage_effect(fund.p4)
+        unchanged = simulator.coverage_effect(fund.p1)  # already funded
     assert len(rows) == 23
     one = rows[0]
     assert (one.number, one.funded_now, one.funded_after) == (1, D("0.00"), D("321000.00"))

@@ -33,7 +33,7 @@ from fund.committee.forms import (
     end_of_day,
 )
 from fund.committee.models import Outcome, VotingRound
-from fund.coverage.queries import coverage_effect
+from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise

@@ -14,7 +14,7 @@ from fund.coverage import totals
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
-from fund.finance import queries as finance_queries
+from fund.finance.queries.balance import paid_out_differences
 from fund.proposals import approval
 
 
@@ -72,7 +72,7 @@ def _check_totals(*, verify: bool, rebuild: bool) -> None:
     problems = (
         totals.differences(db.session.connection(), rate)
         + approval.differences(rate)
-        + finance_queries.paid_out_differences(utcnow().date())
+        + paid_out_differences(utcnow().date())
     )
     db.session.rollback()
     if problems:

@@ -11,7 +11,9 @@ from wtforms import Field, SelectField, SelectMultipleField
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from fund.coverage.queries import CallChoice, Candidate, CoverageFilters
+from fund.coverage.model import CoverageFilters
+from fund.coverage.queries import CallChoice
+from fund.coverage.simulator import Candidate
 from fund.forms import DateField, StringField, int_or_zero, options
 
 PERCENT_PLACES = Decimal("0.0001")

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from fund.access import public, roles_required
 from fund.accounts.models import Role
 from fund.coverage import operations, queries
+from fund.coverage import simulator as coverage_simulator
 from fund.coverage.charts import chart_summary, objectives_chart
 from fund.coverage.forms import FilterForm, SimulatorForm, targets_form
 from fund.extensions import db
@@ -159,11 +160,11 @@ def targets():
 @bp.route("/simulator")
 @roles_required(Role.SECRETARIAT, Role.COMMITTEE)
 def simulator():
-    candidates = queries.simulation_candidates()
+    candidates = coverage_simulator.simulation_candidates()
     form = SimulatorForm(formdata=request.args)
     form.set_candidates(candidates)
     picked = form.picked()
-    simulation = queries.simulate(picked, candidates=candidates)
+    simulation = coverage_simulator.simulate(picked, candidates=candidates)
     return render_template(
         "coverage/simulator.html",
         form=form,

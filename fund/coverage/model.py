@@ -1,0 +1,260 @@
+"""The coverage report's vocabulary: what is counted (filters, settings), the rows and totals it
+gives, and the pure rules of shares and flags. No queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+FUNDED_STATUSES = ("funded", "closed")
+PIPELINE_STATUS = "approved"
+REVIEW_STATUS = "committee_review"
+SIMULATION_STATUSES = (PIPELINE_STATUS, REVIEW_STATUS)
+
+FUNDED, PIPELINE, REVIEW = "funded", "pipeline", "review"
+BUCKETS = (FUNDED, PIPELINE, REVIEW)
+
+UNCOVERED = "uncovered"
+PIPELINE_ONLY = "pipeline_only"
+UNDER_TARGET = "under_target"
+CONCENTRATED = "concentrated"
+FLAGS = (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED)  # most severe first
+FLAG_LABELS = {
+    UNCOVERED: "Uncovered",
+    PIPELINE_ONLY: "Pipeline only",
+    UNDER_TARGET: "Under target",
+    CONCENTRATED: "Concentrated",
+}
+
+GLOBAL_REGION = "001"  # M49 code of the world: programmes without countries
+GLOBAL_LABEL = "Global (no country)"
+NOT_SCORED = "none"
+MARKER_TITLES = {
+    "0": "Not expected to contribute",
+    "1": "Contributes in a limited way",
+    "2": "Significant objective",
+    "3": "Principal objective",
+}
+TARGET_TOLERANCE = Decimal("0.0001")  # targets of a dimension must add up to 1 within this
+
+CENT = Decimal("0.01")
+SHARE_PLACES = Decimal("0.000001")
+ZERO = Decimal("0.00")
+
+
+# Inputs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageFilters:
+    """Restrict the programmes counted: to one call, to a period (inclusive dates)."""
+
+    call_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.call_id or self.date_from or self.date_to)
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for links to the chart and the simulator)."""
+        args = {}
+        if self.call_id:
+            args["call"] = str(self.call_id)
+        if self.date_from:
+            args["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            args["date_to"] = self.date_to.isoformat()
+        return args
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    indirect_rate: Decimal = Decimal("0.07")
+    under_target_fraction: Decimal = Decimal("0.5")
+    concentrated_multiple: Decimal = Decimal("3")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> CoverageSettings:
+        return cls(
+            indirect_rate=Decimal(str(config["INDIRECT_SUPPORT_RATE"])),
+            under_target_fraction=Decimal(str(config["COVERAGE_UNDER_TARGET_FRACTION"])),
+            concentrated_multiple=Decimal(str(config["COVERAGE_CONCENTRATED_MULTIPLE"])),
+        )
+
+
+def _settings(settings: CoverageSettings | None) -> CoverageSettings:
+    if settings is not None:
+        return settings
+    from flask import current_app
+
+    return CoverageSettings.from_config(current_app.config)
+
+
+# Results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One objective, thematic area, region, marker score or organization.
+
+    Amounts are USD with cents; `pipeline`/`review` (and their programme counts) are None when
+    the viewer may only see funded money. `share` is of the funded total (0..1, six decimals);
+    `target` likewise, None where the dimension has no target.
+    """
+
+    key: str
+    label: str
+    title: str
+    funded: Decimal
+    pipeline: Decimal | None
+    review: Decimal | None
+    programmes: int
+    pipeline_programmes: int | None
+    review_programmes: int | None
+    share: Decimal
+    target: Decimal | None
+    flag: str | None
+    areas: tuple[str, ...] = ()  # objectives: the thematic areas they lie in
+    objectives: tuple[int, ...] = ()  # thematic areas: their objectives
+
+    @property
+    def flag_label(self) -> str:
+        return FLAG_LABELS[self.flag] if self.flag else ""
+
+    @property
+    def pending(self) -> Decimal:
+        return (self.pipeline or ZERO) + (self.review or ZERO)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["areas"] = list(self.areas)
+        data["objectives"] = list(self.objectives)
+        return {key: _jsonable(value) for key, value in data.items()}
+
+
+@dataclass(frozen=True)
+class CoverageTotals:
+    funded: Decimal
+    funded_direct: Decimal
+    funded_indirect: Decimal
+    pipeline: Decimal | None
+    review: Decimal | None
+    programmes: int
+    pipeline_programmes: int | None
+    review_programmes: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: _jsonable(value) for key, value in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    area: CoverageRow
+    objectives: list[CoverageRow]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    filters: CoverageFilters
+    settings: CoverageSettings
+    include_pipeline: bool
+    simulated: tuple[int, ...]
+    totals: CoverageTotals
+    objectives: list[CoverageRow]
+    areas: list[CoverageRow]
+    regions: list[CoverageRow]
+    gender_markers: list[CoverageRow]
+    human_rights_markers: list[CoverageRow]
+    organizations: list[CoverageRow]
+
+    def objective(self, number: int) -> CoverageRow:
+        return next(row for row in self.objectives if row.key == str(number))
+
+    def objectives_by_area(self) -> list[AreaGroup]:
+        """The objectives under each thematic area (an objective in two areas appears twice)."""
+        by_number = {row.key: row for row in self.objectives}
+        return [
+            AreaGroup(area, [by_number[str(n)] for n in area.objectives if str(n) in by_number])
+            for area in self.areas
+        ]
+
+    def flagged(self, flag: str) -> list[CoverageRow]:
+        return [row for row in self.objectives if row.flag == flag]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "filters": {
+                "call_id": self.filters.call_id,
+                "date_from": _jsonable(self.filters.date_from),
+                "date_to": _jsonable(self.filters.date_to),
+            },
+            "settings": {key: _jsonable(v) for key, v in asdict(self.settings).items()},
+            "include_pipeline": self.include_pipeline,
+            "simulated": list(self.simulated),
+            "totals": self.totals.to_dict(),
+            "objectives": [row.to_dict() for row in self.objectives],
+            "areas": [row.to_dict() for row in self.areas],
+            "regions": [row.to_dict() for row in self.regions],
+            "gender_markers": [row.to_dict() for row in self.gender_markers],
+            "human_rights_markers": [row.to_dict() for row in self.human_rights_markers],
+            "organizations": [row.to_dict() for row in self.organizations],
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# Pure rules ----------------------------------------------------------------------------------
+
+
+def flag_for(
+    funded: Decimal,
+    pending: Decimal,
+    total: Decimal,
+    target: Fraction | Decimal | None,
+    *,
+    under_target_fraction: Decimal,
+    concentrated_multiple: Decimal,
+) -> str | None:
+    """The most severe flag of a row with `funded` money out of a funded `total`, `pending`
+    money approved or under review, and a target share; compared exactly (no rounding)."""
+    if target is None:
+        return None
+    target = Fraction(target)
+    if funded <= 0:
+        if target == 0:
+            return None  # nothing wanted, nothing given: no gap
+        return PIPELINE_ONLY if pending > 0 else UNCOVERED
+    funded_f, total_f = Fraction(funded), Fraction(total)
+    if funded_f < Fraction(under_target_fraction) * target * total_f:
+        return UNDER_TARGET
+    if funded_f > Fraction(concentrated_multiple) * target * total_f:
+        return CONCENTRATED
+    return None
+
+
+def _cents(value: Fraction | int) -> Decimal:
+    return (Decimal(int(value)) * CENT).quantize(CENT)
+
+
+def _share(part: Decimal, total: Decimal) -> Decimal:
+    if total <= 0:
+        return Decimal("0.000000")
+    return (part / total).quantize(SHARE_PLACES)
+
+
+def _shown_target(target: Fraction | None) -> Decimal | None:
+    if target is None:
+        return None
+    return (Decimal(target.numerator) / Decimal(target.denominator)).quantize(SHARE_PLACES)

@@ -1,0 +1,192 @@
+"""The coverage simulator and the committee's coverage effect: coverage now and if chosen
+proposals were funded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from fund.accounts.models import Organization
+from fund.calls.models import Call
+from fund.coverage.model import (
+    CENT,
+    FLAG_LABELS,
+    SIMULATION_STATUSES,
+    ZERO,
+    Coverage,
+    CoverageFilters,
+    CoverageSettings,
+    _cents,
+    _settings,
+)
+from fund.coverage.queries import coverage_pair
+from fund.coverage.sources import _by_organization, _by_proposal, _lines
+from fund.extensions import db
+from fund.finance.models import Pool
+from fund.proposals.models import Proposal
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proposal the simulator may pretend to fund."""
+
+    id: int
+    title: str
+    status: str
+    organization: str
+    call_title: str
+    primary_objective_number: int | None
+    total: Decimal
+
+    @property
+    def reference(self) -> str:
+        return f"P-{self.id:05d}"
+
+
+def simulation_candidates(settings: CoverageSettings | None = None) -> list[Candidate]:
+    """Approved and under-review proposals with their budget totals, approved first (1 query)."""
+    settings = _settings(settings)
+    lines = _lines(CoverageFilters(), True, ()).subquery("lines")
+    by_proposal = _by_proposal(_by_organization(lines, settings.indirect_rate))
+    rows = db.session.execute(
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.status,
+            Proposal.primary_objective_number,
+            Organization.acronym,
+            Organization.name,
+            Call.title.label("call_title"),
+            by_proposal.c.total,
+        )
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .join(Call, Call.id == Proposal.call_id)
+        .outerjoin(by_proposal, by_proposal.c.proposal_id == Proposal.id)
+        .where(Proposal.status.in_(SIMULATION_STATUSES))
+        .order_by(Proposal.status, Proposal.id)
+    ).all()
+    return [
+        Candidate(
+            id=row.id,
+            title=row.title,
+            status=row.status,
+            organization=row.acronym or row.name,
+            call_title=row.call_title,
+            primary_objective_number=row.primary_objective_number,
+            total=_cents(row.total or 0),
+        )
+        for row in rows
+    ]
+
+
+def available_balance() -> Decimal:
+    """Money available to allocate: the sum of every pool's `available` (1 query)."""
+    value = db.session.scalar(select(func.coalesce(func.sum(Pool.available), 0)))
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class ObjectiveChange:
+    """One objective before and after funding some proposals."""
+
+    number: int
+    label: str
+    funded_now: Decimal
+    funded_after: Decimal
+    share_now: Decimal
+    share_after: Decimal
+    target: Decimal | None
+    flag_now: str | None
+    flag_after: str | None
+
+    @property
+    def change(self) -> Decimal:
+        return self.funded_after - self.funded_now
+
+    @property
+    def flag_now_label(self) -> str:
+        return FLAG_LABELS[self.flag_now] if self.flag_now else ""
+
+    @property
+    def flag_after_label(self) -> str:
+        return FLAG_LABELS[self.flag_after] if self.flag_after else ""
+
+
+# The name the committee review page uses.
+EffectRow = ObjectiveChange
+
+
+def _changes(before: Coverage, after: Coverage) -> list[ObjectiveChange]:
+    after_by_key = {row.key: row for row in after.objectives}
+    return [
+        ObjectiveChange(
+            number=int(row.key),
+            label=row.label,
+            funded_now=row.funded,
+            funded_after=after_by_key[row.key].funded,
+            share_now=row.share,
+            share_after=after_by_key[row.key].share,
+            target=row.target,
+            flag_now=row.flag,
+            flag_after=after_by_key[row.key].flag,
+        )
+        for row in before.objectives
+    ]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    candidates: list[Candidate]
+    picked: list[Candidate]
+    before: Coverage
+    after: Coverage
+    changes: list[ObjectiveChange]
+    balance_before: Decimal
+
+    @property
+    def picked_total(self) -> Decimal:
+        return sum((c.total for c in self.picked), ZERO)
+
+    @property
+    def balance_after(self) -> Decimal:
+        return self.balance_before - self.picked_total
+
+    @property
+    def exceeds_balance(self) -> bool:
+        return self.picked_total > self.balance_before
+
+
+def simulate(
+    picked_ids: Iterable[int],
+    *,
+    candidates: list[Candidate] | None = None,
+    settings: CoverageSettings | None = None,
+) -> Simulation:
+    """Coverage and balance now and if the picked approved/under-review proposals were funded
+    (ids that are not candidates are ignored); a fixed number of queries."""
+    settings = _settings(settings)
+    if candidates is None:
+        candidates = simulation_candidates(settings)
+    wanted = set(picked_ids)
+    picked = [c for c in candidates if c.id in wanted]
+    before, after = coverage_pair([c.id for c in picked], settings)
+    return Simulation(
+        candidates=candidates,
+        picked=picked,
+        before=before,
+        after=after,
+        changes=_changes(before, after),
+        balance_before=available_balance(),
+    )
+
+
+def coverage_effect(
+    proposal_id: int, settings: CoverageSettings | None = None
+) -> list[ObjectiveChange]:
+    """For each of the 23 objectives: funded money, share and flag now, and if this proposal
+    were funded (for the committee's review page). A proposal already funded changes nothing."""
+    before, after = coverage_pair([proposal_id], settings, objectives_only=True)
+    return _changes(before, after)
