@@ -49,7 +49,7 @@ from fund.proposals.models import (
     proposal_participants,
 )
 from fund.reference.models import Country
-from fund.reference.seed import load_reference
+from fund.seed import load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password 2026"  # noqa: S105 - a benchmark database, never production

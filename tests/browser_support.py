@@ -22,8 +22,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from fund import create_app
+from fund.demo import load_demo
 from fund.extensions import db
-from fund.reference.seed import load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

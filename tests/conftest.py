@@ -22,7 +22,7 @@ from fund import create_app
 from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
 from fund.extensions import db, utcnow
-from fund.reference.seed import load_reference
+from fund.seed import load_reference
 from tests.pg import PostgresServer, find_bindir
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,120 +1,34 @@
-"""Loading seed/ into the database. Idempotent: rows are matched on their natural keys and
-only missing ones are added, so data edited in the application is never overwritten."""
+"""The demo set: organizations, users in every role, an open call, donor contributions and
+proposals taken to their states through the real workflow (so fully audited). Not for
+production; idempotent like the reference data (matched on natural keys)."""
 
 from __future__ import annotations
 
-import csv
 import tomllib
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from fund.accounts.models import Organization, OrganizationKind, User
+from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
 from fund.calls.models import Call
+from fund.committee import operations as committee
 from fund.extensions import db, utcnow
-from fund.finance.models import GENERAL_POOL, Pool
-from fund.reference.models import (
-    BudgetCategory,
-    Country,
-    GcmObjective,
-    GuidingPrinciple,
-    ThematicArea,
-)
-
-
-@dataclass
-class SeedReport:
-    added: dict[str, int] = field(default_factory=dict)
-    demo_accounts: list[tuple[str, str, str]] = field(default_factory=list)
-    demo_password: str | None = None
-
-    def count(self, kind: str, n: int = 1) -> None:
-        self.added[kind] = self.added.get(kind, 0) + n
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _existing(model: type, key: str) -> dict[Any, Any]:
-    return {getattr(row, key): row for row in db.session.scalars(select(model))}
-
-
-def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedReport:
-    """Objectives, thematic areas, principles, budget categories, countries, UN entities."""
-    report = report or SeedReport()
-    ref = seed_dir / "reference"
-
-    objectives = _existing(GcmObjective, "number")
-    for row in _rows(ref / "gcm_objectives.csv"):
-        number = int(row["number"])
-        if number not in objectives:
-            objectives[number] = GcmObjective(
-                number=number, short_label=row["short_label"], title=row["title"]
-            )
-            db.session.add(objectives[number])
-            report.count("objectives")
-
-    areas = _existing(ThematicArea, "code")
-    for row in _rows(ref / "thematic_areas.csv"):
-        if row["code"] in areas:
-            continue  # the mapping is editable data: keep what the fund has set
-        area = ThematicArea(code=row["code"], title=row["title"])
-        area.objectives = [objectives[int(n)] for n in row["objectives"].split()]
-        db.session.add(area)
-        report.count("thematic_areas")
-
-    principles = _existing(GuidingPrinciple, "code")
-    for position, row in enumerate(_rows(ref / "guiding_principles.csv"), start=1):
-        if row["code"] not in principles:
-            db.session.add(
-                GuidingPrinciple(code=row["code"], title=row["title"], position=position)
-            )
-            report.count("guiding_principles")
-
-    categories = _existing(BudgetCategory, "code")
-    for row in _rows(ref / "budget_categories.csv"):
-        code = int(row["code"])
-        if code not in categories:
-            db.session.add(
-                BudgetCategory(code=code, title=row["title"], computed="(computed" in row["title"])
-            )
-            report.count("budget_categories")
-
-    countries = _existing(Country, "iso2")
-    for row in _rows(seed_dir / "countries.csv"):
-        if row["iso2"] not in countries:
-            db.session.add(Country(**row, un_member=True))
-            report.count("countries")
-
-    db.session.flush()
-    pools = _existing(Pool, "code")
-    for code in [GENERAL_POOL, *sorted(_existing(ThematicArea, "code"))]:
-        if code not in pools:
-            db.session.add(Pool(code=code))
-            report.count("pools")
-
-    organizations = _existing(Organization, "acronym")
-    for row in _rows(seed_dir / "un_entities.csv"):
-        if row["acronym"] not in organizations:
-            db.session.add(
-                Organization(
-                    name=row["name"],
-                    acronym=row["acronym"],
-                    kind=OrganizationKind.UN_ENTITY.value,
-                    iati_org_id=row["iati_org_id"] or None,
-                    committee_member=row["committee"] == "yes",
-                )
-            )
-            report.count("un_entities")
-    db.session.flush()
-    return report
+from fund.finance import operations as finance
+from fund.finance.models import Contribution
+from fund.proposals import attachments
+from fund.proposals import operations as proposal_operations
+from fund.proposals.models import Proposal
+from fund.reference.models import Country
+from fund.screening import operations as screening
+from fund.seed import SeedReport, existing_by_key
 
 
 def load_demo(
@@ -125,7 +39,7 @@ def load_demo(
     demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
     today = today or utcnow().date()
 
-    by_name = _existing(Organization, "name")
+    by_name = existing_by_key(Organization, "name")
     for item in demo.get("organizations", []):
         if item["name"] in by_name:
             continue
@@ -143,7 +57,7 @@ def load_demo(
 
     password = demo["password"]
     report.demo_password = password
-    users = _existing(User, "email")
+    users = existing_by_key(User, "email")
     for item in demo.get("users", []):
         report.demo_accounts.append((item["email"], ", ".join(item["roles"]), item["organization"]))
         if item["email"] in users:
@@ -159,7 +73,7 @@ def load_demo(
         db.session.add(user)
         report.count("users")
 
-    calls = _existing(Call, "title")
+    calls = existing_by_key(Call, "title")
     for item in demo.get("calls", []):
         if item["title"] in calls:
             continue
@@ -184,11 +98,6 @@ def load_demo(
 
 def _demo_letter(country: str, title: str) -> bytes:
     """A small, valid one-page PDF standing in for an endorsement letter."""
-    from io import BytesIO
-
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
     buffer = BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     page.setTitle(f"Endorsement letter: {country}")
@@ -202,29 +111,24 @@ def _demo_letter(country: str, title: str) -> bytes:
 
 def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None = None) -> None:
     """Demo proposals, taken to their state through the real workflow (so fully audited)."""
-    from fund.extensions import db as _db
-    from fund.proposals import attachments, operations
-    from fund.proposals.models import Proposal
-    from fund.screening import operations as screening
-
     data = tomllib.loads((seed_dir / "demo_proposals.toml").read_text(encoding="utf-8"))
     today = today or utcnow().date()
-    existing = set(_db.session.scalars(select(Proposal.title)))
-    call = _db.session.scalar(select(Call).order_by(Call.id))
-    secretariat = _db.session.scalar(
+    existing = set(db.session.scalars(select(Proposal.title)))
+    call = db.session.scalar(select(Call).order_by(Call.id))
+    secretariat = db.session.scalar(
         select(User).join(User.role_rows).where(User.role_rows.any(role="secretariat"))
     )
     if call is None or secretariat is None:
         return
-    by_acronym = {o.acronym: o.id for o in _db.session.scalars(select(Organization)) if o.acronym}
-    countries = {c.iso2: c.name for c in _db.session.scalars(select(Country))}
+    by_acronym = {o.acronym: o.id for o in db.session.scalars(select(Organization)) if o.acronym}
+    countries = {c.iso2: c.name for c in db.session.scalars(select(Country))}
     for item in data.get("proposals", []):
         if item["title"] in existing:
             continue
-        author = _db.session.scalar(select(User).where(User.email == item["applicant"]))
-        proposal = operations.create_draft(author, call_id=call.id, title=item["title"])
+        author = db.session.scalar(select(User).where(User.email == item["applicant"]))
+        proposal = proposal_operations.create_draft(author, call_id=call.id, title=item["title"])
         start = item.get("start_in_days")
-        values = operations.DraftValues(
+        values = proposal_operations.DraftValues(
             title=item["title"],
             summary=item.get("summary", ""),
             rationale=item.get("rationale", ""),
@@ -246,7 +150,7 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
                 for org, objective, category, amount, text in item["budget"]
             ],
         )
-        operations.save_draft(proposal, author, values)
+        proposal_operations.save_draft(proposal, author, values)
         if item["state"] != "draft":
             for iso2 in item["endorsers"]:
                 attachments.add_attachment(
@@ -259,53 +163,47 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
                     allowed_types=("pdf",),
                     max_bytes=10 * 1024 * 1024,
                 )
-        _advance(proposal, item, author, secretariat, screening)
+        _advance(proposal, item, author, secretariat)
         report.count("proposals")
-    _db.session.flush()
+    db.session.flush()
 
 
-def _advance(proposal, item: dict[str, Any], author: User, secretariat: User, screening) -> None:
-    from flask import current_app
-
-    from fund.proposals import operations
-
+def _advance(proposal, item: dict[str, Any], author: User, secretariat: User) -> None:
     target = item["state"]
     if target == "draft":
         return
-    operations.fire(proposal, "submit", author)
+    proposal_operations.fire(proposal, "submit", author)
     if target == "submitted":
         return
-    operations.fire(proposal, "start_screening", secretariat)
+    proposal_operations.fire(proposal, "start_screening", secretariat)
     if target == "screening":
         return
     if target == "returned":
-        operations.fire(
+        proposal_operations.fire(
             proposal, "return_for_revision", secretariat, comment=item["return_comment"]
         )
         return
     criteria = screening.ensure_criteria(proposal.call)
-    results = screening.prefill(proposal, operations.rules_from_config(current_app.config))
+    results = screening.prefill(proposal, proposal_operations.rules_from_config(current_app.config))
     for criterion in criteria:
         results.setdefault(criterion.id, ("pass", ""))
         if criterion.code == item.get("ineligible_fail"):
             results[criterion.id] = ("fail", item["ineligible_reason"])
     screening.record_checks(proposal, secretariat, results)
     if target in ("committee_review", "approved", "funded"):
-        operations.fire(proposal, "forward_to_committee", secretariat)
+        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
     if target in ("approved", "funded"):
         _decide(proposal, secretariat)
     if target == "funded":
         _fund(proposal, item, secretariat)
     elif target == "ineligible":
-        operations.fire(
+        proposal_operations.fire(
             proposal, "declare_ineligible", secretariat, comment=item["ineligible_reason"]
         )
 
 
 def _decide(proposal, secretariat: User) -> None:
     """Every entitled member approves, then the secretariat closes the round."""
-    from fund.committee import operations as committee
-
     round_ = committee.open_round_of(proposal.id)
     for member in committee.entitled_members(round_):
         committee.cast_vote(round_.id, member.user, "approve")
@@ -314,8 +212,6 @@ def _decide(proposal, secretariat: User) -> None:
 
 def _fund(proposal, item: dict[str, Any], secretariat: User) -> None:
     """Allocate the money and pay the lead organization a first tranche."""
-    from fund.finance import operations as finance
-
     allocation = finance.fund_proposal(secretariat, proposal, utcnow().date())
     share = next(s for s in allocation.shares if s.organization_id == proposal.lead_organization_id)
     tranche = (share.amount * Decimal(item.get("first_tranche", "0.5"))).quantize(Decimal("0.01"))
@@ -326,16 +222,13 @@ def _fund(proposal, item: dict[str, Any], secretariat: User) -> None:
 
 def load_demo_contributions(seed_dir: Path, report: SeedReport) -> None:
     """Donor contributions of the demo set (skipped once any contribution exists)."""
-    from fund.finance import operations as finance
-    from fund.finance.models import Contribution
-
     if db.session.scalar(select(Contribution.id).limit(1)) is not None:
         return
     demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
     secretariat = db.session.scalar(
         select(User).where(User.role_rows.any(role="secretariat")).order_by(User.id)
     )
-    by_name = _existing(Organization, "name")
+    by_name = existing_by_key(Organization, "name")
     for item in demo.get("contributions", []):
         finance.record_contribution(
             secretariat,
