@@ -134,3 +134,11 @@ def from_cents(value: int) -> Decimal:
 def sql_cents(amount_column: Any) -> Any:
     """A NUMERIC(14, 2) amount column as whole cents in SQL."""
     return cast(func.round(amount_column * 100), BigInteger)
+
+
+def format_usd(value: Decimal | int | None, currency: str = "USD") -> str:
+    """An amount as pages, messages and reports show it: `USD 1,234.50` (an unknown amount:
+    an em dash). The `money` template filter is this function."""
+    if value is None:
+        return "—"
+    return f"{currency} {Decimal(value):,.2f}"

@@ -1,13 +1,13 @@
-"""Template helpers: navigation by role, money formatting."""
+"""Template helpers: navigation by role, money formatting, proposal references."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from flask import Flask, current_app, request
 from flask_login import current_user
 
 from fund.accounts.models import ROLE_LABELS, Role
+from fund.money import format_usd
+from fund.proposals.models import proposal_reference
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 
@@ -43,14 +43,15 @@ def navigation_for(user) -> list[tuple[str, str]]:
     ]
 
 
-def format_money(value: Decimal | int | None, currency: str = "USD") -> str:
-    if value is None:
-        return "—"
-    return f"{currency} {Decimal(value):,.2f}"
+def reference(proposal_or_id) -> str:
+    """`{{ proposal|reference }}` or `{{ proposal_id|reference }}`: P-00042."""
+    proposal_id = getattr(proposal_or_id, "id", proposal_or_id)
+    return proposal_reference(int(proposal_id))
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["money"] = format_usd
+    app.jinja_env.filters["reference"] = reference
 
     @app.context_processor
     def layout_context():

@@ -19,8 +19,9 @@ from fund.accounts.models import User
 from fund.extensions import db
 from fund.finance.models import Contribution, ContributionVoid, Pool
 from fund.proposals import operations
-from fund.proposals.models import BudgetLine, Proposal
-from fund.reports import fonts, spreadsheets
+from fund.proposals.models import BudgetLine, Proposal, proposal_reference
+from fund.reports import spreadsheets
+from fund.reports.pdf import styles as fonts
 from tests.conftest import login
 from tests.test_open_data import fund_programme, org
 
@@ -93,7 +94,7 @@ def test_csv_tables_have_the_rows_and_exact_amounts(app, client, login_as, recor
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     proposals = {row["Proposal ref"]: row for row in read_csv(response.data)}
-    funded = proposals[f"P{records['funded']:05d}"]
+    funded = proposals[proposal_reference(records["funded"])]
     assert funded["Title"] == "Fair recruitment in Chile"
     assert funded["Status"] == "Funded"
     assert funded["Participating organizations"] == "ILO; IOM"
@@ -107,7 +108,7 @@ def test_csv_tables_have_the_rows_and_exact_amounts(app, client, login_as, recor
     amounts = [
         Decimal(r["Amount (USD)"])
         for r in lines
-        if r["Proposal ref"] == f"P{records['hostile']:05d}"
+        if r["Proposal ref"] == proposal_reference(records["hostile"])
     ]
     assert amounts == [Decimal("600000.00"), Decimal("400000.07")]
 
@@ -136,7 +137,7 @@ def test_csv_neutralises_formulas_in_text(client, login_as, records):
     login_as("secretariat")
     proposals = read_csv(client.get("/reports/tables/proposals.csv").data)
     titles = {r["Proposal ref"]: r["Title"] for r in proposals}
-    assert titles[f"P{records['hostile']:05d}"] == '\'=HYPERLINK("http://x.example")'
+    assert titles[proposal_reference(records["hostile"])] == '\'=HYPERLINK("http://x.example")'
     descriptions = [
         r["Description"] for r in read_csv(client.get("/reports/tables/budget_lines.csv").data)
     ]
@@ -182,7 +183,7 @@ def test_workbook_has_a_sheet_per_table_with_exact_numbers(client, login_as, rec
         r[0]: dict(zip(header, r, strict=True))
         for r in sheet.iter_rows(min_row=2, values_only=True)
     }
-    funded = rows[f"P{records['funded']:05d}"]
+    funded = rows[proposal_reference(records["funded"])]
     assert Decimal(str(funded["Total budget (USD)"])) == Decimal("1070000.00")
     assert Decimal(str(funded["Disbursed (USD)"])) == Decimal("321000.05")
     assert funded["Planned start"].date() > date(2026, 1, 1)
@@ -212,7 +213,7 @@ def test_workbook_text_is_never_a_formula(client, login_as, records):
     login_as("secretariat")
     workbook = load_workbook(io.BytesIO(client.get("/reports/workbook.xlsx").data))
     titles = {row[0].value: row[1] for row in workbook["Proposals"].iter_rows(min_row=2)}
-    title = titles[f"P{records['hostile']:05d}"]
+    title = titles[proposal_reference(records["hostile"])]
     assert title.value == '\'=HYPERLINK("http://x.example")'
     assert title.data_type == "s"
     formulas = [

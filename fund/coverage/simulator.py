@@ -26,7 +26,7 @@ from fund.coverage.queries import coverage_pair
 from fund.coverage.sources import _by_organization, _by_proposal, _lines
 from fund.extensions import db
 from fund.finance.models import Pool
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_reference
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Candidate:
 
     @property
     def reference(self) -> str:
-        return f"P-{self.id:05d}"
+        return proposal_reference(self.id)
 
 
 def simulation_candidates(settings: CoverageSettings | None = None) -> list[Candidate]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fund.templating import format_money
+from fund.money import format_usd
 
 FUNDING_PLAN = "funding_plan"
 
@@ -47,7 +47,7 @@ def fully_disbursed_or_reason(proposal, actor, context: Mapping[str, Any]) -> li
     remaining = queries.remaining_by_organization(proposal.id)
     if not remaining:
         return []
-    owed = ", ".join(f"{name} {format_money(amount)}" for name, amount in remaining)
+    owed = ", ".join(f"{name} {format_usd(amount)}" for name, amount in remaining)
     return [
         f"The allocation is not fully disbursed (still to pay: {owed}): record the remaining "
         "disbursements or give the reason for closing."

@@ -34,11 +34,11 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
+from fund.money import format_usd
 from fund.proposals import operations as proposal_operations
 from fund.proposals.budget import CENT, round_cents
 from fund.proposals.models import Proposal
 from fund.signals import disbursement_recorded
-from fund.templating import format_money
 
 RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
 _NO_SYNC = {"synchronize_session": False}
@@ -188,11 +188,11 @@ def void_contribution(
     label = queries.pool_label(code)
     allocated_message = (
         f"Cannot void contribution C-{contribution.id}: its net amount "
-        f"{format_money(net)} is no longer all available in the {label} pool"
+        f"{format_usd(net)} is no longer all available in the {label} pool"
     )
     if available < net:
         raise FinanceError(
-            f"{allocated_message} (only {format_money(available)} is unallocated; the rest "
+            f"{allocated_message} (only {format_usd(available)} is unallocated; the rest "
             "funds proposals already). Record a correcting contribution instead."
         )
     _move(
@@ -266,7 +266,7 @@ def fund_proposal(
             update(Pool)
             .where(Pool.code == code)
             .values(available=func.round(Pool.available - amount, 2)),
-            f"The {queries.pool_label(code)} pool no longer holds {format_money(amount)}: "
+            f"The {queries.pool_label(code)} pool no longer holds {format_usd(amount)}: "
             "someone allocated that money at the same moment. Nothing was changed; "
             "look at the balance again.",
         )
@@ -412,8 +412,8 @@ def record_disbursement(
     remaining = share_amount - disbursed
     if amount > remaining:
         raise FinanceError(
-            f"Only {format_money(remaining)} remains to be paid to {name} (its share is "
-            f"{format_money(share_amount)}, {format_money(disbursed)} paid already).",
+            f"Only {format_usd(remaining)} remains to be paid to {name} (its share is "
+            f"{format_usd(share_amount)}, {format_usd(disbursed)} paid already).",
             "amount",
         )
     _move(
@@ -424,7 +424,7 @@ def record_disbursement(
         )
         .values(disbursed=func.round(AllocationShare.disbursed + amount, 2)),
         f"The database refused the payment: it would take what {name} was paid beyond its "
-        f"share of {format_money(share_amount)}. Nothing was recorded.",
+        f"share of {format_usd(share_amount)}. Nothing was recorded.",
     )
     _attribute_to_pools(allocation.id, amount)
     disbursement = Disbursement(

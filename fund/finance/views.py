@@ -29,11 +29,11 @@ from fund.finance.forms import (
     disbursement_prefix,
 )
 from fund.finance.models import Contribution
+from fund.money import format_usd
 from fund.proposals.models import Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
 from fund.query_args import page_arg
-from fund.templating import format_money
 from workflows import TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -141,8 +141,8 @@ def contributions():
             form.form_errors.append(str(error))
         return _render_contributions(form, titles, 400)
     flash(
-        f"Contribution C-{contribution.id} recorded: {format_money(contribution.gross)} gross, "
-        f"{format_money(contribution.fee)} fee, {format_money(contribution.net)} net to the "
+        f"Contribution C-{contribution.id} recorded: {format_usd(contribution.gross)} gross, "
+        f"{format_usd(contribution.fee)} fee, {format_usd(contribution.net)} net to the "
         f"{queries.pool_label(contribution.pool_code)} pool.",
         "success",
     )
@@ -245,7 +245,7 @@ def fund(proposal_id: int):
         )
         once.done(
             url_for("finance.proposal", proposal_id=proposal.id),
-            f"The allocation of {format_money(allocation.amount)}",
+            f"The allocation of {format_usd(allocation.amount)}",
         )
         db.session.commit()
     except (TransitionRefused, operations.FinanceError) as refused:
@@ -261,7 +261,7 @@ def fund(proposal_id: int):
         )
     flash(
         f"{operations.proposal_reference(proposal)} is funded: "
-        f"{format_money(allocation.amount)} allocated.",
+        f"{format_usd(allocation.amount)} allocated.",
         "success",
     )
     return redirect(url_for("finance.proposal", proposal_id=proposal.id))
@@ -300,7 +300,7 @@ def disburse(proposal_id: int, organization_id: int):
         )
         once.done(
             url_for("finance.proposal", proposal_id=proposal.id),
-            f"The payment of {format_money(disbursement.amount)}",
+            f"The payment of {format_usd(disbursement.amount)}",
         )
         db.session.commit()
     except operations.FinanceError as refused:
@@ -318,7 +318,7 @@ def disburse(proposal_id: int, organization_id: int):
             status=400,
         )
     flash(
-        f"Payment of {format_money(disbursement.amount)} to "
+        f"Payment of {format_usd(disbursement.amount)} to "
         f"{disbursement.organization.acronym or disbursement.organization.name} recorded.",
         "success",
     )

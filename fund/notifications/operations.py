@@ -399,14 +399,10 @@ def notify(
     return written
 
 
-def _reference(proposal: Proposal) -> str:
-    return f"P-{proposal.id:05d}"
-
-
 def _proposal_context(proposal: Proposal) -> dict[str, Any]:
     return {
         "proposal": proposal,
-        "reference": _reference(proposal),
+        "reference": proposal.reference,
         "organization": proposal.organization.acronym or proposal.organization.name,
     }
 
@@ -425,7 +421,7 @@ def _on_submit(proposal: Proposal, actor: User | None, comment: str | None, even
     recipients = Recipients()
     recipients.add(applicants_of(proposal.organization_id), APPLICANT)
     recipients.add(secretariat(), SECRETARIAT, exclude=actor)
-    ref = _reference(proposal)
+    ref = proposal.reference
     notify(
         "submission_received",
         recipients,
@@ -446,7 +442,7 @@ def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra
             recipients,
             subject_type="proposal",
             subject_id=proposal.id,
-            title=title.format(ref=_reference(proposal), title=proposal.title),
+            title=title.format(ref=proposal.reference, title=proposal.title),
             link=path_for("proposals.detail", proposal_id=proposal.id),
             context={**_proposal_context(proposal), "comment": comment, **extra},
             dedupe_key=dedupe_key.format(id=proposal.id) if dedupe_key else None,
@@ -461,7 +457,7 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
     which is for the committee)."""
     recipients = Recipients()
     recipients.add(committee_for(proposal), COMMITTEE, exclude=actor)
-    ref = _reference(proposal)
+    ref = proposal.reference
     notify(
         "forwarded_to_committee",
         recipients,
@@ -549,7 +545,7 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
     proposal = db.session.get(Proposal, voting_round.proposal_id)
     if proposal is None:
         return
-    ref = _reference(proposal)
+    ref = proposal.reference
     link = _proposal_page(proposal.id)
     context = {
         **_proposal_context(proposal),
@@ -603,7 +599,7 @@ def on_disbursement_recorded(allocation: Any, **kwargs: Any) -> None:
         recipients,
         subject_type="proposal",
         subject_id=proposal.id,
-        title=f"{_reference(proposal)}: disbursement to "
+        title=f"{proposal.reference}: disbursement to "
         f"{paid_to.acronym or paid_to.name if paid_to else 'a participating organization'}",
         link=path_for("proposals.detail", proposal_id=proposal.id),
         context={
@@ -661,7 +657,7 @@ def _tell_if_everyone_voted(voting_round: Any, actor: User | None) -> None:
         recipients,
         subject_type="voting_round",
         subject_id=voting_round.id,
-        title=f"{_reference(proposal)}: every member has voted in round {voting_round.number}",
+        title=f"{proposal.reference}: every member has voted in round {voting_round.number}",
         link=_proposal_page(proposal.id, committee=True),
         context={**_proposal_context(proposal), "voting_round": voting_round, "tally": counted},
         dedupe_key=f"votes_complete:{voting_round.id}",
@@ -716,7 +712,7 @@ def remind_deadlines(within: timedelta, now: datetime | None = None) -> int:
                 recipients,
                 subject_type="voting_round",
                 subject_id=voting_round.id,
-                title=f"{_reference(proposal)}: your vote is due by "
+                title=f"{proposal.reference}: your vote is due by "
                 f"{voting_round.deadline:%d %B %Y, %H:%M} UTC",
                 link=_proposal_page(proposal.id, committee=True),
                 context={**_proposal_context(proposal), "voting_round": voting_round},

@@ -56,6 +56,12 @@ MARKER_LABELS = {
 
 _SCOPES_SQL = ", ".join(f"'{s.value}'" for s in Scope)
 
+
+def proposal_reference(proposal_id: int) -> str:
+    """A proposal's reference as people write it, on pages, in emails and exports: P-00042."""
+    return f"P-{proposal_id:05d}"
+
+
 proposal_participants = Table(
     "proposal_participants",
     db.metadata,
@@ -173,6 +179,10 @@ class Proposal(db.Model):
     @property
     def status_label(self) -> str:
         return PROPOSAL_WORKFLOW.state_label(self.status)
+
+    @property
+    def reference(self) -> str:
+        return proposal_reference(self.id)
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.status}>"

@@ -9,11 +9,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fund.money import format_usd
 from fund.proposals.budget import BudgetSummary, Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
 from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reports.queries import ReferenceNames, add_months
-from fund.templating import format_money
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts"}
@@ -125,7 +125,7 @@ class VersionText:
     @staticmethod
     def money(value: Any) -> str | None:
         parsed = amount(value)
-        return format_money(parsed) if parsed is not None else None
+        return format_usd(parsed) if parsed is not None else None
 
     # parts ------------------------------------------------------------------------------
 

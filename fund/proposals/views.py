@@ -199,7 +199,7 @@ def new():
         )
         once.done(
             url_for("proposals.edit", proposal_id=proposal.id),
-            f"The draft “{proposal.title}” (P-{proposal.id:05d})",
+            f"The draft “{proposal.title}” ({proposal.reference})",
         )
         db.session.commit()
         flash("Draft created. Fill it in at your own pace: save as often as you like.", "success")

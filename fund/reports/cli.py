@@ -15,7 +15,7 @@ from fund.committee.models import RoundStatus
 from fund.committee.queries import rounds_of
 from fund.coverage.queries import CoverageFilters
 from fund.extensions import db, utcnow
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_reference
 from fund.reports import spreadsheets
 from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
 from fund.reports.decision_pdf import full_record, render_decision_record
@@ -40,7 +40,10 @@ def _open_data(kind: str, out: Path) -> None:
         raise click.ClickException(str(error)) from error
     label = OPEN_DATA_LABELS[kind]
     for e in export.excluded:
-        click.echo(f"Left out P-{e.proposal_id:05d} “{e.title}”: {'; '.join(e.reasons)}.", err=True)
+        click.echo(
+            f"Left out {proposal_reference(e.proposal_id)} “{e.title}”: {'; '.join(e.reasons)}.",
+            err=True,
+        )
     if export.empty:
         raise click.ClickException(
             f"No funded programme can be published: nothing written to {out}."
@@ -165,7 +168,7 @@ def report_decision(reference: str, number: int, out: Path) -> None:
     """The decision record of a proposal's voting round (PDF), in full as the secretariat sees
     it."""
     proposal = _proposal_of(reference)
-    ref = f"P-{proposal.id:05d}"
+    ref = proposal.reference
     rounds = rounds_of(proposal.id)
     round_ = next((r for r in rounds if r.number == number), None)
     if round_ is None:

@@ -36,7 +36,7 @@ from fund.reports.allocation_pdf import (
     fact_table,
     header_right,
 )
-from fund.reports.fonts import markup
+from fund.reports.pdf.styles import markup
 from fund.reports.proposal_pdf import MARGIN, PageFurniture, numbered_canvas
 
 
@@ -70,7 +70,7 @@ class DecisionRecord:
 
     @property
     def reference(self) -> str:
-        return f"P-{self.proposal.id:05d}"
+        return self.proposal.reference
 
     @property
     def votes(self) -> dict[int, Vote]:

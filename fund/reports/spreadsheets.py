@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from fund.proposals.budget import Line, summarise
-from fund.proposals.models import SCOPE_LABELS
+from fund.proposals.models import SCOPE_LABELS, proposal_reference
 from fund.reports import queries
 from workflows import PROPOSAL_WORKFLOW
 
@@ -106,7 +106,7 @@ def _proposals(rate: Decimal) -> Table:
         allocation = allocations.get(p.id)
         rows.append(
             (
-                queries.proposal_ref(p.id),
+                proposal_reference(p.id),
                 p.title,
                 p.call.title,
                 PROPOSAL_WORKFLOW.state_label(p.status),
@@ -154,7 +154,7 @@ def _budget_lines() -> Table:
     )
     rows = [
         (
-            queries.proposal_ref(p.id),
+            proposal_reference(p.id),
             p.title,
             _label(b.organization),
             b.objective_number,
@@ -186,7 +186,7 @@ def _allocations() -> Table:
         rows.append(
             (
                 a.id,
-                queries.proposal_ref(p.id),
+                proposal_reference(p.id),
                 p.title,
                 a.allocated_on,
                 a.amount,
@@ -210,7 +210,7 @@ def _allocation_shares() -> Table:
     rows = [
         (
             a.id,
-            queries.proposal_ref(p.id),
+            proposal_reference(p.id),
             _label(s.organization),
             s.amount,
             s.disbursed,
@@ -238,7 +238,7 @@ def _disbursements() -> Table:
         (
             d.id,
             d.allocation_id,
-            queries.proposal_ref(p.id),
+            proposal_reference(p.id),
             p.title,
             _label(d.organization),
             d.paid_on,

@@ -287,7 +287,7 @@ def proposal_pdf(proposal_id: int, number: int):
     )
     if version is None:
         abort(404)
-    reference = f"P-{proposal.id:05d}"
+    reference = proposal.reference
     content = render_proposal_version(
         reference=reference,
         number=version.number,

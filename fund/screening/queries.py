@@ -13,7 +13,7 @@ from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.pagination import Paging, clamp_page
 from fund.proposals.checks import Rules, criterion_results
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_reference
 from fund.proposals.operations import rules_from_config
 from fund.screening.guards import active_criteria, current_checks
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
@@ -38,7 +38,7 @@ class QueueRow:
 
     @property
     def reference(self) -> str:
-        return f"P-{self.id:05d}"
+        return proposal_reference(self.id)
 
     @property
     def status_label(self) -> str:

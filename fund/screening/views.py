@@ -51,8 +51,8 @@ def _proposal(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _reference(proposal: Proposal) -> str:
-    return f"P-{proposal.id:05d} “{proposal.title}”"
+def _reference_and_title(proposal: Proposal) -> str:
+    return f"{proposal.reference} “{proposal.title}”"
 
 
 # The queue ------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def start(proposal_id: int):
     except StaleDataError:
         db.session.rollback()
         return _render_queue(STALE_MESSAGE, 409)
-    flash(f"Screening of {_reference(proposal)} started.", "success")
+    flash(f"Screening of {_reference_and_title(proposal)} started.", "success")
     return redirect(url_for("screening.checklist", proposal_id=proposal.id))
 
 
@@ -175,10 +175,10 @@ def checklist(proposal_id: int):
 def _done_message(proposal: Proposal, trigger: str) -> str:
     body = current_app.config["DECISION_BODY_NAME"]
     return {
-        "forward_to_committee": f"{_reference(proposal)} was forwarded to the {body}.",
-        "return_for_revision": f"{_reference(proposal)} was returned to the applicant "
+        "forward_to_committee": f"{_reference_and_title(proposal)} was forwarded to the {body}.",
+        "return_for_revision": f"{_reference_and_title(proposal)} was returned to the applicant "
         "for revision.",
-        "declare_ineligible": f"{_reference(proposal)} was declared ineligible.",
+        "declare_ineligible": f"{_reference_and_title(proposal)} was declared ineligible.",
     }[trigger]
 
 

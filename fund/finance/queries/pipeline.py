@@ -49,11 +49,11 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
+from fund.money import format_usd
 from fund.pagination import Paging, paging
 from fund.proposals.budget import CENT, Line, indirect_costs, rate_key, summarise
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import ThematicArea, objective_thematic_area
-from fund.templating import format_money
 from workflows import PROPOSAL_WORKFLOW
 
 ZERO = Decimal("0.00")
@@ -218,16 +218,16 @@ class FundingPlan:
             return ["The proposal has no budget: there is nothing to allocate."]
         if self.covered:
             return []
-        by_pool = ", ".join(f"{code} {format_money(amount)}" for code, amount in self.pools)
+        by_pool = ", ".join(f"{code} {format_usd(amount)}" for code, amount in self.pools)
         where = (
             f"the earmarks for {', '.join(self.areas)} and the unearmarked money"
             if self.areas
             else "the unearmarked money (its primary objective lies in no thematic area)"
         )
         return [
-            f"The proposal needs {format_money(self.total)} but only "
-            f"{format_money(self.available)} is available to it ({by_pool}), from {where}: "
-            f"{format_money(self.shortfall)} short."
+            f"The proposal needs {format_usd(self.total)} but only "
+            f"{format_usd(self.available)} is available to it ({by_pool}), from {where}: "
+            f"{format_usd(self.shortfall)} short."
         ]
 
 
