@@ -200,3 +200,29 @@ def test_a_sensitive_view_whose_form_does_not_ask_cannot_commit(app, client, cre
     _age_session(client)
     assert client.post("/forgetful", data={"csrf_token": token}).status_code == 403
     assert _count(app, AuditEvent) == audit
+
+
+def test_a_stale_close_keeps_the_summary_and_links_the_message_to_the_field(
+    app, people, make_proposal
+):
+    proposal_id = _to_committee(app, people, make_proposal)
+    with app.app_context():
+        round_id = committee_operations.open_round_of(proposal_id).id
+        fingerprint = committee_operations.fingerprint(
+            committee_operations.open_round_of(proposal_id)
+        )
+    client = _client_for(app, people.secretariat)
+    token = csrf_token(client, "/committee/meeting")
+    _age_session(client)
+    summary = "The committee asks for a clearer exit strategy."
+    data = {"csrf_token": token, "fingerprint": fingerprint, "summary": summary}
+    refused = client.post(f"/committee/rounds/{round_id}/close", data=data)
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert MISSING in text and summary in text
+    anchor = f"close-confirm_with_password-{round_id}"
+    assert f'href="#{anchor}"' in text and f'id="{anchor}"' in text
+    closed = client.post(
+        f"/committee/rounds/{round_id}/close", data=data | {"confirm_with_password": PASSWORD}
+    )
+    assert closed.status_code == 302
