@@ -16,6 +16,7 @@ from fund.accounts.models import Organization, Role, User
 from fund.extensions import db, utcnow
 from fund.forms import options
 from fund.reference.models import Country
+from fund.refusals import show_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -81,8 +82,8 @@ def _user_form_page(user: User | None):
                 message = f"User {user.email} saved."
         except operations.AccountError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(str(error))
+            if (message := show_on_form(form, error)) is not None:
+                form.form_errors.append(message)
         else:
             db.session.commit()
             flash(message, "success")
@@ -165,8 +166,8 @@ def _organization_form_page(organization: Organization | None):
             )
         except operations.AccountError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(str(error))
+            if (message := show_on_form(form, error)) is not None:
+                form.form_errors.append(message)
         else:
             once.done(url_for("admin.organizations"), f"The organization {organization.name}")
             db.session.commit()

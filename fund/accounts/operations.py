@@ -16,14 +16,11 @@ from fund.accounts.models import Organization, OrganizationKind, Role, User
 from fund.accounts.passwords import hash_password, needs_rehash, verify_password
 from fund.audit.operations import record
 from fund.extensions import db
+from fund.refusals import Refused
 
 
-class AccountError(Exception):
+class AccountError(Refused):
     """A refused account change; `field` names the form field it concerns, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class LoginRefused(AccountError):

@@ -22,6 +22,7 @@ from fund.accounts import operations, throttle
 from fund.accounts.forms import ChangePasswordForm, LoginForm
 from fund.accounts.models import User
 from fund.extensions import db, login_manager, utcnow
+from fund.refusals import show_on_form
 
 bp = Blueprint("accounts", __name__)
 
@@ -136,7 +137,7 @@ def change_password():
             )
         except operations.AccountError as error:
             db.session.rollback()
-            getattr(form, error.field or "new_password").errors.append(str(error))
+            show_on_form(form, error, default="new_password")
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # stay signed in on the new version

@@ -10,12 +10,11 @@ from fund.accounts.models import User
 from fund.audit.operations import record
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
+from fund.refusals import Refused
 
 
-class CallRefused(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class CallRefused(Refused, ValueError):
+    """A call's values the fund does not accept; `field` names the form field."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from fund.calls.models import DECISION_RULE_LABELS, Call
 from fund.calls.operations import CallRefused, CallValues, save_call
 from fund.extensions import db, utcnow
 from fund.proposals.budget import AmountError, parse_amount
+from fund.refusals import show_on_form
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 
@@ -66,7 +67,7 @@ def _form_page(call: Call | None):
             call = save_call(current_user, call, values)
         except CallRefused as refused:
             db.session.rollback()
-            getattr(form, refused.field or "title").errors.append(str(refused))
+            show_on_form(form, refused, default="title")
         else:
             once.done(url_for("calls.index"), f"The call “{call.title}”")
             db.session.commit()

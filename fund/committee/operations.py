@@ -35,6 +35,7 @@ from fund.committee.models import (
 from fund.committee.tally import Tally, tally
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
+from fund.refusals import Refused
 from fund.signals import conflict_declared, proposal_transitioned, round_closed, vote_cast
 
 REVIEW_STATE = "committee_review"
@@ -50,7 +51,7 @@ OUTCOME_LABELS = {
 }
 
 
-class CommitteeRefused(Exception):
+class CommitteeRefused(Refused):
     """An action on a round that was refused; nothing was changed.
 
     `field` names the form field the problem belongs to (or None); `stale` is True when the
@@ -58,8 +59,7 @@ class CommitteeRefused(Exception):
     """
 
     def __init__(self, message: str, *, field: str | None = None, stale: bool = False) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
         self.stale = stale
 
 

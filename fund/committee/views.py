@@ -42,6 +42,7 @@ from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import load_proposal
 from fund.proposals.queries import organization_names as proposal_organization_names
 from fund.query_args import page_arg
+from fund.refusals import show_on_form
 from fund.screening import queries as screening_queries
 from fund.screening.models import RESULT_LABELS
 from workflows import TransitionRefused
@@ -58,10 +59,6 @@ UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please t
 
 def _visible_before_own_vote() -> bool:
     return bool(current_app.config.get("COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False))
-
-
-def _reference(proposal: Proposal) -> str:
-    return f"P-{proposal.id:05d}"
 
 
 def _common() -> dict[str, Any]:
@@ -291,10 +288,10 @@ def _round_or_404(round_id: int):
 
 def _refused(form, refused: operations.CommitteeRefused) -> tuple[str | None, int]:
     """Put the refusal on its field if it has one; returns the page message and status."""
-    if refused.field and refused.field in form:
-        form[refused.field].errors = [*form[refused.field].errors, str(refused)]
+    message = show_on_form(form, refused)
+    if message is None:
         return None, 400
-    return str(refused), 409 if refused.stale else 400
+    return message, 409 if refused.stale else 400
 
 
 @bp.route("/rounds/<int:round_id>/vote", methods=["POST"])
@@ -412,13 +409,13 @@ def close_round(round_id: int):
         return _meeting_refusal("close", round_id, form, refused, proposal_id)
     if outcome == Outcome.NO_QUORUM:
         flash(
-            f"Round {number} on {_reference(proposal)} closed without quorum. "
+            f"Round {number} on {proposal.reference} closed without quorum. "
             "Open a new round when the committee can meet it.",
             "warning",
         )
     else:
         flash(
-            f"Round {number} closed: {_reference(proposal)} is “{proposal.status_label}”.",
+            f"Round {number} closed: {proposal.reference} is “{proposal.status_label}”.",
             "success",
         )
     return redirect(url_for("committee.record", round_id=round_id))
@@ -465,7 +462,7 @@ def open_round(proposal_id: int):
         db.session.commit()
     except (operations.CommitteeRefused, IntegrityError) as refused:
         return _meeting_refusal("open", proposal_id, form, refused, proposal_id)
-    flash(f"Round {number} on {_reference(proposal)} is open.", "success")
+    flash(f"Round {number} on {proposal.reference} is open.", "success")
     return _to_meeting_at(proposal_id)
 
 
@@ -484,7 +481,7 @@ def return_for_revision(proposal_id: int):
     except (operations.CommitteeRefused, TransitionRefused, StaleDataError) as refused:
         return _meeting_refusal("return", proposal_id, form, refused, proposal_id)
     flash(
-        f"{_reference(proposal)} was returned to the applicant with the committee's summary.",
+        f"{proposal.reference} was returned to the applicant with the committee's summary.",
         "success",
     )
     # The proposal has left the meeting: back to the page the action was sent from.

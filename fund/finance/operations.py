@@ -38,19 +38,16 @@ from fund.money import format_usd
 from fund.proposals import operations as proposal_operations
 from fund.proposals.budget import CENT, round_cents
 from fund.proposals.models import Proposal
+from fund.refusals import Refused
 from fund.signals import disbursement_recorded
 
 RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
 _NO_SYNC = {"synchronize_session": False}
 
 
-class FinanceError(Exception):
+class FinanceError(Refused):
     """A money operation refused, with a sentence for the person; `field` names the form field
     the problem belongs to, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def proposal_reference(proposal: Proposal) -> str:

@@ -1,0 +1,44 @@
+"""One kind of refusal: every area's refusal carries a sentence and the field it belongs to,
+and forms show it the same way."""
+
+from __future__ import annotations
+
+import pytest
+from wtforms import Form, StringField
+
+from fund.accounts.operations import AccountError
+from fund.calls.operations import CallRefused
+from fund.committee.operations import CommitteeRefused
+from fund.finance.operations import FinanceError
+from fund.refusals import Refused, show_on_form
+
+
+class _Form(Form):
+    title = StringField()
+    amount = StringField()
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        AccountError("That email is taken.", "email"),
+        CallRefused("The call closes before it opens.", "closes_on"),
+        CommitteeRefused("The round is closed.", field="choice", stale=True),
+        FinanceError("More than the share.", "amount"),
+    ],
+)
+def test_every_area_refuses_with_a_sentence_and_a_field(refused):
+    assert isinstance(refused, Refused)
+    assert refused.message == str(refused)
+    assert refused.field in {"email", "closes_on", "choice", "amount"}
+
+
+def test_a_refusal_is_shown_at_its_field_or_above_the_form():
+    form = _Form()
+    assert show_on_form(form, FinanceError("More than the share.", "amount")) is None
+    assert form.amount.errors == ["More than the share."] and not form.title.errors
+
+    assert show_on_form(form, CallRefused("Refused.")) == "Refused."
+    assert show_on_form(form, CommitteeRefused("Stale.", field="nowhere")) == "Stale."
+    assert show_on_form(form, CallRefused("Give a title."), default="title") is None
+    assert form.title.errors == ["Give a title."]
