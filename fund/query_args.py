@@ -20,7 +20,6 @@ MAX_PAGE = MAX_ID
 # is a date, and both databases store them.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
-DATE_FORMAT_MESSAGE = "Give a date as YYYY-MM-DD, for example 2026-03-31."
 DATE_RANGE_MESSAGE = "Give a date between 1900-01-01 and 2999-12-31."
 
 
@@ -54,15 +53,6 @@ def check_day(day: date) -> date:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValueError(DATE_RANGE_MESSAGE)
     return day
-
-
-def parse_day(text: str) -> date:
-    """A YYYY-MM-DD date within the accepted range; ValueError with a message otherwise."""
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(DATE_FORMAT_MESSAGE) from None
-    return check_day(day)
 
 
 def page_arg(name: str = "page") -> int:

@@ -22,7 +22,6 @@ UNCOVERED = "uncovered"
 PIPELINE_ONLY = "pipeline_only"
 UNDER_TARGET = "under_target"
 CONCENTRATED = "concentrated"
-FLAGS = (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED)  # most severe first
 FLAG_LABELS = {
     UNCOVERED: "Uncovered",
     PIPELINE_ONLY: "Pipeline only",

@@ -55,7 +55,6 @@ from fund.coverage.model import (
     BUCKETS,
     CONCENTRATED,
     FLAG_LABELS,
-    FLAGS,
     FUNDED,
     FUNDED_STATUSES,
     GLOBAL_LABEL,
@@ -99,7 +98,6 @@ from fund.reference.models import GcmObjective, ThematicArea
 __all__ = [
     "BUCKETS",
     "CONCENTRATED",
-    "FLAGS",
     "FLAG_LABELS",
     "FUNDED",
     "FUNDED_STATUSES",

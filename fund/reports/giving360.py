@@ -263,11 +263,6 @@ def _package_text(grants: list[_Raw], publisher: Publisher, generated_at: dateti
     return dumps(_package(grants, publisher, generated_at))  # type: ignore[arg-type]
 
 
-def _schema_error(validator: Validator, document: dict[str, Any]) -> str | None:
-    # Validate the text as published, read back: what a consumer gets, not the Python objects.
-    return _text_error(validator, dumps(document))
-
-
 def _text_error(validator: Validator, text: str) -> str | None:
     error = best_match(validator.iter_errors(json.loads(text, parse_float=Decimal)))
     if error is None:
