@@ -50,10 +50,6 @@ class FinanceError(Refused):
     the problem belongs to, if any."""
 
 
-def proposal_reference(proposal: Proposal) -> str:
-    return f"P-{proposal.id:05d}"
-
-
 def fee_for(gross: Decimal, rate: Decimal) -> Decimal:
     """The Administrative Agent's fee on a deposit, rounded half-up to the cent."""
     return round_cents(gross * rate)
@@ -283,7 +279,7 @@ def fund_proposal(
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise FinanceError(f"{proposal_reference(proposal)} already has an allocation.") from error
+        raise FinanceError(f"{proposal.reference} already has an allocation.") from error
     return allocation
 
 
@@ -390,7 +386,7 @@ def record_disbursement(
     if proposal.status != "funded":
         raise FinanceError(
             "Disbursements are recorded only for funded proposals; "
-            f"{proposal_reference(proposal)} is “{proposal.status_label}”."
+            f"{proposal.reference} is “{proposal.status_label}”."
         )
     _check_amount(amount, "amount")
     _check_date(paid_on, now, "payment", "paid_on")

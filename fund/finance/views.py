@@ -260,8 +260,7 @@ def fund(proposal_id: int):
             _proposal(proposal_id), fund_form=form, error=STALE_MESSAGE, status=409
         )
     flash(
-        f"{operations.proposal_reference(proposal)} is funded: "
-        f"{format_usd(allocation.amount)} allocated.",
+        f"{proposal.reference} is funded: {format_usd(allocation.amount)} allocated.",
         "success",
     )
     return redirect(url_for("finance.proposal", proposal_id=proposal.id))
@@ -346,5 +345,5 @@ def close(proposal_id: int):
         return _render_proposal(
             _proposal(proposal_id), close_form=form, error=STALE_MESSAGE, status=409
         )
-    flash(f"{operations.proposal_reference(proposal)} is closed.", "success")
+    flash(f"{proposal.reference} is closed.", "success")
     return redirect(url_for("finance.proposal", proposal_id=proposal.id))

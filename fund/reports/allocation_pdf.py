@@ -73,7 +73,7 @@ from fund.coverage.queries import (
 from fund.extensions import db
 from fund.finance import queries as finance
 from fund.finance.models import Allocation
-from fund.proposals.models import Proposal, proposal_countries
+from fund.proposals.models import Proposal, proposal_countries, proposal_reference
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from fund.reports.fonts import BOLD, REGULAR, display_text, markup, register_fonts
@@ -300,7 +300,7 @@ class ProgrammeRow:
 
     @property
     def reference(self) -> str:
-        return f"P-{self.proposal_id:05d}"
+        return proposal_reference(self.proposal_id)
 
 
 @dataclass
@@ -1060,7 +1060,7 @@ class AllocationDocument:
             return self.heading("Pipeline", self.para("No approved proposal awaits funding."))
         rows = [
             (
-                f"P-{p.proposal_id:05d}",
+                proposal_reference(p.proposal_id),
                 p.title,
                 p.organization,
                 p.approved_at.date().isoformat() if p.approved_at else None,

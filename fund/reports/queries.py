@@ -84,7 +84,12 @@ def publisher_from_config(config: Mapping[str, Any]) -> Publisher:
 
 
 def proposal_ref(proposal_id: int) -> str:
-    """The stable reference of a proposal, as on its page (P-00042 there, P00042 here)."""
+    """A proposal's part of its published IATI activity and 360Giving grant identifiers:
+    P00042, where the pages say P-00042 (fund.proposals.models.proposal_reference).
+
+    Both standards want an identifier to stay the same for the life of the activity or grant:
+    changed, it would be read as a new one. The identifiers were first published in this form,
+    so it stays."""
     return f"P{proposal_id:05d}"
 
 
