@@ -24,12 +24,13 @@ programme's amount on it and no other figure.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, case, cast, func, literal_column
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 K = TypeVar("K", bound=Hashable)
 
@@ -126,9 +127,21 @@ def cents(amount: Decimal) -> int:
     return int((Decimal(amount) / CENT).to_integral_value())
 
 
-def from_cents(value: int) -> Decimal:
-    """Whole cents as a Decimal amount of dollars."""
-    return (Decimal(int(value)) * CENT).quantize(CENT)
+def from_cents(value: int | None) -> Decimal:
+    """Whole cents as a Decimal amount of dollars (None, as an empty SQL sum gives: 0.00)."""
+    return (Decimal(int(value or 0)) * CENT).quantize(CENT)
+
+
+def read_amount(value: Any) -> Decimal:
+    """An amount read from the database as an exact Decimal of cents (None -> 0.00).
+
+    SQLite keeps NUMERIC values as binary floats: the float is rounded to the cent.
+    PostgreSQL returns exact decimals, which the rounding leaves as they are."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        return Decimal(f"{value:.2f}")
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def sql_cents(amount_column: Any) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
-from fund.finance import queries as finance_queries
+from fund.finance.queries import lists as finance_queries
 from fund.proposals import operations as proposal_operations
 from fund.screening import queries as screening_queries
 from tests import browser_support as support

@@ -26,6 +26,7 @@ from fund.finance.models import (
     Pool,
 )
 from fund.finance.operations import FinanceError
+from fund.finance.queries import lists
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import objective_thematic_area
@@ -1044,7 +1045,7 @@ def test_balance_page(app, client, secretariat, donor, author, make_proposal) ->
 def test_balance_page_lists_long_lists_a_page_at_a_time(
     app, client, secretariat, donor, author, make_proposal, monkeypatch
 ) -> None:
-    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     contribute(app, secretariat, donor, "4000000.00")
     funded = [fund(app, secretariat, make_proposal(author, status="approved")) for _ in range(3)]
     waiting = [make_proposal(author, status="approved") for _ in range(3)]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from fund.accounts.models import Organization, User
 from fund.extensions import db, utcnow
-from fund.finance import operations, queries
+from fund.finance import funding, operations, queries
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Disbursement, Pool
 from fund.proposals.models import Proposal
 from workflows import TransitionRefused
@@ -116,7 +116,7 @@ def test_two_funders_at_once_never_over_allocate(app, race, monkeypatch) -> None
     first to commit, then is refused with the numbers it sees."""
     plan_read_at: dict[int, float] = {}
     committing_at: list[float] = []
-    original = queries.funding_plan
+    original = funding.funding_plan
 
     def slow_plan(proposal, rate, *, lock=False):
         plan = original(proposal, rate, lock=lock)
@@ -124,7 +124,7 @@ def test_two_funders_at_once_never_over_allocate(app, race, monkeypatch) -> None
         time.sleep(0.3)  # hold the lock a while: the other thread must wait, not read
         return plan
 
-    monkeypatch.setattr(queries, "funding_plan", slow_plan)
+    monkeypatch.setattr(funding, "funding_plan", slow_plan)
 
     def timed(job):
         def wrapped():
@@ -159,14 +159,14 @@ def test_without_the_lock_the_database_still_refuses(app, race, monkeypatch) -> 
     check constraint `available >= 0` refuses the second draw. PostgreSQL only: on SQLite the
     second transaction cannot begin before the first ends, so both can never read at once."""
     barrier = threading.Barrier(2)
-    original = queries.funding_plan
+    original = funding.funding_plan
 
     def unlocked_plan(proposal, rate, *, lock=False):
         plan = original(proposal, rate, lock=False)
         barrier.wait(timeout=10)  # both have read 1,485,000.00 available
         return plan
 
-    monkeypatch.setattr(queries, "funding_plan", unlocked_plan)
+    monkeypatch.setattr(funding, "funding_plan", unlocked_plan)
     users, proposals = race["users"], race["proposals"]
     results = run_together(app, [funder(users[0], proposals[0]), funder(users[1], proposals[1])])
     won = [r for r in results if isinstance(r, int)]
@@ -234,13 +234,13 @@ def test_two_payments_of_one_allocation_at_once_fill_its_pools_in_turn(
             )
             for acronym in ("ILO", "IOM")
         }
-    original = queries.plan_draws
+    original = funding.plan_draws
 
     def slow_draws(total, pools):
         time.sleep(0.3)  # between reading the sources and writing them
         return original(total, pools)
 
-    monkeypatch.setattr(queries, "plan_draws", slow_draws)
+    monkeypatch.setattr(funding, "plan_draws", slow_draws)
 
     results = run_together(
         app,

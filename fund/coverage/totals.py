@@ -60,6 +60,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from fund import dialects
 from fund.coverage.programme_money import (
     dimension_rows,
     programme_money,
@@ -204,11 +205,7 @@ def _subtract(new: Mapping[Key, Figures], old: Mapping[Key, Figures]) -> dict[Ke
 
 def _upsert(connection: Connection, rows: list[dict[str, Any]]) -> Any:
     table = CoverageTotal.__table__
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(rows)
+    statement = dialects.insert(connection, table).values(rows)
     return statement.on_conflict_do_update(
         index_elements=[table.c.status, table.c.dimension, table.c.key],
         set_={

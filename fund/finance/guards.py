@@ -19,12 +19,12 @@ FUNDING_PLAN = "funding_plan"
 
 
 def funds_available(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    from fund.finance import queries
+    from fund.finance import funding
 
     plan = context.get(FUNDING_PLAN)
     if plan is not None and plan.proposal_id == proposal.id:
         return plan.problems()
-    plan = queries.funding_plan(proposal, context["rules"].indirect_rate)
+    plan = funding.funding_plan(proposal, context["rules"].indirect_rate)
     return [
         *plan.problems(),
         f"Fund the proposal from its finance page (/finance/proposals/{proposal.id}), which "
@@ -33,9 +33,9 @@ def funds_available(proposal, actor, context: Mapping[str, Any]) -> list[str]:
 
 
 def fully_disbursed_or_reason(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    from fund.finance import queries
+    from fund.finance.queries import lists
 
-    if not queries.has_allocation(proposal.id):
+    if not lists.has_allocation(proposal.id):
         # Only `fund_proposal` makes a proposal funded, always with its allocation: a funded
         # proposal without one is an inconsistency to investigate, not a project to close.
         return [
@@ -44,7 +44,7 @@ def fully_disbursed_or_reason(proposal, actor, context: Mapping[str, Any]) -> li
         ]
     if context.get("comment"):
         return []
-    remaining = queries.remaining_by_organization(proposal.id)
+    remaining = lists.remaining_by_organization(proposal.id)
     if not remaining:
         return []
     owed = ", ".join(f"{name} {format_usd(amount)}" for name, amount in remaining)

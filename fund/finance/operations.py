@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
-from fund.finance import queries
+from fund.finance import funding
 from fund.finance.guards import FUNDING_PLAN
 from fund.finance.models import (
     GENERAL_POOL,
@@ -34,7 +34,8 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
-from fund.money import format_usd
+from fund.finance.queries.lists import remaining_by_organization
+from fund.money import format_usd, read_amount
 from fund.proposals import operations as proposal_operations
 from fund.proposals.budget import CENT, round_cents
 from fund.proposals.models import Proposal
@@ -155,7 +156,7 @@ def _pool_available(code: str) -> Decimal:
     row = db.session.execute(
         select(Pool.available).where(Pool.code == code).with_for_update()
     ).first()
-    return queries.money(row.available if row else None)
+    return read_amount(row.available if row else None)
 
 
 def void_contribution(
@@ -167,7 +168,7 @@ def void_contribution(
     reason = (reason or "").strip()
     if not reason:
         raise FinanceError("Give the reason for voiding the contribution.", "reason")
-    net, code = queries.money(contribution.net), contribution.pool_code
+    net, code = read_amount(contribution.net), contribution.pool_code
     available = _pool_available(code)  # locks the pool first: a concurrent void waits here
     voided = db.session.execute(
         select(ContributionVoid.voided_at).where(
@@ -178,7 +179,7 @@ def void_contribution(
         raise FinanceError(
             f"Contribution C-{contribution.id} was already voided on {voided.voided_at:%d %B %Y}."
         )
-    label = queries.pool_label(code)
+    label = funding.pool_label(code)
     allocated_message = (
         f"Cannot void contribution C-{contribution.id}: its net amount "
         f"{format_usd(net)} is no longer all available in the {label} pool"
@@ -238,7 +239,7 @@ def fund_proposal(
     allocated_on = allocated_on or now.date()
     _check_date(allocated_on, now, "allocation", "allocated_on")
     rules = proposal_operations.rules_from_config(current_app.config)
-    plan = queries.funding_plan(proposal, rules.indirect_rate, lock=True)
+    plan = funding.funding_plan(proposal, rules.indirect_rate, lock=True)
     draws = plan.draws
     proposal_operations.fire(
         proposal,
@@ -259,7 +260,7 @@ def fund_proposal(
             update(Pool)
             .where(Pool.code == code)
             .values(available=func.round(Pool.available - amount, 2)),
-            f"The {queries.pool_label(code)} pool no longer holds {format_usd(amount)}: "
+            f"The {funding.pool_label(code)} pool no longer holds {format_usd(amount)}: "
             "someone allocated that money at the same moment. Nothing was changed; "
             "look at the balance again.",
         )
@@ -298,7 +299,7 @@ def _share_paid(allocation_id: int, organization_id: int) -> tuple[Decimal, Deci
     ).first()
     if row is None:
         return None
-    return queries.money(row.amount), queries.money(row.disbursed)
+    return read_amount(row.amount), read_amount(row.disbursed)
 
 
 def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
@@ -311,9 +312,9 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
         .order_by(AllocationSource.pool_code)
         .with_for_update()
     ).all()
-    unpaid = {row.pool_code: queries.money(row.amount - row.disbursed) for row in sources}
-    draws, missing = queries.plan_draws(
-        amount, [(code, unpaid[code]) for code in queries.draw_order(unpaid)]
+    unpaid = {row.pool_code: read_amount(row.amount - row.disbursed) for row in sources}
+    draws, missing = funding.plan_draws(
+        amount, [(code, unpaid[code]) for code in funding.draw_order(unpaid)]
     )
     if missing > 0:  # the shares hold the allocation's total: a payment cannot exceed its pools
         raise FinanceError("The payment exceeds what the allocation's pools paid in.", "amount")
@@ -326,7 +327,7 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
             )
             .values(disbursed=func.round(AllocationSource.disbursed + take, 2)),
             "The database refused the payment: it would pay out of the "
-            f"{queries.pool_label(code)} pool more than it allocated. Nothing was recorded.",
+            f"{funding.pool_label(code)} pool more than it allocated. Nothing was recorded.",
         )
 
 
@@ -335,7 +336,7 @@ def rebuild_paid_out() -> int:
     payments did (after an edit made behind the application); the caller commits. Returns the
     number of sources rewritten."""
     paid = {
-        row.allocation_id: queries.money(row.paid)
+        row.allocation_id: read_amount(row.paid)
         for row in db.session.execute(
             select(
                 AllocationShare.allocation_id, func.sum(AllocationShare.disbursed).label("paid")
@@ -346,11 +347,11 @@ def rebuild_paid_out() -> int:
     for row in db.session.execute(
         select(AllocationSource.allocation_id, AllocationSource.pool_code, AllocationSource.amount)
     ):
-        sources.setdefault(row.allocation_id, {})[row.pool_code] = queries.money(row.amount)
+        sources.setdefault(row.allocation_id, {})[row.pool_code] = read_amount(row.amount)
     changes = []
     for allocation_id, amounts in sources.items():
-        order = queries.draw_order(amounts)
-        draws, _ = queries.plan_draws(
+        order = funding.draw_order(amounts)
+        draws, _ = funding.plan_draws(
             paid.get(allocation_id, Decimal("0.00")), [(code, amounts[code]) for code in order]
         )
         taken = dict(draws)
@@ -455,7 +456,7 @@ def close_proposal(
     actor: User, proposal: Proposal, reason: str | None = None, now: datetime | None = None
 ):
     """Fire `close`: the guard wants every share fully paid, or a reason."""
-    remaining = queries.remaining_by_organization(proposal.id)
+    remaining = remaining_by_organization(proposal.id)
     return proposal_operations.fire(
         proposal,
         "close",

@@ -19,7 +19,7 @@ from fund import idempotency
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
-from fund.finance import operations, queries
+from fund.finance import funding, operations
 from fund.finance.forms import (
     CloseForm,
     ContributionForm,
@@ -29,6 +29,9 @@ from fund.finance.forms import (
     disbursement_prefix,
 )
 from fund.finance.models import Contribution
+from fund.finance.queries import lists
+from fund.finance.queries.balance import balance as fund_balance
+from fund.finance.queries.pipeline import pipeline_page
 from fund.money import format_usd
 from fund.proposals.models import Proposal
 from fund.proposals.operations import rules_from_config
@@ -62,14 +65,14 @@ def _page_number(name: str) -> int:
 def balance():
     """The balance, then the pipeline and the allocations a page at a time
     (`pipeline_page`, `allocations_page`); every total is over the whole list."""
-    money = queries.balance()
-    pipeline = queries.pipeline_page(
+    money = fund_balance()
+    pipeline = pipeline_page(
         _rate(),
         money.available_by_pool(),
         _page_number("pipeline_page"),
-        queries.PAGE_SIZE,
+        lists.PAGE_SIZE,
     )
-    allocations = queries.allocations_page(_page_number("allocations_page"), queries.PAGE_SIZE)
+    allocations = lists.allocations_page(_page_number("allocations_page"), lists.PAGE_SIZE)
     return render_template(
         "finance/balance.html",
         balance=money,
@@ -87,9 +90,9 @@ def balance():
 
 
 def _contribution_choices(form: ContributionForm) -> dict[str, str]:
-    titles = queries.area_titles()
+    titles = lists.area_titles()
     form.donor_id.choices = [(0, "Choose the donor")] + [
-        (o.id, o.display_name) for o in queries.donors()
+        (o.id, o.display_name) for o in lists.donors()
     ]
     form.earmark.choices = [("", "None: unearmarked, it can fund any proposal")] + [
         (code, f"{code}: {title}") for code, title in sorted(titles.items())
@@ -101,10 +104,10 @@ def _render_contributions(form: ContributionForm, titles: dict[str, str], status
     return render_template(
         "finance/contributions.html",
         form=form,
-        contributions=queries.contributions(),
+        contributions=lists.contributions(),
         titles=titles,
         fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
-        general=queries.GENERAL_LABEL,
+        general=funding.GENERAL_LABEL,
     ), status
 
 
@@ -143,7 +146,7 @@ def contributions():
     flash(
         f"Contribution C-{contribution.id} recorded: {format_usd(contribution.gross)} gross, "
         f"{format_usd(contribution.fee)} fee, {format_usd(contribution.net)} net to the "
-        f"{queries.pool_label(contribution.pool_code)} pool.",
+        f"{funding.pool_label(contribution.pool_code)} pool.",
         "success",
     )
     return redirect(url_for("finance.contributions"))
@@ -173,7 +176,7 @@ def void(contribution_id: int):
         contribution=contribution,
         form=form,
         error=error,
-        pool=queries.pool_label(contribution.pool_code, queries.area_titles()),
+        pool=funding.pool_label(contribution.pool_code, lists.area_titles()),
     ), status
 
 
@@ -193,8 +196,8 @@ def _render_proposal(
     error: TransitionRefused | str | None = None,
     status: int = 200,
 ):
-    plan = queries.funding_plan(proposal, _rate()) if proposal.status == "approved" else None
-    allocation = queries.allocation_for(proposal.id)
+    plan = funding.funding_plan(proposal, _rate()) if proposal.status == "approved" else None
+    allocation = lists.allocation_for(proposal.id)
     forms: dict[int, DisbursementForm] = {}
     if allocation is not None and proposal.status == "funded":
         for share in allocation.shares:
@@ -211,7 +214,7 @@ def _render_proposal(
         planned_shares=shares,
         names=organization_names(set(shares)),
         allocation=allocation,
-        disbursements=queries.disbursements(allocation.id) if allocation else [],
+        disbursements=lists.disbursements(allocation.id) if allocation else [],
         disbursement_forms=forms,
         fund_form=fund_form or FundForm(formdata=None),
         close_form=close_form or CloseForm(formdata=None),
@@ -276,7 +279,7 @@ def disburse(proposal_id: int, organization_id: int):
     proposal = _proposal(proposal_id)
     form = DisbursementForm(prefix=disbursement_prefix(organization_id))
     once = idempotency.once(f"disburse.{proposal_id}.{organization_id}", current_user)
-    allocation = queries.allocation_for(proposal.id)
+    allocation = lists.allocation_for(proposal.id)
     if allocation is None or organization_id not in {s.organization_id for s in allocation.shares}:
         abort(404)
     if not form.validate_on_submit():

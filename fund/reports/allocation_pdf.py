@@ -71,12 +71,17 @@ from fund.coverage.queries import (
     coverage,
 )
 from fund.extensions import db
-from fund.finance import queries as finance
 from fund.finance.models import Allocation
+from fund.finance.queries.as_of import end_of_day
+from fund.finance.queries.balance import Balance, VoidedContribution, voided_contributions
+from fund.finance.queries.balance import balance as fund_balance
+from fund.finance.queries.lists import allocations, contributions
+from fund.finance.queries.pipeline import Pipeline, PipelineRow
+from fund.finance.queries.pipeline import pipeline as fund_pipeline
 from fund.proposals.models import Proposal, proposal_countries, proposal_reference
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
-from fund.reports.fonts import BOLD, REGULAR, display_text, markup, register_fonts
+from fund.reports.pdf.styles import BOLD, REGULAR, display_text, markup, register_fonts
 from fund.reports.proposal_pdf import (
     BLUE,
     CONTENT_WIDTH,
@@ -314,11 +319,11 @@ class AllocationReport:
     as_of: date | None  # None: the records as they stand at `generated_at`
     generated_at: datetime
     coverage: Coverage
-    balance: finance.Balance
-    pipeline: finance.Pipeline
-    pipeline_rows: list[finance.PipelineRow]  # those of the selection
+    balance: Balance
+    pipeline: Pipeline
+    pipeline_rows: list[PipelineRow]  # those of the selection
     donors: list[DonorRow]
-    voided: list[finance.VoidedContribution]
+    voided: list[VoidedContribution]
     countries: list[CountryRow]
     programmes: list[ProgrammeRow]
     head: tuple[int, str] | None  # the newest audit event (id, hash) when the report was made
@@ -366,16 +371,16 @@ def _in_period(day: date | None, filters: CoverageFilters) -> bool:
 
 def _donors(contributions: Sequence[Any], as_of: date | None) -> list[DonorRow]:
     """The contributions counted in the balance, summed by donor (largest gross first)."""
-    end = finance.end_of_day(as_of) if as_of else None
+    end = end_of_day(as_of) if as_of else None
     sums: dict[int, list[Any]] = {}
     for c in contributions:
         if c.void is not None and (end is None or c.void.voided_at < end):
             continue
         row = sums.setdefault(c.donor_id, [c.donor, 0, ZERO, ZERO, ZERO])
         row[1] += 1
-        row[2] += finance.money(c.gross)
-        row[3] += finance.money(c.fee)
-        row[4] += finance.money(c.net)
+        row[2] += money_rules.read_amount(c.gross)
+        row[3] += money_rules.read_amount(c.fee)
+        row[4] += money_rules.read_amount(c.net)
     rows = [
         DonorRow(d.acronym or d.name, d.name, n, gross, fee, net)
         for d, n, gross, fee, net in sums.values()
@@ -445,8 +450,8 @@ def build_allocation_report(
         as_of = None
     settings = CoverageSettings.from_config(config)
     covered = coverage(filters, include_pipeline=True, settings=settings, as_of=as_of)
-    money = finance.balance(as_of)
-    pipeline = finance.pipeline(
+    money = fund_balance(as_of)
+    pipeline = fund_pipeline(
         rules_from_config(config).indirect_rate, money.available_by_pool(), as_of
     )
     facts = {
@@ -490,7 +495,7 @@ def build_allocation_report(
                 amount=a.amount,
                 disbursed=a.disbursed,
             )
-            for a in finance.allocations(as_of)
+            for a in allocations(as_of)
             if in_call(a.proposal_id) and _in_period(a.allocated_on, filters)
         ),
         key=lambda p: p.proposal_id,
@@ -515,8 +520,8 @@ def build_allocation_report(
             for r in pipeline.rows
             if in_call(r.proposal_id) and _in_period(submitted_on(r.proposal_id), filters)
         ],
-        donors=_donors(finance.contributions(as_of), as_of),
-        voided=finance.voided_contributions(as_of),
+        donors=_donors(contributions(as_of), as_of),
+        voided=voided_contributions(as_of),
         countries=_countries(programmes, places, covered.regions),
         programmes=programmes,
         head=head(),

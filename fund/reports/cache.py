@@ -67,9 +67,9 @@ from sqlalchemy import String, cast, func, literal, null, select, true, union_al
 from fund.accounts.models import Organization
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
+from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
-from fund.finance.queries import cents_sum
 from fund.proposals.models import Proposal
 from fund.reference.models import Country, GcmObjective
 from fund.reports.iati import Exclusion, Export, schema_dir

@@ -1,0 +1,96 @@
+"""SQL that SQLite and PostgreSQL write differently, each with both variants side by side.
+
+The fund runs on both engines with the same queries. Where their SQL differs (how a sum of
+amounts stays exact, the names of the scalar min and max, the upsert statement), the construct
+is defined here once, with the PostgreSQL and the SQLite form next to each other, and the rest
+of the code uses the construct. Query plans that the code picks per engine for speed (the same
+result either way) ask `name()` which engine they run on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from fund.extensions import db
+
+POSTGRESQL = "postgresql"
+SQLITE = "sqlite"
+
+
+def name(connection: Any = None) -> str:
+    """The engine the session (or `connection`) talks to: "postgresql" or "sqlite"."""
+    if connection is not None:
+        return connection.dialect.name
+    return db.session.get_bind().dialect.name
+
+
+# Exact sums of amounts ---------------------------------------------------------------------
+
+
+class cents_sum(FunctionElement):
+    """SQL: the sum of an amount column in whole cents, exact on both engines.
+
+    SQLite keeps amounts as binary floats: each is rounded to the cent before they are added
+    (integers). PostgreSQL adds exact decimals: the sum is turned into cents once."""
+
+    type = BigInteger()
+    name = "cents_sum"
+    inherit_cache = True
+
+
+@compiles(cents_sum)
+def _compile_cents_sum(element, compiler, **kw):
+    return f"CAST(sum({compiler.process(element.clauses, **kw)}) * 100 AS BIGINT)"
+
+
+@compiles(cents_sum, SQLITE)
+def _compile_cents_sum_sqlite(element, compiler, **kw):
+    return f"sum(CAST(round(({compiler.process(element.clauses, **kw)}) * 100) AS BIGINT))"
+
+
+# The larger and the smaller of two numbers --------------------------------------------------
+
+
+class greatest(FunctionElement):
+    """GREATEST(a, b): the larger of two numbers (SQLite's scalar max)."""
+
+    type = BigInteger()
+    name = "greatest"
+    inherit_cache = True
+
+
+class least(FunctionElement):
+    """LEAST(a, b): the smaller of two numbers (SQLite's scalar min)."""
+
+    type = BigInteger()
+    name = "least"
+    inherit_cache = True
+
+
+@compiles(greatest)
+@compiles(least)
+def _compile_extreme(element, compiler, **kw):
+    return f"{element.name.upper()}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, SQLITE)
+@compiles(least, SQLITE)
+def _compile_extreme_sqlite(element, compiler, **kw):
+    scalar = "max" if element.name == "greatest" else "min"
+    return f"{scalar}({compiler.process(element.clauses, **kw)})"
+
+
+# Upserts -----------------------------------------------------------------------------------
+
+
+def insert(connection: Any, table: Any) -> Any:
+    """An INSERT on `table` that takes `.on_conflict_do_update(...)` on this engine (both
+    write `INSERT ... ON CONFLICT (...) DO UPDATE`, built by each dialect's own construct)."""
+    if name(connection) == POSTGRESQL:
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -1,0 +1,281 @@
+"""The balance: the fund's money in total and per pool, now or at the end of a day.
+
+Totals are SQL aggregates (SUM ... GROUP BY) in whole cents; Python only adds up the handful
+of pool rows. Money paid out is counted against the pools an allocation drew on, in the draw
+order (`fund.finance.funding`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.sql import Subquery
+
+from fund import dialects
+from fund.accounts.models import Organization, User
+from fund.dialects import cents_sum, greatest, least
+from fund.extensions import db
+from fund.finance.funding import draw_key, drawn_before, pool_label
+from fund.finance.models import (
+    GENERAL_POOL,
+    Allocation,
+    AllocationShare,
+    AllocationSource,
+    Contribution,
+    ContributionVoid,
+    Disbursement,
+    Pool,
+)
+from fund.finance.queries.as_of import contribution_counted, end_of_day
+from fund.money import ZERO, from_cents, read_amount, sql_cents
+from fund.reference.models import ThematicArea
+
+
+@dataclass
+class PoolBalance:
+    code: str
+    label: str
+    title: str = ""  # the thematic area's title, for an earmark
+    gross: Decimal = ZERO
+    fees: Decimal = ZERO
+    net: Decimal = ZERO
+    allocated: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    available: Decimal = ZERO
+    contributions: int = 0
+
+    @property
+    def committed(self) -> Decimal:
+        """Allocated but not paid out yet."""
+        return self.allocated - self.disbursed
+
+
+@dataclass
+class VoidedContribution:
+    id: int
+    donor: str
+    received_on: date
+    gross: Decimal
+    net: Decimal
+    pool_code: str
+    reason: str
+    voided_at: datetime
+    voided_by: str | None
+
+
+@dataclass
+class Balance:
+    pools: list[PoolBalance]
+    total: PoolBalance
+    voided: list[VoidedContribution]
+
+    def available_by_pool(self) -> dict[str, Decimal]:
+        return {p.code: p.available for p in self.pools}
+
+
+def paid_by_allocation(as_of: date | None) -> Subquery:
+    """allocation_id -> `paid`: what was paid out of it (by the end of `as_of`)."""
+    if as_of is None:
+        return (
+            select(
+                AllocationShare.allocation_id,
+                func.sum(AllocationShare.disbursed).label("paid"),
+            )
+            .group_by(AllocationShare.allocation_id)
+            .subquery()
+        )
+    return (
+        select(Disbursement.allocation_id, func.sum(Disbursement.amount).label("paid"))
+        .where(Disbursement.paid_on <= as_of)
+        .group_by(Disbursement.allocation_id)
+        .subquery()
+    )
+
+
+def _money_out_by_pool(as_of: date | None = None) -> dict[str, tuple[Decimal, Decimal]]:
+    """pool -> (allocated, disbursed) out of it (by the end of `as_of`): one SQL query over
+    the allocations' sources, in cents.
+
+    Payments are attributed to each allocation's pools in the order they were drawn (earmarked
+    first by code, then unearmarked). Today's figures sum the attribution kept on each source
+    (`AllocationSource.disbursed`). At an earlier date each source is attributed `paid -
+    before`, within 0 and its own amount, where `paid` is what was paid out of the allocation
+    by then and `before` what its earlier sources hold. PostgreSQL gets both from joins (the
+    paid amounts grouped by allocation, `before` a window sum); SQLite, much faster with
+    lookups on the primary keys than with those joins, from correlated subqueries."""
+    if as_of is None:
+        rows = db.session.execute(
+            select(
+                AllocationSource.pool_code,
+                cents_sum(AllocationSource.amount).label("allocated"),
+                cents_sum(AllocationSource.disbursed).label("disbursed"),
+            ).group_by(AllocationSource.pool_code)
+        )
+    elif dialects.name() == "sqlite":
+        rows = db.session.execute(_money_out_by_lookups(as_of))
+    else:
+        rows = db.session.execute(_money_out_by_joins(as_of))
+    return {row.pool_code: (from_cents(row.allocated), from_cents(row.disbursed)) for row in rows}
+
+
+def paid_out_differences(today: date) -> list[str]:
+    """The pools whose paid-out money kept on the allocations' sources differs from the
+    payments recorded by `today` attributed again (2 queries)."""
+    kept = _money_out_by_pool()
+    recomputed = _money_out_by_pool(today)
+    return [
+        f"pool {code}: paid out {kept.get(code, (ZERO, ZERO))[1]} kept, "
+        f"{recomputed.get(code, (ZERO, ZERO))[1]} from the payments"
+        for code in sorted(set(kept) | set(recomputed))
+        if kept.get(code, (ZERO, ZERO))[1] != recomputed.get(code, (ZERO, ZERO))[1]
+    ]
+
+
+def _allocated_amount(query, source, as_of: date):
+    """The query joined to what its sources' allocation amounts count for by `as_of`."""
+    query = query.join(Allocation, Allocation.id == source.c.allocation_id)
+    return query, case((Allocation.allocated_on <= as_of, source.c.amount), else_=None)
+
+
+def _money_out_by_lookups(as_of: date):
+    source = AllocationSource.__table__.alias("source")
+    other = AllocationSource.__table__.alias("other")
+    paid = select(cents_sum(Disbursement.amount)).where(
+        Disbursement.allocation_id == source.c.allocation_id, Disbursement.paid_on <= as_of
+    )
+    before = select(cents_sum(other.c.amount)).where(
+        other.c.allocation_id == source.c.allocation_id,
+        drawn_before(other.c.pool_code, source.c.pool_code),
+    )
+    left = func.coalesce(paid.scalar_subquery(), 0) - func.coalesce(before.scalar_subquery(), 0)
+    attributed = least(greatest(left, 0), sql_cents(source.c.amount))
+    query, allocated = _allocated_amount(select(source.c.pool_code), source, as_of)
+    return query.add_columns(
+        func.coalesce(cents_sum(allocated), 0).label("allocated"),
+        func.sum(attributed).label("disbursed"),
+    ).group_by(source.c.pool_code)
+
+
+def _money_out_by_joins(as_of: date):
+    paid = paid_by_allocation(as_of)
+    sources = select(
+        AllocationSource.allocation_id,
+        AllocationSource.pool_code,
+        AllocationSource.amount,
+        func.coalesce(
+            func.sum(AllocationSource.amount).over(
+                partition_by=AllocationSource.allocation_id,
+                order_by=draw_key(AllocationSource.pool_code),
+                rows=(None, -1),
+            ),
+            0,
+        ).label("before"),
+    ).subquery()
+    left = func.coalesce(paid.c.paid, 0) - sources.c.before
+    attributed = least(greatest(left, 0), sources.c.amount)
+    query, allocated = _allocated_amount(select(sources.c.pool_code), sources, as_of)
+    return (
+        query.add_columns(
+            func.coalesce(cents_sum(allocated), 0).label("allocated"),
+            cents_sum(attributed).label("disbursed"),
+        )
+        .outerjoin(paid, paid.c.allocation_id == sources.c.allocation_id)
+        .group_by(sources.c.pool_code)
+    )
+
+
+def balance(as_of: date | None = None) -> Balance:
+    """The fund's money in total and by pool; voided contributions are left out of every sum
+    and listed on their own. Four queries. With `as_of`, the money at the end of that day,
+    a pool's available money being its net contributions less its allocations then."""
+    pools = db.session.execute(
+        select(Pool.code, Pool.available, ThematicArea.title)
+        .outerjoin(ThematicArea, ThematicArea.code == Pool.code)
+        .order_by(case((Pool.code == GENERAL_POOL, 0), else_=1), Pool.code)
+    ).all()
+    received = {
+        row.pool_code: row
+        for row in db.session.execute(
+            select(
+                Contribution.pool_code,
+                func.count().label("n"),
+                func.sum(Contribution.gross).label("gross"),
+                func.sum(Contribution.fee).label("fees"),
+                func.sum(Contribution.net).label("net"),
+            )
+            .outerjoin(ContributionVoid)
+            .where(contribution_counted(as_of))
+            .group_by(Contribution.pool_code)
+        )
+    }
+    money_out = _money_out_by_pool(as_of)
+    allocated = {code: out[0] for code, out in money_out.items()}
+    disbursed = {code: out[1] for code, out in money_out.items()}
+    lines = []
+    for row in pools:
+        got = received.get(row.code)
+        net = read_amount(got.net if got else None)
+        pool_allocated = allocated.get(row.code, ZERO)
+        lines.append(
+            PoolBalance(
+                code=row.code,
+                label=pool_label(row.code),
+                title=row.title or "",
+                gross=read_amount(got.gross if got else None),
+                fees=read_amount(got.fees if got else None),
+                net=net,
+                allocated=pool_allocated,
+                disbursed=disbursed.get(row.code, ZERO),
+                available=read_amount(row.available) if as_of is None else net - pool_allocated,
+                contributions=got.n if got else 0,
+            )
+        )
+    total = PoolBalance(code="", label="All money")
+    for line in lines:
+        for name in ("gross", "fees", "net", "allocated", "disbursed", "available"):
+            setattr(total, name, getattr(total, name) + getattr(line, name))
+        total.contributions += line.contributions
+    return Balance(lines, total, voided_contributions(as_of))
+
+
+def voided_contributions(as_of: date | None = None) -> list[VoidedContribution]:
+    query = (
+        select(
+            Contribution.id,
+            Organization.acronym,
+            Organization.name,
+            Contribution.received_on,
+            Contribution.gross,
+            Contribution.net,
+            Contribution.pool_code,
+            ContributionVoid.reason,
+            ContributionVoid.voided_at,
+            User.name.label("voided_by"),
+        )
+        .join(ContributionVoid, ContributionVoid.contribution_id == Contribution.id)
+        .join(Organization, Organization.id == Contribution.donor_id)
+        .outerjoin(User, User.id == ContributionVoid.voided_by_id)
+        .order_by(ContributionVoid.voided_at.desc(), Contribution.id.desc())
+    )
+    if as_of is not None:
+        query = query.where(
+            Contribution.received_on <= as_of, ContributionVoid.voided_at < end_of_day(as_of)
+        )
+    rows = db.session.execute(query)
+    return [
+        VoidedContribution(
+            id=row.id,
+            donor=row.acronym or row.name,
+            received_on=row.received_on,
+            gross=read_amount(row.gross),
+            net=read_amount(row.net),
+            pool_code=row.pool_code,
+            reason=row.reason,
+            voided_at=row.voided_at,
+            voided_by=row.voided_by,
+        )
+        for row in rows
+    ]

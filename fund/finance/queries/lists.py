@@ -1,0 +1,235 @@
+"""The lists of the finance pages: contributions, allocations (also a page at a time, with the
+totals of all of them from SQL aggregates), a proposal's allocation and payments, donors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from fund.accounts.models import Organization
+from fund.dialects import cents_sum
+from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
+from fund.finance.queries.balance import paid_by_allocation
+from fund.money import ZERO, from_cents, read_amount, sql_cents
+from fund.pagination import Paging, paging
+from fund.proposals.models import Proposal
+from fund.reference.models import ThematicArea
+from workflows import PROPOSAL_WORKFLOW
+
+# One page of a long list.
+PAGE_SIZE = 25
+
+
+@dataclass
+class AllocationSummary:
+    proposal_id: int
+    title: str
+    status: str
+    organization: str
+    amount: Decimal
+    disbursed: Decimal
+    allocated_on: date
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.disbursed
+
+    @property
+    def status_label(self) -> str:
+        return PROPOSAL_WORKFLOW.state_label(self.status)
+
+    @classmethod
+    def of(cls, row: Any, amount: Decimal, disbursed: Decimal) -> AllocationSummary:
+        """From a row of the `_LISTED` columns and the allocation's date."""
+        return cls(
+            proposal_id=row.id,
+            title=row.title,
+            status=row.status,
+            organization=row.acronym or row.name,
+            amount=amount,
+            disbursed=disbursed,
+            allocated_on=row.allocated_on,
+        )
+
+
+# What a list of allocations shows of each allocation's proposal.
+_LISTED = (Proposal.id, Proposal.title, Proposal.status, Organization.acronym, Organization.name)
+
+
+@dataclass
+class AllocationPage(Paging):
+    """One page of the allocations, the latest first, with the totals of all of them."""
+
+    rows: list[AllocationSummary] = field(default_factory=list)
+    amount: Decimal = ZERO  # allocated, all allocations
+    disbursed: Decimal = ZERO  # paid out of them
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.disbursed
+
+
+def allocations_page(page: int = 1, per_page: int = PAGE_SIZE) -> AllocationPage:
+    """One page of `allocations()`, the latest first, in two queries: the count and totals of
+    all allocations (SQL aggregates in cents), then the page's rows."""
+    totals = db.session.execute(
+        select(
+            func.count(),
+            cents_sum(Allocation.amount),
+            select(cents_sum(AllocationShare.disbursed)).scalar_subquery(),
+        ).select_from(Allocation)
+    ).one()
+    found = paging(totals[0] or 0, page, per_page)
+    result = AllocationPage(
+        found.count,
+        found.page,
+        found.per_page,
+        amount=from_cents(totals[1]),
+        disbursed=from_cents(totals[2]),
+    )
+    if not found.count:
+        return result
+    order = (Allocation.allocated_on.desc(), Allocation.id.desc())
+    chosen = (
+        select(Allocation.id).order_by(*order).limit(found.per_page).offset(found.offset)
+    ).subquery()
+    paid = (
+        select(cents_sum(AllocationShare.disbursed))
+        .where(AllocationShare.allocation_id == Allocation.id)
+        .correlate(Allocation)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            *_LISTED,
+            sql_cents(Allocation.amount).label("amount"),
+            Allocation.allocated_on,
+            paid.label("paid"),
+        )
+        .select_from(chosen)
+        .join(Allocation, Allocation.id == chosen.c.id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .order_by(*order)
+    )
+    result.rows = [
+        AllocationSummary.of(row, from_cents(row.amount), from_cents(row.paid)) for row in rows
+    ]
+    return result
+
+
+def contributions(as_of: date | None = None) -> list[Contribution]:
+    """Every contribution (received by the end of `as_of` if given), the latest received
+    first, with its donor and any void (check `voided_at` against the date)."""
+    query = (
+        select(Contribution)
+        .options(joinedload(Contribution.donor), joinedload(Contribution.void))
+        .order_by(Contribution.received_on.desc(), Contribution.id.desc())
+    )
+    if as_of is not None:
+        query = query.where(Contribution.received_on <= as_of)
+    return list(db.session.scalars(query).unique())
+
+
+def area_titles() -> dict[str, str]:
+    return {
+        row.code: row.title
+        for row in db.session.execute(select(ThematicArea.code, ThematicArea.title))
+    }
+
+
+def donors() -> list[Organization]:
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .where(Organization.active.is_(True))
+            .order_by(func.coalesce(Organization.acronym, Organization.name))
+        )
+    )
+
+
+def allocations(as_of: date | None = None) -> list[AllocationSummary]:
+    """Every allocation with what has been paid out of it, the latest first: one query. With
+    `as_of`: the allocations dated by then, and what was paid out of them by then."""
+    paid = paid_by_allocation(as_of)
+    query = (
+        select(
+            *_LISTED,
+            Allocation.amount,
+            Allocation.allocated_on,
+            paid.c.paid,
+        )
+        .join(Allocation, Allocation.proposal_id == Proposal.id)
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .outerjoin(paid, paid.c.allocation_id == Allocation.id)
+        .order_by(Allocation.allocated_on.desc(), Allocation.id.desc())
+    )
+    if as_of is not None:
+        query = query.where(Allocation.allocated_on <= as_of)
+    rows = db.session.execute(query)
+    return [
+        AllocationSummary.of(row, read_amount(row.amount), read_amount(row.paid)) for row in rows
+    ]
+
+
+def allocation_for(proposal_id: int) -> Allocation | None:
+    """The proposal's allocation with its sources and shares (and their organizations)."""
+    return db.session.scalar(
+        select(Allocation)
+        .where(Allocation.proposal_id == proposal_id)
+        .options(
+            selectinload(Allocation.sources),
+            selectinload(Allocation.shares).joinedload(AllocationShare.organization),
+            joinedload(Allocation.allocated_by),
+        )
+    )
+
+
+def disbursements(allocation_id: int) -> list[Disbursement]:
+    return list(
+        db.session.scalars(
+            select(Disbursement)
+            .where(Disbursement.allocation_id == allocation_id)
+            .options(joinedload(Disbursement.organization))
+            .order_by(Disbursement.paid_on, Disbursement.id)
+        )
+    )
+
+
+def remaining_by_organization(proposal_id: int) -> list[tuple[str, Decimal]]:
+    """(organization, amount still to pay) for each share of the proposal not fully paid."""
+    rows = db.session.execute(
+        select(
+            Organization.acronym,
+            Organization.name,
+            AllocationShare.amount,
+            AllocationShare.disbursed,
+        )
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .join(Organization, Organization.id == AllocationShare.organization_id)
+        .where(
+            and_(
+                Allocation.proposal_id == proposal_id,
+                AllocationShare.disbursed < AllocationShare.amount,
+            )
+        )
+        .order_by(Organization.acronym)
+    )
+    return [
+        (row.acronym or row.name, read_amount(row.amount) - read_amount(row.disbursed))
+        for row in rows
+        if read_amount(row.amount) > read_amount(row.disbursed)
+    ]
+
+
+def has_allocation(proposal_id: int) -> bool:
+    return (
+        db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == proposal_id))
+        is not None
+    )
