@@ -35,7 +35,7 @@ from fund.reports.allocation_pdf import (
     render_allocation_report,
     wrap_text,
 )
-from fund.reports.fonts import REGULAR
+from fund.reports.pdf.styles import REGULAR
 from tests.conftest import fill_complete, login, take_to_committee
 
 D = Decimal

@@ -33,7 +33,7 @@ from reportlab.platypus import (
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
 from fund.proposals.snapshots import SNAPSHOT_LABELS
-from fund.reports.fonts import BOLD, REGULAR, display_text, markup, register_fonts
+from fund.reports.pdf.styles import BOLD, REGULAR, display_text, markup, register_fonts
 from fund.reports.queries import ReferenceNames, add_months
 
 PAGE_WIDTH, PAGE_HEIGHT = A4

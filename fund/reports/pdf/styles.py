@@ -20,7 +20,7 @@ from bidi import get_display
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FAMILY = "DejaVuSans"
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
