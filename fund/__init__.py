@@ -53,6 +53,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     idempotency.init_app(app)
     routing.init_app(app)
     _register_blueprints(app)
+    _register_workflow_guards(app)
 
     from fund import cli, templating
 
@@ -145,6 +146,18 @@ def _configure_logging(app: Flask) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO)
+
+
+def _register_workflow_guards(app: Flask) -> None:
+    """Screening, the committee and finance register their guards of the proposal workflow;
+    the application does not start unless the workflow table's every guard is there."""
+    from fund import committee, finance, screening
+    from fund.proposals import guards, operations
+
+    for package in (screening, committee, finance):
+        package.init_app(app)
+    guards.check_complete()
+    operations.ENGINE.check_guards()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """A small state-machine engine on `transitions`: transition tables, role checks and guards."""
 
-from .core import Engine, Guard, Rule, TransitionRefused, Workflow
+from .core import Engine, Guard, GuardRegistry, Rule, TransitionRefused, Workflow
 from .diagram import to_mermaid
 from .proposal import PROPOSAL_GUARD_NAMES, PROPOSAL_WORKFLOW
 
@@ -9,6 +9,7 @@ __all__ = [
     "PROPOSAL_WORKFLOW",
     "Engine",
     "Guard",
+    "GuardRegistry",
     "Rule",
     "TransitionRefused",
     "Workflow",

@@ -146,22 +146,45 @@ def _describe_roles(roles: frozenset[str]) -> str:
     return f"{noun} {', '.join(sorted(roles))}"
 
 
+class GuardRegistry(Mapping[str, Guard]):
+    """Guards by name, registered by the code that owns each rule they check.
+
+    An Engine built on a registry reads it once every guard is in (see Engine.check_guards).
+    A name registered twice with another function is refused."""
+
+    def __init__(self) -> None:
+        self._guards: dict[str, Guard] = {}
+
+    def register(self, **guards: Guard) -> None:
+        for name, guard in guards.items():
+            known = self._guards.get(name)
+            if known is not None and known is not guard:
+                raise ValueError(f"Guard {name!r} is already registered.")
+            self._guards[name] = guard
+
+    def __getitem__(self, name: str) -> Guard:
+        return self._guards[name]
+
+    def __iter__(self):
+        return iter(self._guards)
+
+    def __len__(self) -> int:
+        return len(self._guards)
+
+
 class Engine:
     """Checks and performs the transitions of one workflow on any object with a `status`."""
 
     def __init__(self, workflow: Workflow, guards: Mapping[str, Guard]) -> None:
-        needed = dict.fromkeys(name for rule in workflow.rules for name in rule.guards)
-        missing = [name for name in needed if name not in guards]
-        if missing:
-            raise ValueError(
-                f"Workflow {workflow.name!r} needs guards that are not registered: "
-                f"{', '.join(missing)}."
-            )
-        not_callable = [name for name in needed if not callable(guards[name])]
-        if not_callable:
-            raise TypeError(f"Guards are not callable: {', '.join(not_callable)}.")
+        """`guards` by name. A plain mapping must hold every guard the table names now; a
+        GuardRegistry may be filled later, by the code that owns each guard: its guards are
+        checked by `check_guards()` (call it at start-up) or at the first transition."""
+        self._needed = tuple(dict.fromkeys(name for rule in workflow.rules for name in rule.guards))
+        self._source = guards
+        self._resolved: dict[str, Guard] | None = None
         self.workflow = workflow
-        self._guards = {name: guards[name] for name in needed}
+        if not isinstance(guards, GuardRegistry):
+            self.check_guards()
         # One machine transition per rule; `transitions` only reads these, so they are shared.
         self._machine_config: dict[str, Any] = {
             "states": list(workflow.states),
@@ -173,6 +196,25 @@ class Engine:
         }
         # Build one model-less machine now so a table `transitions` rejects fails here.
         Machine(model=None, initial=workflow.initial, **self._machine_config)
+
+    def check_guards(self) -> None:
+        """Raise unless every guard the table names is registered and callable."""
+        self._guards()
+
+    def _guards(self) -> dict[str, Guard]:
+        if self._resolved is None:
+            guards, workflow = self._source, self.workflow
+            missing = [name for name in self._needed if name not in guards]
+            if missing:
+                raise ValueError(
+                    f"Workflow {workflow.name!r} needs guards that are not registered: "
+                    f"{', '.join(missing)}."
+                )
+            not_callable = [name for name in self._needed if not callable(guards[name])]
+            if not_callable:
+                raise TypeError(f"Guards are not callable: {', '.join(not_callable)}.")
+            self._resolved = {name: guards[name] for name in self._needed}
+        return self._resolved
 
     def attach(self, subject: Any) -> _Carrier:
         """A fresh wrapper of `subject` driven by a `transitions.Machine` at `subject.status`."""
@@ -294,8 +336,9 @@ class Engine:
         )
         failed: list[str] = []
         problems: list[str] = []
+        guards = self._guards()
         for name in rule.guards:
-            found = [str(problem) for problem in self._guards[name](subject, actor, guard_context)]
+            found = [str(problem) for problem in guards[name](subject, actor, guard_context)]
             if found:
                 failed.append(name)
                 problems.extend(found)

@@ -1,1 +1,16 @@
 """The fund's money: contributions, pools, allocations and disbursements."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the finance guards of the proposal workflow."""
+    from fund.finance import guards
+    from fund.proposals.guards import GUARDS
+
+    GUARDS.register(
+        funds_available=guards.funds_available,
+        fully_disbursed_or_reason=guards.fully_disbursed_or_reason,
+    )

@@ -1,22 +1,21 @@
-"""The named guards of the proposal workflow.
+"""The named guards of the proposal workflow and the registry the workflow engine reads.
 
 Each guard returns the problems it finds (an empty list lets the transition pass). Guards read;
 they never change anything. The context carries `today` (a UTC date) and the comment.
+
+The proposal's own guards are here; screening, the committee and finance register theirs in
+GUARDS from their package's `init_app` (they depend on proposals, never the other way round).
+`create_app` then checks that every guard of the workflow table has its predicate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from fund.committee.guards import committee_approved, committee_rejected
-from fund.finance.guards import fully_disbursed_or_reason, funds_available
 from fund.proposals.checks import submission_problems
 from fund.proposals.snapshots import unchanged_since
-from fund.screening.guards import screening_passed, screening_recorded
-from workflows import PROPOSAL_GUARD_NAMES
-
-Guard = Callable[[Any, Any, Mapping[str, Any]], Iterable[str]]
+from workflows import PROPOSAL_GUARD_NAMES, GuardRegistry
 
 
 def own_organization(proposal, actor, context: Mapping[str, Any]) -> list[str]:
@@ -49,20 +48,23 @@ def revised_since_last_version(proposal, actor, context: Mapping[str, Any]) -> l
     ]
 
 
-GUARDS: dict[str, Guard] = {
-    "own_organization": own_organization,
-    "call_open": call_open,
-    "submission_complete": submission_complete,
-    "revised_since_last_version": revised_since_last_version,
-    "screening_recorded": screening_recorded,
-    "screening_passed": screening_passed,
-    "committee_approved": committee_approved,
-    "committee_rejected": committee_rejected,
-    "funds_available": funds_available,
-    "fully_disbursed_or_reason": fully_disbursed_or_reason,
-}
+GUARDS = GuardRegistry()
+GUARDS.register(
+    own_organization=own_organization,
+    call_open=call_open,
+    submission_complete=submission_complete,
+    revised_since_last_version=revised_since_last_version,
+)
 
-# A real check, not an assert: `python -O` strips asserts, and a guard without a predicate
-# must stop the application from starting.
-if set(GUARDS) != set(PROPOSAL_GUARD_NAMES):
-    raise RuntimeError("every guard of the workflow table needs a predicate in GUARDS")
+
+def check_complete() -> None:
+    """Stop the application from starting unless every guard of the workflow table has a
+    predicate, and nothing else is registered. A real check, not an assert: `python -O`
+    strips asserts."""
+    if set(GUARDS) != set(PROPOSAL_GUARD_NAMES):
+        missing = sorted(set(PROPOSAL_GUARD_NAMES) - set(GUARDS))
+        unknown = sorted(set(GUARDS) - set(PROPOSAL_GUARD_NAMES))
+        raise RuntimeError(
+            "every guard of the workflow table needs a predicate in GUARDS "
+            f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})"
+        )

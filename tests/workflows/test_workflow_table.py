@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 import workflows
-from workflows import Engine, Rule, TransitionRefused, Workflow
+from workflows import Engine, GuardRegistry, Rule, TransitionRefused, Workflow
 
 ANYONE = frozenset({"clerk"})
 
@@ -168,6 +168,7 @@ def test_public_api() -> None:
     assert set(workflows.__all__) == {
         "Engine",
         "Guard",
+        "GuardRegistry",
         "PROPOSAL_GUARD_NAMES",
         "PROPOSAL_WORKFLOW",
         "Rule",
@@ -189,3 +190,28 @@ def test_package_imports_only_stdlib_and_transitions() -> None:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
     assert imported - allowed == {"transitions"}
+
+
+def test_engine_on_a_registry_reads_the_guards_registered_after_it_was_built() -> None:
+    table = door(Rule("close", ("open",), "shut", ANYONE, guards=("latch",)))
+    registry = GuardRegistry()
+    engine = Engine(table, registry)
+    with pytest.raises(ValueError, match="not registered: latch"):
+        engine.check_guards()
+    registry.register(latch=lambda subject, actor, context: ["the latch is stuck"])
+    engine.check_guards()
+    with pytest.raises(TransitionRefused, match="the latch is stuck"):
+        engine.check(SimpleNamespace(status="open"), "close", SimpleNamespace(roles={"clerk"}))
+
+
+def test_registry_refuses_another_guard_under_a_registered_name() -> None:
+    registry = GuardRegistry()
+
+    def latch(subject, actor, context):
+        return []
+
+    registry.register(latch=latch)
+    registry.register(latch=latch)  # the same guard again: a second application start
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(latch=lambda subject, actor, context: [])
+    assert dict(registry) == {"latch": latch}
