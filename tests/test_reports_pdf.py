@@ -30,12 +30,10 @@ from fund.finance.models import Allocation
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country, GcmObjective
-from fund.reports.allocation_pdf import (
-    build_allocation_report,
-    render_allocation_report,
-    wrap_text,
-)
+from fund.reports.allocation_data import build_allocation_report
+from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.pdf.styles import REGULAR
+from fund.reports.pdf.tables import wrap_text
 from tests.conftest import fill_complete, login, take_to_committee
 
 D = Decimal

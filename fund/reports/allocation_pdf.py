@@ -1,656 +1,44 @@
-"""The fund allocation report: where the fund's money came from and went, for a call or a
-period, as of a date, as a PDF for donors and the decision body.
-
-Every figure comes from the functions behind the pages, so the report equals them for the same
-records: `fund.coverage.queries.coverage` (the dashboard: objectives, thematic areas, regions,
-markers, organizations, flags) and `fund.finance.queries` (the balance page: balance, pipeline,
-contributions, allocations). What the pages do not show is derived here from those figures only:
-contributions summed by donor, and each region's money split over its countries.
-
-Scope: the call and the period select the programmes exactly as on the dashboard (a programme's
-date is its allocation date, else its submission date). The fund's balance and its donors are
-the whole fund's, whatever the call or period: money is not raised per call.
-
-As of a date: events after the end of that day (UTC) are left out: contributions received and
-voids made later, allocations dated later, disbursements paid later, transitions recorded later
-(see `fund.finance.queries` for the rule on a proposal's state). Without a date the report shows
-the records as they stand when it is made.
+"""The fund allocation report as a PDF for donors and the decision body: the layout of the
+figures `fund.reports.allocation_data` reads.
 
 Every page carries the audit trail's head (event number and SHA-256 hash) at the time of
 generation: a printed report can be traced to the exact records it was made from.
-
-`decision_pdf` builds its tables with the helpers of this module (`ReportStyles`, `data_table`,
-`fact_table`).
 """
 
 from __future__ import annotations
 
-import io
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from collections.abc import Sequence
 
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
-from sqlalchemy import select
 
-from fund import money as money_rules
-from fund.audit.queries import head
-from fund.calls.models import Call
-from fund.coverage.charts import nice_scale
-from fund.coverage.queries import (
-    FLAG_LABELS,
-    GLOBAL_LABEL,
-    GLOBAL_REGION,
-    PIPELINE_ONLY,
-    UNCOVERED,
-    UNDER_TARGET,
-    Coverage,
-    CoverageFilters,
-    CoverageRow,
-    CoverageSettings,
-    coverage,
-)
-from fund.extensions import db
-from fund.finance.models import Allocation
-from fund.finance.queries.as_of import end_of_day
-from fund.finance.queries.balance import Balance, VoidedContribution, voided_contributions
-from fund.finance.queries.balance import balance as fund_balance
-from fund.finance.queries.lists import allocations, contributions
-from fund.finance.queries.pipeline import Pipeline, PipelineRow
-from fund.finance.queries.pipeline import pipeline as fund_pipeline
-from fund.proposals.models import Proposal, proposal_countries, proposal_reference
-from fund.proposals.operations import rules_from_config
-from fund.reference.models import Country
-from fund.reports.pdf.styles import BOLD, REGULAR, display_text, markup, register_fonts
-from fund.reports.proposal_pdf import (
-    BLUE,
-    CONTENT_WIDTH,
-    LINE,
-    MARGIN,
-    SOFT,
+from fund.coverage.queries import PIPELINE_ONLY, UNCOVERED, UNDER_TARGET, CoverageRow
+from fund.money import CENT, ZERO
+from fund.proposals.models import proposal_reference
+from fund.reports.allocation_data import AllocationReport
+from fund.reports.pdf.charts import bar_chart
+from fund.reports.pdf.styles import (
     PageFurniture,
-    numbered_canvas,
+    PdfStyles,
+    audit_footer,
+    header_right,
+    long_date,
+    long_time,
+    markup,
+    money,
+    percent,
+    render,
+    with_heading,
 )
-
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-# Colours of the bars, as on the dashboard's chart.
-FUNDED_COLOUR = colors.HexColor("#0b4f8a")
-PIPELINE_COLOUR = colors.HexColor("#2e7d32")
-REVIEW_COLOUR = colors.HexColor("#a15c00")
-FLAG_COLOUR = colors.HexColor("#b3261e")
-MUTED = colors.HexColor("#4a5560")
-# The frame of SimpleDocTemplate pads its content by 6 points on each side.
-TEXT_WIDTH = CONTENT_WIDTH - 12
-
-
-# Shared PDF helpers (also used by decision_pdf) ---------------------------------------------
-
-
-class ReportStyles:
-    def __init__(self) -> None:
-        family = register_fonts()
-        self.body = ParagraphStyle("body", fontName=family, fontSize=9.5, leading=13)
-        self.small = ParagraphStyle("small", parent=self.body, fontSize=8, leading=10)
-        self.head = ParagraphStyle("head", parent=self.small, fontName=BOLD)
-        self.note = ParagraphStyle(
-            "note", parent=self.small, textColor=MUTED, spaceBefore=3, spaceAfter=3
-        )
-        self.warning = ParagraphStyle(
-            "warning", parent=self.body, textColor=FLAG_COLOUR, fontName=BOLD
-        )
-        self.title = ParagraphStyle(
-            "title", parent=self.body, fontName=BOLD, fontSize=18, leading=23, spaceAfter=6
-        )
-        self.cover_title = ParagraphStyle(
-            "cover_title", parent=self.title, fontSize=24, leading=30, textColor=BLUE
-        )
-        self.meta = ParagraphStyle("meta", parent=self.body, textColor=colors.HexColor("#444444"))
-        self.h2 = ParagraphStyle(
-            "h2",
-            parent=self.body,
-            fontName=BOLD,
-            fontSize=13,
-            leading=16,
-            textColor=BLUE,
-            spaceBefore=12,
-            spaceAfter=5,
-        )
-        self.h3 = ParagraphStyle(
-            "h3", parent=self.body, fontName=BOLD, fontSize=10, spaceBefore=8, spaceAfter=3
-        )
-
-    def para(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
-        shown = "—" if text is None else str(text)
-        return Paragraph(markup(shown), style or self.body)
-
-
-def _split_word(line: str, font: str, size: float, width: float) -> list[str]:
-    """A line wider than `width` (one long word: an e-mail address, a hash) cut into pieces."""
-    pieces = []
-    while len(line) > 1 and stringWidth(line, font, size) > width:
-        low, high = 1, len(line) - 1  # the longest prefix that fits, at least one character
-        while low < high:
-            middle = (low + high + 1) // 2
-            if stringWidth(line[:middle], font, size) <= width:
-                low = middle
-            else:
-                high = middle - 1
-        pieces.append(line[:low])
-        line = line[low:]
-    return [*pieces, line]
-
-
-def wrap_text(text: str, font: str, size: float, width: float, hard: float | None = None) -> str:
-    """`text` broken at spaces into lines that fit `width` points, each ready to draw; a word
-    wider than `hard` (default: `width`) is cut, so it never runs into the next column."""
-    lines = []
-    for paragraph in text.split("\n"):
-        for line in simpleSplit(paragraph, font, size, width) or [""]:
-            lines += _split_word(line, font, size, hard or width)
-    return "\n".join(display_text(line) for line in lines)
-
-
-def data_table(
-    header: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    widths: Sequence[float],
-    numeric: Sequence[int] = (),
-    total: Sequence[Any] | None = None,
-    size: float = 8,
-) -> Table:
-    """A table filling the text width (`widths` are fractions of it), its header repeated on
-    every page, numbers right-aligned, None shown as a dash, the header and the total in bold.
-
-    Cells are plain text broken into lines here, not paragraphs: a list of thousands of
-    programmes is laid out in a second instead of ten."""
-    register_fonts()
-    padding = 3
-    room = [w * TEXT_WIDTH - 2 * padding for w in widths]
-
-    def line(values: Sequence[Any], font: str) -> list[str]:
-        cells = []
-        for column, value in enumerate(values):
-            text = "—" if value is None else str(value)
-            # A word may use the cell's inner padding, not its neighbour's.
-            cells.append(wrap_text(text, font, size, room[column], room[column] + padding))
-        return cells
-
-    data = [line(header, BOLD)] + [line(row, REGULAR) for row in rows]
-    if total is not None:
-        data.append(line(total, BOLD))
-    table = Table(data, colWidths=[w * TEXT_WIDTH for w in widths], repeatRows=1)
-    commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), REGULAR, size, size + 2),  # the cell default is Helvetica
-        ("FONT", (0, 0), (-1, 0), BOLD, size, size + 2),
-        ("BACKGROUND", (0, 0), (-1, 0), SOFT),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, BLUE),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.3, LINE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), padding),
-        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
-    ]
-    commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in numeric]
-    if total is not None:
-        commands += [
-            ("FONT", (0, -1), (-1, -1), BOLD, size, size + 2),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE),
-        ]
-    table.setStyle(TableStyle(commands))
-    return table
-
-
-def fact_table(
-    styles: ReportStyles, pairs: Sequence[tuple[str, Any]], label_width: float = 0.3
-) -> Table:
-    """Label-value pairs in two columns."""
-    data = [
-        [styles.para(label, styles.head), styles.para(value, styles.small)]
-        for label, value in pairs
-    ]
-    table = Table(data, colWidths=[label_width * TEXT_WIDTH, (1 - label_width) * TEXT_WIDTH])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), REGULAR, 8),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.3, LINE),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
-    return table
-
-
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
-
-
-def percent(share: Decimal | None) -> str:
-    return "—" if share is None else f"{share * 100:.2f}%"
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def long_time(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
-
-
-def fit(text: str, width: float, font: str = REGULAR, size: float = 8) -> str:
-    """`text` shortened with an ellipsis to fit `width` points."""
-    text = display_text(text)
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-# The report's data -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DonorRow:
-    donor: str
-    name: str
-    contributions: int
-    gross: Decimal
-    fee: Decimal
-    net: Decimal
-
-
-@dataclass(frozen=True)
-class CountryRow:
-    iso2: str
-    name: str
-    region: str
-    programmes: int
-    funded: Decimal
-
-
-@dataclass(frozen=True)
-class ProgrammeRow:
-    proposal_id: int
-    title: str
-    organization: str
-    countries: tuple[str, ...]
-    allocated_on: date
-    amount: Decimal
-    disbursed: Decimal
-
-    @property
-    def reference(self) -> str:
-        return proposal_reference(self.proposal_id)
-
-
-@dataclass
-class AllocationReport:
-    """Everything the report shows, read once."""
-
-    fund_name: str
-    decision_body: str
-    filters: CoverageFilters
-    call_title: str | None
-    as_of: date | None  # None: the records as they stand at `generated_at`
-    generated_at: datetime
-    coverage: Coverage
-    balance: Balance
-    pipeline: Pipeline
-    pipeline_rows: list[PipelineRow]  # those of the selection
-    donors: list[DonorRow]
-    voided: list[VoidedContribution]
-    countries: list[CountryRow]
-    programmes: list[ProgrammeRow]
-    head: tuple[int, str] | None  # the newest audit event (id, hash) when the report was made
-
-    @property
-    def day(self) -> date:
-        """The date the figures stand at."""
-        return self.as_of or self.generated_at.date()
-
-    @property
-    def scope(self) -> str:
-        parts = [f"Call: {self.call_title}" if self.call_title else "All calls"]
-        f = self.filters
-        if f.date_from and f.date_to:
-            parts.append(f"{long_date(f.date_from)} to {long_date(f.date_to)}")
-        elif f.date_from:
-            parts.append(f"from {long_date(f.date_from)}")
-        elif f.date_to:
-            parts.append(f"up to {long_date(f.date_to)}")
-        else:
-            parts.append("all dates")
-        return " · ".join(parts)
-
-    @property
-    def programmes_allocated(self) -> Decimal:
-        return sum((p.amount for p in self.programmes), ZERO)
-
-    @property
-    def programmes_disbursed(self) -> Decimal:
-        return sum((p.disbursed for p in self.programmes), ZERO)
-
-    @property
-    def pipeline_total(self) -> Decimal:
-        return sum((r.total for r in self.pipeline_rows), ZERO)
-
-
-def _in_period(day: date | None, filters: CoverageFilters) -> bool:
-    if day is None:
-        return not (filters.date_from or filters.date_to)
-    return not (
-        (filters.date_from and day < filters.date_from)
-        or (filters.date_to and day > filters.date_to)
-    )
-
-
-def _donors(contributions: Sequence[Any], as_of: date | None) -> list[DonorRow]:
-    """The contributions counted in the balance, summed by donor (largest gross first)."""
-    end = end_of_day(as_of) if as_of else None
-    sums: dict[int, list[Any]] = {}
-    for c in contributions:
-        if c.void is not None and (end is None or c.void.voided_at < end):
-            continue
-        row = sums.setdefault(c.donor_id, [c.donor, 0, ZERO, ZERO, ZERO])
-        row[1] += 1
-        row[2] += money_rules.read_amount(c.gross)
-        row[3] += money_rules.read_amount(c.fee)
-        row[4] += money_rules.read_amount(c.net)
-    rows = [
-        DonorRow(d.acronym or d.name, d.name, n, gross, fee, net)
-        for d, n, gross, fee, net in sums.values()
-    ]
-    return sorted(rows, key=lambda r: (-r.gross, r.donor))
-
-
-def _countries(
-    programmes: Sequence[ProgrammeRow],
-    places: Mapping[int, list[Any]],
-    regions: Sequence[CoverageRow],
-) -> list[CountryRow]:
-    """Each programme's funded money over its countries, in whole cents per programme: split
-    evenly over its regions as the coverage does (`fund.money.split_evenly`, regions in M49
-    code order), then each region's part evenly over the programme's countries in it (ISO code
-    order). The countries of a region add up to its coverage figure."""
-    cents: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    counts: dict[str, int] = defaultdict(int)
-    names: dict[str, tuple[str, str]] = {}
-    for programme in programmes:
-        by_region: dict[str, list[Any]] = defaultdict(list)
-        for place in places.get(programme.proposal_id, []):
-            by_region[place.region_m49].append(place)
-        if not by_region:
-            cents[GLOBAL_REGION][""] += money_rules.cents(programme.amount)
-            counts[""] += 1
-            continue
-        parts = money_rules.split_evenly(money_rules.cents(programme.amount), sorted(by_region))
-        for region, countries in by_region.items():
-            countries = sorted(countries, key=lambda place: place.iso2)
-            shares = money_rules.split_evenly(parts[region], [p.iso2 for p in countries])
-            for place in countries:
-                cents[region][place.iso2] += shares[place.iso2]
-                counts[place.iso2] += 1
-                names[place.iso2] = (place.name, place.region)
-    rows = []
-    for region in regions:
-        within = cents.get(region.key)
-        if not within:
-            continue
-        for iso2 in sorted(within, key=lambda k: names.get(k, (GLOBAL_LABEL,))[0]):
-            name, region_name = names.get(iso2, (GLOBAL_LABEL, region.label))
-            rows.append(
-                CountryRow(
-                    iso2=iso2,
-                    name=name,
-                    region=region_name,
-                    programmes=counts[iso2],
-                    funded=money_rules.from_cents(within[iso2]),
-                )
-            )
-    return rows
-
-
-def build_allocation_report(
-    config: Mapping[str, Any],
-    *,
-    filters: CoverageFilters | None = None,
-    as_of: date | None = None,
-    generated_at: datetime,
-) -> AllocationReport:
-    """Read the report's figures. An as-of date on or after the day of generation is the same
-    as none: the records as they stand already are the state at the end of today.
-    A fixed number of queries, whatever the number of programmes."""
-    filters = filters or CoverageFilters()
-    if as_of is not None and as_of >= generated_at.date():
-        as_of = None
-    settings = CoverageSettings.from_config(config)
-    covered = coverage(filters, include_pipeline=True, settings=settings, as_of=as_of)
-    money = fund_balance(as_of)
-    pipeline = fund_pipeline(
-        rules_from_config(config).indirect_rate, money.available_by_pool(), as_of
-    )
-    facts = {
-        row.id: (row.call_id, row.submitted_at)
-        for row in db.session.execute(select(Proposal.id, Proposal.call_id, Proposal.submitted_at))
-    }
-
-    def in_call(proposal_id: int) -> bool:
-        return not filters.call_id or facts[proposal_id][0] == filters.call_id
-
-    def submitted_on(proposal_id: int) -> date | None:
-        moment = facts[proposal_id][1]
-        return moment.date() if moment else None
-
-    places: dict[int, list[Any]] = defaultdict(list)
-    query = (
-        select(
-            proposal_countries.c.proposal_id,
-            Country.iso2,
-            Country.name,
-            Country.region_m49,
-            Country.region,
-        )
-        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
-        .join(Allocation, Allocation.proposal_id == proposal_countries.c.proposal_id)
-        .order_by(proposal_countries.c.proposal_id, Country.iso2)
-    )
-    if as_of is not None:
-        query = query.where(Allocation.allocated_on <= as_of)
-    for row in db.session.execute(query):
-        places[row.proposal_id].append(row)
-
-    programmes = sorted(
-        (
-            ProgrammeRow(
-                proposal_id=a.proposal_id,
-                title=a.title,
-                organization=a.organization,
-                countries=tuple(p.iso2 for p in places.get(a.proposal_id, [])),
-                allocated_on=a.allocated_on,
-                amount=a.amount,
-                disbursed=a.disbursed,
-            )
-            for a in allocations(as_of)
-            if in_call(a.proposal_id) and _in_period(a.allocated_on, filters)
-        ),
-        key=lambda p: p.proposal_id,
-    )
-    call_title = (
-        db.session.scalar(select(Call.title).where(Call.id == filters.call_id))
-        if filters.call_id
-        else None
-    )
-    return AllocationReport(
-        fund_name=str(config["FUND_NAME"]),
-        decision_body=str(config["DECISION_BODY_NAME"]),
-        filters=filters,
-        call_title=call_title,
-        as_of=as_of,
-        generated_at=generated_at,
-        coverage=covered,
-        balance=money,
-        pipeline=pipeline,
-        pipeline_rows=[
-            r
-            for r in pipeline.rows
-            if in_call(r.proposal_id) and _in_period(submitted_on(r.proposal_id), filters)
-        ],
-        donors=_donors(contributions(as_of), as_of),
-        voided=voided_contributions(as_of),
-        countries=_countries(programmes, places, covered.regions),
-        programmes=programmes,
-        head=head(),
-    )
-
-
-# Charts ------------------------------------------------------------------------------------
-
-
-def _compact(value: Decimal) -> str:
-    """Axis labels: 0, 250k, 1.5M."""
-    if value >= 1_000_000:
-        return f"{(value / 1_000_000).normalize():f}M"
-    if value >= 1_000:
-        return f"{(value / 1_000).normalize():f}k"
-    return f"{value.normalize():f}"
-
-
-def bar_chart(
-    rows: Sequence[CoverageRow], funded_total: Decimal, *, targets: bool, titled: bool = False
-) -> Drawing:
-    """Horizontal bars per row: funded, then approved (pipeline), then under review, stacked;
-    the target as a tick (the money the row would have at its target share of the funded
-    total); the flag written after the bar. `titled` labels rows with their titles too."""
-    register_fonts()
-    label_width, flag_width, row_height, bar_height = 150.0, 62.0, 13.0, 8.0
-    top, bottom = 24.0, 20.0
-    width = TEXT_WIDTH
-    height = top + bottom + row_height * len(rows)
-    plot_left, plot_right = label_width + 6, width - flag_width
-    peak = max(
-        [r.funded + r.pending for r in rows]
-        + [(r.target or ZERO) * funded_total for r in rows if targets],
-        default=ZERO,
-    )
-    scale_top, step = nice_scale(peak)
-    per_unit = (plot_right - plot_left) / float(scale_top)
-    drawing = Drawing(width, height)
-    drawing.initialFontName = REGULAR  # else the renderer starts with Helvetica
-
-    def x(amount: Decimal) -> float:
-        return plot_left + float(amount) * per_unit
-
-    # Legend.
-    legend = [
-        ("Funded", FUNDED_COLOUR),
-        ("Approved (pipeline)", PIPELINE_COLOUR),
-        ("Under committee review", REVIEW_COLOUR),
-    ]
-    cursor = plot_left
-    for text, colour in legend:
-        drawing.add(Rect(cursor, height - 10, 8, 7, fillColor=colour, strokeColor=None))
-        drawing.add(String(cursor + 11, height - 9, text, fontName=REGULAR, fontSize=7))
-        cursor += 16 + stringWidth(text, REGULAR, 7) + 8
-    if targets:
-        drawing.add(Line(cursor + 4, height - 11, cursor + 4, height - 2, strokeWidth=1.5))
-        drawing.add(String(cursor + 9, height - 9, "Target share", fontName=REGULAR, fontSize=7))
-    # Grid and axis.
-    tick = Decimal(0)
-    while tick <= scale_top:
-        gx = x(tick)
-        drawing.add(Line(gx, bottom, gx, height - top + 4, strokeColor=LINE, strokeWidth=0.4))
-        drawing.add(
-            String(
-                gx,
-                bottom - 10,
-                _compact(tick),
-                fontName=REGULAR,
-                fontSize=6.5,
-                textAnchor="middle",
-                fillColor=MUTED,
-            )
-        )
-        tick += step
-    drawing.add(
-        String(
-            plot_right, 1, "USD", fontName=REGULAR, fontSize=6.5, textAnchor="end", fillColor=MUTED
-        )
-    )
-    # Bars.
-    for index, row in enumerate(rows):
-        y = height - top - row_height * (index + 1)
-        bar_y = y + (row_height - bar_height) / 2
-        drawing.add(
-            String(
-                label_width,
-                bar_y + 1.5,
-                fit(f"{row.label}: {row.title}" if titled else row.label, label_width, size=7.5),
-                fontName=REGULAR,
-                fontSize=7.5,
-                textAnchor="end",
-            )
-        )
-        start = ZERO
-        for amount, colour in (
-            (row.funded, FUNDED_COLOUR),
-            (row.pipeline or ZERO, PIPELINE_COLOUR),
-            (row.review or ZERO, REVIEW_COLOUR),
-        ):
-            if amount > 0:
-                drawing.add(
-                    Rect(
-                        x(start),
-                        bar_y,
-                        float(amount) * per_unit,
-                        bar_height,
-                        fillColor=colour,
-                        strokeColor=None,
-                    )
-                )
-                start += amount
-        if targets and row.target is not None:
-            tx = x(row.target * funded_total)
-            drawing.add(Line(tx, y + 1, tx, y + row_height - 1, strokeWidth=1.5))
-        if row.flag:
-            drawing.add(
-                String(
-                    plot_right + 6,
-                    bar_y + 1.5,
-                    FLAG_LABELS[row.flag],
-                    fontName=BOLD,
-                    fontSize=6.5,
-                    fillColor=FLAG_COLOUR,
-                )
-            )
-    return drawing
-
-
-# The document ------------------------------------------------------------------------------
+from fund.reports.pdf.tables import data_table, fact_table
 
 
 class AllocationDocument:
@@ -658,7 +46,7 @@ class AllocationDocument:
 
     def __init__(self, report: AllocationReport) -> None:
         self.report = report
-        self.s = ReportStyles()
+        self.s = PdfStyles.report()
 
     def heading(self, text: str, *blocks: Flowable, long: bool = False) -> list[Flowable]:
         """A section heading kept with the start of its content; before `long` content (a
@@ -666,7 +54,7 @@ class AllocationDocument:
         head = Paragraph(markup(text), self.s.h2)
         if long:
             return [CondPageBreak(45 * mm), head, *blocks]
-        return [KeepTogether([head, blocks[0]]), *blocks[1:]] if blocks else [head]
+        return with_heading(head, blocks)
 
     def sub(self, text: str, *blocks: Flowable) -> Flowable:
         """A subheading with its (short) content, on one page."""
@@ -1173,23 +561,6 @@ class AllocationDocument:
         ]
 
 
-def header_right(fund_name: str, candidates: Sequence[str]) -> str:
-    """The first of `candidates` that fits beside the fund's name in the page header."""
-    register_fonts()
-    room = CONTENT_WIDTH - stringWidth(display_text(fund_name), BOLD, 8) - 24
-    for text in candidates:
-        if stringWidth(display_text(text), REGULAR, 8) <= room:
-            return text
-    return candidates[-1]
-
-
-def audit_footer(newest: tuple[int, str] | None) -> str:
-    """The audit trail's head, for the page footer (the full hash: it identifies the trail)."""
-    if newest is None:
-        return "Audit trail empty"
-    return f"Audit trail head #{newest[0]} {newest[1]}"
-
-
 def furniture(report: AllocationReport) -> PageFurniture:
     """Header: the fund, the report's date and when it was made; footer: the audit head."""
     day, made = report.day, report.generated_at
@@ -1208,17 +579,10 @@ def furniture(report: AllocationReport) -> PageFurniture:
 
 
 def render_allocation_report(report: AllocationReport) -> bytes:
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=22 * mm,
-        bottomMargin=20 * mm,
+    return render(
+        AllocationDocument(report).story(),
+        furniture(report),
         title=f"Fund allocation report as of {long_date(report.day)}",
         author=report.fund_name,
         subject=report.scope,
     )
-    doc.build(AllocationDocument(report).story(), canvasmaker=numbered_canvas(furniture(report)))
-    return out.getvalue()

@@ -17,7 +17,8 @@ from fund.coverage.queries import CoverageFilters
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reports import spreadsheets
-from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
+from fund.reports.allocation_data import build_allocation_report
+from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.decision_pdf import full_record, render_decision_record
 from fund.reports.iati import SchemaMissing
 from fund.reports.views import OPEN_DATA_LABELS, open_data_exports

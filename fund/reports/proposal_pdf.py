@@ -6,42 +6,30 @@ looked up for the codes the snapshot stores. Every part of the snapshot has a se
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from typing import Any
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
-from reportlab.platypus import (
-    Flowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
 from fund.proposals.snapshots import SNAPSHOT_LABELS
-from fund.reports.pdf.styles import BOLD, REGULAR, display_text, markup, register_fonts
+from fund.reports.pdf.styles import (
+    CONTENT_WIDTH,
+    PageFurniture,
+    PdfStyles,
+    long_date,
+    long_time,
+    markup,
+    money,
+    render,
+    with_heading,
+)
+from fund.reports.pdf.tables import fact_table, paragraph_table
 from fund.reports.queries import ReferenceNames, add_months
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN = 18 * mm
-CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-BLUE = colors.HexColor("#1f4e79")
-LINE = colors.HexColor("#b8c4d0")
-SOFT = colors.HexColor("#eef3f8")
 # Sections that gather several parts of the snapshot (each part keeps its label inside).
 SECTION_TITLES = {
     "scope": "Geography",
@@ -52,99 +40,11 @@ SECTION_TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class PageFurniture:
-    """What every page shows around its content."""
-
-    header_left: str
-    header_right: str
-    footer_left: str
-
-
-class NumberedCanvas(canvas.Canvas):
-    """A canvas that draws the header and footer, with "Page N of M", once all pages are known."""
-
-    def __init__(self, *args: Any, furniture: PageFurniture, **kwargs: Any) -> None:
-        # Not even the canvas's initial font may be a standard one (Latin-1 only).
-        kwargs["initialFontName"] = kwargs.get("initialFontName") or register_fonts()
-        super().__init__(*args, **kwargs)
-        self._furniture = furniture
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._draw_furniture(total)
-            super().showPage()
-        super().save()
-
-    def _draw_furniture(self, total: int) -> None:
-        f = self._furniture
-        self.saveState()
-        self.setStrokeColor(LINE)
-        self.setLineWidth(0.5)
-        top = PAGE_HEIGHT - 12 * mm
-        self.setFont(BOLD, 8)
-        self.setFillColor(BLUE)
-        self.drawString(MARGIN, top, display_text(f.header_left))
-        self.setFont(REGULAR, 8)
-        self.setFillColor(colors.black)
-        self.drawRightString(PAGE_WIDTH - MARGIN, top, display_text(f.header_right))
-        self.line(MARGIN, top - 2.5 * mm, PAGE_WIDTH - MARGIN, top - 2.5 * mm)
-        bottom = 10 * mm
-        self.line(MARGIN, bottom + 4 * mm, PAGE_WIDTH - MARGIN, bottom + 4 * mm)
-        self.setFont(REGULAR, 7.5)
-        self.drawString(MARGIN, bottom, display_text(f.footer_left))
-        self.drawRightString(PAGE_WIDTH - MARGIN, bottom, f"Page {self._pageNumber} of {total}")
-        self.restoreState()
-
-
-def numbered_canvas(furniture: PageFurniture) -> Callable[..., NumberedCanvas]:
-    """A canvasmaker for SimpleDocTemplate.build."""
-    return partial(NumberedCanvas, furniture=furniture)
-
-
-class _Styles:
-    def __init__(self) -> None:
-        family = register_fonts()
-        self.body = ParagraphStyle("body", fontName=family, fontSize=9.5, leading=13)
-        self.small = ParagraphStyle("small", parent=self.body, fontSize=8.5, leading=11)
-        self.number = ParagraphStyle("number", parent=self.small, alignment=TA_RIGHT)
-        self.head = ParagraphStyle("head", parent=self.small, fontName=BOLD)
-        self.head_number = ParagraphStyle("head_number", parent=self.head, alignment=TA_RIGHT)
-        self.title = ParagraphStyle(
-            "title", parent=self.body, fontName=BOLD, fontSize=16, leading=20, spaceAfter=4
-        )
-        self.meta = ParagraphStyle("meta", parent=self.body, textColor=colors.HexColor("#444444"))
-        self.h2 = ParagraphStyle(
-            "h2",
-            parent=self.body,
-            fontName=BOLD,
-            fontSize=12,
-            leading=15,
-            textColor=BLUE,
-            spaceBefore=10,
-            spaceAfter=4,
-        )
-        self.h3 = ParagraphStyle(
-            "h3", parent=self.body, fontName=BOLD, fontSize=10, spaceBefore=6, spaceAfter=2
-        )
-
-
 def _amount(text: Any) -> Decimal | None:
     try:
         return Decimal(str(text)) if text not in (None, "") else None
     except InvalidOperation:
         return None
-
-
-def _money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
 
 
 def _date(text: str | None) -> date | None:
@@ -160,13 +60,12 @@ class ProposalDocument:
     def __init__(self, snapshot: dict[str, Any], names: ReferenceNames) -> None:
         self.snapshot = snapshot
         self.names = names
-        self.styles = _Styles()
+        self.styles = PdfStyles.document()
 
     # small builders ---------------------------------------------------------------------
 
-    def para(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
-        shown = "—" if text in (None, "", []) else str(text)
-        return Paragraph(markup(shown), style or self.styles.body)
+    def para(self, text: Any, style: Any = None) -> Paragraph:
+        return self.styles.para(text, style)
 
     def table(
         self,
@@ -177,51 +76,11 @@ class ProposalDocument:
         total: Sequence[Any] | None = None,
     ) -> Table:
         """A table whose text wraps inside its columns; repeated header on every page."""
-        s = self.styles
-
-        def cell(value: Any, column: int, bold: bool = False) -> Paragraph:
-            if column in numeric:
-                style = s.head_number if bold else s.number
-            else:
-                style = s.head if bold else s.small
-            return self.para(value, style)
-
-        data = [[cell(h, i, bold=True) for i, h in enumerate(header)]]
-        data += [[cell(v, i) for i, v in enumerate(row)] for row in rows]
-        if total is not None:
-            data.append([cell(v, i, bold=True) if v else "" for i, v in enumerate(total)])
-        table = Table(data, colWidths=[w * CONTENT_WIDTH for w in widths], repeatRows=1)
-        commands = [
-            ("FONT", (0, 0), (-1, -1), REGULAR, 8.5),  # the cell default is Helvetica
-            ("BACKGROUND", (0, 0), (-1, 0), SOFT),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, BLUE),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.3, LINE),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]
-        if total is not None:
-            commands.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE))
-        table.setStyle(TableStyle(commands))
-        return table
+        return paragraph_table(self.styles, header, rows, widths, numeric, total)
 
     def facts(self, pairs: Sequence[tuple[str, Any]]) -> Table:
         """Label-value pairs in two columns."""
-        s = self.styles
-        data = [[self.para(label, s.head), self.para(value, s.small)] for label, value in pairs]
-        table = Table(data, colWidths=[0.3 * CONTENT_WIDTH, 0.7 * CONTENT_WIDTH])
-        table.setStyle(
-            TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, -1), REGULAR, 8.5),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, LINE),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ]
-            )
-        )
-        return table
+        return fact_table(self.styles, pairs, width=CONTENT_WIDTH)
 
     def section(self, key: str, *blocks: Flowable) -> list[Flowable]:
         """A heading kept with the start of its content."""
@@ -230,8 +89,7 @@ class ProposalDocument:
             or SNAPSHOT_LABELS.get(key)
             or key.replace("_", " ").capitalize()
         )
-        heading = Paragraph(markup(title), self.styles.h2)
-        return [KeepTogether([heading, blocks[0]]), *blocks[1:]] if blocks else [heading]
+        return with_heading(Paragraph(markup(title), self.styles.h2), blocks)
 
     def organization(self, label: str | None) -> str:
         if not label:
@@ -407,9 +265,9 @@ class ProposalDocument:
             [
                 (
                     organizations[i],
-                    _money(b.direct),
-                    _money(b.indirect),
-                    _money(b.total),
+                    money(b.direct),
+                    money(b.indirect),
+                    money(b.total),
                 )
                 for i, b in summary.by_organization.items()
             ],
@@ -417,9 +275,9 @@ class ProposalDocument:
             numeric=(1, 2, 3),
             total=(
                 "Total",
-                _money(summary.direct_total),
-                _money(summary.indirect_total),
-                _money(summary.grand_total),
+                money(summary.direct_total),
+                money(summary.indirect_total),
+                money(summary.grand_total),
             ),
         )
         by_objective = self.table(
@@ -427,9 +285,9 @@ class ProposalDocument:
             [
                 (
                     self.objective(n),
-                    _money(a),
-                    _money(summary.indirect_by_objective[n]),
-                    _money(summary.objective_total(n)),
+                    money(a),
+                    money(summary.indirect_by_objective[n]),
+                    money(summary.objective_total(n)),
                 )
                 for n, a in summary.by_objective.items()
             ],
@@ -437,9 +295,9 @@ class ProposalDocument:
             numeric=(1, 2, 3),
             total=(
                 "Total",
-                _money(summary.direct_total),
-                _money(summary.indirect_total),
-                _money(summary.grand_total),
+                money(summary.direct_total),
+                money(summary.indirect_total),
+                money(summary.grand_total),
             ),
         )
         by_category = self.table(
@@ -447,13 +305,13 @@ class ProposalDocument:
             [
                 (
                     self.category(code),
-                    _money(a),
+                    money(a),
                 )
                 for code, a in summary.by_category.items()
             ],
             (0.7, 0.3),
             numeric=(1,),
-            total=("Total", _money(summary.grand_total)),
+            total=("Total", money(summary.grand_total)),
         )
         all_lines = self.table(
             ("Organization", "Objective", "Category", "Description", "Amount (USD)"),
@@ -463,20 +321,20 @@ class ProposalDocument:
                     line.get("objective"),
                     self.category(line.get("category")),
                     line.get("description"),
-                    _money(_amount(line.get("amount"))),
+                    money(_amount(line.get("amount"))),
                 )
                 for line in lines
             ],
             (0.17, 0.12, 0.27, 0.26, 0.18),
             numeric=(1, 4),
-            total=("Total direct costs", "", "", "", _money(summary.direct_total)),
+            total=("Total direct costs", "", "", "", money(summary.direct_total)),
         )
         facts = [
             (
                 SNAPSHOT_LABELS["indirect_rate"],
                 f"{rate * 100:.2f}% of each organization's direct costs",
             ),
-            (SNAPSHOT_LABELS["budget_total"], _money(stated_total)),
+            (SNAPSHOT_LABELS["budget_total"], money(stated_total)),
         ]
         if stated_total is not None and stated_total != summary.grand_total:
             facts.append(("Note", f"The lines below add up to USD {summary.grand_total:,.2f}."))
@@ -517,20 +375,16 @@ class ProposalDocument:
         )
 
 
+def _long_date(day: date | None) -> str | None:
+    return long_date(day) if day else None
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{k}: {_plain(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return "\n".join(_plain(v) for v in value)
     return "—" if value is None else str(value)
-
-
-def _long_date(day: date | None) -> str | None:
-    return f"{day.day} {day:%B %Y}" if day else None
-
-
-def _long_time(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
 
 
 def render_proposal_version(
@@ -548,7 +402,7 @@ def render_proposal_version(
     """The PDF of one submitted version of a proposal."""
     document = ProposalDocument(snapshot, names)
     s = document.styles
-    submitted = f"Submitted {_long_time(submitted_at)}" + (
+    submitted = f"Submitted {long_time(submitted_at)}" + (
         f" by {submitted_by}" if submitted_by else ""
     )
     story: list[Flowable] = [
@@ -558,22 +412,15 @@ def render_proposal_version(
         Spacer(1, 4),
         *document.story(),
     ]
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=22 * mm,
-        bottomMargin=20 * mm,
+    furniture = PageFurniture(
+        header_left=fund_name,
+        header_right=f"Proposal {reference} · version {number}",
+        footer_left=f"Generated {long_time(generated_at)}",
+    )
+    return render(
+        story,
+        furniture,
         title=f"{reference} version {number}: {snapshot.get('title') or ''}",
         author=fund_name,
         subject="Proposal document",
     )
-    furniture = PageFurniture(
-        header_left=fund_name,
-        header_right=f"Proposal {reference} · version {number}",
-        footer_left=f"Generated {_long_time(generated_at)}",
-    )
-    doc.build(story, canvasmaker=numbered_canvas(furniture))
-    return out.getvalue()

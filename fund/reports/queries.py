@@ -22,8 +22,7 @@ from fund.calls.models import Call
 from fund.coverage.programme_money import programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
-from fund.finance.queries import from_cents
-from fund.money import sql_cents
+from fund.money import from_cents, sql_cents
 from fund.proposals.models import (
     BudgetLine,
     Proposal,

@@ -21,7 +21,8 @@ from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.query_args import check_day
 from fund.reports import queries, spreadsheets
-from fund.reports.allocation_pdf import build_allocation_report, render_allocation_report
+from fund.reports.allocation_data import build_allocation_report
+from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.cache import Cached, cached_exports
 from fund.reports.decision_pdf import decision_record, render_decision_record
 from fund.reports.giving360 import build_360giving

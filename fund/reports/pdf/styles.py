@@ -1,24 +1,43 @@
-"""The font of every PDF of the fund: DejaVu Sans (regular and bold), shipped in
-fund/static/fonts/ with its licence.
+"""How every PDF of the fund looks: the font, the page, its header and footer, the paragraph
+styles and colours, and how amounts and dates are written.
 
+The font is DejaVu Sans (regular and bold), shipped in fund/static/fonts/ with its licence.
 The PDF standard fonts cover Latin-1 only; names of places, people and organizations in
 French, Spanish, Turkish, Arabic script... need an embedded font that has their glyphs.
 Arabic letters change shape with their position in a word and Arabic runs read right to left:
 `display_text` joins the letters (Arabic presentation forms, which DejaVu Sans has) and puts
 right-to-left runs in visual order before reportlab draws them.
+
+Pages are A4 with the same margins; every page carries a header (the fund, what the document
+is), a footer (where it comes from) and "Page N of M" (`PageFurniture`, `render`).
 """
 
 from __future__ import annotations
 
 import html
+import io
 import re
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import arabic_reshaper
 from bidi import get_display
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FAMILY = "DejaVuSans"
@@ -60,3 +79,213 @@ def display_text(text: str) -> str:
 def markup(text: str | None) -> str:
     """Plain text made safe for a reportlab Paragraph (escaped, line breaks kept)."""
     return html.escape(display_text(text or ""), quote=False).replace("\n", "<br/>")
+
+
+# The page -----------------------------------------------------------------------------------
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+# The frame of SimpleDocTemplate pads its content by 6 points on each side.
+TEXT_WIDTH = CONTENT_WIDTH - 12
+
+# Colours ------------------------------------------------------------------------------------
+
+BLUE = colors.HexColor("#1f4e79")  # headings, the header's fund name, table rules
+LINE = colors.HexColor("#b8c4d0")  # thin rules
+SOFT = colors.HexColor("#eef3f8")  # table headers
+MUTED = colors.HexColor("#4a5560")  # notes, axis labels
+META = colors.HexColor("#444444")  # the lines under a title
+FLAG_COLOUR = colors.HexColor("#b3261e")  # warnings, coverage flags
+
+
+@dataclass(frozen=True)
+class PageFurniture:
+    """What every page shows around its content."""
+
+    header_left: str
+    header_right: str
+    footer_left: str
+
+
+class NumberedCanvas(canvas.Canvas):
+    """A canvas that draws the header and footer, with "Page N of M", once all pages are known."""
+
+    def __init__(self, *args: Any, furniture: PageFurniture, **kwargs: Any) -> None:
+        # Not even the canvas's initial font may be a standard one (Latin-1 only).
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or register_fonts()
+        super().__init__(*args, **kwargs)
+        self._furniture = furniture
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._draw_furniture(total)
+            super().showPage()
+        super().save()
+
+    def _draw_furniture(self, total: int) -> None:
+        f = self._furniture
+        self.saveState()
+        self.setStrokeColor(LINE)
+        self.setLineWidth(0.5)
+        top = PAGE_HEIGHT - 12 * mm
+        self.setFont(BOLD, 8)
+        self.setFillColor(BLUE)
+        self.drawString(MARGIN, top, display_text(f.header_left))
+        self.setFont(REGULAR, 8)
+        self.setFillColor(colors.black)
+        self.drawRightString(PAGE_WIDTH - MARGIN, top, display_text(f.header_right))
+        self.line(MARGIN, top - 2.5 * mm, PAGE_WIDTH - MARGIN, top - 2.5 * mm)
+        bottom = 10 * mm
+        self.line(MARGIN, bottom + 4 * mm, PAGE_WIDTH - MARGIN, bottom + 4 * mm)
+        self.setFont(REGULAR, 7.5)
+        self.drawString(MARGIN, bottom, display_text(f.footer_left))
+        self.drawRightString(PAGE_WIDTH - MARGIN, bottom, f"Page {self._pageNumber} of {total}")
+        self.restoreState()
+
+
+def numbered_canvas(furniture: PageFurniture) -> Callable[..., NumberedCanvas]:
+    """A canvasmaker for SimpleDocTemplate.build."""
+    return partial(NumberedCanvas, furniture=furniture)
+
+
+def header_right(fund_name: str, candidates: Sequence[str]) -> str:
+    """The first of `candidates` that fits beside the fund's name in the page header."""
+    register_fonts()
+    room = CONTENT_WIDTH - stringWidth(display_text(fund_name), BOLD, 8) - 24
+    for text in candidates:
+        if stringWidth(display_text(text), REGULAR, 8) <= room:
+            return text
+    return candidates[-1]
+
+
+def audit_footer(newest: tuple[int, str] | None) -> str:
+    """The audit trail's head, for the page footer (the full hash: it identifies the trail)."""
+    if newest is None:
+        return "Audit trail empty"
+    return f"Audit trail head #{newest[0]} {newest[1]}"
+
+
+def render(
+    story: list[Flowable], furniture: PageFurniture, *, title: str, author: str, subject: str
+) -> bytes:
+    """The PDF of `story` on A4 pages with the fund's margins, header and footer."""
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=22 * mm,
+        bottomMargin=20 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+    )
+    doc.build(story, canvasmaker=numbered_canvas(furniture))
+    return out.getvalue()
+
+
+# Paragraph styles ---------------------------------------------------------------------------
+
+
+class PdfStyles:
+    """The paragraph styles of a document. Reports (`report()`: the allocation report, the
+    decision record) use smaller tables and larger headings than the proposal document
+    (`document()`)."""
+
+    def __init__(
+        self,
+        *,
+        small: tuple[float, float],
+        title: tuple[float, float, float],
+        h2: tuple[float, float, float, float],
+        h3: tuple[float, float],
+        dash_for_empty: bool,
+    ) -> None:
+        family = register_fonts()
+        self.dash_for_empty = dash_for_empty
+        self.body = ParagraphStyle("body", fontName=family, fontSize=9.5, leading=13)
+        self.small = ParagraphStyle("small", parent=self.body, fontSize=small[0], leading=small[1])
+        self.number = ParagraphStyle("number", parent=self.small, alignment=TA_RIGHT)
+        self.head = ParagraphStyle("head", parent=self.small, fontName=BOLD)
+        self.head_number = ParagraphStyle("head_number", parent=self.head, alignment=TA_RIGHT)
+        self.note = ParagraphStyle(
+            "note", parent=self.small, textColor=MUTED, spaceBefore=3, spaceAfter=3
+        )
+        self.warning = ParagraphStyle(
+            "warning", parent=self.body, textColor=FLAG_COLOUR, fontName=BOLD
+        )
+        self.title = ParagraphStyle(
+            "title",
+            parent=self.body,
+            fontName=BOLD,
+            fontSize=title[0],
+            leading=title[1],
+            spaceAfter=title[2],
+        )
+        self.cover_title = ParagraphStyle(
+            "cover_title", parent=self.title, fontSize=24, leading=30, textColor=BLUE
+        )
+        self.meta = ParagraphStyle("meta", parent=self.body, textColor=META)
+        self.h2 = ParagraphStyle(
+            "h2",
+            parent=self.body,
+            fontName=BOLD,
+            fontSize=h2[0],
+            leading=h2[1],
+            textColor=BLUE,
+            spaceBefore=h2[2],
+            spaceAfter=h2[3],
+        )
+        self.h3 = ParagraphStyle(
+            "h3", parent=self.body, fontName=BOLD, fontSize=10, spaceBefore=h3[0], spaceAfter=h3[1]
+        )
+
+    @classmethod
+    def report(cls) -> PdfStyles:
+        return cls(
+            small=(8, 10), title=(18, 23, 6), h2=(13, 16, 12, 5), h3=(8, 3), dash_for_empty=False
+        )
+
+    @classmethod
+    def document(cls) -> PdfStyles:
+        return cls(
+            small=(8.5, 11), title=(16, 20, 4), h2=(12, 15, 10, 4), h3=(6, 2), dash_for_empty=True
+        )
+
+    def para(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
+        """`text` as a paragraph (a dash for nothing; with `dash_for_empty`, for "" and [] too)."""
+        empty = text is None or (self.dash_for_empty and text in ("", []))
+        return Paragraph(markup("—" if empty else str(text)), style or self.body)
+
+
+def with_heading(heading: Flowable, blocks: Sequence[Flowable]) -> list[Flowable]:
+    """A heading kept on the page of the start of its content."""
+    return [KeepTogether([heading, blocks[0]]), *blocks[1:]] if blocks else [heading]
+
+
+# How values are written ---------------------------------------------------------------------
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def percent(share: Decimal | None) -> str:
+    return "—" if share is None else f"{share * 100:.2f}%"
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def long_time(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"

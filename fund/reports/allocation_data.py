@@ -1,0 +1,312 @@
+"""The fund allocation report's data: where the fund's money came from and went, for a call or
+a period, as of a date (the layout is `fund.reports.allocation_pdf`).
+
+Every figure comes from the functions behind the pages, so the report equals them for the same
+records: `fund.coverage.queries.coverage` (the dashboard: objectives, thematic areas, regions,
+markers, organizations, flags) and `fund.finance.queries` (the balance page: balance, pipeline,
+contributions, allocations). What the pages do not show is derived here from those figures only:
+contributions summed by donor, and each region's money split over its countries.
+
+Scope: the call and the period select the programmes exactly as on the dashboard (a programme's
+date is its allocation date, else its submission date). The fund's balance and its donors are
+the whole fund's, whatever the call or period: money is not raised per call.
+
+As of a date: events after the end of that day (UTC) are left out: contributions received and
+voids made later, allocations dated later, disbursements paid later, transitions recorded later
+(see `fund.finance.queries.as_of` for the rule on a proposal's state). Without a date the report
+shows the records as they stand when it is made.
+
+The report keeps the audit trail's head (event number and SHA-256 hash) at the time of
+generation: a printed report can be traced to the exact records it was made from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from fund import money as money_rules
+from fund.audit.queries import head
+from fund.calls.models import Call
+from fund.coverage.queries import (
+    GLOBAL_LABEL,
+    GLOBAL_REGION,
+    Coverage,
+    CoverageFilters,
+    CoverageRow,
+    CoverageSettings,
+    coverage,
+)
+from fund.extensions import db
+from fund.finance.models import Allocation
+from fund.finance.queries.as_of import end_of_day
+from fund.finance.queries.balance import Balance, VoidedContribution, voided_contributions
+from fund.finance.queries.balance import balance as fund_balance
+from fund.finance.queries.lists import allocations, contributions
+from fund.finance.queries.pipeline import Pipeline, PipelineRow
+from fund.finance.queries.pipeline import pipeline as fund_pipeline
+from fund.money import ZERO
+from fund.proposals.models import Proposal, proposal_countries, proposal_reference
+from fund.proposals.operations import rules_from_config
+from fund.reference.models import Country
+from fund.reports.pdf.styles import long_date
+
+
+@dataclass(frozen=True)
+class DonorRow:
+    donor: str
+    name: str
+    contributions: int
+    gross: Decimal
+    fee: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    iso2: str
+    name: str
+    region: str
+    programmes: int
+    funded: Decimal
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    proposal_id: int
+    title: str
+    organization: str
+    countries: tuple[str, ...]
+    allocated_on: date
+    amount: Decimal
+    disbursed: Decimal
+
+    @property
+    def reference(self) -> str:
+        return proposal_reference(self.proposal_id)
+
+
+@dataclass
+class AllocationReport:
+    """Everything the report shows, read once."""
+
+    fund_name: str
+    decision_body: str
+    filters: CoverageFilters
+    call_title: str | None
+    as_of: date | None  # None: the records as they stand at `generated_at`
+    generated_at: datetime
+    coverage: Coverage
+    balance: Balance
+    pipeline: Pipeline
+    pipeline_rows: list[PipelineRow]  # those of the selection
+    donors: list[DonorRow]
+    voided: list[VoidedContribution]
+    countries: list[CountryRow]
+    programmes: list[ProgrammeRow]
+    head: tuple[int, str] | None  # the newest audit event (id, hash) when the report was made
+
+    @property
+    def day(self) -> date:
+        """The date the figures stand at."""
+        return self.as_of or self.generated_at.date()
+
+    @property
+    def scope(self) -> str:
+        parts = [f"Call: {self.call_title}" if self.call_title else "All calls"]
+        f = self.filters
+        if f.date_from and f.date_to:
+            parts.append(f"{long_date(f.date_from)} to {long_date(f.date_to)}")
+        elif f.date_from:
+            parts.append(f"from {long_date(f.date_from)}")
+        elif f.date_to:
+            parts.append(f"up to {long_date(f.date_to)}")
+        else:
+            parts.append("all dates")
+        return " · ".join(parts)
+
+    @property
+    def programmes_allocated(self) -> Decimal:
+        return sum((p.amount for p in self.programmes), ZERO)
+
+    @property
+    def programmes_disbursed(self) -> Decimal:
+        return sum((p.disbursed for p in self.programmes), ZERO)
+
+    @property
+    def pipeline_total(self) -> Decimal:
+        return sum((r.total for r in self.pipeline_rows), ZERO)
+
+
+def _in_period(day: date | None, filters: CoverageFilters) -> bool:
+    if day is None:
+        return not (filters.date_from or filters.date_to)
+    return not (
+        (filters.date_from and day < filters.date_from)
+        or (filters.date_to and day > filters.date_to)
+    )
+
+
+def _donors(contributions: Sequence[Any], as_of: date | None) -> list[DonorRow]:
+    """The contributions counted in the balance, summed by donor (largest gross first)."""
+    end = end_of_day(as_of) if as_of else None
+    sums: dict[int, list[Any]] = {}
+    for c in contributions:
+        if c.void is not None and (end is None or c.void.voided_at < end):
+            continue
+        row = sums.setdefault(c.donor_id, [c.donor, 0, ZERO, ZERO, ZERO])
+        row[1] += 1
+        row[2] += money_rules.read_amount(c.gross)
+        row[3] += money_rules.read_amount(c.fee)
+        row[4] += money_rules.read_amount(c.net)
+    rows = [
+        DonorRow(d.acronym or d.name, d.name, n, gross, fee, net)
+        for d, n, gross, fee, net in sums.values()
+    ]
+    return sorted(rows, key=lambda r: (-r.gross, r.donor))
+
+
+def _countries(
+    programmes: Sequence[ProgrammeRow],
+    places: Mapping[int, list[Any]],
+    regions: Sequence[CoverageRow],
+) -> list[CountryRow]:
+    """Each programme's funded money over its countries, in whole cents per programme: split
+    evenly over its regions as the coverage does (`fund.money.split_evenly`, regions in M49
+    code order), then each region's part evenly over the programme's countries in it (ISO code
+    order). The countries of a region add up to its coverage figure."""
+    cents: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[str, int] = defaultdict(int)
+    names: dict[str, tuple[str, str]] = {}
+    for programme in programmes:
+        by_region: dict[str, list[Any]] = defaultdict(list)
+        for place in places.get(programme.proposal_id, []):
+            by_region[place.region_m49].append(place)
+        if not by_region:
+            cents[GLOBAL_REGION][""] += money_rules.cents(programme.amount)
+            counts[""] += 1
+            continue
+        parts = money_rules.split_evenly(money_rules.cents(programme.amount), sorted(by_region))
+        for region, countries in by_region.items():
+            countries = sorted(countries, key=lambda place: place.iso2)
+            shares = money_rules.split_evenly(parts[region], [p.iso2 for p in countries])
+            for place in countries:
+                cents[region][place.iso2] += shares[place.iso2]
+                counts[place.iso2] += 1
+                names[place.iso2] = (place.name, place.region)
+    rows = []
+    for region in regions:
+        within = cents.get(region.key)
+        if not within:
+            continue
+        for iso2 in sorted(within, key=lambda k: names.get(k, (GLOBAL_LABEL,))[0]):
+            name, region_name = names.get(iso2, (GLOBAL_LABEL, region.label))
+            rows.append(
+                CountryRow(
+                    iso2=iso2,
+                    name=name,
+                    region=region_name,
+                    programmes=counts[iso2],
+                    funded=money_rules.from_cents(within[iso2]),
+                )
+            )
+    return rows
+
+
+def build_allocation_report(
+    config: Mapping[str, Any],
+    *,
+    filters: CoverageFilters | None = None,
+    as_of: date | None = None,
+    generated_at: datetime,
+) -> AllocationReport:
+    """Read the report's figures. An as-of date on or after the day of generation is the same
+    as none: the records as they stand already are the state at the end of today.
+    A fixed number of queries, whatever the number of programmes."""
+    filters = filters or CoverageFilters()
+    if as_of is not None and as_of >= generated_at.date():
+        as_of = None
+    settings = CoverageSettings.from_config(config)
+    covered = coverage(filters, include_pipeline=True, settings=settings, as_of=as_of)
+    money = fund_balance(as_of)
+    pipeline = fund_pipeline(
+        rules_from_config(config).indirect_rate, money.available_by_pool(), as_of
+    )
+    facts = {
+        row.id: (row.call_id, row.submitted_at)
+        for row in db.session.execute(select(Proposal.id, Proposal.call_id, Proposal.submitted_at))
+    }
+
+    def in_call(proposal_id: int) -> bool:
+        return not filters.call_id or facts[proposal_id][0] == filters.call_id
+
+    def submitted_on(proposal_id: int) -> date | None:
+        moment = facts[proposal_id][1]
+        return moment.date() if moment else None
+
+    places: dict[int, list[Any]] = defaultdict(list)
+    query = (
+        select(
+            proposal_countries.c.proposal_id,
+            Country.iso2,
+            Country.name,
+            Country.region_m49,
+            Country.region,
+        )
+        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
+        .join(Allocation, Allocation.proposal_id == proposal_countries.c.proposal_id)
+        .order_by(proposal_countries.c.proposal_id, Country.iso2)
+    )
+    if as_of is not None:
+        query = query.where(Allocation.allocated_on <= as_of)
+    for row in db.session.execute(query):
+        places[row.proposal_id].append(row)
+
+    programmes = sorted(
+        (
+            ProgrammeRow(
+                proposal_id=a.proposal_id,
+                title=a.title,
+                organization=a.organization,
+                countries=tuple(p.iso2 for p in places.get(a.proposal_id, [])),
+                allocated_on=a.allocated_on,
+                amount=a.amount,
+                disbursed=a.disbursed,
+            )
+            for a in allocations(as_of)
+            if in_call(a.proposal_id) and _in_period(a.allocated_on, filters)
+        ),
+        key=lambda p: p.proposal_id,
+    )
+    call_title = (
+        db.session.scalar(select(Call.title).where(Call.id == filters.call_id))
+        if filters.call_id
+        else None
+    )
+    return AllocationReport(
+        fund_name=str(config["FUND_NAME"]),
+        decision_body=str(config["DECISION_BODY_NAME"]),
+        filters=filters,
+        call_title=call_title,
+        as_of=as_of,
+        generated_at=generated_at,
+        coverage=covered,
+        balance=money,
+        pipeline=pipeline,
+        pipeline_rows=[
+            r
+            for r in pipeline.rows
+            if in_call(r.proposal_id) and _in_period(submitted_on(r.proposal_id), filters)
+        ],
+        donors=_donors(contributions(as_of), as_of),
+        voided=voided_contributions(as_of),
+        countries=_countries(programmes, places, covered.regions),
+        programmes=programmes,
+        head=head(),
+    )

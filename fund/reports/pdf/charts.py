@@ -1,0 +1,148 @@
+"""Drawings (reportlab graphics) for the PDFs: the coverage bar chart, as on the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from fund.coverage.charts import nice_scale
+from fund.coverage.model import FLAG_LABELS, CoverageRow
+from fund.money import ZERO
+from fund.reports.pdf.styles import (
+    BOLD,
+    FLAG_COLOUR,
+    LINE,
+    MUTED,
+    REGULAR,
+    TEXT_WIDTH,
+    register_fonts,
+)
+from fund.reports.pdf.tables import fit
+
+# Colours of the bars, as on the dashboard's chart.
+FUNDED_COLOUR = colors.HexColor("#0b4f8a")
+PIPELINE_COLOUR = colors.HexColor("#2e7d32")
+REVIEW_COLOUR = colors.HexColor("#a15c00")
+
+
+def _compact(value: Decimal) -> str:
+    """Axis labels: 0, 250k, 1.5M."""
+    if value >= 1_000_000:
+        return f"{(value / 1_000_000).normalize():f}M"
+    if value >= 1_000:
+        return f"{(value / 1_000).normalize():f}k"
+    return f"{value.normalize():f}"
+
+
+def bar_chart(
+    rows: Sequence[CoverageRow], funded_total: Decimal, *, targets: bool, titled: bool = False
+) -> Drawing:
+    """Horizontal bars per row: funded, then approved (pipeline), then under review, stacked;
+    the target as a tick (the money the row would have at its target share of the funded
+    total); the flag written after the bar. `titled` labels rows with their titles too."""
+    register_fonts()
+    label_width, flag_width, row_height, bar_height = 150.0, 62.0, 13.0, 8.0
+    top, bottom = 24.0, 20.0
+    width = TEXT_WIDTH
+    height = top + bottom + row_height * len(rows)
+    plot_left, plot_right = label_width + 6, width - flag_width
+    peak = max(
+        [r.funded + r.pending for r in rows]
+        + [(r.target or ZERO) * funded_total for r in rows if targets],
+        default=ZERO,
+    )
+    scale_top, step = nice_scale(peak)
+    per_unit = (plot_right - plot_left) / float(scale_top)
+    drawing = Drawing(width, height)
+    drawing.initialFontName = REGULAR  # else the renderer starts with Helvetica
+
+    def x(amount: Decimal) -> float:
+        return plot_left + float(amount) * per_unit
+
+    # Legend.
+    legend = [
+        ("Funded", FUNDED_COLOUR),
+        ("Approved (pipeline)", PIPELINE_COLOUR),
+        ("Under committee review", REVIEW_COLOUR),
+    ]
+    cursor = plot_left
+    for text, colour in legend:
+        drawing.add(Rect(cursor, height - 10, 8, 7, fillColor=colour, strokeColor=None))
+        drawing.add(String(cursor + 11, height - 9, text, fontName=REGULAR, fontSize=7))
+        cursor += 16 + stringWidth(text, REGULAR, 7) + 8
+    if targets:
+        drawing.add(Line(cursor + 4, height - 11, cursor + 4, height - 2, strokeWidth=1.5))
+        drawing.add(String(cursor + 9, height - 9, "Target share", fontName=REGULAR, fontSize=7))
+    # Grid and axis.
+    tick = Decimal(0)
+    while tick <= scale_top:
+        gx = x(tick)
+        drawing.add(Line(gx, bottom, gx, height - top + 4, strokeColor=LINE, strokeWidth=0.4))
+        drawing.add(
+            String(
+                gx,
+                bottom - 10,
+                _compact(tick),
+                fontName=REGULAR,
+                fontSize=6.5,
+                textAnchor="middle",
+                fillColor=MUTED,
+            )
+        )
+        tick += step
+    drawing.add(
+        String(
+            plot_right, 1, "USD", fontName=REGULAR, fontSize=6.5, textAnchor="end", fillColor=MUTED
+        )
+    )
+    # Bars.
+    for index, row in enumerate(rows):
+        y = height - top - row_height * (index + 1)
+        bar_y = y + (row_height - bar_height) / 2
+        drawing.add(
+            String(
+                label_width,
+                bar_y + 1.5,
+                fit(f"{row.label}: {row.title}" if titled else row.label, label_width, size=7.5),
+                fontName=REGULAR,
+                fontSize=7.5,
+                textAnchor="end",
+            )
+        )
+        start = ZERO
+        for amount, colour in (
+            (row.funded, FUNDED_COLOUR),
+            (row.pipeline or ZERO, PIPELINE_COLOUR),
+            (row.review or ZERO, REVIEW_COLOUR),
+        ):
+            if amount > 0:
+                drawing.add(
+                    Rect(
+                        x(start),
+                        bar_y,
+                        float(amount) * per_unit,
+                        bar_height,
+                        fillColor=colour,
+                        strokeColor=None,
+                    )
+                )
+                start += amount
+        if targets and row.target is not None:
+            tx = x(row.target * funded_total)
+            drawing.add(Line(tx, y + 1, tx, y + row_height - 1, strokeWidth=1.5))
+        if row.flag:
+            drawing.add(
+                String(
+                    plot_right + 6,
+                    bar_y + 1.5,
+                    FLAG_LABELS[row.flag],
+                    fontName=BOLD,
+                    fontSize=6.5,
+                    fillColor=FLAG_COLOUR,
+                )
+            )
+    return drawing
