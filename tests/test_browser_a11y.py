@@ -367,7 +367,7 @@ def test_error_summaries_take_focus(plain_page, world: World):
     assert summary.get_attribute("role") == "alert"
     messages = summary.locator("li").all_inner_texts()
     assert any(m.startswith("Duration (months):") for m in messages), messages
-    assert any(m.startswith("Contact 1, email:") for m in messages), messages
+    assert any(m.startswith("Contact 1, Email:") for m in messages), messages
     assert any(m.startswith("Budget row 1, amount (usd):") for m in messages), messages
     # Each message links to its field, which says it is invalid and why.
     for name in ("Duration (months):", "Budget row 1, amount"):

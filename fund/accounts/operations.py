@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -324,12 +325,14 @@ def organization_clash(
     return None
 
 
-def _flush_organization(organization: Organization, **values: Any) -> None:
-    """Write the organization now, so that the database's own unique constraints refuse a
-    name, acronym or country saved by someone else meanwhile: as a field error."""
-    own_id = organization.id
+def _write_organization(own_id: int | None, change: Callable[[], None], **values: Any) -> None:
+    """Make `change` and write it now, inside a savepoint, so that the database's own unique
+    constraints refuse a name, acronym or country saved by someone else meanwhile: as a field
+    error, the rest of the transaction intact. (The change is made inside the savepoint: the
+    savepoint's start flushes what is pending, outside its protection.)"""
     try:
         with db.session.begin_nested():
+            change()
             db.session.flush()
     except IntegrityError:
         with db.session.no_autoflush:
@@ -377,8 +380,7 @@ def save_organization(
     unique = {"name": name, "acronym": acronym, "country_iso2": country_iso2}
     if organization is None:
         organization = Organization(**values)
-        db.session.add(organization)
-        _flush_organization(organization, **unique)
+        _write_organization(None, lambda: db.session.add(organization), **unique)
         record(
             "organization_created", "organization", organization.id, actor, details=values, now=now
         )
@@ -388,10 +390,13 @@ def save_organization(
         for key, value in values.items()
         if getattr(organization, key) != value
     }
-    for key, value in values.items():
-        setattr(organization, key, value)
     if changes:
-        _flush_organization(organization, **unique)
+
+        def change() -> None:
+            for key, value in values.items():
+                setattr(organization, key, value)
+
+        _write_organization(own_id, change, **unique)
         record(
             "organization_updated", "organization", organization.id, actor, details=changes, now=now
         )
