@@ -16,8 +16,8 @@ voids made later, allocations dated later, disbursements paid later, transitions
 (see `fund.finance.queries.as_of` for the rule on a proposal's state). Without a date the report
 shows the records as they stand when it is made.
 
-The report keeps the audit trail's head (event number and SHA-256 hash) at the time of
-generation: a printed report can be traced to the exact records it was made from.
+`AllocationReport.head` is the newest event of the audit trail when the figures were read,
+the records they stand for.
 """
 
 from __future__ import annotations

@@ -6,12 +6,12 @@ looked up for the codes the snapshot stores. Every part of the snapshot has a se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
@@ -61,26 +61,13 @@ class ProposalDocument:
         self.snapshot = snapshot
         self.names = names
         self.styles = PdfStyles.document()
+        self.para = self.styles.para
+        # A table whose text wraps inside its columns; repeated header on every page.
+        self.table = partial(paragraph_table, self.styles)
+        # Label-value pairs in two columns.
+        self.facts = partial(fact_table, self.styles, width=CONTENT_WIDTH)
 
     # small builders ---------------------------------------------------------------------
-
-    def para(self, text: Any, style: Any = None) -> Paragraph:
-        return self.styles.para(text, style)
-
-    def table(
-        self,
-        header: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        widths: Sequence[float],
-        numeric: Sequence[int] = (),
-        total: Sequence[Any] | None = None,
-    ) -> Table:
-        """A table whose text wraps inside its columns; repeated header on every page."""
-        return paragraph_table(self.styles, header, rows, widths, numeric, total)
-
-    def facts(self, pairs: Sequence[tuple[str, Any]]) -> Table:
-        """Label-value pairs in two columns."""
-        return fact_table(self.styles, pairs, width=CONTENT_WIDTH)
 
     def section(self, key: str, *blocks: Flowable) -> list[Flowable]:
         """A heading kept with the start of its content."""

@@ -196,6 +196,23 @@ def render(
 # Paragraph styles ---------------------------------------------------------------------------
 
 
+def _heading(
+    name: str, parent: ParagraphStyle, sizes: tuple[float, float, float, float], **more: Any
+) -> ParagraphStyle:
+    """A bold style of `sizes`: (font size, leading, space before, space after)."""
+    size, leading, before, after = sizes
+    return ParagraphStyle(
+        name,
+        parent=parent,
+        fontName=BOLD,
+        fontSize=size,
+        leading=leading,
+        spaceBefore=before,
+        spaceAfter=after,
+        **more,
+    )
+
+
 class PdfStyles:
     """The paragraph styles of a document. Reports (`report()`: the allocation report, the
     decision record) use smaller tables and larger headings than the proposal document
@@ -205,13 +222,13 @@ class PdfStyles:
         self,
         *,
         small: tuple[float, float],
-        title: tuple[float, float, float],
+        title: tuple[float, float, float, float],
         h2: tuple[float, float, float, float],
         h3: tuple[float, float],
-        dash_for_empty: bool,
+        blank: bool = False,
     ) -> None:
         family = register_fonts()
-        self.dash_for_empty = dash_for_empty
+        self.blank = blank
         self.body = ParagraphStyle("body", fontName=family, fontSize=9.5, leading=13)
         self.small = ParagraphStyle("small", parent=self.body, fontSize=small[0], leading=small[1])
         self.number = ParagraphStyle("number", parent=self.small, alignment=TA_RIGHT)
@@ -223,47 +240,29 @@ class PdfStyles:
         self.warning = ParagraphStyle(
             "warning", parent=self.body, textColor=FLAG_COLOUR, fontName=BOLD
         )
-        self.title = ParagraphStyle(
-            "title",
-            parent=self.body,
-            fontName=BOLD,
-            fontSize=title[0],
-            leading=title[1],
-            spaceAfter=title[2],
-        )
+        self.title = _heading("title", self.body, title)
         self.cover_title = ParagraphStyle(
             "cover_title", parent=self.title, fontSize=24, leading=30, textColor=BLUE
         )
         self.meta = ParagraphStyle("meta", parent=self.body, textColor=META)
-        self.h2 = ParagraphStyle(
-            "h2",
-            parent=self.body,
-            fontName=BOLD,
-            fontSize=h2[0],
-            leading=h2[1],
-            textColor=BLUE,
-            spaceBefore=h2[2],
-            spaceAfter=h2[3],
-        )
+        self.h2 = _heading("h2", self.body, h2, textColor=BLUE)
         self.h3 = ParagraphStyle(
             "h3", parent=self.body, fontName=BOLD, fontSize=10, spaceBefore=h3[0], spaceAfter=h3[1]
         )
 
     @classmethod
     def report(cls) -> PdfStyles:
-        return cls(
-            small=(8, 10), title=(18, 23, 6), h2=(13, 16, 12, 5), h3=(8, 3), dash_for_empty=False
-        )
+        """The styles of the allocation report and the decision record."""
+        return cls(small=(8, 10), title=(18, 23, 0, 6), h2=(13, 16, 12, 5), h3=(8, 3))
 
     @classmethod
     def document(cls) -> PdfStyles:
-        return cls(
-            small=(8.5, 11), title=(16, 20, 4), h2=(12, 15, 10, 4), h3=(6, 2), dash_for_empty=True
-        )
+        """The styles of the proposal document; an empty value is shown as a dash."""
+        return cls(small=(8.5, 11), title=(16, 20, 0, 4), h2=(12, 15, 10, 4), h3=(6, 2), blank=True)
 
     def para(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
-        """`text` as a paragraph (a dash for nothing; with `dash_for_empty`, for "" and [] too)."""
-        empty = text is None or (self.dash_for_empty and text in ("", []))
+        """`text` as a paragraph (a dash for nothing; with `blank`, for "" and [] too)."""
+        empty = text is None or (self.blank and text in ("", []))
         return Paragraph(markup("—" if empty else str(text)), style or self.body)
 
 
