@@ -20,6 +20,7 @@ from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
 from fund.calls.models import Call
 from fund.committee import operations as committee
+from fund.committee import rounds
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
@@ -204,8 +205,8 @@ def _advance(proposal, item: dict[str, Any], author: User, secretariat: User) ->
 
 def _decide(proposal, secretariat: User) -> None:
     """Every entitled member approves, then the secretariat closes the round."""
-    round_ = committee.open_round_of(proposal.id)
-    for member in committee.entitled_members(round_):
+    round_ = rounds.open_round_of(proposal.id)
+    for member in rounds.entitled_members(round_):
         committee.cast_vote(round_.id, member.user, "approve")
     committee.close_round(round_.id, secretariat, summary="Approved by the committee.")
 

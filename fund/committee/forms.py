@@ -16,15 +16,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from fund.committee.models import Choice
+from fund.committee.models import CHOICE_LABELS, Choice
 from fund.forms import DateField, IntegerField, options
 from fund.sensitive import SensitiveForm
-
-CHOICE_LABELS = {
-    Choice.APPROVE.value: "Approve",
-    Choice.REJECT.value: "Reject",
-    Choice.ABSTAIN.value: "Abstain",
-}
 
 
 def end_of_day(day: date | None) -> datetime | None:

@@ -42,6 +42,13 @@ class Choice(enum.StrEnum):
     ABSTAIN = "abstain"
 
 
+CHOICE_LABELS = {
+    Choice.APPROVE.value: "Approve",
+    Choice.REJECT.value: "Reject",
+    Choice.ABSTAIN.value: "Abstain",
+}
+
+
 class Recusal(enum.StrEnum):
     AUTOMATIC = "automatic"  # the member's organization takes part in the proposal
     DECLARED = "declared"  # the member declared a conflict of interest

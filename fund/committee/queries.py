@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from fund.accounts.models import Organization, Role, User
 from fund.audit.models import AuditEvent
 from fund.committee.models import Choice, RoundMember, RoundStatus, Vote, VotingRound
-from fund.committee.operations import (
+from fund.committee.rounds import (
     REVIEW_STATE,
     fingerprint,
     organization_conflicts,

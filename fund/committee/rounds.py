@@ -1,0 +1,112 @@
+"""Reading a voting round: its quorum, tally and fingerprint, the labels of its outcome, the
+committee's members and the conflicts of interest a proposal brings. Reads only; the changes
+are in `fund.committee.operations`, the pages' queries in `fund.committee.queries`."""
+
+from __future__ import annotations
+
+import hashlib
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from fund.accounts.models import Role, User, UserRole
+from fund.calls.models import Call
+from fund.committee.models import Outcome, Recusal, RoundMember, RoundStatus, VotingRound
+from fund.committee.tally import Tally, tally
+from fund.extensions import db
+from fund.proposals.models import Proposal
+
+REVIEW_STATE = "committee_review"
+
+OUTCOME_LABELS = {
+    Outcome.APPROVED: "Approved",
+    Outcome.REJECTED: "Rejected",
+    Outcome.NO_QUORUM: "No quorum",
+    Outcome.RETURNED: "Returned for revision",
+    Outcome.CANCELLED: "Cancelled",
+}
+
+
+def quorum_needed(round_: VotingRound, entitled: int) -> int:
+    """The round's quorum: the call's fixed quorum as it was at opening, else a majority of the
+    members entitled to vote now (recusals lower it)."""
+    return Call.quorum_for(SimpleNamespace(quorum=round_.quorum_setting), entitled)  # type: ignore[arg-type]
+
+
+def entitled_members(round_: VotingRound) -> list[RoundMember]:
+    return [m for m in round_.members if m.recusal is None]
+
+
+def round_tally(round_: VotingRound) -> Tally:
+    """The round's tally from its current members and votes (a closed round keeps its own)."""
+    entitled = entitled_members(round_)
+    ids = {m.user_id for m in entitled}
+    choices = [v.choice for v in round_.votes if v.member_id in ids]
+    return tally(round_.decision_rule, quorum_needed(round_, len(entitled)), len(entitled), choices)
+
+
+def fingerprint(round_: VotingRound) -> str:
+    """A short digest of the round's votes and recusals: a page showing an older state of the
+    round cannot close it."""
+    parts = sorted(
+        (v.member_id, v.choice, (v.changed_at or v.cast_at).isoformat()) for v in round_.votes
+    )
+    recusals = sorted((m.user_id, m.recusal or "") for m in round_.members)
+    digest = hashlib.sha256(repr((round_.id, parts, recusals)).encode()).hexdigest()
+    return digest[:16]
+
+
+def outcome_label(outcome: str | None) -> str:
+    return OUTCOME_LABELS.get(outcome, outcome or "Open")  # type: ignore[call-overload]
+
+
+def open_round_of(proposal_id: int) -> VotingRound | None:
+    return db.session.scalar(
+        select(VotingRound).where(
+            VotingRound.proposal_id == proposal_id, VotingRound.status == RoundStatus.OPEN
+        )
+    )
+
+
+def committee_members() -> list[User]:
+    """Active users holding the committee role: the members entitled to vote in a new round."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.COMMITTEE, User.active.is_(True))
+            .order_by(User.id)
+        ).unique()
+    )
+
+
+def organization_conflicts(proposal: Proposal) -> dict[int, str]:
+    """The organizations taking part in the proposal, each with the recusal reason."""
+    reasons: dict[int, str] = {}
+    for organization in proposal.participants:
+        name = organization.acronym or organization.name
+        reasons[organization.id] = f"{name} is a participating organization of this proposal."
+    if proposal.organization is not None and proposal.organization_id not in reasons:
+        name = proposal.organization.acronym or proposal.organization.name
+        reasons[proposal.organization_id] = f"{name} submitted this proposal."
+    if proposal.lead_organization is not None:
+        name = proposal.lead_organization.acronym or proposal.lead_organization.name
+        reasons[proposal.lead_organization_id] = (  # type: ignore[index]
+            f"{name} is the lead UN entity of this proposal."
+        )
+    return reasons
+
+
+def declared_conflicts(proposal_id: int) -> dict[int, tuple[int, str]]:
+    """Conflicts declared in earlier rounds of the proposal: user id -> (round number, reason).
+    A declared conflict holds for the whole proposal, so it carries over to new rounds."""
+    rows = db.session.execute(
+        select(RoundMember.user_id, VotingRound.number, RoundMember.recusal_reason)
+        .join(VotingRound, VotingRound.id == RoundMember.round_id)
+        .where(VotingRound.proposal_id == proposal_id, RoundMember.recusal == Recusal.DECLARED)
+        .order_by(VotingRound.number)
+    )
+    found: dict[int, tuple[int, str]] = {}
+    for user_id, number, reason in rows:
+        found.setdefault(user_id, (number, reason))
+    return found
