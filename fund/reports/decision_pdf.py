@@ -9,15 +9,12 @@ closed round, never the individual votes. Anybody else gets nothing.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from fund.accounts.models import User
 from fund.audit.queries import head
@@ -35,15 +32,15 @@ from fund.committee.rounds import outcome_label, round_tally
 from fund.committee.tally import Tally
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
-from fund.reports.allocation_pdf import (
-    ReportStyles,
+from fund.reports.pdf.styles import (
+    PageFurniture,
+    PdfStyles,
     audit_footer,
-    data_table,
-    fact_table,
     header_right,
+    markup,
+    render,
 )
-from fund.reports.pdf.styles import markup
-from fund.reports.proposal_pdf import MARGIN, PageFurniture, numbered_canvas
+from fund.reports.pdf.tables import data_table, fact_table
 
 
 def when(moment: datetime | None) -> str:
@@ -132,7 +129,7 @@ def _quorum(record: DecisionRecord) -> str:
 
 
 def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
-    s = ReportStyles()
+    s = PdfStyles.report()
     r, p = record.round, record.proposal
     closed = r.status == RoundStatus.CLOSED
     story: list[Flowable] = [
@@ -284,17 +281,10 @@ def render_decision_record(record: DecisionRecord, *, generated_at: datetime) ->
         # version shows nothing of the secretariat's trail.
         footer_left=audit_footer(head()) if record.full else f"Generated {when(generated_at)}",
     )
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=22 * mm,
-        bottomMargin=20 * mm,
+    return render(
+        _story(record, generated_at),
+        furniture,
         title=f"Decision record {record.reference}, round {record.round.number}",
         author=record.fund_name,
         subject=f"{record.decision_body} decision record",
     )
-    doc.build(_story(record, generated_at), canvasmaker=numbered_canvas(furniture))
-    return out.getvalue()
