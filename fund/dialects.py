@@ -1,7 +1,8 @@
 """SQL that SQLite and PostgreSQL write differently, each with both variants side by side.
 
 The fund runs on both engines with the same queries. Where their SQL differs (how a sum of
-amounts stays exact, the names of the scalar min and max, the upsert statement), the construct
+amounts stays exact, the names of the scalar min and max, the upsert statement, advisory
+locks), the construct
 is defined here once, with the PostgreSQL and the SQLite form next to each other, and the rest
 of the code uses the construct. Query plans that the code picks per engine for speed (the same
 result either way) ask `name()` which engine they run on.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -94,3 +95,17 @@ def insert(connection: Any, table: Any) -> Any:
     if name(connection) == POSTGRESQL:
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+# Advisory locks -----------------------------------------------------------------------------
+
+
+def advisory_lock(connection: Any, key: str) -> bool:
+    """Take the advisory lock named `key` until the transaction ends and say so (PostgreSQL's
+    `pg_advisory_xact_lock`). SQLite has no advisory locks: nothing is taken and the answer is
+    False (there a transaction that writes holds the database's write lock instead,
+    `fund.extensions.take_write_lock`)."""
+    if name(connection) != POSTGRESQL:
+        return False
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    return True

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from fund.extensions import UTCDateTime, db
 
 GENESIS_HASH = "0" * 64
+# The advisory lock that serialises the writers of the trail (PostgreSQL).
+AUDIT_LOCK = "audit_events"
 
 
 class AuditEvent(db.Model):

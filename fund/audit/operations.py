@@ -8,9 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from fund.audit.models import GENESIS_HASH, AuditEvent
+from fund import dialects
+from fund.audit.models import AUDIT_LOCK, GENESIS_HASH, AuditEvent
 from fund.extensions import db, take_write_lock, utcnow
 
 
@@ -57,9 +58,7 @@ def _lock_head() -> None:
     The unique prev_hash and primary key stop a fork even without this lock; the lock turns
     what would be a failed insert into a short wait.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('audit_events'))"))
-    else:
+    if not dialects.advisory_lock(db.session.connection(), AUDIT_LOCK):
         take_write_lock(db.session)
 
 

@@ -55,12 +55,12 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fund import dialects
+from fund.audit.models import AUDIT_LOCK
 from fund.coverage.programme_money import (
     dimension_rows,
     programme_money,
@@ -221,11 +221,10 @@ def apply(connection: Connection, change: Mapping[Key, Figures]) -> None:
     order) and drop the rows no programme counts in any more."""
     if not change:
         return
-    if connection.dialect.name == "postgresql":
-        # The audit trail's writer lock (fund.audit.operations), taken before any total is
-        # locked: every state change records an audit event in the same transaction anyway,
-        # and one lock order (audit, then totals) means two transitions never deadlock.
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('audit_events'))"))
+    # The audit trail's writer lock (fund.audit.operations; PostgreSQL), taken before any total
+    # is locked: every state change records an audit event in the same transaction anyway,
+    # and one lock order (audit, then totals) means two transitions never deadlock.
+    dialects.advisory_lock(connection, AUDIT_LOCK)
     rows = [
         {"status": s, "dimension": d, "key": k, "amount": a, "indirect": i, "programmes": p}
         for (s, d, k), (a, i, p) in sorted(change.items())
