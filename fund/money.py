@@ -24,12 +24,13 @@ programme's amount on it and no other figure.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, case, cast, func, literal_column
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")  # NUMERIC(14, 2)
 ZERO = Decimal("0.00")
 
 K = TypeVar("K", bound=Hashable)
@@ -147,6 +148,51 @@ def read_amount(value: Any) -> Decimal:
 def sql_cents(amount_column: Any) -> Any:
     """A NUMERIC(14, 2) amount column as whole cents in SQL."""
     return cast(func.round(amount_column * 100), BigInteger)
+
+
+class AmountError(ValueError):
+    """An amount that is not a non-negative sum of dollars and cents."""
+
+
+def parse_amount(text: str | None) -> Decimal:
+    """Read a typed amount such as "125000", "125,000.50", "125 000.5" or "USD 10"; refuse
+    anything else: signs, exponents, NaN/Infinity, misplaced group separators ("1,5" is not
+    read as 15), more than two decimals."""
+    not_an_amount = f"“{text}” is not an amount: use digits, e.g. 125000.50."
+    cleaned = (text or "").strip()
+    if cleaned[:3].upper() == "USD":
+        cleaned = cleaned[3:].strip()
+    if not cleaned:
+        raise AmountError("Enter an amount.")
+    negative = cleaned[0] in "-\u2212"
+    whole, dot, fraction = (cleaned[1:].lstrip() if negative else cleaned).partition(".")
+    # Groups of thousands may be separated by commas or (non-breaking) spaces.
+    groups = whole.replace(",", " ").replace("\u00a0", " ").replace("\u202f", " ").split(" ")
+
+    def is_digits(part: str) -> bool:
+        return part.isascii() and part.isdigit()
+
+    whole_ok = (
+        is_digits(whole) or (whole == "" and bool(dot))
+        if len(groups) == 1
+        else all(is_digits(g) for g in groups)
+        and 1 <= len(groups[0]) <= 3
+        and all(len(g) == 3 for g in groups[1:])
+    )
+    if not whole_ok or (dot and not is_digits(fraction)):
+        raise AmountError(not_an_amount)
+    if negative:
+        raise AmountError("Amounts cannot be negative.")
+    try:
+        value = Decimal(f"{''.join(groups) or '0'}.{fraction or '0'}")
+    except InvalidOperation:
+        raise AmountError(not_an_amount) from None
+    # Too large first: quantizing a value of more than 26 digits is itself an error.
+    if value > MAX_AMOUNT:
+        raise AmountError("The amount is too large.")
+    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise AmountError("Use at most two decimals (cents).")
+    return value.quantize(CENT)
 
 
 def format_usd(value: Decimal | int | None, currency: str = "USD") -> str:

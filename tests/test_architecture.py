@@ -49,7 +49,6 @@ NOT_YET_MOVED: frozenset[tuple[str, str]] = frozenset(
         ("fund.accounts", "fund.audit"),  # events of sign-ins and user administration
         ("fund.accounts", "fund.notifications"),  # the email of a locked account
         ("fund.accounts", "fund.sensitive"),  # the password asked on sensitive forms
-        ("fund.calls", "fund.proposals"),  # parse_amount, from proposals.budget
         ("fund.proposals", "fund.reports"),  # reference names and add_months
         ("fund.proposals", "fund.committee"),  # the proposal page's links to the committee
     }

@@ -10,14 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fund.money import MAX_AMOUNT, AmountError, parse_amount
 from fund.proposals.budget import (
     INDIRECT_CATEGORY,
-    MAX_AMOUNT,
-    AmountError,
     BudgetSummary,
     Line,
     indirect_costs,
-    parse_amount,
     round_cents,
     summarise,
 )

@@ -15,7 +15,7 @@ from fund.calls.forms import CallForm
 from fund.calls.models import DECISION_RULE_LABELS, Call
 from fund.calls.operations import CallRefused, CallValues, save_call
 from fund.extensions import db, utcnow
-from fund.proposals.budget import AmountError, parse_amount
+from fund.money import AmountError, parse_amount
 from fund.refusals import show_on_form
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from fund.forms import DateField, IntegerField, StringField, int_or_zero
-from fund.proposals.budget import AmountError, parse_amount
+from fund.money import AmountError, parse_amount
 from fund.sensitive import SensitiveForm
 
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."

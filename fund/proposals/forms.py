@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero
-from fund.proposals.budget import AmountError, parse_amount
+from fund.money import AmountError, parse_amount
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
