@@ -987,6 +987,42 @@ def test_indirect_costs_in_sql_round_half_up_like_python(app) -> None:
     assert [int(v) for v in found] == expected
 
 
+@pytest.mark.usefixtures("backend")
+def test_the_draw_order_is_the_same_in_python_and_sql(app) -> None:
+    """One definition of the draw order (earmarks by code, then unearmarked) gives the same
+    order sorted in Python, ordered by the database, and compared pool by pool in SQL."""
+    from sqlalchemy import literal, true, union_all
+
+    from fund.finance.funding import draw_key, draw_order, drawn_before, plan_draws
+
+    codes = ["TA3", "GENERAL", "TA1", "TA5", "TA2"]
+    assert draw_order(codes) == ["TA1", "TA2", "TA3", "TA5", "GENERAL"]
+    pools = union_all(*(select(literal(code).label("code")) for code in codes)).subquery()
+    other = union_all(*(select(literal(code).label("code")) for code in codes)).subquery()
+    with app.app_context():
+        ordered = db.session.scalars(select(pools.c.code).order_by(*draw_key(pools.c.code)))
+        assert list(ordered) == draw_order(codes)
+        before = db.session.execute(
+            select(pools.c.code, other.c.code, drawn_before(pools.c.code, other.c.code))
+            .select_from(pools)
+            .join(other, true())  # every pair of pools
+        ).all()
+    assert len(before) == len(codes) ** 2
+    for code, later, found in before:
+        assert bool(found) == drawn_before(code, later), (code, later)
+    # The walk takes Decimal amounts and whole cents alike, in the order given.
+    pools_held = [("TA1", D("30.00")), ("GENERAL", D("100.00"))]
+    assert plan_draws(D("50.00"), pools_held) == (
+        [("TA1", D("30.00")), ("GENERAL", D("20.00"))],
+        D("0.00"),
+    )
+    assert plan_draws(15000, [("TA1", 3000), ("GENERAL", 10000)]) == (
+        [("TA1", 3000), ("GENERAL", 10000)],
+        2000,
+    )
+    assert plan_draws(D("-5.00"), pools_held) == ([], D("0.00"))
+
+
 def test_balance_page_takes_a_fixed_number_of_queries(
     app, client, treasurer, donor, author, make_proposal, login_as
 ) -> None:
