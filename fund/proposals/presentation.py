@@ -3,20 +3,62 @@ proposal document (fund/reports/proposal_pdf.py) instead of the codes the snapsh
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import select
+
+from fund.accounts.models import Organization
+from fund.extensions import db
 from fund.money import format_usd
 from fund.proposals.budget import BudgetSummary, Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
 from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
-from fund.reports.queries import ReferenceNames, add_months
+from fund.reference.models import Country, GuidingPrinciple
+from fund.reference.queries import category_titles, objective_labels
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts"}
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day when that month is shorter)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class ReferenceNames:
+    """Names for the codes a proposal snapshot stores."""
+
+    organizations: dict[str, str]  # acronym (or name) -> full name
+    countries: dict[str, str]  # ISO alpha-2 -> name
+    objectives: dict[int, str]  # number -> short label
+    principles: dict[str, str]  # code -> title
+    categories: dict[int, str]  # budget category code -> title
+
+
+def reference_names() -> ReferenceNames:
+    """Five small queries over reference data and organizations."""
+    organizations: dict[str, str] = {}
+    for name, acronym in db.session.execute(select(Organization.name, Organization.acronym)):
+        organizations[name] = name
+        if acronym:
+            organizations[acronym] = name
+    return ReferenceNames(
+        organizations=organizations,
+        countries=dict(db.session.execute(select(Country.iso2, Country.name)).all()),
+        objectives=objective_labels(),
+        principles=dict(
+            db.session.execute(select(GuidingPrinciple.code, GuidingPrinciple.title)).all()
+        ),
+        categories=category_titles(),
+    )
 
 
 def amount(text: Any) -> Decimal | None:

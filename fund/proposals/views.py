@@ -39,10 +39,9 @@ from fund.proposals.models import (
     Proposal,
     ProposalVersion,
 )
-from fund.proposals.presentation import VersionText, shown_changes
+from fund.proposals.presentation import VersionText, reference_names, shown_changes
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg, page_arg
-from fund.reports.queries import reference_names
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("proposals", __name__)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fund.extensions import db
-from fund.reference.models import GcmObjective, GuidingPrinciple, ThematicArea
+from fund.reference.models import BudgetCategory, GcmObjective, GuidingPrinciple, ThematicArea
 
 
 def thematic_areas_with_objectives() -> list[ThematicArea]:
@@ -28,3 +28,13 @@ def objectives_without_area() -> list[GcmObjective]:
 
 def guiding_principles() -> list[GuidingPrinciple]:
     return list(db.session.scalars(select(GuidingPrinciple).order_by(GuidingPrinciple.position)))
+
+
+def objective_labels() -> dict[int, str]:
+    """Objective number -> short label."""
+    return {o.number: o.short_label for o in db.session.scalars(select(GcmObjective))}
+
+
+def category_titles() -> dict[int, str]:
+    """UNSDG budget category code -> title."""
+    return {c.code: c.title for c in db.session.scalars(select(BudgetCategory))}

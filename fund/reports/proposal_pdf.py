@@ -15,6 +15,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
+from fund.proposals.presentation import ReferenceNames, add_months
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
@@ -28,7 +29,6 @@ from fund.reports.pdf.styles import (
     with_heading,
 )
 from fund.reports.pdf.tables import fact_table, paragraph_table
-from fund.reports.queries import ReferenceNames, add_months
 
 # Sections that gather several parts of the snapshot (each part keeps its label inside).
 SECTION_TITLES = {

@@ -5,7 +5,6 @@ Each function runs a fixed number of SQL queries, whatever the number of proposa
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,8 @@ from fund.proposals.models import (
     proposal_participants,
     proposal_secondary_objectives,
 )
-from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
+from fund.proposals.presentation import add_months
+from fund.reference.models import Country, GcmObjective
 
 # Programmes the public sees: funded, and funded then closed.
 FUNDED_STATES = ("funded", "closed")
@@ -90,13 +90,6 @@ def proposal_ref(proposal_id: int) -> str:
     changed, it would be read as a new one. The identifiers were first published in this form,
     so it stays."""
     return f"P{proposal_id:05d}"
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day `months` later (the month's last day when that month is shorter)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
@@ -571,44 +564,4 @@ def all_contributions() -> list[Contribution]:
             .options(joinedload(Contribution.donor), joinedload(Contribution.void))
             .order_by(Contribution.received_on, Contribution.id)
         )
-    )
-
-
-def objective_labels() -> dict[int, str]:
-    return {o.number: o.short_label for o in db.session.scalars(select(GcmObjective))}
-
-
-def category_titles() -> dict[int, str]:
-    return {c.code: c.title for c in db.session.scalars(select(BudgetCategory))}
-
-
-# Proposal document -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReferenceNames:
-    """Names for the codes a proposal snapshot stores."""
-
-    organizations: dict[str, str]  # acronym (or name) -> full name
-    countries: dict[str, str]  # ISO alpha-2 -> name
-    objectives: dict[int, str]  # number -> short label
-    principles: dict[str, str]  # code -> title
-    categories: dict[int, str]  # budget category code -> title
-
-
-def reference_names() -> ReferenceNames:
-    """Five small queries over reference data and organizations."""
-    organizations: dict[str, str] = {}
-    for name, acronym in db.session.execute(select(Organization.name, Organization.acronym)):
-        organizations[name] = name
-        if acronym:
-            organizations[acronym] = name
-    return ReferenceNames(
-        organizations=organizations,
-        countries=dict(db.session.execute(select(Country.iso2, Country.name)).all()),
-        objectives=objective_labels(),
-        principles=dict(
-            db.session.execute(select(GuidingPrinciple.code, GuidingPrinciple.title)).all()
-        ),
-        categories=category_titles(),
     )

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import SCOPE_LABELS, proposal_reference
+from fund.reference.queries import category_titles, objective_labels
 from fund.reports import queries
 from workflows import PROPOSAL_WORKFLOW
 
@@ -139,8 +140,8 @@ def _label(organization) -> str:
 
 
 def _budget_lines() -> Table:
-    objectives = queries.objective_labels()
-    categories = queries.category_titles()
+    objectives = objective_labels()
+    categories = category_titles()
     columns = (
         Column("Proposal ref", width=10),
         Column("Proposal title", width=36),

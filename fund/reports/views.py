@@ -17,6 +17,7 @@ from fund.accounts.models import Role
 from fund.committee.queries import get_round
 from fund.coverage.queries import CallChoice, CoverageFilters, call_choices
 from fund.extensions import db, utcnow
+from fund.proposals import presentation
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.query_args import check_day
@@ -296,7 +297,7 @@ def proposal_pdf(proposal_id: int, number: int):
         call_title=proposal.call.title,
         submitted_at=version.submitted_at,
         submitted_by=version.submitted_by.name if version.submitted_by else None,
-        names=queries.reference_names(),
+        names=presentation.reference_names(),
         fund_name=current_app.config["FUND_NAME"],
         generated_at=utcnow(),
     )
