@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
@@ -247,45 +247,36 @@ class ProposalDocument:
         )
         stated_total = _amount(snap.get("budget_total"))
         h3 = self.styles.h3
-        by_organization = self.table(
-            ("Organization", "Direct costs (USD)", "Indirect support costs (USD)", "Total (USD)"),
+        totals = (summary.direct_total, summary.indirect_total, summary.grand_total)
+
+        def costs(first: str, rows: list[tuple[str, Decimal, Decimal, Decimal]]) -> Table:
+            """Direct, indirect and total costs by `first`, with their totals."""
+            return self.table(
+                (first, "Direct costs (USD)", "Indirect support costs (USD)", "Total (USD)"),
+                [(label, *(money(v) for v in values)) for label, *values in rows],
+                (0.34, 0.22, 0.22, 0.22),
+                numeric=(1, 2, 3),
+                total=("Total", *(money(v) for v in totals)),
+            )
+
+        by_organization = costs(
+            "Organization",
             [
-                (
-                    organizations[i],
-                    money(b.direct),
-                    money(b.indirect),
-                    money(b.total),
-                )
+                (organizations[i], b.direct, b.indirect, b.total)
                 for i, b in summary.by_organization.items()
             ],
-            (0.34, 0.22, 0.22, 0.22),
-            numeric=(1, 2, 3),
-            total=(
-                "Total",
-                money(summary.direct_total),
-                money(summary.indirect_total),
-                money(summary.grand_total),
-            ),
         )
-        by_objective = self.table(
-            ("GCM objective", "Direct costs (USD)", "Indirect support costs (USD)", "Total (USD)"),
+        by_objective = costs(
+            "GCM objective",
             [
                 (
                     self.objective(n),
-                    money(a),
-                    money(summary.indirect_by_objective[n]),
-                    money(summary.objective_total(n)),
+                    a,
+                    summary.indirect_by_objective[n],
+                    summary.objective_total(n),
                 )
                 for n, a in summary.by_objective.items()
             ],
-            (0.34, 0.22, 0.22, 0.22),
-            numeric=(1, 2, 3),
-            total=(
-                "Total",
-                money(summary.direct_total),
-                money(summary.indirect_total),
-                money(summary.grand_total),
-            ),
         )
         by_category = self.table(
             ("Budget category", "Amount (USD)"),
