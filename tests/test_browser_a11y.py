@@ -368,7 +368,7 @@ def test_error_summaries_take_focus(plain_page, world: World):
     messages = summary.locator("li").all_inner_texts()
     assert any(m.startswith("Duration (months):") for m in messages), messages
     assert any(m.startswith("Contact 1, Email:") for m in messages), messages
-    assert any(m.startswith("Budget row 1, amount (usd):") for m in messages), messages
+    assert any(m.startswith("Budget row 1, Amount (USD):") for m in messages), messages
     # Each message links to its field, which says it is invalid and why.
     for name in ("Duration (months):", "Budget row 1, amount"):
         target = summary.get_by_role("link", name=name).get_attribute("href")
