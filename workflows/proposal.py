@@ -129,3 +129,11 @@ PROPOSAL_WORKFLOW = Workflow(
 PROPOSAL_GUARD_NAMES: frozenset[str] = frozenset(
     name for rule in PROPOSAL_WORKFLOW.rules for name in rule.guards
 )
+
+# Named groups of states, beside the table they come from: every module counts with these.
+# Tuples, in a fixed order: they go into SQL statements that are built once and cached.
+FUNDED_STATES: tuple[str, ...] = ("funded", "closed")  # money allocated
+PIPELINE_STATE = "approved"  # approved by the committee, awaiting money
+REVIEW_STATE = "committee_review"  # before the committee
+COUNTED_STATES: tuple[str, ...] = (*FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE)  # in coverage
+EDITABLE_STATES: tuple[str, ...] = ("draft", "returned")  # the applicant may edit

@@ -10,9 +10,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-FUNDED_STATUSES = ("funded", "closed")
-PIPELINE_STATUS = "approved"
-REVIEW_STATUS = "committee_review"
+from workflows import FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE
+
+# The states each bucket counts (named in workflows, beside the transition table).
+FUNDED_STATUSES = FUNDED_STATES
+PIPELINE_STATUS = PIPELINE_STATE
+REVIEW_STATUS = REVIEW_STATE
+
 SIMULATION_STATUSES = (PIPELINE_STATUS, REVIEW_STATUS)
 
 FUNDED, PIPELINE, REVIEW = "funded", "pipeline", "review"

@@ -69,11 +69,8 @@ from fund.extensions import db
 from fund.money import sql_cents
 from fund.proposals.budget import rate_key
 from fund.proposals.models import BudgetLine, Proposal
+from workflows import COUNTED_STATES as COUNTED_STATUSES
 
-FUNDED_STATUSES = ("funded", "closed")
-PIPELINE_STATUS = "approved"
-REVIEW_STATUS = "committee_review"
-COUNTED_STATUSES = (*FUNDED_STATUSES, PIPELINE_STATUS, REVIEW_STATUS)
 META_STATUS, RATE_DIMENSION = "*", "rate"
 # The meta row's `amount`: the version of the method the totals were built with. Totals of an
 # earlier method (version 0: indirect costs apportioned over whole columns, regions in 1/60

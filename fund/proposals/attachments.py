@@ -22,6 +22,7 @@ from typing import Any
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, Attachment, AttachmentKind, Proposal
+from workflows import EDITABLE_STATES
 
 __all__ = [
     "EDITABLE_STATES",
@@ -40,8 +41,6 @@ MEDIA_TYPES: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-# States in which the applicant may still change the proposal's files.
-EDITABLE_STATES = frozenset({"draft", "returned"})
 
 MAX_FILENAME_LENGTH = 200
 FALLBACK_FILENAME = "attachment"

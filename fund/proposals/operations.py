@@ -28,7 +28,7 @@ from fund.proposals.models import (
 from fund.proposals.snapshots import same_part, snapshot
 from fund.reference.models import Country, GcmObjective
 from fund.signals import proposal_transitioned
-from workflows import PROPOSAL_WORKFLOW, Engine, Rule
+from workflows import EDITABLE_STATES, PROPOSAL_WORKFLOW, Engine, Rule
 
 ENGINE = Engine(PROPOSAL_WORKFLOW, GUARDS)
 
@@ -132,9 +132,6 @@ def create_draft(
         now=now,
     )
     return proposal
-
-
-EDITABLE_STATES = frozenset({"draft", "returned"})
 
 
 class EditRefused(Exception):

@@ -32,9 +32,9 @@ from fund.proposals.models import (
 )
 from fund.proposals.presentation import add_months
 from fund.reference.models import Country, GcmObjective
+from workflows import FUNDED_STATES
 
-# Programmes the public sees: funded, and funded then closed.
-FUNDED_STATES = ("funded", "closed")
+# Programmes the public sees: funded, and funded then closed (FUNDED_STATES, from workflows).
 ZERO = Decimal("0.00")
 
 # Who publishes the open data, and under which identifiers. Every value can be overridden in

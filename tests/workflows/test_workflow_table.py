@@ -166,6 +166,11 @@ def test_refusal_reason_is_checked() -> None:
 
 def test_public_api() -> None:
     assert set(workflows.__all__) == {
+        "COUNTED_STATES",
+        "EDITABLE_STATES",
+        "FUNDED_STATES",
+        "PIPELINE_STATE",
+        "REVIEW_STATE",
         "Engine",
         "Guard",
         "GuardRegistry",
@@ -177,6 +182,14 @@ def test_public_api() -> None:
         "to_mermaid",
     }
     assert all(hasattr(workflows, name) for name in workflows.__all__)
+
+
+def test_the_named_groups_are_states_of_the_proposal_workflow() -> None:
+    states = set(workflows.PROPOSAL_WORKFLOW.states)
+    groups = (workflows.FUNDED_STATES, workflows.COUNTED_STATES, workflows.EDITABLE_STATES)
+    assert all(set(group) <= states for group in groups)
+    assert {workflows.PIPELINE_STATE, workflows.REVIEW_STATE} <= states
+    assert set(workflows.FUNDED_STATES) < set(workflows.COUNTED_STATES)
 
 
 def test_package_imports_only_stdlib_and_transitions() -> None:
