@@ -68,6 +68,27 @@ def amount(text: Any) -> Decimal | None:
         return None
 
 
+def snapshot_budget(snapshot: dict[str, Any]) -> tuple[Decimal, list[Any], BudgetSummary]:
+    """A submitted version's budget from its stored lines: the rate it was submitted with, its
+    organizations in the order of the lines, and the summary (`fund.proposals.budget`)."""
+    lines = list(snapshot.get("budget_lines") or [])
+    rate = amount(snapshot.get("indirect_rate")) or Decimal("0")
+    organizations = list(dict.fromkeys(line.get("organization") for line in lines))
+    summary = summarise(
+        (
+            Line(
+                organizations.index(line.get("organization")),
+                int(line.get("objective") or 0),
+                int(line.get("category") or 0),
+                amount(line.get("amount")) or Decimal("0.00"),
+            )
+            for line in lines
+        ),
+        rate,
+    )
+    return rate, organizations, summary
+
+
 def long_date(day: date | None) -> str | None:
     return f"{day.day} {day:%B %Y}" if day else None
 
@@ -178,20 +199,7 @@ class VersionText:
 
     def budget(self) -> BudgetView:
         lines = list(self.snapshot.get("budget_lines") or [])
-        rate = amount(self.snapshot.get("indirect_rate")) or Decimal("0")
-        organizations = list(dict.fromkeys(line.get("organization") for line in lines))
-        summary = summarise(
-            (
-                Line(
-                    organizations.index(line.get("organization")),
-                    int(line.get("objective") or 0),
-                    int(line.get("category") or 0),
-                    amount(line.get("amount")) or Decimal("0.00"),
-                )
-                for line in lines
-            ),
-            rate,
-        )
+        rate, organizations, summary = snapshot_budget(self.snapshot)
         return BudgetView(
             rate=rate,
             total=amount(self.snapshot.get("budget_total")),

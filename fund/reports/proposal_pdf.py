@@ -7,15 +7,14 @@ looked up for the codes the snapshot stores. Every part of the snapshot has a se
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
-from fund.proposals.budget import Line, summarise
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
-from fund.proposals.presentation import ReferenceNames, add_months
+from fund.proposals.presentation import ReferenceNames, add_months, amount, snapshot_budget
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
@@ -38,13 +37,6 @@ SECTION_TITLES = {
     "gender_marker": "Gender and human rights markers",
     "budget_lines": "Budget",
 }
-
-
-def _amount(text: Any) -> Decimal | None:
-    try:
-        return Decimal(str(text)) if text not in (None, "") else None
-    except InvalidOperation:
-        return None
 
 
 def _date(text: str | None) -> date | None:
@@ -229,23 +221,10 @@ class ProposalDocument:
     def budget(self) -> list[Flowable]:
         snap = self.snapshot
         lines = snap.get("budget_lines") or []
-        rate = _amount(snap.get("indirect_rate")) or Decimal("0")
         if not lines:
             return self.section("budget_lines", self.para("No budget lines."))
-        organizations = list(dict.fromkeys(line.get("organization") for line in lines))
-        summary = summarise(
-            (
-                Line(
-                    organizations.index(line.get("organization")),
-                    int(line.get("objective") or 0),
-                    int(line.get("category") or 0),
-                    _amount(line.get("amount")) or Decimal("0.00"),
-                )
-                for line in lines
-            ),
-            rate,
-        )
-        stated_total = _amount(snap.get("budget_total"))
+        rate, organizations, summary = snapshot_budget(snap)
+        stated_total = amount(snap.get("budget_total"))
         h3 = self.styles.h3
         totals = (summary.direct_total, summary.indirect_total, summary.grand_total)
 
@@ -299,7 +278,7 @@ class ProposalDocument:
                     line.get("objective"),
                     self.category(line.get("category")),
                     line.get("description"),
-                    money(_amount(line.get("amount"))),
+                    money(amount(line.get("amount"))),
                 )
                 for line in lines
             ],
