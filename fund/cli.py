@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from fund.extensions import db
+from workflows import WORKFLOWS, to_mermaid
 
 fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit checks.")
 
@@ -102,11 +103,17 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 
 @fund_cli.command("diagram")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
-def diagram_command(out: str | None) -> None:
-    """Print the proposal workflow as a Mermaid state diagram."""
-    from fund.proposals.operations import ENGINE
-
-    text = ENGINE.mermaid()
+@click.option(
+    "--workflow",
+    "name",
+    type=click.Choice(sorted(WORKFLOWS)),
+    default="proposal",
+    show_default=True,
+    help="The transition table to draw.",
+)
+def diagram_command(out: str | None, name: str) -> None:
+    """Print a workflow (the proposal's, or a voting round's) as a Mermaid state diagram."""
+    text = to_mermaid(WORKFLOWS[name])
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
         click.echo(f"Diagram written to {out}.")
