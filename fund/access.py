@@ -174,8 +174,8 @@ def recent_login_required(max_age_seconds: int | None = None) -> Callable[[F], F
     than `max_age_seconds` ago (default: the setting SENSITIVE_ACTION_MAX_AGE_SECONDS).
 
     Combine with an audience decorator (`roles_required`, `signed_in`); the order does not
-    matter. The view's form derives from `fund.sensitive.SensitiveForm`: when the sign-in is
-    stale it shows a password field, and a post without the right password fails
+    matter. The view's form derives from `fund.accounts.sensitive.SensitiveForm`: when the
+    sign-in is stale it shows a password field, and a post without the right password fails
     validation and comes back with everything typed kept; the right password refreshes the
     sign-in and the action is done in the same post. Until the password is confirmed, the
     request cannot commit (403), so a form that forgot to ask fails closed.

@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fund.access", "fund.forms", "fund.idempotency", "fund.errors"}),
     frozenset({"fund.reference"}),
     frozenset({"fund.accounts"}),
-    frozenset({"fund.audit", "fund.sensitive", "fund.security"}),
+    frozenset({"fund.audit", "fund.security"}),
     frozenset({"fund.calls"}),
     frozenset({"fund.proposals"}),
     frozenset({"fund.screening", "fund.finance"}),
@@ -48,7 +48,6 @@ NOT_YET_MOVED: frozenset[tuple[str, str]] = frozenset(
     {
         ("fund.accounts", "fund.audit"),  # events of sign-ins and user administration
         ("fund.accounts", "fund.notifications"),  # the email of a locked account
-        ("fund.accounts", "fund.sensitive"),  # the password asked on sensitive forms
         ("fund.proposals", "fund.committee"),  # the proposal page's links to the committee
     }
 )

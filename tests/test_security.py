@@ -15,10 +15,10 @@ from fund import create_app
 from fund.access import SIGNED_IN_AT, public, recent_login_required, signed_in
 from fund.accounts import throttle
 from fund.accounts.models import LoginAttempt, Organization, User
+from fund.accounts.sensitive import SensitiveForm
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.proposals.models import Attachment
-from fund.sensitive import SensitiveForm
 from tests.conftest import PASSWORD, csrf_token, login
 
 OTHER_ADDRESS = "198.51.100.7"

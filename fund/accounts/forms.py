@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.accounts.models import ROLE_LABELS, OrganizationKind
+from fund.accounts.sensitive import SensitiveForm
 from fund.forms import EmailField, StringField, options
-from fund.sensitive import SensitiveForm
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from fund.accounts.sensitive import SensitiveForm
 from fund.calls.models import DECISION_RULE_LABELS
 from fund.forms import DateField, IntegerField, StringField, options
-from fund.sensitive import SensitiveForm
 
 
 class CallForm(SensitiveForm):

@@ -16,9 +16,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from fund.accounts.sensitive import SensitiveForm
 from fund.committee.models import CHOICE_LABELS, Choice
 from fund.forms import DateField, IntegerField, options
-from fund.sensitive import SensitiveForm
 
 
 def end_of_day(day: date | None) -> datetime | None:

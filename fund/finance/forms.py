@@ -10,9 +10,9 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
+from fund.accounts.sensitive import SensitiveForm
 from fund.forms import DateField, IntegerField, StringField, int_or_zero
 from fund.money import AmountError, parse_amount
-from fund.sensitive import SensitiveForm
 
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
 

@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 
 from fund.access import UNCONFIRMED, login_is_recent, mark_signed_in, sensitive_max_age
+from fund.accounts import operations, throttle
 from fund.extensions import db, utcnow
 
 MISSING_MESSAGE = (
@@ -69,8 +70,6 @@ class SensitiveForm(FlaskForm):
                 MISSING_MESSAGE.format(minutes=_minutes(sensitive_max_age())),
             ]
             return False
-        from fund.accounts import operations, throttle
-
         now, address, policy = utcnow(), throttle.client_address(), throttle.policy_from_config()
         lockout = operations.LockoutPolicy(
             attempts=current_app.config["LOGIN_LOCKOUT_ATTEMPTS"],
