@@ -163,7 +163,7 @@ def _register_workflow_guards(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from fund.accounts.admin_views import bp as admin_bp
     from fund.accounts.views import bp as accounts_bp
-    from fund.audit.views import bp as audit_bp
+    from fund.auditlog.views import bp as audit_bp
     from fund.calls.views import bp as calls_bp
     from fund.committee.views import bp as committee_bp
     from fund.core.views import bp as core_bp

@@ -16,6 +16,7 @@ from fund.accounts.models import Organization, User
 from fund.audit import queries
 from fund.audit.models import GENESIS_HASH, AuditEvent
 from fund.audit.operations import compute_hash, record
+from fund.auditlog import queries as log_queries
 from fund.extensions import db
 
 
@@ -305,7 +306,7 @@ def test_timeline_lists_one_subjects_events_oldest_first(app, create_user):
         record("proposal_submitted", "proposal", 7, None, from_state="draft", to_state="submitted")
         record("user_updated", "user", 7, None)
         db.session.commit()
-        events = queries.timeline("proposal", 7)
+        events = log_queries.timeline("proposal", 7)
         assert [(e.id, e.action, e.actor_organization) for e in events] == [
             (1, "proposal_created", "IOM"),
             (3, "proposal_submitted", None),
@@ -331,7 +332,7 @@ def test_search_uses_two_queries_whatever_the_number_of_actors(app, create_user)
 
         event.listen(db.engine, "before_cursor_execute", remember)
         try:
-            page = queries.search_events(queries.EventFilters(), page=1, per_page=5)
+            page = log_queries.search_events(log_queries.EventFilters(), page=1, per_page=5)
             organizations = [row.actor_organization for row in page.rows]
         finally:
             event.remove(db.engine, "before_cursor_execute", remember)
@@ -351,7 +352,9 @@ def test_search_filters(app, create_user):
         db.session.commit()
 
         def ids(**values) -> list[int]:
-            return [r.id for r in queries.search_events(queries.EventFilters(**values)).rows]
+            return [
+                r.id for r in log_queries.search_events(log_queries.EventFilters(**values)).rows
+            ]
 
         assert ids() == [3, 2, 1]
         assert ids(action="a") == [3, 1]
@@ -375,10 +378,10 @@ def test_export_iterates_in_id_order_across_batches(app):
     _record_events(app, 7)
     _record_events(app, 2, action="other")
     with app.app_context():
-        rows = list(queries.iter_events_for_export(queries.EventFilters(), batch_size=3))
+        rows = list(log_queries.iter_events_for_export(log_queries.EventFilters(), batch_size=3))
         assert [r.id for r in rows] == list(range(1, 10))
-        only = queries.EventFilters(action="proposal_submitted")
-        rows = list(queries.iter_events_for_export(only, batch_size=7))
+        only = log_queries.EventFilters(action="proposal_submitted")
+        rows = list(log_queries.iter_events_for_export(only, batch_size=7))
         assert [r.id for r in rows] == list(range(1, 8))
 
 

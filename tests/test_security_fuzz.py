@@ -507,7 +507,7 @@ def _query_names(app: Flask) -> list[str]:
     from pathlib import Path
 
     import fund
-    from fund.audit.views import AuditFilterForm
+    from fund.auditlog.views import AuditFilterForm
     from fund.coverage.forms import FilterForm, SimulatorForm
 
     names = {*LIST_PAGES, *OTHER_NAMES}

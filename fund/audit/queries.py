@@ -1,20 +1,18 @@
-"""Reading the audit trail: chain verification, the secretariat's log, timelines, export."""
+"""Reading the audit trail as stored: chain verification, its head and its length.
+
+The log pages, timelines and the export read it with the actors' organizations: `fund.auditlog`.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, func, select
 
-from fund.accounts.models import Organization
 from fund.audit.models import GENESIS_HASH, AuditEvent
 from fund.audit.operations import compute_hash
 from fund.extensions import db
-from fund.pagination import Paging
 
 _EVENT_COLUMNS = tuple(AuditEvent.__table__.c)
 
@@ -26,30 +24,6 @@ class ChainReport:
     head_hash: str | None
     broken_at_id: int | None = None
     problem: str | None = None
-
-
-@dataclass(frozen=True)
-class EventFilters:
-    """What the log page and the CSV export filter on; empty values filter nothing."""
-
-    action: str | None = None
-    subject_type: str | None = None
-    subject_id: str | None = None
-    actor: int | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    q: str | None = None
-
-
-@dataclass
-class EventPage(Paging):
-    """One page of the log. Each row has the event's columns plus `actor_organization`."""
-
-    rows: list[Row[Any]] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.count
 
 
 def _event_rows(batch_size: int, last_id: int) -> list[Row[Any]]:
@@ -105,94 +79,3 @@ def head() -> tuple[int, str] | None:
 
 def count_events() -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _filtered(query: Select[Any], filters: EventFilters) -> Select[Any]:
-    if filters.action:
-        query = query.where(AuditEvent.action == filters.action)
-    if filters.subject_type:
-        query = query.where(AuditEvent.subject_type == filters.subject_type)
-    if filters.subject_id:
-        query = query.where(AuditEvent.subject_id == str(filters.subject_id))
-    if filters.actor is not None:
-        query = query.where(AuditEvent.actor_id == filters.actor)
-    if filters.date_from:
-        query = query.where(AuditEvent.occurred_at >= _day_start(filters.date_from))
-    if filters.date_to:
-        end = _day_start(filters.date_to + timedelta(days=1))
-        query = query.where(AuditEvent.occurred_at < end)
-    if filters.q and filters.q.strip():
-        pattern = f"%{_escape_like(filters.q.strip())}%"
-        query = query.where(
-            or_(
-                AuditEvent.comment.ilike(pattern, escape="\\"),
-                AuditEvent.actor_name.ilike(pattern, escape="\\"),
-            )
-        )
-    return query
-
-
-def _with_organization() -> Select[Any]:
-    return select(*_EVENT_COLUMNS, Organization.acronym.label("actor_organization")).outerjoin(
-        Organization, Organization.id == AuditEvent.actor_org_id
-    )
-
-
-def search_events(filters: EventFilters, page: int = 1, per_page: int = 50) -> EventPage:
-    """One page of matching events, newest first, in two queries (count, then the page)."""
-    total = db.session.scalar(_filtered(select(func.count(AuditEvent.id)), filters)) or 0
-    page = min(max(1, page), max(1, -(-total // per_page)))  # past the end: the last page
-    query = (
-        _filtered(_with_organization(), filters)
-        .order_by(AuditEvent.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return EventPage(total, page, per_page, rows=list(db.session.execute(query)))
-
-
-def timeline(subject_type: str, subject_id: Any) -> list[Row[Any]]:
-    """The events of one subject, oldest first, each with its `actor_organization`."""
-    query = (
-        _with_organization()
-        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
-        .order_by(AuditEvent.id)
-    )
-    return list(db.session.execute(query))
-
-
-def iter_events_for_export(filters: EventFilters, batch_size: int = 1000) -> Iterator[Row[Any]]:
-    """Matching events in id order, fetched in keyset pages so memory stays constant."""
-    last_id = 0
-    while True:
-        query = (
-            _filtered(_with_organization(), filters)
-            .where(AuditEvent.id > last_id)
-            .order_by(AuditEvent.id)
-            .limit(batch_size)
-        )
-        rows = list(db.session.execute(query))
-        yield from rows
-        if len(rows) < batch_size:
-            return
-        last_id = rows[-1].id
-
-
-def summarise_details(details: dict[str, Any] | None, limit: int = 120) -> str:
-    """A one-line summary of an event's details for the log table."""
-    if not details:
-        return ""
-    parts = []
-    for key, value in sorted(details.items()):
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{key}: {shown}")
-    text = "; ".join(parts)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

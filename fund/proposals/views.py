@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from fund import idempotency
 from fund.access import access_of, public, roles_required
 from fund.accounts.models import Role
-from fund.audit.queries import timeline
+from fund.auditlog.queries import timeline
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.forms import options

@@ -23,7 +23,8 @@ from wtforms.widgets import TextInput
 
 from fund.access import roles_required
 from fund.accounts.models import Role
-from fund.audit import queries
+from fund.audit import queries as trail
+from fund.auditlog import queries
 from fund.extensions import utcnow
 from fund.forms import DateField, IntegerField, StringField
 from fund.query_args import page_arg
@@ -117,8 +118,8 @@ def log():
         "audit/log.html",
         form=form,
         page=page,
-        head=queries.head(),
-        event_count=queries.count_events(),
+        head=trail.head(),
+        event_count=trail.count_events(),
         filter_args=_filter_args(),
         summarise=queries.summarise_details,
     ), (200 if valid else 400)
