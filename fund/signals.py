@@ -15,7 +15,9 @@ proposal_transitioned = _signals.signal(
     doc="""A proposal changed state.
 
     `sender` is the Proposal; keyword arguments: `trigger`, `from_state`, `to_state`, `actor`
-    (the User), `comment` (str or None) and `event` (the AuditEvent written).
+    (the User), `comment` (str or None) and `event` (the AuditEvent written). Sent by
+    `fund.proposals.operations` once the whole operation is done: for `fund`, after the
+    allocation (its sources and shares, the pools drawn) is written and flushed.
     """,
 )
 

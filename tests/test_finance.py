@@ -1565,3 +1565,36 @@ def test_a_payment_edited_behind_the_application_is_found_and_attributed_again(
     result = runner.invoke(args=["fund", "coverage", "--rebuild", "--verify"])
     assert result.exit_code == 0, result.output
     assert _source_paid(app, proposal_id) == {"TA1": D("198000.00"), "GENERAL": D("52000.00")}
+
+
+def test_the_fund_signal_arrives_once_the_allocation_exists(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    """A receiver of `fund` finds the allocation, its sources and shares, and the pools drawn."""
+    from fund.signals import proposal_transitioned
+
+    contribute(app, treasurer, donor, "2000000.00")
+    proposal_id = make_proposal(author, status="approved")
+    seen: list[tuple] = []
+
+    def receiver(proposal, **kwargs) -> None:
+        if kwargs["trigger"] != "fund":
+            return
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal.id)
+        )
+        seen.append(
+            (
+                allocation.amount if allocation is not None else None,
+                len(allocation.sources) if allocation is not None else 0,
+                len(allocation.shares) if allocation is not None else 0,
+                db.session.scalar(select(Pool.available).where(Pool.code == "GENERAL")),
+            )
+        )
+
+    proposal_transitioned.connect(receiver)
+    try:
+        fund(app, treasurer, proposal_id)
+    finally:
+        proposal_transitioned.disconnect(receiver)
+    assert seen == [(TOTAL, 1, 2, D("1980000.00") - TOTAL)]

@@ -241,7 +241,7 @@ def fund_proposal(
     rules = proposal_operations.rules_from_config(current_app.config)
     plan = funding.funding_plan(proposal, rules.indirect_rate, lock=True)
     draws = plan.draws
-    proposal_operations.fire(
+    event = proposal_operations.fire(
         proposal,
         "fund",
         actor,
@@ -254,6 +254,7 @@ def fund_proposal(
             "shares": {str(org): amount for org, amount in plan.shares.items()},
         },
         now=now,
+        send_signal=False,
     )
     for code, amount in draws:
         _move(
@@ -281,6 +282,8 @@ def fund_proposal(
         db.session.flush()
     except IntegrityError as error:
         raise FinanceError(f"{proposal.reference} already has an allocation.") from error
+    # The transition is announced once its allocation exists: receivers see the whole funding.
+    proposal_operations.announce_transition(proposal, actor, event)
     return allocation
 
 

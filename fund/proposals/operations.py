@@ -58,12 +58,15 @@ def fire(
     details: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
     now: datetime | None = None,
+    send_signal: bool = True,
 ) -> AuditEvent:
     """Check and perform `trigger` on `proposal` for `actor`, in the caller's transaction.
 
     Order: workflow checks (state, role, comment, guards) -> state change -> flush (the
     version counter refuses a stale update) -> audit event -> signal. Raises TransitionRefused
-    with nothing changed.
+    with nothing changed. A caller whose operation goes on after the transition passes
+    `send_signal=False` and calls `announce_transition` once it is complete (funding: after
+    the allocation is written), so that receivers see the whole change.
     """
     now = now or utcnow()
     from_state, to_state = ENGINE.fire(
@@ -88,16 +91,22 @@ def fire(
         else details,
         now=now,
     )
+    if send_signal:
+        announce_transition(proposal, actor, event)
+    return event
+
+
+def announce_transition(proposal: Proposal, actor: User, event: AuditEvent) -> None:
+    """Send `proposal_transitioned` for the transition `event` recorded."""
     proposal_transitioned.send(
         proposal,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=to_state,
+        trigger=event.action,
+        from_state=event.from_state,
+        to_state=event.to_state,
         actor=actor,
         comment=event.comment,
         event=event,
     )
-    return event
 
 
 def allowed_actions(proposal: Proposal, actor: User, now: datetime | None = None) -> list[Rule]:
