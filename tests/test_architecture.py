@@ -47,7 +47,6 @@ LAYERS: tuple[frozenset[str], ...] = (
 NOT_YET_MOVED: frozenset[tuple[str, str]] = frozenset(
     {
         ("fund.accounts", "fund.notifications"),  # the email of a locked account
-        ("fund.proposals", "fund.committee"),  # the proposal page's links to the committee
     }
 )
 

@@ -14,3 +14,10 @@ def init_app(app: Flask) -> None:
         committee_approved=guards.committee_approved,
         committee_rejected=guards.committee_rejected,
     )
+
+    # The committee's part of the proposal page: the decision's link and who reads the notes.
+    from fund.committee import proposal_page
+    from fund.proposals.page import PAGE
+
+    PAGE.add_links(proposal_page.decision_link)
+    PAGE.set_committee_notes_reader(proposal_page.reads_notes)

@@ -39,6 +39,7 @@ from fund.proposals.models import (
     Proposal,
     ProposalVersion,
 )
+from fund.proposals.page import PAGE
 from fund.proposals.presentation import VersionText, reference_names, shown_changes
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg, page_arg
@@ -80,9 +81,8 @@ ACTIONS_ELSEWHERE = frozenset({"approve", "reject", "fund", "close"})
 
 
 def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
-    """Links to the pages where the next steps of this proposal happen."""
-    from fund.committee.queries import record_access, rounds_of
-
+    """Links to the pages where the next steps of this proposal happen, then those the later
+    steps' packages add (the committee's decision: `fund.proposals.page`)."""
     links = []
     user = current_user
     if user.has_role(Role.SECRETARIAT) and proposal.status in ("submitted", "screening"):
@@ -95,13 +95,7 @@ def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
         links.append(
             (url_for("finance.proposal", proposal_id=proposal.id), "Funding and disbursements")
         )
-    closed = [r for r in rounds_of(proposal.id) if r.status == "closed"]
-    # Only a record the viewer may open is linked (a recused member may not).
-    if closed and record_access(user, closed[-1], proposal)[0]:
-        links.append(
-            (url_for("committee.record", round_id=closed[-1].id), "The committee's decision")
-        )
-    return links
+    return links + PAGE.links(user, proposal)
 
 
 def _revision_request(proposal: Proposal, events):
@@ -110,17 +104,6 @@ def _revision_request(proposal: Proposal, events):
         return None
     returns = [e for e in events if e.action == "return_for_revision"]
     return returns[-1] if returns else None
-
-
-def _sees_committee_notes(proposal: Proposal) -> bool:
-    """Whether the viewer reads the secretariat's notes for the committee: the secretariat
-    and the committee members without a conflict on the proposal."""
-    from fund.committee.queries import conflict_of
-
-    user = current_user
-    if user.has_role(Role.SECRETARIAT):
-        return True
-    return user.has_role(Role.COMMITTEE) and conflict_of(user, proposal) is None
 
 
 def _render(proposal: Proposal, form: ActionForm | None = None, error=None, status=200):
@@ -143,7 +126,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         related=_related_pages(proposal),
         events=events,
         revision_request=_revision_request(proposal, events),
-        sees_committee_notes=_sees_committee_notes(proposal),
+        sees_committee_notes=PAGE.reads_committee_notes(current_user, proposal),
         unchanged=unchanged_since(proposal, _rules().indirect_rate) if editable else None,
         form=form or ActionForm(version=proposal.version),
         error=error,

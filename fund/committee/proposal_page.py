@@ -1,0 +1,28 @@
+"""The committee's part of the proposal page, registered with `fund.proposals.page.PAGE` by
+the package's `init_app`: the link to the committee's decision and who reads the notes for the
+committee."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from fund.accounts.models import Role, User
+from fund.committee.queries import conflict_of, record_access, rounds_of
+from fund.proposals.models import Proposal
+
+
+def decision_link(user: User, proposal: Proposal) -> list[tuple[str, str]]:
+    """The record of the last closed round, linked only when the viewer may open it (a recused
+    member may not)."""
+    closed = [r for r in rounds_of(proposal.id) if r.status == "closed"]
+    if closed and record_access(user, closed[-1], proposal)[0]:
+        return [(url_for("committee.record", round_id=closed[-1].id), "The committee's decision")]
+    return []
+
+
+def reads_notes(user: User, proposal: Proposal) -> bool:
+    """Whether the viewer reads the secretariat's notes for the committee: the secretariat and
+    the committee members without a conflict on the proposal."""
+    if user.has_role(Role.SECRETARIAT):
+        return True
+    return user.has_role(Role.COMMITTEE) and conflict_of(user, proposal) is None
