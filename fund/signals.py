@@ -38,7 +38,8 @@ round_closed = _signals.signal(
     `sender` is the VotingRound (status, outcome, summary and tally already set and flushed);
     keyword arguments: `outcome` (one of fund.committee.models.Outcome's values) and `actor`
     (the User who closed it, or None when it closed on its own). Sent by the committee code
-    inside its transaction, before it fires `approve` or `reject` on the proposal if it does.
+    inside its transaction, before it fires `approve` or `reject` on the proposal if it does:
+    the proposal is not decided yet, so the decision is for `proposal_transitioned` to tell.
     """,
 )
 

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from fund.accounts.models import User
 from fund.committee import operations as committee_operations
@@ -416,6 +416,43 @@ def test_round_closed_tells_the_outcome_once(app, smtp, people, make_proposal):
     assert f"{BASE}/committee/rounds/{round_id}" in text_of(closed_mail)
     # The recused IOM and ILO members never hear of it; the secretariat who closed it neither.
     assert set(_notified(app)) == _ids(*applicants, *members, people.secretariat2)
+
+
+def test_the_decision_is_told_once_when_the_proposal_is_decided(app, smtp, people, make_proposal):
+    """Closing a round with a decision tells each person once: the applicants the decision,
+    written when the proposal is approved (not before), the others the round's closing."""
+    proposal_id = _under_review(app, people, make_proposal)
+    round_id = _round_of(app, proposal_id)
+    _vote(app, round_id, people.unhcr)
+    _vote(app, round_id, people.unicef)
+    _clear(app, smtp)
+    decisions: list[tuple[int, str]] = []
+
+    def before_flush(session, flush_context, instances) -> None:
+        for row in session.new:
+            if isinstance(row, Notification) and row.kind == "proposal_decision":
+                status = session.connection().scalar(
+                    select(Proposal.status).where(Proposal.id == row.subject_id)
+                )
+                decisions.append((row.user_id, status))
+
+    event.listen(db.session, "before_flush", before_flush)
+    try:
+        with app.app_context():
+            committee_operations.close_round(round_id, _user(people.secretariat), summary="Yes.")
+            db.session.commit()
+    finally:
+        event.remove(db.session, "before_flush", before_flush)
+
+    applicants = (people.author, people.colleague)
+    assert sorted(decisions) == sorted((u.id, "approved") for u in applicants)
+    told = _notified(app)
+    others = (people.unhcr, people.unicef, people.independent, people.secretariat2)
+    assert {user_id: len(titles) for user_id, titles in told.items()} == dict.fromkeys(
+        _ids(*applicants, *others), 1
+    )
+    assert set(_notified(app, "proposal_decision")) == _ids(*applicants)
+    assert sorted(smtp.recipients()) == _emails(*applicants, *others)
 
 
 def test_the_decision_is_told_by_the_transition_alone_too(app, smtp, people, make_proposal):

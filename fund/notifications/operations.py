@@ -512,8 +512,8 @@ _TRANSITION_HANDLERS = {
     ),
     "declare_ineligible": _to_applicants("declared_ineligible", "{ref} declared ineligible"),
     "forward_to_committee": _on_forward,
-    # The decision is also told when the round closes (`round_closed`); the key makes the
-    # applicant hear it once, whichever comes first.
+    # The committee's decision is told here alone, once the proposal is decided; the key makes
+    # the applicant hear it once even if the transition were announced twice.
     "approve": _to_applicants(
         "proposal_decision",
         "{ref} approved by the committee: {title}",
@@ -530,13 +530,11 @@ _TRANSITION_HANDLERS = {
     "close": _on_closed,
 }
 
-# What the applicant is told of a round's outcome. "returned" is told by the return for
-# revision (with the committee's message); "cancelled" follows the applicant's own withdrawal.
-_DECISION_TITLES = {
-    "approved": "{ref} approved by the committee: {title}",
-    "rejected": "{ref} not approved by the committee: {title}",
-    "no_quorum": "{ref}: no committee decision yet (no quorum)",
-}
+# What the applicant is told of a round's outcome when the round closes: only that there was
+# no quorum. An approval or rejection is told by the `approve`/`reject` transition that
+# follows, "returned" by the return for revision (with the committee's message); "cancelled"
+# follows the applicant's own withdrawal.
+_NO_QUORUM_TITLE = "{ref}: no committee decision yet (no quorum)"
 
 
 def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
@@ -554,19 +552,18 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
         "summary": voting_round.summary or "",
         "comment": voting_round.summary or None,
     }
-    if outcome in _DECISION_TITLES:
+    if outcome == "no_quorum":
         applicants = Recipients()
         applicants.add(applicants_of(proposal.organization_id), APPLICANT)
-        key = f"decision:{proposal.id}:{outcome}"
         notify(
             "proposal_decision",
             applicants,
             subject_type="proposal",
             subject_id=proposal.id,
-            title=_DECISION_TITLES[outcome].format(ref=ref, title=proposal.title),
+            title=_NO_QUORUM_TITLE.format(ref=ref, title=proposal.title),
             link=link,
             context=context,
-            dedupe_key=f"{key}:{voting_round.id}" if outcome == "no_quorum" else key,
+            dedupe_key=f"decision:{proposal.id}:{outcome}:{voting_round.id}",
         )
     others = Recipients()
     others.add(entitled_members(voting_round.id), COMMITTEE, exclude=actor)
