@@ -751,3 +751,35 @@ def approval_conditions(round_: VotingRound) -> list[str]:
             if v.choice == Choice.APPROVE and (v.conditions or "").strip()
         }
     )
+
+
+# Who may vote, for the other packages (notifications) -------------------------------------------
+
+
+def entitled_in_round(round_: VotingRound) -> list[User]:
+    """The members of `round_` entitled to vote in it (not recused) who are still active
+    members of the committee, in id order."""
+    from fund.committee.rounds import committee_members, entitled_members
+
+    entitled = {member.user_id for member in entitled_members(round_)}
+    return [user for user in committee_members() if user.id in entitled]
+
+
+def entitled_to_vote(proposal: Proposal) -> list[User]:
+    """The active committee members entitled to vote on `proposal`, in id order: with an open
+    round, its members without a recusal; before the round exists, those its opening
+    (`fund.committee.operations.open_round`) will leave without a recusal, that is the members
+    less those of an organization taking part in the proposal and those who declared a
+    conflict on it in an earlier round."""
+    from fund.committee.rounds import committee_members, declared_conflicts, open_round_of
+
+    round_ = open_round_of(proposal.id)
+    if round_ is not None:
+        return entitled_in_round(round_)
+    conflicts = organization_conflicts(proposal)
+    declared = declared_conflicts(proposal.id)
+    return [
+        user
+        for user in committee_members()
+        if user.organization_id not in conflicts and user.id not in declared
+    ]
