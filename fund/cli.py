@@ -9,9 +9,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from fund.extensions import db
-from workflows import WORKFLOWS, to_mermaid
+from workflows import PROPOSAL_WORKFLOW, to_mermaid
+from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
 fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit checks.")
+
+# The transition tables `flask fund diagram` draws, by name.
+DIAGRAMS = {"proposal": PROPOSAL_WORKFLOW, "voting_round": VOTING_ROUND_WORKFLOW}
 
 
 @fund_cli.command("seed")
@@ -106,14 +110,14 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 @click.option(
     "--workflow",
     "name",
-    type=click.Choice(sorted(WORKFLOWS)),
+    type=click.Choice(sorted(DIAGRAMS)),
     default="proposal",
     show_default=True,
     help="The transition table to draw.",
 )
 def diagram_command(out: str | None, name: str) -> None:
     """Print a workflow (the proposal's, or a voting round's) as a Mermaid state diagram."""
-    text = to_mermaid(WORKFLOWS[name])
+    text = to_mermaid(DIAGRAMS[name])
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
         click.echo(f"Diagram written to {out}.")

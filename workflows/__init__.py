@@ -11,19 +11,6 @@ from .proposal import (
     PROPOSAL_WORKFLOW,
     REVIEW_STATE,
 )
-from .voting_round import (
-    ROUND_CLOSED,
-    ROUND_GUARD_NAMES,
-    ROUND_OPEN,
-    ROUND_OUTCOMES,
-    VOTING_ROUND_WORKFLOW,
-)
-
-# Every transition table by name, e.g. for `flask fund diagram --workflow`.
-WORKFLOWS: dict[str, Workflow] = {
-    "proposal": PROPOSAL_WORKFLOW,
-    "voting_round": VOTING_ROUND_WORKFLOW,
-}
 
 __all__ = [
     "COUNTED_STATES",
@@ -33,12 +20,6 @@ __all__ = [
     "PROPOSAL_GUARD_NAMES",
     "PROPOSAL_WORKFLOW",
     "REVIEW_STATE",
-    "ROUND_CLOSED",
-    "ROUND_GUARD_NAMES",
-    "ROUND_OPEN",
-    "ROUND_OUTCOMES",
-    "VOTING_ROUND_WORKFLOW",
-    "WORKFLOWS",
     "Engine",
     "Guard",
     "GuardRegistry",
