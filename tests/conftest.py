@@ -1,9 +1,9 @@
 """Fixtures: an application on SQLite or PostgreSQL with the migrated schema and reference
-data, a client, and factories for users and organizations."""
+data, a client, factories for users, organizations and proposals (taken to their state through
+the real workflow: tests/factories.py), and databases prepared once per module."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import shutil
@@ -20,14 +20,26 @@ from sqlalchemy import create_engine, text
 
 from fund import create_app
 from fund.accounts.models import Organization, User
-from fund.accounts.passwords import hash_password
-from fund.extensions import db, utcnow
+from fund.extensions import db
 from fund.seed import load_reference
+from tests.factories import (  # noqa: F401 - the names the test modules import from here
+    MINIMAL_PDF,
+    fill_complete,
+    new_open_call,
+    new_proposal,
+    take_to_committee,
+)
+from tests.helpers import (  # noqa: F401 - the names the test modules import from here
+    PASSWORD,
+    csrf_token,
+    login,
+    new_organization,
+    new_user,
+    next_number,
+)
 from tests.pg import PostgresServer, find_bindir
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery"
-_counter = itertools.count(1)
 
 
 def _build_template(app: Flask) -> None:
@@ -85,7 +97,7 @@ def _postgres_database(postgres: PostgresServer, template: str, name: str) -> st
 
 def _database_name(request: pytest.FixtureRequest) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40]
-    return f"t{next(_counter)}_{slug}"
+    return f"t{next_number()}_{slug}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -94,14 +106,18 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def _make_app(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[Flask]:
+def _make_app(
+    request: pytest.FixtureRequest, engine: str, tmp_path: Path, template: Any = None
+) -> Iterator[Flask]:
+    """An application on a copy of `template` (a SQLite file or a PostgreSQL database name;
+    by default the migrated schema with the reference data)."""
     if engine == "sqlite":
         path = tmp_path / "fund.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(template or request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
     else:
         postgres = request.getfixturevalue("postgres")
-        template = request.getfixturevalue("postgres_template")
+        template = template or request.getfixturevalue("postgres_template")
         url = _postgres_database(postgres, template, _database_name(request))
     app = create_app(
         "test",
@@ -115,15 +131,68 @@ def _make_app(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> It
 
 @pytest.fixture
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    """The application on SQLite, or on the engine of the `backend` fixture if requested."""
-    engine = request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"
-    yield from _make_app(request, engine, tmp_path)
+    """The application on SQLite, or on the engine of the `backend` fixture if requested; on
+    a copy of the module's `prepared` database if the module defines that fixture."""
+    engine = engine_of(request)
+    template = None
+    if "prepared" in request.fixturenames:
+        template = request.getfixturevalue("prepared").template(engine)
+    yield from _make_app(request, engine, tmp_path, template)
+
+
+def engine_of(request: pytest.FixtureRequest) -> str:
+    """The test's database engine: the `backend` fixture's if it asks for it, else SQLite."""
+    return request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"
 
 
 @pytest.fixture
 def pg_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """The application on PostgreSQL only."""
     yield from _make_app(request, "postgresql", tmp_path)
+
+
+class PreparedDatabase:
+    """Data made once per module and engine, read by the module's tests on a copy each.
+
+    A module defines a module-scoped fixture `prepared` returning
+    `PreparedDatabase(request, build)`, and lists `prepared` among a test's fixtures (directly or
+    through another fixture): the test's `app` then starts from a copy of the database that
+    `build()` filled (in an application context; `build` commits and returns what the tests
+    need, as plain values or detached rows), made the first time an engine is asked for."""
+
+    def __init__(self, request: pytest.FixtureRequest, build: Callable[[], Any]) -> None:
+        self._request = request
+        self._build = build
+        self._templates: dict[str, Any] = {}
+        self._data: dict[str, Any] = {}
+
+    def template(self, engine: str) -> Any:
+        if engine not in self._templates:
+            self._make(engine)
+        return self._templates[engine]
+
+    def data(self, engine: str) -> Any:
+        self.template(engine)
+        return self._data[engine]
+
+    def _make(self, engine: str) -> None:
+        request = self._request
+        if engine == "sqlite":
+            folder = request.getfixturevalue("tmp_path_factory").mktemp("prepared")
+            path = folder / "prepared.sqlite3"
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+            url, template = f"sqlite:///{path}", path
+        else:
+            postgres = request.getfixturevalue("postgres")
+            name = f"prepared{next_number()}"
+            url = _postgres_database(postgres, request.getfixturevalue("postgres_template"), name)
+            template = name
+        app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            self._data[engine] = self._build()
+            db.session.remove()
+            db.engine.dispose()  # a PostgreSQL template takes no connection
+        self._templates[engine] = template
 
 
 @pytest.fixture
@@ -142,23 +211,20 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
-_HASHES: dict[str, str] = {}
+def detached(row: Any) -> Any:
+    """A committed row read back whole and detached from the session."""
+    db.session.refresh(row)
+    db.session.expunge(row)
+    return row
 
 
 @pytest.fixture
 def create_organization(app: Flask) -> Callable[..., Organization]:
     def factory(**values: Any) -> Organization:
-        n = next(_counter)
-        values.setdefault("name", f"Test Entity {n}")
-        values.setdefault("acronym", f"TE{n}")
-        values.setdefault("kind", "un_entity")
         with app.app_context():
-            organization = Organization(**values)
-            db.session.add(organization)
+            organization = new_organization(**values)
             db.session.commit()
-            db.session.refresh(organization)
-            db.session.expunge(organization)
-        return organization
+            return detached(organization)
 
     return factory
 
@@ -173,25 +239,8 @@ def create_user(app: Flask) -> Callable[..., User]:
         password: str = PASSWORD,
         **values: Any,
     ) -> User:
-        n = next(_counter)
-        values.setdefault("email", f"user{n}@example.org")
-        values.setdefault("name", f"User {n}")
-        if password not in _HASHES:
-            _HASHES[password] = hash_password(password)
         with app.app_context():
-            organization = None
-            if organization_acronym:
-                organization = db.session.scalar(
-                    db.select(Organization).where(Organization.acronym == organization_acronym)
-                )
-            user = User(
-                password_hash=_HASHES[password],
-                organization=organization,
-                password_changed_at=utcnow(),
-                **values,
-            )
-            user.set_roles(set(roles))
-            db.session.add(user)
+            user = new_user(roles, organization_acronym, password, **values)
             db.session.commit()
             user_id = user.id
             db.session.expunge_all()
@@ -200,36 +249,6 @@ def create_user(app: Flask) -> Callable[..., User]:
         return user
 
     return factory
-
-
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """Fetch a page and read the CSRF token from its form."""
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def take_to_committee(proposal, author: User, secretariat: User, now=None) -> None:
-    """Submit, screen (every criterion passes) and forward `proposal` through the real workflow,
-    in the caller's application context: a round opens. The caller commits."""
-    from fund.proposals import operations as proposal_operations
-    from fund.screening import operations as screening_operations
-
-    proposal_operations.fire(proposal, "submit", author, now=now)
-    proposal_operations.fire(proposal, "start_screening", secretariat, now=now)
-    criteria = screening_operations.ensure_criteria(proposal.call)
-    screening_operations.record_checks(
-        proposal, secretariat, {c.id: ("pass", "") for c in criteria}, now=now
-    )
-    proposal_operations.fire(proposal, "forward_to_committee", secretariat, now=now)
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
 @pytest.fixture
@@ -243,112 +262,37 @@ def login_as(client: FlaskClient, create_user) -> Callable[..., User]:
     return factory
 
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+@pytest.fixture
+def author(create_user) -> User:
+    """An applicant of ILO (not signed in)."""
+    return create_user(roles=("applicant",), organization_acronym="ILO")
 
 
 @pytest.fixture
 def open_call(app: Flask) -> int:
     """An open call with the fund's default limits; returns its id."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from fund.calls.models import Call
-
     with app.app_context():
-        today = utcnow().date()
-        call = Call(
-            title="Open call",
-            opens_on=today - timedelta(days=10),
-            closes_on=today + timedelta(days=10),
-            envelope=Decimal("10000000.00"),
-        )
-        db.session.add(call)
+        call = new_open_call()
         db.session.commit()
         return call.id
 
 
-def fill_complete(proposal) -> None:
-    """Give a draft everything a submission needs: a joint ILO-IOM programme in Chile."""
-    import hashlib
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from fund.proposals.models import (
-        Attachment,
-        BudgetLine,
-        ProposalContact,
-        ProposalPrinciple,
-    )
-    from fund.reference.models import Country, GcmObjective
-
-    def org(acronym: str) -> Organization:
-        return db.session.scalar(db.select(Organization).where(Organization.acronym == acronym))
-
-    chile = db.session.get(Country, "CL")
-    proposal.rationale = proposal.rationale or "Migrant workers lack protection."
-    proposal.scope = "national"
-    proposal.countries = [chile]
-    proposal.endorsers = [chile]
-    proposal.planned_start = utcnow().date() + timedelta(days=60)
-    proposal.duration_months = 24
-    proposal.lead_organization = org("ILO")
-    proposal.participants = [org("ILO"), org("IOM")]
-    proposal.primary_objective_number = 6
-    proposal.secondary_objectives = [db.session.get(GcmObjective, 18)]
-    proposal.gender_marker = 2
-    proposal.human_rights_marker = 2
-    proposal.principles = [
-        ProposalPrinciple(principle_code="gender_responsive", explanation="Women workers first."),
-        ProposalPrinciple(principle_code="human_rights", explanation="Rights-based recruitment."),
-    ]
-    proposal.contacts = [ProposalContact(name="Focal Point", email="focal@ilo.org")]
-    proposal.budget_lines = [
-        BudgetLine(
-            organization_id=org("ILO").id,
-            objective_number=6,
-            category_code=1,
-            amount=Decimal("600000.00"),
-        ),
-        BudgetLine(
-            organization_id=org("IOM").id,
-            objective_number=18,
-            category_code=4,
-            amount=Decimal("400000.00"),
-        ),
-    ]
-    proposal.attachments = [
-        Attachment(
-            kind="endorsement_letter",
-            country_iso2="CL",
-            filename="endorsement-chile.pdf",
-            media_type="application/pdf",
-            size=len(MINIMAL_PDF),
-            sha256=hashlib.sha256(MINIMAL_PDF).hexdigest(),
-            content=MINIMAL_PDF,
-        )
-    ]
-
-
 @pytest.fixture
 def make_proposal(app: Flask, open_call: int) -> Callable[..., int]:
-    """Create a proposal of `author`'s organization, complete unless complete=False, put in
-    `status`; returns its id."""
-    from fund.proposals import operations
+    """Create a proposal of `author`'s organization, complete unless complete=False, and take it
+    to `status` through the real workflow (tests/factories.py: `new_proposal`, which also
+    takes `lines`, `countries`, `submitted_at`, `decided_at` and `allocated_on`); returns its
+    id."""
 
     def factory(author: User, status: str = "draft", complete: bool = True, **values: Any) -> int:
         with app.app_context():
-            actor = db.session.get(User, author.id)
-            proposal = operations.create_draft(
-                actor,
-                call_id=values.pop("call_id", open_call),
-                title=values.pop("title", "Safe labour migration corridors"),
-                summary=values.pop("summary", "Decent work for migrant workers."),
+            proposal = new_proposal(
+                author,
+                values.pop("call_id", open_call),
+                status,
+                complete=complete,
+                **values,
             )
-            if complete:
-                fill_complete(proposal)
-            for key, value in values.items():
-                setattr(proposal, key, value)
-            proposal.status = status
             db.session.commit()
             return proposal.id
 

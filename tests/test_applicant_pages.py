@@ -275,16 +275,22 @@ def _two_versions(app, applicant, make_proposal, change) -> int:
         db.session.flush()
         first = snapshot(proposal)
         second = change(json.loads(json.dumps(first)))
-        for number, snap in ((1, first), (2, second)):
-            db.session.add(
-                ProposalVersion(
-                    proposal_id=proposal_id,
-                    number=number,
-                    submitted_at=utcnow(),
-                    submitted_by_id=applicant.id,
-                    snapshot=snap,
-                )
+        # The stored snapshots are the subject: version 1 as submitted is given this content
+        # (which the submission checks would refuse) and version 2 stored beside it, as a
+        # second submission would store it.
+        version = db.session.scalar(
+            select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id)
+        )
+        version.snapshot = first
+        db.session.add(
+            ProposalVersion(
+                proposal_id=proposal_id,
+                number=2,
+                submitted_at=utcnow(),
+                submitted_by_id=applicant.id,
+                snapshot=second,
             )
+        )
         proposal.submission_number = 2
         db.session.commit()
     return proposal_id

@@ -34,7 +34,9 @@ from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.pdf.styles import REGULAR
 from fund.reports.pdf.tables import wrap_text
-from tests.conftest import fill_complete, login, take_to_committee
+from tests.conftest import PreparedDatabase, detached, engine_of
+from tests.factories import fill_complete, new_proposal, take_to_committee
+from tests.helpers import login, new_organization, new_user, user
 
 D = Decimal
 AS_OF = date(2025, 3, 1)
@@ -47,10 +49,6 @@ def at(month: int, day: int, hour: int = 10) -> datetime:
 
 def org(acronym: str) -> Organization:
     return db.session.scalar(select(Organization).where(Organization.acronym == acronym))
-
-
-def user(person: User) -> User:
-    return db.session.get(User, person.id)
 
 
 def _draft(author: User, call_id: int, title: str, when: datetime, **shape) -> Proposal:
@@ -83,9 +81,7 @@ def _draft(author: User, call_id: int, title: str, when: datetime, **shape) -> P
 
 def _to_committee(proposal: Proposal, people: SimpleNamespace, when: datetime) -> int:
     """Submit, screen and forward: the committee's round opens. Returns the round's id."""
-    take_to_committee(proposal, user(people.author), user(people.secretariat), now=when)
-    db.session.flush()
-    return db.session.scalar(select(VotingRound.id).where(VotingRound.proposal_id == proposal.id))
+    return take_to_committee(proposal, people.author, people.secretariat, now=when).id
 
 
 def _approve(round_id: int, people: SimpleNamespace, when: datetime, summary: str) -> None:
@@ -103,28 +99,22 @@ def _pay(proposal: Proposal, acronym: str, amount: str, paid: datetime, people) 
     )
 
 
-@pytest.fixture
-def people(create_user, create_organization) -> SimpleNamespace:
+def _people() -> SimpleNamespace:
     """An ILO applicant, the secretariat, four committee members and two donors. The
     programmes are ILO-led with IOM taking part: the IOM member is recused from every round."""
     return SimpleNamespace(
-        author=create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Author"),
-        secretariat=create_user(
-            roles=("secretariat",), organization_acronym=None, name="Sara Secretariat"
-        ),
-        iom=create_user(roles=("committee",), organization_acronym="IOM", name="Ibrahim IOM"),
-        unhcr=create_user(roles=("committee",), organization_acronym="UNHCR", name="Ursula UNHCR"),
-        unicef=create_user(roles=("committee",), organization_acronym="UNICEF", name="Chen UNICEF"),
-        undp=create_user(roles=("committee",), organization_acronym="UNDP", name="Dina UNDP"),
-        kdn=create_organization(name="Kingdom of Donors", acronym="KDN", kind="other"),
-        afd=create_organization(
-            name="Agence française de développement", acronym="AFD", kind="other"
-        ),
+        author=new_user(("applicant",), "ILO", name="Ana Author"),
+        secretariat=new_user(("secretariat",), None, name="Sara Secretariat"),
+        iom=new_user(("committee",), "IOM", name="Ibrahim IOM"),
+        unhcr=new_user(("committee",), "UNHCR", name="Ursula UNHCR"),
+        unicef=new_user(("committee",), "UNICEF", name="Chen UNICEF"),
+        undp=new_user(("committee",), "UNDP", name="Dina UNDP"),
+        kdn=new_organization(name="Kingdom of Donors", acronym="KDN", kind="other"),
+        afd=new_organization(name="Agence française de développement", acronym="AFD", kind="other"),
     )
 
 
-@pytest.fixture
-def history(app, people) -> SimpleNamespace:
+def _history() -> SimpleNamespace:
     """A year of the fund, every step through the real operations at its own date.
 
     A (Chile, call 1): approved 25 Jan, funded 1 Feb, paid ILO 300,000 on 10 Feb and IOM
@@ -134,98 +124,110 @@ def history(app, people) -> SimpleNamespace:
     16 Jan voided the next day; 20.00 on 1 Feb voided on 1 Apr; AFD 1,000,000 earmarked TA4 on
     20 Mar.
     """
-    with app.app_context():
-        calls = [
-            Call(
-                title=title,
-                opens_on=date(2025, 1, 1),
-                closes_on=date(2025, 12, 31),
-                envelope=D("20000000.00"),
-            )
-            for title in ("Call 2025: labour mobility", "Call 2025: Sahel")
-        ]
-        db.session.add_all(calls)
-        db.session.flush()
-        secretariat = user(people.secretariat)
-        kdn, afd = (
-            db.session.get(Organization, people.kdn.id),
-            db.session.get(Organization, people.afd.id),
+    people = _people()
+    calls = [
+        Call(
+            title=title,
+            opens_on=date(2025, 1, 1),
+            closes_on=date(2025, 12, 31),
+            envelope=D("20000000.00"),
         )
-        a = _draft(people.author, calls[0].id, "Fair recruitment in Chile", at(1, 10))
-        b = _draft(
-            people.author,
-            calls[1].id,
-            "Migrant workers in Saint-Louis, Sénégal",
-            at(1, 10),
-            country="SN",
-            lines=[("ILO", 2, "450000.00"), ("IOM", 23, "150000.00")],
-            gender=3,
-        )
-        c = _draft(
-            people.author,
-            calls[0].id,
-            "Consular protection in Mexico",
-            at(1, 10),
-            country="MX",
-            lines=[("ILO", 5, "300000.00"), ("IOM", 5, "200000.00")],
-        )
-        d = _draft(
-            people.author,
-            calls[0].id,
-            "Access to services in Morocco",
-            at(1, 10),
-            country="MA",
-            lines=[("IOM", 15, "500000.00"), ("ILO", 15, "200000.00")],
-        )
-        finance_operations.record_contribution(
-            secretariat, kdn, date(2025, 1, 15), D("5000000.00"), now=at(1, 15)
-        )
-        typo = finance_operations.record_contribution(
-            secretariat, kdn, date(2025, 1, 16), D("10.00"), now=at(1, 16)
-        )
-        finance_operations.void_contribution(secretariat, typo, "Typed twice", now=at(1, 17))
-        rounds = {p: _to_committee(p, people, at(1, 20)) for p in (a, b, c)}
-        _vote(
-            rounds[a], people.unhcr, "approve", at(1, 23), "Strong design.", "Quarterly reporting."
-        )
-        _vote(rounds[a], people.unicef, "abstain", at(1, 23), "Outside my remit.")
-        _vote(rounds[a], people.undp, "approve", at(1, 24, 15))
-        _approve(rounds[a], people, at(1, 25), "Approved with quarterly reporting.")
-        finance_operations.fund_proposal(secretariat, a, date(2025, 2, 1), now=at(2, 1))
-        late_void = finance_operations.record_contribution(
-            secretariat, kdn, date(2025, 2, 1), D("20.00"), now=at(2, 1, 11)
-        )
-        for member in (people.unhcr, people.unicef):
-            _vote(rounds[b], member, "approve", at(2, 5))
-        _approve(rounds[b], people, at(2, 10), "Approved.")
-        _pay(a, "ILO", "300000.00", at(2, 10, 12), people)
-        for member in (people.unhcr, people.undp):
-            _vote(rounds[c], member, "approve", at(2, 17))
-        _approve(rounds[c], people, at(2, 18), "Approved.")
-        _to_committee(d, people, at(2, 25))
-        finance_operations.fund_proposal(secretariat, b, date(2025, 3, 15), now=at(3, 15))
-        finance_operations.record_contribution(
-            secretariat, afd, date(2025, 3, 20), D("1000000.00"), "TA4", now=at(3, 20)
-        )
-        _pay(a, "IOM", "100000.00", at(3, 25), people)
-        _pay(b, "ILO", "50000.00", at(3, 25), people)
-        finance_operations.void_contribution(secretariat, late_void, "Test deposit", now=at(4, 1))
-        db.session.commit()
-        assert [p.status for p in (a, b, c, d)] == [
-            "funded",
-            "funded",
-            "approved",
-            "committee_review",
-        ]
-        return SimpleNamespace(
-            calls=[call.id for call in calls],
-            a=a.id,
-            b=b.id,
-            c=c.id,
-            d=d.id,
-            round_a=rounds[a],
-            round_b=rounds[b],
-        )
+        for title in ("Call 2025: labour mobility", "Call 2025: Sahel")
+    ]
+    db.session.add_all(calls)
+    db.session.flush()
+    secretariat, kdn, afd = people.secretariat, people.kdn, people.afd
+    a = _draft(people.author, calls[0].id, "Fair recruitment in Chile", at(1, 10))
+    b = _draft(
+        people.author,
+        calls[1].id,
+        "Migrant workers in Saint-Louis, Sénégal",
+        at(1, 10),
+        country="SN",
+        lines=[("ILO", 2, "450000.00"), ("IOM", 23, "150000.00")],
+        gender=3,
+    )
+    c = _draft(
+        people.author,
+        calls[0].id,
+        "Consular protection in Mexico",
+        at(1, 10),
+        country="MX",
+        lines=[("ILO", 5, "300000.00"), ("IOM", 5, "200000.00")],
+    )
+    d = _draft(
+        people.author,
+        calls[0].id,
+        "Access to services in Morocco",
+        at(1, 10),
+        country="MA",
+        lines=[("IOM", 15, "500000.00"), ("ILO", 15, "200000.00")],
+    )
+    finance_operations.record_contribution(
+        secretariat, kdn, date(2025, 1, 15), D("5000000.00"), now=at(1, 15)
+    )
+    typo = finance_operations.record_contribution(
+        secretariat, kdn, date(2025, 1, 16), D("10.00"), now=at(1, 16)
+    )
+    finance_operations.void_contribution(secretariat, typo, "Typed twice", now=at(1, 17))
+    rounds = {p: _to_committee(p, people, at(1, 20)) for p in (a, b, c)}
+    _vote(rounds[a], people.unhcr, "approve", at(1, 23), "Strong design.", "Quarterly reporting.")
+    _vote(rounds[a], people.unicef, "abstain", at(1, 23), "Outside my remit.")
+    _vote(rounds[a], people.undp, "approve", at(1, 24, 15))
+    _approve(rounds[a], people, at(1, 25), "Approved with quarterly reporting.")
+    finance_operations.fund_proposal(secretariat, a, date(2025, 2, 1), now=at(2, 1))
+    late_void = finance_operations.record_contribution(
+        secretariat, kdn, date(2025, 2, 1), D("20.00"), now=at(2, 1, 11)
+    )
+    for member in (people.unhcr, people.unicef):
+        _vote(rounds[b], member, "approve", at(2, 5))
+    _approve(rounds[b], people, at(2, 10), "Approved.")
+    _pay(a, "ILO", "300000.00", at(2, 10, 12), people)
+    for member in (people.unhcr, people.undp):
+        _vote(rounds[c], member, "approve", at(2, 17))
+    _approve(rounds[c], people, at(2, 18), "Approved.")
+    _to_committee(d, people, at(2, 25))
+    finance_operations.fund_proposal(secretariat, b, date(2025, 3, 15), now=at(3, 15))
+    finance_operations.record_contribution(
+        secretariat, afd, date(2025, 3, 20), D("1000000.00"), "TA4", now=at(3, 20)
+    )
+    _pay(a, "IOM", "100000.00", at(3, 25), people)
+    _pay(b, "ILO", "50000.00", at(3, 25), people)
+    finance_operations.void_contribution(secretariat, late_void, "Test deposit", now=at(4, 1))
+    db.session.commit()
+    assert [p.status for p in (a, b, c, d)] == [
+        "funded",
+        "funded",
+        "approved",
+        "committee_review",
+    ]
+    history = SimpleNamespace(
+        calls=[call.id for call in calls],
+        a=a.id,
+        b=b.id,
+        c=c.id,
+        d=d.id,
+        round_a=rounds[a],
+        round_b=rounds[b],
+    )
+    people = SimpleNamespace(**{name: detached(row) for name, row in vars(people).items()})
+    return SimpleNamespace(people=people, history=history)
+
+
+@pytest.fixture(scope="module")
+def prepared(request) -> PreparedDatabase:
+    """The year of the fund, made once per engine: the tests read it, each on a copy."""
+    return PreparedDatabase(request, _history)
+
+
+@pytest.fixture
+def people(request, prepared) -> SimpleNamespace:
+    return prepared.data(engine_of(request)).people
+
+
+@pytest.fixture
+def history(request, prepared) -> SimpleNamespace:
+    return prepared.data(engine_of(request)).history
 
 
 def pdf_text(data: bytes) -> tuple[PdfReader, str]:
@@ -583,32 +585,16 @@ def test_the_number_of_queries_does_not_grow_with_the_programmes(app, people, hi
 
     before = count_queries()
     with app.app_context():
-        ilo = org("ILO")
-        for n in range(5):
-            proposal = Proposal(
-                call_id=history.calls[0],
-                organization_id=ilo.id,
+        for n in range(5):  # funded in May 2025, while the call was open
+            new_proposal(
+                people.author,
+                history.calls[0],
+                "funded",
                 title=f"Extra programme {n}",
-                status="funded",
-                countries=[db.session.get(Country, "PE")],
-                budget_lines=[
-                    BudgetLine(
-                        organization_id=ilo.id,
-                        objective_number=6,
-                        category_code=1,
-                        amount=D("100000.00"),
-                    )
-                ],
-            )
-            db.session.add(proposal)
-            db.session.flush()
-            db.session.add(
-                Allocation(
-                    proposal_id=proposal.id,
-                    amount=D("107000.00"),
-                    allocated_on=date(2025, 5, 1),
-                    recorded_at=at(5, 1),
-                )
+                countries=["PE"],
+                submitted_at=at(5, 1),
+                decided_at=at(5, 1),
+                allocated_on=date(2025, 5, 1),
             )
         db.session.commit()
     assert count_queries() == before

@@ -1,0 +1,144 @@
+"""Small helpers the test modules share: people and organizations by name, signed-in clients,
+forms' CSRF tokens, row counts and audit events.
+
+Functions without an `app` argument work in the caller's application context; those with one
+open their own and return detached rows.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fund.accounts.models import Organization, User
+from fund.accounts.passwords import hash_password
+from fund.audit.models import AuditEvent
+from fund.extensions import db, utcnow
+
+PASSWORD = "correct horse battery"
+_HASHES: dict[str, str] = {}
+_numbers = iter(range(1, 10**9))
+
+
+def next_number() -> int:
+    """A number used once in the whole test session (unique emails, names and acronyms)."""
+    return next(_numbers)
+
+
+# People and organizations ---------------------------------------------------------------------
+
+
+def new_user(
+    roles: tuple[str, ...] = ("applicant",),
+    organization_acronym: str | None = "ILO",
+    password: str = PASSWORD,
+    **values: Any,
+) -> User:
+    """A new user of `organization_acronym` with `roles`, flushed (the caller commits)."""
+    n = next_number()
+    values.setdefault("email", f"user{n}@example.org")
+    values.setdefault("name", f"User {n}")
+    if password not in _HASHES:  # hashing is slow on purpose: once per password
+        _HASHES[password] = hash_password(password)
+    user = User(
+        password_hash=_HASHES[password],
+        organization=organization(organization_acronym) if organization_acronym else None,
+        password_changed_at=utcnow(),
+        **values,
+    )
+    user.set_roles(set(roles))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def new_organization(**values: Any) -> Organization:
+    """A new organization (a UN entity unless `kind` says otherwise), flushed."""
+    n = next_number()
+    values.setdefault("name", f"Test Entity {n}")
+    values.setdefault("acronym", f"TE{n}")
+    values.setdefault("kind", "un_entity")
+    found = Organization(**values)
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def user(person: User | int) -> User:
+    """The user (given as a detached copy or an id) in the caller's session."""
+    return db.session.get(User, getattr(person, "id", person))
+
+
+def user_by_email(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def detached_user(app: Flask, user_id: int) -> User:
+    """The user as stored now, read in a context of its own and detached."""
+    with app.app_context():
+        found = db.session.get(User, user_id)
+        db.session.expunge(found)
+        return found
+
+
+def organization(acronym: str) -> Organization:
+    return db.session.scalar(select(Organization).where(Organization.acronym == acronym))
+
+
+def org_id(acronym: str, app: Flask | None = None) -> int:
+    """The id of the organization with this acronym (in a context of `app`'s own if given)."""
+    if app is not None:
+        with app.app_context():
+            return org_id(acronym)
+    return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
+
+
+# Clients ----------------------------------------------------------------------------------------
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """Fetch a page and read the CSRF token from its form."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def client_for(app: Flask, person: User) -> FlaskClient:
+    """A new client signed in as `person`."""
+    client = app.test_client()
+    assert login(client, person.email).status_code == 302
+    return client
+
+
+# Reading back ---------------------------------------------------------------------------------
+
+
+def count_rows(model: Any, app: Flask | None = None) -> int:
+    """How many rows `model` has (in a context of `app`'s own if given)."""
+    if app is not None:
+        with app.app_context():
+            return count_rows(model)
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def audit_events(app: Flask, action: str, subject_id: int | None = None) -> list[AuditEvent]:
+    """The audit events of `action` (about `subject_id` if given) in order, detached."""
+    with app.app_context():
+        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        if subject_id is not None:
+            query = query.where(AuditEvent.subject_id == str(subject_id))
+        events = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return events
