@@ -40,7 +40,10 @@ def seed_command(demo: bool) -> None:
         load_demo_contributions(seed_dir, report)
         load_demo_proposals(seed_dir, report)
         kept = keep_in_outbox(db.session)
-    _ensure_coverage_totals()
+    from fund import caches
+
+    for line in caches.ensure_built():
+        click.echo(line)
     db.session.commit()
     added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing new"
     click.echo(f"Seed loaded: {added}.")
@@ -65,17 +68,6 @@ def accounts_table(accounts: list[tuple[str, str, str]]) -> list[str]:
         f"{email:<{widths[0]}}  {role:<{widths[1]}}  {organization}"
         for email, role, organization in (rows[0], rule, *rows[1:])
     ]
-
-
-def _ensure_coverage_totals() -> None:
-    """Build the coverage totals if they were never built for the configured rate."""
-    from fund.coverage import totals
-
-    rate = current_app.config["INDIRECT_SUPPORT_RATE"]
-    connection = db.session.connection()
-    if totals.read(connection, rate) is None:
-        rows = totals.rebuild(connection, rate)
-        click.echo(f"Coverage totals built: {rows} rows.")
 
 
 @fund_cli.command("create-admin")
@@ -127,12 +119,14 @@ def diagram_command(out: str | None, name: str) -> None:
 
 def init_app(app: Flask) -> None:
     from fund.audit.cli import audit_cli
+    from fund.caches.cli import caches_command, check
     from fund.coverage.cli import coverage_command
     from fund.notifications.cli import mail_cli
     from fund.reports.cli import export_cli, report_cli
 
     fund_cli.add_command(audit_cli)
-    fund_cli.add_command(coverage_command)
+    fund_cli.add_command(caches_command)
+    fund_cli.add_command(coverage_command(check))
     fund_cli.add_command(export_cli)
     fund_cli.add_command(report_cli)
     fund_cli.add_command(mail_cli)

@@ -17,7 +17,6 @@ from fund.finance.models import (
 )
 from fund.idempotency import FormKey
 from fund.notifications.models import Notification, NotificationPreference, OutboxMessage
-from fund.proposals import approval  # noqa: F401 - registers its flush listener
 from fund.proposals.models import (
     Attachment,
     BudgetLine,

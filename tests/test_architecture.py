@@ -32,7 +32,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fund.proposals"}),
     frozenset({"fund.screening", "fund.finance"}),
     frozenset({"fund.coverage"}),
-    frozenset({"fund.committee"}),
+    frozenset({"fund.committee", "fund.caches"}),
     frozenset({"fund.notifications"}),
     frozenset({"fund.reports", "fund.core"}),
     frozenset({"fund.templating", "fund.models", "fund.seed"}),

@@ -1,21 +1,20 @@
-"""`flask fund coverage`: the coverage figures of the dashboard (full view, with the pipeline)."""
+"""`flask fund coverage`: the coverage figures of the dashboard (full view, with the pipeline).
+
+Its `--verify` and `--rebuild` are those of `flask fund caches`, given to `coverage_command` by
+`fund.cli` (`fund.caches` lies above coverage in the layers)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from fund.calls.models import Call
-from fund.coverage import totals
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
-from fund.extensions import db, utcnow
-from fund.finance import operations as finance_operations
-from fund.finance.queries.balance import paid_out_differences
-from fund.proposals import approval
+from fund.extensions import db
 
 
 def _money(value) -> str:
@@ -56,95 +55,72 @@ def render_table(report: Coverage) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _check_totals(*, verify: bool, rebuild: bool) -> None:
-    rate = current_app.config["INDIRECT_SUPPORT_RATE"]
-    connection = db.session.connection()
-    if rebuild:
-        rows = totals.rebuild(connection, rate)
-        kept = approval.refresh(rate)
-        sources = finance_operations.rebuild_paid_out()
-        db.session.commit()
-        click.echo(f"Coverage totals rebuilt: {rows} rows (indirect support rate {rate}).")
-        click.echo(f"Totals of the {kept} approved proposal(s) in the pipeline recomputed.")
-        click.echo(f"Money paid out of the {sources} allocation source(s) attributed again.")
-        if not verify:
-            return
-    problems = (
-        totals.differences(db.session.connection(), rate)
-        + approval.differences(rate)
-        + paid_out_differences(utcnow().date())
-    )
-    db.session.rollback()
-    if problems:
-        click.echo(
-            f"Kept figures differ from a full recomputation in {len(problems)} place(s):",
-            err=True,
-        )
-        for problem in problems:
-            click.echo(f"  {problem}", err=True)
-        click.echo("Run `flask fund coverage --rebuild` to recompute them.", err=True)
-        raise SystemExit(1)
-    click.echo(
-        "Coverage totals, approved proposals' totals and money paid out per pool equal a full "
-        "recomputation."
-    )
-
-
 def _date(value: datetime | None) -> date | None:
     return value.date() if value else None
 
 
-@click.command("coverage")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["json", "table"]),
-    default="table",
-    show_default=True,
-    help="JSON (exact amounts as strings) or a text table.",
-)
-@click.option("--call", "call_id", type=click.IntRange(min=1), help="Only this call's proposals.")
-@click.option(
-    "--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date."
-)
-@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Up to this date.")
-@click.option(
-    "--verify",
-    is_flag=True,
-    help="Compare the maintained totals (coverage, the approved proposals' totals, the money "
-    "paid out of each pool) with a full recomputation; exit 1 if they differ.",
-)
-@click.option(
-    "--rebuild",
-    is_flag=True,
-    help="Recompute the maintained totals, the approved proposals' totals and the money paid "
-    "out of each pool (after a bulk load, an edit made outside the application, or a change "
-    "of INDIRECT_SUPPORT_RATE).",
-)
-@with_appcontext
-def coverage_command(
-    output: str,
-    call_id: int | None,
-    date_from: datetime | None,
-    date_to: datetime | None,
-    verify: bool,
-    rebuild: bool,
-) -> None:
-    """Print the coverage of the GCM objectives: the dashboard's numbers, pipeline included.
+def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
+    """The `coverage` command; `check_kept_figures(verify=..., rebuild=...)` does its --verify
+    and --rebuild (`fund.caches.cli.check`)."""
 
-    With --verify or --rebuild, check or rebuild the totals the dashboard reads instead."""
-    if verify or rebuild:
-        _check_totals(verify=verify, rebuild=rebuild)
-        return
-    if date_from and date_to and date_to < date_from:
-        raise click.BadParameter("must not be before --from", param_hint="--to")
-    if call_id and db.session.get(Call, call_id) is None:
-        raise click.BadParameter(f"there is no call {call_id}", param_hint="--call")
-    report = coverage(
-        CoverageFilters(call_id=call_id, date_from=_date(date_from), date_to=_date(date_to)),
-        include_pipeline=True,
+    @click.command("coverage")
+    @click.option(
+        "--format",
+        "output",
+        type=click.Choice(["json", "table"]),
+        default="table",
+        show_default=True,
+        help="JSON (exact amounts as strings) or a text table.",
     )
-    if output == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(render_table(report), nl=False)
+    @click.option(
+        "--call", "call_id", type=click.IntRange(min=1), help="Only this call's proposals."
+    )
+    @click.option(
+        "--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date."
+    )
+    @click.option(
+        "--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Up to this date."
+    )
+    @click.option(
+        "--verify",
+        is_flag=True,
+        help="Compare the maintained totals (coverage, the approved proposals' totals, the money "
+        "paid out of each pool) with a full recomputation; exit 1 if they differ.",
+    )
+    @click.option(
+        "--rebuild",
+        is_flag=True,
+        help="Recompute the maintained totals, the approved proposals' totals and the money paid "
+        "out of each pool (after a bulk load, an edit made outside the application, or a change "
+        "of INDIRECT_SUPPORT_RATE).",
+    )
+    @with_appcontext
+    def command(
+        output: str,
+        call_id: int | None,
+        date_from: datetime | None,
+        date_to: datetime | None,
+        verify: bool,
+        rebuild: bool,
+    ) -> None:
+        """Print the coverage of the GCM objectives: the dashboard's numbers, pipeline included.
+
+        With --verify or --rebuild, check or rebuild the kept figures instead, as `flask fund
+        caches` does (the coverage totals the dashboard reads among them)."""
+        if verify or rebuild:
+            check_kept_figures(verify=verify, rebuild=rebuild)
+            return
+        if date_from and date_to and date_to < date_from:
+            raise click.BadParameter("must not be before --from", param_hint="--to")
+        if call_id and db.session.get(Call, call_id) is None:
+            raise click.BadParameter(f"there is no call {call_id}", param_hint="--call")
+        report = coverage(
+            CoverageFilters(call_id=call_id, date_from=_date(date_from), date_to=_date(date_to)),
+            include_pipeline=True,
+        )
+        if output == "json":
+            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            click.echo(render_table(report), nl=False)
+
+    return command

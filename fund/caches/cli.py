@@ -1,0 +1,58 @@
+"""`flask fund caches --verify` / `--rebuild`: the kept figures against a full recomputation.
+
+`flask fund coverage --verify` / `--rebuild` run the same (`check`)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from fund import caches
+from fund.extensions import db
+
+
+def check(*, verify: bool, rebuild: bool) -> None:
+    """With `rebuild`, recompute every kept figure and commit; with `verify` (after the
+    rebuild, if both), compare each with a full recomputation and exit 1 if any differs."""
+    if rebuild:
+        done = caches.rebuild()
+        db.session.commit()
+        for line in done:
+            click.echo(line)
+        if not verify:
+            return
+    found = caches.verify()
+    db.session.rollback()
+    problems = [(name, problem) for name, listed in found.items() for problem in listed]
+    if problems:
+        click.echo(
+            f"Kept figures differ from a full recomputation in {len(problems)} place(s):",
+            err=True,
+        )
+        for name, problem in problems:
+            click.echo(f"  {name}: {problem}", err=True)
+        click.echo("Run `flask fund caches --rebuild` to recompute them.", err=True)
+        raise SystemExit(1)
+    names = [cache.name for cache in caches.CACHES]
+    click.echo(f"{', '.join(names[:-1]).capitalize()} and {names[-1]} equal a full recomputation.")
+
+
+@click.command("caches")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Compare every kept figure (coverage totals, the approved proposals' totals, the money "
+    "paid out of each pool) with a full recomputation; exit 1 if one differs.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Recompute every kept figure (after a bulk load, an edit made outside the application, "
+    "or a change of INDIRECT_SUPPORT_RATE); with --verify, check them afterwards.",
+)
+@with_appcontext
+def caches_command(verify: bool, rebuild: bool) -> None:
+    """Check or recompute the figures the fund keeps instead of recomputing them per page."""
+    if not (verify or rebuild):
+        raise click.UsageError("Give --verify, --rebuild or both.")
+    check(verify=verify, rebuild=rebuild)
