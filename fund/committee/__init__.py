@@ -6,14 +6,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the committee guards of the proposal workflow."""
-    from fund.committee import guards
+    """Register the committee guards of the proposal workflow, and listen to the proposal's
+    transitions (a round opens when a proposal enters committee review and closes when it
+    leaves). Idempotent: blinker keeps one connection per receiver, however many applications
+    are created."""
+    from fund.committee import guards, operations
     from fund.proposals.guards import GUARDS
+    from fund.signals import proposal_transitioned
 
     GUARDS.register(
         committee_approved=guards.committee_approved,
         committee_rejected=guards.committee_rejected,
     )
+    proposal_transitioned.connect(operations.on_proposal_transitioned, weak=False)
 
     # The committee's part of the proposal page: the decision's link and who reads the notes.
     from fund.committee import proposal_page

@@ -1,9 +1,14 @@
 """Committee rounds: opening, recusals, votes, closing. Callers commit.
 
-A round opens when a proposal enters committee review (the receiver at the end of this module)
-or when the secretariat opens a new one after a round without quorum. It ends when the
-secretariat closes it (the outcome fires `approve` or `reject`), returns the proposal for
-revision, or when the proposal leaves committee review another way (withdrawn).
+A round opens when a proposal enters committee review (`on_proposal_transitioned` at the end of
+this module, connected to the proposal's signal by `fund.committee.init_app`) or when the
+secretariat opens a new one after a round without quorum. It ends when the secretariat closes it
+(the outcome fires `approve` or `reject`), returns the proposal for revision, or when the
+proposal leaves committee review another way (withdrawn).
+
+Every change of a round passes the voting round's workflow (`fund.committee.workflow.fire_round`:
+state, role and guards of `workflows/voting_round.py`), the check the pages make with
+`allowed` to show their buttons.
 
 Locks, to refuse a vote that races the closing and to avoid deadlocks on PostgreSQL: every
 change takes the proposal row, then the round row (`SELECT ... FOR UPDATE`), then the audit
@@ -33,32 +38,19 @@ from fund.committee.rounds import (
     REVIEW_STATE,
     committee_members,
     declared_conflicts,
-    fingerprint,
     open_round_of,
     organization_conflicts,
-    outcome_label,
     round_tally,
 )
 from fund.committee.tally import Tally
+from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from fund.refusals import Refused
-from fund.signals import conflict_declared, proposal_transitioned, round_closed, vote_cast
+from fund.signals import conflict_declared, round_closed, vote_cast
+from workflows.voting_round import ROUND_OUTCOMES
 
 SUBJECT = "voting_round"
 _CHOICES = frozenset(c.value for c in Choice)
-
-
-class CommitteeRefused(Refused):
-    """An action on a round that was refused; nothing was changed.
-
-    `field` names the form field the problem belongs to (or None); `stale` is True when the
-    page the user acted on no longer shows the current state.
-    """
-
-    def __init__(self, message: str, *, field: str | None = None, stale: bool = False) -> None:
-        super().__init__(message, field)
-        self.stale = stale
 
 
 # Locks ----------------------------------------------------------------------------------
@@ -118,20 +110,6 @@ def _locked_open_round(proposal_id: int) -> VotingRound | None:
 def _require_secretariat(actor: User, what: str) -> None:
     if not actor.has_role(Role.SECRETARIAT):
         raise CommitteeRefused(f"Only the secretariat can {what}.")
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y, %H:%M UTC")
-
-
-def _require_open(round_: VotingRound, doing: str) -> None:
-    if round_.status != RoundStatus.OPEN:
-        closed = _when(round_.closed_at) if round_.closed_at else "earlier"
-        raise CommitteeRefused(
-            f"Round {round_.number} closed on {closed} ({outcome_label(round_.outcome)}): "
-            f"{doing} is no longer possible.",
-            stale=True,
-        )
 
 
 # Opening ----------------------------------------------------------------------------------
@@ -237,10 +215,9 @@ def set_deadline(
     round_id: int, actor: User, deadline: datetime | None, *, now: datetime | None = None
 ) -> bool:
     """Set, move or clear the deadline of an open round. True if it changed."""
-    _require_secretariat(actor, "set a deadline")
     round_, _ = _lock_round(round_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
-    _require_open(round_, "changing the deadline")
+    fire_round(round_, "set_deadline", actor, now=now)
     if deadline is not None and deadline <= now:
         raise CommitteeRefused("The deadline must be in the future.", field="deadline")
     if round_.deadline == deadline:
@@ -260,20 +237,6 @@ def set_deadline(
 
 
 # Members' actions -----------------------------------------------------------------------------
-
-
-def _member(round_: VotingRound, actor: User) -> RoundMember:
-    for member in round_.members:
-        if member.user_id == actor.id:
-            if member.recusal is not None:
-                raise CommitteeRefused(
-                    f"You are recused from this proposal: {member.recusal_reason}"
-                )
-            return member
-    raise CommitteeRefused(
-        f"You are not among the members entitled to vote in round {round_.number}: the "
-        "members are those of the committee when the round opened."
-    )
 
 
 def _vote_of(round_: VotingRound, user_id: int) -> Vote | None:
@@ -302,13 +265,7 @@ def cast_vote(
     comment, conditions = (comment or "").strip(), (conditions or "").strip()
     round_, _ = _lock_round(round_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
-    _require_open(round_, "voting")
-    _member(round_, actor)
-    if round_.deadline is not None and now > round_.deadline:
-        raise CommitteeRefused(
-            f"The deadline of round {round_.number} passed on {_when(round_.deadline)}: "
-            "votes are no longer accepted. The secretariat can move the deadline."
-        )
+    fire_round(round_, "vote", actor, now=now)  # open, a member not recused, before the deadline
     if choice not in _CHOICES:
         raise CommitteeRefused("Choose approve, reject or abstain.", field="choice")
     if choice == Choice.REJECT and not comment:
@@ -363,8 +320,9 @@ def declare_conflict(
     reason = (reason or "").strip()
     round_, _ = _lock_round(round_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
-    _require_open(round_, "declaring a conflict in this round")
-    member = _member(round_, actor)
+    fire_round(round_, "declare_conflict", actor, now=now)  # open, a member not recused
+    member = member_of(round_, actor.id)
+    assert member is not None  # the workflow's guard `entitled_member`
     if not reason:
         raise CommitteeRefused("Say what the conflict of interest is.", field="reason")
     removed = _vote_of(round_, actor.id)
@@ -403,14 +361,26 @@ def declare_conflict(
 
 def _finish(
     round_: VotingRound,
+    trigger: str,
     actor: User | None,
-    outcome: Outcome,
     *,
     summary: str,
     counted: Tally,
     now: datetime,
-) -> None:
-    round_.status = RoundStatus.CLOSED.value
+    expected: str | None = None,
+) -> Outcome:
+    """Close the round by the workflow's rule `trigger`, with the outcome the rule records
+    (`close`: the decision rule's), the summary and the tally at closing."""
+    from_state, to_state = fire_round(
+        round_,
+        trigger,
+        actor,
+        now=now,
+        comment=summary or None,
+        expected=expected,
+        counted=counted,
+    )
+    outcome = Outcome(ROUND_OUTCOMES.get(trigger) or counted.outcome)
     round_.outcome = outcome.value
     round_.closed_at = now
     round_.closed_by_id = getattr(actor, "id", None)
@@ -422,8 +392,8 @@ def _finish(
         SUBJECT,
         round_.id,
         actor,
-        from_state=RoundStatus.OPEN.value,
-        to_state=RoundStatus.CLOSED.value,
+        from_state=from_state,
+        to_state=to_state,
         comment=summary or None,
         details={
             "proposal": round_.proposal_id,
@@ -434,6 +404,7 @@ def _finish(
         now=now,
     )
     round_closed.send(round_, outcome=outcome.value, actor=actor)
+    return outcome
 
 
 def close_round(
@@ -453,20 +424,19 @@ def close_round(
     """
     from fund.proposals.operations import fire
 
-    _require_secretariat(actor, "close a voting round")
     summary = (summary or "").strip()
     round_, proposal = _lock_round(round_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
-    _require_open(round_, "closing it")
-    if expected is not None and expected != fingerprint(round_):
-        raise CommitteeRefused(
-            "Votes or recusals changed since you opened the page. Review the tally below, "
-            "then close the round again.",
-            stale=True,
-        )
     counted = round_tally(round_)
-    outcome = Outcome(counted.outcome) if counted.outcome else Outcome.NO_QUORUM
-    _finish(round_, actor, outcome, summary=summary, counted=counted, now=now)
+    outcome = _finish(
+        round_,
+        closing_trigger(counted),
+        actor,
+        summary=summary,
+        counted=counted,
+        now=now,
+        expected=expected,
+    )
     if outcome in (Outcome.APPROVED, Outcome.REJECTED):
         trigger = "approve" if outcome == Outcome.APPROVED else "reject"
         fire(
@@ -539,15 +509,13 @@ def on_proposal_transitioned(
         round_ = _locked_open_round(proposal.id)
         if round_ is None:
             return
-        outcome = Outcome.RETURNED if trigger == "return_for_revision" else Outcome.CANCELLED
+        # The round closes returned (the secretariat returned the proposal) or cancelled.
+        ending = "return_for_revision" if trigger == "return_for_revision" else "cancel"
         _finish(
             round_,
+            ending,
             actor,
-            outcome,
             summary=(comment or "").strip(),
             counted=round_tally(round_),
             now=now,
         )
-
-
-proposal_transitioned.connect(on_proposal_transitioned)

@@ -1,16 +1,9 @@
-"""Reading the committee's work: rounds as one viewer may see them, the member's lists, the
-meeting view and the decision record.
+"""Reading the committee's work for its pages: the member's lists, the meeting view and the
+latest decisions, a page at a time.
 
-Who sees what in a round:
-
-- the secretariat sees everything;
-- a committee member with a conflict on the proposal (their organization takes part in it, or
-  they were recused from any of its rounds) never sees the others' votes, comments or tally;
-- any other committee member sees the votes of a closed round; in an open round they see them
-  once they have voted themselves, or always when COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE is
-  set, and only if they are a member of that round;
-- the applicant sees the outcome, the committee's summary and the conditions of a closed round
-  of their own proposal, never the individual votes.
+A round as one viewer may see it (and who sees what) is `fund.committee.visibility`; the
+decision record and the secretariat's notes are `fund.committee.record`. The pages and the
+other packages read those through this module too (the names imported below).
 """
 
 from __future__ import annotations
@@ -23,311 +16,67 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from fund.accounts.models import Organization, Role, User
-from fund.audit.models import AuditEvent
-from fund.committee.models import Choice, RoundMember, RoundStatus, Vote, VotingRound
-from fund.committee.rounds import (
-    REVIEW_STATE,
-    fingerprint,
-    organization_conflicts,
-    round_tally,
+from fund.accounts.models import Role, User
+from fund.committee.models import RoundMember, RoundStatus, Vote, VotingRound
+from fund.committee.record import (
+    FORWARD_ACTION,
+    approval_conditions,
+    forwarding_notes,
+    organization_names,
+    users_by_id,
+    version_of,
 )
-from fund.committee.tally import Tally
+from fund.committee.rounds import REVIEW_STATE, organization_conflicts
+from fund.committee.visibility import (
+    RoundView,
+    conflict_in_rounds,
+    conflict_of,
+    conflicted_proposals,
+    current_round,
+    get_round,
+    record_access,
+    records_closed_to,
+    recusals_by_proposal,
+    round_view,
+    rounds_of,
+    sees_votes,
+)
 from fund.extensions import db, utcnow
 from fund.pagination import Paging, clamp_page
-from fund.proposals.models import Proposal, ProposalVersion, proposal_participants
+from fund.proposals.models import Proposal
 
-
-def _round_options():
-    # The members and voters of all rounds are a few committee members: their users are
-    # loaded once each (selectin), not joined again to every member and vote row.
-    return (
-        selectinload(VotingRound.members)
-        .selectinload(RoundMember.user)
-        .joinedload(User.organization),
-        selectinload(VotingRound.votes).selectinload(Vote.member),
-    )
-
-
-def get_round(round_id: int) -> VotingRound | None:
-    return db.session.scalar(
-        select(VotingRound).where(VotingRound.id == round_id).options(*_round_options())
-    )
-
-
-def rounds_of(proposal_id: int) -> list[VotingRound]:
-    return list(
-        db.session.scalars(
-            select(VotingRound)
-            .where(VotingRound.proposal_id == proposal_id)
-            .options(*_round_options())
-            .order_by(VotingRound.number)
-        )
-    )
-
-
-def current_round(rounds: list[VotingRound]) -> VotingRound | None:
-    """The open round, else the latest one."""
-    for round_ in rounds:
-        if round_.status == RoundStatus.OPEN:
-            return round_
-    return rounds[-1] if rounds else None
-
-
-def conflict_of(user: User, proposal: Proposal) -> str | None:
-    """Why `user` has a conflict of interest on `proposal`, or None."""
-    if user.organization_id is not None:
-        reason = organization_conflicts(proposal).get(user.organization_id)
-        if reason:
-            return reason
-    return db.session.scalar(
-        select(RoundMember.recusal_reason)
-        .join(VotingRound, VotingRound.id == RoundMember.round_id)
-        .where(
-            VotingRound.proposal_id == proposal.id,
-            RoundMember.user_id == user.id,
-            RoundMember.recusal.is_not(None),
-        )
-        .order_by(VotingRound.number.desc())
-        .limit(1)
-    )
-
-
-def conflict_in_rounds(user: User, proposal: Proposal, rounds: list[VotingRound]) -> str | None:
-    """`conflict_of` computed without a query, from the proposal (with its organizations) and
-    all of its rounds already loaded with their members: for pages that list many proposals."""
-    if user.organization_id is not None:
-        reason = organization_conflicts(proposal).get(user.organization_id)
-        if reason:
-            return reason
-    for round_ in sorted(rounds, key=lambda r: r.number, reverse=True):
-        for member in round_.members:
-            if member.user_id == user.id and member.recusal is not None:
-                return member.recusal_reason
-    return None
-
-
-def recusals_by_proposal(user: User, proposal_ids: set[int]) -> dict[int, str]:
-    """The reason of `user`'s latest recusal on each of the proposals (one query)."""
-    if not proposal_ids:
-        return {}
-    rows = db.session.execute(
-        select(VotingRound.proposal_id, RoundMember.recusal_reason)
-        .join(VotingRound, VotingRound.id == RoundMember.round_id)
-        .where(
-            VotingRound.proposal_id.in_(proposal_ids),
-            RoundMember.user_id == user.id,
-            RoundMember.recusal.is_not(None),
-        )
-        .order_by(VotingRound.number.desc())
-    )
-    found: dict[int, str] = {}
-    for proposal_id, reason in rows:
-        found.setdefault(proposal_id, reason)
-    return found
-
-
-def sees_votes(
-    round_: VotingRound,
-    user: User,
-    member: RoundMember | None,
-    my_vote: Vote | None,
-    conflict: str | None,
-    visible_before_own_vote: bool,
-) -> bool:
-    """Whether `user` may see the other members' votes, comments and the tally of `round_`."""
-    if user.has_role(Role.SECRETARIAT):
-        return True
-    if not user.has_role(Role.COMMITTEE) or conflict is not None:
-        return False
-    if round_.status == RoundStatus.CLOSED:
-        return True
-    if member is None or member.recusal is not None:
-        return False
-    return my_vote is not None or visible_before_own_vote
-
-
-def record_access(
-    user: User,
-    round_: VotingRound,
-    proposal: Proposal,
-    *,
-    conflict: str | None = None,
-    conflict_known: bool = False,
-) -> tuple[bool, bool]:
-    """(may open the decision record of `round_`, sees it in full).
-
-    The secretariat sees every record in full; a committee member without a conflict on the
-    proposal sees the whole record once the round is closed; the applicant organization sees
-    the outcome, the summary and the conditions of a closed round. Nobody else opens it, so no
-    page links to it for them."""
-    if user.has_role(Role.SECRETARIAT):
-        return True, True
-    closed = round_.status == RoundStatus.CLOSED
-    if not closed:
-        return False, False
-    if user.has_role(Role.COMMITTEE):
-        if not conflict_known:
-            conflict = conflict_of(user, proposal)
-        if conflict is None:
-            return True, True
-    applicant_may = (
-        user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id
-    )
-    return applicant_may, False
-
-
-def conflicted_proposals(user: User, proposals: list[Proposal]) -> set[int]:
-    """The ids of `proposals` on which `user` has a conflict (`conflict_of`): their
-    organization submits, leads or takes part in it, or they were recused from one of its
-    rounds. Two queries, whatever the number of proposals."""
-    if not proposals:
-        return set()
-    ids = {p.id for p in proposals}
-    found = set(recusals_by_proposal(user, ids))
-    organization = user.organization_id
-    if organization is not None:
-        takes_part = exists().where(
-            proposal_participants.c.proposal_id == Proposal.id,
-            proposal_participants.c.organization_id == organization,
-        )
-        found.update(
-            db.session.scalars(
-                select(Proposal.id).where(
-                    Proposal.id.in_(ids),
-                    or_(
-                        Proposal.organization_id == organization,
-                        Proposal.lead_organization_id == organization,
-                        takes_part,
-                    ),
-                )
-            )
-        )
-    return found
-
-
-def records_closed_to(user: User, round_ids: set[int]) -> set[int]:
-    """The ids among `round_ids` whose decision record `user` may not open (now: a conflict
-    may have been declared since), for pages that link to records by round (notifications)."""
-    if not round_ids or user.has_role(Role.SECRETARIAT):
-        return set()
-    rows = list(
-        db.session.execute(
-            select(VotingRound, Proposal)
-            .join(Proposal, Proposal.id == VotingRound.proposal_id)
-            .where(VotingRound.id.in_(round_ids))
-        )
-    )
-    conflicted = conflicted_proposals(user, [proposal for _, proposal in rows])
-    closed = set(round_ids) - {round_.id for round_, _ in rows}  # rounds that no longer exist
-    for round_, proposal in rows:
-        conflict = "conflict" if proposal.id in conflicted else None
-        if not record_access(user, round_, proposal, conflict=conflict, conflict_known=True)[0]:
-            closed.add(round_.id)
-    return closed
-
-
-@dataclass
-class RoundView:
-    """One round as one viewer may see it."""
-
-    round: VotingRound
-    tally: Tally
-    member: RoundMember | None  # the viewer's place in the round
-    my_vote: Vote | None
-    conflict: str | None  # the viewer's conflict on the proposal
-    sees_votes: bool
-    deadline_passed: bool
-    fingerprint: str
-    entitled: list[RoundMember] = field(default_factory=list)
-    recused: list[RoundMember] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        return self.round.status == RoundStatus.OPEN
-
-    @property
-    def is_recused(self) -> bool:
-        return self.conflict is not None or (
-            self.member is not None and self.member.recusal is not None
-        )
-
-    @property
-    def recusal_reason(self) -> str:
-        """Why the viewer is recused ("" when they are not)."""
-        if self.conflict is not None:
-            return self.conflict
-        if self.member is not None and self.member.recusal is not None:
-            return self.member.recusal_reason
-        return ""
-
-    @property
-    def shows_recusal_only(self) -> bool:
-        """Whether the viewer sees nothing of the round but that they are recused: no counts,
-        quorum, tally, votes or comments."""
-        return self.is_recused and not self.sees_votes
-
-    @property
-    def can_vote(self) -> bool:
-        return (
-            self.is_open
-            and self.member is not None
-            and self.member.recusal is None
-            and not self.deadline_passed
-        )
-
-    @property
-    def can_declare(self) -> bool:
-        return self.is_open and self.member is not None and self.member.recusal is None
-
-    @property
-    def others_votes(self) -> list[Vote]:
-        """The other members' votes, empty unless the viewer may see them."""
-        if not self.sees_votes:
-            return []
-        return [
-            v for v in self.round.votes if self.member is None or v.member_id != self.member.user_id
-        ]
-
-    @property
-    def not_voted(self) -> list[RoundMember]:
-        voted = {v.member_id for v in self.round.votes}
-        return [m for m in self.entitled if m.user_id not in voted]
-
-
-def round_view(
-    round_: VotingRound,
-    user: User,
-    proposal: Proposal,
-    *,
-    visible_before_own_vote: bool,
-    now: datetime | None = None,
-    conflict: str | None = None,
-    conflict_known: bool = False,
-) -> RoundView:
-    now = now or utcnow()
-    user_id = user.id  # read once: `user` is often the request's current_user proxy
-    member = next((m for m in round_.members if m.user_id == user_id), None)
-    my_vote = next((v for v in round_.votes if v.member_id == user_id), None)
-    if not conflict_known:
-        conflict = conflict_of(user, proposal)
-    counted = (
-        Tally(**round_.tally)
-        if round_.status == RoundStatus.CLOSED and round_.tally
-        else round_tally(round_)
-    )
-    return RoundView(
-        round=round_,
-        tally=counted,
-        member=member,
-        my_vote=my_vote,
-        conflict=conflict,
-        sees_votes=sees_votes(round_, user, member, my_vote, conflict, visible_before_own_vote),
-        deadline_passed=round_.deadline is not None and now > round_.deadline,
-        fingerprint=fingerprint(round_),
-        entitled=[m for m in round_.members if m.recusal is None],
-        recused=[m for m in round_.members if m.recusal is not None],
-    )
+__all__ = [
+    "FORWARD_ACTION",
+    "PER_PAGE",
+    "MeetingPage",
+    "MeetingRow",
+    "Page",
+    "RoundRow",
+    "RoundView",
+    "approval_conditions",
+    "awaiting_vote",
+    "conflict_in_rounds",
+    "conflict_of",
+    "conflicted_proposals",
+    "current_round",
+    "forwarding_notes",
+    "get_round",
+    "meeting",
+    "meeting_page_of",
+    "my_recusals",
+    "my_votes",
+    "open_round_count",
+    "organization_names",
+    "recent_decisions",
+    "record_access",
+    "records_closed_to",
+    "recusals_by_proposal",
+    "round_view",
+    "rounds_of",
+    "sees_votes",
+    "users_by_id",
+    "version_of",
+]
 
 
 # Pages of a list ----------------------------------------------------------------------------
@@ -687,70 +436,6 @@ def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:
         return proposal.id in recused
 
     return [row for row in rows if not conflicted(row.proposal)]
-
-
-# The secretariat's notes ----------------------------------------------------------------------
-
-FORWARD_ACTION = "forward_to_committee"
-
-
-def forwarding_notes(proposal_id: int) -> list[Any]:
-    """The notes the secretariat wrote for the committee when forwarding the proposal, the
-    latest first: rows of (occurred_at, actor_name, comment)."""
-    return list(
-        db.session.execute(
-            select(AuditEvent.occurred_at, AuditEvent.actor_name, AuditEvent.comment)
-            .where(
-                AuditEvent.subject_type == "proposal",
-                AuditEvent.subject_id == str(proposal_id),
-                AuditEvent.action == FORWARD_ACTION,
-                AuditEvent.comment.is_not(None),
-                AuditEvent.comment != "",
-            )
-            .order_by(AuditEvent.id.desc())
-        )
-    )
-
-
-# The decision record ------------------------------------------------------------------------
-
-
-def version_of(proposal_id: int, number: int) -> ProposalVersion | None:
-    return db.session.scalar(
-        select(ProposalVersion)
-        .where(ProposalVersion.proposal_id == proposal_id, ProposalVersion.number == number)
-        .options(joinedload(ProposalVersion.submitted_by))
-    )
-
-
-def users_by_id(ids: set[int | None]) -> dict[int, User]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
-
-
-def organization_names(ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = db.session.execute(
-        select(Organization.id, Organization.acronym, Organization.name).where(
-            Organization.id.in_(wanted)
-        )
-    )
-    return {row.id: row.acronym or row.name for row in rows}
-
-
-def approval_conditions(round_: VotingRound) -> list[str]:
-    """The conditions attached to votes to approve, without their authors, in text order."""
-    return sorted(
-        {
-            v.conditions.strip()
-            for v in round_.votes
-            if v.choice == Choice.APPROVE and (v.conditions or "").strip()
-        }
-    )
 
 
 # Who may vote, for the other packages (notifications) -------------------------------------------

@@ -33,6 +33,7 @@ from fund.committee.forms import (
     end_of_day,
 )
 from fund.committee.models import Outcome, VotingRound
+from fund.committee.rounds import REVIEW_STATE, outcome_label
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
@@ -64,7 +65,7 @@ def _visible_before_own_vote() -> bool:
 def _common() -> dict[str, Any]:
     return {
         "rule_labels": DECISION_RULE_LABELS,
-        "outcome_label": operations.outcome_label,
+        "outcome_label": outcome_label,
         "choice_labels": CHOICE_LABELS,
         "is_secretariat": current_user.has_role(Role.SECRETARIAT),
         "is_member": current_user.has_role(Role.COMMITTEE),
@@ -210,7 +211,7 @@ def _render_review(
 ):
     rounds = queries.rounds_of(proposal.id)
     current = queries.current_round(rounds)
-    if current is None and proposal.status != operations.REVIEW_STATE:
+    if current is None and proposal.status != REVIEW_STATE:
         abort(404)
     # The rounds are loaded with their members: the conflict needs no query of its own.
     conflict = queries.conflict_in_rounds(current_user, proposal, rounds)

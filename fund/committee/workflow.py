@@ -1,0 +1,189 @@
+"""The voting round's workflow (`workflows/voting_round.py`) in the application: its guards,
+its engine, and `allowed`, the one answer to "may this person do this to the round now?".
+
+The pages ask `allowed` which buttons and forms to show (`RoundView`); the operations change a
+round only through `fire`, which the same engine check guards, and which turns a refusal into
+the `CommitteeRefused` the pages show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from fund.committee.models import RoundMember, VotingRound
+from fund.committee.rounds import fingerprint, outcome_label, round_tally
+from fund.committee.tally import Tally
+from fund.extensions import utcnow
+from fund.refusals import Refused
+from workflows import Engine, TransitionRefused
+from workflows.voting_round import VOTING_ROUND_WORKFLOW
+
+
+class CommitteeRefused(Refused):
+    """An action on a round that was refused; nothing was changed.
+
+    `field` names the form field the problem belongs to (or None); `stale` is True when the
+    page the user acted on no longer shows the current state.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, stale: bool = False) -> None:
+        super().__init__(message, field)
+        self.stale = stale
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime("%d %B %Y, %H:%M UTC")
+
+
+def member_of(round_: VotingRound, user_id: int) -> RoundMember | None:
+    return next((m for m in round_.members if m.user_id == user_id), None)
+
+
+# Guards -------------------------------------------------------------------------------------
+
+
+def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
+    """The actor is a member of the round (the committee when it opened), not recused."""
+    member = member_of(round_, actor.id)
+    if member is None:
+        return [
+            f"You are not among the members entitled to vote in round {round_.number}: the "
+            "members are those of the committee when the round opened."
+        ]
+    if member.recusal is not None:
+        return [f"You are recused from this proposal: {member.recusal_reason}"]
+    return []
+
+
+def before_deadline(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
+    """The round's deadline, if any, has not passed (at `context["now"]`)."""
+    now = context.get("now") or utcnow()
+    if round_.deadline is not None and now > round_.deadline:
+        return [
+            f"The deadline of round {round_.number} passed on {when(round_.deadline)}: "
+            "votes are no longer accepted. The secretariat can move the deadline."
+        ]
+    return []
+
+
+def tally_as_seen(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
+    """No vote or recusal since the page the closing was sent from (`context["expected"]`, the
+    round's fingerprint as shown; nothing to compare without it)."""
+    expected = context.get("expected")
+    if expected is not None and expected != fingerprint(round_):
+        return [
+            "Votes or recusals changed since you opened the page. Review the tally below, "
+            "then close the round again."
+        ]
+    return []
+
+
+def _tally(round_: VotingRound, context: Mapping[str, Any]) -> Tally:
+    counted = context.get("tally")
+    return counted if counted is not None else round_tally(round_)
+
+
+def quorum_met(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
+    counted = _tally(round_, context)
+    return [] if counted.quorum_met else [f"Round {round_.number}: {counted.explanation}"]
+
+
+def quorum_missed(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
+    counted = _tally(round_, context)
+    if counted.quorum_met:
+        return [f"The quorum of round {round_.number} is met: the round closes {counted.outcome}."]
+    return []
+
+
+ROUND_GUARDS = {
+    "entitled_member": entitled_member,
+    "before_deadline": before_deadline,
+    "tally_as_seen": tally_as_seen,
+    "quorum_met": quorum_met,
+    "quorum_missed": quorum_missed,
+}
+ROUND_ENGINE = Engine(VOTING_ROUND_WORKFLOW, ROUND_GUARDS)
+
+# Refusals marking the page as showing an older state of the round.
+_STALE_GUARDS = frozenset({"tally_as_seen"})
+
+# Per trigger: what a closed round no longer allows, and what only some roles may do.
+_DOING = {
+    "vote": ("voting", "vote"),
+    "declare_conflict": ("declaring a conflict in this round", "declare a conflict of interest"),
+    "set_deadline": ("changing the deadline", "set a deadline"),
+    "close": ("closing it", "close a voting round"),
+    "close_without_quorum": ("closing it", "close a voting round"),
+    "return_for_revision": ("returning it", "return a proposal for revision"),
+    "cancel": ("cancelling it", "withdraw the proposal"),
+}
+_WHO = {
+    "secretariat": "the secretariat",
+    "committee": "committee members",
+    "applicant": "the applicant",
+}
+
+
+def closing_trigger(counted: Tally) -> str:
+    """The rule that closes a round with this tally: with its outcome, or without quorum."""
+    return "close" if counted.quorum_met else "close_without_quorum"
+
+
+def _context(
+    now: datetime | None, expected: str | None = None, counted: Tally | None = None
+) -> dict[str, Any]:
+    return {"now": now or utcnow(), "expected": expected, "tally": counted}
+
+
+def allowed(round_: VotingRound, trigger: str, actor: Any, *, now: datetime | None = None) -> bool:
+    """Whether `actor` may `trigger` on the round now: state, role and guards of the table,
+    exactly as `fire` checks them."""
+    try:
+        ROUND_ENGINE.check(round_, trigger, actor, context=_context(now))
+    except TransitionRefused:
+        return False
+    return True
+
+
+def refusal(round_: VotingRound, refused: TransitionRefused) -> CommitteeRefused:
+    """The engine's refusal as the pages say it."""
+    doing, what = _DOING.get(refused.trigger, (refused.trigger, refused.trigger))
+    if refused.reason == "state":
+        closed = when(round_.closed_at) if round_.closed_at else "earlier"
+        return CommitteeRefused(
+            f"Round {round_.number} closed on {closed} ({outcome_label(round_.outcome)}): "
+            f"{doing} is no longer possible.",
+            stale=True,
+        )
+    if refused.reason == "role":
+        rule = VOTING_ROUND_WORKFLOW.rule(refused.trigger, refused.state)
+        who = " or ".join(_WHO.get(role, role) for role in sorted(rule.roles)) if rule else ""
+        return CommitteeRefused(f"Only {who} can {what}.")
+    if refused.reason == "guard":
+        return CommitteeRefused(
+            refused.problems[0], stale=bool(_STALE_GUARDS & set(refused.failed_guards))
+        )
+    return CommitteeRefused(str(refused))
+
+
+def fire_round(
+    round_: VotingRound,
+    trigger: str,
+    actor: Any,
+    *,
+    now: datetime,
+    comment: str | None = None,
+    expected: str | None = None,
+    counted: Tally | None = None,
+) -> tuple[str, str]:
+    """Check and make the change of `trigger` on the round (its status follows the table), or
+    raise CommitteeRefused; returns the status before and after. `expected` is the round's
+    fingerprint as the closing page showed it; `counted` its tally, when the caller has it."""
+    try:
+        return ROUND_ENGINE.fire(
+            round_, trigger, actor, comment=comment, context=_context(now, expected, counted)
+        )
+    except TransitionRefused as refused:
+        raise refusal(round_, refused) from refused
