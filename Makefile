@@ -53,8 +53,10 @@ format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The suite runs on every core (-n auto); a file's tests stay on one worker (--dist loadfile)
+# so that module-scoped fixtures are built once.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache .ruff_cache
