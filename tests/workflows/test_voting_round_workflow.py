@@ -4,6 +4,7 @@ forms and refuses its operations."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -268,3 +269,28 @@ def test_allowed_is_what_the_operations_do(app, people, under_review, create_use
 
 def test_every_page_action_is_a_rule_of_the_table() -> None:
     assert set(PAGE_ACTIONS) <= set(VOTING_ROUND_WORKFLOW.triggers)
+
+
+# The application's wiring -----------------------------------------------------------------------
+
+
+def test_the_committee_listens_to_the_proposals_transitions_once(app) -> None:
+    from fund import committee
+    from fund.signals import proposal_transitioned
+
+    committee.init_app(app)  # a second time: nothing more is connected or registered
+    receivers = list(proposal_transitioned.receivers.values())
+    assert receivers.count(operations.on_proposal_transitioned) == 1
+
+
+def test_the_diagram_command_draws_the_round_as_the_readme_shows_it(runner, tmp_path) -> None:
+    result = runner.invoke(args=["fund", "diagram", "--workflow", "voting_round"])
+    assert result.exit_code == 0, result.output
+    assert 'title: "voting round workflow"' in result.output
+    assert "open --> closed: close [secretariat]" in result.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert result.output.strip() in readme, "README diagram is out of date: run flask fund diagram"
+    out = tmp_path / "round.mmd"
+    written = runner.invoke(args=["fund", "diagram", "--workflow", "voting_round", "--out", out])
+    assert written.exit_code == 0
+    assert out.read_text(encoding="utf-8").strip() == result.output.strip()
