@@ -21,7 +21,7 @@ from fund.committee import operations
 from fund.committee.models import Vote, VotingRound
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from tests.test_committee import _round, _to_committee, _vote
+from tests.test_committee import _round, _vote
 from tests.test_committee import people as people
 
 HOLD_SECONDS = 0.6
@@ -59,7 +59,7 @@ def _holding(locked: threading.Event, work: Callable[[], Any]) -> Callable[[], A
 @pytest.fixture
 def race(app, backend, people, make_proposal):
     """On each engine (SQLite on a file, so each thread has its own connection)."""
-    proposal_id = _to_committee(app, people, make_proposal)
+    proposal_id = make_proposal(people.author, status="committee_review")
     round_id = _round(app, proposal_id).id
     _vote(app, people.unhcr, round_id, "approve")
     return proposal_id, round_id

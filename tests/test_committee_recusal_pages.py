@@ -18,20 +18,14 @@ from fund.notifications.models import Notification
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
-from tests.conftest import login
-from tests.test_committee import _round, _to_committee, _user, _vote
+from tests.helpers import client_for, user
+from tests.test_committee import _round, _vote
 from tests.test_committee import people as people
 from tests.test_committee import under_review as under_review
 from tests.test_reports_pdf import pdf_text
 
 IOM_REASON = "IOM is a participating organization of this proposal"
 NOTE = "Budget checked twice; the host government asks for a decision before June."
-
-
-def _client_for(app, user):
-    client = app.test_client()
-    assert login(client, user.email).status_code == 302
-    return client
 
 
 def _section(page: str, proposal_id: int) -> str:
@@ -78,7 +72,7 @@ def test_a_recused_member_sees_nothing_of_the_round_but_the_recusal(
     the entitled members still see the turnout."""
     round_id = _round(app, under_review).id
     _vote(app, people.unhcr, round_id, "approve", comment="Comment for the members.")
-    recused = _client_for(app, people.iom)
+    recused = client_for(app, people.iom)
 
     meeting = recused.get("/committee/meeting").get_data(as_text=True)
     row, section = _row(meeting, under_review), _section(meeting, under_review)
@@ -97,7 +91,7 @@ def test_a_recused_member_sees_nothing_of_the_round_but_the_recusal(
     _assert_no_turnout(recused.get("/committee/").get_data(as_text=True))
 
     # The members entitled to vote see the turnout as before.
-    member = _client_for(app, people.undp)
+    member = client_for(app, people.undp)
     meeting = member.get("/committee/meeting").get_data(as_text=True)
     assert "1 of 3 entitled members voted; quorum 2:" in _row(meeting, under_review)
     assert "You are recused" not in meeting
@@ -109,9 +103,9 @@ def test_a_member_recused_by_declaration_sees_only_the_recusal(app, backend, peo
     round_id = _round(app, under_review).id
     _vote(app, people.unicef, round_id, "abstain", comment="Not my field.")
     with app.app_context():
-        operations.declare_conflict(round_id, _user(people.undp), "I sat on the design board.")
+        operations.declare_conflict(round_id, user(people.undp), "I sat on the design board.")
         db.session.commit()
-    client = _client_for(app, people.undp)
+    client = client_for(app, people.undp)
     meeting = client.get("/committee/meeting").get_data(as_text=True)
     section = _section(meeting, under_review)
     assert "You are recused from this proposal (I sat on the design board)." in section
@@ -130,7 +124,7 @@ def test_recused_members_are_told_nothing_of_the_round(app, backend, people, und
     for voter in (people.unhcr, people.unicef):
         _vote(app, voter, round_id, "approve", comment="Sound design.")
     with app.app_context():
-        operations.close_round(round_id, _user(people.secretariat))
+        operations.close_round(round_id, user(people.secretariat))
         db.session.commit()
         kinds = {
             user.id: set(
@@ -140,7 +134,7 @@ def test_recused_members_are_told_nothing_of_the_round(app, backend, people, und
         }
     assert kinds[people.iom.id] == set()
     assert {"forwarded_to_committee", "round_closed"} <= kinds[people.unhcr.id]
-    client = _client_for(app, people.iom)
+    client = client_for(app, people.iom)
     assert client.get(f"/committee/rounds/{round_id}").status_code == 404
     assert client.get(f"/committee/rounds/{round_id}.pdf").status_code == 404
     notifications = client.get("/notifications/").get_data(as_text=True)
@@ -196,21 +190,21 @@ def history(app, people, make_proposal):
     """Proposal A: round 1 closed without quorum (only UNHCR voted); in round 2 UNHCR
     declares a conflict, UNICEF and UNDP approve, and the round closes: A is approved.
     Proposal B: under review, its round open, UNICEF has voted. IOM takes part in both."""
-    a = _to_committee(app, people, make_proposal, title="Proposal A")
-    b = _to_committee(app, people, make_proposal, title="Proposal B")
+    a = make_proposal(people.author, status="committee_review", title="Proposal A")
+    b = make_proposal(people.author, status="committee_review", title="Proposal B")
     a1 = _round(app, a).id
     _vote(app, people.unhcr, a1, "approve", comment="First look.")
     with app.app_context():
-        operations.close_round(a1, _user(people.secretariat))
-        a2 = operations.open_new_round(a, _user(people.secretariat)).id
+        operations.close_round(a1, user(people.secretariat))
+        a2 = operations.open_new_round(a, user(people.secretariat)).id
         operations.declare_conflict(
-            a2, _user(people.unhcr), "My agency hired the lead's consultant."
+            a2, user(people.unhcr), "My agency hired the lead's consultant."
         )
         db.session.commit()
     for voter in (people.unicef, people.undp):
         _vote(app, voter, a2, "approve")
     with app.app_context():
-        operations.close_round(a2, _user(people.secretariat), summary="Approved.")
+        operations.close_round(a2, user(people.secretariat), summary="Approved.")
         db.session.commit()
         assert db.session.get(Proposal, a).status == "approved"
     _vote(app, people.unicef, _round(app, b).id, "approve")
@@ -230,7 +224,7 @@ def history(app, people, make_proposal):
 )
 def test_every_link_on_the_proposal_and_committee_pages_opens(app, people, history, who):
     user = getattr(people, who)
-    client = _client_for(app, user)
+    client = client_for(app, user)
     proposals = [f"/proposals/{history.a}", f"/proposals/{history.b}"]
     committee = [
         "/committee/",
@@ -271,7 +265,7 @@ def test_the_proposal_page_links_the_decision_only_for_those_who_may_open_it(
         ("iom", False),
         ("unhcr", False),
     ):
-        client = _client_for(app, getattr(people, who))
+        client = client_for(app, getattr(people, who))
         page = client.get(f"/proposals/{history.a}")
         assert page.status_code == 200
         assert (record in page.get_data(as_text=True)) is linked, who
@@ -279,25 +273,25 @@ def test_the_proposal_page_links_the_decision_only_for_those_who_may_open_it(
 
 
 def test_a_vote_on_a_proposal_one_is_now_recused_from_has_no_dead_link(app, people, history):
-    client = _client_for(app, people.unhcr)
+    client = client_for(app, people.unhcr)
     index = client.get("/committee/").get_data(as_text=True)
     voted = index.split('id="voted-title"', 1)[1].split("</section>", 1)[0]
     assert f"P-{history.a:05d}" in voted and "(you are now recused)" in voted
     assert f"/committee/rounds/{history.a1}" not in voted
     # A member without a conflict still opens the record of their vote.
-    unicef = _client_for(app, people.unicef).get("/committee/").get_data(as_text=True)
+    unicef = client_for(app, people.unicef).get("/committee/").get_data(as_text=True)
     assert f'href="/committee/rounds/{history.a2}"' in unicef
 
 
 def test_a_notification_of_a_round_one_is_now_recused_from_links_nowhere(app, people, history):
     """UNHCR was told that A's first round closed; since recused from A, the notification
     stays, without its link to the record."""
-    client = _client_for(app, people.unhcr)
+    client = client_for(app, people.unhcr)
     page = client.get("/notifications/").get_data(as_text=True)
     assert f"P-{history.a:05d}: voting round 1 closed" in page
     assert f"/committee/rounds/{history.a1}" not in page
     # UNICEF, without a conflict, still follows the same notification to the record.
-    unicef = _client_for(app, people.unicef).get("/notifications/").get_data(as_text=True)
+    unicef = client_for(app, people.unicef).get("/notifications/").get_data(as_text=True)
     assert f'href="/committee/rounds/{history.a1}"' in unicef
 
 
@@ -308,8 +302,8 @@ def _forward_with_note(app, people, make_proposal, note: str) -> int:
     proposal_id = make_proposal(people.author)
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        secretariat = _user(people.secretariat)
-        proposal_operations.fire(proposal, "submit", _user(people.author))
+        secretariat = user(people.secretariat)
+        proposal_operations.fire(proposal, "submit", user(people.author))
         proposal_operations.fire(proposal, "start_screening", secretariat)
         criteria = screening_operations.ensure_criteria(proposal.call)
         screening_operations.record_checks(
@@ -324,25 +318,25 @@ def test_the_note_for_the_committee_is_on_the_review_page(app, backend, people, 
     proposal_id = _forward_with_note(app, people, make_proposal, NOTE)
     url = f"/committee/proposals/{proposal_id}"
     for who in ("unhcr", "secretariat"):
-        page = _client_for(app, getattr(people, who)).get(url).get_data(as_text=True)
+        page = client_for(app, getattr(people, who)).get(url).get_data(as_text=True)
         assert "The secretariat's note for the committee" in page, who
         assert NOTE in page and "Sara Secretariat" in page, who
         # Where the members vote: before the vote form.
         if who == "unhcr":
             assert page.index(NOTE) < page.index("Cast my vote")
-    recused = _client_for(app, people.iom).get(url).get_data(as_text=True)
+    recused = client_for(app, people.iom).get(url).get_data(as_text=True)
     assert NOTE not in recused and "note for the committee" not in recused
     # The proposal's timeline shows it to the members, not to the applicant or the recused.
     detail = f"/proposals/{proposal_id}"
-    assert NOTE in _client_for(app, people.unicef).get(detail).get_data(as_text=True)
-    assert NOTE in _client_for(app, people.secretariat).get(detail).get_data(as_text=True)
+    assert NOTE in client_for(app, people.unicef).get(detail).get_data(as_text=True)
+    assert NOTE in client_for(app, people.secretariat).get(detail).get_data(as_text=True)
     for who in ("author", "iom"):
-        page = _client_for(app, getattr(people, who)).get(detail).get_data(as_text=True)
+        page = client_for(app, getattr(people, who)).get(detail).get_data(as_text=True)
         assert "Forward to committee" in page and NOTE not in page, who
 
 
 def test_without_a_note_the_review_page_has_no_note_section(app, people, under_review):
-    page = _client_for(app, people.unhcr).get(f"/committee/proposals/{under_review}")
+    page = client_for(app, people.unhcr).get(f"/committee/proposals/{under_review}")
     assert page.status_code == 200
     assert "note for the committee" not in page.get_data(as_text=True)
 
@@ -351,11 +345,11 @@ def test_notes_of_each_forwarding_latest_first(app, people, make_proposal):
     proposal_id = _forward_with_note(app, people, make_proposal, "First forwarding.")
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        secretariat = _user(people.secretariat)
+        secretariat = user(people.secretariat)
         operations.return_for_revision(proposal_id, secretariat, "Clarify the budget.")
         proposal.rationale = "Migrant workers lack protection; the budget is clarified."
         proposal.budget_lines[0].description = "Clarified."
-        proposal_operations.fire(proposal, "submit", _user(people.author))
+        proposal_operations.fire(proposal, "submit", user(people.author))
         proposal_operations.fire(proposal, "start_screening", secretariat)
         criteria = screening_operations.ensure_criteria(proposal.call)
         screening_operations.record_checks(
@@ -365,7 +359,7 @@ def test_notes_of_each_forwarding_latest_first(app, people, make_proposal):
             proposal, "forward_to_committee", secretariat, comment="Budget clarified."
         )
         db.session.commit()
-    page = _client_for(app, people.unhcr).get(f"/committee/proposals/{proposal_id}")
+    page = client_for(app, people.unhcr).get(f"/committee/proposals/{proposal_id}")
     text = page.get_data(as_text=True)
     assert "notes for the committee" in text
     assert text.index("Budget clarified.") < text.index("First forwarding.")
@@ -390,8 +384,8 @@ def test_the_cli_takes_the_reference_and_the_round_number(
 ):
     """Round ids and round numbers differ: the record written is the one the pages call
     "P-nnnnn, round 1", never the round whose database id is 1."""
-    first = _to_committee(app, people, make_proposal, title="First proposal")
-    second = _to_committee(app, people, make_proposal, title="Second proposal")
+    first = make_proposal(people.author, status="committee_review", title="First proposal")
+    second = make_proposal(people.author, status="committee_review", title="Second proposal")
     with app.app_context():
         round_ids = {
             p: db.session.scalar(select(VotingRound.id).where(VotingRound.proposal_id == p))

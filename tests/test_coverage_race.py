@@ -27,6 +27,8 @@ def test_concurrent_transitions_neither_deadlock_nor_lose_a_change(
             proposal = db.session.get(Proposal, ids[index])
             if index % 2:
                 record("note", "proposal", proposal.id, None)
+            # The state written directly, before or after the audit event at will (funding
+            # would fix the order and allocate, which the totals do not read).
             proposal.status = "funded"
             db.session.flush()
             time.sleep(0.2)

@@ -106,6 +106,9 @@ def _lookups():
 
 
 def _add(spec: dict, call_id: int, organizations: dict[str, int]) -> Proposal:
+    """A programme written straight into the tables in its state: the rule is arithmetic over
+    budgets the submission checks would refuse (zero lines, any organization and objective),
+    and the state only picks the bucket it counts in."""
     proposal = Proposal(
         call_id=call_id,
         organization_id=organizations["ILO"],
@@ -205,7 +208,7 @@ def test_funding_one_programme_moves_each_objective_by_exactly_its_amount(
             proposal = _add(moved, open_call, organizations)
             db.session.flush()
             before = [queries.coverage(), queries.coverage(use_totals=False)]
-            proposal.status = "funded"
+            proposal.status = "funded"  # as `_add` writes it: the bucket, not the workflow
             db.session.flush()
             after = [queries.coverage(), queries.coverage(use_totals=False)]
             objectives, areas, regions, total = reference_amounts(moved, areas_of, region_of)

@@ -8,22 +8,25 @@ import io
 import re
 import unicodedata
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from fund.accounts.models import User
 from fund.extensions import db
-from fund.finance.models import Contribution, ContributionVoid, Pool
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation
 from fund.proposals import operations
 from fund.proposals.models import BudgetLine, Proposal, proposal_reference
 from fund.reports import spreadsheets
 from fund.reports.pdf import styles as fonts
 from tests.conftest import login
-from tests.test_open_data import fund_programme, org
+from tests.factories import acting_secretariat, advance
+from tests.helpers import organization as org
 
 MIXED_SCRIPTS = "Côte d'Ivoire — Türkiye — مرحبا"
 RECEIVED = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
@@ -33,47 +36,38 @@ RECEIVED = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
 def records(app, create_user, make_proposal) -> dict[str, int]:
     """A funded programme with a tranche, a proposal with hostile text, two contributions."""
     author = create_user(roles=("applicant",), organization_acronym="ILO")
-    funded = make_proposal(author, status="funded", title="Fair recruitment in Chile")
-    hostile = make_proposal(author, status="submitted", title='=HYPERLINK("http://x.example")')
     with app.app_context():
-        lines = db.session.get(Proposal, hostile).budget_lines
+        secretariat, donor = acting_secretariat(), org("UNDP")
+        finance_operations.record_contribution(
+            secretariat,
+            donor,
+            date(2026, 1, 2),
+            Decimal("1234567.89"),
+            reference="-DEP-1",
+            now=RECEIVED,
+        )
+        voided = finance_operations.record_contribution(
+            secretariat, donor, date(2026, 1, 3), Decimal("10.00"), now=RECEIVED + timedelta(days=1)
+        )
+        finance_operations.void_contribution(
+            secretariat, voided, "Typed twice", now=RECEIVED + timedelta(days=1)
+        )
+        db.session.commit()
+    # Paid from the first contribution.
+    funded = make_proposal(
+        author, status="funded", title="Fair recruitment in Chile", allocated_on=date(2026, 1, 5)
+    )
+    hostile = make_proposal(author, title='=HYPERLINK("http://x.example")')
+    with app.app_context():
+        proposal = db.session.get(Proposal, hostile)
+        lines = proposal.budget_lines
         lines[0].description = "+SUM(A1:A9)"
         lines[1].description = "@cmd|' /C calc'!A0"
         lines[1].amount = Decimal("400000.07")
-        fund_programme(
-            funded,
-            "1070000.00",
-            {"ILO": "642000.00", "IOM": "428000.00"},
-            [("ILO", date(2026, 2, 1), "321000.05")],
-        )
-        if db.session.get(Pool, "GENERAL") is None:
-            db.session.add(Pool(code="GENERAL"))
-        donor = org("UNDP")
-        kept = Contribution(
-            donor_id=donor.id,
-            received_on=date(2026, 1, 2),
-            gross=Decimal("1234567.89"),
-            fee_rate=Decimal("0.0100"),
-            fee=Decimal("12345.68"),
-            net=Decimal("1222222.21"),
-            pool_code="GENERAL",
-            reference="-DEP-1",
-            recorded_at=RECEIVED,
-        )
-        voided = Contribution(
-            donor_id=donor.id,
-            received_on=date(2026, 1, 3),
-            gross=Decimal("10.00"),
-            fee_rate=Decimal("0.0100"),
-            fee=Decimal("0.10"),
-            net=Decimal("9.90"),
-            pool_code="GENERAL",
-            recorded_at=RECEIVED,
-        )
-        db.session.add_all([kept, voided])
-        db.session.flush()
-        db.session.add(
-            ContributionVoid(contribution_id=voided.id, reason="Typed twice", voided_at=RECEIVED)
+        advance(proposal, "submitted", author)
+        allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
+        finance_operations.record_disbursement(
+            acting_secretariat(), allocation, org("ILO").id, date(2026, 2, 1), Decimal("321000.05")
         )
         db.session.commit()
     return {"funded": funded, "hostile": hostile}

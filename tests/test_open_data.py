@@ -23,12 +23,15 @@ from sqlalchemy import event, select
 
 from fund.accounts.models import Organization, User
 from fund.extensions import db
+from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Disbursement
 from fund.proposals.models import Proposal
-from fund.reference.models import Country
 from fund.reports import giving360, iati, queries, views
 from fund.reports.giving360 import dumps
 from fund.reports.iati import split_percentages
+from tests.conftest import PreparedDatabase, engine_of
+from tests.factories import acting_secretariat, new_open_call, new_proposal
+from tests.helpers import new_user
 
 # The official schemas as the fund ships them; the tests read only the project's own files.
 SCHEMAS = Path(__file__).resolve().parent.parent / "fund" / "reports" / "schemas"
@@ -97,51 +100,71 @@ class Portfolio:
     pipeline: int  # approved, not funded: never published
 
 
-@pytest.fixture
-def portfolio(app, create_user, make_proposal) -> Portfolio:
-    author = create_user(roles=("applicant",), organization_acronym="ILO")
-    national = make_proposal(author, status="funded", title="Fair recruitment in Chile")
-    closed = make_proposal(author, status="closed", title="Côte d'Ivoire — Türkiye corridor")
-    global_ = make_proposal(author, status="funded", title="Global data on missing migrants")
-    incomplete = make_proposal(author, status="funded", title="Unfinished record")
-    pipeline = make_proposal(author, status="approved", title="Waiting for money")
-    with app.app_context():
-        p = db.session.get(Proposal, closed)
-        p.scope = "multi_country"
-        p.countries = [db.session.get(Country, "CI"), db.session.get(Country, "TR")]
-        p.lead_organization = org("IOM")
-        p.participants = [org("IOM"), org("UNICEF")]
-        for line, acronym in zip(p.budget_lines, ("IOM", "UNICEF"), strict=True):
-            line.organization_id = org(acronym).id
-        p = db.session.get(Proposal, global_)
-        p.scope = "global"
-        p.countries = []
-        p.lead_organization = org("UNDP")
-        p.participants = [org("UNDP"), org("OHCHR")]
-        for line, acronym in zip(p.budget_lines, ("UNDP", "OHCHR"), strict=True):
-            line.organization_id = org(acronym).id
-        db.session.get(Proposal, incomplete).planned_start = None
+def _pay(proposal: Proposal, acronym: str, paid_on: date, amount: str) -> None:
+    allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal.id))
+    finance_operations.record_disbursement(
+        acting_secretariat(),
+        allocation,
+        org(acronym).id,
+        paid_on,
+        Decimal(amount),
+        f"TR-{acronym}-{paid_on:%Y%m%d}",
+    )
 
-        fund_programme(
-            national,
-            "1070000.00",
-            {"ILO": "642000.00", "IOM": "428000.00"},
-            [("ILO", date(2026, 2, 1), "321000.00")],
-        )
-        fund_programme(
-            closed,
-            "2000000.01",
-            {"IOM": "1200000.00", "UNICEF": "800000.01"},
-            [
-                ("IOM", date(2026, 2, 1), "600000.00"),
-                ("UNICEF", date(2026, 2, 1), "800000.01"),
-                ("IOM", date(2026, 8, 1), "600000.00"),
-            ],
-        )
-        fund_programme(global_, "999999.99", {"UNDP": "600000.00", "OHCHR": "399999.99"})
-        fund_programme(pipeline, "500000.00", {"ILO": "500000.00"})
-        db.session.commit()
-    return Portfolio(national, closed, global_, incomplete, pipeline)
+
+def _portfolio() -> Portfolio:
+    """The programmes, funded on 5 January 2026 through the workflow: the budgets give
+    allocations of USD 1,070,000.00 (national), 2,000,000.01 (closed: IOM 1,200,000.00 and
+    UNICEF 800,000.01) and 999,999.99 (global: UNDP 600,000.00 and OHCHR 399,999.99)."""
+    author = new_user(("applicant",), "ILO")
+    call = new_open_call().id
+    funded_on = date(2026, 1, 5)
+    national = new_proposal(
+        author, call, "funded", title="Fair recruitment in Chile", allocated_on=funded_on
+    )
+    closed = new_proposal(
+        author,
+        call,
+        "funded",
+        title="Côte d'Ivoire — Türkiye corridor",
+        lines=[("IOM", 6, "1121495.33"), ("UNICEF", 18, "747663.56")],
+        countries=["CI", "TR"],
+        allocated_on=funded_on,
+    )
+    global_ = new_proposal(
+        author,
+        call,
+        "funded",
+        title="Global data on missing migrants",
+        lines=[("UNDP", 6, "560747.66"), ("OHCHR", 18, "373831.77")],
+        countries=[],
+        allocated_on=funded_on,
+    )
+    incomplete = new_proposal(author, call, "approved", title="Unfinished record")
+    pipeline = new_proposal(author, call, "approved", title="Waiting for money")
+    _pay(national, "ILO", date(2026, 2, 1), "321000.00")
+    _pay(closed, "IOM", date(2026, 2, 1), "600000.00")
+    _pay(closed, "UNICEF", date(2026, 2, 1), "800000.01")
+    _pay(closed, "IOM", date(2026, 8, 1), "600000.00")
+    finance_operations.close_proposal(acting_secretariat(), closed)  # paid in full
+    # Funded without an allocation and without a start date: a record from outside the
+    # workflow (funding always allocates; submission needs the date), which publishing must
+    # name and leave out.
+    incomplete.status = "funded"
+    incomplete.planned_start = None
+    db.session.commit()
+    return Portfolio(national.id, closed.id, global_.id, incomplete.id, pipeline.id)
+
+
+@pytest.fixture(scope="module")
+def prepared(request) -> PreparedDatabase:
+    """The portfolio, made once per engine: each test reads a copy."""
+    return PreparedDatabase(request, _portfolio)
+
+
+@pytest.fixture
+def portfolio(request, prepared) -> Portfolio:
+    return prepared.data(engine_of(request))
 
 
 def iati_id(proposal_id: int) -> str:
@@ -598,14 +621,11 @@ def test_funded_programmes_are_read_in_a_fixed_number_of_queries(
     before = _count_queries(app, queries.funded_programmes)
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     for n in range(4):
-        proposal_id = make_proposal(author, status="funded", title=f"More {n}")
+        proposal_id = make_proposal(
+            author, status="funded", title=f"More {n}", allocated_on=date(2026, 1, 5)
+        )
         with app.app_context():
-            fund_programme(
-                proposal_id,
-                "1070000.00",
-                {"ILO": "642000.00", "IOM": "428000.00"},
-                [("IOM", date(2026, 3, 1), "1000.00")],
-            )
+            _pay(db.session.get(Proposal, proposal_id), "IOM", date(2026, 3, 1), "1000.00")
             db.session.commit()
     assert _count_queries(app, queries.funded_programmes) == before
 
@@ -752,8 +772,9 @@ def test_a_new_allocation_changes_the_files(
     before = activities(client.get("/open-data/iati.xml").data)
     assert len(before) == 3
     author = create_user(roles=("applicant",), organization_acronym="ILO")
-    added = make_proposal(author, status="funded", title="Newly funded")
-    with app.app_context():  # written straight into the tables: no audit event
+    added = make_proposal(author, status="approved", title="Newly funded")
+    with app.app_context():  # funded straight in the tables, outside the workflow: no event
+        db.session.get(Proposal, added).status = "funded"
         fund_programme(added, "1070000.00", {"ILO": "642000.00", "IOM": "428000.00"})
         db.session.commit()
     after = activities(client.get("/open-data/iati.xml").data)
@@ -782,7 +803,9 @@ def test_a_closed_programme_changes_the_files(app, client, portfolio, cache_fold
 
     assert status() == "2"
     with app.app_context():
-        db.session.get(Proposal, portfolio.national).status = "closed"
+        finance_operations.close_proposal(
+            acting_secretariat(), db.session.get(Proposal, portfolio.national), "Ended early."
+        )
         db.session.commit()
     assert status() == "4"
 

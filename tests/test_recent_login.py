@@ -17,7 +17,7 @@ from fund.committee import operations as committee_operations
 from fund.committee.models import Vote
 from fund.extensions import db
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.test_committee import _to_committee
+from tests.helpers import client_for
 from tests.test_committee import people as people
 
 COMMENT = "Sound programme; the budget for Chile needs a second look."
@@ -35,12 +35,6 @@ def _count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def _client_for(app, user):
-    client = app.test_client()
-    assert login(client, user.email).status_code == 302
-    return client
-
-
 def _votes(app, round_id: int) -> list[tuple[str, str]]:
     with app.app_context():
         return [
@@ -52,10 +46,10 @@ def _votes(app, round_id: int) -> list[tuple[str, str]]:
 def test_a_stale_vote_keeps_what_was_typed_and_is_cast_with_the_password(
     app, backend, people, make_proposal
 ):
-    proposal_id = _to_committee(app, people, make_proposal)
+    proposal_id = make_proposal(people.author, status="committee_review")
     with app.app_context():
         round_id = committee_operations.open_round_of(proposal_id).id
-    client = _client_for(app, people.unhcr)
+    client = client_for(app, people.unhcr)
     page = f"/committee/proposals/{proposal_id}"
     assert 'name="confirm_with_password"' not in client.get(page).get_data(as_text=True)
     token = csrf_token(client, page)
@@ -100,10 +94,10 @@ def test_a_stale_vote_keeps_what_was_typed_and_is_cast_with_the_password(
 
 
 def test_a_stale_conflict_declaration_keeps_the_reason(app, backend, people, make_proposal):
-    proposal_id = _to_committee(app, people, make_proposal)
+    proposal_id = make_proposal(people.author, status="committee_review")
     with app.app_context():
         round_id = committee_operations.open_round_of(proposal_id).id
-    client = _client_for(app, people.unhcr)
+    client = client_for(app, people.unhcr)
     token = csrf_token(client, f"/committee/proposals/{proposal_id}")
     _age_session(client)
     audit = _count(app, AuditEvent)
@@ -205,13 +199,13 @@ def test_a_sensitive_view_whose_form_does_not_ask_cannot_commit(app, client, cre
 def test_a_stale_close_keeps_the_summary_and_links_the_message_to_the_field(
     app, people, make_proposal
 ):
-    proposal_id = _to_committee(app, people, make_proposal)
+    proposal_id = make_proposal(people.author, status="committee_review")
     with app.app_context():
         round_id = committee_operations.open_round_of(proposal_id).id
         fingerprint = committee_operations.fingerprint(
             committee_operations.open_round_of(proposal_id)
         )
-    client = _client_for(app, people.secretariat)
+    client = client_for(app, people.secretariat)
     token = csrf_token(client, "/committee/meeting")
     _age_session(client)
     summary = "The committee asks for a clearer exit strategy."
