@@ -16,11 +16,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import event, func, select, update
 
-from fund.accounts.models import User
 from fund.committee import operations as committee_operations
 from fund.committee.models import VotingRound
 from fund.extensions import db, utcnow
-from fund.finance.models import Allocation, AllocationShare, Disbursement
+from fund.finance.models import Allocation
 from fund.notifications import operations
 from fund.notifications.models import (
     KINDS,
@@ -32,8 +31,8 @@ from fund.notifications.models import (
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
-from fund.signals import disbursement_recorded, proposal_transitioned, round_closed
-from tests.conftest import csrf_token, login
+from fund.signals import proposal_transitioned, round_closed
+from tests.helpers import client_for, csrf_token, user
 
 BASE = "https://fund.example.org"
 
@@ -148,14 +147,10 @@ def people(create_user):
     )
 
 
-def _user(user) -> User:
-    return db.session.get(User, user.id)
-
-
-def _fire(app, proposal_id: int, trigger: str, user, comment: str | None = None) -> None:
+def _fire(app, proposal_id: int, trigger: str, actor, comment: str | None = None) -> None:
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        proposal_operations.fire(proposal, trigger, _user(user), comment=comment)
+        proposal_operations.fire(proposal, trigger, user(actor), comment=comment)
         db.session.commit()
 
 
@@ -169,7 +164,7 @@ def _in_screening(app, people, make_proposal, *, checked: bool = True) -> int:
     proposal_id = _submitted(app, people, make_proposal)
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        secretariat = _user(people.secretariat)
+        secretariat = user(people.secretariat)
         proposal_operations.fire(proposal, "start_screening", secretariat)
         if checked:
             criteria = screening_operations.ensure_criteria(proposal.call)
@@ -223,12 +218,6 @@ def _ids(*users) -> set[int]:
     return {u.id for u in users}
 
 
-def _client_for(app, user):
-    client = app.test_client()
-    assert login(client, user.email).status_code == 302
-    return client
-
-
 # Each step tells the right people ------------------------------------------------------------
 
 
@@ -236,7 +225,7 @@ def test_submission_through_the_page_tells_the_organization_and_the_secretariat(
     app, smtp, people, make_proposal
 ):
     proposal_id = make_proposal(people.author, title="Safe corridors")
-    client = _client_for(app, people.author)
+    client = client_for(app, people.author)
     token = csrf_token(client, f"/proposals/{proposal_id}")
     response = client.post(
         f"/proposals/{proposal_id}/actions",
@@ -284,7 +273,7 @@ def test_submission_through_the_page_tells_the_organization_and_the_secretariat(
 def test_return_for_revision_sends_the_message_to_the_applicants(app, smtp, people, make_proposal):
     proposal_id = _in_screening(app, people, make_proposal)
     _clear(app, smtp)
-    client = _client_for(app, people.secretariat)
+    client = client_for(app, people.secretariat)
     token = csrf_token(client, "/screening/")
     message = "Add the endorsement letter of Chile.\nExplain the budget of output 2."
     response = client.post(
@@ -358,10 +347,10 @@ def test_a_member_who_declared_a_conflict_is_not_told(app, smtp, people, make_pr
     _clear(app, smtp)
     with app.app_context():
         round_ = committee_operations.open_round_of(proposal_id)
-        committee_operations.declare_conflict(round_.id, _user(people.unhcr), "My brother.")
+        committee_operations.declare_conflict(round_.id, user(people.unhcr), "My brother.")
         # Nobody votes: the round closes without quorum.
-        closed = committee_operations.close_round(round_.id, _user(people.secretariat))
-        round_closed.send(closed, outcome=closed.outcome, actor=_user(people.secretariat))
+        closed = committee_operations.close_round(round_.id, user(people.secretariat))
+        round_closed.send(closed, outcome=closed.outcome, actor=user(people.secretariat))
         db.session.commit()
     told = (people.unicef, people.independent, people.secretariat2)
     assert set(_notified(app, "round_closed")) == _ids(*told)
@@ -375,7 +364,7 @@ def test_a_member_who_declared_a_conflict_is_not_told(app, smtp, people, make_pr
         assert {u.id for u in operations.committee_for(proposal)} == _ids(
             people.unicef, people.independent
         )
-        new_round = committee_operations.open_new_round(proposal_id, _user(people.secretariat))
+        new_round = committee_operations.open_new_round(proposal_id, user(people.secretariat))
         new_round.deadline = utcnow() + timedelta(hours=5)
         db.session.commit()
     _clear(app, smtp)
@@ -390,12 +379,12 @@ def test_round_closed_tells_the_outcome_once(app, smtp, people, make_proposal):
     proposal_id = _under_review(app, people, make_proposal)
     with app.app_context():
         round_id = committee_operations.open_round_of(proposal_id).id
-        committee_operations.cast_vote(round_id, _user(people.unhcr), "approve")
-        committee_operations.cast_vote(round_id, _user(people.unicef), "approve")
+        committee_operations.cast_vote(round_id, user(people.unhcr), "approve")
+        committee_operations.cast_vote(round_id, user(people.unicef), "approve")
         db.session.commit()
     _clear(app, smtp)
     with app.app_context():
-        actor = _user(people.secretariat)
+        actor = user(people.secretariat)
         closed = committee_operations.close_round(round_id, actor, summary="Report in 6 months.")
         # The committee code sends this when the round closes; sent here in case it does not
         # yet. Either way the applicant hears the decision once (the `approve` transition also
@@ -439,7 +428,7 @@ def test_the_decision_is_told_once_when_the_proposal_is_decided(app, smtp, peopl
     event.listen(db.session, "before_flush", before_flush)
     try:
         with app.app_context():
-            committee_operations.close_round(round_id, _user(people.secretariat), summary="Yes.")
+            committee_operations.close_round(round_id, user(people.secretariat), summary="Yes.")
             db.session.commit()
     finally:
         event.remove(db.session, "before_flush", before_flush)
@@ -467,7 +456,7 @@ def test_the_decision_is_told_by_the_transition_alone_too(app, smtp, people, mak
                 trigger="reject",
                 from_state="committee_review",
                 to_state="rejected",
-                actor=_user(people.secretariat),
+                actor=user(people.secretariat),
                 comment="Too little on gender.",
                 event=None,
             )
@@ -478,44 +467,25 @@ def test_the_decision_is_told_by_the_transition_alone_too(app, smtp, people, mak
 
 
 def test_funding_and_each_disbursement_tell_the_organization(app, smtp, people, make_proposal):
-    proposal_id = make_proposal(people.author, status="approved", submission_number=1)
+    from fund.accounts.models import Organization
+    from fund.finance import operations as finance_operations
+
+    proposal_id = make_proposal(people.author, status="approved")
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        actor = _user(people.secretariat)
-        proposal.status = "funded"
-        proposal_transitioned.send(
-            proposal,
-            trigger="fund",
-            from_state="approved",
-            to_state="funded",
-            actor=actor,
-            comment=None,
-            event=SimpleNamespace(details={"amount": "1070000.00"}),
-        )
-        ilo = proposal.lead_organization_id
-        allocation = Allocation(
-            proposal_id=proposal_id,
-            amount=Decimal("1070000.00"),
-            allocated_on=date(2026, 1, 5),
-            allocated_by_id=actor.id,
-            recorded_at=utcnow(),
-            shares=[AllocationShare(organization_id=ilo, amount=Decimal("642000.00"))],
-        )
-        db.session.add(allocation)
+        actor = user(people.secretariat)
+        donor = Organization(name="Kingdom of Donors", acronym="KDN", kind="other")
+        db.session.add(donor)
         db.session.flush()
+        finance_operations.record_contribution(
+            actor, donor, date(2026, 1, 5), Decimal("2000000.00")
+        )
+        allocation = finance_operations.fund_proposal(actor, proposal, date(2026, 1, 5))
+        ilo = proposal.lead_organization_id
         for amount, reference in ((Decimal("300000.00"), "TR-1"), (Decimal("342000.00"), "")):
-            disbursement = Disbursement(
-                allocation_id=allocation.id,
-                organization_id=ilo,
-                paid_on=date(2026, 2, 1),
-                amount=amount,
-                reference=reference,
-                recorded_by_id=actor.id,
-                recorded_at=utcnow(),
+            finance_operations.record_disbursement(
+                actor, allocation, ilo, date(2026, 2, 1), amount, reference
             )
-            db.session.add(disbursement)
-            db.session.flush()
-            disbursement_recorded.send(allocation, disbursement=disbursement, actor=actor)
         db.session.commit()
 
     assert sorted(smtp.recipients()) == sorted(
@@ -536,7 +506,7 @@ def test_mail_leaves_only_after_the_commit(app, smtp, people, make_proposal):
     proposal_id = make_proposal(people.author)
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        proposal_operations.fire(proposal, "submit", _user(people.author))
+        proposal_operations.fire(proposal, "submit", user(people.author))
         db.session.flush()
         assert smtp.messages == []  # written to the outbox, not sent
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
@@ -549,11 +519,11 @@ def test_a_rolled_back_action_sends_nothing(app, smtp, people, make_proposal):
     other_id = make_proposal(people.author, title="Another one")
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        proposal_operations.fire(proposal, "submit", _user(people.author))
+        proposal_operations.fire(proposal, "submit", user(people.author))
         db.session.flush()
         db.session.rollback()
         # A later transaction of the same session commits: only its own messages leave.
-        proposal_operations.fire(db.session.get(Proposal, other_id), "submit", _user(people.author))
+        proposal_operations.fire(db.session.get(Proposal, other_id), "submit", user(people.author))
         db.session.commit()
     assert len(smtp.messages) == 4
     assert all("Another one" in m["Subject"] for _, m in smtp.messages)
@@ -567,7 +537,7 @@ def test_a_rolled_back_action_sends_nothing(app, smtp, people, make_proposal):
 def test_a_refused_request_sends_nothing(app, smtp, people, make_proposal):
     """A transition the workflow refuses (incomplete proposal) rolls back: no message."""
     proposal_id = make_proposal(people.author, complete=False)
-    client = _client_for(app, people.author)
+    client = client_for(app, people.author)
     token = csrf_token(client, f"/proposals/{proposal_id}")
     response = client.post(
         f"/proposals/{proposal_id}/actions",
@@ -588,7 +558,7 @@ def test_a_refused_request_sends_nothing(app, smtp, people, make_proposal):
 
 def test_a_mail_server_that_is_down_loses_nothing(app, backend, down_smtp, people, make_proposal):
     proposal_id = make_proposal(people.author)
-    client = _client_for(app, people.author)
+    client = client_for(app, people.author)
     token = csrf_token(client, f"/proposals/{proposal_id}")
     response = client.post(
         f"/proposals/{proposal_id}/actions",
@@ -715,9 +685,9 @@ def test_two_senders_never_send_the_same_message(app, down_smtp, people, make_pr
 # Preferences and digests ------------------------------------------------------------------
 
 
-def _prefer(app, user, **choices: str) -> None:
+def _prefer(app, person, **choices: str) -> None:
     with app.app_context():
-        operations.set_preferences(_user(user), choices)
+        operations.set_preferences(user(person), choices)
         db.session.commit()
 
 
@@ -778,9 +748,9 @@ def test_mandatory_messages_cannot_be_turned_off(app, smtp, people, make_proposa
         MANDATORY_KINDS
     )
     with app.app_context(), pytest.raises(operations.PreferenceRefused):
-        operations.set_preferences(_user(people.author), {"returned_for_revision": "off"})
+        operations.set_preferences(user(people.author), {"returned_for_revision": "off"})
     # Through the page: the choice is not offered, and a forged one is ignored.
-    client = _client_for(app, people.author)
+    client = client_for(app, people.author)
     page = client.get("/notifications/preferences").get_data(as_text=True)
     assert 'name="kind_returned_for_revision"' not in page
     assert "Messages the fund must send" in page and "Returned for revision" in page
@@ -819,7 +789,7 @@ def test_mandatory_messages_cannot_be_turned_off(app, smtp, people, make_proposa
 
 
 def test_the_preferences_page_saves_the_choices(app, people):
-    client = _client_for(app, people.unhcr)
+    client = client_for(app, people.unhcr)
     page = client.get("/notifications/preferences").get_data(as_text=True)
     # A committee member chooses for the committee's kinds only.
     assert 'name="kind_forwarded_to_committee"' in page
@@ -837,7 +807,7 @@ def test_the_preferences_page_saves_the_choices(app, people):
     )
     assert response.status_code == 302
     with app.app_context():
-        chosen = operations.preferences_of(_user(people.unhcr))
+        chosen = operations.preferences_of(user(people.unhcr))
     assert chosen["forwarded_to_committee"] == "digest"
     assert chosen["round_closed"] == "off"
     assert chosen["vote_deadline"] == "immediate"
@@ -857,7 +827,7 @@ def test_vote_deadline_reminders(app, smtp, people, make_proposal):
     with app.app_context():
         round_ = committee_operations.open_round_of(proposal_id)
         round_.deadline = utcnow() + timedelta(hours=30)
-        committee_operations.cast_vote(round_.id, _user(people.unhcr), "approve")
+        committee_operations.cast_vote(round_.id, user(people.unhcr), "approve")
         db.session.commit()
     _clear(app, smtp)
     runner = app.test_cli_runner()
@@ -882,7 +852,7 @@ def test_vote_deadline_reminders(app, smtp, people, make_proposal):
 def test_unread_count_and_marking_read(app, people, make_proposal):
     _submitted(app, people, make_proposal)
     _submitted(app, people, make_proposal)
-    client = _client_for(app, people.colleague)
+    client = client_for(app, people.colleague)
     home = client.get("/").get_data(as_text=True)
     assert "2 unread" in home
     assert 'href="/notifications/"' in home  # the navigation link
@@ -931,8 +901,8 @@ def test_the_unread_count_costs_one_query(app, people, make_proposal):
         statements.append(statement)
 
     with app.app_context():
-        user = _user(people.colleague)
-        count = UnreadCount(user)
+        colleague = user(people.colleague)
+        count = UnreadCount(colleague)
         event.listen(db.engine, "before_cursor_execute", remember)
         try:
             assert bool(count) and str(count) == "1" and int(count) == 1
@@ -961,14 +931,14 @@ def test_visitors_cannot_post(client, path):
 @pytest.mark.parametrize("role", ["applicant", "secretariat", "committee", "admin"])
 def test_every_signed_in_role_has_the_pages(app, create_user, role):
     user = create_user(roles=(role,), organization_acronym="ILO" if role == "applicant" else None)
-    client = _client_for(app, user)
+    client = client_for(app, user)
     assert client.get("/notifications/").status_code == 200
     assert client.get("/notifications/preferences").status_code == 200
 
 
 def test_posts_without_csrf_are_refused(app, people, make_proposal):
     _submitted(app, people, make_proposal)
-    client = _client_for(app, people.author)
+    client = client_for(app, people.author)
     with app.app_context():
         mine = db.session.scalar(
             select(Notification.id).where(Notification.user_id == people.author.id)
@@ -1026,7 +996,7 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
         for code, kind in KINDS.items():
             for audience in kind.audience:
                 rendered = operations.render(
-                    code, "A title", {**context, "audience": audience}, _user(people.author)
+                    code, "A title", {**context, "audience": audience}, user(people.author)
                 )
                 assert rendered.text.startswith(f"Dear {people.author.name},")
                 assert f"{BASE}/x" in rendered.text and f'href="{BASE}/x"' in rendered.html
@@ -1078,9 +1048,9 @@ def _funded(app, people, make_proposal) -> int:
     from fund.accounts.models import Organization
     from fund.finance import operations as finance_operations
 
-    proposal_id = make_proposal(people.author, status="approved", submission_number=1)
+    proposal_id = make_proposal(people.author, status="approved")
     with app.app_context():
-        actor = _user(people.secretariat)
+        actor = user(people.secretariat)
         donor = Organization(name="Kingdom of Donors", acronym="KDN", kind="other")
         db.session.add(donor)
         db.session.flush()
@@ -1104,7 +1074,7 @@ def test_the_applicants_hear_the_project_is_closed_with_what_was_left_unpaid(
                 user_id=people.colleague.id, kind="project_closed", delivery="off"
             )
         )
-        actor = _user(people.secretariat)
+        actor = user(people.secretariat)
         allocation = db.session.scalar(
             select(Allocation).where(Allocation.proposal_id == proposal_id)
         )
@@ -1116,7 +1086,7 @@ def test_the_applicants_hear_the_project_is_closed_with_what_was_left_unpaid(
     _clear(app, smtp)
     with app.app_context():
         finance_operations.close_proposal(
-            _user(people.secretariat),
+            user(people.secretariat),
             db.session.get(Proposal, proposal_id),
             "The government ended the programme early.",
         )
@@ -1145,7 +1115,7 @@ def _round_of(app, proposal_id: int) -> int:
 
 def _vote(app, round_id: int, member, choice: str = "approve", comment: str = "") -> None:
     with app.app_context():
-        committee_operations.cast_vote(round_id, _user(member), choice, comment)
+        committee_operations.cast_vote(round_id, user(member), choice, comment)
         db.session.commit()
 
 
@@ -1187,7 +1157,7 @@ def test_a_declared_conflict_can_complete_the_votes(app, backend, smtp, people, 
     _vote(app, round_id, people.independent)
     _clear(app, smtp)
     with app.app_context():
-        committee_operations.declare_conflict(round_id, _user(people.unicef), "My sister leads it.")
+        committee_operations.declare_conflict(round_id, user(people.unicef), "My sister leads it.")
         db.session.commit()
     assert set(_notified(app, "votes_complete")) == _ids(people.secretariat, people.secretariat2)
     text = text_of(smtp.to(people.secretariat.email)[0])
@@ -1210,7 +1180,7 @@ def test_voting_marks_the_members_awaited_vote_read(app, backend, smtp, people, 
 
     _vote(app, round_id, people.unhcr)
     with app.app_context():
-        committee_operations.declare_conflict(round_id, _user(people.unicef), "A conflict.")
+        committee_operations.declare_conflict(round_id, user(people.unicef), "A conflict.")
         db.session.commit()
     for kind in awaited:
         unread = _notified(app, kind)
@@ -1220,7 +1190,7 @@ def test_voting_marks_the_members_awaited_vote_read(app, backend, smtp, people, 
     assert other
 
     # Through the committee's page the same.
-    client = _client_for(app, people.independent)
+    client = client_for(app, people.independent)
     page = f"/committee/proposals/{proposal_id}"
     token = csrf_token(client, page)
     response = client.post(
