@@ -42,6 +42,7 @@ from fund.committee.rounds import (
     organization_conflicts,
     round_tally,
 )
+from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
 from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
