@@ -6,15 +6,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import delete, event, update
 from sqlalchemy.orm import Session
 
 from fund import caches, create_app
+from fund.accounts.models import User
 from fund.coverage import totals
 from fund.coverage.totals import CoverageTotal
 from fund.extensions import db, utcnow
 from fund.proposals.approval import record_approval
 from fund.proposals.models import BudgetLine, Proposal
+
+
+@pytest.fixture
+def author(create_user) -> User:
+    return create_user(roles=("applicant",), organization_acronym="ILO")
 
 
 def test_the_upkeep_listens_on_the_applications_session_once(app) -> None:
