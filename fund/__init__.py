@@ -57,6 +57,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     routing.init_app(app)
     _register_blueprints(app)
     _register_workflow_guards(app)
+    _connect_signal_receivers(app)
 
     from fund import cli, templating
 
@@ -161,6 +162,18 @@ def _register_workflow_guards(app: Flask) -> None:
         package.init_app(app)
     guards.check_complete()
     operations.ENGINE.check_guards()
+
+
+def _connect_signal_receivers(app: Flask) -> None:
+    """Connect the receivers of the domain signals (`fund/signals.py`) and the session hooks,
+    here and never at import time, once every domain is set up: the committee's receiver (a
+    round opens and closes with the proposal's transitions) by `fund.committee.init_app` in
+    `_register_workflow_guards` above, then the notifications' receivers and the hooks that
+    send the outbox after each commit. Receivers run in no fixed order, so none relies on
+    another having run. Connecting again changes nothing (tests create many applications)."""
+    from fund import notifications
+
+    notifications.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

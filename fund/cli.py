@@ -27,7 +27,7 @@ def seed_command(demo: bool) -> None:
     any other; their emails stay in the outbox, unsent (`flask fund mail send-pending` would
     deliver them). The demo accounts are printed last."""
     from fund.demo import load_demo, load_demo_contributions, load_demo_proposals
-    from fund.notifications.operations import keep_in_outbox
+    from fund.notifications.outbox import keep_in_outbox
     from fund.seed import load_reference
 
     seed_dir = Path(current_app.config["SEED_DIR"])

@@ -63,3 +63,14 @@ conflict_declared = _signals.signal(
     `fund.committee.operations` inside its transaction.
     """,
 )
+
+account_locked = _signals.signal(
+    "account-locked",
+    doc="""An account was locked after too many failed sign-ins in a row.
+
+    `sender` is the User; keyword arguments: `attempts` (the failures that locked it), `until`
+    (when the lockout ends, UTC) and `now`. Sent by `fund.accounts.operations` inside its
+    transaction, once the failures are counted and the lockout is audited; the owner's email
+    with the link that unlocks the account is the receivers' (`fund.notifications`).
+    """,
+)

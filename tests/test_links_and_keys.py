@@ -15,7 +15,7 @@ from config import DEFAULT_SECRET_KEY, DEVELOPMENT_BASE_URL
 from fund import create_app
 from fund.extensions import db
 from fund.notifications.models import OutboxMessage
-from fund.notifications.operations import absolute, path_for
+from fund.notifications.render import absolute, path_for
 from fund.proposals.models import Proposal
 from tests.conftest import csrf_token, login
 

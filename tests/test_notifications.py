@@ -20,7 +20,7 @@ from fund.committee import operations as committee_operations
 from fund.committee.models import VotingRound
 from fund.extensions import db, utcnow
 from fund.finance.models import Allocation
-from fund.notifications import operations
+from fund.notifications import operations, outbox, recipients, render
 from fund.notifications.models import (
     KINDS,
     MANDATORY_KINDS,
@@ -338,7 +338,7 @@ def test_without_a_round_the_rule_of_recusal_is_applied(app, people, make_propos
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
         assert committee_operations.open_round_of(proposal_id) is None
-        told = {u.id for u in operations.committee_for(proposal)}
+        told = {u.id for u in recipients.committee_for(proposal)}
     assert told == _ids(people.unhcr, people.unicef, people.independent)
 
 
@@ -361,7 +361,7 @@ def test_a_member_who_declared_a_conflict_is_not_told(app, smtp, people, make_pr
     # The conflict holds for the proposal: a new round does not tell that member either.
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        assert {u.id for u in operations.committee_for(proposal)} == _ids(
+        assert {u.id for u in recipients.committee_for(proposal)} == _ids(
             people.unicef, people.independent
         )
         new_round = committee_operations.open_new_round(proposal_id, user(people.secretariat))
@@ -617,13 +617,13 @@ def test_failures_back_off_and_include_waiting_retries_at_once(
     runner = app.test_cli_runner()
     with app.app_context():
         # A second failure waits twice as long as the first.
-        report = operations.deliver(include_waiting=True)
+        report = outbox.deliver(include_waiting=True)
         assert report.failed == 4 and report.sent == 0
     second = _outbox(app)[0]
     assert second.attempts == 2
-    assert operations.retry_delay(1) == timedelta(minutes=1)
-    assert operations.retry_delay(2) == timedelta(minutes=2)
-    assert operations.retry_delay(30) == operations.RETRY_MAX
+    assert outbox.retry_delay(1) == timedelta(minutes=1)
+    assert outbox.retry_delay(2) == timedelta(minutes=2)
+    assert outbox.retry_delay(30) == outbox.RETRY_MAX
     down_smtp.start()
     result = runner.invoke(args=["fund", "mail", "send-pending", "--include-waiting"])
     assert "Sent 4" in result.output, result.output
@@ -670,7 +670,7 @@ def test_two_senders_never_send_the_same_message(app, down_smtp, people, make_pr
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == ids[0])
-            .values(next_attempt_at=utcnow() + operations.LEASE)
+            .values(next_attempt_at=utcnow() + outbox.LEASE)
         )
         db.session.execute(
             update(OutboxMessage)
@@ -678,7 +678,7 @@ def test_two_senders_never_send_the_same_message(app, down_smtp, people, make_pr
             .values(next_attempt_at=utcnow() - timedelta(seconds=1))
         )
         db.session.commit()
-        report = operations.deliver()
+        report = outbox.deliver()
     assert report.sent == 3 and len(down_smtp.messages) == 3
 
 
@@ -995,7 +995,7 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
         }
         for code, kind in KINDS.items():
             for audience in kind.audience:
-                rendered = operations.render(
+                rendered = render.render(
                     code, "A title", {**context, "audience": audience}, user(people.author)
                 )
                 assert rendered.text.startswith(f"Dear {people.author.name},")
@@ -1252,12 +1252,10 @@ def test_a_message_given_up_after_its_last_attempt_warns_the_secretariat(
     _submitted(app, people, make_proposal)
     with app.app_context():
         db.session.execute(
-            update(OutboxMessage).values(
-                attempts=operations.MAX_ATTEMPTS - 1, next_attempt_at=utcnow()
-            )
+            update(OutboxMessage).values(attempts=outbox.MAX_ATTEMPTS - 1, next_attempt_at=utcnow())
         )
         db.session.commit()
-        report = operations.deliver()
+        report = outbox.deliver()
     assert report.given_up == 4
     told = _notified(app, "mail_undelivered")
     assert set(told) == _ids(people.secretariat, people.secretariat2)

@@ -18,6 +18,7 @@ from fund.accounts.passwords import hash_password, needs_rehash, verify_password
 from fund.audit.operations import record
 from fund.extensions import db
 from fund.refusals import Refused
+from fund.signals import account_locked
 
 
 class AccountError(Refused):
@@ -92,7 +93,13 @@ def authenticate(email: str, password: str, *, now: datetime, policy: LockoutPol
             user.failed_login_count += 1
         if user.failed_login_count == policy.attempts:
             record("account_locked", "user", user.id, None, details={"email": user.email}, now=now)
-            _send_unlock_link(user, policy, now)
+            # The owner is emailed a link that unlocks it (fund.notifications receives this).
+            account_locked.send(
+                user,
+                attempts=policy.attempts,
+                until=user.failed_login_window_start + policy.window,
+                now=now,
+            )
         raise LoginRefused(refusal_message(policy), "invalid")
     if not user.active:
         raise LoginRefused(
@@ -122,37 +129,6 @@ def unlock_token(user: User) -> str:
     """A signed token that unlocks this lockout of the account, once: unlocking (or any later
     failure starting a new count) changes the stamp it carries."""
     return _serializer().dumps({"user": user.id, "lockout": _lockout_stamp(user)})
-
-
-def _send_unlock_link(user: User, policy: LockoutPolicy, now: datetime) -> None:
-    """Email the owner the news of the lockout and a link that unlocks it (written to the
-    outbox: sent after the commit)."""
-    from fund.notifications.models import OutboxMessage
-    from fund.notifications.operations import absolute, mail_environment, path_for
-
-    values = {
-        "recipient": user,
-        "fund_name": current_app.config["FUND_NAME"],
-        "attempts": policy.attempts,
-        "until": user.failed_login_window_start + policy.window,
-        "link_hours": int(UNLOCK_LINK_MAX_AGE.total_seconds() // 3600),
-        "unlock_url": absolute(path_for("accounts.unlock", token=unlock_token(user))),
-        "password_url": absolute(path_for("accounts.change_password")),
-    }
-    env = mail_environment(current_app)
-    subject = f"{current_app.config['FUND_NAME']}: your account is locked"
-    db.session.add(
-        OutboxMessage(
-            user_id=user.id,
-            kind="account_locked",
-            to_email=user.email,
-            subject=subject,
-            text_body=env.get_template("mail/account_locked.txt").render(values),
-            html_body=env.get_template("mail/account_locked.html").render(title=subject, **values),
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
 
 
 def _clear_lockout(user: User) -> None:

@@ -14,7 +14,7 @@ import click
 from flask.cli import AppGroup
 
 from fund.extensions import db
-from fund.notifications import operations, queries
+from fund.notifications import operations, outbox, queries
 
 mail_cli = AppGroup("mail", help="Send waiting email, daily digests and vote reminders.")
 
@@ -24,7 +24,7 @@ def _outbox() -> None:
     click.echo(f"Outbox: {status['waiting']} waiting, {status['given_up']} given up.")
 
 
-def _report(report: operations.DeliveryReport) -> None:
+def _report(report: outbox.DeliveryReport) -> None:
     click.echo(
         f"Sent {report.sent}; failed {report.failed} (will be retried); given up {report.given_up}."
     )
@@ -61,7 +61,7 @@ def send_pending_command(limit: int | None, due_only: bool, include_waiting: boo
     if due_only and include_waiting:
         raise click.UsageError("Choose --due-only or --include-waiting, not both.")
     _report(
-        operations.deliver(
+        outbox.deliver(
             limit=limit, include_waiting=include_waiting, resume_after_outage=not due_only
         )
     )

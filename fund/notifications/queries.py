@@ -1,12 +1,11 @@
-"""Reading a user's notifications and the outbox."""
+"""Reading a user's notifications and the outbox (marking them read is an operation)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from fund.extensions import db
@@ -89,20 +88,6 @@ def notifications_of(
         .offset((page - 1) * per_page)
     ).all()
     return Page(shown_total, page, per_page, rows=list(rows), unread=unread)
-
-
-def mark_read(user_id: int, notification_id: int | None, now: datetime) -> int:
-    """Mark one (or, with None, every) unread notification of the user read; returns how
-    many changed. Never commits."""
-    query = (
-        update(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if notification_id is not None:
-        query = query.where(Notification.id == notification_id)
-    return db.session.execute(query).rowcount
 
 
 def outbox_status() -> dict[str, int]:

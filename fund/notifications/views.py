@@ -1,8 +1,4 @@
-"""A signed-in user's notifications and delivery preferences.
-
-Importing this module (done when the blueprint is registered) also connects the receivers of
-`fund.notifications.operations` to the domain signals.
-"""
+"""A signed-in user's notifications and delivery preferences."""
 
 from __future__ import annotations
 
@@ -74,7 +70,7 @@ def mark_read(notification_id: int):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    queries.mark_read(current_user.id, notification_id, utcnow())
+    operations.mark_read(current_user.id, notification_id, utcnow())
     db.session.commit()
     return _back()
 
@@ -84,7 +80,7 @@ def mark_read(notification_id: int):
 def mark_all_read():
     if not ButtonForm().validate_on_submit():
         abort(400)
-    count = queries.mark_read(current_user.id, None, utcnow())
+    count = operations.mark_read(current_user.id, None, utcnow())
     db.session.commit()
     if count:
         flash(f"{count} notification{'s' if count != 1 else ''} marked as read.", "success")

@@ -1,0 +1,362 @@
+"""The receivers of the domain signals (`fund/signals.py`): who is told what of each change.
+
+They run inside the sender's transaction, write notifications and outbox messages and never
+commit; `fund.notifications.init_app` connects them (`RECEIVERS`). A member who votes or
+declares a conflict has answered: their notifications asking for that vote (the forward, the
+deadline reminders) are marked read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from fund.accounts.models import User
+from fund.committee.queries import entitled_in_round
+from fund.committee.rounds import round_tally
+from fund.extensions import db, utcnow
+from fund.notifications.models import Notification, OutboxMessage
+from fund.notifications.outbox import notify
+from fund.notifications.recipients import (
+    APPLICANT,
+    COMMITTEE,
+    SECRETARIAT,
+    Recipients,
+    applicants_of,
+    committee_for,
+    secretariat,
+)
+from fund.notifications.render import (
+    absolute,
+    first_path,
+    mail_environment,
+    path_for,
+    proposal_context,
+    proposal_page,
+)
+from fund.proposals.models import Proposal
+from fund.signals import (
+    account_locked,
+    conflict_declared,
+    disbursement_recorded,
+    proposal_transitioned,
+    round_closed,
+    vote_cast,
+)
+
+# A proposal's transitions ---------------------------------------------------------------
+
+
+def on_proposal_transitioned(proposal: Proposal, **kwargs: Any) -> None:
+    handler = _TRANSITION_HANDLERS.get(kwargs["trigger"])
+    if handler is None or not isinstance(proposal, Proposal):
+        return
+    handler(proposal, kwargs.get("actor"), kwargs.get("comment"), kwargs.get("event"))
+
+
+def _on_submit(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+    recipients = Recipients()
+    recipients.add(applicants_of(proposal.organization_id), APPLICANT)
+    recipients.add(secretariat(), SECRETARIAT, exclude=actor)
+    ref = proposal.reference
+    notify(
+        "submission_received",
+        recipients,
+        subject_type="proposal",
+        subject_id=proposal.id,
+        title=f"{ref} submitted: {proposal.title}",
+        link=path_for("proposals.detail", proposal_id=proposal.id),
+        context={**proposal_context(proposal), "submission": proposal.submission_number},
+    )
+
+
+def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra: Any):
+    def handler(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+        recipients = Recipients()
+        recipients.add(applicants_of(proposal.organization_id), APPLICANT)
+        notify(
+            kind,
+            recipients,
+            subject_type="proposal",
+            subject_id=proposal.id,
+            title=title.format(ref=proposal.reference, title=proposal.title),
+            link=path_for("proposals.detail", proposal_id=proposal.id),
+            context={**proposal_context(proposal), "comment": comment, **extra},
+            dedupe_key=dedupe_key.format(id=proposal.id) if dedupe_key else None,
+        )
+
+    return handler
+
+
+def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+    """The entitled members are asked to review and vote; the applicant organization hears
+    that its proposal passed screening and is with the committee (not the secretariat's note,
+    which is for the committee)."""
+    recipients = Recipients()
+    recipients.add(committee_for(proposal), COMMITTEE, exclude=actor)
+    ref = proposal.reference
+    notify(
+        "forwarded_to_committee",
+        recipients,
+        subject_type="proposal",
+        subject_id=proposal.id,
+        title=f"{ref} for committee review: {proposal.title}",
+        link=proposal_page(proposal.id, committee=True),
+        context={**proposal_context(proposal), "comment": comment},
+    )
+    applicants = Recipients()
+    applicants.add(applicants_of(proposal.organization_id), APPLICANT)
+    notify(
+        "proposal_with_committee",
+        applicants,
+        subject_type="proposal",
+        subject_id=proposal.id,
+        title=f"{ref} forwarded to the committee: {proposal.title}",
+        link=path_for("proposals.detail", proposal_id=proposal.id),
+        context=proposal_context(proposal),
+    )
+
+
+def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+    """The project is closed; what was left unpaid (per organization) is in the event."""
+    unpaid = dict(((getattr(event, "details", None) or {}).get("not_disbursed")) or {})
+    _to_applicants(
+        "project_closed",
+        "{ref} closed: {title}",
+        dedupe_key="closed:{id}",
+        not_disbursed=[(name, Decimal(str(amount))) for name, amount in sorted(unpaid.items())],
+    )(proposal, actor, comment, event)
+
+
+def _on_funded(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+    """The amount allocated: `fund_proposal` announces the transition once the allocation is
+    written; a transition announced without one has its amount in the event."""
+    from fund.finance.models import Allocation
+
+    amount = db.session.scalar(
+        select(Allocation.amount).where(Allocation.proposal_id == proposal.id)
+    )
+    if amount is None and event is not None and (event.details or {}).get("amount"):
+        amount = Decimal(str(event.details["amount"]))
+    _to_applicants(
+        "proposal_funded", "{ref} funded: {title}", dedupe_key="funded:{id}", amount=amount
+    )(proposal, actor, comment, event)
+
+
+_TRANSITION_HANDLERS = {
+    "submit": _on_submit,
+    "return_for_revision": _to_applicants(
+        "returned_for_revision", "{ref} returned for revision: {title}"
+    ),
+    "declare_ineligible": _to_applicants("declared_ineligible", "{ref} declared ineligible"),
+    "forward_to_committee": _on_forward,
+    # The committee's decision is told here alone, once the proposal is decided; the key makes
+    # the applicant hear it once even if the transition were announced twice.
+    "approve": _to_applicants(
+        "proposal_decision",
+        "{ref} approved by the committee: {title}",
+        dedupe_key="decision:{id}:approved",
+        outcome="approved",
+    ),
+    "reject": _to_applicants(
+        "proposal_decision",
+        "{ref} not approved by the committee: {title}",
+        dedupe_key="decision:{id}:rejected",
+        outcome="rejected",
+    ),
+    "fund": _on_funded,
+    "close": _on_closed,
+}
+
+# What the applicant is told of a round's outcome when the round closes: only that there was
+# no quorum. An approval or rejection is told by the `approve`/`reject` transition that
+# follows, "returned" by the return for revision (with the committee's message); "cancelled"
+# follows the applicant's own withdrawal.
+_NO_QUORUM_TITLE = "{ref}: no committee decision yet (no quorum)"
+
+
+def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
+    outcome = str(kwargs.get("outcome") or voting_round.outcome or "")
+    actor = kwargs.get("actor")
+    proposal = db.session.get(Proposal, voting_round.proposal_id)
+    if proposal is None:
+        return
+    ref = proposal.reference
+    link = proposal_page(proposal.id)
+    context = {
+        **proposal_context(proposal),
+        "voting_round": voting_round,
+        "outcome": outcome,
+        "summary": voting_round.summary or "",
+        "comment": voting_round.summary or None,
+    }
+    if outcome == "no_quorum":
+        applicants = Recipients()
+        applicants.add(applicants_of(proposal.organization_id), APPLICANT)
+        notify(
+            "proposal_decision",
+            applicants,
+            subject_type="proposal",
+            subject_id=proposal.id,
+            title=_NO_QUORUM_TITLE.format(ref=ref, title=proposal.title),
+            link=link,
+            context=context,
+            dedupe_key=f"decision:{proposal.id}:{outcome}:{voting_round.id}",
+        )
+    others = Recipients()
+    others.add(entitled_in_round(voting_round), COMMITTEE, exclude=actor)
+    others.add(secretariat(), SECRETARIAT, exclude=actor)
+    notify(
+        "round_closed",
+        others,
+        subject_type="voting_round",
+        subject_id=voting_round.id,
+        title=f"{ref}: voting round {voting_round.number} closed ({outcome.replace('_', ' ')})",
+        link=first_path(
+            ("committee.record", {"round_id": voting_round.id}),
+            ("proposals.detail", {"proposal_id": proposal.id}),
+        ),
+        context=context,
+        dedupe_key=f"round_closed:{voting_round.id}",
+    )
+
+
+def on_disbursement_recorded(allocation: Any, **kwargs: Any) -> None:
+    disbursement = kwargs["disbursement"]
+    proposal = db.session.get(Proposal, allocation.proposal_id)
+    if proposal is None:
+        return
+    recipients = Recipients()
+    recipients.add(applicants_of(proposal.organization_id), APPLICANT)
+    paid_to = disbursement.organization
+    notify(
+        "disbursement_recorded",
+        recipients,
+        subject_type="proposal",
+        subject_id=proposal.id,
+        title=f"{proposal.reference}: disbursement to "
+        f"{paid_to.acronym or paid_to.name if paid_to else 'a participating organization'}",
+        link=path_for("proposals.detail", proposal_id=proposal.id),
+        context={
+            **proposal_context(proposal),
+            "allocation": allocation,
+            "disbursement": disbursement,
+            "paid_to": paid_to,
+        },
+    )
+
+
+# A member's vote --------------------------------------------------------------------------
+
+
+def _awaited_read(voting_round: Any, member: User, now: datetime) -> int:
+    """The member's unread notifications asking for their vote on the round's proposal (the
+    forward and the deadline reminders) are read: they answered them."""
+    query = (
+        update(Notification)
+        .where(
+            Notification.user_id == member.id,
+            Notification.read_at.is_(None),
+            (
+                (Notification.kind == "forwarded_to_committee")
+                & (Notification.subject_type == "proposal")
+                & (Notification.subject_id == voting_round.proposal_id)
+            )
+            | (
+                (Notification.kind == "vote_deadline")
+                & (Notification.subject_type == "voting_round")
+                & (Notification.subject_id == voting_round.id)
+            ),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(query).rowcount
+
+
+def _tell_if_everyone_voted(voting_round: Any, actor: User | None) -> None:
+    """Tell the secretariat, once per round, when every member entitled to vote in the open
+    round has voted. Who is entitled, and what counts, is the committee's tally."""
+    counted = round_tally(voting_round)
+    if counted.entitled == 0 or counted.cast < counted.entitled:
+        return
+    proposal = db.session.get(Proposal, voting_round.proposal_id)
+    if proposal is None:
+        return
+    recipients = Recipients()
+    recipients.add(secretariat(), SECRETARIAT, exclude=actor)
+    notify(
+        "votes_complete",
+        recipients,
+        subject_type="voting_round",
+        subject_id=voting_round.id,
+        title=f"{proposal.reference}: every member has voted in round {voting_round.number}",
+        link=proposal_page(proposal.id, committee=True),
+        context={**proposal_context(proposal), "voting_round": voting_round, "tally": counted},
+        dedupe_key=f"votes_complete:{voting_round.id}",
+    )
+
+
+def on_vote_cast(voting_round: Any, **kwargs: Any) -> None:
+    member = kwargs["member"]
+    _awaited_read(voting_round, member, utcnow())
+    if kwargs.get("change") == "cast":  # a changed vote changes nobody's count
+        _tell_if_everyone_voted(voting_round, member)
+
+
+def on_conflict_declared(voting_round: Any, **kwargs: Any) -> None:
+    """A member who declares a conflict answered the call to vote too; the others may now all
+    have voted."""
+    member = kwargs["member"]
+    _awaited_read(voting_round, member, utcnow())
+    _tell_if_everyone_voted(voting_round, member)
+
+
+# A locked account -----------------------------------------------------------------------
+
+
+def on_account_locked(user: User, **kwargs: Any) -> None:
+    """Email the owner the news of the lockout and a link that unlocks it (written to the
+    outbox: sent after the commit)."""
+    from fund.accounts.operations import UNLOCK_LINK_MAX_AGE, unlock_token
+
+    now = kwargs["now"]
+    values = {
+        "recipient": user,
+        "fund_name": current_app.config["FUND_NAME"],
+        "mandatory": True,
+        "attempts": kwargs["attempts"],
+        "until": kwargs["until"],
+        "link_hours": int(UNLOCK_LINK_MAX_AGE.total_seconds() // 3600),
+        "unlock_url": absolute(path_for("accounts.unlock", token=unlock_token(user))),
+        "password_url": absolute(path_for("accounts.change_password")),
+    }
+    env = mail_environment(current_app)
+    subject = f"{current_app.config['FUND_NAME']}: your account is locked"
+    db.session.add(
+        OutboxMessage(
+            user_id=user.id,
+            kind="account_locked",
+            to_email=user.email,
+            subject=subject,
+            text_body=env.get_template("mail/account_locked.txt").render(values),
+            html_body=env.get_template("mail/account_locked.html").render(title=subject, **values),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+# What `fund.notifications.init_app` connects: each signal with its receiver.
+RECEIVERS = (
+    (proposal_transitioned, on_proposal_transitioned),
+    (round_closed, on_round_closed),
+    (disbursement_recorded, on_disbursement_recorded),
+    (vote_cast, on_vote_cast),
+    (conflict_declared, on_conflict_declared),
+    (account_locked, on_account_locked),
+)
