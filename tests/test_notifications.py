@@ -1311,3 +1311,45 @@ def test_after_an_outage_a_plain_send_pending_retries_at_once(
         args=["fund", "mail", "send-pending", "--due-only", "--include-waiting"]
     )
     assert refused.exit_code != 0 and "not both" in refused.output
+
+
+# Wiring --------------------------------------------------------------------------------------
+
+
+def test_importing_the_package_connects_nothing() -> None:
+    """The receivers and the session hooks are connected by init_app, never by an import."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from sqlalchemy import event\n"
+        "from fund.extensions import db\n"
+        "from fund.notifications import outbox, receivers\n"
+        "assert not [s for s, r in receivers.RECEIVERS if r in s.receivers.values()]\n"
+        "assert not [n for n, f in outbox.SESSION_LISTENERS if event.contains(db.session, n, f)]\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_connecting_again_changes_nothing(app, monkeypatch) -> None:
+    """create_app runs once per test: each receiver and hook is still connected once."""
+    from fund import create_app, notifications
+    from fund.notifications import receivers
+
+    create_app("test", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    notifications.init_app(app)
+    for signal, receiver in receivers.RECEIVERS:
+        assert [r for r in signal.receivers.values() if r is receiver] == [receiver]
+    delivered: list[list[int]] = []
+    monkeypatch.setattr(outbox, "deliver", lambda ids: delivered.append(list(ids)))
+    with app.app_context():
+        db.session.add(
+            OutboxMessage(
+                kind="digest", to_email="a@example.org", subject="S", text_body="T", html_body="H"
+            )
+        )
+        db.session.commit()
+    assert len(delivered) == 1
