@@ -269,6 +269,24 @@ def author(create_user) -> User:
 
 
 @pytest.fixture
+def applicant(create_user) -> User:
+    """An applicant of ILO with a name (not signed in)."""
+    return create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Applicant")
+
+
+@pytest.fixture
+def secretariat(login_as) -> User:
+    """A secretariat member of IOM, signed in on `client`."""
+    return login_as("secretariat", organization_acronym="IOM")
+
+
+@pytest.fixture
+def donor(create_organization) -> Organization:
+    """A donor government's organization."""
+    return create_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
+
+
+@pytest.fixture
 def open_call(app: Flask) -> int:
     """An open call with the fund's default limits; returns its id."""
     with app.app_context():

@@ -218,6 +218,11 @@ def new_proposal(
         shape(proposal, lines, countries)
     for key, value in values.items():
         setattr(proposal, key, value)
+    if complete and "primary_objective_number" in values:
+        # The budget's other objectives stay among the proposal's (submission checks it).
+        others = {line.objective_number for line in proposal.budget_lines}
+        others.discard(proposal.primary_objective_number)
+        proposal.secondary_objectives = [db.session.get(GcmObjective, n) for n in sorted(others)]
     db.session.flush()
     advance(
         proposal,

@@ -7,11 +7,14 @@ open their own and return detached rows.
 
 from __future__ import annotations
 
+import io
 import re
+import unicodedata
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from fund.accounts.models import Organization, User
@@ -115,6 +118,28 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
+def upload(
+    client: FlaskClient,
+    proposal_id: int,
+    data: bytes,
+    filename: str,
+    kind: str = "concept_note",
+    country: str = "",
+):
+    """Send a file with the proposal page's upload form."""
+    token = csrf_token(client, f"/proposals/{proposal_id}")
+    return client.post(
+        f"/proposals/{proposal_id}/attachments",
+        data={
+            "upload-csrf_token": token,
+            "upload-kind": kind,
+            "upload-country_iso2": country,
+            "upload-file": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
+
+
 def client_for(app: Flask, person: User) -> FlaskClient:
     """A new client signed in as `person`."""
     client = app.test_client()
@@ -142,3 +167,11 @@ def audit_events(app: Flask, action: str, subject_id: int | None = None) -> list
         events = list(db.session.scalars(query))
         db.session.expunge_all()
         return events
+
+
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    """A PDF's reader and its text. Arabic is drawn in its joined (presentation) forms, and
+    ligatures may be: NFKC gives the letters back."""
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(unicodedata.normalize("NFKC", p.extract_text()) for p in reader.pages)
+    return reader, text

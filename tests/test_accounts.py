@@ -10,14 +10,7 @@ from fund.accounts.models import User
 from fund.accounts.operations import LockoutPolicy, LoginRefused, authenticate
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
-from tests.conftest import PASSWORD, csrf_token, login
-
-
-def _user(app, user_id: int) -> User:
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        db.session.expunge(user)
-        return user
+from tests.helpers import PASSWORD, csrf_token, detached_user, login
 
 
 def test_login_and_logout(client, create_user):
@@ -152,12 +145,12 @@ def test_password_change(app, client, login_as):
     other = app.test_client()
     assert login(other, user.email, PASSWORD).status_code == 401
     assert login(other, user.email, new).status_code == 302
-    assert _user(app, user.id).password_hash.startswith("$argon2id$")
+    assert detached_user(app, user.id).password_hash.startswith("$argon2id$")
 
 
 def test_password_change_refuses_short_and_wrong_current(app, client, login_as):
     user = login_as("applicant")
-    before = _user(app, user.id).password_hash
+    before = detached_user(app, user.id).password_hash
     token = csrf_token(client, "/account/password")
     response = client.post(
         "/account/password",
@@ -180,7 +173,7 @@ def test_password_change_refuses_short_and_wrong_current(app, client, login_as):
         },
     )
     assert "Your current password is not correct." in response.get_data(as_text=True)
-    assert _user(app, user.id).password_hash == before
+    assert detached_user(app, user.id).password_hash == before
 
 
 def test_password_change_signs_out_other_sessions(app, client, login_as):
@@ -256,7 +249,7 @@ def test_a_hash_made_with_other_settings_is_replaced_at_sign_in(app, client, cre
         db.session.get(User, user.id).password_hash = old
         db.session.commit()
     assert login(client, user.email).status_code == 302
-    stored = _user(app, user.id).password_hash
+    stored = detached_user(app, user.id).password_hash
     assert stored != old
     parameters = extract_parameters(stored)
     assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (

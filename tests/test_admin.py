@@ -8,7 +8,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.extensions import db
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login, org_id
 
 ADMIN_PAGES = [
     "/admin/users",
@@ -42,11 +42,6 @@ def test_admin_pages_are_refused_to_other_roles_on_post(client, login_as):
     assert response.status_code == 403
 
 
-def _org_id(app, acronym):
-    with app.app_context():
-        return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
-
-
 def test_admin_creates_a_user_and_the_user_can_sign_in(app, client, login_as):
     login_as("admin", organization_acronym=None)
     token = csrf_token(client, "/admin/users/new")
@@ -55,7 +50,7 @@ def test_admin_creates_a_user_and_the_user_can_sign_in(app, client, login_as):
         data={
             "email": "New.Person@UNDP.org",
             "name": "New Person",
-            "organization_id": _org_id(app, "UNDP"),
+            "organization_id": org_id("UNDP", app),
             "roles": ["applicant"],
             "password": "initial password 2026",
             "active": "y",
@@ -83,7 +78,7 @@ def test_bad_user_form_keeps_input_and_changes_nothing(app, client, login_as):
         data={
             "email": "member@example.org",
             "name": "Would-be member",
-            "organization_id": _org_id(app, "UNDP"),
+            "organization_id": org_id("UNDP", app),
             "roles": ["applicant"],
             "password": "short",
             "csrf_token": token,
@@ -105,7 +100,7 @@ def test_committee_member_must_belong_to_a_committee_entity(app, client, login_a
         data={
             "email": "who@who.int",
             "name": "W",
-            "organization_id": _org_id(app, "WHO"),
+            "organization_id": org_id("WHO", app),
             "roles": ["committee"],
             "password": "long enough password",
             "csrf_token": token,
@@ -126,7 +121,7 @@ def test_admin_deactivates_a_user_and_changes_roles(app, client, login_as, creat
         data={
             "email": target.email,
             "name": target.name,
-            "organization_id": _org_id(app, "IOM"),
+            "organization_id": org_id("IOM", app),
             "roles": ["applicant", "secretariat"],
             "csrf_token": token,
         },  # "active" unticked

@@ -16,14 +16,10 @@ from fund.proposals import operations
 from fund.proposals.models import Attachment, BudgetLine, Proposal, ProposalVersion
 from fund.proposals.snapshots import snapshot
 from fund.reference.models import Country, GcmObjective
-from tests.conftest import csrf_token, login, take_to_committee
-from tests.test_intake import _edit_form, _org_id
+from tests.factories import take_to_committee
+from tests.helpers import csrf_token, login, org_id
+from tests.test_intake import _edit_form
 from workflows import TransitionRefused
-
-
-@pytest.fixture
-def applicant(create_user):
-    return create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Applicant")
 
 
 def _budget_rows(page: str) -> int:
@@ -87,7 +83,7 @@ def test_add_budget_rows_with_a_mistake_keeps_the_input_and_adds_rows(
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
     form = _edit_form(client, proposal_id) | {
-        "budget-0-organization_id": str(_org_id(app, "ILO")),
+        "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "6",
         "budget-0-category_code": "1",
         "budget-0-amount": "12.345",
@@ -118,7 +114,7 @@ def test_row_errors_name_the_field_as_labelled(app, client, applicant, make_prop
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
     form = _edit_form(client, proposal_id) | {
-        "budget-0-organization_id": str(_org_id(app, "ILO")),
+        "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "6",
         "budget-0-category_code": "1",
         "budget-0-amount": "abc",

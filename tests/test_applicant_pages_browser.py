@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from fund.accounts.models import Organization, User
+from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Attachment, BudgetLine
 from tests import browser_support as support
-from tests.conftest import MINIMAL_PDF, fill_complete
+from tests.factories import MINIMAL_PDF, fill_complete
+from tests.helpers import user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -30,15 +31,11 @@ PHONE = {"width": 375, "height": 812}
 LONG_NAME = "Joint-programme-workplan-and-results-framework-final-version-2027-2029.pdf"
 
 
-def _user(email: str) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def _build() -> dict[str, int]:
     """A proposal submitted, returned with a request, revised and submitted again (two
     versions), and a second one left returned."""
     call_id = db.session.scalar(select(Call.id).order_by(Call.id))
-    applicant, secretariat = _user(APPLICANT), _user(SECRETARIAT)
+    applicant, secretariat = user_by_email(APPLICANT), user_by_email(SECRETARIAT)
     ids = {}
     for key in ("revised", "returned"):
         proposal = proposal_operations.create_draft(

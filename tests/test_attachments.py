@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
@@ -27,7 +27,8 @@ from fund.proposals.attachments import (
     sniff,
 )
 from fund.proposals.models import Attachment, Proposal
-from tests.conftest import MINIMAL_PDF
+from tests.factories import MINIMAL_PDF
+from tests.helpers import count_rows
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 ALLOWED = ("pdf", "docx", "xlsx")
@@ -223,10 +224,6 @@ def test_safe_filename_is_always_safe(name):
 # -- adding attachments ------------------------------------------------------------------------
 
 
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def _upload(proposal, actor, **overrides):
     values = {
         "filename": "concept-note.pdf",
@@ -239,11 +236,6 @@ def _upload(proposal, actor, **overrides):
     }
     values.update(overrides)
     return add_attachment(proposal, actor, **values)
-
-
-@pytest.fixture
-def author(create_user):
-    return create_user(roles=("applicant",), organization_acronym="ILO")
 
 
 REFUSALS = [
@@ -327,7 +319,7 @@ def test_refused_upload_changes_nothing(app, author, make_proposal, overrides, m
         proposal = db.session.get(Proposal, proposal_id)
         actor = db.session.get(User, author.id)
         attachments_before = [a.id for a in proposal.attachments]
-        stored_before, events_before = _count(Attachment), _count(AuditEvent)
+        stored_before, events_before = count_rows(Attachment), count_rows(AuditEvent)
         version_before = proposal.version
 
         with pytest.raises(UploadRefused) as refused:
@@ -339,8 +331,8 @@ def test_refused_upload_changes_nothing(app, author, make_proposal, overrides, m
         assert [a.id for a in proposal.attachments] == attachments_before
         assert not db.session.new and not db.session.dirty
         db.session.commit()
-        assert _count(Attachment) == stored_before
-        assert _count(AuditEvent) == events_before
+        assert count_rows(Attachment) == stored_before
+        assert count_rows(AuditEvent) == events_before
         assert db.session.get(Proposal, proposal_id).version == version_before
 
 
@@ -366,11 +358,11 @@ def test_files_cannot_be_added_once_editing_is_closed(app, author, make_proposal
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
         actor = db.session.get(User, author.id)
-        events_before = _count(AuditEvent)
+        events_before = count_rows(AuditEvent)
         with pytest.raises(UploadRefused, match="can no longer be changed"):
             _upload(proposal, actor)
         assert len(proposal.attachments) == 1
-        assert _count(AuditEvent) == events_before
+        assert count_rows(AuditEvent) == events_before
 
 
 def test_the_size_limit_is_inclusive(app, author, make_proposal):
@@ -393,7 +385,7 @@ def test_adding_stores_the_file_and_audits_it(app, backend, author, make_proposa
         proposal = db.session.get(Proposal, proposal_id)
         actor = db.session.get(User, author.id)
         version_before = proposal.version
-        events_before = _count(AuditEvent)
+        events_before = count_rows(AuditEvent)
 
         letter = _upload(
             proposal,
@@ -489,12 +481,12 @@ def test_files_cannot_be_removed_once_submitted(app, author, make_proposal):
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
         actor = db.session.get(User, author.id)
-        events_before = _count(AuditEvent)
+        events_before = count_rows(AuditEvent)
         with pytest.raises(UploadRefused, match="can no longer be changed"):
             remove_attachment(proposal, proposal.attachments[0], actor, NOW)
         db.session.commit()
         assert len(db.session.get(Proposal, proposal_id).attachments) == 1
-        assert _count(AuditEvent) == events_before
+        assert count_rows(AuditEvent) == events_before
 
 
 def test_a_file_of_another_proposal_cannot_be_removed(app, author, make_proposal):

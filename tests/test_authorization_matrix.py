@@ -38,16 +38,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, User
-from fund.committee import operations as committee_operations
 from fund.committee.models import VotingRound
+from fund.committee.rounds import open_round_of
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.notifications.models import Notification
-from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Attachment, Proposal
-from fund.screening import operations as screening_operations
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login, org_id, user
 
 LOGIN = "login"
 REDIRECT = "redirect"
@@ -108,39 +106,6 @@ class World:
     users: dict[str, User]
 
 
-def _user(user: User) -> User:
-    return db.session.get(User, user.id)
-
-
-def _to_committee(proposal_id: int, author: User, secretariat: User) -> None:
-    """Submit, screen (every criterion passes) and forward: a round opens."""
-    proposal = db.session.get(Proposal, proposal_id)
-    _submit_and_screen(proposal, author, secretariat)
-    proposal_operations.fire(proposal, "forward_to_committee", _user(secretariat))
-
-
-def _submit_and_screen(proposal: Proposal, author: User, secretariat: User) -> None:
-    proposal_operations.fire(proposal, "submit", _user(author))
-    proposal_operations.fire(proposal, "start_screening", _user(secretariat))
-    criteria = screening_operations.ensure_criteria(proposal.call)
-    screening_operations.record_checks(
-        proposal, _user(secretariat), {c.id: ("pass", "") for c in criteria}
-    )
-
-
-def _approve(proposal_id: int, users: dict[str, User]) -> int:
-    """Take a proposal through the committee to approval; returns the closed round's id."""
-    _to_committee(proposal_id, users["owner"], users["secretariat"])
-    round_ = committee_operations.open_round_of(proposal_id)
-    committee_operations.cast_vote(round_.id, _user(users["committee"]), "approve")
-    committee_operations.close_round(round_.id, _user(users["secretariat"]))
-    return round_.id
-
-
-def _org_id(acronym: str) -> int:
-    return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
-
-
 @pytest.fixture
 def world(app: Flask, create_user, create_organization, make_proposal, open_call) -> World:
     users = {
@@ -148,28 +113,29 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
         for persona, (roles, acronym) in ROLES.items()
     }
     donor = create_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
-    draft = make_proposal(users["owner"], title="Draft of the owner")
-    submitted = make_proposal(users["owner"], title="Submitted proposal")
-    review = make_proposal(users["owner"], title="Proposal under committee review")
-    approved = make_proposal(users["owner"], title="Approved proposal")
-    funded = make_proposal(users["owner"], title="Funded proposal")
     with app.app_context():
-        secretariat = _user(users["secretariat"])
-        owner = _user(users["owner"])
-        proposal_operations.fire(db.session.get(Proposal, submitted), "submit", owner)
-        _to_committee(review, users["owner"], users["secretariat"])
-        open_round = committee_operations.open_round_of(review).id
-        closed_round = _approve(approved, users)
-        _approve(funded, users)
         contribution = finance_operations.record_contribution(
-            secretariat,
+            user(users["secretariat"]),
             db.session.get(Organization, donor.id),
             utcnow().date(),
             Decimal("5000000.00"),
             None,
         )
-        finance_operations.fund_proposal(secretariat, db.session.get(Proposal, funded))
         db.session.commit()
+        contribution_id = contribution.id
+    owner = users["owner"]
+    draft = make_proposal(owner, title="Draft of the owner")
+    submitted = make_proposal(owner, status="submitted", title="Submitted proposal")
+    review = make_proposal(
+        owner, status="committee_review", title="Proposal under committee review"
+    )
+    approved = make_proposal(owner, status="approved", title="Approved proposal")
+    funded = make_proposal(owner, status="funded", title="Funded proposal")  # the KDN money
+    with app.app_context():
+        open_round = open_round_of(review).id
+        closed_round = db.session.scalar(
+            select(VotingRound.id).where(VotingRound.proposal_id == approved)
+        )
         ids = {
             "call": open_call,
             "draft": draft,
@@ -179,7 +145,7 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
             "funded": funded,
             "open_round": open_round,
             "closed_round": closed_round,
-            "contribution": contribution.id,
+            "contribution": contribution_id,
             "draft_attachment": db.session.scalar(
                 select(Attachment.id).where(Attachment.proposal_id == draft)
             ),
@@ -193,7 +159,7 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
                 .limit(1)
             ),
             "owner": users["owner"].id,
-            "ILO": _org_id("ILO"),
+            "ILO": org_id("ILO"),
             "version": 1,
         }
         assert db.session.get(Proposal, review).status == "committee_review"

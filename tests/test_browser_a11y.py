@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from fund.accounts.models import Organization, User
+from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.committee import operations as committee_operations
 from fund.extensions import db, utcnow
@@ -28,7 +28,8 @@ from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
 from tests import browser_support as support
-from tests.conftest import fill_complete
+from tests.factories import fill_complete, take_to_committee
+from tests.helpers import user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -44,14 +45,13 @@ EMAILS = {
 # The world --------------------------------------------------------------------------------
 
 
-def _user(email: str) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def _proposal(title: str) -> Proposal:
     call_id = db.session.scalar(select(Call.id).order_by(Call.id))
     proposal = proposal_operations.create_draft(
-        _user(EMAILS["applicant"]), call_id=call_id, title=title, summary="Decent work for all."
+        user_by_email(EMAILS["applicant"]),
+        call_id=call_id,
+        title=title,
+        summary="Decent work for all.",
     )
     fill_complete(proposal)  # ILO-led, IOM participating, in Chile, endorsement letter attached
     db.session.flush()
@@ -59,8 +59,8 @@ def _proposal(title: str) -> Proposal:
 
 
 def _screen(proposal: Proposal) -> None:
-    secretariat = _user(EMAILS["secretariat"])
-    proposal_operations.fire(proposal, "submit", _user(EMAILS["applicant"]))
+    secretariat = user_by_email(EMAILS["secretariat"])
+    proposal_operations.fire(proposal, "submit", user_by_email(EMAILS["applicant"]))
     proposal_operations.fire(proposal, "start_screening", secretariat)
     criteria = screening_operations.ensure_criteria(proposal.call)
     passing = {c.id: ("pass", "") for c in criteria}
@@ -68,17 +68,21 @@ def _screen(proposal: Proposal) -> None:
 
 
 def _to_committee(proposal: Proposal) -> int:
-    _screen(proposal)
-    proposal_operations.fire(proposal, "forward_to_committee", _user(EMAILS["secretariat"]))
-    return committee_operations.open_round_of(proposal.id).id
+    applicant, secretariat = (
+        user_by_email(EMAILS["applicant"]),
+        user_by_email(EMAILS["secretariat"]),
+    )
+    return take_to_committee(proposal, applicant, secretariat).id
 
 
 def _approve(proposal: Proposal) -> int:
     round_id = _to_committee(proposal)
     for email in ("committee.unhcr@demo.fund", "committee.unicef@demo.fund"):
-        committee_operations.cast_vote(round_id, _user(email), "approve", "", "Report yearly.")
+        committee_operations.cast_vote(
+            round_id, user_by_email(email), "approve", "", "Report yearly."
+        )
     committee_operations.close_round(
-        round_id, _user(EMAILS["secretariat"]), summary="Approved with conditions."
+        round_id, user_by_email(EMAILS["secretariat"]), summary="Approved with conditions."
     )
     return round_id
 
@@ -97,13 +101,13 @@ def _build(server: support.LiveServer) -> World:
         review = _proposal("Protection of children on the move")
         review_round = _to_committee(review)
         committee_operations.cast_vote(
-            review_round, _user("committee.unhcr@demo.fund"), "approve", "Well argued."
+            review_round, user_by_email("committee.unhcr@demo.fund"), "approve", "Well argued."
         )
         approved = _proposal("Data on migration flows")
         closed_round = _approve(approved)
         funded = _proposal("Ethical recruitment in the Americas")
         _approve(funded)
-        secretariat = _user(EMAILS["secretariat"])
+        secretariat = user_by_email(EMAILS["secretariat"])
         germany = db.session.scalar(
             select(Organization).where(Organization.name == "Government of Germany")
         )
@@ -127,7 +131,7 @@ def _build(server: support.LiveServer) -> World:
             "closed_round": closed_round,
             "call": draft.call_id,
             "contribution": contribution.id,
-            "user": _user(EMAILS["applicant"]).id,
+            "user": user_by_email(EMAILS["applicant"]).id,
             "organization": ilo,
         }
     return World(server, ids)

@@ -19,7 +19,8 @@ from fund.finance.queries import lists as finance_queries
 from fund.proposals import operations as proposal_operations
 from fund.screening import queries as screening_queries
 from tests import browser_support as support
-from tests.test_browser_a11y import EMAILS, _approve, _proposal, _screen, _user
+from tests.helpers import user_by_email
+from tests.test_browser_a11y import EMAILS, _approve, _proposal, _screen
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +32,14 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     support.require_browser()
     app = support.live_app(sqlite_template, tmp_path_factory.mktemp("pagination"))
     with app.app_context():
-        applicant = _user(EMAILS["applicant"])
+        applicant = user_by_email(EMAILS["applicant"])
         for title in ("Waiting one", "Waiting two"):
             proposal_operations.fire(_proposal(title), "submit", applicant)
         _screen(_proposal("In screening"))
         approved = [_proposal(f"Approved {n}") for n in range(5)]
         for proposal in approved:
             _approve(proposal)
-        secretariat = _user(EMAILS["secretariat"])
+        secretariat = user_by_email(EMAILS["secretariat"])
         germany = db.session.scalar(
             select(Organization).where(Organization.name == "Government of Germany")
         )

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from fund.accounts.models import User
 from fund.calls.models import Call
 from fund.committee import operations as committee_operations
 from fund.committee import queries
 from fund.extensions import db
 from fund.proposals import operations as proposal_operations
 from tests import browser_support as support
-from tests.conftest import fill_complete, take_to_committee
+from tests.factories import fill_complete, take_to_committee
+from tests.helpers import user_by_email
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +30,12 @@ EMAILS = {
 PROPOSALS = 7  # four pages of two in the meeting
 
 
-def _user(email: str) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def _build() -> None:
     call_id = db.session.scalar(select(Call.id).order_by(Call.id))
-    applicant, secretariat = _user("applicant@demo.fund"), _user(EMAILS["secretariat"])
+    applicant, secretariat = (
+        user_by_email("applicant@demo.fund"),
+        user_by_email(EMAILS["secretariat"]),
+    )
     for n in range(PROPOSALS):
         proposal = proposal_operations.create_draft(
             applicant, call_id=call_id, title=f"Proposal {n + 1}", summary="Decent work."
@@ -46,7 +45,7 @@ def _build() -> None:
         take_to_committee(proposal, applicant, secretariat)
         if n % 2:
             round_id = committee_operations.open_round_of(proposal.id).id
-            committee_operations.cast_vote(round_id, _user(EMAILS["committee"]), "approve")
+            committee_operations.cast_vote(round_id, user_by_email(EMAILS["committee"]), "approve")
     db.session.commit()
 
 

@@ -18,11 +18,10 @@ from fund.notifications.models import Notification
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
-from tests.helpers import client_for, user
+from tests.helpers import client_for, pdf_text, user
 from tests.test_committee import _round, _vote
 from tests.test_committee import people as people
 from tests.test_committee import under_review as under_review
-from tests.test_reports_pdf import pdf_text
 
 IOM_REASON = "IOM is a participating organization of this proposal"
 NOTE = "Budget checked twice; the host government asks for a decision before June."

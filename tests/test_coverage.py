@@ -14,8 +14,6 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import event, insert, select
 
-from fund.accounts.models import Organization
-from fund.audit.models import AuditEvent
 from fund.calls.models import Call
 from fund.coverage import queries, simulator, totals
 from fund.coverage.charts import nice_scale, objectives_chart
@@ -35,16 +33,12 @@ from fund.proposals.models import BudgetLine, Proposal, proposal_countries
 from fund.reference.models import Country
 from tests.conftest import PreparedDatabase, csrf_token, engine_of
 from tests.factories import new_open_call, new_proposal
-from tests.helpers import new_user
+from tests.helpers import audit_events, new_user, org_id
 
 D = Decimal
 
 
 # Fixture data ----------------------------------------------------------------------------------
-
-
-def _org(acronym: str) -> int:
-    return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
 
 
 def _reshape(proposal_id: int, lines=None, countries=None, **attrs) -> None:
@@ -54,7 +48,7 @@ def _reshape(proposal_id: int, lines=None, countries=None, **attrs) -> None:
     if lines is not None:
         proposal.budget_lines = [
             BudgetLine(
-                organization_id=_org(acronym),
+                organization_id=org_id(acronym),
                 objective_number=objective,
                 category_code=1,
                 amount=D(amount),
@@ -308,7 +302,7 @@ def test_indirect_costs_spread_and_rounding(app, backend, make_proposal, author)
     assert {r.label: r.funded for r in c.organizations} == {"ILO": D("1.61"), "IOM": D("0.54")}
     with app.app_context():
         budget = summarise(
-            [Line(_org(a), n, 1, D(x)) for a, n, x in lines], D("0.07")
+            [Line(org_id(a), n, 1, D(x)) for a, n, x in lines], D("0.07")
         )  # the proposal pages' arithmetic
     assert budget.grand_total == c.totals.funded
 
@@ -511,11 +505,6 @@ def _targets_data(client, objective: dict[int, str] | None = None, area=None) ->
     return data
 
 
-def _events(app, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
 def _stored_targets(app) -> dict[tuple[str, str], Decimal]:
     with app.app_context():
         return {(t.dimension, t.key): t.share for t in db.session.scalars(select(CoverageTarget))}
@@ -533,7 +522,7 @@ def test_secretariat_edits_targets_with_an_audit_event(app, client, login_as, fu
     assert stored[("objective", "6")] == D("0.04")
     assert stored[("area", "TA1")] == D("0.3")
     assert ("area", "TA3") not in stored  # unchanged: still the equal default
-    [event] = _events(app, "coverage.targets_set")
+    [event] = audit_events(app, "coverage.targets_set")
     assert event.actor_id == user.id
     changes = {(c["dimension"], c["key"]): (c["from"], c["to"]) for c in event.details["changes"]}
     assert changes[("objective", "1")] == ("0.043478", "0.120000")
@@ -545,12 +534,12 @@ def test_secretariat_edits_targets_with_an_audit_event(app, client, login_as, fu
     assert _row(c.areas, "TA2").target == D("0.1")
     # Saving the same values again changes nothing and records nothing.
     client.post("/coverage/targets", data=_targets_data(client))
-    assert len(_events(app, "coverage.targets_set")) == 1
+    assert len(audit_events(app, "coverage.targets_set")) == 1
     # Restore equal shares.
     data = {"csrf_token": csrf_token(client, "/coverage/targets"), "reset": "1"}
     assert client.post("/coverage/targets", data=data).status_code == 302
     assert _stored_targets(app) == {}
-    assert len(_events(app, "coverage.targets_reset")) == 1
+    assert len(audit_events(app, "coverage.targets_reset")) == 1
 
 
 @pytest.mark.parametrize(
@@ -578,7 +567,7 @@ def test_invalid_targets_are_refused_and_the_input_kept(
     if objective and 3 in objective and objective[3]:
         assert f'value="{objective[3]}"' in page
     assert _stored_targets(app) == {}
-    assert _events(app, "coverage.targets_set") == []
+    assert audit_events(app, "coverage.targets_set") == []
 
 
 def test_targets_need_the_secretariat_and_a_csrf_token(app, client, login_as):
@@ -750,8 +739,8 @@ def _add_proposals(app, count: int, call_id: int, author_id: int) -> None:
     so the funded ones have no allocation, which coverage does not read."""
     statuses = ["funded", "closed", "approved", "committee_review", "draft"]
     with app.app_context():
-        organization_id = _org("ILO")
-        iom = _org("IOM")
+        organization_id = org_id("ILO")
+        iom = org_id("IOM")
         first = (db.session.scalar(select(db.func.max(Proposal.id))) or 0) + 1
         now = utcnow()
         db.session.execute(

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from fund.accounts.models import User
@@ -27,6 +26,7 @@ from fund.reports.pdf import styles as fonts
 from tests.conftest import login
 from tests.factories import acting_secretariat, advance
 from tests.helpers import organization as org
+from tests.helpers import pdf_text
 
 MIXED_SCRIPTS = "Côte d'Ivoire — Türkiye — مرحبا"
 RECEIVED = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
@@ -261,13 +261,6 @@ def submitted(app, create_user, make_proposal) -> tuple[User, int]:
         operations.fire(proposal, "submit", db.session.get(User, author.id))
         db.session.commit()
     return author, proposal_id
-
-
-def pdf_text(data: bytes) -> tuple[PdfReader, str]:
-    reader = PdfReader(io.BytesIO(data))
-    # Arabic is drawn in its joined (presentation) forms: NFKC gives the letters back.
-    text = "\n".join(unicodedata.normalize("NFKC", p.extract_text()) for p in reader.pages)
-    return reader, text
 
 
 def test_proposal_pdf_renders_every_script_with_page_numbers(app, client, submitted):

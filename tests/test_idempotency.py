@@ -73,16 +73,6 @@ def post_together(clients: list[FlaskClient], path: str, data: dict[str, Any]) -
     return results
 
 
-@pytest.fixture
-def secretariat(login_as):
-    return login_as("secretariat", organization_acronym="IOM")
-
-
-@pytest.fixture
-def donor(create_organization):
-    return create_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
-
-
 def contribution_form(client: FlaskClient, donor) -> dict[str, Any]:
     token, key = form_of(client, "/finance/contributions")
     return {

@@ -15,12 +15,8 @@ from fund.extensions import db
 from fund.proposals import operations
 from fund.proposals.checks import submission_problems
 from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
-from tests.conftest import csrf_token, fill_complete, login
-
-
-def _org_id(app, acronym: str) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
+from tests.factories import fill_complete
+from tests.helpers import csrf_token, login, org_id
 
 
 def _edit_form(client, proposal_id: int) -> dict[str, str]:
@@ -55,11 +51,6 @@ def _proposal(app, proposal_id: int) -> Proposal:
         return proposal
 
 
-@pytest.fixture
-def applicant(create_user):
-    return create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Applicant")
-
-
 def test_create_a_draft_for_an_open_call(app, client, applicant, open_call):
     login(client, applicant.email)
     token = csrf_token(client, "/proposals/new")
@@ -70,7 +61,7 @@ def test_create_a_draft_for_an_open_call(app, client, applicant, open_call):
     proposal_id = int(response.headers["Location"].split("/")[2])
     proposal = _proposal(app, proposal_id)
     assert (proposal.title, proposal.status) == ("Decent work", "draft")
-    assert proposal.organization_id == _org_id(app, "ILO")
+    assert proposal.organization_id == org_id("ILO", app)
 
 
 def test_closed_call_accepts_no_new_proposal(app, client, applicant):
@@ -99,8 +90,8 @@ def test_save_a_partial_draft_and_come_back(app, client, applicant, make_proposa
     form = _edit_form(client, proposal_id)
     form |= {
         "summary": "Half-written summary",
-        "participants": [str(_org_id(app, "ILO"))],
-        "budget-0-organization_id": str(_org_id(app, "ILO")),
+        "participants": [str(org_id("ILO", app))],
+        "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "6",
         "budget-0-category_code": "1",
         "budget-0-amount": "125,000.50",
@@ -122,7 +113,7 @@ def test_bad_amount_keeps_input_and_saves_nothing(app, client, applicant, make_p
     login(client, applicant.email)
     form = _edit_form(client, proposal_id) | {
         "summary": "Typed but not saved",
-        "budget-0-organization_id": str(_org_id(app, "ILO")),
+        "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "6",
         "budget-0-category_code": "1",
         "budget-0-amount": "12.345",
@@ -205,7 +196,7 @@ def test_each_submission_check_alone(app, applicant, make_proposal):
             "Explain how the programme addresses",
         ),
         "lead": (
-            lambda p: setattr(p, "lead_organization_id", _org_id(app, "UNDP")),
+            lambda p: setattr(p, "lead_organization_id", org_id("UNDP", app)),
             "lead UN entity must be among",
         ),
     }

@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from fund.accounts import operations
 from fund.accounts.models import User
-from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.notifications.models import OutboxMessage
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.helpers import PASSWORD, audit_events, csrf_token, detached_user, login
 
 WRONG = "wrong password!!"
 
@@ -23,22 +22,6 @@ def _lock(app, client, user, attempts: int = 3) -> None:
     app.config["LOGIN_LOCKOUT_ATTEMPTS"] = attempts
     for _ in range(attempts):
         assert login(client, user.email, WRONG).status_code == 401
-
-
-def _user(app, user_id: int) -> User:
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        db.session.expunge(user)
-        return user
-
-
-def _events(app, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        rows = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        ).all()
-        db.session.expunge_all()
-        return list(rows)
 
 
 def _unlock_link(app, user) -> str:
@@ -100,21 +83,21 @@ def test_every_refusal_computes_a_password_hash(app, backend, create_user, monke
 def test_the_owner_unlocks_with_the_emailed_link_once(app, backend, client, create_user):
     user = create_user()
     _lock(app, client, user)
-    assert len(_events(app, "account_locked")) == 1
+    assert len(audit_events(app, "account_locked")) == 1
     link = _unlock_link(app, user)
     assert login(client, user.email, PASSWORD).status_code == 401
 
     response = app.test_client().get(link)
     assert response.status_code == 200
     assert "Account unlocked" in response.get_data(as_text=True)
-    assert _user(app, user.id).failed_login_count == 0
-    (event,) = _events(app, "account_unlocked")
+    assert detached_user(app, user.id).failed_login_count == 0
+    (event,) = audit_events(app, "account_unlocked")
     assert event.actor_id == user.id and event.details["by"] == "owner"
 
     again = app.test_client().get(link)  # single use: nothing more happens
     assert again.status_code == 400
     assert "Link not valid" in again.get_data(as_text=True)
-    assert len(_events(app, "account_unlocked")) == 1
+    assert len(audit_events(app, "account_unlocked")) == 1
     assert login(client, user.email, PASSWORD).status_code == 302
 
 
@@ -128,7 +111,7 @@ def test_a_link_of_an_earlier_lockout_does_not_unlock_a_later_one(app, client, c
     for _ in range(3):
         login(client, user.email, WRONG)
     assert app.test_client().get(link).status_code == 400
-    assert _user(app, user.id).failed_login_count == 3
+    assert detached_user(app, user.id).failed_login_count == 3
 
 
 @pytest.mark.parametrize("tamper", ["forged", "expired", "other secret"])
@@ -144,8 +127,8 @@ def test_a_forged_or_expired_link_changes_nothing(app, client, create_user, tamp
         app.config["SECRET_KEY"] = "another secret key of sufficient length!"
     response = app.test_client().get(link)
     assert response.status_code == 400
-    assert _user(app, user.id).failed_login_count == 3
-    assert _events(app, "account_unlocked") == []
+    assert detached_user(app, user.id).failed_login_count == 3
+    assert audit_events(app, "account_unlocked") == []
 
 
 def test_an_administrator_unlocks_an_account(app, backend, client, create_user):
@@ -160,8 +143,8 @@ def test_an_administrator_unlocks_an_account(app, backend, client, create_user):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/users/{user.id}"
     assert "is unlocked" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert _user(app, user.id).failed_login_count == 0
-    (event,) = _events(app, "account_unlocked")
+    assert detached_user(app, user.id).failed_login_count == 0
+    (event,) = audit_events(app, "account_unlocked")
     assert event.actor_id == admin.id and event.details["by"] == "admin"
     assert login(app.test_client(), user.email, PASSWORD).status_code == 302
 
@@ -173,4 +156,4 @@ def test_only_an_administrator_unlocks(app, client, create_user, login_as):
     token = csrf_token(client, "/")
     response = client.post(f"/admin/users/{user.id}/unlock", data={"csrf_token": token})
     assert response.status_code == 403
-    assert _user(app, user.id).failed_login_count == 3
+    assert detached_user(app, user.id).failed_login_count == 3

@@ -21,7 +21,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import event, select
 
-from fund.accounts.models import Organization, User
+from fund.accounts.models import User
 from fund.extensions import db
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Disbursement
@@ -32,15 +32,12 @@ from fund.reports.iati import split_percentages
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import acting_secretariat, new_open_call, new_proposal
 from tests.helpers import new_user
+from tests.helpers import organization as org
 
 # The official schemas as the fund ships them; the tests read only the project's own files.
 SCHEMAS = Path(__file__).resolve().parent.parent / "fund" / "reports" / "schemas"
 RECORDED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 IATI_NS_XML = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-def org(acronym: str) -> Organization:
-    return db.session.scalar(select(Organization).where(Organization.acronym == acronym))
 
 
 def fund_programme(

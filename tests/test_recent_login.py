@@ -7,7 +7,7 @@ import time
 
 import pytest
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from fund.access import SIGNED_IN_AT, recent_login_required, roles_required
 from fund.accounts.models import User
@@ -16,8 +16,7 @@ from fund.audit.operations import record
 from fund.committee import operations as committee_operations
 from fund.committee.models import Vote
 from fund.extensions import db
-from tests.conftest import PASSWORD, csrf_token, login
-from tests.helpers import client_for
+from tests.helpers import PASSWORD, client_for, count_rows, csrf_token, login
 from tests.test_committee import people as people
 
 COMMENT = "Sound programme; the budget for Chile needs a second look."
@@ -28,11 +27,6 @@ WRONG = "Your password is not correct."
 def _age_session(client, seconds: int = 3600) -> None:
     with client.session_transaction() as session:
         session[SIGNED_IN_AT] = int(time.time()) - seconds
-
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _votes(app, round_id: int) -> list[tuple[str, str]]:
@@ -100,18 +94,18 @@ def test_a_stale_conflict_declaration_keeps_the_reason(app, backend, people, mak
     client = client_for(app, people.unhcr)
     token = csrf_token(client, f"/committee/proposals/{proposal_id}")
     _age_session(client)
-    audit = _count(app, AuditEvent)
+    audit = count_rows(AuditEvent, app)
     data = {"csrf_token": token, "reason": "I advised the applicant on this budget."}
     refused = client.post(f"/committee/rounds/{round_id}/conflict", data=data)
     assert refused.status_code == 400
     assert MISSING in refused.get_data(as_text=True)
     assert "I advised the applicant on this budget." in refused.get_data(as_text=True)
-    assert _count(app, AuditEvent) == audit
+    assert count_rows(AuditEvent, app) == audit
     done = client.post(
         f"/committee/rounds/{round_id}/conflict", data=data | {"confirm_with_password": PASSWORD}
     )
     assert done.status_code == 302
-    assert _count(app, AuditEvent) > audit
+    assert count_rows(AuditEvent, app) > audit
 
 
 @pytest.mark.parametrize(
@@ -158,12 +152,12 @@ def test_other_sensitive_forms_ask_on_the_form_and_change_nothing(
     token = csrf_token(client, page)
     _age_session(client)
     assert 'name="confirm_with_password"' in client.get(page).get_data(as_text=True)
-    audit = _count(app, AuditEvent)
+    audit = count_rows(AuditEvent, app)
     response = client.post(path, data=data | {"csrf_token": token})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert MISSING in text and kept in text
-    assert _count(app, AuditEvent) == audit
+    assert count_rows(AuditEvent, app) == audit
 
 
 def test_a_recent_sign_in_goes_through_to_the_view(client, login_as):
@@ -190,10 +184,10 @@ def test_a_sensitive_view_whose_form_does_not_ask_cannot_commit(app, client, cre
     login(client, admin.email)
     token = csrf_token(client, "/")
     assert client.post("/forgetful", data={"csrf_token": token}).status_code == 200
-    audit = _count(app, AuditEvent)
+    audit = count_rows(AuditEvent, app)
     _age_session(client)
     assert client.post("/forgetful", data={"csrf_token": token}).status_code == 403
-    assert _count(app, AuditEvent) == audit
+    assert count_rows(AuditEvent, app) == audit
 
 
 def test_a_stale_close_keeps_the_summary_and_links_the_message_to_the_field(

@@ -5,19 +5,17 @@ see it."""
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from pypdf import PdfReader
 from reportlab import rl_config
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from sqlalchemy import event, select
 
-from fund.accounts.models import Organization, User
+from fund.accounts.models import User
 from fund.audit.queries import head
 from fund.calls.models import Call
 from fund.committee import operations as committee
@@ -36,7 +34,8 @@ from fund.reports.pdf.styles import REGULAR
 from fund.reports.pdf.tables import wrap_text
 from tests.conftest import PreparedDatabase, detached, engine_of
 from tests.factories import fill_complete, new_proposal, take_to_committee
-from tests.helpers import login, new_organization, new_user, user
+from tests.helpers import login, new_organization, new_user, pdf_text, user
+from tests.helpers import organization as org
 
 D = Decimal
 AS_OF = date(2025, 3, 1)
@@ -45,10 +44,6 @@ GENERATED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
 def at(month: int, day: int, hour: int = 10) -> datetime:
     return datetime(2025, month, day, hour, 0, tzinfo=UTC)
-
-
-def org(acronym: str) -> Organization:
-    return db.session.scalar(select(Organization).where(Organization.acronym == acronym))
 
 
 def _draft(author: User, call_id: int, title: str, when: datetime, **shape) -> Proposal:
@@ -228,12 +223,6 @@ def people(request, prepared) -> SimpleNamespace:
 @pytest.fixture
 def history(request, prepared) -> SimpleNamespace:
     return prepared.data(engine_of(request)).history
-
-
-def pdf_text(data: bytes) -> tuple[PdfReader, str]:
-    reader = PdfReader(io.BytesIO(data))
-    text = "\n".join(unicodedata.normalize("NFKC", p.extract_text()) for p in reader.pages)
-    return reader, text
 
 
 def client_of(app, person: User):

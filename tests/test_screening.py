@@ -29,12 +29,6 @@ DEFAULT_CODES = [
 ]
 
 
-@pytest.fixture
-def secretariat(login_as) -> User:
-    """A secretariat member, signed in on `client`."""
-    return login_as("secretariat", organization_acronym="IOM")
-
-
 def _criteria(app, proposal_id: int) -> dict[str, int]:
     """The call's criteria (created from the defaults on first use): code -> id."""
     with app.app_context():

@@ -3,7 +3,6 @@ sensitive actions, sessions, cookie flags, security headers and safe downloads."
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from fund.accounts.sensitive import SensitiveForm
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.proposals.models import Attachment
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.helpers import PASSWORD, count_rows, csrf_token, detached_user, login, upload
 
 OTHER_ADDRESS = "198.51.100.7"
 
@@ -31,18 +30,6 @@ def _client(app: Flask, address: str = "127.0.0.1", forwarded_for: str | None = 
     if forwarded_for is not None:
         client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
     return client
-
-
-def _count(app: Flask, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
-def _user(app: Flask, user_id: int) -> User:
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        db.session.expunge(user)
-        return user
 
 
 # Throttling per client address ----------------------------------------------------------
@@ -63,8 +50,8 @@ def test_failures_on_many_accounts_from_one_address_are_throttled(app, backend, 
     with attacker.session_transaction() as session:
         assert "_user_id" not in session
     # The refused attempt was not checked, so it counts against nobody.
-    assert _user(app, users[3].id).failed_login_count == 0
-    assert _count(app, LoginAttempt) == 3
+    assert detached_user(app, users[3].id).failed_login_count == 0
+    assert count_rows(LoginAttempt, app) == 3
     # Another address is not affected; neither are the accounts themselves.
     assert login(_client(app, OTHER_ADDRESS), users[3].email).status_code == 302
     assert login(_client(app, OTHER_ADDRESS), users[0].email).status_code == 302
@@ -197,7 +184,7 @@ def test_role_change_after_an_old_sign_in_asks_for_the_password(app, client, log
     page = f"/admin/users/{target.id}"
     token = csrf_token(client, page)
     _age_the_sign_in(client)
-    audit_before = _count(app, AuditEvent)
+    audit_before = count_rows(AuditEvent, app)
 
     response = client.post(
         page,
@@ -206,7 +193,7 @@ def test_role_change_after_an_old_sign_in_asks_for_the_password(app, client, log
     )
     assert response.status_code == 400  # the same form again, asking for the password
     assert _roles(app, target.id) == {"applicant"}
-    assert _count(app, AuditEvent) == audit_before
+    assert count_rows(AuditEvent, app) == audit_before
     text = response.get_data(as_text=True)
     assert "this action needs it again" in text
     assert 'autocomplete="current-password"' in text
@@ -216,7 +203,7 @@ def test_role_change_after_an_old_sign_in_asks_for_the_password(app, client, log
     wrong = client.post(page, data=form | {"confirm_with_password": "not my password"})
     assert wrong.status_code == 400
     assert "Your password is not correct." in wrong.get_data(as_text=True)
-    assert _user(app, admin.id).failed_login_count == 1  # counts towards the lockout
+    assert detached_user(app, admin.id).failed_login_count == 1  # counts towards the lockout
     assert _roles(app, target.id) == {"applicant"}
 
     right = client.post(page, data=form | {"confirm_with_password": PASSWORD})
@@ -439,25 +426,11 @@ PDF_WITH_HTML = (
 )
 
 
-def _upload(client, proposal_id: int, data: bytes, filename: str):
-    token = csrf_token(client, f"/proposals/{proposal_id}")
-    return client.post(
-        f"/proposals/{proposal_id}/attachments",
-        data={
-            "upload-csrf_token": token,
-            "upload-kind": "concept_note",
-            "upload-country_iso2": "",
-            "upload-file": (io.BytesIO(data), filename),
-        },
-        content_type="multipart/form-data",
-    )
-
-
 def test_a_pdf_holding_html_is_served_as_a_pdf_download(app, client, create_user, make_proposal):
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     proposal_id = make_proposal(author)
     login(client, author.email)
-    response = _upload(client, proposal_id, PDF_WITH_HTML, "notes.pdf")
+    response = upload(client, proposal_id, PDF_WITH_HTML, "notes.pdf")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     with app.app_context():
         attachment_id = db.session.scalar(
@@ -482,18 +455,18 @@ def test_a_pdf_cannot_be_stored_under_a_page_name(
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     proposal_id = make_proposal(author)
     login(client, author.email)
-    before = _count(app, Attachment)
-    response = _upload(client, proposal_id, PDF_WITH_HTML, filename)
+    before = count_rows(Attachment, app)
+    response = upload(client, proposal_id, PDF_WITH_HTML, filename)
     assert response.status_code == 400
-    assert _count(app, Attachment) == before
+    assert count_rows(Attachment, app) == before
 
 
 def test_an_html_page_is_not_accepted_whatever_its_name(app, client, create_user, make_proposal):
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     proposal_id = make_proposal(author)
     login(client, author.email)
-    before = _count(app, Attachment)
+    before = count_rows(Attachment, app)
     for name in ("page.pdf", "page.docx", "page"):
-        response = _upload(client, proposal_id, b"<!doctype html><script>alert(1)</script>", name)
+        response = upload(client, proposal_id, b"<!doctype html><script>alert(1)</script>", name)
         assert response.status_code == 400
-    assert _count(app, Attachment) == before
+    assert count_rows(Attachment, app) == before

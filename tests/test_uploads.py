@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import io
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from fund.extensions import db
+from fund.proposals import operations
 from fund.proposals.models import Attachment, Proposal
-from tests.conftest import MINIMAL_PDF, csrf_token, login
-
-
-def _upload(client, proposal_id: int, data: bytes, filename: str, kind="concept_note", country=""):
-    token = csrf_token(client, f"/proposals/{proposal_id}")
-    return client.post(
-        f"/proposals/{proposal_id}/attachments",
-        data={
-            "upload-csrf_token": token,
-            "upload-kind": kind,
-            "upload-country_iso2": country,
-            "upload-file": (io.BytesIO(data), filename),
-        },
-        content_type="multipart/form-data",
-    )
-
-
-def _count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Attachment))
+from tests.factories import MINIMAL_PDF, acting_secretariat
+from tests.helpers import count_rows, csrf_token, login, upload
 
 
 def test_upload_then_download_with_safe_headers(app, client, create_user, make_proposal):
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     proposal_id = make_proposal(author)
     login(client, author.email)
-    before = _count(app)
-    response = _upload(client, proposal_id, MINIMAL_PDF, "concept.pdf")
+    before = count_rows(Attachment, app)
+    response = upload(client, proposal_id, MINIMAL_PDF, "concept.pdf")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    assert _count(app) == before + 1
+    assert count_rows(Attachment, app) == before + 1
     with app.app_context():
         attachment = db.session.scalar(
             select(Attachment).where(Attachment.filename == "concept.pdf")
@@ -58,13 +39,13 @@ def test_html_disguised_as_pdf_is_refused_and_nothing_changes(
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     proposal_id = make_proposal(author)
     login(client, author.email)
-    before = _count(app)
+    before = count_rows(Attachment, app)
     with app.app_context():
         version = db.session.get(Proposal, proposal_id).version
-    response = _upload(client, proposal_id, b"<html><script>alert(1)</script></html>", "x.pdf")
+    response = upload(client, proposal_id, b"<html><script>alert(1)</script></html>", "x.pdf")
     assert response.status_code == 400
     assert "Only PDF, DOCX or XLSX" in response.get_data(as_text=True)
-    assert _count(app) == before
+    assert count_rows(Attachment, app) == before
     with app.app_context():
         assert db.session.get(Proposal, proposal_id).version == version
 
@@ -74,7 +55,7 @@ def test_oversized_upload_is_refused(app, client, create_user, make_proposal):
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     proposal_id = make_proposal(author)
     login(client, author.email)
-    response = _upload(client, proposal_id, MINIMAL_PDF + b"0" * 2000, "big.pdf")
+    response = upload(client, proposal_id, MINIMAL_PDF + b"0" * 2000, "big.pdf")
     assert response.status_code == 400
     assert "the limit is" in response.get_data(as_text=True)
 
@@ -130,13 +111,16 @@ def test_remove_attachment_only_while_editable(app, client, create_user, make_pr
         data={"csrf_token": token},
     )
     assert response.status_code == 400
-    assert _count(app) == 1
-    with app.app_context():
-        db.session.get(Proposal, proposal_id).status = "draft"
+    assert count_rows(Attachment, app) == 1
+    with app.app_context():  # the secretariat returns it: editable again
+        proposal = db.session.get(Proposal, proposal_id)
+        secretariat = acting_secretariat()
+        operations.fire(proposal, "start_screening", secretariat)
+        operations.fire(proposal, "return_for_revision", secretariat, comment="Revise.")
         db.session.commit()
     response = client.post(
         f"/proposals/{proposal_id}/attachments/{attachment_id}/delete",
         data={"csrf_token": token},
     )
     assert response.status_code == 302
-    assert _count(app) == 0
+    assert count_rows(Attachment, app) == 0
