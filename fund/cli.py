@@ -9,13 +9,17 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from fund.extensions import db
-from workflows import PROPOSAL_WORKFLOW, to_mermaid
+from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW, to_mermaid
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
 fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit checks.")
 
 # The transition tables `flask fund diagram` draws, by name.
-DIAGRAMS = {"proposal": PROPOSAL_WORKFLOW, "voting_round": VOTING_ROUND_WORKFLOW}
+DIAGRAMS = {
+    "proposal": PROPOSAL_WORKFLOW,
+    "concept_note": CONCEPT_NOTE_WORKFLOW,
+    "voting_round": VOTING_ROUND_WORKFLOW,
+}
 
 
 @fund_cli.command("seed")
@@ -108,7 +112,8 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     help="The transition table to draw.",
 )
 def diagram_command(out: str | None, name: str) -> None:
-    """Print a workflow (the proposal's, or a voting round's) as a Mermaid state diagram."""
+    """Print a workflow (the proposal's, the concept note's, or a voting round's) as a Mermaid
+    state diagram."""
     text = to_mermaid(DIAGRAMS[name])
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")

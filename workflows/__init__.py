@@ -1,5 +1,6 @@
 """A small state-machine engine on `transitions`: transition tables, role checks and guards."""
 
+from .concept_note import CONCEPT_NOTE_GUARD_NAMES, CONCEPT_NOTE_WORKFLOW
 from .core import Engine, Guard, GuardRegistry, Rule, TransitionRefused, Workflow
 from .diagram import to_mermaid
 from .proposal import (
@@ -13,6 +14,8 @@ from .proposal import (
 )
 
 __all__ = [
+    "CONCEPT_NOTE_GUARD_NAMES",
+    "CONCEPT_NOTE_WORKFLOW",
     "COUNTED_STATES",
     "EDITABLE_STATES",
     "FUNDED_STATES",

@@ -29,6 +29,35 @@ DECISION_RULE_LABELS = {
 _RULES_SQL = ", ".join(f"'{r.value}'" for r in DecisionRule)
 
 
+class CallStage(enum.StrEnum):
+    """What a call takes: full proposals (one stage), or concept notes first (two stages)."""
+
+    FULL_PROPOSAL = "full_proposal"
+    CONCEPT_NOTE_FIRST = "concept_note_first"
+
+
+CALL_STAGE_LABELS = {
+    CallStage.FULL_PROPOSAL: "Full proposals",
+    CallStage.CONCEPT_NOTE_FIRST: "Concept notes first, then full programmes by invitation",
+}
+
+
+class Stage(enum.StrEnum):
+    """A stage of a call: the concept note, or the full proposal (endorsements, screening)."""
+
+    CONCEPT_NOTE = "concept_note"
+    FULL_PROPOSAL = "full_proposal"
+
+
+ENDORSEMENT_STAGE_LABELS = {
+    Stage.CONCEPT_NOTE: "With the concept note",
+    Stage.FULL_PROPOSAL: "With the full proposal",
+}
+
+_CALL_STAGES_SQL = ", ".join(f"'{s.value}'" for s in CallStage)
+_STAGES_SQL = ", ".join(f"'{s.value}'" for s in Stage)
+
+
 class Call(db.Model):
     """A call for proposals, open between two dates (inclusive, UTC)."""
 
@@ -43,6 +72,13 @@ class Call(db.Model):
         ),
         CheckConstraint(f"decision_rule IN ({_RULES_SQL})", name="decision_rule_valid"),
         CheckConstraint("quorum IS NULL OR quorum >= 1", name="quorum_positive"),
+        CheckConstraint(f"stage IN ({_CALL_STAGES_SQL})", name="stage_valid"),
+        CheckConstraint(f"endorsement_stage IN ({_STAGES_SQL})", name="endorsement_stage_valid"),
+        # Endorsements come with the concept note only where there are concept notes.
+        CheckConstraint(
+            "stage = 'concept_note_first' OR endorsement_stage = 'full_proposal'",
+            name="endorsement_stage_exists",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +94,27 @@ class Call(db.Model):
     decision_rule: Mapped[str] = mapped_column(String(20), default=DecisionRule.CONSENSUS.value)
     # Votes needed for a valid decision; None means a majority of the members entitled to vote.
     quorum: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Two-stage calls take concept notes; their applicants are invited to full proposals later.
+    stage: Mapped[str] = mapped_column(
+        String(20), default=CallStage.FULL_PROPOSAL.value, server_default="full_proposal"
+    )
+    # When the governments' endorsement letters are due.
+    endorsement_stage: Mapped[str] = mapped_column(
+        String(20), default=Stage.FULL_PROPOSAL.value, server_default="full_proposal"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def takes_concept_notes(self) -> bool:
+        return self.stage == CallStage.CONCEPT_NOTE_FIRST
+
+    @property
+    def stage_label(self) -> str:
+        return CALL_STAGE_LABELS[CallStage(self.stage)]
+
+    @property
+    def endorsement_stage_label(self) -> str:
+        return ENDORSEMENT_STAGE_LABELS[Stage(self.endorsement_stage)]
 
     def is_open(self, today: date) -> bool:
         return self.opens_on <= today <= self.closes_on

@@ -11,12 +11,17 @@ def init_app(app: Flask) -> None:
     leaves). Idempotent: blinker keeps one connection per receiver, however many applications
     are created."""
     from fund.committee import guards, operations
-    from fund.proposals.guards import GUARDS
+    from fund.proposals.guards import CONCEPT_NOTE_GUARDS, GUARDS
     from fund.signals import proposal_transitioned
 
     GUARDS.register(
         committee_approved=guards.committee_approved,
         committee_rejected=guards.committee_rejected,
+    )
+    CONCEPT_NOTE_GUARDS.register(
+        committee_selected=guards.concept_note_decided,
+        committee_placed_in_pipeline=guards.concept_note_decided,
+        committee_not_approved=guards.concept_note_decided,
     )
     proposal_transitioned.connect(operations.on_proposal_transitioned, weak=False)
 

@@ -58,3 +58,9 @@ def committee_approved(proposal, actor, context: Mapping[str, Any]) -> list[str]
 
 def committee_rejected(proposal, actor, context: Mapping[str, Any]) -> list[str]:
     return _decided(proposal, Outcome.REJECTED)
+
+
+def concept_note_decided(note, actor, context: Mapping[str, Any]) -> list[str]:
+    """The committee's outcomes on a concept note (selected for development, approved into the
+    pipeline, not approved) are not recorded by its rounds yet: every one is refused."""
+    return ["The committee's decisions on concept notes cannot be recorded yet."]

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fund.accounts.models import OrganizationKind
+from fund.calls.models import Stage
 from fund.proposals.budget import Line, summarise
-from fund.proposals.models import AttachmentKind, Proposal, Scope
+from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
 
 
 @dataclass(frozen=True)
@@ -31,24 +32,38 @@ class Rules:
 
 
 def _required(proposal: Proposal) -> list[Problem]:
+    missing = _texts(
+        proposal,
+        (
+            ("title", "a title", proposal.title),
+            ("summary", "a summary", proposal.summary),
+            ("rationale", "the rationale", proposal.rationale),
+        ),
+    )
+    missing.extend(_scope(proposal))
+    if proposal.planned_start is None:
+        missing.append(Problem("required", "planned_start", "Give the planned start date."))
+    if not proposal.contacts:
+        missing.append(Problem("required", "contacts", "Name at least one contact person."))
+    return missing
+
+
+def _texts(proposal: Proposal, texts) -> list[Problem]:
+    return [
+        Problem("required", field, f"Give {label}.")
+        for field, label, value in texts
+        if not (value or "").strip()
+    ]
+
+
+def _scope(proposal: Proposal) -> list[Problem]:
     missing = []
-    for field, label, value in (
-        ("title", "a title", proposal.title),
-        ("summary", "a summary", proposal.summary),
-        ("rationale", "the rationale", proposal.rationale),
-    ):
-        if not (value or "").strip():
-            missing.append(Problem("required", field, f"Give {label}."))
     if proposal.scope is None:
         missing.append(Problem("required", "scope", "Choose the scope of the programme."))
     elif proposal.scope != Scope.GLOBAL and not proposal.countries:
         missing.append(Problem("required", "countries", "Name the country or countries."))
     elif proposal.scope == Scope.NATIONAL and len(proposal.countries) > 1:
         missing.append(Problem("required", "countries", "A national programme covers one country."))
-    if proposal.planned_start is None:
-        missing.append(Problem("required", "planned_start", "Give the planned start date."))
-    if not proposal.contacts:
-        missing.append(Problem("required", "contacts", "Name at least one contact person."))
     return missing
 
 
@@ -233,7 +248,10 @@ def _principles(proposal: Proposal) -> list[Problem]:
 
 
 def submission_problems(proposal: Proposal, rules: Rules) -> list[Problem]:
-    """Every reason the proposal cannot be submitted yet, in the order of the form."""
+    """Every reason the proposal (or concept note) cannot be submitted yet, in the order of
+    its form."""
+    if proposal.is_concept_note:
+        return concept_note_problems(proposal, rules)
     return [
         *_required(proposal),
         *_joint_programme(proposal),
@@ -246,20 +264,145 @@ def submission_problems(proposal: Proposal, rules: Rules) -> list[Problem]:
     ]
 
 
+# The automatic screening criteria of each kind (the `automatic` column of the seed CSV).
+PROPOSAL_CRITERIA = (
+    "joint_programme",
+    "endorsement",
+    "objectives",
+    "budget_limits",
+    "markers",
+    "duration",
+    "principles",
+)
+CONCEPT_NOTE_CRITERIA = (
+    "cn_joint_programme",
+    "cn_partners",
+    "cn_endorsement",
+    "cn_objectives",
+    "cn_indicative_total",
+    "cn_markers",
+    "cn_duration",
+    "cn_principles",
+)
+
+
 def criterion_results(proposal: Proposal, rules: Rules) -> dict[str, list[str]]:
     """Problems grouped by screening criterion (an empty list means the criterion passes)."""
-    grouped: dict[str, list[str]] = {
-        code: []
-        for code in (
-            "joint_programme",
-            "endorsement",
-            "objectives",
-            "budget_limits",
-            "markers",
-            "duration",
-            "principles",
-        )
-    }
-    for problem in submission_problems(proposal, rules):
+    if proposal.is_concept_note:
+        codes = CONCEPT_NOTE_CRITERIA
+        problems = [*concept_note_problems(proposal, rules), *partner_problems(proposal)]
+    else:
+        codes, problems = PROPOSAL_CRITERIA, submission_problems(proposal, rules)
+    grouped: dict[str, list[str]] = {code: [] for code in codes}
+    for problem in problems:
         grouped.setdefault(problem.criterion, []).append(problem.message)
     return grouped
+
+
+# Concept notes ------------------------------------------------------------------------------
+
+
+def _as_concept_note(problems: list[Problem]) -> list[Problem]:
+    """The proposal's problems under the concept note's criteria (prefixed `cn_`)."""
+    return [
+        Problem(
+            p.criterion if p.criterion == "required" else f"cn_{p.criterion}", p.field, p.message
+        )
+        for p in problems
+    ]
+
+
+def _indicative_totals(note: Proposal) -> list[Problem]:
+    problems = []
+    given = {t.organization_id for t in note.indicative_totals}
+    for organization in note.participants:
+        if organization.id not in given:
+            problems.append(
+                Problem(
+                    "cn_indicative_total",
+                    "indicative",
+                    f"Give the indicative total of {organization.acronym or organization.name}.",
+                )
+            )
+    participants = {o.id for o in note.participants}
+    for total in note.indicative_totals:
+        if total.organization_id not in participants:
+            owner = total.organization.acronym or total.organization.name
+            problems.append(
+                Problem(
+                    "cn_indicative_total",
+                    "indicative",
+                    f"An indicative total belongs to {owner}, which is not a participating "
+                    "organization.",
+                )
+            )
+    call, total = note.call, note.indicative_total
+    if note.indicative_totals and not call.min_budget <= total <= call.max_budget:
+        problems.append(
+            Problem(
+                "cn_indicative_total",
+                "indicative",
+                f"The indicative total (USD {total:,.2f}) must be between USD "
+                f"{call.min_budget:,.2f} and USD {call.max_budget:,.2f} for this call.",
+            )
+        )
+    return problems
+
+
+def concept_note_problems(note: Proposal, rules: Rules) -> list[Problem]:
+    """Every reason the concept note cannot be submitted yet, in the order of its form. The
+    endorsement letters count only where the call wants them with the concept note."""
+    required = _texts(
+        note,
+        (
+            ("title", "a title", note.title),
+            ("rationale", "a summary of the problem", note.rationale),
+            ("summary", "a summary of the change sought", note.summary),
+        ),
+    )
+    endorsement = (
+        _endorsement(note) if note.call.endorsement_stage == Stage.CONCEPT_NOTE.value else []
+    )
+    return [
+        *required,
+        *_scope(note),
+        *_as_concept_note(_joint_programme(note)),
+        *_as_concept_note(endorsement),
+        *_as_concept_note(_objectives(note)),
+        *_as_concept_note(_duration(note)),
+        *_as_concept_note(_markers(note, rules)),
+        *_as_concept_note(_principles(note)),
+        *_indicative_totals(note),
+    ]
+
+
+GOVERNMENT_TYPES = frozenset({PartnerType.LINE_MINISTRY, PartnerType.LOCAL_GOVERNMENT})
+SOCIETY_TYPES = frozenset({PartnerType.CIVIL_SOCIETY, PartnerType.MIGRANT_OR_DIASPORA_ORGANIZATION})
+
+
+def partner_problems(note: Proposal) -> list[Problem]:
+    """The screening's finding on the national partners (not a condition of submission): more
+    than one government entity or a local government, and at least one civil-society or migrant
+    organization."""
+    types = [p.partner_type for p in note.national_partners]
+    government = [t for t in types if t in GOVERNMENT_TYPES]
+    problems = []
+    if len(government) < 2 and PartnerType.LOCAL_GOVERNMENT not in government:
+        problems.append(
+            Problem(
+                "cn_partners",
+                "partners",
+                "The national partners include neither more than one government entity (line "
+                "ministries, local governments) nor a local government.",
+            )
+        )
+    if not any(t in SOCIETY_TYPES for t in types):
+        problems.append(
+            Problem(
+                "cn_partners",
+                "partners",
+                "The national partners include no civil-society or migrant or diaspora "
+                "organization.",
+            )
+        )
+    return problems

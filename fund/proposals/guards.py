@@ -5,7 +5,8 @@ they never change anything. The context carries `today` (a UTC date) and the com
 
 The proposal's own guards are here; screening, the committee and finance register theirs in
 GUARDS from their package's `init_app` (they depend on proposals, never the other way round).
-`create_app` then checks that every guard of the workflow table has its predicate.
+A concept note follows its own table, whose guards are in CONCEPT_NOTE_GUARDS, filled the same
+way. `create_app` then checks that every guard of both tables has its predicate.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from fund.proposals.checks import submission_problems
 from fund.proposals.snapshots import unchanged_since
-from workflows import PROPOSAL_GUARD_NAMES, GuardRegistry
+from workflows import CONCEPT_NOTE_GUARD_NAMES, PROPOSAL_GUARD_NAMES, GuardRegistry
 
 
 def own_organization(proposal, actor, context: Mapping[str, Any]) -> list[str]:
@@ -57,14 +58,41 @@ GUARDS.register(
 )
 
 
+def invitation_recorded(note, actor, context: Mapping[str, Any]) -> list[str]:
+    """Inviting a concept note to a full programme takes the invitation (its deadline, the
+    full proposal prepared from the note), which the fund does not record yet."""
+    return ["Invitations to full programmes cannot be recorded yet."]
+
+
+def full_proposal_created(note, actor, context: Mapping[str, Any]) -> list[str]:
+    """A concept note is converted once its full proposal exists (made from the invitation)."""
+    return ["No full proposal has been created from this concept note."]
+
+
+CONCEPT_NOTE_GUARDS = GuardRegistry()
+CONCEPT_NOTE_GUARDS.register(
+    own_organization=own_organization,
+    call_open=call_open,
+    concept_note_complete=submission_complete,
+    revised_since_last_version=revised_since_last_version,
+    invitation_recorded=invitation_recorded,
+    full_proposal_created=full_proposal_created,
+)
+
+
 def check_complete() -> None:
-    """Stop the application from starting unless every guard of the workflow table has a
+    """Stop the application from starting unless every guard of each workflow table has a
     predicate, and nothing else is registered. A real check, not an assert: `python -O`
     strips asserts."""
-    if set(GUARDS) != set(PROPOSAL_GUARD_NAMES):
-        missing = sorted(set(PROPOSAL_GUARD_NAMES) - set(GUARDS))
-        unknown = sorted(set(GUARDS) - set(PROPOSAL_GUARD_NAMES))
-        raise RuntimeError(
-            "every guard of the workflow table needs a predicate in GUARDS "
-            f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})"
-        )
+    for registry, needed, table in (
+        (GUARDS, PROPOSAL_GUARD_NAMES, "proposal"),
+        (CONCEPT_NOTE_GUARDS, CONCEPT_NOTE_GUARD_NAMES, "concept note"),
+    ):
+        if set(registry) != set(needed):
+            missing = sorted(set(needed) - set(registry))
+            unknown = sorted(set(registry) - set(needed))
+            raise RuntimeError(
+                f"every guard of the {table} workflow table needs a predicate in its registry "
+                f"(missing: {', '.join(missing) or 'none'}; "
+                f"unknown: {', '.join(unknown) or 'none'})"
+            )

@@ -28,9 +28,44 @@ from fund.accounts.models import Organization, User
 from fund.calls.models import Call
 from fund.extensions import UTCDateTime, db, utcnow
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
-from workflows import PROPOSAL_WORKFLOW
+from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW, Workflow
 
-_STATES_SQL = ", ".join(f"'{s}'" for s in PROPOSAL_WORKFLOW.states)
+
+class ProposalKind(enum.StrEnum):
+    """What a row of `proposals` is: a full joint programme, or a concept note (the short first
+    stage of a concept-note-first call). Each kind follows its own transition table."""
+
+    PROPOSAL = "proposal"
+    CONCEPT_NOTE = "concept_note"
+
+
+KIND_LABELS = {
+    ProposalKind.PROPOSAL: "Full proposal",
+    ProposalKind.CONCEPT_NOTE: "Concept note",
+}
+
+# The transition table of each kind (the engine of each: fund.proposals.operations.engine_for).
+WORKFLOWS: dict[str, Workflow] = {
+    ProposalKind.PROPOSAL: PROPOSAL_WORKFLOW,
+    ProposalKind.CONCEPT_NOTE: CONCEPT_NOTE_WORKFLOW,
+}
+
+
+def state_label(kind: str, status: str) -> str:
+    """The label of `status` in the table of `kind`."""
+    return WORKFLOWS[kind].state_label(status)
+
+
+def _states_sql(workflow: Workflow) -> str:
+    return ", ".join(f"'{s}'" for s in workflow.states)
+
+
+_KINDS_OF_ROW_SQL = ", ".join(f"'{k.value}'" for k in ProposalKind)
+# Each kind only in the states of its own table.
+_STATUS_BY_KIND_SQL = " OR ".join(
+    f"(kind = '{kind.value}' AND status IN ({_states_sql(WORKFLOWS[kind])}))"
+    for kind in ProposalKind
+)
 
 
 class Scope(enum.StrEnum):
@@ -100,7 +135,8 @@ class Proposal(db.Model):
 
     __tablename__ = "proposals"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_STATES_SQL})", name="status_valid"),
+        CheckConstraint(_STATUS_BY_KIND_SQL, name="status_valid"),
+        CheckConstraint(f"kind IN ({_KINDS_OF_ROW_SQL})", name="kind_valid"),
         CheckConstraint(f"scope IS NULL OR scope IN ({_SCOPES_SQL})", name="scope_valid"),
         CheckConstraint("gender_marker BETWEEN 0 AND 3", name="gender_marker_range"),
         CheckConstraint("human_rights_marker BETWEEN 0 AND 3", name="human_rights_marker_range"),
@@ -114,6 +150,9 @@ class Proposal(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), default=ProposalKind.PROPOSAL.value, server_default="proposal"
+    )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -173,12 +212,37 @@ class Proposal(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", order_by="Attachment.id"
     )
+    # A concept note's own parts.
+    national_partners: Mapped[list[NationalPartner]] = relationship(
+        cascade="all, delete-orphan", order_by="NationalPartner.id"
+    )
+    indicative_totals: Mapped[list[IndicativeTotal]] = relationship(
+        cascade="all, delete-orphan", order_by="IndicativeTotal.organization_id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
+    def is_concept_note(self) -> bool:
+        return self.kind == ProposalKind.CONCEPT_NOTE
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[ProposalKind(self.kind)]
+
+    @property
+    def workflow(self) -> Workflow:
+        """The transition table this row follows (by its kind)."""
+        return WORKFLOWS[self.kind]
+
+    @property
     def status_label(self) -> str:
-        return PROPOSAL_WORKFLOW.state_label(self.status)
+        return state_label(self.kind, self.status)
+
+    @property
+    def indicative_total(self) -> Decimal:
+        """A concept note's indicative total: the sum of its organizations' amounts."""
+        return sum((t.amount for t in self.indicative_totals), Decimal("0.00"))
 
     @property
     def reference(self) -> str:
@@ -202,6 +266,62 @@ class ProposalPrinciple(db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
 
     principle: Mapped[GuidingPrinciple] = relationship()
+
+
+class PartnerType(enum.StrEnum):
+    LINE_MINISTRY = "line_ministry"
+    LOCAL_GOVERNMENT = "local_government"
+    REGIONAL_INTERGOVERNMENTAL_BODY = "regional_intergovernmental_body"
+    CIVIL_SOCIETY = "civil_society"
+    MIGRANT_OR_DIASPORA_ORGANIZATION = "migrant_or_diaspora_organization"
+    OTHER = "other"
+
+
+PARTNER_TYPE_LABELS = {
+    PartnerType.LINE_MINISTRY: "Line ministry",
+    PartnerType.LOCAL_GOVERNMENT: "Local government",
+    PartnerType.REGIONAL_INTERGOVERNMENTAL_BODY: "Regional intergovernmental body",
+    PartnerType.CIVIL_SOCIETY: "Civil-society organization",
+    PartnerType.MIGRANT_OR_DIASPORA_ORGANIZATION: "Migrant or diaspora organization",
+    PartnerType.OTHER: "Other",
+}
+
+_PARTNER_TYPES_SQL = ", ".join(f"'{t.value}'" for t in PartnerType)
+
+
+class NationalPartner(db.Model):
+    """A national partner of a concept note: a government body or a non-UN organization."""
+
+    __tablename__ = "national_partners"
+    __table_args__ = (
+        CheckConstraint(f"partner_type IN ({_PARTNER_TYPES_SQL})", name="partner_type_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    partner_type: Mapped[str] = mapped_column(String(40))
+
+    @property
+    def type_label(self) -> str:
+        return PARTNER_TYPE_LABELS[PartnerType(self.partner_type)]
+
+
+class IndicativeTotal(db.Model):
+    """What a concept note indicates for one participating organization, in USD (all costs)."""
+
+    __tablename__ = "indicative_totals"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+    organization: Mapped[Organization] = relationship()
 
 
 class ProposalContact(db.Model):

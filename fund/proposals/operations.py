@@ -17,20 +17,34 @@ from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.proposals.approval import record_approval
 from fund.proposals.checks import Rules
-from fund.proposals.guards import GUARDS
+from fund.proposals.guards import CONCEPT_NOTE_GUARDS, GUARDS
 from fund.proposals.models import (
     BudgetLine,
     Proposal,
     ProposalContact,
+    ProposalKind,
     ProposalPrinciple,
     ProposalVersion,
 )
 from fund.proposals.snapshots import same_part, snapshot
 from fund.reference.models import Country, GcmObjective
 from fund.signals import proposal_transitioned
-from workflows import EDITABLE_STATES, PROPOSAL_WORKFLOW, Engine, Rule
+from workflows import (
+    CONCEPT_NOTE_WORKFLOW,
+    EDITABLE_STATES,
+    PROPOSAL_WORKFLOW,
+    Engine,
+    Rule,
+)
 
 ENGINE = Engine(PROPOSAL_WORKFLOW, GUARDS)
+CONCEPT_NOTE_ENGINE = Engine(CONCEPT_NOTE_WORKFLOW, CONCEPT_NOTE_GUARDS)
+_ENGINES = {ProposalKind.PROPOSAL: ENGINE, ProposalKind.CONCEPT_NOTE: CONCEPT_NOTE_ENGINE}
+
+
+def engine_for(proposal: Proposal) -> Engine:
+    """The engine of the row's own transition table, chosen by its kind (the one place)."""
+    return _ENGINES[proposal.kind]
 
 
 def rules_from_config(config: Mapping[str, Any]) -> Rules:
@@ -69,7 +83,7 @@ def fire(
     the allocation is written), so that receivers see the whole change.
     """
     now = now or utcnow()
-    from_state, to_state = ENGINE.fire(
+    from_state, to_state = engine_for(proposal).fire(
         proposal, trigger, actor, comment=comment, context=workflow_context(now, context)
     )
     if trigger == "submit":
@@ -113,17 +127,26 @@ def allowed_actions(proposal: Proposal, actor: User, now: datetime | None = None
     """The actions `actor` may take on `proposal` now (drives the buttons)."""
     if not actor.is_authenticated:
         return []
-    return ENGINE.allowed(proposal, actor, context=workflow_context(now or utcnow(), None))
+    return engine_for(proposal).allowed(
+        proposal, actor, context=workflow_context(now or utcnow(), None)
+    )
 
 
 def create_draft(
-    actor: User, *, call_id: int, title: str, summary: str = "", now: datetime | None = None
+    actor: User,
+    *,
+    call_id: int,
+    title: str,
+    summary: str = "",
+    kind: str = ProposalKind.PROPOSAL.value,
+    now: datetime | None = None,
 ) -> Proposal:
-    """A new draft for the actor's organization."""
+    """A new draft (a proposal, or a concept note) for the actor's organization."""
     if actor.organization is None:
         raise ValueError("only a member of an organization can create a proposal")
     proposal = Proposal(
         call_id=call_id,
+        kind=kind,
         organization=actor.organization,
         title=title.strip(),
         summary=summary.strip(),
@@ -137,7 +160,8 @@ def create_draft(
         proposal.id,
         actor,
         to_state=proposal.status,
-        details={"title": proposal.title, "call": call_id},
+        details={"title": proposal.title, "call": call_id}
+        | ({"kind": kind} if kind != ProposalKind.PROPOSAL else {}),
         now=now,
     )
     return proposal
@@ -171,13 +195,14 @@ class DraftValues:
 
 
 def check_editable(proposal: Proposal, actor: User) -> None:
+    noun = "concept note" if proposal.is_concept_note else "proposal"
     if proposal.status not in EDITABLE_STATES:
         raise EditRefused(
-            f"This proposal is “{proposal.status_label}”: it can only be edited as a draft or "
+            f"This {noun} is “{proposal.status_label}”: it can only be edited as a draft or "
             "when returned for revision."
         )
     if actor.organization_id != proposal.organization_id:
-        raise EditRefused("Only people of the proposal's organization can edit it.")
+        raise EditRefused(f"Only people of the {noun}'s organization can edit it.")
 
 
 def save_draft(

@@ -25,6 +25,8 @@ from fund.proposals.models import Proposal, ProposalVersion
 def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[str, Any]:
     """Everything the applicant submits, as plain JSON-ready values (amounts as strings), with
     indirect support costs at `indirect_rate` (by default the configured rate)."""
+    if proposal.is_concept_note:
+        return concept_note_snapshot(proposal)
     if indirect_rate is None:
         indirect_rate = Decimal(current_app.config["INDIRECT_SUPPORT_RATE"])
     summary = summarise(
@@ -79,6 +81,40 @@ def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[s
     }
 
 
+def concept_note_snapshot(note: Proposal) -> dict[str, Any]:
+    """Everything a concept note's applicant submits, as plain JSON-ready values: the parts it
+    shares with a proposal under the same keys, then its national partners and indicative
+    totals (amounts as strings)."""
+    return {
+        "title": note.title,
+        "summary": note.summary,
+        "rationale": note.rationale,
+        "lead_organization": note.lead_organization.acronym if note.lead_organization else None,
+        "participants": [o.acronym or o.name for o in note.participants],
+        "scope": note.scope,
+        "countries": [c.iso2 for c in note.countries],
+        "endorsers": [c.iso2 for c in note.endorsers],
+        "duration_months": note.duration_months,
+        "primary_objective": note.primary_objective_number,
+        "secondary_objectives": [o.number for o in note.secondary_objectives],
+        "gender_marker": note.gender_marker,
+        "human_rights_marker": note.human_rights_marker,
+        "principles": {p.principle_code: p.explanation for p in note.principles},
+        "national_partners": [
+            {"name": p.name, "type": p.partner_type} for p in note.national_partners
+        ],
+        "indicative_totals": {
+            (t.organization.acronym or t.organization.name): format(t.amount, "f")
+            for t in note.indicative_totals
+        },
+        "indicative_total": format(note.indicative_total, "f"),
+        "attachments": [
+            {"filename": a.filename, "kind": a.kind, "country": a.country_iso2, "sha256": a.sha256}
+            for a in note.attachments
+        ],
+    }
+
+
 SNAPSHOT_LABELS = {
     "title": "Title",
     "summary": "Summary",
@@ -100,15 +136,18 @@ SNAPSHOT_LABELS = {
     "indirect_rate": "Indirect support cost rate",
     "budget_total": "Total budget (USD)",
     "attachments": "Attachments",
+    "national_partners": "National partners",
+    "indicative_totals": "Indicative total per organization (USD)",
+    "indicative_total": "Indicative total (USD)",
 }
 
 
 # Parts whose values form a set: neither their order nor a repeated value is a change. Budget
 # lines and attachments compare as multisets (two identical lines are two lines).
 SET_PARTS = frozenset({"participants", "countries", "endorsers", "secondary_objectives"})
-MULTISET_PARTS = frozenset({"budget_lines", "attachments"})
+MULTISET_PARTS = frozenset({"budget_lines", "attachments", "national_partners"})
 # Parts the fund computes from the others (the rate is a setting), not the applicant's content.
-COMPUTED_PARTS = frozenset({"indirect_rate", "budget_total"})
+COMPUTED_PARTS = frozenset({"indirect_rate", "budget_total", "indicative_total"})
 
 
 def _key(value: Any) -> str:

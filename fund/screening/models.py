@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import User
+from fund.calls.models import Stage
 from fund.extensions import UTCDateTime, db
 
 
@@ -25,13 +26,18 @@ RESULT_LABELS = {
 }
 
 _RESULTS_SQL = ", ".join(f"'{r.value}'" for r in CheckResult)
+_STAGES_SQL = ", ".join(f"'{s.value}'" for s in Stage)
 
 
 class ScreeningCriterion(db.Model):
-    """One eligibility criterion of a call. `automatic` names a check the system can pre-fill."""
+    """One eligibility criterion of a call, for its concept notes or its full proposals (`stage`).
+    `automatic` names a check the system can pre-fill."""
 
     __tablename__ = "screening_criteria"
-    __table_args__ = (UniqueConstraint("call_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "code"),
+        CheckConstraint(f"stage IN ({_STAGES_SQL})", name="stage_valid"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
@@ -40,6 +46,9 @@ class ScreeningCriterion(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     automatic: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    stage: Mapped[str] = mapped_column(
+        String(20), default=Stage.FULL_PROPOSAL.value, server_default="full_proposal"
+    )
 
 
 class ScreeningCheck(db.Model):

@@ -1,0 +1,161 @@
+"""The life cycle of a concept note, from draft to the invitation to a full programme.
+
+A concept note is the short first stage of a concept-note-first call. States that mean the same
+as the proposal's keep its names (draft, submitted, screening, returned, ineligible,
+committee_review, withdrawn). The committee's three outcomes are `selected` (selected for
+development: invited now), `pipeline` (approved into the pipeline, ranked) and `not_approved`.
+A selected or pipeline concept note is `invited` to a full programme, and `converted` once its
+full proposal exists.
+"""
+
+from __future__ import annotations
+
+from .core import Rule, Workflow
+
+_APPLICANT = frozenset({"applicant"})
+_SECRETARIAT = frozenset({"secretariat"})
+
+CONCEPT_NOTE_WORKFLOW = Workflow(
+    name="concept note",
+    states=(
+        "draft",
+        "submitted",
+        "screening",
+        "returned",
+        "ineligible",
+        "committee_review",
+        "selected",
+        "pipeline",
+        "not_approved",
+        "withdrawn",
+        "invited",
+        "converted",
+    ),
+    initial="draft",
+    state_labels={
+        "draft": "Draft",
+        "submitted": "Submitted",
+        "screening": "In screening",
+        "returned": "Returned for revision",
+        "ineligible": "Ineligible",
+        "committee_review": "Committee review",
+        "selected": "Selected for development",
+        "pipeline": "Approved into the pipeline",
+        "not_approved": "Not approved",
+        "withdrawn": "Withdrawn",
+        "invited": "Invited to a full programme",
+        "converted": "Converted to a full programme",
+    },
+    rules=(
+        Rule(
+            "submit",
+            ("draft", "returned"),
+            "submitted",
+            _APPLICANT,
+            guards=(
+                "own_organization",
+                "call_open",
+                "concept_note_complete",
+                "revised_since_last_version",
+            ),
+            label="Submit the concept note to the secretariat",
+        ),
+        Rule(
+            "start_screening",
+            ("submitted",),
+            "screening",
+            _SECRETARIAT,
+            label="Start the eligibility screening",
+        ),
+        Rule(
+            "return_for_revision",
+            ("screening", "committee_review"),
+            "returned",
+            _SECRETARIAT,
+            comment_required=True,
+            label="Return the concept note to the applicant for revision",
+        ),
+        Rule(
+            "declare_ineligible",
+            ("screening",),
+            "ineligible",
+            _SECRETARIAT,
+            guards=("screening_recorded",),
+            comment_required=True,
+            label="Declare the concept note ineligible",
+        ),
+        Rule(
+            "forward_to_committee",
+            ("screening",),
+            "committee_review",
+            _SECRETARIAT,
+            guards=("screening_passed",),
+            label="Forward the concept note to the committee",
+        ),
+        Rule(
+            "select_for_development",
+            ("committee_review",),
+            "selected",
+            _SECRETARIAT,
+            guards=("committee_selected",),
+            label="Record the committee's selection for development",
+        ),
+        Rule(
+            "place_in_pipeline",
+            ("committee_review",),
+            "pipeline",
+            _SECRETARIAT,
+            guards=("committee_placed_in_pipeline",),
+            label="Record the committee's approval into the pipeline",
+        ),
+        Rule(
+            "decline",
+            ("committee_review",),
+            "not_approved",
+            _SECRETARIAT,
+            guards=("committee_not_approved",),
+            label="Record the committee's decision not to approve",
+        ),
+        Rule(
+            "invite",
+            ("selected", "pipeline"),
+            "invited",
+            _SECRETARIAT,
+            guards=("invitation_recorded",),
+            label="Invite the applicant to a full programme",
+        ),
+        Rule(
+            "convert",
+            ("invited",),
+            "converted",
+            _APPLICANT,
+            guards=("own_organization", "full_proposal_created"),
+            label="Start the full programme from the concept note",
+        ),
+        Rule(
+            "withdraw",
+            (
+                "draft",
+                "submitted",
+                "screening",
+                "returned",
+                "committee_review",
+                "selected",
+                "pipeline",
+                "invited",
+            ),
+            "withdrawn",
+            _APPLICANT,
+            guards=("own_organization",),
+            comment_required=True,
+            label="Withdraw the concept note",
+        ),
+    ),
+)
+
+CONCEPT_NOTE_GUARD_NAMES: frozenset[str] = frozenset(
+    name for rule in CONCEPT_NOTE_WORKFLOW.rules for name in rule.guards
+)
+
+# The committee's outcomes on a concept note, by the trigger that records each.
+COMMITTEE_OUTCOMES: tuple[str, ...] = ("select_for_development", "place_in_pipeline", "decline")
