@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
-from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import operations, queries
 from fund.finance.models import (
@@ -30,7 +29,7 @@ from fund.finance.queries import lists
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import objective_thematic_area
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login, org_id, user
 from workflows import TransitionRefused
 
 D = Decimal
@@ -42,33 +41,15 @@ ILO_SHARE, IOM_SHARE = D("642000.00"), D("428000.00")
 
 
 @pytest.fixture
-def author(create_user) -> User:
-    return create_user(roles=("applicant",), organization_acronym="ILO")
-
-
-@pytest.fixture
 def treasurer(create_user) -> User:
     """A secretariat member (not signed in)."""
     return create_user(roles=("secretariat",), organization_acronym="IOM")
 
 
-@pytest.fixture
-def donor(create_organization) -> Organization:
-    return create_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
-
-
-def _user(user_id: int) -> User:
-    return db.session.get(User, user_id)
-
-
-def _org_id(acronym: str) -> int:
-    return db.session.scalar(select(Organization.id).where(Organization.acronym == acronym))
-
-
 def contribute(app, actor, donor, gross: str, earmark: str | None = None, **kwargs) -> int:
     with app.app_context():
         contribution = operations.record_contribution(
-            _user(actor.id),
+            user(actor.id),
             db.session.get(Organization, donor.id),
             kwargs.pop("received_on", utcnow().date()),
             D(gross),
@@ -82,7 +63,7 @@ def contribute(app, actor, donor, gross: str, earmark: str | None = None, **kwar
 def fund(app, actor, proposal_id: int, **kwargs) -> int:
     with app.app_context():
         allocation = operations.fund_proposal(
-            _user(actor.id), db.session.get(Proposal, proposal_id), **kwargs
+            user(actor.id), db.session.get(Proposal, proposal_id), **kwargs
         )
         db.session.commit()
         return allocation.id
@@ -94,9 +75,9 @@ def disburse(app, actor, proposal_id: int, acronym: str, amount: str, **kwargs) 
             select(Allocation).where(Allocation.proposal_id == proposal_id)
         )
         operations.record_disbursement(
-            _user(actor.id),
+            user(actor.id),
             allocation,
-            _org_id(acronym),
+            org_id(acronym),
             kwargs.pop("paid_on", utcnow().date()),
             D(amount),
             **kwargs,
@@ -142,7 +123,7 @@ def set_budget(app, proposal_id: int, lines: list[tuple[str, int, str]]) -> None
         proposal = db.session.get(Proposal, proposal_id)
         proposal.budget_lines = [
             BudgetLine(
-                organization_id=_org_id(acronym),
+                organization_id=org_id(acronym),
                 objective_number=objective,
                 category_code=1,
                 amount=D(amount),
@@ -230,7 +211,7 @@ def test_pool_balances_move_by_sql_expression(app, treasurer, donor) -> None:
         event.listen(db.engine, "before_cursor_execute", remember)
         try:
             operations.record_contribution(
-                _user(treasurer.id),
+                user(treasurer.id),
                 db.session.get(Organization, donor.id),
                 utcnow().date(),
                 D("100.00"),
@@ -258,7 +239,7 @@ def test_contribution_refusals(app, treasurer, donor, gross, earmark, days, expe
         message = refused(
             app,
             operations.record_contribution,
-            _user(treasurer.id),
+            user(treasurer.id),
             db.session.get(Organization, donor.id),
             utcnow().date() + timedelta(days=days),
             D(gross),
@@ -296,7 +277,7 @@ def test_ta1_earmark_does_not_fund_a_proposal_on_objective_6(
         message = refused(
             app,
             operations.fund_proposal,
-            _user(treasurer.id),
+            user(treasurer.id),
             db.session.get(Proposal, proposal_id),
             error=TransitionRefused,
         )
@@ -375,7 +356,7 @@ def test_the_objective_to_area_mapping_is_data(
         message = refused(
             app,
             operations.fund_proposal,
-            _user(treasurer.id),
+            user(treasurer.id),
             db.session.get(Proposal, proposal_id),
             error=TransitionRefused,
         )
@@ -396,7 +377,7 @@ def test_funding_is_refused_when_short_with_the_numbers(
         message = refused(
             app,
             operations.fund_proposal,
-            _user(treasurer.id),
+            user(treasurer.id),
             db.session.get(Proposal, proposal_id),
             error=TransitionRefused,
         )
@@ -421,7 +402,7 @@ def test_the_allocation_records_sources_and_shares(
     )
     with app.app_context():
         allocation = db.session.get(Allocation, allocation_id)
-        ilo, iom = _org_id("ILO"), _org_id("IOM")
+        ilo, iom = org_id("ILO"), org_id("IOM")
         assert (allocation.proposal_id, allocation.amount, allocation.allocated_on) == (
             proposal_id,
             TOTAL,
@@ -454,7 +435,7 @@ def test_fund_only_from_the_finance_page(app, treasurer, donor, author, make_pro
             proposal_operations.fire,
             db.session.get(Proposal, proposal_id),
             "fund",
-            _user(treasurer.id),
+            user(treasurer.id),
             error=TransitionRefused,
         )
     assert f"/finance/proposals/{proposal_id}" in message
@@ -465,13 +446,13 @@ def test_fund_only_from_the_finance_page(app, treasurer, donor, author, make_pro
 def test_only_approved_proposals_are_funded(
     app, treasurer, donor, author, make_proposal, status
 ) -> None:
+    proposal_id = make_proposal(author, status=status)  # funded from a contribution of its own
     contribute(app, treasurer, donor, "2000000.00")
-    proposal_id = make_proposal(author, status=status)
     with app.app_context():
         message = refused(
             app,
             operations.fund_proposal,
-            _user(treasurer.id),
+            user(treasurer.id),
             db.session.get(Proposal, proposal_id),
             error=TransitionRefused,
         )
@@ -590,7 +571,7 @@ def test_no_disbursement_to_an_organization_without_a_share(app, treasurer, fund
 def test_disbursements_only_for_funded_proposals(app, treasurer, funded) -> None:
     with app.app_context():
         operations.close_proposal(
-            _user(treasurer.id), db.session.get(Proposal, funded), "Programme cancelled"
+            user(treasurer.id), db.session.get(Proposal, funded), "Programme cancelled"
         )
         db.session.commit()
     message = refused(app, disburse, app, treasurer, funded, "IOM", "10.00")
@@ -603,7 +584,7 @@ def test_disbursements_only_for_funded_proposals(app, treasurer, funded) -> None
 
 def close(app, actor, proposal_id: int, reason: str | None = None) -> None:
     with app.app_context():
-        operations.close_proposal(_user(actor.id), db.session.get(Proposal, proposal_id), reason)
+        operations.close_proposal(user(actor.id), db.session.get(Proposal, proposal_id), reason)
         db.session.commit()
 
 
@@ -634,7 +615,11 @@ def test_close_with_a_recorded_reason(app, treasurer, funded) -> None:
 def test_close_without_an_allocation_is_refused(app, treasurer, author, make_proposal) -> None:
     """Only fund_proposal makes a proposal funded, with its allocation: one without is an
     inconsistency, not closed even with a reason."""
-    proposal_id = make_proposal(author, status="funded")
+    proposal_id = make_proposal(author, status="approved")
+    with app.app_context():
+        # The state under test, which only a write outside the workflow leaves.
+        db.session.get(Proposal, proposal_id).status = "funded"
+        db.session.commit()
     for reason in (None, "Funded outside the system."):
         message = refused(app, close, app, treasurer, proposal_id, reason, error=TransitionRefused)
         assert "No allocation is recorded" in message
@@ -647,7 +632,7 @@ def test_close_without_an_allocation_is_refused(app, treasurer, author, make_pro
 def void(app, actor, contribution_id: int, reason: str) -> None:
     with app.app_context():
         operations.void_contribution(
-            _user(actor.id), db.session.get(Contribution, contribution_id), reason
+            user(actor.id), db.session.get(Contribution, contribution_id), reason
         )
         db.session.commit()
 
@@ -711,6 +696,10 @@ def test_a_void_needs_a_reason_and_happens_once(app, treasurer, donor) -> None:
 # The balance and the pipeline (both engines) ----------------------------------------------
 
 
+def _at(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
 def _ledger(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
     """Contributions, one funded and partly paid proposal, three in the pipeline.
 
@@ -730,9 +719,13 @@ def _ledger(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
     disburse(app, treasurer, p1, "IOM", "400000.00")
     # The pipeline: P2 (objective 6) approved first by its approval time although touched last;
     # P3 (objective 1: TA1) 214,000.00; P4 (objective 18: TA4) 321,000.00.
-    p2 = make_proposal(author, status="approved", title="P2")
-    p3 = make_proposal(author, status="approved", title="P3", primary_objective_number=1)
-    p4 = make_proposal(author, status="approved", title="P4", primary_objective_number=18)
+    p2 = make_proposal(author, status="approved", title="P2", decided_at=_at(1, 1, 9, 30))
+    p3 = make_proposal(
+        author, status="approved", title="P3", primary_objective_number=1, decided_at=_at(1, 2)
+    )
+    p4 = make_proposal(
+        author, status="approved", title="P4", primary_objective_number=18, decided_at=_at(1, 3)
+    )
     set_budget(app, p3, [("ILO", 1, "200000.00")])
     set_budget(app, p4, [("IOM", 18, "300000.00")])
     with app.app_context():
@@ -743,17 +736,6 @@ def _ledger(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
         }
         for proposal_id, when in times.items():
             db.session.get(Proposal, proposal_id).updated_at = when
-        # As `fire(..., "approve")` does: the time is kept on the proposal and in the trail.
-        db.session.get(Proposal, p2).approved_at = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
-        record(
-            "approve",
-            "proposal",
-            p2,
-            _user(treasurer.id),
-            from_state="committee_review",
-            to_state="approved",
-            now=datetime(2026, 1, 1, 9, 30, tzinfo=UTC),
-        )
         db.session.commit()
     return {"p1": p1, "p2": p2, "p3": p3, "p4": p4, "void": mistake}
 
@@ -845,13 +827,10 @@ def test_pipeline_running_total_within_available(
     app, treasurer, donor, author, make_proposal
 ) -> None:
     contribute(app, treasurer, donor, "2200000.00")  # net 2,178,000.00
-    first = make_proposal(author, status="approved")
-    second = make_proposal(author, status="approved")
-    third = make_proposal(author, status="approved")
+    first = make_proposal(author, status="approved", decided_at=_at(2, 2))
+    second = make_proposal(author, status="approved", decided_at=_at(2, 3))
+    third = make_proposal(author, status="approved", decided_at=_at(2, 1))
     with app.app_context():
-        for n, proposal_id in enumerate((third, first, second)):
-            db.session.get(Proposal, proposal_id).updated_at = datetime(2026, 2, 1 + n, tzinfo=UTC)
-        db.session.commit()
         pipe = queries.pipeline(D("0.07"))
     assert [
         (r.proposal_id, r.running_total, r.within_available, r.fundable) for r in pipe.rows
@@ -1057,12 +1036,6 @@ def test_balance_page_takes_a_fixed_number_of_queries(
 # Pages ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def secretariat(login_as) -> User:
-    """A secretariat member, signed in on `client`."""
-    return login_as("secretariat", organization_acronym="IOM")
-
-
 def test_balance_page(app, client, secretariat, donor, author, make_proposal) -> None:
     contribute(app, secretariat, donor, "1000000.00")
     contribute(app, secretariat, donor, "600000.00", "TA4")
@@ -1084,11 +1057,7 @@ def test_balance_page_lists_long_lists_a_page_at_a_time(
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     contribute(app, secretariat, donor, "4000000.00")
     funded = [fund(app, secretariat, make_proposal(author, status="approved")) for _ in range(3)]
-    waiting = [make_proposal(author, status="approved") for _ in range(3)]
-    with app.app_context():
-        for n, proposal_id in enumerate(waiting):
-            db.session.get(Proposal, proposal_id).updated_at = datetime(2026, 2, 1 + n, tzinfo=UTC)
-        db.session.commit()
+    waiting = [make_proposal(author, status="approved", decided_at=_at(2, 1 + n)) for n in range(3)]
 
     html = client.get("/finance/").get_data(as_text=True)
     pipeline = html[html.index('id="pipeline-title"') : html.index('id="allocations-title"')]
@@ -1234,7 +1203,7 @@ def test_allocation_page_funds_disburses_and_closes(
 
     ilo = None
     with app.app_context():
-        ilo = _org_id("ILO")
+        ilo = org_id("ILO")
     disburse_path = f"{path}/organizations/{ilo}/disburse"
     today = utcnow().date().isoformat()
     prefix = f"org{ilo}-"
@@ -1486,7 +1455,7 @@ def test_the_pipeline_reads_the_total_kept_at_approval_only_at_its_rate(
         summed = {rate: _ledger_rows(D(rate)) for rate in ("0.07", "0.08")}
         # ILO 200,000.06 + 14,000.00; IOM 99.99 + 7.00 (6.9993 rounded)
         assert summed["0.07"] == {ids[0]: 107000000, ids[1]: 21410705, ids[2]: 107000000}
-        for proposal_id in ids[:2]:  # the third is left without a kept total
+        for proposal_id in ids[:2]:  # again: the third keeps the total of its approval
             record_approval(db.session.get(Proposal, proposal_id), utcnow(), D("0.0700"))
         db.session.commit()
         assert _ledger_rows(D("0.07")) == summed["0.07"]
@@ -1539,7 +1508,7 @@ def test_a_payment_edited_behind_the_application_is_found_and_attributed_again(
         allocation = db.session.scalar(
             select(Allocation).where(Allocation.proposal_id == proposal_id)
         )
-        iom = _org_id("IOM")
+        iom = org_id("IOM")
         db.session.execute(
             update(AllocationShare)
             .where(
