@@ -125,7 +125,9 @@ def pipeline(
     primary objective's areas, then unearmarked), skipping those the rest cannot cover.
     Four queries (three when the pool balances are given). With `as_of`: the proposals approved
     at the end of that day and not allocated by then, against the money available then."""
-    approved_at = approved_at_expression()
+    # Kept at approval (the time of its `approve` event; a proposal is approved at most once:
+    # `approve` leads only out of committee review, and nothing leads back there).
+    approved_at = Proposal.approved_at
     condition = Proposal.status == "approved"
     if as_of is not None:
         condition = and_(proposal_state_as_of(as_of) == "approved", ~allocated_by(as_of))
@@ -218,14 +220,6 @@ class PipelinePage(Paging):
         return sum((r.total for r in self.rows), ZERO)
 
 
-def approved_at_expression():
-    """SQL expression on Proposal: when its approval was recorded (kept at approval, the time
-    of its `approve` event; its last change for a proposal approved without the workflow).
-    A proposal is approved at most once: `approve` leads only out of committee review, and
-    nothing leads back there from the pipeline."""
-    return func.coalesce(Proposal.approved_at, Proposal.updated_at)
-
-
 def objective_areas() -> dict[int, list[str]]:
     """GCM objective number -> the thematic areas it lies in, by code (a small table)."""
     areas: dict[int, list[str]] = defaultdict(list)
@@ -305,7 +299,7 @@ def pipeline_ledger(rate: Decimal):
             case((kept, sql_cents(Proposal.approved_total)), else_=func.coalesce(total, 0)).label(
                 "total"
             ),
-            approved_at_expression().label("approved_at"),
+            Proposal.approved_at,
         )
         .where(approved)
         .cte("approved")
@@ -370,7 +364,7 @@ def pipeline_page(
                     Proposal.title,
                     Organization.acronym,
                     Organization.name,
-                    approved_at_expression().label("approved_at"),
+                    Proposal.approved_at,
                 )
                 .join(Organization, Organization.id == Proposal.organization_id)
                 .where(Proposal.id.in_([entry.id for entry, *_ in shown]))
