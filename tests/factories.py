@@ -41,6 +41,7 @@ from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance import operations as finance_operations
 from fund.finance.models import GENERAL_POOL, Allocation
+from fund.notifications.outbox import keep_in_outbox
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import (
     Attachment,
@@ -52,11 +53,6 @@ from fund.proposals.models import (
 from fund.reference.models import Country, GcmObjective
 from fund.screening import operations as screening_operations
 from tests.helpers import new_organization, new_user, organization, user
-
-try:
-    from fund.notifications.outbox import keep_in_outbox
-except ImportError:  # the outbox inside the notifications' operations
-    from fund.notifications.operations import keep_in_outbox
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
