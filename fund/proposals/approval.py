@@ -11,10 +11,13 @@ is never counted stale (`clear_totals_of_changed_budgets`, connected to `db.sess
 `fund.caches`, which also runs `differences` and `refresh`: `flask fund caches --verify` /
 `--rebuild`).
 
-Why it is kept (bench/RESULTS.md, "Caches: with and without"; SQLite, medians): the pipeline
-ledger of the finance page takes 15.7 ms with the kept totals and 26.7 ms summing the lines at
-5,000 proposals (475 approved), 17.6 against 42.8 ms at 20,000 (1,978 approved); on PostgreSQL
-at 20,000 the ledger went from 38 to 9 ms when the totals were first kept.
+Why it is kept (bench/RESULTS.md, "Caches: with and without"; SQLite, medians of two runs): the
+pipeline ledger of the finance page takes 16-22 ms with the kept totals and 27-34 ms summing the
+lines at 5,000 proposals (475 approved; the page: 61-63 against 69-74 ms), 18-39 against 43-79
+ms at 20,000 (1,978 approved); on PostgreSQL at 20,000 the ledger went from 38 to 9 ms when the
+totals were first kept, the finance page being at 67 ms with them. Under the 100 ms page target
+at 5,000 proposals without them, at its edge at 20,000: kept, with the least margin of the
+kept figures.
 """
 
 from __future__ import annotations
