@@ -3,7 +3,17 @@
 from fund.accounts.models import LoginAttempt, Organization, User, UserRole
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
-from fund.committee.models import RoundMember, Vote, VotingRound
+from fund.committee.models import (
+    Meeting,
+    MeetingAttendee,
+    MeetingItem,
+    RoundMember,
+    Seat,
+    SeatAlternate,
+    SeatTerm,
+    Vote,
+    VotingRound,
+)
 from fund.coverage.totals import CoverageTotal
 from fund.finance.models import (
     Allocation,
@@ -53,6 +63,9 @@ __all__ = [
     "GcmObjective",
     "GuidingPrinciple",
     "LoginAttempt",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingItem",
     "Notification",
     "NotificationPreference",
     "Organization",
@@ -65,6 +78,9 @@ __all__ = [
     "RoundMember",
     "ScreeningCheck",
     "ScreeningCriterion",
+    "Seat",
+    "SeatAlternate",
+    "SeatTerm",
     "ThematicArea",
     "User",
     "UserRole",

@@ -1,26 +1,32 @@
-"""Voting rounds, the members entitled or recused in each, and their votes."""
+"""The committee's seats and alternates, its voting rounds (the seats entitled or recused in
+each, and their votes) and its meetings."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fund.accounts.models import User
+from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db
+from fund.proposals.models import Proposal
 
 
 class RoundStatus(enum.StrEnum):
@@ -56,6 +62,100 @@ class Recusal(enum.StrEnum):
 
 def _sql_in(values: type[enum.StrEnum]) -> str:
     return ", ".join(f"'{v.value}'" for v in values)
+
+
+def _current() -> dict[str, Any]:
+    """The WHERE of a partial index over the rows still current (not ended)."""
+    where = text("ended_at IS NULL")
+    return {"sqlite_where": where, "postgresql_where": where}
+
+
+class Seat(db.Model):
+    """A seat on the committee: the entity it represents and the member who holds it, one of
+    them the chair's. A round counts seats: one vote per seat, the member's or, when the member
+    does not vote, an alternate's. A retired seat (`ended_at`) sits in no new round; the rounds
+    it sat in keep it."""
+
+    __tablename__ = "committee_seats"
+    __table_args__ = (
+        # A member holds one seat at a time.
+        Index("uq_committee_seats_member_current", "member_id", unique=True, **_current()),
+        # One chair.
+        Index(
+            "uq_committee_seats_one_chair",
+            "chair",
+            unique=True,
+            sqlite_where=text("chair AND ended_at IS NULL"),
+            postgresql_where=text("chair AND ended_at IS NULL"),
+        ),
+        CheckConstraint("NOT (chair AND ended_at IS NOT NULL)", name="retired_not_chair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The entity the seat represents (none only for a member of no organization).
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    organization: Mapped[Organization | None] = relationship()
+    # The alternates named now (an ended one is history).
+    alternates: Mapped[list[SeatAlternate]] = relationship(
+        primaryjoin=lambda: and_(
+            SeatAlternate.seat_id == Seat.id, SeatAlternate.ended_at.is_(None)
+        ),
+        order_by=lambda: SeatAlternate.id,
+        viewonly=True,
+    )
+
+    @property
+    def entity(self) -> str:
+        """The entity's short name, as the pages and records write it."""
+        if self.organization is None:
+            return "no entity"
+        return self.organization.acronym or self.organization.name
+
+    @property
+    def voters(self) -> list[User]:
+        """Who may vote for the seat: its member, then its alternates (nobody once retired)."""
+        if self.ended_at is not None:
+            return []
+        return [self.member, *(a.user for a in self.alternates)]
+
+
+class SeatTerm(db.Model):
+    """Who held a seat, from when until when: the history behind `Seat.member_id`."""
+
+    __tablename__ = "committee_seat_terms"
+    __table_args__ = (
+        Index("uq_committee_seat_terms_seat_current", "seat_id", unique=True, **_current()),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SeatAlternate(db.Model):
+    """A person named to vote for a seat when its member does not. An alternate stands in for
+    one seat at a time; an ended row is history."""
+
+    __tablename__ = "committee_seat_alternates"
+    __table_args__ = (
+        Index("uq_committee_seat_alternates_user_current", "user_id", unique=True, **_current()),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class VotingRound(db.Model):
@@ -111,10 +211,12 @@ class VotingRound(db.Model):
 
 
 class RoundMember(db.Model):
-    """A committee member in a round: entitled to vote, or recused (and why)."""
+    """A seat in a round, with its member when the round opened: entitled to vote, or recused
+    (and why). A recusal is the seat's: nobody votes for it."""
 
     __tablename__ = "round_members"
     __table_args__ = (
+        UniqueConstraint("round_id", "seat_id"),
         CheckConstraint(
             f"recusal IS NULL OR recusal IN ({_sql_in(Recusal)})", name="recusal_valid"
         ),
@@ -125,20 +227,36 @@ class RoundMember(db.Model):
         ForeignKey("voting_rounds.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"), index=True)
+    # The seat's entity when the round opened.
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     recusal: Mapped[str | None] = mapped_column(String(10))
     recusal_reason: Mapped[str] = mapped_column(Text, default="")
     recused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+    seat: Mapped[Seat] = relationship()
+
+
+def _seat_of_member(context: Any) -> int | None:
+    """A vote written without its seat is the member's own: their seat in the round."""
+    values = context.get_current_parameters()
+    return context.connection.scalar(
+        select(RoundMember.seat_id).where(
+            RoundMember.round_id == values["round_id"],
+            RoundMember.user_id == values["member_id"],
+        )
+    )
 
 
 class Vote(db.Model):
-    """A member's vote in a round: one per member per round, changeable while the round is open."""
+    """A seat's vote in a round, cast by its member or an alternate: one per seat and one per
+    person in a round, changeable by whoever cast it while the round is open."""
 
     __tablename__ = "votes"
     __table_args__ = (
         UniqueConstraint("round_id", "member_id"),
+        UniqueConstraint("round_id", "seat_id"),
         CheckConstraint(f"choice IN ({_sql_in(Choice)})", name="choice_valid"),
         CheckConstraint(
             "choice <> 'reject' OR length(trim(comment)) > 0", name="reject_has_comment"
@@ -150,6 +268,9 @@ class Vote(db.Model):
         ForeignKey("voting_rounds.id", ondelete="CASCADE"), index=True
     )
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    seat_id: Mapped[int] = mapped_column(
+        ForeignKey("committee_seats.id"), index=True, default=_seat_of_member
+    )
     choice: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")
@@ -157,3 +278,136 @@ class Vote(db.Model):
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[User] = relationship()
+
+
+# Meetings -------------------------------------------------------------------------------------
+
+
+class Capacity(enum.StrEnum):
+    MEMBER = "member"
+    ALTERNATE = "alternate"
+
+
+class ItemKind(enum.StrEnum):
+    PROPOSAL = "proposal"  # a proposal or a concept note
+    PIPELINE = "pipeline"  # the ranking of the pipeline
+    OTHER = "other"  # any other business
+
+
+ITEM_KIND_LABELS = {
+    ItemKind.PROPOSAL.value: "Proposal or concept note",
+    ItemKind.PIPELINE.value: "Pipeline ranking",
+    ItemKind.OTHER.value: "Any other business",
+}
+
+
+class ItemOutcome(enum.StrEnum):
+    APPROVED = "approved"
+    NOT_APPROVED = "not_approved"
+    RETURNED = "returned"
+    SELECTED = "selected"  # a concept note selected for development
+    PIPELINE = "pipeline"  # a concept note approved into the pipeline
+    DEFERRED = "deferred"
+    AGREED = "agreed"
+    NOTED = "noted"
+
+
+ITEM_OUTCOME_LABELS = {
+    ItemOutcome.APPROVED.value: "Approved",
+    ItemOutcome.NOT_APPROVED.value: "Not approved",
+    ItemOutcome.RETURNED.value: "Returned for revision",
+    ItemOutcome.SELECTED.value: "Selected for development",
+    ItemOutcome.PIPELINE.value: "Approved into the pipeline",
+    ItemOutcome.DEFERRED.value: "Deferred",
+    ItemOutcome.AGREED.value: "Agreed",
+    ItemOutcome.NOTED.value: "Taken note of",
+}
+
+
+class Meeting(db.Model):
+    """A meeting of the committee: when and where, who attended (members and alternates, by
+    seat), its agenda with a decision per item, and its minutes. Decisions taken between
+    meetings are the written voting rounds'."""
+
+    __tablename__ = "committee_meetings"
+    __table_args__ = (
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        CheckConstraint("seats >= 0", name="seats_not_negative"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    # The seats of the committee when the attendance was recorded: the quorum's basis.
+    seats: Mapped[int] = mapped_column(Integer, default=0)
+    chaired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Others present (the secretariat, observers), as written.
+    also_present: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Raised by every change: a form sent from an older page is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    chaired_by: Mapped[User | None] = relationship(foreign_keys=[chaired_by_id])
+    attendees: Mapped[list[MeetingAttendee]] = relationship(
+        cascade="all, delete-orphan", order_by="MeetingAttendee.user_id"
+    )
+    items: Mapped[list[MeetingItem]] = relationship(
+        cascade="all, delete-orphan", order_by=lambda: [MeetingItem.position, MeetingItem.id]
+    )
+
+
+class MeetingAttendee(db.Model):
+    """A member or alternate present at a meeting, and the seat they sat for."""
+
+    __tablename__ = "committee_meeting_attendees"
+    __table_args__ = (CheckConstraint(f"capacity IN ({_sql_in(Capacity)})", name="capacity_valid"),)
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("committee_meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"), index=True)
+    capacity: Mapped[str] = mapped_column(String(10))
+
+    user: Mapped[User] = relationship()
+    seat: Mapped[Seat] = relationship()
+
+
+class MeetingItem(db.Model):
+    """An item of a meeting's agenda (a proposal or concept note, the pipeline's ranking, any
+    other business) and the committee's decision on it, with its conditions. A proposal's item
+    may name the voting round that carries the decision."""
+
+    __tablename__ = "committee_meeting_items"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_sql_in(ItemKind)})", name="kind_valid"),
+        CheckConstraint(
+            f"outcome IS NULL OR outcome IN ({_sql_in(ItemOutcome)})", name="outcome_valid"
+        ),
+        CheckConstraint(
+            "(kind = 'proposal') = (proposal_id IS NOT NULL)", name="proposal_item_names_it"
+        ),
+        CheckConstraint("round_id IS NULL OR proposal_id IS NOT NULL", name="round_of_proposal"),
+        CheckConstraint("position > 0", name="position_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("committee_meetings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("voting_rounds.id"))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+
+    proposal: Mapped[Proposal | None] = relationship()
+    round: Mapped[VotingRound | None] = relationship()

@@ -36,13 +36,14 @@ from fund.committee.models import (
 )
 from fund.committee.rounds import (
     REVIEW_STATE,
-    committee_members,
     declared_conflicts,
     open_round_of,
     organization_conflicts,
     round_tally,
 )
 from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
+from fund.committee.seating import current_seats, seat_vote, seats_that_vote
+from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
@@ -124,8 +125,9 @@ def open_round(
     now: datetime | None = None,
 ) -> VotingRound:
     """Open the next round on a proposal in committee review, with the call's rule and quorum
-    and a snapshot of the committee: members of an organization taking part in the proposal,
-    and members who declared a conflict in an earlier round, are recused."""
+    and a snapshot of the committee's seats that someone may vote for: the seats of an
+    organization taking part in the proposal, and those whose member or alternate declared a
+    conflict in an earlier round, are recused."""
     now = now or utcnow()
     if proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
@@ -155,22 +157,31 @@ def open_round(
         opened_by_id=getattr(actor, "id", None),
         summary="",
     )
+    # Committee members whom no seat names yet sit for their own organization from now on.
+    seat_pending_members(now)
     conflicts = organization_conflicts(proposal)
     declared = declared_conflicts(proposal.id)
     recused: list[dict[str, Any]] = []
-    for user in committee_members():
-        member = RoundMember(user_id=user.id, organization_id=user.organization_id)
-        if user.organization_id in conflicts:
+    for seat in seats_that_vote(current_seats()):
+        member = RoundMember(
+            user_id=seat.member_id, seat_id=seat.id, organization_id=seat.organization_id
+        )
+        if seat.organization_id in conflicts:
             member.recusal = Recusal.AUTOMATIC.value
-            member.recusal_reason = conflicts[user.organization_id]  # type: ignore[index]
-        elif user.id in declared:
-            earlier, reason = declared[user.id]
+            member.recusal_reason = conflicts[seat.organization_id]  # type: ignore[index]
+        elif seat.id in declared:
+            earlier, reason = declared[seat.id]
             member.recusal = Recusal.DECLARED.value
             member.recusal_reason = f"{reason} (declared in round {earlier})"
         if member.recusal:
             member.recused_at = now
             recused.append(
-                {"user": user.id, "recusal": member.recusal, "reason": member.recusal_reason}
+                {
+                    "user": seat.member_id,
+                    "seat": seat.id,
+                    "recusal": member.recusal,
+                    "reason": member.recusal_reason,
+                }
             )
         round_.members.append(member)
     db.session.add(round_)
@@ -189,6 +200,7 @@ def open_round(
             "quorum_setting": round_.quorum_setting,
             "deadline": deadline,
             "members": [m.user_id for m in round_.members],
+            "seats": [m.seat_id for m in round_.members],
             "recused": recused,
         },
         now=now,
@@ -257,16 +269,20 @@ def cast_vote(
     *,
     now: datetime | None = None,
 ) -> tuple[Vote, str]:
-    """Cast or change the actor's vote; returns the vote and "cast", "changed" or "unchanged".
+    """Cast or change the actor's vote for their seat (as its member or an alternate); returns
+    the vote and "cast", "changed" or "unchanged".
 
     Refused when the round is closed (also when the closing wins a race: the round row is
-    locked), the deadline passed, the actor is recused or not a member of the round, or a
-    vote to reject has no comment.
+    locked), the deadline passed, the actor's seat is recused or not in the round, someone else
+    already voted for the seat, or a vote to reject has no comment.
     """
     comment, conditions = (comment or "").strip(), (conditions or "").strip()
     round_, _ = _lock_round(round_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
-    fire_round(round_, "vote", actor, now=now)  # open, a member not recused, before the deadline
+    # Open; the actor's seat, not recused, nobody else's vote on it; before the deadline.
+    fire_round(round_, "vote", actor, now=now)
+    seat = member_of(round_, actor.id)
+    assert seat is not None  # the workflow's guard `entitled_member`
     if choice not in _CHOICES:
         raise CommitteeRefused("Choose approve, reject or abstain.", field="choice")
     if choice == Choice.REJECT and not comment:
@@ -274,11 +290,18 @@ def cast_vote(
             "Give your reasons: a vote to reject needs a comment.", field="comment"
         )
     vote = _vote_of(round_, actor.id)
-    details: dict[str, Any] = {"proposal": round_.proposal_id, "round": round_.number}
+    details: dict[str, Any] = {
+        "proposal": round_.proposal_id,
+        "round": round_.number,
+        "seat": seat.seat_id,
+    }
+    if seat.user_id != actor.id:
+        details["alternate_for"] = seat.user_id
     if vote is None:
         vote = Vote(
             round_id=round_.id,
             member_id=actor.id,
+            seat_id=seat.seat_id,
             choice=choice,
             comment=comment,
             conditions=conditions,
@@ -316,8 +339,9 @@ def cast_vote(
 def declare_conflict(
     round_id: int, actor: User, reason: str, *, now: datetime | None = None
 ) -> Vote | None:
-    """The actor declares a conflict of interest and is recused from the proposal. A vote they
-    already cast in the round is removed; returns it (detached) or None."""
+    """The actor declares a conflict of interest and their seat is recused from the proposal.
+    The vote already cast for the seat in the round is removed; returns it (detached) or
+    None."""
     reason = (reason or "").strip()
     round_, _ = _lock_round(round_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
@@ -326,8 +350,12 @@ def declare_conflict(
     assert member is not None  # the workflow's guard `entitled_member`
     if not reason:
         raise CommitteeRefused("Say what the conflict of interest is.", field="reason")
-    removed = _vote_of(round_, actor.id)
-    details: dict[str, Any] = {"proposal": round_.proposal_id, "round": round_.number}
+    removed = seat_vote(round_, member)  # the seat's vote, whoever cast it
+    details: dict[str, Any] = {
+        "proposal": round_.proposal_id,
+        "round": round_.number,
+        "seat": member.seat_id,
+    }
     if removed is not None:
         round_.votes.remove(removed)
         db.session.flush()
@@ -337,7 +365,12 @@ def declare_conflict(
             round_.id,
             actor,
             comment="Removed because the member declared a conflict of interest.",
-            details={**details, **_vote_details(removed), "cast_at": removed.cast_at},
+            details={
+                **details,
+                **_vote_details(removed),
+                "cast_by": removed.member_id,
+                "cast_at": removed.cast_at,
+            },
             now=now,
         )
     member.recusal = Recusal.DECLARED.value

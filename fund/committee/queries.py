@@ -27,6 +27,7 @@ from fund.committee.record import (
     version_of,
 )
 from fund.committee.rounds import REVIEW_STATE, organization_conflicts
+from fund.committee.seating import seat_ids_of
 from fund.committee.visibility import (
     RoundView,
     conflict_in_rounds,
@@ -37,6 +38,7 @@ from fund.committee.visibility import (
     record_access,
     records_closed_to,
     recusals_by_proposal,
+    round_options,
     round_view,
     rounds_of,
     sees_votes,
@@ -109,13 +111,14 @@ class RoundRow:
 
 
 def _awaiting(user: User) -> Select:
-    voted = exists().where(Vote.round_id == VotingRound.id, Vote.member_id == user.id)
+    """Open rounds with the user's seat (held or stood in for), not recused, without its vote."""
+    voted = exists().where(Vote.round_id == VotingRound.id, Vote.seat_id == RoundMember.seat_id)
     return (
         select(VotingRound.id)
         .join(RoundMember, RoundMember.round_id == VotingRound.id)
         .where(
             VotingRound.status == RoundStatus.OPEN,
-            RoundMember.user_id == user.id,
+            RoundMember.seat_id.in_(seat_ids_of(user.id)),
             RoundMember.recusal.is_(None),
             ~voted,
         )
@@ -167,7 +170,8 @@ def _one_page(
 
 
 def awaiting_vote(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
-    """Open rounds where `user` may vote and has not: the nearest deadline first."""
+    """Open rounds where `user` may vote for their seat and nobody has: the nearest deadline
+    first."""
     per_page = per_page or PER_PAGE
     rows, total, page = _one_page(
         _awaiting(user),
@@ -208,14 +212,14 @@ def my_votes(user: User, page: int = 1, per_page: int | None = None) -> Page[Rou
 
 
 def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
-    """Open rounds from which `user` is recused: the nearest deadline first."""
+    """Open rounds from which the seat of `user` is recused: the nearest deadline first."""
     per_page = per_page or PER_PAGE
     rows, total, page = _one_page(
         select(VotingRound.id)
         .join(RoundMember, RoundMember.round_id == VotingRound.id)
         .where(
             VotingRound.status == RoundStatus.OPEN,
-            RoundMember.user_id == user.id,
+            RoundMember.seat_id.in_(seat_ids_of(user.id)),
             RoundMember.recusal.is_not(None),
         ),
         _BY_DEADLINE,
@@ -224,7 +228,10 @@ def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[
             .join(chosen, chosen.c.id == VotingRound.id)
             .join(
                 RoundMember,
-                and_(RoundMember.round_id == VotingRound.id, RoundMember.user_id == user.id),
+                and_(
+                    RoundMember.round_id == VotingRound.id,
+                    RoundMember.seat_id.in_(seat_ids_of(user.id)),
+                ),
             )
             .join(Proposal, Proposal.id == VotingRound.proposal_id)
             .order_by(*_BY_DEADLINE)
@@ -377,7 +384,7 @@ def meeting(
             VotingRound.proposal_id.in_(ids),
             or_(VotingRound.status == RoundStatus.OPEN, VotingRound.number == latest),
         )
-        .options(selectinload(VotingRound.members), selectinload(VotingRound.votes))
+        .options(*round_options())
     ):
         counts[round_.proposal_id] = rounds
         if round_.status == RoundStatus.OPEN or round_.proposal_id not in current:
@@ -441,30 +448,46 @@ def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:
 # Who may vote, for the other packages (notifications) -------------------------------------------
 
 
-def entitled_in_round(round_: VotingRound) -> list[User]:
-    """The members of `round_` entitled to vote in it (not recused) who are still active
-    members of the committee, in id order."""
-    from fund.committee.rounds import committee_members, entitled_members
+def _voters(seats: list[Any]) -> list[User]:
+    """The people who may vote for `seats` now (members and alternates), in id order."""
+    from fund.committee.seating import can_vote, voters_of
 
-    entitled = {member.user_id for member in entitled_members(round_)}
-    return [user for user in committee_members() if user.id in entitled]
+    found = {user.id: user for member in seats for user in voters_of(member) if can_vote(user)}
+    return [found[i] for i in sorted(found)]
+
+
+def entitled_in_round(round_: VotingRound) -> list[User]:
+    """The people who may vote in `round_` now, in id order: the members and alternates of
+    its seats entitled to vote (not recused), active and still on the committee."""
+    from fund.committee.rounds import entitled_members
+
+    return _voters(entitled_members(round_))
 
 
 def entitled_to_vote(proposal: Proposal) -> list[User]:
-    """The active committee members entitled to vote on `proposal`, in id order: with an open
-    round, its members without a recusal; before the round exists, those its opening
-    (`fund.committee.operations.open_round`) will leave without a recusal, that is the members
-    less those of an organization taking part in the proposal and those who declared a
-    conflict on it in an earlier round."""
-    from fund.committee.rounds import committee_members, declared_conflicts, open_round_of
+    """The people entitled to vote on `proposal`, in id order: with an open round, those of
+    its seats without a recusal; before the round exists, those of the seats its opening
+    (`fund.committee.operations.open_round`) will leave without a recusal, that is the seats
+    less those of an organization taking part in the proposal and those that declared a
+    conflict on it in an earlier round (committee members without a seat get their own)."""
+    from types import SimpleNamespace
+
+    from fund.committee.rounds import declared_conflicts, open_round_of
+    from fund.committee.seating import current_seats, pending_members, seats_that_vote
 
     round_ = open_round_of(proposal.id)
     if round_ is not None:
         return entitled_in_round(round_)
     conflicts = organization_conflicts(proposal)
     declared = declared_conflicts(proposal.id)
-    return [
-        user
-        for user in committee_members()
-        if user.organization_id not in conflicts and user.id not in declared
+    seats: list[Any] = [
+        SimpleNamespace(seat=seat)
+        for seat in seats_that_vote(current_seats())
+        if seat.organization_id not in conflicts and seat.id not in declared
     ]
+    seats += [
+        SimpleNamespace(seat=None, user=user, user_id=user.id)
+        for user in pending_members()
+        if user.organization_id not in conflicts
+    ]
+    return _voters(seats)

@@ -1,6 +1,8 @@
 """Reading a voting round: its quorum, tally and fingerprint, the labels of its outcome, the
 committee's members and the conflicts of interest a proposal brings. Reads only; the changes
-are in `fund.committee.operations`, the pages' queries in `fund.committee.queries`."""
+are in `fund.committee.operations`, the pages' queries in `fund.committee.queries`.
+
+A round counts seats (`fund.committee.seating`): its members are seats, one vote each."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from fund.accounts.models import Role, User, UserRole
 from fund.calls.models import Call
 from fund.committee.models import Outcome, Recusal, RoundMember, RoundStatus, VotingRound
+from fund.committee.seating import counted_members, member_key, vacant_keys, vote_key
 from fund.committee.tally import Tally, tally
 from fund.extensions import db
 from fund.proposals.models import Proposal
@@ -29,30 +32,34 @@ OUTCOME_LABELS = {
 
 def quorum_needed(round_: VotingRound, entitled: int) -> int:
     """The round's quorum: the call's fixed quorum as it was at opening, else a majority of the
-    members entitled to vote now (recusals lower it)."""
+    seats entitled to vote now (recusals, and seats nobody can vote for any more, lower it)."""
     return Call.quorum_for(SimpleNamespace(quorum=round_.quorum_setting), entitled)  # type: ignore[arg-type]
 
 
 def entitled_members(round_: VotingRound) -> list[RoundMember]:
-    return [m for m in round_.members if m.recusal is None]
+    """The seats of the round that count: not recused, with a vote or someone who may still
+    cast it (`fund.committee.seating.counted_members`)."""
+    return counted_members(round_)
 
 
 def round_tally(round_: VotingRound) -> Tally:
-    """The round's tally from its current members and votes (a closed round keeps its own)."""
+    """The round's tally from its current seats and votes (a closed round keeps its own)."""
     entitled = entitled_members(round_)
-    ids = {m.user_id for m in entitled}
-    choices = [v.choice for v in round_.votes if v.member_id in ids]
+    keys = {member_key(m) for m in entitled}
+    choices = [v.choice for v in round_.votes if vote_key(v) in keys]
     return tally(round_.decision_rule, quorum_needed(round_, len(entitled)), len(entitled), choices)
 
 
 def fingerprint(round_: VotingRound) -> str:
-    """A short digest of the round's votes and recusals: a page showing an older state of the
-    round cannot close it."""
+    """A short digest of the round's votes, recusals and the seats nobody can vote for any
+    more: a page showing an older state of the round cannot close it."""
     parts = sorted(
-        (v.member_id, v.choice, (v.changed_at or v.cast_at).isoformat()) for v in round_.votes
+        (vote_key(v), v.member_id, v.choice, (v.changed_at or v.cast_at).isoformat())
+        for v in round_.votes
     )
     recusals = sorted((m.user_id, m.recusal or "") for m in round_.members)
-    digest = hashlib.sha256(repr((round_.id, parts, recusals)).encode()).hexdigest()
+    vacant = vacant_keys(round_)
+    digest = hashlib.sha256(repr((round_.id, parts, recusals, vacant)).encode()).hexdigest()
     return digest[:16]
 
 
@@ -98,15 +105,16 @@ def organization_conflicts(proposal: Proposal) -> dict[int, str]:
 
 
 def declared_conflicts(proposal_id: int) -> dict[int, tuple[int, str]]:
-    """Conflicts declared in earlier rounds of the proposal: user id -> (round number, reason).
-    A declared conflict holds for the whole proposal, so it carries over to new rounds."""
+    """Conflicts declared in earlier rounds of the proposal: seat id -> (round number, reason).
+    A declared conflict holds for the seat on the whole proposal, so it carries over to new
+    rounds."""
     rows = db.session.execute(
-        select(RoundMember.user_id, VotingRound.number, RoundMember.recusal_reason)
+        select(RoundMember.seat_id, VotingRound.number, RoundMember.recusal_reason)
         .join(VotingRound, VotingRound.id == RoundMember.round_id)
         .where(VotingRound.proposal_id == proposal_id, RoundMember.recusal == Recusal.DECLARED)
         .order_by(VotingRound.number)
     )
     found: dict[int, tuple[int, str]] = {}
-    for user_id, number, reason in rows:
-        found.setdefault(user_id, (number, reason))
+    for seat_id, number, reason in rows:
+        found.setdefault(seat_id, (number, reason))
     return found

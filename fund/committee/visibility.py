@@ -26,8 +26,16 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import Role, User
-from fund.committee.models import RoundMember, RoundStatus, Vote, VotingRound
+from fund.committee.models import RoundMember, RoundStatus, Seat, SeatAlternate, Vote, VotingRound
 from fund.committee.rounds import fingerprint, organization_conflicts, round_tally
+from fund.committee.seating import (
+    member_key,
+    seat_ids_of,
+    seat_in_round,
+    seat_vote,
+    uncounted_members,
+    vote_key,
+)
 from fund.committee.tally import Tally
 from fund.committee.workflow import allowed
 from fund.extensions import db, utcnow
@@ -37,20 +45,24 @@ from fund.proposals.models import Proposal, proposal_participants
 PAGE_ACTIONS = ("vote", "declare_conflict", "set_deadline", "close", "close_without_quorum")
 
 
-def _round_options():
-    # The members and voters of all rounds are a few committee members: their users are
-    # loaded once each (selectin), not joined again to every member and vote row.
+def round_options():
+    """Loader options of a round as the pages read it: its seats with their people, and its
+    votes with their voters. The members and voters of all rounds are a few committee members:
+    their users are loaded once each (selectin), not joined again to every member and vote
+    row."""
+    members = selectinload(VotingRound.members)
+    seat = members.selectinload(RoundMember.seat)
     return (
-        selectinload(VotingRound.members)
-        .selectinload(RoundMember.user)
-        .joinedload(User.organization),
+        members.selectinload(RoundMember.user).joinedload(User.organization),
+        seat.selectinload(Seat.member),
+        seat.selectinload(Seat.alternates).selectinload(SeatAlternate.user),
         selectinload(VotingRound.votes).selectinload(Vote.member),
     )
 
 
 def get_round(round_id: int) -> VotingRound | None:
     return db.session.scalar(
-        select(VotingRound).where(VotingRound.id == round_id).options(*_round_options())
+        select(VotingRound).where(VotingRound.id == round_id).options(*round_options())
     )
 
 
@@ -59,7 +71,7 @@ def rounds_of(proposal_id: int) -> list[VotingRound]:
         db.session.scalars(
             select(VotingRound)
             .where(VotingRound.proposal_id == proposal_id)
-            .options(*_round_options())
+            .options(*round_options())
             .order_by(VotingRound.number)
         )
     )
@@ -84,12 +96,18 @@ def conflict_of(user: User, proposal: Proposal) -> str | None:
         .join(VotingRound, VotingRound.id == RoundMember.round_id)
         .where(
             VotingRound.proposal_id == proposal.id,
-            RoundMember.user_id == user.id,
+            _sits_in(user),
             RoundMember.recusal.is_not(None),
         )
         .order_by(VotingRound.number.desc())
         .limit(1)
     )
+
+
+def _sits_in(user: User):
+    """SQL: the round's member is the user's: they held it when the round opened, or they may
+    vote for its seat now (its member or an alternate)."""
+    return or_(RoundMember.user_id == user.id, RoundMember.seat_id.in_(seat_ids_of(user.id)))
 
 
 def conflict_in_rounds(user: User, proposal: Proposal, rounds: list[VotingRound]) -> str | None:
@@ -101,7 +119,9 @@ def conflict_in_rounds(user: User, proposal: Proposal, rounds: list[VotingRound]
             return reason
     for round_ in sorted(rounds, key=lambda r: r.number, reverse=True):
         for member in round_.members:
-            if member.user_id == user.id and member.recusal is not None:
+            if member.recusal is not None and (
+                member.user_id == user.id or member is seat_in_round(round_, user.id)
+            ):
                 return member.recusal_reason
     return None
 
@@ -115,7 +135,7 @@ def recusals_by_proposal(user: User, proposal_ids: set[int]) -> dict[int, str]:
         .join(VotingRound, VotingRound.id == RoundMember.round_id)
         .where(
             VotingRound.proposal_id.in_(proposal_ids),
-            RoundMember.user_id == user.id,
+            _sits_in(user),
             RoundMember.recusal.is_not(None),
         )
         .order_by(VotingRound.number.desc())
@@ -232,14 +252,16 @@ class RoundView:
 
     round: VotingRound
     tally: Tally
-    member: RoundMember | None  # the viewer's place in the round
-    my_vote: Vote | None
+    member: RoundMember | None  # the viewer's seat in the round (as its member or an alternate)
+    my_vote: Vote | None  # the vote of the viewer's seat, by whoever cast it
     conflict: str | None  # the viewer's conflict on the proposal
     sees_votes: bool
     deadline_passed: bool
     fingerprint: str
     entitled: list[RoundMember] = field(default_factory=list)
     recused: list[RoundMember] = field(default_factory=list)
+    # Seats not recused that no longer count: nobody can vote for them any more, no vote cast.
+    uncounted: list[RoundMember] = field(default_factory=list)
     # The round's actions (`PAGE_ACTIONS`) the viewer may take now.
     actions: frozenset[str] = frozenset()
 
@@ -287,17 +309,24 @@ class RoundView:
 
     @property
     def others_votes(self) -> list[Vote]:
-        """The other members' votes, empty unless the viewer may see them."""
+        """The other seats' votes, empty unless the viewer may see them."""
         if not self.sees_votes:
             return []
-        return [
-            v for v in self.round.votes if self.member is None or v.member_id != self.member.user_id
-        ]
+        own = member_key(self.member) if self.member is not None else None
+        return [v for v in self.round.votes if vote_key(v) != own]
 
     @property
     def not_voted(self) -> list[RoundMember]:
-        voted = {v.member_id for v in self.round.votes}
-        return [m for m in self.entitled if m.user_id not in voted]
+        """The seats entitled to vote without a vote."""
+        voted = {vote_key(v) for v in self.round.votes}
+        return [m for m in self.entitled if member_key(m) not in voted]
+
+    def seat_vote_by_other(self, user_id: int) -> Vote | None:
+        """The vote of the viewer's seat when someone else cast it (the member or an
+        alternate), else None."""
+        if self.my_vote is not None and self.my_vote.member_id != user_id:
+            return self.my_vote
+        return None
 
 
 def round_view(
@@ -312,15 +341,16 @@ def round_view(
 ) -> RoundView:
     now = now or utcnow()
     user_id = user.id  # read once: `user` is often the request's current_user proxy
-    member = next((m for m in round_.members if m.user_id == user_id), None)
-    my_vote = next((v for v in round_.votes if v.member_id == user_id), None)
+    member = seat_in_round(round_, user_id)
+    my_vote = (
+        seat_vote(round_, member)
+        if member is not None
+        else next((v for v in round_.votes if v.member_id == user_id), None)
+    )
     if not conflict_known:
         conflict = conflict_of(user, proposal)
-    counted = (
-        Tally(**round_.tally)
-        if round_.status == RoundStatus.CLOSED and round_.tally
-        else round_tally(round_)
-    )
+    closed = round_.status == RoundStatus.CLOSED
+    counted = Tally(**round_.tally) if closed and round_.tally else round_tally(round_)
     return RoundView(
         round=round_,
         tally=counted,
@@ -332,6 +362,7 @@ def round_view(
         fingerprint=fingerprint(round_),
         entitled=[m for m in round_.members if m.recusal is None],
         recused=[m for m in round_.members if m.recusal is not None],
+        uncounted=[] if closed else uncounted_members(round_),
         actions=frozenset(
             action for action in PAGE_ACTIONS if allowed(round_, action, user, now=now)
         ),

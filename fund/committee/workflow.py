@@ -14,6 +14,7 @@ from typing import Any
 
 from fund.committee.models import RoundMember, VotingRound
 from fund.committee.rounds import fingerprint, outcome_label, round_tally
+from fund.committee.seating import can_vote, seat_in_round, seat_vote
 from fund.committee.tally import Tally
 from fund.extensions import utcnow
 from fund.refusals import Refused
@@ -38,16 +39,18 @@ def when(moment: datetime) -> str:
 
 
 def member_of(round_: VotingRound, user_id: int) -> RoundMember | None:
-    return next((m for m in round_.members if m.user_id == user_id), None)
+    """The seat of the round `user_id` may vote for (its member or an alternate), or None."""
+    return seat_in_round(round_, user_id)
 
 
 # Guards -------------------------------------------------------------------------------------
 
 
 def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
-    """The actor is a member of the round (the committee when it opened), not recused."""
+    """The actor may vote for a seat of the round (the seats of the committee when it opened),
+    as its member or an alternate, and the seat is not recused."""
     member = member_of(round_, actor.id)
-    if member is None:
+    if member is None or not can_vote(actor):
         return [
             f"You are not among the members entitled to vote in round {round_.number}: the "
             "members are those of the committee when the round opened."
@@ -55,6 +58,20 @@ def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any])
     if member.recusal is not None:
         return [f"You are recused from this proposal: {member.recusal_reason}"]
     return []
+
+
+def seat_not_taken(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
+    """Nobody else voted for the actor's seat in the round: one vote per seat, changed only
+    by whoever cast it."""
+    member = member_of(round_, actor.id)
+    vote = seat_vote(round_, member) if member is not None else None
+    if vote is None or vote.member_id == actor.id:
+        return []
+    voter = getattr(getattr(vote, "member", None), "name", None) or "Another person"
+    return [
+        f"{voter} already voted for your seat in round {round_.number}: a seat has one vote, "
+        "which only whoever cast it may change."
+    ]
 
 
 def before_deadline(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
@@ -99,6 +116,7 @@ def quorum_missed(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -
 
 ROUND_GUARDS = {
     "entitled_member": entitled_member,
+    "seat_not_taken": seat_not_taken,
     "before_deadline": before_deadline,
     "tally_as_seen": tally_as_seen,
     "quorum_met": quorum_met,
