@@ -26,6 +26,7 @@ from fund.coverage.queries import coverage_pair
 from fund.coverage.sources import _by_organization, _by_proposal, _lines
 from fund.extensions import db
 from fund.finance.models import Pool
+from fund.proposals import status_rules
 from fund.proposals.models import Proposal, proposal_reference
 
 
@@ -65,7 +66,7 @@ def simulation_candidates(settings: CoverageSettings | None = None) -> list[Cand
         .join(Organization, Organization.id == Proposal.organization_id)
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(by_proposal, by_proposal.c.proposal_id == Proposal.id)
-        .where(Proposal.status.in_(SIMULATION_STATUSES))
+        .where(status_rules.programme_in(SIMULATION_STATUSES))
         .order_by(Proposal.status, Proposal.id)
     ).all()
     return [

@@ -32,6 +32,7 @@ from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget
 from fund.finance.queries import proposal_state_as_of
 from fund.money import indirect_cents_sql, sql_cents
+from fund.proposals import status_rules
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
 
@@ -73,18 +74,20 @@ def _lines(
 ) -> Select:
     """Budget lines of the counted proposals, each with its bucket and its amount in cents."""
     if as_of is None:
-        status, funded = Proposal.status, Proposal.status.in_(FUNDED_STATUSES)
+        status, funded = Proposal.status, status_rules.funded()
     else:
-        status, funded = proposal_state_as_of(as_of), Allocation.id.is_not(None)
+        status = proposal_state_as_of(as_of)
+        funded = and_(status_rules.is_programme(), Allocation.id.is_not(None))
     bucket = case(
         *([(Proposal.id.in_(list(simulate)), FUNDED)] if simulate else []),
         (funded, FUNDED),
         (status == PIPELINE_STATUS, PIPELINE),
         else_=REVIEW,
     )
-    counted = or_(funded, status.in_(SIMULATION_STATUSES)) if include_pipeline else funded
+    pending = status_rules.programme_in(SIMULATION_STATUSES, status)
+    counted = or_(funded, pending) if include_pipeline else funded
     if simulate:
-        counted = or_(counted, Proposal.id.in_(list(simulate)))
+        counted = or_(counted, and_(status_rules.is_programme(), Proposal.id.in_(list(simulate))))
     query = (
         select(
             BudgetLine.proposal_id.label("proposal_id"),

@@ -74,9 +74,12 @@ from fund.coverage.programme_money import (
 )
 from fund.extensions import db
 from fund.money import sql_cents
+from fund.proposals import status_rules
 from fund.proposals.budget import rate_key
 from fund.proposals.models import BudgetLine, Proposal
-from workflows import COUNTED_STATES as COUNTED_STATUSES
+from workflows import COUNTED_STATES
+
+COUNTED_STATUSES = COUNTED_STATES  # the states counted, of full programmes (status_rules.counted)
 
 META_STATUS, RATE_DIMENSION = "*", "rate"
 # The meta row's `amount`: the version of the method the totals were built with. Totals of an
@@ -145,7 +148,7 @@ def _aggregate_statement(
         sql_cents(BudgetLine.amount).label("cents"),
     ).join(Proposal, Proposal.id == BudgetLine.proposal_id)
     if counted_only:
-        lines_query = lines_query.where(Proposal.status.in_(COUNTED_STATUSES))
+        lines_query = lines_query.where(status_rules.counted())
     if by_ids:
         # On the proposals' key: the database then starts from the few proposals, not from
         # every proposal of a counted state.
@@ -322,6 +325,14 @@ def _statuses(session: Session, proposal: Proposal) -> tuple[str | None, str | N
     return _status_before(proposal), None if proposal in session.deleted else proposal.status
 
 
+def _counted(session: Session, proposal: Proposal) -> bool:
+    """Whether the proposal counts in coverage before or after this flush."""
+    return any(
+        status_rules.counts_in_coverage(proposal.kind, status)
+        for status in _statuses(session, proposal)
+    )
+
+
 def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
     """(ids of proposals to recompute, new proposals in a counted state, ids of lines'
     proposals whose state is not known from the session)."""
@@ -331,7 +342,7 @@ def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Proposal):
             before, after = _statuses(session, obj)
-            if before not in COUNTED_STATUSES and after not in COUNTED_STATUSES:
+            if not _counted(session, obj):
                 continue
             if obj.id is None:
                 new.append(obj)
@@ -355,7 +366,7 @@ def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
             )
             if parent is None:
                 unknown.add(proposal_id)
-            elif set(_statuses(session, parent)) & set(COUNTED_STATUSES):
+            elif _counted(session, parent):
                 ids.add(proposal_id)
     return ids, new, unknown - ids
 
@@ -381,7 +392,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             ids |= set(
                 connection.execute(
                     select(Proposal.id).where(
-                        Proposal.id.in_(sorted(unknown)), Proposal.status.in_(COUNTED_STATUSES)
+                        Proposal.id.in_(sorted(unknown)), status_rules.counted()
                     )
                 ).scalars()
             )

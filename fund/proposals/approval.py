@@ -30,6 +30,7 @@ from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from fund.extensions import db
+from fund.proposals import status_rules
 from fund.proposals.budget import Line, rate_key, summarise
 from fund.proposals.models import BudgetLine, Proposal
 
@@ -56,7 +57,7 @@ def _summed_totals(rate: Decimal) -> dict[int, tuple[Decimal | None, str | None,
         row.id: (row.approved_total, row.approved_rate)
         for row in db.session.execute(
             select(Proposal.id, Proposal.approved_total, Proposal.approved_rate).where(
-                Proposal.status == "approved"
+                status_rules.in_pipeline()
             )
         )
     }
@@ -64,7 +65,7 @@ def _summed_totals(rate: Decimal) -> dict[int, tuple[Decimal | None, str | None,
     for row in db.session.execute(
         select(BudgetLine)
         .join(Proposal, Proposal.id == BudgetLine.proposal_id)
-        .where(Proposal.status == "approved", BudgetLine.amount.is_not(None))
+        .where(status_rules.in_pipeline(), BudgetLine.amount.is_not(None))
     ).scalars():
         lines[row.proposal_id].append(
             Line(row.organization_id, row.objective_number, row.category_code, row.amount)

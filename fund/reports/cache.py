@@ -70,10 +70,11 @@ from fund.calls.models import Call
 from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
+from fund.proposals import status_rules
 from fund.proposals.models import Proposal
 from fund.reference.models import Country, GcmObjective
 from fund.reports.iati import Exclusion, Export, schema_dir
-from fund.reports.queries import FUNDED_STATES, publisher_from_config
+from fund.reports.queries import publisher_from_config
 
 FORMAT = 1
 STALE_AFTER = 7 * 24 * 3600  # seconds since last use after which any entry is removed
@@ -103,7 +104,7 @@ def _schemas_digest(folder: Path) -> str:
 
 def data_state() -> list[str]:
     """What the files are made from, in two SQL statements (see the module's docstring)."""
-    funded = Proposal.status.in_(FUNDED_STATES)
+    funded = status_rules.funded()
     parts = [
         select(
             func.max(AuditEvent.id).label("head_id"),

@@ -22,6 +22,7 @@ from fund.coverage.programme_money import programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
 from fund.money import from_cents, sql_cents
+from fund.proposals import status_rules
 from fund.proposals.models import (
     BudgetLine,
     Proposal,
@@ -32,9 +33,9 @@ from fund.proposals.models import (
 )
 from fund.proposals.presentation import add_months
 from fund.reference.models import Country, GcmObjective
-from workflows import FUNDED_STATES
 
-# Programmes the public sees: funded, and funded then closed (FUNDED_STATES, from workflows).
+# Programmes the public sees: funded, and funded then closed full programmes
+# (`fund.proposals.status_rules.funded`: FUNDED_STATES of workflows, never a concept note).
 ZERO = Decimal("0.00")
 
 # Who publishes the open data, and under which identifiers. Every value can be overridden in
@@ -286,7 +287,7 @@ def funded_programmes() -> list[FundedProgramme]:
     proposals with the call, participants, countries, secondary objectives, money by objective
     as coverage counts it (in SQL), allocations, shares and disbursements.
     """
-    funded = Proposal.status.in_(FUNDED_STATES)
+    funded = status_rules.funded()
     organizations = organization_refs()
     countries = {
         iso2: CountryRef(iso2, name) for iso2, name in _rows(select(Country.iso2, Country.name))
@@ -488,10 +489,12 @@ def _allocation_row(
 
 
 def all_proposals() -> list[Proposal]:
-    """Every proposal with what the proposals table shows, by id (seven queries)."""
+    """Every full programme proposal with what the proposals table shows, by id (seven
+    queries). Concept notes have no budget to export: they are left out."""
     return list(
         db.session.scalars(
             select(Proposal)
+            .where(status_rules.is_programme())
             .options(
                 joinedload(Proposal.organization),
                 joinedload(Proposal.call),

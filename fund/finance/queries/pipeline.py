@@ -30,6 +30,7 @@ from fund.finance.queries.balance import balance
 from fund.finance.queries.lists import PAGE_SIZE
 from fund.money import ZERO, from_cents, read_amount, sql_cents
 from fund.pagination import Paging, paging
+from fund.proposals import status_rules
 from fund.proposals.budget import indirect_costs, rate_key
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import objective_thematic_area
@@ -128,9 +129,11 @@ def pipeline(
     # Kept at approval (the time of its `approve` event; a proposal is approved at most once:
     # `approve` leads only out of committee review, and nothing leads back there).
     approved_at = Proposal.approved_at
-    condition = Proposal.status == "approved"
+    condition = status_rules.in_pipeline()
     if as_of is not None:
-        condition = and_(proposal_state_as_of(as_of) == "approved", ~allocated_by(as_of))
+        condition = and_(
+            status_rules.in_pipeline(proposal_state_as_of(as_of)), ~allocated_by(as_of)
+        )
     proposals = db.session.execute(
         select(
             Proposal.id,
@@ -254,7 +257,7 @@ def pipeline_ledger(rate: Decimal):
     computed at `rate`. Otherwise it is summed from the budget lines: grouped from the lines of
     all such proposals at once on SQLite; PostgreSQL, which would scan every budget line for
     that, sums each proposal's lines on the proposal index (a correlated subquery)."""
-    approved = Proposal.status == "approved"
+    approved = status_rules.in_pipeline()
     kept = and_(  # never NULL, so that `~kept` holds for the others
         func.coalesce(Proposal.approved_rate, "") == rate_key(rate),
         Proposal.approved_total.is_not(None),

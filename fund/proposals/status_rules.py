@@ -1,0 +1,64 @@
+"""The named groups of states as conditions on rows of `proposals`: full programmes only.
+
+The groups (FUNDED_STATES, COUNTED_STATES, PIPELINE_STATE, REVIEW_STATE) are named beside the
+proposal's transition table in workflows/proposal.py. A concept note follows its own table and
+shares some state names with the proposal (`committee_review` above all), so every query of
+money, coverage, open data or reports that means full programmes reads its group here, where
+the kind condition is added once: a concept note under the committee's review is never counted
+in the coverage's review column, the finance pipeline, the open data or the reports.
+
+Each function takes the status to test: the row's current status by default, or another
+expression (the state as of a past date, `fund.finance.queries.as_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_
+from sqlalchemy.sql.elements import ColumnElement
+
+from fund.proposals.models import Proposal, ProposalKind
+from workflows import COUNTED_STATES, FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE
+
+PROGRAMME = ProposalKind.PROPOSAL.value
+
+
+def is_programme() -> ColumnElement[bool]:
+    """The row is a full programme proposal (not a concept note)."""
+    return Proposal.kind == PROGRAMME
+
+
+def programme_in(states: Iterable[str], status: Any = None) -> ColumnElement[bool]:
+    """A full programme whose status (or `status`) is one of `states`."""
+    status = Proposal.status if status is None else status
+    states = tuple(states)
+    test = status == states[0] if len(states) == 1 else status.in_(states)
+    return and_(is_programme(), test)
+
+
+def funded(status: Any = None) -> ColumnElement[bool]:
+    """Money allocated: funded or closed programmes."""
+    return programme_in(FUNDED_STATES, status)
+
+
+def counted(status: Any = None) -> ColumnElement[bool]:
+    """What coverage counts: funded, approved (pipeline) and under committee review."""
+    return programme_in(COUNTED_STATES, status)
+
+
+def in_pipeline(status: Any = None) -> ColumnElement[bool]:
+    """Approved by the committee, awaiting money."""
+    return programme_in((PIPELINE_STATE,), status)
+
+
+def in_review(status: Any = None) -> ColumnElement[bool]:
+    """Before the committee."""
+    return programme_in((REVIEW_STATE,), status)
+
+
+def counts_in_coverage(kind: str | None, status: str | None) -> bool:
+    """`counted()` for one row held in Python (a kind, None before its first flush: the
+    default, a programme; and a status)."""
+    return (kind or PROGRAMME) == PROGRAMME and status in COUNTED_STATES
