@@ -77,7 +77,8 @@ class DecisionRecord:
 
     @property
     def votes(self) -> dict[int, Vote]:
-        return {v.member_id: v for v in self.round.votes}
+        """The votes by seat."""
+        return {v.seat_id: v for v in self.round.votes}
 
 
 def _record(
@@ -205,22 +206,23 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     )
     names = record.organization_names
     votes = record.votes
-    members = [
-        (
-            m.user.name,
-            names.get(m.organization_id, "—") if m.organization_id else "—",
-            CHOICE_LABELS.get(votes[m.user_id].choice, votes[m.user_id].choice)
-            if m.user_id in votes
-            else "did not vote",
-            votes[m.user_id].comment if m.user_id in votes else "",
-            votes[m.user_id].conditions if m.user_id in votes else "",
-            when(votes[m.user_id].cast_at) if m.user_id in votes else "",
-            when(votes[m.user_id].changed_at)
-            if m.user_id in votes and votes[m.user_id].changed_at
-            else "",
+    members = []
+    for m in record.entitled:
+        vote = votes.get(m.seat_id)
+        name = m.user.name
+        if vote is not None and vote.member_id != m.user_id:
+            name += f" (vote cast by {vote.member.name})"
+        members.append(
+            (
+                name,
+                names.get(m.organization_id, "—") if m.organization_id else "—",
+                CHOICE_LABELS.get(vote.choice, vote.choice) if vote else "did not vote",
+                vote.comment if vote else "",
+                vote.conditions if vote else "",
+                when(vote.cast_at) if vote else "",
+                when(vote.changed_at) if vote and vote.changed_at else "",
+            )
         )
-        for m in record.entitled
-    ]
     story.append(Paragraph(f"Members entitled to vote ({len(record.entitled)})", s.h2))
     story.append(
         data_table(
