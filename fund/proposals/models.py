@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
-from fund.calls.models import Call
+from fund.calls.models import Call, Stage
 from fund.extensions import UTCDateTime, db, utcnow
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW, Workflow
@@ -225,6 +225,11 @@ class Proposal(db.Model):
     @property
     def is_concept_note(self) -> bool:
         return self.kind == ProposalKind.CONCEPT_NOTE
+
+    @property
+    def stage(self) -> str:
+        """The call's stage this row belongs to (its screening criteria, its endorsements)."""
+        return Stage.CONCEPT_NOTE.value if self.is_concept_note else Stage.FULL_PROPOSAL.value
 
     @property
     def kind_label(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from fund.forms import IntegerField, StringField, options
@@ -89,6 +89,11 @@ def checklist_form(
 
 
 class CriterionForm(FlaskForm):
+    stage = SelectField(
+        "For",
+        choices=options([("full_proposal", "Full proposals")]),
+        description="Concept notes and full proposals have their own checklists.",
+    )
     label = StringField(
         "Criterion",
         validators=[DataRequired("Describe the criterion."), Length(max=1000)],

@@ -1,7 +1,8 @@
-"""The screening gates of the proposal workflow.
+"""The screening gates of the proposal and concept note workflows.
 
-Both read the active criteria of the proposal's call and the checks recorded for the proposal's
-current submission (checks of an earlier submission never count). They change nothing.
+Both read the active criteria of the call for the row's stage (a concept note's criteria, or a
+full proposal's) and the checks recorded for its current submission (checks of an earlier
+submission never count). They change nothing.
 """
 
 from __future__ import annotations
@@ -11,21 +12,33 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fund.calls.models import Stage
 from fund.extensions import db
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 
 _PASSING = frozenset({CheckResult.PASS.value, CheckResult.NOT_APPLICABLE.value})
 
 
-def active_criteria(call_id: int) -> list[ScreeningCriterion]:
-    """The call's active criteria in checklist order."""
+def active_criteria(
+    call_id: int, stage: str = Stage.FULL_PROPOSAL.value
+) -> list[ScreeningCriterion]:
+    """The call's active criteria of `stage` in checklist order."""
     return list(
         db.session.scalars(
             select(ScreeningCriterion)
-            .where(ScreeningCriterion.call_id == call_id, ScreeningCriterion.active.is_(True))
+            .where(
+                ScreeningCriterion.call_id == call_id,
+                ScreeningCriterion.stage == stage,
+                ScreeningCriterion.active.is_(True),
+            )
             .order_by(ScreeningCriterion.position, ScreeningCriterion.id)
         )
     )
+
+
+def criteria_of(proposal) -> list[ScreeningCriterion]:
+    """The active criteria a proposal (or concept note) is screened against."""
+    return active_criteria(proposal.call_id, proposal.stage)
 
 
 def current_checks(proposal) -> dict[int, ScreeningCheck]:
@@ -40,9 +53,10 @@ def current_checks(proposal) -> dict[int, ScreeningCheck]:
 
 
 def _no_criteria(proposal) -> list[str]:
+    which = "concept-note " if proposal.is_concept_note else ""
     return [
-        f"The call “{proposal.call.title}” has no active screening criteria, so no screening "
-        "can be recorded yet."
+        f"The call “{proposal.call.title}” has no active {which}screening criteria, so no "
+        "screening can be recorded yet."
     ]
 
 
@@ -52,7 +66,7 @@ def _not_checked(criterion: ScreeningCriterion, submission: int) -> str:
 
 def screening_recorded(proposal, actor, context: Mapping[str, Any]) -> list[str]:
     """Every active criterion has a check for the current submission (whatever the result)."""
-    criteria = active_criteria(proposal.call_id)
+    criteria = criteria_of(proposal)
     if not criteria:
         return _no_criteria(proposal)
     checks = current_checks(proposal)
@@ -65,7 +79,7 @@ def screening_recorded(proposal, actor, context: Mapping[str, Any]) -> list[str]
 
 def screening_passed(proposal, actor, context: Mapping[str, Any]) -> list[str]:
     """Every active criterion is checked for the current submission and passes or is N/A."""
-    criteria = active_criteria(proposal.call_id)
+    criteria = criteria_of(proposal)
     if not criteria:
         return _no_criteria(proposal)
     checks = current_checks(proposal)

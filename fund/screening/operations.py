@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from fund.accounts.models import Role, User
 from fund.audit.operations import record
-from fund.calls.models import Call
+from fund.calls.models import Call, Stage
 from fund.extensions import db, utcnow
 from fund.proposals.checks import Rules, criterion_results
 from fund.proposals.models import Proposal
-from fund.screening.guards import active_criteria
+from fund.screening.guards import criteria_of
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 
 CRITERIA_FILE = "screening_criteria.csv"
@@ -32,18 +32,22 @@ class ScreeningError(Exception):
         self.errors = dict(errors or {})
 
 
-def _criteria_of(call_id: int) -> list[ScreeningCriterion]:
+def _criteria_of(call_id: int, stages: tuple[str, ...] | None = None) -> list[ScreeningCriterion]:
+    query = select(ScreeningCriterion).where(ScreeningCriterion.call_id == call_id)
+    if stages is not None:
+        query = query.where(ScreeningCriterion.stage.in_(stages))
     return list(
         db.session.scalars(
-            select(ScreeningCriterion)
-            .where(ScreeningCriterion.call_id == call_id)
-            .order_by(ScreeningCriterion.position, ScreeningCriterion.id)
+            query.order_by(
+                ScreeningCriterion.stage, ScreeningCriterion.position, ScreeningCriterion.id
+            )
         )
     )
 
 
 def default_criteria(seed_dir: Path | str | None = None) -> list[dict[str, str]]:
-    """The fund's default criteria (code, label, automatic) from the seed CSV."""
+    """The fund's default criteria (code, label, automatic, stage) from the seed CSV; a row
+    without a stage is a full proposal's criterion."""
     directory = Path(seed_dir if seed_dir is not None else current_app.config["SEED_DIR"])
     with (directory / CRITERIA_FILE).open(newline="", encoding="utf-8") as handle:
         return [
@@ -51,30 +55,56 @@ def default_criteria(seed_dir: Path | str | None = None) -> list[dict[str, str]]
                 "code": row["code"].strip(),
                 "label": row["label"].strip(),
                 "automatic": (row.get("automatic") or "").strip(),
+                "stage": (row.get("stage") or "").strip() or Stage.FULL_PROPOSAL.value,
             }
             for row in csv.DictReader(handle)
             if (row.get("code") or "").strip()
         ]
 
 
-def ensure_criteria(call: Call, seed_dir: Path | str | None = None) -> list[ScreeningCriterion]:
-    """The call's criteria, created from the defaults the first time (idempotent)."""
-    existing = _criteria_of(call.id)
-    if existing:
-        return existing
-    for position, row in enumerate(default_criteria(seed_dir), start=1):
-        db.session.add(
-            ScreeningCriterion(
-                call_id=call.id,
-                code=row["code"],
-                label=row["label"],
-                position=position,
-                automatic=row["automatic"] or None,
-                active=True,
-            )
+def call_stages(call: Call) -> tuple[str, ...]:
+    """The stages whose proposals a call screens: full proposals always (a concept-note-first
+    call invites full proposals later), and concept notes in a concept-note-first call."""
+    if call.takes_concept_notes:
+        return (Stage.CONCEPT_NOTE.value, Stage.FULL_PROPOSAL.value)
+    return (Stage.FULL_PROPOSAL.value,)
+
+
+def ensure_criteria(
+    call: Call, seed_dir: Path | str | None = None, stage: str | None = None
+) -> list[ScreeningCriterion]:
+    """The call's criteria (of `stage`, or of every stage the call screens), each stage's
+    created from the defaults the first time it is needed (idempotent)."""
+    stages = call_stages(call)
+    have = set(
+        db.session.scalars(
+            select(ScreeningCriterion.stage).where(ScreeningCriterion.call_id == call.id).distinct()
         )
-    db.session.flush()
-    return _criteria_of(call.id)
+    )
+    missing = [s for s in stages if s not in have]
+    if missing:
+        defaults = default_criteria(seed_dir)
+        for wanted in missing:
+            rows = [row for row in defaults if row["stage"] == wanted]
+            for position, row in enumerate(rows, start=1):
+                db.session.add(
+                    ScreeningCriterion(
+                        call_id=call.id,
+                        code=row["code"],
+                        label=row["label"],
+                        position=position,
+                        automatic=row["automatic"] or None,
+                        active=True,
+                        stage=wanted,
+                    )
+                )
+        db.session.flush()
+    return _criteria_of(call.id, stages if stage is None else (stage,))
+
+
+def criteria_for(proposal: Proposal) -> list[ScreeningCriterion]:
+    """Every criterion (active or not) of the proposal's call for its stage, made on first use."""
+    return ensure_criteria(proposal.call, stage=proposal.stage)
 
 
 def suggestion(problems: list[str]) -> tuple[str, str]:
@@ -89,7 +119,7 @@ def prefill(proposal: Proposal, rules: Rules) -> dict[int, tuple[str, str]]:
     findings = criterion_results(proposal, rules)
     return {
         criterion.id: suggestion(findings[criterion.automatic])
-        for criterion in active_criteria(proposal.call_id)
+        for criterion in criteria_of(proposal)
         if criterion.automatic and criterion.automatic in findings
     }
 
@@ -112,18 +142,21 @@ def record_checks(
     """
     _require_secretariat(actor)
     if proposal.status != "screening":
+        noun = "concept note" if proposal.is_concept_note else "proposal"
         raise ScreeningError(
-            f"Checks can be recorded only while the proposal is in screening; it is "
+            f"Checks can be recorded only while the {noun} is in screening; it is "
             f"“{proposal.status_label}”."
         )
     now = now or utcnow()
-    criteria = {c.id: c for c in active_criteria(proposal.call_id)}
+    criteria = {c.id: c for c in criteria_of(proposal)}
     errors: dict[int, str] = {}
     cleaned: dict[int, tuple[str, str]] = {}
     for criterion_id, (result, note) in results.items():
         note = (note or "").strip()
         if criterion_id not in criteria:
-            raise ScreeningError("A criterion is not an active criterion of this call.")
+            raise ScreeningError(
+                "A criterion is not an active criterion of this call for this stage."
+            )
         if result not in _RESULTS:
             errors[criterion_id] = "Choose pass, fail or not applicable."
         elif result == CheckResult.FAIL and not note:
@@ -190,20 +223,27 @@ def _code_for(call_id: int, label: str) -> str:
 
 
 def add_criterion(
-    call: Call, label: str, actor: User, now: datetime | None = None
+    call: Call,
+    label: str,
+    actor: User,
+    now: datetime | None = None,
+    stage: str = Stage.FULL_PROPOSAL.value,
 ) -> ScreeningCriterion:
-    """Add a criterion the secretariat checks by hand, at the end of the call's checklist."""
+    """Add a criterion the secretariat checks by hand, at the end of the call's checklist of
+    `stage`."""
     _require_secretariat(actor)
     label = (label or "").strip()
     if not label:
         raise ScreeningError("Describe the criterion.")
-    criteria = ensure_criteria(call)
+    if stage not in call_stages(call):
+        raise ScreeningError("This call does not take concept notes.")
+    criteria = ensure_criteria(call, stage=stage)
     if any(c.label.casefold() == label.casefold() for c in criteria):
         raise ScreeningError("This call already has a criterion with that description.")
     position = (
         db.session.scalar(
             select(func.max(ScreeningCriterion.position)).where(
-                ScreeningCriterion.call_id == call.id
+                ScreeningCriterion.call_id == call.id, ScreeningCriterion.stage == stage
             )
         )
         or 0
@@ -215,6 +255,7 @@ def add_criterion(
         position=position + 1,
         automatic=None,
         active=True,
+        stage=stage,
     )
     db.session.add(criterion)
     db.session.flush()
@@ -223,7 +264,8 @@ def add_criterion(
         "call",
         call.id,
         actor,
-        details={"criterion": criterion.id, "code": criterion.code, "label": label},
+        details={"criterion": criterion.id, "code": criterion.code, "label": label}
+        | ({"stage": stage} if stage != Stage.FULL_PROPOSAL else {}),
         now=now,
     )
     return criterion
@@ -271,11 +313,14 @@ def remove_criterion(
         .select_from(ScreeningCriterion)
         .where(
             ScreeningCriterion.call_id == criterion.call_id,
+            ScreeningCriterion.stage == criterion.stage,
             ScreeningCriterion.id != criterion.id,
         )
     )
     if not others:
-        raise ScreeningError("A call keeps at least one criterion; deactivate it instead.")
+        raise ScreeningError(
+            "A call keeps at least one criterion of each stage; deactivate it instead."
+        )
     details = {"criterion": criterion.id, "code": criterion.code, "label": criterion.label}
     call_id = criterion.call_id
     db.session.delete(criterion)

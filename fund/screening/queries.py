@@ -6,19 +6,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.pagination import Paging, clamp_page
 from fund.proposals.checks import Rules, criterion_results
-from fund.proposals.models import Proposal, proposal_reference
+from fund.proposals.models import (
+    KIND_LABELS,
+    Proposal,
+    ProposalKind,
+    proposal_reference,
+    state_label,
+)
 from fund.proposals.operations import rules_from_config
-from fund.screening.guards import active_criteria, current_checks
+from fund.screening.guards import criteria_of, current_checks
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 from fund.screening.operations import suggestion
-from workflows import PROPOSAL_WORKFLOW
 
 QUEUE_STATES = ("submitted", "screening")
 
@@ -26,6 +31,7 @@ QUEUE_STATES = ("submitted", "screening")
 @dataclass(frozen=True)
 class QueueRow:
     id: int
+    kind: str
     title: str
     status: str
     version: int
@@ -42,7 +48,15 @@ class QueueRow:
 
     @property
     def status_label(self) -> str:
-        return PROPOSAL_WORKFLOW.state_label(self.status)
+        return state_label(self.kind, self.status)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[ProposalKind(self.kind)]
+
+    @property
+    def is_concept_note(self) -> bool:
+        return self.kind == ProposalKind.CONCEPT_NOTE
 
 
 QUEUE_PAGE_SIZE = 50
@@ -62,13 +76,18 @@ class QueuePage(Paging):
 
 
 def screening_queue(
-    now: datetime | None = None, page: int = 1, per_page: int = QUEUE_PAGE_SIZE
+    now: datetime | None = None,
+    page: int = 1,
+    per_page: int = QUEUE_PAGE_SIZE,
+    kind: str = "",
 ) -> QueuePage:
-    """One page of the proposals waiting for or in screening, the longest waiting (oldest
-    submission) first. Two queries: the counts, then the page (LIMIT/OFFSET on the
-    (status, ...) index). A page past the end shows the last page."""
+    """One page of the proposals and concept notes (or those of one `kind`) waiting for or in
+    screening, the longest waiting (oldest submission) first. Two queries: the counts, then the
+    page (LIMIT/OFFSET on the (status, ...) index). A page past the end shows the last page."""
     now = now or utcnow()
     in_queue = Proposal.status.in_(QUEUE_STATES)
+    if kind:
+        in_queue = and_(in_queue, Proposal.kind == kind)
     counts = db.session.execute(
         select(
             func.count(),
@@ -80,6 +99,7 @@ def screening_queue(
     query = (
         select(
             Proposal.id,
+            Proposal.kind,
             Proposal.title,
             Proposal.status,
             Proposal.version,
@@ -169,7 +189,7 @@ def checklist(proposal: Proposal, rules: Rules | None = None) -> Checklist:
     checks = current_checks(proposal)
     findings = criterion_results(proposal, rules)
     items = []
-    for criterion in active_criteria(proposal.call_id):
+    for criterion in criteria_of(proposal):
         finding = findings.get(criterion.automatic) if criterion.automatic else None
         check = checks.get(criterion.id)
         suggested = suggestion(finding) if finding is not None and check is None else None

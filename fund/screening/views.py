@@ -18,10 +18,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from fund import idempotency
 from fund.access import roles_required
 from fund.accounts.models import Role
-from fund.calls.models import Call
+from fund.calls.models import Call, Stage
 from fund.extensions import db
+from fund.forms import options
 from fund.proposals import operations as proposal_operations
-from fund.proposals.models import Proposal
+from fund.proposals.models import KIND_LABELS, Proposal
 from fund.query_args import page_arg
 from fund.screening import operations, queries
 from fund.screening.forms import (
@@ -52,7 +53,8 @@ def _proposal(proposal_id: int) -> Proposal:
 
 
 def _reference_and_title(proposal: Proposal) -> str:
-    return f"{proposal.reference} “{proposal.title}”"
+    noun = "Concept note " if proposal.is_concept_note else ""
+    return f"{noun}{proposal.reference} “{proposal.title}”"
 
 
 # The queue ------------------------------------------------------------------------------
@@ -63,11 +65,22 @@ def _page_number() -> int:
     return page_arg()
 
 
+def _kind_filter() -> str:
+    """The `kind` query parameter: a kind of row, or "" for both."""
+    kind = request.args.get("kind", "")
+    return kind if kind in KIND_LABELS else ""
+
+
 def _render_queue(error=None, status: int = 200):
+    kind = _kind_filter()
     return render_template(
         "screening/queue.html",
-        queue=queries.screening_queue(page=_page_number(), per_page=queries.QUEUE_PAGE_SIZE),
+        queue=queries.screening_queue(
+            page=_page_number(), per_page=queries.QUEUE_PAGE_SIZE, kind=kind
+        ),
         calls=queries.calls_with_criteria(),
+        kind=kind,
+        kind_labels=KIND_LABELS,
         error=error,
     ), status
 
@@ -137,7 +150,7 @@ def _render_checklist(
 @roles_required(Role.SECRETARIAT)
 def checklist(proposal_id: int):
     proposal = _proposal(proposal_id)
-    criteria = operations.ensure_criteria(proposal.call)
+    criteria = operations.criteria_for(proposal)
     db.session.commit()  # the call's default criteria, created on first use
     criteria = [c for c in criteria if c.active]
     if request.method != "POST":
@@ -218,14 +231,31 @@ def act(proposal_id: int):
 
 
 def _render_criteria(call: Call, form: CriterionForm, error: str | None = None, status=200):
+    criteria = operations.ensure_criteria(call)
+    stages = operations.call_stages(call)
     return render_template(
         "screening/criteria.html",
         call=call,
-        criteria=operations.ensure_criteria(call),
+        criteria=criteria,
+        by_stage=[(stage, [c for c in criteria if c.stage == stage]) for stage in stages],
+        stage_labels=STAGE_LABELS,
         counts=queries.check_counts(call.id),
-        form=form,
+        form=_with_stages(form, stages),
         error=error,
     ), status
+
+
+STAGE_LABELS = {
+    Stage.CONCEPT_NOTE.value: "Concept notes",
+    Stage.FULL_PROPOSAL.value: "Full proposals",
+}
+
+
+def _with_stages(form: CriterionForm, stages: tuple[str, ...]) -> CriterionForm:
+    form.stage.choices = options((stage, STAGE_LABELS[stage]) for stage in stages)
+    if not form.stage.data:
+        form.stage.data = stages[-1]
+    return form
 
 
 _SWITCH_DONE = {
@@ -270,11 +300,14 @@ def criteria(call_id: int):
         return redirect(done)
 
     once = idempotency.once(f"criterion.{call.id}", current_user)
+    _with_stages(form, operations.call_stages(call))
     if not form.validate_on_submit():
         return _render_criteria(call, form, status=400)
     try:
         once.claim()
-        criterion = operations.add_criterion(call, form.label.data, current_user)
+        criterion = operations.add_criterion(
+            call, form.label.data, current_user, stage=form.stage.data
+        )
         once.done(done, f"The criterion “{criterion.label}”")
         db.session.commit()
     except operations.ScreeningError as error:
