@@ -6,7 +6,13 @@ from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.sensitive import SensitiveForm
-from fund.calls.models import DECISION_RULE_LABELS
+from fund.calls.models import (
+    CALL_STAGE_LABELS,
+    DECISION_RULE_LABELS,
+    ENDORSEMENT_STAGE_LABELS,
+    CallStage,
+    Stage,
+)
 from fund.forms import DateField, IntegerField, StringField, options
 
 
@@ -20,6 +26,24 @@ class CallForm(SensitiveForm):
         "Closes on",
         validators=[DataRequired("Give the closing date.")],
         description="Proposals can be submitted until the end of this day (UTC).",
+    )
+    stage = SelectField(
+        "What the call takes",
+        choices=options((stage.value, label) for stage, label in CALL_STAGE_LABELS.items()),
+        default=CallStage.FULL_PROPOSAL.value,
+        description="A concept-note-first call takes short concept notes; the committee "
+        "selects some, and their applicants are invited to full programmes later.",
+    )
+    endorsement_stage = SelectField(
+        "Government endorsement letters are due",
+        choices=options(
+            (stage.value, label)
+            for stage, label in sorted(
+                ENDORSEMENT_STAGE_LABELS.items(), key=lambda item: item[0] != Stage.FULL_PROPOSAL
+            )
+        ),
+        default=Stage.FULL_PROPOSAL.value,
+        description="With the concept note applies only to a concept-note-first call.",
     )
     envelope = StringField("Envelope (USD)", validators=[DataRequired("Give the envelope.")])
     min_budget = StringField("Smallest programme budget (USD)", default="500000.00")

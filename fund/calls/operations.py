@@ -6,9 +6,11 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import column, select, table
+
 from fund.accounts.models import User
 from fund.audit.operations import record
-from fund.calls.models import Call
+from fund.calls.models import Call, CallStage, Stage
 from fund.extensions import db, utcnow
 from fund.refusals import Refused
 
@@ -30,6 +32,49 @@ class CallValues:
     max_duration_months: int
     decision_rule: str
     quorum: int | None
+    stage: str = CallStage.FULL_PROPOSAL.value
+    endorsement_stage: str = Stage.FULL_PROPOSAL.value
+
+
+def _check_stages(call: Call | None, values: CallValues) -> None:
+    if values.stage not in {s.value for s in CallStage}:
+        raise CallRefused("Choose what the call takes.", "stage")
+    if values.endorsement_stage not in {s.value for s in Stage}:
+        raise CallRefused("Choose when the endorsement letters are due.", "endorsement_stage")
+    if (
+        values.endorsement_stage == Stage.CONCEPT_NOTE
+        and values.stage != CallStage.CONCEPT_NOTE_FIRST
+    ):
+        raise CallRefused(
+            "Endorsement letters can be due with the concept note only in a concept-note-first "
+            "call.",
+            "endorsement_stage",
+        )
+    if (
+        call is not None
+        and call.stage == CallStage.CONCEPT_NOTE_FIRST
+        and values.stage != CallStage.CONCEPT_NOTE_FIRST
+        and has_concept_notes(call)
+    ):
+        raise CallRefused(
+            "This call has concept notes: it stays a concept-note-first call.", "stage"
+        )
+
+
+# The columns of `proposals` this package reads (fund.proposals, a higher layer, owns the table).
+_PROPOSALS = table("proposals", column("id"), column("call_id"), column("kind"))
+
+
+def has_concept_notes(call: Call) -> bool:
+    """Whether concept notes were made in the call."""
+    return (
+        db.session.scalar(
+            select(_PROPOSALS.c.id)
+            .where(_PROPOSALS.c.call_id == call.id, _PROPOSALS.c.kind == "concept_note")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _check(values: CallValues) -> None:
@@ -48,6 +93,7 @@ def save_call(
 ) -> Call:
     """Create (call=None) or update a call; every change is audited with before and after."""
     _check(values)
+    _check_stages(call, values)
     new = asdict(values)
     if call is None:
         call = Call(**new)

@@ -51,6 +51,8 @@ def _values(form: CallForm) -> CallValues | None:
         max_duration_months=form.max_duration_months.data,
         decision_rule=form.decision_rule.data,
         quorum=form.quorum.data,
+        stage=form.stage.data,
+        endorsement_stage=form.endorsement_stage.data,
         **amounts,
     )
 
