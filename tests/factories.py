@@ -73,6 +73,11 @@ PATHS: dict[str, tuple[str, ...]] = {
     ),
     "withdrawn": ("withdraw",),
 }
+# What the secretariat writes when a step needs a comment.
+COMMENTS = {
+    "return_for_revision": "Please revise the budget.",
+    "declare_ineligible": "The programme lies outside the call's scope.",
+}
 # Set by the steps, never given: a proposal gets them from the workflow.
 WORKFLOW_FIELDS = frozenset(
     {"status", "submission_number", "approved_at", "approved_total", "approved_rate"}
@@ -278,20 +283,13 @@ def record_checks(
 
 
 def take_to_committee(
-    proposal: Proposal,
-    author: User,
-    secretariat: User,
-    now: datetime | None = None,
-    note: str | None = None,
+    proposal: Proposal, author: User, secretariat: User, now: datetime | None = None
 ) -> VotingRound:
-    """Submit, screen (every criterion passes) and forward, with the secretariat's `note` for
-    the committee: the round that opens."""
+    """Submit, screen (every criterion passes) and forward: the round that opens."""
     submit(proposal, author, now)
     proposal_operations.fire(proposal, "start_screening", user(secretariat), now=now)
     record_checks(proposal, secretariat, now=now)
-    proposal_operations.fire(
-        proposal, "forward_to_committee", user(secretariat), comment=note, now=now
-    )
+    proposal_operations.fire(proposal, "forward_to_committee", user(secretariat), now=now)
     return open_round_of(proposal.id)
 
 
@@ -365,10 +363,8 @@ def advance(
             )
         elif step == "checks":
             record_checks(proposal, secretariat, "fail" if status == "ineligible" else "pass")
-        elif step in ("return_for_revision", "declare_ineligible"):
-            proposal_operations.fire(
-                proposal, step, secretariat, comment="Please revise the budget."
-            )
+        elif step in COMMENTS:
+            proposal_operations.fire(proposal, step, secretariat, comment=COMMENTS[step])
         elif step == "forward_to_committee":
             if "approve" in steps or "reject" in steps:
                 ensure_a_voter(proposal)
