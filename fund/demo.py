@@ -19,14 +19,15 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
 from fund.calls.models import Call
+from fund.committee import meetings, rounds, seats
 from fund.committee import operations as committee
-from fund.committee import rounds
+from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
 from fund.proposals import attachments
 from fund.proposals import operations as proposal_operations
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_reference
 from fund.reference.models import Country
 from fund.screening import operations as screening
 from fund.seed import SeedReport, existing_by_key
@@ -123,6 +124,8 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
         return
     by_acronym = {o.acronym: o.id for o in db.session.scalars(select(Organization)) if o.acronym}
     countries = {c.iso2: c.name for c in db.session.scalars(select(Country))}
+    demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
+    _demo_seats(demo, secretariat)
     for item in data.get("proposals", []):
         if item["title"] in existing:
             continue
@@ -167,6 +170,91 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
         _advance(proposal, item, author, secretariat)
         report.count("proposals")
     db.session.flush()
+    _demo_meeting(demo, secretariat, today)
+
+
+def _demo_seats(demo: dict[str, Any], secretariat: User) -> None:
+    """The committee's seats, chair and alternates (before any round opens; once)."""
+    if db.session.scalar(select(Seat.id).limit(1)) is not None:
+        return
+    people = {u.email: u.id for u in db.session.scalars(select(User))}
+    organizations = {o.acronym: o.id for o in db.session.scalars(select(Organization))}
+    for item in demo.get("seats", []):
+        seat = seats.assign_seat(
+            secretariat, organizations[item["organization"]], people[item["member"]]
+        )
+        for email in item.get("alternates", []):
+            seats.name_alternate(secretariat, seat.id, people[email])
+        if item.get("chair"):
+            seats.set_chair(secretariat, seat.id)
+
+
+_ITEM_OUTCOMES = {Outcome.APPROVED.value: "approved", Outcome.REJECTED.value: "not_approved"}
+
+
+def _demo_meeting(demo: dict[str, Any], secretariat: User, today: date) -> None:
+    """One meeting with its agenda: the proposals that reached the committee, each with the
+    decision of its latest round, the pipeline and any other business (once)."""
+    item = demo.get("meeting")
+    if not item or db.session.scalar(select(Meeting.id).limit(1)) is not None:
+        return
+    people = {u.email: u.id for u in db.session.scalars(select(User))}
+    meeting = meetings.create_meeting(
+        secretariat,
+        meetings.MeetingInput(
+            title=item["title"],
+            held_on=today - timedelta(days=item.get("days_ago", 0)),
+            place=item.get("place", ""),
+            present={people[email] for email in item.get("present", [])},
+            also_present=item.get("also_present", ""),
+            minutes=item.get("minutes", ""),
+        ),
+    )
+    latest = db.session.scalars(
+        select(VotingRound).order_by(VotingRound.proposal_id, VotingRound.number.desc())
+    ).all()
+    rounds_by_proposal: dict[int, VotingRound] = {}
+    for round_ in latest:
+        rounds_by_proposal.setdefault(round_.proposal_id, round_)
+    for proposal_id, round_ in rounds_by_proposal.items():
+        added = meetings.add_item(
+            secretariat, meeting.id, ItemKind.PROPOSAL, reference=proposal_reference(proposal_id)
+        )
+        closed = round_.status == RoundStatus.CLOSED
+        meetings.update_item(
+            secretariat,
+            meeting.id,
+            added.id,
+            position=added.position,
+            title="",
+            outcome=_ITEM_OUTCOMES.get(round_.outcome or "") if closed else "deferred",
+            decision=(
+                round_.summary or "Decided in its voting round."
+                if closed
+                else "Discussed; the members vote in the round by its deadline."
+            ),
+            conditions="",
+            round_id=round_.id,
+        )
+    for title, text, outcome in (
+        ("Pipeline ranking", item.get("pipeline", ""), "agreed"),
+        (item.get("other_business", ""), item.get("other_decision", ""), "noted"),
+    ):
+        if not title:
+            continue
+        kind = ItemKind.PIPELINE if outcome == "agreed" else ItemKind.OTHER
+        added = meetings.add_item(secretariat, meeting.id, kind, title=title)
+        meetings.update_item(
+            secretariat,
+            meeting.id,
+            added.id,
+            position=added.position,
+            title=title,
+            outcome=outcome,
+            decision=text,
+            conditions="",
+            round_id=None,
+        )
 
 
 def _advance(proposal, item: dict[str, Any], author: User, secretariat: User) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -18,7 +18,7 @@ from wtforms.validators import (
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.committee.models import CHOICE_LABELS, Choice
-from fund.forms import DateField, IntegerField, options
+from fund.forms import DateField, IntegerField, int_or_zero, options
 
 
 def end_of_day(day: date | None) -> datetime | None:
@@ -82,3 +82,37 @@ class ReturnForm(FlaskForm):
             Length(max=5000),
         ],
     )
+
+
+# Seats ------------------------------------------------------------------------------------------
+# The choices are the view's (the committee's entities and members as they are now); a choice
+# that is not among them is the field's error, as is none.
+
+
+class SeatForm(SensitiveForm):
+    organization = SelectField(
+        "Entity", coerce=int_or_zero, validators=[DataRequired("Choose the entity.")]
+    )
+    member = SelectField(
+        "Member", coerce=int_or_zero, validators=[DataRequired("Choose the member.")]
+    )
+
+
+class HandOverForm(SensitiveForm):
+    member = SelectField(
+        "New member", coerce=int_or_zero, validators=[DataRequired("Choose the new member.")]
+    )
+
+
+class AlternateForm(SensitiveForm):
+    alternate = SelectField(
+        "Alternate", coerce=int_or_zero, validators=[DataRequired("Choose the alternate.")]
+    )
+
+
+class ChairForm(SensitiveForm):
+    seat = SelectField("Chair", coerce=int_or_zero)
+
+
+class SeatActionForm(SensitiveForm):
+    """Retiring a seat, removing an alternate: nothing to fill in."""

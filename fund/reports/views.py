@@ -1,5 +1,6 @@
 """The secretariat's reports page, the public open-data page and files, and the PDFs: the
-proposal document, the fund allocation report and the decision record of a voting round."""
+proposal document, the fund allocation report, the decision record of a voting round and the
+record of a committee meeting."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask_login import current_user
 
 from fund.access import public, roles_required
 from fund.accounts.models import Role
+from fund.committee.meetings import get_meeting
 from fund.committee.queries import get_round
 from fund.coverage.queries import CallChoice, CoverageFilters, call_choices
 from fund.extensions import db, utcnow
@@ -28,6 +30,7 @@ from fund.reports.cache import Cached, cached_exports
 from fund.reports.decision_pdf import decision_record, render_decision_record
 from fund.reports.giving360 import build_360giving
 from fund.reports.iati import Export, SchemaMissing, build_iati
+from fund.reports.meeting_pdf import meeting_record, render_meeting_record
 from fund.reports.proposal_pdf import render_proposal_version
 
 bp = Blueprint("reports", __name__)
@@ -187,6 +190,21 @@ def decision_pdf(round_id: int):
     return _download(
         content,
         f"{_fund_code()}-{record.reference}-round-{record.round.number}-decision.pdf",
+        "application/pdf",
+    )
+
+
+@bp.route("/committee/meetings/<int:meeting_id>.pdf")
+@roles_required(Role.COMMITTEE, Role.SECRETARIAT)
+def meeting_pdf(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    if meeting is None:
+        abort(404)
+    record = meeting_record(meeting, current_app.config)
+    content = render_meeting_record(record, generated_at=utcnow())
+    return _download(
+        content,
+        f"{_fund_code()}-meeting-{meeting.held_on:%Y%m%d}-{meeting.id}.pdf",
         "application/pdf",
     )
 

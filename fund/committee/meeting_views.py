@@ -1,0 +1,332 @@
+"""The committee's meetings: the list, a meeting's page (attendance, agenda, decisions,
+minutes) and the secretariat's forms to record them. Committee members read them; the
+secretariat writes them. The record's PDF is `fund.reports.views.meeting_pdf`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.committee import meetings
+from fund.committee.meeting_forms import AddItemForm, ItemForm, MeetingForm, VersionForm
+from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS, Meeting
+from fund.committee.rounds import outcome_label
+from fund.committee.visibility import record_access
+from fund.extensions import db
+from fund.pagination import Paging
+from fund.query_args import page_arg
+from fund.refusals import show_on_form
+
+bp = Blueprint("meetings", __name__, url_prefix="/committee/meetings")
+
+READERS = (Role.COMMITTEE, Role.SECRETARIAT)
+PER_PAGE = 25
+CONCURRENT_MESSAGE = (
+    "Someone else changed this meeting at the same moment. Nothing of yours was saved; your "
+    "input is kept below. Review the meeting, then try again."
+)
+UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "is_secretariat": current_user.has_role(Role.SECRETARIAT),
+        "kind_labels": ITEM_KIND_LABELS,
+        "outcome_labels": ITEM_OUTCOME_LABELS,
+        "round_outcome_label": outcome_label,
+    }
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = meetings.get_meeting(meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _version(form: Any) -> int | None:
+    """The version the form was sent from (None when unreadable: nothing to compare)."""
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
+    db.session.rollback()
+    if isinstance(refused, meetings.MeetingRefused):
+        return show_on_form(form, refused), 409 if refused.stale else 400
+    return CONCURRENT_MESSAGE, 409
+
+
+# The list -------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index():
+    rows, total, page = meetings.meetings(page_arg("page"), PER_PAGE)
+    paging = Paging(total, page, PER_PAGE)
+    return render_template(
+        "committee/meetings.html",
+        rows=rows,
+        paging=paging,
+        page_url=lambda n: url_for("meetings.index", **({"page": n} if n > 1 else {})),
+        **_common(),
+    )
+
+
+# Creating and changing a meeting ------------------------------------------------------------
+
+
+def _meeting_form(form: MeetingForm) -> MeetingForm:
+    people = meetings.seat_people()
+    form.present.choices = [(p.user.id, p.label) for p in people]
+    chairs = {p.user.id: p.user.name for p in people}
+    form.chaired_by.choices = [(0, "Not recorded"), *sorted(chairs.items(), key=lambda c: c[1])]
+    return form
+
+
+def _input(form: MeetingForm) -> meetings.MeetingInput:
+    return meetings.MeetingInput(
+        title=form.title.data or "",
+        held_on=form.held_on.data,
+        place=form.place.data or "",
+        present=set(form.present.data or []),
+        chaired_by_id=form.chaired_by.data or None,
+        also_present=form.also_present.data or "",
+        minutes=form.minutes.data or "",
+    )
+
+
+def _render_form(form: MeetingForm, meeting: Meeting | None, error: str | None, status: int):
+    return render_template(
+        "committee/meeting_form.html",
+        form=form,
+        meeting=meeting,
+        seats_now=meetings.seats_now(),
+        error=error,
+        **_common(),
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def new():
+    form = _meeting_form(MeetingForm())
+    if request.method == "GET":
+        return _render_form(form, None, None, 200)
+    if not form.validate_on_submit():
+        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+        return _render_form(form, None, message, 400)
+    try:
+        meeting = meetings.create_meeting(current_user, _input(form))
+        meeting_id = meeting.id
+        db.session.commit()
+    except (meetings.MeetingRefused, IntegrityError) as refused:
+        message, status = _refusal(form, refused)
+        return _render_form(form, None, message, status)
+    flash("The meeting is recorded. Add its agenda items below.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def edit(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    if request.method == "GET":
+        form = _meeting_form(
+            MeetingForm(
+                formdata=None,
+                data={
+                    "version": meeting.version,
+                    "title": meeting.title,
+                    "held_on": meeting.held_on,
+                    "place": meeting.place,
+                    "present": [a.user_id for a in meeting.attendees],
+                    "chaired_by": meeting.chaired_by_id or 0,
+                    "also_present": meeting.also_present,
+                    "minutes": meeting.minutes,
+                },
+            )
+        )
+        return _render_form(form, meeting, None, 200)
+    form = _meeting_form(MeetingForm())
+    if not form.validate_on_submit():
+        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+        return _render_form(form, meeting, message, 400)
+    try:
+        changed = meetings.update_meeting(
+            current_user, meeting_id, _input(form), expected_version=_version(form)
+        )
+        db.session.commit()
+    except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
+        message, status = _refusal(form, refused)
+        return _render_form(form, _meeting_or_404(meeting_id), message, status)
+    flash(
+        "The meeting is saved." if changed else "Nothing changed.", "success" if changed else "info"
+    )
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
+# A meeting's page -----------------------------------------------------------------------------
+
+
+def _render_detail(
+    meeting: Meeting,
+    *,
+    add_form: AddItemForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+):
+    represented, needed, met = meetings.quorum_of(meeting)
+    records = {}
+    for item in meeting.items:
+        if item.round is not None and item.proposal is not None:
+            records[item.id] = record_access(current_user, item.round, item.proposal)[0]
+    return render_template(
+        "committee/meeting_detail.html",
+        meeting=meeting,
+        members=meetings.members_present(meeting),
+        alternates=meetings.alternates_present(meeting),
+        quorum=(represented, needed, met),
+        records=records,
+        add_form=add_form or AddItemForm(formdata=None, data={"version": meeting.version}),
+        error=error,
+        **_common(),
+    ), status
+
+
+@bp.route("/<int:meeting_id>")
+@roles_required(*READERS)
+def detail(meeting_id: int):
+    return _render_detail(_meeting_or_404(meeting_id))
+
+
+@bp.route("/<int:meeting_id>/items", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def add_item(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    form = AddItemForm()
+    if not form.validate_on_submit():
+        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+        return _render_detail(meeting, add_form=form, error=message, status=400)
+    try:
+        meetings.add_item(
+            current_user,
+            meeting_id,
+            form.kind.data,
+            reference=form.proposal.data or "",
+            title=form.title.data or "",
+            expected_version=_version(form),
+        )
+        db.session.commit()
+    except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
+        message, status = _refusal(form, refused)
+        return _render_detail(
+            _meeting_or_404(meeting_id), add_form=form, error=message, status=status
+        )
+    flash("The item is on the agenda. Record the decision when it is taken.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="agenda-title"))
+
+
+def _item_or_404(meeting: Meeting, item_id: int):
+    item = next((i for i in meeting.items if i.id == item_id), None)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _item_form(form: ItemForm, item) -> ItemForm:
+    form.round.choices = [(0, "None")] + [
+        (r.id, f"Round {r.number}: {outcome_label(r.outcome)}") for r in meetings.rounds_for(item)
+    ]
+    return form
+
+
+def _render_item(meeting: Meeting, item, form: ItemForm, error: str | None, status: int):
+    return render_template(
+        "committee/meeting_item.html",
+        meeting=meeting,
+        item=item,
+        form=form,
+        remove_form=VersionForm(formdata=None, data={"version": meeting.version}),
+        error=error,
+        **_common(),
+    ), status
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def item(meeting_id: int, item_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    found = _item_or_404(meeting, item_id)
+    if request.method == "GET":
+        form = ItemForm(
+            formdata=None,
+            data={
+                "version": meeting.version,
+                "position": found.position,
+                "title": found.title,
+                "outcome": found.outcome or "",
+                "round": found.round_id or 0,
+                "decision": found.decision,
+                "conditions": found.conditions,
+            },
+        )
+        return _render_item(meeting, found, _item_form(form, found), None, 200)
+    form = _item_form(ItemForm(), found)
+    if not form.validate_on_submit():
+        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+        return _render_item(meeting, found, form, message, 400)
+    try:
+        changed = meetings.update_item(
+            current_user,
+            meeting_id,
+            item_id,
+            position=form.position.data,
+            title=form.title.data or "",
+            outcome=form.outcome.data or None,
+            decision=form.decision.data or "",
+            conditions=form.conditions.data or "",
+            round_id=form.round.data or None,
+            expected_version=_version(form),
+        )
+        db.session.commit()
+    except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
+        message, status = _refusal(form, refused)
+        meeting = _meeting_or_404(meeting_id)
+        return _render_item(meeting, _item_or_404(meeting, item_id), form, message, status)
+    flash(
+        "The decision is recorded." if changed else "Nothing changed.",
+        "success" if changed else "info",
+    )
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor=f"item-{item_id}"))
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/remove", methods=["POST"])
+@roles_required(Role.SECRETARIAT)
+def remove_item(meeting_id: int, item_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    found = _item_or_404(meeting, item_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        edit_form = _item_form(ItemForm(formdata=None, data={"version": meeting.version}), found)
+        return _render_item(meeting, found, edit_form, UNREADABLE_MESSAGE, 400)
+    try:
+        meetings.remove_item(current_user, meeting_id, item_id, expected_version=_version(form))
+        db.session.commit()
+    except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
+        message, status = _refusal(form, refused)
+        meeting = _meeting_or_404(meeting_id)
+        found = _item_or_404(meeting, item_id)
+        edit_form = _item_form(ItemForm(formdata=None, data={"version": meeting.version}), found)
+        return _render_item(meeting, found, edit_form, message, status)
+    flash("The item is removed from the agenda.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="agenda-title"))

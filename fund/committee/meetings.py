@@ -1,0 +1,515 @@
+"""The committee's meetings: creating and changing one (date, place, who attended, who chaired,
+minutes), its agenda items and the decision on each. The secretariat makes every change, each
+audited; callers commit. The reads of the pages and the record are at the end.
+
+A meeting records what the committee decided at it. A proposal's or concept note's state still
+changes only through its voting round (the members present vote in it); the item may name that
+round, and then its recorded outcome must agree with the round's. Decisions taken between
+meetings are the written rounds alone.
+
+Every change raises the meeting's `version`: a form sent from a page showing an older version is
+refused, so two people editing the same meeting never overwrite each other unseen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from fund.accounts.models import Role, User
+from fund.audit.operations import record
+from fund.committee.models import (
+    ITEM_KIND_LABELS,
+    ITEM_OUTCOME_LABELS,
+    Capacity,
+    ItemKind,
+    ItemOutcome,
+    Meeting,
+    MeetingAttendee,
+    MeetingItem,
+    Outcome,
+    RoundStatus,
+    Seat,
+    SeatAlternate,
+    VotingRound,
+)
+from fund.committee.seating import can_vote, current_seats, seats_that_vote
+from fund.extensions import db, utcnow
+from fund.pagination import clamp_page
+from fund.proposals.models import Proposal
+from fund.refusals import Refused
+
+SUBJECT = "committee_meeting"
+
+# The item outcomes that agree with each outcome of a closed round.
+AGREEING = {
+    Outcome.APPROVED.value: {ItemOutcome.APPROVED, ItemOutcome.SELECTED, ItemOutcome.PIPELINE},
+    Outcome.REJECTED.value: {ItemOutcome.NOT_APPROVED},
+    Outcome.RETURNED.value: {ItemOutcome.RETURNED},
+    Outcome.NO_QUORUM.value: {ItemOutcome.DEFERRED},
+    Outcome.CANCELLED.value: {ItemOutcome.NOTED, ItemOutcome.DEFERRED},
+}
+_REFERENCE = re.compile(r"P-?0*(\d{1,9})", re.IGNORECASE)
+
+
+class MeetingRefused(Refused):
+    """A change of a meeting that was refused; nothing was changed. `stale` when the page the
+    form came from shows an older version of the meeting."""
+
+    def __init__(self, message: str, field: str | None = None, *, stale: bool = False) -> None:
+        super().__init__(message, field)
+        self.stale = stale
+
+
+@dataclass
+class MeetingInput:
+    """What the meeting's form gives."""
+
+    title: str
+    held_on: date | None
+    place: str = ""
+    present: set[int] = field(default_factory=set)
+    chaired_by_id: int | None = None
+    also_present: str = ""
+    minutes: str = ""
+
+
+@dataclass(frozen=True)
+class SeatPerson:
+    """Someone who may attend for a seat: its member or an alternate."""
+
+    user: User
+    seat: Seat
+    capacity: str
+
+    @property
+    def label(self) -> str:
+        role = "member" if self.capacity == Capacity.MEMBER else "alternate"
+        note = "" if can_vote(self.user) else ", deactivated or no longer on the committee"
+        return f"{self.user.name} ({role} for {self.seat.entity}{note})"
+
+
+# Who may attend -----------------------------------------------------------------------------
+
+
+def seat_people() -> list[SeatPerson]:
+    """The members and alternates of the seats now, seat by seat (the chair's first)."""
+    people = []
+    for seat in current_seats():
+        people.append(SeatPerson(seat.member, seat, Capacity.MEMBER.value))
+        people += [SeatPerson(a.user, seat, Capacity.ALTERNATE.value) for a in seat.alternates]
+    return people
+
+
+def seats_now() -> int:
+    """The seats a round would count now: the quorum's basis of a meeting held today."""
+    return len(seats_that_vote(current_seats()))
+
+
+def quorum_of(meeting: Meeting) -> tuple[int, int, bool]:
+    """(seats represented, seats needed, met): a majority of the committee's seats, each
+    represented by its member or an alternate."""
+    represented = len({a.seat_id for a in meeting.attendees})
+    needed = meeting.seats // 2 + 1
+    return represented, needed, meeting.seats > 0 and represented >= needed
+
+
+# Changes ------------------------------------------------------------------------------------
+
+
+def _require_secretariat(actor: User) -> None:
+    if not actor.has_role(Role.SECRETARIAT):
+        raise MeetingRefused("Only the secretariat can record the committee's meetings.")
+
+
+def _locked(meeting_id: int, expected_version: int | None) -> Meeting:
+    meeting = db.session.execute(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if meeting is None:
+        raise MeetingRefused("There is no such meeting.")
+    if expected_version is not None and meeting.version != expected_version:
+        raise MeetingRefused(
+            "Someone changed this meeting since you opened the page. Nothing of yours was "
+            "saved; your input is kept below. Review the meeting, then try again.",
+            stale=True,
+        )
+    return meeting
+
+
+def _checked(data: MeetingInput) -> tuple[str, list[SeatPerson]]:
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise MeetingRefused("Give the meeting a title.", "title")
+    if data.held_on is None:
+        raise MeetingRefused("Give the date of the meeting.", "held_on")
+    people = {p.user.id: p for p in seat_people()}
+    unknown = sorted(data.present - set(people))
+    if unknown:
+        raise MeetingRefused(
+            "Only the members and alternates of the committee's seats can be recorded as "
+            "present; list anyone else under “Also present”.",
+            "present",
+        )
+    present = [people[i] for i in sorted(data.present)]
+    if data.chaired_by_id and data.chaired_by_id not in data.present:
+        raise MeetingRefused("The person who chaired must be among those present.", "chaired_by")
+    return title, present
+
+
+def _default_chair(present: list[SeatPerson]) -> int | None:
+    """The chair's seat's member, if present."""
+    return next(
+        (p.user.id for p in present if p.seat.chair and p.capacity == Capacity.MEMBER), None
+    )
+
+
+def _attendance(meeting: Meeting, present: list[SeatPerson]) -> None:
+    meeting.attendees = [
+        MeetingAttendee(user_id=p.user.id, seat_id=p.seat.id, capacity=p.capacity) for p in present
+    ]
+
+
+def _attendance_details(meeting: Meeting) -> list[dict[str, Any]]:
+    return [
+        {"user": a.user_id, "seat": a.seat_id, "capacity": a.capacity} for a in meeting.attendees
+    ]
+
+
+def _fields(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "title": meeting.title,
+        "held_on": meeting.held_on,
+        "place": meeting.place,
+        "chaired_by": meeting.chaired_by_id,
+        "also_present": meeting.also_present,
+        "minutes": meeting.minutes,
+        "seats": meeting.seats,
+        "present": _attendance_details(meeting),
+    }
+
+
+def create_meeting(actor: User, data: MeetingInput, *, now: datetime | None = None) -> Meeting:
+    _require_secretariat(actor)
+    now = now or utcnow()
+    title, present = _checked(data)
+    meeting = Meeting(
+        title=title,
+        held_on=data.held_on,
+        place=(data.place or "").strip(),
+        seats=seats_now(),
+        chaired_by_id=data.chaired_by_id or _default_chair(present),
+        also_present=(data.also_present or "").strip(),
+        minutes=(data.minutes or "").strip(),
+        created_at=now,
+        created_by_id=actor.id,
+        updated_at=now,
+        version=1,
+    )
+    _attendance(meeting, present)
+    db.session.add(meeting)
+    db.session.flush()
+    record(
+        "committee_meeting_created", SUBJECT, meeting.id, actor, details=_fields(meeting), now=now
+    )
+    return meeting
+
+
+def update_meeting(
+    actor: User,
+    meeting_id: int,
+    data: MeetingInput,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Change the meeting's details, attendance and minutes. True if anything changed."""
+    _require_secretariat(actor)
+    now = now or utcnow()
+    meeting = _locked(meeting_id, expected_version)
+    title, present = _checked(data)
+    before = _fields(meeting)
+    attendance = sorted((p.user.id, p.seat.id, p.capacity) for p in present)
+    kept = sorted((a.user_id, a.seat_id, a.capacity) for a in meeting.attendees)
+    meeting.title = title
+    meeting.held_on = data.held_on  # type: ignore[assignment]
+    meeting.place = (data.place or "").strip()
+    meeting.chaired_by_id = data.chaired_by_id or None
+    meeting.also_present = (data.also_present or "").strip()
+    meeting.minutes = (data.minutes or "").strip()
+    if attendance != kept:
+        _attendance(meeting, present)
+        meeting.seats = seats_now()
+    after = _fields(meeting)
+    if after == before:
+        return False
+    meeting.version += 1
+    meeting.updated_at = now
+    db.session.flush()
+    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    record("committee_meeting_changed", SUBJECT, meeting.id, actor, details=changed, now=now)
+    return True
+
+
+def proposal_of_reference(reference: str) -> Proposal:
+    found = _REFERENCE.fullmatch((reference or "").strip())
+    if found is None:
+        raise MeetingRefused("Give a reference such as P-00042.", "proposal")
+    proposal = db.session.get(Proposal, int(found.group(1)))
+    if proposal is None:
+        raise MeetingRefused(
+            f"There is no proposal or concept note {reference.strip()}.", "proposal"
+        )
+    if proposal.submitted_at is None:
+        raise MeetingRefused(
+            f"{proposal.reference} has never been submitted: the committee has nothing to "
+            "decide on it.",
+            "proposal",
+        )
+    return proposal
+
+
+def _item_details(item: MeetingItem) -> dict[str, Any]:
+    return {
+        "item": item.id,
+        "position": item.position,
+        "kind": item.kind,
+        "proposal": item.proposal_id,
+        "round": item.round_id,
+        "title": item.title,
+        "outcome": item.outcome,
+        "decision": item.decision,
+        "conditions": item.conditions,
+    }
+
+
+def add_item(
+    actor: User,
+    meeting_id: int,
+    kind: str,
+    *,
+    reference: str = "",
+    title: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> MeetingItem:
+    """Add an item at the end of the agenda: a proposal or concept note (by its reference),
+    the pipeline's ranking or any other business (with a title)."""
+    _require_secretariat(actor)
+    now = now or utcnow()
+    meeting = _locked(meeting_id, expected_version)
+    title = " ".join((title or "").split())
+    if kind not in ITEM_KIND_LABELS:
+        raise MeetingRefused("Choose what the item is.", "kind")
+    proposal = proposal_of_reference(reference) if kind == ItemKind.PROPOSAL else None
+    if proposal is None and not title:
+        raise MeetingRefused("Give the item a title.", "title")
+    if proposal is not None and any(i.proposal_id == proposal.id for i in meeting.items):
+        raise MeetingRefused(f"{proposal.reference} is already on the agenda.", "proposal")
+    position = max((i.position for i in meeting.items), default=0) + 1
+    item = MeetingItem(
+        meeting_id=meeting.id,
+        position=position,
+        kind=kind,
+        proposal_id=proposal.id if proposal else None,
+        title=title,
+        decision="",
+        conditions="",
+    )
+    meeting.items.append(item)
+    meeting.version += 1
+    meeting.updated_at = now
+    db.session.flush()
+    record(
+        "committee_meeting_item_added",
+        SUBJECT,
+        meeting.id,
+        actor,
+        details=_item_details(item),
+        now=now,
+    )
+    return item
+
+
+def _item(meeting: Meeting, item_id: int) -> MeetingItem:
+    item = next((i for i in meeting.items if i.id == item_id), None)
+    if item is None:
+        raise MeetingRefused("That item is no longer on the agenda.", stale=True)
+    return item
+
+
+def _renumber(meeting: Meeting, item: MeetingItem, position: int) -> None:
+    """Move `item` to `position` (1 to the number of items), the others keeping their order."""
+    others = [i for i in sorted(meeting.items, key=lambda i: (i.position, i.id)) if i is not item]
+    position = min(max(position, 1), len(others) + 1)
+    others.insert(position - 1, item)
+    for number, each in enumerate(others, start=1):
+        each.position = number
+
+
+def rounds_for(item: MeetingItem) -> list[VotingRound]:
+    """The voting rounds an item of a proposal may name, the latest first."""
+    if item.proposal_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(VotingRound)
+            .where(VotingRound.proposal_id == item.proposal_id)
+            .order_by(VotingRound.number.desc())
+        )
+    )
+
+
+def update_item(
+    actor: User,
+    meeting_id: int,
+    item_id: int,
+    *,
+    position: int,
+    title: str,
+    outcome: str | None,
+    decision: str,
+    conditions: str,
+    round_id: int | None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Record the committee's decision on an item (its outcome, the decision's text and its
+    conditions, the round that carries it) and its place on the agenda. True if it changed."""
+    _require_secretariat(actor)
+    now = now or utcnow()
+    meeting = _locked(meeting_id, expected_version)
+    item = _item(meeting, item_id)
+    title = " ".join((title or "").split())
+    outcome = outcome or None
+    if outcome is not None and outcome not in ITEM_OUTCOME_LABELS:
+        raise MeetingRefused("Choose one of the outcomes.", "outcome")
+    if item.kind != ItemKind.PROPOSAL and not title:
+        raise MeetingRefused("Give the item a title.", "title")
+    round_ = None
+    if round_id:
+        round_ = next((r for r in rounds_for(item) if r.id == round_id), None)
+        if round_ is None:
+            raise MeetingRefused("Choose one of this proposal's voting rounds.", "round")
+        agreeing = AGREEING.get(round_.outcome or "", set())
+        if round_.status == RoundStatus.CLOSED and outcome and outcome not in agreeing:
+            raise MeetingRefused(
+                f"Round {round_.number} closed “{round_.outcome}”: the outcome recorded here "
+                "must agree with it.",
+                "outcome",
+            )
+    before = _item_details(item)
+    item.title = title
+    item.outcome = outcome
+    item.decision = (decision or "").strip()
+    item.conditions = (conditions or "").strip()
+    item.round_id = round_.id if round_ else None
+    _renumber(meeting, item, position)
+    after = _item_details(item)
+    if after == before:
+        return False
+    meeting.version += 1
+    meeting.updated_at = now
+    db.session.flush()
+    record(
+        "committee_meeting_item_changed",
+        SUBJECT,
+        meeting.id,
+        actor,
+        details={"before": before, "after": after},
+        now=now,
+    )
+    return True
+
+
+def remove_item(
+    actor: User,
+    meeting_id: int,
+    item_id: int,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    _require_secretariat(actor)
+    now = now or utcnow()
+    meeting = _locked(meeting_id, expected_version)
+    item = _item(meeting, item_id)
+    details = _item_details(item)
+    meeting.items.remove(item)
+    for number, each in enumerate(sorted(meeting.items, key=lambda i: (i.position, i.id)), 1):
+        each.position = number
+    meeting.version += 1
+    meeting.updated_at = now
+    db.session.flush()
+    record("committee_meeting_item_removed", SUBJECT, meeting.id, actor, details=details, now=now)
+
+
+# Reads ----------------------------------------------------------------------------------------
+
+
+def _meeting_options():
+    return (
+        joinedload(Meeting.chaired_by),
+        selectinload(Meeting.attendees).joinedload(MeetingAttendee.user),
+        selectinload(Meeting.attendees)
+        .joinedload(MeetingAttendee.seat)
+        .joinedload(Seat.organization),
+        selectinload(Meeting.items).joinedload(MeetingItem.proposal),
+        selectinload(Meeting.items).joinedload(MeetingItem.round),
+    )
+
+
+def get_meeting(meeting_id: int) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id).options(*_meeting_options())
+    )
+
+
+def meetings(page: int, per_page: int) -> tuple[list[tuple[Meeting, int]], int, int]:
+    """Page `page` of the meetings (the last one past the end), the latest first, each with
+    its number of agenda items; how many meetings there are; and the page shown."""
+    total = db.session.scalar(select(func.count()).select_from(Meeting)) or 0
+    page = clamp_page(page, total, per_page)
+    items = (
+        select(func.count(MeetingItem.id))
+        .where(MeetingItem.meeting_id == Meeting.id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Meeting, items)
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return [(m, n) for m, n in rows], total, page
+
+
+def alternates_present(meeting: Meeting) -> list[MeetingAttendee]:
+    return [a for a in meeting.attendees if a.capacity == Capacity.ALTERNATE]
+
+
+def members_present(meeting: Meeting) -> list[MeetingAttendee]:
+    return [a for a in meeting.attendees if a.capacity == Capacity.MEMBER]
+
+
+def people_by_id(ids: set[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def standing_in(user_id: int) -> SeatAlternate | None:
+    return db.session.scalar(
+        select(SeatAlternate).where(
+            SeatAlternate.user_id == user_id, SeatAlternate.ended_at.is_(None)
+        )
+    )

@@ -1,0 +1,260 @@
+"""The committee's seats: who holds each, their alternates and the chair. Everyone on the
+committee, the secretariat and the administrator read the page; the secretariat and the
+administrator change it (a sensitive action: it decides who votes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fund.access import recent_login_required, roles_required
+from fund.accounts.models import Organization, Role, User, UserRole
+from fund.committee import seats
+from fund.committee.forms import AlternateForm, ChairForm, HandOverForm, SeatActionForm, SeatForm
+from fund.committee.models import Seat
+from fund.committee.seating import can_vote, current_seats, pending_members
+from fund.extensions import db
+from fund.refusals import show_on_form
+
+bp = Blueprint("seats", __name__, url_prefix="/committee/seats")
+
+MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
+CONCURRENT_MESSAGE = (
+    "Someone else changed the seats at the same moment. Nothing of yours was saved; your choice "
+    "is kept below. Review the seats, then try again."
+)
+UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
+
+
+# Choices --------------------------------------------------------------------------------------
+
+
+def _entities() -> list[tuple[int, str]]:
+    """The committee's entities (seed/un_entities.csv: committee = yes), those with a seat
+    marked as such."""
+    taken = {seat.organization_id for seat in current_seats()}
+    rows = db.session.scalars(
+        select(Organization)
+        .where(Organization.committee_member.is_(True), Organization.active.is_(True))
+        .order_by(Organization.acronym, Organization.name)
+    )
+    return [
+        (o.id, (o.acronym or o.name) + (" (has a seat)" if o.id in taken else "")) for o in rows
+    ]
+
+
+def _people() -> list[tuple[int, str]]:
+    """Active people with the committee role, each with the seat they hold or stand in for."""
+    where: dict[int, str] = {}
+    for seat in current_seats():
+        where[seat.member_id] = f"holds the seat of {seat.entity}"
+        for alternate in seat.alternates:
+            where[alternate.user_id] = f"alternate for {seat.entity}"
+    people = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.COMMITTEE, User.active.is_(True))
+        .order_by(User.name, User.id)
+    ).unique()
+    choices = []
+    for person in people:
+        organization = person.organization.acronym if person.organization else None
+        label = person.name + (f", {organization}" if organization else "")
+        if person.id in where:
+            label += f" ({where[person.id]})"
+        choices.append((person.id, label))
+    return choices
+
+
+def _with_choices(form: Any) -> Any:
+    pick = [(0, "Choose…")]
+    if "organization" in form:
+        form.organization.choices = pick + _entities()
+    for name in ("member", "alternate"):
+        if name in form:
+            form[name].choices = pick + _people()
+    if "seat" in form:
+        form.seat.choices = [(0, "Nobody")] + [
+            (s.id, f"{s.member.name} ({s.entity})") for s in current_seats()
+        ]
+    return form
+
+
+# The page ---------------------------------------------------------------------------------------
+
+
+def _render(*, failed: dict[str, Any] | None = None, error: str | None = None, status: int = 200):
+    manages = current_user.has_role(*MANAGERS)
+    chair = next((s for s in current_seats() if s.chair), None)
+    return render_template(
+        "committee/seats.html",
+        seats=current_seats(),
+        pending=pending_members(),
+        can_vote=can_vote,
+        manages=manages,
+        new_form=_with_choices(SeatForm(formdata=None)),
+        hand_over_form=_with_choices(HandOverForm(formdata=None)),
+        alternate_form=_with_choices(AlternateForm(formdata=None)),
+        chair_form=_with_choices(ChairForm(formdata=None, data={"seat": chair.id if chair else 0})),
+        action_form=SeatActionForm(formdata=None),
+        failed=failed or {},
+        error=error,
+    ), status
+
+
+@bp.route("/")
+@roles_required(Role.COMMITTEE, *MANAGERS)
+def index():
+    return _render()
+
+
+def _refused(action: str, key: int, form: Any, refused: Exception):
+    """The page again, with the refusal at its field and what was chosen kept."""
+    db.session.rollback()
+    if isinstance(refused, seats.SeatRefused):
+        message = show_on_form(form, refused)
+        status = 400
+    else:  # a unique index: someone else's change came first
+        message, status = CONCURRENT_MESSAGE, 409
+    return _render(
+        failed={"action": action, "key": key, "form": _with_choices(form)},
+        error=message,
+        status=status,
+    )
+
+
+def _unreadable(action: str, key: int, form: Any):
+    message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+    return _render(
+        failed={"action": action, "key": key, "form": _with_choices(form)},
+        error=message,
+        status=400,
+    )
+
+
+def _seat_or_404(seat_id: int) -> Seat:
+    seat = db.session.get(Seat, seat_id)
+    if seat is None:
+        abort(404)
+    return seat
+
+
+def _done(message: str):
+    flash(message, "success")
+    return redirect(url_for("seats.index"))
+
+
+@bp.route("/", methods=["POST"])
+@roles_required(*MANAGERS)
+@recent_login_required()
+def create():
+    form = _with_choices(SeatForm())
+    if not form.validate_on_submit():
+        return _unreadable("new", 0, form)
+    try:
+        seat = seats.assign_seat(current_user, form.organization.data, form.member.data)
+        text = f"{seat.member.name} holds the seat of {seat.entity}."
+        db.session.commit()
+    except (seats.SeatRefused, IntegrityError) as refused:
+        return _refused("new", 0, form, refused)
+    return _done(text)
+
+
+@bp.route("/<int:seat_id>/member", methods=["POST"])
+@roles_required(*MANAGERS)
+@recent_login_required()
+def hand_over(seat_id: int):
+    _seat_or_404(seat_id)
+    form = _with_choices(HandOverForm())
+    if not form.validate_on_submit():
+        return _unreadable("hand_over", seat_id, form)
+    try:
+        changed = seats.hand_over(current_user, seat_id, form.member.data)
+        seat = db.session.get(Seat, seat_id)
+        text = f"{seat.member.name} holds the seat of {seat.entity}."
+        db.session.commit()
+    except (seats.SeatRefused, IntegrityError) as refused:
+        return _refused("hand_over", seat_id, form, refused)
+    if not changed:
+        flash("Nothing changed: that person already holds the seat.", "info")
+        return redirect(url_for("seats.index"))
+    return _done(text)
+
+
+@bp.route("/<int:seat_id>/alternates", methods=["POST"])
+@roles_required(*MANAGERS)
+@recent_login_required()
+def name_alternate(seat_id: int):
+    _seat_or_404(seat_id)
+    form = _with_choices(AlternateForm())
+    if not form.validate_on_submit():
+        return _unreadable("alternate", seat_id, form)
+    try:
+        alternate = seats.name_alternate(current_user, seat_id, form.alternate.data)
+        seat = db.session.get(Seat, seat_id)
+        text = f"{alternate.user.name} is an alternate for the seat of {seat.entity}."
+        db.session.commit()
+    except (seats.SeatRefused, IntegrityError) as refused:
+        return _refused("alternate", seat_id, form, refused)
+    return _done(text)
+
+
+@bp.route("/<int:seat_id>/alternates/<int:user_id>/remove", methods=["POST"])
+@roles_required(*MANAGERS)
+@recent_login_required()
+def remove_alternate(seat_id: int, user_id: int):
+    seat = _seat_or_404(seat_id)
+    form = SeatActionForm()
+    if not form.validate_on_submit():
+        return _unreadable(f"remove-{user_id}", seat_id, form)
+    person = db.session.get(User, user_id)
+    try:
+        seats.remove_alternate(current_user, seat_id, user_id)
+        who = person.name if person else "The person"
+        text = f"{who} is no longer an alternate for {seat.entity}."
+        db.session.commit()
+    except (seats.SeatRefused, IntegrityError) as refused:
+        return _refused(f"remove-{user_id}", seat_id, form, refused)
+    return _done(text)
+
+
+@bp.route("/<int:seat_id>/retire", methods=["POST"])
+@roles_required(*MANAGERS)
+@recent_login_required()
+def retire(seat_id: int):
+    _seat_or_404(seat_id)
+    form = SeatActionForm()
+    if not form.validate_on_submit():
+        return _unreadable("retire", seat_id, form)
+    try:
+        seat = seats.retire_seat(current_user, seat_id)
+        text = f"The seat of {seat.entity} is retired: it sits in no new round."
+        db.session.commit()
+    except (seats.SeatRefused, IntegrityError) as refused:
+        return _refused("retire", seat_id, form, refused)
+    return _done(text)
+
+
+@bp.route("/chair", methods=["POST"])
+@roles_required(*MANAGERS)
+@recent_login_required()
+def chair():
+    form = _with_choices(ChairForm())
+    if not form.validate_on_submit():
+        return _unreadable("chair", 0, form)
+    try:
+        changed = seats.set_chair(current_user, form.seat.data or None)
+        chair_seat = next((s for s in current_seats() if s.chair), None)
+        db.session.commit()
+    except (seats.SeatRefused, IntegrityError) as refused:
+        return _refused("chair", 0, form, refused)
+    if not changed:
+        flash("Nothing changed: the chair was already as chosen.", "info")
+        return redirect(url_for("seats.index"))
+    if chair_seat is None:
+        return _done("The committee has no chair.")
+    return _done(f"{chair_seat.member.name} ({chair_seat.entity}) chairs the committee.")

@@ -1,0 +1,162 @@
+"""The record of a committee meeting as a PDF, like the decision record of a voting round: the
+meeting's facts, who attended for which seat, the quorum, the agenda with the decision and
+conditions of each item, and the minutes. Committee members and the secretariat read it, as
+they read the meeting's page (`fund.committee.meeting_views.detail`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+
+from fund.audit.queries import head
+from fund.committee import meetings
+from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS, Capacity, Meeting
+from fund.committee.rounds import outcome_label
+from fund.reports.pdf.styles import (
+    PageFurniture,
+    PdfStyles,
+    audit_footer,
+    header_right,
+    long_date,
+    long_time,
+    markup,
+    render,
+)
+from fund.reports.pdf.tables import data_table, fact_table
+
+
+@dataclass
+class MeetingRecord:
+    fund_name: str
+    decision_body: str
+    meeting: Meeting
+
+
+def meeting_record(meeting: Meeting, config: Mapping[str, Any]) -> MeetingRecord:
+    return MeetingRecord(
+        fund_name=str(config["FUND_NAME"]),
+        decision_body=str(config["DECISION_BODY_NAME"]),
+        meeting=meeting,
+    )
+
+
+def _item_name(item) -> str:
+    if item.proposal is not None:
+        name = f"{item.proposal.kind_label} {item.proposal.reference} “{item.proposal.title}”"
+        return f"{name}\n{item.title}" if item.title else name
+    return f"{ITEM_KIND_LABELS[item.kind]}: {item.title}"
+
+
+def _decision(item) -> str:
+    parts = [ITEM_OUTCOME_LABELS[item.outcome] if item.outcome else "Not decided yet"]
+    if item.decision:
+        parts.append(item.decision)
+    if item.round is not None:
+        parts.append(f"Voting round {item.round.number}: {outcome_label(item.round.outcome)}")
+    return "\n".join(parts)
+
+
+def _story(record: MeetingRecord) -> list[Flowable]:
+    s = PdfStyles.report()
+    m = record.meeting
+    represented, needed, met = meetings.quorum_of(m)
+    story: list[Flowable] = [
+        Paragraph(markup(f"Record of the meeting: {m.title}"), s.title),
+        Paragraph(markup(f"{record.decision_body} · {long_date(m.held_on)}"), s.meta),
+        Spacer(1, 4),
+    ]
+    seats = f"{m.seats} seat{'' if m.seats == 1 else 's'}"
+    facts = [
+        ("Date", long_date(m.held_on)),
+        ("Place", m.place or "—"),
+        ("Chaired by", m.chaired_by.name if m.chaired_by else "not recorded"),
+        (
+            "Quorum",
+            f"{represented} of {seats} represented; a majority ({needed}) is needed: "
+            + ("met" if met else "not met"),
+        ),
+        ("Recorded", f"{long_time(m.created_at)}; last changed {long_time(m.updated_at)}"),
+    ]
+    story += [Paragraph("The meeting", s.h2), fact_table(s, facts, label_width=0.22)]
+
+    attendees = sorted(
+        m.attendees, key=lambda a: (a.capacity != Capacity.MEMBER, a.seat.entity, a.user.name)
+    )
+    story.append(Paragraph(f"Present ({len(attendees)})", s.h2))
+    story.append(
+        data_table(
+            ("Person", "Seat", "Present as"),
+            [
+                (
+                    a.user.name,
+                    a.seat.entity,
+                    "Member" if a.capacity == Capacity.MEMBER else "Alternate",
+                )
+                for a in attendees
+            ],
+            (0.45, 0.3, 0.25),
+        )
+        if attendees
+        else Paragraph("No attendance is recorded.", s.note)
+    )
+    if m.also_present:
+        story.append(
+            KeepTogether(
+                [Paragraph("Also present", s.h3), Paragraph(markup(m.also_present), s.body)]
+            )
+        )
+
+    story.append(Paragraph(f"Agenda and decisions ({len(m.items)})", s.h2))
+    story.append(
+        data_table(
+            ("No.", "Item", "Decision", "Conditions"),
+            [
+                (item.position, _item_name(item), _decision(item), item.conditions or "—")
+                for item in m.items
+            ],
+            (0.06, 0.36, 0.33, 0.25),
+            numeric=(0,),
+        )
+        if m.items
+        else Paragraph("The agenda is empty.", s.note)
+    )
+    story.append(Paragraph("Minutes", s.h2))
+    story.append(
+        Paragraph(markup(m.minutes), s.body)
+        if m.minutes
+        else Paragraph("No minutes are written yet.", s.note)
+    )
+    story.append(Spacer(1, 6))
+    story.append(
+        Paragraph(
+            "Every change of this record is in the audit trail (committee meeting "
+            f"{m.id}). A proposal's or concept note's state changes through its voting round, "
+            "whose own decision record gives the votes.",
+            s.note,
+        )
+    )
+    return story
+
+
+def render_meeting_record(record: MeetingRecord, *, generated_at: datetime) -> bytes:
+    m = record.meeting
+    title = f"Meeting record · {long_date(m.held_on)}"
+    furniture = PageFurniture(
+        header_left=record.fund_name,
+        header_right=header_right(
+            record.fund_name,
+            [f"{title} · generated {long_time(generated_at)}", title, "Meeting record"],
+        ),
+        footer_left=audit_footer(head()),
+    )
+    return render(
+        _story(record),
+        furniture,
+        title=f"Record of the meeting: {m.title}",
+        author=record.fund_name,
+        subject=f"{record.decision_body} meeting record",
+    )
