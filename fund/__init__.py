@@ -181,6 +181,8 @@ def _register_blueprints(app: Flask) -> None:
     from fund.accounts.views import bp as accounts_bp
     from fund.auditlog.views import bp as audit_bp
     from fund.calls.views import bp as calls_bp
+    from fund.committee.meeting_views import bp as meetings_bp
+    from fund.committee.seat_views import bp as seats_bp
     from fund.committee.views import bp as committee_bp
     from fund.core.views import bp as core_bp
     from fund.coverage.views import bp as coverage_bp
@@ -201,6 +203,8 @@ def _register_blueprints(app: Flask) -> None:
         proposals_bp,
         screening_bp,
         committee_bp,
+        meetings_bp,
+        seats_bp,
         finance_bp,
         coverage_bp,
         reports_bp,
