@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -21,6 +22,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -89,6 +92,9 @@ MARKER_LABELS = {
     3: "3: principal objective",
 }
 
+# The rows whose pipeline_rank is unique: the concept notes in the pipeline.
+PIPELINE_RANK_WHERE = "kind = 'concept_note' AND status = 'pipeline'"
+
 _SCOPES_SQL = ", ".join(f"'{s.value}'" for s in Scope)
 
 
@@ -146,6 +152,17 @@ class Proposal(db.Model):
         # The proposal lists: newest change first, unfiltered or by status (bench/RESULTS.md).
         Index("ix_proposals_updated_at_id", "updated_at", "id"),
         Index("ix_proposals_status_updated_at_id", "status", "updated_at", "id"),
+        # The committee's order of the concept notes in the pipeline: one note per place.
+        CheckConstraint(
+            "pipeline_rank IS NULL OR pipeline_rank > 0", name="pipeline_rank_positive"
+        ),
+        Index(
+            "uq_proposals_pipeline_rank",
+            "pipeline_rank",
+            unique=True,
+            sqlite_where=text(PIPELINE_RANK_WHERE),
+            postgresql_where=text(PIPELINE_RANK_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,6 +197,13 @@ class Proposal(db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     approved_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
     approved_rate: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The committee's order of a concept note in the pipeline: a key, lower first, unique among
+    # the concept notes in the pipeline (its place 1..n is its position in that order). Written
+    # only by fund.proposals.ranking.
+    pipeline_rank: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Listed in the public pipeline booklet: set with the committee's decision or by the
+    # secretariat (audited).
+    pipeline_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     call: Mapped[Call] = relationship()
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
