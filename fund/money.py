@@ -123,6 +123,11 @@ def even_part(total: Any, count: Any, rank: Any) -> Any:
     return total // count + case((rank <= total % count, one), else_=zero)
 
 
+def round_cents(value: Decimal) -> Decimal:
+    """A Decimal amount rounded half-up to the cent (a fee, a rate of an amount)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def cents(amount: Decimal) -> int:
     """A Decimal amount of dollars as whole cents."""
     return int((Decimal(amount) / CENT).to_integral_value())
@@ -142,7 +147,7 @@ def read_amount(value: Any) -> Decimal:
         return ZERO
     if isinstance(value, float):
         return Decimal(f"{value:.2f}")
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_cents(value)
 
 
 def sql_cents(amount_column: Any) -> Any:
@@ -190,9 +195,13 @@ def parse_amount(text: str | None) -> Decimal:
     # Too large first: quantizing a value of more than 26 digits is itself an error.
     if value > MAX_AMOUNT:
         raise AmountError("The amount is too large.")
-    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+    if value != round_cents(value):
         raise AmountError("Use at most two decimals (cents).")
     return value.quantize(CENT)
+
+
+# Amounts as text: for people with the currency (`format_usd`) or in a column of amounts
+# (`format_amount`); for data files, exact digits (`amount_text`).
 
 
 def format_usd(value: Decimal | int | None, currency: str = "USD") -> str:
@@ -200,4 +209,18 @@ def format_usd(value: Decimal | int | None, currency: str = "USD") -> str:
     an em dash). The `money` template filter is this function."""
     if value is None:
         return "—"
-    return f"{currency} {Decimal(value):,.2f}"
+    return f"{currency} {format_amount(value)}"
+
+
+def format_amount(value: Decimal | int | None) -> str:
+    """An amount in a table whose heading names the currency: `1,234.50` (unknown: an em
+    dash)."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value):,.2f}"
+
+
+def amount_text(value: Decimal) -> str:
+    """An amount as data files write it (IATI): digits, a point and the two decimals of the
+    cents, without grouping (`1234.50`), never through a float."""
+    return format(round_cents(value), "f")

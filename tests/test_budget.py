@@ -10,13 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fund.money import MAX_AMOUNT, AmountError, parse_amount
+from fund.money import MAX_AMOUNT, AmountError, parse_amount, round_cents
 from fund.proposals.budget import (
     INDIRECT_CATEGORY,
     BudgetSummary,
     Line,
     indirect_costs,
-    round_cents,
     summarise,
 )
 

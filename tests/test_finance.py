@@ -26,6 +26,7 @@ from fund.finance.models import (
 )
 from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
+from fund.money import read_amount
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import objective_thematic_area
@@ -98,7 +99,7 @@ def pools(app) -> dict[str, tuple[Decimal, Decimal]]:
     """code -> (received_net, available)."""
     with app.app_context():
         return {
-            p.code: (queries.money(p.received_net), queries.money(p.available))
+            p.code: (read_amount(p.received_net), read_amount(p.available))
             for p in db.session.scalars(select(Pool))
         }
 
@@ -481,7 +482,7 @@ def shares(app, proposal_id: int) -> dict[str, tuple[Decimal, Decimal]]:
             .join(Allocation, Allocation.id == AllocationShare.allocation_id)
             .where(Allocation.proposal_id == proposal_id)
         )
-        return {r.acronym: (queries.money(r.amount), queries.money(r.disbursed)) for r in rows}
+        return {r.acronym: (read_amount(r.amount), read_amount(r.disbursed)) for r in rows}
 
 
 def test_the_exact_remainder_is_accepted_and_a_cent_more_refused(app, treasurer, funded) -> None:
@@ -498,7 +499,7 @@ def test_the_exact_remainder_is_accepted_and_a_cent_more_refused(app, treasurer,
         paid = db.session.execute(
             select(Disbursement.amount, Disbursement.reference).order_by(Disbursement.id)
         ).all()
-        assert [(queries.money(a), r) for a, r in paid] == [
+        assert [(read_amount(a), r) for a, r in paid] == [
             (D("300000.00"), "T1"),
             (D("342000.00"), "T2"),
         ]
@@ -1347,7 +1348,7 @@ def _source_paid(app, proposal_id: int) -> dict[str, Decimal]:
             .join(Allocation, Allocation.id == AllocationSource.allocation_id)
             .where(Allocation.proposal_id == proposal_id)
         )
-        return {row.pool_code: queries.money(row.disbursed) for row in rows}
+        return {row.pool_code: read_amount(row.disbursed) for row in rows}
 
 
 def _disbursed_by_pool(app, as_of: date | None = None) -> dict[str, Decimal]:

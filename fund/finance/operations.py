@@ -35,9 +35,8 @@ from fund.finance.models import (
     Pool,
 )
 from fund.finance.queries.lists import remaining_by_organization
-from fund.money import format_usd, read_amount
+from fund.money import CENT, format_usd, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
-from fund.proposals.budget import CENT, round_cents
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
 from fund.signals import disbursement_recorded

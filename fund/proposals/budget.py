@@ -9,17 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from fund import money
+from fund.money import ZERO
 
-CENT = Decimal("0.01")
 INDIRECT_CATEGORY = 8
-ZERO = Decimal("0.00")
-
-
-def round_cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def rate_key(rate: Decimal) -> str:

@@ -8,6 +8,7 @@ generation: a printed report can be traced to the exact records it was made from
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from reportlab.lib.units import mm
 from reportlab.platypus import (
@@ -21,7 +22,7 @@ from reportlab.platypus import (
 )
 
 from fund.coverage.queries import PIPELINE_ONLY, UNCOVERED, UNDER_TARGET, CoverageRow
-from fund.money import CENT, ZERO
+from fund.money import CENT, ZERO, format_amount, format_usd
 from fund.proposals.models import proposal_reference
 from fund.reports.allocation_data import AllocationReport
 from fund.reports.pdf.charts import bar_chart
@@ -33,12 +34,16 @@ from fund.reports.pdf.styles import (
     long_date,
     long_time,
     markup,
-    money,
     percent,
     render,
     with_heading,
 )
 from fund.reports.pdf.tables import data_table, fact_table
+
+
+def _amounts(*values: Decimal | None) -> tuple[str, ...]:
+    """Cells of amounts in a table whose heading names the currency."""
+    return tuple(format_amount(value) for value in values)
 
 
 class AllocationDocument:
@@ -132,30 +137,33 @@ class AllocationDocument:
         r = self.report
         t, c = r.balance.total, r.coverage.totals
         fund_rows = [
-            ("Contributions received (gross)", money(t.gross)),
-            ("Administrative Agent fee", money(t.fees)),
-            ("Net contributions", money(t.net)),
-            ("Allocated to programmes", money(t.allocated)),
-            ("Disbursed to participating organizations", money(t.disbursed)),
-            ("Allocated, not yet disbursed", money(t.committed)),
-            ("Available to allocate", money(t.available)),
+            ("Contributions received (gross)", format_amount(t.gross)),
+            ("Administrative Agent fee", format_amount(t.fees)),
+            ("Net contributions", format_amount(t.net)),
+            ("Allocated to programmes", format_amount(t.allocated)),
+            ("Disbursed to participating organizations", format_amount(t.disbursed)),
+            ("Allocated, not yet disbursed", format_amount(t.committed)),
+            ("Available to allocate", format_amount(t.available)),
             (
                 f"Pipeline: approved, awaiting funding ({len(r.pipeline.rows)})",
-                money(r.pipeline.total),
+                format_amount(r.pipeline.total),
             ),
-            ("Of the pipeline, fundable now from the pools", money(r.pipeline.fundable_total)),
+            (
+                "Of the pipeline, fundable now from the pools",
+                format_amount(r.pipeline.fundable_total),
+            ),
         ]
         selection_rows = [
-            (f"Funded programmes ({c.programmes})", money(c.funded)),
-            ("of which direct costs", money(c.funded_direct)),
-            ("of which indirect support costs", money(c.funded_indirect)),
+            (f"Funded programmes ({c.programmes})", format_amount(c.funded)),
+            ("of which direct costs", format_amount(c.funded_direct)),
+            ("of which indirect support costs", format_amount(c.funded_indirect)),
             (
                 f"Allocations recorded for these programmes ({len(r.programmes)})",
-                money(r.programmes_allocated),
+                format_amount(r.programmes_allocated),
             ),
-            ("Disbursed on these allocations", money(r.programmes_disbursed)),
-            (f"Approved, awaiting funding ({c.pipeline_programmes})", money(c.pipeline)),
-            (f"Under {r.decision_body} review ({c.review_programmes})", money(c.review)),
+            ("Disbursed on these allocations", format_amount(r.programmes_disbursed)),
+            (f"Approved, awaiting funding ({c.pipeline_programmes})", format_amount(c.pipeline)),
+            (f"Under {r.decision_body} review ({c.review_programmes})", format_amount(c.review)),
         ]
         blocks: list[Flowable] = [
             *self.heading(
@@ -173,13 +181,14 @@ class AllocationDocument:
         if c.funded != r.programmes_allocated:
             blocks.append(
                 self.note(
-                    f"The funded programmes' budgets (USD {money(c.funded)}, counted as on the "
-                    f"dashboard) differ from their recorded allocations (USD "
-                    f"{money(r.programmes_allocated)}): a budget changed after its allocation."
+                    f"The funded programmes' budgets ({format_usd(c.funded)}, counted as on the "
+                    f"dashboard) differ from their recorded allocations "
+                    f"({format_usd(r.programmes_allocated)}): a budget changed after its "
+                    "allocation."
                 )
             )
         pools = [
-            (p.label, money(p.net), money(p.allocated), money(p.disbursed), money(p.available))
+            (p.label, *_amounts(p.net, p.allocated, p.disbursed, p.available))
             for p in r.balance.pools
         ]
         blocks.append(
@@ -192,10 +201,7 @@ class AllocationDocument:
                     numeric=(1, 2, 3, 4),
                     total=(
                         "All pools",
-                        money(t.net),
-                        money(t.allocated),
-                        money(t.disbursed),
-                        money(t.available),
+                        *_amounts(t.net, t.allocated, t.disbursed, t.available),
                     ),
                 ),
             )
@@ -209,9 +215,7 @@ class AllocationDocument:
             (
                 f"{d.donor}: {d.name}" if d.name != d.donor else d.donor,
                 d.contributions,
-                money(d.gross),
-                money(d.fee),
-                money(d.net),
+                *_amounts(d.gross, d.fee, d.net),
             )
             for d in r.donors
         ]
@@ -221,7 +225,7 @@ class AllocationDocument:
                 rows,
                 (0.34, 0.12, 0.18, 0.18, 0.18),
                 numeric=(1, 2, 3, 4),
-                total=("All donors", t.contributions, money(t.gross), money(t.fees), money(t.net)),
+                total=("All donors", t.contributions, *_amounts(t.gross, t.fees, t.net)),
             )
             if rows
             else self.note("No contribution has been received.")
@@ -233,7 +237,7 @@ class AllocationDocument:
                     f"Left out: {len(r.voided)} contribution(s) voided as entered by mistake "
                     "("
                     + "; ".join(
-                        f"{v.donor}, {long_date(v.received_on)}, USD {money(v.gross)}: {v.reason}"
+                        f"{v.donor}, {long_date(v.received_on)}, {format_usd(v.gross)}: {v.reason}"
                         for v in r.voided
                     )
                     + ")."
@@ -253,10 +257,10 @@ class AllocationDocument:
         data = []
         for row in rows:
             label = f"{row.label}: {row.title}" if title and row.title != row.label else row.label
-            values = [label, money(row.funded), percent(row.share)]
+            values = [label, format_amount(row.funded), percent(row.share)]
             if targets:
                 values.append(percent(row.target))
-            values += [money(row.pipeline), money(row.review), row.programmes]
+            values += [format_amount(row.pipeline), format_amount(row.review), row.programmes]
             if targets:
                 values.append(row.flag_label)
             data.append(values)
@@ -264,12 +268,12 @@ class AllocationDocument:
             header[-1] = "Programmes"
         numeric = tuple(range(1, 7 if targets else 6))
         total_funded = self.report.coverage.totals.funded
-        total = ["Total", money(total_funded), "100.00%" if total_funded else ""]
+        total = ["Total", format_amount(total_funded), "100.00%" if total_funded else ""]
         if targets:
             total.append("")
         total += [
-            money(sum((r.pipeline or ZERO for r in rows), ZERO)),
-            money(sum((r.review or ZERO for r in rows), ZERO)),
+            format_amount(sum((r.pipeline or ZERO for r in rows), ZERO)),
+            format_amount(sum((r.review or ZERO for r in rows), ZERO)),
             "",
         ]
         if targets:
@@ -316,7 +320,7 @@ class AllocationDocument:
             return f"Nothing funded, approved or under review, for a target of {target}."
         if row.flag == PIPELINE_ONLY:
             waiting = [
-                f"USD {money(amount)} {what}"
+                f"{format_usd(amount)} {what}"
                 for amount, what in (
                     (row.pipeline, "approved, awaiting funding"),
                     (row.review, f"under {self.report.decision_body} review"),
@@ -327,12 +331,12 @@ class AllocationDocument:
         if row.flag == UNDER_TARGET:
             at_target = ((row.target or ZERO) * self.report.coverage.totals.funded).quantize(CENT)
             return (
-                f"USD {money(row.funded)} funded, {percent(row.share)} of the funded money: "
+                f"{format_usd(row.funded)} funded, {percent(row.share)} of the funded money: "
                 f"below {percent(settings.under_target_fraction)} of its target of {target} "
-                f"(USD {money(at_target)} at target)."
+                f"({format_usd(at_target)} at target)."
             )
         return (
-            f"USD {money(row.funded)} funded, {percent(row.share)} of the funded money: more "
+            f"{format_usd(row.funded)} funded, {percent(row.share)} of the funded money: more "
             f"than {settings.concentrated_multiple.normalize()} times its target of {target}."
         )
 
@@ -385,13 +389,18 @@ class AllocationDocument:
                         f"{row.name} ({row.iso2})" if row.iso2 else row.name,
                         row.region,
                         row.programmes,
-                        money(row.funded),
+                        format_amount(row.funded),
                     )
                     for row in r.countries
                 ],
                 (0.4, 0.3, 0.12, 0.18),
                 numeric=(2, 3),
-                total=("All countries", "", "", money(sum((x.funded for x in r.countries), ZERO))),
+                total=(
+                    "All countries",
+                    "",
+                    "",
+                    *_amounts(sum((x.funded for x in r.countries), ZERO)),
+                ),
             )
             if r.countries
             else self.note("No funded programme.")
@@ -457,9 +466,9 @@ class AllocationDocument:
                 p.title,
                 p.organization,
                 p.approved_at.date().isoformat() if p.approved_at else None,
-                money(p.total),
-                money(p.running_total),
-                "Yes" if p.fundable else f"No ({money(p.shortfall)} short)",
+                format_amount(p.total),
+                format_amount(p.running_total),
+                "Yes" if p.fundable else f"No ({format_amount(p.shortfall)} short)",
             )
             for p in r.pipeline_rows
         ]
@@ -480,7 +489,7 @@ class AllocationDocument:
                     (0.085, 0.225, 0.1, 0.11, 0.15, 0.15, 0.18),
                     numeric=(4, 5),
                     size=7.5,
-                    total=("Total", "", "", "", money(r.pipeline_total), "", ""),
+                    total=("Total", "", "", "", format_amount(r.pipeline_total), "", ""),
                 ),
                 long=True,
             ),
@@ -504,8 +513,7 @@ class AllocationDocument:
                 p.organization,
                 ", ".join(p.countries) or "Global",
                 p.allocated_on.isoformat(),
-                money(p.amount),
-                money(p.disbursed),
+                *_amounts(p.amount, p.disbursed),
             )
             for p in r.programmes
         ]
@@ -521,8 +529,7 @@ class AllocationDocument:
                 "",
                 "",
                 "",
-                money(r.programmes_allocated),
-                money(r.programmes_disbursed),
+                *_amounts(r.programmes_allocated, r.programmes_disbursed),
             ),
         )
         return [CondPageBreak(60 * mm), head, table]

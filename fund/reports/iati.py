@@ -24,7 +24,7 @@ from typing import Any
 
 from lxml import etree
 
-from fund.proposals.budget import CENT
+from fund.money import amount_text
 from fund.proposals.models import Scope
 from fund.reports.queries import (
     FundedProgramme,
@@ -110,11 +110,6 @@ class Export:
 
 def iati_identifier(publisher: Publisher, programme: FundedProgramme) -> str:
     return f"{publisher.org_id}-{publisher.fund_code}-{programme.ref}"
-
-
-def money(value: Decimal) -> str:
-    """Exact decimal text: never through a float."""
-    return format(value.quantize(CENT), "f")
 
 
 def split_percentages(weights: Mapping[Any, Decimal]) -> dict[Any, Decimal]:
@@ -204,7 +199,7 @@ def _value(amount: Decimal, value_date) -> str:
     # A currency code, a date and a decimal number: nothing to escape.
     return (
         f'<value currency="{CURRENCY}" value-date="{value_date.isoformat()}">'
-        f"{money(amount)}</value>"
+        f"{amount_text(amount)}</value>"
     )
 
 

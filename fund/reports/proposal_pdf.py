@@ -13,6 +13,7 @@ from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
+from fund.money import format_amount
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
 from fund.proposals.presentation import ReferenceNames, add_months, amount, snapshot_budget
 from fund.proposals.snapshots import SNAPSHOT_LABELS
@@ -23,7 +24,6 @@ from fund.reports.pdf.styles import (
     long_date,
     long_time,
     markup,
-    money,
     render,
     with_heading,
 )
@@ -232,10 +232,10 @@ class ProposalDocument:
             """Direct, indirect and total costs by `first`, with their totals."""
             return self.table(
                 (first, "Direct costs (USD)", "Indirect support costs (USD)", "Total (USD)"),
-                [(label, *(money(v) for v in values)) for label, *values in rows],
+                [(label, *(format_amount(v) for v in values)) for label, *values in rows],
                 (0.34, 0.22, 0.22, 0.22),
                 numeric=(1, 2, 3),
-                total=("Total", *(money(v) for v in totals)),
+                total=("Total", *(format_amount(v) for v in totals)),
             )
 
         by_organization = costs(
@@ -262,13 +262,13 @@ class ProposalDocument:
             [
                 (
                     self.category(code),
-                    money(a),
+                    format_amount(a),
                 )
                 for code, a in summary.by_category.items()
             ],
             (0.7, 0.3),
             numeric=(1,),
-            total=("Total", money(summary.grand_total)),
+            total=("Total", format_amount(summary.grand_total)),
         )
         all_lines = self.table(
             ("Organization", "Objective", "Category", "Description", "Amount (USD)"),
@@ -278,20 +278,20 @@ class ProposalDocument:
                     line.get("objective"),
                     self.category(line.get("category")),
                     line.get("description"),
-                    money(amount(line.get("amount"))),
+                    format_amount(amount(line.get("amount"))),
                 )
                 for line in lines
             ],
             (0.17, 0.12, 0.27, 0.26, 0.18),
             numeric=(1, 4),
-            total=("Total direct costs", "", "", "", money(summary.direct_total)),
+            total=("Total direct costs", "", "", "", format_amount(summary.direct_total)),
         )
         facts = [
             (
                 SNAPSHOT_LABELS["indirect_rate"],
                 f"{rate * 100:.2f}% of each organization's direct costs",
             ),
-            (SNAPSHOT_LABELS["budget_total"], money(stated_total)),
+            (SNAPSHOT_LABELS["budget_total"], format_amount(stated_total)),
         ]
         if stated_total is not None and stated_total != summary.grand_total:
             facts.append(("Note", f"The lines below add up to USD {summary.grand_total:,.2f}."))

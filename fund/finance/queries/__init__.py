@@ -26,7 +26,6 @@ from fund.finance.queries.as_of import proposal_state_as_of
 from fund.finance.queries.balance import balance, voided_contributions
 from fund.finance.queries.lists import allocations, allocations_page, contributions
 from fund.finance.queries.pipeline import indirect_cents, pipeline, pipeline_ledger, pipeline_page
-from fund.money import read_amount as money
 
 __all__ = [
     "allocations",
@@ -35,7 +34,6 @@ __all__ = [
     "contributions",
     "funding_plan",
     "indirect_cents",
-    "money",
     "pipeline",
     "pipeline_ledger",
     "pipeline_page",

@@ -274,10 +274,6 @@ def with_heading(heading: Flowable, blocks: Sequence[Flowable]) -> list[Flowable
 # How values are written ---------------------------------------------------------------------
 
 
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
-
-
 def percent(share: Decimal | None) -> str:
     return "—" if share is None else f"{share * 100:.2f}%"
 
