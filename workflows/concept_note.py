@@ -159,3 +159,8 @@ CONCEPT_NOTE_GUARD_NAMES: frozenset[str] = frozenset(
 
 # The committee's outcomes on a concept note, by the trigger that records each.
 COMMITTEE_OUTCOMES: tuple[str, ...] = ("select_for_development", "place_in_pipeline", "decline")
+
+# Named groups of states of a concept note (as workflows/proposal.py names the proposal's).
+NOTE_PIPELINE_STATE = "pipeline"  # approved into the pipeline: ranked, counted in coverage
+# Before or just after the committee's decision: the notes the balance view may select.
+NOTE_CANDIDATE_STATES: tuple[str, ...] = ("committee_review", "selected", "pipeline")
