@@ -40,6 +40,12 @@ class Outcome(enum.StrEnum):
     NO_QUORUM = "no_quorum"
     RETURNED = "returned"  # the committee asked for revision
     CANCELLED = "cancelled"  # the proposal left committee review another way (e.g. withdrawn)
+    # A round on a concept note: the decision rule's approval is recorded as the committee's
+    # choice between selecting it for development and approving it into the pipeline; its
+    # rejection as "not approved".
+    SELECTED = "selected"
+    PIPELINE = "pipeline"
+    NOT_APPROVED = "not_approved"
 
 
 class Choice(enum.StrEnum):
@@ -173,6 +179,10 @@ class VotingRound(db.Model):
         ),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
         CheckConstraint("(status = 'closed') = (outcome IS NOT NULL)", name="closed_has_outcome"),
+        CheckConstraint(
+            "pipeline_place IS NULL OR (outcome = 'pipeline' AND pipeline_place > 0)",
+            name="pipeline_place_of_pipeline",
+        ),
         Index(
             "uq_voting_rounds_one_open_per_proposal",
             "proposal_id",
@@ -203,6 +213,8 @@ class VotingRound(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     # The tally as computed at closing, kept for the decision record.
     tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A concept note approved into the pipeline: the place (1..n) the committee gave it.
+    pipeline_place: Mapped[int | None] = mapped_column(Integer)
 
     members: Mapped[list[RoundMember]] = relationship(
         cascade="all, delete-orphan", order_by="RoundMember.user_id"

@@ -146,6 +146,14 @@ KINDS: dict[str, Kind] = {
             "subject.",
             frozenset({Role.SECRETARIAT}),
         ),
+        Kind(
+            "invited_to_full_programme",
+            "Invitation to a full programme",
+            "The secretariat invites your organization to develop its concept note into a full "
+            "programme, with the deadline.",
+            frozenset({Role.APPLICANT}),
+            mandatory=True,
+        ),
     )
 }
 

@@ -163,6 +163,15 @@ class Proposal(db.Model):
             sqlite_where=text(PIPELINE_RANK_WHERE),
             postgresql_where=text(PIPELINE_RANK_WHERE),
         ),
+        # A concept note's invitation to a full programme, and the one full proposal made from
+        # a concept note.
+        CheckConstraint(
+            "invited_until IS NULL OR kind = 'concept_note'", name="invitation_of_concept_note"
+        ),
+        CheckConstraint(
+            "concept_note_id IS NULL OR kind = 'proposal'", name="made_from_concept_note"
+        ),
+        Index("uq_proposals_concept_note_id", "concept_note_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,8 +213,16 @@ class Proposal(db.Model):
     # Listed in the public pipeline booklet: set with the committee's decision or by the
     # secretariat (audited).
     pipeline_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A concept note invited to a full programme: the full proposal is due by the end of this
+    # day (fund.proposals.invitations).
+    invited_until: Mapped[date | None] = mapped_column(Date, default=None)
+    # A full proposal made from a concept note: that note (one full proposal per note).
+    concept_note_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), default=None)
 
     call: Mapped[Call] = relationship()
+    concept_note: Mapped[Proposal | None] = relationship(
+        remote_side="Proposal.id", foreign_keys=[concept_note_id]
+    )
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
     created_by: Mapped[User | None] = relationship()
     lead_organization: Mapped[Organization | None] = relationship(
