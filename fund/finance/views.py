@@ -37,6 +37,7 @@ from fund.proposals.models import Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
 from fund.query_args import page_arg
+from fund.refusals import show_on_form
 from workflows import TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -137,11 +138,8 @@ def contributions():
         db.session.commit()
     except operations.FinanceError as error:
         db.session.rollback()
-        field = {"gross": form.gross, "received_on": form.received_on, "earmark": form.earmark}
-        if error.field in field:
-            field[error.field].errors.append(str(error))
-        else:
-            form.form_errors.append(str(error))
+        if (message := show_on_form(form, error)) is not None:
+            form.form_errors.append(message)
         return _render_contributions(form, titles, 400)
     flash(
         f"Contribution C-{contribution.id} recorded: {format_usd(contribution.gross)} gross, "
@@ -251,12 +249,13 @@ def fund(proposal_id: int):
             f"The allocation of {format_usd(allocation.amount)}",
         )
         db.session.commit()
-    except (TransitionRefused, operations.FinanceError) as refused:
+    except TransitionRefused as refused:
         db.session.rollback()
-        if getattr(refused, "field", None) == "allocated_on":
-            form.allocated_on.errors.append(str(refused))
-            refused = None
         return _render_proposal(_proposal(proposal_id), fund_form=form, error=refused, status=400)
+    except operations.FinanceError as refused:
+        db.session.rollback()
+        error = show_on_form(form, refused)
+        return _render_proposal(_proposal(proposal_id), fund_form=form, error=error, status=400)
     except StaleDataError:
         db.session.rollback()
         return _render_proposal(
@@ -307,16 +306,10 @@ def disburse(proposal_id: int, organization_id: int):
         db.session.commit()
     except operations.FinanceError as refused:
         db.session.rollback()
-        fields = {"amount": form.amount, "paid_on": form.paid_on}
-        error = None
-        if refused.field in fields:
-            fields[refused.field].errors.append(str(refused))
-        else:
-            error = str(refused)
         return _render_proposal(
             _proposal(proposal_id),
             disbursement=(organization_id, form),
-            error=error,
+            error=show_on_form(form, refused),
             status=400,
         )
     flash(
