@@ -162,6 +162,7 @@ def _register_workflow_guards(app: Flask) -> None:
         package.init_app(app)
     guards.check_complete()
     operations.ENGINE.check_guards()
+    operations.CONCEPT_NOTE_ENGINE.check_guards()
 
 
 def _connect_signal_receivers(app: Flask) -> None:
@@ -188,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.coverage.views import bp as coverage_bp
     from fund.finance.views import bp as finance_bp
     from fund.notifications.views import bp as notifications_bp
+    from fund.proposals.concept_note_views import bp as concept_notes_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
     from fund.reports.views import bp as reports_bp
@@ -201,6 +203,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         calls_bp,
         proposals_bp,
+        concept_notes_bp,
         screening_bp,
         committee_bp,
         meetings_bp,

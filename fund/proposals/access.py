@@ -5,8 +5,22 @@ from __future__ import annotations
 from fund.accounts.models import Role, User
 from fund.proposals.models import Proposal
 
-# From the committee's review onward, the committee sees a proposal.
-COMMITTEE_VISIBLE = frozenset({"committee_review", "approved", "rejected", "funded", "closed"})
+# From the committee's review onward, the committee sees a proposal or a concept note.
+COMMITTEE_VISIBLE = frozenset(
+    {
+        "committee_review",
+        "approved",
+        "rejected",
+        "funded",
+        "closed",
+        # a concept note's outcomes and what follows them
+        "selected",
+        "pipeline",
+        "not_approved",
+        "invited",
+        "converted",
+    }
+)
 
 
 def can_view(user: User, proposal: Proposal) -> bool:

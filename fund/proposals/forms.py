@@ -20,8 +20,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.forms import MultiCheckboxField
-from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero
+from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero, options
 from fund.money import AmountError, parse_amount
+from fund.proposals.models import ATTACHMENT_KIND_LABELS, Proposal
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -170,3 +171,13 @@ class UploadForm(FlaskForm):
     )
     file = FileField("File", validators=[DataRequired("Choose a file to upload.")])
     upload = SubmitField("Upload")
+
+
+def upload_form(proposal: Proposal) -> UploadForm:
+    """The attachment form of a proposal's (or concept note's) page."""
+    form = UploadForm(prefix="upload")
+    form.kind.choices = options((k.value, label) for k, label in ATTACHMENT_KIND_LABELS.items())
+    form.country_iso2.choices = options(
+        [("", "— not an endorsement letter —")] + [(c.iso2, c.name) for c in proposal.endorsers]
+    )
+    return form

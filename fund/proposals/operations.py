@@ -14,6 +14,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
+from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.proposals.approval import record_approval
 from fund.proposals.checks import Rules
@@ -144,6 +145,9 @@ def create_draft(
     """A new draft (a proposal, or a concept note) for the actor's organization."""
     if actor.organization is None:
         raise ValueError("only a member of an organization can create a proposal")
+    call = db.session.get(Call, call_id)
+    if kind == ProposalKind.CONCEPT_NOTE and (call is None or not call.takes_concept_notes):
+        raise EditRefused("This call does not take concept notes.")
     proposal = Proposal(
         call_id=call_id,
         kind=kind,
@@ -210,6 +214,8 @@ def save_draft(
 ) -> list[str]:
     """Store the applicant's input (gaps allowed); returns the names of the parts changed."""
     now = now or utcnow()
+    if proposal.is_concept_note:
+        raise EditRefused("This is a concept note: it is edited on the concept note's page.")
     check_editable(proposal, actor)
     before = snapshot(proposal)
     proposal.title = values.title.strip()
@@ -231,10 +237,10 @@ def save_draft(
     )
     proposal.gender_marker = values.gender_marker
     proposal.human_rights_marker = values.human_rights_marker
-    proposal.participants = _many(Organization, values.participant_ids)
-    proposal.countries = _many(Country, values.country_codes)
-    proposal.endorsers = _many(Country, values.endorser_codes)
-    proposal.secondary_objectives = _many(GcmObjective, values.secondary_objective_numbers)
+    proposal.participants = many(Organization, values.participant_ids)
+    proposal.countries = many(Country, values.country_codes)
+    proposal.endorsers = many(Country, values.endorser_codes)
+    proposal.secondary_objectives = many(GcmObjective, values.secondary_objective_numbers)
     proposal.principles = [
         ProposalPrinciple(principle_code=code, explanation=text.strip())
         for code, text in values.principles.items()
@@ -268,7 +274,8 @@ def save_draft(
     return changed
 
 
-def _many(model: type, keys: list[Any]) -> list[Any]:
+def many(model: type, keys: list[Any]) -> list[Any]:
+    """The rows of `model` with these keys, in their order; refused if one does not exist."""
     if not keys:
         return []
     key_column = model.__mapper__.primary_key[0]

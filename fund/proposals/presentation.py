@@ -16,13 +16,18 @@ from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.money import format_usd
 from fund.proposals.budget import BudgetSummary, Line, summarise
-from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
+from fund.proposals.models import (
+    ATTACHMENT_KIND_LABELS,
+    MARKER_LABELS,
+    PARTNER_TYPE_LABELS,
+    SCOPE_LABELS,
+)
 from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
 
 # Parts shown as a list of items, each compared on its own in "what changed".
-LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts"}
+LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts", "indicative_totals"}
 
 
 def add_months(start: date, months: int) -> date:
@@ -280,6 +285,18 @@ class VersionText:
                 return [self.money(value) or str(value)]
             case "attachments":
                 return [f"{row.filename} · {row.kind}" for row in self.attachments(())]
+            case "national_partners":
+                return [
+                    f"{p.get('name')} ({PARTNER_TYPE_LABELS.get(p.get('type'), p.get('type'))})"
+                    for p in value
+                ]
+            case "indicative_totals":
+                return [
+                    f"{self.organization_name(org) or org}: {self.money(total) or total}"
+                    for org, total in value.items()
+                ]
+            case "indicative_total":
+                return [self.money(value) or str(value)]
         if isinstance(value, Mapping):
             return [f"{k}: {v}" for k, v in value.items()]
         if isinstance(value, list):

@@ -16,10 +16,12 @@ from fund.proposals.access import COMMITTEE_VISIBLE
 from fund.proposals.models import (
     Attachment,
     BudgetLine,
+    IndicativeTotal,
     Proposal,
     ProposalPrinciple,
     ProposalVersion,
 )
+from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,18 @@ class ProposalFilters:
     status: str = ""
     call_id: int | None = None
     q: str = ""
+    kind: str = ""  # a kind of row (proposal, concept_note), or "" for both
+
+
+# The states the lists filter by: the proposal's, then those only a concept note has.
+STATUS_CHOICES: dict[str, str] = {
+    **{s: PROPOSAL_WORKFLOW.state_label(s) for s in PROPOSAL_WORKFLOW.states},
+    **{
+        s: CONCEPT_NOTE_WORKFLOW.state_label(s)
+        for s in CONCEPT_NOTE_WORKFLOW.states
+        if s not in PROPOSAL_WORKFLOW.states
+    },
+}
 
 
 @dataclass
@@ -56,6 +70,8 @@ def list_proposals(
     query = _visible_to(select(Proposal), user)
     if filters.status:
         query = query.where(Proposal.status == filters.status)
+    if filters.kind:
+        query = query.where(Proposal.kind == filters.kind)
     if filters.call_id:
         query = query.where(Proposal.call_id == filters.call_id)
     if filters.q.strip():
@@ -88,6 +104,8 @@ def load_proposal(proposal_id: int) -> Proposal | None:
             selectinload(Proposal.contacts),
             selectinload(Proposal.budget_lines).joinedload(BudgetLine.organization),
             selectinload(Proposal.attachments).joinedload(Attachment.uploaded_by),
+            selectinload(Proposal.national_partners),
+            selectinload(Proposal.indicative_totals).joinedload(IndicativeTotal.organization),
         )
     )
 

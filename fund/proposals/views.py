@@ -30,13 +30,16 @@ from fund.proposals import attachments, editing, operations, queries
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
 from fund.proposals.checks import submission_problems
-from fund.proposals.forms import ActionForm, NewProposalForm, ProposalForm, UploadForm
+from fund.proposals.concept_note_page import render_note
+from fund.proposals.forms import ActionForm, NewProposalForm, ProposalForm, upload_form
 from fund.proposals.models import (
     ATTACHMENT_KIND_LABELS,
+    KIND_LABELS,
     MARKER_LABELS,
     SCOPE_LABELS,
     Attachment,
     Proposal,
+    ProposalKind,
     ProposalVersion,
 )
 from fund.proposals.page import PAGE
@@ -106,7 +109,16 @@ def _revision_request(proposal: Proposal, events):
     return returns[-1] if returns else None
 
 
+def page_url(proposal: Proposal, **values) -> str:
+    """The page of a proposal, or of a concept note."""
+    if proposal.is_concept_note:
+        return url_for("concept_notes.detail", note_id=proposal.id, **values)
+    return url_for("proposals.detail", proposal_id=proposal.id, **values)
+
+
 def _render(proposal: Proposal, form: ActionForm | None = None, error=None, status=200):
+    if proposal.is_concept_note:
+        return render_note(proposal, form, error, status)
     editable = (
         proposal.status in operations.EDITABLE_STATES
         and current_user.organization_id == proposal.organization_id
@@ -139,7 +151,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         scope_labels=SCOPE_LABELS,
         marker_labels=MARKER_LABELS,
         kind_labels=ATTACHMENT_KIND_LABELS,
-        upload_form=_upload_form(proposal) if editable else None,
+        upload_form=upload_form(proposal) if editable else None,
     ), status
 
 
@@ -148,15 +160,22 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
 def index():
     call_id, page = id_arg("call"), page_arg()
     status = request.args.get("status", "")
-    if status not in PROPOSAL_WORKFLOW.states:
+    if status not in queries.STATUS_CHOICES:
         status = ""
-    filters = queries.ProposalFilters(status=status, call_id=call_id, q=request.args.get("q", ""))
+    kind = request.args.get("kind", "")
+    if kind not in KIND_LABELS:
+        kind = ""
+    filters = queries.ProposalFilters(
+        status=status, call_id=call_id, q=request.args.get("q", ""), kind=kind
+    )
     return render_template(
         "proposals/index.html",
         result=queries.list_proposals(current_user, filters, page),
         filters=filters,
         calls=db.session.scalars(db.select(Call).order_by(Call.opens_on.desc())).all(),
         workflow=PROPOSAL_WORKFLOW,
+        statuses=queries.STATUS_CHOICES,
+        kind_labels=KIND_LABELS,
         open_calls=queries.open_calls(utcnow().date()),
     )
 
@@ -167,7 +186,12 @@ def new():
     form = NewProposalForm()
     calls = queries.open_calls(utcnow().date())
     form.call_id.choices = options(
-        (c.id, f"{c.title} (closes {c.closes_on:%d %B %Y})") for c in calls
+        (
+            c.id,
+            f"{c.title} ({'concept notes first, ' if c.takes_concept_notes else ''}"
+            f"closes {c.closes_on:%d %B %Y})",
+        )
+        for c in calls
     )
     if request.method == "GET" and (chosen := id_arg("call")):
         form.call_id.data = chosen
@@ -176,16 +200,25 @@ def new():
     once = idempotency.once("proposal", current_user)
     if form.validate_on_submit():
         once.claim()
+        # A concept-note-first call takes concept notes: its "new" makes one.
+        call = next(c for c in calls if c.id == form.call_id.data)
+        kind = ProposalKind.CONCEPT_NOTE if call.takes_concept_notes else ProposalKind.PROPOSAL
         proposal = operations.create_draft(
-            current_user, call_id=form.call_id.data, title=form.title.data
+            current_user, call_id=call.id, title=form.title.data, kind=kind.value
         )
-        once.done(
-            url_for("proposals.edit", proposal_id=proposal.id),
-            f"The draft “{proposal.title}” ({proposal.reference})",
+        edit_url = (
+            url_for("concept_notes.edit", note_id=proposal.id)
+            if proposal.is_concept_note
+            else url_for("proposals.edit", proposal_id=proposal.id)
         )
+        noun = "concept note" if proposal.is_concept_note else "draft"
+        once.done(edit_url, f"The {noun} “{proposal.title}” ({proposal.reference})")
         db.session.commit()
-        flash("Draft created. Fill it in at your own pace: save as often as you like.", "success")
-        return redirect(url_for("proposals.edit", proposal_id=proposal.id))
+        flash(
+            f"{noun.capitalize()} created. Fill it in at your own pace: save as often as you like.",
+            "success",
+        )
+        return redirect(edit_url)
     status = 400 if form.is_submitted() else 200
     return render_template("proposals/new.html", form=form, calls=calls), status
 
@@ -194,6 +227,8 @@ def new():
 @roles_required(Role.APPLICANT)
 def edit(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
+    if proposal.is_concept_note:
+        return redirect(url_for("concept_notes.edit", note_id=proposal.id))
     try:
         operations.check_editable(proposal, current_user)
     except operations.EditRefused as refused:
@@ -246,20 +281,11 @@ def edit(proposal_id: int):
     ), status
 
 
-def _upload_form(proposal: Proposal) -> UploadForm:
-    form = UploadForm(prefix="upload")
-    form.kind.choices = options((k.value, label) for k, label in ATTACHMENT_KIND_LABELS.items())
-    form.country_iso2.choices = options(
-        [("", "— not an endorsement letter —")] + [(c.iso2, c.name) for c in proposal.endorsers]
-    )
-    return form
-
-
 @bp.route("/proposals/<int:proposal_id>/attachments", methods=["POST"])
 @roles_required(Role.APPLICANT)
 def upload(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
-    form = _upload_form(proposal)
+    form = upload_form(proposal)
     once = idempotency.once(f"attachment.{proposal_id}", current_user)
     if not form.validate_on_submit():
         errors = [e for field in form for e in field.errors]
@@ -279,16 +305,13 @@ def upload(proposal_id: int):
             max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
             now=utcnow(),
         )
-        once.done(
-            url_for("proposals.detail", proposal_id=proposal_id, _anchor="attachments"),
-            f"The attachment {file.filename}",
-        )
+        once.done(page_url(proposal, _anchor="attachments"), f"The attachment {file.filename}")
         db.session.commit()
     except (attachments.UploadRefused, operations.EditRefused) as refused:
         db.session.rollback()
         return _render(_visible_proposal(proposal_id), error=str(refused), status=400)
     flash(f"{file.filename} attached.", "success")
-    return redirect(url_for("proposals.detail", proposal_id=proposal_id, _anchor="attachments"))
+    return redirect(page_url(proposal, _anchor="attachments"))
 
 
 def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
@@ -326,7 +349,7 @@ def remove_attachment(proposal_id: int, attachment_id: int):
         db.session.rollback()
         return _render(_visible_proposal(proposal_id), error=str(refused), status=400)
     flash(f"{attachment.filename} removed.", "success")
-    return redirect(url_for("proposals.detail", proposal_id=proposal_id, _anchor="attachments"))
+    return redirect(page_url(proposal, _anchor="attachments"))
 
 
 @bp.route("/proposals/<int:proposal_id>/versions/<int:number>")
@@ -357,6 +380,16 @@ def version(proposal_id: int, number: int):
         else None
     )
     text = VersionText(stored.snapshot, names)
+    if proposal.is_concept_note:
+        return render_template(
+            "proposals/concept_note_version.html",
+            note=proposal,
+            version=stored,
+            snap=stored.snapshot,
+            changes=changes,
+            text=text,
+            labels=SNAPSHOT_LABELS,
+        )
     return render_template(
         "proposals/version.html",
         proposal=proposal,
@@ -385,7 +418,10 @@ def _may_download(proposal: Proposal) -> bool:
 @bp.route("/proposals/<int:proposal_id>")
 @roles_required(*PROPOSAL_ROLES)
 def detail(proposal_id: int):
-    return _render(_visible_proposal(proposal_id))
+    proposal = _visible_proposal(proposal_id)
+    if proposal.is_concept_note:
+        return redirect(page_url(proposal))
+    return _render(proposal)
 
 
 def _stale(proposal_id: int, form: ActionForm):
@@ -416,8 +452,9 @@ def act(proposal_id: int):
     except StaleDataError:  # another request changed it between our read and our write
         db.session.rollback()
         return _stale(proposal_id, form)
-    flash(f"Done: the proposal is now “{proposal.status_label}”.", "success")
-    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    noun = "concept note" if proposal.is_concept_note else "proposal"
+    flash(f"Done: the {noun} is now “{proposal.status_label}”.", "success")
+    return redirect(page_url(proposal))
 
 
 @bp.route("/workflow")

@@ -1,0 +1,100 @@
+"""The concept note's page: what it shows to each viewer, for the concept note's routes and for
+the proposal's attachment routes when they refuse a change to a concept note."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, url_for
+from flask_login import current_user
+
+from fund.accounts.models import Role
+from fund.auditlog.queries import timeline
+from fund.calls.models import Stage
+from fund.proposals import operations, queries
+from fund.proposals.access import can_view
+from fund.proposals.checks import submission_problems
+from fund.proposals.forms import ActionForm, upload_form
+from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS, Proposal
+from fund.proposals.page import PAGE
+from fund.proposals.snapshots import unchanged_since
+from workflows import CONCEPT_NOTE_WORKFLOW
+
+VIEWER_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
+STALE_MESSAGE = (
+    "This concept note changed since you opened it (someone else saved or acted on it). "
+    "Nothing of yours was saved; your input is kept below. Review it, then try again."
+)
+# Steps taken on their own pages, where the records they need are kept.
+ACTIONS_ELSEWHERE = frozenset(
+    {"select_for_development", "place_in_pipeline", "decline", "invite", "convert"}
+)
+
+
+def visible_note(note_id: int) -> Proposal:
+    """The concept note, or 404 for anyone who may not see it (its existence is not revealed),
+    and for a full proposal."""
+    note = queries.load_proposal(note_id)
+    if note is None or not note.is_concept_note or not can_view(current_user, note):
+        abort(404)
+    return note
+
+
+def _rules():
+    return operations.rules_from_config(current_app.config)
+
+
+def _editable(note: Proposal) -> bool:
+    return (
+        note.status in operations.EDITABLE_STATES
+        and current_user.organization_id == note.organization_id
+        and current_user.has_role(Role.APPLICANT)
+    )
+
+
+def _related_pages(note: Proposal) -> list[tuple[str, str]]:
+    links = []
+    user = current_user
+    if user.has_role(Role.SECRETARIAT) and note.status in ("submitted", "screening"):
+        links.append((url_for("screening.checklist", proposal_id=note.id), "Screening checklist"))
+    if note.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
+        links.append((url_for("committee.review", proposal_id=note.id), "Committee review"))
+    return links + PAGE.links(user, note)
+
+
+def _revision_request(note: Proposal, events):
+    if note.status != "returned":
+        return None
+    returns = [e for e in events if e.action == "return_for_revision"]
+    return returns[-1] if returns else None
+
+
+def render_note(note: Proposal, form: ActionForm | None = None, error=None, status: int = 200):
+    """The concept note's page (also shown by the proposal's attachment routes on a refusal)."""
+    editable = _editable(note)
+    events = timeline("proposal", note.id)
+    actions = [
+        rule
+        for rule in operations.allowed_actions(note, current_user)
+        if rule.trigger not in ACTIONS_ELSEWHERE
+    ]
+    letters_now = note.call.endorsement_stage == Stage.CONCEPT_NOTE
+    return render_template(
+        "proposals/concept_note.html",
+        note=note,
+        actions=actions,
+        related=_related_pages(note),
+        events=events,
+        revision_request=_revision_request(note, events),
+        sees_committee_notes=PAGE.reads_committee_notes(current_user, note),
+        unchanged=unchanged_since(note) if editable else None,
+        form=form or ActionForm(version=note.version),
+        error=error,
+        workflow=CONCEPT_NOTE_WORKFLOW,
+        editable=editable,
+        problems=submission_problems(note, _rules()) if editable else [],
+        versions=queries.versions(note.id),
+        scope_labels=SCOPE_LABELS,
+        marker_labels=MARKER_LABELS,
+        kind_labels=ATTACHMENT_KIND_LABELS,
+        letters_now=letters_now,
+        upload_form=upload_form(note) if editable else None,
+    ), status
