@@ -9,7 +9,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from fund.extensions import db
-from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW, to_mermaid
+from workflows import PROPOSAL_WORKFLOW, to_mermaid
+from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
 fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit checks.")

@@ -35,7 +35,8 @@ from fund.reference.models import Country, GcmObjective
 from fund.screening import operations as screening_operations
 from tests.factories import new_open_call
 from tests.helpers import audit_events, client_for, csrf_token, organization, user
-from workflows import CONCEPT_NOTE_GUARD_NAMES, CONCEPT_NOTE_WORKFLOW, TransitionRefused
+from workflows import TransitionRefused
+from workflows.concept_note import CONCEPT_NOTE_GUARD_NAMES, CONCEPT_NOTE_WORKFLOW
 
 # Set-up -------------------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """A small state-machine engine on `transitions`: transition tables, role checks and guards."""
 
-from .concept_note import (
-    CONCEPT_NOTE_GUARD_NAMES,
-    CONCEPT_NOTE_WORKFLOW,
-    NOTE_CANDIDATE_STATES,
-    NOTE_PIPELINE_STATE,
-)
+# The concept note's table and groups are read from workflows.concept_note (as the voting
+# round's from workflows.voting_round); they are importable from here too, outside the package's
+# public names, which stay those of the proposal workflow.
+from .concept_note import CONCEPT_NOTE_GUARD_NAMES as CONCEPT_NOTE_GUARD_NAMES
+from .concept_note import CONCEPT_NOTE_WORKFLOW as CONCEPT_NOTE_WORKFLOW
+from .concept_note import NOTE_CANDIDATE_STATES as NOTE_CANDIDATE_STATES
+from .concept_note import NOTE_PIPELINE_STATE as NOTE_PIPELINE_STATE
 from .core import Engine, Guard, GuardRegistry, Rule, TransitionRefused, Workflow
 from .diagram import to_mermaid
 from .proposal import (
@@ -19,13 +20,9 @@ from .proposal import (
 )
 
 __all__ = [
-    "CONCEPT_NOTE_GUARD_NAMES",
-    "CONCEPT_NOTE_WORKFLOW",
     "COUNTED_STATES",
     "EDITABLE_STATES",
     "FUNDED_STATES",
-    "NOTE_CANDIDATE_STATES",
-    "NOTE_PIPELINE_STATE",
     "PIPELINE_STATE",
     "PROPOSAL_GUARD_NAMES",
     "PROPOSAL_WORKFLOW",

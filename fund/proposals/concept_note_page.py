@@ -16,7 +16,7 @@ from fund.proposals.forms import ActionForm, upload_form
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS, Proposal
 from fund.proposals.page import PAGE
 from fund.proposals.snapshots import unchanged_since
-from workflows import CONCEPT_NOTE_WORKFLOW
+from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
 VIEWER_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 STALE_MESSAGE = (

@@ -16,7 +16,8 @@ from typing import Any
 
 from fund.proposals.checks import submission_problems
 from fund.proposals.snapshots import unchanged_since
-from workflows import CONCEPT_NOTE_GUARD_NAMES, PROPOSAL_GUARD_NAMES, GuardRegistry
+from workflows import PROPOSAL_GUARD_NAMES, GuardRegistry
+from workflows.concept_note import CONCEPT_NOTE_GUARD_NAMES
 
 
 def own_organization(proposal, actor, context: Mapping[str, Any]) -> list[str]:

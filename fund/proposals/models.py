@@ -31,7 +31,8 @@ from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
 from fund.extensions import UTCDateTime, db, utcnow
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
-from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW, Workflow
+from workflows import PROPOSAL_WORKFLOW, Workflow
+from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
 
 class ProposalKind(enum.StrEnum):

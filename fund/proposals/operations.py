@@ -30,13 +30,8 @@ from fund.proposals.models import (
 from fund.proposals.snapshots import same_part, snapshot
 from fund.reference.models import Country, GcmObjective
 from fund.signals import proposal_transitioned
-from workflows import (
-    CONCEPT_NOTE_WORKFLOW,
-    EDITABLE_STATES,
-    PROPOSAL_WORKFLOW,
-    Engine,
-    Rule,
-)
+from workflows import EDITABLE_STATES, PROPOSAL_WORKFLOW, Engine, Rule
+from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
 ENGINE = Engine(PROPOSAL_WORKFLOW, GUARDS)
 CONCEPT_NOTE_ENGINE = Engine(CONCEPT_NOTE_WORKFLOW, CONCEPT_NOTE_GUARDS)

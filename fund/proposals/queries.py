@@ -21,7 +21,8 @@ from fund.proposals.models import (
     ProposalPrinciple,
     ProposalVersion,
 )
-from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW
+from workflows import PROPOSAL_WORKFLOW
+from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
 
 @dataclass(frozen=True)
