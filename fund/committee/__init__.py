@@ -19,9 +19,9 @@ def init_app(app: Flask) -> None:
         committee_rejected=guards.committee_rejected,
     )
     CONCEPT_NOTE_GUARDS.register(
-        committee_selected=guards.concept_note_decided,
-        committee_placed_in_pipeline=guards.concept_note_decided,
-        committee_not_approved=guards.concept_note_decided,
+        committee_selected=guards.committee_selected,
+        committee_placed_in_pipeline=guards.committee_placed_in_pipeline,
+        committee_not_approved=guards.committee_not_approved,
     )
     proposal_transitioned.connect(operations.on_proposal_transitioned, weak=False)
 

@@ -12,11 +12,13 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
 
 from fund.accounts.sensitive import SensitiveForm
+from fund.committee.decisions import DECISION_LABELS
 from fund.committee.models import CHOICE_LABELS, Choice
 from fund.forms import DateField, IntegerField, int_or_zero, options
 
@@ -62,6 +64,22 @@ class ConflictForm(SensitiveForm):
 class CloseForm(SensitiveForm):
     fingerprint = HiddenField(validators=[DataRequired()])
     summary = TextAreaField("Committee's summary or conditions", validators=[Length(max=5000)])
+    # A concept note the committee approved: selected for development, or approved into the
+    # pipeline at a place (fund.committee.decisions checks both against the tally and the
+    # pipeline; a proposal's closing ignores them).
+    decision = RadioField(
+        "The committee's decision",
+        choices=options(DECISION_LABELS.items()),
+        validators=[Optional(), AnyOf(DECISION_LABELS, message="Choose one of the decisions.")],
+        validate_choice=False,
+    )
+    rank = IntegerField(
+        "Place in the pipeline",
+        validators=[
+            Optional(),
+            NumberRange(min=1, message="The place is a whole number from 1 (first)."),
+        ],
+    )
 
 
 class DeadlineForm(FlaskForm):

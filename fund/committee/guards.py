@@ -1,8 +1,10 @@
-"""Guards of the proposal workflow owned by the committee.
+"""Guards of the proposal's and the concept note's workflows owned by the committee.
 
 `approve` and `reject` pass only when the proposal's latest voting round, held on its current
-submitted version, is closed with that outcome. Closing a round (fund.committee.operations)
-records the outcome first and then fires the transition, so the two always agree.
+submitted version, is closed with that outcome; a concept note's `select_for_development`,
+`place_in_pipeline` and `decline` likewise (`fund.committee.decisions`). Closing a round
+(fund.committee.operations) records the outcome first and then fires the transition, so the two
+always agree.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ _LABELS = {
     Outcome.NO_QUORUM: "without quorum",
     Outcome.RETURNED: "returned for revision",
     Outcome.CANCELLED: "cancelled",
+    Outcome.SELECTED: "selected for development",
+    Outcome.PIPELINE: "approved into the pipeline",
+    Outcome.NOT_APPROVED: "not approved",
 }
 
 
@@ -36,7 +41,8 @@ def latest_round(proposal) -> VotingRound | None:
 def _decided(proposal, wanted: Outcome) -> list[str]:
     round_ = latest_round(proposal)
     if round_ is None:
-        return ["The committee has not voted on this proposal: no voting round was held."]
+        noun = "concept note" if getattr(proposal, "is_concept_note", False) else "proposal"
+        return [f"The committee has not voted on this {noun}: no voting round was held."]
     if round_.status == RoundStatus.OPEN:
         return [f"Committee round {round_.number} is still open: the committee has not decided."]
     if round_.version_number != proposal.submission_number:
@@ -60,7 +66,16 @@ def committee_rejected(proposal, actor, context: Mapping[str, Any]) -> list[str]
     return _decided(proposal, Outcome.REJECTED)
 
 
-def concept_note_decided(note, actor, context: Mapping[str, Any]) -> list[str]:
-    """The committee's outcomes on a concept note (selected for development, approved into the
-    pipeline, not approved) are not recorded by its rounds yet: every one is refused."""
-    return ["The committee's decisions on concept notes cannot be recorded yet."]
+# A concept note's three outcomes: its latest round, on its current version, closed with it.
+
+
+def committee_selected(note, actor, context: Mapping[str, Any]) -> list[str]:
+    return _decided(note, Outcome.SELECTED)
+
+
+def committee_placed_in_pipeline(note, actor, context: Mapping[str, Any]) -> list[str]:
+    return _decided(note, Outcome.PIPELINE)
+
+
+def committee_not_approved(note, actor, context: Mapping[str, Any]) -> list[str]:
+    return _decided(note, Outcome.NOT_APPROVED)

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from fund.accounts.models import Role, User
 from fund.audit.operations import record
+from fund.committee.decisions import Decision, decision_for, record_decision
 from fund.committee.models import (
     Choice,
     Outcome,
@@ -49,6 +50,7 @@ from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_roun
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
 from fund.signals import conflict_declared, round_closed, vote_cast
+from workflows.concept_note import COMMITTEE_OUTCOMES
 from workflows.voting_round import ROUND_OUTCOMES
 
 SUBJECT = "voting_round"
@@ -402,9 +404,11 @@ def _finish(
     counted: Tally,
     now: datetime,
     expected: str | None = None,
+    decision: Decision | None = None,
 ) -> Outcome:
     """Close the round by the workflow's rule `trigger`, with the outcome the rule records
-    (`close`: the decision rule's), the summary and the tally at closing."""
+    (`close`: the decision rule's, or on a concept note the committee's `decision`), the
+    summary and the tally at closing."""
     from_state, to_state = fire_round(
         round_,
         trigger,
@@ -415,6 +419,9 @@ def _finish(
         counted=counted,
     )
     outcome = Outcome(ROUND_OUTCOMES.get(trigger) or counted.outcome)
+    if trigger == "close" and decision is not None:
+        outcome = decision.outcome
+        round_.pipeline_place = decision.place
     round_.outcome = outcome.value
     round_.closed_at = now
     round_.closed_by_id = getattr(actor, "id", None)
@@ -434,7 +441,8 @@ def _finish(
             "round": round_.number,
             "outcome": outcome.value,
             "tally": counted.as_dict(),
-        },
+        }
+        | ({"place": round_.pipeline_place} if round_.pipeline_place else {}),
         now=now,
     )
     round_closed.send(round_, outcome=outcome.value, actor=actor)
@@ -447,11 +455,15 @@ def close_round(
     *,
     summary: str = "",
     expected: str | None = None,
+    decision: str | None = None,
+    place: int | None = None,
     now: datetime | None = None,
 ) -> VotingRound:
     """The secretariat closes a round. With quorum, the outcome of the rule fires `approve` or
     `reject` on the proposal (the summary is its comment); without, the round is recorded
-    without quorum and the proposal stays in committee review for a new round.
+    without quorum and the proposal stays in committee review for a new round. On a concept
+    note, an approval is recorded as the secretariat's `decision` (`selected`, or `pipeline`
+    at `place`) and a rejection as not approved (`fund.committee.decisions`).
 
     `expected` is the fingerprint of the round as the secretariat saw it: a vote or recusal
     since then refuses the closing, so nobody closes on a tally they have not seen.
@@ -462,6 +474,7 @@ def close_round(
     round_, proposal = _lock_round(round_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
     counted = round_tally(round_)
+    chosen = decision_for(counted, decision, place) if proposal.is_concept_note else None
     outcome = _finish(
         round_,
         closing_trigger(counted),
@@ -470,8 +483,11 @@ def close_round(
         counted=counted,
         now=now,
         expected=expected,
+        decision=chosen,
     )
-    if outcome in (Outcome.APPROVED, Outcome.REJECTED):
+    if chosen is not None:
+        record_decision(proposal, round_, chosen, actor, summary=summary, now=now)
+    elif outcome in (Outcome.APPROVED, Outcome.REJECTED):
         trigger = "approve" if outcome == Outcome.APPROVED else "reject"
         fire(
             proposal,
@@ -538,7 +554,7 @@ def on_proposal_transitioned(
             open_round(proposal, actor, now=now)
         return
     if from_state == REVIEW_STATE and to_state != REVIEW_STATE:
-        if trigger in ("approve", "reject"):
+        if trigger in ("approve", "reject", *COMMITTEE_OUTCOMES):
             return  # close_round closed the round before firing
         round_ = _locked_open_round(proposal.id)
         if round_ is None:

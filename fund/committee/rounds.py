@@ -27,6 +27,9 @@ OUTCOME_LABELS = {
     Outcome.NO_QUORUM: "No quorum",
     Outcome.RETURNED: "Returned for revision",
     Outcome.CANCELLED: "Cancelled",
+    Outcome.SELECTED: "Selected for development",
+    Outcome.PIPELINE: "Approved into the pipeline",
+    Outcome.NOT_APPROVED: "Not approved",
 }
 
 
@@ -65,6 +68,15 @@ def fingerprint(round_: VotingRound) -> str:
 
 def outcome_label(outcome: str | None) -> str:
     return OUTCOME_LABELS.get(outcome, outcome or "Open")  # type: ignore[call-overload]
+
+
+def decision_text(round_: VotingRound) -> str:
+    """A closed round's outcome in words, with the place in the pipeline the committee gave a
+    concept note it approved into the pipeline."""
+    text = outcome_label(round_.outcome)
+    if round_.outcome == Outcome.PIPELINE and round_.pipeline_place:
+        text += f", at place {round_.pipeline_place}"
+    return text
 
 
 def open_round_of(proposal_id: int) -> VotingRound | None:

@@ -22,6 +22,7 @@ from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Role
 from fund.calls.models import DECISION_RULE_LABELS
 from fund.committee import operations, queries
+from fund.committee.decisions import DECISION_LABELS, pipeline_size
 from fund.committee.forms import (
     CHOICE_LABELS,
     CloseForm,
@@ -33,7 +34,7 @@ from fund.committee.forms import (
     end_of_day,
 )
 from fund.committee.models import Outcome, VotingRound
-from fund.committee.rounds import REVIEW_STATE, outcome_label
+from fund.committee.rounds import REVIEW_STATE, decision_text, outcome_label
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
@@ -66,6 +67,7 @@ def _common() -> dict[str, Any]:
     return {
         "rule_labels": DECISION_RULE_LABELS,
         "outcome_label": outcome_label,
+        "decision_text": decision_text,
         "choice_labels": CHOICE_LABELS,
         "is_secretariat": current_user.has_role(Role.SECRETARIAT),
         "is_member": current_user.has_role(Role.COMMITTEE),
@@ -156,6 +158,9 @@ def _render_meeting(
         recent=queries.recent_decisions(current_user),
         error=error,
         failed=failed or {},
+        # A concept note's closing form asks for the decision and the place in the pipeline.
+        decision_labels=DECISION_LABELS,
+        pipeline_size=pipeline_size,
         **_common(),
     ), status
 
@@ -401,18 +406,34 @@ def close_round(round_id: int):
         return _unreadable("close", round_id, form, proposal_id)
     try:
         closed = operations.close_round(
-            round_id, current_user, summary=form.summary.data, expected=form.fingerprint.data
+            round_id,
+            current_user,
+            summary=form.summary.data,
+            expected=form.fingerprint.data,
+            decision=form.decision.data or None,
+            place=form.rank.data,
         )
-        outcome = closed.outcome
+        outcome, place = closed.outcome, closed.pipeline_place
         proposal = db.session.get(Proposal, closed.proposal_id)
         db.session.commit()
-    except (operations.CommitteeRefused, TransitionRefused, StaleDataError) as refused:
+    except (
+        operations.CommitteeRefused,
+        TransitionRefused,
+        StaleDataError,
+        IntegrityError,
+    ) as refused:
         return _meeting_refusal("close", round_id, form, refused, proposal_id)
     if outcome == Outcome.NO_QUORUM:
         flash(
             f"Round {number} on {proposal.reference} closed without quorum. "
             "Open a new round when the committee can meet it.",
             "warning",
+        )
+    elif place:
+        flash(
+            f"Round {number} closed: {proposal.reference} is “{proposal.status_label}” at "
+            f"place {place}.",
+            "success",
         )
     else:
         flash(

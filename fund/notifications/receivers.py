@@ -147,6 +147,40 @@ def _on_funded(proposal: Proposal, actor: User | None, comment: str | None, even
     )(proposal, actor, comment, event)
 
 
+def _on_placed_in_pipeline(
+    note: Proposal, actor: User | None, comment: str | None, event: Any
+) -> None:
+    """The concept note is in the pipeline at the place the committee gave it."""
+    place = ((getattr(event, "details", None) or {}).get("place")) or None
+    _to_applicants(
+        "proposal_decision",
+        "{ref} approved into the pipeline by the committee: {title}",
+        dedupe_key="decision:{id}:pipeline",
+        outcome="pipeline",
+        place=place,
+    )(note, actor, comment, event)
+
+
+def _on_invited(note: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
+    """The applicant is invited to develop the concept note into a full programme by the
+    deadline; the link opens the page where the full proposal is started."""
+    recipients = Recipients()
+    recipients.add(applicants_of(note.organization_id), APPLICANT)
+    notify(
+        "invited_to_full_programme",
+        recipients,
+        subject_type="proposal",
+        subject_id=note.id,
+        title=f"{note.reference} invited to a full programme: {note.title}",
+        link=first_path(
+            ("invitations.full_proposal", {"note_id": note.id}),
+            ("proposals.detail", {"proposal_id": note.id}),
+        ),
+        context={**proposal_context(note), "comment": comment, "deadline": note.invited_until},
+        dedupe_key=f"invited:{note.id}",
+    )
+
+
 _TRANSITION_HANDLERS = {
     "submit": _on_submit,
     "return_for_revision": _to_applicants(
@@ -170,6 +204,21 @@ _TRANSITION_HANDLERS = {
     ),
     "fund": _on_funded,
     "close": _on_closed,
+    # A concept note's three outcomes, told as the proposal's decision is, and its invitation.
+    "select_for_development": _to_applicants(
+        "proposal_decision",
+        "{ref} selected for development by the committee: {title}",
+        dedupe_key="decision:{id}:selected",
+        outcome="selected",
+    ),
+    "place_in_pipeline": _on_placed_in_pipeline,
+    "decline": _to_applicants(
+        "proposal_decision",
+        "{ref} not approved by the committee: {title}",
+        dedupe_key="decision:{id}:not_approved",
+        outcome="not_approved",
+    ),
+    "invite": _on_invited,
 }
 
 # What the applicant is told of a round's outcome when the round closes: only that there was
@@ -177,6 +226,18 @@ _TRANSITION_HANDLERS = {
 # follows, "returned" by the return for revision (with the committee's message); "cancelled"
 # follows the applicant's own withdrawal.
 _NO_QUORUM_TITLE = "{ref}: no committee decision yet (no quorum)"
+
+
+# A round's outcome on a concept note, in words (the others read well as they are).
+_CONCEPT_NOTE_OUTCOMES = {
+    "selected": "selected for development",
+    "pipeline": "approved into the pipeline",
+    "not_approved": "not approved",
+}
+
+
+def _outcome_words(outcome: str) -> str:
+    return _CONCEPT_NOTE_OUTCOMES.get(outcome) or outcome.replace("_", " ")
 
 
 def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
@@ -191,6 +252,7 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
         **proposal_context(proposal),
         "voting_round": voting_round,
         "outcome": outcome,
+        "outcome_words": _outcome_words(outcome),
         "summary": voting_round.summary or "",
         "comment": voting_round.summary or None,
     }
@@ -215,7 +277,7 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
         others,
         subject_type="voting_round",
         subject_id=voting_round.id,
-        title=f"{ref}: voting round {voting_round.number} closed ({outcome.replace('_', ' ')})",
+        title=f"{ref}: voting round {voting_round.number} closed ({_outcome_words(outcome)})",
         link=first_path(
             ("committee.record", {"round_id": voting_round.id}),
             ("proposals.detail", {"proposal_id": proposal.id}),

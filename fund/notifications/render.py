@@ -107,4 +107,5 @@ def proposal_context(proposal: Proposal) -> dict[str, Any]:
         "proposal": proposal,
         "reference": proposal.reference,
         "organization": proposal.organization.acronym or proposal.organization.name,
+        "noun": "concept note" if proposal.is_concept_note else "proposal",
     }

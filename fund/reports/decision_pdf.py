@@ -28,7 +28,7 @@ from fund.committee.models import (
     Vote,
     VotingRound,
 )
-from fund.committee.rounds import outcome_label, round_tally
+from fund.committee.rounds import decision_text, round_tally
 from fund.committee.tally import Tally
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
@@ -136,7 +136,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     story: list[Flowable] = [
         Paragraph(markup(f"Decision record: {record.reference}, round {r.number}"), s.title),
         Paragraph(
-            markup(f"{record.decision_body} · {outcome_label(r.outcome) if closed else 'Open'}"),
+            markup(f"{record.decision_body} · {decision_text(r) if closed else 'Open'}"),
             s.meta,
         ),
         Spacer(1, 4),
@@ -158,10 +158,10 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     if record.full and r.closed_at and record.closed_by:
         closed_at += f" by {record.closed_by.name}"
     facts = [
-        ("Proposal", f"{record.reference} “{p.title}”"),
+        ("Concept note" if p.is_concept_note else "Proposal", f"{record.reference} “{p.title}”"),
         ("Applicant", p.organization.display_name),
         ("Version decided on", version),
-        ("Outcome", outcome_label(r.outcome) if closed else "not decided yet"),
+        ("Outcome", decision_text(r) if closed else "not decided yet"),
         ("Opened", opened),
     ]
     if r.deadline:
