@@ -26,7 +26,9 @@ LinkProvider = Callable[[Any, "Proposal"], list[Link]]
 NotesReader = Callable[[Any, "Proposal"], bool]
 
 
-class ProposalPage:
+class ProposalPageParts:
+    """The parts of the proposal page registered by the later steps (see the module)."""
+
     def __init__(self) -> None:
         self._link_providers: list[LinkProvider] = []
         self._notes_reader: NotesReader | None = None
@@ -47,4 +49,4 @@ class ProposalPage:
         return self._notes_reader is not None and self._notes_reader(user, proposal)
 
 
-PAGE = ProposalPage()
+PAGE = ProposalPageParts()
