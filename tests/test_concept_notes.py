@@ -12,6 +12,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -223,6 +224,8 @@ def test_flask_fund_diagram_draws_the_concept_note(runner):
     assert 'title: "concept note workflow"' in result.output
     assert "committee_review --> pipeline: place_in_pipeline [secretariat]" in result.output
     assert 'state "Selected for development" as selected' in result.output
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert result.output.strip() in readme, "README diagram is out of date: run flask fund diagram"
 
 
 # Calls ------------------------------------------------------------------------------------------
