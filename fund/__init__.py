@@ -190,6 +190,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.finance.views import bp as finance_bp
     from fund.notifications.views import bp as notifications_bp
     from fund.proposals.concept_note_views import bp as concept_notes_bp
+    from fund.proposals.invitation_views import bp as invitations_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
     from fund.reports.views import bp as reports_bp
@@ -204,6 +205,7 @@ def _register_blueprints(app: Flask) -> None:
         calls_bp,
         proposals_bp,
         concept_notes_bp,
+        invitations_bp,
         screening_bp,
         committee_bp,
         meetings_bp,

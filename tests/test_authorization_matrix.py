@@ -45,7 +45,9 @@ from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.notifications.models import Notification
 from fund.proposals.models import Attachment, Proposal
+from tests.factories import new_open_call
 from tests.helpers import csrf_token, login, org_id, user
+from tests.test_concept_notes import new_concept_note, to_committee
 
 LOGIN = "login"
 REDIRECT = "redirect"
@@ -132,6 +134,15 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
     approved = make_proposal(owner, status="approved", title="Approved proposal")
     funded = make_proposal(owner, status="funded", title="Funded proposal")  # the KDN money
     with app.app_context():
+        # Concept notes of the owner in a concept-note-first call: a draft, and one under the
+        # committee's review (a round is open on it; the IOM member is recused).
+        two_stage = new_open_call(title="Concept notes first", stage="concept_note_first")
+        note = new_concept_note(owner, two_stage.id, title="Concept note of the owner")
+        note_review = new_concept_note(owner, two_stage.id, title="Concept note under review")
+        to_committee(note_review, owner, users["secretariat"])
+        db.session.commit()
+        notes = {"note": note.id, "note_review": note_review.id}
+    with app.app_context():
         open_round = open_round_of(review).id
         closed_round = db.session.scalar(
             select(VotingRound.id).where(VotingRound.proposal_id == approved)
@@ -167,6 +178,7 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
         assert db.session.get(Proposal, funded).status == "funded"
         assert db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded))
         assert db.session.get(VotingRound, closed_round).status == "closed"
+    ids |= notes
     missing = [name for name, value in ids.items() if value is None]
     assert not missing, f"the world lacks {missing}"
     return World(ids, users)
@@ -188,11 +200,16 @@ DEFAULT_ARGS = {
     "name": "proposals",
     "filename": "css/fund.css",
     "token": "not-a-genuine-unlock-link",
+    "note_id": "note",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
 URL_ARGS: dict[str, dict[str, str]] = {
     "proposals.detail@review": {"proposal_id": "review"},
+    "proposals.detail@note": {"proposal_id": "note"},
+    "concept_notes.detail@review": {"note_id": "note_review"},
+    "concept_notes.edit@review": {"note_id": "note_review"},
+    "concept_notes.act@review": {"note_id": "note_review"},
     "proposals.edit@review": {"proposal_id": "review"},
     "proposals.download@review": {"proposal_id": "review", "attachment_id": "review_attachment"},
     "proposals.download@mismatch": {"proposal_id": "draft", "attachment_id": "review_attachment"},
@@ -360,6 +377,22 @@ EXPECTED: dict[str, dict[str, object]] = {
     # The draft's owner removes the attachment; a submitted proposal's attachments stay.
     "proposals.remove_attachment": _post_only({"owner": REDIRECT, "other_applicant": 404}),
     "proposals.remove_attachment@review": _post_only({"owner": 400, "other_applicant": 404}),
+    # Concept notes are seen as proposals are: a draft by its organization and the secretariat,
+    # from the committee's review on by the committee too. The proposal's page sends one to its
+    # own page; the form is the draft's organization's; a submitted one sends its owner back.
+    "proposals.detail@note": _only({"owner": REDIRECT, "secretariat": REDIRECT}, refused=404)
+    | {"admin": 403},
+    "concept_notes.detail": _DRAFT_PAGE,
+    "concept_notes.detail@review": _REVIEWED_PAGE,
+    "concept_notes.edit": _only({"owner": 200, "other_applicant": 404}),
+    "concept_notes.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
+    # POSTs with the token only: the incomplete form is refused (400) once the note is found.
+    "concept_notes.act": _post_only({"owner": 400, "secretariat": 400}, refused=404)
+    | {"admin": 403},
+    "concept_notes.act@review": _post_only(
+        {"owner": 400, "secretariat": 400, "committee": 400, "recused": 400}, refused=404
+    )
+    | {"admin": 403},
     # Screening (secretariat)
     "screening.queue": _SECRETARIAT,
     "screening.checklist": _SECRETARIAT,

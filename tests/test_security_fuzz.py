@@ -378,6 +378,76 @@ def test_proposal_edit_form(app, backend, client, everyone, make_proposal):
     run()
 
 
+def test_concept_note_edit_form(app, backend, client, everyone):
+    from fund.proposals import operations
+    from tests.factories import new_open_call
+
+    with app.app_context():
+        call = new_open_call(title="Concept notes first", stage="concept_note_first")
+        note = operations.create_draft(
+            db.session.get(User, everyone.id), call_id=call.id, title="Note", kind="concept_note"
+        )
+        db.session.commit()
+        note_id = note.id
+    path = f"/concept-notes/{note_id}/edit"
+    token = _token(client, path)
+    org_ids = [str(i) for i in _org_ids(app)[:4]]
+
+    def current_version() -> str:
+        with app.app_context():
+            return str(db.session.get(Proposal, note_id).version)
+
+    partner_row = {
+        "name": field("Ministry of Labour"),
+        "partner_type": field("", "line_ministry", "civil_society", "unknown"),
+    }
+    indicative_row = {
+        "organization_id": field("0", *org_ids),
+        "amount": field("700000", "1,000.50", "0", "-5", "lots"),
+    }
+    principle_row = {
+        "code": field("gender_responsive", "human_rights", "unknown"),
+        "addressed": field("y"),
+        "explanation": field("Because."),
+    }
+    rows = {
+        f"{prefix}-{n}-{name}": strategy
+        for prefix, row, count in (
+            ("partners", partner_row, 2),
+            ("indicative", indicative_row, 2),
+            ("principles", principle_row, 1),
+        )
+        for n in range(count)
+        for name, strategy in row.items()
+    }
+
+    @fuzz(backend)
+    @given(
+        fields(
+            title=field("Fair recruitment"),
+            rationale=field("Fees trap workers."),
+            summary=field("No fees."),
+            lead_organization_id=field("0", *org_ids),
+            participants=many(*org_ids),
+            endorsers=many("CL", "ZZ"),
+            scope=field("", "national", "regional", "global"),
+            countries=many("CL", "PE", "ZZ"),
+            duration_months=field("24", "0", "121"),
+            primary_objective_number=field("6", "0", "24"),
+            secondary_objectives=many("18", "99"),
+            gender_marker=field("", "0", "2", "3"),
+            human_rights_marker=field("", "1", "9"),
+            **rows,
+        ),
+        st.one_of(st.just("current"), field("1", "0")),
+    )
+    def run(data, version):
+        data["version"] = current_version() if version == "current" else version
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
+
+
 def test_call_forms(app, backend, client, everyone, open_call):
     token = _token(client, "/calls/new")
 
