@@ -101,6 +101,9 @@ class Config:
     INDIRECT_SUPPORT_RATE = Decimal(os.environ.get("INDIRECT_SUPPORT_RATE", "0.07"))
     ADMIN_AGENT_FEE_RATE = Decimal(os.environ.get("ADMIN_AGENT_FEE_RATE", "0.01"))
     GENDER_MARKER_MINIMUM = _env_int("GENDER_MARKER_MINIMUM", 2)
+    # A full proposal's budget differing from its concept note's indicative total by more than
+    # this share of it (either way) is flagged for the committee.
+    INDICATIVE_TOTAL_TOLERANCE = Decimal(os.environ.get("INDICATIVE_TOTAL_TOLERANCE", "0.20"))
     # Committee members see the others' votes before casting their own (default: only after).
     COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE = _env_bool(
         "COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False

@@ -39,6 +39,7 @@ from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
+from fund.proposals.invitation_page import origin_of_version
 from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import load_proposal
@@ -251,13 +252,20 @@ def _render_review(
         else []
     )
     version_number = current.version_number if current else proposal.submission_number
+    version = queries.version_of(proposal.id, version_number)
     return render_template(
         "committee/review.html",
         proposal=proposal,
         rounds=rounds,
         view=view,
         conflict=conflict,
-        version=queries.version_of(proposal.id, version_number),
+        version=version,
+        # A full proposal made from a concept note: the version's budget against its total.
+        origin=(
+            origin_of_version(current_user, proposal, version.snapshot)
+            if version is not None and proposal.concept_note_id is not None
+            else None
+        ),
         sheet=screening_queries.checklist(proposal),
         result_labels=RESULT_LABELS,
         budget=budget,

@@ -9,7 +9,7 @@ from flask_login import current_user
 from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
 from fund.calls.models import Stage
-from fund.proposals import operations, queries
+from fund.proposals import invitation_page, operations, queries
 from fund.proposals.access import can_view
 from fund.proposals.checks import submission_problems
 from fund.proposals.forms import ActionForm, upload_form
@@ -57,7 +57,7 @@ def _related_pages(note: Proposal) -> list[tuple[str, str]]:
         links.append((url_for("screening.checklist", proposal_id=note.id), "Screening checklist"))
     if note.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
         links.append((url_for("committee.review", proposal_id=note.id), "Committee review"))
-    return links + PAGE.links(user, note)
+    return links + invitation_page.links(user, note) + PAGE.links(user, note)
 
 
 def _revision_request(note: Proposal, events):

@@ -14,7 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
+
+from fund.extensions import db
 from fund.proposals.checks import submission_problems
+from fund.proposals.models import Proposal
 from fund.proposals.snapshots import unchanged_since
 from workflows import PROPOSAL_GUARD_NAMES, GuardRegistry
 from workflows.concept_note import CONCEPT_NOTE_GUARD_NAMES
@@ -27,7 +31,17 @@ def own_organization(proposal, actor, context: Mapping[str, Any]) -> list[str]:
 
 
 def call_open(proposal, actor, context: Mapping[str, Any]) -> list[str]:
+    """The call takes submissions today; a full proposal made from an invited concept note is
+    taken until the invitation's deadline instead (the call may have closed since)."""
     call, today = proposal.call, context["today"]
+    note = getattr(proposal, "concept_note", None)
+    if note is not None and note.invited_until is not None:
+        if today > note.invited_until:
+            return [
+                f"The invitation to submit this full programme closed on "
+                f"{note.invited_until:%d %B %Y}."
+            ]
+        return []
     if today < call.opens_on:
         return [f"The call “{call.title}” opens on {call.opens_on:%d %B %Y}."]
     if today > call.closes_on:
@@ -60,14 +74,22 @@ GUARDS.register(
 
 
 def invitation_recorded(note, actor, context: Mapping[str, Any]) -> list[str]:
-    """Inviting a concept note to a full programme takes the invitation (its deadline, the
-    full proposal prepared from the note), which the fund does not record yet."""
-    return ["Invitations to full programmes cannot be recorded yet."]
+    """The invitation to a full programme has its deadline, after today
+    (`fund.proposals.invitations.invite` records it)."""
+    if note.invited_until is None:
+        return ["Give the date by which the full proposal is due."]
+    if note.invited_until <= context["today"]:
+        return [f"The deadline must be a date after today ({context['today']:%d %B %Y})."]
+    return []
 
 
 def full_proposal_created(note, actor, context: Mapping[str, Any]) -> list[str]:
-    """A concept note is converted once its full proposal exists (made from the invitation)."""
-    return ["No full proposal has been created from this concept note."]
+    """A concept note is converted once its full proposal exists (made from the invitation:
+    `fund.proposals.invitations.start_full_proposal`)."""
+    made = db.session.scalar(select(Proposal.id).where(Proposal.concept_note_id == note.id))
+    if made is None:
+        return ["No full proposal has been created from this concept note."]
+    return []
 
 
 CONCEPT_NOTE_GUARDS = GuardRegistry()

@@ -41,7 +41,18 @@ def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[s
         acronyms.setdefault(
             line.organization_id, line.organization.acronym or line.organization.name
         )
-    return {
+    # A full proposal made from a concept note keeps the note's national partners; the others
+    # have none, and their snapshots no such part.
+    partners = (
+        {
+            "national_partners": [
+                {"name": p.name, "type": p.partner_type} for p in proposal.national_partners
+            ]
+        }
+        if proposal.national_partners
+        else {}
+    )
+    return partners | {
         "title": proposal.title,
         "summary": proposal.summary,
         "rationale": proposal.rationale,

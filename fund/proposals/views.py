@@ -26,11 +26,12 @@ from fund.auditlog.queries import timeline
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.forms import options
-from fund.proposals import attachments, editing, operations, queries
+from fund.proposals import attachments, editing, invitation_page, operations, queries
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
 from fund.proposals.checks import submission_problems
 from fund.proposals.concept_note_page import render_note
+from fund.proposals.conversion import changes_since_concept_note, compare_totals, snapshot_budget
 from fund.proposals.forms import ActionForm, NewProposalForm, ProposalForm, upload_form
 from fund.proposals.models import (
     ATTACHMENT_KIND_LABELS,
@@ -98,7 +99,7 @@ def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
         links.append(
             (url_for("finance.proposal", proposal_id=proposal.id), "Funding and disbursements")
         )
-    return links + PAGE.links(user, proposal)
+    return links + invitation_page.links(user, proposal) + PAGE.links(user, proposal)
 
 
 def _revision_request(proposal: Proposal, events):
@@ -152,6 +153,10 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         marker_labels=MARKER_LABELS,
         kind_labels=ATTACHMENT_KIND_LABELS,
         upload_form=upload_form(proposal) if editable else None,
+        # A full proposal made from a concept note: the note and the budget against its total.
+        origin=invitation_page.origin(
+            current_user, proposal, summary.grand_total if proposal.budget_lines else None
+        ),
     ), status
 
 
@@ -390,8 +395,14 @@ def version(proposal_id: int, number: int):
             text=text,
             labels=SNAPSHOT_LABELS,
         )
+    # A full proposal made from a concept note: what changed since the note, and the budget
+    # against its indicative total.
+    note = proposal.concept_note
     return render_template(
         "proposals/version.html",
+        concept_note=note,
+        since_note=changes_since_concept_note(note, stored.snapshot) if note else None,
+        comparison=compare_totals(note, snapshot_budget(stored.snapshot)) if note else None,
         proposal=proposal,
         version=stored,
         snap=stored.snapshot,

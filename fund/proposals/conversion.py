@@ -1,0 +1,116 @@
+"""A full proposal made from a concept note, against that note: what changed since the concept
+note (part by part, as the versions page compares two versions), and the full budget against
+the concept note's indicative total.
+
+A difference of more than INDICATIVE_TOTAL_TOLERANCE (a share of the indicative total, 0.20 by
+default) either way is flagged for the committee: exactly the tolerance is not flagged, a cent
+more is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask import current_app
+
+from fund.money import format_usd
+from fund.proposals.invitations import PREFILLED
+from fund.proposals.models import Proposal
+from fund.proposals.presentation import ShownChange, reference_names, shown_changes
+from fund.proposals.snapshots import concept_note_snapshot, diff_snapshots, latest_version
+
+HUNDRED = Decimal(100)
+
+
+def tolerance() -> Decimal:
+    """The share of the indicative total a full budget may differ by unflagged."""
+    return Decimal(str(current_app.config["INDICATIVE_TOTAL_TOLERANCE"]))
+
+
+def percent(share: Decimal) -> str:
+    """A share as a percentage for people: two decimals, no more than needed ("20%",
+    "20.01%")."""
+    value = (share * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{value:f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+@dataclass(frozen=True)
+class TotalComparison:
+    """The full budget (all costs) against the concept note's indicative total."""
+
+    indicative: Decimal
+    budget: Decimal | None  # None: the full budget has no lines yet
+    tolerance: Decimal
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.indicative
+
+    @property
+    def share(self) -> Decimal | None:
+        """The difference as a share of the indicative total (exact)."""
+        if self.difference is None or not self.indicative:
+            return None
+        return abs(self.difference) / self.indicative
+
+    @property
+    def flagged(self) -> bool:
+        """More than the tolerance either way."""
+        return self.share is not None and self.share > self.tolerance
+
+    @property
+    def text(self) -> str:
+        """The comparison in words, with both figures."""
+        indicative = format_usd(self.indicative)
+        if self.budget is None:
+            return (
+                f"The full budget has no lines yet; the concept note's indicative total is "
+                f"{indicative}."
+            )
+        if self.difference == 0 or self.share is None:
+            return f"The full budget equals the concept note's indicative total, {indicative}."
+        share = self.share
+        shown = percent(share)
+        if self.flagged and Decimal(shown.rstrip("%")) <= self.tolerance * HUNDRED:
+            shown = f"{(share * HUNDRED).normalize():f}%"  # more than the limit, exactly
+        way = "above" if self.difference > 0 else "below"  # type: ignore[operator]
+        sentence = (
+            f"The full budget, {format_usd(self.budget)}, is {shown} {way} the concept note's "
+            f"indicative total, {indicative}"
+        )
+        limit = percent(self.tolerance)
+        if self.flagged:
+            return f"{sentence}: a difference of more than {limit}."
+        return f"{sentence}, within {limit}."
+
+
+def compare_totals(note: Proposal, budget_total: Decimal | None) -> TotalComparison:
+    """The full budget `budget_total` (None without lines) against the note's indicative
+    total, with the configured tolerance."""
+    return TotalComparison(note.indicative_total, budget_total, tolerance())
+
+
+def snapshot_budget(snapshot: Mapping[str, Any]) -> Decimal | None:
+    """The total budget a version stores (None when it has no budget lines)."""
+    if not snapshot.get("budget_lines") or snapshot.get("budget_total") in (None, ""):
+        return None
+    return Decimal(str(snapshot["budget_total"]))
+
+
+def concept_note_content(note: Proposal) -> dict[str, Any]:
+    """The concept note as submitted last (its content now, if never submitted)."""
+    version = latest_version(note)
+    return version.snapshot if version is not None else concept_note_snapshot(note)
+
+
+def changes_since_concept_note(note: Proposal, snapshot: Mapping[str, Any]) -> list[ShownChange]:
+    """The parts the full proposal took from the concept note that differ in `snapshot` (a
+    version of the full proposal), in words, the concept note's value before."""
+    before = concept_note_content(note)
+    old = {key: before.get(key) for key in PREFILLED}
+    new = {key: snapshot.get(key) for key in PREFILLED}
+    return shown_changes(diff_snapshots(old, new), before, snapshot, reference_names())

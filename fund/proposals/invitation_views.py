@@ -1,0 +1,183 @@
+"""From a concept note to a full programme: the secretariat's invitation (with its deadline)
+and the applicant's start of the full programme (`fund.proposals.invitations`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.extensions import db, utcnow
+from fund.forms import DateField, IntegerField
+from fund.proposals import invitations, queries
+from fund.proposals.access import can_view
+from fund.proposals.models import Proposal
+from fund.proposals.ranking import ranked_ids
+from fund.proposals.snapshots import SNAPSHOT_LABELS
+from fund.refusals import show_on_form
+from workflows import TransitionRefused
+
+bp = Blueprint("invitations", __name__, url_prefix="/concept-notes")
+
+UNREADABLE = "The form could not be read (it may have expired). Please try again."
+
+
+class InvitationForm(FlaskForm):
+    version = IntegerField(validators=[DataRequired()])
+    deadline = DateField(
+        "Deadline of the full proposal",
+        validators=[Optional()],
+        description="The full proposal is due by the end of this day (UTC): a date after today.",
+    )
+    message = TextAreaField(
+        "Message to the applicant",
+        validators=[Length(max=5000)],
+        description="Optional: what the full programme should address. The applicant reads it "
+        "with the invitation.",
+    )
+
+
+class StartForm(FlaskForm):
+    """Starting the full programme: nothing to fill in."""
+
+
+def _note(note_id: int) -> Proposal:
+    """The concept note, or 404 for anyone who may not see it, and for a full proposal."""
+    note = queries.load_proposal(note_id)
+    if note is None or not note.is_concept_note or not can_view(current_user, note):
+        abort(404)
+    return note
+
+
+def _refusal(form: FlaskForm, refused: Exception) -> tuple[str | None, int]:
+    """The refusal on its field (or the page's message) and the answer's status."""
+    db.session.rollback()
+    if isinstance(refused, invitations.InvitationRefused):
+        return show_on_form(form, refused), 409 if refused.stale else 400
+    if isinstance(refused, TransitionRefused):
+        stale = refused.reason == "state"
+        message = refused.problems[0] if refused.problems else str(refused)
+        if stale:
+            message = (
+                "This concept note changed since you opened the page: it is no longer waiting "
+                "for this step. Review it below."
+            )
+        return message, 409 if stale else 400
+    return invitations.STALE_MESSAGE, 409
+
+
+# The secretariat's invitation ---------------------------------------------------------------
+
+
+def _render_invitation(note: Proposal, form: InvitationForm, message=None, status: int = 200):
+    order = ranked_ids() if note.status == "pipeline" else []
+    return render_template(
+        "proposals/invitation.html",
+        note=note,
+        form=form,
+        message=message,
+        invitable=note.status in invitations.INVITABLE_STATES,
+        place=order.index(note.id) + 1 if note.id in order else None,
+        pipeline_size=len(order),
+        today=utcnow().date(),
+    ), status
+
+
+@bp.route("/<int:note_id>/invitation", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def invite(note_id: int):
+    note = _note(note_id)
+    form = InvitationForm(version=note.version)
+    if not form.is_submitted():
+        return _render_invitation(note, form)
+    if not form.validate():
+        message = UNREADABLE if "csrf_token" in form.errors or form.version.errors else None
+        return _render_invitation(note, form, message, 400)
+    try:
+        invited = invitations.invite(
+            note.id,
+            current_user,
+            form.deadline.data,
+            comment=form.message.data or "",
+            expected_version=form.version.data,
+        )
+        reference, due = invited.reference, invited.invited_until
+        db.session.commit()
+    except (
+        invitations.InvitationRefused,
+        TransitionRefused,
+        StaleDataError,
+        IntegrityError,
+    ) as refused:
+        message, status = _refusal(form, refused)
+        return _render_invitation(_note(note_id), form, message, status)
+    flash(
+        f"{reference} is invited to a full programme, due by {due:%d %B %Y}. The applicant is "
+        "told.",
+        "success",
+    )
+    return redirect(url_for("concept_notes.detail", note_id=note_id))
+
+
+# The applicant's start of the full programme --------------------------------------------------
+
+
+def _render_start(note: Proposal, form: StartForm, message=None, status: int = 200):
+    return render_template(
+        "proposals/full_proposal_start.html",
+        note=note,
+        form=form,
+        message=message,
+        prefilled=[SNAPSHOT_LABELS[key] for key in invitations.PREFILLED],
+        today=utcnow().date(),
+    ), status
+
+
+def _to_existing(proposal_id: int):
+    flash("The full programme of this concept note is already started: here it is.", "info")
+    return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+
+
+@bp.route("/<int:note_id>/full-proposal", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+def full_proposal(note_id: int):
+    note = _note(note_id)
+    if note.organization_id != current_user.organization_id:
+        abort(404)
+    existing = invitations.full_proposal_of(note.id)
+    if existing is not None:
+        return _to_existing(existing.id)
+    form = StartForm()
+    if not form.is_submitted():
+        return _render_start(note, form)
+    if not form.validate():
+        return _render_start(note, form, UNREADABLE, 400)
+    try:
+        full = invitations.start_full_proposal(note.id, current_user)
+        full_id = full.id
+        db.session.commit()
+    except invitations.AlreadyStarted as started:
+        db.session.rollback()
+        return _to_existing(started.proposal_id)
+    except IntegrityError:
+        db.session.rollback()  # a second click lost the race to the first
+        existing = invitations.full_proposal_of(note_id)
+        if existing is not None:
+            return _to_existing(existing.id)
+        return _render_start(_note(note_id), form, invitations.STALE_MESSAGE, 409)
+    except (invitations.InvitationRefused, TransitionRefused, StaleDataError) as refused:
+        message, status = _refusal(form, refused)
+        return _render_start(_note(note_id), form, message, status)
+    flash(
+        "The full programme is started: a draft filled in from the concept note. Complete its "
+        "budget and everything a full proposal needs, then submit it"
+        + (f" by {note.invited_until:%d %B %Y}." if note.invited_until else "."),
+        "success",
+    )
+    return redirect(url_for("proposals.edit", proposal_id=full_id))

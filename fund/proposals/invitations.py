@@ -1,0 +1,233 @@
+"""From a concept note to a full programme: the invitation and the full proposal made from it.
+
+The secretariat invites a concept note the committee selected for development, or one of the
+pipeline when money is available, with a deadline (a date after today; the full proposal is due
+by the end of that day). The concept note moves to `invited` (a note of the pipeline gives up its
+place) and its applicant is told. The applicant then starts the full programme: a draft full
+proposal of the same call, filled in from the concept note (`PREFILLED`) and linked to it
+(`Proposal.concept_note_id`, unique: one full proposal per concept note, however many clicks),
+and the concept note moves to `converted`. The full proposal is submitted until the invitation's
+deadline, whatever the call's own closing date (`fund.proposals.guards.call_open`).
+
+Callers commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from fund.accounts.models import User
+from fund.audit.operations import record
+from fund.calls.models import Stage
+from fund.extensions import db, utcnow
+from fund.proposals.models import (
+    Attachment,
+    AttachmentKind,
+    NationalPartner,
+    Proposal,
+    ProposalKind,
+    ProposalPrinciple,
+)
+from fund.proposals.operations import fire
+from fund.proposals.ranking import clear_rank, ranked_ids
+from fund.refusals import Refused
+
+INVITABLE_STATES = ("selected", "pipeline")
+
+# What the full proposal takes from the concept note (the concept note's problem is the
+# proposal's rationale, the change it seeks the proposal's summary).
+PREFILLED = (
+    "title",
+    "summary",
+    "rationale",
+    "lead_organization",
+    "participants",
+    "scope",
+    "countries",
+    "endorsers",
+    "duration_months",
+    "primary_objective",
+    "secondary_objectives",
+    "gender_marker",
+    "human_rights_marker",
+    "principles",
+    "national_partners",
+)
+
+STALE_MESSAGE = (
+    "This concept note changed since you opened the page (someone else acted on it). Nothing "
+    "was saved; review it below, then try again."
+)
+
+
+class InvitationRefused(Refused):
+    """An invitation or a start of the full programme that was refused; nothing was changed.
+    `stale`: the page acted on no longer shows the concept note as it is."""
+
+    def __init__(self, message: str, *, field: str | None = None, stale: bool = False) -> None:
+        super().__init__(message, field)
+        self.stale = stale
+
+
+class AlreadyStarted(Exception):
+    """The full proposal of this concept note exists already (a second click)."""
+
+    def __init__(self, proposal_id: int) -> None:
+        super().__init__(f"the full proposal {proposal_id} exists already")
+        self.proposal_id = proposal_id
+
+
+def _locked_note(note_id: int) -> Proposal:
+    note = db.session.execute(
+        select(Proposal)
+        .where(Proposal.id == note_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if note is None or not note.is_concept_note:
+        raise InvitationRefused("There is no such concept note.")
+    return note
+
+
+def full_proposal_of(note_id: int) -> Proposal | None:
+    """The full proposal made from the concept note, if any."""
+    return db.session.scalar(select(Proposal).where(Proposal.concept_note_id == note_id))
+
+
+def when(day: date) -> str:
+    return f"{day:%d %B %Y}"
+
+
+def deadline_problem(deadline: date | None, today: date) -> str | None:
+    """Why `deadline` cannot be an invitation's deadline on `today`, or None."""
+    if deadline is None:
+        return "Give the date by which the full proposal is due."
+    if deadline <= today:
+        return f"The deadline must be a date after today ({when(today)})."
+    return None
+
+
+def invite(
+    note_id: int,
+    actor: User,
+    deadline: date | None,
+    *,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Proposal:
+    """The secretariat invites a selected or pipeline concept note to a full programme, due by
+    the end of `deadline` (after today). Refused (on its field) otherwise; the workflow refuses
+    a concept note in any other state and anyone but the secretariat."""
+    note = _locked_note(note_id)
+    now = now or utcnow()  # after the lock: later than anything it waited for
+    if expected_version is not None and note.version != expected_version:
+        raise InvitationRefused(STALE_MESSAGE, stale=True)
+    problem = deadline_problem(deadline, now.date())
+    if problem:
+        raise InvitationRefused(problem, field="deadline")
+    assert deadline is not None
+    details: dict[str, object] = {"deadline": deadline.isoformat()}
+    if note.status == "pipeline":
+        order = ranked_ids()
+        if note.id in order:
+            details["place"] = order.index(note.id) + 1
+    note.invited_until = deadline
+    fire(note, "invite", actor, comment=(comment or "").strip() or None, details=details, now=now)
+    if "place" in details:
+        clear_rank(note.id)  # a note leaving the pipeline gives its place up
+        db.session.expire(note, ["pipeline_rank"])
+    return note
+
+
+def _copy(note: Proposal, actor: User) -> Proposal:
+    """A draft full proposal of the note's call and organization, filled in from the note."""
+    full = Proposal(
+        kind=ProposalKind.PROPOSAL.value,
+        call_id=note.call_id,
+        organization_id=note.organization_id,
+        created_by_id=actor.id,
+        concept_note_id=note.id,
+        title=note.title,
+        summary=note.summary,
+        rationale=note.rationale,
+        lead_organization=note.lead_organization,
+        scope=note.scope,
+        duration_months=note.duration_months,
+        primary_objective_number=note.primary_objective_number,
+        gender_marker=note.gender_marker,
+        human_rights_marker=note.human_rights_marker,
+    )
+    full.participants = list(note.participants)
+    full.countries = list(note.countries)
+    full.endorsers = list(note.endorsers)
+    full.secondary_objectives = list(note.secondary_objectives)
+    full.principles = [
+        ProposalPrinciple(principle_code=p.principle_code, explanation=p.explanation)
+        for p in note.principles
+    ]
+    full.national_partners = [
+        NationalPartner(name=p.name, partner_type=p.partner_type) for p in note.national_partners
+    ]
+    if note.call.endorsement_stage == Stage.CONCEPT_NOTE.value:
+        # The governments endorsed the programme with the concept note: their letters carry on.
+        full.attachments = [
+            Attachment(
+                kind=a.kind,
+                country_iso2=a.country_iso2,
+                filename=a.filename,
+                media_type=a.media_type,
+                size=a.size,
+                sha256=a.sha256,
+                content=a.content,
+                uploaded_by_id=a.uploaded_by_id,
+                uploaded_at=a.uploaded_at,
+            )
+            for a in note.attachments
+            if a.kind == AttachmentKind.ENDORSEMENT_LETTER
+        ]
+    return full
+
+
+def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = None) -> Proposal:
+    """The applicant starts the full programme of an invited concept note: the draft full
+    proposal, filled in from the note and linked to it, and the note moves to `converted`.
+
+    Raises AlreadyStarted when the full proposal exists (a second click waits for the first
+    on the note's row lock, then finds it); the unique `concept_note_id` refuses a second one
+    in any case. InvitationRefused for a note not invited, another organization's, or past
+    its deadline."""
+    note = _locked_note(note_id)
+    now = now or utcnow()
+    existing = full_proposal_of(note.id)
+    if existing is not None:
+        raise AlreadyStarted(existing.id)
+    if actor.organization_id != note.organization_id:
+        raise InvitationRefused("Only people of the concept note's organization can start it.")
+    if note.status != "invited":
+        raise InvitationRefused(
+            f"This concept note is “{note.status_label}”: a full programme is started only "
+            "from a concept note invited to one.",
+            stale=True,
+        )
+    if note.invited_until is not None and now.date() > note.invited_until:
+        raise InvitationRefused(
+            f"The invitation's deadline, {when(note.invited_until)}, has passed. Ask the "
+            "secretariat about it."
+        )
+    full = _copy(note, actor)
+    db.session.add(full)
+    db.session.flush()  # the unique concept_note_id refuses a second full proposal here
+    record(
+        "create",
+        "proposal",
+        full.id,
+        actor,
+        to_state=full.status,
+        details={"title": full.title, "call": full.call_id, "concept_note": note.id},
+        now=now,
+    )
+    fire(note, "convert", actor, details={"proposal": full.id}, now=now)
+    return full
