@@ -256,6 +256,15 @@ def _rows(query) -> Sequence[Row[Any]]:
     return db.session.connection().execute(query).all()
 
 
+def _grouped(query, refs: Mapping[Any, Any]) -> dict[int, list[Any]]:
+    """The rows of a query of (key, code) pairs as lists of the codes' references by key, in
+    the query's order."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for key, code in _rows(query):
+        grouped[key].append(refs[code])
+    return grouped
+
+
 def organization_refs() -> dict[int, OrganizationRef]:
     """Every organization as open data names it, by id (one query over a small table)."""
     return {
@@ -318,26 +327,23 @@ def funded_programmes() -> list[FundedProgramme]:
         .order_by(Proposal.id)
     )
 
-    participants: dict[int, list[OrganizationRef]] = defaultdict(list)
-    for proposal_id, organization_id in _rows(
+    participants = _grouped(
         select(proposal_participants.c.proposal_id, proposal_participants.c.organization_id)
         .join(Proposal, Proposal.id == proposal_participants.c.proposal_id)
         .join(Organization, Organization.id == proposal_participants.c.organization_id)
         .where(funded)
-        .order_by(proposal_participants.c.proposal_id, Organization.acronym, Organization.id)
-    ):
-        participants[proposal_id].append(organizations[organization_id])
-    places: dict[int, list[CountryRef]] = defaultdict(list)
-    for proposal_id, iso2 in _rows(
+        .order_by(proposal_participants.c.proposal_id, Organization.acronym, Organization.id),
+        organizations,
+    )
+    places = _grouped(
         select(proposal_countries.c.proposal_id, proposal_countries.c.country_iso2)
         .join(Proposal, Proposal.id == proposal_countries.c.proposal_id)
         .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
         .where(funded)
-        .order_by(proposal_countries.c.proposal_id, Country.name, Country.iso2)
-    ):
-        places[proposal_id].append(countries[iso2])
-    secondary: dict[int, list[ObjectiveRef]] = defaultdict(list)
-    for proposal_id, number in _rows(
+        .order_by(proposal_countries.c.proposal_id, Country.name, Country.iso2),
+        countries,
+    )
+    secondary = _grouped(
         select(
             proposal_secondary_objectives.c.proposal_id,
             proposal_secondary_objectives.c.objective_number,
@@ -347,9 +353,9 @@ def funded_programmes() -> list[FundedProgramme]:
         .order_by(
             proposal_secondary_objectives.c.proposal_id,
             proposal_secondary_objectives.c.objective_number,
-        )
-    ):
-        secondary[proposal_id].append(objectives[number])
+        ),
+        objectives,
+    )
     costs: dict[int, list[tuple[ObjectiveRef, Decimal]]] = defaultdict(list)
     lines = (
         select(
