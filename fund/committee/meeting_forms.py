@@ -33,14 +33,14 @@ class MeetingForm(FlaskForm):
     chaired_by = SelectField(
         "Chaired by",
         coerce=int_or_zero,
-        description="The chair's seat's member when left unchosen and present.",
+        description="If none is chosen: the committee's chair, when present.",
     )
     also_present = TextAreaField(
         "Also present",
         validators=[Length(max=2000)],
         description="Optional: the secretariat, observers, guests.",
     )
-    minutes = TextAreaField("Minutes", validators=[Length(max=50000)])
+    minutes = TextAreaField("Minutes", validators=[Length(max=50000)], render_kw={"rows": 12})
 
 
 class AddItemForm(FlaskForm):

@@ -16,7 +16,7 @@ from fund.accounts.models import Organization, Role, User, UserRole
 from fund.committee import seats
 from fund.committee.forms import AlternateForm, ChairForm, HandOverForm, SeatActionForm, SeatForm
 from fund.committee.models import Seat
-from fund.committee.seating import can_vote, current_seats, pending_members
+from fund.committee.seating import can_vote, current_seats, pending_members, seats_that_vote
 from fund.extensions import db
 from fund.refusals import show_on_form
 
@@ -79,7 +79,7 @@ def _with_choices(form: Any) -> Any:
             form[name].choices = pick + _people()
     if "seat" in form:
         form.seat.choices = [(0, "Nobody")] + [
-            (s.id, f"{s.member.name} ({s.entity})") for s in current_seats()
+            (s.id, f"{s.entity}: {s.member.name}") for s in current_seats()
         ]
     return form
 
@@ -89,10 +89,12 @@ def _with_choices(form: Any) -> Any:
 
 def _render(*, failed: dict[str, Any] | None = None, error: str | None = None, status: int = 200):
     manages = current_user.has_role(*MANAGERS)
-    chair = next((s for s in current_seats() if s.chair), None)
+    shown = current_seats()
+    chair = next((s for s in shown if s.chair), None)
     return render_template(
         "committee/seats.html",
-        seats=current_seats(),
+        seats=shown,
+        counted={s.id for s in seats_that_vote(shown)},
         pending=pending_members(),
         can_vote=can_vote,
         manages=manages,

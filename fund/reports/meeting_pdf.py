@@ -48,7 +48,8 @@ def _item_name(item) -> str:
     if item.proposal is not None:
         name = f"{item.proposal.kind_label} {item.proposal.reference} “{item.proposal.title}”"
         return f"{name}\n{item.title}" if item.title else name
-    return f"{ITEM_KIND_LABELS[item.kind]}: {item.title}"
+    label = ITEM_KIND_LABELS[item.kind]
+    return f"{label}: {item.title}" if item.title and item.title != label else label
 
 
 def _decision(item) -> str:
@@ -124,21 +125,20 @@ def _story(record: MeetingRecord) -> list[Flowable]:
         if m.items
         else Paragraph("The agenda is empty.", s.note)
     )
+    note = Paragraph(
+        "Every change of this record is in the audit trail (committee meeting "
+        f"{m.id}). A proposal's or concept note's state changes through its voting round, "
+        "whose own decision record gives the votes.",
+        s.note,
+    )
+    # The minutes paragraph by paragraph, the last one kept on the page of the closing note.
+    paragraphs = [Paragraph(markup(part.strip()), s.body) for part in m.minutes.split("\n\n")]
+    if not m.minutes.strip():
+        paragraphs = [Paragraph("No minutes are written yet.", s.note)]
     story.append(Paragraph("Minutes", s.h2))
-    story.append(
-        Paragraph(markup(m.minutes), s.body)
-        if m.minutes
-        else Paragraph("No minutes are written yet.", s.note)
-    )
-    story.append(Spacer(1, 6))
-    story.append(
-        Paragraph(
-            "Every change of this record is in the audit trail (committee meeting "
-            f"{m.id}). A proposal's or concept note's state changes through its voting round, "
-            "whose own decision record gives the votes.",
-            s.note,
-        )
-    )
+    for paragraph in paragraphs[:-1]:
+        story += [paragraph, Spacer(1, 4)]
+    story.append(KeepTogether([paragraphs[-1], Spacer(1, 6), note]))
     return story
 
 
