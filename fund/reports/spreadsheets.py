@@ -51,12 +51,27 @@ class Column:
     width: int = 16
 
 
+# Columns that several tables share.
+PROPOSAL_REF = Column("Proposal ref", width=10)
+PROPOSAL_TITLE = Column("Proposal title", width=36)
+ORGANIZATION = Column("Organization", width=14)
+ALLOCATION_ID = Column("Allocation ID", INTEGER, 10)
+AMOUNT = Column("Amount (USD)", MONEY, 18)
+DISBURSED = Column("Disbursed (USD)", MONEY, 18)
+UNDISBURSED = Column("Undisbursed (USD)", MONEY, 18)
+RECORDED_AT = Column("Recorded at (UTC)", DATETIME, 18)
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
     title: str
     columns: tuple[Column, ...]
     rows: list[tuple[Any, ...]]
+
+
+def _table(name: str, columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> Table:
+    return Table(name, TABLE_TITLES[name], columns, rows)
 
 
 def neutralise(text: str) -> str:
@@ -71,7 +86,7 @@ def _join(values) -> str:
 def _proposals(rate: Decimal) -> Table:
     allocations = queries.allocations_by_proposal()
     columns = (
-        Column("Proposal ref", width=10),
+        PROPOSAL_REF,
         Column("Title", width=40),
         Column("Call", width=24),
         Column("Status", width=14),
@@ -91,7 +106,7 @@ def _proposals(rate: Decimal) -> Table:
         Column("Indirect support costs (USD)", MONEY, 18),
         Column("Total budget (USD)", MONEY, 18),
         Column("Allocated (USD)", MONEY, 18),
-        Column("Disbursed (USD)", MONEY, 18),
+        DISBURSED,
         Column("Submitted versions", INTEGER, 10),
         Column("Last submitted (UTC)", DATETIME, 18),
     )
@@ -132,7 +147,7 @@ def _proposals(rate: Decimal) -> Table:
                 p.submitted_at,
             )
         )
-    return Table("proposals", TABLE_TITLES["proposals"], columns, rows)
+    return _table("proposals", columns, rows)
 
 
 def _label(organization) -> str:
@@ -143,15 +158,15 @@ def _budget_lines() -> Table:
     objectives = objective_labels()
     categories = category_titles()
     columns = (
-        Column("Proposal ref", width=10),
-        Column("Proposal title", width=36),
-        Column("Organization", width=14),
+        PROPOSAL_REF,
+        PROPOSAL_TITLE,
+        ORGANIZATION,
         Column("GCM objective", INTEGER, 10),
         Column("Objective", width=24),
         Column("Budget category", INTEGER, 10),
         Column("Category", width=28),
         Column("Description", width=36),
-        Column("Amount (USD)", MONEY, 18),
+        AMOUNT,
     )
     rows = [
         (
@@ -167,19 +182,19 @@ def _budget_lines() -> Table:
         )
         for b, p in queries.all_budget_lines()
     ]
-    return Table("budget_lines", TABLE_TITLES["budget_lines"], columns, rows)
+    return _table("budget_lines", columns, rows)
 
 
 def _allocations() -> Table:
     columns = (
-        Column("Allocation ID", INTEGER, 10),
-        Column("Proposal ref", width=10),
-        Column("Proposal title", width=36),
+        ALLOCATION_ID,
+        PROPOSAL_REF,
+        PROPOSAL_TITLE,
         Column("Allocated on", DATE, 12),
-        Column("Amount (USD)", MONEY, 18),
-        Column("Disbursed (USD)", MONEY, 18),
-        Column("Undisbursed (USD)", MONEY, 18),
-        Column("Recorded at (UTC)", DATETIME, 18),
+        AMOUNT,
+        DISBURSED,
+        UNDISBURSED,
+        RECORDED_AT,
     )
     rows = []
     for a, p in queries.all_allocations():
@@ -196,17 +211,17 @@ def _allocations() -> Table:
                 a.recorded_at,
             )
         )
-    return Table("allocations", TABLE_TITLES["allocations"], columns, rows)
+    return _table("allocations", columns, rows)
 
 
 def _allocation_shares() -> Table:
     columns = (
-        Column("Allocation ID", INTEGER, 10),
-        Column("Proposal ref", width=10),
-        Column("Organization", width=14),
+        ALLOCATION_ID,
+        PROPOSAL_REF,
+        ORGANIZATION,
         Column("Share (USD)", MONEY, 18),
-        Column("Disbursed (USD)", MONEY, 18),
-        Column("Undisbursed (USD)", MONEY, 18),
+        DISBURSED,
+        UNDISBURSED,
     )
     rows = [
         (
@@ -220,20 +235,20 @@ def _allocation_shares() -> Table:
         for a, p in queries.all_allocations()
         for s in a.shares
     ]
-    return Table("allocation_shares", TABLE_TITLES["allocation_shares"], columns, rows)
+    return _table("allocation_shares", columns, rows)
 
 
 def _disbursements() -> Table:
     columns = (
         Column("Disbursement ID", INTEGER, 10),
-        Column("Allocation ID", INTEGER, 10),
-        Column("Proposal ref", width=10),
-        Column("Proposal title", width=36),
-        Column("Organization", width=14),
+        ALLOCATION_ID,
+        PROPOSAL_REF,
+        PROPOSAL_TITLE,
+        ORGANIZATION,
         Column("Paid on", DATE, 12),
-        Column("Amount (USD)", MONEY, 18),
+        AMOUNT,
         Column("Reference", width=18),
-        Column("Recorded at (UTC)", DATETIME, 18),
+        RECORDED_AT,
     )
     rows = [
         (
@@ -249,7 +264,7 @@ def _disbursements() -> Table:
         )
         for d, p in queries.all_disbursements()
     ]
-    return Table("disbursements", TABLE_TITLES["disbursements"], columns, rows)
+    return _table("disbursements", columns, rows)
 
 
 def _contributions() -> Table:
@@ -265,7 +280,7 @@ def _contributions() -> Table:
         Column("Reference", width=18),
         Column("Voided", width=8),
         Column("Void reason", width=28),
-        Column("Recorded at (UTC)", DATETIME, 18),
+        RECORDED_AT,
     )
     rows = [
         (
@@ -284,7 +299,7 @@ def _contributions() -> Table:
         )
         for c in queries.all_contributions()
     ]
-    return Table("contributions", TABLE_TITLES["contributions"], columns, rows)
+    return _table("contributions", columns, rows)
 
 
 def table_builders(config: Mapping[str, Any]) -> dict[str, Callable[[], Table]]:
