@@ -80,6 +80,8 @@ def lock_pipeline_order() -> None:
 
 
 def _places_text(size: int) -> str:
+    if size == 0:
+        return "The pipeline is empty: the concept note's place is 1."
     notes = "is 1 concept note" if size == 1 else f"are {size} concept notes"
     return (
         f"There {notes} in the pipeline: the place is a whole number from 1 (first) to "

@@ -81,7 +81,10 @@ class Rendered:
 
 def render(kind: str, title: str, context: Mapping[str, Any], recipient: User) -> Rendered:
     env = mail_environment(current_app)
+    proposal = context.get("proposal")
     values = {
+        # What a message about a proposal calls it (a concept note is not a proposal).
+        "noun": "concept note" if getattr(proposal, "is_concept_note", False) else "proposal",
         **context,
         "title": title,
         "recipient": recipient,
@@ -107,5 +110,4 @@ def proposal_context(proposal: Proposal) -> dict[str, Any]:
         "proposal": proposal,
         "reference": proposal.reference,
         "organization": proposal.organization.acronym or proposal.organization.name,
-        "noun": "concept note" if proposal.is_concept_note else "proposal",
     }
