@@ -154,14 +154,10 @@ def decide_note(
 
 
 def invite(note: Proposal, secretariat: User, deadline: date | None = None) -> None:
-    invitations.invite(
-        note.id, user(secretariat), deadline or utcnow().date() + timedelta(days=60)
-    )
+    invitations.invite(note.id, user(secretariat), deadline or utcnow().date() + timedelta(days=60))
 
 
-def advance_note(
-    note: Proposal, status: str, author: User, *, place: int | None = None
-) -> None:
+def advance_note(note: Proposal, status: str, author: User, *, place: int | None = None) -> None:
     """Take a concept note of `author` to `status` by the steps of NOTE_PATHS."""
     steps = NOTE_PATHS[status]
     secretariat = acting_secretariat() if set(steps) - {"submit"} else None
