@@ -38,7 +38,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, User
-from fund.committee.models import VotingRound
+from fund.committee import meetings
+from fund.committee.models import Seat, VotingRound
 from fund.committee.rounds import open_round_of
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
@@ -172,7 +173,21 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
             "owner": users["owner"].id,
             "ILO": org_id("ILO"),
             "version": 1,
+            # The committee member's seat (theirs from the round's opening).
+            "seat": db.session.scalar(
+                select(Seat.id).where(Seat.member_id == users["committee"].id)
+            ),
         }
+        # A meeting with one item of any other business.
+        meeting = meetings.create_meeting(
+            user(users["secretariat"]),
+            meetings.MeetingInput(title="Meeting of the world", held_on=utcnow().date()),
+        )
+        item = meetings.add_item(
+            user(users["secretariat"]), meeting.id, "other", title="Any other business"
+        )
+        db.session.commit()
+        ids |= {"meeting": meeting.id, "item": item.id}
         assert db.session.get(Proposal, review).status == "committee_review"
         assert db.session.get(Proposal, approved).status == "approved"
         assert db.session.get(Proposal, funded).status == "funded"
@@ -201,6 +216,9 @@ DEFAULT_ARGS = {
     "filename": "css/fund.css",
     "token": "not-a-genuine-unlock-link",
     "note_id": "note",
+    "meeting_id": "meeting",
+    "item_id": "item",
+    "seat_id": "seat",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -246,6 +264,8 @@ POST_DATA: dict[str, dict[str, str]] = {
 # POSTs that change what later requests of the same persona would see go last, in this order.
 LAST = (
     "proposals.remove_attachment",
+    "meetings.remove_item",
+    "seats.retire",
     "committee.declare_conflict",
     "committee.close_round",
     "accounts.logout",
@@ -418,6 +438,26 @@ EXPECTED: dict[str, dict[str, object]] = {
     "committee.set_deadline": _post_only({"secretariat": REDIRECT}),  # no date: none, unchanged
     "committee.open_round": _post_only({"secretariat": 400}),
     "committee.return_for_revision": _post_only({"secretariat": 400}),  # no summary: refused
+    # The committee's meetings: the members and the secretariat read them, the secretariat
+    # writes them.
+    "meetings.index": _COMMITTEE_PAGES,
+    "meetings.detail": _COMMITTEE_PAGES,
+    "reports.meeting_pdf": _COMMITTEE_PAGES,
+    "meetings.new": _SECRETARIAT,
+    "meetings.edit": _SECRETARIAT,
+    "meetings.item": _SECRETARIAT,
+    "meetings.add_item": _post_only({"secretariat": 400}),  # no kind: refused
+    "meetings.remove_item": _post_only({"secretariat": REDIRECT}),
+    # The seats: read by the committee, the secretariat and the administrator; changed by the
+    # secretariat and the administrator (nothing chosen: refused; the owner is no alternate;
+    # retiring needs no choice).
+    "seats.index": _only({"secretariat": 200, "committee": 200, "recused": 200, "admin": 200}),
+    "seats.create": _post_only({"secretariat": 400, "admin": 400}),
+    "seats.hand_over": _post_only({"secretariat": 400, "admin": 400}),
+    "seats.name_alternate": _post_only({"secretariat": 400, "admin": 400}),
+    "seats.remove_alternate": _post_only({"secretariat": 400, "admin": 400}),
+    "seats.chair": _post_only({"secretariat": 400, "admin": 400}),
+    "seats.retire": _post_only({"secretariat": REDIRECT, "admin": REDIRECT}),
     # Finance (secretariat)
     "finance.balance": _SECRETARIAT,
     "finance.contributions": _SECRETARIAT,
