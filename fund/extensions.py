@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Every constraint gets a predictable name: Alembic needs names for SQLite batch migrations.
@@ -50,6 +51,13 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """The check that `column` holds one of `values` (strings, or string enums), named
+    `<column>_valid`."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_valid")
 
 
 def utcnow() -> datetime:

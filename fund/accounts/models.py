@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fund.extensions import UTCDateTime, db, utcnow
+from fund.extensions import UTCDateTime, db, one_of, utcnow
 from fund.reference.models import Country
 
 
@@ -40,16 +40,13 @@ ROLE_LABELS = {
     Role.ADMIN: "Administrator",
 }
 
-_KINDS_SQL = ", ".join(f"'{k.value}'" for k in OrganizationKind)
-_ROLES_SQL = ", ".join(f"'{r.value}'" for r in Role)
-
 
 class Organization(db.Model):
     """A UN entity, a member state (its government) or another body (e.g. a donor)."""
 
     __tablename__ = "organizations"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
+        one_of("kind", OrganizationKind),
         CheckConstraint(
             "(kind = 'member_state') = (country_iso2 IS NOT NULL)", name="state_has_country"
         ),
@@ -79,7 +76,7 @@ class Organization(db.Model):
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLES_SQL})", name="role_valid"),)
+    __table_args__ = (one_of("role", Role),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True

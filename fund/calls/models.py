@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fund.extensions import UTCDateTime, db, utcnow
+from fund.extensions import UTCDateTime, db, one_of, utcnow
 
 Money = Numeric(14, 2)
 
@@ -25,8 +25,6 @@ DECISION_RULE_LABELS = {
     DecisionRule.MAJORITY: "Simple majority (more approve than reject)",
     DecisionRule.TWO_THIRDS: "Two-thirds of the votes cast to approve or reject",
 }
-
-_RULES_SQL = ", ".join(f"'{r.value}'" for r in DecisionRule)
 
 
 class CallStage(enum.StrEnum):
@@ -54,9 +52,6 @@ ENDORSEMENT_STAGE_LABELS = {
     Stage.FULL_PROPOSAL: "With the full proposal",
 }
 
-_CALL_STAGES_SQL = ", ".join(f"'{s.value}'" for s in CallStage)
-_STAGES_SQL = ", ".join(f"'{s.value}'" for s in Stage)
-
 
 class Call(db.Model):
     """A call for proposals, open between two dates (inclusive, UTC)."""
@@ -70,10 +65,10 @@ class Call(db.Model):
             "min_duration_months >= 1 AND max_duration_months >= min_duration_months",
             name="duration_limits",
         ),
-        CheckConstraint(f"decision_rule IN ({_RULES_SQL})", name="decision_rule_valid"),
+        one_of("decision_rule", DecisionRule),
         CheckConstraint("quorum IS NULL OR quorum >= 1", name="quorum_positive"),
-        CheckConstraint(f"stage IN ({_CALL_STAGES_SQL})", name="stage_valid"),
-        CheckConstraint(f"endorsement_stage IN ({_STAGES_SQL})", name="endorsement_stage_valid"),
+        one_of("stage", CallStage),
+        one_of("endorsement_stage", Stage),
         # Endorsements come with the concept note only where there are concept notes.
         CheckConstraint(
             "stage = 'concept_note_first' OR endorsement_stage = 'full_proposal'",

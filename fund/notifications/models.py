@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Role, User
-from fund.extensions import UTCDateTime, db, utcnow
+from fund.extensions import UTCDateTime, db, one_of, utcnow
 
 
 class Delivery(enum.StrEnum):
@@ -159,9 +159,6 @@ KINDS: dict[str, Kind] = {
 
 MANDATORY_KINDS = frozenset(code for code, kind in KINDS.items() if kind.mandatory)
 
-_KINDS_SQL = ", ".join(f"'{code}'" for code in KINDS)
-_DELIVERY_SQL = ", ".join(f"'{d.value}'" for d in Delivery)
-
 
 class Notification(db.Model):
     """One message to one user about one event; it stays in the user's list once read.
@@ -174,7 +171,7 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
+        one_of("kind", KINDS),
         CheckConstraint("delivery IN ('immediate', 'digest')", name="delivery_valid"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
         Index("ix_notifications_digest_pending", "delivery", "digested_at"),
@@ -240,8 +237,8 @@ class NotificationPreference(db.Model):
     __tablename__ = "notification_preferences"
     __table_args__ = (
         UniqueConstraint("user_id", "kind"),
-        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
-        CheckConstraint(f"delivery IN ({_DELIVERY_SQL})", name="delivery_valid"),
+        one_of("kind", KINDS),
+        one_of("delivery", Delivery),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

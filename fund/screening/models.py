@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import User
 from fund.calls.models import Stage
-from fund.extensions import UTCDateTime, db
+from fund.extensions import UTCDateTime, db, one_of
 
 
 class CheckResult(enum.StrEnum):
@@ -25,9 +25,6 @@ RESULT_LABELS = {
     CheckResult.NOT_APPLICABLE: "Not applicable",
 }
 
-_RESULTS_SQL = ", ".join(f"'{r.value}'" for r in CheckResult)
-_STAGES_SQL = ", ".join(f"'{s.value}'" for s in Stage)
-
 
 class ScreeningCriterion(db.Model):
     """One eligibility criterion of a call, for its concept notes or its full proposals (`stage`).
@@ -36,7 +33,7 @@ class ScreeningCriterion(db.Model):
     __tablename__ = "screening_criteria"
     __table_args__ = (
         UniqueConstraint("call_id", "code"),
-        CheckConstraint(f"stage IN ({_STAGES_SQL})", name="stage_valid"),
+        one_of("stage", Stage),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +54,7 @@ class ScreeningCheck(db.Model):
     __tablename__ = "screening_checks"
     __table_args__ = (
         UniqueConstraint("proposal_id", "version_number", "criterion_id"),
-        CheckConstraint(f"result IN ({_RESULTS_SQL})", name="result_valid"),
+        one_of("result", CheckResult),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
