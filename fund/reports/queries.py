@@ -265,6 +265,11 @@ def _grouped(query, refs: Mapping[Any, Any]) -> dict[int, list[Any]]:
     return grouped
 
 
+def _entities(query) -> list[Any]:
+    """All the rows of a query of ORM entities (each a tuple of them)."""
+    return list(db.session.execute(query).all())
+
+
 def organization_refs() -> dict[int, OrganizationRef]:
     """Every organization as open data names it, by id (one query over a small table)."""
     return {
@@ -530,38 +535,32 @@ def allocations_by_proposal() -> dict[int, Allocation]:
 
 def all_budget_lines() -> list[tuple[BudgetLine, Proposal]]:
     """Every budget line with its proposal and organization, by proposal (one query)."""
-    return list(
-        db.session.execute(
-            select(BudgetLine, Proposal)
-            .join(Proposal, Proposal.id == BudgetLine.proposal_id)
-            .options(joinedload(BudgetLine.organization))
-            .order_by(Proposal.id, BudgetLine.id)
-        ).all()
+    return _entities(
+        select(BudgetLine, Proposal)
+        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+        .options(joinedload(BudgetLine.organization))
+        .order_by(Proposal.id, BudgetLine.id)
     )
 
 
 def all_allocations() -> list[tuple[Allocation, Proposal]]:
     """Every allocation with its proposal and shares, by allocation (two queries)."""
-    return list(
-        db.session.execute(
-            select(Allocation, Proposal)
-            .join(Proposal, Proposal.id == Allocation.proposal_id)
-            .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
-            .order_by(Allocation.id)
-        ).all()
+    return _entities(
+        select(Allocation, Proposal)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
+        .order_by(Allocation.id)
     )
 
 
 def all_disbursements() -> list[tuple[Disbursement, Proposal]]:
     """Every disbursement with its proposal and organization, by payment date (one query)."""
-    return list(
-        db.session.execute(
-            select(Disbursement, Proposal)
-            .join(Allocation, Allocation.id == Disbursement.allocation_id)
-            .join(Proposal, Proposal.id == Allocation.proposal_id)
-            .options(joinedload(Disbursement.organization))
-            .order_by(Disbursement.paid_on, Disbursement.id)
-        ).all()
+    return _entities(
+        select(Disbursement, Proposal)
+        .join(Allocation, Allocation.id == Disbursement.allocation_id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .options(joinedload(Disbursement.organization))
+        .order_by(Disbursement.paid_on, Disbursement.id)
     )
 
 
