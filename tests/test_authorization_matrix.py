@@ -46,6 +46,7 @@ from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.notifications.models import Notification
 from fund.proposals.models import Attachment, Proposal
+from tests.concept_note_factories import new_concept_note as advance_concept_note
 from tests.factories import new_open_call
 from tests.helpers import csrf_token, login, org_id, user
 from tests.test_concept_notes import new_concept_note, to_committee
@@ -141,8 +142,16 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
         note = new_concept_note(owner, two_stage.id, title="Concept note of the owner")
         note_review = new_concept_note(owner, two_stage.id, title="Concept note under review")
         to_committee(note_review, owner, users["secretariat"])
+        # After the committee's decision: one in the pipeline, one invited to a full
+        # programme, one whose full programme is started.
+        later = {
+            f"note_{status}": advance_concept_note(
+                owner, two_stage.id, status, title=f"Concept note {status}"
+            ).id
+            for status in ("pipeline", "invited", "converted")
+        }
         db.session.commit()
-        notes = {"note": note.id, "note_review": note_review.id}
+        notes = {"note": note.id, "note_review": note_review.id, **later}
     with app.app_context():
         open_round = open_round_of(review).id
         closed_round = db.session.scalar(
@@ -228,6 +237,9 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "concept_notes.detail@review": {"note_id": "note_review"},
     "concept_notes.edit@review": {"note_id": "note_review"},
     "concept_notes.act@review": {"note_id": "note_review"},
+    "invitations.invite@pipeline": {"note_id": "note_pipeline"},
+    "invitations.full_proposal@invited": {"note_id": "note_invited"},
+    "invitations.full_proposal@converted": {"note_id": "note_converted"},
     "proposals.edit@review": {"proposal_id": "review"},
     "proposals.download@review": {"proposal_id": "review", "attachment_id": "review_attachment"},
     "proposals.download@mismatch": {"proposal_id": "draft", "attachment_id": "review_attachment"},
@@ -413,6 +425,14 @@ EXPECTED: dict[str, dict[str, object]] = {
         {"owner": 400, "secretariat": 400, "committee": 400, "recused": 400}, refused=404
     )
     | {"admin": 403},
+    # From a concept note to a full programme: the secretariat invites (a draft's page says it
+    # cannot be invited); the owner's applicants start the full programme (a page saying the
+    # draft is not invited; once started, the full proposal).
+    "invitations.invite": _SECRETARIAT,
+    "invitations.invite@pipeline": _SECRETARIAT,
+    "invitations.full_proposal": _only({"owner": 200, "other_applicant": 404}),
+    "invitations.full_proposal@invited": _only({"owner": 200, "other_applicant": 404}),
+    "invitations.full_proposal@converted": _only({"owner": REDIRECT, "other_applicant": 404}),
     # Screening (secretariat)
     "screening.queue": _SECRETARIAT,
     "screening.checklist": _SECRETARIAT,
