@@ -74,17 +74,37 @@ def _on_submit(proposal: Proposal, actor: User | None, comment: str | None, even
     )
 
 
+def _tell_applicants(
+    kind: str,
+    proposal: Proposal,
+    *,
+    title: str,
+    context: dict[str, Any],
+    link: str | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """The users of the proposal's organization are told; the link opens the proposal's page
+    unless another is given."""
+    recipients = Recipients()
+    recipients.add(applicants_of(proposal.organization_id), APPLICANT)
+    notify(
+        kind,
+        recipients,
+        subject_type="proposal",
+        subject_id=proposal.id,
+        title=title,
+        link=link or path_for("proposals.detail", proposal_id=proposal.id),
+        context=context,
+        dedupe_key=dedupe_key,
+    )
+
+
 def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra: Any):
     def handler(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
-        recipients = Recipients()
-        recipients.add(applicants_of(proposal.organization_id), APPLICANT)
-        notify(
+        _tell_applicants(
             kind,
-            recipients,
-            subject_type="proposal",
-            subject_id=proposal.id,
+            proposal,
             title=title.format(ref=proposal.reference, title=proposal.title),
-            link=path_for("proposals.detail", proposal_id=proposal.id),
             context={**proposal_context(proposal), "comment": comment, **extra},
             dedupe_key=dedupe_key.format(id=proposal.id) if dedupe_key else None,
         )
@@ -108,15 +128,10 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
         link=proposal_page(proposal.id, committee=True),
         context={**proposal_context(proposal), "comment": comment},
     )
-    applicants = Recipients()
-    applicants.add(applicants_of(proposal.organization_id), APPLICANT)
-    notify(
+    _tell_applicants(
         "proposal_with_committee",
-        applicants,
-        subject_type="proposal",
-        subject_id=proposal.id,
+        proposal,
         title=f"{ref} forwarded to the committee: {proposal.title}",
-        link=path_for("proposals.detail", proposal_id=proposal.id),
         context=proposal_context(proposal),
     )
 
@@ -164,13 +179,9 @@ def _on_placed_in_pipeline(
 def _on_invited(note: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
     """The applicant is invited to develop the concept note into a full programme by the
     deadline; the link opens the page where the full proposal is started."""
-    recipients = Recipients()
-    recipients.add(applicants_of(note.organization_id), APPLICANT)
-    notify(
+    _tell_applicants(
         "invited_to_full_programme",
-        recipients,
-        subject_type="proposal",
-        subject_id=note.id,
+        note,
         title=f"{note.reference} invited to a full programme: {note.title}",
         link=first_path(
             ("invitations.full_proposal", {"note_id": note.id}),
@@ -257,13 +268,9 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
         "comment": voting_round.summary or None,
     }
     if outcome == "no_quorum":
-        applicants = Recipients()
-        applicants.add(applicants_of(proposal.organization_id), APPLICANT)
-        notify(
+        _tell_applicants(
             "proposal_decision",
-            applicants,
-            subject_type="proposal",
-            subject_id=proposal.id,
+            proposal,
             title=_NO_QUORUM_TITLE.format(ref=ref, title=proposal.title),
             link=link,
             context=context,
@@ -292,17 +299,12 @@ def on_disbursement_recorded(allocation: Any, **kwargs: Any) -> None:
     proposal = db.session.get(Proposal, allocation.proposal_id)
     if proposal is None:
         return
-    recipients = Recipients()
-    recipients.add(applicants_of(proposal.organization_id), APPLICANT)
     paid_to = disbursement.organization
-    notify(
+    _tell_applicants(
         "disbursement_recorded",
-        recipients,
-        subject_type="proposal",
-        subject_id=proposal.id,
+        proposal,
         title=f"{proposal.reference}: disbursement to "
         f"{paid_to.acronym or paid_to.name if paid_to else 'a participating organization'}",
-        link=path_for("proposals.detail", proposal_id=proposal.id),
         context={
             **proposal_context(proposal),
             "allocation": allocation,
