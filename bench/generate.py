@@ -27,7 +27,7 @@ from fund.accounts.passwords import hash_password
 from fund.audit.models import GENESIS_HASH, AuditEvent
 from fund.audit.operations import compute_hash
 from fund.calls.models import Call
-from fund.committee.models import RoundMember, Vote, VotingRound
+from fund.committee.models import RoundMember, Seat, SeatTerm, Vote, VotingRound
 from fund.extensions import db
 from fund.finance.models import (
     GENERAL_POOL,
@@ -136,6 +136,27 @@ def _people(rng: random.Random) -> dict[str, list[Any]]:
     return people
 
 
+def _seats(committee: list[Any], since: datetime) -> dict[int, int]:
+    """A seat of their own for each committee member (as a round's opening gives one): the
+    seat of each member by user id. Seats already there (a second run) are kept."""
+    found = dict(db.session.execute(select(Seat.member_id, Seat.id)).all())
+    for member in committee:
+        if member.id in found:
+            continue
+        seat = Seat(
+            organization_id=member.organization_id,
+            member_id=member.id,
+            chair=False,
+            started_at=since,
+        )
+        db.session.add(seat)
+        db.session.flush()
+        db.session.add(SeatTerm(seat_id=seat.id, member_id=member.id, started_at=since))
+        found[member.id] = seat.id
+    db.session.flush()
+    return found
+
+
 def generate(proposals: int, seed: int = 7) -> dict[str, int]:
     rng = random.Random(seed)
     load_reference(Path(ROOT / "seed"))
@@ -173,6 +194,7 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
     allocation_id = (db.session.scalar(select(func.max(Allocation.id))) or 0) + 1
     committee = people["committee"]
     secretariat = people["secretariat"][0]
+    seat_of = _seats(committee, base)
     allocated_total = Decimal("0.00")
     for offset, status in enumerate(states):
         pid = first_id + offset
@@ -279,6 +301,7 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
                     {
                         "round_id": round_id,
                         "user_id": member.id,
+                        "seat_id": seat_of[member.id],
                         "organization_id": member.organization_id,
                         "recusal": "automatic" if recused else None,
                         "recusal_reason": "Organization takes part" if recused else "",
@@ -291,6 +314,7 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
                         {
                             "round_id": round_id,
                             "member_id": member.id,
+                            "seat_id": seat_of[member.id],
                             "choice": choice,
                             "comment": "Generated." if choice == "reject" else "",
                             "conditions": "",
