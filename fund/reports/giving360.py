@@ -34,7 +34,7 @@ from fund.reports.iati import (
     CURRENCY,
     SDG_MIGRATION_TARGET,
     SDG_MIGRATION_TARGET_TEXT,
-    Exclusion,
+    Exclusions,
     Export,
     ExportBroken,
     SchemaMissing,
@@ -330,13 +330,9 @@ def build_360giving(
     if len(checked) > MAX_CHECKED:
         checked.clear()
     export = Export(content=b"", generated_at=generated_at)
-    excluded: list[tuple[int, Exclusion]] = []
+    excluded = Exclusions()
     kept: list[tuple[FundedProgramme, str, _Raw]] = []
-    for index, programme in enumerate(programmes):
-        problems = publication_problems(programme)
-        if problems:
-            excluded.append((index, _exclusion(programme, problems)))
-            continue
+    for index, programme in excluded.publishable(programmes):
         record = grant(publisher, programme)
         text = _Raw(_encode(record, GRANT_LEVEL))
         digest = hashlib.sha256(text.encode("utf-8")).digest()
@@ -344,11 +340,11 @@ def build_360giving(
             error = _text_error(validator, _package_text([text], publisher, generated_at))
             if error is not None:
                 problem = f"its grant fails the 360Giving {GIVING360_VERSION} schema: {error}"
-                excluded.append((index, _exclusion(programme, [problem])))
+                excluded.add(index, programme, [problem])
                 continue
             checked.add(digest)
         kept.append((programme, record["id"], text))
-    export.excluded = [exclusion for _, exclusion in sorted(excluded, key=lambda e: e[0])]
+    export.excluded = excluded.in_order()
     if not kept:
         return export
     texts = [text for *_, text in kept]
@@ -362,7 +358,3 @@ def build_360giving(
     export.published = [programme.ref for programme, *_ in kept]
     export.content = content.encode("utf-8")
     return export
-
-
-def _exclusion(programme: FundedProgramme, problems: Iterable[str]) -> Exclusion:
-    return Exclusion(programme.proposal_id, programme.ref, programme.title, tuple(problems))

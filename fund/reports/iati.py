@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
@@ -92,6 +92,34 @@ class Exclusion:
     ref: str
     title: str
     reasons: tuple[str, ...]
+
+
+class Exclusions:
+    """The programmes an export leaves out, with why, given back in the programmes' order."""
+
+    def __init__(self) -> None:
+        self._by_index: list[tuple[int, Exclusion]] = []
+
+    def add(self, index: int, programme: FundedProgramme, problems: Iterable[str]) -> None:
+        exclusion = Exclusion(
+            programme.proposal_id, programme.ref, programme.title, tuple(problems)
+        )
+        self._by_index.append((index, exclusion))
+
+    def publishable(
+        self, programmes: Iterable[FundedProgramme]
+    ) -> Iterator[tuple[int, FundedProgramme]]:
+        """The programmes with no publication problems, with their index; the others are left
+        out with their problems."""
+        for index, programme in enumerate(programmes):
+            problems = publication_problems(programme)
+            if problems:
+                self.add(index, programme, problems)
+            else:
+                yield index, programme
+
+    def in_order(self) -> list[Exclusion]:
+        return [exclusion for _, exclusion in sorted(self._by_index, key=lambda e: e[0])]
 
 
 @dataclass
@@ -203,11 +231,19 @@ def _value(amount: Decimal, value_date) -> str:
     )
 
 
-def _transaction(code: str, day, content: str) -> str:
+def _transaction(
+    code: str, day, amount: Decimal, description: str, publisher: Publisher, receiver: str = ""
+) -> str:
+    """A transaction of the fund's money, the fund its provider, on `day` (also the value's
+    date); `receiver` is the receiver-org element, if any."""
     return (
         f'<transaction><transaction-type code="{code}"></transaction-type>'
-        f'<transaction-date iso-date="{day.isoformat()}"></transaction-date>{content}'
-        "</transaction>"
+        f'<transaction-date iso-date="{day.isoformat()}"></transaction-date>'
+        + _value(amount, day)
+        + _element("description", content=_narrative(description))
+        + _fund_org("provider-org", publisher)
+        + receiver
+        + "</transaction>"
     )
 
 
@@ -304,14 +340,9 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
         _transaction(
             TRANSACTION_COMMITMENT,
             allocation.allocated_on,
-            _value(allocation.amount, allocation.allocated_on)
-            + _element(
-                "description",
-                content=_narrative(
-                    f"Allocation of the {publisher.fund_name} to the joint programme"
-                ),
-            )
-            + _fund_org("provider-org", publisher),
+            allocation.amount,
+            f"Allocation of the {publisher.fund_name} to the joint programme",
+            publisher,
         )
     )
     for tranche in allocation.disbursements:
@@ -320,15 +351,10 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
             _transaction(
                 TRANSACTION_DISBURSEMENT,
                 tranche.paid_on,
-                _value(tranche.amount, tranche.paid_on)
-                + _element(
-                    "description",
-                    content=_narrative(
-                        f"{text} (reference {tranche.reference})" if tranche.reference else text
-                    ),
-                )
-                + _fund_org("provider-org", publisher)
-                + _org("receiver-org", tranche.organization),
+                tranche.amount,
+                f"{text} (reference {tranche.reference})" if tranche.reference else text,
+                publisher,
+                receiver=_org("receiver-org", tranche.organization),
             )
         )
     return _element(
@@ -363,14 +389,11 @@ def build_iati(
     that fail (as if each had been checked first) and validate the rest again."""
     schema = iati_schema(config)
     export = Export(content=b"", generated_at=generated_at)
-    excluded: list[tuple[int, Exclusion]] = []
-    candidates: list[tuple[int, FundedProgramme, str]] = []
-    for index, programme in enumerate(programmes):
-        problems = publication_problems(programme)
-        if problems:
-            excluded.append((index, _exclusion(programme, problems)))
-        else:
-            candidates.append((index, programme, activity_xml(publisher, programme)))
+    excluded = Exclusions()
+    candidates = [
+        (index, programme, activity_xml(publisher, programme))
+        for index, programme in excluded.publishable(programmes)
+    ]
     document = _document_from_text([text for *_, text in candidates], generated_at)
     if candidates and not schema.validate(document):
         kept = []
@@ -378,7 +401,7 @@ def build_iati(
             errors = _schema_errors(schema, _document_from_text([text], generated_at))
             if errors:
                 problem = f"its IATI record fails the IATI {IATI_VERSION} schema: {errors[0]}"
-                excluded.append((index, _exclusion(programme, [problem])))
+                excluded.add(index, programme, [problem])
             else:
                 kept.append((index, programme, text))
         candidates = kept
@@ -387,7 +410,7 @@ def build_iati(
         if errors:  # each activity passed alone: the whole must too
             raise ExportBroken(f"IATI export fails its schema: {errors[0]}")
     export.published = [programme.ref for _, programme, _ in candidates]
-    export.excluded = [exclusion for _, exclusion in sorted(excluded, key=lambda e: e[0])]
+    export.excluded = excluded.in_order()
     if candidates:
         export.content = etree.tostring(
             document, xml_declaration=True, encoding="UTF-8", pretty_print=True
@@ -410,7 +433,3 @@ def _document_from_text(activities: list[str], generated_at: datetime) -> etree.
 
 # Parses only the text written above: no entities to resolve, no network, huge files allowed.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-
-
-def _exclusion(programme: FundedProgramme, problems: Iterable[str]) -> Exclusion:
-    return Exclusion(programme.proposal_id, programme.ref, programme.title, tuple(problems))
