@@ -30,7 +30,7 @@ from fund.reports.pdf.styles import (
     PageFurniture,
     PdfStyles,
     audit_footer,
-    header_right,
+    fund_furniture,
     long_date,
     long_time,
     markup,
@@ -571,17 +571,14 @@ class AllocationDocument:
 def furniture(report: AllocationReport) -> PageFurniture:
     """Header: the fund, the report's date and when it was made; footer: the audit head."""
     day, made = report.day, report.generated_at
-    return PageFurniture(
-        header_left=report.fund_name,
-        header_right=header_right(
-            report.fund_name,
-            [
-                f"Allocation report as of {long_date(day)} · generated {long_time(made)}",
-                f"Allocation report as of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
-                f"As of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
-            ],
-        ),
-        footer_left=audit_footer(report.head),
+    return fund_furniture(
+        report.fund_name,
+        [
+            f"Allocation report as of {long_date(day)} · generated {long_time(made)}",
+            f"Allocation report as of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
+            f"As of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
+        ],
+        audit_footer(report.head),
     )
 
 

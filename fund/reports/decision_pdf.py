@@ -33,10 +33,9 @@ from fund.committee.tally import Tally
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
 from fund.reports.pdf.styles import (
-    PageFurniture,
     PdfStyles,
     audit_footer,
-    header_right,
+    fund_furniture,
     markup,
     render,
 )
@@ -269,19 +268,16 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
 def render_decision_record(record: DecisionRecord, *, generated_at: datetime) -> bytes:
     """The PDF of the record."""
     title = f"Decision record {record.reference} · round {record.round.number}"
-    furniture = PageFurniture(
-        header_left=record.fund_name,
-        header_right=header_right(
-            record.fund_name,
-            [
-                f"{title} · generated {when(generated_at)}",
-                f"{title} · generated {generated_at:%d %b %Y %H:%M} UTC",
-                title,
-            ],
-        ),
+    furniture = fund_furniture(
+        record.fund_name,
+        [
+            f"{title} · generated {when(generated_at)}",
+            f"{title} · generated {generated_at:%d %b %Y %H:%M} UTC",
+            title,
+        ],
         # The audit trail's head identifies the records behind a full record; the applicant's
         # version shows nothing of the secretariat's trail.
-        footer_left=audit_footer(head()) if record.full else f"Generated {when(generated_at)}",
+        audit_footer(head()) if record.full else f"Generated {when(generated_at)}",
     )
     return render(
         _story(record, generated_at),

@@ -166,6 +166,16 @@ def header_right(fund_name: str, candidates: Sequence[str]) -> str:
     return candidates[-1]
 
 
+def fund_furniture(fund_name: str, header: Sequence[str], footer_left: str) -> PageFurniture:
+    """The pages of a report of the fund: its name at the left of the header, the first of the
+    `header` candidates that fits at the right, and `footer_left`."""
+    return PageFurniture(
+        header_left=fund_name,
+        header_right=header_right(fund_name, header),
+        footer_left=footer_left,
+    )
+
+
 def audit_footer(newest: tuple[int, str] | None) -> str:
     """The audit trail's head, for the page footer (the full hash: it identifies the trail)."""
     if newest is None:
