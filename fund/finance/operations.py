@@ -78,6 +78,27 @@ def _move(statement, refusal: str) -> int:
         raise FinanceError(refusal) from error
 
 
+def _move_pool(
+    code: str, refusal: str, *, available: Decimal, received: Decimal | None = None
+) -> None:
+    """Add `available` to what the pool holds unallocated and `received` to what it received
+    (net; a negative amount takes it away); refused below zero by the pool's checks."""
+    values = {Pool.available: func.round(Pool.available + available, 2)}
+    if received is not None:
+        values[Pool.received_net] = func.round(Pool.received_net + received, 2)
+    _move(update(Pool).where(Pool.code == code).values(values), refusal)
+
+
+def _add(row: db.Model, refusal: str) -> None:
+    """Write a new row; a unique constraint refusing it (the same thing was recorded at the same
+    moment) becomes a FinanceError."""
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise FinanceError(refusal) from error
+
+
 # Contributions ----------------------------------------------------------------------------
 
 
@@ -121,14 +142,11 @@ def record_contribution(
     )
     db.session.add(contribution)
     db.session.flush()
-    _move(
-        update(Pool)
-        .where(Pool.code == pool_code)
-        .values(
-            received_net=func.round(Pool.received_net + net, 2),
-            available=func.round(Pool.available + net, 2),
-        ),
+    _move_pool(
+        pool_code,
         "The database refused to add the contribution to its pool.",
+        available=net,
+        received=net,
     )
     record(
         "contribution_recorded",
@@ -188,24 +206,17 @@ def void_contribution(
             f"{allocated_message} (only {format_usd(available)} is unallocated; the rest "
             "funds proposals already). Record a correcting contribution instead."
         )
-    _move(
-        update(Pool)
-        .where(Pool.code == code)
-        .values(
-            received_net=func.round(Pool.received_net - net, 2),
-            available=func.round(Pool.available - net, 2),
-        ),
+    _move_pool(
+        code,
         f"{allocated_message}: the database refused to let the pool go below zero. "
         "Record a correcting contribution instead.",
+        available=-net,
+        received=-net,
     )
     void = ContributionVoid(
         contribution_id=contribution.id, reason=reason, voided_by_id=actor.id, voided_at=now
     )
-    db.session.add(void)
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        raise FinanceError(f"Contribution C-{contribution.id} is already voided.") from error
+    _add(void, f"Contribution C-{contribution.id} is already voided.")
     record(
         "contribution_voided",
         "contribution",
@@ -256,13 +267,12 @@ def fund_proposal(
         send_signal=False,
     )
     for code, amount in draws:
-        _move(
-            update(Pool)
-            .where(Pool.code == code)
-            .values(available=func.round(Pool.available - amount, 2)),
+        _move_pool(
+            code,
             f"The {funding.pool_label(code)} pool no longer holds {format_usd(amount)}: "
             "someone allocated that money at the same moment. Nothing was changed; "
             "look at the balance again.",
+            available=-amount,
         )
     allocation = Allocation(
         proposal_id=proposal.id,
@@ -276,11 +286,7 @@ def fund_proposal(
             for org, amount in plan.shares.items()
         ],
     )
-    db.session.add(allocation)
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        raise FinanceError(f"{proposal.reference} already has an allocation.") from error
+    _add(allocation, f"{proposal.reference} already has an allocation.")
     # The transition is announced once its allocation exists: receivers see the whole funding.
     proposal_operations.announce_transition(proposal, actor, event)
     return allocation
