@@ -17,10 +17,9 @@ from fund.committee import meetings
 from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS, Capacity, Meeting
 from fund.committee.rounds import outcome_label
 from fund.reports.pdf.styles import (
-    PageFurniture,
     PdfStyles,
     audit_footer,
-    header_right,
+    fund_furniture,
     long_date,
     long_time,
     markup,
@@ -145,13 +144,10 @@ def _story(record: MeetingRecord) -> list[Flowable]:
 def render_meeting_record(record: MeetingRecord, *, generated_at: datetime) -> bytes:
     m = record.meeting
     title = f"Meeting record · {long_date(m.held_on)}"
-    furniture = PageFurniture(
-        header_left=record.fund_name,
-        header_right=header_right(
-            record.fund_name,
-            [f"{title} · generated {long_time(generated_at)}", title, "Meeting record"],
-        ),
-        footer_left=audit_footer(head()),
+    furniture = fund_furniture(
+        record.fund_name,
+        [f"{title} · generated {long_time(generated_at)}", title, "Meeting record"],
+        audit_footer(head()),
     )
     return render(
         _story(record),
