@@ -28,8 +28,9 @@ from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
 from tests import browser_support as support
-from tests.factories import fill_complete, take_to_committee
+from tests.factories import fill_complete, new_open_call, take_to_committee
 from tests.helpers import user_by_email
+from tests.test_concept_notes import new_concept_note, screen
 
 pytestmark = pytest.mark.browser
 
@@ -119,6 +120,14 @@ def _build(server: support.LiveServer) -> World:
         finance_operations.record_disbursement(
             secretariat, allocation, ilo, utcnow().date(), Decimal("100000.00"), "T-1"
         )
+        # Concept notes of a concept-note-first call: a draft, and one in screening.
+        two_stage = new_open_call(title="Concept notes first", stage="concept_note_first")
+        note = new_concept_note(user_by_email(EMAILS["applicant"]), two_stage.id)
+        note_screening = new_concept_note(
+            user_by_email(EMAILS["applicant"]), two_stage.id, title="Diaspora investment"
+        )
+        proposal_operations.fire(note_screening, "submit", user_by_email(EMAILS["applicant"]))
+        screen(note_screening, user_by_email(EMAILS["secretariat"]))
         db.session.commit()
         assert funded.status == "funded"
         assert db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded.id))
@@ -133,6 +142,8 @@ def _build(server: support.LiveServer) -> World:
             "contribution": contribution.id,
             "user": user_by_email(EMAILS["applicant"]).id,
             "organization": ilo,
+            "note": note.id,
+            "note_screening": note_screening.id,
         }
     return World(server, ids)
 
@@ -203,6 +214,15 @@ def _bad_draft(page: Any) -> None:
     assert page.locator(".error-summary").count(), "the form's errors are not shown"
 
 
+def _bad_note(page: Any) -> None:
+    page.get_by_label("Indicative total 1: Indicative total (USD)").fill("lots")
+    page.get_by_label("National partner 4: Name").fill("A partner without a type")
+    page.get_by_label("Duration (months)").fill("500")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save draft").click()
+    assert page.locator(".error-summary").count(), "the form's errors are not shown"
+
+
 PAGES: list[tuple[str, str, str, Any]] = [
     ("anonymous", "home", "/", None),
     ("anonymous", "objectives", "/objectives", None),
@@ -218,6 +238,9 @@ PAGES: list[tuple[str, str, str, Any]] = [
     ("applicant", "edit form", "/proposals/{draft}/edit", None),
     ("applicant", "edit form with errors", "/proposals/{draft}/edit", _bad_draft),
     ("applicant", "new proposal", "/proposals/new", None),
+    ("applicant", "concept note", "/concept-notes/{note}", None),
+    ("applicant", "concept note form", "/concept-notes/{note}/edit", None),
+    ("applicant", "concept note form with errors", "/concept-notes/{note}/edit", _bad_note),
     ("applicant", "new proposal with errors", "/proposals/new", _submit_first_form("Create")),
     ("applicant", "calls", "/calls/", None),
     ("applicant", "notifications", "/notifications/", None),
@@ -227,6 +250,8 @@ PAGES: list[tuple[str, str, str, Any]] = [
     ("secretariat", "home", "/", None),
     ("secretariat", "screening queue", "/screening/", None),
     ("secretariat", "screening checklist", "/screening/{screening}", None),
+    ("secretariat", "concept note checklist", "/screening/{note_screening}", None),
+    ("secretariat", "concept note", "/concept-notes/{note_screening}", None),
     ("secretariat", "screening criteria", "/screening/calls/{call}/criteria", None),
     ("secretariat", "committee meeting", "/committee/meeting", None),
     ("secretariat", "committee review", "/committee/proposals/{review}", None),

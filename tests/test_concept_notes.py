@@ -715,8 +715,14 @@ def test_the_seed_has_the_concept_notes_criteria(app, two_stage_call, open_call)
     )
     with app.app_context():
         two_stage = db.session.get(Call, two_stage_call)
-        stages = {c.stage for c in screening_operations.ensure_criteria(two_stage)}
-        assert stages == {"concept_note", "full_proposal"}
+        every = screening_operations.ensure_criteria(
+            two_stage, stage=screening_operations.ALL_STAGES
+        )
+        assert {c.stage for c in every} == {"concept_note", "full_proposal"}
+        # By default, the full proposals' criteria: a call's checklist as it always was.
+        assert {c.stage for c in screening_operations.ensure_criteria(two_stage)} == {
+            "full_proposal"
+        }
         one_stage = db.session.get(Call, open_call)
         assert {c.stage for c in screening_operations.ensure_criteria(one_stage)} == {
             "full_proposal"

@@ -70,11 +70,15 @@ def call_stages(call: Call) -> tuple[str, ...]:
     return (Stage.FULL_PROPOSAL.value,)
 
 
+ALL_STAGES = "all"
+
+
 def ensure_criteria(
-    call: Call, seed_dir: Path | str | None = None, stage: str | None = None
+    call: Call, seed_dir: Path | str | None = None, stage: str = Stage.FULL_PROPOSAL.value
 ) -> list[ScreeningCriterion]:
-    """The call's criteria (of `stage`, or of every stage the call screens), each stage's
-    created from the defaults the first time it is needed (idempotent)."""
+    """The call's criteria of `stage` (by default the full proposals'; ALL_STAGES: those of
+    every stage the call screens, concept notes first), each stage's created from the
+    defaults the first time it is needed (idempotent)."""
     stages = call_stages(call)
     have = set(
         db.session.scalars(
@@ -99,7 +103,7 @@ def ensure_criteria(
                     )
                 )
         db.session.flush()
-    return _criteria_of(call.id, stages if stage is None else (stage,))
+    return _criteria_of(call.id, stages if stage == ALL_STAGES else (stage,))
 
 
 def criteria_for(proposal: Proposal) -> list[ScreeningCriterion]:

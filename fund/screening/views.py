@@ -231,7 +231,7 @@ def act(proposal_id: int):
 
 
 def _render_criteria(call: Call, form: CriterionForm, error: str | None = None, status=200):
-    criteria = operations.ensure_criteria(call)
+    criteria = operations.ensure_criteria(call, stage=operations.ALL_STAGES)
     stages = operations.call_stages(call)
     return render_template(
         "screening/criteria.html",
