@@ -102,16 +102,17 @@ def committee_members() -> list[User]:
 def organization_conflicts(proposal: Proposal) -> dict[int, str]:
     """The organizations taking part in the proposal, each with the recusal reason."""
     reasons: dict[int, str] = {}
+    noun = "concept note" if getattr(proposal, "is_concept_note", False) else "proposal"
     for organization in proposal.participants:
         name = organization.acronym or organization.name
-        reasons[organization.id] = f"{name} is a participating organization of this proposal."
+        reasons[organization.id] = f"{name} is a participating organization of this {noun}."
     if proposal.organization is not None and proposal.organization_id not in reasons:
         name = proposal.organization.acronym or proposal.organization.name
-        reasons[proposal.organization_id] = f"{name} submitted this proposal."
+        reasons[proposal.organization_id] = f"{name} submitted this {noun}."
     if proposal.lead_organization is not None:
         name = proposal.lead_organization.acronym or proposal.lead_organization.name
         reasons[proposal.lead_organization_id] = (  # type: ignore[index]
-            f"{name} is the lead UN entity of this proposal."
+            f"{name} is the lead UN entity of this {noun}."
         )
     return reasons
 

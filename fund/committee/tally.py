@@ -123,7 +123,7 @@ def tally(rule: str, quorum_needed: int, entitled_count: int, votes: Iterable[st
         outcome = APPROVED if approved else REJECTED
         explanation = (
             f"{votes_text}: met. {RULE_NAMES[rule]}: {_reason(rule, approve, reject)}, "
-            f"so the proposal is {outcome}."
+            f"so it is {outcome}."
         )
     return Tally(
         rule=rule,

@@ -21,16 +21,11 @@ Link = tuple[str, str]
 
 
 def links(user: Any, proposal: Proposal) -> list[Link]:
-    """The invitation's links for this viewer: on a concept note, to invite it (the
+    """The invitation's links on a concept note's page for this viewer: to invite it (the
     secretariat), to start its full programme (its applicants) and to the full proposal made
-    from it; on a full proposal, to its concept note."""
+    from it. (A full proposal's page links its concept note in its panel: `origin`.)"""
     found: list[Link] = []
     if not proposal.is_concept_note:
-        note = proposal.concept_note
-        if note is not None and can_view(user, note):
-            found.append(
-                (url_for("concept_notes.detail", note_id=note.id), "The concept note it grew from")
-            )
         return found
     if proposal.status in INVITABLE_STATES and user.has_role(Role.SECRETARIAT):
         found.append(

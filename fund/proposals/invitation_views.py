@@ -26,6 +26,11 @@ from workflows import TransitionRefused
 bp = Blueprint("invitations", __name__, url_prefix="/concept-notes")
 
 UNREADABLE = "The form could not be read (it may have expired). Please try again."
+# The parts the full proposal starts with, named as the concept note named them where it did.
+PREFILLED_LABELS = {
+    "summary": "Summary: the change sought",
+    "rationale": "Rationale: the problem",
+}
 
 
 class InvitationForm(FlaskForm):
@@ -134,7 +139,9 @@ def _render_start(note: Proposal, form: StartForm, message=None, status: int = 2
         note=note,
         form=form,
         message=message,
-        prefilled=[SNAPSHOT_LABELS[key] for key in invitations.PREFILLED],
+        prefilled=[
+            PREFILLED_LABELS.get(key, SNAPSHOT_LABELS[key]) for key in invitations.PREFILLED
+        ],
         today=utcnow().date(),
     ), status
 
