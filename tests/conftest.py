@@ -132,11 +132,13 @@ def _make_app(
 @pytest.fixture
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """The application on SQLite, or on the engine of the `backend` fixture if requested; on
-    a copy of the module's `prepared` database if the module defines that fixture."""
+    a copy of the prepared database the test asks for (a fixture named `prepared` or
+    `prepared_...`, see PreparedDatabase), if any."""
     engine = engine_of(request)
-    template = None
-    if "prepared" in request.fixturenames:
-        template = request.getfixturevalue("prepared").template(engine)
+    prepared = [n for n in request.fixturenames if n == "prepared" or n.startswith("prepared_")]
+    if len(prepared) > 1:
+        raise pytest.UsageError(f"a test starts from one prepared database, not {prepared}")
+    template = request.getfixturevalue(prepared[0]).template(engine) if prepared else None
     yield from _make_app(request, engine, tmp_path, template)
 
 
@@ -154,8 +156,8 @@ def pg_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
 class PreparedDatabase:
     """Data made once per module and engine, read by the module's tests on a copy each.
 
-    A module defines a module-scoped fixture `prepared` returning
-    `PreparedDatabase(request, build)`, and lists `prepared` among a test's fixtures (directly or
+    A module defines a module-scoped fixture `prepared` (or `prepared_<name>`) returning
+    `PreparedDatabase(request, build)`, and lists it among a test's fixtures (directly or
     through another fixture): the test's `app` then starts from a copy of the database that
     `build()` filled (in an application context; `build` commits and returns what the tests
     need, as plain values or detached rows), made the first time an engine is asked for."""

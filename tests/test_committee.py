@@ -20,27 +20,39 @@ from fund.finance import queries as finance_queries
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
-from tests.helpers import audit_events, client_for, csrf_token, user
+from tests.conftest import detached
+from tests.helpers import audit_events, client_for, csrf_token, new_user, user
 from workflows import TransitionRefused
 
 # The people ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def people(create_user):
-    """An ILO applicant, the secretariat and four committee members. The proposals of these
-    tests are ILO-led with IOM participating, so the IOM member is recused automatically and
-    three members (UNHCR, UNICEF, UNDP) are entitled: the default quorum is 2."""
+def committee_people() -> SimpleNamespace:
+    """An ILO applicant, the secretariat and four committee members (in the caller's context).
+    The proposals of these tests are ILO-led with IOM participating, so the IOM member is
+    recused automatically and three members (UNHCR, UNICEF, UNDP) are entitled: the default
+    quorum is 2."""
     return SimpleNamespace(
-        author=create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Author"),
-        secretariat=create_user(
-            roles=("secretariat",), organization_acronym=None, name="Sara Secretariat"
-        ),
-        iom=create_user(roles=("committee",), organization_acronym="IOM", name="Ibrahim IOM"),
-        unhcr=create_user(roles=("committee",), organization_acronym="UNHCR", name="Ursula UNHCR"),
-        unicef=create_user(roles=("committee",), organization_acronym="UNICEF", name="Chen UNICEF"),
-        undp=create_user(roles=("committee",), organization_acronym="UNDP", name="Dina UNDP"),
+        author=new_user(("applicant",), "ILO", name="Ana Author"),
+        secretariat=new_user(("secretariat",), None, name="Sara Secretariat"),
+        iom=new_user(("committee",), "IOM", name="Ibrahim IOM"),
+        unhcr=new_user(("committee",), "UNHCR", name="Ursula UNHCR"),
+        unicef=new_user(("committee",), "UNICEF", name="Chen UNICEF"),
+        undp=new_user(("committee",), "UNDP", name="Dina UNDP"),
     )
+
+
+def detached_people(people: SimpleNamespace) -> SimpleNamespace:
+    """The people, committed, read back and detached."""
+    db.session.commit()
+    return SimpleNamespace(**{name: detached(row) for name, row in vars(people).items()})
+
+
+@pytest.fixture
+def people(app) -> SimpleNamespace:
+    """The people of `committee_people`, detached."""
+    with app.app_context():
+        return detached_people(committee_people())
 
 
 def _set_rule(app, call_id: int, rule: str, quorum: int | None = None) -> None:

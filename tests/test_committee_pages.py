@@ -14,9 +14,10 @@ from sqlalchemy import event
 from fund.committee import operations, queries
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from tests.conftest import csrf_token
+from tests.conftest import PreparedDatabase, csrf_token, engine_of
+from tests.factories import new_open_call, new_proposal
 from tests.helpers import client_for, user
-from tests.test_committee import people as people
+from tests.test_committee import committee_people, detached_people
 
 PER_PAGE = 2
 DASH = "\u2013"  # the en dash between the first and the last row of a page
@@ -31,14 +32,6 @@ def small_pages(monkeypatch):
 def _open_round(app, proposal_id: int) -> int:
     with app.app_context():
         return operations.open_round_of(proposal_id).id
-
-
-def _set_deadline(app, proposal_id: int, days: int | None) -> None:
-    """Set the open round's deadline directly (the form accepts no date in the past)."""
-    with app.app_context():
-        round_ = operations.open_round_of(proposal_id)
-        round_.deadline = None if days is None else utcnow() + timedelta(days=days)
-        db.session.commit()
 
 
 def _sections(page: str) -> list[int]:
@@ -57,23 +50,43 @@ def _pager(page: str, label: str) -> str:
     return found.group(1) if found else ""
 
 
-@pytest.fixture
-def meeting(app, people, make_proposal):
+def _meeting() -> SimpleNamespace:
     """Five proposals under review. Four have an open round: one whose deadline has passed,
     one closing in 3 days, one in 5, one without a deadline. The fifth's round closed without
     quorum and no new round is open. The meeting's order is the same."""
+    people = committee_people()
+    call = new_open_call().id
     ids = [
-        make_proposal(people.author, status="committee_review", title=f"Proposal {n}")
+        new_proposal(people.author, call, "committee_review", title=f"Proposal {n}").id
         for n in range(1, 6)
     ]
     in_5, passed, none, in_3, without = ids
-    _set_deadline(app, in_5, 5)
-    _set_deadline(app, passed, -1)
-    _set_deadline(app, in_3, 3)
+    for proposal_id, days in ((in_5, 5), (passed, -1), (in_3, 3)):
+        # Directly: the form accepts no date in the past.
+        operations.open_round_of(proposal_id).deadline = utcnow() + timedelta(days=days)
+    operations.close_round(operations.open_round_of(without).id, people.secretariat)
+    meeting = SimpleNamespace(ids=ids, order=[passed, in_3, in_5, none, without], without=without)
+    return SimpleNamespace(people=detached_people(people), meeting=meeting)
+
+
+@pytest.fixture(scope="module")
+def prepared_meeting(request) -> PreparedDatabase:
+    """The meeting, made once per engine: each test reads a copy."""
+    return PreparedDatabase(request, _meeting)
+
+
+@pytest.fixture
+def meeting(request, prepared_meeting) -> SimpleNamespace:
+    return prepared_meeting.data(engine_of(request)).meeting
+
+
+@pytest.fixture
+def people(request, app) -> SimpleNamespace:
+    """The people of the meeting when the test has one, else new ones."""
+    if "meeting" in request.fixturenames:
+        return request.getfixturevalue("prepared_meeting").data(engine_of(request)).people
     with app.app_context():
-        operations.close_round(_open_round(app, without), user(people.secretariat))
-        db.session.commit()
-    return SimpleNamespace(ids=ids, order=[passed, in_3, in_5, none, without], without=without)
+        return detached_people(committee_people())
 
 
 # The meeting -------------------------------------------------------------------------------------

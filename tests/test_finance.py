@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import current_app
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +31,9 @@ from fund.money import read_amount
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import objective_thematic_area
-from tests.helpers import csrf_token, login, org_id, user
+from tests.conftest import PreparedDatabase, engine_of
+from tests.factories import new_open_call, new_proposal
+from tests.helpers import csrf_token, login, new_organization, new_user, org_id, user
 from workflows import TransitionRefused
 
 D = Decimal
@@ -464,13 +467,27 @@ def test_only_approved_proposals_are_funded(
 # Disbursements ----------------------------------------------------------------------------
 
 
+def _funded() -> int:
+    """A funded proposal (USD 1,070,000 from GENERAL, of a contribution of 2,000,000.00 less
+    the fee); returns its id."""
+    treasurer = new_user(("secretariat",), "IOM")
+    donor = new_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
+    operations.record_contribution(treasurer, donor, utcnow().date(), D("2000000.00"))
+    author = new_user(("applicant",), "ILO")
+    proposal = new_proposal(author, new_open_call().id, "funded")
+    db.session.commit()
+    return proposal.id
+
+
+@pytest.fixture(scope="module")
+def prepared_funded(request) -> PreparedDatabase:
+    """The funded proposal, made once per engine: each test pays on a copy."""
+    return PreparedDatabase(request, _funded)
+
+
 @pytest.fixture
-def funded(app, treasurer, donor, author, make_proposal) -> int:
-    """A funded proposal (USD 1,070,000 from GENERAL); returns its id."""
-    contribute(app, treasurer, donor, "2000000.00")
-    proposal_id = make_proposal(author, status="approved")
-    fund(app, treasurer, proposal_id)
-    return proposal_id
+def funded(request, prepared_funded) -> int:
+    return prepared_funded.data(engine_of(request))
 
 
 def shares(app, proposal_id: int) -> dict[str, tuple[Decimal, Decimal]]:
@@ -741,11 +758,36 @@ def _ledger(app, treasurer, donor, author, make_proposal) -> dict[str, int]:
     return {"p1": p1, "p2": p2, "p3": p3, "p4": p4, "void": mistake}
 
 
+def _ledger_records() -> dict[str, int]:
+    app = current_app._get_current_object()
+    treasurer, author = new_user(("secretariat",), "IOM"), new_user(("applicant",), "ILO")
+    donor = new_organization(name="Kingdom of Donors", acronym="KDN", kind="other")
+    call_id = new_open_call().id
+    db.session.commit()
+
+    def make_proposal(author, status: str = "draft", **values) -> int:
+        with app.app_context():
+            proposal = new_proposal(author, call_id, status, **values)
+            db.session.commit()
+            return proposal.id
+
+    return _ledger(app, treasurer, donor, author, make_proposal)
+
+
+@pytest.fixture(scope="module")
+def prepared_ledger(request) -> PreparedDatabase:
+    """The ledger, made once per engine: each test reads a copy."""
+    return PreparedDatabase(request, _ledger_records)
+
+
+@pytest.fixture
+def ledger(request, prepared_ledger) -> dict[str, int]:
+    return prepared_ledger.data(engine_of(request))
+
+
 @pytest.mark.usefixtures("backend")
-def test_balance_matches_hand_computed_numbers(
-    app, treasurer, donor, author, make_proposal
-) -> None:
-    ids = _ledger(app, treasurer, donor, author, make_proposal)
+def test_balance_matches_hand_computed_numbers(app, ledger) -> None:
+    ids = ledger
     with app.app_context():
         money = queries.balance()
     by_pool = {
@@ -799,10 +841,8 @@ def test_balance_matches_hand_computed_numbers(
 
 
 @pytest.mark.usefixtures("backend")
-def test_pipeline_in_order_of_approval_with_running_total(
-    app, treasurer, donor, author, make_proposal
-) -> None:
-    ids = _ledger(app, treasurer, donor, author, make_proposal)
+def test_pipeline_in_order_of_approval_with_running_total(app, ledger) -> None:
+    ids = ledger
     with app.app_context():
         pipe = queries.pipeline(D("0.07"))
     assert pipe.available == D("761500.49")
@@ -884,13 +924,10 @@ def _pages(function, per_page: int, *args):
 
 @pytest.mark.usefixtures("backend")
 @pytest.mark.parametrize("per_page", [1, 2, 3])
-def test_pipeline_pages_show_the_whole_pipeline(
-    app, treasurer, donor, author, make_proposal, per_page
-) -> None:
+def test_pipeline_pages_show_the_whole_pipeline(app, ledger, per_page) -> None:
     """Page after page, the rows (running totals and whether each could be funded included)
     are those of the whole pipeline; each page knows its starting running total, and the
     totals are those of all approved proposals."""
-    _ledger(app, treasurer, donor, author, make_proposal)
     with app.app_context():
         whole = queries.pipeline(D("0.07"))
         available = queries.balance().available_by_pool()
