@@ -155,6 +155,11 @@ def test_select_for_development_with_conditions(app, backend, people, call):
                     round_id, member.user, "approve", conditions="A gender analysis first."
                 )
         db.session.commit()
+    # The review page shows the concept note as submitted: its partners and indicative total.
+    member = client_for(app, people["committee"])
+    review = html.unescape(member.get(f"/committee/proposals/{note_id}").get_data(as_text=True))
+    assert "Indicative budget" in review and "USD 700,000.00" in review
+    assert "Ministry of Labour" in review and "USD 1,200,000.00" in review
     secretariat = client_for(app, people["secretariat"])
     meeting = html.unescape(secretariat.get("/committee/meeting").get_data(as_text=True))
     assert "Select for development" in meeting and "Approve into the pipeline" in meeting

@@ -40,7 +40,7 @@ from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
 from fund.proposals.invitation_page import origin_of_version
-from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
+from fund.proposals.models import MARKER_LABELS, PARTNER_TYPE_LABELS, SCOPE_LABELS, Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import load_proposal
 from fund.proposals.queries import organization_names as proposal_organization_names
@@ -272,6 +272,7 @@ def _render_review(
         names=proposal_organization_names(set(budget.by_organization)),
         scope_labels=SCOPE_LABELS,
         marker_labels=MARKER_LABELS,
+        partner_type_labels=PARTNER_TYPE_LABELS,
         vote_form=vote_form,
         conflict_form=conflict_form or ConflictForm(formdata=None),
         error=error,
