@@ -13,13 +13,14 @@ costs too much: one list of them, one check, one rebuild.
   `record_disbursement`; read by the finance balance.
 
 Each figure's code stays in its package, with the measurements that justify keeping it in its
-docstring (bench/RESULTS.md, "Caches: with and without"), and at most one fallback, where it
-is read: unless the coverage totals are built for the configured rate, `coverage()` aggregates
-the budget lines; a proposal without a total kept at the configured rate is summed from its
-lines by the pipeline's ledger; the money paid out is always kept. This package sits above all three in the layers and
-nothing below imports it: it connects the flush-time upkeep to `db.session` (`init_app`),
-compares every figure with a full recomputation (`verify`), recomputes them (`rebuild`), and
-builds the ones never built (`ensure_built`, for `flask fund seed` and bulk loads).
+docstring (bench/RESULTS.md, "Caches: with and without"), and at most one fallback, where it is
+read: unless the coverage totals are built for the configured rate, `coverage()` aggregates the
+budget lines; a proposal without a total kept at the configured rate is summed from its lines by
+the pipeline's ledger; the money paid out is always kept. This package sits above all three in
+the layers and nothing below imports it: it connects the flush-time upkeep to `db.session`
+(`init_app`), compares every figure with a full recomputation (`verify`), recomputes them
+(`rebuild`), and builds the ones never built (`ensure_built`, for `flask fund seed` and bulk
+loads).
 
 The running balances the database itself checks (a pool's `available >= 0`, a share's
 `disbursed <= amount`) are records of their own, not kept figures, and are not listed here.
