@@ -556,3 +556,27 @@ def test_the_migration_gives_every_member_a_seat_and_keeps_the_votes(
     # The committee votes on as before.
     _vote(app, people.unicef, round_id, "approve")
     assert _close(app, people, round_id) == "approved"
+
+
+def test_the_deadline_reminder_goes_to_the_seats_that_have_not_voted(
+    app, people, under_review, create_user
+):
+    from datetime import timedelta
+
+    from fund.notifications.models import Notification
+    from fund.notifications.operations import remind_deadlines
+
+    alternate = _alternate(app, people, create_user, people.unhcr)
+    round_id = _round(app, under_review).id
+    _vote(app, alternate, round_id, "approve")  # for UNHCR's seat
+    with app.app_context():
+        db.session.get(VotingRound, round_id).deadline = utcnow() + timedelta(hours=12)
+        db.session.commit()
+        assert remind_deadlines(timedelta(days=1)) == 2
+        db.session.commit()
+        reminded = set(
+            db.session.scalars(
+                select(Notification.user_id).where(Notification.kind == "vote_deadline")
+            )
+        )
+    assert reminded == {people.unicef.id, people.undp.id}

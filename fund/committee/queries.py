@@ -464,6 +464,16 @@ def entitled_in_round(round_: VotingRound) -> list[User]:
     return _voters(entitled_members(round_))
 
 
+def yet_to_vote(round_: VotingRound) -> list[User]:
+    """The people who may still vote in `round_`: those of its counted seats (members and
+    alternates) whose seat has no vote yet, in id order."""
+    from fund.committee.rounds import entitled_members
+    from fund.committee.seating import member_key, vote_key
+
+    voted = {vote_key(v) for v in round_.votes}
+    return _voters([m for m in entitled_members(round_) if member_key(m) not in voted])
+
+
 def entitled_to_vote(proposal: Proposal) -> list[User]:
     """The people entitled to vote on `proposal`, in id order: with an open round, those of
     its seats without a recusal; before the round exists, those of the seats its opening

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from fund.accounts.models import User
-from fund.committee.queries import entitled_in_round
+from fund.committee.queries import yet_to_vote
 from fund.extensions import db, utcnow
 from fund.notifications.models import (
     KINDS,
@@ -112,7 +112,7 @@ def remind_deadlines(within: timedelta, now: datetime | None = None) -> int:
     """Tell the entitled members who have not voted that an open round's deadline falls
     within `within`; each member is reminded once per round. Never commits; returns the
     number of reminders written."""
-    from fund.committee.models import RoundStatus, Vote, VotingRound
+    from fund.committee.models import RoundStatus, VotingRound
 
     now = now or utcnow()
     rounds = db.session.scalars(
@@ -128,11 +128,9 @@ def remind_deadlines(within: timedelta, now: datetime | None = None) -> int:
     written = 0
     for voting_round in rounds:
         proposal = db.session.get(Proposal, voting_round.proposal_id)
-        voted = set(
-            db.session.scalars(select(Vote.member_id).where(Vote.round_id == voting_round.id))
-        )
+        # A seat votes once: its member and alternates are reminded until one of them has.
         recipients = Recipients()
-        recipients.add((m for m in entitled_in_round(voting_round) if m.id not in voted), COMMITTEE)
+        recipients.add(yet_to_vote(voting_round), COMMITTEE)
         written += len(
             notify(
                 "vote_deadline",
