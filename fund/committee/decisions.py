@@ -129,7 +129,8 @@ def record_decision(
     round's place (the others from that place on move down one), selected, or not approved."""
     details: dict[str, int] = {"round": round_.number, "round_id": round_.id}
     if decision.outcome == Outcome.PIPELINE:
-        assert decision.place is not None  # decision_for asks for it
+        if decision.place is None:  # decision_for asks for it
+            raise ValueError("A place in the pipeline is needed for this decision.")
         place_at(note.id, decision.place)
         details["place"] = decision.place
     fire(

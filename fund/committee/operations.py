@@ -284,7 +284,8 @@ def cast_vote(
     # Open; the actor's seat, not recused, nobody else's vote on it; before the deadline.
     fire_round(round_, "vote", actor, now=now)
     seat = member_of(round_, actor.id)
-    assert seat is not None  # the workflow's guard `entitled_member`
+    if seat is None:  # the workflow's guard `entitled_member` refused already
+        raise CommitteeRefused("You are not a member of this round.")
     if choice not in _CHOICES:
         raise CommitteeRefused("Choose approve, reject or abstain.", field="choice")
     if choice == Choice.REJECT and not comment:
@@ -349,7 +350,8 @@ def declare_conflict(
     now = now or utcnow()  # after the lock: later than anything it waited for
     fire_round(round_, "declare_conflict", actor, now=now)  # open, a member not recused
     member = member_of(round_, actor.id)
-    assert member is not None  # the workflow's guard `entitled_member`
+    if member is None:  # the workflow's guard `entitled_member` refused already
+        raise CommitteeRefused("You are not a member of this round.")
     if not reason:
         raise CommitteeRefused("Say what the conflict of interest is.", field="reason")
     removed = seat_vote(round_, member)  # the seat's vote, whoever cast it

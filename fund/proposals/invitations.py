@@ -128,7 +128,10 @@ def invite(
     problem = deadline_problem(deadline, now.date())
     if problem:
         raise InvitationRefused(problem, field="deadline")
-    assert deadline is not None
+    if deadline is None:  # deadline_problem reports a missing date
+        raise InvitationRefused(
+            "Give the date by which the full proposal is due.", field="deadline"
+        )
     details: dict[str, object] = {"deadline": deadline.isoformat()}
     if note.status == "pipeline":
         order = ranked_ids()
