@@ -189,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.coverage.views import bp as coverage_bp
     from fund.finance.views import bp as finance_bp
     from fund.notifications.views import bp as notifications_bp
+    from fund.pipeline.views import bp as pipeline_bp
     from fund.proposals.concept_note_views import bp as concept_notes_bp
     from fund.proposals.invitation_views import bp as invitations_bp
     from fund.proposals.views import bp as proposals_bp
@@ -212,6 +213,7 @@ def _register_blueprints(app: Flask) -> None:
         seats_bp,
         finance_bp,
         coverage_bp,
+        pipeline_bp,
         reports_bp,
         notifications_bp,
     ):

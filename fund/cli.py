@@ -128,6 +128,7 @@ def init_app(app: Flask) -> None:
     from fund.caches.cli import caches_command, check
     from fund.coverage.cli import coverage_command
     from fund.notifications.cli import mail_cli
+    from fund.pipeline.cli import pipeline_command
     from fund.reports.cli import export_cli, report_cli
 
     fund_cli.add_command(audit_cli)
@@ -136,4 +137,5 @@ def init_app(app: Flask) -> None:
     fund_cli.add_command(export_cli)
     fund_cli.add_command(report_cli)
     fund_cli.add_command(mail_cli)
+    fund_cli.add_command(pipeline_command)
     app.cli.add_command(fund_cli)

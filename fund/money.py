@@ -13,8 +13,9 @@ The rules:
   cents, by largest remainder (the cents left over after rounding down go to the largest
   remainders; equal remainders: the lower objective number first).
 - **Even splits** (a programme's money over the thematic areas of an objective, or over the
-  regions of its countries): equal whole-cent parts, the cents left over one each to the first
-  keys in order.
+  regions of its countries; a concept note's indicative total of an organization over its
+  objectives, the primary one first): equal whole-cent parts, the cents left over one each to
+  the first keys in order.
 
 Each programme's amounts are rounded on their own, so every total is a plain sum over
 programmes: funding, approving or withdrawing one programme changes each figure by exactly that

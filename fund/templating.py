@@ -21,6 +21,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("proposals.workflow", "Workflow", frozenset()),
     ("screening.queue", "Screening", frozenset({Role.SECRETARIAT})),
     ("committee.index", "Committee", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
+    ("pipeline.index", "Pipeline", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
     ("seats.index", "Committee seats", frozenset({Role.ADMIN})),
     ("finance.balance", "Finances", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),

@@ -31,7 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fund.screening", "fund.finance"}),
     frozenset({"fund.coverage"}),
     frozenset({"fund.committee", "fund.caches"}),
-    frozenset({"fund.notifications"}),
+    frozenset({"fund.notifications", "fund.pipeline"}),
     frozenset({"fund.reports", "fund.core"}),
     frozenset({"fund.templating", "fund.models", "fund.seed"}),
     frozenset({"fund.demo"}),

@@ -265,6 +265,7 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "finance.fund": {"proposal_id": "approved"},
     "finance.disburse": {"proposal_id": "funded"},
     "finance.close": {"proposal_id": "funded"},
+    "pipeline.set_public@approved": {"proposal_id": "approved"},
 }
 
 # Content posted with the token, where it lets the view tell the personas apart.
@@ -362,6 +363,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.open_data": _all(200),
     "reports.open_data_iati": _all(200),  # the funded proposal is published
     "reports.open_data_360giving": _all(200),
+    "reports.public_pipeline_booklet": _all(200),  # what the committee made public
     "static": _all(200),
     # Accounts
     "accounts.login": _all(REDIRECT, anonymous=200),  # a signed-in user goes home
@@ -490,6 +492,16 @@ EXPECTED: dict[str, dict[str, object]] = {
     # secretariat, the targets for the secretariat.
     "coverage.simulator": _COMMITTEE_PAGES,
     "coverage.targets": _SECRETARIAT,
+    # The pipeline: read by the committee and the secretariat (the booklet too); its order and
+    # the public flag recorded by the secretariat (the order without a decision: refused; the
+    # draft is not in the pipeline: refused; the approved proposal is, not yet public: nothing
+    # to change).
+    "pipeline.index": _COMMITTEE_PAGES,
+    "pipeline.balance": _COMMITTEE_PAGES,
+    "reports.pipeline_booklet": _COMMITTEE_PAGES,
+    "pipeline.rerank": _post_only({"secretariat": 400}),
+    "pipeline.set_public": _post_only({"secretariat": 400}),
+    "pipeline.set_public@approved": _post_only({"secretariat": REDIRECT}),
     # Reports (secretariat)
     "reports.index": _SECRETARIAT,
     "reports.xlsx_export": _SECRETARIAT,

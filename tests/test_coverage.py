@@ -430,6 +430,7 @@ def test_committee_sees_the_pipeline_and_the_simulator(app, client, login_as, fu
         "0.00",
         "321,000.00",
         "0.00",
+        "0.00",  # concept notes in the pipeline
         "0",
         "0.0%",
         "4.3%",
@@ -697,6 +698,7 @@ def test_cli_json_equals_the_page(app, client, login_as, fund):
             money(row["funded"]),
             money(row["pipeline"]),
             money(row["review"]),
+            money(row["notes"]),
             str(row["programmes"]),
             pct(row["share"]),
             pct(row["target"]),

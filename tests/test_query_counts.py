@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
 from bench.generate import PASSWORD, generate
-from fund.accounts.models import User
+from fund.accounts.models import Organization, User
+from fund.calls.models import Call
 from fund.committee.models import VotingRound
 from fund.extensions import db, utcnow
 from fund.notifications.models import Notification
-from fund.proposals.models import Proposal
+from fund.proposals.models import IndicativeTotal, NationalPartner, Proposal
+from fund.reference.models import Country, GcmObjective
 from tests.conftest import _make_app, login
 
 SMALL, LARGE = 12, 48  # proposals; 12 or more puts at least one in every state
@@ -41,6 +44,11 @@ PAGES = [
     ("finance balance", "secretariat", "/finance/"),
     ("coverage dashboard", "secretariat", "/coverage/"),
     ("coverage dashboard, public", "anonymous", "/coverage/"),
+    ("pipeline", "secretariat", "/pipeline/"),
+    ("pipeline, committee", "committee", "/pipeline/"),
+    ("pipeline balance view", "committee", "/pipeline/balance?pick={note}&pick={other_note}"),
+    ("pipeline booklet", "secretariat", "/pipeline/booklet.pdf"),
+    ("pipeline booklet, public", "anonymous", "/open-data/pipeline.pdf"),
     ("audit log", "secretariat", "/audit/"),
     ("notifications", "secretariat", "/notifications/"),
 ]
@@ -74,6 +82,55 @@ def _latest(status: str, round_status: str) -> int:
     )
 
 
+def _add_pipeline_notes(count: int) -> None:
+    """`count` concept notes approved into the pipeline, ranked, each with its parts (two
+    organizations' indicative totals, objectives, countries, national partners); written as
+    `bench.generate` writes its rows, the workflow's steps aside, which these pages do not
+    read. The kept coverage totals follow them at flush time."""
+    entities = db.session.scalars(
+        select(Organization).where(Organization.kind == "un_entity").order_by(Organization.id)
+    ).all()
+    countries = db.session.scalars(select(Country).order_by(Country.iso2).limit(40)).all()
+    call = db.session.scalars(select(Call).order_by(Call.id)).first()
+    top = db.session.scalar(select(func.max(Proposal.pipeline_rank))) or 0
+    for n in range(count):
+        first, second = entities[n % len(entities)], entities[(n + 1) % len(entities)]
+        note = Proposal(
+            call_id=call.id,
+            kind="concept_note",
+            status="pipeline",
+            organization_id=first.id,
+            lead_organization_id=first.id,
+            title=f"Pipeline concept note {top + n + 1}",
+            summary="The change sought.",
+            rationale="The problem.",
+            duration_months=24,
+            primary_objective_number=n % 23 + 1,
+            pipeline_rank=top + n + 1,
+            pipeline_public=n % 2 == 0,
+        )
+        note.participants = [first, second]
+        note.countries = [countries[n % len(countries)], countries[(n + 7) % len(countries)]]
+        note.secondary_objectives = [db.session.get(GcmObjective, (n + 5) % 23 + 1)]
+        note.national_partners = [
+            NationalPartner(name=f"Ministry {n}", partner_type="line_ministry"),
+            NationalPartner(name=f"Association {n}", partner_type="civil_society"),
+        ]
+        note.indicative_totals = [
+            IndicativeTotal(organization_id=first.id, amount=Decimal("400000.00") + n),
+            IndicativeTotal(organization_id=second.id, amount=Decimal("250000.50")),
+        ]
+        db.session.add(note)
+    db.session.flush()
+
+
+def _notes() -> dict[str, int]:
+    ids = db.session.scalars(
+        select(Proposal.id).where(Proposal.kind == "concept_note").order_by(Proposal.id)
+    ).all()
+    return {"note": ids[0], "other_note": ids[-1]}
+
+
 def _add_notifications(user_id: int, count: int) -> None:
     now = utcnow()
     for n in range(count):
@@ -99,6 +156,7 @@ def _measure(app: Flask, engine, size: int) -> dict[str, tuple[int, int]]:
         _add_notifications(users["secretariat"].id, NOTIFICATIONS[size])
         db.session.commit()
         ids = {"funded": _latest("funded", "closed"), "review": _latest("committee_review", "open")}
+        ids |= _notes()
         emails = {role: user.email for role, user in users.items()}
         db.session.remove()
     clients = {"anonymous": app.test_client()}
@@ -140,6 +198,8 @@ def counts(
         for size, more in ((SMALL, SMALL), (LARGE, LARGE - SMALL)):
             with app.app_context():
                 generate(more, seed=size)
+                _add_pipeline_notes(more // 4)
+                db.session.commit()
                 db.session.remove()
             for name, measured in _measure(app, engine, size).items():
                 result[name][size] = measured

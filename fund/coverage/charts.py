@@ -33,6 +33,7 @@ COLOURS = {
     "funded": "#0b4f8a",
     "pipeline": "#2e7d32",
     "review": "#a15c00",
+    "notes": "#6b5b95",
     "target": "#1b1f24",
     "grid": "#c9d2db",
     "ink": "#1b1f24",
@@ -115,13 +116,14 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
         return PLOT_LEFT + float(amount / top) * width
 
     title = "Money per GCM objective" + (
-        ": funded, approved (pipeline) and under committee review" if full else ": funded"
+        ": funded, approved, under review and in concept notes" if full else ": funded"
     )
     description = (
         "Horizontal bars, one per objective, in US dollars. "
         + (
             "Dark blue: funded; green: approved, awaiting funds; brown: under committee "
-            "review, stacked after the funded part. "
+            "review; purple: indicated by concept notes in the pipeline; stacked after the "
+            "funded part. "
             if full
             else "Dark blue: funded. "
         )
@@ -145,7 +147,12 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
     # Legend
     legend = [("funded", "Funded")]
     if full:
-        legend += [("pipeline", "Approved (pipeline)"), ("review", "Under committee review")]
+        # Short words: the four and the flags fit on one line of the chart's width.
+        legend += [
+            ("pipeline", "Approved"),
+            ("review", "Under review"),
+            ("notes", "Concept notes"),
+        ]
     lx = 16
     for key, text in legend:
         out.append(_element("rect", x=lx, y=58, width=14, height=14, fill=COLOURS[key]))
@@ -204,7 +211,9 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
         )
     )
     axis_label = "US dollars" + (
-        " (funded, then approved and under review stacked after it)" if full else " funded"
+        " (funded, then approved, under review and in concept notes stacked after it)"
+        if full
+        else " funded"
     )
     out.append(
         _element(
@@ -249,6 +258,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
             parts += [
                 ("pipeline", row.pipeline or Decimal(0), "approved"),
                 ("review", row.review or Decimal(0), "under review"),
+                ("notes", row.notes or Decimal(0), "in concept notes of the pipeline"),
             ]
         for key, amount, what in parts:
             if amount > 0:

@@ -22,13 +22,17 @@ def _money(value) -> str:
 
 
 def _table(title: str, rows: list[CoverageRow], with_target: bool = True) -> list[str]:
-    header = f"{'':<38} {'Funded':>16} {'Approved':>16} {'Under review':>16} {'Prog.':>5}"
+    header = (
+        f"{'':<38} {'Funded':>16} {'Approved':>16} {'Under review':>16} "
+        f"{'Concept notes':>16} {'Prog.':>5}"
+    )
     header += f" {'Share':>7}" + (f" {'Target':>7}  Flag" if with_target else "")
     lines = [title, header]
     for row in rows:
         line = (
             f"{row.label[:38]:<38} {_money(row.funded):>16} {_money(row.pipeline):>16} "
-            f"{_money(row.review):>16} {row.programmes:>5} {row.share * 100:>6.2f}%"
+            f"{_money(row.review):>16} {_money(row.notes):>16} {row.programmes:>5} "
+            f"{row.share * 100:>6.2f}%"
         )
         if with_target:
             target = "" if row.target is None else f"{row.target * 100:>6.2f}%"
@@ -43,7 +47,8 @@ def render_table(report: Coverage) -> str:
         f"Funded: USD {_money(totals.funded)} in {totals.programmes} programme(s) "
         f"(direct {_money(totals.funded_direct)}, indirect {_money(totals.funded_indirect)})",
         f"Approved (pipeline): USD {_money(totals.pipeline)} · "
-        f"under committee review: USD {_money(totals.review)}",
+        f"under committee review: USD {_money(totals.review)} · "
+        f"concept notes in the pipeline (indicative): USD {_money(totals.notes)}",
         "",
     ]
     lines += _table("GCM objectives", report.objectives)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from workflows import FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE
+from workflows import FUNDED_STATES, NOTE_PIPELINE_STATE, PIPELINE_STATE, REVIEW_STATE
 
 # The states each bucket counts (named in workflows, beside the transition table).
 FUNDED_STATUSES = FUNDED_STATES
@@ -18,9 +18,11 @@ PIPELINE_STATUS = PIPELINE_STATE
 REVIEW_STATUS = REVIEW_STATE
 
 SIMULATION_STATUSES = (PIPELINE_STATUS, REVIEW_STATUS)
+# Concept notes approved into the pipeline, by the status their kept totals carry.
+NOTE_PIPELINE_STATUS = "note:" + NOTE_PIPELINE_STATE
 
-FUNDED, PIPELINE, REVIEW = "funded", "pipeline", "review"
-BUCKETS = (FUNDED, PIPELINE, REVIEW)
+FUNDED, PIPELINE, REVIEW, NOTES = "funded", "pipeline", "review", "notes"
+BUCKETS = (FUNDED, PIPELINE, REVIEW, NOTES)
 
 UNCOVERED = "uncovered"
 PIPELINE_ONLY = "pipeline_only"
@@ -106,8 +108,9 @@ def _settings(settings: CoverageSettings | None) -> CoverageSettings:
 class CoverageRow:
     """One objective, thematic area, region, marker score or organization.
 
-    Amounts are USD with cents; `pipeline`/`review` (and their programme counts) are None when
-    the viewer may only see funded money. `share` is of the funded total (0..1, six decimals);
+    Amounts are USD with cents; `pipeline`/`review`/`notes` (and their programme counts) are
+    None when the viewer may only see funded money; `notes` is the indicative money of the
+    concept notes in the pipeline. `share` is of the funded total (0..1, six decimals);
     `target` likewise, None where the dimension has no target.
     """
 
@@ -125,6 +128,8 @@ class CoverageRow:
     flag: str | None
     areas: tuple[str, ...] = ()  # objectives: the thematic areas they lie in
     objectives: tuple[int, ...] = ()  # thematic areas: their objectives
+    notes: Decimal | None = None  # concept notes in the pipeline (indicative)
+    notes_programmes: int | None = None
 
     @property
     def flag_label(self) -> str:
@@ -132,7 +137,9 @@ class CoverageRow:
 
     @property
     def pending(self) -> Decimal:
-        return (self.pipeline or ZERO) + (self.review or ZERO)
+        """Money not funded yet: approved, under review, or indicated by concept notes in the
+        pipeline."""
+        return (self.pipeline or ZERO) + (self.review or ZERO) + (self.notes or ZERO)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -151,6 +158,8 @@ class CoverageTotals:
     programmes: int
     pipeline_programmes: int | None
     review_programmes: int | None
+    notes: Decimal | None = None  # concept notes in the pipeline (indicative)
+    notes_programmes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {key: _jsonable(value) for key, value in asdict(self).items()}
@@ -231,7 +240,8 @@ def flag_for(
     concentrated_multiple: Decimal,
 ) -> str | None:
     """The most severe flag of a row with `funded` money out of a funded `total`, `pending`
-    money approved or under review, and a target share; compared exactly (no rounding)."""
+    money approved, under review or indicated by concept notes in the pipeline, and a target
+    share; compared exactly (no rounding)."""
     if target is None:
         return None
     target = Fraction(target)

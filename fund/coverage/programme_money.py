@@ -12,12 +12,19 @@ The one SQL definition behind the coverage totals kept at flush time
 - by region: the programme's total split evenly over the distinct M49 regions of its
   countries, in region-code order; without countries, all of it under "Global" (001).
 
+Concept notes in the pipeline have no budget lines: each one's indicative total of an
+organization (all costs, nothing added) is split evenly over the note's objectives, the primary
+one first and then the secondary ones by number (`fund.money.split_evenly`), which makes its
+lines (`note_lines`); the same rules then give its amounts by objective, area, region and
+organization, at an indirect support rate of zero.
+
 Every figure is a sum of these per-programme cents, so each programme's move changes each
 figure by exactly its own amount.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -31,16 +38,24 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     union_all,
 )
 
-from fund.money import even_part, indirect_cents_sql, largest_remainder_sql
-from fund.proposals.models import Proposal, proposal_countries
+from fund.money import even_part, indirect_cents_sql, largest_remainder_sql, sql_cents
+from fund.proposals.models import (
+    IndicativeTotal,
+    Proposal,
+    proposal_countries,
+    proposal_secondary_objectives,
+)
 from fund.reference.models import Country, objective_thematic_area
 
 GLOBAL_REGION = "001"  # M49 code of the world: programmes without countries
 NOT_SCORED = "none"  # the key of programmes without a marker score
+# Indicative totals are all costs: no indirect support costs are added to them.
+NO_INDIRECT = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -207,6 +222,61 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
     return ProgrammeMoney(by_organization, by_proposal, by_objective, by_area, by_region)
 
 
+def note_lines(notes: Any, group: str, prefix: str) -> Any:
+    """The lines of concept notes, as `programme_money` takes them: `notes` (a subquery or CTE
+    of proposal_id and `group`) gives the notes and their group; each indicative total of an
+    organization is split evenly over the note's objectives, the primary one first, then the
+    secondary ones by number. A note without objectives has no lines."""
+    primary = select(
+        Proposal.id.label("proposal_id"),
+        Proposal.primary_objective_number.label("objective_number"),
+        _int(0).label("place"),
+    ).where(
+        Proposal.id.in_(select(notes.c.proposal_id)),
+        Proposal.primary_objective_number.is_not(None),
+    )
+    secondary = (
+        select(
+            proposal_secondary_objectives.c.proposal_id,
+            proposal_secondary_objectives.c.objective_number,
+            _int(1).label("place"),
+        )
+        .join(Proposal, Proposal.id == proposal_secondary_objectives.c.proposal_id)
+        .where(
+            proposal_secondary_objectives.c.proposal_id.in_(select(notes.c.proposal_id)),
+            or_(
+                Proposal.primary_objective_number.is_(None),
+                proposal_secondary_objectives.c.objective_number
+                != Proposal.primary_objective_number,
+            ),
+        )
+    )
+    objectives = union_all(primary, secondary).cte(f"{prefix}_note_objectives")
+    note = objectives.c.proposal_id
+    numbered = select(
+        objectives.c.proposal_id,
+        objectives.c.objective_number,
+        func.count().over(partition_by=note).label("parts"),
+        func.row_number()
+        .over(partition_by=note, order_by=(objectives.c.place, objectives.c.objective_number))
+        .label("rank"),
+    ).cte(f"{prefix}_note_parts")
+    return (
+        select(
+            notes.c[group].label(group),
+            IndicativeTotal.proposal_id.label("proposal_id"),
+            IndicativeTotal.organization_id.label("organization_id"),
+            numbered.c.objective_number.label("objective_number"),
+            even_part(sql_cents(IndicativeTotal.amount), numbered.c.parts, numbered.c.rank).label(
+                "cents"
+            ),
+        )
+        .join(notes, notes.c.proposal_id == IndicativeTotal.proposal_id)
+        .join(numbered, numbered.c.proposal_id == IndicativeTotal.proposal_id)
+        .cte(f"{prefix}_note_lines")
+    )
+
+
 def _int(value: int) -> Any:
     return literal_column(str(int(value)), BigInteger)
 
@@ -215,12 +285,17 @@ def _text(value: str) -> Any:
     return cast(literal(value, String), String(32))
 
 
-def dimension_rows(money: ProgrammeMoney, group: str) -> Any:
+def dimension_rows(money: ProgrammeMoney, group: str, also: Sequence[ProgrammeMoney] = ()) -> Any:
     """One statement of (group, dimension, key, amount, indirect, programmes) rows summing the
     per-programme cents: `total` (direct, indirect), `objective` (direct, indirect), `area`,
     `region`, `gender`, `rights` (by score, "none" unscored) and `organization` (by id), each
     with its number of distinct programmes. One statement, so the database computes the
-    per-programme cents once."""
+    per-programme cents once. The sets of `also` (concept notes) add their rows, under groups
+    of their own."""
+    return union_all(*(part for each in (money, *also) for part in _dimension_parts(each, group)))
+
+
+def _dimension_parts(money: ProgrammeMoney, group: str) -> list[Any]:
     by_org, by_proposal = money.by_organization, money.by_proposal
     by_objective, by_area, by_region = money.by_objective, money.by_area, money.by_region
     zero = _int(0)
@@ -250,7 +325,7 @@ def dimension_rows(money: ProgrammeMoney, group: str) -> Any:
             func.count(distinct(cte.c.proposal_id)),
         ).group_by(cte.c[group], key)
 
-    return union_all(
+    return [
         select(
             by_proposal.c[group],
             _text("total"),
@@ -277,4 +352,4 @@ def dimension_rows(money: ProgrammeMoney, group: str) -> Any:
             by_org.c.direct + by_org.c.indirect,
             zero,
         ),
-    )
+    ]

@@ -11,7 +11,12 @@ Method (also explained on the dashboard):
   latter being `INDIRECT_SUPPORT_RATE` of each participating organization's direct costs,
   rounded half-up to the cent per organization (as in `fund.proposals.budget`).
 - Buckets: *funded* = status funded or closed; *pipeline* = approved (awaiting money);
-  *review* = committee_review. Other states count nowhere.
+  *review* = committee_review; *notes* = concept notes approved into the pipeline, by their
+  indicative totals. Other states count nowhere.
+- Money of a concept note: its indicative total per organization (all costs, no indirect
+  costs added), split evenly over its objectives (the primary one first, then the secondary
+  ones by number) in whole cents; areas, regions and organizations then as for budgets
+  (`fund.coverage.programme_money.note_lines`).
 - Objectives: each programme's indirect costs of one organization are split over that
   organization's objectives in proportion to its direct costs there, by largest remainder, in
   whole cents (`fund.money`); a programme's amount on an objective is its direct costs there
@@ -26,8 +31,9 @@ Method (also explained on the dashboard):
   programme changes each figure by exactly that programme's amount on it.
 - Markers and organizations: exact sums of programme (resp. organization) budget totals.
 - Flags (at most one per row, the most severe): `uncovered` (target above zero, no funded money,
-  nothing approved or under review), `pipeline_only` (target above zero, no funded money, but
-  money approved or under committee review), `under_target` (funded share strictly below
+  nothing approved, under review or in a concept note of the pipeline), `pipeline_only` (target
+  above zero, no funded money, but money approved, under committee review or indicated by a
+  concept note in the pipeline), `under_target` (funded share strictly below
   COVERAGE_UNDER_TARGET_FRACTION x target), `concentrated` (funded share strictly above
   COVERAGE_CONCENTRATED_MULTIPLE x target). Rows without a target (markers, organizations,
   "Global") get no flag.
@@ -61,6 +67,8 @@ from fund.coverage.model import (
     GLOBAL_REGION,
     MARKER_TITLES,
     NOT_SCORED,
+    NOTE_PIPELINE_STATUS,
+    NOTES,
     PIPELINE,
     PIPELINE_ONLY,
     PIPELINE_STATUS,
@@ -104,6 +112,8 @@ __all__ = [
     "GLOBAL_LABEL",
     "GLOBAL_REGION",
     "MARKER_TITLES",
+    "NOTES",
+    "NOTE_PIPELINE_STATUS",
     "NOT_SCORED",
     "PIPELINE",
     "PIPELINE_ONLY",
@@ -223,7 +233,8 @@ def coverage(
         funded = _cents(cents.get(FUNDED, 0))
         pipeline = _cents(cents.get(PIPELINE, 0)) if include_pipeline else None
         review = _cents(cents.get(REVIEW, 0)) if include_pipeline else None
-        pending = (pipeline or ZERO) + (review or ZERO)
+        notes = _cents(cents.get(NOTES, 0)) if include_pipeline else None
+        pending = (pipeline or ZERO) + (review or ZERO) + (notes or ZERO)
         return CoverageRow(
             key=key,
             label=label,
@@ -234,6 +245,8 @@ def coverage(
             programmes=programmes.get(FUNDED, 0),
             pipeline_programmes=programmes.get(PIPELINE, 0) if include_pipeline else None,
             review_programmes=programmes.get(REVIEW, 0) if include_pipeline else None,
+            notes=notes,
+            notes_programmes=programmes.get(NOTES, 0) if include_pipeline else None,
             share=_share(funded, funded_total),
             target=_shown_target(target),
             flag=flag_for(
@@ -337,6 +350,8 @@ def coverage(
             programmes=int(funded_row.programmes) if funded_row else 0,
             pipeline_programmes=bucket_programmes(PIPELINE),
             review_programmes=bucket_programmes(REVIEW),
+            notes=bucket_total(NOTES),
+            notes_programmes=bucket_programmes(NOTES),
         ),
         objectives=objective_rows,
         areas=area_rows,

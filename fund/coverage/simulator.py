@@ -1,5 +1,6 @@
 """The coverage simulator and the committee's coverage effect: coverage now and if chosen
-proposals were funded."""
+proposals were funded. The pipeline's balance view simulates concept notes the same way, by
+their indicative totals (`note_candidates`)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,15 @@ from fund.coverage.queries import coverage_pair
 from fund.coverage.sources import _by_organization, _by_proposal, _lines
 from fund.extensions import db
 from fund.finance.models import Pool
+from fund.money import sql_cents
 from fund.proposals import status_rules
-from fund.proposals.models import Proposal, proposal_reference
+from fund.proposals.models import IndicativeTotal, Proposal, proposal_reference
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A proposal the simulator may pretend to fund."""
+    """A proposal (or a concept note, by its indicative total) the simulator may pretend to
+    fund."""
 
     id: int
     title: str
@@ -41,6 +44,7 @@ class Candidate:
     call_title: str
     primary_objective_number: int | None
     total: Decimal
+    kind: str = "proposal"
 
     @property
     def reference(self) -> str:
@@ -78,6 +82,54 @@ def simulation_candidates(settings: CoverageSettings | None = None) -> list[Cand
             call_title=row.call_title,
             primary_objective_number=row.primary_objective_number,
             total=_cents(row.total or 0),
+        )
+        for row in rows
+    ]
+
+
+def note_candidates() -> list[Candidate]:
+    """Concept notes before the committee, selected for development or in the pipeline, with
+    their indicative totals, in the pipeline's order first, then by reference (1 query)."""
+    totals = (
+        select(
+            IndicativeTotal.proposal_id,
+            func.sum(sql_cents(IndicativeTotal.amount)).label("cents"),
+        )
+        .group_by(IndicativeTotal.proposal_id)
+        .subquery("indicative")
+    )
+    rows = db.session.execute(
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.status,
+            Proposal.kind,
+            Proposal.primary_objective_number,
+            Organization.acronym,
+            Organization.name,
+            Call.title.label("call_title"),
+            totals.c.cents,
+        )
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .join(Call, Call.id == Proposal.call_id)
+        .outerjoin(totals, totals.c.proposal_id == Proposal.id)
+        .where(status_rules.note_candidate())
+        .order_by(
+            Proposal.pipeline_rank.is_(None) | (Proposal.status != "pipeline"),
+            Proposal.pipeline_rank,
+            Proposal.id,
+        )
+    ).all()
+    return [
+        Candidate(
+            id=row.id,
+            title=row.title,
+            status=row.status,
+            organization=row.acronym or row.name,
+            call_title=row.call_title,
+            primary_objective_number=row.primary_objective_number,
+            total=_cents(row.cents or 0),
+            kind=row.kind,
         )
         for row in rows
     ]

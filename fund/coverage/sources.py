@@ -20,6 +20,8 @@ from fund.coverage import totals as totals_store
 from fund.coverage.model import (
     FUNDED,
     FUNDED_STATUSES,
+    NOTE_PIPELINE_STATUS,
+    NOTES,
     PIPELINE,
     PIPELINE_STATUS,
     REVIEW,
@@ -27,7 +29,13 @@ from fund.coverage.model import (
     SIMULATION_STATUSES,
     CoverageFilters,
 )
-from fund.coverage.programme_money import dimension_rows, programme_money
+from fund.coverage.programme_money import (
+    NO_INDIRECT,
+    ProgrammeMoney,
+    dimension_rows,
+    note_lines,
+    programme_money,
+)
 from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget
 from fund.finance.queries import proposal_state_as_of
@@ -129,6 +137,44 @@ def _lines(
     return query
 
 
+def _notes(
+    filters: CoverageFilters,
+    include_pipeline: bool,
+    simulate: Collection[int],
+    as_of: date | None = None,
+) -> Select | None:
+    """The concept notes counted, each with its bucket: those in the pipeline (at the end of
+    `as_of`), and those simulated as funded; None when none can count."""
+    status = Proposal.status if as_of is None else proposal_state_as_of(as_of)
+    counted = [status_rules.note_in_pipeline(status)] if include_pipeline else []
+    if simulate:
+        counted.append(and_(status_rules.is_concept_note(), Proposal.id.in_(list(simulate))))
+        bucket: Any = case((Proposal.id.in_(list(simulate)), FUNDED), else_=NOTES)
+    else:
+        bucket = literal_column(f"'{NOTES}'")
+    if not counted:
+        return None
+    query = select(Proposal.id.label("proposal_id"), bucket.label("bucket")).where(or_(*counted))
+    if filters.call_id:
+        query = query.where(Proposal.call_id == filters.call_id)
+    # A concept note has no allocation: its date is its submission's.
+    if filters.date_from:
+        query = query.where(
+            Proposal.submitted_at >= datetime.combine(filters.date_from, time.min, tzinfo=UTC)
+        )
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        query = query.where(Proposal.submitted_at < end)
+    return query
+
+
+def _note_money(notes: Select | None) -> list[ProgrammeMoney]:
+    if notes is None:
+        return []
+    lines = note_lines(notes.cte("note_rows"), "bucket", "cov")
+    return [programme_money(lines, NO_INDIRECT, "bucket", "note")]
+
+
 def _by_organization(lines: Subquery, rate: Decimal) -> Subquery:
     """Direct and indirect cents per (bucket, proposal, organization): the indirect costs are
     rounded half-up to the cent per organization, in integer arithmetic on every engine."""
@@ -201,7 +247,10 @@ def _raw_from_lines(
     """The sums of the per-programme cents aggregated from the budget lines (1 statement, 1
     more for the organizations' names)."""
     lines = _lines(filters, include_pipeline, simulate, as_of).cte("lines")
-    statement = dimension_rows(programme_money(lines, rate, "bucket", "cov"), "bucket")
+    notes = _notes(filters, include_pipeline, simulate, as_of)
+    statement = dimension_rows(
+        programme_money(lines, rate, "bucket", "cov"), "bucket", also=_note_money(notes)
+    )
     return _raw_from_sums(
         {
             (row[0], row[1], row[2]): (int(row[3] or 0), int(row[4] or 0), int(row[5] or 0))
@@ -214,6 +263,7 @@ _STATUS_BUCKETS = {
     **dict.fromkeys(FUNDED_STATUSES, FUNDED),
     PIPELINE_STATUS: PIPELINE,
     REVIEW_STATUS: REVIEW,
+    NOTE_PIPELINE_STATUS: NOTES,
 }
 
 

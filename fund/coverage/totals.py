@@ -11,6 +11,11 @@ transactions never lose each other's change). A proposal is touched when it is c
 deleted, changes state, markers or countries, or one of its budget lines changes, and only if
 it is in a counted state before or after.
 
+Concept notes approved into the pipeline count too, under the status `note:pipeline` (their
+indicative totals split over their objectives: `fund.coverage.programme_money.note_lines`). A
+concept note's indicative totals and objectives are edited only in draft or returned, like a
+budget.
+
 Each row: (status, dimension, key) -> amount, indirect, programmes. Dimensions:
 
 - `total`, key "": direct cents in `amount`, indirect cents (rounded half-up per programme and
@@ -69,23 +74,29 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from fund import dialects
 from fund.audit.models import AUDIT_LOCK
 from fund.coverage.programme_money import (
+    NO_INDIRECT,
     dimension_rows,
+    note_lines,
     programme_money,
 )
 from fund.extensions import db
 from fund.money import sql_cents
 from fund.proposals import status_rules
 from fund.proposals.budget import rate_key
-from fund.proposals.models import BudgetLine, Proposal
+from fund.proposals.models import BudgetLine, IndicativeTotal, Proposal
 from workflows import COUNTED_STATES
 
 COUNTED_STATUSES = COUNTED_STATES  # the states counted, of full programmes (status_rules.counted)
+# The status a concept note's rows are kept under: "note:" and its state (only the pipeline's
+# are kept; the others are read when a simulation counts a note as funded).
+NOTE_PREFIX = "note:"
 
 META_STATUS, RATE_DIMENSION = "*", "rate"
 # The meta row's `amount`: the version of the method the totals were built with. Totals of an
 # earlier method (version 0: indirect costs apportioned over whole columns, regions in 1/60
-# cents) are not read; `flask fund caches --rebuild` (or `flask fund seed`) rebuilds them.
-METHOD = 2
+# cents; version 2: without the concept notes in the pipeline) are not read; `flask fund
+# caches --rebuild` (or `flask fund seed`) rebuilds them.
+METHOD = 3
 
 Key = tuple[str, str, str]  # (status, dimension, key)
 Figures = tuple[int, int, int]  # (amount, indirect, programmes)
@@ -147,15 +158,29 @@ def _aggregate_statement(
         Proposal.status.label("status"),
         sql_cents(BudgetLine.amount).label("cents"),
     ).join(Proposal, Proposal.id == BudgetLine.proposal_id)
+    notes_query = select(
+        Proposal.id.label("proposal_id"),
+        cast(literal(NOTE_PREFIX, String) + Proposal.status, String(32)).label("status"),
+    ).where(status_rules.is_concept_note())
     if counted_only:
         lines_query = lines_query.where(status_rules.counted())
+        notes_query = notes_query.where(status_rules.note_in_pipeline())
+    else:
+        lines_query = lines_query.where(status_rules.is_programme())
     if by_ids:
         # On the proposals' key: the database then starts from the few proposals, not from
         # every proposal of a counted state.
-        lines_query = lines_query.where(Proposal.id.in_(bindparam("ids", expanding=True)))
+        ids = bindparam("ids", expanding=True)
+        lines_query = lines_query.where(Proposal.id.in_(ids))
+        notes_query = notes_query.where(Proposal.id.in_(ids))
     lines = lines_query.cte("cov_lines")
+    notes = note_lines(notes_query.cte("cov_notes"), "status", "cov")
     rate = Decimal(numerator) / Decimal(denominator)
-    return dimension_rows(programme_money(lines, rate, "status", "cov"), "status")
+    return dimension_rows(
+        programme_money(lines, rate, "status", "cov"),
+        "status",
+        also=[programme_money(notes, NO_INDIRECT, "status", "note")],
+    )
 
 
 def read(connection: Connection, rate: Decimal) -> dict[Key, Figures] | None:
@@ -301,7 +326,17 @@ def differences(connection: Connection, rate: Decimal) -> list[str]:
 # Maintenance at flush time ------------------------------------------------------------------
 
 _PENDING = "coverage_totals_pending"
-_WATCHED = ("status", "gender_marker", "human_rights_marker", "countries", "budget_lines")
+_WATCHED = (
+    "status",
+    "gender_marker",
+    "human_rights_marker",
+    "countries",
+    "budget_lines",
+    # A concept note's lines come from these.
+    "indicative_totals",
+    "primary_objective_number",
+    "secondary_objectives",
+)
 
 
 def _status_before(proposal: Proposal) -> str | None:
@@ -354,7 +389,7 @@ def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
                 or any(state.attrs[name].history.has_changes() for name in _WATCHED)
             ):
                 ids.add(obj.id)
-        elif isinstance(obj, BudgetLine):
+        elif isinstance(obj, (BudgetLine, IndicativeTotal)):
             proposal_id = obj.proposal_id
             if proposal_id is None:
                 proposal = obj.__dict__.get("proposal")
@@ -376,7 +411,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     (connected to `db.session` by `fund.caches`)."""
     session.info.pop(_PENDING, None)
     changed = (*session.new, *session.dirty, *session.deleted)
-    if not any(isinstance(o, (Proposal, BudgetLine)) for o in changed):
+    if not any(isinstance(o, (Proposal, BudgetLine, IndicativeTotal)) for o in changed):
         return
     rate = _configured_rate()
     if rate is None:
@@ -392,7 +427,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             ids |= set(
                 connection.execute(
                     select(Proposal.id).where(
-                        Proposal.id.in_(sorted(unknown)), status_rules.counted()
+                        Proposal.id.in_(sorted(unknown)), status_rules.counted_in_coverage()
                     )
                 ).scalars()
             )

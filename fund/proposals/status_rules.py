@@ -7,6 +7,9 @@ money, coverage, open data or reports that means full programmes reads its group
 the kind condition is added once: a concept note under the committee's review is never counted
 in the coverage's review column, the finance pipeline, the open data or the reports.
 
+Concept notes count in one place: approved into the pipeline, their indicative totals make the
+coverage's concept-note column (`note_in_pipeline`, `counts_in_coverage`).
+
 Each function takes the status to test: the row's current status by default, or another
 expression (the state as of a past date, `fund.finance.queries.as_of`).
 """
@@ -16,13 +19,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from fund.proposals.models import Proposal, ProposalKind
-from workflows import COUNTED_STATES, FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE
+from workflows import (
+    COUNTED_STATES,
+    FUNDED_STATES,
+    NOTE_CANDIDATE_STATES,
+    NOTE_PIPELINE_STATE,
+    PIPELINE_STATE,
+    REVIEW_STATE,
+)
 
 PROGRAMME = ProposalKind.PROPOSAL.value
+CONCEPT_NOTE = ProposalKind.CONCEPT_NOTE.value
 
 
 def is_programme() -> ColumnElement[bool]:
@@ -58,7 +69,38 @@ def in_review(status: Any = None) -> ColumnElement[bool]:
     return programme_in((REVIEW_STATE,), status)
 
 
+def is_concept_note() -> ColumnElement[bool]:
+    return Proposal.kind == CONCEPT_NOTE
+
+
+def note_in(states: Iterable[str], status: Any = None) -> ColumnElement[bool]:
+    """A concept note whose status (or `status`) is one of `states`."""
+    status = Proposal.status if status is None else status
+    states = tuple(states)
+    test = status == states[0] if len(states) == 1 else status.in_(states)
+    return and_(is_concept_note(), test)
+
+
+def note_in_pipeline(status: Any = None) -> ColumnElement[bool]:
+    """A concept note the committee approved into the pipeline (ranked, awaiting its
+    invitation to a full programme)."""
+    return note_in((NOTE_PIPELINE_STATE,), status)
+
+
+def note_candidate() -> ColumnElement[bool]:
+    """A concept note the balance view may select: before the committee or just decided."""
+    return note_in(NOTE_CANDIDATE_STATES)
+
+
+def counted_in_coverage(status: Any = None) -> ColumnElement[bool]:
+    """Every row coverage counts: the programmes of `counted()` and the concept notes in the
+    pipeline."""
+    return or_(counted(status), note_in_pipeline(status))
+
+
 def counts_in_coverage(kind: str | None, status: str | None) -> bool:
-    """`counted()` for one row held in Python (a kind, None before its first flush: the
-    default, a programme; and a status)."""
+    """`counted_in_coverage()` for one row held in Python (a kind, None before its first
+    flush: the default, a programme; and a status)."""
+    if kind == CONCEPT_NOTE:
+        return status == NOTE_PIPELINE_STATE
     return (kind or PROGRAMME) == PROGRAMME and status in COUNTED_STATES

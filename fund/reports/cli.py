@@ -21,6 +21,7 @@ from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.decision_pdf import full_record, render_decision_record
 from fund.reports.iati import SchemaMissing
+from fund.reports.pipeline_pdf import build_booklet, render_booklet
 from fund.reports.views import OPEN_DATA_LABELS, open_data_exports
 
 export_cli = AppGroup("export", help="Export spreadsheets and open data (IATI, 360Giving).")
@@ -184,3 +185,20 @@ def report_decision(reference: str, number: int, out: Path) -> None:
     out.write_bytes(render_decision_record(record, generated_at=utcnow()))
     state = "" if round_.status == RoundStatus.CLOSED else " (still open: the state so far)"
     click.echo(f"Decision record of {ref}, round {number}{state}, written to {out}.")
+
+
+@report_cli.command("pipeline")
+@_out
+@click.option("--public", is_flag=True, help="The public version: what the committee made public.")
+def report_pipeline(out: Path, public: bool) -> None:
+    """The pipeline booklet (PDF): the ranked concept notes and approved programmes with their
+    purpose, money, duration, objectives, UN entities, national partners, countries and the
+    committee's decision; every page carries the as-of date."""
+    booklet = build_booklet(current_app.config, public=public)
+    out.write_bytes(render_booklet(booklet, generated_at=utcnow()))
+    p = booklet.pipeline
+    version = "public booklet" if public else "booklet"
+    click.echo(
+        f"Pipeline {version} as of {p.as_of:%Y-%m-%d %H:%M} UTC: {p.concept_notes} concept "
+        f"note(s) and {p.programmes} programme(s), written to {out}."
+    )

@@ -1,6 +1,6 @@
 """The secretariat's reports page, the public open-data page and files, and the PDFs: the
-proposal document, the fund allocation report, the decision record of a voting round and the
-record of a committee meeting."""
+proposal document, the fund allocation report, the decision record of a voting round, the
+record of a committee meeting and the pipeline booklet (the secretariat's and the public one)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from fund.reports.decision_pdf import decision_record, render_decision_record
 from fund.reports.giving360 import build_360giving
 from fund.reports.iati import Export, SchemaMissing, build_iati
 from fund.reports.meeting_pdf import meeting_record, render_meeting_record
+from fund.reports.pipeline_pdf import build_booklet, render_booklet
 from fund.reports.proposal_pdf import render_proposal_version
 
 bp = Blueprint("reports", __name__)
@@ -207,6 +208,22 @@ def meeting_pdf(meeting_id: int):
         f"{_fund_code()}-meeting-{meeting.held_on:%Y%m%d}-{meeting.id}.pdf",
         "application/pdf",
     )
+
+
+@bp.route("/pipeline/booklet.pdf")
+@roles_required(Role.SECRETARIAT, Role.COMMITTEE)
+def pipeline_booklet():
+    now = utcnow()
+    content = render_booklet(build_booklet(current_app.config), generated_at=now)
+    return _download(content, f"{_fund_code()}-pipeline-{now:%Y%m%d}.pdf", "application/pdf")
+
+
+@bp.route("/open-data/pipeline.pdf")
+@public
+def public_pipeline_booklet():
+    now = utcnow()
+    content = render_booklet(build_booklet(current_app.config, public=True), generated_at=now)
+    return _download(content, f"{_fund_code()}-pipeline-public-{now:%Y%m%d}.pdf", "application/pdf")
 
 
 @bp.route("/reports/workbook.xlsx")
