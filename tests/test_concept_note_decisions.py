@@ -142,6 +142,14 @@ def test_a_round_opens_when_a_concept_note_enters_committee_review(app, backend,
         assert round_ is not None and round_.number == 1
         assert round_.decision_rule == note.call.decision_rule
         assert round_.version_number == note.submission_number == 1
+    # The messages of the way there name a concept note, not a proposal.
+    reference = f"P-{note_id:05d}"
+    for kind in ("submission_received", "proposal_with_committee", "forwarded_to_committee"):
+        mails = _mails(app, kind)
+        assert mails, kind
+        for mail in mails:
+            assert f"concept note {reference}" in mail.text_body, kind
+            assert f"proposal {reference}" not in mail.text_body, kind
 
 
 def test_select_for_development_with_conditions(app, backend, people, call):
