@@ -61,8 +61,7 @@ def _changes(before: Sequence[CoverageRow], after: Sequence[CoverageRow]) -> lis
     changes = []
     for key in keys:
         was, now = old.get(key), new.get(key)
-        shown = now or was
-        assert shown is not None
+        shown = new[key] if key in new else old[key]  # each key is in one of them
         changes.append(
             RowChange(
                 key=key,
