@@ -114,7 +114,7 @@ def _summary_table(booklet: Booklet) -> Flowable:
             )
             for e in p.entries
         ],
-        (0.06, 0.38, 0.1, 0.16, 0.15, 0.15),
+        (0.06, 0.36, 0.12, 0.16, 0.15, 0.15),
         numeric=(0, 4, 5),
         total=("", "Total", "", "", format_amount(p.total), ""),
     )
