@@ -25,7 +25,8 @@ from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat,
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
-from fund.proposals import attachments
+from fund.pipeline import operations as pipeline_operations
+from fund.proposals import attachments, concept_notes
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reference.models import Country
@@ -91,6 +92,8 @@ def load_demo(
                 min_duration_months=item["min_duration_months"],
                 max_duration_months=item["max_duration_months"],
                 decision_rule=item["decision_rule"],
+                stage=item.get("stage", "full_proposal"),
+                endorsement_stage=item.get("endorsement_stage", "full_proposal"),
             )
         )
         report.count("calls")
@@ -171,6 +174,90 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
         report.count("proposals")
     db.session.flush()
     _demo_meeting(demo, secretariat, today)
+    _demo_concept_notes(seed_dir, report, secretariat)
+
+
+_NOTE_STEPS = {
+    "submitted": 1,
+    "committee_review": 2,
+    "selected": 3,
+    "pipeline": 3,
+    "not_approved": 3,
+}
+
+
+def _demo_concept_notes(seed_dir: Path, report: SeedReport, secretariat: User) -> None:
+    """The concept notes of the two-stage call, each taken to its state by the real steps:
+    submitted, screened and forwarded, voted on, and the round closed with the committee's
+    decision (its place in the pipeline)."""
+    path = seed_dir / "demo_concept_notes.toml"
+    call = db.session.scalar(select(Call).where(Call.stage == "concept_note_first"))
+    if call is None or not path.exists():
+        return
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    existing = set(db.session.scalars(select(Proposal.title)))
+    author = db.session.scalar(select(User).where(User.email == "applicant@demo.fund"))
+    by_acronym = {o.acronym: o.id for o in db.session.scalars(select(Organization)) if o.acronym}
+    for item in data.get("concept_notes", []):
+        if item["title"] in existing:
+            continue
+        note = proposal_operations.create_draft(
+            author, call_id=call.id, title=item["title"], kind="concept_note"
+        )
+        indicative = {by_acronym[a]: Decimal(v) for a, v in item["indicative"].items()}
+        concept_notes.save_concept_note(
+            note,
+            author,
+            concept_notes.ConceptNoteValues(
+                title=item["title"],
+                problem=item["problem"],
+                change_sought=item["change"],
+                lead_organization_id=by_acronym[item["lead"]],
+                participant_ids=list(indicative),
+                scope=item["scope"],
+                country_codes=item["countries"],
+                duration_months=item["duration_months"],
+                primary_objective_number=item["primary_objective"],
+                secondary_objective_numbers=item.get("secondary_objectives", []),
+                gender_marker=item["gender_marker"],
+                human_rights_marker=item["human_rights_marker"],
+                principles=item.get("principles", {}),
+                partners=[tuple(p) for p in item.get("partners", [])],
+                indicative=indicative,
+            ),
+        )
+        _advance_note(note, item, author, secretariat)
+        report.count("concept notes")
+    db.session.flush()
+
+
+def _advance_note(note: Proposal, item: dict[str, Any], author: User, secretariat: User) -> None:
+    target = item["state"]
+    steps = _NOTE_STEPS.get(target, 0)
+    if steps >= 1:
+        proposal_operations.fire(note, "submit", author)
+    if steps >= 2:
+        proposal_operations.fire(note, "start_screening", secretariat)
+        criteria = screening.criteria_for(note)
+        screening.record_checks(note, secretariat, {c.id: ("pass", "") for c in criteria})
+        proposal_operations.fire(note, "forward_to_committee", secretariat)
+    if steps >= 3:
+        round_ = rounds.open_round_of(note.id)
+        choice = "reject" if target == "not_approved" else "approve"
+        comment = (
+            "Not for this fund: the change sought is not described." if choice == "reject" else ""
+        )
+        for member in rounds.entitled_members(round_):
+            committee.cast_vote(round_.id, member.user, choice, comment)
+        committee.close_round(
+            round_.id,
+            secretariat,
+            summary=item.get("summary", ""),
+            decision=None if target == "not_approved" else target,
+            place=item.get("place"),
+        )
+        if target == "pipeline" and item.get("public"):
+            pipeline_operations.set_public(secretariat, note.id, True)
 
 
 def _demo_seats(demo: dict[str, Any], secretariat: User) -> None:

@@ -110,6 +110,17 @@ def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend):
                 "submitted",
                 "draft",
                 "ineligible",
+                # The concept notes of the two-stage call (seed/demo_concept_notes.toml).
+                "selected",
+                "submitted",
+                "pipeline",
+                "pipeline",
+                "pipeline",
+                "pipeline",
+                "committee_review",
+                "committee_review",
+                "committee_review",
+                "not_approved",
             ]
         )
         assert verify_chain().intact
