@@ -82,8 +82,11 @@ def test_the_states_are_the_statuses_of_the_rounds_table() -> None:
 def test_every_outcome_has_the_rule_that_records_it() -> None:
     closing = {rule.trigger for rule in VOTING_ROUND_WORKFLOW.rules if rule.dest == ROUND_CLOSED}
     assert closing == {"close", *ROUND_OUTCOMES}
-    # `close` records the decision rule's outcome: approved or rejected.
-    recorded = {*ROUND_OUTCOMES.values(), Outcome.APPROVED, Outcome.REJECTED}
+    # `close` records the decision rule's outcome: approved or rejected for a proposal; for a
+    # concept note, the outcome that moves it through its own table (fund.committee.decisions).
+    from fund.committee.decisions import TRIGGERS
+
+    recorded = {*ROUND_OUTCOMES.values(), Outcome.APPROVED, Outcome.REJECTED, *TRIGGERS}
     assert recorded == {o.value for o in Outcome}
 
 
