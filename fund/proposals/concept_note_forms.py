@@ -25,7 +25,7 @@ from fund.extensions import db
 from fund.forms import IntegerField, QuickSelect, StringField, int_or_zero, options
 from fund.money import AmountError, parse_amount
 from fund.proposals.concept_notes import ConceptNoteValues
-from fund.proposals.editing import principle_titles
+from fund.proposals.editing import principle_titles, shared_values
 from fund.proposals.forms import PrincipleRowForm
 from fund.proposals.models import MARKER_LABELS, PARTNER_TYPE_LABELS, SCOPE_LABELS, Proposal
 from fund.reference.models import Country, GcmObjective
@@ -248,29 +248,10 @@ def fill_form(form: ConceptNoteForm, note: Proposal) -> None:
 
 def values_from_form(form: ConceptNoteForm) -> ConceptNoteValues:
     """The typed input as draft values; call only after the form validated."""
-
-    def optional_int(text: str | None) -> int | None:
-        return int(text) if text not in (None, "") else None
-
     return ConceptNoteValues(
-        title=form.title.data or "",
+        **shared_values(form),
         problem=form.rationale.data or "",
         change_sought=form.summary.data or "",
-        lead_organization_id=form.lead_organization_id.data or None,
-        participant_ids=list(form.participants.data or []),
-        scope=form.scope.data or None,
-        country_codes=list(form.countries.data or []),
-        endorser_codes=list(form.endorsers.data or []),
-        duration_months=form.duration_months.data,
-        primary_objective_number=form.primary_objective_number.data or None,
-        secondary_objective_numbers=list(form.secondary_objectives.data or []),
-        gender_marker=optional_int(form.gender_marker.data),
-        human_rights_marker=optional_int(form.human_rights_marker.data),
-        principles={
-            row.form.code.data: row.form.explanation.data or ""
-            for row in form.principles
-            if row.form.addressed.data
-        },
         partners=[
             ((row.form.name.data or "").strip(), row.form.partner_type.data or "")
             for row in form.partners

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, OrganizationKind
@@ -132,32 +134,39 @@ def add_budget_rows(form: ProposalForm, count: int = EXTRA_BUDGET_ROWS) -> None:
             row.category_code.choices = first.category_code.choices
 
 
-def values_from_form(form: ProposalForm) -> DraftValues:
-    """The typed input as draft values; call only after the form validated."""
+def _optional_int(text: str | None) -> int | None:
+    return int(text) if text not in (None, "") else None
 
-    def optional_int(text: str | None) -> int | None:
-        return int(text) if text not in (None, "") else None
 
-    return DraftValues(
-        title=form.title.data or "",
-        summary=form.summary.data or "",
-        rationale=form.rationale.data or "",
-        lead_organization_id=form.lead_organization_id.data or None,
-        participant_ids=list(form.participants.data or []),
-        scope=form.scope.data or None,
-        country_codes=list(form.countries.data or []),
-        endorser_codes=list(form.endorsers.data or []),
-        planned_start=form.planned_start.data,
-        duration_months=form.duration_months.data,
-        primary_objective_number=form.primary_objective_number.data or None,
-        secondary_objective_numbers=list(form.secondary_objectives.data or []),
-        gender_marker=optional_int(form.gender_marker.data),
-        human_rights_marker=optional_int(form.human_rights_marker.data),
-        principles={
+def shared_values(form: Any) -> dict[str, Any]:
+    """The fields a proposal and a concept note share, as typed (after validation)."""
+    return {
+        "title": form.title.data or "",
+        "lead_organization_id": form.lead_organization_id.data or None,
+        "participant_ids": list(form.participants.data or []),
+        "scope": form.scope.data or None,
+        "country_codes": list(form.countries.data or []),
+        "endorser_codes": list(form.endorsers.data or []),
+        "duration_months": form.duration_months.data,
+        "primary_objective_number": form.primary_objective_number.data or None,
+        "secondary_objective_numbers": list(form.secondary_objectives.data or []),
+        "gender_marker": _optional_int(form.gender_marker.data),
+        "human_rights_marker": _optional_int(form.human_rights_marker.data),
+        "principles": {
             row.form.code.data: row.form.explanation.data or ""
             for row in form.principles
             if row.form.addressed.data
         },
+    }
+
+
+def values_from_form(form: ProposalForm) -> DraftValues:
+    """The typed input as draft values; call only after the form validated."""
+    return DraftValues(
+        **shared_values(form),
+        summary=form.summary.data or "",
+        rationale=form.rationale.data or "",
+        planned_start=form.planned_start.data,
         contacts=[
             (row.form.name.data or "", row.form.email.data or "", row.form.function.data or "")
             for row in form.contacts
