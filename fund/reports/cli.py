@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from fund.calls.models import Call
-from fund.committee.models import RoundStatus
+from fund.committee.meetings import get_meeting
+from fund.committee.models import Meeting, RoundStatus
 from fund.committee.queries import rounds_of
 from fund.coverage.queries import CoverageFilters
 from fund.extensions import db, utcnow
@@ -21,6 +23,7 @@ from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.decision_pdf import full_record, render_decision_record
 from fund.reports.iati import SchemaMissing
+from fund.reports.meeting_pdf import meeting_record, render_meeting_record
 from fund.reports.pipeline_pdf import build_booklet, render_booklet
 from fund.reports.views import OPEN_DATA_LABELS, open_data_exports
 
@@ -201,4 +204,57 @@ def report_pipeline(out: Path, public: bool) -> None:
     click.echo(
         f"Pipeline {version} as of {p.as_of:%Y-%m-%d %H:%M} UTC: {p.concept_notes} concept "
         f"note(s) and {p.programmes} programme(s), written to {out}."
+    )
+
+
+_MEETING_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _meeting_of(given: str) -> Meeting:
+    """The meeting of an id (as in the meeting page's address) or of the day it was held
+    (YYYY-MM-DD, when only one meeting was held that day)."""
+    text = given.strip()
+    if text.isdigit():
+        meeting = get_meeting(int(text))
+        if meeting is None:
+            raise click.BadParameter(f"there is no meeting {text}", param_hint="MEETING")
+        return meeting
+    if not _MEETING_DATE.fullmatch(text):
+        raise click.BadParameter(
+            f"{given!r} is neither a meeting's number nor a date such as 2026-12-05",
+            param_hint="MEETING",
+        )
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text} is not a date", param_hint="MEETING") from None
+    held = list(
+        db.session.scalars(select(Meeting).where(Meeting.held_on == day).order_by(Meeting.id))
+    )
+    if not held:
+        raise click.BadParameter(f"no meeting was held on {text}", param_hint="MEETING")
+    if len(held) > 1:
+        which = "; ".join(f"{m.id}: {m.title}" for m in held)
+        raise click.BadParameter(
+            f"{len(held)} meetings were held on {text} ({which}): give its number",
+            param_hint="MEETING",
+        )
+    return get_meeting(held[0].id) or held[0]
+
+
+@report_cli.command("meeting")
+@click.argument("meeting", metavar="ID-OR-DATE")
+@_out
+def report_meeting(meeting: str, out: Path) -> None:
+    """The record of a committee meeting (PDF), as *Record (PDF)* on its page: the facts and
+    quorum, who was present for which seat, the agenda with each decision and its conditions,
+    and the minutes. ID-OR-DATE is the meeting's number (/committee/meetings/<number>) or the
+    day it was held (YYYY-MM-DD)."""
+    found = _meeting_of(meeting)
+    record = meeting_record(found, current_app.config)
+    out.write_bytes(render_meeting_record(record, generated_at=utcnow()))
+    items = len(found.items)
+    click.echo(
+        f"Record of the meeting {found.id} “{found.title}” of {found.held_on.isoformat()} "
+        f"({items} agenda item{'' if items == 1 else 's'}), written to {out}."
     )
