@@ -37,13 +37,12 @@ from fund.committee.models import (
 )
 from fund.committee.rounds import (
     REVIEW_STATE,
-    declared_conflicts,
     open_round_of,
-    organization_conflicts,
     round_tally,
+    seats_at_opening,
 )
 from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
-from fund.committee.seating import current_seats, seat_vote, seats_that_vote
+from fund.committee.seating import current_seats, seat_vote
 from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
@@ -161,21 +160,15 @@ def open_round(
     )
     # Committee members whom no seat names yet sit for their own organization from now on.
     seat_pending_members(now)
-    conflicts = organization_conflicts(proposal)
-    declared = declared_conflicts(proposal.id)
     recused: list[dict[str, Any]] = []
-    for seat in seats_that_vote(current_seats()):
+    for counted in seats_at_opening(proposal, current_seats()):
+        seat = counted.seat
         member = RoundMember(
             user_id=seat.member_id, seat_id=seat.id, organization_id=seat.organization_id
         )
-        if seat.organization_id in conflicts:
-            member.recusal = Recusal.AUTOMATIC.value
-            member.recusal_reason = conflicts[seat.organization_id]  # type: ignore[index]
-        elif seat.id in declared:
-            earlier, reason = declared[seat.id]
-            member.recusal = Recusal.DECLARED.value
-            member.recusal_reason = f"{reason} (declared in round {earlier})"
-        if member.recusal:
+        if counted.recusal:
+            member.recusal = counted.recusal
+            member.recusal_reason = counted.reason
             member.recused_at = now
             recused.append(
                 {

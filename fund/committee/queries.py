@@ -482,22 +482,16 @@ def entitled_to_vote(proposal: Proposal) -> list[User]:
     conflict on it in an earlier round (committee members without a seat get their own)."""
     from types import SimpleNamespace
 
-    from fund.committee.rounds import declared_conflicts, open_round_of
-    from fund.committee.seating import current_seats, pending_members, seats_that_vote
+    from fund.committee.rounds import open_round_of, seats_at_opening
+    from fund.committee.seating import current_seats, pending_members
 
     round_ = open_round_of(proposal.id)
     if round_ is not None:
         return entitled_in_round(round_)
-    conflicts = organization_conflicts(proposal)
-    declared = declared_conflicts(proposal.id)
-    seats: list[Any] = [
-        SimpleNamespace(seat=seat)
-        for seat in seats_that_vote(current_seats())
-        if seat.organization_id not in conflicts and seat.id not in declared
+    # Committee members whom no seat names get their own organization's at the opening.
+    pending = [
+        SimpleNamespace(id=None, organization_id=u.organization_id, voters=[u], user=u)
+        for u in pending_members()
     ]
-    seats += [
-        SimpleNamespace(seat=None, user=user, user_id=user.id)
-        for user in pending_members()
-        if user.organization_id not in conflicts
-    ]
-    return _voters(seats)
+    counted = seats_at_opening(proposal, [*current_seats(), *pending])
+    return _voters([SimpleNamespace(seat=c.seat) for c in counted if c.recusal is None])

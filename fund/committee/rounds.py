@@ -7,30 +7,30 @@ A round counts seats (`fund.committee.seating`): its members are seats, one vote
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import select
 
 from fund.accounts.models import Role, User, UserRole
 from fund.calls.models import Call
 from fund.committee.models import Outcome, Recusal, RoundMember, RoundStatus, VotingRound
-from fund.committee.seating import counted_members, member_key, vacant_keys, vote_key
+from fund.committee.seating import (
+    counted_members,
+    member_key,
+    seats_that_vote,
+    vacant_keys,
+    vote_key,
+)
 from fund.committee.tally import Tally, tally
 from fund.extensions import db
 from fund.proposals.models import Proposal
 
 REVIEW_STATE = "committee_review"
 
-OUTCOME_LABELS = {
-    Outcome.APPROVED: "Approved",
-    Outcome.REJECTED: "Rejected",
-    Outcome.NO_QUORUM: "No quorum",
-    Outcome.RETURNED: "Returned for revision",
-    Outcome.CANCELLED: "Cancelled",
-    Outcome.SELECTED: "Selected for development",
-    Outcome.PIPELINE: "Approved into the pipeline",
-    Outcome.NOT_APPROVED: "Not approved",
-}
+OUTCOME_LABELS = Outcome.labels()
 
 
 def quorum_needed(round_: VotingRound, entitled: int) -> int:
@@ -130,4 +130,39 @@ def declared_conflicts(proposal_id: int) -> dict[int, tuple[int, str]]:
     found: dict[int, tuple[int, str]] = {}
     for seat_id, number, reason in rows:
         found.setdefault(seat_id, (number, reason))
+    return found
+
+
+@dataclass(frozen=True)
+class SeatAtOpening:
+    """A seat a new round on a proposal counts, and its recusal (None: it may vote)."""
+
+    seat: Any
+    recusal: str | None = None
+    reason: str | None = None
+
+
+def seats_at_opening(proposal: Proposal, seats: Iterable[Any]) -> list[SeatAtOpening]:
+    """The seats among `seats` a round opened now on `proposal` counts (those someone may vote
+    for: an active committee member or alternate), each with its recusal: automatic for an
+    organization taking part in the proposal, declared when the seat declared a conflict in an
+    earlier round. The one rule of who may vote, read by the round's opening and by who is
+    told before it (`fund.committee.queries.entitled_to_vote`)."""
+    conflicts = organization_conflicts(proposal)
+    declared = declared_conflicts(proposal.id)
+    found = []
+    for seat in seats_that_vote(seats):
+        if seat.organization_id in conflicts:
+            found.append(
+                SeatAtOpening(seat, Recusal.AUTOMATIC.value, conflicts[seat.organization_id])
+            )
+        elif seat.id is not None and seat.id in declared:
+            earlier, reason = declared[seat.id]
+            found.append(
+                SeatAtOpening(
+                    seat, Recusal.DECLARED.value, f"{reason} (declared in round {earlier})"
+                )
+            )
+        else:
+            found.append(SeatAtOpening(seat))
     return found
