@@ -20,9 +20,18 @@ MAX_LINES = 600
 # or above. docs/architecture.md draws the same list.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"workflows"}),
-    frozenset({"fund.extensions", "fund.money", "fund.signals", "fund.refusals", "fund.routing"}),
+    frozenset(
+        {
+            "fund.extensions",
+            "fund.labels",
+            "fund.money",
+            "fund.signals",
+            "fund.refusals",
+            "fund.routing",
+        }
+    ),
     frozenset({"fund.dialects", "fund.pagination", "fund.query_args"}),
-    frozenset({"fund.access", "fund.forms", "fund.idempotency", "fund.errors"}),
+    frozenset({"fund.access", "fund.forms", "fund.idempotency", "fund.errors", "fund.web"}),
     frozenset({"fund.reference", "fund.audit"}),
     frozenset({"fund.accounts"}),
     frozenset({"fund.auditlog", "fund.security"}),

@@ -3,6 +3,9 @@ voids, and a proposal's allocation (fund, disburse, close)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -15,7 +18,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from fund import idempotency
+from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
@@ -227,6 +230,53 @@ def proposal(proposal_id: int):
     return _render_proposal(_proposal(proposal_id))
 
 
+def _act(
+    proposal: Proposal,
+    form,
+    shown: dict[str, Any],
+    run: Callable[[], str],
+    *,
+    refusals: tuple[type[Exception], ...],
+    unread: Callable[[], str | None] = lambda: UNREADABLE,
+    check_version: bool = True,
+):
+    """Send one form of the proposal's page (`shown`: how `_render_proposal` shows it) and
+    `run()` its operation, which returns the sentence to flash. A refusal shows the page again
+    with the form as typed: a finance refusal at its field, a stale page or a transition's
+    refusal above it."""
+    proposal_id = proposal.id
+
+    def again(error: Any, status: int, current: Proposal | None = None):
+        current = current or _proposal(proposal_id)
+        return _render_proposal(current, error=error, status=status, **shown)
+
+    def stale():
+        if check_version and form.version.data != proposal.version:
+            return again(STALE_MESSAGE, 409, proposal)
+        return None
+
+    def refused(error: Exception):
+        if isinstance(error, operations.FinanceError):
+            return again(show_on_form(form, error), 400)
+        if isinstance(error, StaleDataError):
+            return again(STALE_MESSAGE, 409)
+        return again(error, 400)
+
+    def done(message: str):
+        flash(message, "success")
+        return redirect(url_for("finance.proposal", proposal_id=proposal_id))
+
+    return web.submit(
+        form,
+        run,
+        refusals=refusals,
+        invalid=lambda: again(unread(), 400, proposal),
+        check=stale,
+        refused=refused,
+        done=done,
+    )
+
+
 @bp.route("/proposals/<int:proposal_id>/fund", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 @recent_login_required()
@@ -234,12 +284,8 @@ def fund(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = FundForm()
     once = idempotency.once(f"fund.{proposal_id}", current_user)
-    if not form.validate_on_submit():
-        error = None if form.allocated_on.errors else UNREADABLE
-        return _render_proposal(proposal, fund_form=form, error=error, status=400)
-    if form.version.data != proposal.version:
-        return _render_proposal(proposal, fund_form=form, error=STALE_MESSAGE, status=409)
-    try:
+
+    def run() -> str:
         once.claim()
         allocation = operations.fund_proposal(
             current_user, proposal, form.allocated_on.data, form.comment.data
@@ -248,24 +294,16 @@ def fund(proposal_id: int):
             url_for("finance.proposal", proposal_id=proposal.id),
             f"The allocation of {format_usd(allocation.amount)}",
         )
-        db.session.commit()
-    except TransitionRefused as refused:
-        db.session.rollback()
-        return _render_proposal(_proposal(proposal_id), fund_form=form, error=refused, status=400)
-    except operations.FinanceError as refused:
-        db.session.rollback()
-        error = show_on_form(form, refused)
-        return _render_proposal(_proposal(proposal_id), fund_form=form, error=error, status=400)
-    except StaleDataError:
-        db.session.rollback()
-        return _render_proposal(
-            _proposal(proposal_id), fund_form=form, error=STALE_MESSAGE, status=409
-        )
-    flash(
-        f"{proposal.reference} is funded: {format_usd(allocation.amount)} allocated.",
-        "success",
+        return f"{proposal.reference} is funded: {format_usd(allocation.amount)} allocated."
+
+    return _act(
+        proposal,
+        form,
+        {"fund_form": form},
+        run,
+        refusals=(TransitionRefused, operations.FinanceError, StaleDataError),
+        unread=lambda: None if form.allocated_on.errors else UNREADABLE,
     )
-    return redirect(url_for("finance.proposal", proposal_id=proposal.id))
 
 
 @bp.route(
@@ -281,15 +319,8 @@ def disburse(proposal_id: int, organization_id: int):
     allocation = lists.allocation_for(proposal.id)
     if allocation is None or organization_id not in {s.organization_id for s in allocation.shares}:
         abort(404)
-    if not form.validate_on_submit():
-        unread = not any(f.errors for f in form)
-        return _render_proposal(
-            proposal,
-            disbursement=(organization_id, form),
-            error=UNREADABLE if unread else None,
-            status=400,
-        )
-    try:
+
+    def run() -> str:
         once.claim()
         disbursement = operations.record_disbursement(
             current_user,
@@ -299,25 +330,20 @@ def disburse(proposal_id: int, organization_id: int):
             form.parsed_amount,
             form.reference.data or "",
         )
-        once.done(
-            url_for("finance.proposal", proposal_id=proposal.id),
-            f"The payment of {format_usd(disbursement.amount)}",
-        )
-        db.session.commit()
-    except operations.FinanceError as refused:
-        db.session.rollback()
-        return _render_proposal(
-            _proposal(proposal_id),
-            disbursement=(organization_id, form),
-            error=show_on_form(form, refused),
-            status=400,
-        )
-    flash(
-        f"Payment of {format_usd(disbursement.amount)} to "
-        f"{disbursement.organization.acronym or disbursement.organization.name} recorded.",
-        "success",
+        paid = format_usd(disbursement.amount)
+        once.done(url_for("finance.proposal", proposal_id=proposal.id), f"The payment of {paid}")
+        organization = disbursement.organization
+        return f"Payment of {paid} to {organization.acronym or organization.name} recorded."
+
+    return _act(
+        proposal,
+        form,
+        {"disbursement": (organization_id, form)},
+        run,
+        refusals=(operations.FinanceError,),
+        unread=lambda: None if any(f.errors for f in form) else UNREADABLE,
+        check_version=False,
     )
-    return redirect(url_for("finance.proposal", proposal_id=proposal.id))
 
 
 @bp.route("/proposals/<int:proposal_id>/close", methods=["POST"])
@@ -326,20 +352,15 @@ def disburse(proposal_id: int, organization_id: int):
 def close(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = CloseForm()
-    if not form.validate_on_submit():
-        return _render_proposal(proposal, close_form=form, error=UNREADABLE, status=400)
-    if form.version.data != proposal.version:
-        return _render_proposal(proposal, close_form=form, error=STALE_MESSAGE, status=409)
-    try:
+
+    def run() -> str:
         operations.close_proposal(current_user, proposal, form.reason.data)
-        db.session.commit()
-    except TransitionRefused as refused:
-        db.session.rollback()
-        return _render_proposal(_proposal(proposal_id), close_form=form, error=refused, status=400)
-    except StaleDataError:
-        db.session.rollback()
-        return _render_proposal(
-            _proposal(proposal_id), close_form=form, error=STALE_MESSAGE, status=409
-        )
-    flash(f"{proposal.reference} is closed.", "success")
-    return redirect(url_for("finance.proposal", proposal_id=proposal.id))
+        return f"{proposal.reference} is closed."
+
+    return _act(
+        proposal,
+        form,
+        {"close_form": form},
+        run,
+        refusals=(TransitionRefused, StaleDataError),
+    )
