@@ -14,40 +14,32 @@ from datetime import datetime
 from decimal import Decimal
 
 from fund.accounts.models import Organization, User
-from fund.audit.operations import record
-from fund.extensions import db, utcnow
+from fund.extensions import utcnow
 from fund.proposals.models import (
     IndicativeTotal,
     NationalPartner,
     PartnerType,
     Proposal,
-    ProposalPrinciple,
 )
-from fund.proposals.operations import EditRefused, check_editable, many
-from fund.proposals.snapshots import same_part, snapshot
-from fund.reference.models import Country, GcmObjective
+from fund.proposals.operations import (
+    EditRefused,
+    SharedValues,
+    check_editable,
+    many,
+    record_saved,
+    set_shared_parts,
+)
+from fund.proposals.snapshots import snapshot
 
 _PARTNER_TYPES = frozenset(t.value for t in PartnerType)
 
 
 @dataclass
-class ConceptNoteValues:
-    """What the applicant typed, already parsed; None or empty means not given yet."""
+class ConceptNoteValues(SharedValues):
+    """A concept note as typed: the parts it shares with a proposal, then its own."""
 
-    title: str
     problem: str = ""
     change_sought: str = ""
-    lead_organization_id: int | None = None
-    participant_ids: list[int] = field(default_factory=list)
-    scope: str | None = None
-    country_codes: list[str] = field(default_factory=list)
-    endorser_codes: list[str] = field(default_factory=list)
-    duration_months: int | None = None
-    primary_objective_number: int | None = None
-    secondary_objective_numbers: list[int] = field(default_factory=list)
-    gender_marker: int | None = None
-    human_rights_marker: int | None = None
-    principles: dict[str, str] = field(default_factory=dict)  # code -> a sentence
     partners: list[tuple[str, str]] = field(default_factory=list)  # name, type
     indicative: dict[int, Decimal] = field(default_factory=dict)  # organization id -> USD
 
@@ -74,31 +66,9 @@ def save_concept_note(
     check_editable(note, actor)
     _check_values(values)
     before = snapshot(note)
-    note.title = values.title.strip()
+    set_shared_parts(note, values)
     note.rationale = values.problem.strip()
     note.summary = values.change_sought.strip()
-    note.lead_organization = (
-        db.session.get(Organization, values.lead_organization_id)
-        if values.lead_organization_id
-        else None
-    )
-    note.scope = values.scope
-    note.duration_months = values.duration_months
-    note.primary_objective = (
-        db.session.get(GcmObjective, values.primary_objective_number)
-        if values.primary_objective_number
-        else None
-    )
-    note.gender_marker = values.gender_marker
-    note.human_rights_marker = values.human_rights_marker
-    note.participants = many(Organization, values.participant_ids)
-    note.countries = many(Country, values.country_codes)
-    note.endorsers = many(Country, values.endorser_codes)
-    note.secondary_objectives = many(GcmObjective, values.secondary_objective_numbers)
-    note.principles = [
-        ProposalPrinciple(principle_code=code, explanation=text.strip())
-        for code, text in values.principles.items()
-    ]
     note.national_partners = [
         NationalPartner(name=name.strip(), partner_type=partner_type)
         for name, partner_type in values.partners
@@ -108,9 +78,4 @@ def save_concept_note(
         IndicativeTotal(organization=organizations[organization_id], amount=amount)
         for organization_id, amount in values.indicative.items()
     ]
-    note.updated_at = now  # always touches the row, so the version counter moves
-    db.session.flush()
-    after = snapshot(note)
-    changed = [key for key in after if not same_part(key, before.get(key), after.get(key))]
-    record("draft_saved", "proposal", note.id, actor, details={"changed": changed}, now=now)
-    return changed
+    return record_saved(note, actor, before, now)

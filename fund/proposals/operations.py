@@ -171,24 +171,31 @@ class EditRefused(Exception):
 
 
 @dataclass
-class DraftValues:
-    """What the applicant typed, already parsed; None or empty means not given yet."""
+class SharedValues:
+    """What the applicant typed in the parts a proposal and a concept note share, already
+    parsed; None or empty means not given yet."""
 
     title: str
-    summary: str = ""
-    rationale: str = ""
     lead_organization_id: int | None = None
     participant_ids: list[int] = field(default_factory=list)
     scope: str | None = None
     country_codes: list[str] = field(default_factory=list)
     endorser_codes: list[str] = field(default_factory=list)
-    planned_start: date | None = None
     duration_months: int | None = None
     primary_objective_number: int | None = None
     secondary_objective_numbers: list[int] = field(default_factory=list)
     gender_marker: int | None = None
     human_rights_marker: int | None = None
     principles: dict[str, str] = field(default_factory=dict)  # code -> explanation
+
+
+@dataclass
+class DraftValues(SharedValues):
+    """A proposal's draft as typed: the shared parts, then the proposal's own."""
+
+    summary: str = ""
+    rationale: str = ""
+    planned_start: date | None = None
     contacts: list[tuple[str, str, str]] = field(default_factory=list)  # name, email, function
     budget: list[tuple[int, int, int, Decimal, str]] = field(default_factory=list)
 
@@ -204,32 +211,19 @@ def check_editable(proposal: Proposal, actor: User) -> None:
         raise EditRefused(f"Only people of the {noun}'s organization can edit it.")
 
 
-def save_draft(
-    proposal: Proposal, actor: User, values: DraftValues, *, now: datetime | None = None
-) -> list[str]:
-    """Store the applicant's input (gaps allowed); returns the names of the parts changed."""
-    now = now or utcnow()
-    if proposal.is_concept_note:
-        raise EditRefused("This is a concept note: it is edited on the concept note's page.")
-    check_editable(proposal, actor)
-    before = snapshot(proposal)
+def _one(model: type, key: Any) -> Any:
+    """The row of `model` with this key, or None when no key is given."""
+    return db.session.get(model, key) if key else None
+
+
+def set_shared_parts(proposal: Proposal, values: SharedValues) -> None:
+    """Store the parts a proposal and a concept note share. Relationships are set, not only
+    keys, so that checks in this same transaction see them."""
     proposal.title = values.title.strip()
-    proposal.summary = values.summary.strip()
-    proposal.rationale = values.rationale.strip()
-    # Set relationships, not only keys, so checks in this same transaction see them.
-    proposal.lead_organization = (
-        db.session.get(Organization, values.lead_organization_id)
-        if values.lead_organization_id
-        else None
-    )
+    proposal.lead_organization = _one(Organization, values.lead_organization_id)
     proposal.scope = values.scope
-    proposal.planned_start = values.planned_start
     proposal.duration_months = values.duration_months
-    proposal.primary_objective = (
-        db.session.get(GcmObjective, values.primary_objective_number)
-        if values.primary_objective_number
-        else None
-    )
+    proposal.primary_objective = _one(GcmObjective, values.primary_objective_number)
     proposal.gender_marker = values.gender_marker
     proposal.human_rights_marker = values.human_rights_marker
     proposal.participants = many(Organization, values.participant_ids)
@@ -240,6 +234,34 @@ def save_draft(
         ProposalPrinciple(principle_code=code, explanation=text.strip())
         for code, text in values.principles.items()
     ]
+
+
+def record_saved(
+    proposal: Proposal, actor: User, before: dict[str, Any], now: datetime
+) -> list[str]:
+    """Finish saving a draft whose snapshot was `before`: touch the row (so the version counter
+    moves), record the parts changed and return their names."""
+    proposal.updated_at = now
+    db.session.flush()
+    after = snapshot(proposal)
+    changed = [key for key in after if not same_part(key, before.get(key), after.get(key))]
+    record("draft_saved", "proposal", proposal.id, actor, details={"changed": changed}, now=now)
+    return changed
+
+
+def save_draft(
+    proposal: Proposal, actor: User, values: DraftValues, *, now: datetime | None = None
+) -> list[str]:
+    """Store the applicant's input (gaps allowed); returns the names of the parts changed."""
+    now = now or utcnow()
+    if proposal.is_concept_note:
+        raise EditRefused("This is a concept note: it is edited on the concept note's page.")
+    check_editable(proposal, actor)
+    before = snapshot(proposal)
+    set_shared_parts(proposal, values)
+    proposal.summary = values.summary.strip()
+    proposal.rationale = values.rationale.strip()
+    proposal.planned_start = values.planned_start
     proposal.contacts = [
         ProposalContact(name=name.strip(), email=email.strip(), function=function.strip())
         for name, email, function in values.contacts
@@ -254,19 +276,7 @@ def save_draft(
         )
         for organization_id, objective, category, amount, description in values.budget
     ]
-    proposal.updated_at = now  # always touches the row, so the version counter moves
-    db.session.flush()
-    after = snapshot(proposal)
-    changed = [key for key in after if not same_part(key, before.get(key), after.get(key))]
-    record(
-        "draft_saved",
-        "proposal",
-        proposal.id,
-        actor,
-        details={"changed": changed},
-        now=now,
-    )
-    return changed
+    return record_saved(proposal, actor, before, now)
 
 
 def many(model: type, keys: list[Any]) -> list[Any]:
