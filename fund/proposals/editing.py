@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from wtforms import FieldList
 
 from fund.accounts.models import Organization, OrganizationKind
 from fund.extensions import db
 from fund.forms import options
-from fund.proposals.forms import ProposalForm
+from fund.proposals.forms import DraftForm, ProposalForm
 from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
 from fund.proposals.operations import DraftValues
 from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
@@ -18,8 +19,9 @@ EXTRA_BUDGET_ROWS = 3  # blank budget rows added by "Save and add budget rows"
 MAX_BLANK_BUDGET_ROWS = 99  # the most blank rows the page offers at once
 
 
-def set_choices(form: ProposalForm) -> None:
-    """Fill every select of the form (a fixed number of queries)."""
+def set_shared_choices(form: DraftForm) -> tuple[list[Organization], list[GcmObjective]]:
+    """Fill the selects a proposal's form and a concept note's share (a fixed number of
+    queries); returns the UN entities and the objectives, for the selects of the form's rows."""
     entities = db.session.scalars(
         select(Organization)
         .where(Organization.kind == OrganizationKind.UN_ENTITY, Organization.active)
@@ -27,13 +29,9 @@ def set_choices(form: ProposalForm) -> None:
     ).all()
     countries = db.session.execute(select(Country.iso2, Country.name).order_by(Country.name)).all()
     objectives = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all()
-    categories = db.session.scalars(
-        select(BudgetCategory).where(~BudgetCategory.computed).order_by(BudgetCategory.code)
-    ).all()
     entity_pairs = [(o.id, f"{o.acronym}: {o.name}") for o in entities]
     objective_pairs = [(o.number, f"{o.number}. {o.short_label}") for o in objectives]
     country_pairs = [(c.iso2, c.name) for c in countries]
-
     form.lead_organization_id.choices = options([(0, "— choose —"), *entity_pairs])
     form.participants.choices = options(entity_pairs)
     form.scope.choices = options([("", "— choose —"), *SCOPE_LABELS.items()])
@@ -44,6 +42,15 @@ def set_choices(form: ProposalForm) -> None:
     markers = options([("", "— choose —")] + [(str(k), v) for k, v in MARKER_LABELS.items()])
     form.gender_marker.choices = markers
     form.human_rights_marker.choices = list(markers)
+    return list(entities), list(objectives)
+
+
+def set_choices(form: ProposalForm) -> None:
+    """Fill every select of the form (a fixed number of queries)."""
+    entities, objectives = set_shared_choices(form)
+    categories = db.session.scalars(
+        select(BudgetCategory).where(~BudgetCategory.computed).order_by(BudgetCategory.code)
+    ).all()
     budget_orgs = options([(0, "—"), *[(o.id, o.acronym) for o in entities]])
     budget_objectives = options([(0, "—"), *[(o.number, str(o.number)) for o in objectives]])
     budget_categories = options([(0, "—"), *[(c.code, f"{c.code}. {c.title}") for c in categories]])
@@ -58,7 +65,7 @@ def principle_titles() -> dict[str, str]:
     return {p.code: p.title for p in rows}
 
 
-def ensure_principle_rows(form: ProposalForm, titles: dict[str, str]) -> None:
+def ensure_principle_rows(form: DraftForm, titles: dict[str, str]) -> None:
     """One row per guiding principle, in the fund's order."""
     present = {row.form.code.data for row in form.principles}
     for code in titles:
@@ -66,9 +73,19 @@ def ensure_principle_rows(form: ProposalForm, titles: dict[str, str]) -> None:
             form.principles.append_entry({"code": code})
 
 
-def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = None) -> None:
-    """Show the stored draft in a fresh form, with `blank_rows` empty budget rows below its
-    lines (at least EXTRA_BUDGET_ROWS, and at least five rows in all)."""
+def refill(rows: FieldList, stored: list[dict[str, Any]], blank: int) -> None:
+    """Replace the rows of a table in a form by the stored ones, then `blank` empty rows."""
+    while len(rows):
+        rows.pop_entry()
+    for data in stored:
+        rows.append_entry(data)
+    for _ in range(blank):
+        rows.append_entry()
+
+
+def fill_shared(form: DraftForm, proposal: Proposal) -> None:
+    """Show the parts a proposal and a concept note share (each has a summary and a
+    rationale) in a fresh form, with a row per guiding principle."""
     form.version.data = str(proposal.version)
     form.title.data = proposal.title
     form.summary.data = proposal.summary
@@ -78,14 +95,12 @@ def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = N
     form.scope.data = proposal.scope or ""
     form.countries.data = [c.iso2 for c in proposal.countries]
     form.endorsers.data = [c.iso2 for c in proposal.endorsers]
-    form.planned_start.data = proposal.planned_start
     form.duration_months.data = proposal.duration_months
     form.primary_objective_number.data = proposal.primary_objective_number or 0
     form.secondary_objectives.data = [o.number for o in proposal.secondary_objectives]
-    form.gender_marker.data = "" if proposal.gender_marker is None else str(proposal.gender_marker)
-    form.human_rights_marker.data = (
-        "" if proposal.human_rights_marker is None else str(proposal.human_rights_marker)
-    )
+    for marker in ("gender_marker", "human_rights_marker"):
+        value = getattr(proposal, marker)
+        form[marker].data = "" if value is None else str(value)
     explanations = {p.principle_code: p.explanation for p in proposal.principles}
     for code in principle_titles():
         form.principles.append_entry(
@@ -95,18 +110,21 @@ def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = N
                 "explanation": explanations.get(code, ""),
             }
         )
-    while len(form.contacts):
-        form.contacts.pop_entry()
-    for contact in proposal.contacts:
-        form.contacts.append_entry(
-            {"name": contact.name, "email": contact.email, "function": contact.function}
-        )
-    while len(form.contacts) < len(proposal.contacts) + 1 or len(form.contacts) < 3:
-        form.contacts.append_entry()
-    while len(form.budget):
-        form.budget.pop_entry()
-    for line in proposal.budget_lines:
-        form.budget.append_entry(
+
+
+def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = None) -> None:
+    """Show the stored draft in a fresh form, with `blank_rows` empty budget rows below its
+    lines (at least EXTRA_BUDGET_ROWS, and at least five rows in all)."""
+    fill_shared(form, proposal)
+    form.planned_start.data = proposal.planned_start
+    refill(
+        form.contacts,
+        [{"name": c.name, "email": c.email, "function": c.function} for c in proposal.contacts],
+        max(1, 3 - len(proposal.contacts)),
+    )
+    refill(
+        form.budget,
+        [
             {
                 "organization_id": line.organization_id,
                 "objective_number": line.objective_number,
@@ -114,7 +132,10 @@ def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = N
                 "amount": format(line.amount, "f"),
                 "description": line.description,
             }
-        )
+            for line in proposal.budget_lines
+        ],
+        0,
+    )
     wanted = min(blank_rows or 0, MAX_BLANK_BUDGET_ROWS)
     add_budget_rows(form, max(EXTRA_BUDGET_ROWS, 5 - len(form.budget), wanted))
 

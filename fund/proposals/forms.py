@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -35,7 +36,36 @@ class ActionForm(FlaskForm):
     trigger = HiddenField(validators=[DataRequired()])
 
 
-class BudgetRowForm(Form):
+def _given(value) -> bool:
+    return bool(value.strip() if isinstance(value, str) else value)
+
+
+class OptionalRowForm(Form):
+    """A row of a table in a form: a row left blank is ignored, a row begun must be complete."""
+
+    def is_blank(self) -> bool:
+        raise NotImplementedError
+
+    def check_row(self) -> bool:
+        """Whether a row begun is complete, with an error on each field that is not."""
+        raise NotImplementedError
+
+    def require(self, *fields: tuple[Any, str]) -> bool:
+        """Whether each field is given; the message goes to each field that is not."""
+        ok = True
+        for field, message in fields:
+            if not _given(field.data):
+                field.errors.append(message)
+                ok = False
+        return ok
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        return self.is_blank() or self.check_row()
+
+
+class BudgetRowForm(OptionalRowForm):
     """One budget line; a row left entirely blank is ignored."""
 
     organization_id = SelectField("Organization", coerce=int_or_zero, widget=QuickSelect())
@@ -45,28 +75,23 @@ class BudgetRowForm(Form):
     description = StringField("Description", validators=[Length(max=300)])
 
     def is_blank(self) -> bool:
-        return not (
-            self.organization_id.data
-            or self.objective_number.data
-            or self.category_code.data
-            or (self.amount.data or "").strip()
-            or (self.description.data or "").strip()
+        return not any(
+            _given(field.data)
+            for field in (
+                self.organization_id,
+                self.objective_number,
+                self.category_code,
+                self.amount,
+                self.description,
+            )
         )
 
-    def validate(self, extra_validators=None) -> bool:
-        if not super().validate(extra_validators):
-            return False
-        if self.is_blank():
-            return True
-        ok = True
-        for field, message in (
+    def check_row(self) -> bool:
+        ok = self.require(
             (self.organization_id, "Choose the organization."),
             (self.objective_number, "Choose the objective."),
             (self.category_code, "Choose the category."),
-        ):
-            if not field.data:
-                field.errors.append(message)
-                ok = False
+        )
         try:
             self.parsed_amount = parse_amount(self.amount.data)
         except AmountError as error:
@@ -81,44 +106,46 @@ class PrincipleRowForm(Form):
     explanation = TextAreaField("How the programme addresses it", validators=[Length(max=2000)])
 
 
-class ContactRowForm(Form):
+class ContactRowForm(OptionalRowForm):
     name = StringField("Name", validators=[Length(max=200)])
     email = StringField("Email", validators=[Length(max=254)])
     function = StringField("Function", validators=[Length(max=200)])
 
-    def validate(self, extra_validators=None) -> bool:
-        if not super().validate(extra_validators):
-            return False
-        name, email = (self.name.data or "").strip(), (self.email.data or "").strip()
-        if not name and not email and not (self.function.data or "").strip():
-            return True
-        ok = True
-        if not name:
-            self.name.errors.append("Give the contact's name.")
-            ok = False
-        if not EMAIL_PATTERN.fullmatch(email):
+    def is_blank(self) -> bool:
+        return not any(_given(field.data) for field in (self.name, self.email, self.function))
+
+    def check_row(self) -> bool:
+        ok = self.require((self.name, "Give the contact's name."))
+        if not EMAIL_PATTERN.fullmatch((self.email.data or "").strip()):
             self.email.errors.append("Give a valid email address, e.g. name@organization.org.")
             ok = False
         return ok
 
 
-class ProposalForm(FlaskForm):
-    """The whole proposal. Saving a draft accepts gaps; only malformed input is refused."""
+def text_area(label: str, limit: int, description: str, message: str | None = None):
+    """A field of several lines, of at most `limit` characters."""
+    return TextAreaField(
+        label, validators=[Length(max=limit, message=message)], description=description
+    )
+
+
+def title_field(noun: str):
+    return StringField(
+        "Title", validators=[DataRequired(f"Give the {noun} a title."), Length(max=300)]
+    )
+
+
+def endorsers_field(description: str):
+    return SelectMultipleField(
+        "Endorsing governments", widget=QuickSelect(multiple=True), description=description
+    )
+
+
+class DraftForm(FlaskForm):
+    """The fields a proposal's form and a concept note's share; each adds its own (the title,
+    texts, endorsing governments and markers differ in their words)."""
 
     version = HiddenField()
-    title = StringField(
-        "Title", validators=[DataRequired("Give the proposal a title."), Length(max=300)]
-    )
-    summary = TextAreaField(
-        "Summary",
-        validators=[Length(max=5000)],
-        description="What the joint programme will do, for whom, in a few sentences.",
-    )
-    rationale = TextAreaField(
-        "Rationale",
-        validators=[Length(max=20000)],
-        description="Why this programme is needed now, and the evidence for it.",
-    )
     lead_organization_id = SelectField(
         "Lead (convening) UN entity", coerce=int_or_zero, widget=QuickSelect()
     )
@@ -133,12 +160,6 @@ class ProposalForm(FlaskForm):
         widget=QuickSelect(multiple=True),
         description="Hold Ctrl (or Cmd) to choose several. Not needed for a global programme.",
     )
-    endorsers = SelectMultipleField(
-        "Endorsing governments",
-        widget=QuickSelect(multiple=True),
-        description="Each needs its endorsement letter attached below.",
-    )
-    planned_start = DateField("Planned start", validators=[Optional()], format="%Y-%m-%d")
     duration_months = IntegerField(
         "Duration (months)",
         validators=[Optional(), NumberRange(1, 120, "Give a number of months between 1 and 120.")],
@@ -147,20 +168,32 @@ class ProposalForm(FlaskForm):
         "Primary GCM objective", coerce=int_or_zero, widget=QuickSelect()
     )
     secondary_objectives = MultiCheckboxField("Secondary GCM objectives", coerce=int)
+    principles = FieldList(FormField(PrincipleRowForm))
+    save = SubmitField("Save draft")
+
+
+class ProposalForm(DraftForm):
+    """The whole proposal. Saving a draft accepts gaps; only malformed input is refused."""
+
+    title = title_field("proposal")
+    summary = text_area(
+        "Summary", 5000, "What the joint programme will do, for whom, in a few sentences."
+    )
+    rationale = text_area(
+        "Rationale", 20000, "Why this programme is needed now, and the evidence for it."
+    )
+    endorsers = endorsers_field("Each needs its endorsement letter attached below.")
+    planned_start = DateField("Planned start", validators=[Optional()], format="%Y-%m-%d")
     gender_marker = SelectField("Gender marker")
     human_rights_marker = SelectField("Human rights marker")
-    principles = FieldList(FormField(PrincipleRowForm))
     contacts = FieldList(FormField(ContactRowForm), min_entries=3)
     budget = FieldList(FormField(BudgetRowForm), min_entries=5)
-    save = SubmitField("Save draft")
     add_rows = SubmitField("Save and add budget rows")
 
 
 class NewProposalForm(FlaskForm):
     call_id = SelectField("Call for proposals", coerce=int)
-    title = StringField(
-        "Title", validators=[DataRequired("Give the proposal a title."), Length(max=300)]
-    )
+    title = title_field("proposal")
     submit = SubmitField("Create the draft")
 
 
