@@ -3,15 +3,16 @@ the proposal's attachment routes when they refuse a change to a concept note."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, current_app, render_template
 from flask_login import current_user
 
 from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
 from fund.calls.models import Stage
-from fund.proposals import invitation_page, operations, queries
+from fund.proposals import draft_pages, operations, queries
 from fund.proposals.access import can_view
 from fund.proposals.checks import submission_problems
+from fund.proposals.draft_pages import stale_message
 from fund.proposals.forms import ActionForm, upload_form
 from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS, Proposal
 from fund.proposals.page import PAGE
@@ -19,10 +20,7 @@ from fund.proposals.snapshots import unchanged_since
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
 VIEWER_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
-STALE_MESSAGE = (
-    "This concept note changed since you opened it (someone else saved or acted on it). "
-    "Nothing of yours was saved; your input is kept below. Review it, then try again."
-)
+STALE_MESSAGE = stale_message("concept note")
 # Steps taken on their own pages, where the records they need are kept.
 ACTIONS_ELSEWHERE = frozenset(
     {"select_for_development", "place_in_pipeline", "decline", "invite", "convert"}
@@ -42,34 +40,9 @@ def _rules():
     return operations.rules_from_config(current_app.config)
 
 
-def _editable(note: Proposal) -> bool:
-    return (
-        note.status in operations.EDITABLE_STATES
-        and current_user.organization_id == note.organization_id
-        and current_user.has_role(Role.APPLICANT)
-    )
-
-
-def _related_pages(note: Proposal) -> list[tuple[str, str]]:
-    links = []
-    user = current_user
-    if user.has_role(Role.SECRETARIAT) and note.status in ("submitted", "screening"):
-        links.append((url_for("screening.checklist", proposal_id=note.id), "Screening checklist"))
-    if note.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
-        links.append((url_for("committee.review", proposal_id=note.id), "Committee review"))
-    return links + invitation_page.links(user, note) + PAGE.links(user, note)
-
-
-def _revision_request(note: Proposal, events):
-    if note.status != "returned":
-        return None
-    returns = [e for e in events if e.action == "return_for_revision"]
-    return returns[-1] if returns else None
-
-
 def render_note(note: Proposal, form: ActionForm | None = None, error=None, status: int = 200):
     """The concept note's page (also shown by the proposal's attachment routes on a refusal)."""
-    editable = _editable(note)
+    editable = draft_pages.editable(note)
     events = timeline("proposal", note.id)
     actions = [
         rule
@@ -81,9 +54,9 @@ def render_note(note: Proposal, form: ActionForm | None = None, error=None, stat
         "proposals/concept_note.html",
         note=note,
         actions=actions,
-        related=_related_pages(note),
+        related=draft_pages.related_pages(note),
         events=events,
-        revision_request=_revision_request(note, events),
+        revision_request=draft_pages.revision_request(note, events),
         sees_committee_notes=PAGE.reads_committee_notes(current_user, note),
         unchanged=unchanged_since(note) if editable else None,
         form=form or ActionForm(version=note.version),

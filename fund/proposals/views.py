@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from fund import idempotency
 from fund.access import access_of, public, roles_required
@@ -26,12 +25,20 @@ from fund.auditlog.queries import timeline
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.forms import options
-from fund.proposals import attachments, editing, invitation_page, operations, queries
+from fund.proposals import (
+    attachments,
+    draft_pages,
+    editing,
+    invitation_page,
+    operations,
+    queries,
+)
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
 from fund.proposals.checks import submission_problems
 from fund.proposals.concept_note_page import render_note
 from fund.proposals.conversion import changes_since_concept_note, compare_totals, snapshot_budget
+from fund.proposals.draft_pages import page_url, stale_message
 from fund.proposals.forms import ActionForm, NewProposalForm, ProposalForm, upload_form
 from fund.proposals.models import (
     ATTACHMENT_KIND_LABELS,
@@ -47,15 +54,12 @@ from fund.proposals.page import PAGE
 from fund.proposals.presentation import VersionText, reference_names, shown_changes
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg, page_arg
-from workflows import PROPOSAL_WORKFLOW, TransitionRefused
+from workflows import PROPOSAL_WORKFLOW
 
 bp = Blueprint("proposals", __name__)
 
 PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
-STALE_MESSAGE = (
-    "This proposal changed since you opened it (someone else saved or acted on it). "
-    "Nothing of yours was saved; your input is kept below. Review it, then try again."
-)
+STALE_MESSAGE = stale_message("proposal")
 
 
 def _visible_proposal(proposal_id: int) -> Proposal:
@@ -82,49 +86,20 @@ def _budget_summary(proposal: Proposal):
 
 # Steps taken on their own pages, where the records they need are kept.
 ACTIONS_ELSEWHERE = frozenset({"approve", "reject", "fund", "close"})
+FUNDING_STATES = ("approved", "funded", "closed")  # the states with a funding page
 
 
 def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
-    """Links to the pages where the next steps of this proposal happen, then those the later
-    steps' packages add (the committee's decision: `fund.proposals.page`)."""
-    links = []
-    user = current_user
-    if user.has_role(Role.SECRETARIAT) and proposal.status in ("submitted", "screening"):
-        links.append(
-            (url_for("screening.checklist", proposal_id=proposal.id), "Screening checklist")
-        )
-    if proposal.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
-        links.append((url_for("committee.review", proposal_id=proposal.id), "Committee review"))
-    if user.has_role(Role.SECRETARIAT) and proposal.status in ("approved", "funded", "closed"):
-        links.append(
-            (url_for("finance.proposal", proposal_id=proposal.id), "Funding and disbursements")
-        )
-    return links + invitation_page.links(user, proposal) + PAGE.links(user, proposal)
-
-
-def _revision_request(proposal: Proposal, events):
-    """The event that returned the proposal for revision, while that request is unanswered."""
-    if proposal.status != "returned":
-        return None
-    returns = [e for e in events if e.action == "return_for_revision"]
-    return returns[-1] if returns else None
-
-
-def page_url(proposal: Proposal, **values) -> str:
-    """The page of a proposal, or of a concept note."""
-    if proposal.is_concept_note:
-        return url_for("concept_notes.detail", note_id=proposal.id, **values)
-    return url_for("proposals.detail", proposal_id=proposal.id, **values)
+    """Links to the pages where the next steps of this proposal happen (funding its own)."""
+    funding = url_for("finance.proposal", proposal_id=proposal.id), "Funding and disbursements"
+    own = current_user.has_role(Role.SECRETARIAT) and proposal.status in FUNDING_STATES
+    return draft_pages.related_pages(proposal, [funding] if own else [])
 
 
 def _render(proposal: Proposal, form: ActionForm | None = None, error=None, status=200):
     if proposal.is_concept_note:
         return render_note(proposal, form, error, status)
-    editable = (
-        proposal.status in operations.EDITABLE_STATES
-        and current_user.organization_id == proposal.organization_id
-        and current_user.has_role(Role.APPLICANT)
-    )
+    editable = draft_pages.editable(proposal)
     summary = _budget_summary(proposal)
     events = timeline("proposal", proposal.id)
     actions = [
@@ -138,7 +113,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         actions=actions,
         related=_related_pages(proposal),
         events=events,
-        revision_request=_revision_request(proposal, events),
+        revision_request=draft_pages.revision_request(proposal, events),
         sees_committee_notes=PAGE.reads_committee_notes(current_user, proposal),
         unchanged=unchanged_since(proposal, _rules().indirect_rate) if editable else None,
         form=form or ActionForm(version=proposal.version),
@@ -234,48 +209,32 @@ def edit(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
     if proposal.is_concept_note:
         return redirect(url_for("concept_notes.edit", note_id=proposal.id))
-    try:
-        operations.check_editable(proposal, current_user)
-    except operations.EditRefused as refused:
-        flash(str(refused), "error")
-        return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    if refused := draft_pages.edit_refusal(proposal):
+        return refused
     form = ProposalForm()
-    titles = editing.principle_titles()
-    if request.method == "GET":
-        editing.fill_form(form, proposal, blank_rows=request.args.get("rows", type=int))
-    else:
-        editing.ensure_principle_rows(form, titles)
-    editing.set_choices(form)
-    status, message = 200, None
-    if form.is_submitted():
-        status = 400
-        if not form.validate():
-            message = "Some of what you typed cannot be saved yet; see the marked fields."
-        elif form.version.data != str(proposal.version):
-            status, message = 409, STALE_MESSAGE
-        else:
-            try:
-                operations.save_draft(proposal, current_user, editing.values_from_form(form))
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
-                status, message = 409, STALE_MESSAGE
-            except operations.EditRefused as refused:
-                db.session.rollback()
-                message = str(refused)
-            else:
-                flash("Draft saved.", "success")
-                if form.add_rows.data:
-                    # The saved lines come back, with the blank rows there were and more.
-                    blank = editing.blank_budget_rows(form) + editing.EXTRA_BUDGET_ROWS
-                    return redirect(
-                        url_for(
-                            "proposals.edit", proposal_id=proposal.id, rows=blank, _anchor="budget"
-                        )
-                    )
-                return redirect(url_for("proposals.detail", proposal_id=proposal.id))
-        if form.add_rows.data and editing.blank_budget_rows(form) < editing.MAX_BLANK_BUDGET_ROWS:
-            editing.add_budget_rows(form)  # nothing was saved; what was typed stays, with more rows
+    rows = request.args.get("rows", type=int)
+    titles = draft_pages.prepare_form(
+        form, lambda: editing.fill_form(form, proposal, blank_rows=rows), editing.set_choices
+    )
+    saved, status, message = draft_pages.save_form(
+        form,
+        proposal,
+        lambda: operations.save_draft(proposal, current_user, editing.values_from_form(form)),
+    )
+    if saved:
+        if form.add_rows.data:
+            # The saved lines come back, with the blank rows there were and more.
+            blank = editing.blank_budget_rows(form) + editing.EXTRA_BUDGET_ROWS
+            return redirect(
+                url_for("proposals.edit", proposal_id=proposal.id, rows=blank, _anchor="budget")
+            )
+        return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    if (
+        form.is_submitted()
+        and form.add_rows.data
+        and editing.blank_budget_rows(form) < editing.MAX_BLANK_BUDGET_ROWS
+    ):
+        editing.add_budget_rows(form)  # nothing was saved; what was typed stays, with more rows
     return render_template(
         "proposals/edit.html",
         form=form,
@@ -435,37 +394,10 @@ def detail(proposal_id: int):
     return _render(proposal)
 
 
-def _stale(proposal_id: int, form: ActionForm):
-    proposal = _visible_proposal(proposal_id)
-    return _render(
-        proposal,
-        ActionForm(version=proposal.version, comment=form.comment.data),
-        STALE_MESSAGE,
-        409,
-    )
-
-
 @bp.route("/proposals/<int:proposal_id>/actions", methods=["POST"])
 @roles_required(*PROPOSAL_ROLES)
 def act(proposal_id: int):
-    proposal = _visible_proposal(proposal_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return _render(proposal, form, "The action could not be read. Please try again.", 400)
-    if form.version.data != proposal.version:
-        return _stale(proposal_id, form)
-    try:
-        operations.fire(proposal, form.trigger.data, current_user, comment=form.comment.data)
-        db.session.commit()
-    except TransitionRefused as refused:
-        db.session.rollback()
-        return _render(_visible_proposal(proposal_id), form, refused, 400)
-    except StaleDataError:  # another request changed it between our read and our write
-        db.session.rollback()
-        return _stale(proposal_id, form)
-    noun = "concept note" if proposal.is_concept_note else "proposal"
-    flash(f"Done: the {noun} is now “{proposal.status_label}”.", "success")
-    return redirect(page_url(proposal))
+    return draft_pages.act(proposal_id, _visible_proposal, _render, stale=STALE_MESSAGE)
 
 
 @bp.route("/workflow")

@@ -1,0 +1,173 @@
+"""What the pages of a proposal and of a concept note share: the page's address, who may edit
+it, the links to the next steps, the request for revision, the edit form's save and the
+workflow actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+
+from fund.accounts.models import Role
+from fund.extensions import db
+from fund.proposals import invitation_page, operations
+from fund.proposals.editing import ensure_principle_rows, principle_titles
+from fund.proposals.forms import ActionForm, DraftForm
+from fund.proposals.models import Proposal
+from fund.proposals.page import PAGE
+from workflows import TransitionRefused
+
+UNREADABLE_FORM = "Some of what you typed cannot be saved yet; see the marked fields."
+UNREADABLE_ACTION = "The action could not be read. Please try again."
+
+# Renders the page of a proposal or concept note: (row, action form, error, status).
+Render = Callable[[Proposal, ActionForm | None, Any, int], Any]
+
+
+def noun(proposal: Proposal) -> str:
+    return "concept note" if proposal.is_concept_note else "proposal"
+
+
+def stale_message(what: str) -> str:
+    """What a page says when the proposal or concept note (`what`) changed meanwhile."""
+    return (
+        f"This {what} changed since you opened it (someone else saved or acted on "
+        "it). Nothing of yours was saved; your input is kept below. Review it, then try again."
+    )
+
+
+def page_url(proposal: Proposal, **values) -> str:
+    """The page of a proposal, or of a concept note."""
+    if proposal.is_concept_note:
+        return url_for("concept_notes.detail", note_id=proposal.id, **values)
+    return url_for("proposals.detail", proposal_id=proposal.id, **values)
+
+
+def editable(proposal: Proposal) -> bool:
+    """Whether the viewer may edit the draft now (an applicant of its organization)."""
+    return (
+        proposal.status in operations.EDITABLE_STATES
+        and current_user.organization_id == proposal.organization_id
+        and current_user.has_role(Role.APPLICANT)
+    )
+
+
+def related_pages(
+    proposal: Proposal, own: Collection[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """Links to the pages where the next steps happen: screening, the committee's review, the
+    kind's `own` links, then those the later steps' packages add (the invitation, the
+    committee's decision: `fund.proposals.page`)."""
+    links = []
+    user = current_user
+    if user.has_role(Role.SECRETARIAT) and proposal.status in ("submitted", "screening"):
+        links.append(
+            (url_for("screening.checklist", proposal_id=proposal.id), "Screening checklist")
+        )
+    if proposal.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
+        links.append((url_for("committee.review", proposal_id=proposal.id), "Committee review"))
+    return links + list(own) + invitation_page.links(user, proposal) + PAGE.links(user, proposal)
+
+
+def revision_request(proposal: Proposal, events):
+    """The event that returned the draft for revision, while that request is unanswered."""
+    if proposal.status != "returned":
+        return None
+    returns = [e for e in events if e.action == "return_for_revision"]
+    return returns[-1] if returns else None
+
+
+def edit_refusal(proposal: Proposal):
+    """A redirect to the page, with the reason, when the viewer may not edit the draft now."""
+    try:
+        operations.check_editable(proposal, current_user)
+    except operations.EditRefused as refused:
+        flash(str(refused), "error")
+        return redirect(page_url(proposal))
+    return None
+
+
+def prepare_form(
+    form: DraftForm, fill: Callable[[], None], set_choices: Callable[[Any], None]
+) -> dict[str, str]:
+    """The stored draft in the form on a GET (`fill`), what was posted otherwise, with a row
+    per guiding principle and the selects' choices; returns the principles' titles."""
+    titles = principle_titles()
+    if request.method == "GET":
+        fill()
+    else:
+        ensure_principle_rows(form, titles)
+    set_choices(form)
+    return titles
+
+
+def save_form(
+    form: FlaskForm, proposal: Proposal, save: Callable[[], Any]
+) -> tuple[bool, int, str | None]:
+    """Check a posted edit form and `save` it: (saved, status, message). Nothing posted is
+    (False, 200, None); a draft changed by someone else since the form was opened is 409."""
+    if not form.is_submitted():
+        return False, 200, None
+    if not form.validate():
+        return False, 400, UNREADABLE_FORM
+    if form.version.data != str(proposal.version):
+        return False, 409, stale_message(noun(proposal))
+    try:
+        save()
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False, 409, stale_message(noun(proposal))
+    except operations.EditRefused as refused:
+        db.session.rollback()
+        return False, 400, str(refused)
+    flash("Draft saved.", "success")
+    return True, 302, None
+
+
+def act(
+    proposal_id: int,
+    load: Callable[[int], Proposal],
+    render: Render,
+    *,
+    stale: str,
+    elsewhere: Collection[str] = (),
+):
+    """Fire the posted workflow action on the proposal or concept note `load` finds, and go
+    back to its page; refused, the page again with the reason (409 and `stale` when it changed
+    since it was shown)."""
+    proposal = load(proposal_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render(proposal, form, UNREADABLE_ACTION, 400)
+    if form.version.data != proposal.version:
+        return _stale(proposal_id, load, render, form, stale)
+    if form.trigger.data in elsewhere:
+        return render(proposal, form, "This step is taken on its own page.", 400)
+    try:
+        operations.fire(proposal, form.trigger.data, current_user, comment=form.comment.data)
+        db.session.commit()
+    except TransitionRefused as refused:
+        db.session.rollback()
+        return render(load(proposal_id), form, refused, 400)
+    except StaleDataError:  # another request changed it between our read and our write
+        db.session.rollback()
+        return _stale(proposal_id, load, render, form, stale)
+    flash(f"Done: the {noun(proposal)} is now “{proposal.status_label}”.", "success")
+    return redirect(page_url(proposal))
+
+
+def _stale(
+    proposal_id: int,
+    load: Callable[[int], Proposal],
+    render: Render,
+    form: ActionForm,
+    message: str,
+):
+    proposal = load(proposal_id)
+    form = ActionForm(version=proposal.version, comment=form.comment.data)
+    return render(proposal, form, message, 409)
