@@ -150,28 +150,60 @@ def _objectives(proposal: Proposal) -> list[Problem]:
     ]
 
 
+def _name(organization) -> str:
+    return organization.acronym or organization.name
+
+
+def _each_participant(
+    proposal: Proposal, covered: set[int], criterion: str, field: str, message: str
+) -> list[Problem]:
+    """A problem for each participating organization outside `covered` (`message` names it
+    by `{name}`)."""
+    return [
+        Problem(criterion, field, message.format(name=_name(organization)))
+        for organization in proposal.participants
+        if organization.id not in covered
+    ]
+
+
+def _outsider(criterion: str, field: str, what: str, organization) -> Problem:
+    return Problem(
+        criterion,
+        field,
+        f"{what} belongs to {_name(organization)}, which is not a participating organization.",
+    )
+
+
+def _within_call(
+    proposal: Proposal, total: Decimal, criterion: str, field: str, what: str
+) -> list[Problem]:
+    """A problem unless `total` is within the call's budget limits (`what` says whose)."""
+    call = proposal.call
+    if call.min_budget <= total <= call.max_budget:
+        return []
+    return [
+        Problem(
+            criterion,
+            field,
+            f"{what} must be between USD {call.min_budget:,.2f} and USD "
+            f"{call.max_budget:,.2f} for this call.",
+        )
+    ]
+
+
 def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
-    problems = []
-    participants = {o.id: o for o in proposal.participants}
-    with_lines = {line.organization_id for line in proposal.budget_lines}
-    for organization in proposal.participants:
-        if organization.id not in with_lines:
-            problems.append(
-                Problem(
-                    "budget_limits",
-                    "budget",
-                    f"{organization.acronym or organization.name} has no budget lines.",
-                )
-            )
+    problems = _each_participant(
+        proposal,
+        {line.organization_id for line in proposal.budget_lines},
+        "budget_limits",
+        "budget",
+        "{name} has no budget lines.",
+    )
+    participants = {o.id for o in proposal.participants}
     for line in proposal.budget_lines:
         if line.organization_id not in participants:
-            owner = line.organization.acronym or line.organization.name
             problems.append(
-                Problem(
-                    "budget_limits",
-                    "budget",
-                    f"A budget line belongs to {owner}, which is not a participating organization.",
-                )
+                _outsider("budget_limits", "budget", "A budget line", line.organization)
             )
         if line.amount is None or line.amount < 0:
             problems.append(
@@ -185,18 +217,14 @@ def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
         ),
         rules.indirect_rate,
     )
-    call = proposal.call
     total = summary.grand_total
-    if not call.min_budget <= total <= call.max_budget:
-        problems.append(
-            Problem(
-                "budget_limits",
-                "budget",
-                f"The total budget (USD {total:,.2f}, with indirect support costs) must be between "
-                f"USD {call.min_budget:,.2f} and USD {call.max_budget:,.2f} for this call.",
-            )
-        )
-    return problems
+    return problems + _within_call(
+        proposal,
+        total,
+        "budget_limits",
+        "budget",
+        f"The total budget (USD {total:,.2f}, with indirect support costs)",
+    )
 
 
 def _duration(proposal: Proposal) -> list[Problem]:
@@ -313,38 +341,24 @@ def _as_concept_note(problems: list[Problem]) -> list[Problem]:
 
 
 def _indicative_totals(note: Proposal) -> list[Problem]:
-    problems = []
-    given = {t.organization_id for t in note.indicative_totals}
-    for organization in note.participants:
-        if organization.id not in given:
-            problems.append(
-                Problem(
-                    "cn_indicative_total",
-                    "indicative",
-                    f"Give the indicative total of {organization.acronym or organization.name}.",
-                )
-            )
+    criterion, field = "cn_indicative_total", "indicative"
+    problems = _each_participant(
+        note,
+        {t.organization_id for t in note.indicative_totals},
+        criterion,
+        field,
+        "Give the indicative total of {name}.",
+    )
     participants = {o.id for o in note.participants}
-    for total in note.indicative_totals:
-        if total.organization_id not in participants:
-            owner = total.organization.acronym or total.organization.name
-            problems.append(
-                Problem(
-                    "cn_indicative_total",
-                    "indicative",
-                    f"An indicative total belongs to {owner}, which is not a participating "
-                    "organization.",
-                )
-            )
-    call, total = note.call, note.indicative_total
-    if note.indicative_totals and not call.min_budget <= total <= call.max_budget:
-        problems.append(
-            Problem(
-                "cn_indicative_total",
-                "indicative",
-                f"The indicative total (USD {total:,.2f}) must be between USD "
-                f"{call.min_budget:,.2f} and USD {call.max_budget:,.2f} for this call.",
-            )
+    problems += [
+        _outsider(criterion, field, "An indicative total", total.organization)
+        for total in note.indicative_totals
+        if total.organization_id not in participants
+    ]
+    if note.indicative_totals:
+        total = note.indicative_total
+        problems += _within_call(
+            note, total, criterion, field, f"The indicative total (USD {total:,.2f})"
         )
     return problems
 

@@ -64,13 +64,15 @@ def revised_since_last_version(proposal, actor, context: Mapping[str, Any]) -> l
     ]
 
 
+# The guards of the applicant's own steps, named alike in both tables.
+APPLICANT_GUARDS = {
+    "own_organization": own_organization,
+    "call_open": call_open,
+    "revised_since_last_version": revised_since_last_version,
+}
+
 GUARDS = GuardRegistry()
-GUARDS.register(
-    own_organization=own_organization,
-    call_open=call_open,
-    submission_complete=submission_complete,
-    revised_since_last_version=revised_since_last_version,
-)
+GUARDS.register(**APPLICANT_GUARDS, submission_complete=submission_complete)
 
 
 def invitation_recorded(note, actor, context: Mapping[str, Any]) -> list[str]:
@@ -94,10 +96,8 @@ def full_proposal_created(note, actor, context: Mapping[str, Any]) -> list[str]:
 
 CONCEPT_NOTE_GUARDS = GuardRegistry()
 CONCEPT_NOTE_GUARDS.register(
-    own_organization=own_organization,
-    call_open=call_open,
+    **APPLICANT_GUARDS,
     concept_note_complete=submission_complete,
-    revised_since_last_version=revised_since_last_version,
     invitation_recorded=invitation_recorded,
     full_proposal_created=full_proposal_created,
 )

@@ -41,88 +41,81 @@ def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[s
         acronyms.setdefault(
             line.organization_id, line.organization.acronym or line.organization.name
         )
+    planned = proposal.planned_start.isoformat() if proposal.planned_start else None
     # A full proposal made from a concept note keeps the note's national partners; the others
     # have none, and their snapshots no such part.
-    partners = (
-        {
-            "national_partners": [
-                {"name": p.name, "type": p.partner_type} for p in proposal.national_partners
-            ]
+    partners = {"national_partners": _partners(proposal)} if proposal.national_partners else {}
+    return (
+        partners
+        | _shared_parts(proposal, {"planned_start": planned})
+        | {
+            "contacts": [
+                {"name": c.name, "email": c.email, "function": c.function}
+                for c in proposal.contacts
+            ],
+            "budget_lines": [
+                {
+                    "organization": acronyms[b.organization_id],
+                    "objective": b.objective_number,
+                    "category": b.category_code,
+                    "amount": format(b.amount, "f") if b.amount is not None else None,
+                    "description": b.description,
+                }
+                for b in proposal.budget_lines
+            ],
+            "indirect_rate": format(indirect_rate, "f"),
+            "budget_total": format(summary.grand_total, "f"),
+            "attachments": _attachments(proposal),
         }
-        if proposal.national_partners
-        else {}
     )
-    return partners | {
+
+
+def _shared_parts(proposal: Proposal, when: dict[str, Any]) -> dict[str, Any]:
+    """The parts a proposal and a concept note share, under the same keys; `when` (a full
+    proposal's planned start) stands among them after the endorsing governments."""
+    lead = proposal.lead_organization
+    return {
         "title": proposal.title,
         "summary": proposal.summary,
         "rationale": proposal.rationale,
-        "lead_organization": (
-            proposal.lead_organization.acronym if proposal.lead_organization else None
-        ),
+        "lead_organization": lead.acronym if lead else None,
         "participants": [o.acronym or o.name for o in proposal.participants],
         "scope": proposal.scope,
         "countries": [c.iso2 for c in proposal.countries],
         "endorsers": [c.iso2 for c in proposal.endorsers],
-        "planned_start": proposal.planned_start.isoformat() if proposal.planned_start else None,
+        **when,
         "duration_months": proposal.duration_months,
         "primary_objective": proposal.primary_objective_number,
         "secondary_objectives": [o.number for o in proposal.secondary_objectives],
         "gender_marker": proposal.gender_marker,
         "human_rights_marker": proposal.human_rights_marker,
         "principles": {p.principle_code: p.explanation for p in proposal.principles},
-        "contacts": [
-            {"name": c.name, "email": c.email, "function": c.function} for c in proposal.contacts
-        ],
-        "budget_lines": [
-            {
-                "organization": acronyms[b.organization_id],
-                "objective": b.objective_number,
-                "category": b.category_code,
-                "amount": format(b.amount, "f") if b.amount is not None else None,
-                "description": b.description,
-            }
-            for b in proposal.budget_lines
-        ],
-        "indirect_rate": format(indirect_rate, "f"),
-        "budget_total": format(summary.grand_total, "f"),
-        "attachments": [
-            {"filename": a.filename, "kind": a.kind, "country": a.country_iso2, "sha256": a.sha256}
-            for a in proposal.attachments
-        ],
     }
+
+
+def _partners(proposal: Proposal) -> list[dict[str, Any]]:
+    return [{"name": p.name, "type": p.partner_type} for p in proposal.national_partners]
+
+
+def _attachments(proposal: Proposal) -> list[dict[str, Any]]:
+    return [
+        {"filename": a.filename, "kind": a.kind, "country": a.country_iso2, "sha256": a.sha256}
+        for a in proposal.attachments
+    ]
 
 
 def concept_note_snapshot(note: Proposal) -> dict[str, Any]:
     """Everything a concept note's applicant submits, as plain JSON-ready values: the parts it
     shares with a proposal under the same keys, then its national partners and indicative
     totals (amounts as strings)."""
-    return {
-        "title": note.title,
-        "summary": note.summary,
-        "rationale": note.rationale,
-        "lead_organization": note.lead_organization.acronym if note.lead_organization else None,
-        "participants": [o.acronym or o.name for o in note.participants],
-        "scope": note.scope,
-        "countries": [c.iso2 for c in note.countries],
-        "endorsers": [c.iso2 for c in note.endorsers],
-        "duration_months": note.duration_months,
-        "primary_objective": note.primary_objective_number,
-        "secondary_objectives": [o.number for o in note.secondary_objectives],
-        "gender_marker": note.gender_marker,
-        "human_rights_marker": note.human_rights_marker,
-        "principles": {p.principle_code: p.explanation for p in note.principles},
-        "national_partners": [
-            {"name": p.name, "type": p.partner_type} for p in note.national_partners
-        ],
+    return _shared_parts(note, {}) | {
+        "national_partners": _partners(note),
         "indicative_totals": {
             (t.organization.acronym or t.organization.name): format(t.amount, "f")
             for t in note.indicative_totals
         },
         "indicative_total": format(note.indicative_total, "f"),
-        "attachments": [
-            {"filename": a.filename, "kind": a.kind, "country": a.country_iso2, "sha256": a.sha256}
-            for a in note.attachments
-        ],
+        "attachments": _attachments(note),
     }
 
 
