@@ -4,32 +4,100 @@ from __future__ import annotations
 
 from .core import Rule, Workflow
 
-_APPLICANT = frozenset({"applicant"})
-_SECRETARIAT = frozenset({"secretariat"})
+APPLICANT = frozenset({"applicant"})
+SECRETARIAT = frozenset({"secretariat"})
+
+# What a proposal and a concept note share: the states and steps from the draft to the
+# committee, and the withdrawal (workflows/concept_note.py builds its table on them).
+INTAKE_STATES: tuple[str, ...] = (
+    "draft",
+    "submitted",
+    "screening",
+    "returned",
+    "ineligible",
+    "committee_review",
+)
+INTAKE_LABELS: dict[str, str] = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "screening": "In screening",
+    "returned": "Returned for revision",
+    "ineligible": "Ineligible",
+    "committee_review": "Committee review",
+}
+
+
+def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
+    """The steps from the draft to the committee, for a `noun` whose completeness the guard
+    `complete_guard` checks."""
+    return (
+        Rule(
+            "submit",
+            ("draft", "returned"),
+            "submitted",
+            APPLICANT,
+            guards=(
+                "own_organization",
+                "call_open",
+                complete_guard,
+                "revised_since_last_version",
+            ),
+            label=f"Submit the {noun} to the secretariat",
+        ),
+        Rule(
+            "start_screening",
+            ("submitted",),
+            "screening",
+            SECRETARIAT,
+            label="Start the eligibility screening",
+        ),
+        Rule(
+            "return_for_revision",
+            ("screening", "committee_review"),
+            "returned",
+            SECRETARIAT,
+            comment_required=True,
+            label=f"Return the {noun} to the applicant for revision",
+        ),
+        Rule(
+            "declare_ineligible",
+            ("screening",),
+            "ineligible",
+            SECRETARIAT,
+            guards=("screening_recorded",),
+            comment_required=True,
+            label=f"Declare the {noun} ineligible",
+        ),
+        Rule(
+            "forward_to_committee",
+            ("screening",),
+            "committee_review",
+            SECRETARIAT,
+            guards=("screening_passed",),
+            label=f"Forward the {noun} to the committee",
+        ),
+    )
+
+
+def withdraw_rule(noun: str, *later: str) -> Rule:
+    """The applicant withdraws the `noun` before the committee, or from the `later` states."""
+    return Rule(
+        "withdraw",
+        ("draft", "submitted", "screening", "returned", "committee_review", *later),
+        "withdrawn",
+        APPLICANT,
+        guards=("own_organization",),
+        comment_required=True,
+        label=f"Withdraw the {noun}",
+    )
+
 
 PROPOSAL_WORKFLOW = Workflow(
     name="proposal",
-    states=(
-        "draft",
-        "submitted",
-        "screening",
-        "returned",
-        "ineligible",
-        "committee_review",
-        "approved",
-        "rejected",
-        "funded",
-        "closed",
-        "withdrawn",
-    ),
+    states=(*INTAKE_STATES, "approved", "rejected", "funded", "closed", "withdrawn"),
     initial="draft",
     state_labels={
-        "draft": "Draft",
-        "submitted": "Submitted",
-        "screening": "In screening",
-        "returned": "Returned for revision",
-        "ineligible": "Ineligible",
-        "committee_review": "Committee review",
+        **INTAKE_LABELS,
         "approved": "Approved (pipeline)",
         "rejected": "Rejected",
         "funded": "Funded",
@@ -37,56 +105,12 @@ PROPOSAL_WORKFLOW = Workflow(
         "withdrawn": "Withdrawn",
     },
     rules=(
-        Rule(
-            "submit",
-            ("draft", "returned"),
-            "submitted",
-            _APPLICANT,
-            guards=(
-                "own_organization",
-                "call_open",
-                "submission_complete",
-                "revised_since_last_version",
-            ),
-            label="Submit the proposal to the secretariat",
-        ),
-        Rule(
-            "start_screening",
-            ("submitted",),
-            "screening",
-            _SECRETARIAT,
-            label="Start the eligibility screening",
-        ),
-        Rule(
-            "return_for_revision",
-            ("screening", "committee_review"),
-            "returned",
-            _SECRETARIAT,
-            comment_required=True,
-            label="Return the proposal to the applicant for revision",
-        ),
-        Rule(
-            "declare_ineligible",
-            ("screening",),
-            "ineligible",
-            _SECRETARIAT,
-            guards=("screening_recorded",),
-            comment_required=True,
-            label="Declare the proposal ineligible",
-        ),
-        Rule(
-            "forward_to_committee",
-            ("screening",),
-            "committee_review",
-            _SECRETARIAT,
-            guards=("screening_passed",),
-            label="Forward the proposal to the committee",
-        ),
+        *intake_rules("proposal", "submission_complete"),
         Rule(
             "approve",
             ("committee_review",),
             "approved",
-            _SECRETARIAT,
+            SECRETARIAT,
             guards=("committee_approved",),
             label="Record the committee's approval (pipeline)",
         ),
@@ -94,7 +118,7 @@ PROPOSAL_WORKFLOW = Workflow(
             "reject",
             ("committee_review",),
             "rejected",
-            _SECRETARIAT,
+            SECRETARIAT,
             guards=("committee_rejected",),
             label="Record the committee's rejection",
         ),
@@ -102,7 +126,7 @@ PROPOSAL_WORKFLOW = Workflow(
             "fund",
             ("approved",),
             "funded",
-            _SECRETARIAT,
+            SECRETARIAT,
             guards=("funds_available",),
             label="Fund the approved proposal",
         ),
@@ -110,19 +134,11 @@ PROPOSAL_WORKFLOW = Workflow(
             "close",
             ("funded",),
             "closed",
-            _SECRETARIAT,
+            SECRETARIAT,
             guards=("fully_disbursed_or_reason",),
             label="Close the funded project",
         ),
-        Rule(
-            "withdraw",
-            ("draft", "submitted", "screening", "returned", "committee_review", "approved"),
-            "withdrawn",
-            _APPLICANT,
-            guards=("own_organization",),
-            comment_required=True,
-            label="Withdraw the proposal",
-        ),
+        withdraw_rule("proposal", "approved"),
     ),
 )
 
