@@ -188,7 +188,7 @@ def _on_invited(note: Proposal, actor: User | None, comment: str | None, event: 
             ("proposals.detail", {"proposal_id": note.id}),
         ),
         context={**proposal_context(note), "comment": comment, "deadline": note.invited_until},
-        dedupe_key=f"invited:{note.id}",
+        dedupe_key=f"invited:{note.id}:{note.invited_until}",  # a new deadline is told again
     )
 
 

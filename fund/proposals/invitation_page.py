@@ -21,9 +21,10 @@ Link = tuple[str, str]
 
 
 def links(user: Any, proposal: Proposal) -> list[Link]:
-    """The invitation's links on a concept note's page for this viewer: to invite it (the
-    secretariat), to start its full programme (its applicants) and to the full proposal made
-    from it. (A full proposal's page links its concept note in its panel: `origin`.)"""
+    """The invitation's links on a concept note's page for this viewer: to invite it, or to
+    give its invitation a new deadline (the secretariat), to start its full programme (its
+    applicants) and to the full proposal made from it. (A full proposal's page links its
+    concept note in its panel: `origin`.)"""
     found: list[Link] = []
     if not proposal.is_concept_note:
         return found
@@ -32,6 +33,13 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
             (
                 url_for("invitations.invite", note_id=proposal.id),
                 "Invite to a full programme",
+            )
+        )
+    if proposal.status == "invited" and user.has_role(Role.SECRETARIAT):
+        found.append(
+            (
+                url_for("invitations.deadline", note_id=proposal.id),
+                "Extend the invitation's deadline, or invite again",
             )
         )
     if (

@@ -3,6 +3,8 @@ and the applicant's start of the full programme (`fund.proposals.invitations`)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -82,21 +84,26 @@ def _refusal(form: FlaskForm, refused: Exception) -> tuple[str | None, int]:
 
 def _render_invitation(note: Proposal, form: InvitationForm, message=None, status: int = 200):
     order = ranked_ids() if note.status == "pipeline" else []
+    today = utcnow().date()
     return render_template(
         "proposals/invitation.html",
         note=note,
         form=form,
         message=message,
         invitable=note.status in invitations.INVITABLE_STATES,
+        # An invitation not yet taken up: its deadline is extended, or once passed, renewed.
+        open_invitation=note.status == "invited",
+        expired=invitations.invitation_expired(note, today),
         place=order.index(note.id) + 1 if note.id in order else None,
         pipeline_size=len(order),
-        today=utcnow().date(),
+        today=today,
     ), status
 
 
-@bp.route("/<int:note_id>/invitation", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT)
-def invite(note_id: int):
+def _deadline_form(note_id: int, change: Callable[..., str]):
+    """The secretariat's form with a deadline and a message (an invitation, or an invitation's
+    new deadline): `change(note_id, actor, deadline, comment=, expected_version=)` makes the
+    change and says it in the flash message; refused, the form comes back as typed."""
     note = _note(note_id)
     form = InvitationForm(version=note.version)
     if not form.is_submitted():
@@ -105,14 +112,13 @@ def invite(note_id: int):
         message = UNREADABLE if "csrf_token" in form.errors or form.version.errors else None
         return _render_invitation(note, form, message, 400)
     try:
-        invited = invitations.invite(
+        done = change(
             note.id,
             current_user,
             form.deadline.data,
             comment=form.message.data or "",
             expected_version=form.version.data,
         )
-        reference, due = invited.reference, invited.invited_until
         db.session.commit()
     except (
         invitations.InvitationRefused,
@@ -122,12 +128,38 @@ def invite(note_id: int):
     ) as refused:
         message, status = _refusal(form, refused)
         return _render_invitation(_note(note_id), form, message, status)
-    flash(
-        f"{reference} is invited to a full programme, due by {due:%d %B %Y}. The applicant is "
-        "told.",
-        "success",
-    )
+    flash(done, "success")
     return redirect(url_for("concept_notes.detail", note_id=note_id))
+
+
+def _invited(note_id: int, actor, deadline, **kwargs) -> str:
+    note = invitations.invite(note_id, actor, deadline, **kwargs)
+    return (
+        f"{note.reference} is invited to a full programme, due by "
+        f"{note.invited_until:%d %B %Y}. The applicant is told."
+    )
+
+
+def _new_deadline(note_id: int, actor, deadline, **kwargs) -> str:
+    change = invitations.new_deadline(note_id, actor, deadline, **kwargs)
+    done = "extended" if change == "extended" else "renewed"
+    return (
+        f"The invitation is {done}: the full proposal is due by {deadline:%d %B %Y}. The "
+        "applicant is told."
+    )
+
+
+@bp.route("/<int:note_id>/invitation", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def invite(note_id: int):
+    return _deadline_form(note_id, _invited)
+
+
+@bp.route("/<int:note_id>/invitation/deadline", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def deadline(note_id: int):
+    """Extend an open invitation's deadline, or invite again once it has passed."""
+    return _deadline_form(note_id, _new_deadline)
 
 
 # The applicant's start of the full programme --------------------------------------------------

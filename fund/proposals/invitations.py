@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from fund.accounts.models import User
+from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.calls.models import Stage
 from fund.extensions import db, utcnow
@@ -33,6 +33,7 @@ from fund.proposals.models import (
 from fund.proposals.operations import fire
 from fund.proposals.ranking import clear_rank, ranked_ids
 from fund.refusals import Refused
+from fund.signals import proposal_transitioned
 
 INVITABLE_STATES = ("selected", "pipeline")
 
@@ -109,6 +110,21 @@ def deadline_problem(deadline: date | None, today: date) -> str | None:
     return None
 
 
+def _checked(
+    note: Proposal, deadline: date | None, expected_version: int | None, today: date
+) -> date:
+    """The deadline, once the page the form came from shows the note as it is and the date is
+    after today; refused (on its field) otherwise."""
+    if expected_version is not None and note.version != expected_version:
+        raise InvitationRefused(STALE_MESSAGE, stale=True)
+    problem = deadline_problem(deadline, today)
+    if problem or deadline is None:  # deadline_problem reports a missing date
+        raise InvitationRefused(
+            problem or "Give the date by which the full proposal is due.", field="deadline"
+        )
+    return deadline
+
+
 def invite(
     note_id: int,
     actor: User,
@@ -123,15 +139,7 @@ def invite(
     a concept note in any other state and anyone but the secretariat."""
     note = _locked_note(note_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
-    if expected_version is not None and note.version != expected_version:
-        raise InvitationRefused(STALE_MESSAGE, stale=True)
-    problem = deadline_problem(deadline, now.date())
-    if problem:
-        raise InvitationRefused(problem, field="deadline")
-    if deadline is None:  # deadline_problem reports a missing date
-        raise InvitationRefused(
-            "Give the date by which the full proposal is due.", field="deadline"
-        )
+    deadline = _checked(note, deadline, expected_version, now.date())
     details: dict[str, object] = {"deadline": deadline.isoformat()}
     if note.status == "pipeline":
         order = ranked_ids()
@@ -143,6 +151,75 @@ def invite(
         clear_rank(note.id)  # a note leaving the pipeline gives its place up
         db.session.expire(note, ["pipeline_rank"])
     return note
+
+
+def invitation_expired(note: Proposal, today: date) -> bool:
+    """Whether the note's invitation has passed its deadline (the full programme not started)."""
+    return (
+        note.status == "invited" and note.invited_until is not None and today > note.invited_until
+    )
+
+
+def new_deadline(
+    note_id: int,
+    actor: User,
+    deadline: date | None,
+    *,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The secretariat gives an invited concept note a new deadline: a later one while the
+    invitation is open (`extended`), or, once its deadline has passed, a date after today
+    (`reinvited`). The note stays invited; the change is audited and the applicant is told
+    as of the first invitation. Returns which of the two it was."""
+    if not actor.has_role(Role.SECRETARIAT):
+        raise InvitationRefused("Only the secretariat sets an invitation's deadline.")
+    note = _locked_note(note_id)
+    now = now or utcnow()
+    if note.status != "invited":
+        raise InvitationRefused(
+            f"This concept note is “{note.status_label}”: only an invitation to a full programme "
+            "not yet started has a deadline to change.",
+            stale=True,
+        )
+    deadline = _checked(note, deadline, expected_version, now.date())
+    previous = note.invited_until
+    expired = invitation_expired(note, now.date())
+    if previous is not None and not expired and deadline <= previous:
+        raise InvitationRefused(
+            f"The invitation is due by {when(previous)}: an extension is a later date.",
+            field="deadline",
+        )
+    change = "reinvited" if expired else "extended"
+    note.invited_until = deadline
+    db.session.flush()
+    comment = (comment or "").strip() or None
+    event = record(
+        f"invitation_{change}",
+        "proposal",
+        note.id,
+        actor,
+        from_state=note.status,
+        to_state=note.status,
+        comment=comment,
+        details={
+            "deadline": deadline.isoformat(),
+            "previous": previous.isoformat() if previous else None,
+        },
+        now=now,
+    )
+    # The applicant hears the new deadline as they heard the first invitation.
+    proposal_transitioned.send(
+        note,
+        trigger="invite",
+        from_state=note.status,
+        to_state=note.status,
+        actor=actor,
+        comment=comment,
+        event=event,
+    )
+    return change
 
 
 def _copy(note: Proposal, actor: User) -> Proposal:
@@ -215,7 +292,7 @@ def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = Non
             "from a concept note invited to one.",
             stale=True,
         )
-    if note.invited_until is not None and now.date() > note.invited_until:
+    if note.invited_until is not None and invitation_expired(note, now.date()):
         raise InvitationRefused(
             f"The invitation's deadline, {when(note.invited_until)}, has passed. Ask the "
             "secretariat about it."
