@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.extensions import UTCDateTime, db, one_of, utcnow
+from fund.labels import LabelledEnum
 from fund.reference.models import Country
 
 
@@ -26,19 +27,14 @@ class OrganizationKind(enum.StrEnum):
     OTHER = "other"
 
 
-class Role(enum.StrEnum):
-    APPLICANT = "applicant"
-    SECRETARIAT = "secretariat"
-    COMMITTEE = "committee"
-    ADMIN = "admin"
+class Role(LabelledEnum):
+    APPLICANT = "applicant", "Applicant"
+    SECRETARIAT = "secretariat", "Secretariat"
+    COMMITTEE = "committee", "Committee member"
+    ADMIN = "admin", "Administrator"
 
 
-ROLE_LABELS = {
-    Role.APPLICANT: "Applicant",
-    Role.SECRETARIAT: "Secretariat",
-    Role.COMMITTEE: "Committee member",
-    Role.ADMIN: "Administrator",
-}
+ROLE_LABELS = Role.labels()
 
 
 class Organization(db.Model):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,47 +9,42 @@ from sqlalchemy import CheckConstraint, Date, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import UTCDateTime, db, one_of, utcnow
+from fund.labels import LabelledEnum
 
 Money = Numeric(14, 2)
 
 
-class DecisionRule(enum.StrEnum):
-    CONSENSUS = "consensus"
-    MAJORITY = "majority"
-    TWO_THIRDS = "two_thirds"
+class DecisionRule(LabelledEnum):
+    CONSENSUS = "consensus", "Consensus (quorum met and no vote to reject)"
+    MAJORITY = "majority", "Simple majority (more approve than reject)"
+    TWO_THIRDS = "two_thirds", "Two-thirds of the votes cast to approve or reject"
 
 
-DECISION_RULE_LABELS = {
-    DecisionRule.CONSENSUS: "Consensus (quorum met and no vote to reject)",
-    DecisionRule.MAJORITY: "Simple majority (more approve than reject)",
-    DecisionRule.TWO_THIRDS: "Two-thirds of the votes cast to approve or reject",
-}
+DECISION_RULE_LABELS = DecisionRule.labels()
 
 
-class CallStage(enum.StrEnum):
+class CallStage(LabelledEnum):
     """What a call takes: full proposals (one stage), or concept notes first (two stages)."""
 
-    FULL_PROPOSAL = "full_proposal"
-    CONCEPT_NOTE_FIRST = "concept_note_first"
+    FULL_PROPOSAL = "full_proposal", "Full proposals"
+    CONCEPT_NOTE_FIRST = (
+        "concept_note_first",
+        "Concept notes first, then full programmes by invitation",
+    )
 
 
-CALL_STAGE_LABELS = {
-    CallStage.FULL_PROPOSAL: "Full proposals",
-    CallStage.CONCEPT_NOTE_FIRST: "Concept notes first, then full programmes by invitation",
-}
+CALL_STAGE_LABELS = CallStage.labels()
 
 
-class Stage(enum.StrEnum):
-    """A stage of a call: the concept note, or the full proposal (endorsements, screening)."""
+class Stage(LabelledEnum):
+    """A stage of a call: the concept note, or the full proposal (endorsements, screening).
+    Its label says when the endorsement letters are due."""
 
-    CONCEPT_NOTE = "concept_note"
-    FULL_PROPOSAL = "full_proposal"
+    CONCEPT_NOTE = "concept_note", "With the concept note"
+    FULL_PROPOSAL = "full_proposal", "With the full proposal"
 
 
-ENDORSEMENT_STAGE_LABELS = {
-    Stage.CONCEPT_NOTE: "With the concept note",
-    Stage.FULL_PROPOSAL: "With the full proposal",
-}
+ENDORSEMENT_STAGE_LABELS = Stage.labels()
 
 
 class Call(db.Model):
@@ -105,11 +99,11 @@ class Call(db.Model):
 
     @property
     def stage_label(self) -> str:
-        return CALL_STAGE_LABELS[CallStage(self.stage)]
+        return CallStage(self.stage).label
 
     @property
     def endorsement_stage_label(self) -> str:
-        return ENDORSEMENT_STAGE_LABELS[Stage(self.endorsement_stage)]
+        return Stage(self.endorsement_stage).label
 
     def is_open(self, today: date) -> bool:
         return self.opens_on <= today <= self.closes_on

@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
-from fund.extensions import UTCDateTime, db
+from fund.extensions import UTCDateTime, db, one_of
+from fund.labels import LabelledEnum
 from fund.proposals.models import Proposal
 
 
@@ -34,31 +35,28 @@ class RoundStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class Outcome(enum.StrEnum):
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    NO_QUORUM = "no_quorum"
-    RETURNED = "returned"  # the committee asked for revision
-    CANCELLED = "cancelled"  # the proposal left committee review another way (e.g. withdrawn)
+class Outcome(LabelledEnum):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    NO_QUORUM = "no_quorum", "No quorum"
+    RETURNED = "returned", "Returned for revision"  # the committee asked for revision
+    # The proposal left committee review another way (e.g. withdrawn).
+    CANCELLED = "cancelled", "Cancelled"
     # A round on a concept note: the decision rule's approval is recorded as the committee's
     # choice between selecting it for development and approving it into the pipeline; its
     # rejection as "not approved".
-    SELECTED = "selected"
-    PIPELINE = "pipeline"
-    NOT_APPROVED = "not_approved"
+    SELECTED = "selected", "Selected for development"
+    PIPELINE = "pipeline", "Approved into the pipeline"
+    NOT_APPROVED = "not_approved", "Not approved"
 
 
-class Choice(enum.StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    ABSTAIN = "abstain"
+class Choice(LabelledEnum):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    ABSTAIN = "abstain", "Abstain"
 
 
-CHOICE_LABELS = {
-    Choice.APPROVE.value: "Approve",
-    Choice.REJECT.value: "Reject",
-    Choice.ABSTAIN.value: "Abstain",
-}
+CHOICE_LABELS = Choice.labels()
 
 
 class Recusal(enum.StrEnum):
@@ -66,17 +64,38 @@ class Recusal(enum.StrEnum):
     DECLARED = "declared"  # the member declared a conflict of interest
 
 
-def _sql_in(values: type[enum.StrEnum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
+def _one_of_or_null(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    """The check that `column` is null or holds one of `values`, named `<column>_valid`."""
+    listed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IS NULL OR {column} IN ({listed})", name=f"{column}_valid")
 
 
-def _current() -> dict[str, Any]:
-    """The WHERE of a partial index over the rows still current (not ended)."""
+def _one_current(name: str, column: str) -> Index:
+    """The unique index of `column` over the rows still current (not ended): one current row
+    per value."""
     where = text("ended_at IS NULL")
-    return {"sqlite_where": where, "postgresql_where": where}
+    return Index(name, column, unique=True, sqlite_where=where, postgresql_where=where)
 
 
-class Seat(db.Model):
+class _Term:
+    """A row that holds from `started_at` until `ended_at` (none while it still holds); an
+    ended row is history."""
+
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class _SeatTerm(_Term):
+    """A person's term at a seat (the person's column is the table's, between these two and
+    the dates)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    seat_id: Mapped[int] = mapped_column(
+        ForeignKey("committee_seats.id"), index=True, sort_order=-1
+    )
+
+
+class Seat(_Term, db.Model):
     """A seat on the committee: the entity it represents and the member who holds it, one of
     them the chair's. A round counts seats: one vote per seat, the member's or, when the member
     does not vote, an alternate's. A retired seat (`ended_at`) sits in no new round; the rounds
@@ -85,7 +104,7 @@ class Seat(db.Model):
     __tablename__ = "committee_seats"
     __table_args__ = (
         # A member holds one seat at a time.
-        Index("uq_committee_seats_member_current", "member_id", unique=True, **_current()),
+        _one_current("uq_committee_seats_member_current", "member_id"),
         # One chair.
         Index(
             "uq_committee_seats_one_chair",
@@ -102,8 +121,6 @@ class Seat(db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     chair: Mapped[bool] = mapped_column(Boolean, default=False)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[User] = relationship(foreign_keys=[member_id])
     organization: Mapped[Organization | None] = relationship()
@@ -131,35 +148,23 @@ class Seat(db.Model):
         return [self.member, *(a.user for a in self.alternates)]
 
 
-class SeatTerm(db.Model):
+class SeatTerm(_SeatTerm, db.Model):
     """Who held a seat, from when until when: the history behind `Seat.member_id`."""
 
     __tablename__ = "committee_seat_terms"
-    __table_args__ = (
-        Index("uq_committee_seat_terms_seat_current", "seat_id", unique=True, **_current()),
-    )
+    __table_args__ = (_one_current("uq_committee_seat_terms_seat_current", "seat_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SeatAlternate(db.Model):
+class SeatAlternate(_SeatTerm, db.Model):
     """A person named to vote for a seat when its member does not. An alternate stands in for
     one seat at a time; an ended row is history."""
 
     __tablename__ = "committee_seat_alternates"
-    __table_args__ = (
-        Index("uq_committee_seat_alternates_user_current", "user_id", unique=True, **_current()),
-    )
+    __table_args__ = (_one_current("uq_committee_seat_alternates_user_current", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
@@ -170,10 +175,8 @@ class VotingRound(db.Model):
     __tablename__ = "voting_rounds"
     __table_args__ = (
         UniqueConstraint("proposal_id", "number"),
-        CheckConstraint(f"status IN ({_sql_in(RoundStatus)})", name="status_valid"),
-        CheckConstraint(
-            f"outcome IS NULL OR outcome IN ({_sql_in(Outcome)})", name="outcome_valid"
-        ),
+        one_of("status", RoundStatus),
+        _one_of_or_null("outcome", Outcome),
         CheckConstraint(
             "decision_rule IN ('consensus', 'majority', 'two_thirds')", name="decision_rule_valid"
         ),
@@ -229,9 +232,7 @@ class RoundMember(db.Model):
     __tablename__ = "round_members"
     __table_args__ = (
         UniqueConstraint("round_id", "seat_id"),
-        CheckConstraint(
-            f"recusal IS NULL OR recusal IN ({_sql_in(Recusal)})", name="recusal_valid"
-        ),
+        _one_of_or_null("recusal", Recusal),
         CheckConstraint("recusal IS NULL OR length(recusal_reason) > 0", name="recusal_has_reason"),
     )
 
@@ -269,7 +270,7 @@ class Vote(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "member_id"),
         UniqueConstraint("round_id", "seat_id"),
-        CheckConstraint(f"choice IN ({_sql_in(Choice)})", name="choice_valid"),
+        one_of("choice", Choice),
         CheckConstraint(
             "choice <> 'reject' OR length(trim(comment)) > 0", name="reject_has_comment"
         ),
@@ -300,40 +301,27 @@ class Capacity(enum.StrEnum):
     ALTERNATE = "alternate"
 
 
-class ItemKind(enum.StrEnum):
-    PROPOSAL = "proposal"  # a proposal or a concept note
-    PIPELINE = "pipeline"  # the ranking of the pipeline
-    OTHER = "other"  # any other business
+class ItemKind(LabelledEnum):
+    PROPOSAL = "proposal", "Proposal or concept note"  # a proposal or a concept note
+    PIPELINE = "pipeline", "Pipeline ranking"  # the ranking of the pipeline
+    OTHER = "other", "Any other business"
 
 
-ITEM_KIND_LABELS = {
-    ItemKind.PROPOSAL.value: "Proposal or concept note",
-    ItemKind.PIPELINE.value: "Pipeline ranking",
-    ItemKind.OTHER.value: "Any other business",
-}
+ITEM_KIND_LABELS = ItemKind.labels()
 
 
-class ItemOutcome(enum.StrEnum):
-    APPROVED = "approved"
-    NOT_APPROVED = "not_approved"
-    RETURNED = "returned"
-    SELECTED = "selected"  # a concept note selected for development
-    PIPELINE = "pipeline"  # a concept note approved into the pipeline
-    DEFERRED = "deferred"
-    AGREED = "agreed"
-    NOTED = "noted"
+class ItemOutcome(LabelledEnum):
+    APPROVED = "approved", "Approved"
+    NOT_APPROVED = "not_approved", "Not approved"
+    RETURNED = "returned", "Returned for revision"
+    SELECTED = "selected", "Selected for development"  # a concept note
+    PIPELINE = "pipeline", "Approved into the pipeline"  # a concept note
+    DEFERRED = "deferred", "Deferred"
+    AGREED = "agreed", "Agreed"
+    NOTED = "noted", "Taken note of"
 
 
-ITEM_OUTCOME_LABELS = {
-    ItemOutcome.APPROVED.value: "Approved",
-    ItemOutcome.NOT_APPROVED.value: "Not approved",
-    ItemOutcome.RETURNED.value: "Returned for revision",
-    ItemOutcome.SELECTED.value: "Selected for development",
-    ItemOutcome.PIPELINE.value: "Approved into the pipeline",
-    ItemOutcome.DEFERRED.value: "Deferred",
-    ItemOutcome.AGREED.value: "Agreed",
-    ItemOutcome.NOTED.value: "Taken note of",
-}
+ITEM_OUTCOME_LABELS = ItemOutcome.labels()
 
 
 class Meeting(db.Model):
@@ -377,7 +365,7 @@ class MeetingAttendee(db.Model):
     """A member or alternate present at a meeting, and the seat they sat for."""
 
     __tablename__ = "committee_meeting_attendees"
-    __table_args__ = (CheckConstraint(f"capacity IN ({_sql_in(Capacity)})", name="capacity_valid"),)
+    __table_args__ = (one_of("capacity", Capacity),)
 
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("committee_meetings.id", ondelete="CASCADE"), primary_key=True
@@ -397,10 +385,8 @@ class MeetingItem(db.Model):
 
     __tablename__ = "committee_meeting_items"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_sql_in(ItemKind)})", name="kind_valid"),
-        CheckConstraint(
-            f"outcome IS NULL OR outcome IN ({_sql_in(ItemOutcome)})", name="outcome_valid"
-        ),
+        one_of("kind", ItemKind),
+        _one_of_or_null("outcome", ItemOutcome),
         CheckConstraint(
             "(kind = 'proposal') = (proposal_id IS NOT NULL)", name="proposal_item_names_it"
         ),

@@ -107,7 +107,27 @@ class Allocation(db.Model):
     allocated_by: Mapped[User | None] = relationship()
 
 
-class AllocationSource(db.Model):
+class _PaidOut:
+    """A part of an allocation (a pool's, an organization's) and how much of it is paid out:
+    `disbursed`, which the database keeps between 0 and the amount (`_paid_out_checks`). The
+    part's own key stands between the allocation and the amount."""
+
+    allocation_id: Mapped[int] = mapped_column(
+        ForeignKey("allocations.id", ondelete="CASCADE"), primary_key=True, sort_order=-1
+    )
+    amount: Mapped[Decimal] = mapped_column(Money, sort_order=1)
+    disbursed: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), sort_order=2)
+
+
+def _paid_out_checks(amount: CheckConstraint) -> tuple[CheckConstraint, CheckConstraint]:
+    """The check of a part's amount, and that its `disbursed` stays within it."""
+    within = CheckConstraint(
+        "disbursed >= 0 AND disbursed <= amount", name="disbursed_within_amount"
+    )
+    return (amount, within)
+
+
+class AllocationSource(_PaidOut, db.Model):
     """How much of an allocation each pool paid, and how much of that is paid out.
 
     `disbursed` is the allocation's payments attributed to its pools in draw order (earmarks by
@@ -123,34 +143,22 @@ class AllocationSource(db.Model):
     ms), 9-13 against 62-88 ms at 20,000 (6,859 allocations); the page target is 100 ms."""
 
     __tablename__ = "allocation_sources"
-    __table_args__ = (
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("disbursed >= 0 AND disbursed <= amount", name="disbursed_within_amount"),
-    )
+    __table_args__ = _paid_out_checks(CheckConstraint("amount > 0", name="amount_positive"))
 
-    allocation_id: Mapped[int] = mapped_column(
-        ForeignKey("allocations.id", ondelete="CASCADE"), primary_key=True
-    )
     pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"), primary_key=True)
-    amount: Mapped[Decimal] = mapped_column(Money)
-    disbursed: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    # Added to a table that had rows: the database gives them 0.
+    disbursed: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0.00"), server_default="0", sort_order=2
+    )
 
 
-class AllocationShare(db.Model):
+class AllocationShare(_PaidOut, db.Model):
     """A participating organization's part of an allocation, and how much of it is paid."""
 
     __tablename__ = "allocation_shares"
-    __table_args__ = (
-        CheckConstraint("amount >= 0", name="amount_not_negative"),
-        CheckConstraint("disbursed >= 0 AND disbursed <= amount", name="disbursed_within_amount"),
-    )
+    __table_args__ = _paid_out_checks(CheckConstraint("amount >= 0", name="amount_not_negative"))
 
-    allocation_id: Mapped[int] = mapped_column(
-        ForeignKey("allocations.id", ondelete="CASCADE"), primary_key=True
-    )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
-    amount: Mapped[Decimal] = mapped_column(Money)
-    disbursed: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
 
     organization: Mapped[Organization] = relationship()
 

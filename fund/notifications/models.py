@@ -9,7 +9,6 @@ written). Kinds the fund must send (`Kind.mandatory`) are always sent at once.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,19 +27,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Role, User
 from fund.extensions import UTCDateTime, db, one_of, utcnow
+from fund.labels import LabelledEnum
 
 
-class Delivery(enum.StrEnum):
-    IMMEDIATE = "immediate"
-    DIGEST = "digest"
-    OFF = "off"
+class Delivery(LabelledEnum):
+    IMMEDIATE = "immediate", "Immediately"
+    DIGEST = "digest", "In the daily digest"
+    OFF = "off", "Not at all"
 
 
-DELIVERY_LABELS = {
-    Delivery.IMMEDIATE: "Immediately",
-    Delivery.DIGEST: "In the daily digest",
-    Delivery.OFF: "Not at all",
-}
+DELIVERY_LABELS = Delivery.labels()
 
 
 @dataclass(frozen=True)

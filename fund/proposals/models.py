@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,24 +28,22 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
-from fund.extensions import UTCDateTime, db, utcnow
+from fund.extensions import UTCDateTime, db, one_of, utcnow
+from fund.labels import LabelledEnum
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
 
-class ProposalKind(enum.StrEnum):
+class ProposalKind(LabelledEnum):
     """What a row of `proposals` is: a full joint programme, or a concept note (the short first
     stage of a concept-note-first call). Each kind follows its own transition table."""
 
-    PROPOSAL = "proposal"
-    CONCEPT_NOTE = "concept_note"
+    PROPOSAL = "proposal", "Full proposal"
+    CONCEPT_NOTE = "concept_note", "Concept note"
 
 
-KIND_LABELS = {
-    ProposalKind.PROPOSAL: "Full proposal",
-    ProposalKind.CONCEPT_NOTE: "Concept note",
-}
+KIND_LABELS = ProposalKind.labels()
 
 # The transition table of each kind (the engine of each: fund.proposals.operations.engine_for).
 WORKFLOWS: dict[str, Workflow] = {
@@ -64,7 +61,6 @@ def _states_sql(workflow: Workflow) -> str:
     return ", ".join(f"'{s}'" for s in workflow.states)
 
 
-_KINDS_OF_ROW_SQL = ", ".join(f"'{k.value}'" for k in ProposalKind)
 # Each kind only in the states of its own table.
 _STATUS_BY_KIND_SQL = " OR ".join(
     f"(kind = '{kind.value}' AND status IN ({_states_sql(WORKFLOWS[kind])}))"
@@ -72,19 +68,14 @@ _STATUS_BY_KIND_SQL = " OR ".join(
 )
 
 
-class Scope(enum.StrEnum):
-    NATIONAL = "national"
-    MULTI_COUNTRY = "multi_country"
-    REGIONAL = "regional"
-    GLOBAL = "global"
+class Scope(LabelledEnum):
+    NATIONAL = "national", "National"
+    MULTI_COUNTRY = "multi_country", "Multi-country"
+    REGIONAL = "regional", "Regional"
+    GLOBAL = "global", "Global"
 
 
-SCOPE_LABELS = {
-    Scope.NATIONAL: "National",
-    Scope.MULTI_COUNTRY: "Multi-country",
-    Scope.REGIONAL: "Regional",
-    Scope.GLOBAL: "Global",
-}
+SCOPE_LABELS = Scope.labels()
 
 MARKER_LABELS = {
     0: "0: not expected to contribute",
@@ -104,32 +95,24 @@ def proposal_reference(proposal_id: int) -> str:
     return f"P-{proposal_id:05d}"
 
 
-proposal_participants = Table(
-    "proposal_participants",
-    db.metadata,
-    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
-    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
-)
+def _proposal_link(name: str, column: str, target: str) -> Table:
+    """A table linking a proposal to rows of another table (`column` refers to `target`); its
+    rows go with the proposal."""
+    return Table(
+        name,
+        db.metadata,
+        Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
+        Column(column, ForeignKey(target), primary_key=True),
+    )
 
-proposal_endorsers = Table(
-    "proposal_endorsers",
-    db.metadata,
-    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
-    Column("country_iso2", ForeignKey("countries.iso2"), primary_key=True),
-)
 
-proposal_countries = Table(
-    "proposal_countries",
-    db.metadata,
-    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
-    Column("country_iso2", ForeignKey("countries.iso2"), primary_key=True),
+proposal_participants = _proposal_link(
+    "proposal_participants", "organization_id", "organizations.id"
 )
-
-proposal_secondary_objectives = Table(
-    "proposal_secondary_objectives",
-    db.metadata,
-    Column("proposal_id", ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True),
-    Column("objective_number", ForeignKey("gcm_objectives.number"), primary_key=True),
+proposal_endorsers = _proposal_link("proposal_endorsers", "country_iso2", "countries.iso2")
+proposal_countries = _proposal_link("proposal_countries", "country_iso2", "countries.iso2")
+proposal_secondary_objectives = _proposal_link(
+    "proposal_secondary_objectives", "objective_number", "gcm_objectives.number"
 )
 
 
@@ -143,7 +126,7 @@ class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
         CheckConstraint(_STATUS_BY_KIND_SQL, name="status_valid"),
-        CheckConstraint(f"kind IN ({_KINDS_OF_ROW_SQL})", name="kind_valid"),
+        one_of("kind", ProposalKind),
         CheckConstraint(f"scope IS NULL OR scope IN ({_SCOPES_SQL})", name="scope_valid"),
         CheckConstraint("gender_marker BETWEEN 0 AND 3", name="gender_marker_range"),
         CheckConstraint("human_rights_marker BETWEEN 0 AND 3", name="human_rights_marker_range"),
@@ -275,7 +258,7 @@ class Proposal(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[ProposalKind(self.kind)]
+        return ProposalKind(self.kind).label
 
     @property
     def workflow(self) -> Workflow:
@@ -299,6 +282,16 @@ class Proposal(db.Model):
         return f"<Proposal {self.id} {self.status}>"
 
 
+class ProposalPart:
+    """A row of one of a proposal's lists (its partners, contacts, budget lines, attachments,
+    screening checks): its id, then its proposal's; deleted with the proposal."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
+
+
 class ProposalPrinciple(db.Model):
     """A guiding principle the proposal addresses, with how."""
 
@@ -315,45 +308,36 @@ class ProposalPrinciple(db.Model):
     principle: Mapped[GuidingPrinciple] = relationship()
 
 
-class PartnerType(enum.StrEnum):
-    LINE_MINISTRY = "line_ministry"
-    LOCAL_GOVERNMENT = "local_government"
-    REGIONAL_INTERGOVERNMENTAL_BODY = "regional_intergovernmental_body"
-    CIVIL_SOCIETY = "civil_society"
-    MIGRANT_OR_DIASPORA_ORGANIZATION = "migrant_or_diaspora_organization"
-    OTHER = "other"
+class PartnerType(LabelledEnum):
+    LINE_MINISTRY = "line_ministry", "Line ministry"
+    LOCAL_GOVERNMENT = "local_government", "Local government"
+    REGIONAL_INTERGOVERNMENTAL_BODY = (
+        "regional_intergovernmental_body",
+        "Regional intergovernmental body",
+    )
+    CIVIL_SOCIETY = "civil_society", "Civil-society organization"
+    MIGRANT_OR_DIASPORA_ORGANIZATION = (
+        "migrant_or_diaspora_organization",
+        "Migrant or diaspora organization",
+    )
+    OTHER = "other", "Other"
 
 
-PARTNER_TYPE_LABELS = {
-    PartnerType.LINE_MINISTRY: "Line ministry",
-    PartnerType.LOCAL_GOVERNMENT: "Local government",
-    PartnerType.REGIONAL_INTERGOVERNMENTAL_BODY: "Regional intergovernmental body",
-    PartnerType.CIVIL_SOCIETY: "Civil-society organization",
-    PartnerType.MIGRANT_OR_DIASPORA_ORGANIZATION: "Migrant or diaspora organization",
-    PartnerType.OTHER: "Other",
-}
-
-_PARTNER_TYPES_SQL = ", ".join(f"'{t.value}'" for t in PartnerType)
+PARTNER_TYPE_LABELS = PartnerType.labels()
 
 
-class NationalPartner(db.Model):
+class NationalPartner(ProposalPart, db.Model):
     """A national partner of a concept note: a government body or a non-UN organization."""
 
     __tablename__ = "national_partners"
-    __table_args__ = (
-        CheckConstraint(f"partner_type IN ({_PARTNER_TYPES_SQL})", name="partner_type_valid"),
-    )
+    __table_args__ = (one_of("partner_type", PartnerType),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
-    )
     name: Mapped[str] = mapped_column(String(200))
     partner_type: Mapped[str] = mapped_column(String(40))
 
     @property
     def type_label(self) -> str:
-        return PARTNER_TYPE_LABELS[PartnerType(self.partner_type)]
+        return PartnerType(self.partner_type).label
 
 
 class IndicativeTotal(db.Model):
@@ -371,19 +355,15 @@ class IndicativeTotal(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ProposalContact(db.Model):
+class ProposalContact(ProposalPart, db.Model):
     __tablename__ = "proposal_contacts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
-    )
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     function: Mapped[str] = mapped_column(String(200), default="")
 
 
-class BudgetLine(db.Model):
+class BudgetLine(ProposalPart, db.Model):
     """Direct costs of one participating organization towards one objective, in one category.
 
     Indirect support costs (category 8) are never stored as lines: they are computed.
@@ -395,10 +375,6 @@ class BudgetLine(db.Model):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
-    )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     objective_number: Mapped[int] = mapped_column(ForeignKey("gcm_objectives.number"))
     category_code: Mapped[int] = mapped_column(ForeignKey("budget_categories.code"))
@@ -408,29 +384,22 @@ class BudgetLine(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class AttachmentKind(enum.StrEnum):
-    ENDORSEMENT_LETTER = "endorsement_letter"
-    CONCEPT_NOTE = "concept_note"
-    BUDGET = "budget"
-    OTHER = "other"
+class AttachmentKind(LabelledEnum):
+    ENDORSEMENT_LETTER = "endorsement_letter", "Government endorsement letter"
+    CONCEPT_NOTE = "concept_note", "Concept note"
+    BUDGET = "budget", "Detailed budget"
+    OTHER = "other", "Other supporting document"
 
 
-ATTACHMENT_KIND_LABELS = {
-    AttachmentKind.ENDORSEMENT_LETTER: "Government endorsement letter",
-    AttachmentKind.CONCEPT_NOTE: "Concept note",
-    AttachmentKind.BUDGET: "Detailed budget",
-    AttachmentKind.OTHER: "Other supporting document",
-}
-
-_KINDS_SQL = ", ".join(f"'{k.value}'" for k in AttachmentKind)
+ATTACHMENT_KIND_LABELS = AttachmentKind.labels()
 
 
-class Attachment(db.Model):
+class Attachment(ProposalPart, db.Model):
     """A file attached to a proposal; the bytes live in the database with their SHA-256."""
 
     __tablename__ = "attachments"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_KINDS_SQL})", name="kind_valid"),
+        one_of("kind", AttachmentKind),
         CheckConstraint("size > 0", name="size_positive"),
         CheckConstraint(
             "(kind = 'endorsement_letter') = (country_iso2 IS NOT NULL)",
@@ -438,10 +407,6 @@ class Attachment(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
-    )
     kind: Mapped[str] = mapped_column(String(30))
     country_iso2: Mapped[str | None] = mapped_column(ForeignKey("countries.iso2"))
     filename: Mapped[str] = mapped_column(String(255))

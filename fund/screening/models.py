@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -11,19 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import User
 from fund.calls.models import Stage
 from fund.extensions import UTCDateTime, db, one_of
+from fund.labels import LabelledEnum
+from fund.proposals.models import ProposalPart
 
 
-class CheckResult(enum.StrEnum):
-    PASS = "pass"  # noqa: S105 - a result, not a password  # nosec B105
-    FAIL = "fail"
-    NOT_APPLICABLE = "not_applicable"
+class CheckResult(LabelledEnum):
+    PASS = "pass", "Pass"
+    FAIL = "fail", "Fail"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
-RESULT_LABELS = {
-    CheckResult.PASS: "Pass",
-    CheckResult.FAIL: "Fail",
-    CheckResult.NOT_APPLICABLE: "Not applicable",
-}
+RESULT_LABELS = CheckResult.labels()
 
 
 class ScreeningCriterion(db.Model):
@@ -48,7 +45,7 @@ class ScreeningCriterion(db.Model):
     )
 
 
-class ScreeningCheck(db.Model):
+class ScreeningCheck(ProposalPart, db.Model):
     """The secretariat's finding on one criterion for one submitted version of a proposal."""
 
     __tablename__ = "screening_checks"
@@ -57,10 +54,6 @@ class ScreeningCheck(db.Model):
         one_of("result", CheckResult),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
-    )
     version_number: Mapped[int] = mapped_column(Integer)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("screening_criteria.id"))
     result: Mapped[str] = mapped_column(String(20))
