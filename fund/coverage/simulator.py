@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -51,53 +52,9 @@ class Candidate:
         return proposal_reference(self.id)
 
 
-def simulation_candidates(settings: CoverageSettings | None = None) -> list[Candidate]:
-    """Approved and under-review proposals with their budget totals, approved first (1 query)."""
-    settings = _settings(settings)
-    lines = _lines(CoverageFilters(), True, ()).subquery("lines")
-    by_proposal = _by_proposal(_by_organization(lines, settings.indirect_rate))
-    rows = db.session.execute(
-        select(
-            Proposal.id,
-            Proposal.title,
-            Proposal.status,
-            Proposal.primary_objective_number,
-            Organization.acronym,
-            Organization.name,
-            Call.title.label("call_title"),
-            by_proposal.c.total,
-        )
-        .join(Organization, Organization.id == Proposal.organization_id)
-        .join(Call, Call.id == Proposal.call_id)
-        .outerjoin(by_proposal, by_proposal.c.proposal_id == Proposal.id)
-        .where(status_rules.programme_in(SIMULATION_STATUSES))
-        .order_by(Proposal.status, Proposal.id)
-    ).all()
-    return [
-        Candidate(
-            id=row.id,
-            title=row.title,
-            status=row.status,
-            organization=row.acronym or row.name,
-            call_title=row.call_title,
-            primary_objective_number=row.primary_objective_number,
-            total=_cents(row.total or 0),
-        )
-        for row in rows
-    ]
-
-
-def note_candidates() -> list[Candidate]:
-    """Concept notes before the committee, selected for development or in the pipeline, with
-    their indicative totals, in the pipeline's order first, then by reference (1 query)."""
-    totals = (
-        select(
-            IndicativeTotal.proposal_id,
-            func.sum(sql_cents(IndicativeTotal.amount)).label("cents"),
-        )
-        .group_by(IndicativeTotal.proposal_id)
-        .subquery("indicative")
-    )
+def _candidates(totals: Any, total: Any, where: Any, *order_by: Any) -> list[Candidate]:
+    """The rows of `where` in `order_by`, each with its organization, its call and `total`
+    (a column of the subquery `totals`, joined by `proposal_id`; in cents) (1 query)."""
     rows = db.session.execute(
         select(
             Proposal.id,
@@ -108,17 +65,13 @@ def note_candidates() -> list[Candidate]:
             Organization.acronym,
             Organization.name,
             Call.title.label("call_title"),
-            totals.c.cents,
+            total.label("cents"),
         )
         .join(Organization, Organization.id == Proposal.organization_id)
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(totals, totals.c.proposal_id == Proposal.id)
-        .where(status_rules.note_candidate())
-        .order_by(
-            Proposal.pipeline_rank.is_(None) | (Proposal.status != "pipeline"),
-            Proposal.pipeline_rank,
-            Proposal.id,
-        )
+        .where(where)
+        .order_by(*order_by)
     ).all()
     return [
         Candidate(
@@ -135,17 +88,52 @@ def note_candidates() -> list[Candidate]:
     ]
 
 
+def simulation_candidates(settings: CoverageSettings | None = None) -> list[Candidate]:
+    """Approved and under-review proposals with their budget totals, approved first (1 query)."""
+    settings = _settings(settings)
+    lines = _lines(CoverageFilters(), True, ()).subquery("lines")
+    by_proposal = _by_proposal(_by_organization(lines, settings.indirect_rate))
+    return _candidates(
+        by_proposal,
+        by_proposal.c.total,
+        status_rules.programme_in(SIMULATION_STATUSES),
+        Proposal.status,
+        Proposal.id,
+    )
+
+
+def note_candidates() -> list[Candidate]:
+    """Concept notes before the committee, selected for development or in the pipeline, with
+    their indicative totals, in the pipeline's order first, then by reference (1 query)."""
+    totals = (
+        select(
+            IndicativeTotal.proposal_id,
+            func.sum(sql_cents(IndicativeTotal.amount)).label("cents"),
+        )
+        .group_by(IndicativeTotal.proposal_id)
+        .subquery("indicative")
+    )
+    return _candidates(
+        totals,
+        totals.c.cents,
+        status_rules.note_candidate(),
+        Proposal.pipeline_rank.is_(None) | (Proposal.status != "pipeline"),
+        Proposal.pipeline_rank,
+        Proposal.id,
+    )
+
+
 def available_balance() -> Decimal:
     """Money available to allocate: the sum of every pool's `available` (1 query)."""
     value = db.session.scalar(select(func.coalesce(func.sum(Pool.available), 0)))
     return Decimal(str(value or 0)).quantize(CENT)
 
 
-@dataclass(frozen=True)
-class ObjectiveChange:
-    """One objective before and after funding some proposals."""
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """A row of coverage (an objective, a thematic area, a region, an organization) before and
+    after funding some candidates."""
 
-    number: int
     label: str
     funded_now: Decimal
     funded_after: Decimal
@@ -166,6 +154,13 @@ class ObjectiveChange:
     @property
     def flag_after_label(self) -> str:
         return FLAG_LABELS[self.flag_after] if self.flag_after else ""
+
+
+@dataclass(frozen=True)
+class ObjectiveChange(Change):
+    """One objective before and after funding some proposals."""
+
+    number: int
 
 
 # The name the committee review page uses.

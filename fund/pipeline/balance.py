@@ -15,9 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fund.coverage.model import FLAG_LABELS, ZERO, CoverageRow
+from fund.coverage.model import ZERO, CoverageRow
 from fund.coverage.simulator import (
     Candidate,
+    Change,
     ObjectiveChange,
     Simulation,
     note_candidates,
@@ -26,30 +27,10 @@ from fund.coverage.simulator import (
 
 
 @dataclass(frozen=True)
-class RowChange:
+class RowChange(Change):
     """One thematic area, region or organization before and after the selection."""
 
     key: str
-    label: str
-    funded_now: Decimal
-    funded_after: Decimal
-    share_now: Decimal
-    share_after: Decimal
-    target: Decimal | None
-    flag_now: str | None
-    flag_after: str | None
-
-    @property
-    def change(self) -> Decimal:
-        return self.funded_after - self.funded_now
-
-    @property
-    def flag_now_label(self) -> str:
-        return FLAG_LABELS[self.flag_now] if self.flag_now else ""
-
-    @property
-    def flag_after_label(self) -> str:
-        return FLAG_LABELS[self.flag_after] if self.flag_after else ""
 
 
 def _changes(before: Sequence[CoverageRow], after: Sequence[CoverageRow]) -> list[RowChange]:
