@@ -74,6 +74,53 @@ def _sum(column: Any) -> Any:
     return cast(func.sum(column), BigInteger)
 
 
+def _summed(split: Any, group: str, name: str, *keys: str, total: bool = False) -> Any:
+    """The CTE `name`: the direct and indirect cents of `split` (and their `total`) summed by
+    group, programme and `keys`, in that order."""
+    by = [split.c[group], split.c.proposal_id, *(split.c[key] for key in keys)]
+    sums = [_sum(split.c.direct).label("direct"), _sum(split.c.indirect).label("indirect")]
+    if total:
+        sums.append(_sum(split.c.direct + split.c.indirect).label("total"))
+    return select(*by, *sums).group_by(*by).cte(name)
+
+
+def _split_evenly(
+    amount: Any,
+    money: Any,
+    over: tuple[Any, ...],
+    *,
+    key: Any,
+    onto: Any,
+    on: Any,
+    outer: bool = False,
+    group: str,
+    prefix: str,
+    name: str,
+) -> Any:
+    """The CTE `<prefix>_by_<name>`: the `amount` of each row of `money` (a row: what `over`
+    partitions) split evenly over its `key`s, found by joining `onto` `on` (an outer join with
+    `outer`), in `key` order (`fund.money.split_evenly`): the columns `group`, proposal_id,
+    `name` (the key as text) and cents."""
+    parts = (
+        select(
+            money.c[group],
+            money.c.proposal_id,
+            cast(key, String(32)).label(name),
+            amount.label("amount"),
+            func.count().over(partition_by=over).label("parts"),
+            func.row_number().over(partition_by=over, order_by=key).label("rank"),
+        )
+        .join(onto, on, isouter=outer)
+        .cte(f"{prefix}_{name}_parts")
+    )
+    return select(
+        parts.c[group],
+        parts.c.proposal_id,
+        parts.c[name],
+        even_part(parts.c.amount, parts.c.parts, parts.c.rank).label("cents"),
+    ).cte(f"{prefix}_by_{name}")
+
+
 def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> ProgrammeMoney:
     """The per-programme cents of `lines` (a subquery or CTE with the columns `group`,
     proposal_id, organization_id, objective_number and cents) at the indirect support `rate`.
@@ -134,63 +181,23 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
         indirect.label("indirect"),
     ).cte(f"{prefix}_split")
 
-    by_organization = (
-        select(
-            split.c[group],
-            split.c.proposal_id,
-            split.c.organization_id,
-            _sum(split.c.direct).label("direct"),
-            _sum(split.c.indirect).label("indirect"),
-        )
-        .group_by(split.c[group], split.c.proposal_id, split.c.organization_id)
-        .cte(f"{prefix}_by_org")
-    )
-    by_proposal = (
-        select(
-            split.c[group],
-            split.c.proposal_id,
-            _sum(split.c.direct).label("direct"),
-            _sum(split.c.indirect).label("indirect"),
-            _sum(split.c.direct + split.c.indirect).label("total"),
-        )
-        .group_by(split.c[group], split.c.proposal_id)
-        .cte(f"{prefix}_by_proposal")
-    )
-    by_objective = (
-        select(
-            split.c[group],
-            split.c.proposal_id,
-            split.c.objective_number,
-            _sum(split.c.direct).label("direct"),
-            _sum(split.c.indirect).label("indirect"),
-        )
-        .group_by(split.c[group], split.c.proposal_id, split.c.objective_number)
-        .cte(f"{prefix}_by_objective")
-    )
+    by_organization = _summed(split, group, f"{prefix}_by_org", "organization_id")
+    by_proposal = _summed(split, group, f"{prefix}_by_proposal", total=True)
+    by_objective = _summed(split, group, f"{prefix}_by_objective", "objective_number")
 
     cell = (by_objective.c[group], by_objective.c.proposal_id, by_objective.c.objective_number)
     area_code = objective_thematic_area.c.thematic_area_code
-    area_parts = (
-        select(
-            by_objective.c[group],
-            by_objective.c.proposal_id,
-            cast(area_code, String(32)).label("area"),
-            (by_objective.c.direct + by_objective.c.indirect).label("amount"),
-            func.count().over(partition_by=cell).label("parts"),
-            func.row_number().over(partition_by=cell, order_by=area_code).label("rank"),
-        )
-        .join(
-            objective_thematic_area,
-            objective_thematic_area.c.objective_number == by_objective.c.objective_number,
-        )
-        .cte(f"{prefix}_area_parts")
+    by_area = _split_evenly(
+        by_objective.c.direct + by_objective.c.indirect,
+        by_objective,
+        cell,
+        key=area_code,
+        onto=objective_thematic_area,
+        on=objective_thematic_area.c.objective_number == by_objective.c.objective_number,
+        group=group,
+        prefix=prefix,
+        name="area",
     )
-    by_area = select(
-        area_parts.c[group],
-        area_parts.c.proposal_id,
-        area_parts.c.area,
-        even_part(area_parts.c.amount, area_parts.c.parts, area_parts.c.rank).label("cents"),
-    ).cte(f"{prefix}_by_area")
 
     regions = (
         select(proposal_countries.c.proposal_id, Country.region_m49)
@@ -201,24 +208,18 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
     )
     programme = (by_proposal.c[group], by_proposal.c.proposal_id)
     region = func.coalesce(regions.c.region_m49, _text(GLOBAL_REGION))
-    region_parts = (
-        select(
-            by_proposal.c[group],
-            by_proposal.c.proposal_id,
-            cast(region, String(32)).label("region"),
-            by_proposal.c.total.label("amount"),
-            func.count().over(partition_by=programme).label("parts"),
-            func.row_number().over(partition_by=programme, order_by=region).label("rank"),
-        )
-        .outerjoin(regions, regions.c.proposal_id == by_proposal.c.proposal_id)
-        .cte(f"{prefix}_region_parts")
+    by_region = _split_evenly(
+        by_proposal.c.total,
+        by_proposal,
+        programme,
+        key=region,
+        onto=regions,
+        on=regions.c.proposal_id == by_proposal.c.proposal_id,
+        outer=True,
+        group=group,
+        prefix=prefix,
+        name="region",
     )
-    by_region = select(
-        region_parts.c[group],
-        region_parts.c.proposal_id,
-        region_parts.c.region,
-        even_part(region_parts.c.amount, region_parts.c.parts, region_parts.c.rank).label("cents"),
-    ).cte(f"{prefix}_by_region")
     return ProgrammeMoney(by_organization, by_proposal, by_objective, by_area, by_region)
 
 
