@@ -46,7 +46,7 @@ Method (also explained on the dashboard):
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -225,11 +225,11 @@ def coverage(
         key: str,
         label: str,
         title: str,
-        cents: Mapping[str, int | Fraction],
-        programmes: Mapping[str, int],
+        sums: _Sums,
         target: Fraction | None,
         **extra: Any,
     ) -> CoverageRow:
+        cents, programmes = sums.cents, sums.programmes
         funded = _cents(cents.get(FUNDED, 0))
         pipeline = _cents(cents.get(PIPELINE, 0)) if include_pipeline else None
         review = _cents(cents.get(REVIEW, 0)) if include_pipeline else None
@@ -265,8 +265,7 @@ def coverage(
             str(row.number),
             f"{row.number}. {row.short_label}",
             row.title,
-            objective_sums[row.number].cents,
-            objective_sums[row.number].programmes,
+            objective_sums[row.number],
             objective_targets[row.number],
             areas=tuple(areas_of.get(row.number, ())),
         )
@@ -277,8 +276,7 @@ def coverage(
             row.code,
             row.code,
             row.title,
-            area_sums[row.code].cents,
-            area_sums[row.code].programmes,
+            area_sums[row.code],
             area_targets[row.code],
             objectives=tuple(objectives_of.get(row.code, ())),
         )
@@ -290,8 +288,7 @@ def coverage(
             key,
             label,
             label,
-            region_sums[key].cents,
-            region_sums[key].programmes,
+            region_sums[key],
             region_target if key != GLOBAL_REGION else None,
         )
         for key, label in [(r.region_m49, r.region) for r in regions]
@@ -305,8 +302,7 @@ def coverage(
                 key,
                 f"Score {key}" if key != NOT_SCORED else "Not scored",
                 MARKER_TITLES.get(key, "No marker given"),
-                table[key].cents,
-                table[key].programmes,
+                table[key],
                 None,
             )
             for key in keys
@@ -318,8 +314,7 @@ def coverage(
                 key,
                 organization_names[key][0],
                 organization_names[key][1],
-                sums.cents,
-                sums.programmes,
+                sums,
                 None,
             )
             for key, sums in organizations.items()
