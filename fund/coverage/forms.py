@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any, Self
 
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField
@@ -153,6 +154,17 @@ class SimulatorForm(FlaskForm):
     pick = MultiCheckboxField(
         "Proposals to fund in the simulation", coerce=int, validate_choice=False
     )
+
+    @classmethod
+    def offering(cls, formdata: Any, candidates: Iterable[Candidate]) -> Self:
+        """The form read from `formdata` (the query string), offering `candidates`."""
+        form = cls(formdata=formdata)
+        form.set_candidates(candidates)
+        return form
+
+    def page(self) -> dict[str, Any]:
+        """What the page shows of the form: itself, the picked ids, how many were ignored."""
+        return {"form": self, "picked_ids": set(self.picked()), "ignored": self.ignored()}
 
     def set_candidates(self, candidates: Iterable[Candidate]) -> None:
         self.pick.choices = options(

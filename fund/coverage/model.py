@@ -3,7 +3,7 @@ gives, and the pure rules of shares and flags. No queries."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
@@ -76,6 +76,20 @@ class CoverageFilters:
         if self.date_to:
             args["date_to"] = self.date_to.isoformat()
         return args
+
+    def describe(self, call_title: str | None, day: Callable[[date], str]) -> str:
+        """The filters in words: the call (by its title, "All calls" without one) and the
+        period, each date written by `day`."""
+        parts = [f"Call: {call_title}" if call_title else "All calls"]
+        if self.date_from and self.date_to:
+            parts.append(f"{day(self.date_from)} to {day(self.date_to)}")
+        elif self.date_from:
+            parts.append(f"from {day(self.date_from)}")
+        elif self.date_to:
+            parts.append(f"up to {day(self.date_to)}")
+        else:
+            parts.append("all dates")
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True)

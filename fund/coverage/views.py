@@ -33,21 +33,9 @@ def _filter_form() -> FilterForm:
 
 
 def _describe(form: FilterForm, filters: queries.CoverageFilters) -> str:
-    parts = []
-    if filters.call_id:
-        title = {c.value: c.label for c in form.call.choices}.get(filters.call_id)
-        parts.append(f"Call: {title}")
-    else:
-        parts.append("All calls")
-    if filters.date_from and filters.date_to:
-        parts.append(f"{filters.date_from:%d %b %Y} to {filters.date_to:%d %b %Y}")
-    elif filters.date_from:
-        parts.append(f"from {filters.date_from:%d %b %Y}")
-    elif filters.date_to:
-        parts.append(f"up to {filters.date_to:%d %b %Y}")
-    else:
-        parts.append("all dates")
-    return " · ".join(parts)
+    titles = {c.value: c.label for c in form.call.choices}
+    title = titles.get(filters.call_id) if filters.call_id else None
+    return filters.describe(title, lambda day: f"{day:%d %b %Y}")
 
 
 @bp.route("/")
@@ -161,14 +149,6 @@ def targets():
 @roles_required(Role.SECRETARIAT, Role.COMMITTEE)
 def simulator():
     candidates = coverage_simulator.simulation_candidates()
-    form = SimulatorForm(formdata=request.args)
-    form.set_candidates(candidates)
-    picked = form.picked()
-    simulation = coverage_simulator.simulate(picked, candidates=candidates)
-    return render_template(
-        "coverage/simulator.html",
-        form=form,
-        simulation=simulation,
-        picked_ids=set(picked),
-        ignored=form.ignored(),
-    )
+    form = SimulatorForm.offering(request.args, candidates)
+    simulation = coverage_simulator.simulate(form.picked(), candidates=candidates)
+    return render_template("coverage/simulator.html", simulation=simulation, **form.page())

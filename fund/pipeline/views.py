@@ -96,15 +96,8 @@ def set_public(proposal_id: int):
 @roles_required(*READERS)
 def balance():
     candidates = note_candidates()
-    form = BalanceForm(formdata=request.args)
-    form.set_candidates(candidates)
-    picked = form.picked()
-    view = balance_view(picked, candidates=candidates)
+    form = BalanceForm.offering(request.args, candidates)
+    view = balance_view(form.picked(), candidates=candidates)
     return render_template(
-        "pipeline/balance.html",
-        form=form,
-        view=view,
-        picked_ids=set(picked),
-        ignored=form.ignored(),
-        state_label=state_label,
+        "pipeline/balance.html", view=view, state_label=state_label, **form.page()
     )
