@@ -72,6 +72,12 @@ class IndicativeRowForm(OptionalRowForm):
 class ConceptNoteForm(DraftForm):
     """The whole concept note (about two pages)."""
 
+    order = (
+        "version title rationale summary lead_organization_id participants endorsers scope "
+        "countries duration_months primary_objective_number secondary_objectives gender_marker "
+        "human_rights_marker principles partners indicative save"
+    )
+
     title = title_field("concept note")
     rationale = text_area(
         "The problem",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -171,9 +172,25 @@ class DraftForm(FlaskForm):
     principles = FieldList(FormField(PrincipleRowForm))
     save = SubmitField("Save draft")
 
+    # Each form's field names in their order, separated by spaces (the error summary lists
+    # their errors in it); any other field follows.
+    order = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        first = self.order.split()
+        names = [*first, *(name for name in self._fields if name not in first)]
+        self._fields = OrderedDict((name, self._fields[name]) for name in names)
+
 
 class ProposalForm(DraftForm):
     """The whole proposal. Saving a draft accepts gaps; only malformed input is refused."""
+
+    order = (
+        "version title summary rationale lead_organization_id participants scope countries "
+        "endorsers planned_start duration_months primary_objective_number secondary_objectives "
+        "gender_marker human_rights_marker principles contacts budget save add_rows"
+    )
 
     title = title_field("proposal")
     summary = text_area(
