@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fund.extensions import db
+from fund.refusals import show_on_form
 
 UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
 
@@ -34,19 +35,22 @@ def concurrent_message(changed: str, kept: str, review: str) -> str:
 def submit(
     form: Any,
     run: Callable[[], Any],
+    done: Callable[[Any], Any],
     *,
     refusals: type[Exception] | tuple[type[Exception], ...],
-    invalid: Callable[[], Any],
-    refused: Callable[[Any], Any],
-    done: Callable[[Any], Any],
+    again: Callable[[Any, int], Any],
+    refusal: Callable[[Any], tuple[Any, int]],
+    unread: Callable[[Any], Any] = unreadable,
     check: Callable[[], Any] | None = None,
 ) -> Any:
-    """The answer to a form sent: `invalid()` when it does not validate; `check()` when it
-    gives an answer (e.g. the page was shown before the row changed); else `run()` then the
-    commit, and `done(result)`. When `run` or the commit raises one of `refusals`, the session
-    is rolled back (nothing of the action stays) and the answer is `refused(error)`."""
+    """The answer to a form sent. When it does not validate, the page again:
+    `again(unread(form), 400)`. When `check()` gives an answer (e.g. the page was shown before
+    the row changed), that answer. Else `run()`, the commit, and `done(result)`; when `run` or
+    the commit raises one of `refusals`, the session is rolled back (nothing of the action
+    stays) and the page is shown again with `again(*refusal(error))`: the message (after
+    putting the refusal at its field) and the status."""
     if not form.validate_on_submit():
-        return invalid()
+        return again(unread(form), 400)
     if check is not None and (answer := check()) is not None:
         return answer
     try:
@@ -54,5 +58,38 @@ def submit(
         db.session.commit()
     except refusals as error:
         db.session.rollback()
-        return refused(error)
+        return again(*refusal(error))
     return done(result)
+
+
+def form_page(
+    form: Any,
+    run: Callable[[], Any],
+    done: Callable[[Any], Any],
+    *,
+    refusals: type[Exception] | tuple[type[Exception], ...],
+    render: Callable[[], Any],
+    field: str | None = None,
+    ready: Callable[[], bool] | None = None,
+) -> Any:
+    """A page whose form saves one thing: shown on GET; sent, validated and saved by `run()`
+    (then `done(result)`). Anything wrong is shown on the form, with the page's status 400:
+    each problem at its field, a refusal at its field (or at `field`), else above the form.
+    `ready()`, after the fields validate, says whether what they hold can be saved (False: the
+    page again, its problems put at their fields)."""
+
+    def again(message: str | None, _status: int) -> tuple[Any, int]:
+        if message is not None:
+            form.form_errors.append(message)
+        return render(), 400 if form.is_submitted() else 200
+
+    return submit(
+        form,
+        run,
+        done,
+        refusals=refusals,
+        again=again,
+        refusal=lambda error: (show_on_form(form, error, field), 400),
+        unread=lambda _form: None,
+        check=ready and (lambda: None if ready() else again(None, 400)),
+    )

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from fund import idempotency
+from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts import operations
 from fund.accounts.forms import OrganizationForm, UnlockForm, UserForm
@@ -149,46 +149,46 @@ def _organization_form_page(organization: Organization | None):
         [("", "— not a member state —")] + [tuple(c) for c in countries]
     )
     once = idempotency.once("organization", current_user, protect=organization is None)
-    if form.validate_on_submit():
-        try:
-            once.claim()
-            organization = operations.save_organization(
-                current_user,
-                organization,
-                name=form.name.data,
-                acronym=form.acronym.data,
-                kind=form.kind.data,
-                country_iso2=form.country_iso2.data or None,
-                iati_org_id=form.iati_org_id.data,
-                committee_member=form.committee_member.data,
-                active=form.active.data,
-                now=utcnow(),
-            )
-        except operations.AccountError as error:
-            db.session.rollback()
-            if (message := show_on_form(form, error)) is not None:
-                form.form_errors.append(message)
-        else:
-            once.done(url_for("admin.organizations"), f"The organization {organization.name}")
-            db.session.commit()
-            flash(f"Organization {organization.name} saved.", "success")
-            return redirect(url_for("admin.organizations"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("admin/organization_form.html", form=form, organization=organization), (
-        status
+
+    def run() -> Organization:
+        once.claim()
+        saved = operations.save_organization(
+            current_user,
+            organization,
+            name=form.name.data,
+            acronym=form.acronym.data,
+            kind=form.kind.data,
+            country_iso2=form.country_iso2.data or None,
+            iati_org_id=form.iati_org_id.data,
+            committee_member=form.committee_member.data,
+            active=form.active.data,
+            now=utcnow(),
+        )
+        once.done(url_for("admin.organizations"), f"The organization {saved.name}")
+        return saved
+
+    def done(saved: Organization):
+        flash(f"Organization {saved.name} saved.", "success")
+        return redirect(url_for("admin.organizations"))
+
+    return web.form_page(
+        form,
+        run,
+        done,
+        refusals=operations.AccountError,
+        render=lambda: render_template(
+            "admin/organization_form.html", form=form, organization=organization
+        ),
     )
 
 
-@bp.route("/organizations/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-@recent_login_required()  # committee membership decides who may be given the committee role
-def new_organization():
-    return _organization_form_page(None)
-
-
+@bp.route("/organizations/new", methods=["GET", "POST"], endpoint="new_organization")
 @bp.route("/organizations/<int:organization_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-@recent_login_required()
-def edit_organization(organization_id: int):
-    organization = db.session.get(Organization, organization_id) or abort(404)
-    return _organization_form_page(organization)
+@recent_login_required()  # committee membership decides who may be given the committee role
+def edit_organization(organization_id: int | None = None):
+    """The organization form: a new organization (`admin.new_organization`), or the
+    organization `organization_id`."""
+    if organization_id is None:
+        return _organization_form_page(None)
+    return _organization_form_page(db.session.get(Organization, organization_id) or abort(404))

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from fund import idempotency
+from fund import idempotency, web
 from fund.access import recent_login_required, roles_required, signed_in
 from fund.accounts.models import Role
 from fund.calls.forms import CallForm
@@ -16,7 +16,6 @@ from fund.calls.models import DECISION_RULE_LABELS, Call
 from fund.calls.operations import CallRefused, CallValues, save_call
 from fund.extensions import db, utcnow
 from fund.money import AmountError, parse_amount
-from fund.refusals import show_on_form
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 
@@ -63,31 +62,39 @@ def _form_page(call: Call | None):
         for name in ("envelope", "min_budget", "max_budget"):
             getattr(form, name).data = format(getattr(call, name), "f")
     once = idempotency.once("call", current_user, protect=call is None)
-    if form.validate_on_submit() and (values := _values(form)) is not None:
-        try:
-            once.claim()
-            call = save_call(current_user, call, values)
-        except CallRefused as refused:
-            db.session.rollback()
-            show_on_form(form, refused, default="title")
-        else:
-            once.done(url_for("calls.index"), f"The call “{call.title}”")
-            db.session.commit()
-            flash(f"Call “{call.title}” saved.", "success")
-            return redirect(url_for("calls.index"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("calls/form.html", form=form, call=call), status
+    values: list[CallValues] = []
+
+    def amounts_read() -> bool:
+        """The amounts are read once the fields validate; a bad one is shown at its field."""
+        read = _values(form)
+        values.extend([read] if read is not None else [])
+        return read is not None
+
+    def run() -> Call:
+        once.claim()
+        saved = save_call(current_user, call, values[0])
+        once.done(url_for("calls.index"), f"The call “{saved.title}”")
+        return saved
+
+    def done(saved: Call):
+        flash(f"Call “{saved.title}” saved.", "success")
+        return redirect(url_for("calls.index"))
+
+    return web.form_page(
+        form,
+        run,
+        done,
+        refusals=CallRefused,
+        render=lambda: render_template("calls/form.html", form=form, call=call),
+        field="title",
+        ready=amounts_read,
+    )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT)
-@recent_login_required()
-def new():
-    return _form_page(None)
-
-
+@bp.route("/new", methods=["GET", "POST"], endpoint="new")
 @bp.route("/<int:call_id>", methods=["GET", "POST"])
 @roles_required(Role.SECRETARIAT)
 @recent_login_required()
-def edit(call_id: int):
-    return _form_page(db.session.get(Call, call_id) or abort(404))
+def edit(call_id: int | None = None):
+    """The call form: a new call (`calls.new`), or the call `call_id`."""
+    return _form_page(None if call_id is None else db.session.get(Call, call_id) or abort(404))

@@ -4,6 +4,7 @@ administrator change it (a sensitive action: it decides who votes)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -11,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from fund import web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role, User, UserRole
 from fund.committee import seats
@@ -23,11 +25,7 @@ from fund.refusals import show_on_form
 bp = Blueprint("seats", __name__, url_prefix="/committee/seats")
 
 MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
-CONCURRENT_MESSAGE = (
-    "Someone else changed the seats at the same moment. Nothing of yours was saved; your choice "
-    "is kept below. Review the seats, then try again."
-)
-UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
+CONCURRENT_MESSAGE = web.concurrent_message("changed the seats", "choice", "the seats")
 
 
 # Choices --------------------------------------------------------------------------------------
@@ -114,14 +112,8 @@ def index():
     return _render()
 
 
-def _refused(action: str, key: int, form: Any, refused: Exception):
-    """The page again, with the refusal at its field and what was chosen kept."""
-    db.session.rollback()
-    if isinstance(refused, seats.SeatRefused):
-        message = show_on_form(form, refused)
-        status = 400
-    else:  # a unique index: someone else's change came first
-        message, status = CONCURRENT_MESSAGE, 409
+def _again(action: str, key: int, form: Any, message: str | None, status: int):
+    """The page again, with the problem at its field and what was chosen kept."""
     return _render(
         failed={"action": action, "key": key, "form": _with_choices(form)},
         error=message,
@@ -129,13 +121,10 @@ def _refused(action: str, key: int, form: Any, refused: Exception):
     )
 
 
-def _unreadable(action: str, key: int, form: Any):
-    message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-    return _render(
-        failed={"action": action, "key": key, "form": _with_choices(form)},
-        error=message,
-        status=400,
-    )
+def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
+    if isinstance(refused, seats.SeatRefused):
+        return show_on_form(form, refused), 400
+    return CONCURRENT_MESSAGE, 409  # a unique index: someone else's change came first
 
 
 def _seat_or_404(seat_id: int) -> Seat:
@@ -145,9 +134,22 @@ def _seat_or_404(seat_id: int) -> Seat:
     return seat
 
 
-def _done(message: str):
-    flash(message, "success")
-    return redirect(url_for("seats.index"))
+def _submit(action: str, key: int, form: Any, run: Callable[[], tuple[str, str]]):
+    """Send a form of the page: `run()` changes the seats and returns the sentence to flash
+    with its category ("info" when nothing changed); then back to the page."""
+
+    def done(said: tuple[str, str]):
+        flash(*said)
+        return redirect(url_for("seats.index"))
+
+    return web.submit(
+        form,
+        run,
+        done,
+        refusals=(seats.SeatRefused, IntegrityError),
+        again=lambda message, status: _again(action, key, form, message, status),
+        refusal=lambda refused: _refusal(form, refused),
+    )
 
 
 @bp.route("/", methods=["POST"])
@@ -155,15 +157,12 @@ def _done(message: str):
 @recent_login_required()
 def create():
     form = _with_choices(SeatForm())
-    if not form.validate_on_submit():
-        return _unreadable("new", 0, form)
-    try:
+
+    def run():
         seat = seats.assign_seat(current_user, form.organization.data, form.member.data)
-        text = f"{seat.member.name} holds the seat of {seat.entity}."
-        db.session.commit()
-    except (seats.SeatRefused, IntegrityError) as refused:
-        return _refused("new", 0, form, refused)
-    return _done(text)
+        return f"{seat.member.name} holds the seat of {seat.entity}.", "success"
+
+    return _submit("new", 0, form, run)
 
 
 @bp.route("/<int:seat_id>/member", methods=["POST"])
@@ -172,19 +171,14 @@ def create():
 def hand_over(seat_id: int):
     _seat_or_404(seat_id)
     form = _with_choices(HandOverForm())
-    if not form.validate_on_submit():
-        return _unreadable("hand_over", seat_id, form)
-    try:
-        changed = seats.hand_over(current_user, seat_id, form.member.data)
+
+    def run():
+        if not seats.hand_over(current_user, seat_id, form.member.data):
+            return "Nothing changed: that person already holds the seat.", "info"
         seat = db.session.get(Seat, seat_id)
-        text = f"{seat.member.name} holds the seat of {seat.entity}."
-        db.session.commit()
-    except (seats.SeatRefused, IntegrityError) as refused:
-        return _refused("hand_over", seat_id, form, refused)
-    if not changed:
-        flash("Nothing changed: that person already holds the seat.", "info")
-        return redirect(url_for("seats.index"))
-    return _done(text)
+        return f"{seat.member.name} holds the seat of {seat.entity}.", "success"
+
+    return _submit("hand_over", seat_id, form, run)
 
 
 @bp.route("/<int:seat_id>/alternates", methods=["POST"])
@@ -193,16 +187,13 @@ def hand_over(seat_id: int):
 def name_alternate(seat_id: int):
     _seat_or_404(seat_id)
     form = _with_choices(AlternateForm())
-    if not form.validate_on_submit():
-        return _unreadable("alternate", seat_id, form)
-    try:
+
+    def run():
         alternate = seats.name_alternate(current_user, seat_id, form.alternate.data)
         seat = db.session.get(Seat, seat_id)
-        text = f"{alternate.user.name} is an alternate for the seat of {seat.entity}."
-        db.session.commit()
-    except (seats.SeatRefused, IntegrityError) as refused:
-        return _refused("alternate", seat_id, form, refused)
-    return _done(text)
+        return f"{alternate.user.name} is an alternate for the seat of {seat.entity}.", "success"
+
+    return _submit("alternate", seat_id, form, run)
 
 
 @bp.route("/<int:seat_id>/alternates/<int:user_id>/remove", methods=["POST"])
@@ -210,18 +201,14 @@ def name_alternate(seat_id: int):
 @recent_login_required()
 def remove_alternate(seat_id: int, user_id: int):
     seat = _seat_or_404(seat_id)
-    form = SeatActionForm()
-    if not form.validate_on_submit():
-        return _unreadable(f"remove-{user_id}", seat_id, form)
-    person = db.session.get(User, user_id)
-    try:
+
+    def run():
+        person = db.session.get(User, user_id)
         seats.remove_alternate(current_user, seat_id, user_id)
         who = person.name if person else "The person"
-        text = f"{who} is no longer an alternate for {seat.entity}."
-        db.session.commit()
-    except (seats.SeatRefused, IntegrityError) as refused:
-        return _refused(f"remove-{user_id}", seat_id, form, refused)
-    return _done(text)
+        return f"{who} is no longer an alternate for {seat.entity}.", "success"
+
+    return _submit(f"remove-{user_id}", seat_id, SeatActionForm(), run)
 
 
 @bp.route("/<int:seat_id>/retire", methods=["POST"])
@@ -229,16 +216,12 @@ def remove_alternate(seat_id: int, user_id: int):
 @recent_login_required()
 def retire(seat_id: int):
     _seat_or_404(seat_id)
-    form = SeatActionForm()
-    if not form.validate_on_submit():
-        return _unreadable("retire", seat_id, form)
-    try:
+
+    def run():
         seat = seats.retire_seat(current_user, seat_id)
-        text = f"The seat of {seat.entity} is retired: it sits in no new round."
-        db.session.commit()
-    except (seats.SeatRefused, IntegrityError) as refused:
-        return _refused("retire", seat_id, form, refused)
-    return _done(text)
+        return f"The seat of {seat.entity} is retired: it sits in no new round.", "success"
+
+    return _submit("retire", seat_id, SeatActionForm(), run)
 
 
 @bp.route("/chair", methods=["POST"])
@@ -246,17 +229,13 @@ def retire(seat_id: int):
 @recent_login_required()
 def chair():
     form = _with_choices(ChairForm())
-    if not form.validate_on_submit():
-        return _unreadable("chair", 0, form)
-    try:
-        changed = seats.set_chair(current_user, form.seat.data or None)
+
+    def run():
+        if not seats.set_chair(current_user, form.seat.data or None):
+            return "Nothing changed: the chair was already as chosen.", "info"
         chair_seat = next((s for s in current_seats() if s.chair), None)
-        db.session.commit()
-    except (seats.SeatRefused, IntegrityError) as refused:
-        return _refused("chair", 0, form, refused)
-    if not changed:
-        flash("Nothing changed: the chair was already as chosen.", "info")
-        return redirect(url_for("seats.index"))
-    if chair_seat is None:
-        return _done("The committee has no chair.")
-    return _done(f"{chair_seat.member.name} ({chair_seat.entity}) chairs the committee.")
+        if chair_seat is None:
+            return "The committee has no chair.", "success"
+        return f"{chair_seat.member.name} ({chair_seat.entity}) chairs the committee.", "success"
+
+    return _submit("chair", 0, form, run)

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from fund import web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Role
 from fund.calls.models import DECISION_RULE_LABELS
@@ -53,11 +46,7 @@ from workflows import TransitionRefused
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 
 COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
-CONCURRENT_MESSAGE = (
-    "Someone else acted on this round at the same moment. Nothing of yours was saved; your "
-    "input is kept below. Review the current state, then try again."
-)
-UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
+CONCURRENT_MESSAGE = web.concurrent_message("acted on this round", "input", "the current state")
 
 
 def _visible_before_own_vote() -> bool:
@@ -301,107 +290,108 @@ def _round_or_404(round_id: int):
     return round_
 
 
-def _refused(form, refused: operations.CommitteeRefused) -> tuple[str | None, int]:
-    """Put the refusal on its field if it has one; returns the page message and status."""
-    message = show_on_form(form, refused)
-    if message is None:
-        return None, 400
-    return message, 409 if refused.stale else 400
+def _refusal(form, refused: Exception) -> tuple[str | None, int]:
+    """The page message and status for a refused action: the committee's refusal at its field
+    if it has one (then no message), a lost race, or the workflow's sentence."""
+    if isinstance(refused, operations.CommitteeRefused):
+        message = show_on_form(form, refused)
+        if message is None:
+            return None, 400
+        return message, 409 if refused.stale else 400
+    if isinstance(refused, StaleDataError | IntegrityError):
+        return CONCURRENT_MESSAGE, 409
+    return str(refused), 400
+
+
+def _act(form, run, done, refusals, again):
+    """Send a form of the committee's pages: `run()` the operation; a refusal (or a form that
+    cannot be read) shows the page again (`again(message, status)`) with the form as typed."""
+    return web.submit(
+        form, run, done, refusals=refusals, again=again, refusal=lambda e: _refusal(form, e)
+    )
+
+
+def _review_action(round_id: int, form_name: str, form, run, done, refusals):
+    """A member's form on the review page."""
+    proposal_id = _round_or_404(round_id).proposal_id
+    _review_proposal(proposal_id)  # 404 for anyone who may not see the proposal
+
+    def again(message: str | None, status: int):
+        shown = _review_proposal(proposal_id)
+        return _render_review(shown, error=message, status=status, **{form_name: form})
+
+    return _act(form, run, lambda result: done(result, proposal_id), refusals, again)
 
 
 @bp.route("/rounds/<int:round_id>/vote", methods=["POST"])
 @roles_required(Role.COMMITTEE)
 @recent_login_required()
 def vote(round_id: int):
-    proposal_id = _round_or_404(round_id).proposal_id
-    proposal = _review_proposal(proposal_id)
     form = VoteForm()
-    if not form.validate_on_submit():
-        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-        return _render_review(proposal, vote_form=form, error=message, status=400)
-    try:
-        _, what = operations.cast_vote(
+
+    def run() -> str:
+        return operations.cast_vote(
             round_id, current_user, form.choice.data, form.comment.data, form.conditions.data
+        )[1]
+
+    def done(what: str, proposal_id: int):
+        label = CHOICE_LABELS[form.choice.data].lower()
+        flash(
+            {
+                "cast": f"Your vote to {label} is recorded. You can change it until the round "
+                "closes.",
+                "changed": f"Your vote is changed to {label}.",
+                "unchanged": "Nothing changed: your vote was already as shown.",
+            }[what],
+            "info" if what == "unchanged" else "success",
         )
-        db.session.commit()
-    except operations.CommitteeRefused as refused:
-        db.session.rollback()
-        message, status = _refused(form, refused)
-        return _render_review(
-            _review_proposal(proposal_id), vote_form=form, error=message, status=status
-        )
-    except IntegrityError:
-        db.session.rollback()
-        return _render_review(
-            _review_proposal(proposal_id), vote_form=form, error=CONCURRENT_MESSAGE, status=409
-        )
-    label = CHOICE_LABELS[form.choice.data].lower()
-    flash(
-        {
-            "cast": f"Your vote to {label} is recorded. You can change it until the round closes.",
-            "changed": f"Your vote is changed to {label}.",
-            "unchanged": "Nothing changed: your vote was already as shown.",
-        }[what],
-        "info" if what == "unchanged" else "success",
+        return redirect(url_for("committee.review", proposal_id=proposal_id, _anchor="your-vote"))
+
+    return _review_action(
+        round_id, "vote_form", form, run, done, (operations.CommitteeRefused, IntegrityError)
     )
-    return redirect(url_for("committee.review", proposal_id=proposal_id, _anchor="your-vote"))
 
 
 @bp.route("/rounds/<int:round_id>/conflict", methods=["POST"])
 @roles_required(Role.COMMITTEE)
 @recent_login_required()
 def declare_conflict(round_id: int):
-    proposal_id = _round_or_404(round_id).proposal_id
-    proposal = _review_proposal(proposal_id)
     form = ConflictForm()
-    if not form.validate_on_submit():
-        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-        return _render_review(proposal, conflict_form=form, error=message, status=400)
-    try:
-        removed = operations.declare_conflict(round_id, current_user, form.reason.data)
-        db.session.commit()
-    except operations.CommitteeRefused as refused:
-        db.session.rollback()
-        message, status = _refused(form, refused)
-        return _render_review(
-            _review_proposal(proposal_id), conflict_form=form, error=message, status=status
+
+    def done(removed, proposal_id: int):
+        flash(
+            "Your conflict of interest is recorded: you are recused from this proposal"
+            + (" and your vote was removed." if removed is not None else "."),
+            "success",
         )
-    flash(
-        "Your conflict of interest is recorded: you are recused from this proposal"
-        + (" and your vote was removed." if removed is not None else "."),
-        "success",
+        return redirect(url_for("committee.review", proposal_id=proposal_id))
+
+    return _review_action(
+        round_id,
+        "conflict_form",
+        form,
+        lambda: operations.declare_conflict(round_id, current_user, form.reason.data),
+        done,
+        operations.CommitteeRefused,
     )
-    return redirect(url_for("committee.review", proposal_id=proposal_id))
 
 
 # The secretariat's actions ------------------------------------------------------------------
 
 
-def _meeting_refusal(action: str, key: int, form, refused: Exception, proposal_id: int):
-    """Re-render the meeting with the refusal and the typed input of the form that failed."""
-    db.session.rollback()
-    if isinstance(refused, operations.CommitteeRefused):
-        message, status = _refused(form, refused)
-    elif isinstance(refused, StaleDataError | IntegrityError):
-        message, status = CONCURRENT_MESSAGE, 409
-    else:
-        message, status = str(refused), 400
-    return _render_meeting(
-        error=message,
-        failed={"action": action, "key": key, "form": form},
-        status=status,
-        proposal_id=proposal_id,
-    )
+def _meeting_action(action: str, key: int, proposal_id: int, form, run, done, refusals):
+    """The secretariat's form on the meeting page: after a refusal, the meeting with the
+    typed input of the form that failed."""
 
+    def again(message: str | None, status: int):
+        return _render_meeting(
+            error=message,
+            failed={"action": action, "key": key, "form": form},
+            status=status,
+            proposal_id=proposal_id,
+        )
 
-def _unreadable(action: str, key: int, form, proposal_id: int):
-    message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-    return _render_meeting(
-        error=message,
-        failed={"action": action, "key": key, "form": form},
-        status=400,
-        proposal_id=proposal_id,
-    )
+    return _act(form, run, done, refusals, again)
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])
@@ -411,9 +401,8 @@ def close_round(round_id: int):
     round_ = _round_or_404(round_id)
     number, proposal_id = round_.number, round_.proposal_id
     form = CloseForm()
-    if not form.validate_on_submit():
-        return _unreadable("close", round_id, form, proposal_id)
-    try:
+
+    def run():
         closed = operations.close_round(
             round_id,
             current_user,
@@ -422,34 +411,31 @@ def close_round(round_id: int):
             decision=form.decision.data or None,
             place=form.rank.data,
         )
-        outcome, place = closed.outcome, closed.pipeline_place
-        proposal = db.session.get(Proposal, closed.proposal_id)
-        db.session.commit()
-    except (
-        operations.CommitteeRefused,
-        TransitionRefused,
-        StaleDataError,
-        IntegrityError,
-    ) as refused:
-        return _meeting_refusal("close", round_id, form, refused, proposal_id)
-    if outcome == Outcome.NO_QUORUM:
-        flash(
-            f"Round {number} on {proposal.reference} closed without quorum. "
-            "Open a new round when the committee can meet it.",
-            "warning",
-        )
-    elif place:
-        flash(
-            f"Round {number} closed: {proposal.reference} is “{proposal.status_label}” at "
-            f"place {place}.",
-            "success",
-        )
-    else:
-        flash(
-            f"Round {number} closed: {proposal.reference} is “{proposal.status_label}”.",
-            "success",
-        )
-    return redirect(url_for("committee.record", round_id=round_id))
+        return closed.outcome, closed.pipeline_place, db.session.get(Proposal, closed.proposal_id)
+
+    def done(closed):
+        outcome, place, proposal = closed
+        if outcome == Outcome.NO_QUORUM:
+            flash(
+                f"Round {number} on {proposal.reference} closed without quorum. "
+                "Open a new round when the committee can meet it.",
+                "warning",
+            )
+        elif place:
+            flash(
+                f"Round {number} closed: {proposal.reference} is “{proposal.status_label}” at "
+                f"place {place}.",
+                "success",
+            )
+        else:
+            flash(
+                f"Round {number} closed: {proposal.reference} is “{proposal.status_label}”.",
+                "success",
+            )
+        return redirect(url_for("committee.record", round_id=round_id))
+
+    refusals = (operations.CommitteeRefused, TransitionRefused, StaleDataError, IntegrityError)
+    return _meeting_action("close", round_id, proposal_id, form, run, done, refusals)
 
 
 @bp.route("/rounds/<int:round_id>/deadline", methods=["POST"])
@@ -458,21 +444,26 @@ def set_deadline(round_id: int):
     round_ = _round_or_404(round_id)
     number, proposal_id = round_.number, round_.proposal_id
     form = DeadlineForm()
-    if not form.validate_on_submit():
-        return _unreadable("deadline", round_id, form, proposal_id)
-    try:
-        changed = operations.set_deadline(round_id, current_user, end_of_day(form.deadline.data))
-        db.session.commit()
-    except operations.CommitteeRefused as refused:
-        return _meeting_refusal("deadline", round_id, form, refused, proposal_id)
-    if not changed:
-        flash("Nothing changed: the deadline was already as shown.", "info")
-    elif form.deadline.data:
-        until = f"{form.deadline.data:%d %B %Y}, 23:59 UTC"
-        flash(f"Round {number}: votes are accepted until {until}.", "success")
-    else:
-        flash(f"Round {number} has no deadline any more.", "success")
-    return _to_meeting_at(proposal_id)
+
+    def done(changed: bool):
+        if not changed:
+            flash("Nothing changed: the deadline was already as shown.", "info")
+        elif form.deadline.data:
+            until = f"{form.deadline.data:%d %B %Y}, 23:59 UTC"
+            flash(f"Round {number}: votes are accepted until {until}.", "success")
+        else:
+            flash(f"Round {number} has no deadline any more.", "success")
+        return _to_meeting_at(proposal_id)
+
+    return _meeting_action(
+        "deadline",
+        round_id,
+        proposal_id,
+        form,
+        lambda: operations.set_deadline(round_id, current_user, end_of_day(form.deadline.data)),
+        done,
+        operations.CommitteeRefused,
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>/rounds", methods=["POST"])
@@ -480,21 +471,21 @@ def set_deadline(round_id: int):
 def open_round(proposal_id: int):
     proposal = _review_proposal(proposal_id)
     form = OpenRoundForm()
-    if not form.validate_on_submit():
-        return _unreadable("open", proposal_id, form, proposal_id)
-    try:
-        round_ = operations.open_new_round(
+
+    def run() -> int:
+        return operations.open_new_round(
             proposal.id,
             current_user,
             deadline=end_of_day(form.deadline.data),
             expected_version=form.version.data,
-        )
-        number = round_.number
-        db.session.commit()
-    except (operations.CommitteeRefused, IntegrityError) as refused:
-        return _meeting_refusal("open", proposal_id, form, refused, proposal_id)
-    flash(f"Round {number} on {proposal.reference} is open.", "success")
-    return _to_meeting_at(proposal_id)
+        ).number
+
+    def done(number: int):
+        flash(f"Round {number} on {proposal.reference} is open.", "success")
+        return _to_meeting_at(proposal_id)
+
+    refusals = (operations.CommitteeRefused, IntegrityError)
+    return _meeting_action("open", proposal_id, proposal_id, form, run, done, refusals)
 
 
 @bp.route("/proposals/<int:proposal_id>/return", methods=["POST"])
@@ -502,21 +493,22 @@ def open_round(proposal_id: int):
 def return_for_revision(proposal_id: int):
     proposal = _review_proposal(proposal_id)
     form = ReturnForm()
-    if not form.validate_on_submit():
-        return _unreadable("return", proposal_id, form, proposal_id)
-    try:
+
+    def run():
         operations.return_for_revision(
             proposal.id, current_user, form.summary.data, expected_version=form.version.data
         )
-        db.session.commit()
-    except (operations.CommitteeRefused, TransitionRefused, StaleDataError) as refused:
-        return _meeting_refusal("return", proposal_id, form, refused, proposal_id)
-    flash(
-        f"{proposal.reference} was returned to the applicant with the committee's summary.",
-        "success",
-    )
-    # The proposal has left the meeting: back to the page the action was sent from.
-    return redirect(_meeting_url(_page_arg()))
+
+    def done(_):
+        flash(
+            f"{proposal.reference} was returned to the applicant with the committee's summary.",
+            "success",
+        )
+        # The proposal has left the meeting: back to the page the action was sent from.
+        return redirect(_meeting_url(_page_arg()))
+
+    refusals = (operations.CommitteeRefused, TransitionRefused, StaleDataError)
+    return _meeting_action("return", proposal_id, proposal_id, form, run, done, refusals)
 
 
 # The decision record -----------------------------------------------------------------------

@@ -6,15 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -230,6 +222,16 @@ def proposal(proposal_id: int):
     return _render_proposal(_proposal(proposal_id))
 
 
+def _refusal(form, error: Exception) -> tuple[TransitionRefused | str | None, int]:
+    """What the proposal's page shows of a refused action: a finance refusal at its field,
+    a lost race as the stale page, a transition's refusal above the form."""
+    if isinstance(error, operations.FinanceError):
+        return show_on_form(form, error), 400
+    if isinstance(error, StaleDataError):
+        return STALE_MESSAGE, 409
+    return error, 400  # type: ignore[return-value]
+
+
 def _act(
     proposal: Proposal,
     form,
@@ -237,30 +239,21 @@ def _act(
     run: Callable[[], str],
     *,
     refusals: tuple[type[Exception], ...],
-    unread: Callable[[], str | None] = lambda: UNREADABLE,
+    unread: Callable[[Any], str | None] = lambda form: UNREADABLE,
     check_version: bool = True,
 ):
     """Send one form of the proposal's page (`shown`: how `_render_proposal` shows it) and
-    `run()` its operation, which returns the sentence to flash. A refusal shows the page again
-    with the form as typed: a finance refusal at its field, a stale page or a transition's
-    refusal above it."""
+    `run()` its operation, which returns the sentence to flash. A refusal, or a page shown
+    before the proposal changed, shows the page again with the form as typed."""
     proposal_id = proposal.id
 
-    def again(error: Any, status: int, current: Proposal | None = None):
-        current = current or _proposal(proposal_id)
-        return _render_proposal(current, error=error, status=status, **shown)
+    def again(error: Any, status: int):
+        return _render_proposal(_proposal(proposal_id), error=error, status=status, **shown)
 
     def stale():
         if check_version and form.version.data != proposal.version:
-            return again(STALE_MESSAGE, 409, proposal)
-        return None
-
-    def refused(error: Exception):
-        if isinstance(error, operations.FinanceError):
-            return again(show_on_form(form, error), 400)
-        if isinstance(error, StaleDataError):
             return again(STALE_MESSAGE, 409)
-        return again(error, 400)
+        return None
 
     def done(message: str):
         flash(message, "success")
@@ -269,11 +262,12 @@ def _act(
     return web.submit(
         form,
         run,
+        done,
         refusals=refusals,
-        invalid=lambda: again(unread(), 400, proposal),
+        again=again,
+        refusal=lambda error: _refusal(form, error),
+        unread=unread,
         check=stale,
-        refused=refused,
-        done=done,
     )
 
 
@@ -302,7 +296,7 @@ def fund(proposal_id: int):
         {"fund_form": form},
         run,
         refusals=(TransitionRefused, operations.FinanceError, StaleDataError),
-        unread=lambda: None if form.allocated_on.errors else UNREADABLE,
+        unread=lambda form: None if form.allocated_on.errors else UNREADABLE,
     )
 
 
@@ -341,7 +335,7 @@ def disburse(proposal_id: int, organization_id: int):
         {"disbursement": (organization_id, form)},
         run,
         refusals=(operations.FinanceError,),
-        unread=lambda: None if any(f.errors for f in form) else UNREADABLE,
+        unread=lambda form: None if any(f.errors for f in form) else UNREADABLE,
         check_version=False,
     )
 

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from fund import idempotency
+from fund import idempotency, web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.calls.models import Call, Stage
@@ -42,6 +33,7 @@ STALE_MESSAGE = (
     "This proposal changed since you opened the page (someone else acted on it). "
     "Review its current state below, then try again."
 )
+UNREADABLE_ACTION = "The action could not be read. Please try again."
 RESULT_CHOICES = [(r.value, RESULT_LABELS[r]) for r in CheckResult]
 
 
@@ -91,27 +83,46 @@ def queue():
     return _render_queue()
 
 
+def _fire(proposal: Proposal, form, run, again, done):
+    """A form that fires a transition of the proposal, with the version its page showed:
+    `run()` fires it. `again(problem, status)` shows the page again with the unreadable
+    form's sentence, the workflow's refusal, or STALE_MESSAGE (409) when the page was shown
+    before the proposal changed or someone else's change came first."""
+
+    def stale():
+        if form.version.data != proposal.version:
+            return again(STALE_MESSAGE, 409)
+        return None
+
+    def refusal(error: Exception):
+        return (STALE_MESSAGE, 409) if isinstance(error, StaleDataError) else (error, 400)
+
+    return web.submit(
+        form,
+        run,
+        done,
+        refusals=(TransitionRefused, StaleDataError),
+        again=again,
+        refusal=refusal,
+        unread=lambda form: UNREADABLE_ACTION,
+        check=stale,
+    )
+
+
 @bp.route("/<int:proposal_id>/start", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def start(proposal_id: int):
     proposal = _proposal(proposal_id)
-    form = VersionForm()
-    if not form.validate_on_submit():
-        return _render_queue("The action could not be read. Please try again.", 400)
-    if form.version.data != proposal.version:
-        return _render_queue(STALE_MESSAGE, 409)
-    try:
+
+    def run():
         proposal_operations.fire(proposal, "start_screening", current_user)
         operations.ensure_criteria(proposal.call)
-        db.session.commit()
-    except TransitionRefused as refused:
-        db.session.rollback()
-        return _render_queue(refused, 400)
-    except StaleDataError:
-        db.session.rollback()
-        return _render_queue(STALE_MESSAGE, 409)
-    flash(f"Screening of {_reference_and_title(proposal)} started.", "success")
-    return redirect(url_for("screening.checklist", proposal_id=proposal.id))
+
+    def done(_):
+        flash(f"Screening of {_reference_and_title(proposal)} started.", "success")
+        return redirect(url_for("screening.checklist", proposal_id=proposal.id))
+
+    return _fire(proposal, VersionForm(), run, _render_queue, done)
 
 
 # The checklist --------------------------------------------------------------------------
@@ -200,31 +211,27 @@ def _done_message(proposal: Proposal, trigger: str) -> str:
 def act(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = ActionForm()
-    if not form.validate_on_submit():
-        return _render_checklist(
-            proposal,
-            action=form,
-            action_error="The action could not be read. Please try again.",
-            status=400,
-        )
-    if form.version.data != proposal.version:
-        return _render_checklist(proposal, action=form, message=STALE_MESSAGE, status=409)
     trigger = form.trigger.data
-    try:
-        proposal_operations.fire(proposal, trigger, current_user, comment=form.comment.data)
-        db.session.commit()
-    except TransitionRefused as refused:
-        db.session.rollback()
-        return _render_checklist(
-            _proposal(proposal_id), action=form, action_error=refused, status=400
-        )
-    except StaleDataError:
-        db.session.rollback()
-        return _render_checklist(
-            _proposal(proposal_id), action=form, message=STALE_MESSAGE, status=409
-        )
-    flash(_done_message(proposal, trigger), "success")
-    return redirect(url_for("screening.queue"))
+
+    def again(problem, status: int):
+        shown = _proposal(proposal_id)
+        if status == 409:
+            return _render_checklist(shown, action=form, message=problem, status=status)
+        return _render_checklist(shown, action=form, action_error=problem, status=status)
+
+    def done(_):
+        flash(_done_message(proposal, trigger), "success")
+        return redirect(url_for("screening.queue"))
+
+    return _fire(
+        proposal,
+        form,
+        lambda: proposal_operations.fire(
+            proposal, trigger, current_user, comment=form.comment.data
+        ),
+        again,
+        done,
+    )
 
 
 # A call's criteria ----------------------------------------------------------------------
