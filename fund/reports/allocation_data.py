@@ -55,6 +55,7 @@ from fund.money import ZERO
 from fund.proposals.models import Proposal, proposal_countries, proposal_reference
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
+from fund.reports.pdf.document import FundDocument, fund_names
 from fund.reports.pdf.styles import long_date
 
 
@@ -93,11 +94,9 @@ class ProgrammeRow:
 
 
 @dataclass
-class AllocationReport:
+class AllocationReport(FundDocument):
     """Everything the report shows, read once."""
 
-    fund_name: str
-    decision_body: str
     filters: CoverageFilters
     call_title: str | None
     as_of: date | None  # None: the records as they stand at `generated_at`
@@ -119,17 +118,7 @@ class AllocationReport:
 
     @property
     def scope(self) -> str:
-        parts = [f"Call: {self.call_title}" if self.call_title else "All calls"]
-        f = self.filters
-        if f.date_from and f.date_to:
-            parts.append(f"{long_date(f.date_from)} to {long_date(f.date_to)}")
-        elif f.date_from:
-            parts.append(f"from {long_date(f.date_from)}")
-        elif f.date_to:
-            parts.append(f"up to {long_date(f.date_to)}")
-        else:
-            parts.append("all dates")
-        return " · ".join(parts)
+        return self.filters.describe(self.call_title, long_date)
 
     @property
     def programmes_allocated(self) -> Decimal:
@@ -290,8 +279,7 @@ def build_allocation_report(
         else None
     )
     return AllocationReport(
-        fund_name=str(config["FUND_NAME"]),
-        decision_body=str(config["DECISION_BODY_NAME"]),
+        **fund_names(config),
         filters=filters,
         call_title=call_title,
         as_of=as_of,

@@ -26,16 +26,14 @@ from fund.money import CENT, ZERO, format_amount, format_usd
 from fund.proposals.models import proposal_reference
 from fund.reports.allocation_data import AllocationReport
 from fund.reports.pdf.charts import bar_chart
+from fund.reports.pdf.document import render_document
 from fund.reports.pdf.styles import (
-    PageFurniture,
     PdfStyles,
     audit_footer,
-    fund_furniture,
     long_date,
     long_time,
     markup,
     percent,
-    render,
     with_heading,
 )
 from fund.reports.pdf.tables import data_table, fact_table
@@ -568,25 +566,18 @@ class AllocationDocument:
         ]
 
 
-def furniture(report: AllocationReport) -> PageFurniture:
+def render_allocation_report(report: AllocationReport) -> bytes:
     """Header: the fund, the report's date and when it was made; footer: the audit head."""
     day, made = report.day, report.generated_at
-    return fund_furniture(
-        report.fund_name,
+    return render_document(
+        AllocationDocument(report).story(),
+        report,
         [
             f"Allocation report as of {long_date(day)} · generated {long_time(made)}",
             f"Allocation report as of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
             f"As of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
         ],
         audit_footer(report.head),
-    )
-
-
-def render_allocation_report(report: AllocationReport) -> bytes:
-    return render(
-        AllocationDocument(report).story(),
-        furniture(report),
         title=f"Fund allocation report as of {long_date(report.day)}",
-        author=report.fund_name,
         subject=report.scope,
     )

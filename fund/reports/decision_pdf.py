@@ -32,13 +32,8 @@ from fund.committee.rounds import decision_text, round_tally
 from fund.committee.tally import Tally
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
-from fund.reports.pdf.styles import (
-    PdfStyles,
-    audit_footer,
-    fund_furniture,
-    markup,
-    render,
-)
+from fund.reports.pdf.document import FundDocument, fund_names, render_document
+from fund.reports.pdf.styles import PdfStyles, audit_footer, markup
 from fund.reports.pdf.tables import data_table, fact_table
 
 
@@ -53,7 +48,7 @@ def record_access(user: User, round_: VotingRound, proposal: Proposal) -> tuple[
 
 
 @dataclass
-class DecisionRecord:
+class DecisionRecord(FundDocument):
     """The round and everything its record shows."""
 
     fund_name: str
@@ -87,8 +82,7 @@ def _record(
     closed = round_.status == RoundStatus.CLOSED
     people = queries.users_by_id({round_.opened_by_id, round_.closed_by_id})
     return DecisionRecord(
-        fund_name=str(config["FUND_NAME"]),
-        decision_body=str(config["DECISION_BODY_NAME"]),
+        **fund_names(config),
         proposal=proposal,
         round=round_,
         full=full,
@@ -268,8 +262,9 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
 def render_decision_record(record: DecisionRecord, *, generated_at: datetime) -> bytes:
     """The PDF of the record."""
     title = f"Decision record {record.reference} · round {record.round.number}"
-    furniture = fund_furniture(
-        record.fund_name,
+    return render_document(
+        _story(record, generated_at),
+        record,
         [
             f"{title} · generated {when(generated_at)}",
             f"{title} · generated {generated_at:%d %b %Y %H:%M} UTC",
@@ -278,11 +273,6 @@ def render_decision_record(record: DecisionRecord, *, generated_at: datetime) ->
         # The audit trail's head identifies the records behind a full record; the applicant's
         # version shows nothing of the secretariat's trail.
         audit_footer(head()) if record.full else f"Generated {when(generated_at)}",
-    )
-    return render(
-        _story(record, generated_at),
-        furniture,
         title=f"Decision record {record.reference}, round {record.round.number}",
-        author=record.fund_name,
         subject=f"{record.decision_body} decision record",
     )

@@ -15,32 +15,19 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 from fund.audit.queries import head
 from fund.committee import meetings
 from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS, Capacity, Meeting
-from fund.committee.rounds import outcome_label
-from fund.reports.pdf.styles import (
-    PdfStyles,
-    audit_footer,
-    fund_furniture,
-    long_date,
-    long_time,
-    markup,
-    render,
-)
+from fund.committee.rounds import decision_text
+from fund.reports.pdf.document import FundDocument, fund_names, render_document
+from fund.reports.pdf.styles import PdfStyles, audit_footer, long_date, long_time, markup
 from fund.reports.pdf.tables import data_table, fact_table
 
 
 @dataclass
-class MeetingRecord:
-    fund_name: str
-    decision_body: str
+class MeetingRecord(FundDocument):
     meeting: Meeting
 
 
 def meeting_record(meeting: Meeting, config: Mapping[str, Any]) -> MeetingRecord:
-    return MeetingRecord(
-        fund_name=str(config["FUND_NAME"]),
-        decision_body=str(config["DECISION_BODY_NAME"]),
-        meeting=meeting,
-    )
+    return MeetingRecord(**fund_names(config), meeting=meeting)
 
 
 def _item_name(item) -> str:
@@ -56,7 +43,7 @@ def _decision(item) -> str:
     if item.decision:
         parts.append(item.decision)
     if item.round is not None:
-        parts.append(f"Voting round {item.round.number}: {outcome_label(item.round.outcome)}")
+        parts.append(f"Voting round {item.round.number}: {decision_text(item.round)}")
     return "\n".join(parts)
 
 
@@ -144,15 +131,11 @@ def _story(record: MeetingRecord) -> list[Flowable]:
 def render_meeting_record(record: MeetingRecord, *, generated_at: datetime) -> bytes:
     m = record.meeting
     title = f"Meeting record · {long_date(m.held_on)}"
-    furniture = fund_furniture(
-        record.fund_name,
+    return render_document(
+        _story(record),
+        record,
         [f"{title} · generated {long_time(generated_at)}", title, "Meeting record"],
         audit_footer(head()),
-    )
-    return render(
-        _story(record),
-        furniture,
         title=f"Record of the meeting: {m.title}",
-        author=record.fund_name,
         subject=f"{record.decision_body} meeting record",
     )

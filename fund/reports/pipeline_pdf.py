@@ -19,23 +19,13 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from fund.audit.queries import head
 from fund.money import format_amount, format_usd
 from fund.pipeline.queries import Entry, RankedPipeline, config_rate, ranked_pipeline
-from fund.reports.pdf.styles import (
-    PageFurniture,
-    PdfStyles,
-    audit_footer,
-    header_right,
-    long_date,
-    long_time,
-    markup,
-    render,
-)
+from fund.reports.pdf.document import FundDocument, fund_names, render_document
+from fund.reports.pdf.styles import PdfStyles, audit_footer, long_date, long_time, markup
 from fund.reports.pdf.tables import data_table, fact_table
 
 
 @dataclass
-class Booklet:
-    fund_name: str
-    decision_body: str
+class Booklet(FundDocument):
     pipeline: RankedPipeline
 
     @property
@@ -45,9 +35,7 @@ class Booklet:
 
 def build_booklet(config: Mapping[str, Any], *, public: bool = False) -> Booklet:
     return Booklet(
-        fund_name=str(config["FUND_NAME"]),
-        decision_body=str(config["DECISION_BODY_NAME"]),
-        pipeline=ranked_pipeline(config_rate(config), public_only=public),
+        **fund_names(config), pipeline=ranked_pipeline(config_rate(config), public_only=public)
     )
 
 
@@ -203,21 +191,15 @@ def _story(booklet: Booklet) -> list[Flowable]:
 def render_booklet(booklet: Booklet, *, generated_at: datetime) -> bytes:
     as_of = long_date(booklet.pipeline.as_of.date())
     name = "Pipeline booklet" + (" (public)" if booklet.public else "")
-    furniture = PageFurniture(
-        header_left=booklet.fund_name,
-        header_right=header_right(
-            booklet.fund_name, [f"{name} · as of {as_of}", f"Pipeline · as of {as_of}"]
-        ),
-        footer_left=(
+    return render_document(
+        _story(booklet),
+        booklet,
+        [f"{name} · as of {as_of}", f"Pipeline · as of {as_of}"],
+        (
             f"As of {long_time(booklet.pipeline.as_of)} · what the committee made public"
             if booklet.public
             else audit_footer(head())
         ),
-    )
-    return render(
-        _story(booklet),
-        furniture,
         title=name,
-        author=booklet.fund_name,
         subject=f"The pipeline of the {booklet.decision_body}, generated {long_time(generated_at)}",
     )
