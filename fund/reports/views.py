@@ -174,10 +174,10 @@ def allocation_pdf():
     report = build_allocation_report(
         current_app.config, filters=chosen.filters, as_of=chosen.as_of, generated_at=now
     )
-    name = f"{_fund_code()}-allocation-report-{report.day:%Y%m%d}"
+    name = f"allocation-report-{report.day:%Y%m%d}"
     if chosen.filters.call_id:
         name += f"-call-{chosen.filters.call_id}"
-    return _download(render_allocation_report(report), f"{name}.pdf", "application/pdf")
+    return _pdf(render_allocation_report(report), name)
 
 
 @bp.route("/committee/rounds/<int:round_id>.pdf")
@@ -187,11 +187,9 @@ def decision_pdf(round_id: int):
     record = decision_record(round_, current_user, current_app.config) if round_ else None
     if record is None:
         abort(404)
-    content = render_decision_record(record, generated_at=utcnow())
-    return _download(
-        content,
-        f"{_fund_code()}-{record.reference}-round-{record.round.number}-decision.pdf",
-        "application/pdf",
+    return _pdf(
+        render_decision_record(record, generated_at=utcnow()),
+        f"{record.reference}-round-{record.round.number}-decision",
     )
 
 
@@ -202,11 +200,9 @@ def meeting_pdf(meeting_id: int):
     if meeting is None:
         abort(404)
     record = meeting_record(meeting, current_app.config)
-    content = render_meeting_record(record, generated_at=utcnow())
-    return _download(
-        content,
-        f"{_fund_code()}-meeting-{meeting.held_on:%Y%m%d}-{meeting.id}.pdf",
-        "application/pdf",
+    return _pdf(
+        render_meeting_record(record, generated_at=utcnow()),
+        f"meeting-{meeting.held_on:%Y%m%d}-{meeting.id}",
     )
 
 
@@ -215,7 +211,7 @@ def meeting_pdf(meeting_id: int):
 def pipeline_booklet():
     now = utcnow()
     content = render_booklet(build_booklet(current_app.config), generated_at=now)
-    return _download(content, f"{_fund_code()}-pipeline-{now:%Y%m%d}.pdf", "application/pdf")
+    return _pdf(content, f"pipeline-{now:%Y%m%d}")
 
 
 @bp.route("/open-data/pipeline.pdf")
@@ -223,7 +219,7 @@ def pipeline_booklet():
 def public_pipeline_booklet():
     now = utcnow()
     content = render_booklet(build_booklet(current_app.config, public=True), generated_at=now)
-    return _download(content, f"{_fund_code()}-pipeline-public-{now:%Y%m%d}.pdf", "application/pdf")
+    return _pdf(content, f"pipeline-public-{now:%Y%m%d}")
 
 
 @bp.route("/reports/workbook.xlsx")
@@ -246,6 +242,11 @@ def csv_export(name: str):
     return _download(
         content, f"{_fund_code()}-{name}-{utcnow():%Y%m%d}.csv", "text/csv; charset=utf-8"
     )
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    """The PDF `content` as the download `<the fund's code>-<name>.pdf`."""
+    return _download(content, f"{_fund_code()}-{name}.pdf", "application/pdf")
 
 
 def _download(content: bytes, filename: str, mimetype: str) -> Response:
@@ -336,11 +337,4 @@ def proposal_pdf(proposal_id: int, number: int):
         fund_name=current_app.config["FUND_NAME"],
         generated_at=utcnow(),
     )
-    response = send_file(
-        io.BytesIO(content),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{_fund_code()}-{reference}-version-{version.number}.pdf",
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _pdf(content, f"{reference}-version-{version.number}")
