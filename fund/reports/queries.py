@@ -21,6 +21,7 @@ from fund.calls.models import Call
 from fund.coverage.programme_money import programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
+from fund.finance.queries.lists import shares_loaded
 from fund.money import from_cents, sql_cents
 from fund.proposals import status_rules
 from fund.proposals.models import (
@@ -265,6 +266,21 @@ def _grouped(query, refs: Mapping[Any, Any]) -> dict[int, list[Any]]:
     return grouped
 
 
+def _funded_links(
+    link: Any, column: str, refs: Mapping[Any, Any], *order_by: Any, joined: Any = None
+) -> dict[int, list[Any]]:
+    """The references (`refs`) a funded programme links to through the table `link` (its
+    `proposal_id` and `column`), by programme, each programme's in `order_by`; `joined`: the
+    (entity, key) that `column` refers to, joined for the order."""
+    linked = link.c[column]
+    query = select(link.c.proposal_id, linked).join(Proposal, Proposal.id == link.c.proposal_id)
+    if joined is not None:
+        entity, key = joined
+        query = query.join(entity, key == linked)
+    query = query.where(status_rules.funded()).order_by(link.c.proposal_id, *order_by)
+    return _grouped(query, refs)
+
+
 def _entities(query) -> list[Any]:
     """All the rows of a query of ORM entities (each a tuple of them)."""
     return list(db.session.execute(query).all())
@@ -332,34 +348,27 @@ def funded_programmes() -> list[FundedProgramme]:
         .order_by(Proposal.id)
     )
 
-    participants = _grouped(
-        select(proposal_participants.c.proposal_id, proposal_participants.c.organization_id)
-        .join(Proposal, Proposal.id == proposal_participants.c.proposal_id)
-        .join(Organization, Organization.id == proposal_participants.c.organization_id)
-        .where(funded)
-        .order_by(proposal_participants.c.proposal_id, Organization.acronym, Organization.id),
+    participants = _funded_links(
+        proposal_participants,
+        "organization_id",
         organizations,
+        Organization.acronym,
+        Organization.id,
+        joined=(Organization, Organization.id),
     )
-    places = _grouped(
-        select(proposal_countries.c.proposal_id, proposal_countries.c.country_iso2)
-        .join(Proposal, Proposal.id == proposal_countries.c.proposal_id)
-        .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
-        .where(funded)
-        .order_by(proposal_countries.c.proposal_id, Country.name, Country.iso2),
+    places = _funded_links(
+        proposal_countries,
+        "country_iso2",
         countries,
+        Country.name,
+        Country.iso2,
+        joined=(Country, Country.iso2),
     )
-    secondary = _grouped(
-        select(
-            proposal_secondary_objectives.c.proposal_id,
-            proposal_secondary_objectives.c.objective_number,
-        )
-        .join(Proposal, Proposal.id == proposal_secondary_objectives.c.proposal_id)
-        .where(funded)
-        .order_by(
-            proposal_secondary_objectives.c.proposal_id,
-            proposal_secondary_objectives.c.objective_number,
-        ),
+    secondary = _funded_links(
+        proposal_secondary_objectives,
+        "objective_number",
         objectives,
+        proposal_secondary_objectives.c.objective_number,
     )
     costs: dict[int, list[tuple[ObjectiveRef, Decimal]]] = defaultdict(list)
     lines = (
@@ -526,42 +535,39 @@ def allocations_by_proposal() -> dict[int, Allocation]:
     return {
         a.proposal_id: a
         for a in db.session.scalars(
-            select(Allocation)
-            .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
-            .order_by(Allocation.id)
+            select(Allocation).options(shares_loaded()).order_by(Allocation.id)
         )
     }
 
 
+def _with_proposal(entity: Any, load: Any, *order_by: Any) -> list[tuple[Any, Proposal]]:
+    """Every row of `entity` with its proposal (a disbursement's through its allocation),
+    loading `load` with it, in `order_by`."""
+    query = select(entity, Proposal)
+    if entity is Disbursement:
+        query = query.join(Allocation, Allocation.id == Disbursement.allocation_id)
+        entity = Allocation
+    return _entities(
+        query.join(Proposal, Proposal.id == entity.proposal_id).options(load).order_by(*order_by)
+    )
+
+
 def all_budget_lines() -> list[tuple[BudgetLine, Proposal]]:
     """Every budget line with its proposal and organization, by proposal (one query)."""
-    return _entities(
-        select(BudgetLine, Proposal)
-        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
-        .options(joinedload(BudgetLine.organization))
-        .order_by(Proposal.id, BudgetLine.id)
+    return _with_proposal(
+        BudgetLine, joinedload(BudgetLine.organization), Proposal.id, BudgetLine.id
     )
 
 
 def all_allocations() -> list[tuple[Allocation, Proposal]]:
     """Every allocation with its proposal and shares, by allocation (two queries)."""
-    return _entities(
-        select(Allocation, Proposal)
-        .join(Proposal, Proposal.id == Allocation.proposal_id)
-        .options(selectinload(Allocation.shares).joinedload(AllocationShare.organization))
-        .order_by(Allocation.id)
-    )
+    return _with_proposal(Allocation, shares_loaded(), Allocation.id)
 
 
 def all_disbursements() -> list[tuple[Disbursement, Proposal]]:
     """Every disbursement with its proposal and organization, by payment date (one query)."""
-    return _entities(
-        select(Disbursement, Proposal)
-        .join(Allocation, Allocation.id == Disbursement.allocation_id)
-        .join(Proposal, Proposal.id == Allocation.proposal_id)
-        .options(joinedload(Disbursement.organization))
-        .order_by(Disbursement.paid_on, Disbursement.id)
-    )
+    organization = joinedload(Disbursement.organization)
+    return _with_proposal(Disbursement, organization, Disbursement.paid_on, Disbursement.id)
 
 
 def all_contributions() -> list[Contribution]:

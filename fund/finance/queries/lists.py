@@ -178,6 +178,12 @@ def allocations(as_of: date | None = None) -> list[AllocationSummary]:
     ]
 
 
+def shares_loaded() -> Any:
+    """The loader option that reads an allocation's shares and their organizations with it
+    (one more query)."""
+    return selectinload(Allocation.shares).joinedload(AllocationShare.organization)
+
+
 def allocation_for(proposal_id: int) -> Allocation | None:
     """The proposal's allocation with its sources and shares (and their organizations)."""
     return db.session.scalar(
@@ -185,7 +191,7 @@ def allocation_for(proposal_id: int) -> Allocation | None:
         .where(Allocation.proposal_id == proposal_id)
         .options(
             selectinload(Allocation.sources),
-            selectinload(Allocation.shares).joinedload(AllocationShare.organization),
+            shares_loaded(),
             joinedload(Allocation.allocated_by),
         )
     )
