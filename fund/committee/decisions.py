@@ -116,6 +116,26 @@ def decision_for(counted: Tally, choice: str | None, place: int | None) -> Decis
     return Decision(Outcome.PIPELINE, place)
 
 
+def agreed_outcome(counted: Tally, outcome: str, number: int) -> None:
+    """A decision recorded at a meeting closes the concept note's round `number` as the closing
+    form does (`decision_for`): refused, on its field, unless the round's votes give that
+    outcome (quorum met; approved for selected or pipeline, not approved otherwise)."""
+    if not counted.quorum_met:
+        raise CommitteeRefused(
+            f"Round {number} has no quorum yet: the members present vote in it before the "
+            "committee's decision is recorded.",
+            field="outcome",
+        )
+    approved = counted.outcome == APPROVED
+    if approved != (outcome in (SELECT, PIPELINE)):
+        given = "approve" if approved else "do not approve"
+        raise CommitteeRefused(
+            f"The votes of round {number} {given} the concept note: the decision recorded must "
+            "agree with them.",
+            field="outcome",
+        )
+
+
 def record_decision(
     note: Proposal,
     round_: VotingRound,

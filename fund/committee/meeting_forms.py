@@ -81,6 +81,11 @@ class ItemForm(FlaskForm):
         coerce=int_or_zero,
         description="The round that carries the decision on the proposal, if any.",
     )
+    rank = IntegerField(
+        "Place in the pipeline",
+        validators=[Optional()],
+        description="For a concept note approved into the pipeline: its place, 1 for the first.",
+    )
     decision = TextAreaField("What the committee decided", validators=[Length(max=10000)])
     conditions = TextAreaField(
         "Conditions",

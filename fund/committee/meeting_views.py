@@ -14,9 +14,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.committee import meetings
+from fund.committee.decisions import pipeline_size
 from fund.committee.meeting_forms import AddItemForm, ItemForm, MeetingForm, VersionForm
 from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS, Meeting
-from fund.committee.rounds import outcome_label
+from fund.committee.rounds import decision_text, outcome_label
 from fund.committee.visibility import record_access
 from fund.extensions import db
 from fund.pagination import Paging
@@ -40,6 +41,7 @@ def _common() -> dict[str, Any]:
         "kind_labels": ITEM_KIND_LABELS,
         "outcome_labels": ITEM_OUTCOME_LABELS,
         "round_outcome_label": outcome_label,
+        "round_decision": decision_text,
     }
 
 
@@ -247,6 +249,9 @@ def _item_form(form: ItemForm, item) -> ItemForm:
     form.round.choices = [(0, "None")] + [
         (r.id, f"Round {r.number}: {outcome_label(r.outcome)}") for r in meetings.rounds_for(item)
     ]
+    form.outcome.choices = [("", "Not decided yet")] + [
+        (o, ITEM_OUTCOME_LABELS[o]) for o in meetings.outcomes_for(item)
+    ]
     return form
 
 
@@ -257,6 +262,8 @@ def _render_item(meeting: Meeting, item, form: ItemForm, error: str | None, stat
         item=item,
         form=form,
         remove_form=VersionForm(formdata=None, data={"version": meeting.version}),
+        on_note=item.proposal is not None and item.proposal.is_concept_note,
+        pipeline_size=pipeline_size(),
         error=error,
         **_common(),
     ), status
@@ -276,6 +283,7 @@ def item(meeting_id: int, item_id: int):
                 "title": found.title,
                 "outcome": found.outcome or "",
                 "round": found.round_id or 0,
+                "rank": found.round.pipeline_place if found.round else None,
                 "decision": found.decision,
                 "conditions": found.conditions,
             },
@@ -296,6 +304,7 @@ def item(meeting_id: int, item_id: int):
             decision=form.decision.data or "",
             conditions=form.conditions.data or "",
             round_id=form.round.data or None,
+            rank=form.rank.data,
             expected_version=_version(form),
         )
         db.session.commit()

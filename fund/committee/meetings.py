@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Role, User
 from fund.audit.operations import record
+from fund.committee.decisions import agreed_outcome
 from fund.committee.models import (
     ITEM_KIND_LABELS,
     ITEM_OUTCOME_LABELS,
@@ -38,7 +39,10 @@ from fund.committee.models import (
     SeatAlternate,
     VotingRound,
 )
+from fund.committee.operations import close_round
+from fund.committee.rounds import REVIEW_STATE, open_round_of, outcome_label, round_tally
 from fund.committee.seating import can_vote, current_seats, seats_that_vote
+from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal
@@ -53,7 +57,14 @@ AGREEING = {
     Outcome.RETURNED.value: {ItemOutcome.RETURNED},
     Outcome.NO_QUORUM.value: {ItemOutcome.DEFERRED},
     Outcome.CANCELLED.value: {ItemOutcome.NOTED, ItemOutcome.DEFERRED},
+    Outcome.SELECTED.value: {ItemOutcome.SELECTED},
+    Outcome.PIPELINE.value: {ItemOutcome.PIPELINE},
+    Outcome.NOT_APPROVED.value: {ItemOutcome.NOT_APPROVED},
 }
+# What an item on a concept note may record: the committee's three outcomes (recorded on the
+# note through its voting round, `fund.committee.decisions`), or no decision yet.
+NOTE_DECISIONS = (ItemOutcome.SELECTED, ItemOutcome.PIPELINE, ItemOutcome.NOT_APPROVED)
+NOTE_OUTCOMES = (*NOTE_DECISIONS, ItemOutcome.RETURNED, ItemOutcome.DEFERRED, ItemOutcome.NOTED)
 _REFERENCE = re.compile(r"P-?0*(\d{1,9})", re.IGNORECASE)
 
 
@@ -145,6 +156,27 @@ def _locked(meeting_id: int, expected_version: int | None) -> Meeting:
     return meeting
 
 
+def _opened(
+    actor: User, meeting_id: int, expected_version: int | None, now: datetime | None
+) -> tuple[Meeting, datetime]:
+    """The meeting to change, locked, and the time of the change: the secretariat's alone, from
+    a page showing the meeting's current version."""
+    _require_secretariat(actor)
+    now = now or utcnow()
+    return _locked(meeting_id, expected_version), now
+
+
+def _changed(
+    meeting: Meeting, actor: User, action: str, details: dict[str, Any], now: datetime
+) -> None:
+    """A change of the meeting done: its version raised (pages showing the older one are
+    refused), flushed and audited."""
+    meeting.version += 1
+    meeting.updated_at = now
+    db.session.flush()
+    record(action, SUBJECT, meeting.id, actor, details=details, now=now)
+
+
 def _checked(data: MeetingInput) -> tuple[str, list[SeatPerson]]:
     title = " ".join((data.title or "").split())
     if not title:
@@ -232,9 +264,7 @@ def update_meeting(
     now: datetime | None = None,
 ) -> bool:
     """Change the meeting's details, attendance and minutes. True if anything changed."""
-    _require_secretariat(actor)
-    now = now or utcnow()
-    meeting = _locked(meeting_id, expected_version)
+    meeting, now = _opened(actor, meeting_id, expected_version, now)
     title, present = _checked(data)
     before = _fields(meeting)
     attendance = sorted((p.user.id, p.seat.id, p.capacity) for p in present)
@@ -251,11 +281,8 @@ def update_meeting(
     after = _fields(meeting)
     if after == before:
         return False
-    meeting.version += 1
-    meeting.updated_at = now
-    db.session.flush()
     changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-    record("committee_meeting_changed", SUBJECT, meeting.id, actor, details=changed, now=now)
+    _changed(meeting, actor, "committee_meeting_changed", changed, now)
     return True
 
 
@@ -278,6 +305,7 @@ def proposal_of_reference(reference: str) -> Proposal:
 
 
 def _item_details(item: MeetingItem) -> dict[str, Any]:
+    round_ = db.session.get(VotingRound, item.round_id) if item.round_id else None
     return {
         "item": item.id,
         "position": item.position,
@@ -288,6 +316,7 @@ def _item_details(item: MeetingItem) -> dict[str, Any]:
         "outcome": item.outcome,
         "decision": item.decision,
         "conditions": item.conditions,
+        "place": round_.pipeline_place if round_ is not None else None,
     }
 
 
@@ -303,9 +332,7 @@ def add_item(
 ) -> MeetingItem:
     """Add an item at the end of the agenda: a proposal or concept note (by its reference),
     the pipeline's ranking or any other business (with a title)."""
-    _require_secretariat(actor)
-    now = now or utcnow()
-    meeting = _locked(meeting_id, expected_version)
+    meeting, now = _opened(actor, meeting_id, expected_version, now)
     title = " ".join((title or "").split())
     if kind not in ITEM_KIND_LABELS:
         raise MeetingRefused("Choose what the item is.", "kind")
@@ -325,17 +352,8 @@ def add_item(
         conditions="",
     )
     meeting.items.append(item)
-    meeting.version += 1
-    meeting.updated_at = now
-    db.session.flush()
-    record(
-        "committee_meeting_item_added",
-        SUBJECT,
-        meeting.id,
-        actor,
-        details=_item_details(item),
-        now=now,
-    )
+    db.session.flush()  # the item's id, for the audit trail
+    _changed(meeting, actor, "committee_meeting_item_added", _item_details(item), now)
     return item
 
 
@@ -368,6 +386,56 @@ def rounds_for(item: MeetingItem) -> list[VotingRound]:
     )
 
 
+def _on_note(item: MeetingItem) -> bool:
+    return item.proposal is not None and item.proposal.is_concept_note
+
+
+def outcomes_for(item: MeetingItem) -> list[str]:
+    """The outcomes an item may record: on a concept note, the committee's three (and returned,
+    deferred, taken note of); on anything else, every outcome."""
+    if _on_note(item):
+        return [o.value for o in NOTE_OUTCOMES]
+    return list(ITEM_OUTCOME_LABELS)
+
+
+def _decide_note(
+    actor: User,
+    item: MeetingItem,
+    round_: VotingRound | None,
+    outcome: str,
+    place: int | None,
+    summary: str,
+    now: datetime,
+) -> VotingRound:
+    """Record the committee's outcome on the item's concept note as a written round's closing
+    does (`fund.committee.operations.close_round`, `fund.committee.decisions`): the note's open
+    round closes with it, when its votes give it, and the note moves. Refused otherwise."""
+    note = item.proposal
+    if note.status != REVIEW_STATE:
+        raise MeetingRefused(
+            f"{note.reference} is not in committee review (it is “{note.status_label}”): the "
+            "committee's decision on it cannot be recorded now.",
+            "outcome",
+        )
+    round_ = round_ or open_round_of(note.id)
+    if round_ is None:
+        raise MeetingRefused(f"{note.reference} has no open voting round.", "round")
+    try:
+        agreed_outcome(round_tally(round_), outcome, round_.number)
+        close_round(
+            round_.id,
+            actor,
+            summary=summary,
+            decision=outcome if outcome != Outcome.NOT_APPROVED else None,
+            place=place,
+            now=now,
+        )
+    except CommitteeRefused as refused:
+        field = "rank" if refused.field == "rank" else "outcome"
+        raise MeetingRefused(str(refused), field) from refused
+    return round_
+
+
 def update_item(
     actor: User,
     meeting_id: int,
@@ -379,18 +447,19 @@ def update_item(
     decision: str,
     conditions: str,
     round_id: int | None,
+    rank: int | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> bool:
     """Record the committee's decision on an item (its outcome, the decision's text and its
-    conditions, the round that carries it) and its place on the agenda. True if it changed."""
-    _require_secretariat(actor)
-    now = now or utcnow()
-    meeting = _locked(meeting_id, expected_version)
+    conditions, the round that carries it) and its place on the agenda. True if it changed.
+    On a concept note in committee review, one of the committee's three outcomes (with the
+    place `rank` in the pipeline) closes its open round and moves the note (`_decide_note`)."""
+    meeting, now = _opened(actor, meeting_id, expected_version, now)
     item = _item(meeting, item_id)
     title = " ".join((title or "").split())
     outcome = outcome or None
-    if outcome is not None and outcome not in ITEM_OUTCOME_LABELS:
+    if outcome is not None and outcome not in outcomes_for(item):
         raise MeetingRefused("Choose one of the outcomes.", "outcome")
     if item.kind != ItemKind.PROPOSAL and not title:
         raise MeetingRefused("Give the item a title.", "title")
@@ -402,11 +471,14 @@ def update_item(
         agreeing = AGREEING.get(round_.outcome or "", set())
         if round_.status == RoundStatus.CLOSED and outcome and outcome not in agreeing:
             raise MeetingRefused(
-                f"Round {round_.number} closed “{round_.outcome}”: the outcome recorded here "
-                "must agree with it.",
+                f"Round {round_.number} closed “{outcome_label(round_.outcome)}”: the outcome "
+                "recorded here must agree with it.",
                 "outcome",
             )
     before = _item_details(item)
+    undecided = round_ is None or round_.status == RoundStatus.OPEN
+    if outcome in NOTE_DECISIONS and undecided and _on_note(item):
+        round_ = _decide_note(actor, item, round_, outcome, rank, (decision or "").strip(), now)
     item.title = title
     item.outcome = outcome
     item.decision = (decision or "").strip()
@@ -416,16 +488,8 @@ def update_item(
     after = _item_details(item)
     if after == before:
         return False
-    meeting.version += 1
-    meeting.updated_at = now
-    db.session.flush()
-    record(
-        "committee_meeting_item_changed",
-        SUBJECT,
-        meeting.id,
-        actor,
-        details={"before": before, "after": after},
-        now=now,
+    _changed(
+        meeting, actor, "committee_meeting_item_changed", {"before": before, "after": after}, now
     )
     return True
 
@@ -438,18 +502,13 @@ def remove_item(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> None:
-    _require_secretariat(actor)
-    now = now or utcnow()
-    meeting = _locked(meeting_id, expected_version)
+    meeting, now = _opened(actor, meeting_id, expected_version, now)
     item = _item(meeting, item_id)
     details = _item_details(item)
     meeting.items.remove(item)
     for number, each in enumerate(sorted(meeting.items, key=lambda i: (i.position, i.id)), 1):
         each.position = number
-    meeting.version += 1
-    meeting.updated_at = now
-    db.session.flush()
-    record("committee_meeting_item_removed", SUBJECT, meeting.id, actor, details=details, now=now)
+    _changed(meeting, actor, "committee_meeting_item_removed", details, now)
 
 
 # Reads ----------------------------------------------------------------------------------------
