@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import flash, redirect
+
 from fund.extensions import db
 from fund.refusals import show_on_form
 
@@ -93,3 +95,33 @@ def form_page(
         unread=lambda _form: None,
         check=ready and (lambda: None if ready() else again(None, 400)),
     )
+
+
+def save_page(
+    form: Any,
+    save: Callable[[], Any],
+    *,
+    once: Any,
+    back: str,
+    what: Callable[[Any], str],
+    refusals: type[Exception] | tuple[type[Exception], ...],
+    render: Callable[[], Any],
+    field: str | None = None,
+    ready: Callable[[], bool] | None = None,
+) -> Any:
+    """A `form_page` that creates or changes one thing (`save()`), once for a form sent twice
+    (`once`: `fund.idempotency.once`), then goes `back` to its list saying "<what> saved."
+    (`what(saved)`, e.g. "call “Water”")."""
+
+    def run() -> Any:
+        once.claim()
+        saved = save()
+        once.done(back, f"The {what(saved)}")
+        return saved
+
+    def done(saved: Any):
+        named = what(saved)
+        flash(f"{named[:1].upper()}{named[1:]} saved.", "success")
+        return redirect(back)
+
+    return form_page(form, run, done, refusals=refusals, render=render, field=field, ready=ready)

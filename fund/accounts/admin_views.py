@@ -150,9 +150,9 @@ def _organization_form_page(organization: Organization | None):
     )
     once = idempotency.once("organization", current_user, protect=organization is None)
 
-    def run() -> Organization:
-        once.claim()
-        saved = operations.save_organization(
+    return web.save_page(
+        form,
+        lambda: operations.save_organization(
             current_user,
             organization,
             name=form.name.data,
@@ -163,18 +163,10 @@ def _organization_form_page(organization: Organization | None):
             committee_member=form.committee_member.data,
             active=form.active.data,
             now=utcnow(),
-        )
-        once.done(url_for("admin.organizations"), f"The organization {saved.name}")
-        return saved
-
-    def done(saved: Organization):
-        flash(f"Organization {saved.name} saved.", "success")
-        return redirect(url_for("admin.organizations"))
-
-    return web.form_page(
-        form,
-        run,
-        done,
+        ),
+        once=once,
+        back=url_for("admin.organizations"),
+        what=lambda saved: f"organization {saved.name}",
         refusals=operations.AccountError,
         render=lambda: render_template(
             "admin/organization_form.html", form=form, organization=organization

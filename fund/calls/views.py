@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -70,20 +70,12 @@ def _form_page(call: Call | None):
         values.extend([read] if read is not None else [])
         return read is not None
 
-    def run() -> Call:
-        once.claim()
-        saved = save_call(current_user, call, values[0])
-        once.done(url_for("calls.index"), f"The call “{saved.title}”")
-        return saved
-
-    def done(saved: Call):
-        flash(f"Call “{saved.title}” saved.", "success")
-        return redirect(url_for("calls.index"))
-
-    return web.form_page(
+    return web.save_page(
         form,
-        run,
-        done,
+        lambda: save_call(current_user, call, values[0]),
+        once=once,
+        back=url_for("calls.index"),
+        what=lambda saved: f"call “{saved.title}”",
         refusals=CallRefused,
         render=lambda: render_template("calls/form.html", form=form, call=call),
         field="title",
