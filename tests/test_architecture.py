@@ -30,7 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "fund.routing",
         }
     ),
-    frozenset({"fund.dialects", "fund.pagination", "fund.query_args"}),
+    frozenset({"fund.dialects", "fund.locking", "fund.pagination", "fund.query_args"}),
     frozenset({"fund.access", "fund.forms", "fund.idempotency", "fund.errors", "fund.web"}),
     frozenset({"fund.reference", "fund.audit"}),
     frozenset({"fund.accounts"}),

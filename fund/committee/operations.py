@@ -47,6 +47,7 @@ from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
+from fund.locking import locked
 from fund.proposals.models import Proposal
 from fund.signals import conflict_declared, round_closed, vote_cast
 from workflows.concept_note import COMMITTEE_OUTCOMES
@@ -60,12 +61,7 @@ _CHOICES = frozenset(c.value for c in Choice)
 
 
 def _lock_proposal(proposal_id: int) -> Proposal:
-    proposal = db.session.execute(
-        select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    proposal = locked(Proposal, proposal_id)
     if proposal is None:
         raise CommitteeRefused("There is no such proposal.")
     return proposal
@@ -83,12 +79,7 @@ def _lock_round(round_id: int, *, lock_proposal: bool = True) -> tuple[VotingRou
     proposal = (
         _lock_proposal(proposal_id) if lock_proposal else db.session.get(Proposal, proposal_id)
     )
-    round_ = db.session.execute(
-        select(VotingRound)
-        .where(VotingRound.id == round_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    round_ = locked(VotingRound, round_id)
     db.session.expire(round_, ["members", "votes"])
     for model in (RoundMember, Vote):
         db.session.scalars(

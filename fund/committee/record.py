@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from fund.accounts.models import Organization, User
+from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.committee.models import Choice, VotingRound
 from fund.extensions import db
 from fund.proposals.models import ProposalVersion
+from fund.proposals.queries import organization_names as proposal_organization_names
 
 # The secretariat's notes ----------------------------------------------------------------------
 
@@ -57,15 +58,8 @@ def users_by_id(ids: set[int | None]) -> dict[int, User]:
 
 
 def organization_names(ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = db.session.execute(
-        select(Organization.id, Organization.acronym, Organization.name).where(
-            Organization.id.in_(wanted)
-        )
-    )
-    return {row.id: row.acronym or row.name for row in rows}
+    """Each organization's acronym, or its name without one (`fund.proposals.queries`)."""
+    return proposal_organization_names({i for i in ids if i is not None})
 
 
 def approval_conditions(round_: VotingRound) -> list[str]:

@@ -1,0 +1,23 @@
+"""Reading a row to change it: locked until the commit, and read afresh under the lock."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from fund.extensions import db
+
+M = TypeVar("M")
+
+
+def locked(model: type[M], row_id: Any) -> M | None:
+    """The row of `model` whose id is `row_id`, or None: `SELECT ... FOR UPDATE` (on SQLite,
+    the write lock: `fund.extensions.tune_sqlite`), its columns read again even when the
+    session holds the row already, so what a change checks is what the lock protects."""
+    return db.session.execute(
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
