@@ -98,20 +98,11 @@ def form_page(
 
 
 def save_page(
-    form: Any,
-    save: Callable[[], Any],
-    *,
-    once: Any,
-    back: str,
-    what: Callable[[Any], str],
-    refusals: type[Exception] | tuple[type[Exception], ...],
-    render: Callable[[], Any],
-    field: str | None = None,
-    ready: Callable[[], bool] | None = None,
+    form: Any, save: Callable[[], Any], *, once: Any, back: str, what: Callable[[Any], str], **page
 ) -> Any:
-    """A `form_page` that creates or changes one thing (`save()`), once for a form sent twice
-    (`once`: `fund.idempotency.once`), then goes `back` to its list saying "<what> saved."
-    (`what(saved)`, e.g. "call “Water”")."""
+    """A `form_page` (`page`: its other arguments) that creates or changes one thing
+    (`save()`), once for a form sent twice (`once`: `fund.idempotency.once`), then goes
+    `back` to its list saying "<what> saved." (`what(saved)`, e.g. "call “Water”")."""
 
     def run() -> Any:
         once.claim()
@@ -124,4 +115,4 @@ def save_page(
         flash(f"{named[:1].upper()}{named[1:]} saved.", "success")
         return redirect(back)
 
-    return form_page(form, run, done, refusals=refusals, render=render, field=field, ready=ready)
+    return form_page(form, run, done, **page)
