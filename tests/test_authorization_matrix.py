@@ -239,7 +239,7 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "concept_notes.act@review": {"note_id": "note_review"},
     "invitations.invite@pipeline": {"note_id": "note_pipeline"},
     "invitations.full_proposal@invited": {"note_id": "note_invited"},
-    "invitations.deadline@invited": {"note_id": "note_invited"},
+    "invitations.invite@invited": {"note_id": "note_invited"},
     "invitations.full_proposal@converted": {"note_id": "note_converted"},
     "proposals.edit@review": {"proposal_id": "review"},
     "proposals.download@review": {"proposal_id": "review", "attachment_id": "review_attachment"},
@@ -433,10 +433,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     # draft is not invited; once started, the full proposal).
     "invitations.invite": _SECRETARIAT,
     "invitations.invite@pipeline": _SECRETARIAT,
-    # An invitation's new deadline (extended, or invited again): the secretariat's (a draft's
-    # page says it has no invitation).
-    "invitations.deadline": _SECRETARIAT,
-    "invitations.deadline@invited": _SECRETARIAT,
+    # An invited note's page gives its invitation a new deadline (extended, or invited again).
+    "invitations.invite@invited": _SECRETARIAT,
     "invitations.full_proposal": _only({"owner": 200, "other_applicant": 404}),
     "invitations.full_proposal@invited": _only({"owner": 200, "other_applicant": 404}),
     "invitations.full_proposal@converted": _only({"owner": REDIRECT, "other_applicant": 404}),

@@ -715,6 +715,7 @@ def test_the_forms_answer_junk_without_a_server_error(app, backend, people, call
     from tests.test_security_fuzz import _submit, field, fields, fuzz
 
     invited = _note(app, people, call, "pipeline")
+    extended = _note(app, people, call, "invited", title="Extended")
     review = _note(app, people, call, "committee_review")
     round_id = _vote(app, review)
     secretariat = client_for(app, people["secretariat"])
@@ -722,7 +723,9 @@ def test_the_forms_answer_junk_without_a_server_error(app, backend, people, call
     with app.app_context():
         shown = fingerprint(db.session.get(VotingRound, round_id))
         version = str(db.session.get(Proposal, invited).version)
+        extended_version = str(db.session.get(Proposal, extended).version)
     tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
+    later = (utcnow().date() + timedelta(days=400)).isoformat()
 
     @fuzz(backend)
     @given(
@@ -757,5 +760,22 @@ def test_the_forms_answer_junk_without_a_server_error(app, backend, people, call
             data | {"csrf_token": token, "fingerprint": seen},
         )
 
+    @fuzz(backend)
+    @given(
+        fields(
+            deadline=field(later, "2027-02-30", tomorrow, ""),
+            message=field("More time."),
+            version=field(extended_version, "0"),
+        )
+    )
+    def new_deadline(data):
+        _submit(
+            app,
+            secretariat,
+            f"/concept-notes/{extended}/invitation",
+            data | {"csrf_token": token},
+        )
+
     invitation()
+    new_deadline()
     closing()

@@ -26,7 +26,7 @@ from tests.test_concept_note_decisions import people as people
 
 
 def _path(note_id: int) -> str:
-    return f"/concept-notes/{note_id}/invitation/deadline"
+    return f"/concept-notes/{note_id}/invitation"
 
 
 def _post(client, note_id: int, version: int, deadline: str, message: str = ""):
@@ -139,20 +139,19 @@ def test_an_expired_invitation_is_invited_again(app, backend, people, call):
 
 
 def test_only_an_invited_note_gets_a_new_deadline_and_only_from_the_secretariat(app, people, call):
-    selected = _note(app, people, call, "selected")
+    converted = _note(app, people, call, "converted")
     secretariat = client_for(app, people["secretariat"])
-    page = html.unescape(secretariat.get(_path(selected)).get_data(as_text=True))
-    assert "Extend the deadline" not in page
-    due = (utcnow().date() + timedelta(days=30)).isoformat()
+    page = html.unescape(secretariat.get(_path(converted)).get_data(as_text=True))
+    assert "Extend the deadline" not in page and 'name="deadline"' not in page
+    note = _get(app, Proposal, converted)
+    due = (note.invited_until + timedelta(days=30)).isoformat()
     before = _audit_count(app)
-    response = _post(secretariat, selected, _get(app, Proposal, selected).version, due)
+    response = _post(secretariat, converted, note.version, due)
     assert response.status_code == 409
-    assert _get(app, Proposal, selected).invited_until is None
+    assert _get(app, Proposal, converted).invited_until == note.invited_until
     assert _audit_count(app) == before
     invited = _note(app, people, call, "invited", title="Invited")
     assert client_for(app, people["author"]).get(_path(invited)).status_code == 403
     assert client_for(app, people["committee"]).get(_path(invited)).status_code == 403
     with app.app_context(), pytest.raises(invitations.InvitationRefused, match="secretariat"):
-        invitations.new_deadline(
-            invited, user(people["author"]), utcnow().date() + timedelta(days=90)
-        )
+        invitations.invite(invited, user(people["author"]), utcnow().date() + timedelta(days=90))

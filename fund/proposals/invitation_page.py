@@ -38,7 +38,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
     if proposal.status == "invited" and user.has_role(Role.SECRETARIAT):
         found.append(
             (
-                url_for("invitations.deadline", note_id=proposal.id),
+                url_for("invitations.invite", note_id=proposal.id),
                 "Extend the invitation's deadline, or invite again",
             )
         )

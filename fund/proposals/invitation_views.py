@@ -3,8 +3,6 @@ and the applicant's start of the full programme (`fund.proposals.invitations`)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -100,10 +98,20 @@ def _render_invitation(note: Proposal, form: InvitationForm, message=None, statu
     ), status
 
 
-def _deadline_form(note_id: int, change: Callable[..., str]):
-    """The secretariat's form with a deadline and a message (an invitation, or an invitation's
-    new deadline): `change(note_id, actor, deadline, comment=, expected_version=)` makes the
-    change and says it in the flash message; refused, the form comes back as typed."""
+DONE = {
+    "invited": "{ref} is invited to a full programme, due by {due}. The applicant is told.",
+    "extended": "The invitation is extended: {ref}'s full proposal is due by {due}. The "
+    "applicant is told.",
+    "reinvited": "{ref} is invited again: the full proposal is due by {due}. The applicant is "
+    "told.",
+}
+
+
+@bp.route("/<int:note_id>/invitation", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+def invite(note_id: int):
+    """Invite a selected or pipeline concept note; an invited one gets a new deadline (extended
+    while open, invited again once passed)."""
     note = _note(note_id)
     form = InvitationForm(version=note.version)
     if not form.is_submitted():
@@ -112,13 +120,14 @@ def _deadline_form(note_id: int, change: Callable[..., str]):
         message = UNREADABLE if "csrf_token" in form.errors or form.version.errors else None
         return _render_invitation(note, form, message, 400)
     try:
-        done = change(
+        done = invitations.invite(
             note.id,
             current_user,
             form.deadline.data,
             comment=form.message.data or "",
             expected_version=form.version.data,
         )
+        reference, due = note.reference, form.deadline.data
         db.session.commit()
     except (
         invitations.InvitationRefused,
@@ -128,38 +137,8 @@ def _deadline_form(note_id: int, change: Callable[..., str]):
     ) as refused:
         message, status = _refusal(form, refused)
         return _render_invitation(_note(note_id), form, message, status)
-    flash(done, "success")
+    flash(DONE[done].format(ref=reference, due=f"{due:%d %B %Y}"), "success")
     return redirect(url_for("concept_notes.detail", note_id=note_id))
-
-
-def _invited(note_id: int, actor, deadline, **kwargs) -> str:
-    note = invitations.invite(note_id, actor, deadline, **kwargs)
-    return (
-        f"{note.reference} is invited to a full programme, due by "
-        f"{note.invited_until:%d %B %Y}. The applicant is told."
-    )
-
-
-def _new_deadline(note_id: int, actor, deadline, **kwargs) -> str:
-    change = invitations.new_deadline(note_id, actor, deadline, **kwargs)
-    done = "extended" if change == "extended" else "renewed"
-    return (
-        f"The invitation is {done}: the full proposal is due by {deadline:%d %B %Y}. The "
-        "applicant is told."
-    )
-
-
-@bp.route("/<int:note_id>/invitation", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT)
-def invite(note_id: int):
-    return _deadline_form(note_id, _invited)
-
-
-@bp.route("/<int:note_id>/invitation/deadline", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT)
-def deadline(note_id: int):
-    """Extend an open invitation's deadline, or invite again once it has passed."""
-    return _deadline_form(note_id, _new_deadline)
 
 
 # The applicant's start of the full programme --------------------------------------------------

@@ -133,24 +133,31 @@ def invite(
     comment: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
-) -> Proposal:
+) -> str:
     """The secretariat invites a selected or pipeline concept note to a full programme, due by
-    the end of `deadline` (after today). Refused (on its field) otherwise; the workflow refuses
-    a concept note in any other state and anyone but the secretariat."""
+    the end of `deadline` (after today): `invited`. A note invited already, its full programme
+    not started, gets the new deadline: a later one while the invitation is open (`extended`),
+    or once its deadline has passed a date after today (`reinvited`); it stays invited, the
+    change is audited and the applicant is told as of the first invitation. Refused (on its
+    field) otherwise; the workflow refuses a concept note in any other state and anyone but
+    the secretariat. Returns which of the three it was."""
     note = _locked_note(note_id)
     now = now or utcnow()  # after the lock: later than anything it waited for
     deadline = _checked(note, deadline, expected_version, now.date())
+    comment = (comment or "").strip()
+    if note.status == "invited":
+        return _new_deadline(note, actor, deadline, comment or None, now)
     details: dict[str, object] = {"deadline": deadline.isoformat()}
     if note.status == "pipeline":
         order = ranked_ids()
         if note.id in order:
             details["place"] = order.index(note.id) + 1
     note.invited_until = deadline
-    fire(note, "invite", actor, comment=(comment or "").strip() or None, details=details, now=now)
+    fire(note, "invite", actor, comment=comment or None, details=details, now=now)
     if "place" in details:
         clear_rank(note.id)  # a note leaving the pipeline gives its place up
         db.session.expire(note, ["pipeline_rank"])
-    return note
+    return "invited"
 
 
 def invitation_expired(note: Proposal, today: date) -> bool:
@@ -160,30 +167,11 @@ def invitation_expired(note: Proposal, today: date) -> bool:
     )
 
 
-def new_deadline(
-    note_id: int,
-    actor: User,
-    deadline: date | None,
-    *,
-    comment: str = "",
-    expected_version: int | None = None,
-    now: datetime | None = None,
+def _new_deadline(
+    note: Proposal, actor: User, deadline: date, comment: str | None, now: datetime
 ) -> str:
-    """The secretariat gives an invited concept note a new deadline: a later one while the
-    invitation is open (`extended`), or, once its deadline has passed, a date after today
-    (`reinvited`). The note stays invited; the change is audited and the applicant is told
-    as of the first invitation. Returns which of the two it was."""
     if not actor.has_role(Role.SECRETARIAT):
         raise InvitationRefused("Only the secretariat sets an invitation's deadline.")
-    note = _locked_note(note_id)
-    now = now or utcnow()
-    if note.status != "invited":
-        raise InvitationRefused(
-            f"This concept note is “{note.status_label}”: only an invitation to a full programme "
-            "not yet started has a deadline to change.",
-            stale=True,
-        )
-    deadline = _checked(note, deadline, expected_version, now.date())
     previous = note.invited_until
     expired = invitation_expired(note, now.date())
     if previous is not None and not expired and deadline <= previous:
@@ -194,7 +182,6 @@ def new_deadline(
     change = "reinvited" if expired else "extended"
     note.invited_until = deadline
     db.session.flush()
-    comment = (comment or "").strip() or None
     event = record(
         f"invitation_{change}",
         "proposal",
