@@ -216,3 +216,23 @@ def test_query_count_does_not_grow_with_the_data(counts, page):
         f"{page}: {small[1]} SQL statements with {SMALL} proposals, "
         f"{large[1]} with {LARGE}: a query per row somewhere"
     )
+
+
+# The most statements these pages may send, at any size: each reads its rounds' people (members,
+# the seats' members and alternates, voters) in one statement, and the member's page finds the
+# proposals it may not link to in one. More is a statement added to the page: look at it first.
+AT_MOST = {
+    "proposal page": 25,
+    "committee meeting": 17,
+    "committee meeting, secretariat": 16,
+    "committee review page": 34,
+    "committee member's page": 9,
+}
+
+
+@pytest.mark.parametrize("page", sorted(AT_MOST))
+def test_query_count_at_most(counts, page):
+    statements = max(counts[page][SMALL][1], counts[page][LARGE][1])
+    assert statements <= AT_MOST[page], (
+        f"{page}: {statements} SQL statements, at most {AT_MOST[page]} expected"
+    )

@@ -42,6 +42,7 @@ from fund.committee.visibility import (
     round_view,
     rounds_of,
     sees_votes,
+    with_people,
 )
 from fund.extensions import db, utcnow
 from fund.pagination import Paging, clamp_page
@@ -110,19 +111,25 @@ class RoundRow:
     member: RoundMember | None = None  # the viewer's place in the round (recusals)
 
 
-def _awaiting(user: User) -> Select:
-    """Open rounds with the user's seat (held or stood in for), not recused, without its vote."""
-    voted = exists().where(Vote.round_id == VotingRound.id, Vote.seat_id == RoundMember.seat_id)
+def _open_rounds_of_seat(user: User, *, recused: bool) -> Select:
+    """The ids of the open rounds with the user's seat (held or stood in for), recused from
+    them or not."""
+    recusal = RoundMember.recusal.is_not(None) if recused else RoundMember.recusal.is_(None)
     return (
         select(VotingRound.id)
         .join(RoundMember, RoundMember.round_id == VotingRound.id)
         .where(
             VotingRound.status == RoundStatus.OPEN,
             RoundMember.seat_id.in_(seat_ids_of(user.id)),
-            RoundMember.recusal.is_(None),
-            ~voted,
+            recusal,
         )
     )
+
+
+def _awaiting(user: User) -> Select:
+    """Open rounds with the user's seat (held or stood in for), not recused, without its vote."""
+    voted = exists().where(Vote.round_id == VotingRound.id, Vote.seat_id == RoundMember.seat_id)
+    return _open_rounds_of_seat(user, recused=False).where(~voted)
 
 
 # The nearest deadline first, rounds without a deadline last, then the oldest round.
@@ -215,13 +222,7 @@ def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[
     """Open rounds from which the seat of `user` is recused: the nearest deadline first."""
     per_page = per_page or PER_PAGE
     rows, total, page = _one_page(
-        select(VotingRound.id)
-        .join(RoundMember, RoundMember.round_id == VotingRound.id)
-        .where(
-            VotingRound.status == RoundStatus.OPEN,
-            RoundMember.seat_id.in_(seat_ids_of(user.id)),
-            RoundMember.recusal.is_not(None),
-        ),
+        _open_rounds_of_seat(user, recused=True),
         _BY_DEADLINE,
         lambda chosen: (
             select(VotingRound, Proposal, RoundMember)
@@ -389,6 +390,7 @@ def meeting(
         counts[round_.proposal_id] = rounds
         if round_.status == RoundStatus.OPEN or round_.proposal_id not in current:
             current[round_.proposal_id] = round_
+    with_people(list(current.values()))
     # The viewer's conflicts: their organization takes part, or they were recused from any
     # round of the proposal (one query for the page).
     recused = recusals_by_proposal(user, set(ids))

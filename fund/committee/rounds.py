@@ -45,23 +45,27 @@ def entitled_members(round_: VotingRound) -> list[RoundMember]:
     return counted_members(round_)
 
 
-def round_tally(round_: VotingRound) -> Tally:
-    """The round's tally from its current seats and votes (a closed round keeps its own)."""
-    entitled = entitled_members(round_)
+def round_tally(round_: VotingRound, entitled: list[RoundMember] | None = None) -> Tally:
+    """The round's tally from its current seats and votes (a closed round keeps its own);
+    `entitled`: the round's `entitled_members`, when the caller has them."""
+    if entitled is None:
+        entitled = entitled_members(round_)
     keys = {member_key(m) for m in entitled}
     choices = [v.choice for v in round_.votes if vote_key(v) in keys]
     return tally(round_.decision_rule, quorum_needed(round_, len(entitled)), len(entitled), choices)
 
 
-def fingerprint(round_: VotingRound) -> str:
+def fingerprint(round_: VotingRound, vacant: list[tuple[str, int]] | None = None) -> str:
     """A short digest of the round's votes, recusals and the seats nobody can vote for any
-    more: a page showing an older state of the round cannot close it."""
+    more (`vacant`: the round's `vacant_keys`, when the caller has them): a page showing an
+    older state of the round cannot close it."""
     parts = sorted(
         (vote_key(v), v.member_id, v.choice, (v.changed_at or v.cast_at).isoformat())
         for v in round_.votes
     )
     recusals = sorted((m.user_id, m.recusal or "") for m in round_.members)
-    vacant = vacant_keys(round_)
+    if vacant is None:
+        vacant = vacant_keys(round_)
     digest = hashlib.sha256(repr((round_.id, parts, recusals, vacant)).encode()).hexdigest()
     return digest[:16]
 

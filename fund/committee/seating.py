@@ -101,10 +101,11 @@ def counted_members(round_: VotingRound) -> list[Any]:
     ]
 
 
-def uncounted_members(round_: VotingRound) -> list[Any]:
-    """The seats of the round not recused that nobody can vote for any more, without a vote."""
-    counted = {member_key(m) for m in counted_members(round_)}
-    return [m for m in round_.members if m.recusal is None and member_key(m) not in counted]
+def uncounted_members(round_: VotingRound, counted: list[Any] | None = None) -> list[Any]:
+    """The seats of the round not recused that nobody can vote for any more, without a vote
+    (`counted`: the round's `counted_members`, when the caller has them)."""
+    keys = {member_key(m) for m in (counted_members(round_) if counted is None else counted)}
+    return [m for m in round_.members if m.recusal is None and member_key(m) not in keys]
 
 
 def vacant_keys(round_: VotingRound) -> list[tuple[str, int]]:

@@ -26,9 +26,10 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import Role, User
-from fund.committee.models import RoundMember, RoundStatus, Seat, SeatAlternate, Vote, VotingRound
+from fund.committee.models import RoundMember, RoundStatus, Seat, Vote, VotingRound
 from fund.committee.rounds import fingerprint, organization_conflicts, round_tally
 from fund.committee.seating import (
+    counted_members,
     member_key,
     seat_ids_of,
     seat_in_round,
@@ -46,33 +47,59 @@ PAGE_ACTIONS = ("vote", "declare_conflict", "set_deadline", "close", "close_with
 
 
 def round_options():
-    """Loader options of a round as the pages read it: its seats with their people, and its
-    votes with their voters. The members and voters of all rounds are a few committee members:
-    their users are loaded once each (selectin), not joined again to every member and vote
-    row."""
-    members = selectinload(VotingRound.members)
-    seat = members.selectinload(RoundMember.seat)
-    return (
-        members.selectinload(RoundMember.user).joinedload(User.organization),
-        seat.selectinload(Seat.member),
-        seat.selectinload(Seat.alternates).selectinload(SeatAlternate.user),
-        selectinload(VotingRound.votes).selectinload(Vote.member),
-    )
+    """Loader options of a round as the pages read it: its members with their seats and the
+    seats' alternates, and its votes. The people (the members, the seats' members and
+    alternates, the voters) are a few committee members: `with_people` reads them all in one
+    statement afterwards, and each reference to them is then found in the session."""
+    seat = selectinload(VotingRound.members).selectinload(RoundMember.seat)
+    return (seat.selectinload(Seat.alternates), selectinload(VotingRound.votes))
+
+
+PEOPLE = "fund_committee_people"  # db session info: the people read by `with_people`
+
+
+def with_people(rounds: list[VotingRound]) -> list[VotingRound]:
+    """`rounds` (read with `round_options`) with the people they name: the members, the seats'
+    members and alternates, the voters; read in one statement with their roles, whatever the
+    number of rounds, seats and votes. The session keeps them (its identity map holds objects
+    only while referenced), so each reference to them is found there without a statement."""
+    ids: set[int] = set()
+    for round_ in rounds:
+        for member in round_.members:
+            ids.add(member.user_id)
+            if member.seat is not None:
+                ids.add(member.seat.member_id)
+                ids.update(alternate.user_id for alternate in member.seat.alternates)
+        ids.update(vote.member_id for vote in round_.votes)
+    kept = db.session.info.setdefault(PEOPLE, {})
+    ids -= kept.keys()
+    ids.discard(None)  # type: ignore[arg-type]
+    if ids:
+        kept.update(
+            (user.id, user)
+            for user in db.session.scalars(select(User).where(User.id.in_(ids))).unique()
+        )
+    return rounds
 
 
 def get_round(round_id: int) -> VotingRound | None:
-    return db.session.scalar(
+    round_ = db.session.scalar(
         select(VotingRound).where(VotingRound.id == round_id).options(*round_options())
     )
+    if round_ is not None:
+        with_people([round_])
+    return round_
 
 
 def rounds_of(proposal_id: int) -> list[VotingRound]:
-    return list(
-        db.session.scalars(
-            select(VotingRound)
-            .where(VotingRound.proposal_id == proposal_id)
-            .options(*round_options())
-            .order_by(VotingRound.number)
+    return with_people(
+        list(
+            db.session.scalars(
+                select(VotingRound)
+                .where(VotingRound.proposal_id == proposal_id)
+                .options(*round_options())
+                .order_by(VotingRound.number)
+            )
         )
     )
 
@@ -199,30 +226,32 @@ def record_access(
 def conflicted_proposals(user: User, proposals: list[Proposal]) -> set[int]:
     """The ids of `proposals` on which `user` has a conflict (`conflict_of`): their
     organization submits, leads or takes part in it, or they were recused from one of its
-    rounds. Two queries, whatever the number of proposals."""
+    rounds. One statement, whatever the number of proposals."""
     if not proposals:
         return set()
-    ids = {p.id for p in proposals}
-    found = set(recusals_by_proposal(user, ids))
+    recused = exists(
+        select(RoundMember.round_id)
+        .join(VotingRound, VotingRound.id == RoundMember.round_id)
+        .where(
+            VotingRound.proposal_id == Proposal.id,
+            _sits_in(user),
+            RoundMember.recusal.is_not(None),
+        )
+    )
+    conflicts = [recused]
     organization = user.organization_id
     if organization is not None:
         takes_part = exists().where(
             proposal_participants.c.proposal_id == Proposal.id,
             proposal_participants.c.organization_id == organization,
         )
-        found.update(
-            db.session.scalars(
-                select(Proposal.id).where(
-                    Proposal.id.in_(ids),
-                    or_(
-                        Proposal.organization_id == organization,
-                        Proposal.lead_organization_id == organization,
-                        takes_part,
-                    ),
-                )
-            )
-        )
-    return found
+        conflicts += [
+            Proposal.organization_id == organization,
+            Proposal.lead_organization_id == organization,
+            takes_part,
+        ]
+    ids = {p.id for p in proposals}
+    return set(db.session.scalars(select(Proposal.id).where(Proposal.id.in_(ids), or_(*conflicts))))
 
 
 def records_closed_to(user: User, round_ids: set[int]) -> set[int]:
@@ -340,7 +369,9 @@ def round_view(
     conflict_known: bool = False,
 ) -> RoundView:
     now = now or utcnow()
-    user_id = user.id  # read once: `user` is often the request's current_user proxy
+    # The request's current_user proxy resolved once: every guard below reads the user.
+    user = getattr(user, "_get_current_object", lambda: user)()
+    user_id = user.id
     member = seat_in_round(round_, user_id)
     my_vote = (
         seat_vote(round_, member)
@@ -350,7 +381,10 @@ def round_view(
     if not conflict_known:
         conflict = conflict_of(user, proposal)
     closed = round_.status == RoundStatus.CLOSED
-    counted = Tally(**round_.tally) if closed and round_.tally else round_tally(round_)
+    # The seats that count, found once for the tally, the fingerprint and the vacant seats.
+    entitled = counted_members(round_)
+    uncounted = uncounted_members(round_, entitled)
+    counted = Tally(**round_.tally) if closed and round_.tally else round_tally(round_, entitled)
     return RoundView(
         round=round_,
         tally=counted,
@@ -359,11 +393,13 @@ def round_view(
         conflict=conflict,
         sees_votes=sees_votes(round_, user, member, my_vote, conflict, visible_before_own_vote),
         deadline_passed=round_.deadline is not None and now > round_.deadline,
-        fingerprint=fingerprint(round_),
+        fingerprint=fingerprint(round_, sorted(member_key(m) for m in uncounted)),
         entitled=[m for m in round_.members if m.recusal is None],
         recused=[m for m in round_.members if m.recusal is not None],
-        uncounted=[] if closed else uncounted_members(round_),
+        uncounted=[] if closed else uncounted,
         actions=frozenset(
-            action for action in PAGE_ACTIONS if allowed(round_, action, user, now=now)
+            action
+            for action in PAGE_ACTIONS
+            if allowed(round_, action, user, now=now, counted=counted)
         ),
     )

@@ -155,11 +155,18 @@ def _context(
     return {"now": now or utcnow(), "expected": expected, "tally": counted}
 
 
-def allowed(round_: VotingRound, trigger: str, actor: Any, *, now: datetime | None = None) -> bool:
+def allowed(
+    round_: VotingRound,
+    trigger: str,
+    actor: Any,
+    *,
+    now: datetime | None = None,
+    counted: Tally | None = None,
+) -> bool:
     """Whether `actor` may `trigger` on the round now: state, role and guards of the table,
-    exactly as `fire` checks them."""
+    exactly as `fire` checks them (`counted`: the round's tally, when the caller has it)."""
     try:
-        ROUND_ENGINE.check(round_, trigger, actor, context=_context(now))
+        ROUND_ENGINE.check(round_, trigger, actor, context=_context(now, counted=counted))
     except TransitionRefused:
         return False
     return True
