@@ -84,33 +84,27 @@ def _summed(split: Any, group: str, name: str, *keys: str, total: bool = False) 
     return select(*by, *sums).group_by(*by).cte(name)
 
 
-def _split_evenly(
-    amount: Any,
-    money: Any,
-    over: tuple[Any, ...],
-    *,
-    key: Any,
-    onto: Any,
-    on: Any,
-    outer: bool = False,
-    group: str,
-    prefix: str,
-    name: str,
-) -> Any:
-    """The CTE `<prefix>_by_<name>`: the `amount` of each row of `money` (a row: what `over`
-    partitions) split evenly over its `key`s, found by joining `onto` `on` (an outer join with
-    `outer`), in `key` order (`fund.money.split_evenly`): the columns `group`, proposal_id,
-    `name` (the key as text) and cents."""
+# The money columns of `_summed`'s CTEs: the others say whose money a row is.
+_SUMS = ("direct", "indirect", "total")
+
+
+def _split_evenly(joined: Any, amount: Any, key: Any, *, group: str, prefix: str, name: str) -> Any:
+    """The CTE `<prefix>_by_<name>`: the `amount` of each row of a CTE of `_summed` split
+    evenly over its `key`s, in `key` order (`fund.money.split_evenly`); `joined`: that CTE
+    joined to its keys. Its columns: `group`, proposal_id, `name` (the key as text) and
+    cents."""
+    money = joined.left
+    row = [column for column in money.c if column.name not in _SUMS]
     parts = (
         select(
             money.c[group],
             money.c.proposal_id,
             cast(key, String(32)).label(name),
             amount.label("amount"),
-            func.count().over(partition_by=over).label("parts"),
-            func.row_number().over(partition_by=over, order_by=key).label("rank"),
+            func.count().over(partition_by=row).label("parts"),
+            func.row_number().over(partition_by=row, order_by=key).label("rank"),
         )
-        .join(onto, on, isouter=outer)
+        .select_from(joined)
         .cte(f"{prefix}_{name}_parts")
     )
     return select(
@@ -185,15 +179,14 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
     by_proposal = _summed(split, group, f"{prefix}_by_proposal", total=True)
     by_objective = _summed(split, group, f"{prefix}_by_objective", "objective_number")
 
-    cell = (by_objective.c[group], by_objective.c.proposal_id, by_objective.c.objective_number)
     area_code = objective_thematic_area.c.thematic_area_code
     by_area = _split_evenly(
+        by_objective.join(
+            objective_thematic_area,
+            objective_thematic_area.c.objective_number == by_objective.c.objective_number,
+        ),
         by_objective.c.direct + by_objective.c.indirect,
-        by_objective,
-        cell,
-        key=area_code,
-        onto=objective_thematic_area,
-        on=objective_thematic_area.c.objective_number == by_objective.c.objective_number,
+        area_code,
         group=group,
         prefix=prefix,
         name="area",
@@ -206,16 +199,11 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
         .distinct()
         .cte(f"{prefix}_region_pairs")
     )
-    programme = (by_proposal.c[group], by_proposal.c.proposal_id)
     region = func.coalesce(regions.c.region_m49, _text(GLOBAL_REGION))
     by_region = _split_evenly(
+        by_proposal.outerjoin(regions, regions.c.proposal_id == by_proposal.c.proposal_id),
         by_proposal.c.total,
-        by_proposal,
-        programme,
-        key=region,
-        onto=regions,
-        on=regions.c.proposal_id == by_proposal.c.proposal_id,
-        outer=True,
+        region,
         group=group,
         prefix=prefix,
         name="region",
