@@ -125,6 +125,16 @@ def _details(seat: Seat, **more: Any) -> dict[str, Any]:
     }
 
 
+def _record_alternates_changed(
+    action: str, seat: Seat, actor: User, now: datetime, **details: Any
+) -> None:
+    """Once the seat's alternates changed: written, read again from the database when next
+    used, and audited with the seat's details."""
+    db.session.flush()
+    db.session.expire(seat, ["alternates"])
+    record(action, SUBJECT, seat.id, actor, details=_details(seat, **details), now=now)
+
+
 def seat_pending_members(now: datetime | None = None) -> list[Seat]:
     """Give every committee member whom no seat names a seat for their own organization
     (`fund.committee.seating.pending_members`); a round's opening calls it. Audited with no
@@ -207,16 +217,7 @@ def retire_seat(actor: User, seat_id: int, *, now: datetime | None = None) -> Se
     _end_term(seat, now)
     seat.chair = False
     seat.ended_at = now
-    db.session.flush()
-    db.session.expire(seat, ["alternates"])
-    record(
-        "committee_seat_retired",
-        SUBJECT,
-        seat.id,
-        actor,
-        details=_details(seat, was_chair=was_chair),
-        now=now,
-    )
+    _record_alternates_changed("committee_seat_retired", seat, actor, now, was_chair=was_chair)
     return seat
 
 
@@ -233,16 +234,7 @@ def name_alternate(
     _free(person, "alternate")
     alternate = SeatAlternate(seat_id=seat.id, user_id=person.id, started_at=now)
     db.session.add(alternate)
-    db.session.flush()
-    db.session.expire(seat, ["alternates"])
-    record(
-        "committee_alternate_named",
-        SUBJECT,
-        seat.id,
-        actor,
-        details=_details(seat, alternate=person.id),
-        now=now,
-    )
+    _record_alternates_changed("committee_alternate_named", seat, actor, now, alternate=person.id)
     return alternate
 
 
@@ -262,16 +254,7 @@ def remove_alternate(
     if alternate is None:
         raise SeatRefused("That person is not an alternate for this seat (any more).")
     alternate.ended_at = now
-    db.session.flush()
-    db.session.expire(seat, ["alternates"])
-    record(
-        "committee_alternate_removed",
-        SUBJECT,
-        seat.id,
-        actor,
-        details=_details(seat, alternate=user_id),
-        now=now,
-    )
+    _record_alternates_changed("committee_alternate_removed", seat, actor, now, alternate=user_id)
 
 
 def set_chair(actor: User, seat_id: int | None, *, now: datetime | None = None) -> bool:
