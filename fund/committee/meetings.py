@@ -44,6 +44,7 @@ from fund.committee.rounds import REVIEW_STATE, open_round_of, outcome_label, ro
 from fund.committee.seating import can_vote, current_seats, seats_that_vote
 from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
+from fund.locking import locked
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
@@ -139,12 +140,7 @@ def _require_secretariat(actor: User) -> None:
 
 
 def _locked(meeting_id: int, expected_version: int | None) -> Meeting:
-    meeting = db.session.execute(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    meeting = locked(Meeting, meeting_id)
     if meeting is None:
         raise MeetingRefused("There is no such meeting.")
     if expected_version is not None and meeting.version != expected_version:

@@ -22,6 +22,7 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.calls.models import Stage
 from fund.extensions import db, utcnow
+from fund.locking import locked
 from fund.proposals.models import (
     Attachment,
     AttachmentKind,
@@ -81,12 +82,7 @@ class AlreadyStarted(Exception):
 
 
 def _locked_note(note_id: int) -> Proposal:
-    note = db.session.execute(
-        select(Proposal)
-        .where(Proposal.id == note_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    note = locked(Proposal, note_id)
     if note is None or not note.is_concept_note:
         raise InvitationRefused("There is no such concept note.")
     return note
