@@ -266,19 +266,27 @@ def _grouped(query, refs: Mapping[Any, Any]) -> dict[int, list[Any]]:
     return grouped
 
 
-def _funded_links(
-    link: Any, column: str, refs: Mapping[Any, Any], *order_by: Any, joined: Any = None
-) -> dict[int, list[Any]]:
-    """The references (`refs`) a funded programme links to through the table `link` (its
-    `proposal_id` and `column`), by programme, each programme's in `order_by`; `joined`: the
-    (entity, key) that `column` refers to, joined for the order."""
-    linked = link.c[column]
-    query = select(link.c.proposal_id, linked).join(Proposal, Proposal.id == link.c.proposal_id)
-    if joined is not None:
-        entity, key = joined
-        query = query.join(entity, key == linked)
-    query = query.where(status_rules.funded()).order_by(link.c.proposal_id, *order_by)
+def _funded_links(link: Any, refs: Mapping[Any, Any], *by: Any) -> dict[int, list[Any]]:
+    """The references (`refs`) a funded programme links to through the column `link` of a
+    table of (proposal_id, `link`), by programme; each programme's in the order of `by`,
+    columns of the entity `link` refers to, the last its key (joined to `link`), or without
+    `by` in the order of `link`."""
+    table = link.table
+    query = select(table.c.proposal_id, link).join(Proposal, Proposal.id == table.c.proposal_id)
+    if by:
+        key = by[-1]
+        query = query.join(key.class_, key == link)
+    query = query.where(status_rules.funded()).order_by(table.c.proposal_id, *(by or (link,)))
     return _grouped(query, refs)
+
+
+def _to_proposal(query: Any, entity: Any) -> Any:
+    """`query` joined from `entity` (a budget line, an allocation, or an allocation's share or
+    disbursement) to its proposal: a share's or a disbursement's through its allocation."""
+    if entity in (AllocationShare, Disbursement):
+        query = query.join(Allocation, Allocation.id == entity.allocation_id)
+        entity = Allocation
+    return query.join(Proposal, Proposal.id == entity.proposal_id)
 
 
 def _entities(query) -> list[Any]:
@@ -349,27 +357,13 @@ def funded_programmes() -> list[FundedProgramme]:
     )
 
     participants = _funded_links(
-        proposal_participants,
-        "organization_id",
+        proposal_participants.c.organization_id,
         organizations,
         Organization.acronym,
         Organization.id,
-        joined=(Organization, Organization.id),
     )
-    places = _funded_links(
-        proposal_countries,
-        "country_iso2",
-        countries,
-        Country.name,
-        Country.iso2,
-        joined=(Country, Country.iso2),
-    )
-    secondary = _funded_links(
-        proposal_secondary_objectives,
-        "objective_number",
-        objectives,
-        proposal_secondary_objectives.c.objective_number,
-    )
+    places = _funded_links(proposal_countries.c.country_iso2, countries, Country.name, Country.iso2)
+    secondary = _funded_links(proposal_secondary_objectives.c.objective_number, objectives)
     costs: dict[int, list[tuple[ObjectiveRef, Decimal]]] = defaultdict(list)
     lines = (
         select(
@@ -410,31 +404,33 @@ def funded_programmes() -> list[FundedProgramme]:
     }
     shares: dict[int, list[ShareRow]] = defaultdict(list)
     for allocation_id, organization_id, amount, disbursed in _rows(
-        select(
-            AllocationShare.allocation_id,
-            AllocationShare.organization_id,
-            AllocationShare.amount,
-            AllocationShare.disbursed,
+        _to_proposal(
+            select(
+                AllocationShare.allocation_id,
+                AllocationShare.organization_id,
+                AllocationShare.amount,
+                AllocationShare.disbursed,
+            ),
+            AllocationShare,
         )
-        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
-        .join(Proposal, Proposal.id == Allocation.proposal_id)
         .where(funded)
         .order_by(AllocationShare.allocation_id, AllocationShare.organization_id)
     ):
         shares[allocation_id].append(ShareRow(organizations[organization_id], amount, disbursed))
     tranches: dict[int, list[DisbursementRow]] = defaultdict(list)
     for id_, allocation_id, organization_id, paid_on, amount, reference, recorded_at in _rows(
-        select(
-            Disbursement.id,
-            Disbursement.allocation_id,
-            Disbursement.organization_id,
-            Disbursement.paid_on,
-            Disbursement.amount,
-            Disbursement.reference,
-            Disbursement.recorded_at,
+        _to_proposal(
+            select(
+                Disbursement.id,
+                Disbursement.allocation_id,
+                Disbursement.organization_id,
+                Disbursement.paid_on,
+                Disbursement.amount,
+                Disbursement.reference,
+                Disbursement.recorded_at,
+            ),
+            Disbursement,
         )
-        .join(Allocation, Allocation.id == Disbursement.allocation_id)
-        .join(Proposal, Proposal.id == Allocation.proposal_id)
         .where(funded)
         .order_by(Disbursement.paid_on, Disbursement.id)
     ):
@@ -543,12 +539,8 @@ def allocations_by_proposal() -> dict[int, Allocation]:
 def _with_proposal(entity: Any, load: Any, *order_by: Any) -> list[tuple[Any, Proposal]]:
     """Every row of `entity` with its proposal (a disbursement's through its allocation),
     loading `load` with it, in `order_by`."""
-    query = select(entity, Proposal)
-    if entity is Disbursement:
-        query = query.join(Allocation, Allocation.id == Disbursement.allocation_id)
-        entity = Allocation
     return _entities(
-        query.join(Proposal, Proposal.id == entity.proposal_id).options(load).order_by(*order_by)
+        _to_proposal(select(entity, Proposal), entity).options(load).order_by(*order_by)
     )
 
 
