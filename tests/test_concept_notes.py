@@ -781,6 +781,9 @@ def test_the_secretariat_screens_a_concept_note_against_its_criteria(
     )
     assert started.status_code == 302
     checklist = client.get(f"/screening/{note_id}").get_data(as_text=True)
+    # Mid-sentence the kind is written in lower case; the form names the concept note.
+    assert "Screening of concept note P-" in checklist
+    assert "Reason the concept note is ineligible" in checklist
     assert "More than one government entity or a local government" in checklist
     assert "Budget within the call&#39;s limits" not in checklist  # a full proposal's criterion
     with app.app_context():

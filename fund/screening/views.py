@@ -44,8 +44,10 @@ def _proposal(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _reference_and_title(proposal: Proposal) -> str:
-    noun = "Concept note " if proposal.is_concept_note else ""
+def _reference_and_title(proposal: Proposal, *, starts_sentence: bool = False) -> str:
+    noun = ""
+    if proposal.is_concept_note:
+        noun = "Concept note " if starts_sentence else "concept note "
     return f"{noun}{proposal.reference} “{proposal.title}”"
 
 
@@ -198,11 +200,11 @@ def checklist(proposal_id: int):
 
 def _done_message(proposal: Proposal, trigger: str) -> str:
     body = current_app.config["DECISION_BODY_NAME"]
+    what = _reference_and_title(proposal, starts_sentence=True)
     return {
-        "forward_to_committee": f"{_reference_and_title(proposal)} was forwarded to the {body}.",
-        "return_for_revision": f"{_reference_and_title(proposal)} was returned to the applicant "
-        "for revision.",
-        "declare_ineligible": f"{_reference_and_title(proposal)} was declared ineligible.",
+        "forward_to_committee": f"{what} was forwarded to the {body}.",
+        "return_for_revision": f"{what} was returned to the applicant for revision.",
+        "declare_ineligible": f"{what} was declared ineligible.",
     }[trigger]
 
 
