@@ -41,12 +41,19 @@ def is_programme() -> ColumnElement[bool]:
     return Proposal.kind == PROGRAMME
 
 
-def programme_in(states: Iterable[str], status: Any = None) -> ColumnElement[bool]:
-    """A full programme whose status (or `status`) is one of `states`."""
+def _of_kind_in(
+    kind: ColumnElement[bool], states: Iterable[str], status: Any
+) -> ColumnElement[bool]:
+    """A row of `kind` whose status (or `status`) is one of `states`."""
     status = Proposal.status if status is None else status
     states = tuple(states)
     test = status == states[0] if len(states) == 1 else status.in_(states)
-    return and_(is_programme(), test)
+    return and_(kind, test)
+
+
+def programme_in(states: Iterable[str], status: Any = None) -> ColumnElement[bool]:
+    """A full programme whose status (or `status`) is one of `states`."""
+    return _of_kind_in(is_programme(), states, status)
 
 
 def funded(status: Any = None) -> ColumnElement[bool]:
@@ -75,10 +82,7 @@ def is_concept_note() -> ColumnElement[bool]:
 
 def note_in(states: Iterable[str], status: Any = None) -> ColumnElement[bool]:
     """A concept note whose status (or `status`) is one of `states`."""
-    status = Proposal.status if status is None else status
-    states = tuple(states)
-    test = status == states[0] if len(states) == 1 else status.in_(states)
-    return and_(is_concept_note(), test)
+    return _of_kind_in(is_concept_note(), states, status)
 
 
 def note_in_pipeline(status: Any = None) -> ColumnElement[bool]:
