@@ -417,6 +417,11 @@ def test_the_booklet(app, runner, world, tmp_path):
     as_of = re.search(r"as of (\d{1,2} \w+ \d{4})", content).group(1)
     for page in reader.pages:
         assert f"as of {as_of}" in page.extract_text()
+    # The section's heading is never left alone at the foot of a page.
+    section = next(
+        p.extract_text() for p in reader.pages if "Each concept note" in p.extract_text()
+    )
+    assert "1. " in section.split("Each concept note and programme", 1)[1]
     for words in (
         "Safe returns in the Sahel",
         "Fair recruitment in the Andes",

@@ -182,8 +182,11 @@ def _story(booklet: Booklet) -> list[Flowable]:
         story.append(Paragraph("Nothing is in the pipeline.", s.note))
         return story
     story += [Paragraph("The ranked list", s.h2), _summary_table(booklet)]
-    story.append(Paragraph("Each concept note and programme", s.h2))
-    for entry in p.entries:
+    # The section's heading stays on the page of its first entry.
+    first, *rest = p.entries
+    page_break, block = _entry(s, booklet, first)
+    story += [page_break, KeepTogether([Paragraph("Each concept note and programme", s.h2), block])]
+    for entry in rest:
         story += _entry(s, booklet, entry)
     return story
 
