@@ -22,6 +22,7 @@ from fund import create_app
 from fund.accounts.models import Organization, User
 from fund.extensions import db
 from fund.seed import load_reference
+from tests import compile_caches
 from tests.factories import (  # noqa: F401 - the names the test modules import from here
     MINIMAL_PDF,
     fill_complete,
@@ -40,6 +41,7 @@ from tests.helpers import (  # noqa: F401 - the names the test modules import fr
 from tests.pg import PostgresServer, find_bindir
 
 ROOT = Path(__file__).resolve().parent.parent
+compile_caches.install()  # URL rules and SQL statements compiled once per session
 
 
 def _build_template(app: Flask) -> None:
