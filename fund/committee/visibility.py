@@ -119,15 +119,23 @@ def conflict_of(user: User, proposal: Proposal) -> str | None:
         if reason:
             return reason
     return db.session.scalar(
-        select(RoundMember.recusal_reason)
+        _recusals(user, proposal.id, RoundMember.recusal_reason)
+        .order_by(VotingRound.number.desc())
+        .limit(1)
+    )
+
+
+def _recusals(user: User, proposal_id, column):
+    """SQL: `column` of the user's recused memberships in the rounds of the proposal
+    `proposal_id` (an id, or a column to correlate with)."""
+    return (
+        select(column)
         .join(VotingRound, VotingRound.id == RoundMember.round_id)
         .where(
-            VotingRound.proposal_id == proposal.id,
+            VotingRound.proposal_id == proposal_id,
             _sits_in(user),
             RoundMember.recusal.is_not(None),
         )
-        .order_by(VotingRound.number.desc())
-        .limit(1)
     )
 
 
@@ -229,15 +237,7 @@ def conflicted_proposals(user: User, proposals: list[Proposal]) -> set[int]:
     rounds. One statement, whatever the number of proposals."""
     if not proposals:
         return set()
-    recused = exists(
-        select(RoundMember.round_id)
-        .join(VotingRound, VotingRound.id == RoundMember.round_id)
-        .where(
-            VotingRound.proposal_id == Proposal.id,
-            _sits_in(user),
-            RoundMember.recusal.is_not(None),
-        )
-    )
+    recused = exists(_recusals(user, Proposal.id, RoundMember.round_id))
     conflicts = [recused]
     organization = user.organization_id
     if organization is not None:
