@@ -9,7 +9,9 @@ they were made for, so the session keeps one copy:
 - a URL rule's builder function is generated from the rule's text, its converters' names
   and its defaults' names; it takes the rule it belongs to as an argument;
 - a compiled statement is keyed by SQLAlchemy on the dialect object of its engine; here on
-  the dialect's class and server version instead, so engines of the same kind share them.
+  the dialect's class and server version instead, so engines of the same kind share them
+  (the engines' caches, for queries, and the mappers' own, for the INSERT, UPDATE and
+  DELETE statements of a flush).
 
 `install()` applies both to the test configuration; nothing in the application changes.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Mapper
 from sqlalchemy.util import LRUCache
 from werkzeug.routing.rules import Rule
 
@@ -62,8 +65,14 @@ class SharedCompiledCache:
         return len(self._entries)
 
 
+@Mapper.memoized_attribute
+def _compiled_cache(self: Mapper) -> SharedCompiledCache:
+    return SharedCompiledCache(500)
+
+
 def install() -> None:
     Rule._compile_builder = _builder_once  # type: ignore[method-assign]
+    Mapper._compiled_cache = _compiled_cache  # type: ignore[assignment]
     options = dict(TestConfig.SQLALCHEMY_ENGINE_OPTIONS)
     options["execution_options"] = {"compiled_cache": SharedCompiledCache()}
     TestConfig.SQLALCHEMY_ENGINE_OPTIONS = options
