@@ -22,6 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"workflows"}),
     frozenset(
         {
+            "fund.cli_options",
             "fund.extensions",
             "fund.labels",
             "fund.money",

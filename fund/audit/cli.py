@@ -6,18 +6,13 @@ import click
 from flask.cli import AppGroup
 
 from fund.audit.queries import verify_chain
+from fund.cli_options import count_option
 
 audit_cli = AppGroup("audit", help="Check the tamper-evident audit trail.")
 
 
 @audit_cli.command("verify")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="Events read per query.",
-)
+@count_option("--batch-size", default=1000, help="Events read per query.")
 def verify_command(batch_size: int) -> None:
     """Recompute every link of the chain; exit 1 at the first broken one."""
     report = verify_chain(batch_size=batch_size)

@@ -13,6 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from fund.calls.models import Call
+from fund.cli_options import count_option, format_option
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db
 
@@ -69,17 +70,12 @@ def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
     and --rebuild (`fund.caches.cli.check`)."""
 
     @click.command("coverage")
-    @click.option(
-        "--format",
-        "output",
-        type=click.Choice(["json", "table"]),
+    @format_option(
+        ["json", "table"],
         default="table",
-        show_default=True,
         help="JSON (exact amounts as strings) or a text table.",
     )
-    @click.option(
-        "--call", "call_id", type=click.IntRange(min=1), help="Only this call's proposals."
-    )
+    @count_option("--call", dest="call_id", help="Only this call's proposals.")
     @click.option(
         "--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date."
     )

@@ -13,6 +13,7 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
+from fund.cli_options import count_option
 from fund.extensions import db
 from fund.notifications import operations, outbox, queries
 
@@ -34,9 +35,7 @@ def _report(report: outbox.DeliveryReport) -> None:
 
 
 @mail_cli.command("send-pending")
-@click.option(
-    "--limit", type=click.IntRange(min=1), default=None, help="Send at most this many messages."
-)
+@count_option("--limit", help="Send at most this many messages.")
 @click.option(
     "--due-only",
     is_flag=True,
@@ -77,13 +76,7 @@ def digest_command() -> None:
 
 
 @mail_cli.command("remind-deadlines")
-@click.option(
-    "--hours",
-    type=click.IntRange(min=1),
-    default=48,
-    show_default=True,
-    help="Remind of deadlines falling within this many hours.",
-)
+@count_option("--hours", default=48, help="Remind of deadlines falling within this many hours.")
 def remind_deadlines_command(hours: int) -> None:
     """Remind committee members who have not voted of a round's approaching deadline (once per
     member and round)."""

@@ -8,18 +8,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from fund.cli_options import format_option
 from fund.money import format_usd
 from fund.pipeline.queries import as_json, config_rate, iso_utc, ranked_pipeline
 
 
 @click.command("pipeline")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="A table for people, or JSON.",
+@format_option(
+    ["text", "json"], default="text", help="A table for people, or JSON.", dest="output_format"
 )
 @click.option("--public", is_flag=True, help="Only what the committee made public.")
 @with_appcontext
