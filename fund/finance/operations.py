@@ -99,6 +99,23 @@ def _add(row: db.Model, refusal: str) -> None:
         raise FinanceError(refusal) from error
 
 
+def _write_payment(
+    model: type[Contribution] | type[Disbursement],
+    actor: User,
+    now: datetime,
+    reference: str | None,
+    **fields,
+) -> Contribution | Disbursement:
+    """A contribution or a disbursement written (flushed, so it has its id) with its reference
+    trimmed, who recorded it and when."""
+    row = model(
+        **fields, reference=(reference or "").strip(), recorded_by_id=actor.id, recorded_at=now
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 # Contributions ----------------------------------------------------------------------------
 
 
@@ -127,7 +144,11 @@ def record_contribution(
         raise FinanceError(f"There is no pool for the earmark “{pool_code}”.", "earmark")
     fee = fee_for(gross, rate)
     net = gross - fee
-    contribution = Contribution(
+    contribution = _write_payment(
+        Contribution,
+        actor,
+        now,
+        reference,
         donor_id=donor.id,
         received_on=received_on,
         gross=gross,
@@ -135,13 +156,8 @@ def record_contribution(
         fee=fee,
         net=net,
         pool_code=pool_code,
-        reference=(reference or "").strip(),
         note=(note or "").strip(),
-        recorded_by_id=actor.id,
-        recorded_at=now,
     )
-    db.session.add(contribution)
-    db.session.flush()
     _move_pool(
         pool_code,
         "The database refused to add the contribution to its pool.",
@@ -429,17 +445,16 @@ def record_disbursement(
         f"share of {format_usd(share_amount)}. Nothing was recorded.",
     )
     _attribute_to_pools(allocation.id, amount)
-    disbursement = Disbursement(
+    disbursement = _write_payment(
+        Disbursement,
+        actor,
+        now,
+        reference,
         allocation_id=allocation.id,
         organization_id=organization_id,
         paid_on=paid_on,
         amount=amount,
-        reference=(reference or "").strip(),
-        recorded_by_id=actor.id,
-        recorded_at=now,
     )
-    db.session.add(disbursement)
-    db.session.flush()
     record(
         "disbursement_recorded",
         "proposal",
