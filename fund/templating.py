@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_login import current_user
 
-from fund.accounts.models import ROLE_LABELS, Role
+from fund.accounts.models import Role
 from fund.money import format_usd
 from fund.proposals.models import proposal_reference
 
@@ -64,6 +64,6 @@ def init_app(app: Flask) -> None:
             "current_endpoint": request.endpoint,
             "fund_name": app.config["FUND_NAME"],
             "decision_body": app.config["DECISION_BODY_NAME"],
-            "role_labels": ROLE_LABELS,
+            "role_labels": Role.labels(),
             "unread_notifications": UnreadCount(current_user),
         }

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from fund.accounts.models import ROLE_LABELS, OrganizationKind
+from fund.accounts.models import OrganizationKind, Role
 from fund.accounts.sensitive import SensitiveForm
 from fund.forms import EmailField, StringField, options
 
@@ -59,7 +59,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-ROLE_CHOICES = options((role.value, label) for role, label in ROLE_LABELS.items())
+ROLE_CHOICES = options((role.value, label) for role, label in Role.labels().items())
 
 
 class UserForm(SensitiveForm):

@@ -34,9 +34,6 @@ class Role(LabelledEnum):
     ADMIN = "admin", "Administrator"
 
 
-ROLE_LABELS = Role.labels()
-
-
 class Organization(db.Model):
     """A UN entity, a member state (its government) or another body (e.g. a donor)."""
 

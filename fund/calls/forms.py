@@ -6,13 +6,7 @@ from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.sensitive import SensitiveForm
-from fund.calls.models import (
-    CALL_STAGE_LABELS,
-    DECISION_RULE_LABELS,
-    ENDORSEMENT_STAGE_LABELS,
-    CallStage,
-    Stage,
-)
+from fund.calls.models import CallStage, DecisionRule, Stage
 from fund.forms import DateField, IntegerField, StringField, options
 
 
@@ -29,7 +23,7 @@ class CallForm(SensitiveForm):
     )
     stage = SelectField(
         "What the call takes",
-        choices=options((stage.value, label) for stage, label in CALL_STAGE_LABELS.items()),
+        choices=options((stage.value, label) for stage, label in CallStage.labels().items()),
         default=CallStage.FULL_PROPOSAL.value,
         description="A concept-note-first call takes short concept notes; the committee "
         "selects some, and their applicants are invited to full programmes later.",
@@ -39,7 +33,7 @@ class CallForm(SensitiveForm):
         choices=options(
             (stage.value, label)
             for stage, label in sorted(
-                ENDORSEMENT_STAGE_LABELS.items(), key=lambda item: item[0] != Stage.FULL_PROPOSAL
+                Stage.labels().items(), key=lambda item: item[0] != Stage.FULL_PROPOSAL
             )
         ),
         default=Stage.FULL_PROPOSAL.value,
@@ -56,7 +50,7 @@ class CallForm(SensitiveForm):
     )
     decision_rule = SelectField(
         "Committee decision rule",
-        choices=options((rule.value, label) for rule, label in DECISION_RULE_LABELS.items()),
+        choices=options((rule.value, label) for rule, label in DecisionRule.labels().items()),
     )
     quorum = IntegerField(
         "Quorum (votes needed)",

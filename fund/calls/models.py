@@ -20,9 +20,6 @@ class DecisionRule(LabelledEnum):
     TWO_THIRDS = "two_thirds", "Two-thirds of the votes cast to approve or reject"
 
 
-DECISION_RULE_LABELS = DecisionRule.labels()
-
-
 class CallStage(LabelledEnum):
     """What a call takes: full proposals (one stage), or concept notes first (two stages)."""
 
@@ -33,18 +30,12 @@ class CallStage(LabelledEnum):
     )
 
 
-CALL_STAGE_LABELS = CallStage.labels()
-
-
 class Stage(LabelledEnum):
     """A stage of a call: the concept note, or the full proposal (endorsements, screening).
     Its label says when the endorsement letters are due."""
 
     CONCEPT_NOTE = "concept_note", "With the concept note"
     FULL_PROPOSAL = "full_proposal", "With the full proposal"
-
-
-ENDORSEMENT_STAGE_LABELS = Stage.labels()
 
 
 class Call(db.Model):

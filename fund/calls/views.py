@@ -12,7 +12,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required, signed_in
 from fund.accounts.models import Role
 from fund.calls.forms import CallForm
-from fund.calls.models import DECISION_RULE_LABELS, Call
+from fund.calls.models import Call, DecisionRule
 from fund.calls.operations import CallRefused, CallValues, save_call
 from fund.extensions import db, utcnow
 from fund.money import AmountError, parse_amount
@@ -25,7 +25,7 @@ bp = Blueprint("calls", __name__, url_prefix="/calls")
 def index():
     calls = db.session.scalars(select(Call).order_by(Call.opens_on.desc())).all()
     return render_template(
-        "calls/index.html", calls=calls, today=utcnow().date(), rules=DECISION_RULE_LABELS
+        "calls/index.html", calls=calls, today=utcnow().date(), rules=DecisionRule.labels()
     )
 
 

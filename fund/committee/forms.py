@@ -19,8 +19,9 @@ from wtforms.validators import (
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.committee.decisions import DECISION_LABELS
-from fund.committee.models import CHOICE_LABELS, Choice
+from fund.committee.models import Choice
 from fund.forms import DateField, IntegerField, int_or_zero, options
+from fund.proposals.forms import text_area
 
 
 def end_of_day(day: date | None) -> datetime | None:
@@ -33,20 +34,18 @@ def end_of_day(day: date | None) -> datetime | None:
 class VoteForm(SensitiveForm):
     choice = RadioField(
         "Approve, reject or abstain",
-        choices=options(CHOICE_LABELS.items()),
-        validators=[InputRequired("Choose approve, reject or abstain."), AnyOf(CHOICE_LABELS)],
+        choices=options(Choice.labels().items()),
+        validators=[InputRequired("Choose approve, reject or abstain."), AnyOf(Choice.labels())],
         validate_choice=False,
     )
-    comment = TextAreaField(
-        "Comment",
-        validators=[Length(max=5000)],
-        description="Required when you vote to reject. The other members see it.",
+    comment = text_area(
+        "Comment", 5000, "Required when you vote to reject. The other members see it."
     )
-    conditions = TextAreaField(
+    conditions = text_area(
         "Conditions",
-        validators=[Length(max=5000)],
-        description="Optional: what an approval should be subject to. The applicant sees the "
-        "conditions of votes to approve, without your name.",
+        5000,
+        "Optional: what an approval should be subject to. The applicant sees the conditions of "
+        "votes to approve, without your name.",
     )
 
     def validate_comment(self, field) -> None:

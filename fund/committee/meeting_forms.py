@@ -8,7 +8,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from fund.accounts.forms import MultiCheckboxField
-from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS
+from fund.committee.models import ItemKind, ItemOutcome
 from fund.forms import DateField, IntegerField, StringField, int_or_zero, options
 
 
@@ -47,7 +47,7 @@ class AddItemForm(FlaskForm):
     version = HiddenField()
     kind = SelectField(
         "Item",
-        choices=options(ITEM_KIND_LABELS.items()),
+        choices=options(ItemKind.labels().items()),
         validators=[DataRequired("Choose what the item is.")],
     )
     proposal = StringField(
@@ -74,7 +74,7 @@ class ItemForm(FlaskForm):
     title = StringField("Title", validators=[Optional(), Length(max=300)])
     outcome = SelectField(
         "Decision",
-        choices=options([("", "Not decided yet"), *ITEM_OUTCOME_LABELS.items()]),
+        choices=options([("", "Not decided yet"), *ItemOutcome.labels().items()]),
     )
     round = SelectField(
         "Voting round",

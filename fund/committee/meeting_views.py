@@ -16,7 +16,7 @@ from fund.accounts.models import Role
 from fund.committee import meetings
 from fund.committee.decisions import pipeline_size
 from fund.committee.meeting_forms import AddItemForm, ItemForm, MeetingForm, VersionForm
-from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS, Meeting
+from fund.committee.models import ItemKind, ItemOutcome, Meeting
 from fund.committee.rounds import decision_text, outcome_label
 from fund.committee.visibility import record_access
 from fund.extensions import db
@@ -38,8 +38,8 @@ UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please t
 def _common() -> dict[str, Any]:
     return {
         "is_secretariat": current_user.has_role(Role.SECRETARIAT),
-        "kind_labels": ITEM_KIND_LABELS,
-        "outcome_labels": ITEM_OUTCOME_LABELS,
+        "kind_labels": ItemKind.labels(),
+        "outcome_labels": ItemOutcome.labels(),
         "round_outcome_label": outcome_label,
         "round_decision": decision_text,
     }
@@ -250,7 +250,7 @@ def _item_form(form: ItemForm, item) -> ItemForm:
         (r.id, f"Round {r.number}: {outcome_label(r.outcome)}") for r in meetings.rounds_for(item)
     ]
     form.outcome.choices = [("", "Not decided yet")] + [
-        (o, ITEM_OUTCOME_LABELS[o]) for o in meetings.outcomes_for(item)
+        (o, ItemOutcome(o).label) for o in meetings.outcomes_for(item)
     ]
     return form
 

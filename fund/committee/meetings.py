@@ -25,8 +25,6 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.committee.decisions import agreed_outcome
 from fund.committee.models import (
-    ITEM_KIND_LABELS,
-    ITEM_OUTCOME_LABELS,
     Capacity,
     ItemKind,
     ItemOutcome,
@@ -330,7 +328,7 @@ def add_item(
     the pipeline's ranking or any other business (with a title)."""
     meeting, now = _opened(actor, meeting_id, expected_version, now)
     title = " ".join((title or "").split())
-    if kind not in ITEM_KIND_LABELS:
+    if kind not in ItemKind.labels():
         raise MeetingRefused("Choose what the item is.", "kind")
     proposal = proposal_of_reference(reference) if kind == ItemKind.PROPOSAL else None
     if proposal is None and not title:
@@ -391,7 +389,7 @@ def outcomes_for(item: MeetingItem) -> list[str]:
     deferred, taken note of); on anything else, every outcome."""
     if _on_note(item):
         return [o.value for o in NOTE_OUTCOMES]
-    return list(ITEM_OUTCOME_LABELS)
+    return list(ItemOutcome.labels())
 
 
 def _decide_note(

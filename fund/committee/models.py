@@ -56,9 +56,6 @@ class Choice(LabelledEnum):
     ABSTAIN = "abstain", "Abstain"
 
 
-CHOICE_LABELS = Choice.labels()
-
-
 class Recusal(enum.StrEnum):
     AUTOMATIC = "automatic"  # the member's organization takes part in the proposal
     DECLARED = "declared"  # the member declared a conflict of interest
@@ -307,9 +304,6 @@ class ItemKind(LabelledEnum):
     OTHER = "other", "Any other business"
 
 
-ITEM_KIND_LABELS = ItemKind.labels()
-
-
 class ItemOutcome(LabelledEnum):
     APPROVED = "approved", "Approved"
     NOT_APPROVED = "not_approved", "Not approved"
@@ -319,9 +313,6 @@ class ItemOutcome(LabelledEnum):
     DEFERRED = "deferred", "Deferred"
     AGREED = "agreed", "Agreed"
     NOTED = "noted", "Taken note of"
-
-
-ITEM_OUTCOME_LABELS = ItemOutcome.labels()
 
 
 class Meeting(db.Model):

@@ -30,8 +30,6 @@ from fund.proposals.models import Proposal
 
 REVIEW_STATE = "committee_review"
 
-OUTCOME_LABELS = Outcome.labels()
-
 
 def quorum_needed(round_: VotingRound, entitled: int) -> int:
     """The round's quorum: the call's fixed quorum as it was at opening, else a majority of the
@@ -71,7 +69,7 @@ def fingerprint(round_: VotingRound, vacant: list[tuple[str, int]] | None = None
 
 
 def outcome_label(outcome: str | None) -> str:
-    return OUTCOME_LABELS.get(outcome, outcome or "Open")  # type: ignore[call-overload]
+    return Outcome.labels().get(outcome, outcome or "Open")  # type: ignore[call-overload]
 
 
 def decision_text(round_: VotingRound) -> str:

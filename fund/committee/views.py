@@ -13,11 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from fund import web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Role
-from fund.calls.models import DECISION_RULE_LABELS
+from fund.calls.models import DecisionRule
 from fund.committee import operations, queries
 from fund.committee.decisions import DECISION_LABELS, pipeline_size
 from fund.committee.forms import (
-    CHOICE_LABELS,
     CloseForm,
     ConflictForm,
     DeadlineForm,
@@ -26,21 +25,21 @@ from fund.committee.forms import (
     VoteForm,
     end_of_day,
 )
-from fund.committee.models import Outcome, VotingRound
+from fund.committee.models import Choice, Outcome, VotingRound
 from fund.committee.rounds import REVIEW_STATE, decision_text, outcome_label
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
 from fund.proposals.invitation_page import origin_of_version
-from fund.proposals.models import MARKER_LABELS, PARTNER_TYPE_LABELS, SCOPE_LABELS, Proposal
+from fund.proposals.models import MARKER_LABELS, PartnerType, Proposal, Scope
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import load_proposal
 from fund.proposals.queries import organization_names as proposal_organization_names
 from fund.query_args import page_arg
 from fund.refusals import show_on_form
 from fund.screening import queries as screening_queries
-from fund.screening.models import RESULT_LABELS
+from fund.screening.models import CheckResult
 from workflows import TransitionRefused
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
@@ -55,10 +54,10 @@ def _visible_before_own_vote() -> bool:
 
 def _common() -> dict[str, Any]:
     return {
-        "rule_labels": DECISION_RULE_LABELS,
+        "rule_labels": DecisionRule.labels(),
         "outcome_label": outcome_label,
         "decision_text": decision_text,
-        "choice_labels": CHOICE_LABELS,
+        "choice_labels": Choice.labels(),
         "is_secretariat": current_user.has_role(Role.SECRETARIAT),
         "is_member": current_user.has_role(Role.COMMITTEE),
         "now": utcnow(),
@@ -256,12 +255,12 @@ def _render_review(
             else None
         ),
         sheet=screening_queries.checklist(proposal),
-        result_labels=RESULT_LABELS,
+        result_labels=CheckResult.labels(),
         budget=budget,
         names=proposal_organization_names(set(budget.by_organization)),
-        scope_labels=SCOPE_LABELS,
+        scope_labels=Scope.labels(),
         marker_labels=MARKER_LABELS,
-        partner_type_labels=PARTNER_TYPE_LABELS,
+        partner_type_labels=PartnerType.labels(),
         vote_form=vote_form,
         conflict_form=conflict_form or ConflictForm(formdata=None),
         error=error,
@@ -335,7 +334,7 @@ def vote(round_id: int):
         )[1]
 
     def done(what: str, proposal_id: int):
-        label = CHOICE_LABELS[form.choice.data].lower()
+        label = Choice(form.choice.data).label.lower()
         flash(
             {
                 "cast": f"Your vote to {label} is recorded. You can change it until the round "

@@ -9,7 +9,7 @@ from wtforms import RadioField
 from wtforms.validators import AnyOf, InputRequired
 
 from fund.forms import options
-from fund.notifications.models import DELIVERY_LABELS, Delivery, Kind
+from fund.notifications.models import Delivery, Kind
 
 
 class ButtonForm(FlaskForm):
@@ -45,7 +45,7 @@ def preferences_form(
             f"kind_{kind.code}",
             RadioField(
                 kind.label,
-                choices=options((d.value, DELIVERY_LABELS[d]) for d in Delivery),
+                choices=options((d.value, d.label) for d in Delivery),
                 validators=[InputRequired("Choose how to receive it."), AnyOf(values)],
                 description=kind.description,
             ),

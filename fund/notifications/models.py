@@ -36,9 +36,6 @@ class Delivery(LabelledEnum):
     OFF = "off", "Not at all"
 
 
-DELIVERY_LABELS = Delivery.labels()
-
-
 @dataclass(frozen=True)
 class Kind:
     """A kind of event people are told about."""

@@ -9,7 +9,7 @@ from fund.access import signed_in
 from fund.extensions import db, utcnow
 from fund.notifications import operations, queries
 from fund.notifications.forms import ButtonForm, preferences_form
-from fund.notifications.models import DELIVERY_LABELS, KINDS, Delivery, Notification
+from fund.notifications.models import KINDS, Delivery, Notification
 from fund.query_args import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -123,6 +123,6 @@ def preferences():
         "notifications/preferences.html",
         form=form,
         mandatory=mandatory,
-        labels=DELIVERY_LABELS,
+        labels=Delivery.labels(),
         deliveries=list(Delivery),
     ), status

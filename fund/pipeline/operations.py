@@ -20,7 +20,6 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.committee.decisions import lock_pipeline_order
 from fund.committee.models import (
-    ITEM_OUTCOME_LABELS,
     ItemKind,
     ItemOutcome,
     Meeting,
@@ -70,7 +69,7 @@ def _item_label(item: MeetingItem, meeting: Meeting) -> str:
     what = item.title or (
         f"{item.proposal.reference} “{item.proposal.title}”" if item.proposal else "the pipeline"
     )
-    outcome = ITEM_OUTCOME_LABELS.get(item.outcome or "", "not decided")
+    outcome = ItemOutcome.labels().get(item.outcome or "", "not decided")
     return (
         f"Meeting “{meeting.title}” of {meeting.held_on:%d %b %Y}, item {item.position}: "
         f"{what} ({outcome.lower()})"

@@ -21,7 +21,7 @@ from typing import Any
 
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
-from fund.proposals.models import ATTACHMENT_KIND_LABELS, Attachment, AttachmentKind, Proposal
+from fund.proposals.models import Attachment, AttachmentKind, Proposal
 from workflows import EDITABLE_STATES
 
 __all__ = [
@@ -148,7 +148,7 @@ def _check_kind_and_country(
         if country is not None:
             raise UploadRefused(
                 f"Only a government endorsement letter names a country; "
-                f"a {ATTACHMENT_KIND_LABELS[attachment_kind].lower()} does not."
+                f"a {attachment_kind.label.lower()} does not."
             )
         return attachment_kind, None
     if country is None:

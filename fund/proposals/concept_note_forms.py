@@ -19,7 +19,7 @@ from fund.proposals.forms import (
     text_area,
     title_field,
 )
-from fund.proposals.models import PARTNER_TYPE_LABELS, Proposal
+from fund.proposals.models import PartnerType, Proposal
 
 BLANK_PARTNER_ROWS = 3  # blank national partner rows below those saved
 BLANK_INDICATIVE_ROWS = 2  # blank indicative total rows below those saved
@@ -118,7 +118,7 @@ class ConceptNoteForm(DraftForm):
 def set_choices(form: ConceptNoteForm) -> None:
     """Fill every select of the form (a fixed number of queries)."""
     entities, _ = set_shared_choices(form)
-    partner_types = options([("", "— choose —"), *PARTNER_TYPE_LABELS.items()])
+    partner_types = options([("", "— choose —"), *PartnerType.labels().items()])
     for row in form.partners:
         row.form.partner_type.choices = partner_types
     organizations = options([(0, "—"), *[(o.id, o.acronym or o.name) for o in entities]])

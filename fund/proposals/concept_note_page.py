@@ -14,7 +14,7 @@ from fund.proposals.access import can_view
 from fund.proposals.checks import submission_problems
 from fund.proposals.draft_pages import stale_message
 from fund.proposals.forms import ActionForm, upload_form
-from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS, Proposal
+from fund.proposals.models import MARKER_LABELS, AttachmentKind, Proposal, Scope
 from fund.proposals.page import PAGE
 from fund.proposals.snapshots import unchanged_since
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
@@ -65,9 +65,9 @@ def render_note(note: Proposal, form: ActionForm | None = None, error=None, stat
         editable=editable,
         problems=submission_problems(note, _rules()) if editable else [],
         versions=queries.versions(note.id),
-        scope_labels=SCOPE_LABELS,
+        scope_labels=Scope.labels(),
         marker_labels=MARKER_LABELS,
-        kind_labels=ATTACHMENT_KIND_LABELS,
+        kind_labels=AttachmentKind.labels(),
         letters_now=letters_now,
         upload_form=upload_form(note) if editable else None,
     ), status

@@ -11,7 +11,7 @@ from fund.accounts.models import Organization, OrganizationKind
 from fund.extensions import db
 from fund.forms import options
 from fund.proposals.forms import DraftForm, ProposalForm
-from fund.proposals.models import MARKER_LABELS, SCOPE_LABELS, Proposal
+from fund.proposals.models import MARKER_LABELS, Proposal, Scope
 from fund.proposals.operations import DraftValues
 from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
 
@@ -34,7 +34,7 @@ def set_shared_choices(form: DraftForm) -> tuple[list[Organization], list[GcmObj
     country_pairs = [(c.iso2, c.name) for c in countries]
     form.lead_organization_id.choices = options([(0, "— choose —"), *entity_pairs])
     form.participants.choices = options(entity_pairs)
-    form.scope.choices = options([("", "— choose —"), *SCOPE_LABELS.items()])
+    form.scope.choices = options([("", "— choose —"), *Scope.labels().items()])
     form.countries.choices = options(country_pairs)
     form.endorsers.choices = options(country_pairs)
     form.primary_objective_number.choices = options([(0, "— choose —"), *objective_pairs])

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero, options
 from fund.money import AmountError, parse_amount
-from fund.proposals.models import ATTACHMENT_KIND_LABELS, Proposal
+from fund.proposals.models import AttachmentKind, Proposal
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -226,7 +226,7 @@ class UploadForm(FlaskForm):
 def upload_form(proposal: Proposal) -> UploadForm:
     """The attachment form of a proposal's (or concept note's) page."""
     form = UploadForm(prefix="upload")
-    form.kind.choices = options((k.value, label) for k, label in ATTACHMENT_KIND_LABELS.items())
+    form.kind.choices = options((k.value, label) for k, label in AttachmentKind.labels().items())
     form.country_iso2.choices = options(
         [("", "— not an endorsement letter —")] + [(c.iso2, c.name) for c in proposal.endorsers]
     )

@@ -43,8 +43,6 @@ class ProposalKind(LabelledEnum):
     CONCEPT_NOTE = "concept_note", "Concept note"
 
 
-KIND_LABELS = ProposalKind.labels()
-
 # The transition table of each kind (the engine of each: fund.proposals.operations.engine_for).
 WORKFLOWS: dict[str, Workflow] = {
     ProposalKind.PROPOSAL: PROPOSAL_WORKFLOW,
@@ -74,8 +72,6 @@ class Scope(LabelledEnum):
     REGIONAL = "regional", "Regional"
     GLOBAL = "global", "Global"
 
-
-SCOPE_LABELS = Scope.labels()
 
 MARKER_LABELS = {
     0: "0: not expected to contribute",
@@ -323,9 +319,6 @@ class PartnerType(LabelledEnum):
     OTHER = "other", "Other"
 
 
-PARTNER_TYPE_LABELS = PartnerType.labels()
-
-
 class NationalPartner(ProposalPart, db.Model):
     """A national partner of a concept note: a government body or a non-UN organization."""
 
@@ -389,9 +382,6 @@ class AttachmentKind(LabelledEnum):
     CONCEPT_NOTE = "concept_note", "Concept note"
     BUDGET = "budget", "Detailed budget"
     OTHER = "other", "Other supporting document"
-
-
-ATTACHMENT_KIND_LABELS = AttachmentKind.labels()
 
 
 class Attachment(ProposalPart, db.Model):

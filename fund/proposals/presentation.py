@@ -16,12 +16,7 @@ from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.money import format_usd
 from fund.proposals.budget import BudgetSummary, Line, summarise
-from fund.proposals.models import (
-    ATTACHMENT_KIND_LABELS,
-    MARKER_LABELS,
-    PARTNER_TYPE_LABELS,
-    SCOPE_LABELS,
-)
+from fund.proposals.models import MARKER_LABELS, AttachmentKind, PartnerType, Scope
 from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
@@ -188,7 +183,7 @@ class VersionText:
 
     @staticmethod
     def scope(value: Any) -> str | None:
-        return SCOPE_LABELS.get(value, str(value)) if value else None
+        return Scope.labels().get(value, str(value)) if value else None
 
     @staticmethod
     def money(value: Any) -> str | None:
@@ -218,7 +213,7 @@ class VersionText:
         by_content = {(a.sha256, a.filename): a.id for a in current}
         rows = []
         for a in self.snapshot.get("attachments") or []:
-            kind = ATTACHMENT_KIND_LABELS.get(a.get("kind"), a.get("kind") or "—")
+            kind = AttachmentKind.labels().get(a.get("kind"), a.get("kind") or "—")
             if a.get("country"):
                 kind += f" ({self.country(a['country'])})"
             rows.append(
@@ -287,7 +282,7 @@ class VersionText:
                 return [f"{row.filename} · {row.kind}" for row in self.attachments(())]
             case "national_partners":
                 return [
-                    f"{p.get('name')} ({PARTNER_TYPE_LABELS.get(p.get('type'), p.get('type'))})"
+                    f"{p.get('name')} ({PartnerType.labels().get(p.get('type'), p.get('type'))})"
                     for p in value
                 ]
             case "indicative_totals":

@@ -41,14 +41,13 @@ from fund.proposals.conversion import changes_since_concept_note, compare_totals
 from fund.proposals.draft_pages import page_url, stale_message
 from fund.proposals.forms import ActionForm, NewProposalForm, ProposalForm, upload_form
 from fund.proposals.models import (
-    ATTACHMENT_KIND_LABELS,
-    KIND_LABELS,
     MARKER_LABELS,
-    SCOPE_LABELS,
     Attachment,
+    AttachmentKind,
     Proposal,
     ProposalKind,
     ProposalVersion,
+    Scope,
 )
 from fund.proposals.page import PAGE
 from fund.proposals.presentation import VersionText, reference_names, shown_changes
@@ -124,9 +123,9 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         budget=summary,
         names=queries.organization_names(set(summary.by_organization)),
         versions=queries.versions(proposal.id),
-        scope_labels=SCOPE_LABELS,
+        scope_labels=Scope.labels(),
         marker_labels=MARKER_LABELS,
-        kind_labels=ATTACHMENT_KIND_LABELS,
+        kind_labels=AttachmentKind.labels(),
         upload_form=upload_form(proposal) if editable else None,
         # A full proposal made from a concept note: the note and the budget against its total.
         origin=invitation_page.origin(
@@ -143,7 +142,7 @@ def index():
     if status not in queries.STATUS_CHOICES:
         status = ""
     kind = request.args.get("kind", "")
-    if kind not in KIND_LABELS:
+    if kind not in ProposalKind.labels():
         kind = ""
     filters = queries.ProposalFilters(
         status=status, call_id=call_id, q=request.args.get("q", ""), kind=kind
@@ -155,7 +154,7 @@ def index():
         calls=db.session.scalars(db.select(Call).order_by(Call.opens_on.desc())).all(),
         workflow=PROPOSAL_WORKFLOW,
         statuses=queries.STATUS_CHOICES,
-        kind_labels=KIND_LABELS,
+        kind_labels=ProposalKind.labels(),
         open_calls=queries.open_calls(utcnow().date()),
     )
 

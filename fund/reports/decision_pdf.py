@@ -18,16 +18,9 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from fund.accounts.models import User
 from fund.audit.queries import head
-from fund.calls.models import DECISION_RULE_LABELS
+from fund.calls.models import DecisionRule
 from fund.committee import queries
-from fund.committee.models import (
-    CHOICE_LABELS,
-    Recusal,
-    RoundMember,
-    RoundStatus,
-    Vote,
-    VotingRound,
-)
+from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
 from fund.committee.rounds import decision_text, round_tally
 from fund.committee.tally import Tally
 from fund.proposals.models import Proposal, ProposalVersion
@@ -161,7 +154,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         facts.append(("Deadline", deadline))
     facts.append(("Closed", closed_at))
     if record.full:
-        facts.append(("Decision rule", DECISION_RULE_LABELS.get(r.decision_rule, r.decision_rule)))
+        facts.append(("Decision rule", DecisionRule.labels().get(r.decision_rule, r.decision_rule)))
         facts.append(("Quorum", _quorum(record)))
     story += [Paragraph("Decision", s.h2), fact_table(s, facts, label_width=0.25)]
     if r.summary:
@@ -209,7 +202,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
             (
                 name,
                 names.get(m.organization_id, "—") if m.organization_id else "—",
-                CHOICE_LABELS.get(vote.choice, vote.choice) if vote else "did not vote",
+                Choice.labels().get(vote.choice, vote.choice) if vote else "did not vote",
                 vote.comment if vote else "",
                 vote.conditions if vote else "",
                 when(vote.cast_at) if vote else "",

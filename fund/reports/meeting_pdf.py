@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from fund.audit.queries import head
 from fund.committee import meetings
-from fund.committee.models import ITEM_KIND_LABELS, ITEM_OUTCOME_LABELS, Capacity, Meeting
+from fund.committee.models import Capacity, ItemKind, ItemOutcome, Meeting
 from fund.committee.rounds import decision_text
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
 from fund.reports.pdf.styles import PdfStyles, audit_footer, long_date, long_time, markup
@@ -34,12 +34,12 @@ def _item_name(item) -> str:
     if item.proposal is not None:
         name = f"{item.proposal.kind_label} {item.proposal.reference} “{item.proposal.title}”"
         return f"{name}\n{item.title}" if item.title else name
-    label = ITEM_KIND_LABELS[item.kind]
+    label = ItemKind(item.kind).label
     return f"{label}: {item.title}" if item.title and item.title != label else label
 
 
 def _decision(item) -> str:
-    parts = [ITEM_OUTCOME_LABELS[item.outcome] if item.outcome else "Not decided yet"]
+    parts = [ItemOutcome(item.outcome).label if item.outcome else "Not decided yet"]
     if item.decision:
         parts.append(item.decision)
     if item.round is not None:

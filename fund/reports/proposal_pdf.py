@@ -14,7 +14,7 @@ from typing import Any
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from fund.money import format_amount
-from fund.proposals.models import ATTACHMENT_KIND_LABELS, MARKER_LABELS, SCOPE_LABELS
+from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
 from fund.proposals.presentation import ReferenceNames, add_months, amount, snapshot_budget
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.reports.pdf.styles import (
@@ -136,7 +136,7 @@ class ProposalDocument:
             "scope",
             self.facts(
                 [
-                    (SNAPSHOT_LABELS["scope"], SCOPE_LABELS.get(scope, scope) if scope else None),
+                    (SNAPSHOT_LABELS["scope"], Scope.labels().get(scope, scope) if scope else None),
                     (
                         SNAPSHOT_LABELS["countries"],
                         "; ".join(self.country(c) for c in snap.get("countries") or []),
@@ -321,7 +321,7 @@ class ProposalDocument:
         rows = [
             (
                 a.get("filename"),
-                ATTACHMENT_KIND_LABELS.get(a.get("kind"), a.get("kind"))
+                AttachmentKind.labels().get(a.get("kind"), a.get("kind"))
                 + (f": {self.country(a['country'])}" if a.get("country") else ""),
                 a.get("sha256"),
             )

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from fund.proposals.budget import Line, summarise
-from fund.proposals.models import SCOPE_LABELS, proposal_reference
+from fund.proposals.models import Scope, proposal_reference
 from fund.reference.queries import category_titles, objective_labels
 from fund.reports import queries
 from workflows import PROPOSAL_WORKFLOW
@@ -129,7 +129,7 @@ def _proposals(rate: Decimal) -> Table:
                 _label(p.organization),
                 _label(p.lead_organization) if p.lead_organization else None,
                 _join(_label(o) for o in p.participants),
-                SCOPE_LABELS.get(p.scope, p.scope) if p.scope else None,
+                Scope.labels().get(p.scope, p.scope) if p.scope else None,
                 _join(c.iso2 for c in p.countries),
                 _join(c.iso2 for c in p.endorsers),
                 p.primary_objective_number,

@@ -9,7 +9,7 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from fund.forms import IntegerField, StringField, options
-from fund.screening.models import RESULT_LABELS, CheckResult, ScreeningCriterion
+from fund.screening.models import CheckResult, ScreeningCriterion
 
 ACTIONS = ("forward_to_committee", "return_for_revision", "declare_ineligible")
 
@@ -55,7 +55,7 @@ def checklist_form(
     """The checklist form for these criteria: from the request when posted, else from
     `initial` (criterion id -> (result, note))."""
     criteria = list(criteria)
-    choices = options((r.value, RESULT_LABELS[r]) for r in CheckResult)
+    choices = options((r.value, r.label) for r in CheckResult)
 
     class Form(ChecklistForm):
         pass

@@ -20,9 +20,6 @@ class CheckResult(LabelledEnum):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
-RESULT_LABELS = CheckResult.labels()
-
-
 class ScreeningCriterion(db.Model):
     """One eligibility criterion of a call, for its concept notes or its full proposals (`stage`).
     `automatic` names a check the system can pre-fill."""

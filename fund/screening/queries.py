@@ -13,13 +13,7 @@ from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.pagination import Paging, clamp_page
 from fund.proposals.checks import Rules, criterion_results
-from fund.proposals.models import (
-    KIND_LABELS,
-    Proposal,
-    ProposalKind,
-    proposal_reference,
-    state_label,
-)
+from fund.proposals.models import Proposal, ProposalKind, proposal_reference, state_label
 from fund.proposals.operations import rules_from_config
 from fund.screening.guards import criteria_of, current_checks
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
@@ -52,7 +46,7 @@ class QueueRow:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[ProposalKind(self.kind)]
+        return ProposalKind(self.kind).label
 
     @property
     def is_concept_note(self) -> bool:

@@ -13,7 +13,7 @@ from fund.calls.models import Call, Stage
 from fund.extensions import db
 from fund.forms import options
 from fund.proposals import operations as proposal_operations
-from fund.proposals.models import KIND_LABELS, Proposal
+from fund.proposals.models import Proposal, ProposalKind
 from fund.query_args import page_arg
 from fund.screening import operations, queries
 from fund.screening.forms import (
@@ -24,7 +24,7 @@ from fund.screening.forms import (
     VersionForm,
     checklist_form,
 )
-from fund.screening.models import RESULT_LABELS, CheckResult, ScreeningCriterion
+from fund.screening.models import CheckResult, ScreeningCriterion
 from workflows import TransitionRefused
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
@@ -34,7 +34,7 @@ STALE_MESSAGE = (
     "Review its current state below, then try again."
 )
 UNREADABLE_ACTION = "The action could not be read. Please try again."
-RESULT_CHOICES = [(r.value, RESULT_LABELS[r]) for r in CheckResult]
+RESULT_CHOICES = [(r.value, r.label) for r in CheckResult]
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -62,7 +62,7 @@ def _page_number() -> int:
 def _kind_filter() -> str:
     """The `kind` query parameter: a kind of row, or "" for both."""
     kind = request.args.get("kind", "")
-    return kind if kind in KIND_LABELS else ""
+    return kind if kind in ProposalKind.labels() else ""
 
 
 def _render_queue(error=None, status: int = 200):
@@ -74,7 +74,7 @@ def _render_queue(error=None, status: int = 200):
         ),
         calls=queries.calls_with_criteria(),
         kind=kind,
-        kind_labels=KIND_LABELS,
+        kind_labels=ProposalKind.labels(),
         error=error,
     ), status
 
