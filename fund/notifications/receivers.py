@@ -8,6 +8,7 @@ deadline reminders) are marked read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -99,6 +100,15 @@ def _tell_applicants(
     )
 
 
+def _tell_group(
+    kind: str, users: Iterable[User], audience: str, actor: User | None, **notice: Any
+) -> None:
+    """`users` are told as `audience`, the actor who made the change excepted."""
+    recipients = Recipients()
+    recipients.add(users, audience, exclude=actor)
+    notify(kind, recipients, **notice)
+
+
 def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra: Any):
     def handler(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
         _tell_applicants(
@@ -116,12 +126,12 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
     """The entitled members are asked to review and vote; the applicant organization hears
     that its proposal passed screening and is with the committee (not the secretariat's note,
     which is for the committee)."""
-    recipients = Recipients()
-    recipients.add(committee_for(proposal), COMMITTEE, exclude=actor)
     ref = proposal.reference
-    notify(
+    _tell_group(
         "forwarded_to_committee",
-        recipients,
+        committee_for(proposal),
+        COMMITTEE,
+        actor,
         subject_type="proposal",
         subject_id=proposal.id,
         title=f"{ref} for committee review: {proposal.title}",
@@ -351,11 +361,11 @@ def _tell_if_everyone_voted(voting_round: Any, actor: User | None) -> None:
     proposal = db.session.get(Proposal, voting_round.proposal_id)
     if proposal is None:
         return
-    recipients = Recipients()
-    recipients.add(secretariat(), SECRETARIAT, exclude=actor)
-    notify(
+    _tell_group(
         "votes_complete",
-        recipients,
+        secretariat(),
+        SECRETARIAT,
+        actor,
         subject_type="voting_round",
         subject_id=voting_round.id,
         title=f"{proposal.reference}: every member has voted in round {voting_round.number}",
