@@ -53,11 +53,14 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
-    """The check that `column` holds one of `values` (strings, or string enums), named
-    `<column>_valid`."""
+def one_of(column: str, values: Iterable[str], *, nullable: bool = False) -> CheckConstraint:
+    """The check that `column` holds one of `values` (strings, or string enums), or is null
+    when `nullable`, named `<column>_valid`."""
     listed = ", ".join(f"'{value}'" for value in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_valid")
+    allowed = f"{column} IN ({listed})"
+    if nullable:
+        allowed = f"{column} IS NULL OR {allowed}"
+    return CheckConstraint(allowed, name=f"{column}_valid")
 
 
 def utcnow() -> datetime:

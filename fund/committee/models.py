@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
+from fund.calls.models import DecisionRule
 from fund.extensions import UTCDateTime, db, one_of
 from fund.labels import LabelledEnum
 from fund.proposals.models import Proposal
@@ -59,12 +60,6 @@ class Choice(LabelledEnum):
 class Recusal(enum.StrEnum):
     AUTOMATIC = "automatic"  # the member's organization takes part in the proposal
     DECLARED = "declared"  # the member declared a conflict of interest
-
-
-def _one_of_or_null(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
-    """The check that `column` is null or holds one of `values`, named `<column>_valid`."""
-    listed = ", ".join(f"'{v.value}'" for v in values)
-    return CheckConstraint(f"{column} IS NULL OR {column} IN ({listed})", name=f"{column}_valid")
 
 
 def _one_current(name: str, column: str) -> Index:
@@ -173,10 +168,8 @@ class VotingRound(db.Model):
     __table_args__ = (
         UniqueConstraint("proposal_id", "number"),
         one_of("status", RoundStatus),
-        _one_of_or_null("outcome", Outcome),
-        CheckConstraint(
-            "decision_rule IN ('consensus', 'majority', 'two_thirds')", name="decision_rule_valid"
-        ),
+        one_of("outcome", Outcome, nullable=True),
+        one_of("decision_rule", DecisionRule),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
         CheckConstraint("(status = 'closed') = (outcome IS NOT NULL)", name="closed_has_outcome"),
         CheckConstraint(
@@ -229,7 +222,7 @@ class RoundMember(db.Model):
     __tablename__ = "round_members"
     __table_args__ = (
         UniqueConstraint("round_id", "seat_id"),
-        _one_of_or_null("recusal", Recusal),
+        one_of("recusal", Recusal, nullable=True),
         CheckConstraint("recusal IS NULL OR length(recusal_reason) > 0", name="recusal_has_reason"),
     )
 
@@ -377,7 +370,7 @@ class MeetingItem(db.Model):
     __tablename__ = "committee_meeting_items"
     __table_args__ = (
         one_of("kind", ItemKind),
-        _one_of_or_null("outcome", ItemOutcome),
+        one_of("outcome", ItemOutcome, nullable=True),
         CheckConstraint(
             "(kind = 'proposal') = (proposal_id IS NOT NULL)", name="proposal_item_names_it"
         ),
