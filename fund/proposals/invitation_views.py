@@ -8,8 +8,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from fund.access import roles_required
 from fund.accounts.models import Role
@@ -17,6 +16,7 @@ from fund.extensions import db, utcnow
 from fund.forms import DateField, IntegerField
 from fund.proposals import invitations, queries
 from fund.proposals.access import can_view
+from fund.proposals.forms import text_area
 from fund.proposals.models import Proposal
 from fund.proposals.ranking import ranked_ids
 from fund.proposals.snapshots import SNAPSHOT_LABELS
@@ -40,11 +40,11 @@ class InvitationForm(FlaskForm):
         validators=[Optional()],
         description="The full proposal is due by the end of this day (UTC): a date after today.",
     )
-    message = TextAreaField(
+    message = text_area(
         "Message to the applicant",
-        validators=[Length(max=5000)],
-        description="Optional: what the full programme should address. The applicant reads it "
-        "with the invitation.",
+        5000,
+        "Optional: what the full programme should address. The applicant reads it with the "
+        "invitation.",
     )
 
 
