@@ -63,6 +63,12 @@ def one_of(column: str, values: Iterable[str], *, nullable: bool = False) -> Che
     return CheckConstraint(allowed, name=f"{column}_valid")
 
 
+def not_negative(column: str, name: str | None = None) -> CheckConstraint:
+    """The check that `column` is never below zero, named `<column>_not_negative` unless
+    `name` is given."""
+    return CheckConstraint(f"{column} >= 0", name=name or f"{column}_not_negative")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

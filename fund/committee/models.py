@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import DecisionRule
-from fund.extensions import UTCDateTime, db, one_of
+from fund.extensions import UTCDateTime, db, not_negative, one_of
 from fund.labels import LabelledEnum
 from fund.proposals.models import Proposal
 
@@ -316,7 +316,7 @@ class Meeting(db.Model):
     __tablename__ = "committee_meetings"
     __table_args__ = (
         CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
-        CheckConstraint("seats >= 0", name="seats_not_negative"),
+        not_negative("seats"),
         CheckConstraint("version > 0", name="version_positive"),
     )
 

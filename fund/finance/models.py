@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
-from fund.extensions import UTCDateTime, db
+from fund.extensions import UTCDateTime, db, not_negative
 
 Money = Numeric(14, 2)
 GENERAL_POOL = "GENERAL"  # unearmarked money; other pools are named by thematic area code
@@ -33,8 +33,8 @@ class Pool(db.Model):
 
     __tablename__ = "pools"
     __table_args__ = (
-        CheckConstraint("available >= 0", name="available_not_negative"),
-        CheckConstraint("received_net >= 0", name="received_not_negative"),
+        not_negative("available"),
+        not_negative("received_net", name="received_not_negative"),
     )
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -156,7 +156,7 @@ class AllocationShare(_PaidOut, db.Model):
     """A participating organization's part of an allocation, and how much of it is paid."""
 
     __tablename__ = "allocation_shares"
-    __table_args__ = _paid_out_checks(CheckConstraint("amount >= 0", name="amount_not_negative"))
+    __table_args__ = _paid_out_checks(not_negative("amount"))
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
 

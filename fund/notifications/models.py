@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Role, User
-from fund.extensions import UTCDateTime, db, one_of, utcnow
+from fund.extensions import UTCDateTime, db, not_negative, one_of, utcnow
 from fund.labels import LabelledEnum
 
 
@@ -203,7 +203,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        not_negative("attempts"),
         Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),
     )
 

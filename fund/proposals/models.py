@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
-from fund.extensions import UTCDateTime, db, one_of, utcnow
+from fund.extensions import UTCDateTime, db, not_negative, one_of, utcnow
 from fund.labels import LabelledEnum
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
@@ -365,7 +365,7 @@ class BudgetLine(ProposalPart, db.Model):
     __tablename__ = "budget_lines"
     __table_args__ = (
         CheckConstraint("category_code BETWEEN 1 AND 7", name="direct_category"),
-        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        not_negative("amount"),
     )
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
