@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, TypeDecorator, event, text
 from sqlalchemy.orm import DeclarativeBase
 
 # Every constraint gets a predictable name: Alembic needs names for SQLite batch migrations.
@@ -67,6 +67,13 @@ def not_negative(column: str, name: str | None = None) -> CheckConstraint:
     """The check that `column` is never below zero, named `<column>_not_negative` unless
     `name` is given."""
     return CheckConstraint(f"{column} >= 0", name=name or f"{column}_not_negative")
+
+
+def unique_where(name: str, column: str, where: str) -> Index:
+    """The unique index of `column` over the rows where `where` holds (a partial index, on
+    SQLite and on PostgreSQL)."""
+    condition = text(where)
+    return Index(name, column, unique=True, sqlite_where=condition, postgresql_where=condition)
 
 
 def utcnow() -> datetime:

@@ -20,13 +20,12 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     select,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import DecisionRule
-from fund.extensions import UTCDateTime, db, not_negative, one_of
+from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where
 from fund.labels import LabelledEnum
 from fund.proposals.models import Proposal
 
@@ -65,8 +64,7 @@ class Recusal(enum.StrEnum):
 def _one_current(name: str, column: str) -> Index:
     """The unique index of `column` over the rows still current (not ended): one current row
     per value."""
-    where = text("ended_at IS NULL")
-    return Index(name, column, unique=True, sqlite_where=where, postgresql_where=where)
+    return unique_where(name, column, "ended_at IS NULL")
 
 
 class _Term:
@@ -98,13 +96,7 @@ class Seat(_Term, db.Model):
         # A member holds one seat at a time.
         _one_current("uq_committee_seats_member_current", "member_id"),
         # One chair.
-        Index(
-            "uq_committee_seats_one_chair",
-            "chair",
-            unique=True,
-            sqlite_where=text("chair AND ended_at IS NULL"),
-            postgresql_where=text("chair AND ended_at IS NULL"),
-        ),
+        unique_where("uq_committee_seats_one_chair", "chair", "chair AND ended_at IS NULL"),
         CheckConstraint("NOT (chair AND ended_at IS NOT NULL)", name="retired_not_chair"),
     )
 
@@ -176,13 +168,7 @@ class VotingRound(db.Model):
             "pipeline_place IS NULL OR (outcome = 'pipeline' AND pipeline_place > 0)",
             name="pipeline_place_of_pipeline",
         ),
-        Index(
-            "uq_voting_rounds_one_open_per_proposal",
-            "proposal_id",
-            unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
-        ),
+        unique_where("uq_voting_rounds_one_open_per_proposal", "proposal_id", "status = 'open'"),
         # The latest decisions (meeting view): closed rounds, newest first.
         Index("ix_voting_rounds_status_closed_at", "status", "closed_at"),
     )

@@ -22,13 +22,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
-from fund.extensions import UTCDateTime, db, not_negative, one_of, utcnow
+from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where, utcnow
 from fund.labels import LabelledEnum
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
@@ -136,13 +135,7 @@ class Proposal(db.Model):
         CheckConstraint(
             "pipeline_rank IS NULL OR pipeline_rank > 0", name="pipeline_rank_positive"
         ),
-        Index(
-            "uq_proposals_pipeline_rank",
-            "pipeline_rank",
-            unique=True,
-            sqlite_where=text(PIPELINE_RANK_WHERE),
-            postgresql_where=text(PIPELINE_RANK_WHERE),
-        ),
+        unique_where("uq_proposals_pipeline_rank", "pipeline_rank", PIPELINE_RANK_WHERE),
         # A concept note's invitation to a full programme, and the one full proposal made from
         # a concept note.
         CheckConstraint(
