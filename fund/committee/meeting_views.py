@@ -23,6 +23,7 @@ from fund.extensions import db
 from fund.pagination import Paging
 from fund.query_args import page_arg
 from fund.refusals import show_on_form
+from fund.web import UNREADABLE_MESSAGE, submit
 
 bp = Blueprint("meetings", __name__, url_prefix="/committee/meetings")
 
@@ -32,7 +33,6 @@ CONCURRENT_MESSAGE = (
     "Someone else changed this meeting at the same moment. Nothing of yours was saved; your "
     "input is kept below. Review the meeting, then try again."
 )
-UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
 
 
 def _common() -> dict[str, Any]:
@@ -124,18 +124,21 @@ def new():
     form = _meeting_form(MeetingForm())
     if request.method == "GET":
         return _render_form(form, None, None, 200)
-    if not form.validate_on_submit():
-        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-        return _render_form(form, None, message, 400)
-    try:
-        meeting = meetings.create_meeting(current_user, _input(form))
-        meeting_id = meeting.id
-        db.session.commit()
-    except (meetings.MeetingRefused, IntegrityError) as refused:
-        message, status = _refusal(form, refused)
-        return _render_form(form, None, message, status)
-    flash("The meeting is recorded. Add its agenda items below.", "success")
-    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+    return submit(
+        form,
+        lambda: meetings.create_meeting(current_user, _input(form)).id,
+        lambda meeting_id: _to_meeting(
+            meeting_id, "The meeting is recorded. Add its agenda items below.", "success"
+        ),
+        refusals=(meetings.MeetingRefused, IntegrityError),
+        again=lambda message, status: _render_form(form, None, message, status),
+        refusal=lambda refused: _refusal(form, refused),
+    )
+
+
+def _to_meeting(meeting_id: int, message: str, category: str, anchor: str | None = None):
+    flash(message, category)
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor=anchor))
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -160,21 +163,22 @@ def edit(meeting_id: int):
         )
         return _render_form(form, meeting, None, 200)
     form = _meeting_form(MeetingForm())
-    if not form.validate_on_submit():
-        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-        return _render_form(form, meeting, message, 400)
-    try:
-        changed = meetings.update_meeting(
+    return submit(
+        form,
+        lambda: meetings.update_meeting(
             current_user, meeting_id, _input(form), expected_version=_version(form)
-        )
-        db.session.commit()
-    except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
-        message, status = _refusal(form, refused)
-        return _render_form(form, _meeting_or_404(meeting_id), message, status)
-    flash(
-        "The meeting is saved." if changed else "Nothing changed.", "success" if changed else "info"
+        ),
+        lambda changed: _to_meeting(
+            meeting_id,
+            "The meeting is saved." if changed else "Nothing changed.",
+            "success" if changed else "info",
+        ),
+        refusals=(meetings.MeetingRefused, IntegrityError, StaleDataError),
+        again=lambda message, status: _render_form(
+            form, _meeting_or_404(meeting_id), message, status
+        ),
+        refusal=lambda refused: _refusal(form, refused),
     )
-    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 
 # A meeting's page -----------------------------------------------------------------------------
@@ -214,28 +218,30 @@ def detail(meeting_id: int):
 @bp.route("/<int:meeting_id>/items", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def add_item(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
+    _meeting_or_404(meeting_id)
     form = AddItemForm()
-    if not form.validate_on_submit():
-        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-        return _render_detail(meeting, add_form=form, error=message, status=400)
-    try:
-        meetings.add_item(
+    return submit(
+        form,
+        lambda: meetings.add_item(
             current_user,
             meeting_id,
             form.kind.data,
             reference=form.proposal.data or "",
             title=form.title.data or "",
             expected_version=_version(form),
-        )
-        db.session.commit()
-    except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
-        message, status = _refusal(form, refused)
-        return _render_detail(
+        ),
+        lambda _: _to_meeting(
+            meeting_id,
+            "The item is on the agenda. Record the decision when it is taken.",
+            "success",
+            "agenda-title",
+        ),
+        refusals=(meetings.MeetingRefused, IntegrityError, StaleDataError),
+        again=lambda message, status: _render_detail(
             _meeting_or_404(meeting_id), add_form=form, error=message, status=status
-        )
-    flash("The item is on the agenda. Record the decision when it is taken.", "success")
-    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="agenda-title"))
+        ),
+        refusal=lambda refused: _refusal(form, refused),
+    )
 
 
 def _item_or_404(meeting: Meeting, item_id: int):
@@ -290,11 +296,14 @@ def item(meeting_id: int, item_id: int):
         )
         return _render_item(meeting, found, _item_form(form, found), None, 200)
     form = _item_form(ItemForm(), found)
-    if not form.validate_on_submit():
-        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
-        return _render_item(meeting, found, form, message, 400)
-    try:
-        changed = meetings.update_item(
+
+    def again(message: str | None, status: int):
+        meeting = _meeting_or_404(meeting_id)
+        return _render_item(meeting, _item_or_404(meeting, item_id), form, message, status)
+
+    return submit(
+        form,
+        lambda: meetings.update_item(
             current_user,
             meeting_id,
             item_id,
@@ -306,17 +315,17 @@ def item(meeting_id: int, item_id: int):
             round_id=form.round.data or None,
             rank=form.rank.data,
             expected_version=_version(form),
-        )
-        db.session.commit()
-    except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
-        message, status = _refusal(form, refused)
-        meeting = _meeting_or_404(meeting_id)
-        return _render_item(meeting, _item_or_404(meeting, item_id), form, message, status)
-    flash(
-        "The decision is recorded." if changed else "Nothing changed.",
-        "success" if changed else "info",
+        ),
+        lambda changed: _to_meeting(
+            meeting_id,
+            "The decision is recorded." if changed else "Nothing changed.",
+            "success" if changed else "info",
+            f"item-{item_id}",
+        ),
+        refusals=(meetings.MeetingRefused, IntegrityError, StaleDataError),
+        again=again,
+        refusal=lambda refused: _refusal(form, refused),
     )
-    return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor=f"item-{item_id}"))
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/remove", methods=["POST"])
