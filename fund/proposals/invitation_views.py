@@ -21,11 +21,11 @@ from fund.proposals.models import Proposal
 from fund.proposals.ranking import ranked_ids
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.refusals import show_on_form
+from fund.web import UNREADABLE_MESSAGE
 from workflows import TransitionRefused
 
 bp = Blueprint("invitations", __name__, url_prefix="/concept-notes")
 
-UNREADABLE = "The form could not be read (it may have expired). Please try again."
 # The parts the full proposal starts with, named as the concept note named them where it did.
 PREFILLED_LABELS = {
     "summary": "Summary: the change sought",
@@ -117,7 +117,7 @@ def invite(note_id: int):
     if not form.is_submitted():
         return _render_invitation(note, form)
     if not form.validate():
-        message = UNREADABLE if "csrf_token" in form.errors or form.version.errors else None
+        message = UNREADABLE_MESSAGE if "csrf_token" in form.errors or form.version.errors else None
         return _render_invitation(note, form, message, 400)
     try:
         done = invitations.invite(
@@ -175,7 +175,7 @@ def full_proposal(note_id: int):
     if not form.is_submitted():
         return _render_start(note, form)
     if not form.validate():
-        return _render_start(note, form, UNREADABLE, 400)
+        return _render_start(note, form, UNREADABLE_MESSAGE, 400)
     try:
         full = invitations.start_full_proposal(note.id, current_user)
         full_id = full.id
