@@ -111,6 +111,17 @@ proposal_secondary_objectives = _proposal_link(
 )
 
 
+def _linked(table: Table, order_by: str) -> Any:
+    """The reference rows a proposal names through one of its link tables, in `order_by` order."""
+    return relationship(secondary=table, order_by=order_by)
+
+
+def _part_of_proposal(order_by: str) -> Any:
+    """The rows a proposal owns (principles, contacts, budget lines, attachments, national
+    partners, indicative totals): saved and deleted with it, in `order_by` order."""
+    return relationship(cascade="all, delete-orphan", order_by=order_by)
+
+
 class Proposal(db.Model):
     """A joint programme proposed for a call, owned by the applicant's organization.
 
@@ -202,36 +213,24 @@ class Proposal(db.Model):
         foreign_keys=[lead_organization_id]
     )
     primary_objective: Mapped[GcmObjective | None] = relationship()
-    participants: Mapped[list[Organization]] = relationship(
-        secondary=proposal_participants, order_by="Organization.acronym"
+    participants: Mapped[list[Organization]] = _linked(
+        proposal_participants, "Organization.acronym"
     )
-    endorsers: Mapped[list[Country]] = relationship(
-        secondary=proposal_endorsers, order_by="Country.name"
+    endorsers: Mapped[list[Country]] = _linked(proposal_endorsers, "Country.name")
+    countries: Mapped[list[Country]] = _linked(proposal_countries, "Country.name")
+    secondary_objectives: Mapped[list[GcmObjective]] = _linked(
+        proposal_secondary_objectives, "GcmObjective.number"
     )
-    countries: Mapped[list[Country]] = relationship(
-        secondary=proposal_countries, order_by="Country.name"
+    principles: Mapped[list[ProposalPrinciple]] = _part_of_proposal(
+        "ProposalPrinciple.principle_code"
     )
-    secondary_objectives: Mapped[list[GcmObjective]] = relationship(
-        secondary=proposal_secondary_objectives, order_by="GcmObjective.number"
-    )
-    principles: Mapped[list[ProposalPrinciple]] = relationship(
-        cascade="all, delete-orphan", order_by="ProposalPrinciple.principle_code"
-    )
-    contacts: Mapped[list[ProposalContact]] = relationship(
-        cascade="all, delete-orphan", order_by="ProposalContact.id"
-    )
-    budget_lines: Mapped[list[BudgetLine]] = relationship(
-        cascade="all, delete-orphan", order_by="BudgetLine.id"
-    )
-    attachments: Mapped[list[Attachment]] = relationship(
-        cascade="all, delete-orphan", order_by="Attachment.id"
-    )
+    contacts: Mapped[list[ProposalContact]] = _part_of_proposal("ProposalContact.id")
+    budget_lines: Mapped[list[BudgetLine]] = _part_of_proposal("BudgetLine.id")
+    attachments: Mapped[list[Attachment]] = _part_of_proposal("Attachment.id")
     # A concept note's own parts.
-    national_partners: Mapped[list[NationalPartner]] = relationship(
-        cascade="all, delete-orphan", order_by="NationalPartner.id"
-    )
-    indicative_totals: Mapped[list[IndicativeTotal]] = relationship(
-        cascade="all, delete-orphan", order_by="IndicativeTotal.organization_id"
+    national_partners: Mapped[list[NationalPartner]] = _part_of_proposal("NationalPartner.id")
+    indicative_totals: Mapped[list[IndicativeTotal]] = _part_of_proposal(
+        "IndicativeTotal.organization_id"
     )
 
     __mapper_args__ = {"version_id_col": version}
