@@ -54,6 +54,8 @@ SLOW_FILES_FIRST = (
     "tests/test_security_fuzz.py",
     "tests/test_concept_note_decisions.py",
     "tests/test_coverage_totals.py",
+    "tests/test_browser_concept_note_journey.py",
+    "tests/test_browser_journey.py",
     "tests/test_query_counts.py",
     "tests/test_self_contained.py",
     "tests/test_coverage_rule.py",
@@ -62,7 +64,6 @@ SLOW_FILES_FIRST = (
     "tests/test_committee.py",
     "tests/test_finance.py",
     "tests/test_seed.py",
-    "tests/test_browser_journey.py",
 )
 
 
@@ -154,7 +155,8 @@ def _make_app(
     else:
         postgres = request.getfixturevalue("postgres")
         template = template or request.getfixturevalue("postgres_template")
-        url = _postgres_database(postgres, template, _database_name(request))
+        name = _database_name(request)
+        url = _postgres_database(postgres, template, name)
     app = create_app(
         "test",
         {"SQLALCHEMY_DATABASE_URI": url, "OPEN_DATA_CACHE_DIR": str(tmp_path / "open-data-cache")},
@@ -163,6 +165,17 @@ def _make_app(
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    if engine != "sqlite":
+        # Dropped at once: kept, the worker's databases reached gigabytes, written to disk and
+        # removed only when the server stopped (tens of seconds at the end of the run).
+        _drop_postgres_database(request.getfixturevalue("postgres"), name)
+
+
+def _drop_postgres_database(postgres: PostgresServer, name: str) -> None:
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture
