@@ -26,14 +26,12 @@ from fund.proposals import operations
 from fund.proposals.checks import criterion_results
 from fund.proposals.guards import CONCEPT_NOTE_GUARDS, GUARDS
 from fund.proposals.models import (
-    IndicativeTotal,
     NationalPartner,
     Proposal,
-    ProposalPrinciple,
     ProposalVersion,
 )
-from fund.reference.models import Country, GcmObjective
 from fund.screening import operations as screening_operations
+from tests.concept_note_factories import fill_concept_note
 from tests.factories import new_open_call
 from tests.helpers import audit_events, client_for, csrf_token, organization, user
 from workflows import TransitionRefused
@@ -64,37 +62,6 @@ def new_concept_note(author, call_id: int, *, complete: bool = True, title: str 
         fill_concept_note(note)
     db.session.flush()
     return note
-
-
-def fill_concept_note(note: Proposal) -> None:
-    with db.session.no_autoflush:
-        ilo, iom = organization("ILO"), organization("IOM")
-        chile = db.session.get(Country, "CL")
-        note.rationale = "Recruitment fees trap migrant workers in debt."
-        note.summary = "Workers recruited fairly, with no fees, through public services."
-        note.scope = "national"
-        note.countries = [chile]
-        note.endorsers = [chile]
-        note.lead_organization = ilo
-        note.participants = [ilo, iom]
-        note.duration_months = 24
-        note.primary_objective_number = 6
-        note.secondary_objectives = [db.session.get(GcmObjective, 18)]
-        note.gender_marker = 2
-        note.human_rights_marker = 2
-        note.principles = [
-            ProposalPrinciple(principle_code="gender_responsive", explanation="Women first."),
-            ProposalPrinciple(principle_code="human_rights", explanation="Rights-based."),
-        ]
-        note.national_partners = [
-            NationalPartner(name="Ministry of Labour", partner_type="line_ministry"),
-            NationalPartner(name="Municipality of Santiago", partner_type="local_government"),
-            NationalPartner(name="Migrant Workers' Union", partner_type="civil_society"),
-        ]
-        note.indicative_totals = [
-            IndicativeTotal(organization=ilo, amount=Decimal("700000.00")),
-            IndicativeTotal(organization=iom, amount=Decimal("500000.00")),
-        ]
 
 
 def screen(note: Proposal, secretariat, result: str = "pass") -> None:
