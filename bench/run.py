@@ -8,6 +8,9 @@ bench users of `bench.generate`), so the time includes routing, access checks, t
 the template: everything but the network and the WSGI server. For each page it prints the
 median and the 95th percentile of `--repeat` timed requests (after `--warmup` untimed ones) and
 the number of SQL statements the request sent (counted by a `before_cursor_execute` listener).
+With `--cpu` it also prints the median CPU time of the requests (`time.process_time`: this
+process only, so the SQLite queries are in it and the other processes of a busy machine are not;
+a PostgreSQL server's time is not).
 
 For coverage it also times `fund.coverage.queries.coverage()` alone and the raw SQL aggregation
 it rests on (one GROUP BY sum of budget lines joined to proposals, by objective and status), and
@@ -73,6 +76,7 @@ class Measure:
     path: str
     role: str
     samples_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     status: int | None = None
     peak_mib: float | None = None
@@ -86,11 +90,16 @@ class Measure:
     def p95(self) -> float:
         return percentile(self.samples_ms, 0.95) if self.samples_ms else float("nan")
 
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_ms) if self.cpu_ms else float("nan")
+
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["samples_ms"]
+        del data["samples_ms"], data["cpu_ms"]
         data.update(
             median_ms=round(self.median, 2),
+            cpu_median_ms=round(self.cpu_median, 2) if self.cpu_ms else None,
             p95_ms=round(self.p95, 2),
             min_ms=round(min(self.samples_ms), 2) if self.samples_ms else None,
             samples=len(self.samples_ms),
@@ -236,13 +245,17 @@ def pages(ids: dict[str, int], has_report: bool) -> list[tuple[str, str, str]]:
     return found
 
 
-def time_request(client: FlaskClient, counter: QueryCounter, path: str) -> tuple[float, int, int]:
+def time_request(
+    client: FlaskClient, counter: QueryCounter, path: str
+) -> tuple[float, float, int, int]:
+    """Wall and CPU time (ms) of one request, its SQL statements and its HTTP status."""
     counter.count = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     response = client.get(path)
     response.get_data()
+    cpu = (time.process_time() - cpu_started) * 1000
     elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, counter.count, response.status_code
+    return elapsed, cpu, counter.count, response.status_code
 
 
 def peak_memory(client: FlaskClient, path: str) -> float:
@@ -266,6 +279,7 @@ def time_callable(
     budget: float,
 ) -> tuple[list[float], list[int]]:
     samples: list[float] = []
+    cpu: list[float] = []
     counts: list[int] = []
     began = time.perf_counter()
     for n in range(warmup + repeat):
@@ -273,14 +287,16 @@ def time_callable(
             break
         with app.test_request_context():
             counter.count = 0
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             call()
+            spent_cpu = (time.process_time() - cpu_started) * 1000
             elapsed = (time.perf_counter() - started) * 1000
             db.session.remove()
         if n >= warmup:
             samples.append(elapsed)
+            cpu.append(spent_cpu)
             counts.append(counter.count)
-    return samples, counts
+    return samples, cpu, counts
 
 
 def raw_aggregation(app: Flask) -> list[Any]:
@@ -297,6 +313,8 @@ def run(
     warmup: int,
     only: str | None = None,
     budget: float = 30.0,
+    cpu: bool = False,
+    skip: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     overrides: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": database_url} if database_url else {}
     app = create_app("development", overrides)
@@ -331,19 +349,20 @@ def run(
     counter = QueryCounter(engine)
     with counter:
         for name, path, role in pages(ids, has_report):
-            if only and only not in name:
+            if (only and only not in name) or any(text in name for text in skip):
                 continue
             measure = Measure(name, path, role)
             client = clients[role]
             for _ in range(warmup):  # a slow page needs one untimed request, not several
-                elapsed, _, _ = time_request(client, counter, path)
+                elapsed, _, _, _ = time_request(client, counter, path)
                 if elapsed > budget * 1000 / 10:
                     break
             started = time.perf_counter()
             for _ in range(repeat):
-                elapsed, count, status = time_request(client, counter, path)
+                elapsed, spent_cpu, count, status = time_request(client, counter, path)
                 measure.status = status
                 measure.samples_ms.append(elapsed)
+                measure.cpu_ms.append(spent_cpu)
                 measure.queries.append(count)
                 spent = time.perf_counter() - started
                 if len(measure.samples_ms) >= MIN_SAMPLES and spent > budget:
@@ -357,24 +376,24 @@ def run(
             if path == ALLOCATION_REPORT:
                 measure.peak_mib = round(peak_memory(client, path), 1)
             measures.append(measure)
-            _print_measure(measure)
+            _print_measure(measure, cpu)
 
-        if not only or "coverage" in only:
+        if (not only or "coverage" in only) and not any("coverage" in text for text in skip):
             from fund.coverage.queries import coverage
 
             computation = Measure("coverage() alone", "fund.coverage.queries.coverage()", "-")
-            computation.samples_ms, computation.queries = time_callable(
+            computation.samples_ms, computation.cpu_ms, computation.queries = time_callable(
                 app, counter, coverage, repeat, warmup, budget
             )
             measures.append(computation)
-            _print_measure(computation)
+            _print_measure(computation, cpu)
             with app.app_context():
                 raw = Measure("raw GROUP BY sum (SQL alone)", "budget_lines x proposals", "-")
-                raw.samples_ms, raw.queries = time_callable(
+                raw.samples_ms, raw.cpu_ms, raw.queries = time_callable(
                     app, counter, lambda: raw_aggregation(app), repeat, warmup, budget
                 )
             measures.append(raw)
-            _print_measure(raw)
+            _print_measure(raw, cpu)
             dashboard = next((m for m in measures if m.name == "coverage dashboard"), None)
             ratios = {"coverage() / raw": computation.median / raw.median}
             if dashboard:
@@ -397,10 +416,12 @@ def run(
     }
 
 
-def _print_measure(measure: Measure) -> None:
+def _print_measure(measure: Measure, cpu: bool = False) -> None:
     counts = sorted(set(measure.queries))
     queries = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-    extra = f"  peak {measure.peak_mib} MiB" if measure.peak_mib is not None else ""
+    extra = f"  cpu {measure.cpu_median:8.1f} ms" if cpu else ""
+    if measure.peak_mib is not None:
+        extra += f"  peak {measure.peak_mib} MiB"
     note = f"  [{measure.note}]" if measure.note else ""
     print(
         f"{measure.name:<34} median {measure.median:8.1f} ms  p95 {measure.p95:8.1f} ms  "
@@ -471,6 +492,15 @@ def main() -> None:
         default=30.0,
         help=f"seconds per page: a slower page stops after {MIN_SAMPLES} timed requests",
     )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        help="leave out the pages whose name contains this (may be repeated)",
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="also print the median CPU time of the requests"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument(
         "--throwaway-postgres",
@@ -480,11 +510,12 @@ def main() -> None:
         help="start a PostgreSQL server, fill it with N proposals, measure, stop it",
     )
     args = parser.parse_args()
+    options = (args.cpu, tuple(args.skip))
     if args.throwaway_postgres:
         with throwaway_postgres(args.throwaway_postgres) as url:
-            results = run(url, args.repeat, args.warmup, args.only, args.budget)
+            results = run(url, args.repeat, args.warmup, args.only, args.budget, *options)
     else:
-        results = run(args.database_url, args.repeat, args.warmup, args.only, args.budget)
+        results = run(args.database_url, args.repeat, args.warmup, args.only, args.budget, *options)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
