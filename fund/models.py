@@ -35,12 +35,28 @@ from fund.proposals.models import (
     ProposalPrinciple,
     ProposalVersion,
 )
+from fund.proposals.results import (
+    IndicatorActual,
+    IndicatorTarget,
+    ResultIndicator,
+    ResultOutcome,
+    ResultOutput,
+)
 from fund.reference.models import (
     BudgetCategory,
     Country,
     GcmObjective,
     GuidingPrinciple,
     ThematicArea,
+)
+from fund.reference.results import (
+    FundIndicator,
+    FundOutcome,
+    MgiAssessment,
+    MgiIndicator,
+    MgiScore,
+    MigofDomain,
+    SdgTarget,
 )
 from fund.screening.models import ScreeningCheck, ScreeningCriterion
 
@@ -60,12 +76,20 @@ __all__ = [
     "CoverageTotal",
     "Disbursement",
     "FormKey",
+    "FundIndicator",
+    "FundOutcome",
     "GcmObjective",
     "GuidingPrinciple",
+    "IndicatorActual",
+    "IndicatorTarget",
     "LoginAttempt",
     "Meeting",
     "MeetingAttendee",
     "MeetingItem",
+    "MgiAssessment",
+    "MgiIndicator",
+    "MgiScore",
+    "MigofDomain",
     "Notification",
     "NotificationPreference",
     "Organization",
@@ -75,9 +99,13 @@ __all__ = [
     "ProposalContact",
     "ProposalPrinciple",
     "ProposalVersion",
+    "ResultIndicator",
+    "ResultOutcome",
+    "ResultOutput",
     "RoundMember",
     "ScreeningCheck",
     "ScreeningCriterion",
+    "SdgTarget",
     "Seat",
     "SeatAlternate",
     "SeatTerm",

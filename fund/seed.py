@@ -22,6 +22,7 @@ from fund.reference.models import (
     GuidingPrinciple,
     ThematicArea,
 )
+from fund.reference.results import FundOutcome, MigofDomain, SdgTarget
 
 
 @dataclass
@@ -91,6 +92,8 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
             db.session.add(Country(**row, un_member=True))
             report.count("countries")
 
+    _load_results_reference(seed_dir, report)
+
     db.session.flush()
     pools = existing_by_key(Pool, "code")
     for code in [GENERAL_POOL, *sorted(existing_by_key(ThematicArea, "code"))]:
@@ -113,3 +116,33 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
             report.count("un_entities")
     db.session.flush()
     return report
+
+
+def _load_results_reference(seed_dir: Path, report: SeedReport) -> None:
+    """The SDG targets and MGI policy domains (facts), and the fund-level outcomes (a default
+    the secretariat edits: only missing codes are added)."""
+    ref = seed_dir / "reference"
+    targets = existing_by_key(SdgTarget, "code")
+    for position, row in enumerate(_rows(ref / "sdg_targets.csv"), start=1):
+        if row["code"] not in targets:
+            db.session.add(SdgTarget(position=position, **row))
+            report.count("sdg_targets")
+
+    domains = existing_by_key(MigofDomain, "code")
+    for position, row in enumerate(_rows(ref / "migof_domains.csv"), start=1):
+        if row["code"] not in domains:
+            db.session.add(MigofDomain(position=position, **row))
+            report.count("migof_domains")
+
+    outcomes = existing_by_key(FundOutcome, "code")
+    for position, row in enumerate(_rows(seed_dir / "fund_outcomes.csv"), start=1):
+        if row["code"] not in outcomes:
+            db.session.add(
+                FundOutcome(
+                    code=row["code"],
+                    title=row["title"],
+                    thematic_area_code=row["thematic_area"] or None,
+                    position=position,
+                )
+            )
+            report.count("fund_outcomes")

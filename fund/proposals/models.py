@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +32,9 @@ from fund.labels import LabelledEnum
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
+
+if TYPE_CHECKING:
+    from fund.proposals.results import ResultOutcome
 
 
 class ProposalKind(LabelledEnum):
@@ -232,6 +235,9 @@ class Proposal(db.Model):
     indicative_totals: Mapped[list[IndicativeTotal]] = _part_of_proposal(
         "IndicativeTotal.organization_id"
     )
+    # The results framework (fund/proposals/results.py): outcomes, with their outputs and
+    # indicators.
+    outcomes: Mapped[list[ResultOutcome]] = _part_of_proposal("ResultOutcome.position")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -1,0 +1,186 @@
+"""A programme's results framework: outcomes -> outputs -> indicators, each indicator with its
+baseline, yearly targets and end target; and the actuals reported against them.
+
+Part of the full proposal (and, in outline, of a concept note): saved, versioned and deleted
+with it. Each outcome maps to a fund-level outcome (`fund.reference.results.FundOutcome`), to
+GCM objectives and to SDG targets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.accounts.models import Organization
+from fund.extensions import UTCDateTime, db, one_of, utcnow
+from fund.labels import LabelledEnum
+from fund.proposals.models import ProposalPart
+from fund.reference.models import GcmObjective
+from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
+
+# An indicator's values (baseline, targets, actuals): numbers in the indicator's own unit.
+VALUE = Numeric(16, 4)
+
+result_outcome_objectives = Table(
+    "result_outcome_objectives",
+    db.metadata,
+    Column("outcome_id", ForeignKey("result_outcomes.id", ondelete="CASCADE"), primary_key=True),
+    Column("objective_number", ForeignKey("gcm_objectives.number"), primary_key=True),
+)
+result_outcome_sdg_targets = Table(
+    "result_outcome_sdg_targets",
+    db.metadata,
+    Column("outcome_id", ForeignKey("result_outcomes.id", ondelete="CASCADE"), primary_key=True),
+    Column("sdg_code", ForeignKey("sdg_targets.code"), primary_key=True),
+)
+
+
+class ResultOutcome(ProposalPart, db.Model):
+    """An outcome of a programme (the change it seeks), in the proposal's order."""
+
+    __tablename__ = "result_outcomes"
+
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text)
+    fund_outcome_id: Mapped[int | None] = mapped_column(ForeignKey("fund_outcomes.id"))
+
+    fund_outcome: Mapped[FundOutcome | None] = relationship()
+    objectives: Mapped[list[GcmObjective]] = relationship(
+        secondary=result_outcome_objectives, order_by="GcmObjective.number"
+    )
+    sdg_targets: Mapped[list[SdgTarget]] = relationship(
+        secondary=result_outcome_sdg_targets, order_by="SdgTarget.position"
+    )
+    outputs: Mapped[list[ResultOutput]] = relationship(
+        cascade="all, delete-orphan", order_by="ResultOutput.position"
+    )
+    indicators: Mapped[list[ResultIndicator]] = relationship(
+        cascade="all, delete-orphan", order_by="ResultIndicator.position"
+    )
+
+
+class ResultOutput(db.Model):
+    """An output of an outcome (what the programme delivers)."""
+
+    __tablename__ = "result_outputs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("result_outcomes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text)
+
+
+class BaselineSource(LabelledEnum):
+    MGI = "mgi", "Migration Governance Indicator (MGI) of the country"
+    NATIONAL_STATISTIC = "national_statistic", "National statistic"
+    PROGRAMME_SURVEY = "programme_survey", "Programme survey"
+    OTHER = "other", "Other"
+
+
+class ResultIndicator(db.Model):
+    """An indicator of an outcome, or of one of its outputs (`output_id`).
+
+    Its baseline has a value, a year and a source (an MGI indicator of one of the programme's
+    countries in one assessment, a national statistic, a programme survey, other, with a link).
+    Its yearly targets are `IndicatorTarget` rows; `end_target` is the value sought at the end.
+    """
+
+    __tablename__ = "result_indicators"
+    __table_args__ = (
+        one_of("baseline_source", BaselineSource, nullable=True),
+        CheckConstraint(
+            "baseline_year IS NULL OR baseline_year BETWEEN 1990 AND 2100",
+            name="baseline_year_range",
+        ),
+        CheckConstraint(
+            "(baseline_source = 'mgi') OR (mgi_indicator_id IS NULL AND mgi_assessment_id IS NULL)",
+            name="mgi_reference_of_mgi_source",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("result_outcomes.id", ondelete="CASCADE"), index=True
+    )
+    output_id: Mapped[int | None] = mapped_column(
+        ForeignKey("result_outputs.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    definition: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(60), default="")
+    baseline_value: Mapped[Decimal | None] = mapped_column(VALUE)
+    baseline_year: Mapped[int | None] = mapped_column(Integer)
+    baseline_source: Mapped[str | None] = mapped_column(String(20))
+    baseline_link: Mapped[str] = mapped_column(String(500), default="")
+    mgi_indicator_id: Mapped[int | None] = mapped_column(ForeignKey("mgi_indicators.id"))
+    mgi_assessment_id: Mapped[int | None] = mapped_column(ForeignKey("mgi_assessments.id"))
+    end_target: Mapped[Decimal | None] = mapped_column(VALUE)
+    by_sex: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    by_age: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    by_migration_status: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    means_of_verification: Mapped[str] = mapped_column(Text, default="")
+    responsible_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+
+    output: Mapped[ResultOutput | None] = relationship()
+    mgi_indicator: Mapped[MgiIndicator | None] = relationship()
+    mgi_assessment: Mapped[MgiAssessment | None] = relationship()
+    responsible_organization: Mapped[Organization | None] = relationship()
+    targets: Mapped[list[IndicatorTarget]] = relationship(
+        cascade="all, delete-orphan", order_by="IndicatorTarget.year"
+    )
+    actuals: Mapped[list[IndicatorActual]] = relationship(
+        cascade="all, delete-orphan", order_by="IndicatorActual.year"
+    )
+
+    @property
+    def has_baseline(self) -> bool:
+        return self.baseline_value is not None and self.baseline_year is not None
+
+    @property
+    def has_target(self) -> bool:
+        return self.end_target is not None or bool(self.targets)
+
+
+class IndicatorTarget(db.Model):
+    """An indicator's target for one year of the programme (calendar year)."""
+
+    __tablename__ = "indicator_targets"
+    __table_args__ = (CheckConstraint("year BETWEEN 1990 AND 2100", name="year_range"),)
+
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("result_indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[Decimal] = mapped_column(VALUE)
+
+
+class IndicatorActual(db.Model):
+    """What was achieved on an indicator in one year, as accepted by the secretariat from a
+    progress report (the reports write these rows; results coverage reads them)."""
+
+    __tablename__ = "indicator_actuals"
+    __table_args__ = (CheckConstraint("year BETWEEN 1990 AND 2100", name="year_range"),)
+
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("result_indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[Decimal] = mapped_column(VALUE)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
