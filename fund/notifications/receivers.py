@@ -49,6 +49,9 @@ from fund.signals import (
     vote_cast,
 )
 
+# What a notification about a voting round names as its subject.
+SUBJECT_ROUND = "voting_round"
+
 # A proposal's transitions ---------------------------------------------------------------
 
 
@@ -63,50 +66,61 @@ def _on_submit(proposal: Proposal, actor: User | None, comment: str | None, even
     recipients = Recipients()
     recipients.add(applicants_of(proposal.organization_id), APPLICANT)
     recipients.add(secretariat(), SECRETARIAT, exclude=actor)
-    ref = proposal.reference
-    notify(
+    _tell(
         "submission_received",
         recipients,
-        subject_type="proposal",
-        subject_id=proposal.id,
-        title=f"{ref} submitted: {proposal.title}",
-        link=path_for("proposals.detail", proposal_id=proposal.id),
-        context={**proposal_context(proposal), "submission": proposal.submission_number},
+        proposal,
+        title=f"{proposal.reference} submitted: {proposal.title}",
+        context={"submission": proposal.submission_number},
     )
 
 
-def _tell_applicants(
+def _tell(
     kind: str,
+    recipients: Recipients,
     proposal: Proposal,
     *,
     title: str,
-    context: dict[str, Any],
+    context: dict[str, Any] | None = None,
     link: str | None = None,
+    subject: tuple[str, int] | None = None,
     dedupe_key: str | None = None,
 ) -> None:
-    """The users of the proposal's organization are told; the link opens the proposal's page
-    unless another is given."""
-    recipients = Recipients()
-    recipients.add(applicants_of(proposal.organization_id), APPLICANT)
+    """`recipients` are told of a change on the proposal, or on `subject` (one of its voting
+    rounds): the message has the proposal's context and `context`, and its link opens the
+    proposal's page unless another is given."""
+    subject_type, subject_id = subject or ("proposal", proposal.id)
     notify(
         kind,
         recipients,
-        subject_type="proposal",
-        subject_id=proposal.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
         title=title,
-        link=link or path_for("proposals.detail", proposal_id=proposal.id),
-        context=context,
+        link=link or proposal_page(proposal.id),
+        context={**proposal_context(proposal), **(context or {})},
         dedupe_key=dedupe_key,
     )
 
 
+def _tell_applicants(kind: str, proposal: Proposal, **notice: Any) -> None:
+    """The users of the proposal's organization are told (`_tell`)."""
+    recipients = Recipients()
+    recipients.add(applicants_of(proposal.organization_id), APPLICANT)
+    _tell(kind, recipients, proposal, **notice)
+
+
 def _tell_group(
-    kind: str, users: Iterable[User], audience: str, actor: User | None, **notice: Any
+    kind: str,
+    users: Iterable[User],
+    audience: str,
+    actor: User | None,
+    proposal: Proposal,
+    **notice: Any,
 ) -> None:
-    """`users` are told as `audience`, the actor who made the change excepted."""
+    """`users` are told as `audience` (`_tell`), the actor who made the change excepted."""
     recipients = Recipients()
     recipients.add(users, audience, exclude=actor)
-    notify(kind, recipients, **notice)
+    _tell(kind, recipients, proposal, **notice)
 
 
 def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra: Any):
@@ -115,7 +129,7 @@ def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra
             kind,
             proposal,
             title=title.format(ref=proposal.reference, title=proposal.title),
-            context={**proposal_context(proposal), "comment": comment, **extra},
+            context={"comment": comment, **extra},
             dedupe_key=dedupe_key.format(id=proposal.id) if dedupe_key else None,
         )
 
@@ -132,17 +146,15 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
         committee_for(proposal),
         COMMITTEE,
         actor,
-        subject_type="proposal",
-        subject_id=proposal.id,
+        proposal,
         title=f"{ref} for committee review: {proposal.title}",
         link=proposal_page(proposal.id, committee=True),
-        context={**proposal_context(proposal), "comment": comment},
+        context={"comment": comment},
     )
     _tell_applicants(
         "proposal_with_committee",
         proposal,
         title=f"{ref} forwarded to the committee: {proposal.title}",
-        context=proposal_context(proposal),
     )
 
 
@@ -197,7 +209,7 @@ def _on_invited(note: Proposal, actor: User | None, comment: str | None, event: 
             ("invitations.full_proposal", {"note_id": note.id}),
             ("proposals.detail", {"proposal_id": note.id}),
         ),
-        context={**proposal_context(note), "comment": comment, "deadline": note.invited_until},
+        context={"comment": comment, "deadline": note.invited_until},
         dedupe_key=f"invited:{note.id}:{note.invited_until}",  # a new deadline is told again
     )
 
@@ -268,9 +280,7 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
     if proposal is None:
         return
     ref = proposal.reference
-    link = proposal_page(proposal.id)
     context = {
-        **proposal_context(proposal),
         "voting_round": voting_round,
         "outcome": outcome,
         "outcome_words": _outcome_words(outcome),
@@ -282,18 +292,17 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
             "proposal_decision",
             proposal,
             title=_NO_QUORUM_TITLE.format(ref=ref, title=proposal.title),
-            link=link,
             context=context,
             dedupe_key=f"decision:{proposal.id}:{outcome}:{voting_round.id}",
         )
     others = Recipients()
     others.add(entitled_in_round(voting_round), COMMITTEE, exclude=actor)
     others.add(secretariat(), SECRETARIAT, exclude=actor)
-    notify(
+    _tell(
         "round_closed",
         others,
-        subject_type="voting_round",
-        subject_id=voting_round.id,
+        proposal,
+        subject=(SUBJECT_ROUND, voting_round.id),
         title=f"{ref}: voting round {voting_round.number} closed ({_outcome_words(outcome)})",
         link=first_path(
             ("committee.record", {"round_id": voting_round.id}),
@@ -315,12 +324,7 @@ def on_disbursement_recorded(allocation: Any, **kwargs: Any) -> None:
         proposal,
         title=f"{proposal.reference}: disbursement to "
         f"{paid_to.acronym or paid_to.name if paid_to else 'a participating organization'}",
-        context={
-            **proposal_context(proposal),
-            "allocation": allocation,
-            "disbursement": disbursement,
-            "paid_to": paid_to,
-        },
+        context={"allocation": allocation, "disbursement": disbursement, "paid_to": paid_to},
     )
 
 
@@ -342,7 +346,7 @@ def _awaited_read(voting_round: Any, member: User, now: datetime) -> int:
             )
             | (
                 (Notification.kind == "vote_deadline")
-                & (Notification.subject_type == "voting_round")
+                & (Notification.subject_type == SUBJECT_ROUND)
                 & (Notification.subject_id == voting_round.id)
             ),
         )
@@ -366,11 +370,11 @@ def _tell_if_everyone_voted(voting_round: Any, actor: User | None) -> None:
         secretariat(),
         SECRETARIAT,
         actor,
-        subject_type="voting_round",
-        subject_id=voting_round.id,
+        proposal,
+        subject=(SUBJECT_ROUND, voting_round.id),
         title=f"{proposal.reference}: every member has voted in round {voting_round.number}",
         link=proposal_page(proposal.id, committee=True),
-        context={**proposal_context(proposal), "voting_round": voting_round, "tally": counted},
+        context={"voting_round": voting_round, "tally": counted},
         dedupe_key=f"votes_complete:{voting_round.id}",
     )
 
