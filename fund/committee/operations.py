@@ -60,10 +60,14 @@ _CHOICES = frozenset(c.value for c in Choice)
 # Locks ----------------------------------------------------------------------------------
 
 
-def _lock_proposal(proposal_id: int) -> Proposal:
+def _lock_proposal(proposal_id: int, expected_version: int | None = None) -> Proposal:
+    """The proposal, locked; refused as stale when it is no longer at `expected_version` (the
+    version the page showed), if given."""
     proposal = locked(Proposal, proposal_id)
     if proposal is None:
         raise CommitteeRefused("There is no such proposal.")
+    if expected_version is not None and proposal.version != expected_version:
+        raise CommitteeRefused("The proposal changed since you opened the page.", stale=True)
     return proposal
 
 
@@ -99,6 +103,17 @@ def _locked_open_round(proposal_id: int) -> VotingRound | None:
     if round_id is None:
         return None
     return _lock_round(round_id, lock_proposal=False)[0]
+
+
+def _round_for(
+    round_id: int, trigger: str, actor: User, now: datetime | None
+) -> tuple[VotingRound, datetime]:
+    """The round, locked with its proposal, once the workflow allows the actor `trigger` on it;
+    with the time of the change, taken after the lock (later than anything it waited for)."""
+    round_, _ = _lock_round(round_id)
+    now = now or utcnow()
+    fire_round(round_, trigger, actor, now=now)
+    return round_, now
 
 
 def _require_secretariat(actor: User, what: str) -> None:
@@ -204,9 +219,7 @@ def open_new_round(
 ) -> VotingRound:
     """The secretariat opens a new round, e.g. after a round without quorum."""
     _require_secretariat(actor, "open a voting round")
-    proposal = _lock_proposal(proposal_id)
-    if expected_version is not None and proposal.version != expected_version:
-        raise CommitteeRefused("The proposal changed since you opened the page.", stale=True)
+    proposal = _lock_proposal(proposal_id, expected_version)
     return open_round(proposal, actor, deadline=deadline, now=now)
 
 
@@ -214,9 +227,7 @@ def set_deadline(
     round_id: int, actor: User, deadline: datetime | None, *, now: datetime | None = None
 ) -> bool:
     """Set, move or clear the deadline of an open round. True if it changed."""
-    round_, _ = _lock_round(round_id)
-    now = now or utcnow()  # after the lock: later than anything it waited for
-    fire_round(round_, "set_deadline", actor, now=now)
+    round_, now = _round_for(round_id, "set_deadline", actor, now)
     if deadline is not None and deadline <= now:
         raise CommitteeRefused("The deadline must be in the future.", field="deadline")
     if round_.deadline == deadline:
@@ -263,10 +274,8 @@ def cast_vote(
     already voted for the seat, or a vote to reject has no comment.
     """
     comment, conditions = (comment or "").strip(), (conditions or "").strip()
-    round_, _ = _lock_round(round_id)
-    now = now or utcnow()  # after the lock: later than anything it waited for
     # Open; the actor's seat, not recused, nobody else's vote on it; before the deadline.
-    fire_round(round_, "vote", actor, now=now)
+    round_, now = _round_for(round_id, "vote", actor, now)
     seat = member_of(round_, actor.id)
     if seat is None:  # the workflow's guard `entitled_member` refused already
         raise CommitteeRefused("You are not a member of this round.")
@@ -330,9 +339,8 @@ def declare_conflict(
     The vote already cast for the seat in the round is removed; returns it (detached) or
     None."""
     reason = (reason or "").strip()
-    round_, _ = _lock_round(round_id)
-    now = now or utcnow()  # after the lock: later than anything it waited for
-    fire_round(round_, "declare_conflict", actor, now=now)  # open, a member not recused
+    # Open; the actor a member of the round, not recused.
+    round_, now = _round_for(round_id, "declare_conflict", actor, now)
     member = member_of(round_, actor.id)
     if member is None:  # the workflow's guard `entitled_member` refused already
         raise CommitteeRefused("You are not a member of this round.")
@@ -505,9 +513,7 @@ def return_for_revision(
         raise CommitteeRefused(
             "Write the committee's summary: what the revision must address.", field="summary"
         )
-    proposal = _lock_proposal(proposal_id)
-    if expected_version is not None and proposal.version != expected_version:
-        raise CommitteeRefused("The proposal changed since you opened the page.", stale=True)
+    proposal = _lock_proposal(proposal_id, expected_version)
     if proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
             f"The proposal is “{proposal.status_label}”, no longer in committee review.",
