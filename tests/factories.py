@@ -53,6 +53,7 @@ from fund.proposals.models import (
 from fund.reference.models import Country, GcmObjective
 from fund.screening import operations as screening_operations
 from tests.helpers import new_organization, new_user, organization, user
+from tests.results_factories import add_framework
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -101,7 +102,8 @@ def new_open_call(**values: Any) -> Call:
 
 
 def fill_complete(proposal: Proposal) -> None:
-    """Give a draft everything a submission needs: a joint ILO-IOM programme in Chile."""
+    """Give a draft everything a submission needs, and a results framework screening passes: a
+    joint ILO-IOM programme in Chile."""
     with db.session.no_autoflush:
         ilo, iom = organization("ILO"), organization("IOM")
         chile = db.session.get(Country, "CL")
@@ -141,6 +143,7 @@ def fill_complete(proposal: Proposal) -> None:
             ),
         ]
         proposal.attachments = [endorsement_letter(chile)]
+    add_framework(proposal)  # an outcome for objective 6, its indicator with baseline and target
 
 
 def endorsement_letter(country: Country) -> Attachment:

@@ -15,7 +15,11 @@ from fund.proposals.models import Proposal
 from fund.screening import operations, queries
 from fund.screening.guards import screening_passed, screening_recorded
 from fund.screening.models import ScreeningCheck, ScreeningCriterion
+from fund.screening.results_check import findings as automatic_findings
+from fund.screening.results_check import results_framework_problems
+from tests.factories import new_open_call
 from tests.helpers import audit_events, csrf_token
+from tests.results_factories import add_indicator, add_outcome
 from workflows import TransitionRefused
 
 DEFAULT_CODES = [
@@ -26,6 +30,7 @@ DEFAULT_CODES = [
     "markers",
     "duration",
     "principles",
+    "results_framework",
 ]
 
 
@@ -346,7 +351,7 @@ def test_saving_checks_is_audited_and_kept_per_submission(
     # The page now shows what was recorded, not the system's suggestion.
     html = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
     assert _checked(html, criteria["duration"]) == "fail"
-    assert "7 of 7 criteria recorded" in html
+    assert f"{len(DEFAULT_CODES)} of {len(DEFAULT_CODES)} criteria recorded" in html
 
     # Saving the same again changes nothing and writes no event; a correction is audited.
     assert _post_checks(client, app, proposal_id, results).status_code == 302
@@ -543,7 +548,10 @@ def test_a_new_submission_needs_its_own_checks(
         assert all(p.startswith("Not checked yet for submission 2:") for p in problems)
 
     html = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
-    assert "Checklist for submission 2" in html and "0 of 7 criteria recorded" in html
+    assert (
+        "Checklist for submission 2" in html
+        and f"0 of {len(DEFAULT_CODES)} criteria recorded" in html
+    )
     assert _act(client, app, proposal_id, "forward_to_committee").status_code == 400
 
     _post_checks(client, app, proposal_id, _all(criteria))
@@ -574,7 +582,9 @@ def test_criteria_editing(app, client, author, secretariat, make_proposal, open_
     proposal_id = make_proposal(author, status="screening")
     page = client.get(f"/screening/calls/{open_call}/criteria")
     assert page.status_code == 200
-    assert page.get_data(as_text=True).count('name="operation" value="deactivate"') == 7
+    assert page.get_data(as_text=True).count('name="operation" value="deactivate"') == len(
+        DEFAULT_CODES
+    )
     criteria = _criteria(app, proposal_id)
     token = csrf_token(client, "/screening/")
     url = f"/screening/calls/{open_call}/criteria"
@@ -591,7 +601,7 @@ def test_criteria_editing(app, client, author, secretariat, make_proposal, open_
         )
         new_id, new_code, new_position = new.id, new.code, new.position
         assert new.automatic is None and new.active
-    assert new_code == "risk_assessment_attached" and new_position == 8
+    assert new_code == "risk_assessment_attached" and new_position == len(DEFAULT_CODES) + 1
     (event_added,) = audit_events(app, "screening_criterion_added", open_call)
     assert event_added.subject_type == "call"
     assert event_added.details["label"] == "Risk assessment attached"
@@ -647,7 +657,7 @@ def test_a_criterion_with_checks_cannot_be_removed(
     with app.app_context():
         codes = set(db.session.scalars(select(ScreeningCriterion.code)))
         count = db.session.scalar(select(func.count()).select_from(ScreeningCriterion))
-    assert "duration" in codes and "markers" not in codes and count == 6
+    assert "duration" in codes and "markers" not in codes and count == len(DEFAULT_CODES) - 1
     assert len(audit_events(app, "screening_criterion_removed", open_call)) == 1
 
 
@@ -711,3 +721,122 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, author, make_proposal, o
 def test_the_secretariat_sees_screening_in_the_navigation(client, secretariat):
     html = client.get("/").get_data(as_text=True)
     assert '<a href="/screening/">Screening</a>' in html
+
+
+# The results framework criterion ----------------------------------------------------------
+
+
+def _results_finding(app, proposal_id: int) -> tuple[list[str], tuple[str, str]]:
+    """The system's finding on the results framework, and the checklist's suggestion for it."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        criteria = {c.code: c.id for c in operations.ensure_criteria(proposal.call)}
+        rules = proposal_operations.rules_from_config(app.config)
+        suggested = operations.prefill(proposal, rules)
+        return results_framework_problems(proposal), suggested[criteria["results_framework"]]
+
+
+def _framework(app, proposal_id: int, build) -> None:
+    """Replace the proposal's results framework by what `build(proposal)` adds."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.outcomes.clear()
+        db.session.flush()
+        build(proposal)
+        db.session.commit()
+
+
+def test_results_framework_criterion_is_a_default_of_full_proposals_only(app, open_call):
+    with app.app_context():
+        defaults = {row["code"]: row for row in operations.default_criteria()}
+    row = defaults["results_framework"]
+    assert (row["automatic"], row["stage"]) == ("results_framework", "full_proposal")
+    assert "baseline and a target for the primary objective" in row["label"]
+
+
+def test_results_framework_passes_with_an_indicator_with_baseline_and_target(
+    app, author, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening")  # the factories' framework
+    assert _results_finding(app, proposal_id) == ([], ("pass", ""))
+
+    # A yearly target is enough, without an end target; and so is an end target alone.
+    _framework(
+        app,
+        proposal_id,
+        lambda p: add_indicator(add_outcome(p, objectives=(6,)), end_target=None),
+    )
+    assert _results_finding(app, proposal_id)[1] == ("pass", "")
+    _framework(
+        app, proposal_id, lambda p: add_indicator(add_outcome(p, objectives=(6,)), targets={})
+    )
+    assert _results_finding(app, proposal_id)[1] == ("pass", "")
+
+
+def test_results_framework_fails_without_an_outcome_for_the_primary_objective(
+    app, author, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening")
+    _framework(app, proposal_id, lambda p: None)
+    message = "No outcome of the results framework maps to the primary objective (objective 6)."
+    assert _results_finding(app, proposal_id) == ([message], ("fail", message))
+
+    # An outcome of a secondary objective does not count, however complete.
+    _framework(app, proposal_id, lambda p: add_indicator(add_outcome(p, objectives=(18,))))
+    assert _results_finding(app, proposal_id)[0] == [message]
+
+
+def test_results_framework_fails_without_baseline_or_target(app, author, make_proposal):
+    proposal_id = make_proposal(author, status="screening")
+
+    def without_baseline(proposal):
+        outcome = add_outcome(proposal, objectives=(6, 18))
+        add_indicator(outcome, baseline=None)
+        # A baseline value without its year is no baseline.
+        add_indicator(outcome, baseline_year=None)
+
+    _framework(app, proposal_id, without_baseline)
+    (problem,) = _results_finding(app, proposal_id)[0]
+    assert "has a baseline (value and year)" in problem
+
+    _framework(
+        app,
+        proposal_id,
+        lambda p: add_indicator(add_outcome(p, objectives=(6,)), end_target=None, targets={}),
+    )
+    (problem,) = _results_finding(app, proposal_id)[0]
+    assert "with a baseline has a target (an end target or a yearly target)" in problem
+
+    # Another indicator of the same outcome with a baseline and a target is enough.
+    def one_complete(proposal):
+        outcome = add_outcome(proposal, objectives=(6,))
+        add_indicator(outcome, baseline=None)
+        add_indicator(outcome)
+
+    _framework(app, proposal_id, one_complete)
+    assert _results_finding(app, proposal_id)[0] == []
+
+
+def test_results_framework_is_shown_on_the_checklist(
+    app, client, author, secretariat, make_proposal
+):
+    proposal_id = make_proposal(author, status="screening")
+    _framework(app, proposal_id, lambda p: None)
+    criteria = _criteria(app, proposal_id)
+    html = client.get(f"/screening/{proposal_id}").get_data(as_text=True)
+    assert _checked(html, criteria["results_framework"]) == "fail"
+    assert "The system found: No outcome of the results framework maps to the primary" in html
+    assert _checked(html, criteria["duration"]) == "pass"
+
+
+def test_a_concept_note_is_not_asked_for_a_results_framework(app, create_user):
+    from tests.test_concept_notes import new_concept_note
+
+    owner = create_user(roles=("applicant",), organization_acronym="ILO")
+    with app.app_context():
+        call = new_open_call(title="Concept notes first", stage="concept_note_first")
+        note = new_concept_note(owner, call.id)
+        rules = proposal_operations.rules_from_config(app.config)
+        assert "results_framework" not in automatic_findings(note, rules)
+        codes = {c.code for c in operations.ensure_criteria(call, stage="concept_note")}
+        assert "results_framework" not in codes

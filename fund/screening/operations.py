@@ -15,10 +15,11 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.calls.models import Call, Stage
 from fund.extensions import db, utcnow
-from fund.proposals.checks import Rules, criterion_results
+from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal
 from fund.screening.guards import criteria_of
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
+from fund.screening.results_check import findings as automatic_findings
 
 CRITERIA_FILE = "screening_criteria.csv"
 _RESULTS = frozenset(r.value for r in CheckResult)
@@ -120,7 +121,7 @@ def suggestion(problems: list[str]) -> tuple[str, str]:
 
 def prefill(proposal: Proposal, rules: Rules) -> dict[int, tuple[str, str]]:
     """The system's findings for the call's active automatic criteria: pass, or fail + why."""
-    findings = criterion_results(proposal, rules)
+    findings = automatic_findings(proposal, rules)
     return {
         criterion.id: suggestion(findings[criterion.automatic])
         for criterion in criteria_of(proposal)

@@ -12,12 +12,13 @@ from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.pagination import Paging, clamp_page
-from fund.proposals.checks import Rules, criterion_results
+from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference, state_label
 from fund.proposals.operations import rules_from_config
 from fund.screening.guards import criteria_of, current_checks
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 from fund.screening.operations import suggestion
+from fund.screening.results_check import findings as automatic_findings
 
 QUEUE_STATES = ("submitted", "screening")
 
@@ -181,7 +182,7 @@ def checklist(proposal: Proposal, rules: Rules | None = None) -> Checklist:
     recorded yet, an automatic criterion is pre-filled with the system's finding."""
     rules = rules or rules_from_config(current_app.config)
     checks = current_checks(proposal)
-    findings = criterion_results(proposal, rules)
+    findings = automatic_findings(proposal, rules)
     items = []
     for criterion in criteria_of(proposal):
         finding = findings.get(criterion.automatic) if criterion.automatic else None
