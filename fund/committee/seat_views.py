@@ -28,6 +28,18 @@ MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
 CONCURRENT_MESSAGE = web.concurrent_message("changed the seats", "choice", "the seats")
 
 
+def _change(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A form that changes the seats, posted to `rule`: by the secretariat or the administrator
+    only, and a sensitive action (it decides who votes)."""
+
+    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
+        return bp.route(rule, methods=["POST"])(
+            roles_required(*MANAGERS)(recent_login_required()(view))
+        )
+
+    return declare
+
+
 # Choices --------------------------------------------------------------------------------------
 
 
@@ -152,9 +164,7 @@ def _submit(action: str, key: int, form: Any, run: Callable[[], tuple[str, str]]
     )
 
 
-@bp.route("/", methods=["POST"])
-@roles_required(*MANAGERS)
-@recent_login_required()
+@_change("/")
 def create():
     form = _with_choices(SeatForm())
 
@@ -165,9 +175,7 @@ def create():
     return _submit("new", 0, form, run)
 
 
-@bp.route("/<int:seat_id>/member", methods=["POST"])
-@roles_required(*MANAGERS)
-@recent_login_required()
+@_change("/<int:seat_id>/member")
 def hand_over(seat_id: int):
     _seat_or_404(seat_id)
     form = _with_choices(HandOverForm())
@@ -181,9 +189,7 @@ def hand_over(seat_id: int):
     return _submit("hand_over", seat_id, form, run)
 
 
-@bp.route("/<int:seat_id>/alternates", methods=["POST"])
-@roles_required(*MANAGERS)
-@recent_login_required()
+@_change("/<int:seat_id>/alternates")
 def name_alternate(seat_id: int):
     _seat_or_404(seat_id)
     form = _with_choices(AlternateForm())
@@ -196,9 +202,7 @@ def name_alternate(seat_id: int):
     return _submit("alternate", seat_id, form, run)
 
 
-@bp.route("/<int:seat_id>/alternates/<int:user_id>/remove", methods=["POST"])
-@roles_required(*MANAGERS)
-@recent_login_required()
+@_change("/<int:seat_id>/alternates/<int:user_id>/remove")
 def remove_alternate(seat_id: int, user_id: int):
     seat = _seat_or_404(seat_id)
 
@@ -211,9 +215,7 @@ def remove_alternate(seat_id: int, user_id: int):
     return _submit(f"remove-{user_id}", seat_id, SeatActionForm(), run)
 
 
-@bp.route("/<int:seat_id>/retire", methods=["POST"])
-@roles_required(*MANAGERS)
-@recent_login_required()
+@_change("/<int:seat_id>/retire")
 def retire(seat_id: int):
     _seat_or_404(seat_id)
 
@@ -224,9 +226,7 @@ def retire(seat_id: int):
     return _submit("retire", seat_id, SeatActionForm(), run)
 
 
-@bp.route("/chair", methods=["POST"])
-@roles_required(*MANAGERS)
-@recent_login_required()
+@_change("/chair")
 def chair():
     form = _with_choices(ChairForm())
 
