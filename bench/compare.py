@@ -1,133 +1,189 @@
-"""Compare the pages of two versions of the code, interleaved, on a busy machine.
+"""Compare the pages of two versions of the code, request by request, on a busy machine.
 
     python -m bench.compare --before-tree /tmp/before_wt \\
         --before-db sqlite:////tmp/before.sqlite3 --after-db sqlite:////tmp/after.sqlite3 \\
-        [--after-tree .] [--rounds 8] [--repeat 15] [--only TEXT] [--skip TEXT] [--json FILE]
+        [--after-tree .] [--rounds 3] [--repeat 20] [--only TEXT] [--skip TEXT] [--json FILE]
 
-Each round runs `bench/run.py` (this tree's, with `--cpu`) once per side, each in its own
-process with the side's tree first on `PYTHONPATH`, the order alternating (before then after,
-after then before, ...), so that a change of the machine's load falls on both sides alike. For
-each page it prints, per side, the median over the rounds of each round's median wall time and
-CPU time (`time.process_time` of the requesting process: the SQLite queries are in it, other
-processes are not), the statements per request, and the ratio after / before.
+Each side is served by its own process: the side's tree first on `PYTHONPATH` (its `fund`),
+this tree's `bench/run.py` for the pages, the bench users and the sign-in. The two processes
+take turns request by request (one request of a page to one side, then the same page to the
+other, the side going first alternating), so that a change of the machine's load falls on both
+alike. `--rounds` starts a fresh pair of processes each time. For each page and side it prints
+the medians of all timed requests: wall time, CPU time (`time.process_time` of the serving
+process: the SQLite queries are in it, the other processes of the machine are not) and the SQL
+statements per request.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN = ROOT / "bench" / "run.py"
+HARNESS = ROOT / "bench" / "run.py"
+SIDES = ("before", "after")
 
 
-def measure(tree: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """One run of bench/run.py against `url` with the code of `tree`."""
-    with tempfile.TemporaryDirectory(prefix="fund-compare-") as tmp:
-        out = Path(tmp) / "run.json"
-        command = [sys.executable, str(RUN), "--database-url", url, "--cpu"]
-        command += ["--repeat", str(args.repeat), "--warmup", str(args.warmup)]
-        command += ["--json", str(out)]
-        if args.only:
-            command += ["--only", args.only]
-        for skip in args.skip:
-            command += ["--skip", skip]
+# The serving process of one side -------------------------------------------------------------
+
+
+def _harness() -> Any:
+    """This tree's bench/run.py, loaded by file name so that `fund` is the side's own."""
+    spec = importlib.util.spec_from_file_location("bench_harness", HARNESS)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(url: str) -> None:
+    """Answer the driver on stdin/stdout: first the pages (name -> path, role), then for each
+    page name read, one request's wall and CPU time, statements and status."""
+    answer, sys.stdout = sys.stdout, sys.stderr  # whatever else is printed goes to stderr
+    harness = _harness()
+    app = harness.create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
+    app.logger.setLevel("CRITICAL")  # a failed page shows as its status in the table
+    has_report = any(rule.rule == harness.ALLOCATION_REPORT for rule in app.url_map.iter_rules())
+    found = {
+        name: (path, role)
+        for name, path, role in harness.pages(harness.sample_ids(app), has_report)
+    }
+    clients = {"anonymous": app.test_client()}
+    for role, email in harness.bench_users(app).items():
+        clients[role] = harness.signed_in(app, email)
+    with app.app_context():
+        counter = harness.QueryCounter(harness.db.engine)
+    print(json.dumps(found), file=answer, flush=True)
+    with counter:
+        for line in sys.stdin:
+            path, role = found[line.strip()]
+            wall, cpu, queries, status = harness.time_request(clients[role], counter, path)
+            print(json.dumps([wall, cpu, queries, status]), file=answer, flush=True)
+
+
+# The driver ----------------------------------------------------------------------------------
+
+
+class Side:
+    def __init__(self, tree: Path, url: str) -> None:
         env = dict(os.environ, PYTHONPATH=str(tree))
-        subprocess.run(command, cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-        return json.loads(out.read_text())
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve", url]
+        self.process = subprocess.Popen(  # noqa: S603
+            command, cwd=tree, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.pages: dict[str, list[str]] = json.loads(self.process.stdout.readline())
+
+    def request(self, name: str) -> list[float]:
+        self.process.stdin.write(name + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
-def summarize(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Per page: each side's median over the rounds of wall and CPU medians, its statements."""
-    rows: dict[str, dict[str, Any]] = {}
-    for side, results in runs.items():
-        for result in results:
-            for m in result["measures"]:
-                row = rows.setdefault(m["name"], {"page": m["name"]})
-                cell = row.setdefault(side, {"wall": [], "cpu": [], "queries": set()})
-                cell["wall"].append(m["median_ms"])
-                if m.get("cpu_median_ms") is not None:
-                    cell["cpu"].append(m["cpu_median_ms"])
-                cell["queries"].update(m["queries"])
-    table = []
-    for row in rows.values():
-        line: dict[str, Any] = {"page": row["page"]}
-        for side in runs:
-            cell = row.get(side)
-            if cell is None:
-                continue
-            line[side] = {
+def compare(args: argparse.Namespace) -> dict[str, Any]:
+    trees = {"before": args.before_tree.resolve(), "after": args.after_tree.resolve()}
+    urls = {"before": args.before_db, "after": args.after_db}
+    samples: dict[str, dict[str, dict[str, list[float]]]] = {}
+    loads = [os.getloadavg()]
+    for number in range(args.rounds):
+        sides = {side: Side(trees[side], urls[side]) for side in SIDES}
+        try:
+            names = [n for n in sides["after"].pages if n in sides["before"].pages]
+            names = [n for n in names if not args.only or args.only in n]
+            names = [n for n in names if not any(text in n for text in args.skip)]
+            for name in names:
+                for side in SIDES:
+                    for _ in range(args.warmup):
+                        sides[side].request(name)
+                for n in range(args.repeat):
+                    for side in SIDES if n % 2 == 0 else SIDES[::-1]:
+                        wall, cpu, queries, status = sides[side].request(name)
+                        cell = samples.setdefault(name, {}).setdefault(
+                            side, {"wall": [], "cpu": [], "queries": [], "status": []}
+                        )
+                        for key, value in zip(cell, (wall, cpu, queries, status), strict=True):
+                            cell[key].append(value)
+        finally:
+            for side in sides.values():
+                side.close()
+        loads.append(os.getloadavg())
+        print(f"round {number + 1}/{args.rounds}, load average {loads[-1][0]:.2f}", flush=True)
+    pages = []
+    for name, cells in samples.items():
+        row: dict[str, Any] = {"page": name}
+        for side, cell in cells.items():
+            row[side] = {
                 "wall_ms": round(statistics.median(cell["wall"]), 1),
-                "cpu_ms": round(statistics.median(cell["cpu"]), 1) if cell["cpu"] else None,
-                "wall_rounds": cell["wall"],
-                "cpu_rounds": cell["cpu"],
-                "queries": sorted(cell["queries"]),
+                "cpu_ms": round(statistics.median(cell["cpu"]), 1),
+                "queries": sorted(set(cell["queries"])),
+                "status": sorted(set(cell["status"])),
+                "samples": len(cell["wall"]),
             }
-        table.append(line)
-    return table
+        pages.append(row)
+    return {"rounds": args.rounds, "repeat": args.repeat, "loads": loads, "pages": pages}
 
 
 def _queries(counts: list[int]) -> str:
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
-def print_table(table: list[dict[str, Any]]) -> None:
+def print_table(results: dict[str, Any]) -> None:
+    ones = [load[0] for load in results["loads"]]
+    print(f"load average (1 min) between rounds: {min(ones):.2f}-{max(ones):.2f}")
     print(
         f"{'page':<34} {'wall before':>11} {'after':>7} {'ratio':>6}  "
         f"{'cpu before':>10} {'after':>7} {'ratio':>6}  statements"
     )
-    for line in table:
-        before, after = line.get("before"), line.get("after")
-        if not before or not after:
-            continue
-        wall = after["wall_ms"] / before["wall_ms"]
-        cpu = after["cpu_ms"] / before["cpu_ms"] if before["cpu_ms"] else float("nan")
+    for row in results["pages"]:
+        before, after = row["before"], row["after"]
         print(
-            f"{line['page']:<34} {before['wall_ms']:>11.1f} {after['wall_ms']:>7.1f} "
-            f"{wall:>6.2f}  {before['cpu_ms']:>10.1f} {after['cpu_ms']:>7.1f} {cpu:>6.2f}  "
+            f"{row['page']:<34} {before['wall_ms']:>11.1f} {after['wall_ms']:>7.1f} "
+            f"{after['wall_ms'] / before['wall_ms']:>6.2f}  {before['cpu_ms']:>10.1f} "
+            f"{after['cpu_ms']:>7.1f} {after['cpu_ms'] / before['cpu_ms']:>6.2f}  "
             f"{_queries(before['queries'])} -> {_queries(after['queries'])}"
+            + "".join(
+                f"  [{side}: HTTP {status}]"
+                for side, cell in (("before", before), ("after", after))
+                for status in cell["status"]
+                if status != 200
+            )
         )
 
 
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        serve(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before-tree", type=Path, required=True)
     parser.add_argument("--after-tree", type=Path, default=ROOT)
     parser.add_argument("--before-db", required=True, help="database URL for the before side")
     parser.add_argument("--after-db", required=True, help="database URL for the after side")
-    parser.add_argument("--rounds", type=int, default=8, help="runs per side, alternating")
-    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page and run")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh pairs of processes")
+    parser.add_argument(
+        "--repeat", type=int, default=20, help="timed requests per page, side, round"
+    )
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--only", default=None, help="only the pages whose name contains this")
     parser.add_argument("--skip", action="append", default=[], help="leave out these pages")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
-    sides = {
-        "before": (args.before_tree.resolve(), args.before_db),
-        "after": (args.after_tree.resolve(), args.after_db),
-    }
-    runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
-    loads = [os.getloadavg()]
-    for n in range(args.rounds):
-        order = ("before", "after") if n % 2 == 0 else ("after", "before")
-        for side in order:
-            tree, url = sides[side]
-            runs[side].append(measure(tree, url, args))
-        loads.append(os.getloadavg())
-        print(f"round {n + 1}/{args.rounds} done, load average {loads[-1][0]:.2f}", flush=True)
-    table = summarize(runs)
-    ones = [load[0] for load in loads]
-    print(f"load average (1 min) over the rounds: {min(ones):.2f}-{max(ones):.2f}")
-    print_table(table)
+    started = time.perf_counter()
+    results = compare(args)
+    print_table(results)
+    print(f"{time.perf_counter() - started:.0f} s")
     if args.json:
-        results = {"rounds": args.rounds, "repeat": args.repeat, "loads": loads, "pages": table}
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
 
