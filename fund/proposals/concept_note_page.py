@@ -16,6 +16,7 @@ from fund.proposals.draft_pages import stale_message
 from fund.proposals.forms import ActionForm, upload_form
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Proposal, Scope
 from fund.proposals.page import PAGE
+from fund.proposals.results_queries import results_section
 from fund.proposals.snapshots import unchanged_since
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
@@ -70,4 +71,5 @@ def render_note(note: Proposal, form: ActionForm | None = None, error=None, stat
         kind_labels=AttachmentKind.labels(),
         letters_now=letters_now,
         upload_form=upload_form(note) if editable else None,
+        results=results_section(note),
     ), status

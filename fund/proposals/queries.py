@@ -21,6 +21,7 @@ from fund.proposals.models import (
     ProposalPrinciple,
     ProposalVersion,
 )
+from fund.proposals.results_queries import FRAMEWORK
 from workflows import PROPOSAL_WORKFLOW
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
@@ -107,6 +108,7 @@ def load_proposal(proposal_id: int) -> Proposal | None:
             selectinload(Proposal.attachments).joinedload(Attachment.uploaded_by),
             selectinload(Proposal.national_partners),
             selectinload(Proposal.indicative_totals).joinedload(IndicativeTotal.organization),
+            FRAMEWORK,
         )
     )
 

@@ -51,6 +51,7 @@ from fund.proposals.models import (
 )
 from fund.proposals.page import PAGE
 from fund.proposals.presentation import VersionText, reference_names, shown_changes
+from fund.proposals.results_queries import results_section
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg, page_arg
 from workflows import PROPOSAL_WORKFLOW
@@ -127,6 +128,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         marker_labels=MARKER_LABELS,
         kind_labels=AttachmentKind.labels(),
         upload_form=upload_form(proposal) if editable else None,
+        results=results_section(proposal),
         # A full proposal made from a concept note: the note and the budget against its total.
         origin=invitation_page.origin(
             current_user, proposal, summary.grand_total if proposal.budget_lines else None
