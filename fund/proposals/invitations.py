@@ -33,6 +33,12 @@ from fund.proposals.models import (
 )
 from fund.proposals.operations import fire
 from fund.proposals.ranking import clear_rank, ranked_ids
+from fund.proposals.results import (
+    IndicatorTarget,
+    ResultIndicator,
+    ResultOutcome,
+    ResultOutput,
+)
 from fund.refusals import Refused
 from fund.signals import proposal_transitioned
 
@@ -56,6 +62,7 @@ PREFILLED = (
     "human_rights_marker",
     "principles",
     "national_partners",
+    "results_framework",
 )
 
 STALE_MESSAGE = (
@@ -234,6 +241,7 @@ def _copy(note: Proposal, actor: User) -> Proposal:
     full.national_partners = [
         NationalPartner(name=p.name, partner_type=p.partner_type) for p in note.national_partners
     ]
+    full.outcomes = [_copy_outcome(o) for o in note.outcomes]
     if note.call.endorsement_stage == Stage.CONCEPT_NOTE.value:
         # The governments endorsed the programme with the concept note: their letters carry on.
         full.attachments = [
@@ -252,6 +260,42 @@ def _copy(note: Proposal, actor: User) -> Proposal:
             if a.kind == AttachmentKind.ENDORSEMENT_LETTER
         ]
     return full
+
+
+def _copy_outcome(outcome: ResultOutcome) -> ResultOutcome:
+    """A copy of an outcome of the note's outline framework: its mappings, outputs and
+    indicators (with their baselines and targets; nothing reported on them yet)."""
+    outputs = {o.id: ResultOutput(position=o.position, title=o.title) for o in outcome.outputs}
+    return ResultOutcome(
+        position=outcome.position,
+        title=outcome.title,
+        fund_outcome_id=outcome.fund_outcome_id,
+        objectives=list(outcome.objectives),
+        sdg_targets=list(outcome.sdg_targets),
+        outputs=list(outputs.values()),
+        indicators=[
+            ResultIndicator(
+                output=outputs.get(i.output_id) if i.output_id else None,
+                position=i.position,
+                definition=i.definition,
+                unit=i.unit,
+                baseline_value=i.baseline_value,
+                baseline_year=i.baseline_year,
+                baseline_source=i.baseline_source,
+                baseline_link=i.baseline_link,
+                mgi_indicator_id=i.mgi_indicator_id,
+                mgi_assessment_id=i.mgi_assessment_id,
+                end_target=i.end_target,
+                by_sex=i.by_sex,
+                by_age=i.by_age,
+                by_migration_status=i.by_migration_status,
+                means_of_verification=i.means_of_verification,
+                responsible_organization_id=i.responsible_organization_id,
+                targets=[IndicatorTarget(year=t.year, value=t.value) for t in i.targets],
+            )
+            for i in outcome.indicators
+        ],
+    )
 
 
 def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = None) -> Proposal:

@@ -17,6 +17,13 @@ from fund.extensions import db
 from fund.money import format_usd
 from fund.proposals.budget import BudgetSummary, Line, summarise
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, PartnerType, Scope
+from fund.proposals.results_versions import (
+    FRAMEWORK_KEY,
+    FrameworkNames,
+    OutcomeView,
+    framework_changes,
+    version_outcome_views,
+)
 from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
@@ -120,6 +127,8 @@ class ShownChange:
     label: str
     before: list[Item]
     after: list[Item]
+    # A part told in sentences instead (the results framework: "Outcome 2 added: ...").
+    sentences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,10 @@ class VersionText:
             lines=lines,
         )
 
+    def framework(self) -> list[OutcomeView]:
+        """The results framework as submitted, in words (none in an older version)."""
+        return version_outcome_views(self.snapshot.get(FRAMEWORK_KEY))
+
     def attachments(self, current: Sequence[Any]) -> list[AttachmentRow]:
         """The attachments as submitted, each tied to the file still attached, if it is."""
         by_content = {(a.sha256, a.filename): a.id for a in current}
@@ -292,6 +305,8 @@ class VersionText:
                 ]
             case "indicative_total":
                 return [self.money(value) or str(value)]
+            case "results_framework":
+                return [f"Outcome {n}: {o.get('title')}" for n, o in enumerate(value, start=1)]
         if isinstance(value, Mapping):
             return [f"{k}: {v}" for k, v in value.items()]
         if isinstance(value, list):
@@ -310,6 +325,15 @@ def shown_changes(
     before_text, after_text = VersionText(old, names), VersionText(new, names)
     shown = []
     for change in changes:
+        if change.key == FRAMEWORK_KEY:
+            framework = FrameworkNames(
+                objectives=names.objectives,
+                countries=names.countries,
+                organizations=names.organizations,
+            )
+            sentences = framework_changes(change.before, change.after, framework)
+            shown.append(ShownChange(change.label, [], [], tuple(sentences)))
+            continue
         before = before_text.items(change.key, change.before)
         after = after_text.items(change.key, change.after)
         if change.key in LISTED_PARTS:

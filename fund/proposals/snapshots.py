@@ -20,6 +20,7 @@ from sqlalchemy import select
 from fund.extensions import db
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Proposal, ProposalVersion
+from fund.proposals.results_versions import FRAMEWORK_KEY, framework_snapshot
 
 
 def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[str, Any]:
@@ -67,6 +68,7 @@ def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[s
             "budget_total": format(summary.grand_total, "f"),
             "attachments": _attachments(proposal),
         }
+        | _framework(proposal)
     )
 
 
@@ -93,6 +95,13 @@ def _shared_parts(proposal: Proposal, when: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _framework(proposal: Proposal) -> dict[str, Any]:
+    """The results framework, under its key when the proposal has one (older versions and a
+    proposal without outcomes have no such part)."""
+    outcomes = framework_snapshot(proposal.outcomes)
+    return {FRAMEWORK_KEY: outcomes} if outcomes else {}
+
+
 def _partners(proposal: Proposal) -> list[dict[str, Any]]:
     return [{"name": p.name, "type": p.partner_type} for p in proposal.national_partners]
 
@@ -108,15 +117,19 @@ def concept_note_snapshot(note: Proposal) -> dict[str, Any]:
     """Everything a concept note's applicant submits, as plain JSON-ready values: the parts it
     shares with a proposal under the same keys, then its national partners and indicative
     totals (amounts as strings)."""
-    return _shared_parts(note, {}) | {
-        "national_partners": _partners(note),
-        "indicative_totals": {
-            (t.organization.acronym or t.organization.name): format(t.amount, "f")
-            for t in note.indicative_totals
-        },
-        "indicative_total": format(note.indicative_total, "f"),
-        "attachments": _attachments(note),
-    }
+    return (
+        _shared_parts(note, {})
+        | {
+            "national_partners": _partners(note),
+            "indicative_totals": {
+                (t.organization.acronym or t.organization.name): format(t.amount, "f")
+                for t in note.indicative_totals
+            },
+            "indicative_total": format(note.indicative_total, "f"),
+            "attachments": _attachments(note),
+        }
+        | _framework(note)
+    )
 
 
 SNAPSHOT_LABELS = {
@@ -143,6 +156,7 @@ SNAPSHOT_LABELS = {
     "national_partners": "National partners",
     "indicative_totals": "Indicative total per organization (USD)",
     "indicative_total": "Indicative total (USD)",
+    FRAMEWORK_KEY: "Results framework",
 }
 
 
@@ -164,6 +178,8 @@ def _comparable(key: str, value: Any) -> Any:
             return frozenset(_key(v) for v in value)
         if key in MULTISET_PARTS:
             return Counter(_key(v) for v in value)
+    if key == FRAMEWORK_KEY:
+        return _key(value or [])
     if key in SET_PARTS | MULTISET_PARTS and value is None:
         return _comparable(key, [])
     return value
