@@ -222,6 +222,18 @@ def proposal(proposal_id: int):
     return _render_proposal(_proposal(proposal_id))
 
 
+def _proposal_action(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A form of the proposal's finance page (fund, pay, close), posted to `rule`: by the
+    secretariat only, and a sensitive action."""
+
+    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
+        return bp.route(rule, methods=["POST"])(
+            roles_required(Role.SECRETARIAT)(recent_login_required()(view))
+        )
+
+    return declare
+
+
 def _refusal(form, error: Exception) -> tuple[TransitionRefused | str | None, int]:
     """What the proposal's page shows of a refused action: a finance refusal at its field,
     a lost race as the stale page, a transition's refusal above the form."""
@@ -271,9 +283,7 @@ def _act(
     )
 
 
-@bp.route("/proposals/<int:proposal_id>/fund", methods=["POST"])
-@roles_required(Role.SECRETARIAT)
-@recent_login_required()
+@_proposal_action("/proposals/<int:proposal_id>/fund")
 def fund(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = FundForm()
@@ -300,12 +310,7 @@ def fund(proposal_id: int):
     )
 
 
-@bp.route(
-    "/proposals/<int:proposal_id>/organizations/<int:organization_id>/disburse",
-    methods=["POST"],
-)
-@roles_required(Role.SECRETARIAT)
-@recent_login_required()
+@_proposal_action("/proposals/<int:proposal_id>/organizations/<int:organization_id>/disburse")
 def disburse(proposal_id: int, organization_id: int):
     proposal = _proposal(proposal_id)
     form = DisbursementForm(prefix=disbursement_prefix(organization_id))
@@ -340,9 +345,7 @@ def disburse(proposal_id: int, organization_id: int):
     )
 
 
-@bp.route("/proposals/<int:proposal_id>/close", methods=["POST"])
-@roles_required(Role.SECRETARIAT)
-@recent_login_required()
+@_proposal_action("/proposals/<int:proposal_id>/close")
 def close(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = CloseForm()
