@@ -227,6 +227,11 @@ def _code_for(call_id: int, label: str) -> str:
     return code
 
 
+def _criterion_details(criterion: ScreeningCriterion) -> dict[str, object]:
+    """What the audit trail names of a criterion added, switched on or off, or removed."""
+    return {"criterion": criterion.id, "code": criterion.code, "label": criterion.label}
+
+
 def add_criterion(
     call: Call,
     label: str,
@@ -269,7 +274,7 @@ def add_criterion(
         "call",
         call.id,
         actor,
-        details={"criterion": criterion.id, "code": criterion.code, "label": label}
+        details=_criterion_details(criterion)
         | ({"stage": stage} if stage != Stage.FULL_PROPOSAL else {}),
         now=now,
     )
@@ -290,7 +295,7 @@ def set_criterion_active(
         "call",
         criterion.call_id,
         actor,
-        details={"criterion": criterion.id, "code": criterion.code, "label": criterion.label},
+        details=_criterion_details(criterion),
         now=now,
     )
     return True
@@ -326,7 +331,7 @@ def remove_criterion(
         raise ScreeningError(
             "A call keeps at least one criterion of each stage; deactivate it instead."
         )
-    details = {"criterion": criterion.id, "code": criterion.code, "label": criterion.label}
+    details = _criterion_details(criterion)
     call_id = criterion.call_id
     db.session.delete(criterion)
     db.session.flush()
