@@ -112,6 +112,9 @@ class Config:
         os.environ.get("COVERAGE_UNDER_TARGET_FRACTION", "0.5")
     )
     COVERAGE_CONCENTRATED_MULTIPLE = Decimal(os.environ.get("COVERAGE_CONCENTRATED_MULTIPLE", "3"))
+    # Results coverage: a reported indicator whose latest actual reaches less than this share of
+    # that year's target (as progress from its baseline) is off track.
+    RESULTS_OFF_TRACK_BELOW = Decimal(os.environ.get("RESULTS_OFF_TRACK_BELOW", "0.50"))
 
     # Open data (IATI, 360Giving); unset values fall back to the defaults in fund.reports.queries
     FUND_CODE = os.environ.get("FUND_CODE", "")

@@ -127,9 +127,11 @@ def init_app(app: Flask) -> None:
     from fund.audit.cli import audit_cli
     from fund.caches.cli import caches_command, check
     from fund.coverage.cli import coverage_command
+    from fund.coverage.queries import coverage
     from fund.notifications.cli import mail_cli
     from fund.pipeline.cli import pipeline_command
     from fund.reports.cli import export_cli, report_cli
+    from fund.results.cli import results_command
 
     fund_cli.add_command(audit_cli)
     fund_cli.add_command(caches_command)
@@ -138,4 +140,5 @@ def init_app(app: Flask) -> None:
     fund_cli.add_command(report_cli)
     fund_cli.add_command(mail_cli)
     fund_cli.add_command(pipeline_command)
+    fund_cli.add_command(results_command(lambda: coverage(include_pipeline=False)))
     app.cli.add_command(fund_cli)

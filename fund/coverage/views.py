@@ -13,6 +13,7 @@ from fund.coverage import simulator as coverage_simulator
 from fund.coverage.charts import chart_summary, objectives_chart
 from fund.coverage.forms import FilterForm, SimulatorForm, targets_form
 from fund.extensions import db
+from fund.results.coverage import ResultsCoverage, funded_money, results_coverage
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -48,6 +49,7 @@ def dashboard():
     return render_template(
         "coverage/dashboard.html",
         coverage=coverage,
+        results=_results(coverage),
         form=form,
         full=full,
         described=_describe(form, filters),
@@ -55,6 +57,14 @@ def dashboard():
         chart_args=filters.as_args(),
         can_edit_targets=full and current_user.has_role(Role.SECRETARIAT),
     ), (400 if form.errors else 200)
+
+
+def _results(coverage: queries.Coverage) -> ResultsCoverage:
+    """The results coverage beside the money: of every funded programme, its flag
+    `money_without_results` read against the whole fund's funded money (the filters choose the
+    money shown, not the results)."""
+    funded = coverage if not coverage.filters.active else queries.coverage(include_pipeline=False)
+    return results_coverage(funded_money(funded))
 
 
 @bp.route("/chart.svg")

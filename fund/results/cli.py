@@ -1,0 +1,85 @@
+"""`flask fund results`: the results coverage (`fund.results.coverage`) as JSON or a text table.
+
+The `money_without_results` flag needs the coverage's funded money, which `fund.coverage` reads
+(it lies above results in the layers): `fund.cli` gives `results_command` a function that reads
+the funded coverage report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from fund.cli_options import format_option
+from fund.results.coverage import ResultsCoverage, ResultsRow, funded_money, results_coverage
+
+COLUMNS = (
+    ("Indicators", 10),
+    ("Programmes", 10),
+    ("Baseline+target", 15),
+    ("On track", 8),
+)
+
+
+def _share(row: ResultsRow) -> str:
+    share = row.on_track_share
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _table(title: str, rows: list[ResultsRow], width: int = 38) -> list[str]:
+    header = f"{'':<{width}}" + "".join(f" {name:>{size}}" for name, size in COLUMNS) + "  Flags"
+    lines = [title, header.rstrip()]
+    for row in rows:
+        figures = (
+            row.indicators,
+            row.programmes_with_indicators,
+            row.with_baseline_and_target,
+            _share(row),
+        )
+        line = f"{row.label[:width]:<{width}}" + "".join(
+            f" {value!s:>{size}}" for value, (_, size) in zip(figures, COLUMNS, strict=True)
+        )
+        lines.append(f"{line}  {', '.join(row.flags)}".rstrip())
+    return [*lines, ""]
+
+
+def render_text(report: ResultsCoverage) -> str:
+    lines = [
+        "Results of the funded programmes: indicators, programmes with at least one, indicators "
+        "with baseline and target, share of reported indicators on track "
+        f"(off track below {report.threshold * 100:.0f}% of the year's target).",
+        "Flags, most serious first: money_without_results, off_track, no_baseline.",
+        "",
+    ]
+    lines += _table("GCM objectives", report.objectives)
+    lines += _table("Fund-level outcomes", report.fund_outcomes)
+    lines += _table("Thematic areas", report.areas)
+    lines += _table("M49 regions", report.regions)
+    lines += _table("Organizations (responsible for the indicators)", report.organizations)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def results_command(funded_report: Callable[[], Any]) -> click.Command:
+    """The `results` command; `funded_report()` reads the coverage's funded figures
+    (`fund.coverage.queries.coverage(include_pipeline=False)`)."""
+
+    @click.command("results")
+    @format_option(
+        ["json", "text"],
+        default="text",
+        help="JSON (objectives, fund_outcomes, areas, regions, organizations) or a text table.",
+    )
+    @with_appcontext
+    def command(output: str) -> None:
+        """Results coverage: indicators of the funded programmes per GCM objective, fund-level
+        outcome, thematic area, region and organization, with the results flags."""
+        report = results_coverage(funded_money(funded_report()))
+        if output == "json":
+            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            click.echo(render_text(report), nl=False)
+
+    return command
