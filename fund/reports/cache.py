@@ -17,20 +17,22 @@ The key (`Fingerprint`) is a SHA-256 digest of everything the files are made fro
     them through the ORM, which stamps `updated_at`);
   - allocations and disbursements: how many and the highest id (both are only ever inserted);
     allocation shares: how many and the total disbursed out of them, in cents;
+  - the actuals of the results frameworks: how many and when the latest was recorded;
   - the whole content of the small reference tables the files quote by name: organizations
     (name, acronym, kind, IATI identifier: a renamed organization changes the key even without
-    an audit event), countries, GCM objectives and calls (titles);
+    an audit event), countries, GCM objectives, calls (titles), the fund-level outcomes (code and
+    title) and the MGI indicators (code) and assessments (country and year);
 - the database itself (its URL without the password): several applications, test runs
   included, may share one instance folder;
 - the configuration the files depend on: the publisher (fund name and code, identifiers,
   licence) and the official schemas used to validate them (their folder and content);
 - the code that builds them (the source of the modules involved) and the storage `FORMAT`.
 
-The content of a funded or closed proposal (participants, countries, objectives, budget lines)
-is frozen by the workflow: only drafts and proposals returned for revision are edited, so it is
-covered by the proposal entering the funded states. A change made to the database by hand,
-outside the application and without touching any of the above, is not seen: delete the
-cache folder after such a change.
+The content of a funded or closed proposal (participants, countries, objectives, budget lines,
+results framework) is frozen by the workflow: only drafts and proposals returned for revision
+are edited, so it is covered by the proposal entering the funded states. A change made to the
+database by hand, outside the application and without touching any of the above, is not seen:
+delete the cache folder after such a change.
 
 The fingerprint is read before the records the files are built from. A change between the
 two gives files built from newer records than their key says, never older ones; a later
@@ -72,7 +74,9 @@ from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal
+from fund.proposals.results import IndicatorActual
 from fund.reference.models import Country, GcmObjective
+from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator
 from fund.reports.iati import Exclusion, Export, schema_dir
 from fund.reports.queries import publisher_from_config
 
@@ -81,7 +85,15 @@ STALE_AFTER = 7 * 24 * 3600  # seconds since last use after which any entry is r
 SUFFIX = ".export"
 
 # The modules whose code shapes the files.
-_SOURCES = ("iati.py", "giving360.py", "queries.py", "cache.py")
+_SOURCES = (
+    "iati.py",
+    "iati_results.py",
+    "xml_text.py",
+    "giving360.py",
+    "queries.py",
+    "results_data.py",
+    "cache.py",
+)
 
 
 @functools.cache
@@ -131,6 +143,10 @@ def data_state() -> list[str]:
             func.count().label("disbursements"),
             func.max(Disbursement.id).label("disbursement_id"),
         ).subquery("disbursements"),
+        select(
+            func.count().label("actuals"),
+            func.max(IndicatorActual.recorded_at).label("actual_recorded"),
+        ).subquery("actuals"),
     ]
     query = select(*(column for part in parts for column in part.c)).select_from(parts[0])
     for part in parts[1:]:
@@ -158,6 +174,26 @@ def data_state() -> list[str]:
             *[cast(null(), String)] * 2,
         ),
         select(literal("call"), text(Call.id), Call.title, *[cast(null(), String)] * 3),
+        select(
+            literal("fund_outcome"),
+            text(FundOutcome.id),
+            FundOutcome.code,
+            FundOutcome.title,
+            *[cast(null(), String)] * 2,
+        ),
+        select(
+            literal("mgi_indicator"),
+            text(MgiIndicator.id),
+            MgiIndicator.code,
+            *[cast(null(), String)] * 3,
+        ),
+        select(
+            literal("mgi_assessment"),
+            text(MgiAssessment.id),
+            MgiAssessment.country_iso2,
+            text(MgiAssessment.year),
+            *[cast(null(), String)] * 2,
+        ),
     )
     rows = sorted(
         json.dumps([None if value is None else str(value) for value in row])

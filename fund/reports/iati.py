@@ -6,6 +6,8 @@ identifier as reporting-org/@ref and as the prefix of every iati-identifier, and
 none of its own. An activity is then `XM-DAC-41114-MIG00-P00042`: the Agent's identifier, the
 fund code (the Agent administers many funds) and the proposal's stable reference.
 
+Each programme's results (outcomes, outputs, indicators): `fund.reports.iati_results`.
+
 Every activity is validated against the official schema before it is published (see
 `build_iati`); a programme that cannot be published validly is left out with the reason, never
 exported broken.
@@ -14,7 +16,6 @@ exported broken.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,7 @@ from lxml import etree
 
 from fund.money import amount_text
 from fund.proposals.models import Scope
+from fund.reports.iati_results import results_xml
 from fund.reports.queries import (
     FundedProgramme,
     OrganizationRef,
@@ -33,6 +35,7 @@ from fund.reports.queries import (
     publication_problems,
 )
 
+from fund.reports.xml_text import element, escaped, narrative
 IATI_VERSION = "2.03"
 CURRENCY = "USD"
 
@@ -155,51 +158,9 @@ def split_percentages(weights: Mapping[Any, Decimal]) -> dict[Any, Decimal]:
     return shares
 
 
-# The XML of an activity is written as text and parsed by lxml (which checks that it is
-# well-formed): much faster than creating each element through the API, and lxml serializes
-# the parsed tree exactly as it would the same tree built element by element.
-
-
-_TEXT_SPECIAL = re.compile(r"[&<>\r]")
-_ATTRIBUTE_SPECIAL = re.compile(r'[&<>"\n\r\t]')
-_ESCAPES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    # Character references, which parsing keeps as they are (a literal carriage return becomes
-    # a newline, and line breaks and tabs in an attribute value become spaces).
-    "\n": "&#10;",
-    "\r": "&#13;",
-    "\t": "&#9;",
-}
-
-
-def _escaped(match: re.Match[str]) -> str:
-    return _ESCAPES[match.group()]
-
-
-def _text(value: str) -> str:
-    """Character data of an element, escaped."""
-    return _TEXT_SPECIAL.sub(_escaped, value) if _TEXT_SPECIAL.search(value) else value
-
-
-def _attrs(attributes: Iterable[tuple[str, str]]) -> str:
-    """Attributes, each value escaped and quoted."""
-    return "".join(
-        f' {name}="{_ATTRIBUTE_SPECIAL.sub(_escaped, value)}"'
-        if _ATTRIBUTE_SPECIAL.search(value)
-        else f' {name}="{value}"'
-        for name, value in attributes
-    )
-
-
-def _element(tag: str, attributes: Iterable[tuple[str, str]] = (), content: str = "") -> str:
-    return f"<{tag}{_attrs(attributes)}>{content}</{tag}>"
-
-
-def _narrative(text: str) -> str:
-    return f"<narrative>{_text(text)}</narrative>"
+# The XML of an activity is written as text (`fund.reports.xml_text`) and parsed by lxml
+# (which checks that it is well-formed): much faster than creating each element through the API,
+# and lxml serializes the parsed tree exactly as it would the same tree built element by element.
 
 
 @functools.lru_cache(maxsize=4096)
@@ -210,16 +171,16 @@ def _org(tag: str, organization: OrganizationRef, *attributes: tuple[str, str]) 
         found.append(("ref", organization.iati_org_id))
     if organization.kind == "un_entity":
         found.append(("type", MULTILATERAL))
-    return _element(tag, [*found, *attributes], _narrative(organization.name))
+    return element(tag, [*found, *attributes], narrative(organization.name))
 
 
 @functools.lru_cache(maxsize=64)
 def _fund_org(tag: str, publisher: Publisher, *attributes: tuple[str, str]) -> str:
     """The fund, identified by its Administrative Agent, which holds its money."""
-    return _element(
+    return element(
         tag,
         [("ref", publisher.org_id), ("type", publisher.org_type), *attributes],
-        _narrative(publisher.fund_name),
+        narrative(publisher.fund_name),
     )
 
 
@@ -240,7 +201,7 @@ def _transaction(
         f'<transaction><transaction-type code="{code}"></transaction-type>'
         f'<transaction-date iso-date="{day.isoformat()}"></transaction-date>'
         + _value(amount, day)
-        + _element("description", content=_narrative(description))
+        + element("description", content=narrative(description))
         + _fund_org("provider-org", publisher)
         + receiver
         + "</transaction>"
@@ -253,14 +214,14 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
     if allocation is None or programme.planned_start is None or programme.planned_end is None:
         raise ValueError(f"{programme.ref} cannot be published: {publication_problems(programme)}")
     parts = [
-        _element("iati-identifier", content=_text(iati_identifier(publisher, programme))),
-        _element(
+        element("iati-identifier", content=escaped(iati_identifier(publisher, programme))),
+        element(
             "reporting-org",
             [("ref", publisher.org_id), ("type", publisher.org_type)],
-            _narrative(publisher.org_name),
+            narrative(publisher.org_name),
         ),
-        _element("title", content=_narrative(programme.title)),
-        _element("description", [("type", "1")], _narrative(programme.summary)),
+        element("title", content=narrative(programme.title)),
+        element("description", [("type", "1")], narrative(programme.summary)),
         _fund_org("participating-org", publisher, ("role", ROLE_FUNDING)),
     ]
     if programme.lead:
@@ -269,33 +230,33 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
         _org("participating-org", organization, ("role", ROLE_IMPLEMENTING))
         for organization in programme.organizations
     )
-    parts.append(_element("activity-status", [("code", ACTIVITY_STATUS[programme.status])]))
+    parts.append(element("activity-status", [("code", ACTIVITY_STATUS[programme.status])]))
     for kind, day in (
         (DATE_PLANNED_START, programme.planned_start),
         (DATE_PLANNED_END, programme.planned_end),
     ):
-        parts.append(_element("activity-date", [("type", kind), ("iso-date", day.isoformat())]))
+        parts.append(element("activity-date", [("type", kind), ("iso-date", day.isoformat())]))
     if programme.scope in ACTIVITY_SCOPE:
-        parts.append(_element("activity-scope", [("code", ACTIVITY_SCOPE[programme.scope])]))
+        parts.append(element("activity-scope", [("code", ACTIVITY_SCOPE[programme.scope])]))
 
     if programme.countries:
         # The fund records no split between countries: equal shares.
         shares = split_percentages({c.iso2: Decimal(1) for c in programme.countries})
         parts.extend(
-            _element(
+            element(
                 "recipient-country",
                 [("code", country.iso2), ("percentage", format(shares[country.iso2], "f"))],
-                _narrative(country.name),
+                narrative(country.name),
             )
             for country in programme.countries
         )
     else:
         code, vocabulary, name = WORLD_REGION
         parts.append(
-            _element(
+            element(
                 "recipient-region",
                 [("code", code), ("vocabulary", vocabulary), ("percentage", "100")],
-                _narrative(name),
+                narrative(name),
             )
         )
 
@@ -303,36 +264,36 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
     if not costs and programme.primary_objective:
         costs = {programme.primary_objective: Decimal(1)}
     parts.extend(
-        _element(
+        element(
             "sector",
             [
                 ("vocabulary", SECTOR_FUND_VOCABULARY),
                 ("code", str(objective.number)),
                 ("percentage", format(share, "f")),
             ],
-            _narrative(f"GCM objective {objective.number}: {objective.title}"),
+            narrative(f"GCM objective {objective.number}: {objective.title}"),
         )
         for objective, share in split_percentages(costs).items()
     )
     parts.append(
-        _element(
+        element(
             "sector",
             [
                 ("vocabulary", SECTOR_SDG_TARGET_VOCABULARY),
                 ("code", SDG_MIGRATION_TARGET),
                 ("percentage", "100"),
             ],
-            _narrative(SDG_MIGRATION_TARGET_TEXT),
+            narrative(SDG_MIGRATION_TARGET_TEXT),
         )
     )
 
     # type 1 original, status 2 committed: the allocation over the programme's planned period.
     parts.append(
-        _element(
+        element(
             "budget",
             [("type", "1"), ("status", "2")],
-            _element("period-start", [("iso-date", programme.planned_start.isoformat())])
-            + _element("period-end", [("iso-date", programme.planned_end.isoformat())])
+            element("period-start", [("iso-date", programme.planned_start.isoformat())])
+            + element("period-end", [("iso-date", programme.planned_end.isoformat())])
             + _value(allocation.amount, allocation.allocated_on),
         )
     )
@@ -357,7 +318,8 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
                 receiver=_org("receiver-org", tranche.organization),
             )
         )
-    return _element(
+    parts.extend(results_xml(programme))
+    return element(
         "iati-activity",
         [
             ("last-updated-datetime", programme.last_updated.isoformat(timespec="seconds")),
@@ -420,7 +382,7 @@ def build_iati(
 
 def _document_from_text(activities: list[str], generated_at: datetime) -> etree._Element:
     """The iati-activities document of activities written by `activity_xml`, parsed."""
-    root = _element(
+    root = element(
         "iati-activities",
         [
             ("version", IATI_VERSION),

@@ -34,6 +34,7 @@ from fund.proposals.models import (
 )
 from fund.proposals.presentation import add_months
 from fund.reference.models import Country, GcmObjective
+from fund.reports.results_data import OutcomeData, programme_results
 
 # Programmes the public sees: funded, and funded then closed full programmes
 # (`fund.proposals.status_rules.funded`: FUNDED_STATES of workflows, never a concept note).
@@ -184,6 +185,8 @@ class FundedProgramme:
     objective_costs: tuple[tuple[ObjectiveRef, Decimal], ...]
     allocation: AllocationRow | None
     updated_at: datetime
+    # The results framework (fund.reports.results_data): outcomes, outputs, indicators.
+    results: tuple[OutcomeData, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -216,6 +219,7 @@ class FundedProgramme:
         if self.allocation:
             times.append(self.allocation.recorded_at)
             times.extend(d.recorded_at for d in self.allocation.disbursements)
+        times.extend(when for outcome in self.results for when in outcome.actuals_recorded_at)
         return max(times)
 
 
@@ -323,7 +327,8 @@ def funded_programmes() -> list[FundedProgramme]:
     statements stays the same at any size): the organizations, countries and objectives (small
     tables, read whole and shared by every programme), then for the funded programmes their
     proposals with the call, participants, countries, secondary objectives, money by objective
-    as coverage counts it (in SQL), allocations, shares and disbursements.
+    as coverage counts it (in SQL), allocations, shares and disbursements; and their results
+    frameworks in six more (`fund.reports.results_data`).
     """
     funded = status_rules.funded()
     organizations = organization_refs()
@@ -445,6 +450,7 @@ def funded_programmes() -> list[FundedProgramme]:
             )
         )
 
+    results = programme_results(organizations)
     programmes = []
     for (
         id_,
@@ -480,6 +486,7 @@ def funded_programmes() -> list[FundedProgramme]:
                 objective_costs=tuple(costs.get(id_, ())),
                 allocation=_allocation_row(allocation, shares, tranches) if allocation else None,
                 updated_at=updated_at,
+                results=results.get(id_, ()),
             )
         )
     return programmes
