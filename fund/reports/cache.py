@@ -252,7 +252,7 @@ def _read(path: Path) -> Export | None:
             generated_at=datetime.fromisoformat(header["generated_at"]),
             published=list(header["published"]),
             excluded=[
-                Exclusion(e["proposal_id"], e["ref"], e["title"], tuple(e["reasons"]))
+                Exclusion(e["proposal_id"], e["title"], tuple(e["reasons"]))
                 for e in header["excluded"]
             ],
         )

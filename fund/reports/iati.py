@@ -32,10 +32,11 @@ from fund.reports.queries import (
     FundedProgramme,
     OrganizationRef,
     Publisher,
+    proposal_ref,
     publication_problems,
 )
-
 from fund.reports.xml_text import element, escaped, narrative
+
 IATI_VERSION = "2.03"
 CURRENCY = "USD"
 
@@ -92,9 +93,12 @@ class Exclusion:
     """A programme left out of an export, and why."""
 
     proposal_id: int
-    ref: str
     title: str
     reasons: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        return proposal_ref(self.proposal_id)
 
 
 class Exclusions:
@@ -104,9 +108,7 @@ class Exclusions:
         self._by_index: list[tuple[int, Exclusion]] = []
 
     def add(self, index: int, programme: FundedProgramme, problems: Iterable[str]) -> None:
-        exclusion = Exclusion(
-            programme.proposal_id, programme.ref, programme.title, tuple(problems)
-        )
+        exclusion = Exclusion(programme.proposal_id, programme.title, tuple(problems))
         self._by_index.append((index, exclusion))
 
     def publishable(
