@@ -192,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.pipeline.views import bp as pipeline_bp
     from fund.proposals.concept_note_views import bp as concept_notes_bp
     from fund.proposals.invitation_views import bp as invitations_bp
+    from fund.proposals.results_views import bp as results_editor_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
     from fund.reports.views import bp as reports_bp
@@ -207,6 +208,7 @@ def _register_blueprints(app: Flask) -> None:
         proposals_bp,
         concept_notes_bp,
         invitations_bp,
+        results_editor_bp,
         screening_bp,
         committee_bp,
         meetings_bp,

@@ -242,6 +242,8 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "invitations.invite@invited": {"note_id": "note_invited"},
     "invitations.full_proposal@converted": {"note_id": "note_converted"},
     "proposals.edit@review": {"proposal_id": "review"},
+    "results_editor.edit@review": {"proposal_id": "review"},
+    "results_editor.edit@note": {"proposal_id": "note"},
     "proposals.download@review": {"proposal_id": "review", "attachment_id": "review_attachment"},
     "proposals.download@mismatch": {"proposal_id": "draft", "attachment_id": "review_attachment"},
     "proposals.remove_attachment@review": {
@@ -395,6 +397,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "proposals.edit": _only({"owner": 200, "other_applicant": 404}),
     # A submitted proposal cannot be edited: its owner is sent back to it with the reason.
     "proposals.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
+    # The results framework's editor: as the edit page (a concept note's too).
+    "results_editor.edit": _only({"owner": 200, "other_applicant": 404}),
+    "results_editor.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
+    "results_editor.edit@note": _only({"owner": 200, "other_applicant": 404}),
     "proposals.download": _DRAFT_PAGE,
     "proposals.download@review": _REVIEWED_PAGE,
     # An attachment asked for under another proposal is not found, whoever asks.

@@ -14,6 +14,7 @@ from fund.accounts.models import OrganizationKind
 from fund.calls.models import Stage
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
+from fund.proposals.results import BaselineSource
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,40 @@ def _principles(proposal: Proposal) -> list[Problem]:
     ]
 
 
+def _results(proposal: Proposal) -> list[Problem]:
+    """The results framework, when one is entered: each outcome with its title, fund outcome and
+    objectives; each indicator with its definition and unit, a baseline's value with its year
+    and source, an MGI source with its MGI indicator and assessment. (Whether a framework is
+    needed at all is screening's criterion, not a condition of submission.)"""
+    problems = []
+
+    def problem(message: str) -> None:
+        problems.append(Problem("required", "results", message))
+
+    for n, outcome in enumerate(proposal.outcomes, start=1):
+        if not (outcome.title or "").strip():
+            problem(f"Give outcome {n} of the results framework a title.")
+        if outcome.fund_outcome_id is None:
+            problem(f"Choose the fund's outcome that outcome {n} serves.")
+        if not outcome.objectives:
+            problem(f"Tick at least one GCM objective of outcome {n}.")
+        for m, indicator in enumerate(outcome.indicators, start=1):
+            name = f"indicator {n}.{m}"
+            if not (indicator.definition or "").strip():
+                problem(f"Give the definition of {name}.")
+            if not (indicator.unit or "").strip():
+                problem(f"Give the unit of {name}.")
+            if indicator.baseline_value is not None and (
+                indicator.baseline_year is None or indicator.baseline_source is None
+            ):
+                problem(f"Give the year and the source of the baseline of {name}.")
+            if indicator.baseline_source == BaselineSource.MGI and (
+                indicator.mgi_indicator_id is None or indicator.mgi_assessment_id is None
+            ):
+                problem(f"Choose the MGI indicator and the assessment of the baseline of {name}.")
+    return problems
+
+
 def submission_problems(proposal: Proposal, rules: Rules) -> list[Problem]:
     """Every reason the proposal (or concept note) cannot be submitted yet, in the order of
     its form."""
@@ -289,6 +324,7 @@ def submission_problems(proposal: Proposal, rules: Rules) -> list[Problem]:
         *_markers(proposal, rules),
         *_principles(proposal),
         *_budget(proposal, rules),
+        *_results(proposal),
     ]
 
 

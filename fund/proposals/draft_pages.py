@@ -59,11 +59,14 @@ def editable(proposal: Proposal) -> bool:
 def related_pages(
     proposal: Proposal, own: Collection[tuple[str, str]] = ()
 ) -> list[tuple[str, str]]:
-    """Links to the pages where the next steps happen: screening, the committee's review, the
-    kind's `own` links, then those the later steps' packages add (the invitation, the
-    committee's decision: `fund.proposals.page`)."""
+    """Links to the pages where the next steps happen: the results framework's editor (for
+    whoever may edit the draft), screening, the committee's review, the kind's `own` links,
+    then those the later steps' packages add (the invitation, the committee's decision:
+    `fund.proposals.page`)."""
     links = []
     user = current_user
+    if editable(proposal):
+        links.append((url_for("results_editor.edit", proposal_id=proposal.id), "Results framework"))
     if user.has_role(Role.SECRETARIAT) and proposal.status in ("submitted", "screening"):
         links.append(
             (url_for("screening.checklist", proposal_id=proposal.id), "Screening checklist")

@@ -1,0 +1,557 @@
+"""The results framework's form: outcome blocks, each with its outputs and indicators (each
+indicator with its targets by year), rows added by "Save and add ..." and dropped when blank
+or marked for removal; filling it from the stored framework and reading it back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Length
+
+from fund.accounts.forms import MultiCheckboxField
+from fund.accounts.models import Organization
+from fund.extensions import db
+from fund.forms import QuickSelect, StringField, int_or_zero, options
+from fund.proposals.presentation import add_months
+from fund.proposals.results import BaselineSource
+from fund.proposals.results_editing import IndicatorValues, OutcomeValues
+from fund.reference.models import Country, GcmObjective
+from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
+
+MAX_OUTCOMES = 20
+MAX_OUTPUTS = 20  # of an outcome
+MAX_INDICATORS = 30  # of an outcome
+MAX_TARGETS = 15  # of an indicator
+FREE_TARGET_ROWS = 3  # year/value pairs offered when the programme's years are not known
+
+# A value in the indicator's unit: digits with at most four decimals (what the column holds).
+NUMBER = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,4})?")
+YEAR = re.compile(r"[0-9]{4}")
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(field: Any, what: str) -> Decimal | None:
+    """The field's number (None when empty); an error on the field when it is not one."""
+    text = _text(field.data).replace(" ", "")
+    if not text:
+        return None
+    if not NUMBER.fullmatch(text):
+        field.errors.append(
+            f"Enter {what} as a number, e.g. 12.5 (digits, a point for decimals, at most four)."
+        )
+        return None
+    return Decimal(text)
+
+
+def _year(field: Any, what: str) -> int | None:
+    text = _text(field.data)
+    if not text:
+        return None
+    if not YEAR.fullmatch(text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
+        field.errors.append(
+            f"Enter {what} as a year between {FIRST_YEAR} and {LAST_YEAR}, e.g. 2024."
+        )
+        return None
+    return int(text)
+
+
+class RowForm(Form):
+    """A row of the framework: skipped (not checked, not saved) when blank or marked removed."""
+
+    remove = BooleanField("Remove")
+
+    def is_blank(self) -> bool:
+        raise NotImplementedError
+
+    def dropped(self) -> bool:
+        return bool(self.remove.data) or self.is_blank()
+
+    def check(self) -> bool:
+        return True
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.dropped():
+            return True
+        ok = super().validate(extra_validators)
+        if not self.check():
+            # The errors `check` put on the fields of its rows (or of its own rows' rows) count
+            # only once the row itself shows one: the lists above read their rows' errors.
+            self.form_errors.append("This row has errors.")
+            return False
+        return ok
+
+
+class TargetRowForm(Form):
+    year = StringField("Year", validators=[Length(max=10)])
+    value = StringField("Target", validators=[Length(max=40)])
+
+    def is_blank(self, free: bool) -> bool:
+        return not _text(self.value.data) and (not free or not _text(self.year.data))
+
+
+class OutputRowForm(RowForm):
+    title = StringField("Output", validators=[Length(max=500)])
+
+    def is_blank(self) -> bool:
+        return not _text(self.title.data)
+
+
+class IndicatorRowForm(RowForm):
+    definition = TextAreaField("Definition", validators=[Length(max=1000)])
+    unit = StringField("Unit", validators=[Length(max=60)], description="e.g. %, people, laws")
+    output = SelectField("Measures", validate_choice=False, widget=QuickSelect())
+    baseline_value = StringField("Baseline value", validators=[Length(max=40)])
+    baseline_year = StringField("Baseline year", validators=[Length(max=10)])
+    baseline_source = SelectField("Source of the baseline", widget=QuickSelect())
+    mgi_indicator_id = SelectField("MGI indicator", coerce=int_or_zero, widget=QuickSelect())
+    mgi_assessment_id = SelectField("MGI assessment", coerce=int_or_zero, widget=QuickSelect())
+    baseline_link = StringField("Link to the baseline's source", validators=[Length(max=500)])
+    targets = FieldList(FormField(TargetRowForm), max_entries=MAX_TARGETS)
+    end_target = StringField("End target", validators=[Length(max=40)])
+    by_sex = BooleanField("By sex")
+    by_age = BooleanField("By age")
+    by_migration_status = BooleanField("By migration status")
+    means_of_verification = TextAreaField("Means of verification", validators=[Length(max=2000)])
+    responsible_organization_id = SelectField(
+        "Responsible participating organization", coerce=int_or_zero, widget=QuickSelect()
+    )
+
+    free_years = False  # set by the page: targets as typed year/value pairs
+
+    def is_blank(self) -> bool:
+        texts = (
+            self.definition,
+            self.unit,
+            self.baseline_value,
+            self.baseline_year,
+            self.baseline_source,
+            self.baseline_link,
+            self.end_target,
+            self.means_of_verification,
+        )
+        chosen = (self.mgi_indicator_id, self.mgi_assessment_id, self.responsible_organization_id)
+        ticked = (self.by_sex, self.by_age, self.by_migration_status)
+        return (
+            not any(_text(f.data) for f in texts)
+            and not any(f.data for f in chosen + ticked)
+            and not _text(self.output.data)
+            and all(row.form.is_blank(self.free_years) for row in self.targets)
+        )
+
+    def check(self) -> bool:
+        errors_before = self._error_count()
+        self.parsed_baseline = _number(self.baseline_value, "the baseline")
+        self.parsed_year = _year(self.baseline_year, "the baseline year")
+        self.parsed_end = _number(self.end_target, "the end target")
+        link = _text(self.baseline_link.data)
+        if link and not LINK.fullmatch(link):
+            self.baseline_link.errors.append(
+                "Enter the link as a web address starting with https://, e.g. "
+                "https://www.migrationdataportal.org/."
+            )
+        self.parsed_targets: dict[int, Decimal] = {}
+        for row in self.targets:
+            target = row.form
+            if target.is_blank(self.free_years):
+                continue
+            year = _year(target.year, "the target's year")
+            if self.free_years and year is not None and not _text(target.value.data):
+                target.value.errors.append(f"Enter the target for {year}, or clear the year.")
+            value = _number(target.value, "the target")
+            if year is None and not target.year.errors:
+                target.year.errors.append("Enter the year of this target, e.g. 2027.")
+            elif year in self.parsed_targets:
+                target.year.errors.append(f"Give {year} one target only.")
+            elif year is not None and value is not None:
+                self.parsed_targets[year] = value
+        return self._error_count() == errors_before
+
+    def _error_count(self) -> int:
+        return sum(len(f.errors) for f in _fields(self))
+
+    def values(self, output: int | None) -> IndicatorValues:
+        source = self.baseline_source.data or None
+        mgi = source == BaselineSource.MGI
+        return IndicatorValues(
+            definition=self.definition.data or "",
+            unit=self.unit.data or "",
+            output=output,
+            baseline_value=self.parsed_baseline,
+            baseline_year=self.parsed_year,
+            baseline_source=source,
+            baseline_link=self.baseline_link.data or "",
+            mgi_indicator_id=(self.mgi_indicator_id.data or None) if mgi else None,
+            mgi_assessment_id=(self.mgi_assessment_id.data or None) if mgi else None,
+            targets=self.parsed_targets,
+            end_target=self.parsed_end,
+            by_sex=bool(self.by_sex.data),
+            by_age=bool(self.by_age.data),
+            by_migration_status=bool(self.by_migration_status.data),
+            means_of_verification=self.means_of_verification.data or "",
+            responsible_organization_id=self.responsible_organization_id.data or None,
+        )
+
+
+class OutcomeForm(RowForm):
+    title = StringField("Title of the outcome", validators=[Length(max=500)])
+    fund_outcome_id = SelectField(
+        "Outcome of the fund's framework", coerce=int_or_zero, widget=QuickSelect()
+    )
+    objectives = MultiCheckboxField("GCM objectives", coerce=int)
+    sdg_targets = MultiCheckboxField("SDG targets")
+    outputs = FieldList(FormField(OutputRowForm), max_entries=MAX_OUTPUTS)
+    indicators = FieldList(FormField(IndicatorRowForm), max_entries=MAX_INDICATORS)
+    add_output = SubmitField("Save and add an output")
+    add_indicator = SubmitField("Save and add an indicator")
+
+    def is_blank(self) -> bool:
+        return (
+            not _text(self.title.data)
+            and not self.fund_outcome_id.data
+            and not self.objectives.data
+            and not self.sdg_targets.data
+            and all(row.form.dropped() for row in self.outputs)
+            and all(row.form.dropped() for row in self.indicators)
+        )
+
+    def kept_outputs(self) -> dict[str, int]:
+        """The outputs saved, by their number on the form ("1", "2"...) -> position from 0."""
+        kept = [str(n) for n, row in enumerate(self.outputs, start=1) if not row.form.dropped()]
+        return {number: position for position, number in enumerate(kept)}
+
+    def check(self) -> bool:
+        kept, ok = self.kept_outputs(), True
+        for row in self.indicators:
+            indicator = row.form
+            chosen = _text(indicator.output.data)
+            if indicator.dropped() or not chosen or chosen in kept:
+                continue
+            ok = False
+            valid = chosen in {c.value for c in indicator.output.choices or ()}
+            indicator.output.errors.append(
+                "The output chosen is removed or empty: choose another output or the outcome "
+                "itself."
+                if valid
+                else "Choose the output from the list, or the outcome itself."
+            )
+        return ok
+
+    def values(self) -> OutcomeValues:
+        kept = self.kept_outputs()
+        return OutcomeValues(
+            title=self.title.data or "",
+            fund_outcome_id=self.fund_outcome_id.data or None,
+            objective_numbers=list(self.objectives.data or []),
+            sdg_codes=list(self.sdg_targets.data or []),
+            outputs=[row.form.title.data or "" for row in self.outputs if not row.form.dropped()],
+            indicators=[
+                row.form.values(kept.get(_text(row.form.output.data)))
+                for row in self.indicators
+                if not row.form.dropped()
+            ],
+        )
+
+
+class ResultsForm(FlaskForm):
+    version = HiddenField()
+    outcomes = FieldList(FormField(OutcomeForm), max_entries=MAX_OUTCOMES)
+    save = SubmitField("Save")
+    add_outcome = SubmitField("Save and add an outcome")
+
+    def values(self) -> list[OutcomeValues]:
+        """The typed framework, blank and removed rows left out; only after validation."""
+        return [row.form.values() for row in self.outcomes if not row.form.dropped()]
+
+    def added(self) -> str | None:
+        """Which "Save and add" button was pressed: "outcome", "output-N" or "indicator-N"
+        (N: the outcome's number on the form), or None."""
+        if self.add_outcome.data:
+            return "outcome"
+        for number, row in enumerate(self.outcomes, start=1):
+            if row.form.add_output.data:
+                return f"output-{number}"
+            if row.form.add_indicator.data:
+                return f"indicator-{number}"
+        return None
+
+
+def _fields(form: Form) -> Iterator[Any]:
+    """Every field of a form, those of its rows included."""
+    for f in form:
+        if isinstance(f, FieldList):
+            for entry in f:
+                yield from _fields(entry.form)
+        else:
+            yield f
+
+
+def blank_outcome(years: list[int] | None) -> dict[str, Any]:
+    return {"outputs": [{}], "indicators": [_blank_indicator(years)]}
+
+
+def add_row(form: ResultsForm, what: str | None, years: list[int] | None) -> None:
+    """Append the blank row `what` asks for ("outcome", "output-N", "indicator-N"), within
+    the limits; anything else adds nothing."""
+    kind, _, number = (what or "").partition("-")
+    if kind == "outcome":
+        if len(form.outcomes) < MAX_OUTCOMES:
+            form.outcomes.append_entry(blank_outcome(years))
+        return
+    if kind not in ("output", "indicator") or not number.isdigit() or len(number) > 3:
+        return
+    if not 1 <= int(number) <= len(form.outcomes):
+        return
+    outcome = form.outcomes[int(number) - 1].form
+    rows = outcome.outputs if kind == "output" else outcome.indicators
+    if len(rows) < (MAX_OUTPUTS if kind == "output" else MAX_INDICATORS):
+        rows.append_entry(_blank_indicator(years) if kind == "indicator" else {})
+
+
+def _blank_indicator(years: list[int] | None) -> dict[str, Any]:
+    if years:
+        return {"targets": [{"year": str(y)} for y in years]}
+    return {"targets": [{} for _ in range(FREE_TARGET_ROWS)]}
+
+
+def _target_rows(stored: dict[int, Decimal], years: list[int] | None) -> list[dict[str, str]]:
+    """The programme's years with their targets (and any stored year beyond them); without
+    the programme's years, the stored pairs and blank ones."""
+    if years:
+        every = sorted(set(years) | set(stored))[:MAX_TARGETS]
+        return [{"year": str(y), "value": _plain(stored.get(y))} for y in every]
+    rows = [{"year": str(y), "value": _plain(v)} for y, v in sorted(stored.items())]
+    blank = max(1, FREE_TARGET_ROWS - len(rows))
+    return (rows + [{} for _ in range(blank)])[:MAX_TARGETS]
+
+
+def _plain(value: Decimal | None) -> str:
+    """A stored value as typed: no exponent, no trailing zeros of the column's scale."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def stored_data(proposal: Any, years: list[int] | None) -> dict[str, Any]:
+    """The form's data from the stored framework, with a blank output or indicator row where an
+    outcome has none, and one blank outcome when there is none."""
+    outcomes = []
+    for outcome in proposal.outcomes[:MAX_OUTCOMES]:
+        number_of = {o.id: str(n) for n, o in enumerate(outcome.outputs, start=1)}
+        indicators = [
+            {
+                "definition": i.definition,
+                "unit": i.unit,
+                "output": number_of.get(i.output_id, ""),
+                "baseline_value": _plain(i.baseline_value),
+                "baseline_year": "" if i.baseline_year is None else str(i.baseline_year),
+                "baseline_source": i.baseline_source or "",
+                "mgi_indicator_id": i.mgi_indicator_id or 0,
+                "mgi_assessment_id": i.mgi_assessment_id or 0,
+                "baseline_link": i.baseline_link,
+                "targets": _target_rows({t.year: t.value for t in i.targets}, years),
+                "end_target": _plain(i.end_target),
+                "by_sex": i.by_sex,
+                "by_age": i.by_age,
+                "by_migration_status": i.by_migration_status,
+                "means_of_verification": i.means_of_verification,
+                "responsible_organization_id": i.responsible_organization_id or 0,
+            }
+            for i in outcome.indicators[:MAX_INDICATORS]
+        ]
+        outcomes.append(
+            {
+                "title": outcome.title,
+                "fund_outcome_id": outcome.fund_outcome_id or 0,
+                "objectives": [o.number for o in outcome.objectives],
+                "sdg_targets": [s.code for s in outcome.sdg_targets],
+                "outputs": [{"title": o.title} for o in outcome.outputs[:MAX_OUTPUTS]] or [{}],
+                "indicators": indicators or [_blank_indicator(years)],
+            }
+        )
+    if not outcomes:
+        outcomes = [blank_outcome(years)]
+    return {"version": str(proposal.version), "outcomes": outcomes}
+
+
+def error_list(form: ResultsForm) -> list[tuple[str, str]]:
+    """Every error of the form as (field id, sentence naming the row), in the form's order."""
+    found = [(f.id, f"{f.label.text}: {e}") for f in (form.version,) for e in f.errors]
+    found += [("outcomes", e) for e in form.outcomes.errors if isinstance(e, str)]
+    for n, row in enumerate(form.outcomes, start=1):
+        outcome = row.form
+        for f in (outcome.title, outcome.fund_outcome_id, outcome.objectives, outcome.sdg_targets):
+            found += [(f.id, f"Outcome {n}, {_lower(f.label.text)}: {e}") for e in f.errors]
+        for m, output in enumerate(outcome.outputs, start=1):
+            title = output.form.title
+            found += [(title.id, f"Outcome {n}, output {m}: {e}") for e in title.errors]
+        for m, indicator in enumerate(outcome.indicators, start=1):
+            where = f"Outcome {n}, indicator {m}"
+            for f in indicator.form:
+                if isinstance(f, FieldList):
+                    for target in f:
+                        for sub in target.form:
+                            label = f"target {sub.label.text.lower()}"
+                            found += [(sub.id, f"{where}, {label}: {e}") for e in sub.errors]
+                else:
+                    found += [(f.id, f"{where}, {_lower(f.label.text)}: {e}") for e in f.errors]
+    return found
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: "Unit" -> "unit", "MGI indicator" stays."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
+# The selects' choices ------------------------------------------------------------------------
+
+
+@dataclass
+class Choices:
+    """What the selects and checkboxes offer, read once for the whole page."""
+
+    fund_outcomes: list[SelectChoice]
+    objectives: list[tuple[int, str]]
+    own_objectives: frozenset[int]  # the proposal's primary and secondary objectives
+    sdg_targets: list[tuple[str, str]]
+    sources: list[SelectChoice]
+    mgi_indicators: list[SelectChoice]
+    mgi_assessments: list[SelectChoice]
+    organizations: list[SelectChoice]
+    years: list[int] | None  # the programme's calendar years, None when not known
+
+
+def programme_years(proposal: Any) -> list[int] | None:
+    """The calendar years from the planned start over the duration (None when either is
+    missing)."""
+    start, months = proposal.planned_start, proposal.duration_months
+    if start is None or not months or months > 12 * MAX_TARGETS:
+        return None
+    try:
+        end = add_months(start, months) - timedelta(days=1)
+    except (ValueError, OverflowError):
+        return None
+    return list(range(start.year, end.year + 1))[:MAX_TARGETS]
+
+
+def load_choices(proposal: Any) -> Choices:
+    """The choices for `proposal`'s framework (a fixed number of statements): the fund's
+    outcomes in use (and those its outcomes keep), the objectives, SDG targets, MGI indicators,
+    the MGI assessments of its countries (and those its indicators keep) and its participating
+    organizations (and those its indicators keep)."""
+    stored = [i for o in proposal.outcomes for i in o.indicators]
+    kept_outcomes = {o.fund_outcome_id for o in proposal.outcomes if o.fund_outcome_id}
+    fund_outcomes = db.session.scalars(
+        select(FundOutcome)
+        .where(or_(FundOutcome.active, FundOutcome.id.in_(kept_outcomes)))
+        .order_by(FundOutcome.position, FundOutcome.code)
+    ).all()
+    objectives = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all()
+    sdg = db.session.scalars(select(SdgTarget).order_by(SdgTarget.position)).all()
+    indicators = db.session.execute(
+        select(MgiIndicator.id, MgiIndicator.code, MgiIndicator.text).order_by(MgiIndicator.code)
+    ).all()
+    kept_assessments = {i.mgi_assessment_id for i in stored if i.mgi_assessment_id}
+    assessments = db.session.execute(
+        select(MgiAssessment.id, MgiAssessment.year, Country.name)
+        .join(Country, Country.iso2 == MgiAssessment.country_iso2)
+        .where(
+            or_(
+                MgiAssessment.country_iso2.in_([c.iso2 for c in proposal.countries]),
+                MgiAssessment.id.in_(kept_assessments),
+            )
+        )
+        .order_by(Country.name, MgiAssessment.year.desc())
+    ).all()
+    organizations = {o.id: o for o in proposal.participants}
+    kept_organizations = {
+        i.responsible_organization_id
+        for i in stored
+        if i.responsible_organization_id and i.responsible_organization_id not in organizations
+    }
+    if kept_organizations:
+        organizations |= {
+            o.id: o
+            for o in db.session.scalars(
+                select(Organization).where(Organization.id.in_(kept_organizations))
+            )
+        }
+    own = {o.number for o in proposal.secondary_objectives}
+    if proposal.primary_objective_number:
+        own.add(proposal.primary_objective_number)
+    return Choices(
+        fund_outcomes=options(
+            [(0, "— choose —")]
+            + [(o.id, o.label + ("" if o.active else " (no longer in use)")) for o in fund_outcomes]
+        ),
+        objectives=[(o.number, f"{o.number}. {o.short_label}") for o in objectives],
+        own_objectives=frozenset(own),
+        sdg_targets=[(s.code, s.label) for s in sdg],
+        sources=options([("", "— none yet —"), *BaselineSource.labels().items()]),
+        mgi_indicators=options(
+            [(0, "— choose —")] + [(r.id, f"{r.code} {_short(r.text)}") for r in indicators]
+        ),
+        mgi_assessments=options(
+            [(0, "— choose —")] + [(r.id, f"{r.name}, {r.year}") for r in assessments]
+        ),
+        organizations=options(
+            [(0, "— choose —")]
+            + [
+                (o.id, f"{o.acronym}: {o.name}" if o.acronym else o.name)
+                for o in sorted(organizations.values(), key=lambda o: o.acronym or o.name)
+            ]
+        ),
+        years=programme_years(proposal),
+    )
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def set_choices(form: ResultsForm, choices: Choices) -> None:
+    """Give every select and checkbox list of the form its choices; an indicator's outputs are
+    those of its outcome, by their number on the form."""
+    for row in form.outcomes:
+        outcome = row.form
+        outcome.fund_outcome_id.choices = choices.fund_outcomes
+        outcome.objectives.choices = choices.objectives
+        outcome.sdg_targets.choices = choices.sdg_targets
+        outputs = options(
+            [("", "The outcome itself")]
+            + [
+                (str(n), f"Output {n}: {_short(_text(o.form.title.data), 60) or '(no title yet)'}")
+                for n, o in enumerate(outcome.outputs, start=1)
+            ]
+        )
+        for entry in outcome.indicators:
+            indicator = entry.form
+            indicator.free_years = choices.years is None
+            indicator.output.choices = outputs
+            indicator.baseline_source.choices = choices.sources
+            indicator.mgi_indicator_id.choices = choices.mgi_indicators
+            indicator.mgi_assessment_id.choices = choices.mgi_assessments
+            indicator.responsible_organization_id.choices = choices.organizations
