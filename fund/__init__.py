@@ -196,6 +196,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
     from fund.reports.views import bp as reports_bp
+    from fund.results.views import bp as results_bp
     from fund.screening.views import bp as screening_bp
 
     for bp in (
@@ -215,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
         seats_bp,
         finance_bp,
         coverage_bp,
+        results_bp,
         pipeline_bp,
         reports_bp,
         notifications_bp,

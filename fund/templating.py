@@ -25,6 +25,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("seats.index", "Committee seats", frozenset({Role.ADMIN})),
     ("finance.balance", "Finances", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),
+    ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE})),
     ("reports.index", "Reports", frozenset({Role.SECRETARIAT})),
     ("reports.open_data", "Open data", frozenset()),
     ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN})),

@@ -30,6 +30,7 @@ from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
 from tests import browser_support as support
 from tests.conftest import MINIMAL_PDF
+from tests.results_factories import add_framework
 
 pytestmark = pytest.mark.browser
 
@@ -215,6 +216,11 @@ def test_the_whole_fund_in_a_browser(journey: Journey, server: support.LiveServe
     assert "Everything the fund checks is in place" in readiness.inner_text()
     journey.shot(page, "letter-attached")
 
+    # Its results framework (one outcome for the primary objective, an indicator with a
+    # baseline and targets), written here rather than through the framework's own form.
+    with app.app_context():
+        add_framework(db.session.get(Proposal, journey.proposal_id))
+        db.session.commit()
     _click(page, "Submit the proposal to the secretariat")
     assert page.locator(".page-head .status").inner_text() == "Submitted"
     journey.shot(page, "submitted")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -141,10 +142,24 @@ def calls_with_criteria() -> list[tuple[int, str, int]]:
 class ChecklistItem:
     criterion: ScreeningCriterion
     check: ScreeningCheck | None
-    # What the system found for an automatic criterion: None if it checks nothing here,
-    # an empty list if it found no problem.
-    finding: list[str] | None
-    suggested: tuple[str, str] | None
+    # The system's findings by automatic criterion, read on first use (a page that shows only
+    # recorded checks, like the committee's, never asks for them).
+    findings: Callable[[], dict[str, list[str]]] = field(repr=False, compare=False)
+
+    @property
+    def finding(self) -> list[str] | None:
+        """What the system found for an automatic criterion: None if it checks nothing here,
+        an empty list if it found no problem."""
+        if not self.criterion.automatic:
+            return None
+        return self.findings().get(self.criterion.automatic)
+
+    @property
+    def suggested(self) -> tuple[str, str] | None:
+        if self.check is not None:
+            return None
+        finding = self.finding
+        return suggestion(finding) if finding is not None else None
 
     @property
     def result(self) -> str | None:
@@ -182,13 +197,17 @@ def checklist(proposal: Proposal, rules: Rules | None = None) -> Checklist:
     recorded yet, an automatic criterion is pre-filled with the system's finding."""
     rules = rules or rules_from_config(current_app.config)
     checks = current_checks(proposal)
-    findings = automatic_findings(proposal, rules)
-    items = []
-    for criterion in criteria_of(proposal):
-        finding = findings.get(criterion.automatic) if criterion.automatic else None
-        check = checks.get(criterion.id)
-        suggested = suggestion(finding) if finding is not None and check is None else None
-        items.append(ChecklistItem(criterion, check, finding, suggested))
+    found: dict[str, list[str]] = {}
+
+    def findings() -> dict[str, list[str]]:
+        if not found:
+            found.update(automatic_findings(proposal, rules))
+        return found
+
+    items = [
+        ChecklistItem(criterion, checks.get(criterion.id), findings)
+        for criterion in criteria_of(proposal)
+    ]
     return Checklist(submission=proposal.submission_number, items=items)
 
 

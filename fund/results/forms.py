@@ -1,0 +1,152 @@
+"""Forms of the results reference pages (secretariat): a fund-level outcome, its indicators, an
+MGI indicator, a country's MGI assessment and the scores of one assessment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+
+from fund.accounts.forms import MultiCheckboxField
+from fund.forms import IntegerField, StringField, options
+from fund.reference.models import GcmObjective, ThematicArea
+from fund.reference.results import MgiIndicator, MgiScoreValue, MigofDomain
+
+NOT_ASSESSED_LABEL = "Not assessed"
+
+
+class FundOutcomeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Give the outcome a code."), Length(max=12)],
+        description="Short and unique, for instance FO7 (at most 12 characters).",
+    )
+    title = TextAreaField(
+        "Title",
+        validators=[DataRequired("Give the outcome a title."), Length(max=1000)],
+        description="The change the fund seeks, as a statement.",
+    )
+    thematic_area_code = SelectField("Thematic area", choices=[], validate_choice=False)
+    active = BooleanField(
+        "Active: programme outcomes can map to it",
+        default=True,
+        description="An outcome programmes already map to is deactivated rather than removed.",
+    )
+
+    def with_areas(self, areas: Iterable[ThematicArea]) -> FundOutcomeForm:
+        self.thematic_area_code.choices = options(
+            [("", "None (the fund as a whole)"), *((a.code, f"{a.code} {a.title}") for a in areas)]
+        )
+        return self
+
+
+class FundIndicatorForm(FlaskForm):
+    text = TextAreaField(
+        "Indicator",
+        validators=[DataRequired("Say what the indicator measures."), Length(max=2000)],
+    )
+    unit = StringField(
+        "Unit",
+        validators=[Length(max=60)],
+        description="For instance %, number of people, number of policies.",
+    )
+
+
+class MgiIndicatorForm(FlaskForm):
+    code = StringField(
+        "MGI code",
+        validators=[DataRequired("Give the indicator's MGI code."), Length(max=20)],
+        description="As the MGI numbers it, for instance 1.1.3 (at most 20 characters).",
+    )
+    text = TextAreaField(
+        "Text", validators=[DataRequired("Give the indicator's text."), Length(max=2000)]
+    )
+    domain_code = SelectField("MiGOF policy domain", choices=[], validate_choice=False)
+    objectives = MultiCheckboxField(
+        "GCM objectives it speaks to", coerce=int, choices=[], validate_choice=False
+    )
+
+    def with_choices(
+        self, domains: Iterable[MigofDomain], objectives: Iterable[GcmObjective]
+    ) -> MgiIndicatorForm:
+        self.domain_code.choices = options(
+            [("", "Choose a domain"), *((d.code, f"{d.code} {d.title}") for d in domains)]
+        )
+        self.objectives.choices = options((o.number, f"{o.number}. {o.title}") for o in objectives)
+        return self
+
+    def validate_domain_code(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Choose the policy domain.")
+
+
+class AssessmentForm(FlaskForm):
+    country = SelectField("Country", choices=[], validate_choice=False)
+    year = IntegerField(
+        "Year of the assessment",
+        validators=[
+            DataRequired("Give the year of the assessment."),
+            NumberRange(2000, 2100, "Give the year of the assessment, from 2000 to 2100."),
+        ],
+    )
+    link = StringField(
+        "Link to the published assessment",
+        validators=[Length(max=500)],
+        description="Optional: the web address of the country profile, starting with https://.",
+    )
+
+    def with_countries(self, countries: Iterable[tuple[str, str]]) -> AssessmentForm:
+        self.country.choices = options([("", "Choose a country"), *countries])
+        return self
+
+    def validate_country(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Choose the country.")
+
+
+SCORE_CHOICES = options([("", NOT_ASSESSED_LABEL), *((s.value, s.label) for s in MgiScoreValue)])
+
+
+class ScoresForm(FlaskForm):
+    """The link and one score per MGI indicator; the score fields are added by `scores_form`."""
+
+    link = StringField(
+        "Link to the published assessment",
+        validators=[Length(max=500)],
+        description="The web address of the country profile, starting with https://.",
+    )
+    indicators: list[MgiIndicator]
+
+    def score_field(self, indicator: MgiIndicator) -> SelectField:
+        return self[f"score_{indicator.id}"]
+
+    def scores(self) -> dict[int, str]:
+        return {i.id: self.score_field(i).data or "" for i in self.indicators}
+
+
+def scores_form(
+    indicators: Iterable[MgiIndicator], link: str = "", initial: Mapping[int, str] | None = None
+) -> ScoresForm:
+    """The scores form for these indicators: from the request when posted, else from the
+    assessment's `link` and `initial` scores (indicator id -> score)."""
+    indicators = list(indicators)
+
+    class Form(ScoresForm):
+        pass
+
+    for indicator in indicators:
+        setattr(
+            Form,
+            f"score_{indicator.id}",
+            SelectField(f"{indicator.code} {indicator.text}", choices=SCORE_CHOICES),
+        )
+    if initial is None:
+        form = Form()
+    else:
+        data: dict[str, object] = {"link": link}
+        data |= {f"score_{i.id}": initial.get(i.id, "") for i in indicators}
+        form = Form(formdata=None, data=data)
+    form.indicators = indicators
+    return form

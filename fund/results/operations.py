@@ -1,0 +1,383 @@
+"""Changes to the results reference the secretariat keeps: the fund's own results framework
+(fund-level outcomes and their indicators) and the Migration Governance Indicators (MGI: the
+indicators, each country's assessments and how each indicator was scored). Every change is
+audited; callers commit.
+
+A code is unique by the database's own index: a duplicate is refused at the code's field
+whoever was first. A fund-level outcome that programme outcomes map to is deactivated, never
+deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import Role, User
+from fund.audit.operations import record
+from fund.extensions import db
+from fund.proposals.results import ResultIndicator, ResultOutcome
+from fund.reference.models import Country, GcmObjective, ThematicArea
+from fund.reference.results import (
+    FundIndicator,
+    FundOutcome,
+    MgiAssessment,
+    MgiIndicator,
+    MgiScore,
+    MgiScoreValue,
+    MigofDomain,
+)
+from fund.refusals import Refused
+
+NOT_ASSESSED = ""  # a score left blank: the indicator was not assessed (no row)
+
+
+class ResultsRefused(Refused, ValueError):
+    """A change to the results reference the fund does not accept; `field` names the field."""
+
+
+def _require_secretariat(actor: User) -> None:
+    if not actor.has_role(Role.SECRETARIAT):
+        raise ResultsRefused("Only the secretariat keeps the results reference.")
+
+
+def _flush_unique(message: str, field: str) -> None:
+    """Flush; a unique index refusing the row becomes a refusal at `field` (the caller rolls
+    back: nothing of the change stays)."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise ResultsRefused(message, field) from None
+
+
+def _changes(row: object, values: Mapping[str, object]) -> dict[str, list[object]]:
+    """Set `values` on `row`; the fields that changed, as [before, after]."""
+    changed = {}
+    for name, value in values.items():
+        before = getattr(row, name)
+        if before != value:
+            changed[name] = [before, value]
+            setattr(row, name, value)
+    return changed
+
+
+# The fund's results framework --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeValues:
+    code: str
+    title: str
+    thematic_area_code: str | None
+    active: bool
+
+
+def _check_outcome(values: OutcomeValues) -> None:
+    if not values.code:
+        raise ResultsRefused("Give the outcome a code.", "code")
+    if not values.title:
+        raise ResultsRefused("Give the outcome a title.", "title")
+    if (
+        values.thematic_area_code
+        and db.session.get(ThematicArea, values.thematic_area_code) is None
+    ):
+        raise ResultsRefused("Choose a thematic area from the list.", "thematic_area_code")
+
+
+def save_fund_outcome(
+    actor: User, outcome: FundOutcome | None, values: OutcomeValues, now: datetime | None = None
+) -> FundOutcome:
+    """Create a fund-level outcome (at the end of the framework) or change `outcome`."""
+    _require_secretariat(actor)
+    _check_outcome(values)
+    fields = {
+        "code": values.code,
+        "title": values.title,
+        "thematic_area_code": values.thematic_area_code or None,
+        "active": values.active,
+    }
+    if outcome is None:
+        position = db.session.scalar(select(func.max(FundOutcome.position))) or 0
+        outcome = FundOutcome(position=position + 1, **fields)
+        db.session.add(outcome)
+        changed = {name: [None, value] for name, value in fields.items()}
+        action = "fund_outcome_added"
+    else:
+        changed = _changes(outcome, fields)
+        action = "fund_outcome_changed"
+    _flush_unique(f"Another fund-level outcome has the code “{values.code}”.", "code")
+    if changed:
+        record(action, "fund_outcome", outcome.id, actor, details=changed, now=now)
+    return outcome
+
+
+def programme_outcome_count(outcome: FundOutcome) -> int:
+    """How many programme outcomes map to the fund-level outcome."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ResultOutcome)
+        .where(ResultOutcome.fund_outcome_id == outcome.id)
+    )
+
+
+def remove_fund_outcome(actor: User, outcome: FundOutcome, now: datetime | None = None) -> None:
+    """Delete a fund-level outcome no programme outcome maps to (with its indicators)."""
+    _require_secretariat(actor)
+    used = programme_outcome_count(outcome)
+    if used:
+        raise ResultsRefused(
+            f"{used} programme outcome{'s map' if used > 1 else ' maps'} to “{outcome.code}”: "
+            "it cannot be removed. Deactivate it instead."
+        )
+    details = {
+        "code": outcome.code,
+        "title": outcome.title,
+        "indicators": [i.text for i in outcome.indicators],
+    }
+    outcome_id = outcome.id
+    db.session.delete(outcome)
+    db.session.flush()
+    record("fund_outcome_removed", "fund_outcome", outcome_id, actor, details=details, now=now)
+
+
+def _check_indicator(text: str, unit: str) -> None:
+    if not text:
+        raise ResultsRefused("Say what the indicator measures.", "text")
+
+
+def save_fund_indicator(
+    actor: User,
+    outcome: FundOutcome,
+    indicator: FundIndicator | None,
+    text: str,
+    unit: str,
+    now: datetime | None = None,
+) -> FundIndicator:
+    """Add an indicator to the fund-level outcome (last), or change `indicator`."""
+    _require_secretariat(actor)
+    _check_indicator(text, unit)
+    if indicator is None:
+        position = max((i.position for i in outcome.indicators), default=0)
+        indicator = FundIndicator(text=text, unit=unit, position=position + 1)
+        outcome.indicators.append(indicator)
+        changed = {"text": [None, text], "unit": [None, unit]}
+        action = "fund_indicator_added"
+    else:
+        changed = _changes(indicator, {"text": text, "unit": unit})
+        action = "fund_indicator_changed"
+    db.session.flush()
+    if changed:
+        record(
+            action,
+            "fund_outcome",
+            outcome.id,
+            actor,
+            details={"indicator": indicator.id, **changed},
+            now=now,
+        )
+    return indicator
+
+
+def remove_fund_indicator(
+    actor: User, indicator: FundIndicator, now: datetime | None = None
+) -> None:
+    _require_secretariat(actor)
+    details = {"indicator": indicator.id, "text": indicator.text, "unit": indicator.unit}
+    outcome_id = indicator.fund_outcome_id
+    db.session.delete(indicator)
+    db.session.flush()
+    record("fund_indicator_removed", "fund_outcome", outcome_id, actor, details=details, now=now)
+
+
+# MGI indicators ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MgiIndicatorValues:
+    code: str
+    text: str
+    domain_code: str
+    objectives: tuple[int, ...]
+
+
+def save_mgi_indicator(
+    actor: User,
+    indicator: MgiIndicator | None,
+    values: MgiIndicatorValues,
+    now: datetime | None = None,
+) -> MgiIndicator:
+    """Enter an MGI indicator or change `indicator` (code, text, policy domain, objectives)."""
+    _require_secretariat(actor)
+    if not values.code:
+        raise ResultsRefused("Give the indicator's MGI code.", "code")
+    if not values.text:
+        raise ResultsRefused("Give the indicator's text.", "text")
+    if db.session.get(MigofDomain, values.domain_code) is None:
+        raise ResultsRefused("Choose the policy domain from the list.", "domain_code")
+    numbers = sorted(set(values.objectives))
+    objectives = list(
+        db.session.scalars(select(GcmObjective).where(GcmObjective.number.in_(numbers)))
+    )
+    if len(objectives) != len(numbers):
+        raise ResultsRefused("Choose the objectives from the list.", "objectives")
+    fields = {"code": values.code, "text": values.text, "domain_code": values.domain_code}
+    if indicator is None:
+        indicator = MgiIndicator(**fields)
+        db.session.add(indicator)
+        changed = {name: [None, value] for name, value in fields.items()}
+        before: list[int] = []
+        action = "mgi_indicator_added"
+    else:
+        before = [o.number for o in indicator.objectives]
+        changed = _changes(indicator, fields)
+        action = "mgi_indicator_changed"
+    if before != numbers:
+        changed["objectives"] = [before, numbers]
+    indicator.objectives = sorted(objectives, key=lambda o: o.number)
+    _flush_unique(f"Another MGI indicator has the code “{values.code}”.", "code")
+    if changed:
+        record(action, "mgi_indicator", indicator.id, actor, details=changed, now=now)
+    return indicator
+
+
+def baseline_count(indicator: MgiIndicator) -> int:
+    """How many programme indicators take their baseline from the MGI indicator."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ResultIndicator)
+        .where(ResultIndicator.mgi_indicator_id == indicator.id)
+    )
+
+
+def remove_mgi_indicator(actor: User, indicator: MgiIndicator, now: datetime | None = None) -> None:
+    """Delete an MGI indicator no programme baseline names (its scores go with it)."""
+    _require_secretariat(actor)
+    used = baseline_count(indicator)
+    if used:
+        raise ResultsRefused(
+            f"{used} programme indicator{'s take their' if used > 1 else ' takes its'} baseline "
+            f"from “{indicator.code}”: it cannot be removed."
+        )
+    details = {"code": indicator.code, "text": indicator.text}
+    indicator_id = indicator.id
+    db.session.delete(indicator)
+    db.session.flush()
+    record("mgi_indicator_removed", "mgi_indicator", indicator_id, actor, details=details, now=now)
+
+
+# MGI assessments and scores ------------------------------------------------------------------
+
+
+def _check_link(link: str) -> None:
+    if link and not link.lower().startswith(("https://", "http://")):
+        raise ResultsRefused("Give the link as a web address starting with https://.", "link")
+
+
+def add_assessment(
+    actor: User, country_iso2: str, year: int, link: str, now: datetime | None = None
+) -> MgiAssessment:
+    """Record a country's MGI assessment of `year` (one per country and year)."""
+    _require_secretariat(actor)
+    country = db.session.get(Country, country_iso2 or "")
+    if country is None:
+        raise ResultsRefused("Choose the country from the list.", "country")
+    if not 2000 <= year <= 2100:
+        raise ResultsRefused("Give the year of the assessment, from 2000 to 2100.", "year")
+    _check_link(link)
+    assessment = MgiAssessment(country_iso2=country.iso2, year=year, link=link)
+    db.session.add(assessment)
+    _flush_unique(f"{country.name} already has an MGI assessment of {year}.", "year")
+    record(
+        "mgi_assessment_added",
+        "mgi_assessment",
+        assessment.id,
+        actor,
+        details={"country": country.iso2, "year": year, "link": link},
+        now=now,
+    )
+    return assessment
+
+
+def record_scores(
+    actor: User,
+    assessment: MgiAssessment,
+    link: str,
+    scores: Mapping[int, str],
+    now: datetime | None = None,
+) -> dict[str, list[str | None]]:
+    """Set the assessment's link and the score of each indicator in `scores` (indicator id ->
+    absent, partial, complete, or NOT_ASSESSED to remove it). Returns what changed, by
+    indicator code: [before, after] (None: not assessed)."""
+    _require_secretariat(actor)
+    _check_link(link)
+    allowed = {s.value for s in MgiScoreValue} | {NOT_ASSESSED}
+    for score in scores.values():
+        if score not in allowed:
+            raise ResultsRefused("Choose each score from the list.")
+    indicators = {
+        i.id: i
+        for i in db.session.scalars(select(MgiIndicator).where(MgiIndicator.id.in_(list(scores))))
+    }
+    if len(indicators) != len(scores):
+        raise ResultsRefused("An indicator of the form no longer exists. Reload the page.")
+    existing = {row.indicator_id: row for row in assessment.scores}
+    changed: dict[str, list[str | None]] = {}
+    for indicator_id, score in scores.items():
+        row = existing.get(indicator_id)
+        before = row.score if row is not None else None
+        after = score or None
+        if before == after:
+            continue
+        if row is None:
+            assessment.scores.append(MgiScore(indicator_id=indicator_id, score=score))
+        elif after is None:
+            assessment.scores.remove(row)
+        else:
+            row.score = score
+        changed[indicators[indicator_id].code] = [before, after]
+    details: dict[str, object] = {}
+    if assessment.link != link:
+        details["link"] = [assessment.link, link]
+        assessment.link = link
+    if changed:
+        details["scores"] = changed
+    db.session.flush()
+    if details:
+        record(
+            "mgi_scores_recorded",
+            "mgi_assessment",
+            assessment.id,
+            actor,
+            details={"country": assessment.country_iso2, "year": assessment.year, **details},
+            now=now,
+        )
+    return changed
+
+
+def remove_assessment(actor: User, assessment: MgiAssessment, now: datetime | None = None) -> None:
+    """Delete an assessment no programme baseline names (its scores go with it)."""
+    _require_secretariat(actor)
+    used = db.session.scalar(
+        select(func.count())
+        .select_from(ResultIndicator)
+        .where(ResultIndicator.mgi_assessment_id == assessment.id)
+    )
+    if used:
+        raise ResultsRefused(
+            f"{used} programme indicator{'s take their' if used > 1 else ' takes its'} baseline "
+            "from this assessment: it cannot be removed."
+        )
+    details = {
+        "country": assessment.country_iso2,
+        "year": assessment.year,
+        "scores": {row.indicator.code: row.score for row in assessment.scores},
+    }
+    assessment_id = assessment.id
+    db.session.delete(assessment)
+    db.session.flush()
+    record(
+        "mgi_assessment_removed", "mgi_assessment", assessment_id, actor, details=details, now=now
+    )

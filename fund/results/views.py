@@ -1,0 +1,351 @@
+"""The results reference pages: the fund's results framework (the secretariat edits it, the
+committee reads it), and the Migration Governance Indicators the secretariat keeps (the
+indicators by policy domain, each country's assessments and their scores)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from fund import idempotency, web
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.extensions import db
+from fund.query_args import page_arg
+from fund.reference.results import FundIndicator, FundOutcome, MgiAssessment, MgiIndicator
+from fund.results import operations
+from fund.results import reference_queries as queries
+from fund.results.forms import (
+    AssessmentForm,
+    FundIndicatorForm,
+    FundOutcomeForm,
+    MgiIndicatorForm,
+    scores_form,
+)
+from fund.results.operations import ResultsRefused
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+
+SECRETARIAT = roles_required(Role.SECRETARIAT)
+
+
+def _found(model: type, row_id: int) -> Any:
+    return db.session.get(model, row_id) or abort(404)
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
+
+
+def _refused_page(render, form: FlaskForm, error: ResultsRefused):
+    """The page again after a button was refused: rolled back, the sentence above its form."""
+    db.session.rollback()
+    form.form_errors.append(error.message)
+    return render(form), 400
+
+
+def _button(run, done: str, message: str, again):
+    """A button (remove): CSRF checked by the application; run, commit, say so and go `done`;
+    refused: the page again with the reason (`again(error)`)."""
+    try:
+        run()
+        db.session.commit()
+    except ResultsRefused as error:
+        return again(error)
+    flash(message, "success")
+    return redirect(done)
+
+
+# The fund's results framework --------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(Role.SECRETARIAT, Role.COMMITTEE)
+def framework():
+    return render_template(
+        "results/framework.html",
+        rows=queries.framework(),
+        can_edit=current_user.has_role(Role.SECRETARIAT),
+    )
+
+
+def _outcome_values(form: FundOutcomeForm) -> operations.OutcomeValues:
+    return operations.OutcomeValues(
+        code=_text(form.code),
+        title=_text(form.title),
+        thematic_area_code=form.thematic_area_code.data or None,
+        active=bool(form.active.data),
+    )
+
+
+def _render_outcome(form: FundOutcomeForm, outcome: FundOutcome | None):
+    return render_template(
+        "results/outcome.html",
+        form=form,
+        outcome=outcome,
+        mapped=operations.programme_outcome_count(outcome) if outcome is not None else 0,
+    )
+
+
+@bp.route("/outcomes/new", methods=["GET", "POST"], endpoint="new_outcome")
+@bp.route("/outcomes/<int:outcome_id>", methods=["GET", "POST"])
+@SECRETARIAT
+def edit_outcome(outcome_id: int | None = None):
+    """A new fund-level outcome (`results.new_outcome`), or the outcome `outcome_id` with its
+    indicators."""
+    outcome = None if outcome_id is None else _found(FundOutcome, outcome_id)
+    form = FundOutcomeForm(obj=outcome).with_areas(queries.thematic_areas())
+    return web.save_page(
+        form,
+        lambda: operations.save_fund_outcome(current_user, outcome, _outcome_values(form)),
+        once=idempotency.once("fund_outcome", current_user, protect=outcome is None),
+        back=url_for("results.framework"),
+        what=lambda saved: f"fund-level outcome “{saved.code}”",
+        refusals=ResultsRefused,
+        render=lambda: _render_outcome(form, outcome),
+        field="code",
+    )
+
+
+@bp.route("/outcomes/<int:outcome_id>/remove", methods=["POST"])
+@SECRETARIAT
+def remove_outcome(outcome_id: int):
+    outcome = _found(FundOutcome, outcome_id)
+    code = outcome.code
+
+    def again(error: ResultsRefused):
+        form = FundOutcomeForm(formdata=None, obj=outcome).with_areas(queries.thematic_areas())
+        return _refused_page(lambda f: _render_outcome(f, outcome), form, error)
+
+    return _button(
+        lambda: operations.remove_fund_outcome(current_user, outcome),
+        url_for("results.framework"),
+        f"Fund-level outcome “{code}” removed.",
+        again,
+    )
+
+
+def _indicator_page(outcome: FundOutcome, indicator: FundIndicator | None):
+    form = FundIndicatorForm(obj=indicator)
+    return web.save_page(
+        form,
+        lambda: operations.save_fund_indicator(
+            current_user, outcome, indicator, _text(form.text), _text(form.unit)
+        ),
+        once=idempotency.once(f"fund_indicator.{outcome.id}", current_user, protect=not indicator),
+        back=url_for("results.edit_outcome", outcome_id=outcome.id),
+        what=lambda saved: f"indicator of “{outcome.code}”",
+        refusals=ResultsRefused,
+        render=lambda: render_template(
+            "results/indicator.html", form=form, outcome=outcome, indicator=indicator
+        ),
+        field="text",
+    )
+
+
+@bp.route("/outcomes/<int:outcome_id>/indicators/new", methods=["GET", "POST"])
+@SECRETARIAT
+def new_indicator(outcome_id: int):
+    return _indicator_page(_found(FundOutcome, outcome_id), None)
+
+
+@bp.route("/indicators/<int:indicator_id>", methods=["GET", "POST"])
+@SECRETARIAT
+def edit_indicator(indicator_id: int):
+    indicator = _found(FundIndicator, indicator_id)
+    return _indicator_page(_found(FundOutcome, indicator.fund_outcome_id), indicator)
+
+
+@bp.route("/indicators/<int:indicator_id>/remove", methods=["POST"])
+@SECRETARIAT
+def remove_indicator(indicator_id: int):
+    indicator = _found(FundIndicator, indicator_id)
+    outcome = _found(FundOutcome, indicator.fund_outcome_id)
+    done = url_for("results.edit_outcome", outcome_id=outcome.id)
+
+    def again(error: ResultsRefused):
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(done)
+
+    return _button(
+        lambda: operations.remove_fund_indicator(current_user, indicator),
+        done,
+        f"Indicator of “{outcome.code}” removed.",
+        again,
+    )
+
+
+# MGI indicators ----------------------------------------------------------------------------
+
+
+@bp.route("/mgi/")
+@SECRETARIAT
+def mgi_indicators():
+    return render_template("results/mgi_indicators.html", page=queries.mgi_indicators(page_arg()))
+
+
+def _mgi_form(indicator: MgiIndicator | None, formdata: Any = "request") -> MgiIndicatorForm:
+    kwargs = {} if formdata == "request" else {"formdata": formdata}
+    form = MgiIndicatorForm(obj=indicator, **kwargs).with_choices(
+        queries.domains(), queries.objectives()
+    )
+    if indicator is not None and (formdata is None or not form.is_submitted()):
+        form.objectives.data = [o.number for o in indicator.objectives]
+    return form
+
+
+def _render_mgi(form: MgiIndicatorForm, indicator: MgiIndicator | None):
+    return render_template(
+        "results/mgi_indicator.html",
+        form=form,
+        indicator=indicator,
+        baselines=operations.baseline_count(indicator) if indicator is not None else 0,
+    )
+
+
+@bp.route("/mgi/new", methods=["GET", "POST"], endpoint="new_mgi_indicator")
+@bp.route("/mgi/<int:indicator_id>", methods=["GET", "POST"])
+@SECRETARIAT
+def edit_mgi_indicator(indicator_id: int | None = None):
+    """A new MGI indicator (`results.new_mgi_indicator`), or the indicator `indicator_id`."""
+    indicator = None if indicator_id is None else _found(MgiIndicator, indicator_id)
+    form = _mgi_form(indicator)
+
+    def save() -> MgiIndicator:
+        values = operations.MgiIndicatorValues(
+            code=_text(form.code),
+            text=_text(form.text),
+            domain_code=form.domain_code.data or "",
+            objectives=tuple(form.objectives.data or ()),
+        )
+        return operations.save_mgi_indicator(current_user, indicator, values)
+
+    return web.save_page(
+        form,
+        save,
+        once=idempotency.once("mgi_indicator", current_user, protect=indicator is None),
+        back=url_for("results.mgi_indicators"),
+        what=lambda saved: f"MGI indicator “{saved.code}”",
+        refusals=ResultsRefused,
+        render=lambda: _render_mgi(form, indicator),
+        field="code",
+    )
+
+
+@bp.route("/mgi/<int:indicator_id>/remove", methods=["POST"])
+@SECRETARIAT
+def remove_mgi_indicator(indicator_id: int):
+    indicator = _found(MgiIndicator, indicator_id)
+    code = indicator.code
+    return _button(
+        lambda: operations.remove_mgi_indicator(current_user, indicator),
+        url_for("results.mgi_indicators"),
+        f"MGI indicator “{code}” removed.",
+        lambda error: _refused_page(
+            lambda f: _render_mgi(f, indicator), _mgi_form(indicator, None), error
+        ),
+    )
+
+
+# MGI assessments ---------------------------------------------------------------------------
+
+
+def _country_arg(countries: list[tuple[str, str]]) -> str | None:
+    """The `country` of the address when it is one of the list (else every country)."""
+    wanted = (request.args.get("country") or "").strip().upper()
+    return wanted if any(iso2 == wanted for iso2, _ in countries) else None
+
+
+@bp.route("/mgi/assessments", methods=["GET", "POST"])
+@SECRETARIAT
+def assessments():
+    """The countries' MGI assessments (of one country with ?country=XX) and the form that
+    records a new one."""
+    countries = queries.countries()
+    country = _country_arg(countries)
+    form = AssessmentForm().with_countries(countries)
+    if country and not form.is_submitted():
+        form.country.data = country
+
+    def render():
+        return render_template(
+            "results/assessments.html",
+            form=form,
+            page=queries.assessments(page_arg(), country),
+            countries=countries,
+            country=country,
+        )
+
+    return web.save_page(
+        form,
+        lambda: operations.add_assessment(
+            current_user, form.country.data or "", form.year.data, _text(form.link)
+        ),
+        once=idempotency.once("mgi_assessment", current_user),
+        back=url_for("results.assessments", country=country),
+        what=lambda saved: f"MGI assessment of {saved.country.name} ({saved.year})",
+        refusals=ResultsRefused,
+        render=render,
+        field="year",
+    )
+
+
+def _assessment(assessment_id: int) -> MgiAssessment:
+    return queries.assessment(assessment_id) or abort(404)
+
+
+def _render_scores(form, assessment: MgiAssessment):
+    return render_template("results/assessment.html", form=form, assessment=assessment)
+
+
+@bp.route("/mgi/assessments/<int:assessment_id>", methods=["GET", "POST"])
+@SECRETARIAT
+def assessment(assessment_id: int):
+    """One assessment: its link and the score of each MGI indicator, on one form."""
+    found = _assessment(assessment_id)
+    indicators = queries.indicators_to_score()
+    initial = None
+    if request.method != "POST":
+        initial = {row.indicator_id: row.score for row in found.scores}
+    form = scores_form(indicators, found.link, initial)
+    title = f"MGI assessment of {found.country.name} ({found.year})"
+
+    def save() -> MgiAssessment:
+        operations.record_scores(current_user, found, _text(form.link), form.scores())
+        return found
+
+    return web.save_page(
+        form,
+        save,
+        once=idempotency.once("mgi_scores", current_user, protect=False),
+        back=url_for("results.assessment", assessment_id=found.id),
+        what=lambda saved: title,
+        refusals=ResultsRefused,
+        render=lambda: _render_scores(form, found),
+    )
+
+
+@bp.route("/mgi/assessments/<int:assessment_id>/remove", methods=["POST"])
+@SECRETARIAT
+def remove_assessment(assessment_id: int):
+    found = _assessment(assessment_id)
+    country, year, iso2 = found.country.name, found.year, found.country_iso2
+
+    def again(error: ResultsRefused):
+        db.session.rollback()
+        again_found = _assessment(assessment_id)
+        initial = {row.indicator_id: row.score for row in again_found.scores}
+        form = scores_form(queries.indicators_to_score(), again_found.link, initial)
+        form.form_errors.append(error.message)
+        return _render_scores(form, again_found), 400
+
+    return _button(
+        lambda: operations.remove_assessment(current_user, found),
+        url_for("results.assessments", country=iso2),
+        f"MGI assessment of {country} ({year}) removed.",
+        again,
+    )
