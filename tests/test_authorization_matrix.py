@@ -46,9 +46,11 @@ from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.notifications.models import Notification
 from fund.proposals.models import Attachment, Proposal
+from fund.reference.results import FundIndicator, FundOutcome
 from tests.concept_note_factories import new_concept_note as advance_concept_note
 from tests.factories import new_open_call
 from tests.helpers import csrf_token, login, org_id, user
+from tests.results_factories import mgi_gap
 from tests.test_concept_notes import new_concept_note, to_committee
 
 LOGIN = "login"
@@ -197,6 +199,18 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
         )
         db.session.commit()
         ids |= {"meeting": meeting.id, "item": item.id}
+        # The results reference: FO4 (the proposals' outcomes map to it) with an indicator,
+        # and an MGI indicator scored in an assessment of Chile.
+        fo4 = db.session.scalar(select(FundOutcome).where(FundOutcome.code == "FO4"))
+        fo4.indicators.append(FundIndicator(text="Share of migrants in decent work", unit="%"))
+        score = mgi_gap()
+        db.session.commit()
+        ids |= {
+            "fund_outcome": fo4.id,
+            "fund_indicator": fo4.indicators[-1].id,
+            "mgi_indicator": score.indicator_id,
+            "mgi_assessment": score.assessment_id,
+        }
         assert db.session.get(Proposal, review).status == "committee_review"
         assert db.session.get(Proposal, approved).status == "approved"
         assert db.session.get(Proposal, funded).status == "funded"
@@ -228,6 +242,9 @@ DEFAULT_ARGS = {
     "meeting_id": "meeting",
     "item_id": "item",
     "seat_id": "seat",
+    "outcome_id": "fund_outcome",
+    "indicator_id": "fund_indicator",
+    "assessment_id": "mgi_assessment",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -243,6 +260,8 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "invitations.full_proposal@converted": {"note_id": "note_converted"},
     "proposals.edit@review": {"proposal_id": "review"},
     "results_editor.edit@review": {"proposal_id": "review"},
+    "results.edit_mgi_indicator": {"indicator_id": "mgi_indicator"},
+    "results.remove_mgi_indicator": {"indicator_id": "mgi_indicator"},
     "results_editor.edit@note": {"proposal_id": "note"},
     "proposals.download@review": {"proposal_id": "review", "attachment_id": "review_attachment"},
     "proposals.download@mismatch": {"proposal_id": "draft", "attachment_id": "review_attachment"},
@@ -401,6 +420,22 @@ EXPECTED: dict[str, dict[str, object]] = {
     "results_editor.edit": _only({"owner": 200, "other_applicant": 404}),
     "results_editor.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
     "results_editor.edit@note": _only({"owner": 200, "other_applicant": 404}),
+    # The results reference: the fund's framework is read by the committee too; the rest, and
+    # every change, is the secretariat's. FO4 stays (programme outcomes map to it: 400).
+    "results.framework": _COMMITTEE_PAGES,
+    "results.new_outcome": _SECRETARIAT,
+    "results.edit_outcome": _SECRETARIAT,
+    "results.remove_outcome": _post_only({"secretariat": 400}),
+    "results.new_indicator": _SECRETARIAT,
+    "results.edit_indicator": _SECRETARIAT,
+    "results.remove_indicator": _post_only({"secretariat": REDIRECT}),
+    "results.mgi_indicators": _SECRETARIAT,
+    "results.new_mgi_indicator": _SECRETARIAT,
+    "results.edit_mgi_indicator": _SECRETARIAT,
+    "results.remove_mgi_indicator": _post_only({"secretariat": REDIRECT}),
+    "results.assessments": _SECRETARIAT,
+    "results.assessment": _SECRETARIAT,
+    "results.remove_assessment": _post_only({"secretariat": REDIRECT}),
     "proposals.download": _DRAFT_PAGE,
     "proposals.download@review": _REVIEWED_PAGE,
     # An attachment asked for under another proposal is not found, whoever asks.
