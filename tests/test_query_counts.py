@@ -221,11 +221,13 @@ def test_query_count_does_not_grow_with_the_data(counts, page):
 # The most statements these pages may send, at any size: each reads its rounds' people (members,
 # the seats' members and alternates, voters) in one statement, and the member's page finds the
 # proposals it may not link to in one. More is a statement added to the page: look at it first.
+# The results framework costs each page that loads the proposal one statement (its outcomes;
+# none here), and the proposal page one more (the latest MGI assessments of its countries).
 AT_MOST = {
-    "proposal page": 25,
+    "proposal page": 27,
     "committee meeting": 17,
     "committee meeting, secretariat": 16,
-    "committee review page": 34,
+    "committee review page": 35,
     "committee member's page": 9,
 }
 
@@ -236,3 +238,90 @@ def test_query_count_at_most(counts, page):
     assert statements <= AT_MOST[page], (
         f"{page}: {statements} SQL statements, at most {AT_MOST[page]} expected"
     )
+
+
+# The proposal page reads its results framework (outcomes, their objectives, SDG targets,
+# outputs, indicators and the indicators' targets) in a fixed number of statements, and the MGI
+# gaps of its countries in two: a bigger framework sends no more.
+FRAMEWORK_AT_MOST = {"draft": 26, "submitted": 27}
+
+
+def _framework_of(proposal: Proposal, outcomes: int, indicators: int, gap) -> None:
+    """`outcomes` outcomes of `indicators` indicators each, half of them from the MGI baseline
+    `gap` (a score of Chile's assessment), each with two outputs and two yearly targets."""
+    from fund.proposals.results import IndicatorTarget, ResultIndicator
+    from fund.reference.results import MgiAssessment
+    from tests.results_factories import add_outcome
+
+    proposal.outcomes = []
+    assessment = db.session.get(MgiAssessment, gap.assessment_id)
+    for n in range(outcomes):
+        outcome = add_outcome(
+            proposal, f"Outcome {n}", objectives=(6, n % 23 + 1), outputs=("First", "Second")
+        )
+        outcome.indicators = [
+            ResultIndicator(
+                definition=f"Indicator {n}.{m}",
+                unit="%",
+                position=m,
+                output=outcome.outputs[m % 2],
+                baseline_value=Decimal("20"),
+                baseline_year=2023,
+                baseline_source="mgi" if m % 2 else "national_statistic",
+                mgi_indicator=gap.indicator if m % 2 else None,
+                mgi_assessment=assessment if m % 2 else None,
+                end_target=Decimal("60"),
+                responsible_organization=proposal.lead_organization,
+                targets=[
+                    IndicatorTarget(year=2027, value=Decimal("40")),
+                    IndicatorTarget(year=2028, value=Decimal("60")),
+                ],
+            )
+            for m in range(indicators)
+        ]
+    db.session.flush()
+
+
+@pytest.mark.parametrize("state", sorted(FRAMEWORK_AT_MOST))
+def test_the_proposal_page_reads_its_framework_in_fixed_statements(
+    app: Flask, backend: str, open_call: int, author, state: str
+) -> None:
+    from tests.factories import new_proposal, submit
+    from tests.helpers import client_for
+    from tests.results_factories import mgi_gap
+
+    sizes = {"none": (0, 0), "small": (1, 1), "large": (5, 4)}
+    ids = {}
+    with app.app_context():
+        gap = mgi_gap("CL", "MGI-1.1", objectives=(6,), year=2023)
+        mgi_gap("CL", "MGI-2.1", objectives=(6,), year=2023, score="absent")
+        for name, (outcomes, indicators) in sizes.items():
+            proposal = new_proposal(author, open_call, title=f"Framework {name}")
+            _framework_of(proposal, outcomes, indicators, gap)
+            if state == "submitted":
+                submit(proposal, author)
+            ids[name] = proposal.id
+        db.session.commit()
+        engine = db.engine
+    client = client_for(app, author)
+    counted = [0]
+
+    def count(*_args) -> None:
+        counted[0] += 1
+
+    found = {}
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for name, proposal_id in ids.items():
+            client.get(f"/proposals/{proposal_id}")
+            counted[0] = 0
+            response = client.get(f"/proposals/{proposal_id}")
+            assert response.status_code == 200
+            assert (f"Outcome {sizes[name][0] - 1}" in response.get_data(as_text=True)) == (
+                name != "none"
+            )
+            found[name] = counted[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert found["small"] == found["large"], found
+    assert found["none"] <= found["small"] <= FRAMEWORK_AT_MOST[state], found
