@@ -1,5 +1,6 @@
 """The demo set: organizations, users in every role, an open call, donor contributions and
-proposals taken to their states through the real workflow (so fully audited). Not for
+proposals taken to their states through the real workflow (so fully audited), with their
+results frameworks and demo MGI entries (`fund.demo.frameworks`). Not for
 production; idempotent like the reference data (matched on natural keys)."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fund.calls.models import Call
 from fund.committee import meetings, rounds, seats
 from fund.committee import operations as committee
 from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
+from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
@@ -129,6 +131,7 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
     countries = {c.iso2: c.name for c in db.session.scalars(select(Country))}
     demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
     _demo_seats(demo, secretariat)
+    load_demo_mgi(demo, today)
     for item in data.get("proposals", []):
         if item["title"] in existing:
             continue
@@ -158,6 +161,7 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
             ],
         )
         proposal_operations.save_draft(proposal, author, values)
+        add_framework(proposal, item.get("outcomes", []), by_acronym, today)
         if item["state"] != "draft":
             for iso2 in item["endorsers"]:
                 attachments.add_attachment(
@@ -171,10 +175,12 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
                     max_bytes=10 * 1024 * 1024,
                 )
         _advance(proposal, item, author, secretariat)
+        if item["state"] == "funded":
+            add_actuals(proposal, item.get("outcomes", []), today)
         report.count("proposals")
     db.session.flush()
     _demo_meeting(demo, secretariat, today)
-    _demo_concept_notes(seed_dir, report, secretariat)
+    _demo_concept_notes(seed_dir, report, secretariat, today)
 
 
 _NOTE_STEPS = {
@@ -186,7 +192,7 @@ _NOTE_STEPS = {
 }
 
 
-def _demo_concept_notes(seed_dir: Path, report: SeedReport, secretariat: User) -> None:
+def _demo_concept_notes(seed_dir: Path, report: SeedReport, secretariat: User, today: date) -> None:
     """The concept notes of the two-stage call, each taken to its state by the real steps:
     submitted, screened and forwarded, voted on, and the round closed with the committee's
     decision (its place in the pipeline)."""
@@ -226,6 +232,7 @@ def _demo_concept_notes(seed_dir: Path, report: SeedReport, secretariat: User) -
                 indicative=indicative,
             ),
         )
+        add_framework(note, item.get("outcomes", []), by_acronym, today)
         _advance_note(note, item, author, secretariat)
         report.count("concept notes")
     db.session.flush()
