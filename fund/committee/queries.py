@@ -410,7 +410,6 @@ def meeting(
                 visible_before_own_vote=visible_before_own_vote,
                 now=now,
                 conflict=conflict or recused.get(proposal.id),
-                conflict_known=True,
             )
         rows.append(MeetingRow(proposal, view, counts.get(proposal.id, 0)))
     return MeetingPage(

@@ -216,7 +216,6 @@ def _render_review(
             proposal,
             visible_before_own_vote=_visible_before_own_vote(),
             conflict=conflict,
-            conflict_known=True,
         )
         if current is not None
         else None
@@ -523,9 +522,7 @@ def record(round_id: int):
     conflict = queries.conflict_of(current_user, proposal)
     # The secretariat sees the whole record; a committee member without a conflict once the
     # round is closed; the applicant the outcome, summary and conditions of a closed round.
-    allowed, full = queries.record_access(
-        current_user, round_, proposal, conflict=conflict, conflict_known=True
-    )
+    allowed, full = queries.record_access(current_user, round_, proposal, conflict=conflict)
     if not allowed:
         abort(404)
     view = queries.round_view(
@@ -534,7 +531,6 @@ def record(round_id: int):
         proposal,
         visible_before_own_vote=_visible_before_own_vote(),
         conflict=conflict,
-        conflict_known=True,
     )
     people = queries.users_by_id({round_.opened_by_id, round_.closed_by_id})
     return render_template(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
@@ -201,13 +202,22 @@ def sees_votes(
     return my_vote is not None or visible_before_own_vote
 
 
+class Unknown(Enum):
+    """A value the caller has not looked up: `conflict` of `record_access` and `round_view`
+    (the viewer's conflict on the proposal, None when there is none) is then looked up."""
+
+    NOT_LOOKED_UP = "not looked up"
+
+
+NOT_LOOKED_UP = Unknown.NOT_LOOKED_UP
+
+
 def record_access(
     user: User,
     round_: VotingRound,
     proposal: Proposal,
     *,
-    conflict: str | None = None,
-    conflict_known: bool = False,
+    conflict: str | Unknown | None = NOT_LOOKED_UP,
 ) -> tuple[bool, bool]:
     """(may open the decision record of `round_`, sees it in full).
 
@@ -221,7 +231,7 @@ def record_access(
     if not closed:
         return False, False
     if user.has_role(Role.COMMITTEE):
-        if not conflict_known:
+        if conflict is NOT_LOOKED_UP:
             conflict = conflict_of(user, proposal)
         if conflict is None:
             return True, True
@@ -270,7 +280,7 @@ def records_closed_to(user: User, round_ids: set[int]) -> set[int]:
     closed = set(round_ids) - {round_.id for round_, _ in rows}  # rounds that no longer exist
     for round_, proposal in rows:
         conflict = "conflict" if proposal.id in conflicted else None
-        if not record_access(user, round_, proposal, conflict=conflict, conflict_known=True)[0]:
+        if not record_access(user, round_, proposal, conflict=conflict)[0]:
             closed.add(round_.id)
     return closed
 
@@ -365,8 +375,7 @@ def round_view(
     *,
     visible_before_own_vote: bool,
     now: datetime | None = None,
-    conflict: str | None = None,
-    conflict_known: bool = False,
+    conflict: str | Unknown | None = NOT_LOOKED_UP,
 ) -> RoundView:
     now = now or utcnow()
     # The request's current_user proxy resolved once: every guard below reads the user.
@@ -378,7 +387,7 @@ def round_view(
         if member is not None
         else next((v for v in round_.votes if v.member_id == user_id), None)
     )
-    if not conflict_known:
+    if conflict is NOT_LOOKED_UP:
         conflict = conflict_of(user, proposal)
     closed = round_.status == RoundStatus.CLOSED
     # The seats that count, found once for the tally, the fingerprint and the vacant seats.
