@@ -17,6 +17,8 @@ from sqlalchemy import event, select
 from fund.extensions import db, utcnow
 from fund.proposals.models import BudgetLine, Proposal
 from fund.proposals.results import IndicatorActual
+from fund.reports.allocation_data import build_allocation_report
+from fund.reports.allocation_pdf import render_allocation_report
 from fund.results.coverage import (
     MONEY_WITHOUT_RESULTS,
     NO_BASELINE,
@@ -28,7 +30,7 @@ from fund.results.coverage import (
 )
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import new_open_call, new_proposal
-from tests.helpers import new_user, org_id
+from tests.helpers import new_user, org_id, pdf_text
 from tests.results_factories import add_indicator, add_outcome
 
 D = Decimal
@@ -435,7 +437,7 @@ def test_coverage_page_shows_the_results_flags(app, backend, fund):
         "0",
         "0",
         "0",
-        "none reported",
+        "— none reported",
         "Money without results",
     ]
     assert cells("6")[3:] == ["5", "2", "3", "33.3% of 3", "Off track No baseline"]
@@ -449,3 +451,22 @@ def test_coverage_page_shows_the_results_flags(app, backend, fund):
     filtered = app.test_client().get("/coverage/?date_from=2099-01-01")
     assert filtered.status_code == 200
     assert "flag-money_without_results" in filtered.get_data(as_text=True)
+
+
+# The allocation report -------------------------------------------------------------------------
+
+
+def test_allocation_report_has_a_results_table(app, fund):
+    with app.app_context():
+        report = build_allocation_report(app.config, generated_at=utcnow())
+        pdf = render_allocation_report(report)
+    assert report.results.objective(6).indicators == 5
+    assert report.results.objective(23).flags == (MONEY_WITHOUT_RESULTS,)
+    _, text = pdf_text(pdf)
+    section = text[text.index("Results by GCM objective") : text.index("Results by fund-level")]
+    flat = " ".join(section.split())
+    # Objective 6: no money flag, 5 indicators, 2 programmes, 3 with baseline and target, 1 of
+    # the 3 reported on track, off track and without baseline.
+    assert "5 2 3 33.33% of 3 Off track, No baseline" in flat
+    assert "Money without results" in flat
+    assert "of the way from its baseline" in " ".join(text.split())

@@ -3,9 +3,11 @@ a period, as of a date (the layout is `fund.reports.allocation_pdf`).
 
 Every figure comes from the functions behind the pages, so the report equals them for the same
 records: `fund.coverage.queries.coverage` (the dashboard: objectives, thematic areas, regions,
-markers, organizations, flags) and `fund.finance.queries` (the balance page: balance, pipeline,
-contributions, allocations). What the pages do not show is derived here from those figures only:
-contributions summed by donor, and each region's money split over its countries.
+markers, organizations, flags), `fund.finance.queries` (the balance page: balance, pipeline,
+contributions, allocations) and `fund.results.coverage` (the results: the indicators of the
+report's funded programmes, their actuals recorded by the end of the as-of day). What the
+pages do not show is derived here from those figures only: contributions summed by donor, and
+each region's money split over its countries.
 
 Scope: the call and the period select the programmes exactly as on the dashboard (a programme's
 date is its allocation date, else its submission date). The fund's balance and its donors are
@@ -57,6 +59,7 @@ from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from fund.reports.pdf.document import FundDocument, fund_names
 from fund.reports.pdf.styles import long_date
+from fund.results.coverage import ResultsCoverage, funded_money, results_coverage
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class AllocationReport(FundDocument):
     voided: list[VoidedContribution]
     countries: list[CountryRow]
     programmes: list[ProgrammeRow]
+    results: ResultsCoverage  # the indicators of `programmes`, by objective and fund outcome
     head: tuple[int, str] | None  # the newest audit event (id, hash) when the report was made
 
     @property
@@ -273,6 +277,12 @@ def build_allocation_report(
         ),
         key=lambda p: p.proposal_id,
     )
+    results = results_coverage(
+        funded_money(covered),
+        threshold=Decimal(str(config["RESULTS_OFF_TRACK_BELOW"])),
+        programme_ids=[p.proposal_id for p in programmes],
+        reported_before=end_of_day(as_of) if as_of else None,
+    )
     call_title = (
         db.session.scalar(select(Call.title).where(Call.id == filters.call_id))
         if filters.call_id
@@ -296,5 +306,6 @@ def build_allocation_report(
         voided=voided_contributions(as_of),
         countries=_countries(programmes, places, covered.regions),
         programmes=programmes,
+        results=results,
         head=head(),
     )

@@ -25,6 +25,7 @@ from fund.coverage.queries import PIPELINE_ONLY, UNCOVERED, UNDER_TARGET, Covera
 from fund.money import CENT, ZERO, format_amount, format_usd
 from fund.proposals.models import proposal_reference
 from fund.reports.allocation_data import AllocationReport
+from fund.reports.allocation_results import results_section
 from fund.reports.pdf.charts import bar_chart
 from fund.reports.pdf.document import render_document
 from fund.reports.pdf.styles import (
@@ -79,6 +80,7 @@ class AllocationDocument:
             *self.areas(),
             *self.objectives(),
             *self.gaps(),
+            *results_section(self.report, self.s),
             *self.regions(),
             *self.organizations(),
             *self.markers(),

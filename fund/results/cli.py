@@ -29,7 +29,9 @@ def _share(row: ResultsRow) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
 
-def _table(title: str, rows: list[ResultsRow], width: int = 38) -> list[str]:
+def _table(
+    title: str, rows: list[ResultsRow], width: int = 38, *, titled: bool = False
+) -> list[str]:
     header = f"{'':<{width}}" + "".join(f" {name:>{size}}" for name, size in COLUMNS) + "  Flags"
     lines = [title, header.rstrip()]
     for row in rows:
@@ -39,7 +41,10 @@ def _table(title: str, rows: list[ResultsRow], width: int = 38) -> list[str]:
             row.with_baseline_and_target,
             _share(row),
         )
-        line = f"{row.label[:width]:<{width}}" + "".join(
+        label = f"{row.label} {row.title}" if titled else row.label
+        if len(label) > width:
+            label = label[: width - 1] + "…"
+        line = f"{label:<{width}}" + "".join(
             f" {value!s:>{size}}" for value, (_, size) in zip(figures, COLUMNS, strict=True)
         )
         lines.append(f"{line}  {', '.join(row.flags)}".rstrip())
@@ -55,7 +60,7 @@ def render_text(report: ResultsCoverage) -> str:
         "",
     ]
     lines += _table("GCM objectives", report.objectives)
-    lines += _table("Fund-level outcomes", report.fund_outcomes)
+    lines += _table("Fund-level outcomes", report.fund_outcomes, titled=True)
     lines += _table("Thematic areas", report.areas)
     lines += _table("M49 regions", report.regions)
     lines += _table("Organizations (responsible for the indicators)", report.organizations)
