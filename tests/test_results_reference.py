@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from fund.extensions import db
 from fund.proposals.models import Proposal
+from fund.reference.models import GcmObjective
 from fund.reference.results import (
     FundIndicator,
     FundOutcome,
@@ -128,7 +129,9 @@ def test_adding_and_editing_an_outcome_is_audited(app, client, secretariat):
     }
 
 
-def test_a_duplicate_code_is_refused_at_its_field_keeping_what_was_typed(app, client, secretariat):
+def test_a_duplicate_code_is_refused_at_its_field_keeping_what_was_typed(
+    app, backend, client, secretariat
+):
     before = _count(app, FundOutcome)
     refused = _post_form(
         client,
@@ -153,7 +156,7 @@ def test_a_duplicate_code_is_refused_at_its_field_keeping_what_was_typed(app, cl
     assert _outcome(app, "FO1").title == fo1.title
 
 
-def test_a_duplicate_code_is_refused_by_the_database(app, secretariat):
+def test_a_duplicate_code_is_refused_by_the_database(app, backend, secretariat):
     """The code's uniqueness is the database's: the operation has no check of its own."""
     with app.app_context():
         values = operations.OutcomeValues("FO4", "Twin", None, True)
@@ -349,7 +352,7 @@ def test_mgi_indicators_are_entered_and_listed_by_domain(app, client, secretaria
     assert event.details == {"objectives": [[7, 15], [15]]}
 
 
-def test_bad_mgi_indicator_input_keeps_what_was_typed(app, client, secretariat):
+def test_bad_mgi_indicator_input_keeps_what_was_typed(app, backend, client, secretariat):
     mgi_path = "/results/mgi/new"
     first = _post_form(client, mgi_path, {"code": "3.1", "text": "First", "domain_code": "D3"})
     assert first.status_code == 302
@@ -409,7 +412,7 @@ def test_an_mgi_indicator_named_by_a_baseline_stays(
 # MGI assessments and scores ----------------------------------------------------------------
 
 
-def test_assessments_are_recorded_once_per_country_and_year(app, client, secretariat):
+def test_assessments_are_recorded_once_per_country_and_year(app, backend, client, secretariat):
     path = "/results/mgi/assessments"
     added = _post_form(
         client, path, {"country": "CL", "year": "2023", "link": "https://example.org/mgi/cl"}
@@ -528,3 +531,66 @@ def test_a_programme_outcome_can_map_to_a_new_fund_outcome(app, author, make_pro
         add_outcome(db.session.get(Proposal, proposal_id), "Second", fund_outcome_code="FO4")
         counts = {row.outcome.code: row.programme_outcomes for row in framework()}
     assert counts["FO4"] == 2 and counts["FO1"] == 0
+
+
+# Statements ----------------------------------------------------------------------------------
+
+
+def _statements(app, client, path: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    counted = [0]
+
+    def count(*_args):
+        counted[0] += 1
+
+    client.get(path)  # once first: first-use work is not the page's own
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return counted[0]
+
+
+def _grow(app, start: int, count: int) -> None:
+    """`count` more MGI indicators (across the domains, each with two objectives), Chilean
+    assessments scoring every one, and indicators of the fund's outcomes."""
+    with app.app_context():
+        objectives = [db.session.get(GcmObjective, n) for n in (3, 17)]
+        indicators = [
+            MgiIndicator(
+                code=f"9.{start + n}",
+                text=f"Indicator {start + n}",
+                domain_code=f"D{n % 6 + 1}",
+                objectives=objectives,
+            )
+            for n in range(count)
+        ]
+        db.session.add_all(indicators)
+        for outcome in db.session.scalars(select(FundOutcome)):
+            outcome.indicators.extend(
+                FundIndicator(text=f"Measure {start + n}", unit="%") for n in range(count)
+            )
+        for year in range(2000 + start, 2000 + start + count):
+            assessment = MgiAssessment(country_iso2="CL", year=year, link="https://example.org")
+            assessment.scores = [MgiScore(indicator=i, score="partial") for i in indicators]
+            db.session.add(assessment)
+        db.session.commit()
+
+
+def test_the_pages_send_as_many_statements_whatever_the_data(
+    app, client, secretariat, author, make_proposal
+):
+    make_proposal(author)
+    paths = ["/results/", "/results/mgi/", "/results/mgi/assessments?country=CL"]
+    _grow(app, 0, 2)
+    with app.app_context():
+        first = db.session.scalar(select(MgiAssessment.id).order_by(MgiAssessment.id))
+        fo4 = db.session.scalar(select(FundOutcome.id).where(FundOutcome.code == "FO4"))
+    paths += [f"/results/mgi/assessments/{first}", f"/results/outcomes/{fo4}"]
+    small = {path: _statements(app, client, path) for path in paths}
+    _grow(app, 2, 30)
+    large = {path: _statements(app, client, path) for path in paths}
+    assert small == large
+    assert max(large.values()) <= 8, large
