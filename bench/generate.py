@@ -3,8 +3,10 @@
     python -m bench.generate --proposals 20000 [--database-url URL] [--seed 7]
 
 Proposals in every state, about ten budget lines each over objectives and categories,
-participants, countries, voting rounds with votes, contributions, allocations, disbursements
-and a valid hash-chained audit trail. Rows are inserted in batches with SQLAlchemy Core.
+participants, countries, voting rounds with votes, contributions, allocations, disbursements,
+a small results framework for about half the funded programmes (outcomes, outputs, indicators
+with targets, some with a baseline or an actual) and a valid hash-chained audit trail. Rows
+are inserted in batches with SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -46,7 +48,17 @@ from fund.proposals.models import (
     proposal_countries,
     proposal_participants,
 )
+from fund.proposals.results import (
+    IndicatorActual,
+    IndicatorTarget,
+    ResultIndicator,
+    ResultOutcome,
+    ResultOutput,
+    result_outcome_objectives,
+    result_outcome_sdg_targets,
+)
 from fund.reference.models import Country
+from fund.reference.results import FundOutcome, SdgTarget
 from fund.seed import load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +169,107 @@ def _seats(committee: list[Any], since: datetime) -> dict[int, int]:
     return found
 
 
+CENT = Decimal("0.01")
+
+
+def _next_id(model) -> int:
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _frameworks(
+    rng: random.Random, programmes: list[tuple[int, list[int], date, list[int]]]
+) -> int:
+    """A small results framework for each of `programmes` (id, objectives, planned start,
+    participating organizations), written in bulk: one or two outcomes, each with an output,
+    an indicator of its own (a baseline and yearly targets; an actual for the first year now
+    and then, on track or not) and one of its output (no baseline every other time). Returns
+    the number of indicators."""
+    fund_outcomes = db.session.scalars(select(FundOutcome.id)).all()
+    sdg_codes = db.session.scalars(select(SdgTarget.code)).all()
+    outcome_id, output_id, indicator_id = (
+        _next_id(m) for m in (ResultOutcome, ResultOutput, ResultIndicator)
+    )
+    rows: dict[Any, list[dict[str, Any]]] = {
+        table: []
+        for table in (
+            ResultOutcome.__table__,
+            result_outcome_objectives,
+            result_outcome_sdg_targets,
+            ResultOutput.__table__,
+            ResultIndicator.__table__,
+            IndicatorTarget.__table__,
+            IndicatorActual.__table__,
+        )
+    }
+    recorded = datetime.now(UTC)
+    for pid, objectives, start, organizations in programmes:
+        for position in range(1, rng.randint(1, 2) + 1):
+            rows[ResultOutcome.__table__].append(
+                {
+                    "id": outcome_id,
+                    "proposal_id": pid,
+                    "position": position,
+                    "title": f"Outcome {position} of programme {pid}",
+                    "fund_outcome_id": rng.choice(fund_outcomes) if fund_outcomes else None,
+                }
+            )
+            # The first outcome is for the primary objective, as screening asks.
+            mapped = {objectives[0]} if position == 1 else set(rng.sample(objectives, 1))
+            rows[result_outcome_objectives] += [
+                {"outcome_id": outcome_id, "objective_number": n} for n in sorted(mapped)
+            ]
+            rows[result_outcome_sdg_targets] += [
+                {"outcome_id": outcome_id, "sdg_code": code}
+                for code in rng.sample(sdg_codes, min(2, len(sdg_codes)))
+            ]
+            rows[ResultOutput.__table__].append(
+                {"id": output_id, "outcome_id": outcome_id, "position": 1, "title": "Output 1"}
+            )
+            for number, output in ((1, None), (2, output_id)):
+                with_baseline = output is None or rng.random() < 0.5
+                baseline = Decimal(rng.randint(0, 40))
+                target = baseline + rng.randint(10, 50)
+                rows[ResultIndicator.__table__].append(
+                    {
+                        "id": indicator_id,
+                        "outcome_id": outcome_id,
+                        "output_id": output,
+                        "position": number,
+                        "definition": f"Indicator {number} of outcome {outcome_id}",
+                        "unit": "%" if output is None else "people",
+                        "baseline_value": baseline if with_baseline else None,
+                        "baseline_year": start.year - 1 if with_baseline else None,
+                        "baseline_source": "national_statistic" if with_baseline else None,
+                        "baseline_link": "",
+                        "end_target": target,
+                        "by_sex": rng.random() < 0.5,
+                        "by_age": False,
+                        "by_migration_status": rng.random() < 0.3,
+                        "means_of_verification": "",
+                        "responsible_organization_id": rng.choice(organizations),
+                    }
+                )
+                rows[IndicatorTarget.__table__] += [
+                    {"indicator_id": indicator_id, "year": start.year, "value": target / 2},
+                    {"indicator_id": indicator_id, "year": start.year + 1, "value": target},
+                ]
+                if rng.random() < 0.3:
+                    rows[IndicatorActual.__table__].append(
+                        {
+                            "indicator_id": indicator_id,
+                            "year": start.year,
+                            "value": (target * rng.randint(20, 120) / 200).quantize(CENT),
+                            "recorded_at": recorded,
+                        }
+                    )
+                indicator_id += 1
+            outcome_id += 1
+            output_id += 1
+    for table, table_rows in rows.items():
+        _insert(table, table_rows)
+    return len(rows[ResultIndicator.__table__])
+
+
 def generate(proposals: int, seed: int = 7) -> dict[str, int]:
     rng = random.Random(seed)
     load_reference(Path(ROOT / "seed"))
@@ -196,6 +309,9 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
     secretariat = people["secretariat"][0]
     seat_of = _seats(committee, base)
     allocated_total = Decimal("0.00")
+    framed: list[tuple[int, list[int], date, list[int]]] = []
+    # The frameworks draw from their own generator: the rest of the data stays as it was.
+    framework_rng = random.Random(seed + 1)
     for offset, status in enumerate(states):
         pid = first_id + offset
         applicant = rng.choice(people["applicant"])
@@ -323,6 +439,9 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
                         }
                     )
             round_id += 1
+        if status in FUNDED and framework_rng.random() < 0.5:
+            start = proposal_rows[-1]["planned_start"]
+            framed.append((pid, objectives, start, [o.id for o in partners]))
         if status in FUNDED:
             allocation_rows.append(
                 {
@@ -376,6 +495,7 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
     _insert(VotingRound.__table__, round_rows)
     _insert(RoundMember.__table__, member_rows)
     _insert(Vote.__table__, vote_rows)
+    indicators = _frameworks(framework_rng, framed)
     donor = entities[0]
     gross = (allocated_total * Decimal("1.2") / Decimal("0.99")).quantize(Decimal("0.01"))
     fee = (gross * Decimal("0.01")).quantize(Decimal("0.01"))
@@ -406,7 +526,14 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
     # not carry (the coverage totals) are built, as `flask fund seed` builds them.
     caches.ensure_built()
     if db.engine.dialect.name == "postgresql":
-        for table in ("proposals", "voting_rounds", "allocations"):
+        for table in (
+            "proposals",
+            "voting_rounds",
+            "allocations",
+            "result_outcomes",
+            "result_outputs",
+            "result_indicators",
+        ):
             db.session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
@@ -424,6 +551,7 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
         "votes": len(vote_rows),
         "allocations": len(allocation_rows),
         "disbursements": len(disbursement_rows),
+        "result_indicators": indicators,
         "audit_events": audit.next_id - 1,
     }
 
