@@ -455,3 +455,72 @@ def test_the_editor_reads_a_fixed_number_of_statements_whatever_the_framework(
             add_indicator(outcome, source="mgi", baseline=Decimal("1"))
         db.session.commit()
     assert statements() == small
+
+
+# Whatever is typed -----------------------------------------------------------------------------
+
+
+def test_whatever_is_typed_the_editor_answers_without_a_server_error(
+    app, backend, client, create_user, make_proposal
+):
+    """The form fuzzed (tests/test_security_fuzz.py): never a server error; refused, nothing
+    changes; saved, it is audited."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tests.test_security_fuzz import _org_ids, _submit, field, fields, fuzz, many
+
+    app.config["LOGIN_ADDRESS_ATTEMPTS"] = 100_000
+    person = create_user(roles=("applicant",), organization_acronym="IOM")
+    proposal_id = make_proposal(person, planned_start=START, duration_months=24)
+    client = client_for(app, person)
+    path = _path(proposal_id)
+    token = csrf_token(client, path)
+    org_ids = [str(i) for i in _org_ids(app)[:3]]
+    with app.app_context():
+        fund_outcomes = [str(_fund_outcome_id()), "0", "999"]
+
+    def current_version() -> str:
+        with app.app_context():
+            return str(db.session.get(Proposal, proposal_id).version)
+
+    o, i = "outcomes-0-", "outcomes-0-indicators-0-"
+    strategies = {
+        f"{o}title": field("Fair recruitment"),
+        f"{o}fund_outcome_id": field(*fund_outcomes),
+        f"{o}objectives": many("6", "18", "24"),
+        f"{o}sdg_targets": many("8.8", "10.7.1", "99.9"),
+        f"{o}remove": field("y"),
+        f"{o}outputs-0-title": field("Agencies trained"),
+        f"{o}outputs-0-remove": field("y"),
+        f"{o}outputs-1-title": field("Inspectors trained"),
+        f"{i}definition": field("Share of workers"),
+        f"{i}unit": field("%"),
+        f"{i}output": field("", "1", "2", "3"),
+        f"{i}baseline_value": field("12.5", "-3", "1e3"),
+        f"{i}baseline_year": field("2025", "1989"),
+        f"{i}baseline_source": field("", "mgi", "national_statistic", "bogus"),
+        f"{i}mgi_indicator_id": field("0", "1", "999"),
+        f"{i}mgi_assessment_id": field("0", "1", "999"),
+        f"{i}baseline_link": field("https://example.org", "javascript:alert(1)"),
+        f"{i}targets-0-year": field("2027", "1800"),
+        f"{i}targets-0-value": field("20", "twenty"),
+        f"{i}targets-1-year": field("2027", "2028"),
+        f"{i}targets-1-value": field("35.5"),
+        f"{i}end_target": field("60"),
+        f"{i}by_sex": field("y"),
+        f"{i}means_of_verification": field("Survey"),
+        f"{i}responsible_organization_id": field("0", *org_ids),
+        f"{i}remove": field("y"),
+        "outcomes-1-title": field("Second outcome"),
+        "add_outcome": field("y"),
+        f"{o}add_indicator": field("y"),
+    }
+
+    @fuzz(backend)
+    @given(fields(**strategies), st.one_of(st.just("current"), field("1", "0")))
+    def run(data, version):
+        data["version"] = current_version() if version == "current" else version
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
