@@ -151,14 +151,16 @@ def web_link(link: str | None) -> str:
 
 
 def quantity(value: Any, unit: str = "") -> str | None:
-    """A value in its unit for people: "20 %", "1,200 people" (None when not given)."""
+    """A value in its unit for people: "20 %", "1,200 people" (None when not given), the two
+    joined by a no-break space."""
     if value in (None, ""):
         return None
     try:
         number = format(Decimal(str(value)).normalize(), ",f")
     except InvalidOperation:
         number = str(value)
-    return f"{number} {unit}".strip()
+    # A no-break space: the unit never starts a line of its own.
+    return f"{number}\u00a0{unit}" if unit else number
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,8 @@ class IndicatorView:
     end_target: str | None
     disaggregation: str | None  # "By sex, age"
     means_of_verification: str
-    responsible: str | None
+    responsible: str | None  # the acronym (or the name)
+    responsible_name: str | None
 
 
 @dataclass(frozen=True)
@@ -248,7 +251,8 @@ class FrameworkText:
             end_target=quantity(indicator.get("end_target"), indicator.get("unit") or ""),
             disaggregation=_disaggregation(indicator),
             means_of_verification=indicator.get("means_of_verification") or "",
-            responsible=self.names.organizations.get(organization, organization)
+            responsible=organization,
+            responsible_name=self.names.organizations.get(organization, organization)
             if organization
             else None,
         )
