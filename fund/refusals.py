@@ -9,12 +9,14 @@ from typing import Any
 
 class Refused(Exception):
     """An action refused with a sentence for the person; `field` names the form field the
-    problem belongs to, if any."""
+    problem belongs to, if any; `stale` is True when the page the person acted on no longer
+    shows the current state (someone else's change came first)."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, stale: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.stale = stale
 
 
 def show_on_form(form: Any, refused: Refused, default: str | None = None) -> str | None:

@@ -71,10 +71,6 @@ class MeetingRefused(Refused):
     """A change of a meeting that was refused; nothing was changed. `stale` when the page the
     form came from shows an older version of the meeting."""
 
-    def __init__(self, message: str, field: str | None = None, *, stale: bool = False) -> None:
-        super().__init__(message, field)
-        self.stale = stale
-
 
 @dataclass
 class MeetingInput:

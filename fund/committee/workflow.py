@@ -23,15 +23,8 @@ from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
 
 class CommitteeRefused(Refused):
-    """An action on a round that was refused; nothing was changed.
-
-    `field` names the form field the problem belongs to (or None); `stale` is True when the
-    page the user acted on no longer shows the current state.
-    """
-
-    def __init__(self, message: str, *, field: str | None = None, stale: bool = False) -> None:
-        super().__init__(message, field)
-        self.stale = stale
+    """An action on a round that was refused; nothing was changed (`field` and `stale`: as
+    every `Refused`)."""
 
 
 def when(moment: datetime) -> str:
