@@ -31,7 +31,7 @@ from fund.results.coverage import (
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import new_open_call, new_proposal
 from tests.helpers import new_user, org_id, pdf_text
-from tests.results_factories import add_indicator, add_outcome
+from tests.results_factories import add_indicator, add_outcome, fund_outcome
 
 D = Decimal
 
@@ -374,6 +374,33 @@ def test_named_programmes_and_the_yearly_target_only(app, fund):
         only_p2 = results_coverage({}, programme_ids=[fund.p2]).objective(6)
     # i4, i5, i7; i7 has a yearly target and no end target: it has a target.
     assert (only_p2.indicators, only_p2.with_baseline_and_target, only_p2.reported) == (3, 2, 1)
+
+
+def test_baseline_value_without_year_is_progress_from_it_but_no_baseline(app, fund):
+    with app.app_context():
+        author = new_user(("applicant",), "ILO")
+        proposal = _programme(author, new_open_call().id, "funded")
+        outcome = add_outcome(proposal, objectives=(9,))
+        indicator = add_indicator(
+            outcome, "yearless", targets={2027: D("40")}, actuals={2027: D("30")}
+        )
+        indicator.baseline_year = None
+        db.session.flush()
+        row = results_coverage({}).objective(9)
+        db.session.rollback()
+    # (30 - 20) / (40 - 20) = 0.5: on track; but no baseline year: without baseline.
+    assert (row.indicators, row.with_baseline_and_target, row.on_track_share) == (1, 0, D("1"))
+    assert row.flags == (NO_BASELINE,)
+
+
+def test_inactive_fund_outcomes_show_only_with_indicators(app, fund):
+    with app.app_context():
+        for code in ("FO4", "FO5"):
+            fund_outcome(code).active = False
+        db.session.flush()
+        labels = [row.label for row in results_coverage({}).fund_outcomes]
+        db.session.rollback()
+    assert labels == ["FO1", "FO2", "FO3", "FO4"]  # FO4 keeps its indicators, FO5 has none
 
 
 # A fixed number of statements ----------------------------------------------------------------

@@ -29,7 +29,8 @@ Figures per row:
 
 On track: with B the baseline value (0 when there is none: progress is then actual / target),
 T the target of the latest reported year and A the actual of that year, the progress
-(A - B) / (T - B) reaches at least RESULTS_OFF_TRACK_BELOW (a setting, default 0.50). This
+(A - B) / (T - B) reaches at least RESULTS_OFF_TRACK_BELOW (a setting, default 0.50). A
+baseline value without its year is still B, though the indicator counts as without baseline. This
 works for indicators meant to go down as well as up: a target below the baseline asks A to
 fall at least that share of the way from B to T. When T equals B (nothing to move), the
 indicator is on track only when A equals T. Compared exactly, in whole ten-thousandths of the
