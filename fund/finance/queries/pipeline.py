@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, func, select
@@ -318,6 +319,15 @@ def pipeline_ledger(rate: Decimal):
     ).order_by(*order)
 
 
+@lru_cache(maxsize=16)
+def _ledger_statement(rate: str, dialect: str):
+    """`pipeline_ledger` at `rate` (as `rate_key` writes it) for the engine named `dialect`,
+    built once: the statement is the same at every request, and building it (its clauses,
+    then its cache key) costs more than SQLite takes to run it (at 5,000 proposals about 4 ms
+    against 2.5 ms). A statement is immutable and may be shared by threads."""
+    return pipeline_ledger(Decimal(rate))
+
+
 def pipeline_page(
     rate: Decimal,
     available_by_pool: dict[str, Decimal],
@@ -332,7 +342,8 @@ def pipeline_page(
     money the next ones then lack), so that walk covers the whole ledger; it only adds and
     compares amounts. What a page shows beyond the ledger is read for that page only."""
     # Plain rows (Core, on the session's connection): thousands of them, only unpacked.
-    ledger = db.session.connection().execute(pipeline_ledger(rate)).all()
+    connection = db.session.connection()
+    ledger = connection.execute(_ledger_statement(rate_key(rate), dialects.name(connection))).all()
     areas = objective_areas()
     found = paging(len(ledger), page, per_page)
     available = sum(available_by_pool.values(), ZERO)
