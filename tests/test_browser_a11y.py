@@ -26,10 +26,12 @@ from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
+from fund.reference.results import FundOutcome
 from fund.screening import operations as screening_operations
 from tests import browser_support as support
 from tests.factories import fill_complete, new_open_call, take_to_committee
 from tests.helpers import user_by_email
+from tests.results_factories import mgi_gap
 from tests.test_concept_notes import new_concept_note, screen
 
 pytestmark = pytest.mark.browser
@@ -128,6 +130,8 @@ def _build(server: support.LiveServer) -> World:
         )
         proposal_operations.fire(note_screening, "submit", user_by_email(EMAILS["applicant"]))
         screen(note_screening, user_by_email(EMAILS["secretariat"]))
+        assessment = mgi_gap("CL").assessment_id  # an MGI indicator scored in Chile
+        fund_outcome = db.session.scalar(select(FundOutcome.id).where(FundOutcome.code == "FO4"))
         db.session.commit()
         assert funded.status == "funded"
         assert db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded.id))
@@ -144,6 +148,8 @@ def _build(server: support.LiveServer) -> World:
             "organization": ilo,
             "note": note.id,
             "note_screening": note_screening.id,
+            "assessment": assessment,
+            "fund_outcome": fund_outcome,
         }
     return World(server, ids)
 
@@ -276,6 +282,23 @@ PAGES: list[tuple[str, str, str, Any]] = [
     ("secretariat", "calls", "/calls/", None),
     ("secretariat", "new call form", "/calls/new", None),
     ("secretariat", "call form", "/calls/{call}", None),
+    ("secretariat", "results framework", "/results/", None),
+    ("secretariat", "fund outcome form", "/results/outcomes/{fund_outcome}", None),
+    (
+        "secretariat",
+        "new fund outcome with errors",
+        "/results/outcomes/new",
+        _submit_first_form("Save the outcome"),
+    ),
+    ("secretariat", "MGI indicators", "/results/mgi/", None),
+    (
+        "secretariat",
+        "new MGI indicator with errors",
+        "/results/mgi/new",
+        _submit_first_form("Save the indicator"),
+    ),
+    ("secretariat", "MGI assessments", "/results/mgi/assessments", None),
+    ("secretariat", "MGI assessment scores", "/results/mgi/assessments/{assessment}", None),
     ("committee", "committee", "/committee/", None),
     ("committee", "review page", "/committee/proposals/{review}", None),
     (
@@ -287,6 +310,7 @@ PAGES: list[tuple[str, str, str, Any]] = [
     ("committee", "decision record", "/committee/rounds/{closed_round}", None),
     ("committee", "meeting", "/committee/meeting", None),
     ("committee", "coverage", "/coverage/", None),
+    ("committee", "results framework", "/results/", None),
     ("committee", "pipeline", "/pipeline/", None),
     ("committee", "balance view", "/pipeline/balance", None),
     ("recused", "review page (recused)", "/committee/proposals/{review}", None),
