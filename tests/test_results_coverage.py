@@ -309,6 +309,7 @@ def test_cli_json_equals_hand_counted_figures(app, backend, fund):
 
     outcomes = {row["label"]: row for row in data["fund_outcomes"]}
     assert sorted(outcomes) == ["FO1", "FO2", "FO3", "FO4", "FO5"]
+    assert all(row["key"] == label for label, row in outcomes.items())
     # FO4: outcomes A and C (i1, i2, i4, i5, i7), as objective 6.
     assert _figures(outcomes["FO4"]) == (5, 2, 3, 0.3333, OFF_TRACK, [OFF_TRACK, NO_BASELINE])
     # FO1 serves TA1, where objective 23 has P3's money; nothing maps to FO1.

@@ -136,6 +136,9 @@ def funded_money(report: Any) -> dict[str, dict[str, Decimal]]:
 
 @dataclass(frozen=True)
 class ResultsRow:
+    """One objective (key: its number), thematic area (its code), region (its M49 code),
+    organization (its id) or fund-level outcome (its code)."""
+
     key: str
     label: str
     title: str
@@ -189,16 +192,6 @@ class ResultsCoverage:
 
     def objective(self, number: int | str) -> ResultsRow:
         return next(row for row in self.objectives if row.key == str(number))
-
-    def by_key(self, dimension: str) -> dict[str, ResultsRow]:
-        rows = {
-            OBJECTIVE: self.objectives,
-            AREA: self.areas,
-            REGION: self.regions,
-            ORGANIZATION: self.organizations,
-            FUND_OUTCOME: self.fund_outcomes,
-        }[dimension]
-        return {row.key: row for row in rows}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -408,9 +401,15 @@ def results_coverage(
     )
 
     def make(
-        dimension: str, key: str, label: str, title: str, funded: Decimal | None
+        dimension: str,
+        key: str,
+        label: str,
+        title: str,
+        funded: Decimal | None,
+        counted_as: str | None = None,
     ) -> ResultsRow:
-        row = counts.get((dimension, key))
+        """The row of `key`, its figures those counted under `counted_as` (default: `key`)."""
+        row = counts.get((dimension, counted_as or key))
         figures = (
             (0, 0, 0, 0, 0, 0)
             if row is None
@@ -473,7 +472,14 @@ def results_coverage(
         for key, name in [*region_names, (GLOBAL_REGION, GLOBAL_LABEL)]
     ]
     fund_outcomes = [
-        make(FUND_OUTCOME, str(r.id), r.code, r.title, funded_in(AREA, r.thematic_area_code))
+        make(
+            FUND_OUTCOME,
+            r.code,
+            r.code,
+            r.title,
+            funded_in(AREA, r.thematic_area_code),
+            counted_as=str(r.id),
+        )
         for r in execute(
             select(
                 FundOutcome.id,
