@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
     FieldList,
     Form,
     FormField,
     HiddenField,
-    SelectChoice,
     SelectField,
     SubmitField,
     TextAreaField,
@@ -27,14 +23,9 @@ from wtforms import (
 from wtforms.validators import Length
 
 from fund.accounts.forms import MultiCheckboxField
-from fund.accounts.models import Organization
-from fund.extensions import db
-from fund.forms import QuickSelect, StringField, int_or_zero, options
-from fund.proposals.presentation import add_months
+from fund.forms import QuickSelect, StringField, int_or_zero
 from fund.proposals.results import BaselineSource
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
-from fund.reference.models import Country, GcmObjective
-from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
 
 MAX_OUTCOMES = 20
 MAX_OUTPUTS = 20  # of an outcome
@@ -49,13 +40,14 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100
 LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
-def _text(value: Any) -> str:
+def typed(value: Any) -> str:
+    """A field's text without its surrounding spaces (nothing for anything else)."""
     return value.strip() if isinstance(value, str) else ""
 
 
 def _number(field: Any, what: str) -> Decimal | None:
     """The field's number (None when empty); an error on the field when it is not one."""
-    text = _text(field.data).replace(" ", "")
+    text = typed(field.data).replace(" ", "")
     if not text:
         return None
     if not NUMBER.fullmatch(text):
@@ -67,7 +59,7 @@ def _number(field: Any, what: str) -> Decimal | None:
 
 
 def _year(field: Any, what: str) -> int | None:
-    text = _text(field.data)
+    text = typed(field.data)
     if not text:
         return None
     if not YEAR.fullmatch(text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
@@ -109,14 +101,14 @@ class TargetRowForm(Form):
     value = StringField("Target", validators=[Length(max=40)])
 
     def is_blank(self, free: bool) -> bool:
-        return not _text(self.value.data) and (not free or not _text(self.year.data))
+        return not typed(self.value.data) and (not free or not typed(self.year.data))
 
 
 class OutputRowForm(RowForm):
     title = StringField("Output", validators=[Length(max=500)])
 
     def is_blank(self) -> bool:
-        return not _text(self.title.data)
+        return not typed(self.title.data)
 
 
 class IndicatorRowForm(RowForm):
@@ -155,9 +147,9 @@ class IndicatorRowForm(RowForm):
         chosen = (self.mgi_indicator_id, self.mgi_assessment_id, self.responsible_organization_id)
         ticked = (self.by_sex, self.by_age, self.by_migration_status)
         return (
-            not any(_text(f.data) for f in texts)
+            not any(typed(f.data) for f in texts)
             and not any(f.data for f in chosen + ticked)
-            and not _text(self.output.data)
+            and not typed(self.output.data)
             and all(row.form.is_blank(self.free_years) for row in self.targets)
         )
 
@@ -166,7 +158,7 @@ class IndicatorRowForm(RowForm):
         self.parsed_baseline = _number(self.baseline_value, "the baseline")
         self.parsed_year = _year(self.baseline_year, "the baseline year")
         self.parsed_end = _number(self.end_target, "the end target")
-        link = _text(self.baseline_link.data)
+        link = typed(self.baseline_link.data)
         if link and not LINK.fullmatch(link):
             self.baseline_link.errors.append(
                 "Enter the link as a web address starting with https://, e.g. "
@@ -178,7 +170,7 @@ class IndicatorRowForm(RowForm):
             if target.is_blank(self.free_years):
                 continue
             year = _year(target.year, "the target's year")
-            if self.free_years and year is not None and not _text(target.value.data):
+            if self.free_years and year is not None and not typed(target.value.data):
                 target.value.errors.append(f"Enter the target for {year}, or clear the year.")
             value = _number(target.value, "the target")
             if year is None and not target.year.errors:
@@ -229,7 +221,7 @@ class OutcomeForm(RowForm):
 
     def is_blank(self) -> bool:
         return (
-            not _text(self.title.data)
+            not typed(self.title.data)
             and not self.fund_outcome_id.data
             and not self.objectives.data
             and not self.sdg_targets.data
@@ -246,7 +238,7 @@ class OutcomeForm(RowForm):
         kept, ok = self.kept_outputs(), True
         for row in self.indicators:
             indicator = row.form
-            chosen = _text(indicator.output.data)
+            chosen = typed(indicator.output.data)
             if indicator.dropped() or not chosen or chosen in kept:
                 continue
             ok = False
@@ -268,7 +260,7 @@ class OutcomeForm(RowForm):
             sdg_codes=list(self.sdg_targets.data or []),
             outputs=[row.form.title.data or "" for row in self.outputs if not row.form.dropped()],
             indicators=[
-                row.form.values(kept.get(_text(row.form.output.data)))
+                row.form.values(kept.get(typed(row.form.output.data)))
                 for row in self.indicators
                 if not row.form.dropped()
             ],
@@ -424,134 +416,3 @@ def error_list(form: ResultsForm) -> list[tuple[str, str]]:
 def _lower(label: str) -> str:
     """A label inside a sentence: "Unit" -> "unit", "MGI indicator" stays."""
     return label if label[1:2].isupper() else label[:1].lower() + label[1:]
-
-
-# The selects' choices ------------------------------------------------------------------------
-
-
-@dataclass
-class Choices:
-    """What the selects and checkboxes offer, read once for the whole page."""
-
-    fund_outcomes: list[SelectChoice]
-    objectives: list[tuple[int, str]]
-    own_objectives: frozenset[int]  # the proposal's primary and secondary objectives
-    sdg_targets: list[tuple[str, str]]
-    sources: list[SelectChoice]
-    mgi_indicators: list[SelectChoice]
-    mgi_assessments: list[SelectChoice]
-    organizations: list[SelectChoice]
-    years: list[int] | None  # the programme's calendar years, None when not known
-
-
-def programme_years(proposal: Any) -> list[int] | None:
-    """The calendar years from the planned start over the duration (None when either is
-    missing)."""
-    start, months = proposal.planned_start, proposal.duration_months
-    if start is None or not months or months > 12 * MAX_TARGETS:
-        return None
-    try:
-        end = add_months(start, months) - timedelta(days=1)
-    except (ValueError, OverflowError):
-        return None
-    return list(range(start.year, end.year + 1))[:MAX_TARGETS]
-
-
-def load_choices(proposal: Any) -> Choices:
-    """The choices for `proposal`'s framework (a fixed number of statements): the fund's
-    outcomes in use (and those its outcomes keep), the objectives, SDG targets, MGI indicators,
-    the MGI assessments of its countries (and those its indicators keep) and its participating
-    organizations (and those its indicators keep)."""
-    stored = [i for o in proposal.outcomes for i in o.indicators]
-    kept_outcomes = {o.fund_outcome_id for o in proposal.outcomes if o.fund_outcome_id}
-    fund_outcomes = db.session.scalars(
-        select(FundOutcome)
-        .where(or_(FundOutcome.active, FundOutcome.id.in_(kept_outcomes)))
-        .order_by(FundOutcome.position, FundOutcome.code)
-    ).all()
-    objectives = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all()
-    sdg = db.session.scalars(select(SdgTarget).order_by(SdgTarget.position)).all()
-    indicators = db.session.execute(
-        select(MgiIndicator.id, MgiIndicator.code, MgiIndicator.text).order_by(MgiIndicator.code)
-    ).all()
-    kept_assessments = {i.mgi_assessment_id for i in stored if i.mgi_assessment_id}
-    assessments = db.session.execute(
-        select(MgiAssessment.id, MgiAssessment.year, Country.name)
-        .join(Country, Country.iso2 == MgiAssessment.country_iso2)
-        .where(
-            or_(
-                MgiAssessment.country_iso2.in_([c.iso2 for c in proposal.countries]),
-                MgiAssessment.id.in_(kept_assessments),
-            )
-        )
-        .order_by(Country.name, MgiAssessment.year.desc())
-    ).all()
-    organizations = {o.id: o for o in proposal.participants}
-    kept_organizations = {
-        i.responsible_organization_id
-        for i in stored
-        if i.responsible_organization_id and i.responsible_organization_id not in organizations
-    }
-    if kept_organizations:
-        organizations |= {
-            o.id: o
-            for o in db.session.scalars(
-                select(Organization).where(Organization.id.in_(kept_organizations))
-            )
-        }
-    own = {o.number for o in proposal.secondary_objectives}
-    if proposal.primary_objective_number:
-        own.add(proposal.primary_objective_number)
-    return Choices(
-        fund_outcomes=options(
-            [(0, "— choose —")]
-            + [(o.id, o.label + ("" if o.active else " (no longer in use)")) for o in fund_outcomes]
-        ),
-        objectives=[(o.number, f"{o.number}. {o.short_label}") for o in objectives],
-        own_objectives=frozenset(own),
-        sdg_targets=[(s.code, s.label) for s in sdg],
-        sources=options([("", "— none yet —"), *BaselineSource.labels().items()]),
-        mgi_indicators=options(
-            [(0, "— choose —")] + [(r.id, f"{r.code} {_short(r.text)}") for r in indicators]
-        ),
-        mgi_assessments=options(
-            [(0, "— choose —")] + [(r.id, f"{r.name}, {r.year}") for r in assessments]
-        ),
-        organizations=options(
-            [(0, "— choose —")]
-            + [
-                (o.id, f"{o.acronym}: {o.name}" if o.acronym else o.name)
-                for o in sorted(organizations.values(), key=lambda o: o.acronym or o.name)
-            ]
-        ),
-        years=programme_years(proposal),
-    )
-
-
-def _short(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def set_choices(form: ResultsForm, choices: Choices) -> None:
-    """Give every select and checkbox list of the form its choices; an indicator's outputs are
-    those of its outcome, by their number on the form."""
-    for row in form.outcomes:
-        outcome = row.form
-        outcome.fund_outcome_id.choices = choices.fund_outcomes
-        outcome.objectives.choices = choices.objectives
-        outcome.sdg_targets.choices = choices.sdg_targets
-        outputs = options(
-            [("", "The outcome itself")]
-            + [
-                (str(n), f"Output {n}: {_short(_text(o.form.title.data), 60) or '(no title yet)'}")
-                for n, o in enumerate(outcome.outputs, start=1)
-            ]
-        )
-        for entry in outcome.indicators:
-            indicator = entry.form
-            indicator.free_years = choices.years is None
-            indicator.output.choices = outputs
-            indicator.baseline_source.choices = choices.sources
-            indicator.mgi_indicator_id.choices = choices.mgi_indicators
-            indicator.mgi_assessment_id.choices = choices.mgi_assessments
-            indicator.responsible_organization_id.choices = choices.organizations

@@ -17,13 +17,12 @@ from fund.proposals.access import can_view
 from fund.proposals.models import Proposal
 from fund.proposals.operations import EditRefused
 from fund.proposals.results import ResultIndicator, ResultOutcome
+from fund.proposals.results_choices import load_choices, set_choices
 from fund.proposals.results_editing import StaleFramework, save_framework
 from fund.proposals.results_forms import (
     ResultsForm,
     add_row,
     error_list,
-    load_choices,
-    set_choices,
     stored_data,
 )
 from fund.web import submit, unreadable
