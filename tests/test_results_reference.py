@@ -409,6 +409,30 @@ def test_an_mgi_indicator_named_by_a_baseline_stays(
     assert len(audit_events(app, "mgi_indicator_removed", indicator_id)) == 1
 
 
+def test_an_assessment_named_by_a_baseline_stays(app, client, author, secretariat, make_proposal):
+    proposal_id = make_proposal(author)
+    with app.app_context():
+        score = mgi_gap()
+        outcome = db.session.get(Proposal, proposal_id).outcomes[0]
+        baseline = add_indicator(outcome, "MGI baseline", source="mgi")
+        baseline.mgi_indicator_id, baseline.mgi_assessment_id = (
+            score.indicator_id,
+            score.assessment_id,
+        )
+        db.session.commit()
+        assessment_id = score.assessment_id
+    token = csrf_token(client, "/results/")
+    refused = client.post(
+        f"/results/mgi/assessments/{assessment_id}/remove", data={"csrf_token": token}
+    )
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "1 programme indicator takes its baseline from this assessment" in html
+    assert 'name="link" type="text" value="https://example.org/mgi/cl-2023"' in html
+    assert _count(app, MgiAssessment) == 1
+    assert audit_events(app, "mgi_assessment_removed") == []
+
+
 # MGI assessments and scores ----------------------------------------------------------------
 
 
