@@ -840,3 +840,47 @@ def test_a_concept_note_is_not_asked_for_a_results_framework(app, create_user):
         assert "results_framework" not in automatic_findings(note, rules)
         codes = {c.code for c in operations.ensure_criteria(call, stage="concept_note")}
         assert "results_framework" not in codes
+
+
+def test_a_call_made_before_a_new_default_criterion_can_take_it(
+    app, client, author, secretariat, make_proposal, open_call
+):
+    proposal_id = make_proposal(author, status="screening")
+    criteria = _criteria(app, proposal_id)
+    with app.app_context():
+        # A call whose checklist was made before the fund had the results criterion, as an
+        # older database holds it.
+        db.session.delete(db.session.get(ScreeningCriterion, criteria["results_framework"]))
+        db.session.commit()
+    url = f"/screening/calls/{open_call}/criteria"
+    page = client.get(url).get_data(as_text=True)
+    assert "The fund's default criteria this call lacks" in page
+    assert 'name="default_code" value="results_framework"' in page
+
+    token = csrf_token(client, "/screening/")
+    added = client.post(url, data={"csrf_token": token, "default_code": "results_framework"})
+    assert added.status_code == 302
+    with app.app_context():
+        new = db.session.scalar(
+            select(ScreeningCriterion).where(
+                ScreeningCriterion.call_id == open_call,
+                ScreeningCriterion.code == "results_framework",
+            )
+        )
+        assert (new.automatic, new.active, new.stage) == (
+            "results_framework",
+            True,
+            "full_proposal",
+        )
+        assert new.position == len(DEFAULT_CODES)
+    (event,) = audit_events(app, "screening_criterion_added", open_call)
+    assert event.details["code"] == "results_framework" and event.details["default"] is True
+    assert "The fund's default criteria this call lacks" not in client.get(url).get_data(
+        as_text=True
+    )
+
+    again = client.post(url, data={"csrf_token": token, "default_code": "results_framework"})
+    assert again.status_code == 400
+    assert "already has that criterion" in again.get_data(as_text=True)
+    unknown = client.post(url, data={"csrf_token": token, "default_code": "no_such_thing"})
+    assert unknown.status_code == 400

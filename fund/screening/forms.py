@@ -105,3 +105,9 @@ class CriterionForm(FlaskForm):
 class CriterionSwitchForm(FlaskForm):
     criterion_id = IntegerField(validators=[DataRequired()])
     operation = HiddenField(validators=[AnyOf(("activate", "deactivate", "remove"))])
+
+
+class DefaultCriterionForm(FlaskForm):
+    """Add one of the fund's default criteria the call lacks, by its code."""
+
+    default_code = HiddenField(validators=[DataRequired(), Length(max=40)])

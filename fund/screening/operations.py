@@ -281,6 +281,58 @@ def add_criterion(
     return criterion
 
 
+def missing_defaults(call: Call) -> list[dict[str, str]]:
+    """The fund's default criteria of the stages the call screens that the call lacks (by
+    code): a default added to the fund after the call's checklist was made, for instance."""
+    have = set(
+        db.session.scalars(
+            select(ScreeningCriterion.code).where(ScreeningCriterion.call_id == call.id)
+        )
+    )
+    stages = call_stages(call)
+    return [row for row in default_criteria() if row["stage"] in stages and row["code"] not in have]
+
+
+def add_default_criterion(
+    call: Call, code: str, actor: User, now: datetime | None = None
+) -> ScreeningCriterion:
+    """Add one of the fund's default criteria the call lacks (with its automatic check), at the
+    end of its stage's checklist. The call's unique codes refuse a second one."""
+    _require_secretariat(actor)
+    ensure_criteria(call, stage=ALL_STAGES)
+    row = next((r for r in missing_defaults(call) if r["code"] == code), None)
+    if row is None:
+        raise ScreeningError("This call already has that criterion, or the fund has no such one.")
+    stage = row["stage"]
+    position = db.session.scalar(
+        select(func.max(ScreeningCriterion.position)).where(
+            ScreeningCriterion.call_id == call.id, ScreeningCriterion.stage == stage
+        )
+    )
+    criterion = ScreeningCriterion(
+        call_id=call.id,
+        code=row["code"],
+        label=row["label"],
+        position=(position or 0) + 1,
+        automatic=row["automatic"] or None,
+        active=True,
+        stage=stage,
+    )
+    db.session.add(criterion)
+    db.session.flush()
+    record(
+        "screening_criterion_added",
+        "call",
+        call.id,
+        actor,
+        details=_criterion_details(criterion)
+        | {"default": True}
+        | ({"stage": stage} if stage != Stage.FULL_PROPOSAL else {}),
+        now=now,
+    )
+    return criterion
+
+
 def set_criterion_active(
     criterion: ScreeningCriterion, active: bool, actor: User, now: datetime | None = None
 ) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from fund import idempotency, web
@@ -21,6 +22,7 @@ from fund.screening.forms import (
     ChecklistForm,
     CriterionForm,
     CriterionSwitchForm,
+    DefaultCriterionForm,
     VersionForm,
     checklist_form,
 )
@@ -249,6 +251,7 @@ def _render_criteria(call: Call, form: CriterionForm, error: str | None = None, 
         by_stage=[(stage, [c for c in criteria if c.stage == stage]) for stage in stages],
         stage_labels=STAGE_LABELS,
         counts=queries.check_counts(call.id),
+        missing=operations.missing_defaults(call),
         form=_with_stages(form, stages),
         error=error,
     ), status
@@ -308,6 +311,10 @@ def criteria(call_id: int):
         flash(_SWITCH_DONE[operation].format(label), "success")
         return redirect(done)
 
+    default = DefaultCriterionForm()
+    if default.default_code.raw_data:  # one of the fund's default criteria the call lacks
+        return _add_default(call, default, done)
+
     once = idempotency.once(f"criterion.{call.id}", current_user)
     _with_stages(form, operations.call_stages(call))
     if not form.validate_on_submit():
@@ -323,5 +330,24 @@ def criteria(call_id: int):
         db.session.rollback()
         form.label.errors.append(str(error))
         return _render_criteria(call, form, status=400)
+    flash(f"Criterion “{criterion.label}” added.", "success")
+    return redirect(done)
+
+
+def _add_default(call: Call, default: DefaultCriterionForm, done: str):
+    form = CriterionForm(formdata=None)
+    if not default.validate_on_submit():
+        return _render_criteria(call, form, "The action could not be read.", 400)
+    try:
+        criterion = operations.add_default_criterion(call, default.default_code.data, current_user)
+        db.session.commit()
+    except (operations.ScreeningError, IntegrityError) as error:
+        db.session.rollback()
+        message = (
+            str(error)
+            if isinstance(error, operations.ScreeningError)
+            else "Someone else added this criterion at the same moment."
+        )
+        return _render_criteria(call, form, message, 400)
     flash(f"Criterion “{criterion.label}” added.", "success")
     return redirect(done)
