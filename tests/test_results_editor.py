@@ -262,6 +262,19 @@ def test_save_and_add_buttons_add_rows_and_blank_or_removed_rows_are_dropped(
         assert outcome.indicators[0].output.title == "Inspectors trained"
 
 
+def test_a_save_and_add_refused_keeps_what_was_typed_with_the_row_asked_for(
+    app, author, draft, owner
+):
+    with app.app_context():
+        data = _framework(owner, draft, outcomes__0__indicators__0__baseline_year="soon")
+    response = owner.post(_path(draft), data=data | {"outcomes-0-add_output": "y"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'value="soon"' in page and 'value="Recruitment agencies trained"' in page
+    assert 'name="outcomes-0-outputs-1-title" type="text" value=""' in page
+    assert _counts(app, draft)[:3] == (0, 0, 0)
+
+
 def test_an_indicator_of_a_removed_output_is_refused_and_a_removed_outcome_goes(
     app, author, draft, owner
 ):
@@ -425,7 +438,7 @@ def test_a_framework_entered_must_be_complete_to_submit(app, author, draft):
 
 
 def test_the_editor_reads_a_fixed_number_of_statements_whatever_the_framework(
-    app, author, draft, owner
+    app, backend, author, draft, owner
 ):
     def statements() -> int:
         owner.get(_path(draft))  # once untimed: first-use work is not the page's own
