@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import Flask
 from sqlalchemy import select
 
-from fund.extensions import db
+from fund.extensions import db, utcnow
 from fund.proposals import invitations
 from fund.proposals.conversion import changes_since_concept_note
-from fund.proposals.models import Proposal, ProposalVersion
+from fund.proposals.models import BudgetLine, Proposal, ProposalContact, ProposalVersion
 from fund.proposals.results import IndicatorTarget, ResultOutcome
 from fund.proposals.results_queries import mgi_gaps, objective_numbers
 from fund.proposals.results_versions import (
@@ -26,7 +27,7 @@ from fund.proposals.snapshots import concept_note_snapshot, snapshot
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import MgiAssessment
 from tests.concept_note_factories import advance_note, new_concept_note, two_stage_call
-from tests.factories import advance, new_proposal, submit
+from tests.factories import advance, endorsement_letter, new_proposal, submit
 from tests.helpers import client_for, organization, user
 from tests.results_factories import add_indicator, add_outcome, mgi_gap
 
@@ -449,3 +450,28 @@ def test_a_note_without_an_outline_gives_a_full_proposal_without_framework(app, 
         full = invitations.start_full_proposal(note.id, user(author))
         db.session.flush()
         assert full.outcomes == []
+
+
+def test_the_version_page_lists_framework_changes_since_the_concept_note(app, author) -> None:
+    with app.app_context():
+        note = _invited_note_with_outline(author)
+        full = invitations.start_full_proposal(note.id, user(author))
+        ilo, iom = organization("ILO"), organization("IOM")
+        full.planned_start = utcnow().date() + timedelta(days=90)
+        full.contacts = [ProposalContact(name="Focal Point", email="focal@ilo.org")]
+        full.budget_lines = [
+            BudgetLine(organization_id=o.id, objective_number=6, category_code=1, amount=amount)
+            for o, amount in ((ilo, Decimal("700000")), (iom, Decimal("500000")))
+        ]
+        full.attachments = [endorsement_letter(c) for c in full.endorsers]
+        full.outcomes[0].indicators[0].baseline_value = Decimal("25")
+        db.session.flush()
+        submit(full, author)
+        db.session.commit()
+        url = f"/proposals/{full.id}/versions/1"
+    page = _text(client_for(app, author).get(url))
+    since = page[page.index("What changed since the concept note") : page.index("Content as")]
+    assert (
+        "Results framework Outcome 1 “Fair recruitment in the corridor”, indicator “Share of "
+        "migrant workers who paid no recruitment fee”: Baseline 20 % (2025) → 25 % (2025)." in since
+    )
