@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from fund.extensions import db
@@ -23,6 +25,7 @@ from fund.reference.results import (
 from fund.results import operations
 from tests.helpers import audit_events, client_for, csrf_token, user
 from tests.results_factories import add_indicator, add_outcome, mgi_gap
+from tests.test_security_fuzz import _submit, field, fields, fuzz, many
 
 
 def _outcome(app, code: str) -> FundOutcome | None:
@@ -618,3 +621,66 @@ def test_the_pages_send_as_many_statements_whatever_the_data(
     large = {path: _statements(app, client, path) for path in paths}
     assert small == large
     assert max(large.values()) <= 8, large
+
+
+# Hostile input --------------------------------------------------------------------------------
+
+
+def test_the_results_forms_take_any_input_without_a_server_error(app, backend, client, secretariat):
+    """Whatever is sent: never 5xx; refused, nothing changes; accepted, audited."""
+    with app.app_context():
+        score = mgi_gap()
+        fo1 = db.session.scalar(select(FundOutcome.id).where(FundOutcome.code == "FO1"))
+        db.session.commit()
+        indicator, assessment = score.indicator_id, score.assessment_id
+    token = csrf_token(client, "/results/")
+
+    @fuzz(backend)
+    @given(
+        st.sampled_from(
+            [
+                (
+                    ["/results/outcomes/new", f"/results/outcomes/{fo1}"],
+                    fields(
+                        code=field("FO11", "FO4"),
+                        title=field("An outcome"),
+                        thematic_area_code=field("", "TA1", "TA9"),
+                        active=field("y", ""),
+                    ),
+                ),
+                (
+                    [f"/results/outcomes/{fo1}/indicators/new"],
+                    fields(text=field("Measure"), unit=field("%")),
+                ),
+                (
+                    ["/results/mgi/new", f"/results/mgi/{indicator}"],
+                    fields(
+                        code=field("7.7", "MGI-1.1"),
+                        text=field("Text"),
+                        domain_code=field("D1", "D7", ""),
+                        objectives=many("1", "23", "24", "0"),
+                    ),
+                ),
+                (
+                    ["/results/mgi/assessments"],
+                    fields(
+                        country=field("PE", "CL", "XX"),
+                        year=field("2024", "2023", "1999"),
+                        link=field("https://example.org", "javascript:alert(1)"),
+                    ),
+                ),
+                (
+                    [f"/results/mgi/assessments/{assessment}"],
+                    fields(
+                        link=field("https://example.org"),
+                        **{f"score_{indicator}": field("absent", "partial", "complete", "")},
+                    ),
+                ),
+            ]
+        ).flatmap(lambda form: st.tuples(st.sampled_from(form[0]), form[1]))
+    )
+    def run(sent):
+        path, data = sent
+        _submit(app, client, path, data | {"csrf_token": token})
+
+    run()
