@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from fund.accounts.models import Organization
 from fund.extensions import UTCDateTime, db, one_of, utcnow
@@ -158,11 +158,13 @@ class ResultIndicator(db.Model):
         return self.end_target is not None or bool(self.targets)
 
 
-class IndicatorTarget(db.Model):
-    """An indicator's target for one year of the programme (calendar year)."""
+class IndicatorYear:
+    """An indicator's value for one calendar year of the programme (a target or an actual):
+    one row per indicator and year, deleted with the indicator."""
 
-    __tablename__ = "indicator_targets"
-    __table_args__ = (CheckConstraint("year BETWEEN 1990 AND 2100", name="year_range"),)
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[CheckConstraint, ...]:
+        return (CheckConstraint("year BETWEEN 1990 AND 2100", name="year_range"),)
 
     indicator_id: Mapped[int] = mapped_column(
         ForeignKey("result_indicators.id", ondelete="CASCADE"), primary_key=True
@@ -171,16 +173,16 @@ class IndicatorTarget(db.Model):
     value: Mapped[Decimal] = mapped_column(VALUE)
 
 
-class IndicatorActual(db.Model):
+class IndicatorTarget(IndicatorYear, db.Model):
+    """An indicator's target for one year of the programme (calendar year)."""
+
+    __tablename__ = "indicator_targets"
+
+
+class IndicatorActual(IndicatorYear, db.Model):
     """What was achieved on an indicator in one year, as accepted by the secretariat from a
     progress report (the reports write these rows; results coverage reads them)."""
 
     __tablename__ = "indicator_actuals"
-    __table_args__ = (CheckConstraint("year BETWEEN 1990 AND 2100", name="year_range"),)
 
-    indicator_id: Mapped[int] = mapped_column(
-        ForeignKey("result_indicators.id", ondelete="CASCADE"), primary_key=True
-    )
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    value: Mapped[Decimal] = mapped_column(VALUE)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
