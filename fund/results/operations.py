@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -62,6 +63,34 @@ def _changes(row: object, values: Mapping[str, object]) -> dict[str, list[object
             changed[name] = [before, value]
             setattr(row, name, value)
     return changed
+
+
+def _uses(column: Any, row_id: int) -> int:
+    """How many programme rows name the reference row `row_id` in `column` (a programme outcome
+    mapped to a fund-level outcome, a baseline taken from an MGI indicator or assessment)."""
+    return db.session.scalar(select(func.count()).where(column == row_id))
+
+
+def _baselines_refusal(used: int, source: str) -> ResultsRefused:
+    return ResultsRefused(
+        f"{used} programme indicator{'s take their' if used > 1 else ' takes its'} baseline "
+        f"from {source}: it cannot be removed."
+    )
+
+
+def _remove(
+    actor: User,
+    row: object,
+    action: str,
+    subject: tuple[str, int],
+    details: dict[str, Any],
+    now: datetime | None,
+) -> None:
+    """Delete `row` (what goes with it by cascade too) and audit `action` on `subject` (its
+    kind and id, read before the delete)."""
+    db.session.delete(row)
+    db.session.flush()
+    record(action, subject[0], subject[1], actor, details=details, now=now)
 
 
 # The fund's results framework --------------------------------------------------------------
@@ -116,11 +145,7 @@ def save_fund_outcome(
 
 def programme_outcome_count(outcome: FundOutcome) -> int:
     """How many programme outcomes map to the fund-level outcome."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ResultOutcome)
-        .where(ResultOutcome.fund_outcome_id == outcome.id)
-    )
+    return _uses(ResultOutcome.fund_outcome_id, outcome.id)
 
 
 def remove_fund_outcome(actor: User, outcome: FundOutcome, now: datetime | None = None) -> None:
@@ -137,10 +162,7 @@ def remove_fund_outcome(actor: User, outcome: FundOutcome, now: datetime | None 
         "title": outcome.title,
         "indicators": [i.text for i in outcome.indicators],
     }
-    outcome_id = outcome.id
-    db.session.delete(outcome)
-    db.session.flush()
-    record("fund_outcome_removed", "fund_outcome", outcome_id, actor, details=details, now=now)
+    _remove(actor, outcome, "fund_outcome_removed", ("fund_outcome", outcome.id), details, now)
 
 
 def _check_indicator(text: str, unit: str) -> None:
@@ -186,10 +208,8 @@ def remove_fund_indicator(
 ) -> None:
     _require_secretariat(actor)
     details = {"indicator": indicator.id, "text": indicator.text, "unit": indicator.unit}
-    outcome_id = indicator.fund_outcome_id
-    db.session.delete(indicator)
-    db.session.flush()
-    record("fund_indicator_removed", "fund_outcome", outcome_id, actor, details=details, now=now)
+    subject = ("fund_outcome", indicator.fund_outcome_id)
+    _remove(actor, indicator, "fund_indicator_removed", subject, details, now)
 
 
 # MGI indicators ------------------------------------------------------------------------------
@@ -245,11 +265,7 @@ def save_mgi_indicator(
 
 def baseline_count(indicator: MgiIndicator) -> int:
     """How many programme indicators take their baseline from the MGI indicator."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ResultIndicator)
-        .where(ResultIndicator.mgi_indicator_id == indicator.id)
-    )
+    return _uses(ResultIndicator.mgi_indicator_id, indicator.id)
 
 
 def remove_mgi_indicator(actor: User, indicator: MgiIndicator, now: datetime | None = None) -> None:
@@ -257,15 +273,10 @@ def remove_mgi_indicator(actor: User, indicator: MgiIndicator, now: datetime | N
     _require_secretariat(actor)
     used = baseline_count(indicator)
     if used:
-        raise ResultsRefused(
-            f"{used} programme indicator{'s take their' if used > 1 else ' takes its'} baseline "
-            f"from “{indicator.code}”: it cannot be removed."
-        )
+        raise _baselines_refusal(used, f"“{indicator.code}”")
     details = {"code": indicator.code, "text": indicator.text}
-    indicator_id = indicator.id
-    db.session.delete(indicator)
-    db.session.flush()
-    record("mgi_indicator_removed", "mgi_indicator", indicator_id, actor, details=details, now=now)
+    subject = ("mgi_indicator", indicator.id)
+    _remove(actor, indicator, "mgi_indicator_removed", subject, details, now)
 
 
 # MGI assessments and scores ------------------------------------------------------------------
@@ -360,24 +371,13 @@ def record_scores(
 def remove_assessment(actor: User, assessment: MgiAssessment, now: datetime | None = None) -> None:
     """Delete an assessment no programme baseline names (its scores go with it)."""
     _require_secretariat(actor)
-    used = db.session.scalar(
-        select(func.count())
-        .select_from(ResultIndicator)
-        .where(ResultIndicator.mgi_assessment_id == assessment.id)
-    )
+    used = _uses(ResultIndicator.mgi_assessment_id, assessment.id)
     if used:
-        raise ResultsRefused(
-            f"{used} programme indicator{'s take their' if used > 1 else ' takes its'} baseline "
-            "from this assessment: it cannot be removed."
-        )
+        raise _baselines_refusal(used, "this assessment")
     details = {
         "country": assessment.country_iso2,
         "year": assessment.year,
         "scores": {row.indicator.code: row.score for row in assessment.scores},
     }
-    assessment_id = assessment.id
-    db.session.delete(assessment)
-    db.session.flush()
-    record(
-        "mgi_assessment_removed", "mgi_assessment", assessment_id, actor, details=details, now=now
-    )
+    subject = ("mgi_assessment", assessment.id)
+    _remove(actor, assessment, "mgi_assessment_removed", subject, details, now)
