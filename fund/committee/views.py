@@ -32,10 +32,12 @@ from fund.extensions import db, utcnow
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
 from fund.proposals.invitation_page import origin_of_version
-from fund.proposals.models import MARKER_LABELS, PartnerType, Proposal, Scope
+from fund.proposals.models import MARKER_LABELS, PartnerType, Proposal, ProposalVersion, Scope
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import load_proposal
 from fund.proposals.queries import organization_names as proposal_organization_names
+from fund.proposals.results_queries import ResultsSection, mgi_gaps
+from fund.proposals.results_versions import FRAMEWORK_KEY, version_outcome_views
 from fund.query_args import page_arg
 from fund.refusals import show_on_form
 from fund.screening import queries as screening_queries
@@ -195,6 +197,13 @@ def _budget(proposal: Proposal):
     )
 
 
+def _results(proposal: Proposal, version: ProposalVersion | None) -> ResultsSection:
+    """The results framework of the version reviewed, in words (seven statements with one,
+    none without), and the MGI gaps of the proposal's countries on its objectives (two)."""
+    snapshot = (version.snapshot or {}).get(FRAMEWORK_KEY) if version is not None else None
+    return ResultsSection(outcomes=version_outcome_views(snapshot), gaps=mgi_gaps(proposal))
+
+
 def _render_review(
     proposal: Proposal,
     *,
@@ -264,6 +273,7 @@ def _render_review(
         conflict_form=conflict_form or ConflictForm(formdata=None),
         error=error,
         coverage_rows=coverage_effect(proposal.id),
+        results=_results(proposal, version),
         notes=notes,
         # Where the secretariat opens the first round: the meeting's page of the proposal.
         meeting_page=(

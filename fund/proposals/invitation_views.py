@@ -19,6 +19,7 @@ from fund.proposals.access import can_view
 from fund.proposals.forms import text_area
 from fund.proposals.models import Proposal
 from fund.proposals.ranking import ranked_ids
+from fund.proposals.results_versions import FRAMEWORK_KEY
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.refusals import show_on_form
 from fund.web import UNREADABLE_MESSAGE
@@ -150,11 +151,19 @@ def _render_start(note: Proposal, form: StartForm, message=None, status: int = 2
         note=note,
         form=form,
         message=message,
-        prefilled=[
-            PREFILLED_LABELS.get(key, SNAPSHOT_LABELS[key]) for key in invitations.PREFILLED
-        ],
+        prefilled=_prefilled(note),
         today=utcnow().date(),
     ), status
+
+
+def _prefilled(note: Proposal) -> list[str]:
+    """What the full proposal takes from the note: the results framework only when the note
+    outlines one (its outcomes are loaded with it)."""
+    return [
+        PREFILLED_LABELS.get(key, SNAPSHOT_LABELS[key])
+        for key in invitations.PREFILLED
+        if key != FRAMEWORK_KEY or note.outcomes
+    ]
 
 
 def _to_existing(proposal_id: int):
