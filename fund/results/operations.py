@@ -9,7 +9,7 @@ deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -215,35 +215,30 @@ def remove_fund_indicator(
 # MGI indicators ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MgiIndicatorValues:
-    code: str
-    text: str
-    domain_code: str
-    objectives: tuple[int, ...]
-
-
 def save_mgi_indicator(
     actor: User,
     indicator: MgiIndicator | None,
-    values: MgiIndicatorValues,
+    *,
+    code: str,
+    text: str,
+    domain_code: str,
+    objectives: Iterable[int],
     now: datetime | None = None,
 ) -> MgiIndicator:
-    """Enter an MGI indicator or change `indicator` (code, text, policy domain, objectives)."""
+    """Enter an MGI indicator or change `indicator` (code, text, policy domain, the numbers of
+    its GCM objectives)."""
     _require_secretariat(actor)
-    if not values.code:
+    if not code:
         raise ResultsRefused("Give the indicator's MGI code.", "code")
-    if not values.text:
+    if not text:
         raise ResultsRefused("Give the indicator's text.", "text")
-    if db.session.get(MigofDomain, values.domain_code) is None:
+    if db.session.get(MigofDomain, domain_code) is None:
         raise ResultsRefused("Choose the policy domain from the list.", "domain_code")
-    numbers = sorted(set(values.objectives))
-    objectives = list(
-        db.session.scalars(select(GcmObjective).where(GcmObjective.number.in_(numbers)))
-    )
-    if len(objectives) != len(numbers):
+    numbers = sorted(set(objectives))
+    chosen = list(db.session.scalars(select(GcmObjective).where(GcmObjective.number.in_(numbers))))
+    if len(chosen) != len(numbers):
         raise ResultsRefused("Choose the objectives from the list.", "objectives")
-    fields = {"code": values.code, "text": values.text, "domain_code": values.domain_code}
+    fields = {"code": code, "text": text, "domain_code": domain_code}
     if indicator is None:
         indicator = MgiIndicator(**fields)
         db.session.add(indicator)
@@ -256,8 +251,8 @@ def save_mgi_indicator(
         action = "mgi_indicator_changed"
     if before != numbers:
         changed["objectives"] = [before, numbers]
-    indicator.objectives = sorted(objectives, key=lambda o: o.number)
-    _flush_unique(f"Another MGI indicator has the code “{values.code}”.", "code")
+    indicator.objectives = sorted(chosen, key=lambda o: o.number)
+    _flush_unique(f"Another MGI indicator has the code “{code}”.", "code")
     if changed:
         record(action, "mgi_indicator", indicator.id, actor, details=changed, now=now)
     return indicator

@@ -4,6 +4,8 @@ indicators by policy domain, each country's assessments and their scores)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -59,6 +61,48 @@ def _button(run, done: str, message: str, again):
     return redirect(done)
 
 
+@dataclass(frozen=True)
+class _Coded:
+    """The pages of a reference row with a unique code (a fund-level outcome, an MGI
+    indicator): `kind` names its form for `fund.idempotency.once`, `noun` names it in the
+    messages, `listing` is the endpoint of its list, `form(row, formdata)` makes its form
+    (formdata None: the stored row's) and `render(form, row)` its page."""
+
+    kind: str
+    noun: str
+    listing: str
+    form: Callable[..., FlaskForm]
+    render: Callable[[Any, Any], Any]
+
+    def save_page(self, form: FlaskForm, row: Any, save: Callable[[], Any]):
+        """Its form sent: `save()` (a new row made once however often the form is sent), then
+        back to the list saying "<noun> “<code>” saved."; a code another row has is refused at
+        the code's field."""
+        return web.save_page(
+            form,
+            save,
+            once=idempotency.once(self.kind, current_user, protect=row is None),
+            back=url_for(self.listing),
+            what=lambda saved: f"{self.noun} “{saved.code}”",
+            refusals=ResultsRefused,
+            render=lambda: self.render(form, row),
+            field="code",
+        )
+
+    def remove(self, row: Any, remove: Callable[[Any, Any], None]):
+        """Its remove button: `remove(actor, row)`, then back to the list saying "<Noun>
+        “<code>” removed."; refused, its page again with the reason above the stored row."""
+        named = f"{self.noun[:1].upper()}{self.noun[1:]} “{row.code}”"
+        return _button(
+            lambda: remove(current_user, row),
+            url_for(self.listing),
+            f"{named} removed.",
+            lambda error: _refused_page(
+                lambda form: self.render(form, row), self.form(row, None), error
+            ),
+        )
+
+
 # The fund's results framework --------------------------------------------------------------
 
 
@@ -81,6 +125,11 @@ def _outcome_values(form: FundOutcomeForm) -> operations.OutcomeValues:
     )
 
 
+def _outcome_form(outcome: FundOutcome | None, formdata: Any = "request") -> FundOutcomeForm:
+    kwargs = {} if formdata == "request" else {"formdata": formdata}
+    return FundOutcomeForm(obj=outcome, **kwargs).with_areas(queries.thematic_areas())
+
+
 def _render_outcome(form: FundOutcomeForm, outcome: FundOutcome | None):
     return render_template(
         "results/outcome.html",
@@ -90,6 +139,11 @@ def _render_outcome(form: FundOutcomeForm, outcome: FundOutcome | None):
     )
 
 
+_OUTCOMES = _Coded(
+    "fund_outcome", "fund-level outcome", "results.framework", _outcome_form, _render_outcome
+)
+
+
 @bp.route("/outcomes/new", methods=["GET", "POST"], endpoint="new_outcome")
 @bp.route("/outcomes/<int:outcome_id>", methods=["GET", "POST"])
 @SECRETARIAT
@@ -97,35 +151,18 @@ def edit_outcome(outcome_id: int | None = None):
     """A new fund-level outcome (`results.new_outcome`), or the outcome `outcome_id` with its
     indicators."""
     outcome = None if outcome_id is None else _found(FundOutcome, outcome_id)
-    form = FundOutcomeForm(obj=outcome).with_areas(queries.thematic_areas())
-    return web.save_page(
+    form = _outcome_form(outcome)
+    return _OUTCOMES.save_page(
         form,
+        outcome,
         lambda: operations.save_fund_outcome(current_user, outcome, _outcome_values(form)),
-        once=idempotency.once("fund_outcome", current_user, protect=outcome is None),
-        back=url_for("results.framework"),
-        what=lambda saved: f"fund-level outcome “{saved.code}”",
-        refusals=ResultsRefused,
-        render=lambda: _render_outcome(form, outcome),
-        field="code",
     )
 
 
 @bp.route("/outcomes/<int:outcome_id>/remove", methods=["POST"])
 @SECRETARIAT
 def remove_outcome(outcome_id: int):
-    outcome = _found(FundOutcome, outcome_id)
-    code = outcome.code
-
-    def again(error: ResultsRefused):
-        form = FundOutcomeForm(formdata=None, obj=outcome).with_areas(queries.thematic_areas())
-        return _refused_page(lambda f: _render_outcome(f, outcome), form, error)
-
-    return _button(
-        lambda: operations.remove_fund_outcome(current_user, outcome),
-        url_for("results.framework"),
-        f"Fund-level outcome “{code}” removed.",
-        again,
-    )
+    return _OUTCOMES.remove(_found(FundOutcome, outcome_id), operations.remove_fund_outcome)
 
 
 def _indicator_page(outcome: FundOutcome, indicator: FundIndicator | None):
@@ -207,6 +244,11 @@ def _render_mgi(form: MgiIndicatorForm, indicator: MgiIndicator | None):
     )
 
 
+_MGI_INDICATORS = _Coded(
+    "mgi_indicator", "MGI indicator", "results.mgi_indicators", _mgi_form, _render_mgi
+)
+
+
 @bp.route("/mgi/new", methods=["GET", "POST"], endpoint="new_mgi_indicator")
 @bp.route("/mgi/<int:indicator_id>", methods=["GET", "POST"])
 @SECRETARIAT
@@ -216,38 +258,23 @@ def edit_mgi_indicator(indicator_id: int | None = None):
     form = _mgi_form(indicator)
 
     def save() -> MgiIndicator:
-        values = operations.MgiIndicatorValues(
+        return operations.save_mgi_indicator(
+            current_user,
+            indicator,
             code=_text(form.code),
             text=_text(form.text),
             domain_code=form.domain_code.data or "",
-            objectives=tuple(form.objectives.data or ()),
+            objectives=form.objectives.data or (),
         )
-        return operations.save_mgi_indicator(current_user, indicator, values)
 
-    return web.save_page(
-        form,
-        save,
-        once=idempotency.once("mgi_indicator", current_user, protect=indicator is None),
-        back=url_for("results.mgi_indicators"),
-        what=lambda saved: f"MGI indicator “{saved.code}”",
-        refusals=ResultsRefused,
-        render=lambda: _render_mgi(form, indicator),
-        field="code",
-    )
+    return _MGI_INDICATORS.save_page(form, indicator, save)
 
 
 @bp.route("/mgi/<int:indicator_id>/remove", methods=["POST"])
 @SECRETARIAT
 def remove_mgi_indicator(indicator_id: int):
-    indicator = _found(MgiIndicator, indicator_id)
-    code = indicator.code
-    return _button(
-        lambda: operations.remove_mgi_indicator(current_user, indicator),
-        url_for("results.mgi_indicators"),
-        f"MGI indicator “{code}” removed.",
-        lambda error: _refused_page(
-            lambda f: _render_mgi(f, indicator), _mgi_form(indicator, None), error
-        ),
+    return _MGI_INDICATORS.remove(
+        _found(MgiIndicator, indicator_id), operations.remove_mgi_indicator
     )
 
 
