@@ -93,6 +93,38 @@ def _with_framework(proposal_id: int) -> None:
         db.session.commit()
 
 
+def _with_framework_in_review(proposal_id: int) -> None:
+    """Give the proposal under review a results framework in the version its round decides on,
+    and an MGI assessment of its first country with a gap on its primary objective, so that its
+    review page shows both at every size (the generator's versions hold no framework)."""
+    from fund.proposals.models import ProposalVersion
+    from fund.proposals.results_versions import FRAMEWORK_KEY, framework_snapshot
+    from fund.reference.results import MgiAssessment
+    from tests.results_factories import add_framework, mgi_gap
+
+    proposal = db.session.get(Proposal, proposal_id)
+    if not proposal.outcomes:
+        add_framework(proposal)
+    round_ = db.session.scalars(
+        select(VotingRound)
+        .where(VotingRound.proposal_id == proposal_id)
+        .order_by(VotingRound.number.desc())
+    ).first()
+    version = db.session.scalars(
+        select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal_id,
+            ProposalVersion.number == round_.version_number,
+        )
+    ).one()
+    version.snapshot = {**version.snapshot, FRAMEWORK_KEY: framework_snapshot(proposal.outcomes)}
+    country = proposal.countries[0].iso2
+    if not db.session.scalars(
+        select(MgiAssessment).where(MgiAssessment.country_iso2 == country)
+    ).first():
+        mgi_gap(country, f"MGI-{country}", objectives=(proposal.primary_objective_number,))
+    db.session.commit()
+
+
 def _add_pipeline_notes(count: int) -> None:
     """`count` concept notes approved into the pipeline, ranked, each with its parts (two
     organizations' indicative totals, objectives, countries, national partners); written as
@@ -168,6 +200,7 @@ def _measure(app: Flask, engine, size: int) -> dict[str, tuple[int, int]]:
         db.session.commit()
         ids = {"funded": _latest("funded", "closed"), "review": _latest("committee_review", "open")}
         _with_framework(ids["funded"])
+        _with_framework_in_review(ids["review"])
         ids |= _notes()
         emails = {role: user.email for role, user in users.items()}
         db.session.remove()
@@ -237,12 +270,16 @@ def test_query_count_does_not_grow_with_the_data(counts, page):
 # The results framework costs each page that loads the proposal one statement (its outcomes;
 # none here), and the proposal page six (its outcomes, their objectives, SDG targets, outputs and
 # indicators, the indicators' targets: it has one here) and one more (the latest MGI
-# assessments of its countries).
+# assessments of its countries). The review page's proposal has a framework too (35 -> 49): the
+# five statements of its outcomes' parts, seven for the names of the codes its version's
+# framework stores (fund outcomes, objectives, SDG targets, MGI indicators, countries,
+# organizations, MGI assessments, as the version's page reads them) and two for the MGI gaps
+# (the latest assessments of its countries, their scores on its objectives).
 AT_MOST = {
     "proposal page": 32,
     "committee meeting": 17,
     "committee meeting, secretariat": 16,
-    "committee review page": 35,
+    "committee review page": 49,
     "committee member's page": 9,
 }
 
