@@ -19,16 +19,10 @@ from sqlalchemy import select
 
 from fund.extensions import db
 from fund.proposals.models import Proposal
-from fund.proposals.results import (
-    BaselineSource,
-    IndicatorActual,
-    IndicatorTarget,
-    ResultIndicator,
-    ResultOutcome,
-    ResultOutput,
-)
+from fund.proposals.results import BaselineSource, IndicatorActual
+from fund.proposals.results_editing import IndicatorValues, OutcomeValues, framework_rows
 from fund.reference.models import GcmObjective
-from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, MgiScore, SdgTarget
+from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, MgiScore
 from fund.seed import existing_by_key
 
 MGI_OVERVIEW = "https://www.migrationdataportal.org/overviews/mgi"
@@ -77,11 +71,12 @@ def first_year(proposal: Proposal, today: date) -> int:
 def add_framework(
     proposal: Proposal, outcomes: list[dict[str, Any]], organizations: dict[str, int], today: date
 ) -> None:
-    """The results framework of a demo draft, from its `outcomes` in the TOML."""
+    """The results framework of a demo draft, from its `outcomes` in the TOML: the rows the
+    editor would save from the same values."""
     if not outcomes:
         return
-    fund_outcomes = existing_by_key(FundOutcome, "code")
-    mgi = existing_by_key(MgiIndicator, "code")
+    fund_outcomes = {o.code: o.id for o in db.session.scalars(select(FundOutcome))}
+    mgi = {i.code: i.id for i in db.session.scalars(select(MgiIndicator))}
     countries = [c.iso2 for c in proposal.countries]
     assessments = {
         a.country_iso2: a
@@ -91,38 +86,24 @@ def add_framework(
             .order_by(MgiAssessment.year)
         )
     }
+    # From MGI, a baseline is the assessment of the first of the programme's countries with one.
+    assessment = next((assessments[c] for c in countries if c in assessments), None)
     start = first_year(proposal, today)
-    for position, item in enumerate(outcomes, start=1):
-        outcome = ResultOutcome(
-            position=position,
+    values = [
+        OutcomeValues(
             title=item["title"],
-            fund_outcome=fund_outcomes.get(item.get("fund_outcome")),
-            objectives=[db.session.get(GcmObjective, n) for n in item["objectives"]],
-            sdg_targets=[db.session.get(SdgTarget, code) for code in item.get("sdg", [])],
-            outputs=[
-                ResultOutput(position=n, title=title)
-                for n, title in enumerate(item.get("outputs", []), start=1)
+            fund_outcome_id=fund_outcomes.get(item.get("fund_outcome")),
+            objective_numbers=item["objectives"],
+            sdg_codes=item.get("sdg", []),
+            outputs=item.get("outputs", []),
+            indicators=[
+                _indicator(spec, start, organizations, today, mgi, assessment)
+                for spec in item.get("indicators", [])
             ],
         )
-        for n, spec in enumerate(item.get("indicators", []), start=1):
-            indicator = ResultIndicator(
-                position=n,
-                definition=spec["definition"],
-                unit=spec.get("unit", ""),
-                end_target=_value(spec.get("end_target")),
-                means_of_verification=spec.get("verification", ""),
-                responsible_organization_id=organizations.get(spec.get("responsible", "")),
-                targets=[
-                    IndicatorTarget(year=start + i, value=Decimal(v))
-                    for i, v in enumerate(spec.get("targets", []))
-                ],
-                **{DISAGGREGATION[by]: True for by in spec.get("by", [])},
-            )
-            _baseline(indicator, spec, today, mgi, [assessments.get(c) for c in countries])
-            if "output" in spec:
-                indicator.output = outcome.outputs[spec["output"] - 1]
-            outcome.indicators.append(indicator)
-        proposal.outcomes.append(outcome)
+        for item in outcomes
+    ]
+    proposal.outcomes.extend(framework_rows(values))
     db.session.flush()
 
 
@@ -130,27 +111,38 @@ def _value(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _baseline(
-    indicator: ResultIndicator,
+def _indicator(
     spec: dict[str, Any],
+    start: int,
+    organizations: dict[str, int],
     today: date,
-    mgi: dict[str, MgiIndicator],
-    assessments: list[MgiAssessment | None],
-) -> None:
-    """The indicator's baseline: none without a `baseline`; from MGI, the assessment of the
-    first of the programme's countries that has one."""
+    mgi: dict[str, int],
+    assessment: MgiAssessment | None,
+) -> IndicatorValues:
+    """An indicator of the TOML: its targets by programme year (from `start`), its output by
+    number (from 1); its baseline none without a `baseline`, from MGI `assessment`'s."""
+    values = IndicatorValues(
+        definition=spec["definition"],
+        unit=spec.get("unit", ""),
+        output=spec["output"] - 1 if "output" in spec else None,
+        targets={start + i: Decimal(v) for i, v in enumerate(spec.get("targets", []))},
+        end_target=_value(spec.get("end_target")),
+        means_of_verification=spec.get("verification", ""),
+        responsible_organization_id=organizations.get(spec.get("responsible", "")),
+        **{DISAGGREGATION[by]: True for by in spec.get("by", [])},
+    )
     if spec.get("baseline") is None:
-        return
-    indicator.baseline_value = Decimal(spec["baseline"])
-    indicator.baseline_source = spec.get("source", BaselineSource.NATIONAL_STATISTIC.value)
-    indicator.baseline_year = today.year - spec.get("baseline_years_ago", 1)
-    indicator.baseline_link = spec.get("link", "")
-    assessment = next((a for a in assessments if a is not None), None)
-    if indicator.baseline_source == BaselineSource.MGI and assessment is not None:
-        indicator.mgi_indicator = mgi[spec["mgi"]]
-        indicator.mgi_assessment = assessment
-        indicator.baseline_year = assessment.year
-        indicator.baseline_link = assessment.link
+        return values
+    values.baseline_value = Decimal(spec["baseline"])
+    values.baseline_source = spec.get("source", BaselineSource.NATIONAL_STATISTIC.value)
+    values.baseline_year = today.year - spec.get("baseline_years_ago", 1)
+    values.baseline_link = spec.get("link", "")
+    if values.baseline_source == BaselineSource.MGI and assessment is not None:
+        values.mgi_indicator_id = mgi[spec["mgi"]]
+        values.mgi_assessment_id = assessment.id
+        values.baseline_year = assessment.year
+        values.baseline_link = assessment.link
+    return values
 
 
 def add_actuals(proposal: Proposal, outcomes: list[dict[str, Any]], today: date) -> None:

@@ -124,6 +124,12 @@ def _outcome(values: OutcomeValues, position: int) -> ResultOutcome:
     )
 
 
+def framework_rows(outcomes: list[OutcomeValues]) -> list[ResultOutcome]:
+    """The rows of a results framework made from `outcomes`, numbered in their order (not yet
+    a proposal's). Refused (EditRefused) when a chosen item does not exist."""
+    return [_outcome(values, number) for number, values in enumerate(outcomes, start=1)]
+
+
 def _check_fund_outcomes(proposal: Proposal, outcomes: list[OutcomeValues]) -> None:
     """A fund outcome no longer in use may stay where it is chosen, not be chosen anew."""
     kept = {o.fund_outcome_id for o in proposal.outcomes}
@@ -151,9 +157,7 @@ def save_framework(
     if str(expected_version) != str(proposal.version):
         raise StaleFramework()
     _check_fund_outcomes(proposal, outcomes)
-    proposal.outcomes = [
-        _outcome(values, number) for number, values in enumerate(outcomes, start=1)
-    ]
+    proposal.outcomes = framework_rows(outcomes)
     proposal.updated_at = now  # the version counter moves with this UPDATE
     db.session.flush()
     counts = {
