@@ -6,6 +6,7 @@ application is never overwritten. The demo set is in `fund.demo`."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ class SeedReport:
     demo_password: str | None = None
 
     def count(self, kind: str, n: int = 1) -> None:
-        self.added[kind] = self.added.get(kind, 0) + n
+        if n:
+            self.added[kind] = self.added.get(kind, 0) + n
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -43,6 +45,24 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def existing_by_key(model: type, key: str) -> dict[Any, Any]:
     """The rows of `model` already in the database, by their natural key."""
     return {getattr(row, key): row for row in db.session.scalars(select(model))}
+
+
+def add_missing(
+    existing: dict[Any, Any],
+    items: Iterable[Mapping[str, Any]],
+    key: str,
+    make: Callable[[Mapping[str, Any]], Any],
+) -> int:
+    """Add the row `make(item)` for each of `items` whose `item[key]` is not among `existing`
+    yet (the rows already in the database by that natural key, as `existing_by_key` reads
+    them), and put it there; how many rows were added."""
+    added = 0
+    for item in items:
+        if item[key] not in existing:
+            existing[item[key]] = row = make(item)
+            db.session.add(row)
+            added += 1
+    return added
 
 
 def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedReport:
@@ -87,10 +107,13 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
             report.count("budget_categories")
 
     countries = existing_by_key(Country, "iso2")
-    for row in _rows(seed_dir / "countries.csv"):
-        if row["iso2"] not in countries:
-            db.session.add(Country(**row, un_member=True))
-            report.count("countries")
+    added = add_missing(
+        countries,
+        _rows(seed_dir / "countries.csv"),
+        "iso2",
+        lambda row: Country(**row, un_member=True),
+    )
+    report.count("countries", added)
 
     _load_results_reference(seed_dir, report)
 
@@ -102,20 +125,20 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
             report.count("pools")
 
     organizations = existing_by_key(Organization, "acronym")
-    for row in _rows(seed_dir / "un_entities.csv"):
-        if row["acronym"] not in organizations:
-            db.session.add(
-                Organization(
-                    name=row["name"],
-                    acronym=row["acronym"],
-                    kind=OrganizationKind.UN_ENTITY.value,
-                    iati_org_id=row["iati_org_id"] or None,
-                    committee_member=row["committee"] == "yes",
-                )
-            )
-            report.count("un_entities")
+    added = add_missing(organizations, _rows(seed_dir / "un_entities.csv"), "acronym", _un_entity)
+    report.count("un_entities", added)
     db.session.flush()
     return report
+
+
+def _un_entity(row: Mapping[str, str]) -> Organization:
+    return Organization(
+        name=row["name"],
+        acronym=row["acronym"],
+        kind=OrganizationKind.UN_ENTITY.value,
+        iati_org_id=row["iati_org_id"] or None,
+        committee_member=row["committee"] == "yes",
+    )
 
 
 def _load_results_reference(seed_dir: Path, report: SeedReport) -> None:

@@ -6,6 +6,7 @@ production; idempotent like the reference data (matched on natural keys)."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -33,7 +34,7 @@ from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reference.models import Country
 from fund.screening import operations as screening
-from fund.seed import SeedReport, existing_by_key
+from fund.seed import SeedReport, add_missing, existing_by_key
 
 
 def load_demo(
@@ -45,18 +46,8 @@ def load_demo(
     today = today or utcnow().date()
 
     by_name = existing_by_key(Organization, "name")
-    for item in demo.get("organizations", []):
-        if item["name"] in by_name:
-            continue
-        organization = Organization(
-            name=item["name"],
-            acronym=item.get("acronym"),
-            kind=item["kind"],
-            country_iso2=item.get("country"),
-        )
-        db.session.add(organization)
-        by_name[item["name"]] = organization
-        report.count("organizations")
+    added = add_missing(by_name, demo.get("organizations", []), "name", _organization)
+    report.count("organizations", added)
     db.session.flush()
     lookup = {o.acronym: o for o in by_name.values() if o.acronym} | by_name
 
@@ -79,28 +70,37 @@ def load_demo(
         report.count("users")
 
     calls = existing_by_key(Call, "title")
-    for item in demo.get("calls", []):
-        if item["title"] in calls:
-            continue
-        db.session.add(
-            Call(
-                title=item["title"],
-                description=item.get("description", ""),
-                opens_on=today + timedelta(days=item["opens_in_days"]),
-                closes_on=today + timedelta(days=item["closes_in_days"]),
-                envelope=Decimal(item["envelope"]),
-                min_budget=Decimal(item["min_budget"]),
-                max_budget=Decimal(item["max_budget"]),
-                min_duration_months=item["min_duration_months"],
-                max_duration_months=item["max_duration_months"],
-                decision_rule=item["decision_rule"],
-                stage=item.get("stage", "full_proposal"),
-                endorsement_stage=item.get("endorsement_stage", "full_proposal"),
-            )
-        )
-        report.count("calls")
+    added = add_missing(calls, demo.get("calls", []), "title", lambda item: _call(item, today))
+    report.count("calls", added)
     db.session.flush()
     return report
+
+
+def _organization(item: Mapping[str, Any]) -> Organization:
+    return Organization(
+        name=item["name"],
+        acronym=item.get("acronym"),
+        kind=item["kind"],
+        country_iso2=item.get("country"),
+    )
+
+
+def _call(item: Mapping[str, Any], today: date) -> Call:
+    """A demo call, open from and until days from `today`."""
+    return Call(
+        title=item["title"],
+        description=item.get("description", ""),
+        opens_on=today + timedelta(days=item["opens_in_days"]),
+        closes_on=today + timedelta(days=item["closes_in_days"]),
+        envelope=Decimal(item["envelope"]),
+        min_budget=Decimal(item["min_budget"]),
+        max_budget=Decimal(item["max_budget"]),
+        min_duration_months=item["min_duration_months"],
+        max_duration_months=item["max_duration_months"],
+        decision_rule=item["decision_rule"],
+        stage=item.get("stage", "full_proposal"),
+        endorsement_stage=item.get("endorsement_stage", "full_proposal"),
+    )
 
 
 def _demo_letter(country: str, title: str) -> bytes:

@@ -11,6 +11,7 @@ assessment)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,7 @@ from fund.proposals.results import BaselineSource, IndicatorActual
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues, framework_rows
 from fund.reference.models import GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, MgiScore
-from fund.seed import existing_by_key
+from fund.seed import add_missing, existing_by_key
 
 MGI_OVERVIEW = "https://www.migrationdataportal.org/overviews/mgi"
 DISAGGREGATION = {"sex": "by_sex", "age": "by_age", "migration_status": "by_migration_status"}
@@ -33,34 +34,31 @@ def load_demo_mgi(demo: dict[str, Any], today: date) -> None:
     """The demo MGI indicators (matched on their code) and one demo assessment per country
     (skipped for a country that has one), with its scores."""
     indicators = existing_by_key(MgiIndicator, "code")
-    for item in demo.get("mgi_indicators", []):
-        if item["code"] in indicators:
-            continue
-        indicator = MgiIndicator(
-            code=item["code"],
-            text=item["text"],
-            domain_code=item["domain"],
-            objectives=[db.session.get(GcmObjective, n) for n in item.get("objectives", [])],
+    add_missing(indicators, demo.get("mgi_indicators", []), "code", _mgi_indicator)
+
+    def assessment(item: Mapping[str, Any]) -> MgiAssessment:
+        return MgiAssessment(
+            country_iso2=item["country"],
+            year=today.year - item.get("years_ago", 2),
+            link=item.get("link", MGI_OVERVIEW),
+            scores=[
+                MgiScore(indicator=indicators[code], score=score)
+                for code, score in item.get("scores", {}).items()
+            ],
         )
-        db.session.add(indicator)
-        indicators[item["code"]] = indicator
-    assessed = set(db.session.scalars(select(MgiAssessment.country_iso2)))
-    for item in demo.get("mgi_assessments", []):
-        if item["country"] in assessed:
-            continue
-        db.session.add(
-            MgiAssessment(
-                country_iso2=item["country"],
-                year=today.year - item.get("years_ago", 2),
-                link=item.get("link", MGI_OVERVIEW),
-                scores=[
-                    MgiScore(indicator=indicators[code], score=score)
-                    for code, score in item.get("scores", {}).items()
-                ],
-            )
-        )
-        assessed.add(item["country"])
+
+    assessed = existing_by_key(MgiAssessment, "country_iso2")
+    add_missing(assessed, demo.get("mgi_assessments", []), "country", assessment)
     db.session.flush()
+
+
+def _mgi_indicator(item: Mapping[str, Any]) -> MgiIndicator:
+    return MgiIndicator(
+        code=item["code"],
+        text=item["text"],
+        domain_code=item["domain"],
+        objectives=[db.session.get(GcmObjective, n) for n in item.get("objectives", [])],
+    )
 
 
 def first_year(proposal: Proposal, today: date) -> int:
