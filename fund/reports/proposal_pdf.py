@@ -16,6 +16,13 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from fund.money import format_amount
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
 from fund.proposals.presentation import ReferenceNames, add_months, amount, snapshot_budget
+from fund.proposals.results_versions import (
+    FRAMEWORK_KEY,
+    FrameworkNames,
+    FrameworkText,
+    IndicatorView,
+    OutcomeView,
+)
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
@@ -49,9 +56,16 @@ def _date(text: str | None) -> date | None:
 class ProposalDocument:
     """Builds the flowables of one submitted version."""
 
-    def __init__(self, snapshot: dict[str, Any], names: ReferenceNames) -> None:
+    def __init__(
+        self,
+        snapshot: dict[str, Any],
+        names: ReferenceNames,
+        framework_names: FrameworkNames | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.names = names
+        # Names for the codes of the results framework (a code without one is shown as it is).
+        self.framework = FrameworkText(framework_names or FrameworkNames())
         self.styles = PdfStyles.document()
         self.para = self.styles.para
         # A table whose text wraps inside its columns; repeated header on every page.
@@ -104,6 +118,7 @@ class ProposalDocument:
         blocks += self.principles()
         blocks += self.contacts()
         blocks += self.budget()
+        blocks += self.results_framework()
         blocks += self.attachments()
         for key in sorted(
             set(snap) - set(SNAPSHOT_LABELS)
@@ -314,6 +329,53 @@ class ProposalDocument:
             all_lines,
         ]
 
+    def results_framework(self) -> list[Flowable]:
+        """Each outcome with what it maps to and its outputs, then its indicators' table; the
+        section's heading kept with the first outcome."""
+        outcomes = self.framework.outcomes(self.snapshot.get(FRAMEWORK_KEY))
+        if not outcomes:
+            return self.section(FRAMEWORK_KEY, self.para("None given."))
+        blocks = [block for outcome in outcomes for block in self.outcome(outcome)]
+        return self.section(FRAMEWORK_KEY, *blocks)
+
+    def outcome(self, outcome: OutcomeView) -> list[Flowable]:
+        h3 = self.styles.h3
+        facts = self.facts(
+            [
+                ("Fund outcome", outcome.fund_outcome),
+                ("GCM objectives", "\n".join(outcome.objectives)),
+                ("SDG targets", "\n".join(outcome.sdg_targets)),
+                (
+                    "Outputs",
+                    "\n".join(f"{n}. {t}" for n, t in enumerate(outcome.outputs, start=1)),
+                ),
+            ]
+        )
+        title = Paragraph(markup(f"Outcome {outcome.number}: {outcome.title}"), h3)
+        if not outcome.indicators:
+            return [KeepTogether([title, facts, self.para("No indicator.", self.styles.note)])]
+        indicators = self.table(
+            (
+                "Indicator",
+                "Unit",
+                "Baseline (year) and source",
+                "Yearly targets",
+                "End target",
+                "Responsible organization",
+            ),
+            [_indicator_row(i) for i in outcome.indicators],
+            (0.27, 0.09, 0.22, 0.15, 0.12, 0.15),
+        )
+        return [
+            KeepTogether([title, facts]),
+            Spacer(1, 4),
+            # The table's heading never ends a page: a table longer than a page starts on the
+            # next one, its header repeated on each.
+            KeepTogether(
+                [Paragraph(markup(f"Indicators of outcome {outcome.number}"), h3), indicators]
+            ),
+        ]
+
     def attachments(self) -> list[Flowable]:
         attachments = self.snapshot.get("attachments") or []
         if not attachments:
@@ -330,6 +392,39 @@ class ProposalDocument:
         return self.section(
             "attachments", self.table(("File", "Kind", "SHA-256"), rows, (0.3, 0.3, 0.4))
         )
+
+
+def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
+    """One indicator's row: its output, disaggregation and means of verification under its
+    definition; the baseline's source and link under the baseline; values without their unit,
+    which has its column."""
+
+    def bare(text: str | None) -> str | None:
+        # "1,200 people" -> "1,200": the values are written with a no-break space before it.
+        return text.replace(f"\u00a0{indicator.unit}", "") if text and indicator.unit else text
+
+    described = [indicator.definition]
+    if indicator.output:
+        described.append(f"Output: {indicator.output}")
+    if indicator.disaggregation:
+        # "By sex, age" -> "Disaggregated by sex, age"
+        described.append("Disaggregated " + indicator.disaggregation.replace("By ", "by ", 1))
+    if indicator.means_of_verification:
+        described.append(f"Verified by: {indicator.means_of_verification}")
+    baseline = [bare(indicator.baseline) or "Not given", indicator.source, indicator.link]
+    responsible = (
+        f"{indicator.responsible}: {indicator.responsible_name}"
+        if indicator.responsible and indicator.responsible_name not in (None, indicator.responsible)
+        else indicator.responsible
+    )
+    return (
+        "\n".join(described),
+        indicator.unit,
+        "\n".join(part for part in baseline if part),
+        "\n".join(bare(t) or "" for t in indicator.targets),
+        bare(indicator.end_target),
+        responsible,
+    )
 
 
 def _long_date(day: date | None) -> str | None:
@@ -355,9 +450,11 @@ def render_proposal_version(
     names: ReferenceNames,
     fund_name: str,
     generated_at: datetime,
+    framework_names: FrameworkNames | None = None,
 ) -> bytes:
-    """The PDF of one submitted version of a proposal."""
-    document = ProposalDocument(snapshot, names)
+    """The PDF of one submitted version of a proposal; `framework_names` name the codes of its
+    results framework (`fund.proposals.results_versions.framework_names`)."""
+    document = ProposalDocument(snapshot, names, framework_names)
     s = document.styles
     submitted = f"Submitted {long_time(submitted_at)}" + (
         f" by {submitted_by}" if submitted_by else ""

@@ -22,6 +22,7 @@ from fund.extensions import db, utcnow
 from fund.proposals import presentation
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
+from fund.proposals.results_versions import FRAMEWORK_KEY, framework_names
 from fund.query_args import check_day
 from fund.reports import queries, spreadsheets
 from fund.reports.allocation_data import build_allocation_report
@@ -336,5 +337,6 @@ def proposal_pdf(proposal_id: int, number: int):
         names=presentation.reference_names(),
         fund_name=current_app.config["FUND_NAME"],
         generated_at=utcnow(),
+        framework_names=framework_names(version.snapshot.get(FRAMEWORK_KEY)),
     )
     return _pdf(content, f"{reference}-version-{version.number}")
