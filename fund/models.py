@@ -58,6 +58,12 @@ from fund.reference.results import (
     MigofDomain,
     SdgTarget,
 )
+from fund.reporting.models import (
+    ProgrammeReport,
+    ReportActual,
+    ReportExpenditure,
+    ReportNarrative,
+)
 from fund.screening.models import ScreeningCheck, ScreeningCriterion
 
 __all__ = [
@@ -95,10 +101,14 @@ __all__ = [
     "Organization",
     "OutboxMessage",
     "Pool",
+    "ProgrammeReport",
     "Proposal",
     "ProposalContact",
     "ProposalPrinciple",
     "ProposalVersion",
+    "ReportActual",
+    "ReportExpenditure",
+    "ReportNarrative",
     "ResultIndicator",
     "ResultOutcome",
     "ResultOutput",

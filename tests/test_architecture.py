@@ -39,7 +39,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fund.calls"}),
     frozenset({"fund.proposals"}),
     frozenset({"fund.screening", "fund.finance"}),
-    frozenset({"fund.results"}),
+    frozenset({"fund.results", "fund.reporting"}),
     frozenset({"fund.coverage"}),
     frozenset({"fund.committee", "fund.caches"}),
     frozenset({"fund.notifications", "fund.pipeline"}),

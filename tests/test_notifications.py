@@ -992,6 +992,13 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
             "failed_written": utcnow(),
             "failed_attempts": 20,
             "failed_error": "550 No such mailbox",
+            "report": SimpleNamespace(
+                kind_label="Annual narrative report",
+                period_start=date(2026, 1, 1),
+                period_end=date(2026, 12, 31),
+                due_on=date(2027, 3, 31),
+            ),
+            "days_left": 7,
         }
         for code, kind in KINDS.items():
             for audience in kind.audience:

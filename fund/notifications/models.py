@@ -147,6 +147,19 @@ KINDS: dict[str, Kind] = {
             frozenset({Role.APPLICANT}),
             mandatory=True,
         ),
+        Kind(
+            "report_due",
+            "Programme report due",
+            "A report your organization's funded programme owes is due in 30, 7 or 1 days.",
+            frozenset({Role.APPLICANT}),
+        ),
+        Kind(
+            "report_overdue",
+            "Programme report overdue",
+            "A report a funded programme owes is past its due date (for the programme's "
+            "organizations and the secretariat).",
+            frozenset({Role.APPLICANT, Role.SECRETARIAT}),
+        ),
     )
 }
 

@@ -1,0 +1,166 @@
+"""The programmes' reports after funding: the schedule (one row per report), and what each
+report holds: a narrative report's actual per indicator, narrative per outcome and risks; a
+financial report's expenditure per participating organization and UNSDG budget category.
+
+Attachments are left out: a report's evidence is written in its narrative.
+
+What an organization has spent, summed over the programme's financial reports, never exceeds
+what was transferred to it (its allocation share's `disbursed`): `fund.reporting.operations`
+checks it under the share's row lock, and the migration's triggers (SQLite and PostgreSQL) make
+the database refuse any row that would go beyond it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.accounts.models import Organization, User
+from fund.extensions import UTCDateTime, db, not_negative, one_of
+from fund.labels import LabelledEnum
+from workflows.report import REPORT_WORKFLOW
+
+Money = Numeric(14, 2)
+VALUE = Numeric(16, 4)
+
+
+class ReportKind(LabelledEnum):
+    ANNUAL_NARRATIVE = "annual_narrative", "Annual narrative report"
+    ANNUAL_FINANCIAL = "annual_financial", "Annual financial report"
+    FINAL_NARRATIVE = "final_narrative", "Final narrative report"
+    FINAL_FINANCIAL = "final_financial", "Final financial report"
+
+
+NARRATIVE_KINDS = frozenset({ReportKind.ANNUAL_NARRATIVE.value, ReportKind.FINAL_NARRATIVE.value})
+FINANCIAL_KINDS = frozenset({ReportKind.ANNUAL_FINANCIAL.value, ReportKind.FINAL_FINANCIAL.value})
+
+
+class ProgrammeReport(db.Model):
+    """One report a funded programme owes: its kind, the period it covers (`year`: the
+    calendar year whose actuals and expenditure it reports), its due date and where it stands
+    in the report workflow (`workflows/report.py`)."""
+
+    __tablename__ = "programme_reports"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "kind", "period_start"),
+        one_of("kind", ReportKind),
+        one_of("status", REPORT_WORKFLOW.states),
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+        CheckConstraint("year BETWEEN 1990 AND 2100", name="year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    year: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=REPORT_WORKFLOW.initial)
+    risks: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(Text, default="")  # the secretariat's last decision
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    actuals: Mapped[list[ReportActual]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportActual.indicator_id"
+    )
+    narratives: Mapped[list[ReportNarrative]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportNarrative.outcome_id"
+    )
+    expenditures: Mapped[list[ReportExpenditure]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(ReportExpenditure.organization_id, ReportExpenditure.category_code)",
+    )
+
+    @property
+    def is_narrative(self) -> bool:
+        return self.kind in NARRATIVE_KINDS
+
+    @property
+    def is_financial(self) -> bool:
+        return self.kind in FINANCIAL_KINDS
+
+    @property
+    def kind_label(self) -> str:
+        return ReportKind(self.kind).label
+
+    @property
+    def period(self) -> str:
+        return f"{self.period_start.isoformat()}/{self.period_end.isoformat()}"
+
+
+class ReportActual(db.Model):
+    """A narrative report's actual value of one indicator of the programme for its year."""
+
+    __tablename__ = "report_actuals"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("result_indicators.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[Decimal] = mapped_column(VALUE)
+
+
+class ReportNarrative(db.Model):
+    """A narrative report's account of progress towards one outcome of the programme."""
+
+    __tablename__ = "report_narratives"
+    __table_args__ = (CheckConstraint("length(text) > 0", name="text_given"),)
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("result_outcomes.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ReportExpenditure(db.Model):
+    """What one participating organization spent in one UNSDG category in the report's period.
+
+    `allocation_id` with `organization_id` names the organization's allocation share, whose
+    `disbursed` bounds the organization's expenditure summed over the programme's reports."""
+
+    __tablename__ = "report_expenditures"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["allocation_id", "organization_id"],
+            ["allocation_shares.allocation_id", "allocation_shares.organization_id"],
+            name="fk_report_expenditures_allocation_share",
+        ),
+        not_negative("amount"),
+    )
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    category_code: Mapped[int] = mapped_column(
+        ForeignKey("budget_categories.code"), primary_key=True
+    )
+    allocation_id: Mapped[int] = mapped_column(Integer, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    organization: Mapped[Organization] = relationship()
