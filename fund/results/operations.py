@@ -9,7 +9,7 @@ deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,10 +65,49 @@ def _changes(row: object, values: Mapping[str, object]) -> dict[str, list[object
     return changed
 
 
-def _uses(column: Any, row_id: int) -> int:
-    """How many programme rows name the reference row `row_id` in `column` (a programme outcome
-    mapped to a fund-level outcome, a baseline taken from an MGI indicator or assessment)."""
-    return db.session.scalar(select(func.count()).where(column == row_id))
+def _enter(
+    row: Any, fields: dict[str, Any], new: Callable[..., Any]
+) -> tuple[Any, dict[str, list[Any]], str]:
+    """`fields` set on `row`, or a new row `new(**fields)` added when `row` is None: the row,
+    what changed ([before, after]) and how ("added" or "changed")."""
+    if row is None:
+        row = new(**fields)
+        db.session.add(row)
+        return row, {name: [None, value] for name, value in fields.items()}, "added"
+    return row, _changes(row, fields), "changed"
+
+
+def _audit_entered(
+    actor: User,
+    row: Any,
+    kind: str,
+    how: str,
+    changed: dict[str, Any],
+    noun: str,
+    now: datetime | None,
+) -> None:
+    """Flush a row `_enter` gave, its code another `noun` has refused at its field; audit
+    "<kind>_<how>" with what changed, if anything did."""
+    _flush_unique(f"Another {noun} has the code “{row.code}”.", "code")
+    if changed:
+        record(f"{kind}_{how}", kind, row.id, actor, details=changed, now=now)
+
+
+# What names a reference row in the programmes' frameworks: a row named is kept.
+_NAMED_BY = {
+    FundOutcome: ResultOutcome.fund_outcome_id,  # a programme outcome mapped to it
+    MgiIndicator: ResultIndicator.mgi_indicator_id,  # a baseline taken from it
+    MgiAssessment: ResultIndicator.mgi_assessment_id,  # a baseline taken from it
+}
+
+
+def uses(row: FundOutcome | MgiIndicator | MgiAssessment | None) -> int:
+    """How many programme rows name the reference row (none for a row not entered yet): a
+    fund-level outcome is then deactivated rather than removed, an MGI indicator or assessment
+    kept."""
+    if row is None:
+        return 0
+    return db.session.scalar(select(func.count()).where(_NAMED_BY[type(row)] == row.id))
 
 
 def _baselines_refusal(used: int, source: str) -> ResultsRefused:
@@ -128,30 +167,20 @@ def save_fund_outcome(
         "thematic_area_code": values.thematic_area_code or None,
         "active": values.active,
     }
-    if outcome is None:
+
+    def last(**columns: Any) -> FundOutcome:
         position = db.session.scalar(select(func.max(FundOutcome.position))) or 0
-        outcome = FundOutcome(position=position + 1, **fields)
-        db.session.add(outcome)
-        changed = {name: [None, value] for name, value in fields.items()}
-        action = "fund_outcome_added"
-    else:
-        changed = _changes(outcome, fields)
-        action = "fund_outcome_changed"
-    _flush_unique(f"Another fund-level outcome has the code “{values.code}”.", "code")
-    if changed:
-        record(action, "fund_outcome", outcome.id, actor, details=changed, now=now)
+        return FundOutcome(position=position + 1, **columns)
+
+    outcome, changed, how = _enter(outcome, fields, last)
+    _audit_entered(actor, outcome, "fund_outcome", how, changed, "fund-level outcome", now)
     return outcome
-
-
-def programme_outcome_count(outcome: FundOutcome) -> int:
-    """How many programme outcomes map to the fund-level outcome."""
-    return _uses(ResultOutcome.fund_outcome_id, outcome.id)
 
 
 def remove_fund_outcome(actor: User, outcome: FundOutcome, now: datetime | None = None) -> None:
     """Delete a fund-level outcome no programme outcome maps to (with its indicators)."""
     _require_secretariat(actor)
-    used = programme_outcome_count(outcome)
+    used = uses(outcome)
     if used:
         raise ResultsRefused(
             f"{used} programme outcome{'s map' if used > 1 else ' maps'} to “{outcome.code}”: "
@@ -238,35 +267,20 @@ def save_mgi_indicator(
     chosen = list(db.session.scalars(select(GcmObjective).where(GcmObjective.number.in_(numbers))))
     if len(chosen) != len(numbers):
         raise ResultsRefused("Choose the objectives from the list.", "objectives")
+    before = [o.number for o in indicator.objectives] if indicator is not None else []
     fields = {"code": code, "text": text, "domain_code": domain_code}
-    if indicator is None:
-        indicator = MgiIndicator(**fields)
-        db.session.add(indicator)
-        changed = {name: [None, value] for name, value in fields.items()}
-        before: list[int] = []
-        action = "mgi_indicator_added"
-    else:
-        before = [o.number for o in indicator.objectives]
-        changed = _changes(indicator, fields)
-        action = "mgi_indicator_changed"
+    indicator, changed, how = _enter(indicator, fields, MgiIndicator)
     if before != numbers:
         changed["objectives"] = [before, numbers]
     indicator.objectives = sorted(chosen, key=lambda o: o.number)
-    _flush_unique(f"Another MGI indicator has the code “{code}”.", "code")
-    if changed:
-        record(action, "mgi_indicator", indicator.id, actor, details=changed, now=now)
+    _audit_entered(actor, indicator, "mgi_indicator", how, changed, "MGI indicator", now)
     return indicator
-
-
-def baseline_count(indicator: MgiIndicator) -> int:
-    """How many programme indicators take their baseline from the MGI indicator."""
-    return _uses(ResultIndicator.mgi_indicator_id, indicator.id)
 
 
 def remove_mgi_indicator(actor: User, indicator: MgiIndicator, now: datetime | None = None) -> None:
     """Delete an MGI indicator no programme baseline names (its scores go with it)."""
     _require_secretariat(actor)
-    used = baseline_count(indicator)
+    used = uses(indicator)
     if used:
         raise _baselines_refusal(used, f"“{indicator.code}”")
     details = {"code": indicator.code, "text": indicator.text}
@@ -366,7 +380,7 @@ def record_scores(
 def remove_assessment(actor: User, assessment: MgiAssessment, now: datetime | None = None) -> None:
     """Delete an assessment no programme baseline names (its scores go with it)."""
     _require_secretariat(actor)
-    used = _uses(ResultIndicator.mgi_assessment_id, assessment.id)
+    used = uses(assessment)
     if used:
         raise _baselines_refusal(used, "this assessment")
     details = {

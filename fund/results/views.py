@@ -135,7 +135,7 @@ def _render_outcome(form: FundOutcomeForm, outcome: FundOutcome | None):
         "results/outcome.html",
         form=form,
         outcome=outcome,
-        mapped=operations.programme_outcome_count(outcome) if outcome is not None else 0,
+        mapped=operations.uses(outcome),
     )
 
 
@@ -240,7 +240,7 @@ def _render_mgi(form: MgiIndicatorForm, indicator: MgiIndicator | None):
         "results/mgi_indicator.html",
         form=form,
         indicator=indicator,
-        baselines=operations.baseline_count(indicator) if indicator is not None else 0,
+        baselines=operations.uses(indicator),
     )
 
 
