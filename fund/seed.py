@@ -107,13 +107,10 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
             report.count("budget_categories")
 
     countries = existing_by_key(Country, "iso2")
-    added = add_missing(
-        countries,
-        _rows(seed_dir / "countries.csv"),
-        "iso2",
-        lambda row: Country(**row, un_member=True),
-    )
-    report.count("countries", added)
+    for row in _rows(seed_dir / "countries.csv"):
+        if row["iso2"] not in countries:
+            db.session.add(Country(**row, un_member=True))
+            report.count("countries")
 
     _load_results_reference(seed_dir, report)
 
@@ -125,20 +122,20 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
             report.count("pools")
 
     organizations = existing_by_key(Organization, "acronym")
-    added = add_missing(organizations, _rows(seed_dir / "un_entities.csv"), "acronym", _un_entity)
-    report.count("un_entities", added)
+    for row in _rows(seed_dir / "un_entities.csv"):
+        if row["acronym"] not in organizations:
+            db.session.add(
+                Organization(
+                    name=row["name"],
+                    acronym=row["acronym"],
+                    kind=OrganizationKind.UN_ENTITY.value,
+                    iati_org_id=row["iati_org_id"] or None,
+                    committee_member=row["committee"] == "yes",
+                )
+            )
+            report.count("un_entities")
     db.session.flush()
     return report
-
-
-def _un_entity(row: Mapping[str, str]) -> Organization:
-    return Organization(
-        name=row["name"],
-        acronym=row["acronym"],
-        kind=OrganizationKind.UN_ENTITY.value,
-        iati_org_id=row["iati_org_id"] or None,
-        committee_member=row["committee"] == "yes",
-    )
 
 
 def _load_results_reference(seed_dir: Path, report: SeedReport) -> None:
