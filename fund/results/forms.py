@@ -4,6 +4,7 @@ MGI indicator, a country's MGI assessment and the scores of one assessment."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
@@ -12,16 +13,26 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import IntegerField, StringField, options
 from fund.reference.models import GcmObjective, ThematicArea
-from fund.reference.results import MgiIndicator, MgiScoreValue, MigofDomain
+from fund.reference.results import FundOutcome, MgiIndicator, MgiScoreValue, MigofDomain
 
 NOT_ASSESSED_LABEL = "Not assessed"
 
 
+def code_field(label: str, missing: str, column: Any, example: str) -> StringField:
+    """The code of a reference row: required, at most as long as its `column` holds (the
+    description says so after `example`); one another row has is refused at this field when
+    the database's unique index refuses it."""
+    length = column.type.length
+    return StringField(
+        label,
+        validators=[DataRequired(missing), Length(max=length)],
+        description=f"{example} (at most {length} characters).",
+    )
+
+
 class FundOutcomeForm(FlaskForm):
-    code = StringField(
-        "Code",
-        validators=[DataRequired("Give the outcome a code."), Length(max=12)],
-        description="Short and unique, for instance FO7 (at most 12 characters).",
+    code = code_field(
+        "Code", "Give the outcome a code.", FundOutcome.code, "Short and unique, for instance FO7"
     )
     title = TextAreaField(
         "Title",
@@ -55,10 +66,11 @@ class FundIndicatorForm(FlaskForm):
 
 
 class MgiIndicatorForm(FlaskForm):
-    code = StringField(
+    code = code_field(
         "MGI code",
-        validators=[DataRequired("Give the indicator's MGI code."), Length(max=20)],
-        description="As the MGI numbers it, for instance 1.1.3 (at most 20 characters).",
+        "Give the indicator's MGI code.",
+        MgiIndicator.code,
+        "As the MGI numbers it, for instance 1.1.3",
     )
     text = TextAreaField(
         "Text", validators=[DataRequired("Give the indicator's text."), Length(max=2000)]
