@@ -110,8 +110,9 @@ def uses(row: FundOutcome | MgiIndicator | MgiAssessment | None) -> int:
     return db.session.scalar(select(func.count()).where(_NAMED_BY[type(row)] == row.id))
 
 
-def _baselines_refusal(used: int, source: str) -> ResultsRefused:
-    return ResultsRefused(
+def _baselines(source: str) -> Callable[[int], str]:
+    """Why an MGI indicator or assessment (`source`) that programme baselines name is kept."""
+    return lambda used: (
         f"{used} programme indicator{'s take their' if used > 1 else ' takes its'} baseline "
         f"from {source}: it cannot be removed."
     )
@@ -119,14 +120,19 @@ def _baselines_refusal(used: int, source: str) -> ResultsRefused:
 
 def _remove(
     actor: User,
-    row: object,
+    row: Any,
     action: str,
     subject: tuple[str, int],
     details: dict[str, Any],
     now: datetime | None,
+    kept: Callable[[int], str] | None = None,
 ) -> None:
     """Delete `row` (what goes with it by cascade too) and audit `action` on `subject` (its
-    kind and id, read before the delete)."""
+    kind and id, read before the delete). Only the secretariat removes; with `kept`, a row
+    programme rows name (`uses`) is kept, refused with `kept(how many)`."""
+    _require_secretariat(actor)
+    if kept is not None and (used := uses(row)):
+        raise ResultsRefused(kept(used))
     db.session.delete(row)
     db.session.flush()
     record(action, subject[0], subject[1], actor, details=details, now=now)
@@ -179,19 +185,20 @@ def save_fund_outcome(
 
 def remove_fund_outcome(actor: User, outcome: FundOutcome, now: datetime | None = None) -> None:
     """Delete a fund-level outcome no programme outcome maps to (with its indicators)."""
-    _require_secretariat(actor)
-    used = uses(outcome)
-    if used:
-        raise ResultsRefused(
-            f"{used} programme outcome{'s map' if used > 1 else ' maps'} to “{outcome.code}”: "
-            "it cannot be removed. Deactivate it instead."
-        )
     details = {
         "code": outcome.code,
         "title": outcome.title,
         "indicators": [i.text for i in outcome.indicators],
     }
-    _remove(actor, outcome, "fund_outcome_removed", ("fund_outcome", outcome.id), details, now)
+    subject = ("fund_outcome", outcome.id)
+
+    def kept(used: int) -> str:
+        return (
+            f"{used} programme outcome{'s map' if used > 1 else ' maps'} to “{outcome.code}”: "
+            "it cannot be removed. Deactivate it instead."
+        )
+
+    _remove(actor, outcome, "fund_outcome_removed", subject, details, now, kept)
 
 
 def _check_indicator(text: str, unit: str) -> None:
@@ -235,7 +242,6 @@ def save_fund_indicator(
 def remove_fund_indicator(
     actor: User, indicator: FundIndicator, now: datetime | None = None
 ) -> None:
-    _require_secretariat(actor)
     details = {"indicator": indicator.id, "text": indicator.text, "unit": indicator.unit}
     subject = ("fund_outcome", indicator.fund_outcome_id)
     _remove(actor, indicator, "fund_indicator_removed", subject, details, now)
@@ -279,13 +285,10 @@ def save_mgi_indicator(
 
 def remove_mgi_indicator(actor: User, indicator: MgiIndicator, now: datetime | None = None) -> None:
     """Delete an MGI indicator no programme baseline names (its scores go with it)."""
-    _require_secretariat(actor)
-    used = uses(indicator)
-    if used:
-        raise _baselines_refusal(used, f"“{indicator.code}”")
     details = {"code": indicator.code, "text": indicator.text}
     subject = ("mgi_indicator", indicator.id)
-    _remove(actor, indicator, "mgi_indicator_removed", subject, details, now)
+    kept = _baselines(f"“{indicator.code}”")
+    _remove(actor, indicator, "mgi_indicator_removed", subject, details, now, kept)
 
 
 # MGI assessments and scores ------------------------------------------------------------------
@@ -379,14 +382,11 @@ def record_scores(
 
 def remove_assessment(actor: User, assessment: MgiAssessment, now: datetime | None = None) -> None:
     """Delete an assessment no programme baseline names (its scores go with it)."""
-    _require_secretariat(actor)
-    used = uses(assessment)
-    if used:
-        raise _baselines_refusal(used, "this assessment")
     details = {
         "country": assessment.country_iso2,
         "year": assessment.year,
         "scores": {row.indicator.code: row.score for row in assessment.scores},
     }
     subject = ("mgi_assessment", assessment.id)
-    _remove(actor, assessment, "mgi_assessment_removed", subject, details, now)
+    kept = _baselines("this assessment")
+    _remove(actor, assessment, "mgi_assessment_removed", subject, details, now, kept)
