@@ -116,6 +116,19 @@ class Config:
     # that year's target (as progress from its baseline) is off track.
     RESULTS_OFF_TRACK_BELOW = Decimal(os.environ.get("RESULTS_OFF_TRACK_BELOW", "0.50"))
 
+    # The reporting schedule made when a programme is funded (fund/reporting/schedule.py): an
+    # annual narrative and an annual financial report on the previous calendar year, due on
+    # these days (MM-DD) of the next year, for each year of the programme before its last; a
+    # final narrative report within so many months of the end date; a final financial report
+    # on this day (MM-DD) of the year after the end. Reminders this many days before a due date.
+    REPORT_ANNUAL_NARRATIVE_DUE = os.environ.get("REPORT_ANNUAL_NARRATIVE_DUE", "03-31")
+    REPORT_ANNUAL_FINANCIAL_DUE = os.environ.get("REPORT_ANNUAL_FINANCIAL_DUE", "04-30")
+    REPORT_FINAL_NARRATIVE_MONTHS = _env_int("REPORT_FINAL_NARRATIVE_MONTHS", 3)
+    REPORT_FINAL_FINANCIAL_DUE = os.environ.get("REPORT_FINAL_FINANCIAL_DUE", "04-30")
+    REPORT_REMINDER_DAYS = tuple(
+        int(days) for days in os.environ.get("REPORT_REMINDER_DAYS", "30,7,1").split(",")
+    )
+
     # Open data (IATI, 360Giving); unset values fall back to the defaults in fund.reports.queries
     FUND_CODE = os.environ.get("FUND_CODE", "")
     OPEN_DATA_PUBLISHER_ORG_ID = os.environ.get("OPEN_DATA_PUBLISHER_ORG_ID", "")

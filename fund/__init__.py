@@ -169,11 +169,13 @@ def _connect_signal_receivers(app: Flask) -> None:
     """Connect the receivers of the domain signals (`fund/signals.py`) and the session hooks,
     here and never at import time, once every domain is set up: the committee's receiver (a
     round opens and closes with the proposal's transitions) by `fund.committee.init_app` in
-    `_register_workflow_guards` above, then the notifications' receivers and the hooks that
-    send the outbox after each commit. Receivers run in no fixed order, so none relies on
+    `_register_workflow_guards` above, the reporting schedule made at funding (with the report
+    workflow's guards) by `fund.reporting.init_app`, then the notifications' receivers and the
+    hooks that send the outbox after each commit. Receivers run in no fixed order, so none relies on
     another having run. Connecting again changes nothing (tests create many applications)."""
-    from fund import notifications
+    from fund import notifications, reporting
 
+    reporting.init_app(app)
     notifications.init_app(app)
 
 

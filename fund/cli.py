@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from fund.extensions import db
 from workflows import PROPOSAL_WORKFLOW, to_mermaid
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
+from workflows.report import REPORT_WORKFLOW
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
 fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit checks.")
@@ -20,6 +21,7 @@ DIAGRAMS = {
     "proposal": PROPOSAL_WORKFLOW,
     "concept_note": CONCEPT_NOTE_WORKFLOW,
     "voting_round": VOTING_ROUND_WORKFLOW,
+    "report": REPORT_WORKFLOW,
 }
 
 
@@ -113,8 +115,8 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     help="The transition table to draw.",
 )
 def diagram_command(out: str | None, name: str) -> None:
-    """Print a workflow (the proposal's, the concept note's, or a voting round's) as a Mermaid
-    state diagram."""
+    """Print a workflow (the proposal's, the concept note's, a voting round's or a programme
+    report's) as a Mermaid state diagram."""
     text = to_mermaid(DIAGRAMS[name])
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
@@ -130,6 +132,7 @@ def init_app(app: Flask) -> None:
     from fund.coverage.queries import coverage
     from fund.notifications.cli import mail_cli
     from fund.pipeline.cli import pipeline_command
+    from fund.reporting.cli import reports_due_command
     from fund.reports.cli import export_cli, report_cli
     from fund.results.cli import results_command
 
@@ -140,5 +143,6 @@ def init_app(app: Flask) -> None:
     fund_cli.add_command(report_cli)
     fund_cli.add_command(mail_cli)
     fund_cli.add_command(pipeline_command)
+    fund_cli.add_command(reports_due_command)
     fund_cli.add_command(results_command(lambda: coverage(include_pipeline=False)))
     app.cli.add_command(fund_cli)

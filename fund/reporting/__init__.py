@@ -1,3 +1,19 @@
 """The programmes' reports after funding: the reporting schedule made at funding, the
 narrative and financial reports the participating organizations submit, the secretariat's
 acceptance or return, and the reads others need (`queries.reports_accepted_through`)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the report workflow's guards (and check them all there), and make a programme's
+    reporting schedule when it is funded (`proposal_transitioned`). Idempotent: blinker keeps
+    one connection per receiver, however many applications are created."""
+    from fund.reporting import operations, workflow
+    from fund.signals import proposal_transitioned
+
+    workflow.GUARDS.register(**workflow.REPORT_GUARDS)
+    workflow.ENGINE.check_guards()
+    proposal_transitioned.connect(operations.on_proposal_transitioned, weak=False)

@@ -1,0 +1,362 @@
+"""Changes to the programmes' reports: the schedule made at funding, a due date moved by the
+secretariat, a report's content saved, and the report workflow's transitions (submit, accept,
+return). Each takes the actor, writes its audit event and never commits.
+
+Lock order: the report's row, then the allocation shares of its programme (in organization
+order), so that two financial reports of one programme saved at once are checked one after the
+other against what was transferred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import Role, User
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.finance.models import Allocation, AllocationShare
+from fund.locking import locked
+from fund.money import format_usd, read_amount
+from fund.proposals.models import Proposal
+from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
+from fund.refusals import Refused
+from fund.reporting import schedule
+from fund.reporting.models import (
+    ProgrammeReport,
+    ReportActual,
+    ReportExpenditure,
+    ReportNarrative,
+)
+from fund.reporting.workflow import ENGINE, reports_for
+from workflows import TransitionRefused
+from workflows.report import REPORT_EDITABLE_STATES
+
+CATEGORIES = range(1, 9)  # the UNSDG budget categories
+_ACTIONS = {
+    "submit": "report_submitted",
+    "accept": "report_accepted",
+    "return_for_changes": "report_returned",
+}
+
+
+class ReportRefused(Refused):
+    """A change to a report that was refused; nothing was changed."""
+
+
+# The schedule ---------------------------------------------------------------------------------
+
+
+def make_schedule(
+    proposal: Proposal,
+    funded_on: date,
+    actor: User | None = None,
+    settings: schedule.Settings | None = None,
+    now: datetime | None = None,
+) -> list[ProgrammeReport]:
+    """Write the programme's reporting schedule (nothing when it has one); audited."""
+    exists = db.session.scalar(
+        select(ProgrammeReport.id).where(ProgrammeReport.proposal_id == proposal.id).limit(1)
+    )
+    if exists is not None:
+        return []
+    settings = settings or schedule.settings_from(current_app.config)
+    start, end = schedule.programme_dates(proposal, funded_on)
+    reports = [
+        ProgrammeReport(
+            proposal_id=proposal.id,
+            kind=planned.kind,
+            period_start=planned.period_start,
+            period_end=planned.period_end,
+            year=planned.year,
+            due_on=planned.due_on,
+        )
+        for planned in schedule.plan(start, end, settings)
+    ]
+    db.session.add_all(reports)
+    db.session.flush()
+    record(
+        "report_schedule_made",
+        "proposal",
+        proposal.id,
+        actor,
+        details={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "reports": [f"{r.kind} {r.period} due {r.due_on.isoformat()}" for r in reports],
+        },
+        now=now,
+    )
+    return reports
+
+
+def on_proposal_transitioned(sender: Proposal, *, trigger: str, actor: Any = None, **_: Any):
+    """Receiver of `proposal_transitioned`: a programme just funded gets its schedule."""
+    if trigger != "fund":
+        return
+    funded_on = db.session.scalar(
+        select(Allocation.allocated_on).where(Allocation.proposal_id == sender.id)
+    )
+    make_schedule(sender, funded_on or utcnow().date(), actor)
+
+
+def _report(report_id: int) -> ProgrammeReport:
+    report = locked(ProgrammeReport, report_id)
+    if report is None:
+        raise ReportRefused("There is no such report.")
+    return report
+
+
+def set_due_date(
+    actor: User, report_id: int, due_on: date, reason: str, now: datetime | None = None
+) -> ProgrammeReport:
+    """The secretariat moves a report's due date, with its reason; audited."""
+    if not actor.has_role(Role.SECRETARIAT):
+        raise ReportRefused("Only the secretariat changes a report's due date.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReportRefused("Give the reason for the new due date.", "reason")
+    report = _report(report_id)
+    if due_on < report.period_end:
+        raise ReportRefused(
+            f"A report is due after its period ends ({report.period_end:%d %B %Y}).", "due_on"
+        )
+    if due_on == report.due_on:
+        raise ReportRefused("That is the report's due date already.", "due_on")
+    old, report.due_on = report.due_on, due_on
+    record(
+        "report_due_date_changed",
+        "programme_report",
+        report.id,
+        actor,
+        comment=reason,
+        details={"from": old.isoformat(), "to": due_on.isoformat(), "kind": report.kind},
+        now=now,
+    )
+    return report
+
+
+# Content --------------------------------------------------------------------------------------
+
+
+def _editable(actor: User, report_id: int, kind_check: str) -> ProgrammeReport:
+    report = _report(report_id)
+    if not reports_for(actor, report.proposal_id):
+        raise ReportRefused("Only the staff of the programme's organizations edit its reports.")
+    if report.status not in REPORT_EDITABLE_STATES:
+        raise ReportRefused(
+            f"The report is {report.status}: it can no longer be changed.", stale=True
+        )
+    if (kind_check == "narrative") != report.is_narrative:
+        raise ReportRefused(f"This is a {report.kind_label.lower()}.")
+    return report
+
+
+def save_narrative(
+    actor: User,
+    report_id: int,
+    actuals: Mapping[int, Decimal | None],
+    narratives: Mapping[int, str],
+    risks: str,
+    now: datetime | None = None,
+) -> ProgrammeReport:
+    """Replace a narrative report's actuals (by indicator; None: not entered), narratives (by
+    outcome; blank: not written) and risks."""
+    now = now or utcnow()
+    report = _editable(actor, report_id, "narrative")
+    outcomes = set(
+        db.session.scalars(
+            select(ResultOutcome.id).where(ResultOutcome.proposal_id == report.proposal_id)
+        )
+    )
+    indicators = set(
+        db.session.scalars(
+            select(ResultIndicator.id).where(ResultIndicator.outcome_id.in_(outcomes))
+        )
+    )
+    if unknown := (set(actuals) - indicators) | (set(narratives) - outcomes):
+        raise ReportRefused(f"Not part of the programme's results framework: {sorted(unknown)}.")
+    for table in (ReportActual, ReportNarrative):
+        db.session.execute(delete(table).where(table.report_id == report.id))
+    db.session.add_all(
+        [
+            ReportActual(report_id=report.id, indicator_id=indicator, value=value)
+            for indicator, value in sorted(actuals.items())
+            if value is not None
+        ]
+        + [
+            ReportNarrative(report_id=report.id, outcome_id=outcome, text=text.strip())
+            for outcome, text in sorted(narratives.items())
+            if text and text.strip()
+        ]
+    )
+    report.risks = (risks or "").strip()
+    report.saved_at = now
+    db.session.flush()
+    db.session.expire(report, ["actuals", "narratives"])
+    record("report_saved", "programme_report", report.id, actor, now=now)
+    return report
+
+
+def _locked_shares(allocation_id: int) -> dict[int, Decimal]:
+    """What was transferred to each participating organization, the shares locked."""
+    rows = db.session.execute(
+        select(AllocationShare.organization_id, AllocationShare.disbursed)
+        .where(AllocationShare.allocation_id == allocation_id)
+        .order_by(AllocationShare.organization_id)
+        .with_for_update()
+    ).all()
+    return {row.organization_id: read_amount(row.disbursed) for row in rows}
+
+
+def spent_elsewhere(allocation_id: int, report_id: int) -> dict[int, Decimal]:
+    """Each organization's expenditure in the programme's other financial reports."""
+    rows = db.session.execute(
+        select(ReportExpenditure.organization_id, func.sum(ReportExpenditure.amount))
+        .where(
+            ReportExpenditure.allocation_id == allocation_id,
+            ReportExpenditure.report_id != report_id,
+        )
+        .group_by(ReportExpenditure.organization_id)
+    ).all()
+    return {organization: read_amount(total) for organization, total in rows}
+
+
+def save_financial(
+    actor: User,
+    report_id: int,
+    lines: Mapping[tuple[int, int], Decimal | None],
+    now: datetime | None = None,
+) -> ProgrammeReport:
+    """Replace a financial report's expenditure, by (organization, category); None: not
+    entered. Refused when an organization's expenditure over the programme's reports would
+    exceed what was transferred to it (checked under the shares' row locks; the database's
+    triggers refuse it too)."""
+    now = now or utcnow()
+    report = _editable(actor, report_id, "financial")
+    allocation_id = db.session.scalar(
+        select(Allocation.id).where(Allocation.proposal_id == report.proposal_id)
+    )
+    if allocation_id is None:
+        raise ReportRefused("The programme has no allocation.")
+    transferred = _locked_shares(allocation_id)
+    entered = {key: value for key, value in lines.items() if value is not None}
+    for (organization, category), amount in entered.items():
+        if organization not in transferred or category not in CATEGORIES:
+            raise ReportRefused(
+                "Expenditure is reported by participating organization and UNSDG category (1 to 8)."
+            )
+        if amount < 0:
+            raise ReportRefused(
+                "An expenditure is never below zero.", f"e-{organization}-{category}"
+            )
+    before = spent_elsewhere(allocation_id, report.id)
+    for organization, paid in transferred.items():
+        period = sum(
+            (amount for (org, _), amount in entered.items() if org == organization), Decimal(0)
+        )
+        total = before.get(organization, Decimal("0.00")) + period
+        if total > paid:
+            raise ReportRefused(
+                f"The expenditure of an organization over the programme's reports "
+                f"({format_usd(total)}) would exceed what was transferred to it "
+                f"({format_usd(paid)}).",
+                f"organization-{organization}",
+            )
+    db.session.execute(delete(ReportExpenditure).where(ReportExpenditure.report_id == report.id))
+    db.session.add_all(
+        ReportExpenditure(
+            report_id=report.id,
+            allocation_id=allocation_id,
+            organization_id=organization,
+            category_code=category,
+            amount=amount,
+        )
+        for (organization, category), amount in sorted(entered.items())
+    )
+    report.saved_at = now
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise ReportRefused(
+            "The expenditure would exceed what was transferred: nothing was saved."
+        ) from error
+    db.session.expire(report, ["expenditures"])
+    record(
+        "report_saved",
+        "programme_report",
+        report.id,
+        actor,
+        details={f"{org}/{cat}": amount for (org, cat), amount in sorted(entered.items())},
+        now=now,
+    )
+    return report
+
+
+# Transitions ----------------------------------------------------------------------------------
+
+
+def fire(
+    actor: User,
+    report_id: int,
+    trigger: str,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> ProgrammeReport:
+    """Submit, accept or return a report through the report workflow; audited. Accepting a
+    narrative report writes its actuals as the indicators' actuals of its year."""
+    now = now or utcnow()
+    report = _report(report_id)
+    comment = (comment or "").strip() or None
+    try:
+        source, dest = ENGINE.fire(report, trigger, actor, comment=comment)
+    except TransitionRefused as refused:
+        message = "; ".join(refused.problems) if refused.problems else str(refused)
+        raise ReportRefused(
+            message,
+            "comment" if refused.reason == "comment" else None,
+            stale=refused.reason == "state",
+        ) from refused
+    if trigger == "submit":
+        report.submitted_by_id, report.submitted_at = actor.id, now
+    else:
+        report.decided_by_id, report.decided_at = actor.id, now
+        report.comment = comment or ""
+    if trigger == "accept" and report.is_narrative:
+        _write_actuals(report, now)
+    record(
+        _ACTIONS[trigger],
+        "programme_report",
+        report.id,
+        actor,
+        from_state=source,
+        to_state=dest,
+        comment=comment,
+        details={"kind": report.kind, "period": report.period},
+        now=now,
+    )
+    return report
+
+
+def _write_actuals(report: ProgrammeReport, now: datetime) -> None:
+    """The accepted report's actuals become the indicators' actuals of its year (replacing
+    those an earlier report gave for that year)."""
+    values = {actual.indicator_id: actual.value for actual in report.actuals}
+    if not values:
+        return
+    db.session.execute(
+        delete(IndicatorActual).where(
+            IndicatorActual.indicator_id.in_(values), IndicatorActual.year == report.year
+        )
+    )
+    db.session.add_all(
+        IndicatorActual(indicator_id=indicator, year=report.year, value=value, recorded_at=now)
+        for indicator, value in sorted(values.items())
+    )
+    db.session.flush()

@@ -1,0 +1,130 @@
+"""Reads of the programmes' reports: the status a report shows (overdue derived from its due
+date), the secretariat's list, a programme's schedule, the schedule for `flask fund
+reports-due`, and whether a programme's reports are accepted up to a year (for the tranche
+conditions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, select
+
+from fund.extensions import db
+from fund.proposals.models import Proposal, proposal_reference
+from fund.reporting.models import FINANCIAL_KINDS, NARRATIVE_KINDS, ProgrammeReport
+from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_SUBMITTED
+
+OVERDUE = "overdue"
+STATUS_LABELS = {
+    "due": "Due",
+    OVERDUE: "Overdue",
+    "submitted": "Submitted",
+    "accepted": "Accepted",
+    "returned": "Returned",
+}
+
+
+def display_status(status: str, due_on: date, today: date) -> str:
+    """The stored status, but `overdue` for a report still due after its due date."""
+    return OVERDUE if status == REPORT_DUE and due_on < today else status
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    id: int
+    proposal_id: int
+    programme: str  # the programme's reference
+    title: str
+    kind: str
+    kind_label: str
+    period: str
+    period_start: date
+    period_end: date
+    year: int
+    due_on: date
+    status: str  # as displayed: due, overdue, submitted, accepted, returned
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def _rows(statement, today: date) -> list[ReportRow]:
+    rows = db.session.execute(statement).all()
+    return [
+        ReportRow(
+            id=report.id,
+            proposal_id=report.proposal_id,
+            programme=proposal_reference(report.proposal_id),
+            title=title,
+            kind=report.kind,
+            kind_label=report.kind_label,
+            period=report.period,
+            period_start=report.period_start,
+            period_end=report.period_end,
+            year=report.year,
+            due_on=report.due_on,
+            status=display_status(report.status, report.due_on, today),
+        )
+        for report, title in rows
+    ]
+
+
+def _base():
+    return select(ProgrammeReport, Proposal.title).join(
+        Proposal, Proposal.id == ProgrammeReport.proposal_id
+    )
+
+
+def secretariat_list(today: date) -> list[ReportRow]:
+    """The reports not yet accepted: the overdue ones first, then those submitted to review,
+    then the others, each by due date. One statement."""
+    order = case(
+        (
+            (ProgrammeReport.status == REPORT_DUE) & (ProgrammeReport.due_on < today),
+            0,
+        ),
+        (ProgrammeReport.status == REPORT_SUBMITTED, 1),
+        else_=2,
+    )
+    return _rows(
+        _base()
+        .where(ProgrammeReport.status != REPORT_ACCEPTED)
+        .order_by(order, ProgrammeReport.due_on, ProgrammeReport.id),
+        today,
+    )
+
+
+def programme_schedule(proposal_id: int, today: date) -> list[ReportRow]:
+    """A programme's reports by due date. One statement."""
+    return _rows(
+        _base()
+        .where(ProgrammeReport.proposal_id == proposal_id)
+        .order_by(ProgrammeReport.due_on, ProgrammeReport.kind),
+        today,
+    )
+
+
+def schedule(today: date) -> list[ReportRow]:
+    """Every programme's reports, by due date then programme. One statement."""
+    return _rows(
+        _base().order_by(ProgrammeReport.due_on, ProgrammeReport.proposal_id, ProgrammeReport.kind),
+        today,
+    )
+
+
+def reports_accepted_through(proposal_id: int, year: int) -> bool:
+    """Every narrative and financial report of the programme on a year up to `year` is
+    accepted (true when none is scheduled). A tranche condition reads it."""
+    pending = db.session.scalar(
+        select(ProgrammeReport.id)
+        .where(
+            ProgrammeReport.proposal_id == proposal_id,
+            ProgrammeReport.year <= year,
+            ProgrammeReport.kind.in_(NARRATIVE_KINDS | FINANCIAL_KINDS),
+            ProgrammeReport.status != REPORT_ACCEPTED,
+        )
+        .limit(1)
+    )
+    return pending is None

@@ -1,0 +1,86 @@
+"""The report workflow (`workflows/report.py`) in the application: its guard registry, its
+engine, who reports for a programme, and what a complete report holds.
+
+The guards are registered by `fund.reporting.init_app`, and `create_app` refuses to start
+unless every guard the table names is there (`ENGINE.check_guards()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from fund.accounts.models import Role, User
+from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare
+from fund.proposals.models import Proposal
+from fund.proposals.results import ResultIndicator, ResultOutcome
+from fund.reporting.models import ProgrammeReport
+from workflows import Engine, GuardRegistry
+from workflows.report import REPORT_WORKFLOW
+
+GUARDS = GuardRegistry()
+ENGINE = Engine(REPORT_WORKFLOW, GUARDS)
+
+
+def reporting_organizations(proposal_id: int) -> set[int]:
+    """The organizations that report for a programme: the one that owns it and the
+    participating organizations it was allocated to (their allocation shares)."""
+    owner = db.session.scalar(select(Proposal.organization_id).where(Proposal.id == proposal_id))
+    shares = db.session.scalars(
+        select(AllocationShare.organization_id)
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .where(Allocation.proposal_id == proposal_id)
+    )
+    return {owner, *shares} - {None}
+
+
+def reports_for(user: User, proposal_id: int) -> bool:
+    """`user` is an applicant of an organization that reports for the programme."""
+    return (
+        user.is_authenticated
+        and user.has_role(Role.APPLICANT)
+        and user.organization_id is not None
+        and user.organization_id in reporting_organizations(proposal_id)
+    )
+
+
+def missing_content(report: ProgrammeReport) -> list[str]:
+    """What the report still lacks to be submitted or accepted: a narrative report an actual
+    for every indicator and a narrative for every outcome of the programme's framework; a
+    financial report one expenditure line at least (a zero is an answer)."""
+    if report.is_financial:
+        return [] if report.expenditures else ["Enter the expenditure of the period."]
+    outcomes = db.session.scalars(
+        select(ResultOutcome.id).where(ResultOutcome.proposal_id == report.proposal_id)
+    ).all()
+    indicators = db.session.scalars(
+        select(ResultIndicator.id).where(ResultIndicator.outcome_id.in_(outcomes))
+    ).all()
+    problems = []
+    if missing := len(set(indicators) - {actual.indicator_id for actual in report.actuals}):
+        problems.append(f"Enter the actual of every indicator ({missing} missing).")
+    if missing := len(set(outcomes) - {text.outcome_id for text in report.narratives}):
+        problems.append(f"Write the narrative of every outcome ({missing} missing).")
+    if not outcomes and not report.risks.strip():
+        problems.append("Describe the progress and the risks of the period.")
+    return problems
+
+
+def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping[str, Any]):
+    """The actor is staff of an organization that reports for the programme."""
+    if reports_for(actor, report.proposal_id):
+        return []
+    return ["Only the staff of the programme's organizations submit its reports."]
+
+
+def report_complete(report: ProgrammeReport, actor: Any, context: Mapping[str, Any]):
+    return missing_content(report)
+
+
+REPORT_GUARDS = {
+    "reporting_organization": reporting_organization,
+    "report_complete": report_complete,
+}
