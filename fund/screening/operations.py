@@ -232,6 +232,48 @@ def _criterion_details(criterion: ScreeningCriterion) -> dict[str, object]:
     return {"criterion": criterion.id, "code": criterion.code, "label": criterion.label}
 
 
+def _append_criterion(
+    call: Call,
+    actor: User,
+    stage: str,
+    *,
+    code: str,
+    label: str,
+    automatic: str | None = None,
+    details: dict[str, object] | None = None,
+    now: datetime | None = None,
+) -> ScreeningCriterion:
+    """A new active criterion at the end of the call's checklist of `stage`, audited
+    (`screening_criterion_added`, with `details`)."""
+    position = db.session.scalar(
+        select(func.max(ScreeningCriterion.position)).where(
+            ScreeningCriterion.call_id == call.id, ScreeningCriterion.stage == stage
+        )
+    )
+    criterion = ScreeningCriterion(
+        call_id=call.id,
+        code=code,
+        label=label,
+        position=(position or 0) + 1,
+        automatic=automatic,
+        active=True,
+        stage=stage,
+    )
+    db.session.add(criterion)
+    db.session.flush()
+    record(
+        "screening_criterion_added",
+        "call",
+        call.id,
+        actor,
+        details=_criterion_details(criterion)
+        | (details or {})
+        | ({"stage": stage} if stage != Stage.FULL_PROPOSAL else {}),
+        now=now,
+    )
+    return criterion
+
+
 def add_criterion(
     call: Call,
     label: str,
@@ -250,35 +292,9 @@ def add_criterion(
     criteria = ensure_criteria(call, stage=stage)
     if any(c.label.casefold() == label.casefold() for c in criteria):
         raise ScreeningError("This call already has a criterion with that description.")
-    position = (
-        db.session.scalar(
-            select(func.max(ScreeningCriterion.position)).where(
-                ScreeningCriterion.call_id == call.id, ScreeningCriterion.stage == stage
-            )
-        )
-        or 0
+    return _append_criterion(
+        call, actor, stage, code=_code_for(call.id, label), label=label, now=now
     )
-    criterion = ScreeningCriterion(
-        call_id=call.id,
-        code=_code_for(call.id, label),
-        label=label,
-        position=position + 1,
-        automatic=None,
-        active=True,
-        stage=stage,
-    )
-    db.session.add(criterion)
-    db.session.flush()
-    record(
-        "screening_criterion_added",
-        "call",
-        call.id,
-        actor,
-        details=_criterion_details(criterion)
-        | ({"stage": stage} if stage != Stage.FULL_PROPOSAL else {}),
-        now=now,
-    )
-    return criterion
 
 
 def missing_defaults(call: Call) -> list[dict[str, str]]:
@@ -303,34 +319,16 @@ def add_default_criterion(
     row = next((r for r in missing_defaults(call) if r["code"] == code), None)
     if row is None:
         raise ScreeningError("This call already has that criterion, or the fund has no such one.")
-    stage = row["stage"]
-    position = db.session.scalar(
-        select(func.max(ScreeningCriterion.position)).where(
-            ScreeningCriterion.call_id == call.id, ScreeningCriterion.stage == stage
-        )
-    )
-    criterion = ScreeningCriterion(
-        call_id=call.id,
+    return _append_criterion(
+        call,
+        actor,
+        row["stage"],
         code=row["code"],
         label=row["label"],
-        position=(position or 0) + 1,
         automatic=row["automatic"] or None,
-        active=True,
-        stage=stage,
-    )
-    db.session.add(criterion)
-    db.session.flush()
-    record(
-        "screening_criterion_added",
-        "call",
-        call.id,
-        actor,
-        details=_criterion_details(criterion)
-        | {"default": True}
-        | ({"stage": stage} if stage != Stage.FULL_PROPOSAL else {}),
+        details={"default": True},
         now=now,
     )
-    return criterion
 
 
 def set_criterion_active(
