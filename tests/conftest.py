@@ -11,10 +11,11 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -244,6 +245,22 @@ class PreparedDatabase:
             db.session.remove()
             db.engine.dispose()  # a PostgreSQL template takes no connection
         self._templates[engine] = template
+
+
+def _seed_demo() -> Any:
+    """`flask fund seed --demo` on the reference data; its exit code and output."""
+    result = current_app.test_cli_runner().invoke(args=["fund", "seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    return SimpleNamespace(exit_code=result.exit_code, output=result.output)
+
+
+@pytest.fixture(scope="session")
+def prepared_demo(request: pytest.FixtureRequest) -> PreparedDatabase:
+    """The demo set as `flask fund seed --demo` loads it (the workflow taken for every demo
+    proposal: seconds), seeded once per worker and engine; its data is the command's exit
+    code and output. For the tests of a database already seeded; those of the first seed run
+    the command themselves."""
+    return PreparedDatabase(request, _seed_demo)
 
 
 @pytest.fixture

@@ -144,21 +144,25 @@ def test_demo_seed_sends_no_email_and_prints_the_accounts_last(
     assert starts == {table[0].index("Role")}
 
 
-def test_demo_seed_a_second_time_keeps_nothing_new_and_still_prints_the_accounts(app, runner):
-    runner.invoke(args=["fund", "seed", "--demo"])
+def test_demo_seed_a_second_time_keeps_nothing_new_and_still_prints_the_accounts(
+    app, runner, prepared_demo
+):
+    """The database already seeded with the demo set (prepared_demo)."""
     again = runner.invoke(args=["fund", "seed", "--demo"])
     assert again.exit_code == 0, again.output
     assert "kept in the outbox" not in again.output
     assert again.output.rstrip().splitlines()[-1].split() == ["admin@demo.fund", "admin", "FMU"]
 
 
-def test_messages_kept_in_the_outbox_are_sent_by_send_pending(app, runner, caplog, monkeypatch):
+def test_messages_kept_in_the_outbox_are_sent_by_send_pending(
+    app, runner, caplog, monkeypatch, prepared_demo
+):
+    """After `flask fund seed --demo` (prepared_demo)."""
     from sqlalchemy import func, select
 
     from fund.extensions import db
     from fund.notifications.models import OutboxMessage
 
-    runner.invoke(args=["fund", "seed", "--demo"])
     monkeypatch.setattr(logging.getLogger("fund.mail"), "disabled", False)
     caplog.set_level("INFO", logger="fund.mail")
     result = runner.invoke(args=["fund", "mail", "send-pending"])

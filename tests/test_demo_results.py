@@ -31,8 +31,8 @@ def _result_rows() -> tuple[int, ...]:
     )
 
 
-def test_demo_programmes_have_results_that_show_every_flag(app, runner, client, tmp_path):
-    result = runner.invoke(args=["fund", "seed", "--demo"])
+def test_demo_programmes_have_results_that_show_every_flag(app, runner, client, prepared_demo):
+    result = prepared_demo.data("sqlite")  # `flask fund seed --demo`, run once per worker
     assert result.exit_code == 0, result.output
     with app.app_context():
         rows = _result_rows()

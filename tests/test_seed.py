@@ -75,8 +75,8 @@ def test_seed_is_idempotent(app, runner, backend):
     assert _counts(app) == before
 
 
-def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend):
-    first = runner.invoke(args=["fund", "seed", "--demo"])
+def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend, prepared_demo):
+    first = prepared_demo.data(backend)  # `flask fund seed --demo`, run once per worker
     assert first.exit_code == 0, first.output
     assert "admin@demo.fund" in first.output
     after_first = _counts(app)
