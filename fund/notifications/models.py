@@ -47,6 +47,12 @@ class Kind:
     mandatory: bool = False  # the fund must send it: always immediately, cannot be turned off
 
 
+def _owed_to_applicants(code: str, label: str, description: str) -> Kind:
+    """A message the fund owes the applicant organizations about their own proposal or
+    programme: the only kind the fund must send (`mandatory`)."""
+    return Kind(code, label, description, frozenset({Role.APPLICANT}), mandatory=True)
+
+
 KINDS: dict[str, Kind] = {
     kind.code: kind
     for kind in (
@@ -57,19 +63,15 @@ KINDS: dict[str, Kind] = {
             "new submission to screen.",
             frozenset({Role.APPLICANT, Role.SECRETARIAT}),
         ),
-        Kind(
+        _owed_to_applicants(
             "returned_for_revision",
             "Returned for revision",
             "Your organization's proposal is returned for revision, with what to change.",
-            frozenset({Role.APPLICANT}),
-            mandatory=True,
         ),
-        Kind(
+        _owed_to_applicants(
             "declared_ineligible",
             "Declared ineligible",
             "Your organization's proposal is declared ineligible, with the reason.",
-            frozenset({Role.APPLICANT}),
-            mandatory=True,
         ),
         Kind(
             "forwarded_to_committee",
@@ -98,12 +100,10 @@ KINDS: dict[str, Kind] = {
             "The deadline of a round you have not voted in yet is near.",
             frozenset({Role.COMMITTEE}),
         ),
-        Kind(
+        _owed_to_applicants(
             "proposal_decision",
             "Committee decision on your proposal",
             "The outcome of the committee's vote on your organization's proposal.",
-            frozenset({Role.APPLICANT}),
-            mandatory=True,
         ),
         Kind(
             "round_closed",
@@ -111,12 +111,10 @@ KINDS: dict[str, Kind] = {
             "A committee voting round closed, with its outcome.",
             frozenset({Role.COMMITTEE, Role.SECRETARIAT}),
         ),
-        Kind(
+        _owed_to_applicants(
             "proposal_funded",
             "Proposal funded",
             "Your organization's proposal is funded: the allocation is recorded.",
-            frozenset({Role.APPLICANT}),
-            mandatory=True,
         ),
         Kind(
             "disbursement_recorded",
@@ -124,13 +122,11 @@ KINDS: dict[str, Kind] = {
             "A tranche of a funded proposal of your organization is paid.",
             frozenset({Role.APPLICANT}),
         ),
-        Kind(
+        _owed_to_applicants(
             "project_closed",
             "Project closed",
             "A funded proposal of your organization is closed, with the reason when money was "
             "left unpaid.",
-            frozenset({Role.APPLICANT}),
-            mandatory=True,
         ),
         Kind(
             "mail_undelivered",
@@ -139,19 +135,18 @@ KINDS: dict[str, Kind] = {
             "subject.",
             frozenset({Role.SECRETARIAT}),
         ),
-        Kind(
+        _owed_to_applicants(
             "invited_to_full_programme",
             "Invitation to a full programme",
             "The secretariat invites your organization to develop its concept note into a full "
             "programme, with the deadline.",
-            frozenset({Role.APPLICANT}),
-            mandatory=True,
         ),
         Kind(
             "report_due",
             "Programme report due",
             "A report your organization's funded programme owes is due in 30, 7 or 1 days.",
             frozenset({Role.APPLICANT}),
+            mandatory=True,
         ),
         Kind(
             "report_overdue",
@@ -159,6 +154,7 @@ KINDS: dict[str, Kind] = {
             "A report a funded programme owes is past its due date (for the programme's "
             "organizations and the secretariat).",
             frozenset({Role.APPLICANT, Role.SECRETARIAT}),
+            mandatory=True,
         ),
     )
 }
