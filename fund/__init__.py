@@ -197,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.proposals.results_views import bp as results_editor_bp
     from fund.proposals.views import bp as proposals_bp
     from fund.reference.views import bp as reference_bp
+    from fund.reporting.views import bp as reporting_bp
     from fund.reports.views import bp as reports_bp
     from fund.results.views import bp as results_bp
     from fund.screening.views import bp as screening_bp
@@ -219,6 +220,7 @@ def _register_blueprints(app: Flask) -> None:
         finance_bp,
         coverage_bp,
         results_bp,
+        reporting_bp,
         pipeline_bp,
         reports_bp,
         notifications_bp,

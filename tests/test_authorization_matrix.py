@@ -47,6 +47,7 @@ from fund.finance.models import Allocation
 from fund.notifications.models import Notification
 from fund.proposals.models import Attachment, Proposal
 from fund.reference.results import FundIndicator, FundOutcome
+from fund.reporting.models import ProgrammeReport
 from tests.concept_note_factories import new_concept_note as advance_concept_note
 from tests.factories import new_open_call
 from tests.helpers import csrf_token, login, org_id, user
@@ -214,6 +215,13 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
         assert db.session.get(Proposal, review).status == "committee_review"
         assert db.session.get(Proposal, approved).status == "approved"
         assert db.session.get(Proposal, funded).status == "funded"
+        # The funded programme's first report (its schedule is made at funding).
+        ids["report"] = db.session.scalar(
+            select(ProgrammeReport.id)
+            .where(ProgrammeReport.proposal_id == funded)
+            .order_by(ProgrammeReport.due_on, ProgrammeReport.id)
+            .limit(1)
+        )
         assert db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded))
         assert db.session.get(VotingRound, closed_round).status == "closed"
     ids |= notes
@@ -245,6 +253,7 @@ DEFAULT_ARGS = {
     "outcome_id": "fund_outcome",
     "indicator_id": "fund_indicator",
     "assessment_id": "mgi_assessment",
+    "report_id": "report",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -288,6 +297,7 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "finance.disburse": {"proposal_id": "funded"},
     "finance.close": {"proposal_id": "funded"},
     "pipeline.set_public@approved": {"proposal_id": "approved"},
+    "reporting.programme": {"proposal_id": "funded"},
 }
 
 # Content posted with the token, where it lets the view tell the personas apart.
@@ -532,6 +542,15 @@ EXPECTED: dict[str, dict[str, object]] = {
     "finance.fund": _post_only({"secretariat": 400}),
     "finance.disburse": _post_only({"secretariat": 400}),
     "finance.close": _post_only({"secretariat": 400}),
+    # Programme reports: the secretariat, and the staff of the programme's organizations (the
+    # owner, ILO); another applicant is told the report does not exist. The world's report is
+    # empty, so submitting it is refused.
+    "reporting.index": _SECRETARIAT,
+    "reporting.programme": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
+    "reporting.report": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
+    "reporting.submit": _post_only({"owner": 400, "other_applicant": 404}),
+    "reporting.decide": _post_only({"secretariat": 400}),
+    "reporting.due_date": _post_only({"secretariat": 400}),
     # Coverage: the dashboard is public (above); the simulator for the committee and the
     # secretariat, the targets for the secretariat.
     "coverage.simulator": _COMMITTEE_PAGES,

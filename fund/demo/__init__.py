@@ -25,6 +25,7 @@ from fund.committee import meetings, rounds, seats
 from fund.committee import operations as committee
 from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
+from fund.demo.reports import add_demo_reports
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
@@ -177,6 +178,7 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
         _advance(proposal, item, author, secretariat)
         if item["state"] == "funded":
             add_actuals(proposal, item.get("outcomes", []), today)
+            add_demo_reports(proposal, author, secretariat, today)
         report.count("proposals")
     db.session.flush()
     _demo_meeting(demo, secretariat, today)

@@ -1,9 +1,10 @@
-"""`flask fund mail ...`: the outbox, digests and vote-deadline reminders.
+"""`flask fund mail ...`: the outbox, digests, vote-deadline and report reminders.
 
 Schedule them with cron (or a systemd timer), for example:
     */5 * * * *  flask fund mail send-pending
     0 * * * *    flask fund mail remind-deadlines --hours 48
     0 6 * * *    flask fund mail digest
+    0 5 * * *    flask fund mail remind-reports
 """
 
 from __future__ import annotations
@@ -83,4 +84,16 @@ def remind_deadlines_command(hours: int) -> None:
     written = operations.remind_deadlines(timedelta(hours=hours))
     db.session.commit()  # sent after the commit, like every notification
     click.echo(f"Reminders written: {written}.")
+    _outbox()
+
+
+@mail_cli.command("remind-reports")
+def remind_reports_command() -> None:
+    """Remind the programmes' staff of a report due in 30, 7 or 1 days, and tell them and the
+    secretariat of a report overdue (each once per report and due date)."""
+    from fund.notifications.report_reminders import remind_reports
+
+    written = remind_reports()
+    db.session.commit()  # sent after the commit, like every notification
+    click.echo(f"Report reminders written: {written}.")
     _outbox()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from fund.accounts.models import Role, User
@@ -182,24 +182,23 @@ def save_narrative(
     )
     if unknown := (set(actuals) - indicators) | (set(narratives) - outcomes):
         raise ReportRefused(f"Not part of the programme's results framework: {sorted(unknown)}.")
-    for table in (ReportActual, ReportNarrative):
-        db.session.execute(delete(table).where(table.report_id == report.id))
-    db.session.add_all(
-        [
-            ReportActual(report_id=report.id, indicator_id=indicator, value=value)
-            for indicator, value in sorted(actuals.items())
-            if value is not None
-        ]
-        + [
-            ReportNarrative(report_id=report.id, outcome_id=outcome, text=text.strip())
-            for outcome, text in sorted(narratives.items())
-            if text and text.strip()
-        ]
+    # Emptied and flushed first: the new rows take the same keys.
+    report.actuals.clear()
+    report.narratives.clear()
+    db.session.flush()
+    report.actuals.extend(
+        ReportActual(indicator_id=indicator, value=value)
+        for indicator, value in sorted(actuals.items())
+        if value is not None
+    )
+    report.narratives.extend(
+        ReportNarrative(outcome_id=outcome, text=text.strip())
+        for outcome, text in sorted(narratives.items())
+        if text and text.strip()
     )
     report.risks = (risks or "").strip()
     report.saved_at = now
     db.session.flush()
-    db.session.expire(report, ["actuals", "narratives"])
     record("report_saved", "programme_report", report.id, actor, now=now)
     return report
 
@@ -269,10 +268,10 @@ def save_financial(
                 f"({format_usd(paid)}).",
                 f"organization-{organization}",
             )
-    db.session.execute(delete(ReportExpenditure).where(ReportExpenditure.report_id == report.id))
-    db.session.add_all(
+    report.expenditures.clear()
+    db.session.flush()
+    report.expenditures.extend(
         ReportExpenditure(
-            report_id=report.id,
             allocation_id=allocation_id,
             organization_id=organization,
             category_code=category,
@@ -287,7 +286,6 @@ def save_financial(
         raise ReportRefused(
             "The expenditure would exceed what was transferred: nothing was saved."
         ) from error
-    db.session.expire(report, ["expenditures"])
     record(
         "report_saved",
         "programme_report",
@@ -350,13 +348,21 @@ def _write_actuals(report: ProgrammeReport, now: datetime) -> None:
     values = {actual.indicator_id: actual.value for actual in report.actuals}
     if not values:
         return
-    db.session.execute(
-        delete(IndicatorActual).where(
-            IndicatorActual.indicator_id.in_(values), IndicatorActual.year == report.year
+    existing = {
+        actual.indicator_id: actual
+        for actual in db.session.scalars(
+            select(IndicatorActual).where(
+                IndicatorActual.indicator_id.in_(values), IndicatorActual.year == report.year
+            )
         )
-    )
-    db.session.add_all(
-        IndicatorActual(indicator_id=indicator, year=report.year, value=value, recorded_at=now)
-        for indicator, value in sorted(values.items())
-    )
+    }
+    for indicator, value in sorted(values.items()):
+        if indicator in existing:
+            existing[indicator].value, existing[indicator].recorded_at = value, now
+        else:
+            db.session.add(
+                IndicatorActual(
+                    indicator_id=indicator, year=report.year, value=value, recorded_at=now
+                )
+            )
     db.session.flush()

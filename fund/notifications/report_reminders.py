@@ -1,0 +1,77 @@
+"""Reminders of the programmes' reports: 30, 7 and 1 days before a report's due date
+(`REPORT_REMINDER_DAYS`) the staff of the programme's organizations are told it is due; once the
+date has passed, they and the secretariat are told it is overdue. A report submitted or
+accepted is not reminded of. Each step is told once per report and due date (a moved due date
+starts again). Sent by `flask fund mail remind-reports` (daily); never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from fund.extensions import db, utcnow
+from fund.notifications.outbox import notify
+from fund.notifications.recipients import APPLICANT, SECRETARIAT, Recipients, applicants_of
+from fund.notifications.recipients import secretariat as secretariat_users
+from fund.notifications.render import path_for, proposal_context
+from fund.proposals.models import Proposal
+from fund.reporting.models import ProgrammeReport
+from fund.reporting.workflow import reporting_organizations
+from workflows.report import REPORT_EDITABLE_STATES
+
+
+def _step(days_left: int, steps: tuple[int, ...]) -> int | None:
+    """The reminder step a report `days_left` from its due date has reached (the nearest)."""
+    reached = [step for step in steps if 0 <= days_left <= step]
+    return min(reached) if reached else None
+
+
+def remind_reports(now: datetime | None = None) -> int:
+    """Write the reminders and overdue notices due now; returns the notifications written."""
+    now = now or utcnow()
+    today = now.date()
+    steps = tuple(sorted(current_app.config.get("REPORT_REMINDER_DAYS", (30, 7, 1))))
+    horizon = today.toordinal() + max(steps, default=0)
+    reports = db.session.scalars(
+        select(ProgrammeReport)
+        .where(ProgrammeReport.status.in_(REPORT_EDITABLE_STATES))
+        .order_by(ProgrammeReport.due_on, ProgrammeReport.id)
+    ).all()
+    written = 0
+    staff: dict[int, list] = {}
+    for report in reports:
+        if report.due_on.toordinal() > horizon:
+            break
+        days_left = (report.due_on - today).days
+        overdue = days_left < 0
+        step = None if overdue else _step(days_left, steps)
+        if not overdue and step is None:
+            continue
+        proposal = db.session.get(Proposal, report.proposal_id)
+        recipients = Recipients()
+        for organization in sorted(reporting_organizations(report.proposal_id)):
+            if organization not in staff:
+                staff[organization] = applicants_of(organization)
+            recipients.add(staff[organization], APPLICANT)
+        if overdue:
+            recipients.add(secretariat_users(), SECRETARIAT)
+        kind = "report_overdue" if overdue else "report_due"
+        words = "is overdue" if overdue else f"is due on {report.due_on:%d %B %Y}"
+        written += len(
+            notify(
+                kind,
+                recipients,
+                subject_type="programme_report",
+                subject_id=report.id,
+                title=f"{proposal.reference}: the {report.kind_label.lower()} {words}",
+                link=path_for("reporting.report", report_id=report.id),
+                context={**proposal_context(proposal), "report": report, "days_left": days_left},
+                dedupe_key=f"{kind}:{report.id}:{report.due_on.isoformat()}"
+                + ("" if overdue else f":{step}"),
+                now=now,
+            )
+        )
+    return written

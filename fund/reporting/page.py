@@ -1,0 +1,135 @@
+"""What a report's page shows and reads from its form: the programme's results framework
+(outcomes, their indicators with the year's target) for a narrative report; the participating
+organizations (what was transferred, spent in the other reports) and the UNSDG categories for a
+financial report. A fixed number of statements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fund.accounts.models import Organization
+from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare
+from fund.money import AmountError, parse_amount, read_amount
+from fund.proposals.results import ResultIndicator, ResultOutcome
+from fund.reference.models import BudgetCategory
+from fund.reporting.models import ProgrammeReport
+from fund.reporting.operations import CATEGORIES, spent_elsewhere
+
+
+@dataclass
+class Participant:
+    organization: Organization
+    transferred: Decimal
+    spent_before: Decimal
+
+
+@dataclass
+class ReportPage:
+    report: ProgrammeReport
+    outcomes: list[ResultOutcome] = field(default_factory=list)
+    participants: list[Participant] = field(default_factory=list)
+    categories: list[BudgetCategory] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)  # the form's fields, as typed
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def target(self, indicator: ResultIndicator) -> Decimal | None:
+        return next((t.value for t in indicator.targets if t.year == self.report.year), None)
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def load(report: ProgrammeReport) -> ReportPage:
+    page = ReportPage(report)
+    if report.is_narrative:
+        page.outcomes = list(
+            db.session.scalars(
+                select(ResultOutcome)
+                .where(ResultOutcome.proposal_id == report.proposal_id)
+                .order_by(ResultOutcome.position, ResultOutcome.id)
+                .options(
+                    selectinload(ResultOutcome.indicators).selectinload(ResultIndicator.targets)
+                )
+            )
+        )
+        page.values = {f"actual-{a.indicator_id}": _number(a.value) for a in report.actuals}
+        page.values |= {f"narrative-{n.outcome_id}": n.text for n in report.narratives}
+        page.values["risks"] = report.risks
+        return page
+    allocation_id = db.session.scalar(
+        select(Allocation.id).where(Allocation.proposal_id == report.proposal_id)
+    )
+    before = spent_elsewhere(allocation_id, report.id) if allocation_id else {}
+    shares = db.session.execute(
+        select(AllocationShare, Organization)
+        .join(Organization, Organization.id == AllocationShare.organization_id)
+        .where(AllocationShare.allocation_id == allocation_id)
+        .order_by(Organization.acronym, Organization.id)
+    ).all()
+    page.participants = [
+        Participant(org, read_amount(share.disbursed), before.get(org.id, Decimal("0.00")))
+        for share, org in shares
+    ]
+    page.categories = list(db.session.scalars(select(BudgetCategory).order_by(BudgetCategory.code)))
+    page.values = {
+        f"e-{line.organization_id}-{line.category_code}": f"{read_amount(line.amount):.2f}"
+        for line in report.expenditures
+    }
+    return page
+
+
+def read_narrative(
+    page: ReportPage, form: Mapping[str, str]
+) -> tuple[dict[int, Decimal | None], dict[int, str], str]:
+    """The actuals, narratives and risks typed; errors (and what was typed) on the page."""
+    actuals: dict[int, Decimal | None] = {}
+    narratives: dict[int, str] = {}
+    for outcome in page.outcomes:
+        key = f"narrative-{outcome.id}"
+        narratives[outcome.id] = page.values[key] = (form.get(key) or "")[:20000]
+        for indicator in outcome.indicators:
+            key = f"actual-{indicator.id}"
+            typed = page.values[key] = (form.get(key) or "").strip()[:40]
+            if not typed:
+                actuals[indicator.id] = None
+                continue
+            try:
+                value = Decimal(typed.replace(",", ""))
+                if not value.is_finite() or abs(value) >= Decimal("1e12"):
+                    raise InvalidOperation
+                actuals[indicator.id] = value.quantize(Decimal("0.0001"))
+            except InvalidOperation:
+                page.errors[key] = f"“{typed}” is not a number: use digits, e.g. 1250.5."
+    risks = page.values["risks"] = (form.get("risks") or "")[:20000]
+    return actuals, narratives, risks
+
+
+def read_financial(
+    page: ReportPage, form: Mapping[str, str]
+) -> dict[tuple[int, int], Decimal | None]:
+    lines: dict[tuple[int, int], Decimal | None] = {}
+    for participant in page.participants:
+        for code in CATEGORIES:
+            key = f"e-{participant.organization.id}-{code}"
+            typed = page.values[key] = (form.get(key) or "").strip()[:40]
+            if not typed:
+                lines[(participant.organization.id, code)] = None
+                continue
+            try:
+                amount = parse_amount(typed)
+            except AmountError as error:
+                page.errors[key] = str(error)
+                continue
+            if amount < 0:
+                page.errors[key] = "An expenditure is never below zero."
+                continue
+            lines[(participant.organization.id, code)] = amount
+    return lines

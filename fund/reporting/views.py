@@ -1,0 +1,187 @@
+"""The reports' pages: the secretariat's list (overdue first, then those submitted to review),
+a programme's schedule, and a report's page, where the programme's staff fill and submit it
+and the secretariat accepts or returns it with a comment, or moves its due date.
+
+Who may use them: the secretariat, and the applicants of the programme's organization or of one
+of its participating organizations (any other applicant is told the report does not exist).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.extensions import db, utcnow
+from fund.proposals.models import Proposal
+from fund.reporting import operations, page, queries
+from fund.reporting.models import ProgrammeReport
+from fund.reporting.operations import ReportRefused
+from fund.reporting.workflow import ENGINE, missing_content, reports_for
+from workflows.report import REPORT_EDITABLE_STATES
+
+bp = Blueprint("reporting", __name__, url_prefix="/programme-reports")
+
+STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT)
+
+
+def _unreadable() -> bool:
+    """The form holds a NUL character, which no text of the fund holds."""
+    return any("\x00" in value for value in request.form.values())
+
+
+def _may_see(proposal_id: int) -> bool:
+    return current_user.has_role(Role.SECRETARIAT) or reports_for(current_user, proposal_id)
+
+
+def _report(report_id: int) -> ProgrammeReport:
+    report = db.session.get(ProgrammeReport, report_id)
+    if report is None or not _may_see(report.proposal_id):
+        abort(404)
+    return report
+
+
+@bp.get("/")
+@roles_required(Role.SECRETARIAT)
+def index():
+    today = utcnow().date()
+    rows = queries.secretariat_list(today)
+    return render_template(
+        "reporting/index.html",
+        overdue=[r for r in rows if r.status == queries.OVERDUE],
+        submitted=[r for r in rows if r.status == "submitted"],
+        others=[r for r in rows if r.status not in (queries.OVERDUE, "submitted")],
+    )
+
+
+@bp.get("/programme/<int:proposal_id>")
+@STAFF
+def programme(proposal_id: int):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not _may_see(proposal_id):
+        abort(404)
+    rows = queries.programme_schedule(proposal_id, utcnow().date())
+    return render_template("reporting/programme.html", proposal=proposal, rows=rows)
+
+
+def _render(content: page.ReportPage, message: str | None = None, status: int = 200):
+    report = content.report
+    today = utcnow().date()
+    return (
+        render_template(
+            "reporting/report.html",
+            page=content,
+            report=report,
+            proposal=db.session.get(Proposal, report.proposal_id),
+            status=queries.display_status(report.status, report.due_on, today),
+            status_labels=queries.STATUS_LABELS,
+            editable=report.status in REPORT_EDITABLE_STATES
+            and reports_for(current_user, report.proposal_id),
+            actions={rule.trigger for rule in ENGINE.allowed(report, current_user)},
+            missing=missing_content(report),
+            message=message,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:report_id>", methods=["GET", "POST"])
+@STAFF
+def report(report_id: int):
+    """The report; a POST saves its content (the programme's staff, while it is due or
+    returned). Bad input is shown again as typed, with its errors, and nothing is saved."""
+    found = _report(report_id)
+    content = page.load(found)
+    if request.method == "GET":
+        return _render(content)
+    if not reports_for(current_user, found.proposal_id):
+        abort(403)
+    if _unreadable():
+        return _render(content, "The form holds a character no text may hold.", 400)
+    try:
+        if found.is_narrative:
+            actuals, narratives, risks = page.read_narrative(content, request.form)
+            if content.errors:
+                return _render(content, "Correct the values marked below.", 400)
+            operations.save_narrative(current_user, found.id, actuals, narratives, risks)
+        else:
+            lines = page.read_financial(content, request.form)
+            if content.errors:
+                return _render(content, "Correct the amounts marked below.", 400)
+            operations.save_financial(current_user, found.id, lines)
+        db.session.commit()
+    except ReportRefused as error:
+        db.session.rollback()
+        found = _report(report_id)
+        typed = content.values
+        content = page.load(found)
+        content.values = typed
+        if error.field:
+            content.errors[error.field] = error.message
+        return _render(content, error.message, 409 if error.stale else 400)
+    flash("The report is saved.", "success")
+    return redirect(url_for("reporting.report", report_id=report_id))
+
+
+def _transition(report_id: int, trigger: str, done: str):
+    found = _report(report_id)
+    if _unreadable():
+        abort(400)
+    comment = (request.form.get("comment") or "")[:5000]
+    try:
+        operations.fire(current_user, found.id, trigger, comment)
+        db.session.commit()
+    except ReportRefused as error:
+        db.session.rollback()
+        content = page.load(_report(report_id))
+        content.values["comment"] = comment
+        if error.field:
+            content.errors[error.field] = error.message
+        return _render(content, error.message, 409 if error.stale else 400)
+    flash(done, "success")
+    return redirect(url_for("reporting.report", report_id=report_id))
+
+
+@bp.post("/<int:report_id>/submit")
+@roles_required(Role.APPLICANT)
+def submit(report_id: int):
+    return _transition(report_id, "submit", "The report is submitted to the secretariat.")
+
+
+@bp.post("/<int:report_id>/decide")
+@roles_required(Role.SECRETARIAT)
+def decide(report_id: int):
+    decision = request.form.get("decision")
+    if decision == "accept":
+        return _transition(report_id, "accept", "The report is accepted.")
+    if decision == "return":
+        return _transition(report_id, "return_for_changes", "The report is returned.")
+    abort(400)
+
+
+@bp.post("/<int:report_id>/due-date")
+@roles_required(Role.SECRETARIAT)
+def due_date(report_id: int):
+    found = _report(report_id)
+    if _unreadable():
+        abort(400)
+    typed = (request.form.get("due_on") or "").strip()[:20]
+    reason = (request.form.get("reason") or "")[:2000]
+    try:
+        try:
+            due_on = date.fromisoformat(typed)
+        except ValueError:
+            raise ReportRefused(f"“{typed}” is not a date: use YYYY-MM-DD.", "due_on") from None
+        operations.set_due_date(current_user, found.id, due_on, reason)
+        db.session.commit()
+    except ReportRefused as error:
+        db.session.rollback()
+        content = page.load(_report(report_id))
+        content.values |= {"due_on": typed, "reason": reason}
+        content.errors[error.field or "due_on"] = error.message
+        return _render(content, error.message, 400)
+    flash("The due date is changed.", "success")
+    return redirect(url_for("reporting.report", report_id=report_id))

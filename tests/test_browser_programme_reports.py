@@ -1,0 +1,108 @@
+"""A programme's financial report in a real browser: the demo applicant (ILO) of a funded
+programme types an amount with a misplaced comma and is told why with the amount kept, corrects
+it, saves and submits; the secretariat finds the report among those submitted to review,
+returns it without a comment and is told one is needed, then accepts it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from fund.accounts.models import Organization, User
+from fund.calls.models import Call
+from fund.extensions import db
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation
+from fund.reporting.models import ProgrammeReport
+from tests import browser_support as support
+from tests.factories import new_proposal
+
+pytestmark = pytest.mark.browser
+
+APPLICANT = "applicant@demo.fund"  # ILO
+SECRETARIAT = "secretariat@demo.fund"
+CALL = "Call for joint programmes 2026-2027"
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
+    support.require_browser()
+    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("programme-reports"))
+
+
+@pytest.fixture(scope="module")
+def browser(server) -> Iterator[Any]:
+    yield from support.launch()
+
+
+@pytest.fixture(scope="module")
+def report(server) -> tuple[int, int]:
+    """Set-up: a funded ILO-IOM programme with USD 10,000 transferred to ILO; its first annual
+    financial report and ILO's id."""
+    with server.app.app_context():
+        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
+        staff = db.session.scalar(select(User).where(User.email == SECRETARIAT))
+        call = db.session.scalar(select(Call).where(Call.title == CALL))
+        proposal = new_proposal(applicant, call.id, "funded", title="Reporting in Chile")
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal.id)
+        )
+        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
+        finance_operations.record_disbursement(
+            staff, allocation, ilo, allocation.allocated_on, Decimal("10000.00")
+        )
+        found = db.session.scalars(
+            select(ProgrammeReport)
+            .where(
+                ProgrammeReport.proposal_id == proposal.id,
+                ProgrammeReport.kind == "annual_financial",
+            )
+            .order_by(ProgrammeReport.due_on)
+        ).first()
+        db.session.commit()
+        return found.id, ilo
+
+
+def test_submit_and_accept_a_financial_report(server, browser, report) -> None:
+    report_id, ilo = report
+    path = f"/programme-reports/{report_id}"
+    context = support.new_context(browser, server)
+    page = context.new_page()
+    support.sign_in(page, APPLICANT)
+    page.goto(path)
+    field = page.locator(f"#e-{ilo}-1")
+    field.fill("1,25.50")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the report").click()
+    assert "Correct the amounts" in page.content()
+    assert page.locator(f"#e-{ilo}-1").input_value() == "1,25.50"
+    page.locator(f"#e-{ilo}-1").fill("1,250.50")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the report").click()
+    assert "The report is saved." in support.flash_text(page) or "saved" in page.content()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit the report").click()
+    assert page.locator("#report-status").inner_text() == "Submitted"
+    context.close()
+
+    context = support.new_context(browser, server)
+    page = context.new_page()
+    support.sign_in(page, SECRETARIAT)
+    page.goto("/programme-reports/")
+    submitted = page.locator("#submitted + *")
+    assert "Reporting in Chile" in page.content() and submitted.count() == 1
+    page.goto(path)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Return the report").click()
+    assert "comment is required" in page.content()
+    page.get_by_label("Comment (required to return the report)").fill("Clear, thank you.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accept the report").click()
+    assert page.locator("#report-status").inner_text() == "Accepted"
+    support.screenshot(page, "report-accepted")
+    context.close()

@@ -1,0 +1,417 @@
+"""Filling, submitting, accepting and returning a programme's reports: who may, what a complete
+report holds, accepted actuals becoming the indicators' actuals, the expenditure never above
+what was transferred (in the operation, in the database, and under a race), the pages and
+their bad input, the reminders and the overdue notice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from fund.audit.models import AuditEvent
+from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation
+from fund.notifications.models import Notification, OutboxMessage
+from fund.notifications.report_reminders import remind_reports
+from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
+from fund.reporting import operations, queries
+from fund.reporting.models import ProgrammeReport, ReportExpenditure
+from tests.helpers import csrf_token, login, org_id, user
+from tests.test_finance_race import run_together
+
+D = Decimal
+# The report pages (narrative, financial), a programme's schedule, the secretariat's list.
+EXPECTED_STATEMENTS = [12, 10, 5, 4]
+
+
+@pytest.fixture
+def programme(app, create_user, make_proposal):
+    """A funded ILO-IOM programme with USD 100,000.00 transferred to ILO; its people."""
+    people = {
+        "ilo": create_user(roles=("applicant",), organization_acronym="ILO", name="Ilo Staff"),
+        "iom": create_user(roles=("applicant",), organization_acronym="IOM", name="Iom Staff"),
+        "undp": create_user(roles=("applicant",), organization_acronym="UNDP", name="Undp"),
+        "secretariat": create_user(roles=("secretariat",), organization_acronym=None),
+        "committee": create_user(roles=("committee",), organization_acronym="UNHCR"),
+    }
+    funded = make_proposal(people["ilo"], status="funded")
+    with app.app_context():
+        allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
+        finance_operations.record_disbursement(
+            user(people["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("100000")
+        )
+        db.session.commit()
+    return {"proposal": funded, **people}
+
+
+def _report(proposal_id: int, kind: str) -> ProgrammeReport:
+    return db.session.scalars(
+        select(ProgrammeReport)
+        .where(ProgrammeReport.proposal_id == proposal_id, ProgrammeReport.kind == kind)
+        .order_by(ProgrammeReport.due_on)
+    ).first()
+
+
+def _framework(proposal_id: int) -> tuple[list[int], list[int]]:
+    outcomes = db.session.scalars(
+        select(ResultOutcome.id).where(ResultOutcome.proposal_id == proposal_id)
+    ).all()
+    indicators = db.session.scalars(
+        select(ResultIndicator.id).where(ResultIndicator.outcome_id.in_(outcomes))
+    ).all()
+    return list(outcomes), list(indicators)
+
+
+def _fill_narrative(people, proposal_id, report_id, value=None):
+    value = D("42") if value is None else value
+    outcomes, indicators = _framework(proposal_id)
+    operations.save_narrative(
+        user(people["ilo"]),
+        report_id,
+        dict.fromkeys(indicators, value),
+        dict.fromkeys(outcomes, "Progress as planned."),
+        "Elections may delay the work.",
+    )
+
+
+# The workflow ---------------------------------------------------------------------------------
+
+
+def test_a_narrative_report_submitted_then_accepted_feeds_the_actuals(app, backend, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+        with pytest.raises(operations.ReportRefused, match="actual of every indicator"):
+            operations.fire(user(programme["ilo"]), report.id, "submit")
+        db.session.rollback()
+        _fill_narrative(programme, programme["proposal"], report.id)
+        operations.fire(user(programme["iom"]), report.id, "submit")  # a participating org
+        db.session.commit()
+        assert db.session.get(ProgrammeReport, report.id).status == "submitted"
+        with pytest.raises(operations.ReportRefused, match="no longer be changed"):
+            _fill_narrative(programme, programme["proposal"], report.id)
+        db.session.rollback()
+        operations.fire(user(programme["secretariat"]), report.id, "accept", "Thank you.")
+        db.session.commit()
+        report = db.session.get(ProgrammeReport, report.id)
+        assert (report.status, report.comment) == ("accepted", "Thank you.")
+        assert report.decided_by_id == programme["secretariat"].id
+        _, indicators = _framework(programme["proposal"])
+        actuals = db.session.scalars(
+            select(IndicatorActual).where(IndicatorActual.indicator_id.in_(indicators))
+        ).all()
+        assert {(a.indicator_id, a.year, a.value) for a in actuals} == {
+            (i, report.year, D("42")) for i in indicators
+        }
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.subject_type == "programme_report")
+        ).all()
+        assert actions == ["report_saved", "report_submitted", "report_accepted"]
+
+
+def test_a_later_accepted_report_replaces_the_actual_of_its_year(app, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+        _, indicators = _framework(programme["proposal"])
+        db.session.add(IndicatorActual(indicator_id=indicators[0], year=report.year, value=1))
+        _fill_narrative(programme, programme["proposal"], report.id, D("7.5"))
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        operations.fire(user(programme["secretariat"]), report.id, "accept")
+        db.session.commit()
+        assert db.session.get(IndicatorActual, (indicators[0], report.year)).value == D("7.5")
+
+
+def test_a_returned_report_needs_a_comment_and_is_submitted_again(app, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+        _fill_narrative(programme, programme["proposal"], report.id)
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        with pytest.raises(operations.ReportRefused, match="comment is required"):
+            operations.fire(user(programme["secretariat"]), report.id, "return_for_changes")
+        operations.fire(
+            user(programme["secretariat"]), report.id, "return_for_changes", "Explain the delay."
+        )
+        db.session.commit()
+        assert db.session.get(ProgrammeReport, report.id).status == "returned"
+        _fill_narrative(programme, programme["proposal"], report.id, D("43"))
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        db.session.commit()
+        assert db.session.get(ProgrammeReport, report.id).status == "submitted"
+
+
+def test_only_the_programmes_staff_submit_and_only_the_secretariat_decides(app, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+        _fill_narrative(programme, programme["proposal"], report.id)
+        with pytest.raises(operations.ReportRefused, match="Only the staff"):
+            operations.fire(user(programme["undp"]), report.id, "submit")
+        with pytest.raises(operations.ReportRefused, match="Only the staff"):
+            _fill_narrative({"ilo": programme["undp"]}, programme["proposal"], report.id)
+        with pytest.raises(operations.ReportRefused, match="may not do this"):
+            operations.fire(user(programme["secretariat"]), report.id, "submit")
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        with pytest.raises(operations.ReportRefused, match="may not do this"):
+            operations.fire(user(programme["ilo"]), report.id, "accept")
+
+
+def test_reports_accepted_through_a_year(app, programme):
+    with app.app_context():
+        narrative = _report(programme["proposal"], "annual_narrative")
+        financial = _report(programme["proposal"], "annual_financial")
+        year = narrative.year
+        assert not queries.reports_accepted_through(programme["proposal"], year)
+        assert queries.reports_accepted_through(programme["proposal"], year - 1)
+        _fill_narrative(programme, programme["proposal"], narrative.id)
+        operations.save_financial(user(programme["ilo"]), financial.id, {(org_id("ILO"), 1): D(0)})
+        for report in (narrative, financial):
+            operations.fire(user(programme["ilo"]), report.id, "submit")
+            operations.fire(user(programme["secretariat"]), report.id, "accept")
+        db.session.commit()
+        assert queries.reports_accepted_through(programme["proposal"], year)
+        assert not queries.reports_accepted_through(programme["proposal"], year + 5)
+
+
+# Expenditure ----------------------------------------------------------------------------------
+
+
+def test_expenditure_never_above_what_was_transferred(app, backend, programme):
+    with app.app_context():
+        ilo, iom = org_id("ILO"), org_id("IOM")
+        reports = db.session.scalars(
+            select(ProgrammeReport)
+            .where(
+                ProgrammeReport.proposal_id == programme["proposal"],
+                ProgrammeReport.kind.in_(("annual_financial", "final_financial")),
+            )
+            .order_by(ProgrammeReport.due_on)
+        ).all()
+        first, second = reports[0].id, reports[1].id
+        operations.save_financial(
+            user(programme["ilo"]), first, {(ilo, 1): D("60000.00"), (ilo, 8): D("5000.00")}
+        )
+        db.session.commit()
+        # 65,000 + 35,000.01 would be above the 100,000 transferred to ILO.
+        with pytest.raises(operations.ReportRefused, match="exceed what was transferred"):
+            operations.save_financial(user(programme["ilo"]), second, {(ilo, 2): D("35000.01")})
+        db.session.rollback()
+        # Nothing was transferred to IOM yet.
+        with pytest.raises(operations.ReportRefused, match="exceed what was transferred"):
+            operations.save_financial(user(programme["ilo"]), second, {(iom, 1): D("0.01")})
+        db.session.rollback()
+        with pytest.raises(operations.ReportRefused, match="never below zero"):
+            operations.save_financial(user(programme["ilo"]), second, {(ilo, 1): D("-1")})
+        db.session.rollback()
+        operations.save_financial(user(programme["ilo"]), second, {(ilo, 2): D("35000.00")})
+        db.session.commit()
+        total = db.session.scalar(
+            select(func.sum(ReportExpenditure.amount)).where(
+                ReportExpenditure.organization_id == ilo
+            )
+        )
+        assert D(total).quantize(D("0.01")) == D("100000.00")
+
+
+def test_the_database_refuses_expenditure_above_what_was_transferred(app, backend, programme):
+    """The triggers refuse what the operation would have refused, whoever writes the row."""
+    with app.app_context():
+        ilo = org_id("ILO")
+        report = _report(programme["proposal"], "annual_financial")
+        allocation_id = db.session.scalar(
+            select(Allocation.id).where(Allocation.proposal_id == programme["proposal"])
+        )
+        row = {"report_id": report.id, "allocation_id": allocation_id, "organization_id": ilo}
+        db.session.execute(
+            insert(ReportExpenditure), [{**row, "category_code": 1, "amount": 99999}]
+        )
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                insert(ReportExpenditure), [{**row, "category_code": 2, "amount": D("1.01")}]
+            )
+            db.session.flush()
+        db.session.rollback()
+        with pytest.raises(IntegrityError):
+            db.session.execute(ReportExpenditure.__table__.update().values(amount=D("100000.01")))
+        db.session.rollback()
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                insert(ReportExpenditure), [{**row, "category_code": 3, "amount": D("-1")}]
+            )
+        db.session.rollback()
+
+
+def test_two_reports_saved_at_once_never_exceed_the_transfer(app, backend, programme):
+    """Two financial reports of ILO saved at the same moment, each within the transfer alone,
+    together above it: one is saved, the other refused (the shares' row locks), on both
+    engines."""
+    with app.app_context():
+        ilo = org_id("ILO")
+        ids = db.session.scalars(
+            select(ProgrammeReport.id)
+            .where(
+                ProgrammeReport.proposal_id == programme["proposal"],
+                ProgrammeReport.kind.in_(("annual_financial", "final_financial")),
+            )
+            .order_by(ProgrammeReport.due_on)
+        ).all()[:2]
+
+    def saver(report_id):
+        return lambda: operations.save_financial(
+            user(programme["ilo"]), report_id, {(ilo, 1): D("60000.00")}
+        )
+
+    results = run_together(app, [saver(i) for i in ids])
+    refused = [r for r in results if isinstance(r, operations.ReportRefused)]
+    assert len(refused) == 1, results
+    with app.app_context():
+        total = db.session.scalar(select(func.sum(ReportExpenditure.amount)))
+        assert D(total) == D("60000.00")
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+
+def test_reminders_30_7_and_1_days_before_and_an_overdue_notice(app, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+        due = report.due_on
+        others = select(ProgrammeReport).where(ProgrammeReport.id != report.id)
+        for other in db.session.scalars(others):
+            other.due_on = due + timedelta(days=400)
+        db.session.commit()
+
+        def at(days_before: int) -> int:
+            now = utcnow().replace(year=due.year, month=due.month, day=due.day) - timedelta(
+                days=days_before
+            )
+            written = remind_reports(now)
+            db.session.commit()
+            return written
+
+        assert at(45) == 0
+        assert at(30) == 2  # ILO and IOM staff
+        assert at(29) == 0  # once per step
+        assert at(7) == 2
+        assert at(1) == 2
+        assert at(-1) == 3  # overdue: ILO, IOM and the secretariat
+        assert at(-2) == 0
+        kinds = db.session.scalars(select(Notification.kind).order_by(Notification.id)).all()
+        assert kinds.count("report_due") == 6 and kinds.count("report_overdue") == 3
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) >= 1
+        # Submitted reports are not reminded of.
+        _fill_narrative(programme, programme["proposal"], report.id)
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        db.session.commit()
+        assert at(-3) == 0
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+def test_the_pages_fill_submit_and_accept(app, client, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_financial")
+        path = f"/programme-reports/{report.id}"
+        field = f"e-{org_id('ILO')}-1"
+    login(client, programme["ilo"].email)
+    page = client.get(path)
+    assert page.status_code == 200 and "Expenditure of the period" in page.get_data(as_text=True)
+    bad = client.post(path, data={"csrf_token": csrf_token(client, path), field: "12,34.5"})
+    assert bad.status_code == 400
+    assert "12,34.5" in bad.get_data(as_text=True)  # kept as typed
+    over = client.post(path, data={"csrf_token": csrf_token(client, path), field: "100000.01"})
+    assert over.status_code == 400 and "100000.01" in over.get_data(as_text=True)
+    saved = client.post(path, data={"csrf_token": csrf_token(client, path), field: "1,250.50"})
+    assert saved.status_code == 302
+    sent = client.post(f"{path}/submit", data={"csrf_token": csrf_token(client, path)})
+    assert sent.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, path)})
+    login(client, programme["secretariat"].email)
+    listing = client.get("/programme-reports/").get_data(as_text=True)
+    assert "Submitted to review" in listing and "Annual financial report" in listing
+    refused = client.post(
+        f"{path}/decide", data={"csrf_token": csrf_token(client, path), "decision": "return"}
+    )
+    assert refused.status_code == 400
+    accepted = client.post(
+        f"{path}/decide", data={"csrf_token": csrf_token(client, path), "decision": "accept"}
+    )
+    assert accepted.status_code == 302
+    with app.app_context():
+        report = db.session.get(ProgrammeReport, report.id)
+        assert report.status == "accepted"
+        assert report.expenditures[0].amount == D("1250.50")
+
+
+def _statements(app, client, path: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    counted: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        counted.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(counted)
+
+
+def test_the_pages_read_a_fixed_number_of_statements(app, client, programme, make_proposal):
+    """The report's page, the programme's schedule and the secretariat's list read the same
+    number of statements however many outcomes, indicators, organizations or programmes."""
+    with app.app_context():
+        narrative = _report(programme["proposal"], "annual_narrative").id
+        financial = _report(programme["proposal"], "annual_financial").id
+    paths = [
+        f"/programme-reports/{narrative}",
+        f"/programme-reports/{financial}",
+        f"/programme-reports/programme/{programme['proposal']}",
+        "/programme-reports/",
+    ]
+    login(client, programme["secretariat"].email)
+    before = [_statements(app, client, path) for path in paths]
+    make_proposal(programme["ilo"], status="funded", title="Another programme")
+    with app.app_context():
+        outcome = db.session.get(ResultOutcome, _framework(programme["proposal"])[0][0])
+        for number in range(3):
+            db.session.add(
+                ResultOutcome(
+                    proposal_id=programme["proposal"],
+                    title=f"Outcome {number}",
+                    position=number + 1,
+                    indicators=[ResultIndicator(definition=f"Indicator {number}", unit="%")],
+                )
+            )
+        outcome.indicators.append(ResultIndicator(definition="One more", unit="people"))
+        db.session.commit()
+    after = [_statements(app, client, path) for path in paths]
+    assert after == before
+    assert before == EXPECTED_STATEMENTS
+
+
+def test_other_applicants_and_the_committee_do_not_see_the_reports(app, client, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+    login(client, programme["undp"].email)
+    assert client.get(f"/programme-reports/{report.id}").status_code == 404
+    assert client.get(f"/programme-reports/programme/{programme['proposal']}").status_code == 404
+    assert client.get("/programme-reports/").status_code == 403
+
+
+def test_the_reminder_command(app, runner, programme):
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+        report.due_on = utcnow().date() - timedelta(days=1)
+        db.session.commit()
+    result = runner.invoke(args=["fund", "mail", "remind-reports"])
+    assert result.exit_code == 0, result.output
+    assert "Report reminders written: 3." in result.output
+    again = runner.invoke(args=["fund", "mail", "remind-reports"])
+    assert "Report reminders written: 0." in again.output
