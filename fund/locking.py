@@ -21,3 +21,10 @@ def locked(model: type[M], row_id: Any) -> M | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def stale(row: Any, expected_version: int | None) -> bool:
+    """Whether the page a change comes from showed `row` at another version than the one it
+    has now (`expected_version`; None when the page names none): such a change is refused as
+    stale, nothing of it saved."""
+    return expected_version is not None and row.version != expected_version

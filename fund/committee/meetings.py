@@ -42,7 +42,7 @@ from fund.committee.rounds import REVIEW_STATE, open_round_of, outcome_label, ro
 from fund.committee.seating import can_vote, current_seats, seats_that_vote
 from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
-from fund.locking import locked
+from fund.locking import locked, stale
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
@@ -137,7 +137,7 @@ def _locked(meeting_id: int, expected_version: int | None) -> Meeting:
     meeting = locked(Meeting, meeting_id)
     if meeting is None:
         raise MeetingRefused("There is no such meeting.")
-    if expected_version is not None and meeting.version != expected_version:
+    if stale(meeting, expected_version):
         raise MeetingRefused(
             "Someone changed this meeting since you opened the page. Nothing of yours was "
             "saved; your input is kept below. Review the meeting, then try again.",

@@ -47,7 +47,7 @@ from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
-from fund.locking import locked
+from fund.locking import locked, stale
 from fund.proposals.models import Proposal
 from fund.signals import conflict_declared, round_closed, vote_cast
 from workflows.concept_note import COMMITTEE_OUTCOMES
@@ -66,7 +66,7 @@ def _lock_proposal(proposal_id: int, expected_version: int | None = None) -> Pro
     proposal = locked(Proposal, proposal_id)
     if proposal is None:
         raise CommitteeRefused("There is no such proposal.")
-    if expected_version is not None and proposal.version != expected_version:
+    if stale(proposal, expected_version):
         raise CommitteeRefused("The proposal changed since you opened the page.", stale=True)
     return proposal
 

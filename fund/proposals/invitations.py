@@ -22,7 +22,7 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.calls.models import Stage
 from fund.extensions import db, utcnow
-from fund.locking import locked
+from fund.locking import locked, stale
 from fund.proposals.models import (
     Attachment,
     AttachmentKind,
@@ -118,7 +118,7 @@ def _checked(
 ) -> date:
     """The deadline, once the page the form came from shows the note as it is and the date is
     after today; refused (on its field) otherwise."""
-    if expected_version is not None and note.version != expected_version:
+    if stale(note, expected_version):
         raise InvitationRefused(STALE_MESSAGE, stale=True)
     problem = deadline_problem(deadline, today)
     if problem or deadline is None:  # deadline_problem reports a missing date
