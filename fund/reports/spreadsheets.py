@@ -142,7 +142,7 @@ def _proposals(rate: Decimal) -> Table:
                 budget.indirect_total,
                 budget.grand_total,
                 allocation.amount if allocation else None,
-                sum((s.disbursed for s in allocation.shares), ZERO) if allocation else None,
+                _disbursed(allocation) if allocation else None,
                 p.submission_number,
                 p.submitted_at,
             )
@@ -152,6 +152,11 @@ def _proposals(rate: Decimal) -> Table:
 
 def _label(organization) -> str:
     return organization.acronym or organization.name
+
+
+def _disbursed(allocation) -> Decimal:
+    """What an allocation has paid out: its shares' disbursements together."""
+    return sum((s.disbursed for s in allocation.shares), ZERO)
 
 
 def _budget_lines() -> Table:
@@ -198,7 +203,7 @@ def _allocations() -> Table:
     )
     rows = []
     for a, p in queries.all_allocations():
-        disbursed = sum((s.disbursed for s in a.shares), ZERO)
+        disbursed = _disbursed(a)
         rows.append(
             (
                 a.id,
