@@ -1,8 +1,9 @@
 """The reporting part of the demo set: the funded demo programme's schedule (made when it is
-funded) gets one accepted annual narrative report and one overdue report.
+funded) gets one accepted annual report (its first annual financial report: the lead
+organization spent part of its first tranche) and one overdue report.
 
 The programme starts after the demo is loaded, so no report of its schedule is late yet: the
-demo sets its first annual financial report's due date ten days back, so that the secretariat's
+demo sets its first annual narrative report's due date ten days back, so that the secretariat's
 overdue list and `flask fund reports-due` show one. Run once per programme, when the demo
 programme is made (the demo skips programmes that exist), so loading again changes nothing.
 """
@@ -16,10 +17,14 @@ from sqlalchemy import select
 
 from fund.accounts.models import User
 from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare
+from fund.money import read_amount, round_cents
 from fund.proposals.models import Proposal
-from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
 from fund.reporting import operations
 from fund.reporting.models import ProgrammeReport
+
+# Of what was transferred to the lead organization: spent on staff (1) and supplies (2).
+SPENT = ((1, Decimal("0.25")), (2, Decimal("0.10")))
 
 
 def _first(proposal: Proposal, kind: str) -> ProgrammeReport | None:
@@ -31,30 +36,23 @@ def _first(proposal: Proposal, kind: str) -> ProgrammeReport | None:
 
 
 def add_demo_reports(proposal: Proposal, author: User, secretariat: User, today: date) -> None:
+    financial = _first(proposal, "annual_financial")
+    lead = proposal.lead_organization_id
+    transferred = db.session.scalar(
+        select(AllocationShare.disbursed)
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .where(Allocation.proposal_id == proposal.id, AllocationShare.organization_id == lead)
+    )
+    if financial is not None and transferred is not None:
+        paid = read_amount(transferred)
+        operations.save_financial(
+            author,
+            financial.id,
+            {(lead, category): round_cents(paid * share) for category, share in SPENT},
+        )
+        operations.fire(author, financial.id, "submit")
+        operations.fire(secretariat, financial.id, "accept", "Clear and complete, thank you.")
     narrative = _first(proposal, "annual_narrative")
     if narrative is not None:
-        outcomes = db.session.scalars(
-            select(ResultOutcome).where(ResultOutcome.proposal_id == proposal.id)
-        ).all()
-        indicators = db.session.scalars(
-            select(ResultIndicator).where(ResultIndicator.outcome_id.in_([o.id for o in outcomes]))
-        ).all()
-        reported = {
-            actual.indicator_id: actual.value
-            for actual in db.session.scalars(
-                select(IndicatorActual).where(IndicatorActual.year == narrative.year)
-            )
-        }
-        operations.save_narrative(
-            author,
-            narrative.id,
-            {i.id: reported.get(i.id, i.baseline_value or Decimal("0")) for i in indicators},
-            {o.id: f"Progress towards “{o.title}” as planned for the year." for o in outcomes},
-            "Staff turnover in the partner ministries may delay the training.",
-        )
-        operations.fire(author, narrative.id, "submit")
-        operations.fire(secretariat, narrative.id, "accept", "Clear and complete, thank you.")
-    financial = _first(proposal, "annual_financial")
-    if financial is not None:
-        financial.due_on = today - timedelta(days=10)
+        narrative.due_on = today - timedelta(days=10)
     db.session.flush()
