@@ -1,7 +1,8 @@
 """A programme's financial report in a real browser: the demo applicant (ILO) of a funded
 programme types an amount with a misplaced comma and is told why with the amount kept, corrects
 it, saves and submits; the secretariat finds the report among those submitted to review,
-returns it without a comment and is told one is needed, then accepts it."""
+returns it without a comment and is told one is needed, then accepts it. axe-core finds no
+WCAG 2.1 A/AA violation on the report with its errors or on the list."""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def report(server) -> tuple[int, int]:
 def test_submit_and_accept_a_financial_report(server, browser, report) -> None:
     report_id, ilo = report
     path = f"/programme-reports/{report_id}"
-    context = support.new_context(browser, server)
+    context = support.new_context(browser, server, bypass_csp=True)
     page = context.new_page()
     support.sign_in(page, APPLICANT)
     page.goto(path)
@@ -80,6 +81,8 @@ def test_submit_and_accept_a_financial_report(server, browser, report) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Save the report").click()
     assert "Correct the amounts" in page.content()
+    violations = support.axe_violations(page)
+    assert not violations, support.describe_violations(violations, "a report with errors")
     assert page.locator(f"#e-{ilo}-1").input_value() == "1,25.50"
     page.locator(f"#e-{ilo}-1").fill("1,250.50")
     with page.expect_navigation():
@@ -90,12 +93,14 @@ def test_submit_and_accept_a_financial_report(server, browser, report) -> None:
     assert page.locator("#report-status").inner_text() == "Submitted"
     context.close()
 
-    context = support.new_context(browser, server)
+    context = support.new_context(browser, server, bypass_csp=True)
     page = context.new_page()
     support.sign_in(page, SECRETARIAT)
     page.goto("/programme-reports/")
     submitted = page.locator("#submitted + *")
     assert "Reporting in Chile" in page.content() and submitted.count() == 1
+    violations = support.axe_violations(page)
+    assert not violations, support.describe_violations(violations, "the reports list")
     page.goto(path)
     with page.expect_navigation():
         page.get_by_role("button", name="Return the report").click()

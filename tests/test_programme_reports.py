@@ -21,6 +21,7 @@ from fund.notifications.report_reminders import remind_reports
 from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
 from fund.reporting import operations, queries
 from fund.reporting.models import ProgrammeReport, ReportExpenditure
+from fund.results.coverage import results_coverage
 from tests.helpers import csrf_token, login, org_id, user
 from tests.test_finance_race import run_together
 
@@ -415,3 +416,22 @@ def test_the_reminder_command(app, runner, programme):
     assert "Report reminders written: 3." in result.output
     again = runner.invoke(args=["fund", "mail", "remind-reports"])
     assert "Report reminders written: 0." in again.output
+
+
+def test_accepted_actuals_feed_the_results_coverage(app, programme):
+    """Results coverage reads the actuals an accepted narrative report wrote (the factory's
+    indicator: target 40 in 2027, the programme's first year)."""
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_narrative")
+        before = results_coverage(programme_ids=[programme["proposal"]]).objective(6)
+        assert before.reported == 0 and before.on_track_share is None
+        _fill_narrative(programme, programme["proposal"], report.id, D("42"))
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        db.session.commit()
+        # Submitted is not accepted: nothing reaches the coverage yet.
+        assert results_coverage(programme_ids=[programme["proposal"]]).objective(6).reported == 0
+        operations.fire(user(programme["secretariat"]), report.id, "accept")
+        db.session.commit()
+        after = results_coverage(programme_ids=[programme["proposal"]]).objective(6)
+        assert after.reported == 1 and after.on_track_share == 1
+        assert "off_track" not in after.flags
