@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("pipeline.index", "Pipeline", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
     ("seats.index", "Committee seats", frozenset({Role.ADMIN})),
     ("finance.balance", "Finances", frozenset({Role.SECRETARIAT})),
+    ("reporting.index", "Programme reports", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),
     ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE})),
     ("reports.index", "Reports", frozenset({Role.SECRETARIAT})),

@@ -435,3 +435,12 @@ def test_accepted_actuals_feed_the_results_coverage(app, programme):
         after = results_coverage(programme_ids=[programme["proposal"]]).objective(6)
         assert after.reported == 1 and after.on_track_share == 1
         assert "off_track" not in after.flags
+
+
+def test_the_programme_page_links_to_its_reports(app, client, programme):
+    login(client, programme["ilo"].email)
+    page = client.get(f"/proposals/{programme['proposal']}").get_data(as_text=True)
+    assert f"/programme-reports/programme/{programme['proposal']}" in page
+    schedule = client.get(f"/programme-reports/programme/{programme['proposal']}")
+    assert schedule.status_code == 200
+    assert "Annual narrative report" in schedule.get_data(as_text=True)

@@ -8,12 +8,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the report workflow's guards (and check them all there), and make a programme's
-    reporting schedule when it is funded (`proposal_transitioned`). Idempotent: blinker keeps
-    one connection per receiver, however many applications are created."""
+    """Register the report workflow's guards (and check them all there), make a programme's
+    reporting schedule when it is funded (`proposal_transitioned`) and link a funded
+    programme's page to its reports. Idempotent: blinker keeps one connection per receiver,
+    and the page one provider, however many applications are created."""
     from fund.reporting import operations, workflow
     from fund.signals import proposal_transitioned
 
     workflow.GUARDS.register(**workflow.REPORT_GUARDS)
     workflow.ENGINE.check_guards()
     proposal_transitioned.connect(operations.on_proposal_transitioned, weak=False)
+
+    # The funded programme's page links to its reports.
+    from fund.proposals.page import PAGE
+    from fund.reporting.page import programme_link
+
+    PAGE.add_links(programme_link)

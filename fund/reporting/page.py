@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from fund.accounts.models import Organization
+from fund.accounts.models import Organization, Role
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.money import AmountError, parse_amount, read_amount
+from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reference.models import BudgetCategory
 from fund.reporting.models import ProgrammeReport
@@ -133,3 +135,16 @@ def read_financial(
                 continue
             lines[(participant.organization.id, code)] = amount
     return lines
+
+
+def programme_link(user, proposal: Proposal) -> list[tuple[str, str]]:
+    """The link from a funded (or closed) programme's page to its reports, for the secretariat
+    and the applicants of its organization (those who see the page); no statement."""
+    if proposal.status not in ("funded", "closed") or proposal.is_concept_note:
+        return []
+    sees = user.has_role(Role.SECRETARIAT) or (
+        user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id
+    )
+    if not sees:
+        return []
+    return [(url_for("reporting.programme", proposal_id=proposal.id), "The programme's reports")]
