@@ -105,17 +105,26 @@ def fields(**strategies: st.SearchStrategy) -> st.SearchStrategy:
 def _snapshot(app: Flask, ignore: frozenset[str] = frozenset()) -> dict[str, list]:
     """Every row of every table (that the migrations created), in primary-key order."""
     with app.app_context():
-        present = set(inspect(db.engine).get_table_names())
-        tables = [t for t in db.metadata.sorted_tables if t.name in present - ignore]
+        connection = db.session.connection()
         return {
-            table.name: [
-                tuple(row)
-                for row in db.session.execute(
-                    table.select().order_by(*table.primary_key.columns)
-                ).all()
-            ]
-            for table in tables
+            name: [tuple(row) for row in connection.execute(statement).all()]
+            for name, statement in _every_table(app)
+            if name not in ignore
         }
+
+
+def _every_table(app: Flask) -> list[tuple[str, Any]]:
+    """Each table the migrations created, with the statement that reads it whole in
+    primary-key order; found once per application (every example of a test reads the same
+    tables)."""
+    if "fuzz_table_reads" not in app.extensions:
+        present = set(inspect(db.engine).get_table_names())
+        app.extensions["fuzz_table_reads"] = [
+            (table.name, table.select().order_by(*table.primary_key.columns))
+            for table in db.metadata.sorted_tables
+            if table.name in present
+        ]
+    return app.extensions["fuzz_table_reads"]
 
 
 def _audit_count(app: Flask) -> int:
