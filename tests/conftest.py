@@ -52,19 +52,28 @@ compile_caches.install()  # URL rules and SQL statements compiled once per sessi
 # would order the files by their number of tests instead: `make test` passes
 # --no-loadscope-reorder.)
 SLOW_FILES_FIRST = (
-    "tests/test_security_fuzz.py",
-    "tests/test_concept_note_decisions.py",
     "tests/test_coverage_totals.py",
+    "tests/test_security_fuzz.py",
+    "tests/test_finance.py",
     "tests/test_browser_concept_note_journey.py",
-    "tests/test_browser_journey.py",
-    "tests/test_query_counts.py",
-    "tests/test_self_contained.py",
     "tests/test_coverage_rule.py",
-    "tests/test_forms.py",
+    "tests/test_query_counts.py",
+    "tests/test_browser_journey.py",
+    "tests/test_self_contained.py",
+    "tests/test_concept_note_decisions.py",
+    "tests/test_browser_a11y.py",
+    "tests/test_notifications.py",
+    "tests/test_coverage.py",
+    "tests/test_authorization_matrix.py",
+    "tests/test_seed.py",
+    "tests/test_reports_pdf.py",
+    "tests/test_results_editor.py",
+    "tests/test_commands.py",
+    "tests/test_committee_meetings.py",
     "tests/test_open_data.py",
     "tests/test_committee.py",
-    "tests/test_finance.py",
-    "tests/test_seed.py",
+    "tests/test_forms.py",
+    "tests/test_browser_results_editor.py",
 )
 
 
