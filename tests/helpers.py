@@ -1,5 +1,5 @@
 """Small helpers the test modules share: people and organizations by name, signed-in clients,
-forms' CSRF tokens, row counts and audit events.
+forms' CSRF tokens, row counts, audit events and the SQL statements an action or a page sends.
 
 Functions without an `app` argument work in the caller's application context; those with one
 open their own and return detached rows.
@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
@@ -175,3 +176,36 @@ def pdf_text(data: bytes) -> tuple[PdfReader, str]:
     reader = PdfReader(io.BytesIO(data))
     text = "\n".join(unicodedata.normalize("NFKC", p.extract_text()) for p in reader.pages)
     return reader, text
+
+
+def count_statements(app: Flask, action: Callable[[], object]) -> int:
+    """How many SQL statements `action()` sends, run in an application context of `app`."""
+    statements = []
+
+    def count(*_args: Any) -> None:
+        statements.append(1)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            action()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def counted_get(client: FlaskClient, engine: Engine, url: str) -> tuple[Response, int]:
+    """The response to a second GET of `url` (the first does what is done once, not the page's
+    own work) and how many SQL statements it sent."""
+    client.get(url)
+    counted = [0]
+
+    def count(*_args: Any) -> None:
+        counted[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return response, counted[0]

@@ -5,7 +5,6 @@ statements, and a new actual gives new files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from fund.extensions import db
 from fund.proposals.models import Proposal
@@ -21,6 +20,7 @@ from fund.proposals.results import IndicatorActual
 from fund.reference.results import MgiAssessment, MgiScore
 from fund.reports import queries
 from fund.reports.iati_results import indicator_measure, number_text
+from tests.helpers import count_statements
 from tests.results_factories import add_indicator, add_outcome, mgi_gap
 
 SCHEMA = (
@@ -216,25 +216,10 @@ def test_results_are_published_valid_with_their_indicators(app, backend, client,
     assert _activity(response.data, programmes.bare).find("result") is None
 
 
-def _statements(app, action: Callable[[], object]) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            action()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_results_are_read_in_a_fixed_number_of_statements(
     app, create_user, make_proposal, programmes
 ):
-    before = _statements(app, queries.funded_programmes)
+    before = count_statements(app, queries.funded_programmes)
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     for n in range(3):
         added = make_proposal(
@@ -247,7 +232,7 @@ def test_results_are_read_in_a_fixed_number_of_statements(
         found = {p.proposal_id: p for p in queries.funded_programmes()}
         assert sum(len(p.results) for p in found.values()) == 8  # 2 outcomes x 4 programmes
         assert found[programmes.bare].results == ()
-    assert _statements(app, queries.funded_programmes) == before
+    assert count_statements(app, queries.funded_programmes) == before
 
 
 def test_a_new_actual_changes_the_files(app, client, programmes, tmp_path):

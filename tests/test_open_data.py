@@ -31,7 +31,7 @@ from fund.reports.giving360 import dumps
 from fund.reports.iati import split_percentages
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import acting_secretariat, new_open_call, new_proposal
-from tests.helpers import new_user
+from tests.helpers import count_statements, new_user
 from tests.helpers import organization as org
 
 # The official schemas as the fund ships them; the tests read only the project's own files.
@@ -597,25 +597,10 @@ def test_add_months_keeps_the_day_or_the_month_end():
     assert queries.add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
 
 
-def _count_queries(app, action: Callable[[], object]) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            action()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_funded_programmes_are_read_in_a_fixed_number_of_queries(
     app, create_user, make_proposal, portfolio
 ):
-    before = _count_queries(app, queries.funded_programmes)
+    before = count_statements(app, queries.funded_programmes)
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     for n in range(4):
         proposal_id = make_proposal(
@@ -624,7 +609,7 @@ def test_funded_programmes_are_read_in_a_fixed_number_of_queries(
         with app.app_context():
             _pay(db.session.get(Proposal, proposal_id), "IOM", date(2026, 3, 1), "1000.00")
             db.session.commit()
-    assert _count_queries(app, queries.funded_programmes) == before
+    assert count_statements(app, queries.funded_programmes) == before
 
 
 # SHA-256 of the official files (IATI Activity Standard 2.03, 360Giving Standard 1.4): the

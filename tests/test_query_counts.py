@@ -339,7 +339,7 @@ def test_the_proposal_page_reads_its_framework_in_fixed_statements(
     app: Flask, backend: str, open_call: int, author, state: str
 ) -> None:
     from tests.factories import new_proposal, submit
-    from tests.helpers import client_for
+    from tests.helpers import client_for, counted_get
     from tests.results_factories import mgi_gap
 
     sizes = {"none": (0, 0), "small": (1, 1), "large": (5, 4)}
@@ -356,24 +356,12 @@ def test_the_proposal_page_reads_its_framework_in_fixed_statements(
         db.session.commit()
         engine = db.engine
     client = client_for(app, author)
-    counted = [0]
-
-    def count(*_args) -> None:
-        counted[0] += 1
-
     found = {}
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        for name, proposal_id in ids.items():
-            client.get(f"/proposals/{proposal_id}")
-            counted[0] = 0
-            response = client.get(f"/proposals/{proposal_id}")
-            assert response.status_code == 200
-            assert (f"Outcome {sizes[name][0] - 1}" in response.get_data(as_text=True)) == (
-                name != "none"
-            )
-            found[name] = counted[0]
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    for name, proposal_id in ids.items():
+        response, found[name] = counted_get(client, engine, f"/proposals/{proposal_id}")
+        assert response.status_code == 200
+        assert (f"Outcome {sizes[name][0] - 1}" in response.get_data(as_text=True)) == (
+            name != "none"
+        )
     assert found["small"] == found["large"], found
     assert found["none"] <= found["small"] <= FRAMEWORK_AT_MOST[state], found

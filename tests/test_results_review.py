@@ -9,14 +9,13 @@ import html
 import re
 
 from flask import Flask
-from sqlalchemy import event
 
 from fund.extensions import db
 from fund.proposals.models import Proposal
 from fund.reference.results import MgiAssessment
 from tests.concept_note_factories import advance_note, new_concept_note, two_stage_call
 from tests.factories import advance, new_open_call, new_proposal
-from tests.helpers import client_for
+from tests.helpers import client_for, counted_get
 from tests.results_factories import add_indicator, add_outcome, mgi_gap
 from tests.test_committee import committee_people, detached_people
 from tests.test_results_display import _framework
@@ -132,23 +131,11 @@ def test_the_review_page_reads_the_framework_in_fixed_statements(app: Flask, bac
         people = detached_people(people)
         engine = db.engine
     client = client_for(app, people.unhcr)
-    counted = [0]
-
-    def count(*_args) -> None:
-        counted[0] += 1
-
     found = {}
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        for name, proposal_id in ids.items():
-            client.get(f"/committee/proposals/{proposal_id}")
-            counted[0] = 0
-            response = client.get(f"/committee/proposals/{proposal_id}")
-            assert response.status_code == 200
-            found[name] = counted[0]
-            assert f"Indicator {sizes[name][0] - 1}.{sizes[name][1] - 1}" in _text(response)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    for name, proposal_id in ids.items():
+        response, found[name] = counted_get(client, engine, f"/committee/proposals/{proposal_id}")
+        assert response.status_code == 200
+        assert f"Indicator {sizes[name][0] - 1}.{sizes[name][1] - 1}" in _text(response)
     assert found["small"] == found["large"], found
 
 
