@@ -74,6 +74,8 @@ SLOW_FILES_FIRST = (
     "tests/test_committee.py",
     "tests/test_forms.py",
     "tests/test_browser_results_editor.py",
+    "tests/test_browser_programme_reports.py",
+    "tests/test_programme_reports.py",
 )
 
 
