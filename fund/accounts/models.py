@@ -32,6 +32,9 @@ class Role(LabelledEnum):
     SECRETARIAT = "secretariat", "Secretariat"
     COMMITTEE = "committee", "Committee member"
     ADMIN = "admin", "Administrator"
+    # The MPTF Office: records the money (deposits, interest, transfers, refunds); the
+    # secretariat (Fund Management Unit) requests transfers but records no money itself.
+    ADMINISTRATIVE_AGENT = "administrative_agent", "Administrative agent"
 
 
 class Organization(db.Model):
