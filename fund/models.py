@@ -15,6 +15,8 @@ from fund.committee.models import (
     VotingRound,
 )
 from fund.coverage.totals import CoverageTotal
+from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.models import (
     Allocation,
     AllocationShare,
@@ -25,6 +27,7 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
+from fund.finance.transfer_models import TransferRequest
 from fund.idempotency import FormKey
 from fund.notifications.models import Notification, NotificationPreference, OutboxMessage
 from fund.proposals.models import (
@@ -80,6 +83,7 @@ __all__ = [
     "Country",
     "CoverageTarget",
     "CoverageTotal",
+    "DirectCost",
     "Disbursement",
     "FormKey",
     "FundIndicator",
@@ -88,6 +92,7 @@ __all__ = [
     "GuidingPrinciple",
     "IndicatorActual",
     "IndicatorTarget",
+    "InterestEntry",
     "LoginAttempt",
     "Meeting",
     "MeetingAttendee",
@@ -100,6 +105,8 @@ __all__ = [
     "NotificationPreference",
     "Organization",
     "OutboxMessage",
+    "Pledge",
+    "PledgeInstalment",
     "Pool",
     "ProgrammeReport",
     "Proposal",
@@ -120,6 +127,7 @@ __all__ = [
     "SeatAlternate",
     "SeatTerm",
     "ThematicArea",
+    "TransferRequest",
     "User",
     "UserRole",
     "Vote",

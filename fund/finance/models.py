@@ -51,6 +51,15 @@ class Contribution(db.Model):
         CheckConstraint("fee >= 0 AND fee <= gross", name="fee_range"),
         # A tolerance, not equality: SQLite keeps NUMERIC as binary floating point.
         CheckConstraint("abs(net - (gross - fee)) < 0.005", name="net_is_gross_less_fee"),
+        # The deposit as received (fund.finance.agent): gross is its USD value at the rate.
+        CheckConstraint("currency_amount > 0", name="currency_amount_positive"),
+        CheckConstraint("exchange_rate > 0", name="exchange_rate_positive"),
+        CheckConstraint(
+            "abs(gross - currency_amount * exchange_rate) < 0.0051", name="gross_at_rate"
+        ),
+        CheckConstraint(
+            "length(currency) = 3 AND upper(currency) = currency", name="currency_code"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +74,16 @@ class Contribution(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The currency (ISO 4217) and amount received, the exchange rate used (USD per unit) and
+    # the pledge paid, if any; a deposit in USD is at the rate 1 (fund.finance.agent).
+    currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
+    currency_amount: Mapped[Decimal] = mapped_column(
+        Money, default=lambda context: context.get_current_parameters()["gross"]
+    )
+    exchange_rate: Mapped[Decimal] = mapped_column(
+        Numeric(18, 8), default=Decimal("1"), server_default="1"
+    )
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
 
     donor: Mapped[Organization] = relationship()
     void: Mapped[ContributionVoid | None] = relationship(back_populates="contribution")
@@ -143,13 +162,23 @@ class AllocationSource(_PaidOut, db.Model):
     ms), 9-13 against 62-88 ms at 20,000 (6,859 allocations); the page target is 100 ms."""
 
     __tablename__ = "allocation_sources"
-    __table_args__ = _paid_out_checks(CheckConstraint("amount > 0", name="amount_positive"))
+    __table_args__ = (
+        *_paid_out_checks(CheckConstraint("amount > 0", name="amount_positive")),
+        # At a programme's closure (fund/finance/closure.py): what was allocated and never
+        # paid out goes back to the pool (`released`), and refunds of unspent money too.
+        CheckConstraint(
+            "released >= 0 AND disbursed + released <= amount", name="released_within_unpaid"
+        ),
+        CheckConstraint("refunded >= 0 AND refunded <= disbursed", name="refunded_within_paid"),
+    )
 
     pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"), primary_key=True)
     # Added to a table that had rows: the database gives them 0.
     disbursed: Mapped[Decimal] = mapped_column(
         Money, default=Decimal("0.00"), server_default="0", sort_order=2
     )
+    released: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
 
 
 class AllocationShare(_PaidOut, db.Model):
