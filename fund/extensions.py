@@ -69,11 +69,12 @@ def not_negative(column: str, name: str | None = None) -> CheckConstraint:
     return CheckConstraint(f"{column} >= 0", name=name or f"{column}_not_negative")
 
 
-def unique_where(name: str, column: str, where: str) -> Index:
-    """The unique index of `column` over the rows where `where` holds (a partial index, on
-    SQLite and on PostgreSQL)."""
+def unique_where(name: str, column: str | tuple[str, ...], where: str) -> Index:
+    """The unique index of `column` (or of several columns together) over the rows where
+    `where` holds (a partial index, on SQLite and on PostgreSQL)."""
     condition = text(where)
-    return Index(name, column, unique=True, sqlite_where=condition, postgresql_where=condition)
+    columns = (column,) if isinstance(column, str) else column
+    return Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
 
 
 def utcnow() -> datetime:
