@@ -129,6 +129,15 @@ class Config:
         int(days) for days in os.environ.get("REPORT_REMINDER_DAYS", "30,7,1").split(",")
     )
 
+    # Tranche conditions (fund/finance/tranche.py): a transfer after an organization's first is
+    # released only when the programme's reports of the years before the request's are accepted
+    # (unless False), and the organization reported spent at least this share of what it was
+    # transferred; the secretariat may override a failing condition with a recorded reason.
+    TRANCHE_REPORTS_ACCEPTED = _env_bool("TRANCHE_REPORTS_ACCEPTED", True)
+    TRANCHE_MIN_EXPENDITURE_SHARE = Decimal(
+        os.environ.get("TRANCHE_MIN_EXPENDITURE_SHARE", "0.70")
+    )
+
     # Open data (IATI, 360Giving); unset values fall back to the defaults in fund.reports.queries
     FUND_CODE = os.environ.get("FUND_CODE", "")
     OPEN_DATA_PUBLISHER_ORG_ID = os.environ.get("OPEN_DATA_PUBLISHER_ORG_ID", "")
