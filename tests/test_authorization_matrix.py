@@ -22,7 +22,8 @@ persona, GETs come first and the POSTs that change later answers (LAST) at the e
 
 Personas: the anonymous visitor; an applicant of ILO, the organization that owns every proposal;
 an applicant of UNDP; the secretariat; a committee member of UNHCR; a committee member of IOM,
-which takes part in every proposal (recused automatically); the administrator.
+which takes part in every proposal (recused automatically); the administrator; the
+administrative agent.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ PERSONAS = (
     "committee",  # committee member with no stake in the proposals (UNHCR)
     "recused",  # committee member of a participating organization (IOM): recused automatically
     "admin",
+    "agent",  # the administrative agent (the MPTF Office)
 )
 ROLES = {
     "owner": (("applicant",), "ILO"),
@@ -73,6 +75,7 @@ ROLES = {
     "committee": (("committee",), "UNHCR"),
     "recused": (("committee",), "IOM"),
     "admin": (("admin",), None),
+    "agent": (("administrative_agent",), None),
 }
 
 
@@ -373,11 +376,13 @@ def _request(app: Flask, client: FlaskClient, key: str, world: World, token: str
 # What the proposal pages answer, by who may see the proposal (fund.proposals.access.can_view):
 # a draft only its organization's applicants and the secretariat; from committee review on,
 # the committee too (a recused member included: recusal bars the vote, not the reading).
-# The administrator holds none of the proposal roles.
-_DRAFT_PAGE = _only({"owner": 200, "secretariat": 200}, refused=404) | {"admin": 403}
-_REVIEWED_PAGE = _only(
-    {"owner": 200, "secretariat": 200, "committee": 200, "recused": 200}, refused=404
-) | {"admin": 403}
+# The administrator and the administrative agent hold none of the proposal roles.
+_NO_PROPOSAL_ROLE = {"admin": 403, "agent": 403}
+_DRAFT_PAGE = _only({"owner": 200, "secretariat": 200}, refused=404) | _NO_PROPOSAL_ROLE
+_REVIEWED_PAGE = (
+    _only({"owner": 200, "secretariat": 200, "committee": 200, "recused": 200}, refused=404)
+    | _NO_PROPOSAL_ROLE
+)
 _ADMIN = _only({"admin": 200})
 _SECRETARIAT = _only({"secretariat": 200})
 _COMMITTEE_PAGES = _only({"secretariat": 200, "committee": 200, "recused": 200})
@@ -454,11 +459,12 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.proposal_pdf": _REVIEWED_PAGE,
     # POSTs with the token only: the view refuses the incomplete form (400), after hiding the
     # proposal (404) from whoever may not see it.
-    "proposals.act": _post_only({"owner": 400, "secretariat": 400}, refused=404) | {"admin": 403},
+    "proposals.act": _post_only({"owner": 400, "secretariat": 400}, refused=404)
+    | _NO_PROPOSAL_ROLE,
     "proposals.act@review": _post_only(
         {"owner": 400, "secretariat": 400, "committee": 400, "recused": 400}, refused=404
     )
-    | {"admin": 403},
+    | _NO_PROPOSAL_ROLE,
     "proposals.upload": _post_only({"owner": 400, "other_applicant": 404}),
     # The draft's owner removes the attachment; a submitted proposal's attachments stay.
     "proposals.remove_attachment": _post_only({"owner": REDIRECT, "other_applicant": 404}),
@@ -467,18 +473,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     # from the committee's review on by the committee too. The proposal's page sends one to its
     # own page; the form is the draft's organization's; a submitted one sends its owner back.
     "proposals.detail@note": _only({"owner": REDIRECT, "secretariat": REDIRECT}, refused=404)
-    | {"admin": 403},
+    | _NO_PROPOSAL_ROLE,
     "concept_notes.detail": _DRAFT_PAGE,
     "concept_notes.detail@review": _REVIEWED_PAGE,
     "concept_notes.edit": _only({"owner": 200, "other_applicant": 404}),
     "concept_notes.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
     # POSTs with the token only: the incomplete form is refused (400) once the note is found.
     "concept_notes.act": _post_only({"owner": 400, "secretariat": 400}, refused=404)
-    | {"admin": 403},
+    | _NO_PROPOSAL_ROLE,
     "concept_notes.act@review": _post_only(
         {"owner": 400, "secretariat": 400, "committee": 400, "recused": 400}, refused=404
     )
-    | {"admin": 403},
+    | _NO_PROPOSAL_ROLE,
     # From a concept note to a full programme: the secretariat invites (a draft's page says it
     # cannot be invited); the owner's applicants start the full programme (a page saying the
     # draft is not invited; once started, the full proposal).
@@ -503,9 +509,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     # A closed round's record: the secretariat, members without a conflict, and the applicant
     # (outcome, summary and conditions); not the recused member, not another applicant.
     "committee.record": _only({"owner": 200, "secretariat": 200, "committee": 200}, refused=404)
-    | {"admin": 403},
+    | _NO_PROPOSAL_ROLE,
     # An open round's record so far: the secretariat only.
-    "committee.record@open": _only({"secretariat": 200}, refused=404) | {"admin": 403},
+    "committee.record@open": _only({"secretariat": 200}, refused=404) | _NO_PROPOSAL_ROLE,
     # The vote (choice "approve"): cast by the member, refused to the recused member.
     "committee.vote": _post_only({"committee": REDIRECT, "recused": 400}),
     # Declaring a conflict: recorded for the member; the recused member is recused already.
@@ -572,8 +578,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.allocation_pdf": _SECRETARIAT,
     # The decision record as a PDF: the same readers as the page.
     "reports.decision_pdf": _only({"owner": 200, "secretariat": 200, "committee": 200}, refused=404)
-    | {"admin": 403},
-    "reports.decision_pdf@open": _only({"secretariat": 200}, refused=404) | {"admin": 403},
+    | _NO_PROPOSAL_ROLE,
+    "reports.decision_pdf@open": _only({"secretariat": 200}, refused=404) | _NO_PROPOSAL_ROLE,
     # Notifications: one's own only
     "notifications.index": _signed_in(200),
     "notifications.preferences": _signed_in(200),
