@@ -27,13 +27,22 @@ from fund.finance.models import (
 )
 from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
+from fund.finance.transfers import request_transfer
 from fund.money import read_amount
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import objective_thematic_area
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import new_open_call, new_proposal
-from tests.helpers import csrf_token, login, new_organization, new_user, org_id, user
+from tests.helpers import (
+    csrf_token,
+    grant_agent_role,
+    login,
+    new_organization,
+    new_user,
+    org_id,
+    user,
+)
 from workflows import TransitionRefused
 
 D = Decimal
@@ -1127,6 +1136,7 @@ def test_balance_page_lists_long_lists_a_page_at_a_time(
 
 
 def test_contribution_form_records_a_contribution(app, client, secretariat, donor) -> None:
+    grant_agent_role(app, secretariat)  # the administrative agent records the money
     token = csrf_token(client, "/finance/contributions")
     response = client.post(
         "/finance/contributions",
@@ -1160,6 +1170,7 @@ def test_contribution_form_records_a_contribution(app, client, secretariat, dono
 def test_contribution_form_keeps_bad_input_and_saves_nothing(
     app, client, secretariat, donor
 ) -> None:
+    grant_agent_role(app, secretariat)  # the administrative agent records the money
     token = csrf_token(client, "/finance/contributions")
     response = client.post(
         "/finance/contributions",
@@ -1200,6 +1211,7 @@ def test_contribution_form_keeps_bad_input_and_saves_nothing(
 
 
 def test_void_page(app, client, secretariat, donor) -> None:
+    grant_agent_role(app, secretariat)  # the administrative agent records the money
     contribution_id = contribute(app, secretariat, donor, "1000.00")
     path = f"/finance/contributions/{contribution_id}/void"
     assert "USD 990.00" in client.get(path).get_data(as_text=True)
@@ -1242,6 +1254,11 @@ def test_allocation_page_funds_disburses_and_closes(
     ilo = None
     with app.app_context():
         ilo = org_id("ILO")
+        # The secretariat requests the transfer; the administrative agent records it.
+        agent = user(secretariat.id)
+        agent.set_roles(agent.roles | {"administrative_agent"})
+        request_transfer(agent, lists.allocation_for(proposal_id), ilo, ILO_SHARE, now=utcnow())
+        db.session.commit()
     disburse_path = f"{path}/organizations/{ilo}/disburse"
     today = utcnow().date().isoformat()
     prefix = f"org{ilo}-"

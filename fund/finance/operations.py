@@ -35,6 +35,7 @@ from fund.finance.models import (
     Pool,
 )
 from fund.finance.queries.lists import remaining_by_organization
+from fund.finance.transfer_models import TransferRequest
 from fund.money import CENT, format_usd, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
@@ -403,9 +404,11 @@ def record_disbursement(
     amount: Decimal,
     reference: str = "",
     now: datetime | None = None,
+    request: TransferRequest | None = None,
 ) -> Disbursement:
     """A tranche paid to one participating organization of a funded proposal; the total paid
-    can never exceed its share of the allocation."""
+    can never exceed its share of the allocation. Against a transfer `request`
+    (`fund.finance.transfers`): still open, for exactly its amount; it is marked transferred."""
     now = now or utcnow()
     proposal = db.session.get(Proposal, allocation.proposal_id)
     if proposal.status != "funded":
@@ -434,6 +437,10 @@ def record_disbursement(
             f"{format_usd(share_amount)}, {format_usd(disbursed)} paid already).",
             "amount",
         )
+    if request is not None:  # the share's row is locked: then the request's
+        from fund.finance import transfers
+
+        request = transfers.check_recordable(request, allocation.id, organization_id, amount)
     _move(
         update(AllocationShare)
         .where(
@@ -455,6 +462,8 @@ def record_disbursement(
         paid_on=paid_on,
         amount=amount,
     )
+    if request is not None:
+        transfers.mark_transferred(request, disbursement, actor, now)
     record(
         "disbursement_recorded",
         "proposal",
@@ -468,7 +477,8 @@ def record_disbursement(
             "amount": amount,
             "reference": disbursement.reference,
             "remaining": remaining - amount,
-        },
+        }
+        | ({"request": request.id} if request is not None else {}),
         now=now,
     )
     disbursement_recorded.send(allocation, disbursement=disbursement, actor=actor)

@@ -14,7 +14,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
-from fund.finance import funding, operations
+from fund.finance import funding, operations, transfers
 from fund.finance.forms import (
     CloseForm,
     ContributionForm,
@@ -209,6 +209,7 @@ def _render_proposal(
         allocation=allocation,
         disbursements=lists.disbursements(allocation.id) if allocation else [],
         disbursement_forms=forms,
+        transfer_requests=transfers.requests_for(allocation.id) if allocation else [],
         fund_form=fund_form or FundForm(formdata=None),
         close_form=close_form or CloseForm(formdata=None),
         error=error,
@@ -217,19 +218,19 @@ def _render_proposal(
 
 
 @bp.route("/proposals/<int:proposal_id>")
-@roles_required(Role.SECRETARIAT)
+@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 def proposal(proposal_id: int):
     return _render_proposal(_proposal(proposal_id))
 
 
-def _proposal_action(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _proposal_action(
+    rule: str, role: str = Role.SECRETARIAT
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A form of the proposal's finance page (fund, pay, close), posted to `rule`: by the
-    secretariat only, and a sensitive action."""
+    secretariat only (the transfer: the administrative agent), and a sensitive action."""
 
     def declare(view: Callable[..., Any]) -> Callable[..., Any]:
-        return bp.route(rule, methods=["POST"])(
-            roles_required(Role.SECRETARIAT)(recent_login_required()(view))
-        )
+        return bp.route(rule, methods=["POST"])(roles_required(role)(recent_login_required()(view)))
 
     return declare
 
@@ -310,8 +311,12 @@ def fund(proposal_id: int):
     )
 
 
-@_proposal_action("/proposals/<int:proposal_id>/organizations/<int:organization_id>/disburse")
+@_proposal_action(
+    "/proposals/<int:proposal_id>/organizations/<int:organization_id>/disburse",
+    Role.ADMINISTRATIVE_AGENT,
+)
 def disburse(proposal_id: int, organization_id: int):
+    """The administrative agent records the transfer of the organization's open request."""
     proposal = _proposal(proposal_id)
     form = DisbursementForm(prefix=disbursement_prefix(organization_id))
     once = idempotency.once(f"disburse.{proposal_id}.{organization_id}", current_user)
@@ -321,6 +326,9 @@ def disburse(proposal_id: int, organization_id: int):
 
     def run() -> str:
         once.claim()
+        request = transfers.open_request(allocation.id, organization_id)
+        if request is None:
+            raise operations.FinanceError(transfers.NOT_REQUESTED)
         disbursement = operations.record_disbursement(
             current_user,
             allocation,
@@ -328,6 +336,7 @@ def disburse(proposal_id: int, organization_id: int):
             form.paid_on.data,
             form.parsed_amount,
             form.reference.data or "",
+            request=request,
         )
         paid = format_usd(disbursement.amount)
         once.done(url_for("finance.proposal", proposal_id=proposal.id), f"The payment of {paid}")

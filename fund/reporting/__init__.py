@@ -24,3 +24,11 @@ def init_app(app: Flask) -> None:
     from fund.reporting.page import programme_link
 
     PAGE.add_links(programme_link)
+
+    # The tranche conditions of transfer requests read the reports.
+    from fund.finance.tranche import REPORT_READERS
+    from fund.reporting import tranche_facts
+
+    REPORT_READERS.register(
+        pending_reports=tranche_facts.pending_reports, reported_spent=tranche_facts.reported_spent
+    )

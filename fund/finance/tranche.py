@@ -1,0 +1,162 @@
+"""The tranche conditions: what a transfer after an organization's first must meet to be released.
+
+`CONDITIONS` is the table: each condition's name (kept with the request), its label (shown on
+the pages) and its guard function. A guard takes the request's `TrancheFacts` and the settings
+and returns the failing condition's sentences, one per problem (none: it passes). Tranche 1
+(no transfer yet to that organization) is released without conditions.
+
+The facts that come from the programme's reports are read through `REPORT_READERS`, which
+`fund.reporting` fills from its `init_app` (reports sit above finance in the layers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from fund.money import format_usd
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    """A report of the programme not yet accepted, as the refusal names it."""
+
+    year: int
+    kind_label: str  # "Annual financial report"
+    due_on: date
+    status_label: str  # as displayed: "Overdue", "Returned", ...
+
+    def sentence(self) -> str:
+        return (
+            f"The {self.year} {self.kind_label[:1].lower()}{self.kind_label[1:]} is not "
+            f"accepted (due {self.due_on.day} {self.due_on:%B %Y}, {self.status_label.lower()})."
+        )
+
+
+class ReportReaders:
+    """What the tranche conditions read of the programme's reports, registered by
+    `fund.reporting.init_app`: `pending_reports(proposal_id, before_year, today)` (the reports
+    of years before `before_year` not accepted) and `reported_spent(allocation_id,
+    organization_id)` (the organization's expenditure in the accepted financial reports)."""
+
+    def __init__(self) -> None:
+        self._readers: dict[str, Callable[..., Any]] = {}
+
+    def register(self, **readers: Callable[..., Any]) -> None:
+        self._readers.update(readers)
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        try:
+            return self.__dict__["_readers"][name]
+        except KeyError:
+            raise RuntimeError(f"the report reader {name!r} is not registered") from None
+
+
+REPORT_READERS = ReportReaders()
+
+
+@dataclass(frozen=True)
+class TrancheSettings:
+    reports_accepted: bool
+    min_expenditure_share: Decimal
+
+    @classmethod
+    def from_config(cls, config: Any) -> TrancheSettings:
+        return cls(
+            reports_accepted=bool(config["TRANCHE_REPORTS_ACCEPTED"]),
+            min_expenditure_share=Decimal(config["TRANCHE_MIN_EXPENDITURE_SHARE"]),
+        )
+
+
+@dataclass(frozen=True)
+class TrancheFacts:
+    """What the conditions look at, for one request."""
+
+    proposal_id: int
+    allocation_id: int
+    organization_id: int
+    organization: str  # its acronym, or its name
+    transferred: Decimal  # to that organization so far
+    request_date: date
+
+
+def percent(share: Decimal) -> str:
+    """A share as a whole percentage, rounded down (69.9% is "69%", never "70%")."""
+    return f"{(share * 100).quantize(Decimal(1), rounding=ROUND_FLOOR)}%"
+
+
+# The guards ---------------------------------------------------------------------------------
+
+
+def previous_reports_accepted(facts: TrancheFacts, settings: TrancheSettings) -> list[str]:
+    """Every narrative and financial report of the programme on a year before the request's
+    is accepted."""
+    if not settings.reports_accepted:
+        return []
+    pending = REPORT_READERS.pending_reports(
+        facts.proposal_id, facts.request_date.year, facts.request_date
+    )
+    return [report.sentence() for report in pending]
+
+
+def expenditure_reported(facts: TrancheFacts, settings: TrancheSettings) -> list[str]:
+    """The organization's expenditure in the accepted financial reports is at least the
+    required share of what it was transferred."""
+    required = settings.min_expenditure_share
+    if facts.transferred <= 0 or required <= 0:
+        return []
+    spent = REPORT_READERS.reported_spent(facts.allocation_id, facts.organization_id)
+    if spent >= facts.transferred * required:
+        return []
+    return [
+        f"{facts.organization} reported {format_usd(spent)} spent, "
+        f"{percent(spent / facts.transferred)} of the {format_usd(facts.transferred)} "
+        f"transferred; {percent(required)} is required."
+    ]
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    label: str
+    check: Callable[[TrancheFacts, TrancheSettings], list[str]]
+
+
+CONDITIONS: tuple[Condition, ...] = (
+    Condition(
+        "reports_accepted",
+        "The previous narrative and financial reports are accepted",
+        previous_reports_accepted,
+    ),
+    Condition(
+        "expenditure_share",
+        "The organization reported spending enough of what it was transferred",
+        expenditure_reported,
+    ),
+)
+
+
+def evaluate(facts: TrancheFacts, settings: TrancheSettings) -> list[dict[str, Any]]:
+    """Each condition with its result, as a request keeps it: name, label, passed, problems."""
+    results = []
+    for condition in CONDITIONS:
+        problems = condition.check(facts, settings)
+        results.append(
+            {
+                "name": condition.name,
+                "label": condition.label,
+                "passed": not problems,
+                "problems": problems,
+            }
+        )
+    return results
+
+
+def problems_of(results: list[dict[str, Any]]) -> list[str]:
+    """The sentences of the failing conditions, in the table's order."""
+    return [problem for result in results for problem in result["problems"]]

@@ -1,0 +1,273 @@
+"""Transfer requests: the secretariat requests a tranche for a participating organization, the
+administrative agent records the transfer against it (the firewall between the roles: the
+secretariat records no money, the agent transfers only what was requested).
+
+A request is checked under its allocation share's row lock (`operations._share_paid`): the
+amount within what remains of the share, no other open request (which the partial unique index
+`uq_transfer_requests_one_open` refuses anyway), and, from the second tranche on, the tranche
+conditions (`fund.finance.tranche.CONDITIONS`). A failing condition refuses the request with
+each problem in words, unless the secretariat gives the reason to override it; the override
+and its reason are audited and kept with the request. Callers commit, and roll back after a
+FinanceError. Lock order: the share, then the request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from fund.accounts.models import Organization, User
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.finance import tranche
+from fund.finance.models import Allocation, Disbursement
+from fund.finance.operations import FinanceError, _add, _check_amount, _share_paid
+from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
+from fund.locking import locked
+from fund.money import format_usd, read_amount
+from fund.proposals.models import Proposal
+
+NOT_REQUESTED = (
+    "No transfer to this organization is requested: the secretariat requests a transfer "
+    "before the administrative agent records it. Nothing was recorded."
+)
+
+
+class TrancheRefused(FinanceError):
+    """A request refused by the tranche conditions: `problems` names each failing one. The
+    secretariat may send it again with the reason for overriding them."""
+
+    def __init__(self, problems: list[str], conditions: list[dict[str, Any]]) -> None:
+        super().__init__(
+            "The tranche conditions are not met: " + " ".join(problems), "override_reason"
+        )
+        self.problems = problems
+        self.conditions = conditions
+
+
+def reference(request: TransferRequest) -> str:
+    return f"TR-{request.id}"
+
+
+def _name(organization: Organization) -> str:
+    return organization.acronym or organization.name
+
+
+def open_request(allocation_id: int, organization_id: int) -> TransferRequest | None:
+    """The organization's open request on the allocation (at most one)."""
+    return db.session.scalar(
+        select(TransferRequest).where(
+            TransferRequest.allocation_id == allocation_id,
+            TransferRequest.organization_id == organization_id,
+            TransferRequest.status == OPEN,
+        )
+    )
+
+
+def tranche_number(allocation_id: int, organization_id: int) -> int:
+    """The next transfer's tranche: 1 when nothing was transferred to the organization yet."""
+    transfers = db.session.scalar(
+        select(func.count(Disbursement.id)).where(
+            Disbursement.allocation_id == allocation_id,
+            Disbursement.organization_id == organization_id,
+        )
+    )
+    return int(transfers or 0) + 1
+
+
+def _funded(allocation: Allocation) -> Proposal:
+    proposal = db.session.get(Proposal, allocation.proposal_id)
+    if proposal.status != "funded":
+        raise FinanceError(
+            "Transfers are requested only for funded programmes; "
+            f"{proposal.reference} is “{proposal.status_label}”."
+        )
+    return proposal
+
+
+def request_transfer(
+    actor: User,
+    allocation: Allocation,
+    organization_id: int,
+    amount: Decimal,
+    override_reason: str | None = None,
+    now: datetime | None = None,
+) -> TransferRequest:
+    """The secretariat's request of a tranche for one organization of a funded programme."""
+    now = now or utcnow()
+    proposal = _funded(allocation)
+    _check_amount(amount, "amount")
+    organization = db.session.get(Organization, organization_id)
+    share = _share_paid(allocation.id, organization_id)  # the share's row locked from here
+    if share is None or organization is None:
+        raise FinanceError("This organization has no share in the allocation.", "organization_id")
+    name = _name(organization)
+    share_amount, transferred = share
+    pending = open_request(allocation.id, organization_id)
+    if pending is not None:
+        raise FinanceError(
+            f"A transfer of {format_usd(pending.amount)} to {name} is already requested "
+            f"({reference(pending)}): the administrative agent records it, or it is cancelled, "
+            "before another is requested.",
+            "organization_id",
+        )
+    remaining = share_amount - transferred
+    if amount > remaining:
+        raise FinanceError(
+            f"Only {format_usd(remaining)} remains to be transferred to {name} (its share is "
+            f"{format_usd(share_amount)}, {format_usd(transferred)} transferred already).",
+            "amount",
+        )
+    number = tranche_number(allocation.id, organization_id)
+    conditions: list[dict[str, Any]] = []
+    if number > 1:
+        facts = tranche.TrancheFacts(
+            proposal_id=proposal.id,
+            allocation_id=allocation.id,
+            organization_id=organization_id,
+            organization=name,
+            transferred=transferred,
+            request_date=now.date(),
+        )
+        conditions = tranche.evaluate(
+            facts, tranche.TrancheSettings.from_config(current_app.config)
+        )
+    problems = tranche.problems_of(conditions)
+    reason = (override_reason or "").strip() or None
+    if problems and reason is None:
+        raise TrancheRefused(problems, conditions)
+    if not problems:
+        reason = None  # nothing to override
+    request = TransferRequest(
+        allocation_id=allocation.id,
+        organization_id=organization_id,
+        amount=amount,
+        tranche=number,
+        status=OPEN,
+        override_reason=reason,
+        conditions=conditions,
+        requested_by_id=actor.id,
+        requested_at=now,
+    )
+    _add(
+        request,
+        f"A transfer to {name} was requested at the same moment by someone else. Nothing of "
+        "yours was recorded; look at the programme's requests again.",
+    )
+    details = {
+        "request": request.id,
+        "organization": name,
+        "amount": amount,
+        "tranche": number,
+        "conditions": {c["name"]: c["passed"] for c in conditions},
+    }
+    record("transfer_requested", "proposal", proposal.id, actor, details=details, now=now)
+    if reason is not None:
+        record(
+            "tranche_conditions_overridden",
+            "proposal",
+            proposal.id,
+            actor,
+            comment=reason,
+            details={"request": request.id, "organization": name, "problems": problems},
+            now=now,
+        )
+    return request
+
+
+def check_recordable(
+    request: TransferRequest, allocation_id: int, organization_id: int, amount: Decimal
+) -> TransferRequest:
+    """The request a transfer is recorded against, locked and read afresh: still open, the
+    same organization's on the same allocation, and for exactly the amount transferred."""
+    row = locked(TransferRequest, request.id)
+    if row is None or (row.allocation_id, row.organization_id) != (
+        allocation_id,
+        organization_id,
+    ):
+        raise FinanceError("The transfer request is not this organization's on this programme.")
+    if row.status != OPEN:
+        raise FinanceError(
+            f"Transfer request {reference(row)} is {row.status_label.lower()} already. "
+            "Nothing was recorded."
+        )
+    if amount != read_amount(row.amount):
+        raise FinanceError(
+            f"The transfer must be the amount requested ({reference(row)}): "
+            f"{format_usd(read_amount(row.amount))}.",
+            "amount",
+        )
+    return row
+
+
+def mark_transferred(
+    request: TransferRequest, disbursement: Disbursement, actor: User, now: datetime
+) -> None:
+    """The request recorded as transferred by `disbursement` (its row locked already)."""
+    request.status = TransferStatus.TRANSFERRED.value
+    request.disbursement_id = disbursement.id
+    request.closed_by_id = actor.id
+    request.closed_at = now
+    db.session.flush()
+
+
+def cancel_request(
+    actor: User, request: TransferRequest, reason: str, now: datetime | None = None
+) -> TransferRequest:
+    """The secretariat withdraws an open request (a reason is required); audited."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise FinanceError("Give the reason for cancelling the request.", "reason")
+    _share_paid(request.allocation_id, request.organization_id)  # the share, then the request
+    row = locked(TransferRequest, request.id)
+    if row is None or row.status != OPEN:
+        raise FinanceError(
+            f"Transfer request {reference(request)} is no longer open: it was recorded or "
+            "cancelled already."
+        )
+    row.status = TransferStatus.CANCELLED.value
+    row.closed_by_id = actor.id
+    row.closed_at = now
+    db.session.flush()
+    allocation = db.session.get(Allocation, row.allocation_id)
+    record(
+        "transfer_request_cancelled",
+        "proposal",
+        allocation.proposal_id,
+        actor,
+        comment=reason,
+        details={"request": row.id, "amount": read_amount(row.amount)},
+        now=now,
+    )
+    return row
+
+
+# Reads ----------------------------------------------------------------------------------------
+
+
+def requests_for(allocation_id: int) -> list[TransferRequest]:
+    """A programme's requests, the latest first."""
+    return list(
+        db.session.scalars(
+            select(TransferRequest)
+            .where(TransferRequest.allocation_id == allocation_id)
+            .order_by(TransferRequest.requested_at.desc(), TransferRequest.id.desc())
+        )
+    )
+
+
+def open_requests() -> list[tuple[TransferRequest, Proposal]]:
+    """Every open request with its programme, the oldest first (the agent's list)."""
+    rows = db.session.execute(
+        select(TransferRequest, Proposal)
+        .join(Allocation, Allocation.id == TransferRequest.allocation_id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .where(TransferRequest.status == OPEN)
+        .order_by(TransferRequest.requested_at, TransferRequest.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
