@@ -189,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.committee.views import bp as committee_bp
     from fund.core.views import bp as core_bp
     from fund.coverage.views import bp as coverage_bp
+    from fund.finance.agent_views import bp as agent_bp
     from fund.finance.transfer_views import bp as transfers_bp
     from fund.finance.views import bp as finance_bp
     from fund.notifications.views import bp as notifications_bp
@@ -219,6 +220,7 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         seats_bp,
         finance_bp,
+        agent_bp,
         transfers_bp,
         coverage_bp,
         results_bp,

@@ -23,7 +23,11 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("committee.index", "Committee", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
     ("pipeline.index", "Pipeline", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
     ("seats.index", "Committee seats", frozenset({Role.ADMIN})),
-    ("finance.balance", "Finances", frozenset({Role.SECRETARIAT})),
+    (
+        "finance.balance",
+        "Finances",
+        frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
+    ),
     ("reporting.index", "Programme reports", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),
     ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE})),

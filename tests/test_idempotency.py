@@ -21,6 +21,7 @@ from fund.idempotency import FormKey
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.screening.models import ScreeningCriterion
 from tests.conftest import csrf_token, login
+from tests.helpers import grant_agent_role
 
 
 def form_key(page: str) -> str:
@@ -71,6 +72,14 @@ def post_together(clients: list[FlaskClient], path: str, data: dict[str, Any]) -
         thread.join(timeout=90)
     assert not any(thread.is_alive() for thread in threads), "a request hung"
     return results
+
+
+@pytest.fixture
+def secretariat(app, secretariat):
+    """The signed-in secretariat member, with the administrative agent's role too: the agent
+    records the contributions."""
+    grant_agent_role(app, secretariat)
+    return secretariat
 
 
 def contribution_form(client: FlaskClient, donor) -> dict[str, Any]:
@@ -155,7 +164,9 @@ def test_a_key_of_another_user_or_another_form_is_refused(
     app, client, secretariat, donor, create_user, open_call
 ):
     data = contribution_form(client, donor)
-    colleague = create_user(roles=("secretariat",), organization_acronym="IOM")
+    colleague = create_user(
+        roles=("secretariat", "administrative_agent"), organization_acronym="IOM"
+    )
     other = app.test_client()
     login(other, colleague.email)
     refused = other.post(

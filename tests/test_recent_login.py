@@ -112,7 +112,7 @@ def test_a_stale_conflict_declaration_keeps_the_reason(app, backend, people, mak
     ("roles", "org", "page", "path", "data", "kept"),
     [
         (
-            ("secretariat",),
+            ("secretariat", "administrative_agent"),  # the agent records the contributions
             None,
             "/finance/contributions",
             "/finance/contributions",

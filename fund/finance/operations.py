@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
-from fund.finance import funding
+from fund.finance import funding, transfer_schedule
 from fund.finance.guards import FUNDING_PLAN
 from fund.finance.models import (
     GENERAL_POOL,
@@ -130,9 +131,11 @@ def record_contribution(
     note: str = "",
     fee_rate: Decimal | None = None,
     now: datetime | None = None,
+    received: dict[str, Any] | None = None,
 ) -> Contribution:
     """A donor's deposit: the fee is deducted and the net amount added to its pool (the earmarked
-    thematic area, or the unearmarked pool)."""
+    thematic area, or the unearmarked pool). `received`: the currency, amount, exchange rate
+    and pledge of a deposit in a currency (`fund.finance.agent.record_deposit`); USD otherwise."""
     now = now or utcnow()
     rate = Decimal(current_app.config["ADMIN_AGENT_FEE_RATE"] if fee_rate is None else fee_rate)
     if not (0 <= rate < 1) or rate != rate.quantize(RATE_STEP):
@@ -158,6 +161,7 @@ def record_contribution(
         net=net,
         pool_code=pool_code,
         note=(note or "").strip(),
+        **(received or {}),
     )
     _move_pool(
         pool_code,
@@ -179,7 +183,8 @@ def record_contribution(
             "net": net,
             "pool": pool_code,
             "reference": contribution.reference,
-        },
+        }
+        | (received or {}),
         now=now,
     )
     return contribution
@@ -304,6 +309,9 @@ def fund_proposal(
         ],
     )
     _add(allocation, f"{proposal.reference} already has an allocation.")
+    transfer_schedule.plan_transfer_schedule(
+        allocation, start=proposal.planned_start or allocated_on, now=now, actor=actor
+    )
     # The transition is announced once its allocation exists: receivers see the whole funding.
     proposal_operations.announce_transition(proposal, actor, event)
     return allocation

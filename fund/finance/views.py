@@ -57,7 +57,7 @@ def _page_number(name: str) -> int:
 
 
 @bp.route("/")
-@roles_required(Role.SECRETARIAT)
+@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 def balance():
     """The balance, then the pipeline and the allocations a page at a time
     (`pipeline_page`, `allocations_page`); every total is over the whole list."""
@@ -104,17 +104,21 @@ def _render_contributions(form: ContributionForm, titles: dict[str, str], status
         titles=titles,
         fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
         general=funding.GENERAL_LABEL,
+        can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
     ), status
 
 
 @bp.route("/contributions", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT)
+@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 @recent_login_required()
 def contributions():
+    """The deposits: recorded by the administrative agent, read by the secretariat."""
     form = ContributionForm()
     titles = _contribution_choices(form)
     if not form.is_submitted():
         return _render_contributions(form, titles)
+    if not current_user.has_role(Role.ADMINISTRATIVE_AGENT):
+        abort(403)  # the firewall: the secretariat records no money
     once = idempotency.once("contribution", current_user)
     if not form.validate():
         return _render_contributions(form, titles, 400)
@@ -146,12 +150,14 @@ def contributions():
 
 
 @bp.route("/contributions/<int:contribution_id>/void", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT)
+@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 @recent_login_required()
 def void(contribution_id: int):
     contribution = db.session.get(Contribution, contribution_id) or abort(404)
     form = VoidForm()
     error = None
+    if form.is_submitted() and not current_user.has_role(Role.ADMINISTRATIVE_AGENT):
+        abort(403)  # the firewall: the secretariat records no money
     if form.is_submitted() and contribution.void is None and form.validate():
         try:
             operations.void_contribution(current_user, contribution, form.reason.data)
@@ -170,6 +176,7 @@ def void(contribution_id: int):
         form=form,
         error=error,
         pool=funding.pool_label(contribution.pool_code, lists.area_titles()),
+        can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
     ), status
 
 

@@ -32,3 +32,9 @@ def init_app(app: Flask) -> None:
     REPORT_READERS.register(
         pending_reports=tranche_facts.pending_reports, reported_spent=tranche_facts.reported_spent
     )
+
+    # The funding status counts the accepted financial reports' expenditure.
+    from fund.finance.status import register_expenditure
+    from fund.reporting.expenditure import accepted_expenditure
+
+    register_expenditure(accepted_expenditure)

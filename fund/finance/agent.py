@@ -1,0 +1,354 @@
+"""The administrative agent's records beside the transfers: pledges, deposits in a currency,
+interest and direct costs.
+
+A deposit is a contribution (`fund.finance.operations.record_contribution`) received in a
+currency at an exchange rate: its USD gross is the amount at the rate, half-up to the cent, and
+the fee and the net follow from that gross as for any contribution. Interest goes to the
+unearmarked pool; a direct cost comes out of it, refused when the pool does not hold it (the
+pool's CHECK has the final word, under the pool's row lock). Callers commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import Organization, User
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
+from fund.finance.currencies import BASE_CURRENCY, ISO_4217
+from fund.finance.models import GENERAL_POOL, Contribution, ContributionVoid, Pool
+from fund.finance.operations import FinanceError, record_contribution
+from fund.money import CENT, MAX_AMOUNT, ZERO, format_amount, format_usd, read_amount, round_cents
+
+RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
+MAX_RATE = Decimal("9999999999.99999999")
+
+
+def _today_or_before(value: date, now: datetime, what: str, field: str) -> None:
+    if value > now.date():
+        raise FinanceError(
+            f"The {what} date cannot be in the future (today is {now.date():%d %B %Y}, UTC).",
+            field,
+        )
+
+
+def _amount(amount: Decimal, field: str) -> Decimal:
+    if amount != amount.quantize(CENT):
+        raise FinanceError("Use at most two decimals (cents).", field)
+    if amount <= 0:
+        raise FinanceError("The amount must be more than zero.", field)
+    if amount > MAX_AMOUNT:
+        raise FinanceError(f"The amount cannot be more than {format_amount(MAX_AMOUNT)}.", field)
+    return amount
+
+
+def check_currency(code: str, field: str = "currency") -> str:
+    """An ISO 4217 code (case ignored), or a FinanceError at `field`."""
+    code = (code or "").strip().upper()
+    if code not in ISO_4217:
+        raise FinanceError(
+            "Give the currency as its three-letter ISO 4217 code, e.g. EUR or USD.", field
+        )
+    return code
+
+
+def parse_rate(text: str | None, field: str = "exchange_rate") -> Decimal:
+    """An exchange rate typed as a plain decimal (USD for one unit of the currency)."""
+    cleaned = (text or "").strip().replace(" ", "")
+    try:
+        rate = Decimal(cleaned)
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite() or "e" in cleaned.lower():
+        raise FinanceError(f"“{text}” is not a rate: use digits, e.g. 1.0825.", field)
+    return check_rate(rate, field)
+
+
+def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:
+    if rate <= 0:
+        raise FinanceError("The exchange rate must be more than zero.", field)
+    if rate != rate.quantize(RATE_PLACES) or rate > MAX_RATE:
+        raise FinanceError("Use at most eight decimals and ten digits before the point.", field)
+    return rate
+
+
+# Pledges ----------------------------------------------------------------------------------
+
+
+def record_pledge(
+    actor: User,
+    donor: Organization,
+    pledged_on: date,
+    currency: str,
+    amount: Decimal,
+    schedule: Sequence[tuple[date, Decimal]],
+    note: str = "",
+    now: datetime | None = None,
+) -> Pledge:
+    """A donor's pledge in a currency with its expected payment schedule, whose instalments
+    add up to the pledged amount."""
+    now = now or utcnow()
+    currency = check_currency(currency)
+    _amount(amount, "amount")
+    _today_or_before(pledged_on, now, "pledge", "pledged_on")
+    if not schedule:
+        raise FinanceError("Give at least one expected payment (its date and amount).", "schedule")
+    lines = []
+    for due_on, part in schedule:
+        _amount(part, "schedule")
+        lines.append(PledgeInstalment(due_on=due_on, amount=part))
+    scheduled = sum((part for _, part in schedule), ZERO)
+    if scheduled != amount:
+        raise FinanceError(
+            f"The expected payments add up to {currency} {format_amount(scheduled)}, not the "
+            f"pledged {currency} {format_amount(amount)}.",
+            "schedule",
+        )
+    pledge = Pledge(
+        donor_id=donor.id,
+        pledged_on=pledged_on,
+        currency=currency,
+        amount=amount,
+        note=(note or "").strip(),
+        recorded_by_id=actor.id,
+        recorded_at=now,
+        instalments=lines,
+    )
+    db.session.add(pledge)
+    db.session.flush()
+    record(
+        "pledge_recorded",
+        "pledge",
+        pledge.id,
+        actor,
+        details={
+            "donor": donor.acronym or donor.name,
+            "pledged_on": pledged_on.isoformat(),
+            "currency": currency,
+            "amount": amount,
+            "schedule": [[d.isoformat(), str(a)] for d, a in sorted(schedule)],
+        },
+        now=now,
+    )
+    return pledge
+
+
+@dataclass(frozen=True)
+class PledgeProgress:
+    """What a pledge promised against what its deposits (not voided) brought."""
+
+    pledged: Decimal  # in the pledge's currency
+    deposited: Decimal  # in the pledge's currency
+    deposited_usd: Decimal  # the deposits' USD gross
+    deposits: int
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.pledged - self.deposited, ZERO)
+
+
+def pledge_progress(pledges: Sequence[Pledge]) -> dict[int, PledgeProgress]:
+    """Each pledge's progress, in one query."""
+    rows = {
+        row.pledge_id: row
+        for row in db.session.execute(
+            select(
+                Contribution.pledge_id,
+                func.count().label("n"),
+                func.sum(Contribution.currency_amount).label("amount"),
+                func.sum(Contribution.gross).label("gross"),
+            )
+            .outerjoin(ContributionVoid)
+            .where(
+                Contribution.pledge_id.in_([p.id for p in pledges]),
+                ContributionVoid.contribution_id.is_(None),
+            )
+            .group_by(Contribution.pledge_id)
+        )
+    }
+    progress = {}
+    for pledge in pledges:
+        row = rows.get(pledge.id)
+        progress[pledge.id] = PledgeProgress(
+            pledged=read_amount(pledge.amount),
+            deposited=read_amount(row.amount if row else None),
+            deposited_usd=read_amount(row.gross if row else None),
+            deposits=row.n if row else 0,
+        )
+    return progress
+
+
+# Deposits ---------------------------------------------------------------------------------
+
+
+def usd_gross(amount: Decimal, rate: Decimal) -> Decimal:
+    """A deposit's USD value: its amount at the rate, rounded half-up to the cent."""
+    return round_cents(amount * rate)
+
+
+def record_deposit(
+    actor: User,
+    donor: Organization,
+    received_on: date,
+    currency: str,
+    amount: Decimal,
+    exchange_rate: Decimal,
+    earmark_area_code: str | None = None,
+    pledge: Pledge | None = None,
+    reference: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Contribution:
+    """A deposit received in `currency`: its USD gross at `exchange_rate` (USD per unit) is
+    recorded as a contribution, with the amount, the currency, the rate and the pledge it pays."""
+    now = now or utcnow()
+    currency = check_currency(currency)
+    _amount(amount, "amount")
+    check_rate(exchange_rate)
+    if currency == BASE_CURRENCY and exchange_rate != 1:
+        raise FinanceError("A deposit in USD is at the rate 1.", "exchange_rate")
+    if pledge is not None:
+        if pledge.donor_id != donor.id:
+            raise FinanceError("The pledge is another donor's.", "pledge_id")
+        if pledge.currency != currency:
+            raise FinanceError(
+                f"The pledge is in {pledge.currency}: record its deposits in {pledge.currency}.",
+                "currency",
+            )
+    gross = usd_gross(amount, exchange_rate)
+    if gross <= 0:
+        raise FinanceError(
+            f"At this rate the deposit is worth {format_usd(gross)}: check the rate.",
+            "exchange_rate",
+        )
+    _amount(gross, "exchange_rate")
+    return record_contribution(
+        actor,
+        donor,
+        received_on,
+        gross,
+        earmark_area_code,
+        reference,
+        note,
+        now=now,
+        received={
+            "currency": currency,
+            "currency_amount": amount,
+            "exchange_rate": exchange_rate,
+            "pledge_id": pledge.id if pledge is not None else None,
+        },
+    )
+
+
+# Interest and direct costs ----------------------------------------------------------------
+
+
+def _general_available() -> Decimal:
+    """What the unearmarked pool holds, its row locked until the transaction ends."""
+    row = db.session.execute(
+        select(Pool.available).where(Pool.code == GENERAL_POOL).with_for_update()
+    ).first()
+    if row is None:
+        raise FinanceError("The fund has no unearmarked pool.")
+    return read_amount(row.available)
+
+
+def _move_general(change: Decimal, refusal: str) -> None:
+    statement = (
+        update(Pool)
+        .where(Pool.code == GENERAL_POOL)
+        .values(available=func.round(Pool.available + change, 2))
+    )
+    try:
+        db.session.execute(statement, execution_options={"synchronize_session": False})
+    except IntegrityError as error:
+        raise FinanceError(refusal) from error
+
+
+def record_interest(
+    actor: User,
+    earned_on: date,
+    amount: Decimal,
+    reference: str = "",
+    now: datetime | None = None,
+) -> InterestEntry:
+    """Interest the fund earned (USD), added to the unearmarked pool's available money."""
+    now = now or utcnow()
+    _amount(amount, "amount")
+    _today_or_before(earned_on, now, "interest", "earned_on")
+    _general_available()
+    entry = InterestEntry(
+        earned_on=earned_on,
+        amount=amount,
+        reference=(reference or "").strip(),
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    _move_general(amount, "The database refused to add the interest to the unearmarked pool.")
+    record(
+        "interest_recorded",
+        "interest",
+        entry.id,
+        actor,
+        details={
+            "earned_on": earned_on.isoformat(),
+            "amount": amount,
+            "pool": GENERAL_POOL,
+            "reference": entry.reference,
+        },
+        now=now,
+    )
+    return entry
+
+
+def record_direct_cost(
+    actor: User,
+    charged_on: date,
+    amount: Decimal,
+    description: str,
+    now: datetime | None = None,
+) -> DirectCost:
+    """A cost of the secretariat charged to the fund (USD), out of the unearmarked pool;
+    refused when the pool does not hold it unallocated."""
+    now = now or utcnow()
+    description = (description or "").strip()
+    if not description:
+        raise FinanceError("Say what the cost is for.", "description")
+    _amount(amount, "amount")
+    _today_or_before(charged_on, now, "charge", "charged_on")
+    available = _general_available()  # locks the pool: a concurrent allocation waits here
+    refusal = (
+        f"The unearmarked pool holds {format_usd(available)} unallocated: it cannot pay "
+        f"{format_usd(amount)}."
+    )
+    if amount > available:
+        raise FinanceError(refusal, "amount")
+    _move_general(-amount, refusal)
+    cost = DirectCost(
+        charged_on=charged_on,
+        amount=amount,
+        description=description,
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(cost)
+    db.session.flush()
+    record(
+        "direct_cost_recorded",
+        "direct_cost",
+        cost.id,
+        actor,
+        comment=description,
+        details={"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL},
+        now=now,
+    )
+    return cost

@@ -1,0 +1,181 @@
+"""Forms of the administrative agent's pages: pledges with their schedule, deposits in a
+currency, interest and direct costs. Amounts and rates are text, read here, so that what was
+typed stays on the page next to its message."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from fund.accounts.sensitive import SensitiveForm
+from fund.finance.agent import check_currency, parse_rate
+from fund.finance.forms import _amount, _date_field
+from fund.finance.operations import FinanceError
+from fund.forms import StringField, int_or_zero
+from fund.money import ZERO
+
+SCHEDULE_LINES = 4  # lines of the pledge's schedule on the form; blank lines are left out
+CURRENCY_HINT = "Its three-letter ISO 4217 code, e.g. EUR, GBP or USD."
+
+
+def _donor_field() -> SelectField:
+    return SelectField(
+        "Donor", coerce=int_or_zero, validate_choice=False, description="The donor organization."
+    )
+
+
+def _check_donor(field: SelectField) -> bool:
+    if not field.data:
+        field.errors.append("Choose the donor.")
+        return False
+    if field.data not in {value for value, _ in field.choices}:
+        field.errors.append("Choose a donor from the list.")
+        return False
+    return True
+
+
+def _currency(field) -> str | None:
+    try:
+        return check_currency(field.data, field.name)
+    except FinanceError as error:
+        field.errors.append(error.message)
+        return None
+
+
+class PledgeForm(SensitiveForm):
+    donor_id = _donor_field()
+    pledged_on = _date_field("Pledged on (UTC)")
+    currency = StringField("Currency", validators=[Length(max=10)], description=CURRENCY_HINT)
+    amount = StringField(
+        "Amount pledged", validators=[Length(max=30)], description="In the pledge's currency."
+    )
+    note = TextAreaField("Note", validators=[Length(max=5000)])
+
+    parsed_amount: Decimal | None = None
+    schedule: list[tuple[date, Decimal]]
+
+    def lines(self) -> list[tuple[object, object]]:
+        """The schedule's (date field, amount field) pairs, in order."""
+        return [(self[f"due_{n}"], self[f"part_{n}"]) for n in range(1, SCHEDULE_LINES + 1)]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = _check_donor(self.donor_id) and ok
+        currency = _currency(self.currency)
+        self.parsed_amount = _amount(self, "amount")
+        self.schedule = []
+        for due, part in self.lines():
+            if not (part.data or "").strip() and due.data is None and not due.errors:
+                continue
+            if due.data is None and not due.errors:
+                due.errors.append("Give the date of this expected payment.")
+            value = _amount(self, part.name)
+            if due.data is not None and value is not None:
+                self.schedule.append((due.data, value))
+        line_errors = any(due.errors or part.errors for due, part in self.lines())
+        first = self.lines()[0][1]
+        if not self.schedule and not line_errors:
+            first.errors.append("Give at least one expected payment: its date and amount.")
+        elif self.parsed_amount is not None and not line_errors and currency:
+            scheduled = sum((value for _, value in self.schedule), ZERO)
+            if scheduled != self.parsed_amount:
+                first.errors.append(
+                    f"The expected payments add up to {currency} {scheduled:,.2f}, not the "
+                    f"pledged {currency} {self.parsed_amount:,.2f}."
+                )
+        line_errors = any(due.errors or part.errors for due, part in self.lines())
+        return ok and currency is not None and self.parsed_amount is not None and not line_errors
+
+
+for _n in range(1, SCHEDULE_LINES + 1):
+    setattr(
+        PledgeForm,
+        f"due_{_n}",
+        _date_field(f"Payment {_n}: expected on (UTC)", required=False),
+    )
+    setattr(
+        PledgeForm,
+        f"part_{_n}",
+        StringField(f"Payment {_n}: amount", validators=[Length(max=30)]),
+    )
+
+
+class DepositForm(SensitiveForm):
+    donor_id = _donor_field()
+    received_on = _date_field("Received on (UTC)")
+    currency = StringField(
+        "Currency", validators=[Length(max=10)], default="USD", description=CURRENCY_HINT
+    )
+    amount = StringField(
+        "Amount received",
+        validators=[Length(max=30)],
+        description="In the deposit's currency, before the Administrative Agent's fee.",
+    )
+    exchange_rate = StringField(
+        "Exchange rate",
+        validators=[Length(max=30)],
+        default="1",
+        description="US dollars for one unit of the currency, as used at receipt (up to eight "
+        "decimals; 1 for USD). The USD gross is the amount at this rate, rounded to the cent.",
+    )
+    pledge_id = SelectField("Pledge paid", coerce=int_or_zero, validate_choice=False)
+    earmark = SelectField("Earmark", validate_choice=False)
+    reference = StringField("Reference", validators=[Length(max=100)])
+    note = TextAreaField("Note", validators=[Length(max=5000)])
+
+    parsed_amount: Decimal | None = None
+    parsed_rate: Decimal | None = None
+    parsed_currency: str | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = _check_donor(self.donor_id) and ok
+        if self.pledge_id.data and self.pledge_id.data not in {
+            v for v, _ in self.pledge_id.choices
+        }:
+            self.pledge_id.errors.append("Choose a pledge from the list, or none.")
+            ok = False
+        if self.earmark.data and self.earmark.data not in {v for v, _ in self.earmark.choices}:
+            self.earmark.errors.append("Choose a thematic area from the list, or none.")
+            ok = False
+        self.parsed_currency = _currency(self.currency)
+        self.parsed_amount = _amount(self, "amount")
+        try:
+            self.parsed_rate = parse_rate(self.exchange_rate.data)
+        except FinanceError as error:
+            self.exchange_rate.errors.append(error.message)
+            self.parsed_rate = None
+        parsed = (self.parsed_currency, self.parsed_amount, self.parsed_rate)
+        return ok and None not in parsed
+
+
+class InterestForm(SensitiveForm):
+    earned_on = _date_field("Earned on (UTC)")
+    amount = StringField("Amount (USD)", validators=[Length(max=30)])
+    reference = StringField("Reference", validators=[Length(max=100)])
+
+    parsed_amount: Decimal | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.parsed_amount = _amount(self, "amount")
+        return ok and self.parsed_amount is not None
+
+
+class DirectCostForm(SensitiveForm):
+    charged_on = _date_field("Charged on (UTC)")
+    amount = StringField("Amount (USD)", validators=[Length(max=30)])
+    description = TextAreaField(
+        "What the cost is for",
+        validators=[DataRequired("Say what the cost is for."), Length(max=5000)],
+    )
+
+    parsed_amount: Decimal | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.parsed_amount = _amount(self, "amount")
+        return ok and self.parsed_amount is not None

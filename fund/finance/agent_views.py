@@ -1,0 +1,270 @@
+"""The administrative agent's pages: pledges (and a pledge's schedule against its deposits),
+deposits in a currency, interest, direct costs, and the funding status. The agent records;
+the secretariat reads the lists and the status (the firewall between the roles)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fund import idempotency, web
+from fund.access import recent_login_required, roles_required
+from fund.accounts.models import Organization, Role
+from fund.extensions import db
+from fund.finance import agent, funding
+from fund.finance.agent_forms import (
+    DepositForm,
+    DirectCostForm,
+    InterestForm,
+    PledgeForm,
+)
+from fund.finance.agent_models import DirectCost, InterestEntry, Pledge
+from fund.finance.models import Contribution
+from fund.finance.operations import FinanceError
+from fund.finance.queries import lists
+from fund.finance.status import funding_status
+from fund.money import format_amount, format_usd
+
+bp = Blueprint("agent", __name__, url_prefix="/finance")
+
+AGENT = Role.ADMINISTRATIVE_AGENT
+READERS = (Role.ADMINISTRATIVE_AGENT, Role.SECRETARIAT)
+
+
+def _records(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A form recording money, posted to `rule`: the administrative agent's only, sensitive."""
+
+    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
+        return bp.route(rule, methods=["POST"])(
+            roles_required(AGENT)(recent_login_required()(view))
+        )
+
+    return declare
+
+
+def _can_record() -> bool:
+    return current_user.has_role(AGENT)
+
+
+def _donor_choices(form) -> None:
+    form.donor_id.choices = [(0, "Choose the donor")] + [
+        (o.id, o.display_name) for o in lists.donors()
+    ]
+
+
+def _record(form, kind: str, back: str, run: Callable[[], str], render: Callable[[], Any]):
+    """Send a recording form: once for a form sent twice, then back to `back` with the
+    sentence `run()` returns; a refusal shows the page again with the message at its field."""
+    once = idempotency.once(kind, current_user)
+
+    def save() -> str:
+        once.claim()
+        message = run()
+        once.done(back, message)
+        return message
+
+    def done(message: str):
+        flash(message, "success")
+        return redirect(back)
+
+    return web.form_page(form, save, done, refusals=(FinanceError,), render=render)
+
+
+# Pledges ----------------------------------------------------------------------------------
+
+
+def _pledges_page(form: PledgeForm):
+    pledges = list(
+        db.session.scalars(
+            select(Pledge)
+            .options(selectinload(Pledge.donor), selectinload(Pledge.instalments))
+            .order_by(Pledge.pledged_on.desc(), Pledge.id.desc())
+        )
+    )
+    return render_template(
+        "finance/pledges.html",
+        form=form,
+        can_record=_can_record(),
+        pledges=pledges,
+        progress=agent.pledge_progress(pledges),
+    )
+
+
+@bp.route("/pledges")
+@roles_required(*READERS)
+def pledges():
+    form = PledgeForm(formdata=None)
+    _donor_choices(form)
+    return _pledges_page(form)
+
+
+@_records("/pledges")
+def record_pledge():
+    form = PledgeForm()
+    _donor_choices(form)
+
+    def run() -> str:
+        pledge = agent.record_pledge(
+            current_user,
+            db.session.get(Organization, form.donor_id.data),
+            form.pledged_on.data,
+            form.currency.data,
+            form.parsed_amount,
+            form.schedule,
+            form.note.data or "",
+        )
+        return (
+            f"Pledge PL-{pledge.id} recorded: {pledge.currency} "
+            f"{format_amount(pledge.amount)} in {len(pledge.instalments)} expected payment(s)."
+        )
+
+    return _record(form, "pledge", url_for("agent.pledges"), run, lambda: _pledges_page(form))
+
+
+@bp.route("/pledges/<int:pledge_id>")
+@roles_required(*READERS)
+def pledge(pledge_id: int):
+    found = db.session.get(Pledge, pledge_id) or abort(404)
+    deposits = list(
+        db.session.scalars(
+            select(Contribution)
+            .where(Contribution.pledge_id == found.id)
+            .order_by(Contribution.received_on, Contribution.id)
+        )
+    )
+    return render_template(
+        "finance/pledge.html",
+        pledge=found,
+        progress=agent.pledge_progress([found])[found.id],
+        deposits=deposits,
+        can_record=_can_record(),
+    )
+
+
+# Deposits in a currency -------------------------------------------------------------------
+
+
+def _deposit_choices(form: DepositForm) -> dict[str, str]:
+    _donor_choices(form)
+    titles = lists.area_titles()
+    form.earmark.choices = [("", "None: unearmarked, it can fund any proposal")] + [
+        (code, f"{code}: {title}") for code, title in sorted(titles.items())
+    ]
+    pledges = db.session.scalars(
+        select(Pledge).options(selectinload(Pledge.donor)).order_by(Pledge.id)
+    )
+    form.pledge_id.choices = [(0, "None")] + [
+        (p.id, f"PL-{p.id}: {p.donor.display_name}, {p.currency} {format_amount(p.amount)}")
+        for p in pledges
+    ]
+    return titles
+
+
+@bp.route("/deposits/new", methods=["GET", "POST"])
+@roles_required(AGENT)
+@recent_login_required()
+def deposit():
+    form = DepositForm()
+    _deposit_choices(form)
+
+    def run() -> str:
+        contribution = agent.record_deposit(
+            current_user,
+            db.session.get(Organization, form.donor_id.data),
+            form.received_on.data,
+            form.parsed_currency,
+            form.parsed_amount,
+            form.parsed_rate,
+            form.earmark.data or None,
+            db.session.get(Pledge, form.pledge_id.data) if form.pledge_id.data else None,
+            form.reference.data or "",
+            form.note.data or "",
+        )
+        return (
+            f"Deposit C-{contribution.id} recorded: {contribution.currency} "
+            f"{format_amount(contribution.currency_amount)} at {contribution.exchange_rate}, "
+            f"{format_usd(contribution.gross)} gross, {format_usd(contribution.net)} net to the "
+            f"{funding.pool_label(contribution.pool_code)} pool."
+        )
+
+    def render():
+        return render_template(
+            "finance/deposit.html", form=form, fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"]
+        )
+
+    return _record(form, "deposit", url_for("finance.contributions"), run, render)
+
+
+# Interest and direct costs ----------------------------------------------------------------
+
+
+def _interest_page(form: InterestForm):
+    entries = db.session.scalars(
+        select(InterestEntry).order_by(InterestEntry.earned_on.desc(), InterestEntry.id.desc())
+    ).all()
+    return render_template(
+        "finance/interest.html", form=form, entries=entries, can_record=_can_record()
+    )
+
+
+@bp.route("/interest")
+@roles_required(*READERS)
+def interest():
+    return _interest_page(InterestForm(formdata=None))
+
+
+@_records("/interest")
+def record_interest():
+    form = InterestForm()
+
+    def run() -> str:
+        entry = agent.record_interest(
+            current_user, form.earned_on.data, form.parsed_amount, form.reference.data or ""
+        )
+        return f"Interest of {format_usd(entry.amount)} recorded in the unearmarked pool."
+
+    return _record(form, "interest", url_for("agent.interest"), run, lambda: _interest_page(form))
+
+
+def _costs_page(form: DirectCostForm):
+    costs = db.session.scalars(
+        select(DirectCost).order_by(DirectCost.charged_on.desc(), DirectCost.id.desc())
+    ).all()
+    return render_template(
+        "finance/direct_costs.html", form=form, costs=costs, can_record=_can_record()
+    )
+
+
+@bp.route("/direct-costs")
+@roles_required(*READERS)
+def direct_costs():
+    return _costs_page(DirectCostForm(formdata=None))
+
+
+@_records("/direct-costs")
+def record_direct_cost():
+    form = DirectCostForm()
+
+    def run() -> str:
+        cost = agent.record_direct_cost(
+            current_user, form.charged_on.data, form.parsed_amount, form.description.data
+        )
+        return f"Direct cost of {format_usd(cost.amount)} charged to the unearmarked pool."
+
+    return _record(
+        form, "direct_cost", url_for("agent.direct_costs"), run, lambda: _costs_page(form)
+    )
+
+
+# The funding status -----------------------------------------------------------------------
+
+
+@bp.route("/status")
+@roles_required(*READERS)
+def status():
+    return render_template("finance/status.html", status=funding_status())

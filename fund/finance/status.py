@@ -1,0 +1,188 @@
+"""The funding status, as the administrative agent reports it: the money received and where it
+is, for the fund and per participating organization.
+
+    balance_with_administrative_agent = deposits - administrative_agent_fee + interest
+                                        + refunds - transfers - direct_costs
+    participating_balance = transfers - refunds - expenditure
+
+Deposits are the contributions' USD gross (voided ones left out), the fee the administrative
+agent's fee on them, transfers the payments to participating organizations, refunds what they
+paid back, expenditure what their accepted financial reports spent. Every figure is a sum in
+whole cents, so the identities hold to the cent.
+
+The expenditure belongs to the programme reports, a higher layer: `fund.reporting` registers
+its reader here (`register_expenditure`); with none registered it is zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from fund.accounts.models import Organization
+from fund.dialects import cents_sum
+from fund.extensions import db
+from fund.finance.agent_models import DirectCost, InterestEntry
+from fund.finance.models import Contribution, ContributionVoid, Disbursement
+from fund.money import ZERO, from_cents
+
+# organization id -> amount
+ByOrganization = dict[int, Decimal]
+
+_EXPENDITURE: list[Callable[[], ByOrganization]] = []
+
+FIGURES = (
+    "deposits",
+    "administrative_agent_fee",
+    "interest",
+    "transfers",
+    "refunds",
+    "direct_costs",
+    "balance_with_administrative_agent",
+    "expenditure",
+    "participating_balance",
+)
+
+
+def register_expenditure(reader: Callable[[], ByOrganization]) -> None:
+    """Name the function giving each participating organization's reported expenditure (once:
+    a second registration of the same reader changes nothing)."""
+    if reader not in _EXPENDITURE:
+        _EXPENDITURE[:] = [reader]
+
+
+@dataclass
+class OrganizationStatus:
+    """One participating organization's money: what it was transferred, refunded and spent."""
+
+    id: int
+    name: str
+    acronym: str
+    transfers: Decimal = ZERO
+    refunds: Decimal = ZERO
+    expenditure: Decimal = ZERO
+
+    @property
+    def participating_balance(self) -> Decimal:
+        return self.transfers - self.refunds - self.expenditure
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "acronym": self.acronym,
+            "transfers": f"{self.transfers:.2f}",
+            "refunds": f"{self.refunds:.2f}",
+            "expenditure": f"{self.expenditure:.2f}",
+            "participating_balance": f"{self.participating_balance:.2f}",
+        }
+
+
+@dataclass
+class FundingStatus:
+    deposits: Decimal = ZERO
+    administrative_agent_fee: Decimal = ZERO
+    interest: Decimal = ZERO
+    direct_costs: Decimal = ZERO
+    organizations: list[OrganizationStatus] = field(default_factory=list)
+
+    @property
+    def transfers(self) -> Decimal:
+        return sum((o.transfers for o in self.organizations), ZERO)
+
+    @property
+    def refunds(self) -> Decimal:
+        return sum((o.refunds for o in self.organizations), ZERO)
+
+    @property
+    def expenditure(self) -> Decimal:
+        return sum((o.expenditure for o in self.organizations), ZERO)
+
+    @property
+    def balance_with_administrative_agent(self) -> Decimal:
+        return (
+            self.deposits
+            - self.administrative_agent_fee
+            + self.interest
+            + self.refunds
+            - self.transfers
+            - self.direct_costs
+        )
+
+    @property
+    def participating_balance(self) -> Decimal:
+        return self.transfers - self.refunds - self.expenditure
+
+    def to_dict(self) -> dict[str, object]:
+        figures: dict[str, object] = {name: f"{getattr(self, name):.2f}" for name in FIGURES}
+        figures["organizations"] = [o.to_dict() for o in self.organizations]
+        return figures
+
+
+def _total(column, *where) -> Decimal:
+    return from_cents(db.session.scalar(select(cents_sum(column)).where(*where)))
+
+
+def _by_organization(column, organization) -> ByOrganization:
+    rows = db.session.execute(
+        select(organization, cents_sum(column).label("cents")).group_by(organization)
+    )
+    return {row[0]: from_cents(row.cents) for row in rows}
+
+
+def refunds_by_organization() -> ByOrganization:
+    """What each participating organization paid back to the fund.
+
+    Refunds are recorded at a programme's closure; until the fund records them this is zero
+    for every organization."""
+    return {}
+
+
+def expenditure_by_organization() -> ByOrganization:
+    """What each participating organization reported spending (zero with no reader)."""
+    return _EXPENDITURE[0]() if _EXPENDITURE else {}
+
+
+def funding_status() -> FundingStatus:
+    """The funding status now: a handful of SQL sums."""
+    counted = (ContributionVoid.contribution_id.is_(None),)
+    deposits = db.session.execute(
+        select(
+            cents_sum(Contribution.gross).label("gross"),
+            cents_sum(Contribution.fee).label("fee"),
+        )
+        .select_from(Contribution)
+        .outerjoin(ContributionVoid)
+        .where(*counted)
+    ).one()
+    transfers = _by_organization(Disbursement.amount, Disbursement.organization_id)
+    refunds = refunds_by_organization()
+    expenditure = expenditure_by_organization()
+    ids = set(transfers) | set(refunds) | set(expenditure)
+    organizations = []
+    if ids:
+        rows = db.session.execute(
+            select(Organization.id, Organization.name, Organization.acronym)
+            .where(Organization.id.in_(ids))
+            .order_by(Organization.acronym, Organization.name)
+        )
+        organizations = [
+            OrganizationStatus(
+                id=row.id,
+                name=row.name,
+                acronym=row.acronym or "",
+                transfers=transfers.get(row.id, ZERO),
+                refunds=refunds.get(row.id, ZERO),
+                expenditure=expenditure.get(row.id, ZERO),
+            )
+            for row in rows
+        ]
+    return FundingStatus(
+        deposits=from_cents(deposits.gross),
+        administrative_agent_fee=from_cents(deposits.fee),
+        interest=_total(InterestEntry.amount),
+        direct_costs=_total(DirectCost.amount),
+        organizations=organizations,
+    )

@@ -1,0 +1,27 @@
+"""The expenditure the funding status counts: each participating organization's spending in
+the programmes' accepted financial reports (`fund.finance.status`, registered by `init_app`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from fund.dialects import cents_sum
+from fund.extensions import db
+from fund.money import from_cents
+from fund.reporting.models import FINANCIAL_KINDS, ProgrammeReport, ReportExpenditure
+
+
+def accepted_expenditure() -> dict[int, Decimal]:
+    """organization id -> what its accepted financial reports spent, over every programme."""
+    rows = db.session.execute(
+        select(ReportExpenditure.organization_id, cents_sum(ReportExpenditure.amount).label("c"))
+        .join(ProgrammeReport, ProgrammeReport.id == ReportExpenditure.report_id)
+        .where(
+            ProgrammeReport.status == "accepted",
+            ProgrammeReport.kind.in_(sorted(FINANCIAL_KINDS)),
+        )
+        .group_by(ReportExpenditure.organization_id)
+    )
+    return {row.organization_id: from_cents(row.c) for row in rows}
