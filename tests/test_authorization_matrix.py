@@ -45,6 +45,7 @@ from fund.committee.rounds import open_round_of
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
+from fund.finance.transfers import request_transfer
 from fund.notifications.models import Notification
 from fund.proposals.models import Attachment, Proposal
 from fund.reference.results import FundIndicator, FundOutcome
@@ -225,7 +226,16 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
             .order_by(ProgrammeReport.due_on, ProgrammeReport.id)
             .limit(1)
         )
-        assert db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded))
+        allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
+        assert allocation is not None
+        # An open transfer request of the funded programme (part B).
+        ids["transfer_request"] = request_transfer(
+            db.session.get(User, users["secretariat"].id),
+            allocation,
+            allocation.shares[0].organization_id,
+            Decimal("1000.00"),
+        ).id
+        db.session.commit()
         assert db.session.get(VotingRound, closed_round).status == "closed"
     ids |= notes
     missing = [name for name, value in ids.items() if value is None]
@@ -257,6 +267,7 @@ DEFAULT_ARGS = {
     "indicator_id": "fund_indicator",
     "assessment_id": "mgi_assessment",
     "report_id": "report",
+    "request_id": "transfer_request",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -299,6 +310,7 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "finance.fund": {"proposal_id": "approved"},
     "finance.disburse": {"proposal_id": "funded"},
     "finance.close": {"proposal_id": "funded"},
+    "transfers.request_transfer": {"proposal_id": "funded"},
     "pipeline.set_public@approved": {"proposal_id": "approved"},
     "reporting.programme": {"proposal_id": "funded"},
 }
@@ -544,10 +556,16 @@ EXPECTED: dict[str, dict[str, object]] = {
     "finance.balance": _SECRETARIAT,
     "finance.contributions": _SECRETARIAT,
     "finance.void": _SECRETARIAT,
-    "finance.proposal": _SECRETARIAT,
+    "finance.proposal": _only({"secretariat": 200, "agent": 200}),
     "finance.fund": _post_only({"secretariat": 400}),
-    "finance.disburse": _post_only({"secretariat": 400}),
+    "finance.disburse": _post_only({"agent": 400}),
     "finance.close": _post_only({"secretariat": 400}),
+    # Transfer requests (part B): the secretariat requests a funded programme's transfers and
+    # cancels an open one (no reason: refused); the administrative agent lists the open
+    # requests and records their transfers (finance.disburse above, the form incomplete: 400).
+    "transfers.request_transfer": _SECRETARIAT,
+    "transfers.cancel": _post_only({"secretariat": 400}),
+    "transfers.agent_list": _only({"agent": 200}),
     # Programme reports: the secretariat, and the staff of the programme's organizations (the
     # owner, ILO); another applicant is told the report does not exist. The world's report is
     # empty, so submitting it is refused.
