@@ -191,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.coverage.views import bp as coverage_bp
     from fund.finance.agent_views import bp as agent_bp
     from fund.finance.transfer_views import bp as transfers_bp
+    from fund.finance.closure_views import bp as closure_bp
     from fund.finance.views import bp as finance_bp
     from fund.notifications.views import bp as notifications_bp
     from fund.pipeline.views import bp as pipeline_bp
@@ -222,6 +223,7 @@ def _register_blueprints(app: Flask) -> None:
         finance_bp,
         agent_bp,
         transfers_bp,
+        closure_bp,
         coverage_bp,
         results_bp,
         reporting_bp,

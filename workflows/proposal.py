@@ -135,7 +135,7 @@ PROPOSAL_WORKFLOW = Workflow(
             ("funded",),
             "closed",
             SECRETARIAT,
-            guards=("fully_disbursed_or_reason",),
+            guards=("fully_disbursed_or_reason", "final_reports_accepted_or_reason"),
             label="Close the funded project",
         ),
         withdraw_rule("proposal", "approved"),

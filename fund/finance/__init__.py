@@ -7,10 +7,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the finance guards of the proposal workflow."""
-    from fund.finance import guards
+    from fund.finance import closure, guards
     from fund.proposals.guards import GUARDS
 
     GUARDS.register(
         funds_available=guards.funds_available,
         fully_disbursed_or_reason=guards.fully_disbursed_or_reason,
+        final_reports_accepted_or_reason=closure.final_reports_accepted_or_reason,
     )

@@ -97,14 +97,6 @@ class FundForm(VersionForm):
     comment = TextAreaField("Comment", validators=[Length(max=5000)])
 
 
-class CloseForm(VersionForm):
-    reason = TextAreaField(
-        "Reason for closing",
-        validators=[Length(max=5000)],
-        description="Required unless every organization has been paid its share in full.",
-    )
-
-
 class DisbursementForm(SensitiveForm):
     """A tranche to one organization; build it with prefix=disbursement_prefix(org_id) so that
     the forms of several organizations can share a page."""

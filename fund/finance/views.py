@@ -1,5 +1,5 @@
 """Pages of the finance domain (secretariat): the balance and pipeline, contributions and their
-voids, and a proposal's allocation (fund, disburse, close)."""
+voids, and a proposal's allocation (fund, disburse; closing: `fund.finance.closure_views`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
 from fund.finance import funding, operations, transfers
 from fund.finance.forms import (
-    CloseForm,
     ContributionForm,
     DisbursementForm,
     FundForm,
@@ -191,7 +190,6 @@ def _render_proposal(
     proposal: Proposal,
     *,
     fund_form: FundForm | None = None,
-    close_form: CloseForm | None = None,
     disbursement: tuple[int, DisbursementForm] | None = None,
     error: TransitionRefused | str | None = None,
     status: int = 200,
@@ -218,7 +216,6 @@ def _render_proposal(
         disbursement_forms=forms,
         transfer_requests=transfers.requests_for(allocation.id) if allocation else [],
         fund_form=fund_form or FundForm(formdata=None),
-        close_form=close_form or CloseForm(formdata=None),
         error=error,
         today=utcnow().date(),
     ), status
@@ -358,22 +355,4 @@ def disburse(proposal_id: int, organization_id: int):
         refusals=(operations.FinanceError,),
         unread=lambda form: None if any(f.errors for f in form) else UNREADABLE,
         check_version=False,
-    )
-
-
-@_proposal_action("/proposals/<int:proposal_id>/close")
-def close(proposal_id: int):
-    proposal = _proposal(proposal_id)
-    form = CloseForm()
-
-    def run() -> str:
-        operations.close_proposal(current_user, proposal, form.reason.data)
-        return f"{proposal.reference} is closed."
-
-    return _act(
-        proposal,
-        form,
-        {"close_form": form},
-        run,
-        refusals=(TransitionRefused, StaleDataError),
     )

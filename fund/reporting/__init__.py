@@ -38,3 +38,9 @@ def init_app(app: Flask) -> None:
     from fund.reporting.expenditure import accepted_expenditure
 
     register_expenditure(accepted_expenditure)
+
+    # A programme's closure reads its accepted expenditure and its final reports.
+    from fund.finance.closure import REPORTS
+    from fund.reporting import closure_reads
+
+    REPORTS.provide(closure_reads.accepted_expenditure, closure_reads.final_reports)

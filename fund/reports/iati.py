@@ -41,6 +41,7 @@ IATI_VERSION = "2.03"
 CURRENCY = "USD"
 
 ACTIVITY_STATUS = {"funded": "2", "closed": "4"}  # 2 implementation, 4 closed
+ACTIVITY_FINALISATION = "3"  # closed, but a participating organization still owes a refund
 ACTIVITY_SCOPE = {  # IATI ActivityScope codelist
     Scope.GLOBAL: "1",
     Scope.REGIONAL: "2",
@@ -50,6 +51,11 @@ ACTIVITY_SCOPE = {  # IATI ActivityScope codelist
 ROLE_FUNDING, ROLE_ACCOUNTABLE, ROLE_IMPLEMENTING = "1", "2", "4"
 DATE_PLANNED_START, DATE_PLANNED_END = "1", "3"
 TRANSACTION_COMMITMENT, TRANSACTION_DISBURSEMENT = "2", "3"
+# A refund of unspent money from a participating organization is money coming back into the
+# fund's activity: Incoming Funds (1), the organization its provider and the fund its receiver.
+# Not a negative disbursement: that would hide who returned the money and when, and IATI asks
+# for negative values only to correct earlier transactions.
+TRANSACTION_INCOMING_FUNDS = "1"
 MULTILATERAL = "40"  # IATI OrganisationType
 SECTOR_FUND_VOCABULARY = "98"  # the reporting organization's own codes: GCM objectives
 SECTOR_SDG_TARGET_VOCABULARY = "8"
@@ -210,6 +216,32 @@ def _transaction(
     )
 
 
+def _refunds(publisher: Publisher, programme: FundedProgramme) -> list[str]:
+    """The refunds received from the participating organizations, as incoming funds."""
+    if programme.refunds is None:
+        return []
+    by_id = {organization.id: organization for organization in programme.organizations}
+    found = []
+    for day, amount, organization_id, reference in programme.refunds.refunds:
+        organization = by_id.get(organization_id)
+        name = organization.name if organization else "a participating organization"
+        text = f"Refund of unspent funds from {name}"
+        found.append(
+            f'<transaction><transaction-type code="{TRANSACTION_INCOMING_FUNDS}">'
+            "</transaction-type>"
+            f'<transaction-date iso-date="{day.isoformat()}"></transaction-date>'
+            + _value(amount, day)
+            + element(
+                "description",
+                content=narrative(f"{text} (reference {reference})" if reference else text),
+            )
+            + (_org("provider-org", organization) if organization else "")
+            + _fund_org("receiver-org", publisher)
+            + "</transaction>"
+        )
+    return found
+
+
 def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
     """One iati-activity as XML text; the programme must have no publication problems."""
     allocation = programme.allocation
@@ -232,7 +264,10 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
         _org("participating-org", organization, ("role", ROLE_IMPLEMENTING))
         for organization in programme.organizations
     )
-    parts.append(element("activity-status", [("code", ACTIVITY_STATUS[programme.status])]))
+    status = ACTIVITY_STATUS[programme.status]
+    if programme.status == "closed" and programme.refunds and programme.refunds.outstanding > 0:
+        status = ACTIVITY_FINALISATION
+    parts.append(element("activity-status", [("code", status)]))
     for kind, day in (
         (DATE_PLANNED_START, programme.planned_start),
         (DATE_PLANNED_END, programme.planned_end),
@@ -320,6 +355,7 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
                 receiver=_org("receiver-org", tranche.organization),
             )
         )
+    parts.extend(_refunds(publisher, programme))
     parts.extend(results_xml(programme))
     return element(
         "iati-activity",

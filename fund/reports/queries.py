@@ -20,6 +20,7 @@ from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage.programme_money import programme_money
 from fund.extensions import db
+from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
 from fund.finance.queries.lists import shares_loaded
 from fund.money import from_cents, sql_cents
@@ -187,6 +188,8 @@ class FundedProgramme:
     updated_at: datetime
     # The results framework (fund.reports.results_data): outcomes, outputs, indicators.
     results: tuple[OutcomeData, ...] = ()
+    # A closed programme's refunds due and received (fund.finance.closure_queries).
+    refunds: ProgrammeRefunds | None = None
 
     @property
     def ref(self) -> str:
@@ -219,6 +222,8 @@ class FundedProgramme:
         if self.allocation:
             times.append(self.allocation.recorded_at)
             times.extend(d.recorded_at for d in self.allocation.disbursements)
+        if self.refunds:
+            times.extend(self.refunds.recorded_at)
         times.extend(when for outcome in self.results for when in outcome.actuals_recorded_at)
         return max(times)
 
@@ -323,11 +328,12 @@ def organization_refs() -> dict[int, OrganizationRef]:
 def funded_programmes() -> list[FundedProgramme]:
     """Funded and closed programmes with their allocation, shares and disbursements, by id.
 
-    Eleven queries of plain columns (no ORM objects, nothing batched by key, so the number of
+    Thirteen queries of plain columns (no ORM objects, nothing batched by key, so the number of
     statements stays the same at any size): the organizations, countries and objectives (small
     tables, read whole and shared by every programme), then for the funded programmes their
     proposals with the call, participants, countries, secondary objectives, money by objective
-    as coverage counts it (in SQL), allocations, shares and disbursements; and their results
+    as coverage counts it (in SQL), allocations, shares and disbursements, the closed ones'
+    refunds due and received (two); and their results
     frameworks in six more (`fund.reports.results_data`).
     """
     funded = status_rules.funded()
@@ -452,6 +458,7 @@ def funded_programmes() -> list[FundedProgramme]:
 
     results = programme_results(organizations)
     programmes = []
+    refunds = refunds_by_proposal()
     for (
         id_,
         title,
@@ -487,6 +494,7 @@ def funded_programmes() -> list[FundedProgramme]:
                 allocation=_allocation_row(allocation, shares, tranches) if allocation else None,
                 updated_at=updated_at,
                 results=results.get(id_, ()),
+                refunds=refunds.get(id_),
             )
         )
     return programmes

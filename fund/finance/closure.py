@@ -1,0 +1,379 @@
+"""Closing a funded programme and receiving the refunds of its unspent balances.
+
+`close_programme` (the secretariat) records each participating organization's final
+expenditure (at most what was transferred to it; by default the cumulative expenditure of its
+accepted financial reports), fires `close` (the guards: every share paid out or a reason, and
+the final narrative and financial reports accepted or a reason) and gives back to the pools
+what was allocated and never transferred (`AllocationSource.released`). What an organization
+was transferred and did not spend is its refund due (`ClosureShare`).
+
+`record_refund` (the administrative agent) records a refund received, at most what is still
+due: the money goes back to the pools the allocation drew on, the last drawn first (the reverse
+of `fund.finance.funding.draw_order`: the unearmarked pool, then the earmarks by code
+descending), each pool up to what was paid out of it and not yet refunded
+(`AllocationSource.refunded`).
+
+Every change runs under row locks in one transaction (the shares, then the allocation's sources
+in code order, then the pools in code order) and by SQL updates that the check constraints
+refuse if anything would go wrong; callers commit, and roll back after a FinanceError.
+
+The reports live above the finances in the layers: `fund.reporting` gives what closure reads of
+them (the accepted expenditure, the final reports' status) through `REPORTS`, as the guards go
+through their registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import Organization, User
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.finance import funding
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
+from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
+from fund.finance.operations import FinanceError, _add, _move, _move_pool, close_proposal
+from fund.money import CENT, ZERO, format_usd, read_amount
+from fund.proposals.models import Proposal
+
+
+def expenditure_field(organization_id: int) -> str:
+    """The name of the close form's field of an organization's final expenditure."""
+    return f"expenditure_{organization_id}"
+
+
+@dataclass
+class ClosureReports:
+    """What closure reads of the programme's reports, given by `fund.reporting` at start-up:
+    each organization's expenditure over the accepted financial reports (organization id ->
+    USD), and the final reports as (kind label, status label, accepted)."""
+
+    expenditure: Callable[[int], Mapping[int, Decimal]] = field(default=lambda proposal_id: {})
+    final_reports: Callable[[int], list[tuple[str, str, bool]]] = field(
+        default=lambda proposal_id: []
+    )
+
+    def provide(
+        self,
+        expenditure: Callable[[int], Mapping[int, Decimal]],
+        final_reports: Callable[[int], list[tuple[str, str, bool]]],
+    ) -> None:
+        self.expenditure = expenditure
+        self.final_reports = final_reports
+
+
+REPORTS = ClosureReports()
+
+
+def _check_amount(amount: Decimal, name: str, field_name: str, *, zero: bool) -> None:
+    if amount != amount.quantize(CENT):
+        raise FinanceError(f"Use at most two decimals (cents) for {name}.", field_name)
+    if amount < 0 or (amount == 0 and not zero):
+        least = "zero or more" if zero else "more than zero"
+        raise FinanceError(f"The amount for {name} must be {least}.", field_name)
+
+
+def _check_day(day: date, now: datetime, what: str, field_name: str, after: date | None) -> None:
+    if day > now.date():
+        raise FinanceError(
+            f"The {what} date cannot be in the future (today is {now.date():%d %B %Y}, UTC).",
+            field_name,
+        )
+    if after is not None and day < after:
+        raise FinanceError(f"The {what} date cannot be before {after:%d %B %Y}.", field_name)
+
+
+def _allocation_of(proposal_id: int) -> Allocation | None:
+    return db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal_id))
+
+
+def _locked_shares(allocation_id: int) -> list:
+    """(organization_id, amount, disbursed) of the allocation's shares, their rows locked (by
+    organization: the order every writer of the shares takes)."""
+    return db.session.execute(
+        select(AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed)
+        .where(AllocationShare.allocation_id == allocation_id)
+        .order_by(AllocationShare.organization_id)
+        .with_for_update()
+    ).all()
+
+
+def _locked_sources(allocation_id: int) -> list:
+    """The allocation's sources (pool, amount, disbursed, released, refunded), their rows
+    locked in code order, as payments lock them."""
+    return db.session.execute(
+        select(
+            AllocationSource.pool_code,
+            AllocationSource.amount,
+            AllocationSource.disbursed,
+            AllocationSource.released,
+            AllocationSource.refunded,
+        )
+        .where(AllocationSource.allocation_id == allocation_id)
+        .order_by(AllocationSource.pool_code)
+        .with_for_update()
+    ).all()
+
+
+def _lock_pools(codes: list[str]) -> None:
+    """The pools' rows locked in code order, as funding locks them, before any is changed."""
+    db.session.execute(
+        select(Pool.code).where(Pool.code.in_(codes)).order_by(Pool.code).with_for_update()
+    ).all()
+
+
+def _names(organization_ids) -> dict[int, str]:
+    return {
+        org.id: org.acronym or org.name
+        for org in db.session.scalars(
+            select(Organization).where(Organization.id.in_(list(organization_ids)))
+        )
+    }
+
+
+# Closing -----------------------------------------------------------------------------------
+
+
+def close_programme(
+    actor: User,
+    proposal: Proposal,
+    final_expenditure: Mapping[int, Decimal] | None = None,
+    reason: str | None = None,
+    closed_on: date | None = None,
+    now: datetime | None = None,
+) -> ProgrammeClosure:
+    """Close a funded programme with each organization's final expenditure (an organization
+    left out: its accepted financial reports' expenditure), give back to the pools what was
+    never transferred, and set each organization's refund due."""
+    now = now or utcnow()
+    closed_on = closed_on or now.date()
+    allocation = _allocation_of(proposal.id)
+    if allocation is None or proposal.status != "funded":
+        close_proposal(actor, proposal, reason, now=now)  # the workflow says why not
+        raise FinanceError(f"{proposal.reference} has no allocation to close.")
+    _check_day(closed_on, now, "closing", "closed_on", allocation.allocated_on)
+    shares = _locked_shares(allocation.id)
+    names = _names(row.organization_id for row in shares)
+    reported = REPORTS.expenditure(proposal.id)
+    final: dict[int, tuple[Decimal, Decimal]] = {}  # organization -> (transferred, spent)
+    for row in shares:
+        transferred = read_amount(row.disbursed)
+        given = (final_expenditure or {}).get(row.organization_id)
+        spent = read_amount(reported.get(row.organization_id)) if given is None else given
+        name, where = names[row.organization_id], expenditure_field(row.organization_id)
+        _check_amount(spent, f"{name}'s final expenditure", where, zero=True)
+        if spent > transferred:
+            raise FinanceError(
+                f"{name}'s final expenditure cannot be more than what was transferred to it "
+                f"({format_usd(transferred)}).",
+                where,
+            )
+        final[row.organization_id] = (transferred, spent)
+    close_proposal(actor, proposal, reason, now=now)
+    sources = _locked_sources(allocation.id)
+    released = {
+        row.pool_code: read_amount(row.amount - row.disbursed - row.released) for row in sources
+    }
+    _lock_pools(sorted(released))
+    for code in sorted(released):
+        if released[code] <= 0:
+            continue
+        _move(
+            update(AllocationSource)
+            .where(
+                AllocationSource.allocation_id == allocation.id,
+                AllocationSource.pool_code == code,
+            )
+            .values(released=func.round(AllocationSource.released + released[code], 2)),
+            "The database refused to release more than the allocation's unpaid money.",
+        )
+        _move_pool(
+            code,
+            "The database refused to give the unpaid money back to its pool.",
+            available=released[code],
+        )
+    given_back = sum(released.values(), ZERO)
+    closure = ProgrammeClosure(
+        proposal_id=proposal.id,
+        allocation_id=allocation.id,
+        closed_on=closed_on,
+        reason=(reason or "").strip(),
+        released=given_back,
+        closed_by_id=actor.id,
+        recorded_at=now,
+    )
+    _add(closure, f"{proposal.reference} is already closed.")
+    for organization_id, (transferred, spent) in final.items():
+        db.session.add(
+            ClosureShare(
+                allocation_id=allocation.id,
+                organization_id=organization_id,
+                transferred=transferred,
+                final_expenditure=spent,
+                refunded=ZERO,
+            )
+        )
+    _add_all("The database refused a final expenditure above what was transferred.")
+    record(
+        "programme_closure_recorded",
+        "proposal",
+        proposal.id,
+        actor,
+        comment=closure.reason or None,
+        details={
+            "closed_on": closed_on.isoformat(),
+            "final_expenditure": {names[o]: spent for o, (_, spent) in final.items()},
+            "refund_due": {names[o]: t - s for o, (t, s) in final.items() if t > s},
+            "released": {code: amount for code, amount in released.items() if amount > 0},
+        },
+        now=now,
+    )
+    return closure
+
+
+def _add_all(refusal: str) -> None:
+    """Write the rows added; a check constraint refusing one becomes a FinanceError."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise FinanceError(refusal) from error
+
+
+# Refunds -----------------------------------------------------------------------------------
+
+
+def refund_order(codes) -> list[str]:
+    """The order in which refunds go back to the pools: the last drawn first."""
+    return list(reversed(funding.draw_order(codes)))
+
+
+def _locked_closure_share(allocation_id: int, organization_id: int) -> ClosureShare | None:
+    return db.session.execute(
+        select(ClosureShare)
+        .where(
+            ClosureShare.allocation_id == allocation_id,
+            ClosureShare.organization_id == organization_id,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def record_refund(
+    actor: User,
+    proposal: Proposal,
+    organization_id: int,
+    received_on: date,
+    amount: Decimal,
+    reference: str = "",
+    now: datetime | None = None,
+) -> Refund:
+    """A refund received from an organization of a closed programme, at most what it still
+    owes; the money goes back to the allocation's pools, the last drawn first."""
+    now = now or utcnow()
+    closure = db.session.get(ProgrammeClosure, proposal.id)
+    if closure is None:
+        raise FinanceError(f"{proposal.reference} is not closed: no refund is due on it.")
+    _check_amount(amount, "the refund", "amount", zero=False)
+    _check_day(received_on, now, "received", "received_on", closure.closed_on)
+    share = _locked_closure_share(closure.allocation_id, organization_id)
+    if share is None:
+        raise FinanceError("This organization has no share in the programme.", "organization_id")
+    name = _names([organization_id])[organization_id]
+    outstanding = read_amount(share.outstanding)
+    if amount > outstanding:
+        raise FinanceError(
+            f"{name} owes at most {format_usd(outstanding)} (refund due "
+            f"{format_usd(read_amount(share.due))}, {format_usd(read_amount(share.refunded))} "
+            "received already).",
+            "amount",
+        )
+    _move(
+        update(ClosureShare)
+        .where(
+            ClosureShare.allocation_id == closure.allocation_id,
+            ClosureShare.organization_id == organization_id,
+        )
+        .values(refunded=func.round(ClosureShare.refunded + amount, 2)),
+        f"The database refused the refund: it would take what {name} refunded beyond its "
+        "refund due. Nothing was recorded.",
+    )
+    sources = _locked_sources(closure.allocation_id)
+    room = {row.pool_code: read_amount(row.disbursed - row.refunded) for row in sources}
+    draws, missing = funding.plan_draws(amount, [(code, room[code]) for code in refund_order(room)])
+    if missing > 0:  # the shares' refunds due never exceed what the pools paid out
+        raise FinanceError("The refund exceeds what the allocation's pools paid out.", "amount")
+    _lock_pools(sorted(code for code, _ in draws))
+    for code, take in draws:
+        _move(
+            update(AllocationSource)
+            .where(
+                AllocationSource.allocation_id == closure.allocation_id,
+                AllocationSource.pool_code == code,
+            )
+            .values(refunded=func.round(AllocationSource.refunded + take, 2)),
+            "The database refused the refund: it would give back to the "
+            f"{funding.pool_label(code)} pool more than was paid out of it.",
+        )
+    for code, take in sorted(draws):
+        _move_pool(
+            code, "The database refused to give the refund back to its pool.", available=take
+        )
+    refund = Refund(
+        allocation_id=closure.allocation_id,
+        organization_id=organization_id,
+        received_on=received_on,
+        amount=amount,
+        reference=(reference or "").strip(),
+        recorded_by_id=actor.id,
+        recorded_at=now,
+        pools=[
+            RefundPool(pool_code=code, position=position, amount=take)
+            for position, (code, take) in enumerate(draws)
+        ],
+    )
+    _add(refund, "The refund could not be recorded.")
+    record(
+        "refund_recorded",
+        "proposal",
+        proposal.id,
+        actor,
+        details={
+            "refund": refund.id,
+            "organization": name,
+            "received_on": received_on.isoformat(),
+            "amount": amount,
+            "reference": refund.reference,
+            "pools": dict(draws),
+            "still_due": outstanding - amount,
+        },
+        now=now,
+    )
+    return refund
+
+
+# The guard of `close` ----------------------------------------------------------------------
+
+
+def final_reports_accepted_or_reason(proposal, actor, context: Mapping) -> list[str]:
+    """`close` passes when the programme's final narrative and final financial reports are
+    accepted (true when none is scheduled), or the secretariat gives the reason."""
+    if context.get("comment"):
+        return []
+    pending = [
+        f"{label} {status.lower()}"
+        for label, status, accepted in REPORTS.final_reports(proposal.id)
+        if not accepted
+    ]
+    if not pending:
+        return []
+    return [
+        f"The final reports are not all accepted ({', '.join(pending)}): accept them first "
+        "or give the reason for closing."
+    ]

@@ -1,0 +1,100 @@
+"""Forms of the closure pages: closing a programme (each organization's final expenditure, the
+closing date, the reason) and recording a refund. Amounts and dates are text, so what was typed
+stays on the page next to its message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from fund.accounts.sensitive import SensitiveForm
+from fund.finance.closure import expenditure_field
+from fund.finance.forms import VersionForm, _amount, _date_field
+from fund.forms import StringField
+from fund.money import AmountError, parse_amount
+
+
+class CloseProgrammeForm(VersionForm):
+    """Close a funded programme; `close_form_for` adds a final expenditure field for each
+    participating organization."""
+
+    closed_on = _date_field("Closing date (UTC)", required=False)
+    reason = TextAreaField(
+        "Reason for closing",
+        validators=[Length(max=5000)],
+        description=(
+            "Required unless every organization has been paid its share in full and the final "
+            "narrative and financial reports are accepted. Recorded in the audit log."
+        ),
+    )
+
+    organization_ids: tuple[int, ...] = ()
+    final_expenditure: dict[int, Decimal]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.final_expenditure = {}
+        for organization_id in self.organization_ids:
+            field = self[expenditure_field(organization_id)]
+            text = (field.data or "").strip()
+            if not text:
+                continue  # the accepted financial reports' figure
+            try:
+                value = parse_amount(text)
+            except AmountError as error:
+                field.errors.append(str(error))
+                ok = False
+                continue
+            if value < 0:
+                field.errors.append("The final expenditure cannot be below zero.")
+                ok = False
+                continue
+            self.final_expenditure[organization_id] = value
+        return ok
+
+
+def close_form_for(shares: Iterable, **kwargs) -> CloseProgrammeForm:
+    """The close form with a field per organization of `shares` (each with `organization_id`,
+    `name` and `transferred`)."""
+    shares = list(shares)
+
+    class Form(CloseProgrammeForm):
+        organization_ids = tuple(share.organization_id for share in shares)
+
+    for share in shares:
+        setattr(
+            Form,
+            expenditure_field(share.organization_id),
+            StringField(
+                f"{share.name}: final expenditure (USD)",
+                validators=[Length(max=30)],
+                description=(
+                    "What the organization spent over the whole programme, at most what was "
+                    "transferred to it. Left blank: the total of its accepted financial reports."
+                ),
+            ),
+        )
+    return Form(**kwargs)
+
+
+class RefundForm(SensitiveForm):
+    """A refund received from one organization; build it with prefix=refund_prefix(...) so that
+    the forms of several refunds due can share a page."""
+
+    received_on = _date_field("Received on (UTC)")
+    amount = StringField("Amount (USD)", validators=[Length(max=30)])
+    reference = StringField("Reference", validators=[Length(max=100)])
+
+    parsed_amount: Decimal | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.parsed_amount = _amount(self, "amount")
+        return ok and self.parsed_amount is not None
+
+
+def refund_prefix(proposal_id: int, organization_id: int) -> str:
+    return f"refund{proposal_id}_{organization_id}"

@@ -1,0 +1,139 @@
+"""A programme's closure and the refunds of its unspent balances.
+
+At closure the secretariat records each participating organization's final expenditure (at
+most what was transferred to it); what was transferred and not spent is the organization's
+refund due (`ClosureShare`). The administrative agent records each refund as it is received
+(`Refund`, never edited); the money goes back to the pools the allocation drew on, the last
+drawn first (`AllocationSource.refunded`, fund/finance/closure.py).
+
+The database has the last word on every figure: a final expenditure within what was
+transferred, the refunds of an organization never above its refund due, a refund above zero.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.accounts.models import Organization, User
+from fund.extensions import UTCDateTime, db, not_negative
+from fund.finance.models import Money
+
+
+class ProgrammeClosure(db.Model):
+    """The closure of a funded programme: when and by whom, the reason given (if any) and what
+    was allocated but never transferred, given back to the pools (`released`)."""
+
+    __tablename__ = "programme_closures"
+    __table_args__ = (not_negative("released"),)
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"), unique=True)
+    closed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    released: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    closed_by: Mapped[User | None] = relationship()
+    shares: Mapped[list[ClosureShare]] = relationship(
+        order_by="ClosureShare.organization_id",
+        primaryjoin="ProgrammeClosure.allocation_id == foreign(ClosureShare.allocation_id)",
+        viewonly=True,
+    )
+
+
+class ClosureShare(db.Model):
+    """An organization's final expenditure on a closed programme, and its refund due
+    (`transferred - final_expenditure`) with what of it was refunded so far."""
+
+    __tablename__ = "closure_shares"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["allocation_id", "organization_id"],
+            ["allocation_shares.allocation_id", "allocation_shares.organization_id"],
+            name="fk_closure_shares_allocation_share",
+        ),
+        CheckConstraint(
+            "final_expenditure >= 0 AND final_expenditure <= transferred",
+            name="expenditure_within_transferred",
+        ),
+        CheckConstraint(
+            "refunded >= 0 AND refunded <= transferred - final_expenditure",
+            name="refunded_within_due",
+        ),
+    )
+
+    allocation_id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    transferred: Mapped[Decimal] = mapped_column(Money)
+    final_expenditure: Mapped[Decimal] = mapped_column(Money)
+    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+
+    organization: Mapped[Organization] = relationship()
+
+    @property
+    def due(self) -> Decimal:
+        """The refund due in all: what was transferred and not spent."""
+        return self.transferred - self.final_expenditure
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What of the refund due is still to be received."""
+        return self.due - self.refunded
+
+
+class Refund(db.Model):
+    """A refund received from a participating organization of a closed programme: a new row
+    each time, never edited; its `pools` say where the money went (the last drawn first)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["allocation_id", "organization_id"],
+            ["closure_shares.allocation_id", "closure_shares.organization_id"],
+            name="fk_refunds_closure_share",
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    received_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+    pools: Mapped[list[RefundPool]] = relationship(
+        cascade="all, delete-orphan", order_by="RefundPool.position"
+    )
+
+
+class RefundPool(db.Model):
+    """The part of a refund that went back to one pool (`position`: 0 for the pool refunded
+    first, the last drawn)."""
+
+    __tablename__ = "refund_pools"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    refund_id: Mapped[int] = mapped_column(
+        ForeignKey("refunds.id", ondelete="CASCADE"), primary_key=True
+    )
+    pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money)

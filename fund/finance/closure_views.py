@@ -1,0 +1,205 @@
+"""Pages of a programme's closure: the close page (the secretariat: each organization's final
+expenditure, the final reports' status, the reason), a closed programme's money (final
+expenditure, refunds due and received by organization and by pool) and the administrative
+agent's list of refunds due, where each refund received is recorded."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from fund import idempotency, web
+from fund.access import recent_login_required, roles_required
+from fund.accounts.models import Role
+from fund.extensions import db, utcnow
+from fund.finance import closure, closure_queries
+from fund.finance.closure_forms import RefundForm, close_form_for, refund_prefix
+from fund.finance.operations import FinanceError
+from fund.money import format_usd
+from fund.proposals.models import Proposal
+from fund.refusals import show_on_form
+from workflows import TransitionRefused
+
+bp = Blueprint("closure", __name__, url_prefix="/finance")
+
+STALE_MESSAGE = (
+    "This programme changed since you opened the page (someone else acted on it). "
+    "Review its current state below, then try again."
+)
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    return db.session.get(Proposal, proposal_id) or abort(404)
+
+
+# Closing ----------------------------------------------------------------------------------
+
+
+def _render_close(proposal: Proposal, page, form, error=None, status: int = 200):
+    return render_template(
+        "finance/close.html",
+        proposal=proposal,
+        page=page,
+        form=form,
+        error=error,
+        today=utcnow().date(),
+        expenditure_field=closure.expenditure_field,
+    ), status
+
+
+def _refusal(form, error: Exception):
+    if isinstance(error, FinanceError):
+        return show_on_form(form, error), 400
+    if isinstance(error, StaleDataError):
+        return STALE_MESSAGE, 409
+    return error, 400
+
+
+@bp.route("/proposals/<int:proposal_id>/close", methods=["GET", "POST"])
+@roles_required(Role.SECRETARIAT)
+@recent_login_required()
+def close(proposal_id: int):
+    """The close page of a funded programme; a closed one's page is its closure."""
+    proposal = _proposal(proposal_id)
+    if proposal.status == "closed":
+        return redirect(url_for("closure.programme", proposal_id=proposal_id))
+    page = closure_queries.close_page(proposal_id) if proposal.status == "funded" else None
+    shares = page.shares if page else []
+    form = close_form_for(shares)
+    if page is None:
+        if form.is_submitted():
+            abort(404)
+        return _render_close(proposal, None, form)
+    if not form.is_submitted():
+        for share in shares:
+            form[closure.expenditure_field(share.organization_id)].data = f"{share.reported:,.2f}"
+        return _render_close(proposal, page, form)
+
+    def again(error, status: int):
+        fresh = _proposal(proposal_id)
+        return _render_close(fresh, closure_queries.close_page(proposal_id), form, error, status)
+
+    def stale():
+        if form.version.data != proposal.version:
+            return again(STALE_MESSAGE, 409)
+        return None
+
+    def run() -> str:
+        done = closure.close_programme(
+            current_user,
+            proposal,
+            form.final_expenditure,
+            form.reason.data,
+            form.closed_on.data,
+        )
+        released = format_usd(done.released)
+        return f"{proposal.reference} is closed; {released} unpaid went back to the pools."
+
+    def finished(message: str):
+        flash(message, "success")
+        return redirect(url_for("closure.programme", proposal_id=proposal_id))
+
+    return web.submit(
+        form,
+        run,
+        finished,
+        refusals=(TransitionRefused, FinanceError, StaleDataError),
+        again=again,
+        refusal=lambda error: _refusal(form, error),
+        unread=lambda form: web.unreadable(form),
+        check=stale,
+    )
+
+
+# A closed programme -------------------------------------------------------------------------
+
+
+@bp.route("/proposals/<int:proposal_id>/closure")
+@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+def programme(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    closed = closure_queries.closed_programme(proposal_id)
+    if closed is None and proposal.status != "closed":
+        abort(404)
+    return render_template("finance/closure.html", proposal=proposal, closed=closed)
+
+
+# Refunds ----------------------------------------------------------------------------------
+
+
+def _render_refunds(forms: dict | None = None, error: str | None = None, status: int = 200):
+    due = closure_queries.refunds_due()
+    forms = forms or {}
+    for row in due:
+        key = (row.proposal_id, row.organization_id)
+        if key not in forms:
+            forms[key] = RefundForm(
+                formdata=None, prefix=refund_prefix(row.proposal_id, row.organization_id)
+            )
+    return render_template(
+        "finance/refunds.html",
+        due=due,
+        forms=forms,
+        latest=closure_queries.latest_refunds(),
+        can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
+        error=error,
+        today=utcnow().date(),
+    ), status
+
+
+@bp.route("/refunds")
+@roles_required(Role.ADMINISTRATIVE_AGENT, Role.SECRETARIAT)
+def refunds():
+    """The refunds due (recorded by the administrative agent, read by the secretariat) and the
+    latest refunds received."""
+    return _render_refunds()
+
+
+@bp.route("/refunds/<int:proposal_id>/organizations/<int:organization_id>", methods=["POST"])
+@roles_required(Role.ADMINISTRATIVE_AGENT)
+@recent_login_required()
+def record_refund(proposal_id: int, organization_id: int):
+    """The administrative agent records a refund received (the firewall: the secretariat
+    records no money)."""
+    proposal = _proposal(proposal_id)
+    due = {(row.proposal_id, row.organization_id) for row in closure_queries.refunds_due()}
+    if (proposal_id, organization_id) not in due:
+        abort(404)
+    form = RefundForm(prefix=refund_prefix(proposal_id, organization_id))
+    once = idempotency.once(f"refund.{proposal_id}.{organization_id}", current_user)
+
+    def run() -> str:
+        once.claim()
+        refund = closure.record_refund(
+            current_user,
+            proposal,
+            organization_id,
+            form.received_on.data,
+            form.parsed_amount,
+            form.reference.data or "",
+        )
+        amount = format_usd(refund.amount)
+        once.done(url_for("closure.refunds"), f"The refund of {amount}")
+        organization = refund.organization
+        return (
+            f"Refund of {amount} from {organization.acronym or organization.name} "
+            f"({proposal.reference}) recorded."
+        )
+
+    def done(message: str):
+        flash(message, "success")
+        return redirect(url_for("closure.refunds"))
+
+    def again(error, status: int):
+        return _render_refunds({(proposal_id, organization_id): form}, error, status)
+
+    return web.submit(
+        form,
+        run,
+        done,
+        refusals=(FinanceError,),
+        again=again,
+        refusal=lambda error: (show_on_form(form, error), 400),
+        unread=lambda form: None if any(f.errors for f in form) else web.UNREADABLE_MESSAGE,
+    )

@@ -1,0 +1,353 @@
+"""Closing a funded programme and the refunds of its unspent balances: the final expenditure per
+organization (within what was transferred, proposed from the accepted financial reports), the
+guards of `close` (final reports accepted, or a reason), the money never transferred given back
+to its pools, the refunds (never above what is due) back to the pools the last drawn first, the
+check constraints, the audit and the open data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from fund import caches
+from fund.accounts.models import User
+from fund.audit.models import AuditEvent
+from fund.extensions import db, utcnow
+from fund.finance import closure, closure_queries, operations
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
+from fund.finance.models import Allocation, AllocationSource, Pool
+from fund.finance.operations import FinanceError
+from fund.money import read_amount
+from fund.proposals.models import Proposal
+from fund.reporting import operations as report_operations
+from fund.reporting.models import ProgrammeReport
+from tests.helpers import org_id, user
+from workflows import TransitionRefused
+
+D = Decimal
+
+
+@pytest.fixture
+def treasurer(create_user) -> User:
+    return create_user(roles=("secretariat",), organization_acronym="IOM")
+
+
+@pytest.fixture
+def agent(create_user) -> User:
+    return create_user(roles=("administrative_agent",), organization_acronym="UNDP")
+
+
+@pytest.fixture
+def programme(app, treasurer, donor, author, make_proposal) -> int:
+    """A programme on objective 7 (thematic areas TA1 and TA2) drawn from three pools: TA1
+    198,000.00, TA2 297,000.00, GENERAL 575,000.00; ILO paid its 642,000.00 in full (TA1,
+    TA2, then 147,000.00 of GENERAL), IOM nothing yet."""
+    with app.app_context():
+        actor = user(treasurer.id)
+        donor_row = db.session.get(type(actor.organization), donor.id)
+        for gross, earmark in (("200000.00", "TA1"), ("300000.00", "TA2"), ("1000000.00", None)):
+            operations.record_contribution(actor, donor_row, utcnow().date(), D(gross), earmark)
+        db.session.commit()
+    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
+    with app.app_context():
+        operations.fund_proposal(user(treasurer.id), db.session.get(Proposal, proposal_id))
+        db.session.commit()
+    pay(app, treasurer, proposal_id, "ILO", "642000.00")
+    return proposal_id
+
+
+def pay(app, actor, proposal_id: int, acronym: str, amount: str) -> None:
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal_id)
+        )
+        operations.record_disbursement(
+            user(actor.id), allocation, org_id(acronym), utcnow().date(), D(amount)
+        )
+        db.session.commit()
+
+
+def close(app, actor, proposal_id: int, reason: str | None = None, **spent: str) -> None:
+    with app.app_context():
+        closure.close_programme(
+            user(actor.id),
+            db.session.get(Proposal, proposal_id),
+            {org_id(acronym): D(amount) for acronym, amount in spent.items()},
+            reason,
+        )
+        db.session.commit()
+
+
+def refund(app, actor, proposal_id: int, acronym: str, amount: str, reference: str = "") -> int:
+    with app.app_context():
+        row = closure.record_refund(
+            user(actor.id),
+            db.session.get(Proposal, proposal_id),
+            org_id(acronym),
+            utcnow().date(),
+            D(amount),
+            reference,
+        )
+        db.session.commit()
+        return row.id
+
+
+def refused(app, function, *args, error=FinanceError) -> str:
+    with app.app_context():
+        with pytest.raises(error) as caught:
+            function(*args)
+        db.session.rollback()
+        return str(caught.value)
+
+
+def available(app) -> dict[str, Decimal]:
+    with app.app_context():
+        return {p.code: read_amount(p.available) for p in db.session.scalars(select(Pool))}
+
+
+def sources(app, proposal_id: int) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """pool -> (amount, disbursed, released, refunded)."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AllocationSource)
+            .join(Allocation, Allocation.id == AllocationSource.allocation_id)
+            .where(Allocation.proposal_id == proposal_id)
+        )
+        return {
+            s.pool_code: tuple(
+                read_amount(v) for v in (s.amount, s.disbursed, s.released, s.refunded)
+            )
+            for s in rows
+        }
+
+
+def accept_final_reports(app, proposal_id: int) -> None:
+    """Set-up: the programme's final reports accepted."""
+    with app.app_context():
+        db.session.execute(
+            update(ProgrammeReport)
+            .where(
+                ProgrammeReport.proposal_id == proposal_id,
+                ProgrammeReport.kind.in_(("final_narrative", "final_financial")),
+            )
+            .values(status="accepted")
+        )
+        db.session.commit()
+
+
+# Closing ----------------------------------------------------------------------------------
+
+
+def test_closing_releases_what_was_never_transferred_and_sets_the_refunds_due(
+    app, treasurer, programme
+) -> None:
+    before = available(app)
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    assert sources(app, programme) == {
+        "TA1": (D("198000.00"), D("198000.00"), D("0.00"), D("0.00")),
+        "TA2": (D("297000.00"), D("297000.00"), D("0.00"), D("0.00")),
+        "GENERAL": (D("575000.00"), D("147000.00"), D("428000.00"), D("0.00")),
+    }
+    assert available(app)["GENERAL"] == before["GENERAL"] + D("428000.00")
+    with app.app_context():
+        assert db.session.get(Proposal, programme).status == "closed"
+        page = closure_queries.closed_programme(programme)
+        assert page.released == D("428000.00")
+        assert {s.name: (s.transferred, s.final_expenditure, s.due) for s in page.shares} == {
+            "ILO": (D("642000.00"), D("342000.00"), D("300000.00")),
+            "IOM": (D("0.00"), D("0.00"), D("0.00")),
+        }
+        (event,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "programme_closure_recorded")
+        ).all()
+        assert event.details["refund_due"] == {"ILO": "300000.00"}
+        assert event.details["released"] == {"GENERAL": "428000.00"}
+        assert caches.verify()["money paid out per pool"] == []
+
+
+def test_final_expenditure_is_at_most_what_was_transferred(app, treasurer, programme) -> None:
+    with app.app_context():
+        with pytest.raises(FinanceError) as caught:
+            closure.close_programme(
+                user(treasurer.id),
+                db.session.get(Proposal, programme),
+                {org_id("ILO"): D("642000.01")},
+                "Ended.",
+            )
+        db.session.rollback()
+        assert caught.value.field == "expenditure_" + str(org_id("ILO"))
+        message = str(caught.value)
+        for wrong in (D("-1.00"), D("10.001")):
+            with pytest.raises(FinanceError):
+                closure.close_programme(
+                    user(treasurer.id),
+                    db.session.get(Proposal, programme),
+                    {org_id("IOM"): wrong},
+                    "Ended.",
+                )
+            db.session.rollback()
+        assert db.session.get(Proposal, programme).status == "funded"
+        assert db.session.get(ProgrammeClosure, programme) is None
+    assert "cannot be more than what was transferred to it (USD 642,000.00)" in message
+
+
+def test_close_needs_the_final_reports_accepted_or_a_reason(app, treasurer, programme) -> None:
+    pay(app, treasurer, programme, "IOM", "428000.00")  # paid in full: only the reports wait
+    with app.app_context():
+        with pytest.raises(TransitionRefused) as caught:
+            closure.close_programme(
+                user(treasurer.id), db.session.get(Proposal, programme), {}, "  "
+            )
+        db.session.rollback()
+        message = " ".join(caught.value.problems)
+    assert "final reports are not all accepted" in message
+    assert "Final narrative report" in message and "Final financial report" in message
+    accept_final_reports(app, programme)
+    close(app, treasurer, programme)
+    with app.app_context():
+        assert db.session.get(Proposal, programme).status == "closed"
+        assert db.session.get(ProgrammeClosure, programme).reason == ""
+
+
+def test_a_reason_closes_with_the_final_reports_pending(app, treasurer, programme) -> None:
+    close(app, treasurer, programme, "The government ended the programme.")
+    with app.app_context():
+        assert db.session.get(Proposal, programme).status == "closed"
+
+
+def test_the_final_expenditure_is_proposed_from_the_accepted_financial_reports(
+    app, treasurer, author, programme
+) -> None:
+    with app.app_context():
+        report = db.session.scalars(
+            select(ProgrammeReport)
+            .where(
+                ProgrammeReport.proposal_id == programme,
+                ProgrammeReport.kind == "annual_financial",
+            )
+            .order_by(ProgrammeReport.due_on)
+        ).first()
+        ilo = org_id("ILO")
+        report_operations.save_financial(
+            user(author.id), report.id, {(ilo, 1): D("100000.00"), (ilo, 2): D("20000.50")}
+        )
+        report_operations.fire(user(author.id), report.id, "submit")
+        report_operations.fire(user(treasurer.id), report.id, "accept", "Fine.")
+        db.session.commit()
+        page = closure_queries.close_page(programme)
+        assert {s.name: s.reported for s in page.shares} == {
+            "ILO": D("120000.50"),
+            "IOM": D("0.00"),
+        }
+    close(app, treasurer, programme, "Ended early.")  # no figure typed: the reports' figure
+    with app.app_context():
+        found = {
+            s.name: s.final_expenditure for s in closure_queries.closed_programme(programme).shares
+        }
+    assert found == {"ILO": D("120000.50"), "IOM": D("0.00")}
+
+
+# Refunds ----------------------------------------------------------------------------------
+
+
+def test_refunds_go_back_to_the_pools_last_drawn_first(app, treasurer, agent, programme) -> None:
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    before = available(app)
+    refund(app, agent, programme, "ILO", "100000.00", "R-1")
+    assert sources(app, programme)["GENERAL"][3] == D("100000.00")
+    refund(app, agent, programme, "ILO", "200000.00", "R-2")  # GENERAL 47,000, then TA2
+    after = available(app)
+    assert after["GENERAL"] - before["GENERAL"] == D("147000.00")
+    assert after["TA2"] - before["TA2"] == D("153000.00")
+    assert after["TA1"] == before["TA1"]
+    refunded = {code: values[3] for code, values in sources(app, programme).items()}
+    assert refunded == {"TA1": D("0.00"), "TA2": D("153000.00"), "GENERAL": D("147000.00")}
+    with app.app_context():
+        page = closure_queries.closed_programme(programme)
+        assert [r.pools for r in page.refunds] == [
+            [("GENERAL", D("100000.00"))],
+            [("GENERAL", D("47000.00")), ("TA2", D("153000.00"))],
+        ]
+        assert closure_queries.refunds_due() == []
+        assert caches.verify()["money paid out per pool"] == []
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "refund_recorded")
+        ).all()
+        assert len(actions) == 2
+
+
+def test_a_refund_is_never_above_what_is_due(app, treasurer, agent, programme) -> None:
+    close(app, treasurer, programme, "Ended.", ILO="600000.00", IOM="0.00")
+    message = refused(app, refund, app, agent, programme, "ILO", "42000.01")
+    assert "owes at most USD 42,000.00" in message
+    refund(app, agent, programme, "ILO", "40000.00")
+    message = refused(app, refund, app, agent, programme, "ILO", "2000.01")
+    assert "owes at most USD 2,000.00" in message
+    assert "refused" not in refused(app, refund, app, agent, programme, "IOM", "0.01")
+    for wrong in ("0.00", "-5.00", "1.005"):
+        refused(app, refund, app, agent, programme, "ILO", wrong)
+    refund(app, agent, programme, "ILO", "2000.00")
+    with app.app_context():
+        assert len(db.session.scalars(select(Refund)).all()) == 2
+        (due,) = [s for s in closure_queries.closed_programme(programme).shares if s.name == "ILO"]
+        assert (due.due, due.refunded, due.outstanding) == (
+            D("42000.00"),
+            D("42000.00"),
+            D("0.00"),
+        )
+
+
+def test_no_refund_on_a_programme_not_closed(app, agent, programme) -> None:
+    message = refused(app, refund, app, agent, programme, "ILO", "10.00")
+    assert "is not closed" in message
+
+
+def test_the_database_refuses_refunds_beyond_what_was_paid_out(app, treasurer, programme) -> None:
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    with app.app_context():
+        allocation_id = db.session.scalar(
+            select(Allocation.id).where(Allocation.proposal_id == programme)
+        )
+        statements = (
+            update(AllocationSource)
+            .where(AllocationSource.allocation_id == allocation_id)
+            .values(refunded=AllocationSource.disbursed + 1),
+            update(AllocationSource)
+            .where(AllocationSource.allocation_id == allocation_id)
+            .values(released=AllocationSource.amount),
+            update(ClosureShare)
+            .where(ClosureShare.allocation_id == allocation_id)
+            .values(refunded=ClosureShare.transferred - ClosureShare.final_expenditure + 1),
+            update(ClosureShare)
+            .where(ClosureShare.allocation_id == allocation_id)
+            .values(final_expenditure=ClosureShare.transferred + 1),
+        )
+        for statement in statements:
+            with pytest.raises(IntegrityError):
+                db.session.execute(statement)
+            db.session.rollback()
+
+
+def test_a_closed_programme_refunding_is_in_finalisation_in_iati(
+    app, client, treasurer, agent, programme
+) -> None:
+    from lxml import etree
+
+    def status() -> str:
+        root = etree.fromstring(client.get("/open-data/iati.xml").data)
+        for activity in root.iter("iati-activity"):
+            if activity.findtext("iati-identifier").endswith(f"P{programme:05d}"):
+                codes = [t.get("code") for t in activity.iter("transaction-type")]
+                return activity.find("activity-status").get("code"), codes
+        raise AssertionError("not published")
+
+    assert status()[0] == "2"
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    assert status()[0] == "3"  # a refund is due: finalisation
+    refund(app, agent, programme, "ILO", "300000.00", "R-9")
+    code, transactions = status()
+    assert code == "4"
+    assert transactions.count("1") == 1  # the refund, incoming funds to the fund's activity
