@@ -28,6 +28,7 @@ from fund.finance.models import (
     Pool,
 )
 from fund.finance.transfer_models import TransferRequest
+from fund.finance.schedule_models import PlannedTranche
 from fund.idempotency import FormKey
 from fund.notifications.models import Notification, NotificationPreference, OutboxMessage
 from fund.proposals.models import (
@@ -107,6 +108,7 @@ __all__ = [
     "OutboxMessage",
     "Pledge",
     "PledgeInstalment",
+    "PlannedTranche",
     "Pool",
     "ProgrammeReport",
     "Proposal",

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from fund.accounts.models import OrganizationKind
 from fund.calls.models import Stage
-from fund.proposals.budget import Line, summarise
+from fund.proposals.budget import Line, programme_years, summarise
 from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
 from fund.proposals.results import BaselineSource
 
@@ -210,6 +210,7 @@ def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
             problems.append(
                 Problem("budget_limits", "budget", "Budget amounts cannot be negative.")
             )
+    problems += _years(proposal)
     summary = summarise(
         (
             Line(b.organization_id, b.objective_number, b.category_code, b.amount)
@@ -226,6 +227,23 @@ def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
         "budget",
         f"The total budget (USD {total:,.2f}, with indirect support costs)",
     )
+
+
+def _years(proposal: Proposal) -> list[Problem]:
+    """A problem for each budget line in a year after the programme's end, at its row's year
+    (the edit form lists the lines in this order)."""
+    years = programme_years(proposal.duration_months)
+    span = f"{years} year" + ("s" if years > 1 else "")
+    return [
+        Problem(
+            "budget_limits",
+            f"budget-{index}-year",
+            f"Budget row {index + 1} is in year {line.year}, after the programme's end (its "
+            f"duration spans {span}): choose a year from 1 to {years}.",
+        )
+        for index, line in enumerate(proposal.budget_lines)
+        if (line.year or 1) > years
+    ]
 
 
 def _duration(proposal: Proposal) -> list[Problem]:

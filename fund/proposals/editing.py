@@ -10,6 +10,7 @@ from wtforms import FieldList
 from fund.accounts.models import Organization, OrganizationKind
 from fund.extensions import db
 from fund.forms import options
+from fund.proposals.budget import MAX_PROGRAMME_YEARS, programme_years
 from fund.proposals.forms import DraftForm, ProposalForm
 from fund.proposals.models import MARKER_LABELS, Proposal, Scope
 from fund.proposals.operations import DraftValues
@@ -54,10 +55,28 @@ def set_choices(form: ProposalForm) -> None:
     budget_orgs = options([(0, "—"), *[(o.id, o.acronym) for o in entities]])
     budget_objectives = options([(0, "—"), *[(o.number, str(o.number)) for o in objectives]])
     budget_categories = options([(0, "—"), *[(c.code, f"{c.code}. {c.title}") for c in categories]])
+    budget_years = year_choices(form)
     for row in form.budget:
         row.organization_id.choices = budget_orgs
         row.objective_number.choices = budget_objectives
         row.category_code.choices = budget_categories
+        row.year.choices = budget_years
+
+
+def year_choices(form: ProposalForm) -> list[Any]:
+    """The programme's years (from the duration in the form), and any later year a row holds,
+    marked as after the programme's end."""
+    years = programme_years(form.duration_months.data)
+    typed = [
+        row.form.year.data
+        for row in form.budget
+        if isinstance(row.form.year.data, int) and 1 <= row.form.year.data <= MAX_PROGRAMME_YEARS
+    ]
+    last = max([years, *typed])
+    return options(
+        (year, f"Year {year}" if year <= years else f"Year {year} (after the end)")
+        for year in range(1, last + 1)
+    )
 
 
 def principle_titles() -> dict[str, str]:
@@ -129,6 +148,7 @@ def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = N
                 "organization_id": line.organization_id,
                 "objective_number": line.objective_number,
                 "category_code": line.category_code,
+                "year": line.year,
                 "amount": format(line.amount, "f"),
                 "description": line.description,
             }
@@ -153,6 +173,7 @@ def add_budget_rows(form: ProposalForm, count: int = EXTRA_BUDGET_ROWS) -> None:
             row.organization_id.choices = first.organization_id.choices
             row.objective_number.choices = first.objective_number.choices
             row.category_code.choices = first.category_code.choices
+            row.year.choices = first.year.choices
 
 
 def _optional_int(text: str | None) -> int | None:
@@ -200,6 +221,7 @@ def values_from_form(form: ProposalForm) -> DraftValues:
                 row.form.category_code.data,
                 row.form.parsed_amount,
                 row.form.description.data or "",
+                row.form.year.data,
             )
             for row in form.budget
             if not row.form.is_blank()

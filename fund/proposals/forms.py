@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero, options
 from fund.money import AmountError, parse_amount
+from fund.proposals.budget import MAX_PROGRAMME_YEARS
 from fund.proposals.models import AttachmentKind, Proposal
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -66,12 +67,25 @@ class OptionalRowForm(Form):
         return self.is_blank() or self.check_row()
 
 
+def year_or_first(value: Any) -> int:
+    """Coerce the budget row's year; blank means the first year."""
+    if value in (None, ""):
+        return 1
+    return int(value)
+
+
 class BudgetRowForm(OptionalRowForm):
-    """One budget line; a row left entirely blank is ignored."""
+    """One budget line; a row left entirely blank is ignored (its year alone does not count:
+    it always has one)."""
 
     organization_id = SelectField("Organization", coerce=int_or_zero, widget=QuickSelect())
     objective_number = SelectField("Objective", coerce=int_or_zero, widget=QuickSelect())
     category_code = SelectField("Category", coerce=int_or_zero, widget=QuickSelect())
+    # Any year up to the longest programme is kept on a draft; the submission checks refuse a
+    # year after the programme's end.
+    year = SelectField(
+        "Year", coerce=year_or_first, default=1, validate_choice=False, widget=QuickSelect()
+    )
     amount = StringField("Amount (USD)", validators=[Length(max=30)])
     description = StringField("Description", validators=[Length(max=300)])
 
@@ -93,6 +107,9 @@ class BudgetRowForm(OptionalRowForm):
             (self.objective_number, "Choose the objective."),
             (self.category_code, "Choose the category."),
         )
+        if not 1 <= (self.year.data or 0) <= MAX_PROGRAMME_YEARS:
+            self.year.errors.append(f"Choose a year between 1 and {MAX_PROGRAMME_YEARS}.")
+            ok = False
         try:
             self.parsed_amount = parse_amount(self.amount.data)
         except AmountError as error:

@@ -364,6 +364,7 @@ class BudgetLine(ProposalPart, db.Model):
     __table_args__ = (
         CheckConstraint("category_code BETWEEN 1 AND 7", name="direct_category"),
         not_negative("amount"),
+        CheckConstraint("year >= 1", name="year_positive"),
     )
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -371,6 +372,9 @@ class BudgetLine(ProposalPart, db.Model):
     category_code: Mapped[int] = mapped_column(ForeignKey("budget_categories.code"))
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     description: Mapped[str] = mapped_column(String(300), default="")
+    # The programme year the cost falls in (1 to the duration in years, `programme_years`);
+    # lines written before budgets had years are in year 1.
+    year: Mapped[int] = mapped_column(default=1, server_default="1")
 
     organization: Mapped[Organization] = relationship()
 

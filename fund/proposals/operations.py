@@ -197,7 +197,9 @@ class DraftValues(SharedValues):
     rationale: str = ""
     planned_start: date | None = None
     contacts: list[tuple[str, str, str]] = field(default_factory=list)  # name, email, function
-    budget: list[tuple[int, int, int, Decimal, str]] = field(default_factory=list)
+    # organization, objective, category, amount, description and, optionally, the programme
+    # year (1 when not given)
+    budget: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def check_editable(proposal: Proposal, actor: User) -> None:
@@ -273,8 +275,9 @@ def save_draft(
             category_code=category,
             amount=amount,
             description=description.strip(),
+            year=year[0] if year else 1,
         )
-        for organization_id, objective, category, amount, description in values.budget
+        for organization_id, objective, category, amount, description, *year in values.budget
     ]
     return record_saved(proposal, actor, before, now)
 

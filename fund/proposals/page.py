@@ -7,7 +7,9 @@ registers it from its `init_app`:
 - links to its pages for a proposal and a viewer (`PAGE.add_links`), shown after the proposal's
   own links, in the order registered;
 - who reads the secretariat's notes for the committee (`PAGE.set_committee_notes_reader`).
-  Until a rule is registered nobody reads them: the notes stay hidden rather than shown to all.
+  Until a rule is registered nobody reads them: the notes stay hidden rather than shown to all;
+- sections of the page for a proposal and a viewer (`PAGE.add_section`: HTML already rendered,
+  or nothing), shown after the budget, in the order registered.
 
 Registering the same function again does nothing (the application is created many times in one
 process); a second, different notes rule is refused.
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 Link = tuple[str, str]  # (href, label)
 LinkProvider = Callable[[Any, "Proposal"], list[Link]]
 NotesReader = Callable[[Any, "Proposal"], bool]
+SectionProvider = Callable[[Any, "Proposal"], Any]  # rendered HTML, or None
 
 
 class ProposalPageParts:
@@ -32,6 +35,15 @@ class ProposalPageParts:
     def __init__(self) -> None:
         self._link_providers: list[LinkProvider] = []
         self._notes_reader: NotesReader | None = None
+        self._section_providers: list[SectionProvider] = []
+
+    def add_section(self, provider: SectionProvider) -> None:
+        if provider not in self._section_providers:
+            self._section_providers.append(provider)
+
+    def sections(self, user: Any, proposal: Proposal) -> list[Any]:
+        shown = (provider(user, proposal) for provider in self._section_providers)
+        return [section for section in shown if section]
 
     def add_links(self, provider: LinkProvider) -> None:
         if provider not in self._link_providers:

@@ -4,7 +4,7 @@ proposal document (fund/reports/proposal_pdf.py) instead of the codes the snapsh
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,7 +15,14 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.money import format_usd
-from fund.proposals.budget import BudgetSummary, Line, summarise
+from fund.proposals.budget import (
+    BudgetByYear,
+    BudgetSummary,
+    Line,
+    by_year,
+    programme_years,
+    summarise,
+)
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, PartnerType, Scope
 from fund.proposals.results_versions import (
     FRAMEWORK_KEY,
@@ -88,12 +95,22 @@ def snapshot_budget(snapshot: dict[str, Any]) -> tuple[Decimal, list[Any], Budge
                 int(line.get("objective") or 0),
                 int(line.get("category") or 0),
                 amount(line.get("amount")) or Decimal("0.00"),
+                int(line.get("year") or 1),
             )
             for line in lines
         ),
         rate,
     )
     return rate, organizations, summary
+
+
+def snapshot_years(snapshot: Mapping[str, Any], summary: BudgetSummary) -> BudgetByYear:
+    """A submitted version's budget by organization and year, over its programme's years."""
+    try:
+        months = int(snapshot.get("duration_months") or 0)
+    except (TypeError, ValueError):
+        months = 0
+    return by_year(summary, programme_years(months))
 
 
 def long_date(day: date | None) -> str | None:
@@ -146,6 +163,7 @@ class BudgetView:
     summary: BudgetSummary
     organizations: list[str]  # index in the summary -> acronym
     lines: list[dict[str, Any]] = field(default_factory=list)
+    by_year: BudgetByYear | None = None  # keyed by the index in the summary, as above
 
 
 class VersionText:
@@ -164,6 +182,10 @@ class VersionText:
             return None
         name = self.names.organizations.get(label)
         return f"{name} ({label})" if name and name != label else label
+
+    def organization_at(self, labels: Sequence[str]) -> Callable[[int], str]:
+        """The name of the organization at each index of `labels` (a budget's keys)."""
+        return lambda index: self.organization(labels[index]) or "—"
 
     def organization_name(self, label: str | None) -> str | None:
         return self.names.organizations.get(label, label) if label else None
@@ -215,6 +237,7 @@ class VersionText:
             summary=summary,
             organizations=organizations,
             lines=lines,
+            by_year=snapshot_years(self.snapshot, summary),
         )
 
     def framework(self) -> list[OutcomeView]:
@@ -280,6 +303,7 @@ class VersionText:
                             self.organization_name(line.get("organization")) or "—",
                             self.objective(line.get("objective")) or "—",
                             self.category(line.get("category")),
+                            f"year {line.get('year') or 1}",
                             self.money(line.get("amount")) or "—",
                             line.get("description"),
                         )

@@ -61,6 +61,7 @@ def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[s
                     "category": b.category_code,
                     "amount": format(b.amount, "f") if b.amount is not None else None,
                     "description": b.description,
+                    "year": b.year or 1,
                 }
                 for b in proposal.budget_lines
             ],
@@ -172,7 +173,14 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _line_year(line: Any) -> Any:
+    """A budget line with its year; a version stored before budgets had years is in year 1."""
+    return {"year": 1, **line} if isinstance(line, dict) else line
+
+
 def _comparable(key: str, value: Any) -> Any:
+    if key == "budget_lines" and isinstance(value, list):
+        value = [_line_year(line) for line in value]
     if isinstance(value, list):
         if key in SET_PARTS:
             return frozenset(_key(v) for v in value)

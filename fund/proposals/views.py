@@ -34,7 +34,7 @@ from fund.proposals import (
     queries,
 )
 from fund.proposals.access import can_view
-from fund.proposals.budget import Line, summarise
+from fund.proposals.budget import Line, by_year, programme_years, summarise
 from fund.proposals.checks import submission_problems
 from fund.proposals.concept_note_page import render_note
 from fund.proposals.conversion import changes_since_concept_note, compare_totals, snapshot_budget
@@ -77,7 +77,7 @@ def _rules():
 def _budget_summary(proposal: Proposal):
     return summarise(
         (
-            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount, b.year)
             for b in proposal.budget_lines
         ),
         _rules().indirect_rate,
@@ -122,6 +122,8 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         editable=editable,
         problems=submission_problems(proposal, _rules()) if editable else [],
         budget=summary,
+        budget_by_year=by_year(summary, programme_years(proposal.duration_months)),
+        page_sections=PAGE.sections(current_user, proposal),
         names=queries.organization_names(set(summary.by_organization)),
         versions=queries.versions(proposal.id),
         scope_labels=Scope.labels(),

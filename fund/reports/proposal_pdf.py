@@ -15,7 +15,13 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from fund.money import format_amount
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
-from fund.proposals.presentation import ReferenceNames, add_months, amount, snapshot_budget
+from fund.proposals.presentation import (
+    ReferenceNames,
+    add_months,
+    amount,
+    snapshot_budget,
+    snapshot_years,
+)
 from fund.proposals.results_versions import (
     FRAMEWORK_KEY,
     FrameworkNames,
@@ -286,20 +292,44 @@ class ProposalDocument:
             total=("Total", format_amount(summary.grand_total)),
         )
         all_lines = self.table(
-            ("Organization", "Objective", "Category", "Description", "Amount (USD)"),
+            ("Organization", "Objective", "Category", "Year", "Description", "Amount (USD)"),
             [
                 (
                     line.get("organization"),
                     line.get("objective"),
                     self.category(line.get("category")),
+                    str(line.get("year") or 1),
                     line.get("description"),
                     format_amount(amount(line.get("amount"))),
                 )
                 for line in lines
             ],
-            (0.17, 0.12, 0.27, 0.26, 0.18),
-            numeric=(1, 4),
-            total=("Total direct costs", "", "", "", format_amount(summary.direct_total)),
+            (0.16, 0.11, 0.25, 0.07, 0.23, 0.18),
+            numeric=(1, 3, 5),
+            total=("Total direct costs", "", "", "", "", format_amount(summary.direct_total)),
+        )
+        years = snapshot_years(snap, summary)
+        year_width = 0.78 / (len(years.years) + 1)
+        by_year = self.table(
+            ("Organization", *(f"Year {year} (USD)" for year in years.years), "Total (USD)"),
+            [
+                (
+                    organizations[i],
+                    *(
+                        format_amount(years.cells[i][y]) if y in years.cells[i] else "—"
+                        for y in years.years
+                    ),
+                    format_amount(total),
+                )
+                for i, total in years.totals.items()
+            ],
+            (0.22, *([year_width] * (len(years.years) + 1))),
+            numeric=tuple(range(1, len(years.years) + 2)),
+            total=(
+                "Total",
+                *(format_amount(years.year_totals[y]) for y in years.years),
+                format_amount(years.grand_total),
+            ),
         )
         facts = [
             (
@@ -313,6 +343,17 @@ class ProposalDocument:
         return [
             *self.section("budget_lines", self.facts(facts)),
             KeepTogether([Paragraph("By participating organization", h3), by_organization]),
+            KeepTogether(
+                [
+                    Paragraph(
+                        "By programme year (each year's direct costs with their indirect support "
+                        "costs, rounded to the cent; the totals are per organization, its "
+                        "indirect support costs computed on its whole budget)",
+                        h3,
+                    ),
+                    by_year,
+                ]
+            ),
             KeepTogether(
                 [
                     Paragraph(

@@ -1,0 +1,271 @@
+"""The transfer schedule of a funded programme: per participating organization, one planned
+tranche per programme year in which it has a budget.
+
+- Tranche k pays for programme year k. Tranche 1 is dated the funding date; tranche k the
+  planned start plus k - 1 years, or the funding date if that is later.
+- The amounts split the organization's allocation share over its budget years in proportion to
+  its direct costs by year (its indirect support costs being a flat rate of them, the same as
+  its direct plus indirect costs by year): each rounded half-up to the cent, the last tranche
+  taking the remainder, so that the tranches add up to the share exactly. A year without
+  budget has no tranche (the table refuses an amount of zero).
+- What was transferred is the share's `disbursed`: the tranches it covers in full, in their
+  order, are transferred. Replanning (`plan_transfer_schedule`, after a revision's no-cost
+  extension or budget reallocation) keeps them as they are and spreads the rest of the share
+  over the later years of the budget as it now stands; with no budget left in later years, the
+  rest is one tranche after the last one transferred.
+
+The share rows are locked first (in organization order, as a payment locks its share), so a
+payment recorded at the same moment waits for the plan, or the plan for the payment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from fund.accounts.models import Organization
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.finance.models import Allocation, AllocationShare
+from fund.finance.schedule_models import PlannedTranche
+from fund.money import ZERO, read_amount, round_cents
+from fund.proposals.models import BudgetLine, Proposal
+from fund.proposals.presentation import add_months
+
+
+def split_share(share: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
+    """`share` split over the years of `weights` in proportion to them: each year's part rounded
+    half-up to the cent (never beyond what is left), the last year with a weight taking the
+    remainder; years whose part is zero are left out. Empty when no year has a weight."""
+    years = sorted(year for year, weight in weights.items() if weight > 0)
+    if share <= 0 or not years:
+        return {}
+    total = sum((weights[year] for year in years), ZERO)
+    parts: dict[int, Decimal] = {}
+    given = ZERO
+    for year in years[:-1]:
+        part = min(round_cents(share * weights[year] / total), share - given)
+        parts[year] = part
+        given += part
+    parts[years[-1]] = share - given
+    return {year: part for year, part in parts.items() if part > 0}
+
+
+def tranche_date(number: int, *, funded_on: date, start: date) -> date:
+    """Tranche 1 at funding; tranche k at the start plus k - 1 years, not before funding."""
+    if number <= 1:
+        return funded_on
+    return max(add_months(start, 12 * (number - 1)), funded_on)
+
+
+def transferred_tranches(amounts: list[Decimal], disbursed: Decimal) -> int:
+    """How many of the tranches (their amounts in order) `disbursed` covers in full."""
+    covered, count = ZERO, 0
+    for amount in amounts:
+        covered += amount
+        if covered > disbursed:
+            break
+        count += 1
+    return count
+
+
+def direct_by_year(proposal_id: int) -> dict[int, dict[int, Decimal]]:
+    """Each organization's direct costs by programme year (one query)."""
+    weights: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for row in db.session.execute(
+        select(BudgetLine.organization_id, BudgetLine.year, BudgetLine.amount).where(
+            BudgetLine.proposal_id == proposal_id
+        )
+    ):
+        weights[row.organization_id][row.year] += read_amount(row.amount)
+    return weights
+
+
+def _plan_organization(
+    share: Decimal, kept: list[PlannedTranche], weights: dict[int, Decimal]
+) -> dict[int, Decimal]:
+    """The new amounts of the tranches after the `kept` ones (transferred)."""
+    rest = share - sum((t.amount for t in kept), ZERO)
+    last = kept[-1].number if kept else 0
+    later = {year: weight for year, weight in weights.items() if year > last}
+    planned = split_share(rest, later)
+    if rest > 0 and not planned:
+        planned = {last + 1: rest}
+    return planned
+
+
+def plan_transfer_schedule(
+    allocation: Allocation, *, start: date, now: datetime | None = None, actor: Any = None
+) -> list[ScheduledTranche]:
+    """(Re)plan the tranches not yet transferred of each organization of the allocation, from
+    the programme's budget by year and `start` (the planned start); audited. Returns the
+    schedule (`scheduled_tranches`). The caller commits."""
+    now = now or utcnow()
+    proposal = db.session.get(Proposal, allocation.proposal_id)
+    shares = db.session.execute(
+        select(AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed)
+        .where(AllocationShare.allocation_id == allocation.id)
+        .order_by(AllocationShare.organization_id)
+        .with_for_update()
+    ).all()
+    existing: dict[int, list[PlannedTranche]] = defaultdict(list)
+    for tranche in db.session.scalars(
+        select(PlannedTranche)
+        .where(PlannedTranche.allocation_id == allocation.id)
+        .order_by(PlannedTranche.organization_id, PlannedTranche.number)
+    ):
+        existing[tranche.organization_id].append(tranche)
+    weights = direct_by_year(proposal.id)
+    kept_count = 0
+    for share in shares:
+        tranches = existing.pop(share.organization_id, [])
+        paid = transferred_tranches(
+            [read_amount(t.amount) for t in tranches], read_amount(share.disbursed)
+        )
+        kept, unpaid = tranches[:paid], {t.number: t for t in tranches[paid:]}
+        kept_count += len(kept)
+        planned = _plan_organization(
+            read_amount(share.amount), kept, weights.get(share.organization_id, {})
+        )
+        for number, amount in planned.items():
+            row = unpaid.pop(number, None)
+            if row is None:
+                row = PlannedTranche(
+                    allocation_id=allocation.id, organization_id=share.organization_id
+                )
+                db.session.add(row)
+            row.number = number
+            row.amount = amount
+            row.planned_on = tranche_date(number, funded_on=allocation.allocated_on, start=start)
+            row.planned_at = now
+        for row in unpaid.values():
+            db.session.delete(row)
+    for rows in existing.values():  # an organization without a share any more
+        for row in rows:
+            db.session.delete(row)
+    db.session.flush()
+    schedule = scheduled_tranches(allocation.id)
+    record(
+        "transfer_schedule_planned",
+        "proposal",
+        proposal.id,
+        actor,
+        details={
+            "allocation": allocation.id,
+            "start": start.isoformat(),
+            "kept": kept_count,
+            "tranches": [
+                [t.organization, t.number, t.planned_on.isoformat(), t.amount] for t in schedule
+            ],
+        },
+        now=now,
+    )
+    return schedule
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduledTranche:
+    organization_id: int
+    organization: str  # its acronym, or its name
+    number: int
+    planned_on: date
+    amount: Decimal
+
+
+def scheduled_tranches(allocation_id: int) -> list[ScheduledTranche]:
+    """The allocation's planned tranches by organization, then number (one query)."""
+    rows = db.session.execute(
+        select(
+            PlannedTranche.organization_id,
+            Organization.acronym,
+            Organization.name,
+            PlannedTranche.number,
+            PlannedTranche.planned_on,
+            PlannedTranche.amount,
+        )
+        .join(Organization, Organization.id == PlannedTranche.organization_id)
+        .where(PlannedTranche.allocation_id == allocation_id)
+        .order_by(PlannedTranche.organization_id, PlannedTranche.number)
+    )
+    return [
+        ScheduledTranche(
+            row.organization_id,
+            row.acronym or row.name,
+            row.number,
+            row.planned_on,
+            read_amount(row.amount),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class TrancheRow:
+    number: int
+    planned_on: date
+    amount: Decimal
+    transferred: Decimal  # what the payments cover of it, in the tranches' order
+
+    @property
+    def status(self) -> str:
+        if self.transferred >= self.amount:
+            return "Transferred"
+        return "Partly transferred" if self.transferred > 0 else "Planned"
+
+
+@dataclass
+class OrganizationSchedule:
+    organization_id: int
+    name: str
+    share: Decimal
+    disbursed: Decimal
+    tranches: list[TrancheRow] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.share - self.disbursed
+
+
+def schedule_view(allocation_id: int) -> list[OrganizationSchedule]:
+    """The schedule as the pages show it: per organization its share, what was transferred and
+    each tranche with what the payments cover of it (two queries)."""
+    shares = db.session.execute(
+        select(
+            AllocationShare.organization_id,
+            AllocationShare.amount,
+            AllocationShare.disbursed,
+            Organization.acronym,
+            Organization.name,
+        )
+        .join(Organization, Organization.id == AllocationShare.organization_id)
+        .where(AllocationShare.allocation_id == allocation_id)
+        .order_by(AllocationShare.organization_id)
+    ).all()
+    by_organization: dict[int, list[ScheduledTranche]] = defaultdict(list)
+    for tranche in scheduled_tranches(allocation_id):
+        by_organization[tranche.organization_id].append(tranche)
+    views = []
+    for share in shares:
+        left = read_amount(share.disbursed)
+        view = OrganizationSchedule(
+            share.organization_id,
+            f"{share.name} ({share.acronym})" if share.acronym else share.name,
+            read_amount(share.amount),
+            left,
+        )
+        for tranche in by_organization.get(share.organization_id, []):
+            covered = min(tranche.amount, left)
+            left -= covered
+            view.tranches.append(
+                TrancheRow(tranche.number, tranche.planned_on, tranche.amount, covered)
+            )
+        views.append(view)
+    return views
