@@ -1,0 +1,580 @@
+"""Transfer requests and tranche conditions: the secretariat requests a tranche, the first
+without conditions, a later one only when the previous reports are accepted and 70% of what was
+transferred is reported spent (each failing condition named, an override with its reason
+audited); the administrative agent records the transfer against the open request; one open
+request per organization (in the operation, in the database, under a race); the pages, and
+who may use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from fund.audit.models import AuditEvent
+from fund.extensions import db, utcnow
+from fund.finance import operations, transfers
+from fund.finance.models import Allocation, Disbursement
+from fund.finance.operations import FinanceError
+from fund.finance.transfer_models import TransferRequest
+from fund.reporting import operations as reporting
+from fund.reporting import queries as report_queries
+from fund.reporting.models import ProgrammeReport
+from tests.helpers import csrf_token, login, org_id, user
+from tests.test_finance_race import run_together
+
+D = Decimal
+
+
+@pytest.fixture
+def programme(app, create_user, make_proposal):
+    """A funded ILO-IOM programme (ILO's share USD 642,000.00, IOM's USD 428,000.00) and its
+    people; nothing transferred yet."""
+    people = {
+        "ilo": create_user(roles=("applicant",), organization_acronym="ILO", name="Ilo Staff"),
+        "secretariat": create_user(roles=("secretariat",), organization_acronym=None),
+        "second": create_user(roles=("secretariat",), organization_acronym=None, name="Second"),
+        "agent": create_user(roles=("administrative_agent",), organization_acronym=None),
+    }
+    funded = make_proposal(people["ilo"], status="funded")
+    with app.app_context():
+        allocation_id = db.session.scalar(
+            select(Allocation.id).where(Allocation.proposal_id == funded)
+        )
+        year = db.session.scalar(
+            select(ProgrammeReport.year)
+            .where(ProgrammeReport.proposal_id == funded)
+            .order_by(ProgrammeReport.year)
+            .limit(1)
+        )
+    return {"proposal": funded, "allocation": allocation_id, "year": year, **people}
+
+
+def _allocation(programme) -> Allocation:
+    return db.session.get(Allocation, programme["allocation"])
+
+
+def _request(programme, acronym: str, amount: str, **kwargs) -> TransferRequest:
+    return transfers.request_transfer(
+        user(kwargs.pop("actor", programme["secretariat"])),
+        _allocation(programme),
+        org_id(acronym),
+        D(amount),
+        **kwargs,
+    )
+
+
+def _record(programme, request: TransferRequest, amount: str | None = None) -> Disbursement:
+    return operations.record_disbursement(
+        user(programme["agent"]),
+        _allocation(programme),
+        request.organization_id,
+        utcnow().date(),
+        D(amount) if amount else request.amount,
+        "MPTF-1",
+        request=request,
+    )
+
+
+def _first_tranche(programme, amount: str = "70000.00") -> None:
+    """ILO's first tranche requested and recorded."""
+    request = _request(programme, "ILO", amount)
+    _record(programme, request)
+    db.session.commit()
+
+
+def _report(programme, kind: str) -> ProgrammeReport:
+    return db.session.scalars(
+        select(ProgrammeReport)
+        .where(
+            ProgrammeReport.proposal_id == programme["proposal"],
+            ProgrammeReport.kind == kind,
+            ProgrammeReport.year == programme["year"],
+        )
+        .order_by(ProgrammeReport.due_on)
+    ).first()
+
+
+def _accept_narrative(programme) -> None:
+    report = _report(programme, "annual_narrative")
+    from tests.test_programme_reports import _fill_narrative
+
+    _fill_narrative(programme, programme["proposal"], report.id)
+    reporting.fire(user(programme["ilo"]), report.id, "submit")
+    reporting.fire(user(programme["secretariat"]), report.id, "accept")
+
+
+def _financial(programme, spent: str, decision: str = "accept") -> ProgrammeReport:
+    report = _report(programme, "annual_financial")
+    reporting.save_financial(user(programme["ilo"]), report.id, {(org_id("ILO"), 1): D(spent)})
+    reporting.fire(user(programme["ilo"]), report.id, "submit")
+    comment = "Explain the figures." if decision == "return_for_changes" else None
+    reporting.fire(user(programme["secretariat"]), report.id, decision, comment)
+    return report
+
+
+def _next_year(programme) -> datetime:
+    """A request date in the year after the first reports' year, after their due dates."""
+    return datetime(programme["year"] + 1, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def _refusal(programme, acronym: str, amount: str, **kwargs) -> transfers.TrancheRefused:
+    with pytest.raises(transfers.TrancheRefused) as caught:
+        _request(programme, acronym, amount, **kwargs)
+    db.session.rollback()
+    return caught.value
+
+
+# The first tranche ----------------------------------------------------------------------------
+
+
+def test_the_first_tranche_is_released_without_conditions(app, programme):
+    with app.app_context():
+        # Reports overdue and nothing spent: the first transfer needs none of it.
+        request = _request(programme, "ILO", "70000.00", now=_next_year(programme))
+        db.session.commit()
+        request = db.session.get(TransferRequest, request.id)
+        assert (request.tranche, request.status, request.conditions) == (1, "requested", [])
+        assert request.override_reason is None
+        assert request.requested_by_id == programme["secretariat"].id
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "transfer_requested")
+        ).one()
+        assert event.details["tranche"] == 1 and event.details["amount"] == "70000.00"
+
+
+def test_the_agent_records_the_transfer_against_the_request(app, programme):
+    with app.app_context():
+        request = _request(programme, "ILO", "70000.00")
+        db.session.commit()
+        with pytest.raises(FinanceError, match=r"amount requested \(TR-\d+\): USD 70,000.00"):
+            _record(programme, request, "69999.99")
+        db.session.rollback()
+        disbursement = _record(programme, request)
+        db.session.commit()
+        request = db.session.get(TransferRequest, request.id)
+        assert (request.status, request.disbursement_id) == ("transferred", disbursement.id)
+        assert request.closed_by_id == programme["agent"].id
+        recorded = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "disbursement_recorded")
+        ).one()
+        assert recorded.details["request"] == request.id
+        # A request is transferred once.
+        with pytest.raises(FinanceError, match="is transferred already"):
+            _record(programme, request)
+        db.session.rollback()
+        assert transfers.tranche_number(programme["allocation"], org_id("ILO")) == 2
+
+
+# Tranche conditions ---------------------------------------------------------------------------
+
+
+def test_a_later_tranche_refused_names_each_failing_condition(app, programme):
+    with app.app_context():
+        _first_tranche(programme)
+        _financial(programme, "40000.00")  # accepted; the narrative report is still due
+        db.session.commit()
+        year = programme["year"]
+        refusal = _refusal(programme, "ILO", "100000.00", now=_next_year(programme))
+        assert refusal.problems == [
+            f"The {year} annual narrative report is not accepted "
+            f"(due 31 March {year + 1}, overdue).",
+            "ILO reported USD 40,000.00 spent, 57% of the USD 70,000.00 transferred; "
+            "70% is required.",
+        ]
+        assert [(c["name"], c["passed"]) for c in refusal.conditions] == [
+            ("reports_accepted", False),
+            ("expenditure_share", False),
+        ]
+        assert refusal.field == "override_reason"
+        assert (
+            db.session.scalar(select(TransferRequest.id).where(TransferRequest.tranche == 2))
+            is None
+        )
+
+
+def test_a_returned_financial_report_is_named_with_its_status(app, programme):
+    with app.app_context():
+        _first_tranche(programme)
+        _accept_narrative(programme)
+        _financial(programme, "60000.00", "return_for_changes")
+        db.session.commit()
+        year = programme["year"]
+        refusal = _refusal(programme, "ILO", "100000.00", now=_next_year(programme))
+        assert refusal.problems == [
+            f"The {year} annual financial report is not accepted "
+            f"(due 30 April {year + 1}, returned).",
+            # A returned report's expenditure does not count.
+            "ILO reported USD 0.00 spent, 0% of the USD 70,000.00 transferred; 70% is required.",
+        ]
+        assert not report_queries.reports_accepted_through(programme["proposal"], year)
+
+
+def test_the_conditions_met_release_the_tranche(app, programme):
+    with app.app_context():
+        _first_tranche(programme)
+        _accept_narrative(programme)
+        _financial(programme, "49000.00")  # exactly 70% of 70,000.00
+        db.session.commit()
+        assert report_queries.reports_accepted_through(programme["proposal"], programme["year"])
+        request = _request(
+            programme, "ILO", "100000.00", now=_next_year(programme), override_reason="Unused"
+        )
+        db.session.commit()
+        request = db.session.get(TransferRequest, request.id)
+        assert request.tranche == 2 and request.override_reason is None  # nothing to override
+        assert [c["passed"] for c in request.conditions] == [True, True]
+        assert not db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "tranche_conditions_overridden")
+        ).all()
+
+
+def test_reports_of_the_request_year_are_not_yet_required(app, programme):
+    """In the programme's first year, no report is due before the request's year."""
+    with app.app_context():
+        _first_tranche(programme)
+        now = datetime(programme["year"], 12, 1, tzinfo=UTC)
+        refusal = _refusal(programme, "ILO", "1000.00", now=now)
+        assert [c["passed"] for c in refusal.conditions] == [True, False]
+
+
+def test_the_secretariat_overrides_with_a_recorded_reason(app, programme):
+    with app.app_context():
+        _first_tranche(programme)
+        db.session.commit()
+        request = _request(
+            programme,
+            "ILO",
+            "100000.00",
+            now=_next_year(programme),
+            override_reason="  Emergency response: the floods.  ",
+        )
+        db.session.commit()
+        request = db.session.get(TransferRequest, request.id)
+        assert request.override_reason == "Emergency response: the floods."
+        assert [c["passed"] for c in request.conditions] == [False, False]
+        assert len(request.failed_conditions) == 2
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "tranche_conditions_overridden")
+        ).one()
+        assert event.comment == "Emergency response: the floods."
+        assert event.details["request"] == request.id
+        assert len(event.details["problems"]) == 3  # two reports, and the expenditure
+
+
+def test_the_settings_switch_the_conditions(app, programme):
+    app.config["TRANCHE_REPORTS_ACCEPTED"] = False
+    app.config["TRANCHE_MIN_EXPENDITURE_SHARE"] = D("0.50")
+    with app.app_context():
+        _first_tranche(programme)
+        _financial(programme, "40000.00")  # 57%: enough at 50%
+        db.session.commit()
+        request = _request(programme, "ILO", "100000.00", now=_next_year(programme))
+        assert [c["passed"] for c in request.conditions] == [True, True]
+
+
+# Amounts and the open request -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("642000.01", "Only USD 642,000.00 remains to be transferred to ILO"),
+        ("0.00", "more than zero"),
+        ("10.001", "two decimals"),
+    ],
+)
+def test_amount_refusals(app, programme, amount, message):
+    with app.app_context():
+        with pytest.raises(FinanceError, match=message):
+            _request(programme, "ILO", amount)
+        db.session.rollback()
+        assert db.session.scalar(select(TransferRequest.id)) is None
+
+
+def test_no_request_for_an_organization_without_a_share(app, programme):
+    with app.app_context(), pytest.raises(FinanceError, match="no share"):
+        _request(programme, "UNHCR", "10.00")
+
+
+def test_a_second_open_request_is_refused(app, backend, programme):
+    with app.app_context():
+        first = _request(programme, "ILO", "1000.00")
+        db.session.commit()
+        with pytest.raises(FinanceError, match=r"already requested \(TR-"):
+            _request(programme, "ILO", "2000.00")
+        db.session.rollback()
+        _request(programme, "IOM", "2000.00")  # another organization: its own request
+        db.session.commit()
+        # The database itself refuses a second open request, whoever writes it.
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                insert(TransferRequest).values(
+                    allocation_id=programme["allocation"],
+                    organization_id=first.organization_id,
+                    amount=D("5.00"),
+                    tranche=1,
+                    status="requested",
+                    conditions=[],
+                    requested_at=utcnow(),
+                )
+            )
+        db.session.rollback()
+
+
+def test_a_cancelled_request_makes_room_for_another(app, programme):
+    with app.app_context():
+        request = _request(programme, "ILO", "1000.00")
+        db.session.commit()
+        with pytest.raises(FinanceError, match="reason"):
+            transfers.cancel_request(user(programme["secretariat"]), request, " ")
+        db.session.rollback()
+        transfers.cancel_request(user(programme["secretariat"]), request, "Wrong amount")
+        db.session.commit()
+        assert db.session.get(TransferRequest, request.id).status == "cancelled"
+        with pytest.raises(FinanceError, match="no longer open"):
+            transfers.cancel_request(user(programme["secretariat"]), request, "Again")
+        db.session.rollback()
+        with pytest.raises(FinanceError, match="cancelled already"):
+            _record(programme, request)
+        db.session.rollback()
+        again = _request(programme, "ILO", "2000.00")
+        db.session.commit()
+        assert again.tranche == 1
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "transfer_request_cancelled")
+        ).one()
+        assert event.comment == "Wrong amount"
+
+
+def test_a_request_for_a_programme_not_funded_is_refused(app, programme, make_proposal):
+    approved = make_proposal(programme["ilo"], status="approved")
+    with app.app_context():
+        allocation = _allocation(programme)
+        allocation.proposal_id = approved  # a programme no longer funded, seen by the check
+        with pytest.raises(FinanceError, match="only for funded programmes"):
+            transfers.request_transfer(
+                user(programme["secretariat"]), allocation, org_id("ILO"), D("1.00")
+            )
+        db.session.rollback()
+
+
+def test_two_requests_at_once_leave_one_open(app, backend, programme):
+    """Two secretariat members request ILO's transfer at the same moment: the share's row
+    lock makes the second wait and see the first's request; one open request remains."""
+    with app.app_context():
+        ilo = org_id("ILO")
+
+    def requester(user_id: int, amount: str):
+        def job():
+            return transfers.request_transfer(
+                user(user_id),
+                db.session.get(Allocation, programme["allocation"]),
+                ilo,
+                D(amount),
+            ).id
+
+        return job
+
+    results = run_together(
+        app,
+        [
+            requester(programme["secretariat"].id, "1000.00"),
+            requester(programme["second"].id, "2000.00"),
+        ],
+    )
+    won = [r for r in results if isinstance(r, int)]
+    lost = [r for r in results if isinstance(r, Exception)]
+    assert len(won) == 1 and len(lost) == 1, results
+    assert isinstance(lost[0], FinanceError), repr(lost[0])
+    with app.app_context():
+        rows = db.session.scalars(select(TransferRequest)).all()
+        assert [r.status for r in rows] == ["requested"]
+
+
+def test_two_agents_record_one_request_once(app, backend, programme, create_user):
+    other = create_user(roles=("administrative_agent",), organization_acronym=None, name="Two")
+    with app.app_context():
+        request_id = _request(programme, "ILO", "5000.00").id
+        db.session.commit()
+
+    def recorder(user_id: int):
+        def job():
+            request = db.session.get(TransferRequest, request_id)
+            return operations.record_disbursement(
+                user(user_id),
+                db.session.get(Allocation, programme["allocation"]),
+                request.organization_id,
+                utcnow().date(),
+                D("5000.00"),
+                request=request,
+            ).id
+
+        return job
+
+    results = run_together(app, [recorder(programme["agent"].id), recorder(other.id)])
+    assert len([r for r in results if isinstance(r, int)]) == 1, results
+    with app.app_context():
+        assert db.session.scalar(select(Disbursement.amount)) == D("5000.00")
+        assert len(db.session.scalars(select(Disbursement)).all()) == 1
+
+
+# The pages ------------------------------------------------------------------------------------
+
+
+def _sign_in(client, person) -> str:
+    login(client, person.email)
+    return csrf_token(client, "/")
+
+
+def test_request_refused_then_overridden_then_recorded_through_the_pages(app, client, programme):
+    with app.app_context():
+        _first_tranche(programme)
+        _financial(programme, "40000.00")
+        db.session.commit()
+        ilo = org_id("ILO")
+    app.config["TRANCHE_MIN_EXPENDITURE_SHARE"] = D("0.70")
+    path = f"/finance/proposals/{programme['proposal']}/transfer-requests"
+    token = _sign_in(client, programme["secretariat"])
+    page = client.get(path).get_data(as_text=True)
+    assert "Reason for overriding" not in page and "Next tranche" in page
+    response = client.post(
+        path, data={"csrf_token": token, "organization_id": ilo, "amount": "100,000.00"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "ILO reported USD 40,000.00 spent, 57% of the USD 70,000.00 transferred" in html
+    assert "Reason for overriding the tranche conditions" in html
+    assert 'value="100,000.00"' in html
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "organization_id": ilo,
+            "amount": "100,000.00",
+            "override_reason": "The floods.",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    finance_page = client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
+    assert "Overridden</strong> by the secretariat: The floods." in finance_page
+    assert "Not met: The organization reported spending enough" in finance_page
+    # The secretariat records no money.
+    disburse = f"/finance/proposals/{programme['proposal']}/organizations/{ilo}/disburse"
+    assert client.post(disburse, data={"csrf_token": token}).status_code == 403
+
+    client = app.test_client()  # the agent, in a session of their own
+    token = _sign_in(client, programme["agent"])
+    listing = client.get("/finance/transfers").get_data(as_text=True)
+    assert "USD 100,000.00 to ILO" in listing and "Overridden: The floods." in listing
+    assert client.get(path).status_code == 403  # the agent requests nothing
+    prefix = f"org{ilo}-"
+    today = utcnow().date().isoformat()
+    response = client.post(
+        disburse,
+        data={"csrf_token": token, f"{prefix}paid_on": today, f"{prefix}amount": "99,000.00"},
+    )
+    assert response.status_code == 400
+    assert "The transfer must be the amount requested" in response.get_data(as_text=True)
+    response = client.post(
+        disburse,
+        data={"csrf_token": token, f"{prefix}paid_on": today, f"{prefix}amount": "100,000.00"},
+    )
+    assert response.status_code == 302
+    assert "No transfer is waiting" in client.get("/finance/transfers").get_data(as_text=True)
+    # Without an open request, nothing can be recorded.
+    response = client.post(
+        disburse,
+        data={"csrf_token": token, f"{prefix}paid_on": today, f"{prefix}amount": "1.00"},
+    )
+    assert response.status_code == 400
+    assert "No transfer to this organization is requested" in response.get_data(as_text=True)
+    with app.app_context():
+        assert [r.status for r in db.session.scalars(select(TransferRequest))] == [
+            "transferred",
+            "transferred",
+        ]
+
+
+def test_the_agents_list_is_oldest_first(app, client, programme):
+    with app.app_context():
+        _request(programme, "IOM", "2000.00", now=datetime(2026, 1, 2, tzinfo=UTC))
+        _request(programme, "ILO", "1000.00", now=datetime(2026, 1, 3, tzinfo=UTC))
+        db.session.commit()
+    _sign_in(client, programme["agent"])
+    html = client.get("/finance/transfers").get_data(as_text=True)
+    assert html.index("to IOM") < html.index("to ILO")
+
+
+def test_cancel_page(app, client, programme):
+    with app.app_context():
+        request_id = _request(programme, "ILO", "1000.00").id
+        db.session.commit()
+    token = _sign_in(client, programme["secretariat"])
+    path = f"/finance/transfer-requests/{request_id}/cancel"
+    response = client.post(path, data={"csrf_token": token, "reason": ""})
+    assert response.status_code == 400
+    assert "Give the reason for cancelling" in response.get_data(as_text=True)
+    response = client.post(path, data={"csrf_token": token, "reason": "Wrong amount"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(TransferRequest, request_id).status == "cancelled"
+    assert client.post(path, data={"csrf_token": token, "reason": "x"}).status_code == 400
+
+
+def test_bad_input_on_the_request_page(app, client, programme):
+    path = f"/finance/proposals/{programme['proposal']}/transfer-requests"
+    token = _sign_in(client, programme["secretariat"])
+    for data, message in (
+        ({"organization_id": "", "amount": "10"}, "Choose the organization."),
+        ({"organization_id": "999999", "amount": "10"}, "Choose an organization from the list."),
+        ({"organization_id": "abc", "amount": "10"}, "Participating organization"),
+        ({"organization_id": str(999), "amount": "ten"}, "Amount"),
+    ):
+        response = client.post(path, data={"csrf_token": token, **data})
+        assert response.status_code == 400, data
+        assert message in response.get_data(as_text=True), data
+    with app.app_context():
+        assert db.session.scalar(select(TransferRequest.id)) is None
+    assert client.get("/finance/proposals/999999/transfer-requests").status_code == 404
+
+
+ROUTES = {
+    # path template -> (method, the roles allowed)
+    "/finance/proposals/{p}/transfer-requests": ("GET", {"secretariat"}),
+    "/finance/transfer-requests/{r}/cancel": ("POST", {"secretariat"}),
+    "/finance/transfers": ("GET", {"administrative_agent"}),
+    "/finance/proposals/{p}/organizations/{o}/disburse": ("POST", {"administrative_agent"}),
+    "/finance/proposals/{p}": ("GET", {"secretariat", "administrative_agent"}),
+}
+
+
+@pytest.mark.parametrize(
+    "role", ["applicant", "committee", "admin", "secretariat", "administrative_agent"]
+)
+def test_who_may_use_the_transfer_pages(app, client, create_user, programme, role):
+    with app.app_context():
+        request_id = _request(programme, "ILO", "1000.00").id
+        db.session.commit()
+        ilo = org_id("ILO")
+    person = create_user(roles=(role,), organization_acronym="ILO", name=f"The {role}")
+    token = _sign_in(client, person)
+    for template, (method, allowed) in ROUTES.items():
+        path = template.format(p=programme["proposal"], r=request_id, o=ilo)
+        if method == "GET":
+            status = client.get(path).status_code
+            assert status == (200 if role in allowed else 403), (path, status)
+        else:
+            status = client.post(path, data={"csrf_token": token}).status_code
+            assert status == (400 if role in allowed else 403), (path, status)
+    with app.app_context():
+        assert db.session.get(TransferRequest, request_id).status == "requested"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, programme):
+    assert "/login" in client.get("/finance/transfers").headers["Location"]
+    path = f"/finance/proposals/{programme['proposal']}/transfer-requests"
+    assert "/login" in client.get(path).headers["Location"]
