@@ -138,6 +138,16 @@ class Config:
         os.environ.get("TRANCHE_MIN_EXPENDITURE_SHARE", "0.70")
     )
 
+    # Revisions of funded programmes (fund/revisions): requested at least this many days before
+    # the programme's end date; the committee approves an end date moved more than this many
+    # months, or a UNSDG budget category changed by more than this share of the budget (besides
+    # a higher total and a change of participating organizations; fund/revisions/rules.py).
+    REVISION_MIN_DAYS_BEFORE_END = _env_int("REVISION_MIN_DAYS_BEFORE_END", 30)
+    REVISION_COMMITTEE_EXTENSION_MONTHS = _env_int("REVISION_COMMITTEE_EXTENSION_MONTHS", 6)
+    REVISION_CATEGORY_CHANGE_SHARE = Decimal(
+        os.environ.get("REVISION_CATEGORY_CHANGE_SHARE", "0.20")
+    )
+
     # Open data (IATI, 360Giving); unset values fall back to the defaults in fund.reports.queries
     FUND_CODE = os.environ.get("FUND_CODE", "")
     OPEN_DATA_PUBLISHER_ORG_ID = os.environ.get("OPEN_DATA_PUBLISHER_ORG_ID", "")

@@ -173,9 +173,10 @@ def _connect_signal_receivers(app: Flask) -> None:
     workflow's guards) by `fund.reporting.init_app`, then the notifications' receivers and the
     hooks that send the outbox after each commit. Receivers run in no fixed order, so none relies on
     another having run. Connecting again changes nothing (tests create many applications)."""
-    from fund import notifications, reporting
+    from fund import notifications, reporting, revisions
 
     reporting.init_app(app)
+    revisions.init_app(app)
     notifications.init_app(app)
 
 
@@ -203,6 +204,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.reporting.views import bp as reporting_bp
     from fund.reports.views import bp as reports_bp
     from fund.results.views import bp as results_bp
+    from fund.revisions.views import bp as revisions_bp
     from fund.screening.views import bp as screening_bp
 
     for bp in (
@@ -227,6 +229,7 @@ def _register_blueprints(app: Flask) -> None:
         coverage_bp,
         results_bp,
         reporting_bp,
+        revisions_bp,
         pipeline_bp,
         reports_bp,
         notifications_bp,

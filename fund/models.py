@@ -68,6 +68,7 @@ from fund.reporting.models import (
     ReportExpenditure,
     ReportNarrative,
 )
+from fund.revisions.models import Revision, RevisionBudgetLine
 from fund.screening.models import ScreeningCheck, ScreeningCriterion
 
 __all__ = [
@@ -121,6 +122,8 @@ __all__ = [
     "ResultIndicator",
     "ResultOutcome",
     "ResultOutput",
+    "Revision",
+    "RevisionBudgetLine",
     "RoundMember",
     "ScreeningCheck",
     "ScreeningCriterion",

@@ -29,6 +29,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
         frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
     ),
     ("reporting.index", "Programme reports", frozenset({Role.SECRETARIAT})),
+    ("revisions.index", "Revisions", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),
     ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE})),
     ("reports.index", "Reports", frozenset({Role.SECRETARIAT})),

@@ -42,7 +42,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fund.results", "fund.reporting"}),
     frozenset({"fund.coverage"}),
     frozenset({"fund.committee", "fund.caches"}),
-    frozenset({"fund.notifications", "fund.pipeline"}),
+    frozenset({"fund.notifications", "fund.pipeline", "fund.revisions"}),
     frozenset({"fund.reports", "fund.core"}),
     frozenset({"fund.templating", "fund.models", "fund.seed"}),
     frozenset({"fund.demo"}),

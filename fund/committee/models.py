@@ -194,6 +194,9 @@ class VotingRound(db.Model):
     tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # A concept note approved into the pipeline: the place (1..n) the committee gave it.
     pipeline_place: Mapped[int | None] = mapped_column(Integer)
+    # A round about a revision of the funded programme (fund/revisions), not the proposal
+    # itself: its outcome approves or rejects the revision, never the proposal.
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"), index=True)
 
     members: Mapped[list[RoundMember]] = relationship(
         cascade="all, delete-orphan", order_by="RoundMember.user_id"

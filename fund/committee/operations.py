@@ -130,13 +130,15 @@ def open_round(
     *,
     deadline: datetime | None = None,
     now: datetime | None = None,
+    revision_id: int | None = None,
 ) -> VotingRound:
     """Open the next round on a proposal in committee review, with the call's rule and quorum
     and a snapshot of the committee's seats that someone may vote for: the seats of an
     organization taking part in the proposal, and those whose member or alternate declared a
-    conflict in an earlier round, are recused."""
+    conflict in an earlier round, are recused. With `revision_id`, the round is about that
+    revision of the funded programme (the caller's check), not the proposal itself."""
     now = now or utcnow()
-    if proposal.status != REVIEW_STATE:
+    if revision_id is None and proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
             f"A round can only be opened while the proposal is in committee review; it is "
             f"“{proposal.status_label}”."
@@ -163,6 +165,7 @@ def open_round(
         opened_at=now,
         opened_by_id=getattr(actor, "id", None),
         summary="",
+        revision_id=revision_id,
     )
     # Committee members whom no seat names yet sit for their own organization from now on.
     seat_pending_members(now)
@@ -203,7 +206,8 @@ def open_round(
             "members": [m.user_id for m in round_.members],
             "seats": [m.seat_id for m in round_.members],
             "recused": recused,
-        },
+        }
+        | ({"revision": revision_id} if revision_id else {}),
         now=now,
     )
     return round_
@@ -481,7 +485,8 @@ def close_round(
     )
     if chosen is not None:
         record_decision(proposal, round_, chosen, actor, summary=summary, now=now)
-    elif outcome in (Outcome.APPROVED, Outcome.REJECTED):
+    elif round_.revision_id is None and outcome in (Outcome.APPROVED, Outcome.REJECTED):
+        # (A round about a revision decides the revision: its receiver of `round_closed`.)
         trigger = "approve" if outcome == Outcome.APPROVED else "reject"
         fire(
             proposal,

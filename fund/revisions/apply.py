@@ -1,0 +1,182 @@
+"""What an approved revision changes: the programme takes the new values (duration, budget
+lines, summary, participating organizations) and gets a new version, whose "What changed"
+(`fund/proposals/snapshots.py`) is the revision's diff; the kept coverage totals follow the
+budget lines at flush time (`fund/coverage/totals.py`, connected by `fund.caches`); the reports
+not yet submitted are planned again for the new dates (`fund/reporting/schedule.py`); the
+transfer schedule's tranches not yet transferred are planned again (`plan_transfer_schedule`);
+the open data read the programme's dates, so the IATI activity's end date follows by itself.
+
+The allocation is never changed here: a higher total approved by the committee leaves the
+money allocated as it was (the approval says so).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from fund.audit.operations import record
+from fund.extensions import db
+from fund.finance.models import Allocation
+from fund.finance.transfer_schedule import plan_transfer_schedule
+from fund.money import format_usd
+from fund.proposals.budget import Line, summarise
+from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
+from fund.proposals.snapshots import diff_snapshots, latest_version, snapshot
+from fund.reporting import schedule
+from fund.reporting.models import ProgrammeReport
+from fund.revisions.models import Revision
+from fund.revisions.workflow import programme_end
+from workflows.report import REPORT_DUE
+
+
+def programme_rate(proposal: Proposal) -> Decimal:
+    """The indirect support rate the programme was approved at (else the configured one)."""
+    if proposal.approved_rate:
+        return Decimal(proposal.approved_rate)
+    return Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
+
+
+def budget_total(proposal: Proposal) -> Decimal:
+    lines = (
+        Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+        for b in proposal.budget_lines
+    )
+    return summarise(lines, programme_rate(proposal)).grand_total
+
+
+def _new_values(revision: Revision, proposal: Proposal) -> None:
+    if revision.new_duration_months is not None:
+        proposal.duration_months = revision.new_duration_months
+    if revision.new_summary is not None:
+        proposal.summary = revision.new_summary
+    if revision.changes_participants:
+        proposal.participants = list(revision.participants)
+    if revision.changes_budget:
+        proposal.budget_lines = [
+            BudgetLine(
+                organization_id=line.organization_id,
+                objective_number=line.objective_number,
+                category_code=line.category_code,
+                amount=line.amount,
+                description=line.description,
+                **({"year": line.year} if hasattr(BudgetLine, "year") else {}),
+            )
+            for line in revision.budget_lines
+        ]
+
+
+def replan_reports(proposal: Proposal, now: datetime) -> list[str]:
+    """Plan the programme's reports again for its dates: the reports still due (never
+    submitted) take the new period and due date of the same report, or go when the new plan
+    has no such report; the new plan's reports the programme lacks are added. Submitted,
+    returned and accepted reports stay as they are. Returns what changed, a line each."""
+    start, end = programme_end(proposal)
+    planned = schedule.plan(start, end, schedule.settings_from(current_app.config))
+    existing = db.session.scalars(
+        select(ProgrammeReport).where(ProgrammeReport.proposal_id == proposal.id)
+    ).all()
+    if not existing:
+        return []
+    by_key = {(r.kind, r.period_start): r for r in existing}
+    wanted = {(p.kind, p.period_start): p for p in planned}
+    changes = []
+    for key, report in sorted(by_key.items()):
+        if report.status != REPORT_DUE:
+            continue
+        plan = wanted.get(key)
+        if plan is None:
+            changes.append(f"removed {report.kind} {report.period} due {report.due_on}")
+            db.session.delete(report)
+        elif (report.period_end, report.year, report.due_on) != (
+            plan.period_end,
+            plan.year,
+            plan.due_on,
+        ):
+            changes.append(
+                f"{report.kind} {report.period} due {report.due_on} -> "
+                f"{plan.period_start}/{plan.period_end} due {plan.due_on}"
+            )
+            report.period_end, report.year, report.due_on = plan.period_end, plan.year, plan.due_on
+    db.session.flush()
+    for key, plan in sorted(wanted.items()):
+        if key in by_key:
+            continue
+        db.session.add(
+            ProgrammeReport(
+                proposal_id=proposal.id,
+                kind=plan.kind,
+                period_start=plan.period_start,
+                period_end=plan.period_end,
+                year=plan.year,
+                due_on=plan.due_on,
+            )
+        )
+        changes.append(f"added {plan.kind} {plan.period_start}/{plan.period_end} due {plan.due_on}")
+    db.session.flush()
+    return changes
+
+
+def replan_transfers(proposal: Proposal, actor: Any, now: datetime) -> str:
+    """Plan the tranches not yet transferred again, from the programme's budget by year and its
+    start (`fund.finance.transfer_schedule.plan_transfer_schedule`)."""
+    allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal.id))
+    if allocation is None:
+        return "no allocation, no transfer schedule"
+    start, _ = programme_end(proposal)
+    tranches = plan_transfer_schedule(allocation, start=start, now=now, actor=actor)
+    return f"planned again ({len(tranches)} tranche(s))"
+
+
+def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: datetime) -> None:
+    """The approved revision changes the programme; audited (`revision_applied`)."""
+    last = latest_version(proposal)
+    rate = programme_rate(proposal)
+    before = last.snapshot if last is not None else snapshot(proposal, rate)
+    total_before = budget_total(proposal)
+    _new_values(revision, proposal)
+    db.session.flush()
+    db.session.expire(proposal, ["budget_lines", "participants"])
+    after = snapshot(proposal, rate)
+    proposal.submission_number += 1
+    db.session.add(
+        ProposalVersion(
+            proposal_id=proposal.id,
+            number=proposal.submission_number,
+            submitted_at=now,
+            submitted_by_id=revision.requested_by_id,
+            snapshot=after,
+        )
+    )
+    revision.version_number = proposal.submission_number
+    applied: dict[str, Any] = {
+        "version": proposal.submission_number,
+        "changed": [change.label for change in diff_snapshots(before, after)],
+    }
+    total_after = budget_total(proposal)
+    allocated = db.session.scalar(
+        select(Allocation.amount).where(Allocation.proposal_id == proposal.id)
+    )
+    if total_after != total_before:
+        applied["total"] = {"before": format(total_before, "f"), "after": format(total_after, "f")}
+    if allocated is not None and total_after > allocated:
+        applied["allocation"] = (
+            f"The allocation is unchanged at {format_usd(allocated)}: the budget's "
+            f"{format_usd(total_after - allocated)} above it is not allocated."
+        )
+    applied["reports"] = replan_reports(proposal, now)
+    applied["transfer_schedule"] = replan_transfers(proposal, actor, now)
+    revision.applied = applied
+    db.session.flush()
+    record(
+        "revision_applied",
+        "proposal",
+        proposal.id,
+        actor,
+        details={"revision": revision.id, "number": revision.number, **applied},
+        now=now,
+    )

@@ -1,0 +1,409 @@
+"""Changes to the revisions of funded programmes: a draft started and saved by the programme's
+staff, and the revision workflow's transitions (submit, withdraw; the secretariat's approve,
+return, reject and forward; the committee's outcome). Each takes the actor, writes its audit
+event and never commits.
+
+Lock order: the programme's row, then the revision's (as the committee: the proposal first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from fund.accounts.models import Organization, OrganizationKind, User
+from fund.audit.operations import record
+from fund.extensions import db, utcnow
+from fund.locking import locked
+from fund.proposals.models import Proposal
+from fund.proposals.presentation import add_months
+from fund.reference.queries import category_titles
+from fund.refusals import Refused
+from fund.revisions import rules
+from fund.revisions.apply import apply_revision
+from fund.revisions.models import Approver, Revision, RevisionBudgetLine
+from fund.revisions.workflow import (
+    ENGINE,
+    FUNDED_STATE,
+    programme_end,
+    revises,
+    too_late,
+)
+from workflows import TransitionRefused
+from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES
+
+SUBJECT = "revision"
+_ACTIONS = {
+    "submit": "revision_submitted",
+    "withdraw": "revision_withdrawn",
+    "approve": "revision_approved",
+    "return_for_changes": "revision_returned",
+    "reject": "revision_rejected",
+    "forward": "revision_forwarded",
+    "committee_approve": "revision_approved",
+    "committee_reject": "revision_rejected",
+}
+
+
+class RevisionRefused(Refused):
+    """A change to a revision that was refused; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class LineValues:
+    organization_id: int
+    objective_number: int
+    category_code: int
+    amount: Decimal
+    year: int = 1
+    description: str = ""
+
+
+@dataclass
+class RevisionValues:
+    """What the staff typed, read by the page: each kind of change chosen or not."""
+
+    justification: str = ""
+    extension: bool = False
+    new_end_date: date | None = None
+    budget: bool = False
+    lines: list[LineValues] = field(default_factory=list)
+    scope: bool = False
+    new_summary: str = ""
+    participants: bool = False
+    participant_ids: list[int] = field(default_factory=list)
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    proposal = locked(Proposal, proposal_id)
+    if proposal is None:
+        raise RevisionRefused("There is no such programme.")
+    return proposal
+
+
+def _revision(revision_id: int) -> tuple[Revision, Proposal]:
+    """The revision and its programme, both locked (the programme first)."""
+    proposal_id = db.session.scalar(select(Revision.proposal_id).where(Revision.id == revision_id))
+    if proposal_id is None:
+        raise RevisionRefused("There is no such revision.")
+    proposal = _proposal(proposal_id)
+    revision = locked(Revision, revision_id)
+    return revision, proposal  # type: ignore[return-value]
+
+
+def open_revision_of(proposal_id: int) -> Revision | None:
+    return db.session.scalar(
+        select(Revision).where(
+            Revision.proposal_id == proposal_id, Revision.status.in_(REVISION_OPEN_STATES)
+        )
+    )
+
+
+# Drafts ---------------------------------------------------------------------------------------
+
+
+def start(actor: User, proposal_id: int, now: datetime | None = None) -> Revision:
+    """The programme's staff start a revision (a draft); refused unless the programme is
+    funded, has no revision open, and ends in more than the set number of days."""
+    now = now or utcnow()
+    proposal = _proposal(proposal_id)
+    if not revises(actor, proposal_id):
+        raise RevisionRefused("Only the staff of the programme's organizations request revisions.")
+    if proposal.status != FUNDED_STATE:
+        raise RevisionRefused("Only a funded programme can be revised.")
+    if (current := open_revision_of(proposal_id)) is not None:
+        raise RevisionRefused(
+            f"Revision {current.number} of this programme is still open: finish it first.",
+            stale=True,
+        )
+    if problem := too_late(proposal, now.date()):
+        raise RevisionRefused(problem)
+    number = (
+        db.session.scalar(
+            select(func.max(Revision.number)).where(Revision.proposal_id == proposal_id)
+        )
+        or 0
+    ) + 1
+    revision = Revision(
+        proposal_id=proposal_id,
+        number=number,
+        organization_id=actor.organization_id,
+        requested_by_id=actor.id,
+        created_at=now,
+        saved_at=now,
+        justification="",
+        comment="",
+    )
+    db.session.add(revision)
+    db.session.flush()
+    record(
+        "revision_started",
+        SUBJECT,
+        revision.id,
+        actor,
+        to_state=revision.status,
+        details={"proposal": proposal_id, "number": number},
+        now=now,
+    )
+    return revision
+
+
+def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
+    """The programme's duration in months that ends on `new_end`; refused unless `new_end` is
+    later than the current end and the last day of a month of the programme."""
+    if new_end is None:
+        raise RevisionRefused("Give the new end date (YYYY-MM-DD).", "new_end_date")
+    start_on, end = programme_end(proposal)
+    if new_end <= end:
+        raise RevisionRefused(
+            f"A no-cost extension moves the end date later than {end.strftime('%d %B %Y')}.",
+            "new_end_date",
+        )
+    months = proposal.duration_months or 12
+    while add_months(start_on, months) - timedelta(days=1) < new_end and months < 1200:
+        months += 1
+    if add_months(start_on, months) - timedelta(days=1) != new_end:
+        before = add_months(start_on, months - 1) - timedelta(days=1)
+        after = add_months(start_on, months) - timedelta(days=1)
+        choices = [d for d in (before, after) if d > end]
+        raise RevisionRefused(
+            f"The programme runs in whole months from its start "
+            f"({start_on.strftime('%d %B %Y')}): choose an end date such as "
+            + " or ".join(d.strftime("%d %B %Y") for d in choices)
+            + ".",
+            "new_end_date",
+        )
+    return months
+
+
+def _organizations(ids: list[int]) -> list[Organization]:
+    rows = db.session.scalars(select(Organization).where(Organization.id.in_(ids))).all()
+    if len(rows) != len(set(ids)) or any(o.kind != OrganizationKind.UN_ENTITY for o in rows):
+        raise RevisionRefused("Choose participating UN organizations only.", "participants")
+    return sorted(rows, key=lambda o: o.acronym or o.name)
+
+
+def save(
+    actor: User, revision_id: int, values: RevisionValues, now: datetime | None = None
+) -> Revision:
+    """The staff save the draft (or a returned revision); audited. Each change chosen is
+    checked: a later end date on a month's end, a new summary, participating UN organizations
+    keeping the lead, budget lines for participating organizations."""
+    now = now or utcnow()
+    revision, proposal = _revision(revision_id)
+    if revision.status not in REVISION_EDITABLE_STATES:
+        raise RevisionRefused(
+            f"The revision is “{revision.status_label}”: it can no longer be changed.", stale=True
+        )
+    if not revises(actor, revision.proposal_id):
+        raise RevisionRefused("Only the staff of the programme's organizations edit revisions.")
+    months = _check_end_date(proposal, values.new_end_date) if values.extension else None
+    summary = values.new_summary.strip()
+    if values.scope and not summary:
+        raise RevisionRefused("Write the programme's summary as revised.", "new_summary")
+    participants = _organizations(values.participant_ids) if values.participants else []
+    if values.participants:
+        if not participants:
+            raise RevisionRefused("Choose the participating organizations.", "participants")
+        if proposal.lead_organization_id not in {o.id for o in participants}:
+            raise RevisionRefused(
+                "The lead UN entity stays among the participating organizations.", "participants"
+            )
+    if values.budget:
+        allowed = {o.id for o in (participants or proposal.participants)}
+        allowed.add(proposal.lead_organization_id)
+        if not values.lines:
+            raise RevisionRefused("Enter the new budget lines.", "budget")
+        if any(line.organization_id not in allowed for line in values.lines):
+            raise RevisionRefused("Each budget line is for a participating organization.", "budget")
+    revision.justification = values.justification.strip()
+    revision.new_end_date = values.new_end_date if values.extension else None
+    revision.new_duration_months = months
+    revision.new_summary = summary if values.scope else None
+    revision.changes_participants = values.participants
+    revision.participants = participants
+    revision.changes_budget = values.budget
+    revision.budget_lines = [
+        RevisionBudgetLine(
+            position=position,
+            organization_id=line.organization_id,
+            objective_number=line.objective_number,
+            category_code=line.category_code,
+            year=line.year,
+            amount=line.amount,
+            description=line.description[:300],
+        )
+        for position, line in enumerate(values.lines if values.budget else [], start=1)
+    ]
+    revision.saved_at = now
+    db.session.flush()
+    record(
+        "revision_saved",
+        SUBJECT,
+        revision.id,
+        actor,
+        details={"proposal": revision.proposal_id, "number": revision.number} | requested(revision),
+        now=now,
+    )
+    return revision
+
+
+def requested(revision: Revision) -> dict[str, Any]:
+    """What the revision asks, as plain values (for the audit trail)."""
+    return {
+        "new_end_date": revision.new_end_date,
+        "new_summary": revision.new_summary,
+        "participants": [o.acronym for o in revision.participants]
+        if revision.changes_participants
+        else None,
+        "budget_lines": [
+            f"{line.organization_id}/{line.objective_number}/{line.category_code}/"
+            f"y{line.year}: {line.amount}"
+            for line in revision.budget_lines
+        ]
+        if revision.changes_budget
+        else None,
+    }
+
+
+# Routing --------------------------------------------------------------------------------------
+
+
+def _by_category(lines: Any) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = {}
+    for line in lines:
+        totals[line.category_code] = totals.get(line.category_code, Decimal("0")) + line.amount
+    return totals
+
+
+def change_of(revision: Revision, proposal: Proposal) -> rules.Change:
+    """The revision's change against the programme as it is now, in the rule table's figures."""
+    months = None
+    if revision.new_duration_months is not None:
+        months = revision.new_duration_months - (proposal.duration_months or 12)
+    names = frozenset(o.acronym or o.name for o in proposal.participants)
+    return rules.Change(
+        months_moved=months,
+        categories_before=_by_category(proposal.budget_lines),
+        categories_after=_by_category(revision.budget_lines) if revision.changes_budget else None,
+        participants_before=names,
+        participants_after=frozenset(o.acronym or o.name for o in revision.participants)
+        if revision.changes_participants
+        else None,
+        category_names=category_titles(),
+    )
+
+
+def routing(revision: Revision, proposal: Proposal) -> rules.Routing:
+    return rules.route(change_of(revision, proposal), current_app.config)
+
+
+# Transitions ----------------------------------------------------------------------------------
+
+
+def fire(
+    actor: User | None,
+    revision_id: int,
+    trigger: str,
+    comment: str | None = None,
+    now: datetime | None = None,
+    *,
+    context: dict[str, Any] | None = None,
+) -> Revision:
+    """A transition of the revision workflow; audited. Submitting writes the routing and its
+    reasons; the secretariat's approval (or the committee's) applies the revision to the
+    programme; forwarding opens a voting round about it."""
+    now = now or utcnow()
+    revision, proposal = _revision(revision_id)
+    comment = (comment or "").strip() or None
+    details: dict[str, Any] = {"proposal": proposal.id, "number": revision.number}
+    if trigger == "submit":
+        found = routing(revision, proposal)
+        revision.approver, revision.reasons = found.approver, list(found.reasons)
+    try:
+        source, dest = ENGINE.fire(
+            revision, trigger, actor, comment=comment, context={"now": now, **(context or {})}
+        )
+    except TransitionRefused as refused:
+        message = "; ".join(refused.problems) if refused.problems else str(refused)
+        raise RevisionRefused(
+            message,
+            "comment" if refused.reason == "comment" else None,
+            stale=refused.reason == "state",
+        ) from refused
+    if trigger == "submit":
+        revision.submitted_at = now
+        details |= {"approver": revision.approver, "reasons": revision.reasons}
+    elif trigger != "withdraw":
+        revision.decided_at, revision.decided_by_id = now, getattr(actor, "id", None)
+        revision.comment = comment or ""
+    details |= context or {}
+    db.session.flush()
+    record(
+        _ACTIONS[trigger],
+        SUBJECT,
+        revision.id,
+        actor,
+        from_state=source,
+        to_state=dest,
+        comment=comment,
+        details=details,
+        now=now,
+    )
+    if trigger in ("approve", "committee_approve"):
+        apply_revision(revision, proposal, actor, now)
+    elif trigger == "forward":
+        _open_round(proposal, revision, actor, now)
+    return revision
+
+
+def _open_round(proposal: Proposal, revision: Revision, actor: User | None, now: datetime) -> Any:
+    from fund.committee.operations import open_round
+
+    return open_round(proposal, actor, revision_id=revision.id, now=now)
+
+
+def open_new_round(actor: User, revision_id: int, now: datetime | None = None) -> Any:
+    """The secretariat opens a new voting round about a revision with the committee (after a
+    round without quorum)."""
+    from fund.committee.models import RoundStatus, VotingRound
+
+    now = now or utcnow()
+    revision, proposal = _revision(revision_id)
+    if not actor.has_role("secretariat"):
+        raise RevisionRefused("Only the secretariat opens a voting round.")
+    if revision.status != "committee":
+        raise RevisionRefused("The revision is not with the committee.", stale=True)
+    open_round_id = db.session.scalar(
+        select(VotingRound.id).where(
+            VotingRound.revision_id == revision.id, VotingRound.status == RoundStatus.OPEN
+        )
+    )
+    if open_round_id is not None:
+        raise RevisionRefused("A voting round about this revision is still open.", stale=True)
+    return _open_round(proposal, revision, actor, now)
+
+
+def on_round_closed(sender: Any, *, outcome: str, actor: Any = None, **_: Any) -> None:
+    """Receiver of `round_closed`: a round about a revision approves or rejects it (a round
+    closed without quorum leaves it with the committee, for a new round)."""
+    revision_id = getattr(sender, "revision_id", None)
+    if revision_id is None or outcome not in ("approved", "rejected"):
+        return
+    trigger = "committee_approve" if outcome == "approved" else "committee_reject"
+    fire(
+        actor,
+        revision_id,
+        trigger,
+        sender.summary or None,
+        sender.closed_at,
+        context={"round_id": sender.id, "round": sender.number},
+    )
+
+
+__all__ = ["Approver", "RevisionRefused", "fire", "open_new_round", "save", "start"]

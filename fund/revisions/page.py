@@ -1,0 +1,262 @@
+"""What the revision pages show and read: the request form's values as typed (budget rows,
+chosen organizations), its errors at their fields, the routing and its reasons, the comparison
+of the programme now with what the revision asks, and the revision's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+
+from fund.accounts.models import Organization, OrganizationKind, Role
+from fund.audit.models import AuditEvent
+from fund.extensions import db
+from fund.money import AmountError, format_usd, parse_amount
+from fund.proposals.models import Proposal
+from fund.reference.models import BudgetCategory, GcmObjective
+from fund.reference.queries import category_titles
+from fund.revisions import rules
+from fund.revisions.models import Revision
+from fund.revisions.operations import LineValues, RevisionValues, change_of, routing
+from fund.revisions.workflow import programme_end, revises
+
+BLANK_ROWS = 3
+MAX_ROWS = 200
+KINDS = ("extension", "budget", "scope", "participants")
+
+
+@dataclass
+class RevisionPage:
+    revision: Revision
+    proposal: Proposal
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+
+    def row(self, index: int, name: str) -> str:
+        return str(self.values.get(f"line-{index}-{name}", ""))
+
+
+def _line_values(page: RevisionPage, lines: list[Any]) -> None:
+    for index, line in enumerate(lines):
+        page.values |= {
+            f"line-{index}-organization": str(line.organization_id),
+            f"line-{index}-objective": str(line.objective_number),
+            f"line-{index}-category": str(line.category_code),
+            f"line-{index}-year": str(getattr(line, "year", 1) or 1),
+            f"line-{index}-amount": format(line.amount, "f"),
+            f"line-{index}-description": line.description or "",
+        }
+    page.rows = len(lines) + BLANK_ROWS
+
+
+def load(revision: Revision) -> RevisionPage:
+    """The stored revision as the form shows it (the programme's current budget, summary and
+    organizations where the revision does not change them)."""
+    proposal = db.session.get(Proposal, revision.proposal_id)
+    page = RevisionPage(revision, proposal)
+    page.values = {
+        "justification": revision.justification,
+        "new_end_date": revision.new_end_date.isoformat() if revision.new_end_date else "",
+        "new_summary": revision.new_summary
+        if revision.new_summary is not None
+        else proposal.summary,
+        "participants": [
+            o.id
+            for o in (
+                revision.participants if revision.changes_participants else proposal.participants
+            )
+        ],
+        "kind": {
+            kind
+            for kind, chosen in (
+                ("extension", revision.new_end_date is not None),
+                ("budget", revision.changes_budget),
+                ("scope", revision.new_summary is not None),
+                ("participants", revision.changes_participants),
+            )
+            if chosen
+        },
+    }
+    _line_values(page, revision.budget_lines if revision.changes_budget else proposal.budget_lines)
+    return page
+
+
+def _int(text: str) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) < 9 else None
+
+
+def read(page: RevisionPage, form: Any) -> RevisionValues:
+    """The typed values, kept on the page as typed; problems in `page.errors`."""
+    kinds = set(form.getlist("kind")) & set(KINDS)
+    rows = min(_int(form.get("rows", "")) or 0, MAX_ROWS)
+    page.values = {
+        "justification": (form.get("justification") or "")[:10000],
+        "new_end_date": (form.get("new_end_date") or "").strip()[:20],
+        "new_summary": (form.get("new_summary") or "")[:10000],
+        "participants": [i for i in (_int(v) for v in form.getlist("participants")) if i],
+        "kind": kinds,
+    }
+    values = RevisionValues(
+        justification=page.values["justification"],
+        extension="extension" in kinds,
+        budget="budget" in kinds,
+        scope="scope" in kinds,
+        new_summary=page.values["new_summary"],
+        participants="participants" in kinds,
+        participant_ids=page.values["participants"],
+    )
+    if values.extension:
+        try:
+            values.new_end_date = date.fromisoformat(page.values["new_end_date"])
+        except ValueError:
+            page.errors["new_end_date"] = "Give the new end date as YYYY-MM-DD."
+    lines = []
+    for index in range(rows):
+        typed = {
+            name: (form.get(f"line-{index}-{name}") or "").strip()[:300]
+            for name in ("organization", "objective", "category", "year", "amount", "description")
+        }
+        page.values |= {f"line-{index}-{name}": value for name, value in typed.items()}
+        if not any(typed[name] for name in ("organization", "objective", "category", "amount")):
+            continue
+        numbers = {name: _int(typed[name]) for name in ("organization", "objective", "category")}
+        year = _int(typed["year"]) if typed["year"] else 1
+        for name, number in numbers.items():
+            if not number:
+                page.errors[f"line-{index}-{name}"] = f"Choose the line's {name}."
+        if not year:
+            page.errors[f"line-{index}-year"] = "The programme year is a whole number: 1, 2, ..."
+        try:
+            amount = parse_amount(typed["amount"])
+            if amount < 0:
+                raise AmountError("An amount is never below zero.")
+        except AmountError as error:
+            page.errors[f"line-{index}-amount"] = str(error)
+            continue
+        if all(numbers.values()) and year:
+            lines.append(
+                LineValues(
+                    numbers["organization"],
+                    numbers["objective"],
+                    numbers["category"],
+                    amount,
+                    year,
+                    typed["description"],
+                )
+            )
+    values.lines = lines
+    page.rows = rows
+    return values
+
+
+# What the pages show --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compared:
+    label: str
+    now: str
+    asked: str
+
+
+def choices() -> dict[str, Any]:
+    return {
+        "organizations": db.session.scalars(
+            select(Organization)
+            .where(Organization.kind == OrganizationKind.UN_ENTITY, Organization.active)
+            .order_by(Organization.acronym)
+        ).all(),
+        "objectives": db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all(),
+        "categories": db.session.scalars(
+            select(BudgetCategory).where(~BudgetCategory.computed).order_by(BudgetCategory.code)
+        ).all(),
+    }
+
+
+def compared(revision: Revision, proposal: Proposal) -> list[Compared]:
+    """The programme now against what the revision asks, part by part (for a revision not yet
+    applied; an applied one links to the version it made)."""
+    rows = []
+    _, end = programme_end(proposal)
+    if revision.new_end_date is not None:
+        rows.append(
+            Compared(
+                "End date", end.strftime("%d %B %Y"), revision.new_end_date.strftime("%d %B %Y")
+            )
+        )
+    change = change_of(revision, proposal)
+    if change.categories_after is not None:
+        titles = category_titles()
+        for code in sorted(set(change.categories_before) | set(change.categories_after)):
+            before = change.categories_before.get(code, Decimal("0"))
+            after = change.categories_after.get(code, Decimal("0"))
+            if before != after:
+                rows.append(
+                    Compared(
+                        f"{code}. {titles.get(code, '')}", format_usd(before), format_usd(after)
+                    )
+                )
+        rows.append(
+            Compared(
+                "Direct costs in total",
+                format_usd(change.total_before),
+                format_usd(change.total_after),
+            )
+        )
+    if revision.new_summary is not None:
+        rows.append(Compared("Summary (scope)", proposal.summary, revision.new_summary))
+    if change.participants_after is not None:
+        rows.append(
+            Compared(
+                "Participating organizations",
+                ", ".join(sorted(change.participants_before)),
+                ", ".join(sorted(change.participants_after)),
+            )
+        )
+    return rows
+
+
+def preview(revision: Revision, proposal: Proposal) -> rules.Routing | None:
+    """Who would approve the revision as it stands (before it is submitted)."""
+    if not revision.kinds:
+        return None
+    return routing(revision, proposal)
+
+
+def rounds(revision: Revision) -> list[Any]:
+    """The committee's voting rounds about the revision, in their order."""
+    from fund.committee.models import VotingRound
+
+    return db.session.scalars(
+        select(VotingRound).where(VotingRound.revision_id == revision.id).order_by(VotingRound.id)
+    ).all()
+
+
+def history(revision: Revision) -> list[AuditEvent]:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "revision", AuditEvent.subject_id == str(revision.id))
+        .order_by(AuditEvent.id)
+    ).all()
+
+
+def programme_link(user: Any, proposal: Proposal) -> list[tuple[str, str]]:
+    """The link from a funded programme's page to its revisions, for the secretariat and the
+    applicants of its organization (those who see the page)."""
+    if proposal.status not in ("funded", "closed") or proposal.is_concept_note:
+        return []
+    sees = user.has_role(Role.SECRETARIAT) or (
+        user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id
+    )
+    if not sees:
+        return []
+    return [(url_for("revisions.programme", proposal_id=proposal.id), "The programme's revisions")]
+
+
+__all__ = ["RevisionPage", "load", "read", "revises"]

@@ -1,0 +1,192 @@
+"""Who approves a revision: the rule table.
+
+Each row of `RULES` names a measure of the change (a function of `Change` in `MEASURES`), the
+setting that holds its limit (or a fixed limit) and the sentence that gives the reason. A revision
+whose measure is above the limit of any row goes to the committee, with one reason per row that
+triggered; otherwise the secretariat decides it alone. The limits are read from the settings
+(`REVISION_COMMITTEE_EXTENSION_MONTHS`, `REVISION_CATEGORY_CHANGE_SHARE` in config.py); "above"
+is strict: an extension of exactly 6 months, or a category moving exactly 20% of the budget, is
+the secretariat's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from fund.money import format_usd
+
+SECRETARIAT = "secretariat"
+COMMITTEE = "committee"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a revision changes, as figures: the end date moved (in months, None when the end
+    date stays), the direct costs per UNSDG category before and after (None when the budget
+    stays), and the participating organizations before and after (None when they stay)."""
+
+    months_moved: int | None = None
+    categories_before: Mapping[int, Decimal] = field(default_factory=dict)
+    categories_after: Mapping[int, Decimal] | None = None
+    participants_before: frozenset[str] = frozenset()
+    participants_after: frozenset[str] | None = None
+    category_names: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def total_before(self) -> Decimal:
+        return sum(self.categories_before.values(), Decimal("0"))
+
+    @property
+    def total_after(self) -> Decimal:
+        if self.categories_after is None:
+            return self.total_before
+        return sum(self.categories_after.values(), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A measure's value, and what to say of it (e.g. the category that moved most)."""
+
+    value: Decimal
+    detail: str = ""
+
+
+def end_date_moved(change: Change) -> Measured:
+    return Measured(Decimal(change.months_moved or 0))
+
+
+def largest_category_change(change: Change) -> Measured:
+    """The largest share of the programme's budget (its direct costs before the revision) moved
+    into or out of one UNSDG category."""
+    if change.categories_after is None or change.total_before <= 0:
+        return Measured(Decimal("0"))
+    codes = set(change.categories_before) | set(change.categories_after)
+    moved = {
+        code: abs(
+            change.categories_after.get(code, Decimal("0"))
+            - change.categories_before.get(code, Decimal("0"))
+        )
+        / change.total_before
+        for code in codes
+    }
+    code = max(sorted(moved), key=lambda c: moved[c])
+    return Measured(moved[code], f"{code}. {change.category_names.get(code, 'category')}")
+
+
+def total_increase(change: Change) -> Measured:
+    return Measured(max(change.total_after - change.total_before, Decimal("0")))
+
+
+def participants_changed(change: Change) -> Measured:
+    after = change.participants_after
+    if after is None or after == change.participants_before:
+        return Measured(Decimal("0"))
+    parts = []
+    if added := sorted(after - change.participants_before):
+        parts.append("joining " + ", ".join(added))
+    if left := sorted(change.participants_before - after):
+        parts.append("leaving " + ", ".join(left))
+    return Measured(Decimal(1), "; ".join(parts))
+
+
+MEASURES: dict[str, Callable[[Change], Measured]] = {
+    "end_date_moved": end_date_moved,
+    "largest_category_change": largest_category_change,
+    "total_increase": total_increase,
+    "participants_changed": participants_changed,
+}
+
+
+def _months(value: Decimal) -> str:
+    return f"{value:f} month" + ("" if value == 1 else "s")
+
+
+def _share(value: Decimal) -> str:
+    return f"{(value * 100).quantize(Decimal('0.1')).normalize():f}%"
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """A row of the table: the committee decides when `measure` is above the limit."""
+
+    key: str
+    measure: str
+    reason: str  # with {value}, {limit} and {detail}
+    setting: str | None = None  # the setting holding the limit
+    limit: Decimal = Decimal("0")  # the limit when no setting holds it
+    show: Callable[[Decimal], str] = str
+
+
+RULES: tuple[RoutingRule, ...] = (
+    RoutingRule(
+        "end_date",
+        "end_date_moved",
+        "the end date moves {value} (more than {limit})",
+        setting="REVISION_COMMITTEE_EXTENSION_MONTHS",
+        show=_months,
+    ),
+    RoutingRule(
+        "budget_category",
+        "largest_category_change",
+        "the budget category “{detail}” changes by {value} of the programme's budget "
+        "(more than {limit})",
+        setting="REVISION_CATEGORY_CHANGE_SHARE",
+        show=_share,
+    ),
+    RoutingRule(
+        "higher_total",
+        "total_increase",
+        "the total budget rises by {value}",
+        show=lambda value: format_usd(value),
+    ),
+    RoutingRule(
+        "participants",
+        "participants_changed",
+        "the participating organizations change ({detail})",
+    ),
+)
+
+DEFAULT_LIMITS = {
+    "REVISION_COMMITTEE_EXTENSION_MONTHS": Decimal("6"),
+    "REVISION_CATEGORY_CHANGE_SHARE": Decimal("0.20"),
+}
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who approves, and each reason that sent the revision to the committee."""
+
+    approver: str
+    reasons: tuple[str, ...]
+
+    @property
+    def sentence(self) -> str:
+        if self.approver == COMMITTEE:
+            return "Goes to the committee: " + "; ".join(self.reasons) + "."
+        return "The secretariat decides: no change needs the committee."
+
+
+def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
+    if rule.setting is None:
+        return rule.limit
+    return Decimal(str(config.get(rule.setting, DEFAULT_LIMITS[rule.setting])))
+
+
+def route(change: Change, config: Mapping[str, Any]) -> Routing:
+    """Who approves the change under the table and the settings in `config`."""
+    reasons = []
+    for rule in RULES:
+        measured = MEASURES[rule.measure](change)
+        limit = limit_of(rule, config)
+        if measured.value > limit:
+            reasons.append(
+                rule.reason.format(
+                    value=rule.show(measured.value),
+                    limit=rule.show(limit),
+                    detail=measured.detail,
+                )
+            )
+    return Routing(COMMITTEE if reasons else SECRETARIAT, tuple(reasons))

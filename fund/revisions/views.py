@@ -1,0 +1,222 @@
+"""The revisions' pages: the secretariat's list of revisions to decide, a programme's
+revisions (where its staff start one) and a revision's page, where the staff fill, submit or
+withdraw it and the secretariat approves, returns, rejects or forwards it to the committee.
+
+Who may use them: the secretariat, and the applicants of the programme's organizations (any
+other applicant is told the revision does not exist).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from fund.access import roles_required
+from fund.accounts.models import Role
+from fund.extensions import db, utcnow
+from fund.proposals.models import Proposal
+from fund.revisions import operations, page
+from fund.revisions.models import Revision
+from fund.revisions.operations import RevisionRefused
+from fund.revisions.workflow import ENGINE, may_see, missing_content, revises, too_late
+from workflows.revision import (
+    REVISION_COMMITTEE,
+    REVISION_EDITABLE_STATES,
+    REVISION_SUBMITTED,
+    REVISION_WORKFLOW,
+)
+
+bp = Blueprint("revisions", __name__, url_prefix="/revisions")
+
+STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT)
+_DECISIONS = {
+    "approve": ("approve", "The revision is approved and applied to the programme."),
+    "return": ("return_for_changes", "The revision is returned with your comments."),
+    "reject": ("reject", "The revision is rejected."),
+    "forward": ("forward", "The revision is forwarded to the committee: a voting round is open."),
+}
+
+
+def _unreadable() -> bool:
+    return any("\x00" in value for value in request.form.values())
+
+
+def _revision(revision_id: int) -> Revision:
+    revision = db.session.get(Revision, revision_id)
+    if revision is None or not may_see(current_user, revision.proposal_id):
+        abort(404)
+    return revision
+
+
+@bp.get("/")
+@roles_required(Role.SECRETARIAT)
+def index():
+    rows = db.session.scalars(
+        select(Revision).order_by(Revision.submitted_at.desc().nulls_last(), Revision.id.desc())
+    ).all()
+    return render_template(
+        "revisions/index.html",
+        to_decide=[r for r in rows if r.status == REVISION_SUBMITTED],
+        committee=[r for r in rows if r.status == REVISION_COMMITTEE],
+        others=[r for r in rows if r.status not in (REVISION_SUBMITTED, REVISION_COMMITTEE)][:100],
+        proposals={
+            p.id: p
+            for p in db.session.scalars(
+                select(Proposal).where(Proposal.id.in_({r.proposal_id for r in rows}))
+            )
+        },
+    )
+
+
+@bp.get("/programme/<int:proposal_id>")
+@STAFF
+def programme(proposal_id: int):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not may_see(current_user, proposal_id):
+        abort(404)
+    revisions = db.session.scalars(
+        select(Revision).where(Revision.proposal_id == proposal_id).order_by(Revision.number)
+    ).all()
+    can_request = (
+        revises(current_user, proposal_id)
+        and proposal.status == "funded"
+        and operations.open_revision_of(proposal_id) is None
+    )
+    return render_template(
+        "revisions/programme.html",
+        proposal=proposal,
+        revisions=revisions,
+        can_request=can_request,
+        too_late=too_late(proposal, utcnow().date()) if can_request else None,
+    )
+
+
+@bp.post("/programme/<int:proposal_id>/new")
+@roles_required(Role.APPLICANT)
+def new(proposal_id: int):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not may_see(current_user, proposal_id):
+        abort(404)
+    try:
+        revision = operations.start(current_user, proposal_id)
+        db.session.commit()
+    except RevisionRefused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("revisions.programme", proposal_id=proposal_id))
+    flash("The revision is started: fill it in, save it, then submit it.", "success")
+    return redirect(url_for("revisions.revision", revision_id=revision.id))
+
+
+def _render(content: page.RevisionPage, message: str | None = None, status: int = 200):
+    revision, proposal = content.revision, content.proposal
+    rounds = page.rounds(revision)
+    return (
+        render_template(
+            "revisions/revision.html",
+            page=content,
+            revision=revision,
+            proposal=proposal,
+            choices=page.choices(),
+            editable=revision.status in REVISION_EDITABLE_STATES
+            and revises(current_user, revision.proposal_id),
+            actions={rule.trigger for rule in ENGINE.allowed(revision, current_user)},
+            missing=missing_content(revision),
+            compared=page.compared(revision, proposal) if revision.version_number is None else [],
+            preview=page.preview(revision, proposal) if revision.approver is None else None,
+            history=page.history(revision),
+            labels=REVISION_WORKFLOW.state_labels,
+            rounds=rounds,
+            can_open_round=revision.status == REVISION_COMMITTEE
+            and current_user.has_role(Role.SECRETARIAT)
+            and all(r.status != "open" for r in rounds),
+            message=message,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:revision_id>", methods=["GET", "POST"])
+@STAFF
+def revision(revision_id: int):
+    """The revision; a POST saves it (the programme's staff, while a draft or returned). Bad
+    input is shown again as typed, with its errors, and nothing is saved."""
+    found = _revision(revision_id)
+    content = page.load(found)
+    if request.method == "GET":
+        return _render(content)
+    if not revises(current_user, found.proposal_id):
+        abort(403)
+    if _unreadable():
+        return _render(content, "The form holds a character no text may hold.", 400)
+    values = page.read(content, request.form)
+    if content.errors:
+        return _render(content, "Correct the values marked below.", 400)
+    try:
+        operations.save(current_user, found.id, values)
+        db.session.commit()
+    except RevisionRefused as error:
+        db.session.rollback()
+        typed, rows = content.values, content.rows
+        content = page.load(_revision(revision_id))
+        content.values, content.rows = typed, rows
+        content.errors[error.field or "justification"] = error.message
+        return _render(content, error.message, 409 if error.stale else 400)
+    flash("The revision is saved.", "success")
+    return redirect(url_for("revisions.revision", revision_id=revision_id))
+
+
+def _transition(revision_id: int, trigger: str, done: str):
+    found = _revision(revision_id)
+    if _unreadable():
+        abort(400)
+    comment = (request.form.get("comment") or "")[:5000]
+    try:
+        operations.fire(current_user, found.id, trigger, comment)
+        db.session.commit()
+    except RevisionRefused as error:
+        db.session.rollback()
+        content = page.load(_revision(revision_id))
+        content.values["comment"] = comment
+        content.errors[error.field or "decision"] = error.message
+        return _render(content, error.message, 409 if error.stale else 400)
+    flash(done, "success")
+    return redirect(url_for("revisions.revision", revision_id=revision_id))
+
+
+@bp.post("/<int:revision_id>/submit")
+@roles_required(Role.APPLICANT)
+def submit(revision_id: int):
+    return _transition(revision_id, "submit", "The revision is submitted to the secretariat.")
+
+
+@bp.post("/<int:revision_id>/withdraw")
+@roles_required(Role.APPLICANT)
+def withdraw(revision_id: int):
+    return _transition(revision_id, "withdraw", "The revision is withdrawn.")
+
+
+@bp.post("/<int:revision_id>/decide")
+@roles_required(Role.SECRETARIAT)
+def decide(revision_id: int):
+    chosen = _DECISIONS.get(request.form.get("decision") or "")
+    if chosen is None:
+        abort(400)
+    return _transition(revision_id, *chosen)
+
+
+@bp.post("/<int:revision_id>/round")
+@roles_required(Role.SECRETARIAT)
+def new_round(revision_id: int):
+    found = _revision(revision_id)
+    try:
+        operations.open_new_round(current_user, found.id)
+        db.session.commit()
+    except RevisionRefused as error:
+        db.session.rollback()
+        return _render(
+            page.load(_revision(revision_id)), error.message, 409 if error.stale else 400
+        )
+    flash("A new voting round about the revision is open.", "success")
+    return redirect(url_for("revisions.revision", revision_id=revision_id))

@@ -1,0 +1,148 @@
+"""The revision workflow (`workflows/revision.py`) in the application: its guard registry, its
+engine, who revises a programme, the programme's current end date and the 30-day rule.
+
+The guards are registered by `fund.revisions.init_app`, and `create_app` refuses to start unless
+every guard the table names is there (`ENGINE.check_guards()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from fund.accounts.models import Role, User
+from fund.extensions import db, utcnow
+from fund.finance.models import Allocation
+from fund.proposals.models import Proposal, proposal_participants
+from fund.reporting.schedule import programme_dates
+from fund.reporting.workflow import reporting_organizations
+from fund.revisions.models import Approver, Revision
+from workflows import Engine, GuardRegistry
+from workflows.revision import REVISION_WORKFLOW
+
+GUARDS = GuardRegistry()
+ENGINE = Engine(REVISION_WORKFLOW, GUARDS)
+FUNDED_STATE = "funded"
+
+
+def revising_organizations(proposal_id: int) -> set[int]:
+    """The organizations whose staff may request a revision of the programme: the one that owns
+    it, its lead, its participating organizations and those it was allocated to."""
+    lead = db.session.scalar(
+        select(Proposal.lead_organization_id).where(Proposal.id == proposal_id)
+    )
+    participants = db.session.scalars(
+        select(proposal_participants.c.organization_id).where(
+            proposal_participants.c.proposal_id == proposal_id
+        )
+    )
+    return {lead, *participants, *reporting_organizations(proposal_id)} - {None}
+
+
+def revises(user: User, proposal_id: int) -> bool:
+    """`user` is an applicant of an organization that may revise the programme."""
+    return (
+        user.is_authenticated
+        and user.has_role(Role.APPLICANT)
+        and user.organization_id is not None
+        and user.organization_id in revising_organizations(proposal_id)
+    )
+
+
+def may_see(user: User, proposal_id: int) -> bool:
+    return user.is_authenticated and (user.has_role(Role.SECRETARIAT) or revises(user, proposal_id))
+
+
+def programme_end(proposal: Proposal) -> tuple[date, date]:
+    """The programme's first and last days (as its reporting schedule counts them)."""
+    funded_on = db.session.scalar(
+        select(Allocation.allocated_on).where(Allocation.proposal_id == proposal.id)
+    )
+    return programme_dates(proposal, funded_on or utcnow().date())
+
+
+def min_days() -> int:
+    return int(current_app.config.get("REVISION_MIN_DAYS_BEFORE_END", 30))
+
+
+def too_late(proposal: Proposal, today: date) -> str | None:
+    """Why a revision can no longer be requested (less than the set number of days before the
+    programme's end), or None."""
+    _, end = programme_end(proposal)
+    days = min_days()
+    if today > end - timedelta(days=days):
+        return (
+            f"A revision is requested at least {days} days before the programme's end date "
+            f"({end.strftime('%d %B %Y')}): the last day to request one was "
+            f"{(end - timedelta(days=days)).strftime('%d %B %Y')}."
+        )
+    return None
+
+
+def missing_content(revision: Revision) -> list[str]:
+    problems = []
+    if not revision.kinds:
+        problems.append(
+            "Say what the revision changes: the end date, the budget, the scope or the "
+            "participating organizations."
+        )
+    if not revision.justification.strip():
+        problems.append("Give the justification of the revision.")
+    if revision.changes_budget and not revision.budget_lines:
+        problems.append("Enter the new budget lines.")
+    if revision.changes_participants and not revision.participants:
+        problems.append("Choose the participating organizations.")
+    return problems
+
+
+# Guards ---------------------------------------------------------------------------------------
+
+
+def revising_organization(revision: Revision, actor: Any, context: Mapping[str, Any]):
+    if revises(actor, revision.proposal_id):
+        return []
+    return ["Only the staff of the programme's organizations request its revisions."]
+
+
+def revision_complete(revision: Revision, actor: Any, context: Mapping[str, Any]):
+    return missing_content(revision)
+
+
+def before_end_date(revision: Revision, actor: Any, context: Mapping[str, Any]):
+    proposal = db.session.get(Proposal, revision.proposal_id)
+    today = (context.get("now") or utcnow()).date()
+    problem = too_late(proposal, today)
+    return [problem] if problem else []
+
+
+def minor_revision(revision: Revision, actor: Any, context: Mapping[str, Any]):
+    if revision.approver == Approver.COMMITTEE:
+        return ["This revision goes to the committee: forward it."]
+    return []
+
+
+def committee_revision(revision: Revision, actor: Any, context: Mapping[str, Any]):
+    if revision.approver != Approver.COMMITTEE:
+        return ["The secretariat decides this revision: nothing in it needs the committee."]
+    return []
+
+
+def round_outcome(revision: Revision, actor: Any, context: Mapping[str, Any]):
+    """Fired only on a closed round about the revision (the receiver of `round_closed`)."""
+    if context.get("round_id") is None:
+        return ["The committee decides this revision in a voting round."]
+    return []
+
+
+REVISION_GUARDS = {
+    "revising_organization": revising_organization,
+    "revision_complete": revision_complete,
+    "before_end_date": before_end_date,
+    "minor_revision": minor_revision,
+    "committee_revision": committee_revision,
+    "round_outcome": round_outcome,
+}

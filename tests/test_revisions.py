@@ -1,0 +1,445 @@
+"""Revisions of funded programmes: the routing rule table (each trigger, its boundary values),
+the 30-day rule, the secretariat's path (approve, return, reject), what an approved revision
+changes (the version and its diff, the reporting schedule, the coverage totals, the allocation
+left as it was), the committee's path through a voting round, and the pages with bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from fund import caches
+from fund.audit.models import AuditEvent
+from fund.committee import operations as committee_operations
+from fund.committee.models import VotingRound
+from fund.extensions import db
+from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
+from fund.proposals.presentation import add_months
+from fund.proposals.snapshots import diff_snapshots
+from fund.reporting.models import ProgrammeReport
+from fund.revisions import operations, rules
+from fund.revisions.models import Revision
+from fund.revisions.operations import LineValues, RevisionRefused, RevisionValues
+from fund.revisions.workflow import programme_end
+from tests.helpers import client_for, csrf_token, login, org_id, user
+
+D = Decimal
+CONFIG = {"REVISION_COMMITTEE_EXTENSION_MONTHS": 6, "REVISION_CATEGORY_CHANGE_SHARE": D("0.20")}
+BEFORE = {1: D("600000"), 4: D("400000")}
+
+
+# The rule table -------------------------------------------------------------------------------
+
+
+def _route(**change):
+    return rules.route(rules.Change(categories_before=BEFORE, **change), CONFIG)
+
+
+def test_an_extension_of_six_months_is_the_secretariats_and_seven_the_committees():
+    assert _route(months_moved=6).approver == rules.SECRETARIAT
+    found = _route(months_moved=7)
+    assert found.approver == rules.COMMITTEE
+    assert found.reasons == ("the end date moves 7 months (more than 6 months)",)
+    assert found.sentence == (
+        "Goes to the committee: the end date moves 7 months (more than 6 months)."
+    )
+    longer = rules.route(rules.Change(months_moved=7), {"REVISION_COMMITTEE_EXTENSION_MONTHS": 9})
+    assert longer.approver == rules.SECRETARIAT
+
+
+def test_a_category_moving_twenty_percent_is_the_secretariats_and_more_the_committees():
+    exactly = {1: D("400000"), 4: D("600000")}  # 200,000 of 1,000,000 moved
+    assert _route(categories_after=exactly).approver == rules.SECRETARIAT
+    above = {1: D("399999.99"), 4: D("600000.01")}
+    found = _route(categories_after=above, category_names={1: "Staff", 4: "Contractual"})
+    assert found.approver == rules.COMMITTEE
+    assert len(found.reasons) == 1
+    assert "“1. Staff” changes by 20% of the programme's budget (more than 20%)" in found.reasons[0]
+    new_category = {1: D("500000"), 4: D("250000"), 5: D("250000")}  # 25% into travel
+    assert "“5. category” changes by 25%" in _route(categories_after=new_category).reasons[0]
+
+
+def test_a_higher_total_goes_to_the_committee_a_lower_one_does_not():
+    higher = _route(categories_after={1: D("600000"), 4: D("400000.01")})
+    assert higher.approver == rules.COMMITTEE
+    assert higher.reasons == ("the total budget rises by USD 0.01",)
+    assert _route(categories_after={1: D("600000"), 4: D("300000")}).approver == "secretariat"
+
+
+def test_a_change_of_participating_organizations_goes_to_the_committee():
+    same = _route(
+        participants_before=frozenset({"ILO", "IOM"}), participants_after=frozenset({"IOM", "ILO"})
+    )
+    assert same.approver == rules.SECRETARIAT
+    changed = _route(
+        participants_before=frozenset({"ILO", "IOM"}), participants_after=frozenset({"ILO", "UNDP"})
+    )
+    assert changed.reasons == (
+        "the participating organizations change (joining UNDP; leaving IOM)",
+    )
+
+
+def test_every_reason_that_triggered_is_recorded_in_the_tables_order():
+    found = _route(
+        months_moved=8,
+        categories_after={1: D("100000"), 4: D("1000000")},
+        participants_before=frozenset({"ILO"}),
+        participants_after=frozenset({"IOM"}),
+    )
+    assert [reason.split(" ")[1] for reason in found.reasons] == [
+        "end",
+        "budget",
+        "total",
+        "participating",
+    ]
+    assert _route().sentence == "The secretariat decides: no change needs the committee."
+
+
+# The programme and its people -----------------------------------------------------------------
+
+
+@pytest.fixture
+def programme(app, create_user, make_proposal):
+    """A funded ILO-IOM programme (24 months from 60 days from now, USD 1,000,000 of direct
+    costs: ILO 600,000 in category 1, IOM 400,000 in category 4); its people."""
+    people = {
+        "ilo": create_user(roles=("applicant",), organization_acronym="ILO", name="Ilo Staff"),
+        "iom": create_user(roles=("applicant",), organization_acronym="IOM", name="Iom Staff"),
+        "undp": create_user(roles=("applicant",), organization_acronym="UNDP", name="Undp"),
+        "secretariat": create_user(roles=("secretariat",), organization_acronym=None),
+        "committee": create_user(roles=("committee",), organization_acronym="UNHCR"),
+    }
+    funded = make_proposal(people["ilo"], status="funded")
+    return {"proposal": funded, **people}
+
+
+def _end(proposal_id: int):
+    return programme_end(db.session.get(Proposal, proposal_id))
+
+
+def _month_end(proposal_id: int, months: int):
+    start, _ = _end(proposal_id)
+    return add_months(start, months) - timedelta(days=1)
+
+
+def _draft(programme, values: RevisionValues, who: str = "ilo", now=None) -> int:
+    revision = operations.start(user(programme[who]), programme["proposal"], now=now)
+    operations.save(user(programme[who]), revision.id, values, now=now)
+    db.session.commit()
+    return revision.id
+
+
+def _extension(programme, months: int, **values) -> RevisionValues:
+    return RevisionValues(
+        justification="Elections delayed the work.",
+        extension=True,
+        new_end_date=_month_end(programme["proposal"], months),
+        **values,
+    )
+
+
+def _lines(programme, moved: Decimal) -> list[LineValues]:
+    return [
+        LineValues(org_id("ILO"), 6, 1, D("600000") - moved),
+        LineValues(org_id("IOM"), 18, 4, D("400000") + moved, year=2),
+    ]
+
+
+# The 30-day rule ------------------------------------------------------------------------------
+
+
+def test_a_revision_is_requested_at_least_thirty_days_before_the_end(app, programme):
+    with app.app_context():
+        _, end = _end(programme["proposal"])
+        last_day = datetime.combine(end - timedelta(days=30), time(12), UTC)
+        with pytest.raises(RevisionRefused, match="at least 30 days before"):
+            operations.start(
+                user(programme["ilo"]), programme["proposal"], last_day + timedelta(days=1)
+            )
+        db.session.rollback()
+        revision_id = _draft(programme, _extension(programme, 26), now=last_day - timedelta(days=1))
+        with pytest.raises(RevisionRefused, match="the last day to request one was"):
+            operations.fire(
+                user(programme["ilo"]), revision_id, "submit", now=last_day + timedelta(days=1)
+            )
+        db.session.rollback()
+        operations.fire(user(programme["ilo"]), revision_id, "submit", now=last_day)
+        db.session.commit()
+        assert db.session.get(Revision, revision_id).status == "submitted"
+
+
+# The secretariat's path -----------------------------------------------------------------------
+
+
+def test_a_minor_extension_approved_makes_a_version_and_moves_the_schedule(app, programme):
+    with app.app_context():
+        proposal_id = programme["proposal"]
+        _, old_end = _end(proposal_id)
+        due_before = {
+            (r.kind, r.period_start): r.due_on
+            for r in db.session.scalars(
+                select(ProgrammeReport).where(ProgrammeReport.proposal_id == proposal_id)
+            )
+        }
+        revision_id = _draft(programme, _extension(programme, 30), who="iom")
+        operations.fire(user(programme["iom"]), revision_id, "submit")
+        db.session.commit()
+        revision = db.session.get(Revision, revision_id)
+        assert (revision.approver, revision.reasons) == ("secretariat", [])
+        with pytest.raises(RevisionRefused, match="nothing in it needs the committee"):
+            operations.fire(user(programme["secretariat"]), revision_id, "forward")
+        db.session.rollback()
+        number_before = db.session.get(Proposal, proposal_id).submission_number
+        operations.fire(user(programme["secretariat"]), revision_id, "approve", "Agreed.")
+        db.session.commit()
+
+        proposal = db.session.get(Proposal, proposal_id)
+        revision = db.session.get(Revision, revision_id)
+        assert revision.status == "approved"
+        assert proposal.status == "funded"
+        assert proposal.duration_months == 30
+        assert _end(proposal_id)[1] == add_months(old_end + timedelta(days=1), 6) - timedelta(
+            days=1
+        )
+        assert revision.version_number == proposal.submission_number == number_before + 1
+        versions = {
+            v.number: v.snapshot
+            for v in db.session.scalars(
+                select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id)
+            )
+        }
+        changes = diff_snapshots(versions[number_before], versions[number_before + 1])
+        assert [(c.key, c.before, c.after) for c in changes] == [("duration_months", 24, 30)]
+        assert revision.applied["changed"] == ["Duration (months)"]
+
+        reports = db.session.scalars(
+            select(ProgrammeReport).where(ProgrammeReport.proposal_id == proposal_id)
+        ).all()
+        final = {r.kind: r for r in reports if r.kind.startswith("final")}
+        assert final["final_narrative"].period_end == _end(proposal_id)[1]
+        assert (
+            final["final_narrative"].due_on
+            > due_before[("final_narrative", final["final_narrative"].period_start)]
+        )
+        assert revision.applied["reports"]
+        assert "revision_applied" in {
+            e.action
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.subject_type == "proposal")
+            )
+        }
+
+
+def test_an_end_date_must_be_later_and_end_a_month_of_the_programme(app, programme):
+    with app.app_context():
+        revision = operations.start(user(programme["ilo"]), programme["proposal"])
+        _, end = _end(programme["proposal"])
+        for new_end, message in (
+            (end, "later than"),
+            (end + timedelta(days=3), "runs in whole months"),
+        ):
+            values = RevisionValues(justification="x", extension=True, new_end_date=new_end)
+            with pytest.raises(RevisionRefused, match=message) as refused:
+                operations.save(user(programme["ilo"]), revision.id, values)
+            assert refused.value.field == "new_end_date"
+
+
+def test_the_secretariat_returns_and_rejects_with_a_comment_only(app, programme):
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        db.session.commit()
+        with pytest.raises(RevisionRefused) as refused:
+            operations.fire(user(programme["secretariat"]), revision_id, "return_for_changes", " ")
+        assert refused.value.field == "comment"
+        db.session.rollback()
+        operations.fire(user(programme["secretariat"]), revision_id, "return_for_changes", "Why?")
+        operations.save(user(programme["ilo"]), revision_id, _extension(programme, 28))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        operations.fire(user(programme["secretariat"]), revision_id, "reject", "Not now.")
+        db.session.commit()
+        revision = db.session.get(Revision, revision_id)
+        assert (revision.status, revision.comment) == ("rejected", "Not now.")
+        assert db.session.get(Proposal, programme["proposal"]).duration_months == 24
+
+
+def test_only_the_programmes_staff_request_and_one_revision_is_open_at_a_time(app, programme):
+    with app.app_context():
+        with pytest.raises(RevisionRefused, match="staff of the programme"):
+            operations.start(user(programme["undp"]), programme["proposal"])
+        db.session.rollback()
+        revision_id = _draft(programme, _extension(programme, 27))
+        with pytest.raises(RevisionRefused, match="still open"):
+            operations.start(user(programme["iom"]), programme["proposal"])
+        db.session.rollback()
+        with pytest.raises(RevisionRefused, match="Only the staff"):
+            operations.fire(user(programme["undp"]), revision_id, "withdraw")
+        db.session.rollback()
+        operations.fire(user(programme["iom"]), revision_id, "withdraw")
+        db.session.commit()
+        assert operations.start(user(programme["iom"]), programme["proposal"]).number == 2
+
+
+def test_a_budget_reallocation_of_twenty_percent_keeps_the_coverage_totals(app, programme):
+    with app.app_context():
+        values = RevisionValues(
+            justification="Fewer staff, more services.",
+            budget=True,
+            lines=_lines(programme, D("200000")),
+        )
+        revision_id = _draft(programme, values)
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        assert db.session.get(Revision, revision_id).approver == "secretariat"
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+        db.session.commit()
+        lines = db.session.scalars(
+            select(BudgetLine).where(BudgetLine.proposal_id == programme["proposal"])
+        ).all()
+        assert sorted((line.category_code, line.amount) for line in lines) == [
+            (1, D("400000.00")),
+            (4, D("600000.00")),
+        ]
+        assert not any(caches.verify().values())
+        assert db.session.get(Revision, revision_id).applied["changed"] == ["Budget lines"]
+
+
+def test_a_budget_line_for_an_organization_not_taking_part_is_refused(app, programme):
+    with app.app_context():
+        revision = operations.start(user(programme["ilo"]), programme["proposal"])
+        values = RevisionValues(
+            justification="x", budget=True, lines=[LineValues(org_id("UNDP"), 6, 1, D("10"))]
+        )
+        with pytest.raises(RevisionRefused, match="participating organization") as refused:
+            operations.save(user(programme["ilo"]), revision.id, values)
+        assert refused.value.field == "budget"
+
+
+# The committee's path -------------------------------------------------------------------------
+
+
+def _forwarded(programme, values: RevisionValues) -> tuple[int, int]:
+    revision_id = _draft(programme, values)
+    operations.fire(user(programme["ilo"]), revision_id, "submit")
+    db.session.commit()
+    with pytest.raises(RevisionRefused, match="goes to the committee"):
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+    db.session.rollback()
+    operations.fire(user(programme["secretariat"]), revision_id, "forward")
+    db.session.commit()
+    round_ = db.session.scalar(select(VotingRound).where(VotingRound.revision_id == revision_id))
+    return revision_id, round_.id
+
+
+def test_a_long_extension_goes_through_a_voting_round(app, programme):
+    with app.app_context():
+        revision_id, round_id = _forwarded(programme, _extension(programme, 32))
+        revision = db.session.get(Revision, revision_id)
+        assert (revision.status, revision.approver) == ("committee", "committee")
+        assert revision.reasons == ["the end date moves 8 months (more than 6 months)"]
+        committee_operations.cast_vote(round_id, user(programme["committee"]), "approve")
+        committee_operations.close_round(
+            round_id, user(programme["secretariat"]), summary="Extension agreed."
+        )
+        db.session.commit()
+        revision = db.session.get(Revision, revision_id)
+        proposal = db.session.get(Proposal, programme["proposal"])
+        assert (revision.status, revision.comment) == ("approved", "Extension agreed.")
+        assert (proposal.status, proposal.duration_months) == ("funded", 32)
+        assert db.session.get(VotingRound, round_id).outcome == "approved"
+
+
+def test_a_higher_total_rejected_by_the_committee_changes_nothing(app, programme):
+    with app.app_context():
+        values = RevisionValues(
+            justification="More work.",
+            budget=True,
+            lines=[*_lines(programme, D("0")), LineValues(org_id("IOM"), 18, 5, D("1000"))],
+        )
+        revision_id, round_id = _forwarded(programme, values)
+        assert db.session.get(Revision, revision_id).reasons == [
+            "the total budget rises by USD 1,000.00"
+        ]
+        committee_operations.cast_vote(round_id, user(programme["committee"]), "reject", "No.")
+        committee_operations.close_round(round_id, user(programme["secretariat"]), summary="No.")
+        db.session.commit()
+        assert db.session.get(Revision, revision_id).status == "rejected"
+        assert len(db.session.get(Proposal, programme["proposal"]).budget_lines) == 2
+
+
+def test_a_higher_total_approved_leaves_the_allocation_as_it_was(app, programme):
+    with app.app_context():
+        values = RevisionValues(
+            justification="More work.",
+            budget=True,
+            lines=[*_lines(programme, D("0")), LineValues(org_id("IOM"), 18, 5, D("1000"))],
+        )
+        revision_id, round_id = _forwarded(programme, values)
+        committee_operations.cast_vote(round_id, user(programme["committee"]), "approve")
+        committee_operations.close_round(round_id, user(programme["secretariat"]))
+        db.session.commit()
+        applied = db.session.get(Revision, revision_id).applied
+        assert applied["allocation"].startswith("The allocation is unchanged at USD")
+
+
+def test_a_round_without_quorum_leaves_the_revision_with_the_committee(app, programme):
+    with app.app_context():
+        revision_id, round_id = _forwarded(programme, _extension(programme, 31))
+        committee_operations.close_round(round_id, user(programme["secretariat"]))
+        db.session.commit()
+        assert db.session.get(Revision, revision_id).status == "committee"
+        second = operations.open_new_round(user(programme["secretariat"]), revision_id)
+        db.session.commit()
+        assert second.revision_id == revision_id and second.status == "open"
+
+
+# The pages ------------------------------------------------------------------------------------
+
+
+def test_a_revision_requested_and_approved_through_the_pages(app, client, programme):
+    with app.app_context():
+        proposal_id = programme["proposal"]
+        new_end = _month_end(proposal_id, 30).isoformat()
+    login(client, programme["ilo"].email)
+    page = client.get(f"/revisions/programme/{proposal_id}")
+    assert page.status_code == 200 and b"Start a revision" in page.data
+    token = csrf_token(client, f"/revisions/programme/{proposal_id}")
+    started = client.post(f"/revisions/programme/{proposal_id}/new", data={"csrf_token": token})
+    assert started.status_code == 302
+    url = started.headers["Location"]
+    form = {
+        "csrf_token": token,
+        "rows": "3",
+        "justification": "Elections delayed the work.",
+        "kind": "extension",
+        "new_end_date": "2031-02-30",
+    }
+    bad = client.post(url, data=form)
+    assert bad.status_code == 400
+    assert b"Give the new end date as YYYY-MM-DD." in bad.data
+    assert b"Elections delayed the work." in bad.data
+    form["new_end_date"] = new_end
+    assert client.post(url, data=form).status_code == 302
+    shown = client.get(url)
+    assert b"If submitted as saved: The secretariat decides" in shown.data
+    assert client.post(f"{url}/submit", data={"csrf_token": token}).status_code == 302
+    client = client_for(app, programme["secretariat"])
+    listed = client.get("/revisions/")
+    assert listed.status_code == 200 and b"Revision 1" in listed.data
+    token = csrf_token(client, url)
+    decided = client.post(f"{url}/decide", data={"csrf_token": token, "decision": "approve"})
+    assert decided.status_code == 302
+    page = client.get(url)
+    assert b"Approved" in page.data and b"Duration (months)" in page.data
+    with app.app_context():
+        assert db.session.get(Proposal, proposal_id).duration_months == 30
+
+
+def test_the_revision_page_refuses_other_applicants(app, client, programme):
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+    login(client, programme["undp"].email)
+    assert client.get(f"/revisions/{revision_id}").status_code == 404
+    assert client.get(f"/revisions/programme/{programme['proposal']}").status_code == 404
