@@ -130,6 +130,7 @@ def init_app(app: Flask) -> None:
     from fund.caches.cli import caches_command, check
     from fund.coverage.cli import coverage_command
     from fund.coverage.queries import coverage
+    from fund.finance.cli import finance_cli
     from fund.notifications.cli import mail_cli
     from fund.pipeline.cli import pipeline_command
     from fund.reporting.cli import reports_due_command
@@ -140,6 +141,7 @@ def init_app(app: Flask) -> None:
     fund_cli.add_command(caches_command)
     fund_cli.add_command(coverage_command(check))
     fund_cli.add_command(export_cli)
+    fund_cli.add_command(finance_cli)
     fund_cli.add_command(report_cli)
     fund_cli.add_command(mail_cli)
     fund_cli.add_command(pipeline_command)

@@ -71,6 +71,11 @@ def parse_rate(text: str | None, field: str = "exchange_rate") -> Decimal:
     return check_rate(rate, field)
 
 
+def rate_text(rate: Decimal) -> str:
+    """An exchange rate as typed, without trailing zeros: 1.0825, 1."""
+    return f"{Decimal(rate).normalize():f}"
+
+
 def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:
     if rate <= 0:
         raise FinanceError("The exchange rate must be more than zero.", field)

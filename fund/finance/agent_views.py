@@ -185,9 +185,10 @@ def deposit():
             form.reference.data or "",
             form.note.data or "",
         )
+        rate = agent.rate_text(contribution.exchange_rate)
         return (
             f"Deposit C-{contribution.id} recorded: {contribution.currency} "
-            f"{format_amount(contribution.currency_amount)} at {contribution.exchange_rate}, "
+            f"{format_amount(contribution.currency_amount)} at {rate}, "
             f"{format_usd(contribution.gross)} gross, {format_usd(contribution.net)} net to the "
             f"{funding.pool_label(contribution.pool_code)} pool."
         )

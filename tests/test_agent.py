@@ -1,0 +1,709 @@
+"""The administrative agent's records: pledges with their schedule, deposits in a currency,
+interest and direct costs (operations, pages, bad input), the funding status (identities, the
+page, `flask fund finance status` as JSON and text), and who may use each new route."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fund.accounts.models import Organization
+from fund.audit.models import AuditEvent
+from fund.extensions import db, utcnow
+from fund.finance import agent
+from fund.finance import operations as finance_operations
+from fund.finance.agent_models import DirectCost, InterestEntry, Pledge
+from fund.finance.models import Allocation, Contribution, Pool
+from fund.finance.operations import FinanceError
+from fund.finance.status import funding_status
+from fund.money import read_amount
+from fund.reporting import operations as reporting
+from fund.reporting.models import ProgrammeReport
+from tests.helpers import csrf_token, login, org_id, user
+
+D = Decimal
+AGENT_ROLE = "administrative_agent"
+
+
+@pytest.fixture
+def agent_user(create_user):
+    return create_user(roles=(AGENT_ROLE,), organization_acronym=None, name="Ada Agent")
+
+
+@pytest.fixture
+def agent_client(app, agent_user):
+    client = app.test_client()
+    assert login(client, agent_user.email).status_code == 302
+    return client
+
+
+def _donor(donor) -> Organization:
+    return db.session.get(Organization, donor.id)
+
+
+def _general(app) -> Decimal:
+    with app.app_context():
+        return read_amount(db.session.get(Pool, "GENERAL").available)
+
+
+def _refused(app, function, *args, **kwargs) -> FinanceError:
+    with app.app_context():
+        with pytest.raises(FinanceError) as caught:
+            function(*args, **kwargs)
+        db.session.rollback()
+        return caught.value
+
+
+def _deposit(app, actor, donor, amount="1000.00", currency="USD", rate="1", **kwargs) -> int:
+    with app.app_context():
+        contribution = agent.record_deposit(
+            user(actor),
+            _donor(donor),
+            kwargs.pop("received_on", utcnow().date()),
+            currency,
+            D(amount),
+            D(rate),
+            **kwargs,
+        )
+        db.session.commit()
+        return contribution.id
+
+
+# Pledges ----------------------------------------------------------------------------------
+
+
+def test_a_pledge_keeps_its_currency_and_schedule(app, agent_user, donor):
+    with app.app_context():
+        pledge = agent.record_pledge(
+            user(agent_user),
+            _donor(donor),
+            date(2026, 1, 5),
+            "eur",
+            D("1000000.00"),
+            [(date(2026, 6, 30), D("600000.00")), (date(2027, 6, 30), D("400000.00"))],
+            "Two instalments",
+        )
+        db.session.commit()
+        pledge = db.session.get(Pledge, pledge.id)
+        assert (pledge.currency, pledge.amount, pledge.note) == (
+            "EUR",
+            D("1000000.00"),
+            "Two instalments",
+        )
+        assert [(i.due_on, i.amount) for i in pledge.instalments] == [
+            (date(2026, 6, 30), D("600000.00")),
+            (date(2027, 6, 30), D("400000.00")),
+        ]
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pledge_recorded"))
+        assert event.details["currency"] == "EUR" and event.details["amount"] == "1000000.00"
+        # A pledge is not money: nothing reached a pool.
+        assert funding_status().deposits == D("0.00")
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount", "schedule", "field", "message"),
+    [
+        ("EURO", "100.00", [("2026-06-30", "100.00")], "currency", "ISO 4217"),
+        ("XYZ", "100.00", [("2026-06-30", "100.00")], "currency", "ISO 4217"),
+        ("EUR", "0.00", [("2026-06-30", "100.00")], "amount", "more than zero"),
+        ("EUR", "100.001", [("2026-06-30", "100.00")], "amount", "two decimals"),
+        ("EUR", "100.00", [], "schedule", "at least one expected payment"),
+        ("EUR", "100.00", [("2026-06-30", "90.00")], "schedule", "add up to EUR 90.00"),
+        (
+            "EUR",
+            "100.00",
+            [("2026-06-30", "-10.00"), ("2026-07-30", "110.00")],
+            "schedule",
+            "more than zero",
+        ),
+    ],
+)
+def test_a_bad_pledge_is_refused_at_its_field(
+    app, agent_user, donor, currency, amount, schedule, field, message
+):
+    lines = [(date.fromisoformat(d), D(a)) for d, a in schedule]
+    with app.app_context():
+        error = _refused(
+            app,
+            agent.record_pledge,
+            user(agent_user),
+            _donor(donor),
+            date(2026, 1, 5),
+            currency,
+            D(amount),
+            lines,
+        )
+        assert error.field == field and message in error.message
+        assert db.session.scalar(select(func.count()).select_from(Pledge)) == 0
+
+
+def test_a_pledge_cannot_be_dated_in_the_future(app, agent_user, donor):
+    tomorrow = utcnow().date() + timedelta(days=1)
+    with app.app_context():
+        error = _refused(
+            app,
+            agent.record_pledge,
+            user(agent_user),
+            _donor(donor),
+            tomorrow,
+            "EUR",
+            D("1"),
+            [(tomorrow, D("1"))],
+        )
+    assert error.field == "pledged_on"
+
+
+# Deposits ---------------------------------------------------------------------------------
+
+
+def test_a_deposit_in_euros_is_recorded_in_dollars_at_its_rate(app, agent_user, donor):
+    before = _general(app)
+    contribution_id = _deposit(
+        app, agent_user, donor, "1000000.00", "EUR", "1.08345678", reference="DEP-1"
+    )
+    with app.app_context():
+        c = db.session.get(Contribution, contribution_id)
+        # 1,000,000.00 x 1.08345678 = 1,083,456.78; the 1% fee half-up: 10,834.57
+        assert (c.currency, c.currency_amount, c.exchange_rate) == (
+            "EUR",
+            D("1000000.00"),
+            D("1.08345678"),
+        )
+        assert (c.gross, c.fee, c.net) == (D("1083456.78"), D("10834.57"), D("1072622.21"))
+        assert c.recorded_by_id == agent_user.id
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "contribution_recorded")
+        )
+        assert event.details["currency"] == "EUR" and event.details["exchange_rate"] == "1.08345678"
+    assert _general(app) == before + D("1072622.21")
+
+
+def test_the_gross_is_the_amount_at_the_rate_rounded_half_up(app, agent_user, donor):
+    # 0.10 x 1.25 = 0.125 -> 0.13 (half-up), not 0.12 (half-even)
+    contribution_id = _deposit(app, agent_user, donor, "0.10", "GBP", "1.25")
+    with app.app_context():
+        assert db.session.get(Contribution, contribution_id).gross == D("0.13")
+
+
+def test_a_usd_contribution_is_a_deposit_at_the_rate_one(app, agent_user, donor):
+    with app.app_context():
+        c = finance_operations.record_contribution(
+            user(agent_user), _donor(donor), utcnow().date(), D("250.00")
+        )
+        db.session.commit()
+        c = db.session.get(Contribution, c.id)
+        assert (c.currency, c.currency_amount, c.exchange_rate, c.pledge_id) == (
+            "USD",
+            D("250.00"),
+            D("1"),
+            None,
+        )
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount", "rate", "field", "message"),
+    [
+        ("USD", "100.00", "1.1", "exchange_rate", "USD is at the rate 1"),
+        ("EUR", "100.00", "0", "exchange_rate", "more than zero"),
+        ("EUR", "100.00", "1.123456789", "exchange_rate", "eight decimals"),
+        ("EUR", "0.01", "0.1", "exchange_rate", "worth USD 0.00"),
+        ("EU", "100.00", "1.1", "currency", "ISO 4217"),
+        ("EUR", "-1.00", "1.1", "amount", "more than zero"),
+    ],
+)
+def test_a_bad_deposit_is_refused_at_its_field(
+    app, agent_user, donor, currency, amount, rate, field, message
+):
+    with app.app_context():
+        error = _refused(
+            app,
+            agent.record_deposit,
+            user(agent_user),
+            _donor(donor),
+            utcnow().date(),
+            currency,
+            D(amount),
+            D(rate),
+        )
+        assert error.field == field and message in error.message
+        assert db.session.scalar(select(func.count()).select_from(Contribution)) == 0
+
+
+def test_a_deposit_pays_its_donors_pledge_in_its_currency(
+    app, agent_user, donor, create_organization
+):
+    other = create_organization(name="Republic of Elsewhere", acronym="ROE", kind="other")
+    with app.app_context():
+        pledge = agent.record_pledge(
+            user(agent_user),
+            _donor(donor),
+            utcnow().date(),
+            "EUR",
+            D("1000.00"),
+            [(utcnow().date(), D("1000.00"))],
+        )
+        db.session.commit()
+        pledge_id = pledge.id
+    with app.app_context():
+        pledge = db.session.get(Pledge, pledge_id)
+        assert (
+            _refused(
+                app,
+                agent.record_deposit,
+                user(agent_user),
+                _donor(other),
+                utcnow().date(),
+                "EUR",
+                D("1"),
+                D("1"),
+                pledge=pledge,
+            ).field
+            == "pledge_id"
+        )
+    with app.app_context():
+        pledge = db.session.get(Pledge, pledge_id)
+        assert (
+            _refused(
+                app,
+                agent.record_deposit,
+                user(agent_user),
+                _donor(donor),
+                utcnow().date(),
+                "USD",
+                D("1"),
+                D("1"),
+                pledge=pledge,
+            ).field
+            == "currency"
+        )
+    with app.app_context():
+        first = _deposit(
+            app, agent_user, donor, "600.00", "EUR", "1.1", pledge=db.session.get(Pledge, pledge_id)
+        )
+    with app.app_context():
+        _deposit(
+            app, agent_user, donor, "100.00", "EUR", "1.2", pledge=db.session.get(Pledge, pledge_id)
+        )
+    with app.app_context():
+        progress = agent.pledge_progress([db.session.get(Pledge, pledge_id)])[pledge_id]
+        assert (progress.deposited, progress.deposited_usd, progress.outstanding) == (
+            D("700.00"),
+            D("780.00"),
+            D("300.00"),
+        )
+        # A voided deposit no longer counts.
+        finance_operations.void_contribution(
+            user(agent_user), db.session.get(Contribution, first), "Typed twice"
+        )
+        db.session.commit()
+        progress = agent.pledge_progress([db.session.get(Pledge, pledge_id)])[pledge_id]
+        assert (progress.deposited, progress.outstanding, progress.deposits) == (
+            D("100.00"),
+            D("900.00"),
+            1,
+        )
+
+
+def test_the_database_refuses_a_gross_other_than_the_amount_at_the_rate(app, agent_user, donor):
+    contribution_id = _deposit(app, agent_user, donor, "100.00", "EUR", "1.1")
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                update(Contribution)
+                .where(Contribution.id == contribution_id)
+                .values(exchange_rate=D("1.2"))
+            )
+        db.session.rollback()
+
+
+# Interest and direct costs ----------------------------------------------------------------
+
+
+def test_interest_goes_to_the_unearmarked_pool_and_direct_costs_come_out_of_it(
+    app, agent_user, donor
+):
+    _deposit(app, agent_user, donor, "1000.00")  # net 990.00
+    with app.app_context():
+        agent.record_interest(user(agent_user), utcnow().date(), D("12.34"), "INT-2026-Q1")
+        db.session.commit()
+    assert _general(app) == D("1002.34")
+    with app.app_context():
+        agent.record_direct_cost(
+            user(agent_user), utcnow().date(), D("1002.34"), "Secretariat staff, Q1"
+        )
+        db.session.commit()
+    assert _general(app) == D("0.00")
+    with app.app_context():
+        error = _refused(
+            app, agent.record_direct_cost, user(agent_user), utcnow().date(), D("0.01"), "More"
+        )
+        assert error.field == "amount" and "holds USD 0.00 unallocated" in error.message
+        assert db.session.scalar(select(func.count()).select_from(DirectCost)) == 1
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"interest_recorded", "direct_cost_recorded"} <= actions
+        status = funding_status()
+        assert (status.interest, status.direct_costs) == (D("12.34"), D("1002.34"))
+
+
+def test_bad_interest_and_direct_costs_are_refused(app, agent_user):
+    tomorrow = utcnow().date() + timedelta(days=1)
+    today = utcnow().date()
+    with app.app_context():
+        assert (
+            _refused(app, agent.record_interest, user(agent_user), tomorrow, D("1")).field
+            == "earned_on"
+        )
+        assert (
+            _refused(app, agent.record_interest, user(agent_user), today, D("0")).field == "amount"
+        )
+        assert (
+            _refused(app, agent.record_direct_cost, user(agent_user), today, D("1"), "  ").field
+            == "description"
+        )
+        assert (
+            _refused(app, agent.record_direct_cost, user(agent_user), today, D("0"), "x").field
+            == "amount"
+        )
+        assert db.session.scalar(select(func.count()).select_from(InterestEntry)) == 0
+
+
+# The funding status -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def history(app, agent_user, donor, author, make_proposal, create_user):
+    """Deposits, interest, a direct cost, a funded programme with USD 100,000.00 transferred to
+    ILO, of which its accepted annual financial report spent USD 25,000.00."""
+    _deposit(app, agent_user, donor, "2000000.00", "EUR", "1.1")  # 2,200,000.00; fee 22,000.00
+    voided = _deposit(app, agent_user, donor, "5000.00")
+    with app.app_context():
+        finance_operations.void_contribution(
+            user(agent_user), db.session.get(Contribution, voided), "Twice"
+        )
+        agent.record_interest(user(agent_user), utcnow().date(), D("1500.25"))
+        agent.record_direct_cost(user(agent_user), utcnow().date(), D("300.10"), "Audit fees")
+        db.session.commit()
+    proposal_id = make_proposal(author, status="funded")
+    secretariat = create_user(roles=("secretariat",), organization_acronym=None)
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal_id)
+        )
+        finance_operations.record_disbursement(
+            user(agent_user), allocation, org_id("ILO"), utcnow().date(), D("100000.00")
+        )
+        db.session.commit()
+        report = db.session.scalars(
+            select(ProgrammeReport)
+            .where(
+                ProgrammeReport.proposal_id == proposal_id,
+                ProgrammeReport.kind == "annual_financial",
+            )
+            .order_by(ProgrammeReport.due_on)
+        ).first()
+        reporting.save_financial(user(author), report.id, {(org_id("ILO"), 1): D("25000.00")})
+        reporting.fire(user(author), report.id, "submit")
+        reporting.fire(user(secretariat), report.id, "accept")
+        db.session.commit()
+    return proposal_id
+
+
+EXPECTED = {
+    "deposits": "2200000.00",
+    "administrative_agent_fee": "22000.00",
+    "interest": "1500.25",
+    "transfers": "100000.00",
+    "refunds": "0.00",
+    "direct_costs": "300.10",
+    # 2,200,000.00 - 22,000.00 + 1,500.25 + 0 - 100,000.00 - 300.10
+    "balance_with_administrative_agent": "2079200.15",
+    "expenditure": "25000.00",
+    "participating_balance": "75000.00",
+}
+
+
+def test_the_funding_status_as_json(app, runner, history):
+    result = runner.invoke(args=["fund", "finance", "status", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+    assert {k: v for k, v in status.items() if k != "organizations"} == EXPECTED
+    assert status["organizations"] == [
+        {
+            "name": "International Labour Organization",
+            "acronym": "ILO",
+            "transfers": "100000.00",
+            "refunds": "0.00",
+            "expenditure": "25000.00",
+            "participating_balance": "75000.00",
+        }
+    ]
+
+
+def test_the_funding_status_as_text(app, runner, history):
+    result = runner.invoke(args=["fund", "finance", "status"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert re.match(r"Deposits\s+2,200,000\.00$", lines[0])
+    assert any(
+        re.match(r"Balance with the administrative agent\s+2,079,200\.15$", line) for line in lines
+    )
+    assert any(
+        re.match(r"ILO\s+100,000\.00\s+0\.00\s+25,000\.00\s+75,000\.00$", line) for line in lines
+    )
+
+
+def test_the_funding_status_of_an_empty_fund(app, runner):
+    result = runner.invoke(args=["fund", "finance", "status", "--format", "json"])
+    assert json.loads(result.output) == dict.fromkeys(EXPECTED, "0.00") | {"organizations": []}
+    text = runner.invoke(args=["fund", "finance", "status", "--format", "text"]).output
+    assert "No money has been transferred to a participating organization yet." in text
+    assert runner.invoke(args=["fund", "finance", "status", "--format", "xml"]).exit_code != 0
+
+
+def test_the_funding_status_page(app, client, history, login_as):
+    login_as("secretariat", organization_acronym=None)
+    page = client.get("/finance/status").get_data(as_text=True)
+    assert "USD 2,079,200.15" in page and "USD 75,000.00" in page
+    assert '<abbr title="International Labour Organization">ILO</abbr>' in page
+
+
+# The pages --------------------------------------------------------------------------------
+
+PLEDGE = {
+    "donor_id": None,
+    "pledged_on": "2026-01-05",
+    "currency": "eur",
+    "amount": "1,000,000.00",
+    "due_1": "2026-06-30",
+    "part_1": "600,000.00",
+    "due_2": "2027-06-30",
+    "part_2": "400,000.00",
+    "note": "Two instalments",
+}
+
+
+def test_the_agent_records_a_pledge_and_a_deposit_paying_it(app, agent_client, donor):
+    token = csrf_token(agent_client, "/finance/pledges")
+    response = agent_client.post(
+        "/finance/pledges", data=PLEDGE | {"donor_id": donor.id, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = agent_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "recorded: EUR 1,000,000.00 in 2 expected payment(s)" in page
+    with app.app_context():
+        pledge_id = db.session.scalar(select(Pledge.id))
+    token = csrf_token(agent_client, "/finance/deposits/new")
+    response = agent_client.post(
+        "/finance/deposits/new",
+        data={
+            "csrf_token": token,
+            "donor_id": donor.id,
+            "received_on": "2026-07-01",
+            "currency": "EUR",
+            "amount": "600,000.00",
+            "exchange_rate": "1.0825",
+            "pledge_id": pledge_id,
+            "earmark": "",
+            "reference": "DEP-EUR-1",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = agent_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "EUR 600,000.00 at 1.0825, USD 649,500.00 gross" in page
+    page = agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
+    assert "EUR 600,000.00" in page and "EUR 400,000.00" in page  # deposited, outstanding
+
+
+def test_a_bad_pledge_form_keeps_what_was_typed(app, agent_client, donor):
+    token = csrf_token(agent_client, "/finance/pledges")
+    data = PLEDGE | {
+        "donor_id": donor.id,
+        "csrf_token": token,
+        "currency": "EURO",
+        "part_2": "300,000.00",
+    }
+    response = agent_client.post("/finance/pledges", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "three-letter ISO 4217 code" in page
+    assert 'value="EURO"' in page and 'value="300,000.00"' in page
+    data |= {"currency": "EUR", "due_2": "2027-02-30"}
+    page = agent_client.post("/finance/pledges", data=data).get_data(as_text=True)
+    assert "Enter a date as YYYY-MM-DD" in page
+    data |= {"due_2": "2027-06-30"}
+    page = agent_client.post("/finance/pledges", data=data).get_data(as_text=True)
+    assert "add up to EUR 900,000.00, not the pledged EUR 1,000,000.00" in page
+    data |= {"due_1": "", "part_1": "", "due_2": "", "part_2": ""}
+    page = agent_client.post("/finance/pledges", data=data).get_data(as_text=True)
+    assert "Give at least one expected payment" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Pledge)) == 0
+
+
+def test_a_bad_deposit_form_keeps_what_was_typed(app, agent_client, donor):
+    token = csrf_token(agent_client, "/finance/deposits/new")
+    data = {
+        "csrf_token": token,
+        "donor_id": donor.id,
+        "received_on": "2026-07-01",
+        "currency": "EUR",
+        "amount": "12,34",
+        "exchange_rate": "1,08",
+        "pledge_id": "999",
+        "earmark": "",
+    }
+    response = agent_client.post("/finance/deposits/new", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "“12,34” is not an amount" in page and "“1,08” is not a rate" in page
+    assert "Choose a pledge from the list, or none." in page
+    assert 'value="1,08"' in page
+    data |= {"amount": "10.00", "exchange_rate": "1.1", "pledge_id": "0", "currency": "USD"}
+    page = agent_client.post("/finance/deposits/new", data=data).get_data(as_text=True)
+    assert "A deposit in USD is at the rate 1." in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contribution)) == 0
+
+
+def test_the_agent_records_interest_and_direct_costs_on_their_pages(
+    app, agent_client, agent_user, donor
+):
+    _deposit(app, agent_user, donor, "1000.00")
+    token = csrf_token(agent_client, "/finance/interest")
+    response = agent_client.post(
+        "/finance/interest",
+        data={"csrf_token": token, "earned_on": "2026-03-31", "amount": "10.50"},
+    )
+    assert response.status_code == 302
+    assert "USD 10.50" in agent_client.get("/finance/interest").get_data(as_text=True)
+    response = agent_client.post(
+        "/finance/direct-costs",
+        data={
+            "csrf_token": token,
+            "charged_on": "2026-03-31",
+            "amount": "5,000.00",
+            "description": "Staff",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "holds USD 1,000.50 unallocated: it cannot pay USD 5,000.00" in page
+    assert 'value="5,000.00"' in page and "Staff</textarea>" in page
+    response = agent_client.post(
+        "/finance/direct-costs",
+        data={
+            "csrf_token": token,
+            "charged_on": "2026-03-31",
+            "amount": "500.00",
+            "description": "Staff",
+        },
+    )
+    assert response.status_code == 302
+    assert _general(app) == D("500.50")
+
+
+def test_the_secretariat_reads_the_agents_pages_but_records_nothing(
+    app, client, login_as, agent_user, donor
+):
+    contribution_id = _deposit(app, agent_user, donor, "1000.00")
+    login_as("secretariat", organization_acronym=None)
+    for path in (
+        "/finance/pledges",
+        "/finance/interest",
+        "/finance/direct-costs",
+        "/finance/contributions",
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert 'class="button">Record' not in page, path
+    void_page = client.get(f"/finance/contributions/{contribution_id}/void").get_data(as_text=True)
+    assert "The administrative agent voids" in void_page
+    token = csrf_token(client, "/finance/pledges")
+    for path, data in [
+        ("/finance/pledges", PLEDGE | {"donor_id": donor.id}),
+        ("/finance/interest", {"earned_on": "2026-03-31", "amount": "1.00"}),
+        (
+            "/finance/direct-costs",
+            {"charged_on": "2026-03-31", "amount": "1.00", "description": "x"},
+        ),
+        (
+            "/finance/contributions",
+            {"donor_id": donor.id, "received_on": "2026-03-31", "gross": "1.00"},
+        ),
+        (f"/finance/contributions/{contribution_id}/void", {"reason": "No"}),
+        ("/finance/deposits/new", {}),
+    ]:
+        assert client.post(path, data=data | {"csrf_token": token}).status_code == 403, path
+    assert client.get("/finance/deposits/new").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Contribution)) == 1
+        assert db.session.scalar(select(func.count()).select_from(InterestEntry)) == 0
+
+
+# Who may use each route -------------------------------------------------------------------
+
+ROUTES = [
+    ("GET", "/finance/pledges"),
+    ("GET", "/finance/pledges/{pledge}"),
+    ("GET", "/finance/interest"),
+    ("GET", "/finance/direct-costs"),
+    ("GET", "/finance/status"),
+    ("GET", "/finance/deposits/new"),
+    ("POST", "/finance/pledges"),
+    ("POST", "/finance/interest"),
+    ("POST", "/finance/direct-costs"),
+    ("POST", "/finance/deposits/new"),
+]
+READ = {
+    ("GET", path)
+    for path in (
+        "/finance/pledges",
+        "/finance/pledges/{pledge}",
+        "/finance/interest",
+        "/finance/direct-costs",
+        "/finance/status",
+    )
+}
+
+
+@pytest.mark.parametrize(
+    "role", ["applicant", "secretariat", "committee", "admin", AGENT_ROLE, None]
+)
+def test_every_new_route_answers_each_role(app, client, create_user, agent_user, donor, role):
+    with app.app_context():
+        pledge = agent.record_pledge(
+            user(agent_user),
+            _donor(donor),
+            utcnow().date(),
+            "EUR",
+            D("5.00"),
+            [(utcnow().date(), D("5.00"))],
+        )
+        db.session.commit()
+        ids = {"pledge": pledge.id}
+    if role is not None:
+        person = create_user(
+            roles=(role,), organization_acronym="ILO" if role == "applicant" else None
+        )
+        login(client, person.email)
+    token = csrf_token(client, "/login" if role is None else "/account/password")
+    for method, path in ROUTES:
+        url = path.format(**ids)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        if role is None:
+            expected = 302 if method == "GET" else 401
+        elif role == AGENT_ROLE:
+            expected = 200 if method == "GET" else 400  # an empty form: refused at its fields
+        elif role == "secretariat" and (method, path) in READ:
+            expected = 200
+        else:
+            expected = 403
+        assert response.status_code == expected, (role, method, path)
