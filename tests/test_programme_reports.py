@@ -26,8 +26,9 @@ from tests.helpers import csrf_token, login, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
-# The report pages (narrative, financial), a programme's schedule, the secretariat's list.
-EXPECTED_STATEMENTS = [12, 10, 5, 4]
+# The report pages (narrative, with its attachments; financial), a programme's schedule, the
+# secretariat's list.
+EXPECTED_STATEMENTS = [13, 10, 5, 4]
 
 
 @pytest.fixture
@@ -199,9 +200,9 @@ def test_expenditure_never_above_what_was_transferred(app, backend, programme):
         with pytest.raises(operations.ReportRefused, match="exceed what was transferred"):
             operations.save_financial(user(programme["ilo"]), second, {(ilo, 2): D("35000.01")})
         db.session.rollback()
-        # Nothing was transferred to IOM yet.
+        # Nothing was transferred to IOM yet (IOM's staff fill IOM's lines).
         with pytest.raises(operations.ReportRefused, match="exceed what was transferred"):
-            operations.save_financial(user(programme["ilo"]), second, {(iom, 1): D("0.01")})
+            operations.save_financial(user(programme["iom"]), second, {(iom, 1): D("0.01")})
         db.session.rollback()
         with pytest.raises(operations.ReportRefused, match="never below zero"):
             operations.save_financial(user(programme["ilo"]), second, {(ilo, 1): D("-1")})

@@ -30,6 +30,7 @@ __all__ = [
     "MEDIA_TYPES",
     "UploadRefused",
     "add_attachment",
+    "check_content",
     "remove_attachment",
     "safe_filename",
     "sniff",
@@ -161,10 +162,12 @@ def _check_kind_and_country(
     return attachment_kind, country
 
 
-def _check_content(
+def check_content(
     filename: str, data: bytes, allowed_types: Iterable[str], max_bytes: int
 ) -> tuple[str, str]:
-    """The stored file name and the sniffed type, or UploadRefused."""
+    """The stored file name and the sniffed type, or UploadRefused (empty, too large, not of an
+    allowed type by its content, or named with an extension its content disagrees with). A
+    programme report's attachments are checked by it too (`fund.reporting.attachments`)."""
     if not data:
         raise UploadRefused("The file is empty.")
     if len(data) > max_bytes:
@@ -226,7 +229,7 @@ def add_attachment(
     """
     now = now or utcnow()
     _refuse_if_closed(proposal)
-    name, file_type = _check_content(filename or "", data, allowed_types, max_bytes)
+    name, file_type = check_content(filename or "", data, allowed_types, max_bytes)
     attachment_kind, country = _check_kind_and_country(proposal, kind, country_iso2)
     attachment = Attachment(
         kind=attachment_kind.value,

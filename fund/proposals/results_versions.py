@@ -150,9 +150,33 @@ def web_link(link: str | None) -> str:
     return link if link.lower().startswith(("https://", "http://")) else ""
 
 
+# Units typed in the plural whose singular is not the word without its "s".
+_SINGULAR = {"people": "person", "persons": "person", "children": "child", "women": "woman"}
+_NO_SINGULAR = ("ss", "us", "is", "series", "species", "news")
+
+
+def unit_after(number: Any, unit: str) -> str:
+    """The unit as said after `number`: a one-word English unit typed in the plural is said in
+    the singular after exactly 1 ("1 month", "1 person", "1 country"); any other unit as typed."""
+    word = unit.strip()
+    try:
+        one = Decimal(str(number)) == 1
+    except InvalidOperation:
+        return unit
+    if not one or not word.isalpha() or not word.islower():
+        return unit
+    if word in _SINGULAR:
+        return _SINGULAR[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(_NO_SINGULAR):
+        return word[:-1]
+    return unit
+
+
 def quantity(value: Any, unit: str = "") -> str | None:
-    """A value in its unit for people: "20 %", "1,200 people" (None when not given), the two
-    joined by a no-break space."""
+    """A value in its unit for people: "20 %", "1,200 people", "1 month" (None when not
+    given), the two joined by a no-break space."""
     if value in (None, ""):
         return None
     try:
@@ -160,7 +184,7 @@ def quantity(value: Any, unit: str = "") -> str | None:
     except InvalidOperation:
         number = str(value)
     # A no-break space: the unit never starts a line of its own.
-    return f"{number}\u00a0{unit}" if unit else number
+    return f"{number}\u00a0{unit_after(value, unit)}" if unit else number
 
 
 @dataclass(frozen=True)

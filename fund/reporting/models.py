@@ -1,8 +1,8 @@
 """The programmes' reports after funding: the schedule (one row per report), and what each
 report holds: a narrative report's actual per indicator, narrative per outcome and risks; a
-financial report's expenditure per participating organization and UNSDG budget category.
-
-Attachments are left out: a report's evidence is written in its narrative.
+financial report's expenditure per participating organization and UNSDG budget category; a
+narrative report's attachments (its evidence: PDF, DOCX or XLSX files, judged by their content as
+a proposal's are, with their SHA-256).
 
 What an organization has spent, summed over the programme's financial reports, never exceeds
 what was transferred to it (its allocation share's `disbursed`): `fund.reporting.operations`
@@ -21,12 +21,13 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, one_of
@@ -89,6 +90,9 @@ class ProgrammeReport(db.Model):
     expenditures: Mapped[list[ReportExpenditure]] = relationship(
         cascade="all, delete-orphan",
         order_by="(ReportExpenditure.organization_id, ReportExpenditure.category_code)",
+    )
+    attachments: Mapped[list[ReportAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportAttachment.id"
     )
 
     @property
@@ -164,3 +168,25 @@ class ReportExpenditure(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money)
 
     organization: Mapped[Organization] = relationship()
+
+
+class ReportAttachment(db.Model):
+    """A file attached to a narrative report as evidence; its bytes live in the database with
+    their SHA-256, as a proposal's attachments do."""
+
+    __tablename__ = "report_attachments"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_reports.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    uploaded_by: Mapped[User | None] = relationship()

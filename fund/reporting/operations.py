@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from fund.accounts.models import Role, User
+from fund.accounts.models import Organization, Role, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance.models import Allocation, AllocationShare
@@ -145,7 +145,9 @@ def set_due_date(
 # Content --------------------------------------------------------------------------------------
 
 
-def _editable(actor: User, report_id: int, kind_check: str) -> ProgrammeReport:
+def editable(actor: User, report_id: int, kind_check: str) -> ProgrammeReport:
+    """The report locked, for the programme's staff to change while it is due or returned;
+    `kind_check` is "narrative" or "financial"."""
     report = _report(report_id)
     if not reports_for(actor, report.proposal_id):
         raise ReportRefused("Only the staff of the programme's organizations edit its reports.")
@@ -169,7 +171,7 @@ def save_narrative(
     """Replace a narrative report's actuals (by indicator; None: not entered), narratives (by
     outcome; blank: not written) and risks."""
     now = now or utcnow()
-    report = _editable(actor, report_id, "narrative")
+    report = editable(actor, report_id, "narrative")
     outcomes = set(
         db.session.scalars(
             select(ResultOutcome.id).where(ResultOutcome.proposal_id == report.proposal_id)
@@ -227,34 +229,66 @@ def spent_elsewhere(allocation_id: int, report_id: int) -> dict[int, Decimal]:
     return {organization: read_amount(total) for organization, total in rows}
 
 
+def _name(organization_id: int) -> str:
+    organization = db.session.get(Organization, organization_id)
+    return (organization.acronym or organization.name) if organization else "another organization"
+
+
+def _others_unchanged(
+    actor: User,
+    lines: Mapping[tuple[int, int], Decimal | None],
+    stored: Mapping[tuple[int, int], Decimal],
+) -> None:
+    """Each organization's staff fill their own organization's lines only: a line of another
+    organization given with a value other than the one stored refuses the whole save."""
+    for (organization, category), amount in sorted(lines.items()):
+        if organization == actor.organization_id or amount == stored.get((organization, category)):
+            continue
+        name = _name(organization)
+        raise ReportRefused(
+            f"Only the staff of {name} fill {name}'s expenditure: nothing was saved.",
+            f"organization-{organization}",
+        )
+
+
 def save_financial(
     actor: User,
     report_id: int,
     lines: Mapping[tuple[int, int], Decimal | None],
     now: datetime | None = None,
 ) -> ProgrammeReport:
-    """Replace a financial report's expenditure, by (organization, category); None: not
-    entered. Refused when an organization's expenditure over the programme's reports would
-    exceed what was transferred to it (checked under the shares' row locks; the database's
-    triggers refuse it too)."""
+    """Replace the actor's organization's expenditure in a financial report, by (organization,
+    category); None: not entered. Every other organization's lines stay as they are: one given
+    with another value is refused (each organization's staff fill their own lines). Refused when
+    an organization's expenditure over the programme's reports would exceed what was
+    transferred to it (checked under the shares' row locks; the database's triggers refuse it
+    too)."""
     now = now or utcnow()
-    report = _editable(actor, report_id, "financial")
+    report = editable(actor, report_id, "financial")
     allocation_id = db.session.scalar(
         select(Allocation.id).where(Allocation.proposal_id == report.proposal_id)
     )
     if allocation_id is None:
         raise ReportRefused("The programme has no allocation.")
     transferred = _locked_shares(allocation_id)
-    entered = {key: value for key, value in lines.items() if value is not None}
-    for (organization, category), amount in entered.items():
+    for (organization, category), amount in lines.items():
         if organization not in transferred or category not in CATEGORIES:
             raise ReportRefused(
                 "Expenditure is reported by participating organization and UNSDG category (1 to 8)."
             )
-        if amount < 0:
+        if amount is not None and amount < 0:
             raise ReportRefused(
                 "An expenditure is never below zero.", f"e-{organization}-{category}"
             )
+    stored = {
+        (line.organization_id, line.category_code): read_amount(line.amount)
+        for line in report.expenditures
+    }
+    _others_unchanged(actor, lines, stored)
+    own = actor.organization_id
+    entered = {key: amount for key, amount in stored.items() if key[0] != own} | {
+        key: amount for key, amount in lines.items() if key[0] == own and amount is not None
+    }
     before = spent_elsewhere(allocation_id, report.id)
     for organization, paid in transferred.items():
         period = sum(

@@ -1,7 +1,8 @@
 """What a report's page shows and reads from its form: the programme's results framework
 (outcomes, their indicators with the year's target) for a narrative report; the participating
-organizations (what was transferred, spent in the other reports) and the UNSDG categories for a
-financial report. A fixed number of statements."""
+organizations (what was transferred, spent in the other reports; which of them the viewer fills:
+their own organization's only) and the UNSDG categories for a financial report. A fixed number of
+statements."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fund.finance.models import Allocation, AllocationShare
 from fund.money import AmountError, parse_amount, read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
+from fund.proposals.results_versions import quantity
 from fund.reference.models import BudgetCategory
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.operations import CATEGORIES, spent_elsewhere
@@ -39,18 +41,46 @@ class ReportPage:
     categories: list[BudgetCategory] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)  # the form's fields, as typed
     errors: dict[str, str] = field(default_factory=dict)
+    own: int | None = None  # the organization whose expenditure the viewer fills
+    stored: dict[str, str] = field(default_factory=dict)  # the lines as saved
 
     def target(self, indicator: ResultIndicator) -> Decimal | None:
         return next((t.value for t in indicator.targets if t.year == self.report.year), None)
 
+    def target_text(self, indicator: ResultIndicator) -> str | None:
+        """The year's target in the indicator's unit ("1 month", "1,500 people")."""
+        return quantity(self.target(indicator), indicator.unit or "")
+
+    def fills(self, participant: Participant) -> bool:
+        return participant.organization.id == self.own
+
+    def amount(self, participant: Participant, category: BudgetCategory) -> Decimal | None:
+        """A line as saved (shown for the lines the viewer does not fill); None: not entered."""
+        saved = self.stored.get(f"e-{participant.organization.id}-{category.code}")
+        return None if saved is None else Decimal(saved)
+
+    def organization_name(self, organization_id: int | None) -> str:
+        """A participating organization's acronym (or name), read from the page's rows."""
+        named = next(
+            (p.organization for p in self.participants if p.organization.id == organization_id),
+            None,
+        )
+        return (named.acronym or named.name) if named else "the lead organization"
+
+    @staticmethod
+    def category_label(category: BudgetCategory) -> str:
+        """The category's title, without the budget's note on how a computed category is
+        worked out: a financial report states indirect support costs like the others."""
+        return category.title.partition(" (")[0] if category.computed else category.title
+
 
 def _number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
-def load(report: ProgrammeReport) -> ReportPage:
-    page = ReportPage(report)
+def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
+    """The page of `report` as `viewer` sees it (the organization whose lines they fill)."""
+    page = ReportPage(report, own=getattr(viewer, "organization_id", None))
     if report.is_narrative:
         page.outcomes = list(
             db.session.scalars(
@@ -81,10 +111,11 @@ def load(report: ProgrammeReport) -> ReportPage:
         for share, org in shares
     ]
     page.categories = list(db.session.scalars(select(BudgetCategory).order_by(BudgetCategory.code)))
-    page.values = {
+    page.stored = {
         f"e-{line.organization_id}-{line.category_code}": f"{read_amount(line.amount):.2f}"
         for line in report.expenditures
     }
+    page.values = dict(page.stored)
     return page
 
 
@@ -117,10 +148,14 @@ def read_narrative(
 def read_financial(
     page: ReportPage, form: Mapping[str, str]
 ) -> dict[tuple[int, int], Decimal | None]:
+    """The lines typed: every line of the viewer's organization (blank: not entered), and any
+    other organization's line the form holds (which the operation refuses when it differs)."""
     lines: dict[tuple[int, int], Decimal | None] = {}
     for participant in page.participants:
         for code in CATEGORIES:
             key = f"e-{participant.organization.id}-{code}"
+            if not page.fills(participant) and key not in form:
+                continue
             typed = page.values[key] = (form.get(key) or "").strip()[:40]
             if not typed:
                 lines[(participant.organization.id, code)] = None
@@ -138,12 +173,15 @@ def read_financial(
 
 
 def programme_link(user, proposal: Proposal) -> list[tuple[str, str]]:
-    """The link from a funded (or closed) programme's page to its reports, for the secretariat
-    and the applicants of its organization (those who see the page); no statement."""
+    """The link from a funded (or closed) programme's page to its reports, for the secretariat,
+    the committee and the applicants of its organization (those who see the page); no
+    statement."""
     if proposal.status not in ("funded", "closed") or proposal.is_concept_note:
         return []
-    sees = user.has_role(Role.SECRETARIAT) or (
-        user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id
+    sees = (
+        user.has_role(Role.SECRETARIAT)
+        or user.has_role(Role.COMMITTEE)
+        or (user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id)
     )
     if not sees:
         return []

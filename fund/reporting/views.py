@@ -1,31 +1,55 @@
 """The reports' pages: the secretariat's list (overdue first, then those submitted to review),
 a programme's schedule, and a report's page, where the programme's staff fill and submit it
-and the secretariat accepts or returns it with a comment, or moves its due date.
+(each organization its own expenditure lines; the lead organization submits a financial report),
+attach files to a narrative report, and the secretariat accepts or returns it with a comment, or
+moves its due date. Every form carries a one-time key (`fund.idempotency`): sent twice, it does
+one thing.
 
 Who may use them: the secretariat, and the applicants of the programme's organization or of one
-of its participating organizations (any other applicant is told the report does not exist).
+of its participating organizations (any other applicant is told the report does not exist); the
+administrative agent and the committee read the reports (the agent the list too), and download
+their attachments.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
+from fund import idempotency
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from fund.reporting import operations, page, queries
-from fund.reporting.models import ProgrammeReport
+from fund.reporting import attachments, operations, page, queries
+from fund.reporting.models import ProgrammeReport, ReportAttachment
 from fund.reporting.operations import ReportRefused
-from fund.reporting.workflow import ENGINE, missing_content, reports_for
+from fund.reporting.workflow import (
+    ENGINE,
+    missing_content,
+    reads_reports,
+    reports_for,
+)
 from workflows.report import REPORT_EDITABLE_STATES
 
 bp = Blueprint("reporting", __name__, url_prefix="/programme-reports")
 
-STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT)
+STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT, Role.COMMITTEE)
+LISTS = roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+DECISION = "The decision on the report"
 
 
 def _unreadable() -> bool:
@@ -34,7 +58,7 @@ def _unreadable() -> bool:
 
 
 def _may_see(proposal_id: int) -> bool:
-    return current_user.has_role(Role.SECRETARIAT) or reports_for(current_user, proposal_id)
+    return reads_reports(current_user, proposal_id)
 
 
 def _report(report_id: int) -> ProgrammeReport:
@@ -45,7 +69,7 @@ def _report(report_id: int) -> ProgrammeReport:
 
 
 @bp.get("/")
-@roles_required(Role.SECRETARIAT)
+@LISTS
 def index():
     today = utcnow().date()
     rows = queries.secretariat_list(today)
@@ -70,12 +94,15 @@ def programme(proposal_id: int):
 def _render(content: page.ReportPage, message: str | None = None, status: int = 200):
     report = content.report
     today = utcnow().date()
+    proposal = db.session.get(Proposal, report.proposal_id)
+    lead = proposal.lead_organization_id or proposal.organization_id
     return (
         render_template(
             "reporting/report.html",
             page=content,
             report=report,
-            proposal=db.session.get(Proposal, report.proposal_id),
+            proposal=proposal,
+            lead_name=content.organization_name(lead),
             status=queries.display_status(report.status, report.due_on, today),
             status_labels=queries.STATUS_LABELS,
             editable=report.status in REPORT_EDITABLE_STATES
@@ -94,11 +121,12 @@ def report(report_id: int):
     """The report; a POST saves its content (the programme's staff, while it is due or
     returned). Bad input is shown again as typed, with its errors, and nothing is saved."""
     found = _report(report_id)
-    content = page.load(found)
+    content = page.load(found, current_user)
     if request.method == "GET":
         return _render(content)
     if not reports_for(current_user, found.proposal_id):
         abort(403)
+    once = idempotency.once(f"report.{report_id}", current_user)
     if _unreadable():
         return _render(content, "The form holds a character no text may hold.", 400)
     try:
@@ -106,18 +134,21 @@ def report(report_id: int):
             actuals, narratives, risks = page.read_narrative(content, request.form)
             if content.errors:
                 return _render(content, "Correct the values marked below.", 400)
+            once.claim()
             operations.save_narrative(current_user, found.id, actuals, narratives, risks)
         else:
             lines = page.read_financial(content, request.form)
             if content.errors:
                 return _render(content, "Correct the amounts marked below.", 400)
+            once.claim()
             operations.save_financial(current_user, found.id, lines)
+        once.done(url_for("reporting.report", report_id=report_id), "The report's content")
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
         found = _report(report_id)
         typed = content.values
-        content = page.load(found)
+        content = page.load(found, current_user)
         content.values = typed
         if error.field:
             content.errors[error.field] = error.message
@@ -126,17 +157,22 @@ def report(report_id: int):
     return redirect(url_for("reporting.report", report_id=report_id))
 
 
-def _transition(report_id: int, trigger: str, done: str):
+def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
+    """Fire `trigger`; `form` names the form's one-time key, `what` what a repeat is told was
+    recorded."""
     found = _report(report_id)
+    once = idempotency.once(f"{form}.{report_id}", current_user)
     if _unreadable():
         abort(400)
     comment = (request.form.get("comment") or "")[:5000]
     try:
+        once.claim()
         operations.fire(current_user, found.id, trigger, comment)
+        once.done(url_for("reporting.report", report_id=report_id), what)
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
-        content = page.load(_report(report_id))
+        content = page.load(_report(report_id), current_user)
         content.values["comment"] = comment
         if error.field:
             content.errors[error.field] = error.message
@@ -148,7 +184,13 @@ def _transition(report_id: int, trigger: str, done: str):
 @bp.post("/<int:report_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(report_id: int):
-    return _transition(report_id, "submit", "The report is submitted to the secretariat.")
+    return _transition(
+        report_id,
+        "submit",
+        "The report is submitted to the secretariat.",
+        "report_submit",
+        "The report's submission",
+    )
 
 
 @bp.post("/<int:report_id>/decide")
@@ -156,9 +198,13 @@ def submit(report_id: int):
 def decide(report_id: int):
     decision = request.form.get("decision")
     if decision == "accept":
-        return _transition(report_id, "accept", "The report is accepted.")
+        return _transition(
+            report_id, "accept", "The report is accepted.", "report_decision", DECISION
+        )
     if decision == "return":
-        return _transition(report_id, "return_for_changes", "The report is returned.")
+        return _transition(
+            report_id, "return_for_changes", "The report is returned.", "report_decision", DECISION
+        )
     abort(400)
 
 
@@ -166,6 +212,7 @@ def decide(report_id: int):
 @roles_required(Role.SECRETARIAT)
 def due_date(report_id: int):
     found = _report(report_id)
+    once = idempotency.once(f"report_due_date.{report_id}", current_user)
     if _unreadable():
         abort(400)
     typed = (request.form.get("due_on") or "").strip()[:20]
@@ -175,13 +222,95 @@ def due_date(report_id: int):
             due_on = date.fromisoformat(typed)
         except ValueError:
             raise ReportRefused(f"“{typed}” is not a date: use YYYY-MM-DD.", "due_on") from None
+        once.claim()
         operations.set_due_date(current_user, found.id, due_on, reason)
+        once.done(url_for("reporting.report", report_id=report_id), "The new due date")
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
-        content = page.load(_report(report_id))
+        content = page.load(_report(report_id), current_user)
         content.values |= {"due_on": typed, "reason": reason}
         content.errors[error.field or "due_on"] = error.message
         return _render(content, error.message, 400)
     flash("The due date is changed.", "success")
     return redirect(url_for("reporting.report", report_id=report_id))
+
+
+# Attachments (narrative reports) ----------------------------------------------------------------
+
+
+def _attachments_page(report_id: int, error: ReportRefused):
+    content = page.load(_report(report_id), current_user)
+    content.errors[error.field or attachments.FIELD] = error.message
+    return _render(content, error.message, 409 if error.stale else 400)
+
+
+@bp.post("/<int:report_id>/attachments")
+@roles_required(Role.APPLICANT)
+def upload(report_id: int):
+    """Attach a file to a narrative report (the programme's staff, while it is due or
+    returned)."""
+    found = _report(report_id)
+    once = idempotency.once(f"report_attachment.{report_id}", current_user)
+    if _unreadable():
+        abort(400)
+    file = request.files.get(attachments.FIELD)
+    back = url_for("reporting.report", report_id=report_id, _anchor="attachments")
+    try:
+        if file is None or not file.filename:
+            raise ReportRefused("Choose a file to attach.", attachments.FIELD)
+        limit = current_app.config["UPLOAD_MAX_BYTES"]
+        once.claim()
+        added = attachments.add_attachment(
+            current_user,
+            found.id,
+            filename=file.filename,
+            data=file.read(limit + 1),
+            allowed_types=current_app.config["UPLOAD_ALLOWED_TYPES"],
+            max_bytes=limit,
+        )
+        once.done(back, f"The attachment {added.filename}")
+        db.session.commit()
+    except ReportRefused as error:
+        db.session.rollback()
+        return _attachments_page(report_id, error)
+    flash(f"{added.filename} attached.", "success")
+    return redirect(back)
+
+
+@bp.get("/<int:report_id>/attachments/<int:attachment_id>")
+@STAFF
+def download(report_id: int, attachment_id: int):
+    """A report's attachment, for whoever reads the report."""
+    found = _report(report_id)
+    attachment = db.session.get(ReportAttachment, attachment_id)
+    if attachment is None or attachment.report_id != found.id:
+        abort(404)
+    response = send_file(
+        io.BytesIO(attachment.content),
+        mimetype=attachment.media_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/<int:report_id>/attachments/<int:attachment_id>/delete")
+@roles_required(Role.APPLICANT)
+def remove_attachment(report_id: int, attachment_id: int):
+    """Remove an attachment (the programme's staff, while the report is due or returned)."""
+    found = _report(report_id)
+    once = idempotency.once(f"report_attachment_removal.{attachment_id}", current_user)
+    back = url_for("reporting.report", report_id=report_id, _anchor="attachments")
+    try:
+        once.claim()
+        removed = attachments.remove_attachment(current_user, found.id, attachment_id)
+        once.done(back, f"The removal of {removed.filename}")
+        db.session.commit()
+    except ReportRefused as error:
+        db.session.rollback()
+        return _attachments_page(report_id, error)
+    flash(f"{removed.filename} removed.", "success")
+    return redirect(back)

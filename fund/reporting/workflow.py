@@ -1,5 +1,6 @@
 """The report workflow (`workflows/report.py`) in the application: its guard registry, its
-engine, who reports for a programme, and what a complete report holds.
+engine, who reports for a programme (and who submits its financial reports: the lead
+organization's staff), who reads its reports, and what a complete report holds.
 
 The guards are registered by `fund.reporting.init_app`, and `create_app` refuses to start
 unless every guard the table names is there (`ENGINE.check_guards()`).
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fund.accounts.models import Role, User
+from fund.accounts.models import Organization, Role, User
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.proposals.models import Proposal
@@ -47,6 +48,28 @@ def reports_for(user: User, proposal_id: int) -> bool:
     )
 
 
+def lead_organization(proposal_id: int) -> int | None:
+    """The programme's lead organization (its organization when no lead is named)."""
+    row = db.session.execute(
+        select(Proposal.lead_organization_id, Proposal.organization_id).where(
+            Proposal.id == proposal_id
+        )
+    ).first()
+    return None if row is None else row.lead_organization_id or row.organization_id
+
+
+# Who reads a programme's reports without writing them: the secretariat (which decides on
+# them), the administrative agent (the money reported spent) and the committee.
+READING_ROLES = (Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT, Role.COMMITTEE)
+
+
+def reads_reports(user: User, proposal_id: int) -> bool:
+    """`user` may read the programme's reports (and download their attachments)."""
+    if not user.is_authenticated:
+        return False
+    return any(user.has_role(role) for role in READING_ROLES) or reports_for(user, proposal_id)
+
+
 def missing_content(report: ProgrammeReport) -> list[str]:
     """What the report still lacks to be submitted or accepted: a narrative report an actual
     for every indicator and a narrative for every outcome of the programme's framework; a
@@ -70,10 +93,17 @@ def missing_content(report: ProgrammeReport) -> list[str]:
 
 
 def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping[str, Any]):
-    """The actor is staff of an organization that reports for the programme."""
-    if reports_for(actor, report.proposal_id):
-        return []
-    return ["Only the staff of the programme's organizations submit its reports."]
+    """The actor is staff of an organization that reports for the programme; a financial
+    report, which gathers every participating organization's expenditure, is submitted by the
+    lead organization's staff."""
+    if not reports_for(actor, report.proposal_id):
+        return ["Only the staff of the programme's organizations submit its reports."]
+    lead = lead_organization(report.proposal_id)
+    if report.is_financial and actor.organization_id != lead:
+        named = db.session.get(Organization, lead) if lead is not None else None
+        name = (named.acronym or named.name) if named is not None else "the lead organization"
+        return [f"Only the staff of the lead organization ({name}) submit a financial report."]
+    return []
 
 
 def report_complete(report: ProgrammeReport, actor: Any, context: Mapping[str, Any]):
