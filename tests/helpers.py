@@ -211,10 +211,14 @@ def counted_get(client: FlaskClient, engine: Engine, url: str) -> tuple[Response
     return response, counted[0]
 
 
-def grant_agent_role(app: Flask, person: User) -> None:
-    """Give `person` the administrative agent's role besides their own: the agent records the
-    money (contributions and their voids) behind the firewall between the roles."""
+def grant_agent_role(app: Flask, person: User | str) -> None:
+    """Give `person` (or the user of that email) the administrative agent's role besides their
+    own: the agent records the money (contributions and their voids) behind the firewall
+    between the roles."""
     with app.app_context():
-        found = db.session.get(User, person.id)
+        if isinstance(person, str):
+            found = db.session.scalar(select(User).where(User.email == person))
+        else:
+            found = db.session.get(User, person.id)
         found.set_roles(set(found.roles) | {"administrative_agent"})
         db.session.commit()

@@ -30,6 +30,7 @@ from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
 from tests import browser_support as support
 from tests.conftest import MINIMAL_PDF
+from tests.helpers import grant_agent_role
 from tests.results_factories import add_framework
 
 pytestmark = pytest.mark.browser
@@ -279,6 +280,9 @@ def test_the_whole_fund_in_a_browser(journey: Journey, server: support.LiveServe
     journey.shot(page, "round-closed")
 
     # A donor's contribution ------------------------------------------------------------------
+    # Set-up of the firewall: this member of the secretariat holds the administrative agent's
+    # role too, to record the money.
+    grant_agent_role(app, SECRETARIAT)
     page.goto("/finance/contributions")
     page.get_by_label("Donor").select_option(label="Government of Germany")
     page.get_by_label("Received on (UTC)").fill(utcnow().date().isoformat())

@@ -133,6 +133,7 @@ def test_demo_seed_sends_no_email_and_prints_the_accounts_last(
         "applicant@demo.fund",
         "state.applicant@demo.fund",
         "secretariat@demo.fund",
+        "agent@demo.fund",
         "committee.iom@demo.fund",
         "committee.unhcr@demo.fund",
         "committee.unicef@demo.fund",

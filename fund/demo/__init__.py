@@ -24,6 +24,7 @@ from fund.calls.models import Call
 from fund.committee import meetings, rounds, seats
 from fund.committee import operations as committee
 from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
+from fund.demo.agent import add_demo_agent_records, demo_recorder
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
 from fund.demo.reports import add_demo_reports
 from fund.extensions import db, utcnow
@@ -406,17 +407,16 @@ def _fund(proposal, item: dict[str, Any], secretariat: User) -> None:
 
 
 def load_demo_contributions(seed_dir: Path, report: SeedReport) -> None:
-    """Donor contributions of the demo set (skipped once any contribution exists)."""
+    """Donor contributions of the demo set (skipped once any contribution exists), recorded
+    by the administrative agent, with its pledge, interest and direct cost."""
     if db.session.scalar(select(Contribution.id).limit(1)) is not None:
         return
     demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
-    secretariat = db.session.scalar(
-        select(User).where(User.role_rows.any(role="secretariat")).order_by(User.id)
-    )
+    recorder = demo_recorder()
     by_name = existing_by_key(Organization, "name")
     for item in demo.get("contributions", []):
         finance.record_contribution(
-            secretariat,
+            recorder,
             by_name[item["donor"]],
             utcnow().date() - timedelta(days=item["days_ago"]),
             Decimal(item["gross"]),
@@ -425,3 +425,4 @@ def load_demo_contributions(seed_dir: Path, report: SeedReport) -> None:
         )
         report.count("contributions")
     db.session.flush()
+    add_demo_agent_records(utcnow().date())
