@@ -25,6 +25,7 @@ from fund.committee import meetings, rounds, seats
 from fund.committee import operations as committee
 from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
 from fund.demo.agent import add_demo_agent_records, demo_recorder
+from fund.demo.budget_years import spread_budget_years
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
 from fund.demo.reports import add_demo_reports
 from fund.extensions import db, utcnow
@@ -163,6 +164,7 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
             ],
         )
         proposal_operations.save_draft(proposal, author, values)
+        spread_budget_years(proposal)
         add_framework(proposal, item.get("outcomes", []), by_acronym, today)
         if item["state"] != "draft":
             for iso2 in item["endorsers"]:

@@ -233,6 +233,10 @@ class OrganizationSchedule:
     def remaining(self) -> Decimal:
         return self.share - self.disbursed
 
+    @property
+    def planned(self) -> Decimal:
+        return sum((t.amount for t in self.tranches), ZERO)
+
 
 def schedule_view(allocation_id: int) -> list[OrganizationSchedule]:
     """The schedule as the pages show it: per organization its share, what was transferred and

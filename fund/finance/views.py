@@ -14,7 +14,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
-from fund.finance import funding, operations, transfers
+from fund.finance import funding, operations, transfer_schedule, transfers
 from fund.finance.forms import (
     ContributionForm,
     DisbursementForm,
@@ -213,6 +213,7 @@ def _render_proposal(
         names=organization_names(set(shares)),
         allocation=allocation,
         disbursements=lists.disbursements(allocation.id) if allocation else [],
+        schedule=transfer_schedule.schedule_view(allocation.id) if allocation else [],
         disbursement_forms=forms,
         transfer_requests=transfers.requests_for(allocation.id) if allocation else [],
         fund_form=fund_form or FundForm(formdata=None),
