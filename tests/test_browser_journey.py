@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,8 +26,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from fund.accounts.models import Organization
+from fund.accounts.models import Organization, User
 from fund.extensions import db, utcnow
+from fund.finance.queries.lists import allocation_for
+from fund.finance.transfers import request_transfer
 from fund.proposals.models import Proposal
 from tests import browser_support as support
 from tests.conftest import MINIMAL_PDF
@@ -279,6 +282,13 @@ def test_the_whole_fund_in_a_browser(journey: Journey, server: support.LiveServe
     assert f"Round 1 closed: {reference} is “Approved" in _flash(page)
     journey.shot(page, "round-closed")
 
+    # Set-up of the firewall: this member of the secretariat holds the administrative agent's
+    # role too, to record the money (deposits, transfers).
+    with app.app_context():
+        staff = db.session.scalar(select(User).where(User.email == SECRETARIAT))
+        staff.set_roles(staff.roles | {"administrative_agent"})
+        db.session.commit()
+
     # A donor's contribution ------------------------------------------------------------------
     # Set-up of the firewall: this member of the secretariat holds the administrative agent's
     # role too, to record the money.
@@ -298,6 +308,14 @@ def test_the_whole_fund_in_a_browser(journey: Journey, server: support.LiveServe
     _click(page, f"Fund {reference}: allocate USD 1,070,000.00")
     assert f"{reference} is funded: USD 1,070,000.00 allocated." in _flash(page)
     journey.shot(page, "funded")
+
+    # Set-up of the firewall: the secretariat requests the first tranche (the agent records it).
+    with app.app_context():
+        staff = db.session.scalar(select(User).where(User.email == SECRETARIAT))
+        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
+        request_transfer(staff, allocation_for(journey.proposal_id), ilo, Decimal("321000.00"))
+        db.session.commit()
+    page.reload()
 
     tranche = page.locator("form").filter(has=page.get_by_role("heading", name="To ILO"))
     tranche.get_by_label("Paid on (UTC)").fill(utcnow().date().isoformat())
