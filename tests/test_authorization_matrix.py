@@ -50,6 +50,7 @@ from fund.notifications.models import Notification
 from fund.proposals.models import Attachment, Proposal
 from fund.reference.results import FundIndicator, FundOutcome
 from fund.reporting.models import ProgrammeReport
+from fund.revisions import operations as revision_operations
 from tests.concept_note_factories import new_concept_note as advance_concept_note
 from tests.factories import new_open_call
 from tests.helpers import csrf_token, login, org_id, user
@@ -236,6 +237,11 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
             Decimal("1000.00"),
         ).id
         db.session.commit()
+        # A draft revision of the funded programme, started by its owner (part C).
+        ids["revision"] = revision_operations.start(
+            db.session.get(User, users["owner"].id), funded
+        ).id
+        db.session.commit()
         assert db.session.get(VotingRound, closed_round).status == "closed"
     ids |= notes
     missing = [name for name, value in ids.items() if value is None]
@@ -268,6 +274,7 @@ DEFAULT_ARGS = {
     "assessment_id": "mgi_assessment",
     "report_id": "report",
     "request_id": "transfer_request",
+    "revision_id": "revision",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -313,6 +320,8 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "transfers.request_transfer": {"proposal_id": "funded"},
     "pipeline.set_public@approved": {"proposal_id": "approved"},
     "reporting.programme": {"proposal_id": "funded"},
+    "revisions.programme": {"proposal_id": "funded"},
+    "revisions.new": {"proposal_id": "funded"},
 }
 
 # Content posted with the token, where it lets the view tell the personas apart.
@@ -575,6 +584,19 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reporting.submit": _post_only({"owner": 400, "other_applicant": 404}),
     "reporting.decide": _post_only({"secretariat": 400}),
     "reporting.due_date": _post_only({"secretariat": 400}),
+    # Revisions (part C): the secretariat, and the staff of the programme's organizations (the
+    # owner, ILO); another applicant is told the revision does not exist. The world's revision
+    # is an empty draft: submitting it is refused, starting another is refused (one open at a
+    # time: back to the programme's revisions), withdrawing it is done; the secretariat's
+    # decision without a choice is refused, and so is a round about a draft.
+    "revisions.index": _SECRETARIAT,
+    "revisions.programme": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
+    "revisions.revision": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
+    "revisions.new": _post_only({"owner": REDIRECT, "other_applicant": 404}),
+    "revisions.submit": _post_only({"owner": 400, "other_applicant": 404}),
+    "revisions.withdraw": _post_only({"owner": REDIRECT, "other_applicant": 404}),
+    "revisions.decide": _post_only({"secretariat": 400}),
+    "revisions.new_round": _post_only({"secretariat": 409}),
     # Coverage: the dashboard is public (above); the simulator for the committee and the
     # secretariat, the targets for the secretariat.
     "coverage.simulator": _COMMITTEE_PAGES,
