@@ -316,7 +316,10 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "finance.proposal": {"proposal_id": "approved"},
     "finance.fund": {"proposal_id": "approved"},
     "finance.disburse": {"proposal_id": "funded"},
-    "finance.close": {"proposal_id": "funded"},
+    # Closure and refunds (part D): the world's funded programme, not closed.
+    "closure.close": {"proposal_id": "funded"},
+    "closure.programme": {"proposal_id": "funded"},
+    "closure.record_refund": {"proposal_id": "funded"},
     "transfers.request_transfer": {"proposal_id": "funded"},
     "pipeline.set_public@approved": {"proposal_id": "approved"},
     "reporting.programme": {"proposal_id": "funded"},
@@ -568,7 +571,14 @@ EXPECTED: dict[str, dict[str, object]] = {
     "finance.proposal": _only({"secretariat": 200, "agent": 200}),
     "finance.fund": _post_only({"secretariat": 400}),
     "finance.disburse": _post_only({"agent": 400}),
-    "finance.close": _post_only({"secretariat": 400}),
+    # Closure and refunds (part D): the secretariat closes a funded programme (its close page);
+    # a closed programme's closure is read by the secretariat and the administrative agent (the
+    # world's programme is not closed: not found); the refunds due are read by both and recorded
+    # by the agent only (none is due on the world's programme: not found).
+    "closure.close": _SECRETARIAT,
+    "closure.programme": _only({"secretariat": 404, "agent": 404}),
+    "closure.refunds": _only({"secretariat": 200, "agent": 200}),
+    "closure.record_refund": _post_only({"agent": 404}),
     # Transfer requests (part B): the secretariat requests a funded programme's transfers and
     # cancels an open one (no reason: refused); the administrative agent lists the open
     # requests and records their transfers (finance.disburse above, the form incomplete: 400).

@@ -124,17 +124,23 @@ def sources(app, proposal_id: int) -> dict[str, tuple[Decimal, Decimal, Decimal,
         }
 
 
+def final_reports_accepted(proposal_id: int) -> None:
+    """Set-up, in an application context: the programme's final reports accepted (the guard
+    `final_reports_accepted_or_reason` of `close` then passes without a reason)."""
+    db.session.execute(
+        update(ProgrammeReport)
+        .where(
+            ProgrammeReport.proposal_id == proposal_id,
+            ProgrammeReport.kind.in_(("final_narrative", "final_financial")),
+        )
+        .values(status="accepted")
+    )
+
+
 def accept_final_reports(app, proposal_id: int) -> None:
     """Set-up: the programme's final reports accepted."""
     with app.app_context():
-        db.session.execute(
-            update(ProgrammeReport)
-            .where(
-                ProgrammeReport.proposal_id == proposal_id,
-                ProgrammeReport.kind.in_(("final_narrative", "final_financial")),
-            )
-            .values(status="accepted")
-        )
+        final_reports_accepted(proposal_id)
         db.session.commit()
 
 

@@ -33,6 +33,7 @@ from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import acting_secretariat, new_open_call, new_proposal
 from tests.helpers import count_statements, new_user
 from tests.helpers import organization as org
+from tests.test_closure import final_reports_accepted
 
 # The official schemas as the fund ships them; the tests read only the project's own files.
 SCHEMAS = Path(__file__).resolve().parent.parent / "fund" / "reports" / "schemas"
@@ -143,6 +144,7 @@ def _portfolio() -> Portfolio:
     _pay(closed, "IOM", date(2026, 2, 1), "600000.00")
     _pay(closed, "UNICEF", date(2026, 2, 1), "800000.01")
     _pay(closed, "IOM", date(2026, 8, 1), "600000.00")
+    final_reports_accepted(closed.id)  # the other guard of `close` (tests/test_closure.py)
     finance_operations.close_proposal(acting_secretariat(), closed)  # paid in full
     # Funded without an allocation and without a start date: a record from outside the
     # workflow (funding always allocates; submission needs the date), which publishing must

@@ -63,7 +63,12 @@ EXPECTED: dict[str, Expected] = {
     "approve": Expected(("committee_review",), "approved", "secretariat", ("committee_approved",)),
     "reject": Expected(("committee_review",), "rejected", "secretariat", ("committee_rejected",)),
     "fund": Expected(("approved",), "funded", "secretariat", ("funds_available",)),
-    "close": Expected(("funded",), "closed", "secretariat", ("fully_disbursed_or_reason",)),
+    "close": Expected(
+        ("funded",),
+        "closed",
+        "secretariat",
+        ("fully_disbursed_or_reason", "final_reports_accepted_or_reason"),
+    ),
     "withdraw": Expected(
         ("draft", "submitted", "screening", "returned", "committee_review", "approved"),
         "withdrawn",
