@@ -49,6 +49,7 @@ from fund.finance.transfers import request_transfer
 from fund.notifications.models import Notification
 from fund.proposals.models import Attachment, Proposal
 from fund.reference.results import FundIndicator, FundOutcome
+from fund.reporting import attachments as report_attachments
 from fund.reporting.models import ProgrammeReport
 from fund.revisions import operations as revision_operations
 from tests.concept_note_factories import new_concept_note as advance_concept_note
@@ -227,6 +228,16 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
             .order_by(ProgrammeReport.due_on, ProgrammeReport.id)
             .limit(1)
         )
+        # Part G: a file attached to that report (an annual narrative report).
+        ids["report_attachment"] = report_attachments.add_attachment(
+            user(users["owner"]),
+            ids["report"],
+            filename="evidence.pdf",
+            data=b"%PDF-1.7\n%%EOF\n",
+            allowed_types=("pdf",),
+            max_bytes=1000,
+        ).id
+        db.session.commit()
         allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
         assert allocation is not None
         # An open transfer request of the funded programme (part B).
@@ -323,6 +334,8 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "transfers.request_transfer": {"proposal_id": "funded"},
     "pipeline.set_public@approved": {"proposal_id": "approved"},
     "reporting.programme": {"proposal_id": "funded"},
+    "reporting.download": {"attachment_id": "report_attachment"},
+    "reporting.remove_attachment": {"attachment_id": "report_attachment"},
     "revisions.programme": {"proposal_id": "funded"},
     "revisions.new": {"proposal_id": "funded"},
 }
@@ -336,6 +349,7 @@ POST_DATA: dict[str, dict[str, str]] = {
 # POSTs that change what later requests of the same persona would see go last, in this order.
 LAST = (
     "proposals.remove_attachment",
+    "reporting.remove_attachment",
     "meetings.remove_item",
     "seats.retire",
     "committee.declare_conflict",
@@ -410,6 +424,16 @@ _REVIEWED_PAGE = (
 _ADMIN = _only({"admin": 200})
 _SECRETARIAT = _only({"secretariat": 200})
 _COMMITTEE_PAGES = _only({"secretariat": 200, "committee": 200, "recused": 200})
+_REPORT_READERS = _only(
+    {
+        "owner": 200,
+        "other_applicant": 404,
+        "secretariat": 200,
+        "committee": 200,
+        "recused": 200,
+        "agent": 200,
+    }
+)
 
 EXPECTED: dict[str, dict[str, object]] = {
     # Public pages and files
@@ -585,12 +609,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     "transfers.request_transfer": _SECRETARIAT,
     "transfers.cancel": _post_only({"secretariat": 400}),
     "transfers.agent_list": _only({"agent": 200}),
-    # Programme reports: the secretariat, and the staff of the programme's organizations (the
-    # owner, ILO); another applicant is told the report does not exist. The world's report is
-    # empty, so submitting it is refused.
-    "reporting.index": _SECRETARIAT,
-    "reporting.programme": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
-    "reporting.report": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
+    # Programme reports (part G): the secretariat, and the staff of the programme's
+    # organizations (the owner, ILO); another applicant is told the report does not exist. The
+    # committee and the administrative agent read the reports and download their attachments;
+    # the list of reports due is the secretariat's and the agent's. The world's report is
+    # empty, so submitting it is refused; an upload without a file is refused; its attachment
+    # is removed by the owner while the report is due.
+    "reporting.index": _only({"secretariat": 200, "agent": 200}),
+    "reporting.programme": _REPORT_READERS,
+    "reporting.report": _REPORT_READERS,
+    "reporting.download": _REPORT_READERS,
+    "reporting.upload": _post_only({"owner": 400, "other_applicant": 404}),
+    "reporting.remove_attachment": _post_only({"owner": REDIRECT, "other_applicant": 404}),
     "reporting.submit": _post_only({"owner": 400, "other_applicant": 404}),
     "reporting.decide": _post_only({"secretariat": 400}),
     "reporting.due_date": _post_only({"secretariat": 400}),
