@@ -28,6 +28,7 @@ from fund.demo.agent import add_demo_agent_records, demo_recorder
 from fund.demo.budget_years import spread_budget_years
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
 from fund.demo.reports import add_demo_reports
+from fund.demo.revisions import add_demo_revision
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
@@ -181,6 +182,7 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
         _advance(proposal, item, author, secretariat)
         if item["state"] == "funded":
             add_actuals(proposal, item.get("outcomes", []), today)
+            add_demo_revision(proposal, author, secretariat, today)
             add_demo_reports(proposal, author, secretariat, today)
         report.count("proposals")
     db.session.flush()

@@ -12,7 +12,7 @@ money allocated as it was (the approval says so).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -70,13 +70,16 @@ def _new_values(revision: Revision, proposal: Proposal) -> None:
         ]
 
 
-def replan_reports(proposal: Proposal, now: datetime) -> list[str]:
-    """Plan the programme's reports again for its dates: the reports still due (never
-    submitted) take the new period and due date of the same report, or go when the new plan
-    has no such report; the new plan's reports the programme lacks are added. Submitted,
-    returned and accepted reports stay as they are. Returns what changed, a line each."""
+def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime) -> list[str]:
+    """Plan the programme's reports again for its dates (they were `before`): the reports still
+    due (never submitted) take the new period and due date of the same report (a due date the
+    secretariat moved stays), or go when the new plan has no such report; the new plan's
+    reports the programme lacks are added. Submitted, returned and accepted reports stay as
+    they are. Returns what changed, a line each."""
+    settings = schedule.settings_from(current_app.config)
     start, end = programme_end(proposal)
-    planned = schedule.plan(start, end, schedule.settings_from(current_app.config))
+    planned = schedule.plan(start, end, settings)
+    planned_due = {(p.kind, p.period_start): p.due_on for p in schedule.plan(*before, settings)}
     existing = db.session.scalars(
         select(ProgrammeReport).where(ProgrammeReport.proposal_id == proposal.id)
     ).all()
@@ -92,16 +95,14 @@ def replan_reports(proposal: Proposal, now: datetime) -> list[str]:
         if plan is None:
             changes.append(f"removed {report.kind} {report.period} due {report.due_on}")
             db.session.delete(report)
-        elif (report.period_end, report.year, report.due_on) != (
-            plan.period_end,
-            plan.year,
-            plan.due_on,
-        ):
+            continue
+        due_on = plan.due_on if planned_due.get(key) == report.due_on else report.due_on
+        if (report.period_end, report.year, report.due_on) != (plan.period_end, plan.year, due_on):
             changes.append(
                 f"{report.kind} {report.period} due {report.due_on} -> "
-                f"{plan.period_start}/{plan.period_end} due {plan.due_on}"
+                f"{plan.period_start}/{plan.period_end} due {due_on}"
             )
-            report.period_end, report.year, report.due_on = plan.period_end, plan.year, plan.due_on
+            report.period_end, report.year, report.due_on = plan.period_end, plan.year, due_on
     db.session.flush()
     for key, plan in sorted(wanted.items()):
         if key in by_key:
@@ -138,6 +139,7 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
     rate = programme_rate(proposal)
     before = last.snapshot if last is not None else snapshot(proposal, rate)
     total_before = budget_total(proposal)
+    dates_before = programme_end(proposal)
     _new_values(revision, proposal)
     db.session.flush()
     db.session.expire(proposal, ["budget_lines", "participants"])
@@ -168,7 +170,7 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
             f"The allocation is unchanged at {format_usd(allocated)}: the budget's "
             f"{format_usd(total_after - allocated)} above it is not allocated."
         )
-    applied["reports"] = replan_reports(proposal, now)
+    applied["reports"] = replan_reports(proposal, dates_before, now)
     applied["transfer_schedule"] = replan_transfers(proposal, actor, now)
     revision.applied = applied
     db.session.flush()

@@ -1,0 +1,43 @@
+"""The revisions part of the demo set: the funded demo programme's no-cost extension of three
+months, requested by its staff and approved by the secretariat (a minor revision), so the
+programme shows a second version with its diff, a later end date and its reporting schedule
+planned again.
+
+Run once per programme, when the demo programme is made (the demo skips programmes that exist),
+so loading again changes nothing. It runs before the demo's reports are filled, so the overdue
+report the demo makes stays overdue.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fund.accounts.models import User
+from fund.proposals.models import Proposal
+from fund.proposals.presentation import add_months
+from fund.revisions import operations
+from fund.revisions.workflow import programme_end
+
+EXTENSION_MONTHS = 3
+JUSTIFICATION = (
+    "The national social registry opens three months later than planned: the family support "
+    "grants start later, and the programme needs three more months, at no additional cost, to "
+    "reach every family it planned to."
+)
+
+
+def add_demo_revision(proposal: Proposal, author: User, secretariat: User, today: date) -> None:
+    start, _ = programme_end(proposal)
+    months = (proposal.duration_months or 12) + EXTENSION_MONTHS
+    revision = operations.start(author, proposal.id)
+    operations.save(
+        author,
+        revision.id,
+        operations.RevisionValues(
+            justification=JUSTIFICATION,
+            extension=True,
+            new_end_date=add_months(start, months) - timedelta(days=1),
+        ),
+    )
+    operations.fire(author, revision.id, "submit")
+    operations.fire(secretariat, revision.id, "approve", "A short extension at no cost: approved.")
