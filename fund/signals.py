@@ -39,7 +39,9 @@ round_closed = _signals.signal(
     keyword arguments: `outcome` (one of fund.committee.models.Outcome's values) and `actor`
     (the User who closed it, or None when it closed on its own). Sent by the committee code
     inside its transaction, before it fires `approve` or `reject` on the proposal if it does:
-    the proposal is not decided yet, so the decision is for `proposal_transitioned` to tell.
+    the proposal is not decided yet, so the decision is for `proposal_transitioned` to tell. A
+    round about a revision of a funded programme (its `revision_id` set) decides the revision,
+    never the proposal: `fund.revisions` approves or rejects it on this signal.
     """,
 )
 
