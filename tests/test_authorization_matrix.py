@@ -43,6 +43,7 @@ from fund.committee import meetings
 from fund.committee.models import Seat, VotingRound
 from fund.committee.rounds import open_round_of
 from fund.extensions import db, utcnow
+from fund.finance import agent as agent_operations
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.finance.transfers import request_transfer
@@ -136,6 +137,16 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
         )
         db.session.commit()
         contribution_id = contribution.id
+        # A donor's pledge in euros (part E).
+        pledge_id = agent_operations.record_pledge(
+            user(users["secretariat"]),
+            db.session.get(Organization, donor.id),
+            utcnow().date(),
+            "EUR",
+            Decimal("1000.00"),
+            [(utcnow().date(), Decimal("1000.00"))],
+        ).id
+        db.session.commit()
     owner = users["owner"]
     draft = make_proposal(owner, title="Draft of the owner")
     submitted = make_proposal(owner, status="submitted", title="Submitted proposal")
@@ -176,6 +187,7 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
             "open_round": open_round,
             "closed_round": closed_round,
             "contribution": contribution_id,
+            "pledge": pledge_id,
             "draft_attachment": db.session.scalar(
                 select(Attachment.id).where(Attachment.proposal_id == draft)
             ),
@@ -284,6 +296,7 @@ DEFAULT_ARGS = {
     "indicator_id": "fund_indicator",
     "assessment_id": "mgi_assessment",
     "report_id": "report",
+    "pledge_id": "pledge",
     "request_id": "transfer_request",
     "revision_id": "revision",
 }
@@ -589,9 +602,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "seats.chair": _post_only({"secretariat": 400, "admin": 400}),
     "seats.retire": _post_only({"secretariat": REDIRECT, "admin": REDIRECT}),
     # Finance (secretariat)
-    "finance.balance": _SECRETARIAT,
-    "finance.contributions": _SECRETARIAT,
-    "finance.void": _SECRETARIAT,
+    # The balance and the contributions: read by the secretariat, recorded (and voided)
+    # by the administrative agent (part E).
+    "finance.balance": _only({"secretariat": 200, "agent": 200}),
+    "finance.contributions": _only({"secretariat": 200, "agent": 200}),
+    "finance.void": _only({"secretariat": 200, "agent": 200}),
     "finance.proposal": _only({"secretariat": 200, "agent": 200}),
     "finance.fund": _post_only({"secretariat": 400}),
     "finance.disburse": _post_only({"agent": 400}),
@@ -609,6 +624,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     "transfers.request_transfer": _SECRETARIAT,
     "transfers.cancel": _post_only({"secretariat": 400}),
     "transfers.agent_list": _only({"agent": 200}),
+    # The administrative agent's records (part E): the agent records pledges, deposits,
+    # interest and direct costs (an empty form: refused at its fields); the secretariat reads
+    # the lists, a pledge and the funding status.
+    "agent.pledges": _only({"secretariat": 200, "agent": 200}),
+    "agent.pledge": _only({"secretariat": 200, "agent": 200}),
+    "agent.record_pledge": _post_only({"agent": 400}),
+    "agent.deposit": _only({"agent": 200}),
+    "agent.interest": _only({"secretariat": 200, "agent": 200}),
+    "agent.record_interest": _post_only({"agent": 400}),
+    "agent.direct_costs": _only({"secretariat": 200, "agent": 200}),
+    "agent.record_direct_cost": _post_only({"agent": 400}),
+    "agent.status": _only({"secretariat": 200, "agent": 200}),
     # Programme reports (part G): the secretariat, and the staff of the programme's
     # organizations (the owner, ILO); another applicant is told the report does not exist. The
     # committee and the administrative agent read the reports and download their attachments;
