@@ -1,6 +1,7 @@
 """The reporting part of the demo set: the funded demo programme's schedule (made when it is
 funded) gets one accepted annual report (its first annual financial report: the lead
-organization spent part of its first tranche) and one overdue report.
+organization spent part of its first tranche, entered and submitted by the lead organization's
+staff) and one overdue report.
 
 The programme starts after the demo is loaded, so no report of its schedule is late yet: the
 demo sets its first annual narrative report's due date ten days back, so that the secretariat's
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from fund.accounts.models import User
+from fund.accounts.models import Role, User, UserRole
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.money import read_amount, round_cents
@@ -35,22 +36,33 @@ def _first(proposal: Proposal, kind: str) -> ProgrammeReport | None:
     ).first()
 
 
+def _staff_of(organization_id: int | None) -> User | None:
+    """An applicant of the organization (the first made), who reports for it."""
+    return db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.organization_id == organization_id, UserRole.role == Role.APPLICANT.value)
+        .order_by(User.id)
+    ).first()
+
+
 def add_demo_reports(proposal: Proposal, author: User, secretariat: User, today: date) -> None:
     financial = _first(proposal, "annual_financial")
     lead = proposal.lead_organization_id
+    staff = _staff_of(lead)
     transferred = db.session.scalar(
         select(AllocationShare.disbursed)
         .join(Allocation, Allocation.id == AllocationShare.allocation_id)
         .where(Allocation.proposal_id == proposal.id, AllocationShare.organization_id == lead)
     )
-    if financial is not None and transferred is not None:
+    if financial is not None and transferred is not None and staff is not None:
         paid = read_amount(transferred)
         operations.save_financial(
-            author,
+            staff,
             financial.id,
             {(lead, category): round_cents(paid * share) for category, share in SPENT},
         )
-        operations.fire(author, financial.id, "submit")
+        operations.fire(staff, financial.id, "submit")
         operations.fire(secretariat, financial.id, "accept", "Clear and complete, thank you.")
     narrative = _first(proposal, "annual_narrative")
     if narrative is not None:
