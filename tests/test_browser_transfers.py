@@ -1,0 +1,156 @@
+"""A later tranche in a real browser: the secretariat requests ILO's second transfer and is told
+each failing tranche condition (an overdue report, too little reported spent), gives the reason
+to override them and requests it; the administrative agent finds it in the list of open
+requests and records the transfer. axe-core finds no WCAG 2.1 A/AA violation on the refusal,
+the finance page or the agent's list; each is kept as a screenshot at 1280 and 375 px."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from fund.accounts.models import Organization, User
+from fund.calls.models import Call
+from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
+from fund.finance import transfers
+from fund.finance.models import Allocation
+from fund.reporting import operations as reporting
+from fund.reporting.models import ProgrammeReport
+from tests import browser_support as support
+from tests.factories import new_proposal
+from tests.helpers import new_user
+
+pytestmark = pytest.mark.browser
+
+APPLICANT = "applicant@demo.fund"  # ILO
+SECRETARIAT = "secretariat@demo.fund"
+AGENT = "agent@demo.fund"
+CALL = "Call for joint programmes 2026-2027"
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
+    support.require_browser()
+    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("transfers"))
+
+
+@pytest.fixture(scope="module")
+def browser(server) -> Iterator[Any]:
+    yield from support.launch()
+
+
+def _report(proposal_id: int, kind: str) -> ProgrammeReport:
+    return db.session.scalars(
+        select(ProgrammeReport)
+        .where(ProgrammeReport.proposal_id == proposal_id, ProgrammeReport.kind == kind)
+        .order_by(ProgrammeReport.due_on)
+    ).first()
+
+
+@pytest.fixture(scope="module")
+def programme(server) -> dict[str, Any]:
+    """Set-up: a funded ILO-IOM programme; ILO's first tranche of USD 70,000.00 requested and
+    transferred; ILO's USD 40,000.00 of expenditure in an accepted financial report; last
+    year's annual narrative report overdue. The agent's account (the demo's, or one made
+    here)."""
+    with server.app.app_context():
+        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
+        staff = db.session.scalar(select(User).where(User.email == SECRETARIAT))
+        agent = db.session.scalar(select(User).where(User.email == AGENT))
+        if agent is None:
+            agent = new_user(
+                ("administrative_agent",), None, support.DEMO_PASSWORD, email=AGENT, name="Agent"
+            )
+        call = db.session.scalar(select(Call).where(Call.title == CALL))
+        proposal = new_proposal(applicant, call.id, "funded", title="Transfers in Chile")
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal.id)
+        )
+        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
+        first = transfers.request_transfer(staff, allocation, ilo, Decimal("70000.00"))
+        finance_operations.record_disbursement(
+            agent, allocation, ilo, utcnow().date(), Decimal("70000.00"), request=first
+        )
+        financial = _report(proposal.id, "annual_financial")
+        reporting.save_financial(applicant, financial.id, {(ilo, 1): Decimal("40000.00")})
+        reporting.fire(applicant, financial.id, "submit")
+        reporting.fire(staff, financial.id, "accept")
+        # Last year's narrative report, not submitted.
+        narrative = _report(proposal.id, "annual_narrative")
+        year = utcnow().year - 1
+        narrative.year = year
+        narrative.period_start, narrative.period_end = date(year, 1, 1), date(year, 12, 31)
+        narrative.due_on = date(year + 1, 3, 31)
+        db.session.commit()
+        return {"proposal": proposal.id, "year": year, "ilo": ilo}
+
+
+def _look(page: Any, name: str, where: str) -> None:
+    violations = support.axe_violations(page)
+    assert not violations, support.describe_violations(violations, where)
+    support.screenshot(page, f"transfers-{name}-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    support.screenshot(page, f"transfers-{name}-375")
+    violations = support.axe_violations(page)
+    assert not violations, support.describe_violations(violations, f"{where} at 375 px")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_request_refused_overridden_then_recorded(server, browser, programme) -> None:
+    proposal_id, year = programme["proposal"], programme["year"]
+    context = support.new_context(browser, server, bypass_csp=True)
+    page = context.new_page()
+    support.sign_in(page, SECRETARIAT)
+    page.goto(f"/finance/proposals/{proposal_id}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Request a transfer").click()
+    assert page.get_by_label("Reason for overriding the tranche conditions").count() == 0
+    page.get_by_label("Participating organization").select_option(str(programme["ilo"]))
+    page.get_by_label("Amount (USD)").fill("100,000.00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Request the transfer").click()
+    refusal = page.locator("#tranche-refusal").inner_text()
+    assert (
+        f"The {year} annual narrative report is not accepted (due 31 March {year + 1}, overdue)."
+        in refusal
+    )
+    assert (
+        "ILO reported USD 40,000.00 spent, 57% of the USD 70,000.00 transferred; "
+        "70% is required." in refusal
+    )
+    assert page.get_by_label("Amount (USD)").input_value() == "100,000.00"
+    _look(page, "refused", "the refused request")
+    page.get_by_label("Reason for overriding the tranche conditions").fill(
+        "Emergency response to the floods."
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Request the transfer, overriding the conditions").click()
+    assert "recorded: USD 100,000.00 to ILO (tranche 2)" in support.flash_text(page)
+    requests = page.locator("#transfer-requests").inner_text()
+    assert "Overridden by the secretariat: Emergency response to the floods." in requests
+    _look(page, "requested", "the finance page with its requests")
+    context.close()
+
+    context = support.new_context(browser, server, bypass_csp=True)
+    page = context.new_page()
+    support.sign_in(page, AGENT)
+    page.goto("/finance/transfers")
+    request = page.locator("section", has_text="USD 100,000.00 to ILO")
+    assert "Overridden: Emergency response to the floods." in request.inner_text()
+    _look(page, "open-requests", "the agent's open requests")
+    request.get_by_label("Paid on (UTC)").fill(utcnow().date().isoformat())
+    request.get_by_label("Amount (USD)").fill("100,000.00")
+    request.get_by_label("Reference").fill("MPTF-ILO-T2")
+    with page.expect_navigation():
+        request.get_by_role("button", name="Record the transfer").click()
+    assert "Payment of USD 100,000.00 to ILO recorded." in support.flash_text(page)
+    assert "MPTF-ILO-T2" in page.locator("#disbursements").inner_text()
+    assert "Transferred" in page.locator("#transfer-requests").inner_text()
+    context.close()
