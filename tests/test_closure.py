@@ -24,7 +24,7 @@ from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.reporting import operations as report_operations
 from fund.reporting.models import ProgrammeReport
-from tests.helpers import org_id, user
+from tests.helpers import csrf_token, org_id, user
 from workflows import TransitionRefused
 
 D = Decimal
@@ -357,3 +357,87 @@ def test_a_closed_programme_refunding_is_in_finalisation_in_iati(
     code, transactions = status()
     assert code == "4"
     assert transactions.count("1") == 1  # the refund, incoming funds to the fund's activity
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+def test_the_close_page_proposes_keeps_what_was_typed_and_closes(
+    app, client, login_as, create_user, programme
+) -> None:
+    login_as("secretariat", organization_acronym="IOM")
+    path = f"/finance/proposals/{programme}/close"
+    html = client.get(path).get_data(as_text=True)
+    with app.app_context():
+        ilo, iom = org_id("ILO"), org_id("IOM")
+    assert f'name="expenditure_{ilo}"' in html and 'value="0.00"' in html
+    assert "Final narrative report: <strong>Due</strong>" in html
+    assert "USD 428,000.00 goes back to the pools" in html
+    token = csrf_token(client, path)
+    with app.app_context():
+        version = db.session.get(Proposal, programme).version
+    typed = {"csrf_token": token, "version": version, "reason": "Ended early."}
+    response = client.post(path, data=typed | {f"expenditure_{ilo}": "642,000.01"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "cannot be more than what was transferred to it (USD 642,000.00)" in html
+    assert 'value="642,000.01"' in html and "Ended early." in html
+    response = client.post(path, data=typed | {f"expenditure_{ilo}": "many"})
+    assert response.status_code == 400
+    assert 'value="many"' in response.get_data(as_text=True)
+    response = client.post(path, data=typed | {"reason": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "still to pay: IOM USD 428,000.00" in html and "final reports are not all" in html
+    with app.app_context():
+        assert db.session.get(Proposal, programme).status == "funded"
+    response = client.post(
+        path, data=typed | {f"expenditure_{ilo}": "342,000.00", f"expenditure_{iom}": ""}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/finance/proposals/{programme}/closure")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "USD 300,000.00 still to receive" in html
+    assert client.get(path).status_code == 302  # closed: its closure page
+
+
+def test_the_agent_records_a_refund_from_the_list(
+    app, client, login_as, treasurer, programme
+) -> None:
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    login_as("administrative_agent", organization_acronym="UNDP")
+    html = client.get("/finance/refunds").get_data(as_text=True)
+    with app.app_context():
+        ilo = org_id("ILO")
+    assert f'id="due-{programme}-{ilo}"' in html
+    assert "USD 300,000.00 still due" in html
+    prefix = f"refund{programme}_{ilo}-"
+    path = f"/finance/refunds/{programme}/organizations/{ilo}"
+    token = csrf_token(client, "/finance/refunds")
+    today = utcnow().date().isoformat()
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            f"{prefix}received_on": today,
+            f"{prefix}amount": "300,000.01",
+            f"{prefix}reference": "R-1",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "owes at most USD 300,000.00" in html and 'value="300,000.01"' in html
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            f"{prefix}received_on": today,
+            f"{prefix}amount": "300,000.00",
+            f"{prefix}reference": "R-1",
+        },
+    )
+    assert response.status_code == 302
+    html = client.get("/finance/refunds").get_data(as_text=True)
+    assert "No refund is due." in html and "R-1" in html
+    assert "GENERAL USD 147,000.00; TA2 USD 153,000.00" in html
+    assert client.post(path, data={"csrf_token": token}).status_code == 404  # nothing due
