@@ -111,3 +111,59 @@ def test_submit_and_accept_a_financial_report(server, browser, report) -> None:
     assert page.locator("#report-status").inner_text() == "Accepted"
     support.screenshot(page, "report-accepted")
     context.close()
+
+
+@pytest.fixture(scope="module")
+def narrative(server, report) -> int:
+    """Set-up: the same programme's first annual narrative report."""
+    with server.app.app_context():
+        financial = db.session.get(ProgrammeReport, report[0])
+        found = db.session.scalars(
+            select(ProgrammeReport)
+            .where(
+                ProgrammeReport.proposal_id == financial.proposal_id,
+                ProgrammeReport.kind == "annual_narrative",
+            )
+            .order_by(ProgrammeReport.due_on)
+        ).first()
+        return found.id
+
+
+def test_attach_evidence_to_a_narrative_report(server, browser, narrative, tmp_path) -> None:
+    """The applicant attaches a file that is not a PDF and is told why at the field, then a
+    PDF, which the page lists with its size and hash; at 1280 and 375 px wide the page has no
+    WCAG 2.1 A/AA violation. The secretariat downloads the file from the report it reviews."""
+    path = f"/programme-reports/{narrative}"
+    wrong = tmp_path / "evidence.pdf"
+    wrong.write_bytes(b"<html><body>not a pdf</body></html>")
+    evidence = tmp_path / "field-visit.pdf"
+    evidence.write_bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    context = support.new_context(browser, server, bypass_csp=True)
+    page = context.new_page()
+    support.sign_in(page, APPLICANT)
+    page.goto(path)
+    page.get_by_label("File").set_input_files(str(wrong))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Attach the file").click()
+    assert "Only PDF, DOCX or XLSX files are accepted" in page.locator("#file-error").inner_text()
+    page.get_by_label("File").set_input_files(str(evidence))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Attach the file").click()
+    listed = page.locator("ul.attachments li")
+    assert listed.count() == 1 and "field-visit.pdf" in listed.inner_text()
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        violations = support.axe_violations(page)
+        assert not violations, support.describe_violations(violations, f"attachments, {width}px")
+        support.screenshot(page, f"report-attachments-{width}")
+    context.close()
+
+    context = support.new_context(browser, server, bypass_csp=True)
+    page = context.new_page()
+    support.sign_in(page, SECRETARIAT)
+    page.goto(path)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="field-visit.pdf").click()
+    assert download.value.suggested_filename == "field-visit.pdf"
+    assert page.get_by_role("button", name="Attach the file").count() == 0
+    context.close()
