@@ -28,7 +28,11 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
         "Finances",
         frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
     ),
-    ("reporting.index", "Programme reports", frozenset({Role.SECRETARIAT})),
+    (
+        "reporting.index",
+        "Programme reports",
+        frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
+    ),
     ("revisions.index", "Revisions", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),
     ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE})),
