@@ -655,10 +655,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     # owner, ILO); another applicant is told the revision does not exist. The world's revision
     # is an empty draft: submitting it is refused, starting another is refused (one open at a
     # time: back to the programme's revisions), withdrawing it is done; the secretariat's
-    # decision without a choice is refused, and so is a round about a draft.
+    # decision without a choice is refused, and so is a round about a draft. The committee
+    # reads a revision once it is forwarded to it: not this draft.
     "revisions.index": _SECRETARIAT,
     "revisions.programme": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
-    "revisions.revision": _only({"owner": 200, "secretariat": 200, "other_applicant": 404}),
+    "revisions.revision": _only(
+        {"owner": 200, "secretariat": 200, "other_applicant": 404, "committee": 404, "recused": 404}
+    ),
     "revisions.new": _post_only({"owner": REDIRECT, "other_applicant": 404}),
     "revisions.submit": _post_only({"owner": 400, "other_applicant": 404}),
     "revisions.withdraw": _post_only({"owner": REDIRECT, "other_applicant": 404}),

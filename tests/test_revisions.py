@@ -443,3 +443,57 @@ def test_the_revision_page_refuses_other_applicants(app, client, programme):
     login(client, programme["undp"].email)
     assert client.get(f"/revisions/{revision_id}").status_code == 404
     assert client.get(f"/revisions/programme/{programme['proposal']}").status_code == 404
+
+
+def test_the_committee_sees_a_forwarded_revision_and_the_meeting_lists_its_round(
+    app, client, programme
+):
+    with app.app_context():
+        revision_id, _ = _forwarded(programme, _extension(programme, 32))
+    secretariat = client_for(app, programme["secretariat"])
+    meeting = secretariat.get("/committee/meeting")
+    assert meeting.status_code == 200
+    assert f"/revisions/{revision_id}".encode() in meeting.data
+    member = client_for(app, programme["committee"])
+    page = member.get(f"/revisions/{revision_id}")
+    assert page.status_code == 200
+    assert b"Goes to the committee: the end date moves 8 months (more than 6 months)." in page.data
+    review = member.get(f"/committee/proposals/{programme['proposal']}")
+    assert review.status_code == 200 and b"a revision of the funded programme" in review.data
+    assert member.get(f"/revisions/programme/{programme['proposal']}").status_code == 403
+
+
+def test_a_due_date_the_secretariat_moved_stays_when_the_schedule_is_planned_again(app, programme):
+    with app.app_context():
+        proposal_id = programme["proposal"]
+        final = db.session.scalar(
+            select(ProgrammeReport).where(
+                ProgrammeReport.proposal_id == proposal_id,
+                ProgrammeReport.kind == "final_financial",
+            )
+        )
+        moved = final.due_on + timedelta(days=400)
+        final.due_on = moved
+        narrative = db.session.scalar(
+            select(ProgrammeReport).where(
+                ProgrammeReport.proposal_id == proposal_id,
+                ProgrammeReport.kind == "final_narrative",
+            )
+        )
+        narrative_due = narrative.due_on
+        db.session.commit()
+        revision_id = _draft(programme, _extension(programme, 26))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+        db.session.commit()
+        reports = {
+            r.kind: r
+            for r in db.session.scalars(
+                select(ProgrammeReport).where(
+                    ProgrammeReport.proposal_id == proposal_id,
+                    ProgrammeReport.kind.in_(("final_financial", "final_narrative")),
+                )
+            )
+        }
+        assert reports["final_financial"].due_on == moved
+        assert reports["final_narrative"].due_on == add_months(narrative_due, 2)

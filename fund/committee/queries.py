@@ -281,7 +281,8 @@ class MeetingPage(Page[MeetingRow]):
 
 
 def _meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
-    """Proposals in committee review joined to their open round (if any), selecting
+    """Proposals in committee review (and funded programmes with an open round about one of
+    their revisions) joined to their open round (if any), selecting
     `columns(open_round)`; and the meeting's order: the rounds closing soonest first, open
     rounds without a deadline next, proposals without an open round last; then the earliest
     submitted."""
@@ -296,7 +297,8 @@ def _meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
                 open_round.status == RoundStatus.OPEN,
             ),
         )
-        .where(Proposal.status == REVIEW_STATE)
+        # A funded programme whose revision the committee decides: its round about it is open.
+        .where(or_(Proposal.status == REVIEW_STATE, open_round.revision_id.is_not(None)))
     )
     order = (
         open_round.id.is_(None),

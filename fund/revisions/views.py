@@ -3,7 +3,8 @@ revisions (where its staff start one) and a revision's page, where the staff fil
 withdraw it and the secretariat approves, returns, rejects or forwards it to the committee.
 
 Who may use them: the secretariat, and the applicants of the programme's organizations (any
-other applicant is told the revision does not exist).
+other applicant is told the revision does not exist); the committee reads a revision forwarded
+to it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from fund.proposals.models import Proposal
 from fund.revisions import operations, page
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionRefused
-from fund.revisions.workflow import ENGINE, may_see, missing_content, revises, too_late
+from fund.revisions.workflow import (
+    ENGINE,
+    may_see,
+    may_see_revision,
+    missing_content,
+    revises,
+    too_late,
+)
 from workflows.revision import (
     REVISION_COMMITTEE,
     REVISION_EDITABLE_STATES,
@@ -44,7 +52,7 @@ def _unreadable() -> bool:
 
 def _revision(revision_id: int) -> Revision:
     revision = db.session.get(Revision, revision_id)
-    if revision is None or not may_see(current_user, revision.proposal_id):
+    if revision is None or not may_see_revision(current_user, revision):
         abort(404)
     return revision
 
@@ -138,7 +146,7 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
 
 
 @bp.route("/<int:revision_id>", methods=["GET", "POST"])
-@STAFF
+@roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 def revision(revision_id: int):
     """The revision; a POST saves it (the programme's staff, while a draft or returned). Bad
     input is shown again as typed, with its errors, and nothing is saved."""

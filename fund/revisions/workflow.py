@@ -57,6 +57,19 @@ def may_see(user: User, proposal_id: int) -> bool:
     return user.is_authenticated and (user.has_role(Role.SECRETARIAT) or revises(user, proposal_id))
 
 
+def may_see_revision(user: User, revision: Revision) -> bool:
+    """The programme's staff and the secretariat; the committee once the revision was
+    forwarded to it (its members vote on it)."""
+    if may_see(user, revision.proposal_id):
+        return True
+    forwarded = revision.approver == Approver.COMMITTEE and revision.status in (
+        "committee",
+        "approved",
+        "rejected",
+    )
+    return forwarded and user.is_authenticated and user.has_role(Role.COMMITTEE)
+
+
 def programme_end(proposal: Proposal) -> tuple[date, date]:
     """The programme's first and last days (as its reporting schedule counts them)."""
     funded_on = db.session.scalar(
