@@ -578,3 +578,24 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, programme):
     assert "/login" in client.get("/finance/transfers").headers["Location"]
     path = f"/finance/proposals/{programme['proposal']}/transfer-requests"
     assert "/login" in client.get(path).headers["Location"]
+
+
+def test_the_demo_requests_each_organizations_next_tranche(app, programme):
+    """The demo's requests: ILO's second tranche (a third of its first reported spent at most:
+    the override's reason), IOM's first; both wait for the agent."""
+    from fund.demo.transfers import OVERRIDE, add_demo_transfers
+    from fund.proposals.models import Proposal
+
+    with app.app_context():
+        _first_tranche(programme, "300000.00")
+        proposal = db.session.get(Proposal, programme["proposal"])
+        add_demo_transfers(proposal, user(programme["secretariat"]))
+        db.session.commit()
+        waiting = {
+            (r.organization.acronym, r.tranche): (r.amount, r.override_reason)
+            for r, _ in transfers.open_requests()
+        }
+        assert waiting == {
+            ("ILO", 2): (D("171000.00"), OVERRIDE),
+            ("IOM", 1): (D("214000.00"), None),
+        }

@@ -29,6 +29,7 @@ from fund.demo.budget_years import spread_budget_years
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
 from fund.demo.reports import add_demo_reports
 from fund.demo.revisions import add_demo_revision
+from fund.demo.transfers import add_demo_transfers
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
@@ -184,6 +185,7 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
             add_actuals(proposal, item.get("outcomes", []), today)
             add_demo_revision(proposal, author, secretariat, today)
             add_demo_reports(proposal, author, secretariat, today)
+            add_demo_transfers(proposal, secretariat)
         report.count("proposals")
     db.session.flush()
     _demo_meeting(demo, secretariat, today)
