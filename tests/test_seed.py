@@ -106,6 +106,7 @@ def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend, 
             [
                 "committee_review",
                 "funded",
+                "closed",  # closed early, with a refund (fund/demo/closure.py)
                 "approved",
                 "returned",
                 "submitted",

@@ -26,6 +26,7 @@ from fund.committee import operations as committee
 from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
 from fund.demo.agent import add_demo_agent_records, demo_recorder
 from fund.demo.budget_years import spread_budget_years
+from fund.demo.closure import close_demo_programme
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
 from fund.demo.reports import add_demo_reports
 from fund.demo.revisions import add_demo_revision
@@ -186,6 +187,8 @@ def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None =
             add_demo_revision(proposal, author, secretariat, today)
             add_demo_reports(proposal, author, secretariat, today)
             add_demo_transfers(proposal, secretariat)
+        if item["state"] == "closed":
+            close_demo_programme(proposal, secretariat, demo_recorder(), today)
         report.count("proposals")
     db.session.flush()
     _demo_meeting(demo, secretariat, today)
@@ -382,11 +385,11 @@ def _advance(proposal, item: dict[str, Any], author: User, secretariat: User) ->
         if criterion.code == item.get("ineligible_fail"):
             results[criterion.id] = ("fail", item["ineligible_reason"])
     screening.record_checks(proposal, secretariat, results)
-    if target in ("committee_review", "approved", "funded"):
+    if target in ("committee_review", "approved", "funded", "closed"):
         proposal_operations.fire(proposal, "forward_to_committee", secretariat)
-    if target in ("approved", "funded"):
+    if target in ("approved", "funded", "closed"):
         _decide(proposal, secretariat)
-    if target == "funded":
+    if target in ("funded", "closed"):
         _fund(proposal, item, secretariat)
     elif target == "ineligible":
         proposal_operations.fire(
