@@ -1,16 +1,13 @@
 """The transfer schedule on a funded (or closed) programme's proposal page, registered on the
 proposal page's parts (`fund.proposals.page.PAGE`) by `fund.finance.init_app`: whoever sees the
-proposal sees its schedule (three queries)."""
+proposal sees its schedule (one query)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import get_template_attribute
-from sqlalchemy import select
 
-from fund.extensions import db
-from fund.finance.models import Allocation
 from fund.finance.transfer_schedule import schedule_view
 from fund.proposals.models import Proposal
 
@@ -21,10 +18,8 @@ def programme_schedule(user: Any, proposal: Proposal) -> Any:
     """The schedule's section of the proposal page, or None before funding."""
     if proposal.status not in SHOWN_IN:
         return None
-    allocation_id = db.session.scalar(
-        select(Allocation.id).where(Allocation.proposal_id == proposal.id)
-    )
-    if allocation_id is None:
+    schedule = schedule_view(proposal_id=proposal.id)
+    if not schedule:
         return None
     section = get_template_attribute("finance/_transfer_schedule.html", "transfer_schedule")
-    return section(schedule_view(allocation_id), 2, "transfer-schedule")
+    return section(schedule, 2, "transfer-schedule")

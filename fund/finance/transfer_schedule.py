@@ -238,38 +238,53 @@ class OrganizationSchedule:
         return sum((t.amount for t in self.tranches), ZERO)
 
 
-def schedule_view(allocation_id: int) -> list[OrganizationSchedule]:
-    """The schedule as the pages show it: per organization its share, what was transferred and
-    each tranche with what the payments cover of it (two queries)."""
-    shares = db.session.execute(
+def schedule_view(
+    allocation_id: int | None = None, *, proposal_id: int | None = None
+) -> list[OrganizationSchedule]:
+    """The schedule as the pages show it, of an allocation or of a proposal's (none before
+    funding): per organization its share, what was transferred and each tranche with what the
+    payments cover of it (one query: the shares, each with its tranches)."""
+    query = (
         select(
             AllocationShare.organization_id,
-            AllocationShare.amount,
+            AllocationShare.amount.label("share"),
             AllocationShare.disbursed,
             Organization.acronym,
             Organization.name,
+            PlannedTranche.number,
+            PlannedTranche.planned_on,
+            PlannedTranche.amount,
         )
         .join(Organization, Organization.id == AllocationShare.organization_id)
-        .where(AllocationShare.allocation_id == allocation_id)
-        .order_by(AllocationShare.organization_id)
-    ).all()
-    by_organization: dict[int, list[ScheduledTranche]] = defaultdict(list)
-    for tranche in scheduled_tranches(allocation_id):
-        by_organization[tranche.organization_id].append(tranche)
-    views = []
-    for share in shares:
-        left = read_amount(share.disbursed)
-        view = OrganizationSchedule(
-            share.organization_id,
-            f"{share.name} ({share.acronym})" if share.acronym else share.name,
-            read_amount(share.amount),
-            left,
+        .outerjoin(
+            PlannedTranche,
+            (PlannedTranche.allocation_id == AllocationShare.allocation_id)
+            & (PlannedTranche.organization_id == AllocationShare.organization_id),
         )
-        for tranche in by_organization.get(share.organization_id, []):
-            covered = min(tranche.amount, left)
-            left -= covered
-            view.tranches.append(
-                TrancheRow(tranche.number, tranche.planned_on, tranche.amount, covered)
+        .order_by(AllocationShare.organization_id, PlannedTranche.number)
+    )
+    if proposal_id is not None:
+        query = query.join(Allocation, Allocation.id == AllocationShare.allocation_id).where(
+            Allocation.proposal_id == proposal_id
+        )
+    else:
+        query = query.where(AllocationShare.allocation_id == allocation_id)
+    views: dict[int, OrganizationSchedule] = {}
+    left: dict[int, Decimal] = {}
+    for row in db.session.execute(query):
+        view = views.get(row.organization_id)
+        if view is None:
+            view = views[row.organization_id] = OrganizationSchedule(
+                row.organization_id,
+                f"{row.name} ({row.acronym})" if row.acronym else row.name,
+                read_amount(row.share),
+                read_amount(row.disbursed),
             )
-        views.append(view)
-    return views
+            left[row.organization_id] = view.disbursed
+        if row.number is None:
+            continue
+        amount = read_amount(row.amount)
+        covered = min(amount, left[row.organization_id])
+        left[row.organization_id] -= covered
+        view.tranches.append(TrancheRow(row.number, row.planned_on, amount, covered))
+    return list(views.values())
