@@ -225,6 +225,7 @@ def test_a_minor_extension_approved_makes_a_version_and_moves_the_schedule(app, 
             > due_before[("final_narrative", final["final_narrative"].period_start)]
         )
         assert revision.applied["reports"]
+        assert revision.applied["end_date"]["after"] == _end(proposal_id)[1].strftime("%d %B %Y")
         assert "revision_applied" in {
             e.action
             for e in db.session.scalars(

@@ -28,7 +28,7 @@ from fund.proposals.budget import Line, summarise
 from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
 from fund.proposals.snapshots import diff_snapshots, latest_version, snapshot
 from fund.reporting import schedule
-from fund.reporting.models import ProgrammeReport
+from fund.reporting.models import ProgrammeReport, ReportKind
 from fund.revisions.models import Revision
 from fund.revisions.workflow import programme_end
 from workflows.report import REPORT_DUE
@@ -70,6 +70,13 @@ def _new_values(revision: Revision, proposal: Proposal) -> None:
         ]
 
 
+def _text(kind: str, start: date, end: date, due: date) -> str:
+    return (
+        f"{ReportKind(kind).label} ({start.strftime('%d %b %Y')} to {end.strftime('%d %b %Y')}, "
+        f"due {due.strftime('%d %b %Y')})"
+    )
+
+
 def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime) -> list[str]:
     """Plan the programme's reports again for its dates (they were `before`): the reports still
     due (never submitted) take the new period and due date of the same report (a due date the
@@ -93,14 +100,18 @@ def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime)
             continue
         plan = wanted.get(key)
         if plan is None:
-            changes.append(f"removed {report.kind} {report.period} due {report.due_on}")
+            changes.append(
+                "no longer due: "
+                + _text(report.kind, report.period_start, report.period_end, report.due_on)
+            )
             db.session.delete(report)
             continue
         due_on = plan.due_on if planned_due.get(key) == report.due_on else report.due_on
         if (report.period_end, report.year, report.due_on) != (plan.period_end, plan.year, due_on):
             changes.append(
-                f"{report.kind} {report.period} due {report.due_on} -> "
-                f"{plan.period_start}/{plan.period_end} due {due_on}"
+                _text(report.kind, report.period_start, report.period_end, report.due_on)
+                + " now "
+                + _text(report.kind, plan.period_start, plan.period_end, due_on)
             )
             report.period_end, report.year, report.due_on = plan.period_end, plan.year, due_on
     db.session.flush()
@@ -117,7 +128,9 @@ def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime)
                 due_on=plan.due_on,
             )
         )
-        changes.append(f"added {plan.kind} {plan.period_start}/{plan.period_end} due {plan.due_on}")
+        changes.append(
+            "added: " + _text(plan.kind, plan.period_start, plan.period_end, plan.due_on)
+        )
     db.session.flush()
     return changes
 
@@ -160,6 +173,12 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
         "changed": [change.label for change in diff_snapshots(before, after)],
     }
     total_after = budget_total(proposal)
+    end_after = programme_end(proposal)[1]
+    if end_after != dates_before[1]:
+        applied["end_date"] = {
+            "before": dates_before[1].strftime("%d %B %Y"),
+            "after": end_after.strftime("%d %B %Y"),
+        }
     allocated = db.session.scalar(
         select(Allocation.amount).where(Allocation.proposal_id == proposal.id)
     )

@@ -25,6 +25,17 @@ from fund.revisions.operations import LineValues, RevisionValues, change_of, rou
 from fund.revisions.workflow import programme_end, revises
 
 BLANK_ROWS = 3
+# What each event of a revision's history says.
+ACTIONS_DONE = {
+    "revision_started": "Started",
+    "revision_saved": "Saved",
+    "revision_submitted": "Submitted",
+    "revision_withdrawn": "Withdrawn",
+    "revision_approved": "Approved",
+    "revision_returned": "Returned for changes",
+    "revision_rejected": "Rejected",
+    "revision_forwarded": "Forwarded to the committee",
+}
 MAX_ROWS = 200
 KINDS = ("extension", "budget", "scope", "participants")
 

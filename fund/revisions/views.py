@@ -32,7 +32,6 @@ from workflows.revision import (
     REVISION_COMMITTEE,
     REVISION_EDITABLE_STATES,
     REVISION_SUBMITTED,
-    REVISION_WORKFLOW,
 )
 
 bp = Blueprint("revisions", __name__, url_prefix="/revisions")
@@ -134,7 +133,7 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             compared=page.compared(revision, proposal) if revision.version_number is None else [],
             preview=page.preview(revision, proposal) if revision.approver is None else None,
             history=page.history(revision),
-            labels=REVISION_WORKFLOW.state_labels,
+            actions_done=page.ACTIONS_DONE,
             rounds=rounds,
             can_open_round=revision.status == REVISION_COMMITTEE
             and current_user.has_role(Role.SECRETARIAT)
@@ -169,8 +168,9 @@ def revision(revision_id: int):
         typed, rows = content.values, content.rows
         content = page.load(_revision(revision_id))
         content.values, content.rows = typed, rows
-        content.errors[error.field or "justification"] = error.message
-        return _render(content, error.message, 409 if error.stale else 400)
+        if error.field:
+            content.errors[error.field] = error.message
+        return _render(content, None if error.field else error.message, 409 if error.stale else 400)
     flash("The revision is saved.", "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
@@ -187,8 +187,9 @@ def _transition(revision_id: int, trigger: str, done: str):
         db.session.rollback()
         content = page.load(_revision(revision_id))
         content.values["comment"] = comment
-        content.errors[error.field or "decision"] = error.message
-        return _render(content, error.message, 409 if error.stale else 400)
+        if error.field:
+            content.errors[error.field] = error.message
+        return _render(content, None if error.field else error.message, 409 if error.stale else 400)
     flash(done, "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
