@@ -18,7 +18,6 @@ from fund.finance import funding
 from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
-from fund.finance.queries.lists import area_titles
 from fund.money import ZERO, read_amount
 from fund.proposals.models import Proposal, proposal_reference
 
@@ -193,7 +192,6 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
         select(AllocationSource).where(AllocationSource.allocation_id == closure.allocation_id)
     ).all()
     by_code = {source.pool_code: source for source in sources}
-    titles = area_titles()
     return ClosedProgramme(
         proposal_id=proposal_id,
         closed_on=closure.closed_on,
@@ -213,7 +211,7 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
         pools=[
             PoolAtClosure(
                 code=code,
-                label=funding.pool_label(code, titles),
+                label=funding.pool_label(code),
                 allocated=read_amount(by_code[code].amount),
                 transferred=read_amount(by_code[code].disbursed),
                 released=read_amount(by_code[code].released),
