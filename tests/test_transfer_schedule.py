@@ -326,17 +326,16 @@ def test_the_proposal_page_shows_the_schedule_once_funded(
     assert "Transfer schedule" not in client.get(f"/proposals/{draft}").get_data(as_text=True)
 
 
-def test_the_demo_spreads_its_lines_over_the_programme_years(ctx) -> None:
+def test_the_demo_spreads_each_line_over_the_programme_years(ctx) -> None:
     from fund.demo.budget_years import spread_budget_years
 
-    proposal = new_proposal(new_user(), new_open_call().id, "draft")
-    proposal.duration_months = 24
-    proposal.budget_lines = [
-        *proposal.budget_lines,
-        BudgetLine(
-            organization_id=org_id("ILO"), objective_number=6, category_code=2, amount=D("1.00")
-        ),
-    ]
+    proposal = new_proposal(new_user(), new_open_call().id, "draft")  # 24 months
+    proposal.budget_lines[0].amount = D("600000.01")
     db.session.flush()
     spread_budget_years(proposal)
-    assert [line.year for line in proposal.budget_lines] == [1, 2, 1]
+    assert [(line.year, line.amount) for line in proposal.budget_lines] == [
+        (1, D("300000.00")),
+        (2, D("300000.01")),
+        (1, D("200000.00")),
+        (2, D("200000.00")),
+    ]
