@@ -441,3 +441,22 @@ def test_the_agent_records_a_refund_from_the_list(
     assert "No refund is due." in html and "R-1" in html
     assert "GENERAL USD 147,000.00; TA2 USD 153,000.00" in html
     assert client.post(path, data={"csrf_token": token}).status_code == 404  # nothing due
+
+
+def test_the_funding_status_counts_the_refunds(app, treasurer, agent, programme) -> None:
+    from fund.finance.status import funding_status
+
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    with app.app_context():
+        before = funding_status()
+    refund(app, agent, programme, "ILO", "120000.00")
+    with app.app_context():
+        after = funding_status()
+        ilo = org_id("ILO")
+    assert after.refunds - before.refunds == D("120000.00")
+    assert after.balance_with_administrative_agent - before.balance_with_administrative_agent == (
+        D("120000.00")
+    )
+    assert after.participating_balance - before.participating_balance == D("-120000.00")
+    (organization,) = [o for o in after.organizations if o.id == ilo]
+    assert organization.refunds == D("120000.00")

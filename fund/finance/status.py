@@ -26,6 +26,7 @@ from fund.accounts.models import Organization
 from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance.agent_models import DirectCost, InterestEntry
+from fund.finance.closure_models import Refund
 from fund.finance.models import Contribution, ContributionVoid, Disbursement
 from fund.money import ZERO, from_cents
 
@@ -133,11 +134,9 @@ def _by_organization(column, organization) -> ByOrganization:
 
 
 def refunds_by_organization() -> ByOrganization:
-    """What each participating organization paid back to the fund.
-
-    Refunds are recorded at a programme's closure; until the fund records them this is zero
-    for every organization."""
-    return {}
+    """What each participating organization paid back to the fund: the refunds of its unspent
+    balances on closed programmes, recorded by the administrative agent (fund.finance.closure)."""
+    return _by_organization(Refund.amount, Refund.organization_id)
 
 
 def expenditure_by_organization() -> ByOrganization:
