@@ -22,6 +22,7 @@ from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.committee import operations as committee_operations
 from fund.extensions import db, utcnow
+from fund.finance import agent as agent_operations
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.proposals import operations as proposal_operations
@@ -42,6 +43,7 @@ EMAILS = {
     "committee": "committee.unicef@demo.fund",  # entitled to vote, has not voted
     "recused": "committee.iom@demo.fund",  # IOM takes part in every proposal here
     "admin": "admin@demo.fund",
+    "agent": "agent@demo.fund",  # the administrative agent
 }
 
 
@@ -117,6 +119,14 @@ def _build(server: support.LiveServer) -> World:
         contribution = finance_operations.record_contribution(
             secretariat, germany, utcnow().date(), Decimal("3000000.00"), None, "DE-1", ""
         )
+        pledge = agent_operations.record_pledge(
+            user_by_email(EMAILS["agent"]),
+            germany,
+            utcnow().date(),
+            "EUR",
+            Decimal("2000000.00"),
+            [(utcnow().date(), Decimal("1200000.00")), (utcnow().date(), Decimal("800000.00"))],
+        )
         allocation = finance_operations.fund_proposal(secretariat, funded)
         ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
         finance_operations.record_disbursement(
@@ -150,6 +160,7 @@ def _build(server: support.LiveServer) -> World:
             "note_screening": note_screening.id,
             "assessment": assessment,
             "fund_outcome": fund_outcome,
+            "pledge": pledge.id,
         }
     return World(server, ids)
 
@@ -264,7 +275,7 @@ PAGES: list[tuple[str, str, str, Any]] = [
     ("secretariat", "finance balance", "/finance/", None),
     ("secretariat", "contributions", "/finance/contributions", None),
     (
-        "secretariat",
+        "agent",
         "contributions with errors",
         "/finance/contributions",
         _submit_first_form("Record the contribution"),
@@ -320,6 +331,24 @@ PAGES: list[tuple[str, str, str, Any]] = [
     ("admin", "organizations", "/admin/organizations", None),
     ("admin", "organization form", "/admin/organizations/{organization}", None),
     ("admin", "audit log", "/audit/", None),
+    ("agent", "pledges", "/finance/pledges", None),
+    ("agent", "pledge with errors", "/finance/pledges", _submit_first_form("Record the pledge")),
+    ("agent", "a pledge", "/finance/pledges/{pledge}", None),
+    (
+        "agent",
+        "deposit with errors",
+        "/finance/deposits/new",
+        _submit_first_form("Record the deposit"),
+    ),
+    ("agent", "interest", "/finance/interest", None),
+    (
+        "agent",
+        "direct cost with errors",
+        "/finance/direct-costs",
+        _submit_first_form("Record the direct cost"),
+    ),
+    ("agent", "funding status", "/finance/status", None),
+    ("secretariat", "funding status", "/finance/status", None),
 ]
 
 
