@@ -1,7 +1,8 @@
 """Revisions of funded programmes: the routing rule table (each trigger, its boundary values),
 the 30-day rule, the secretariat's path (approve, return, reject), what an approved revision
 changes (the version and its diff, the reporting schedule, the coverage totals, the allocation
-left as it was), the committee's path through a voting round, and the pages with bad input."""
+left as it was, the IATI activity's planned end), the committee's path through a voting round,
+and the pages with bad input."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 from sqlalchemy import select
 
 from fund import caches
@@ -498,3 +500,75 @@ def test_a_due_date_the_secretariat_moved_stays_when_the_schedule_is_planned_aga
         }
         assert reports["final_financial"].due_on == moved
         assert reports["final_narrative"].due_on == add_months(narrative_due, 2)
+
+
+def test_the_iati_activitys_planned_end_follows_an_approved_extension(app, client, programme):
+    def planned_end() -> str:
+        root = etree.fromstring(client.get("/open-data/iati.xml").data)
+        activity = next(
+            a
+            for a in root.findall("iati-activity")
+            if a.findtext("iati-identifier").endswith(f"P{programme['proposal']:05d}")
+        )
+        return next(
+            d.get("iso-date") for d in activity.findall("activity-date") if d.get("type") == "3"
+        )
+
+    with app.app_context():
+        start, _ = _end(programme["proposal"])
+    assert planned_end() == add_months(start, 24).isoformat()
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 30))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+        db.session.commit()
+    assert planned_end() == add_months(start, 30).isoformat()
+
+
+def test_bad_budget_rows_are_shown_as_typed_and_nothing_is_saved(app, client, programme):
+    with app.app_context():
+        revision_id = _draft(programme, RevisionValues(justification="First words."))
+    login(client, programme["ilo"].email)
+    url = f"/revisions/{revision_id}"
+    token = csrf_token(client, url)
+    form = {
+        "csrf_token": token,
+        "rows": "999999999",
+        "justification": "Second words.",
+        "kind": ["budget", "nonsense"],
+        "line-0-organization": str(programme["ilo"].organization_id),
+        "line-0-objective": "6",
+        "line-0-category": "1",
+        "line-0-year": "one",
+        "line-0-amount": "1,5",
+        "participants": ["x", "-3"],
+    }
+    answer = client.post(url, data=form)
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "“1,5” is not an amount" in page and 'value="1,5"' in page
+    assert "The programme year is a whole number" in page and "Second words." in page
+    form |= {"line-0-year": "1", "line-0-amount": "10", "line-1-organization": "999999"}
+    form |= {"line-1-objective": "6", "line-1-category": "1", "line-1-amount": "5"}
+    refused = client.post(url, data=form)
+    assert refused.status_code == 400
+    assert "Each budget line is for a participating organization." in refused.get_data(as_text=True)
+    assert client.post(url, data={**form, "justification": "a\x00b"}).status_code == 400
+    assert client.post(f"{url}/decide", data={"csrf_token": token}).status_code == 403
+    with app.app_context():
+        assert db.session.get(Revision, revision_id).justification == "First words."
+        assert db.session.get(Revision, revision_id).budget_lines == []
+
+
+def test_a_revision_submitted_twice_is_refused_as_stale(app, client, programme):
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+    login(client, programme["ilo"].email)
+    token = csrf_token(client, f"/revisions/{revision_id}")
+    assert (
+        client.post(f"/revisions/{revision_id}/submit", data={"csrf_token": token}).status_code
+        == 302
+    )
+    again = client.post(f"/revisions/{revision_id}/submit", data={"csrf_token": token})
+    assert again.status_code == 409
+    assert client.post(f"/revisions/{revision_id}", data={"csrf_token": token}).status_code == 409

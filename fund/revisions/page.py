@@ -99,13 +99,15 @@ def load(revision: Revision) -> RevisionPage:
 
 def _int(text: str) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 9 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else None
 
 
 def read(page: RevisionPage, form: Any) -> RevisionValues:
     """The typed values, kept on the page as typed; problems in `page.errors`."""
     kinds = set(form.getlist("kind")) & set(KINDS)
-    rows = min(_int(form.get("rows", "")) or 0, MAX_ROWS)
+    typed_rows = (form.get("rows") or "").strip()
+    counted = typed_rows.isascii() and typed_rows.isdigit()
+    rows = min(int(typed_rows[:9]), MAX_ROWS) if counted else BLANK_ROWS
     page.values = {
         "justification": (form.get("justification") or "")[:10000],
         "new_end_date": (form.get("new_end_date") or "").strip()[:20],
