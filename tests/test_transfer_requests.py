@@ -461,7 +461,7 @@ def test_request_refused_then_overridden_then_recorded_through_the_pages(app, cl
     assert response.status_code == 302, response.get_data(as_text=True)
     finance_page = client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
     assert "Overridden</strong> by the secretariat: The floods." in finance_page
-    assert "Not met: The organization reported spending enough" in finance_page
+    assert "Not met</strong>: The organization reported spending enough" in finance_page
     # The secretariat records no money.
     disburse = f"/finance/proposals/{programme['proposal']}/organizations/{ilo}/disburse"
     assert client.post(disburse, data={"csrf_token": token}).status_code == 403
