@@ -11,9 +11,10 @@ from decimal import Decimal
 
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fund import caches
+from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.committee import operations as committee_operations
 from fund.committee.models import VotingRound
@@ -27,6 +28,7 @@ from fund.revisions.models import Revision
 from fund.revisions.operations import LineValues, RevisionRefused, RevisionValues
 from fund.revisions.workflow import programme_end
 from tests.helpers import client_for, csrf_token, login, org_id, user
+from tests.test_finance_race import run_together
 
 D = Decimal
 CONFIG = {"REVISION_COMMITTEE_EXTENSION_MONTHS": 6, "REVISION_CATEGORY_CHANGE_SHARE": D("0.20")}
@@ -572,3 +574,54 @@ def test_a_revision_submitted_twice_is_refused_as_stale(app, client, programme):
     again = client.post(f"/revisions/{revision_id}/submit", data={"csrf_token": token})
     assert again.status_code == 409
     assert client.post(f"/revisions/{revision_id}", data={"csrf_token": token}).status_code == 409
+
+
+# Races ----------------------------------------------------------------------------------------
+
+
+def _job(user_id: int, action):
+    def job():
+        return action(db.session.get(User, user_id))
+
+    return job
+
+
+def test_two_revisions_started_at_once_make_one(app, backend, programme):
+    proposal_id = programme["proposal"]
+    results = run_together(
+        app,
+        [
+            _job(programme[who].id, lambda actor: operations.start(actor, proposal_id).id)
+            for who in ("ilo", "iom")
+        ],
+    )
+    assert sorted(type(r).__name__ for r in results) == ["RevisionRefused", "int"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Revision)) == 1
+
+
+def test_an_approval_racing_a_withdrawal_leaves_one_outcome(app, backend, programme):
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        db.session.commit()
+    results = run_together(
+        app,
+        [
+            _job(
+                programme["secretariat"].id,
+                lambda actor: operations.fire(actor, revision_id, "approve").status,
+            ),
+            _job(
+                programme["iom"].id,
+                lambda actor: operations.fire(actor, revision_id, "withdraw").status,
+            ),
+        ],
+    )
+    done = [r for r in results if isinstance(r, str)]
+    assert len(done) == 1 and isinstance(next(r for r in results if r not in done), RevisionRefused)
+    with app.app_context():
+        proposal = db.session.get(Proposal, programme["proposal"])
+        status = db.session.get(Revision, revision_id).status
+        assert status == done[0]
+        assert proposal.duration_months == (27 if status == "approved" else 24)
