@@ -302,7 +302,7 @@ def test_the_finance_page_shows_the_schedule_in_a_fixed_number_of_queries(
     assert small_count == large_count, (small_count, large_count)
     page = large.get_data(as_text=True)
     assert "Transfer schedule" in page
-    assert "share USD 642,000.00, transferred so far USD 400,000.00" in page
+    assert "Share USD 642,000.00 · transferred so far <strong>USD 400,000.00</strong>" in page
     assert "Transferred" in page and "Partly transferred" in page
     assert "USD 214,000.00" in page and "USD 160,500.00" in page
 
@@ -322,7 +322,7 @@ def test_the_proposal_page_shows_the_schedule_once_funded(
     assert small_count == large_count, (small_count, large_count)
     page = large.get_data(as_text=True)
     assert 'id="transfer-schedule-title"' in page
-    assert "transferred so far USD 400,000.00" in page
+    assert "transferred so far <strong>USD 400,000.00</strong>" in page
     assert "Transfer schedule" not in client.get(f"/proposals/{draft}").get_data(as_text=True)
 
 
