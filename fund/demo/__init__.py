@@ -34,6 +34,7 @@ from fund.demo.transfers import add_demo_transfers
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
+from fund.finance.transfers import request_transfer
 from fund.pipeline import operations as pipeline_operations
 from fund.proposals import attachments, concept_notes
 from fund.proposals import operations as proposal_operations
@@ -406,12 +407,20 @@ def _decide(proposal, secretariat: User) -> None:
 
 
 def _fund(proposal, item: dict[str, Any], secretariat: User) -> None:
-    """Allocate the money and pay the lead organization a first tranche."""
+    """Allocate the money and pay the lead organization a first tranche: requested by the
+    secretariat, recorded by the administrative agent."""
     allocation = finance.fund_proposal(secretariat, proposal, utcnow().date())
     share = next(s for s in allocation.shares if s.organization_id == proposal.lead_organization_id)
     tranche = (share.amount * Decimal(item.get("first_tranche", "0.5"))).quantize(Decimal("0.01"))
+    request = request_transfer(secretariat, allocation, share.organization_id, tranche)
     finance.record_disbursement(
-        secretariat, allocation, share.organization_id, utcnow().date(), tranche, "T1"
+        demo_recorder() or secretariat,
+        allocation,
+        share.organization_id,
+        utcnow().date(),
+        tranche,
+        "T1",
+        request=request,
     )
 
 
