@@ -460,3 +460,22 @@ def test_the_funding_status_counts_the_refunds(app, treasurer, agent, programme)
     assert after.participating_balance - before.participating_balance == D("-120000.00")
     (organization,) = [o for o in after.organizations if o.id == ilo]
     assert organization.refunds == D("120000.00")
+
+
+def test_the_balance_counts_what_closures_gave_back(app, treasurer, agent, programme) -> None:
+    from fund.finance.queries import balance
+
+    def lines(as_of=None) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+        with app.app_context():
+            return {p.code: (p.allocated, p.disbursed, p.available) for p in balance(as_of).pools}
+
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "200000.00")
+    now = lines()
+    assert now["GENERAL"][:2] == (D("0.00"), D("0.00"))  # 575,000 less 428,000 and 147,000
+    assert now["TA2"][:2] == (D("244000.00"), D("244000.00"))  # 297,000 less 53,000 refunded
+    assert now["TA1"][:2] == (D("198000.00"), D("198000.00"))
+    assert lines(utcnow().date()) == now  # the records at the end of today agree
+    with app.app_context():
+        for line in balance().pools:
+            assert line.available == line.net - line.allocated, line.code

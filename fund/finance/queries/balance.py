@@ -18,6 +18,7 @@ from fund import dialects
 from fund.accounts.models import Organization, User
 from fund.dialects import cents_sum, greatest, least
 from fund.extensions import db
+from fund.finance.closure_models import ProgrammeClosure, Refund, RefundPool
 from fund.finance.funding import draw_key, drawn_before, pool_label
 from fund.finance.models import (
     GENERAL_POOL,
@@ -42,8 +43,8 @@ class PoolBalance:
     gross: Decimal = ZERO
     fees: Decimal = ZERO
     net: Decimal = ZERO
-    allocated: Decimal = ZERO
-    disbursed: Decimal = ZERO
+    allocated: Decimal = ZERO  # less what closures gave back (released, refunded)
+    disbursed: Decimal = ZERO  # less what was refunded
     available: Decimal = ZERO
     contributions: int = 0
 
@@ -95,9 +96,13 @@ def paid_by_allocation(as_of: date | None) -> Subquery:
     )
 
 
-def _money_out_by_pool(as_of: date | None = None) -> dict[str, tuple[Decimal, Decimal]]:
-    """pool -> (allocated, disbursed) out of it (by the end of `as_of`): one SQL query over
-    the allocations' sources, in cents.
+def _money_out_by_pool(
+    as_of: date | None = None,
+) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """pool -> (allocated, disbursed, released, refunded) out of it (by the end of `as_of`):
+    one SQL query over the allocations' sources, in cents. Today's figures include what
+    closures gave back (released, refunded, kept on the sources); at an earlier date those two
+    are zero here (`_money_back_by_pool` reads them by their dates).
 
     Payments are attributed to each allocation's pools in the order they were drawn (earmarked
     first by code, then unearmarked). Today's figures sum the attribution kept on each source
@@ -112,13 +117,48 @@ def _money_out_by_pool(as_of: date | None = None) -> dict[str, tuple[Decimal, De
                 AllocationSource.pool_code,
                 cents_sum(AllocationSource.amount).label("allocated"),
                 cents_sum(AllocationSource.disbursed).label("disbursed"),
+                cents_sum(AllocationSource.released).label("released"),
+                cents_sum(AllocationSource.refunded).label("refunded"),
             ).group_by(AllocationSource.pool_code)
         )
-    elif dialects.name() == "sqlite":
+        return {
+            row.pool_code: (
+                from_cents(row.allocated),
+                from_cents(row.disbursed),
+                from_cents(row.released),
+                from_cents(row.refunded),
+            )
+            for row in rows
+        }
+    if dialects.name() == "sqlite":
         rows = db.session.execute(_money_out_by_lookups(as_of))
     else:
         rows = db.session.execute(_money_out_by_joins(as_of))
-    return {row.pool_code: (from_cents(row.allocated), from_cents(row.disbursed)) for row in rows}
+    return {
+        row.pool_code: (from_cents(row.allocated), from_cents(row.disbursed), ZERO, ZERO)
+        for row in rows
+    }
+
+
+def _money_back_by_pool(as_of: date) -> dict[str, tuple[Decimal, Decimal]]:
+    """pool -> (released, refunded): what programmes' closures gave back to it by the end of
+    `as_of`: allocated money never paid out (by the closing date), and refunds of unspent money
+    (by their receipt dates; `fund.finance.closure`). Two queries."""
+    released = db.session.execute(
+        select(AllocationSource.pool_code, cents_sum(AllocationSource.released).label("c"))
+        .join(ProgrammeClosure, ProgrammeClosure.allocation_id == AllocationSource.allocation_id)
+        .where(ProgrammeClosure.closed_on <= as_of)
+        .group_by(AllocationSource.pool_code)
+    )
+    back = {row.pool_code: (from_cents(row.c), ZERO) for row in released}
+    for row in db.session.execute(
+        select(RefundPool.pool_code, cents_sum(RefundPool.amount).label("c"))
+        .join(Refund, Refund.id == RefundPool.refund_id)
+        .where(Refund.received_on <= as_of)
+        .group_by(RefundPool.pool_code)
+    ):
+        back[row.pool_code] = (back.get(row.pool_code, (ZERO, ZERO))[0], from_cents(row.c))
+    return back
 
 
 def paid_out_differences(today: date) -> list[str]:
@@ -189,7 +229,9 @@ def _money_out_by_joins(as_of: date):
 
 def balance(as_of: date | None = None) -> Balance:
     """The fund's money in total and by pool; voided contributions are left out of every sum
-    and listed on their own. Four queries. With `as_of`, the money at the end of that day,
+    and listed on their own; what closures gave back to a pool (allocated money never paid out,
+    refunds) is no longer allocated, and a refund no longer paid out. Four queries (six with
+    `as_of`). With `as_of`, the money at the end of that day,
     a pool's available money being its net contributions less its allocations then."""
     pools = db.session.execute(
         select(Pool.code, Pool.available, ThematicArea.title)
@@ -212,8 +254,13 @@ def balance(as_of: date | None = None) -> Balance:
         )
     }
     money_out = _money_out_by_pool(as_of)
-    allocated = {code: out[0] for code, out in money_out.items()}
-    disbursed = {code: out[1] for code, out in money_out.items()}
+    if as_of is None:
+        back = {code: (out[2], out[3]) for code, out in money_out.items()}
+    else:
+        back = _money_back_by_pool(as_of)
+    none = (ZERO, ZERO)
+    allocated = {code: out[0] - sum(back.get(code, none), ZERO) for code, out in money_out.items()}
+    disbursed = {code: out[1] - back.get(code, none)[1] for code, out in money_out.items()}
     lines = []
     for row in pools:
         got = received.get(row.code)
