@@ -1,25 +1,33 @@
 """Work the test session does once instead of once per test.
 
 Every test builds its own application on its own database, so each test would otherwise
-compile the same 100 URL rules (werkzeug turns each into Python code) and the same SQL
+compile the same 100 URL rules (werkzeug turns each into Python code), the same SQL
 statements (SQLAlchemy keeps compiled statements per engine, and every test has a new
-engine). Both results depend only on their input, never on the application or database
-they were made for, so the session keeps one copy:
+engine) and the same Jinja templates (each application has its own Jinja environments, the
+pages' and the emails', which compile every template they render). These results depend only
+on their input, never on the application or database they were made for, so the session
+keeps one copy:
 
 - a URL rule's builder function is generated from the rule's text, its converters' names
   and its defaults' names; it takes the rule it belongs to as an argument;
 - a compiled statement is keyed by SQLAlchemy on the dialect object of its engine; here on
   the dialect's class and server version instead, so engines of the same kind share them
   (the engines' caches, for queries, and the mappers' own, for the INSERT, UPDATE and
-  DELETE statements of a flush).
+  DELETE statements of a flush);
+- a template's code object is keyed on its source, name and file and on every setting of
+  its environment that the compiler reads (the syntax, autoescaping for that name, the
+  extensions, finalize, and each filter and test with the way it is called); the code is
+  run in the environment that loads it, as a bytecode cache's would be.
 
-`install()` applies both to the test configuration; nothing in the application changes.
+`install()` applies them to the test configuration; nothing in the application changes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import Environment
+from jinja2.utils import _PassArg
 from sqlalchemy.orm import Mapper
 from sqlalchemy.util import LRUCache
 from werkzeug.routing.rules import Rule
@@ -70,7 +78,70 @@ def _compiled_cache(self: Mapper) -> SharedCompiledCache:
     return SharedCompiledCache(500)
 
 
+_TEMPLATES: dict[tuple[Any, ...], Any] = {}
+
+
+def _functions(functions: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            name,
+            getattr(f, "__module__", None),
+            getattr(f, "__qualname__", None),
+            _PassArg.from_obj(f),
+        )
+        for name, f in sorted(functions.items())
+    )
+
+
+def _environment_key(env: Environment, name: str | None) -> tuple[Any, ...]:
+    autoescape = env.autoescape(name) if callable(env.autoescape) else env.autoescape
+    finalize = env.finalize
+    return (
+        type(env),
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        tuple(sorted(env.extensions)),
+        env.optimized,
+        env.is_async,
+        bool(autoescape),
+        None if finalize is None else (_functions({"": finalize})),
+        env.code_generator_class,
+        _functions(env.filters),
+        _functions(env.tests),
+    )
+
+
+def _compile_once(
+    self: Environment,
+    source: Any,
+    name: str | None = None,
+    filename: str | None = None,
+    raw: bool = False,
+    defer_init: bool = False,
+) -> Any:
+    if raw or not isinstance(source, str):  # a parsed tree or Python source: not shared
+        return _compile_template(self, source, name, filename, raw, defer_init)
+    key = (source, name, filename, defer_init, _environment_key(self, name))
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = _compile_template(self, source, name, filename, raw, defer_init)
+    return _TEMPLATES[key]
+
+
+_compile_template = Environment.compile
+
+
 def install() -> None:
+    Environment.compile = _compile_once  # type: ignore[method-assign]
     Rule._compile_builder = _builder_once  # type: ignore[method-assign]
     Mapper._compiled_cache = _compiled_cache  # type: ignore[assignment]
     options = dict(TestConfig.SQLALCHEMY_ENGINE_OPTIONS)
