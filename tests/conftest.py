@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,7 +19,8 @@ import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
 from fund import create_app
 from fund.accounts.models import Organization, User
@@ -43,7 +45,19 @@ from tests.helpers import (  # noqa: F401 - the names the test modules import fr
 from tests.pg import PostgresServer, find_bindir
 
 ROOT = Path(__file__).resolve().parent.parent
-compile_caches.install()  # URL rules and SQL statements compiled once per session
+compile_caches.install()  # URL rules, SQL statements and templates compiled once per session
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_syncing(connection: Any, _record: Any) -> None:
+    """The tests' SQLite files are thrown away after the test: a commit does not wait for the
+    disk (no fsync) and the rollback journal stays in memory (no file made and deleted per
+    transaction). Transactions, rollbacks and locks work as in any other journal mode."""
+    if isinstance(connection, sqlite3.Connection):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("PRAGMA journal_mode = MEMORY")
+        cursor.close()
 
 
 # The slowest files, longest first (measured with --durations on two workers). They are run
