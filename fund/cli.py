@@ -12,6 +12,7 @@ from fund.extensions import db
 from workflows import PROPOSAL_WORKFLOW, to_mermaid
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 from workflows.report import REPORT_WORKFLOW
+from workflows.revision import REVISION_WORKFLOW
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
 fund_cli = AppGroup("fund", help="Fund operations: seed data, diagrams, audit checks.")
@@ -22,6 +23,7 @@ DIAGRAMS = {
     "concept_note": CONCEPT_NOTE_WORKFLOW,
     "voting_round": VOTING_ROUND_WORKFLOW,
     "report": REPORT_WORKFLOW,
+    "revision": REVISION_WORKFLOW,
 }
 
 
