@@ -26,6 +26,7 @@ from fund.finance.transfer_schedule import (
     transferred_tranches,
 )
 from fund.money import read_amount
+from fund.proposals.budget import Line, summarise
 from fund.proposals.models import BudgetLine, Proposal
 from tests.factories import acting_secretariat, advance, new_open_call, new_proposal
 from tests.helpers import client_for, counted_get, new_user, org_id, user
@@ -74,6 +75,31 @@ def test_the_tranches_add_up_to_the_share_exactly(share: Decimal, weights) -> No
     for year, part in parts.items():
         if year != last:  # its proportion rounded half-up, or less when the share runs out
             assert part <= share * weights[year] / total + D("0.005")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 3),  # organization
+            st.decimals(min_value=D("0.00"), max_value=D("999999.99"), places=2),
+            st.integers(1, 10),  # year
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_for_any_budget_each_organization_s_tranches_add_up_to_its_share(rows) -> None:
+    """As funding plans them: the shares of the budget's summary (direct plus indirect costs),
+    split by each organization's direct costs by year."""
+    summary = summarise([Line(org, 1, 1, amount, year) for org, amount, year in rows], D("0.07"))
+    for org, budget in summary.by_organization.items():
+        parts = split_share(budget.total, summary.direct_by_year[org])
+        if budget.direct > 0:
+            assert sum(parts.values(), D("0.00")) == budget.total
+        else:
+            assert parts == {}
+        assert all(summary.direct_by_year[org][year] > 0 for year in parts)
 
 
 def test_tranche_dates_funding_first_then_a_year_apart_never_before_funding():
