@@ -365,3 +365,49 @@ def test_the_demo_spreads_each_line_over_the_programme_years(ctx) -> None:
         (1, D("200000.00")),
         (2, D("200000.00")),
     ]
+
+
+# A payment and a replanning at the same moment ------------------------------------------------
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_payment_and_a_replanning_at_once_leave_a_schedule_that_adds_up(
+    app, author, open_call
+) -> None:
+    """The replanning locks the shares as a payment does: one waits for the other, and the
+    schedule is the one planned before or after the payment, never a mix."""
+    from tests.test_finance_race import run_together
+
+    with app.app_context():
+        proposal = _funded(author, open_call)
+        for line in proposal.budget_lines:  # a reallocation: all of ILO's budget in year 1
+            if line.organization_id == org_id("ILO"):
+                line.year = 1
+        db.session.commit()
+        proposal_id, allocation_id = proposal.id, _allocation(proposal.id).id
+        secretariat_id = acting_secretariat().id
+        db.session.commit()
+
+    def pay():
+        allocation = db.session.get(Allocation, allocation_id)
+        return operations.record_disbursement(
+            user(secretariat_id),
+            allocation,
+            org_id("ILO"),
+            allocation.allocated_on,
+            D("321000.00"),
+        )
+
+    def replan():
+        allocation = db.session.get(Allocation, allocation_id)
+        start = db.session.get(Proposal, proposal_id).planned_start
+        return plan_transfer_schedule(allocation, start=start, now=utcnow())
+
+    results = run_together(app, [pay, replan])
+    assert not any(isinstance(r, Exception) for r in results), results
+    with app.app_context():
+        ilo = [(n, a) for n, _, a in _by_org(allocation_id)["ILO"]]
+        assert ilo in (
+            [(1, D("642000.00"))],  # replanned before the payment
+            [(1, D("321000.00")), (2, D("321000.00"))],  # after it: tranche 1 kept
+        ), ilo
