@@ -599,3 +599,25 @@ def test_the_demo_requests_each_organizations_next_tranche(app, programme):
             ("ILO", 2): (D("171000.00"), OVERRIDE),
             ("IOM", 1): (D("214000.00"), None),
         }
+
+
+def test_the_pages_statements_do_not_grow_with_the_requests(app, client, programme, create_user):
+    """The finance page and the agent's list read the requests' organizations and people
+    together: more requests, the same number of statements."""
+    from tests.helpers import counted_get
+
+    agent = create_user(roles=("secretariat", "administrative_agent"), organization_acronym=None)
+    _sign_in(client, agent)
+    finance = f"/finance/proposals/{programme['proposal']}"
+    with app.app_context():
+        _record(programme, _request(programme, "ILO", "1000.00"))
+        iom = _request(programme, "IOM", "1000.00")
+        db.session.commit()
+        engine = db.engine
+        before = [counted_get(client, engine, path)[1] for path in (finance, "/finance/transfers")]
+        transfers.cancel_request(user(programme["second"]), iom, "Wrong amount")
+        _request(programme, "IOM", "900.00", actor=programme["second"])
+        _request(programme, "ILO", "500.00", override_reason="Needed now.")
+        db.session.commit()
+        after = [counted_get(client, engine, path)[1] for path in (finance, "/finance/transfers")]
+    assert after == before

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
@@ -251,11 +252,17 @@ def cancel_request(
 
 
 def requests_for(allocation_id: int) -> list[TransferRequest]:
-    """A programme's requests, the latest first."""
+    """A programme's requests, the latest first, with their organizations and people (three
+    statements, however many requests)."""
     return list(
         db.session.scalars(
             select(TransferRequest)
             .where(TransferRequest.allocation_id == allocation_id)
+            .options(
+                selectinload(TransferRequest.organization),
+                selectinload(TransferRequest.requested_by),
+                selectinload(TransferRequest.closed_by),
+            )
             .order_by(TransferRequest.requested_at.desc(), TransferRequest.id.desc())
         )
     )
@@ -265,6 +272,10 @@ def open_requests() -> list[tuple[TransferRequest, Proposal]]:
     """Every open request with its programme, the oldest first (the agent's list)."""
     rows = db.session.execute(
         select(TransferRequest, Proposal)
+        .options(
+            selectinload(TransferRequest.organization),
+            selectinload(TransferRequest.requested_by),
+        )
         .join(Allocation, Allocation.id == TransferRequest.allocation_id)
         .join(Proposal, Proposal.id == Allocation.proposal_id)
         .where(TransferRequest.status == OPEN)
