@@ -241,3 +241,20 @@ def test_the_migration_puts_existing_lines_in_year_1_and_refuses_year_0(
                 {"p": proposal_id},
             )
         db.session.rollback()
+
+
+def test_the_budget_lines_table_gives_each_line_s_year(
+    app, client, login_as, author, make_proposal
+):
+    from tests.test_exports import read_csv
+
+    proposal_id = make_proposal(author)
+    login_as("secretariat", organization_acronym="IOM")
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).budget_lines[1].year = 2
+        db.session.commit()
+    lines = read_csv(client.get("/reports/tables/budget_lines.csv").data)
+    assert [(r["Amount (USD)"], r["Programme year"]) for r in lines] == [
+        ("600000.00", "1"),
+        ("400000.00", "2"),
+    ]

@@ -170,6 +170,7 @@ def _budget_lines() -> Table:
         Column("Objective", width=24),
         Column("Budget category", INTEGER, 10),
         Column("Category", width=28),
+        Column("Programme year", INTEGER, 10),
         Column("Description", width=36),
         AMOUNT,
     )
@@ -182,6 +183,7 @@ def _budget_lines() -> Table:
             objectives.get(b.objective_number, ""),
             b.category_code,
             categories.get(b.category_code, ""),
+            b.year,
             b.description,
             b.amount,
         )
