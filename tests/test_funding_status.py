@@ -1,8 +1,10 @@
 """The funding status over random histories (Hypothesis): deposits in currencies with the
-administrative agent's fee, voids, interest, direct costs, funding, transfers and accepted
-expenditure. After every step the figures equal those kept by the test as it went, the
-identities hold to the cent, and the balance with the administrative agent equals, computed
-another way, the pools' available money plus what the allocations have not yet transferred.
+administrative agent's fee, voids, interest, direct costs, funding, transfers, accepted
+expenditure, closures (each organization's final expenditure its accepted reports', what was
+never transferred released to the pools) and refunds. After every step the figures equal those
+kept by the test as it went, the identities hold to the cent, and the balance with the
+administrative agent equals, computed another way, the pools' available money plus what the
+allocations have neither transferred nor released.
 
 Each example runs in one transaction rolled back at its end: every example starts from the
 same database (two approved programmes, no money)."""
@@ -13,15 +15,16 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from fund.accounts.models import Organization
 from fund.extensions import db, utcnow
-from fund.finance import agent, funding
+from fund.finance import agent, closure, funding
 from fund.finance import operations as finance
-from fund.finance.models import Allocation, AllocationShare, Contribution, Pool
+from fund.finance.closure_models import ClosureShare
+from fund.finance.models import Allocation, AllocationShare, AllocationSource, Contribution, Pool
 from fund.finance.status import funding_status
 from fund.money import ZERO, read_amount, round_cents
 from fund.proposals.models import Proposal
@@ -44,6 +47,7 @@ class Kept:
     interest: Decimal = ZERO
     direct_costs: Decimal = ZERO
     transfers: dict[int, Decimal] = field(default_factory=dict)
+    refunds: dict[int, Decimal] = field(default_factory=dict)
     expenditure: dict[int, Decimal] = field(default_factory=dict)
     contributions: list[int] = field(default_factory=list)
 
@@ -54,6 +58,10 @@ transfer_step = st.tuples(
 )
 spend_step = st.tuples(
     st.just("spend"), st.integers(0, 1), st.integers(0, 100), st.just(0), st.just(False)
+)
+close_step = st.tuples(st.just("close"), st.integers(0, 1), st.just(0), st.just(0), st.just(False))
+refund_step = st.tuples(
+    st.just("refund"), st.integers(0, 1), st.integers(1, 100), st.integers(0, 1), st.just(False)
 )
 # The steps that move money out are drawn more often, so that most histories reach them.
 step = st.one_of(
@@ -76,6 +84,8 @@ step = st.one_of(
     transfer_step,
     spend_step,
     spend_step,
+    close_step,
+    refund_step,
 )
 
 
@@ -134,7 +144,12 @@ def _apply(kind, a, b, c, flag, *, people, donor_id, proposals, kept: Kept, rate
         if proposal.status == "approved" and funding.funding_plan(proposal, rate).covered:
             finance.fund_proposal(secretariat, proposal)
     elif kind == "transfer":
-        allocations = db.session.scalars(select(Allocation).order_by(Allocation.id)).all()
+        allocations = db.session.scalars(
+            select(Allocation)
+            .join(Proposal, Proposal.id == Allocation.proposal_id)
+            .where(Proposal.status == "funded")  # not closed
+            .order_by(Allocation.id)
+        ).all()
         allocation = allocations[a % len(allocations)] if allocations else None
         if allocation is not None:
             share = allocation.shares[c % len(allocation.shares)]
@@ -148,8 +163,34 @@ def _apply(kind, a, b, c, flag, *, people, donor_id, proposals, kept: Kept, rate
                 kept.transfers[share.organization_id] = (
                     kept.transfers.get(share.organization_id, ZERO) + amount
                 )
+    elif kind == "close":
+        proposal = db.session.get(Proposal, proposals[a])
+        if proposal.status == "funded":
+            # Each organization's final expenditure: its accepted reports' (left out).
+            closure.close_programme(secretariat, proposal, reason="Ended early.")
+    elif kind == "refund":
+        shares = db.session.scalars(select(ClosureShare).order_by(ClosureShare.allocation_id)).all()
+        owing = [share for share in shares if read_amount(share.outstanding) > 0]
+        if owing:
+            share = owing[(a + c) % len(owing)]
+            amount = max(round_cents(read_amount(share.outstanding) * b / 100), CENT)
+            proposal_id = db.session.get(Allocation, share.allocation_id).proposal_id
+            closure.record_refund(
+                agent_user,
+                db.session.get(Proposal, proposal_id),
+                share.organization_id,
+                today,
+                amount,
+            )
+            organization = share.organization_id
+            kept.refunds[organization] = kept.refunds.get(organization, ZERO) + amount
     elif kind == "spend":
-        funded = db.session.scalars(select(Allocation.proposal_id).order_by(Allocation.id)).all()
+        funded = db.session.scalars(
+            select(Allocation.proposal_id)
+            .join(Proposal, Proposal.id == Allocation.proposal_id)
+            .where(Proposal.status == "funded")  # not closed
+            .order_by(Allocation.id)
+        ).all()
         if funded:
             staff = {org_id("ILO"): author, org_id("IOM"): iom_staff}
             _spend(funded[a % len(funded)], b, staff, secretariat, kept)
@@ -191,19 +232,32 @@ def _check(kept: Kept) -> None:
     expenditure = sum(kept.expenditure.values(), ZERO)
     assert (status.deposits, status.administrative_agent_fee) == (kept.deposits, kept.fee)
     assert (status.interest, status.direct_costs) == (kept.interest, kept.direct_costs)
-    assert (status.transfers, status.refunds, status.expenditure) == (transfers, ZERO, expenditure)
-    balance = kept.deposits - kept.fee + kept.interest - transfers - kept.direct_costs
+    refunds = sum(kept.refunds.values(), ZERO)
+    assert (status.transfers, status.refunds, status.expenditure) == (
+        transfers,
+        refunds,
+        expenditure,
+    )
+    balance = kept.deposits - kept.fee + kept.interest + refunds - transfers - kept.direct_costs
     assert status.balance_with_administrative_agent == balance
-    assert status.participating_balance == transfers - expenditure
+    assert status.participating_balance == transfers - refunds - expenditure
     for o in status.organizations:
         assert o.transfers == kept.transfers.get(o.id, ZERO)
         assert o.expenditure == kept.expenditure.get(o.id, ZERO)
+        assert o.refunds == kept.refunds.get(o.id, ZERO)
         assert o.participating_balance == o.transfers - o.refunds - o.expenditure
-    # Where the money with the administrative agent is: unallocated in the pools, or allocated
-    # and not transferred yet.
+    # Where the money with the administrative agent is: unallocated in the pools (refunds
+    # and what a closure released included), or allocated and neither transferred nor
+    # released at a closure.
     pools = read_amount(db.session.scalar(select(func.sum(Pool.available))))
     committed = read_amount(
-        db.session.scalar(select(func.sum(AllocationShare.amount - AllocationShare.disbursed)))
+        db.session.scalar(
+            select(
+                func.sum(
+                    AllocationSource.amount - AllocationSource.disbursed - AllocationSource.released
+                )
+            )
+        )
     )
     assert status.balance_with_administrative_agent == pools + committed
     figures = json.loads(json.dumps(status.to_dict()))
@@ -233,6 +287,19 @@ def test_the_funding_status_holds_over_random_histories(
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(opening, st.lists(step, min_size=3, max_size=14))
+    @example(  # the whole life of a programme: transfers, spending, closure, refunds
+        ("deposit", 200_000_000, CURRENCIES.index("USD"), 0, False),
+        [
+            ("transfer", 0, 50, 0, False),
+            ("transfer", 0, 50, 1, False),
+            ("spend", 0, 40, 0, False),
+            ("close", 0, 0, 0, False),
+            ("refund", 0, 50, 0, False),
+            ("refund", 0, 100, 1, False),
+            ("interest", 12_345, 0, 0, False),
+            ("cost", 1_000_000, 0, 0, False),
+        ],
+    )
     def run(first, steps) -> None:
         steps = [first, ("fund", 0, 0, 0, False), *steps]
         with app.app_context():

@@ -10,8 +10,10 @@ agent's fee on them, transfers the payments to participating organizations, refu
 paid back, expenditure what their accepted financial reports spent. Every figure is a sum in
 whole cents, so the identities hold to the cent.
 
-The expenditure belongs to the programme reports, a higher layer: `fund.reporting` registers
-its reader here (`register_expenditure`); with none registered it is zero.
+The expenditure of a programme is its accepted financial reports' until it is closed, then the
+final expenditure recorded at its closure (`fund.finance.closure`). The reports belong to a
+higher layer: `fund.reporting` registers their reader here (`register_expenditure`); with none
+registered, an open programme's expenditure is zero.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ from fund.accounts.models import Organization
 from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance.agent_models import DirectCost, InterestEntry
-from fund.finance.closure_models import Refund
+from fund.finance.closure_models import ClosureShare, Refund
 from fund.finance.models import Contribution, ContributionVoid, Disbursement
-from fund.money import ZERO, from_cents
+from fund.money import ZERO, from_cents, read_amount
 
 # organization id -> amount
 ByOrganization = dict[int, Decimal]
+# (allocation id, organization id) -> amount
+ByShare = dict[tuple[int, int], Decimal]
 
-_EXPENDITURE: list[Callable[[], ByOrganization]] = []
+_EXPENDITURE: list[Callable[[], ByShare]] = []
 
 FIGURES = (
     "deposits",
@@ -48,9 +52,9 @@ FIGURES = (
 )
 
 
-def register_expenditure(reader: Callable[[], ByOrganization]) -> None:
-    """Name the function giving each participating organization's reported expenditure (once:
-    a second registration of the same reader changes nothing)."""
+def register_expenditure(reader: Callable[[], ByShare]) -> None:
+    """Name the function giving each participating organization's reported expenditure on each
+    programme (once: a second registration of the same reader changes nothing)."""
     if reader not in _EXPENDITURE:
         _EXPENDITURE[:] = [reader]
 
@@ -140,8 +144,29 @@ def refunds_by_organization() -> ByOrganization:
 
 
 def expenditure_by_organization() -> ByOrganization:
-    """What each participating organization reported spending (zero with no reader)."""
-    return _EXPENDITURE[0]() if _EXPENDITURE else {}
+    """What each participating organization spent: on a closed programme its final
+    expenditure, on another what its accepted financial reports say (zero with no reader)."""
+    final = {
+        (row.allocation_id, row.organization_id): read_amount(row.final_expenditure)
+        for row in db.session.execute(
+            select(
+                ClosureShare.allocation_id,
+                ClosureShare.organization_id,
+                ClosureShare.final_expenditure,
+            )
+        )
+    }
+    closed = {allocation for allocation, _ in final}
+    reported = _EXPENDITURE[0]() if _EXPENDITURE else {}
+    counted = [
+        (organization, amount)
+        for (allocation, organization), amount in reported.items()
+        if allocation not in closed  # a closed programme counts its final expenditure only
+    ] + [(organization, amount) for (_, organization), amount in final.items()]
+    spent: ByOrganization = {}
+    for organization, amount in counted:
+        spent[organization] = spent.get(organization, ZERO) + amount
+    return spent
 
 
 def funding_status() -> FundingStatus:

@@ -1,5 +1,5 @@
 """The expenditure the funding status counts: each participating organization's spending in
-the programmes' accepted financial reports (`fund.finance.status`, registered by `init_app`)."""
+each programme's accepted financial reports (`fund.finance.status`, registered by `init_app`)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,20 @@ from fund.money import from_cents
 from fund.reporting.models import FINANCIAL_KINDS, ProgrammeReport, ReportExpenditure
 
 
-def accepted_expenditure() -> dict[int, Decimal]:
-    """organization id -> what its accepted financial reports spent, over every programme."""
+def accepted_expenditure() -> dict[tuple[int, int], Decimal]:
+    """(allocation id, organization id) -> what the organization's accepted financial reports
+    of that programme spent."""
     rows = db.session.execute(
-        select(ReportExpenditure.organization_id, cents_sum(ReportExpenditure.amount).label("c"))
+        select(
+            ReportExpenditure.allocation_id,
+            ReportExpenditure.organization_id,
+            cents_sum(ReportExpenditure.amount).label("c"),
+        )
         .join(ProgrammeReport, ProgrammeReport.id == ReportExpenditure.report_id)
         .where(
             ProgrammeReport.status == "accepted",
             ProgrammeReport.kind.in_(sorted(FINANCIAL_KINDS)),
         )
-        .group_by(ReportExpenditure.organization_id)
+        .group_by(ReportExpenditure.allocation_id, ReportExpenditure.organization_id)
     )
-    return {row.organization_id: from_cents(row.c) for row in rows}
+    return {(row.allocation_id, row.organization_id): from_cents(row.c) for row in rows}
