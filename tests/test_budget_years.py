@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from fund.extensions import db
+from fund.finance.models import Allocation
 from fund.proposals.budget import Line, by_year, indirect_costs, programme_years, summarise
 from fund.proposals.checks import submission_problems
 from fund.proposals.models import BudgetLine, Proposal
@@ -216,12 +217,18 @@ def test_the_proposal_page_its_version_and_its_pdf_show_the_budget_by_year(
 # The migration -------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("backend")
 def test_the_migration_puts_existing_lines_in_year_1_and_refuses_year_0(
     app, author, make_proposal
 ) -> None:
+    """Lines written before have year 1, and a programme funded before has its schedule: one
+    tranche per organization, its share, at funding."""
     from flask_migrate import downgrade, upgrade
 
+    from fund.finance.transfer_schedule import scheduled_tranches
+
     proposal_id = make_proposal(author)
+    funded_id = make_proposal(author, status="funded", title="Funded before")
     directory = str(Path(__file__).resolve().parent.parent / "migrations")
     with app.app_context():
         db.session.remove()
@@ -235,6 +242,16 @@ def test_the_migration_puts_existing_lines_in_year_1_and_refuses_year_0(
             select(BudgetLine.year).where(BudgetLine.proposal_id == proposal_id)
         ).all()
         assert years == [1, 1]
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == funded_id)
+        )
+        assert [
+            (t.organization, t.number, t.planned_on, t.amount)
+            for t in scheduled_tranches(allocation.id)
+        ] == [
+            (s.organization.acronym, 1, allocation.allocated_on, s.amount)
+            for s in allocation.shares
+        ]
         with pytest.raises(IntegrityError):
             db.session.execute(
                 text("UPDATE budget_lines SET year = 0 WHERE proposal_id = :p"),

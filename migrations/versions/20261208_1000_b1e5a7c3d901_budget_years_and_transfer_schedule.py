@@ -1,7 +1,9 @@
 """budget years and the transfer schedule
 
 Each budget line falls in a programme year (existing lines: year 1); a funded programme's
-transfer schedule plans, per participating organization, one tranche per programme year.
+transfer schedule plans, per participating organization, one tranche per programme year. The
+allocations made before have their whole budget in year 1: each share is one tranche, dated
+the funding date, as the schedule would plan it.
 
 Revision ID: b1e5a7c3d901
 Revises: a9d4c1e7b320
@@ -58,6 +60,13 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_planned_tranches_allocation_id"), ["allocation_id"], unique=False
         )
+    op.execute(
+        "INSERT INTO planned_tranches "
+        "(allocation_id, organization_id, number, planned_on, amount, planned_at) "
+        "SELECT s.allocation_id, s.organization_id, 1, a.allocated_on, s.amount, a.recorded_at "
+        "FROM allocation_shares s JOIN allocations a ON a.id = s.allocation_id "
+        "WHERE s.amount > 0"
+    )
 
 
 def downgrade() -> None:
