@@ -25,6 +25,7 @@ from fund.proposals.results_versions import quantity
 from fund.reporting import attachments, operations
 from fund.reporting.models import ProgrammeReport, ReportAttachment, ReportExpenditure
 from tests.helpers import client_for, csrf_token, login, org_id, user
+from tests.test_idempotency import post_together, same_session
 from tests.test_programme_reports import _fill_narrative, _report, programme  # noqa: F401
 
 D = Decimal
@@ -47,7 +48,8 @@ def _actions(report_id: int) -> list[str]:
         db.session.scalars(
             select(AuditEvent.action)
             .where(
-                AuditEvent.subject_type == "programme_report", AuditEvent.subject_id == report_id
+                AuditEvent.subject_type == "programme_report",
+                AuditEvent.subject_id == str(report_id),
             )
             .order_by(AuditEvent.id)
         )
@@ -400,3 +402,24 @@ def test_the_report_page_gives_the_target_in_its_unit(app, people):
         year = report.year
     page = client_for(app, people["ilo"]).get(f"/programme-reports/{report.id}")
     assert f"Target for {year}: 1\u00a0month." in page.get_data(as_text=True)
+
+
+def test_parallel_sends_of_the_save_and_submit_forms_do_each_once(app, backend, people):
+    """Six tabs send the same save, then the same submission, at one moment: one save and one
+    submission are recorded, and every tab is sent back to the report (none told of a
+    conflict)."""
+    with app.app_context():
+        report = _report(people["proposal"], "annual_financial")
+    path = f"/programme-reports/{report.id}"
+    field = f"e-{org_id('ILO', app)}-1"
+    staff = client_for(app, people["ilo"])
+    save = {**_form_key(staff, path, path), field: "10.00"}  # the session's CSRF secret first
+    saves = post_together(same_session(app, staff, 6), path, save)
+    submit = _form_key(staff, path, f"{path}/submit")
+    submits = post_together(same_session(app, staff, 6), f"{path}/submit", submit)
+    for response in saves + submits:
+        assert not isinstance(response, Exception), response
+        assert response.status_code == 302 and response.headers["Location"] == path
+    with app.app_context():
+        assert _actions(report.id) == ["report_saved", "report_submitted"]
+        assert db.session.get(ProgrammeReport, report.id).status == "submitted"
