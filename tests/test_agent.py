@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from fund.accounts.models import Organization
+from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.finance import agent
@@ -707,3 +707,66 @@ def test_every_new_route_answers_each_role(app, client, create_user, agent_user,
         else:
             expected = 403
         assert response.status_code == expected, (role, method, path)
+
+
+def test_a_closed_programme_counts_its_final_expenditure_and_refunds(app, history, create_user):
+    from fund.finance import closure
+    from fund.proposals.models import Proposal
+
+    secretariat = create_user(roles=("secretariat",), organization_acronym=None)
+    ilo = org_id("ILO", app)
+    with app.app_context():
+        proposal = db.session.get(Proposal, history)
+        closure.close_programme(user(secretariat), proposal, {ilo: D("30000.00")}, "Ended early.")
+        db.session.commit()
+    with app.app_context():
+        actor = db.session.scalar(
+            select(User).where(User.role_rows.any(role=AGENT_ROLE)).order_by(User.id)
+        )
+        closure.record_refund(
+            actor, db.session.get(Proposal, history), ilo, utcnow().date(), D("70000.00")
+        )
+        db.session.commit()
+        status = funding_status()
+        organization = next(o for o in status.organizations if o.acronym == "ILO")
+        assert (organization.expenditure, organization.refunds) == (D("30000.00"), D("70000.00"))
+        assert organization.participating_balance == D("0.00")
+        # 2,079,200.15 + the refund of 70,000.00
+        assert status.balance_with_administrative_agent == D("2149200.15")
+
+
+def test_the_migration_makes_existing_contributions_usd_deposits_at_the_rate_one(
+    app, backend, donor
+):
+    from pathlib import Path
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    directory = str(Path(__file__).resolve().parent.parent / "migrations")
+    with app.app_context():
+        db.session.remove()
+        downgrade(directory=directory, revision="e4b8d0f6a234")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO contributions (donor_id, received_on, gross, fee_rate, fee, net, "
+                    "pool_code, reference, note, recorded_at) VALUES (:donor, '2026-01-05', "
+                    "1000.00, 0.01, 10.00, 990.00, 'GENERAL', 'OLD-1', '', '2026-01-05 10:00:00')"
+                ),
+                {"donor": donor.id},
+            )
+        upgrade(directory=directory, revision="f5c9e1a7b345")
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                text(
+                    "SELECT currency, currency_amount, exchange_rate, pledge_id FROM contributions"
+                )
+            ).one()
+        assert (row.currency, D(str(row.currency_amount)), D(str(row.exchange_rate))) == (
+            "USD",
+            D("1000.00"),
+            D("1"),
+        )
+        assert row.pledge_id is None
+        upgrade(directory=directory)
