@@ -47,11 +47,6 @@ class ProgrammeClosure(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     closed_by: Mapped[User | None] = relationship()
-    shares: Mapped[list[ClosureShare]] = relationship(
-        order_by="ClosureShare.organization_id",
-        primaryjoin="ProgrammeClosure.allocation_id == foreign(ClosureShare.allocation_id)",
-        viewonly=True,
-    )
 
 
 class ClosureShare(db.Model):
