@@ -1,7 +1,7 @@
 """The reporting part of the demo set: the funded demo programme's schedule (made when it is
 funded) gets one accepted annual report (its first annual financial report: the lead
 organization spent part of its first tranche, entered and submitted by the lead organization's
-staff) and one overdue report.
+staff) and one overdue report, its narrative report, which holds a field-visit note as evidence.
 
 The programme starts after the demo is loaded, so no report of its schedule is late yet: the
 demo sets its first annual narrative report's due date ten days back, so that the secretariat's
@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from fund.accounts.models import Role, User, UserRole
@@ -21,7 +24,7 @@ from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.money import read_amount, round_cents
 from fund.proposals.models import Proposal
-from fund.reporting import operations
+from fund.reporting import attachments, operations
 from fund.reporting.models import ProgrammeReport
 
 # Of what was transferred to the lead organization: spent on staff (1) and supplies (2).
@@ -46,6 +49,18 @@ def _staff_of(organization_id: int | None) -> User | None:
     ).first()
 
 
+def _field_visit_note(title: str) -> bytes:
+    """A small, valid one-page PDF standing in for a report's evidence."""
+    buffer = BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    page.setTitle("Field visit note")
+    page.drawString(72, 770, "Field visit note")
+    page.drawString(72, 740, title[:90])
+    page.drawString(72, 710, "(Demo document.)")
+    page.save()
+    return buffer.getvalue()
+
+
 def add_demo_reports(proposal: Proposal, author: User, secretariat: User, today: date) -> None:
     financial = _first(proposal, "annual_financial")
     lead = proposal.lead_organization_id
@@ -67,4 +82,12 @@ def add_demo_reports(proposal: Proposal, author: User, secretariat: User, today:
     narrative = _first(proposal, "annual_narrative")
     if narrative is not None:
         narrative.due_on = today - timedelta(days=10)
+        attachments.add_attachment(
+            author,
+            narrative.id,
+            filename="field-visit-note.pdf",
+            data=_field_visit_note(proposal.title),
+            allowed_types=("pdf",),
+            max_bytes=10 * 1024 * 1024,
+        )
     db.session.flush()
