@@ -124,7 +124,7 @@ def test_a_file_a_proposal_would_refuse_is_refused_at_the_field(app, people):
     assert none.status_code == 400 and "Choose a file to attach." in none.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(ReportAttachment)).all() == []
-        with pytest.raises(operations.ReportRefused, match="annual financial report"):
+        with pytest.raises(operations.ReportRefused, match="This is an annual financial report"):
             attachments.add_attachment(
                 user(people["ilo"]),
                 financial.id,

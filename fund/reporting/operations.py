@@ -156,7 +156,8 @@ def editable(actor: User, report_id: int, kind_check: str) -> ProgrammeReport:
             f"The report is {report.status}: it can no longer be changed.", stale=True
         )
     if (kind_check == "narrative") != report.is_narrative:
-        raise ReportRefused(f"This is a {report.kind_label.lower()}.")
+        kind = report.kind_label.lower()
+        raise ReportRefused(f"This is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.")
     return report
 
 
