@@ -398,7 +398,7 @@ def test_the_pages_read_a_fixed_number_of_statements(app, client, programme, mak
     assert before == EXPECTED_STATEMENTS
 
 
-def test_other_applicants_and_the_committee_do_not_see_the_reports(app, client, programme):
+def test_other_applicants_do_not_see_the_reports(app, client, programme):
     with app.app_context():
         report = _report(programme["proposal"], "annual_narrative")
     login(client, programme["undp"].email)
