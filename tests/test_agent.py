@@ -770,3 +770,77 @@ def test_the_migration_makes_existing_contributions_usd_deposits_at_the_rate_one
         )
         assert row.pledge_id is None
         upgrade(directory=directory)
+
+
+def test_the_agents_forms_answer_junk_without_a_server_error(
+    app, backend, agent_client, agent_user, donor
+):
+    from hypothesis import given
+
+    from tests.test_security_fuzz import _submit, field, fields, fuzz
+
+    _deposit(app, agent_user, donor, "1000.00")
+    with app.app_context():
+        pledge = agent.record_pledge(
+            user(agent_user),
+            _donor(donor),
+            utcnow().date(),
+            "EUR",
+            D("10.00"),
+            [(utcnow().date(), D("10.00"))],
+        )
+        db.session.commit()
+        pledge_id = str(pledge.id)
+    token = csrf_token(agent_client, "/finance/pledges")
+    today = utcnow().date().isoformat()
+    donor_id = str(donor.id)
+
+    @fuzz(backend)
+    @given(
+        fields(
+            donor_id=field(donor_id, "0"),
+            pledged_on=field(today, "2026-02-30"),
+            currency=field("EUR", "eur", "XXX"),
+            amount=field("10.00", "1,000.00"),
+            due_1=field(today, ""),
+            part_1=field("10.00", ""),
+            due_2=field(today, ""),
+            part_2=field("", "5.00"),
+            note=field("Note"),
+        )
+    )
+    def pledges(data):
+        _submit(app, agent_client, "/finance/pledges", data | {"csrf_token": token})
+
+    @fuzz(backend)
+    @given(
+        fields(
+            donor_id=field(donor_id, "0"),
+            received_on=field(today, "2026-02-30"),
+            currency=field("EUR", "USD", "XXX"),
+            amount=field("10.00", "1,000.00"),
+            exchange_rate=field("1", "1.0825", "0.00000001", "1e3"),
+            pledge_id=field(pledge_id, "0"),
+            earmark=field("", "TA4"),
+            reference=field("R"),
+        )
+    )
+    def deposits(data):
+        _submit(app, agent_client, "/finance/deposits/new", data | {"csrf_token": token})
+
+    @fuzz(backend)
+    @given(
+        fields(
+            earned_on=field(today),
+            amount=field("1.00"),
+            charged_on=field(today),
+            description=field("Staff"),
+        )
+    )
+    def interest_and_costs(data):
+        _submit(app, agent_client, "/finance/interest", data | {"csrf_token": token})
+        _submit(app, agent_client, "/finance/direct-costs", data | {"csrf_token": token})
+
+    pledges()
+    deposits()
+    interest_and_costs()
