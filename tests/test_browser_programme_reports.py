@@ -76,6 +76,10 @@ def test_submit_and_accept_a_financial_report(server, browser, report) -> None:
     page = context.new_page()
     support.sign_in(page, APPLICANT)
     page.goto(path)
+    # ILO fills ILO's lines; IOM's are shown, not offered.
+    assert page.locator(f"#e-{ilo}-1").count() == 1
+    assert "Filled by the staff of IOM." in page.content()
+    support.screenshot(page, "report-financial-own-lines")
     field = page.locator(f"#e-{ilo}-1")
     field.fill("1,25.50")
     with page.expect_navigation():
