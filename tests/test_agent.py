@@ -844,3 +844,37 @@ def test_the_agents_forms_answer_junk_without_a_server_error(
     pledges()
     deposits()
     interest_and_costs()
+
+
+def test_a_direct_cost_and_a_funding_at_the_same_moment_never_overdraw_the_pool(
+    app, backend, agent_user, donor, author, make_proposal, create_user
+):
+    """USD 1,485,000.00 unearmarked: funding a programme of 1,070,000.00 and a direct cost of
+    500,000.00 cannot both be paid; whichever comes second is refused, and the pool stays at or
+    above zero."""
+    from fund.proposals.models import Proposal
+    from tests.test_finance_race import run_together
+
+    _deposit(app, agent_user, donor, "1500000.00")
+    proposal_id = make_proposal(author, status="approved", primary_objective_number=7)
+    secretariat = create_user(roles=("secretariat",), organization_acronym=None)
+
+    def cost():
+        return agent.record_direct_cost(
+            user(agent_user), utcnow().date(), D("500000.00"), "Secretariat staff"
+        )
+
+    def allocate():
+        return finance_operations.fund_proposal(
+            user(secretariat), db.session.get(Proposal, proposal_id)
+        )
+
+    results = run_together(app, [cost, allocate])
+    done = [r for r in results if not isinstance(r, Exception)]
+    assert len(done) == 1, results
+    with app.app_context():
+        general = read_amount(db.session.get(Pool, "GENERAL").available)
+        costs = db.session.scalar(select(func.count()).select_from(DirectCost))
+        allocations = db.session.scalar(select(func.count()).select_from(Allocation))
+    assert (costs, allocations) in ((1, 0), (0, 1))
+    assert general == (D("985000.00") if costs else D("415000.00"))
