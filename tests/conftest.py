@@ -19,7 +19,7 @@ import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from fund import create_app
@@ -148,22 +148,18 @@ def postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres: PostgresServer) -> str:
-    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with postgres.admin().connect() as conn:
         conn.execute(text("CREATE DATABASE fund_template"))
-    admin.dispose()
     _build_template(create_app("test", {"SQLALCHEMY_DATABASE_URI": postgres.url("fund_template")}))
     return "fund_template"
 
 
 def _postgres_database(postgres: PostgresServer, template: str, name: str) -> str:
-    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with postgres.admin().connect() as conn:
         # From PostgreSQL 15 on, a copy is written to the WAL page by page unless the files
         # are copied (with a checkpoint, cheap on this server without fsync).
         strategy = " STRATEGY FILE_COPY" if conn.dialect.server_version_info >= (15,) else ""
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}{strategy}'))
-    admin.dispose()
     return postgres.url(name)
 
 
@@ -207,10 +203,8 @@ def _make_app(
 
 
 def _drop_postgres_database(postgres: PostgresServer, name: str) -> None:
-    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with postgres.admin().connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import socket
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import Engine, create_engine
+
 
 def find_bindir() -> Path | None:
     """The directory holding pg_ctl, initdb and postgres (Debian keeps them out of PATH)."""
@@ -43,6 +45,7 @@ class PostgresServer:
         self.port = _free_port()
         self.user = "fund"
         self._runas: list[str] = []
+        self._admin: Engine | None = None
         if os.geteuid() == 0:
             account = pwd.getpwnam("postgres")
             os.chown(base, account.pw_uid, account.pw_gid)
@@ -82,7 +85,17 @@ class PostgresServer:
             "start",
         )
 
+    def admin(self) -> Engine:
+        """An engine in autocommit on the server's own database, for creating and dropping the
+        tests' databases; one for the session (a new engine and connection each time cost
+        more than the statement)."""
+        if self._admin is None:
+            self._admin = create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        return self._admin
+
     def stop(self) -> None:
+        if self._admin is not None:
+            self._admin.dispose()
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
 
     def url(self, database: str = "postgres") -> str:
