@@ -134,9 +134,7 @@ class Config:
     # (unless False), and the organization reported spent at least this share of what it was
     # transferred; the secretariat may override a failing condition with a recorded reason.
     TRANCHE_REPORTS_ACCEPTED = _env_bool("TRANCHE_REPORTS_ACCEPTED", True)
-    TRANCHE_MIN_EXPENDITURE_SHARE = Decimal(
-        os.environ.get("TRANCHE_MIN_EXPENDITURE_SHARE", "0.70")
-    )
+    TRANCHE_MIN_EXPENDITURE_SHARE = Decimal(os.environ.get("TRANCHE_MIN_EXPENDITURE_SHARE", "0.70"))
 
     # Revisions of funded programmes (fund/revisions): requested at least this many days before
     # the programme's end date; the committee approves an end date moved more than this many

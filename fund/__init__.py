@@ -191,8 +191,8 @@ def _register_blueprints(app: Flask) -> None:
     from fund.core.views import bp as core_bp
     from fund.coverage.views import bp as coverage_bp
     from fund.finance.agent_views import bp as agent_bp
-    from fund.finance.transfer_views import bp as transfers_bp
     from fund.finance.closure_views import bp as closure_bp
+    from fund.finance.transfer_views import bp as transfers_bp
     from fund.finance.views import bp as finance_bp
     from fund.notifications.views import bp as notifications_bp
     from fund.pipeline.views import bp as pipeline_bp
@@ -223,9 +223,9 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         seats_bp,
         finance_bp,
+        closure_bp,
         agent_bp,
         transfers_bp,
-        closure_bp,
         coverage_bp,
         results_bp,
         reporting_bp,

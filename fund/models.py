@@ -16,7 +16,6 @@ from fund.committee.models import (
 )
 from fund.coverage.totals import CoverageTotal
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
-from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.models import (
     Allocation,
     AllocationShare,
@@ -27,8 +26,8 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
-from fund.finance.transfer_models import TransferRequest
 from fund.finance.schedule_models import PlannedTranche
+from fund.finance.transfer_models import TransferRequest
 from fund.idempotency import FormKey
 from fund.notifications.models import Notification, NotificationPreference, OutboxMessage
 from fund.proposals.models import (
@@ -65,6 +64,7 @@ from fund.reference.results import (
 from fund.reporting.models import (
     ProgrammeReport,
     ReportActual,
+    ReportAttachment,
     ReportExpenditure,
     ReportNarrative,
 )
@@ -107,9 +107,9 @@ __all__ = [
     "NotificationPreference",
     "Organization",
     "OutboxMessage",
+    "PlannedTranche",
     "Pledge",
     "PledgeInstalment",
-    "PlannedTranche",
     "Pool",
     "ProgrammeReport",
     "Proposal",
@@ -117,6 +117,7 @@ __all__ = [
     "ProposalPrinciple",
     "ProposalVersion",
     "ReportActual",
+    "ReportAttachment",
     "ReportExpenditure",
     "ReportNarrative",
     "ResultIndicator",
