@@ -84,7 +84,8 @@ def test_demo_programmes_have_results_that_show_every_flag(app, runner, client, 
     document = etree.fromstring(response.data)
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
     assert schema.validate(document), schema.error_log
-    assert [r.get("type") for r in document.iter("result")] == ["2", "1", "1"]
+    # The funded programme's outcome (2) and outputs (1), then the closed programme's outcome.
+    assert [r.get("type") for r in document.iter("result")] == ["2", "1", "1", "2"]
     assert document.xpath("//result/indicator/period/actual/@value") == ["30", "300"]
 
     again = runner.invoke(args=["fund", "seed", "--demo"])

@@ -99,7 +99,9 @@ def test_the_proposal_page_shows_the_framework(app: Flask, open_call: int, autho
     assert "By sex, migration status" in section
     assert "Labour force survey" in section
     assert "ILO" in section
-    assert "1 laws (2027)" not in section and "2027: 1 laws" in section
+    # A one-word unit after exactly 1 in the singular.
+    assert "1 law (2027)" not in section and "2027: 1 law" in section
+    assert "1 laws" not in section
     assert "0 laws (2023)" in section
     assert "MGI MGI-1.1 Migrant workers have equal access to labour rights" in section
     assert "assessment of Chile (2023)" in section
