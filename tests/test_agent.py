@@ -495,7 +495,7 @@ def test_the_agent_records_a_pledge_and_a_deposit_paying_it(app, agent_client, d
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = agent_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "recorded: EUR 1,000,000.00 in 2 expected payment(s)" in page
+    assert "recorded: EUR 1,000,000.00 in 2 expected payments" in page
     with app.app_context():
         pledge_id = db.session.scalar(select(Pledge.id))
     token = csrf_token(agent_client, "/finance/deposits/new")

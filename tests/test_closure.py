@@ -16,10 +16,11 @@ from fund import caches
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
-from fund.finance import closure, closure_queries, operations
+from fund.finance import closure, closure_queries, operations, transfers
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
 from fund.finance.models import Allocation, AllocationSource, Pool
 from fund.finance.operations import FinanceError
+from fund.finance.transfer_models import TransferRequest
 from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.reporting import operations as report_operations
@@ -479,3 +480,28 @@ def test_the_balance_counts_what_closures_gave_back(app, treasurer, agent, progr
     with app.app_context():
         for line in balance().pools:
             assert line.available == line.net - line.allocated, line.code
+
+
+def test_closing_cancels_the_open_transfer_requests(app, treasurer, programme) -> None:
+    """Nothing is transferred after closure: a request still open is cancelled, with the reason
+    in the audit log, and leaves the agent's list."""
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme)
+        )
+        request_id = transfers.request_transfer(
+            user(treasurer.id), allocation, org_id("IOM"), D("1000.00")
+        ).id
+        db.session.commit()
+        assert [r.id for r, _ in transfers.open_requests()] == [request_id]
+    close(app, treasurer, programme, "The government ended the programme.")
+    with app.app_context():
+        assert db.session.get(TransferRequest, request_id).status == "cancelled"
+        assert transfers.open_requests() == []
+        event = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "transfer_request_cancelled")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert event is not None and event.details["request"] == request_id
+        assert "closed" in event.comment

@@ -118,9 +118,11 @@ def record_pledge():
             form.schedule,
             form.note.data or "",
         )
+        count = len(pledge.instalments)
         return (
             f"Pledge PL-{pledge.id} recorded: {pledge.currency} "
-            f"{format_amount(pledge.amount)} in {len(pledge.instalments)} expected payment(s)."
+            f"{format_amount(pledge.amount)} in {count} expected "
+            f"{'payment' if count == 1 else 'payments'}."
         )
 
     return _record(form, "pledge", url_for("agent.pledges"), run, lambda: _pledges_page(form))

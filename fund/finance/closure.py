@@ -39,6 +39,7 @@ from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
 from fund.finance.operations import FinanceError, _add, _move, _move_pool, close_proposal
+from fund.finance.transfers import cancel_open_requests
 from fund.money import CENT, ZERO, format_usd, read_amount
 from fund.proposals.models import Proposal
 
@@ -176,6 +177,13 @@ def close_programme(
             )
         final[row.organization_id] = (transferred, spent)
     close_proposal(actor, proposal, reason, now=now)
+    cancel_open_requests(
+        actor,
+        allocation.id,
+        proposal.id,
+        "The programme was closed: nothing more is transferred.",
+        now,
+    )
     sources = _locked_sources(allocation.id)
     released = {
         row.pool_code: read_amount(row.amount - row.disbursed - row.released) for row in sources

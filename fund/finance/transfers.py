@@ -248,6 +248,36 @@ def cancel_request(
     return row
 
 
+def cancel_open_requests(
+    actor: User, allocation_id: int, proposal_id: int, reason: str, now: datetime
+) -> list[int]:
+    """Cancel the allocation's open requests when its programme closes (nothing can be
+    transferred after closure); each is audited with `reason`. The caller holds the shares'
+    locks; the requests are locked here."""
+    rows = db.session.scalars(
+        select(TransferRequest)
+        .where(TransferRequest.allocation_id == allocation_id, TransferRequest.status == OPEN)
+        .order_by(TransferRequest.id)
+        .with_for_update()
+    ).all()
+    for row in rows:
+        row.status = TransferStatus.CANCELLED.value
+        row.closed_by_id = actor.id
+        row.closed_at = now
+    db.session.flush()
+    for row in rows:
+        record(
+            "transfer_request_cancelled",
+            "proposal",
+            proposal_id,
+            actor,
+            comment=reason,
+            details={"request": row.id, "amount": read_amount(row.amount)},
+            now=now,
+        )
+    return [row.id for row in rows]
+
+
 # Reads ----------------------------------------------------------------------------------------
 
 

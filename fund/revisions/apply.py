@@ -143,7 +143,8 @@ def replan_transfers(proposal: Proposal, actor: Any, now: datetime) -> str:
         return "no allocation, no transfer schedule"
     start, _ = programme_end(proposal)
     tranches = plan_transfer_schedule(allocation, start=start, now=now, actor=actor)
-    return f"planned again ({len(tranches)} tranche(s))"
+    count = len(tranches)
+    return f"planned again ({count} {'tranche' if count == 1 else 'tranches'})"
 
 
 def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: datetime) -> None:
