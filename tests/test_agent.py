@@ -351,6 +351,24 @@ def test_interest_goes_to_the_unearmarked_pool_and_direct_costs_come_out_of_it(
         assert (status.interest, status.direct_costs) == (D("12.34"), D("1002.34"))
 
 
+def test_the_balance_at_the_end_of_a_day_counts_interest_and_direct_costs(app, agent_user, donor):
+    """The balance as of a day gives the unearmarked pool the interest earned and less the
+    direct costs charged by then, as the pool's running figure does today."""
+    from fund.finance.queries import balance
+
+    today = utcnow().date()
+    _deposit(app, agent_user, donor, "1000.00")  # net 990.00
+    with app.app_context():
+        agent.record_interest(user(agent_user), today, D("12.34"))
+        agent.record_direct_cost(user(agent_user), today, D("100.00"), "Secretariat staff")
+        db.session.commit()
+        now = {p.code: p.available for p in balance().pools}
+        assert now["GENERAL"] == D("902.34")
+        assert {p.code: p.available for p in balance(today).pools} == now
+        yesterday = {p.code: p.available for p in balance(today - timedelta(days=1)).pools}
+        assert yesterday["GENERAL"] == D("0.00")
+
+
 def test_bad_interest_and_direct_costs_are_refused(app, agent_user):
     tomorrow = utcnow().date() + timedelta(days=1)
     today = utcnow().date()

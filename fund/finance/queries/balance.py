@@ -18,6 +18,7 @@ from fund import dialects
 from fund.accounts.models import Organization, User
 from fund.dialects import cents_sum, greatest, least
 from fund.extensions import db
+from fund.finance.agent_models import DirectCost, InterestEntry
 from fund.finance.closure_models import ProgrammeClosure, Refund, RefundPool
 from fund.finance.funding import draw_key, drawn_before, pool_label
 from fund.finance.models import (
@@ -161,6 +162,19 @@ def _money_back_by_pool(as_of: date) -> dict[str, tuple[Decimal, Decimal]]:
     return back
 
 
+def _interest_less_direct_costs(as_of: date) -> Decimal:
+    """What the administrative agent's interest added to the unearmarked pool less what direct
+    costs took from it, by the end of `as_of` (one query)."""
+    interest = select(cents_sum(InterestEntry.amount)).where(InterestEntry.earned_on <= as_of)
+    costs = select(cents_sum(DirectCost.amount)).where(DirectCost.charged_on <= as_of)
+    cents = db.session.scalar(
+        select(
+            func.coalesce(interest.scalar_subquery(), 0) - func.coalesce(costs.scalar_subquery(), 0)
+        )
+    )
+    return from_cents(cents or 0)
+
+
 def paid_out_differences(today: date) -> list[str]:
     """The pools whose paid-out money kept on the allocations' sources differs from the
     payments recorded by `today` attributed again (2 queries)."""
@@ -230,9 +244,10 @@ def _money_out_by_joins(as_of: date):
 def balance(as_of: date | None = None) -> Balance:
     """The fund's money in total and by pool; voided contributions are left out of every sum
     and listed on their own; what closures gave back to a pool (allocated money never paid out,
-    refunds) is no longer allocated, and a refund no longer paid out. Four queries (six with
-    `as_of`). With `as_of`, the money at the end of that day,
-    a pool's available money being its net contributions less its allocations then."""
+    refunds) is no longer allocated, and a refund no longer paid out. Four queries (seven with
+    `as_of`). With `as_of`, the money at the end of that day, a pool's available money being
+    its net contributions less its allocations then, and the unearmarked pool's also plus the
+    interest and less the direct costs recorded by then."""
     pools = db.session.execute(
         select(Pool.code, Pool.available, ThematicArea.title)
         .outerjoin(ThematicArea, ThematicArea.code == Pool.code)
@@ -254,10 +269,12 @@ def balance(as_of: date | None = None) -> Balance:
         )
     }
     money_out = _money_out_by_pool(as_of)
+    extra = {}  # pool -> money neither contributed nor allocated (as of a day)
     if as_of is None:
         back = {code: (out[2], out[3]) for code, out in money_out.items()}
     else:
         back = _money_back_by_pool(as_of)
+        extra[GENERAL_POOL] = _interest_less_direct_costs(as_of)
     none = (ZERO, ZERO)
     allocated = {code: out[0] - sum(back.get(code, none), ZERO) for code, out in money_out.items()}
     disbursed = {code: out[1] - back.get(code, none)[1] for code, out in money_out.items()}
@@ -276,7 +293,11 @@ def balance(as_of: date | None = None) -> Balance:
                 net=net,
                 allocated=pool_allocated,
                 disbursed=disbursed.get(row.code, ZERO),
-                available=read_amount(row.available) if as_of is None else net - pool_allocated,
+                available=(
+                    read_amount(row.available)
+                    if as_of is None
+                    else net - pool_allocated + extra.get(row.code, ZERO)
+                ),
                 contributions=got.n if got else 0,
             )
         )
