@@ -31,7 +31,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     (
         "reporting.index",
         "Programme reports",
-        frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
+        frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
     ),
     ("revisions.index", "Revisions", frozenset({Role.SECRETARIAT})),
     ("coverage.dashboard", "Coverage", frozenset()),

@@ -642,7 +642,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     # the list of reports due is the secretariat's and the agent's. The world's report is
     # empty, so submitting it is refused; an upload without a file is refused; its attachment
     # is removed by the owner while the report is due.
-    "reporting.index": _only({"secretariat": 200, "agent": 200}),
+    # Applicants: their own organization's programmes and reports (none for UNDP's).
+    "reporting.index": _only(
+        {"secretariat": 200, "agent": 200, "owner": 200, "other_applicant": 200}
+    ),
     "reporting.programme": _REPORT_READERS,
     "reporting.report": _REPORT_READERS,
     "reporting.download": _REPORT_READERS,

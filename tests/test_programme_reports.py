@@ -18,6 +18,7 @@ from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.notifications.models import Notification, OutboxMessage
 from fund.notifications.report_reminders import remind_reports
+from fund.proposals.models import proposal_reference
 from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
 from fund.reporting import operations, queries
 from fund.reporting.models import ProgrammeReport, ReportExpenditure
@@ -404,7 +405,29 @@ def test_other_applicants_do_not_see_the_reports(app, client, programme):
     login(client, programme["undp"].email)
     assert client.get(f"/programme-reports/{report.id}").status_code == 404
     assert client.get(f"/programme-reports/programme/{programme['proposal']}").status_code == 404
-    assert client.get("/programme-reports/").status_code == 403
+    # Their own list holds only their organization's programmes: none here.
+    listing = client.get("/programme-reports/").get_data(as_text=True)
+    assert "Your organization has no funded programme yet." in listing
+    assert f"/programme-reports/{report.id}" not in listing
+
+
+def test_a_participating_organizations_staff_find_their_programme_and_its_reports(
+    app, client, programme
+):
+    """IOM takes part in ILO's programme (an allocation share, no proposal of its own): its
+    staff reach the programme's reports and revisions from Programme reports."""
+    with app.app_context():
+        narrative = _report(programme["proposal"], "annual_narrative")
+        reference = proposal_reference(programme["proposal"])
+    login(client, programme["iom"].email)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/programme-reports/"' in home
+    listing = client.get("/programme-reports/").get_data(as_text=True)
+    assert reference in listing
+    assert f"/programme-reports/{narrative.id}" in listing
+    assert f"/programme-reports/programme/{programme['proposal']}" in listing
+    assert f"/revisions/programme/{programme['proposal']}" in listing
+    assert client.get(f"/revisions/programme/{programme['proposal']}").status_code == 200
 
 
 def test_the_reminder_command(app, runner, programme):

@@ -1,5 +1,6 @@
 """Reads of the programmes' reports: the status a report shows (overdue derived from its due
-date), the secretariat's list, a programme's schedule, the schedule for `flask fund
+date), the secretariat's list, an organization's programmes and their reports, a programme's
+schedule, the schedule for `flask fund
 reports-due`, and whether a programme's reports are accepted up to a year (for the tranche
 conditions)."""
 
@@ -8,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, select
+from sqlalchemy import case, or_, select
 
 from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import FINANCIAL_KINDS, NARRATIVE_KINDS, ProgrammeReport
 from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_SUBMITTED
@@ -92,6 +94,53 @@ def secretariat_list(today: date) -> list[ReportRow]:
         _base()
         .where(ProgrammeReport.status != REPORT_ACCEPTED)
         .order_by(order, ProgrammeReport.due_on, ProgrammeReport.id),
+        today,
+    )
+
+
+@dataclass(frozen=True)
+class OwnProgramme:
+    id: int
+    reference: str
+    title: str
+    status: str
+
+
+def _reports_for_organization(organization_id: int):
+    """SQL condition on Proposal: the organization reports for it (it owns the programme or
+    has an allocation share of it: `fund.reporting.workflow.reporting_organizations`)."""
+    shares = (
+        select(Allocation.proposal_id)
+        .join(AllocationShare, AllocationShare.allocation_id == Allocation.id)
+        .where(AllocationShare.organization_id == organization_id)
+    )
+    return or_(Proposal.organization_id == organization_id, Proposal.id.in_(shares))
+
+
+def organization_programmes(organization_id: int) -> list[OwnProgramme]:
+    """The funded or closed programmes an organization reports for, newest first. One
+    statement."""
+    rows = db.session.execute(
+        select(Proposal.id, Proposal.title, Proposal.status)
+        .where(
+            Proposal.status.in_(("funded", "closed")),
+            _reports_for_organization(organization_id),
+        )
+        .order_by(Proposal.id.desc())
+    )
+    return [OwnProgramme(row.id, proposal_reference(row.id), row.title, row.status) for row in rows]
+
+
+def organization_list(organization_id: int, today: date) -> list[ReportRow]:
+    """The reports not yet accepted of the programmes an organization reports for, by due
+    date. One statement."""
+    return _rows(
+        _base()
+        .where(
+            ProgrammeReport.status != REPORT_ACCEPTED,
+            _reports_for_organization(organization_id),
+        )
+        .order_by(ProgrammeReport.due_on, ProgrammeReport.id),
         today,
     )
 

@@ -49,6 +49,8 @@ bp = Blueprint("reporting", __name__, url_prefix="/programme-reports")
 
 STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT, Role.COMMITTEE)
 LISTS = roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+# The applicants' list: their own organization's programmes and reports.
+OWN_LISTS = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 DECISION = "The decision on the report"
 
 
@@ -69,9 +71,13 @@ def _report(report_id: int) -> ProgrammeReport:
 
 
 @bp.get("/")
-@LISTS
+@OWN_LISTS
 def index():
     today = utcnow().date()
+    if not (
+        current_user.has_role(Role.SECRETARIAT) or current_user.has_role(Role.ADMINISTRATIVE_AGENT)
+    ):
+        return _own_programmes(today)
     rows = queries.secretariat_list(today)
     return render_template(
         "reporting/index.html",
@@ -79,6 +85,18 @@ def index():
         submitted=[r for r in rows if r.status == "submitted"],
         others=[r for r in rows if r.status not in (queries.OVERDUE, "submitted")],
     )
+
+
+def _own_programmes(today: date):
+    """An applicant's funded programmes (their organization owns them or has a share of
+    them), with the reports they still owe."""
+    organization_id = current_user.organization_id
+    if organization_id is None:
+        programmes, rows = [], []
+    else:
+        programmes = queries.organization_programmes(organization_id)
+        rows = queries.organization_list(organization_id, today)
+    return render_template("reporting/own.html", programmes=programmes, rows=rows)
 
 
 @bp.get("/programme/<int:proposal_id>")
