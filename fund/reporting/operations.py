@@ -34,7 +34,7 @@ from fund.reporting.models import (
     ReportExpenditure,
     ReportNarrative,
 )
-from fund.reporting.workflow import ENGINE, reports_for
+from fund.reporting.workflow import ENGINE, refusal, reports_for
 from workflows import TransitionRefused
 from workflows.report import REPORT_EDITABLE_STATES
 
@@ -350,12 +350,7 @@ def fire(
     try:
         source, dest = ENGINE.fire(report, trigger, actor, comment=comment)
     except TransitionRefused as refused:
-        message = "; ".join(refused.problems) if refused.problems else str(refused)
-        raise ReportRefused(
-            message,
-            "comment" if refused.reason == "comment" else None,
-            stale=refused.reason == "state",
-        ) from refused
+        raise refusal(refused, ReportRefused) from refused
     if trigger == "submit":
         report.submitted_by_id, report.submitted_at = actor.id, now
     else:

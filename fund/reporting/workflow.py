@@ -8,8 +8,8 @@ unless every guard the table names is there (`ENGINE.check_guards()`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -18,9 +18,12 @@ from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
+from fund.refusals import Refused
 from fund.reporting.models import ProgrammeReport
-from workflows import Engine, GuardRegistry
+from workflows import Engine, GuardRegistry, TransitionRefused
 from workflows.report import REPORT_WORKFLOW
+
+R = TypeVar("R", bound=Refused)
 
 GUARDS = GuardRegistry()
 ENGINE = Engine(REPORT_WORKFLOW, GUARDS)
@@ -38,13 +41,30 @@ def reporting_organizations(proposal_id: int) -> set[int]:
     return {owner, *shares} - {None}
 
 
-def reports_for(user: User, proposal_id: int) -> bool:
-    """`user` is an applicant of an organization that reports for the programme."""
+def applicant_of(user: User, organizations: Callable[[int], set[int]], proposal_id: int) -> bool:
+    """`user` is an applicant of one of `organizations(proposal_id)` (asked only for an
+    applicant with an organization)."""
     return (
         user.is_authenticated
         and user.has_role(Role.APPLICANT)
         and user.organization_id is not None
-        and user.organization_id in reporting_organizations(proposal_id)
+        and user.organization_id in organizations(proposal_id)
+    )
+
+
+def reports_for(user: User, proposal_id: int) -> bool:
+    """`user` is an applicant of an organization that reports for the programme."""
+    return applicant_of(user, reporting_organizations, proposal_id)
+
+
+def refusal(refused: TransitionRefused, kind: type[R]) -> R:
+    """A workflow's refusal as the area's refusal `kind`: its problems in one sentence, on the
+    comment field when a comment was missing, stale when the state had already changed."""
+    message = "; ".join(refused.problems) if refused.problems else str(refused)
+    return kind(
+        message,
+        "comment" if refused.reason == "comment" else None,
+        stale=refused.reason == "state",
     )
 
 

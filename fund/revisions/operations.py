@@ -24,6 +24,7 @@ from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
 from fund.reference.queries import category_titles
 from fund.refusals import Refused
+from fund.reporting.workflow import refusal
 from fund.revisions import rules
 from fund.revisions.apply import apply_revision
 from fund.revisions.models import Approver, Revision, RevisionBudgetLine
@@ -330,12 +331,7 @@ def fire(
             revision, trigger, actor, comment=comment, context={"now": now, **(context or {})}
         )
     except TransitionRefused as refused:
-        message = "; ".join(refused.problems) if refused.problems else str(refused)
-        raise RevisionRefused(
-            message,
-            "comment" if refused.reason == "comment" else None,
-            stale=refused.reason == "state",
-        ) from refused
+        raise refusal(refused, RevisionRefused) from refused
     if trigger == "submit":
         revision.submitted_at = now
         details |= {"approver": revision.approver, "reasons": revision.reasons}

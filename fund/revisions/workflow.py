@@ -19,7 +19,7 @@ from fund.extensions import db, utcnow
 from fund.finance.models import Allocation
 from fund.proposals.models import Proposal, proposal_participants
 from fund.reporting.schedule import programme_dates
-from fund.reporting.workflow import reporting_organizations
+from fund.reporting.workflow import applicant_of, reporting_organizations
 from fund.revisions.models import Approver, Revision
 from workflows import Engine, GuardRegistry
 from workflows.revision import REVISION_WORKFLOW
@@ -45,12 +45,7 @@ def revising_organizations(proposal_id: int) -> set[int]:
 
 def revises(user: User, proposal_id: int) -> bool:
     """`user` is an applicant of an organization that may revise the programme."""
-    return (
-        user.is_authenticated
-        and user.has_role(Role.APPLICANT)
-        and user.organization_id is not None
-        and user.organization_id in revising_organizations(proposal_id)
-    )
+    return applicant_of(user, revising_organizations, proposal_id)
 
 
 def may_see(user: User, proposal_id: int) -> bool:
