@@ -68,17 +68,7 @@ def make_schedule(
         return []
     settings = settings or schedule.settings_from(current_app.config)
     start, end = schedule.programme_dates(proposal, funded_on)
-    reports = [
-        ProgrammeReport(
-            proposal_id=proposal.id,
-            kind=planned.kind,
-            period_start=planned.period_start,
-            period_end=planned.period_end,
-            year=planned.year,
-            due_on=planned.due_on,
-        )
-        for planned in schedule.plan(start, end, settings)
-    ]
+    reports = [planned.report(proposal.id) for planned in schedule.plan(start, end, settings)]
     db.session.add_all(reports)
     db.session.flush()
     record(

@@ -20,7 +20,7 @@ from typing import Any
 
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
-from fund.reporting.models import ReportKind
+from fund.reporting.models import ProgrammeReport, ReportKind
 
 DEFAULT_DURATION_MONTHS = 12
 
@@ -69,6 +69,17 @@ class Planned:
     period_end: date
     year: int
     due_on: date
+
+    def report(self, proposal_id: int) -> ProgrammeReport:
+        """A new report of the programme `proposal_id` for this period."""
+        return ProgrammeReport(
+            proposal_id=proposal_id,
+            kind=self.kind,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            year=self.year,
+            due_on=self.due_on,
+        )
 
 
 def programme_dates(proposal: Proposal, funded_on: date) -> tuple[date, date]:

@@ -118,16 +118,7 @@ def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime)
     for key, plan in sorted(wanted.items()):
         if key in by_key:
             continue
-        db.session.add(
-            ProgrammeReport(
-                proposal_id=proposal.id,
-                kind=plan.kind,
-                period_start=plan.period_start,
-                period_end=plan.period_end,
-                year=plan.year,
-                due_on=plan.due_on,
-            )
-        )
+        db.session.add(plan.report(proposal.id))
         changes.append(
             "added: " + _text(plan.kind, plan.period_start, plan.period_end, plan.due_on)
         )
