@@ -125,6 +125,11 @@ def test_csv_tables_have_the_rows_and_exact_amounts(app, client, login_as, recor
         ("10.00", "0.10", "9.90", "yes"),
     ]
     assert contributions[1]["Void reason"] == "Typed twice"
+    # A deposit's currency, its amount in it and the rate used (a USD deposit: at the rate 1).
+    assert [
+        (r["Currency"], r["Amount in currency"], r["Exchange rate (USD per unit)"], r["Pledge ID"])
+        for r in contributions
+    ] == [("USD", "1234567.89", "1", ""), ("USD", "10", "1", "")]
 
 
 def test_csv_neutralises_formulas_in_text(client, login_as, records):

@@ -30,7 +30,7 @@ from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country, GcmObjective
 from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
-from fund.reports.pdf.styles import REGULAR
+from fund.reports.pdf.styles import REGULAR, register_fonts
 from fund.reports.pdf.tables import wrap_text
 from tests.conftest import PreparedDatabase, detached, engine_of
 from tests.factories import fill_complete, new_proposal, take_to_committee
@@ -650,6 +650,7 @@ def test_cli_writes_the_report(app, runner, people, history, tmp_path):
 
 
 def test_table_cells_wrap_even_a_long_word_inside_their_column():
+    register_fonts()  # measured in the PDFs' font, whichever test ran before
     text = "bench.committee.unhcr@example.org and Saint-Louis, Sénégal"
     lines = wrap_text(text, REGULAR, 8, 50).split("\n")
     assert len(lines) > 2

@@ -27,6 +27,7 @@ from fund.reports import queries
 from workflows import PROPOSAL_WORKFLOW
 
 TEXT, MONEY, DATE, DATETIME, INTEGER, RATE = "text", "money", "date", "datetime", "int", "rate"
+NUMBER = "number"  # an exact decimal in no currency of its own (an amount in EUR, a rate)
 MONEY_FORMAT = '"USD" #,##0.00'
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ZERO = Decimal("0.00")
@@ -283,7 +284,11 @@ def _contributions() -> Table:
         Column("Fee rate", RATE, 8),
         Column("Fee (USD)", MONEY, 16),
         Column("Net (USD)", MONEY, 18),
+        Column("Currency", width=9),
+        Column("Amount in currency", NUMBER, 18),
+        Column("Exchange rate (USD per unit)", NUMBER, 14),
         Column("Pool", width=10),
+        Column("Pledge ID", INTEGER, 10),
         Column("Reference", width=18),
         Column("Voided", width=8),
         Column("Void reason", width=28),
@@ -298,7 +303,11 @@ def _contributions() -> Table:
             c.fee_rate,
             c.fee,
             c.net,
+            c.currency,
+            c.currency_amount,
+            c.exchange_rate,
             c.pool_code,
+            c.pledge_id,
             c.reference,
             "yes" if c.void else "no",
             c.void.reason if c.void else "",
@@ -331,7 +340,7 @@ def _csv_cell(value: Any, kind: str) -> str:
         return ""
     if kind == MONEY:
         return format(Decimal(value), "f")
-    if kind == RATE:
+    if kind in (RATE, NUMBER):
         return format(Decimal(value).normalize(), "f")
     if kind == DATETIME:
         return _utc(value).isoformat(sep=" ", timespec="seconds")
@@ -372,6 +381,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
                 DATE: "yyyy-mm-dd",
                 DATETIME: "yyyy-mm-dd hh:mm:ss",
                 RATE: "0.00%",
+                NUMBER: "#,##0.00######",
             }.get(column.kind)
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 if number_format and cell.value is not None:
@@ -388,7 +398,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
 def _xlsx_value(value: Any, kind: str) -> Any:
     if value is None:
         return None
-    if kind in (MONEY, RATE):
+    if kind in (MONEY, RATE, NUMBER):
         # openpyxl writes 16 significant digits: every NUMERIC(14, 2) amount exactly.
         return Decimal(value)
     if kind == DATETIME:
