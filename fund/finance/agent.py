@@ -24,26 +24,15 @@ from fund.extensions import db, utcnow
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
 from fund.finance.currencies import BASE_CURRENCY, ISO_4217
 from fund.finance.models import GENERAL_POOL, Contribution, ContributionVoid, Pool
-from fund.finance.operations import FinanceError, record_contribution
-from fund.money import CENT, MAX_AMOUNT, ZERO, format_amount, format_usd, read_amount, round_cents
+from fund.finance.operations import FinanceError, _check_amount, _check_date, record_contribution
+from fund.money import MAX_AMOUNT, ZERO, format_amount, format_usd, read_amount, round_cents
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
 MAX_RATE = Decimal("9999999999.99999999")
 
 
-def _today_or_before(value: date, now: datetime, what: str, field: str) -> None:
-    if value > now.date():
-        raise FinanceError(
-            f"The {what} date cannot be in the future (today is {now.date():%d %B %Y}, UTC).",
-            field,
-        )
-
-
 def _amount(amount: Decimal, field: str) -> Decimal:
-    if amount != amount.quantize(CENT):
-        raise FinanceError("Use at most two decimals (cents).", field)
-    if amount <= 0:
-        raise FinanceError("The amount must be more than zero.", field)
+    _check_amount(amount, field)
     if amount > MAX_AMOUNT:
         raise FinanceError(f"The amount cannot be more than {format_amount(MAX_AMOUNT)}.", field)
     return amount
@@ -102,7 +91,7 @@ def record_pledge(
     now = now or utcnow()
     currency = check_currency(currency)
     _amount(amount, "amount")
-    _today_or_before(pledged_on, now, "pledge", "pledged_on")
+    _check_date(pledged_on, now, "pledge", "pledged_on")
     if not schedule:
         raise FinanceError("Give at least one expected payment (its date and amount).", "schedule")
     lines = []
@@ -287,7 +276,7 @@ def record_interest(
     """Interest the fund earned (USD), added to the unearmarked pool's available money."""
     now = now or utcnow()
     _amount(amount, "amount")
-    _today_or_before(earned_on, now, "interest", "earned_on")
+    _check_date(earned_on, now, "interest", "earned_on")
     _general_available()
     entry = InterestEntry(
         earned_on=earned_on,
@@ -329,7 +318,7 @@ def record_direct_cost(
     if not description:
         raise FinanceError("Say what the cost is for.", "description")
     _amount(amount, "amount")
-    _today_or_before(charged_on, now, "charge", "charged_on")
+    _check_date(charged_on, now, "charge", "charged_on")
     available = _general_available()  # locks the pool: a concurrent allocation waits here
     refusal = (
         f"The unearmarked pool holds {format_usd(available)} unallocated: it cannot pay "
