@@ -14,6 +14,7 @@ their attachments.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 
 from flask import (
@@ -263,6 +264,28 @@ def _attachments_page(report_id: int, error: ReportRefused):
     return _render(content, error.message, 409 if error.stale else 400)
 
 
+def _change_attachments(
+    report_id: int,
+    once: idempotency.Once,
+    change: Callable[[], ReportAttachment],
+    replayed: str,
+    done: str,
+):
+    """Make `change` (which claims `once`) to a report's attachments and commit it, back to
+    the report's attachments; a refusal shows the report with the sentence at the file field.
+    `replayed` and `done` name the change, with the attachment's `{filename}`."""
+    back = url_for("reporting.report", report_id=report_id, _anchor="attachments")
+    try:
+        attachment = change()
+        once.done(back, replayed.format(filename=attachment.filename))
+        db.session.commit()
+    except ReportRefused as error:
+        db.session.rollback()
+        return _attachments_page(report_id, error)
+    flash(done.format(filename=attachment.filename), "success")
+    return redirect(back)
+
+
 @bp.post("/<int:report_id>/attachments")
 @roles_required(Role.APPLICANT)
 def upload(report_id: int):
@@ -273,13 +296,13 @@ def upload(report_id: int):
     if _unreadable():
         abort(400)
     file = request.files.get(attachments.FIELD)
-    back = url_for("reporting.report", report_id=report_id, _anchor="attachments")
-    try:
+
+    def add() -> ReportAttachment:
         if file is None or not file.filename:
             raise ReportRefused("Choose a file to attach.", attachments.FIELD)
         limit = current_app.config["UPLOAD_MAX_BYTES"]
         once.claim()
-        added = attachments.add_attachment(
+        return attachments.add_attachment(
             current_user,
             found.id,
             filename=file.filename,
@@ -287,13 +310,10 @@ def upload(report_id: int):
             allowed_types=current_app.config["UPLOAD_ALLOWED_TYPES"],
             max_bytes=limit,
         )
-        once.done(back, f"The attachment {added.filename}")
-        db.session.commit()
-    except ReportRefused as error:
-        db.session.rollback()
-        return _attachments_page(report_id, error)
-    flash(f"{added.filename} attached.", "success")
-    return redirect(back)
+
+    return _change_attachments(
+        report_id, once, add, "The attachment {filename}", "{filename} attached."
+    )
 
 
 @bp.get("/<int:report_id>/attachments/<int:attachment_id>")
@@ -321,14 +341,11 @@ def remove_attachment(report_id: int, attachment_id: int):
     """Remove an attachment (the programme's staff, while the report is due or returned)."""
     found = _report(report_id)
     once = idempotency.once(f"report_attachment_removal.{attachment_id}", current_user)
-    back = url_for("reporting.report", report_id=report_id, _anchor="attachments")
-    try:
+
+    def remove() -> ReportAttachment:
         once.claim()
-        removed = attachments.remove_attachment(current_user, found.id, attachment_id)
-        once.done(back, f"The removal of {removed.filename}")
-        db.session.commit()
-    except ReportRefused as error:
-        db.session.rollback()
-        return _attachments_page(report_id, error)
-    flash(f"{removed.filename} removed.", "success")
-    return redirect(back)
+        return attachments.remove_attachment(current_user, found.id, attachment_id)
+
+    return _change_attachments(
+        report_id, once, remove, "The removal of {filename}", "{filename} removed."
+    )
