@@ -49,7 +49,21 @@ class ProgrammeClosure(db.Model):
     closed_by: Mapped[User | None] = relationship()
 
 
-class ClosureShare(db.Model):
+class RefundFigures:
+    """A share's refund figures from its transferred, final_expenditure and refunded."""
+
+    @property
+    def due(self) -> Decimal:
+        """The refund due in all: what was transferred and not spent."""
+        return self.transferred - self.final_expenditure
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What of the refund due is still to be received."""
+        return self.due - self.refunded
+
+
+class ClosureShare(RefundFigures, db.Model):
     """An organization's final expenditure on a closed programme, and its refund due
     (`transferred - final_expenditure`) with what of it was refunded so far."""
 
@@ -77,16 +91,6 @@ class ClosureShare(db.Model):
     refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
 
     organization: Mapped[Organization] = relationship()
-
-    @property
-    def due(self) -> Decimal:
-        """The refund due in all: what was transferred and not spent."""
-        return self.transferred - self.final_expenditure
-
-    @property
-    def outstanding(self) -> Decimal:
-        """What of the refund due is still to be received."""
-        return self.due - self.refunded
 
 
 class Refund(db.Model):

@@ -16,7 +16,7 @@ from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.finance import funding
 from fund.finance.closure import REPORTS
-from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
 from fund.money import ZERO, read_amount
 from fund.proposals.models import Proposal, proposal_reference
@@ -82,20 +82,12 @@ def close_page(proposal_id: int) -> ClosePage | None:
 
 
 @dataclass
-class ShareAtClosure:
+class ShareAtClosure(RefundFigures):
     organization_id: int
     name: str
     transferred: Decimal
     final_expenditure: Decimal
     refunded: Decimal
-
-    @property
-    def due(self) -> Decimal:
-        return self.transferred - self.final_expenditure
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.due - self.refunded
 
 
 @dataclass
