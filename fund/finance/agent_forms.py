@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.finance.agent import check_currency, parse_rate
-from fund.finance.forms import _amount, _date_field
+from fund.finance.forms import AmountForm, _amount, _date_field, _reference_field, _usd_field
 from fund.finance.operations import FinanceError
 from fund.forms import StringField, int_or_zero
 from fund.money import ZERO
@@ -152,30 +152,16 @@ class DepositForm(SensitiveForm):
         return ok and None not in parsed
 
 
-class InterestForm(SensitiveForm):
+class InterestForm(AmountForm):
     earned_on = _date_field("Earned on (UTC)")
-    amount = StringField("Amount (USD)", validators=[Length(max=30)])
-    reference = StringField("Reference", validators=[Length(max=100)])
-
-    parsed_amount: Decimal | None = None
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        self.parsed_amount = _amount(self, "amount")
-        return ok and self.parsed_amount is not None
+    amount = _usd_field()
+    reference = _reference_field()
 
 
-class DirectCostForm(SensitiveForm):
+class DirectCostForm(AmountForm):
     charged_on = _date_field("Charged on (UTC)")
-    amount = StringField("Amount (USD)", validators=[Length(max=30)])
+    amount = _usd_field()
     description = TextAreaField(
         "What the cost is for",
         validators=[DataRequired("Say what the cost is for."), Length(max=5000)],
     )
-
-    parsed_amount: Decimal | None = None
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        self.parsed_amount = _amount(self, "amount")
-        return ok and self.parsed_amount is not None

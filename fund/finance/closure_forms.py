@@ -10,9 +10,14 @@ from decimal import Decimal
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from fund.accounts.sensitive import SensitiveForm
 from fund.finance.closure import expenditure_field
-from fund.finance.forms import VersionForm, _amount, _date_field
+from fund.finance.forms import (
+    AmountForm,
+    VersionForm,
+    _date_field,
+    _reference_field,
+    _usd_field,
+)
 from fund.forms import StringField
 from fund.money import AmountError, parse_amount
 
@@ -80,20 +85,13 @@ def close_form_for(shares: Iterable, **kwargs) -> CloseProgrammeForm:
     return Form(**kwargs)
 
 
-class RefundForm(SensitiveForm):
+class RefundForm(AmountForm):
     """A refund received from one organization; build it with prefix=refund_prefix(...) so that
     the forms of several refunds due can share a page."""
 
     received_on = _date_field("Received on (UTC)")
-    amount = StringField("Amount (USD)", validators=[Length(max=30)])
-    reference = StringField("Reference", validators=[Length(max=100)])
-
-    parsed_amount: Decimal | None = None
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        self.parsed_amount = _amount(self, "amount")
-        return ok and self.parsed_amount is not None
+    amount = _usd_field()
+    reference = _reference_field()
 
 
 def refund_prefix(proposal_id: int, organization_id: int) -> str:

@@ -97,13 +97,17 @@ class FundForm(VersionForm):
     comment = TextAreaField("Comment", validators=[Length(max=5000)])
 
 
-class DisbursementForm(SensitiveForm):
-    """A tranche to one organization; build it with prefix=disbursement_prefix(org_id) so that
-    the forms of several organizations can share a page."""
+def _usd_field() -> StringField:
+    return StringField("Amount (USD)", validators=[Length(max=30)])
 
-    paid_on = _date_field("Paid on (UTC)")
-    amount = StringField("Amount (USD)", validators=[Length(max=30)])
-    reference = StringField("Reference", validators=[Length(max=100)])
+
+def _reference_field() -> StringField:
+    return StringField("Reference", validators=[Length(max=100)])
+
+
+class AmountForm(SensitiveForm):
+    """A form whose `amount` field is an amount in US dollars: validation reads it into
+    parsed_amount (None, with the reason on the field, when it is not one)."""
 
     parsed_amount: Decimal | None = None
 
@@ -111,6 +115,15 @@ class DisbursementForm(SensitiveForm):
         ok = super().validate(extra_validators)
         self.parsed_amount = _amount(self, "amount")
         return ok and self.parsed_amount is not None
+
+
+class DisbursementForm(AmountForm):
+    """A tranche to one organization; build it with prefix=disbursement_prefix(org_id) so that
+    the forms of several organizations can share a page."""
+
+    paid_on = _date_field("Paid on (UTC)")
+    amount = _usd_field()
+    reference = _reference_field()
 
 
 def disbursement_prefix(organization_id: int) -> str:
