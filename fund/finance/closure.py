@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from fund.accounts.models import Organization, User
@@ -38,7 +38,7 @@ from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
-from fund.finance.operations import FinanceError, _add, _move, _move_pool, close_proposal
+from fund.finance.operations import FinanceError, _add, _add_to, _move_pool, close_proposal
 from fund.finance.transfers import cancel_open_requests
 from fund.money import CENT, ZERO, format_usd, read_amount
 from fund.proposals.models import Proposal
@@ -192,14 +192,12 @@ def close_programme(
     for code in sorted(released):
         if released[code] <= 0:
             continue
-        _move(
-            update(AllocationSource)
-            .where(
-                AllocationSource.allocation_id == allocation.id,
-                AllocationSource.pool_code == code,
-            )
-            .values(released=func.round(AllocationSource.released + released[code], 2)),
-            "The database refused to release more than the allocation's unpaid money.",
+        _add_to(
+            AllocationSource.released,
+            released[code],
+            AllocationSource.allocation_id == allocation.id,
+            AllocationSource.pool_code == code,
+            refusal="The database refused to release more than the allocation's unpaid money.",
         )
         _move_pool(
             code,
@@ -302,14 +300,12 @@ def record_refund(
             "received already).",
             "amount",
         )
-    _move(
-        update(ClosureShare)
-        .where(
-            ClosureShare.allocation_id == closure.allocation_id,
-            ClosureShare.organization_id == organization_id,
-        )
-        .values(refunded=func.round(ClosureShare.refunded + amount, 2)),
-        f"The database refused the refund: it would take what {name} refunded beyond its "
+    _add_to(
+        ClosureShare.refunded,
+        amount,
+        ClosureShare.allocation_id == closure.allocation_id,
+        ClosureShare.organization_id == organization_id,
+        refusal=f"The database refused the refund: it would take what {name} refunded beyond its "
         "refund due. Nothing was recorded.",
     )
     sources = _locked_sources(closure.allocation_id)
@@ -319,14 +315,12 @@ def record_refund(
         raise FinanceError("The refund exceeds what the allocation's pools paid out.", "amount")
     _lock_pools(sorted(code for code, _ in draws))
     for code, take in draws:
-        _move(
-            update(AllocationSource)
-            .where(
-                AllocationSource.allocation_id == closure.allocation_id,
-                AllocationSource.pool_code == code,
-            )
-            .values(refunded=func.round(AllocationSource.refunded + take, 2)),
-            "The database refused the refund: it would give back to the "
+        _add_to(
+            AllocationSource.refunded,
+            take,
+            AllocationSource.allocation_id == closure.allocation_id,
+            AllocationSource.pool_code == code,
+            refusal="The database refused the refund: it would give back to the "
             f"{funding.pool_label(code)} pool more than was paid out of it.",
         )
     for code, take in sorted(draws):

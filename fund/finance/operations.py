@@ -72,6 +72,13 @@ def _check_amount(amount: Decimal, field: str) -> None:
         raise FinanceError("The amount must be more than zero.", field)
 
 
+def _add_to(column, amount: Decimal, *where, refusal: str) -> int:
+    """Add an amount to a column of the rows that match, rounded to the cent by the database; a
+    check constraint refusing it becomes a FinanceError."""
+    update_rows = update(column.class_).where(*where)
+    return _move(update_rows.values({column: func.round(column + amount, 2)}), refusal)
+
+
 def _move(statement, refusal: str) -> int:
     """Run a balance update; a check constraint refusing it becomes a FinanceError."""
     try:
@@ -352,14 +359,12 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
     if missing > 0:  # the shares hold the allocation's total: a payment cannot exceed its pools
         raise FinanceError("The payment exceeds what the allocation's pools paid in.", "amount")
     for code, take in draws:
-        _move(
-            update(AllocationSource)
-            .where(
-                AllocationSource.allocation_id == allocation_id,
-                AllocationSource.pool_code == code,
-            )
-            .values(disbursed=func.round(AllocationSource.disbursed + take, 2)),
-            "The database refused the payment: it would pay out of the "
+        _add_to(
+            AllocationSource.disbursed,
+            take,
+            AllocationSource.allocation_id == allocation_id,
+            AllocationSource.pool_code == code,
+            refusal="The database refused the payment: it would pay out of the "
             f"{funding.pool_label(code)} pool more than it allocated. Nothing was recorded.",
         )
 
@@ -449,14 +454,12 @@ def record_disbursement(
         from fund.finance import transfers
 
         request = transfers.check_recordable(request, allocation.id, organization_id, amount)
-    _move(
-        update(AllocationShare)
-        .where(
-            AllocationShare.allocation_id == allocation.id,
-            AllocationShare.organization_id == organization_id,
-        )
-        .values(disbursed=func.round(AllocationShare.disbursed + amount, 2)),
-        f"The database refused the payment: it would take what {name} was paid beyond its "
+    _add_to(
+        AllocationShare.disbursed,
+        amount,
+        AllocationShare.allocation_id == allocation.id,
+        AllocationShare.organization_id == organization_id,
+        refusal=f"The database refused the payment: it would take what {name} was paid beyond its "
         f"share of {format_usd(share_amount)}. Nothing was recorded.",
     )
     _attribute_to_pools(allocation.id, amount)
