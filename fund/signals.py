@@ -76,3 +76,25 @@ account_locked = _signals.signal(
     with the link that unlocks the account is the receivers' (`fund.notifications`).
     """,
 )
+
+
+transfer_requested = _signals.signal(
+    "transfer-requested",
+    doc="""The secretariat requested a transfer (a tranche) to a participating organization.
+
+    `sender` is the TransferRequest (flushed); keyword arguments: `proposal` (the funded
+    Proposal) and `actor` (the User who requested it). Sent by `fund.finance.transfers` inside
+    its transaction, after the request and its audit events are written.
+    """,
+)
+
+revision_transitioned = _signals.signal(
+    "revision-transitioned",
+    doc="""A revision of a funded programme changed state (submitted, forwarded, approved,
+    rejected, returned, withdrawn).
+
+    `sender` is the Revision; keyword arguments: `proposal` (the programme), `trigger`,
+    `to_state`, `actor` (the User, or None when a round's outcome decided it) and `comment`.
+    Sent by `fund.revisions.operations` inside its transaction, once an approval is applied.
+    """,
+)

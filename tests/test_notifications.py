@@ -999,6 +999,9 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
                 due_on=date(2027, 3, 31),
             ),
             "days_left": 7,
+            "request": SimpleNamespace(amount=Decimal("1.00"), tranche=2, override_reason="Why."),
+            "revision": SimpleNamespace(number=1),
+            "happened": "was approved by the secretariat",
         }
         for code, kind in KINDS.items():
             for audience in kind.audience:

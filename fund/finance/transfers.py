@@ -31,6 +31,7 @@ from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
 from fund.locking import locked
 from fund.money import format_usd, read_amount
 from fund.proposals.models import Proposal
+from fund.signals import transfer_requested
 
 NOT_REQUESTED = (
     "No transfer to this organization is requested: the secretariat requests a transfer "
@@ -177,6 +178,7 @@ def request_transfer(
             details={"request": request.id, "organization": name, "problems": problems},
             now=now,
         )
+    transfer_requested.send(request, proposal=proposal, actor=actor)
     return request
 
 

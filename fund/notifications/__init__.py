@@ -17,10 +17,10 @@ def init_app(app: Flask) -> None:
     the outbox after each commit. Idempotent: blinker keeps one connection per receiver and a
     hook already listening is not added twice, however many applications are created."""
     from fund.extensions import db
-    from fund.notifications import outbox, receivers
+    from fund.notifications import after_funding, outbox, receivers
 
     for name, listener in outbox.SESSION_LISTENERS:
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)
-    for signal, receiver in receivers.RECEIVERS:
+    for signal, receiver in (*receivers.RECEIVERS, *after_funding.RECEIVERS):
         signal.connect(receiver, weak=False)

@@ -156,6 +156,26 @@ KINDS: dict[str, Kind] = {
             frozenset({Role.APPLICANT, Role.SECRETARIAT}),
             mandatory=True,
         ),
+        Kind(
+            "transfer_requested",
+            "Transfer requested",
+            "The secretariat requested a transfer to a participating organization: it waits "
+            "to be recorded.",
+            frozenset({Role.ADMINISTRATIVE_AGENT}),
+        ),
+        Kind(
+            "revision_submitted",
+            "Revision submitted",
+            "A programme's staff submitted a revision (an extension, a reallocation, a change "
+            "of scope or of organizations) for the secretariat to decide or forward.",
+            frozenset({Role.SECRETARIAT}),
+        ),
+        _owed_to_applicants(
+            "revision_decided",
+            "Revision decided",
+            "A revision of your organization's programme was approved, rejected or returned, "
+            "or went to the committee.",
+        ),
     )
 }
 

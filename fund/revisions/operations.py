@@ -35,6 +35,7 @@ from fund.revisions.workflow import (
     revises,
     too_late,
 )
+from fund.signals import revision_transitioned
 from workflows import TransitionRefused
 from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES
 
@@ -355,6 +356,9 @@ def fire(
         apply_revision(revision, proposal, actor, now)
     elif trigger == "forward":
         _open_round(proposal, revision, actor, now)
+    revision_transitioned.send(
+        revision, proposal=proposal, trigger=trigger, to_state=dest, actor=actor, comment=comment
+    )
     return revision
 
 

@@ -1,0 +1,108 @@
+"""Who is told of a funded programme's transfer requests and revisions.
+
+- a transfer the secretariat requests waits for the administrative agent: the agents are told
+  (the one who requested it excepted, if they hold both roles);
+- a submitted revision waits for the secretariat: the secretariat is told;
+- a revision decided (approved, rejected, returned, or forwarded to the committee) is told to
+  the staff of the programme's organizations (those that report for it).
+Receivers run inside the sender's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from fund.accounts.models import Role, User, UserRole
+from fund.extensions import db
+from fund.money import format_usd
+from fund.notifications.outbox import notify
+from fund.notifications.recipients import APPLICANT, SECRETARIAT, Recipients, applicants_of
+from fund.notifications.recipients import secretariat as secretariat_users
+from fund.notifications.render import path_for, proposal_context
+from fund.proposals.models import Proposal
+from fund.reporting.workflow import reporting_organizations
+from fund.signals import revision_transitioned, transfer_requested
+
+AGENT = "administrative_agent"
+
+# A revision's triggers its organizations hear of, with what the message says happened.
+DECIDED = {
+    "approve": "was approved by the secretariat",
+    "committee_approve": "was approved by the committee",
+    "reject": "was rejected by the secretariat",
+    "committee_reject": "was rejected by the committee",
+    "return_for_changes": "was returned for changes",
+    "forward": "went to the committee",
+}
+
+
+def _agents() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.active.is_(True), UserRole.role == Role.ADMINISTRATIVE_AGENT)
+            .order_by(User.id)
+        )
+    )
+
+
+def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | None) -> None:
+    organization = request.organization
+    name = organization.acronym or organization.name
+    recipients = Recipients()
+    recipients.add(_agents(), AGENT, exclude=actor)
+    notify(
+        "transfer_requested",
+        recipients,
+        subject_type="transfer_request",
+        subject_id=request.id,
+        title=f"{proposal.reference}: transfer of {format_usd(request.amount)} to {name} requested",
+        link=path_for("transfers.agent_list"),
+        context={**proposal_context(proposal), "request": request, "paid_to": name},
+        dedupe_key=f"transfer_requested:{request.id}",
+    )
+
+
+def on_revision_transitioned(
+    revision: Any,
+    *,
+    proposal: Proposal,
+    trigger: str,
+    to_state: str,
+    actor: User | None,
+    comment: str | None,
+) -> None:
+    recipients = Recipients()
+    if trigger == "submit":
+        kind, happened = "revision_submitted", "was submitted"
+        recipients.add(secretariat_users(), SECRETARIAT, exclude=actor)
+    elif trigger in DECIDED:
+        kind, happened = "revision_decided", DECIDED[trigger]
+        for organization_id in sorted(reporting_organizations(proposal.id)):
+            recipients.add(applicants_of(organization_id), APPLICANT)
+    else:
+        return
+    notify(
+        kind,
+        recipients,
+        subject_type="revision",
+        subject_id=revision.id,
+        title=f"{proposal.reference}: revision {revision.number} {happened}",
+        link=path_for("revisions.revision", revision_id=revision.id),
+        context={
+            **proposal_context(proposal),
+            "revision": revision,
+            "happened": happened,
+            "comment": comment,
+        },
+        dedupe_key=f"{kind}:{revision.id}:{trigger}:{revision.decided_at or revision.submitted_at}",
+    )
+
+
+RECEIVERS = (
+    (transfer_requested, on_transfer_requested),
+    (revision_transitioned, on_revision_transitioned),
+)

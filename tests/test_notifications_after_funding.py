@@ -1,0 +1,75 @@
+"""Who is told of a funded programme's transfer requests and revisions: the administrative
+agent of a requested transfer, the secretariat of a submitted revision, the programme's
+organizations of its decision; each with its email in the outbox, rendered from its template."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from fund.extensions import db
+from fund.finance import transfers
+from fund.finance.models import Allocation
+from fund.notifications.models import Notification, OutboxMessage
+from fund.revisions import operations
+from tests.helpers import org_id, user
+from tests.test_revisions import _draft, _extension
+from tests.test_revisions import programme as programme  # the fixture
+
+
+def _told(kind: str) -> dict[int, Notification]:
+    return {
+        n.user_id: n
+        for n in db.session.scalars(select(Notification).where(Notification.kind == kind))
+    }
+
+
+def _mails(user_ids) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id.in_(list(user_ids))))
+    )
+
+
+def test_a_requested_transfer_is_told_to_the_administrative_agents(app, programme, create_user):
+    agent = create_user(roles=("administrative_agent",), organization_acronym=None)
+    both = create_user(
+        roles=("secretariat", "administrative_agent"), organization_acronym=None, name="Both"
+    )
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        request = transfers.request_transfer(
+            user(both), allocation, org_id("ILO"), Decimal("1000.00")
+        )
+        db.session.commit()
+        told = _told("transfer_requested")
+        # The agents, but not the one who requested it; nobody else.
+        assert set(told) == {agent.id}
+        notice = told[agent.id]
+        assert notice.link == "/finance/transfers"
+        assert (notice.subject_type, notice.subject_id) == ("transfer_request", request.id)
+        assert "USD 1,000.00 to ILO requested" in notice.title
+        (mail,) = [m for m in _mails([agent.id]) if m.subject == notice.title]
+        assert "Record it once the money is sent." in mail.text_body
+
+
+def test_a_revision_submitted_then_decided_is_told(app, programme):
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 30), who="iom")
+        operations.fire(user(programme["iom"]), revision_id, "submit")
+        db.session.commit()
+        submitted = _told("revision_submitted")
+        assert set(submitted) == {programme["secretariat"].id}
+        assert submitted[programme["secretariat"].id].link == f"/revisions/{revision_id}"
+        assert _told("revision_decided") == {}
+
+        operations.fire(user(programme["secretariat"]), revision_id, "approve", "Agreed.")
+        db.session.commit()
+        decided = _told("revision_decided")
+        # The staff of the programme's organizations (ILO owns it, IOM takes part); not UNDP's.
+        assert set(decided) == {programme["ilo"].id, programme["iom"].id}
+        assert all("was approved by the secretariat" in n.title for n in decided.values())
+        mails = [m for m in _mails(decided) if m.kind == "revision_decided"]
+        assert len(mails) == 2 and all("Comment: Agreed." in m.text_body for m in mails)
