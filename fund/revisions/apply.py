@@ -6,8 +6,10 @@ not yet submitted are planned again for the new dates (`fund/reporting/schedule.
 transfer schedule's tranches not yet transferred are planned again (`plan_transfer_schedule`);
 the open data read the programme's dates, so the IATI activity's end date follows by itself.
 
-The allocation is never changed here: a higher total approved by the committee leaves the
-money allocated as it was (the approval says so).
+The allocation's amount is never changed here: a higher total approved by the committee leaves
+the money allocated as it was (the approval says so). A reallocation within the allocated total
+moves the participating organizations' shares with their budgets (`fund.finance.reshare`),
+unless an organization would get less than it was already transferred (the approval says so).
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from fund.accounts.models import Organization
 from fund.audit.operations import record
 from fund.extensions import db
+from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
+from fund.finance.reshare import reshare
 from fund.finance.transfer_schedule import plan_transfer_schedule
 from fund.money import format_usd
 from fund.proposals.budget import Line, summarise
@@ -138,6 +143,37 @@ def replan_transfers(proposal: Proposal, actor: Any, now: datetime) -> str:
     return f"planned again ({count} {'tranche' if count == 1 else 'tranches'})"
 
 
+def _shares_follow(allocation: Allocation, proposal: Proposal, rate: Decimal) -> dict[str, Any]:
+    """The participating organizations' shares follow the budget when its total is the
+    allocated one; what the approval says of them."""
+    _, by_organization = proposal_budget(proposal, rate)
+    result = reshare(allocation, by_organization)
+    ids = set(result.changed) | set(result.below_transferred)
+    names = {
+        row.id: row.acronym or row.name
+        for row in db.session.execute(
+            select(Organization.id, Organization.acronym, Organization.name).where(
+                Organization.id.in_(ids)
+            )
+        )
+    }
+    if not result.written:
+        problems = "; ".join(
+            f"{names[o]} would get {format_usd(new)}, below the {format_usd(paid)} already "
+            "transferred"
+            for o, (new, paid) in sorted(result.below_transferred.items())
+        )
+        return {"shares": f"The allocation's shares are unchanged: {problems}."}
+    if not result.changed:
+        return {}
+    return {
+        "shares": {
+            names[o]: {"before": format(before, "f"), "after": format(after, "f")}
+            for o, (before, after) in sorted(result.changed.items())
+        }
+    }
+
+
 def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: datetime) -> None:
     """The approved revision changes the programme; audited (`revision_applied`)."""
     last = latest_version(proposal)
@@ -171,9 +207,10 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
             "before": dates_before[1].strftime("%d %B %Y"),
             "after": end_after.strftime("%d %B %Y"),
         }
-    allocated = db.session.scalar(
-        select(Allocation.amount).where(Allocation.proposal_id == proposal.id)
-    )
+    allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal.id))
+    allocated = allocation.amount if allocation is not None else None
+    if allocation is not None and total_after == allocated:
+        applied |= _shares_follow(allocation, proposal, rate)
     if total_after != total_before:
         applied["total"] = {"before": format(total_before, "f"), "after": format(total_after, "f")}
     if allocated is not None and total_after > allocated:

@@ -1,0 +1,87 @@
+"""A budget reallocation within the allocated total moves the participating organizations'
+shares of the allocation with their budgets (direct + indirect, rounded per organization);
+never below what an organization was already transferred; the transfer schedule follows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from fund import caches
+from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation, AllocationShare
+from fund.finance.transfer_schedule import scheduled_tranches
+from fund.revisions import operations
+from fund.revisions.models import Revision
+from fund.revisions.operations import RevisionValues
+from tests.helpers import org_id, user
+from tests.test_revisions import _draft, _lines
+from tests.test_revisions import programme as programme  # the fixture
+
+D = Decimal
+
+
+def _shares(proposal_id: int) -> dict[int, tuple[Decimal, Decimal]]:
+    allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal_id))
+    return {
+        row.organization_id: (row.amount, row.disbursed)
+        for row in db.session.scalars(
+            select(AllocationShare).where(AllocationShare.allocation_id == allocation.id)
+        )
+    }
+
+
+def _reallocate(programme, moved: str) -> Revision:
+    values = RevisionValues(
+        justification="Fewer staff, more services.", budget=True, lines=_lines(programme, D(moved))
+    )
+    revision_id = _draft(programme, values)
+    operations.fire(user(programme["ilo"]), revision_id, "submit")
+    operations.fire(user(programme["secretariat"]), revision_id, "approve")
+    db.session.commit()
+    return db.session.get(Revision, revision_id)
+
+
+def test_a_reallocation_moves_the_shares_and_the_schedule(app, programme):
+    with app.app_context():
+        before = _shares(programme["proposal"])
+        allocated = sum(amount for amount, _ in before.values())
+        revision = _reallocate(programme, "200000")
+        after = _shares(programme["proposal"])
+        ilo, iom = org_id("ILO"), org_id("IOM")
+        # 200,000.00 of direct costs and their 7% of indirect costs move from ILO to IOM.
+        assert after[ilo][0] == before[ilo][0] - D("214000.00")
+        assert after[iom][0] == before[iom][0] + D("214000.00")
+        assert sum(amount for amount, _ in after.values()) == allocated
+        assert set(revision.applied["shares"]) == {"ILO", "IOM"}
+        allocation_id = db.session.scalar(
+            select(Allocation.id).where(Allocation.proposal_id == programme["proposal"])
+        )
+        planned: dict[int, Decimal] = {}
+        for tranche in scheduled_tranches(allocation_id):
+            planned[tranche.organization_id] = (
+                planned.get(tranche.organization_id, D("0")) + tranche.amount
+            )
+        assert planned == {o: amount for o, (amount, _) in after.items()}
+        assert not any(caches.verify().values())
+
+
+def test_no_share_falls_below_what_was_transferred(app, programme):
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        ilo = org_id("ILO")
+        share = _shares(programme["proposal"])[ilo][0]
+        finance_operations.record_disbursement(
+            user(programme["secretariat"]), allocation, ilo, utcnow().date(), share
+        )
+        db.session.commit()
+        before = _shares(programme["proposal"])
+        revision = _reallocate(programme, "200000")
+        assert _shares(programme["proposal"]) == before
+        said = revision.applied["shares"]
+        assert said.startswith("The allocation's shares are unchanged: ILO would get")
+        assert "below the" in said and "already transferred" in said
