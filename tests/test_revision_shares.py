@@ -85,3 +85,52 @@ def test_no_share_falls_below_what_was_transferred(app, programme):
         said = revision.applied["shares"]
         assert said.startswith("The allocation's shares are unchanged: ILO would get")
         assert "below the" in said and "already transferred" in said
+
+
+def test_a_higher_total_approved_is_allocated_from_the_pools(app, programme, donor):
+    """The committee approves USD 1,070.00 more (1,000.00 of direct costs and their 7%): it is
+    drawn from the unearmarked pool, IOM's share grows by it, the payment already made to ILO is
+    attributed to the pools again as the check recomputes it, and the schedule adds up."""
+    from fund.accounts.models import Organization
+    from fund.committee import operations as committee_operations
+    from fund.finance.models import Pool
+    from fund.revisions.operations import LineValues
+    from tests.test_revisions import _forwarded
+
+    with app.app_context():
+        finance_operations.record_contribution(
+            user(programme["secretariat"]),
+            db.session.get(Organization, donor.id),
+            utcnow().date(),
+            D("10000.00"),
+        )
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        finance_operations.record_disbursement(
+            user(programme["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("5000")
+        )
+        db.session.commit()
+        amount_before = allocation.amount
+        general_before = db.session.get(Pool, "GENERAL").available
+        before = _shares(programme["proposal"])
+        values = RevisionValues(
+            justification="More work.",
+            budget=True,
+            lines=[*_lines(programme, D("0")), LineValues(org_id("IOM"), 18, 5, D("1000"))],
+        )
+        revision_id, round_id = _forwarded(programme, values)
+        committee_operations.cast_vote(round_id, user(programme["committee"]), "approve")
+        committee_operations.close_round(round_id, user(programme["secretariat"]))
+        db.session.commit()
+        said = db.session.get(Revision, revision_id).applied["allocation"]
+        assert said.startswith("The allocation rises from USD")
+        db.session.expire_all()
+        allocation = db.session.get(Allocation, allocation.id)
+        assert allocation.amount == amount_before + D("1070.00")
+        assert db.session.get(Pool, "GENERAL").available == general_before - D("1070.00")
+        after = _shares(programme["proposal"])
+        assert after[org_id("IOM")][0] == before[org_id("IOM")][0] + D("1070.00")
+        assert after[org_id("ILO")] == before[org_id("ILO")]
+        assert sum(amount for amount, _ in after.values()) == allocation.amount
+        assert not any(caches.verify().values())

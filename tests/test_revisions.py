@@ -374,7 +374,7 @@ def test_a_higher_total_rejected_by_the_committee_changes_nothing(app, programme
         assert len(db.session.get(Proposal, programme["proposal"]).budget_lines) == 2
 
 
-def test_a_higher_total_approved_leaves_the_allocation_as_it_was(app, programme):
+def test_a_higher_total_the_pools_do_not_hold_leaves_the_allocation_as_it_was(app, programme):
     with app.app_context():
         values = RevisionValues(
             justification="More work.",
@@ -387,6 +387,7 @@ def test_a_higher_total_approved_leaves_the_allocation_as_it_was(app, programme)
         db.session.commit()
         applied = db.session.get(Revision, revision_id).applied
         assert applied["allocation"].startswith("The allocation is unchanged at USD")
+        assert "the pools available to the programme hold" in applied["allocation"]
 
 
 def test_a_round_without_quorum_leaves_the_revision_with_the_committee(app, programme):

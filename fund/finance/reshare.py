@@ -3,7 +3,12 @@ between participating organizations within the same total, each organization's s
 its new budget (direct + indirect, rounded per organization as at funding), under the shares'
 row locks; an organization joining gets a share, one leaving keeps what it was already
 transferred. A new share below what an organization was already transferred is never written:
-the shares stay as they were, and the caller says why."""
+the shares stay as they were, and the caller says why.
+
+A higher total approved by the committee is allocated from the pools as funding draws
+(`top_up`: the eligible pools locked, earmarks first, then unearmarked money); the payments
+already made are attributed to the allocation's pools again in draw order, as
+`flask fund caches --verify` recomputes them."""
 
 from __future__ import annotations
 
@@ -11,11 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from fund.extensions import db
-from fund.finance.models import Allocation, AllocationShare
-from fund.money import ZERO, read_amount
+from fund.finance import funding
+from fund.finance.models import Allocation, AllocationShare, AllocationSource
+from fund.finance.operations import _add_to, _attribute_to_pools, _move_pool
+from fund.money import ZERO, format_usd, read_amount
+from fund.proposals.models import Proposal
 
 
 @dataclass(frozen=True)
@@ -72,3 +80,89 @@ def reshare(allocation: Allocation, shares: Mapping[int, Decimal]) -> Reshared:
             row.amount = after
     db.session.flush()
     return Reshared(changed, {})
+
+
+def _below_transferred(allocation_id: int, shares: Mapping[int, Decimal]) -> list[str]:
+    """The organizations whose new share would be below what they were transferred."""
+    rows = db.session.execute(
+        select(AllocationShare.organization_id, AllocationShare.disbursed)
+        .where(AllocationShare.allocation_id == allocation_id)
+        .order_by(AllocationShare.organization_id)
+        .with_for_update()
+    )
+    return [
+        str(row.organization_id)
+        for row in rows
+        if read_amount(shares.get(row.organization_id, ZERO)) < read_amount(row.disbursed)
+    ]
+
+
+def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[bool, str]:
+    """Allocate what the programme's budget now holds above its allocation, from the pools
+    available to it, and move the shares with the budget. Returns whether it was done and what
+    to say; nothing changes when the pools do not hold it or a share would fall below what was
+    transferred."""
+    plan = funding.funding_plan(proposal, rate, lock=True)
+    before = read_amount(allocation.amount)
+    extra = plan.total - before
+    if extra <= 0:
+        return False, ""
+    draws, missing = funding.plan_draws(extra, plan.pools)
+    unchanged = f"The allocation is unchanged at {format_usd(before)}: "
+    if missing > 0:
+        return False, (
+            f"{unchanged}the pools available to the programme hold "
+            f"{format_usd(extra - missing)} of the {format_usd(extra)} more its budget needs."
+        )
+    if _below_transferred(allocation.id, plan.shares):
+        return False, f"{unchanged}an organization's new share would be below what it was paid."
+    sources = set(
+        db.session.scalars(
+            select(AllocationSource.pool_code)
+            .where(AllocationSource.allocation_id == allocation.id)
+            .order_by(AllocationSource.pool_code)
+            .with_for_update()
+        )
+    )
+    for code, amount in draws:
+        _move_pool(
+            code,
+            f"The {funding.pool_label(code)} pool no longer holds {format_usd(amount)}: someone "
+            "allocated that money at the same moment. Nothing was changed.",
+            available=-amount,
+        )
+        if code in sources:
+            _add_to(
+                AllocationSource.amount,
+                amount,
+                AllocationSource.allocation_id == allocation.id,
+                AllocationSource.pool_code == code,
+                refusal="The database refused the pool's larger part of the allocation.",
+            )
+        else:
+            db.session.add(
+                AllocationSource(allocation_id=allocation.id, pool_code=code, amount=amount)
+            )
+    db.session.execute(
+        update(Allocation).where(Allocation.id == allocation.id).values(amount=plan.total)
+    )
+    paid = db.session.scalar(
+        select(func.coalesce(func.sum(AllocationShare.disbursed), 0)).where(
+            AllocationShare.allocation_id == allocation.id
+        )
+    )
+    db.session.flush()
+    db.session.execute(
+        update(AllocationSource)
+        .where(AllocationSource.allocation_id == allocation.id)
+        .values(disbursed=0)
+    )
+    if read_amount(paid) > 0:
+        _attribute_to_pools(allocation.id, read_amount(paid))
+    db.session.expire(allocation)
+    reshare(allocation, plan.shares)
+    drawn = ", ".join(f"{funding.pool_label(code)} {format_usd(a)}" for code, a in draws)
+    return True, (
+        f"The allocation rises from {format_usd(before)} to {format_usd(plan.total)}, the "
+        f"{format_usd(extra)} more drawn from {drawn}."
+    )

@@ -6,8 +6,9 @@ not yet submitted are planned again for the new dates (`fund/reporting/schedule.
 transfer schedule's tranches not yet transferred are planned again (`plan_transfer_schedule`);
 the open data read the programme's dates, so the IATI activity's end date follows by itself.
 
-The allocation's amount is never changed here: a higher total approved by the committee leaves
-the money allocated as it was (the approval says so). A reallocation within the allocated total
+A higher total (which only the committee approves) is allocated from the pools available to
+the programme when they hold it (`fund.finance.reshare.top_up`), else the allocation stays and
+the approval says why. A reallocation within the allocated total
 moves the participating organizations' shares with their budgets (`fund.finance.reshare`),
 unless an organization would get less than it was already transferred (the approval says so).
 """
@@ -26,7 +27,7 @@ from fund.audit.operations import record
 from fund.extensions import db
 from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
-from fund.finance.reshare import reshare
+from fund.finance.reshare import reshare, top_up
 from fund.finance.transfer_schedule import plan_transfer_schedule
 from fund.money import format_usd
 from fund.proposals.budget import Line, summarise
@@ -214,10 +215,7 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
     if total_after != total_before:
         applied["total"] = {"before": format(total_before, "f"), "after": format(total_after, "f")}
     if allocated is not None and total_after > allocated:
-        applied["allocation"] = (
-            f"The allocation is unchanged at {format_usd(allocated)}: the budget's "
-            f"{format_usd(total_after - allocated)} above it is not allocated."
-        )
+        _, applied["allocation"] = top_up(allocation, proposal, rate)
     applied["reports"] = replan_reports(proposal, dates_before, now)
     applied["transfer_schedule"] = replan_transfers(proposal, actor, now)
     revision.applied = applied
