@@ -134,3 +134,30 @@ def test_a_higher_total_approved_is_allocated_from_the_pools(app, programme, don
         assert after[org_id("ILO")] == before[org_id("ILO")]
         assert sum(amount for amount, _ in after.values()) == allocation.amount
         assert not any(caches.verify().values())
+
+
+def test_an_organization_joining_through_a_revision_is_recused_in_its_round(app, programme):
+    """A revision adding UNHCR to the programme goes to the committee; UNHCR's seat is recused
+    automatically in the round about it, as a participating organization's would be."""
+    from fund.committee.models import RoundMember, VotingRound
+    from fund.proposals.models import Proposal
+    from tests.test_revisions import _forwarded
+
+    with app.app_context():
+        proposal = db.session.get(Proposal, programme["proposal"])
+        current = [organization.id for organization in proposal.participants]
+        values = RevisionValues(
+            justification="UNHCR brings its protection work.",
+            participants=True,
+            participant_ids=[*current, org_id("UNHCR")],
+        )
+        revision_id, round_id = _forwarded(programme, values)
+        assert db.session.get(VotingRound, round_id).revision_id == revision_id
+        member = db.session.scalar(
+            select(RoundMember).where(
+                RoundMember.round_id == round_id,
+                RoundMember.user_id == programme["committee"].id,
+            )
+        )
+        assert member is not None and member.recusal == "automatic"
+        assert "UNHCR would join the programme through revision" in member.recusal_reason

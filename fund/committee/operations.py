@@ -18,6 +18,7 @@ else, so the receiver below keeps the same order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -131,12 +132,14 @@ def open_round(
     deadline: datetime | None = None,
     now: datetime | None = None,
     revision_id: int | None = None,
+    joining: Mapping[int, str] | None = None,
 ) -> VotingRound:
     """Open the next round on a proposal in committee review, with the call's rule and quorum
     and a snapshot of the committee's seats that someone may vote for: the seats of an
     organization taking part in the proposal, and those whose member or alternate declared a
     conflict in an earlier round, are recused. With `revision_id`, the round is about that
-    revision of the funded programme (the caller's check), not the proposal itself."""
+    revision of the funded programme (the caller's check), not the proposal itself; the
+    organizations it would add (`joining`: id -> reason) are recused too."""
     now = now or utcnow()
     if revision_id is None and proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
@@ -170,7 +173,7 @@ def open_round(
     # Committee members whom no seat names yet sit for their own organization from now on.
     seat_pending_members(now)
     recused: list[dict[str, Any]] = []
-    for counted in seats_at_opening(proposal, current_seats()):
+    for counted in seats_at_opening(proposal, current_seats(), joining):
         seat = counted.seat
         member = RoundMember(
             user_id=seat.member_id, seat_id=seat.id, organization_id=seat.organization_id

@@ -7,7 +7,7 @@ A round counts seats (`fund.committee.seating`): its members are seats, one vote
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -144,13 +144,16 @@ class SeatAtOpening:
     reason: str | None = None
 
 
-def seats_at_opening(proposal: Proposal, seats: Iterable[Any]) -> list[SeatAtOpening]:
+def seats_at_opening(
+    proposal: Proposal, seats: Iterable[Any], joining: Mapping[int, str] | None = None
+) -> list[SeatAtOpening]:
     """The seats among `seats` a round opened now on `proposal` counts (those someone may vote
     for: an active committee member or alternate), each with its recusal: automatic for an
     organization taking part in the proposal, declared when the seat declared a conflict in an
     earlier round. The one rule of who may vote, read by the round's opening and by who is
-    told before it (`fund.committee.queries.entitled_to_vote`)."""
-    conflicts = organization_conflicts(proposal)
+    told before it (`fund.committee.queries.entitled_to_vote`). `joining`: organizations a
+    revision about the round would add to the programme (id -> reason), recused as well."""
+    conflicts = {**(joining or {}), **organization_conflicts(proposal)}
     declared = declared_conflicts(proposal.id)
     found = []
     for seat in seats_that_vote(seats):

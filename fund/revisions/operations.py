@@ -365,7 +365,14 @@ def fire(
 def _open_round(proposal: Proposal, revision: Revision, actor: User | None, now: datetime) -> Any:
     from fund.committee.operations import open_round
 
-    return open_round(proposal, actor, revision_id=revision.id, now=now)
+    current = {organization.id for organization in proposal.participants}
+    joining = {
+        organization.id: f"{organization.acronym or organization.name} would join the programme "
+        f"through revision {revision.number}."
+        for organization in (revision.participants if revision.changes_participants else [])
+        if organization.id not in current
+    }
+    return open_round(proposal, actor, revision_id=revision.id, now=now, joining=joining)
 
 
 def open_new_round(actor: User, revision_id: int, now: datetime | None = None) -> Any:
