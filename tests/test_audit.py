@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from fund.accounts.models import Organization, User
 from fund.audit import queries
 from fund.audit.models import GENESIS_HASH, AuditEvent
-from fund.audit.operations import compute_hash, record
+from fund.audit.operations import add_recorded, compute_hash, record
 from fund.auditlog import queries as log_queries
 from fund.extensions import db
 
@@ -77,6 +77,37 @@ def test_record_chains_events_with_contiguous_ids(app, backend):
         assert all(compute_hash(r.prev_hash, r) == r.hash for r in rows)
         assert len(set(hashes)) == 4
         assert rows[0].occurred_at.tzinfo is not None
+
+
+def test_add_recorded_adds_the_row_and_records_its_event(app):
+    with app.app_context():
+        org = add_recorded(
+            Organization(name="Recorded org", kind="other"),
+            "organization_added",
+            "organization",
+            details=lambda row: {"id": row.id, "name": row.name},
+            comment="added",
+        )
+        assert org.id is not None
+        assert db.session.get(Organization, org.id) is org
+        event_ = db.session.scalars(select(AuditEvent)).one()
+        assert (event_.action, event_.subject_type, event_.subject_id) == (
+            "organization_added",
+            "organization",
+            str(org.id),
+        )
+        assert event_.details == {"id": org.id, "name": "Recorded org"}
+        assert event_.comment == "added"
+        other = add_recorded(
+            Organization(name="Second org", kind="other"),
+            "organization_named",
+            "call",
+            subject_id=7,
+            details={"n": 1},
+        )
+        last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert other.id is not None
+        assert (last.subject_type, last.subject_id, last.details) == ("call", "7", {"n": 1})
 
 
 def test_verify_an_empty_trail(app):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
 from fund import dialects
 from fund.audit.models import AUDIT_LOCK, GENESIS_HASH, AuditEvent
 from fund.extensions import db, take_write_lock, utcnow
+
+T = TypeVar("T")
 
 
 def _jsonable(value: Any) -> Any:
@@ -100,3 +103,30 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def add_recorded(
+    row: T,
+    action: str,
+    subject_type: str,
+    actor: Any = None,
+    *,
+    subject_id: Any = None,
+    details: dict[str, Any] | Callable[[T], dict[str, Any]] | None = None,
+    **event: Any,
+) -> T:
+    """Add `row` to the caller's transaction, flush it (so it has its id) and record `action`
+    about it; returns the row. The event's subject is `subject_type` with `subject_id`, by
+    default the row's own id; `details` is a dict or a function of the flushed row; `event`
+    holds `record`'s other keywords (`from_state`, `to_state`, `comment`, `now`)."""
+    db.session.add(row)
+    db.session.flush()
+    record(
+        action,
+        subject_type,
+        row.id if subject_id is None else subject_id,  # type: ignore[attr-defined]
+        actor,
+        details=details(row) if callable(details) else details,
+        **event,
+    )
+    return row
