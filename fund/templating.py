@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Flask, current_app, request
 from flask_login import current_user
 
@@ -11,48 +13,94 @@ from fund.proposals.models import proposal_reference
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 
-# (endpoint, label, roles that see it; empty = everyone signed in or not)
-NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
-    ("core.index", "Home", frozenset()),
-    ("reference.objectives", "GCM objectives", frozenset()),
-    ("reference.principles", "Guiding principles", frozenset()),
-    ("calls.index", "Calls", frozenset({Role.APPLICANT, Role.SECRETARIAT})),
-    ("proposals.index", "Proposals", frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE})),
-    ("proposals.workflow", "Workflow", frozenset()),
-    ("screening.queue", "Screening", frozenset({Role.SECRETARIAT})),
-    ("committee.index", "Committee", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
-    ("pipeline.index", "Pipeline", frozenset({Role.COMMITTEE, Role.SECRETARIAT})),
-    ("seats.index", "Committee seats", frozenset({Role.ADMIN})),
+# (endpoint, label, roles that see it (empty = everyone, signed in or not), the group it is
+# listed under on the bar (None: a link of its own)); the bar keeps this order.
+NAVIGATION: list[tuple[str, str, frozenset[str], str | None]] = [
+    ("core.index", "Home", frozenset(), None),
+    ("calls.index", "Calls", frozenset({Role.APPLICANT, Role.SECRETARIAT}), "Proposals"),
     (
-        "finance.balance",
-        "Finances",
-        frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
+        "proposals.index",
+        "Proposals",
+        frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE}),
+        "Proposals",
     ),
+    ("screening.queue", "Screening", frozenset({Role.SECRETARIAT}), "Proposals"),
+    ("committee.index", "Committee", frozenset({Role.COMMITTEE, Role.SECRETARIAT}), "Committee"),
+    ("pipeline.index", "Pipeline", frozenset({Role.COMMITTEE, Role.SECRETARIAT}), "Committee"),
+    ("seats.index", "Committee seats", frozenset({Role.ADMIN}), "Committee"),
     (
         "reporting.index",
         "Programme reports",
         frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
+        "Programmes",
     ),
-    ("revisions.index", "Revisions", frozenset({Role.SECRETARIAT})),
-    ("coverage.dashboard", "Coverage", frozenset()),
-    ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE})),
-    ("reports.index", "Reports", frozenset({Role.SECRETARIAT})),
-    ("reports.open_data", "Open data", frozenset()),
-    ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN})),
-    ("admin.users", "Users", frozenset({Role.ADMIN})),
-    ("admin.organizations", "Organizations", frozenset({Role.ADMIN})),
-    ("notifications.index", "Notifications", SIGNED_IN),
+    ("revisions.index", "Revisions", frozenset({Role.SECRETARIAT}), "Programmes"),
+    (
+        "finance.balance",
+        "Finances",
+        frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
+        "Finances",
+    ),
+    ("coverage.dashboard", "Coverage", frozenset(), "Results"),
+    ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE}), "Results"),
+    ("reports.index", "Reports", frozenset({Role.SECRETARIAT}), "Results"),
+    ("reports.open_data", "Open data", frozenset(), "Results"),
+    ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN}), "Administration"),
+    ("admin.users", "Users", frozenset({Role.ADMIN}), "Administration"),
+    ("admin.organizations", "Organizations", frozenset({Role.ADMIN}), "Administration"),
+    ("reference.objectives", "GCM objectives", frozenset(), "About the fund"),
+    ("reference.principles", "Guiding principles", frozenset(), "About the fund"),
+    ("proposals.workflow", "Workflow", frozenset(), "About the fund"),
+    ("notifications.index", "Notifications", SIGNED_IN, None),
 ]
 
 
+@dataclass(frozen=True)
+class NavEntry:
+    """One place on the navigation bar: a link (one item) or a group of links (a disclosure
+    menu). A group that holds one link for this user is that link."""
+
+    label: str
+    items: tuple[tuple[str, str], ...]  # (endpoint, label)
+
+    @property
+    def is_group(self) -> bool:
+        return len(self.items) > 1
+
+    def holds(self, endpoint: str | None) -> bool:
+        return any(item == endpoint for item, _ in self.items)
+
+
 def navigation_for(user) -> list[tuple[str, str]]:
+    """The links the user may follow, in the navigation's order."""
     roles = user.roles if user.is_authenticated else frozenset()
     if user.is_authenticated:
         roles = roles | SIGNED_IN
     return [
         (endpoint, label)
-        for endpoint, label, allowed in NAVIGATION
+        for endpoint, label, allowed, _ in NAVIGATION
         if endpoint in current_app.view_functions and (not allowed or roles & allowed)
+    ]
+
+
+def navigation_bar(user) -> list[NavEntry]:
+    """The bar: the user's links gathered in their groups, at the place of the group's first
+    link; the links of no group stand on their own."""
+    groups = {endpoint: group for endpoint, _, _, group in NAVIGATION}
+    entries: list[NavEntry] = []
+    placed: dict[str, int] = {}
+    for endpoint, label in navigation_for(user):
+        group = groups[endpoint]
+        if group is None:
+            entries.append(NavEntry(label, ((endpoint, label),)))
+        elif group in placed:
+            entry = entries[placed[group]]
+            entries[placed[group]] = NavEntry(group, (*entry.items, (endpoint, label)))
+        else:
+            placed[group] = len(entries)
+            entries.append(NavEntry(group, ((endpoint, label),)))
+    return [
+        entry if entry.is_group else NavEntry(entry.items[0][1], entry.items) for entry in entries
     ]
 
 
@@ -72,6 +120,7 @@ def init_app(app: Flask) -> None:
 
         return {
             "navigation": navigation_for(current_user),
+            "navigation_bar": navigation_bar(current_user),
             "current_endpoint": request.endpoint,
             "fund_name": app.config["FUND_NAME"],
             "decision_body": app.config["DECISION_BODY_NAME"],

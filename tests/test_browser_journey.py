@@ -146,7 +146,9 @@ def test_the_whole_fund_in_a_browser(journey: Journey, server: support.LiveServe
     # The applicant drafts a proposal ----------------------------------------------------
     page = journey.page(APPLICANT)
     journey.shot(page, "applicant-signed-in")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Proposals").click()
+    main_nav = page.get_by_role("navigation", name="Main")
+    main_nav.locator("summary", has_text="Proposals").click()  # the Proposals group opens
+    main_nav.get_by_role("link", name="Proposals", exact=True).click()
     page.get_by_role("link", name="Start a proposal").click()
     page.get_by_label("Title").fill(TITLE)
     _click(page, "Create the draft")
