@@ -40,6 +40,7 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
+from fund.fulltext import normalise
 from fund.proposals.budget import indirect_costs
 from fund.proposals.models import (
     BudgetLine,
@@ -325,8 +326,10 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
                 "id": pid,
                 "call_id": rng.choice(calls).id,
                 "organization_id": applicant.organization_id,
-                "title": f"Joint programme {pid}: {rng.choice(THEMES)}",
+                "title": (title := f"Joint programme {pid}: {rng.choice(THEMES)}"),
                 "summary": "Generated for benchmarks.",
+                # Written in bulk: the words of the full-text search as the model writes them.
+                "search_text": normalise(title, "Generated for benchmarks."),
                 "rationale": "Generated for benchmarks.",
                 "status": status,
                 "version": 1,

@@ -32,7 +32,17 @@ LAYERS: tuple[frozenset[str], ...] = (
         }
     ),
     frozenset({"fund.dialects", "fund.locking", "fund.pagination", "fund.query_args"}),
-    frozenset({"fund.access", "fund.forms", "fund.idempotency", "fund.errors", "fund.web"}),
+    frozenset(
+        {
+            "fund.access",
+            "fund.forms",
+            "fund.idempotency",
+            "fund.errors",
+            "fund.web",
+            "fund.fulltext",
+            "fund.listing",
+        }
+    ),
     frozenset({"fund.reference", "fund.audit"}),
     frozenset({"fund.accounts"}),
     frozenset({"fund.auditlog", "fund.security"}),

@@ -16,6 +16,7 @@ from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
 from fund.extensions import db
+from fund.fulltext import include_object
 from fund.reference.models import (
     BudgetCategory,
     Country,
@@ -163,7 +164,9 @@ def test_member_state_needs_a_country(app, backend):
 
 def test_migrations_match_the_models(app, backend):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
 from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where, utcnow
+from fund.fulltext import normalise
 from fund.labels import LabelledEnum
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
@@ -169,6 +171,9 @@ class Proposal(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The words of the title and summary as the full-text index holds them (fund.fulltext):
+    # written on every insert and update, read only by the search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default=PROPOSAL_WORKFLOW.initial, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -274,6 +279,15 @@ class Proposal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.status}>"
+
+
+@event.listens_for(Proposal, "before_insert")
+@event.listens_for(Proposal, "before_update")
+def _write_search_text(_mapper: Any, _connection: Any, proposal: Proposal) -> None:
+    """The words the full-text search finds the proposal by, from its title and summary."""
+    words = normalise(proposal.title, proposal.summary)
+    if proposal.search_text != words:
+        proposal.search_text = words
 
 
 class ProposalPart:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization, Role, User
 from fund.calls.models import Call
 from fund.extensions import db
-from fund.pagination import Paging
+from fund.fulltext import matching
+from fund.listing import DESCENDING, Sorting, column
+from fund.pagination import Paging, clamp_page
 from fund.proposals.access import COMMITTEE_VISIBLE
 from fund.proposals.models import (
     Attachment,
@@ -20,8 +22,11 @@ from fund.proposals.models import (
     Proposal,
     ProposalPrinciple,
     ProposalVersion,
+    proposal_countries,
+    proposal_secondary_objectives,
 )
 from fund.proposals.results_queries import FRAMEWORK
+from fund.reference.models import Country, GcmObjective
 from workflows import PROPOSAL_WORKFLOW
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
@@ -30,8 +35,23 @@ from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 class ProposalFilters:
     status: str = ""
     call_id: int | None = None
-    q: str = ""
+    q: str = ""  # words of the title or summary (full-text search: fund.fulltext)
     kind: str = ""  # a kind of row (proposal, concept_note), or "" for both
+    organization_id: int | None = None  # the proposing organization
+    country: str = ""  # a country of the programme (ISO 3166 alpha-2)
+    objective: int | None = None  # a GCM objective, primary or secondary
+
+    def args(self) -> dict[str, object]:
+        """The filters as query-string arguments (None for those not set)."""
+        return {
+            "q": self.q or None,
+            "status": self.status or None,
+            "kind": self.kind or None,
+            "call": self.call_id,
+            "organization": self.organization_id,
+            "country": self.country or None,
+            "objective": self.objective,
+        }
 
 
 # The states the lists filter by: the proposal's, then those only a concept note has.
@@ -65,10 +85,32 @@ def _visible_to(query: Select, user: User) -> Select:
     return query.where(or_(*conditions)) if conditions else query.where(False)
 
 
-def list_proposals(
-    user: User, filters: ProposalFilters, page: int = 1, per_page: int = 25
-) -> ProposalPage:
-    """Proposals the user may see, newest change first, in two queries."""
+_ORGANIZATION_NAME = (
+    select(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+    .where(Organization.id == Proposal.organization_id)
+    .correlate(Proposal)
+    .scalar_subquery()
+)
+_CALL_TITLE = (
+    select(func.lower(Call.title)).where(Call.id == Proposal.call_id).correlate(Proposal)
+).scalar_subquery()
+# The columns the list sorts by; the default: the latest change first.
+SORT_COLUMNS = {
+    "reference": column("Reference", Proposal.id),
+    "kind": column("Kind", Proposal.kind),
+    "title": column("Title", func.lower(Proposal.title)),
+    "organization": column("Organization", _ORGANIZATION_NAME),
+    "call": column("Call", _CALL_TITLE),
+    # In the order of the workflow (draft, submitted, ...), not of the codes' letters.
+    "status": column(
+        "Status", case({s: i for i, s in enumerate(STATUS_CHOICES)}, value=Proposal.status)
+    ),
+    "updated": column("Last change", Proposal.updated_at, first=DESCENDING),
+}
+DEFAULT_SORT = ("updated", DESCENDING)
+
+
+def _filtered(user: User, filters: ProposalFilters) -> Select:
     query = _visible_to(select(Proposal), user)
     if filters.status:
         query = query.where(Proposal.status == filters.status)
@@ -76,16 +118,101 @@ def list_proposals(
         query = query.where(Proposal.kind == filters.kind)
     if filters.call_id:
         query = query.where(Proposal.call_id == filters.call_id)
-    if filters.q.strip():
-        query = query.where(Proposal.title.ilike(f"%{filters.q.strip()}%"))
+    if filters.organization_id:
+        query = query.where(Proposal.organization_id == filters.organization_id)
+    if filters.country:
+        query = query.where(
+            Proposal.id.in_(
+                select(proposal_countries.c.proposal_id).where(
+                    proposal_countries.c.country_iso2 == filters.country
+                )
+            )
+        )
+    if filters.objective:
+        secondary = select(proposal_secondary_objectives.c.proposal_id).where(
+            proposal_secondary_objectives.c.objective_number == filters.objective
+        )
+        query = query.where(
+            or_(
+                Proposal.primary_objective_number == filters.objective,
+                Proposal.id.in_(secondary),
+            )
+        )
+    if (condition := matching(Proposal.id, Proposal.search_text, filters.q)) is not None:
+        query = query.where(condition)
+    return query
+
+
+def _ordered(query: Select, sorting: Sorting | None) -> Select:
+    if sorting is None:
+        return query.order_by(Proposal.updated_at.desc(), Proposal.id.desc())
+    return query.order_by(*sorting.order_by(Proposal.id))
+
+
+def list_proposals(
+    user: User,
+    filters: ProposalFilters,
+    page: int = 1,
+    per_page: int = 25,
+    sorting: Sorting | None = None,
+) -> ProposalPage:
+    """Proposals the user may see that pass the filters, in `sorting`'s order (by default
+    the latest change first), in two queries. A page past the end shows the last page."""
+    query = _filtered(user, filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = clamp_page(page, total, per_page)
     rows = db.session.scalars(
-        query.options(joinedload(Proposal.organization), joinedload(Proposal.call))
-        .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
+        _ordered(query, sorting)
+        .options(joinedload(Proposal.organization), joinedload(Proposal.call))
         .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    return ProposalPage(total, max(page, 1), per_page, rows=list(rows))
+    return ProposalPage(total, page, per_page, rows=list(rows))
+
+
+def export_proposals(user: User, filters: ProposalFilters, sorting: Sorting | None) -> list:
+    """Every proposal of the view (all pages), in its order, for an export: one query."""
+    return list(
+        db.session.scalars(
+            _ordered(_filtered(user, filters), sorting).options(
+                joinedload(Proposal.organization), joinedload(Proposal.call)
+            )
+        )
+    )
+
+
+def filter_choices(user: User) -> dict[str, list[tuple[object, str]]]:
+    """What the list's filters offer: the organizations that propose (the secretariat's and
+    the committee's lists), the countries and objectives of proposals: three queries."""
+    visible = _visible_to(select(Proposal.id), user).subquery()
+    organizations = db.session.execute(
+        select(Organization.id, func.coalesce(Organization.acronym, Organization.name))
+        .where(
+            Organization.id.in_(
+                select(Proposal.organization_id).where(Proposal.id.in_(select(visible.c.id)))
+            )
+        )
+        .order_by(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+    ).all()
+    countries = db.session.execute(
+        select(Country.iso2, Country.name)
+        .where(
+            Country.iso2.in_(
+                select(proposal_countries.c.country_iso2).where(
+                    proposal_countries.c.proposal_id.in_(select(visible.c.id))
+                )
+            )
+        )
+        .order_by(Country.name)
+    ).all()
+    objectives = db.session.execute(
+        select(GcmObjective.number, GcmObjective.title).order_by(GcmObjective.number)
+    ).all()
+    return {
+        "organizations": [tuple(r) for r in organizations],
+        "countries": [tuple(r) for r in countries],
+        "objectives": [tuple(r) for r in objectives],
+    }
 
 
 def load_proposal(proposal_id: int) -> Proposal | None:

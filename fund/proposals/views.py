@@ -22,7 +22,6 @@ from fund import idempotency
 from fund.access import access_of, public, roles_required
 from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
-from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.forms import options
 from fund.proposals import (
@@ -30,6 +29,7 @@ from fund.proposals import (
     draft_pages,
     editing,
     invitation_page,
+    list_page,
     operations,
     queries,
 )
@@ -53,7 +53,7 @@ from fund.proposals.page import PAGE
 from fund.proposals.presentation import VersionText, reference_names, shown_changes
 from fund.proposals.results_queries import results_section
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
-from fund.query_args import id_arg, page_arg
+from fund.query_args import id_arg
 from workflows import PROPOSAL_WORKFLOW
 
 bp = Blueprint("proposals", __name__)
@@ -141,26 +141,8 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
 @bp.route("/proposals")
 @roles_required(*PROPOSAL_ROLES)
 def index():
-    call_id, page = id_arg("call"), page_arg()
-    status = request.args.get("status", "")
-    if status not in queries.STATUS_CHOICES:
-        status = ""
-    kind = request.args.get("kind", "")
-    if kind not in ProposalKind.labels():
-        kind = ""
-    filters = queries.ProposalFilters(
-        status=status, call_id=call_id, q=request.args.get("q", ""), kind=kind
-    )
-    return render_template(
-        "proposals/index.html",
-        result=queries.list_proposals(current_user, filters, page),
-        filters=filters,
-        calls=db.session.scalars(db.select(Call).order_by(Call.opens_on.desc())).all(),
-        workflow=PROPOSAL_WORKFLOW,
-        statuses=queries.STATUS_CHOICES,
-        kind_labels=ProposalKind.labels(),
-        open_calls=queries.open_calls(utcnow().date()),
-    )
+    """The proposals the user may see: filters, order, full-text search, export."""
+    return list_page.render()
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])

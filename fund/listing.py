@@ -1,0 +1,246 @@
+"""What every list page shares: its order chosen in the address (`?sort=column&dir=asc|desc`,
+each column from the page's own whitelist) and "export this view" (`?export=csv|xlsx`: the rows
+of the list as filtered and sorted, every page of them, as a download).
+
+A sort the list does not offer, or a direction other than asc/desc, is the list's default order
+(never an error: old bookmarks keep working). An export format other than csv or xlsx answers
+400. Every order ends with the rows' ids, so rows that tie keep one order from page to page.
+Cells of an export that start with = + - @ (or a tab or carriage return) would be read as a
+formula by a spreadsheet: they are written as text, after an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, request, stream_with_context
+from sqlalchemy.sql.elements import ColumnElement
+
+from fund.extensions import utcnow
+from fund.query_args import BadQueryValue
+
+ASCENDING, DESCENDING = "asc", "desc"
+EXPORT_FORMATS = {"csv": "CSV", "xlsx": "XLSX"}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """A column a list may be sorted by: its label (for the header's link) and the SQL it
+    orders by (one expression or several, in that order)."""
+
+    label: str
+    expressions: tuple[Any, ...]
+    # The direction a first click sorts in (dates and amounts: the largest first).
+    first: str = ASCENDING
+
+
+def column(label: str, *expressions: Any, first: str = ASCENDING) -> SortColumn:
+    return SortColumn(label, expressions, first)
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """The order a list is shown in: `key` among its columns, ascending or not; `default`
+    says whether it is the list's own order (the address then carries no sort)."""
+
+    key: str
+    direction: str
+    columns: Mapping[str, SortColumn]
+    default_key: str
+    default_direction: str
+    prefix: str = ""
+
+    @property
+    def descending(self) -> bool:
+        return self.direction == DESCENDING
+
+    @property
+    def is_default(self) -> bool:
+        return (self.key, self.direction) == (self.default_key, self.default_direction)
+
+    def order_by(self, *tie_breakers: ColumnElement) -> list[Any]:
+        """The ORDER BY: the chosen column's expressions in the direction, then the
+        tie-breakers (the row's id) in the same direction."""
+        chosen = self.columns[self.key].expressions
+        turn = (lambda e: e.desc()) if self.descending else (lambda e: e.asc())
+        return [turn(e) for e in (*chosen, *tie_breakers)]
+
+    def args(self) -> dict[str, str | None]:
+        """The query-string arguments that keep this order (none for the default one)."""
+        if self.is_default:
+            return {f"{self.prefix}sort": None, f"{self.prefix}dir": None}
+        return {f"{self.prefix}sort": self.key, f"{self.prefix}dir": self.direction}
+
+    def aria(self, key: str) -> str | None:
+        """The header's aria-sort: on the sorted column only."""
+        if key != self.key:
+            return None
+        return "descending" if self.descending else "ascending"
+
+    def link_args(self, key: str) -> dict[str, str | None]:
+        """The arguments of the header link of `key`: the other direction on the sorted
+        column, the column's first direction on another one."""
+        if key == self.key:
+            direction = ASCENDING if self.descending else DESCENDING
+        else:
+            direction = self.columns[key].first
+        if (key, direction) == (self.default_key, self.default_direction):
+            return {f"{self.prefix}sort": None, f"{self.prefix}dir": None}
+        return {f"{self.prefix}sort": key, f"{self.prefix}dir": direction}
+
+
+def sort_arg(
+    columns: Mapping[str, SortColumn],
+    default: str,
+    direction: str = ASCENDING,
+    prefix: str = "",
+) -> Sorting:
+    """The order asked for in the query string (`sort`, `dir`, after `prefix` when a page
+    holds more than one sortable list); the default for anything not offered."""
+    key = request.args.get(f"{prefix}sort", "")
+    chosen_direction = request.args.get(f"{prefix}dir", "")
+    if key not in columns:
+        key, chosen_direction = default, direction
+    elif chosen_direction not in (ASCENDING, DESCENDING):
+        chosen_direction = columns[key].first
+    return Sorting(key, chosen_direction, columns, default, direction, prefix)
+
+
+def choice_arg(name: str, choices: Iterable[str]) -> str:
+    """A filter's value among `choices`, or "" (any) for anything else."""
+    value = request.args.get(name, "")
+    return value if value in set(choices) else ""
+
+
+def text_arg(name: str, limit: int = 200) -> str:
+    """A free-text filter as typed (at most `limit` characters, one line)."""
+    value = request.args.get(name, "")
+    return " ".join(value.split())[:limit]
+
+
+# Export -------------------------------------------------------------------------------------
+
+
+def export_arg(name: str = "export") -> str | None:
+    """The export asked for: "csv", "xlsx", or None for the page itself."""
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    if value not in EXPORT_FORMATS:
+        raise BadQueryValue(name, "An export is csv or xlsx.")
+    return value
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas: text starting with = + - @ (or tab, CR) stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_cell(value)
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The CSV text of `header` then `rows`, a line at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(cells: Iterable[Any]) -> str:
+        writer.writerow([_csv_value(cell) for cell in cells])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(header)
+    for row in rows:
+        yield line(row)
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # UTC, as the column's header says
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return safe_cell(value)
+
+
+def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A workbook of one sheet: `header` in bold, then `rows`; text always stored as text
+    (never a formula), amounts as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    bold = Font(bold=True)
+
+    def cells(values: Iterable[Any], font: Font | None = None) -> list[WriteOnlyCell]:
+        made = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a leading "=" stays text
+            if isinstance(value, Decimal):
+                cell.number_format = "#,##0.00"
+            if isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
+            if font is not None:
+                cell.font = font
+            made.append(cell)
+        return made
+
+    sheet.append(cells(header, bold))
+    for row in rows:
+        sheet.append(cells(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Export:
+    """What a list exports: the file's name (before the date), the sheet's title, the header
+    and a function from a row to its cells."""
+
+    name: str
+    title: str
+    header: tuple[str, ...]
+    cells: Callable[[Any], Sequence[Any]]
+
+
+def export_response(fmt: str, export: Export, rows: Iterable[Any]) -> Response:
+    """The download of `rows` (every row of the view) as CSV (streamed) or XLSX."""
+    filename = f"{export.name}-{utcnow():%Y%m%d}.{fmt}"
+    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
+    lines = (export.cells(row) for row in rows)
+    if fmt == "csv":
+        return Response(
+            stream_with_context(csv_lines(export.header, lines)),
+            mimetype="text/csv",
+            headers=disposition,
+        )
+    return Response(
+        xlsx_bytes(export.title, export.header, lines),
+        mimetype=XLSX_MIMETYPE,
+        headers=disposition,
+    )
