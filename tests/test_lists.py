@@ -146,3 +146,45 @@ def test_an_applicant_exports_only_their_organizations_proposals(app, proposals)
     assert rows[1:] == []
     anonymous = app.test_client().get("/proposals?export=csv")
     assert anonymous.status_code in (302, 401, 403)
+
+
+# The screening queue ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue(app):
+    with app.app_context():
+        author = new_user()
+        secretariat = new_user(("secretariat",), "FMU")
+        call = new_open_call()
+        for title, status in (
+            ("Bravo border health", "submitted"),
+            ("Alpha remittances corridor", "submitted"),
+            ("Charlie return and reintegration", "screening"),
+            ("Delta draft not in the queue", "draft"),
+        ):
+            new_proposal(author, call.id, status, complete=status != "draft", title=title)
+        db.session.commit()
+        return secretariat.email
+
+
+def test_the_screening_queue_sorts_filters_searches_and_exports(app, queue):
+    client = _client(app, queue)
+    page = client.get("/screening/?sort=title&dir=asc").get_data(as_text=True)
+    assert page.index("Alpha remittances") < page.index("Bravo border") < page.index("Charlie")
+    assert "Delta" not in page and 'aria-sort="ascending"' in page
+    page = client.get("/screening/?sort=title&dir=desc").get_data(as_text=True)
+    assert page.index("Charlie") < page.index("Bravo border") < page.index("Alpha remittances")
+    page = client.get("/screening/?status=screening").get_data(as_text=True)
+    assert "Charlie" in page and "Alpha remittances" not in page
+    page = client.get("/screening/?q=remit").get_data(as_text=True)
+    assert "Alpha remittances" in page and "Bravo border" not in page
+    rows = _csv(client.get("/screening/?status=submitted&sort=title&dir=desc&export=csv"))
+    assert rows[0][:3] == ["Reference", "Kind", "Title"]
+    assert [r[2] for r in rows[1:]] == ["Bravo border health", "Alpha remittances corridor"]
+    values, _sheet = _xlsx(client.get("/screening/?q=return&export=xlsx"))
+    assert [v[2] for v in values[1:]] == ["Charlie return and reintegration"]
+    for query in ("sort=x", "dir=up", "status=draft", "kind=x", "q=%22(", "export=doc"):
+        assert client.get(f"/screening/?{query}").status_code in (200, 400), query
+    assert client.get("/screening/?export=doc").status_code == 400
+    assert client.get("/screening/?status=draft").get_data(as_text=True).count("Delta") == 0

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
+from fund.fulltext import matching
+from fund.listing import ASCENDING, DESCENDING, Sorting, column
 from fund.pagination import Paging, clamp_page
 from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference, state_label
@@ -71,28 +74,64 @@ class QueuePage(Paging):
         return self.count - self.waiting
 
 
-def screening_queue(
-    now: datetime | None = None,
-    page: int = 1,
-    per_page: int = QUEUE_PAGE_SIZE,
-    kind: str = "",
-) -> QueuePage:
-    """One page of the proposals and concept notes (or those of one `kind`) waiting for or in
-    screening, the longest waiting (oldest submission) first. Two queries: the counts, then the
-    page (LIMIT/OFFSET on the (status, ...) index). A page past the end shows the last page."""
-    now = now or utcnow()
-    in_queue = Proposal.status.in_(QUEUE_STATES)
-    if kind:
-        in_queue = and_(in_queue, Proposal.kind == kind)
-    counts = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(Proposal.status == "submitted"),
-        ).where(in_queue)
-    ).one()
-    total, waiting = counts[0] or 0, counts[1] or 0
-    page = clamp_page(page, total, per_page)
-    query = (
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue is narrowed to: a kind of row, a call, a state of the queue, words of
+    the title or summary (full-text search)."""
+
+    kind: str = ""
+    call_id: int | None = None
+    status: str = ""
+    q: str = ""
+
+    def args(self) -> dict[str, object]:
+        return {
+            "kind": self.kind or None,
+            "call": self.call_id,
+            "status": self.status or None,
+            "q": self.q or None,
+        }
+
+
+_ORGANIZATION = func.coalesce(Organization.acronym, Organization.name)
+# The columns the queue sorts by; the default: the longest waiting (oldest submission) first.
+SORT_COLUMNS = {
+    "reference": column("Reference", Proposal.id),
+    "kind": column("Kind", Proposal.kind),
+    "title": column("Title", func.lower(Proposal.title)),
+    "organization": column("Organization", func.lower(_ORGANIZATION)),
+    "call": column("Call", func.lower(Call.title)),
+    "submitted": column(
+        "Submitted (UTC)",
+        case((Proposal.submitted_at.is_(None), 1), else_=0),
+        Proposal.submitted_at,
+    ),
+    "status": column("Status", case((Proposal.status == "submitted", 0), else_=1)),
+    "waiting": column("Waiting (days)", Proposal.submitted_at, first=DESCENDING),
+}
+DEFAULT_SORT = ("submitted", ASCENDING)
+
+
+def _queue_condition(filters: QueueFilters) -> Any:
+    condition = Proposal.status.in_((filters.status,) if filters.status else QUEUE_STATES)
+    if filters.kind:
+        condition = and_(condition, Proposal.kind == filters.kind)
+    if filters.call_id:
+        condition = and_(condition, Proposal.call_id == filters.call_id)
+    if (words := matching(Proposal.id, Proposal.search_text, filters.q)) is not None:
+        condition = and_(condition, words)
+    return condition
+
+
+def _queue_rows(condition: Any, sorting: Sorting | None) -> Select:
+    if sorting is None or sorting.key == "waiting":
+        # Waiting longest first is the oldest submission first.
+        descending = sorting is not None and not sorting.descending
+        order = (*SORT_COLUMNS["submitted"].expressions, Proposal.id)
+        ordering = [e.desc() if descending else e.asc() for e in order]
+    else:
+        ordering = sorting.order_by(Proposal.id)
+    return (
         select(
             Proposal.id,
             Proposal.kind,
@@ -101,29 +140,57 @@ def screening_queue(
             Proposal.version,
             Proposal.submitted_at,
             Proposal.submission_number,
-            func.coalesce(Organization.acronym, Organization.name).label("organization"),
+            _ORGANIZATION.label("organization"),
             Call.id.label("call_id"),
             Call.title.label("call_title"),
         )
         .join(Organization, Organization.id == Proposal.organization_id)
         .join(Call, Call.id == Proposal.call_id)
-        .where(in_queue)
-        .order_by(
-            case((Proposal.submitted_at.is_(None), 1), else_=0),
-            Proposal.submitted_at,
-            Proposal.id,
-        )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .where(condition)
+        .order_by(*ordering)
     )
-    rows = [
-        QueueRow(
-            **row._asdict(),
-            waiting_days=(now - row.submitted_at).days if row.submitted_at else None,
-        )
-        for row in db.session.execute(query)
-    ]
+
+
+def _queue_row(row: Any, now: datetime) -> QueueRow:
+    return QueueRow(
+        **row._asdict(),
+        waiting_days=(now - row.submitted_at).days if row.submitted_at else None,
+    )
+
+
+def screening_queue(
+    now: datetime | None = None,
+    page: int = 1,
+    per_page: int = QUEUE_PAGE_SIZE,
+    kind: str = "",
+    filters: QueueFilters | None = None,
+    sorting: Sorting | None = None,
+) -> QueuePage:
+    """One page of the proposals and concept notes (or those the `filters` keep) waiting for
+    or in screening, in `sorting`'s order (by default the longest waiting, oldest submission,
+    first). Two queries: the counts, then the page (LIMIT/OFFSET on the (status, ...) index).
+    A page past the end shows the last page."""
+    now = now or utcnow()
+    filters = filters or QueueFilters(kind=kind)
+    in_queue = _queue_condition(filters)
+    counts = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(Proposal.status == "submitted"),
+        ).where(in_queue)
+    ).one()
+    total, waiting = counts[0] or 0, counts[1] or 0
+    page = clamp_page(page, total, per_page)
+    query = _queue_rows(in_queue, sorting).limit(per_page).offset((page - 1) * per_page)
+    rows = [_queue_row(row, now) for row in db.session.execute(query)]
     return QueuePage(total, page, per_page, rows=rows, waiting=waiting)
+
+
+def queue_export(filters: QueueFilters, sorting: Sorting | None) -> list[QueueRow]:
+    """Every row of the queue as filtered and sorted (all pages), for an export: one query."""
+    now = utcnow()
+    query = _queue_rows(_queue_condition(filters), sorting)
+    return [_queue_row(row, now) for row in db.session.execute(query)]
 
 
 def calls_with_criteria() -> list[tuple[int, str, int]]:

@@ -13,9 +13,10 @@ from fund.accounts.models import Role
 from fund.calls.models import Call, Stage
 from fund.extensions import db
 from fund.forms import options
+from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg, text_arg
 from fund.proposals import operations as proposal_operations
-from fund.proposals.models import Proposal, ProposalKind
-from fund.query_args import page_arg
+from fund.proposals.models import Proposal, ProposalKind, state_label
+from fund.query_args import id_arg, page_arg
 from fund.screening import operations, queries
 from fund.screening.forms import (
     ActionForm,
@@ -61,21 +62,64 @@ def _page_number() -> int:
     return page_arg()
 
 
-def _kind_filter() -> str:
-    """The `kind` query parameter: a kind of row, or "" for both."""
-    kind = request.args.get("kind", "")
-    return kind if kind in ProposalKind.labels() else ""
+def _filters() -> queries.QueueFilters:
+    """The queue's filters in the query string (a value not offered is no filter)."""
+    return queries.QueueFilters(
+        kind=choice_arg("kind", ProposalKind.labels()),
+        call_id=id_arg("call"),
+        status=choice_arg("status", queries.QUEUE_STATES),
+        q=text_arg("q"),
+    )
+
+
+def _sorting():
+    return sort_arg(queries.SORT_COLUMNS, *queries.DEFAULT_SORT)
+
+
+QUEUE_EXPORT = Export(
+    name="screening-queue",
+    title="Screening queue",
+    header=(
+        "Reference",
+        "Kind",
+        "Title",
+        "Organization",
+        "Call",
+        "Submitted (UTC)",
+        "Submission",
+        "Status",
+        "Waiting (days)",
+    ),
+    cells=lambda r: (
+        r.reference,
+        r.kind_label,
+        r.title,
+        r.organization,
+        r.call_title,
+        r.submitted_at,
+        r.submission_number,
+        r.status_label,
+        r.waiting_days,
+    ),
+)
 
 
 def _render_queue(error=None, status: int = 200):
-    kind = _kind_filter()
+    filters, sorting = _filters(), _sorting()
     return render_template(
         "screening/queue.html",
         queue=queries.screening_queue(
-            page=_page_number(), per_page=queries.QUEUE_PAGE_SIZE, kind=kind
+            page=_page_number(),
+            per_page=queries.QUEUE_PAGE_SIZE,
+            filters=filters,
+            sorting=sorting,
         ),
         calls=queries.calls_with_criteria(),
-        kind=kind,
+        kind=filters.kind,
+        filters=filters,
+        sorting=sorting,
+        view_args={**filters.args(), **sorting.args()},
+        states={s: state_label(ProposalKind.PROPOSAL.value, s) for s in queries.QUEUE_STATES},
         kind_labels=ProposalKind.labels(),
         error=error,
     ), status
@@ -84,6 +128,9 @@ def _render_queue(error=None, status: int = 200):
 @bp.route("/")
 @roles_required(Role.SECRETARIAT)
 def queue():
+    """The queue, filtered and sorted as asked; or its rows as CSV or XLSX (every page)."""
+    if fmt := export_arg():
+        return export_response(fmt, QUEUE_EXPORT, queries.queue_export(_filters(), _sorting()))
     return _render_queue()
 
 
