@@ -453,6 +453,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "core.index": _all(200),
     "core.healthz": _all(200),
     "core.readyz": _all(200),
+    "core.failed_emails_page": _ADMIN,
     "reference.objectives": _all(200),
     "reference.principles": _all(200),
     "proposals.workflow": _all(200),

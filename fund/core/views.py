@@ -1,12 +1,16 @@
-"""Home page and the health endpoints used by load balancers and deploy checks."""
+"""Home page (the task dashboards), the emails not delivered, and the health endpoints used
+by load balancers and deploy checks."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
-from fund.access import public
+from fund.access import public, roles_required
+from fund.accounts.models import Role
+from fund.core.dashboard import dashboard, failed_emails
 from fund.core.health import database_status
+from fund.extensions import utcnow
 
 bp = Blueprint("core", __name__)
 
@@ -14,7 +18,16 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 @public
 def index():
-    return render_template("core/index.html", user=current_user)
+    """Home: to a signed-in person, what waits for them in each of their roles."""
+    sections = dashboard(current_user, utcnow()) if current_user.is_authenticated else []
+    return render_template("core/index.html", user=current_user, sections=sections)
+
+
+@bp.route("/admin/emails")
+@roles_required(Role.ADMIN)
+def failed_emails_page():
+    """The emails given up on after their last attempt, the oldest first, with the error."""
+    return render_template("core/failed_emails.html", messages=failed_emails())
 
 
 @bp.route("/healthz")

@@ -106,7 +106,7 @@ class OwnProgramme:
     status: str
 
 
-def _reports_for_organization(organization_id: int):
+def reports_for_organization(organization_id: int):
     """SQL condition on Proposal: the organization reports for it (it owns the programme or
     has an allocation share of it: `fund.reporting.workflow.reporting_organizations`)."""
     shares = (
@@ -124,7 +124,7 @@ def organization_programmes(organization_id: int) -> list[OwnProgramme]:
         select(Proposal.id, Proposal.title, Proposal.status)
         .where(
             Proposal.status.in_(("funded", "closed")),
-            _reports_for_organization(organization_id),
+            reports_for_organization(organization_id),
         )
         .order_by(Proposal.id.desc())
     )
@@ -138,7 +138,7 @@ def organization_list(organization_id: int, today: date) -> list[ReportRow]:
         _base()
         .where(
             ProgrammeReport.status != REPORT_ACCEPTED,
-            _reports_for_organization(organization_id),
+            reports_for_organization(organization_id),
         )
         .order_by(ProgrammeReport.due_on, ProgrammeReport.id),
         today,

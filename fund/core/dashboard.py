@@ -1,0 +1,418 @@
+"""What waits for each person on Home: per role they hold, the tasks with their counts, the
+oldest few items of each (direct links) and a link to the list that holds them all.
+
+Each task is one SQL statement, whatever the data: the rows that wait, the oldest first,
+limited to `SHOWN`, with the number of them all counted by a window over every row before the
+LIMIT. A person's dashboard is therefore a fixed number of statements (one per task of each
+of their roles)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from fund.accounts.models import Organization, Role, User
+from fund.committee.models import Meeting
+from fund.committee.queries import awaiting_vote
+from fund.core.secretariat_tasks import secretariat_section
+from fund.core.tasks import SHOWN, Item, Section, Task, day, oldest, proposal_label, report_item
+from fund.extensions import db
+from fund.finance.agent_models import Pledge, PledgeInstalment
+from fund.finance.models import Allocation, Contribution, ContributionVoid
+from fund.finance.transfer_models import OPEN, TransferRequest
+from fund.money import format_usd, from_cents, sql_cents
+from fund.notifications.models import OutboxMessage
+from fund.proposals.models import Proposal, ProposalKind, proposal_reference
+from fund.reporting.models import ProgrammeReport
+from fund.reporting.queries import reports_for_organization
+from fund.revisions.models import Revision
+from workflows.report import REPORT_EDITABLE_STATES
+from workflows.revision import REVISION_EDITABLE_STATES
+
+REPORTS_AHEAD = timedelta(days=30)  # an applicant sees a report due within this many days
+
+# Applicants ----------------------------------------------------------------------------------
+
+
+def _own_proposals(organization_id: int, status: str, key: str, one: str, many: str) -> Task:
+    rows, count = oldest(
+        select(Proposal.id, Proposal.title, Proposal.kind, Proposal.updated_at).where(
+            Proposal.organization_id == organization_id, Proposal.status == status
+        ),
+        Proposal.updated_at,
+        Proposal.id,
+    )
+    items = [
+        Item(
+            proposal_label(pid, title),
+            url_for("proposals.detail", proposal_id=pid),
+            f"{ProposalKind(kind).label}, last saved {day(updated)}",
+        )
+        for pid, title, kind, updated in rows
+    ]
+    return Task(
+        key,
+        count,
+        one,
+        many,
+        url_for("proposals.index", status=status),
+        f"All {many.split(' ')[0]}",
+        items,
+    )
+
+
+def _reports_due(organization_id: int, today: date) -> Task:
+    rows, count = oldest(
+        select(
+            ProgrammeReport.id,
+            ProgrammeReport.kind,
+            ProgrammeReport.due_on,
+            ProgrammeReport.status,
+            Proposal.id,
+        )
+        .join(Proposal, Proposal.id == ProgrammeReport.proposal_id)
+        .where(
+            ProgrammeReport.status.in_(sorted(REPORT_EDITABLE_STATES)),
+            ProgrammeReport.due_on <= today + REPORTS_AHEAD,
+            reports_for_organization(organization_id),
+        ),
+        ProgrammeReport.due_on,
+        ProgrammeReport.id,
+    )
+    return Task(
+        "reports_due",
+        count,
+        "report due",
+        "reports due",
+        url_for("reporting.index"),
+        "All programme reports",
+        [report_item(row, today) for row in rows],
+    )
+
+
+def _own_revisions(organization_id: int) -> Task:
+    rows, count = oldest(
+        select(Revision.id, Revision.number, Revision.status, Revision.saved_at, Proposal.id)
+        .join(Proposal, Proposal.id == Revision.proposal_id)
+        .where(
+            Revision.organization_id == organization_id,
+            Revision.status.in_(sorted(REVISION_EDITABLE_STATES)),
+        ),
+        Revision.saved_at,
+        Revision.id,
+    )
+    items = [
+        Item(
+            f"{proposal_reference(pid)} · revision {number}",
+            url_for("revisions.revision", revision_id=rid),
+            ("returned for changes" if status == "returned" else "draft")
+            + f", last saved {day(saved)}",
+        )
+        for rid, number, status, saved, pid in rows
+    ]
+    return Task(
+        "revisions_open",
+        count,
+        "revision to finish",
+        "revisions to finish",
+        url_for("reporting.index"),
+        "Your programmes",
+        items,
+    )
+
+
+def applicant_section(user: User, today: date) -> Section:
+    organization_id = user.organization_id
+    tasks = []
+    if organization_id:
+        tasks = [
+            _own_proposals(
+                organization_id, "draft", "drafts", "draft to finish", "drafts to finish"
+            ),
+            _own_proposals(
+                organization_id,
+                "returned",
+                "returned",
+                "proposal returned for revision",
+                "proposals returned for revision",
+            ),
+            _reports_due(organization_id, today),
+            _own_revisions(organization_id),
+        ]
+    return Section(
+        Role.APPLICANT,
+        "Your proposals and programmes",
+        tasks,
+        "Nothing waits for you: no draft, no proposal returned, no report due in the next 30 "
+        "days and no revision open.",
+    )
+
+
+# The committee --------------------------------------------------------------------------------
+
+
+def _votes_awaited(user: User, now: datetime) -> Task:
+    page = awaiting_vote(user, 1, per_page=SHOWN)
+    items = []
+    for row in page.rows:
+        deadline = row.round.deadline
+        note = f"vote by {day(deadline)}" if deadline else "no deadline set"
+        items.append(
+            Item(
+                proposal_label(row.proposal.id, row.proposal.title),
+                url_for("committee.review", proposal_id=row.proposal.id),
+                note,
+                bool(deadline and deadline < now + timedelta(days=2)),
+            )
+        )
+    return Task(
+        "votes_awaited",
+        page.count,
+        "vote awaited",
+        "votes awaited",
+        url_for("committee.index"),
+        "Your votes",
+        items,
+    )
+
+
+def _next_meetings(today: date) -> Task:
+    rows, count = oldest(
+        select(Meeting.id, Meeting.title, Meeting.held_on, Meeting.place).where(
+            Meeting.held_on >= today
+        ),
+        Meeting.held_on,
+        Meeting.id,
+    )
+    items = [
+        Item(
+            title,
+            url_for("meetings.detail", meeting_id=mid),
+            day(held) + (f", {place}" if place else ""),
+        )
+        for mid, title, held, place in rows
+    ]
+    return Task(
+        "meetings",
+        count,
+        "meeting ahead",
+        "meetings ahead",
+        url_for("meetings.index"),
+        "All meetings",
+        items,
+    )
+
+
+def committee_section(user: User, now: datetime, today: date) -> Section:
+    return Section(
+        Role.COMMITTEE,
+        f"Your work on the {current_app.config['DECISION_BODY_NAME']}",
+        [_votes_awaited(user, now), _next_meetings(today)],
+        "No vote waits for you and no meeting is planned.",
+    )
+
+
+# The administrative agent --------------------------------------------------------------------
+
+
+def _transfers_to_pay() -> Task:
+    rows, count = oldest(
+        select(
+            TransferRequest.id,
+            TransferRequest.amount,
+            TransferRequest.tranche,
+            TransferRequest.requested_at,
+            Organization.acronym,
+            Organization.name,
+            Allocation.proposal_id,
+        )
+        .join(Organization, Organization.id == TransferRequest.organization_id)
+        .join(Allocation, Allocation.id == TransferRequest.allocation_id)
+        .where(TransferRequest.status == OPEN),
+        TransferRequest.requested_at,
+        TransferRequest.id,
+    )
+    items = [
+        Item(
+            f"{proposal_reference(pid)} · tranche {tranche} to {acronym or name}",
+            url_for("transfers.agent_list", _anchor=f"request-{rid}"),
+            f"{format_usd(amount)}, requested {day(requested)}",
+        )
+        for rid, amount, tranche, requested, acronym, name, pid in rows
+    ]
+    return Task(
+        "transfers_to_pay",
+        count,
+        "transfer request to pay",
+        "transfer requests to pay",
+        url_for("transfers.agent_list"),
+        "All open requests",
+        items,
+    )
+
+
+def _deposits_to_record(today: date) -> Task:
+    """Pledges whose expected payments due by today come to more than their deposits (in the
+    pledge's currency, voided deposits left out)."""
+    expected = (
+        select(func.coalesce(func.sum(sql_cents(PledgeInstalment.amount)), 0))
+        .where(PledgeInstalment.pledge_id == Pledge.id, PledgeInstalment.due_on <= today)
+        .scalar_subquery()
+    )
+    first_due = (
+        select(func.min(PledgeInstalment.due_on))
+        .where(PledgeInstalment.pledge_id == Pledge.id)
+        .scalar_subquery()
+    )
+    deposited = (
+        select(func.coalesce(func.sum(sql_cents(Contribution.currency_amount)), 0))
+        .outerjoin(ContributionVoid)
+        .where(Contribution.pledge_id == Pledge.id, ContributionVoid.contribution_id.is_(None))
+        .scalar_subquery()
+    )
+    rows, count = oldest(
+        select(
+            Pledge.id,
+            Pledge.currency,
+            (expected - deposited).label("missing"),
+            first_due.label("first_due"),
+            Organization.acronym,
+            Organization.name,
+        )
+        .join(Organization, Organization.id == Pledge.donor_id)
+        .where(expected > deposited),
+        first_due,
+        Pledge.id,
+    )
+    items = [
+        Item(
+            f"Pledge of {acronym or name}",
+            url_for("agent.pledge", pledge_id=pid),
+            f"{format_usd(from_cents(missing), currency)} expected by today, first due {day(due)}",
+            True,
+        )
+        for pid, currency, missing, due, acronym, name in rows
+    ]
+    return Task(
+        "deposits_to_record",
+        count,
+        "pledge with a deposit to record",
+        "pledges with deposits to record",
+        url_for("agent.pledges"),
+        "All pledges",
+        items,
+    )
+
+
+def agent_section(today: date) -> Section:
+    return Section(
+        Role.ADMINISTRATIVE_AGENT,
+        "The administrative agent's work",
+        [_transfers_to_pay(), _deposits_to_record(today)],
+        "No transfer request waits and every payment expected by today is recorded.",
+    )
+
+
+# Admins --------------------------------------------------------------------------------------
+
+
+def _locked_accounts(now: datetime) -> Task:
+    config = current_app.config
+    window = timedelta(seconds=config["LOGIN_LOCKOUT_WINDOW_SECONDS"])
+    rows, count = oldest(
+        select(User.id, User.name, User.email, User.failed_login_window_start).where(
+            User.failed_login_count >= config["LOGIN_LOCKOUT_ATTEMPTS"],
+            User.failed_login_window_start > now - window,
+        ),
+        User.failed_login_window_start,
+        User.id,
+    )
+    items = [
+        Item(
+            f"{name} ({email})",
+            url_for("admin.edit_user", user_id=uid),
+            f"locked until {(start + window):%H:%M} UTC",
+            True,
+        )
+        for uid, name, email, start in rows
+    ]
+    return Task(
+        "locked_accounts",
+        count,
+        "account locked",
+        "accounts locked",
+        url_for("admin.users"),
+        "All users",
+        items,
+    )
+
+
+def _failed_emails() -> Task:
+    rows, count = oldest(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.to_email,
+            OutboxMessage.subject,
+            OutboxMessage.created_at,
+        ).where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_(None)),
+        OutboxMessage.created_at,
+        OutboxMessage.id,
+    )
+    items = [
+        Item(
+            f"{subject} to {to}",
+            url_for("core.failed_emails_page", _anchor=f"email-{mid}"),
+            f"written {day(created)}",
+            True,
+        )
+        for mid, to, subject, created in rows
+    ]
+    return Task(
+        "failed_emails",
+        count,
+        "email not delivered",
+        "emails not delivered",
+        url_for("core.failed_emails_page"),
+        "All emails not delivered",
+        items,
+    )
+
+
+def admin_section(now: datetime) -> Section:
+    return Section(
+        Role.ADMIN,
+        "Administration",
+        [_locked_accounts(now), _failed_emails()],
+        "No account is locked and every email was delivered or is still being tried.",
+    )
+
+
+# The dashboard -------------------------------------------------------------------------------
+
+BUILDERS: dict[str, Callable[[User, datetime], Section]] = {
+    Role.APPLICANT: lambda user, now: applicant_section(user, now.date()),
+    Role.SECRETARIAT: lambda user, now: secretariat_section(now, now.date()),
+    Role.COMMITTEE: lambda user, now: committee_section(user, now, now.date()),
+    Role.ADMINISTRATIVE_AGENT: lambda user, now: agent_section(now.date()),
+    Role.ADMIN: lambda user, now: admin_section(now),
+}
+
+
+def dashboard(user: User, now: datetime) -> list[Section]:
+    """The sections of the roles `user` holds, in the order of BUILDERS."""
+    return [build(user, now) for role, build in BUILDERS.items() if user.has_role(role)]
+
+
+def failed_emails(limit: int = 200) -> list[OutboxMessage]:
+    """The emails given up on (no further attempt), the oldest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_(None))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )

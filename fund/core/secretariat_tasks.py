@@ -1,0 +1,270 @@
+"""The secretariat's tasks on Home: proposals to screen, voting rounds to close, approved
+programmes to fund, tranches to request, reports to review and overdue, revisions to decide.
+Each task is one statement (`fund.core.tasks.oldest`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import and_, exists, func, literal, or_, select
+
+from fund.accounts.models import Organization, Role
+from fund.committee.models import RoundMember, RoundStatus, Vote, VotingRound
+from fund.core.tasks import Item, Section, Task, day, oldest, proposal_label, report_item
+from fund.finance.models import Allocation, Disbursement
+from fund.finance.schedule_models import PlannedTranche
+from fund.finance.transfer_models import OPEN, TransferRequest
+from fund.money import format_usd
+from fund.proposals.models import Proposal, ProposalKind, proposal_reference
+from fund.reporting.models import ProgrammeReport
+from fund.revisions.models import Approver, Revision
+from fund.screening.queries import QUEUE_STATES
+from workflows.report import REPORT_EDITABLE_STATES, REPORT_SUBMITTED
+from workflows.revision import REVISION_SUBMITTED
+
+# The secretariat -----------------------------------------------------------------------------
+
+
+def _to_screen() -> Task:
+    rows, count = oldest(
+        select(Proposal.id, Proposal.title, Proposal.status, Proposal.submitted_at).where(
+            Proposal.status.in_(QUEUE_STATES)
+        ),
+        Proposal.submitted_at,
+        Proposal.id,
+    )
+    items = [
+        Item(
+            proposal_label(pid, title),
+            url_for("screening.checklist", proposal_id=pid),
+            ("in screening" if status == "screening" else "submitted")
+            + (f" {day(submitted)}" if submitted else ""),
+        )
+        for pid, title, status, submitted in rows
+    ]
+    return Task(
+        "to_screen",
+        count,
+        "to screen",
+        "to screen",
+        url_for("screening.queue"),
+        "Screening queue",
+        items,
+    )
+
+
+def _rounds_to_close(now: datetime) -> Task:
+    """Open rounds past their deadline, or in which every seat not recused has voted."""
+    seats = (
+        select(func.count())
+        .select_from(RoundMember)
+        .where(RoundMember.round_id == VotingRound.id, RoundMember.recusal.is_(None))
+        .scalar_subquery()
+    )
+    votes = (
+        select(func.count(func.distinct(Vote.seat_id)))
+        .where(Vote.round_id == VotingRound.id)
+        .scalar_subquery()
+    )
+    rows, count = oldest(
+        select(
+            VotingRound.id, VotingRound.deadline, VotingRound.opened_at, Proposal.id, Proposal.title
+        )
+        .join(Proposal, Proposal.id == VotingRound.proposal_id)
+        .where(
+            VotingRound.status == RoundStatus.OPEN,
+            or_(VotingRound.deadline < now, votes >= seats),
+        ),
+        VotingRound.opened_at,
+        VotingRound.id,
+    )
+    items = [
+        Item(
+            proposal_label(pid, title),
+            url_for("committee.meeting"),
+            f"deadline passed {day(deadline)}"
+            if deadline and deadline < now
+            else "every seat voted",
+            bool(deadline and deadline < now),
+        )
+        for _, deadline, _, pid, title in rows
+    ]
+    return Task(
+        "rounds_to_close",
+        count,
+        "voting round to close",
+        "voting rounds to close",
+        url_for("committee.meeting"),
+        "The meeting",
+        items,
+    )
+
+
+def _approved_to_fund() -> Task:
+    rows, count = oldest(
+        select(Proposal.id, Proposal.title, Proposal.approved_at).where(
+            Proposal.status == "approved", Proposal.kind == ProposalKind.PROPOSAL
+        ),
+        Proposal.approved_at,
+        Proposal.id,
+    )
+    items = [
+        Item(
+            proposal_label(pid, title),
+            url_for("finance.proposal", proposal_id=pid),
+            f"approved {day(approved)}" if approved else "approved",
+        )
+        for pid, title, approved in rows
+    ]
+    return Task(
+        "approved_to_fund",
+        count,
+        "approved programme to fund",
+        "approved programmes to fund",
+        url_for("proposals.index", status="approved", kind=ProposalKind.PROPOSAL.value),
+        "Approved programmes",
+        items,
+    )
+
+
+def _tranches_to_request(today: date) -> Task:
+    """Each organization's next tranche (one after those transferred), planned by today and
+    not requested yet, of a funded programme."""
+    transferred = (
+        select(func.count(Disbursement.id))
+        .where(
+            Disbursement.allocation_id == PlannedTranche.allocation_id,
+            Disbursement.organization_id == PlannedTranche.organization_id,
+        )
+        .scalar_subquery()
+    )
+    requested = exists().where(
+        TransferRequest.allocation_id == PlannedTranche.allocation_id,
+        TransferRequest.organization_id == PlannedTranche.organization_id,
+        TransferRequest.status == OPEN,
+    )
+    rows, count = oldest(
+        select(
+            PlannedTranche.number,
+            PlannedTranche.planned_on,
+            PlannedTranche.amount,
+            Organization.acronym,
+            Organization.name,
+            Proposal.id,
+        )
+        .join(Allocation, Allocation.id == PlannedTranche.allocation_id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .join(Organization, Organization.id == PlannedTranche.organization_id)
+        .where(
+            Proposal.status == "funded",
+            PlannedTranche.planned_on <= today,
+            PlannedTranche.number == transferred + literal(1),
+            ~requested,
+        ),
+        PlannedTranche.planned_on,
+        PlannedTranche.id,
+    )
+    items = [
+        Item(
+            f"{proposal_reference(pid)} · tranche {number} to {acronym or name}",
+            url_for("transfers.request_transfer", proposal_id=pid),
+            f"{format_usd(amount)}, planned {day(planned)}",
+        )
+        for number, planned, amount, acronym, name, pid in rows
+    ]
+    return Task(
+        "tranches_to_request",
+        count,
+        "tranche to request",
+        "tranches to request",
+        url_for("finance.balance"),
+        "Finances",
+        items,
+    )
+
+
+def _reports(where: Any, order: tuple, today: date, key: str, one: str, many: str) -> Task:
+    rows, count = oldest(
+        select(
+            ProgrammeReport.id,
+            ProgrammeReport.kind,
+            ProgrammeReport.due_on,
+            ProgrammeReport.status,
+            Proposal.id,
+        )
+        .join(Proposal, Proposal.id == ProgrammeReport.proposal_id)
+        .where(where),
+        *order,
+    )
+    return Task(
+        key,
+        count,
+        one,
+        many,
+        url_for("reporting.index"),
+        "All programme reports",
+        [report_item(row, today) for row in rows],
+    )
+
+
+def _revisions_to_decide() -> Task:
+    rows, count = oldest(
+        select(Revision.id, Revision.number, Revision.submitted_at, Proposal.id, Proposal.title)
+        .join(Proposal, Proposal.id == Revision.proposal_id)
+        .where(Revision.status == REVISION_SUBMITTED, Revision.approver == Approver.SECRETARIAT),
+        Revision.submitted_at,
+        Revision.id,
+    )
+    items = [
+        Item(
+            f"{proposal_reference(pid)} · revision {number}",
+            url_for("revisions.revision", revision_id=rid),
+            f"submitted {day(submitted)}" if submitted else "submitted",
+        )
+        for rid, number, submitted, pid, _ in rows
+    ]
+    return Task(
+        "revisions_to_decide",
+        count,
+        "revision to decide",
+        "revisions to decide",
+        url_for("revisions.index"),
+        "All revisions",
+        items,
+    )
+
+
+def secretariat_section(now: datetime, today: date) -> Section:
+    editable = ProgrammeReport.status.in_(sorted(REPORT_EDITABLE_STATES))
+    tasks = [
+        _to_screen(),
+        _rounds_to_close(now),
+        _approved_to_fund(),
+        _tranches_to_request(today),
+        _reports(
+            ProgrammeReport.status == REPORT_SUBMITTED,
+            (ProgrammeReport.submitted_at, ProgrammeReport.id),
+            today,
+            "reports_to_review",
+            "report to review",
+            "reports to review",
+        ),
+        _reports(
+            and_(editable, ProgrammeReport.due_on < today),
+            (ProgrammeReport.due_on, ProgrammeReport.id),
+            today,
+            "reports_overdue",
+            "report overdue",
+            "reports overdue",
+        ),
+        _revisions_to_decide(),
+    ]
+    return Section(
+        Role.SECRETARIAT,
+        "The secretariat's work",
+        tasks,
+        "Nothing waits for the secretariat: the screening queue is empty, no round is ready to "
+        "close, no approved programme waits for money and no report or revision waits.",
+    )

@@ -1,0 +1,103 @@
+"""What the task dashboards are made of: an item that waits, a task (items of one kind,
+counted), a role's section, and the one statement each task reads (`oldest`: the oldest rows
+that wait and, by a window count before the LIMIT, how many wait in all)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import Select, func
+
+from fund.extensions import db
+from fund.proposals.models import proposal_reference
+from fund.reporting.models import ReportKind
+
+SHOWN = 3  # the oldest items each task lists by name
+
+
+def day(value: date | datetime | None) -> str:
+    """A date in words: 4 March 2026."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing that waits: its name, where it is done, and why it is late or when."""
+
+    label: str
+    url: str
+    note: str = ""
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    """Things of one kind that wait, counted: `count` of them, the oldest `items`."""
+
+    key: str
+    count: int
+    one: str  # "draft to complete"
+    many: str  # "drafts to complete"
+    url: str  # the list that holds them all
+    link: str  # the words of that link
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.count} {self.one if self.count == 1 else self.many}"
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+
+@dataclass(frozen=True)
+class Section:
+    """The tasks of one role, and the sentence shown when nothing waits."""
+
+    role: str
+    heading: str
+    tasks: list[Task]
+    empty: str
+
+    @property
+    def waiting(self) -> int:
+        return sum(task.count for task in self.tasks)
+
+    @property
+    def ordered(self) -> list[Task]:
+        """The tasks with something waiting first, each group in its own order."""
+        return sorted(self.tasks, key=lambda task: task.count == 0)
+
+
+def oldest(statement: Select, *order: Any) -> tuple[list[Any], int]:
+    """The first `SHOWN` rows of `statement` in `order` and the number of all its rows: one
+    statement (a window count over every row, before the LIMIT)."""
+    rows = db.session.execute(
+        statement.add_columns(func.count().over().label("waiting")).order_by(*order).limit(SHOWN)
+    ).all()
+    return [tuple(row)[:-1] for row in rows], (rows[0][-1] if rows else 0)
+
+
+def proposal_label(proposal_id: int, title: str) -> str:
+    return f"{proposal_reference(proposal_id)} · {title}"
+
+
+def report_item(row: Any, today: date) -> Item:
+    report_id, kind, due_on, status, proposal_id = row
+    kind_label = ReportKind(kind).label
+    late = due_on < today
+    when = f"overdue since {day(due_on)}" if late else f"due {day(due_on)}"
+    if status == "returned":
+        when += ", returned for changes"
+    return Item(
+        f"{proposal_reference(proposal_id)} · {kind_label}",
+        url_for("reporting.report", report_id=report_id),
+        when,
+        late,
+    )

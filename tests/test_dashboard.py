@@ -1,0 +1,345 @@
+"""Home's task dashboards: per role, what waits, counted, the oldest first, with links to the
+items and to the lists that hold them; the words when nothing waits; a fixed number of SQL
+statements whatever the data."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from fund.accounts.models import Organization
+from fund.committee.models import Meeting, VotingRound
+from fund.extensions import db, utcnow
+from fund.finance import agent
+from fund.finance import transfers as transfer_operations
+from fund.finance.models import Allocation
+from fund.notifications.models import OutboxMessage
+from fund.reporting.models import ProgrammeReport
+from tests.factories import new_proposal
+from tests.helpers import client_for, count_statements, new_user, user
+
+TASK = re.compile(
+    r'data-task="(\w+)">\s*<h3 class="task-title"><span class="task-count">(\d+)</span>'
+)
+
+
+def _counts(html: str) -> dict[str, int]:
+    return {key: int(count) for key, count in TASK.findall(html)}
+
+
+def _home(app, person) -> str:
+    with app.app_context():
+        client = client_for(app, user(person))
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _task(html: str, key: str) -> str:
+    start = html.index(f'data-task="{key}"')
+    return html[start : html.index("</li>\n", html.index('class="task-more"', start))]
+
+
+# Applicants -----------------------------------------------------------------------------------
+
+
+def test_an_applicant_sees_their_organizations_drafts_and_returned_proposals_oldest_first(
+    app, create_user, open_call
+):
+    author = create_user(roles=("applicant",))
+    other = create_user(roles=("applicant",), organization_acronym="UNICEF")
+    with app.app_context():
+        old = new_proposal(user(author), open_call, title="Older draft")
+        old.updated_at = utcnow() - timedelta(days=20)
+        new = new_proposal(user(author), open_call, title="Newer draft")
+        returned = new_proposal(user(author), open_call, "returned", title="Sent back")
+        new_proposal(user(other), open_call, title="Not ours")
+        db.session.commit()
+        old_id, new_id, returned_id = old.id, new.id, returned.id
+    html = _home(app, author)
+    counts = _counts(html)
+    assert counts["drafts"] == 2 and counts["returned"] == 1
+    assert counts["reports_due"] == 0 and counts["revisions_open"] == 0
+    drafts = _task(html, "drafts")
+    assert "2</span> drafts to finish" in drafts
+    assert drafts.index(f"/proposals/{old_id}") < drafts.index(f"/proposals/{new_id}")
+    assert "Not ours" not in html
+    assert 'href="/proposals?status=draft"' in drafts
+    assert f"/proposals/{returned_id}" in _task(html, "returned")
+    assert "1</span> proposal returned for revision" in html
+
+
+def test_an_applicant_with_nothing_waiting_reads_it_in_words(app, create_user):
+    author = create_user(roles=("applicant",))
+    html = _home(app, author)
+    assert "Nothing waits for you" in html
+    assert "data-task=" not in html
+
+
+def test_the_links_of_a_task_lead_to_its_filtered_list(app, create_user, open_call):
+    author = create_user(roles=("applicant",))
+    with app.app_context():
+        draft = new_proposal(user(author), open_call, title="Listed draft")
+        db.session.commit()
+        draft_id = draft.id
+    with app.app_context():
+        client = client_for(app, user(author))
+    html = client.get("/").get_data(as_text=True)
+    listing = re.search(r'<a href="([^"]+)">All drafts', html).group(1)
+    page = client.get(listing.replace("&amp;", "&"))
+    assert page.status_code == 200
+    assert "Listed draft" in page.get_data(as_text=True)
+    assert client.get(f"/proposals/{draft_id}").status_code == 200
+
+
+def test_an_applicant_sees_reports_due_and_overdue(app, create_user, open_call):
+    author = create_user(roles=("applicant",))
+    with app.app_context():
+        programme = new_proposal(user(author), open_call, "funded", title="Funded here")
+        reports = db.session.scalars(
+            select(ProgrammeReport)
+            .where(ProgrammeReport.proposal_id == programme.id)
+            .order_by(ProgrammeReport.due_on)
+        ).all()
+        today = utcnow().date()
+        reports[0].due_on = today - timedelta(days=3)
+        reports[1].due_on = today + timedelta(days=10)
+        for later in reports[2:]:
+            later.due_on = today + timedelta(days=400)
+        db.session.commit()
+        first = reports[0].id
+    html = _home(app, author)
+    assert _counts(html)["reports_due"] == 2
+    due = _task(html, "reports_due")
+    assert f"/programme-reports/{first}" in due
+    assert "overdue since" in due and 'class="task-note late"' in due
+
+
+# The secretariat ------------------------------------------------------------------------------
+
+
+def test_the_secretariat_counts_each_queue(app, create_user, open_call):
+    author = create_user(roles=("applicant",))
+    staff = create_user(roles=("secretariat",), organization_acronym=None)
+    with app.app_context():
+        first = new_proposal(user(author), open_call, "submitted", title="First in")
+        first.submitted_at = utcnow() - timedelta(days=9)
+        second = new_proposal(user(author), open_call, "submitted", title="Second in")
+        new_proposal(user(author), open_call, "approved", title="Awaiting money")
+        funded = new_proposal(user(author), open_call, "funded", title="Running")
+        reports = db.session.scalars(
+            select(ProgrammeReport).where(ProgrammeReport.proposal_id == funded.id)
+        ).all()
+        reports[0].due_on = utcnow().date() - timedelta(days=1)
+        reports[1].status = "submitted"
+        reports[1].submitted_at = utcnow()
+        review = new_proposal(user(author), open_call, "committee_review", title="Voting")
+        round_ = db.session.scalar(select(VotingRound).where(VotingRound.proposal_id == review.id))
+        round_.deadline = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+    html = _home(app, staff)
+    counts = _counts(html)
+    assert counts["to_screen"] == 2
+    assert counts["approved_to_fund"] == 1
+    assert counts["reports_overdue"] == 1
+    assert counts["reports_to_review"] == 1
+    assert counts["rounds_to_close"] == 1
+    assert counts["revisions_to_decide"] == 0
+    screen = _task(html, "to_screen")
+    assert screen.index(f"/screening/{first_id}") < screen.index(f"/screening/{second_id}")
+    assert "deadline passed" in _task(html, "rounds_to_close")
+
+
+def test_the_secretariat_sees_tranches_planned_and_not_requested(app, create_user, open_call):
+    author = create_user(roles=("applicant",))
+    staff = create_user(roles=("secretariat",), organization_acronym=None)
+    with app.app_context():
+        funded = new_proposal(user(author), open_call, "funded", title="Tranches")
+        db.session.commit()
+        funded_id = funded.id
+    html = _home(app, staff)
+    tranches = _counts(html)["tranches_to_request"]
+    assert tranches >= 1  # each participating organization's first tranche, planned at funding
+    assert f"/finance/proposals/{funded_id}/transfer-requests" in _task(html, "tranches_to_request")
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == funded_id)
+        )
+        share = allocation.shares[0]
+        transfer_operations.request_transfer(
+            user(staff), allocation, share.organization_id, Decimal("1000.00")
+        )
+        db.session.commit()
+    assert _counts(_home(app, staff))["tranches_to_request"] == tranches - 1
+
+
+def test_the_secretariat_with_nothing_waiting(app, create_user):
+    staff = create_user(roles=("secretariat",), organization_acronym=None)
+    assert "Nothing waits for the secretariat" in _home(app, staff)
+
+
+# The committee --------------------------------------------------------------------------------
+
+
+def test_a_member_sees_the_votes_awaited_but_not_the_rounds_they_are_recused_from(
+    app, create_user, open_call
+):
+    # The factory's proposals are ILO-led with IOM taking part: IOM's member is recused.
+    entitled = create_user(roles=("committee",), organization_acronym="UNHCR")
+    recused = create_user(roles=("committee",), organization_acronym="IOM")
+    author = create_user(roles=("applicant",))
+    with app.app_context():
+        first = new_proposal(user(author), open_call, "committee_review", title="Vote on this")
+        second = new_proposal(user(author), open_call, "committee_review", title="And this")
+        round_ = db.session.scalar(select(VotingRound).where(VotingRound.proposal_id == second.id))
+        round_.deadline = utcnow() + timedelta(days=1)
+        db.session.add(
+            Meeting(
+                title="Next meeting",
+                held_on=utcnow().date() + timedelta(days=5),
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+    html = _home(app, entitled)
+    counts = _counts(html)
+    assert counts["votes_awaited"] == 2
+    votes = _task(html, "votes_awaited")
+    # The nearest deadline first, rounds without one last.
+    assert votes.index(f"/committee/proposals/{second_id}") < votes.index(
+        f"/committee/proposals/{first_id}"
+    )
+    assert "vote by" in votes and "no deadline set" in votes
+    assert counts["meetings"] == 1 and "Next meeting" in _task(html, "meetings")
+    assert _counts(_home(app, recused))["votes_awaited"] == 0
+
+
+# The administrative agent and admins ----------------------------------------------------------
+
+
+def test_the_agent_sees_requests_to_pay_and_deposits_expected(app, create_user, open_call):
+    author = create_user(roles=("applicant",))
+    staff = create_user(roles=("secretariat",), organization_acronym=None)
+    agent_user = create_user(roles=("administrative_agent",), organization_acronym=None)
+    with app.app_context():
+        funded = new_proposal(user(author), open_call, "funded", title="Paid out")
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == funded.id)
+        )
+        transfer_operations.request_transfer(
+            user(staff), allocation, allocation.shares[0].organization_id, Decimal("500.00")
+        )
+        donor = Organization(name="Pledging State", acronym="PLS", kind="other")
+        db.session.add(donor)
+        db.session.flush()
+        today = utcnow().date()
+        agent.record_pledge(
+            user(agent_user),
+            donor,
+            today - timedelta(days=60),
+            "EUR",
+            Decimal("300.00"),
+            [
+                (today - timedelta(days=30), Decimal("100.00")),
+                (today + timedelta(days=300), Decimal("200.00")),
+            ],
+        )
+        agent.record_pledge(
+            user(agent_user),
+            donor,
+            today,
+            "EUR",
+            Decimal("50.00"),
+            [(today + timedelta(days=30), Decimal("50.00"))],
+        )
+        db.session.commit()
+    html = _home(app, agent_user)
+    counts = _counts(html)
+    assert counts["transfers_to_pay"] == 1
+    assert counts["deposits_to_record"] == 1
+    assert "EUR 100.00 expected by today" in _task(html, "deposits_to_record")
+
+
+def test_an_admin_sees_locked_accounts_and_emails_not_delivered(app, create_user):
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    locked = create_user(roles=("applicant",), name="Locked Out")
+    with app.app_context():
+        person = user(locked)
+        person.failed_login_count = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
+        person.failed_login_window_start = utcnow() - timedelta(minutes=1)
+        old = user(create_user(roles=("applicant",), name="Long Ago"))
+        old.failed_login_count = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
+        old.failed_login_window_start = utcnow() - timedelta(days=2)  # the lockout is over
+        given_up = OutboxMessage(
+            kind="digest",
+            to_email="nobody@example.org",
+            subject="Your digest",
+            text_body="",
+            html_body="",
+            attempts=5,
+            last_error="550 No such mailbox",
+        )
+        db.session.add(given_up)
+        db.session.flush()
+        given_up.next_attempt_at = None  # given up: no further attempt
+        db.session.commit()
+        locked_id = locked.id
+    html = _home(app, admin)
+    counts = _counts(html)
+    assert counts["locked_accounts"] == 1 and counts["failed_emails"] == 1
+    assert f"/admin/users/{locked_id}" in _task(html, "locked_accounts")
+    with app.app_context():
+        client = client_for(app, user(admin))
+    page = client.get("/admin/emails").get_data(as_text=True)
+    assert "nobody@example.org" in page and "550 No such mailbox" in page
+
+
+def test_the_emails_page_is_the_admins(app, create_user):
+    staff = create_user(roles=("secretariat",), organization_acronym=None)
+    with app.app_context():
+        client = client_for(app, user(staff))
+    assert client.get("/admin/emails").status_code == 403
+
+
+# Statements -----------------------------------------------------------------------------------
+
+
+def _statements(app, person) -> int:
+    with app.app_context():
+        client = client_for(app, user(person))
+    client.get("/")
+    return count_statements(app, lambda: client.get("/"))
+
+
+def test_home_reads_a_fixed_number_of_statements_whatever_waits(app, create_user, open_call):
+    author = create_user(roles=("applicant",))
+    staff = create_user(roles=("secretariat", "admin"), organization_acronym=None)
+    with app.app_context():
+        new_proposal(user(author), open_call, "submitted", title="One")
+        new_proposal(user(author), open_call, title="Draft one")
+        db.session.commit()
+    few = {"author": _statements(app, author), "staff": _statements(app, staff)}
+    with app.app_context():
+        for n in range(6):
+            new_proposal(user(author), open_call, "submitted", title=f"More {n}")
+            new_proposal(user(author), open_call, title=f"Draft {n}")
+            new_proposal(user(author), open_call, "approved", title=f"Approved {n}")
+        for _ in range(4):
+            new_user(
+                ("applicant",), "ILO", failed_login_count=99, failed_login_window_start=utcnow()
+            )
+        db.session.commit()
+    many = {"author": _statements(app, author), "staff": _statements(app, staff)}
+    assert many == few
+
+
+def test_an_applicant_of_no_organization_has_nothing_of_their_own(app, create_user):
+    author = create_user(roles=("applicant",), organization_acronym=None)
+    html = _home(app, author)
+    assert "Nothing waits for you" in html
