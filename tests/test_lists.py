@@ -188,3 +188,43 @@ def test_the_screening_queue_sorts_filters_searches_and_exports(app, queue):
         assert client.get(f"/screening/?{query}").status_code in (200, 400), query
     assert client.get("/screening/?export=doc").status_code == 400
     assert client.get("/screening/?status=draft").get_data(as_text=True).count("Delta") == 0
+
+
+# The audit log ------------------------------------------------------------------------------
+
+
+def test_the_audit_log_sorts_and_exports_the_view(app):
+    from fund.audit.operations import record
+
+    with app.app_context():
+        secretariat = new_user(("secretariat",), "FMU")
+        for name, action in (("Bea", "b_action"), ("Ann", "a_action"), ("Cid", "c_action")):
+            actor = new_user(name=name)
+            record(action, "proposal", 1, actor, comment="@SUM(1)" if name == "Cid" else "")
+        db.session.commit()
+        email = secretariat.email
+    client = _client(app, email)
+    page = client.get("/audit/?sort=action&dir=asc&subject_type=proposal").get_data(as_text=True)
+    assert page.index("a_action") < page.index("b_action") < page.index("c_action")
+    assert 'aria-sort="ascending"' in page and "sorted by action (ascending)" in page
+    assert "export=xlsx" in page and "sort=action" in page
+    rows = _csv(client.get("/audit/?sort=actor&dir=desc&subject_type=proposal&export=csv"))
+    assert rows[0][:6] == [
+        "id",
+        "occurred_at",
+        "actor_id",
+        "actor_name",
+        "actor_organization",
+        "action",
+    ]
+    assert [r[3] for r in rows[1:]] == ["Cid", "Bea", "Ann"]
+    assert rows[1][10] == "'@SUM(1)"
+    values, _sheet = _xlsx(client.get("/audit/?sort=action&subject_type=proposal&export=xlsx"))
+    assert [v[5] for v in values[1:]] == ["a_action", "b_action", "c_action"]
+    # The default order is the newest first, as on the page.
+    rows = _csv(client.get("/audit/?subject_type=proposal&export=csv"))
+    assert [r[5] for r in rows[1:]] == ["c_action", "a_action", "b_action"]
+    assert client.get("/audit/?sort=hash&dir=x").status_code == 200
+    assert client.get("/audit/?export=json").status_code == 400
+    # An export with a filter the page refuses shows the page with the message.
+    assert client.get("/audit/?date_to=yesterday&export=csv").status_code == 400

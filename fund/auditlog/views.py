@@ -27,6 +27,8 @@ from fund.audit import queries as trail
 from fund.auditlog import queries
 from fund.extensions import utcnow
 from fund.forms import DateField, IntegerField, StringField
+from fund.listing import Export, export_arg, export_response, sort_arg
+from fund.listing import safe_cell as csv_cell
 from fund.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -49,7 +51,6 @@ CSV_COLUMNS = (
     "prev_hash",
     "hash",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _date_field(label: str) -> DateField:
@@ -107,13 +108,29 @@ def _filter_args() -> dict[str, str]:
     return {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
 
 
+def _export_cells(row: Any) -> list[Any]:
+    values = row._asdict()
+    values["occurred_at"] = row.occurred_at.isoformat(timespec="microseconds")
+    values["details"] = json.dumps(row.details or {}, sort_keys=True, ensure_ascii=False)
+    return [values[name] for name in CSV_COLUMNS]
+
+
+VIEW_EXPORT = Export(name="audit", title="Audit log", header=CSV_COLUMNS, cells=_export_cells)
+
+
 @bp.route("/")
 @roles_required(Role.SECRETARIAT, Role.ADMIN)
 def log():
+    """The log, filtered and sorted as asked; with `export`, the events of the view (every
+    page, in its order) as CSV or XLSX once the filters are correct."""
     form = _filter_form()
     valid = form.validate()
+    sorting = sort_arg(queries.SORT_COLUMNS, *queries.DEFAULT_SORT)
+    if (fmt := export_arg()) and valid:
+        rows = queries.iter_events_sorted(form.filters(), sorting)
+        return export_response(fmt, VIEW_EXPORT, rows)
     number = page_arg()
-    page = queries.search_events(form.filters(), number) if valid else None
+    page = queries.search_events(form.filters(), number, sorting=sorting) if valid else None
     return render_template(
         "audit/log.html",
         form=form,
@@ -121,15 +138,10 @@ def log():
         head=trail.head(),
         event_count=trail.count_events(),
         filter_args=_filter_args(),
+        sorting=sorting,
+        view_args={**_filter_args(), **sorting.args()},
         summarise=queries.summarise_details,
     ), (200 if valid else 400)
-
-
-def csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with = + - @ (or tab, CR) stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _csv_lines(filters: queries.EventFilters) -> Iterator[str]:
@@ -145,10 +157,7 @@ def _csv_lines(filters: queries.EventFilters) -> Iterator[str]:
 
     yield line(list(CSV_COLUMNS))
     for row in queries.iter_events_for_export(filters):
-        values = row._asdict()
-        values["occurred_at"] = row.occurred_at.isoformat(timespec="microseconds")
-        values["details"] = json.dumps(row.details or {}, sort_keys=True, ensure_ascii=False)
-        yield line([values[name] for name in CSV_COLUMNS])
+        yield line(_export_cells(row))
 
 
 @bp.route("/export.csv")
