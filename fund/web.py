@@ -7,10 +7,11 @@ refusal, what it tells the person after success) and hands the sequence to `subm
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect
+from flask import Response, flash, redirect, send_file
 
 from fund.extensions import db
 from fund.refusals import show_on_form
@@ -116,3 +117,17 @@ def save_page(
         return redirect(back)
 
     return form_page(form, run, done, **page)
+
+
+def send_stored(stored: Any) -> Response:
+    """A file kept in the database (its `content`, `media_type` and `filename`) as a download:
+    never shown in the browser's page nor run there, never cached."""
+    response = send_file(
+        io.BytesIO(stored.content),
+        mimetype=stored.media_type,
+        as_attachment=True,
+        download_name=stored.filename,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

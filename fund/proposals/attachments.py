@@ -17,11 +17,11 @@ import zipfile
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
-from fund.proposals.models import Attachment, AttachmentKind, Proposal
+from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
 from workflows import EDITABLE_STATES
 
 __all__ = [
@@ -31,10 +31,14 @@ __all__ = [
     "UploadRefused",
     "add_attachment",
     "check_content",
+    "file_details",
     "remove_attachment",
     "safe_filename",
     "sniff",
+    "stored_file",
 ]
+
+F = TypeVar("F", bound=StoredFile)
 
 MEDIA_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
@@ -195,14 +199,38 @@ def check_content(
     return name, file_type
 
 
-def _audit_details(attachment: Attachment) -> dict[str, Any]:
+def stored_file(
+    model: type[F], name: str, file_type: str, data: bytes, actor: Any, now: datetime, **columns
+) -> F:
+    """A new row of `model` (a StoredFile) holding `data`, a file checked by `check_content`
+    (its safe `name` and `file_type`), uploaded by `actor` at `now`, with its other
+    `columns`."""
+    return model(
+        filename=name,
+        media_type=MEDIA_TYPES[file_type],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=bytes(data),
+        uploaded_by_id=getattr(actor, "id", None),
+        uploaded_at=now,
+        **columns,
+    )
+
+
+def file_details(attachment: StoredFile) -> dict[str, Any]:
+    """What the audit trail names of a file added or removed."""
     return {
         "attachment_id": attachment.id,
         "filename": attachment.filename,
-        "kind": attachment.kind,
-        "country": attachment.country_iso2,
         "sha256": attachment.sha256,
         "size": attachment.size,
+    }
+
+
+def _audit_details(attachment: Attachment) -> dict[str, Any]:
+    return file_details(attachment) | {
+        "kind": attachment.kind,
+        "country": attachment.country_iso2,
     }
 
 
@@ -231,29 +259,27 @@ def add_attachment(
     _refuse_if_closed(proposal)
     name, file_type = check_content(filename or "", data, allowed_types, max_bytes)
     attachment_kind, country = _check_kind_and_country(proposal, kind, country_iso2)
-    attachment = Attachment(
+    attachment = stored_file(
+        Attachment,
+        name,
+        file_type,
+        data,
+        actor,
+        now,
         kind=attachment_kind.value,
         country_iso2=country,
-        filename=name,
-        media_type=MEDIA_TYPES[file_type],
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        content=bytes(data),
-        uploaded_by_id=getattr(actor, "id", None),
-        uploaded_at=now,
     )
     proposal.attachments.append(attachment)
     proposal.updated_at = now
-    db.session.flush()
-    record(
+    return add_recorded(
+        attachment,
         "attachment_added",
         "proposal",
-        proposal.id,
         actor,
-        details=_audit_details(attachment),
+        subject_id=proposal.id,
+        details=_audit_details,
         now=now,
     )
-    return attachment
 
 
 def remove_attachment(

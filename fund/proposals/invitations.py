@@ -245,17 +245,7 @@ def _copy(note: Proposal, actor: User) -> Proposal:
     if note.call.endorsement_stage == Stage.CONCEPT_NOTE.value:
         # The governments endorsed the programme with the concept note: their letters carry on.
         full.attachments = [
-            Attachment(
-                kind=a.kind,
-                country_iso2=a.country_iso2,
-                filename=a.filename,
-                media_type=a.media_type,
-                size=a.size,
-                sha256=a.sha256,
-                content=a.content,
-                uploaded_by_id=a.uploaded_by_id,
-                uploaded_at=a.uploaded_at,
-            )
+            Attachment(kind=a.kind, country_iso2=a.country_iso2, **a.file_values())
             for a in note.attachments
             if a.kind == AttachmentKind.ENDORSEMENT_LETTER
         ]

@@ -24,7 +24,7 @@ from sqlalchemy import (
     event,
     false,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
@@ -368,18 +368,27 @@ class ProposalContact(ProposalPart, db.Model):
     function: Mapped[str] = mapped_column(String(200), default="")
 
 
-class BudgetLine(ProposalPart, db.Model):
-    """Direct costs of one participating organization towards one objective, in one category.
+class BudgetLineColumns:
+    """What a budget line holds, a programme's or the one a revision asks for: direct costs of
+    one participating organization towards one objective, in one category (1 to 7), in one
+    programme year."""
 
-    Indirect support costs (category 8) are never stored as lines: they are computed.
-    """
-
-    __tablename__ = "budget_lines"
-    __table_args__ = (
-        CheckConstraint("category_code BETWEEN 1 AND 7", name="direct_category"),
-        not_negative("amount"),
-        CheckConstraint("year >= 1", name="year_positive"),
+    LINE_COLUMNS = (
+        "organization_id",
+        "objective_number",
+        "category_code",
+        "amount",
+        "description",
+        "year",
     )
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (
+            CheckConstraint("category_code BETWEEN 1 AND 7", name="direct_category"),
+            not_negative("amount"),
+            CheckConstraint("year >= 1", name="year_positive"),
+        )
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     objective_number: Mapped[int] = mapped_column(ForeignKey("gcm_objectives.number"))
@@ -390,7 +399,20 @@ class BudgetLine(ProposalPart, db.Model):
     # lines written before budgets had years are in year 1.
     year: Mapped[int] = mapped_column(default=1, server_default="1")
 
-    organization: Mapped[Organization] = relationship()
+    @declared_attr
+    def organization(cls) -> Mapped[Organization]:
+        return relationship()
+
+    def line_values(self) -> dict[str, Any]:
+        """The line's columns, to write the same line in another row."""
+        return {name: getattr(self, name) for name in self.LINE_COLUMNS}
+
+
+class BudgetLine(ProposalPart, BudgetLineColumns, db.Model):
+    """A line of a programme's budget. Indirect support costs (category 8) are never stored as
+    lines: they are computed."""
+
+    __tablename__ = "budget_lines"
 
 
 class AttachmentKind(LabelledEnum):
@@ -400,7 +422,38 @@ class AttachmentKind(LabelledEnum):
     OTHER = "other", "Other supporting document"
 
 
-class Attachment(ProposalPart, db.Model):
+class StoredFile:
+    """A file kept in the database (a proposal's attachment, a report's): its name, media type,
+    size and SHA-256, its bytes (read only when asked for), who uploaded it and when."""
+
+    FILE_COLUMNS = (
+        "filename",
+        "media_type",
+        "size",
+        "sha256",
+        "content",
+        "uploaded_by_id",
+        "uploaded_at",
+    )
+
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def uploaded_by(cls) -> Mapped[User | None]:
+        return relationship()
+
+    def file_values(self) -> dict[str, Any]:
+        """The file's columns, to store the same file in another row."""
+        return {name: getattr(self, name) for name in self.FILE_COLUMNS}
+
+
+class Attachment(ProposalPart, StoredFile, db.Model):
     """A file attached to a proposal; the bytes live in the database with their SHA-256."""
 
     __tablename__ = "attachments"
@@ -415,16 +468,10 @@ class Attachment(ProposalPart, db.Model):
 
     kind: Mapped[str] = mapped_column(String(30))
     country_iso2: Mapped[str | None] = mapped_column(ForeignKey("countries.iso2"))
-    filename: Mapped[str] = mapped_column(String(255))
-    media_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The table's column was made without NOT NULL (every row has its bytes all the same).
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, nullable=True)
 
     country: Mapped[Country | None] = relationship()
-    uploaded_by: Mapped[User | None] = relationship()
 
 
 class ProposalVersion(db.Model):

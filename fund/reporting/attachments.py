@@ -7,29 +7,18 @@ commit.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from fund.accounts.models import User
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
-from fund.proposals.attachments import MEDIA_TYPES, UploadRefused, check_content
+from fund.proposals.attachments import UploadRefused, check_content, file_details, stored_file
 from fund.reporting.models import ReportAttachment
 from fund.reporting.operations import ReportRefused, editable
 
 # The field of the report's page an attachment's refusal is shown at.
 FIELD = "file"
-
-
-def _details(attachment: ReportAttachment) -> dict[str, Any]:
-    return {
-        "attachment_id": attachment.id,
-        "filename": attachment.filename,
-        "sha256": attachment.sha256,
-        "size": attachment.size,
-    }
 
 
 def add_attachment(
@@ -51,26 +40,17 @@ def add_attachment(
         name, file_type = check_content(filename or "", data, allowed_types, max_bytes)
     except UploadRefused as refused:
         raise ReportRefused(refused.message, FIELD) from refused
-    attachment = ReportAttachment(
-        filename=name,
-        media_type=MEDIA_TYPES[file_type],
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        content=bytes(data),
-        uploaded_by_id=actor.id,
-        uploaded_at=now,
-    )
+    attachment = stored_file(ReportAttachment, name, file_type, data, actor, now)
     report.attachments.append(attachment)
-    db.session.flush()
-    record(
+    return add_recorded(
+        attachment,
         "report_attachment_added",
         "programme_report",
-        report.id,
         actor,
-        details=_details(attachment),
+        subject_id=report.id,
+        details=file_details,
         now=now,
     )
-    return attachment
 
 
 def remove_attachment(
@@ -82,15 +62,10 @@ def remove_attachment(
     attachment = next((a for a in report.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise ReportRefused("This file is not attached to this report.", stale=True)
-    details = _details(attachment)
+    details = file_details(attachment)
     report.attachments.remove(attachment)
     db.session.flush()
     record(
-        "report_attachment_removed",
-        "programme_report",
-        report.id,
-        actor,
-        details=details,
-        now=now,
+        "report_attachment_removed", "programme_report", report.id, actor, details=details, now=now
     )
     return attachment

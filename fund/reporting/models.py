@@ -21,17 +21,17 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
-    LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, one_of
 from fund.labels import LabelledEnum
+from fund.proposals.models import StoredFile
 from workflows.report import REPORT_WORKFLOW
 
 Money = Numeric(14, 2)
@@ -112,17 +112,19 @@ class ProgrammeReport(db.Model):
         return f"{self.period_start.isoformat()}/{self.period_end.isoformat()}"
 
 
+def _key_deleted_with(target: str) -> Mapped[int]:
+    """A column of the row's primary key naming the row (`target`, "table.column") it belongs
+    to and is deleted with."""
+    return mapped_column(ForeignKey(target, ondelete="CASCADE"), primary_key=True)
+
+
 class ReportActual(db.Model):
     """A narrative report's actual value of one indicator of the programme for its year."""
 
     __tablename__ = "report_actuals"
 
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("programme_reports.id", ondelete="CASCADE"), primary_key=True
-    )
-    indicator_id: Mapped[int] = mapped_column(
-        ForeignKey("result_indicators.id", ondelete="CASCADE"), primary_key=True
-    )
+    report_id: Mapped[int] = _key_deleted_with("programme_reports.id")
+    indicator_id: Mapped[int] = _key_deleted_with("result_indicators.id")
     value: Mapped[Decimal] = mapped_column(VALUE)
 
 
@@ -132,12 +134,8 @@ class ReportNarrative(db.Model):
     __tablename__ = "report_narratives"
     __table_args__ = (CheckConstraint("length(text) > 0", name="text_given"),)
 
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("programme_reports.id", ondelete="CASCADE"), primary_key=True
-    )
-    outcome_id: Mapped[int] = mapped_column(
-        ForeignKey("result_outcomes.id", ondelete="CASCADE"), primary_key=True
-    )
+    report_id: Mapped[int] = _key_deleted_with("programme_reports.id")
+    outcome_id: Mapped[int] = _key_deleted_with("result_outcomes.id")
     text: Mapped[str] = mapped_column(Text)
 
 
@@ -157,9 +155,7 @@ class ReportExpenditure(db.Model):
         not_negative("amount"),
     )
 
-    report_id: Mapped[int] = mapped_column(
-        ForeignKey("programme_reports.id", ondelete="CASCADE"), primary_key=True
-    )
+    report_id: Mapped[int] = _key_deleted_with("programme_reports.id")
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
     category_code: Mapped[int] = mapped_column(
         ForeignKey("budget_categories.code"), primary_key=True
@@ -170,7 +166,7 @@ class ReportExpenditure(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ReportAttachment(db.Model):
+class ReportAttachment(StoredFile, db.Model):
     """A file attached to a narrative report as evidence; its bytes live in the database with
     their SHA-256, as a proposal's attachments do."""
 
@@ -181,12 +177,3 @@ class ReportAttachment(db.Model):
     report_id: Mapped[int] = mapped_column(
         ForeignKey("programme_reports.id", ondelete="CASCADE"), index=True
     )
-    filename: Mapped[str] = mapped_column(String(255))
-    media_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    uploaded_by: Mapped[User | None] = relationship()

@@ -14,7 +14,7 @@ in months (12 when it has none).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,14 +72,7 @@ class Planned:
 
     def report(self, proposal_id: int) -> ProgrammeReport:
         """A new report of the programme `proposal_id` for this period."""
-        return ProgrammeReport(
-            proposal_id=proposal_id,
-            kind=self.kind,
-            period_start=self.period_start,
-            period_end=self.period_end,
-            year=self.year,
-            due_on=self.due_on,
-        )
+        return ProgrammeReport(proposal_id=proposal_id, **asdict(self))
 
 
 def programme_dates(proposal: Proposal, funded_on: date) -> tuple[date, date]:

@@ -13,24 +13,13 @@ their attachments.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from datetime import date
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from fund import idempotency
+from fund import idempotency, web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
@@ -324,15 +313,7 @@ def download(report_id: int, attachment_id: int):
     attachment = db.session.get(ReportAttachment, attachment_id)
     if attachment is None or attachment.report_id != found.id:
         abort(404)
-    response = send_file(
-        io.BytesIO(attachment.content),
-        mimetype=attachment.media_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return web.send_stored(attachment)
 
 
 @bp.post("/<int:report_id>/attachments/<int:attachment_id>/delete")

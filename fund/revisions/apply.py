@@ -63,17 +63,7 @@ def _new_values(revision: Revision, proposal: Proposal) -> None:
     if revision.changes_participants:
         proposal.participants = list(revision.participants)
     if revision.changes_budget:
-        proposal.budget_lines = [
-            BudgetLine(
-                organization_id=line.organization_id,
-                objective_number=line.objective_number,
-                category_code=line.category_code,
-                amount=line.amount,
-                description=line.description,
-                **({"year": line.year} if hasattr(BudgetLine, "year") else {}),
-            )
-            for line in revision.budget_lines
-        ]
+        proposal.budget_lines = [BudgetLine(**line.line_values()) for line in revision.budget_lines]
 
 
 def _text(kind: str, start: date, end: date, due: date) -> str:

@@ -10,7 +10,6 @@ revision names the programme's version it made (`version_number`).
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -21,7 +20,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     Table,
     Text,
@@ -31,8 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
-from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where, utcnow
+from fund.extensions import UTCDateTime, db, one_of, unique_where, utcnow
 from fund.labels import LabelledEnum
+from fund.proposals.models import BudgetLineColumns
 from workflows.revision import REVISION_OPEN_STATES, REVISION_WORKFLOW
 
 
@@ -133,26 +132,12 @@ class Revision(db.Model):
         return found
 
 
-class RevisionBudgetLine(db.Model):
+class RevisionBudgetLine(BudgetLineColumns, db.Model):
     """One budget line as the revision asks it to be (direct costs, categories 1 to 7)."""
 
     __tablename__ = "revision_budget_lines"
-    __table_args__ = (
-        CheckConstraint("category_code BETWEEN 1 AND 7", name="direct_category"),
-        not_negative("amount"),
-        CheckConstraint("year >= 1", name="year_positive"),
-    )
 
     revision_id: Mapped[int] = mapped_column(
         ForeignKey("revisions.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    objective_number: Mapped[int] = mapped_column(ForeignKey("gcm_objectives.number"))
-    category_code: Mapped[int] = mapped_column(ForeignKey("budget_categories.code"))
-    # The programme year the cost falls in (1, 2, ...), as the programme's budget lines.
-    year: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    description: Mapped[str] = mapped_column(String(300), default="")
-
-    organization: Mapped[Organization] = relationship()

@@ -8,7 +8,7 @@ Lock order: the programme's row, then the revision's (as the committee: the prop
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -64,6 +64,11 @@ class LineValues:
     amount: Decimal
     year: int = 1
     description: str = ""
+
+    def columns(self) -> dict[str, Any]:
+        """The columns of a budget line with these values (the description cut to the
+        column's 300 characters)."""
+        return asdict(self) | {"description": self.description[:300]}
 
 
 @dataclass
@@ -231,15 +236,7 @@ def save(
     revision.participants = participants
     revision.changes_budget = values.budget
     revision.budget_lines = [
-        RevisionBudgetLine(
-            position=position,
-            organization_id=line.organization_id,
-            objective_number=line.objective_number,
-            category_code=line.category_code,
-            year=line.year,
-            amount=line.amount,
-            description=line.description[:300],
-        )
+        RevisionBudgetLine(position=position, **line.columns())
         for position, line in enumerate(values.lines if values.budget else [], start=1)
     ]
     revision.saved_at = now

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from fund.accounts.models import Role, User
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.calls.models import Call, Stage
 from fund.extensions import db, utcnow
 from fund.proposals.checks import Rules
@@ -259,19 +259,16 @@ def _append_criterion(
         active=True,
         stage=stage,
     )
-    db.session.add(criterion)
-    db.session.flush()
-    record(
+    staged = {"stage": stage} if stage != Stage.FULL_PROPOSAL else {}
+    return add_recorded(
+        criterion,
         "screening_criterion_added",
         "call",
-        call.id,
         actor,
-        details=_criterion_details(criterion)
-        | (details or {})
-        | ({"stage": stage} if stage != Stage.FULL_PROPOSAL else {}),
+        subject_id=call.id,
+        details=lambda added: _criterion_details(added) | (details or {}) | staged,
         now=now,
     )
-    return criterion
 
 
 def add_criterion(
