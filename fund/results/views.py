@@ -64,23 +64,35 @@ def _button(run, done: str, message: str, again):
 @dataclass(frozen=True)
 class _Coded:
     """The pages of a reference row with a unique code (a fund-level outcome, an MGI
-    indicator): `kind` names its form for `fund.idempotency.once`, `noun` names it in the
-    messages, `listing` is the endpoint of its list, `form(row, formdata)` makes its form
-    (formdata None: the stored row's) and `render(form, row)` its page."""
+    indicator), a row of `model`: `kind` names its form for `fund.idempotency.once`, `noun`
+    names it in the messages, `listing` is the endpoint of its list, `form(row, formdata)`
+    makes its form (formdata None: the stored row's); its page is `template`, given the form,
+    the row as `row_name` and the number of programme rows naming it as `uses_name`."""
 
     kind: str
     noun: str
     listing: str
+    model: type
     form: Callable[..., FlaskForm]
-    render: Callable[[Any, Any], Any]
+    template: str
+    row_name: str
+    uses_name: str
 
-    def save_page(self, form: FlaskForm, row: Any, save: Callable[[], Any]):
-        """Its form sent: `save()` (a new row made once however often the form is sent), then
-        back to the list saying "<noun> “<code>” saved."; a code another row has is refused at
-        the code's field."""
+    def render(self, form: FlaskForm, row: Any):
+        return render_template(
+            self.template, form=form, **{self.row_name: row, self.uses_name: operations.uses(row)}
+        )
+
+    def edit(self, row_id: int | None, save: Callable[[Any, Any], Any]):
+        """Its page, of the row `row_id` (404 if there is none) or of a new row (None); its
+        form sent: `save(form, row)` (a new row made once however often the form is sent),
+        then back to the list saying "<noun> “<code>” saved."; a code another row has is
+        refused at the code's field."""
+        row = None if row_id is None else _found(self.model, row_id)
+        form = self.form(row)
         return web.save_page(
             form,
-            save,
+            lambda: save(form, row),
             once=idempotency.once(self.kind, current_user, protect=row is None),
             back=url_for(self.listing),
             what=lambda saved: f"{self.noun} “{saved.code}”",
@@ -89,9 +101,10 @@ class _Coded:
             field="code",
         )
 
-    def remove(self, row: Any, remove: Callable[[Any, Any], None]):
+    def remove(self, row_id: int, remove: Callable[[Any, Any], None]):
         """Its remove button: `remove(actor, row)`, then back to the list saying "<Noun>
         “<code>” removed."; refused, its page again with the reason above the stored row."""
+        row = _found(self.model, row_id)
         named = f"{self.noun[:1].upper()}{self.noun[1:]} “{row.code}”"
         return _button(
             lambda: remove(current_user, row),
@@ -130,17 +143,15 @@ def _outcome_form(outcome: FundOutcome | None, formdata: Any = "request") -> Fun
     return FundOutcomeForm(obj=outcome, **kwargs).with_areas(queries.thematic_areas())
 
 
-def _render_outcome(form: FundOutcomeForm, outcome: FundOutcome | None):
-    return render_template(
-        "results/outcome.html",
-        form=form,
-        outcome=outcome,
-        mapped=operations.uses(outcome),
-    )
-
-
 _OUTCOMES = _Coded(
-    "fund_outcome", "fund-level outcome", "results.framework", _outcome_form, _render_outcome
+    "fund_outcome",
+    "fund-level outcome",
+    "results.framework",
+    FundOutcome,
+    _outcome_form,
+    "results/outcome.html",
+    row_name="outcome",
+    uses_name="mapped",
 )
 
 
@@ -150,19 +161,18 @@ _OUTCOMES = _Coded(
 def edit_outcome(outcome_id: int | None = None):
     """A new fund-level outcome (`results.new_outcome`), or the outcome `outcome_id` with its
     indicators."""
-    outcome = None if outcome_id is None else _found(FundOutcome, outcome_id)
-    form = _outcome_form(outcome)
-    return _OUTCOMES.save_page(
-        form,
-        outcome,
-        lambda: operations.save_fund_outcome(current_user, outcome, _outcome_values(form)),
+    return _OUTCOMES.edit(
+        outcome_id,
+        lambda form, outcome: operations.save_fund_outcome(
+            current_user, outcome, _outcome_values(form)
+        ),
     )
 
 
 @bp.route("/outcomes/<int:outcome_id>/remove", methods=["POST"])
 @SECRETARIAT
 def remove_outcome(outcome_id: int):
-    return _OUTCOMES.remove(_found(FundOutcome, outcome_id), operations.remove_fund_outcome)
+    return _OUTCOMES.remove(outcome_id, operations.remove_fund_outcome)
 
 
 def _indicator_page(outcome: FundOutcome, indicator: FundIndicator | None):
@@ -235,17 +245,26 @@ def _mgi_form(indicator: MgiIndicator | None, formdata: Any = "request") -> MgiI
     return form
 
 
-def _render_mgi(form: MgiIndicatorForm, indicator: MgiIndicator | None):
-    return render_template(
-        "results/mgi_indicator.html",
-        form=form,
-        indicator=indicator,
-        baselines=operations.uses(indicator),
+def _save_mgi(form: MgiIndicatorForm, indicator: MgiIndicator | None) -> MgiIndicator:
+    return operations.save_mgi_indicator(
+        current_user,
+        indicator,
+        code=_text(form.code),
+        text=_text(form.text),
+        domain_code=form.domain_code.data or "",
+        objectives=form.objectives.data or (),
     )
 
 
 _MGI_INDICATORS = _Coded(
-    "mgi_indicator", "MGI indicator", "results.mgi_indicators", _mgi_form, _render_mgi
+    "mgi_indicator",
+    "MGI indicator",
+    "results.mgi_indicators",
+    MgiIndicator,
+    _mgi_form,
+    "results/mgi_indicator.html",
+    row_name="indicator",
+    uses_name="baselines",
 )
 
 
@@ -254,28 +273,13 @@ _MGI_INDICATORS = _Coded(
 @SECRETARIAT
 def edit_mgi_indicator(indicator_id: int | None = None):
     """A new MGI indicator (`results.new_mgi_indicator`), or the indicator `indicator_id`."""
-    indicator = None if indicator_id is None else _found(MgiIndicator, indicator_id)
-    form = _mgi_form(indicator)
-
-    def save() -> MgiIndicator:
-        return operations.save_mgi_indicator(
-            current_user,
-            indicator,
-            code=_text(form.code),
-            text=_text(form.text),
-            domain_code=form.domain_code.data or "",
-            objectives=form.objectives.data or (),
-        )
-
-    return _MGI_INDICATORS.save_page(form, indicator, save)
+    return _MGI_INDICATORS.edit(indicator_id, _save_mgi)
 
 
 @bp.route("/mgi/<int:indicator_id>/remove", methods=["POST"])
 @SECRETARIAT
 def remove_mgi_indicator(indicator_id: int):
-    return _MGI_INDICATORS.remove(
-        _found(MgiIndicator, indicator_id), operations.remove_mgi_indicator
-    )
+    return _MGI_INDICATORS.remove(indicator_id, operations.remove_mgi_indicator)
 
 
 # MGI assessments ---------------------------------------------------------------------------
