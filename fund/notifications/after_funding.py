@@ -18,11 +18,10 @@ from fund.accounts.models import Role, User, UserRole
 from fund.extensions import db
 from fund.money import format_usd
 from fund.notifications.outbox import notify
-from fund.notifications.recipients import APPLICANT, SECRETARIAT, Recipients, applicants_of
+from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
 from fund.notifications.recipients import secretariat as secretariat_users
 from fund.notifications.render import path_for, proposal_context
 from fund.proposals.models import Proposal
-from fund.reporting.workflow import reporting_organizations
 from fund.signals import revision_transitioned, transfer_requested
 
 AGENT = "administrative_agent"
@@ -81,8 +80,7 @@ def on_revision_transitioned(
         recipients.add(secretariat_users(), SECRETARIAT, exclude=actor)
     elif trigger in DECIDED:
         kind, happened = "revision_decided", DECIDED[trigger]
-        for organization_id in sorted(reporting_organizations(proposal.id)):
-            recipients.add(applicants_of(organization_id), APPLICANT)
+        add_programme_staff(recipients, proposal.id)
     else:
         return
     notify(

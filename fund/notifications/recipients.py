@@ -23,6 +23,7 @@ from fund.committee.queries import entitled_to_vote
 from fund.extensions import db
 from fund.notifications.models import KINDS, Delivery, NotificationPreference
 from fund.proposals.models import Proposal
+from fund.reporting.workflow import reporting_organizations
 
 APPLICANT, SECRETARIAT, COMMITTEE = "applicant", "secretariat", "committee"
 
@@ -58,6 +59,19 @@ def applicants_of(organization_id: int) -> list[User]:
             _active_with_role(Role.APPLICANT).where(User.organization_id == organization_id)
         )
     )
+
+
+def add_programme_staff(
+    recipients: Recipients, proposal_id: int, known: dict[int, list[User]] | None = None
+) -> None:
+    """Add the staff (active applicants) of the organizations that report for the funded
+    programme `proposal_id`, as applicants; `known` keeps each organization's staff once read,
+    for a caller telling several programmes."""
+    known = {} if known is None else known
+    for organization_id in sorted(reporting_organizations(proposal_id)):
+        if organization_id not in known:
+            known[organization_id] = applicants_of(organization_id)
+        recipients.add(known[organization_id], APPLICANT)
 
 
 def secretariat(session: Session | None = None) -> list[User]:

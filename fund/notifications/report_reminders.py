@@ -14,12 +14,11 @@ from sqlalchemy import select
 
 from fund.extensions import db, utcnow
 from fund.notifications.outbox import notify
-from fund.notifications.recipients import APPLICANT, SECRETARIAT, Recipients, applicants_of
+from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
 from fund.notifications.recipients import secretariat as secretariat_users
 from fund.notifications.render import path_for, proposal_context
 from fund.proposals.models import Proposal
 from fund.reporting.models import ProgrammeReport
-from fund.reporting.workflow import reporting_organizations
 from workflows.report import REPORT_EDITABLE_STATES
 
 
@@ -52,10 +51,7 @@ def remind_reports(now: datetime | None = None) -> int:
             continue
         proposal = db.session.get(Proposal, report.proposal_id)
         recipients = Recipients()
-        for organization in sorted(reporting_organizations(report.proposal_id)):
-            if organization not in staff:
-                staff[organization] = applicants_of(organization)
-            recipients.add(staff[organization], APPLICANT)
+        add_programme_staff(recipients, report.proposal_id, staff)
         if overdue:
             recipients.add(secretariat_users(), SECRETARIAT)
         kind = "report_overdue" if overdue else "report_due"
