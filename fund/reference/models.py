@@ -48,12 +48,18 @@ class ThematicArea(db.Model):
     )
 
 
-class GuidingPrinciple(db.Model):
+class ListedTitle:
+    """A row of a short seeded list (a guiding principle, an MGI policy domain): its title and
+    its place in the list."""
+
+    title: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GuidingPrinciple(ListedTitle, db.Model):
     __tablename__ = "guiding_principles"
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    title: Mapped[str] = mapped_column(String(120))
-    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class BudgetCategory(db.Model):

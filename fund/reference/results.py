@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.extensions import db, one_of
 from fund.labels import LabelledEnum
-from fund.reference.models import Country, GcmObjective, ThematicArea
+from fund.reference.models import Country, GcmObjective, ListedTitle, ThematicArea
 
 
 class SdgTarget(db.Model):
@@ -39,14 +39,12 @@ class SdgTarget(db.Model):
         return f"{self.code} {self.title}"
 
 
-class MigofDomain(db.Model):
+class MigofDomain(ListedTitle, db.Model):
     """One of the six policy domains of the Migration Governance Indicators (seeded facts)."""
 
     __tablename__ = "migof_domains"
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
-    title: Mapped[str] = mapped_column(String(120))
-    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FundOutcome(db.Model):
