@@ -134,7 +134,7 @@ def test_the_editor_without_and_with_javascript(browser, server, draft):
     support.sign_in(page, APPLICANT)
     page.goto(f"/proposals/{draft}/edit")
     with page.expect_navigation():
-        page.get_by_role("link", name="Results framework").click()
+        page.get_by_role("link", name="Edit the results framework").click()
     assert page.url.endswith(path)
     _field(page, "outcomes-0-title").fill("Migrant workers are recruited fairly")
     _field(page, "outcomes-0-fund_outcome_id").select_option(index=1)

@@ -19,16 +19,21 @@ from tests.factories import fill_complete
 from tests.helpers import csrf_token, login, org_id
 
 
-def _edit_form(client, proposal_id: int) -> dict[str, str]:
-    """The edit form as a browser would submit it, unchanged."""
+def _edit_form(client, proposal_id: int) -> dict[str, object]:
+    """The edit form as a browser would submit it, unchanged: ticked boxes only (a list of the
+    values of each list of checkboxes), the chosen options of each select."""
     page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
     data: dict[str, object] = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
-        data.setdefault(name, value)
-    for name, value in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="([^"]+)"', page):
-        data.setdefault(value, name)
-    for name in re.findall(r'<input[^>]*checked[^>]*name="([^"]+)"', page):
-        data[name] = "y"
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name is None or 'type="submit"' in tag:
+            continue
+        if 'type="checkbox"' in tag:
+            if re.search(r"\bchecked\b", tag):
+                data.setdefault(name.group(1), []).append(value.group(1) if value else "y")
+        else:
+            data.setdefault(name.group(1), value.group(1) if value else "")
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
         data[name] = body.strip()
     for attrs, body in re.findall(r"<select([^>]*)>(.*?)</select>", page, re.S):
@@ -41,7 +46,14 @@ def _edit_form(client, proposal_id: int) -> dict[str, str]:
         else:
             first = re.search(r'<option[^>]*value="([^"]*)"', body)
             data[name] = chosen[0] if chosen else (first.group(1) if first else "")
-    return {k: v for k, v in data.items() if not k.startswith("upload-")}
+    # A single ticked box (a BooleanField) sends "y"; the editor's other forms are left out.
+    for key in [k for k, v in data.items() if isinstance(v, list) and v == ["y"]]:
+        data[key] = "y"
+    return {
+        k: v
+        for k, v in data.items()
+        if not k.startswith("upload-") and k not in ("trigger", "back", "comment")
+    }
 
 
 def _proposal(app, proposal_id: int) -> Proposal:

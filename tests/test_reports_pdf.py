@@ -235,9 +235,18 @@ def lines_of(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def after_contents(lines: list[str]) -> list[str]:
+    """The lines after the report's contents (whose last entry is the last section's title),
+    or all of them in a document without contents."""
+    if "Contents" not in lines:
+        return lines
+    return lines[lines.index("How the figures are counted", lines.index("Contents")) + 1 :]
+
+
 def between(text: str, start: str, end: str | None = None) -> list[str]:
-    """The lines of `text` from the first line equal to `start` up to the next equal to `end`."""
-    lines = lines_of(text)
+    """The lines of `text` from the first line equal to `start` up to the next equal to `end`,
+    after the contents."""
+    lines = after_contents(lines_of(text))
     first = lines.index(start)
     last = lines.index(end, first) if end else len(lines)
     return lines[first:last]

@@ -28,6 +28,7 @@ from fund.proposals import (
     attachments,
     draft_pages,
     editing,
+    editor_page,
     invitation_page,
     list_page,
     operations,
@@ -213,21 +214,41 @@ def edit(proposal_id: int):
             return redirect(
                 url_for("proposals.edit", proposal_id=proposal.id, rows=blank, _anchor="budget")
             )
-        return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        # Back to the editor, at the section whose Save was pressed.
+        anchor = editor_page.saved_anchor()
+        return redirect(url_for("proposals.edit", proposal_id=proposal.id, _anchor=anchor))
     if (
         form.is_submitted()
         and form.add_rows.data
         and editing.blank_budget_rows(form) < editing.MAX_BLANK_BUDGET_ROWS
     ):
         editing.add_budget_rows(form)  # nothing was saved; what was typed stays, with more rows
-    return render_template(
-        "proposals/edit.html",
-        form=form,
-        proposal=proposal,
-        principle_titles=titles,
-        message=message,
-        rate=_rules().indirect_rate,
-    ), status
+    return editor_page.render_editor(proposal, form, titles, message=message, status=status)
+
+
+def _from_editor(proposal: Proposal) -> bool:
+    """Whether an attachment's form came from the editor (and the draft is still editable)."""
+    return request.form.get("back") == "editor" and draft_pages.editable(proposal)
+
+
+def _attachments_url(proposal: Proposal, from_editor: bool) -> str:
+    if from_editor:
+        return url_for("proposals.edit", proposal_id=proposal.id, _anchor="attachments")
+    return page_url(proposal, _anchor="attachments")
+
+
+def _attachment_refused(proposal_id: int, from_editor: bool, error: str, upload=None):
+    """The page the attachment's form came from, with the reason nothing changed (400)."""
+    proposal = _visible_proposal(proposal_id)
+    if not (from_editor and draft_pages.editable(proposal)):
+        return _render(proposal, error=error, status=400)
+    form = ProposalForm(formdata=None)
+    editing.fill_form(form, proposal)
+    editing.set_choices(form)
+    titles = editing.principle_titles()
+    return editor_page.render_editor(
+        proposal, form, titles, status=400, upload=upload, upload_error=error
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>/attachments", methods=["POST"])
@@ -236,9 +257,12 @@ def upload(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
     form = upload_form(proposal)
     once = idempotency.once(f"attachment.{proposal_id}", current_user)
+    from_editor = _from_editor(proposal)
     if not form.validate_on_submit():
         errors = [e for field in form for e in field.errors]
-        return _render(proposal, error="; ".join(errors) or "Choose a file.", status=400)
+        return _attachment_refused(
+            proposal_id, from_editor, "; ".join(errors) or "Choose a file.", upload=form
+        )
     file = form.file.data
     try:
         operations.check_editable(proposal, current_user)
@@ -254,13 +278,13 @@ def upload(proposal_id: int):
             max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
             now=utcnow(),
         )
-        once.done(page_url(proposal, _anchor="attachments"), f"The attachment {file.filename}")
+        once.done(_attachments_url(proposal, from_editor), f"The attachment {file.filename}")
         db.session.commit()
     except (attachments.UploadRefused, operations.EditRefused) as refused:
         db.session.rollback()
-        return _render(_visible_proposal(proposal_id), error=str(refused), status=400)
+        return _attachment_refused(proposal_id, from_editor, str(refused))
     flash(f"{file.filename} attached.", "success")
-    return redirect(page_url(proposal, _anchor="attachments"))
+    return redirect(_attachments_url(proposal, from_editor))
 
 
 def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
@@ -290,15 +314,16 @@ def download(proposal_id: int, attachment_id: int):
 def remove_attachment(proposal_id: int, attachment_id: int):
     proposal = _visible_proposal(proposal_id)
     attachment = _attachment(proposal, attachment_id)
+    from_editor = _from_editor(proposal)
     try:
         operations.check_editable(proposal, current_user)
         attachments.remove_attachment(proposal, attachment, current_user, utcnow())
         db.session.commit()
     except operations.EditRefused as refused:
         db.session.rollback()
-        return _render(_visible_proposal(proposal_id), error=str(refused), status=400)
+        return _attachment_refused(proposal_id, from_editor, str(refused))
     flash(f"{attachment.filename} removed.", "success")
-    return redirect(page_url(proposal, _anchor="attachments"))
+    return redirect(_attachments_url(proposal, from_editor))
 
 
 @bp.route("/proposals/<int:proposal_id>/versions/<int:number>")
@@ -383,6 +408,29 @@ def detail(proposal_id: int):
 @roles_required(*PROPOSAL_ROLES)
 def act(proposal_id: int):
     return draft_pages.act(proposal_id, _visible_proposal, _render, stale=STALE_MESSAGE)
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+def withdraw(proposal_id: int):
+    """The confirmation step of a withdrawal: the reason, then the withdrawal itself (the
+    workflow action); a reason left blank is asked for again at its field."""
+    proposal = _visible_proposal(proposal_id)
+    if not any(r.trigger == "withdraw" for r in operations.allowed_actions(proposal, current_user)):
+        flash(f"This {draft_pages.noun(proposal)} cannot be withdrawn now.", "error")
+        return redirect(page_url(proposal))
+    reason = request.form.get("comment", "")
+    missing = request.method == "POST" and not reason.strip()
+    if request.method == "POST" and not missing:
+        return draft_pages.act(proposal_id, _visible_proposal, _render, stale=STALE_MESSAGE)
+    return render_template(
+        "proposals/withdraw.html",
+        proposal=proposal,
+        noun=draft_pages.noun(proposal),
+        reason=reason,
+        missing=missing,
+        form=ActionForm(version=proposal.version),
+    ), (400 if missing else 200)
 
 
 @bp.route("/workflow")

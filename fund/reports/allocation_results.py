@@ -1,17 +1,14 @@
 """The allocation report's "Results" section: what the report's funded programmes measure, per
 GCM objective and per fund-level outcome, with the results flags beside the money flag
-(`fund.results.coverage`; the layout of the rest is `fund.reports.allocation_pdf`)."""
+(`fund.results.coverage`; the rest of the report is `fund.reports.allocation_sections`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table
-
 from fund.reports.allocation_data import AllocationReport
-from fund.reports.pdf.styles import PdfStyles, markup, percent
-from fund.reports.pdf.tables import data_table
+from fund.reports.pdf.styles import percent
+from fund.reports.report_parts import Part, ReportTable
 from fund.results.coverage import FLAG_LABELS, ResultsRow
 
 
@@ -23,17 +20,18 @@ def _on_track(row: ResultsRow) -> str:
 def results_table(
     rows: Sequence[ResultsRow],
     first: str,
+    caption: str,
     money_flags: dict[str, str] | None = None,
     *,
     titled: bool = False,
-) -> Table:
+) -> ReportTable:
     """One row per objective (with its money flag, `money_flags` by key) or fund outcome (with
     its title: `titled`)."""
     header = [first, "Indicators", "Prog.", "Baseline + target", "On track", "Results flags"]
     widths = [0.36, 0.1, 0.06, 0.1, 0.13, 0.25]
     if money_flags is not None:
         header.insert(1, "Money flag")
-        widths = [0.22, 0.12, 0.1, 0.06, 0.1, 0.13, 0.27]
+        widths = [0.2, 0.13, 0.1, 0.06, 0.1, 0.13, 0.28]
     data = []
     for row in rows:
         values: list[object] = [f"{row.label}: {row.title}" if titled else row.label]
@@ -46,20 +44,23 @@ def results_table(
             _on_track(row),
             ", ".join(row.flag_labels),
         ]
-        data.append(values)
+        data.append(tuple(values))
     first_number = 2 if money_flags is not None else 1
-    numeric = tuple(range(first_number, first_number + 4))
-    return data_table(header, data, widths, numeric=numeric, size=7.5)
+    return ReportTable(
+        caption,
+        tuple(header),
+        data,
+        tuple(widths),
+        tuple(range(first_number, first_number + 4)),
+        size=7.5,
+        flags=1 if money_flags is not None else None,
+    )
 
 
-def results_section(report: AllocationReport, styles: PdfStyles) -> list[Flowable]:
-    """The "Results" heading, its table by objective, its table by fund-level outcome and a
-    note on how they are counted."""
+def results_parts(report: AllocationReport) -> list[Part]:
+    """The table by objective, the table by fund-level outcome and notes on how they are
+    counted."""
     results = report.results
-
-    def note(text: str) -> Paragraph:
-        return Paragraph(markup(text), styles.note)
-
     money_flags = {row.key: row.flag_label for row in report.coverage.objectives}
     legend = (
         f"{FLAG_LABELS['money_without_results']}: funded money on the row and no indicator of a "
@@ -77,13 +78,24 @@ def results_section(report: AllocationReport, styles: PdfStyles) -> list[Flowabl
         "indicator; “On track”: the share of the indicators reported for a year with a target."
     )
     return [
-        CondPageBreak(90 * mm),
-        Paragraph(markup("Results"), styles.h2),
-        Paragraph(markup("Results by GCM objective"), styles.h3),
-        results_table(results.objectives, "GCM objective", money_flags),
-        note(legend),
-        CondPageBreak(50 * mm),
-        Paragraph(markup("Results by fund-level outcome"), styles.h3),
-        results_table(results.fund_outcomes, "Fund-level outcome", titled=True),
-        note(counted),
+        Part(
+            "Results by GCM objective",
+            table=results_table(
+                results.objectives,
+                "GCM objective",
+                "Indicators and results flags by GCM objective",
+                money_flags,
+            ),
+            notes=[legend],
+        ),
+        Part(
+            "Results by fund-level outcome",
+            table=results_table(
+                results.fund_outcomes,
+                "Fund-level outcome",
+                "Indicators and results flags by fund-level outcome",
+                titled=True,
+            ),
+            notes=[counted],
+        ),
     ]

@@ -4,6 +4,7 @@ record of a committee meeting and the pipeline booklet (the secretariat's and th
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from fund.access import public, roles_required
 from fund.accounts.models import Role
 from fund.committee.meetings import get_meeting
 from fund.committee.queries import get_round
-from fund.coverage.queries import CallChoice, CoverageFilters, call_choices
+from fund.coverage.charts import chart_summary, objectives_chart
+from fund.coverage.queries import FLAG_LABELS, CallChoice, CoverageFilters, call_choices
 from fund.extensions import db, utcnow
 from fund.proposals import presentation
 from fund.proposals.access import can_view
@@ -27,13 +29,16 @@ from fund.query_args import check_day
 from fund.reports import queries, spreadsheets
 from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
+from fund.reports.allocation_sections import TRACE_NOTE, cover_facts, key_figures, sections
 from fund.reports.cache import Cached, cached_exports
 from fund.reports.decision_pdf import decision_record, render_decision_record
 from fund.reports.giving360 import build_360giving
 from fund.reports.iati import Export, SchemaMissing, build_iati
 from fund.reports.meeting_pdf import meeting_record, render_meeting_record
+from fund.reports.pdf.styles import long_date
 from fund.reports.pipeline_pdf import build_booklet, render_booklet
 from fund.reports.proposal_pdf import render_proposal_version
+from fund.results.coverage import FLAG_LABELS as RESULTS_FLAG_LABELS
 
 bp = Blueprint("reports", __name__)
 
@@ -179,6 +184,39 @@ def allocation_pdf():
     if chosen.filters.call_id:
         name += f"-call-{chosen.filters.call_id}"
     return _pdf(render_allocation_report(report), name)
+
+
+@bp.route("/reports/allocation")
+@roles_required(Role.SECRETARIAT)
+def allocation_page():
+    """The allocation report as a web page: the PDF's content from the same figures, for
+    reading on screen and with a screen reader."""
+    now = utcnow()
+    chosen = read_allocation_request(request.args, call_choices(), now.date())
+    if chosen.errors:
+        return _reports_page(chosen, 400)
+    report = build_allocation_report(
+        current_app.config, filters=chosen.filters, as_of=chosen.as_of, generated_at=now
+    )
+    svg = objectives_chart(report.coverage, report.scope).encode()
+    chart = {
+        "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
+        "alt": "Bar chart of the money funded, approved and under review per GCM objective, "
+        "with target marks and flags; the figures are in the table below.",
+        "summary": chart_summary(report.coverage),
+    }
+    return render_template(
+        "reports/allocation.html",
+        report=report,
+        day=long_date(report.day),
+        sections=sections(report),
+        figures=key_figures(report),
+        facts=cover_facts(report),
+        trace=TRACE_NOTE,
+        charts={"objectives": chart},
+        flag_codes={label: code for code, label in (FLAG_LABELS | RESULTS_FLAG_LABELS).items()},
+        args={name: value for name, value in chosen.values.items() if value},
+    )
 
 
 @bp.route("/committee/rounds/<int:round_id>.pdf")

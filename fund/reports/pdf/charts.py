@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from fund.coverage.charts import nice_scale
@@ -14,14 +15,14 @@ from fund.coverage.model import FLAG_LABELS, CoverageRow
 from fund.money import ZERO
 from fund.reports.pdf.styles import (
     BOLD,
-    FLAG_COLOUR,
     LINE,
     MUTED,
     REGULAR,
     TEXT_WIDTH,
+    display_text,
+    flag_colour,
     register_fonts,
 )
-from fund.reports.pdf.tables import fit
 
 # Colours of the bars, as on the dashboard's chart.
 FUNDED_COLOUR = colors.HexColor("#0b4f8a")
@@ -43,12 +44,21 @@ def bar_chart(
 ) -> Drawing:
     """Horizontal bars per row: funded, then approved (pipeline), then under review, stacked;
     the target as a tick (the money the row would have at its target share of the funded
-    total); the flag written after the bar. `titled` labels rows with their titles too."""
+    total); the flag written after the bar in its colour. `titled` labels rows with their
+    titles too, wrapped over as many lines as they need."""
     register_fonts()
-    label_width, flag_width, row_height, bar_height = 150.0, 62.0, 13.0, 8.0
+    label_width = 190.0 if titled else 150.0
+    flag_width, line_height, bar_height = 62.0, 8.5, 8.0
     top, bottom = 24.0, 20.0
     width = TEXT_WIDTH
-    height = top + bottom + row_height * len(rows)
+    # Labels wrap, never cut: a row is as tall as its label's lines.
+    labels = [
+        simpleSplit(f"{row.label}: {row.title}" if titled else row.label, REGULAR, 7.5, label_width)
+        or [""]
+        for row in rows
+    ]
+    heights = [max(13.0, line_height * len(lines) + 4) for lines in labels]
+    height = top + bottom + sum(heights)
     plot_left, plot_right = label_width + 6, width - flag_width
     peak = max(
         [r.funded + r.pending for r in rows]
@@ -100,19 +110,22 @@ def bar_chart(
         )
     )
     # Bars.
-    for index, row in enumerate(rows):
-        y = height - top - row_height * (index + 1)
+    y = height - top
+    for row, lines, row_height in zip(rows, labels, heights, strict=True):
+        y -= row_height
         bar_y = y + (row_height - bar_height) / 2
-        drawing.add(
-            String(
-                label_width,
-                bar_y + 1.5,
-                fit(f"{row.label}: {row.title}" if titled else row.label, label_width, size=7.5),
-                fontName=REGULAR,
-                fontSize=7.5,
-                textAnchor="end",
+        first = y + row_height / 2 + line_height * (len(lines) - 1) / 2 - 2.5
+        for number, text in enumerate(lines):
+            drawing.add(
+                String(
+                    label_width,
+                    first - number * line_height,
+                    display_text(text),
+                    fontName=REGULAR,
+                    fontSize=7.5,
+                    textAnchor="end",
+                )
             )
-        )
         start = ZERO
         for amount, colour in (
             (row.funded, FUNDED_COLOUR),
@@ -133,7 +146,7 @@ def bar_chart(
                 start += amount
         if targets and row.target is not None:
             tx = x(row.target * funded_total)
-            drawing.add(Line(tx, y + 1, tx, y + row_height - 1, strokeWidth=1.5))
+            drawing.add(Line(tx, bar_y - 2.5, tx, bar_y + bar_height + 2.5, strokeWidth=1.5))
         if row.flag:
             drawing.add(
                 String(
@@ -142,7 +155,7 @@ def bar_chart(
                     FLAG_LABELS[row.flag],
                     fontName=BOLD,
                     fontSize=6.5,
-                    fillColor=FLAG_COLOUR,
+                    fillColor=flag_colour(FLAG_LABELS[row.flag]),
                 )
             )
     return drawing

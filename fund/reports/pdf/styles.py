@@ -96,7 +96,26 @@ LINE = colors.HexColor("#b8c4d0")  # thin rules
 SOFT = colors.HexColor("#eef3f8")  # table headers
 MUTED = colors.HexColor("#4a5560")  # notes, axis labels
 META = colors.HexColor("#444444")  # the lines under a title
-FLAG_COLOUR = colors.HexColor("#b3261e")  # warnings, coverage flags
+FLAG_COLOUR = colors.HexColor("#b3261e")  # warnings
+# The flags of coverage and results, by their label, in the dashboard's colours (always with
+# their words: the colour only repeats them).
+FLAG_COLOURS = {
+    label: colors.HexColor(colour)
+    for label, colour in (
+        ("Uncovered", "#b3261e"),
+        ("Pipeline only", "#b3261e"),
+        ("Under target", "#7a4b00"),
+        ("Concentrated", "#6a1b9a"),
+        ("Money without results", "#b3261e"),
+        ("Off track", "#7a4b00"),
+        ("No baseline", "#37474f"),
+    )
+}
+
+
+def flag_colour(text: str) -> colors.Color | None:
+    """The colour of a cell listing flags (the first, the most serious, decides)."""
+    return FLAG_COLOURS.get(text.split(",")[0].strip()) if text else None
 
 
 @dataclass(frozen=True)
@@ -109,7 +128,10 @@ class PageFurniture:
 
 
 class NumberedCanvas(canvas.Canvas):
-    """A canvas that draws the header and footer, with "Page N of M", once all pages are known."""
+    """A canvas that draws the header and footer, with "Page N of M", once all pages are known;
+    and the page numbers of a table of contents (`anchors`: the page of each section, noted as
+    its heading is drawn; `late`: the numbers to write, each page's, by the section's key), so
+    that the contents need a single layout of the document."""
 
     def __init__(self, *args: Any, furniture: PageFurniture, **kwargs: Any) -> None:
         # Not even the canvas's initial font may be a standard one (Latin-1 only).
@@ -117,6 +139,8 @@ class NumberedCanvas(canvas.Canvas):
         super().__init__(*args, **kwargs)
         self._furniture = furniture
         self._pages: list[dict[str, Any]] = []
+        self.anchors: dict[str, int] = {}
+        self.late: dict[int, list[tuple[float, float, str]]] = {}
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
@@ -127,6 +151,7 @@ class NumberedCanvas(canvas.Canvas):
         for state in self._pages:
             self.__dict__.update(state)
             self._draw_furniture(total)
+            self._draw_late_numbers()
             super().showPage()
         super().save()
 
@@ -148,6 +173,19 @@ class NumberedCanvas(canvas.Canvas):
         self.setFont(REGULAR, 7.5)
         self.drawString(MARGIN, bottom, display_text(f.footer_left))
         self.drawRightString(PAGE_WIDTH - MARGIN, bottom, f"Page {self._pageNumber} of {total}")
+        self.restoreState()
+
+    def _draw_late_numbers(self) -> None:
+        """The page numbers of the contents on this page (right-aligned at absolute points)."""
+        numbers = self.late.get(self._pageNumber)
+        if not numbers:
+            return
+        self.saveState()
+        self.setFont(REGULAR, 9.5)
+        self.setFillColor(colors.black)
+        for x, y, key in numbers:
+            if key in self.anchors:
+                self.drawRightString(x, y, str(self.anchors[key]))
         self.restoreState()
 
 
@@ -253,6 +291,15 @@ class PdfStyles:
         self.title = _heading("title", self.body, title)
         self.cover_title = ParagraphStyle(
             "cover_title", parent=self.title, fontSize=24, leading=30, textColor=BLUE
+        )
+        self.cover_subtitle = ParagraphStyle(
+            "cover_subtitle", parent=self.body, fontName=BOLD, fontSize=12, leading=16
+        )
+        self.figure = ParagraphStyle(
+            "figure", parent=self.body, fontName=BOLD, fontSize=13.5, leading=17, textColor=BLUE
+        )
+        self.figure_label = ParagraphStyle(
+            "figure_label", parent=self.small, textColor=META, spaceBefore=2
         )
         self.meta = ParagraphStyle("meta", parent=self.body, textColor=META)
         self.h2 = _heading("h2", self.body, h2, textColor=BLUE)

@@ -1,6 +1,11 @@
 """Tables that fit the page: plain-text tables for long lists (`data_table`), tables of
 paragraphs for text that needs styling (`paragraph_table`), label-value pairs (`fact_table`),
-and text cut to a width (`wrap_text`, `fit`)."""
+and text cut to a width (`wrap_text`, `fit`).
+
+Words are never broken where a column can be widened: `data_table` gives each column at least
+the width of its widest word, taken from the columns with room to spare ("Concentrated" and
+"Programmes" stay whole); only a word wider than any column could be (a hash, an e-mail
+address) is cut."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from fund.reports.pdf.styles import (
     TEXT_WIDTH,
     PdfStyles,
     display_text,
+    flag_colour,
     register_fonts,
 )
 
@@ -61,6 +67,39 @@ def fit(text: str, width: float, font: str = REGULAR, size: float = 8) -> str:
     return text.rstrip() + "…"
 
 
+def widest_words(
+    columns: int, lines: Sequence[tuple[Sequence[Any], str]], size: float
+) -> list[float]:
+    """The width of the widest word of each column over `lines` (cells, font)."""
+    widest = [0.0] * columns
+    for font in {font for _, font in lines}:
+        words: list[set[str]] = [set() for _ in range(columns)]
+        for values, line_font in lines:
+            if line_font == font:
+                for column, value in enumerate(values):
+                    if value is not None:
+                        words[column].update(str(value).split())
+        for column, found in enumerate(words):
+            for word in found:
+                widest[column] = max(widest[column], stringWidth(word, font, size))
+    return widest
+
+
+def fit_columns(room: Sequence[float], need: Sequence[float]) -> list[float]:
+    """Widths (points) as close to `room` as lets each column hold `need` (its widest word):
+    what columns lack is taken from those with room to spare, in proportion to it; when the
+    spare room is not enough, each lacking column gets its part of it."""
+    lacking = [max(0.0, n - r) for r, n in zip(room, need, strict=True)]
+    spare = [max(0.0, r - n) for r, n in zip(room, need, strict=True)]
+    short, extra = sum(lacking), sum(spare)
+    if not short or not extra:
+        return list(room)
+    give, take = min(1.0, extra / short), min(1.0, short / extra)
+    return [
+        r + lack * give - free * take for r, lack, free in zip(room, lacking, spare, strict=True)
+    ]
+
+
 def _rules(size: float, padding: float, bold_header: bool) -> list[tuple[Any, ...]]:
     """The look of every table: the font (the cell default is Helvetica), a tinted header
     ruled in blue, thin rules between rows, text at the top of its cell."""
@@ -89,15 +128,22 @@ def data_table(
     numeric: Sequence[int] = (),
     total: Sequence[Any] | None = None,
     size: float = 8,
+    flags: int | None = None,
 ) -> Table:
-    """A table filling the text width (`widths` are fractions of it), its header repeated on
-    every page, numbers right-aligned, None shown as a dash, the header and the total in bold.
+    """A table filling the text width (`widths` are fractions of it, widened where a column's
+    widest word needs it), its header repeated on every page, numbers right-aligned, None shown
+    as a dash, the header and the total in bold, the flags of column `flags` in their colour.
 
     Cells are plain text broken into lines here, not paragraphs: a list of thousands of
     programmes is laid out in a second instead of ten."""
     register_fonts()
     padding = 3
-    room = [w * TEXT_WIDTH - 2 * padding for w in widths]
+    lines = [(header, BOLD), *((row, REGULAR) for row in rows)]
+    if total is not None:
+        lines.append((total, BOLD))
+    room = fit_columns(
+        [w * TEXT_WIDTH - 2 * padding for w in widths], widest_words(len(widths), lines, size)
+    )
 
     def line(values: Sequence[Any], font: str) -> list[str]:
         cells = []
@@ -110,7 +156,7 @@ def data_table(
     data = [line(header, BOLD)] + [line(row, REGULAR) for row in rows]
     if total is not None:
         data.append(line(total, BOLD))
-    table = Table(data, colWidths=[w * TEXT_WIDTH for w in widths], repeatRows=1)
+    table = Table(data, colWidths=[r + 2 * padding for r in room], repeatRows=1)
     commands = [
         *_rules(size, 2.5, bold_header=True),
         ("LEFTPADDING", (0, 0), (-1, -1), padding),
@@ -122,6 +168,11 @@ def data_table(
             ("FONT", (0, -1), (-1, -1), BOLD, size, size + 2),
             ("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE),
         ]
+    if flags is not None:
+        for index, row in enumerate(rows, start=1):
+            colour = flag_colour(str(row[flags] or ""))
+            if colour is not None:
+                commands.append(("TEXTCOLOR", (flags, index), (flags, index), colour))
     table.setStyle(TableStyle(commands))
     return table
 

@@ -1,0 +1,64 @@
+"""The guided proposal editor's page: the form in sections with their completeness (from the
+submission checks), the stored budget's totals by organization with the indirect support
+rate the running total applies, the attachments, and the steps to submit or withdraw."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from fund.money import rate_ratio
+from fund.proposals import editor_sections, operations, queries
+from fund.proposals.budget import Line, summarise
+from fund.proposals.checks import submission_problems
+from fund.proposals.forms import ActionForm, ProposalForm, UploadForm, upload_form
+from fund.proposals.models import AttachmentKind, Proposal
+
+
+def saved_anchor() -> str | None:
+    """The section whose Save button was pressed, to come back to it after saving."""
+    anchor = request.form.get("section", "")
+    return anchor if anchor in editor_sections.ANCHORS else None
+
+
+def render_editor(
+    proposal: Proposal,
+    form: ProposalForm,
+    principle_titles: dict[str, str],
+    *,
+    message: str | None = None,
+    status: int = 200,
+    upload: UploadForm | None = None,
+    upload_error: str | None = None,
+):
+    rules = operations.rules_from_config(current_app.config)
+    problems = submission_problems(proposal, rules)
+    summary = summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount, b.year)
+            for b in proposal.budget_lines
+        ),
+        rules.indirect_rate,
+    )
+    numerator, denominator = rate_ratio(rules.indirect_rate)
+    actions = {rule.trigger: rule for rule in operations.allowed_actions(proposal, current_user)}
+    return render_template(
+        "proposals/edit.html",
+        form=form,
+        proposal=proposal,
+        principle_titles=principle_titles,
+        message=message,
+        rate=rules.indirect_rate,
+        rate_numerator=numerator,
+        rate_denominator=denominator,
+        problems=problems,
+        sections=editor_sections.progress(problems),
+        budget=summary,
+        names=queries.organization_names(set(summary.by_organization)),
+        upload_form=upload or upload_form(proposal),
+        upload_error=upload_error,
+        kind_labels=AttachmentKind.labels(),
+        submit_rule=actions.get("submit"),
+        withdraw_rule=actions.get("withdraw"),
+        action_form=ActionForm(version=proposal.version),
+    ), status

@@ -1,0 +1,75 @@
+"""The sections of the proposal editor and how complete each is.
+
+Completeness is never judged here: each section gathers the problems that
+`fund.proposals.checks.submission_problems` reports (the rules of submission), by the field
+each problem names. A section with no problem is complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from fund.proposals.checks import Problem
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str  # the id of the section on the editor's page
+    title: str
+    fields: tuple[str, ...]  # the form fields (problem anchors) it holds
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "s-general",
+        "About the programme",
+        ("title", "summary", "rationale", "planned_start", "duration_months"),
+    ),
+    Section(
+        "s-organizations", "Organizations and partners", ("lead_organization_id", "participants")
+    ),
+    Section(
+        "s-countries", "Countries and endorsing governments", ("scope", "countries", "endorsers")
+    ),
+    Section(
+        "s-objectives",
+        "Objectives and principles",
+        ("primary_objective_number", "secondary_objectives", "principles"),
+    ),
+    Section("s-markers", "Markers", ("gender_marker", "human_rights_marker")),
+    Section("s-budget", "Budget", ("budget",)),
+    Section("s-contacts", "Contact persons", ("contacts",)),
+    Section("s-attachments", "Attachments", ("attachments",)),
+    Section("s-results", "Results framework", ("results",)),
+)
+ANCHORS = frozenset(s.anchor for s in SECTIONS)
+_BY_FIELD = {name: s for s in SECTIONS for name in s.fields}
+
+
+def section_of(field_name: str) -> Section:
+    """The section that holds a problem's field; a budget row's field (`budget-3-year`) is
+    the budget's. An unknown field is refused, so that no problem goes unshown."""
+    name = field_name.split("-", 1)[0]
+    try:
+        return _BY_FIELD[name]
+    except KeyError:
+        raise KeyError(f"no section of the editor holds the field {field_name!r}") from None
+
+
+@dataclass
+class SectionState:
+    section: Section
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def progress(problems: Iterable[Problem]) -> list[SectionState]:
+    """Each section, in the editor's order, with the submission problems in it."""
+    states = {s.anchor: SectionState(s) for s in SECTIONS}
+    for problem in problems:
+        states[section_of(problem.field).anchor].problems.append(problem)
+    return list(states.values())

@@ -1,0 +1,221 @@
+// The proposal editor's enhancements. Progressive enhancement only: without this file the
+// editor shows every country as a checkbox, the section list open, and the budget's totals as
+// last saved (the server computes them on every save).
+(function () {
+  "use strict";
+
+  // The section list starts closed on a narrow screen, where it would push the form down.
+  function collapseNarrowNavigation() {
+    var narrow = window.matchMedia && window.matchMedia("(max-width: 60em)").matches;
+    if (!narrow) return;
+    document.querySelectorAll("details[data-narrow-closed]").forEach(function (details) {
+      details.open = false;
+    });
+  }
+
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  // A long list of checkboxes (countries, governments) gets a filter: what is typed shows the
+  // choices whose name contains it; an empty filter shows the chosen ones.
+  function enhancePicker(picker, index) {
+    var list = picker.querySelector(".picker-options");
+    if (!list) return;
+    var noun = picker.getAttribute("data-noun") || "choices";
+    var legend = picker.querySelector("legend");
+    var items = Array.prototype.slice.call(list.querySelectorAll("li"));
+    var names = items.map(function (item) {
+      return fold(item.textContent.trim());
+    });
+    var boxes = items.map(function (item) {
+      return item.querySelector("input[type=checkbox]");
+    });
+
+    var field = document.createElement("div");
+    field.className = "picker-filter";
+    var inputId = list.id + "-filter";
+    var label = document.createElement("label");
+    label.setAttribute("for", inputId);
+    label.textContent = "Find " + noun + " by name";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = inputId;
+    input.autocomplete = "off";
+    input.setAttribute("aria-controls", list.id);
+    var status = document.createElement("p");
+    status.className = "hint picker-status";
+    status.id = list.id + "-status";
+    status.setAttribute("role", "status");
+    input.setAttribute("aria-describedby", status.id);
+    field.appendChild(label);
+    field.appendChild(input);
+    field.appendChild(status);
+    list.parentNode.insertBefore(field, list);
+    picker.classList.add("picker-enhanced");
+
+    function chosen() {
+      return boxes.filter(function (box) {
+        return box.checked;
+      }).length;
+    }
+
+    function show() {
+      var query = fold(input.value.trim());
+      var shown = 0;
+      items.forEach(function (item, i) {
+        var visible = query ? names[i].indexOf(query) !== -1 : boxes[i].checked;
+        item.hidden = !visible;
+        if (visible) shown += 1;
+      });
+      var count = chosen();
+      var what = count + " chosen";
+      if (query) {
+        status.textContent = shown + " of " + items.length + " " + noun + " match \u201c" +
+          input.value.trim() + "\u201d; " + what + ".";
+      } else {
+        status.textContent = what + (count ? " (shown below)" : "") + ". Type a name to find " + noun + ".";
+      }
+    }
+
+    input.addEventListener("input", show);
+    input.addEventListener("keydown", function (event) {
+      // Enter in the filter must not send the whole form.
+      if (event.key === "Enter") event.preventDefault();
+    });
+    list.addEventListener("change", function () {
+      var query = input.value.trim();
+      var count = chosen();
+      if (!query) {
+        status.textContent = count + " chosen. Type a name to find " + noun + ".";
+      } else {
+        show();
+      }
+    });
+    if (legend) legend.id = legend.id || list.id + "-legend-" + index;
+    show();
+  }
+
+  // Amounts as the server reads them (fund.money.parse_amount): digits, thousands groups
+  // separated by commas or spaces, at most two decimals, an optional "USD". Whole cents as a
+  // BigInt, or null when the text is not an amount.
+  function cents(text) {
+    var cleaned = text.trim();
+    if (cleaned.slice(0, 3).toUpperCase() === "USD") cleaned = cleaned.slice(3).trim();
+    if (!cleaned) return null;
+    var match = /^(\d+|\d{1,3}(?:[ ,\u00a0\u202f]\d{3})+|)(?:\.(\d{1,2}))?$/.exec(cleaned);
+    if (!match || (match[1] === "" && match[2] === undefined)) return null;
+    var whole = match[1].replace(/[^\d]/g, "") || "0";
+    var fraction = ((match[2] || "") + "00").slice(0, 2);
+    return BigInt(whole) * 100n + BigInt(fraction);
+  }
+
+  // The indirect support costs of direct costs (cents), half-up to the cent: the rule of
+  // fund.money.indirect_cents, with the rate as the exact fraction the page gives.
+  function indirect(direct, numerator, denominator) {
+    return (direct * numerator * 2n + denominator) / (denominator * 2n);
+  }
+
+  function usd(value) {
+    var whole = (value / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var fraction = (value % 100n).toString().padStart(2, "0");
+    return "USD " + whole + "." + fraction;
+  }
+
+  function cell(row, text, tag) {
+    var element = document.createElement(tag || "td");
+    element.textContent = text;
+    if (!tag) element.className = "num";
+    else element.setAttribute("scope", "row");
+    row.appendChild(element);
+    return element;
+  }
+
+  // The budget's totals by organization follow the rows as they are typed.
+  function runningTotals(totals) {
+    var form = totals.closest("form");
+    var lines = form && form.querySelector("[data-budget-lines]");
+    if (!lines || typeof BigInt === "undefined") return;
+    var numerator = BigInt(totals.getAttribute("data-rate-numerator"));
+    var denominator = BigInt(totals.getAttribute("data-rate-denominator"));
+    var body = totals.querySelector("[data-totals-rows]");
+    var state = totals.querySelector("[data-totals-state]");
+    var status = totals.querySelector("[data-totals-status]");
+    var foot = {
+      direct: totals.querySelector("[data-total=direct]"),
+      indirect: totals.querySelector("[data-total=indirect]"),
+      grand: totals.querySelector("[data-total=grand]"),
+    };
+
+    function compute() {
+      var byOrganization = new Map();
+      var unread = 0;
+      lines.querySelectorAll("tbody tr").forEach(function (row) {
+        var organization = row.querySelector("select[name$='-organization_id']");
+        var amount = row.querySelector("input[name$='-amount']");
+        if (!organization || !amount || !amount.value.trim()) return;
+        var value = cents(amount.value);
+        if (value === null) {
+          unread += 1;
+          return;
+        }
+        if (!organization.value || organization.value === "0") return;
+        var name = organization.options[organization.selectedIndex].text;
+        var entry = byOrganization.get(organization.value) || { name: name, direct: 0n };
+        entry.direct += value;
+        byOrganization.set(organization.value, entry);
+      });
+      return { byOrganization: byOrganization, unread: unread };
+    }
+
+    function render(announce) {
+      var result = compute();
+      var sums = { direct: 0n, indirect: 0n };
+      body.textContent = "";
+      result.byOrganization.forEach(function (entry) {
+        var extra = indirect(entry.direct, numerator, denominator);
+        var row = document.createElement("tr");
+        cell(row, entry.name, "th");
+        cell(row, usd(entry.direct));
+        cell(row, usd(extra));
+        cell(row, usd(entry.direct + extra));
+        body.appendChild(row);
+        sums.direct += entry.direct;
+        sums.indirect += extra;
+      });
+      if (!result.byOrganization.size) {
+        var empty = document.createElement("tr");
+        var note = cell(empty, "No budget lines with an organization and an amount yet.");
+        note.className = "muted";
+        note.colSpan = 4;
+        body.appendChild(empty);
+      }
+      foot.direct.textContent = usd(sums.direct);
+      foot.indirect.textContent = usd(sums.indirect);
+      foot.grand.textContent = "";
+      var strong = document.createElement("strong");
+      strong.textContent = usd(sums.direct + sums.indirect);
+      foot.grand.appendChild(strong);
+      state.textContent = "(as typed, not saved yet" +
+        (result.unread ? "; " + result.unread + " amount" + (result.unread > 1 ? "s" : "") +
+          " not counted: not an amount" : "") + ")";
+      if (announce) {
+        status.textContent = "Budget total with indirect support costs: " +
+          usd(sums.direct + sums.indirect) + ".";
+      }
+    }
+
+    lines.addEventListener("input", function () {
+      render(false);
+    });
+    lines.addEventListener("change", function () {
+      render(true);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    collapseNarrowNavigation();
+    document.querySelectorAll("[data-picker]").forEach(enhancePicker);
+    document.querySelectorAll("[data-budget-totals]").forEach(runningTotals);
+  });
+})();

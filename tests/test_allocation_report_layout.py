@@ -1,0 +1,247 @@
+"""The allocation report as a document worth publishing: a cover with the key figures and no
+command line, contents with the sections' page numbers, words never broken, full labels, flags
+in colour with their words, pages filled; and the same report as an accessible web page, whose
+figures are the PDF's."""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from pypdf import PdfReader
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from fund.money import format_usd
+from fund.reports.allocation_data import build_allocation_report
+from fund.reports.allocation_pdf import render_allocation_report
+from fund.reports.allocation_sections import key_figures, sections
+from fund.reports.pdf.styles import FLAG_COLOURS, PAGE_HEIGHT, REGULAR, TEXT_WIDTH, register_fonts
+from fund.reports.pdf.tables import data_table, fit_columns
+from tests import test_reports_pdf as fixtures
+from tests.helpers import pdf_text
+from tests.test_reports_pdf import AS_OF, GENERATED, client_of, lines_of
+
+# The year of the fund of the allocation report's tests, made once for this module too.
+prepared, people, history = fixtures.prepared, fixtures.people, fixtures.history
+
+
+def _report(app, **choices):
+    with app.app_context():
+        report = build_allocation_report(app.config, generated_at=GENERATED, **choices)
+        return report, sections(report), render_allocation_report(report)
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _page_of(reader: PdfReader, title: str) -> int:
+    """The page of the heading `title`: the first after the cover with a line equal to it (on
+    the contents' page, a second one)."""
+    for number, page in enumerate(reader.pages[1:], start=2):
+        if lines_of(page.extract_text()).count(title) >= (2 if number == 2 else 1):
+            return number
+    raise AssertionError(f"{title!r} is on no page")
+
+
+# The PDF ------------------------------------------------------------------------------------
+
+
+def test_the_cover_has_the_fund_the_period_the_day_and_the_key_figures(app, people, history):
+    report, _, pdf = _report(app, as_of=AS_OF)
+    reader, text = pdf_text(pdf)
+    cover = _words(reader.pages[0].extract_text())
+    t = report.balance.total
+    assert "Migration Multi-Partner Trust Fund" in cover
+    assert "Fund allocation report" in cover and "All calls · all dates" in cover
+    assert "Figures as of 1 March 2025" in cover
+    for value in (format_usd(t.gross), format_usd(t.allocated), format_usd(t.disbursed)):
+        assert value in cover
+    covered = sum(1 for row in report.coverage.objectives if row.funded > 0)
+    assert covered and f"{covered} of 23 GCM objectives with funded programmes" in cover
+    assert f"{report.coverage.totals.programmes} funded programme" in cover
+    # The figures are the data's, and no command line is quoted anywhere.
+    assert [value for value, _ in key_figures(report)][:3] == [
+        format_usd(t.gross),
+        format_usd(t.allocated),
+        format_usd(t.disbursed),
+    ]
+    assert "flask " not in text and "`" not in text
+
+
+def test_the_contents_give_each_section_its_page(app, people, history):
+    _, parts, pdf = _report(app)
+    reader, _ = pdf_text(pdf)
+    contents = lines_of(reader.pages[1].extract_text())
+    assert "Contents" in contents
+    numbers = [line for line in contents if line.isdigit()]
+    assert len(numbers) >= len(parts)
+    pages = []
+    for section in parts:
+        assert section.title in contents, section.title
+        pages.append(_page_of(reader, section.title))
+        # The contents' number of the section: the n-th number of the page's lines.
+    assert numbers[-len(parts) :] == [str(p) for p in pages]
+    assert pages == sorted(pages) and pages[0] == 2
+    # Each section is a bookmark of the PDF's outline.
+    assert [item.title for item in reader.outline] == [s.title for s in parts]
+
+
+def test_words_are_whole_and_labels_full(app, people, history):
+    report, _, pdf = _report(app)
+    _, text = pdf_text(pdf)
+    lines = lines_of(text)
+    flags = {row.flag_label for row in report.coverage.objectives if row.flag}
+    assert "Concentrated" in flags
+    assert not [line for line in lines if re.search(r"(Concentrate|Programme|Pipelin)$", line)]
+    assert any(line.endswith("Concentrated") for line in lines)
+    assert "Programmes" in lines  # the heading of the programme counts, whole
+    assert "…" not in text  # nothing is cut short with an ellipsis
+    joined = _words(text)
+    for area in report.coverage.areas:
+        assert _words(f"{area.label}: {area.title}") in joined, area.key
+
+
+def test_table_columns_widen_to_hold_their_widest_word():
+    register_fonts()
+    rows = [("A", "Concentrated"), ("B", "Under target")]
+    table = data_table(("Where", "Flag"), rows, (0.92, 0.08), size=7.5, flags=1)
+    flag_column = table._colWidths[1]
+    assert flag_column >= stringWidth("Concentrated", REGULAR, 7.5) + 6
+    assert abs(sum(table._colWidths) - TEXT_WIDTH) < 0.01
+    assert table._cellvalues[1][1] == "Concentrated"  # one line, not broken
+    # Flags are written in their colour (and in words).
+    assert table._cellStyles[1][1].color == FLAG_COLOURS["Concentrated"]
+    assert table._cellStyles[2][1].color == FLAG_COLOURS["Under target"]
+    assert colors.toColor(table._cellStyles[1][0].color) == colors.black
+    # What columns lack comes from those with room to spare; never more than they spare.
+    assert fit_columns([100, 10], [20, 30]) == [80, 30]
+    assert fit_columns([100, 10], [95, 30]) == [95, 15]
+    assert fit_columns([50, 50], [10, 10]) == [50, 50]
+
+
+def test_no_page_between_the_cover_and_the_end_is_left_half_empty(app, people, history):
+    _, _, pdf = _report(app)
+    reader = PdfReader(io.BytesIO(pdf))
+    top, bottom = PAGE_HEIGHT - 22 * 72 / 25.4, 20 * 72 / 25.4
+    for number, page in enumerate(reader.pages[1:-1], start=2):
+        heights = []
+
+        def seen(text, cm, tm, font, size, heights=heights):
+            if text.strip():
+                heights.append(tm[5] * cm[3] + cm[5])
+
+        page.extract_text(visitor_text=seen)
+        lowest = min(y for y in heights if bottom < y < top)
+        assert (top - lowest) / (top - bottom) > 0.6, f"page {number} is half empty"
+
+
+# The web page -------------------------------------------------------------------------------
+
+
+class Tables(HTMLParser):
+    """The tables of a page by their caption: rows of cell texts (header, body and foot)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.headings: list[str] = []
+        self._text: list[str] | None = None
+        self._caption = ""
+        self._rows: list[list[str]] = []
+        self._row: list[str] = []
+        self._heading = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("caption", "th", "td"):
+            self._text = []
+        elif tag == "tr":
+            self._row = []
+        elif tag == "table":
+            self._rows = []
+        elif tag == "h2":
+            self._heading, self._text = True, []
+
+    def handle_endtag(self, tag):
+        text = _words("".join(self._text or []))
+        if tag == "caption":
+            self._caption = text
+        elif tag in ("th", "td"):
+            self._row.append(text)
+        elif tag == "tr":
+            self._rows.append(self._row)
+        elif tag == "table":
+            self.tables[self._caption] = self._rows
+        elif tag == "h2" and self._heading:
+            self.headings.append(text)
+            self._heading = False
+        if tag in ("caption", "th", "td", "h2"):
+            self._text = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+def _cells(values) -> list[str]:
+    return [_words("—" if v is None else str(v)) for v in values]
+
+
+def test_the_web_page_shows_the_pdf_figures(app, people, history):
+    client = client_of(app, people.secretariat)
+    response = client.get(f"/reports/allocation?as_of={AS_OF}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    report, parts, pdf = _report(app, as_of=AS_OF)
+    parsed = Tables()
+    parsed.feed(page)
+    assert parsed.headings[:2] == ["Key figures", "Contents"]
+    assert parsed.headings[2:] == [s.title for s in parts]
+    tables = [part.table for s in parts for part in s.parts if part.table]
+    assert len(tables) >= 12
+    _, pdf_words = pdf_text(pdf)
+    pdf_words = _words(pdf_words)
+    for table in tables:
+        rows = parsed.tables[table.caption]
+        assert rows[0] == [h or "What" for h in table.header], table.caption
+        expected = [
+            [
+                "—no flag" if column == table.flags and not cell else cell
+                for column, cell in enumerate(_cells(row))
+            ]
+            for row in table.rows
+        ]
+        if table.total:
+            expected.append(_cells(table.total))
+        assert rows[1:] == expected, table.caption
+        for row in table.rows:  # and the PDF has the same figures
+            for value in row[1:]:
+                if value not in (None, ""):
+                    assert str(value) in pdf_words, (table.caption, value)
+    for value, label in key_figures(report):
+        assert value in page and label in page
+    # The chart has its text alternative and the figures beside it; the PDF is a link away.
+    assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="Bar chart', page)
+    assert f'href="/reports/allocation.pdf?as_of={AS_OF}"' in page
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [(("applicant",), 403), (("committee",), 403), (("secretariat",), 200)],
+)
+def test_the_web_page_is_for_the_secretariat(app, client, login_as, roles, expected):
+    login_as(*roles, organization_acronym="UNDP")
+    assert client.get("/reports/allocation").status_code == expected
+
+
+def test_the_reports_page_offers_the_web_page_and_explains_wrong_choices(app, people, history):
+    client = client_of(app, people.secretariat)
+    page = client.get("/reports/").get_data(as_text=True)
+    assert 'formaction="/reports/allocation"' in page and 'href="/reports/allocation"' in page
+    refused = client.get("/reports/allocation?as_of=2999-01-01&call=999")
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "The as-of date cannot be in the future." in text and 'value="2999-01-01"' in text
