@@ -228,3 +228,57 @@ def test_the_audit_log_sorts_and_exports_the_view(app):
     assert client.get("/audit/?export=json").status_code == 400
     # An export with a filter the page refuses shows the page with the message.
     assert client.get("/audit/?date_to=yesterday&export=csv").status_code == 400
+
+
+# Contributions ------------------------------------------------------------------------------
+
+
+def test_the_contributions_list_filters_sorts_pages_and_exports(app):
+    from datetime import date
+    from decimal import Decimal
+
+    from fund.finance import operations
+
+    with app.app_context():
+        agent = new_user(("administrative_agent",), "FMU")
+        secretariat = new_user(("secretariat",), "FMU")
+        big = new_organization(acronym="BIGD", name="Big Donor", kind="other")
+        small = new_organization(acronym="SMLD", name="Small Donor", kind="other")
+        made = []
+        for n in range(30):
+            made.append(
+                operations.record_contribution(
+                    agent,
+                    big if n % 2 else small,
+                    date(2026, 1, 1 + n % 28),
+                    Decimal(1000 + n),
+                    None,
+                    f"REF-{n}" if n != 3 else "=cmd|' /C calc'!A0",
+                    "",
+                )
+            )
+        db.session.flush()
+        operations.void_contribution(agent, made[0], "Entered twice")
+        db.session.commit()
+        email, big_id, first = secretariat.email, big.id, made[0].id
+    client = _client(app, email)
+    page = client.get("/finance/contributions").get_data(as_text=True)
+    assert "30 contributions" in page and "Showing 1 to 25" in page
+    page = client.get(f"/finance/contributions?donor={big_id}&sort=gross&dir=asc")
+    text = page.get_data(as_text=True)
+    assert "15 contributions" in text and 'aria-sort="ascending"' in text
+    assert text.index("USD 1,001.00") < text.index("USD 1,003.00")
+    rows = _csv(client.get(f"/finance/contributions?donor={big_id}&sort=gross&export=csv"))
+    assert rows[0][:3] == ["Contribution", "Donor", "Received on"]
+    assert [r[7] for r in rows[1:]] == [str(1000 + n) + ".00" for n in range(1, 30, 2)][::-1]
+    assert {r[1] for r in rows[1:]} == {"Big Donor (BIGD)"}
+    voided = _csv(client.get("/finance/contributions?status=voided&export=csv"))
+    assert [(r[0], r[12], r[14]) for r in voided[1:]] == [(f"C-{first}", "Voided", "Entered twice")]
+    values, _sheet = _xlsx(client.get("/finance/contributions?status=active&export=xlsx"))
+    assert len(values) == 1 + 29
+    assert "'=cmd|' /C calc'!A0" in [v[10] for v in values]
+    assert isinstance(values[1][7], (int, float))  # amounts are numbers in the workbook
+    for query in ("sort=fee", "dir=x", "pool=NOPE", "status=gone", "page=abc"):
+        assert client.get(f"/finance/contributions?{query}").status_code == 200, query
+    assert client.get("/finance/contributions?donor=0x1").status_code == 400
+    assert client.get("/finance/contributions?export=ods").status_code == 400

@@ -14,7 +14,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
-from fund.finance import funding, operations, transfer_schedule, transfers
+from fund.finance import contribution_list, funding, operations, transfer_schedule, transfers
 from fund.finance.forms import (
     ContributionForm,
     DisbursementForm,
@@ -26,6 +26,7 @@ from fund.finance.models import Contribution
 from fund.finance.queries import lists
 from fund.finance.queries.balance import balance as fund_balance
 from fund.finance.queries.pipeline import pipeline_page
+from fund.listing import export_arg
 from fund.money import format_usd
 from fund.proposals.models import Proposal
 from fund.proposals.operations import rules_from_config
@@ -99,11 +100,11 @@ def _render_contributions(form: ContributionForm, titles: dict[str, str], status
     return render_template(
         "finance/contributions.html",
         form=form,
-        contributions=lists.contributions(),
         titles=titles,
         fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
         general=funding.GENERAL_LABEL,
         can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
+        **contribution_list.context(titles),
     ), status
 
 
@@ -115,6 +116,8 @@ def contributions():
     form = ContributionForm()
     titles = _contribution_choices(form)
     if not form.is_submitted():
+        if fmt := export_arg():
+            return contribution_list.export(fmt, titles)
         return _render_contributions(form, titles)
     if not current_user.has_role(Role.ADMINISTRATIVE_AGENT):
         abort(403)  # the firewall: the secretariat records no money

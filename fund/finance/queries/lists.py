@@ -14,8 +14,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from fund.accounts.models import Organization
 from fund.dialects import cents_sum
 from fund.extensions import db
-from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
+from fund.finance.models import (
+    Allocation,
+    AllocationShare,
+    Contribution,
+    ContributionVoid,
+    Disbursement,
+)
 from fund.finance.queries.balance import paid_by_allocation
+from fund.listing import DESCENDING, Sorting, column
 from fund.money import ZERO, from_cents, read_amount, sql_cents
 from fund.pagination import Paging, paging
 from fund.proposals.models import Proposal
@@ -135,6 +142,100 @@ def contributions(as_of: date | None = None) -> list[Contribution]:
     if as_of is not None:
         query = query.where(Contribution.received_on <= as_of)
     return list(db.session.scalars(query).unique())
+
+
+@dataclass(frozen=True)
+class ContributionFilters:
+    """What the contributions list is narrowed to: a donor, a pool, active or voided."""
+
+    donor_id: int | None = None
+    pool: str = ""
+    status: str = ""  # one of CONTRIBUTION_STATES, or "" for both
+
+    def args(self) -> dict[str, object]:
+        return {"donor": self.donor_id, "pool": self.pool or None, "status": self.status or None}
+
+
+CONTRIBUTION_STATES = {"active": "Counted (not voided)", "voided": "Voided"}
+_DONOR_NAME = (
+    select(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+    .where(Organization.id == Contribution.donor_id)
+    .correlate(Contribution)
+    .scalar_subquery()
+)
+# The columns the contributions list sorts by; the default: the latest received first.
+CONTRIBUTION_SORT = {
+    "id": column("Contribution", Contribution.id, first=DESCENDING),
+    "donor": column("Donor", _DONOR_NAME),
+    "received": column("Received on", Contribution.received_on, first=DESCENDING),
+    "pool": column("Earmark", Contribution.pool_code),
+    "gross": column("Gross", Contribution.gross, first=DESCENDING),
+    "net": column("Net", Contribution.net, first=DESCENDING),
+}
+CONTRIBUTION_DEFAULT_SORT = ("received", DESCENDING)
+
+
+@dataclass
+class ContributionPage(Paging):
+    rows: list[Contribution] = field(default_factory=list)
+
+
+def _contributions_query(filters: ContributionFilters) -> Any:
+    voided = select(ContributionVoid.contribution_id).scalar_subquery()
+    query = select(Contribution)
+    if filters.donor_id:
+        query = query.where(Contribution.donor_id == filters.donor_id)
+    if filters.pool:
+        query = query.where(Contribution.pool_code == filters.pool)
+    if filters.status == "voided":
+        query = query.where(Contribution.id.in_(voided))
+    elif filters.status == "active":
+        query = query.where(Contribution.id.not_in(voided))
+    return query
+
+
+def contributions_page(
+    filters: ContributionFilters, sorting: Sorting, page: int = 1, per_page: int = PAGE_SIZE
+) -> ContributionPage:
+    """One page of the contributions the filters keep, in `sorting`'s order, with their
+    donors and voids: two queries (the count, then the page with its joins)."""
+    query = _contributions_query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    found = paging(total, page, per_page)
+    rows = db.session.scalars(
+        query.options(joinedload(Contribution.donor), joinedload(Contribution.void))
+        .order_by(*sorting.order_by(Contribution.id))
+        .limit(found.per_page)
+        .offset(found.offset)
+    ).unique()
+    return ContributionPage(found.count, found.page, found.per_page, rows=list(rows))
+
+
+def contributions_view(filters: ContributionFilters, sorting: Sorting) -> list[Contribution]:
+    """Every contribution of the view (all pages), in its order, for an export."""
+    query = _contributions_query(filters)
+    return list(
+        db.session.scalars(
+            query.options(joinedload(Contribution.donor), joinedload(Contribution.void)).order_by(
+                *sorting.order_by(Contribution.id)
+            )
+        ).unique()
+    )
+
+
+def contribution_donors() -> list[tuple[int, str]]:
+    """The donors of recorded contributions, by name (the list's donor filter)."""
+    return [
+        (row.id, row.name)
+        for row in db.session.execute(
+            select(
+                Organization.id,
+                func.coalesce(Organization.acronym, Organization.name).label("name"),
+            )
+            .where(Organization.id.in_(select(Contribution.donor_id)))
+            .order_by(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+        )
+    ]
 
 
 def area_titles() -> dict[str, str]:

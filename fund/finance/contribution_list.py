@@ -1,0 +1,85 @@
+"""The contributions list: filters (donor, pool, counted or voided), order and paging read
+from the address, and "export this view" (CSV, XLSX) of the same rows, every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fund.finance import funding
+from fund.finance.models import GENERAL_POOL
+from fund.finance.queries import lists
+from fund.listing import Export, choice_arg, export_response, sort_arg
+from fund.query_args import id_arg, page_arg
+
+EXPORT = Export(
+    name="contributions",
+    title="Contributions",
+    header=(
+        "Contribution",
+        "Donor",
+        "Received on",
+        "Pool",
+        "Currency",
+        "Amount received",
+        "Exchange rate",
+        "Gross (USD)",
+        "Fee (USD)",
+        "Net (USD)",
+        "Reference",
+        "Note",
+        "Status",
+        "Voided (UTC)",
+        "Reason for the void",
+    ),
+    cells=lambda c: (
+        f"C-{c.id}",
+        c.donor.display_name,
+        c.received_on,
+        funding.pool_label(c.pool_code),
+        c.currency,
+        c.currency_amount,
+        c.exchange_rate,
+        c.gross,
+        c.fee,
+        c.net,
+        c.reference,
+        c.note,
+        "Voided" if c.void else "Counted",
+        c.void.voided_at if c.void else None,
+        c.void.reason if c.void else "",
+    ),
+)
+
+
+def _read(titles: dict[str, str]) -> tuple[lists.ContributionFilters, Any]:
+    pools = [GENERAL_POOL, *titles]
+    filters = lists.ContributionFilters(
+        donor_id=id_arg("donor"),
+        pool=choice_arg("pool", pools),
+        status=choice_arg("status", lists.CONTRIBUTION_STATES),
+    )
+    return filters, sort_arg(lists.CONTRIBUTION_SORT, *lists.CONTRIBUTION_DEFAULT_SORT)
+
+
+def context(titles: dict[str, str]) -> dict[str, Any]:
+    """What the page shows of the list: `contributions` (the page's rows) and the rest."""
+    filters, sorting = _read(titles)
+    page = lists.contributions_page(filters, sorting, page_arg())
+    return {
+        "contributions": page.rows,
+        "contribution_page": page,
+        "contribution_filters": filters,
+        "contribution_sorting": sorting,
+        "contribution_args": {**filters.args(), **sorting.args()},
+        "contribution_states": lists.CONTRIBUTION_STATES,
+        "contribution_donors": lists.contribution_donors(),
+        "contribution_pools": [
+            (GENERAL_POOL, funding.GENERAL_LABEL),
+            *((code, f"{code}: {title}") for code, title in sorted(titles.items())),
+        ],
+    }
+
+
+def export(fmt: str, titles: dict[str, str]):
+    filters, sorting = _read(titles)
+    return export_response(fmt, EXPORT, lists.contributions_view(filters, sorting))
