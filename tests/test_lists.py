@@ -282,3 +282,41 @@ def test_the_contributions_list_filters_sorts_pages_and_exports(app):
         assert client.get(f"/finance/contributions?{query}").status_code == 200, query
     assert client.get("/finance/contributions?donor=0x1").status_code == 400
     assert client.get("/finance/contributions?export=ods").status_code == 400
+
+
+# Allocations --------------------------------------------------------------------------------
+
+
+def test_the_allocations_sort_filter_and_export_on_the_balance_page(app):
+    from datetime import date
+
+    with app.app_context():
+        author = new_user()
+        secretariat = new_user(("secretariat",), "FMU")
+        call = new_open_call()
+        for n, title in enumerate(("Gamma allocation", "Alpha allocation", "Beta allocation")):
+            new_proposal(author, call.id, "funded", title=title, allocated_on=date(2026, 3, n + 1))
+        db.session.commit()
+        email = secretariat.email
+    client = _client(app, email)
+    page = client.get("/finance/").get_data(as_text=True)
+    section = page[page.index('id="allocations-title"') :]
+    assert section.index("Beta allocation") < section.index("Alpha allocation")  # latest first
+    page = client.get("/finance/?allocations_sort=title&allocations_dir=asc").get_data(as_text=True)
+    section = page[page.index('id="allocations-title"') :]
+    assert section.index("Alpha") < section.index("Beta") < section.index("Gamma")
+    assert 'aria-sort="ascending"' in section
+    assert "allocations_export=xlsx" in section and "allocations_sort=title" in section
+    rows = _csv(
+        client.get("/finance/?allocations_sort=title&allocations_dir=desc&allocations_export=csv")
+    )
+    assert rows[0][:3] == ["Proposal", "Title", "Organization"]
+    assert [r[1] for r in rows[1:]] == ["Gamma allocation", "Beta allocation", "Alpha allocation"]
+    values, _sheet = _xlsx(
+        client.get("/finance/?allocations_status=funded&allocations_export=xlsx")
+    )
+    assert len(values) == 4 and {v[3] for v in values[1:]} == {"Funded"}
+    empty = _csv(client.get("/finance/?allocations_status=closed&allocations_export=csv"))
+    assert empty[1:] == []
+    assert client.get("/finance/?allocations_sort=x&allocations_dir=y").status_code == 200
+    assert client.get("/finance/?allocations_export=pdf").status_code == 400

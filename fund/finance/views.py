@@ -26,14 +26,15 @@ from fund.finance.models import Contribution
 from fund.finance.queries import lists
 from fund.finance.queries.balance import balance as fund_balance
 from fund.finance.queries.pipeline import pipeline_page
-from fund.listing import export_arg
+from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg
 from fund.money import format_usd
 from fund.proposals.models import Proposal
+from fund.proposals.models import proposal_reference as reference
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
 from fund.query_args import page_arg
 from fund.refusals import show_on_form
-from workflows import TransitionRefused
+from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -50,6 +51,31 @@ def _rate():
 
 # The balance ------------------------------------------------------------------------------
 
+ALLOCATIONS_EXPORT = Export(
+    name="allocations",
+    title="Allocations",
+    header=(
+        "Proposal",
+        "Title",
+        "Organization",
+        "Status",
+        "Allocated on",
+        "Allocated (USD)",
+        "Disbursed (USD)",
+        "Still to pay (USD)",
+    ),
+    cells=lambda a: (
+        reference(a.proposal_id),
+        a.title,
+        a.organization,
+        a.status_label,
+        a.allocated_on,
+        a.amount,
+        a.disbursed,
+        a.remaining,
+    ),
+)
+
 
 def _page_number(name: str) -> int:
     """A page number from the query string (1 when missing or unreadable)."""
@@ -60,7 +86,13 @@ def _page_number(name: str) -> int:
 @roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 def balance():
     """The balance, then the pipeline and the allocations a page at a time
-    (`pipeline_page`, `allocations_page`); every total is over the whole list."""
+    (`pipeline_page`, `allocations_page`); every total is over the whole list. The
+    allocations sort, filter by status and export as CSV or XLSX (`allocations_...`)."""
+    prefix = lists.ALLOCATION_PREFIX
+    sorting = sort_arg(lists.ALLOCATION_SORT, *lists.ALLOCATION_DEFAULT_SORT, prefix=prefix)
+    status = choice_arg(f"{prefix}status", lists.ALLOCATION_STATES)
+    if fmt := export_arg(f"{prefix}export"):
+        return export_response(fmt, ALLOCATIONS_EXPORT, lists.allocations_view(sorting, status))
     money = fund_balance()
     pipeline = pipeline_page(
         _rate(),
@@ -68,16 +100,29 @@ def balance():
         _page_number("pipeline_page"),
         lists.PAGE_SIZE,
     )
-    allocations = lists.allocations_page(_page_number("allocations_page"), lists.PAGE_SIZE)
+    allocations = lists.allocations_page(
+        _page_number("allocations_page"), lists.PAGE_SIZE, sorting=sorting, status=status
+    )
+    pipeline_at = pipeline.page if pipeline.page > 1 else None
+    kept = {f"{prefix}status": status or None}
     return render_template(
         "finance/balance.html",
         balance=money,
         pipeline=pipeline,
         allocations=allocations,
         pages={
-            "pipeline_page": pipeline.page if pipeline.page > 1 else None,
+            "pipeline_page": pipeline_at,
             "allocations_page": allocations.page if allocations.page > 1 else None,
+            **kept,
+            **sorting.args(),
         },
+        allocation_sorting=sorting,
+        allocation_status=status,
+        allocation_states={s: PROPOSAL_WORKFLOW.state_label(s) for s in lists.ALLOCATION_STATES},
+        # The headers' links keep the filter and the pipeline's page; a new order starts at
+        # the first page. The export keeps the filter and the order.
+        allocation_filter_args={**kept, "pipeline_page": pipeline_at},
+        allocation_export_args={**kept, **sorting.args()},
         fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
     )
 

@@ -82,15 +82,85 @@ class AllocationPage(Paging):
         return self.amount - self.disbursed
 
 
-def allocations_page(page: int = 1, per_page: int = PAGE_SIZE) -> AllocationPage:
-    """One page of `allocations()`, the latest first, in two queries: the count and totals of
-    all allocations (SQL aggregates in cents), then the page's rows."""
+# The allocations on the balance page: their order and filter carry this prefix in the address
+# (the page holds the pipeline's list too).
+ALLOCATION_PREFIX = "allocations_"
+_PAID_CENTS = (
+    select(cents_sum(AllocationShare.disbursed))
+    .where(AllocationShare.allocation_id == Allocation.id)
+    .correlate(Allocation)
+    .scalar_subquery()
+)
+ALLOCATION_SORT = {
+    "proposal": column("Proposal", Proposal.id),
+    "title": column("Title", func.lower(Proposal.title)),
+    "organization": column(
+        "Organization", func.lower(func.coalesce(Organization.acronym, Organization.name))
+    ),
+    "status": column("Status", Proposal.status),
+    "allocated_on": column("Allocated on", Allocation.allocated_on, first=DESCENDING),
+    "amount": column("Allocated", Allocation.amount, first=DESCENDING),
+    "disbursed": column("Disbursed", _PAID_CENTS, first=DESCENDING),
+    "remaining": column(
+        "Still to pay",
+        sql_cents(Allocation.amount) - func.coalesce(_PAID_CENTS, 0),
+        first=DESCENDING,
+    ),
+}
+ALLOCATION_DEFAULT_SORT = ("allocated_on", DESCENDING)
+ALLOCATION_STATES = ("funded", "closed")
+
+
+def _allocations_of(status: str) -> Any:
+    """Allocations joined to their proposal and its organization, of proposals in `status`
+    (any when "")."""
+    query = (
+        select(Allocation.id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .join(Organization, Organization.id == Proposal.organization_id)
+    )
+    return query.where(Proposal.status == status) if status else query
+
+
+def _allocation_rows(chosen: Any, order: list[Any]) -> list[AllocationSummary]:
+    rows = db.session.execute(
+        select(
+            *_LISTED,
+            sql_cents(Allocation.amount).label("amount"),
+            Allocation.allocated_on,
+            _PAID_CENTS.label("paid"),
+        )
+        .select_from(chosen)
+        .join(Allocation, Allocation.id == chosen.c.id)
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .join(Organization, Organization.id == Proposal.organization_id)
+        .order_by(*order)
+    )
+    return [AllocationSummary.of(row, from_cents(row.amount), from_cents(row.paid)) for row in rows]
+
+
+def _allocation_order(sorting: Sorting | None) -> list[Any]:
+    if sorting is None:
+        return [Allocation.allocated_on.desc(), Allocation.id.desc()]
+    return sorting.order_by(Allocation.id)
+
+
+def allocations_page(
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    sorting: Sorting | None = None,
+    status: str = "",
+) -> AllocationPage:
+    """One page of `allocations()` (of proposals in `status`, if given), in `sorting`'s order
+    (by default the latest first), in two queries: the count and totals of all of them (SQL
+    aggregates in cents), then the page's rows."""
+    kept = _allocations_of(status).subquery()
     totals = db.session.execute(
         select(
             func.count(),
             cents_sum(Allocation.amount),
-            select(cents_sum(AllocationShare.disbursed)).scalar_subquery(),
-        ).select_from(Allocation)
+            func.sum(_PAID_CENTS),
+        ).where(Allocation.id.in_(select(kept.c.id)))
     ).one()
     found = paging(totals[0] or 0, page, per_page)
     result = AllocationPage(
@@ -102,33 +172,18 @@ def allocations_page(page: int = 1, per_page: int = PAGE_SIZE) -> AllocationPage
     )
     if not found.count:
         return result
-    order = (Allocation.allocated_on.desc(), Allocation.id.desc())
+    order = _allocation_order(sorting)
     chosen = (
-        select(Allocation.id).order_by(*order).limit(found.per_page).offset(found.offset)
+        _allocations_of(status).order_by(*order).limit(found.per_page).offset(found.offset)
     ).subquery()
-    paid = (
-        select(cents_sum(AllocationShare.disbursed))
-        .where(AllocationShare.allocation_id == Allocation.id)
-        .correlate(Allocation)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(
-            *_LISTED,
-            sql_cents(Allocation.amount).label("amount"),
-            Allocation.allocated_on,
-            paid.label("paid"),
-        )
-        .select_from(chosen)
-        .join(Allocation, Allocation.id == chosen.c.id)
-        .join(Proposal, Proposal.id == Allocation.proposal_id)
-        .join(Organization, Organization.id == Proposal.organization_id)
-        .order_by(*order)
-    )
-    result.rows = [
-        AllocationSummary.of(row, from_cents(row.amount), from_cents(row.paid)) for row in rows
-    ]
+    result.rows = _allocation_rows(chosen, order)
     return result
+
+
+def allocations_view(sorting: Sorting, status: str = "") -> list[AllocationSummary]:
+    """Every allocation of the view (all pages), in its order, for an export: one query."""
+    order = _allocation_order(sorting)
+    return _allocation_rows(_allocations_of(status).subquery(), order)
 
 
 def contributions(as_of: date | None = None) -> list[Contribution]:
