@@ -493,6 +493,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "proposals.edit": _only({"owner": 200, "other_applicant": 404}),
     # A submitted proposal cannot be edited: its owner is sent back to it with the reason.
     "proposals.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
+    # The withdrawal's confirmation: the owner's applicants, while the workflow allows it.
+    "proposals.withdraw": _only({"owner": 200, "other_applicant": 404}),
     # The results framework's editor: as the edit page (a concept note's too).
     "results_editor.edit": _only({"owner": 200, "other_applicant": 404}),
     "results_editor.edit@review": _only({"owner": REDIRECT, "other_applicant": 404}),
