@@ -320,3 +320,35 @@ def test_the_allocations_sort_filter_and_export_on_the_balance_page(app):
     assert empty[1:] == []
     assert client.get("/finance/?allocations_sort=x&allocations_dir=y").status_code == 200
     assert client.get("/finance/?allocations_export=pdf").status_code == 400
+
+
+# The committee member's votes ---------------------------------------------------------------
+
+
+def test_a_members_votes_sort_and_export(app):
+    from fund.committee import operations
+    from tests.helpers import client_for, user
+    from tests.test_committee import committee_people
+
+    with app.app_context():
+        people = committee_people()
+        call = new_open_call().id
+        for title, choice in (("Bravo vote", "approve"), ("Alpha vote", "reject")):
+            proposal = new_proposal(people.author, call, "committee_review", title=title)
+            round_id = operations.open_round_of(proposal.id).id
+            operations.cast_vote(round_id, user(people.unicef), choice, "=1+1")
+        db.session.commit()
+        unicef = db.session.get(type(people.unicef), people.unicef.id)
+        db.session.expunge(unicef)
+    client = client_for(app, unicef)
+    page = client.get("/committee/?voted_sort=title&voted_dir=asc").get_data(as_text=True)
+    section = page[page.index('id="voted-title"') :]
+    assert section.index("Alpha vote") < section.index("Bravo vote")
+    assert 'aria-sort="ascending"' in section and "voted_export=csv" in section
+    rows = _csv(client.get("/committee/?voted_sort=title&voted_dir=desc&voted_export=csv"))
+    assert rows[0][:4] == ["Proposal", "Title", "Round", "Your vote"]
+    assert [(r[1], r[3]) for r in rows[1:]] == [("Bravo vote", "Approve"), ("Alpha vote", "Reject")]
+    values, _sheet = _xlsx(client.get("/committee/?voted_export=xlsx"))
+    assert len(values) == 3
+    assert client.get("/committee/?voted_sort=x&voted_dir=y").status_code == 200
+    assert client.get("/committee/?voted_export=txt").status_code == 400

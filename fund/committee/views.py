@@ -29,6 +29,7 @@ from fund.committee.models import Choice, Outcome, VotingRound
 from fund.committee.rounds import REVIEW_STATE, decision_text, outcome_label
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
+from fund.listing import Export, export_arg, export_response, sort_arg
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
 from fund.proposals.invitation_page import origin_of_version
@@ -78,16 +79,32 @@ def _page_arg(name: str = "page") -> int:
     return page_arg(name)
 
 
-def _index_url(pages: dict[str, int], name: str):
+def _index_url(pages: dict[str, int], name: str, kept: dict[str, Any] | None = None):
     """A function giving the address of page n of the list `name`, keeping the other lists'
-    pages, scrolled to the list."""
+    pages and `kept` (the order of the votes), scrolled to the list."""
 
     def url(number: int) -> str:
         wanted = {**pages, name: number}
         args = {f"{key}_page": n for key, n in wanted.items() if n > 1}
-        return url_for("committee.index", _anchor=f"{name}-title", **args)
+        return url_for("committee.index", _anchor=f"{name}-title", **(kept or {}), **args)
 
     return url
+
+
+VOTES_EXPORT = Export(
+    name="my-votes",
+    title="My votes",
+    header=("Proposal", "Title", "Round", "Your vote", "Cast (UTC)", "Changed (UTC)", "Round"),
+    cells=lambda row: (
+        row.proposal.reference,
+        row.proposal.title,
+        row.round.number,
+        Choice.labels().get(row.vote.choice, row.vote.choice),
+        row.vote.cast_at,
+        row.vote.changed_at,
+        outcome_label(row.round.outcome) if row.round.status != "open" else "Open",
+    ),
+)
 
 
 @bp.route("/")
@@ -96,11 +113,14 @@ def index():
     lists: dict[str, Any] = {}
     urls: dict[str, Any] = {}
     conflicted: set[int] = set()
+    sorting = sort_arg(queries.VOTE_SORT, *queries.VOTE_DEFAULT_SORT, prefix="voted_")
     if current_user.has_role(Role.COMMITTEE):
+        if fmt := export_arg("voted_export"):
+            return export_response(fmt, VOTES_EXPORT, queries.my_votes_view(current_user, sorting))
         requested = {name: _page_arg(f"{name}_page") for name in INDEX_LISTS}
         lists = {
             "awaiting": queries.awaiting_vote(current_user, requested["awaiting"]),
-            "voted": queries.my_votes(current_user, requested["voted"]),
+            "voted": queries.my_votes(current_user, requested["voted"], sorting=sorting),
             "recused": queries.my_recusals(current_user, requested["recused"]),
         }
         # A closed round's record opens only without a conflict on the proposal (one may
@@ -108,13 +128,21 @@ def index():
         voted_proposals = [row.proposal for row in lists["voted"].rows]
         conflicted = queries.conflicted_proposals(current_user, voted_proposals)
         shown = {name: page.page for name, page in lists.items()}
-        urls = {name: _index_url(shown, name) for name in INDEX_LISTS}
+        urls = {name: _index_url(shown, name, sorting.args()) for name in INDEX_LISTS}
     return render_template(
         "committee/index.html",
         awaiting=lists.get("awaiting"),
         voted=lists.get("voted"),
         recusals=lists.get("recused"),
         page_urls=urls,
+        voted_sorting=sorting,
+        # The votes' headers keep the other lists' pages; a new order starts at the first.
+        voted_args={
+            f"{name}_page": page.page
+            for name, page in lists.items()
+            if name != "voted" and page.page > 1
+        },
+        voted_export_args=sorting.args(),
         conflicted=conflicted,
         open_rounds=queries.open_round_count(),
         **_common(),
