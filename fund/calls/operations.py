@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import column, select, table
 
 from fund.accounts.models import User
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.calls.models import Call, CallStage, Stage
 from fund.extensions import db, utcnow
 from fund.refusals import Refused
@@ -96,11 +96,9 @@ def save_call(
     _check_stages(call, values)
     new = asdict(values)
     if call is None:
-        call = Call(**new)
-        db.session.add(call)
-        db.session.flush()
-        record("call_created", "call", call.id, actor, details=new, now=now or utcnow())
-        return call
+        return add_recorded(
+            Call(**new), "call_created", "call", actor, details=new, now=now or utcnow()
+        )
     changes = {k: [getattr(call, k), v] for k, v in new.items() if getattr(call, k) != v}
     for key, value in new.items():
         setattr(call, key, value)

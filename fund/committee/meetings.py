@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Role, User
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.committee.decisions import agreed_outcome
 from fund.committee.models import (
     Capacity,
@@ -237,12 +237,9 @@ def create_meeting(actor: User, data: MeetingInput, *, now: datetime | None = No
         version=1,
     )
     _attendance(meeting, present)
-    db.session.add(meeting)
-    db.session.flush()
-    record(
-        "committee_meeting_created", SUBJECT, meeting.id, actor, details=_fields(meeting), now=now
+    return add_recorded(
+        meeting, "committee_meeting_created", SUBJECT, actor, details=_fields, now=now
     )
-    return meeting
 
 
 def update_meeting(

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from fund.accounts.models import Role, User
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.committee.decisions import Decision, decision_for, record_decision
 from fund.committee.models import (
     Choice,
@@ -191,26 +191,26 @@ def open_round(
                 }
             )
         round_.members.append(member)
-    db.session.add(round_)
-    db.session.flush()
-    record(
+    add_recorded(
+        round_,
         "committee_round_opened",
         SUBJECT,
-        round_.id,
         actor,
         to_state=RoundStatus.OPEN.value,
-        details={
-            "proposal": proposal.id,
-            "round": number,
-            "version": round_.version_number,
-            "decision_rule": round_.decision_rule,
-            "quorum_setting": round_.quorum_setting,
-            "deadline": deadline,
-            "members": [m.user_id for m in round_.members],
-            "seats": [m.seat_id for m in round_.members],
-            "recused": recused,
-        }
-        | ({"revision": revision_id} if revision_id else {}),
+        details=lambda opened: (
+            {
+                "proposal": proposal.id,
+                "round": number,
+                "version": opened.version_number,
+                "decision_rule": opened.decision_rule,
+                "quorum_setting": opened.quorum_setting,
+                "deadline": deadline,
+                "members": [m.user_id for m in opened.members],
+                "seats": [m.seat_id for m in opened.members],
+                "recused": recused,
+            }
+            | ({"revision": revision_id} if revision_id else {})
+        ),
         now=now,
     )
     return round_
