@@ -17,10 +17,10 @@ from sqlalchemy import select
 from fund.accounts.models import Role, User, UserRole
 from fund.extensions import db
 from fund.money import format_usd
-from fund.notifications.outbox import notify
+from fund.notifications.outbox import tell
 from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
 from fund.notifications.recipients import secretariat as secretariat_users
-from fund.notifications.render import path_for, proposal_context
+from fund.notifications.render import path_for
 from fund.proposals.models import Proposal
 from fund.signals import revision_transitioned, transfer_requested
 
@@ -53,14 +53,14 @@ def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | Non
     name = organization.acronym or organization.name
     recipients = Recipients()
     recipients.add(_agents(), AGENT, exclude=actor)
-    notify(
+    tell(
         "transfer_requested",
         recipients,
-        subject_type="transfer_request",
-        subject_id=request.id,
+        proposal,
+        subject=("transfer_request", request.id),
         title=f"{proposal.reference}: transfer of {format_usd(request.amount)} to {name} requested",
         link=path_for("transfers.agent_list"),
-        context={**proposal_context(proposal), "request": request, "paid_to": name},
+        context={"request": request, "paid_to": name},
         dedupe_key=f"transfer_requested:{request.id}",
     )
 
@@ -83,19 +83,14 @@ def on_revision_transitioned(
         add_programme_staff(recipients, proposal.id)
     else:
         return
-    notify(
+    tell(
         kind,
         recipients,
-        subject_type="revision",
-        subject_id=revision.id,
+        proposal,
+        subject=("revision", revision.id),
         title=f"{proposal.reference}: revision {revision.number} {happened}",
         link=path_for("revisions.revision", revision_id=revision.id),
-        context={
-            **proposal_context(proposal),
-            "revision": revision,
-            "happened": happened,
-            "comment": comment,
-        },
+        context={"revision": revision, "happened": happened, "comment": comment},
         dedupe_key=f"{kind}:{revision.id}:{trigger}:{revision.decided_at or revision.submitted_at}",
     )
 

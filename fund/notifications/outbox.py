@@ -25,7 +25,8 @@ from fund.extensions import db, utcnow
 from fund.notifications import mail
 from fund.notifications.models import Delivery, Notification, OutboxMessage
 from fund.notifications.recipients import SECRETARIAT, Recipients, delivery_for, secretariat
-from fund.notifications.render import absolute, path_for, render
+from fund.notifications.render import absolute, path_for, proposal_context, proposal_page, render
+from fund.proposals.models import Proposal
 
 log = logging.getLogger("fund.notifications")
 
@@ -113,6 +114,35 @@ def notify(
     session.add_all(written)
     session.add_all(outbox)
     return written
+
+
+def tell(
+    kind: str,
+    recipients: Recipients,
+    proposal: Proposal,
+    *,
+    title: str,
+    context: Mapping[str, Any] | None = None,
+    link: str | None = None,
+    subject: tuple[str, int] | None = None,
+    dedupe_key: str | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """`recipients` are told of a change on the proposal, or on `subject` (one of its records:
+    its type and id): the message has the proposal's context and `context`, and its link opens
+    the proposal's page unless another is given. Returns the notifications written."""
+    subject_type, subject_id = subject or ("proposal", proposal.id)
+    return notify(
+        kind,
+        recipients,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        title=title,
+        link=link or proposal_page(proposal.id),
+        context={**proposal_context(proposal), **(context or {})},
+        dedupe_key=dedupe_key,
+        now=now,
+    )
 
 
 # Delivery -------------------------------------------------------------------------------

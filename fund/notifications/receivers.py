@@ -21,7 +21,7 @@ from fund.committee.queries import entitled_in_round
 from fund.committee.rounds import round_tally
 from fund.extensions import db, utcnow
 from fund.notifications.models import Notification, OutboxMessage
-from fund.notifications.outbox import notify
+from fund.notifications.outbox import tell
 from fund.notifications.recipients import (
     APPLICANT,
     COMMITTEE,
@@ -36,7 +36,6 @@ from fund.notifications.render import (
     first_path,
     mail_environment,
     path_for,
-    proposal_context,
     proposal_page,
 )
 from fund.proposals.models import Proposal
@@ -66,7 +65,7 @@ def _on_submit(proposal: Proposal, actor: User | None, comment: str | None, even
     recipients = Recipients()
     recipients.add(applicants_of(proposal.organization_id), APPLICANT)
     recipients.add(secretariat(), SECRETARIAT, exclude=actor)
-    _tell(
+    tell(
         "submission_received",
         recipients,
         proposal,
@@ -75,38 +74,11 @@ def _on_submit(proposal: Proposal, actor: User | None, comment: str | None, even
     )
 
 
-def _tell(
-    kind: str,
-    recipients: Recipients,
-    proposal: Proposal,
-    *,
-    title: str,
-    context: dict[str, Any] | None = None,
-    link: str | None = None,
-    subject: tuple[str, int] | None = None,
-    dedupe_key: str | None = None,
-) -> None:
-    """`recipients` are told of a change on the proposal, or on `subject` (one of its voting
-    rounds): the message has the proposal's context and `context`, and its link opens the
-    proposal's page unless another is given."""
-    subject_type, subject_id = subject or ("proposal", proposal.id)
-    notify(
-        kind,
-        recipients,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        title=title,
-        link=link or proposal_page(proposal.id),
-        context={**proposal_context(proposal), **(context or {})},
-        dedupe_key=dedupe_key,
-    )
-
-
 def _tell_applicants(kind: str, proposal: Proposal, **notice: Any) -> None:
-    """The users of the proposal's organization are told (`_tell`)."""
+    """The users of the proposal's organization are told (`tell`)."""
     recipients = Recipients()
     recipients.add(applicants_of(proposal.organization_id), APPLICANT)
-    _tell(kind, recipients, proposal, **notice)
+    tell(kind, recipients, proposal, **notice)
 
 
 def _tell_group(
@@ -117,10 +89,10 @@ def _tell_group(
     proposal: Proposal,
     **notice: Any,
 ) -> None:
-    """`users` are told as `audience` (`_tell`), the actor who made the change excepted."""
+    """`users` are told as `audience` (`tell`), the actor who made the change excepted."""
     recipients = Recipients()
     recipients.add(users, audience, exclude=actor)
-    _tell(kind, recipients, proposal, **notice)
+    tell(kind, recipients, proposal, **notice)
 
 
 def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra: Any):
@@ -298,7 +270,7 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
     others = Recipients()
     others.add(entitled_in_round(voting_round), COMMITTEE, exclude=actor)
     others.add(secretariat(), SECRETARIAT, exclude=actor)
-    _tell(
+    tell(
         "round_closed",
         others,
         proposal,

@@ -13,10 +13,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from fund.extensions import db, utcnow
-from fund.notifications.outbox import notify
+from fund.notifications.outbox import tell
 from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
 from fund.notifications.recipients import secretariat as secretariat_users
-from fund.notifications.render import path_for, proposal_context
+from fund.notifications.render import path_for
 from fund.proposals.models import Proposal
 from fund.reporting.models import ProgrammeReport
 from workflows.report import REPORT_EDITABLE_STATES
@@ -57,14 +57,14 @@ def remind_reports(now: datetime | None = None) -> int:
         kind = "report_overdue" if overdue else "report_due"
         words = "is overdue" if overdue else f"is due on {report.due_on:%d %B %Y}"
         written += len(
-            notify(
+            tell(
                 kind,
                 recipients,
-                subject_type="programme_report",
-                subject_id=report.id,
+                proposal,
+                subject=("programme_report", report.id),
                 title=f"{proposal.reference}: the {report.kind_label.lower()} {words}",
                 link=path_for("reporting.report", report_id=report.id),
-                context={**proposal_context(proposal), "report": report, "days_left": days_left},
+                context={"report": report, "days_left": days_left},
                 dedupe_key=f"{kind}:{report.id}:{report.due_on.isoformat()}"
                 + ("" if overdue else f":{step}"),
                 now=now,
