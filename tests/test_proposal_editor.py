@@ -21,6 +21,7 @@ from fund.proposals.editor_sections import SECTIONS, progress, section_of
 from fund.proposals.models import Attachment, Proposal
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
+from tests.concept_note_factories import new_concept_note, two_stage_call
 from tests.factories import MINIMAL_PDF
 from tests.helpers import csrf_token, login, org_id
 from tests.test_intake import _edit_form
@@ -358,3 +359,24 @@ def test_errors_in_table_rows_are_under_their_field_in_its_cell(
         assert content.index(f'id="{field}"') < content.index(f'id="{field}-error"'), field
         assert f'aria-describedby="{field}-error"' in content
         assert f'href="#{field}"' in page  # the summary links to it
+
+
+def test_a_concept_note_is_withdrawn_through_the_same_confirmation(app, client, applicant):
+    with app.app_context():
+        note = new_concept_note(applicant, two_stage_call())
+        db.session.commit()
+        note_id, version = note.id, note.version
+    login(client, applicant.email)
+    page = client.get(f"/concept-notes/{note_id}").get_data(as_text=True)
+    assert 'value="withdraw"' not in page
+    assert f'href="/proposals/{note_id}/withdraw"' in page
+    confirm = client.get(f"/proposals/{note_id}/withdraw").get_data(as_text=True)
+    assert "Withdraw the concept note" in confirm and f'href="/concept-notes/{note_id}"' in confirm
+    token = csrf_token(client, f"/proposals/{note_id}/withdraw")
+    done = client.post(
+        f"/proposals/{note_id}/withdraw",
+        data={"csrf_token": token, "version": version, "trigger": "withdraw", "comment": "No."},
+    )
+    assert done.status_code == 302 and done.headers["Location"] == f"/concept-notes/{note_id}"
+    with app.app_context():
+        assert db.session.get(Proposal, note_id).status == "withdrawn"
