@@ -118,9 +118,13 @@ def test_table_columns_widen_to_hold_their_widest_word():
     assert table._cellStyles[2][1].color == FLAG_COLOURS["Under target"]
     assert colors.toColor(table._cellStyles[1][0].color) == colors.black
     # What columns lack comes from those with room to spare; never more than they spare.
-    assert fit_columns([100, 10], [20, 30]) == [80, 30]
-    assert fit_columns([100, 10], [95, 30]) == [95, 15]
+    assert fit_columns([100, 20], [20, 30]) == [90, 30]
+    assert fit_columns([100, 20], [95, 30]) == [95, 25]
     assert fit_columns([50, 50], [10, 10]) == [50, 50]
+    # A word wanting more than twice its column's width (an address, a hash) is cut rather
+    # than squeeze the others; the columns lacking least are served first.
+    assert fit_columns([100, 20, 20], [50, 30, 400]) == [70, 30, 40]
+    assert fit_columns([60, 20, 20], [55, 30, 400]) == [55, 25, 20]
 
 
 def test_no_page_between_the_cover_and_the_end_is_left_half_empty(app, people, history):

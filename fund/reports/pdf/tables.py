@@ -87,17 +87,26 @@ def widest_words(
 
 def fit_columns(room: Sequence[float], need: Sequence[float]) -> list[float]:
     """Widths (points) as close to `room` as lets each column hold `need` (its widest word):
-    what columns lack is taken from those with room to spare, in proportion to it; when the
-    spare room is not enough, each lacking column gets its part of it."""
-    lacking = [max(0.0, n - r) for r, n in zip(room, need, strict=True)]
+    what columns lack is taken from those with room to spare, in proportion to their spare
+    room. A column grows to at most twice its width (a longer word, a hash or an address, is
+    cut rather than squeeze the others), and when the spare room is not enough the columns
+    lacking least are served first."""
+    widths = list(room)
+    lacking = sorted(
+        (min(n - r, r), column)
+        for column, (r, n) in enumerate(zip(room, need, strict=True))
+        if n > r
+    )
     spare = [max(0.0, r - n) for r, n in zip(room, need, strict=True)]
-    short, extra = sum(lacking), sum(spare)
-    if not short or not extra:
-        return list(room)
-    give, take = min(1.0, extra / short), min(1.0, short / extra)
-    return [
-        r + lack * give - free * take for r, lack, free in zip(room, lacking, spare, strict=True)
-    ]
+    extra = sum(spare)
+    if not lacking or not extra:
+        return widths
+    given = 0.0
+    for lack, column in lacking:
+        part = min(lack, extra - given)
+        widths[column] += part
+        given += part
+    return [w - free * given / extra for w, free in zip(widths, spare, strict=True)]
 
 
 def _rules(size: float, padding: float, bold_header: bool) -> list[tuple[Any, ...]]:
@@ -185,9 +194,9 @@ def paragraph_table(
     numeric: Sequence[int] = (),
     total: Sequence[Any] | None = None,
 ) -> Table:
-    """A table of paragraphs filling the content width (`widths` are fractions of it), whose
-    text wraps inside its columns, its header repeated on every page, numbers right-aligned,
-    the header and the total in bold."""
+    """A table of paragraphs filling the content width (`widths` are fractions of it, widened
+    where a column's widest word needs it), whose text wraps inside its columns, its header
+    repeated on every page, numbers right-aligned, the header and the total in bold."""
 
     def cell(value: Any, column: int, bold: bool = False) -> Paragraph:
         if column in numeric:
@@ -200,7 +209,16 @@ def paragraph_table(
     data += [[cell(v, i) for i, v in enumerate(row)] for row in rows]
     if total is not None:
         data.append([cell(v, i, bold=True) if v else "" for i, v in enumerate(total)])
-    table = Table(data, colWidths=[w * CONTENT_WIDTH for w in widths], repeatRows=1)
+    # Words stay whole: each column at least as wide as its widest word (the cells' padding
+    # is reportlab's default, 6 points on each side).
+    lines = [(header, BOLD), *((row, REGULAR) for row in rows)]
+    if total is not None:
+        lines.append((total, BOLD))
+    room = fit_columns(
+        [w * CONTENT_WIDTH - 12 for w in widths],
+        widest_words(len(widths), lines, styles.small.fontSize),
+    )
+    table = Table(data, colWidths=[r + 12 for r in room], repeatRows=1)
     commands = _rules(styles.small.fontSize, 3, bold_header=False)
     if total is not None:
         commands.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE))
