@@ -12,13 +12,23 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from fund.accounts.models import Organization, Role, User
 from fund.committee.models import Meeting
 from fund.committee.queries import awaiting_vote
 from fund.core.secretariat_tasks import secretariat_section
-from fund.core.tasks import SHOWN, Item, Section, Task, day, oldest, proposal_label, report_item
+from fund.core.tasks import (
+    SHOWN,
+    Item,
+    Section,
+    Task,
+    day,
+    oldest,
+    proposal_label,
+    reports_task,
+    revision_item,
+)
 from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
 from fund.finance.models import Allocation, Contribution, ContributionVoid
@@ -65,31 +75,17 @@ def _own_proposals(organization_id: int, status: str, key: str, one: str, many: 
 
 
 def _reports_due(organization_id: int, today: date) -> Task:
-    rows, count = oldest(
-        select(
-            ProgrammeReport.id,
-            ProgrammeReport.kind,
-            ProgrammeReport.due_on,
-            ProgrammeReport.status,
-            Proposal.id,
-        )
-        .join(Proposal, Proposal.id == ProgrammeReport.proposal_id)
-        .where(
+    return reports_task(
+        and_(
             ProgrammeReport.status.in_(sorted(REPORT_EDITABLE_STATES)),
             ProgrammeReport.due_on <= today + REPORTS_AHEAD,
             reports_for_organization(organization_id),
         ),
-        ProgrammeReport.due_on,
-        ProgrammeReport.id,
-    )
-    return Task(
+        (ProgrammeReport.due_on, ProgrammeReport.id),
+        today,
         "reports_due",
-        count,
         "report due",
         "reports due",
-        url_for("reporting.index"),
-        "All programme reports",
-        [report_item(row, today) for row in rows],
     )
 
 
@@ -105,9 +101,10 @@ def _own_revisions(organization_id: int) -> Task:
         Revision.id,
     )
     items = [
-        Item(
-            f"{proposal_reference(pid)} · revision {number}",
-            url_for("revisions.revision", revision_id=rid),
+        revision_item(
+            rid,
+            number,
+            pid,
             ("returned for changes" if status == "returned" else "draft")
             + f", last saved {day(saved)}",
         )

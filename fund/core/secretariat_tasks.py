@@ -5,14 +5,22 @@ Each task is one statement (`fund.core.tasks.oldest`)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from flask import url_for
 from sqlalchemy import and_, exists, func, literal, or_, select
 
 from fund.accounts.models import Organization, Role
 from fund.committee.models import RoundMember, RoundStatus, Vote, VotingRound
-from fund.core.tasks import Item, Section, Task, day, oldest, proposal_label, report_item
+from fund.core.tasks import (
+    Item,
+    Section,
+    Task,
+    day,
+    oldest,
+    proposal_label,
+    reports_task,
+    revision_item,
+)
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_models import OPEN, TransferRequest
@@ -185,30 +193,6 @@ def _tranches_to_request(today: date) -> Task:
     )
 
 
-def _reports(where: Any, order: tuple, today: date, key: str, one: str, many: str) -> Task:
-    rows, count = oldest(
-        select(
-            ProgrammeReport.id,
-            ProgrammeReport.kind,
-            ProgrammeReport.due_on,
-            ProgrammeReport.status,
-            Proposal.id,
-        )
-        .join(Proposal, Proposal.id == ProgrammeReport.proposal_id)
-        .where(where),
-        *order,
-    )
-    return Task(
-        key,
-        count,
-        one,
-        many,
-        url_for("reporting.index"),
-        "All programme reports",
-        [report_item(row, today) for row in rows],
-    )
-
-
 def _revisions_to_decide() -> Task:
     rows, count = oldest(
         select(Revision.id, Revision.number, Revision.submitted_at, Proposal.id, Proposal.title)
@@ -218,11 +202,7 @@ def _revisions_to_decide() -> Task:
         Revision.id,
     )
     items = [
-        Item(
-            f"{proposal_reference(pid)} · revision {number}",
-            url_for("revisions.revision", revision_id=rid),
-            f"submitted {day(submitted)}" if submitted else "submitted",
-        )
+        revision_item(rid, number, pid, f"submitted {day(submitted)}" if submitted else "submitted")
         for rid, number, submitted, pid, _ in rows
     ]
     return Task(
@@ -243,7 +223,7 @@ def secretariat_section(now: datetime, today: date) -> Section:
         _rounds_to_close(now),
         _approved_to_fund(),
         _tranches_to_request(today),
-        _reports(
+        reports_task(
             ProgrammeReport.status == REPORT_SUBMITTED,
             (ProgrammeReport.submitted_at, ProgrammeReport.id),
             today,
@@ -251,7 +231,7 @@ def secretariat_section(now: datetime, today: date) -> Section:
             "report to review",
             "reports to review",
         ),
-        _reports(
+        reports_task(
             and_(editable, ProgrammeReport.due_on < today),
             (ProgrammeReport.due_on, ProgrammeReport.id),
             today,

@@ -9,11 +9,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, select
 
 from fund.extensions import db
-from fund.proposals.models import proposal_reference
-from fund.reporting.models import ReportKind
+from fund.proposals.models import Proposal, proposal_reference
+from fund.reporting.models import ProgrammeReport, ReportKind
 
 SHOWN = 3  # the oldest items each task lists by name
 
@@ -100,4 +100,38 @@ def report_item(row: Any, today: date) -> Item:
         url_for("reporting.report", report_id=report_id),
         when,
         late,
+    )
+
+
+def reports_task(where: Any, order: tuple, today: date, key: str, one: str, many: str) -> Task:
+    """The programme reports `where` holds, the first by `order` listed (`report_item`), with
+    the link to all programme reports."""
+    rows, count = oldest(
+        select(
+            ProgrammeReport.id,
+            ProgrammeReport.kind,
+            ProgrammeReport.due_on,
+            ProgrammeReport.status,
+            Proposal.id,
+        )
+        .join(Proposal, Proposal.id == ProgrammeReport.proposal_id)
+        .where(where),
+        *order,
+    )
+    return Task(
+        key,
+        count,
+        one,
+        many,
+        url_for("reporting.index"),
+        "All programme reports",
+        [report_item(row, today) for row in rows],
+    )
+
+
+def revision_item(revision_id: int, number: int, proposal_id: int, when: str) -> Item:
+    return Item(
+        f"{proposal_reference(proposal_id)} · revision {number}",
+        url_for("revisions.revision", revision_id=revision_id),
+        when,
     )
