@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -27,8 +25,7 @@ from fund.audit import queries as trail
 from fund.auditlog import queries
 from fund.extensions import utcnow
 from fund.forms import DateField, IntegerField, StringField
-from fund.listing import Export, export_arg, export_response, sort_arg
-from fund.listing import safe_cell as csv_cell
+from fund.listing import Export, csv_lines, export_arg, export_response, sort_arg
 from fund.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -145,19 +142,7 @@ def log():
 
 
 def _csv_lines(filters: queries.EventFilters) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(cells: list[Any]) -> str:
-        writer.writerow([csv_cell(cell) for cell in cells])
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(list(CSV_COLUMNS))
-    for row in queries.iter_events_for_export(filters):
-        yield line(_export_cells(row))
+    return csv_lines(CSV_COLUMNS, map(_export_cells, queries.iter_events_for_export(filters)))
 
 
 @bp.route("/export.csv")
