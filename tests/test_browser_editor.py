@@ -266,3 +266,25 @@ def test_no_accessibility_violations_on_the_editor_and_the_withdrawal(browser, s
     _no_violations_at_both_widths(page, "the withdrawal without a reason")
     _shots(page, "withdraw")
     page.context.close()
+
+
+def test_submit_waits_for_a_save_once_something_is_changed(browser, server):
+    with server.app.app_context():
+        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
+        call = db.session.scalar(select(Call).where(Call.title == CALL))
+        draft = new_proposal(applicant, call.id, title="Complete draft").id
+        db.session.commit()
+        db.session.remove()
+    page = _page(browser, server)
+    page.goto(f"/proposals/{draft}/edit")
+    submit = page.get_by_role("button", name="Submit the proposal to the secretariat")
+    assert submit.is_enabled()  # every check passes
+    page.get_by_label("Find countries by name").fill("per")  # a filter changes nothing
+    assert submit.is_enabled()
+    page.get_by_label("Summary", exact=True).fill("Changed, not saved yet.")
+    assert submit.is_disabled()
+    assert "not saved" in page.locator("#submit-unsaved").inner_text()
+    with page.expect_navigation():
+        page.locator("button[name=section][value=s-general]").click()
+    assert page.get_by_role("button", name="Submit the proposal to the secretariat").is_enabled()
+    page.context.close()

@@ -213,8 +213,31 @@
     });
   }
 
+  // Submit sends the draft as last saved: once a field is changed, Submit waits for a save.
+  function holdSubmitWhileUnsaved() {
+    var form = document.getElementById("proposal-form");
+    var button = document.querySelector("#s-submit button[value=submit]");
+    if (!form || !button) return;
+    var held = false;
+    function hold(event) {
+      if (held || !event.target.name) return; // a filter has no name: it changes nothing
+      held = true;
+      button.disabled = true;
+      var note = document.createElement("p");
+      note.id = "submit-unsaved";
+      note.className = "error-message";
+      note.setAttribute("role", "status");
+      note.textContent = "You have changes that are not saved: save the draft, then submit.";
+      button.parentNode.insertBefore(note, button);
+      button.setAttribute("aria-describedby", note.id);
+    }
+    form.addEventListener("input", hold);
+    form.addEventListener("change", hold);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     collapseNarrowNavigation();
+    holdSubmitWhileUnsaved();
     document.querySelectorAll("[data-picker]").forEach(enhancePicker);
     document.querySelectorAll("[data-budget-totals]").forEach(runningTotals);
   });
