@@ -121,3 +121,20 @@ class StringField(SingleLine, wtforms.StringField):
 
 class EmailField(SingleLine, wtforms.EmailField):
     """A single-line email address input."""
+
+
+def chosen(field: Any, unknown: str, *, missing: str | None = None) -> bool:
+    """Whether a select sent without WTForms' own choice check (`validate_choice=False`) holds
+    one of its options ((value, label) pairs or SelectChoice); otherwise `unknown` goes to its
+    errors. A blank choice is allowed, unless `missing` says why it is not (then that goes to
+    its errors). Called from a form's `validate`, after the fields' own checks."""
+    if not field.data:
+        if missing is None:
+            return True
+        field.errors.append(missing)
+        return False
+    values = {c.value if isinstance(c, SelectChoice) else c[0] for c in field.choices or ()}
+    if field.data not in values:
+        field.errors.append(unknown)
+        return False
+    return True

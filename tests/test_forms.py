@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import Form, SelectChoice, SelectField, SelectMultipleField
 from wtforms.widgets import Select
 
-from fund.forms import QuickSelect, options
+from fund.forms import QuickSelect, chosen, int_or_zero, options
 
 CHOICES = options([("", "Choose…"), ("1", "ILO"), ("a&b", 'Say "hi" <b>'), ("x", "")])
 
@@ -40,3 +40,24 @@ def test_options_with_attributes_fall_back_on_the_generic_rendering():
         )
 
     assert '<option disabled value="1">One</option>' in str(WithAttributes().quick())
+
+
+class Pick(Form):
+    pick = SelectField(
+        choices=options([(0, "Choose…"), (1, "ILO"), (2, "IOM")]),
+        coerce=int_or_zero,
+        validate_choice=False,
+    )
+
+
+def test_chosen_accepts_an_option_and_names_what_is_wrong_otherwise():
+    def check(value, **missing):
+        form = Pick(data={"pick": value})
+        assert form.validate()  # as a form's own validate() calls it: after its fields' checks
+        return chosen(form.pick, "Choose one from the list.", **missing), form.pick.errors
+
+    assert check(2) == (True, [])
+    assert check(7) == (False, ["Choose one from the list."])
+    assert check(0) == (True, [])  # a blank choice is allowed unless it is missing
+    assert check(0, missing="Choose one.") == (False, ["Choose one."])
+    assert check(7, missing="Choose one.") == (False, ["Choose one from the list."])

@@ -12,29 +12,31 @@ from wtforms.validators import DataRequired, Length
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.finance.agent import check_currency, parse_rate
-from fund.finance.forms import AmountForm, _amount, _date_field, _reference_field, _usd_field
+from fund.finance.forms import (
+    AmountForm,
+    _amount,
+    _date_field,
+    _reference_field,
+    amount_field,
+    check_donor,
+    check_earmark,
+)
 from fund.finance.operations import FinanceError
-from fund.forms import StringField, int_or_zero
+from fund.forms import StringField, chosen, int_or_zero
 from fund.money import ZERO
 
 SCHEDULE_LINES = 4  # lines of the pledge's schedule on the form; blank lines are left out
 CURRENCY_HINT = "Its three-letter ISO 4217 code, e.g. EUR, GBP or USD."
+RATE_HINT = (
+    "US dollars for one unit of the currency, as used at receipt (up to eight decimals; 1 for "
+    "USD). The USD gross is the amount at this rate, rounded to the cent."
+)
 
 
 def _donor_field() -> SelectField:
     return SelectField(
         "Donor", coerce=int_or_zero, validate_choice=False, description="The donor organization."
     )
-
-
-def _check_donor(field: SelectField) -> bool:
-    if not field.data:
-        field.errors.append("Choose the donor.")
-        return False
-    if field.data not in {value for value, _ in field.choices}:
-        field.errors.append("Choose a donor from the list.")
-        return False
-    return True
 
 
 def _currency(field) -> str | None:
@@ -47,11 +49,9 @@ def _currency(field) -> str | None:
 
 class PledgeForm(SensitiveForm):
     donor_id = _donor_field()
-    pledged_on = _date_field("Pledged on (UTC)")
+    pledged_on = _date_field("Pledged on (UTC)", today=True)
     currency = StringField("Currency", validators=[Length(max=10)], description=CURRENCY_HINT)
-    amount = StringField(
-        "Amount pledged", validators=[Length(max=30)], description="In the pledge's currency."
-    )
+    amount = amount_field("Amount pledged", "In the pledge's currency.")
     note = TextAreaField("Note", validators=[Length(max=5000)])
 
     parsed_amount: Decimal | None = None
@@ -63,7 +63,7 @@ class PledgeForm(SensitiveForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        ok = _check_donor(self.donor_id) and ok
+        ok = check_donor(self.donor_id) and ok
         currency = _currency(self.currency)
         self.parsed_amount = _amount(self, "amount")
         self.schedule = []
@@ -99,27 +99,21 @@ for _n in range(1, SCHEDULE_LINES + 1):
     setattr(
         PledgeForm,
         f"part_{_n}",
-        StringField(f"Payment {_n}: amount", validators=[Length(max=30)]),
+        amount_field(f"Payment {_n}: amount"),
     )
 
 
 class DepositForm(SensitiveForm):
     donor_id = _donor_field()
-    received_on = _date_field("Received on (UTC)")
+    received_on = _date_field("Received on (UTC)", today=True)
     currency = StringField(
         "Currency", validators=[Length(max=10)], default="USD", description=CURRENCY_HINT
     )
-    amount = StringField(
-        "Amount received",
-        validators=[Length(max=30)],
-        description="In the deposit's currency, before the Administrative Agent's fee.",
+    amount = amount_field(
+        "Amount received", "In the deposit's currency, before the Administrative Agent's fee."
     )
     exchange_rate = StringField(
-        "Exchange rate",
-        validators=[Length(max=30)],
-        default="1",
-        description="US dollars for one unit of the currency, as used at receipt (up to eight "
-        "decimals; 1 for USD). The USD gross is the amount at this rate, rounded to the cent.",
+        "Exchange rate", validators=[Length(max=30)], default="1", description=RATE_HINT
     )
     pledge_id = SelectField("Pledge paid", coerce=int_or_zero, validate_choice=False)
     earmark = SelectField("Earmark", validate_choice=False)
@@ -132,15 +126,9 @@ class DepositForm(SensitiveForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        ok = _check_donor(self.donor_id) and ok
-        if self.pledge_id.data and self.pledge_id.data not in {
-            v for v, _ in self.pledge_id.choices
-        }:
-            self.pledge_id.errors.append("Choose a pledge from the list, or none.")
-            ok = False
-        if self.earmark.data and self.earmark.data not in {v for v, _ in self.earmark.choices}:
-            self.earmark.errors.append("Choose a thematic area from the list, or none.")
-            ok = False
+        ok = check_donor(self.donor_id) and ok
+        ok = chosen(self.pledge_id, "Choose a pledge from the list, or none.") and ok
+        ok = check_earmark(self.earmark) and ok
         self.parsed_currency = _currency(self.currency)
         self.parsed_amount = _amount(self, "amount")
         try:
@@ -153,14 +141,14 @@ class DepositForm(SensitiveForm):
 
 
 class InterestForm(AmountForm):
-    earned_on = _date_field("Earned on (UTC)")
-    amount = _usd_field()
+    earned_on = _date_field("Earned on (UTC)", today=True)
+    amount = amount_field()
     reference = _reference_field()
 
 
 class DirectCostForm(AmountForm):
-    charged_on = _date_field("Charged on (UTC)")
-    amount = _usd_field()
+    charged_on = _date_field("Charged on (UTC)", today=True)
+    amount = amount_field()
     description = TextAreaField(
         "What the cost is for",
         validators=[DataRequired("Say what the cost is for."), Length(max=5000)],

@@ -16,7 +16,7 @@ from fund.finance.forms import (
     VersionForm,
     _date_field,
     _reference_field,
-    _usd_field,
+    amount_field,
 )
 from fund.forms import StringField
 from fund.money import AmountError, parse_amount
@@ -89,8 +89,8 @@ class RefundForm(AmountForm):
     """A refund received from one organization; build it with prefix=refund_prefix(...) so that
     the forms of several refunds due can share a page."""
 
-    received_on = _date_field("Received on (UTC)")
-    amount = _usd_field()
+    received_on = _date_field("Received on (UTC)", today=True)
+    amount = amount_field()
     reference = _reference_field()
 
 

@@ -1,5 +1,6 @@
 """Forms of the finance pages. Amounts are text, read with parse_amount, so what was typed
-stays on the page next to the message; dates are text inputs for the same reason."""
+stays on the page next to the message; dates are the browser's date inputs, a payment's date
+showing today on a new form."""
 
 from __future__ import annotations
 
@@ -7,24 +8,52 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import TextInput
+from wtforms.widgets import DateInput
 
 from fund.accounts.sensitive import SensitiveForm
-from fund.forms import DateField, IntegerField, StringField, int_or_zero
+from fund.extensions import utcnow
+from fund.forms import DateField, IntegerField, StringField, chosen, int_or_zero
 from fund.money import AmountError, parse_amount
 
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
 
 
-def _date_field(label: str, *, required: bool = True) -> DateField:
-    return DateField(
+class PaymentDateField(DateField):
+    """The date of a payment: today on a form shown before it is sent (a form sent without
+    the date is refused as before)."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        if formdata is None and data is unset_value:
+            data = utcnow().date()
+        super().process(formdata, data, extra_filters)
+
+
+def _date_field(label: str, *, required: bool = True, today: bool = False) -> DateField:
+    """A native date input; `today`: a payment's date, today until changed."""
+    return (PaymentDateField if today else DateField)(
         label,
         validators=[DataRequired(DATE_MESSAGE)] if required else [Optional()],
         invalid_value_message=DATE_MESSAGE,
-        widget=TextInput(),
-        render_kw={"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off"},
+        widget=DateInput(),
+        render_kw={"autocomplete": "off"},
     )
+
+
+def amount_field(label: str = "Amount (USD)", description: str = "") -> StringField:
+    """An amount typed as text (read by `_amount`, so what was typed stays on the page)."""
+    return StringField(label, validators=[Length(max=30)], description=description)
+
+
+def check_donor(field: SelectField) -> bool:
+    """The donor select holds one of its donors."""
+    return chosen(field, "Choose a donor from the list.", missing="Choose the donor.")
+
+
+def check_earmark(field: SelectField) -> bool:
+    """The earmark select holds one of its thematic areas, or none."""
+    return chosen(field, "Choose a thematic area from the list, or none.")
 
 
 def _amount(form: FlaskForm, name: str) -> Decimal | None:
@@ -48,11 +77,16 @@ class ContributionForm(SensitiveForm):
         validate_choice=False,
         description="The organization that made the deposit.",
     )
-    received_on = _date_field("Received on (UTC)")
-    gross = StringField(
+    new_donor = StringField(
+        "Or a new donor",
+        validators=[Length(max=200)],
+        description="The donor's full name, when it is not in the list: it is added to the "
+        "organizations with this contribution.",
+    )
+    received_on = _date_field("Received on (UTC)", today=True)
+    gross = amount_field(
         "Gross amount (USD)",
-        validators=[Length(max=30)],
-        description="The deposit before the Administrative Agent's fee, e.g. 1,000,000.00.",
+        "The deposit before the Administrative Agent's fee, e.g. 1,000,000.00.",
     )
     earmark = SelectField("Earmark", validate_choice=False)
     reference = StringField("Reference", validators=[Length(max=100)])
@@ -60,17 +94,23 @@ class ContributionForm(SensitiveForm):
 
     gross_amount: Decimal | None = None
 
+    @property
+    def new_donor_name(self) -> str:
+        return (self.new_donor.data or "").strip()
+
+    def _one_donor(self) -> bool:
+        """A new donor's name is typed only when no donor of the list is chosen."""
+        if self.donor_id.data:
+            self.new_donor.errors.append(
+                "Choose a donor in the list or type a new donor's name, not both."
+            )
+            return False
+        return True
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if not self.donor_id.data:
-            self.donor_id.errors.append("Choose the donor.")
-            ok = False
-        elif self.donor_id.data not in {value for value, _ in self.donor_id.choices}:
-            self.donor_id.errors.append("Choose a donor from the list.")
-            ok = False
-        if self.earmark.data and self.earmark.data not in {v for v, _ in self.earmark.choices}:
-            self.earmark.errors.append("Choose a thematic area from the list, or none.")
-            ok = False
+        ok = (self._one_donor() if self.new_donor_name else check_donor(self.donor_id)) and ok
+        ok = check_earmark(self.earmark) and ok
         self.gross_amount = _amount(self, "gross")
         return ok and self.gross_amount is not None
 
@@ -97,10 +137,6 @@ class FundForm(VersionForm):
     comment = TextAreaField("Comment", validators=[Length(max=5000)])
 
 
-def _usd_field() -> StringField:
-    return StringField("Amount (USD)", validators=[Length(max=30)])
-
-
 def _reference_field() -> StringField:
     return StringField("Reference", validators=[Length(max=100)])
 
@@ -121,8 +157,8 @@ class DisbursementForm(AmountForm):
     """A tranche to one organization; build it with prefix=disbursement_prefix(org_id) so that
     the forms of several organizations can share a page."""
 
-    paid_on = _date_field("Paid on (UTC)")
-    amount = _usd_field()
+    paid_on = _date_field("Paid on (UTC)", today=True)
+    amount = amount_field()
     reference = _reference_field()
 
 

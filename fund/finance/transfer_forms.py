@@ -9,18 +9,16 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from fund.accounts.sensitive import SensitiveForm
-from fund.finance.forms import _amount
-from fund.forms import StringField, int_or_zero
+from fund.finance.forms import _amount, amount_field
+from fund.forms import chosen, int_or_zero
 
 
 class TransferRequestForm(SensitiveForm):
     organization_id = SelectField(
         "Participating organization", coerce=int_or_zero, validate_choice=False
     )
-    amount = StringField(
-        "Amount (USD)",
-        validators=[Length(max=30)],
-        description="At most what remains of the organization's share, e.g. 250,000.00.",
+    amount = amount_field(
+        "Amount (USD)", "At most what remains of the organization's share, e.g. 250,000.00."
     )
     override_reason = TextAreaField(
         "Reason for overriding the tranche conditions",
@@ -32,14 +30,13 @@ class TransferRequestForm(SensitiveForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if not self.organization_id.data:
-            self.organization_id.errors.append("Choose the organization.")
-            ok = False
-        elif self.organization_id.data not in {v for v, _ in self.organization_id.choices}:
-            self.organization_id.errors.append("Choose an organization from the list.")
-            ok = False
+        organization = chosen(
+            self.organization_id,
+            "Choose an organization from the list.",
+            missing="Choose the organization.",
+        )
         self.parsed_amount = _amount(self, "amount")
-        return ok and self.parsed_amount is not None
+        return ok and organization and self.parsed_amount is not None
 
 
 class CancelRequestForm(SensitiveForm):
