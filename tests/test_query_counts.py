@@ -51,6 +51,20 @@ PAGES = [
     ("pipeline booklet, public", "anonymous", "/open-data/pipeline.pdf"),
     ("audit log", "secretariat", "/audit/"),
     ("notifications", "secretariat", "/notifications/"),
+    # Lists sorted, filtered and searched, and their exports (every row, one query).
+    ("proposal list, searched and sorted", "secretariat", "/proposals?q=joint&sort=organization"),
+    ("proposal list, by objective", "applicant", "/proposals?objective=1&sort=status&dir=desc"),
+    ("proposal list, exported", "secretariat", "/proposals?q=joint&sort=title&export=csv"),
+    ("proposal list, exported, xlsx", "committee", "/proposals?export=xlsx"),
+    ("screening queue, sorted", "secretariat", "/screening/?sort=organization&q=joint"),
+    ("screening queue, exported", "secretariat", "/screening/?sort=title&export=xlsx"),
+    ("audit log, sorted", "secretariat", "/audit/?sort=actor&dir=desc"),
+    ("contributions, sorted", "secretariat", "/finance/contributions?sort=gross"),
+    ("contributions, exported", "secretariat", "/finance/contributions?export=xlsx"),
+    ("allocations, sorted", "secretariat", "/finance/?allocations_sort=disbursed"),
+    ("allocations, exported", "secretariat", "/finance/?allocations_export=csv"),
+    ("committee member's votes, sorted", "committee", "/committee/?voted_sort=title"),
+    ("committee member's votes, exported", "committee", "/committee/?voted_export=csv"),
 ]
 
 

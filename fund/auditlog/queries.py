@@ -85,7 +85,7 @@ def _with_organization() -> Select[Any]:
 
 # The columns the log sorts by; the default: the newest event first.
 SORT_COLUMNS = {
-    "id": column("#", AuditEvent.id, first=DESCENDING),
+    "id": column("Event number", AuditEvent.id, first=DESCENDING),
     "when": column("When (UTC)", AuditEvent.occurred_at, first=DESCENDING),
     "actor": column("Actor", func.lower(AuditEvent.actor_name)),
     "action": column("Action", AuditEvent.action),
