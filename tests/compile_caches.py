@@ -10,6 +10,9 @@ keeps one copy:
 
 - a URL rule's builder function is generated from the rule's text, its converters' names
   and its defaults' names; it takes the rule it belongs to as an argument;
+- a URL rule's parts (the regular expressions the router matches), its converters and its
+  trace depend only on the rule's text and the map's converter classes; the converters
+  (whose conversions read only their own arguments) are shared by the rules of that text;
 - a compiled statement is keyed by SQLAlchemy on the dialect object of its engine; here on
   the dialect's class and server version instead, so engines of the same kind share them
   (the engines' caches, for queries, and the mappers' own, for the INSERT, UPDATE and
@@ -49,6 +52,25 @@ def _builder_once(self: Rule, append_unknown: bool = True) -> Any:
 
 
 _compile_builder = Rule._compile_builder
+
+_parse_rule = Rule._parse_rule
+_PARSED: dict[tuple[Any, ...], tuple[list[Any], list[Any], dict[str, Any]]] = {}
+
+
+def _parse_rule_once(self: Rule, rule: str) -> Any:
+    converters = self.map.converters
+    key = (rule, tuple(sorted(converters.items())))
+    if key not in _PARSED:
+        trace_from, known = len(self._trace), set(self._converters)
+        parts = list(_parse_rule(self, rule))
+        added = {k: v for k, v in self._converters.items() if k not in known}
+        _PARSED[key] = (parts, self._trace[trace_from:], added)
+        return parts
+    parts, trace, added = _PARSED[key]
+    self._trace.extend(trace)
+    self._converters.update(added)
+    self.arguments.update(added)
+    return parts
 
 
 class SharedCompiledCache:
@@ -143,6 +165,7 @@ _compile_template = Environment.compile
 def install() -> None:
     Environment.compile = _compile_once  # type: ignore[method-assign]
     Rule._compile_builder = _builder_once  # type: ignore[method-assign]
+    Rule._parse_rule = _parse_rule_once  # type: ignore[method-assign]
     Mapper._compiled_cache = _compiled_cache  # type: ignore[assignment]
     options = dict(TestConfig.SQLALCHEMY_ENGINE_OPTIONS)
     options["execution_options"] = {"compiled_cache": SharedCompiledCache()}

@@ -4,6 +4,7 @@ the real workflow: tests/factories.py), and databases prepared once per module."
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -105,6 +106,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {path: i for i, path in enumerate(SLOW_FILES_FIRST)}
     counts = Counter(_file_of(item) for item in items)
     items.sort(key=lambda item: (rank.get(_file_of(item), len(rank)), -counts[_file_of(item)]))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the tests are collected, what every test shares (the modules, the compiled
+    caches) is moved out of the garbage collector's sight (`gc.freeze`), and the collector
+    runs less often: each test makes an application and many rows, and the collector would
+    otherwise walk the whole session's objects again and again (measured: 3 to 17 % of a
+    file's CPU time).
+    Cycles are still collected; nothing a test sees changes."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 10)
 
 
 def _file_of(item: pytest.Item) -> str:
