@@ -3,22 +3,10 @@ timeline and actions, and the workflow page."""
 
 from __future__ import annotations
 
-import io
-
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from fund import idempotency
+from fund import idempotency, web
 from fund.access import access_of, public, roles_required
 from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
@@ -298,15 +286,7 @@ def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
 @roles_required(*PROPOSAL_ROLES)
 def download(proposal_id: int, attachment_id: int):
     attachment = _attachment(_visible_proposal(proposal_id), attachment_id)
-    response = send_file(
-        io.BytesIO(attachment.content),
-        mimetype=attachment.media_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return web.send_stored(attachment)
 
 
 @bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
