@@ -8,6 +8,7 @@ for these pages (see `world`). axe-core is vendored in tests/vendor/axe-core.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.committee import operations as committee_operations
+from fund.demo import load_demo_contributions, load_demo_proposals
 from fund.extensions import db, utcnow
 from fund.finance import agent as agent_operations
 from fund.finance import operations as finance_operations
@@ -29,6 +31,7 @@ from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.reference.results import FundOutcome
 from fund.screening import operations as screening_operations
+from fund.seed import SeedReport
 from tests import browser_support as support
 from tests.factories import fill_complete, new_open_call, take_to_committee
 from tests.helpers import user_by_email
@@ -240,6 +243,51 @@ def _bad_note(page: Any) -> None:
     assert page.locator(".error-summary").count(), "the form's errors are not shown"
 
 
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+PAGE_OVERFLOW = """() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth) return null;
+    // What sticks out: the outermost elements whose right edge passes the screen's.
+    const out = [];
+    for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.right > root.clientWidth + 1 && box.width > 0
+                && !(el.parentElement && el.parentElement.getBoundingClientRect().right
+                     > root.clientWidth + 1)) {
+            out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                     + (el.className && typeof el.className === 'string'
+                        ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+                     + ' ' + Math.round(box.right) + 'px');
+        }
+        if (out.length >= 5) break;
+    }
+    return `${root.scrollWidth} px wide on a ${root.clientWidth} px screen: ${out.join(', ')}`;
+}"""
+
+
+def _width_problems(page: Any, where: str) -> list[str]:
+    """What is wrong with the page at 1280 px, then at 375 px (resized, not reloaded): axe's
+    violations, and a page wider than the phone's screen. The viewport is left at 1280 px."""
+    problems = []
+    try:
+        for size in (DESKTOP, PHONE):
+            page.set_viewport_size(size)
+            at = f"{where} at {size['width']} px"
+            violations = support.axe_violations(page)
+            if violations:
+                problems.append(support.describe_violations(violations, at))
+            overflow = page.evaluate(PAGE_OVERFLOW) if size is PHONE else None
+            if overflow:
+                problems.append(f"{at} scrolls sideways: {overflow}")
+            if violations or overflow:
+                support.screenshot(page, f"a11y-{where}-{size['width']}")
+    finally:
+        page.set_viewport_size(DESKTOP)
+    return problems
+
+
 PAGES: list[tuple[str, str, str, Any]] = [
     ("anonymous", "home", "/", None),
     ("anonymous", "objectives", "/objectives", None),
@@ -358,15 +406,16 @@ PAGES: list[tuple[str, str, str, Any]] = [
     ids=[f"{role}: {name}" for role, name, _, _ in PAGES],
 )
 def test_no_accessibility_violation(world, pages, role, name, path, action):
+    """At a desktop's width and at a phone's (the same page, resized): no violation, and at
+    375 px nothing scrolls sideways as a whole."""
     page = pages[role]
+    page.set_viewport_size(DESKTOP)
     response = page.goto(path.format(**world.ids))
     assert response is not None and response.status == 200, f"{path}: {response.status}"
     if action is not None:
         action(page)
-    violations = support.axe_violations(page)
-    if violations:
-        support.screenshot(page, f"a11y-{role}-{name}")  # test-artifacts/e2e/, to look at
-    assert not violations, support.describe_violations(violations, f"{name} ({role})")
+    problems = _width_problems(page, f"{name} ({role})")
+    assert not problems, "\n".join(problems)
 
 
 # Keyboard, focus, text alternatives -------------------------------------------------------
@@ -501,3 +550,288 @@ def test_wide_tables_scroll_inside_their_region_not_the_page(plain_page):
         "the table fits: the test needs a narrower screen"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 700
+
+
+# Every page of every role, at 1280 and 375 px ---------------------------------------------
+
+# Each role's pages are found as a person finds them: following the links from Home, on the
+# full demo set (programmes in every state, reports, revisions, meetings, a closed programme).
+# A page is visited once per route (ids and query strings aside).
+
+CRAWLERS = {
+    "anonymous": None,
+    "applicant": "applicant@demo.fund",
+    "lead applicant": "unicef.applicant@demo.fund",  # its programme is funded: reports
+    "secretariat": "secretariat@demo.fund",
+    "committee": "committee.unicef@demo.fund",
+    "admin": "admin@demo.fund",
+    "agent": "agent@demo.fund",
+}
+NOT_PAGES = re.compile(
+    r"\.(pdf|csv|xlsx|json|xml|svg|txt)$|/attachments/|/account/unlock|^/healthz|^/readyz"
+)
+MAX_ROUTES = 90
+
+
+def route_of(path: str) -> str:
+    """The route a path belongs to: its numbers are ids."""
+    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
+
+
+LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
+    .filter(a => !a.hasAttribute('download'))
+    .map(a => a.href)"""
+
+
+@pytest.fixture(scope="module")
+def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The application with the whole demo set, as `flask fund seed --demo` makes it."""
+    support.require_browser()
+    app = support.live_app(sqlite_template, tmp_path_factory.mktemp("a11y-demo"))
+    with app.app_context():
+        seed_dir = Path(app.config["SEED_DIR"])
+        report = SeedReport()
+        load_demo_contributions(seed_dir, report)
+        load_demo_proposals(seed_dir, report)
+        db.session.commit()
+    with support.LiveServer(app) as server:
+        yield server
+
+
+@pytest.mark.parametrize("role", list(CRAWLERS))
+def test_every_page_at_desktop_and_phone_width(browser, demo_server, role):
+    """Every page a role reaches by its links: no axe violation at 1280 and at 375 px, no page
+    scrolling sideways at 375 px, and none answering with a server error."""
+    context = support.new_context(browser, demo_server, bypass_csp=True)
+    page = context.new_page()
+    try:
+        if CRAWLERS[role]:
+            support.sign_in(page, CRAWLERS[role])
+        origin = urlsplit(demo_server.url).netloc
+        queue, seen, visited, problems = ["/"], {route_of("/")}, [], []
+        while queue and len(visited) < MAX_ROUTES:
+            path = queue.pop(0)
+            response = page.goto(path)
+            status = response.status if response is not None else 0
+            if status >= 500 or status == 0:
+                problems.append(f"{path}: answered {status}")
+                continue
+            if status != 200 or "text/html" not in (response.headers.get("content-type") or ""):
+                continue
+            visited.append(path)
+            problems += _width_problems(page, f"{route_of(path)} ({role})")
+            for href in page.evaluate(LINKS):
+                parts = urlsplit(href)
+                if parts.netloc != origin or NOT_PAGES.search(parts.path):
+                    continue
+                if route_of(parts.path) not in seen:
+                    seen.add(route_of(parts.path))
+                    queue.append(parts.path)
+        assert len(visited) >= 3, f"{role} reached only {visited}"
+        assert not problems, f"{len(visited)} pages visited; " + "\n".join(problems)
+    finally:
+        context.close()
+
+
+# The focus ring ---------------------------------------------------------------------------
+
+FOCUS_RING = """([selector, ringOn]) => {
+    // On a phone the navigation is behind the Menu button: opened, as a click would.
+    document.querySelectorAll('nav[data-menu]').forEach(n => n.classList.add('menu-open'));
+    const focused = Array.from(document.querySelectorAll(selector))
+        .find(n => n.getClientRects().length || n.closest('details:not([open])'));
+    if (!focused) return {missing: true};
+    const group = focused.closest('details');
+    if (group && !focused.matches('summary')) group.open = true;  // a link in a group: opened
+    focused.focus();
+    if (document.activeElement !== focused) return {unfocusable: true};
+    // The ring is drawn on the control, or on its visible label (the menu's checkbox).
+    const el = ringOn ? document.querySelector(ringOn) : focused;
+    const style = getComputedStyle(el);
+    const rgb = (text) => {
+        const m = text.match(/rgba?\\(([^)]+)\\)/);
+        if (!m) return null;
+        const [r, g, b, a] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+        return [r, g, b, a === undefined ? 1 : a];
+    };
+    const over = (top, below) =>
+        top.slice(0, 3).map((c, i) => c * top[3] + below[i] * (1 - top[3]));
+    const backgroundOf = (node) => {
+        // The colour seen behind a node: its own background or the nearest ancestor's.
+        const layers = [];
+        for (let n = node; n && n.nodeType === 1; n = n.parentElement) {
+            const c = rgb(getComputedStyle(n).backgroundColor);
+            if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+        }
+        return layers.reverse().reduce((below, top) => over(top, below), [255, 255, 255]);
+    };
+    const luminance = (c) => {
+        const [r, g, b] = c.map(v => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a, b) => {
+        const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+        return (hi + 0.05) / (lo + 0.05);
+    };
+    const width = parseFloat(style.outlineWidth) || 0;
+    // Just outside the ring: the colour it is seen against.
+    const reach = (parseFloat(style.outlineOffset) || 0) + width + 0.5;
+    const box = el.getBoundingClientRect();
+    const probes = [
+        [box.left - reach, box.top + box.height / 2], [box.right + reach, box.top + box.height / 2],
+        [box.left + box.width / 2, box.top - reach], [box.left + box.width / 2, box.bottom + reach],
+    ].filter(([x, y]) => x >= 0 && y >= 0 && x < innerWidth && y < innerHeight);
+    const ring = rgb(style.outlineColor);
+    const around = probes.map(([x, y]) => {
+        const behind = document.elementsFromPoint(x, y).find(n => n !== el && !el.contains(n));
+        return behind ? backgroundOf(behind) : [255, 255, 255];
+    });
+    const ratios = around.map(bg => contrast(over(ring, bg), bg));
+    return {
+        visible: focused.matches(':focus-visible'), style: style.outlineStyle, width,
+        colour: style.outlineColor, around: around.map(c => `rgb(${c.map(Math.round)})`),
+        lowest: ratios.length ? Math.min(...ratios) : null,
+    };
+}"""
+
+# (page, control: where it sits) for controls on each background the fund uses.
+FOCUS_CONTROLS = [
+    ("agent", "/finance/contributions", ".skip-link", "the skip link, over the header"),
+    (
+        "agent",
+        "/finance/contributions",
+        ".site-header a.brand",
+        "the fund's name in the dark header",
+    ),
+    (
+        "agent",
+        "/finance/contributions",
+        ".site-header .account a",
+        "an account link in the dark header",
+    ),
+    ("agent", "/finance/contributions", ".site-header button", "a button in the dark header"),
+    ("agent", "/finance/contributions", ".site-nav a", "a navigation link on blue"),
+    ("secretariat", "/audit/", ".site-nav summary", "a navigation group's button on blue"),
+    ("secretariat", "/audit/", ".site-nav details ul a", "a link in a navigation group's list"),
+    ("secretariat", "/", ".site-nav [aria-current]", "the current page's link (white on blue)"),
+    (
+        "secretariat",
+        "/screening/",
+        ".site-nav .current summary",
+        "the current group (white on blue)",
+    ),
+    ("agent", "/finance/contributions", "main a[href]", "a link on white"),
+    ("agent", "/finance/contributions", "main select", "a select on white"),
+    (
+        "agent",
+        "/finance/contributions",
+        "main input[type=text], main input[type=date]",
+        "a field on white",
+    ),
+    (
+        "agent",
+        "/finance/contributions",
+        "main button.button, main input[type=submit]",
+        "a blue button",
+    ),
+    ("agent", "/finance/contributions", "main .table-wrap[tabindex]", "a table's scrolling region"),
+    ("agent", "/finance/contributions", ".site-footer a", "a link on the grey footer"),
+    ("secretariat", "/audit/", ".filters input, .filters select", "a filter on grey"),
+    (
+        "agent",
+        "/finance/contributions/{contribution}/void",
+        "main .button.danger",
+        "a red button",
+    ),
+    ("applicant", "/proposals/{draft}/edit", "main input[type=checkbox]", "a checkbox"),
+    ("applicant", "/proposals/{draft}/edit", "main textarea", "a text area"),
+]
+
+
+# On a phone: the Menu button (made a button by the page's script).
+PHONE_FOCUS_CONTROLS = [
+    ("agent", "/finance/contributions", "button.menu-button", "the Menu button in the header"),
+]
+
+
+@pytest.mark.parametrize("width", [DESKTOP["width"], PHONE["width"]])
+def test_the_focus_ring_stands_out_on_every_background(world, pages, width):
+    """The outline of the focused control contrasts 3:1 or more with the background around it
+    (WCAG 1.4.11), for controls on the dark header, the blue navigation, white, grey and on
+    coloured buttons, at a desktop's and a phone's width."""
+    results = []
+    controls = FOCUS_CONTROLS + (PHONE_FOCUS_CONTROLS if width == PHONE["width"] else [])
+    for role, path, selector, where in controls:
+        page = pages[role]
+        page.set_viewport_size({"width": width, "height": 900})
+        target = path.format(**world.ids)
+        if urlsplit(page.url).path != target:
+            page.goto(target)
+        page.bring_to_front()
+        page.keyboard.press("Shift+Tab")  # a keyboard user: the focus is shown (:focus-visible)
+        focus, _, ring_on = selector.partition(" => ")
+        ring = page.evaluate(FOCUS_RING, [focus, ring_on or None])
+        page.evaluate(
+            "() => document.querySelectorAll('details[open]').forEach(d => d.open = false)"
+        )
+        results.append((where, selector, ring))
+    page.set_viewport_size(DESKTOP)
+    problems = []
+    for where, selector, ring in results:
+        if ring.get("missing") or ring.get("unfocusable"):
+            problems.append(f"{where}: no focusable {selector}")
+        elif not ring["visible"] or ring["style"] == "none" or ring["width"] < 2:
+            problems.append(f"{where}: no focus ring of 2 px or more ({ring})")
+        elif ring["lowest"] is None or ring["lowest"] < 3:
+            problems.append(f"{where}: ring {ring['colour']} at {ring['lowest']}:1 on {ring}")
+    assert not problems, "\n".join(problems)
+
+
+# Phones: lists, the coverage chart ----------------------------------------------------------
+
+
+def test_a_list_on_a_phone_shows_each_value_under_its_column_name(world, pages):
+    """At 375 px a list's rows are stacked: every value, the status and the action included, is
+    on the screen with its column's name beside it; at 1280 px it is a table again."""
+    page = pages["secretariat"]
+    page.goto("/screening/")
+    cells = page.locator("table#queue tbody tr").first.locator("th, td")
+    try:
+        page.set_viewport_size(PHONE)
+        shown = cells.evaluate_all(
+            """cells => cells.map(c => ({
+                label: getComputedStyle(c, '::before').content.replace(/^"|"$/g, ''),
+                right: c.getBoundingClientRect().right,
+                text: c.innerText.trim()}))"""
+        )
+        labels = [c["label"] for c in shown]
+        assert labels[:3] == ["Reference", "Kind", "Title"], labels
+        assert "Status" in labels and "Action" in labels, labels
+        assert all(c["right"] <= PHONE["width"] for c in shown), shown
+        page.set_viewport_size(DESKTOP)
+        display = cells.first.evaluate("c => getComputedStyle(c).display")
+        assert display == "table-cell", display
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
+def test_the_coverage_chart_on_a_phone_is_a_list_of_bars(plain_page):
+    """At 375 px the chart is drawn as a list (each objective's name, its bar, its figures and
+    flag in words) instead of the 960 px picture; the summary and the table stay."""
+    page = plain_page
+    page.goto("/coverage/")
+    figure = page.locator("figure.coverage-chart")
+    assert figure.locator("img").is_visible() and not figure.locator(".chart-bars").is_visible()
+    page.set_viewport_size(PHONE)
+    assert not figure.locator("img").is_visible()
+    items = figure.locator(".chart-bars ol.bar-list > li")
+    assert items.count() == 23
+    first = items.first.inner_text()
+    assert first.startswith("1. ") and "Funded USD" in first and "of the funded total" in first
+    assert figure.locator("figcaption").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    width = items.first.locator("svg.bar").bounding_box()["width"]
+    assert width > 300, f"the bar is {width} px wide on a 375 px screen"
