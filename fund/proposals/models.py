@@ -415,13 +415,6 @@ class BudgetLine(ProposalPart, BudgetLineColumns, db.Model):
     __tablename__ = "budget_lines"
 
 
-class AttachmentKind(LabelledEnum):
-    ENDORSEMENT_LETTER = "endorsement_letter", "Government endorsement letter"
-    CONCEPT_NOTE = "concept_note", "Concept note"
-    BUDGET = "budget", "Detailed budget"
-    OTHER = "other", "Other supporting document"
-
-
 class StoredFile:
     """A file kept in the database (a proposal's attachment, a report's): its name, media type,
     size and SHA-256, its bytes (read only when asked for), who uploaded it and when."""
@@ -451,6 +444,13 @@ class StoredFile:
     def file_values(self) -> dict[str, Any]:
         """The file's columns, to store the same file in another row."""
         return {name: getattr(self, name) for name in self.FILE_COLUMNS}
+
+
+class AttachmentKind(LabelledEnum):
+    ENDORSEMENT_LETTER = "endorsement_letter", "Government endorsement letter"
+    CONCEPT_NOTE = "concept_note", "Concept note"
+    BUDGET = "budget", "Detailed budget"
+    OTHER = "other", "Other supporting document"
 
 
 class Attachment(ProposalPart, StoredFile, db.Model):
