@@ -117,6 +117,18 @@ def test_table_columns_widen_to_hold_their_widest_word():
     assert table._cellStyles[1][1].color == FLAG_COLOURS["Concentrated"]
     assert table._cellStyles[2][1].color == FLAG_COLOURS["Under target"]
     assert colors.toColor(table._cellStyles[1][0].color) == colors.black
+    # A total wider than its column's rows is written smaller, whole, the widths unchanged.
+    table = data_table(
+        ("Title", "Amount"),
+        [("A long title " * 4, "1,000.00")],
+        (0.9, 0.1),
+        numeric=(1,),
+        total=("Total", "5,703,540,968.40"),
+        size=7.5,
+    )
+    assert table._colWidths[1] == pytest.approx(0.1 * TEXT_WIDTH)
+    assert table._cellvalues[2][1] == "5,703,540,968.40"
+    assert table._cellStyles[2][1].fontsize < 7.5 == table._cellStyles[1][1].fontsize
     # What columns lack comes from those with room to spare; never more than they spare.
     assert fit_columns([100, 20], [20, 30]) == [90, 30]
     assert fit_columns([100, 20], [95, 30]) == [95, 25]

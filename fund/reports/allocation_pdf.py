@@ -14,7 +14,9 @@ generation: a printed report can be traced to the exact records it was made from
 
 from __future__ import annotations
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -32,6 +34,7 @@ from fund.reports.pdf.charts import bar_chart
 from fund.reports.pdf.contents import Contents, SectionHeading
 from fund.reports.pdf.document import render_document
 from fund.reports.pdf.styles import (
+    BOLD,
     PAGE_HEIGHT,
     REGULAR,
     SOFT,
@@ -84,8 +87,13 @@ class AllocationDocument:
     def cover(self) -> list[Flowable]:
         r, s = self.report, self.s
         figures = key_figures(r)
+        # Each figure on one line: a smaller size for the amounts of a large fund.
+        room = TEXT_WIDTH / 3 - 16
+        widest = max(stringWidth(value, BOLD, 1) for value, _ in figures)
+        size = min(s.figure.fontSize, room / widest)
+        figure = ParagraphStyle("cover_figure", parent=s.figure, fontSize=size, leading=size * 1.3)
         cells = [
-            [Paragraph(markup(value), s.figure), Paragraph(markup(label), s.figure_label)]
+            [Paragraph(markup(value), figure), Paragraph(markup(label), s.figure_label)]
             for value, label in figures
         ]
         grid = Table(

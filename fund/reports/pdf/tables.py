@@ -142,19 +142,27 @@ def data_table(
     """A table filling the text width (`widths` are fractions of it, widened where a column's
     widest word needs it), its header repeated on every page, numbers right-aligned, None shown
     as a dash, the header and the total in bold, the flags of column `flags` in their colour.
+    The total's figures may be wider than any row's (a fund's total of thousands of
+    programmes): the total is then written smaller rather than widen its columns, which would
+    take the room of the titles on every page.
 
     Cells are plain text broken into lines here, not paragraphs: a list of thousands of
     programmes is laid out in a second instead of ten."""
     register_fonts()
     padding = 3
     lines = [(header, BOLD), *((row, REGULAR) for row in rows)]
-    if total is not None:
-        lines.append((total, BOLD))
     room = fit_columns(
         [w * TEXT_WIDTH - 2 * padding for w in widths], widest_words(len(widths), lines, size)
     )
+    total_size = size
+    if total is not None:
+        widest = widest_words(len(widths), [(total, BOLD)], size)
+        # A hair under the room: the lines are measured again when split.
+        total_size = min(
+            [size] + [size * r / w * 0.98 for r, w in zip(room, widest, strict=True) if w > r]
+        )
 
-    def line(values: Sequence[Any], font: str) -> list[str]:
+    def line(values: Sequence[Any], font: str, size: float = size) -> list[str]:
         cells = []
         for column, value in enumerate(values):
             text = "—" if value is None else str(value)
@@ -164,7 +172,7 @@ def data_table(
 
     data = [line(header, BOLD)] + [line(row, REGULAR) for row in rows]
     if total is not None:
-        data.append(line(total, BOLD))
+        data.append(line(total, BOLD, total_size))
     table = Table(data, colWidths=[r + 2 * padding for r in room], repeatRows=1)
     commands = [
         *_rules(size, 2.5, bold_header=True),
@@ -174,7 +182,7 @@ def data_table(
     commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in numeric]
     if total is not None:
         commands += [
-            ("FONT", (0, -1), (-1, -1), BOLD, size, size + 2),
+            ("FONT", (0, -1), (-1, -1), BOLD, total_size, size + 2),
             ("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE),
         ]
     if flags is not None:
