@@ -135,6 +135,8 @@ def test_submit_is_disabled_with_the_list_of_what_is_missing(client, applicant, 
     # The proposal's page disables it as well, beside its own list.
     detail = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
     assert "disabled" in re.search(r'<button[^>]*value="submit"[^>]*>', detail).group(0)
+    # No action left there needs a comment (the withdrawal asks for its reason on its own page).
+    assert "Optional. Recorded in the timeline." in detail
 
 
 def test_save_comes_back_to_the_section_whose_save_was_pressed(client, applicant, make_proposal):
