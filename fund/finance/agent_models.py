@@ -9,20 +9,20 @@ and direct costs come out of it, by the same SQL updates under the pool's CHECK 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization
-from fund.extensions import UTCDateTime, db
-from fund.finance.models import Money
+from fund.extensions import db
+from fund.finance.models import Money, Recorded
 
 CURRENCY_CHECK = "length(currency) = 3 AND upper(currency) = currency"
 
 
-class Pledge(db.Model):
+class Pledge(Recorded, db.Model):
     """A donor's promise of an amount in a currency (ISO 4217), paid by the instalments of its
     schedule."""
 
@@ -38,8 +38,6 @@ class Pledge(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal] = mapped_column(Money)
     note: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     donor: Mapped[Organization] = relationship()
     instalments: Mapped[list[PledgeInstalment]] = relationship(
@@ -59,7 +57,7 @@ class PledgeInstalment(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money)
 
 
-class InterestEntry(db.Model):
+class InterestEntry(Recorded, db.Model):
     """Interest the fund earned (USD), added to the unearmarked pool."""
 
     __tablename__ = "interest_entries"
@@ -69,11 +67,9 @@ class InterestEntry(db.Model):
     earned_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money)
     reference: Mapped[str] = mapped_column(String(100), default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class DirectCost(db.Model):
+class DirectCost(Recorded, db.Model):
     """A cost of the secretariat charged to the fund (USD), taken from the unearmarked pool."""
 
     __tablename__ = "direct_costs"
@@ -86,5 +82,3 @@ class DirectCost(db.Model):
     charged_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money)
     description: Mapped[str] = mapped_column(Text)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,7 +19,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    ForeignKeyConstraint,
     Integer,
     String,
     Text,
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative
-from fund.finance.models import Money
+from fund.finance.models import Money, Recorded, share_key
 
 
 class ProgrammeClosure(db.Model):
@@ -69,11 +68,7 @@ class ClosureShare(RefundFigures, db.Model):
 
     __tablename__ = "closure_shares"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["allocation_id", "organization_id"],
-            ["allocation_shares.allocation_id", "allocation_shares.organization_id"],
-            name="fk_closure_shares_allocation_share",
-        ),
+        share_key("closure_shares"),
         CheckConstraint(
             "final_expenditure >= 0 AND final_expenditure <= transferred",
             name="expenditure_within_transferred",
@@ -93,17 +88,13 @@ class ClosureShare(RefundFigures, db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class Refund(db.Model):
+class Refund(Recorded, db.Model):
     """A refund received from a participating organization of a closed programme: a new row
     each time, never edited; its `pools` say where the money went (the last drawn first)."""
 
     __tablename__ = "refunds"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["allocation_id", "organization_id"],
-            ["closure_shares.allocation_id", "closure_shares.organization_id"],
-            name="fk_refunds_closure_share",
-        ),
+        share_key("refunds", "closure_shares"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
 
@@ -113,8 +104,6 @@ class Refund(db.Model):
     received_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money)
     reference: Mapped[str] = mapped_column(String(100), default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship()
     recorded_by: Mapped[User | None] = relationship()

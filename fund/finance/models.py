@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Numeric,
     String,
     Text,
@@ -26,6 +27,13 @@ from fund.extensions import UTCDateTime, db, not_negative
 
 Money = Numeric(14, 2)
 GENERAL_POOL = "GENERAL"  # unearmarked money; other pools are named by thematic area code
+
+
+class Recorded:
+    """Who recorded a row of money and when: such a row is never edited afterwards."""
+
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Pool(db.Model):
@@ -42,7 +50,7 @@ class Pool(db.Model):
     available: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
 
 
-class Contribution(db.Model):
+class Contribution(Recorded, db.Model):
     """A donor's deposit. Never edited: a mistake is voided (with a reason) and re-entered."""
 
     __tablename__ = "contributions"
@@ -72,8 +80,6 @@ class Contribution(db.Model):
     pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"))
     reference: Mapped[str] = mapped_column(String(100), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The currency (ISO 4217) and amount received, the exchange rate used (USD per unit) and
     # the pledge paid, if any; a deposit in USD is at the rate 1 (fund.finance.agent).
     currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
@@ -181,6 +187,17 @@ class AllocationSource(_PaidOut, db.Model):
     refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
 
 
+def share_key(table: str, shares: str = "allocation_shares") -> ForeignKeyConstraint:
+    """The key of a row about one organization's share of an allocation: its
+    (allocation_id, organization_id) names a row of `shares` (the allocation's shares, or the
+    closure's), as fk_<table>_<share>."""
+    return ForeignKeyConstraint(
+        ["allocation_id", "organization_id"],
+        [f"{shares}.allocation_id", f"{shares}.organization_id"],
+        name=f"fk_{table}_{shares.removesuffix('s')}",
+    )
+
+
 class AllocationShare(_PaidOut, db.Model):
     """A participating organization's part of an allocation, and how much of it is paid."""
 
@@ -192,7 +209,7 @@ class AllocationShare(_PaidOut, db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class Disbursement(db.Model):
+class Disbursement(Recorded, db.Model):
     """A tranche paid to one participating organization."""
 
     __tablename__ = "disbursements"
@@ -204,8 +221,6 @@ class Disbursement(db.Model):
     paid_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money)
     reference: Mapped[str] = mapped_column(String(100), default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship()
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    ForeignKeyConstraint,
     Integer,
     Numeric,
     String,
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, one_of
+from fund.finance.models import share_key
 from fund.labels import LabelledEnum
 from fund.proposals.models import StoredFile
 from workflows.report import REPORT_WORKFLOW
@@ -147,11 +147,7 @@ class ReportExpenditure(db.Model):
 
     __tablename__ = "report_expenditures"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["allocation_id", "organization_id"],
-            ["allocation_shares.allocation_id", "allocation_shares.organization_id"],
-            name="fk_report_expenditures_allocation_share",
-        ),
+        share_key("report_expenditures"),
         not_negative("amount"),
     )
 
