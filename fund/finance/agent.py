@@ -19,12 +19,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fund.accounts.models import Organization, User
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
 from fund.finance.currencies import BASE_CURRENCY, ISO_4217
-from fund.finance.models import GENERAL_POOL, Contribution, ContributionVoid, Pool
+from fund.finance.models import GENERAL_POOL, Contribution, Pool
 from fund.finance.operations import FinanceError, _check_amount, _check_date, record_contribution
+from fund.finance.queries.as_of import contributions_by
 from fund.money import MAX_AMOUNT, ZERO, format_amount, format_usd, read_amount, round_cents
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
@@ -115,23 +116,14 @@ def record_pledge(
         recorded_at=now,
         instalments=lines,
     )
-    db.session.add(pledge)
-    db.session.flush()
-    record(
-        "pledge_recorded",
-        "pledge",
-        pledge.id,
-        actor,
-        details={
-            "donor": donor.acronym or donor.name,
-            "pledged_on": pledged_on.isoformat(),
-            "currency": currency,
-            "amount": amount,
-            "schedule": [[d.isoformat(), str(a)] for d, a in sorted(schedule)],
-        },
-        now=now,
-    )
-    return pledge
+    details = {
+        "donor": donor.acronym or donor.name,
+        "pledged_on": pledged_on.isoformat(),
+        "currency": currency,
+        "amount": amount,
+        "schedule": [[d.isoformat(), str(a)] for d, a in sorted(schedule)],
+    }
+    return add_recorded(pledge, "pledge_recorded", "pledge", actor, details=details, now=now)
 
 
 @dataclass(frozen=True)
@@ -150,23 +142,12 @@ class PledgeProgress:
 
 def pledge_progress(pledges: Sequence[Pledge]) -> dict[int, PledgeProgress]:
     """Each pledge's progress, in one query."""
-    rows = {
-        row.pledge_id: row
-        for row in db.session.execute(
-            select(
-                Contribution.pledge_id,
-                func.count().label("n"),
-                func.sum(Contribution.currency_amount).label("amount"),
-                func.sum(Contribution.gross).label("gross"),
-            )
-            .outerjoin(ContributionVoid)
-            .where(
-                Contribution.pledge_id.in_([p.id for p in pledges]),
-                ContributionVoid.contribution_id.is_(None),
-            )
-            .group_by(Contribution.pledge_id)
-        )
-    }
+    rows = contributions_by(
+        Contribution.pledge_id,
+        Contribution.pledge_id.in_([p.id for p in pledges]),
+        amount=Contribution.currency_amount,
+        gross=Contribution.gross,
+    )
     progress = {}
     for pledge in pledges:
         row = rows.get(pledge.id)
@@ -334,15 +315,13 @@ def record_direct_cost(
         recorded_by_id=actor.id,
         recorded_at=now,
     )
-    db.session.add(cost)
-    db.session.flush()
-    record(
+    details = {"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL}
+    return add_recorded(
+        cost,
         "direct_cost_recorded",
         "direct_cost",
-        cost.id,
         actor,
         comment=description,
-        details={"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL},
+        details=details,
         now=now,
     )
-    return cost

@@ -10,10 +10,12 @@ is the financial fact; the `fund` event may be recorded later).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, or_, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 
 from fund.audit.models import AuditEvent
+from fund.extensions import db
 from fund.finance.models import Allocation, Contribution, ContributionVoid
 from fund.proposals.models import Proposal
 
@@ -58,3 +60,16 @@ def contribution_counted(as_of: date | None):
             ContributionVoid.voided_at >= end_of_day(as_of),
         ),
     )
+
+
+def contributions_by(key, *where, as_of: date | None = None, **sums) -> dict[Any, Any]:
+    """The contributions counted (`contribution_counted`: not voided, or as they stood at the
+    end of `as_of`) that match `where`, grouped by the column `key`: per key one row with `n`
+    (how many) and each of `sums` (name=column) summed under its name. One query."""
+    rows = db.session.execute(
+        select(key, func.count().label("n"), *(func.sum(c).label(n) for n, c in sums.items()))
+        .outerjoin(ContributionVoid)
+        .where(contribution_counted(as_of), *where)
+        .group_by(key)
+    )
+    return {row[0]: row for row in rows}

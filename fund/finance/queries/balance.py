@@ -31,7 +31,7 @@ from fund.finance.models import (
     Disbursement,
     Pool,
 )
-from fund.finance.queries.as_of import contribution_counted, end_of_day
+from fund.finance.queries.as_of import contributions_by, end_of_day
 from fund.money import ZERO, from_cents, read_amount, sql_cents
 from fund.reference.models import ThematicArea
 
@@ -253,21 +253,13 @@ def balance(as_of: date | None = None) -> Balance:
         .outerjoin(ThematicArea, ThematicArea.code == Pool.code)
         .order_by(case((Pool.code == GENERAL_POOL, 0), else_=1), Pool.code)
     ).all()
-    received = {
-        row.pool_code: row
-        for row in db.session.execute(
-            select(
-                Contribution.pool_code,
-                func.count().label("n"),
-                func.sum(Contribution.gross).label("gross"),
-                func.sum(Contribution.fee).label("fees"),
-                func.sum(Contribution.net).label("net"),
-            )
-            .outerjoin(ContributionVoid)
-            .where(contribution_counted(as_of))
-            .group_by(Contribution.pool_code)
-        )
-    }
+    received = contributions_by(
+        Contribution.pool_code,
+        as_of=as_of,
+        gross=Contribution.gross,
+        fees=Contribution.fee,
+        net=Contribution.net,
+    )
     money_out = _money_out_by_pool(as_of)
     extra = {}  # pool -> money neither contributed nor allocated (as of a day)
     if as_of is None:
