@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import Organization
+from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance import funding
 from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
-from fund.money import ZERO, read_amount
+from fund.money import ZERO, from_cents, read_amount
 from fund.proposals.models import Proposal, proposal_reference
 
 # The agent's list shows this many of the latest refunds received.
@@ -292,17 +293,15 @@ class ProgrammeRefunds:
 
 def refunds_by_proposal() -> dict[int, ProgrammeRefunds]:
     """Every closed programme's refunds due and received, by proposal. Two statements."""
-    owed: dict[int, Decimal] = {}
-    for row in db.session.execute(
-        select(
-            ProgrammeClosure.proposal_id,
-            ClosureShare.transferred,
-            ClosureShare.final_expenditure,
-            ClosureShare.refunded,
-        ).join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
-    ):
-        left = read_amount(row.transferred - row.final_expenditure - row.refunded)
-        owed[row.proposal_id] = owed.get(row.proposal_id, ZERO) + left
+    left = ClosureShare.transferred - ClosureShare.final_expenditure - ClosureShare.refunded
+    owed = {
+        row.proposal_id: from_cents(row.cents)
+        for row in db.session.execute(
+            select(ProgrammeClosure.proposal_id, cents_sum(left).label("cents"))
+            .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
+            .group_by(ProgrammeClosure.proposal_id)
+        )
+    }
     received: dict[int, list] = {}
     for row in db.session.execute(
         select(
