@@ -57,7 +57,7 @@ def proposals(app):
         return {"ilo": ilo.email, "other": other.email, "secretariat": secretariat.email}
 
 
-def test_sorting_by_a_column_and_its_header(app, proposals):
+def test_sorting_by_a_column_and_its_header(app, backend, proposals):
     client = _client(app, proposals["secretariat"])
     page = client.get("/proposals?sort=title&dir=asc&q=programme").get_data(as_text=True)
     titles = re.findall(r">(Programme \d\d) on labour", page)
@@ -112,7 +112,7 @@ def test_filters_by_organization_and_status(app, proposals):
     assert "10 proposals" in page
 
 
-def test_export_holds_every_page_of_the_filtered_sorted_view(app, proposals):
+def test_export_holds_every_page_of_the_filtered_sorted_view(app, backend, proposals):
     client = _client(app, proposals["secretariat"])
     rows = _csv(client.get("/proposals?q=programme&sort=title&dir=asc&export=csv"))
     assert rows[0][:3] == ["Reference", "Kind", "Title"]
@@ -168,7 +168,7 @@ def queue(app):
         return secretariat.email
 
 
-def test_the_screening_queue_sorts_filters_searches_and_exports(app, queue):
+def test_the_screening_queue_sorts_filters_searches_and_exports(app, backend, queue):
     client = _client(app, queue)
     page = client.get("/screening/?sort=title&dir=asc").get_data(as_text=True)
     assert page.index("Alpha remittances") < page.index("Bravo border") < page.index("Charlie")
