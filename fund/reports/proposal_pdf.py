@@ -11,7 +11,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from fund.money import format_amount
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
@@ -410,11 +411,11 @@ class ProposalDocument:
         return [
             KeepTogether([title, facts]),
             Spacer(1, 4),
-            # The table's heading never ends a page: a table longer than a page starts on the
-            # next one, its header repeated on each.
-            KeepTogether(
-                [Paragraph(markup(f"Indicators of outcome {outcome.number}"), h3), indicators]
-            ),
+            # The table's heading never ends a page; the table starts on this page when a few
+            # of its rows fit (no half-empty page), its header repeated on each.
+            CondPageBreak(45 * mm),
+            Paragraph(markup(f"Indicators of outcome {outcome.number}"), h3),
+            indicators,
         ]
 
     def attachments(self) -> list[Flowable]:
