@@ -35,6 +35,17 @@ def concurrent_message(changed: str, kept: str, review: str) -> str:
     )
 
 
+def told(url: str) -> Callable[[str], Response]:
+    """The `done` of an operation that returns the sentence to tell: shown as a success on the
+    page at `url`, where the person is sent."""
+
+    def done(message: str) -> Response:
+        flash(message, "success")
+        return redirect(url)
+
+    return done
+
+
 def submit(
     form: Any,
     run: Callable[[], Any],

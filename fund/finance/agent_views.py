@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -68,11 +68,7 @@ def _record(form, kind: str, back: str, run: Callable[[], str], render: Callable
         once.done(back, message)
         return message
 
-    def done(message: str):
-        flash(message, "success")
-        return redirect(back)
-
-    return web.form_page(form, save, done, refusals=(FinanceError,), render=render)
+    return web.form_page(form, save, web.told(back), refusals=(FinanceError,), render=render)
 
 
 # Pledges ----------------------------------------------------------------------------------
@@ -206,13 +202,16 @@ def deposit():
 # Interest and direct costs ----------------------------------------------------------------
 
 
+def _ledger_page(template: str, form, day, listed: str):
+    """A page of the agent's records of one kind, the latest first (by `day`, a date column of
+    the record's model), under the name `listed`, with the form that records one more."""
+    model = day.class_
+    rows = db.session.scalars(select(model).order_by(day.desc(), model.id.desc())).all()
+    return render_template(template, form=form, can_record=_can_record(), **{listed: rows})
+
+
 def _interest_page(form: InterestForm):
-    entries = db.session.scalars(
-        select(InterestEntry).order_by(InterestEntry.earned_on.desc(), InterestEntry.id.desc())
-    ).all()
-    return render_template(
-        "finance/interest.html", form=form, entries=entries, can_record=_can_record()
-    )
+    return _ledger_page("finance/interest.html", form, InterestEntry.earned_on, "entries")
 
 
 @bp.route("/interest")
@@ -235,12 +234,7 @@ def record_interest():
 
 
 def _costs_page(form: DirectCostForm):
-    costs = db.session.scalars(
-        select(DirectCost).order_by(DirectCost.charged_on.desc(), DirectCost.id.desc())
-    ).all()
-    return render_template(
-        "finance/direct_costs.html", form=form, costs=costs, can_record=_can_record()
-    )
+    return _ledger_page("finance/direct_costs.html", form, DirectCost.charged_on, "costs")
 
 
 @bp.route("/direct-costs")

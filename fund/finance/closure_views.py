@@ -5,7 +5,7 @@ agent's list of refunds due, where each refund received is recorded."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -96,14 +96,10 @@ def close(proposal_id: int):
         released = format_usd(done.released)
         return f"{proposal.reference} is closed; {released} unpaid went back to the pools."
 
-    def finished(message: str):
-        flash(message, "success")
-        return redirect(url_for("closure.programme", proposal_id=proposal_id))
-
     return web.submit(
         form,
         run,
-        finished,
+        web.told(url_for("closure.programme", proposal_id=proposal_id)),
         refusals=(TransitionRefused, FinanceError, StaleDataError),
         again=again,
         refusal=lambda error: _refusal(form, error),
@@ -187,17 +183,13 @@ def record_refund(proposal_id: int, organization_id: int):
             f"({proposal.reference}) recorded."
         )
 
-    def done(message: str):
-        flash(message, "success")
-        return redirect(url_for("closure.refunds"))
-
     def again(error, status: int):
         return _render_refunds({(proposal_id, organization_id): form}, error, status)
 
     return web.submit(
         form,
         run,
-        done,
+        web.told(url_for("closure.refunds")),
         refusals=(FinanceError,),
         again=again,
         refusal=lambda error: (show_on_form(form, error), 400),
