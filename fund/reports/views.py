@@ -27,7 +27,7 @@ from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.results_versions import FRAMEWORK_KEY, framework_names
 from fund.query_args import check_day
 from fund.reports import queries, spreadsheets
-from fund.reports.allocation_data import build_allocation_report
+from fund.reports.allocation_data import AllocationReport, build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.allocation_sections import TRACE_NOTE, cover_facts, key_figures, sections
 from fund.reports.cache import Cached, cached_exports
@@ -170,16 +170,25 @@ def index():
     return _reports_page()
 
 
-@bp.route("/reports/allocation.pdf")
-@roles_required(Role.SECRETARIAT)
-def allocation_pdf():
+def _requested_report() -> tuple[AllocationRequest, AllocationReport | None]:
+    """The allocation report the query string asks for (None when the request has errors,
+    which the reports page shows), with the request read."""
     now = utcnow()
     chosen = read_allocation_request(request.args, call_choices(), now.date())
     if chosen.errors:
-        return _reports_page(chosen, 400)
+        return chosen, None
     report = build_allocation_report(
         current_app.config, filters=chosen.filters, as_of=chosen.as_of, generated_at=now
     )
+    return chosen, report
+
+
+@bp.route("/reports/allocation.pdf")
+@roles_required(Role.SECRETARIAT)
+def allocation_pdf():
+    chosen, report = _requested_report()
+    if report is None:
+        return _reports_page(chosen, 400)
     name = f"allocation-report-{report.day:%Y%m%d}"
     if chosen.filters.call_id:
         name += f"-call-{chosen.filters.call_id}"
@@ -191,13 +200,9 @@ def allocation_pdf():
 def allocation_page():
     """The allocation report as a web page: the PDF's content from the same figures, for
     reading on screen and with a screen reader."""
-    now = utcnow()
-    chosen = read_allocation_request(request.args, call_choices(), now.date())
-    if chosen.errors:
+    chosen, report = _requested_report()
+    if report is None:
         return _reports_page(chosen, 400)
-    report = build_allocation_report(
-        current_app.config, filters=chosen.filters, as_of=chosen.as_of, generated_at=now
-    )
     svg = objectives_chart(report.coverage, report.scope).encode()
     chart = {
         "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
