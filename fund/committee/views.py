@@ -94,7 +94,7 @@ def _index_url(pages: dict[str, int], name: str, kept: dict[str, Any] | None = N
 VOTES_EXPORT = Export(
     name="my-votes",
     title="My votes",
-    header=("Proposal", "Title", "Round", "Your vote", "Cast (UTC)", "Changed (UTC)", "Round"),
+    header=("Proposal", "Title", "Round", "Your vote", "Cast (UTC)", "Changed (UTC)", "Outcome"),
     cells=lambda row: (
         row.proposal.reference,
         row.proposal.title,
