@@ -352,3 +352,25 @@ def test_a_members_votes_sort_and_export(app):
     assert len(values) == 3
     assert client.get("/committee/?voted_sort=x&voted_dir=y").status_code == 200
     assert client.get("/committee/?voted_export=txt").status_code == 400
+
+
+def test_the_votes_order_fields_keep_the_other_lists_pages(app):
+    from fund.committee import operations
+    from tests.helpers import client_for, user
+    from tests.test_committee import committee_people
+
+    with app.app_context():
+        people = committee_people()
+        call = new_open_call().id
+        for title in ("One vote", "Two vote"):
+            proposal = new_proposal(people.author, call, "committee_review", title=title)
+            operations.cast_vote(
+                operations.open_round_of(proposal.id).id, user(people.unicef), "approve"
+            )
+        db.session.commit()
+        unicef = db.session.get(type(people.unicef), people.unicef.id)
+        db.session.expunge(unicef)
+    page = client_for(app, unicef).get("/committee/?voted_sort=round&voted_dir=desc")
+    text = page.get_data(as_text=True)
+    assert 'aria-label="Order your votes"' in text
+    assert '<option value="round" selected>' in text and '<option value="desc" selected>' in text
