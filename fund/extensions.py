@@ -69,6 +69,12 @@ def not_negative(column: str, name: str | None = None) -> CheckConstraint:
     return CheckConstraint(f"{column} >= 0", name=name or f"{column}_not_negative")
 
 
+def within(column: str, bound: str, name: str) -> CheckConstraint:
+    """The check that `column` stays between zero and `bound` (a number, another column or an
+    expression of the row's columns), both included."""
+    return CheckConstraint(f"{column} >= 0 AND {column} <= {bound}", name=name)
+
+
 def unique_where(name: str, column: str | tuple[str, ...], where: str) -> Index:
     """The unique index of `column` (or of several columns together) over the rows where
     `where` holds (a partial index, on SQLite and on PostgreSQL)."""

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
-from fund.extensions import UTCDateTime, db, not_negative
+from fund.extensions import UTCDateTime, db, not_negative, within
 from fund.finance.models import Money, Recorded, share_key
 
 
@@ -69,14 +69,8 @@ class ClosureShare(RefundFigures, db.Model):
     __tablename__ = "closure_shares"
     __table_args__ = (
         share_key("closure_shares"),
-        CheckConstraint(
-            "final_expenditure >= 0 AND final_expenditure <= transferred",
-            name="expenditure_within_transferred",
-        ),
-        CheckConstraint(
-            "refunded >= 0 AND refunded <= transferred - final_expenditure",
-            name="refunded_within_due",
-        ),
+        within("final_expenditure", "transferred", "expenditure_within_transferred"),
+        within("refunded", "transferred - final_expenditure", "refunded_within_due"),
     )
 
     allocation_id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
-from fund.extensions import UTCDateTime, db, not_negative
+from fund.extensions import UTCDateTime, db, not_negative, within
 
 Money = Numeric(14, 2)
 GENERAL_POOL = "GENERAL"  # unearmarked money; other pools are named by thematic area code
@@ -56,7 +56,7 @@ class Contribution(Recorded, db.Model):
     __tablename__ = "contributions"
     __table_args__ = (
         CheckConstraint("gross > 0", name="gross_positive"),
-        CheckConstraint("fee >= 0 AND fee <= gross", name="fee_range"),
+        within("fee", "gross", "fee_range"),
         # A tolerance, not equality: SQLite keeps NUMERIC as binary floating point.
         CheckConstraint("abs(net - (gross - fee)) < 0.005", name="net_is_gross_less_fee"),
         # The deposit as received (fund.finance.agent): gross is its USD value at the rate.
@@ -146,10 +146,7 @@ class _PaidOut:
 
 def _paid_out_checks(amount: CheckConstraint) -> tuple[CheckConstraint, CheckConstraint]:
     """The check of a part's amount, and that its `disbursed` stays within it."""
-    within = CheckConstraint(
-        "disbursed >= 0 AND disbursed <= amount", name="disbursed_within_amount"
-    )
-    return (amount, within)
+    return (amount, within("disbursed", "amount", "disbursed_within_amount"))
 
 
 class AllocationSource(_PaidOut, db.Model):
@@ -175,7 +172,7 @@ class AllocationSource(_PaidOut, db.Model):
         CheckConstraint(
             "released >= 0 AND disbursed + released <= amount", name="released_within_unpaid"
         ),
-        CheckConstraint("refunded >= 0 AND refunded <= disbursed", name="refunded_within_paid"),
+        within("refunded", "disbursed", "refunded_within_paid"),
     )
 
     pool_code: Mapped[str] = mapped_column(ForeignKey("pools.code"), primary_key=True)
@@ -231,7 +228,7 @@ class CoverageTarget(db.Model):
     __tablename__ = "coverage_targets"
     __table_args__ = (
         CheckConstraint("dimension IN ('objective', 'area')", name="dimension_valid"),
-        CheckConstraint("share >= 0 AND share <= 1", name="share_range"),
+        within("share", "1", "share_range"),
     )
 
     dimension: Mapped[str] = mapped_column(String(10), primary_key=True)
