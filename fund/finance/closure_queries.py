@@ -101,8 +101,18 @@ class PoolAtClosure:
     refunded: Decimal
 
 
+class _OfProgramme:
+    """A row about a programme (`proposal_id`): `programme` is its reference."""
+
+    proposal_id: int
+
+    @property
+    def programme(self) -> str:
+        return proposal_reference(self.proposal_id)
+
+
 @dataclass
-class RefundRow:
+class RefundRow(_OfProgramme):
     id: int
     proposal_id: int
     organization: str
@@ -112,10 +122,6 @@ class RefundRow:
     pools: list[tuple[str, Decimal]]
     recorded_by: str | None
     recorded_at: datetime
-
-    @property
-    def programme(self) -> str:
-        return proposal_reference(self.proposal_id)
 
 
 @dataclass
@@ -221,7 +227,7 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
 
 
 @dataclass
-class RefundDue:
+class RefundDue(_OfProgramme):
     proposal_id: int
     title: str
     organization_id: int
@@ -229,10 +235,6 @@ class RefundDue:
     closed_on: date
     due: Decimal
     refunded: Decimal
-
-    @property
-    def programme(self) -> str:
-        return proposal_reference(self.proposal_id)
 
     @property
     def outstanding(self) -> Decimal:
