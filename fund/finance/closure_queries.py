@@ -101,18 +101,8 @@ class PoolAtClosure:
     refunded: Decimal
 
 
-class _OfProgramme:
-    """A row about a programme (`proposal_id`): `programme` is its reference."""
-
-    proposal_id: int
-
-    @property
-    def programme(self) -> str:
-        return proposal_reference(self.proposal_id)
-
-
 @dataclass
-class RefundRow(_OfProgramme):
+class RefundRow:
     id: int
     proposal_id: int
     organization: str
@@ -122,6 +112,10 @@ class RefundRow(_OfProgramme):
     pools: list[tuple[str, Decimal]]
     recorded_by: str | None
     recorded_at: datetime
+
+    @property
+    def programme(self) -> str:
+        return proposal_reference(self.proposal_id)
 
 
 @dataclass
@@ -227,7 +221,7 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
 
 
 @dataclass
-class RefundDue(_OfProgramme):
+class RefundDue:
     proposal_id: int
     title: str
     organization_id: int
@@ -235,6 +229,10 @@ class RefundDue(_OfProgramme):
     closed_on: date
     due: Decimal
     refunded: Decimal
+
+    @property
+    def programme(self) -> str:
+        return proposal_reference(self.proposal_id)
 
     @property
     def outstanding(self) -> Decimal:
