@@ -1,15 +1,19 @@
-"""Template helpers: navigation by role, money formatting, proposal references."""
+"""Template helpers: navigation by role, money formatting, proposal references, the names of
+pools, budget categories and objectives."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 from fund.accounts.models import Role
+from fund.finance.funding import pool_label
+from fund.finance.queries.lists import area_titles
 from fund.money import format_usd
 from fund.proposals.models import proposal_reference
+from fund.reference.queries import category_titles, objective_labels
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 
@@ -104,6 +108,37 @@ def navigation_bar(user) -> list[NavEntry]:
     ]
 
 
+def _cached(name: str, read):
+    """A reference table read once per request (the filters below name many rows of it)."""
+    if not hasattr(g, name):
+        setattr(g, name, read())
+    return getattr(g, name)
+
+
+def pool(code: str | None) -> str:
+    """`{{ code|pool }}`: a pool by its name, "Unearmarked" or "TA1 earmark: <the area>"."""
+    if not code:
+        return "—"
+    return pool_label(code, _cached("_area_titles", area_titles))
+
+
+def category(code: int | str | None) -> str:
+    """`{{ code|category }}`: a UNSDG budget category by number and name, "1. Staff and other
+    personnel costs"."""
+    if code in (None, ""):
+        return "—"
+    title = _cached("_category_titles", category_titles).get(int(code))
+    return f"{code}. {title}" if title else str(code)
+
+
+def objective(number: int | str | None) -> str:
+    """`{{ number|objective }}`: a GCM objective by number and short name."""
+    if number in (None, ""):
+        return "—"
+    label = _cached("_objective_labels", objective_labels).get(int(number))
+    return f"{number}. {label}" if label else str(number)
+
+
 def reference(proposal_or_id) -> str:
     """`{{ proposal|reference }}` or `{{ proposal_id|reference }}`: P-00042."""
     proposal_id = getattr(proposal_or_id, "id", proposal_or_id)
@@ -113,6 +148,9 @@ def reference(proposal_or_id) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_usd
     app.jinja_env.filters["reference"] = reference
+    app.jinja_env.filters["pool"] = pool
+    app.jinja_env.filters["category"] = category
+    app.jinja_env.filters["objective"] = objective
 
     @app.context_processor
     def layout_context():

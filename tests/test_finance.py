@@ -296,7 +296,7 @@ def test_ta1_earmark_does_not_fund_a_proposal_on_objective_6(
             error=TransitionRefused,
         )
     assert "needs USD 1,070,000.00 but only USD 0.00 is available" in message
-    assert "TA4 USD 0.00, GENERAL USD 0.00" in message
+    assert "TA4 earmark USD 0.00, Unearmarked USD 0.00" in message
     assert status_of(app, proposal_id) == "approved"
     assert available(app)["TA1"] == D("1089000.00")
     assert allocation_count(app) == 0
@@ -397,8 +397,8 @@ def test_funding_is_refused_when_short_with_the_numbers(
         )
     assert (
         "The proposal needs USD 1,070,000.00 but only USD 1,039,500.00 is available to it "
-        "(TA4 USD 49,500.00, GENERAL USD 990,000.00), from the earmarks for TA4 and the "
-        "unearmarked money: USD 30,500.00 short."
+        "(TA4 earmark USD 49,500.00, Unearmarked USD 990,000.00), from the earmarks for TA4 "
+        "and the unearmarked money: USD 30,500.00 short."
     ) in message
     assert pools(app) == before
     assert status_of(app, proposal_id) == "approved"
@@ -1097,7 +1097,12 @@ def test_balance_page(app, client, secretariat, donor, author, make_proposal) ->
         assert f"USD {amount}" in total
     pipeline = html[html.index('id="pipeline"') :]
     assert f"P-{proposal_id:05d}" in pipeline
-    assert "Yes, from TA4 USD 594,000.00 + GENERAL USD 476,000.00" in pipeline
+    assert (
+        "Yes, from TA4 earmark: Facilitating regular migration, decent work and enhancing the "
+        "positive development effects of human mobility USD 594,000.00 + Unearmarked "
+        "USD 476,000.00"
+    ) in pipeline
+    assert "GENERAL" not in pipeline  # pools by their names, not their codes
 
 
 def test_balance_page_lists_long_lists_a_page_at_a_time(
@@ -1239,7 +1244,9 @@ def test_allocation_page_funds_disburses_and_closes(
     html = client.get(path).get_data(as_text=True)
     sources = html[html.index('id="sources"') :]
     assert re.search(
-        r"TA4</th><td class=\"num\">USD 99,000.00</td><td class=\"num\">USD 99,000.00", sources
+        r"TA4 earmark: Facilitating regular migration[^<]*</th><td class=\"num\">USD 99,000.00</td>"
+        r"<td class=\"num\">USD 99,000.00",
+        sources,
     )
     assert "Fund P-" in html and "allocate USD 1,070,000.00" in html
     token = csrf_token(client, path)

@@ -123,7 +123,9 @@ class FundingPlan:
             return ["The proposal has no budget: there is nothing to allocate."]
         if self.covered:
             return []
-        by_pool = ", ".join(f"{code} {format_usd(amount)}" for code, amount in self.pools)
+        by_pool = ", ".join(
+            f"{pool_label(code)} {format_usd(amount)}" for code, amount in self.pools
+        )
         where = (
             f"the earmarks for {', '.join(self.areas)} and the unearmarked money"
             if self.areas

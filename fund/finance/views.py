@@ -14,7 +14,14 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
-from fund.finance import contribution_list, funding, operations, transfer_schedule, transfers
+from fund.finance import (
+    contribution_list,
+    donors,
+    funding,
+    operations,
+    transfer_schedule,
+    transfers,
+)
 from fund.finance.forms import (
     ContributionForm,
     DisbursementForm,
@@ -173,7 +180,9 @@ def contributions():
         once.claim()
         contribution = operations.record_contribution(
             current_user,
-            db.session.get(Organization, form.donor_id.data),
+            db.session.get(Organization, form.donor_id.data)
+            if not form.new_donor_name
+            else donors.new_donor(current_user, form.new_donor_name, utcnow()),
             form.received_on.data,
             form.gross_amount,
             form.earmark.data or None,

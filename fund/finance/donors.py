@@ -1,0 +1,34 @@
+"""A donor recorded with its first contribution: the organization is created in the same
+transaction as the contribution (audited as `organization_created`), so a refused contribution
+leaves no donor behind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fund.accounts.models import Organization, OrganizationKind, User
+from fund.accounts.operations import AccountError, save_organization
+from fund.finance.operations import FinanceError
+
+
+def new_donor(actor: User, name: str, now: datetime) -> Organization:
+    """A new organization (kind "other") named `name`, for the contribution being recorded;
+    a name another organization has is refused at the `new_donor` field."""
+    try:
+        return save_organization(
+            actor,
+            None,
+            name=name,
+            acronym=None,
+            kind=OrganizationKind.OTHER.value,
+            country_iso2=None,
+            iati_org_id=None,
+            committee_member=False,
+            active=True,
+            now=now,
+        )
+    except AccountError as error:
+        message = str(error)
+        if error.field == "name":
+            message += " Choose it in the list of donors instead."
+        raise FinanceError(message, "new_donor") from None
