@@ -106,14 +106,14 @@ def record_pledge(
             f"pledged {currency} {format_amount(amount)}.",
             "schedule",
         )
-    pledge = Pledge(
+    pledge = Pledge.by(
+        actor,
+        now,
         donor_id=donor.id,
         pledged_on=pledged_on,
         currency=currency,
         amount=amount,
         note=(note or "").strip(),
-        recorded_by_id=actor.id,
-        recorded_at=now,
         instalments=lines,
     )
     details = {
@@ -259,13 +259,8 @@ def record_interest(
     _amount(amount, "amount")
     _check_date(earned_on, now, "interest", "earned_on")
     _general_available()
-    entry = InterestEntry(
-        earned_on=earned_on,
-        amount=amount,
-        reference=(reference or "").strip(),
-        recorded_by_id=actor.id,
-        recorded_at=now,
-    )
+    reference = (reference or "").strip()
+    entry = InterestEntry.by(actor, now, earned_on=earned_on, amount=amount, reference=reference)
     db.session.add(entry)
     db.session.flush()
     _move_general(amount, "The database refused to add the interest to the unearmarked pool.")
@@ -308,13 +303,7 @@ def record_direct_cost(
     if amount > available:
         raise FinanceError(refusal, "amount")
     _move_general(-amount, refusal)
-    cost = DirectCost(
-        charged_on=charged_on,
-        amount=amount,
-        description=description,
-        recorded_by_id=actor.id,
-        recorded_at=now,
-    )
+    cost = DirectCost.by(actor, now, charged_on=charged_on, amount=amount, description=description)
     details = {"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL}
     return add_recorded(
         cost,

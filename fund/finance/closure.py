@@ -327,14 +327,14 @@ def record_refund(
         _move_pool(
             code, "The database refused to give the refund back to its pool.", available=take
         )
-    refund = Refund(
+    refund = Refund.by(
+        actor,
+        now,
         allocation_id=closure.allocation_id,
         organization_id=organization_id,
         received_on=received_on,
         amount=amount,
         reference=(reference or "").strip(),
-        recorded_by_id=actor.id,
-        recorded_at=now,
         pools=[
             RefundPool(pool_code=code, position=position, amount=take)
             for position, (code, take) in enumerate(draws)

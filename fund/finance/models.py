@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Self
 
 from sqlalchemy import (
     CheckConstraint,
@@ -34,6 +35,11 @@ class Recorded:
 
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @classmethod
+    def by(cls, actor: User, now: datetime, **fields: Any) -> Self:
+        """A new row of the model, recorded by `actor` at `now` (not yet added)."""
+        return cls(**fields, recorded_by_id=actor.id, recorded_at=now)
 
 
 class Pool(db.Model):

@@ -117,9 +117,7 @@ def _write_payment(
 ) -> Contribution | Disbursement:
     """A contribution or a disbursement written (flushed, so it has its id) with its reference
     trimmed, who recorded it and when."""
-    row = model(
-        **fields, reference=(reference or "").strip(), recorded_by_id=actor.id, recorded_at=now
-    )
+    row = model.by(actor, now, **fields, reference=(reference or "").strip())
     db.session.add(row)
     db.session.flush()
     return row
