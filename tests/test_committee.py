@@ -20,7 +20,8 @@ from fund.finance import queries as finance_queries
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
-from tests.conftest import detached
+from tests.conftest import PreparedDatabase, detached, engine_of
+from tests.factories import new_open_call, new_proposal
 from tests.helpers import audit_events, client_for, csrf_token, new_user, user
 from workflows import TransitionRefused
 
@@ -48,10 +49,29 @@ def detached_people(people: SimpleNamespace) -> SimpleNamespace:
     return SimpleNamespace(**{name: detached(row) for name, row in vars(people).items()})
 
 
+def _under_review() -> SimpleNamespace:
+    """The people, an open call and an ILO proposal under the committee's review (its round
+    open), as the fixtures `people` and `under_review` made them one after the other."""
+    people = committee_people()
+    proposal = new_proposal(people.author, new_open_call().id, "committee_review")
+    db.session.commit()
+    return SimpleNamespace(people=detached_people(people), proposal_id=proposal.id)
+
+
+@pytest.fixture(scope="module")
+def prepared_review(request) -> PreparedDatabase:
+    """`_under_review` made once per engine; the tests of a proposal under review start from a
+    copy."""
+    return PreparedDatabase(request, _under_review)
+
+
 @pytest.fixture
-def people(app) -> SimpleNamespace:
-    """The people of `committee_people`, detached."""
-    with app.app_context():
+def people(request) -> SimpleNamespace:
+    """The people of `committee_people`, detached (those of the prepared database when the test
+    starts from a proposal under review)."""
+    if "under_review" in request.fixturenames:
+        return request.getfixturevalue("prepared_review").data(engine_of(request)).people
+    with request.getfixturevalue("app").app_context():
         return detached_people(committee_people())
 
 
@@ -63,8 +83,9 @@ def _set_rule(app, call_id: int, rule: str, quorum: int | None = None) -> None:
 
 
 @pytest.fixture
-def under_review(app, people, make_proposal):
-    return make_proposal(people.author, status="committee_review")
+def under_review(request, app, people, prepared_review) -> int:
+    """The id of the prepared proposal under review (its round open)."""
+    return prepared_review.data(engine_of(request)).proposal_id
 
 
 def _round(app, proposal_id: int, number: int | None = None) -> VotingRound:

@@ -22,6 +22,7 @@ from fund.proposals.models import proposal_reference
 from tests.helpers import audit_events, client_for, csrf_token, pdf_text, user
 from tests.test_committee import _close, _round, _vote
 from tests.test_committee import people as people
+from tests.test_committee import prepared_review as prepared_review
 from tests.test_committee import under_review as under_review
 from tests.test_security_fuzz import _submit, field, fields, fuzz, many
 

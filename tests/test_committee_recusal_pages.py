@@ -21,6 +21,7 @@ from fund.screening import operations as screening_operations
 from tests.helpers import client_for, pdf_text, user
 from tests.test_committee import _round, _vote
 from tests.test_committee import people as people
+from tests.test_committee import prepared_review as prepared_review
 from tests.test_committee import under_review as under_review
 
 IOM_REASON = "IOM is a participating organization of this proposal"

@@ -25,6 +25,7 @@ from fund.proposals.models import Proposal
 from tests.helpers import audit_events, client_for, csrf_token, org_id, user
 from tests.test_committee import _close, _round, _vote
 from tests.test_committee import people as people
+from tests.test_committee import prepared_review as prepared_review
 from tests.test_committee import under_review as under_review
 from tests.test_committee_race import _holding, _run
 

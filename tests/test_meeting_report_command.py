@@ -10,6 +10,7 @@ from fund.extensions import db
 from fund.proposals.models import proposal_reference
 from tests.helpers import client_for, pdf_text, user
 from tests.test_committee import people as people
+from tests.test_committee import prepared_review as prepared_review
 from tests.test_committee import under_review as under_review
 from tests.test_committee_meetings import DAY, _meeting
 from tests.test_committee_meetings import seated as seated

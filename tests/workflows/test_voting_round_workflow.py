@@ -17,6 +17,7 @@ from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
 from tests.helpers import user
 from tests.test_committee import people as people
+from tests.test_committee import prepared_review as prepared_review
 from tests.test_committee import under_review as under_review
 from workflows import Engine, TransitionRefused
 from workflows.voting_round import (
