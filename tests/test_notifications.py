@@ -16,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import event, func, select, update
 
+from fund.accounts.models import User
 from fund.committee import operations as committee_operations
 from fund.committee.models import VotingRound
 from fund.extensions import db, utcnow
@@ -32,7 +33,8 @@ from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.screening import operations as screening_operations
 from fund.signals import proposal_transitioned, round_closed
-from tests.helpers import client_for, csrf_token, user
+from tests.conftest import PreparedDatabase, engine_of
+from tests.helpers import client_for, csrf_token, new_user, user
 
 BASE = "https://fund.example.org"
 
@@ -121,30 +123,44 @@ def html_of(message: EmailMessage) -> str:
 # People and steps -------------------------------------------------------------------------------
 
 
+# (name, roles, organization, values): see `people`.
+PEOPLE = (
+    ("author", ("applicant",), "ILO", {"name": "Ana Author"}),
+    ("colleague", ("applicant",), "ILO", {"name": "Carl ILO"}),
+    ("outsider", ("applicant",), "UNDP", {"name": "Olga UNDP"}),
+    ("secretariat", ("secretariat",), None, {"name": "Sara Secretariat"}),
+    ("secretariat2", ("secretariat",), None, {"name": "Sam Secretariat"}),
+    ("unhcr", ("committee",), "UNHCR", {"name": "Ursula"}),
+    ("unicef", ("committee",), "UNICEF", {"name": "Chen"}),
+    ("independent", ("committee",), None, {"name": "Ines"}),
+    ("iom", ("committee",), "IOM", {"name": "Ibrahim IOM"}),
+    ("ilo_member", ("committee",), "ILO", {"name": "Lena"}),
+    ("retired", ("committee",), "UNDP", {"name": "Rita", "active": False}),
+)
+
+
+def _make_people() -> SimpleNamespace:
+    made = {key: new_user(roles, acronym, **values).id for key, roles, acronym, values in PEOPLE}
+    db.session.commit()
+    db.session.expunge_all()
+    found = {key: db.session.get(User, user_id) for key, user_id in made.items()}
+    for row in found.values():
+        db.session.expunge(row)
+    return SimpleNamespace(**found)
+
+
+@pytest.fixture(scope="module")
+def prepared_people(request) -> PreparedDatabase:
+    """The people below, made once per engine; each test starts from a copy."""
+    return PreparedDatabase(request, _make_people)
+
+
 @pytest.fixture
-def people(create_user):
+def people(request, prepared_people):
     """Proposals here are ILO's, ILO-led with IOM taking part (see conftest.fill_complete): the
     ILO and IOM committee members are recused; UNHCR, UNICEF and a member without an
     organization are entitled; an inactive member is never told anything."""
-    return SimpleNamespace(
-        author=create_user(roles=("applicant",), organization_acronym="ILO", name="Ana Author"),
-        colleague=create_user(roles=("applicant",), organization_acronym="ILO", name="Carl ILO"),
-        outsider=create_user(roles=("applicant",), organization_acronym="UNDP", name="Olga UNDP"),
-        secretariat=create_user(
-            roles=("secretariat",), organization_acronym=None, name="Sara Secretariat"
-        ),
-        secretariat2=create_user(
-            roles=("secretariat",), organization_acronym=None, name="Sam Secretariat"
-        ),
-        unhcr=create_user(roles=("committee",), organization_acronym="UNHCR", name="Ursula"),
-        unicef=create_user(roles=("committee",), organization_acronym="UNICEF", name="Chen"),
-        independent=create_user(roles=("committee",), organization_acronym=None, name="Ines"),
-        iom=create_user(roles=("committee",), organization_acronym="IOM", name="Ibrahim IOM"),
-        ilo_member=create_user(roles=("committee",), organization_acronym="ILO", name="Lena"),
-        retired=create_user(
-            roles=("committee",), organization_acronym="UNDP", name="Rita", active=False
-        ),
-    )
+    return prepared_people.data(engine_of(request))
 
 
 def _fire(app, proposal_id: int, trigger: str, actor, comment: str | None = None) -> None:
