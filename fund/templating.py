@@ -115,11 +115,12 @@ def _cached(name: str, read):
     return getattr(g, name)
 
 
-def pool(code: str | None) -> str:
-    """`{{ code|pool }}`: a pool by its name, "Unearmarked" or "TA1 earmark: <the area>"."""
+def pool(code: str | None, short: bool = False) -> str:
+    """`{{ code|pool }}`: a pool by its name, "Unearmarked" or "TA1 earmark: <the area>";
+    `{{ code|pool(short=True) }}` in a narrow column: "TA1 earmark"."""
     if not code:
         return "—"
-    return pool_label(code, _cached("_area_titles", area_titles))
+    return pool_label(code, None if short else _cached("_area_titles", area_titles))
 
 
 def category(code: int | str | None) -> str:

@@ -440,7 +440,7 @@ def test_the_agent_records_a_refund_from_the_list(
     assert response.status_code == 302
     html = client.get("/finance/refunds").get_data(as_text=True)
     assert "No refund is due." in html and "R-1" in html
-    assert "Unearmarked USD 147,000.00; TA2 earmark: Protecting the human rights" in html
+    assert "Unearmarked USD 147,000.00; TA2 earmark USD 153,000.00" in html
     assert "GENERAL" not in html  # the pools by their names
     assert client.post(path, data={"csrf_token": token}).status_code == 404  # nothing due
 

@@ -45,6 +45,7 @@ def test_the_filters_name_pools_categories_and_objectives(app):
         assert pool("GENERAL") == "Unearmarked"
         assert pool("TA1").startswith("TA1 earmark: Promoting fact-based")
         assert pool(None) == "—"
+        assert pool("TA1", short=True) == "TA1 earmark"
         assert category(1) == "1. Staff and other personnel costs"
         assert category("8").startswith("8. Indirect support costs")
         assert category(None) == "—"
@@ -71,7 +72,7 @@ def test_the_contributions_name_their_pools(app, client, secretariat, donor):
     _contribute(app, secretariat, donor, "500.00", "TA1")
     html = client.get("/finance/contributions").get_data(as_text=True)
     listing = html[html.index('id="contributions"') :]
-    assert "Unearmarked" in listing and "TA1 earmark: Promoting fact-based" in listing
+    assert "Unearmarked" in listing and "TA1 earmark" in listing
     assert "GENERAL" not in listing
 
 
