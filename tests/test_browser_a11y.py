@@ -835,3 +835,22 @@ def test_the_coverage_chart_on_a_phone_is_a_list_of_bars(plain_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     width = items.first.locator("svg.bar").bounding_box()["width"]
     assert width > 300, f"the bar is {width} px wide on a 375 px screen"
+
+
+def test_key_columns_are_not_cut_off_at_desktop_width(world, pages):
+    """At 1280 px the balance by pool ("Available") and the coverage tables (share, target and
+    flag) show every column: their regions have nothing to scroll."""
+    page = pages["secretariat"]
+    page.set_viewport_size(DESKTOP)
+    hidden = {}
+    for path, selectors in (
+        ("/finance/", ["#balance"]),
+        ("/coverage/", ["#objectives", "#areas", "#regions", "#organizations"]),
+    ):
+        page.goto(path)
+        for selector in selectors:
+            wrap = page.locator(f".table-wrap:has(> table{selector})")
+            sizes = wrap.evaluate("el => [el.scrollWidth, el.clientWidth]")
+            if sizes[0] > sizes[1]:
+                hidden[f"{path} {selector}"] = sizes
+    assert not hidden, f"tables wider than their region (scroll width, width): {hidden}"
