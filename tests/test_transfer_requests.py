@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.finance import operations, transfers
@@ -23,34 +24,53 @@ from fund.finance.transfer_models import TransferRequest
 from fund.reporting import operations as reporting
 from fund.reporting import queries as report_queries
 from fund.reporting.models import ProgrammeReport
-from tests.helpers import csrf_token, login, org_id, user
+from tests.conftest import PreparedDatabase, engine_of
+from tests.factories import new_open_call, new_proposal
+from tests.helpers import csrf_token, login, new_user, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
 
 
+def _programme() -> dict:
+    """The programme and its people as the fixtures made them: the open call, the people, then
+    the funded proposal."""
+    call_id = new_open_call().id
+    made = {
+        "ilo": new_user(("applicant",), "ILO", name="Ilo Staff"),
+        "secretariat": new_user(("secretariat",), None),
+        "second": new_user(("secretariat",), None, name="Second"),
+        "agent": new_user(("administrative_agent",), None),
+    }
+    db.session.commit()
+    ids = {key: row.id for key, row in made.items()}
+    funded = new_proposal(made["ilo"], call_id, "funded").id
+    db.session.commit()
+    allocation_id = db.session.scalar(select(Allocation.id).where(Allocation.proposal_id == funded))
+    year = db.session.scalar(
+        select(ProgrammeReport.year)
+        .where(ProgrammeReport.proposal_id == funded)
+        .order_by(ProgrammeReport.year)
+        .limit(1)
+    )
+    db.session.expunge_all()
+    people = {key: db.session.get(User, user_id) for key, user_id in ids.items()}
+    for row in people.values():
+        db.session.expunge(row)
+    return {"proposal": funded, "allocation": allocation_id, "year": year, **people}
+
+
+@pytest.fixture(scope="module")
+def prepared_programme(request) -> PreparedDatabase:
+    """`_programme` made once per engine; each test starts from a copy."""
+    return PreparedDatabase(request, _programme)
+
+
 @pytest.fixture
-def programme(app, create_user, make_proposal):
+def programme(request, prepared_programme):
     """A funded ILO-IOM programme (ILO's share USD 642,000.00, IOM's USD 428,000.00) and its
     people; nothing transferred yet."""
-    people = {
-        "ilo": create_user(roles=("applicant",), organization_acronym="ILO", name="Ilo Staff"),
-        "secretariat": create_user(roles=("secretariat",), organization_acronym=None),
-        "second": create_user(roles=("secretariat",), organization_acronym=None, name="Second"),
-        "agent": create_user(roles=("administrative_agent",), organization_acronym=None),
-    }
-    funded = make_proposal(people["ilo"], status="funded")
-    with app.app_context():
-        allocation_id = db.session.scalar(
-            select(Allocation.id).where(Allocation.proposal_id == funded)
-        )
-        year = db.session.scalar(
-            select(ProgrammeReport.year)
-            .where(ProgrammeReport.proposal_id == funded)
-            .order_by(ProgrammeReport.year)
-            .limit(1)
-        )
-    return {"proposal": funded, "allocation": allocation_id, "year": year, **people}
+    return dict(prepared_programme.data(engine_of(request)))
 
 
 def _allocation(programme) -> Allocation:
