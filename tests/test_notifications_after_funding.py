@@ -15,6 +15,7 @@ from fund.notifications.models import Notification, OutboxMessage
 from fund.revisions import operations
 from tests.helpers import org_id, user
 from tests.test_revisions import _draft, _extension
+from tests.test_revisions import prepared_programme as prepared_programme
 from tests.test_revisions import programme as programme  # the fixture
 
 

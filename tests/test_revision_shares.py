@@ -18,6 +18,7 @@ from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionValues
 from tests.helpers import org_id, user
 from tests.test_revisions import _draft, _lines
+from tests.test_revisions import prepared_programme as prepared_programme
 from tests.test_revisions import programme as programme  # the fixture
 
 D = Decimal

@@ -27,7 +27,9 @@ from fund.revisions import operations, rules
 from fund.revisions.models import Revision
 from fund.revisions.operations import LineValues, RevisionRefused, RevisionValues
 from fund.revisions.workflow import programme_end
-from tests.helpers import client_for, csrf_token, login, org_id, user
+from tests.conftest import PreparedDatabase, engine_of
+from tests.factories import new_open_call, new_proposal
+from tests.helpers import client_for, csrf_token, login, new_user, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
@@ -105,19 +107,42 @@ def test_every_reason_that_triggered_is_recorded_in_the_tables_order():
 # The programme and its people -----------------------------------------------------------------
 
 
+# (key, roles, organization, values) of the programme's people, in the order they are made.
+PEOPLE = (
+    ("ilo", ("applicant",), "ILO", {"name": "Ilo Staff"}),
+    ("iom", ("applicant",), "IOM", {"name": "Iom Staff"}),
+    ("undp", ("applicant",), "UNDP", {"name": "Undp"}),
+    ("secretariat", ("secretariat",), None, {}),
+    ("committee", ("committee",), "UNHCR", {}),
+)
+
+
+def _programme() -> dict:
+    """The programme and its people as the fixtures made them: the open call, the people, then
+    the funded proposal."""
+    call_id = new_open_call().id
+    ids = {key: new_user(roles, acronym, **values).id for key, roles, acronym, values in PEOPLE}
+    db.session.commit()
+    funded = new_proposal(db.session.get(User, ids["ilo"]), call_id, "funded").id
+    db.session.commit()
+    db.session.expunge_all()
+    people = {key: db.session.get(User, user_id) for key, user_id in ids.items()}
+    for row in people.values():
+        db.session.expunge(row)
+    return {"proposal": funded, **people}
+
+
+@pytest.fixture(scope="module")
+def prepared_programme(request) -> PreparedDatabase:
+    """`_programme` made once per engine; each test starts from a copy."""
+    return PreparedDatabase(request, _programme)
+
+
 @pytest.fixture
-def programme(app, create_user, make_proposal):
+def programme(request, prepared_programme):
     """A funded ILO-IOM programme (24 months from 60 days from now, USD 1,000,000 of direct
     costs: ILO 600,000 in category 1, IOM 400,000 in category 4); its people."""
-    people = {
-        "ilo": create_user(roles=("applicant",), organization_acronym="ILO", name="Ilo Staff"),
-        "iom": create_user(roles=("applicant",), organization_acronym="IOM", name="Iom Staff"),
-        "undp": create_user(roles=("applicant",), organization_acronym="UNDP", name="Undp"),
-        "secretariat": create_user(roles=("secretariat",), organization_acronym=None),
-        "committee": create_user(roles=("committee",), organization_acronym="UNHCR"),
-    }
-    funded = make_proposal(people["ilo"], status="funded")
-    return {"proposal": funded, **people}
+    return dict(prepared_programme.data(engine_of(request)))
 
 
 def _end(proposal_id: int):
