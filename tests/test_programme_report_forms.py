@@ -26,7 +26,12 @@ from fund.reporting import attachments, operations
 from fund.reporting.models import ProgrammeReport, ReportAttachment, ReportExpenditure
 from tests.helpers import client_for, csrf_token, login, org_id, user
 from tests.test_idempotency import post_together, same_session
-from tests.test_programme_reports import _fill_narrative, _report, programme  # noqa: F401
+from tests.test_programme_reports import (  # noqa: F401 - the fixtures
+    _fill_narrative,
+    _report,
+    prepared_programme,
+    programme,
+)
 
 D = Decimal
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
@@ -23,7 +24,9 @@ from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutco
 from fund.reporting import operations, queries
 from fund.reporting.models import ProgrammeReport, ReportExpenditure
 from fund.results.coverage import results_coverage
-from tests.helpers import csrf_token, login, org_id, user
+from tests.conftest import PreparedDatabase, engine_of
+from tests.factories import new_open_call, new_proposal
+from tests.helpers import csrf_token, login, new_user, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
@@ -32,24 +35,46 @@ D = Decimal
 EXPECTED_STATEMENTS = [13, 10, 5, 4]
 
 
-@pytest.fixture
-def programme(app, create_user, make_proposal):
-    """A funded ILO-IOM programme with USD 100,000.00 transferred to ILO; its people."""
-    people = {
-        "ilo": create_user(roles=("applicant",), organization_acronym="ILO", name="Ilo Staff"),
-        "iom": create_user(roles=("applicant",), organization_acronym="IOM", name="Iom Staff"),
-        "undp": create_user(roles=("applicant",), organization_acronym="UNDP", name="Undp"),
-        "secretariat": create_user(roles=("secretariat",), organization_acronym=None),
-        "committee": create_user(roles=("committee",), organization_acronym="UNHCR"),
-    }
-    funded = make_proposal(people["ilo"], status="funded")
-    with app.app_context():
-        allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
-        finance_operations.record_disbursement(
-            user(people["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("100000")
-        )
-        db.session.commit()
+# (key, roles, organization, values) of the programme's people, in the order they are made.
+PEOPLE = (
+    ("ilo", ("applicant",), "ILO", {"name": "Ilo Staff"}),
+    ("iom", ("applicant",), "IOM", {"name": "Iom Staff"}),
+    ("undp", ("applicant",), "UNDP", {"name": "Undp"}),
+    ("secretariat", ("secretariat",), None, {}),
+    ("committee", ("committee",), "UNHCR", {}),
+)
+
+
+def _programme() -> dict:
+    """The programme and its people as the fixtures made them: the open call, the people, the
+    funded proposal, then the transfer to ILO."""
+    call_id = new_open_call().id
+    ids = {key: new_user(roles, acronym, **values).id for key, roles, acronym, values in PEOPLE}
+    db.session.commit()
+    funded = new_proposal(db.session.get(User, ids["ilo"]), call_id, "funded").id
+    db.session.commit()
+    allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
+    finance_operations.record_disbursement(
+        user(ids["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("100000")
+    )
+    db.session.commit()
+    db.session.expunge_all()
+    people = {key: db.session.get(User, user_id) for key, user_id in ids.items()}
+    for row in people.values():
+        db.session.expunge(row)
     return {"proposal": funded, **people}
+
+
+@pytest.fixture(scope="module")
+def prepared_programme(request) -> PreparedDatabase:
+    """`_programme` made once per engine; each test starts from a copy."""
+    return PreparedDatabase(request, _programme)
+
+
+@pytest.fixture
+def programme(request, prepared_programme):
+    """A funded ILO-IOM programme with USD 100,000.00 transferred to ILO; its people."""
+    return dict(prepared_programme.data(engine_of(request)))
 
 
 def _report(proposal_id: int, kind: str) -> ProgrammeReport:
