@@ -52,6 +52,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str], str | None]] = [
     ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN}), "Administration"),
     ("admin.users", "Users", frozenset({Role.ADMIN}), "Administration"),
     ("admin.organizations", "Organizations", frozenset({Role.ADMIN}), "Administration"),
+    ("core.failed_emails_page", "Emails not delivered", frozenset({Role.ADMIN}), "Administration"),
     ("reference.objectives", "GCM objectives", frozenset(), "About the fund"),
     ("reference.principles", "Guiding principles", frozenset(), "About the fund"),
     ("proposals.workflow", "Workflow", frozenset(), "About the fund"),

@@ -69,3 +69,9 @@ def test_every_navigation_entry_names_a_group_or_none():
         if not seen or seen[-1] != group:
             assert group not in seen, f"{group} is split in the table"
             seen.append(group)
+
+
+def test_admins_find_the_emails_not_delivered_under_administration(app, create_user):
+    bar, _ = _bar(app, create_user, "admin")
+    administration = next(entry for entry in bar if entry.label == "Administration")
+    assert ("core.failed_emails_page", "Emails not delivered") in administration.items
