@@ -61,42 +61,42 @@ def _sqlite_without_syncing(connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-# The slowest files, longest first (measured with --durations on two workers). They are run
+# The slowest files, longest first (measured on two workers: each file's total time). They are run
 # before the others: with `--dist loadfile` each file goes whole to the next free worker, so
 # a long file started last would keep one worker busy after the other has finished. (xdist
 # would order the files by their number of tests instead: `make test` passes
 # --no-loadscope-reorder.)
 SLOW_FILES_FIRST = (
-    "tests/test_coverage_totals.py",
-    "tests/test_security_fuzz.py",
-    "tests/test_finance.py",
-    "tests/test_browser_concept_note_journey.py",
-    "tests/test_coverage_rule.py",
-    "tests/test_query_counts.py",
-    "tests/test_browser_journey.py",
-    "tests/test_applicant_pages_browser.py",
-    "tests/test_browser_pagination.py",
-    "tests/test_committee_pages_browser.py",
-    "tests/test_self_contained.py",
-    "tests/test_concept_note_decisions.py",
     "tests/test_browser_a11y.py",
+    "tests/test_security_fuzz.py",
+    "tests/test_coverage_totals.py",
+    "tests/test_concept_note_decisions.py",
+    "tests/test_finance.py",
+    "tests/test_browser_editor.py",
+    "tests/test_agent.py",
+    "tests/test_browser_journey.py",
+    "tests/test_committee_recusal_pages.py",
     "tests/test_notifications.py",
-    "tests/test_coverage.py",
+    "tests/test_bad_input.py",
+    "tests/test_pipeline.py",
+    "tests/test_coverage_rule.py",
+    "tests/test_browser_concept_note_journey.py",
     "tests/test_authorization_matrix.py",
-    "tests/test_seed.py",
-    "tests/test_reports_pdf.py",
-    "tests/test_results_editor.py",
-    "tests/test_commands.py",
-    "tests/test_committee_meetings.py",
-    "tests/test_open_data.py",
-    "tests/test_committee.py",
-    "tests/test_forms.py",
-    "tests/test_browser_results_editor.py",
-    "tests/test_browser_transfers.py",
-    "tests/test_browser_closure.py",
+    "tests/test_coverage.py",
+    "tests/test_browser_dashboard.py",
     "tests/test_browser_revisions.py",
     "tests/test_browser_programme_reports.py",
-    "tests/test_programme_reports.py",
+    "tests/test_results_coverage.py",
+    "tests/test_reports_pdf.py",
+    "tests/test_browser_transfers.py",
+    "tests/test_browser_closure.py",
+    "tests/test_screening.py",
+    "tests/test_browser_results_editor.py",
+    "tests/test_concept_notes.py",
+    "tests/test_committee_pages.py",
+    "tests/test_seed.py",
+    "tests/test_results_editor.py",
+    "tests/test_query_counts.py",
 )
 
 
