@@ -10,10 +10,9 @@ from flask_login import current_user
 
 from fund.accounts.models import Role
 from fund.finance.funding import pool_label
-from fund.finance.queries.lists import area_titles
 from fund.money import format_usd
 from fund.proposals.models import proposal_reference
-from fund.reference.queries import category_titles, objective_labels
+from fund.reference.queries import labels
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 
@@ -109,11 +108,12 @@ def navigation_bar(user) -> list[NavEntry]:
     ]
 
 
-def _cached(name: str, read):
-    """A reference table read once per request (the filters below name many rows of it)."""
-    if not hasattr(g, name):
-        setattr(g, name, read())
-    return getattr(g, name)
+def _labels():
+    """The reference tables' names, read once per request in one statement (the filters below
+    name many rows of them)."""
+    if not hasattr(g, "_reference_labels"):
+        g._reference_labels = labels()
+    return g._reference_labels
 
 
 def pool(code: str | None, short: bool = False) -> str:
@@ -121,7 +121,7 @@ def pool(code: str | None, short: bool = False) -> str:
     `{{ code|pool(short=True) }}` in a narrow column: "TA1 earmark"."""
     if not code:
         return "—"
-    return pool_label(code, None if short else _cached("_area_titles", area_titles))
+    return pool_label(code, None if short else _labels().areas)
 
 
 def category(code: int | str | None) -> str:
@@ -129,7 +129,7 @@ def category(code: int | str | None) -> str:
     personnel costs"."""
     if code in (None, ""):
         return "—"
-    title = _cached("_category_titles", category_titles).get(int(code))
+    title = _labels().categories.get(int(code))
     return f"{code}. {title}" if title else str(code)
 
 
@@ -137,7 +137,7 @@ def objective(number: int | str | None) -> str:
     """`{{ number|objective }}`: a GCM objective by number and short name."""
     if number in (None, ""):
         return "—"
-    label = _cached("_objective_labels", objective_labels).get(int(number))
+    label = _labels().objectives.get(int(number))
     return f"{number}. {label}" if label else str(number)
 
 

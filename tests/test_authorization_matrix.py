@@ -692,6 +692,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.xlsx_export": _SECRETARIAT,
     "reports.csv_export": _SECRETARIAT,
     "reports.allocation_pdf": _SECRETARIAT,
+    "reports.allocation_page": _SECRETARIAT,
     # The decision record as a PDF: the same readers as the page.
     "reports.decision_pdf": _only({"owner": 200, "secretariat": 200, "committee": 200}, refused=404)
     | _NO_PROPOSAL_ROLE,

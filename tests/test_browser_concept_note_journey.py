@@ -226,7 +226,13 @@ def test_a_concept_note_from_draft_to_full_proposal(journey: NoteJourney, server
     assert "Choose the primary GCM objective." in missing, missing
     journey.shot(page, "saved-incomplete")
 
-    # Asking to submit shows every problem still in the way; nothing is submitted.
+    # Submit is disabled while problems remain, described by the list of what is missing; a
+    # request that gets past it anyway (a stale page) is refused with every problem, and nothing
+    # is submitted.
+    submit = page.get_by_role("button", name="Submit the concept note to the secretariat")
+    assert submit.is_disabled()
+    assert submit.get_attribute("aria-describedby") == "readiness"
+    submit.evaluate("button => { button.disabled = false; }")
     _click(page, "Submit the concept note to the secretariat")
     refusal = page.locator(".error-summary")
     assert "The action was not taken" in _text(refusal)
@@ -374,6 +380,7 @@ def test_a_concept_note_from_draft_to_full_proposal(journey: NoteJourney, server
         page.get_by_label(f"Budget row {number}: Amount (USD)").fill(amount)
     _click(page, "Save draft")
     assert "Draft saved." in _flash(page), _flash(page)
+    _follow(page, "View the proposal")  # saving keeps the editor open; the page shows the origin
     origin = _text(page.locator("section[aria-labelledby=origin-title]"))
     assert f"developed from the concept note {selected}" in origin, origin
     upload = page.locator("form.upload")

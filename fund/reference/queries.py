@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from fund.extensions import db
@@ -38,3 +40,29 @@ def objective_labels() -> dict[int, str]:
 def category_titles() -> dict[int, str]:
     """UNSDG budget category code -> title."""
     return {c.code: c.title for c in db.session.scalars(select(BudgetCategory))}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The names the pages give to codes: thematic areas by code, budget categories and
+    objectives by number."""
+
+    areas: dict[str, str]
+    categories: dict[int, str]
+    objectives: dict[int, str]
+
+
+def labels() -> Labels:
+    """The three reference tables' names in one statement (a page naming pools, categories and
+    objectives sends one, whatever it names)."""
+    rows = db.session.execute(
+        union_all(
+            select(literal("a"), ThematicArea.code, ThematicArea.title),
+            select(literal("c"), cast(BudgetCategory.code, String), BudgetCategory.title),
+            select(literal("o"), cast(GcmObjective.number, String), GcmObjective.short_label),
+        )
+    ).all()
+    found: dict[str, dict] = {"a": {}, "c": {}, "o": {}}
+    for table, code, title in rows:
+        found[table][code if table == "a" else int(code)] = title
+    return Labels(areas=found["a"], categories=found["c"], objectives=found["o"])
