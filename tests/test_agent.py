@@ -212,6 +212,8 @@ def test_a_usd_contribution_is_a_deposit_at_the_rate_one(app, agent_user, donor)
         ("USD", "100.00", "1.1", "exchange_rate", "USD is at the rate 1"),
         ("EUR", "100.00", "0", "exchange_rate", "more than zero"),
         ("EUR", "100.00", "1.123456789", "exchange_rate", "eight decimals"),
+        ("EUR", "100.00", "1e20", "exchange_rate", "ten digits before the point"),
+        ("EUR", "100.00", "123456789012345678901", "exchange_rate", "ten digits before"),
         ("EUR", "0.01", "0.1", "exchange_rate", "worth USD 0.00"),
         ("EU", "100.00", "1.1", "currency", "ISO 4217"),
         ("EUR", "-1.00", "1.1", "amount", "more than zero"),
@@ -233,6 +235,13 @@ def test_a_bad_deposit_is_refused_at_its_field(
         )
         assert error.field == field and message in error.message
         assert db.session.scalar(select(func.count()).select_from(Contribution)) == 0
+
+
+@pytest.mark.parametrize("typed", ["123456789012345678901", "99999999999.5", "1" * 40])
+def test_a_rate_too_large_to_store_is_refused_with_words(typed):
+    with pytest.raises(FinanceError) as refused:
+        agent.parse_rate(typed)
+    assert "ten digits before the point" in refused.value.message
 
 
 def test_a_deposit_pays_its_donors_pledge_in_its_currency(

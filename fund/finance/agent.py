@@ -69,7 +69,8 @@ def rate_text(rate: Decimal) -> str:
 def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:
     if rate <= 0:
         raise FinanceError("The exchange rate must be more than zero.", field)
-    if rate != rate.quantize(RATE_PLACES) or rate > MAX_RATE:
+    # Too large first: quantizing a rate of more than 20 digits is itself an error.
+    if rate > MAX_RATE or rate != rate.quantize(RATE_PLACES):
         raise FinanceError("Use at most eight decimals and ten digits before the point.", field)
     return rate
 
