@@ -67,7 +67,9 @@ def _sqlite_without_syncing(connection: Any, _record: Any) -> None:
 # would order the files by their number of tests instead: `make test` passes
 # --no-loadscope-reorder.)
 SLOW_FILES_FIRST = (
+    "tests/test_browser_a11y_crawl_staff.py",
     "tests/test_browser_a11y.py",
+    "tests/test_browser_a11y_crawl_applicants.py",
     "tests/test_security_fuzz.py",
     "tests/test_coverage_totals.py",
     "tests/test_concept_note_decisions.py",

@@ -1,0 +1,141 @@
+"""The checks the accessibility tests share: a page at a desktop's and a phone's width (axe's
+violations, a page scrolling sideways), and the crawl of every page a role reaches by its links
+on the demo set (the crawl is split over modules by role, so that test workers share it)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from fund.demo import load_demo_contributions, load_demo_proposals
+from fund.extensions import db
+from fund.seed import SeedReport
+from tests import browser_support as support
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+PAGE_OVERFLOW = """() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth) return null;
+    // What sticks out: the outermost elements whose right edge passes the screen's.
+    const out = [];
+    for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.right > root.clientWidth + 1 && box.width > 0
+                && !(el.parentElement && el.parentElement.getBoundingClientRect().right
+                     > root.clientWidth + 1)) {
+            out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                     + (el.className && typeof el.className === 'string'
+                        ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+                     + ' ' + Math.round(box.right) + 'px');
+        }
+        if (out.length >= 5) break;
+    }
+    return `${root.scrollWidth} px wide on a ${root.clientWidth} px screen: ${out.join(', ')}`;
+}"""
+
+
+def width_problems(page: Any, where: str) -> list[str]:
+    """What is wrong with the page at 1280 px, then at 375 px (resized, not reloaded): axe's
+    violations, and a page wider than the phone's screen. The viewport is left at 1280 px."""
+    problems = []
+    try:
+        for size in (DESKTOP, PHONE):
+            page.set_viewport_size(size)
+            at = f"{where} at {size['width']} px"
+            violations = support.axe_violations(page)
+            if violations:
+                problems.append(support.describe_violations(violations, at))
+            overflow = page.evaluate(PAGE_OVERFLOW) if size is PHONE else None
+            if overflow:
+                problems.append(f"{at} scrolls sideways: {overflow}")
+            if violations or overflow:
+                support.screenshot(page, f"a11y-{where}-{size['width']}")
+    finally:
+        page.set_viewport_size(DESKTOP)
+    return problems
+
+
+# Every page of every role, at 1280 and 375 px ---------------------------------------------
+
+# Each role's pages are found as a person finds them: following the links from Home, on the
+# full demo set (programmes in every state, reports, revisions, meetings, a closed programme).
+# A page is visited once per route (ids and query strings aside).
+
+CRAWLERS = {
+    "anonymous": None,
+    "applicant": "applicant@demo.fund",
+    "lead applicant": "unicef.applicant@demo.fund",  # its programme is funded: reports
+    "secretariat": "secretariat@demo.fund",
+    "committee": "committee.unicef@demo.fund",
+    "admin": "admin@demo.fund",
+    "agent": "agent@demo.fund",
+}
+NOT_PAGES = re.compile(
+    r"\.(pdf|csv|xlsx|json|xml|svg|txt)$|/attachments/|/account/unlock|^/healthz|^/readyz"
+)
+MAX_ROUTES = 90
+
+
+def route_of(path: str) -> str:
+    """The route a path belongs to: its numbers are ids."""
+    return re.sub(r"/\d+(?=/|$)", "/{id}", path)
+
+
+LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
+    .filter(a => !a.hasAttribute('download'))
+    .map(a => a.href)"""
+
+
+def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The application with the whole demo set, as `flask fund seed --demo` makes it, served
+    (a module's fixture yields from it)."""
+    support.require_browser()
+    app = support.live_app(sqlite_template, tmp_path_factory.mktemp("a11y-demo"))
+    with app.app_context():
+        seed_dir = Path(app.config["SEED_DIR"])
+        report = SeedReport()
+        load_demo_contributions(seed_dir, report)
+        load_demo_proposals(seed_dir, report)
+        db.session.commit()
+    with support.LiveServer(app) as server:
+        yield server
+
+
+def check_every_page(browser: Any, demo_server: support.LiveServer, role: str) -> None:
+    """Every page a role reaches by its links: no axe violation at 1280 and at 375 px, no page
+    scrolling sideways at 375 px, and none answering with a server error."""
+    context = support.new_context(browser, demo_server, bypass_csp=True)
+    page = context.new_page()
+    try:
+        if CRAWLERS[role]:
+            support.sign_in(page, CRAWLERS[role])
+        origin = urlsplit(demo_server.url).netloc
+        queue, seen, visited, problems = ["/"], {route_of("/")}, [], []
+        while queue and len(visited) < MAX_ROUTES:
+            path = queue.pop(0)
+            response = page.goto(path)
+            status = response.status if response is not None else 0
+            if status >= 500 or status == 0:
+                problems.append(f"{path}: answered {status}")
+                continue
+            if status != 200 or "text/html" not in (response.headers.get("content-type") or ""):
+                continue
+            visited.append(path)
+            problems += width_problems(page, f"{route_of(path)} ({role})")
+            for href in page.evaluate(LINKS):
+                parts = urlsplit(href)
+                if parts.netloc != origin or NOT_PAGES.search(parts.path):
+                    continue
+                if route_of(parts.path) not in seen:
+                    seen.add(route_of(parts.path))
+                    queue.append(parts.path)
+        assert len(visited) >= 3, f"{role} reached only {visited}"
+        assert not problems, f"{len(visited)} pages visited; " + "\n".join(problems)
+    finally:
+        context.close()
