@@ -430,7 +430,7 @@ def test_log_page_is_shown_to_secretariat_and_admin(app, client, login_as, role)
     assert "3 events in the trail" in page
     assert "event number 2" in page
     assert 'role="search"' in page
-    assert "draft → submitted" in page
+    assert "Draft → Submitted" in page  # the states by their workflow's labels
     assert "Download CSV" in page
 
 
@@ -457,7 +457,27 @@ def test_log_page_shows_actor_organization_and_details(app, client, login_as):
     page = client.get("/audit/").get_data(as_text=True)
     assert f'{admin.name} <span class="muted">· UNDP</span>' in page
     assert "active: [true, false]" in page
-    assert "user 42" in page
+    assert "User 42" in page  # the subject in words
+
+
+def test_log_page_reads_in_words_with_the_codes_beside(app, client, login_as):
+    login_as("secretariat", organization_acronym="IOM")
+    with app.app_context():
+        record("proposal_results_saved", "proposal", 7, None)
+        record("submit", "proposal", 8, None, from_state="draft", to_state="submitted")
+        record("approve", "proposal", 8, None, from_state="committee_review", to_state="approved")
+        record("accept", "programme_report", 3, None, from_state="submitted", to_state="accepted")
+        record("made_up", "widget", 2, None, from_state="half_done", to_state="done")
+        db.session.commit()
+    page = client.get("/audit/").get_data(as_text=True)
+    rows = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert 'Proposal results saved <code class="audit-code">proposal_results_saved</code>' in rows
+    assert "P-00007" in rows and "P-00008" in rows and "proposal 8" not in rows
+    assert "Draft → Submitted" in rows
+    assert "Approved (pipeline)" in rows and "→ approved<" not in rows
+    assert "Programme report 3" in rows and "Submitted → Accepted" in rows
+    assert "Widget 2" in rows and "Half done → Done" in rows  # no table: its words
+    assert "The code under an action in the list" in page  # the filter takes the code
 
 
 def test_log_page_filters(app, client, login_as):

@@ -22,7 +22,7 @@ from wtforms.widgets import TextInput
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.audit import queries as trail
-from fund.auditlog import queries
+from fund.auditlog import queries, words
 from fund.extensions import utcnow
 from fund.forms import DateField, IntegerField, StringField
 from fund.listing import Export, csv_lines, export_arg, export_response, sort_arg
@@ -63,8 +63,16 @@ def _date_field(label: str) -> DateField:
 
 
 class AuditFilterForm(FlaskForm):
-    action = StringField("Action", validators=[Optional(), Length(max=60)])
-    subject_type = StringField("Subject type", validators=[Optional(), Length(max=40)])
+    action = StringField(
+        "Action",
+        validators=[Optional(), Length(max=60)],
+        description="The code under an action in the list, e.g. contribution_recorded.",
+    )
+    subject_type = StringField(
+        "Subject type",
+        validators=[Optional(), Length(max=40)],
+        description="As recorded, e.g. proposal or programme_report.",
+    )
     subject_id = StringField("Subject id", validators=[Optional(), Length(max=40)])
     actor = IntegerField(
         "Actor (user id)",
@@ -138,6 +146,9 @@ def log():
         sorting=sorting,
         view_args={**_filter_args(), **sorting.args()},
         summarise=queries.summarise_details,
+        action_words=words.action_words,
+        subject_words=words.subject_words,
+        state_words=words.state_words,
     ), (200 if valid else 400)
 
 
