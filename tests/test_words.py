@@ -188,6 +188,47 @@ def test_a_refused_contribution_leaves_no_new_donor_behind(app, client, secretar
     assert _count(app, Organization, Organization.name == "Republic of Later") == 0
 
 
+def _deposit(client, **data):
+    token = csrf_token(client, "/finance/deposits/new")
+    fields = {
+        "csrf_token": token,
+        "received_on": utcnow().date().isoformat(),
+        "currency": "EUR",
+        "amount": "1000",
+        "exchange_rate": "1.1",
+    }
+    return client.post("/finance/deposits/new", data=fields | data)
+
+
+def test_a_deposit_in_another_currency_may_name_a_new_donor(app, client, secretariat):
+    grant_agent_role(app, secretariat)
+    assert 'name="new_donor"' in client.get("/finance/deposits/new").get_data(as_text=True)
+    response = _deposit(client, donor_id="", new_donor="Grand Duchy of Deposits")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        donor = db.session.scalar(
+            select(Organization).where(Organization.name == "Grand Duchy of Deposits")
+        )
+        contribution = db.session.scalar(select(Contribution))
+        assert donor is not None and contribution.donor_id == donor.id
+        assert contribution.currency == "EUR" and contribution.gross == D("1100.00")
+
+
+def test_a_refused_deposit_leaves_no_new_donor_behind(app, client, secretariat, donor):
+    grant_agent_role(app, secretariat)
+    both = _deposit(client, donor_id=donor.id, new_donor="Someone Else")
+    assert both.status_code == 400 and "not both" in both.get_data(as_text=True)
+    bad_rate = _deposit(client, donor_id="", new_donor="Republic of Later", exchange_rate="0")
+    assert bad_rate.status_code == 400
+    assert 'value="Republic of Later"' in bad_rate.get_data(as_text=True)
+    neither = _deposit(client, donor_id="", new_donor="")
+    assert neither.status_code == 400
+    assert _count(app, Contribution) == 0
+    assert (
+        _count(app, Organization, Organization.name.in_(("Someone Else", "Republic of Later"))) == 0
+    )
+
+
 # Payment dates -------------------------------------------------------------------------------
 
 

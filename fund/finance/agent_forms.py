@@ -20,6 +20,8 @@ from fund.finance.forms import (
     amount_field,
     check_donor,
     check_earmark,
+    check_new_donor,
+    new_donor_field,
 )
 from fund.finance.operations import FinanceError
 from fund.forms import StringField, chosen, int_or_zero
@@ -105,6 +107,7 @@ for _n in range(1, SCHEDULE_LINES + 1):
 
 class DepositForm(SensitiveForm):
     donor_id = _donor_field()
+    new_donor = new_donor_field()
     received_on = _date_field("Received on (UTC)", today=True)
     currency = StringField(
         "Currency", validators=[Length(max=10)], default="USD", description=CURRENCY_HINT
@@ -126,7 +129,7 @@ class DepositForm(SensitiveForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        ok = check_donor(self.donor_id) and ok
+        ok = check_new_donor(self) and ok
         ok = chosen(self.pledge_id, "Choose a pledge from the list, or none.") and ok
         ok = check_earmark(self.earmark) and ok
         self.parsed_currency = _currency(self.currency)

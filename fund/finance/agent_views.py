@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Organization, Role
-from fund.extensions import db
-from fund.finance import agent, funding
+from fund.extensions import db, utcnow
+from fund.finance import agent, donors, funding
 from fund.finance.agent_forms import (
     DepositForm,
     DirectCostForm,
@@ -173,7 +173,7 @@ def deposit():
     def run() -> str:
         contribution = agent.record_deposit(
             current_user,
-            db.session.get(Organization, form.donor_id.data),
+            donors.donor_of(current_user, form, utcnow()),
             form.received_on.data,
             form.parsed_currency,
             form.parsed_amount,

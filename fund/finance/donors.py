@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fund.accounts.models import Organization, OrganizationKind, User
 from fund.accounts.operations import AccountError, save_organization
+from fund.extensions import db
 from fund.finance.operations import FinanceError
 
 
@@ -32,3 +33,12 @@ def new_donor(actor: User, name: str, now: datetime) -> Organization:
         if error.field == "name":
             message += " Choose it in the list of donors instead."
         raise FinanceError(message, "new_donor") from None
+
+
+def donor_of(actor: User, form, now: datetime) -> Organization | None:
+    """The donor a recording form names: the one chosen in its list, or a new one created from
+    the name typed (see `fund.finance.forms.check_new_donor`)."""
+    name = (form.new_donor.data or "").strip()
+    if name:
+        return new_donor(actor, name, now)
+    return db.session.get(Organization, form.donor_id.data)

@@ -70,6 +70,32 @@ def _amount(form: FlaskForm, name: str) -> Decimal | None:
     return value
 
 
+def new_donor_field() -> StringField:
+    """A donor not yet in the list, typed by its name beside the list (`donor_id`)."""
+    return StringField(
+        "Or a new donor",
+        validators=[Length(max=200)],
+        description="The donor's full name, when it is not in the list: it is added to the "
+        "organizations with this contribution.",
+    )
+
+
+def new_donor_name(form: FlaskForm) -> str:
+    return (form.new_donor.data or "").strip()
+
+
+def check_new_donor(form: FlaskForm) -> bool:
+    """A donor chosen in the list, or a new donor's name typed, not both and not neither."""
+    if not new_donor_name(form):
+        return check_donor(form.donor_id)
+    if form.donor_id.data:
+        form.new_donor.errors.append(
+            "Choose a donor in the list or type a new donor's name, not both."
+        )
+        return False
+    return True
+
+
 class ContributionForm(SensitiveForm):
     donor_id = SelectField(
         "Donor",
@@ -77,12 +103,7 @@ class ContributionForm(SensitiveForm):
         validate_choice=False,
         description="The organization that made the deposit.",
     )
-    new_donor = StringField(
-        "Or a new donor",
-        validators=[Length(max=200)],
-        description="The donor's full name, when it is not in the list: it is added to the "
-        "organizations with this contribution.",
-    )
+    new_donor = new_donor_field()
     received_on = _date_field("Received on (UTC)", today=True)
     gross = amount_field(
         "Gross amount (USD)",
@@ -94,22 +115,9 @@ class ContributionForm(SensitiveForm):
 
     gross_amount: Decimal | None = None
 
-    @property
-    def new_donor_name(self) -> str:
-        return (self.new_donor.data or "").strip()
-
-    def _one_donor(self) -> bool:
-        """A new donor's name is typed only when no donor of the list is chosen."""
-        if self.donor_id.data:
-            self.new_donor.errors.append(
-                "Choose a donor in the list or type a new donor's name, not both."
-            )
-            return False
-        return True
-
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        ok = (self._one_donor() if self.new_donor_name else check_donor(self.donor_id)) and ok
+        ok = check_new_donor(self) and ok
         ok = check_earmark(self.earmark) and ok
         self.gross_amount = _amount(self, "gross")
         return ok and self.gross_amount is not None

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
-from fund.accounts.models import Organization, Role
+from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.finance import (
     contribution_list,
@@ -180,9 +180,7 @@ def contributions():
         once.claim()
         contribution = operations.record_contribution(
             current_user,
-            db.session.get(Organization, form.donor_id.data)
-            if not form.new_donor_name
-            else donors.new_donor(current_user, form.new_donor_name, utcnow()),
+            donors.donor_of(current_user, form, utcnow()),
             form.received_on.data,
             form.gross_amount,
             form.earmark.data or None,
