@@ -28,6 +28,7 @@ from fund.core.tasks import (
     proposal_label,
     reports_task,
     revision_item,
+    task,
 )
 from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
@@ -47,7 +48,7 @@ REPORTS_AHEAD = timedelta(days=30)  # an applicant sees a report due within this
 # Applicants ----------------------------------------------------------------------------------
 
 
-def _own_proposals(organization_id: int, status: str, key: str, one: str, many: str) -> Task:
+def _own_proposals(organization_id: int, status: str, key: str, link: str) -> Task:
     rows, count = oldest(
         select(Proposal.id, Proposal.title, Proposal.kind, Proposal.updated_at).where(
             Proposal.organization_id == organization_id, Proposal.status == status
@@ -63,15 +64,7 @@ def _own_proposals(organization_id: int, status: str, key: str, one: str, many: 
         )
         for pid, title, kind, updated in rows
     ]
-    return Task(
-        key,
-        count,
-        one,
-        many,
-        url_for("proposals.index", status=status),
-        f"All {many.split(' ')[0]}",
-        items,
-    )
+    return task(key, count, url_for("proposals.index", status=status), link, items)
 
 
 def _reports_due(organization_id: int, today: date) -> Task:
@@ -84,8 +77,6 @@ def _reports_due(organization_id: int, today: date) -> Task:
         (ProgrammeReport.due_on, ProgrammeReport.id),
         today,
         "reports_due",
-        "report due",
-        "reports due",
     )
 
 
@@ -110,15 +101,7 @@ def _own_revisions(organization_id: int) -> Task:
         )
         for rid, number, status, saved, pid in rows
     ]
-    return Task(
-        "revisions_open",
-        count,
-        "revision to finish",
-        "revisions to finish",
-        url_for("reporting.index"),
-        "Your programmes",
-        items,
-    )
+    return task("revisions_open", count, url_for("reporting.index"), "Your programmes", items)
 
 
 def applicant_section(user: User, today: date) -> Section:
@@ -126,16 +109,8 @@ def applicant_section(user: User, today: date) -> Section:
     tasks = []
     if organization_id:
         tasks = [
-            _own_proposals(
-                organization_id, "draft", "drafts", "draft to finish", "drafts to finish"
-            ),
-            _own_proposals(
-                organization_id,
-                "returned",
-                "returned",
-                "proposal returned for revision",
-                "proposals returned for revision",
-            ),
+            _own_proposals(organization_id, "draft", "drafts", "All drafts"),
+            _own_proposals(organization_id, "returned", "returned", "All proposals"),
             _reports_due(organization_id, today),
             _own_revisions(organization_id),
         ]
@@ -165,15 +140,7 @@ def _votes_awaited(user: User, now: datetime) -> Task:
                 bool(deadline and deadline < now + timedelta(days=2)),
             )
         )
-    return Task(
-        "votes_awaited",
-        page.count,
-        "vote awaited",
-        "votes awaited",
-        url_for("committee.index"),
-        "Your votes",
-        items,
-    )
+    return task("votes_awaited", page.count, url_for("committee.index"), "Your votes", items)
 
 
 def _next_meetings(today: date) -> Task:
@@ -192,15 +159,7 @@ def _next_meetings(today: date) -> Task:
         )
         for mid, title, held, place in rows
     ]
-    return Task(
-        "meetings",
-        count,
-        "meeting ahead",
-        "meetings ahead",
-        url_for("meetings.index"),
-        "All meetings",
-        items,
-    )
+    return task("meetings", count, url_for("meetings.index"), "All meetings", items)
 
 
 def committee_section(user: User, now: datetime, today: date) -> Section:
@@ -240,15 +199,8 @@ def _transfers_to_pay() -> Task:
         )
         for rid, amount, tranche, requested, acronym, name, pid in rows
     ]
-    return Task(
-        "transfers_to_pay",
-        count,
-        "transfer request to pay",
-        "transfer requests to pay",
-        url_for("transfers.agent_list"),
-        "All open requests",
-        items,
-    )
+    all_open = url_for("transfers.agent_list")
+    return task("transfers_to_pay", count, all_open, "All open requests", items)
 
 
 def _deposits_to_record(today: date) -> Task:
@@ -293,15 +245,7 @@ def _deposits_to_record(today: date) -> Task:
         )
         for pid, currency, missing, due, acronym, name in rows
     ]
-    return Task(
-        "deposits_to_record",
-        count,
-        "pledge with a deposit to record",
-        "pledges with deposits to record",
-        url_for("agent.pledges"),
-        "All pledges",
-        items,
-    )
+    return task("deposits_to_record", count, url_for("agent.pledges"), "All pledges", items)
 
 
 def agent_section(today: date) -> Section:
@@ -336,15 +280,7 @@ def _locked_accounts(now: datetime) -> Task:
         )
         for uid, name, email, start in rows
     ]
-    return Task(
-        "locked_accounts",
-        count,
-        "account locked",
-        "accounts locked",
-        url_for("admin.users"),
-        "All users",
-        items,
-    )
+    return task("locked_accounts", count, url_for("admin.users"), "All users", items)
 
 
 def _failed_emails() -> Task:
@@ -367,15 +303,8 @@ def _failed_emails() -> Task:
         )
         for mid, to, subject, created in rows
     ]
-    return Task(
-        "failed_emails",
-        count,
-        "email not delivered",
-        "emails not delivered",
-        url_for("core.failed_emails_page"),
-        "All emails not delivered",
-        items,
-    )
+    all_failed = url_for("core.failed_emails_page")
+    return task("failed_emails", count, all_failed, "All emails not delivered", items)
 
 
 def admin_section(now: datetime) -> Section:

@@ -20,6 +20,7 @@ from fund.core.tasks import (
     proposal_label,
     reports_task,
     revision_item,
+    task,
 )
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.schedule_models import PlannedTranche
@@ -52,15 +53,7 @@ def _to_screen() -> Task:
         )
         for pid, title, status, submitted in rows
     ]
-    return Task(
-        "to_screen",
-        count,
-        "to screen",
-        "to screen",
-        url_for("screening.queue"),
-        "Screening queue",
-        items,
-    )
+    return task("to_screen", count, url_for("screening.queue"), "Screening queue", items)
 
 
 def _rounds_to_close(now: datetime) -> Task:
@@ -99,15 +92,7 @@ def _rounds_to_close(now: datetime) -> Task:
         )
         for _, deadline, _, pid, title in rows
     ]
-    return Task(
-        "rounds_to_close",
-        count,
-        "voting round to close",
-        "voting rounds to close",
-        url_for("committee.meeting"),
-        "The meeting",
-        items,
-    )
+    return task("rounds_to_close", count, url_for("committee.meeting"), "The meeting", items)
 
 
 def _approved_to_fund() -> Task:
@@ -126,15 +111,8 @@ def _approved_to_fund() -> Task:
         )
         for pid, title, approved in rows
     ]
-    return Task(
-        "approved_to_fund",
-        count,
-        "approved programme to fund",
-        "approved programmes to fund",
-        url_for("proposals.index", status="approved", kind=ProposalKind.PROPOSAL.value),
-        "Approved programmes",
-        items,
-    )
+    approved = url_for("proposals.index", status="approved", kind=ProposalKind.PROPOSAL.value)
+    return task("approved_to_fund", count, approved, "Approved programmes", items)
 
 
 def _tranches_to_request(today: date) -> Task:
@@ -182,15 +160,7 @@ def _tranches_to_request(today: date) -> Task:
         )
         for number, planned, amount, acronym, name, pid in rows
     ]
-    return Task(
-        "tranches_to_request",
-        count,
-        "tranche to request",
-        "tranches to request",
-        url_for("finance.balance"),
-        "Finances",
-        items,
-    )
+    return task("tranches_to_request", count, url_for("finance.balance"), "Finances", items)
 
 
 def _revisions_to_decide() -> Task:
@@ -205,15 +175,7 @@ def _revisions_to_decide() -> Task:
         revision_item(rid, number, pid, f"submitted {day(submitted)}" if submitted else "submitted")
         for rid, number, submitted, pid, _ in rows
     ]
-    return Task(
-        "revisions_to_decide",
-        count,
-        "revision to decide",
-        "revisions to decide",
-        url_for("revisions.index"),
-        "All revisions",
-        items,
-    )
+    return task("revisions_to_decide", count, url_for("revisions.index"), "All revisions", items)
 
 
 def secretariat_section(now: datetime, today: date) -> Section:
@@ -228,16 +190,12 @@ def secretariat_section(now: datetime, today: date) -> Section:
             (ProgrammeReport.submitted_at, ProgrammeReport.id),
             today,
             "reports_to_review",
-            "report to review",
-            "reports to review",
         ),
         reports_task(
             and_(editable, ProgrammeReport.due_on < today),
             (ProgrammeReport.due_on, ProgrammeReport.id),
             today,
             "reports_overdue",
-            "report overdue",
-            "reports overdue",
         ),
         _revisions_to_decide(),
     ]

@@ -1,6 +1,7 @@
 """What the task dashboards are made of: an item that waits, a task (items of one kind,
-counted), a role's section, and the one statement each task reads (`oldest`: the oldest rows
-that wait and, by a window count before the LIMIT, how many wait in all)."""
+counted; its words in `WORDS`), a role's section, and the one statement each task reads
+(`oldest`: the oldest rows that wait and, by a window count before the LIMIT, how many wait in
+all)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,32 @@ from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import ProgrammeReport, ReportKind
 
 SHOWN = 3  # the oldest items each task lists by name
+
+# Each task's words, by its key: one thing that waits, and several.
+WORDS: dict[str, tuple[str, str]] = {
+    # Applicants
+    "drafts": ("draft to finish", "drafts to finish"),
+    "returned": ("proposal returned for revision", "proposals returned for revision"),
+    "reports_due": ("report due", "reports due"),
+    "revisions_open": ("revision to finish", "revisions to finish"),
+    # The secretariat
+    "to_screen": ("to screen", "to screen"),
+    "rounds_to_close": ("voting round to close", "voting rounds to close"),
+    "approved_to_fund": ("approved programme to fund", "approved programmes to fund"),
+    "tranches_to_request": ("tranche to request", "tranches to request"),
+    "reports_to_review": ("report to review", "reports to review"),
+    "reports_overdue": ("report overdue", "reports overdue"),
+    "revisions_to_decide": ("revision to decide", "revisions to decide"),
+    # The committee
+    "votes_awaited": ("vote awaited", "votes awaited"),
+    "meetings": ("meeting ahead", "meetings ahead"),
+    # The administrative agent
+    "transfers_to_pay": ("transfer request to pay", "transfer requests to pay"),
+    "deposits_to_record": ("pledge with a deposit to record", "pledges with deposits to record"),
+    # Admins
+    "locked_accounts": ("account locked", "accounts locked"),
+    "failed_emails": ("email not delivered", "emails not delivered"),
+}
 
 
 def day(value: date | datetime | None) -> str:
@@ -75,6 +102,13 @@ class Section:
         return sorted(self.tasks, key=lambda task: task.count == 0)
 
 
+def task(key: str, count: int, url: str, link: str, items: list[Item]) -> Task:
+    """The task `key` in its `WORDS`: `count` things wait, `items` the oldest, all of them in
+    the list at `url` (its link's words: `link`)."""
+    one, many = WORDS[key]
+    return Task(key, count, one, many, url, link, items)
+
+
 def oldest(statement: Select, *order: Any) -> tuple[list[Any], int]:
     """The first `SHOWN` rows of `statement` in `order` and the number of all its rows: one
     statement (a window count over every row, before the LIMIT)."""
@@ -103,7 +137,7 @@ def report_item(row: Any, today: date) -> Item:
     )
 
 
-def reports_task(where: Any, order: tuple, today: date, key: str, one: str, many: str) -> Task:
+def reports_task(where: Any, order: tuple, today: date, key: str) -> Task:
     """The programme reports `where` holds, the first by `order` listed (`report_item`), with
     the link to all programme reports."""
     rows, count = oldest(
@@ -118,11 +152,9 @@ def reports_task(where: Any, order: tuple, today: date, key: str, one: str, many
         .where(where),
         *order,
     )
-    return Task(
+    return task(
         key,
         count,
-        one,
-        many,
         url_for("reporting.index"),
         "All programme reports",
         [report_item(row, today) for row in rows],
