@@ -256,34 +256,45 @@ def coverage_table(
     )
 
 
+def coverage_part(
+    r: AllocationReport,
+    rows: Sequence[CoverageRow],
+    first: str,
+    caption: str,
+    *notes: str,
+    heading: str | None = None,
+    chart: bool = True,
+    targets: bool = True,
+    titled: bool = False,
+) -> Part:
+    """A part on coverage: the chart of `rows` (unless `chart` is False) and their table
+    (`coverage_table`), with targets or not, labelled with the rows' titles or not."""
+    return Part(
+        heading,
+        chart=Chart(rows, targets, titled) if chart else None,
+        table=coverage_table(r, rows, first, caption, targets=targets, title=titled),
+        notes=list(notes),
+    )
+
+
 def _areas(r: AllocationReport) -> list[Part]:
-    c = r.coverage
+    areas = r.coverage.areas
+    note = (
+        "An objective that lies in several thematic areas gives each an equal part of its "
+        "money, so the areas add up to the total."
+    )
     return [
-        Part(
-            chart=Chart(c.areas, True, True),
-            table=coverage_table(
-                r, c.areas, "Thematic area", "Funded money by thematic area", title=True
-            ),
-            notes=[
-                "An objective that lies in several thematic areas gives each an equal part of "
-                "its money, so the areas add up to the total."
-            ],
-        )
+        coverage_part(r, areas, "Thematic area", "Funded money by thematic area", note, titled=True)
     ]
 
 
 def _objectives(r: AllocationReport) -> list[Part]:
-    c = r.coverage
-    return [
-        Part(
-            chart=Chart(c.objectives, True, False),
-            table=coverage_table(r, c.objectives, "GCM objective", "Funded money by objective"),
-            notes=[
-                "Indirect support costs are spread over the objectives in proportion to the "
-                "direct costs budgeted for each."
-            ],
-        )
-    ]
+    objectives = r.coverage.objectives
+    note = (
+        "Indirect support costs are spread over the objectives in proportion to the direct "
+        "costs budgeted for each."
+    )
+    return [coverage_part(r, objectives, "GCM objective", "Funded money by objective", note)]
 
 
 def gap_text(r: AllocationReport, row: CoverageRow) -> str:
@@ -382,68 +393,51 @@ def _regions(r: AllocationReport) -> list[Part]:
         "Each region's funded money over its countries: a programme's money is split "
         "equally over its regions, then equally over its countries in each region."
     )
-    return [
-        Part(
-            table=coverage_table(r, c.regions, "M49 region", "Funded money by region"),
-            notes=[
-                "A programme's money is split equally over the distinct regions of its "
-                "countries; a programme without countries counts under “Global”. The target "
-                "of a region is an equal share."
-            ],
-        ),
-        countries,
-    ]
+    regions = coverage_part(
+        r,
+        c.regions,
+        "M49 region",
+        "Funded money by region",
+        "A programme's money is split equally over the distinct regions of its countries; a "
+        "programme without countries counts under “Global”. The target of a region is an equal "
+        "share.",
+        chart=False,
+    )
+    return [regions, countries]
 
 
 def _organizations(r: AllocationReport) -> list[Part]:
-    c = r.coverage
-    return [
-        Part(
-            table=coverage_table(
-                r,
-                c.organizations,
-                "Organization",
-                "Funded money by participating organization",
-                targets=False,
-                title=True,
-            ),
-            notes=[
-                "An organization's money is its own direct costs and its own indirect support "
-                "costs in the programmes' budgets."
-            ],
-        )
-    ]
+    organizations = coverage_part(
+        r,
+        r.coverage.organizations,
+        "Organization",
+        "Funded money by participating organization",
+        "An organization's money is its own direct costs and its own indirect support costs in "
+        "the programmes' budgets.",
+        chart=False,
+        targets=False,
+        titled=True,
+    )
+    return [organizations]
 
 
 def _markers(r: AllocationReport) -> list[Part]:
     c = r.coverage
-    return [
-        Part(
-            "Gender marker",
-            chart=Chart(c.gender_markers, False, True),
-            table=coverage_table(
-                r,
-                c.gender_markers,
-                "Score",
-                "Funded money by gender marker score",
-                targets=False,
-                title=True,
-            ),
-        ),
-        Part(
-            "Human rights marker",
-            chart=Chart(c.human_rights_markers, False, True),
-            table=coverage_table(
-                r,
-                c.human_rights_markers,
-                "Score",
-                "Funded money by human rights marker score",
-                targets=False,
-                title=True,
-            ),
-            notes=["A programme counts fully under its marker scores."],
-        ),
+    markers = (("Gender marker", c.gender_markers), ("Human rights marker", c.human_rights_markers))
+    parts = [
+        coverage_part(
+            r,
+            rows,
+            "Score",
+            f"Funded money by {name.lower()} score",
+            heading=name,
+            targets=False,
+            titled=True,
+        )
+        for name, rows in markers
     ]
+    parts[-1].notes.append("A programme counts fully under its marker scores.")
+    return parts
 
 
 def _pipeline(r: AllocationReport) -> list[Part]:
