@@ -17,15 +17,14 @@ from workflows import PROPOSAL_WORKFLOW
 
 OBJECTIVES = [str(n) for n in range(1, 24)]
 
+# The first columns of an export of proposals (this list, the screening queue): which proposal.
+PROPOSAL_HEADER = ("Reference", "Kind", "Title", "Organization", "Call")
+
 EXPORT = Export(
     name="proposals",
     title="Proposals",
     header=(
-        "Reference",
-        "Kind",
-        "Title",
-        "Organization",
-        "Call",
+        *PROPOSAL_HEADER,
         "Status",
         "Submitted (UTC)",
         "Last change (UTC)",

@@ -15,6 +15,7 @@ from fund.extensions import db
 from fund.forms import options
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg, text_arg
 from fund.proposals import operations as proposal_operations
+from fund.proposals.list_page import PROPOSAL_HEADER
 from fund.proposals.models import Proposal, ProposalKind, state_label
 from fund.query_args import id_arg, page_arg
 from fund.screening import operations, queries
@@ -80,11 +81,7 @@ QUEUE_EXPORT = Export(
     name="screening-queue",
     title="Screening queue",
     header=(
-        "Reference",
-        "Kind",
-        "Title",
-        "Organization",
-        "Call",
+        *PROPOSAL_HEADER,
         "Submitted (UTC)",
         "Submission",
         "Status",
