@@ -29,6 +29,7 @@ from fund.core.tasks import (
     reports_task,
     revision_item,
     task,
+    tranche_label,
 )
 from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
@@ -36,7 +37,7 @@ from fund.finance.models import Allocation, Contribution, ContributionVoid
 from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.money import format_usd, from_cents, sql_cents
 from fund.notifications.models import OutboxMessage
-from fund.proposals.models import Proposal, ProposalKind, proposal_reference
+from fund.proposals.models import Proposal, ProposalKind
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization
 from fund.revisions.models import Revision
@@ -193,7 +194,7 @@ def _transfers_to_pay() -> Task:
     )
     items = [
         Item(
-            f"{proposal_reference(pid)} · tranche {tranche} to {acronym or name}",
+            tranche_label(pid, tranche, acronym, name),
             url_for("transfers.agent_list", _anchor=f"request-{rid}"),
             f"{format_usd(amount)}, requested {day(requested)}",
         )

@@ -21,12 +21,13 @@ from fund.core.tasks import (
     reports_task,
     revision_item,
     task,
+    tranche_label,
 )
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.money import format_usd
-from fund.proposals.models import Proposal, ProposalKind, proposal_reference
+from fund.proposals.models import Proposal, ProposalKind
 from fund.reporting.models import ProgrammeReport
 from fund.revisions.models import Approver, Revision
 from fund.screening.queries import QUEUE_STATES
@@ -154,7 +155,7 @@ def _tranches_to_request(today: date) -> Task:
     )
     items = [
         Item(
-            f"{proposal_reference(pid)} · tranche {number} to {acronym or name}",
+            tranche_label(pid, number, acronym, name),
             url_for("transfers.request_transfer", proposal_id=pid),
             f"{format_usd(amount)}, planned {day(planned)}",
         )

@@ -122,6 +122,11 @@ def proposal_label(proposal_id: int, title: str) -> str:
     return f"{proposal_reference(proposal_id)} · {title}"
 
 
+def tranche_label(proposal_id: int, number: int, acronym: str | None, name: str) -> str:
+    """A tranche of a programme to one of its organizations: P-00042 · tranche 2 to IOM."""
+    return f"{proposal_reference(proposal_id)} · tranche {number} to {acronym or name}"
+
+
 def report_item(row: Any, today: date) -> Item:
     report_id, kind, due_on, status, proposal_id = row
     kind_label = ReportKind(kind).label
