@@ -25,7 +25,7 @@ from fund.core.tasks import (
     Task,
     day,
     oldest,
-    proposal_label,
+    proposal_item,
     reports_task,
     revision_item,
     task,
@@ -58,10 +58,8 @@ def _own_proposals(organization_id: int, status: str, key: str, link: str) -> Ta
         Proposal.id,
     )
     items = [
-        Item(
-            proposal_label(pid, title),
-            url_for("proposals.detail", proposal_id=pid),
-            f"{ProposalKind(kind).label}, last saved {day(updated)}",
+        proposal_item(
+            pid, title, "proposals.detail", f"{ProposalKind(kind).label}, last saved {day(updated)}"
         )
         for pid, title, kind, updated in rows
     ]
@@ -133,13 +131,9 @@ def _votes_awaited(user: User, now: datetime) -> Task:
     for row in page.rows:
         deadline = row.round.deadline
         note = f"vote by {day(deadline)}" if deadline else "no deadline set"
+        soon = bool(deadline and deadline < now + timedelta(days=2))
         items.append(
-            Item(
-                proposal_label(row.proposal.id, row.proposal.title),
-                url_for("committee.review", proposal_id=row.proposal.id),
-                note,
-                bool(deadline and deadline < now + timedelta(days=2)),
-            )
+            proposal_item(row.proposal.id, row.proposal.title, "committee.review", note, soon)
         )
     return task("votes_awaited", page.count, url_for("committee.index"), "Your votes", items)
 

@@ -15,8 +15,10 @@ from fund.core.tasks import (
     Item,
     Section,
     Task,
+    dated,
     day,
     oldest,
+    proposal_item,
     proposal_label,
     reports_task,
     revision_item,
@@ -46,11 +48,11 @@ def _to_screen() -> Task:
         Proposal.id,
     )
     items = [
-        Item(
-            proposal_label(pid, title),
-            url_for("screening.checklist", proposal_id=pid),
-            ("in screening" if status == "screening" else "submitted")
-            + (f" {day(submitted)}" if submitted else ""),
+        proposal_item(
+            pid,
+            title,
+            "screening.checklist",
+            dated("in screening" if status == "screening" else "submitted", submitted),
         )
         for pid, title, status, submitted in rows
     ]
@@ -105,11 +107,7 @@ def _approved_to_fund() -> Task:
         Proposal.id,
     )
     items = [
-        Item(
-            proposal_label(pid, title),
-            url_for("finance.proposal", proposal_id=pid),
-            f"approved {day(approved)}" if approved else "approved",
-        )
+        proposal_item(pid, title, "finance.proposal", dated("approved", approved))
         for pid, title, approved in rows
     ]
     approved = url_for("proposals.index", status="approved", kind=ProposalKind.PROPOSAL.value)
@@ -173,7 +171,7 @@ def _revisions_to_decide() -> Task:
         Revision.id,
     )
     items = [
-        revision_item(rid, number, pid, f"submitted {day(submitted)}" if submitted else "submitted")
+        revision_item(rid, number, pid, dated("submitted", submitted))
         for rid, number, submitted, pid, _ in rows
     ]
     return task("revisions_to_decide", count, url_for("revisions.index"), "All revisions", items)

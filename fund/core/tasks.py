@@ -122,6 +122,19 @@ def proposal_label(proposal_id: int, title: str) -> str:
     return f"{proposal_reference(proposal_id)} · {title}"
 
 
+def dated(words: str, value: date | datetime | None) -> str:
+    """`words` and the day of `value` when there is one: "approved 4 March 2026"."""
+    return f"{words} {day(value)}" if value else words
+
+
+def proposal_item(
+    proposal_id: int, title: str, endpoint: str, note: str, late: bool = False
+) -> Item:
+    """A proposal that waits, by its reference and title, linking to its page at `endpoint`."""
+    url = url_for(endpoint, proposal_id=proposal_id)
+    return Item(proposal_label(proposal_id, title), url, note, late)
+
+
 def tranche_label(proposal_id: int, number: int, acronym: str | None, name: str) -> str:
     """A tranche of a programme to one of its organizations: P-00042 · tranche 2 to IOM."""
     return f"{proposal_reference(proposal_id)} · tranche {number} to {acronym or name}"
