@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from fund.accounts.models import Role
 from fund.finance.funding import pool_label
-from fund.money import format_usd
+from fund.money import format_amount, format_usd
 from fund.proposals.models import proposal_reference
 from fund.reference.queries import labels
 
@@ -149,6 +149,7 @@ def reference(proposal_or_id) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_usd
+    app.jinja_env.filters["amount"] = format_amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
     app.jinja_env.filters["pool"] = pool
     app.jinja_env.filters["category"] = category

@@ -710,15 +710,17 @@ def test_the_coverage_chart_on_a_phone_is_a_list_of_bars(plain_page):
 
 
 def test_key_columns_are_not_cut_off_at_desktop_width(world, pages):
-    """At 1280 px the balance by pool ("Available") and the coverage tables (share, target and
-    flag) show every column: their regions have nothing to scroll."""
-    page = pages["secretariat"]
-    page.set_viewport_size(DESKTOP)
+    """At 1280 px the balance by pool ("Available"), the coverage tables (share, target and
+    flag) and the agent's contributions (Status and Actions) show every column: their regions
+    have nothing to scroll."""
     hidden = {}
-    for path, selectors in (
-        ("/finance/", ["#balance"]),
-        ("/coverage/", ["#objectives", "#areas", "#regions", "#organizations"]),
+    for role, path, selectors in (
+        ("secretariat", "/finance/", ["#balance"]),
+        ("secretariat", "/coverage/", ["#objectives", "#areas", "#regions", "#organizations"]),
+        ("agent", "/finance/contributions", ["#contributions"]),
     ):
+        page = pages[role]
+        page.set_viewport_size(DESKTOP)
         page.goto(path)
         for selector in selectors:
             wrap = page.locator(f".table-wrap:has(> table{selector})")
