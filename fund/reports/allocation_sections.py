@@ -33,7 +33,10 @@ def key_figures(report: AllocationReport) -> list[tuple[str, str]]:
     return [
         (format_usd(t.gross), "contributions received (whole fund)"),
         (format_usd(t.allocated), "allocated to programmes (whole fund)"),
-        (format_usd(t.disbursed), "transferred to participating organizations (whole fund)"),
+        (
+            format_usd(t.disbursed),
+            "transferred to participating organizations, net of refunds (whole fund)",
+        ),
         (format_usd(t.available), "available to allocate (whole fund)"),
         (f"{c.programmes:,}", f"funded programme{'' if c.programmes == 1 else 's'} in this report"),
         (
