@@ -133,7 +133,9 @@ def _fill_the_concept(page: Any, names: dict[str, str], problem: str, change: st
 def _fill_the_rest(page: Any, totals: tuple[str, str], *, duration: str = "24") -> None:
     """Everything else a concept note's submission needs: a national programme in Chile with
     its partners, objectives 6 and 18, markers, a principle and ILO's and IOM's totals."""
-    page.get_by_label("Endorsing governments").select_option(label="Chile")
+    # The country pickers: a filter, then the box of the country found.
+    page.get_by_label("Find governments by name").fill("chil")
+    page.get_by_role("group", name="Endorsing governments").get_by_label("Chile").check()
     partners = (
         ("Ministry of Labour and Social Security", "Line ministry"),
         ("Municipality of Santiago", "Local government"),
@@ -143,7 +145,8 @@ def _fill_the_rest(page: Any, totals: tuple[str, str], *, duration: str = "24") 
         page.get_by_label(f"National partner {number}: Name").fill(name)
         page.get_by_label(f"National partner {number}: Type").select_option(label=kind)
     page.get_by_label("Scope").select_option(label="National")
-    page.get_by_label("Countries").select_option(label="Chile")
+    page.get_by_label("Find countries by name").fill("Chile")
+    page.get_by_role("group", name="Countries").get_by_label("Chile").check()
     page.get_by_label("Duration (months)").fill(duration)
     page.get_by_label("Primary GCM objective").select_option(value="6")
     page.locator("input[name=secondary_objectives][value='18']").check()

@@ -647,6 +647,11 @@ def test_the_concept_note_page_shows_every_part(app, backend, people, two_stage_
     unlabelled = [c for c in labels.controls if c not in labels.labelled]
     assert not unlabelled, unlabelled
     assert labels.headings.count("h1") == 1 and "h2" in labels.headings
+    # Countries and governments are checkboxes in the picker, not a Ctrl-click list.
+    for name in ("countries", "endorsers"):
+        assert re.search(rf'<input type="checkbox" [^>]*name="{name}"', form), name
+    assert 'name="countries" multiple' not in form and "Ctrl" not in form
+    assert "js/editor.js" in form  # the picker's filter
 
 
 def test_others_do_not_see_a_draft_concept_note(app, people, two_stage_call):

@@ -92,7 +92,7 @@ class ConceptNoteForm(DraftForm):
         "What will be different at the end, for whom, and how the partners get there.",
         "Keep the change sought to 5,000 characters or fewer.",
     )
-    endorsers = endorsers_field("Hold Ctrl (or Cmd) to choose several.")
+    endorsers = endorsers_field("Tick each government that endorses the programme.")
     gender_marker = SelectField("Gender marker (self-scored)")
     human_rights_marker = SelectField("Human rights marker (self-scored)")
     partners = FieldList(FormField(PartnerRowForm), min_entries=MIN_PARTNER_ROWS)

@@ -176,7 +176,7 @@ class DraftForm(FlaskForm):
     countries = SelectMultipleField(
         "Countries",
         widget=QuickSelect(multiple=True),
-        description="Hold Ctrl (or Cmd) to choose several. Not needed for a global programme.",
+        description="Tick each country of the programme. Not needed for a global programme.",
     )
     duration_months = IntegerField(
         "Duration (months)",
