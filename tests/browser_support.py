@@ -71,7 +71,13 @@ def live_app(sqlite_template: Path, directory: Path) -> Flask:
     every role, organizations, an open call) and no proposal."""
     path = directory / "live.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    return live_app_on(f"sqlite:///{path}")
+
+
+def live_app_on(url: str) -> Flask:
+    """The application on the migrated database at `url` (a fresh copy: a SQLite file or a
+    PostgreSQL database made from the template), with the demo set as `live_app` loads it."""
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         load_demo(Path(app.config["SEED_DIR"]))
         db.session.commit()

@@ -1,7 +1,8 @@
 """Lists that serve, in a real browser: search the proposals by words of their summaries,
 filter, sort by a column header, then export the view; the downloaded CSV and XLSX hold exactly
 the rows shown, in their order. axe-core finds no WCAG 2.0/2.1 A or AA violation on the
-searched, sorted list at desktop and phone widths, and nothing scrolls sideways on the phone."""
+searched, sorted list at desktop and phone widths, and nothing scrolls sideways on the phone.
+Each test runs against SQLite (FTS5) and PostgreSQL (tsvector) behind the browser."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from openpyxl import load_workbook
 from fund.extensions import db
 from fund.proposals import operations as proposal_operations
 from tests import browser_support as support
+from tests.conftest import _postgres_database
 from tests.helpers import user_by_email
 from tests.test_browser_a11y import EMAILS, _proposal
 
@@ -30,10 +32,21 @@ PROPOSALS = (
 )
 
 
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """The list's proposals served from SQLite (FTS5) or PostgreSQL (tsvector): the same
+    search, filters, order and export in the browser on both engines."""
     support.require_browser()
-    app = support.live_app(sqlite_template, tmp_path_factory.mktemp("lists"))
+    if request.param == "sqlite":
+        app = support.live_app(
+            request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("lists")
+        )
+    else:
+        template = request.getfixturevalue("postgres_template")
+        url = _postgres_database(request.getfixturevalue("postgres"), template, "browser_lists")
+        app = support.live_app_on(url)
     with app.app_context():
         applicant = user_by_email(EMAILS["applicant"])
         for title, summary, submitted in PROPOSALS:
@@ -44,6 +57,9 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         db.session.commit()
     with support.LiveServer(app) as live:
         yield live
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
