@@ -13,7 +13,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-test run test lint format migrate seed clean
+.PHONY: install install-test run test lint format migrate seed clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,17 @@ format: install-test
 # both workers end at about the same time.
 test: lint
 	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
+
+# The interface's catalogs (fund/translations/<lang>/LC_MESSAGES/messages.po): extract every
+# marked message (babel.cfg), add the new ones to each language's catalog, compile them to .mo.
+# New messages arrive untranslated: translate them in the .po files, then run this again;
+# tests/test_i18n.py fails while a catalog misses a message or holds a fuzzy entry.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output --project fund \
+		-o fund/translations/messages.pot .
+	$(BIN)/pybabel update -i fund/translations/messages.pot -d fund/translations --no-fuzzy-matching \
+		--ignore-obsolete -w 100
+	$(BIN)/pybabel compile -d fund/translations
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache .ruff_cache

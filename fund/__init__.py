@@ -47,7 +47,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)
-    from fund import caches
+    from fund import caches, i18n
+
+    i18n.init_app(app)
 
     caches.init_app(app)
     access.init_app(app)

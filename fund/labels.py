@@ -12,6 +12,12 @@ import enum
 from typing import Self
 
 
+def N_(text: str) -> str:
+    """A label marked for translation where it is declared (extracted into the catalogs,
+    `make translations`), translated where it is shown: `{{ _(role.label) }}`."""
+    return text
+
+
 class LabelledEnum(enum.StrEnum):
     """A `StrEnum` whose members are declared as `(value, label)`."""
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from fund.accounts.models import Role
 from fund.finance.funding import pool_label
+from fund.labels import N_
 from fund.money import format_amount, format_usd
 from fund.proposals.models import proposal_reference
 from fund.reference.queries import labels
@@ -19,43 +21,63 @@ SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whateve
 # (endpoint, label, roles that see it (empty = everyone, signed in or not), the group it is
 # listed under on the bar (None: a link of its own)); the bar keeps this order.
 NAVIGATION: list[tuple[str, str, frozenset[str], str | None]] = [
-    ("core.index", "Home", frozenset(), None),
-    ("calls.index", "Calls", frozenset({Role.APPLICANT, Role.SECRETARIAT}), "Proposals"),
+    ("core.index", N_("Home"), frozenset(), None),
+    ("calls.index", N_("Calls"), frozenset({Role.APPLICANT, Role.SECRETARIAT}), N_("Proposals")),
     (
         "proposals.index",
-        "Proposals",
+        N_("Proposals"),
         frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE}),
-        "Proposals",
+        N_("Proposals"),
     ),
-    ("screening.queue", "Screening", frozenset({Role.SECRETARIAT}), "Proposals"),
-    ("committee.index", "Committee", frozenset({Role.COMMITTEE, Role.SECRETARIAT}), "Committee"),
-    ("pipeline.index", "Pipeline", frozenset({Role.COMMITTEE, Role.SECRETARIAT}), "Committee"),
-    ("seats.index", "Committee seats", frozenset({Role.ADMIN}), "Committee"),
+    ("screening.queue", N_("Screening"), frozenset({Role.SECRETARIAT}), N_("Proposals")),
+    (
+        "committee.index",
+        N_("Committee"),
+        frozenset({Role.COMMITTEE, Role.SECRETARIAT}),
+        N_("Committee"),
+    ),
+    (
+        "pipeline.index",
+        N_("Pipeline"),
+        frozenset({Role.COMMITTEE, Role.SECRETARIAT}),
+        N_("Committee"),
+    ),
+    ("seats.index", N_("Committee seats"), frozenset({Role.ADMIN}), N_("Committee")),
     (
         "reporting.index",
-        "Programme reports",
+        N_("Programme reports"),
         frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
-        "Programmes",
+        N_("Programmes"),
     ),
-    ("revisions.index", "Revisions", frozenset({Role.SECRETARIAT}), "Programmes"),
+    ("revisions.index", N_("Revisions"), frozenset({Role.SECRETARIAT}), N_("Programmes")),
     (
         "finance.balance",
-        "Finances",
+        N_("Finances"),
         frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
-        "Finances",
+        N_("Finances"),
     ),
-    ("coverage.dashboard", "Coverage", frozenset(), "Results"),
-    ("results.framework", "Results", frozenset({Role.SECRETARIAT, Role.COMMITTEE}), "Results"),
-    ("reports.index", "Reports", frozenset({Role.SECRETARIAT}), "Results"),
-    ("reports.open_data", "Open data", frozenset(), "Results"),
-    ("audit.log", "Audit log", frozenset({Role.SECRETARIAT, Role.ADMIN}), "Administration"),
-    ("admin.users", "Users", frozenset({Role.ADMIN}), "Administration"),
-    ("admin.organizations", "Organizations", frozenset({Role.ADMIN}), "Administration"),
-    ("core.failed_emails_page", "Emails not delivered", frozenset({Role.ADMIN}), "Administration"),
-    ("reference.objectives", "GCM objectives", frozenset(), "About the fund"),
-    ("reference.principles", "Guiding principles", frozenset(), "About the fund"),
-    ("proposals.workflow", "Workflow", frozenset(), "About the fund"),
-    ("notifications.index", "Notifications", SIGNED_IN, None),
+    ("coverage.dashboard", N_("Coverage"), frozenset(), N_("Results")),
+    (
+        "results.framework",
+        N_("Results"),
+        frozenset({Role.SECRETARIAT, Role.COMMITTEE}),
+        N_("Results"),
+    ),
+    ("reports.index", N_("Reports"), frozenset({Role.SECRETARIAT}), N_("Results")),
+    ("reports.open_data", N_("Open data"), frozenset(), N_("Results")),
+    ("audit.log", N_("Audit log"), frozenset({Role.SECRETARIAT, Role.ADMIN}), N_("Administration")),
+    ("admin.users", N_("Users"), frozenset({Role.ADMIN}), N_("Administration")),
+    ("admin.organizations", N_("Organizations"), frozenset({Role.ADMIN}), N_("Administration")),
+    (
+        "core.failed_emails_page",
+        N_("Emails not delivered"),
+        frozenset({Role.ADMIN}),
+        N_("Administration"),
+    ),
+    ("reference.objectives", N_("GCM objectives"), frozenset(), N_("About the fund")),
+    ("reference.principles", N_("Guiding principles"), frozenset(), N_("About the fund")),
+    ("proposals.workflow", N_("Workflow"), frozenset(), N_("About the fund")),
+    ("notifications.index", N_("Notifications"), SIGNED_IN, None),
 ]
 
 
@@ -149,6 +171,7 @@ def reference(proposal_or_id) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_usd
+    app.jinja_env.filters["number"] = format_decimal  # per the page's locale
     app.jinja_env.filters["amount"] = format_amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
     app.jinja_env.filters["pool"] = pool

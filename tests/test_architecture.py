@@ -40,6 +40,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "fund.errors",
             "fund.web",
             "fund.fulltext",
+            "fund.i18n",
             "fund.listing",
         }
     ),

@@ -469,6 +469,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.logout": _all(LOGIN),
     "accounts.unlock": _all(400),  # the emailed link; anyone may follow it, a forged one fails
     "accounts.change_password": _signed_in(200),
+    "accounts.account": _signed_in(200),
     # Administration
     "admin.users": _ADMIN,
     "admin.new_user": _ADMIN,

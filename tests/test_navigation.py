@@ -43,7 +43,8 @@ def test_the_secretariat_bar_has_a_few_places_for_its_many_links(app, create_use
 def test_the_bar_renders_groups_as_details_and_marks_the_current_page(app, client, login_as):
     login_as("secretariat")
     html = client.get("/screening/").get_data(as_text=True)
-    nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    start = html.index('<nav class="site-nav"')
+    nav = html[start : html.index("</nav>", start)]
     group = re.search(r'<li class="nav-group current">\s*<details>\s*<summary>Proposals', nav)
     assert group, nav
     assert '<a href="/screening/" aria-current="page">Screening</a>' in nav
@@ -54,7 +55,8 @@ def test_the_bar_renders_groups_as_details_and_marks_the_current_page(app, clien
 
 def test_the_public_sees_only_public_groups(client):
     html = client.get("/").get_data(as_text=True)
-    nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    start = html.index('<nav class="site-nav"')
+    nav = html[start : html.index("</nav>", start)]
     for hidden in ("/screening/", "/finance/", "/audit/", "/admin/users"):
         assert f'href="{hidden}"' not in nav
     assert "<summary>About the fund" in nav and "<summary>Results" in nav

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from fund.accounts.models import OrganizationKind, Role
 from fund.accounts.sensitive import SensitiveForm
 from fund.forms import EmailField, StringField, options
+from fund.i18n import LANGUAGES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,16 +27,16 @@ class MultiCheckboxField(SelectMultipleField):
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email address",
-        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password.")],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -123,3 +125,11 @@ class UnlockForm(SensitiveForm):
     """An administrator clears a user's failed sign-ins."""
 
     submit = SubmitField("Unlock the account")
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(
+        _l("Language of the fund's pages"),
+        choices=options([("", _l("The language my browser asks for")), *LANGUAGES.items()]),
+    )
+    submit = SubmitField(_l("Save the language"))

@@ -17,7 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.extensions import UTCDateTime, db, one_of, utcnow
-from fund.labels import LabelledEnum
+from fund.i18n import LANGUAGES
+from fund.labels import N_, LabelledEnum
 from fund.reference.models import Country
 
 
@@ -28,13 +29,13 @@ class OrganizationKind(enum.StrEnum):
 
 
 class Role(LabelledEnum):
-    APPLICANT = "applicant", "Applicant"
-    SECRETARIAT = "secretariat", "Secretariat"
-    COMMITTEE = "committee", "Committee member"
-    ADMIN = "admin", "Administrator"
+    APPLICANT = "applicant", N_("Applicant")
+    SECRETARIAT = "secretariat", N_("Secretariat")
+    COMMITTEE = "committee", N_("Committee member")
+    ADMIN = "admin", N_("Administrator")
     # The MPTF Office: records the money (deposits, interest, transfers, refunds); the
     # secretariat (Fund Management Unit) requests transfers but records no money itself.
-    ADMINISTRATIVE_AGENT = "administrative_agent", "Administrative agent"
+    ADMINISTRATIVE_AGENT = "administrative_agent", N_("Administrative agent")
 
 
 class Organization(db.Model):
@@ -87,6 +88,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("email"),
         CheckConstraint("failed_login_count >= 0", name="failed_login_count_positive"),
+        one_of("language", LANGUAGES, nullable=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +104,8 @@ class User(UserMixin, db.Model):
     # Bumped on password change or deactivation: every older session stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The interface's language chosen on the account page (fund.i18n); none: the browser's.
+    language: Mapped[str | None] = mapped_column(String(5), default=None)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -17,6 +17,7 @@ from fund.accounts.models import Organization, OrganizationKind, Role, User
 from fund.accounts.passwords import hash_password, needs_rehash, verify_password
 from fund.audit.operations import record
 from fund.extensions import db
+from fund.i18n import LANGUAGES
 from fund.refusals import Refused
 from fund.signals import account_locked
 
@@ -186,6 +187,18 @@ def change_password(user: User, current: str, new: str, *, min_length: int, now:
     user.password_changed_at = now
     user.session_version += 1
     record("password_changed", "user", user.id, user, now=now)
+
+
+def set_language(user: User, language: str | None, *, now: datetime) -> None:
+    """The interface's language `user` chose (fund.i18n.LANGUAGES), or None for the browser's;
+    audited when it changes."""
+    if language is not None and language not in LANGUAGES:
+        raise AccountError("Choose one of the languages listed.", "language")
+    if user.language == language:
+        return
+    details = {"language": [user.language, language]}
+    user.language = language
+    record("user_language_changed", "user", user.id, user, details=details, now=now)
 
 
 def _check_org_for_roles(organization: Organization | None, roles: set[str]) -> None:

@@ -15,11 +15,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from fund.access import mark_signed_in, public, signed_in, start_session
 from fund.accounts import operations, throttle
-from fund.accounts.forms import ChangePasswordForm, LoginForm
+from fund.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
 from fund.accounts.models import User
 from fund.extensions import db, login_manager, utcnow
 from fund.refusals import show_on_form
@@ -95,7 +96,7 @@ def login():
         session.clear()  # a fresh session at sign-in: nothing from before survives
         login_user(user)
         start_session(now)
-        flash(f"Signed in as {user.name}.", "success")
+        flash(_("Signed in as %(name)s.", name=user.name), "success")
         return redirect(target)
     return render_template("accounts/login.html", form=form)
 
@@ -118,8 +119,28 @@ def unlock(token: str):
 def logout():
     logout_user()
     session.clear()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@signed_in
+def account():
+    """The signed-in user's account: who they are, the language of their pages, their
+    password."""
+    form = LanguageForm(language=current_user.language or "")
+    if form.validate_on_submit():
+        try:
+            operations.set_language(current_user, form.language.data or None, now=utcnow())
+        except operations.AccountError as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your language is saved."), "success")
+            return redirect(url_for("accounts.account"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/account.html", form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -1,0 +1,111 @@
+"""The languages of the interface: English, French, Spanish and Arabic (right to left).
+
+A request is answered in the first of: the signed-in user's preference (their account page),
+the `lang` query parameter (kept in a cookie for the next pages), the cookie, the browser's
+`Accept-Language`, English. The catalogs are `fund/translations/<lang>/LC_MESSAGES/messages.po`
+(compiled to `.mo` beside them: `make translations`); a message without a translation reads in
+English. Numbers, amounts and dates are formatted per locale by Babel (`format_decimal`,
+`format_date`), amounts still exact Decimals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, g, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+from fund.labels import N_
+
+DEFAULT = "en"
+# Each language by its own name, as the switcher shows it.
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
+RIGHT_TO_LEFT = frozenset({"ar"})
+COOKIE = "lang"
+COOKIE_AGE = 365 * 24 * 3600
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# Texts of settings' defaults the pages translate when they are left as they are
+# (DECISION_BODY_NAME); a setting changed to another text shows as it is written.
+SETTING_TEXTS = (N_("Executive Committee"),)
+
+
+def chosen(value: str | None) -> str | None:
+    """`value` if it names a language of the interface (case ignored), else None."""
+    code = (value or "").strip().lower()
+    return code if code in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """The language of this request (see the module's docstring)."""
+    preference = chosen(getattr(current_user, "language", None)) if _signed_in() else None
+    asked = chosen(request.args.get(COOKIE))
+    if asked:
+        g.language_asked = asked  # kept in the cookie by `remember_language`
+    return (
+        preference
+        or asked
+        or chosen(request.cookies.get(COOKIE))
+        or request.accept_languages.best_match(tuple(LANGUAGES))
+        or DEFAULT
+    )
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:
+        return False
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return chosen(locale.language if locale else None) or DEFAULT
+
+
+def direction(language: str | None = None) -> str:
+    return "rtl" if (language or current_language()) in RIGHT_TO_LEFT else "ltr"
+
+
+def language_links() -> list[tuple[str, str, str, bool]]:
+    """The switcher's links: (code, its own name, this page in it, is it the current one).
+    Each keeps the page's other query parameters."""
+    args = {key: value for key, value in request.args.items(multi=True) if key != COOKIE}
+    here = current_language()
+    links = []
+    for code, name in LANGUAGES.items():
+        query = urlencode([*args.items(), (COOKIE, code)])
+        links.append((code, name, f"{request.path}?{query}", code == here))
+    return links
+
+
+def remember_language(response):
+    """Keep a language asked for by `?lang=` in a cookie, so the next pages follow it."""
+    asked = g.get("language_asked")
+    if asked and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(
+            COOKIE,
+            asked,
+            max_age=COOKIE_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    Babel(app, locale_selector=select_locale)
+    app.after_request(remember_language)
+
+    @app.context_processor
+    def languages() -> dict:
+        language = current_language()
+        return {
+            "current_language": language,
+            "text_direction": direction(language),
+            "language_links": language_links,
+        }

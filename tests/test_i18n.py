@@ -1,0 +1,212 @@
+"""The interface in English, French, Spanish and Arabic: how a request's language is chosen
+(the user's preference, `?lang=` kept in a cookie, `Accept-Language`, English), the pages'
+`lang` and `dir`, the switcher, the account page's preference, and the catalogs: complete, without
+fuzzy entries, compiled, and holding every message the code and the templates mark."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from fund.audit.models import AuditEvent
+from fund.extensions import db
+from fund.i18n import LANGUAGES, TRANSLATIONS
+from tests.helpers import csrf_token, user
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC_PAGES = ("/", "/login", "/objectives", "/principles")
+# A phrase each public page shows, per language.
+SAMPLES = {
+    "fr": ("Fonctionnement du fonds", "Se connecter", "Les 23 objectifs", "Les dix principes"),
+    "es": ("Cómo funciona el fondo", "Iniciar sesión", "Los 23 objetivos", "Los diez principios"),
+    "ar": ("كيف يعمل الصندوق", "تسجيل الدخول", "الأهداف الثلاثة والعشرون", "المبادئ التوجيهية"),
+}
+# Templates whose every text is marked for translation (a test below keeps them so).
+MARKED_TEMPLATES = (
+    "base.html",
+    "core/index.html",
+    "accounts/login.html",
+    "accounts/account.html",
+    "accounts/password.html",
+    "reference/objectives.html",
+    "reference/principles.html",
+    "errors/error.html",
+)
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", sorted(SAMPLES))
+def test_the_public_pages_answer_in_the_browsers_language(client, language):
+    for path, sample in zip(PUBLIC_PAGES, SAMPLES[language], strict=True):
+        html = _html(client.get(path, headers={"Accept-Language": f"{language},en;q=0.5"}))
+        direction = "rtl" if language == "ar" else "ltr"
+        assert f'<html lang="{language}" dir="{direction}">' in html, path
+        assert sample in html, (path, sample)
+
+
+def test_english_when_the_browser_asks_for_a_language_the_fund_does_not_speak(client):
+    html = _html(client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"}))
+    assert '<html lang="en" dir="ltr">' in html and "<h1>Sign in</h1>" in html
+
+
+def test_lang_in_the_address_wins_and_is_kept_in_a_cookie(client):
+    response = client.get("/login?lang=es", headers={"Accept-Language": "fr"})
+    html = _html(response)
+    assert '<html lang="es" dir="ltr">' in html and "<h1>Iniciar sesión</h1>" in html
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=es;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # The next page follows the cookie, whatever the browser asks.
+    html = _html(client.get("/objectives", headers={"Accept-Language": "fr"}))
+    assert '<html lang="es"' in html and "Los 23 objetivos" in html
+
+
+@pytest.mark.parametrize("asked", ["xx", "", "ES", "fr-FR", "<script>", "a" * 300])
+def test_an_unknown_language_in_the_address_is_ignored(client, asked):
+    response = client.get("/login", query_string={"lang": asked})
+    html = _html(response)
+    expected = "es" if asked == "ES" else "en"
+    assert f'<html lang="{expected}"' in html
+    kept = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang=")]
+    assert bool(kept) == (asked == "ES")
+
+
+def test_the_switcher_links_every_language_keeping_the_query(client):
+    html = _html(client.get("/objectives?page=2&lang=fr"))
+    switcher = html[html.index('<nav class="languages"') : html.index("</nav>")]
+    assert 'aria-label="Langue"' in switcher
+    for code, name in LANGUAGES.items():
+        assert f'href="/objectives?page=2&amp;lang={code}" lang="{code}" hreflang="{code}"' in (
+            switcher
+        )
+        assert f">{name}</a>" in switcher
+    assert switcher.count('aria-current="true"') == 1
+    assert 'lang="fr" hreflang="fr" aria-current="true"' in switcher
+
+
+def test_a_users_preference_wins_and_is_saved_on_the_account_page(app, client, login_as):
+    person = login_as("applicant")
+    page = _html(client.get("/account", headers={"Accept-Language": "fr"}))
+    assert "Votre compte" in page  # no preference yet: the browser's language
+    token = csrf_token(client, "/account")
+    response = client.post("/account", data={"csrf_token": token, "language": "ar"})
+    assert response.status_code == 302
+    html = _html(client.get("/?lang=es", headers={"Accept-Language": "fr"}))
+    assert '<html lang="ar" dir="rtl">' in html and "الرئيسية" in html
+    with app.app_context():
+        assert user(person).language == "ar"
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "user_language_changed")
+        )
+        assert event is not None and event.details == {"language": [None, "ar"]}
+    # Without a preference, the language last asked for in the address (its cookie), then the
+    # browser's.
+    token = csrf_token(client, "/account")
+    client.post("/account", data={"csrf_token": token, "language": ""})
+    assert '<html lang="es"' in _html(client.get("/", headers={"Accept-Language": "fr"}))
+    client.delete_cookie("lang")
+    assert '<html lang="fr"' in _html(client.get("/", headers={"Accept-Language": "fr"}))
+
+
+def test_a_language_the_fund_does_not_speak_is_refused_and_nothing_changes(app, client, login_as):
+    person = login_as("applicant")
+    token = csrf_token(client, "/account")
+    response = client.post("/account", data={"csrf_token": token, "language": "de"})
+    assert response.status_code == 400
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    with app.app_context():
+        assert user(person).language is None
+
+
+def test_the_database_refuses_an_unknown_language(app, create_user):
+    person = create_user()
+    with app.app_context():
+        row = user(person)
+        row.language = "de"
+        with pytest.raises(Exception, match=r"(?i)check|constraint"):
+            db.session.flush()
+        db.session.rollback()
+
+
+# The catalogs -------------------------------------------------------------------------------
+
+
+def _catalog(language: str):
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as file:
+        return read_po(file, locale=language)
+
+
+def _marked_messages() -> set[str]:
+    """Every message the code and the templates mark, as `make translations` extracts them."""
+    method_map = [
+        ("fund/**.py", "python"),
+        ("workflows/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+    ]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
+    found = set()
+    for _filename, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=method_map, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_each_catalog_is_translated_without_fuzzy_entries(language):
+    catalog = _catalog(language)
+    messages = [m for m in catalog if m.id]
+    translated = [m for m in messages if m.string and "fuzzy" not in m.flags]
+    assert len(messages) >= 80
+    assert len(translated) / len(messages) >= 0.98, [m.id for m in messages if not m.string]
+    assert not [m.id for m in messages if "fuzzy" in m.flags]
+    assert not catalog.fuzzy
+    # Placeholders survive translation.
+    for m in translated:
+        assert set(re.findall(r"%\(\w+\)s", str(m.id))) == set(
+            re.findall(r"%\(\w+\)s", str(m.string))
+        ), m.id
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_each_compiled_catalog_matches_its_source(language):
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as file:
+        compiled = {m.id: m.string for m in read_mo(file) if m.id}
+    source = {m.id: m.string for m in _catalog(language) if m.id and m.string}
+    assert compiled == source, "run `make translations` to compile the catalogs"
+
+
+def test_every_marked_message_is_in_every_catalog():
+    marked = _marked_messages()
+    assert "Skip to main content" in marked and "Applicant" in marked  # templates and N_
+    for language in (code for code in LANGUAGES if code != "en"):
+        ids = {m.id for m in _catalog(language) if m.id}
+        missing = sorted(marked - ids)
+        assert not missing, f"{language}: not in the catalog (make translations): {missing}"
+
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_TAG = re.compile(r"<[^>]*>", re.S)
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S)
+# Text that is the same in every language: the brand's mark.
+_SAME_IN_EVERY_LANGUAGE = {"GCM"}
+
+
+@pytest.mark.parametrize("name", MARKED_TEMPLATES)
+def test_the_translated_templates_have_no_unmarked_text(name):
+    source = (ROOT / "templates" / name).read_text(encoding="utf-8")
+    text = _TAG.sub(" ", _JINJA.sub(" ", _SCRIPT.sub(" ", source)))
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", text) if w not in _SAME_IN_EVERY_LANGUAGE]
+    assert not words, f"{name}: text not marked for translation: {words[:10]}"
+    # Attributes people read are marked too.
+    bare = re.findall(r'(?:aria-label|title|placeholder|alt)="([^"{]*[^\W\d_][^"{]*)"', source)
+    assert not bare, f"{name}: attributes not marked: {bare}"
