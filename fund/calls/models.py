@@ -9,24 +9,24 @@ from sqlalchemy import CheckConstraint, Date, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import UTCDateTime, db, one_of, utcnow
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 
 Money = Numeric(14, 2)
 
 
 class DecisionRule(LabelledEnum):
-    CONSENSUS = "consensus", "Consensus (quorum met and no vote to reject)"
-    MAJORITY = "majority", "Simple majority (more approve than reject)"
-    TWO_THIRDS = "two_thirds", "Two-thirds of the votes cast to approve or reject"
+    CONSENSUS = "consensus", N_("Consensus (quorum met and no vote to reject)")
+    MAJORITY = "majority", N_("Simple majority (more approve than reject)")
+    TWO_THIRDS = "two_thirds", N_("Two-thirds of the votes cast to approve or reject")
 
 
 class CallStage(LabelledEnum):
     """What a call takes: full proposals (one stage), or concept notes first (two stages)."""
 
-    FULL_PROPOSAL = "full_proposal", "Full proposals"
+    FULL_PROPOSAL = "full_proposal", N_("Full proposals")
     CONCEPT_NOTE_FIRST = (
         "concept_note_first",
-        "Concept notes first, then full programmes by invitation",
+        N_("Concept notes first, then full programmes by invitation"),
     )
 
 
@@ -34,8 +34,8 @@ class Stage(LabelledEnum):
     """A stage of a call: the concept note, or the full proposal (endorsements, screening).
     Its label says when the endorsement letters are due."""
 
-    CONCEPT_NOTE = "concept_note", "With the concept note"
-    FULL_PROPOSAL = "full_proposal", "With the full proposal"
+    CONCEPT_NOTE = "concept_note", N_("With the concept note")
+    FULL_PROPOSAL = "full_proposal", N_("With the full proposal")
 
 
 class Call(db.Model):
