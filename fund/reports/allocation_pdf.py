@@ -40,10 +40,10 @@ from fund.reports.pdf.styles import (
     SOFT,
     TEXT_WIDTH,
     PdfStyles,
+    TextParagraph,
     audit_footer,
     long_date,
     long_time,
-    markup,
 )
 from fund.reports.pdf.tables import data_table, fact_table
 from fund.reports.report_parts import Part, ReportTable, Section
@@ -80,7 +80,7 @@ class AllocationDocument:
         return story
 
     def note(self, text: str) -> Paragraph:
-        return Paragraph(markup(text), self.s.note)
+        return TextParagraph(text, self.s.note)
 
     # Cover and contents ----------------------------------------------------------------
 
@@ -93,7 +93,7 @@ class AllocationDocument:
         size = min(s.figure.fontSize, room / widest)
         figure = ParagraphStyle("cover_figure", parent=s.figure, fontSize=size, leading=size * 1.3)
         cells = [
-            [Paragraph(markup(value), figure), Paragraph(markup(label), s.figure_label)]
+            [TextParagraph(value, figure), TextParagraph(label, s.figure_label)]
             for value, label in figures
         ]
         grid = Table(
@@ -117,10 +117,10 @@ class AllocationDocument:
         )
         return [
             Spacer(1, 28 * mm),
-            Paragraph(markup(r.fund_name), s.meta),
+            TextParagraph(r.fund_name, s.meta),
             Paragraph("Fund allocation report", s.cover_title),
-            Paragraph(markup(r.scope), s.cover_subtitle),
-            Paragraph(markup(f"Figures as of {long_date(r.day)}"), s.cover_subtitle),
+            TextParagraph(r.scope, s.cover_subtitle),
+            TextParagraph(f"Figures as of {long_date(r.day)}", s.cover_subtitle),
             Spacer(1, 12 * mm),
             Paragraph("Key figures", s.h3),
             grid,
@@ -146,7 +146,7 @@ class AllocationDocument:
             if index == 0:
                 lead.append(SectionHeading(section.title, self.s.h2, section.key))
             if part.title:
-                lead.append(Paragraph(markup(part.title), self.s.h3))
+                lead.append(TextParagraph(part.title, self.s.h3))
             flowables += self.part(lead, part)
         return flowables
 
@@ -155,10 +155,10 @@ class AllocationDocument:
         nor moves to the next page unless it has to."""
         notes = [self.note(text) for text in part.notes]
         if part.points:
-            points = [Paragraph("• " + markup(p), self.s.small) for p in part.points]
+            points = [TextParagraph(p, self.s.small, prefix="• ") for p in part.points]
             return [CondPageBreak(LONG_TABLE_ROOM), KeepTogether([*lead, points[0]]), *points[1:]]
         if part.table is None:
-            return [KeepTogether([*lead, Paragraph(markup(part.text), self.s.body), *notes])]
+            return [KeepTogether([*lead, TextParagraph(part.text, self.s.body), *notes])]
         table = pdf_table(part.table)
         short = len(part.table.rows) <= SHORT_TABLE
         if part.chart is not None:

@@ -26,7 +26,7 @@ from fund.committee.tally import Tally
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
-from fund.reports.pdf.styles import PdfStyles, audit_footer, markup
+from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer, markup
 from fund.reports.pdf.tables import data_table, fact_table
 
 
@@ -120,7 +120,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     r, p = record.round, record.proposal
     closed = r.status == RoundStatus.CLOSED
     story: list[Flowable] = [
-        Paragraph(markup(f"Decision record: {record.reference}, round {r.number}"), s.title),
+        TextParagraph(f"Decision record: {record.reference}, round {r.number}", s.title),
         Paragraph(
             markup(f"{record.decision_body} · {decision_text(r) if closed else 'Open'}"),
             s.meta,
@@ -160,12 +160,12 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     if r.summary:
         story.append(
             KeepTogether(
-                [Paragraph("The committee's summary", s.h3), Paragraph(markup(r.summary), s.body)]
+                [Paragraph("The committee's summary", s.h3), TextParagraph(r.summary, s.body)]
             )
         )
     if record.conditions:
         story.append(Paragraph("Conditions attached to the votes to approve", s.h3))
-        story += [Paragraph("• " + markup(c), s.body) for c in record.conditions]
+        story += [TextParagraph(c, s.body, prefix="• ") for c in record.conditions]
     if not record.full:
         story.append(Spacer(1, 6))
         story.append(
@@ -186,7 +186,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
                     (1 / 6,) * 6,
                     numeric=range(6),
                 ),
-                Paragraph(markup(t.explanation), s.body),
+                TextParagraph(t.explanation, s.body),
             ]
         )
     )

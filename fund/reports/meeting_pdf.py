@@ -17,7 +17,13 @@ from fund.committee import meetings
 from fund.committee.models import Capacity, ItemKind, ItemOutcome, Meeting
 from fund.committee.rounds import decision_text
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
-from fund.reports.pdf.styles import PdfStyles, audit_footer, long_date, long_time, markup
+from fund.reports.pdf.styles import (
+    PdfStyles,
+    TextParagraph,
+    audit_footer,
+    long_date,
+    long_time,
+)
 from fund.reports.pdf.tables import data_table, fact_table
 
 
@@ -52,8 +58,8 @@ def _story(record: MeetingRecord) -> list[Flowable]:
     m = record.meeting
     represented, needed, met = meetings.quorum_of(m)
     story: list[Flowable] = [
-        Paragraph(markup(f"Record of the meeting: {m.title}"), s.title),
-        Paragraph(markup(f"{record.decision_body} · {long_date(m.held_on)}"), s.meta),
+        TextParagraph(f"Record of the meeting: {m.title}", s.title),
+        TextParagraph(f"{record.decision_body} · {long_date(m.held_on)}", s.meta),
         Spacer(1, 4),
     ]
     seats = f"{m.seats} seat{'' if m.seats == 1 else 's'}"
@@ -92,9 +98,7 @@ def _story(record: MeetingRecord) -> list[Flowable]:
     )
     if m.also_present:
         story.append(
-            KeepTogether(
-                [Paragraph("Also present", s.h3), Paragraph(markup(m.also_present), s.body)]
-            )
+            KeepTogether([Paragraph("Also present", s.h3), TextParagraph(m.also_present, s.body)])
         )
 
     story.append(Paragraph(f"Agenda and decisions ({len(m.items)})", s.h2))
@@ -118,7 +122,7 @@ def _story(record: MeetingRecord) -> list[Flowable]:
         s.note,
     )
     # The minutes paragraph by paragraph, the last one kept on the page of the closing note.
-    paragraphs = [Paragraph(markup(part.strip()), s.body) for part in m.minutes.split("\n\n")]
+    paragraphs = [TextParagraph(part.strip(), s.body) for part in m.minutes.split("\n\n")]
     if not m.minutes.strip():
         paragraphs = [Paragraph("No minutes are written yet.", s.note)]
     story.append(Paragraph("Minutes", s.h2))

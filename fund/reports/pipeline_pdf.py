@@ -20,7 +20,14 @@ from fund.audit.queries import head
 from fund.money import format_amount, format_usd
 from fund.pipeline.queries import Entry, RankedPipeline, config_rate, ranked_pipeline
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
-from fund.reports.pdf.styles import PdfStyles, audit_footer, long_date, long_time, markup
+from fund.reports.pdf.styles import (
+    PdfStyles,
+    TextParagraph,
+    audit_footer,
+    long_date,
+    long_time,
+    markup,
+)
 from fund.reports.pdf.tables import data_table, fact_table
 
 
@@ -135,7 +142,7 @@ def _entry(s: PdfStyles, booklet: Booklet, entry: Entry) -> list[Flowable]:
             )
         )
     facts.append(("Decided", _decided(booklet, entry)))
-    heading = Paragraph(markup(f"{entry.rank}. {entry.title}"), s.h3)
+    heading = TextParagraph(f"{entry.rank}. {entry.title}", s.h3)
     return [CondPageBreak(40 * mm), KeepTogether([heading, fact_table(s, facts, 0.26)])]
 
 
@@ -144,8 +151,8 @@ def _story(booklet: Booklet) -> list[Flowable]:
     p = booklet.pipeline
     title = "The pipeline" + (" (public version)" if booklet.public else "")
     story: list[Flowable] = [
-        Paragraph(markup(title), s.title),
-        Paragraph(markup(f"{booklet.decision_body} · as of {long_time(p.as_of)}"), s.meta),
+        TextParagraph(title, s.title),
+        TextParagraph(f"{booklet.decision_body} · as of {long_time(p.as_of)}", s.meta),
         Spacer(1, 4),
         Paragraph(
             markup(

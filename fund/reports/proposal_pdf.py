@@ -35,9 +35,9 @@ from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
     PageFurniture,
     PdfStyles,
+    TextParagraph,
     long_date,
     long_time,
-    markup,
     render,
     with_heading,
 )
@@ -89,7 +89,7 @@ class ProposalDocument:
             or SNAPSHOT_LABELS.get(key)
             or key.replace("_", " ").capitalize()
         )
-        return with_heading(Paragraph(markup(title), self.styles.h2), blocks)
+        return with_heading(TextParagraph(title, self.styles.h2), blocks)
 
     def organization(self, label: str | None) -> str:
         if not label:
@@ -393,7 +393,7 @@ class ProposalDocument:
                 ),
             ]
         )
-        title = Paragraph(markup(f"Outcome {outcome.number}: {outcome.title}"), h3)
+        title = TextParagraph(f"Outcome {outcome.number}: {outcome.title}", h3)
         if not outcome.indicators:
             return [KeepTogether([title, facts, self.para("No indicator.", self.styles.note)])]
         indicators = self.table(
@@ -414,7 +414,7 @@ class ProposalDocument:
             # The table's heading never ends a page; the table starts on this page when a few
             # of its rows fit (no half-empty page), its header repeated on each.
             CondPageBreak(45 * mm),
-            Paragraph(markup(f"Indicators of outcome {outcome.number}"), h3),
+            TextParagraph(f"Indicators of outcome {outcome.number}", h3),
             indicators,
         ]
 
@@ -502,9 +502,9 @@ def render_proposal_version(
         f" by {submitted_by}" if submitted_by else ""
     )
     story: list[Flowable] = [
-        Paragraph(markup(snapshot.get("title") or "Untitled proposal"), s.title),
-        Paragraph(markup(f"Proposal {reference} · version {number} · {call_title}"), s.meta),
-        Paragraph(markup(f"{submitted}. This is the version as submitted."), s.meta),
+        TextParagraph(snapshot.get("title") or "Untitled proposal", s.title),
+        TextParagraph(f"Proposal {reference} · version {number} · {call_title}", s.meta),
+        TextParagraph(f"{submitted}. This is the version as submitted.", s.meta),
         Spacer(1, 4),
         *document.story(),
     ]

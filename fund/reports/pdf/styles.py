@@ -33,11 +33,13 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FAMILY = "DejaVuSans"
@@ -68,8 +70,8 @@ def display_text(text: str) -> str:
     """Text as reportlab must draw it: unchanged unless it has right-to-left script, whose
     letters are then joined and whose runs are put in visual order.
 
-    The reordering works on the text as a whole: a right-to-left passage that wraps over
-    several lines keeps its words but the lines read in the left-to-right order.
+    The reordering works on each line of `text` as a whole: text that reportlab will wrap
+    goes through `TextParagraph`, which wraps first and reorders each line after.
     """
     if not _RIGHT_TO_LEFT.search(text):
         return text
@@ -79,6 +81,46 @@ def display_text(text: str) -> str:
 def markup(text: str | None) -> str:
     """Plain text made safe for a reportlab Paragraph (escaped, line breaks kept)."""
     return html.escape(display_text(text or ""), quote=False).replace("\n", "<br/>")
+
+
+def is_right_to_left(text: str) -> bool:
+    return bool(_RIGHT_TO_LEFT.search(text))
+
+
+class TextParagraph(Paragraph):
+    """A paragraph of plain text (escaped, line breaks kept), after an optional `prefix` of
+    markup (a bullet). Right-to-left text is wrapped in its reading order first and each line
+    put in visual order after, so that a wrapped Arabic passage reads from its first line down
+    (reordering the whole text first, then wrapping, would start it on its last line)."""
+
+    def __init__(self, text: Any, style: ParagraphStyle, prefix: str = "", **parts: Any) -> None:
+        # reportlab's split makes the pieces of a paragraph with `frags` (already laid out).
+        self.logical = "" if text is None or parts.get("frags") is not None else str(text)
+        self.prefix = prefix
+        self.visual_lines: list[str] = []
+        self._wrapped_for: float | None = None
+        if parts.get("frags") is not None:
+            super().__init__(text, style, **parts)
+        else:
+            super().__init__(prefix + markup(self.logical), style)
+
+    def wrap(self, availWidth: float, availHeight: float):
+        if is_right_to_left(self.logical) and self._wrapped_for != availWidth:
+            self._wrapped_for = availWidth
+            style = self.style
+            room = availWidth - style.leftIndent - style.rightIndent
+            room -= stringWidth(self.prefix, style.fontName, style.fontSize) if self.prefix else 0
+            self.visual_lines = [
+                get_display(line)
+                for source in self.logical.split("\n")
+                for line in simpleSplit(
+                    arabic_reshaper.reshape(source), style.fontName, style.fontSize, room
+                )
+                or [""]
+            ]
+            body = "<br/>".join(html.escape(line, quote=False) for line in self.visual_lines)
+            self._setup(self.prefix + body, style, self.bulletText, None, cleanBlockQuotedText)
+        return super().wrap(availWidth, availHeight)
 
 
 # The page -----------------------------------------------------------------------------------
@@ -320,7 +362,7 @@ class PdfStyles:
     def para(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
         """`text` as a paragraph (a dash for nothing; with `blank`, for "" and [] too)."""
         empty = text is None or (self.blank and text in ("", []))
-        return Paragraph(markup("—" if empty else str(text)), style or self.body)
+        return TextParagraph("—" if empty else str(text), style or self.body)
 
 
 def with_heading(heading: Flowable, blocks: Sequence[Flowable]) -> list[Flowable]:
