@@ -10,14 +10,17 @@ English. Numbers, amounts and dates are formatted per locale by Babel (`format_d
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, g, request
+from babel.numbers import format_currency, format_decimal
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from fund.labels import N_
+from fund.money import format_amount, format_usd
 
 DEFAULT = "en"
 # Each language by its own name, as the switcher shows it.
@@ -38,7 +41,10 @@ def chosen(value: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """The language of this request (see the module's docstring)."""
+    """The language of this request (see the module's docstring); outside a request (a
+    command, an email sent later), English unless `flask_babel.force_locale` says otherwise."""
+    if not has_request_context():
+        return DEFAULT
     preference = chosen(getattr(current_user, "language", None)) if _signed_in() else None
     asked = chosen(request.args.get(COOKIE))
     if asked:
@@ -66,6 +72,32 @@ def current_language() -> str:
 
 def direction(language: str | None = None) -> str:
     return "rtl" if (language or current_language()) in RIGHT_TO_LEFT else "ltr"
+
+
+def money(value: Decimal | int | None, currency: str = "USD") -> str:
+    """`{{ amount|money }}` per the page's language: `USD 1,234.50` in English (as
+    `fund.money.format_usd`), `1 234,50 $US` in French; exact to the cent, an unknown amount a
+    dash."""
+    language = current_language()
+    if value is None or language == DEFAULT:
+        return format_usd(value, currency)
+    return format_currency(Decimal(value), currency, locale=language)
+
+
+def amount(value: Decimal | int | None) -> str:
+    """`{{ amount|amount }}` in a column whose heading names the currency: `1,234.50` in
+    English, `1 234,50` in French."""
+    language = current_language()
+    if value is None or language == DEFAULT:
+        return format_amount(value)
+    return format_decimal(Decimal(value), format="#,##0.00", locale=language)
+
+
+def number(value: Decimal | int | None) -> str:
+    """`{{ count|number }}`: a whole number or a decimal in the page's language."""
+    if value is None:
+        return "—"
+    return format_decimal(value, locale=current_language())
 
 
 def language_links() -> list[tuple[str, str, str, bool]]:

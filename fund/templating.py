@@ -1,19 +1,20 @@
 """Template helpers: navigation by role, money formatting, proposal references, the names of
-pools, budget categories and objectives."""
+pools, budget categories and objectives, and the reference data in the page's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_decimal
 from flask_login import current_user
 
+from fund import i18n
 from fund.accounts.models import Role
 from fund.finance.funding import pool_label
+from fund.i18n import current_language
 from fund.labels import N_
-from fund.money import format_amount, format_usd
 from fund.proposals.models import proposal_reference
+from fund.reference import translations
 from fund.reference.queries import labels
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
@@ -156,11 +157,38 @@ def category(code: int | str | None) -> str:
 
 
 def objective(number: int | str | None) -> str:
-    """`{{ number|objective }}`: a GCM objective by number and short name."""
+    """`{{ number|objective }}`: a GCM objective by number and short name, the name in the page's
+    language where the UN Network on Migration publishes one."""
     if number in (None, ""):
         return "—"
     label = _labels().objectives.get(int(number))
+    if label:
+        label = translations.objective_label(number, current_language(), label)
     return f"{number}. {label}" if label else str(number)
+
+
+def objective_title(objective) -> str:
+    """`{{ objective|objective_title }}`: its official title in the page's language, else in
+    English."""
+    return translations.objective_title(objective.number, current_language(), objective.title)
+
+
+def objective_label(objective) -> str:
+    """`{{ objective|objective_label }}`: its short name in the page's language, else in
+    English."""
+    return translations.objective_label(objective.number, current_language(), objective.short_label)
+
+
+def principle_title(principle) -> str:
+    """`{{ principle|principle_title }}`: its official heading in the page's language, else in
+    English."""
+    return translations.principle_title(principle.code, current_language(), principle.title)
+
+
+def country_name(iso2: str | None, english: str = "") -> str:
+    """`{{ country.iso2|country_name(country.name) }}`: the country in the page's language
+    (Babel's CLDR names), in English the UN's name."""
+    return translations.country_name(iso2, current_language(), english or (iso2 or ""))
 
 
 def reference(proposal_or_id) -> str:
@@ -170,13 +198,17 @@ def reference(proposal_or_id) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["money"] = format_usd
-    app.jinja_env.filters["number"] = format_decimal  # per the page's locale
-    app.jinja_env.filters["amount"] = format_amount  # in a column whose heading names the currency
+    app.jinja_env.filters["money"] = i18n.money
+    app.jinja_env.filters["number"] = i18n.number
+    app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
     app.jinja_env.filters["pool"] = pool
     app.jinja_env.filters["category"] = category
     app.jinja_env.filters["objective"] = objective
+    app.jinja_env.filters["objective_title"] = objective_title
+    app.jinja_env.filters["objective_label"] = objective_label
+    app.jinja_env.filters["principle_title"] = principle_title
+    app.jinja_env.filters["country_name"] = country_name
 
     @app.context_processor
     def layout_context():

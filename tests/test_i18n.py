@@ -222,3 +222,26 @@ def test_the_translated_templates_have_no_unmarked_text(name):
     # Attributes people read are marked too.
     bare = re.findall(r'(?:aria-label|title|placeholder|alt)="([^"{]*[^\W\d_][^"{]*)"', source)
     assert not bare, f"{name}: attributes not marked: {bare}"
+
+
+def test_amounts_and_numbers_follow_the_pages_language_exactly(app):
+    from decimal import Decimal
+
+    from fund import i18n
+
+    value = Decimal("1234567.05")
+    expected = {
+        "en": ("USD 1,234,567.05", "1,234,567.05", "1,234"),
+        "fr": ("1\u202f234\u202f567,05\u00a0$US", "1\u202f234\u202f567,05", "1\u202f234"),
+        "es": ("1.234.567,05\u00a0US$", "1.234.567,05", "1.234"),
+    }
+    for language, (money, amount, number) in expected.items():
+        with app.test_request_context(f"/?lang={language}"):
+            assert i18n.money(value) == money, language
+            assert i18n.amount(value) == amount, language
+            assert i18n.number(1234) == number, language
+            assert i18n.money(None) == "—"
+    with app.test_request_context("/?lang=ar"):
+        assert "1,234,567.05" in i18n.money(value).replace("\u066c", ",").replace("\u066b", ".")
+    with app.app_context():  # outside a request (a command, an email): English
+        assert i18n.money(value) == "USD 1,234,567.05"
