@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
@@ -24,7 +25,7 @@ class ActionForm(VersionForm):
     """Forward, return or declare ineligible; the comment is the message or the reason."""
 
     trigger = HiddenField(validators=[DataRequired(), AnyOf(ACTIONS)])
-    comment = TextAreaField("Comment", validators=[Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
 
 
 class ChecklistForm(VersionForm):
@@ -55,7 +56,7 @@ def checklist_form(
     """The checklist form for these criteria: from the request when posted, else from
     `initial` (criterion id -> (result, note))."""
     criteria = list(criteria)
-    choices = options((r.value, r.label) for r in CheckResult)
+    choices = options((r.value, _l(r.label)) for r in CheckResult)
 
     class Form(ChecklistForm):
         pass
@@ -74,7 +75,10 @@ def checklist_form(
         setattr(
             Form,
             f"note_{criterion.id}",
-            TextAreaField(f"Note on “{criterion.label}”", validators=[Length(max=5000)]),
+            TextAreaField(
+                _l("Note on “%(criterion)s”", criterion=criterion.label),
+                validators=[Length(max=5000)],
+            ),
         )
     if initial is None:
         form = Form()
@@ -90,15 +94,17 @@ def checklist_form(
 
 class CriterionForm(FlaskForm):
     stage = SelectField(
-        "For",
-        choices=options([("full_proposal", "Full proposals")]),
-        description="Concept notes and full proposals have their own checklists.",
+        _l("For"),
+        choices=options([("full_proposal", _l("Full proposals"))]),
+        description=_l("Concept notes and full proposals have their own checklists."),
     )
     label = StringField(
-        "Criterion",
-        validators=[DataRequired("Describe the criterion."), Length(max=1000)],
-        description="What the secretariat checks, written as a statement that holds "
-        "for an eligible proposal.",
+        _l("Criterion"),
+        validators=[DataRequired(_l("Describe the criterion.")), Length(max=1000)],
+        description=_l(
+            "What the secretariat checks, written as a statement that holds "
+            "for an eligible proposal."
+        ),
     )
 
 

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import User
 from fund.calls.models import Stage
 from fund.extensions import UTCDateTime, db, one_of
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 from fund.proposals.models import ProposalPart
 
 
 class CheckResult(LabelledEnum):
-    PASS = "pass", "Pass"
-    FAIL = "fail", "Fail"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    PASS = "pass", N_("Pass")
+    FAIL = "fail", N_("Fail")
+    NOT_APPLICABLE = "not_applicable", N_("Not applicable")
 
 
 class ScreeningCriterion(db.Model):

@@ -14,6 +14,7 @@ from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.fulltext import matching
+from fund.labels import N_
 from fund.listing import ASCENDING, DESCENDING, Sorting, column
 from fund.pagination import Paging, clamp_page
 from fund.proposals.checks import Rules
@@ -96,18 +97,18 @@ class QueueFilters:
 _ORGANIZATION = func.coalesce(Organization.acronym, Organization.name)
 # The columns the queue sorts by; the default: the longest waiting (oldest submission) first.
 SORT_COLUMNS = {
-    "reference": column("Reference", Proposal.id),
-    "kind": column("Kind", Proposal.kind),
-    "title": column("Title", func.lower(Proposal.title)),
-    "organization": column("Organization", func.lower(_ORGANIZATION)),
-    "call": column("Call", func.lower(Call.title)),
+    "reference": column(N_("Reference"), Proposal.id),
+    "kind": column(N_("Kind"), Proposal.kind),
+    "title": column(N_("Title"), func.lower(Proposal.title)),
+    "organization": column(N_("Organization"), func.lower(_ORGANIZATION)),
+    "call": column(N_("Call"), func.lower(Call.title)),
     "submitted": column(
-        "Submitted (UTC)",
+        N_("Submitted (UTC)"),
         case((Proposal.submitted_at.is_(None), 1), else_=0),
         Proposal.submitted_at,
     ),
-    "status": column("Status", case((Proposal.status == "submitted", 0), else_=1)),
-    "waiting": column("Waiting (days)", Proposal.submitted_at, first=DESCENDING),
+    "status": column(N_("Status"), case((Proposal.status == "submitted", 0), else_=1)),
+    "waiting": column(N_("Waiting (days)"), Proposal.submitted_at, first=DESCENDING),
 }
 DEFAULT_SORT = ("submitted", ASCENDING)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,6 +16,7 @@ from fund.accounts.models import Role
 from fund.calls.models import Call, Stage
 from fund.extensions import db
 from fund.forms import options
+from fund.labels import N_
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg, text_arg
 from fund.proposals import operations as proposal_operations
 from fund.proposals.list_page import PROPOSAL_HEADER
@@ -33,11 +37,11 @@ from workflows import TransitionRefused
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
-STALE_MESSAGE = (
+STALE_MESSAGE = _l(
     "This proposal changed since you opened the page (someone else acted on it). "
     "Review its current state below, then try again."
 )
-UNREADABLE_ACTION = "The action could not be read. Please try again."
+UNREADABLE_ACTION = _l("The action could not be read. Please try again.")
 RESULT_CHOICES = [(r.value, r.label) for r in CheckResult]
 
 
@@ -48,11 +52,9 @@ def _proposal(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _reference_and_title(proposal: Proposal, *, starts_sentence: bool = False) -> str:
-    noun = ""
-    if proposal.is_concept_note:
-        noun = "Concept note " if starts_sentence else "concept note "
-    return f"{noun}{proposal.reference} “{proposal.title}”"
+def _named(proposal: Proposal) -> dict[str, str]:
+    """The placeholders of a sentence about the proposal: its reference and its title."""
+    return {"reference": proposal.reference, "title": proposal.title}
 
 
 # The queue ------------------------------------------------------------------------------
@@ -166,8 +168,14 @@ def start(proposal_id: int):
         proposal_operations.fire(proposal, "start_screening", current_user)
         operations.ensure_criteria(proposal.call)
 
-    def done(_):
-        flash(f"Screening of {_reference_and_title(proposal)} started.", "success")
+    def done(fired):
+        if proposal.is_concept_note:
+            started = _(
+                "Screening of concept note %(reference)s “%(title)s” started.", **_named(proposal)
+            )
+        else:
+            started = _("Screening of %(reference)s “%(title)s” started.", **_named(proposal))
+        flash(started, "success")
         return redirect(url_for("screening.checklist", proposal_id=proposal.id))
 
     return _fire(proposal, VersionForm(), run, _render_queue, done)
@@ -223,7 +231,7 @@ def checklist(proposal_id: int):
     for criterion in criteria:
         result, note = form.result_field(criterion), form.note_field(criterion)
         if not result.data and (note.data or "").strip():
-            result.errors.append("Choose pass, fail or not applicable.")
+            result.errors.append(_("Choose pass, fail or not applicable."))
     if any(form.result_field(c).errors for c in criteria):
         return _render_checklist(proposal, form, status=400)
     try:
@@ -237,20 +245,45 @@ def checklist(proposal_id: int):
             form.form_errors.append(str(error))
         return _render_checklist(_proposal(proposal_id), form, status=400)
     if changed:
-        count = f"{len(changed)} check{'s' if len(changed) != 1 else ''}"
-        flash(f"Saved {count} for submission {proposal.submission_number}.", "success")
+        saved = ngettext(
+            "Saved %(num)s check for submission %(submission)s.",
+            "Saved %(num)s checks for submission %(submission)s.",
+            len(changed),
+            submission=proposal.submission_number,
+        )
+        flash(saved, "success")
     else:
-        flash("Nothing changed: the checks were already recorded as shown.", "info")
+        flash(_("Nothing changed: the checks were already recorded as shown."), "info")
     return redirect(url_for("screening.checklist", proposal_id=proposal.id))
 
 
 def _done_message(proposal: Proposal, trigger: str) -> str:
-    body = current_app.config["DECISION_BODY_NAME"]
-    what = _reference_and_title(proposal, starts_sentence=True)
+    body = _(current_app.config["DECISION_BODY_NAME"])
+    named = _named(proposal)
+    if proposal.is_concept_note:
+        return {
+            "forward_to_committee": _(
+                "Concept note %(reference)s “%(title)s” was forwarded to the %(body)s.",
+                body=body,
+                **named,
+            ),
+            "return_for_revision": _(
+                "Concept note %(reference)s “%(title)s” was returned to the applicant for "
+                "revision.",
+                **named,
+            ),
+            "declare_ineligible": _(
+                "Concept note %(reference)s “%(title)s” was declared ineligible.", **named
+            ),
+        }[trigger]
     return {
-        "forward_to_committee": f"{what} was forwarded to the {body}.",
-        "return_for_revision": f"{what} was returned to the applicant for revision.",
-        "declare_ineligible": f"{what} was declared ineligible.",
+        "forward_to_committee": _(
+            "%(reference)s “%(title)s” was forwarded to the %(body)s.", body=body, **named
+        ),
+        "return_for_revision": _(
+            "%(reference)s “%(title)s” was returned to the applicant for revision.", **named
+        ),
+        "declare_ineligible": _("%(reference)s “%(title)s” was declared ineligible.", **named),
     }[trigger]
 
 
@@ -267,7 +300,7 @@ def act(proposal_id: int):
             return _render_checklist(shown, action=form, message=problem, status=status)
         return _render_checklist(shown, action=form, action_error=problem, status=status)
 
-    def done(_):
+    def done(fired):
         flash(_done_message(proposal, trigger), "success")
         return redirect(url_for("screening.queue"))
 
@@ -302,23 +335,26 @@ def _render_criteria(call: Call, form: CriterionForm, error: str | None = None, 
 
 
 STAGE_LABELS = {
-    Stage.CONCEPT_NOTE.value: "Concept notes",
-    Stage.FULL_PROPOSAL.value: "Full proposals",
+    Stage.CONCEPT_NOTE.value: N_("Concept notes"),
+    Stage.FULL_PROPOSAL.value: N_("Full proposals"),
 }
 
 
 def _with_stages(form: CriterionForm, stages: tuple[str, ...]) -> CriterionForm:
-    form.stage.choices = options((stage, STAGE_LABELS[stage]) for stage in stages)
+    form.stage.choices = options((stage, _(STAGE_LABELS[stage])) for stage in stages)
     if not form.stage.data:
         form.stage.data = stages[-1]
     return form
 
 
-_SWITCH_DONE = {
-    "activate": "Criterion “{}” is active again: it must be checked.",
-    "deactivate": "Criterion “{}” is inactive: it is no longer required.",
-    "remove": "Criterion “{}” was removed.",
-}
+def _switch_done(operation: str, label: str) -> str:
+    return {
+        "activate": _("Criterion “%(label)s” is active again: it must be checked.", label=label),
+        "deactivate": _(
+            "Criterion “%(label)s” is inactive: it is no longer required.", label=label
+        ),
+        "remove": _("Criterion “%(label)s” was removed.", label=label),
+    }[operation]
 
 
 @bp.route("/calls/<int:call_id>/criteria", methods=["GET", "POST"])
@@ -338,7 +374,7 @@ def criteria(call_id: int):
     if switch.criterion_id.raw_data:  # a button on one criterion
         form = CriterionForm(formdata=None)
         if not switch.validate_on_submit():
-            return _render_criteria(call, form, "The action could not be read.", 400)
+            return _render_criteria(call, form, _("The action could not be read."), 400)
         criterion = db.session.get(ScreeningCriterion, switch.criterion_id.data)
         if criterion is None or criterion.call_id != call.id:
             abort(404)
@@ -352,7 +388,7 @@ def criteria(call_id: int):
         except operations.ScreeningError as error:
             db.session.rollback()
             return _render_criteria(call, form, str(error), 400)
-        flash(_SWITCH_DONE[operation].format(label), "success")
+        flash(_switch_done(operation, label), "success")
         return redirect(done)
 
     default = DefaultCriterionForm()
@@ -374,14 +410,14 @@ def criteria(call_id: int):
         db.session.rollback()
         form.label.errors.append(str(error))
         return _render_criteria(call, form, status=400)
-    flash(f"Criterion “{criterion.label}” added.", "success")
+    flash(_("Criterion “%(label)s” added.", label=criterion.label), "success")
     return redirect(done)
 
 
 def _add_default(call: Call, default: DefaultCriterionForm, done: str):
     form = CriterionForm(formdata=None)
     if not default.validate_on_submit():
-        return _render_criteria(call, form, "The action could not be read.", 400)
+        return _render_criteria(call, form, _("The action could not be read."), 400)
     try:
         criterion = operations.add_default_criterion(call, default.default_code.data, current_user)
         db.session.commit()
@@ -390,8 +426,8 @@ def _add_default(call: Call, default: DefaultCriterionForm, done: str):
         message = (
             str(error)
             if isinstance(error, operations.ScreeningError)
-            else "Someone else added this criterion at the same moment."
+            else _("Someone else added this criterion at the same moment.")
         )
         return _render_criteria(call, form, message, 400)
-    flash(f"Criterion “{criterion.label}” added.", "success")
+    flash(_("Criterion “%(label)s” added.", label=criterion.label), "success")
     return redirect(done)
