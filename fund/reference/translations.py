@@ -1,0 +1,107 @@
+"""The reference data in the interface's other languages: the official French and Spanish texts
+of the GCM objectives and guiding principles (`seed/translations/`, each row with the address it
+was taken from), and country names from Babel's CLDR data.
+
+Each function takes the English text the page would show and returns it unchanged when no
+official text is shipped for that language: a missing translation reads in English, never in a
+translation made up here. The CSVs are read once per seed folder (config `SEED_DIR`).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from flask import current_app
+
+FOLDER = "translations"
+OBJECTIVES = "objectives.csv"
+PRINCIPLES = "principles.csv"
+ENGLISH = "en"
+
+
+@dataclass(frozen=True)
+class ReferenceTexts:
+    """Official texts by (key, language): objectives by number, principles by code."""
+
+    objective_titles: dict[tuple[int, str], str] = field(default_factory=dict)
+    objective_labels: dict[tuple[int, str], str] = field(default_factory=dict)
+    principle_titles: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@lru_cache(maxsize=8)
+def texts_in(seed_dir: str) -> ReferenceTexts:
+    """The translations shipped in `seed_dir`/translations, read once per folder."""
+    folder = Path(seed_dir) / FOLDER
+    texts = ReferenceTexts()
+    for row in _rows(folder / OBJECTIVES):
+        key = (int(row["number"]), row["language"].strip())
+        if row["title"].strip():
+            texts.objective_titles[key] = row["title"].strip()
+        if row["short_label"].strip():
+            texts.objective_labels[key] = row["short_label"].strip()
+    for row in _rows(folder / PRINCIPLES):
+        if row["title"].strip():
+            texts.principle_titles[(row["code"].strip(), row["language"].strip())] = row[
+                "title"
+            ].strip()
+    return texts
+
+
+def _texts() -> ReferenceTexts:
+    return texts_in(str(Path(current_app.config["SEED_DIR"]).resolve()))
+
+
+def _number(value: int | str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def objective_title(number: int | str, language: str | None, english: str) -> str:
+    """The official title of GCM objective `number` in `language`, else `english`."""
+    if not language or language == ENGLISH:
+        return english
+    return _texts().objective_titles.get((_number(number), language), english)
+
+
+def objective_label(number: int | str, language: str | None, english: str) -> str:
+    """The UN Network on Migration's short label of objective `number` in `language`, else
+    `english`."""
+    if not language or language == ENGLISH:
+        return english
+    return _texts().objective_labels.get((_number(number), language), english)
+
+
+def principle_title(code: str, language: str | None, english: str) -> str:
+    """The official heading of the guiding principle `code` in `language`, else `english`."""
+    if not language or language == ENGLISH:
+        return english
+    return _texts().principle_titles.get((code, language), english)
+
+
+@lru_cache(maxsize=16)
+def _territories(language: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(language).territories)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return {}
+
+
+def country_name(iso2: str | None, language: str | None, english: str) -> str:
+    """The country `iso2` named in `language` by Babel's CLDR data; in English (or when CLDR
+    does not know the code or the language) the UN's English name given as `english`."""
+    if not iso2 or not language or language == ENGLISH:
+        return english
+    return _territories(language).get(iso2.strip().upper(), english)
