@@ -10,10 +10,12 @@ English. Numbers, amounts and dates are formatted per locale by Babel (`format_d
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
@@ -98,6 +100,23 @@ def number(value: Decimal | int | None) -> str:
     if value is None:
         return "—"
     return format_decimal(value, locale=current_language())
+
+
+def moment_text(moment: datetime) -> str:
+    """A UTC moment in words, in the language of the request: "4 December 2026, 17:07 UTC"
+    in English (as the pages always wrote it), "4 décembre 2026, 17:07 UTC" in French."""
+    language = current_language()
+    if language == DEFAULT:
+        return moment.strftime("%d %B %Y, %H:%M UTC")
+    return f"{format_date(moment.date(), 'd MMMM y', locale=language)}, {moment:%H:%M} UTC"
+
+
+def short_moment(moment: datetime) -> str:
+    """A UTC moment in short: "04 Dec 2026 17:07 UTC" in English, "4 déc. 2026 17:07 UTC"."""
+    language = current_language()
+    if language == DEFAULT:
+        return f"{moment:%d %b %Y %H:%M} UTC"
+    return f"{format_date(moment.date(), 'medium', locale=language)} {moment:%H:%M} UTC"
 
 
 def language_links() -> list[tuple[str, str, str, bool]]:

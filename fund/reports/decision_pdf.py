@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from fund.accounts.models import User
@@ -23,6 +24,7 @@ from fund.committee import queries
 from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
 from fund.committee.rounds import decision_text, round_tally
 from fund.committee.tally import Tally
+from fund.i18n import moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
@@ -31,8 +33,8 @@ from fund.reports.pdf.tables import data_table, fact_table
 
 
 def when(moment: datetime | None) -> str:
-    """A moment as the record page writes it."""
-    return moment.strftime("%d %B %Y, %H:%M UTC") if moment else "—"
+    """A moment as the record page writes it, in the language of the request."""
+    return moment_text(moment) if moment else "—"
 
 
 def record_access(user: User, round_: VotingRound, proposal: Proposal) -> tuple[bool, bool]:
@@ -107,12 +109,23 @@ def full_record(round_: VotingRound, config: Mapping[str, Any]) -> DecisionRecor
 def _quorum(record: DecisionRecord) -> str:
     r, t = record.round, record.tally
     basis = (
-        f"{r.quorum_setting} votes, set by the call"
+        _("%(count)s votes, set by the call", count=r.quorum_setting)
         if r.quorum_setting
-        else "a majority of the members entitled to vote"
+        else _("a majority of the members entitled to vote")
     )
-    met = "met" if t.quorum_met else "not met"
-    return f"{basis}: {t.quorum_needed} needed, {t.cast} cast, {met}"
+    if t.quorum_met:
+        return _(
+            "%(basis)s: %(needed)s needed, %(cast)s cast, met",
+            basis=basis,
+            needed=t.quorum_needed,
+            cast=t.cast,
+        )
+    return _(
+        "%(basis)s: %(needed)s needed, %(cast)s cast, not met",
+        basis=basis,
+        needed=t.quorum_needed,
+        cast=t.cast,
+    )
 
 
 def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
@@ -120,57 +133,76 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     r, p = record.round, record.proposal
     closed = r.status == RoundStatus.CLOSED
     story: list[Flowable] = [
-        TextParagraph(f"Decision record: {record.reference}, round {r.number}", s.title),
-        Paragraph(
-            markup(f"{record.decision_body} · {decision_text(r) if closed else 'Open'}"),
-            s.meta,
+        TextParagraph(
+            _(
+                "Decision record: %(reference)s, round %(number)s",
+                reference=record.reference,
+                number=r.number,
+            ),
+            s.title,
+        ),
+        TextParagraph(
+            f"{_(record.decision_body)} · {_(decision_text(r)) if closed else _('Open')}", s.meta
         ),
         Spacer(1, 4),
     ]
     if not closed:
         story.append(
-            Paragraph("This round is still open: the record below is the state so far.", s.warning)
+            TextParagraph(
+                _("This round is still open: the record below is the state so far."), s.warning
+            )
         )
-    version = f"version {r.version_number}"
+    version = _("version %(number)s", number=r.version_number)
     if record.version:
-        version += f", submitted {when(record.version.submitted_at)}"
+        version = _(
+            "version %(number)s, submitted %(when)s",
+            number=r.version_number,
+            when=when(record.version.submitted_at),
+        )
     deadline = when(r.deadline)
     if r.deadline and not closed and now > r.deadline:
-        deadline += " (passed)"
+        deadline = _("%(when)s (passed)", when=deadline)
     opened = when(r.opened_at)
     closed_at = when(r.closed_at)
     if record.full and record.opened_by:
-        opened += f" by {record.opened_by.name}"
+        opened = _("%(when)s by %(name)s", when=opened, name=record.opened_by.name)
     if record.full and r.closed_at and record.closed_by:
-        closed_at += f" by {record.closed_by.name}"
+        closed_at = _("%(when)s by %(name)s", when=closed_at, name=record.closed_by.name)
     facts = [
-        ("Concept note" if p.is_concept_note else "Proposal", f"{record.reference} “{p.title}”"),
-        ("Applicant", p.organization.display_name),
-        ("Version decided on", version),
-        ("Outcome", decision_text(r) if closed else "not decided yet"),
-        ("Opened", opened),
+        (
+            _("Concept note") if p.is_concept_note else _("Proposal"),
+            f"{record.reference} “{p.title}”",
+        ),
+        (_("Applicant"), p.organization.display_name),
+        (_("Version decided on"), version),
+        (_("Outcome"), _(decision_text(r)) if closed else _("not decided yet")),
+        (_("Opened"), opened),
     ]
     if r.deadline:
-        facts.append(("Deadline", deadline))
-    facts.append(("Closed", closed_at))
+        facts.append((_("Deadline"), deadline))
+    facts.append((_("Closed"), closed_at))
     if record.full:
-        facts.append(("Decision rule", DecisionRule.labels().get(r.decision_rule, r.decision_rule)))
-        facts.append(("Quorum", _quorum(record)))
-    story += [Paragraph("Decision", s.h2), fact_table(s, facts, label_width=0.25)]
+        rule = DecisionRule.labels().get(r.decision_rule, r.decision_rule)
+        facts.append((_("Decision rule"), _(rule)))
+        facts.append((_("Quorum"), _quorum(record)))
+    story += [Paragraph(markup(_("Decision")), s.h2), fact_table(s, facts, label_width=0.25)]
     if r.summary:
         story.append(
             KeepTogether(
-                [Paragraph("The committee's summary", s.h3), TextParagraph(r.summary, s.body)]
+                [
+                    TextParagraph(_("The committee's summary"), s.h3),
+                    TextParagraph(r.summary, s.body),
+                ]
             )
         )
     if record.conditions:
-        story.append(Paragraph("Conditions attached to the votes to approve", s.h3))
+        story.append(TextParagraph(_("Conditions attached to the votes to approve"), s.h3))
         story += [TextParagraph(c, s.body, prefix="• ") for c in record.conditions]
     if not record.full:
         story.append(Spacer(1, 6))
         story.append(
-            Paragraph(
-                "The individual votes of the committee members are not shown to the applicant.",
+            TextParagraph(
+                _("The individual votes of the committee members are not shown to the applicant."),
                 s.note,
             )
         )
@@ -179,14 +211,21 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     story.append(
         KeepTogether(
             [
-                Paragraph(f"Tally{' at closing' if closed else ' so far'}", s.h2),
+                TextParagraph(_("Tally at closing") if closed else _("Tally so far"), s.h2),
                 data_table(
-                    ("Approve", "Reject", "Abstain", "Votes cast", "Entitled", "Quorum needed"),
+                    (
+                        _("Approve"),
+                        _("Reject"),
+                        _("Abstain"),
+                        _("Votes cast"),
+                        _("Entitled"),
+                        _("Quorum needed"),
+                    ),
                     [(t.approve, t.reject, t.abstain, t.cast, t.entitled, t.quorum_needed)],
                     (1 / 6,) * 6,
                     numeric=range(6),
                 ),
-                TextParagraph(t.explanation, s.body),
+                TextParagraph(_(t.explanation), s.body),
             ]
         )
     )
@@ -197,55 +236,68 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         vote = votes.get(m.seat_id)
         name = m.user.name
         if vote is not None and vote.member_id != m.user_id:
-            name += f" (vote cast by {vote.member.name})"
+            name = _("%(name)s (vote cast by %(by)s)", name=name, by=vote.member.name)
         members.append(
             (
                 name,
                 names.get(m.organization_id, "—") if m.organization_id else "—",
-                Choice.labels().get(vote.choice, vote.choice) if vote else "did not vote",
+                _(Choice.labels().get(vote.choice, vote.choice)) if vote else _("did not vote"),
                 vote.comment if vote else "",
                 vote.conditions if vote else "",
                 when(vote.cast_at) if vote else "",
                 when(vote.changed_at) if vote and vote.changed_at else "",
             )
         )
-    story.append(Paragraph(f"Members entitled to vote ({len(record.entitled)})", s.h2))
+    story.append(
+        TextParagraph(_("Members entitled to vote (%(count)s)", count=len(record.entitled)), s.h2)
+    )
     story.append(
         data_table(
-            ("Member", "Organization", "Vote", "Comment", "Conditions", "Cast", "Changed"),
+            (
+                _("Member"),
+                _("Organization"),
+                _("Vote"),
+                _("Comment"),
+                _("Conditions"),
+                _("Cast"),
+                _("Changed"),
+            ),
             members,
             (0.14, 0.13, 0.08, 0.17, 0.13, 0.175, 0.175),
             size=7.5,
         )
         if members
-        else Paragraph("No member was entitled to vote.", s.note)
+        else TextParagraph(_("No member was entitled to vote."), s.note)
     )
     recusals = [
         (
             m.user.name,
             names.get(m.organization_id, "—") if m.organization_id else "—",
-            "Automatic" if m.recusal == Recusal.AUTOMATIC else "Declared by the member",
+            _("Automatic") if m.recusal == Recusal.AUTOMATIC else _("Declared by the member"),
             m.recusal_reason,
             when(m.recused_at),
         )
         for m in record.recused
     ]
-    story.append(Paragraph(f"Recusals ({len(record.recused)})", s.h2))
+    story.append(TextParagraph(_("Recusals (%(count)s)", count=len(record.recused)), s.h2))
     story.append(
         data_table(
-            ("Member", "Organization", "Recusal", "Reason", "When"),
+            (_("Member"), _("Organization"), _("Recusal"), _("Reason"), _("When")),
             recusals,
             (0.16, 0.13, 0.15, 0.36, 0.2),
             size=7.5,
         )
         if recusals
-        else Paragraph("Nobody was recused.", s.note)
+        else TextParagraph(_("Nobody was recused."), s.note)
     )
     story.append(Spacer(1, 6))
     story.append(
-        Paragraph(
-            "Every vote, change, recusal and the closing are also in the audit trail "
-            f"(voting round {r.id}).",
+        TextParagraph(
+            _(
+                "Every vote, change, recusal and the closing are also in the audit trail "
+                "(voting round %(id)s).",
+                id=r.id,
+            ),
             s.note,
         )
     )
@@ -254,18 +306,26 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
 
 def render_decision_record(record: DecisionRecord, *, generated_at: datetime) -> bytes:
     """The PDF of the record."""
-    title = f"Decision record {record.reference} · round {record.round.number}"
+    title = _(
+        "Decision record %(reference)s · round %(number)s",
+        reference=record.reference,
+        number=record.round.number,
+    )
     return render_document(
         _story(record, generated_at),
         record,
         [
-            f"{title} · generated {when(generated_at)}",
-            f"{title} · generated {generated_at:%d %b %Y %H:%M} UTC",
+            _("%(title)s · generated %(when)s", title=title, when=when(generated_at)),
+            _("%(title)s · generated %(when)s", title=title, when=short_moment(generated_at)),
             title,
         ],
         # The audit trail's head identifies the records behind a full record; the applicant's
         # version shows nothing of the secretariat's trail.
-        audit_footer(head()) if record.full else f"Generated {when(generated_at)}",
-        title=f"Decision record {record.reference}, round {record.round.number}",
-        subject=f"{record.decision_body} decision record",
+        audit_footer(head()) if record.full else _("Generated %(when)s", when=when(generated_at)),
+        title=_(
+            "Decision record %(reference)s, round %(number)s",
+            reference=record.reference,
+            number=record.round.number,
+        ),
+        subject=_("%(body)s decision record", body=_(record.decision_body)),
     )
