@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, one_of
 from fund.finance.models import share_key
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 from fund.proposals.models import StoredFile
 from workflows.report import REPORT_WORKFLOW
 
@@ -39,10 +39,10 @@ VALUE = Numeric(16, 4)
 
 
 class ReportKind(LabelledEnum):
-    ANNUAL_NARRATIVE = "annual_narrative", "Annual narrative report"
-    ANNUAL_FINANCIAL = "annual_financial", "Annual financial report"
-    FINAL_NARRATIVE = "final_narrative", "Final narrative report"
-    FINAL_FINANCIAL = "final_financial", "Final financial report"
+    ANNUAL_NARRATIVE = "annual_narrative", N_("Annual narrative report")
+    ANNUAL_FINANCIAL = "annual_financial", N_("Annual financial report")
+    FINAL_NARRATIVE = "final_narrative", N_("Final narrative report")
+    FINAL_FINANCIAL = "final_financial", N_("Final financial report")
 
 
 NARRATIVE_KINDS = frozenset({ReportKind.ANNUAL_NARRATIVE.value, ReportKind.FINAL_NARRATIVE.value})

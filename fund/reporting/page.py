@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -140,7 +141,9 @@ def read_narrative(
                     raise InvalidOperation
                 actuals[indicator.id] = value.quantize(Decimal("0.0001"))
             except InvalidOperation:
-                page.errors[key] = f"“{typed}” is not a number: use digits, e.g. 1250.5."
+                page.errors[key] = _(
+                    "“%(typed)s” is not a number: use digits, e.g. 1250.5.", typed=typed
+                )
     risks = page.values["risks"] = (form.get("risks") or "")[:20000]
     return actuals, narratives, risks
 
@@ -166,7 +169,7 @@ def read_financial(
                 page.errors[key] = str(error)
                 continue
             if amount < 0:
-                page.errors[key] = "An expenditure is never below zero."
+                page.errors[key] = _("An expenditure is never below zero.")
                 continue
             lines[(participant.organization.id, code)] = amount
     return lines
@@ -185,4 +188,4 @@ def programme_link(user, proposal: Proposal) -> list[tuple[str, str]]:
     )
     if not sees:
         return []
-    return [(url_for("reporting.programme", proposal_id=proposal.id), "The programme's reports")]
+    return [(url_for("reporting.programme", proposal_id=proposal.id), _("The programme's reports"))]

@@ -13,17 +13,18 @@ from sqlalchemy import case, or_, select
 
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
+from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import FINANCIAL_KINDS, NARRATIVE_KINDS, ProgrammeReport
 from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_SUBMITTED
 
 OVERDUE = "overdue"
 STATUS_LABELS = {
-    "due": "Due",
-    OVERDUE: "Overdue",
-    "submitted": "Submitted",
-    "accepted": "Accepted",
-    "returned": "Returned",
+    "due": N_("Due"),
+    OVERDUE: N_("Overdue"),
+    "submitted": N_("Submitted"),
+    "accepted": N_("Accepted"),
+    "returned": N_("Returned"),
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fund import idempotency, web
@@ -136,18 +137,18 @@ def report(report_id: int):
         abort(403)
     once = idempotency.once(f"report.{report_id}", current_user)
     if _unreadable():
-        return _render(content, "The form holds a character no text may hold.", 400)
+        return _render(content, _("The form holds a character no text may hold."), 400)
     try:
         if found.is_narrative:
             actuals, narratives, risks = page.read_narrative(content, request.form)
             if content.errors:
-                return _render(content, "Correct the values marked below.", 400)
+                return _render(content, _("Correct the values marked below."), 400)
             once.claim()
             operations.save_narrative(current_user, found.id, actuals, narratives, risks)
         else:
             lines = page.read_financial(content, request.form)
             if content.errors:
-                return _render(content, "Correct the amounts marked below.", 400)
+                return _render(content, _("Correct the amounts marked below."), 400)
             once.claim()
             operations.save_financial(current_user, found.id, lines)
         once.done(url_for("reporting.report", report_id=report_id), "The report's content")
@@ -161,7 +162,7 @@ def report(report_id: int):
         if error.field:
             content.errors[error.field] = error.message
         return _render(content, error.message, 409 if error.stale else 400)
-    flash("The report is saved.", "success")
+    flash(_("The report is saved."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
 
@@ -195,7 +196,7 @@ def submit(report_id: int):
     return _transition(
         report_id,
         "submit",
-        "The report is submitted to the secretariat.",
+        _("The report is submitted to the secretariat."),
         "report_submit",
         "The report's submission",
     )
@@ -207,11 +208,15 @@ def decide(report_id: int):
     decision = request.form.get("decision")
     if decision == "accept":
         return _transition(
-            report_id, "accept", "The report is accepted.", "report_decision", DECISION
+            report_id, "accept", _("The report is accepted."), "report_decision", DECISION
         )
     if decision == "return":
         return _transition(
-            report_id, "return_for_changes", "The report is returned.", "report_decision", DECISION
+            report_id,
+            "return_for_changes",
+            _("The report is returned."),
+            "report_decision",
+            DECISION,
         )
     abort(400)
 
@@ -229,7 +234,9 @@ def due_date(report_id: int):
         try:
             due_on = date.fromisoformat(typed)
         except ValueError:
-            raise ReportRefused(f"“{typed}” is not a date: use YYYY-MM-DD.", "due_on") from None
+            raise ReportRefused(
+                _("“%(typed)s” is not a date: use YYYY-MM-DD.", typed=typed), "due_on"
+            ) from None
         once.claim()
         operations.set_due_date(current_user, found.id, due_on, reason)
         once.done(url_for("reporting.report", report_id=report_id), "The new due date")
@@ -240,7 +247,7 @@ def due_date(report_id: int):
         content.values |= {"due_on": typed, "reason": reason}
         content.errors[error.field or "due_on"] = error.message
         return _render(content, error.message, 400)
-    flash("The due date is changed.", "success")
+    flash(_("The due date is changed."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
 
@@ -258,11 +265,12 @@ def _change_attachments(
     once: idempotency.Once,
     change: Callable[[], ReportAttachment],
     replayed: str,
-    done: str,
+    done: Callable[[str], str],
 ):
     """Make `change` (which claims `once`) to a report's attachments and commit it, back to
     the report's attachments; a refusal shows the report with the sentence at the file field.
-    `replayed` and `done` name the change, with the attachment's `{filename}`."""
+    `replayed` names the change, with the attachment's `{filename}`; `done(filename)` says it
+    was made."""
     back = url_for("reporting.report", report_id=report_id, _anchor="attachments")
     try:
         attachment = change()
@@ -271,7 +279,7 @@ def _change_attachments(
     except ReportRefused as error:
         db.session.rollback()
         return _attachments_page(report_id, error)
-    flash(done.format(filename=attachment.filename), "success")
+    flash(done(attachment.filename), "success")
     return redirect(back)
 
 
@@ -288,7 +296,7 @@ def upload(report_id: int):
 
     def add() -> ReportAttachment:
         if file is None or not file.filename:
-            raise ReportRefused("Choose a file to attach.", attachments.FIELD)
+            raise ReportRefused(_("Choose a file to attach."), attachments.FIELD)
         limit = current_app.config["UPLOAD_MAX_BYTES"]
         once.claim()
         return attachments.add_attachment(
@@ -301,7 +309,11 @@ def upload(report_id: int):
         )
 
     return _change_attachments(
-        report_id, once, add, "The attachment {filename}", "{filename} attached."
+        report_id,
+        once,
+        add,
+        "The attachment {filename}",
+        lambda filename: _("%(filename)s attached.", filename=filename),
     )
 
 
@@ -328,5 +340,9 @@ def remove_attachment(report_id: int, attachment_id: int):
         return attachments.remove_attachment(current_user, found.id, attachment_id)
 
     return _change_attachments(
-        report_id, once, remove, "The removal of {filename}", "{filename} removed."
+        report_id,
+        once,
+        remove,
+        "The removal of {filename}",
+        lambda filename: _("%(filename)s removed.", filename=filename),
     )
