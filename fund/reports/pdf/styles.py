@@ -28,6 +28,7 @@ from typing import Any
 
 import arabic_reshaper
 from bidi import get_display
+from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -214,7 +215,8 @@ class NumberedCanvas(canvas.Canvas):
         self.line(MARGIN, bottom + 4 * mm, PAGE_WIDTH - MARGIN, bottom + 4 * mm)
         self.setFont(REGULAR, 7.5)
         self.drawString(MARGIN, bottom, display_text(f.footer_left))
-        self.drawRightString(PAGE_WIDTH - MARGIN, bottom, f"Page {self._pageNumber} of {total}")
+        page = _("Page %(page)s of %(total)s", page=self._pageNumber, total=total)
+        self.drawRightString(PAGE_WIDTH - MARGIN, bottom, display_text(page))
         self.restoreState()
 
     def _draw_late_numbers(self) -> None:
@@ -259,8 +261,8 @@ def fund_furniture(fund_name: str, header: Sequence[str], footer_left: str) -> P
 def audit_footer(newest: tuple[int, str] | None) -> str:
     """The audit trail's head, for the page footer (the full hash: it identifies the trail)."""
     if newest is None:
-        return "Audit trail empty"
-    return f"Audit trail head #{newest[0]} {newest[1]}"
+        return _("Audit trail empty")
+    return _("Audit trail head #%(number)s %(hash)s", number=newest[0], hash=newest[1])
 
 
 def render(
