@@ -7,6 +7,7 @@ route as image/svg+xml and shown with <img alt>, the same numbers being in the p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from html import escape
 
@@ -19,6 +20,7 @@ from fund.coverage.queries import (
     Coverage,
     CoverageRow,
 )
+from fund.labels import N_
 
 WIDTH = 960
 LABEL_RIGHT = 250  # objective labels end here
@@ -58,6 +60,11 @@ def _money(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _say(text: str, **values: str) -> str:
+    """`text` in English with its `values`."""
+    return text % values if values else text
+
+
 def _full_money(value: Decimal | None) -> str:
     return "—" if value is None else f"USD {value:,.2f}"
 
@@ -94,9 +101,10 @@ def _element(name: str, content: str = "", **values: object) -> str:
     return f"<{name} {_attrs(**values)}/>"
 
 
-def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
+def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., str] = _say) -> str:
     """A horizontal bar per objective: funded money, then (for those who may see them) approved
-    and under-review money stacked after it; a tick at the target, the flag on the right."""
+    and under-review money stacked after it; a tick at the target, the flag on the right. Its
+    words are each said by `say(text, **values)` (a page gives the translation's)."""
     rows = coverage.objectives
     full = coverage.include_pipeline
     total = coverage.totals.funded
@@ -115,20 +123,34 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
     def x(amount: Decimal) -> float:
         return PLOT_LEFT + float(amount / top) * width
 
-    title = "Money per GCM objective" + (
-        ": funded, approved, under review and in concept notes" if full else ": funded"
+    title = (
+        say(N_("Money per GCM objective: funded, approved, under review and in concept notes"))
+        if full
+        else say(N_("Money per GCM objective: funded"))
     )
-    description = (
-        "Horizontal bars, one per objective, in US dollars. "
-        + (
-            "Dark blue: funded; green: approved, awaiting funds; brown: under committee "
-            "review; purple: indicated by concept notes in the pipeline; stacked after the "
-            "funded part. "
-            if full
-            else "Dark blue: funded. "
+    colours = (
+        say(
+            N_(
+                "Dark blue: funded; green: approved, awaiting funds; brown: under committee "
+                "review; purple: indicated by concept notes in the pipeline; stacked after the "
+                "funded part."
+            )
         )
-        + "A black tick marks the target share of the funded total; flags are written on the "
-        "right. The same figures are in the table of objectives on the dashboard."
+        if full
+        else say(N_("Dark blue: funded."))
+    )
+    description = " ".join(
+        [
+            say(N_("Horizontal bars, one per objective, in US dollars.")),
+            colours,
+            say(
+                N_(
+                    "A black tick marks the target share of the funded total; flags are written "
+                    "on the right. The same figures are in the table of objectives on the "
+                    "dashboard."
+                )
+            ),
+        ]
     )
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
@@ -145,13 +167,13 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
         out.append(_element("text", escape(subtitle), x=16, y=46, fill=COLOURS["muted"]))
 
     # Legend
-    legend = [("funded", "Funded")]
+    legend = [("funded", say(N_("Funded")))]
     if full:
         # Short words: the four and the flags fit on one line of the chart's width.
         legend += [
-            ("pipeline", "Approved"),
-            ("review", "Under review"),
-            ("notes", "Concept notes"),
+            ("pipeline", say(N_("Approved"))),
+            ("review", say(N_("Under review"))),
+            ("notes", say(N_("Concept notes"))),
         ]
     lx = 16
     for key, text in legend:
@@ -163,12 +185,12 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
             "line", x1=lx + 7, y1=56, x2=lx + 7, y2=74, stroke=COLOURS["target"], stroke_width=2
         )
     )
-    out.append(_element("text", "Target", x=lx + 14, y=70, fill=COLOURS["ink"]))
+    out.append(_element("text", escape(say(N_("Target"))), x=lx + 14, y=70, fill=COLOURS["ink"]))
     lx += 70
     for flag in (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED):
         if flag == PIPELINE_ONLY and not full:
             continue
-        text = f"{FLAG_MARKS[flag]} {FLAG_LABELS[flag]}"
+        text = f"{FLAG_MARKS[flag]} {say(FLAG_LABELS[flag])}"
         out.append(_element("text", escape(text), x=lx, y=70, fill=FLAG_COLOURS[flag]))
         lx += 24 + 7 * len(text)
 
@@ -210,10 +232,15 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
             stroke_width=1,
         )
     )
-    axis_label = "US dollars" + (
-        " (funded, then approved, under review and in concept notes stacked after it)"
+    axis_label = (
+        say(
+            N_(
+                "US dollars (funded, then approved, under review and in concept notes stacked "
+                "after it)"
+            )
+        )
         if full
-        else " funded"
+        else say(N_("US dollars funded"))
     )
     out.append(
         _element(
@@ -228,7 +255,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
     out.append(
         _element(
             "text",
-            "GCM objective",
+            escape(say(N_("GCM objective"))),
             x=14,
             y=(TOP + plot_bottom) // 2,
             text_anchor="middle",
@@ -253,19 +280,30 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
             )
         )
         start = Decimal(0)
-        parts = [("funded", row.funded, "funded")]
+        parts = [("funded", row.funded, N_("Objective %(number)s funded: %(amount)s"))]
         if full:
             parts += [
-                ("pipeline", row.pipeline or Decimal(0), "approved"),
-                ("review", row.review or Decimal(0), "under review"),
-                ("notes", row.notes or Decimal(0), "in concept notes of the pipeline"),
+                (
+                    "pipeline",
+                    row.pipeline or Decimal(0),
+                    N_("Objective %(number)s approved: %(amount)s"),
+                ),
+                (
+                    "review",
+                    row.review or Decimal(0),
+                    N_("Objective %(number)s under review: %(amount)s"),
+                ),
+                (
+                    "notes",
+                    row.notes or Decimal(0),
+                    N_("Objective %(number)s in concept notes of the pipeline: %(amount)s"),
+                ),
             ]
         for key, amount, what in parts:
             if amount > 0:
                 x0, x1 = x(start), x(start + amount)
-                tooltip = _element(
-                    "title", escape(f"Objective {row.key} {what}: {_full_money(amount)}")
-                )
+                words = say(what, number=row.key, amount=_full_money(amount))
+                tooltip = _element("title", escape(words))
                 out.append(
                     _element(
                         "rect",
@@ -296,7 +334,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
             out.append(
                 _element(
                     "text",
-                    escape(f"{FLAG_MARKS[row.flag]} {FLAG_LABELS[row.flag]}"),
+                    escape(f"{FLAG_MARKS[row.flag]} {say(FLAG_LABELS[row.flag])}"),
                     x=PLOT_RIGHT + 10,
                     y=f"{middle:.1f}",
                     fill=FLAG_COLOURS[row.flag],
@@ -307,22 +345,33 @@ def objectives_chart(coverage: Coverage, subtitle: str = "") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(out) + "\n"
 
 
-def chart_summary(coverage: Coverage) -> str:
-    """A sentence or three describing the chart, for the page's long description."""
+def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
+    """A sentence or three describing the chart, for the page's long description; each phrase
+    by `say(text, **values)` (a page gives the translation's, `flask_babel.gettext`)."""
     rows = coverage.objectives
     funded = sorted((r for r in rows if r.funded > 0), key=lambda r: -r.funded)
     parts = []
     if funded:
         top = ", ".join(
-            f"objective {r.key} ({_full_money(r.funded)}, {r.share * 100:.1f}%)" for r in funded[:3]
+            say(
+                N_("objective %(number)s (%(amount)s, %(share)s)"),
+                number=r.key,
+                amount=_full_money(r.funded),
+                share=f"{r.share * 100:.1f}%",
+            )
+            for r in funded[:3]
         )
-        parts.append(f"Most funded: {top}.")
+        parts.append(say(N_("Most funded: %(objectives)s."), objectives=top))
     else:
-        parts.append("No objective has funded money yet.")
+        parts.append(say(N_("No objective has funded money yet.")))
     for flag in (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED):
         keys = [r.key for r in rows if r.flag == flag]
         if keys:
-            parts.append(
-                f"{FLAG_LABELS[flag]}: objective{'s' if len(keys) > 1 else ''} {', '.join(keys)}."
+            numbers = ", ".join(keys)
+            objectives = (
+                say(N_("objectives %(numbers)s"), numbers=numbers)
+                if len(keys) > 1
+                else say(N_("objective %(number)s"), number=numbers)
             )
+            parts.append(f"{say(FLAG_LABELS[flag])}: {objectives}.")
     return " ".join(parts)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Self
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField
 from wtforms.validators import Optional, ValidationError
@@ -16,6 +18,7 @@ from fund.coverage.model import CoverageFilters
 from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
 from fund.forms import DateField, StringField, int_or_zero, options
+from fund.labels import N_
 
 PERCENT_PLACES = Decimal("0.0001")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
@@ -27,23 +30,25 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    call = SelectField("Call", coerce=int_or_zero, validate_choice=False)
+    call = SelectField(_l("Call"), coerce=int_or_zero, validate_choice=False)
     date_from = DateField(
-        "From", validators=[Optional()], description="Date of allocation, else of submission."
+        _l("From"),
+        validators=[Optional()],
+        description=_l("Date of allocation, else of submission."),
     )
-    date_to = DateField("To", validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
 
     def set_calls(self, calls: Iterable[CallChoice]) -> None:
-        self.call.choices = options([(0, "All calls"), *((c.id, c.title) for c in calls)])
+        self.call.choices = options([(0, _("All calls")), *((c.id, c.title) for c in calls)])
         self._call_ids = {c.id for c in calls}
 
     def validate_call(self, field: Field) -> None:
         if field.data and field.data not in getattr(self, "_call_ids", set()):
-            raise ValidationError("Choose a call from the list.")
+            raise ValidationError(_("Choose a call from the list."))
 
     def validate_date_to(self, field: Field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date must not be before the start date.")
+            raise ValidationError(_("The end date must not be before the start date."))
 
     def filters(self) -> CoverageFilters:
         """The filters when valid; invalid ones are ignored (and their errors shown)."""
@@ -54,20 +59,34 @@ class FilterForm(FlaskForm):
         )
 
 
+class PercentError(ValueError):
+    """A typed percentage refused: the message in English, and its `message` and `values`
+    for the page to translate."""
+
+    def __init__(self, message: str, **values: str) -> None:
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values
+
+    def translated(self) -> str:
+        return _(self.message, **self.values)
+
+
 def parse_percent(text: str | None) -> Decimal:
     """A typed percentage such as "4.3478", "12,5" or "20 %" as a share between 0 and 1."""
     cleaned = (text or "").strip().rstrip("%").strip().replace(",", ".")
     if not cleaned:
-        raise ValueError("Give a target share in percent, e.g. 4.3478.")
+        raise PercentError(N_("Give a target share in percent, e.g. 4.3478."))
     if cleaned.startswith("-") and _NUMBER.fullmatch(cleaned[1:]):
-        raise ValueError("A share must be between 0% and 100%.")
+        raise PercentError(N_("A share must be between 0% and 100%."))
     if not _NUMBER.fullmatch(cleaned):
-        raise ValueError(f"“{text}” is not a percentage: use digits, e.g. 4.3478.")
+        raise PercentError(
+            N_("“%(text)s” is not a percentage: use digits, e.g. 4.3478."), text=text or ""
+        )
     value = Decimal(cleaned)
     if not (0 <= value <= 100):
-        raise ValueError("A share must be between 0% and 100%.")
+        raise PercentError(N_("A share must be between 0% and 100%."))
     if value != value.quantize(PERCENT_PLACES):
-        raise ValueError("Use at most four decimals, e.g. 4.3478.")
+        raise PercentError(N_("Use at most four decimals, e.g. 4.3478."))
     return (value / 100).quantize(Decimal("0.000001"))
 
 
@@ -85,8 +104,8 @@ class PercentField(StringField):
         self.share = None
         try:
             self.share = parse_percent(self.data)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        except PercentError as error:
+            raise ValidationError(error.translated()) from None
 
 
 class TargetsForm(FlaskForm):
@@ -124,9 +143,9 @@ def targets_form(
         pass
 
     for key, label in objectives:
-        setattr(Form, f"objective_{key}", PercentField(f"Objective {label}"))
+        setattr(Form, f"objective_{key}", PercentField(_("Objective %(name)s", name=label)))
     for key, label in areas:
-        setattr(Form, f"area_{key}", PercentField(f"Thematic area {label}"))
+        setattr(Form, f"area_{key}", PercentField(_("Thematic area %(name)s", name=label)))
     if current is None:
         form = Form()
     else:
@@ -152,7 +171,7 @@ class SimulatorForm(FlaskForm):
         csrf = False
 
     pick = MultiCheckboxField(
-        "Proposals to fund in the simulation", coerce=int, validate_choice=False
+        _l("Proposals to fund in the simulation"), coerce=int, validate_choice=False
     )
 
     @classmethod

@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from fund.labels import N_
 from workflows import FUNDED_STATES, NOTE_PIPELINE_STATE, PIPELINE_STATE, REVIEW_STATE
 
 # The states each bucket counts (named in workflows, beside the transition table).
@@ -29,26 +30,32 @@ PIPELINE_ONLY = "pipeline_only"
 UNDER_TARGET = "under_target"
 CONCENTRATED = "concentrated"
 FLAG_LABELS = {
-    UNCOVERED: "Uncovered",
-    PIPELINE_ONLY: "Pipeline only",
-    UNDER_TARGET: "Under target",
-    CONCENTRATED: "Concentrated",
+    UNCOVERED: N_("Uncovered"),
+    PIPELINE_ONLY: N_("Pipeline only"),
+    UNDER_TARGET: N_("Under target"),
+    CONCENTRATED: N_("Concentrated"),
 }
 
 GLOBAL_REGION = "001"  # M49 code of the world: programmes without countries
-GLOBAL_LABEL = "Global (no country)"
+GLOBAL_LABEL = N_("Global (no country)")
 NOT_SCORED = "none"
 MARKER_TITLES = {
-    "0": "Not expected to contribute",
-    "1": "Contributes in a limited way",
-    "2": "Significant objective",
-    "3": "Principal objective",
+    "0": N_("Not expected to contribute"),
+    "1": N_("Contributes in a limited way"),
+    "2": N_("Significant objective"),
+    "3": N_("Principal objective"),
 }
+NO_MARKER = N_("No marker given")
 TARGET_TOLERANCE = Decimal("0.0001")  # targets of a dimension must add up to 1 within this
 
 CENT = Decimal("0.01")
 SHARE_PLACES = Decimal("0.000001")
 ZERO = Decimal("0.00")
+
+
+def _say(text: str, **values: str) -> str:
+    """`text` in English with its `values`."""
+    return text % values if values else text
 
 
 # Inputs --------------------------------------------------------------------------------------
@@ -77,18 +84,23 @@ class CoverageFilters:
             args["date_to"] = self.date_to.isoformat()
         return args
 
-    def describe(self, call_title: str | None, day: Callable[[date], str]) -> str:
+    def describe(
+        self, call_title: str | None, day: Callable[[date], str], say: Callable[..., str] = _say
+    ) -> str:
         """The filters in words: the call (by its title, "All calls" without one) and the
-        period, each date written by `day`."""
-        parts = [f"Call: {call_title}" if call_title else "All calls"]
+        period, each date written by `day`, each phrase by `say(text, **values)` (a page
+        gives the translation's, `flask_babel.gettext`)."""
+        call = say(N_("Call: %(title)s"), title=call_title) if call_title else say(N_("All calls"))
+        parts = [call]
         if self.date_from and self.date_to:
-            parts.append(f"{day(self.date_from)} to {day(self.date_to)}")
+            start, end = day(self.date_from), day(self.date_to)
+            parts.append(say(N_("%(start)s to %(end)s"), start=start, end=end))
         elif self.date_from:
-            parts.append(f"from {day(self.date_from)}")
+            parts.append(say(N_("from %(day)s"), day=day(self.date_from)))
         elif self.date_to:
-            parts.append(f"up to {day(self.date_to)}")
+            parts.append(say(N_("up to %(day)s"), day=day(self.date_to)))
         else:
-            parts.append("all dates")
+            parts.append(say(N_("all dates")))
         return " · ".join(parts)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from fund.audit.operations import record
@@ -18,7 +19,6 @@ from fund.reference.models import GcmObjective, ThematicArea
 
 SHARE_PLACES = Decimal("0.000001")
 DIMENSIONS = ("objective", "area")
-DIMENSION_NAMES = {"objective": "objectives", "area": "thematic areas"}
 
 
 @dataclass
@@ -75,19 +75,29 @@ def _validate(
         for key in keys[dimension]:
             share = given.get(key)
             if share is None:
-                error.field_errors[(dimension, key)] = "Give a target share."
+                error.field_errors[(dimension, key)] = _("Give a target share.")
             elif not share.is_finite() or share < 0 or share > 1:
-                error.field_errors[(dimension, key)] = "A share must be between 0% and 100%."
+                error.field_errors[(dimension, key)] = _("A share must be between 0% and 100%.")
             elif share != share.quantize(SHARE_PLACES):
-                error.field_errors[(dimension, key)] = "Use at most four decimals of a percent."
+                error.field_errors[(dimension, key)] = _("Use at most four decimals of a percent.")
             else:
                 clean[dimension][key] = share.quantize(SHARE_PLACES)
         if len(clean[dimension]) == len(keys[dimension]):
             total = sum(clean[dimension].values(), Decimal(0))
             if abs(total - 1) > TARGET_TOLERANCE:
+                added = f"{(total * 100).normalize():f}"
                 error.dimension_errors[dimension] = (
-                    f"The targets of the {DIMENSION_NAMES[dimension]} must add up to 100%; "
-                    f"they add up to {(total * 100).normalize():f}%."
+                    _(
+                        "The targets of the objectives must add up to 100%%; they add up to "
+                        "%(total)s%%.",
+                        total=added,
+                    )
+                    if dimension == "objective"
+                    else _(
+                        "The targets of the thematic areas must add up to 100%%; they add up to "
+                        "%(total)s%%.",
+                        total=added,
+                    )
                 )
     if error.field_errors or error.dimension_errors:
         raise error

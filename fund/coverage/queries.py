@@ -66,6 +66,7 @@ from fund.coverage.model import (
     GLOBAL_LABEL,
     GLOBAL_REGION,
     MARKER_TITLES,
+    NO_MARKER,
     NOT_SCORED,
     NOTE_PIPELINE_STATUS,
     NOTES,
@@ -115,6 +116,7 @@ __all__ = [
     "NOTES",
     "NOTE_PIPELINE_STATUS",
     "NOT_SCORED",
+    "NO_MARKER",
     "PIPELINE",
     "PIPELINE_ONLY",
     "PIPELINE_STATUS",
@@ -301,7 +303,7 @@ def coverage(
             make_row(
                 key,
                 f"Score {key}" if key != NOT_SCORED else "Not scored",
-                MARKER_TITLES.get(key, "No marker given"),
+                MARKER_TITLES.get(key, NO_MARKER),
                 table[key],
                 None,
             )

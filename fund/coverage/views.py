@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -36,7 +38,7 @@ def _filter_form() -> FilterForm:
 def _describe(form: FilterForm, filters: queries.CoverageFilters) -> str:
     titles = {c.value: c.label for c in form.call.choices}
     title = titles.get(filters.call_id) if filters.call_id else None
-    return filters.describe(title, lambda day: f"{day:%d %b %Y}")
+    return filters.describe(title, lambda day: format_date(day, "dd MMM y"), say=_)
 
 
 @bp.route("/")
@@ -53,7 +55,7 @@ def dashboard():
         form=form,
         full=full,
         described=_describe(form, filters),
-        summary=chart_summary(coverage),
+        summary=chart_summary(coverage, say=_),
         chart_args=filters.as_args(),
         can_edit_targets=full and current_user.has_role(Role.SECRETARIAT),
     ), (400 if form.errors else 200)
@@ -80,7 +82,7 @@ def chart():
         return Response(problems, status=400, mimetype="text/plain")
     filters = form.filters()
     coverage = queries.coverage(filters, include_pipeline=_sees_pipeline())
-    response = Response(objectives_chart(coverage, _describe(form, filters)))
+    response = Response(objectives_chart(coverage, _describe(form, filters), say=_))
     response.mimetype = "image/svg+xml"
     # The figures depend on who asks: never shared by a cache.
     response.headers["Cache-Control"] = "private, no-store"
@@ -123,12 +125,12 @@ def targets():
         form = targets_form(objectives, areas, operations.current_targets())
         if not reset_form.validate_on_submit():
             return _render_targets(
-                form, reset_form, {"form": "The request could not be read. Try again."}, 400
+                form, reset_form, {"form": _("The request could not be read. Try again.")}, 400
             )
         removed = operations.reset_targets(current_user)
         db.session.commit()
         flash(
-            "Targets restored to equal shares." if removed else "Targets were already equal.",
+            _("Targets restored to equal shares.") if removed else _("Targets were already equal."),
             "success" if removed else "info",
         )
         return redirect(url_for("coverage.targets"))
@@ -145,10 +147,16 @@ def targets():
             form.field_for(dimension, key).errors.append(message)
         return _render_targets(form, reset_form, error.dimension_errors, 400)
     if changes:
-        count = f"{len(changes)} target{'s' if len(changes) != 1 else ''}"
-        flash(f"Saved {count}. The dashboard's flags use them from now on.", "success")
+        flash(
+            ngettext(
+                "Saved %(num)s target. The dashboard's flags use them from now on.",
+                "Saved %(num)s targets. The dashboard's flags use them from now on.",
+                len(changes),
+            ),
+            "success",
+        )
     else:
-        flash("Nothing changed: the targets were already as shown.", "info")
+        flash(_("Nothing changed: the targets were already as shown."), "info")
     return redirect(url_for("coverage.targets"))
 
 

@@ -75,6 +75,7 @@ from sqlalchemy.sql import Select
 
 from fund.accounts.models import Organization
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal, proposal_countries
 from fund.proposals.results import (
@@ -94,9 +95,9 @@ NO_BASELINE = "no_baseline"
 # cannot show progress.
 FLAG_ORDER = (MONEY_WITHOUT_RESULTS, OFF_TRACK, NO_BASELINE)
 FLAG_LABELS = {
-    MONEY_WITHOUT_RESULTS: "Money without results",
-    OFF_TRACK: "Off track",
-    NO_BASELINE: "No baseline",
+    MONEY_WITHOUT_RESULTS: N_("Money without results"),
+    OFF_TRACK: N_("Off track"),
+    NO_BASELINE: N_("No baseline"),
 }
 
 OBJECTIVE, AREA, REGION, ORGANIZATION, FUND_OUTCOME = (
