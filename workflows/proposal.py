@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from .core import Rule, Workflow
 
+
+def N_(text: str) -> str:
+    """A label marked for translation where it is declared; the pages translate it where they
+    show it. The engine imports nothing of the application, so it has its own marker."""
+    return text
+
+
 APPLICANT = frozenset({"applicant"})
 SECRETARIAT = frozenset({"secretariat"})
 
@@ -18,13 +25,37 @@ INTAKE_STATES: tuple[str, ...] = (
     "committee_review",
 )
 INTAKE_LABELS: dict[str, str] = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "screening": "In screening",
-    "returned": "Returned for revision",
-    "ineligible": "Ineligible",
-    "committee_review": "Committee review",
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "screening": N_("In screening"),
+    "returned": N_("Returned for revision"),
+    "ineligible": N_("Ineligible"),
+    "committee_review": N_("Committee review"),
 }
+
+
+# The labels of the steps that name their object, for each noun, written out whole so that they
+# are translated as sentences.
+NOUN_LABELS: dict[str, dict[str, str]] = {
+    "proposal": {
+        "submit": N_("Submit the proposal to the secretariat"),
+        "return_for_revision": N_("Return the proposal to the applicant for revision"),
+        "declare_ineligible": N_("Declare the proposal ineligible"),
+        "forward_to_committee": N_("Forward the proposal to the committee"),
+        "withdraw": N_("Withdraw the proposal"),
+    },
+    "concept note": {
+        "submit": N_("Submit the concept note to the secretariat"),
+        "return_for_revision": N_("Return the concept note to the applicant for revision"),
+        "declare_ineligible": N_("Declare the concept note ineligible"),
+        "forward_to_committee": N_("Forward the concept note to the committee"),
+        "withdraw": N_("Withdraw the concept note"),
+    },
+}
+
+
+def _noun_label(noun: str, trigger: str, default: str) -> str:
+    return NOUN_LABELS.get(noun, {}).get(trigger, default)
 
 
 def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
@@ -42,14 +73,14 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
                 complete_guard,
                 "revised_since_last_version",
             ),
-            label=f"Submit the {noun} to the secretariat",
+            label=_noun_label(noun, "submit", f"Submit the {noun} to the secretariat"),
         ),
         Rule(
             "start_screening",
             ("submitted",),
             "screening",
             SECRETARIAT,
-            label="Start the eligibility screening",
+            label=N_("Start the eligibility screening"),
         ),
         Rule(
             "return_for_revision",
@@ -57,7 +88,9 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
             "returned",
             SECRETARIAT,
             comment_required=True,
-            label=f"Return the {noun} to the applicant for revision",
+            label=_noun_label(
+                noun, "return_for_revision", f"Return the {noun} to the applicant for revision"
+            ),
         ),
         Rule(
             "declare_ineligible",
@@ -66,7 +99,7 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
             SECRETARIAT,
             guards=("screening_recorded",),
             comment_required=True,
-            label=f"Declare the {noun} ineligible",
+            label=_noun_label(noun, "declare_ineligible", f"Declare the {noun} ineligible"),
         ),
         Rule(
             "forward_to_committee",
@@ -74,7 +107,7 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
             "committee_review",
             SECRETARIAT,
             guards=("screening_passed",),
-            label=f"Forward the {noun} to the committee",
+            label=_noun_label(noun, "forward_to_committee", f"Forward the {noun} to the committee"),
         ),
     )
 
@@ -88,7 +121,7 @@ def withdraw_rule(noun: str, *later: str) -> Rule:
         APPLICANT,
         guards=("own_organization",),
         comment_required=True,
-        label=f"Withdraw the {noun}",
+        label=_noun_label(noun, "withdraw", f"Withdraw the {noun}"),
     )
 
 
@@ -98,11 +131,11 @@ PROPOSAL_WORKFLOW = Workflow(
     initial="draft",
     state_labels={
         **INTAKE_LABELS,
-        "approved": "Approved (pipeline)",
-        "rejected": "Rejected",
-        "funded": "Funded",
-        "closed": "Closed",
-        "withdrawn": "Withdrawn",
+        "approved": N_("Approved (pipeline)"),
+        "rejected": N_("Rejected"),
+        "funded": N_("Funded"),
+        "closed": N_("Closed"),
+        "withdrawn": N_("Withdrawn"),
     },
     rules=(
         *intake_rules("proposal", "submission_complete"),
@@ -112,7 +145,7 @@ PROPOSAL_WORKFLOW = Workflow(
             "approved",
             SECRETARIAT,
             guards=("committee_approved",),
-            label="Record the committee's approval (pipeline)",
+            label=N_("Record the committee's approval (pipeline)"),
         ),
         Rule(
             "reject",
@@ -120,7 +153,7 @@ PROPOSAL_WORKFLOW = Workflow(
             "rejected",
             SECRETARIAT,
             guards=("committee_rejected",),
-            label="Record the committee's rejection",
+            label=N_("Record the committee's rejection"),
         ),
         Rule(
             "fund",
@@ -128,7 +161,7 @@ PROPOSAL_WORKFLOW = Workflow(
             "funded",
             SECRETARIAT,
             guards=("funds_available",),
-            label="Fund the approved proposal",
+            label=N_("Fund the approved proposal"),
         ),
         Rule(
             "close",
@@ -136,7 +169,7 @@ PROPOSAL_WORKFLOW = Workflow(
             "closed",
             SECRETARIAT,
             guards=("fully_disbursed_or_reason", "final_reports_accepted_or_reason"),
-            label="Close the funded project",
+            label=N_("Close the funded project"),
         ),
         withdraw_rule("proposal", "approved"),
     ),

@@ -30,7 +30,7 @@ from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
 from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where, utcnow
 from fund.fulltext import normalise
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
@@ -43,8 +43,8 @@ class ProposalKind(LabelledEnum):
     """What a row of `proposals` is: a full joint programme, or a concept note (the short first
     stage of a concept-note-first call). Each kind follows its own transition table."""
 
-    PROPOSAL = "proposal", "Full proposal"
-    CONCEPT_NOTE = "concept_note", "Concept note"
+    PROPOSAL = "proposal", N_("Full proposal")
+    CONCEPT_NOTE = "concept_note", N_("Concept note")
 
 
 # The transition table of each kind (the engine of each: fund.proposals.operations.engine_for).
@@ -71,17 +71,17 @@ _STATUS_BY_KIND_SQL = " OR ".join(
 
 
 class Scope(LabelledEnum):
-    NATIONAL = "national", "National"
-    MULTI_COUNTRY = "multi_country", "Multi-country"
-    REGIONAL = "regional", "Regional"
-    GLOBAL = "global", "Global"
+    NATIONAL = "national", N_("National")
+    MULTI_COUNTRY = "multi_country", N_("Multi-country")
+    REGIONAL = "regional", N_("Regional")
+    GLOBAL = "global", N_("Global")
 
 
 MARKER_LABELS = {
-    0: "0: not expected to contribute",
-    1: "1: contributes in a limited way",
-    2: "2: significant objective",
-    3: "3: principal objective",
+    0: N_("0: not expected to contribute"),
+    1: N_("1: contributes in a limited way"),
+    2: N_("2: significant objective"),
+    3: N_("3: principal objective"),
 }
 
 # The rows whose pipeline_rank is unique: the concept notes in the pipeline.
@@ -317,18 +317,18 @@ class ProposalPrinciple(db.Model):
 
 
 class PartnerType(LabelledEnum):
-    LINE_MINISTRY = "line_ministry", "Line ministry"
-    LOCAL_GOVERNMENT = "local_government", "Local government"
+    LINE_MINISTRY = "line_ministry", N_("Line ministry")
+    LOCAL_GOVERNMENT = "local_government", N_("Local government")
     REGIONAL_INTERGOVERNMENTAL_BODY = (
         "regional_intergovernmental_body",
-        "Regional intergovernmental body",
+        N_("Regional intergovernmental body"),
     )
-    CIVIL_SOCIETY = "civil_society", "Civil-society organization"
+    CIVIL_SOCIETY = "civil_society", N_("Civil-society organization")
     MIGRANT_OR_DIASPORA_ORGANIZATION = (
         "migrant_or_diaspora_organization",
-        "Migrant or diaspora organization",
+        N_("Migrant or diaspora organization"),
     )
-    OTHER = "other", "Other"
+    OTHER = "other", N_("Other")
 
 
 class NationalPartner(ProposalPart, db.Model):
@@ -447,10 +447,10 @@ class StoredFile:
 
 
 class AttachmentKind(LabelledEnum):
-    ENDORSEMENT_LETTER = "endorsement_letter", "Government endorsement letter"
-    CONCEPT_NOTE = "concept_note", "Concept note"
-    BUDGET = "budget", "Detailed budget"
-    OTHER = "other", "Other supporting document"
+    ENDORSEMENT_LETTER = "endorsement_letter", N_("Government endorsement letter")
+    CONCEPT_NOTE = "concept_note", N_("Concept note")
+    BUDGET = "budget", N_("Detailed budget")
+    OTHER = "other", N_("Other supporting document")
 
 
 class Attachment(ProposalPart, StoredFile, db.Model):

@@ -12,6 +12,7 @@ from fund.accounts.models import Organization, Role, User
 from fund.calls.models import Call
 from fund.extensions import db
 from fund.fulltext import matching
+from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.pagination import Paging, clamp_page
 from fund.proposals.access import COMMITTEE_VISIBLE
@@ -96,16 +97,16 @@ _CALL_TITLE = (
 ).scalar_subquery()
 # The columns the list sorts by; the default: the latest change first.
 SORT_COLUMNS = {
-    "reference": column("Reference", Proposal.id),
-    "kind": column("Kind", Proposal.kind),
-    "title": column("Title", func.lower(Proposal.title)),
-    "organization": column("Organization", _ORGANIZATION_NAME),
-    "call": column("Call", _CALL_TITLE),
+    "reference": column(N_("Reference"), Proposal.id),
+    "kind": column(N_("Kind"), Proposal.kind),
+    "title": column(N_("Title"), func.lower(Proposal.title)),
+    "organization": column(N_("Organization"), _ORGANIZATION_NAME),
+    "call": column(N_("Call"), _CALL_TITLE),
     # In the order of the workflow (draft, submitted, ...), not of the codes' letters.
     "status": column(
-        "Status", case({s: i for i, s in enumerate(STATUS_CHOICES)}, value=Proposal.status)
+        N_("Status"), case({s: i for i, s in enumerate(STATUS_CHOICES)}, value=Proposal.status)
     ),
-    "updated": column("Last change", Proposal.updated_at, first=DESCENDING),
+    "updated": column(N_("Last change"), Proposal.updated_at, first=DESCENDING),
 }
 DEFAULT_SORT = ("updated", DESCENDING)
 

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.results_versions import FRAMEWORK_KEY, framework_snapshot
@@ -134,30 +135,30 @@ def concept_note_snapshot(note: Proposal) -> dict[str, Any]:
 
 
 SNAPSHOT_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "rationale": "Rationale",
-    "lead_organization": "Lead UN entity",
-    "participants": "Participating UN organizations",
-    "scope": "Scope",
-    "countries": "Countries",
-    "endorsers": "Endorsing governments",
-    "planned_start": "Planned start",
-    "duration_months": "Duration (months)",
-    "primary_objective": "Primary objective",
-    "secondary_objectives": "Secondary objectives",
-    "gender_marker": "Gender marker",
-    "human_rights_marker": "Human rights marker",
-    "principles": "Guiding principles",
-    "contacts": "Contact persons",
-    "budget_lines": "Budget lines",
-    "indirect_rate": "Indirect support cost rate",
-    "budget_total": "Total budget (USD)",
-    "attachments": "Attachments",
-    "national_partners": "National partners",
-    "indicative_totals": "Indicative total per organization (USD)",
-    "indicative_total": "Indicative total (USD)",
-    FRAMEWORK_KEY: "Results framework",
+    "title": N_("Title"),
+    "summary": N_("Summary"),
+    "rationale": N_("Rationale"),
+    "lead_organization": N_("Lead UN entity"),
+    "participants": N_("Participating UN organizations"),
+    "scope": N_("Scope"),
+    "countries": N_("Countries"),
+    "endorsers": N_("Endorsing governments"),
+    "planned_start": N_("Planned start"),
+    "duration_months": N_("Duration (months)"),
+    "primary_objective": N_("Primary objective"),
+    "secondary_objectives": N_("Secondary objectives"),
+    "gender_marker": N_("Gender marker"),
+    "human_rights_marker": N_("Human rights marker"),
+    "principles": N_("Guiding principles"),
+    "contacts": N_("Contact persons"),
+    "budget_lines": N_("Budget lines"),
+    "indirect_rate": N_("Indirect support cost rate"),
+    "budget_total": N_("Total budget (USD)"),
+    "attachments": N_("Attachments"),
+    "national_partners": N_("National partners"),
+    "indicative_totals": N_("Indicative total per organization (USD)"),
+    "indicative_total": N_("Indicative total (USD)"),
+    FRAMEWORK_KEY: N_("Results framework"),
 }
 
 
