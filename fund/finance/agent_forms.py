@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -28,8 +30,8 @@ from fund.forms import StringField, chosen, int_or_zero
 from fund.money import ZERO
 
 SCHEDULE_LINES = 4  # lines of the pledge's schedule on the form; blank lines are left out
-CURRENCY_HINT = "Its three-letter ISO 4217 code, e.g. EUR, GBP or USD."
-RATE_HINT = (
+CURRENCY_HINT = _l("Its three-letter ISO 4217 code, e.g. EUR, GBP or USD.")
+RATE_HINT = _l(
     "US dollars for one unit of the currency, as used at receipt (up to eight decimals; 1 for "
     "USD). The USD gross is the amount at this rate, rounded to the cent."
 )
@@ -37,7 +39,10 @@ RATE_HINT = (
 
 def _donor_field() -> SelectField:
     return SelectField(
-        "Donor", coerce=int_or_zero, validate_choice=False, description="The donor organization."
+        _l("Donor"),
+        coerce=int_or_zero,
+        validate_choice=False,
+        description=_l("The donor organization."),
     )
 
 
@@ -51,10 +56,10 @@ def _currency(field) -> str | None:
 
 class PledgeForm(SensitiveForm):
     donor_id = _donor_field()
-    pledged_on = _date_field("Pledged on (UTC)", today=True)
-    currency = StringField("Currency", validators=[Length(max=10)], description=CURRENCY_HINT)
-    amount = amount_field("Amount pledged", "In the pledge's currency.")
-    note = TextAreaField("Note", validators=[Length(max=5000)])
+    pledged_on = _date_field(_l("Pledged on (UTC)"), today=True)
+    currency = StringField(_l("Currency"), validators=[Length(max=10)], description=CURRENCY_HINT)
+    amount = amount_field(_l("Amount pledged"), _l("In the pledge's currency."))
+    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
 
     parsed_amount: Decimal | None = None
     schedule: list[tuple[date, Decimal]]
@@ -73,20 +78,26 @@ class PledgeForm(SensitiveForm):
             if not (part.data or "").strip() and due.data is None and not due.errors:
                 continue
             if due.data is None and not due.errors:
-                due.errors.append("Give the date of this expected payment.")
+                due.errors.append(_("Give the date of this expected payment."))
             value = _amount(self, part.name)
             if due.data is not None and value is not None:
                 self.schedule.append((due.data, value))
         line_errors = any(due.errors or part.errors for due, part in self.lines())
         first = self.lines()[0][1]
         if not self.schedule and not line_errors:
-            first.errors.append("Give at least one expected payment: its date and amount.")
+            first.errors.append(_("Give at least one expected payment: its date and amount."))
         elif self.parsed_amount is not None and not line_errors and currency:
-            scheduled = sum((value for _, value in self.schedule), ZERO)
+            scheduled = sum((value for _day, value in self.schedule), ZERO)
             if scheduled != self.parsed_amount:
+                added = f"{currency} {scheduled:,.2f}"
+                pledged = f"{currency} {self.parsed_amount:,.2f}"
                 first.errors.append(
-                    f"The expected payments add up to {currency} {scheduled:,.2f}, not the "
-                    f"pledged {currency} {self.parsed_amount:,.2f}."
+                    _(
+                        "The expected payments add up to %(scheduled)s, not the pledged "
+                        "%(pledged)s.",
+                        scheduled=added,
+                        pledged=pledged,
+                    )
                 )
         line_errors = any(due.errors or part.errors for due, part in self.lines())
         return ok and currency is not None and self.parsed_amount is not None and not line_errors
@@ -96,32 +107,33 @@ for _n in range(1, SCHEDULE_LINES + 1):
     setattr(
         PledgeForm,
         f"due_{_n}",
-        _date_field(f"Payment {_n}: expected on (UTC)", required=False),
+        _date_field(_l("Payment %(number)s: expected on (UTC)", number=_n), required=False),
     )
     setattr(
         PledgeForm,
         f"part_{_n}",
-        amount_field(f"Payment {_n}: amount"),
+        amount_field(_l("Payment %(number)s: amount", number=_n)),
     )
 
 
 class DepositForm(SensitiveForm):
     donor_id = _donor_field()
     new_donor = new_donor_field()
-    received_on = _date_field("Received on (UTC)", today=True)
+    received_on = _date_field(_l("Received on (UTC)"), today=True)
     currency = StringField(
-        "Currency", validators=[Length(max=10)], default="USD", description=CURRENCY_HINT
+        _l("Currency"), validators=[Length(max=10)], default="USD", description=CURRENCY_HINT
     )
     amount = amount_field(
-        "Amount received", "In the deposit's currency, before the Administrative Agent's fee."
+        _l("Amount received"),
+        _l("In the deposit's currency, before the Administrative Agent's fee."),
     )
     exchange_rate = StringField(
-        "Exchange rate", validators=[Length(max=30)], default="1", description=RATE_HINT
+        _l("Exchange rate"), validators=[Length(max=30)], default="1", description=RATE_HINT
     )
-    pledge_id = SelectField("Pledge paid", coerce=int_or_zero, validate_choice=False)
-    earmark = SelectField("Earmark", validate_choice=False)
-    reference = StringField("Reference", validators=[Length(max=100)])
-    note = TextAreaField("Note", validators=[Length(max=5000)])
+    pledge_id = SelectField(_l("Pledge paid"), coerce=int_or_zero, validate_choice=False)
+    earmark = SelectField(_l("Earmark"), validate_choice=False)
+    reference = StringField(_l("Reference"), validators=[Length(max=100)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
 
     parsed_amount: Decimal | None = None
     parsed_rate: Decimal | None = None
@@ -130,7 +142,7 @@ class DepositForm(SensitiveForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         ok = check_new_donor(self) and ok
-        ok = chosen(self.pledge_id, "Choose a pledge from the list, or none.") and ok
+        ok = chosen(self.pledge_id, _("Choose a pledge from the list, or none.")) and ok
         ok = check_earmark(self.earmark) and ok
         self.parsed_currency = _currency(self.currency)
         self.parsed_amount = _amount(self, "amount")
@@ -144,15 +156,15 @@ class DepositForm(SensitiveForm):
 
 
 class InterestForm(AmountForm):
-    earned_on = _date_field("Earned on (UTC)", today=True)
+    earned_on = _date_field(_l("Earned on (UTC)"), today=True)
     amount = amount_field()
     reference = _reference_field()
 
 
 class DirectCostForm(AmountForm):
-    charged_on = _date_field("Charged on (UTC)", today=True)
+    charged_on = _date_field(_l("Charged on (UTC)"), today=True)
     amount = amount_field()
     description = TextAreaField(
-        "What the cost is for",
-        validators=[DataRequired("Say what the cost is for."), Length(max=5000)],
+        _l("What the cost is for"),
+        validators=[DataRequired(_l("Say what the cost is for.")), Length(max=5000)],
     )

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -52,7 +54,7 @@ def _can_record() -> bool:
 
 
 def _donor_choices(form) -> None:
-    form.donor_id.choices = [(0, "Choose the donor")] + [
+    form.donor_id.choices = [(0, _("Choose the donor"))] + [
         (o.id, o.display_name) for o in lists.donors()
     ]
 
@@ -114,11 +116,13 @@ def record_pledge():
             form.schedule,
             form.note.data or "",
         )
-        count = len(pledge.instalments)
-        return (
-            f"Pledge PL-{pledge.id} recorded: {pledge.currency} "
-            f"{format_amount(pledge.amount)} in {count} expected "
-            f"{'payment' if count == 1 else 'payments'}."
+        pledged = f"{pledge.currency} {format_amount(pledge.amount)}"
+        return ngettext(
+            "Pledge PL-%(id)s recorded: %(amount)s in %(num)s expected payment.",
+            "Pledge PL-%(id)s recorded: %(amount)s in %(num)s expected payments.",
+            len(pledge.instalments),
+            id=pledge.id,
+            amount=pledged,
         )
 
     return _record(form, "pledge", url_for("agent.pledges"), run, lambda: _pledges_page(form))
@@ -150,13 +154,13 @@ def pledge(pledge_id: int):
 def _deposit_choices(form: DepositForm) -> dict[str, str]:
     _donor_choices(form)
     titles = lists.area_titles()
-    form.earmark.choices = [("", "None: unearmarked, it can fund any proposal")] + [
+    form.earmark.choices = [("", _("None: unearmarked, it can fund any proposal"))] + [
         (code, f"{code}: {title}") for code, title in sorted(titles.items())
     ]
     pledges = db.session.scalars(
         select(Pledge).options(selectinload(Pledge.donor)).order_by(Pledge.id)
     )
-    form.pledge_id.choices = [(0, "None")] + [
+    form.pledge_id.choices = [(0, _("None"))] + [
         (p.id, f"PL-{p.id}: {p.donor.display_name}, {p.currency} {format_amount(p.amount)}")
         for p in pledges
     ]
@@ -184,11 +188,16 @@ def deposit():
             form.note.data or "",
         )
         rate = agent.rate_text(contribution.exchange_rate)
-        return (
-            f"Deposit C-{contribution.id} recorded: {contribution.currency} "
-            f"{format_amount(contribution.currency_amount)} at {rate}, "
-            f"{format_usd(contribution.gross)} gross, {format_usd(contribution.net)} net to the "
-            f"{funding.pool_label(contribution.pool_code)} pool."
+        received = f"{contribution.currency} {format_amount(contribution.currency_amount)}"
+        return _(
+            "Deposit C-%(id)s recorded: %(amount)s at %(rate)s, %(gross)s gross, %(net)s net to "
+            "the %(pool)s pool.",
+            id=contribution.id,
+            amount=received,
+            rate=rate,
+            gross=format_usd(contribution.gross),
+            net=format_usd(contribution.net),
+            pool=funding.pool_name(contribution.pool_code),
         )
 
     def render():
@@ -228,7 +237,10 @@ def record_interest():
         entry = agent.record_interest(
             current_user, form.earned_on.data, form.parsed_amount, form.reference.data or ""
         )
-        return f"Interest of {format_usd(entry.amount)} recorded in the unearmarked pool."
+        return _(
+            "Interest of %(amount)s recorded in the unearmarked pool.",
+            amount=format_usd(entry.amount),
+        )
 
     return _record(form, "interest", url_for("agent.interest"), run, lambda: _interest_page(form))
 
@@ -251,7 +263,10 @@ def record_direct_cost():
         cost = agent.record_direct_cost(
             current_user, form.charged_on.data, form.parsed_amount, form.description.data
         )
-        return f"Direct cost of {format_usd(cost.amount)} charged to the unearmarked pool."
+        return _(
+            "Direct cost of %(amount)s charged to the unearmarked pool.",
+            amount=format_usd(cost.amount),
+        )
 
     return _record(
         form, "direct_cost", url_for("agent.direct_costs"), run, lambda: _costs_page(form)

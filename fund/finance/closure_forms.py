@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
@@ -26,11 +28,11 @@ class CloseProgrammeForm(VersionForm):
     """Close a funded programme; `close_form_for` adds a final expenditure field for each
     participating organization."""
 
-    closed_on = _date_field("Closing date (UTC)", required=False)
+    closed_on = _date_field(_l("Closing date (UTC)"), required=False)
     reason = TextAreaField(
-        "Reason for closing",
+        _l("Reason for closing"),
         validators=[Length(max=5000)],
-        description=(
+        description=_l(
             "Required unless every organization has been paid its share in full and the final "
             "narrative and financial reports are accepted. Recorded in the audit log."
         ),
@@ -54,7 +56,7 @@ class CloseProgrammeForm(VersionForm):
                 ok = False
                 continue
             if value < 0:
-                field.errors.append("The final expenditure cannot be below zero.")
+                field.errors.append(_("The final expenditure cannot be below zero."))
                 ok = False
                 continue
             self.final_expenditure[organization_id] = value
@@ -74,9 +76,9 @@ def close_form_for(shares: Iterable, **kwargs) -> CloseProgrammeForm:
             Form,
             expenditure_field(share.organization_id),
             StringField(
-                f"{share.name}: final expenditure (USD)",
+                _l("%(organization)s: final expenditure (USD)", organization=share.name),
                 validators=[Length(max=30)],
-                description=(
+                description=_l(
                     "What the organization spent over the whole programme, at most what was "
                     "transferred to it. Left blank: the total of its accepted financial reports."
                 ),
@@ -89,7 +91,7 @@ class RefundForm(AmountForm):
     """A refund received from one organization; build it with prefix=refund_prefix(...) so that
     the forms of several refunds due can share a page."""
 
-    received_on = _date_field("Received on (UTC)", today=True)
+    received_on = _date_field(_l("Received on (UTC)"), today=True)
     amount = amount_field()
     reference = _reference_field()
 

@@ -6,6 +6,8 @@ agent's list of refunds due, where each refund received is recorded."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,7 +25,7 @@ from workflows import TransitionRefused
 
 bp = Blueprint("closure", __name__, url_prefix="/finance")
 
-STALE_MESSAGE = (
+STALE_MESSAGE = _l(
     "This programme changed since you opened the page (someone else acted on it). "
     "Review its current state below, then try again."
 )
@@ -94,7 +96,11 @@ def close(proposal_id: int):
             form.closed_on.data,
         )
         released = format_usd(done.released)
-        return f"{proposal.reference} is closed; {released} unpaid went back to the pools."
+        return _(
+            "%(reference)s is closed; %(amount)s unpaid went back to the pools.",
+            reference=proposal.reference,
+            amount=released,
+        )
 
     return web.submit(
         form,
@@ -176,11 +182,13 @@ def record_refund(proposal_id: int, organization_id: int):
             form.reference.data or "",
         )
         amount = format_usd(refund.amount)
-        once.done(url_for("closure.refunds"), f"The refund of {amount}")
+        once.done(url_for("closure.refunds"), _("The refund of %(amount)s", amount=amount))
         organization = refund.organization
-        return (
-            f"Refund of {amount} from {organization.acronym or organization.name} "
-            f"({proposal.reference}) recorded."
+        return _(
+            "Refund of %(amount)s from %(organization)s (%(reference)s) recorded.",
+            amount=amount,
+            organization=organization.acronym or organization.name,
+            reference=proposal.reference,
         )
 
     def again(error, status: int):

@@ -5,7 +5,10 @@ showing today on a new form."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.utils import unset_value
@@ -17,7 +20,7 @@ from fund.extensions import utcnow
 from fund.forms import DateField, IntegerField, StringField, chosen, int_or_zero
 from fund.money import AmountError, parse_amount
 
-DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
+DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
 
 
 class PaymentDateField(DateField):
@@ -30,7 +33,7 @@ class PaymentDateField(DateField):
         super().process(formdata, data, extra_filters)
 
 
-def _date_field(label: str, *, required: bool = True, today: bool = False) -> DateField:
+def _date_field(label: Any, *, required: bool = True, today: bool = False) -> DateField:
     """A native date input; `today`: a payment's date, today until changed."""
     return (PaymentDateField if today else DateField)(
         label,
@@ -41,19 +44,21 @@ def _date_field(label: str, *, required: bool = True, today: bool = False) -> Da
     )
 
 
-def amount_field(label: str = "Amount (USD)", description: str = "") -> StringField:
+def amount_field(label: Any = None, description: Any = "") -> StringField:
     """An amount typed as text (read by `_amount`, so what was typed stays on the page)."""
-    return StringField(label, validators=[Length(max=30)], description=description)
+    return StringField(
+        label or _l("Amount (USD)"), validators=[Length(max=30)], description=description
+    )
 
 
 def check_donor(field: SelectField) -> bool:
     """The donor select holds one of its donors."""
-    return chosen(field, "Choose a donor from the list.", missing="Choose the donor.")
+    return chosen(field, _("Choose a donor from the list."), missing=_("Choose the donor."))
 
 
 def check_earmark(field: SelectField) -> bool:
     """The earmark select holds one of its thematic areas, or none."""
-    return chosen(field, "Choose a thematic area from the list, or none.")
+    return chosen(field, _("Choose a thematic area from the list, or none."))
 
 
 def _amount(form: FlaskForm, name: str) -> Decimal | None:
@@ -65,7 +70,7 @@ def _amount(form: FlaskForm, name: str) -> Decimal | None:
         field.errors.append(str(error))
         return None
     if value <= 0:
-        field.errors.append("The amount must be more than zero.")
+        field.errors.append(_("The amount must be more than zero."))
         return None
     return value
 
@@ -73,10 +78,12 @@ def _amount(form: FlaskForm, name: str) -> Decimal | None:
 def new_donor_field() -> StringField:
     """A donor not yet in the list, typed by its name beside the list (`donor_id`)."""
     return StringField(
-        "Or a new donor",
+        _l("Or a new donor"),
         validators=[Length(max=200)],
-        description="The donor's full name, when it is not in the list: it is added to the "
-        "organizations with this contribution.",
+        description=_l(
+            "The donor's full name, when it is not in the list: it is added to the "
+            "organizations with this contribution."
+        ),
     )
 
 
@@ -90,7 +97,7 @@ def check_new_donor(form: FlaskForm) -> bool:
         return check_donor(form.donor_id)
     if form.donor_id.data:
         form.new_donor.errors.append(
-            "Choose a donor in the list or type a new donor's name, not both."
+            _("Choose a donor in the list or type a new donor's name, not both.")
         )
         return False
     return True
@@ -98,20 +105,20 @@ def check_new_donor(form: FlaskForm) -> bool:
 
 class ContributionForm(SensitiveForm):
     donor_id = SelectField(
-        "Donor",
+        _l("Donor"),
         coerce=int_or_zero,
         validate_choice=False,
-        description="The organization that made the deposit.",
+        description=_l("The organization that made the deposit."),
     )
     new_donor = new_donor_field()
-    received_on = _date_field("Received on (UTC)", today=True)
+    received_on = _date_field(_l("Received on (UTC)"), today=True)
     gross = amount_field(
-        "Gross amount (USD)",
-        "The deposit before the Administrative Agent's fee, e.g. 1,000,000.00.",
+        _l("Gross amount (USD)"),
+        _l("The deposit before the Administrative Agent's fee, e.g. 1,000,000.00."),
     )
-    earmark = SelectField("Earmark", validate_choice=False)
-    reference = StringField("Reference", validators=[Length(max=100)])
-    note = TextAreaField("Note", validators=[Length(max=5000)])
+    earmark = SelectField(_l("Earmark"), validate_choice=False)
+    reference = StringField(_l("Reference"), validators=[Length(max=100)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
 
     gross_amount: Decimal | None = None
 
@@ -125,12 +132,12 @@ class ContributionForm(SensitiveForm):
 
 class VoidForm(SensitiveForm):
     reason = TextAreaField(
-        "Reason for voiding",
+        _l("Reason for voiding"),
         validators=[
-            DataRequired("Give the reason for voiding the contribution."),
+            DataRequired(_l("Give the reason for voiding the contribution.")),
             Length(max=5000),
         ],
-        description="Recorded in the audit log; the contribution stays listed as voided.",
+        description=_l("Recorded in the audit log; the contribution stays listed as voided."),
     )
 
 
@@ -141,12 +148,12 @@ class VersionForm(SensitiveForm):
 
 
 class FundForm(VersionForm):
-    allocated_on = _date_field("Allocation date (UTC)", required=False)
-    comment = TextAreaField("Comment", validators=[Length(max=5000)])
+    allocated_on = _date_field(_l("Allocation date (UTC)"), required=False)
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
 
 
 def _reference_field() -> StringField:
-    return StringField("Reference", validators=[Length(max=100)])
+    return StringField(_l("Reference"), validators=[Length(max=100)])
 
 
 class AmountForm(SensitiveForm):
@@ -165,7 +172,7 @@ class DisbursementForm(AmountForm):
     """A tranche to one organization; build it with prefix=disbursement_prefix(org_id) so that
     the forms of several organizations can share a page."""
 
-    paid_on = _date_field("Paid on (UTC)", today=True)
+    paid_on = _date_field(_l("Paid on (UTC)"), today=True)
     amount = amount_field()
     reference = _reference_field()
 

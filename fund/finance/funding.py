@@ -18,16 +18,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, or_, select
 
 from fund.extensions import db
 from fund.finance.models import GENERAL_POOL, Pool
+from fund.labels import N_
 from fund.money import ZERO, format_usd, read_amount
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Proposal
 from fund.reference.models import objective_thematic_area
 
-GENERAL_LABEL = "Unearmarked"
+GENERAL_LABEL = N_("Unearmarked")
+EARMARK_LABEL = N_("%(code)s earmark")
 
 Amount = TypeVar("Amount", Decimal, int)
 
@@ -38,6 +41,17 @@ def pool_label(code: str, titles: dict[str, str] | None = None) -> str:
         return GENERAL_LABEL
     title = (titles or {}).get(code)
     return f"{code} earmark" + (f": {title}" if title else "")
+
+
+def pool_name(code: str | None, titles: dict[str, str] | None = None) -> str:
+    """`pool_label` in the reader's language, for the pages only (a request's): what is
+    stored, audited or exported keeps `pool_label`."""
+    if not code:
+        return "—"
+    if code == GENERAL_POOL:
+        return gettext(GENERAL_LABEL)
+    title = (titles or {}).get(code)
+    return gettext(EARMARK_LABEL, code=code) + (f": {title}" if title else "")
 
 
 # The draw order ----------------------------------------------------------------------------
@@ -118,24 +132,42 @@ class FundingPlan:
     def covered(self) -> bool:
         return self.total > 0 and self.shortfall == 0
 
-    def problems(self) -> list[str]:
+    def problems(self, translated: bool = False) -> list[str]:
+        """Why the pools do not cover the proposal; in the reader's language when `translated`
+        (a page's), else in English (a guard's refusal)."""
+        say = gettext if translated else _english
+        name = pool_name if translated else pool_label
         if self.total <= 0:
-            return ["The proposal has no budget: there is nothing to allocate."]
+            return [say(N_("The proposal has no budget: there is nothing to allocate."))]
         if self.covered:
             return []
-        by_pool = ", ".join(
-            f"{pool_label(code)} {format_usd(amount)}" for code, amount in self.pools
-        )
+        by_pool = ", ".join(f"{name(code)} {format_usd(amount)}" for code, amount in self.pools)
         where = (
-            f"the earmarks for {', '.join(self.areas)} and the unearmarked money"
+            say(
+                N_("the earmarks for %(areas)s and the unearmarked money"),
+                areas=", ".join(self.areas),
+            )
             if self.areas
-            else "the unearmarked money (its primary objective lies in no thematic area)"
+            else say(N_("the unearmarked money (its primary objective lies in no thematic area)"))
         )
         return [
-            f"The proposal needs {format_usd(self.total)} but only "
-            f"{format_usd(self.available)} is available to it ({by_pool}), from {where}: "
-            f"{format_usd(self.shortfall)} short."
+            say(
+                N_(
+                    "The proposal needs %(total)s but only %(available)s is available to it "
+                    "(%(pools)s), from %(where)s: %(shortfall)s short."
+                ),
+                total=format_usd(self.total),
+                available=format_usd(self.available),
+                pools=by_pool,
+                where=where,
+                shortfall=format_usd(self.shortfall),
+            )
         ]
+
+
+def _english(text: str, **values: object) -> str:
+    """A marked message in English, its placeholders filled."""
+    return text % values if values else text
 
 
 def eligible_areas(objective_number: int | None) -> list[str]:

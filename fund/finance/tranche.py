@@ -17,6 +17,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from fund.labels import N_
 from fund.money import format_usd
 
 ZERO = Decimal("0.00")
@@ -130,12 +131,12 @@ class Condition:
 CONDITIONS: tuple[Condition, ...] = (
     Condition(
         "reports_accepted",
-        "The previous narrative and financial reports are accepted",
+        N_("The previous narrative and financial reports are accepted"),
         previous_reports_accepted,
     ),
     Condition(
         "expenditure_share",
-        "The organization reported spending enough of what it was transferred",
+        N_("The organization reported spending enough of what it was transferred"),
         expenditure_reported,
     ),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -15,15 +17,16 @@ from fund.forms import chosen, int_or_zero
 
 class TransferRequestForm(SensitiveForm):
     organization_id = SelectField(
-        "Participating organization", coerce=int_or_zero, validate_choice=False
+        _l("Participating organization"), coerce=int_or_zero, validate_choice=False
     )
     amount = amount_field(
-        "Amount (USD)", "At most what remains of the organization's share, e.g. 250,000.00."
+        _l("Amount (USD)"),
+        _l("At most what remains of the organization's share, e.g. 250,000.00."),
     )
     override_reason = TextAreaField(
-        "Reason for overriding the tranche conditions",
+        _l("Reason for overriding the tranche conditions"),
         validators=[Length(max=5000)],
-        description="Recorded with the request and in the audit log.",
+        description=_l("Recorded with the request and in the audit log."),
     )
 
     parsed_amount: Decimal | None = None
@@ -32,8 +35,8 @@ class TransferRequestForm(SensitiveForm):
         ok = super().validate(extra_validators)
         organization = chosen(
             self.organization_id,
-            "Choose an organization from the list.",
-            missing="Choose the organization.",
+            _("Choose an organization from the list."),
+            missing=_("Choose the organization."),
         )
         self.parsed_amount = _amount(self, "amount")
         return ok and organization and self.parsed_amount is not None
@@ -41,6 +44,9 @@ class TransferRequestForm(SensitiveForm):
 
 class CancelRequestForm(SensitiveForm):
     reason = TextAreaField(
-        "Reason for cancelling",
-        validators=[DataRequired("Give the reason for cancelling the request."), Length(max=5000)],
+        _l("Reason for cancelling"),
+        validators=[
+            DataRequired(_l("Give the reason for cancelling the request.")),
+            Length(max=5000),
+        ],
     )

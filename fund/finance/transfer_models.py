@@ -18,13 +18,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, one_of, unique_where
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 
 
 class TransferStatus(LabelledEnum):
-    REQUESTED = "requested", "Requested"
-    TRANSFERRED = "transferred", "Transferred"
-    CANCELLED = "cancelled", "Cancelled"
+    REQUESTED = "requested", N_("Requested")
+    TRANSFERRED = "transferred", N_("Transferred")
+    CANCELLED = "cancelled", N_("Cancelled")
 
 
 OPEN = TransferStatus.REQUESTED.value

@@ -33,6 +33,7 @@ from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance.models import Allocation, AllocationShare
 from fund.finance.schedule_models import PlannedTranche
+from fund.labels import N_
 from fund.money import ZERO, read_amount, round_cents
 from fund.proposals.models import BudgetLine, Proposal
 from fund.proposals.presentation import add_months
@@ -217,8 +218,8 @@ class TrancheRow:
     @property
     def status(self) -> str:
         if self.transferred >= self.amount:
-            return "Transferred"
-        return "Partly transferred" if self.transferred > 0 else "Planned"
+            return N_("Transferred")
+        return N_("Partly transferred") if self.transferred > 0 else N_("Planned")
 
 
 @dataclass

@@ -5,6 +5,7 @@ the oldest first, each with the form that records its transfer (`finance.disburs
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fund import idempotency, web
@@ -35,11 +36,14 @@ def _funded(proposal_id: int):
 
 
 def _choices(form: TransferRequestForm, allocation) -> None:
-    form.organization_id.choices = [(0, "Choose the organization")] + [
+    form.organization_id.choices = [(0, _("Choose the organization"))] + [
         (
             share.organization_id,
-            f"{share.organization.display_name}: {format_usd(share.amount - share.disbursed)} "
-            "still to transfer",
+            _(
+                "%(organization)s: %(amount)s still to transfer",
+                organization=share.organization.display_name,
+                amount=format_usd(share.amount - share.disbursed),
+            ),
         )
         for share in allocation.shares
     ]
@@ -88,16 +92,21 @@ def request_transfer(proposal_id: int):
         )
         once.done(
             url_for("transfers.request_transfer", proposal_id=proposal_id),
-            f"Transfer request {transfers.reference(request)}",
+            _("Transfer request %(reference)s", reference=transfers.reference(request)),
         )
         return request
 
     def done(request: TransferRequest):
         organization = request.organization
         flash(
-            f"Transfer request {transfers.reference(request)} recorded: "
-            f"{format_usd(request.amount)} to {organization.acronym or organization.name} "
-            f"(tranche {request.tranche}). The administrative agent records the transfer.",
+            _(
+                "Transfer request %(reference)s recorded: %(amount)s to %(organization)s "
+                "(tranche %(tranche)s). The administrative agent records the transfer.",
+                reference=transfers.reference(request),
+                amount=format_usd(request.amount),
+                organization=organization.acronym or organization.name,
+                tranche=request.tranche,
+            ),
             "success",
         )
         return redirect(url_for("finance.proposal", proposal_id=proposal_id))
@@ -143,11 +152,11 @@ def cancel(request_id: int):
             db.session.rollback()
             flash(str(error), "error")
         else:
-            flash(f"Transfer request TR-{request_id} cancelled.", "success")
+            flash(_("Transfer request TR-%(id)s cancelled.", id=request_id), "success")
             return redirect(url_for("transfers.request_transfer", proposal_id=proposal_id))
     else:
         for message in form.reason.errors or [web.UNREADABLE_MESSAGE]:
-            flash(message, "error")
+            flash(str(message), "error")
     proposal, allocation = _funded(proposal_id)
     request_form = TransferRequestForm(formdata=None)
     _choices(request_form, allocation)
@@ -170,5 +179,5 @@ def _record_form(request: TransferRequest) -> DisbursementForm:
 def agent_list():
     """The open requests, the oldest first, each with the form recording its transfer."""
     rows = transfers.open_requests()
-    forms = {request.id: _record_form(request) for request, _ in rows}
+    forms = {request.id: _record_form(request) for request, _proposal in rows}
     return render_template("finance/transfers.html", rows=rows, forms=forms, today=utcnow().date())

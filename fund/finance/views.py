@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,11 +47,11 @@ from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
-STALE_MESSAGE = (
+STALE_MESSAGE = _l(
     "This proposal changed since you opened the page (someone else acted on it). "
     "Review its current state below, then try again."
 )
-UNREADABLE = "The action could not be read. Please try again."
+UNREADABLE = _l("The action could not be read. Please try again.")
 
 
 def _rate():
@@ -139,10 +141,10 @@ def balance():
 
 def _contribution_choices(form: ContributionForm) -> dict[str, str]:
     titles = lists.area_titles()
-    form.donor_id.choices = [(0, "Choose the donor")] + [
+    form.donor_id.choices = [(0, _("Choose the donor"))] + [
         (o.id, o.display_name) for o in lists.donors()
     ]
-    form.earmark.choices = [("", "None: unearmarked, it can fund any proposal")] + [
+    form.earmark.choices = [("", _("None: unearmarked, it can fund any proposal"))] + [
         (code, f"{code}: {title}") for code, title in sorted(titles.items())
     ]
     return titles
@@ -187,7 +189,7 @@ def contributions():
             form.reference.data or "",
             form.note.data or "",
         )
-        once.done(url_for("finance.contributions"), f"Contribution C-{contribution.id}")
+        once.done(url_for("finance.contributions"), _("Contribution C-%(id)s", id=contribution.id))
         db.session.commit()
     except operations.FinanceError as error:
         db.session.rollback()
@@ -195,9 +197,15 @@ def contributions():
             form.form_errors.append(message)
         return _render_contributions(form, titles, 400)
     flash(
-        f"Contribution C-{contribution.id} recorded: {format_usd(contribution.gross)} gross, "
-        f"{format_usd(contribution.fee)} fee, {format_usd(contribution.net)} net to the "
-        f"{funding.pool_label(contribution.pool_code)} pool.",
+        _(
+            "Contribution C-%(id)s recorded: %(gross)s gross, %(fee)s fee, %(net)s net to the "
+            "%(pool)s pool.",
+            id=contribution.id,
+            gross=format_usd(contribution.gross),
+            fee=format_usd(contribution.fee),
+            net=format_usd(contribution.net),
+            pool=funding.pool_name(contribution.pool_code),
+        ),
         "success",
     )
     return redirect(url_for("finance.contributions"))
@@ -220,7 +228,7 @@ def void(contribution_id: int):
             db.session.rollback()
             error = str(refused)
         else:
-            flash(f"Contribution C-{contribution.id} was voided.", "success")
+            flash(_("Contribution C-%(id)s was voided.", id=contribution.id), "success")
             return redirect(url_for("finance.contributions"))
     status = 400 if form.is_submitted() else 200
     contribution = db.session.get(Contribution, contribution_id)
@@ -229,7 +237,7 @@ def void(contribution_id: int):
         contribution=contribution,
         form=form,
         error=error,
-        pool=funding.pool_label(contribution.pool_code, lists.area_titles()),
+        pool=funding.pool_name(contribution.pool_code, lists.area_titles()),
         can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
     ), status
 
@@ -357,9 +365,13 @@ def fund(proposal_id: int):
         )
         once.done(
             url_for("finance.proposal", proposal_id=proposal.id),
-            f"The allocation of {format_usd(allocation.amount)}",
+            _("The allocation of %(amount)s", amount=format_usd(allocation.amount)),
         )
-        return f"{proposal.reference} is funded: {format_usd(allocation.amount)} allocated."
+        return _(
+            "%(reference)s is funded: %(amount)s allocated.",
+            reference=proposal.reference,
+            amount=format_usd(allocation.amount),
+        )
 
     return _act(
         proposal,
@@ -399,9 +411,16 @@ def disburse(proposal_id: int, organization_id: int):
             request=request,
         )
         paid = format_usd(disbursement.amount)
-        once.done(url_for("finance.proposal", proposal_id=proposal.id), f"The payment of {paid}")
+        once.done(
+            url_for("finance.proposal", proposal_id=proposal.id),
+            _("The payment of %(amount)s", amount=paid),
+        )
         organization = disbursement.organization
-        return f"Payment of {paid} to {organization.acronym or organization.name} recorded."
+        return _(
+            "Payment of %(amount)s to %(organization)s recorded.",
+            amount=paid,
+            organization=organization.acronym or organization.name,
+        )
 
     return _act(
         proposal,

@@ -22,6 +22,7 @@ from fund.finance.models import (
     Disbursement,
 )
 from fund.finance.queries.balance import paid_by_allocation
+from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.money import ZERO, from_cents, read_amount, sql_cents
 from fund.pagination import Paging, paging
@@ -92,17 +93,17 @@ _PAID_CENTS = (
     .scalar_subquery()
 )
 ALLOCATION_SORT = {
-    "proposal": column("Proposal", Proposal.id),
-    "title": column("Title", func.lower(Proposal.title)),
+    "proposal": column(N_("Proposal"), Proposal.id),
+    "title": column(N_("Title"), func.lower(Proposal.title)),
     "organization": column(
-        "Organization", func.lower(func.coalesce(Organization.acronym, Organization.name))
+        N_("Organization"), func.lower(func.coalesce(Organization.acronym, Organization.name))
     ),
-    "status": column("Status", Proposal.status),
-    "allocated_on": column("Allocated on", Allocation.allocated_on, first=DESCENDING),
-    "amount": column("Allocated", Allocation.amount, first=DESCENDING),
-    "disbursed": column("Disbursed", _PAID_CENTS, first=DESCENDING),
+    "status": column(N_("Status"), Proposal.status),
+    "allocated_on": column(N_("Allocated on"), Allocation.allocated_on, first=DESCENDING),
+    "amount": column(N_("Allocated"), Allocation.amount, first=DESCENDING),
+    "disbursed": column(N_("Disbursed"), _PAID_CENTS, first=DESCENDING),
     "remaining": column(
-        "Still to pay",
+        N_("Still to pay"),
         sql_cents(Allocation.amount) - func.coalesce(_PAID_CENTS, 0),
         first=DESCENDING,
     ),
@@ -211,7 +212,7 @@ class ContributionFilters:
         return {"donor": self.donor_id, "pool": self.pool or None, "status": self.status or None}
 
 
-CONTRIBUTION_STATES = {"active": "Counted (not voided)", "voided": "Voided"}
+CONTRIBUTION_STATES = {"active": N_("Counted (not voided)"), "voided": N_("Voided")}
 _DONOR_NAME = (
     select(func.lower(func.coalesce(Organization.acronym, Organization.name)))
     .where(Organization.id == Contribution.donor_id)
@@ -220,12 +221,12 @@ _DONOR_NAME = (
 )
 # The columns the contributions list sorts by; the default: the latest received first.
 CONTRIBUTION_SORT = {
-    "id": column("Contribution", Contribution.id, first=DESCENDING),
-    "donor": column("Donor", _DONOR_NAME),
-    "received": column("Received on", Contribution.received_on, first=DESCENDING),
-    "pool": column("Earmark", Contribution.pool_code),
-    "gross": column("Gross", Contribution.gross, first=DESCENDING),
-    "net": column("Net", Contribution.net, first=DESCENDING),
+    "id": column(N_("Contribution"), Contribution.id, first=DESCENDING),
+    "donor": column(N_("Donor"), _DONOR_NAME),
+    "received": column(N_("Received on"), Contribution.received_on, first=DESCENDING),
+    "pool": column(N_("Earmark"), Contribution.pool_code),
+    "gross": column(N_("Gross"), Contribution.gross, first=DESCENDING),
+    "net": column(N_("Net"), Contribution.net, first=DESCENDING),
 }
 CONTRIBUTION_DEFAULT_SORT = ("received", DESCENDING)
 
