@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.extensions import db, one_of
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 from fund.reference.models import Country, GcmObjective, ListedTitle, ThematicArea
 
 
@@ -134,9 +134,9 @@ class MgiAssessment(db.Model):
 
 
 class MgiScoreValue(LabelledEnum):
-    ABSENT = "absent", "Absent"
-    PARTIAL = "partial", "Partially in place"
-    COMPLETE = "complete", "Complete"
+    ABSENT = "absent", N_("Absent")
+    PARTIAL = "partial", N_("Partially in place")
+    COMPLETE = "complete", N_("Complete")
 
 
 class MgiScore(db.Model):

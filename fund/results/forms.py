@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
@@ -15,10 +16,10 @@ from fund.forms import IntegerField, StringField, options
 from fund.reference.models import GcmObjective, ThematicArea
 from fund.reference.results import FundOutcome, MgiIndicator, MgiScoreValue, MigofDomain
 
-NOT_ASSESSED_LABEL = "Not assessed"
+NOT_ASSESSED_LABEL = _l("Not assessed")
 
 
-def code_field(label: str, missing: str, column: Any, example: str) -> StringField:
+def code_field(label: Any, missing: Any, column: Any, example: Any) -> StringField:
     """The code of a reference row: required, at most as long as its `column` holds (the
     description says so after `example`); one another row has is refused at this field when
     the database's unique index refuses it."""
@@ -26,108 +27,118 @@ def code_field(label: str, missing: str, column: Any, example: str) -> StringFie
     return StringField(
         label,
         validators=[DataRequired(missing), Length(max=length)],
-        description=f"{example} (at most {length} characters).",
+        description=_l(
+            "%(example)s (at most %(count)s characters).", example=example, count=length
+        ),
     )
 
 
 class FundOutcomeForm(FlaskForm):
     code = code_field(
-        "Code", "Give the outcome a code.", FundOutcome.code, "Short and unique, for instance FO7"
+        _l("Code"),
+        _l("Give the outcome a code."),
+        FundOutcome.code,
+        _l("Short and unique, for instance FO7"),
     )
     title = TextAreaField(
-        "Title",
-        validators=[DataRequired("Give the outcome a title."), Length(max=1000)],
-        description="The change the fund seeks, as a statement.",
+        _l("Title"),
+        validators=[DataRequired(_l("Give the outcome a title.")), Length(max=1000)],
+        description=_l("The change the fund seeks, as a statement."),
     )
-    thematic_area_code = SelectField("Thematic area", choices=[], validate_choice=False)
+    thematic_area_code = SelectField(_l("Thematic area"), choices=[], validate_choice=False)
     active = BooleanField(
-        "Active: programme outcomes can map to it",
+        _l("Active: programme outcomes can map to it"),
         default=True,
-        description="An outcome programmes already map to is deactivated rather than removed.",
+        description=_l("An outcome programmes already map to is deactivated rather than removed."),
     )
 
     def with_areas(self, areas: Iterable[ThematicArea]) -> FundOutcomeForm:
         self.thematic_area_code.choices = options(
-            [("", "None (the fund as a whole)"), *((a.code, f"{a.code} {a.title}") for a in areas)]
+            [
+                ("", _l("None (the fund as a whole)")),
+                *((a.code, f"{a.code} {a.title}") for a in areas),
+            ]
         )
         return self
 
 
 class FundIndicatorForm(FlaskForm):
     text = TextAreaField(
-        "Indicator",
-        validators=[DataRequired("Say what the indicator measures."), Length(max=2000)],
+        _l("Indicator"),
+        validators=[DataRequired(_l("Say what the indicator measures.")), Length(max=2000)],
     )
     unit = StringField(
-        "Unit",
+        _l("Unit"),
         validators=[Length(max=60)],
-        description="For instance %, number of people, number of policies.",
+        description=_l("For instance %, number of people, number of policies."),
     )
 
 
 class MgiIndicatorForm(FlaskForm):
     code = code_field(
-        "MGI code",
-        "Give the indicator's MGI code.",
+        _l("MGI code"),
+        _l("Give the indicator's MGI code."),
         MgiIndicator.code,
-        "As the MGI numbers it, for instance 1.1.3",
+        _l("As the MGI numbers it, for instance 1.1.3"),
     )
     text = TextAreaField(
-        "Text", validators=[DataRequired("Give the indicator's text."), Length(max=2000)]
+        _l("Text"), validators=[DataRequired(_l("Give the indicator's text.")), Length(max=2000)]
     )
-    domain_code = SelectField("MiGOF policy domain", choices=[], validate_choice=False)
+    domain_code = SelectField(_l("MiGOF policy domain"), choices=[], validate_choice=False)
     objectives = MultiCheckboxField(
-        "GCM objectives it speaks to", coerce=int, choices=[], validate_choice=False
+        _l("GCM objectives it speaks to"), coerce=int, choices=[], validate_choice=False
     )
 
     def with_choices(
         self, domains: Iterable[MigofDomain], objectives: Iterable[GcmObjective]
     ) -> MgiIndicatorForm:
         self.domain_code.choices = options(
-            [("", "Choose a domain"), *((d.code, f"{d.code} {d.title}") for d in domains)]
+            [("", _l("Choose a domain")), *((d.code, f"{d.code} {d.title}") for d in domains)]
         )
         self.objectives.choices = options((o.number, f"{o.number}. {o.title}") for o in objectives)
         return self
 
     def validate_domain_code(self, field: SelectField) -> None:
         if not field.data:
-            raise ValidationError("Choose the policy domain.")
+            raise ValidationError(_l("Choose the policy domain."))
 
 
 class AssessmentForm(FlaskForm):
-    country = SelectField("Country", choices=[], validate_choice=False)
+    country = SelectField(_l("Country"), choices=[], validate_choice=False)
     year = IntegerField(
-        "Year of the assessment",
+        _l("Year of the assessment"),
         validators=[
-            DataRequired("Give the year of the assessment."),
-            NumberRange(2000, 2100, "Give the year of the assessment, from 2000 to 2100."),
+            DataRequired(_l("Give the year of the assessment.")),
+            NumberRange(2000, 2100, _l("Give the year of the assessment, from 2000 to 2100.")),
         ],
     )
     link = StringField(
-        "Link to the published assessment",
+        _l("Link to the published assessment"),
         validators=[Length(max=500)],
-        description="Optional: the web address of the country profile, starting with https://.",
+        description=_l("Optional: the web address of the country profile, starting with https://."),
     )
 
     def with_countries(self, countries: Iterable[tuple[str, str]]) -> AssessmentForm:
-        self.country.choices = options([("", "Choose a country"), *countries])
+        self.country.choices = options([("", _l("Choose a country")), *countries])
         return self
 
     def validate_country(self, field: SelectField) -> None:
         if not field.data:
-            raise ValidationError("Choose the country.")
+            raise ValidationError(_l("Choose the country."))
 
 
-SCORE_CHOICES = options([("", NOT_ASSESSED_LABEL), *((s.value, s.label) for s in MgiScoreValue)])
+SCORE_CHOICES = options(
+    [("", NOT_ASSESSED_LABEL), *((s.value, _l(s.label)) for s in MgiScoreValue)]
+)
 
 
 class ScoresForm(FlaskForm):
     """The link and one score per MGI indicator; the score fields are added by `scores_form`."""
 
     link = StringField(
-        "Link to the published assessment",
+        _l("Link to the published assessment"),
         validators=[Length(max=500)],
-        description="The web address of the country profile, starting with https://.",
+        description=_l("The web address of the country profile, starting with https://."),
     )
     indicators: list[MgiIndicator]
 

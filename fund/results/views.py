@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -16,6 +17,7 @@ from fund import idempotency, web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db
+from fund.labels import N_
 from fund.query_args import page_arg
 from fund.reference.results import FundIndicator, FundOutcome, MgiAssessment, MgiIndicator
 from fund.results import operations
@@ -67,7 +69,8 @@ class _Coded:
     indicator), a row of `model`: `kind` names its form for `fund.idempotency.once`, `noun`
     names it in the messages, `listing` is the endpoint of its list, `form(row, formdata)`
     makes its form (formdata None: the stored row's); its page is `template`, given the form,
-    the row as `row_name` and the number of programme rows naming it as `uses_name`."""
+    the row as `row_name` and the number of programme rows naming it as `uses_name`;
+    `removed` is the message once one is removed (its `code`)."""
 
     kind: str
     noun: str
@@ -77,6 +80,7 @@ class _Coded:
     template: str
     row_name: str
     uses_name: str
+    removed: str
 
     def render(self, form: FlaskForm, row: Any):
         return render_template(
@@ -105,11 +109,10 @@ class _Coded:
         """Its remove button: `remove(actor, row)`, then back to the list saying "<Noun>
         “<code>” removed."; refused, its page again with the reason above the stored row."""
         row = _found(self.model, row_id)
-        named = f"{self.noun[:1].upper()}{self.noun[1:]} “{row.code}”"
         return _button(
             lambda: remove(current_user, row),
             url_for(self.listing),
-            f"{named} removed.",
+            _(self.removed, code=row.code),
             lambda error: _refused_page(
                 lambda form: self.render(form, row), self.form(row, None), error
             ),
@@ -152,6 +155,7 @@ _OUTCOMES = _Coded(
     "results/outcome.html",
     row_name="outcome",
     uses_name="mapped",
+    removed=N_("Fund-level outcome “%(code)s” removed."),
 )
 
 
@@ -221,7 +225,7 @@ def remove_indicator(indicator_id: int):
     return _button(
         lambda: operations.remove_fund_indicator(current_user, indicator),
         done,
-        f"Indicator of “{outcome.code}” removed.",
+        _("Indicator of “%(code)s” removed.", code=outcome.code),
         again,
     )
 
@@ -265,6 +269,7 @@ _MGI_INDICATORS = _Coded(
     "results/mgi_indicator.html",
     row_name="indicator",
     uses_name="baselines",
+    removed=N_("MGI indicator “%(code)s” removed."),
 )
 
 
@@ -377,6 +382,6 @@ def remove_assessment(assessment_id: int):
     return _button(
         lambda: operations.remove_assessment(current_user, found),
         url_for("results.assessments", country=iso2),
-        f"MGI assessment of {country} ({year}) removed.",
+        _("MGI assessment of %(country)s (%(year)s) removed.", country=country, year=year),
         again,
     )
