@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from .core import Rule, Workflow
 
+
+def N_(text: str) -> str:
+    """A label marked for translation where it is declared; the pages translate it where they
+    show it. The engine imports nothing of the application, so it has its own marker."""
+    return text
+
+
 _APPLICANT = frozenset({"applicant"})
 _SECRETARIAT = frozenset({"secretariat"})
 
@@ -42,13 +49,13 @@ REVISION_WORKFLOW = Workflow(
     ),
     initial=REVISION_DRAFT,
     state_labels={
-        REVISION_DRAFT: "Draft",
-        REVISION_SUBMITTED: "Submitted to the secretariat",
-        REVISION_RETURNED: "Returned for changes",
-        REVISION_COMMITTEE: "With the committee",
-        REVISION_APPROVED: "Approved",
-        REVISION_REJECTED: "Rejected",
-        REVISION_WITHDRAWN: "Withdrawn",
+        REVISION_DRAFT: N_("Draft"),
+        REVISION_SUBMITTED: N_("Submitted to the secretariat"),
+        REVISION_RETURNED: N_("Returned for changes"),
+        REVISION_COMMITTEE: N_("With the committee"),
+        REVISION_APPROVED: N_("Approved"),
+        REVISION_REJECTED: N_("Rejected"),
+        REVISION_WITHDRAWN: N_("Withdrawn"),
     },
     rules=(
         Rule(
@@ -57,7 +64,7 @@ REVISION_WORKFLOW = Workflow(
             REVISION_SUBMITTED,
             _APPLICANT,
             guards=("revising_organization", "revision_complete", "before_end_date"),
-            label="Submit the revision",
+            label=N_("Submit the revision"),
         ),
         Rule(
             "withdraw",
@@ -65,7 +72,7 @@ REVISION_WORKFLOW = Workflow(
             REVISION_WITHDRAWN,
             _APPLICANT,
             guards=("revising_organization",),
-            label="Withdraw the revision",
+            label=N_("Withdraw the revision"),
         ),
         Rule(
             "approve",
@@ -73,7 +80,7 @@ REVISION_WORKFLOW = Workflow(
             REVISION_APPROVED,
             _SECRETARIAT,
             guards=("minor_revision",),
-            label="Approve the revision",
+            label=N_("Approve the revision"),
         ),
         Rule(
             "return_for_changes",
@@ -81,7 +88,7 @@ REVISION_WORKFLOW = Workflow(
             REVISION_RETURNED,
             _SECRETARIAT,
             comment_required=True,
-            label="Return the revision with comments",
+            label=N_("Return the revision with comments"),
         ),
         Rule(
             "reject",
@@ -90,7 +97,7 @@ REVISION_WORKFLOW = Workflow(
             _SECRETARIAT,
             guards=("minor_revision",),
             comment_required=True,
-            label="Reject the revision",
+            label=N_("Reject the revision"),
         ),
         Rule(
             "forward",
@@ -98,7 +105,7 @@ REVISION_WORKFLOW = Workflow(
             REVISION_COMMITTEE,
             _SECRETARIAT,
             guards=("committee_revision",),
-            label="Forward the revision to the committee",
+            label=N_("Forward the revision to the committee"),
         ),
         # The committee's voting round closed (fired by the receiver of `round_closed`, with
         # the actor who closed the round).
@@ -108,7 +115,7 @@ REVISION_WORKFLOW = Workflow(
             REVISION_APPROVED,
             _SECRETARIAT,
             guards=("round_outcome",),
-            label="The committee approved the revision",
+            label=N_("The committee approved the revision"),
         ),
         Rule(
             "committee_reject",
@@ -116,7 +123,7 @@ REVISION_WORKFLOW = Workflow(
             REVISION_REJECTED,
             _SECRETARIAT,
             guards=("round_outcome",),
-            label="The committee rejected the revision",
+            label=N_("The committee rejected the revision"),
         ),
     ),
 )

@@ -30,14 +30,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, one_of, unique_where, utcnow
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 from fund.proposals.models import BudgetLineColumns
 from workflows.revision import REVISION_OPEN_STATES, REVISION_WORKFLOW
 
 
 class Approver(LabelledEnum):
-    SECRETARIAT = "secretariat", "The secretariat"
-    COMMITTEE = "committee", "The committee"
+    SECRETARIAT = "secretariat", N_("The secretariat")
+    COMMITTEE = "committee", N_("The committee")
 
 
 _OPEN_SQL = ", ".join(f"'{state}'" for state in sorted(REVISION_OPEN_STATES))
@@ -122,13 +122,13 @@ class Revision(db.Model):
         """What the revision changes, in words."""
         found = []
         if self.new_end_date is not None:
-            found.append("No-cost extension")
+            found.append(N_("No-cost extension"))
         if self.changes_budget:
-            found.append("Budget reallocation")
+            found.append(N_("Budget reallocation"))
         if self.new_summary is not None:
-            found.append("Scope change")
+            found.append(N_("Scope change"))
         if self.changes_participants:
-            found.append("Change of participating organizations")
+            found.append(N_("Change of participating organizations"))
         return found
 
 

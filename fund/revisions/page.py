@@ -10,11 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, OrganizationKind, Role
 from fund.audit.models import AuditEvent
 from fund.extensions import db
+from fund.labels import N_
 from fund.money import AmountError, format_usd, parse_amount
 from fund.proposals.models import Proposal
 from fund.reference.models import BudgetCategory, GcmObjective
@@ -27,14 +29,14 @@ from fund.revisions.workflow import programme_end, revises
 BLANK_ROWS = 3
 # What each event of a revision's history says.
 ACTIONS_DONE = {
-    "revision_started": "Started",
-    "revision_saved": "Saved",
-    "revision_submitted": "Submitted",
-    "revision_withdrawn": "Withdrawn",
-    "revision_approved": "Approved",
-    "revision_returned": "Returned for changes",
-    "revision_rejected": "Rejected",
-    "revision_forwarded": "Forwarded to the committee",
+    "revision_started": N_("Started"),
+    "revision_saved": N_("Saved"),
+    "revision_submitted": N_("Submitted"),
+    "revision_withdrawn": N_("Withdrawn"),
+    "revision_approved": N_("Approved"),
+    "revision_returned": N_("Returned for changes"),
+    "revision_rejected": N_("Rejected"),
+    "revision_forwarded": N_("Forwarded to the committee"),
 }
 MAX_ROWS = 200
 KINDS = ("extension", "budget", "scope", "participants")
@@ -97,6 +99,14 @@ def load(revision: Revision) -> RevisionPage:
     return page
 
 
+# What a budget row without one of its choices is told.
+_CHOOSE = {
+    "organization": lambda: _("Choose the line's organization."),
+    "objective": lambda: _("Choose the line's objective."),
+    "category": lambda: _("Choose the line's category."),
+}
+
+
 def _int(text: str) -> int | None:
     text = (text or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else None
@@ -128,7 +138,7 @@ def read(page: RevisionPage, form: Any) -> RevisionValues:
         try:
             values.new_end_date = date.fromisoformat(page.values["new_end_date"])
         except ValueError:
-            page.errors["new_end_date"] = "Give the new end date as YYYY-MM-DD."
+            page.errors["new_end_date"] = _("Give the new end date as YYYY-MM-DD.")
     lines = []
     for index in range(rows):
         typed = {
@@ -142,13 +152,13 @@ def read(page: RevisionPage, form: Any) -> RevisionValues:
         year = _int(typed["year"]) if typed["year"] else 1
         for name, number in numbers.items():
             if not number:
-                page.errors[f"line-{index}-{name}"] = f"Choose the line's {name}."
+                page.errors[f"line-{index}-{name}"] = _CHOOSE[name]()
         if not year:
-            page.errors[f"line-{index}-year"] = "The programme year is a whole number: 1, 2, ..."
+            page.errors[f"line-{index}-year"] = _("The programme year is a whole number: 1, 2, ...")
         try:
             amount = parse_amount(typed["amount"])
             if amount < 0:
-                raise AmountError("An amount is never below zero.")
+                raise AmountError(_("An amount is never below zero."))
         except AmountError as error:
             page.errors[f"line-{index}-amount"] = str(error)
             continue
@@ -196,11 +206,13 @@ def compared(revision: Revision, proposal: Proposal) -> list[Compared]:
     """The programme now against what the revision asks, part by part (for a revision not yet
     applied; an applied one links to the version it made)."""
     rows = []
-    _, end = programme_end(proposal)
+    _start, end = programme_end(proposal)
     if revision.new_end_date is not None:
         rows.append(
             Compared(
-                "End date", end.strftime("%d %B %Y"), revision.new_end_date.strftime("%d %B %Y")
+                N_("End date"),
+                end.strftime("%d %B %Y"),
+                revision.new_end_date.strftime("%d %B %Y"),
             )
         )
     change = change_of(revision, proposal)
@@ -217,17 +229,17 @@ def compared(revision: Revision, proposal: Proposal) -> list[Compared]:
                 )
         rows.append(
             Compared(
-                "Direct costs in total",
+                N_("Direct costs in total"),
                 format_usd(change.total_before),
                 format_usd(change.total_after),
             )
         )
     if revision.new_summary is not None:
-        rows.append(Compared("Summary (scope)", proposal.summary, revision.new_summary))
+        rows.append(Compared(N_("Summary (scope)"), proposal.summary, revision.new_summary))
     if change.participants_after is not None:
         rows.append(
             Compared(
-                "Participating organizations",
+                N_("Participating organizations"),
                 ", ".join(sorted(change.participants_before)),
                 ", ".join(sorted(change.participants_after)),
             )
@@ -269,7 +281,9 @@ def programme_link(user: Any, proposal: Proposal) -> list[tuple[str, str]]:
     )
     if not sees:
         return []
-    return [(url_for("revisions.programme", proposal_id=proposal.id), "The programme's revisions")]
+    return [
+        (url_for("revisions.programme", proposal_id=proposal.id), _("The programme's revisions"))
+    ]
 
 
 __all__ = ["RevisionPage", "load", "read", "revises"]

@@ -7,6 +7,10 @@ triggered; otherwise the secretariat decides it alone. The limits are read from 
 (`REVISION_COMMITTEE_EXTENSION_MONTHS`, `REVISION_CATEGORY_CHANGE_SHARE` in config.py); "above"
 is strict: an extension of exactly 6 months, or a category moving exactly 20% of the budget, is
 the secretariat's.
+
+The reasons are recorded in English (the revision keeps them, the audit trail names them); a page
+shows the routing in its own language with `Routing.sentence_in(gettext)`: the sentences are
+marked for translation where they are declared (`N_`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from fund.labels import N_
 from fund.money import format_usd
+
+# A function that gives a sentence in a language: the English of the sentence given, or its
+# translation (`flask_babel.gettext`), its named placeholders filled with `values`.
+Translate = Callable[..., str]
+
+
+def english(text: str, **values: Any) -> str:
+    """The sentence as declared, its placeholders filled."""
+    return text % values if values else text
+
 
 SECRETARIAT = "secretariat"
 COMMITTEE = "committee"
@@ -48,10 +63,15 @@ class Change:
 
 @dataclass(frozen=True)
 class Measured:
-    """A measure's value, and what to say of it (e.g. the category that moved most)."""
+    """A measure's value, and what to say of it (e.g. the category that moved most); `say`
+    gives that in a language (the English `detail` when it is None)."""
 
     value: Decimal
     detail: str = ""
+    say: Callable[[Translate], str] | None = field(default=None, compare=False, repr=False)
+
+    def detail_in(self, translate: Translate) -> str:
+        return self.detail if self.say is None else self.say(translate)
 
 
 def end_date_moved(change: Change) -> Measured:
@@ -84,12 +104,18 @@ def participants_changed(change: Change) -> Measured:
     after = change.participants_after
     if after is None or after == change.participants_before:
         return Measured(Decimal("0"))
-    parts = []
-    if added := sorted(after - change.participants_before):
-        parts.append("joining " + ", ".join(added))
-    if left := sorted(change.participants_before - after):
-        parts.append("leaving " + ", ".join(left))
-    return Measured(Decimal(1), "; ".join(parts))
+    added = sorted(after - change.participants_before)
+    left = sorted(change.participants_before - after)
+
+    def say(translate: Translate) -> str:
+        parts = []
+        if added:
+            parts.append(translate(N_("joining %(names)s"), names=", ".join(added)))
+        if left:
+            parts.append(translate(N_("leaving %(names)s"), names=", ".join(left)))
+        return "; ".join(parts)
+
+    return Measured(Decimal(1), say(english), say)
 
 
 MEASURES: dict[str, Callable[[Change], Measured]] = {
@@ -100,12 +126,21 @@ MEASURES: dict[str, Callable[[Change], Measured]] = {
 }
 
 
-def _months(value: Decimal) -> str:
-    return f"{value:f} month" + ("" if value == 1 else "s")
+def _months(value: Decimal, translate: Translate = english) -> str:
+    months = N_("%(count)s month") if value == 1 else N_("%(count)s months")
+    return translate(months, count=f"{value:f}")
 
 
-def _share(value: Decimal) -> str:
+def _share(value: Decimal, translate: Translate = english) -> str:
     return f"{(value * 100).quantize(Decimal('0.1')).normalize():f}%"
+
+
+def _usd(value: Decimal, translate: Translate = english) -> str:
+    return format_usd(value)
+
+
+def _plain(value: Decimal, translate: Translate = english) -> str:
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -114,38 +149,49 @@ class RoutingRule:
 
     key: str
     measure: str
-    reason: str  # with {value}, {limit} and {detail}
+    reason: str  # with %(value)s, %(limit)s and %(detail)s
     setting: str | None = None  # the setting holding the limit
     limit: Decimal = Decimal("0")  # the limit when no setting holds it
-    show: Callable[[Decimal], str] = str
+    show: Callable[[Decimal, Translate], str] = _plain
+
+    def says(self, measured: Measured, limit: Decimal, translate: Translate = english) -> str:
+        """The reason, in the language of `translate`."""
+        return translate(
+            self.reason,
+            value=self.show(measured.value, translate),
+            limit=self.show(limit, translate),
+            detail=measured.detail_in(translate),
+        )
 
 
 RULES: tuple[RoutingRule, ...] = (
     RoutingRule(
         "end_date",
         "end_date_moved",
-        "the end date moves {value} (more than {limit})",
+        N_("the end date moves %(value)s (more than %(limit)s)"),
         setting="REVISION_COMMITTEE_EXTENSION_MONTHS",
         show=_months,
     ),
     RoutingRule(
         "budget_category",
         "largest_category_change",
-        "the budget category “{detail}” changes by {value} of the programme's budget "
-        "(more than {limit})",
+        N_(
+            "the budget category “%(detail)s” changes by %(value)s of the programme's budget "
+            "(more than %(limit)s)"
+        ),
         setting="REVISION_CATEGORY_CHANGE_SHARE",
         show=_share,
     ),
     RoutingRule(
         "higher_total",
         "total_increase",
-        "the total budget rises by {value}",
-        show=lambda value: format_usd(value),
+        N_("the total budget rises by %(value)s"),
+        show=_usd,
     ),
     RoutingRule(
         "participants",
         "participants_changed",
-        "the participating organizations change ({detail})",
+        N_("the participating organizations change (%(detail)s)"),
     ),
 )
 
@@ -161,12 +207,26 @@ class Routing:
 
     approver: str
     reasons: tuple[str, ...]
+    # Each rule that triggered, with its measure and its limit (to say the reasons again in
+    # another language).
+    found: tuple[tuple[RoutingRule, Measured, Decimal], ...] = field(
+        default=(), compare=False, repr=False
+    )
 
     @property
     def sentence(self) -> str:
+        return self.sentence_in(english)
+
+    def sentence_in(self, translate: Translate) -> str:
+        """Who approves and why, in the language of `translate`."""
         if self.approver == COMMITTEE:
-            return "Goes to the committee: " + "; ".join(self.reasons) + "."
-        return "The secretariat decides: no change needs the committee."
+            reasons = (
+                [rule.says(measured, limit, translate) for rule, measured, limit in self.found]
+                if self.found
+                else list(self.reasons)
+            )
+            return translate(N_("Goes to the committee: %(reasons)s."), reasons="; ".join(reasons))
+        return translate(N_("The secretariat decides: no change needs the committee."))
 
 
 def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
@@ -177,16 +237,11 @@ def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
 
 def route(change: Change, config: Mapping[str, Any]) -> Routing:
     """Who approves the change under the table and the settings in `config`."""
-    reasons = []
+    found = []
     for rule in RULES:
         measured = MEASURES[rule.measure](change)
         limit = limit_of(rule, config)
         if measured.value > limit:
-            reasons.append(
-                rule.reason.format(
-                    value=rule.show(measured.value),
-                    limit=rule.show(limit),
-                    detail=measured.detail,
-                )
-            )
-    return Routing(COMMITTEE if reasons else SECRETARIAT, tuple(reasons))
+            found.append((rule, measured, limit))
+    reasons = tuple(rule.says(measured, limit) for rule, measured, limit in found)
+    return Routing(COMMITTEE if reasons else SECRETARIAT, reasons, tuple(found))

@@ -10,6 +10,7 @@ to it.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ from fund.revisions.workflow import (
     may_see,
     may_see_revision,
     missing_content,
+    request_deadline,
     revises,
     too_late,
 )
@@ -37,12 +39,19 @@ from workflows.revision import (
 bp = Blueprint("revisions", __name__, url_prefix="/revisions")
 
 STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT)
-_DECISIONS = {
-    "approve": ("approve", "The revision is approved and applied to the programme."),
-    "return": ("return_for_changes", "The revision is returned with your comments."),
-    "reject": ("reject", "The revision is rejected."),
-    "forward": ("forward", "The revision is forwarded to the committee: a voting round is open."),
-}
+
+
+def _decision(decision: str) -> tuple[str, str] | None:
+    """The trigger a decision's button fires, and what the page then says."""
+    return {
+        "approve": ("approve", _("The revision is approved and applied to the programme.")),
+        "return": ("return_for_changes", _("The revision is returned with your comments.")),
+        "reject": ("reject", _("The revision is rejected.")),
+        "forward": (
+            "forward",
+            _("The revision is forwarded to the committee: a voting round is open."),
+        ),
+    }.get(decision)
 
 
 def _unreadable() -> bool:
@@ -95,7 +104,21 @@ def programme(proposal_id: int):
         proposal=proposal,
         revisions=revisions,
         can_request=can_request,
-        too_late=too_late(proposal, utcnow().date()) if can_request else None,
+        too_late=_too_late(proposal) if can_request else None,
+    )
+
+
+def _too_late(proposal: Proposal) -> str | None:
+    """Why a revision can no longer be requested, in the page's language; None if it can."""
+    if too_late(proposal, utcnow().date()) is None:
+        return None
+    days, end, last = request_deadline(proposal)
+    return _(
+        "A revision is requested at least %(days)s days before the programme's end date "
+        "(%(end)s): the last day to request one was %(last)s.",
+        days=days,
+        end=end.strftime("%d %B %Y"),
+        last=last.strftime("%d %B %Y"),
     )
 
 
@@ -112,8 +135,14 @@ def new(proposal_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("revisions.programme", proposal_id=proposal_id))
-    flash("The revision is started: fill it in, save it, then submit it.", "success")
+    flash(_("The revision is started: fill it in, save it, then submit it."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision.id))
+
+
+def _preview(revision: Revision, proposal: Proposal) -> str | None:
+    """Who would approve the revision as it stands, in the page's language."""
+    routing = page.preview(revision, proposal)
+    return None if routing is None else routing.sentence_in(_)
 
 
 def _render(content: page.RevisionPage, message: str | None = None, status: int = 200):
@@ -131,7 +160,7 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             actions={rule.trigger for rule in ENGINE.allowed(revision, current_user)},
             missing=missing_content(revision),
             compared=page.compared(revision, proposal) if revision.version_number is None else [],
-            preview=page.preview(revision, proposal) if revision.approver is None else None,
+            preview=_preview(revision, proposal) if revision.approver is None else None,
             history=page.history(revision),
             actions_done=page.ACTIONS_DONE,
             rounds=rounds,
@@ -156,10 +185,10 @@ def revision(revision_id: int):
     if not revises(current_user, found.proposal_id):
         abort(403)
     if _unreadable():
-        return _render(content, "The form holds a character no text may hold.", 400)
+        return _render(content, _("The form holds a character no text may hold."), 400)
     values = page.read(content, request.form)
     if content.errors:
-        return _render(content, "Correct the values marked below.", 400)
+        return _render(content, _("Correct the values marked below."), 400)
     try:
         operations.save(current_user, found.id, values)
         db.session.commit()
@@ -171,7 +200,7 @@ def revision(revision_id: int):
         if error.field:
             content.errors[error.field] = error.message
         return _render(content, None if error.field else error.message, 409 if error.stale else 400)
-    flash("The revision is saved.", "success")
+    flash(_("The revision is saved."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
 
@@ -197,19 +226,19 @@ def _transition(revision_id: int, trigger: str, done: str):
 @bp.post("/<int:revision_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(revision_id: int):
-    return _transition(revision_id, "submit", "The revision is submitted to the secretariat.")
+    return _transition(revision_id, "submit", _("The revision is submitted to the secretariat."))
 
 
 @bp.post("/<int:revision_id>/withdraw")
 @roles_required(Role.APPLICANT)
 def withdraw(revision_id: int):
-    return _transition(revision_id, "withdraw", "The revision is withdrawn.")
+    return _transition(revision_id, "withdraw", _("The revision is withdrawn."))
 
 
 @bp.post("/<int:revision_id>/decide")
 @roles_required(Role.SECRETARIAT)
 def decide(revision_id: int):
-    chosen = _DECISIONS.get(request.form.get("decision") or "")
+    chosen = _decision(request.form.get("decision") or "")
     if chosen is None:
         abort(400)
     return _transition(revision_id, *chosen)
@@ -227,5 +256,5 @@ def new_round(revision_id: int):
         return _render(
             page.load(_revision(revision_id)), error.message, 409 if error.stale else 400
         )
-    flash("A new voting round about the revision is open.", "success")
+    flash(_("A new voting round about the revision is open."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))

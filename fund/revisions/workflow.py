@@ -17,6 +17,7 @@ from sqlalchemy import select
 from fund.accounts.models import Role, User
 from fund.extensions import db, utcnow
 from fund.finance.models import Allocation
+from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_participants
 from fund.reporting.schedule import programme_dates
 from fund.reporting.workflow import applicant_of, reporting_organizations
@@ -77,16 +78,23 @@ def min_days() -> int:
     return int(current_app.config.get("REVISION_MIN_DAYS_BEFORE_END", 30))
 
 
+def request_deadline(proposal: Proposal) -> tuple[int, date, date]:
+    """The number of days before the programme's end a revision is requested, the end date and
+    the last day to request one."""
+    _, end = programme_end(proposal)
+    days = min_days()
+    return days, end, end - timedelta(days=days)
+
+
 def too_late(proposal: Proposal, today: date) -> str | None:
     """Why a revision can no longer be requested (less than the set number of days before the
     programme's end), or None."""
-    _, end = programme_end(proposal)
-    days = min_days()
-    if today > end - timedelta(days=days):
+    days, end, last = request_deadline(proposal)
+    if today > last:
         return (
             f"A revision is requested at least {days} days before the programme's end date "
             f"({end.strftime('%d %B %Y')}): the last day to request one was "
-            f"{(end - timedelta(days=days)).strftime('%d %B %Y')}."
+            f"{last.strftime('%d %B %Y')}."
         )
     return None
 
@@ -95,15 +103,17 @@ def missing_content(revision: Revision) -> list[str]:
     problems = []
     if not revision.kinds:
         problems.append(
-            "Say what the revision changes: the end date, the budget, the scope or the "
-            "participating organizations."
+            N_(
+                "Say what the revision changes: the end date, the budget, the scope or the "
+                "participating organizations."
+            )
         )
     if not revision.justification.strip():
-        problems.append("Give the justification of the revision.")
+        problems.append(N_("Give the justification of the revision."))
     if revision.changes_budget and not revision.budget_lines:
-        problems.append("Enter the new budget lines.")
+        problems.append(N_("Enter the new budget lines."))
     if revision.changes_participants and not revision.participants:
-        problems.append("Choose the participating organizations.")
+        problems.append(N_("Choose the participating organizations."))
     return problems
 
 
