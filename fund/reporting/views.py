@@ -117,7 +117,7 @@ def _render(content: page.ReportPage, message: str | None = None, status: int = 
             editable=report.status in REPORT_EDITABLE_STATES
             and reports_for(current_user, report.proposal_id),
             actions={rule.trigger for rule in ENGINE.allowed(report, current_user)},
-            missing=missing_content(report),
+            missing=missing_content(report, _),
             message=message,
         ),
         status,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
+from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.refusals import Refused
@@ -90,12 +91,19 @@ def reads_reports(user: User, proposal_id: int) -> bool:
     return any(user.has_role(role) for role in READING_ROLES) or reports_for(user, proposal_id)
 
 
-def missing_content(report: ProgrammeReport) -> list[str]:
+def _english(text: str, **values: Any) -> str:
+    return text % values if values else text
+
+
+def missing_content(report: ProgrammeReport, translate: Callable[..., str] = _english) -> list[str]:
     """What the report still lacks to be submitted or accepted: a narrative report an actual
     for every indicator and a narrative for every outcome of the programme's framework; a
-    financial report one expenditure line at least (a zero is an answer)."""
+    financial report one expenditure line at least (a zero is an answer). In English, or in
+    the language of `translate` (`flask_babel.gettext`, for a page)."""
     if report.is_financial:
-        return [] if report.expenditures else ["Enter the expenditure of the period."]
+        return (
+            [] if report.expenditures else [translate(N_("Enter the expenditure of the period."))]
+        )
     outcomes = db.session.scalars(
         select(ResultOutcome.id).where(ResultOutcome.proposal_id == report.proposal_id)
     ).all()
@@ -104,11 +112,17 @@ def missing_content(report: ProgrammeReport) -> list[str]:
     ).all()
     problems = []
     if missing := len(set(indicators) - {actual.indicator_id for actual in report.actuals}):
-        problems.append(f"Enter the actual of every indicator ({missing} missing).")
+        problems.append(
+            translate(N_("Enter the actual of every indicator (%(count)s missing)."), count=missing)
+        )
     if missing := len(set(outcomes) - {text.outcome_id for text in report.narratives}):
-        problems.append(f"Write the narrative of every outcome ({missing} missing).")
+        problems.append(
+            translate(
+                N_("Write the narrative of every outcome (%(count)s missing)."), count=missing
+            )
+        )
     if not outcomes and not report.risks.strip():
-        problems.append("Describe the progress and the risks of the period.")
+        problems.append(translate(N_("Describe the progress and the risks of the period.")))
     return problems
 
 
