@@ -10,12 +10,12 @@ English. Numbers, amounts and dates are formatted per locale by Babel (`format_d
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
-from babel.dates import format_date
+from babel.dates import UTC, format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
@@ -117,6 +117,54 @@ def short_moment(moment: datetime) -> str:
     if language == DEFAULT:
         return f"{moment:%d %b %Y %H:%M} UTC"
     return f"{format_date(moment.date(), 'medium', locale=language)} {moment:%H:%M} UTC"
+
+
+# strftime's directives and the CLDR patterns that write the same parts in every language.
+_PATTERN = {
+    "d": "dd",
+    "b": "MMM",
+    "B": "MMMM",
+    "Y": "y",
+    "m": "MM",
+    "H": "HH",
+    "M": "mm",
+    "S": "ss",
+}
+
+
+def _cldr(pattern: str) -> str:
+    """A strftime pattern as a CLDR one: "%d %b %Y, %H:%M UTC" -> "dd MMM y, HH:mm 'UTC'"."""
+    out, literal = [], []
+    index = 0
+    while index < len(pattern):
+        if pattern[index] == "%" and index + 1 < len(pattern) and pattern[index + 1] in _PATTERN:
+            if literal:
+                text = "".join(literal)
+                out.append(f"'{text}'" if any(c.isalpha() for c in text) else text)
+                literal = []
+            out.append(_PATTERN[pattern[index + 1]])
+            index += 2
+        else:
+            literal.append(pattern[index].replace("'", "''"))
+            index += 1
+    if literal:
+        text = "".join(literal)
+        out.append(f"'{text}'" if any(c.isalpha() for c in text) else text)
+    return "".join(out)
+
+
+def when(value: date | datetime | None, pattern: str = "%d %B %Y") -> str:
+    """`{{ day|when('%d %b %Y') }}`: a date or a UTC moment written as the strftime `pattern`
+    says in English (exactly as before), and with the same parts in the page's language
+    otherwise ("04 déc. 2026"); nothing: a dash."""
+    if value is None:
+        return "—"
+    language = current_language()
+    if language == DEFAULT:
+        return value.strftime(pattern)
+    if isinstance(value, datetime):
+        return format_datetime(value, _cldr(pattern), tzinfo=UTC, locale=language)
+    return format_date(value, _cldr(pattern), locale=language)
 
 
 def language_links() -> list[tuple[str, str, str, bool]]:

@@ -200,6 +200,7 @@ def reference(proposal_or_id) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
+    app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
     app.jinja_env.filters["pool"] = pool

@@ -245,3 +245,23 @@ def test_amounts_and_numbers_follow_the_pages_language_exactly(app):
         assert "1,234,567.05" in i18n.money(value).replace("\u066c", ",").replace("\u066b", ".")
     with app.app_context():  # outside a request (a command, an email): English
         assert i18n.money(value) == "USD 1,234,567.05"
+
+
+def test_dates_are_written_in_the_pages_language_with_the_same_parts(app):
+    from datetime import UTC, date, datetime
+
+    from fund import i18n
+
+    day, moment = date(2026, 12, 4), datetime(2026, 3, 7, 17, 5, tzinfo=UTC)
+    with app.test_request_context("/"):
+        assert i18n.when(day, "%d %b %Y") == "04 Dec 2026"
+        assert i18n.when(moment, "%d %B %Y, %H:%M UTC") == "07 March 2026, 17:05 UTC"
+        assert i18n.when(None) == "—"
+    with app.test_request_context("/?lang=fr"):
+        assert i18n.when(day, "%d %B %Y") == "04 décembre 2026"
+        assert i18n.when(moment, "%d %B %Y, %H:%M UTC") == "07 mars 2026, 17:05 UTC"
+        assert i18n.when(moment, "%Y-%m-%d %H:%M") == "2026-03-07 17:05"
+    with app.test_request_context("/?lang=es"):
+        assert i18n.when(day, "%B %Y") == "diciembre 2026"
+    with app.test_request_context("/?lang=ar"):
+        assert "ديسمبر" in i18n.when(day, "%d %B %Y")
