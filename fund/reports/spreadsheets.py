@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from fund.labels import N_
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Scope, proposal_reference
 from fund.reference.queries import category_titles, objective_labels
@@ -35,12 +36,12 @@ ZERO = Decimal("0.00")
 
 # Table name (for CSV files and the command line) -> sheet title, in workbook order.
 TABLE_TITLES = {
-    "proposals": "Proposals",
-    "budget_lines": "Budget lines",
-    "allocations": "Allocations",
-    "allocation_shares": "Allocation shares",
-    "disbursements": "Disbursements",
-    "contributions": "Contributions",
+    "proposals": N_("Proposals"),
+    "budget_lines": N_("Budget lines"),
+    "allocations": N_("Allocations"),
+    "allocation_shares": N_("Allocation shares"),
+    "disbursements": N_("Disbursements"),
+    "contributions": N_("Contributions"),
 }
 TABLE_NAMES = tuple(TABLE_TITLES)
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fund.access import public, roles_required
@@ -21,6 +23,7 @@ from fund.committee.queries import get_round
 from fund.coverage.charts import chart_summary, objectives_chart
 from fund.coverage.queries import FLAG_LABELS, CallChoice, CoverageFilters, call_choices
 from fund.extensions import db, utcnow
+from fund.i18n import DEFAULT, current_language, moment_text
 from fund.proposals import presentation
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
@@ -95,9 +98,9 @@ def _fund_code() -> str:
 
 def _unavailable(error: SchemaMissing):
     current_app.logger.error("open data cannot be validated: %s", error)
-    message = "The open-data files cannot be produced right now. Please try again later."
+    message = _("The open-data files cannot be produced right now. Please try again later.")
     return render_template(
-        "errors/error.html", code=503, title="Open data unavailable", message=message
+        "errors/error.html", code=503, title=_("Open data unavailable"), message=message
     ), 503
 
 
@@ -124,23 +127,23 @@ def read_allocation_request(
             days[name] = date.fromisoformat(text) if text else None
         except ValueError:
             days[name] = None
-            chosen.errors[name] = "Give a date as YYYY-MM-DD."
+            chosen.errors[name] = _("Give a date as YYYY-MM-DD.")
             continue
         try:
             days[name] = check_day(days[name]) if days[name] else None
         except ValueError as error:
             days[name] = None
-            chosen.errors[name] = str(error)
+            chosen.errors[name] = _(str(error))
     call_id = None
     if chosen.values["call"] not in ("", "0"):
         known = {str(c.id): c.id for c in calls}
         call_id = known.get(chosen.values["call"])
         if call_id is None:
-            chosen.errors["call"] = "Choose a call from the list."
+            chosen.errors["call"] = _("Choose a call from the list.")
     if days["from"] and days["to"] and days["to"] < days["from"]:
-        chosen.errors["to"] = "The end of the period must not be before its start."
+        chosen.errors["to"] = _("The end of the period must not be before its start.")
     if days["as_of"] and days["as_of"] > today:
-        chosen.errors["as_of"] = "The as-of date cannot be in the future."
+        chosen.errors["as_of"] = _("The as-of date cannot be in the future.")
     chosen.filters = CoverageFilters(call_id, days["from"], days["to"])
     chosen.as_of = days["as_of"]
     return chosen
@@ -161,6 +164,7 @@ def _reports_page(allocation: AllocationRequest | None = None, status: int = 200
         generated_at=min(e.generated_at for e in exports.values()) if exports else utcnow(),
         calls=call_choices(),
         allocation=allocation or AllocationRequest({}),
+        moment_text=moment_text,
     ), status
 
 
@@ -206,9 +210,11 @@ def allocation_page():
     svg = objectives_chart(report.coverage, report.scope).encode()
     chart = {
         "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
-        "alt": "Bar chart of the money funded, approved and under review per GCM objective, "
-        "with target marks and flags; the figures are in the table below.",
-        "summary": chart_summary(report.coverage),
+        "alt": _(
+            "Bar chart of the money funded, approved and under review per GCM objective, "
+            "with target marks and flags; the figures are in the table below."
+        ),
+        "summary": chart_summary(report.coverage, say=_),
     }
     return render_template(
         "reports/allocation.html",
@@ -313,7 +319,18 @@ def open_data():
         "reports/open_data.html",
         exports=exports,
         publisher=queries.publisher_from_config(current_app.config),
+        moment_at=_moment_at,
     )
+
+
+def _moment_at(moment: datetime) -> str:
+    """A UTC moment in words, in the request's language: "04 December 2026 at 17:07 UTC"."""
+    if current_language() == DEFAULT:
+        day = moment.strftime("%d %B %Y")
+    else:
+        day = format_date(moment.date(), "d MMMM y")
+    time = moment.strftime("%H:%M")
+    return _("%(day)s at %(time)s UTC", day=day, time=time)
 
 
 def _open_data_file(kind: str):
@@ -323,9 +340,9 @@ def _open_data_file(kind: str):
         return _unavailable(error)
     export = cached.exports[kind]
     if export.empty:
-        message = "No funded programme can be published yet. The open-data page explains more."
+        message = _("No funded programme can be published yet. The open-data page explains more.")
         return render_template(
-            "errors/error.html", code=404, title="Nothing published yet", message=message
+            "errors/error.html", code=404, title=_("Nothing published yet"), message=message
         ), 404
     filename, mimetype = OPEN_DATA_FILES[kind]
     # Clients and proxies must ask again each time (no-cache) and may send back the entity tag,
