@@ -12,6 +12,7 @@ from fund.accounts.models import User
 from fund.audit.operations import add_recorded, record
 from fund.calls.models import Call, CallStage, Stage
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.refusals import Refused
 
 
@@ -38,16 +39,18 @@ class CallValues:
 
 def _check_stages(call: Call | None, values: CallValues) -> None:
     if values.stage not in {s.value for s in CallStage}:
-        raise CallRefused("Choose what the call takes.", "stage")
+        raise CallRefused(N_("Choose what the call takes."), "stage")
     if values.endorsement_stage not in {s.value for s in Stage}:
-        raise CallRefused("Choose when the endorsement letters are due.", "endorsement_stage")
+        raise CallRefused(N_("Choose when the endorsement letters are due."), "endorsement_stage")
     if (
         values.endorsement_stage == Stage.CONCEPT_NOTE
         and values.stage != CallStage.CONCEPT_NOTE_FIRST
     ):
         raise CallRefused(
-            "Endorsement letters can be due with the concept note only in a concept-note-first "
-            "call.",
+            N_(
+                "Endorsement letters can be due with the concept note only in a concept-note-first "
+                "call."
+            ),
             "endorsement_stage",
         )
     if (
@@ -57,7 +60,7 @@ def _check_stages(call: Call | None, values: CallValues) -> None:
         and has_concept_notes(call)
     ):
         raise CallRefused(
-            "This call has concept notes: it stays a concept-note-first call.", "stage"
+            N_("This call has concept notes: it stays a concept-note-first call."), "stage"
         )
 
 
@@ -79,12 +82,12 @@ def has_concept_notes(call: Call) -> bool:
 
 def _check(values: CallValues) -> None:
     if values.closes_on < values.opens_on:
-        raise CallRefused("The call cannot close before it opens.", "closes_on")
+        raise CallRefused(N_("The call cannot close before it opens."), "closes_on")
     if values.max_budget < values.min_budget:
-        raise CallRefused("The largest budget must not be below the smallest.", "max_budget")
+        raise CallRefused(N_("The largest budget must not be below the smallest."), "max_budget")
     if values.max_duration_months < values.min_duration_months:
         raise CallRefused(
-            "The longest duration must not be below the shortest.", "max_duration_months"
+            N_("The longest duration must not be below the shortest."), "max_duration_months"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -38,7 +39,7 @@ def _values(form: CallForm) -> CallValues | None:
         try:
             amounts[name] = parse_amount(value)
         except AmountError as error:
-            getattr(form, name).errors.append(str(error))
+            getattr(form, name).errors.append(_(str(error)))
     if len(amounts) < 3:
         return None
     return CallValues(
@@ -70,9 +71,16 @@ def _form_page(call: Call | None):
         values.extend([read] if read is not None else [])
         return read is not None
 
+    def save() -> Call:
+        """Save the call; a refusal says why in the page's language."""
+        try:
+            return save_call(current_user, call, values[0])
+        except CallRefused as refused:
+            raise CallRefused(_(refused.message), refused.field, stale=refused.stale) from refused
+
     return web.save_page(
         form,
-        lambda: save_call(current_user, call, values[0]),
+        save,
         once=once,
         back=url_for("calls.index"),
         what=lambda saved: f"call “{saved.title}”",

@@ -13,6 +13,7 @@ from datetime import datetime
 from fund.accounts.models import User
 from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.proposals.attachments import UploadRefused, check_content, file_details, stored_file
 from fund.reporting.models import ReportAttachment
 from fund.reporting.operations import ReportRefused, editable
@@ -61,7 +62,7 @@ def remove_attachment(
     report = editable(actor, report_id, "narrative")
     attachment = next((a for a in report.attachments if a.id == attachment_id), None)
     if attachment is None:
-        raise ReportRefused("This file is not attached to this report.", stale=True)
+        raise ReportRefused(N_("This file is not attached to this report."), stale=True)
     details = file_details(attachment)
     report.attachments.remove(attachment)
     db.session.flush()

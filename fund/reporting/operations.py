@@ -22,6 +22,7 @@ from fund.accounts.models import Organization, Role, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance.models import Allocation, AllocationShare
+from fund.labels import N_
 from fund.locking import locked
 from fund.money import format_usd, read_amount
 from fund.proposals.models import Proposal
@@ -99,7 +100,7 @@ def on_proposal_transitioned(sender: Proposal, *, trigger: str, actor: Any = Non
 def _report(report_id: int) -> ProgrammeReport:
     report = locked(ProgrammeReport, report_id)
     if report is None:
-        raise ReportRefused("There is no such report.")
+        raise ReportRefused(N_("There is no such report."))
     return report
 
 
@@ -108,17 +109,17 @@ def set_due_date(
 ) -> ProgrammeReport:
     """The secretariat moves a report's due date, with its reason; audited."""
     if not actor.has_role(Role.SECRETARIAT):
-        raise ReportRefused("Only the secretariat changes a report's due date.")
+        raise ReportRefused(N_("Only the secretariat changes a report's due date."))
     reason = (reason or "").strip()
     if not reason:
-        raise ReportRefused("Give the reason for the new due date.", "reason")
+        raise ReportRefused(N_("Give the reason for the new due date."), "reason")
     report = _report(report_id)
     if due_on < report.period_end:
         raise ReportRefused(
             f"A report is due after its period ends ({report.period_end:%d %B %Y}).", "due_on"
         )
     if due_on == report.due_on:
-        raise ReportRefused("That is the report's due date already.", "due_on")
+        raise ReportRefused(N_("That is the report's due date already."), "due_on")
     old, report.due_on = report.due_on, due_on
     record(
         "report_due_date_changed",
@@ -140,7 +141,7 @@ def editable(actor: User, report_id: int, kind_check: str) -> ProgrammeReport:
     `kind_check` is "narrative" or "financial"."""
     report = _report(report_id)
     if not reports_for(actor, report.proposal_id):
-        raise ReportRefused("Only the staff of the programme's organizations edit its reports.")
+        raise ReportRefused(N_("Only the staff of the programme's organizations edit its reports."))
     if report.status not in REPORT_EDITABLE_STATES:
         raise ReportRefused(
             f"The report is {report.status}: it can no longer be changed.", stale=True
@@ -260,16 +261,19 @@ def save_financial(
         select(Allocation.id).where(Allocation.proposal_id == report.proposal_id)
     )
     if allocation_id is None:
-        raise ReportRefused("The programme has no allocation.")
+        raise ReportRefused(N_("The programme has no allocation."))
     transferred = _locked_shares(allocation_id)
     for (organization, category), amount in lines.items():
         if organization not in transferred or category not in CATEGORIES:
             raise ReportRefused(
-                "Expenditure is reported by participating organization and UNSDG category (1 to 8)."
+                N_(
+                    "Expenditure is reported by participating organization and UNSDG category "
+                    "(1 to 8)."
+                )
             )
         if amount is not None and amount < 0:
             raise ReportRefused(
-                "An expenditure is never below zero.", f"e-{organization}-{category}"
+                N_("An expenditure is never below zero."), f"e-{organization}-{category}"
             )
     stored = {
         (line.organization_id, line.category_code): read_amount(line.amount)
@@ -309,7 +313,7 @@ def save_financial(
         db.session.flush()
     except IntegrityError as error:
         raise ReportRefused(
-            "The expenditure would exceed what was transferred: nothing was saved."
+            N_("The expenditure would exceed what was transferred: nothing was saved.")
         ) from error
     record(
         "report_saved",

@@ -160,8 +160,8 @@ def report(report_id: int):
         content = page.load(found, current_user)
         content.values = typed
         if error.field:
-            content.errors[error.field] = error.message
-        return _render(content, error.message, 409 if error.stale else 400)
+            content.errors[error.field] = _(error.message)
+        return _render(content, _(error.message), 409 if error.stale else 400)
     flash(_("The report is saved."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -184,8 +184,8 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
         content = page.load(_report(report_id), current_user)
         content.values["comment"] = comment
         if error.field:
-            content.errors[error.field] = error.message
-        return _render(content, error.message, 409 if error.stale else 400)
+            content.errors[error.field] = _(error.message)
+        return _render(content, _(error.message), 409 if error.stale else 400)
     flash(done, "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -245,8 +245,8 @@ def due_date(report_id: int):
         db.session.rollback()
         content = page.load(_report(report_id), current_user)
         content.values |= {"due_on": typed, "reason": reason}
-        content.errors[error.field or "due_on"] = error.message
-        return _render(content, error.message, 400)
+        content.errors[error.field or "due_on"] = _(error.message)
+        return _render(content, _(error.message), 400)
     flash(_("The due date is changed."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -256,8 +256,8 @@ def due_date(report_id: int):
 
 def _attachments_page(report_id: int, error: ReportRefused):
     content = page.load(_report(report_id), current_user)
-    content.errors[error.field or attachments.FIELD] = error.message
-    return _render(content, error.message, 409 if error.stale else 400)
+    content.errors[error.field or attachments.FIELD] = _(error.message)
+    return _render(content, _(error.message), 409 if error.stale else 400)
 
 
 def _change_attachments(

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from fund.accounts.models import Organization, OrganizationKind, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.locking import locked
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
@@ -89,7 +90,7 @@ class RevisionValues:
 def _proposal(proposal_id: int) -> Proposal:
     proposal = locked(Proposal, proposal_id)
     if proposal is None:
-        raise RevisionRefused("There is no such programme.")
+        raise RevisionRefused(N_("There is no such programme."))
     return proposal
 
 
@@ -97,7 +98,7 @@ def _revision(revision_id: int) -> tuple[Revision, Proposal]:
     """The revision and its programme, both locked (the programme first)."""
     proposal_id = db.session.scalar(select(Revision.proposal_id).where(Revision.id == revision_id))
     if proposal_id is None:
-        raise RevisionRefused("There is no such revision.")
+        raise RevisionRefused(N_("There is no such revision."))
     proposal = _proposal(proposal_id)
     revision = locked(Revision, revision_id)
     return revision, proposal  # type: ignore[return-value]
@@ -120,9 +121,11 @@ def start(actor: User, proposal_id: int, now: datetime | None = None) -> Revisio
     now = now or utcnow()
     proposal = _proposal(proposal_id)
     if not revises(actor, proposal_id):
-        raise RevisionRefused("Only the staff of the programme's organizations request revisions.")
+        raise RevisionRefused(
+            N_("Only the staff of the programme's organizations request revisions.")
+        )
     if proposal.status != FUNDED_STATE:
-        raise RevisionRefused("Only a funded programme can be revised.")
+        raise RevisionRefused(N_("Only a funded programme can be revised."))
     if (current := open_revision_of(proposal_id)) is not None:
         raise RevisionRefused(
             f"Revision {current.number} of this programme is still open: finish it first.",
@@ -164,7 +167,7 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
     """The programme's duration in months that ends on `new_end`; refused unless `new_end` is
     later than the current end and the last day of a month of the programme."""
     if new_end is None:
-        raise RevisionRefused("Give the new end date (YYYY-MM-DD).", "new_end_date")
+        raise RevisionRefused(N_("Give the new end date (YYYY-MM-DD)."), "new_end_date")
     start_on, end = programme_end(proposal)
     if new_end <= end:
         raise RevisionRefused(
@@ -191,7 +194,7 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
 def _organizations(ids: list[int]) -> list[Organization]:
     rows = db.session.scalars(select(Organization).where(Organization.id.in_(ids))).all()
     if len(rows) != len(set(ids)) or any(o.kind != OrganizationKind.UN_ENTITY for o in rows):
-        raise RevisionRefused("Choose participating UN organizations only.", "participants")
+        raise RevisionRefused(N_("Choose participating UN organizations only."), "participants")
     return sorted(rows, key=lambda o: o.acronym or o.name)
 
 
@@ -208,26 +211,29 @@ def save(
             f"The revision is “{revision.status_label}”: it can no longer be changed.", stale=True
         )
     if not revises(actor, revision.proposal_id):
-        raise RevisionRefused("Only the staff of the programme's organizations edit revisions.")
+        raise RevisionRefused(N_("Only the staff of the programme's organizations edit revisions."))
     months = _check_end_date(proposal, values.new_end_date) if values.extension else None
     summary = values.new_summary.strip()
     if values.scope and not summary:
-        raise RevisionRefused("Write the programme's summary as revised.", "new_summary")
+        raise RevisionRefused(N_("Write the programme's summary as revised."), "new_summary")
     participants = _organizations(values.participant_ids) if values.participants else []
     if values.participants:
         if not participants:
-            raise RevisionRefused("Choose the participating organizations.", "participants")
+            raise RevisionRefused(N_("Choose the participating organizations."), "participants")
         if proposal.lead_organization_id not in {o.id for o in participants}:
             raise RevisionRefused(
-                "The lead UN entity stays among the participating organizations.", "participants"
+                N_("The lead UN entity stays among the participating organizations."),
+                "participants",
             )
     if values.budget:
         allowed = {o.id for o in (participants or proposal.participants)}
         allowed.add(proposal.lead_organization_id)
         if not values.lines:
-            raise RevisionRefused("Enter the new budget lines.", "budget")
+            raise RevisionRefused(N_("Enter the new budget lines."), "budget")
         if any(line.organization_id not in allowed for line in values.lines):
-            raise RevisionRefused("Each budget line is for a participating organization.", "budget")
+            raise RevisionRefused(
+                N_("Each budget line is for a participating organization."), "budget"
+            )
     revision.justification = values.justification.strip()
     revision.new_end_date = values.new_end_date if values.extension else None
     revision.new_duration_months = months
@@ -380,16 +386,16 @@ def open_new_round(actor: User, revision_id: int, now: datetime | None = None) -
     now = now or utcnow()
     revision, proposal = _revision(revision_id)
     if not actor.has_role("secretariat"):
-        raise RevisionRefused("Only the secretariat opens a voting round.")
+        raise RevisionRefused(N_("Only the secretariat opens a voting round."))
     if revision.status != "committee":
-        raise RevisionRefused("The revision is not with the committee.", stale=True)
+        raise RevisionRefused(N_("The revision is not with the committee."), stale=True)
     open_round_id = db.session.scalar(
         select(VotingRound.id).where(
             VotingRound.revision_id == revision.id, VotingRound.status == RoundStatus.OPEN
         )
     )
     if open_round_id is not None:
-        raise RevisionRefused("A voting round about this revision is still open.", stale=True)
+        raise RevisionRefused(N_("A voting round about this revision is still open."), stale=True)
     return _open_round(proposal, revision, actor, now)
 
 

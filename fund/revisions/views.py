@@ -133,7 +133,7 @@ def new(proposal_id: int):
         db.session.commit()
     except RevisionRefused as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(_(error.message), "error")
         return redirect(url_for("revisions.programme", proposal_id=proposal_id))
     flash(_("The revision is started: fill it in, save it, then submit it."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision.id))
@@ -198,8 +198,10 @@ def revision(revision_id: int):
         content = page.load(_revision(revision_id))
         content.values, content.rows = typed, rows
         if error.field:
-            content.errors[error.field] = error.message
-        return _render(content, None if error.field else error.message, 409 if error.stale else 400)
+            content.errors[error.field] = _(error.message)
+        return _render(
+            content, None if error.field else _(error.message), 409 if error.stale else 400
+        )
     flash(_("The revision is saved."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
@@ -217,8 +219,10 @@ def _transition(revision_id: int, trigger: str, done: str):
         content = page.load(_revision(revision_id))
         content.values["comment"] = comment
         if error.field:
-            content.errors[error.field] = error.message
-        return _render(content, None if error.field else error.message, 409 if error.stale else 400)
+            content.errors[error.field] = _(error.message)
+        return _render(
+            content, None if error.field else _(error.message), 409 if error.stale else 400
+        )
     flash(done, "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
@@ -254,7 +258,7 @@ def new_round(revision_id: int):
     except RevisionRefused as error:
         db.session.rollback()
         return _render(
-            page.load(_revision(revision_id)), error.message, 409 if error.stale else 400
+            page.load(_revision(revision_id)), _(error.message), 409 if error.stale else 400
         )
     flash(_("A new voting round about the revision is open."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))

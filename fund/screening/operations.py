@@ -15,6 +15,7 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import add_recorded, record
 from fund.calls.models import Call, Stage
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal
 from fund.screening.guards import criteria_of
@@ -131,7 +132,7 @@ def prefill(proposal: Proposal, rules: Rules) -> dict[int, tuple[str, str]]:
 
 def _require_secretariat(actor: User) -> None:
     if not actor.has_role(Role.SECRETARIAT):
-        raise ScreeningError("Only the secretariat screens proposals and edits their criteria.")
+        raise ScreeningError(N_("Only the secretariat screens proposals and edits their criteria."))
 
 
 def record_checks(
@@ -160,16 +161,16 @@ def record_checks(
         note = (note or "").strip()
         if criterion_id not in criteria:
             raise ScreeningError(
-                "A criterion is not an active criterion of this call for this stage."
+                N_("A criterion is not an active criterion of this call for this stage.")
             )
         if result not in _RESULTS:
-            errors[criterion_id] = "Choose pass, fail or not applicable."
+            errors[criterion_id] = N_("Choose pass, fail or not applicable.")
         elif result == CheckResult.FAIL and not note:
-            errors[criterion_id] = "Say why it fails: a fail needs a note."
+            errors[criterion_id] = N_("Say why it fails: a fail needs a note.")
         else:
             cleaned[criterion_id] = (result, note)
     if errors:
-        raise ScreeningError("Some checks could not be saved.", errors)
+        raise ScreeningError(N_("Some checks could not be saved."), errors)
 
     version = proposal.submission_number
     existing = {
@@ -283,12 +284,12 @@ def add_criterion(
     _require_secretariat(actor)
     label = (label or "").strip()
     if not label:
-        raise ScreeningError("Describe the criterion.")
+        raise ScreeningError(N_("Describe the criterion."))
     if stage not in call_stages(call):
-        raise ScreeningError("This call does not take concept notes.")
+        raise ScreeningError(N_("This call does not take concept notes."))
     criteria = ensure_criteria(call, stage=stage)
     if any(c.label.casefold() == label.casefold() for c in criteria):
-        raise ScreeningError("This call already has a criterion with that description.")
+        raise ScreeningError(N_("This call already has a criterion with that description."))
     return _append_criterion(
         call, actor, stage, code=_code_for(call.id, label), label=label, now=now
     )
@@ -315,7 +316,9 @@ def add_default_criterion(
     ensure_criteria(call, stage=ALL_STAGES)
     row = next((r for r in missing_defaults(call) if r["code"] == code), None)
     if row is None:
-        raise ScreeningError("This call already has that criterion, or the fund has no such one.")
+        raise ScreeningError(
+            N_("This call already has that criterion, or the fund has no such one.")
+        )
     return _append_criterion(
         call,
         actor,
@@ -363,7 +366,7 @@ def remove_criterion(
     _require_secretariat(actor)
     if check_count(criterion):
         raise ScreeningError(
-            "This criterion has recorded checks and cannot be removed; deactivate it instead."
+            N_("This criterion has recorded checks and cannot be removed; deactivate it instead.")
         )
     others = db.session.scalar(
         select(func.count())
@@ -376,7 +379,7 @@ def remove_criterion(
     )
     if not others:
         raise ScreeningError(
-            "A call keeps at least one criterion of each stage; deactivate it instead."
+            N_("A call keeps at least one criterion of each stage; deactivate it instead.")
         )
     details = _criterion_details(criterion)
     call_id = criterion.call_id

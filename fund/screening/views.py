@@ -240,9 +240,9 @@ def checklist(proposal_id: int):
     except operations.ScreeningError as error:
         db.session.rollback()
         for criterion_id, problem in error.errors.items():
-            form[f"note_{criterion_id}"].errors.append(problem)
+            form[f"note_{criterion_id}"].errors.append(_(problem))
         if not error.errors:
-            form.form_errors.append(str(error))
+            form.form_errors.append(_(str(error)))
         return _render_checklist(_proposal(proposal_id), form, status=400)
     if changed:
         saved = ngettext(
@@ -387,7 +387,7 @@ def criteria(call_id: int):
             db.session.commit()
         except operations.ScreeningError as error:
             db.session.rollback()
-            return _render_criteria(call, form, str(error), 400)
+            return _render_criteria(call, form, _(str(error)), 400)
         flash(_switch_done(operation, label), "success")
         return redirect(done)
 
@@ -408,7 +408,7 @@ def criteria(call_id: int):
         db.session.commit()
     except operations.ScreeningError as error:
         db.session.rollback()
-        form.label.errors.append(str(error))
+        form.label.errors.append(_(str(error)))
         return _render_criteria(call, form, status=400)
     flash(_("Criterion “%(label)s” added.", label=criterion.label), "success")
     return redirect(done)
@@ -424,7 +424,7 @@ def _add_default(call: Call, default: DefaultCriterionForm, done: str):
     except (operations.ScreeningError, IntegrityError) as error:
         db.session.rollback()
         message = (
-            str(error)
+            _(str(error))
             if isinstance(error, operations.ScreeningError)
             else _("Someone else added this criterion at the same moment.")
         )
