@@ -26,6 +26,7 @@ from fund.finance.currencies import BASE_CURRENCY, ISO_4217
 from fund.finance.models import GENERAL_POOL, Contribution, Pool
 from fund.finance.operations import FinanceError, _check_amount, _check_date, record_contribution
 from fund.finance.queries.as_of import contributions_by
+from fund.labels import N_
 from fund.money import MAX_AMOUNT, ZERO, format_amount, format_usd, read_amount, round_cents
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
@@ -35,7 +36,9 @@ MAX_RATE = Decimal("9999999999.99999999")
 def _amount(amount: Decimal, field: str) -> Decimal:
     _check_amount(amount, field)
     if amount > MAX_AMOUNT:
-        raise FinanceError(f"The amount cannot be more than {format_amount(MAX_AMOUNT)}.", field)
+        raise FinanceError(
+            N_("The amount cannot be more than %(max)s."), field, max=format_amount(MAX_AMOUNT)
+        )
     return amount
 
 
@@ -44,7 +47,7 @@ def check_currency(code: str, field: str = "currency") -> str:
     code = (code or "").strip().upper()
     if code not in ISO_4217:
         raise FinanceError(
-            "Give the currency as its three-letter ISO 4217 code, e.g. EUR or USD.", field
+            N_("Give the currency as its three-letter ISO 4217 code, e.g. EUR or USD."), field
         )
     return code
 
@@ -57,7 +60,9 @@ def parse_rate(text: str | None, field: str = "exchange_rate") -> Decimal:
     except InvalidOperation:
         rate = None
     if rate is None or not rate.is_finite() or "e" in cleaned.lower():
-        raise FinanceError(f"“{text}” is not a rate: use digits, e.g. 1.0825.", field)
+        raise FinanceError(
+            N_("“%(text)s” is not a rate: use digits, e.g. 1.0825."), field, text=text
+        )
     return check_rate(rate, field)
 
 
@@ -68,10 +73,10 @@ def rate_text(rate: Decimal) -> str:
 
 def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:
     if rate <= 0:
-        raise FinanceError("The exchange rate must be more than zero.", field)
+        raise FinanceError(N_("The exchange rate must be more than zero."), field)
     # Too large first: quantizing a rate of more than 20 digits is itself an error.
     if rate > MAX_RATE or rate != rate.quantize(RATE_PLACES):
-        raise FinanceError("Use at most eight decimals and ten digits before the point.", field)
+        raise FinanceError(N_("Use at most eight decimals and ten digits before the point."), field)
     return rate
 
 
@@ -95,7 +100,9 @@ def record_pledge(
     _amount(amount, "amount")
     _check_date(pledged_on, now, "pledge", "pledged_on")
     if not schedule:
-        raise FinanceError("Give at least one expected payment (its date and amount).", "schedule")
+        raise FinanceError(
+            N_("Give at least one expected payment (its date and amount)."), "schedule"
+        )
     lines = []
     for due_on, part in schedule:
         _amount(part, "schedule")
@@ -103,9 +110,10 @@ def record_pledge(
     scheduled = sum((part for _, part in schedule), ZERO)
     if scheduled != amount:
         raise FinanceError(
-            f"The expected payments add up to {currency} {format_amount(scheduled)}, not the "
-            f"pledged {currency} {format_amount(amount)}.",
+            N_("The expected payments add up to %(scheduled)s, not the pledged %(pledged)s."),
             "schedule",
+            scheduled=f"{currency} {format_amount(scheduled)}",
+            pledged=f"{currency} {format_amount(amount)}",
         )
     pledge = Pledge.by(
         actor,
@@ -189,20 +197,22 @@ def record_deposit(
     _amount(amount, "amount")
     check_rate(exchange_rate)
     if currency == BASE_CURRENCY and exchange_rate != 1:
-        raise FinanceError("A deposit in USD is at the rate 1.", "exchange_rate")
+        raise FinanceError(N_("A deposit in USD is at the rate 1."), "exchange_rate")
     if pledge is not None:
         if pledge.donor_id != donor.id:
-            raise FinanceError("The pledge is another donor's.", "pledge_id")
+            raise FinanceError(N_("The pledge is another donor's."), "pledge_id")
         if pledge.currency != currency:
             raise FinanceError(
-                f"The pledge is in {pledge.currency}: record its deposits in {pledge.currency}.",
+                N_("The pledge is in %(currency)s: record its deposits in %(currency)s."),
                 "currency",
+                currency=pledge.currency,
             )
     gross = usd_gross(amount, exchange_rate)
     if gross <= 0:
         raise FinanceError(
-            f"At this rate the deposit is worth {format_usd(gross)}: check the rate.",
+            N_("At this rate the deposit is worth %(gross)s: check the rate."),
             "exchange_rate",
+            gross=format_usd(gross),
         )
     _amount(gross, "exchange_rate")
     return record_contribution(
@@ -232,7 +242,7 @@ def _general_available() -> Decimal:
         select(Pool.available).where(Pool.code == GENERAL_POOL).with_for_update()
     ).first()
     if row is None:
-        raise FinanceError("The fund has no unearmarked pool.")
+        raise FinanceError(N_("The fund has no unearmarked pool."))
     return read_amount(row.available)
 
 
@@ -293,17 +303,19 @@ def record_direct_cost(
     now = now or utcnow()
     description = (description or "").strip()
     if not description:
-        raise FinanceError("Say what the cost is for.", "description")
+        raise FinanceError(N_("Say what the cost is for."), "description")
     _amount(amount, "amount")
     _check_date(charged_on, now, "charge", "charged_on")
     available = _general_available()  # locks the pool: a concurrent allocation waits here
-    refusal = (
-        f"The unearmarked pool holds {format_usd(available)} unallocated: it cannot pay "
-        f"{format_usd(amount)}."
+    refused = FinanceError(
+        N_("The unearmarked pool holds %(available)s unallocated: it cannot pay %(amount)s."),
+        "amount",
+        available=format_usd(available),
+        amount=format_usd(amount),
     )
     if amount > available:
-        raise FinanceError(refusal, "amount")
-    _move_general(-amount, refusal)
+        raise refused
+    _move_general(-amount, refused.message)
     cost = DirectCost.by(actor, now, charged_on=charged_on, amount=amount, description=description)
     details = {"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL}
     return add_recorded(

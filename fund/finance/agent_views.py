@@ -66,7 +66,10 @@ def _record(form, kind: str, back: str, run: Callable[[], str], render: Callable
 
     def save() -> str:
         once.claim()
-        message = run()
+        try:
+            message = run()
+        except FinanceError as refused:
+            raise refused.translated() from refused
         once.done(back, message)
         return message
 

@@ -40,6 +40,7 @@ from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, 
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
 from fund.finance.operations import FinanceError, _add, _add_to, _move_pool, close_proposal
 from fund.finance.transfers import cancel_open_requests
+from fund.labels import N_
 from fund.money import CENT, ZERO, format_usd, read_amount
 from fund.proposals.models import Proposal
 
@@ -157,7 +158,9 @@ def close_programme(
     allocation = _allocation_of(proposal.id)
     if allocation is None or proposal.status != "funded":
         close_proposal(actor, proposal, reason, now=now)  # the workflow says why not
-        raise FinanceError(f"{proposal.reference} has no allocation to close.")
+        raise FinanceError(
+            N_("%(reference)s has no allocation to close."), reference=proposal.reference
+        )
     _check_day(closed_on, now, "closing", "closed_on", allocation.allocated_on)
     shares = _locked_shares(allocation.id)
     names = _names(row.organization_id for row in shares)
@@ -171,9 +174,13 @@ def close_programme(
         _check_amount(spent, f"{name}'s final expenditure", where, zero=True)
         if spent > transferred:
             raise FinanceError(
-                f"{name}'s final expenditure cannot be more than what was transferred to it "
-                f"({format_usd(transferred)}).",
+                N_(
+                    "%(name)s's final expenditure cannot be more than what was transferred to it "
+                    "(%(amount)s)."
+                ),
                 where,
+                name=name,
+                amount=format_usd(transferred),
             )
         final[row.organization_id] = (transferred, spent)
     close_proposal(actor, proposal, reason, now=now)
@@ -285,20 +292,29 @@ def record_refund(
     now = now or utcnow()
     closure = db.session.get(ProgrammeClosure, proposal.id)
     if closure is None:
-        raise FinanceError(f"{proposal.reference} is not closed: no refund is due on it.")
+        raise FinanceError(
+            N_("%(reference)s is not closed: no refund is due on it."), reference=proposal.reference
+        )
     _check_amount(amount, "the refund", "amount", zero=False)
     _check_day(received_on, now, "received", "received_on", closure.closed_on)
     share = _locked_closure_share(closure.allocation_id, organization_id)
     if share is None:
-        raise FinanceError("This organization has no share in the programme.", "organization_id")
+        raise FinanceError(
+            N_("This organization has no share in the programme."), "organization_id"
+        )
     name = _names([organization_id])[organization_id]
     outstanding = read_amount(share.outstanding)
     if amount > outstanding:
         raise FinanceError(
-            f"{name} owes at most {format_usd(outstanding)} (refund due "
-            f"{format_usd(read_amount(share.due))}, {format_usd(read_amount(share.refunded))} "
-            "received already).",
+            N_(
+                "%(name)s owes at most %(outstanding)s (refund due %(due)s, %(refunded)s "
+                "received already)."
+            ),
             "amount",
+            name=name,
+            outstanding=format_usd(outstanding),
+            due=format_usd(read_amount(share.due)),
+            refunded=format_usd(read_amount(share.refunded)),
         )
     _add_to(
         ClosureShare.refunded,
@@ -312,7 +328,7 @@ def record_refund(
     room = {row.pool_code: read_amount(row.disbursed - row.refunded) for row in sources}
     draws, missing = funding.plan_draws(amount, [(code, room[code]) for code in refund_order(room)])
     if missing > 0:  # the shares' refunds due never exceed what the pools paid out
-        raise FinanceError("The refund exceeds what the allocation's pools paid out.", "amount")
+        raise FinanceError(N_("The refund exceeds what the allocation's pools paid out."), "amount")
     _lock_pools(sorted(code for code, _ in draws))
     for code, take in draws:
         _add_to(

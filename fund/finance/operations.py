@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +38,7 @@ from fund.finance.models import (
 )
 from fund.finance.queries.lists import remaining_by_organization
 from fund.finance.transfer_models import TransferRequest
+from fund.labels import N_
 from fund.money import CENT, format_usd, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
@@ -49,7 +51,24 @@ _NO_SYNC = {"synchronize_session": False}
 
 class FinanceError(Refused):
     """A money operation refused, with a sentence for the person; `field` names the form field
-    the problem belongs to, if any."""
+    the problem belongs to, if any. A sentence marked for translation (`N_`) is given with the
+    `values` of its placeholders: it is kept in English (`message`, what is logged and tested)
+    and a page shows it in the reader's language (`translated`); a value named `status` is a
+    status label, shown translated too."""
+
+    def __init__(
+        self, message: str, field: str | None = None, *, stale: bool = False, **values: Any
+    ) -> None:
+        super().__init__(message % values if values else message, field, stale=stale)
+        self.template = message
+        self.values = values
+
+    def translated(self) -> FinanceError:
+        """The refusal in the language of the request's page (a view's only)."""
+        values = dict(self.values)
+        if "status" in values:
+            values["status"] = gettext(values["status"])
+        return FinanceError(gettext(self.template, **values), self.field, stale=self.stale)
 
 
 def fee_for(gross: Decimal, rate: Decimal) -> Decimal:
@@ -67,9 +86,9 @@ def _check_date(value: date, now: datetime, what: str, field: str) -> None:
 
 def _check_amount(amount: Decimal, field: str) -> None:
     if amount != amount.quantize(CENT):
-        raise FinanceError("Use at most two decimals (cents).", field)
+        raise FinanceError(N_("Use at most two decimals (cents)."), field)
     if amount <= 0:
-        raise FinanceError("The amount must be more than zero.", field)
+        raise FinanceError(N_("The amount must be more than zero."), field)
 
 
 def _add_to(column, amount: Decimal, *where, refusal: str) -> int:
@@ -150,7 +169,9 @@ def record_contribution(
     _check_date(received_on, now, "received", "received_on")
     pool_code = earmark_area_code or GENERAL_POOL
     if db.session.get(Pool, pool_code) is None:
-        raise FinanceError(f"There is no pool for the earmark “{pool_code}”.", "earmark")
+        raise FinanceError(
+            N_("There is no pool for the earmark “%(code)s”."), "earmark", code=pool_code
+        )
     fee = fee_for(gross, rate)
     net = gross - fee
     contribution = _write_payment(
@@ -211,7 +232,7 @@ def void_contribution(
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise FinanceError("Give the reason for voiding the contribution.", "reason")
+        raise FinanceError(N_("Give the reason for voiding the contribution."), "reason")
     net, code = read_amount(contribution.net), contribution.pool_code
     available = _pool_available(code)  # locks the pool first: a concurrent void waits here
     voided = db.session.execute(
@@ -221,7 +242,9 @@ def void_contribution(
     ).first()
     if voided is not None:
         raise FinanceError(
-            f"Contribution C-{contribution.id} was already voided on {voided.voided_at:%d %B %Y}."
+            N_("Contribution C-%(id)s was already voided on %(date)s."),
+            id=contribution.id,
+            date=f"{voided.voided_at:%d %B %Y}",
         )
     label = funding.pool_label(code)
     allocated_message = (
@@ -355,7 +378,7 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
         amount, [(code, unpaid[code]) for code in funding.draw_order(unpaid)]
     )
     if missing > 0:  # the shares hold the allocation's total: a payment cannot exceed its pools
-        raise FinanceError("The payment exceeds what the allocation's pools paid in.", "amount")
+        raise FinanceError(N_("The payment exceeds what the allocation's pools paid in."), "amount")
     for code, take in draws:
         _add_to(
             AllocationSource.disbursed,
@@ -424,29 +447,41 @@ def record_disbursement(
     proposal = db.session.get(Proposal, allocation.proposal_id)
     if proposal.status != "funded":
         raise FinanceError(
-            "Disbursements are recorded only for funded proposals; "
-            f"{proposal.reference} is “{proposal.status_label}”."
+            N_(
+                "Disbursements are recorded only for funded proposals; %(reference)s is "
+                "“%(status)s”."
+            ),
+            reference=proposal.reference,
+            status=proposal.status_label,
         )
     _check_amount(amount, "amount")
     _check_date(paid_on, now, "payment", "paid_on")
     if paid_on < allocation.allocated_on:
         raise FinanceError(
-            "The payment date cannot be before the allocation "
-            f"({allocation.allocated_on:%d %B %Y}).",
+            N_("The payment date cannot be before the allocation (%(date)s)."),
             "paid_on",
+            date=f"{allocation.allocated_on:%d %B %Y}",
         )
     organization = db.session.get(Organization, organization_id)
     share = _share_paid(allocation.id, organization_id)
     if share is None or organization is None:
-        raise FinanceError("This organization has no share in the allocation.", "organization_id")
+        raise FinanceError(
+            N_("This organization has no share in the allocation."), "organization_id"
+        )
     name = organization.acronym or organization.name
     share_amount, disbursed = share
     remaining = share_amount - disbursed
     if amount > remaining:
         raise FinanceError(
-            f"Only {format_usd(remaining)} remains to be paid to {name} (its share is "
-            f"{format_usd(share_amount)}, {format_usd(disbursed)} paid already).",
+            N_(
+                "Only %(remaining)s remains to be paid to %(name)s (its share is %(share)s, "
+                "%(paid)s paid already)."
+            ),
             "amount",
+            remaining=format_usd(remaining),
+            name=name,
+            share=format_usd(share_amount),
+            paid=format_usd(disbursed),
         )
     if request is not None:  # the share's row is locked: then the request's
         from fund.finance import transfers

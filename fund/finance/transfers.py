@@ -28,12 +28,13 @@ from fund.finance import tranche
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.operations import FinanceError, _add, _check_amount, _share_paid
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
+from fund.labels import N_
 from fund.locking import locked
 from fund.money import format_usd, read_amount
 from fund.proposals.models import Proposal
 from fund.signals import transfer_requested
 
-NOT_REQUESTED = (
+NOT_REQUESTED = N_(
     "No transfer to this organization is requested: the secretariat requests a transfer "
     "before the administrative agent records it. Nothing was recorded."
 )
@@ -85,8 +86,11 @@ def _funded(allocation: Allocation) -> Proposal:
     proposal = db.session.get(Proposal, allocation.proposal_id)
     if proposal.status != "funded":
         raise FinanceError(
-            "Transfers are requested only for funded programmes; "
-            f"{proposal.reference} is “{proposal.status_label}”."
+            N_(
+                "Transfers are requested only for funded programmes; %(reference)s is “%(status)s”."
+            ),
+            reference=proposal.reference,
+            status=proposal.status_label,
         )
     return proposal
 
@@ -106,23 +110,35 @@ def request_transfer(
     organization = db.session.get(Organization, organization_id)
     share = _share_paid(allocation.id, organization_id)  # the share's row locked from here
     if share is None or organization is None:
-        raise FinanceError("This organization has no share in the allocation.", "organization_id")
+        raise FinanceError(
+            N_("This organization has no share in the allocation."), "organization_id"
+        )
     name = _name(organization)
     share_amount, transferred = share
     pending = open_request(allocation.id, organization_id)
     if pending is not None:
         raise FinanceError(
-            f"A transfer of {format_usd(pending.amount)} to {name} is already requested "
-            f"({reference(pending)}): the administrative agent records it, or it is cancelled, "
-            "before another is requested.",
+            N_(
+                "A transfer of %(amount)s to %(name)s is already requested (%(reference)s): the "
+                "administrative agent records it, or it is cancelled, before another is requested."
+            ),
             "organization_id",
+            amount=format_usd(pending.amount),
+            name=name,
+            reference=reference(pending),
         )
     remaining = share_amount - transferred
     if amount > remaining:
         raise FinanceError(
-            f"Only {format_usd(remaining)} remains to be transferred to {name} (its share is "
-            f"{format_usd(share_amount)}, {format_usd(transferred)} transferred already).",
+            N_(
+                "Only %(remaining)s remains to be transferred to %(name)s (its share is "
+                "%(share)s, %(transferred)s transferred already)."
+            ),
             "amount",
+            remaining=format_usd(remaining),
+            name=name,
+            share=format_usd(share_amount),
+            transferred=format_usd(transferred),
         )
     number = tranche_number(allocation.id, organization_id)
     conditions: list[dict[str, Any]] = []
@@ -192,7 +208,7 @@ def check_recordable(
         allocation_id,
         organization_id,
     ):
-        raise FinanceError("The transfer request is not this organization's on this programme.")
+        raise FinanceError(N_("The transfer request is not this organization's on this programme."))
     if row.status != OPEN:
         raise FinanceError(
             f"Transfer request {reference(row)} is {row.status_label.lower()} already. "
@@ -200,9 +216,10 @@ def check_recordable(
         )
     if amount != read_amount(row.amount):
         raise FinanceError(
-            f"The transfer must be the amount requested ({reference(row)}): "
-            f"{format_usd(read_amount(row.amount))}.",
+            N_("The transfer must be the amount requested (%(reference)s): %(amount)s."),
             "amount",
+            reference=reference(row),
+            amount=format_usd(read_amount(row.amount)),
         )
     return row
 
@@ -225,13 +242,16 @@ def cancel_request(
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise FinanceError("Give the reason for cancelling the request.", "reason")
+        raise FinanceError(N_("Give the reason for cancelling the request."), "reason")
     _share_paid(request.allocation_id, request.organization_id)  # the share, then the request
     row = locked(TransferRequest, request.id)
     if row is None or row.status != OPEN:
         raise FinanceError(
-            f"Transfer request {reference(request)} is no longer open: it was recorded or "
-            "cancelled already."
+            N_(
+                "Transfer request %(reference)s is no longer open: it was recorded or cancelled "
+                "already."
+            ),
+            reference=reference(request),
         )
     row.status = TransferStatus.CANCELLED.value
     row.closed_by_id = actor.id
