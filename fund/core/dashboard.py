@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
 from fund.accounts.models import Organization, Role, User
@@ -100,7 +101,7 @@ def _own_revisions(organization_id: int) -> Task:
         )
         for rid, number, status, saved, pid in rows
     ]
-    return task("revisions_open", count, url_for("reporting.index"), "Your programmes", items)
+    return task("revisions_open", count, url_for("reporting.index"), _("Your programmes"), items)
 
 
 def applicant_section(user: User, today: date) -> Section:
@@ -108,17 +109,19 @@ def applicant_section(user: User, today: date) -> Section:
     tasks = []
     if organization_id:
         tasks = [
-            _own_proposals(organization_id, "draft", "drafts", "All drafts"),
-            _own_proposals(organization_id, "returned", "returned", "All proposals"),
+            _own_proposals(organization_id, "draft", "drafts", _("All drafts")),
+            _own_proposals(organization_id, "returned", "returned", _("All proposals")),
             _reports_due(organization_id, today),
             _own_revisions(organization_id),
         ]
     return Section(
         Role.APPLICANT,
-        "Your proposals and programmes",
+        _("Your proposals and programmes"),
         tasks,
-        "Nothing waits for you: no draft, no proposal returned, no report due in the next 30 "
-        "days and no revision open.",
+        _(
+            "Nothing waits for you: no draft, no proposal returned, no report due in the next 30 "
+            "days and no revision open."
+        ),
     )
 
 
@@ -135,7 +138,7 @@ def _votes_awaited(user: User, now: datetime) -> Task:
         items.append(
             proposal_item(row.proposal.id, row.proposal.title, "committee.review", note, soon)
         )
-    return task("votes_awaited", page.count, url_for("committee.index"), "Your votes", items)
+    return task("votes_awaited", page.count, url_for("committee.index"), _("Your votes"), items)
 
 
 def _next_meetings(today: date) -> Task:
@@ -154,15 +157,15 @@ def _next_meetings(today: date) -> Task:
         )
         for mid, title, held, place in rows
     ]
-    return task("meetings", count, url_for("meetings.index"), "All meetings", items)
+    return task("meetings", count, url_for("meetings.index"), _("All meetings"), items)
 
 
 def committee_section(user: User, now: datetime, today: date) -> Section:
     return Section(
         Role.COMMITTEE,
-        f"Your work on the {current_app.config['DECISION_BODY_NAME']}",
+        _("Your work on the %(body)s", body=_(current_app.config["DECISION_BODY_NAME"])),
         [_votes_awaited(user, now), _next_meetings(today)],
-        "No vote waits for you and no meeting is planned.",
+        _("No vote waits for you and no meeting is planned."),
     )
 
 
@@ -195,7 +198,7 @@ def _transfers_to_pay() -> Task:
         for rid, amount, tranche, requested, acronym, name, pid in rows
     ]
     all_open = url_for("transfers.agent_list")
-    return task("transfers_to_pay", count, all_open, "All open requests", items)
+    return task("transfers_to_pay", count, all_open, _("All open requests"), items)
 
 
 def _deposits_to_record(today: date) -> Task:
@@ -240,15 +243,15 @@ def _deposits_to_record(today: date) -> Task:
         )
         for pid, currency, missing, due, acronym, name in rows
     ]
-    return task("deposits_to_record", count, url_for("agent.pledges"), "All pledges", items)
+    return task("deposits_to_record", count, url_for("agent.pledges"), _("All pledges"), items)
 
 
 def agent_section(today: date) -> Section:
     return Section(
         Role.ADMINISTRATIVE_AGENT,
-        "The administrative agent's work",
+        _("The administrative agent's work"),
         [_transfers_to_pay(), _deposits_to_record(today)],
-        "No transfer request waits and every payment expected by today is recorded.",
+        _("No transfer request waits and every payment expected by today is recorded."),
     )
 
 
@@ -275,7 +278,7 @@ def _locked_accounts(now: datetime) -> Task:
         )
         for uid, name, email, start in rows
     ]
-    return task("locked_accounts", count, url_for("admin.users"), "All users", items)
+    return task("locked_accounts", count, url_for("admin.users"), _("All users"), items)
 
 
 def _failed_emails() -> Task:
@@ -299,15 +302,15 @@ def _failed_emails() -> Task:
         for mid, to, subject, created in rows
     ]
     all_failed = url_for("core.failed_emails_page")
-    return task("failed_emails", count, all_failed, "All emails not delivered", items)
+    return task("failed_emails", count, all_failed, _("All emails not delivered"), items)
 
 
 def admin_section(now: datetime) -> Section:
     return Section(
         Role.ADMIN,
-        "Administration",
+        _("Administration"),
         [_locked_accounts(now), _failed_emails()],
-        "No account is locked and every email was delivered or is still being tried.",
+        _("No account is locked and every email was delivered or is still being tried."),
     )
 
 

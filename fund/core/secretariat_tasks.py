@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, literal, or_, select
 
 from fund.accounts.models import Organization, Role
@@ -56,7 +57,7 @@ def _to_screen() -> Task:
         )
         for pid, title, status, submitted in rows
     ]
-    return task("to_screen", count, url_for("screening.queue"), "Screening queue", items)
+    return task("to_screen", count, url_for("screening.queue"), _("Screening queue"), items)
 
 
 def _rounds_to_close(now: datetime) -> Task:
@@ -93,9 +94,9 @@ def _rounds_to_close(now: datetime) -> Task:
             else "every seat voted",
             bool(deadline and deadline < now),
         )
-        for _, deadline, _, pid, title in rows
+        for _round, deadline, _opened, pid, title in rows
     ]
-    return task("rounds_to_close", count, url_for("committee.meeting"), "The meeting", items)
+    return task("rounds_to_close", count, url_for("committee.meeting"), _("The meeting"), items)
 
 
 def _approved_to_fund() -> Task:
@@ -111,7 +112,7 @@ def _approved_to_fund() -> Task:
         for pid, title, approved in rows
     ]
     approved = url_for("proposals.index", status="approved", kind=ProposalKind.PROPOSAL.value)
-    return task("approved_to_fund", count, approved, "Approved programmes", items)
+    return task("approved_to_fund", count, approved, _("Approved programmes"), items)
 
 
 def _tranches_to_request(today: date) -> Task:
@@ -159,7 +160,7 @@ def _tranches_to_request(today: date) -> Task:
         )
         for number, planned, amount, acronym, name, pid in rows
     ]
-    return task("tranches_to_request", count, url_for("finance.balance"), "Finances", items)
+    return task("tranches_to_request", count, url_for("finance.balance"), _("Finances"), items)
 
 
 def _revisions_to_decide() -> Task:
@@ -172,9 +173,9 @@ def _revisions_to_decide() -> Task:
     )
     items = [
         revision_item(rid, number, pid, dated("submitted", submitted))
-        for rid, number, submitted, pid, _ in rows
+        for rid, number, submitted, pid, _title in rows
     ]
-    return task("revisions_to_decide", count, url_for("revisions.index"), "All revisions", items)
+    return task("revisions_to_decide", count, url_for("revisions.index"), _("All revisions"), items)
 
 
 def secretariat_section(now: datetime, today: date) -> Section:
@@ -200,8 +201,10 @@ def secretariat_section(now: datetime, today: date) -> Section:
     ]
     return Section(
         Role.SECRETARIAT,
-        "The secretariat's work",
+        _("The secretariat's work"),
         tasks,
-        "Nothing waits for the secretariat: the screening queue is empty, no round is ready to "
-        "close, no approved programme waits for money and no report or revision waits.",
+        _(
+            "Nothing waits for the secretariat: the screening queue is empty, no round is ready "
+            "to close, no approved programme waits for money and no report or revision waits."
+        ),
     )

@@ -10,38 +10,43 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import ProgrammeReport, ReportKind
 
 SHOWN = 3  # the oldest items each task lists by name
 
-# Each task's words, by its key: one thing that waits, and several.
+# Each task's words, by its key: one thing that waits, and several (translated by `task`).
 WORDS: dict[str, tuple[str, str]] = {
     # Applicants
-    "drafts": ("draft to finish", "drafts to finish"),
-    "returned": ("proposal returned for revision", "proposals returned for revision"),
-    "reports_due": ("report due", "reports due"),
-    "revisions_open": ("revision to finish", "revisions to finish"),
+    "drafts": (N_("draft to finish"), N_("drafts to finish")),
+    "returned": (N_("proposal returned for revision"), N_("proposals returned for revision")),
+    "reports_due": (N_("report due"), N_("reports due")),
+    "revisions_open": (N_("revision to finish"), N_("revisions to finish")),
     # The secretariat
-    "to_screen": ("to screen", "to screen"),
-    "rounds_to_close": ("voting round to close", "voting rounds to close"),
-    "approved_to_fund": ("approved programme to fund", "approved programmes to fund"),
-    "tranches_to_request": ("tranche to request", "tranches to request"),
-    "reports_to_review": ("report to review", "reports to review"),
-    "reports_overdue": ("report overdue", "reports overdue"),
-    "revisions_to_decide": ("revision to decide", "revisions to decide"),
+    "to_screen": (N_("to screen"), N_("to screen")),
+    "rounds_to_close": (N_("voting round to close"), N_("voting rounds to close")),
+    "approved_to_fund": (N_("approved programme to fund"), N_("approved programmes to fund")),
+    "tranches_to_request": (N_("tranche to request"), N_("tranches to request")),
+    "reports_to_review": (N_("report to review"), N_("reports to review")),
+    "reports_overdue": (N_("report overdue"), N_("reports overdue")),
+    "revisions_to_decide": (N_("revision to decide"), N_("revisions to decide")),
     # The committee
-    "votes_awaited": ("vote awaited", "votes awaited"),
-    "meetings": ("meeting ahead", "meetings ahead"),
+    "votes_awaited": (N_("vote awaited"), N_("votes awaited")),
+    "meetings": (N_("meeting ahead"), N_("meetings ahead")),
     # The administrative agent
-    "transfers_to_pay": ("transfer request to pay", "transfer requests to pay"),
-    "deposits_to_record": ("pledge with a deposit to record", "pledges with deposits to record"),
+    "transfers_to_pay": (N_("transfer request to pay"), N_("transfer requests to pay")),
+    "deposits_to_record": (
+        N_("pledge with a deposit to record"),
+        N_("pledges with deposits to record"),
+    ),
     # Admins
-    "locked_accounts": ("account locked", "accounts locked"),
-    "failed_emails": ("email not delivered", "emails not delivered"),
+    "locked_accounts": (N_("account locked"), N_("accounts locked")),
+    "failed_emails": (N_("email not delivered"), N_("emails not delivered")),
 }
 
 
@@ -103,10 +108,10 @@ class Section:
 
 
 def task(key: str, count: int, url: str, link: str, items: list[Item]) -> Task:
-    """The task `key` in its `WORDS`: `count` things wait, `items` the oldest, all of them in
-    the list at `url` (its link's words: `link`)."""
+    """The task `key` in its `WORDS` (translated): `count` things wait, `items` the oldest, all
+    of them in the list at `url` (its link's words: `link`, translated by the caller)."""
     one, many = WORDS[key]
-    return Task(key, count, one, many, url, link, items)
+    return Task(key, count, _(one), _(many), url, link, items)
 
 
 def oldest(statement: Select, *order: Any) -> tuple[list[Any], int]:
@@ -174,7 +179,7 @@ def reports_task(where: Any, order: tuple, today: date, key: str) -> Task:
         key,
         count,
         url_for("reporting.index"),
-        "All programme reports",
+        _("All programme reports"),
         [report_item(row, today) for row in rows],
     )
 
