@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from .core import Rule, Workflow
 
+
+def N_(text: str) -> str:
+    """A label marked for translation where it is declared; the pages translate it where they
+    show it. The engine imports nothing of the application, so it has its own marker."""
+    return text
+
+
 _APPLICANT = frozenset({"applicant"})
 _COMMITTEE = frozenset({"committee"})
 _SECRETARIAT = frozenset({"secretariat"})
@@ -21,7 +28,7 @@ VOTING_ROUND_WORKFLOW = Workflow(
     name="voting round",
     states=(ROUND_OPEN, ROUND_CLOSED),
     initial=ROUND_OPEN,
-    state_labels={ROUND_OPEN: "Open", ROUND_CLOSED: "Closed (with its outcome)"},
+    state_labels={ROUND_OPEN: N_("Open"), ROUND_CLOSED: N_("Closed (with its outcome)")},
     rules=(
         Rule(
             "vote",
@@ -29,7 +36,7 @@ VOTING_ROUND_WORKFLOW = Workflow(
             ROUND_OPEN,
             _COMMITTEE,
             guards=("entitled_member", "seat_not_taken", "before_deadline"),
-            label="Cast or change a vote",
+            label=N_("Cast or change a vote"),
         ),
         Rule(
             "declare_conflict",
@@ -37,14 +44,14 @@ VOTING_ROUND_WORKFLOW = Workflow(
             ROUND_OPEN,
             _COMMITTEE,
             guards=("entitled_member",),
-            label="Declare a conflict of interest and be recused",
+            label=N_("Declare a conflict of interest and be recused"),
         ),
         Rule(
             "set_deadline",
             (ROUND_OPEN,),
             ROUND_OPEN,
             _SECRETARIAT,
-            label="Set, move or clear the deadline",
+            label=N_("Set, move or clear the deadline"),
         ),
         Rule(
             "close",
@@ -52,7 +59,7 @@ VOTING_ROUND_WORKFLOW = Workflow(
             ROUND_CLOSED,
             _SECRETARIAT,
             guards=("tally_as_seen", "quorum_met"),
-            label="Close with the outcome of the decision rule (approved or rejected)",
+            label=N_("Close with the outcome of the decision rule (approved or rejected)"),
         ),
         Rule(
             "close_without_quorum",
@@ -60,7 +67,7 @@ VOTING_ROUND_WORKFLOW = Workflow(
             ROUND_CLOSED,
             _SECRETARIAT,
             guards=("tally_as_seen", "quorum_missed"),
-            label="Close without quorum (a new round may be opened)",
+            label=N_("Close without quorum (a new round may be opened)"),
         ),
         Rule(
             "return_for_revision",
@@ -68,14 +75,14 @@ VOTING_ROUND_WORKFLOW = Workflow(
             ROUND_CLOSED,
             _SECRETARIAT,
             comment_required=True,
-            label="Close as returned: the proposal goes back to the applicant",
+            label=N_("Close as returned: the proposal goes back to the applicant"),
         ),
         Rule(
             "cancel",
             (ROUND_OPEN,),
             ROUND_CLOSED,
             _APPLICANT,
-            label="Close as cancelled: the proposal was withdrawn",
+            label=N_("Close as cancelled: the proposal was withdrawn"),
         ),
     ),
 )

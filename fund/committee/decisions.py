@@ -27,6 +27,7 @@ from fund.committee.tally import APPROVED, Tally
 from fund.committee.workflow import CommitteeRefused
 from fund.dialects import advisory_lock
 from fund.extensions import db, take_write_lock
+from fund.labels import N_
 from fund.proposals.models import Proposal, ProposalKind
 from fund.proposals.operations import fire
 from fund.proposals.ranking import place_at
@@ -36,8 +37,8 @@ PIPELINE = Outcome.PIPELINE.value
 
 # The secretariat's choice when the committee approves a concept note, as the closing form asks.
 DECISION_LABELS = {
-    SELECT: "Select for development: the applicant may be invited to a full programme now",
-    PIPELINE: "Approve into the pipeline, at the place the committee set",
+    SELECT: N_("Select for development: the applicant may be invited to a full programme now"),
+    PIPELINE: N_("Approve into the pipeline, at the place the committee set"),
 }
 
 # The concept note's trigger for each outcome of its round.
@@ -101,8 +102,10 @@ def decision_for(counted: Tally, choice: str | None, place: int | None) -> Decis
         return Decision(Outcome.SELECTED)
     if choice != PIPELINE:
         raise CommitteeRefused(
-            "The committee approved the concept note: choose whether it is selected for "
-            "development or approved into the pipeline.",
+            N_(
+                "The committee approved the concept note: choose whether it is selected for "
+                "development or approved into the pipeline."
+            ),
             field="decision",
         )
     lock_pipeline_order()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import (
@@ -33,69 +34,74 @@ def end_of_day(day: date | None) -> datetime | None:
 
 class VoteForm(SensitiveForm):
     choice = RadioField(
-        "Approve, reject or abstain",
+        _l("Approve, reject or abstain"),
         choices=options(Choice.labels().items()),
-        validators=[InputRequired("Choose approve, reject or abstain."), AnyOf(Choice.labels())],
+        validators=[
+            InputRequired(_l("Choose approve, reject or abstain.")),
+            AnyOf(Choice.labels()),
+        ],
         validate_choice=False,
     )
     comment = text_area(
-        "Comment", 5000, "Required when you vote to reject. The other members see it."
+        _l("Comment"), 5000, _l("Required when you vote to reject. The other members see it.")
     )
     conditions = text_area(
-        "Conditions",
+        _l("Conditions"),
         5000,
-        "Optional: what an approval should be subject to. The applicant sees the conditions of "
-        "votes to approve, without your name.",
+        _l(
+            "Optional: what an approval should be subject to. The applicant sees the conditions "
+            "of votes to approve, without your name."
+        ),
     )
 
     def validate_comment(self, field) -> None:
         if self.choice.data == Choice.REJECT and not (field.data or "").strip():
-            raise ValidationError("Give your reasons: a vote to reject needs a comment.")
+            raise ValidationError(_l("Give your reasons: a vote to reject needs a comment."))
 
 
 class ConflictForm(SensitiveForm):
     reason = TextAreaField(
-        "The conflict of interest",
-        validators=[DataRequired("Say what the conflict of interest is."), Length(max=2000)],
+        _l("The conflict of interest"),
+        validators=[DataRequired(_l("Say what the conflict of interest is.")), Length(max=2000)],
     )
 
 
 class CloseForm(SensitiveForm):
     fingerprint = HiddenField(validators=[DataRequired()])
-    summary = TextAreaField("Committee's summary or conditions", validators=[Length(max=5000)])
+    summary = TextAreaField(_l("Committee's summary or conditions"), validators=[Length(max=5000)])
     # A concept note the committee approved: selected for development, or approved into the
     # pipeline at a place (fund.committee.decisions checks both against the tally and the
     # pipeline; a proposal's closing ignores them).
     decision = RadioField(
-        "The committee's decision",
+        _l("The committee's decision"),
         choices=options(DECISION_LABELS.items()),
-        validators=[Optional(), AnyOf(DECISION_LABELS, message="Choose one of the decisions.")],
+        validators=[Optional(), AnyOf(DECISION_LABELS, message=_l("Choose one of the decisions."))],
         validate_choice=False,
     )
     rank = IntegerField(
-        "Place in the pipeline",
+        _l("Place in the pipeline"),
         validators=[
             Optional(),
-            NumberRange(min=1, message="The place is a whole number from 1 (first)."),
+            NumberRange(min=1, message=_l("The place is a whole number from 1 (first).")),
         ],
     )
 
 
 class DeadlineForm(FlaskForm):
-    deadline = DateField("Deadline", validators=[Optional()])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
 
 
 class OpenRoundForm(FlaskForm):
     version = IntegerField(validators=[DataRequired()])
-    deadline = DateField("Deadline", validators=[Optional()])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
 
 
 class ReturnForm(FlaskForm):
     version = IntegerField(validators=[DataRequired()])
     summary = TextAreaField(
-        "Committee's summary",
+        _l("Committee's summary"),
         validators=[
-            DataRequired("Write the committee's summary: what the revision must address."),
+            DataRequired(_l("Write the committee's summary: what the revision must address.")),
             Length(max=5000),
         ],
     )
@@ -108,27 +114,29 @@ class ReturnForm(FlaskForm):
 
 class SeatForm(SensitiveForm):
     organization = SelectField(
-        "Entity", coerce=int_or_zero, validators=[DataRequired("Choose the entity.")]
+        _l("Entity"), coerce=int_or_zero, validators=[DataRequired(_l("Choose the entity."))]
     )
     member = SelectField(
-        "Member", coerce=int_or_zero, validators=[DataRequired("Choose the member.")]
+        _l("Member"), coerce=int_or_zero, validators=[DataRequired(_l("Choose the member."))]
     )
 
 
 class HandOverForm(SensitiveForm):
     member = SelectField(
-        "New member", coerce=int_or_zero, validators=[DataRequired("Choose the new member.")]
+        _l("New member"),
+        coerce=int_or_zero,
+        validators=[DataRequired(_l("Choose the new member."))],
     )
 
 
 class AlternateForm(SensitiveForm):
     alternate = SelectField(
-        "Alternate", coerce=int_or_zero, validators=[DataRequired("Choose the alternate.")]
+        _l("Alternate"), coerce=int_or_zero, validators=[DataRequired(_l("Choose the alternate."))]
     )
 
 
 class ChairForm(SensitiveForm):
-    seat = SelectField("Chair", coerce=int_or_zero)
+    seat = SelectField(_l("Chair"), coerce=int_or_zero)
 
 
 class SeatActionForm(SensitiveForm):

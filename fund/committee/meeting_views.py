@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +21,7 @@ from fund.committee.models import ItemKind, ItemOutcome, Meeting
 from fund.committee.rounds import decision_text, outcome_label
 from fund.committee.visibility import record_access
 from fund.extensions import db
+from fund.labels import N_
 from fund.pagination import Paging
 from fund.query_args import page_arg
 from fund.refusals import show_on_form
@@ -29,7 +31,7 @@ bp = Blueprint("meetings", __name__, url_prefix="/committee/meetings")
 
 READERS = (Role.COMMITTEE, Role.SECRETARIAT)
 PER_PAGE = 25
-CONCURRENT_MESSAGE = (
+CONCURRENT_MESSAGE = N_(
     "Someone else changed this meeting at the same moment. Nothing of yours was saved; your "
     "input is kept below. Review the meeting, then try again."
 )
@@ -63,8 +65,9 @@ def _version(form: Any) -> int | None:
 def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
     db.session.rollback()
     if isinstance(refused, meetings.MeetingRefused):
+        refused.message = _(refused.message)
         return show_on_form(form, refused), 409 if refused.stale else 400
-    return CONCURRENT_MESSAGE, 409
+    return _(CONCURRENT_MESSAGE), 409
 
 
 # The list -------------------------------------------------------------------------------------
@@ -91,7 +94,7 @@ def _meeting_form(form: MeetingForm) -> MeetingForm:
     people = meetings.seat_people()
     form.present.choices = [(p.user.id, p.label) for p in people]
     chairs = {p.user.id: p.user.name for p in people}
-    form.chaired_by.choices = [(0, "Not recorded"), *sorted(chairs.items(), key=lambda c: c[1])]
+    form.chaired_by.choices = [(0, _("Not recorded")), *sorted(chairs.items(), key=lambda c: c[1])]
     return form
 
 
@@ -128,7 +131,7 @@ def new():
         form,
         lambda: meetings.create_meeting(current_user, _input(form)).id,
         lambda meeting_id: _to_meeting(
-            meeting_id, "The meeting is recorded. Add its agenda items below.", "success"
+            meeting_id, _("The meeting is recorded. Add its agenda items below."), "success"
         ),
         refusals=(meetings.MeetingRefused, IntegrityError),
         again=lambda message, status: _render_form(form, None, message, status),
@@ -170,7 +173,7 @@ def edit(meeting_id: int):
         ),
         lambda changed: _to_meeting(
             meeting_id,
-            "The meeting is saved." if changed else "Nothing changed.",
+            _("The meeting is saved.") if changed else _("Nothing changed."),
             "success" if changed else "info",
         ),
         refusals=(meetings.MeetingRefused, IntegrityError, StaleDataError),
@@ -230,9 +233,9 @@ def add_item(meeting_id: int):
             title=form.title.data or "",
             expected_version=_version(form),
         ),
-        lambda _: _to_meeting(
+        lambda _added: _to_meeting(
             meeting_id,
-            "The item is on the agenda. Record the decision when it is taken.",
+            _("The item is on the agenda. Record the decision when it is taken."),
             "success",
             "agenda-title",
         ),
@@ -252,11 +255,19 @@ def _item_or_404(meeting: Meeting, item_id: int):
 
 
 def _item_form(form: ItemForm, item) -> ItemForm:
-    form.round.choices = [(0, "None")] + [
-        (r.id, f"Round {r.number}: {outcome_label(r.outcome)}") for r in meetings.rounds_for(item)
+    form.round.choices = [(0, _("None"))] + [
+        (
+            r.id,
+            _(
+                "Round %(number)s: %(outcome)s",
+                number=r.number,
+                outcome=_(outcome_label(r.outcome)),
+            ),
+        )
+        for r in meetings.rounds_for(item)
     ]
-    form.outcome.choices = [("", "Not decided yet")] + [
-        (o, ItemOutcome(o).label) for o in meetings.outcomes_for(item)
+    form.outcome.choices = [("", _("Not decided yet"))] + [
+        (o, _(ItemOutcome(o).label)) for o in meetings.outcomes_for(item)
     ]
     return form
 
@@ -318,7 +329,7 @@ def item(meeting_id: int, item_id: int):
         ),
         lambda changed: _to_meeting(
             meeting_id,
-            "The decision is recorded." if changed else "Nothing changed.",
+            _("The decision is recorded.") if changed else _("Nothing changed."),
             "success" if changed else "info",
             f"item-{item_id}",
         ),
@@ -336,7 +347,7 @@ def remove_item(meeting_id: int, item_id: int):
     form = VersionForm()
     if not form.validate_on_submit():
         edit_form = _item_form(ItemForm(formdata=None, data={"version": meeting.version}), found)
-        return _render_item(meeting, found, edit_form, UNREADABLE_MESSAGE, 400)
+        return _render_item(meeting, found, edit_form, _(UNREADABLE_MESSAGE), 400)
     try:
         meetings.remove_item(current_user, meeting_id, item_id, expected_version=_version(form))
         db.session.commit()
@@ -346,5 +357,5 @@ def remove_item(meeting_id: int, item_id: int):
         found = _item_or_404(meeting, item_id)
         edit_form = _item_form(ItemForm(formdata=None, data={"version": meeting.version}), found)
         return _render_item(meeting, found, edit_form, message, status)
-    flash("The item is removed from the agenda.", "success")
+    flash(_("The item is removed from the agenda."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="agenda-title"))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -42,6 +43,7 @@ from fund.committee.rounds import REVIEW_STATE, open_round_of, outcome_label, ro
 from fund.committee.seating import can_vote, current_seats, seats_that_vote
 from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.locking import locked, stale
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal
@@ -95,9 +97,27 @@ class SeatPerson:
 
     @property
     def label(self) -> str:
-        role = "member" if self.capacity == Capacity.MEMBER else "alternate"
-        note = "" if can_vote(self.user) else ", deactivated or no longer on the committee"
-        return f"{self.user.name} ({role} for {self.seat.entity}{note})"
+        # Shown in the meeting form's list of those present, in the reader's language.
+        member = self.capacity == Capacity.MEMBER
+        if can_vote(self.user):
+            if member:
+                return gettext(
+                    "%(name)s (member for %(entity)s)", name=self.user.name, entity=self.seat.entity
+                )
+            return gettext(
+                "%(name)s (alternate for %(entity)s)", name=self.user.name, entity=self.seat.entity
+            )
+        if member:
+            return gettext(
+                "%(name)s (member for %(entity)s, deactivated or no longer on the committee)",
+                name=self.user.name,
+                entity=self.seat.entity,
+            )
+        return gettext(
+            "%(name)s (alternate for %(entity)s, deactivated or no longer on the committee)",
+            name=self.user.name,
+            entity=self.seat.entity,
+        )
 
 
 # Who may attend -----------------------------------------------------------------------------
@@ -130,17 +150,19 @@ def quorum_of(meeting: Meeting) -> tuple[int, int, bool]:
 
 def _require_secretariat(actor: User) -> None:
     if not actor.has_role(Role.SECRETARIAT):
-        raise MeetingRefused("Only the secretariat can record the committee's meetings.")
+        raise MeetingRefused(N_("Only the secretariat can record the committee's meetings."))
 
 
 def _locked(meeting_id: int, expected_version: int | None) -> Meeting:
     meeting = locked(Meeting, meeting_id)
     if meeting is None:
-        raise MeetingRefused("There is no such meeting.")
+        raise MeetingRefused(N_("There is no such meeting."))
     if stale(meeting, expected_version):
         raise MeetingRefused(
-            "Someone changed this meeting since you opened the page. Nothing of yours was "
-            "saved; your input is kept below. Review the meeting, then try again.",
+            N_(
+                "Someone changed this meeting since you opened the page. Nothing of yours was "
+                "saved; your input is kept below. Review the meeting, then try again."
+            ),
             stale=True,
         )
     return meeting
@@ -170,20 +192,24 @@ def _changed(
 def _checked(data: MeetingInput) -> tuple[str, list[SeatPerson]]:
     title = " ".join((data.title or "").split())
     if not title:
-        raise MeetingRefused("Give the meeting a title.", "title")
+        raise MeetingRefused(N_("Give the meeting a title."), "title")
     if data.held_on is None:
-        raise MeetingRefused("Give the date of the meeting.", "held_on")
+        raise MeetingRefused(N_("Give the date of the meeting."), "held_on")
     people = {p.user.id: p for p in seat_people()}
     unknown = sorted(data.present - set(people))
     if unknown:
         raise MeetingRefused(
-            "Only the members and alternates of the committee's seats can be recorded as "
-            "present; list anyone else under “Also present”.",
+            N_(
+                "Only the members and alternates of the committee's seats can be recorded as "
+                "present; list anyone else under “Also present”."
+            ),
             "present",
         )
     present = [people[i] for i in sorted(data.present)]
     if data.chaired_by_id and data.chaired_by_id not in data.present:
-        raise MeetingRefused("The person who chaired must be among those present.", "chaired_by")
+        raise MeetingRefused(
+            N_("The person who chaired must be among those present."), "chaired_by"
+        )
     return title, present
 
 
@@ -276,7 +302,7 @@ def update_meeting(
 def proposal_of_reference(reference: str) -> Proposal:
     found = _REFERENCE.fullmatch((reference or "").strip())
     if found is None:
-        raise MeetingRefused("Give a reference such as P-00042.", "proposal")
+        raise MeetingRefused(N_("Give a reference such as P-00042."), "proposal")
     proposal = db.session.get(Proposal, int(found.group(1)))
     if proposal is None:
         raise MeetingRefused(
@@ -322,10 +348,10 @@ def add_item(
     meeting, now = _opened(actor, meeting_id, expected_version, now)
     title = " ".join((title or "").split())
     if kind not in ItemKind.labels():
-        raise MeetingRefused("Choose what the item is.", "kind")
+        raise MeetingRefused(N_("Choose what the item is."), "kind")
     proposal = proposal_of_reference(reference) if kind == ItemKind.PROPOSAL else None
     if proposal is None and not title:
-        raise MeetingRefused("Give the item a title.", "title")
+        raise MeetingRefused(N_("Give the item a title."), "title")
     if proposal is not None and any(i.proposal_id == proposal.id for i in meeting.items):
         raise MeetingRefused(f"{proposal.reference} is already on the agenda.", "proposal")
     position = max((i.position for i in meeting.items), default=0) + 1
@@ -347,7 +373,7 @@ def add_item(
 def _item(meeting: Meeting, item_id: int) -> MeetingItem:
     item = next((i for i in meeting.items if i.id == item_id), None)
     if item is None:
-        raise MeetingRefused("That item is no longer on the agenda.", stale=True)
+        raise MeetingRefused(N_("That item is no longer on the agenda."), stale=True)
     return item
 
 
@@ -447,14 +473,14 @@ def update_item(
     title = " ".join((title or "").split())
     outcome = outcome or None
     if outcome is not None and outcome not in outcomes_for(item):
-        raise MeetingRefused("Choose one of the outcomes.", "outcome")
+        raise MeetingRefused(N_("Choose one of the outcomes."), "outcome")
     if item.kind != ItemKind.PROPOSAL and not title:
-        raise MeetingRefused("Give the item a title.", "title")
+        raise MeetingRefused(N_("Give the item a title."), "title")
     round_ = None
     if round_id:
         round_ = next((r for r in rounds_for(item) if r.id == round_id), None)
         if round_ is None:
-            raise MeetingRefused("Choose one of this proposal's voting rounds.", "round")
+            raise MeetingRefused(N_("Choose one of this proposal's voting rounds."), "round")
         agreeing = AGREEING.get(round_.outcome or "", set())
         if round_.status == RoundStatus.CLOSED and outcome and outcome not in agreeing:
             raise MeetingRefused(

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import Organization, User
 from fund.calls.models import DecisionRule
 from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 from fund.proposals.models import Proposal
 
 
@@ -36,24 +36,24 @@ class RoundStatus(enum.StrEnum):
 
 
 class Outcome(LabelledEnum):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    NO_QUORUM = "no_quorum", "No quorum"
-    RETURNED = "returned", "Returned for revision"  # the committee asked for revision
+    APPROVED = "approved", N_("Approved")
+    REJECTED = "rejected", N_("Rejected")
+    NO_QUORUM = "no_quorum", N_("No quorum")
+    RETURNED = "returned", N_("Returned for revision")  # the committee asked for revision
     # The proposal left committee review another way (e.g. withdrawn).
-    CANCELLED = "cancelled", "Cancelled"
+    CANCELLED = "cancelled", N_("Cancelled")
     # A round on a concept note: the decision rule's approval is recorded as the committee's
     # choice between selecting it for development and approving it into the pipeline; its
     # rejection as "not approved".
-    SELECTED = "selected", "Selected for development"
-    PIPELINE = "pipeline", "Approved into the pipeline"
-    NOT_APPROVED = "not_approved", "Not approved"
+    SELECTED = "selected", N_("Selected for development")
+    PIPELINE = "pipeline", N_("Approved into the pipeline")
+    NOT_APPROVED = "not_approved", N_("Not approved")
 
 
 class Choice(LabelledEnum):
-    APPROVE = "approve", "Approve"
-    REJECT = "reject", "Reject"
-    ABSTAIN = "abstain", "Abstain"
+    APPROVE = "approve", N_("Approve")
+    REJECT = "reject", N_("Reject")
+    ABSTAIN = "abstain", N_("Abstain")
 
 
 class Recusal(enum.StrEnum):
@@ -281,20 +281,20 @@ class Capacity(enum.StrEnum):
 
 
 class ItemKind(LabelledEnum):
-    PROPOSAL = "proposal", "Proposal or concept note"  # a proposal or a concept note
-    PIPELINE = "pipeline", "Pipeline ranking"  # the ranking of the pipeline
-    OTHER = "other", "Any other business"
+    PROPOSAL = "proposal", N_("Proposal or concept note")  # a proposal or a concept note
+    PIPELINE = "pipeline", N_("Pipeline ranking")  # the ranking of the pipeline
+    OTHER = "other", N_("Any other business")
 
 
 class ItemOutcome(LabelledEnum):
-    APPROVED = "approved", "Approved"
-    NOT_APPROVED = "not_approved", "Not approved"
-    RETURNED = "returned", "Returned for revision"
-    SELECTED = "selected", "Selected for development"  # a concept note
-    PIPELINE = "pipeline", "Approved into the pipeline"  # a concept note
-    DEFERRED = "deferred", "Deferred"
-    AGREED = "agreed", "Agreed"
-    NOTED = "noted", "Taken note of"
+    APPROVED = "approved", N_("Approved")
+    NOT_APPROVED = "not_approved", N_("Not approved")
+    RETURNED = "returned", N_("Returned for revision")
+    SELECTED = "selected", N_("Selected for development")  # a concept note
+    PIPELINE = "pipeline", N_("Approved into the pipeline")  # a concept note
+    DEFERRED = "deferred", N_("Deferred")
+    AGREED = "agreed", N_("Agreed")
+    NOTED = "noted", N_("Taken note of")
 
 
 class Meeting(db.Model):

@@ -48,6 +48,7 @@ from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.locking import locked, stale
 from fund.proposals.models import Proposal
 from fund.signals import conflict_declared, round_closed, vote_cast
@@ -66,9 +67,9 @@ def _lock_proposal(proposal_id: int, expected_version: int | None = None) -> Pro
     version the page showed), if given."""
     proposal = locked(Proposal, proposal_id)
     if proposal is None:
-        raise CommitteeRefused("There is no such proposal.")
+        raise CommitteeRefused(N_("There is no such proposal."))
     if stale(proposal, expected_version):
-        raise CommitteeRefused("The proposal changed since you opened the page.", stale=True)
+        raise CommitteeRefused(N_("The proposal changed since you opened the page."), stale=True)
     return proposal
 
 
@@ -80,7 +81,7 @@ def _lock_round(round_id: int, *, lock_proposal: bool = True) -> tuple[VotingRou
         select(VotingRound.proposal_id).where(VotingRound.id == round_id)
     )
     if proposal_id is None:
-        raise CommitteeRefused("There is no such voting round.")
+        raise CommitteeRefused(N_("There is no such voting round."))
     proposal = (
         _lock_proposal(proposal_id) if lock_proposal else db.session.get(Proposal, proposal_id)
     )
@@ -150,7 +151,7 @@ def open_round(
     if current is not None:
         raise CommitteeRefused(f"Round {current.number} is still open.", stale=True)
     if deadline is not None and deadline <= now:
-        raise CommitteeRefused("The deadline must be in the future.", field="deadline")
+        raise CommitteeRefused(N_("The deadline must be in the future."), field="deadline")
     number = (
         db.session.scalar(
             select(func.max(VotingRound.number)).where(VotingRound.proposal_id == proposal.id)
@@ -236,7 +237,7 @@ def set_deadline(
     """Set, move or clear the deadline of an open round. True if it changed."""
     round_, now = _round_for(round_id, "set_deadline", actor, now)
     if deadline is not None and deadline <= now:
-        raise CommitteeRefused("The deadline must be in the future.", field="deadline")
+        raise CommitteeRefused(N_("The deadline must be in the future."), field="deadline")
     if round_.deadline == deadline:
         return False
     before = round_.deadline
@@ -285,12 +286,12 @@ def cast_vote(
     round_, now = _round_for(round_id, "vote", actor, now)
     seat = member_of(round_, actor.id)
     if seat is None:  # the workflow's guard `entitled_member` refused already
-        raise CommitteeRefused("You are not a member of this round.")
+        raise CommitteeRefused(N_("You are not a member of this round."))
     if choice not in _CHOICES:
-        raise CommitteeRefused("Choose approve, reject or abstain.", field="choice")
+        raise CommitteeRefused(N_("Choose approve, reject or abstain."), field="choice")
     if choice == Choice.REJECT and not comment:
         raise CommitteeRefused(
-            "Give your reasons: a vote to reject needs a comment.", field="comment"
+            N_("Give your reasons: a vote to reject needs a comment."), field="comment"
         )
     vote = _vote_of(round_, actor.id)
     details: dict[str, Any] = {
@@ -350,9 +351,9 @@ def declare_conflict(
     round_, now = _round_for(round_id, "declare_conflict", actor, now)
     member = member_of(round_, actor.id)
     if member is None:  # the workflow's guard `entitled_member` refused already
-        raise CommitteeRefused("You are not a member of this round.")
+        raise CommitteeRefused(N_("You are not a member of this round."))
     if not reason:
-        raise CommitteeRefused("Say what the conflict of interest is.", field="reason")
+        raise CommitteeRefused(N_("Say what the conflict of interest is."), field="reason")
     removed = seat_vote(round_, member)  # the seat's vote, whoever cast it
     details: dict[str, Any] = {
         "proposal": round_.proposal_id,
@@ -519,7 +520,7 @@ def return_for_revision(
     summary = (summary or "").strip()
     if not summary:
         raise CommitteeRefused(
-            "Write the committee's summary: what the revision must address.", field="summary"
+            N_("Write the committee's summary: what the revision must address."), field="summary"
         )
     proposal = _lock_proposal(proposal_id, expected_version)
     if proposal.status != REVIEW_STATE:

@@ -45,6 +45,7 @@ from fund.committee.visibility import (
     with_people,
 )
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.pagination import Paging, clamp_page
 from fund.proposals.models import Proposal
@@ -199,12 +200,12 @@ def awaiting_vote(user: User, page: int = 1, per_page: int | None = None) -> Pag
 _VOTE_TIME = func.coalesce(Vote.changed_at, Vote.cast_at)
 # The columns the member's votes sort by; the default: the latest cast or changed first.
 VOTE_SORT = {
-    "proposal": column("Proposal", Proposal.id),
-    "title": column("Title", func.lower(Proposal.title)),
-    "round": column("Round", VotingRound.number),
-    "choice": column("Your vote", Vote.choice),
-    "cast": column("Cast", _VOTE_TIME, first=DESCENDING),
-    "status": column("Round status", VotingRound.status, VotingRound.outcome),
+    "proposal": column(N_("Proposal"), Proposal.id),
+    "title": column(N_("Title"), func.lower(Proposal.title)),
+    "round": column(N_("Round"), VotingRound.number),
+    "choice": column(N_("Your vote"), Vote.choice),
+    "cast": column(N_("Cast"), _VOTE_TIME, first=DESCENDING),
+    "status": column(N_("Round status"), VotingRound.status, VotingRound.outcome),
 }
 VOTE_DEFAULT_SORT = ("cast", DESCENDING)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +54,8 @@ def _entities() -> list[tuple[int, str]]:
         .order_by(Organization.acronym, Organization.name)
     )
     return [
-        (o.id, (o.acronym or o.name) + (" (has a seat)" if o.id in taken else "")) for o in rows
+        (o.id, (o.acronym or o.name) + (" " + _("(has a seat)") if o.id in taken else ""))
+        for o in rows
     ]
 
 
@@ -61,9 +63,9 @@ def _people() -> list[tuple[int, str]]:
     """Active people with the committee role, each with the seat they hold or stand in for."""
     where: dict[int, str] = {}
     for seat in current_seats():
-        where[seat.member_id] = f"holds the seat of {seat.entity}"
+        where[seat.member_id] = _("holds the seat of %(entity)s", entity=seat.entity)
         for alternate in seat.alternates:
-            where[alternate.user_id] = f"alternate for {seat.entity}"
+            where[alternate.user_id] = _("alternate for %(entity)s", entity=seat.entity)
     people = db.session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
@@ -81,14 +83,14 @@ def _people() -> list[tuple[int, str]]:
 
 
 def _with_choices(form: Any) -> Any:
-    pick = [(0, "Choose…")]
+    pick = [(0, _("Choose…"))]
     if "organization" in form:
         form.organization.choices = pick + _entities()
     for name in ("member", "alternate"):
         if name in form:
             form[name].choices = pick + _people()
     if "seat" in form:
-        form.seat.choices = [(0, "Nobody")] + [
+        form.seat.choices = [(0, _("Nobody"))] + [
             (s.id, f"{s.entity}: {s.member.name}") for s in current_seats()
         ]
     return form
@@ -135,8 +137,13 @@ def _again(action: str, key: int, form: Any, message: str | None, status: int):
 
 def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
     if isinstance(refused, seats.SeatRefused):
+        refused.message = _(refused.message)
         return show_on_form(form, refused), 400
     return CONCURRENT_MESSAGE, 409  # a unique index: someone else's change came first
+
+
+def _held(seat: Seat) -> str:
+    return _("%(name)s holds the seat of %(entity)s.", name=seat.member.name, entity=seat.entity)
 
 
 def _seat_or_404(seat_id: int) -> Seat:
@@ -170,7 +177,7 @@ def create():
 
     def run():
         seat = seats.assign_seat(current_user, form.organization.data, form.member.data)
-        return f"{seat.member.name} holds the seat of {seat.entity}.", "success"
+        return _held(seat), "success"
 
     return _submit("new", 0, form, run)
 
@@ -182,9 +189,9 @@ def hand_over(seat_id: int):
 
     def run():
         if not seats.hand_over(current_user, seat_id, form.member.data):
-            return "Nothing changed: that person already holds the seat.", "info"
+            return _("Nothing changed: that person already holds the seat."), "info"
         seat = db.session.get(Seat, seat_id)
-        return f"{seat.member.name} holds the seat of {seat.entity}.", "success"
+        return _held(seat), "success"
 
     return _submit("hand_over", seat_id, form, run)
 
@@ -197,7 +204,12 @@ def name_alternate(seat_id: int):
     def run():
         alternate = seats.name_alternate(current_user, seat_id, form.alternate.data)
         seat = db.session.get(Seat, seat_id)
-        return f"{alternate.user.name} is an alternate for the seat of {seat.entity}.", "success"
+        said = _(
+            "%(name)s is an alternate for the seat of %(entity)s.",
+            name=alternate.user.name,
+            entity=seat.entity,
+        )
+        return said, "success"
 
     return _submit("alternate", seat_id, form, run)
 
@@ -209,8 +221,16 @@ def remove_alternate(seat_id: int, user_id: int):
     def run():
         person = db.session.get(User, user_id)
         seats.remove_alternate(current_user, seat_id, user_id)
-        who = person.name if person else "The person"
-        return f"{who} is no longer an alternate for {seat.entity}.", "success"
+        if person is None:
+            return _("The person is no longer an alternate for %(entity)s.", entity=seat.entity), (
+                "success"
+            )
+        said = _(
+            "%(name)s is no longer an alternate for %(entity)s.",
+            name=person.name,
+            entity=seat.entity,
+        )
+        return said, "success"
 
     return _submit(f"remove-{user_id}", seat_id, SeatActionForm(), run)
 
@@ -221,7 +241,9 @@ def retire(seat_id: int):
 
     def run():
         seat = seats.retire_seat(current_user, seat_id)
-        return f"The seat of {seat.entity} is retired: it sits in no new round.", "success"
+        return _(
+            "The seat of %(entity)s is retired: it sits in no new round.", entity=seat.entity
+        ), "success"
 
     return _submit("retire", seat_id, SeatActionForm(), run)
 
@@ -232,10 +254,15 @@ def chair():
 
     def run():
         if not seats.set_chair(current_user, form.seat.data or None):
-            return "Nothing changed: the chair was already as chosen.", "info"
+            return _("Nothing changed: the chair was already as chosen."), "info"
         chair_seat = next((s for s in current_seats() if s.chair), None)
         if chair_seat is None:
-            return "The committee has no chair.", "success"
-        return f"{chair_seat.member.name} ({chair_seat.entity}) chairs the committee.", "success"
+            return _("The committee has no chair."), "success"
+        said = _(
+            "%(name)s (%(entity)s) chairs the committee.",
+            name=chair_seat.member.name,
+            entity=chair_seat.entity,
+        )
+        return said, "success"
 
     return _submit("chair", 0, form, run)

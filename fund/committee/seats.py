@@ -19,6 +19,7 @@ from fund.audit.operations import record
 from fund.committee.models import Seat, SeatAlternate, SeatTerm
 from fund.committee.seating import pending_members
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.refusals import Refused
 
 SUBJECT = "committee_seat"
@@ -31,13 +32,13 @@ class SeatRefused(Refused):
 
 def _require_manager(actor: User) -> None:
     if not actor.has_role(*SEAT_MANAGERS):
-        raise SeatRefused("Only the secretariat or an administrator can change the seats.")
+        raise SeatRefused(N_("Only the secretariat or an administrator can change the seats."))
 
 
 def _seat(seat_id: int) -> Seat:
     seat = db.session.get(Seat, seat_id)
     if seat is None or seat.ended_at is not None:
-        raise SeatRefused("There is no such seat (it may have been retired).")
+        raise SeatRefused(N_("There is no such seat (it may have been retired)."))
     return seat
 
 
@@ -49,7 +50,7 @@ def _person(user_id: int | None, field: str) -> User:
     """A person who may sit on the committee: active, with the committee role."""
     person = db.session.get(User, user_id) if user_id else None
     if person is None:
-        raise SeatRefused("Choose a person.", field)
+        raise SeatRefused(N_("Choose a person."), field)
     if not person.active:
         raise SeatRefused(f"{person.name}'s account is deactivated.", field)
     if not person.has_role(Role.COMMITTEE):
@@ -86,7 +87,7 @@ def _free(person: User, field: str, *, seat: Seat | None = None) -> None:
 def _organization(organization_id: int | None) -> Organization:
     found = db.session.get(Organization, organization_id) if organization_id else None
     if found is None or not found.active:
-        raise SeatRefused("Choose the entity the seat represents.", "organization")
+        raise SeatRefused(N_("Choose the entity the seat represents."), "organization")
     taken = db.session.scalar(
         select(Seat).where(Seat.organization_id == found.id, Seat.ended_at.is_(None))
     )
@@ -252,7 +253,7 @@ def remove_alternate(
         )
     )
     if alternate is None:
-        raise SeatRefused("That person is not an alternate for this seat (any more).")
+        raise SeatRefused(N_("That person is not an alternate for this seat (any more)."))
     alternate.ended_at = now
     _record_alternates_changed("committee_alternate_removed", seat, actor, now, alternate=user_id)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,7 +15,7 @@ from fund import web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Role
 from fund.calls.models import DecisionRule
-from fund.committee import operations, queries
+from fund.committee import operations, queries, told
 from fund.committee.decisions import DECISION_LABELS, pipeline_size
 from fund.committee.forms import (
     CloseForm,
@@ -25,7 +26,7 @@ from fund.committee.forms import (
     VoteForm,
     end_of_day,
 )
-from fund.committee.models import Choice, Outcome, VotingRound
+from fund.committee.models import Choice, VotingRound
 from fund.committee.rounds import REVIEW_STATE, decision_text, outcome_label
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
@@ -330,6 +331,7 @@ def _refusal(form, refused: Exception) -> tuple[str | None, int]:
     """The page message and status for a refused action: the committee's refusal at its field
     if it has one (then no message), a lost race, or the workflow's sentence."""
     if isinstance(refused, operations.CommitteeRefused):
+        refused.message = _(refused.message)
         message = show_on_form(form, refused)
         if message is None:
             return None, 400
@@ -371,16 +373,7 @@ def vote(round_id: int):
         )[1]
 
     def done(what: str, proposal_id: int):
-        label = Choice(form.choice.data).label.lower()
-        flash(
-            {
-                "cast": f"Your vote to {label} is recorded. You can change it until the round "
-                "closes.",
-                "changed": f"Your vote is changed to {label}.",
-                "unchanged": "Nothing changed: your vote was already as shown.",
-            }[what],
-            "info" if what == "unchanged" else "success",
-        )
+        flash(*told.vote(what, form.choice.data))
         return redirect(url_for("committee.review", proposal_id=proposal_id, _anchor="your-vote"))
 
     return _review_action(
@@ -395,11 +388,7 @@ def declare_conflict(round_id: int):
     form = ConflictForm()
 
     def done(removed, proposal_id: int):
-        flash(
-            "Your conflict of interest is recorded: you are recused from this proposal"
-            + (" and your vote was removed." if removed is not None else "."),
-            "success",
-        )
+        flash(told.conflict(removed is not None), "success")
         return redirect(url_for("committee.review", proposal_id=proposal_id))
 
     return _review_action(
@@ -451,23 +440,7 @@ def close_round(round_id: int):
 
     def done(closed):
         outcome, place, proposal = closed
-        if outcome == Outcome.NO_QUORUM:
-            flash(
-                f"Round {number} on {proposal.reference} closed without quorum. "
-                "Open a new round when the committee can meet it.",
-                "warning",
-            )
-        elif place:
-            flash(
-                f"Round {number} closed: {proposal.reference} is “{proposal.status_label}” at "
-                f"place {place}.",
-                "success",
-            )
-        else:
-            flash(
-                f"Round {number} closed: {proposal.reference} is “{proposal.status_label}”.",
-                "success",
-            )
+        flash(*told.closed(number, outcome, place, proposal))
         return redirect(url_for("committee.record", round_id=round_id))
 
     refusals = (operations.CommitteeRefused, TransitionRefused, StaleDataError, IntegrityError)
@@ -483,12 +456,19 @@ def set_deadline(round_id: int):
 
     def done(changed: bool):
         if not changed:
-            flash("Nothing changed: the deadline was already as shown.", "info")
+            flash(_("Nothing changed: the deadline was already as shown."), "info")
         elif form.deadline.data:
             until = f"{form.deadline.data:%d %B %Y}, 23:59 UTC"
-            flash(f"Round {number}: votes are accepted until {until}.", "success")
+            flash(
+                _(
+                    "Round %(number)s: votes are accepted until %(until)s.",
+                    number=number,
+                    until=until,
+                ),
+                "success",
+            )
         else:
-            flash(f"Round {number} has no deadline any more.", "success")
+            flash(_("Round %(number)s has no deadline any more.", number=number), "success")
         return _to_meeting_at(proposal_id)
 
     return _meeting_action(
@@ -517,7 +497,14 @@ def open_round(proposal_id: int):
         ).number
 
     def done(number: int):
-        flash(f"Round {number} on {proposal.reference} is open.", "success")
+        flash(
+            _(
+                "Round %(number)s on %(reference)s is open.",
+                number=number,
+                reference=proposal.reference,
+            ),
+            "success",
+        )
         return _to_meeting_at(proposal_id)
 
     refusals = (operations.CommitteeRefused, IntegrityError)
@@ -535,9 +522,12 @@ def return_for_revision(proposal_id: int):
             proposal.id, current_user, form.summary.data, expected_version=form.version.data
         )
 
-    def done(_):
+    def done(_result):
         flash(
-            f"{proposal.reference} was returned to the applicant with the committee's summary.",
+            _(
+                "%(reference)s was returned to the applicant with the committee's summary.",
+                reference=proposal.reference,
+            ),
             "success",
         )
         # The proposal has left the meeting: back to the page the action was sent from.

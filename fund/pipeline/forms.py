@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -23,23 +25,25 @@ class RerankForm(FlaskForm):
     decision it rests on, and a comment."""
 
     decision = SelectField(
-        "The committee's decision",
-        validators=[DataRequired("Choose the committee's decision the new order rests on.")],
+        _l("The committee's decision"),
+        validators=[DataRequired(_l("Choose the committee's decision the new order rests on."))],
         validate_choice=False,
-        description="A closed voting round that approved a concept note into the pipeline, "
-        "or a meeting's decision on the pipeline.",
+        description=_l(
+            "A closed voting round that approved a concept note into the pipeline, "
+            "or a meeting's decision on the pipeline."
+        ),
     )
-    comment = TextAreaField("Comment", validators=[Length(max=2000)])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
 
     def set_decisions(self, choices: Sequence[DecisionChoice]) -> None:
         self.decision.choices = options(
-            [("", "Choose a decision"), *((c.value, c.label) for c in choices)]
+            [("", _l("Choose a decision")), *((c.value, c.label) for c in choices)]
         )
         self._allowed = {c.value for c in choices}
 
     def validate_decision(self, field) -> None:
         if field.data and field.data not in getattr(self, "_allowed", set()):
-            raise ValidationError("Choose one of the decisions listed.")
+            raise ValidationError(_l("Choose one of the decisions listed."))
 
     @staticmethod
     def shown(form: Mapping[str, str]) -> set[int]:
@@ -57,7 +61,11 @@ class RerankForm(FlaskForm):
                 continue
             if not raw.isdigit() or not 1 <= int(raw) <= _MAX_PLACE:
                 self.form_errors.append(
-                    f"Give each concept note its place as a whole number from 1 (not “{raw[:20]}”)."
+                    _(
+                        "Give each concept note its place as a whole number from 1 "
+                        "(not “%(typed)s”).",
+                        typed=raw[:20],
+                    )
                 )
                 return None
             places[note_id] = int(raw)
@@ -68,7 +76,7 @@ class RerankForm(FlaskForm):
 class PublicForm(FlaskForm):
     """List a row of the pipeline in the public booklet, or take it out."""
 
-    public = BooleanField("Listed in the public booklet")
+    public = BooleanField(_l("Listed in the public booklet"))
     comment = HiddenField()
 
 
@@ -77,4 +85,4 @@ class BalanceForm(SimulatorForm):
 
     def set_candidates(self, candidates: Iterable[Candidate]) -> None:
         super().set_candidates(candidates)
-        self.pick.label.text = "Concept notes to select"
+        self.pick.label.text = _l("Concept notes to select")

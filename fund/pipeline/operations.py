@@ -30,6 +30,7 @@ from fund.committee.models import (
 )
 from fund.committee.rounds import decision_text
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.pipeline.queries import PUBLIC_SET, RERANKED
 from fund.proposals import ranking, status_rules
 from fund.proposals.models import Proposal, proposal_reference
@@ -39,7 +40,7 @@ class PipelineRefused(Exception):
     """A change the pipeline's rules refuse, with the message the page shows."""
 
 
-STALE = "The pipeline changed since the page was shown: look at the order again."
+STALE = N_("The pipeline changed since the page was shown: look at the order again.")
 
 
 # A meeting's decisions a new order may rest on, by the item's kind.
@@ -111,14 +112,16 @@ def resolve_decision(value: str | None) -> tuple[dict[str, object], str]:
     description; refused unless it is one a new order may rest on."""
     kind, _, raw = (value or "").partition(":")
     if not raw.isdigit():
-        raise PipelineRefused("Name the committee's decision the new order rests on.")
+        raise PipelineRefused(N_("Name the committee's decision the new order rests on."))
     if kind == "round":
         round_ = db.session.get(VotingRound, int(raw))
         if round_ is None or round_.status != RoundStatus.CLOSED:
-            raise PipelineRefused("That voting round is not a closed decision of the committee.")
+            raise PipelineRefused(
+                N_("That voting round is not a closed decision of the committee.")
+            )
         if round_.outcome != Outcome.PIPELINE:
             raise PipelineRefused(
-                "That voting round did not approve a concept note into the pipeline."
+                N_("That voting round did not approve a concept note into the pipeline.")
             )
         proposal = db.session.get(Proposal, round_.proposal_id)
         return {"round": round_.id}, _round_label(round_, proposal)
@@ -126,16 +129,16 @@ def resolve_decision(value: str | None) -> tuple[dict[str, object], str]:
         item = db.session.get(MeetingItem, int(raw))
         if item is None or item.outcome not in _MEETING_OUTCOMES.get(item.kind, ()):
             raise PipelineRefused(
-                "That meeting item is not a decision of the committee on the pipeline."
+                N_("That meeting item is not a decision of the committee on the pipeline.")
             )
         meeting = db.session.get(Meeting, item.meeting_id)
         return {"meeting": meeting.id, "item": item.id}, _item_label(item, meeting)
-    raise PipelineRefused("Name the committee's decision the new order rests on.")
+    raise PipelineRefused(N_("Name the committee's decision the new order rests on."))
 
 
 def _secretariat(actor: User) -> None:
     if not actor.has_role(Role.SECRETARIAT):
-        raise PipelineRefused("Only the secretariat records the committee's decisions.")
+        raise PipelineRefused(N_("Only the secretariat records the committee's decisions."))
 
 
 def rerank(
@@ -165,7 +168,7 @@ def rerank(
     if len(set(order)) != len(order) or set(order) != set(before):
         raise PipelineRefused(STALE)
     if order == before and all(row.pipeline_rank is not None for row in current):
-        raise PipelineRefused("The order is the one the pipeline has: nothing to record.")
+        raise PipelineRefused(N_("The order is the one the pipeline has: nothing to record."))
     ranking.write_order(order)
     record(
         RERANKED,
@@ -197,7 +200,7 @@ def set_public(
     _secretariat(actor)
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
-        raise PipelineRefused("No such proposal or concept note.")
+        raise PipelineRefused(N_("No such proposal or concept note."))
     in_pipeline = (proposal.is_concept_note and proposal.status == "pipeline") or (
         not proposal.is_concept_note and proposal.status == "approved"
     )

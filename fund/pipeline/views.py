@@ -5,6 +5,7 @@ selection. The booklet itself (PDF) is served by `fund.reports.views`."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fund.access import roles_required
@@ -52,7 +53,7 @@ def rerank():
     if not form.validate_on_submit():
         return _render_index(form, 400)
     if form.shown(request.form) != set(current):
-        form.form_errors.append(STALE)
+        form.form_errors.append(_(STALE))
         return _render_index(form, 409)
     order = form.order(request.form, current)
     if order is None:
@@ -61,10 +62,10 @@ def rerank():
         operations.rerank(current_user, form.decision.data, order, comment=form.comment.data or "")
     except operations.PipelineRefused as refused:
         db.session.rollback()
-        form.form_errors.append(str(refused))
+        form.form_errors.append(_(str(refused)))
         return _render_index(form, 409 if str(refused) == STALE else 400)
     db.session.commit()
-    flash("The committee's new order of the pipeline is recorded.", "success")
+    flash(_("The committee's new order of the pipeline is recorded."), "success")
     return redirect(url_for("pipeline.index"))
 
 
@@ -73,20 +74,20 @@ def rerank():
 def set_public(proposal_id: int):
     form = PublicForm()
     if not form.validate_on_submit():
-        flash("The request could not be read. Try again.", "error")
+        flash(_("The request could not be read. Try again."), "error")
         return _render_index(status=400)
     try:
         changed = operations.set_public(current_user, proposal_id, bool(form.public.data))
     except operations.PipelineRefused as refused:
         db.session.rollback()
-        flash(str(refused), "error")
+        flash(_(str(refused)), "error")
         return _render_index(status=400)
     db.session.commit()
     if changed:
         flash(
-            "Listed in the public booklet."
+            _("Listed in the public booklet.")
             if form.public.data
-            else "Taken out of the public booklet.",
+            else _("Taken out of the public booklet."),
             "success",
         )
     return redirect(url_for("pipeline.index", _anchor=f"entry-{proposal_id}"))
