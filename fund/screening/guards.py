@@ -2,21 +2,30 @@
 
 Both read the active criteria of the call for the row's stage (a concept note's criteria, or a
 full proposal's) and the checks recorded for its current submission (checks of an earlier
-submission never count). They change nothing.
+submission never count). They change nothing. They say what is missing in English (the
+workflow's refusal); `recorded_problems` and `passed_problems` say it in a page's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 
 from fund.calls.models import Stage
 from fund.extensions import db
+from fund.labels import N_
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 
 _PASSING = frozenset({CheckResult.PASS.value, CheckResult.NOT_APPLICABLE.value})
+# A sentence in a language: the English declared, or its translation (`flask_babel.gettext`),
+# its named placeholders filled.
+Translate = Callable[..., str]
+
+
+def english(text: str, **values: Any) -> str:
+    return text % values if values else text
 
 
 def active_criteria(
@@ -52,43 +61,70 @@ def current_checks(proposal) -> dict[int, ScreeningCheck]:
     return {check.criterion_id: check for check in checks}
 
 
-def _no_criteria(proposal) -> list[str]:
-    which = "concept-note " if proposal.is_concept_note else ""
-    return [
-        f"The call “{proposal.call.title}” has no active {which}screening criteria, so no "
-        "screening can be recorded yet."
-    ]
+def _no_criteria(proposal, translate: Translate) -> list[str]:
+    if proposal.is_concept_note:
+        text = N_(
+            "The call “%(call)s” has no active concept-note screening criteria, so no "
+            "screening can be recorded yet."
+        )
+    else:
+        text = N_(
+            "The call “%(call)s” has no active screening criteria, so no screening can be "
+            "recorded yet."
+        )
+    return [translate(text, call=proposal.call.title)]
 
 
-def _not_checked(criterion: ScreeningCriterion, submission: int) -> str:
-    return f"Not checked yet for submission {submission}: {criterion.label}"
+def _not_checked(criterion: ScreeningCriterion, submission: int, translate: Translate) -> str:
+    return translate(
+        N_("Not checked yet for submission %(submission)s: %(criterion)s"),
+        submission=submission,
+        criterion=criterion.label,
+    )
 
 
-def screening_recorded(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    """Every active criterion has a check for the current submission (whatever the result)."""
+def recorded_problems(proposal, translate: Translate = english) -> list[str]:
+    """The active criteria without a check for the current submission (whatever the
+    result)."""
     criteria = criteria_of(proposal)
     if not criteria:
-        return _no_criteria(proposal)
+        return _no_criteria(proposal, translate)
     checks = current_checks(proposal)
     return [
-        _not_checked(criterion, proposal.submission_number)
+        _not_checked(criterion, proposal.submission_number, translate)
         for criterion in criteria
         if criterion.id not in checks
     ]
 
 
-def screening_passed(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    """Every active criterion is checked for the current submission and passes or is N/A."""
+def passed_problems(proposal, translate: Translate = english) -> list[str]:
+    """The active criteria not checked for the current submission, or checked and failed."""
     criteria = criteria_of(proposal)
     if not criteria:
-        return _no_criteria(proposal)
+        return _no_criteria(proposal, translate)
     checks = current_checks(proposal)
     problems = []
     for criterion in criteria:
         check = checks.get(criterion.id)
         if check is None:
-            problems.append(_not_checked(criterion, proposal.submission_number))
+            problems.append(_not_checked(criterion, proposal.submission_number, translate))
         elif check.result not in _PASSING:
             note = (check.note or "").strip()
-            problems.append(f"Failed: {criterion.label}" + (f" ({note})" if note else ""))
+            if note:
+                failed = translate(
+                    N_("Failed: %(criterion)s (%(note)s)"), criterion=criterion.label, note=note
+                )
+            else:
+                failed = translate(N_("Failed: %(criterion)s"), criterion=criterion.label)
+            problems.append(failed)
     return problems
+
+
+def screening_recorded(proposal, actor, context: Mapping[str, Any]) -> list[str]:
+    """Every active criterion has a check for the current submission (whatever the result)."""
+    return recorded_problems(proposal)
+
+
+def screening_passed(proposal, actor, context: Mapping[str, Any]) -> list[str]:
+    """Every active criterion is checked for the current submission and passes or is N/A."""
+    return passed_problems(proposal)

@@ -22,7 +22,7 @@ from fund.proposals import operations as proposal_operations
 from fund.proposals.list_page import PROPOSAL_HEADER
 from fund.proposals.models import Proposal, ProposalKind, state_label
 from fund.query_args import id_arg, page_arg
-from fund.screening import operations, queries
+from fund.screening import guards, operations, queries
 from fund.screening.forms import (
     ActionForm,
     ChecklistForm,
@@ -207,10 +207,29 @@ def _render_checklist(
         form=form,
         action=action,
         action_error=action_error,
+        action_problems=_problems(proposal, action_error),
         message=message,
         result_choices=RESULT_CHOICES,
         editable=proposal.status == "screening",
     ), status
+
+
+# The screening gates, each saying what is missing in the page's language.
+_GATES = {
+    "screening_recorded": guards.recorded_problems,
+    "screening_passed": guards.passed_problems,
+}
+
+
+def _problems(proposal: Proposal, refused: TransitionRefused | str | None) -> list[str] | None:
+    """What a screening gate that refused an action found, in the page's language; None when
+    the refusal is not one of the screening gates' (its own sentences are shown)."""
+    if not isinstance(refused, TransitionRefused) or refused.reason != "guard":
+        return None
+    gates = [_GATES.get(name) for name in refused.failed_guards]
+    if not gates or None in gates:
+        return None
+    return [problem for gate in gates for problem in gate(proposal, _)] or None
 
 
 @bp.route("/<int:proposal_id>", methods=["GET", "POST"])
