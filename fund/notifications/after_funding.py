@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fund.accounts.models import Role, User, UserRole
@@ -28,12 +29,12 @@ AGENT = "administrative_agent"
 
 # A revision's triggers its organizations hear of, with what the message says happened.
 DECIDED = {
-    "approve": "was approved by the secretariat",
-    "committee_approve": "was approved by the committee",
-    "reject": "was rejected by the secretariat",
-    "committee_reject": "was rejected by the committee",
-    "return_for_changes": "was returned for changes",
-    "forward": "went to the committee",
+    "approve": _l("was approved by the secretariat"),
+    "committee_approve": _l("was approved by the committee"),
+    "reject": _l("was rejected by the secretariat"),
+    "committee_reject": _l("was rejected by the committee"),
+    "return_for_changes": _l("was returned for changes"),
+    "forward": _l("went to the committee"),
 }
 
 
@@ -58,7 +59,12 @@ def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | Non
         recipients,
         proposal,
         subject=("transfer_request", request.id),
-        title=f"{proposal.reference}: transfer of {format_usd(request.amount)} to {name} requested",
+        title=_l(
+            "%(ref)s: transfer of %(amount)s to %(organization)s requested",
+            ref=proposal.reference,
+            amount=format_usd(request.amount),
+            organization=name,
+        ),
         link=path_for("transfers.agent_list"),
         context={"request": request, "paid_to": name},
         dedupe_key=f"transfer_requested:{request.id}",
@@ -76,7 +82,7 @@ def on_revision_transitioned(
 ) -> None:
     recipients = Recipients()
     if trigger == "submit":
-        kind, happened = "revision_submitted", "was submitted"
+        kind, happened = "revision_submitted", _l("was submitted")
         recipients.add(secretariat_users(), SECRETARIAT, exclude=actor)
     elif trigger in DECIDED:
         kind, happened = "revision_decided", DECIDED[trigger]
@@ -88,7 +94,12 @@ def on_revision_transitioned(
         recipients,
         proposal,
         subject=("revision", revision.id),
-        title=f"{proposal.reference}: revision {revision.number} {happened}",
+        title=_l(
+            "%(ref)s: revision %(number)s %(happened)s",
+            ref=proposal.reference,
+            number=revision.number,
+            happened=happened,
+        ),
         link=path_for("revisions.revision", revision_id=revision.id),
         context={"revision": revision, "happened": happened, "comment": comment},
         dedupe_key=f"{kind}:{revision.id}:{trigger}:{revision.decided_at or revision.submitted_at}",

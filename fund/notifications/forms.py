@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import AnyOf, InputRequired
@@ -44,10 +45,10 @@ def preferences_form(
             Form,
             f"kind_{kind.code}",
             RadioField(
-                kind.label,
-                choices=options((d.value, d.label) for d in Delivery),
-                validators=[InputRequired("Choose how to receive it."), AnyOf(values)],
-                description=kind.description,
+                gettext(kind.label),
+                choices=options((d.value, gettext(d.label)) for d in Delivery),
+                validators=[InputRequired(gettext("Choose how to receive it.")), AnyOf(values)],
+                description=gettext(kind.description),
             ),
         )
     if current is None:

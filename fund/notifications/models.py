@@ -27,13 +27,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Role, User
 from fund.extensions import UTCDateTime, db, not_negative, one_of, utcnow
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 
 
 class Delivery(LabelledEnum):
-    IMMEDIATE = "immediate", "Immediately"
-    DIGEST = "digest", "In the daily digest"
-    OFF = "off", "Not at all"
+    IMMEDIATE = "immediate", N_("Immediately")
+    DIGEST = "digest", N_("In the daily digest")
+    OFF = "off", N_("Not at all")
 
 
 @dataclass(frozen=True)
@@ -58,123 +58,145 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind(
             "submission_received",
-            "Proposal submitted",
-            "A receipt when your organization submits a proposal; for the secretariat, each "
-            "new submission to screen.",
+            N_("Proposal submitted"),
+            N_(
+                "A receipt when your organization submits a proposal; for the secretariat, each "
+                "new submission to screen."
+            ),
             frozenset({Role.APPLICANT, Role.SECRETARIAT}),
         ),
         _owed_to_applicants(
             "returned_for_revision",
-            "Returned for revision",
-            "Your organization's proposal is returned for revision, with what to change.",
+            N_("Returned for revision"),
+            N_("Your organization's proposal is returned for revision, with what to change."),
         ),
         _owed_to_applicants(
             "declared_ineligible",
-            "Declared ineligible",
-            "Your organization's proposal is declared ineligible, with the reason.",
+            N_("Declared ineligible"),
+            N_("Your organization's proposal is declared ineligible, with the reason."),
         ),
         Kind(
             "forwarded_to_committee",
-            "Proposal for committee review",
-            "A proposal is forwarded to the committee for your review and vote (never one "
-            "you are recused from).",
+            N_("Proposal for committee review"),
+            N_(
+                "A proposal is forwarded to the committee for your review and vote (never one "
+                "you are recused from)."
+            ),
             frozenset({Role.COMMITTEE}),
         ),
         Kind(
             "proposal_with_committee",
-            "Proposal forwarded to the committee",
-            "Your organization's proposal passed screening and is with the committee for its "
-            "decision.",
+            N_("Proposal forwarded to the committee"),
+            N_(
+                "Your organization's proposal passed screening and is with the committee for its "
+                "decision."
+            ),
             frozenset({Role.APPLICANT}),
         ),
         Kind(
             "votes_complete",
-            "Every member has voted",
-            "Every member entitled to vote in an open round has voted: the round can be closed "
-            "(told once per round).",
+            N_("Every member has voted"),
+            N_(
+                "Every member entitled to vote in an open round has voted: the round can be closed "
+                "(told once per round)."
+            ),
             frozenset({Role.SECRETARIAT}),
         ),
         Kind(
             "vote_deadline",
-            "Vote deadline approaching",
-            "The deadline of a round you have not voted in yet is near.",
+            N_("Vote deadline approaching"),
+            N_("The deadline of a round you have not voted in yet is near."),
             frozenset({Role.COMMITTEE}),
         ),
         _owed_to_applicants(
             "proposal_decision",
-            "Committee decision on your proposal",
-            "The outcome of the committee's vote on your organization's proposal.",
+            N_("Committee decision on your proposal"),
+            N_("The outcome of the committee's vote on your organization's proposal."),
         ),
         Kind(
             "round_closed",
-            "Voting round closed",
-            "A committee voting round closed, with its outcome.",
+            N_("Voting round closed"),
+            N_("A committee voting round closed, with its outcome."),
             frozenset({Role.COMMITTEE, Role.SECRETARIAT}),
         ),
         _owed_to_applicants(
             "proposal_funded",
-            "Proposal funded",
-            "Your organization's proposal is funded: the allocation is recorded.",
+            N_("Proposal funded"),
+            N_("Your organization's proposal is funded: the allocation is recorded."),
         ),
         Kind(
             "disbursement_recorded",
-            "Disbursement",
-            "A tranche of a funded proposal of your organization is paid.",
+            N_("Disbursement"),
+            N_("A tranche of a funded proposal of your organization is paid."),
             frozenset({Role.APPLICANT}),
         ),
         _owed_to_applicants(
             "project_closed",
-            "Project closed",
-            "A funded proposal of your organization is closed, with the reason when money was "
-            "left unpaid.",
+            N_("Project closed"),
+            N_(
+                "A funded proposal of your organization is closed, with the reason when money was "
+                "left unpaid."
+            ),
         ),
         Kind(
             "mail_undelivered",
-            "Email not delivered",
-            "An email the fund gave up on after its last attempt, naming its recipient and "
-            "subject.",
+            N_("Email not delivered"),
+            N_(
+                "An email the fund gave up on after its last attempt, naming its recipient and "
+                "subject."
+            ),
             frozenset({Role.SECRETARIAT}),
         ),
         _owed_to_applicants(
             "invited_to_full_programme",
-            "Invitation to a full programme",
-            "The secretariat invites your organization to develop its concept note into a full "
-            "programme, with the deadline.",
+            N_("Invitation to a full programme"),
+            N_(
+                "The secretariat invites your organization to develop its concept note into a full "
+                "programme, with the deadline."
+            ),
         ),
         Kind(
             "report_due",
-            "Programme report due",
-            "A report your organization's funded programme owes is due in 30, 7 or 1 days.",
+            N_("Programme report due"),
+            N_("A report your organization's funded programme owes is due in 30, 7 or 1 days."),
             frozenset({Role.APPLICANT}),
             mandatory=True,
         ),
         Kind(
             "report_overdue",
-            "Programme report overdue",
-            "A report a funded programme owes is past its due date (for the programme's "
-            "organizations and the secretariat).",
+            N_("Programme report overdue"),
+            N_(
+                "A report a funded programme owes is past its due date (for the programme's "
+                "organizations and the secretariat)."
+            ),
             frozenset({Role.APPLICANT, Role.SECRETARIAT}),
             mandatory=True,
         ),
         Kind(
             "transfer_requested",
-            "Transfer requested",
-            "The secretariat requested a transfer to a participating organization: it waits "
-            "to be recorded.",
+            N_("Transfer requested"),
+            N_(
+                "The secretariat requested a transfer to a participating organization: it waits "
+                "to be recorded."
+            ),
             frozenset({Role.ADMINISTRATIVE_AGENT}),
         ),
         Kind(
             "revision_submitted",
-            "Revision submitted",
-            "A programme's staff submitted a revision (an extension, a reallocation, a change "
-            "of scope or of organizations) for the secretariat to decide or forward.",
+            N_("Revision submitted"),
+            N_(
+                "A programme's staff submitted a revision (an extension, a reallocation, a change "
+                "of scope or of organizations) for the secretariat to decide or forward."
+            ),
             frozenset({Role.SECRETARIAT}),
         ),
         _owed_to_applicants(
             "revision_decided",
-            "Revision decided",
-            "A revision of your organization's programme was approved, rejected or returned, "
-            "or went to the committee.",
+            N_("Revision decided"),
+            N_(
+                "A revision of your organization's programme was approved, rejected or returned, "
+                "or went to the committee."
+            ),
         ),
     )
 }

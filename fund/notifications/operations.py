@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
 
 from fund.accounts.models import User
@@ -27,6 +30,8 @@ from fund.notifications.outbox import notify
 from fund.notifications.recipients import COMMITTEE, Recipients
 from fund.notifications.render import (
     absolute,
+    day,
+    in_language_of,
     mail_environment,
     path_for,
     proposal_context,
@@ -137,8 +142,12 @@ def remind_deadlines(within: timedelta, now: datetime | None = None) -> int:
                 recipients,
                 subject_type="voting_round",
                 subject_id=voting_round.id,
-                title=f"{proposal.reference}: your vote is due by "
-                f"{voting_round.deadline:%d %B %Y, %H:%M} UTC",
+                title=_l(
+                    "%(ref)s: your vote is due by %(day)s, %(time)s UTC",
+                    ref=proposal.reference,
+                    day=LazyString(day, voting_round.deadline),
+                    time=voting_round.deadline.strftime("%H:%M"),
+                ),
                 link=proposal_page(proposal.id, committee=True),
                 context={**proposal_context(proposal), "voting_round": voting_round},
                 dedupe_key=f"vote_deadline:{voting_round.id}",
@@ -180,16 +189,23 @@ def write_digests(now: datetime | None = None) -> int:
             "preferences_url": absolute(path_for("notifications.preferences")),
             "notifications_url": absolute(path_for("notifications.index")),
         }
-        count = len(items)
-        subject = f"{current_app.config['FUND_NAME']}: {count} update{'s' if count != 1 else ''}"
+        with in_language_of(user):
+            subject = ngettext(
+                "%(fund)s: %(num)s update",
+                "%(fund)s: %(num)s updates",
+                len(items),
+                fund=current_app.config["FUND_NAME"],
+            )
+            text_body = env.get_template("mail/digest.txt").render(values)
+            html_body = env.get_template("mail/digest.html").render(values)
         db.session.add(
             OutboxMessage(
                 user_id=user_id,
                 kind="digest",
                 to_email=user.email,
                 subject=subject,
-                text_body=env.get_template("mail/digest.txt").render(values),
-                html_body=env.get_template("mail/digest.html").render(values),
+                text_body=text_body,
+                html_body=html_body,
                 created_at=now,
                 next_attempt_at=now,
             )

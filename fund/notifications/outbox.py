@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -48,7 +50,7 @@ def notify(
     *,
     subject_type: str,
     subject_id: int | None,
-    title: str,
+    title: Any,
     link: str,
     context: Mapping[str, Any],
     dedupe_key: str | None = None,
@@ -58,7 +60,9 @@ def notify(
 ) -> list[Notification]:
     """Write the notifications (and, for immediate delivery, the outbox messages) of one event
     in the current transaction (of `session`, by default the application's). Returns the
-    notifications written. `email(user)` False keeps a recipient's message in the app only."""
+    notifications written. `email(user)` False keeps a recipient's message in the app only.
+    Each recipient's message is written in their language: `title` is a text, or a lazy text
+    (`lazy_gettext`) that reads in each one's language."""
     now = now or utcnow()
     session = session or db.session
     user_ids = list(recipients.users)
@@ -90,7 +94,7 @@ def notify(
                 kind=kind,
                 subject_type=subject_type,
                 subject_id=subject_id,
-                title=title,
+                title=rendered.subject,
                 body=rendered.summary,
                 link=link,
                 created_at=now,
@@ -121,7 +125,7 @@ def tell(
     recipients: Recipients,
     proposal: Proposal,
     *,
-    title: str,
+    title: Any,
     context: Mapping[str, Any] | None = None,
     link: str | None = None,
     subject: tuple[str, int] | None = None,
@@ -336,7 +340,13 @@ def warn_undelivered(session: Session, message: OutboxMessage, now: datetime) ->
         recipients,
         subject_type="outbox_message",
         subject_id=message.id,
-        title=f"Email not delivered to {message.to_email}: {message.subject}"[:300],
+        title=LazyString(
+            lambda: gettext(
+                "Email not delivered to %(email)s: %(subject)s",
+                email=message.to_email,
+                subject=message.subject,
+            )[:300]
+        ),
         link=path_for("notifications.index"),
         context={
             "failed_to": message.to_email,

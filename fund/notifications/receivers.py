@@ -14,12 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
 
 from fund.accounts.models import User
 from fund.committee.queries import entitled_in_round
 from fund.committee.rounds import round_tally
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.notifications.models import Notification, OutboxMessage
 from fund.notifications.outbox import tell
 from fund.notifications.recipients import (
@@ -34,6 +38,7 @@ from fund.notifications.recipients import (
 from fund.notifications.render import (
     absolute,
     first_path,
+    in_language_of,
     mail_environment,
     path_for,
     proposal_page,
@@ -69,7 +74,7 @@ def _on_submit(proposal: Proposal, actor: User | None, comment: str | None, even
         "submission_received",
         recipients,
         proposal,
-        title=f"{proposal.reference} submitted: {proposal.title}",
+        title=_l("%(ref)s submitted: %(title)s", ref=proposal.reference, title=proposal.title),
         context={"submission": proposal.submission_number},
     )
 
@@ -100,7 +105,7 @@ def _to_applicants(kind: str, title: str, dedupe_key: str | None = None, **extra
         _tell_applicants(
             kind,
             proposal,
-            title=title.format(ref=proposal.reference, title=proposal.title),
+            title=_l(title, ref=proposal.reference, title=proposal.title),
             context={"comment": comment, **extra},
             dedupe_key=dedupe_key.format(id=proposal.id) if dedupe_key else None,
         )
@@ -119,14 +124,14 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
         COMMITTEE,
         actor,
         proposal,
-        title=f"{ref} for committee review: {proposal.title}",
+        title=_l("%(ref)s for committee review: %(title)s", ref=ref, title=proposal.title),
         link=proposal_page(proposal.id, committee=True),
         context={"comment": comment},
     )
     _tell_applicants(
         "proposal_with_committee",
         proposal,
-        title=f"{ref} forwarded to the committee: {proposal.title}",
+        title=_l("%(ref)s forwarded to the committee: %(title)s", ref=ref, title=proposal.title),
     )
 
 
@@ -135,7 +140,7 @@ def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, even
     unpaid = dict(((getattr(event, "details", None) or {}).get("not_disbursed")) or {})
     _to_applicants(
         "project_closed",
-        "{ref} closed: {title}",
+        N_("%(ref)s closed: %(title)s"),
         dedupe_key="closed:{id}",
         not_disbursed=[(name, Decimal(str(amount))) for name, amount in sorted(unpaid.items())],
     )(proposal, actor, comment, event)
@@ -152,7 +157,10 @@ def _on_funded(proposal: Proposal, actor: User | None, comment: str | None, even
     if amount is None and event is not None and (event.details or {}).get("amount"):
         amount = Decimal(str(event.details["amount"]))
     _to_applicants(
-        "proposal_funded", "{ref} funded: {title}", dedupe_key="funded:{id}", amount=amount
+        "proposal_funded",
+        N_("%(ref)s funded: %(title)s"),
+        dedupe_key="funded:{id}",
+        amount=amount,
     )(proposal, actor, comment, event)
 
 
@@ -163,7 +171,7 @@ def _on_placed_in_pipeline(
     place = ((getattr(event, "details", None) or {}).get("place")) or None
     _to_applicants(
         "proposal_decision",
-        "{ref} approved into the pipeline by the committee: {title}",
+        N_("%(ref)s approved into the pipeline by the committee: %(title)s"),
         dedupe_key="decision:{id}:pipeline",
         outcome="pipeline",
         place=place,
@@ -176,7 +184,9 @@ def _on_invited(note: Proposal, actor: User | None, comment: str | None, event: 
     _tell_applicants(
         "invited_to_full_programme",
         note,
-        title=f"{note.reference} invited to a full programme: {note.title}",
+        title=_l(
+            "%(ref)s invited to a full programme: %(title)s", ref=note.reference, title=note.title
+        ),
         link=first_path(
             ("invitations.full_proposal", {"note_id": note.id}),
             ("proposals.detail", {"proposal_id": note.id}),
@@ -189,21 +199,21 @@ def _on_invited(note: Proposal, actor: User | None, comment: str | None, event: 
 _TRANSITION_HANDLERS = {
     "submit": _on_submit,
     "return_for_revision": _to_applicants(
-        "returned_for_revision", "{ref} returned for revision: {title}"
+        "returned_for_revision", N_("%(ref)s returned for revision: %(title)s")
     ),
-    "declare_ineligible": _to_applicants("declared_ineligible", "{ref} declared ineligible"),
+    "declare_ineligible": _to_applicants("declared_ineligible", N_("%(ref)s declared ineligible")),
     "forward_to_committee": _on_forward,
     # The committee's decision is told here alone, once the proposal is decided; the key makes
     # the applicant hear it once even if the transition were announced twice.
     "approve": _to_applicants(
         "proposal_decision",
-        "{ref} approved by the committee: {title}",
+        N_("%(ref)s approved by the committee: %(title)s"),
         dedupe_key="decision:{id}:approved",
         outcome="approved",
     ),
     "reject": _to_applicants(
         "proposal_decision",
-        "{ref} not approved by the committee: {title}",
+        N_("%(ref)s not approved by the committee: %(title)s"),
         dedupe_key="decision:{id}:rejected",
         outcome="rejected",
     ),
@@ -212,14 +222,14 @@ _TRANSITION_HANDLERS = {
     # A concept note's three outcomes, told as the proposal's decision is, and its invitation.
     "select_for_development": _to_applicants(
         "proposal_decision",
-        "{ref} selected for development by the committee: {title}",
+        N_("%(ref)s selected for development by the committee: %(title)s"),
         dedupe_key="decision:{id}:selected",
         outcome="selected",
     ),
     "place_in_pipeline": _on_placed_in_pipeline,
     "decline": _to_applicants(
         "proposal_decision",
-        "{ref} not approved by the committee: {title}",
+        N_("%(ref)s not approved by the committee: %(title)s"),
         dedupe_key="decision:{id}:not_approved",
         outcome="not_approved",
     ),
@@ -230,19 +240,29 @@ _TRANSITION_HANDLERS = {
 # no quorum. An approval or rejection is told by the `approve`/`reject` transition that
 # follows, "returned" by the return for revision (with the committee's message); "cancelled"
 # follows the applicant's own withdrawal.
-_NO_QUORUM_TITLE = "{ref}: no committee decision yet (no quorum)"
+_NO_QUORUM_TITLE = N_("%(ref)s: no committee decision yet (no quorum)")
 
 
-# A round's outcome on a concept note, in words (the others read well as they are).
-_CONCEPT_NOTE_OUTCOMES = {
-    "selected": "selected for development",
-    "pipeline": "approved into the pipeline",
-    "not_approved": "not approved",
+# A round's outcome in words, as a message says it (translated in the recipient's language).
+_OUTCOME_WORDS = {
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "no_quorum": N_("no quorum"),
+    "returned": N_("returned"),
+    "cancelled": N_("cancelled"),
+    "selected": N_("selected for development"),
+    "pipeline": N_("approved into the pipeline"),
+    "not_approved": N_("not approved"),
 }
 
 
 def _outcome_words(outcome: str) -> str:
-    return _CONCEPT_NOTE_OUTCOMES.get(outcome) or outcome.replace("_", " ")
+    return _OUTCOME_WORDS.get(outcome) or outcome.replace("_", " ")
+
+
+def _outcome_said(outcome: str) -> LazyString:
+    """The outcome's words in the language of the message they are written in."""
+    return LazyString(lambda: gettext(_outcome_words(outcome)))
 
 
 def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
@@ -255,7 +275,7 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
     context = {
         "voting_round": voting_round,
         "outcome": outcome,
-        "outcome_words": _outcome_words(outcome),
+        "outcome_words": _outcome_said(outcome),
         "summary": voting_round.summary or "",
         "comment": voting_round.summary or None,
     }
@@ -263,7 +283,7 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
         _tell_applicants(
             "proposal_decision",
             proposal,
-            title=_NO_QUORUM_TITLE.format(ref=ref, title=proposal.title),
+            title=_l(_NO_QUORUM_TITLE, ref=ref),
             context=context,
             dedupe_key=f"decision:{proposal.id}:{outcome}:{voting_round.id}",
         )
@@ -275,7 +295,12 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
         others,
         proposal,
         subject=(SUBJECT_ROUND, voting_round.id),
-        title=f"{ref}: voting round {voting_round.number} closed ({_outcome_words(outcome)})",
+        title=_l(
+            "%(ref)s: voting round %(number)s closed (%(outcome)s)",
+            ref=ref,
+            number=voting_round.number,
+            outcome=_outcome_said(outcome),
+        ),
         link=first_path(
             ("committee.record", {"round_id": voting_round.id}),
             ("proposals.detail", {"proposal_id": proposal.id}),
@@ -294,8 +319,13 @@ def on_disbursement_recorded(allocation: Any, **kwargs: Any) -> None:
     _tell_applicants(
         "disbursement_recorded",
         proposal,
-        title=f"{proposal.reference}: disbursement to "
-        f"{paid_to.acronym or paid_to.name if paid_to else 'a participating organization'}",
+        title=_l(
+            "%(ref)s: disbursement to %(organization)s",
+            ref=proposal.reference,
+            organization=paid_to.acronym or paid_to.name
+            if paid_to
+            else _l("a participating organization"),
+        ),
         context={"allocation": allocation, "disbursement": disbursement, "paid_to": paid_to},
     )
 
@@ -344,7 +374,11 @@ def _tell_if_everyone_voted(voting_round: Any, actor: User | None) -> None:
         actor,
         proposal,
         subject=(SUBJECT_ROUND, voting_round.id),
-        title=f"{proposal.reference}: every member has voted in round {voting_round.number}",
+        title=_l(
+            "%(ref)s: every member has voted in round %(number)s",
+            ref=proposal.reference,
+            number=voting_round.number,
+        ),
         link=proposal_page(proposal.id, committee=True),
         context={"voting_round": voting_round, "tally": counted},
         dedupe_key=f"votes_complete:{voting_round.id}",
@@ -386,15 +420,31 @@ def on_account_locked(user: User, **kwargs: Any) -> None:
         "password_url": absolute(path_for("accounts.change_password")),
     }
     env = mail_environment(current_app)
-    subject = f"{current_app.config['FUND_NAME']}: your account is locked"
+    with in_language_of(user):
+        subject = gettext("%(fund)s: your account is locked", fund=current_app.config["FUND_NAME"])
+        # What the plain-text email alone says (its links written out).
+        values["unlock_sentence"] = ngettext(
+            "If it was you, open this link to unlock the account now (it works once, for "
+            "%(num)s hour):",
+            "If it was you, open this link to unlock the account now (it works once, for "
+            "%(num)s hours):",
+            values["link_hours"],
+        )
+        values["not_you_sentence"] = gettext(
+            "If it was not you, someone may be guessing your password: once signed in, change "
+            "it (%(url)s) and tell the fund secretariat.",
+            url=values["password_url"],
+        )
+        text_body = env.get_template("mail/account_locked.txt").render(values)
+        html_body = env.get_template("mail/account_locked.html").render(title=subject, **values)
     db.session.add(
         OutboxMessage(
             user_id=user.id,
             kind="account_locked",
             to_email=user.email,
             subject=subject,
-            text_body=env.get_template("mail/account_locked.txt").render(values),
-            html_body=env.get_template("mail/account_locked.html").render(title=subject, **values),
+            text_body=text_body,
+            html_body=html_body,
             created_at=now,
             next_attempt_at=now,
         )

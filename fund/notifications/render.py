@@ -1,19 +1,30 @@
 """What a message says: subjects and bodies from the templates in templates/mail/, with
-absolute links built from FUND_BASE_URL (never from the request's Host header)."""
+absolute links built from FUND_BASE_URL (never from the request's Host header), written in the
+recipient's language (their preference, else English): `in_language_of`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_date
 from flask import Flask, current_app
+from flask_babel import force_locale, get_locale, get_translations, gettext
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from config import DEVELOPMENT_BASE_URL
 from fund.accounts.models import User
+from fund.i18n import DEFAULT, chosen, current_language, direction
+from fund.labels import N_
 from fund.notifications.models import KINDS
 from fund.proposals.models import Proposal
+
+# What only the plain-text emails say: the catalogs are extracted from the code and the .html
+# templates, and these texts of the .txt templates are not in the .html ones.
+PLAIN_TEXT_ONLY = (N_("The %(noun)s"), N_("The proposal"))
 
 # Links ----------------------------------------------------------------------------------
 
@@ -50,6 +61,36 @@ def absolute(path: str) -> str:
     return base_url() + path
 
 
+# The recipient's language -----------------------------------------------------------------
+
+
+def language_of(user: User | None) -> str:
+    """The language a user's messages are written in: their preference, else English."""
+    return chosen(getattr(user, "language", None)) or DEFAULT
+
+
+@contextmanager
+def in_language_of(user: User | None) -> Iterator[None]:
+    """Within it, the texts marked for translation (gettext, lazy texts turned into strings,
+    the mail templates) read in `user`'s language."""
+    with force_locale(language_of(user)):
+        yield
+
+
+def day(value: date | datetime) -> str:
+    """A day in words in the current language ("05 March 2026")."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, "dd MMMM y", locale=get_locale() or DEFAULT)
+
+
+def short_day(value: date | datetime) -> str:
+    """A day with its month shortened, in the current language ("05 Mar 2026")."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, "dd MMM y", locale=get_locale() or DEFAULT)
+
+
 # Rendering ------------------------------------------------------------------------------
 
 
@@ -65,8 +106,19 @@ def mail_environment(app: Flask) -> Environment:
             lstrip_blocks=True,
             undefined=StrictUndefined,
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.i18n"],
+        )
+        # The texts marked in the templates, in the language of the message being written.
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            lambda text: get_translations().ugettext(text),
+            lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
+            newstyle=True,
         )
         env.filters.update(app.jinja_env.filters)
+        env.filters["day"] = day
+        env.filters["short_day"] = short_day
+        env.globals["language"] = current_language
+        env.globals["direction"] = direction
         app.extensions["fund_mail_jinja"] = env
     return env
 
@@ -79,29 +131,35 @@ class Rendered:
     summary: str  # the message without greeting and footer, for the in-app list
 
 
-def render(kind: str, title: str, context: Mapping[str, Any], recipient: User) -> Rendered:
-    env = mail_environment(current_app)
-    proposal = context.get("proposal")
-    values = {
-        # What a message about a proposal calls it (a concept note is not a proposal).
-        "noun": "concept note" if getattr(proposal, "is_concept_note", False) else "proposal",
-        **context,
-        "title": title,
-        "recipient": recipient,
-        "fund_name": current_app.config["FUND_NAME"],
-        "decision_body": current_app.config["DECISION_BODY_NAME"],
-        "preferences_url": absolute(path_for("notifications.preferences")),
-        "notifications_url": absolute(path_for("notifications.index")),
-        "mandatory": KINDS[kind].mandatory if kind in KINDS else False,
-    }
-    text_template = env.get_template(f"mail/{kind}.txt")
-    summary = "".join(text_template.blocks["body"](text_template.new_context(values))).strip()
-    return Rendered(
-        subject=f"{title}",
-        text=text_template.render(values),
-        html=env.get_template(f"mail/{kind}.html").render(values),
-        summary=summary,
-    )
+def render(kind: str, title: Any, context: Mapping[str, Any], recipient: User) -> Rendered:
+    """The message of `kind` to `recipient`, in their language: `title` (a text, or a lazy
+    text translated now) is its subject."""
+    with in_language_of(recipient):
+        env = mail_environment(current_app)
+        proposal = context.get("proposal")
+        title = str(title)
+        values = {
+            # What a message about a proposal calls it (a concept note is not a proposal).
+            "noun": gettext("concept note")
+            if getattr(proposal, "is_concept_note", False)
+            else gettext("proposal"),
+            **context,
+            "title": title,
+            "recipient": recipient,
+            "fund_name": current_app.config["FUND_NAME"],
+            "decision_body": gettext(current_app.config["DECISION_BODY_NAME"]),
+            "preferences_url": absolute(path_for("notifications.preferences")),
+            "notifications_url": absolute(path_for("notifications.index")),
+            "mandatory": KINDS[kind].mandatory if kind in KINDS else False,
+        }
+        text_template = env.get_template(f"mail/{kind}.txt")
+        summary = "".join(text_template.blocks["body"](text_template.new_context(values))).strip()
+        return Rendered(
+            subject=title,
+            text=text_template.render(values),
+            html=env.get_template(f"mail/{kind}.html").render(values),
+            summary=summary,
+        )
 
 
 def proposal_context(proposal: Proposal) -> dict[str, Any]:

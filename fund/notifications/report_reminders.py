@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from fund.extensions import db, utcnow
 from fund.notifications.outbox import tell
 from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
 from fund.notifications.recipients import secretariat as secretariat_users
-from fund.notifications.render import path_for
+from fund.notifications.render import day, path_for
 from fund.proposals.models import Proposal
 from fund.reporting.models import ProgrammeReport
 from workflows.report import REPORT_EDITABLE_STATES
@@ -26,6 +29,11 @@ def _step(days_left: int, steps: tuple[int, ...]) -> int | None:
     """The reminder step a report `days_left` from its due date has reached (the nearest)."""
     reached = [step for step in steps if 0 <= days_left <= step]
     return min(reached) if reached else None
+
+
+def _report_words(report: ProgrammeReport) -> LazyString:
+    """The report's kind as a message names it, in the message's language ("annual report")."""
+    return LazyString(lambda: gettext(report.kind_label).lower())
 
 
 def remind_reports(now: datetime | None = None) -> int:
@@ -55,14 +63,25 @@ def remind_reports(now: datetime | None = None) -> int:
         if overdue:
             recipients.add(secretariat_users(), SECRETARIAT)
         kind = "report_overdue" if overdue else "report_due"
-        words = "is overdue" if overdue else f"is due on {report.due_on:%d %B %Y}"
+        report_words = _report_words(report)
+        if overdue:
+            title = _l(
+                "%(ref)s: the %(report)s is overdue", ref=proposal.reference, report=report_words
+            )
+        else:
+            title = _l(
+                "%(ref)s: the %(report)s is due on %(day)s",
+                ref=proposal.reference,
+                report=report_words,
+                day=LazyString(day, report.due_on),
+            )
         written += len(
             tell(
                 kind,
                 recipients,
                 proposal,
                 subject=("programme_report", report.id),
-                title=f"{proposal.reference}: the {report.kind_label.lower()} {words}",
+                title=title,
                 link=path_for("reporting.report", report_id=report.id),
                 context={"report": report, "days_left": days_left},
                 dedupe_key=f"{kind}:{report.id}:{report.due_on.isoformat()}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from fund.access import signed_in
@@ -83,9 +85,16 @@ def mark_all_read():
     count = operations.mark_read(current_user.id, None, utcnow())
     db.session.commit()
     if count:
-        flash(f"{count} notification{'s' if count != 1 else ''} marked as read.", "success")
+        flash(
+            ngettext(
+                "%(num)s notification marked as read.",
+                "%(num)s notifications marked as read.",
+                count,
+            ),
+            "success",
+        )
     else:
-        flash("Nothing was unread.", "info")
+        flash(_("Nothing was unread."), "info")
     return redirect(url_for("notifications.index"))
 
 
@@ -111,7 +120,7 @@ def preferences():
             else:
                 db.session.commit()
                 flash(
-                    "Your choices are saved." if changed else "Nothing changed.",
+                    _("Your choices are saved.") if changed else _("Nothing changed."),
                     "success" if changed else "info",
                 )
                 return redirect(url_for("notifications.preferences"))
