@@ -3,31 +3,61 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from fund.labels import N_
 from fund.query_args import BadQueryValue
 
+# Each error page's title and sentence, translated when the page is shown (`_page`).
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    401: ("Sign-in required", "Please sign in to continue."),
-    403: ("Access denied", "You do not have permission to see this page."),
-    404: ("Page not found", "The page you asked for does not exist or has moved."),
-    405: ("Not allowed", "This page cannot be used that way."),
-    409: ("Changed meanwhile", "Someone else changed this record. Reload it and try again."),
-    413: ("Too large", "The file or form you sent is larger than the fund accepts."),
-    500: ("Something went wrong", "An unexpected error occurred. Nothing was changed."),
+    400: (
+        N_("Bad request"),
+        N_("The request could not be understood. Please go back and try again."),
+    ),
+    401: (N_("Sign-in required"), N_("Please sign in to continue.")),
+    403: (N_("Access denied"), N_("You do not have permission to see this page.")),
+    404: (N_("Page not found"), N_("The page you asked for does not exist or has moved.")),
+    405: (N_("Not allowed"), N_("This page cannot be used that way.")),
+    409: (
+        N_("Changed meanwhile"),
+        N_("Someone else changed this record. Reload it and try again."),
+    ),
+    413: (N_("Too large"), N_("The file or form you sent is larger than the fund accepts.")),
+    500: (N_("Something went wrong"), N_("An unexpected error occurred. Nothing was changed.")),
 }
 
 
-CONFLICT_TITLE = "Changed at the same moment"
-CONFLICT_MESSAGE = (
+CONFLICT_TITLE = N_("Changed at the same moment")
+CONFLICT_MESSAGE = N_(
     "Someone else acted on this at the same moment and their change came first, so nothing of "
     "yours was saved. Reload the page to see where things stand, then try again if it is "
     "still needed."
 )
+CSRF_TITLE = N_("Form expired")
+CSRF_MESSAGE = N_(
+    "The form was missing its security token, or it had expired. "
+    "Go back, reload the page and try again. Nothing was changed."
+)
+BAD_ADDRESS_TITLE = N_("Unusable address")
+
+
+def _page(code: int, title: str, message: str):
+    """The error page, its title and sentence in the page's language (a text the catalogs do
+    not hold, such as a description from Werkzeug, reads as it is)."""
+    return render_template(
+        "errors/error.html", code=code, title=_said(title), message=_said(message)
+    ), code
+
+
+def _said(text: str | None) -> str:
+    # gettext("") would be the catalog's header.
+    return gettext(text) if text else ""
+
+
 # PostgreSQL: serialization failure, deadlock, lock not available, statement or lock timeout.
 CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014"})
 CONTENTION_MESSAGES = ("database is locked", "database table is locked")
@@ -45,21 +75,21 @@ def is_contention(error: OperationalError) -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        message = (
-            "The form was missing its security token, or it had expired. "
-            "Go back, reload the page and try again. Nothing was changed."
-        )
-        return render_template(
-            "errors/error.html", code=400, title="Form expired", message=message
-        ), 400
+        return _page(400, CSRF_TITLE, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         if isinstance(error, BadQueryValue):
-            title, message = "Unusable address", error.description
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+            # As BadQueryValue words it, in the page's language.
+            said = gettext(
+                "%(message)s (“%(name)s” in the address.) Go back and use the page's links.",
+                message=gettext(error.message),
+                name=error.parameter,
+            )
+            return _page(code, BAD_ADDRESS_TITLE, said)
+        return _page(code, title, message)
 
     @app.errorhandler(IntegrityError)
     @app.errorhandler(StaleDataError)
@@ -74,9 +104,7 @@ def init_app(app: Flask) -> None:
             raise error
         db.session.rollback()
         app.logger.warning("request lost a race and was refused: %s", error.__class__.__name__)
-        return render_template(
-            "errors/error.html", code=409, title=CONFLICT_TITLE, message=CONFLICT_MESSAGE
-        ), 409
+        return _page(409, CONFLICT_TITLE, CONFLICT_MESSAGE)
 
     @app.errorhandler(500)
     def server_error(error):
@@ -84,4 +112,4 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         title, message = MESSAGES[500]
-        return render_template("errors/error.html", code=500, title=title, message=message), 500
+        return _page(500, title, message)

@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import wtforms
+from flask_babel import gettext
 from markupsafe import escape
 from wtforms import SelectChoice
 from wtforms.validators import NumberRange, StopValidation
 from wtforms.widgets import Select
 
+from fund.labels import N_
 from fund.query_args import DATE_RANGE_MESSAGE, FIRST_DAY, LAST_DAY
 from fund.routing import MAX_ID
 
@@ -66,8 +68,12 @@ class IntegerField(wtforms.IntegerField):
             if isinstance(validator, NumberRange):
                 if validator.message:
                     return validator.message
-                return f"Number must be between {validator.min} and {validator.max}."
-        return "This number is too large."
+                return gettext(
+                    "Number must be between %(min)s and %(max)s.",
+                    min=validator.min,
+                    max=validator.max,
+                )
+        return gettext("This number is too large.")
 
     def pre_validate(self, form: Any) -> None:
         if getattr(self, "_too_large", False):
@@ -86,7 +92,7 @@ class DateField(wtforms.DateField):
 # What a single line of text never holds: C0 controls (line feed, carriage return, tab and the
 # rest), DEL, C1 controls, and the Unicode line and paragraph separators.
 NOT_ON_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CHARACTER_NAMES = {"\n": "a line break", "\r": "a line break", "\t": "a tab"}
+_CHARACTER_NAMES = {"\n": N_("a line break"), "\r": N_("a line break"), "\t": N_("a tab")}
 
 
 def single_line_problem(text: str | None) -> str | None:
@@ -95,11 +101,17 @@ def single_line_problem(text: str | None) -> str | None:
     if found is None:
         return None
     character = found.group()
-    name = _CHARACTER_NAMES.get(character) or (
-        f"an invisible character (U+{ord(character):04X} "
-        f"{unicodedata.name(character, 'control character').lower()})"
+    known = _CHARACTER_NAMES.get(character)
+    name = (
+        gettext(known)
+        if known
+        else gettext(
+            "an invisible character (U+%(code)s %(name)s)",
+            code=format(ord(character), "04X"),
+            name=unicodedata.name(character, "control character").lower(),
+        )
     )
-    return f"Keep this on one line: remove {name}."
+    return gettext("Keep this on one line: remove %(character)s.", character=name)
 
 
 class SingleLine:

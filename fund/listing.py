@@ -23,6 +23,7 @@ from flask import Response, request, stream_with_context
 from sqlalchemy.sql.elements import ColumnElement
 
 from fund.extensions import utcnow
+from fund.labels import N_
 from fund.query_args import BadQueryValue
 
 ASCENDING, DESCENDING = "asc", "desc"
@@ -135,7 +136,7 @@ def export_arg(name: str = "export") -> str | None:
     if value is None or value == "":
         return None
     if value not in EXPORT_FORMATS:
-        raise BadQueryValue(name, "An export is csv or xlsx.")
+        raise BadQueryValue(name, N_("An export is csv or xlsx."))
     return value
 
 

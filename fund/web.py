@@ -12,17 +12,20 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, flash, redirect, send_file
+from flask_babel import gettext
 
 from fund.extensions import db
+from fund.labels import N_
 from fund.refusals import show_on_form
 
-UNREADABLE_MESSAGE = "The form could not be read (it may have expired). Please try again."
+# Shown translated (`unreadable`, or `gettext(UNREADABLE_MESSAGE)` where a page shows it).
+UNREADABLE_MESSAGE = N_("The form could not be read (it may have expired). Please try again.")
 
 
 def unreadable(form: Any) -> str | None:
     """The page's message for a form that did not validate: the sentence for an expired form
     when its CSRF token failed, else None (each problem is shown at its field)."""
-    return UNREADABLE_MESSAGE if "csrf_token" in form.errors else None
+    return gettext(UNREADABLE_MESSAGE) if "csrf_token" in form.errors else None
 
 
 def concurrent_message(changed: str, kept: str, review: str) -> str:
