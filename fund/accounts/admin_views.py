@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _organization_choices():
     orgs = db.session.scalars(select(Organization).order_by(Organization.name))
-    return options([(0, "— none —")] + [(o.id, o.display_name) for o in orgs])
+    return options([(0, _("— none —"))] + [(o.id, o.display_name) for o in orgs])
 
 
 def _policy() -> operations.LockoutPolicy:
@@ -53,7 +54,7 @@ def _user_form_page(user: User | None):
         try:
             if user is None:
                 if not form.password.data:
-                    raise operations.AccountError("Set an initial password.", "password")
+                    raise operations.AccountError(_("Set an initial password."), "password")
                 once.claim()
                 user = operations.create_user(
                     current_user,
@@ -67,7 +68,7 @@ def _user_form_page(user: User | None):
                 )
                 if not form.active.data:
                     user.active = False
-                message = f"User {user.email} created."
+                message = _("User %(email)s created.", email=user.email)
                 once.done(url_for("admin.users"), f"The user {user.email}")
             else:
                 operations.update_user(
@@ -79,7 +80,7 @@ def _user_form_page(user: User | None):
                     active=form.active.data,
                     now=utcnow(),
                 )
-                message = f"User {user.email} saved."
+                message = _("User %(email)s saved.", email=user.email)
         except operations.AccountError as error:
             db.session.rollback()
             if (message := show_on_form(form, error)) is not None:
@@ -121,17 +122,15 @@ def unlock_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UnlockForm()
     if not form.validate_on_submit():
-        problems = form.confirm_with_password.errors or [
-            "The form could not be read (it may have expired). Please try again."
-        ]
-        flash(f"The account was not unlocked. {problems[0]}", "error")
+        problems = form.confirm_with_password.errors or [_(web.UNREADABLE_MESSAGE)]
+        flash(_("The account was not unlocked. %(problem)s", problem=problems[0]), "error")
         return redirect(url_for("admin.edit_user", user_id=user.id))
     email = user.email
     if operations.unlock(current_user, user, now=utcnow()):
         db.session.commit()
-        flash(f"{email} is unlocked: the account can sign in again.", "success")
+        flash(_("%(email)s is unlocked: the account can sign in again.", email=email), "success")
     else:
-        flash(f"Nothing changed: {email} had no failed sign-ins to clear.", "info")
+        flash(_("Nothing changed: %(email)s had no failed sign-ins to clear.", email=email), "info")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -146,7 +145,7 @@ def _organization_form_page(organization: Organization | None):
     form = OrganizationForm(obj=organization)
     countries = db.session.execute(select(Country.iso2, Country.name).order_by(Country.name))
     form.country_iso2.choices = options(
-        [("", "— not a member state —")] + [tuple(c) for c in countries]
+        [("", _("— not a member state —"))] + [tuple(c) for c in countries]
     )
     once = idempotency.once("organization", current_user, protect=organization is None)
 

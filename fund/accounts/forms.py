@@ -61,70 +61,72 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-ROLE_CHOICES = options((role.value, label) for role, label in Role.labels().items())
+ROLE_CHOICES = options((role.value, _l(label)) for role, label in Role.labels().items())
 
 
 class UserForm(SensitiveForm):
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         validators=[
-            DataRequired("Enter an email address."),
-            Email("Enter a valid email address.", check_deliverability=False),
+            DataRequired(_l("Enter an email address.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
             Length(max=254),
         ],
     )
-    name = StringField("Full name", validators=[DataRequired("Enter a name."), Length(max=200)])
-    organization_id = SelectField("Organization", coerce=int)
-    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES)
+    name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)]
+    )
+    organization_id = SelectField(_l("Organization"), coerce=int)
+    roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
     password = PasswordField(
-        "Initial password",
+        _l("Initial password"),
         validators=[Optional()],
-        description="At least 12 characters. Give it to the person through a safe channel.",
+        description=_l("At least 12 characters. Give it to the person through a safe channel."),
         render_kw={"autocomplete": "new-password"},
     )
-    active = BooleanField("Active (may sign in)", default=True)
-    submit = SubmitField("Save user")
+    active = BooleanField(_l("Active (may sign in)"), default=True)
+    submit = SubmitField(_l("Save user"))
 
 
 KIND_CHOICES = options(
     [
-        (OrganizationKind.UN_ENTITY.value, "UN entity"),
-        (OrganizationKind.MEMBER_STATE.value, "Member state"),
-        (OrganizationKind.OTHER.value, "Other (e.g. a donor)"),
+        (OrganizationKind.UN_ENTITY.value, _l("UN entity")),
+        (OrganizationKind.MEMBER_STATE.value, _l("Member state")),
+        (OrganizationKind.OTHER.value, _l("Other (e.g. a donor)")),
     ]
 )
 
 
 class OrganizationForm(SensitiveForm):
-    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=200)])
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=30)])
-    kind = SelectField("Kind", choices=KIND_CHOICES)
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=30)])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
     country_iso2 = SelectField(
-        "Country (member states only)",
+        _l("Country (member states only)"),
         validators=[Optional()],
-        description="The member state whose government this organization is.",
+        description=_l("The member state whose government this organization is."),
     )
     iati_org_id = StringField(
-        "IATI organisation identifier",
+        _l("IATI organisation identifier"),
         validators=[
             Optional(),
             Length(max=60),
             Regexp(
                 r"^[A-Z]{2}(-[A-Za-z0-9]+)+$",
-                message="Use the org-id.guide form, e.g. XM-DAC-41114.",
+                message=_l("Use the org-id.guide form, e.g. XM-DAC-41114."),
             ),
         ],
-        description="Leave blank when unknown, e.g. XM-DAC-47066 for IOM.",
+        description=_l("Leave blank when unknown, e.g. XM-DAC-47066 for IOM."),
     )
-    committee_member = BooleanField("Sits on the committee")
-    active = BooleanField("Active", default=True)
-    submit = SubmitField("Save organization")
+    committee_member = BooleanField(_l("Sits on the committee"))
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save organization"))
 
 
 class UnlockForm(SensitiveForm):
     """An administrator clears a user's failed sign-ins."""
 
-    submit = SubmitField("Unlock the account")
+    submit = SubmitField(_l("Unlock the account"))
 
 
 class LanguageForm(FlaskForm):
