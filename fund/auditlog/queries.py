@@ -14,6 +14,7 @@ from sqlalchemy import Row, Select, func, or_, select
 from fund.accounts.models import Organization
 from fund.audit.models import AuditEvent
 from fund.extensions import db
+from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.pagination import Paging
 
@@ -85,11 +86,11 @@ def _with_organization() -> Select[Any]:
 
 # The columns the log sorts by; the default: the newest event first.
 SORT_COLUMNS = {
-    "id": column("Event number", AuditEvent.id, first=DESCENDING),
-    "when": column("When (UTC)", AuditEvent.occurred_at, first=DESCENDING),
-    "actor": column("Actor", func.lower(AuditEvent.actor_name)),
-    "action": column("Action", AuditEvent.action),
-    "subject": column("Subject", AuditEvent.subject_type, AuditEvent.subject_id),
+    "id": column(N_("Event number"), AuditEvent.id, first=DESCENDING),
+    "when": column(N_("When (UTC)"), AuditEvent.occurred_at, first=DESCENDING),
+    "actor": column(N_("Actor"), func.lower(AuditEvent.actor_name)),
+    "action": column(N_("Action"), AuditEvent.action),
+    "subject": column(N_("Subject"), AuditEvent.subject_type, AuditEvent.subject_id),
 }
 DEFAULT_SORT = ("id", DESCENDING)
 

@@ -15,6 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
@@ -30,7 +31,7 @@ from fund.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-DATE_MESSAGE = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
+DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
 FILTER_NAMES = ("action", "subject_type", "subject_id", "actor", "date_from", "date_to", "q")
 CSV_COLUMNS = (
     "id",
@@ -50,7 +51,7 @@ CSV_COLUMNS = (
 )
 
 
-def _date_field(label: str) -> DateField:
+def _date_field(label: Any) -> DateField:
     # A text input, not type="date": the browser would blank a mistyped value, and the person
     # must see what they typed next to the message.
     return DateField(
@@ -58,36 +59,39 @@ def _date_field(label: str) -> DateField:
         validators=[Optional()],
         invalid_value_message=DATE_MESSAGE,
         widget=TextInput(),
-        render_kw={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"},
+        render_kw={"placeholder": _l("YYYY-MM-DD"), "inputmode": "numeric"},
     )
 
 
 class AuditFilterForm(FlaskForm):
     action = StringField(
-        "Action",
+        _l("Action"),
         validators=[Optional(), Length(max=60)],
-        description="The code under an action in the list, e.g. contribution_recorded.",
+        description=_l("The code under an action in the list, e.g. contribution_recorded."),
     )
     subject_type = StringField(
-        "Subject type",
+        _l("Subject type"),
         validators=[Optional(), Length(max=40)],
-        description="As recorded, e.g. proposal or programme_report.",
+        description=_l("As recorded, e.g. proposal or programme_report."),
     )
-    subject_id = StringField("Subject id", validators=[Optional(), Length(max=40)])
+    subject_id = StringField(_l("Subject id"), validators=[Optional(), Length(max=40)])
     actor = IntegerField(
-        "Actor (user id)",
-        validators=[Optional(), NumberRange(min=1, message="Enter a user id (a whole number).")],
-        invalid_value_message="Enter a user id (a whole number).",
+        _l("Actor (user id)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, message=_l("Enter a user id (a whole number).")),
+        ],
+        invalid_value_message=_l("Enter a user id (a whole number)."),
         widget=TextInput(),
         render_kw={"inputmode": "numeric"},
     )
-    date_from = _date_field("From (UTC)")
-    date_to = _date_field("To (UTC)")
-    q = StringField("Comment or actor name", validators=[Optional(), Length(max=200)])
+    date_from = _date_field(_l("From (UTC)"))
+    date_to = _date_field(_l("To (UTC)"))
+    q = StringField(_l("Comment or actor name"), validators=[Optional(), Length(max=200)])
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date must not be before the start date.")
+            raise ValidationError(_l("The end date must not be before the start date."))
 
     def filters(self) -> queries.EventFilters:
         def text(value: str | None) -> str | None:
