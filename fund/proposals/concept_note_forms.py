@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, SelectField
 from wtforms.validators import Length
 
@@ -30,16 +32,16 @@ MIN_INDICATIVE_ROWS = 3
 class PartnerRowForm(OptionalRowForm):
     """One national partner; a row left blank is ignored."""
 
-    name = StringField("Name", validators=[Length(max=200)])
-    partner_type = SelectField("Type", default="")
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    partner_type = SelectField(_l("Type"), default="")
 
     def is_blank(self) -> bool:
         return not ((self.name.data or "").strip() or self.partner_type.data)
 
     def check_row(self) -> bool:
         return self.require(
-            (self.name, "Give the partner's name."),
-            (self.partner_type, "Choose the partner's type."),
+            (self.name, _("Give the partner's name.")),
+            (self.partner_type, _("Choose the partner's type.")),
         )
 
 
@@ -47,9 +49,9 @@ class IndicativeRowForm(OptionalRowForm):
     """The indicative total of one participating organization; a row left blank is ignored."""
 
     organization_id = SelectField(
-        "Organization", coerce=int_or_zero, default=0, widget=QuickSelect()
+        _l("Organization"), coerce=int_or_zero, default=0, widget=QuickSelect()
     )
-    amount = StringField("Indicative total (USD)", validators=[Length(max=30)])
+    amount = StringField(_l("Indicative total (USD)"), validators=[Length(max=30)])
 
     parsed_amount: Decimal | None = None
 
@@ -57,14 +59,14 @@ class IndicativeRowForm(OptionalRowForm):
         return not (self.organization_id.data or (self.amount.data or "").strip())
 
     def check_row(self) -> bool:
-        ok = self.require((self.organization_id, "Choose the organization."))
+        ok = self.require((self.organization_id, _("Choose the organization.")))
         try:
             self.parsed_amount = parse_amount(self.amount.data)
         except AmountError as error:
             self.amount.errors.append(str(error))
             return False
         if self.parsed_amount <= 0:
-            self.amount.errors.append("Give an amount of more than zero.")
+            self.amount.errors.append(_("Give an amount of more than zero."))
             ok = False
         return ok
 
@@ -80,21 +82,23 @@ class ConceptNoteForm(DraftForm):
 
     title = title_field("concept note")
     rationale = text_area(
-        "The problem",
+        _l("The problem"),
         5000,
-        "The migration challenge the joint programme answers, and the evidence for it, in a "
-        "few paragraphs.",
-        "Keep the problem to 5,000 characters or fewer.",
+        _l(
+            "The migration challenge the joint programme answers, and the evidence for it, in a "
+            "few paragraphs."
+        ),
+        _l("Keep the problem to 5,000 characters or fewer."),
     )
     summary = text_area(
-        "The change sought",
+        _l("The change sought"),
         5000,
-        "What will be different at the end, for whom, and how the partners get there.",
-        "Keep the change sought to 5,000 characters or fewer.",
+        _l("What will be different at the end, for whom, and how the partners get there."),
+        _l("Keep the change sought to 5,000 characters or fewer."),
     )
-    endorsers = endorsers_field("Tick each government that endorses the programme.")
-    gender_marker = SelectField("Gender marker (self-scored)")
-    human_rights_marker = SelectField("Human rights marker (self-scored)")
+    endorsers = endorsers_field(_l("Tick each government that endorses the programme."))
+    gender_marker = SelectField(_l("Gender marker (self-scored)"))
+    human_rights_marker = SelectField(_l("Human rights marker (self-scored)"))
     partners = FieldList(FormField(PartnerRowForm), min_entries=MIN_PARTNER_ROWS)
     indicative = FieldList(FormField(IndicativeRowForm), min_entries=MIN_INDICATIVE_ROWS)
 
@@ -105,7 +109,7 @@ class ConceptNoteForm(DraftForm):
             organization = row.form.organization_id.data
             if organization and organization in seen:
                 row.form.organization_id.errors.append(
-                    "This organization already has an indicative total above."
+                    _("This organization already has an indicative total above.")
                 )
                 ok = False
             seen.add(organization)
@@ -117,8 +121,10 @@ class ConceptNoteForm(DraftForm):
 
 def set_choices(form: ConceptNoteForm) -> None:
     """Fill every select of the form (a fixed number of queries)."""
-    entities, _ = set_shared_choices(form)
-    partner_types = options([("", "— choose —"), *PartnerType.labels().items()])
+    entities, _objectives = set_shared_choices(form)
+    partner_types = options(
+        [("", _("— choose —")), *((k, _(v)) for k, v in PartnerType.labels().items())]
+    )
     for row in form.partners:
         row.form.partner_type.choices = partner_types
     organizations = options([(0, "—"), *[(o.id, o.acronym or o.name) for o in entities]])

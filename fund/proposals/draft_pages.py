@@ -8,12 +8,15 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from fund.accounts.models import Role
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals import invitation_page, operations
 from fund.proposals.editing import ensure_principle_rows, principle_titles
 from fund.proposals.forms import ActionForm, DraftForm
@@ -21,8 +24,8 @@ from fund.proposals.models import Proposal
 from fund.proposals.page import PAGE
 from workflows import TransitionRefused
 
-UNREADABLE_FORM = "Some of what you typed cannot be saved yet; see the marked fields."
-UNREADABLE_ACTION = "The action could not be read. Please try again."
+UNREADABLE_FORM = _l("Some of what you typed cannot be saved yet; see the marked fields.")
+UNREADABLE_ACTION = _l("The action could not be read. Please try again.")
 
 # Renders the page of a proposal or concept note: (row, action form, error, status).
 Render = Callable[[Proposal, ActionForm | None, Any, int], Any]
@@ -32,9 +35,22 @@ def noun(proposal: Proposal) -> str:
     return "concept note" if proposal.is_concept_note else "proposal"
 
 
+# What a page says when the proposal or concept note changed meanwhile, by its noun.
+STALE_MESSAGES = {
+    "proposal": _l(
+        "This proposal changed since you opened it (someone else saved or acted on it). Nothing "
+        "of yours was saved; your input is kept below. Review it, then try again."
+    ),
+    "concept note": _l(
+        "This concept note changed since you opened it (someone else saved or acted on it). "
+        "Nothing of yours was saved; your input is kept below. Review it, then try again."
+    ),
+}
+
+
 def stale_message(what: str) -> str:
     """What a page says when the proposal or concept note (`what`) changed meanwhile."""
-    return (
+    return STALE_MESSAGES.get(what) or (
         f"This {what} changed since you opened it (someone else saved or acted on "
         "it). Nothing of yours was saved; your input is kept below. Review it, then try again."
     )
@@ -66,13 +82,15 @@ def related_pages(
     links = []
     user = current_user
     if editable(proposal):
-        links.append((url_for("results_editor.edit", proposal_id=proposal.id), "Results framework"))
+        links.append(
+            (url_for("results_editor.edit", proposal_id=proposal.id), N_("Results framework"))
+        )
     if user.has_role(Role.SECRETARIAT) and proposal.status in ("submitted", "screening"):
         links.append(
-            (url_for("screening.checklist", proposal_id=proposal.id), "Screening checklist")
+            (url_for("screening.checklist", proposal_id=proposal.id), N_("Screening checklist"))
         )
     if proposal.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
-        links.append((url_for("committee.review", proposal_id=proposal.id), "Committee review"))
+        links.append((url_for("committee.review", proposal_id=proposal.id), N_("Committee review")))
     return links + list(own) + invitation_page.links(user, proposal) + PAGE.links(user, proposal)
 
 
@@ -128,7 +146,7 @@ def save_form(
     except operations.EditRefused as refused:
         db.session.rollback()
         return False, 400, str(refused)
-    flash("Draft saved.", "success")
+    flash(_("Draft saved."), "success")
     return True, 302, None
 
 
@@ -150,7 +168,7 @@ def act(
     if form.version.data != proposal.version:
         return _stale(proposal_id, load, render, form, stale)
     if form.trigger.data in elsewhere:
-        return render(proposal, form, "This step is taken on its own page.", 400)
+        return render(proposal, form, _("This step is taken on its own page."), 400)
     try:
         operations.fire(proposal, form.trigger.data, current_user, comment=form.comment.data)
         db.session.commit()
@@ -160,7 +178,11 @@ def act(
     except StaleDataError:  # another request changed it between our read and our write
         db.session.rollback()
         return _stale(proposal_id, load, render, form, stale)
-    flash(f"Done: the {noun(proposal)} is now “{proposal.status_label}”.", "success")
+    status = _(proposal.status_label)
+    if proposal.is_concept_note:
+        flash(_("Done: the concept note is now “%(status)s”.", status=status), "success")
+    else:
+        flash(_("Done: the proposal is now “%(status)s”.", status=status), "success")
     return redirect(page_url(proposal))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import FieldList
 
@@ -33,14 +34,15 @@ def set_shared_choices(form: DraftForm) -> tuple[list[Organization], list[GcmObj
     entity_pairs = [(o.id, f"{o.acronym}: {o.name}") for o in entities]
     objective_pairs = [(o.number, f"{o.number}. {o.short_label}") for o in objectives]
     country_pairs = [(c.iso2, c.name) for c in countries]
-    form.lead_organization_id.choices = options([(0, "— choose —"), *entity_pairs])
+    form.lead_organization_id.choices = options([(0, _("— choose —")), *entity_pairs])
     form.participants.choices = options(entity_pairs)
-    form.scope.choices = options([("", "— choose —"), *Scope.labels().items()])
+    scopes = [(scope, _(label)) for scope, label in Scope.labels().items()]
+    form.scope.choices = options([("", _("— choose —")), *scopes])
     form.countries.choices = options(country_pairs)
     form.endorsers.choices = options(country_pairs)
-    form.primary_objective_number.choices = options([(0, "— choose —"), *objective_pairs])
+    form.primary_objective_number.choices = options([(0, _("— choose —")), *objective_pairs])
     form.secondary_objectives.choices = options(objective_pairs)
-    markers = options([("", "— choose —")] + [(str(k), v) for k, v in MARKER_LABELS.items()])
+    markers = options([("", _("— choose —"))] + [(str(k), _(v)) for k, v in MARKER_LABELS.items()])
     form.gender_marker.choices = markers
     form.human_rights_marker.choices = list(markers)
     return list(entities), list(objectives)
@@ -74,7 +76,12 @@ def year_choices(form: ProposalForm) -> list[Any]:
     ]
     last = max([years, *typed])
     return options(
-        (year, f"Year {year}" if year <= years else f"Year {year} (after the end)")
+        (
+            year,
+            _("Year %(number)s", number=year)
+            if year <= years
+            else _("Year %(number)s (after the end)", number=year),
+        )
         for year in range(1, last + 1)
     )
 
@@ -98,7 +105,7 @@ def refill(rows: FieldList, stored: list[dict[str, Any]], blank: int) -> None:
         rows.pop_entry()
     for data in stored:
         rows.append_entry(data)
-    for _ in range(blank):
+    for _row in range(blank):
         rows.append_entry()
 
 
@@ -167,7 +174,7 @@ def blank_budget_rows(form: ProposalForm) -> int:
 def add_budget_rows(form: ProposalForm, count: int = EXTRA_BUDGET_ROWS) -> None:
     """Append `count` blank budget rows; once the choices are set, the new rows get the same."""
     first = form.budget.entries[0].form if form.budget.entries else None
-    for _ in range(count):
+    for _row in range(count):
         row = form.budget.append_entry().form
         if first is not None and first.organization_id.choices is not None:
             row.organization_id.choices = first.organization_id.choices

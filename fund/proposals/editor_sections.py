@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from fund.labels import N_
 from fund.proposals.checks import Problem
 
 
@@ -23,25 +24,29 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(
         "s-general",
-        "About the programme",
+        N_("About the programme"),
         ("title", "summary", "rationale", "planned_start", "duration_months"),
     ),
     Section(
-        "s-organizations", "Organizations and partners", ("lead_organization_id", "participants")
+        "s-organizations",
+        N_("Organizations and partners"),
+        ("lead_organization_id", "participants"),
     ),
     Section(
-        "s-countries", "Countries and endorsing governments", ("scope", "countries", "endorsers")
+        "s-countries",
+        N_("Countries and endorsing governments"),
+        ("scope", "countries", "endorsers"),
     ),
     Section(
         "s-objectives",
-        "Objectives and principles",
+        N_("Objectives and principles"),
         ("primary_objective_number", "secondary_objectives", "principles"),
     ),
-    Section("s-markers", "Markers", ("gender_marker", "human_rights_marker")),
-    Section("s-budget", "Budget", ("budget",)),
-    Section("s-contacts", "Contact persons", ("contacts",)),
-    Section("s-attachments", "Attachments", ("attachments",)),
-    Section("s-results", "Results framework", ("results",)),
+    Section("s-markers", N_("Markers"), ("gender_marker", "human_rights_marker")),
+    Section("s-budget", N_("Budget"), ("budget",)),
+    Section("s-contacts", N_("Contact persons"), ("contacts",)),
+    Section("s-attachments", N_("Attachments"), ("attachments",)),
+    Section("s-results", N_("Results framework"), ("results",)),
 )
 ANCHORS = frozenset(s.anchor for s in SECTIONS)
 _BY_FIELD = {name: s for s in SECTIONS for name in s.fields}

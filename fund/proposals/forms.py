@@ -6,6 +6,8 @@ import re
 from collections import OrderedDict
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -33,7 +35,7 @@ EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 class ActionForm(FlaskForm):
     """Fire one workflow action; `version` is the proposal version the user saw."""
 
-    comment = TextAreaField("Comment", validators=[Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
     version = IntegerField(validators=[DataRequired()])
     trigger = HiddenField(validators=[DataRequired()])
 
@@ -78,16 +80,16 @@ class BudgetRowForm(OptionalRowForm):
     """One budget line; a row left entirely blank is ignored (its year alone does not count:
     it always has one)."""
 
-    organization_id = SelectField("Organization", coerce=int_or_zero, widget=QuickSelect())
-    objective_number = SelectField("Objective", coerce=int_or_zero, widget=QuickSelect())
-    category_code = SelectField("Category", coerce=int_or_zero, widget=QuickSelect())
+    organization_id = SelectField(_l("Organization"), coerce=int_or_zero, widget=QuickSelect())
+    objective_number = SelectField(_l("Objective"), coerce=int_or_zero, widget=QuickSelect())
+    category_code = SelectField(_l("Category"), coerce=int_or_zero, widget=QuickSelect())
     # Any year up to the longest programme is kept on a draft; the submission checks refuse a
     # year after the programme's end.
     year = SelectField(
-        "Year", coerce=year_or_first, default=1, validate_choice=False, widget=QuickSelect()
+        _l("Year"), coerce=year_or_first, default=1, validate_choice=False, widget=QuickSelect()
     )
-    amount = StringField("Amount (USD)", validators=[Length(max=30)])
-    description = StringField("Description", validators=[Length(max=300)])
+    amount = StringField(_l("Amount (USD)"), validators=[Length(max=30)])
+    description = StringField(_l("Description"), validators=[Length(max=300)])
 
     def is_blank(self) -> bool:
         return not any(
@@ -103,12 +105,14 @@ class BudgetRowForm(OptionalRowForm):
 
     def check_row(self) -> bool:
         ok = self.require(
-            (self.organization_id, "Choose the organization."),
-            (self.objective_number, "Choose the objective."),
-            (self.category_code, "Choose the category."),
+            (self.organization_id, _("Choose the organization.")),
+            (self.objective_number, _("Choose the objective.")),
+            (self.category_code, _("Choose the category.")),
         )
         if not 1 <= (self.year.data or 0) <= MAX_PROGRAMME_YEARS:
-            self.year.errors.append(f"Choose a year between 1 and {MAX_PROGRAMME_YEARS}.")
+            self.year.errors.append(
+                _("Choose a year between 1 and %(max)s.", max=MAX_PROGRAMME_YEARS)
+            )
             ok = False
         try:
             self.parsed_amount = parse_amount(self.amount.data)
@@ -120,22 +124,24 @@ class BudgetRowForm(OptionalRowForm):
 
 class PrincipleRowForm(Form):
     code = HiddenField()
-    addressed = BooleanField("Addressed")
-    explanation = TextAreaField("How the programme addresses it", validators=[Length(max=2000)])
+    addressed = BooleanField(_l("Addressed"))
+    explanation = TextAreaField(_l("How the programme addresses it"), validators=[Length(max=2000)])
 
 
 class ContactRowForm(OptionalRowForm):
-    name = StringField("Name", validators=[Length(max=200)])
-    email = StringField("Email", validators=[Length(max=254)])
-    function = StringField("Function", validators=[Length(max=200)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    email = StringField(_l("Email"), validators=[Length(max=254)])
+    function = StringField(_l("Function"), validators=[Length(max=200)])
 
     def is_blank(self) -> bool:
         return not any(_given(field.data) for field in (self.name, self.email, self.function))
 
     def check_row(self) -> bool:
-        ok = self.require((self.name, "Give the contact's name."))
+        ok = self.require((self.name, _("Give the contact's name.")))
         if not EMAIL_PATTERN.fullmatch((self.email.data or "").strip()):
-            self.email.errors.append("Give a valid email address, e.g. name@organization.org.")
+            self.email.errors.append(
+                _("Give a valid email address, e.g. %(example)s.", example="name@organization.org")
+            )
             ok = False
         return ok
 
@@ -147,15 +153,21 @@ def text_area(label: str, limit: int, description: str, message: str | None = No
     )
 
 
+# The message of a missing title, by the noun of the form.
+TITLE_MISSING = {
+    "proposal": _l("Give the proposal a title."),
+    "concept note": _l("Give the concept note a title."),
+}
+
+
 def title_field(noun: str):
-    return StringField(
-        "Title", validators=[DataRequired(f"Give the {noun} a title."), Length(max=300)]
-    )
+    message = TITLE_MISSING.get(noun) or f"Give the {noun} a title."
+    return StringField(_l("Title"), validators=[DataRequired(message), Length(max=300)])
 
 
 def endorsers_field(description: str):
     return SelectMultipleField(
-        "Endorsing governments", widget=QuickSelect(multiple=True), description=description
+        _l("Endorsing governments"), widget=QuickSelect(multiple=True), description=description
     )
 
 
@@ -165,29 +177,32 @@ class DraftForm(FlaskForm):
 
     version = HiddenField()
     lead_organization_id = SelectField(
-        "Lead (convening) UN entity", coerce=int_or_zero, widget=QuickSelect()
+        _l("Lead (convening) UN entity"), coerce=int_or_zero, widget=QuickSelect()
     )
     participants = MultiCheckboxField(
-        "Participating UN organizations",
+        _l("Participating UN organizations"),
         coerce=int,
-        description="At least two, the lead included.",
+        description=_l("At least two, the lead included."),
     )
-    scope = SelectField("Scope")
+    scope = SelectField(_l("Scope"))
     countries = SelectMultipleField(
-        "Countries",
+        _l("Countries"),
         widget=QuickSelect(multiple=True),
-        description="Tick each country of the programme. Not needed for a global programme.",
+        description=_l("Tick each country of the programme. Not needed for a global programme."),
     )
     duration_months = IntegerField(
-        "Duration (months)",
-        validators=[Optional(), NumberRange(1, 120, "Give a number of months between 1 and 120.")],
+        _l("Duration (months)"),
+        validators=[
+            Optional(),
+            NumberRange(1, 120, _l("Give a number of months between 1 and 120.")),
+        ],
     )
     primary_objective_number = SelectField(
-        "Primary GCM objective", coerce=int_or_zero, widget=QuickSelect()
+        _l("Primary GCM objective"), coerce=int_or_zero, widget=QuickSelect()
     )
-    secondary_objectives = MultiCheckboxField("Secondary GCM objectives", coerce=int)
+    secondary_objectives = MultiCheckboxField(_l("Secondary GCM objectives"), coerce=int)
     principles = FieldList(FormField(PrincipleRowForm))
-    save = SubmitField("Save draft")
+    save = SubmitField(_l("Save draft"))
 
     # Each form's field names in their order, separated by spaces (the error summary lists
     # their errors in it); any other field follows.
@@ -211,40 +226,40 @@ class ProposalForm(DraftForm):
 
     title = title_field("proposal")
     summary = text_area(
-        "Summary", 5000, "What the joint programme will do, for whom, in a few sentences."
+        _l("Summary"), 5000, _l("What the joint programme will do, for whom, in a few sentences.")
     )
     rationale = text_area(
-        "Rationale", 20000, "Why this programme is needed now, and the evidence for it."
+        _l("Rationale"), 20000, _l("Why this programme is needed now, and the evidence for it.")
     )
-    endorsers = endorsers_field("Each needs its endorsement letter attached below.")
-    planned_start = DateField("Planned start", validators=[Optional()], format="%Y-%m-%d")
-    gender_marker = SelectField("Gender marker")
-    human_rights_marker = SelectField("Human rights marker")
+    endorsers = endorsers_field(_l("Each needs its endorsement letter attached below."))
+    planned_start = DateField(_l("Planned start"), validators=[Optional()], format="%Y-%m-%d")
+    gender_marker = SelectField(_l("Gender marker"))
+    human_rights_marker = SelectField(_l("Human rights marker"))
     contacts = FieldList(FormField(ContactRowForm), min_entries=3)
     budget = FieldList(FormField(BudgetRowForm), min_entries=5)
-    add_rows = SubmitField("Save and add budget rows")
+    add_rows = SubmitField(_l("Save and add budget rows"))
 
 
 class NewProposalForm(FlaskForm):
-    call_id = SelectField("Call for proposals", coerce=int)
+    call_id = SelectField(_l("Call for proposals"), coerce=int)
     title = title_field("proposal")
-    submit = SubmitField("Create the draft")
+    submit = SubmitField(_l("Create the draft"))
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField("Kind of document")
+    kind = SelectField(_l("Kind of document"))
     country_iso2 = SelectField(
-        "Government (for an endorsement letter)", validators=[Optional()], widget=QuickSelect()
+        _l("Government (for an endorsement letter)"), validators=[Optional()], widget=QuickSelect()
     )
-    file = FileField("File", validators=[DataRequired("Choose a file to upload.")])
-    upload = SubmitField("Upload")
+    file = FileField(_l("File"), validators=[DataRequired(_l("Choose a file to upload."))])
+    upload = SubmitField(_l("Upload"))
 
 
 def upload_form(proposal: Proposal) -> UploadForm:
     """The attachment form of a proposal's (or concept note's) page."""
     form = UploadForm(prefix="upload")
-    form.kind.choices = options((k.value, label) for k, label in AttachmentKind.labels().items())
+    form.kind.choices = options((k.value, _(label)) for k, label in AttachmentKind.labels().items())
     form.country_iso2.choices = options(
-        [("", "— not an endorsement letter —")] + [(c.iso2, c.name) for c in proposal.endorsers]
+        [("", _("— not an endorsement letter —"))] + [(c.iso2, c.name) for c in proposal.endorsers]
     )
     return form

@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from fund.accounts.models import Role
+from fund.labels import N_
 from fund.proposals.access import can_view
 from fund.proposals.conversion import TotalComparison, compare_totals, snapshot_budget
 from fund.proposals.invitations import INVITABLE_STATES, full_proposal_of
@@ -32,14 +34,14 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
         found.append(
             (
                 url_for("invitations.invite", note_id=proposal.id),
-                "Invite to a full programme",
+                N_("Invite to a full programme"),
             )
         )
     if proposal.status == "invited" and user.has_role(Role.SECRETARIAT):
         found.append(
             (
                 url_for("invitations.invite", note_id=proposal.id),
-                "Extend the invitation's deadline, or invite again",
+                N_("Extend the invitation's deadline, or invite again"),
             )
         )
     if (
@@ -50,7 +52,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
         found.append(
             (
                 url_for("invitations.full_proposal", note_id=proposal.id),
-                "Start the full programme",
+                N_("Start the full programme"),
             )
         )
     if proposal.status == "converted":
@@ -59,7 +61,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
             found.append(
                 (
                     url_for("proposals.detail", proposal_id=full.id),
-                    f"The full programme {full.reference}",
+                    _("The full programme %(reference)s", reference=full.reference),
                 )
             )
     return found

@@ -4,6 +4,8 @@ and the applicant's start of the full programme (`fund.proposals.invitations`)."
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +16,7 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.forms import DateField, IntegerField
+from fund.labels import N_
 from fund.proposals import invitations, queries
 from fund.proposals.access import can_view
 from fund.proposals.forms import text_area
@@ -29,23 +32,27 @@ bp = Blueprint("invitations", __name__, url_prefix="/concept-notes")
 
 # The parts the full proposal starts with, named as the concept note named them where it did.
 PREFILLED_LABELS = {
-    "summary": "Summary: the change sought",
-    "rationale": "Rationale: the problem",
+    "summary": N_("Summary: the change sought"),
+    "rationale": N_("Rationale: the problem"),
 }
 
 
 class InvitationForm(FlaskForm):
     version = IntegerField(validators=[DataRequired()])
     deadline = DateField(
-        "Deadline of the full proposal",
+        _l("Deadline of the full proposal"),
         validators=[Optional()],
-        description="The full proposal is due by the end of this day (UTC): a date after today.",
+        description=_l(
+            "The full proposal is due by the end of this day (UTC): a date after today."
+        ),
     )
     message = text_area(
-        "Message to the applicant",
+        _l("Message to the applicant"),
         5000,
-        "Optional: what the full programme should address. The applicant reads it with the "
-        "invitation.",
+        _l(
+            "Optional: what the full programme should address. The applicant reads it with the "
+            "invitation."
+        ),
     )
 
 
@@ -100,11 +107,14 @@ def _render_invitation(note: Proposal, form: InvitationForm, message=None, statu
 
 
 DONE = {
-    "invited": "{ref} is invited to a full programme, due by {due}. The applicant is told.",
-    "extended": "The invitation is extended: {ref}'s full proposal is due by {due}. The "
-    "applicant is told.",
-    "reinvited": "{ref} is invited again: the full proposal is due by {due}. The applicant is "
-    "told.",
+    "invited": _l("%(ref)s is invited to a full programme, due by %(due)s. The applicant is told."),
+    "extended": _l(
+        "The invitation is extended: %(ref)s's full proposal is due by %(due)s. The applicant is "
+        "told."
+    ),
+    "reinvited": _l(
+        "%(ref)s is invited again: the full proposal is due by %(due)s. The applicant is told."
+    ),
 }
 
 
@@ -138,7 +148,7 @@ def invite(note_id: int):
     ) as refused:
         message, status = _refusal(form, refused)
         return _render_invitation(_note(note_id), form, message, status)
-    flash(DONE[done].format(ref=reference, due=f"{due:%d %B %Y}"), "success")
+    flash(str(DONE[done]) % {"ref": reference, "due": f"{due:%d %B %Y}"}, "success")
     return redirect(url_for("concept_notes.detail", note_id=note_id))
 
 
@@ -167,7 +177,7 @@ def _prefilled(note: Proposal) -> list[str]:
 
 
 def _to_existing(proposal_id: int):
-    flash("The full programme of this concept note is already started: here it is.", "info")
+    flash(_("The full programme of this concept note is already started: here it is."), "info")
     return redirect(url_for("proposals.detail", proposal_id=proposal_id))
 
 
@@ -201,10 +211,16 @@ def full_proposal(note_id: int):
     except (invitations.InvitationRefused, TransitionRefused, StaleDataError) as refused:
         message, status = _refusal(form, refused)
         return _render_start(_note(note_id), form, message, status)
-    flash(
-        "The full programme is started: a draft filled in from the concept note. Complete its "
-        "budget and everything a full proposal needs, then submit it"
-        + (f" by {note.invited_until:%d %B %Y}." if note.invited_until else "."),
-        "success",
-    )
+    if note.invited_until:
+        started = _(
+            "The full programme is started: a draft filled in from the concept note. Complete "
+            "its budget and everything a full proposal needs, then submit it by %(date)s.",
+            date=note.invited_until.strftime("%d %B %Y"),
+        )
+    else:
+        started = _(
+            "The full programme is started: a draft filled in from the concept note. Complete "
+            "its budget and everything a full proposal needs, then submit it."
+        )
+    flash(started, "success")
     return redirect(url_for("proposals.edit", proposal_id=full_id))

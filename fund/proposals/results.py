@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from fund.accounts.models import Organization
 from fund.extensions import UTCDateTime, db, one_of, utcnow
-from fund.labels import LabelledEnum
+from fund.labels import N_, LabelledEnum
 from fund.proposals.models import ProposalPart
 from fund.reference.models import GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
@@ -86,10 +86,10 @@ class ResultOutput(db.Model):
 
 
 class BaselineSource(LabelledEnum):
-    MGI = "mgi", "Migration Governance Indicator (MGI) of the country"
-    NATIONAL_STATISTIC = "national_statistic", "National statistic"
-    PROGRAMME_SURVEY = "programme_survey", "Programme survey"
-    OTHER = "other", "Other"
+    MGI = "mgi", N_("Migration Governance Indicator (MGI) of the country")
+    NATIONAL_STATISTIC = "national_statistic", N_("National statistic")
+    PROGRAMME_SURVEY = "programme_survey", N_("Programme survey")
+    OTHER = "other", N_("Other")
 
 
 class ResultIndicator(db.Model):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
@@ -96,21 +97,26 @@ def load_choices(proposal: Any) -> Choices:
         own.add(proposal.primary_objective_number)
     return Choices(
         fund_outcomes=options(
-            [(0, "— choose —")]
-            + [(o.id, o.label + ("" if o.active else " (no longer in use)")) for o in fund_outcomes]
+            [(0, _("— choose —"))]
+            + [
+                (o.id, o.label + ("" if o.active else " " + _("(no longer in use)")))
+                for o in fund_outcomes
+            ]
         ),
         objectives=[(o.number, f"{o.number}. {o.short_label}") for o in objectives],
         own_objectives=frozenset(own),
         sdg_targets=[(s.code, s.label) for s in sdg],
-        sources=options([("", "— none yet —"), *BaselineSource.labels().items()]),
+        sources=options(
+            [("", _("— none yet —"))] + [(k, _(v)) for k, v in BaselineSource.labels().items()]
+        ),
         mgi_indicators=options(
-            [(0, "— choose —")] + [(r.id, f"{r.code} {_short(r.text)}") for r in indicators]
+            [(0, _("— choose —"))] + [(r.id, f"{r.code} {_short(r.text)}") for r in indicators]
         ),
         mgi_assessments=options(
-            [(0, "— choose —")] + [(r.id, f"{r.name}, {r.year}") for r in assessments]
+            [(0, _("— choose —"))] + [(r.id, f"{r.name}, {r.year}") for r in assessments]
         ),
         organizations=options(
-            [(0, "— choose —")]
+            [(0, _("— choose —"))]
             + [
                 (o.id, f"{o.acronym}: {o.name}" if o.acronym else o.name)
                 for o in sorted(organizations.values(), key=lambda o: o.acronym or o.name)
@@ -133,9 +139,16 @@ def set_choices(form: ResultsForm, choices: Choices) -> None:
         outcome.objectives.choices = choices.objectives
         outcome.sdg_targets.choices = choices.sdg_targets
         outputs = options(
-            [("", "The outcome itself")]
+            [("", _("The outcome itself"))]
             + [
-                (str(n), f"Output {n}: {_short(typed(o.form.title.data), 60) or '(no title yet)'}")
+                (
+                    str(n),
+                    _(
+                        "Output %(number)s: %(title)s",
+                        number=n,
+                        title=_short(typed(o.form.title.data), 60) or _("(no title yet)"),
+                    ),
+                )
                 for n, o in enumerate(outcome.outputs, start=1)
             ]
         )

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -52,7 +54,11 @@ def _number(field: Any, what: str) -> Decimal | None:
         return None
     if not NUMBER.fullmatch(text):
         field.errors.append(
-            f"Enter {what} as a number, e.g. 12.5 (digits, a point for decimals, at most four)."
+            _(
+                "Enter %(what)s as a number, e.g. 12.5 (digits, a point for decimals, at most "
+                "four).",
+                what=what,
+            )
         )
         return None
     return Decimal(text)
@@ -64,7 +70,12 @@ def _year(field: Any, what: str) -> int | None:
         return None
     if not YEAR.fullmatch(text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         field.errors.append(
-            f"Enter {what} as a year between {FIRST_YEAR} and {LAST_YEAR}, e.g. 2024."
+            _(
+                "Enter %(what)s as a year between %(first)s and %(last)s, e.g. 2024.",
+                what=what,
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
         )
         return None
     return int(text)
@@ -73,7 +84,7 @@ def _year(field: Any, what: str) -> int | None:
 class RowForm(Form):
     """A row of the framework: skipped (not checked, not saved) when blank or marked removed."""
 
-    remove = BooleanField("Remove")
+    remove = BooleanField(_l("Remove"))
 
     def is_blank(self) -> bool:
         raise NotImplementedError
@@ -91,44 +102,48 @@ class RowForm(Form):
         if not self.check():
             # The errors `check` put on the fields of its rows (or of its own rows' rows) count
             # only once the row itself shows one: the lists above read their rows' errors.
-            self.form_errors.append("This row has errors.")
+            self.form_errors.append(_("This row has errors."))
             return False
         return ok
 
 
 class TargetRowForm(Form):
-    year = StringField("Year", validators=[Length(max=10)])
-    value = StringField("Target", validators=[Length(max=40)])
+    year = StringField(_l("Year"), validators=[Length(max=10)])
+    value = StringField(_l("Target"), validators=[Length(max=40)])
 
     def is_blank(self, free: bool) -> bool:
         return not typed(self.value.data) and (not free or not typed(self.year.data))
 
 
 class OutputRowForm(RowForm):
-    title = StringField("Output", validators=[Length(max=500)])
+    title = StringField(_l("Output"), validators=[Length(max=500)])
 
     def is_blank(self) -> bool:
         return not typed(self.title.data)
 
 
 class IndicatorRowForm(RowForm):
-    definition = TextAreaField("Definition", validators=[Length(max=1000)])
-    unit = StringField("Unit", validators=[Length(max=60)], description="e.g. %, people, laws")
-    output = SelectField("Measures", validate_choice=False, widget=QuickSelect())
-    baseline_value = StringField("Baseline value", validators=[Length(max=40)])
-    baseline_year = StringField("Baseline year", validators=[Length(max=10)])
-    baseline_source = SelectField("Source of the baseline", widget=QuickSelect())
-    mgi_indicator_id = SelectField("MGI indicator", coerce=int_or_zero, widget=QuickSelect())
-    mgi_assessment_id = SelectField("MGI assessment", coerce=int_or_zero, widget=QuickSelect())
-    baseline_link = StringField("Link to the baseline's source", validators=[Length(max=500)])
+    definition = TextAreaField(_l("Definition"), validators=[Length(max=1000)])
+    unit = StringField(
+        _l("Unit"), validators=[Length(max=60)], description=_l("e.g. %, people, laws")
+    )
+    output = SelectField(_l("Measures"), validate_choice=False, widget=QuickSelect())
+    baseline_value = StringField(_l("Baseline value"), validators=[Length(max=40)])
+    baseline_year = StringField(_l("Baseline year"), validators=[Length(max=10)])
+    baseline_source = SelectField(_l("Source of the baseline"), widget=QuickSelect())
+    mgi_indicator_id = SelectField(_l("MGI indicator"), coerce=int_or_zero, widget=QuickSelect())
+    mgi_assessment_id = SelectField(_l("MGI assessment"), coerce=int_or_zero, widget=QuickSelect())
+    baseline_link = StringField(_l("Link to the baseline's source"), validators=[Length(max=500)])
     targets = FieldList(FormField(TargetRowForm), max_entries=MAX_TARGETS)
-    end_target = StringField("End target", validators=[Length(max=40)])
-    by_sex = BooleanField("By sex")
-    by_age = BooleanField("By age")
-    by_migration_status = BooleanField("By migration status")
-    means_of_verification = TextAreaField("Means of verification", validators=[Length(max=2000)])
+    end_target = StringField(_l("End target"), validators=[Length(max=40)])
+    by_sex = BooleanField(_l("By sex"))
+    by_age = BooleanField(_l("By age"))
+    by_migration_status = BooleanField(_l("By migration status"))
+    means_of_verification = TextAreaField(
+        _l("Means of verification"), validators=[Length(max=2000)]
+    )
     responsible_organization_id = SelectField(
-        "Responsible participating organization", coerce=int_or_zero, widget=QuickSelect()
+        _l("Responsible participating organization"), coerce=int_or_zero, widget=QuickSelect()
     )
 
     free_years = False  # set by the page: targets as typed year/value pairs
@@ -155,28 +170,33 @@ class IndicatorRowForm(RowForm):
 
     def check(self) -> bool:
         errors_before = self._error_count()
-        self.parsed_baseline = _number(self.baseline_value, "the baseline")
-        self.parsed_year = _year(self.baseline_year, "the baseline year")
-        self.parsed_end = _number(self.end_target, "the end target")
+        self.parsed_baseline = _number(self.baseline_value, _("the baseline"))
+        self.parsed_year = _year(self.baseline_year, _("the baseline year"))
+        self.parsed_end = _number(self.end_target, _("the end target"))
         link = typed(self.baseline_link.data)
         if link and not LINK.fullmatch(link):
             self.baseline_link.errors.append(
-                "Enter the link as a web address starting with https://, e.g. "
-                "https://www.migrationdataportal.org/."
+                _(
+                    "Enter the link as a web address starting with %(start)s, e.g. %(example)s.",
+                    start="https://",
+                    example="https://www.migrationdataportal.org/",
+                )
             )
         self.parsed_targets: dict[int, Decimal] = {}
         for row in self.targets:
             target = row.form
             if target.is_blank(self.free_years):
                 continue
-            year = _year(target.year, "the target's year")
+            year = _year(target.year, _("the target's year"))
             if self.free_years and year is not None and not typed(target.value.data):
-                target.value.errors.append(f"Enter the target for {year}, or clear the year.")
-            value = _number(target.value, "the target")
+                target.value.errors.append(
+                    _("Enter the target for %(year)s, or clear the year.", year=year)
+                )
+            value = _number(target.value, _("the target"))
             if year is None and not target.year.errors:
-                target.year.errors.append("Enter the year of this target, e.g. 2027.")
+                target.year.errors.append(_("Enter the year of this target, e.g. 2027."))
             elif year in self.parsed_targets:
-                target.year.errors.append(f"Give {year} one target only.")
+                target.year.errors.append(_("Give %(year)s one target only.", year=year))
             elif year is not None and value is not None:
                 self.parsed_targets[year] = value
         return self._error_count() == errors_before
@@ -208,16 +228,16 @@ class IndicatorRowForm(RowForm):
 
 
 class OutcomeForm(RowForm):
-    title = StringField("Title of the outcome", validators=[Length(max=500)])
+    title = StringField(_l("Title of the outcome"), validators=[Length(max=500)])
     fund_outcome_id = SelectField(
-        "Outcome of the fund's framework", coerce=int_or_zero, widget=QuickSelect()
+        _l("Outcome of the fund's framework"), coerce=int_or_zero, widget=QuickSelect()
     )
-    objectives = MultiCheckboxField("GCM objectives", coerce=int)
-    sdg_targets = MultiCheckboxField("SDG targets")
+    objectives = MultiCheckboxField(_l("GCM objectives"), coerce=int)
+    sdg_targets = MultiCheckboxField(_l("SDG targets"))
     outputs = FieldList(FormField(OutputRowForm), max_entries=MAX_OUTPUTS)
     indicators = FieldList(FormField(IndicatorRowForm), max_entries=MAX_INDICATORS)
-    add_output = SubmitField("Save and add an output")
-    add_indicator = SubmitField("Save and add an indicator")
+    add_output = SubmitField(_l("Save and add an output"))
+    add_indicator = SubmitField(_l("Save and add an indicator"))
 
     def is_blank(self) -> bool:
         return (
@@ -244,10 +264,12 @@ class OutcomeForm(RowForm):
             ok = False
             valid = chosen in {c.value for c in indicator.output.choices or ()}
             indicator.output.errors.append(
-                "The output chosen is removed or empty: choose another output or the outcome "
-                "itself."
+                _(
+                    "The output chosen is removed or empty: choose another output or the "
+                    "outcome itself."
+                )
                 if valid
-                else "Choose the output from the list, or the outcome itself."
+                else _("Choose the output from the list, or the outcome itself.")
             )
         return ok
 
@@ -270,8 +292,8 @@ class OutcomeForm(RowForm):
 class ResultsForm(FlaskForm):
     version = HiddenField()
     outcomes = FieldList(FormField(OutcomeForm), max_entries=MAX_OUTCOMES)
-    save = SubmitField("Save")
-    add_outcome = SubmitField("Save and add an outcome")
+    save = SubmitField(_l("Save"))
+    add_outcome = SubmitField(_l("Save and add an outcome"))
 
     def values(self) -> list[OutcomeValues]:
         """The typed framework, blank and removed rows left out; only after validation."""
@@ -396,20 +418,44 @@ def error_list(form: ResultsForm) -> list[tuple[str, str]]:
     for n, row in enumerate(form.outcomes, start=1):
         outcome = row.form
         for f in (outcome.title, outcome.fund_outcome_id, outcome.objectives, outcome.sdg_targets):
-            found += [(f.id, f"Outcome {n}, {_lower(f.label.text)}: {e}") for e in f.errors]
+            found += [
+                (
+                    f.id,
+                    _(
+                        "Outcome %(number)s, %(field)s: %(error)s",
+                        number=n,
+                        field=_lower(str(f.label.text)),
+                        error=e,
+                    ),
+                )
+                for e in f.errors
+            ]
         for m, output in enumerate(outcome.outputs, start=1):
             title = output.form.title
-            found += [(title.id, f"Outcome {n}, output {m}: {e}") for e in title.errors]
+            found += [
+                (
+                    title.id,
+                    _(
+                        "Outcome %(number)s, output %(output)s: %(error)s",
+                        number=n,
+                        output=m,
+                        error=e,
+                    ),
+                )
+                for e in title.errors
+            ]
         for m, indicator in enumerate(outcome.indicators, start=1):
-            where = f"Outcome {n}, indicator {m}"
+            where = _("Outcome %(number)s, indicator %(indicator)s", number=n, indicator=m)
             for f in indicator.form:
                 if isinstance(f, FieldList):
                     for target in f:
                         for sub in target.form:
-                            label = f"target {sub.label.text.lower()}"
+                            label = _("target %(field)s", field=str(sub.label.text).lower())
                             found += [(sub.id, f"{where}, {label}: {e}") for e in sub.errors]
                 else:
-                    found += [(f.id, f"{where}, {_lower(f.label.text)}: {e}") for e in f.errors]
+                    found += [
+                        (f.id, f"{where}, {_lower(str(f.label.text))}: {e}") for e in f.errors
+                    ]
     return found
 
 

@@ -4,6 +4,7 @@ of a draft proposal or concept note (its own blueprint)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -94,7 +95,7 @@ def edit(proposal_id: int):
         return str(error), 400
 
     def done(_counts):
-        flash("Results framework saved.", "success")
+        flash(_("Results framework saved."), "success")
         if added := _saved_row(form):
             add, anchor = added
             return redirect(

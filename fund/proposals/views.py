@@ -4,6 +4,7 @@ timeline and actions, and the workflow page."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fund import idempotency, web
@@ -12,6 +13,7 @@ from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
 from fund.extensions import db, utcnow
 from fund.forms import options
+from fund.labels import N_
 from fund.proposals import (
     attachments,
     draft_pages,
@@ -80,7 +82,7 @@ FUNDING_STATES = ("approved", "funded", "closed")  # the states with a funding p
 
 def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:
     """Links to the pages where the next steps of this proposal happen (funding its own)."""
-    funding = url_for("finance.proposal", proposal_id=proposal.id), "Funding and disbursements"
+    funding = url_for("finance.proposal", proposal_id=proposal.id), N_("Funding and disbursements")
     own = current_user.has_role(Role.SECRETARIAT) and proposal.status in FUNDING_STATES
     return draft_pages.related_pages(proposal, [funding] if own else [])
 
@@ -168,10 +170,13 @@ def new():
         noun = "concept note" if proposal.is_concept_note else "draft"
         once.done(edit_url, f"The {noun} “{proposal.title}” ({proposal.reference})")
         db.session.commit()
-        flash(
-            f"{noun.capitalize()} created. Fill it in at your own pace: save as often as you like.",
-            "success",
-        )
+        if proposal.is_concept_note:
+            created = _(
+                "Concept note created. Fill it in at your own pace: save as often as you like."
+            )
+        else:
+            created = _("Draft created. Fill it in at your own pace: save as often as you like.")
+        flash(created, "success")
         return redirect(edit_url)
     status = 400 if form.is_submitted() else 200
     return render_template("proposals/new.html", form=form, calls=calls), status
@@ -249,7 +254,7 @@ def upload(proposal_id: int):
     if not form.validate_on_submit():
         errors = [e for field in form for e in field.errors]
         return _attachment_refused(
-            proposal_id, from_editor, "; ".join(errors) or "Choose a file.", upload=form
+            proposal_id, from_editor, "; ".join(errors) or _("Choose a file."), upload=form
         )
     file = form.file.data
     try:
@@ -271,7 +276,7 @@ def upload(proposal_id: int):
     except (attachments.UploadRefused, operations.EditRefused) as refused:
         db.session.rollback()
         return _attachment_refused(proposal_id, from_editor, str(refused))
-    flash(f"{file.filename} attached.", "success")
+    flash(_("%(file)s attached.", file=file.filename), "success")
     return redirect(_attachments_url(proposal, from_editor))
 
 
@@ -302,7 +307,7 @@ def remove_attachment(proposal_id: int, attachment_id: int):
     except operations.EditRefused as refused:
         db.session.rollback()
         return _attachment_refused(proposal_id, from_editor, str(refused))
-    flash(f"{attachment.filename} removed.", "success")
+    flash(_("%(file)s removed.", file=attachment.filename), "success")
     return redirect(_attachments_url(proposal, from_editor))
 
 
@@ -397,7 +402,10 @@ def withdraw(proposal_id: int):
     workflow action); a reason left blank is asked for again at its field."""
     proposal = _visible_proposal(proposal_id)
     if not any(r.trigger == "withdraw" for r in operations.allowed_actions(proposal, current_user)):
-        flash(f"This {draft_pages.noun(proposal)} cannot be withdrawn now.", "error")
+        if proposal.is_concept_note:
+            flash(_("This concept note cannot be withdrawn now."), "error")
+        else:
+            flash(_("This proposal cannot be withdrawn now."), "error")
         return redirect(page_url(proposal))
     reason = request.form.get("comment", "")
     missing = request.method == "POST" and not reason.strip()
