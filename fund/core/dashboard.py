@@ -36,7 +36,8 @@ from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
 from fund.finance.models import Allocation, Contribution, ContributionVoid
 from fund.finance.transfer_models import OPEN, TransferRequest
-from fund.money import format_usd, from_cents, sql_cents
+from fund.i18n import money
+from fund.money import from_cents, sql_cents
 from fund.notifications.models import OutboxMessage
 from fund.proposals.models import Proposal, ProposalKind
 from fund.reporting.models import ProgrammeReport
@@ -60,7 +61,14 @@ def _own_proposals(organization_id: int, status: str, key: str, link: str) -> Ta
     )
     items = [
         proposal_item(
-            pid, title, "proposals.detail", f"{ProposalKind(kind).label}, last saved {day(updated)}"
+            pid,
+            title,
+            "proposals.detail",
+            _(
+                "%(kind)s, last saved %(day)s",
+                kind=_(ProposalKind(kind).label),
+                day=day(updated),
+            ),
         )
         for pid, title, kind, updated in rows
     ]
@@ -96,8 +104,9 @@ def _own_revisions(organization_id: int) -> Task:
             rid,
             number,
             pid,
-            ("returned for changes" if status == "returned" else "draft")
-            + f", last saved {day(saved)}",
+            _("returned for changes, last saved %(day)s", day=day(saved))
+            if status == "returned"
+            else _("draft, last saved %(day)s", day=day(saved)),
         )
         for rid, number, status, saved, pid in rows
     ]
@@ -133,7 +142,7 @@ def _votes_awaited(user: User, now: datetime) -> Task:
     items = []
     for row in page.rows:
         deadline = row.round.deadline
-        note = f"vote by {day(deadline)}" if deadline else "no deadline set"
+        note = _("vote by %(day)s", day=day(deadline)) if deadline else _("no deadline set")
         soon = bool(deadline and deadline < now + timedelta(days=2))
         items.append(
             proposal_item(row.proposal.id, row.proposal.title, "committee.review", note, soon)
@@ -193,7 +202,7 @@ def _transfers_to_pay() -> Task:
         Item(
             tranche_label(pid, tranche, acronym, name),
             url_for("transfers.agent_list", _anchor=f"request-{rid}"),
-            f"{format_usd(amount)}, requested {day(requested)}",
+            _("%(amount)s, requested %(day)s", amount=money(amount), day=day(requested)),
         )
         for rid, amount, tranche, requested, acronym, name, pid in rows
     ]
@@ -236,9 +245,13 @@ def _deposits_to_record(today: date) -> Task:
     )
     items = [
         Item(
-            f"Pledge of {acronym or name}",
+            _("Pledge of %(donor)s", donor=acronym or name),
             url_for("agent.pledge", pledge_id=pid),
-            f"{format_usd(from_cents(missing), currency)} expected by today, first due {day(due)}",
+            _(
+                "%(amount)s expected by today, first due %(day)s",
+                amount=money(from_cents(missing), currency),
+                day=day(due),
+            ),
             True,
         )
         for pid, currency, missing, due, acronym, name in rows
@@ -273,7 +286,7 @@ def _locked_accounts(now: datetime) -> Task:
         Item(
             f"{name} ({email})",
             url_for("admin.edit_user", user_id=uid),
-            f"locked until {(start + window):%H:%M} UTC",
+            _("locked until %(time)s UTC", time=(start + window).strftime("%H:%M")),
             True,
         )
         for uid, name, email, start in rows
@@ -294,9 +307,9 @@ def _failed_emails() -> Task:
     )
     items = [
         Item(
-            f"{subject} to {to}",
+            _("%(subject)s to %(email)s", subject=subject, email=to),
             url_for("core.failed_emails_page", _anchor=f"email-{mid}"),
-            f"written {day(created)}",
+            _("written %(day)s", day=day(created)),
             True,
         )
         for mid, to, subject, created in rows

@@ -29,7 +29,8 @@ from fund.core.tasks import (
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_models import OPEN, TransferRequest
-from fund.money import format_usd
+from fund.i18n import money
+from fund.labels import N_
 from fund.proposals.models import Proposal, ProposalKind
 from fund.reporting.models import ProgrammeReport
 from fund.revisions.models import Approver, Revision
@@ -53,7 +54,9 @@ def _to_screen() -> Task:
             pid,
             title,
             "screening.checklist",
-            dated("in screening" if status == "screening" else "submitted", submitted),
+            dated(N_("in screening %(day)s"), N_("in screening"), submitted)
+            if status == "screening"
+            else dated(N_("submitted %(day)s"), N_("submitted"), submitted),
         )
         for pid, title, status, submitted in rows
     ]
@@ -89,9 +92,9 @@ def _rounds_to_close(now: datetime) -> Task:
         Item(
             proposal_label(pid, title),
             url_for("committee.meeting"),
-            f"deadline passed {day(deadline)}"
+            _("deadline passed %(day)s", day=day(deadline))
             if deadline and deadline < now
-            else "every seat voted",
+            else _("every seat voted"),
             bool(deadline and deadline < now),
         )
         for _round, deadline, _opened, pid, title in rows
@@ -108,7 +111,9 @@ def _approved_to_fund() -> Task:
         Proposal.id,
     )
     items = [
-        proposal_item(pid, title, "finance.proposal", dated("approved", approved))
+        proposal_item(
+            pid, title, "finance.proposal", dated(N_("approved %(day)s"), N_("approved"), approved)
+        )
         for pid, title, approved in rows
     ]
     approved = url_for("proposals.index", status="approved", kind=ProposalKind.PROPOSAL.value)
@@ -156,7 +161,7 @@ def _tranches_to_request(today: date) -> Task:
         Item(
             tranche_label(pid, number, acronym, name),
             url_for("transfers.request_transfer", proposal_id=pid),
-            f"{format_usd(amount)}, planned {day(planned)}",
+            _("%(amount)s, planned %(day)s", amount=money(amount), day=day(planned)),
         )
         for number, planned, amount, acronym, name, pid in rows
     ]
@@ -172,7 +177,7 @@ def _revisions_to_decide() -> Task:
         Revision.id,
     )
     items = [
-        revision_item(rid, number, pid, dated("submitted", submitted))
+        revision_item(rid, number, pid, dated(N_("submitted %(day)s"), N_("submitted"), submitted))
         for rid, number, submitted, pid, _title in rows
     ]
     return task("revisions_to_decide", count, url_for("revisions.index"), _("All revisions"), items)

@@ -10,10 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from fund.extensions import db
+from fund.i18n import DEFAULT, current_language
 from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import ProgrammeReport, ReportKind
@@ -51,10 +53,12 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def day(value: date | datetime | None) -> str:
-    """A date in words: 4 March 2026."""
+    """A date in words, in the request's language: 4 March 2026, 4 mars 2026."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    if current_language() == DEFAULT:
+        return f"{value.day} {value:%B %Y}"
+    return format_date(value if type(value) is date else value.date(), "d MMMM y")
 
 
 @dataclass(frozen=True)
@@ -127,9 +131,10 @@ def proposal_label(proposal_id: int, title: str) -> str:
     return f"{proposal_reference(proposal_id)} · {title}"
 
 
-def dated(words: str, value: date | datetime | None) -> str:
-    """`words` and the day of `value` when there is one: "approved 4 March 2026"."""
-    return f"{words} {day(value)}" if value else words
+def dated(words_on: str, words: str, value: date | datetime | None) -> str:
+    """`words_on` (a message with the placeholder `day`) with the day of `value` when there is
+    one, else `words`, translated: "approved 4 March 2026", "approved"."""
+    return _(words_on, day=day(value)) if value else _(words)
 
 
 def proposal_item(
@@ -142,16 +147,30 @@ def proposal_item(
 
 def tranche_label(proposal_id: int, number: int, acronym: str | None, name: str) -> str:
     """A tranche of a programme to one of its organizations: P-00042 · tranche 2 to IOM."""
-    return f"{proposal_reference(proposal_id)} · tranche {number} to {acronym or name}"
+    return _(
+        "%(reference)s · tranche %(number)s to %(organization)s",
+        reference=proposal_reference(proposal_id),
+        number=number,
+        organization=acronym or name,
+    )
 
 
 def report_item(row: Any, today: date) -> Item:
     report_id, kind, due_on, status, proposal_id = row
-    kind_label = ReportKind(kind).label
+    kind_label = _(ReportKind(kind).label)
     late = due_on < today
-    when = f"overdue since {day(due_on)}" if late else f"due {day(due_on)}"
     if status == "returned":
-        when += ", returned for changes"
+        when = (
+            _("overdue since %(day)s, returned for changes", day=day(due_on))
+            if late
+            else _("due %(day)s, returned for changes", day=day(due_on))
+        )
+    else:
+        when = (
+            _("overdue since %(day)s", day=day(due_on))
+            if late
+            else _("due %(day)s", day=day(due_on))
+        )
     return Item(
         f"{proposal_reference(proposal_id)} · {kind_label}",
         url_for("reporting.report", report_id=report_id),
@@ -186,7 +205,11 @@ def reports_task(where: Any, order: tuple, today: date, key: str) -> Task:
 
 def revision_item(revision_id: int, number: int, proposal_id: int, when: str) -> Item:
     return Item(
-        f"{proposal_reference(proposal_id)} · revision {number}",
+        _(
+            "%(reference)s · revision %(number)s",
+            reference=proposal_reference(proposal_id),
+            number=number,
+        ),
         url_for("revisions.revision", revision_id=revision_id),
         when,
     )
