@@ -25,6 +25,7 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
+from fund.refusals import Refused
 from fund.reporting import attachments, operations, page, queries
 from fund.reporting.models import ProgrammeReport, ReportAttachment
 from fund.reporting.operations import ReportRefused
@@ -43,6 +44,14 @@ LISTS = roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 # The applicants' list: their own organization's programmes and reports.
 OWN_LISTS = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 DECISION = "The decision on the report"
+
+
+def _said(error: Refused) -> str:
+    """The refusal's sentence in the page's language: each of its problems, or its message."""
+    problems = getattr(error, "problems", None)
+    if problems:
+        return "; ".join(_(problem) for problem in problems)
+    return _(error.message)
 
 
 def _unreadable() -> bool:
@@ -160,8 +169,8 @@ def report(report_id: int):
         content = page.load(found, current_user)
         content.values = typed
         if error.field:
-            content.errors[error.field] = _(error.message)
-        return _render(content, _(error.message), 409 if error.stale else 400)
+            content.errors[error.field] = _said(error)
+        return _render(content, _said(error), 409 if error.stale else 400)
     flash(_("The report is saved."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -184,8 +193,8 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
         content = page.load(_report(report_id), current_user)
         content.values["comment"] = comment
         if error.field:
-            content.errors[error.field] = _(error.message)
-        return _render(content, _(error.message), 409 if error.stale else 400)
+            content.errors[error.field] = _said(error)
+        return _render(content, _said(error), 409 if error.stale else 400)
     flash(done, "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -245,8 +254,8 @@ def due_date(report_id: int):
         db.session.rollback()
         content = page.load(_report(report_id), current_user)
         content.values |= {"due_on": typed, "reason": reason}
-        content.errors[error.field or "due_on"] = _(error.message)
-        return _render(content, _(error.message), 400)
+        content.errors[error.field or "due_on"] = _said(error)
+        return _render(content, _said(error), 400)
     flash(_("The due date is changed."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -256,8 +265,8 @@ def due_date(report_id: int):
 
 def _attachments_page(report_id: int, error: ReportRefused):
     content = page.load(_report(report_id), current_user)
-    content.errors[error.field or attachments.FIELD] = _(error.message)
-    return _render(content, _(error.message), 409 if error.stale else 400)
+    content.errors[error.field or attachments.FIELD] = _said(error)
+    return _render(content, _said(error), 409 if error.stale else 400)
 
 
 def _change_attachments(

@@ -62,11 +62,13 @@ def refusal(refused: TransitionRefused, kind: type[R]) -> R:
     """A workflow's refusal as the area's refusal `kind`: its problems in one sentence, on the
     comment field when a comment was missing, stale when the state had already changed."""
     message = "; ".join(refused.problems) if refused.problems else str(refused)
-    return kind(
+    made = kind(
         message,
         "comment" if refused.reason == "comment" else None,
         stale=refused.reason == "state",
     )
+    made.problems = tuple(refused.problems)  # each sentence, for a page to say in its language
+    return made
 
 
 def lead_organization(proposal_id: int) -> int | None:
@@ -131,7 +133,7 @@ def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping
     report, which gathers every participating organization's expenditure, is submitted by the
     lead organization's staff."""
     if not reports_for(actor, report.proposal_id):
-        return ["Only the staff of the programme's organizations submit its reports."]
+        return [N_("Only the staff of the programme's organizations submit its reports.")]
     lead = lead_organization(report.proposal_id)
     if report.is_financial and actor.organization_id != lead:
         named = db.session.get(Organization, lead) if lead is not None else None

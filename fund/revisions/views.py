@@ -18,6 +18,7 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
+from fund.refusals import Refused
 from fund.revisions import operations, page
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionRefused
@@ -52,6 +53,14 @@ def _decision(decision: str) -> tuple[str, str] | None:
             _("The revision is forwarded to the committee: a voting round is open."),
         ),
     }.get(decision)
+
+
+def _said(error: Refused) -> str:
+    """The refusal's sentence in the page's language: each of its problems, or its message."""
+    problems = getattr(error, "problems", None)
+    if problems:
+        return "; ".join(_(problem) for problem in problems)
+    return _(error.message)
 
 
 def _unreadable() -> bool:
@@ -133,7 +142,7 @@ def new(proposal_id: int):
         db.session.commit()
     except RevisionRefused as error:
         db.session.rollback()
-        flash(_(error.message), "error")
+        flash(_said(error), "error")
         return redirect(url_for("revisions.programme", proposal_id=proposal_id))
     flash(_("The revision is started: fill it in, save it, then submit it."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision.id))
@@ -198,10 +207,8 @@ def revision(revision_id: int):
         content = page.load(_revision(revision_id))
         content.values, content.rows = typed, rows
         if error.field:
-            content.errors[error.field] = _(error.message)
-        return _render(
-            content, None if error.field else _(error.message), 409 if error.stale else 400
-        )
+            content.errors[error.field] = _said(error)
+        return _render(content, None if error.field else _said(error), 409 if error.stale else 400)
     flash(_("The revision is saved."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
@@ -219,10 +226,8 @@ def _transition(revision_id: int, trigger: str, done: str):
         content = page.load(_revision(revision_id))
         content.values["comment"] = comment
         if error.field:
-            content.errors[error.field] = _(error.message)
-        return _render(
-            content, None if error.field else _(error.message), 409 if error.stale else 400
-        )
+            content.errors[error.field] = _said(error)
+        return _render(content, None if error.field else _said(error), 409 if error.stale else 400)
     flash(done, "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
@@ -257,8 +262,6 @@ def new_round(revision_id: int):
         db.session.commit()
     except RevisionRefused as error:
         db.session.rollback()
-        return _render(
-            page.load(_revision(revision_id)), _(error.message), 409 if error.stale else 400
-        )
+        return _render(page.load(_revision(revision_id)), _said(error), 409 if error.stale else 400)
     flash(_("A new voting round about the revision is open."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))

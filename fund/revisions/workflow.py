@@ -123,7 +123,7 @@ def missing_content(revision: Revision) -> list[str]:
 def revising_organization(revision: Revision, actor: Any, context: Mapping[str, Any]):
     if revises(actor, revision.proposal_id):
         return []
-    return ["Only the staff of the programme's organizations request its revisions."]
+    return [N_("Only the staff of the programme's organizations request its revisions.")]
 
 
 def revision_complete(revision: Revision, actor: Any, context: Mapping[str, Any]):
@@ -139,20 +139,20 @@ def before_end_date(revision: Revision, actor: Any, context: Mapping[str, Any]):
 
 def minor_revision(revision: Revision, actor: Any, context: Mapping[str, Any]):
     if revision.approver == Approver.COMMITTEE:
-        return ["This revision goes to the committee: forward it."]
+        return [N_("This revision goes to the committee: forward it.")]
     return []
 
 
 def committee_revision(revision: Revision, actor: Any, context: Mapping[str, Any]):
     if revision.approver != Approver.COMMITTEE:
-        return ["The secretariat decides this revision: nothing in it needs the committee."]
+        return [N_("The secretariat decides this revision: nothing in it needs the committee.")]
     return []
 
 
 def round_outcome(revision: Revision, actor: Any, context: Mapping[str, Any]):
     """Fired only on a closed round about the revision (the receiver of `round_closed`)."""
     if context.get("round_id") is None:
-        return ["The committee decides this revision in a voting round."]
+        return [N_("The committee decides this revision in a voting round.")]
     return []
 
 
