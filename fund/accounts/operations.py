@@ -18,6 +18,7 @@ from fund.accounts.passwords import hash_password, needs_rehash, verify_password
 from fund.audit.operations import record
 from fund.extensions import db
 from fund.i18n import LANGUAGES
+from fund.labels import N_
 from fund.refusals import Refused
 from fund.signals import account_locked
 
@@ -203,10 +204,10 @@ def set_language(user: User, language: str | None, *, now: datetime) -> None:
 
 def _check_org_for_roles(organization: Organization | None, roles: set[str]) -> None:
     if Role.APPLICANT in roles and organization is None:
-        raise AccountError("An applicant must belong to an organization.", "organization_id")
+        raise AccountError(N_("An applicant must belong to an organization."), "organization_id")
     if Role.COMMITTEE in roles and (organization is None or not organization.committee_member):
         raise AccountError(
-            "A committee member must belong to one of the committee's organizations.",
+            N_("A committee member must belong to one of the committee's organizations."),
             "organization_id",
         )
 
@@ -224,7 +225,7 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
-        raise AccountError("A user with this email address already exists.", "email")
+        raise AccountError(N_("A user with this email address already exists."), "email")
     check_password_policy(password, min_length=min_length, email=email)
     _check_org_for_roles(organization, roles)
     user = User(
@@ -264,7 +265,9 @@ def update_user(
 ) -> dict[str, Any]:
     """Apply an administrator's edit; returns the changes recorded."""
     if user.id == actor.id and (not active or Role.ADMIN not in roles):
-        raise AccountError("You cannot remove your own administrator role or deactivate yourself.")
+        raise AccountError(
+            N_("You cannot remove your own administrator role or deactivate yourself.")
+        )
     _check_org_for_roles(organization, roles)
     changes: dict[str, Any] = {}
     if user.name != name.strip():
@@ -327,7 +330,7 @@ def _write_organization(own_id: int | None, change: Callable[[], None], **values
         with db.session.no_autoflush:
             clash = organization_clash(own_id, **values)
         raise clash or AccountError(
-            "Another organization was saved with this name, acronym or country meanwhile."
+            N_("Another organization was saved with this name, acronym or country meanwhile.")
         ) from None
 
 
@@ -348,11 +351,11 @@ def save_organization(
     kind = OrganizationKind(kind)
     name, acronym = name.strip(), (acronym or "").strip() or None
     if kind is OrganizationKind.MEMBER_STATE and not country_iso2:
-        raise AccountError("Choose the country of this member state.", "country_iso2")
+        raise AccountError(N_("Choose the country of this member state."), "country_iso2")
     if kind is not OrganizationKind.MEMBER_STATE:
         country_iso2 = None
     if committee_member and kind is not OrganizationKind.UN_ENTITY:
-        raise AccountError("Only a UN entity can sit on the committee.", "committee_member")
+        raise AccountError(N_("Only a UN entity can sit on the committee."), "committee_member")
     own_id = organization.id if organization is not None else None
     clash = organization_clash(own_id, name=name, acronym=acronym, country_iso2=country_iso2)
     if clash is not None:
