@@ -16,6 +16,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, OrganizationKind, Role
 from fund.audit.models import AuditEvent
 from fund.extensions import db
+from fund.i18n import when
 from fund.labels import N_
 from fund.money import AmountError, format_usd, parse_amount
 from fund.proposals.models import Proposal
@@ -211,8 +212,8 @@ def compared(revision: Revision, proposal: Proposal) -> list[Compared]:
         rows.append(
             Compared(
                 N_("End date"),
-                end.strftime("%d %B %Y"),
-                revision.new_end_date.strftime("%d %B %Y"),
+                when(end),
+                when(revision.new_end_date),
             )
         )
     change = change_of(revision, proposal)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
+from fund.i18n import when
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
 from fund.revisions import operations, page
@@ -126,8 +127,8 @@ def _too_late(proposal: Proposal) -> str | None:
         "A revision is requested at least %(days)s days before the programme's end date "
         "(%(end)s): the last day to request one was %(last)s.",
         days=days,
-        end=end.strftime("%d %B %Y"),
-        last=last.strftime("%d %B %Y"),
+        end=when(end),
+        last=when(last),
     )
 
 
