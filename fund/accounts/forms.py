@@ -41,24 +41,24 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password.")],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "New password",
-        validators=[DataRequired("Enter a new password.")],
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password."))],
         render_kw={"autocomplete": "new-password"},
     )
     confirm_password = PasswordField(
-        "Repeat the new password",
+        _l("Repeat the new password"),
         validators=[
-            DataRequired("Repeat the new password."),
-            EqualTo("new_password", "The two new passwords do not match."),
+            DataRequired(_l("Repeat the new password.")),
+            EqualTo("new_password", _l("The two new passwords do not match.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 ROLE_CHOICES = options((role.value, _l(label)) for role, label in Role.labels().items())
