@@ -39,6 +39,7 @@ from fund.committee.seating import (
     vote_key,
 )
 from fund.committee.tally import Tally
+from fund.committee.tally_words import explanation as tally_explanation
 from fund.committee.workflow import allowed
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal, proposal_participants
@@ -322,6 +323,11 @@ class RoundView:
         if self.member is not None and self.member.recusal is not None:
             return self.member.recusal_reason
         return ""
+
+    @property
+    def explanation(self) -> str:
+        """The tally in words, in the reader's language."""
+        return tally_explanation(self.tally)
 
     @property
     def shows_recusal_only(self) -> bool:
