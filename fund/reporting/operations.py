@@ -27,7 +27,6 @@ from fund.locking import locked
 from fund.money import format_usd, read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
-from fund.refusals import Refused
 from fund.reporting import schedule
 from fund.reporting.models import (
     ProgrammeReport,
@@ -35,7 +34,7 @@ from fund.reporting.models import (
     ReportExpenditure,
     ReportNarrative,
 )
-from fund.reporting.workflow import ENGINE, refusal, reports_for
+from fund.reporting.workflow import ENGINE, WordedRefused, refusal, reports_for
 from workflows import TransitionRefused
 from workflows.report import REPORT_EDITABLE_STATES
 
@@ -47,8 +46,22 @@ _ACTIONS = {
 }
 
 
-class ReportRefused(Refused):
+class ReportRefused(WordedRefused):
     """A change to a report that was refused; nothing was changed."""
+
+
+# Why a report that is no longer due or returned cannot be changed, by its status.
+_CLOSED = {
+    "submitted": N_("The report is submitted: it can no longer be changed."),
+    "accepted": N_("The report is accepted: it can no longer be changed."),
+}
+# What a report is, when the form sent was for the other kind.
+_THIS_IS = {
+    "annual_narrative": N_("This is an annual narrative report."),
+    "annual_financial": N_("This is an annual financial report."),
+    "final_narrative": N_("This is a final narrative report."),
+    "final_financial": N_("This is a final financial report."),
+}
 
 
 # The schedule ---------------------------------------------------------------------------------
@@ -116,7 +129,9 @@ def set_due_date(
     report = _report(report_id)
     if due_on < report.period_end:
         raise ReportRefused(
-            f"A report is due after its period ends ({report.period_end:%d %B %Y}).", "due_on"
+            N_("A report is due after its period ends (%(date)s)."),
+            "due_on",
+            date=report.period_end,
         )
     if due_on == report.due_on:
         raise ReportRefused(N_("That is the report's due date already."), "due_on")
@@ -143,10 +158,16 @@ def editable(actor: User, report_id: int, kind_check: str) -> ProgrammeReport:
     if not reports_for(actor, report.proposal_id):
         raise ReportRefused(N_("Only the staff of the programme's organizations edit its reports."))
     if report.status not in REPORT_EDITABLE_STATES:
+        if report.status in _CLOSED:
+            raise ReportRefused(_CLOSED[report.status], stale=True)
         raise ReportRefused(
-            f"The report is {report.status}: it can no longer be changed.", stale=True
+            N_("The report is %(status)s: it can no longer be changed."),
+            stale=True,
+            status=report.status,
         )
     if (kind_check == "narrative") != report.is_narrative:
+        if report.kind in _THIS_IS:
+            raise ReportRefused(_THIS_IS[report.kind])
         kind = report.kind_label.lower()
         raise ReportRefused(f"This is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.")
     return report
@@ -238,8 +259,9 @@ def _others_unchanged(
             continue
         name = _name(organization)
         raise ReportRefused(
-            f"Only the staff of {name} fill {name}'s expenditure: nothing was saved.",
+            N_("Only the staff of %(name)s fill %(name)s's expenditure: nothing was saved."),
             f"organization-{organization}",
+            name=name,
         )
 
 
@@ -292,10 +314,13 @@ def save_financial(
         total = before.get(organization, Decimal("0.00")) + period
         if total > paid:
             raise ReportRefused(
-                f"The expenditure of an organization over the programme's reports "
-                f"({format_usd(total)}) would exceed what was transferred to it "
-                f"({format_usd(paid)}).",
+                N_(
+                    "The expenditure of an organization over the programme's reports "
+                    "(%(total)s) would exceed what was transferred to it (%(paid)s)."
+                ),
                 f"organization-{organization}",
+                total=format_usd(total),
+                paid=format_usd(paid),
             )
     report.expenditures.clear()
     db.session.flush()

@@ -31,6 +31,7 @@ from fund.reporting.models import ProgrammeReport, ReportAttachment
 from fund.reporting.operations import ReportRefused
 from fund.reporting.workflow import (
     ENGINE,
+    WordedRefused,
     missing_content,
     reads_reports,
     reports_for,
@@ -47,11 +48,8 @@ DECISION = "The decision on the report"
 
 
 def _said(error: Refused) -> str:
-    """The refusal's sentence in the page's language: each of its problems, or its message."""
-    problems = getattr(error, "problems", None)
-    if problems:
-        return "; ".join(_(problem) for problem in problems)
-    return _(error.message)
+    """The refusal's sentence in the page's language."""
+    return error.said() if isinstance(error, WordedRefused) else _(error.message)
 
 
 def _unreadable() -> bool:

@@ -9,13 +9,16 @@ unless every guard the table names is there (`ENGINE.check_guards()`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
+from fund.i18n import when
 from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
@@ -23,6 +26,45 @@ from fund.refusals import Refused
 from fund.reporting.models import ProgrammeReport
 from workflows import Engine, GuardRegistry, TransitionRefused
 from workflows.report import REPORT_WORKFLOW
+
+
+class WordedRefused(Refused):
+    """A refusal whose sentence is marked for translation (`N_`), given with the `values` of
+    its placeholders: `message` is the sentence in English (what is logged and tested, a date
+    written "31 December 2027"), `said()` the sentence in the language of the request's page.
+    A refusal made from a workflow's (`refusal`) says each of its `problems`."""
+
+    problems: tuple[str, ...] = ()
+
+    def __init__(
+        self, message: str, field: str | None = None, *, stale: bool = False, **values: Any
+    ) -> None:
+        english = {name: _english_value(value) for name, value in values.items()}
+        super().__init__(message % english if values else message, field, stale=stale)
+        self.template = message
+        self.values = values
+
+    def said(self) -> str:
+        """The sentence in the page's language (a view's only: it needs the request)."""
+        if self.problems:
+            return "; ".join(gettext(problem) for problem in self.problems)
+        if not self.values:
+            return gettext(self.message)
+        shown = {name: _shown(name, value) for name, value in self.values.items()}
+        return gettext(self.template, **shown)
+
+
+def _english_value(value: Any) -> Any:
+    return f"{value:%d %B %Y}" if isinstance(value, date) else value
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A value in the page's language: a date written per language, a status label
+    translated."""
+    if isinstance(value, date):
+        return when(value)
+    return gettext(value) if name == "status" and isinstance(value, str) else value
+
 
 R = TypeVar("R", bound=Refused)
 

@@ -24,8 +24,7 @@ from fund.locking import locked
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
 from fund.reference.queries import category_titles
-from fund.refusals import Refused
-from fund.reporting.workflow import refusal
+from fund.reporting.workflow import WordedRefused, refusal
 from fund.revisions import rules
 from fund.revisions.apply import apply_revision
 from fund.revisions.models import Approver, Revision, RevisionBudgetLine
@@ -53,7 +52,7 @@ _ACTIONS = {
 }
 
 
-class RevisionRefused(Refused):
+class RevisionRefused(WordedRefused):
     """A change to a revision that was refused; nothing was changed."""
 
 
@@ -128,8 +127,9 @@ def start(actor: User, proposal_id: int, now: datetime | None = None) -> Revisio
         raise RevisionRefused(N_("Only a funded programme can be revised."))
     if (current := open_revision_of(proposal_id)) is not None:
         raise RevisionRefused(
-            f"Revision {current.number} of this programme is still open: finish it first.",
+            N_("Revision %(number)s of this programme is still open: finish it first."),
             stale=True,
+            number=current.number,
         )
     if problem := too_late(proposal, now.date()):
         raise RevisionRefused(problem)
@@ -171,8 +171,9 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
     start_on, end = programme_end(proposal)
     if new_end <= end:
         raise RevisionRefused(
-            f"A no-cost extension moves the end date later than {end.strftime('%d %B %Y')}.",
+            N_("A no-cost extension moves the end date later than %(date)s."),
             "new_end_date",
+            date=end,
         )
     months = proposal.duration_months or 12
     while add_months(start_on, months) - timedelta(days=1) < new_end and months < 1200:
@@ -181,12 +182,25 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
         before = add_months(start_on, months - 1) - timedelta(days=1)
         after = add_months(start_on, months) - timedelta(days=1)
         choices = [d for d in (before, after) if d > end]
+        if len(choices) == 1:
+            raise RevisionRefused(
+                N_(
+                    "The programme runs in whole months from its start (%(start)s): choose an "
+                    "end date such as %(first)s."
+                ),
+                "new_end_date",
+                start=start_on,
+                first=choices[0],
+            )
         raise RevisionRefused(
-            f"The programme runs in whole months from its start "
-            f"({start_on.strftime('%d %B %Y')}): choose an end date such as "
-            + " or ".join(d.strftime("%d %B %Y") for d in choices)
-            + ".",
+            N_(
+                "The programme runs in whole months from its start (%(start)s): choose an "
+                "end date such as %(first)s or %(second)s."
+            ),
             "new_end_date",
+            start=start_on,
+            first=choices[0],
+            second=choices[1],
         )
     return months
 
@@ -208,7 +222,9 @@ def save(
     revision, proposal = _revision(revision_id)
     if revision.status not in REVISION_EDITABLE_STATES:
         raise RevisionRefused(
-            f"The revision is “{revision.status_label}”: it can no longer be changed.", stale=True
+            N_("The revision is “%(status)s”: it can no longer be changed."),
+            stale=True,
+            status=revision.status_label,
         )
     if not revises(actor, revision.proposal_id):
         raise RevisionRefused(N_("Only the staff of the programme's organizations edit revisions."))

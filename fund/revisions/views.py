@@ -20,6 +20,7 @@ from fund.extensions import db, utcnow
 from fund.i18n import when
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
+from fund.reporting.workflow import WordedRefused
 from fund.revisions import operations, page
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionRefused
@@ -57,11 +58,8 @@ def _decision(decision: str) -> tuple[str, str] | None:
 
 
 def _said(error: Refused) -> str:
-    """The refusal's sentence in the page's language: each of its problems, or its message."""
-    problems = getattr(error, "problems", None)
-    if problems:
-        return "; ".join(_(problem) for problem in problems)
-    return _(error.message)
+    """The refusal's sentence in the page's language."""
+    return error.said() if isinstance(error, WordedRefused) else _(error.message)
 
 
 def _unreadable() -> bool:
