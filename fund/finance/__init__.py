@@ -21,7 +21,8 @@ def pool_name(code: str | None, short: bool = False) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the finance guards of the proposal workflow, the transfer schedule on the
-    proposal page, and the pools' names in the page's language (`pool_name`)."""
+    proposal page, and in the page's language the pools' names (`pool_name`) and the guards'
+    sentences (`said`)."""
     from fund.finance import closure, guards
     from fund.finance.schedule_page import programme_schedule
     from fund.proposals.guards import GUARDS
@@ -34,3 +35,4 @@ def init_app(app: Flask) -> None:
     )
     PAGE.add_section(programme_schedule)
     app.jinja_env.filters["pool_name"] = pool_name
+    app.jinja_env.filters["said"] = guards.said

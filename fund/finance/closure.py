@@ -37,6 +37,7 @@ from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
+from fund.finance.guards import Sentence
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
 from fund.finance.operations import FinanceError, _add, _add_to, _move_pool, close_proposal
 from fund.finance.transfers import cancel_open_requests
@@ -392,6 +393,11 @@ def final_reports_accepted_or_reason(proposal, actor, context: Mapping) -> list[
     if not pending:
         return []
     return [
-        f"The final reports are not all accepted ({', '.join(pending)}): accept them first "
-        "or give the reason for closing."
+        Sentence(
+            N_(
+                "The final reports are not all accepted (%(pending)s): accept them first or give "
+                "the reason for closing."
+            ),
+            pending=", ".join(pending),
+        )
     ]

@@ -22,6 +22,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, case, or_, select
 
 from fund.extensions import db
+from fund.finance.guards import Sentence
 from fund.finance.models import GENERAL_POOL, Pool
 from fund.labels import N_
 from fund.money import ZERO, format_usd, read_amount
@@ -134,8 +135,8 @@ class FundingPlan:
 
     def problems(self, translated: bool = False) -> list[str]:
         """Why the pools do not cover the proposal; in the reader's language when `translated`
-        (a page's), else in English (a guard's refusal)."""
-        say = gettext if translated else _english
+        (a page's), else as English sentences a page may still show translated (`guards.said`)."""
+        say = gettext if translated else Sentence
         name = pool_name if translated else pool_label
         if self.total <= 0:
             return [say(N_("The proposal has no budget: there is nothing to allocate."))]
@@ -163,11 +164,6 @@ class FundingPlan:
                 shortfall=format_usd(self.shortfall),
             )
         ]
-
-
-def _english(text: str, **values: object) -> str:
-    """A marked message in English, its placeholders filled."""
-    return text % values if values else text
 
 
 def eligible_areas(objective_number: int | None) -> list[str]:

@@ -13,9 +13,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext
+
+from fund.labels import N_
 from fund.money import format_usd
 
 FUNDING_PLAN = "funding_plan"
+
+
+class Sentence(str):
+    """A sentence of the fund marked for translation (`N_`), with the values of its
+    placeholders: the English sentence itself (what is stored, logged and compared), which a
+    page shows in the reader's language (`said`)."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Sentence:
+        made = super().__new__(cls, template % values if values else template)
+        made.template = template
+        made.values = values
+        return made
+
+    def __str__(self) -> str:
+        # str() keeps the sentence: the workflow engine takes each guard's problems by str().
+        return self
+
+
+def said(text: str) -> str:
+    """`{{ problem|said }}`: a `Sentence` in the page's language (and the sentences among its
+    values); any other text as it is."""
+    if isinstance(text, Sentence):
+        return gettext(text.template, **{name: said(v) for name, v in text.values.items()})
+    return text
 
 
 def funds_available(proposal, actor, context: Mapping[str, Any]) -> list[str]:
@@ -27,8 +57,13 @@ def funds_available(proposal, actor, context: Mapping[str, Any]) -> list[str]:
     plan = funding.funding_plan(proposal, context["rules"].indirect_rate)
     return [
         *plan.problems(),
-        f"Fund the proposal from its finance page (/finance/proposals/{proposal.id}), which "
-        "records the allocation to each participating organization.",
+        Sentence(
+            N_(
+                "Fund the proposal from its finance page (%(page)s), which records the "
+                "allocation to each participating organization."
+            ),
+            page=f"/finance/proposals/{proposal.id}",
+        ),
     ]
 
 
@@ -39,8 +74,12 @@ def fully_disbursed_or_reason(proposal, actor, context: Mapping[str, Any]) -> li
         # Only `fund_proposal` makes a proposal funded, always with its allocation: a funded
         # proposal without one is an inconsistency to investigate, not a project to close.
         return [
-            "No allocation is recorded for this proposal, so its payments cannot be checked; "
-            "ask the system administrator to investigate before closing it."
+            Sentence(
+                N_(
+                    "No allocation is recorded for this proposal, so its payments cannot be "
+                    "checked; ask the system administrator to investigate before closing it."
+                )
+            )
         ]
     if context.get("comment"):
         return []
@@ -49,6 +88,11 @@ def fully_disbursed_or_reason(proposal, actor, context: Mapping[str, Any]) -> li
         return []
     owed = ", ".join(f"{name} {format_usd(amount)}" for name, amount in remaining)
     return [
-        f"The allocation is not fully disbursed (still to pay: {owed}): record the remaining "
-        "disbursements or give the reason for closing."
+        Sentence(
+            N_(
+                "The allocation is not fully disbursed (still to pay: %(owed)s): record the "
+                "remaining disbursements or give the reason for closing."
+            ),
+            owed=owed,
+        )
     ]

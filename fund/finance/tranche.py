@@ -17,6 +17,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from fund.finance.guards import Sentence
 from fund.labels import N_
 from fund.money import format_usd
 
@@ -115,9 +116,17 @@ def expenditure_reported(facts: TrancheFacts, settings: TrancheSettings) -> list
     if spent >= facts.transferred * required:
         return []
     return [
-        f"{facts.organization} reported {format_usd(spent)} spent, "
-        f"{percent(spent / facts.transferred)} of the {format_usd(facts.transferred)} "
-        f"transferred; {percent(required)} is required."
+        Sentence(
+            N_(
+                "%(organization)s reported %(spent)s spent, %(share)s of the %(transferred)s "
+                "transferred; %(required)s is required."
+            ),
+            organization=facts.organization,
+            spent=format_usd(spent),
+            share=percent(spent / facts.transferred),
+            transferred=format_usd(facts.transferred),
+            required=percent(required),
+        )
     ]
 
 
