@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -27,11 +28,17 @@ _RESULTS = frozenset(r.value for r in CheckResult)
 
 
 class ScreeningError(Exception):
-    """A screening edit that was refused; `errors` maps a criterion id to its problem."""
+    """A screening edit that was refused; `errors` maps a criterion id to its problem. The
+    sentence is marked for translation (`N_`) and given with the `values` of its placeholders:
+    `str()` is the English, `template` and `values` let a page say it in its language."""
 
-    def __init__(self, message: str, errors: Mapping[int, str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, errors: Mapping[int, str] | None = None, **values: Any
+    ) -> None:
+        super().__init__(message % values if values else message)
         self.errors = dict(errors or {})
+        self.template = message
+        self.values = values
 
 
 def _criteria_of(call_id: int, stages: tuple[str, ...] | None = None) -> list[ScreeningCriterion]:
@@ -148,11 +155,17 @@ def record_checks(
     """
     _require_secretariat(actor)
     if proposal.status != "screening":
-        noun = "concept note" if proposal.is_concept_note else "proposal"
-        raise ScreeningError(
-            f"Checks can be recorded only while the {noun} is in screening; it is "
-            f"“{proposal.status_label}”."
-        )
+        if proposal.is_concept_note:
+            message = N_(
+                "Checks can be recorded only while the concept note is in screening; it is "
+                "“%(status)s”."
+            )
+        else:
+            message = N_(
+                "Checks can be recorded only while the proposal is in screening; it is "
+                "“%(status)s”."
+            )
+        raise ScreeningError(message, status=proposal.status_label)
     now = now or utcnow()
     criteria = {c.id: c for c in criteria_of(proposal)}
     errors: dict[int, str] = {}
