@@ -12,7 +12,7 @@ from typing import Any
 
 from babel.dates import format_date
 from flask import Flask, current_app
-from flask_babel import force_locale, get_locale, get_translations, gettext
+from flask_babel import force_locale, get_translations, gettext
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from config import DEVELOPMENT_BASE_URL
@@ -78,17 +78,23 @@ def in_language_of(user: User | None) -> Iterator[None]:
 
 
 def day(value: date | datetime) -> str:
-    """A day in words in the current language ("05 March 2026")."""
-    if isinstance(value, datetime):
-        value = value.date()
-    return format_date(value, "dd MMMM y", locale=get_locale() or DEFAULT)
+    """A day in words in the current language: "05 March 2026", "5 mars 2026",
+    "5 de marzo de 2026"."""
+    return _day(value, "%d %B %Y", "long")
 
 
 def short_day(value: date | datetime) -> str:
-    """A day with its month shortened, in the current language ("05 Mar 2026")."""
+    """A day with its month shortened, in the current language: "05 Mar 2026", "5 mars 2026"."""
+    return _day(value, "%d %b %Y", "medium")
+
+
+def _day(value: date | datetime, english: str, form: str) -> str:
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, "dd MMM y", locale=get_locale() or DEFAULT)
+    language = current_language()
+    if language == DEFAULT:
+        return value.strftime(english)
+    return format_date(value, form, locale=language)
 
 
 # Rendering ------------------------------------------------------------------------------
@@ -147,7 +153,7 @@ def render(kind: str, title: Any, context: Mapping[str, Any], recipient: User) -
             "title": title,
             "recipient": recipient,
             "fund_name": current_app.config["FUND_NAME"],
-            "decision_body": gettext(current_app.config["DECISION_BODY_NAME"]),
+            "decision_body": _setting_text(current_app.config["DECISION_BODY_NAME"]),
             "preferences_url": absolute(path_for("notifications.preferences")),
             "notifications_url": absolute(path_for("notifications.index")),
             "mandatory": KINDS[kind].mandatory if kind in KINDS else False,
@@ -160,6 +166,12 @@ def render(kind: str, title: Any, context: Mapping[str, Any], recipient: User) -
             html=env.get_template(f"mail/{kind}.html").render(values),
             summary=summary,
         )
+
+
+def _setting_text(text: str) -> str:
+    """A setting's text in the message's language when it is one the catalogs hold (its
+    default), else as it is written (gettext("") would be the catalog's header)."""
+    return gettext(text) if text else text
 
 
 def proposal_context(proposal: Proposal) -> dict[str, Any]:
