@@ -7,11 +7,17 @@ checklist can be pre-filled from the same rules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext
 
 from fund.accounts.models import OrganizationKind
 from fund.calls.models import Stage
+from fund.labels import N_
 from fund.proposals.budget import Line, programme_years, summarise
 from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
 from fund.proposals.results import BaselineSource
@@ -19,9 +25,24 @@ from fund.proposals.results import BaselineSource
 
 @dataclass(frozen=True)
 class Problem:
+    """`message` is in English, with its `values` filled in (`%(name)s`); `translated` is the
+    same in the reader's language."""
+
     criterion: str  # the screening criterion it concerns, or "required"
     field: str  # the id of the form field or section to fix it in
     message: str
+    values: Mapping[str, Any] | None = dataclass_field(default=None, compare=False)
+    # The message as marked for translation, before its values are filled in.
+    text: str = dataclass_field(default="", init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.message)
+        if self.values:
+            object.__setattr__(self, "message", self.message % self.values)
+
+    @property
+    def translated(self) -> str:
+        return gettext(self.text, **(self.values or {}))
 
 
 @dataclass(frozen=True)
@@ -43,15 +64,25 @@ def _required(proposal: Proposal) -> list[Problem]:
     )
     missing.extend(_scope(proposal))
     if proposal.planned_start is None:
-        missing.append(Problem("required", "planned_start", "Give the planned start date."))
+        missing.append(Problem("required", "planned_start", N_("Give the planned start date.")))
     if not proposal.contacts:
-        missing.append(Problem("required", "contacts", "Name at least one contact person."))
+        missing.append(Problem("required", "contacts", N_("Name at least one contact person.")))
     return missing
+
+
+# The message of each text left blank, by the words that name it.
+MISSING_TEXTS = {
+    "a title": N_("Give a title."),
+    "a summary": N_("Give a summary."),
+    "the rationale": N_("Give the rationale."),
+    "a summary of the problem": N_("Give a summary of the problem."),
+    "a summary of the change sought": N_("Give a summary of the change sought."),
+}
 
 
 def _texts(proposal: Proposal, texts) -> list[Problem]:
     return [
-        Problem("required", field, f"Give {label}.")
+        Problem("required", field, MISSING_TEXTS.get(label) or f"Give {label}.")
         for field, label, value in texts
         if not (value or "").strip()
     ]
@@ -60,11 +91,13 @@ def _texts(proposal: Proposal, texts) -> list[Problem]:
 def _scope(proposal: Proposal) -> list[Problem]:
     missing = []
     if proposal.scope is None:
-        missing.append(Problem("required", "scope", "Choose the scope of the programme."))
+        missing.append(Problem("required", "scope", N_("Choose the scope of the programme.")))
     elif proposal.scope != Scope.GLOBAL and not proposal.countries:
-        missing.append(Problem("required", "countries", "Name the country or countries."))
+        missing.append(Problem("required", "countries", N_("Name the country or countries.")))
     elif proposal.scope == Scope.NATIONAL and len(proposal.countries) > 1:
-        missing.append(Problem("required", "countries", "A national programme covers one country."))
+        missing.append(
+            Problem("required", "countries", N_("A national programme covers one country."))
+        )
     return missing
 
 
@@ -75,7 +108,7 @@ def _joint_programme(proposal: Proposal) -> list[Problem]:
             Problem(
                 "joint_programme",
                 "lead_organization_id",
-                "Choose the lead (convening) UN entity.",
+                N_("Choose the lead (convening) UN entity."),
             )
         )
     elif proposal.lead_organization not in proposal.participants:
@@ -83,7 +116,7 @@ def _joint_programme(proposal: Proposal) -> list[Problem]:
             Problem(
                 "joint_programme",
                 "participants",
-                "The lead UN entity must be among the participating organizations.",
+                N_("The lead UN entity must be among the participating organizations."),
             )
         )
     un_entities = [o for o in proposal.participants if o.kind == OrganizationKind.UN_ENTITY]
@@ -92,7 +125,7 @@ def _joint_programme(proposal: Proposal) -> list[Problem]:
             Problem(
                 "joint_programme",
                 "participants",
-                "A joint programme needs at least two participating UN organizations.",
+                N_("A joint programme needs at least two participating UN organizations."),
             )
         )
     if len(un_entities) != len(proposal.participants):
@@ -100,7 +133,7 @@ def _joint_programme(proposal: Proposal) -> list[Problem]:
             Problem(
                 "joint_programme",
                 "participants",
-                "Only UN entities can be participating organizations.",
+                N_("Only UN entities can be participating organizations."),
             )
         )
     applicant = proposal.organization
@@ -111,7 +144,8 @@ def _joint_programme(proposal: Proposal) -> list[Problem]:
             Problem(
                 "endorsement",
                 "endorsers",
-                f"As a member state, {applicant.name} must be among the endorsing governments.",
+                N_("As a member state, %(name)s must be among the endorsing governments."),
+                {"name": applicant.name},
             )
         )
     return problems
@@ -119,7 +153,7 @@ def _joint_programme(proposal: Proposal) -> list[Problem]:
 
 def _endorsement(proposal: Proposal) -> list[Problem]:
     if not proposal.endorsers:
-        return [Problem("endorsement", "endorsers", "Name the endorsing government(s).")]
+        return [Problem("endorsement", "endorsers", N_("Name the endorsing government(s)."))]
     letters = {
         a.country_iso2 for a in proposal.attachments if a.kind == AttachmentKind.ENDORSEMENT_LETTER
     }
@@ -127,7 +161,8 @@ def _endorsement(proposal: Proposal) -> list[Problem]:
         Problem(
             "endorsement",
             "attachments",
-            f"Attach the endorsement letter of the Government of {country.name}.",
+            N_("Attach the endorsement letter of the Government of %(country)s."),
+            {"country": country.name},
         )
         for country in proposal.endorsers
         if country.iso2 not in letters
@@ -137,7 +172,9 @@ def _endorsement(proposal: Proposal) -> list[Problem]:
 def _objectives(proposal: Proposal) -> list[Problem]:
     if proposal.primary_objective_number is None:
         return [
-            Problem("objectives", "primary_objective_number", "Choose the primary GCM objective.")
+            Problem(
+                "objectives", "primary_objective_number", N_("Choose the primary GCM objective.")
+            )
         ]
     cited = {proposal.primary_objective_number} | {o.number for o in proposal.secondary_objectives}
     outside = sorted({line.objective_number for line in proposal.budget_lines} - cited)
@@ -145,7 +182,11 @@ def _objectives(proposal: Proposal) -> list[Problem]:
         Problem(
             "objectives",
             "budget",
-            f"The budget uses objective {number}, which is not among the proposal's objectives.",
+            N_(
+                "The budget uses objective %(number)s, which is not among the proposal's "
+                "objectives."
+            ),
+            {"number": number},
         )
         for number in outside
     ]
@@ -159,9 +200,9 @@ def _each_participant(
     proposal: Proposal, covered: set[int], criterion: str, field: str, message: str
 ) -> list[Problem]:
     """A problem for each participating organization outside `covered` (`message` names it
-    by `{name}`)."""
+    by `%(name)s`)."""
     return [
-        Problem(criterion, field, message.format(name=_name(organization)))
+        Problem(criterion, field, message, {"name": _name(organization)})
         for organization in proposal.participants
         if organization.id not in covered
     ]
@@ -171,7 +212,8 @@ def _outsider(criterion: str, field: str, what: str, organization) -> Problem:
     return Problem(
         criterion,
         field,
-        f"{what} belongs to {_name(organization)}, which is not a participating organization.",
+        N_("%(what)s belongs to %(name)s, which is not a participating organization."),
+        {"what": what, "name": _name(organization)},
     )
 
 
@@ -186,8 +228,8 @@ def _within_call(
         Problem(
             criterion,
             field,
-            f"{what} must be between USD {call.min_budget:,.2f} and USD "
-            f"{call.max_budget:,.2f} for this call.",
+            N_("%(what)s must be between USD %(min)s and USD %(max)s for this call."),
+            {"what": what, "min": f"{call.min_budget:,.2f}", "max": f"{call.max_budget:,.2f}"},
         )
     ]
 
@@ -198,7 +240,7 @@ def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
         {line.organization_id for line in proposal.budget_lines},
         "budget_limits",
         "budget",
-        "{name} has no budget lines.",
+        N_("%(name)s has no budget lines."),
     )
     participants = {o.id for o in proposal.participants}
     for line in proposal.budget_lines:
@@ -208,7 +250,7 @@ def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
             )
         if line.amount is None or line.amount < 0:
             problems.append(
-                Problem("budget_limits", "budget", "Budget amounts cannot be negative.")
+                Problem("budget_limits", "budget", N_("Budget amounts cannot be negative."))
             )
     problems += _years(proposal)
     summary = summarise(
@@ -238,8 +280,11 @@ def _years(proposal: Proposal) -> list[Problem]:
         Problem(
             "budget_limits",
             f"budget-{index}-year",
-            f"Budget row {index + 1} is in year {line.year}, after the programme's end (its "
-            f"duration spans {span}): choose a year from 1 to {years}.",
+            N_(
+                "Budget row %(row)s is in year %(year)s, after the programme's end (its duration "
+                "spans %(span)s): choose a year from 1 to %(years)s."
+            ),
+            {"row": index + 1, "year": line.year, "span": span, "years": years},
         )
         for index, line in enumerate(proposal.budget_lines)
         if (line.year or 1) > years
@@ -249,14 +294,14 @@ def _years(proposal: Proposal) -> list[Problem]:
 def _duration(proposal: Proposal) -> list[Problem]:
     call, months = proposal.call, proposal.duration_months
     if months is None:
-        return [Problem("duration", "duration_months", "Give the duration in months.")]
+        return [Problem("duration", "duration_months", N_("Give the duration in months."))]
     if not call.min_duration_months <= months <= call.max_duration_months:
         return [
             Problem(
                 "duration",
                 "duration_months",
-                f"The duration must be between {call.min_duration_months} and "
-                f"{call.max_duration_months} months for this call.",
+                N_("The duration must be between %(min)s and %(max)s months for this call."),
+                {"min": call.min_duration_months, "max": call.max_duration_months},
             )
         ]
     return []
@@ -265,29 +310,37 @@ def _duration(proposal: Proposal) -> list[Problem]:
 def _markers(proposal: Proposal, rules: Rules) -> list[Problem]:
     problems = []
     if proposal.gender_marker is None:
-        problems.append(Problem("markers", "gender_marker", "Give the gender marker."))
+        problems.append(Problem("markers", "gender_marker", N_("Give the gender marker.")))
     elif proposal.gender_marker < rules.gender_minimum:
         problems.append(
             Problem(
                 "markers",
                 "gender_marker",
-                f"The gender marker must be at least {rules.gender_minimum}: gender integration "
-                "is required of every programme.",
+                N_(
+                    "The gender marker must be at least %(minimum)s: gender integration is "
+                    "required of every programme."
+                ),
+                {"minimum": rules.gender_minimum},
             )
         )
     if proposal.human_rights_marker is None:
-        problems.append(Problem("markers", "human_rights_marker", "Give the human rights marker."))
+        problems.append(
+            Problem("markers", "human_rights_marker", N_("Give the human rights marker."))
+        )
     return problems
 
 
 def _principles(proposal: Proposal) -> list[Problem]:
     if not proposal.principles:
-        return [Problem("principles", "principles", "Say which guiding principles you address.")]
+        return [
+            Problem("principles", "principles", N_("Say which guiding principles you address."))
+        ]
     return [
         Problem(
             "principles",
             "principles",
-            f"Explain how the programme addresses “{p.principle.title}”.",
+            N_("Explain how the programme addresses “%(principle)s”."),
+            {"principle": p.principle.title},
         )
         for p in proposal.principles
         if not (p.explanation or "").strip()
@@ -301,30 +354,39 @@ def _results(proposal: Proposal) -> list[Problem]:
     needed at all is screening's criterion, not a condition of submission.)"""
     problems = []
 
-    def problem(message: str) -> None:
-        problems.append(Problem("required", "results", message))
+    def problem(message: str, **values: Any) -> None:
+        problems.append(Problem("required", "results", message, values))
 
     for n, outcome in enumerate(proposal.outcomes, start=1):
         if not (outcome.title or "").strip():
-            problem(f"Give outcome {n} of the results framework a title.")
+            problem(N_("Give outcome %(number)s of the results framework a title."), number=n)
         if outcome.fund_outcome_id is None:
-            problem(f"Choose the fund's outcome that outcome {n} serves.")
+            problem(N_("Choose the fund's outcome that outcome %(number)s serves."), number=n)
         if not outcome.objectives:
-            problem(f"Tick at least one GCM objective of outcome {n}.")
+            problem(N_("Tick at least one GCM objective of outcome %(number)s."), number=n)
         for m, indicator in enumerate(outcome.indicators, start=1):
-            name = f"indicator {n}.{m}"
+            name = f"{n}.{m}"
             if not (indicator.definition or "").strip():
-                problem(f"Give the definition of {name}.")
+                problem(N_("Give the definition of indicator %(indicator)s."), indicator=name)
             if not (indicator.unit or "").strip():
-                problem(f"Give the unit of {name}.")
+                problem(N_("Give the unit of indicator %(indicator)s."), indicator=name)
             if indicator.baseline_value is not None and (
                 indicator.baseline_year is None or indicator.baseline_source is None
             ):
-                problem(f"Give the year and the source of the baseline of {name}.")
+                problem(
+                    N_("Give the year and the source of the baseline of indicator %(indicator)s."),
+                    indicator=name,
+                )
             if indicator.baseline_source == BaselineSource.MGI and (
                 indicator.mgi_indicator_id is None or indicator.mgi_assessment_id is None
             ):
-                problem(f"Choose the MGI indicator and the assessment of the baseline of {name}.")
+                problem(
+                    N_(
+                        "Choose the MGI indicator and the assessment of the baseline of "
+                        "indicator %(indicator)s."
+                    ),
+                    indicator=name,
+                )
     return problems
 
 
@@ -388,7 +450,10 @@ def _as_concept_note(problems: list[Problem]) -> list[Problem]:
     """The proposal's problems under the concept note's criteria (prefixed `cn_`)."""
     return [
         Problem(
-            p.criterion if p.criterion == "required" else f"cn_{p.criterion}", p.field, p.message
+            p.criterion if p.criterion == "required" else f"cn_{p.criterion}",
+            p.field,
+            p.text,
+            p.values,
         )
         for p in problems
     ]
@@ -401,7 +466,7 @@ def _indicative_totals(note: Proposal) -> list[Problem]:
         {t.organization_id for t in note.indicative_totals},
         criterion,
         field,
-        "Give the indicative total of {name}.",
+        N_("Give the indicative total of %(name)s."),
     )
     participants = {o.id for o in note.participants}
     problems += [
@@ -460,8 +525,10 @@ def partner_problems(note: Proposal) -> list[Problem]:
             Problem(
                 "cn_partners",
                 "partners",
-                "The national partners include neither more than one government entity (line "
-                "ministries, local governments) nor a local government.",
+                N_(
+                    "The national partners include neither more than one government entity (line "
+                    "ministries, local governments) nor a local government."
+                ),
             )
         )
     if not any(t in SOCIETY_TYPES for t in types):
@@ -469,8 +536,10 @@ def partner_problems(note: Proposal) -> list[Problem]:
             Problem(
                 "cn_partners",
                 "partners",
-                "The national partners include no civil-society or migrant or diaspora "
-                "organization.",
+                N_(
+                    "The national partners include no civil-society or migrant or diaspora "
+                    "organization."
+                ),
             )
         )
     return problems

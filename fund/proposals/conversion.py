@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from fund.money import format_usd
 from fund.proposals.invitations import PREFILLED
@@ -67,25 +68,50 @@ class TotalComparison:
         """The comparison in words, with both figures."""
         indicative = format_usd(self.indicative)
         if self.budget is None:
-            return (
-                f"The full budget has no lines yet; the concept note's indicative total is "
-                f"{indicative}."
+            return _(
+                "The full budget has no lines yet; the concept note's indicative total is "
+                "%(indicative)s.",
+                indicative=indicative,
             )
         if self.difference == 0 or self.share is None:
-            return f"The full budget equals the concept note's indicative total, {indicative}."
+            return _(
+                "The full budget equals the concept note's indicative total, %(indicative)s.",
+                indicative=indicative,
+            )
         share = self.share
         shown = percent(share)
         if self.flagged and Decimal(shown.rstrip("%")) <= self.tolerance * HUNDRED:
             shown = f"{(share * HUNDRED).normalize():f}%"  # more than the limit, exactly
-        way = "above" if self.difference > 0 else "below"  # type: ignore[operator]
-        sentence = (
-            f"The full budget, {format_usd(self.budget)}, is {shown} {way} the concept note's "
-            f"indicative total, {indicative}"
-        )
-        limit = percent(self.tolerance)
+        figures = {
+            "budget": format_usd(self.budget),
+            "share": shown,
+            "indicative": indicative,
+            "limit": percent(self.tolerance),
+        }
+        above = self.difference > 0  # type: ignore[operator]
+        if self.flagged and above:
+            return _(
+                "The full budget, %(budget)s, is %(share)s above the concept note's indicative "
+                "total, %(indicative)s: a difference of more than %(limit)s.",
+                **figures,
+            )
         if self.flagged:
-            return f"{sentence}: a difference of more than {limit}."
-        return f"{sentence}, within {limit}."
+            return _(
+                "The full budget, %(budget)s, is %(share)s below the concept note's indicative "
+                "total, %(indicative)s: a difference of more than %(limit)s.",
+                **figures,
+            )
+        if above:
+            return _(
+                "The full budget, %(budget)s, is %(share)s above the concept note's indicative "
+                "total, %(indicative)s, within %(limit)s.",
+                **figures,
+            )
+        return _(
+            "The full budget, %(budget)s, is %(share)s below the concept note's indicative "
+            "total, %(indicative)s, within %(limit)s.",
+            **figures,
+        )
 
 
 def compare_totals(note: Proposal, budget_total: Decimal | None) -> TotalComparison:

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
@@ -197,7 +198,9 @@ class VersionText:
         if number in (None, ""):
             return None
         label = self.names.objectives.get(int(number))
-        return f"Objective {number}: {label}" if label else f"Objective {number}"
+        if label:
+            return _("Objective %(number)s: %(label)s", number=number, label=label)
+        return _("Objective %(number)s", number=number)
 
     def category(self, code: Any) -> str:
         if code in (None, ""):
@@ -210,11 +213,14 @@ class VersionText:
 
     @staticmethod
     def marker(value: Any) -> str | None:
-        return None if value is None else MARKER_LABELS.get(value, str(value))
+        if value is None:
+            return None
+        return _(MARKER_LABELS[value]) if value in MARKER_LABELS else str(value)
 
     @staticmethod
     def scope(value: Any) -> str | None:
-        return Scope.labels().get(value, str(value)) if value else None
+        labels = Scope.labels()
+        return (_(labels[value]) if value in labels else str(value)) if value else None
 
     @staticmethod
     def money(value: Any) -> str | None:
@@ -249,7 +255,8 @@ class VersionText:
         by_content = {(a.sha256, a.filename): a.id for a in current}
         rows = []
         for a in self.snapshot.get("attachments") or []:
-            kind = AttachmentKind.labels().get(a.get("kind"), a.get("kind") or "—")
+            kinds = AttachmentKind.labels()
+            kind = _(kinds[a.get("kind")]) if a.get("kind") in kinds else a.get("kind") or "—"
             if a.get("country"):
                 kind += f" ({self.country(a['country'])})"
             rows.append(
@@ -278,7 +285,7 @@ class VersionText:
             case "planned_start":
                 return [long_date(_date(value)) or str(value)]
             case "duration_months":
-                return [f"{value} months"]
+                return [_("%(count)s months", count=value)]
             case "primary_objective":
                 return [self.objective(value) or "—"]
             case "secondary_objectives":
@@ -303,7 +310,7 @@ class VersionText:
                             self.organization_name(line.get("organization")) or "—",
                             self.objective(line.get("objective")) or "—",
                             self.category(line.get("category")),
-                            f"year {line.get('year') or 1}",
+                            _("year %(number)s", number=line.get("year") or 1),
                             self.money(line.get("amount")) or "—",
                             line.get("description"),
                         )
@@ -318,8 +325,10 @@ class VersionText:
             case "attachments":
                 return [f"{row.filename} · {row.kind}" for row in self.attachments(())]
             case "national_partners":
+                types = PartnerType.labels()
                 return [
-                    f"{p.get('name')} ({PartnerType.labels().get(p.get('type'), p.get('type'))})"
+                    f"{p.get('name')} "
+                    f"({_(types[p.get('type')]) if p.get('type') in types else p.get('type')})"
                     for p in value
                 ]
             case "indicative_totals":
@@ -330,7 +339,10 @@ class VersionText:
             case "indicative_total":
                 return [self.money(value) or str(value)]
             case "results_framework":
-                return [f"Outcome {n}: {o.get('title')}" for n, o in enumerate(value, start=1)]
+                return [
+                    _("Outcome %(number)s: %(title)s", number=n, title=o.get("title"))
+                    for n, o in enumerate(value, start=1)
+                ]
         if isinstance(value, Mapping):
             return [f"{k}: {v}" for k, v in value.items()]
         if isinstance(value, list):
