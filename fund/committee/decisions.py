@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from fund.accounts.models import User
@@ -82,11 +83,14 @@ def lock_pipeline_order() -> None:
 
 def _places_text(size: int) -> str:
     if size == 0:
-        return "The pipeline is empty: the concept note's place is 1."
-    notes = "is 1 concept note" if size == 1 else f"are {size} concept notes"
-    return (
-        f"There {notes} in the pipeline: the place is a whole number from 1 (first) to "
-        f"{size + 1} (last)."
+        return gettext("The pipeline is empty: the concept note's place is 1.")
+    return ngettext(
+        "There is %(num)s concept note in the pipeline: the place is a whole number from 1 "
+        "(first) to %(last)s (last).",
+        "There are %(num)s concept notes in the pipeline: the place is a whole number from 1 "
+        "(first) to %(last)s (last).",
+        size,
+        last=size + 1,
     )
 
 
@@ -112,7 +116,8 @@ def decision_for(counted: Tally, choice: str | None, place: int | None) -> Decis
     size = pipeline_size()
     if place is None:
         raise CommitteeRefused(
-            f"Give the concept note's place in the pipeline. {_places_text(size)}", field="rank"
+            gettext("Give the concept note's place in the pipeline.") + " " + _places_text(size),
+            field="rank",
         )
     if not 1 <= place <= size + 1:
         raise CommitteeRefused(_places_text(size), field="rank")
@@ -125,18 +130,29 @@ def agreed_outcome(counted: Tally, outcome: str, number: int) -> None:
     outcome (quorum met; approved for selected or pipeline, not approved otherwise)."""
     if not counted.quorum_met:
         raise CommitteeRefused(
-            f"Round {number} has no quorum yet: the members present vote in it before the "
-            "committee's decision is recorded.",
+            gettext(
+                "Round %(number)s has no quorum yet: the members present vote in it before the "
+                "committee's decision is recorded.",
+                number=number,
+            ),
             field="outcome",
         )
     approved = counted.outcome == APPROVED
     if approved != (outcome in (SELECT, PIPELINE)):
-        given = "approve" if approved else "do not approve"
-        raise CommitteeRefused(
-            f"The votes of round {number} {given} the concept note: the decision recorded must "
-            "agree with them.",
-            field="outcome",
+        said = (
+            gettext(
+                "The votes of round %(number)s approve the concept note: the decision recorded "
+                "must agree with them.",
+                number=number,
+            )
+            if approved
+            else gettext(
+                "The votes of round %(number)s do not approve the concept note: the decision "
+                "recorded must agree with them.",
+                number=number,
+            )
         )
+        raise CommitteeRefused(said, field="outcome")
 
 
 def record_decision(

@@ -98,25 +98,19 @@ class SeatPerson:
     @property
     def label(self) -> str:
         # Shown in the meeting form's list of those present, in the reader's language.
-        member = self.capacity == Capacity.MEMBER
-        if can_vote(self.user):
-            if member:
-                return gettext(
-                    "%(name)s (member for %(entity)s)", name=self.user.name, entity=self.seat.entity
-                )
-            return gettext(
-                "%(name)s (alternate for %(entity)s)", name=self.user.name, entity=self.seat.entity
-            )
-        if member:
+        words = {"name": self.user.name, "entity": self.seat.entity}
+        if self.capacity == Capacity.MEMBER:
+            if can_vote(self.user):
+                return gettext("%(name)s (member for %(entity)s)", **words)
             return gettext(
                 "%(name)s (member for %(entity)s, deactivated or no longer on the committee)",
-                name=self.user.name,
-                entity=self.seat.entity,
+                **words,
             )
+        if can_vote(self.user):
+            return gettext("%(name)s (alternate for %(entity)s)", **words)
         return gettext(
             "%(name)s (alternate for %(entity)s, deactivated or no longer on the committee)",
-            name=self.user.name,
-            entity=self.seat.entity,
+            **words,
         )
 
 
@@ -306,12 +300,15 @@ def proposal_of_reference(reference: str) -> Proposal:
     proposal = db.session.get(Proposal, int(found.group(1)))
     if proposal is None:
         raise MeetingRefused(
-            f"There is no proposal or concept note {reference.strip()}.", "proposal"
+            gettext("There is no proposal or concept note %(ref)s.", ref=reference.strip()),
+            "proposal",
         )
     if proposal.submitted_at is None:
         raise MeetingRefused(
-            f"{proposal.reference} has never been submitted: the committee has nothing to "
-            "decide on it.",
+            gettext(
+                "%(ref)s has never been submitted: the committee has nothing to decide on it.",
+                ref=proposal.reference,
+            ),
             "proposal",
         )
     return proposal
@@ -353,7 +350,8 @@ def add_item(
     if proposal is None and not title:
         raise MeetingRefused(N_("Give the item a title."), "title")
     if proposal is not None and any(i.proposal_id == proposal.id for i in meeting.items):
-        raise MeetingRefused(f"{proposal.reference} is already on the agenda.", "proposal")
+        said = gettext("%(ref)s is already on the agenda.", ref=proposal.reference)
+        raise MeetingRefused(said, "proposal")
     position = max((i.position for i in meeting.items), default=0) + 1
     item = MeetingItem(
         meeting_id=meeting.id,
@@ -426,13 +424,18 @@ def _decide_note(
     note = item.proposal
     if note.status != REVIEW_STATE:
         raise MeetingRefused(
-            f"{note.reference} is not in committee review (it is “{note.status_label}”): the "
-            "committee's decision on it cannot be recorded now.",
+            gettext(
+                "%(ref)s is not in committee review (it is “%(status)s”): the committee's "
+                "decision on it cannot be recorded now.",
+                ref=note.reference,
+                status=gettext(note.status_label),
+            ),
             "outcome",
         )
     round_ = round_ or open_round_of(note.id)
     if round_ is None:
-        raise MeetingRefused(f"{note.reference} has no open voting round.", "round")
+        said = gettext("%(ref)s has no open voting round.", ref=note.reference)
+        raise MeetingRefused(said, "round")
     try:
         agreed_outcome(round_tally(round_), outcome, round_.number)
         close_round(
@@ -484,8 +487,12 @@ def update_item(
         agreeing = AGREEING.get(round_.outcome or "", set())
         if round_.status == RoundStatus.CLOSED and outcome and outcome not in agreeing:
             raise MeetingRefused(
-                f"Round {round_.number} closed “{outcome_label(round_.outcome)}”: the outcome "
-                "recorded here must agree with it.",
+                gettext(
+                    "Round %(number)s closed “%(outcome)s”: the outcome recorded here must agree "
+                    "with it.",
+                    number=round_.number,
+                    outcome=gettext(outcome_label(round_.outcome)),
+                ),
                 "outcome",
             )
     before = _item_details(item)

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from fund.accounts.models import Role, User
@@ -144,12 +145,17 @@ def open_round(
     now = now or utcnow()
     if revision_id is None and proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
-            f"A round can only be opened while the proposal is in committee review; it is "
-            f"“{proposal.status_label}”."
+            gettext(
+                "A round can only be opened while the proposal is in committee review; it is "
+                "“%(status)s”.",
+                status=gettext(proposal.status_label),
+            )
         )
     current = open_round_of(proposal.id)
     if current is not None:
-        raise CommitteeRefused(f"Round {current.number} is still open.", stale=True)
+        raise CommitteeRefused(
+            gettext("Round %(number)s is still open.", number=current.number), stale=True
+        )
     if deadline is not None and deadline <= now:
         raise CommitteeRefused(N_("The deadline must be in the future."), field="deadline")
     number = (
@@ -525,7 +531,10 @@ def return_for_revision(
     proposal = _lock_proposal(proposal_id, expected_version)
     if proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
-            f"The proposal is “{proposal.status_label}”, no longer in committee review.",
+            gettext(
+                "The proposal is “%(status)s”, no longer in committee review.",
+                status=gettext(proposal.status_label),
+            ),
             stale=True,
         )
     round_ = _locked_open_round(proposal_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, Role, User
@@ -52,11 +53,14 @@ def _person(user_id: int | None, field: str) -> User:
     if person is None:
         raise SeatRefused(N_("Choose a person."), field)
     if not person.active:
-        raise SeatRefused(f"{person.name}'s account is deactivated.", field)
+        raise SeatRefused(gettext("%(name)s's account is deactivated.", name=person.name), field)
     if not person.has_role(Role.COMMITTEE):
         raise SeatRefused(
-            f"{person.name} does not have the committee role: an administrator gives it on "
-            "the user's page first.",
+            gettext(
+                "%(name)s does not have the committee role: an administrator gives it on "
+                "the user's page first.",
+                name=person.name,
+            ),
             field,
         )
     return person
@@ -69,7 +73,14 @@ def _free(person: User, field: str, *, seat: Seat | None = None) -> None:
         select(Seat).where(Seat.member_id == person.id, Seat.ended_at.is_(None))
     )
     if held is not None and held is not seat:
-        raise SeatRefused(f"{person.name} already holds the seat of {held.entity}.", field)
+        raise SeatRefused(
+            gettext(
+                "%(name)s already holds the seat of %(entity)s.",
+                name=person.name,
+                entity=held.entity,
+            ),
+            field,
+        )
     standing_in = db.session.scalar(
         select(SeatAlternate).where(
             SeatAlternate.user_id == person.id, SeatAlternate.ended_at.is_(None)
@@ -78,8 +89,12 @@ def _free(person: User, field: str, *, seat: Seat | None = None) -> None:
     if standing_in is not None:
         other = db.session.get(Seat, standing_in.seat_id)
         raise SeatRefused(
-            f"{person.name} is an alternate for the seat of {_entity(other)}: remove them as "
-            "alternate first.",
+            gettext(
+                "%(name)s is an alternate for the seat of %(entity)s: remove them as "
+                "alternate first.",
+                name=person.name,
+                entity=_entity(other),
+            ),
             field,
         )
 
@@ -93,7 +108,11 @@ def _organization(organization_id: int | None) -> Organization:
     )
     if taken is not None:
         raise SeatRefused(
-            f"{found.acronym or found.name} already has a seat, held by {taken.member.name}.",
+            gettext(
+                "%(entity)s already has a seat, held by %(name)s.",
+                entity=found.acronym or found.name,
+                name=taken.member.name,
+            ),
             "organization",
         )
     return found
@@ -184,7 +203,10 @@ def hand_over(
         return False
     if any(a.user_id == person.id for a in seat.alternates):
         raise SeatRefused(
-            f"{person.name} is an alternate for this seat: remove them as alternate first.",
+            gettext(
+                "%(name)s is an alternate for this seat: remove them as alternate first.",
+                name=person.name,
+            ),
             "member",
         )
     _free(person, "member")
@@ -231,7 +253,7 @@ def name_alternate(
     seat = _seat(seat_id)
     person = _person(user_id, "alternate")
     if person.id == seat.member_id:
-        raise SeatRefused(f"{person.name} holds this seat.", "alternate")
+        raise SeatRefused(gettext("%(name)s holds this seat.", name=person.name), "alternate")
     _free(person, "alternate")
     alternate = SeatAlternate(seat_id=seat.id, user_id=person.id, started_at=now)
     db.session.add(alternate)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 
 from fund.accounts.models import Role, User
@@ -205,7 +206,9 @@ def set_public(
         not proposal.is_concept_note and proposal.status == "approved"
     )
     if not in_pipeline:
-        raise PipelineRefused(f"{proposal.reference} is not in the pipeline.")
+        raise PipelineRefused(
+            gettext("%(reference)s is not in the pipeline.", reference=proposal.reference)
+        )
     if proposal.pipeline_public == public:
         return False
     proposal.pipeline_public = public
