@@ -163,6 +163,7 @@ def _marked_messages() -> set[str]:
         ("fund/**.py", "python"),
         ("workflows/**.py", "python"),
         ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
     ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
     found = set()
