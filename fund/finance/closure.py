@@ -39,7 +39,14 @@ from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.guards import Sentence
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
-from fund.finance.operations import FinanceError, _add, _add_to, _move_pool, close_proposal
+from fund.finance.operations import (
+    FUTURE_DATE,
+    FinanceError,
+    _add,
+    _add_to,
+    _move_pool,
+    close_proposal,
+)
 from fund.finance.transfers import cancel_open_requests
 from fund.labels import N_
 from fund.money import CENT, ZERO, format_usd, read_amount
@@ -74,22 +81,33 @@ class ClosureReports:
 REPORTS = ClosureReports()
 
 
-def _check_amount(amount: Decimal, name: str, field_name: str, *, zero: bool) -> None:
+def _check_amount(amount: Decimal, field_name: str, *, organization: str | None = None) -> None:
+    """A refund (more than zero), or the final expenditure of `organization` (zero or more)."""
+    if organization is None:
+        cents = N_("Use at most two decimals (cents) for the refund.")
+        least = N_("The amount for the refund must be more than zero.")
+    else:
+        cents = N_("Use at most two decimals (cents) for %(name)s's final expenditure.")
+        least = N_("The amount for %(name)s's final expenditure must be zero or more.")
+    values = {} if organization is None else {"name": organization}
     if amount != amount.quantize(CENT):
-        raise FinanceError(f"Use at most two decimals (cents) for {name}.", field_name)
-    if amount < 0 or (amount == 0 and not zero):
-        least = "zero or more" if zero else "more than zero"
-        raise FinanceError(f"The amount for {name} must be {least}.", field_name)
+        raise FinanceError(cents, field_name, **values)
+    if amount < 0 or (amount == 0 and organization is None):
+        raise FinanceError(least, field_name, **values)
+
+
+# The sentence refusing a date before the one it follows, by what the date is of.
+BEFORE_DATE = {
+    "closing": N_("The closing date cannot be before %(date)s."),
+    "received": N_("The received date cannot be before %(date)s."),
+}
 
 
 def _check_day(day: date, now: datetime, what: str, field_name: str, after: date | None) -> None:
     if day > now.date():
-        raise FinanceError(
-            f"The {what} date cannot be in the future (today is {now.date():%d %B %Y}, UTC).",
-            field_name,
-        )
+        raise FinanceError(FUTURE_DATE[what], field_name, today=f"{now.date():%d %B %Y}")
     if after is not None and day < after:
-        raise FinanceError(f"The {what} date cannot be before {after:%d %B %Y}.", field_name)
+        raise FinanceError(BEFORE_DATE[what], field_name, date=f"{after:%d %B %Y}")
 
 
 def _allocation_of(proposal_id: int) -> Allocation | None:
@@ -172,7 +190,7 @@ def close_programme(
         given = (final_expenditure or {}).get(row.organization_id)
         spent = read_amount(reported.get(row.organization_id)) if given is None else given
         name, where = names[row.organization_id], expenditure_field(row.organization_id)
-        _check_amount(spent, f"{name}'s final expenditure", where, zero=True)
+        _check_amount(spent, where, organization=name)
         if spent > transferred:
             raise FinanceError(
                 N_(
@@ -296,7 +314,7 @@ def record_refund(
         raise FinanceError(
             N_("%(reference)s is not closed: no refund is due on it."), reference=proposal.reference
         )
-    _check_amount(amount, "the refund", "amount", zero=False)
+    _check_amount(amount, "amount")
     _check_day(received_on, now, "received", "received_on", closure.closed_on)
     share = _locked_closure_share(closure.allocation_id, organization_id)
     if share is None:

@@ -44,6 +44,13 @@ def pool_label(code: str, titles: dict[str, str] | None = None) -> str:
     return f"{code} earmark" + (f": {title}" if title else "")
 
 
+def pool_sentence(code: str) -> Sentence:
+    """`pool_label` as a sentence a page shows in the reader's language (`guards.said`)."""
+    if code == GENERAL_POOL:
+        return Sentence(GENERAL_LABEL)
+    return Sentence(EARMARK_LABEL, code=code)
+
+
 def pool_name(code: str | None, titles: dict[str, str] | None = None) -> str:
     """`pool_label` in the reader's language, for the pages only (a request's): what is
     stored, audited or exported keeps `pool_label`."""

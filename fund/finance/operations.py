@@ -25,7 +25,7 @@ from fund.accounts.models import Organization, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import funding, transfer_schedule
-from fund.finance.guards import FUNDING_PLAN
+from fund.finance.guards import FUNDING_PLAN, Sentence, said
 from fund.finance.models import (
     GENERAL_POOL,
     Allocation,
@@ -53,8 +53,8 @@ class FinanceError(Refused):
     """A money operation refused, with a sentence for the person; `field` names the form field
     the problem belongs to, if any. A sentence marked for translation (`N_`) is given with the
     `values` of its placeholders: it is kept in English (`message`, what is logged and tested)
-    and a page shows it in the reader's language (`translated`); a value named `status` is a
-    status label, shown translated too."""
+    and a page shows it in the reader's language (`translated`), with the values that are
+    sentences or labels of the fund (`Sentence`) translated too."""
 
     def __init__(
         self, message: str, field: str | None = None, *, stale: bool = False, **values: Any
@@ -65,9 +65,7 @@ class FinanceError(Refused):
 
     def translated(self) -> FinanceError:
         """The refusal in the language of the request's page (a view's only)."""
-        values = dict(self.values)
-        if "status" in values:
-            values["status"] = gettext(values["status"])
+        values = {name: said(value) for name, value in self.values.items()}
         return FinanceError(gettext(self.template, **values), self.field, stale=self.stale)
 
 
@@ -76,12 +74,21 @@ def fee_for(gross: Decimal, rate: Decimal) -> Decimal:
     return round_cents(gross * rate)
 
 
+# The sentence refusing a date in the future, by what the date is of.
+FUTURE_DATE = {
+    "pledge": N_("The pledge date cannot be in the future (today is %(today)s, UTC)."),
+    "interest": N_("The interest date cannot be in the future (today is %(today)s, UTC)."),
+    "charge": N_("The charge date cannot be in the future (today is %(today)s, UTC)."),
+    "received": N_("The received date cannot be in the future (today is %(today)s, UTC)."),
+    "allocation": N_("The allocation date cannot be in the future (today is %(today)s, UTC)."),
+    "payment": N_("The payment date cannot be in the future (today is %(today)s, UTC)."),
+    "closing": N_("The closing date cannot be in the future (today is %(today)s, UTC)."),
+}
+
+
 def _check_date(value: date, now: datetime, what: str, field: str) -> None:
     if value > now.date():
-        raise FinanceError(
-            f"The {what} date cannot be in the future (today is {now.date():%d %B %Y}, UTC).",
-            field,
-        )
+        raise FinanceError(FUTURE_DATE[what], field, today=f"{now.date():%d %B %Y}")
 
 
 def _check_amount(amount: Decimal, field: str) -> None:
@@ -253,8 +260,15 @@ def void_contribution(
     )
     if available < net:
         raise FinanceError(
-            f"{allocated_message} (only {format_usd(available)} is unallocated; the rest "
-            "funds proposals already). Record a correcting contribution instead."
+            N_(
+                "Cannot void contribution C-%(id)s: its net amount %(net)s is no longer all "
+                "available in the %(pool)s pool (only %(available)s is unallocated; the rest "
+                "funds proposals already). Record a correcting contribution instead."
+            ),
+            id=contribution.id,
+            net=format_usd(net),
+            pool=funding.pool_sentence(code),
+            available=format_usd(available),
         )
     _move_pool(
         code,
@@ -452,7 +466,7 @@ def record_disbursement(
                 "“%(status)s”."
             ),
             reference=proposal.reference,
-            status=proposal.status_label,
+            status=Sentence(proposal.status_label),
         )
     _check_amount(amount, "amount")
     _check_date(paid_on, now, "payment", "paid_on")

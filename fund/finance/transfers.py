@@ -25,6 +25,7 @@ from fund.accounts.models import Organization, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import tranche
+from fund.finance.guards import Sentence
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.operations import FinanceError, _add, _check_amount, _share_paid
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
@@ -90,7 +91,7 @@ def _funded(allocation: Allocation) -> Proposal:
                 "Transfers are requested only for funded programmes; %(reference)s is “%(status)s”."
             ),
             reference=proposal.reference,
-            status=proposal.status_label,
+            status=Sentence(proposal.status_label),
         )
     return proposal
 
