@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
 from workflows import EDITABLE_STATES
 
@@ -147,7 +148,7 @@ def _check_kind_and_country(
     try:
         attachment_kind = AttachmentKind((kind or "").strip())
     except ValueError:
-        raise UploadRefused("Choose what kind of document this is.") from None
+        raise UploadRefused(N_("Choose what kind of document this is.")) from None
     country = (country_iso2 or "").strip().upper() or None
     if attachment_kind != AttachmentKind.ENDORSEMENT_LETTER:
         if country is not None:
@@ -157,7 +158,9 @@ def _check_kind_and_country(
             )
         return attachment_kind, None
     if country is None:
-        raise UploadRefused("Choose the country whose government signed this endorsement letter.")
+        raise UploadRefused(
+            N_("Choose the country whose government signed this endorsement letter.")
+        )
     if country not in {c.iso2 for c in proposal.endorsers}:
         raise UploadRefused(
             f"{country} is not among the endorsing governments of this proposal; "
@@ -173,7 +176,7 @@ def check_content(
     allowed type by its content, or named with an extension its content disagrees with). A
     programme report's attachments are checked by it too (`fund.reporting.attachments`)."""
     if not data:
-        raise UploadRefused("The file is empty.")
+        raise UploadRefused(N_("The file is empty."))
     if len(data) > max_bytes:
         raise UploadRefused(
             f"The file is {_human_size(len(data), ROUND_CEILING)}; "
@@ -293,7 +296,7 @@ def remove_attachment(
     now = now or utcnow()
     _refuse_if_closed(proposal)
     if attachment.proposal_id != proposal.id or attachment not in proposal.attachments:
-        raise UploadRefused("This file is not attached to this proposal.")
+        raise UploadRefused(N_("This file is not attached to this proposal."))
     details = _audit_details(attachment)
     proposal.attachments.remove(attachment)
     proposal.updated_at = now

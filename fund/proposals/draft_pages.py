@@ -107,7 +107,7 @@ def edit_refusal(proposal: Proposal):
     try:
         operations.check_editable(proposal, current_user)
     except operations.EditRefused as refused:
-        flash(str(refused), "error")
+        flash(_(str(refused)), "error")  # the sentences marked where they are raised
         return redirect(page_url(proposal))
     return None
 
@@ -145,7 +145,7 @@ def save_form(
         return False, 409, stale_message(noun(proposal))
     except operations.EditRefused as refused:
         db.session.rollback()
-        return False, 400, str(refused)
+        return False, 400, _(str(refused))
     flash(_("Draft saved."), "success")
     return True, 302, None
 

@@ -72,17 +72,18 @@ def _refusal(form: FlaskForm, refused: Exception) -> tuple[str | None, int]:
     """The refusal on its field (or the page's message) and the answer's status."""
     db.session.rollback()
     if isinstance(refused, invitations.InvitationRefused):
+        refused.message = _(refused.message)  # the sentences marked where they are raised
         return show_on_form(form, refused), 409 if refused.stale else 400
     if isinstance(refused, TransitionRefused):
         stale = refused.reason == "state"
         message = refused.problems[0] if refused.problems else str(refused)
         if stale:
-            message = (
+            message = _(
                 "This concept note changed since you opened the page: it is no longer waiting "
                 "for this step. Review it below."
             )
         return message, 409 if stale else 400
-    return invitations.STALE_MESSAGE, 409
+    return _(invitations.STALE_MESSAGE), 409
 
 
 # The secretariat's invitation ---------------------------------------------------------------
@@ -207,7 +208,7 @@ def full_proposal(note_id: int):
         existing = invitations.full_proposal_of(note_id)
         if existing is not None:
             return _to_existing(existing.id)
-        return _render_start(_note(note_id), form, invitations.STALE_MESSAGE, 409)
+        return _render_start(_note(note_id), form, _(invitations.STALE_MESSAGE), 409)
     except (invitations.InvitationRefused, TransitionRefused, StaleDataError) as refused:
         message, status = _refusal(form, refused)
         return _render_start(_note(note_id), form, message, status)

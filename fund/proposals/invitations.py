@@ -22,6 +22,7 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.calls.models import Stage
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.locking import locked, stale
 from fund.proposals.models import (
     Attachment,
@@ -65,7 +66,7 @@ PREFILLED = (
     "results_framework",
 )
 
-STALE_MESSAGE = (
+STALE_MESSAGE = N_(
     "This concept note changed since you opened the page (someone else acted on it). Nothing "
     "was saved; review it below, then try again."
 )
@@ -91,7 +92,7 @@ class AlreadyStarted(Exception):
 def _locked_note(note_id: int) -> Proposal:
     note = locked(Proposal, note_id)
     if note is None or not note.is_concept_note:
-        raise InvitationRefused("There is no such concept note.")
+        raise InvitationRefused(N_("There is no such concept note."))
     return note
 
 
@@ -107,7 +108,7 @@ def when(day: date) -> str:
 def deadline_problem(deadline: date | None, today: date) -> str | None:
     """Why `deadline` cannot be an invitation's deadline on `today`, or None."""
     if deadline is None:
-        return "Give the date by which the full proposal is due."
+        return N_("Give the date by which the full proposal is due.")
     if deadline <= today:
         return f"The deadline must be a date after today ({when(today)})."
     return None
@@ -123,7 +124,7 @@ def _checked(
     problem = deadline_problem(deadline, today)
     if problem or deadline is None:  # deadline_problem reports a missing date
         raise InvitationRefused(
-            problem or "Give the date by which the full proposal is due.", field="deadline"
+            problem or N_("Give the date by which the full proposal is due."), field="deadline"
         )
     return deadline
 
@@ -174,7 +175,7 @@ def _new_deadline(
     note: Proposal, actor: User, deadline: date, comment: str | None, now: datetime
 ) -> str:
     if not actor.has_role(Role.SECRETARIAT):
-        raise InvitationRefused("Only the secretariat sets an invitation's deadline.")
+        raise InvitationRefused(N_("Only the secretariat sets an invitation's deadline."))
     previous = note.invited_until
     expired = invitation_expired(note, now.date())
     if previous is not None and not expired and deadline <= previous:
@@ -302,7 +303,7 @@ def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = Non
     if existing is not None:
         raise AlreadyStarted(existing.id)
     if actor.organization_id != note.organization_id:
-        raise InvitationRefused("Only people of the concept note's organization can start it.")
+        raise InvitationRefused(N_("Only people of the concept note's organization can start it."))
     if note.status != "invited":
         raise InvitationRefused(
             f"This concept note is “{note.status_label}”: a full programme is started only "

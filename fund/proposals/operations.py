@@ -16,6 +16,7 @@ from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.proposals.approval import record_approval
 from fund.proposals.checks import Rules
 from fund.proposals.guards import CONCEPT_NOTE_GUARDS, GUARDS
@@ -142,7 +143,7 @@ def create_draft(
         raise ValueError("only a member of an organization can create a proposal")
     call = db.session.get(Call, call_id)
     if kind == ProposalKind.CONCEPT_NOTE and (call is None or not call.takes_concept_notes):
-        raise EditRefused("This call does not take concept notes.")
+        raise EditRefused(N_("This call does not take concept notes."))
     proposal = Proposal(
         call_id=call_id,
         kind=kind,
@@ -210,7 +211,11 @@ def check_editable(proposal: Proposal, actor: User) -> None:
             "when returned for revision."
         )
     if actor.organization_id != proposal.organization_id:
-        raise EditRefused(f"Only people of the {noun}'s organization can edit it.")
+        raise EditRefused(
+            N_("Only people of the concept note's organization can edit it.")
+            if proposal.is_concept_note
+            else N_("Only people of the proposal's organization can edit it.")
+        )
 
 
 def _one(model: type, key: Any) -> Any:
@@ -257,7 +262,7 @@ def save_draft(
     """Store the applicant's input (gaps allowed); returns the names of the parts changed."""
     now = now or utcnow()
     if proposal.is_concept_note:
-        raise EditRefused("This is a concept note: it is edited on the concept note's page.")
+        raise EditRefused(N_("This is a concept note: it is edited on the concept note's page."))
     check_editable(proposal, actor)
     before = snapshot(proposal)
     set_shared_parts(proposal, values)
@@ -289,7 +294,7 @@ def many(model: type, keys: list[Any]) -> list[Any]:
     key_column = model.__mapper__.primary_key[0]
     rows = db.session.scalars(select(model).where(key_column.in_(keys))).all()
     if len(rows) != len(set(keys)):
-        raise EditRefused("Some of the chosen items do not exist.")
+        raise EditRefused(N_("Some of the chosen items do not exist."))
     return sorted(rows, key=lambda row: keys.index(getattr(row, key_column.key)))
 
 
