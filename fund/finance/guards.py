@@ -11,9 +11,10 @@ comment).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 
 from fund.labels import N_
 from fund.money import format_usd
@@ -40,9 +41,42 @@ class Sentence(str):
         return self
 
 
+class Within(Sentence):
+    """A label of the fund written within a sentence, its first letter in lower case: "Annual
+    financial report" in "The 2026 annual financial report is not accepted"."""
+
+    def __new__(cls, label: str) -> Within:
+        made = str.__new__(cls, _first_lower(label))
+        made.template = label
+        made.values = {}
+        return made
+
+
+class OnDay(Sentence):
+    """A day written within a sentence, "31 March 2026", in the reader's language on a page."""
+
+    day: date
+
+    def __new__(cls, day: date) -> OnDay:
+        english = f"{day.day} {day:%B %Y}"
+        made = str.__new__(cls, english)
+        made.template = english
+        made.values = {}
+        made.day = day
+        return made
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def said(text: str) -> str:
     """`{{ problem|said }}`: a `Sentence` in the page's language (and the sentences among its
     values); any other text as it is."""
+    if isinstance(text, Within):
+        return _first_lower(gettext(text.template))
+    if isinstance(text, OnDay):
+        return format_date(text.day, "d MMMM y")
     if isinstance(text, Sentence):
         return gettext(text.template, **{name: said(v) for name, v in text.values.items()})
     return text

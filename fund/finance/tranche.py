@@ -17,7 +17,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from fund.finance.guards import Sentence
+from fund.finance.guards import OnDay, Sentence, Within
 from fund.labels import N_
 from fund.money import format_usd
 
@@ -34,9 +34,12 @@ class PendingReport:
     status_label: str  # as displayed: "Overdue", "Returned", ...
 
     def sentence(self) -> str:
-        return (
-            f"The {self.year} {self.kind_label[:1].lower()}{self.kind_label[1:]} is not "
-            f"accepted (due {self.due_on.day} {self.due_on:%B %Y}, {self.status_label.lower()})."
+        return Sentence(
+            N_("The %(year)s %(report)s is not accepted (due %(due)s, %(status)s)."),
+            year=self.year,
+            report=Within(self.kind_label),
+            due=OnDay(self.due_on),
+            status=Within(self.status_label),
         )
 
 
