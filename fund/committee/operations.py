@@ -119,9 +119,11 @@ def _round_for(
     return round_, now
 
 
-def _require_secretariat(actor: User, what: str) -> None:
+def _require_secretariat(actor: User, said: str) -> None:
+    """Refused with `said` (marked where it is written, translated here) but for the
+    secretariat."""
     if not actor.has_role(Role.SECRETARIAT):
-        raise CommitteeRefused(f"Only the secretariat can {what}.")
+        raise CommitteeRefused(gettext(said))
 
 
 # Opening ----------------------------------------------------------------------------------
@@ -232,7 +234,7 @@ def open_new_round(
     now: datetime | None = None,
 ) -> VotingRound:
     """The secretariat opens a new round, e.g. after a round without quorum."""
-    _require_secretariat(actor, "open a voting round")
+    _require_secretariat(actor, N_("Only the secretariat can open a voting round."))
     proposal = _lock_proposal(proposal_id, expected_version)
     return open_round(proposal, actor, deadline=deadline, now=now)
 
@@ -521,7 +523,7 @@ def return_for_revision(
     open round closes as "returned" (by the receiver below). Returns that round, if any."""
     from fund.proposals.operations import fire
 
-    _require_secretariat(actor, "return a proposal for revision")
+    _require_secretariat(actor, N_("Only the secretariat can return a proposal for revision."))
     now = now or utcnow()
     summary = (summary or "").strip()
     if not summary:

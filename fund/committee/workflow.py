@@ -12,11 +12,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
+
 from fund.committee.models import RoundMember, VotingRound
 from fund.committee.rounds import fingerprint, outcome_label, round_tally
 from fund.committee.seating import can_vote, seat_in_round, seat_vote
-from fund.committee.tally import Tally
+from fund.committee.tally import APPROVED, Tally
+from fund.committee.tally_words import explanation as tally_explanation
 from fund.extensions import utcnow
+from fund.labels import N_
 from fund.refusals import Refused
 from workflows import Engine, TransitionRefused
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
@@ -45,11 +49,16 @@ def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any])
     member = member_of(round_, actor.id)
     if member is None or not can_vote(actor):
         return [
-            f"You are not among the members entitled to vote in round {round_.number}: the "
-            "members are those of the committee when the round opened."
+            gettext(
+                "You are not among the members entitled to vote in round %(number)s: the "
+                "members are those of the committee when the round opened.",
+                number=round_.number,
+            )
         ]
     if member.recusal is not None:
-        return [f"You are recused from this proposal: {member.recusal_reason}"]
+        return [
+            gettext("You are recused from this proposal: %(reason)s", reason=member.recusal_reason)
+        ]
     return []
 
 
@@ -60,10 +69,14 @@ def seat_not_taken(round_: VotingRound, actor: Any, context: Mapping[str, Any]) 
     vote = seat_vote(round_, member) if member is not None else None
     if vote is None or vote.member_id == actor.id:
         return []
-    voter = getattr(getattr(vote, "member", None), "name", None) or "Another person"
+    voter = getattr(getattr(vote, "member", None), "name", None) or gettext("Another person")
     return [
-        f"{voter} already voted for your seat in round {round_.number}: a seat has one vote, "
-        "which only whoever cast it may change."
+        gettext(
+            "%(name)s already voted for your seat in round %(number)s: a seat has one vote, "
+            "which only whoever cast it may change.",
+            name=voter,
+            number=round_.number,
+        )
     ]
 
 
@@ -72,8 +85,12 @@ def before_deadline(round_: VotingRound, actor: Any, context: Mapping[str, Any])
     now = context.get("now") or utcnow()
     if round_.deadline is not None and now > round_.deadline:
         return [
-            f"The deadline of round {round_.number} passed on {when(round_.deadline)}: "
-            "votes are no longer accepted. The secretariat can move the deadline."
+            gettext(
+                "The deadline of round %(number)s passed on %(when)s: votes are no longer "
+                "accepted. The secretariat can move the deadline.",
+                number=round_.number,
+                when=when(round_.deadline),
+            )
         ]
     return []
 
@@ -84,8 +101,10 @@ def tally_as_seen(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -
     expected = context.get("expected")
     if expected is not None and expected != fingerprint(round_):
         return [
-            "Votes or recusals changed since you opened the page. Review the tally below, "
-            "then close the round again."
+            gettext(
+                "Votes or recusals changed since you opened the page. Review the tally below, "
+                "then close the round again."
+            )
         ]
     return []
 
@@ -97,13 +116,28 @@ def _tally(round_: VotingRound, context: Mapping[str, Any]) -> Tally:
 
 def quorum_met(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
     counted = _tally(round_, context)
-    return [] if counted.quorum_met else [f"Round {round_.number}: {counted.explanation}"]
+    if counted.quorum_met:
+        return []
+    words = {"number": round_.number, "explanation": tally_explanation(counted)}
+    return [gettext("Round %(number)s: %(explanation)s", **words)]
 
 
 def quorum_missed(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
     counted = _tally(round_, context)
+    if counted.quorum_met and counted.outcome == APPROVED:
+        return [
+            gettext(
+                "The quorum of round %(number)s is met: the round closes approved.",
+                number=round_.number,
+            )
+        ]
     if counted.quorum_met:
-        return [f"The quorum of round {round_.number} is met: the round closes {counted.outcome}."]
+        return [
+            gettext(
+                "The quorum of round %(number)s is met: the round closes rejected.",
+                number=round_.number,
+            )
+        ]
     return []
 
 
@@ -129,6 +163,43 @@ _DOING = {
     "close_without_quorum": ("closing it", "close a voting round"),
     "return_for_revision": ("returning it", "return a proposal for revision"),
     "cancel": ("cancelling it", "withdraw the proposal"),
+}
+# The same sentences whole, to be translated (the words above compose any other trigger's).
+_CLOSED_SAID = {
+    "voting": N_(
+        "Round %(number)s closed on %(closed)s (%(outcome)s): voting is no longer possible."
+    ),
+    "declaring a conflict in this round": N_(
+        "Round %(number)s closed on %(closed)s (%(outcome)s): declaring a conflict in this round "
+        "is no longer possible."
+    ),
+    "changing the deadline": N_(
+        "Round %(number)s closed on %(closed)s (%(outcome)s): changing the deadline is no longer "
+        "possible."
+    ),
+    "closing it": N_(
+        "Round %(number)s closed on %(closed)s (%(outcome)s): closing it is no longer possible."
+    ),
+    "returning it": N_(
+        "Round %(number)s closed on %(closed)s (%(outcome)s): returning it is no longer possible."
+    ),
+    "cancelling it": N_(
+        "Round %(number)s closed on %(closed)s (%(outcome)s): cancelling it is no longer possible."
+    ),
+}
+_ONLY_SAID = {
+    ("committee members", "vote"): N_("Only committee members can vote."),
+    ("committee members", "declare a conflict of interest"): N_(
+        "Only committee members can declare a conflict of interest."
+    ),
+    ("the secretariat", "set a deadline"): N_("Only the secretariat can set a deadline."),
+    ("the secretariat", "close a voting round"): N_(
+        "Only the secretariat can close a voting round."
+    ),
+    ("the secretariat", "return a proposal for revision"): N_(
+        "Only the secretariat can return a proposal for revision."
+    ),
+    ("the applicant", "withdraw the proposal"): N_("Only the applicant can withdraw the proposal."),
 }
 _WHO = {
     "secretariat": "the secretariat",
@@ -169,16 +240,21 @@ def refusal(round_: VotingRound, refused: TransitionRefused) -> CommitteeRefused
     """The engine's refusal as the pages say it."""
     doing, what = _DOING.get(refused.trigger, (refused.trigger, refused.trigger))
     if refused.reason == "state":
-        closed = when(round_.closed_at) if round_.closed_at else "earlier"
+        closed = when(round_.closed_at) if round_.closed_at else gettext("earlier")
+        outcome = gettext(outcome_label(round_.outcome))
+        said = _CLOSED_SAID.get(doing)
         return CommitteeRefused(
-            f"Round {round_.number} closed on {closed} ({outcome_label(round_.outcome)}): "
-            f"{doing} is no longer possible.",
+            gettext(said, number=round_.number, closed=closed, outcome=outcome)
+            if said
+            else f"Round {round_.number} closed on {closed} ({outcome}): {doing} is no longer "
+            "possible.",
             stale=True,
         )
     if refused.reason == "role":
         rule = VOTING_ROUND_WORKFLOW.rule(refused.trigger, refused.state)
         who = " or ".join(_WHO.get(role, role) for role in sorted(rule.roles)) if rule else ""
-        return CommitteeRefused(f"Only {who} can {what}.")
+        said = _ONLY_SAID.get((who, what))
+        return CommitteeRefused(gettext(said) if said else f"Only {who} can {what}.")
     if refused.reason == "guard":
         return CommitteeRefused(
             refused.problems[0], stale=bool(_STALE_GUARDS & set(refused.failed_guards))
