@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
@@ -339,49 +341,71 @@ def _listed(before: Iterable[str], after: Iterable[str]) -> list[str]:
     before, after = list(before), list(after)
     parts = []
     if added := [a for a in after if a not in before]:
-        parts.append("added " + ", ".join(added))
+        parts.append(gettext("added %(items)s", items=", ".join(added)))
     if removed := [b for b in before if b not in after]:
-        parts.append("removed " + ", ".join(removed))
+        parts.append(gettext("removed %(items)s", items=", ".join(removed)))
     return parts
 
 
 def _or_none(text: str | None) -> str:
-    return text if text else "none"
+    return text if text else gettext("none")
+
+
+def _change(sentence: str, before: str | None, after: str | None) -> str:
+    """One part's change in words: `sentence` marked for translation, with `%(before)s` and
+    `%(after)s` ("none" for an empty value)."""
+    return gettext(sentence, before=_or_none(before), after=_or_none(after))
 
 
 def _indicator_changes(old: Mapping[str, Any], new: Mapping[str, Any], text: FrameworkText):
     """What changed in one indicator, part by part."""
     changes = []
     if old.get("definition") != new.get("definition"):
-        changes.append(f"Definition “{old.get('definition')}” → “{new.get('definition')}”")
+        changes.append(
+            gettext(
+                "Definition “%(before)s” → “%(after)s”",
+                before=old.get("definition"),
+                after=new.get("definition"),
+            )
+        )
     if (old.get("unit") or "") != (new.get("unit") or ""):
-        changes.append(f"Unit {_or_none(old.get('unit'))} → {_or_none(new.get('unit'))}")
+        changes.append(_change(N_("Unit %(before)s → %(after)s"), old.get("unit"), new.get("unit")))
     before, after = baseline_text(old), baseline_text(new)
     if before != after:
-        changes.append(f"Baseline {_or_none(before)} → {_or_none(after)}")
+        changes.append(_change(N_("Baseline %(before)s → %(after)s"), before, after))
     if text.source(old)[0] != text.source(new)[0] or old.get("baseline_link") != new.get(
         "baseline_link"
     ):
         source_old, source_new = text.source(old)[0], text.source(new)[0]
-        changes.append(f"Baseline source {_or_none(source_old)} → {_or_none(source_new)}")
+        changes.append(
+            _change(N_("Baseline source %(before)s → %(after)s"), source_old, source_new)
+        )
     if _targets(old) != _targets(new):
         changes.append(
-            f"Targets {_or_none('; '.join(_targets(old)))} → {_or_none('; '.join(_targets(new)))}"
+            _change(
+                N_("Targets %(before)s → %(after)s"),
+                "; ".join(_targets(old)),
+                "; ".join(_targets(new)),
+            )
         )
     end_old = quantity(old.get("end_target"), old.get("unit") or "")
     end_new = quantity(new.get("end_target"), new.get("unit") or "")
     if end_old != end_new:
-        changes.append(f"End target {_or_none(end_old)} → {_or_none(end_new)}")
-    for key, label in (
-        ("output", "Output"),
-        ("means_of_verification", "Means of verification"),
-        ("responsible_organization", "Responsible organization"),
+        changes.append(_change(N_("End target %(before)s → %(after)s"), end_old, end_new))
+    for key, sentence in (
+        ("output", N_("Output %(before)s → %(after)s")),
+        ("means_of_verification", N_("Means of verification %(before)s → %(after)s")),
+        ("responsible_organization", N_("Responsible organization %(before)s → %(after)s")),
     ):
         if (old.get(key) or "") != (new.get(key) or ""):
-            changes.append(f"{label} {_or_none(old.get(key))} → {_or_none(new.get(key))}")
+            changes.append(_change(sentence, old.get(key), new.get(key)))
     if _disaggregation(old) != _disaggregation(new):
         changes.append(
-            f"Disaggregation {_or_none(_disaggregation(old))} → {_or_none(_disaggregation(new))}"
+            _change(
+                N_("Disaggregation %(before)s → %(after)s"),
+                _disaggregation(old),
+                _disaggregation(new),
+            )
         )
     return changes
 
@@ -389,32 +413,69 @@ def _indicator_changes(old: Mapping[str, Any], new: Mapping[str, Any], text: Fra
 def _outcome_changes(
     number: int, old: Mapping[str, Any], new: Mapping[str, Any], text: FrameworkText
 ) -> list[str]:
-    name = f"Outcome {number} “{new.get('title')}”"
+    name = gettext("Outcome %(number)s “%(title)s”", number=number, title=new.get("title"))
     sentences = []
     if old.get("title") != new.get("title"):
-        sentences.append(f"Outcome {number} renamed: “{old.get('title')}” → “{new.get('title')}”.")
+        sentences.append(
+            gettext(
+                "Outcome %(number)s renamed: “%(before)s” → “%(after)s”.",
+                number=number,
+                before=old.get("title"),
+                after=new.get("title"),
+            )
+        )
     if old.get("fund_outcome") != new.get("fund_outcome"):
         sentences.append(
-            f"{name}: fund outcome {_or_none(old.get('fund_outcome'))} → "
-            f"{_or_none(new.get('fund_outcome'))}."
+            gettext(
+                "%(outcome)s: fund outcome %(before)s → %(after)s.",
+                outcome=name,
+                before=_or_none(old.get("fund_outcome")),
+                after=_or_none(new.get("fund_outcome")),
+            )
         )
     for key, label, show in (
-        ("objectives", "GCM objectives", text.objective),
-        ("sdg_targets", "SDG targets", str),
-        ("outputs", "outputs", lambda t: f"“{t}”"),
+        ("objectives", N_("GCM objectives"), text.objective),
+        ("sdg_targets", N_("SDG targets"), str),
+        ("outputs", N_("outputs"), lambda t: f"“{t}”"),
     ):
         parts = _listed(map(show, old.get(key) or []), map(show, new.get(key) or []))
         if parts:
-            sentences.append(f"{name}, {label}: {'; '.join(parts)}.")
+            sentences.append(
+                gettext(
+                    "%(outcome)s, %(part)s: %(changes)s.",
+                    outcome=name,
+                    part=gettext(label),
+                    changes="; ".join(parts),
+                )
+            )
     old_rows, new_rows = old.get("indicators") or [], new.get("indicators") or []
     pairs, removed, added = _pairs(old_rows, new_rows, "definition")
     for i, j in pairs:
         if changes := _indicator_changes(old_rows[i], new_rows[j], text):
             sentences.append(
-                f"{name}, indicator “{new_rows[j].get('definition')}”: {'; '.join(changes)}."
+                gettext(
+                    "%(outcome)s, indicator “%(indicator)s”: %(changes)s.",
+                    outcome=name,
+                    indicator=new_rows[j].get("definition"),
+                    changes="; ".join(changes),
+                )
             )
-    sentences += [f"{name}: indicator “{old_rows[i].get('definition')}” removed." for i in removed]
-    sentences += [f"{name}: indicator “{new_rows[j].get('definition')}” added." for j in added]
+    sentences += [
+        gettext(
+            "%(outcome)s: indicator “%(indicator)s” removed.",
+            outcome=name,
+            indicator=old_rows[i].get("definition"),
+        )
+        for i in removed
+    ]
+    sentences += [
+        gettext(
+            "%(outcome)s: indicator “%(indicator)s” added.",
+            outcome=name,
+            indicator=new_rows[j].get("definition"),
+        )
+        for j in added
+    ]
     return sentences
 
 
@@ -430,11 +491,18 @@ def framework_changes(
     sentences = []
     for i, j in pairs:
         sentences += _outcome_changes(j + 1, old[i], new[j], text)
-    sentences += [f"Outcome “{old[i].get('title')}” removed." for i in removed]
+    sentences += [
+        gettext("Outcome “%(title)s” removed.", title=old[i].get("title")) for i in removed
+    ]
     for j in added:
         count = len(new[j].get("indicators") or [])
         sentences.append(
-            f"Outcome {j + 1} added: “{new[j].get('title')}” "
-            f"({count} indicator{'' if count == 1 else 's'})."
+            ngettext(
+                "Outcome %(number)s added: “%(title)s” (%(num)s indicator).",
+                "Outcome %(number)s added: “%(title)s” (%(num)s indicators).",
+                count,
+                number=j + 1,
+                title=new[j].get("title"),
+            )
         )
     return sentences
