@@ -19,6 +19,7 @@ from fund.finance.forms import (
     _date_field,
     _reference_field,
     amount_field,
+    amount_problem,
 )
 from fund.forms import StringField
 from fund.money import AmountError, parse_amount
@@ -52,7 +53,7 @@ class CloseProgrammeForm(VersionForm):
             try:
                 value = parse_amount(text)
             except AmountError as error:
-                field.errors.append(str(error))
+                field.errors.append(amount_problem(error, text))
                 ok = False
                 continue
             if value < 0:
