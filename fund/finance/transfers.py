@@ -25,7 +25,7 @@ from fund.accounts.models import Organization, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import tranche
-from fund.finance.guards import Sentence
+from fund.finance.guards import Sentence, Within
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.operations import FinanceError, _add, _check_amount, _share_paid
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
@@ -212,8 +212,9 @@ def check_recordable(
         raise FinanceError(N_("The transfer request is not this organization's on this programme."))
     if row.status != OPEN:
         raise FinanceError(
-            f"Transfer request {reference(row)} is {row.status_label.lower()} already. "
-            "Nothing was recorded."
+            N_("Transfer request %(reference)s is %(status)s already. Nothing was recorded."),
+            reference=reference(row),
+            status=Within(row.status_label),
         )
     if amount != read_amount(row.amount):
         raise FinanceError(
