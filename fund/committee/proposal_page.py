@@ -8,6 +8,7 @@ from flask import url_for
 
 from fund.accounts.models import Role, User
 from fund.committee.queries import conflict_of, record_access, rounds_of
+from fund.labels import N_
 from fund.proposals.models import Proposal
 
 
@@ -16,7 +17,8 @@ def decision_link(user: User, proposal: Proposal) -> list[tuple[str, str]]:
     member may not)."""
     closed = [r for r in rounds_of(proposal.id) if r.status == "closed"]
     if closed and record_access(user, closed[-1], proposal)[0]:
-        return [(url_for("committee.record", round_id=closed[-1].id), "The committee's decision")]
+        href = url_for("committee.record", round_id=closed[-1].id)
+        return [(href, N_("The committee's decision"))]
     return []
 
 

@@ -25,6 +25,7 @@ from fund.committee.models import Meeting, MeetingItem, RoundStatus, VotingRound
 from fund.committee.rounds import decision_text
 from fund.extensions import db, utcnow
 from fund.finance.queries import pipeline as finance_pipeline
+from fund.labels import N_
 from fund.money import ZERO
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal, ProposalKind
@@ -93,7 +94,7 @@ class Entry:
 
     @property
     def kind_label(self) -> str:
-        return "Concept note" if self.is_concept_note else "Full programme"
+        return N_("Concept note") if self.is_concept_note else N_("Full programme")
 
     @property
     def decided_at(self) -> datetime | None:
@@ -232,7 +233,7 @@ def _decision(
         what = decision_text(round_)
         decided_at = round_.closed_at
     else:
-        what = "Approved into the pipeline" if row.is_concept_note else "Approved"
+        what = N_("Approved into the pipeline") if row.is_concept_note else N_("Approved")
         decided_at = event.occurred_at if event is not None else row.approved_at
     held = ""
     conditions = round_.summary if round_ is not None else ""
