@@ -783,3 +783,24 @@ def test_cli_writes_the_decision_record(app, runner, people, history, tmp_path):
         ]
     )
     assert result.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", ("Relevé de décision : P-{a:05d}, tour 1", "Page 1 sur", "Voix exprimées")),
+        ("es", ("Acta de decisión: P-{a:05d}, ronda 1", "Página 1 de", "Votos emitidos")),
+        ("ar", ("سجل القرار", "الصفحة", "النتيجة")),
+    ],
+)
+def test_the_decision_record_is_written_in_the_requesters_language(
+    app, people, history, language, expected
+):
+    client = client_of(app, people.secretariat)
+    response = client.get(f"/committee/rounds/{history.round_a}.pdf?lang={language}")
+    assert response.status_code == 200
+    _reader, text = pdf_text(response.data)  # Arabic read back in reading order
+    for phrase in expected:
+        phrase = phrase.format(a=history.a)
+        assert phrase in text, (language, phrase)
+    assert "Decision record" not in text and "Votes cast" not in text
