@@ -4,7 +4,7 @@ wrapped in logical order, each line put in visual order after); Latin text is un
 from __future__ import annotations
 
 import arabic_reshaper
-from bidi import get_display
+from bidi.algorithm import get_display  # mirrors brackets in right-to-left runs
 from reportlab.platypus import SimpleDocTemplate
 
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, register_fonts
@@ -61,3 +61,13 @@ def test_latin_text_is_left_as_it_is():
     assert paragraph.visual_lines == []
     # Plain text: the tags are letters, not bold markup.
     assert paragraph.getPlainText() == "Joint programme <b>not bold</b>second line"
+
+
+def test_arabic_starts_at_the_right_and_its_brackets_face_the_right_way():
+    from reportlab.lib.enums import TA_RIGHT
+
+    register_fonts()
+    paragraph = TextParagraph("الأعضاء الذين يحق لهم التصويت (3)", PdfStyles.report().h2)
+    paragraph.wrap(400, 1000)
+    assert paragraph.style.alignment == TA_RIGHT
+    assert paragraph.visual_lines[0].startswith("(3) ")

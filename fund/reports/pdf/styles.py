@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import arabic_reshaper
-from bidi import get_display
+from bidi.algorithm import get_display  # mirrors brackets in right-to-left runs
 from flask_babel import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -120,6 +120,8 @@ class TextParagraph(Paragraph):
                 or [""]
             ]
             body = "<br/>".join(html.escape(line, quote=False) for line in self.visual_lines)
+            if style.alignment == TA_LEFT:  # right-to-left text starts at the right
+                style = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
             self._setup(self.prefix + body, style, self.bulletText, None, cleanBlockQuotedText)
         return super().wrap(availWidth, availHeight)
 
