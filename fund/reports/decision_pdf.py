@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 from fund.accounts.models import User
 from fund.audit.queries import head
 from fund.calls.models import DecisionRule
-from fund.committee import queries
+from fund.committee import queries, tally_words
 from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
 from fund.committee.rounds import decision_text, round_tally
 from fund.committee.tally import Tally
@@ -225,7 +225,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
                     (1 / 6,) * 6,
                     numeric=range(6),
                 ),
-                TextParagraph(_(t.explanation), s.body),
+                TextParagraph(tally_words.explanation(t), s.body),
             ]
         )
     )
