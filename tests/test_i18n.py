@@ -27,29 +27,18 @@ SAMPLES = {
     "es": ("Cómo funciona el fondo", "Iniciar sesión", "Los 23 objetivos", "Los diez principios"),
     "ar": ("كيف يعمل الصندوق", "تسجيل الدخول", "الأهداف الثلاثة والعشرون", "المبادئ التوجيهية"),
 }
-# Templates whose every text is marked for translation: these, and every template that says so
-# with the comment MARKED in its first three lines (a test below keeps them so).
+# Every template says, in its first three lines, that its text is all marked for translation
+# (MARKED), and a test below keeps it true.
 MARKED = "{# i18n: every text marked #}"
-MARKED_TEMPLATES = (
-    "base.html",
-    "core/index.html",
-    "accounts/login.html",
-    "accounts/account.html",
-    "accounts/password.html",
-    "reference/objectives.html",
-    "reference/principles.html",
-    "errors/error.html",
-)
 
 
-def _marked_templates() -> list[str]:
+def _templates() -> list[str]:
     folder = ROOT / "templates"
-    said = [
+    return sorted(
         str(path.relative_to(folder))
-        for path in sorted(folder.rglob("*.html"))
-        if MARKED in "\n".join(path.read_text(encoding="utf-8").splitlines()[:3])
-    ]
-    return sorted(set(MARKED_TEMPLATES) | set(said))
+        for path in folder.rglob("*")
+        if path.suffix in (".html", ".txt")
+    )
 
 
 def _html(response) -> str:
@@ -228,9 +217,10 @@ _SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S)
 _SAME_IN_EVERY_LANGUAGE = {"GCM"}
 
 
-@pytest.mark.parametrize("name", _marked_templates())
-def test_the_translated_templates_have_no_unmarked_text(name):
+@pytest.mark.parametrize("name", _templates())
+def test_no_template_has_text_not_marked_for_translation(name):
     source = (ROOT / "templates" / name).read_text(encoding="utf-8")
+    assert MARKED in "\n".join(source.splitlines()[:3]), f"{name}: mark its text, then say so"
     text = _TAG.sub(" ", _JINJA.sub(" ", _SCRIPT.sub(" ", source)))
     words = [w for w in re.findall(r"[^\W\d_]{2,}", text) if w not in _SAME_IN_EVERY_LANGUAGE]
     assert not words, f"{name}: text not marked for translation: {words[:10]}"
