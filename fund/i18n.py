@@ -207,4 +207,5 @@ def init_app(app: Flask) -> None:
             "current_language": language,
             "text_direction": direction(language),
             "language_links": language_links,
+            "language_names": LANGUAGES,
         }

@@ -75,9 +75,9 @@ class ConceptNoteForm(DraftForm):
     """The whole concept note (about two pages)."""
 
     order = (
-        "version title rationale summary lead_organization_id participants endorsers scope "
-        "countries duration_months primary_objective_number secondary_objectives gender_marker "
-        "human_rights_marker principles partners indicative save"
+        "version title content_language rationale summary lead_organization_id participants "
+        "endorsers scope countries duration_months primary_objective_number secondary_objectives "
+        "gender_marker human_rights_marker principles partners indicative save"
     )
 
     title = title_field("concept note")

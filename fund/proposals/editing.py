@@ -114,6 +114,7 @@ def fill_shared(form: DraftForm, proposal: Proposal) -> None:
     rationale) in a fresh form, with a row per guiding principle."""
     form.version.data = str(proposal.version)
     form.title.data = proposal.title
+    form.content_language.data = proposal.content_language
     form.summary.data = proposal.summary
     form.rationale.data = proposal.rationale
     form.lead_organization_id.data = proposal.lead_organization_id or 0
@@ -191,6 +192,7 @@ def shared_values(form: Any) -> dict[str, Any]:
     """The fields a proposal and a concept note share, as typed (after validation)."""
     return {
         "title": form.title.data or "",
+        "content_language": form.content_language.data or None,
         "lead_organization_id": form.lead_organization_id.data or None,
         "participant_ids": list(form.participants.data or []),
         "scope": form.scope.data or None,

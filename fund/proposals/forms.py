@@ -21,10 +21,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero, options
+from fund.i18n import LANGUAGES
 from fund.money import AmountError, parse_amount
 from fund.proposals.budget import MAX_PROGRAMME_YEARS
 from fund.proposals.models import AttachmentKind, Proposal
@@ -176,6 +177,18 @@ class DraftForm(FlaskForm):
     texts, endorsing governments and markers differ in their words)."""
 
     version = HiddenField()
+    # Not sent (a page from before the field): the language stays as it was.
+    content_language = SelectField(
+        _l("Written in"),
+        choices=options(LANGUAGES.items()),
+        validate_choice=False,
+        description=_l("The language of the texts you write here: reviewers see it."),
+    )
+
+    def validate_content_language(self, field: SelectField) -> None:
+        if field.data not in (None, "") and field.data not in LANGUAGES:
+            raise ValidationError(_l("Choose one of the languages listed."))
+
     lead_organization_id = SelectField(
         _l("Lead (convening) UN entity"), coerce=int_or_zero, widget=QuickSelect()
     )
@@ -219,9 +232,10 @@ class ProposalForm(DraftForm):
     """The whole proposal. Saving a draft accepts gaps; only malformed input is refused."""
 
     order = (
-        "version title summary rationale lead_organization_id participants scope countries "
-        "endorsers planned_start duration_months primary_objective_number secondary_objectives "
-        "gender_marker human_rights_marker principles contacts budget save add_rows"
+        "version title content_language summary rationale lead_organization_id participants "
+        "scope countries endorsers planned_start duration_months primary_objective_number "
+        "secondary_objectives gender_marker human_rights_marker principles contacts budget save "
+        "add_rows"
     )
 
     title = title_field("proposal")

@@ -222,6 +222,7 @@ def _copy(note: Proposal, actor: User) -> Proposal:
         created_by_id=actor.id,
         concept_note_id=note.id,
         title=note.title,
+        content_language=note.content_language,
         summary=note.summary,
         rationale=note.rationale,
         lead_organization=note.lead_organization,

@@ -30,6 +30,7 @@ from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
 from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where, utcnow
 from fund.fulltext import normalise
+from fund.i18n import LANGUAGES
 from fund.labels import N_, LabelledEnum
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
@@ -139,6 +140,7 @@ class Proposal(db.Model):
         CheckConstraint(_STATUS_BY_KIND_SQL, name="status_valid"),
         one_of("kind", ProposalKind),
         CheckConstraint(f"scope IS NULL OR scope IN ({_SCOPES_SQL})", name="scope_valid"),
+        one_of("content_language", LANGUAGES),
         CheckConstraint("gender_marker BETWEEN 0 AND 3", name="gender_marker_range"),
         CheckConstraint("human_rights_marker BETWEEN 0 AND 3", name="human_rights_marker_range"),
         CheckConstraint(
@@ -184,6 +186,9 @@ class Proposal(db.Model):
     rationale: Mapped[str] = mapped_column(Text, default="")
     lead_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     scope: Mapped[str | None] = mapped_column(String(20))
+    # The language the applicant writes the proposal in (fund.i18n.LANGUAGES): its reviewers
+    # see it, and its texts are marked with it for screen readers.
+    content_language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     planned_start: Mapped[date | None] = mapped_column(Date)
     duration_months: Mapped[int | None] = mapped_column(Integer)
     primary_objective_number: Mapped[int | None] = mapped_column(

@@ -151,6 +151,8 @@ def create_draft(
         title=title.strip(),
         summary=summary.strip(),
         created_by_id=actor.id,
+        # Written, to begin with, in the language its author reads the fund in.
+        content_language=actor.language or "en",
     )
     db.session.add(proposal)
     db.session.flush()
@@ -188,6 +190,7 @@ class SharedValues:
     gender_marker: int | None = None
     human_rights_marker: int | None = None
     principles: dict[str, str] = field(default_factory=dict)  # code -> explanation
+    content_language: str | None = None  # None: unchanged
 
 
 @dataclass
@@ -229,6 +232,8 @@ def set_shared_parts(proposal: Proposal, values: SharedValues) -> None:
     proposal.title = values.title.strip()
     proposal.lead_organization = _one(Organization, values.lead_organization_id)
     proposal.scope = values.scope
+    if values.content_language:
+        proposal.content_language = values.content_language
     proposal.duration_months = values.duration_months
     proposal.primary_objective = _one(GcmObjective, values.primary_objective_number)
     proposal.gender_marker = values.gender_marker
