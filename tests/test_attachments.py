@@ -499,3 +499,19 @@ def test_a_file_of_another_proposal_cannot_be_removed(app, author, make_proposal
             remove_attachment(proposal, foreign, actor, NOW)
         db.session.commit()
         assert len(db.session.get(Proposal, other).attachments) == 1
+
+
+def test_an_upload_without_a_file_and_with_a_bad_kind_says_both(app, author, make_proposal):
+    # Two refusals of the form at once (their messages translated lazily) are joined into one
+    # sentence: the page answers 400 with both, never a server error.
+    from tests.helpers import client_for, csrf_token
+
+    proposal_id = make_proposal(author, complete=False)
+    client = client_for(app, author)
+    token = csrf_token(client, f"/proposals/{proposal_id}")
+    response = client.post(
+        f"/proposals/{proposal_id}/attachments",
+        data={"csrf_token": token, "upload-kind": "photo"},
+    )
+    assert response.status_code == 400, response.status_code
+    assert "Choose a file to upload." in response.get_data(as_text=True)

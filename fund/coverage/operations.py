@@ -29,7 +29,7 @@ class TargetError(Exception):
     dimension_errors: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return "; ".join([*self.dimension_errors.values(), *self.field_errors.values()])
+        return "; ".join(map(str, [*self.dimension_errors.values(), *self.field_errors.values()]))
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,7 @@ def upload(proposal_id: int):
     once = idempotency.once(f"attachment.{proposal_id}", current_user)
     from_editor = _from_editor(proposal)
     if not form.validate_on_submit():
-        errors = [e for field in form for e in field.errors]
+        errors = [str(e) for field in form for e in field.errors]  # lazy messages made text
         return _attachment_refused(
             proposal_id, from_editor, "; ".join(errors) or _("Choose a file."), upload=form
         )

@@ -103,7 +103,7 @@ def reports_for(user: User, proposal_id: int) -> bool:
 def refusal(refused: TransitionRefused, kind: type[R]) -> R:
     """A workflow's refusal as the area's refusal `kind`: its problems in one sentence, on the
     comment field when a comment was missing, stale when the state had already changed."""
-    message = "; ".join(refused.problems) if refused.problems else str(refused)
+    message = "; ".join(map(str, refused.problems)) if refused.problems else str(refused)
     made = kind(
         message,
         "comment" if refused.reason == "comment" else None,
