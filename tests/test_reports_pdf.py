@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 from fund.accounts.models import User
 from fund.audit.queries import head
 from fund.calls.models import Call
+from fund.committee import meetings as committee_meetings
 from fund.committee import operations as committee
 from fund.committee.models import VotingRound
 from fund.coverage.queries import CoverageFilters, coverage
@@ -804,3 +805,52 @@ def test_the_decision_record_is_written_in_the_requesters_language(
         phrase = phrase.format(a=history.a)
         assert phrase in text, (language, phrase)
     assert "Decision record" not in text and "Votes cast" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "proposal", "meeting", "pipeline"),
+    [
+        (
+            "fr",
+            ("Proposition P-{a:05d} · version 1", "Géographie", "Année 1 (USD)"),
+            ("Compte rendu de la réunion : Budget meeting", "Ordre du jour et décisions (0)"),
+            ("La réserve de projets", "La liste classée"),
+        ),
+        (
+            "es",
+            ("Propuesta P-{a:05d} · versión 1", "Geografía", "Año 1 (USD)"),
+            ("Registro de la reunión: Budget meeting", "Orden del día y decisiones (0)"),
+            ("La cartera de proyectos", "La lista clasificada"),
+        ),
+        (
+            "ar",
+            ("النطاق الجغرافي", "الصفحة"),
+            ("سجل الاجتماع", "جدول الأعمال والقرارات"),
+            ("القائمة المرتبة", "الصفحة"),
+        ),
+    ],
+)
+def test_the_proposal_document_meeting_record_and_booklet_follow_the_requesters_language(
+    app, people, history, language, proposal, meeting, pipeline
+):
+    with app.app_context():
+        meeting_id = committee_meetings.create_meeting(
+            user(people.secretariat),
+            committee_meetings.MeetingInput(title="Budget meeting", held_on=date(2025, 4, 2)),
+        ).id
+        db.session.commit()
+    client = client_of(app, people.secretariat)
+    documents = (
+        (f"/proposals/{history.a}/versions/1.pdf", proposal, ("Geography", "Year 1 (USD)")),
+        (f"/committee/meetings/{meeting_id}.pdf", meeting, ("Record of the meeting", "Agenda")),
+        ("/pipeline/booklet.pdf", pipeline, ("The ranked list", "Each concept note")),
+    )
+    for url, expected, english in documents:
+        response = client.get(f"{url}?lang={language}")
+        assert response.status_code == 200, url
+        _reader, text = pdf_text(response.data)  # Arabic read back in reading order
+        for phrase in expected:
+            phrase = phrase.format(a=history.a)
+            assert phrase in text, (language, url, phrase)
+        for phrase in english:
+            assert phrase not in text, (language, url, phrase)

@@ -10,20 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from fund.audit.queries import head
 from fund.committee import meetings
 from fund.committee.models import Capacity, ItemKind, ItemOutcome, Meeting
 from fund.committee.rounds import decision_text
-from fund.reports.pdf.document import FundDocument, fund_names, render_document
-from fund.reports.pdf.styles import (
-    PdfStyles,
-    TextParagraph,
-    audit_footer,
-    long_date,
-    long_time,
+from fund.reports.pdf.document import (
+    FundDocument,
+    fund_names,
+    long_day,
+    long_moment,
+    render_document,
 )
+from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
 
 
@@ -38,18 +40,31 @@ def meeting_record(meeting: Meeting, config: Mapping[str, Any]) -> MeetingRecord
 
 def _item_name(item) -> str:
     if item.proposal is not None:
-        name = f"{item.proposal.kind_label} {item.proposal.reference} “{item.proposal.title}”"
+        name = _(
+            "%(kind)s %(reference)s “%(title)s”",
+            kind=_(item.proposal.kind_label),
+            reference=item.proposal.reference,
+            title=item.proposal.title,
+        )
         return f"{name}\n{item.title}" if item.title else name
     label = ItemKind(item.kind).label
-    return f"{label}: {item.title}" if item.title and item.title != label else label
+    if item.title and item.title != label:
+        return _("%(kind)s: %(title)s", kind=_(label), title=item.title)
+    return _(label)
 
 
 def _decision(item) -> str:
-    parts = [ItemOutcome(item.outcome).label if item.outcome else "Not decided yet"]
+    parts = [_(ItemOutcome(item.outcome).label) if item.outcome else _("Not decided yet")]
     if item.decision:
         parts.append(item.decision)
     if item.round is not None:
-        parts.append(f"Voting round {item.round.number}: {decision_text(item.round)}")
+        parts.append(
+            _(
+                "Voting round %(number)s: %(decision)s",
+                number=item.round.number,
+                decision=_(decision_text(item.round)),
+            )
+        )
     return "\n".join(parts)
 
 
@@ -58,53 +73,73 @@ def _story(record: MeetingRecord) -> list[Flowable]:
     m = record.meeting
     represented, needed, met = meetings.quorum_of(m)
     story: list[Flowable] = [
-        TextParagraph(f"Record of the meeting: {m.title}", s.title),
-        TextParagraph(f"{record.decision_body} · {long_date(m.held_on)}", s.meta),
+        TextParagraph(_("Record of the meeting: %(title)s", title=m.title), s.title),
+        TextParagraph(f"{_(record.decision_body)} · {long_day(m.held_on)}", s.meta),
         Spacer(1, 4),
     ]
-    seats = f"{m.seats} seat{'' if m.seats == 1 else 's'}"
+    seats = ngettext("%(num)s seat", "%(num)s seats", m.seats)
+    quorum = (
+        _(
+            "%(represented)s of %(seats)s represented; a majority (%(needed)s) is needed: met",
+            represented=represented,
+            seats=seats,
+            needed=needed,
+        )
+        if met
+        else _(
+            "%(represented)s of %(seats)s represented; a majority (%(needed)s) is needed: not met",
+            represented=represented,
+            seats=seats,
+            needed=needed,
+        )
+    )
     facts = [
-        ("Date", long_date(m.held_on)),
-        ("Place", m.place or "—"),
-        ("Chaired by", m.chaired_by.name if m.chaired_by else "not recorded"),
+        (_("Date"), long_day(m.held_on)),
+        (_("Place"), m.place or "—"),
+        (_("Chaired by"), m.chaired_by.name if m.chaired_by else _("not recorded")),
+        (_("Quorum"), quorum),
         (
-            "Quorum",
-            f"{represented} of {seats} represented; a majority ({needed}) is needed: "
-            + ("met" if met else "not met"),
+            _("Recorded"),
+            _(
+                "%(created)s; last changed %(changed)s",
+                created=long_moment(m.created_at),
+                changed=long_moment(m.updated_at),
+            ),
         ),
-        ("Recorded", f"{long_time(m.created_at)}; last changed {long_time(m.updated_at)}"),
     ]
-    story += [Paragraph("The meeting", s.h2), fact_table(s, facts, label_width=0.22)]
+    story += [TextParagraph(_("The meeting"), s.h2), fact_table(s, facts, label_width=0.22)]
 
     attendees = sorted(
         m.attendees, key=lambda a: (a.capacity != Capacity.MEMBER, a.seat.entity, a.user.name)
     )
-    story.append(Paragraph(f"Present ({len(attendees)})", s.h2))
+    story.append(TextParagraph(_("Present (%(count)s)", count=len(attendees)), s.h2))
     story.append(
         data_table(
-            ("Person", "Seat", "Present as"),
+            (_("Person"), _("Seat"), _("Present as")),
             [
                 (
                     a.user.name,
                     a.seat.entity,
-                    "Member" if a.capacity == Capacity.MEMBER else "Alternate",
+                    _("Member") if a.capacity == Capacity.MEMBER else _("Alternate"),
                 )
                 for a in attendees
             ],
             (0.45, 0.3, 0.25),
         )
         if attendees
-        else Paragraph("No attendance is recorded.", s.note)
+        else TextParagraph(_("No attendance is recorded."), s.note)
     )
     if m.also_present:
         story.append(
-            KeepTogether([Paragraph("Also present", s.h3), TextParagraph(m.also_present, s.body)])
+            KeepTogether(
+                [TextParagraph(_("Also present"), s.h3), TextParagraph(m.also_present, s.body)]
+            )
         )
 
-    story.append(Paragraph(f"Agenda and decisions ({len(m.items)})", s.h2))
+    story.append(TextParagraph(_("Agenda and decisions (%(count)s)", count=len(m.items)), s.h2))
     story.append(
         data_table(
-            ("No.", "Item", "Decision", "Conditions"),
+            (_("No."), _("Item"), _("Decision"), _("Conditions")),
             [
                 (item.position, _item_name(item), _decision(item), item.conditions or "—")
                 for item in m.items
@@ -113,19 +148,22 @@ def _story(record: MeetingRecord) -> list[Flowable]:
             numeric=(0,),
         )
         if m.items
-        else Paragraph("The agenda is empty.", s.note)
+        else TextParagraph(_("The agenda is empty."), s.note)
     )
-    note = Paragraph(
-        "Every change of this record is in the audit trail (committee meeting "
-        f"{m.id}). A proposal's or concept note's state changes through its voting round, "
-        "whose own decision record gives the votes.",
+    note = TextParagraph(
+        _(
+            "Every change of this record is in the audit trail (committee meeting %(id)s). A "
+            "proposal's or concept note's state changes through its voting round, whose own "
+            "decision record gives the votes.",
+            id=m.id,
+        ),
         s.note,
     )
     # The minutes paragraph by paragraph, the last one kept on the page of the closing note.
     paragraphs = [TextParagraph(part.strip(), s.body) for part in m.minutes.split("\n\n")]
     if not m.minutes.strip():
-        paragraphs = [Paragraph("No minutes are written yet.", s.note)]
-    story.append(Paragraph("Minutes", s.h2))
+        paragraphs = [TextParagraph(_("No minutes are written yet."), s.note)]
+    story.append(TextParagraph(_("Minutes"), s.h2))
     for paragraph in paragraphs[:-1]:
         story += [paragraph, Spacer(1, 4)]
     story.append(KeepTogether([paragraphs[-1], Spacer(1, 6), note]))
@@ -134,12 +172,16 @@ def _story(record: MeetingRecord) -> list[Flowable]:
 
 def render_meeting_record(record: MeetingRecord, *, generated_at: datetime) -> bytes:
     m = record.meeting
-    title = f"Meeting record · {long_date(m.held_on)}"
+    title = _("Meeting record · %(day)s", day=long_day(m.held_on))
     return render_document(
         _story(record),
         record,
-        [f"{title} · generated {long_time(generated_at)}", title, "Meeting record"],
+        [
+            _("%(title)s · generated %(when)s", title=title, when=long_moment(generated_at)),
+            title,
+            _("Meeting record"),
+        ],
         audit_footer(head()),
-        title=f"Record of the meeting: {m.title}",
-        subject=f"{record.decision_body} meeting record",
+        title=_("Record of the meeting: %(title)s", title=m.title),
+        subject=_("%(body)s meeting record", body=_(record.decision_body)),
     )

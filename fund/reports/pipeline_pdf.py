@@ -13,21 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from fund.audit.queries import head
-from fund.money import format_amount, format_usd
+from fund.i18n import amount, money
 from fund.pipeline.queries import Entry, RankedPipeline, config_rate, ranked_pipeline
-from fund.reports.pdf.document import FundDocument, fund_names, render_document
-from fund.reports.pdf.styles import (
-    PdfStyles,
-    TextParagraph,
-    audit_footer,
-    long_date,
-    long_time,
-    markup,
+from fund.reports.pdf.document import (
+    FundDocument,
+    fund_names,
+    long_day,
+    long_moment,
+    render_document,
 )
+from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
 
 
@@ -47,101 +47,140 @@ def build_booklet(config: Mapping[str, Any], *, public: bool = False) -> Booklet
 
 
 def _objectives(entry: Entry) -> str:
-    return "\n".join(f"{n}. {label}" for n, label in entry.objectives) or "—"
+    return "\n".join(f"{n}. {_(label)}" for n, label in entry.objectives) or "—"
 
 
 def _countries(entry: Entry) -> str:
-    return ", ".join(name for _, name in entry.countries) or "Global (no country)"
+    return ", ".join(name for _n, name in entry.countries) or _("Global (no country)")
 
 
 def _partners(entry: Entry) -> str:
-    return "\n".join(f"{name} ({kind.lower()})" for name, kind in entry.national_partners) or "—"
+    return "\n".join(f"{name} ({_(kind).lower()})" for name, kind in entry.national_partners) or "—"
 
 
 def _decided(booklet: Booklet, entry: Entry) -> str:
     d = entry.decision
     if d is None:
         return "—"
-    parts = [d.what]
+    parts = [_(d.what)]
     if d.decided_at:
-        parts[0] += f", {long_date(d.decided_at.date())}"
+        parts[0] += f", {long_day(d.decided_at.date())}"
     if d.round_number:
-        parts.append(f"{booklet.decision_body}, voting round {d.round_number}")
+        parts.append(
+            _(
+                "%(body)s, voting round %(number)s",
+                body=_(booklet.decision_body),
+                number=d.round_number,
+            )
+        )
     if d.meeting:
-        parts.append(f"Meeting: {d.meeting}")
+        parts.append(_("Meeting: %(meeting)s", meeting=d.meeting))
     if d.recorded_by and not booklet.public:
-        parts.append(f"Recorded by {d.recorded_by}")
+        parts.append(_("Recorded by %(name)s", name=d.recorded_by))
     if d.conditions:
-        parts.append(f"Conditions: {d.conditions}")
+        parts.append(_("Conditions: %(conditions)s", conditions=d.conditions))
     return "\n".join(parts)
+
+
+def _named(entry: Entry, beyond: bool = False) -> str:
+    """The reference, title and kind of an entry in the ranked list."""
+    text = f"{entry.reference} {entry.title}\n{_(entry.kind_label)}"
+    if beyond and not entry.within_available:
+        text += " · " + _("beyond the money available")
+    return text
 
 
 def _summary_table(booklet: Booklet) -> Flowable:
     p = booklet.pipeline
     if booklet.public:
         return data_table(
-            ("No.", "Concept note or programme", "Objectives", "Countries", "USD"),
+            (_("No."), _("Concept note or programme"), _("Objectives"), _("Countries"), _("USD")),
             [
                 (
                     e.rank,
-                    f"{e.reference} {e.title}\n{e.kind_label}",
-                    ", ".join(str(n) for n, _ in e.objectives) or "—",
+                    _named(e),
+                    ", ".join(str(n) for n, _label in e.objectives) or "—",
                     _countries(e),
-                    format_amount(e.amount),
+                    amount(e.amount),
                 )
                 for e in p.entries
             ],
             (0.06, 0.45, 0.12, 0.2, 0.17),
             numeric=(0, 4),
-            total=("", "Total", "", "", format_amount(p.total)),
+            total=("", _("Total"), "", "", amount(p.total)),
         )
     return data_table(
-        ("No.", "Concept note or programme", "Objectives", "Countries", "USD", "Running"),
+        (
+            _("No."),
+            _("Concept note or programme"),
+            _("Objectives"),
+            _("Countries"),
+            _("USD"),
+            _("Running"),
+        ),
         [
             (
                 e.rank,
-                f"{e.reference} {e.title}\n{e.kind_label}"
-                + ("" if e.within_available else " · beyond the money available"),
-                ", ".join(str(n) for n, _ in e.objectives) or "—",
+                _named(e, beyond=True),
+                ", ".join(str(n) for n, _label in e.objectives) or "—",
                 _countries(e),
-                format_amount(e.amount),
-                format_amount(e.running_total),
+                amount(e.amount),
+                amount(e.running_total),
             )
             for e in p.entries
         ],
         (0.06, 0.36, 0.12, 0.16, 0.15, 0.15),
         numeric=(0, 4, 5),
-        total=("", "Total", "", "", format_amount(p.total), ""),
+        total=("", _("Total"), "", "", amount(p.total), ""),
     )
 
 
 def _entry(s: PdfStyles, booklet: Booklet, entry: Entry) -> list[Flowable]:
-    amount_label = "Indicative total" if entry.is_concept_note else "Budget (with indirect costs)"
+    amount_label = (
+        _("Indicative total") if entry.is_concept_note else _("Budget (with indirect costs)")
+    )
+    applicant = (
+        _("%(applicant)s, led by %(lead)s", applicant=entry.applicant, lead=entry.lead)
+        if entry.lead
+        else entry.applicant
+    )
     facts: list[tuple[str, Any]] = [
-        ("Reference", f"{entry.reference} · {entry.kind_label} · {entry.status_label}"),
-        ("Applicant", entry.applicant + (f", led by {entry.lead}" if entry.lead else "")),
-        ("Purpose", entry.summary or "—"),
+        (
+            _("Reference"),
+            f"{entry.reference} · {_(entry.kind_label)} · {_(entry.status_label)}",
+        ),
+        (_("Applicant"), applicant),
+        (_("Purpose"), entry.summary or "—"),
     ]
     if entry.is_concept_note and entry.problem:
-        facts.append(("The problem", entry.problem))
+        facts.append((_("The problem"), entry.problem))
     facts += [
-        (amount_label, format_usd(entry.amount)),
-        ("Duration", f"{entry.duration_months} months" if entry.duration_months else "—"),
-        ("GCM objectives", _objectives(entry)),
-        ("Participating UN entities", ", ".join(entry.organizations) or "—"),
-        ("National partners", _partners(entry)),
-        ("Countries", _countries(entry)),
+        (amount_label, money(entry.amount)),
+        (
+            _("Duration"),
+            _("%(months)s months", months=entry.duration_months) if entry.duration_months else "—",
+        ),
+        (_("GCM objectives"), _objectives(entry)),
+        (_("Participating UN entities"), ", ".join(entry.organizations) or "—"),
+        (_("National partners"), _partners(entry)),
+        (_("Countries"), _countries(entry)),
     ]
     if not booklet.public:
-        facts.append(
-            (
-                "Running total",
-                f"{format_usd(entry.running_total)} of "
-                f"{format_usd(booklet.pipeline.available)} available"
-                + ("" if entry.within_available else ": beyond the money available"),
+        running = (
+            _(
+                "%(running)s of %(available)s available",
+                running=money(entry.running_total),
+                available=money(booklet.pipeline.available),
+            )
+            if entry.within_available
+            else _(
+                "%(running)s of %(available)s available: beyond the money available",
+                running=money(entry.running_total),
+                available=money(booklet.pipeline.available),
             )
         )
-    facts.append(("Decided", _decided(booklet, entry)))
+        facts.append((_("Running total"), running))
+    facts.append((_("Decided"), _decided(booklet, entry)))
     heading = TextParagraph(f"{entry.rank}. {entry.title}", s.h3)
     return [CondPageBreak(40 * mm), KeepTogether([heading, fact_table(s, facts, 0.26)])]
 
@@ -149,67 +188,94 @@ def _entry(s: PdfStyles, booklet: Booklet, entry: Entry) -> list[Flowable]:
 def _story(booklet: Booklet) -> list[Flowable]:
     s = PdfStyles.report()
     p = booklet.pipeline
-    title = "The pipeline" + (" (public version)" if booklet.public else "")
+    body = _(booklet.decision_body)
+    title = _("The pipeline (public version)") if booklet.public else _("The pipeline")
+    introduction = _(
+        "The concept notes the %(body)s approved into the pipeline, in the order it gave them, "
+        "then the full programmes it approved that await funding, in order of approval.",
+        body=body,
+    )
+    if booklet.public:
+        introduction += " " + _("This version lists what the committee made public.")
     story: list[Flowable] = [
         TextParagraph(title, s.title),
-        TextParagraph(f"{booklet.decision_body} · as of {long_time(p.as_of)}", s.meta),
+        TextParagraph(_("%(body)s · as of %(when)s", body=body, when=long_moment(p.as_of)), s.meta),
         Spacer(1, 4),
-        Paragraph(
-            markup(
-                f"The concept notes the {booklet.decision_body} approved into the pipeline, in "
-                "the order it gave them, then the full programmes it approved that await "
-                "funding, in order of approval."
-                + (" This version lists what the committee made public." if booklet.public else "")
-            ),
-            s.body,
-        ),
+        TextParagraph(introduction, s.body),
     ]
     facts: list[tuple[str, Any]] = [
-        ("Concept notes", f"{p.concept_notes}, {format_usd(p.notes_total)} indicated"),
-        ("Approved programmes", f"{p.programmes}, {format_usd(p.programmes_total)}"),
+        (
+            _("Concept notes"),
+            _("%(count)s, %(total)s indicated", count=p.concept_notes, total=money(p.notes_total)),
+        ),
+        (
+            _("Approved programmes"),
+            _("%(count)s, %(total)s", count=p.programmes, total=money(p.programmes_total)),
+        ),
     ]
     if not booklet.public:
         facts.append(
             (
-                "Money available",
-                f"{format_usd(p.available)} in the pools; it covers the first "
-                f"{p.within_available} of {len(p.entries)} lines",
+                _("Money available"),
+                _(
+                    "%(available)s in the pools; it covers the first %(within)s of %(lines)s lines",
+                    available=money(p.available),
+                    within=p.within_available,
+                    lines=len(p.entries),
+                ),
             )
         )
         if p.ranking:
             facts.append(
                 (
-                    "Latest order",
-                    f"{long_time(p.ranking.at)}, recorded by {p.ranking.by}, on the decision: "
-                    f"{p.ranking.decision}",
+                    _("Latest order"),
+                    _(
+                        "%(when)s, recorded by %(name)s, on the decision: %(decision)s",
+                        when=long_moment(p.ranking.at),
+                        name=p.ranking.by,
+                        decision=p.ranking.decision,
+                    ),
                 )
             )
-    story += [Paragraph("Summary", s.h2), fact_table(s, facts, 0.26)]
+    story += [TextParagraph(_("Summary"), s.h2), fact_table(s, facts, 0.26)]
     if not p.entries:
-        story.append(Paragraph("Nothing is in the pipeline.", s.note))
+        story.append(TextParagraph(_("Nothing is in the pipeline."), s.note))
         return story
-    story += [Paragraph("The ranked list", s.h2), _summary_table(booklet)]
+    story += [TextParagraph(_("The ranked list"), s.h2), _summary_table(booklet)]
     # The section's heading stays on the page of its first entry.
     first, *rest = p.entries
     page_break, block = _entry(s, booklet, first)
-    story += [page_break, KeepTogether([Paragraph("Each concept note and programme", s.h2), block])]
+    story += [
+        page_break,
+        KeepTogether([TextParagraph(_("Each concept note and programme"), s.h2), block]),
+    ]
     for entry in rest:
         story += _entry(s, booklet, entry)
     return story
 
 
 def render_booklet(booklet: Booklet, *, generated_at: datetime) -> bytes:
-    as_of = long_date(booklet.pipeline.as_of.date())
-    name = "Pipeline booklet" + (" (public)" if booklet.public else "")
+    as_of = long_day(booklet.pipeline.as_of.date())
+    name = _("Pipeline booklet (public)") if booklet.public else _("Pipeline booklet")
     return render_document(
         _story(booklet),
         booklet,
-        [f"{name} · as of {as_of}", f"Pipeline · as of {as_of}"],
+        [
+            _("%(name)s · as of %(day)s", name=name, day=as_of),
+            _("Pipeline · as of %(day)s", day=as_of),
+        ],
         (
-            f"As of {long_time(booklet.pipeline.as_of)} · what the committee made public"
+            _(
+                "As of %(when)s · what the committee made public",
+                when=long_moment(booklet.pipeline.as_of),
+            )
             if booklet.public
             else audit_footer(head())
         ),
         title=name,
-        subject=f"The pipeline of the {booklet.decision_body}, generated {long_time(generated_at)}",
+        subject=_(
+            "The pipeline of the %(body)s, generated %(when)s",
+            body=_(booklet.decision_body),
+            when=long_moment(generated_at),
+        ),
     )

@@ -11,10 +11,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from flask_babel import gettext as _
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
-from fund.money import format_amount
+from fund.i18n import DEFAULT, current_language, money
+from fund.i18n import amount as format_amount
+from fund.labels import N_
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
 from fund.proposals.presentation import (
     ReferenceNames,
@@ -31,13 +34,12 @@ from fund.proposals.results_versions import (
     OutcomeView,
 )
 from fund.proposals.snapshots import SNAPSHOT_LABELS
+from fund.reports.pdf.document import long_day, long_moment
 from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
     PageFurniture,
     PdfStyles,
     TextParagraph,
-    long_date,
-    long_time,
     render,
     with_heading,
 )
@@ -45,11 +47,11 @@ from fund.reports.pdf.tables import fact_table, paragraph_table
 
 # Sections that gather several parts of the snapshot (each part keeps its label inside).
 SECTION_TITLES = {
-    "scope": "Geography",
-    "planned_start": "Timeline",
-    "primary_objective": "GCM objectives",
-    "gender_marker": "Gender and human rights markers",
-    "budget_lines": "Budget",
+    "scope": N_("Geography"),
+    "planned_start": N_("Timeline"),
+    "primary_objective": N_("GCM objectives"),
+    "gender_marker": N_("Gender and human rights markers"),
+    "budget_lines": N_("Budget"),
 }
 
 
@@ -84,11 +86,8 @@ class ProposalDocument:
 
     def section(self, key: str, *blocks: Flowable) -> list[Flowable]:
         """A heading kept with the start of its content."""
-        title = (
-            SECTION_TITLES.get(key)
-            or SNAPSHOT_LABELS.get(key)
-            or key.replace("_", " ").capitalize()
-        )
+        label = SECTION_TITLES.get(key) or SNAPSHOT_LABELS.get(key)
+        title = _(label) if label else key.replace("_", " ").capitalize()
         return with_heading(TextParagraph(title, self.styles.h2), blocks)
 
     def organization(self, label: str | None) -> str:
@@ -104,11 +103,13 @@ class ProposalDocument:
         if number in (None, ""):
             return "—"
         label = self.names.objectives.get(int(number))
-        return f"Objective {number}: {label}" if label else f"Objective {number}"
+        if label:
+            return _("Objective %(number)s: %(label)s", number=number, label=_(label))
+        return _("Objective %(number)s", number=number)
 
     def category(self, code: Any) -> str:
         title = self.names.categories.get(int(code)) if code not in (None, "") else None
-        return f"{code}. {title}" if title else str(code)
+        return f"{code}. {_(title)}" if title else str(code)
 
     # sections ---------------------------------------------------------------------------
 
@@ -137,18 +138,18 @@ class ProposalDocument:
         lead = self.snapshot.get("lead_organization")
         participants = list(self.snapshot.get("participants") or [])
         rows = [
-            (p, self.names.organizations.get(p, p), "Lead" if p == lead else "Participating")
+            (p, self.names.organizations.get(p, p), _("Lead") if p == lead else _("Participating"))
             for p in participants
         ]
         if lead and lead not in participants:
-            rows.insert(0, (lead, self.names.organizations.get(lead, lead), "Lead"))
+            rows.insert(0, (lead, self.names.organizations.get(lead, lead), _("Lead")))
         return self.section(
             "participants",
-            self.facts([(SNAPSHOT_LABELS["lead_organization"], self.organization(lead))]),
+            self.facts([(_(SNAPSHOT_LABELS["lead_organization"]), self.organization(lead))]),
             Spacer(1, 4),
-            self.table(("Acronym", "Organization", "Role"), rows, (0.18, 0.62, 0.2))
+            self.table((_("Acronym"), _("Organization"), _("Role")), rows, (0.18, 0.62, 0.2))
             if rows
-            else self.para("No participating organization."),
+            else self.para(_("No participating organization.")),
         )
 
     def geography(self) -> list[Flowable]:
@@ -158,13 +159,16 @@ class ProposalDocument:
             "scope",
             self.facts(
                 [
-                    (SNAPSHOT_LABELS["scope"], Scope.labels().get(scope, scope) if scope else None),
                     (
-                        SNAPSHOT_LABELS["countries"],
+                        _(SNAPSHOT_LABELS["scope"]),
+                        _(Scope.labels().get(scope, scope)) if scope else None,
+                    ),
+                    (
+                        _(SNAPSHOT_LABELS["countries"]),
                         "; ".join(self.country(c) for c in snap.get("countries") or []),
                     ),
                     (
-                        SNAPSHOT_LABELS["endorsers"],
+                        _(SNAPSHOT_LABELS["endorsers"]),
                         "; ".join(self.country(c) for c in snap.get("endorsers") or []),
                     ),
                 ]
@@ -179,9 +183,9 @@ class ProposalDocument:
             "planned_start",
             self.facts(
                 [
-                    (SNAPSHOT_LABELS["planned_start"], _long_date(start)),
-                    (SNAPSHOT_LABELS["duration_months"], months),
-                    ("Planned end", _long_date(end)),
+                    (_(SNAPSHOT_LABELS["planned_start"]), _long_date(start)),
+                    (_(SNAPSHOT_LABELS["duration_months"]), months),
+                    (_("Planned end"), _long_date(end)),
                 ]
             ),
         )
@@ -193,11 +197,11 @@ class ProposalDocument:
             self.facts(
                 [
                     (
-                        SNAPSHOT_LABELS["primary_objective"],
+                        _(SNAPSHOT_LABELS["primary_objective"]),
                         self.objective(snap.get("primary_objective")),
                     ),
                     (
-                        SNAPSHOT_LABELS["secondary_objectives"],
+                        _(SNAPSHOT_LABELS["secondary_objectives"]),
                         "\n".join(
                             self.objective(n) for n in snap.get("secondary_objectives") or []
                         ),
@@ -209,14 +213,14 @@ class ProposalDocument:
     def markers(self) -> list[Flowable]:
         def marker(key: str) -> str | None:
             value = self.snapshot.get(key)
-            return MARKER_LABELS.get(value, str(value)) if value is not None else None
+            return _(MARKER_LABELS.get(value, str(value))) if value is not None else None
 
         return self.section(
             "gender_marker",
             self.facts(
                 [
-                    (SNAPSHOT_LABELS["gender_marker"], marker("gender_marker")),
-                    (SNAPSHOT_LABELS["human_rights_marker"], marker("human_rights_marker")),
+                    (_(SNAPSHOT_LABELS["gender_marker"]), marker("gender_marker")),
+                    (_(SNAPSHOT_LABELS["human_rights_marker"]), marker("human_rights_marker")),
                 ]
             ),
         )
@@ -224,27 +228,30 @@ class ProposalDocument:
     def principles(self) -> list[Flowable]:
         principles = self.snapshot.get("principles") or {}
         if not principles:
-            return self.section("principles", self.para("None given."))
-        rows = [(self.names.principles.get(code, code), text) for code, text in principles.items()]
+            return self.section("principles", self.para(_("None given.")))
+        rows = [
+            (_(self.names.principles.get(code, code)), text) for code, text in principles.items()
+        ]
         return self.section(
             "principles",
-            self.table(("Principle", "How the programme applies it"), rows, (0.3, 0.7)),
+            self.table((_("Principle"), _("How the programme applies it")), rows, (0.3, 0.7)),
         )
 
     def contacts(self) -> list[Flowable]:
         contacts = self.snapshot.get("contacts") or []
         if not contacts:
-            return self.section("contacts", self.para("None given."))
+            return self.section("contacts", self.para(_("None given.")))
         rows = [(c.get("name"), c.get("email"), c.get("function")) for c in contacts]
         return self.section(
-            "contacts", self.table(("Name", "Email", "Function"), rows, (0.3, 0.4, 0.3))
+            "contacts",
+            self.table((_("Name"), _("Email"), _("Function")), rows, (0.3, 0.4, 0.3)),
         )
 
     def budget(self) -> list[Flowable]:
         snap = self.snapshot
         lines = snap.get("budget_lines") or []
         if not lines:
-            return self.section("budget_lines", self.para("No budget lines."))
+            return self.section("budget_lines", self.para(_("No budget lines.")))
         rate, organizations, summary = snapshot_budget(snap)
         stated_total = amount(snap.get("budget_total"))
         h3 = self.styles.h3
@@ -253,22 +260,27 @@ class ProposalDocument:
         def costs(first: str, rows: list[tuple[str, Decimal, Decimal, Decimal]]) -> Table:
             """Direct, indirect and total costs by `first`, with their totals."""
             return self.table(
-                (first, "Direct costs (USD)", "Indirect support costs (USD)", "Total (USD)"),
+                (
+                    first,
+                    _("Direct costs (USD)"),
+                    _("Indirect support costs (USD)"),
+                    _("Total (USD)"),
+                ),
                 [(label, *(format_amount(v) for v in values)) for label, *values in rows],
                 (0.34, 0.22, 0.22, 0.22),
                 numeric=(1, 2, 3),
-                total=("Total", *(format_amount(v) for v in totals)),
+                total=(_("Total"), *(format_amount(v) for v in totals)),
             )
 
         by_organization = costs(
-            "Organization",
+            _("Organization"),
             [
                 (organizations[i], b.direct, b.indirect, b.total)
                 for i, b in summary.by_organization.items()
             ],
         )
         by_objective = costs(
-            "GCM objective",
+            _("GCM objective"),
             [
                 (
                     self.objective(n),
@@ -280,7 +292,7 @@ class ProposalDocument:
             ],
         )
         by_category = self.table(
-            ("Budget category", "Amount (USD)"),
+            (_("Budget category"), _("Amount (USD)")),
             [
                 (
                     self.category(code),
@@ -290,10 +302,17 @@ class ProposalDocument:
             ],
             (0.7, 0.3),
             numeric=(1,),
-            total=("Total", format_amount(summary.grand_total)),
+            total=(_("Total"), format_amount(summary.grand_total)),
         )
         all_lines = self.table(
-            ("Organization", "Objective", "Category", "Year", "Description", "Amount (USD)"),
+            (
+                _("Organization"),
+                _("Objective"),
+                _("Category"),
+                _("Year"),
+                _("Description"),
+                _("Amount (USD)"),
+            ),
             [
                 (
                     line.get("organization"),
@@ -307,12 +326,16 @@ class ProposalDocument:
             ],
             (0.16, 0.11, 0.25, 0.07, 0.23, 0.18),
             numeric=(1, 3, 5),
-            total=("Total direct costs", "", "", "", "", format_amount(summary.direct_total)),
+            total=(_("Total direct costs"), "", "", "", "", format_amount(summary.direct_total)),
         )
         years = snapshot_years(snap, summary)
         year_width = 0.78 / (len(years.years) + 1)
         by_year = self.table(
-            ("Organization", *(f"Year {year} (USD)" for year in years.years), "Total (USD)"),
+            (
+                _("Organization"),
+                *(_("Year %(year)s (USD)", year=year) for year in years.years),
+                _("Total (USD)"),
+            ),
             [
                 (
                     organizations[i],
@@ -327,29 +350,41 @@ class ProposalDocument:
             (0.22, *([year_width] * (len(years.years) + 1))),
             numeric=tuple(range(1, len(years.years) + 2)),
             total=(
-                "Total",
+                _("Total"),
                 *(format_amount(years.year_totals[y]) for y in years.years),
                 format_amount(years.grand_total),
             ),
         )
+        rate_text = f"{rate * 100:.2f}%"
         facts = [
             (
-                SNAPSHOT_LABELS["indirect_rate"],
-                f"{rate * 100:.2f}% of each organization's direct costs",
+                _(SNAPSHOT_LABELS["indirect_rate"]),
+                _("%(rate)s of each organization's direct costs", rate=rate_text),
             ),
-            (SNAPSHOT_LABELS["budget_total"], format_amount(stated_total)),
+            (_(SNAPSHOT_LABELS["budget_total"]), format_amount(stated_total)),
         ]
         if stated_total is not None and stated_total != summary.grand_total:
-            facts.append(("Note", f"The lines below add up to USD {summary.grand_total:,.2f}."))
+            facts.append(
+                (
+                    _("Note"),
+                    _(
+                        "The lines below add up to %(amount)s.",
+                        amount=money(summary.grand_total),
+                    ),
+                )
+            )
         return [
             *self.section("budget_lines", self.facts(facts)),
-            KeepTogether([Paragraph("By participating organization", h3), by_organization]),
+            KeepTogether([TextParagraph(_("By participating organization"), h3), by_organization]),
             KeepTogether(
                 [
-                    Paragraph(
-                        "By programme year (each year's direct costs with their indirect support "
-                        "costs, rounded to the cent; the totals are per organization, its "
-                        "indirect support costs computed on its whole budget)",
+                    TextParagraph(
+                        _(
+                            "By programme year (each year's direct costs with their indirect "
+                            "support costs, rounded to the cent; the totals are per "
+                            "organization, its indirect support costs computed on its whole "
+                            "budget)"
+                        ),
                         h3,
                     ),
                     by_year,
@@ -357,17 +392,19 @@ class ProposalDocument:
             ),
             KeepTogether(
                 [
-                    Paragraph(
-                        "By GCM objective (each organization's indirect support costs split "
-                        "over its objectives in proportion to direct costs, as coverage counts "
-                        "them)",
+                    TextParagraph(
+                        _(
+                            "By GCM objective (each organization's indirect support costs "
+                            "split over its objectives in proportion to direct costs, as "
+                            "coverage counts them)"
+                        ),
                         h3,
                     ),
                     by_objective,
                 ]
             ),
-            KeepTogether([Paragraph("By budget category", h3), by_category]),
-            Paragraph(f"All {len(lines)} budget lines", h3),
+            KeepTogether([TextParagraph(_("By budget category"), h3), by_category]),
+            TextParagraph(_("All %(count)s budget lines", count=len(lines)), h3),
             all_lines,
         ]
 
@@ -376,7 +413,7 @@ class ProposalDocument:
         section's heading kept with the first outcome."""
         outcomes = self.framework.outcomes(self.snapshot.get(FRAMEWORK_KEY))
         if not outcomes:
-            return self.section(FRAMEWORK_KEY, self.para("None given."))
+            return self.section(FRAMEWORK_KEY, self.para(_("None given.")))
         blocks = [block for outcome in outcomes for block in self.outcome(outcome)]
         return self.section(FRAMEWORK_KEY, *blocks)
 
@@ -384,26 +421,28 @@ class ProposalDocument:
         h3 = self.styles.h3
         facts = self.facts(
             [
-                ("Fund outcome", outcome.fund_outcome),
-                ("GCM objectives", "\n".join(outcome.objectives)),
-                ("SDG targets", "\n".join(outcome.sdg_targets)),
+                (_("Fund outcome"), outcome.fund_outcome),
+                (_("GCM objectives"), "\n".join(outcome.objectives)),
+                (_("SDG targets"), "\n".join(outcome.sdg_targets)),
                 (
-                    "Outputs",
+                    _("Outputs"),
                     "\n".join(f"{n}. {t}" for n, t in enumerate(outcome.outputs, start=1)),
                 ),
             ]
         )
-        title = TextParagraph(f"Outcome {outcome.number}: {outcome.title}", h3)
+        title = TextParagraph(
+            _("Outcome %(number)s: %(title)s", number=outcome.number, title=outcome.title), h3
+        )
         if not outcome.indicators:
-            return [KeepTogether([title, facts, self.para("No indicator.", self.styles.note)])]
+            return [KeepTogether([title, facts, self.para(_("No indicator."), self.styles.note)])]
         indicators = self.table(
             (
-                "Indicator",
-                "Unit",
-                "Baseline (year) and source",
-                "Yearly targets",
-                "End target",
-                "Responsible organization",
+                _("Indicator"),
+                _("Unit"),
+                _("Baseline (year) and source"),
+                _("Yearly targets"),
+                _("End target"),
+                _("Responsible organization"),
             ),
             [_indicator_row(i) for i in outcome.indicators],
             (0.27, 0.09, 0.22, 0.15, 0.12, 0.15),
@@ -414,25 +453,26 @@ class ProposalDocument:
             # The table's heading never ends a page; the table starts on this page when a few
             # of its rows fit (no half-empty page), its header repeated on each.
             CondPageBreak(45 * mm),
-            TextParagraph(f"Indicators of outcome {outcome.number}", h3),
+            TextParagraph(_("Indicators of outcome %(number)s", number=outcome.number), h3),
             indicators,
         ]
 
     def attachments(self) -> list[Flowable]:
         attachments = self.snapshot.get("attachments") or []
         if not attachments:
-            return self.section("attachments", self.para("None."))
+            return self.section("attachments", self.para(_("None.")))
         rows = [
             (
                 a.get("filename"),
-                AttachmentKind.labels().get(a.get("kind"), a.get("kind"))
+                _(AttachmentKind.labels().get(a.get("kind"), a.get("kind")))
                 + (f": {self.country(a['country'])}" if a.get("country") else ""),
                 a.get("sha256"),
             )
             for a in attachments
         ]
         return self.section(
-            "attachments", self.table(("File", "Kind", "SHA-256"), rows, (0.3, 0.3, 0.4))
+            "attachments",
+            self.table((_("File"), _("Kind"), _("SHA-256")), rows, (0.3, 0.3, 0.4)),
         )
 
 
@@ -447,13 +487,18 @@ def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
 
     described = [indicator.definition]
     if indicator.output:
-        described.append(f"Output: {indicator.output}")
+        described.append(_("Output: %(output)s", output=indicator.output))
     if indicator.disaggregation:
-        # "By sex, age" -> "Disaggregated by sex, age"
-        described.append("Disaggregated " + indicator.disaggregation.replace("By ", "by ", 1))
+        # "By sex, age" -> "Disaggregated by sex, age"; in another language the words as the
+        # framework writes them ("Par sexe, âge").
+        described.append(
+            "Disaggregated " + indicator.disaggregation.replace("By ", "by ", 1)
+            if current_language() == DEFAULT
+            else indicator.disaggregation
+        )
     if indicator.means_of_verification:
-        described.append(f"Verified by: {indicator.means_of_verification}")
-    baseline = [bare(indicator.baseline) or "Not given", indicator.source, indicator.link]
+        described.append(_("Verified by: %(means)s", means=indicator.means_of_verification))
+    baseline = [bare(indicator.baseline) or _("Not given"), indicator.source, indicator.link]
     responsible = (
         f"{indicator.responsible}: {indicator.responsible_name}"
         if indicator.responsible and indicator.responsible_name not in (None, indicator.responsible)
@@ -470,7 +515,7 @@ def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
 
 
 def _long_date(day: date | None) -> str | None:
-    return long_date(day) if day else None
+    return long_day(day) if day else None
 
 
 def _plain(value: Any) -> str:
@@ -498,25 +543,44 @@ def render_proposal_version(
     results framework (`fund.proposals.results_versions.framework_names`)."""
     document = ProposalDocument(snapshot, names, framework_names)
     s = document.styles
-    submitted = f"Submitted {long_time(submitted_at)}" + (
-        f" by {submitted_by}" if submitted_by else ""
+    submitted = (
+        _("Submitted %(when)s by %(name)s", when=long_moment(submitted_at), name=submitted_by)
+        if submitted_by
+        else _("Submitted %(when)s", when=long_moment(submitted_at))
     )
     story: list[Flowable] = [
-        TextParagraph(snapshot.get("title") or "Untitled proposal", s.title),
-        TextParagraph(f"Proposal {reference} · version {number} · {call_title}", s.meta),
-        TextParagraph(f"{submitted}. This is the version as submitted.", s.meta),
+        TextParagraph(snapshot.get("title") or _("Untitled proposal"), s.title),
+        TextParagraph(
+            _(
+                "Proposal %(reference)s · version %(number)s · %(call)s",
+                reference=reference,
+                number=number,
+                call=call_title,
+            ),
+            s.meta,
+        ),
+        TextParagraph(
+            _("%(submitted)s. This is the version as submitted.", submitted=submitted), s.meta
+        ),
         Spacer(1, 4),
         *document.story(),
     ]
     furniture = PageFurniture(
         header_left=fund_name,
-        header_right=f"Proposal {reference} · version {number}",
-        footer_left=f"Generated {long_time(generated_at)}",
+        header_right=_(
+            "Proposal %(reference)s · version %(number)s", reference=reference, number=number
+        ),
+        footer_left=_("Generated %(when)s", when=long_moment(generated_at)),
     )
     return render(
         story,
         furniture,
-        title=f"{reference} version {number}: {snapshot.get('title') or ''}",
+        title=_(
+            "%(reference)s version %(number)s: %(title)s",
+            reference=reference,
+            number=number,
+            title=snapshot.get("title") or "",
+        ),
         author=fund_name,
-        subject="Proposal document",
+        subject=_("Proposal document"),
     )
