@@ -261,3 +261,39 @@ def test_the_reports_page_offers_the_web_page_and_explains_wrong_choices(app, pe
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "The as-of date cannot be in the future." in text and 'value="2999-01-01"' in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            (
+                "Rapport d'allocation du fonds",
+                "Contributions par donateur",
+                "Lacunes de couverture",
+            ),
+        ),
+        (
+            "es",
+            (
+                "Informe de asignaciones del fondo",
+                "Contribuciones por donante",
+                "Brechas de cobertura",
+            ),
+        ),
+        ("ar", ("تقرير تخصيصات الصندوق", "ثغرات التغطية", "كيفية حساب الأرقام")),
+    ],
+)
+def test_the_report_is_written_in_the_requesters_language(app, people, history, language, expected):
+    client = client_of(app, people.secretariat)
+    response = client.get(f"/reports/allocation.pdf?as_of={AS_OF}&lang={language}")
+    assert response.status_code == 200
+    _reader, text = pdf_text(response.data)  # Arabic read back in reading order
+    for phrase in expected:
+        assert phrase in text, (language, phrase)
+    for phrase in ("Contributions by donor", "Coverage gaps", "How the figures are counted"):
+        assert phrase not in text, (language, phrase)
+    # The web page, made from the same sections, follows the same language.
+    page = client.get(f"/reports/allocation?as_of={AS_OF}").get_data(as_text=True)
+    assert expected[1] in page and "Coverage gaps" not in page

@@ -31,6 +31,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from fund import money as money_rules
@@ -58,7 +59,7 @@ from fund.proposals.models import Proposal, proposal_countries, proposal_referen
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from fund.reports.pdf.document import FundDocument, fund_names
-from fund.reports.pdf.styles import long_date
+from fund.reports.report_parts import day_words
 from fund.results.coverage import ResultsCoverage, funded_money, results_coverage
 
 
@@ -122,7 +123,8 @@ class AllocationReport(FundDocument):
 
     @property
     def scope(self) -> str:
-        return self.filters.describe(self.call_title, long_date)
+        """The call and period in words, in the language of the request."""
+        return self.filters.describe(self.call_title, day_words, say=gettext)
 
     @property
     def programmes_allocated(self) -> Decimal:

@@ -14,6 +14,7 @@ generation: a printed report can be traced to the exact records it was made from
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -28,6 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from fund.i18n import short_moment, when
 from fund.reports.allocation_data import AllocationReport
 from fund.reports.allocation_sections import TRACE_NOTE, cover_facts, key_figures, sections
 from fund.reports.pdf.charts import bar_chart
@@ -42,11 +44,9 @@ from fund.reports.pdf.styles import (
     PdfStyles,
     TextParagraph,
     audit_footer,
-    long_date,
-    long_time,
 )
 from fund.reports.pdf.tables import data_table, fact_table
-from fund.reports.report_parts import Part, ReportTable, Section
+from fund.reports.report_parts import Part, ReportTable, Section, day_words, moment_words
 
 SHORT_TABLE = 15  # rows: a table this short is kept on one page with its heading
 LONG_TABLE_ROOM = 40 * mm  # a longer one starts on this page if this much room is left
@@ -89,7 +89,7 @@ class AllocationDocument:
         figures = key_figures(r)
         # Each figure on one line: a smaller size for the amounts of a large fund.
         room = TEXT_WIDTH / 3 - 16
-        widest = max(stringWidth(value, BOLD, 1) for value, _ in figures)
+        widest = max(stringWidth(value, BOLD, 1) for value, _label in figures)
         size = min(s.figure.fontSize, room / widest)
         figure = ParagraphStyle("cover_figure", parent=s.figure, fontSize=size, leading=size * 1.3)
         cells = [
@@ -118,21 +118,21 @@ class AllocationDocument:
         return [
             Spacer(1, 28 * mm),
             TextParagraph(r.fund_name, s.meta),
-            Paragraph("Fund allocation report", s.cover_title),
+            TextParagraph(_("Fund allocation report"), s.cover_title),
             TextParagraph(r.scope, s.cover_subtitle),
-            TextParagraph(f"Figures as of {long_date(r.day)}", s.cover_subtitle),
+            TextParagraph(_("Figures as of %(day)s", day=day_words(r.day)), s.cover_subtitle),
             Spacer(1, 12 * mm),
-            Paragraph("Key figures", s.h3),
+            TextParagraph(_("Key figures"), s.h3),
             grid,
             Spacer(1, 12 * mm),
             fact_table(s, cover_facts(r), label_width=0.22),
             Spacer(1, 6 * mm),
-            self.note(TRACE_NOTE),
+            self.note(_(TRACE_NOTE)),
         ]
 
     def contents(self) -> list[Flowable]:
         return [
-            Paragraph("Contents", self.s.h2),
+            TextParagraph(_("Contents"), self.s.h2),
             Contents([(section.key, section.title) for section in self.sections]),
             Spacer(1, 6 * mm),
         ]
@@ -169,7 +169,7 @@ class AllocationDocument:
                 titled=part.chart.titled,
             )
             # The table follows its chart on the page when it fits there, whole if it is short.
-            _, height = table.wrap(TEXT_WIDTH, PAGE_HEIGHT)
+            _width, height = table.wrap(TEXT_WIDTH, PAGE_HEIGHT)
             room = height if short else LONG_TABLE_ROOM
             return [
                 KeepTogether([*lead, chart, Spacer(1, 4)]),
@@ -189,11 +189,23 @@ def render_allocation_report(report: AllocationReport) -> bytes:
         AllocationDocument(report).story(),
         report,
         [
-            f"Allocation report as of {long_date(day)} · generated {long_time(made)}",
-            f"Allocation report as of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
-            f"As of {day:%d %b %Y} · generated {made:%d %b %Y %H:%M} UTC",
+            _(
+                "Allocation report as of %(day)s · generated %(made)s",
+                day=day_words(day),
+                made=moment_words(made),
+            ),
+            _(
+                "Allocation report as of %(day)s · generated %(made)s",
+                day=when(day, "%d %b %Y"),
+                made=short_moment(made),
+            ),
+            _(
+                "As of %(day)s · generated %(made)s",
+                day=when(day, "%d %b %Y"),
+                made=short_moment(made),
+            ),
         ],
         audit_footer(report.head),
-        title=f"Fund allocation report as of {long_date(report.day)}",
+        title=_("Fund allocation report as of %(day)s", day=day_words(report.day)),
         subject=report.scope,
     )

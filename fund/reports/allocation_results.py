@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
+
 from fund.reports.allocation_data import AllocationReport
-from fund.reports.pdf.styles import percent
-from fund.reports.report_parts import Part, ReportTable
+from fund.reports.report_parts import Part, ReportTable, flag_words
+from fund.reports.report_parts import share_words as percent
 from fund.results.coverage import FLAG_LABELS, ResultsRow
 
 
 def _on_track(row: ResultsRow) -> str:
     share = row.on_track_share
-    return "—" if share is None else f"{percent(share)} of {row.reported}"
+    if share is None:
+        return "—"
+    return _("%(share)s of %(reported)s", share=percent(share), reported=row.reported)
 
 
 def results_table(
@@ -27,10 +31,17 @@ def results_table(
 ) -> ReportTable:
     """One row per objective (with its money flag, `money_flags` by key) or fund outcome (with
     its title: `titled`)."""
-    header = [first, "Indicators", "Prog.", "Baseline + target", "On track", "Results flags"]
+    header = [
+        first,
+        _("Indicators"),
+        _("Prog."),
+        _("Baseline + target"),
+        _("On track"),
+        _("Results flags"),
+    ]
     widths = [0.36, 0.1, 0.06, 0.1, 0.13, 0.25]
     if money_flags is not None:
-        header.insert(1, "Money flag")
+        header.insert(1, _("Money flag"))
         widths = [0.2, 0.13, 0.1, 0.06, 0.1, 0.13, 0.28]
     data = []
     for row in rows:
@@ -42,7 +53,7 @@ def results_table(
             row.programmes_with_indicators,
             row.with_baseline_and_target,
             _on_track(row),
-            ", ".join(row.flag_labels),
+            ", ".join(_(label) for label in row.flag_labels),
         ]
         data.append(tuple(values))
     first_number = 2 if money_flags is not None else 1
@@ -61,16 +72,19 @@ def results_parts(report: AllocationReport) -> list[Part]:
     """The table by objective, the table by fund-level outcome and notes on how they are
     counted."""
     results = report.results
-    money_flags = {row.key: row.flag_label for row in report.coverage.objectives}
-    legend = (
-        f"{FLAG_LABELS['money_without_results']}: funded money on the row and no indicator of a "
-        f"funded programme for it. {FLAG_LABELS['off_track']}: an indicator's latest reported "
-        f"value reaches less than {percent(results.threshold)} of the way from its baseline "
-        "(zero without one) to that year's target. "
-        f"{FLAG_LABELS['no_baseline']}: an indicator without a baseline. Flags are listed the "
-        "most serious first."
+    money_flags = {row.key: flag_words(row.flag) for row in report.coverage.objectives}
+    legend = _(
+        "%(money_without_results)s: funded money on the row and no indicator of a funded "
+        "programme for it. %(off_track)s: an indicator's latest reported value reaches less "
+        "than %(threshold)s of the way from its baseline (zero without one) to that year's "
+        "target. %(no_baseline)s: an indicator without a baseline. Flags are listed the most "
+        "serious first.",
+        money_without_results=_(FLAG_LABELS["money_without_results"]),
+        off_track=_(FLAG_LABELS["off_track"]),
+        threshold=percent(results.threshold),
+        no_baseline=_(FLAG_LABELS["no_baseline"]),
     )
-    counted = (
+    counted = _(
         "Only the indicators of the programmes this report lists as funded count, with the "
         "values reported by the end of the day the figures stand at. An indicator counts for "
         "each objective of its outcome and for the fund-level outcome it serves; a fund-level "
@@ -79,21 +93,21 @@ def results_parts(report: AllocationReport) -> list[Part]:
     )
     return [
         Part(
-            "Results by GCM objective",
+            _("Results by GCM objective"),
             table=results_table(
                 results.objectives,
-                "GCM objective",
-                "Indicators and results flags by GCM objective",
+                _("GCM objective"),
+                _("Indicators and results flags by GCM objective"),
                 money_flags,
             ),
             notes=[legend],
         ),
         Part(
-            "Results by fund-level outcome",
+            _("Results by fund-level outcome"),
             table=results_table(
                 results.fund_outcomes,
-                "Fund-level outcome",
-                "Indicators and results flags by fund-level outcome",
+                _("Fund-level outcome"),
+                _("Indicators and results flags by fund-level outcome"),
                 titled=True,
             ),
             notes=[counted],

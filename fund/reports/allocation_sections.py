@@ -9,13 +9,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from fund.coverage.queries import PIPELINE_ONLY, UNCOVERED, UNDER_TARGET, CoverageRow
-from fund.money import CENT, ZERO, format_amount, format_usd
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from fund.coverage.queries import CoverageRow
+from fund.finance.funding import pool_name
+from fund.i18n import amount as format_amount
+from fund.i18n import current_language, number
+from fund.i18n import money as format_usd
+from fund.labels import N_
+from fund.money import ZERO
 from fund.proposals.models import proposal_reference
+from fund.reference.translations import country_name
 from fund.reports.allocation_data import AllocationReport
+from fund.reports.allocation_gaps import gaps_parts
 from fund.reports.allocation_results import results_parts
-from fund.reports.pdf.styles import long_date, long_time, percent
-from fund.reports.report_parts import Chart, Part, ReportTable, Section
+from fund.reports.report_parts import (
+    Chart,
+    Part,
+    ReportTable,
+    Section,
+    flag_words,
+    row_label,
+    row_title,
+)
+from fund.reports.report_parts import day_words as long_date
+from fund.reports.report_parts import moment_words as long_time
+from fund.reports.report_parts import share_words as percent
+
+# Amounts, dates and words are written in the language of the request (English outside one).
 
 
 def _amounts(*values: Decimal | None) -> tuple[str, ...]:
@@ -31,17 +53,22 @@ def key_figures(report: AllocationReport) -> list[tuple[str, str]]:
     t, c = report.balance.total, report.coverage.totals
     covered = sum(1 for row in report.coverage.objectives if row.funded > 0)
     return [
-        (format_usd(t.gross), "contributions received (whole fund)"),
-        (format_usd(t.allocated), "allocated to programmes (whole fund)"),
+        (format_usd(t.gross), _("contributions received (whole fund)")),
+        (format_usd(t.allocated), _("allocated to programmes (whole fund)")),
         (
             format_usd(t.disbursed),
-            "transferred to participating organizations, net of refunds (whole fund)",
+            _("transferred to participating organizations, net of refunds (whole fund)"),
         ),
-        (format_usd(t.available), "available to allocate (whole fund)"),
-        (f"{c.programmes:,}", f"funded programme{'' if c.programmes == 1 else 's'} in this report"),
+        (format_usd(t.available), _("available to allocate (whole fund)")),
         (
-            f"{covered} of {len(report.coverage.objectives)}",
-            "GCM objectives with funded programmes",
+            number(c.programmes),
+            ngettext(
+                "funded programme in this report", "funded programmes in this report", c.programmes
+            ),
+        ),
+        (
+            _("%(covered)s of %(total)s", covered=covered, total=len(report.coverage.objectives)),
+            _("GCM objectives with funded programmes"),
         ),
     ]
 
@@ -49,25 +76,28 @@ def key_figures(report: AllocationReport) -> list[tuple[str, str]]:
 def standing(report: AllocationReport) -> str:
     """The day the figures stand at, in words."""
     if report.as_of:
-        return f"{long_date(report.day)} (end of the day, UTC)"
-    return f"{long_date(report.day)}: the records as they stood when the report was made"
+        return _("%(day)s (end of the day, UTC)", day=long_date(report.day))
+    return _(
+        "%(day)s: the records as they stood when the report was made", day=long_date(report.day)
+    )
 
 
 def cover_facts(report: AllocationReport) -> list[tuple[str, str]]:
     trail = (
-        f"Event {report.head[0]}, SHA-256 hash {report.head[1]}"
+        _("Event %(number)s, SHA-256 hash %(hash)s", number=report.head[0], hash=report.head[1])
         if report.head
-        else "The audit trail is empty."
+        else _("The audit trail is empty.")
     )
     return [
-        ("Figures as of", standing(report)),
-        ("Programmes", report.scope),
-        ("Generated", long_time(report.generated_at)),
-        ("Audit trail head", trail),
+        (_("Figures as of"), standing(report)),
+        (_("Programmes"), report.scope),
+        (_("Generated"), long_time(report.generated_at)),
+        (_("Audit trail head"), trail),
     ]
 
 
-TRACE_NOTE = (
+# Translated where it is shown.
+TRACE_NOTE = N_(
     "The figures are those of the fund's coverage dashboard and balance page for the same "
     "records; the last section explains how each is counted. Every page shows the newest event "
     "of the audit trail when the report was made. Each event's hash covers the one before it, "
@@ -83,90 +113,108 @@ TRACE_NOTE = (
 def sections(report: AllocationReport) -> list[Section]:
     """Every section of the report, in order (the results' tables are made by
     `fund.reports.allocation_results`)."""
+    day = long_date(report.day)
     return [
-        Section("summary", f"Summary as of {long_date(report.day)}", _summary(report)),
-        Section("donors", "Contributions by donor", _donors(report)),
-        Section("areas", "Allocations by thematic area", _areas(report)),
-        Section("objectives", "Allocations by GCM objective", _objectives(report)),
-        Section("gaps", "Coverage gaps", _gaps(report)),
-        Section("results", "Results", results_parts(report)),
-        Section("regions", "Allocations by region", _regions(report)),
+        Section("summary", _("Summary as of %(day)s", day=day), _summary(report)),
+        Section("donors", _("Contributions by donor"), _donors(report)),
+        Section("areas", _("Allocations by thematic area"), _areas(report)),
+        Section("objectives", _("Allocations by GCM objective"), _objectives(report)),
+        Section("gaps", _("Coverage gaps"), gaps_parts(report)),
+        Section("results", _("Results"), results_parts(report)),
+        Section("regions", _("Allocations by region"), _regions(report)),
         Section(
-            "organizations", "Allocations by participating organization", _organizations(report)
+            "organizations",
+            _("Allocations by participating organization"),
+            _organizations(report),
         ),
-        Section("markers", "Gender and human rights markers", _markers(report)),
+        Section("markers", _("Gender and human rights markers"), _markers(report)),
         Section(
             "pipeline",
-            "Pipeline: approved, awaiting funding" if report.pipeline_rows else "Pipeline",
+            _("Pipeline: approved, awaiting funding") if report.pipeline_rows else _("Pipeline"),
             _pipeline(report),
         ),
         Section(
             "programmes",
-            f"List of the funded programmes ({len(report.programmes)})",
+            _("List of the funded programmes (%(count)s)", count=len(report.programmes)),
             _programmes(report),
         ),
-        Section("method", "How the figures are counted", _method(report)),
+        Section("method", _("How the figures are counted"), _method(report)),
     ]
 
 
 def _summary(r: AllocationReport) -> list[Part]:
     t, c = r.balance.total, r.coverage.totals
     fund_rows = [
-        ("Contributions received (gross)", format_amount(t.gross)),
-        ("Administrative Agent fee", format_amount(t.fees)),
-        ("Net contributions", format_amount(t.net)),
-        ("Allocated to programmes", format_amount(t.allocated)),
-        ("Disbursed to participating organizations", format_amount(t.disbursed)),
-        ("Allocated, not yet disbursed", format_amount(t.committed)),
-        ("Available to allocate", format_amount(t.available)),
+        (_("Contributions received (gross)"), format_amount(t.gross)),
+        (_("Administrative Agent fee"), format_amount(t.fees)),
+        (_("Net contributions"), format_amount(t.net)),
+        (_("Allocated to programmes"), format_amount(t.allocated)),
+        (_("Disbursed to participating organizations"), format_amount(t.disbursed)),
+        (_("Allocated, not yet disbursed"), format_amount(t.committed)),
+        (_("Available to allocate"), format_amount(t.available)),
         (
-            f"Pipeline: approved, awaiting funding ({len(r.pipeline.rows)})",
+            _("Pipeline: approved, awaiting funding (%(count)s)", count=len(r.pipeline.rows)),
             format_amount(r.pipeline.total),
         ),
-        ("Of the pipeline, fundable now from the pools", format_amount(r.pipeline.fundable_total)),
-    ]
-    selection_rows = [
-        (f"Funded programmes ({c.programmes})", format_amount(c.funded)),
-        ("of which direct costs", format_amount(c.funded_direct)),
-        ("of which indirect support costs", format_amount(c.funded_indirect)),
         (
-            f"Allocations recorded for these programmes ({len(r.programmes)})",
+            _("Of the pipeline, fundable now from the pools"),
+            format_amount(r.pipeline.fundable_total),
+        ),
+    ]
+    body = _(r.decision_body)
+    selection_rows = [
+        (_("Funded programmes (%(count)s)", count=c.programmes), format_amount(c.funded)),
+        (_("of which direct costs"), format_amount(c.funded_direct)),
+        (_("of which indirect support costs"), format_amount(c.funded_indirect)),
+        (
+            _("Allocations recorded for these programmes (%(count)s)", count=len(r.programmes)),
             format_amount(r.programmes_allocated),
         ),
-        ("Disbursed on these allocations", format_amount(r.programmes_disbursed)),
-        (f"Approved, awaiting funding ({c.pipeline_programmes})", format_amount(c.pipeline)),
-        (f"Under {r.decision_body} review ({c.review_programmes})", format_amount(c.review)),
+        (_("Disbursed on these allocations"), format_amount(r.programmes_disbursed)),
+        (
+            _("Approved, awaiting funding (%(count)s)", count=c.pipeline_programmes),
+            format_amount(c.pipeline),
+        ),
+        (
+            _("Under %(body)s review (%(count)s)", body=body, count=c.review_programmes),
+            format_amount(c.review),
+        ),
     ]
     selection = Part(
-        f"The programmes of this report ({r.scope})",
+        _("The programmes of this report (%(scope)s)", scope=r.scope),
         table=ReportTable(
-            "The programmes of this report", ("", "USD"), selection_rows, (0.7, 0.3), (1,)
+            _("The programmes of this report"), ("", "USD"), selection_rows, (0.7, 0.3), (1,)
         ),
     )
     if c.funded != r.programmes_allocated:
         selection.notes.append(
-            f"The funded programmes' budgets ({format_usd(c.funded)}, counted as on the "
-            f"dashboard) differ from their recorded allocations "
-            f"({format_usd(r.programmes_allocated)}): a budget changed after its allocation."
+            _(
+                "The funded programmes' budgets (%(funded)s, counted as on the dashboard) differ "
+                "from their recorded allocations (%(allocated)s): a budget changed after its "
+                "allocation.",
+                funded=format_usd(c.funded),
+                allocated=format_usd(r.programmes_allocated),
+            )
         )
     pools = [
-        (p.label, *_amounts(p.net, p.allocated, p.disbursed, p.available)) for p in r.balance.pools
+        (pool_name(p.code), *_amounts(p.net, p.allocated, p.disbursed, p.available))
+        for p in r.balance.pools
     ]
     return [
         Part(
-            "The fund's money (whole fund)",
-            table=ReportTable("The fund's money", ("", "USD"), fund_rows, (0.7, 0.3), (1,)),
+            _("The fund's money (whole fund)"),
+            table=ReportTable(_("The fund's money"), ("", "USD"), fund_rows, (0.7, 0.3), (1,)),
         ),
         selection,
         Part(
-            "By pool (unearmarked money and earmarks per thematic area)",
+            _("By pool (unearmarked money and earmarks per thematic area)"),
             table=ReportTable(
-                "The fund's money by pool",
-                ("Pool", "Net received", "Allocated", "Disbursed", "Available"),
+                _("The fund's money by pool"),
+                (_("Pool"), _("Net received"), _("Allocated"), _("Disbursed"), _("Available")),
                 pools,
                 (0.28, 0.18, 0.18, 0.18, 0.18),
                 (1, 2, 3, 4),
-                total=("All pools", *_amounts(t.net, t.allocated, t.disbursed, t.available)),
+                total=(_("All pools"), *_amounts(t.net, t.allocated, t.disbursed, t.available)),
             ),
         ),
     ]
@@ -185,25 +233,28 @@ def _donors(r: AllocationReport) -> list[Part]:
     part = (
         Part(
             table=ReportTable(
-                "Contributions by donor",
-                ("Donor", "Deposits", "Gross (USD)", "Fee (USD)", "Net (USD)"),
+                _("Contributions by donor"),
+                (_("Donor"), _("Deposits"), _("Gross (USD)"), _("Fee (USD)"), _("Net (USD)")),
                 rows,
                 (0.34, 0.12, 0.18, 0.18, 0.18),
                 (1, 2, 3, 4),
-                total=("All donors", t.contributions, *_amounts(t.gross, t.fees, t.net)),
+                total=(_("All donors"), t.contributions, *_amounts(t.gross, t.fees, t.net)),
             )
         )
         if rows
-        else Part(text="No contribution has been received.")
+        else Part(text=_("No contribution has been received."))
     )
     if r.voided:
+        voided = "; ".join(
+            f"{v.donor}, {long_date(v.received_on)}, {format_usd(v.gross)}: {v.reason}"
+            for v in r.voided
+        )
         part.notes.append(
-            f"Left out: {len(r.voided)} contribution(s) voided as entered by mistake ("
-            + "; ".join(
-                f"{v.donor}, {long_date(v.received_on)}, {format_usd(v.gross)}: {v.reason}"
-                for v in r.voided
+            _(
+                "Left out: %(count)s contribution(s) voided as entered by mistake (%(voided)s).",
+                count=len(r.voided),
+                voided=voided,
             )
-            + ")."
         )
     return [part]
 
@@ -219,25 +270,28 @@ def coverage_table(
 ) -> ReportTable:
     """Funded, share, (target), approved, under review, programmes, (flag) per row, with the
     totals. The first column is wide enough for its labels: they wrap, never cut."""
-    header = [first, "Funded", "Share", "Target", "Approved", "Under review", "Prog.", "Flag"]
+    header = [first, _("Funded"), _("Share"), _("Target"), _("Approved"), _("Under review")]
+    header += [_("Prog."), _("Flag")]
     widths = [0.25, 0.14, 0.08, 0.08, 0.14, 0.14, 0.06, 0.11]
     if title:  # labels with titles: the room of the amounts goes to them
         widths = [0.31, 0.125, 0.075, 0.075, 0.125, 0.125, 0.055, 0.11]
     if not targets:
         header, widths = header[:3] + header[4:7], [0.31, 0.16, 0.09, 0.16, 0.16, 0.12]
-        header[-1] = "Programmes"
+        header[-1] = _("Programmes")
     data = []
     for row in rows:
-        label = f"{row.label}: {row.title}" if title and row.title != row.label else row.label
+        label = row_label(row)
+        if title and row.title != row.label:
+            label = f"{label}: {row_title(row)}"
         values = [label, format_amount(row.funded), percent(row.share)]
         if targets:
             values.append(percent(row.target))
         values += [format_amount(row.pipeline), format_amount(row.review), row.programmes]
         if targets:
-            values.append(row.flag_label)
+            values.append(flag_words(row.flag))
         data.append(tuple(values))
     funded = r.coverage.totals.funded
-    total = ["Total", format_amount(funded), "100.00%" if funded else ""]
+    total = [_("Total"), format_amount(funded), percent(Decimal(1)) if funded else ""]
     if targets:
         total.append("")
     total += [
@@ -282,98 +336,37 @@ def coverage_part(
 
 def _areas(r: AllocationReport) -> list[Part]:
     areas = r.coverage.areas
-    note = (
+    note = _(
         "An objective that lies in several thematic areas gives each an equal part of its "
         "money, so the areas add up to the total."
     )
-    return [
-        coverage_part(r, areas, "Thematic area", "Funded money by thematic area", note, titled=True)
-    ]
+    caption = _("Funded money by thematic area")
+    return [coverage_part(r, areas, _("Thematic area"), caption, note, titled=True)]
 
 
 def _objectives(r: AllocationReport) -> list[Part]:
     objectives = r.coverage.objectives
-    note = (
+    note = _(
         "Indirect support costs are spread over the objectives in proportion to the direct "
         "costs budgeted for each."
     )
-    return [coverage_part(r, objectives, "GCM objective", "Funded money by objective", note)]
-
-
-def gap_text(r: AllocationReport, row: CoverageRow) -> str:
-    """Why the row is flagged, with its figures."""
-    settings = r.coverage.settings
-    target = percent(row.target or ZERO)
-    if row.flag == UNCOVERED:
-        return f"Nothing funded, approved or under review, for a target of {target}."
-    if row.flag == PIPELINE_ONLY:
-        waiting = [
-            f"{format_usd(amount)} {what}"
-            for amount, what in (
-                (row.pipeline, "approved, awaiting funding"),
-                (row.review, f"under {r.decision_body} review"),
-            )
-            if amount
-        ]
-        return f"Nothing funded yet; {' and '.join(waiting)}. Target {target}."
-    if row.flag == UNDER_TARGET:
-        at_target = ((row.target or ZERO) * r.coverage.totals.funded).quantize(CENT)
-        return (
-            f"{format_usd(row.funded)} funded, {percent(row.share)} of the funded money: "
-            f"below {percent(settings.under_target_fraction)} of its target of {target} "
-            f"({format_usd(at_target)} at target)."
-        )
-    return (
-        f"{format_usd(row.funded)} funded, {percent(row.share)} of the funded money: more "
-        f"than {settings.concentrated_multiple.normalize()} times its target of {target}."
-    )
-
-
-def _gaps(r: AllocationReport) -> list[Part]:
-    c = r.coverage
-    settings = c.settings
-    explain = (
-        "Flags compare each row's share of the funded money with its target share: "
-        "uncovered (nothing funded, approved or under review), pipeline only (nothing "
-        "funded yet, but money approved or under review), under target (below "
-        f"{percent(settings.under_target_fraction)} of the target), concentrated (above "
-        f"{settings.concentrated_multiple.normalize()} times the target). A row whose target "
-        "is 0% is never uncovered or under target."
-    )
-    flagged = [("Thematic area", x) for x in c.areas if x.flag] + [
-        ("Objective", x) for x in c.objectives if x.flag
-    ]
-    if not flagged:
-        return [Part(text="No thematic area or objective is flagged.", notes=[explain])]
-    rows = [
-        (
-            f"{kind} {row.label}" + (f": {row.title}" if kind == "Thematic area" else ""),
-            row.flag_label,
-            gap_text(r, row),
-        )
-        for kind, row in flagged
-    ]
-    table = ReportTable(
-        "The flagged thematic areas and objectives, and why",
-        ("Where", "Flag", "Why"),
-        rows,
-        (0.32, 0.13, 0.55),
-        flags=1,
-    )
-    return [Part(table=table, notes=[explain])]
+    caption = _("Funded money by objective")
+    return [coverage_part(r, objectives, _("GCM objective"), caption, note)]
 
 
 def _regions(r: AllocationReport) -> list[Part]:
     c = r.coverage
     if r.countries:
         countries = Part(
-            "Funded money by country",
+            _("Funded money by country"),
             table=ReportTable(
-                "Funded money by country",
-                ("Country", "Region", "Programmes", "Funded (USD)"),
+                _("Funded money by country"),
+                (_("Country"), _("Region"), _("Programmes"), _("Funded (USD)")),
                 [
                     (
-                        f"{row.name} ({row.iso2})" if row.iso2 else row.name,
+                        f"{country_name(row.iso2, current_language(), row.name)} ({row.iso2})"
+                        if row.iso2
+                        else _(row.name),
                         row.region,
                         row.programmes,
                         format_amount(row.funded),
@@ -383,7 +376,7 @@ def _regions(r: AllocationReport) -> list[Part]:
                 (0.4, 0.3, 0.12, 0.18),
                 (2, 3),
                 total=(
-                    "All countries",
+                    _("All countries"),
                     "",
                     "",
                     *_amounts(sum((x.funded for x in r.countries), ZERO)),
@@ -391,19 +384,23 @@ def _regions(r: AllocationReport) -> list[Part]:
             ),
         )
     else:
-        countries = Part("Funded money by country", text="No funded programme.")
+        countries = Part(_("Funded money by country"), text=_("No funded programme."))
     countries.notes.append(
-        "Each region's funded money over its countries: a programme's money is split "
-        "equally over its regions, then equally over its countries in each region."
+        _(
+            "Each region's funded money over its countries: a programme's money is split "
+            "equally over its regions, then equally over its countries in each region."
+        )
     )
     regions = coverage_part(
         r,
         c.regions,
-        "M49 region",
-        "Funded money by region",
-        "A programme's money is split equally over the distinct regions of its countries; a "
-        "programme without countries counts under “Global”. The target of a region is an equal "
-        "share.",
+        _("M49 region"),
+        _("Funded money by region"),
+        _(
+            "A programme's money is split equally over the distinct regions of its countries; a "
+            "programme without countries counts under “Global”. The target of a region is an "
+            "equal share."
+        ),
         chart=False,
     )
     return [regions, countries]
@@ -413,10 +410,12 @@ def _organizations(r: AllocationReport) -> list[Part]:
     organizations = coverage_part(
         r,
         r.coverage.organizations,
-        "Organization",
-        "Funded money by participating organization",
-        "An organization's money is its own direct costs and its own indirect support costs in "
-        "the programmes' budgets.",
+        _("Organization"),
+        _("Funded money by participating organization"),
+        _(
+            "An organization's money is its own direct costs and its own indirect support costs "
+            "in the programmes' budgets."
+        ),
         chart=False,
         targets=False,
         titled=True,
@@ -426,26 +425,25 @@ def _organizations(r: AllocationReport) -> list[Part]:
 
 def _markers(r: AllocationReport) -> list[Part]:
     c = r.coverage
-    markers = (("Gender marker", c.gender_markers), ("Human rights marker", c.human_rights_markers))
+    markers = (
+        (_("Gender marker"), _("Funded money by gender marker score"), c.gender_markers),
+        (
+            _("Human rights marker"),
+            _("Funded money by human rights marker score"),
+            c.human_rights_markers,
+        ),
+    )
     parts = [
-        coverage_part(
-            r,
-            rows,
-            "Score",
-            f"Funded money by {name.lower()} score",
-            heading=name,
-            targets=False,
-            titled=True,
-        )
-        for name, rows in markers
+        coverage_part(r, rows, _("Score"), caption, heading=name, targets=False, titled=True)
+        for name, caption, rows in markers
     ]
-    parts[-1].notes.append("A programme counts fully under its marker scores.")
+    parts[-1].notes.append(_("A programme counts fully under its marker scores."))
     return parts
 
 
 def _pipeline(r: AllocationReport) -> list[Part]:
     if not r.pipeline_rows:
-        return [Part(text="No approved proposal awaits funding.")]
+        return [Part(text=_("No approved proposal awaits funding."))]
     rows = [
         (
             proposal_reference(p.proposal_id),
@@ -454,27 +452,40 @@ def _pipeline(r: AllocationReport) -> list[Part]:
             p.approved_at.date().isoformat() if p.approved_at else None,
             format_amount(p.total),
             format_amount(p.running_total),
-            "Yes" if p.fundable else f"No ({format_amount(p.shortfall)} short)",
+            _("Yes")
+            if p.fundable
+            else _("No (%(amount)s short)", amount=format_amount(p.shortfall)),
         )
         for p in r.pipeline_rows
     ]
     table = ReportTable(
-        "Approved proposals awaiting funding, in order of approval",
-        ("Ref.", "Title", "Org.", "Approved", "Budget", "Running total", "Fundable now"),
+        _("Approved proposals awaiting funding, in order of approval"),
+        (
+            _("Ref."),
+            _("Title"),
+            _("Org."),
+            _("Approved"),
+            _("Budget"),
+            _("Running total"),
+            _("Fundable now"),
+        ),
         rows,
         (0.085, 0.225, 0.1, 0.11, 0.15, 0.15, 0.18),
         (4, 5),
-        total=("Total", "", "", "", format_amount(r.pipeline_total), "", ""),
+        total=(_("Total"), "", "", "", format_amount(r.pipeline_total), "", ""),
         size=7.5,
     )
     return [
         Part(
             table=table,
             notes=[
-                "In order of approval. The running total and “fundable now” are over the whole "
-                "fund's pipeline: each proposal in turn from its own pools (earmarks of its "
-                "primary objective's areas, then unearmarked money), with the money available "
-                f"as of {long_date(r.day)}."
+                _(
+                    "In order of approval. The running total and “fundable now” are over the "
+                    "whole fund's pipeline: each proposal in turn from its own pools (earmarks of "
+                    "its primary objective's areas, then unearmarked money), with the money "
+                    "available as of %(day)s.",
+                    day=long_date(r.day),
+                )
             ],
         )
     ]
@@ -482,57 +493,85 @@ def _pipeline(r: AllocationReport) -> list[Part]:
 
 def _programmes(r: AllocationReport) -> list[Part]:
     if not r.programmes:
-        return [Part(text="No programme is funded.")]
+        return [Part(text=_("No programme is funded."))]
     rows = [
         (
             p.reference,
             p.title,
             p.organization,
-            ", ".join(p.countries) or "Global",
+            ", ".join(p.countries) or _("Global"),
             p.allocated_on.isoformat(),
             *_amounts(p.amount, p.disbursed),
         )
         for p in r.programmes
     ]
     table = ReportTable(
-        "The funded programmes",
-        ("Ref.", "Title", "Org.", "Countries", "Allocated on", "Allocated", "Disbursed"),
+        _("The funded programmes"),
+        (
+            _("Ref."),
+            _("Title"),
+            _("Org."),
+            _("Countries"),
+            _("Allocated on"),
+            _("Allocated"),
+            _("Disbursed"),
+        ),
         rows,
         (0.085, 0.285, 0.1, 0.12, 0.11, 0.15, 0.15),
         (5, 6),
-        total=("Total", "", "", "", "", *_amounts(r.programmes_allocated, r.programmes_disbursed)),
+        total=(
+            _("Total"),
+            "",
+            "",
+            "",
+            "",
+            *_amounts(r.programmes_allocated, r.programmes_disbursed),
+        ),
         size=7.5,
     )
     return [Part(table=table)]
 
 
 def _method(r: AllocationReport) -> list[Part]:
+    body = _(r.decision_body)
     as_of = (
-        f"The figures stand at the end of {long_date(r.day)} (UTC): contributions received "
-        "and voids made after it, allocations dated after it, disbursements paid after it "
-        "and proposal decisions recorded after it are left out. A proposal counts as funded "
-        "from its allocation date; otherwise its state that day is the one its last "
-        "transition in the audit trail gave it. Budgets are the proposals' current ones."
+        _(
+            "The figures stand at the end of %(day)s (UTC): contributions received and voids "
+            "made after it, allocations dated after it, disbursements paid after it and proposal "
+            "decisions recorded after it are left out. A proposal counts as funded from its "
+            "allocation date; otherwise its state that day is the one its last transition in the "
+            "audit trail gave it. Budgets are the proposals' current ones.",
+            day=long_date(r.day),
+        )
         if r.as_of
-        else "The figures are the records as they stood when the report was made."
+        else _("The figures are the records as they stood when the report was made.")
     )
     return [
         Part(
             points=[
                 as_of,
-                "Funded money: the budgets of the funded and closed programmes (direct costs "
-                "plus indirect support costs at the fund's rate, rounded per organization), as "
-                "on the coverage dashboard. Approved: proposals approved by the "
-                f"{r.decision_body} awaiting funding. Under review: proposals before the "
-                f"{r.decision_body}.",
-                "Call and period select the programmes as on the dashboard: a programme's date "
-                "is its allocation date when it has one, else the date it was submitted. The "
-                "fund's money, the pools and the donors are always those of the whole fund.",
-                "Contributions: gross as received, less the Administrative Agent's fee, give "
-                "the net added to the pools; voided contributions count nowhere.",
-                "Amounts are in US dollars, exact to the cent. Shares are of the funded money.",
-                "Flags are written in words and in colour: uncovered and pipeline only in red, "
-                "under target in brown, concentrated in purple.",
+                _(
+                    "Funded money: the budgets of the funded and closed programmes (direct costs "
+                    "plus indirect support costs at the fund's rate, rounded per organization), "
+                    "as on the coverage dashboard. Approved: proposals approved by the %(body)s "
+                    "awaiting funding. Under review: proposals before the %(body)s.",
+                    body=body,
+                ),
+                _(
+                    "Call and period select the programmes as on the dashboard: a programme's "
+                    "date is its allocation date when it has one, else the date it was "
+                    "submitted. The fund's money, the pools and the donors are always those of "
+                    "the whole fund."
+                ),
+                _(
+                    "Contributions: gross as received, less the Administrative Agent's fee, give "
+                    "the net added to the pools; voided contributions count nowhere."
+                ),
+                _("Amounts are in US dollars, exact to the cent. Shares are of the funded money."),
+                _(
+                    "Flags are written in words and in colour: uncovered and pipeline only in "
+                    "red, under target in brown, concentrated in purple."
+                ),
             ]
         )
     ]

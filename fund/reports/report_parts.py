@@ -7,9 +7,72 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from fund.coverage.queries import CoverageRow
+from babel.dates import format_date
+from babel.numbers import format_percent
+from flask_babel import gettext as _
+
+from fund.coverage.queries import (
+    FLAG_LABELS,
+    GLOBAL_LABEL,
+    GLOBAL_REGION,
+    MARKER_TITLES,
+    NO_MARKER,
+    NOT_SCORED,
+    CoverageRow,
+)
+from fund.i18n import DEFAULT, current_language, moment_text
+from fund.reports.pdf.styles import long_date, long_time, percent
+
+_MARKER_TITLES = frozenset({*MARKER_TITLES.values(), NO_MARKER})
+
+
+def day_words(day: date) -> str:
+    """A day in words in the request's language: "4 December 2026" in English."""
+    language = current_language()
+    return long_date(day) if language == DEFAULT else format_date(day, "d MMMM y", locale=language)
+
+
+def share_words(share: Decimal | None) -> str:
+    """A share as a percentage with two decimals: "12.50%" in English, "12,50 %" in French."""
+    language = current_language()
+    if share is None or language == DEFAULT:
+        return percent(share)
+    return format_percent(share, "#,##0.00%", locale=language)
+
+
+def moment_words(moment: datetime) -> str:
+    """A UTC moment in words: "4 December 2026, 17:07 UTC" in English."""
+    return long_time(moment) if current_language() == DEFAULT else moment_text(moment)
+
+
+def row_label(row: CoverageRow) -> str:
+    """A coverage row's label as shown: a marker's score and the row of the programmes
+    without countries in the request's language, the others (reference data) as they are."""
+    if row.label == "Not scored" and row.key == NOT_SCORED:
+        return _("Not scored")
+    if row.label == f"Score {row.key}":
+        return _("Score %(score)s", score=row.key)
+    if row.key == GLOBAL_REGION and row.label == GLOBAL_LABEL:
+        return _(GLOBAL_LABEL)
+    return row.label
+
+
+def row_title(row: CoverageRow) -> str:
+    """A coverage row's title as shown (a marker score's meaning translated)."""
+    if row.title in _MARKER_TITLES:
+        return _(row.title)
+    if row.key == GLOBAL_REGION and row.title == GLOBAL_LABEL:
+        return _(GLOBAL_LABEL)
+    return row.title
+
+
+def flag_words(flag: str | None) -> str:
+    """A coverage row's flag as shown, in the request's language ("" without one)."""
+    return _(FLAG_LABELS[flag]) if flag else ""
 
 
 @dataclass(frozen=True)

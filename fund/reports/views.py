@@ -223,9 +223,9 @@ def allocation_page():
         sections=sections(report),
         figures=key_figures(report),
         facts=cover_facts(report),
-        trace=TRACE_NOTE,
+        trace=_(TRACE_NOTE),
         charts={"objectives": chart},
-        flag_codes={label: code for code, label in (FLAG_LABELS | RESULTS_FLAG_LABELS).items()},
+        flag_codes={_(label): code for code, label in (FLAG_LABELS | RESULTS_FLAG_LABELS).items()},
         args={name: value for name, value in chosen.values.items() if value},
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
@@ -23,6 +24,7 @@ from fund.reports.pdf.styles import (
     flag_colour,
     register_fonts,
 )
+from fund.reports.report_parts import row_label, row_title
 
 # Colours of the bars, as on the dashboard's chart.
 FUNDED_COLOUR = colors.HexColor("#0b4f8a")
@@ -53,7 +55,12 @@ def bar_chart(
     width = TEXT_WIDTH
     # Labels wrap, never cut: a row is as tall as its label's lines.
     labels = [
-        simpleSplit(f"{row.label}: {row.title}" if titled else row.label, REGULAR, 7.5, label_width)
+        simpleSplit(
+            f"{row_label(row)}: {row_title(row)}" if titled else row_label(row),
+            REGULAR,
+            7.5,
+            label_width,
+        )
         or [""]
         for row in rows
     ]
@@ -75,18 +82,28 @@ def bar_chart(
 
     # Legend.
     legend = [
-        ("Funded", FUNDED_COLOUR),
-        ("Approved (pipeline)", PIPELINE_COLOUR),
-        ("Under committee review", REVIEW_COLOUR),
+        (_("Funded"), FUNDED_COLOUR),
+        (_("Approved (pipeline)"), PIPELINE_COLOUR),
+        (_("Under committee review"), REVIEW_COLOUR),
     ]
     cursor = plot_left
     for text, colour in legend:
         drawing.add(Rect(cursor, height - 10, 8, 7, fillColor=colour, strokeColor=None))
-        drawing.add(String(cursor + 11, height - 9, text, fontName=REGULAR, fontSize=7))
+        drawing.add(
+            String(cursor + 11, height - 9, display_text(text), fontName=REGULAR, fontSize=7)
+        )
         cursor += 16 + stringWidth(text, REGULAR, 7) + 8
     if targets:
         drawing.add(Line(cursor + 4, height - 11, cursor + 4, height - 2, strokeWidth=1.5))
-        drawing.add(String(cursor + 9, height - 9, "Target share", fontName=REGULAR, fontSize=7))
+        drawing.add(
+            String(
+                cursor + 9,
+                height - 9,
+                display_text(_("Target share")),
+                fontName=REGULAR,
+                fontSize=7,
+            )
+        )
     # Grid and axis.
     tick = Decimal(0)
     while tick <= scale_top:
@@ -152,7 +169,7 @@ def bar_chart(
                 String(
                     plot_right + 6,
                     bar_y + 1.5,
-                    FLAG_LABELS[row.flag],
+                    display_text(_(FLAG_LABELS[row.flag])),
                     fontName=BOLD,
                     fontSize=6.5,
                     fillColor=flag_colour(FLAG_LABELS[row.flag]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
@@ -20,6 +21,7 @@ from fund.reports.pdf.styles import (
     BLUE,
     BOLD,
     CONTENT_WIDTH,
+    FLAG_COLOURS,
     LINE,
     REGULAR,
     SOFT,
@@ -29,6 +31,13 @@ from fund.reports.pdf.styles import (
     flag_colour,
     register_fonts,
 )
+
+
+def _flag_colour(text: str) -> Any:
+    """The colour of a cell of flags written in the request's language (the first decides)."""
+    first = text.split(",")[0].strip()
+    english = {_(label): label for label in FLAG_COLOURS}.get(first, first)
+    return flag_colour(english)
 
 
 def _split_word(line: str, font: str, size: float, width: float) -> list[str]:
@@ -72,8 +81,8 @@ def widest_words(
 ) -> list[float]:
     """The width of the widest word of each column over `lines` (cells, font)."""
     widest = [0.0] * columns
-    for font in {font for _, font in lines}:
-        words: list[set[str]] = [set() for _ in range(columns)]
+    for font in {font for _values, font in lines}:
+        words: list[set[str]] = [set() for _column in range(columns)]
         for values, line_font in lines:
             if line_font == font:
                 for column, value in enumerate(values):
@@ -187,7 +196,7 @@ def data_table(
         ]
     if flags is not None:
         for index, row in enumerate(rows, start=1):
-            colour = flag_colour(str(row[flags] or ""))
+            colour = _flag_colour(str(row[flags] or ""))
             if colour is not None:
                 commands.append(("TEXTCOLOR", (flags, index), (flags, index), colour))
     table.setStyle(TableStyle(commands))
