@@ -50,7 +50,11 @@ def bar_chart(
     titles too, wrapped over as many lines as they need."""
     register_fonts()
     label_width = 190.0 if titled else 150.0
-    flag_width, line_height, bar_height = 62.0, 8.5, 8.0
+    line_height, bar_height = 8.5, 8.0
+    # Room after the bars for the longest flag as the reader's language writes it.
+    flag_width = max(
+        [62.0] + [stringWidth(_(FLAG_LABELS[row.flag]), BOLD, 6.5) + 10 for row in rows if row.flag]
+    )
     top, bottom = 24.0, 20.0
     width = TEXT_WIDTH
     # Labels wrap, never cut: a row is as tall as its label's lines.
@@ -86,7 +90,8 @@ def bar_chart(
         (_("Approved (pipeline)"), PIPELINE_COLOUR),
         (_("Under committee review"), REVIEW_COLOUR),
     ]
-    cursor = plot_left
+    # From the left edge: the legend is longer in some languages than the plot is wide.
+    cursor = 0.0
     for text, colour in legend:
         drawing.add(Rect(cursor, height - 10, 8, 7, fillColor=colour, strokeColor=None))
         drawing.add(
