@@ -92,9 +92,10 @@ LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
     .map(a => a.href)"""
 
 
+@pytest.fixture(scope="module")
 def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
     """The application with the whole demo set, as `flask fund seed --demo` makes it, served
-    (a module's fixture yields from it)."""
+    (a fixture of each crawl module that imports it)."""
     support.require_browser()
     app = support.live_app(sqlite_template, tmp_path_factory.mktemp("a11y-demo"))
     with app.app_context():
@@ -105,6 +106,11 @@ def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
         db.session.commit()
     with support.LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def browser(demo_server: support.LiveServer):
+    yield from support.launch()
 
 
 def check_every_page(browser: Any, demo_server: support.LiveServer, role: str) -> None:

@@ -5,34 +5,18 @@ of its own, so that two test workers share the crawl)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from tests import a11y_checks
-from tests import browser_support as support
+from tests.a11y_checks import browser, demo_server  # noqa: F401 - the module's fixtures
 
 pytestmark = pytest.mark.browser
 
 ROLES = ["secretariat", "committee", "admin"]
 
 
-@pytest.fixture(scope="module")
-def demo_server(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[support.LiveServer]:
-    yield from a11y_checks.demo_server(sqlite_template, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser(demo_server: support.LiveServer) -> Iterator[Any]:
-    yield from support.launch()
-
-
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_at_desktop_and_phone_width(browser, demo_server, role):
+def test_every_page_at_desktop_and_phone_width(browser, demo_server, role):  # noqa: F811
     a11y_checks.check_every_page(browser, demo_server, role)
 
 
