@@ -130,6 +130,23 @@ def test_a_year_out_of_range_is_refused_at_its_field_and_nothing_is_saved(
         assert [line.amount for line in lines] == [D("600000.00"), D("400000.00")]
 
 
+def test_a_huge_duration_typed_offers_no_more_than_the_longest_programme_s_years(
+    app, client, applicant, make_proposal
+) -> None:
+    """A duration of 120,000 months is refused at its field; the page offers the ten years a
+    programme may last, not a year for each twelve months typed (with 2^31 months typed, the
+    page never finished)."""
+    proposal_id = make_proposal(applicant)
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
+    form = _edit_form_from(page) | {"duration_months": "120000", "save": "Save draft"}
+    response = client.post(f"/proposals/{proposal_id}/edit", data=form)
+    assert response.status_code == 400
+    shown = response.get_data(as_text=True)
+    assert 'href="#duration_months"' in shown
+    assert ">Year 10<" in shown and ">Year 11<" not in shown
+
+
 def test_a_line_after_the_programme_s_end_is_kept_on_the_draft_but_not_submitted(
     app, client, applicant, make_proposal
 ) -> None:

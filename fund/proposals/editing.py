@@ -66,9 +66,9 @@ def set_choices(form: ProposalForm) -> None:
 
 
 def year_choices(form: ProposalForm) -> list[Any]:
-    """The programme's years (from the duration in the form), and any later year a row holds,
-    marked as after the programme's end."""
-    years = programme_years(form.duration_months.data)
+    """The programme's years (from the duration in the form, no more than the longest
+    programme's), and any later year a row holds, marked as after the programme's end."""
+    years = min(programme_years(form.duration_months.data), MAX_PROGRAMME_YEARS)
     typed = [
         row.form.year.data
         for row in form.budget
