@@ -7,8 +7,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from fund.cli_language import in_command_language, refusal, say
 from fund.extensions import db
+from fund.labels import N_
 from workflows import PROPOSAL_WORKFLOW, to_mermaid
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 from workflows.report import REPORT_WORKFLOW
@@ -24,6 +28,26 @@ DIAGRAMS = {
     "voting_round": VOTING_ROUND_WORKFLOW,
     "report": REPORT_WORKFLOW,
     "revision": REVISION_WORKFLOW,
+}
+
+
+# What `flask fund seed` counts as added, by kind.
+SEED_KINDS = {
+    "budget_categories": N_("budget categories"),
+    "calls": N_("calls for proposals"),
+    "contributions": N_("contributions"),
+    "countries": N_("countries"),
+    "fund_outcomes": N_("fund-level outcomes"),
+    "guiding_principles": N_("guiding principles"),
+    "migof_domains": N_("MiGOF domains"),
+    "objectives": N_("GCM objectives"),
+    "organizations": N_("organizations"),
+    "pools": N_("pools"),
+    "proposals": N_("proposals"),
+    "sdg_targets": N_("SDG targets"),
+    "thematic_areas": N_("thematic areas"),
+    "un_entities": N_("UN entities"),
+    "users": N_("users"),
 }
 
 
@@ -44,7 +68,7 @@ def seed_command(demo: bool) -> None:
     kept = 0
     if demo:
         if current_app.config["ENV_NAME"] == "production":
-            raise click.ClickException("The demo set is not for production databases.")
+            raise refusal(_l("The demo set is not for production databases."))
         load_demo(seed_dir, report)
         load_demo_contributions(seed_dir, report)
         load_demo_proposals(seed_dir, report)
@@ -52,25 +76,35 @@ def seed_command(demo: bool) -> None:
     from fund import caches
 
     for line in caches.ensure_built():
-        click.echo(line)
+        say(line)
     db.session.commit()
-    added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing new"
-    click.echo(f"Seed loaded: {added}.")
-    if kept:
-        click.echo(
-            f"Emails of the demo set: {kept} kept in the outbox, not sent "
-            "(flask fund mail send-pending sends them)."
+    with in_command_language():
+        added = ", ".join(
+            f"{n} {_(SEED_KINDS.get(kind, kind))}" for kind, n in sorted(report.added.items())
         )
-    if demo:
-        click.echo("")
-        click.echo(f"Demo accounts (password for all: {report.demo_password}):")
-        for line in accounts_table(report.demo_accounts):
-            click.echo(f"  {line}".rstrip())
+        click.echo(
+            _("Seed loaded: %(added)s.", added=added) if added else _("Seed loaded: nothing new.")
+        )
+        if kept:
+            click.echo(
+                _(
+                    "Emails of the demo set: %(kept)s kept in the outbox, not sent "
+                    "(flask fund mail send-pending sends them).",
+                    kept=kept,
+                )
+            )
+        if demo:
+            click.echo("")
+            click.echo(
+                _("Demo accounts (password for all: %(password)s):", password=report.demo_password)
+            )
+            for line in accounts_table(report.demo_accounts):
+                click.echo(f"  {line}".rstrip())
 
 
 def accounts_table(accounts: list[tuple[str, str, str]]) -> list[str]:
     """The demo accounts as a plain-text table: email, role, organization."""
-    rows = [("Email", "Role", "Organization"), *accounts]
+    rows = [(_("Email"), _("Role"), _("Organization")), *accounts]
     widths = [max(len(row[column]) for row in rows) for column in range(2)]
     rule = ("-" * widths[0], "-" * widths[1], "-" * max(len(row[2]) for row in rows))
     return [
@@ -101,9 +135,9 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         )
     except AccountError as error:
         db.session.rollback()
-        raise click.ClickException(str(error)) from error
+        raise refusal(error) from error
     db.session.commit()
-    click.echo(f"Administrator {user.email} created.")
+    say(_l("Administrator %(email)s created.", email=user.email))
 
 
 @fund_cli.command("diagram")
@@ -122,7 +156,7 @@ def diagram_command(out: str | None, name: str) -> None:
     text = to_mermaid(DIAGRAMS[name])
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"Diagram written to {out}.")
+        say(_l("Diagram written to %(path)s.", path=out))
     else:
         click.echo(text)
 

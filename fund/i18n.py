@@ -95,6 +95,19 @@ def amount(value: Decimal | int | None) -> str:
     return format_decimal(Decimal(value), format="#,##0.00", locale=language)
 
 
+def decimals(value: Decimal | int | None, places: int) -> str:
+    """`value` with exactly `places` decimals (half-even, as Python's `format`), grouped, in the
+    page's language: `decimals(66.666, 1)` is "66.7" in English, "66,7" in French."""
+    if value is None:
+        return "—"
+    quantized = Decimal(value).quantize(Decimal(1).scaleb(-places))
+    language = current_language()
+    if language == DEFAULT:
+        return f"{quantized:,}"
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(quantized, format=pattern, locale=language, decimal_quantization=False)
+
+
 def number(value: Decimal | int | None) -> str:
     """`{{ count|number }}`: a whole number or a decimal in the page's language."""
     if value is None:

@@ -45,6 +45,10 @@ from tests.helpers import (  # noqa: F401 - the names the test modules import fr
 )
 from tests.pg import PostgresServer, find_bindir
 
+# The commands write in the language their environment asks for (`fund.cli_language`): the
+# tests read them in English whatever the machine's locale; a test of another language sets it.
+os.environ["FUND_LANGUAGE"] = "en"
+
 ROOT = Path(__file__).resolve().parent.parent
 compile_caches.install()  # URL rules, SQL statements and templates compiled once per session
 

@@ -44,6 +44,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "fund.listing",
         }
     ),
+    frozenset({"fund.cli_language"}),
     frozenset({"fund.reference", "fund.audit"}),
     frozenset({"fund.accounts"}),
     frozenset({"fund.auditlog", "fund.security"}),

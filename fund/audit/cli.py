@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 
 from fund.audit.queries import verify_chain
+from fund.cli_language import say
 from fund.cli_options import count_option
 
 audit_cli = AppGroup("audit", help="Check the tamper-evident audit trail.")
@@ -17,8 +19,23 @@ def verify_command(batch_size: int) -> None:
     """Recompute every link of the chain; exit 1 at the first broken one."""
     report = verify_chain(batch_size=batch_size)
     if report.intact:
-        head = report.head_hash or "(empty)"
-        click.echo(f"Audit trail intact: {report.count} events, head {head}")
+        if report.head_hash:
+            say(
+                _l(
+                    "Audit trail intact: %(count)s events, head %(head)s",
+                    count=report.count,
+                    head=report.head_hash,
+                )
+            )
+        else:
+            say(_l("Audit trail intact: %(count)s events, head (empty)", count=report.count))
         return
-    click.echo(f"Audit trail BROKEN at event {report.broken_at_id}: {report.problem}", err=True)
+    say(
+        _l(
+            "Audit trail BROKEN at event %(event)s: %(problem)s",
+            event=report.broken_at_id,
+            problem=report.problem,
+        ),
+        err=True,
+    )
     click.get_current_context().exit(1)

@@ -34,12 +34,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 
 from fund.coverage import totals as coverage_totals
 from fund.extensions import db, utcnow
 from fund.finance.operations import rebuild_paid_out
 from fund.finance.queries.balance import paid_out_differences
+from fund.labels import N_
 from fund.proposals import approval
 
 
@@ -51,7 +53,7 @@ class Cache:
 
     name: str
     differences: Callable[[], list[str]]
-    rebuild: Callable[[], str]
+    rebuild: Callable[[], Any]
     built: Callable[[], bool] = lambda: True
     listeners: tuple[tuple[str, Callable[..., Any]], ...] = ()
 
@@ -61,25 +63,36 @@ def configured_rate() -> Decimal:
     return Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
 
 
-def _rebuild_coverage_totals() -> str:
+# What each rebuild did, a line each: lazy translations, written in the language of the command
+# that prints them (`fund.cli_language.say`).
+
+
+def _rebuild_coverage_totals() -> Any:
     rate = configured_rate()
     rows = coverage_totals.rebuild(db.session.connection(), rate)
-    return f"Coverage totals built: {rows} rows (indirect support rate {rate})."
+    return _l(
+        "Coverage totals built: %(rows)s rows (indirect support rate %(rate)s).",
+        rows=rows,
+        rate=rate,
+    )
 
 
-def _refresh_approved_totals() -> str:
+def _refresh_approved_totals() -> Any:
     kept = approval.refresh(configured_rate())
-    return f"Totals of the {kept} approved proposal(s) in the pipeline recomputed."
+    return _l("Totals of the %(kept)s approved proposal(s) in the pipeline recomputed.", kept=kept)
 
 
-def _rebuild_paid_out() -> str:
+def _rebuild_paid_out() -> Any:
     sources = rebuild_paid_out()
-    return f"Money paid out of the {sources} allocation source(s) attributed again."
+    return _l(
+        "Money paid out of the %(sources)s allocation source(s) attributed again.",
+        sources=sources,
+    )
 
 
 CACHES: tuple[Cache, ...] = (
     Cache(
-        "coverage totals",
+        N_("coverage totals"),
         differences=lambda: coverage_totals.differences(db.session.connection(), configured_rate()),
         rebuild=_rebuild_coverage_totals,
         built=lambda: coverage_totals.built(db.session.connection(), configured_rate()),
@@ -89,13 +102,13 @@ CACHES: tuple[Cache, ...] = (
         ),
     ),
     Cache(
-        "approved proposals' totals",
+        N_("approved proposals' totals"),
         differences=lambda: approval.differences(configured_rate()),
         rebuild=_refresh_approved_totals,
         listeners=(("before_flush", approval.clear_totals_of_changed_budgets),),
     ),
     Cache(
-        "money paid out per pool",
+        N_("money paid out per pool"),
         differences=lambda: paid_out_differences(utcnow().date()),
         rebuild=_rebuild_paid_out,
     ),
@@ -118,12 +131,12 @@ def verify() -> dict[str, list[str]]:
     return {cache.name: cache.differences() for cache in CACHES}
 
 
-def rebuild() -> list[str]:
+def rebuild() -> list[Any]:
     """Recompute every kept figure; the caller commits. Returns what was done, a line each."""
     return [cache.rebuild() for cache in CACHES]
 
 
-def ensure_built() -> list[str]:
+def ensure_built() -> list[Any]:
     """Build the kept figures that were never built for the configured settings (a new
     database, a bulk load, a change of the indirect support rate); the caller commits."""
     return [cache.rebuild() for cache in CACHES if not cache.built()]

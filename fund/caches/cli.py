@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from fund import caches
+from fund.cli_language import in_command_language, refusal, say
 from fund.extensions import db
 
 
@@ -18,23 +21,33 @@ def check(*, verify: bool, rebuild: bool) -> None:
         done = caches.rebuild()
         db.session.commit()
         for line in done:
-            click.echo(line)
+            say(line)
         if not verify:
             return
     found = caches.verify()
     db.session.rollback()
     problems = [(name, problem) for name, listed in found.items() for problem in listed]
-    if problems:
+    with in_command_language():
+        if problems:
+            click.echo(
+                _(
+                    "Kept figures differ from a full recomputation in %(count)s place(s):",
+                    count=len(problems),
+                ),
+                err=True,
+            )
+            for name, problem in problems:
+                click.echo(f"  {_(name)}: {problem}", err=True)
+            click.echo(_("Run `flask fund caches --rebuild` to recompute them."), err=True)
+            raise SystemExit(1)
+        names = [_(cache.name) for cache in caches.CACHES]
         click.echo(
-            f"Kept figures differ from a full recomputation in {len(problems)} place(s):",
-            err=True,
+            _(
+                "%(names)s and %(last)s equal a full recomputation.",
+                names=", ".join(names[:-1]).capitalize(),
+                last=names[-1],
+            )
         )
-        for name, problem in problems:
-            click.echo(f"  {name}: {problem}", err=True)
-        click.echo("Run `flask fund caches --rebuild` to recompute them.", err=True)
-        raise SystemExit(1)
-    names = [cache.name for cache in caches.CACHES]
-    click.echo(f"{', '.join(names[:-1]).capitalize()} and {names[-1]} equal a full recomputation.")
 
 
 @click.command("caches")
@@ -54,5 +67,5 @@ def check(*, verify: bool, rebuild: bool) -> None:
 def caches_command(verify: bool, rebuild: bool) -> None:
     """Check or recompute the figures the fund keeps instead of recomputing them per page."""
     if not (verify or rebuild):
-        raise click.UsageError("Give --verify, --rebuild or both.")
+        raise click.UsageError(refusal(_l("Give --verify, --rebuild or both.")).message)
     check(verify=verify, rebuild=rebuild)

@@ -11,53 +11,77 @@ from datetime import date, datetime
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from fund.calls.models import Call
+from fund.cli_language import in_command_language, refusal
 from fund.cli_options import count_option, format_option
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db
+from fund.i18n import amount, decimals
 
 
 def _money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return amount(value)
+
+
+def _share(value) -> str:
+    return f"{decimals(value * 100, 2):>6}%"
 
 
 def _table(title: str, rows: list[CoverageRow], with_target: bool = True) -> list[str]:
     header = (
-        f"{'':<38} {'Funded':>16} {'Approved':>16} {'Under review':>16} "
-        f"{'Concept notes':>16} {'Prog.':>5}"
+        f"{'':<38} {_('Funded'):>16} {_('Approved'):>16} {_('Under review'):>16} "
+        f"{_('Concept notes'):>16} {_('Prog.'):>5}"
     )
-    header += f" {'Share':>7}" + (f" {'Target':>7}  Flag" if with_target else "")
+    header += f" {_('Share'):>7}" + (f" {_('Target'):>7}  {_('Flag')}" if with_target else "")
     lines = [title, header]
     for row in rows:
         line = (
             f"{row.label[:38]:<38} {_money(row.funded):>16} {_money(row.pipeline):>16} "
             f"{_money(row.review):>16} {_money(row.notes):>16} {row.programmes:>5} "
-            f"{row.share * 100:>6.2f}%"
+            f"{_share(row.share)}"
         )
         if with_target:
-            target = "" if row.target is None else f"{row.target * 100:>6.2f}%"
+            target = "" if row.target is None else _share(row.target)
             line += f" {target:>7}  {row.flag or ''}"
         lines.append(line.rstrip())
     return [*lines, ""]
 
 
 def render_table(report: Coverage) -> str:
+    """The coverage as a text table, in the language of the moment (a command's: see
+    `fund.cli_language`)."""
     totals = report.totals
     lines = [
-        f"Funded: USD {_money(totals.funded)} in {totals.programmes} programme(s) "
-        f"(direct {_money(totals.funded_direct)}, indirect {_money(totals.funded_indirect)})",
-        f"Approved (pipeline): USD {_money(totals.pipeline)} · "
-        f"under committee review: USD {_money(totals.review)} · "
-        f"concept notes in the pipeline (indicative): USD {_money(totals.notes)}",
+        _(
+            "Funded: USD %(funded)s in %(programmes)s programme(s) "
+            "(direct %(direct)s, indirect %(indirect)s)",
+            funded=_money(totals.funded),
+            programmes=totals.programmes,
+            direct=_money(totals.funded_direct),
+            indirect=_money(totals.funded_indirect),
+        ),
+        _(
+            "Approved (pipeline): USD %(pipeline)s · under committee review: USD %(review)s · "
+            "concept notes in the pipeline (indicative): USD %(notes)s",
+            pipeline=_money(totals.pipeline),
+            review=_money(totals.review),
+            notes=_money(totals.notes),
+        ),
         "",
     ]
-    lines += _table("GCM objectives", report.objectives)
-    lines += _table("Thematic areas (objective money split equally over its areas)", report.areas)
-    lines += _table("M49 regions (programme money split equally over its regions)", report.regions)
-    lines += _table("Gender marker", report.gender_markers, with_target=False)
-    lines += _table("Human rights marker", report.human_rights_markers, with_target=False)
-    lines += _table("Participating organizations", report.organizations, with_target=False)
+    lines += _table(_("GCM objectives"), report.objectives)
+    lines += _table(
+        _("Thematic areas (objective money split equally over its areas)"), report.areas
+    )
+    lines += _table(
+        _("M49 regions (programme money split equally over its regions)"), report.regions
+    )
+    lines += _table(_("Gender marker"), report.gender_markers, with_target=False)
+    lines += _table(_("Human rights marker"), report.human_rights_markers, with_target=False)
+    lines += _table(_("Participating organizations"), report.organizations, with_target=False)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -112,9 +136,9 @@ def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
             check_kept_figures(verify=verify, rebuild=rebuild)
             return
         if date_from and date_to and date_to < date_from:
-            raise click.BadParameter("must not be before --from", param_hint="--to")
+            raise refusal(_l("must not be before --from"), param_hint="--to")
         if call_id and db.session.get(Call, call_id) is None:
-            raise click.BadParameter(f"there is no call {call_id}", param_hint="--call")
+            raise refusal(_l("there is no call %(id)s", id=call_id), param_hint="--call")
         report = coverage(
             CoverageFilters(call_id=call_id, date_from=_date(date_from), date_to=_date(date_to)),
             include_pipeline=True,
@@ -122,6 +146,7 @@ def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
         if output == "json":
             click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         else:
-            click.echo(render_table(report), nl=False)
+            with in_command_language():
+                click.echo(render_table(report), nl=False)
 
     return command

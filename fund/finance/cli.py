@@ -7,21 +7,24 @@ import json
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from fund.cli_language import in_command_language
 from fund.cli_options import format_option
 from fund.finance.status import FundingStatus, funding_status
-from fund.money import format_amount
+from fund.i18n import amount
+from fund.labels import N_
 
 ROWS = (
-    ("deposits", "Deposits"),
-    ("administrative_agent_fee", "Administrative agent's fee"),
-    ("interest", "Interest"),
-    ("refunds", "Refunds"),
-    ("transfers", "Transfers"),
-    ("direct_costs", "Direct costs"),
-    ("balance_with_administrative_agent", "Balance with the administrative agent"),
-    ("expenditure", "Expenditure"),
-    ("participating_balance", "Balance with participating organizations"),
+    ("deposits", N_("Deposits")),
+    ("administrative_agent_fee", N_("Administrative agent's fee")),
+    ("interest", N_("Interest")),
+    ("refunds", N_("Refunds")),
+    ("transfers", N_("Transfers")),
+    ("direct_costs", N_("Direct costs")),
+    ("balance_with_administrative_agent", N_("Balance with the administrative agent")),
+    ("expenditure", N_("Expenditure")),
+    ("participating_balance", N_("Balance with participating organizations")),
 )
 
 
@@ -31,19 +34,21 @@ def finance_cli() -> None:
 
 
 def status_text(status: FundingStatus) -> list[str]:
-    """The funding status as lines of text: the fund's figures, then each organization's."""
-    lines = [f"{label:<42} {format_amount(getattr(status, name)):>20}" for name, label in ROWS]
+    """The funding status as lines of text, in the language of the moment (a command's: see
+    `fund.cli_language`): the fund's figures, then each organization's."""
+    labels = [(name, _(label)) for name, label in ROWS]
+    width = max(42, *(len(label) for _name, label in labels))
+    lines = [f"{label:<{width}} {amount(getattr(status, name)):>20}" for name, label in labels]
     lines.append("")
-    heading = ("Organization", "Transfers", "Refunds", "Expenditure", "Balance")
+    heading = (_("Organization"), _("Transfers"), _("Refunds"), _("Expenditure"), _("Balance"))
     lines.append(f"{heading[0]:<14}" + "".join(f"{h:>18}" for h in heading[1:]))
     for o in status.organizations:
         figures = (o.transfers, o.refunds, o.expenditure, o.participating_balance)
         lines.append(
-            f"{(o.acronym or o.name)[:14]:<14}"
-            + "".join(f"{format_amount(f):>18}" for f in figures)
+            f"{(o.acronym or o.name)[:14]:<14}" + "".join(f"{amount(f):>18}" for f in figures)
         )
     if not status.organizations:
-        lines.append("No money has been transferred to a participating organization yet.")
+        lines.append(_("No money has been transferred to a participating organization yet."))
     return lines
 
 
@@ -57,5 +62,6 @@ def status_command(output: str) -> None:
     if output == "json":
         click.echo(json.dumps(status.to_dict(), indent=2))
         return
-    for line in status_text(status):
-        click.echo(line.rstrip())
+    with in_command_language():
+        for line in status_text(status):
+            click.echo(line.rstrip())

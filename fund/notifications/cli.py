@@ -13,7 +13,9 @@ from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 
+from fund.cli_language import refusal, say
 from fund.cli_options import count_option
 from fund.extensions import db
 from fund.notifications import operations, outbox, queries
@@ -23,15 +25,26 @@ mail_cli = AppGroup("mail", help="Send waiting email, daily digests and vote rem
 
 def _outbox() -> None:
     status = queries.outbox_status()
-    click.echo(f"Outbox: {status['waiting']} waiting, {status['given_up']} given up.")
+    say(
+        _l(
+            "Outbox: %(waiting)s waiting, %(given_up)s given up.",
+            waiting=status["waiting"],
+            given_up=status["given_up"],
+        )
+    )
 
 
 def _report(report: outbox.DeliveryReport) -> None:
-    click.echo(
-        f"Sent {report.sent}; failed {report.failed} (will be retried); given up {report.given_up}."
+    say(
+        _l(
+            "Sent %(sent)s; failed %(failed)s (will be retried); given up %(given_up)s.",
+            sent=report.sent,
+            failed=report.failed,
+            given_up=report.given_up,
+        )
     )
     for error in report.errors:
-        click.echo(f"  {error}", err=True)
+        say(f"  {error}", err=True)
     _outbox()
 
 
@@ -59,7 +72,9 @@ def send_pending_command(limit: int | None, due_only: bool, include_waiting: boo
     the server refuses it for good or after its last attempt; the secretariat is told.
     """
     if due_only and include_waiting:
-        raise click.UsageError("Choose --due-only or --include-waiting, not both.")
+        raise click.UsageError(
+            refusal(_l("Choose --due-only or --include-waiting, not both.")).message
+        )
     _report(
         outbox.deliver(
             limit=limit, include_waiting=include_waiting, resume_after_outage=not due_only
@@ -72,7 +87,7 @@ def digest_command() -> None:
     """Write and send each user's digest of the notifications waiting for it."""
     written = operations.write_digests()
     db.session.commit()  # the after-commit hook sends them; what fails waits in the outbox
-    click.echo(f"Digests written: {written}.")
+    say(_l("Digests written: %(num)s.", num=written))
     _outbox()
 
 
@@ -83,7 +98,7 @@ def remind_deadlines_command(hours: int) -> None:
     member and round)."""
     written = operations.remind_deadlines(timedelta(hours=hours))
     db.session.commit()  # sent after the commit, like every notification
-    click.echo(f"Reminders written: {written}.")
+    say(_l("Reminders written: %(num)s.", num=written))
     _outbox()
 
 
@@ -95,5 +110,5 @@ def remind_reports_command() -> None:
 
     written = remind_reports()
     db.session.commit()  # sent after the commit, like every notification
-    click.echo(f"Report reminders written: {written}.")
+    say(_l("Report reminders written: %(num)s.", num=written))
     _outbox()

@@ -7,9 +7,11 @@ import json
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from fund.cli_language import in_command_language
 from fund.cli_options import format_option
-from fund.money import format_usd
+from fund.i18n import money
 from fund.pipeline.queries import as_json, config_rate, iso_utc, ranked_pipeline
 
 
@@ -28,14 +30,22 @@ def pipeline_command(output_format: str, public: bool) -> None:
     if output_format == "json":
         click.echo(json.dumps(as_json(pipeline), indent=2, ensure_ascii=False))
         return
-    click.echo(
-        f"The pipeline as of {iso_utc(pipeline.as_of)}: {pipeline.concept_notes} concept "
-        f"note(s), {pipeline.programmes} programme(s); {format_usd(pipeline.available)} "
-        "available."
-    )
-    for e in pipeline.entries:
-        mark = "" if e.within_available else "  (beyond the money available)"
+    with in_command_language():
         click.echo(
-            f"{e.rank:>3}. {e.reference} {e.kind_label:<14} {format_usd(e.amount):>18}  "
-            f"running {format_usd(e.running_total)}{mark}  {e.title}"
+            _(
+                "The pipeline as of %(as_of)s: %(notes)s concept note(s), %(programmes)s "
+                "programme(s); %(available)s available.",
+                as_of=iso_utc(pipeline.as_of),
+                notes=pipeline.concept_notes,
+                programmes=pipeline.programmes,
+                available=money(pipeline.available),
+            )
         )
+        beyond = _("(beyond the money available)")
+        for e in pipeline.entries:
+            mark = "" if e.within_available else f"  {beyond}"
+            running = _("running %(total)s", total=money(e.running_total))
+            click.echo(
+                f"{e.rank:>3}. {e.reference} {_(e.kind_label):<14} {money(e.amount):>18}  "
+                f"{running}{mark}  {e.title}"
+            )

@@ -7,7 +7,9 @@ import json
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from fund.cli_language import in_command_language
 from fund.cli_options import format_option
 from fund.extensions import utcnow
 from fund.reporting.queries import schedule
@@ -32,11 +34,15 @@ def reports_due_command(output: str) -> None:
         ]
         click.echo(json.dumps({"reports": reports}, indent=2))
         return
-    click.echo(f"{'Programme':<12} {'Report':<24} {'Period':<22} {'Due':<10}  Status")
-    for row in rows:
+    with in_command_language():
         click.echo(
-            f"{row.programme:<12} {row.kind_label:<24} {row.period:<22} "
-            f"{row.due_on.isoformat():<10}  {row.status}"
+            f"{_('Programme'):<12} {_('Report'):<24} {_('Period'):<22} {_('Due'):<10}  "
+            f"{_('Status')}"
         )
-    if not rows:
-        click.echo("No programme owes a report.")
+        for row in rows:
+            click.echo(
+                f"{row.programme:<12} {_(row.kind_label):<24} {row.period:<22} "
+                f"{row.due_on.isoformat():<10}  {_(row.status_label).lower()}"
+            )
+        if not rows:
+            click.echo(_("No programme owes a report."))

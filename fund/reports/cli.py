@@ -9,9 +9,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from fund.calls.models import Call
+from fund.cli_language import in_command_language, refusal, say
 from fund.committee.meetings import get_meeting
 from fund.committee.models import Meeting, RoundStatus
 from fund.committee.queries import rounds_of
@@ -42,21 +46,34 @@ def _open_data(kind: str, out: Path) -> None:
     try:
         export = open_data_exports(current_app.config, utcnow(), (kind,))[kind]
     except SchemaMissing as error:
-        raise click.ClickException(str(error)) from error
-    label = OPEN_DATA_LABELS[kind]
+        raise refusal(str(error)) from error
     for e in export.excluded:
-        click.echo(
-            f"Left out {proposal_reference(e.proposal_id)} “{e.title}”: {'; '.join(e.reasons)}.",
+        say(
+            _l(
+                "Left out %(reference)s “%(title)s”: %(reasons)s.",
+                reference=proposal_reference(e.proposal_id),
+                title=e.title,
+                reasons="; ".join(e.reasons),
+            ),
             err=True,
         )
     if export.empty:
-        raise click.ClickException(
-            f"No funded programme can be published: nothing written to {out}."
+        raise refusal(
+            _l("No funded programme can be published: nothing written to %(path)s.", path=out)
         )
     out.write_bytes(export.content)
     count = len(export.published)
-    excluded = f"; {len(export.excluded)} left out (listed above)" if export.excluded else ""
-    click.echo(f"{label}: {count} programme{'s' if count != 1 else ''} written to {out}{excluded}.")
+    with in_command_language():
+        written = ngettext(
+            "%(label)s: %(num)s programme written to %(path)s",
+            "%(label)s: %(num)s programmes written to %(path)s",
+            count,
+            label=OPEN_DATA_LABELS[kind],
+            path=out,
+        )
+        if export.excluded:
+            written += _("; %(num)s left out (listed above)", num=len(export.excluded))
+        click.echo(f"{written}.")
 
 
 @export_cli.command("iati")
@@ -78,7 +95,7 @@ def export_360giving(out: Path) -> None:
 def export_xlsx(out: Path) -> None:
     """One workbook: proposals, budget lines, allocations, shares, disbursements, contributions."""
     out.write_bytes(spreadsheets.build_workbook(current_app.config))
-    click.echo(f"Workbook written to {out}.")
+    say(_l("Workbook written to %(path)s.", path=out))
 
 
 @export_cli.command("csv")
@@ -90,7 +107,14 @@ def export_csv(name: str, out: Path) -> None:
     """One table as CSV (UTF-8)."""
     table = spreadsheets.build_table(name, current_app.config)
     out.write_bytes(spreadsheets.to_csv(table))
-    click.echo(f"{table.title}: {len(table.rows)} rows written to {out}.")
+    say(
+        _l(
+            "%(table)s: %(rows)s rows written to %(path)s.",
+            table=table.title,
+            rows=len(table.rows),
+            path=out,
+        )
+    )
 
 
 def _day(value: datetime | None) -> date | None:
@@ -118,22 +142,29 @@ def report_allocation(
     """The fund allocation report (PDF), the same figures as the dashboard and the balance."""
     now = utcnow()
     if call_id and db.session.get(Call, call_id) is None:
-        raise click.BadParameter(f"there is no call {call_id}", param_hint="--call")
+        raise refusal(_l("there is no call %(id)s", id=call_id), param_hint="--call")
     if date_from and date_to and date_to < date_from:
-        raise click.BadParameter("must not be before --from", param_hint="--to")
+        raise refusal(_l("must not be before --from"), param_hint="--to")
     if as_of and as_of.date() > now.date():
-        raise click.BadParameter("cannot be in the future", param_hint="--as-of")
-    report = build_allocation_report(
-        current_app.config,
-        filters=CoverageFilters(call_id, _day(date_from), _day(date_to)),
-        as_of=_day(as_of),
-        generated_at=now,
-    )
-    out.write_bytes(render_allocation_report(report))
-    click.echo(
-        f"Allocation report as of {report.day.isoformat()} ({report.scope}): "
-        f"{len(report.programmes)} funded programmes, written to {out}."
-    )
+        raise refusal(_l("cannot be in the future"), param_hint="--as-of")
+    with in_command_language():
+        report = build_allocation_report(
+            current_app.config,
+            filters=CoverageFilters(call_id, _day(date_from), _day(date_to)),
+            as_of=_day(as_of),
+            generated_at=now,
+        )
+        out.write_bytes(render_allocation_report(report))
+        click.echo(
+            _(
+                "Allocation report as of %(day)s (%(scope)s): %(num)s funded programmes, "
+                "written to %(path)s.",
+                day=report.day.isoformat(),
+                scope=report.scope,
+                num=len(report.programmes),
+                path=out,
+            )
+        )
 
 
 _REFERENCE = re.compile(r"P-?0*(\d{1,9})", re.IGNORECASE)
@@ -145,11 +176,14 @@ def _proposal_of(reference: str) -> Proposal:
     proposal = db.session.get(Proposal, int(found.group(1))) if found else None
     if proposal is None:
         problem = (
-            f"there is no proposal {reference}"
+            _l("there is no proposal %(reference)s", reference=reference)
             if found
-            else f"{reference!r} is not a proposal reference such as P-00008"
+            else _l(
+                "%(reference)s is not a proposal reference such as P-00008",
+                reference=repr(reference),
+            )
         )
-        raise click.BadParameter(problem, param_hint="--proposal")
+        raise refusal(problem, param_hint="--proposal")
     return proposal
 
 
@@ -179,15 +213,29 @@ def report_decision(reference: str, number: int, out: Path) -> None:
     if round_ is None:
         held = ", ".join(str(r.number) for r in rounds)
         problem = (
-            f"{ref} has no round {number} (its rounds: {held})"
+            _l(
+                "%(reference)s has no round %(number)s (its rounds: %(held)s)",
+                reference=ref,
+                number=number,
+                held=held,
+            )
             if rounds
-            else f"{ref} has had no voting round"
+            else _l("%(reference)s has had no voting round", reference=ref)
         )
-        raise click.BadParameter(problem, param_hint="--round")
-    record = full_record(round_, current_app.config)
-    out.write_bytes(render_decision_record(record, generated_at=utcnow()))
-    state = "" if round_.status == RoundStatus.CLOSED else " (still open: the state so far)"
-    click.echo(f"Decision record of {ref}, round {number}{state}, written to {out}.")
+        raise refusal(problem, param_hint="--round")
+    with in_command_language():
+        record = full_record(round_, current_app.config)
+        out.write_bytes(render_decision_record(record, generated_at=utcnow()))
+        values = {"reference": ref, "number": number, "path": out}
+        click.echo(
+            _("Decision record of %(reference)s, round %(number)s, written to %(path)s.", **values)
+            if round_.status == RoundStatus.CLOSED
+            else _(
+                "Decision record of %(reference)s, round %(number)s (still open: the state so "
+                "far), written to %(path)s.",
+                **values,
+            )
+        )
 
 
 @report_cli.command("pipeline")
@@ -197,14 +245,29 @@ def report_pipeline(out: Path, public: bool) -> None:
     """The pipeline booklet (PDF): the ranked concept notes and approved programmes with their
     purpose, money, duration, objectives, UN entities, national partners, countries and the
     committee's decision; every page carries the as-of date."""
-    booklet = build_booklet(current_app.config, public=public)
-    out.write_bytes(render_booklet(booklet, generated_at=utcnow()))
-    p = booklet.pipeline
-    version = "public booklet" if public else "booklet"
-    click.echo(
-        f"Pipeline {version} as of {p.as_of:%Y-%m-%d %H:%M} UTC: {p.concept_notes} concept "
-        f"note(s) and {p.programmes} programme(s), written to {out}."
-    )
+    with in_command_language():
+        booklet = build_booklet(current_app.config, public=public)
+        out.write_bytes(render_booklet(booklet, generated_at=utcnow()))
+        p = booklet.pipeline
+        values = {
+            "as_of": f"{p.as_of:%Y-%m-%d %H:%M}",
+            "notes": p.concept_notes,
+            "programmes": p.programmes,
+            "path": out,
+        }
+        click.echo(
+            _(
+                "Pipeline public booklet as of %(as_of)s UTC: %(notes)s concept note(s) and "
+                "%(programmes)s programme(s), written to %(path)s.",
+                **values,
+            )
+            if public
+            else _(
+                "Pipeline booklet as of %(as_of)s UTC: %(notes)s concept note(s) and "
+                "%(programmes)s programme(s), written to %(path)s.",
+                **values,
+            )
+        )
 
 
 _MEETING_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -217,26 +280,34 @@ def _meeting_of(given: str) -> Meeting:
     if text.isdigit():
         meeting = get_meeting(int(text))
         if meeting is None:
-            raise click.BadParameter(f"there is no meeting {text}", param_hint="MEETING")
+            raise refusal(_l("there is no meeting %(meeting)s", meeting=text), param_hint="MEETING")
         return meeting
     if not _MEETING_DATE.fullmatch(text):
-        raise click.BadParameter(
-            f"{given!r} is neither a meeting's number nor a date such as 2026-12-05",
+        raise refusal(
+            _l(
+                "%(given)s is neither a meeting's number nor a date such as 2026-12-05",
+                given=repr(given),
+            ),
             param_hint="MEETING",
         )
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text} is not a date", param_hint="MEETING") from None
+        raise refusal(_l("%(text)s is not a date", text=text), param_hint="MEETING") from None
     held = list(
         db.session.scalars(select(Meeting).where(Meeting.held_on == day).order_by(Meeting.id))
     )
     if not held:
-        raise click.BadParameter(f"no meeting was held on {text}", param_hint="MEETING")
+        raise refusal(_l("no meeting was held on %(day)s", day=text), param_hint="MEETING")
     if len(held) > 1:
         which = "; ".join(f"{m.id}: {m.title}" for m in held)
-        raise click.BadParameter(
-            f"{len(held)} meetings were held on {text} ({which}): give its number",
+        raise refusal(
+            _l(
+                "%(num)s meetings were held on %(day)s (%(which)s): give its number",
+                num=len(held),
+                day=text,
+                which=which,
+            ),
             param_hint="MEETING",
         )
     return get_meeting(held[0].id) or held[0]
@@ -251,10 +322,19 @@ def report_meeting(meeting: str, out: Path) -> None:
     and the minutes. ID-OR-DATE is the meeting's number (/committee/meetings/<number>) or the
     day it was held (YYYY-MM-DD)."""
     found = _meeting_of(meeting)
-    record = meeting_record(found, current_app.config)
-    out.write_bytes(render_meeting_record(record, generated_at=utcnow()))
-    items = len(found.items)
-    click.echo(
-        f"Record of the meeting {found.id} “{found.title}” of {found.held_on.isoformat()} "
-        f"({items} agenda item{'' if items == 1 else 's'}), written to {out}."
-    )
+    with in_command_language():
+        record = meeting_record(found, current_app.config)
+        out.write_bytes(render_meeting_record(record, generated_at=utcnow()))
+        click.echo(
+            ngettext(
+                "Record of the meeting %(id)s “%(title)s” of %(day)s (%(num)s agenda item), "
+                "written to %(path)s.",
+                "Record of the meeting %(id)s “%(title)s” of %(day)s (%(num)s agenda items), "
+                "written to %(path)s.",
+                len(found.items),
+                id=found.id,
+                title=found.title,
+                day=found.held_on.isoformat(),
+                path=out,
+            )
+        )

@@ -12,27 +12,32 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from fund.cli_language import in_command_language
 from fund.cli_options import format_option
+from fund.i18n import decimals
+from fund.labels import N_
 from fund.results.coverage import ResultsCoverage, ResultsRow, funded_money, results_coverage
 
 COLUMNS = (
-    ("Indicators", 10),
-    ("Programmes", 10),
-    ("Baseline+target", 15),
-    ("On track", 8),
+    (N_("Indicators"), 10),
+    (N_("Programmes"), 10),
+    (N_("Baseline+target"), 15),
+    (N_("On track"), 8),
 )
 
 
 def _share(row: ResultsRow) -> str:
     share = row.on_track_share
-    return "—" if share is None else f"{share * 100:.1f}%"
+    return "—" if share is None else f"{decimals(share * 100, 1)}%"
 
 
 def _table(
     title: str, rows: list[ResultsRow], width: int = 38, *, titled: bool = False
 ) -> list[str]:
-    header = f"{'':<{width}}" + "".join(f" {name:>{size}}" for name, size in COLUMNS) + "  Flags"
+    header = f"{'':<{width}}" + "".join(f" {_(name):>{size}}" for name, size in COLUMNS)
+    header += f"  {_('Flags')}"
     lines = [title, header.rstrip()]
     for row in rows:
         figures = (
@@ -52,18 +57,23 @@ def _table(
 
 
 def render_text(report: ResultsCoverage) -> str:
+    """The results coverage as a text table, in the language of the moment (a command's: see
+    `fund.cli_language`)."""
     lines = [
-        "Results of the funded programmes: indicators, programmes with at least one, indicators "
-        "with baseline and target, share of reported indicators on track "
-        f"(off track below {report.threshold * 100:.0f}% of the year's target).",
-        "Flags, most serious first: money_without_results, off_track, no_baseline.",
+        _(
+            "Results of the funded programmes: indicators, programmes with at least one, "
+            "indicators with baseline and target, share of reported indicators on track "
+            "(off track below %(threshold)s%% of the year's target).",
+            threshold=f"{report.threshold * 100:.0f}",
+        ),
+        _("Flags, most serious first: money_without_results, off_track, no_baseline."),
         "",
     ]
-    lines += _table("GCM objectives", report.objectives)
-    lines += _table("Fund-level outcomes", report.fund_outcomes, titled=True)
-    lines += _table("Thematic areas", report.areas)
-    lines += _table("M49 regions", report.regions)
-    lines += _table("Organizations (responsible for the indicators)", report.organizations)
+    lines += _table(_("GCM objectives"), report.objectives)
+    lines += _table(_("Fund-level outcomes"), report.fund_outcomes, titled=True)
+    lines += _table(_("Thematic areas"), report.areas)
+    lines += _table(_("M49 regions"), report.regions)
+    lines += _table(_("Organizations (responsible for the indicators)"), report.organizations)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -85,6 +95,7 @@ def results_command(funded_report: Callable[[], Any]) -> click.Command:
         if output == "json":
             click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         else:
-            click.echo(render_text(report), nl=False)
+            with in_command_language():
+                click.echo(render_text(report), nl=False)
 
     return command
