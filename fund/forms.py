@@ -11,7 +11,7 @@ import wtforms
 from flask_babel import gettext
 from markupsafe import escape
 from wtforms import SelectChoice
-from wtforms.validators import NumberRange, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import Select
 
 from fund.labels import N_
@@ -22,6 +22,17 @@ from fund.routing import MAX_ID
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+# The most characters of free text a form takes: a comment, a note, a reason, a description.
+LONG_TEXT = 5000
+
+
+def long_text(label: Any, required: Any = None, **kwargs: Any) -> wtforms.TextAreaField:
+    """A field of free text of at most LONG_TEXT characters; `required`: the sentence asking
+    for it, when it must be given."""
+    validators = [] if required is None else [DataRequired(required)]
+    return wtforms.TextAreaField(label, validators=[*validators, Length(max=LONG_TEXT)], **kwargs)
 
 
 def int_or_zero(value: Any) -> int:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.calls.models import CallStage, DecisionRule, Stage
-from fund.forms import DateField, IntegerField, StringField, options
+from fund.forms import DateField, IntegerField, StringField, long_text, options
 
 
 class CallForm(SensitiveForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Give the call a title.")), Length(max=200)]
     )
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    description = long_text(_l("Description"))
     opens_on = DateField(_l("Opens on"), validators=[DataRequired(_l("Give the opening date."))])
     closes_on = DateField(
         _l("Closes on"),

@@ -21,7 +21,7 @@ from wtforms.validators import (
 from fund.accounts.sensitive import SensitiveForm
 from fund.committee.decisions import DECISION_LABELS
 from fund.committee.models import Choice
-from fund.forms import DateField, IntegerField, int_or_zero, options
+from fund.forms import DateField, IntegerField, int_or_zero, long_text, options
 from fund.proposals.forms import text_area
 
 
@@ -68,7 +68,7 @@ class ConflictForm(SensitiveForm):
 
 class CloseForm(SensitiveForm):
     fingerprint = HiddenField(validators=[DataRequired()])
-    summary = TextAreaField(_l("Committee's summary or conditions"), validators=[Length(max=5000)])
+    summary = long_text(_l("Committee's summary or conditions"))
     # A concept note the committee approved: selected for development, or approved into the
     # pipeline at a place (fund.committee.decisions checks both against the tally and the
     # pipeline; a proposal's closing ignores them).
@@ -98,12 +98,9 @@ class OpenRoundForm(FlaskForm):
 
 class ReturnForm(FlaskForm):
     version = IntegerField(validators=[DataRequired()])
-    summary = TextAreaField(
+    summary = long_text(
         _l("Committee's summary"),
-        validators=[
-            DataRequired(_l("Write the committee's summary: what the revision must address.")),
-            Length(max=5000),
-        ],
+        _l("Write the committee's summary: what the revision must address."),
     )
 
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField
+from wtforms.validators import Length
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.finance.agent import check_currency, parse_rate
@@ -26,7 +26,7 @@ from fund.finance.forms import (
     new_donor_field,
 )
 from fund.finance.operations import FinanceError
-from fund.forms import StringField, chosen, int_or_zero
+from fund.forms import StringField, chosen, int_or_zero, long_text
 from fund.money import ZERO
 
 SCHEDULE_LINES = 4  # lines of the pledge's schedule on the form; blank lines are left out
@@ -59,7 +59,7 @@ class PledgeForm(SensitiveForm):
     pledged_on = _date_field(_l("Pledged on (UTC)"), today=True)
     currency = StringField(_l("Currency"), validators=[Length(max=10)], description=CURRENCY_HINT)
     amount = amount_field(_l("Amount pledged"), _l("In the pledge's currency."))
-    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
+    note = long_text(_l("Note"))
 
     parsed_amount: Decimal | None = None
     schedule: list[tuple[date, Decimal]]
@@ -133,7 +133,7 @@ class DepositForm(SensitiveForm):
     pledge_id = SelectField(_l("Pledge paid"), coerce=int_or_zero, validate_choice=False)
     earmark = SelectField(_l("Earmark"), validate_choice=False)
     reference = StringField(_l("Reference"), validators=[Length(max=100)])
-    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
+    note = long_text(_l("Note"))
 
     parsed_amount: Decimal | None = None
     parsed_rate: Decimal | None = None
@@ -164,7 +164,4 @@ class InterestForm(AmountForm):
 class DirectCostForm(AmountForm):
     charged_on = _date_field(_l("Charged on (UTC)"), today=True)
     amount = amount_field()
-    description = TextAreaField(
-        _l("What the cost is for"),
-        validators=[DataRequired(_l("Say what the cost is for.")), Length(max=5000)],
-    )
+    description = long_text(_l("What the cost is for"), _l("Say what the cost is for."))

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from fund.finance.closure import expenditure_field
@@ -21,7 +20,7 @@ from fund.finance.forms import (
     amount_field,
     amount_problem,
 )
-from fund.forms import StringField
+from fund.forms import StringField, long_text
 from fund.money import AmountError, parse_amount
 
 
@@ -30,9 +29,8 @@ class CloseProgrammeForm(VersionForm):
     participating organization."""
 
     closed_on = _date_field(_l("Closing date (UTC)"), required=False)
-    reason = TextAreaField(
+    reason = long_text(
         _l("Reason for closing"),
-        validators=[Length(max=5000)],
         description=_l(
             "Required unless every organization has been paid its share in full and the final "
             "narrative and financial reports are accepted. Recorded in the audit log."

@@ -10,14 +10,14 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import DateInput
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.extensions import utcnow
-from fund.forms import DateField, IntegerField, StringField, chosen, int_or_zero
+from fund.forms import DateField, IntegerField, StringField, chosen, int_or_zero, long_text
 from fund.labels import N_
 from fund.money import AmountError, parse_amount
 
@@ -136,7 +136,7 @@ class ContributionForm(SensitiveForm):
     )
     earmark = SelectField(_l("Earmark"), validate_choice=False)
     reference = StringField(_l("Reference"), validators=[Length(max=100)])
-    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
+    note = long_text(_l("Note"))
 
     gross_amount: Decimal | None = None
 
@@ -149,12 +149,9 @@ class ContributionForm(SensitiveForm):
 
 
 class VoidForm(SensitiveForm):
-    reason = TextAreaField(
+    reason = long_text(
         _l("Reason for voiding"),
-        validators=[
-            DataRequired(_l("Give the reason for voiding the contribution.")),
-            Length(max=5000),
-        ],
+        _l("Give the reason for voiding the contribution."),
         description=_l("Recorded in the audit log; the contribution stays listed as voided."),
     )
 
@@ -167,7 +164,7 @@ class VersionForm(SensitiveForm):
 
 class FundForm(VersionForm):
     allocated_on = _date_field(_l("Allocation date (UTC)"), required=False)
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
+    comment = long_text(_l("Comment"))
 
 
 def _reference_field() -> StringField:

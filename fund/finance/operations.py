@@ -377,6 +377,18 @@ def _share_paid(allocation_id: int, organization_id: int) -> tuple[Decimal, Deci
     return read_amount(row.amount), read_amount(row.disbursed)
 
 
+def locked_share(allocation_id: int, organization_id: int) -> tuple[str, Decimal, Decimal]:
+    """(the organization's name, its share of the allocation, what was paid of it already), the
+    share's row locked until the transaction ends; refused when the organization has no share."""
+    organization = db.session.get(Organization, organization_id)
+    share = _share_paid(allocation_id, organization_id)
+    if share is None or organization is None:
+        raise FinanceError(
+            N_("This organization has no share in the allocation."), "organization_id"
+        )
+    return (organization.acronym or organization.name, *share)
+
+
 def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
     """Add a payment to the `disbursed` of the allocation's pools in draw order, each up to
     what it paid in. The sources' rows are locked (in code order) first, so two payments of
@@ -476,14 +488,7 @@ def record_disbursement(
             "paid_on",
             date=f"{allocation.allocated_on:%d %B %Y}",
         )
-    organization = db.session.get(Organization, organization_id)
-    share = _share_paid(allocation.id, organization_id)
-    if share is None or organization is None:
-        raise FinanceError(
-            N_("This organization has no share in the allocation."), "organization_id"
-        )
-    name = organization.acronym or organization.name
-    share_amount, disbursed = share
+    name, share_amount, disbursed = locked_share(allocation.id, organization_id)
     remaining = share_amount - disbursed
     if amount > remaining:
         raise FinanceError(

@@ -7,12 +7,11 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.finance.forms import _amount, amount_field
-from fund.forms import chosen, int_or_zero
+from fund.forms import chosen, int_or_zero, long_text
 
 
 class TransferRequestForm(SensitiveForm):
@@ -23,9 +22,8 @@ class TransferRequestForm(SensitiveForm):
         _l("Amount (USD)"),
         _l("At most what remains of the organization's share, e.g. 250,000.00."),
     )
-    override_reason = TextAreaField(
+    override_reason = long_text(
         _l("Reason for overriding the tranche conditions"),
-        validators=[Length(max=5000)],
         description=_l("Recorded with the request and in the audit log."),
     )
 
@@ -43,10 +41,6 @@ class TransferRequestForm(SensitiveForm):
 
 
 class CancelRequestForm(SensitiveForm):
-    reason = TextAreaField(
-        _l("Reason for cancelling"),
-        validators=[
-            DataRequired(_l("Give the reason for cancelling the request.")),
-            Length(max=5000),
-        ],
+    reason = long_text(
+        _l("Reason for cancelling"), _l("Give the reason for cancelling the request.")
     )

@@ -21,13 +21,19 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from fund.accounts.models import Organization, User
+from fund.accounts.models import User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import tranche
 from fund.finance.guards import Sentence, Within
 from fund.finance.models import Allocation, Disbursement
-from fund.finance.operations import FinanceError, _add, _check_amount, _share_paid
+from fund.finance.operations import (
+    FinanceError,
+    _add,
+    _check_amount,
+    _share_paid,
+    locked_share,
+)
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
 from fund.labels import N_
 from fund.locking import locked
@@ -55,10 +61,6 @@ class TrancheRefused(FinanceError):
 
 def reference(request: TransferRequest) -> str:
     return f"TR-{request.id}"
-
-
-def _name(organization: Organization) -> str:
-    return organization.acronym or organization.name
 
 
 def open_request(allocation_id: int, organization_id: int) -> TransferRequest | None:
@@ -108,14 +110,8 @@ def request_transfer(
     now = now or utcnow()
     proposal = _funded(allocation)
     _check_amount(amount, "amount")
-    organization = db.session.get(Organization, organization_id)
-    share = _share_paid(allocation.id, organization_id)  # the share's row locked from here
-    if share is None or organization is None:
-        raise FinanceError(
-            N_("This organization has no share in the allocation."), "organization_id"
-        )
-    name = _name(organization)
-    share_amount, transferred = share
+    # The share's row locked from here.
+    name, share_amount, transferred = locked_share(allocation.id, organization_id)
     pending = open_request(allocation.id, organization_id)
     if pending is not None:
         raise FinanceError(

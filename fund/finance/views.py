@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -37,6 +36,7 @@ from fund.finance.queries.balance import balance as fund_balance
 from fund.finance.queries.pipeline import pipeline_page
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg
 from fund.money import format_usd
+from fund.proposals.draft_pages import STALE_ACTION, UNREADABLE_ACTION
 from fund.proposals.models import Proposal
 from fund.proposals.models import proposal_reference as reference
 from fund.proposals.operations import rules_from_config
@@ -46,12 +46,6 @@ from fund.refusals import show_on_form
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
-
-STALE_MESSAGE = _l(
-    "This proposal changed since you opened the page (someone else acted on it). "
-    "Review its current state below, then try again."
-)
-UNREADABLE = _l("The action could not be read. Please try again.")
 
 
 def _rate():
@@ -309,7 +303,7 @@ def _refusal(form, error: Exception) -> tuple[TransitionRefused | str | None, in
     if isinstance(error, operations.FinanceError):
         return show_on_form(form, error.translated()), 400
     if isinstance(error, StaleDataError):
-        return STALE_MESSAGE, 409
+        return STALE_ACTION, 409
     return error, 400  # type: ignore[return-value]
 
 
@@ -320,7 +314,7 @@ def _act(
     run: Callable[[], str],
     *,
     refusals: tuple[type[Exception], ...],
-    unread: Callable[[Any], str | None] = lambda form: UNREADABLE,
+    unread: Callable[[Any], str | None] = lambda form: UNREADABLE_ACTION,
     check_version: bool = True,
 ):
     """Send one form of the proposal's page (`shown`: how `_render_proposal` shows it) and
@@ -333,7 +327,7 @@ def _act(
 
     def stale():
         if check_version and form.version.data != proposal.version:
-            return again(STALE_MESSAGE, 409)
+            return again(STALE_ACTION, 409)
         return None
 
     def done(message: str):
@@ -379,7 +373,7 @@ def fund(proposal_id: int):
         {"fund_form": form},
         run,
         refusals=(TransitionRefused, operations.FinanceError, StaleDataError),
-        unread=lambda form: None if form.allocated_on.errors else UNREADABLE,
+        unread=lambda form: None if form.allocated_on.errors else UNREADABLE_ACTION,
     )
 
 
@@ -428,6 +422,6 @@ def disburse(proposal_id: int, organization_id: int):
         {"disbursement": (organization_id, form)},
         run,
         refusals=(operations.FinanceError,),
-        unread=lambda form: None if any(f.errors for f in form) else UNREADABLE,
+        unread=lambda form: None if any(f.errors for f in form) else UNREADABLE_ACTION,
         check_version=False,
     )

@@ -26,6 +26,11 @@ from workflows import TransitionRefused
 
 UNREADABLE_FORM = _l("Some of what you typed cannot be saved yet; see the marked fields.")
 UNREADABLE_ACTION = _l("The action could not be read. Please try again.")
+# What a proposal's page says of an action sent from it after someone else acted on the proposal.
+STALE_ACTION = _l(
+    "This proposal changed since you opened the page (someone else acted on it). "
+    "Review its current state below, then try again."
+)
 
 # Renders the page of a proposal or concept note: (row, action form, error, status).
 Render = Callable[[Proposal, ActionForm | None, Any, int], Any]

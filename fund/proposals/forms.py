@@ -24,7 +24,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fund.accounts.forms import MultiCheckboxField
-from fund.forms import DateField, IntegerField, QuickSelect, StringField, int_or_zero, options
+from fund.forms import (
+    DateField,
+    IntegerField,
+    QuickSelect,
+    StringField,
+    int_or_zero,
+    long_text,
+    options,
+)
 from fund.i18n import LANGUAGES
 from fund.money import AmountError, parse_amount
 from fund.proposals.budget import MAX_PROGRAMME_YEARS
@@ -36,7 +44,7 @@ EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 class ActionForm(FlaskForm):
     """Fire one workflow action; `version` is the proposal version the user saw."""
 
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
+    comment = long_text(_l("Comment"))
     version = IntegerField(validators=[DataRequired()])
     trigger = HiddenField(validators=[DataRequired()])
 

@@ -460,22 +460,13 @@ def _outcome_changes(
                     changes="; ".join(changes),
                 )
             )
-    sentences += [
-        gettext(
-            "%(outcome)s: indicator “%(indicator)s” removed.",
-            outcome=name,
-            indicator=old_rows[i].get("definition"),
-        )
-        for i in removed
-    ]
-    sentences += [
-        gettext(
-            "%(outcome)s: indicator “%(indicator)s” added.",
-            outcome=name,
-            indicator=new_rows[j].get("definition"),
-        )
-        for j in added
-    ]
+    for sentence, rows, indexes in (
+        (N_("%(outcome)s: indicator “%(indicator)s” removed."), old_rows, removed),
+        (N_("%(outcome)s: indicator “%(indicator)s” added."), new_rows, added),
+    ):
+        sentences += [
+            gettext(sentence, outcome=name, indicator=rows[k].get("definition")) for k in indexes
+        ]
     return sentences
 
 

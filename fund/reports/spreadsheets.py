@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from fund.labels import N_
+from fund.listing import safe_cell
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Scope, proposal_reference
 from fund.reference.queries import category_titles, objective_labels
@@ -30,7 +31,6 @@ from workflows import PROPOSAL_WORKFLOW
 TEXT, MONEY, DATE, DATETIME, INTEGER, RATE = "text", "money", "date", "datetime", "int", "rate"
 NUMBER = "number"  # an exact decimal in no currency of its own (an amount in EUR, a rate)
 MONEY_FORMAT = '"USD" #,##0.00'
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ZERO = Decimal("0.00")
 
 
@@ -77,8 +77,9 @@ def _table(name: str, columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) 
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet program shows as text, never runs as a formula."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    """Text a spreadsheet program shows as text, never runs as a formula (the lists' exports'
+    rule, `fund.listing.safe_cell`)."""
+    return safe_cell(text)
 
 
 def _join(values) -> str:

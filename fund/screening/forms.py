@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from fund.forms import IntegerField, StringField, options
+from fund.forms import IntegerField, StringField, long_text, options
 from fund.screening.models import CheckResult, ScreeningCriterion
 
 ACTIONS = ("forward_to_committee", "return_for_revision", "declare_ineligible")
@@ -25,7 +25,7 @@ class ActionForm(VersionForm):
     """Forward, return or declare ineligible; the comment is the message or the reason."""
 
     trigger = HiddenField(validators=[DataRequired(), AnyOf(ACTIONS)])
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
+    comment = long_text(_l("Comment"))
 
 
 class ChecklistForm(VersionForm):
@@ -75,10 +75,7 @@ def checklist_form(
         setattr(
             Form,
             f"note_{criterion.id}",
-            TextAreaField(
-                _l("Note on “%(criterion)s”", criterion=criterion.label),
-                validators=[Length(max=5000)],
-            ),
+            long_text(_l("Note on “%(criterion)s”", criterion=criterion.label)),
         )
     if initial is None:
         form = Form()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from fund.forms import options
 from fund.labels import N_
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg, text_arg
 from fund.proposals import operations as proposal_operations
+from fund.proposals.draft_pages import STALE_ACTION, UNREADABLE_ACTION
 from fund.proposals.list_page import PROPOSAL_HEADER
 from fund.proposals.models import Proposal, ProposalKind, state_label
 from fund.query_args import id_arg, page_arg
@@ -37,11 +37,6 @@ from workflows import TransitionRefused
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
-STALE_MESSAGE = _l(
-    "This proposal changed since you opened the page (someone else acted on it). "
-    "Review its current state below, then try again."
-)
-UNREADABLE_ACTION = _l("The action could not be read. Please try again.")
 RESULT_CHOICES = [(r.value, r.label) for r in CheckResult]
 
 
@@ -144,16 +139,16 @@ def queue():
 def _fire(proposal: Proposal, form, run, again, done):
     """A form that fires a transition of the proposal, with the version its page showed:
     `run()` fires it. `again(problem, status)` shows the page again with the unreadable
-    form's sentence, the workflow's refusal, or STALE_MESSAGE (409) when the page was shown
+    form's sentence, the workflow's refusal, or STALE_ACTION (409) when the page was shown
     before the proposal changed or someone else's change came first."""
 
     def stale():
         if form.version.data != proposal.version:
-            return again(STALE_MESSAGE, 409)
+            return again(STALE_ACTION, 409)
         return None
 
     def refusal(error: Exception):
-        return (STALE_MESSAGE, 409) if isinstance(error, StaleDataError) else (error, 400)
+        return (STALE_ACTION, 409) if isinstance(error, StaleDataError) else (error, 400)
 
     return web.submit(
         form,
@@ -254,7 +249,7 @@ def checklist(proposal_id: int):
     if not form.validate_on_submit():
         return _render_checklist(proposal, form, status=400)
     if form.version.data != proposal.version:
-        return _render_checklist(proposal, form, message=STALE_MESSAGE, status=409)
+        return _render_checklist(proposal, form, message=STALE_ACTION, status=409)
     for criterion in criteria:
         result, note = form.result_field(criterion), form.note_field(criterion)
         if not result.data and (note.data or "").strip():
