@@ -140,3 +140,20 @@ def test_arabic_pages_are_mirrored(browser, server):
         assert abs((heading["x"] + heading["width"]) - (main["x"] + main["width"])) < 40
     finally:
         page.context.close()
+
+
+def test_the_secretariat_s_menu_stays_on_one_line_at_1280_px_in_every_language(browser, server):
+    """The longest menu (the secretariat's) fits one line of a 1280 px window in each language:
+    the French and Spanish labels once pushed its last item to a second line."""
+    page = _page_in(browser, server, "fr")
+    try:
+        _sign_in(page, SECRETARIAT, WORDS["fr"])
+        for language in ("fr", "es", "ar", "en"):
+            page.goto(f"/?lang={language}")
+            tops = page.eval_on_selector_all(
+                ".site-nav ul.nav-list > li", "items => items.map(i => i.offsetTop)"
+            )
+            assert len(tops) >= 8, tops
+            assert len(set(tops)) == 1, (language, tops)
+    finally:
+        page.context.close()
