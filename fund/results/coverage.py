@@ -323,7 +323,7 @@ def indicator_facts(
 
 def _counts(facts: Select) -> dict[tuple[str, str], Any]:
     """The figures of every (dimension, key) with indicators, in one statement."""
-    f = facts.subquery("facts")
+    f = facts.cte("facts")
     measures = (f.c.proposal_id, f.c.with_baseline, f.c.with_baseline_and_target)
     measures += (f.c.reported, f.c.on_track)
 
