@@ -139,6 +139,54 @@ def test_table_columns_widen_to_hold_their_widest_word():
     assert fit_columns([60, 20, 20], [55, 30, 400]) == [55, 25, 20]
 
 
+def test_a_long_table_is_laid_out_a_page_at_a_time_with_every_row_once(app):
+    """A table of hundreds of rows (the programmes of a large fund) is made a page at a time:
+    each page has the header and the rows that fit, every row once and in order, the total
+    once after the last row, flags in their colour; a short table stays one table."""
+    from reportlab.platypus import Paragraph, Table
+
+    from fund.reports.pdf.styles import PageFurniture, render
+    from fund.reports.pdf.tables import PAGED_FROM, PagedTable
+
+    register_fonts()
+    rows = [
+        (f"Programme {n:04d}", "Long title " * (n % 5 + 1), f"{n},000.00", "Concentrated")
+        for n in range(1, 451)
+    ]
+    header = ("Reference", "Title", "Amount", "Flag")
+    table = data_table(
+        header,
+        rows,
+        (0.2, 0.5, 0.15, 0.15),
+        numeric=(2,),
+        total=("Total", "", "9.00", ""),
+        flags=3,
+    )
+    assert isinstance(table, PagedTable)
+    short = data_table(header, rows[:PAGED_FROM], (0.2, 0.5, 0.15, 0.15))
+    assert isinstance(short, Table)
+    with app.test_request_context():
+        story = [Paragraph("Before the table"), table, Paragraph("After the table")]
+        pdf = render(
+            story, PageFurniture("Fund", "Report", "Footer"), title="t", author="a", subject="s"
+        )
+    reader, _text = pdf_text(pdf)
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) > 5
+    found = [int(n) for page in pages for n in re.findall(r"Programme (\d{4})", page)]
+    assert found == list(range(1, 451))
+    for page in pages:
+        assert "Reference" in page and "Amount" in page  # the header on every page
+    assert sum(page.count("Total") for page in pages) == 1
+    assert "Programme 0450" in pages[-1] and "Total" in pages[-1]
+    assert "After the table" in pages[-1]
+    # a part's flags keep their colour: the rows of a later page too
+    rest = table
+    for _page in range(3):
+        part, rest = rest.split(TEXT_WIDTH, 600)
+    assert part._cellStyles[1][3].color == FLAG_COLOURS["Concentrated"]
+
+
 def test_no_page_between_the_cover_and_the_end_is_left_half_empty(app, people, history):
     _, _, pdf = _report(app)
     reader = PdfReader(io.BytesIO(pdf))

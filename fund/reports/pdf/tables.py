@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from fund.reports.pdf.styles import (
     BLUE,
@@ -59,6 +59,8 @@ def _split_word(line: str, font: str, size: float, width: float) -> list[str]:
 def wrap_text(text: str, font: str, size: float, width: float, hard: float | None = None) -> str:
     """`text` broken at spaces into lines that fit `width` points, each ready to draw; a word
     wider than `hard` (default: `width`) is cut, so it never runs into the next column."""
+    if "\n" not in text and stringWidth(text, font, size) <= width:
+        return display_text(text)  # most cells: one line as it is
     lines = []
     for paragraph in text.split("\n"):
         for line in simpleSplit(paragraph, font, size, width) or [""]:
@@ -147,7 +149,7 @@ def data_table(
     total: Sequence[Any] | None = None,
     size: float = 8,
     flags: int | None = None,
-) -> Table:
+) -> Flowable:
     """A table filling the text width (`widths` are fractions of it, widened where a column's
     widest word needs it), its header repeated on every page, numbers right-aligned, None shown
     as a dash, the header and the total in bold, the flags of column `flags` in their colour.
@@ -182,25 +184,103 @@ def data_table(
     data = [line(header, BOLD)] + [line(row, REGULAR) for row in rows]
     if total is not None:
         data.append(line(total, BOLD, total_size))
-    table = Table(data, colWidths=[r + 2 * padding for r in room], repeatRows=1)
-    commands = [
-        *_rules(size, 2.5, bold_header=True),
-        ("LEFTPADDING", (0, 0), (-1, -1), padding),
-        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+    # Each row as high as its most lines (the leading of `_rules`) and the cells' padding,
+    # given to the table so that it does not measure every row again at each page it splits.
+    vertical = 2.5
+    heights = [
+        (size + 2) * max(cell.count("\n") + 1 for cell in cells) + 2 * vertical for cells in data
     ]
-    commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in numeric]
-    if total is not None:
-        commands += [
-            ("FONT", (0, -1), (-1, -1), BOLD, total_size, size + 2),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE),
+    colours = [None if flags is None else _flag_colour(str(row[flags] or "")) for row in rows]
+
+    def styled(first: int, last: int, with_total: bool) -> Table:
+        """The table of the header, rows[first:last] and, if asked, the total."""
+        part = [data[0], *data[first + 1 : last + 1]]
+        part_heights = [heights[0], *heights[first + 1 : last + 1]]
+        if with_total:
+            part.append(data[-1])
+            part_heights.append(heights[-1])
+        table = Table(
+            part, colWidths=[r + 2 * padding for r in room], rowHeights=part_heights, repeatRows=1
+        )
+        commands = [
+            *_rules(size, vertical, bold_header=True),
+            ("LEFTPADDING", (0, 0), (-1, -1), padding),
+            ("RIGHTPADDING", (0, 0), (-1, -1), padding),
         ]
-    if flags is not None:
-        for index, row in enumerate(rows, start=1):
-            colour = _flag_colour(str(row[flags] or ""))
+        commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in numeric]
+        if with_total:
+            commands += [
+                ("FONT", (0, -1), (-1, -1), BOLD, total_size, size + 2),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE),
+            ]
+        for index, colour in enumerate(colours[first:last], start=1):
             if colour is not None:
                 commands.append(("TEXTCOLOR", (flags, index), (flags, index), colour))
-    table.setStyle(TableStyle(commands))
-    return table
+        table.setStyle(TableStyle(commands))
+        return table
+
+    if len(rows) <= PAGED_FROM:
+        return styled(0, len(rows), total is not None)
+    width = sum(r + 2 * padding for r in room)
+    return PagedTable(styled, heights, len(rows), total is not None, width)
+
+
+# A table of more rows than this is laid out a page at a time (`PagedTable`).
+PAGED_FROM = 60
+
+
+class PagedTable(Flowable):
+    """A long `data_table` laid out a page at a time: each page gets a table of the header and
+    the rows that fit, and the rest stays one flowable for the next page. A reportlab table
+    split at every page copies all its remaining rows each time (thousands of programmes:
+    seconds); this copies only the rows of the page. `styled(first, last, with_total)` makes
+    the table of rows[first:last]; `heights` are the header's, each row's and the total's;
+    `width` the table's."""
+
+    def __init__(
+        self,
+        styled: Any,
+        heights: Sequence[float],
+        count: int,
+        with_total: bool,
+        width: float,
+        first: int = 0,
+    ) -> None:
+        super().__init__()
+        self.styled, self.heights, self.count = styled, heights, count
+        self.with_total, self.first, self.width = with_total, first, width
+
+    def _rows_height(self, first: int, last: int) -> float:
+        return sum(self.heights[first + 1 : last + 1])
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """The size of the whole rest, from the heights alone (no table is made to know it)."""
+        self.height = self.heights[0] + self._rows_height(self.first, self.count)
+        if self.with_total:
+            self.height += self.heights[-1]
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        room = available_height - self.heights[0]
+        last = self.first
+        while last < self.count and room >= self.heights[last + 1]:
+            room -= self.heights[last + 1]
+            last += 1
+        if last == self.first:
+            return []  # not even one row below the header: the next page
+        if last == self.count:
+            last -= 1  # the last row goes on with the total
+            if last == self.first:
+                return []
+        rest = PagedTable(
+            self.styled, self.heights, self.count, self.with_total, self.width, first=last
+        )
+        return [self.styled(self.first, last, False), rest]
+
+    def draw(self) -> None:
+        whole = self.styled(self.first, self.count, self.with_total)
+        whole.wrapOn(self.canv, self.width, self.height)
+        whole.drawOn(self.canv, 0, 0)
 
 
 def paragraph_table(
