@@ -503,16 +503,21 @@ def programme_detail(
             )
         else:
             by_objective.append(ObjectiveBudget(objectives[key], from_cents(direct + indirect)))
-    shares = tuple(
-        ShareRow(organizations[organization_id], amount, disbursed)
-        for organization_id, amount, disbursed in _rows(
-            select(
-                AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed
+    shares = sorted(
+        (
+            ShareRow(organizations[organization_id], amount, disbursed)
+            for organization_id, amount, disbursed in _rows(
+                select(
+                    AllocationShare.organization_id,
+                    AllocationShare.amount,
+                    AllocationShare.disbursed,
+                )
+                .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+                .where(Allocation.proposal_id == proposal_id)
+                .order_by(AllocationShare.organization_id)
             )
-            .join(Allocation, Allocation.id == AllocationShare.allocation_id)
-            .where(Allocation.proposal_id == proposal_id)
-            .order_by(AllocationShare.organization_id)
-        )
+        ),
+        key=lambda share: share.organization.label,
     )
     transfers = tuple(
         TransferRow(organizations[organization_id], paid_on, amount)
@@ -535,7 +540,7 @@ def programme_detail(
         budget_by_organization=tuple(sorted(by_organization, key=lambda b: b.organization.label)),
         budget_by_objective=tuple(sorted(by_objective, key=lambda b: b.objective.number)),
         allocated_on=head[2] if funded else None,
-        shares=shares,
+        shares=tuple(shares),
         transfers=transfers,
         results=_results(proposal_id),
         iati_identifier=(

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from fund.access import public
 from fund.i18n import current_language
+from fund.labels import N_
 from fund.pagination import paging
 from fund.portfolio import figures
 from fund.portfolio.figures import Portfolio
@@ -38,22 +39,27 @@ def read_filters(args: Mapping[str, str], found: Portfolio, names=FILTER_NAMES) 
     if text.get("objective"):
         try:
             objective = parse_whole_number(
-                text["objective"], 1, len(found.objectives), "Choose an objective from the list."
+                text["objective"],
+                1,
+                len(found.objectives),
+                N_("Choose an objective from the list."),
             )
         except ValueError as error:
             raise BadQueryValue("objective", str(error)) from None
     area = text.get("area") or None
     if area and area not in {a.key for a in found.areas}:
-        raise BadQueryValue("area", "Choose a thematic area from the list.")
+        raise BadQueryValue("area", N_("Choose a thematic area from the list."))
     country = (text.get("country") or "").upper() or None
     if country and not (len(country) == 2 and set(country) <= set(string.ascii_uppercase)):
-        raise BadQueryValue("country", "Give a country as its two-letter ISO code, or choose one.")
+        raise BadQueryValue(
+            "country", N_("Give a country as its two-letter ISO code, or choose one.")
+        )
     status = None
     if text.get("status"):
         try:
             status = PublicStatus(text["status"])
         except ValueError:
-            raise BadQueryValue("status", "Choose a status from the list.") from None
+            raise BadQueryValue("status", N_("Choose a status from the list.")) from None
     return ProgrammeFilters(objective=objective, thematic_area=area, country=country, status=status)
 
 

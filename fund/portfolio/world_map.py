@@ -20,10 +20,11 @@ from fund.portfolio.figures import MapFigures
 
 GEOMETRY = Path(__file__).resolve().parents[2] / "seed" / "geo" / "world-110m.json"
 
-# A sequential blue scale, light to dark; the empty class a light grey. The darkest colours
-# hold white text nowhere (the legend writes its text beside the swatches).
-NO_MONEY = "#eceff1"
-COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+# A sequential scale from light green to dark blue (each step darker than the one before, so
+# that it reads in grey too); the empty class a neutral grey. No text is written on them (the
+# legend writes its text beside the swatches).
+NO_MONEY = "#e4e7eb"
+COLOURS = ("#b4e0a8", "#41b6c4", "#225ea8", "#081d58")
 SHARES = (Decimal(1) / 8, Decimal(1) / 4, Decimal(1) / 2, Decimal(1))
 
 
