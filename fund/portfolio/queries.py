@@ -33,14 +33,13 @@ from sqlalchemy import String, and_, cast, exists, func, literal, null, or_, sel
 from sqlalchemy.sql.elements import ColumnElement
 
 from fund.calls.models import Call
-from fund.coverage.programme_money import NO_INDIRECT, note_lines, programme_money
+from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines, programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
-from fund.money import ZERO, from_cents, sql_cents
+from fund.money import ZERO, from_cents
 from fund.proposals import status_rules
 from fund.proposals.models import (
-    BudgetLine,
     IndicativeTotal,
     NationalPartner,
     PartnerType,
@@ -374,14 +373,7 @@ def _money(proposal_id: int, rate: Decimal) -> Any:
     organization and by objective, as coverage counts them (`programme_money`); a concept
     note's from its indicative totals."""
     lines = (
-        select(
-            BudgetLine.proposal_id,
-            BudgetLine.organization_id,
-            BudgetLine.objective_number,
-            Proposal.kind.label("kind"),
-            sql_cents(BudgetLine.amount).label("cents"),
-        )
-        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+        budget_lines(Proposal.kind.label("kind"))
         .where(Proposal.id == proposal_id, status_rules.is_programme())
         .cte("portfolio_lines")
     )
