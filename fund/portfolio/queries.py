@@ -55,6 +55,7 @@ from fund.reports.queries import (
     CountryRef,
     ObjectiveRef,
     OrganizationRef,
+    ShareRow,
     organization_refs,
     proposal_ref,
     publisher_from_config,
@@ -127,13 +128,6 @@ class OrganizationBudget:
 class ObjectiveBudget:
     objective: ObjectiveRef
     amount: Decimal  # direct costs plus the indirect costs apportioned (as coverage counts)
-
-
-@dataclass(frozen=True)
-class ShareRow:
-    organization: OrganizationRef
-    amount: Decimal
-    disbursed: Decimal
 
 
 @dataclass(frozen=True)
