@@ -15,7 +15,6 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from fund.access import public
-from fund.i18n import current_language
 from fund.labels import N_
 from fund.pagination import paging
 from fund.portfolio import figures
@@ -120,7 +119,6 @@ def map_page():
         filter_args=_filter_args(filters),
         money=money,
         drawn=world_map(money),
-        rtl=current_language() == "ar",
     )
 
 
