@@ -15,6 +15,7 @@ from fund.extensions import db
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.pipeline import operations as pipeline_operations
+from fund.portfolio import kept
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import acting_secretariat
 from tests.factories import donor as donor_organization
@@ -149,8 +150,10 @@ def _statements(engine, action) -> int:
 
 
 def _built(app, client, engine, url) -> int:
-    """The statements of a request that finds nothing kept (the kept figures removed)."""
+    """The statements of a request that finds nothing kept (the kept figures removed, on disk
+    and in the process)."""
     shutil.rmtree(app.config["OPEN_DATA_CACHE_DIR"], ignore_errors=True)
+    kept._LAST.clear()
     return _statements(engine, lambda: client.get(url))
 
 

@@ -89,12 +89,12 @@ def _build_portfolio() -> Portfolio:
 
 
 def portfolio() -> Portfolio:
-    return kept("portfolio", _build_portfolio, Portfolio)[0]
+    return kept("portfolio", _build_portfolio, Portfolio, hold=True)[0]
 
 
 def programme(proposal_id: int) -> ProgrammeDetail | None:
     """A public programme's detail; None for any other id (nothing is built or kept for it)."""
-    found, key = kept("portfolio", _build_portfolio, Portfolio)
+    found, key = kept("portfolio", _build_portfolio, Portfolio, hold=True)
     if not found.is_public(proposal_id):
         return None
     return kept(
@@ -250,4 +250,4 @@ def _build_contributions() -> Contributions:
 
 
 def contributions() -> Contributions:
-    return kept("contributions", _build_contributions, Contributions)[0]
+    return kept("contributions", _build_contributions, Contributions, hold=True)[0]

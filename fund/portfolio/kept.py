@@ -6,7 +6,9 @@ are built again as soon as a record they are made from changes (a programme fund
 made public in the pipeline, an allocation, a transfer, an accepted actual, a contribution:
 every change through the application moves the audit trail's head, which the key reads), and
 served as stored otherwise. The key also covers this package's code. A request thus costs the
-two statements of the key, plus the build when the records changed.
+two statements of the key, plus the build when the records changed. The figures every page
+reads (the portfolio, the contributions) are also held by the process under their key, so
+that an unchanged fund does not read and decode them again at each request.
 
 The figures are stored as JSON: dataclasses as objects, Decimal as text (exact), dates as ISO
 text, read back into the same dataclasses by their type hints.
@@ -30,7 +32,7 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from fund.extensions import utcnow
-from fund.reports.cache import Fingerprint, cached_exports
+from fund.reports.cache import Fingerprint, cached_exports, fingerprint
 from fund.reports.iati import Export
 
 T = TypeVar("T")
@@ -62,43 +64,74 @@ def to_plain(value: Any) -> Any:
 
 def from_plain(kind: Any, value: Any) -> Any:
     """The value of type `kind` that `to_plain` made `value` from."""
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
-        (kind,) = [k for k in typing.get_args(kind) if k is not type(None)]
-        return from_plain(kind, value)
-    if origin is tuple:
-        arguments = typing.get_args(kind)
-        if len(arguments) == 2 and arguments[1] is Ellipsis:
-            return tuple(from_plain(arguments[0], v) for v in value)
-        return tuple(from_plain(k, v) for k, v in zip(arguments, value, strict=True))
-    if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        return kind(
-            **{f.name: from_plain(hints[f.name], value[f.name]) for f in dataclasses.fields(kind)}
-        )
-    if kind is Decimal:
-        return Decimal(value)
-    if kind is datetime:
-        return datetime.fromisoformat(value)
-    if kind is date:
-        return date.fromisoformat(value)
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return kind(value)
+    return _decoder(kind)(value)
+
+
+def _same(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _decoder(kind: Any) -> Callable[[Any], Any]:
+    """The function reading a value of type `kind` back (made once per type: reading the type
+    hints takes far longer than reading a value)."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [k for k in typing.get_args(kind) if k is not type(None)]
+        read = _decoder(inner)
+        return lambda value: None if value is None else read(value)
+    if origin is tuple:
+        arguments = typing.get_args(kind)
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            each = _decoder(arguments[0])
+            return lambda value: tuple(each(v) for v in value)
+        readers = [_decoder(k) for k in arguments]
+        return lambda value: tuple(r(v) for r, v in zip(readers, value, strict=True))
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+        return lambda value: kind(**{name: read(value[name]) for name, read in fields})
+    if kind is Decimal:
+        return Decimal
+    if kind is datetime:
+        return datetime.fromisoformat
+    if kind is date:
+        return date.fromisoformat
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind
+    return _same
+
+
+# The figures last read by this process, by kind and database: (their key, the figures). They
+# are immutable (frozen dataclasses and tuples), so requests share them.
+_LAST: dict[tuple[str, str], tuple[str, Any]] = {}
+
+
 def kept(
-    kind: str, build: Callable[[], T], cls: type[T], key: Fingerprint | None = None
+    kind: str,
+    build: Callable[[], T],
+    cls: type[T],
+    key: Fingerprint | None = None,
+    *,
+    hold: bool = False,
 ) -> tuple[T, Fingerprint]:
     """The figures of `kind` for the records as they are now: stored ones, or `build()`
     stored (see the module); and the key they are kept under, which a second call of the same
-    request passes as `key` (the records are not read again for it)."""
+    request passes as `key` (the records are not read again for it). `hold`: the process also
+    holds the figures read last, used again while the key is the same (for the few kinds
+    every page reads: not read from disk and decoded at each request)."""
+    found = key or fingerprint(current_app.config, code_digest())
+    if hold:
+        last = _LAST.get((kind, found.database))
+        if last is not None and last[0] == found.key:
+            return last[1], found
 
     def built(_missing: tuple[str, ...]) -> dict[str, Export]:
         content = json.dumps(to_plain(build()), ensure_ascii=False, separators=(",", ":"))
         return {kind: Export(content.encode(), utcnow(), [], [])}
 
-    cached = cached_exports(current_app.config, (kind,), built, code=code_digest(), key=key)
-    return from_plain(cls, json.loads(cached.exports[kind].content)), cached.fingerprint
+    cached = cached_exports(current_app.config, (kind,), built, key=found)
+    value = from_plain(cls, json.loads(cached.exports[kind].content))
+    if hold:
+        _LAST[(kind, found.database)] = (found.key, value)
+    return value, found
