@@ -71,3 +71,16 @@ def test_map_filter_works_without_javascript(browser, demo_server):  # noqa: F81
     assert "objective=3" in page.url
     assert page.locator("#filter-objective").input_value() == "3"
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_map_in_other_languages(page, language):
+    """Right to left (Arabic) and longer words (French): no violation, nothing cut off."""
+    response = page.goto(f"{PAGES['map']}?lang={language}")
+    assert response is not None and response.status == 200
+    assert page.locator("html").get_attribute("lang") == language
+    assert width_problems(page, f"portfolio-map-{language}") == []
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        support.screenshot(page, f"portfolio-map-{language}-{size['width']}")
+    page.set_viewport_size(DESKTOP)
