@@ -160,3 +160,21 @@ def test_fixed_number_of_statements(app, public, create_user, make_proposal):
         == detail_before
         == queries.QUERIES_DETAIL
     )
+
+
+def test_kept_figures_read_back_equal_to_what_was_kept(app, public):
+    """The JSON the pages' figures are kept in gives back the same dataclasses, amounts exact."""
+    import json
+
+    from fund.portfolio.kept import from_plain, to_plain
+    from fund.portfolio.queries import ProgrammeDetail, ProgrammeSummary
+
+    with app.app_context():
+        detail = queries.programme_detail(public.closed)
+        found = queries.list_programmes()
+    text = json.dumps(to_plain(detail))
+    assert "2000000.01" in text
+    assert from_plain(ProgrammeDetail, json.loads(text)) == detail
+    back = from_plain(tuple[ProgrammeSummary, ...], json.loads(json.dumps(to_plain(found))))
+    assert back == tuple(found)
+    assert isinstance(back[0].amount, Decimal) and back[0].status in PublicStatus
