@@ -216,3 +216,16 @@ def test_kept_pages_change_with_their_records(app, backend, client, public):
     after = _text(client.get("/portfolio/contributions"))
     assert "12,345.67" in after and "12,345.67" not in contributions
     assert "2025" in after
+
+
+def test_a_thematic_area_renamed_shows_at_once(app, client, public):
+    """Reference data changed without an audit event (a thematic area's title) is part of the
+    key of the kept figures too."""
+    from fund.reference.models import ThematicArea
+
+    assert "Renamed area" not in _text(client.get("/portfolio"))
+    with app.app_context():
+        area = db.session.scalars(select(ThematicArea).order_by(ThematicArea.code)).first()
+        area.title = "Renamed area"
+        db.session.commit()
+    assert "Renamed area" in _text(client.get("/portfolio"))

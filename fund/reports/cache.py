@@ -20,7 +20,8 @@ The key (`Fingerprint`) is a SHA-256 digest of everything the files are made fro
   - the actuals of the results frameworks: how many and when the latest was recorded;
   - the whole content of the small reference tables the files quote by name: organizations
     (name, acronym, kind, IATI identifier: a renamed organization changes the key even without
-    an audit event), countries, GCM objectives, calls (titles), the fund-level outcomes (code and
+    an audit event), countries, GCM objectives, calls (titles), the thematic areas and which
+    objectives lie in each (the public portfolio's filters), the fund-level outcomes (code and
     title) and the MGI indicators (code) and assessments (country and year);
 - the database itself (its URL without the password): several applications, test runs
   included, may share one instance folder;
@@ -75,7 +76,7 @@ from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual
-from fund.reference.models import Country, GcmObjective
+from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator
 from fund.reports.iati import Exclusion, Export, schema_dir
 from fund.reports.queries import publisher_from_config
@@ -174,6 +175,18 @@ def data_state() -> list[str]:
             *[cast(null(), String)] * 2,
         ),
         select(literal("call"), text(Call.id), Call.title, *[cast(null(), String)] * 3),
+        select(
+            literal("thematic_area"),
+            ThematicArea.code,
+            ThematicArea.title,
+            *[cast(null(), String)] * 3,
+        ),
+        select(
+            literal("objective_area"),
+            text(objective_thematic_area.c.objective_number),
+            objective_thematic_area.c.thematic_area_code,
+            *[cast(null(), String)] * 3,
+        ),
         select(
             literal("fund_outcome"),
             text(FundOutcome.id),
