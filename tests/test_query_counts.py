@@ -49,6 +49,11 @@ PAGES = [
     ("pipeline balance view", "committee", "/pipeline/balance?pick={note}&pick={other_note}"),
     ("pipeline booklet", "secretariat", "/pipeline/booklet.pdf"),
     ("pipeline booklet, public", "anonymous", "/open-data/pipeline.pdf"),
+    ("public programmes", "anonymous", "/portfolio"),
+    ("public programmes, filtered", "anonymous", "/portfolio?objective=1&status=funded"),
+    ("public programme page", "anonymous", "/portfolio/programmes/{funded}"),
+    ("where the money goes", "anonymous", "/portfolio/map?objective=1"),
+    ("contributions, public", "anonymous", "/portfolio/contributions"),
     ("audit log", "secretariat", "/audit/"),
     ("notifications", "secretariat", "/notifications/"),
     # Lists sorted, filtered and searched, and their exports (every row, one query).

@@ -20,7 +20,8 @@ The key (`Fingerprint`) is a SHA-256 digest of everything the files are made fro
   - the actuals of the results frameworks: how many and when the latest was recorded;
   - the whole content of the small reference tables the files quote by name: organizations
     (name, acronym, kind, IATI identifier: a renamed organization changes the key even without
-    an audit event), countries, GCM objectives, calls (titles), the fund-level outcomes (code and
+    an audit event), countries, GCM objectives, calls (titles), the thematic areas and which
+    objectives lie in each (the public portfolio's filters), the fund-level outcomes (code and
     title) and the MGI indicators (code) and assessments (country and year);
 - the database itself (its URL without the password): several applications, test runs
   included, may share one instance folder;
@@ -75,7 +76,7 @@ from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual
-from fund.reference.models import Country, GcmObjective
+from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator
 from fund.reports.iati import Exclusion, Export, schema_dir
 from fund.reports.queries import publisher_from_config
@@ -175,6 +176,18 @@ def data_state() -> list[str]:
         ),
         select(literal("call"), text(Call.id), Call.title, *[cast(null(), String)] * 3),
         select(
+            literal("thematic_area"),
+            ThematicArea.code,
+            ThematicArea.title,
+            *[cast(null(), String)] * 3,
+        ),
+        select(
+            literal("objective_area"),
+            text(objective_thematic_area.c.objective_number),
+            objective_thematic_area.c.thematic_area_code,
+            *[cast(null(), String)] * 3,
+        ),
+        select(
             literal("fund_outcome"),
             text(FundOutcome.id),
             FundOutcome.code,
@@ -213,13 +226,15 @@ class Fingerprint:
     key: str  # digest of everything (see the module's docstring)
 
 
-def fingerprint(config: Mapping[str, Any]) -> Fingerprint:
-    """The key of the open-data files for the records as they are now."""
+def fingerprint(config: Mapping[str, Any], code: str = "") -> Fingerprint:
+    """The key of the open-data files for the records as they are now; `code`: a digest of
+    the other modules that shape what is kept (the public portfolio's pages)."""
     database = hashlib.sha256(database_identity().encode()).hexdigest()[:16]
     digest = hashlib.sha256()
     for part in (
         f"format {FORMAT}",
         _code_digest(),
+        code,
         database,
         json.dumps(asdict(publisher_from_config(config)), sort_keys=True),
         _schemas_digest(schema_dir(config)),
@@ -326,12 +341,16 @@ def cached_exports(
     config: Mapping[str, Any],
     kinds: Iterable[str],
     build: Callable[[tuple[str, ...]], Mapping[str, Export]],
+    code: str = "",
+    key: Fingerprint | None = None,
 ) -> Cached:
     """The exports of `kinds` for the records as they are now: those stored under the current
     key, the others built (all of them from one read of the records, by `build`) and stored.
-    A folder that cannot be written to costs a build per request, never a failed request."""
+    A folder that cannot be written to costs a build per request, never a failed request.
+    `code`: see `fingerprint`; `key`: the fingerprint when it was just read (by a call of this
+    request for other kinds), not read again."""
     kinds = tuple(kinds)
-    found = fingerprint(config)
+    found = key or fingerprint(config, code)
     folder = cache_dir(config)
     paths = {kind: _path(folder, kind, found) for kind in kinds}
     stored = {kind: _read(path) for kind, path in paths.items()}
