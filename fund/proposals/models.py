@@ -112,6 +112,8 @@ proposal_participants = _proposal_link(
 )
 proposal_endorsers = _proposal_link("proposal_endorsers", "country_iso2", "countries.iso2")
 proposal_countries = _proposal_link("proposal_countries", "country_iso2", "countries.iso2")
+# The proposals of a country: the lists' country filter offers the countries that have one.
+Index("ix_proposal_countries_country_iso2", proposal_countries.c.country_iso2)
 proposal_secondary_objectives = _proposal_link(
     "proposal_secondary_objectives", "objective_number", "gcm_objectives.number"
 )
