@@ -1,0 +1,17 @@
+"""The API's blueprint: every operation (`public_endpoints`, `programme_endpoints`,
+`member_endpoints`) and the OpenAPI document that describes them."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from fund.access import public
+from fund.api import member_endpoints, public_endpoints  # noqa: F401 - they declare operations
+from fund.api.registry import bp, openapi
+
+
+@bp.route("/openapi.json")
+@public
+def openapi_document():
+    """The OpenAPI 3.1 document of the operations, made from their declarations."""
+    return jsonify(openapi())
