@@ -15,6 +15,7 @@ from fund.api.registry import Param, operation, paged_body
 from fund.audit.models import AuditEvent
 from fund.committee import visibility
 from fund.committee.record import approval_conditions
+from fund.committee.rounds import REVIEW_STATE
 from fund.committee.visibility import RoundView
 from fund.extensions import db
 from fund.finance.queries.balance import balance
@@ -205,6 +206,8 @@ def rounds(*, user, proposal_id: int) -> dict[str, Any]:
     recused, never the others' votes or the tally."""
     row = _visible_proposal(user, proposal_id)
     found = visibility.rounds_of(row.id)
+    if not found and row.status != REVIEW_STATE:
+        abort(404)  # never before the committee, as its review page answers
     conflict = visibility.conflict_in_rounds(user, row, found)
     views = [
         visibility.round_view(
