@@ -1,0 +1,162 @@
+"""The public portfolio's reads (`fund.portfolio.queries`): which programmes are public, the
+filters, paging by id, one programme's detail, and a fixed number of statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from fund.extensions import db
+from fund.pipeline import operations as pipeline_operations
+from fund.portfolio import queries
+from fund.portfolio.queries import ProgrammeFilters, PublicStatus
+from tests.conftest import PreparedDatabase, engine_of
+from tests.factories import acting_secretariat, new_open_call, new_proposal
+from tests.helpers import count_statements, new_user
+from tests.test_open_data import _portfolio
+
+
+@dataclass
+class Public:
+    national: int  # funded: Chile
+    closed: int  # closed: Côte d'Ivoire and Türkiye, objectives 6 and 18
+    global_: int  # funded, global, objectives 6 and 18
+    incomplete: int  # funded (a record without allocation)
+    pipeline: int  # approved, made public by the committee
+    hidden: int  # approved, not public
+    mexico: int  # funded: Mexico, objective 3 only
+
+
+def _public() -> Public:
+    found = _portfolio()
+    pipeline_operations.set_public(acting_secretariat(), found.pipeline, public=True)
+    internal = new_proposal(
+        new_user(("applicant",), "ILO"), new_open_call().id, "approved", title="Not public"
+    )
+    mexico = new_proposal(
+        new_user(("applicant",), "IOM"),
+        new_open_call().id,
+        "funded",
+        title="Returns in dignity",
+        lines=[("IOM", 3, "400000.00"), ("UNDP", 3, "300000.00")],
+        countries=["MX"],
+        allocated_on=date(2026, 1, 5),
+    )
+    db.session.commit()
+    return Public(
+        found.national,
+        found.closed,
+        found.global_,
+        found.incomplete,
+        found.pipeline,
+        internal.id,
+        mexico.id,
+    )
+
+
+@pytest.fixture(scope="module")
+def prepared(request) -> PreparedDatabase:
+    return PreparedDatabase(request, _public)
+
+
+@pytest.fixture
+def public(request, prepared) -> Public:
+    return prepared.data(engine_of(request))
+
+
+def _ids(found) -> list[int]:
+    return [p.id for p in found]
+
+
+def test_only_funded_and_public_pipeline_programmes_are_listed(app, backend, public):
+    with app.app_context():
+        found = queries.list_programmes()
+    assert _ids(found) == sorted(
+        [
+            public.national,
+            public.closed,
+            public.global_,
+            public.incomplete,
+            public.pipeline,
+            public.mexico,
+        ]
+    )
+    by_id = {p.id: p for p in found}
+    assert by_id[public.closed].status is PublicStatus.CLOSED
+    assert by_id[public.pipeline].status is PublicStatus.PIPELINE
+    assert by_id[public.pipeline].funded == Decimal("0.00")
+    assert by_id[public.closed].amount == Decimal("2000000.01")
+    assert by_id[public.global_].amount == Decimal("999999.99")
+    assert [c.iso2 for c in by_id[public.closed].countries] == ["CI", "TR"]
+    assert by_id[public.closed].objectives == (6, 18)
+    assert by_id[public.global_].scope == "global"
+
+
+def test_filters_choose_programmes(app, public):
+    with app.app_context():
+        country = queries.list_programmes(ProgrammeFilters(country="TR"))
+        objective = queries.list_programmes(ProgrammeFilters(objective=3))
+        closed = queries.list_programmes(ProgrammeFilters(status=PublicStatus.CLOSED))
+        pipeline = queries.list_programmes(ProgrammeFilters(status=PublicStatus.PIPELINE))
+        area = queries.thematic_areas()[0][0]
+        in_area = queries.list_programmes(ProgrammeFilters(thematic_area=area))
+        nowhere = queries.list_programmes(ProgrammeFilters(country="ZZ"))
+    assert _ids(country) == [public.closed]
+    assert _ids(objective) == [public.mexico]
+    assert _ids(closed) == [public.closed]
+    assert _ids(pipeline) == [public.pipeline]
+    assert all(area in p.thematic_areas for p in in_area)
+    assert nowhere == []
+
+
+def test_pages_by_id(app, public):
+    with app.app_context():
+        everything = _ids(queries.list_programmes())
+        first = _ids(queries.list_programmes(limit=2))
+        rest = _ids(queries.list_programmes(after_id=first[-1]))
+    assert first + rest == everything and len(first) == 2
+
+
+def test_detail_of_a_closed_programme(app, public):
+    with app.app_context():
+        detail = queries.programme_detail(public.closed)
+    assert detail is not None
+    assert detail.programme.title == "Côte d'Ivoire — Türkiye corridor"
+    assert [o.acronym for o in detail.participants] == ["IOM", "UNICEF"]
+    assert [o.number for o in detail.objectives] == [6, 18]
+    assert detail.budget_total == Decimal("2000000.01")
+    assert sum(b.amount for b in detail.budget_by_objective) == Decimal("2000000.01")
+    assert [b.objective.number for b in detail.budget_by_objective] == [6, 18]
+    assert detail.transferred == Decimal("2000000.01")
+    assert [t.paid_on for t in detail.transfers] == [date(2026, 2, 1)] * 2 + [date(2026, 8, 1)]
+    assert detail.iati_identifier == f"XM-DAC-41114-MIG00-P{public.closed:05d}"
+
+
+def test_detail_of_a_public_pipeline_programme_has_no_iati_record(app, public):
+    with app.app_context():
+        detail = queries.programme_detail(public.pipeline)
+    assert detail is not None and detail.iati_identifier is None
+    assert detail.transfers == () and detail.budget_total > 0
+
+
+def test_a_programme_not_public_has_no_detail(app, public):
+    with app.app_context():
+        assert queries.programme_detail(public.hidden) is None
+        assert queries.programme_detail(10**9) is None
+
+
+def test_fixed_number_of_statements(app, public, create_user, make_proposal):
+    list_before = count_statements(app, queries.list_programmes)
+    detail_before = count_statements(app, lambda: queries.programme_detail(public.closed))
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    for n in range(3):
+        make_proposal(author, status="funded", title=f"More {n}", allocated_on=date(2026, 1, 5))
+    assert count_statements(app, queries.list_programmes) == list_before == queries.QUERIES_LIST
+    assert (
+        count_statements(app, lambda: queries.programme_detail(public.closed))
+        == detail_before
+        == queries.QUERIES_DETAIL
+    )
