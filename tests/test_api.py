@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from openapi_spec_validator import validate
@@ -290,3 +291,25 @@ def test_the_command_prints_the_token_once_and_keeps_its_hash(app, create_user):
         args=["fund", "api-token", "create", "--email", "nobody@example.org", "--name", "x"]
     )
     assert unknown.exit_code != 0 and "No user" in unknown.output
+
+
+# Programmes ---------------------------------------------------------------------------------
+
+
+def test_the_public_programmes_are_the_portfolios(app, client, create_user, make_proposal):
+    owner = create_user(roles=("applicant",), organization_acronym="ILO")
+    funded = make_proposal(owner, status="funded", title="Decent work for migrants")
+    approved = make_proposal(owner, status="approved", title="Not public yet")
+    body = client.get("/api/v1/programmes").get_json()
+    assert [item["id"] for item in body["items"]] == [funded]
+    assert body["items"][0]["status"] == "funded" and body["next"] is None
+    detail = client.get(f"/api/v1/programmes/{funded}").get_json()
+    assert detail["programme"]["title"] == "Decent work for migrants"
+    assert Decimal(detail["budget_total"]) > 0
+    assert Decimal(detail["programme"]["funded"]) == sum(
+        Decimal(share["amount"]) for share in detail["shares"]
+    )
+    hidden = client.get(f"/api/v1/programmes/{approved}")
+    assert (hidden.status_code, hidden.mimetype) == (404, PROBLEM)
+    assert client.get("/api/v1/programmes?status=closed").get_json()["items"] == []
+    assert client.get("/api/v1/programmes?objective=24").status_code == 400

@@ -32,11 +32,12 @@ CHECKS = [
 
 @pytest.fixture
 def api_world(app, create_user, make_proposal):
-    """Proposals in a few states (one approved by a closed round, one under review), and the
+    """Proposals in a few states (one approved by a closed round, one under review, one funded:
+    a public programme), and the
     secretariat's token; no rate limit to reach."""
     app.config.update(API_RATE_LIMIT=10**6, API_ANONYMOUS_RATE_LIMIT=10**6)
     owner = create_user(roles=("applicant",), organization_acronym="ILO")
-    for status in ("draft", "submitted", "committee_review", "approved"):
+    for status in ("draft", "submitted", "committee_review", "approved", "funded"):
         make_proposal(owner, status=status, title=f"A {status} programme")
     secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
     with app.app_context():

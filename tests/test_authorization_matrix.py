@@ -377,6 +377,8 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "revisions.programme": {"proposal_id": "funded"},
     "revisions.new": {"proposal_id": "funded"},
     "api.proposal@review": {"proposal_id": "review"},
+    "api.programme": {"proposal_id": "funded"},
+    "api.programme@draft": {"proposal_id": "draft"},
     "api.screening": {"proposal_id": "submitted"},
     "api.rounds": {"proposal_id": "review"},
     "api.rounds@approved": {"proposal_id": "approved"},
@@ -752,6 +754,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "api.coverage_of_objectives": _all(200),
     "api.public_pipeline": _all(200),
     "api.contributions": _all(200),
+    "api.programmes": _all(200),
+    "api.programme": _all(200),  # the funded programme is public
+    "api.programme@draft": _all(404),  # a draft is not
     "api.proposals": _bearer(
         {"owner": 200, "other_applicant": 200, "secretariat": 200, "committee": 200, "recused": 200}
     ),

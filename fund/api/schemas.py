@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fund.portfolio.queries import PublicStatus
+
 Schema = dict[str, Any]
 
 STRING: Schema = {"type": "string"}
@@ -180,6 +182,58 @@ AUDIT_EVENT = record(
     details=maybe({"type": "object"}),
 )
 
+NUMBER = SHARE  # a decimal number as text (a baseline, a target, an actual)
+
+PROGRAMME = record(
+    id=INTEGER,
+    reference=STRING,
+    title=STRING,
+    status={"type": "string", "enum": [status.value for status in PublicStatus]},
+    is_concept_note={"type": "boolean"},
+    scope=maybe(STRING),
+    lead=maybe(STRING),
+    countries=listing(STRING),
+    primary_objective=maybe(INTEGER),
+    objectives=listing(INTEGER),
+    thematic_areas=listing(STRING),
+    amount=MONEY,
+    funded=MONEY,
+    planned_start=maybe(DATE),
+    duration_months=maybe(INTEGER),
+)
+PROGRAMME_DETAIL = record(
+    programme=PROGRAMME,
+    summary=STRING,
+    call=STRING,
+    participants=listing(STRING),
+    national_partners=listing(record(name=STRING, type=STRING)),
+    budget_by_organization=listing(
+        record(organization=STRING, direct=MONEY, indirect=MONEY, total=MONEY)
+    ),
+    budget_by_objective=listing(record(objective=INTEGER, amount=MONEY)),
+    budget_total=MONEY,
+    allocated_on=maybe(DATE),
+    shares=listing(record(organization=STRING, amount=MONEY, disbursed=MONEY)),
+    transfers=listing(record(organization=STRING, paid_on=DATE, amount=MONEY)),
+    results=listing(
+        record(
+            title=STRING,
+            indicators=listing(
+                record(
+                    definition=STRING,
+                    unit=STRING,
+                    baseline=maybe(NUMBER),
+                    end_target=maybe(NUMBER),
+                    latest_year=maybe(INTEGER),
+                    latest_actual=maybe(NUMBER),
+                )
+            ),
+        )
+    ),
+    iati_identifier=maybe(STRING),
+)
+
+
 SCHEMAS: dict[str, Schema] = {
     "ObjectiveList": record(items=listing(OBJECTIVE)),
     "Coverage": record(
@@ -209,4 +263,6 @@ SCHEMAS: dict[str, Schema] = {
         status=FUNDING_STATUS,
     ),
     "AuditEventPage": page(AUDIT_EVENT),
+    "ProgrammePage": page(PROGRAMME),
+    "Programme": PROGRAMME_DETAIL,
 }

@@ -6,7 +6,11 @@ from __future__ import annotations
 from flask import jsonify
 
 from fund.access import public
-from fund.api import member_endpoints, public_endpoints  # noqa: F401 - they declare operations
+from fund.api import (  # noqa: F401 - they declare the operations
+    member_endpoints,
+    programme_endpoints,
+    public_endpoints,
+)
 from fund.api.registry import bp, openapi
 
 
