@@ -99,8 +99,6 @@ _LOCK = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("API_RATE_LIMIT", 120)
-    app.config.setdefault("API_ANONYMOUS_RATE_LIMIT", 60)
     app.extensions[_COUNTS] = {}
 
 
