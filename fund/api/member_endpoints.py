@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from fund.accounts.models import Role
 from fund.api.registry import Param, operation, paged_body
+from fund.api.schemas import maybe_money, money
 from fund.audit.models import AuditEvent
 from fund.committee import visibility
 from fund.committee.record import approval_conditions
@@ -28,10 +29,6 @@ from fund.screening.queries import checklist
 
 COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
 PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
-
-
-def _money(amount: Any) -> str | None:
-    return None if amount is None else f"{amount:.2f}"
 
 
 def _visible_proposal(user, proposal_id: int) -> Proposal:
@@ -109,7 +106,7 @@ def proposal(*, user, proposal_id: int) -> dict[str, Any]:
         "secondary_objectives": sorted(o.number for o in row.secondary_objectives),
         "countries": [country.iso2 for country in row.countries],
         "participants": [o.acronym or o.name for o in row.participants],
-        "approved_total": _money(row.approved_total),
+        "approved_total": maybe_money(row.approved_total),
     }
 
 
@@ -235,21 +232,13 @@ def decision_record(*, user, round_id: int) -> dict[str, Any]:
     a committee member without a conflict once the round is closed; the applicant the outcome,
     summary and conditions of a closed round of their proposal. 404 for anyone else (a recused
     member included)."""
-    round_ = visibility.get_round(round_id)
-    if round_ is None:
-        abort(404)
-    proposal = load_proposal(round_.proposal_id)
-    conflict = visibility.conflict_of(user, proposal)
-    allowed, full = visibility.record_access(user, round_, proposal, conflict=conflict)
-    if not allowed:
-        abort(404)
-    view = visibility.round_view(
-        round_,
-        user,
-        proposal,
-        visible_before_own_vote=_visible_before_own_vote(),
-        conflict=conflict,
+    found = visibility.record_view(
+        user, round_id, visible_before_own_vote=_visible_before_own_vote()
     )
+    if found is None:
+        abort(404)
+    proposal, view, full = found.proposal, found.view, found.full
+    round_ = view.round
     return {
         "round": _round(view, full=full),
         "proposal": {"id": proposal.id, "reference": proposal.reference, "title": proposal.title},
@@ -275,9 +264,9 @@ def finance(*, user) -> dict[str, Any]:
         "pools": [
             {
                 "code": pool.code,
-                "received_net": _money(pool.net),
-                "allocated": _money(pool.allocated),
-                "available": _money(pool.available),
+                "received_net": money(pool.net),
+                "allocated": money(pool.allocated),
+                "available": money(pool.available),
             }
             for pool in found.pools
         ],

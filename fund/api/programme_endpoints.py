@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort
 
 from fund.api.registry import Param, operation, paged_body
+from fund.api.schemas import money
 from fund.portfolio.queries import (
     ProgrammeDetail,
     ProgrammeFilters,
@@ -18,10 +19,6 @@ from fund.portfolio.queries import (
     list_programmes,
     programme_detail,
 )
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
 
 
 def _number(value: Decimal | None) -> str | None:
@@ -41,8 +38,8 @@ def _summary(row: ProgrammeSummary) -> dict[str, Any]:
         "primary_objective": row.primary_objective,
         "objectives": list(row.objectives),
         "thematic_areas": list(row.thematic_areas),
-        "amount": _money(row.amount),
-        "funded": _money(row.funded),
+        "amount": money(row.amount),
+        "funded": money(row.funded),
         "planned_start": row.planned_start.isoformat() if row.planned_start else None,
         "duration_months": row.duration_months,
     }
@@ -91,23 +88,23 @@ def _detail(found: ProgrammeDetail) -> dict[str, Any]:
         "budget_by_organization": [
             {
                 "organization": b.organization.label,
-                "direct": _money(b.direct),
-                "indirect": _money(b.indirect),
-                "total": _money(b.total),
+                "direct": money(b.direct),
+                "indirect": money(b.indirect),
+                "total": money(b.total),
             }
             for b in found.budget_by_organization
         ],
         "budget_by_objective": [
-            {"objective": b.objective.number, "amount": _money(b.amount)}
+            {"objective": b.objective.number, "amount": money(b.amount)}
             for b in found.budget_by_objective
         ],
-        "budget_total": _money(found.budget_total),
+        "budget_total": money(found.budget_total),
         "allocated_on": found.allocated_on.isoformat() if found.allocated_on else None,
         "shares": [
             {
                 "organization": s.organization.label,
-                "amount": _money(s.amount),
-                "disbursed": _money(s.disbursed),
+                "amount": money(s.amount),
+                "disbursed": money(s.disbursed),
             }
             for s in found.shares
         ],
@@ -115,7 +112,7 @@ def _detail(found: ProgrammeDetail) -> dict[str, Any]:
             {
                 "organization": t.organization.label,
                 "paid_on": t.paid_on.isoformat(),
-                "amount": _money(t.amount),
+                "amount": money(t.amount),
             }
             for t in found.transfers
         ],

@@ -11,6 +11,7 @@ from sqlalchemy import extract, func, select
 
 from fund.accounts.models import Organization
 from fund.api.registry import operation
+from fund.api.schemas import money
 from fund.coverage.queries import coverage
 from fund.dialects import cents_sum
 from fund.extensions import db
@@ -19,10 +20,6 @@ from fund.finance.status import funding_status
 from fund.money import from_cents
 from fund.pipeline.queries import config_rate, iso_utc, ranked_pipeline
 from fund.reference.models import GcmObjective
-
-
-def money(amount: Any) -> str:
-    return f"{amount:.2f}"
 
 
 @operation("/objectives", summary="The 23 GCM objectives", tag="reference", schema="ObjectiveList")

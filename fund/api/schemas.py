@@ -6,6 +6,7 @@ ISO 8601 in UTC; dates YYYY-MM-DD.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fund.portfolio.queries import PublicStatus
@@ -19,6 +20,15 @@ MONEY: Schema = {"type": "string", "pattern": "^-?[0-9]+[.][0-9]{2}$"}
 SHARE: Schema = {"type": "string", "pattern": "^-?[0-9]+([.][0-9]+)?$"}
 DATE: Schema = {"type": "string", "format": "date"}
 TIME: Schema = {"type": "string", "format": "date-time"}
+
+
+def money(amount: Decimal) -> str:
+    """An amount as the API writes it (MONEY): "1250.00"."""
+    return f"{amount:.2f}"
+
+
+def maybe_money(amount: Decimal | None) -> str | None:
+    return None if amount is None else money(amount)
 
 
 def maybe(schema: Schema) -> Schema:
