@@ -208,12 +208,20 @@ ERRORS = {
 }
 
 
+RATE_LIMIT = "Requests a minute this token (or this address, without a token) may make."
+RATE_LEFT = "Requests left in this minute."
+
+
 def _responses(declared: Operation) -> dict[str, Any]:
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     responses: dict[str, Any] = {
         "200": {
             "description": "The answer; its ETag names this version.",
-            "headers": {"ETag": {"schema": {"type": "string"}}},
+            "headers": {
+                "ETag": {"schema": {"type": "string"}, "required": True},
+                "X-RateLimit-Limit": {"description": RATE_LIMIT, "schema": {"type": "string"}},
+                "X-RateLimit-Remaining": {"description": RATE_LEFT, "schema": {"type": "string"}},
+            },
             "content": {
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{declared.schema}"}}
             },
@@ -225,6 +233,16 @@ def _responses(declared: Operation) -> dict[str, Any]:
         codes.append("404")
     for code in sorted(codes):
         responses[code] = {"description": ERRORS[code], "content": problem}
+    responses["429"]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds until the next minute's count starts.",
+            "schema": {"type": "string"},
+            "required": True,
+        }
+    }
+    responses["401"]["headers"] = {
+        "WWW-Authenticate": {"schema": {"type": "string"}, "required": True}
+    }
     return responses
 
 
