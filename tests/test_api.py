@@ -84,6 +84,7 @@ def test_a_session_cookie_alone_does_not_open_the_api(client, secretariat):
     "path",
     [
         "/api/v1/objectives?colour=blue",
+        "/api/v1/openapi.json?format=yaml",
         "/api/v1/proposals?cursor=not-a-cursor",
         "/api/v1/proposals?cursor=djE6MA",  # v1:0
         "/api/v1/proposals?limit=0",
@@ -139,7 +140,7 @@ def test_a_token_reads_only_within_its_scopes(app, client, create_user):
 # Cursors and ETags --------------------------------------------------------------------------
 
 
-def test_the_cursor_walks_every_proposal_once(app, client, create_user, make_proposal):
+def test_the_cursor_walks_every_proposal_once(app, backend, client, create_user, make_proposal):
     owner = create_user(roles=("applicant",), organization_acronym="ILO")
     made = [make_proposal(owner, title=f"Programme {n}") for n in range(5)]
     token = make_token(app, create_user(roles=("secretariat",), organization_acronym="IOM"))
@@ -252,7 +253,7 @@ def test_a_revoked_token_is_refused_and_the_revocation_audited(app, client, logi
     assert app.test_client().get("/api/v1/objectives", headers=bearer(other)).status_code == 200
 
 
-def test_an_expired_token_and_a_forged_one_are_refused(app, client, create_user):
+def test_an_expired_token_and_a_forged_one_are_refused(app, backend, client, create_user):
     person = create_user(roles=("secretariat",), organization_acronym="IOM")
     secret = make_token(app, person, days=1)
     with app.app_context():
@@ -273,7 +274,7 @@ def test_a_deactivated_users_token_is_refused(app, client, create_user):
     assert client.get("/api/v1/proposals", headers=bearer(secret)).status_code == 401
 
 
-def test_the_command_prints_the_token_once_and_keeps_its_hash(app, create_user):
+def test_the_command_prints_the_token_once_and_keeps_its_hash(app, backend, create_user):
     person = create_user(roles=("secretariat",), organization_acronym="IOM")
     result = app.test_cli_runner().invoke(
         args=["fund", "api-token", "create", "--email", person.email, "--name", "Script"]

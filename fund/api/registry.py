@@ -212,8 +212,11 @@ RATE_LIMIT = "Requests a minute this token (or this address, without a token) ma
 RATE_LEFT = "Requests left in this minute."
 
 
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
 def _responses(declared: Operation) -> dict[str, Any]:
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    problem = PROBLEM_CONTENT
     responses: dict[str, Any] = {
         "200": {
             "description": "The answer; its ETag names this version.",
@@ -297,7 +300,8 @@ def openapi(server_url: str = "/") -> dict[str, Any]:
                 "200": {
                     "description": "The OpenAPI 3.1 document of the API.",
                     "content": {"application/json": {"schema": {"type": "object"}}},
-                }
+                },
+                "400": {"description": "A query parameter was given.", "content": PROBLEM_CONTENT},
             },
         }
     }

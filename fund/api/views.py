@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from fund.access import public
 from fund.api import (  # noqa: F401 - they declare the operations
@@ -11,6 +11,7 @@ from fund.api import (  # noqa: F401 - they declare the operations
     programme_endpoints,
     public_endpoints,
 )
+from fund.api.http import bad_request
 from fund.api.registry import bp, openapi
 
 
@@ -18,4 +19,6 @@ from fund.api.registry import bp, openapi
 @public
 def openapi_document():
     """The OpenAPI 3.1 document of the operations, made from their declarations."""
+    if request.args:
+        raise bad_request("The document takes no query parameter.")
     return jsonify(openapi())
