@@ -202,6 +202,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.finance.views import bp as finance_bp
     from fund.notifications.views import bp as notifications_bp
     from fund.pipeline.views import bp as pipeline_bp
+    from fund.portfolio.views import bp as portfolio_bp
     from fund.proposals.concept_note_views import bp as concept_notes_bp
     from fund.proposals.invitation_views import bp as invitations_bp
     from fund.proposals.results_views import bp as results_editor_bp
@@ -238,6 +239,7 @@ def _register_blueprints(app: Flask) -> None:
         revisions_bp,
         pipeline_bp,
         reports_bp,
+        portfolio_bp,
         notifications_bp,
         api_bp,
     ):

@@ -386,6 +386,7 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "api.decision_record": {"round_id": "closed_round"},
     "api.decision_record@open": {"round_id": "open_round"},
     "accounts.revoke_token": {"token_id": "secretariat_token"},
+    "portfolio.programme": {"proposal_id": "funded"},
 }
 
 # Content posted with the token, where it lets the view tell the personas apart.
@@ -504,6 +505,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.open_data_iati": _all(200),  # the funded proposal is published
     "reports.open_data_360giving": _all(200),
     "reports.public_pipeline_booklet": _all(200),  # what the committee made public
+    "portfolio.index": _all(200),
+    "portfolio.map_page": _all(200),
+    "portfolio.contributions": _all(200),
+    "portfolio.programme": _all(200),  # funded: public
+    "portfolio.programme@draft": _all(404),  # not public, whoever asks
     "static": _all(200),
     # Accounts
     "accounts.login": _all(REDIRECT, anonymous=200),  # a signed-in user goes home

@@ -45,6 +45,7 @@ from sqlalchemy import (
 
 from fund.money import even_part, indirect_cents_sql, largest_remainder_sql, sql_cents
 from fund.proposals.models import (
+    BudgetLine,
     IndicativeTotal,
     Proposal,
     proposal_countries,
@@ -209,6 +210,19 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
         name="region",
     )
     return ProgrammeMoney(by_organization, by_proposal, by_objective, by_area, by_region)
+
+
+def budget_lines(group: Any) -> Any:
+    """The budget lines as `programme_money` takes them: the proposal, organization, objective,
+    `group` (a labelled expression on the proposal) and the amount in cents, each line joined to
+    its proposal (for the caller's conditions)."""
+    return select(
+        BudgetLine.proposal_id.label("proposal_id"),
+        BudgetLine.organization_id.label("organization_id"),
+        BudgetLine.objective_number.label("objective_number"),
+        group,
+        sql_cents(BudgetLine.amount).label("cents"),
+    ).join(Proposal, Proposal.id == BudgetLine.proposal_id)
 
 
 def note_lines(notes: Any, group: str, prefix: str) -> Any:

@@ -33,14 +33,13 @@ from sqlalchemy import String, and_, cast, exists, func, literal, null, or_, sel
 from sqlalchemy.sql.elements import ColumnElement
 
 from fund.calls.models import Call
-from fund.coverage.programme_money import NO_INDIRECT, note_lines, programme_money
+from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines, programme_money
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
-from fund.money import ZERO, from_cents, sql_cents
+from fund.money import ZERO, from_cents
 from fund.proposals import status_rules
 from fund.proposals.models import (
-    BudgetLine,
     IndicativeTotal,
     NationalPartner,
     PartnerType,
@@ -56,6 +55,7 @@ from fund.reports.queries import (
     CountryRef,
     ObjectiveRef,
     OrganizationRef,
+    ShareRow,
     organization_refs,
     proposal_ref,
     publisher_from_config,
@@ -128,13 +128,6 @@ class OrganizationBudget:
 class ObjectiveBudget:
     objective: ObjectiveRef
     amount: Decimal  # direct costs plus the indirect costs apportioned (as coverage counts)
-
-
-@dataclass(frozen=True)
-class ShareRow:
-    organization: OrganizationRef
-    amount: Decimal
-    disbursed: Decimal
 
 
 @dataclass(frozen=True)
@@ -374,14 +367,7 @@ def _money(proposal_id: int, rate: Decimal) -> Any:
     organization and by objective, as coverage counts them (`programme_money`); a concept
     note's from its indicative totals."""
     lines = (
-        select(
-            BudgetLine.proposal_id,
-            BudgetLine.organization_id,
-            BudgetLine.objective_number,
-            Proposal.kind.label("kind"),
-            sql_cents(BudgetLine.amount).label("cents"),
-        )
-        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+        budget_lines(Proposal.kind.label("kind"))
         .where(Proposal.id == proposal_id, status_rules.is_programme())
         .cte("portfolio_lines")
     )
@@ -503,16 +489,21 @@ def programme_detail(
             )
         else:
             by_objective.append(ObjectiveBudget(objectives[key], from_cents(direct + indirect)))
-    shares = tuple(
-        ShareRow(organizations[organization_id], amount, disbursed)
-        for organization_id, amount, disbursed in _rows(
-            select(
-                AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed
+    shares = sorted(
+        (
+            ShareRow(organizations[organization_id], amount, disbursed)
+            for organization_id, amount, disbursed in _rows(
+                select(
+                    AllocationShare.organization_id,
+                    AllocationShare.amount,
+                    AllocationShare.disbursed,
+                )
+                .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+                .where(Allocation.proposal_id == proposal_id)
+                .order_by(AllocationShare.organization_id)
             )
-            .join(Allocation, Allocation.id == AllocationShare.allocation_id)
-            .where(Allocation.proposal_id == proposal_id)
-            .order_by(AllocationShare.organization_id)
-        )
+        ),
+        key=lambda share: share.organization.label,
     )
     transfers = tuple(
         TransferRow(organizations[organization_id], paid_on, amount)
@@ -535,7 +526,7 @@ def programme_detail(
         budget_by_organization=tuple(sorted(by_organization, key=lambda b: b.organization.label)),
         budget_by_objective=tuple(sorted(by_objective, key=lambda b: b.objective.number)),
         allocated_on=head[2] if funded else None,
-        shares=shares,
+        shares=tuple(shares),
         transfers=transfers,
         results=_results(proposal_id),
         iati_identifier=(

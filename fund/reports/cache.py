@@ -213,13 +213,15 @@ class Fingerprint:
     key: str  # digest of everything (see the module's docstring)
 
 
-def fingerprint(config: Mapping[str, Any]) -> Fingerprint:
-    """The key of the open-data files for the records as they are now."""
+def fingerprint(config: Mapping[str, Any], code: str = "") -> Fingerprint:
+    """The key of the open-data files for the records as they are now; `code`: a digest of
+    the other modules that shape what is kept (the public portfolio's pages)."""
     database = hashlib.sha256(database_identity().encode()).hexdigest()[:16]
     digest = hashlib.sha256()
     for part in (
         f"format {FORMAT}",
         _code_digest(),
+        code,
         database,
         json.dumps(asdict(publisher_from_config(config)), sort_keys=True),
         _schemas_digest(schema_dir(config)),
@@ -326,12 +328,16 @@ def cached_exports(
     config: Mapping[str, Any],
     kinds: Iterable[str],
     build: Callable[[tuple[str, ...]], Mapping[str, Export]],
+    code: str = "",
+    key: Fingerprint | None = None,
 ) -> Cached:
     """The exports of `kinds` for the records as they are now: those stored under the current
     key, the others built (all of them from one read of the records, by `build`) and stored.
-    A folder that cannot be written to costs a build per request, never a failed request."""
+    A folder that cannot be written to costs a build per request, never a failed request.
+    `code`: see `fingerprint`; `key`: the fingerprint when it was just read (by a call of this
+    request for other kinds), not read again."""
     kinds = tuple(kinds)
-    found = fingerprint(config)
+    found = key or fingerprint(config, code)
     folder = cache_dir(config)
     paths = {kind: _path(folder, kind, found) for kind in kinds}
     stored = {kind: _read(path) for kind, path in paths.items()}

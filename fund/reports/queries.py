@@ -18,12 +18,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
-from fund.coverage.programme_money import programme_money
+from fund.coverage.programme_money import budget_lines, programme_money
 from fund.extensions import db
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
 from fund.finance.queries.lists import shares_loaded
-from fund.money import from_cents, sql_cents
+from fund.money import from_cents
 from fund.proposals import status_rules
 from fund.proposals.models import (
     BudgetLine,
@@ -376,18 +376,7 @@ def funded_programmes() -> list[FundedProgramme]:
     places = _funded_links(proposal_countries.c.country_iso2, countries, Country.name, Country.iso2)
     secondary = _funded_links(proposal_secondary_objectives.c.objective_number, objectives)
     costs: dict[int, list[tuple[ObjectiveRef, Decimal]]] = defaultdict(list)
-    lines = (
-        select(
-            BudgetLine.proposal_id,
-            BudgetLine.organization_id,
-            BudgetLine.objective_number,
-            Proposal.status.label("status"),
-            sql_cents(BudgetLine.amount).label("cents"),
-        )
-        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
-        .where(funded)
-        .cte("open_data_lines")
-    )
+    lines = budget_lines(Proposal.status.label("status")).where(funded).cte("open_data_lines")
     rate = Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
     by_objective = programme_money(lines, rate, "status", "open_data").by_objective
     for proposal_id, number, amount in _rows(

@@ -1,0 +1,253 @@
+"""The figures of the public pages: the portfolio (every public programme, with the choices of
+the filters), where the funded money goes (by country, and the regional and global programmes
+apart), and the contributions (donors, deposits by year, earmarks, the funding status).
+
+`portfolio()`, `programme(id)` and `contributions()` are kept between requests
+(`fund.portfolio.kept`); the map's figures are computed from the kept portfolio.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from fund.accounts.models import Organization
+from fund.dialects import cents_sum
+from fund.extensions import db, utcnow
+from fund.finance.models import GENERAL_POOL, Contribution, ContributionVoid
+from fund.finance.status import FIGURES, funding_status
+from fund.money import ZERO, cents, from_cents, split_evenly
+from fund.portfolio import queries
+from fund.portfolio.kept import kept
+from fund.portfolio.queries import (
+    CountryRef,
+    ObjectiveRef,
+    ProgrammeDetail,
+    ProgrammeFilters,
+    ProgrammeSummary,
+    PublicStatus,
+)
+from fund.proposals.models import Scope
+from fund.reference.models import GcmObjective
+
+SPREAD_SCOPES = (Scope.NATIONAL.value, Scope.MULTI_COUNTRY.value)
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    programmes: tuple[ProgrammeSummary, ...]  # by id
+    objectives: tuple[ObjectiveRef, ...]  # every objective, by number
+    areas: tuple[Choice, ...]  # every thematic area, by code
+    countries: tuple[CountryRef, ...]  # the countries of public programmes, by name
+    as_of: datetime
+
+    def chosen(self, filters: ProgrammeFilters) -> list[ProgrammeSummary]:
+        """The programmes `filters` choose (as `queries.list_programmes` would)."""
+        return [p for p in self.programmes if matches(p, filters)]
+
+    def is_public(self, proposal_id: int) -> bool:
+        return any(p.id == proposal_id for p in self.programmes)
+
+
+def matches(programme: ProgrammeSummary, filters: ProgrammeFilters) -> bool:
+    return (
+        (filters.objective is None or filters.objective in programme.objectives)
+        and (not filters.thematic_area or filters.thematic_area in programme.thematic_areas)
+        and (not filters.country or any(c.iso2 == filters.country for c in programme.countries))
+        and (filters.status is None or programme.status is filters.status)
+    )
+
+
+def _build_portfolio() -> Portfolio:
+    programmes = queries.list_programmes()
+    objectives = tuple(
+        ObjectiveRef(number, short_label, title)
+        for number, short_label, title in db.session.execute(
+            select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title).order_by(
+                GcmObjective.number
+            )
+        )
+    )
+    countries = {c.iso2: c for p in programmes for c in p.countries}
+    return Portfolio(
+        programmes=tuple(programmes),
+        objectives=objectives,
+        areas=tuple(Choice(code, title) for code, title in queries.thematic_areas()),
+        countries=tuple(sorted(countries.values(), key=lambda c: c.name)),
+        as_of=utcnow(),
+    )
+
+
+def portfolio() -> Portfolio:
+    return kept("portfolio", _build_portfolio, Portfolio, hold=True)[0]
+
+
+def programme(proposal_id: int) -> ProgrammeDetail | None:
+    """A public programme's detail; None for any other id (nothing is built or kept for it)."""
+    found, key = kept("portfolio", _build_portfolio, Portfolio, hold=True)
+    if not found.is_public(proposal_id):
+        return None
+    return kept(
+        f"programme{proposal_id}",
+        lambda: queries.programme_detail(proposal_id),
+        ProgrammeDetail,
+        key=key,
+    )[0]
+
+
+# The map ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountryMoney:
+    country: CountryRef
+    amount: Decimal
+    programmes: int
+
+
+@dataclass(frozen=True)
+class MapFigures:
+    countries: tuple[CountryMoney, ...]  # by amount, largest first, then by name
+    regional: tuple[ProgrammeSummary, ...]  # regional programmes, by amount
+    global_: tuple[ProgrammeSummary, ...]  # global programmes, by amount
+    total: Decimal  # all the funded money shown: countries, regional and global
+
+    @property
+    def by_country(self) -> dict[str, CountryMoney]:
+        return {c.country.iso2: c for c in self.countries}
+
+
+def map_figures(found: Portfolio, filters: ProgrammeFilters) -> MapFigures:
+    """Funded money (allocations of funded and closed programmes) by country: a national or
+    multi-country programme's split evenly over its countries in whole cents; regional and
+    global programmes apart, whole."""
+    shares: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
+    names: dict[str, CountryRef] = {}
+    regional, global_ = [], []
+    total = ZERO
+    for item in found.chosen(filters):
+        if item.status is PublicStatus.PIPELINE or item.funded <= 0:
+            continue
+        total += item.funded
+        if item.scope in SPREAD_SCOPES and item.countries:
+            keys = [c.iso2 for c in item.countries]
+            for key, part in split_evenly(cents(item.funded), keys).items():
+                shares[key] += part
+                counts[key] += 1
+            names.update((c.iso2, c) for c in item.countries)
+        elif item.scope == Scope.REGIONAL.value and item.countries:
+            regional.append(item)
+        else:
+            global_.append(item)
+    countries = sorted(
+        (CountryMoney(names[k], from_cents(v), counts[k]) for k, v in shares.items()),
+        key=lambda c: (-c.amount, c.country.name),
+    )
+    by_amount = lambda p: (-p.funded, p.id)  # noqa: E731
+    return MapFigures(
+        tuple(countries),
+        tuple(sorted(regional, key=by_amount)),
+        tuple(sorted(global_, key=by_amount)),
+        total,
+    )
+
+
+# Contributions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DonorTotal:
+    name: str
+    deposits: Decimal  # USD gross of the contributions received, voided ones left out
+    contributions: int
+
+
+@dataclass(frozen=True)
+class YearTotal:
+    year: int
+    deposits: Decimal
+    contributions: int
+
+
+@dataclass(frozen=True)
+class EarmarkTotal:
+    pool: str  # GENERAL_POOL (unearmarked) or a thematic area's code
+    label: str
+    deposits: Decimal
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    name: str  # a name of fund.finance.status.FIGURES
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Contributions:
+    donors: tuple[DonorTotal, ...]  # largest first
+    years: tuple[YearTotal, ...]  # by year
+    earmarks: tuple[EarmarkTotal, ...]  # unearmarked first, then by code
+    status: tuple[StatusLine, ...]  # the funding status, in the order of FIGURES
+    as_of: datetime
+
+    @property
+    def deposits(self) -> Decimal:
+        return sum((d.deposits for d in self.donors), ZERO)
+
+    @property
+    def status_by_name(self) -> dict[str, Decimal]:
+        return {line.name: line.amount for line in self.status}
+
+
+def _build_contributions() -> Contributions:
+    counted = (ContributionVoid.contribution_id.is_(None),)
+    base = select().select_from(Contribution).outerjoin(ContributionVoid).where(*counted)
+    year = func.extract("year", Contribution.received_on)
+    donors = [
+        DonorTotal(name, from_cents(total), count)
+        for name, total, count in db.session.execute(
+            base.add_columns(Organization.name, cents_sum(Contribution.gross), func.count())
+            .join(Organization, Organization.id == Contribution.donor_id)
+            .group_by(Organization.id, Organization.name)
+        )
+    ]
+    years = [
+        YearTotal(int(y), from_cents(total), count)
+        for y, total, count in db.session.execute(
+            base.add_columns(year, cents_sum(Contribution.gross), func.count())
+            .group_by(year)
+            .order_by(year)
+        )
+    ]
+    areas = dict(queries.thematic_areas())
+    earmarks = [
+        EarmarkTotal(pool, "" if pool == GENERAL_POOL else areas.get(pool, pool), from_cents(total))
+        for pool, total in db.session.execute(
+            base.add_columns(Contribution.pool_code, cents_sum(Contribution.gross)).group_by(
+                Contribution.pool_code
+            )
+        )
+    ]
+    status = funding_status()
+    return Contributions(
+        donors=tuple(sorted(donors, key=lambda d: (-d.deposits, d.name))),
+        years=tuple(years),
+        earmarks=tuple(sorted(earmarks, key=lambda e: (e.pool != GENERAL_POOL, e.pool))),
+        status=tuple(StatusLine(name, getattr(status, name)) for name in FIGURES),
+        as_of=utcnow(),
+    )
+
+
+def contributions() -> Contributions:
+    return kept("contributions", _build_contributions, Contributions, hold=True)[0]

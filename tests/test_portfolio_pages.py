@@ -1,0 +1,218 @@
+"""The public portfolio's pages: the programmes (list, filters, a page each, 404 for a
+programme not public), the map, the contributions; bad query strings answer 400, never 500;
+a fixed number of statements; the kept figures rebuilt when a record changes."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, select
+
+from fund.extensions import db
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation
+from fund.pipeline import operations as pipeline_operations
+from fund.portfolio import kept
+from tests.conftest import PreparedDatabase, engine_of
+from tests.factories import acting_secretariat
+from tests.factories import donor as donor_organization
+from tests.helpers import counted_get
+from tests.test_portfolio_queries import Public, _public
+
+
+@pytest.fixture(scope="module")
+def prepared(request) -> PreparedDatabase:
+    return PreparedDatabase(request, _public)
+
+
+@pytest.fixture
+def public(request, prepared, app, tmp_path) -> Public:
+    app.config["OPEN_DATA_CACHE_DIR"] = str(tmp_path / "kept")
+    return prepared.data(engine_of(request))
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_list_shows_public_programmes_only(client, public):
+    page = _text(client.get("/portfolio"))
+    assert "Fair recruitment in Chile" in page
+    assert "Waiting for money" in page  # public pipeline
+    assert "Not public" not in page
+    assert f'href="/portfolio/programmes/{public.closed}"' in page
+    assert "6 programmes" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("country=TR", "Côte d&#39;Ivoire — Türkiye corridor", "Fair recruitment in Chile"),
+        ("objective=3", "Returns in dignity", "Fair recruitment in Chile"),
+        ("status=pipeline", "Waiting for money", "Returns in dignity"),
+        ("status=closed", "Côte d&#39;Ivoire — Türkiye corridor", "Returns in dignity"),
+    ],
+)
+def test_list_filters(client, public, query, shown, hidden):
+    page = _text(client.get(f"/portfolio?{query}"))
+    assert shown in page and hidden not in page
+
+
+def test_list_keeps_the_chosen_filter_in_the_form(client, public):
+    page = _text(client.get("/portfolio?country=mx"))
+    assert '<option value="MX" selected>' in page
+    assert "1 programme" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "objective=99",
+        "objective=x",
+        "objective=" + "9" * 400,
+        "area=NOPE",
+        "country=France",
+        "status=draft",
+        "objective=%FF",
+        "country=%00%00",
+        "page=" + "9" * 40,
+    ],
+)
+def test_bad_query_strings_answer_400(client, public, query):
+    assert client.get(f"/portfolio?{query}").status_code == 400
+    if not query.startswith(("page", "country", "status")):
+        assert client.get(f"/portfolio/map?{query}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=-1", "page=abc", "page=999", "country=zz", "x=1"]
+)
+def test_odd_but_harmless_query_strings_answer_200(client, public, query):
+    assert client.get(f"/portfolio?{query}").status_code == 200
+    assert client.get(f"/portfolio/map?{query}").status_code == 200
+
+
+def test_programme_page(client, backend, public):
+    page = _text(client.get(f"/portfolio/programmes/{public.closed}"))
+    assert "Côte d&#39;Ivoire — Türkiye corridor" in page
+    assert "IOM" in page and "UNICEF" in page
+    assert f"XM-DAC-41114-MIG00-P{public.closed:05d}" in page
+    assert 'href="/open-data/iati.xml"' in page
+    assert "2,000,000.01" in page  # funded and transferred
+    assert "Closed" in page
+
+
+def test_pipeline_programme_page_has_no_iati_record(client, public):
+    page = _text(client.get(f"/portfolio/programmes/{public.pipeline}"))
+    assert "Waiting for money" in page and "IATI identifier" not in page
+
+
+@pytest.mark.parametrize("which", ["hidden", "missing", "huge"])
+def test_a_programme_not_public_answers_404(client, public, which):
+    proposal_id = {"hidden": public.hidden, "missing": 10**6, "huge": 10**30}[which]
+    assert client.get(f"/portfolio/programmes/{proposal_id}").status_code == 404
+
+
+def test_map_page(client, backend, public):
+    page = _text(client.get("/portfolio/map"))
+    assert 'role="img"' in page and '<title id="map-svg-title">' in page
+    # Mexico's funded money is in the table and the country is coloured on the map.
+    assert "Mexico" in page
+    assert "Global data on missing migrants" in page  # a global programme, shown apart
+    assert 'class="funded"' in page
+    filtered = _text(client.get("/portfolio/map?objective=3"))
+    assert "Mexico" in filtered and "Chile" not in filtered.split("country-table-title")[1]
+
+
+def test_contributions_page(client, backend, public):
+    page = _text(client.get("/portfolio/contributions"))
+    assert "Test Donor" in page
+    assert "Balance with the Administrative Agent" in page
+    assert "2026" in page
+
+
+def _statements(engine, action) -> int:
+    found = []
+
+    def count(*_args):
+        found.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(found)
+
+
+def _built(app, client, engine, url) -> int:
+    """The statements of a request that finds nothing kept (the kept figures removed, on disk
+    and in the process)."""
+    shutil.rmtree(app.config["OPEN_DATA_CACHE_DIR"], ignore_errors=True)
+    kept._LAST.clear()
+    return _statements(engine, lambda: client.get(url))
+
+
+@pytest.mark.parametrize(
+    "url", ["/portfolio", "/portfolio/map", "/portfolio/contributions", "PROGRAMME"]
+)
+def test_pages_use_a_fixed_number_of_statements(
+    app, client, public, make_proposal, create_user, url
+):
+    url = url.replace("PROGRAMME", f"/portfolio/programmes/{public.closed}")
+    with app.app_context():
+        engine = db.engine
+    response, kept_statements = counted_get(client, engine, url)
+    assert response.status_code == 200
+    # Kept: the key of the records (two statements) and the layout's names of objectives and
+    # pools (one, on the pages that name them).
+    assert kept_statements <= 3
+    before = _built(app, client, engine, url)
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    for n in range(3):
+        make_proposal(author, status="funded", title=f"More {n}", allocated_on=date(2026, 1, 5))
+    assert _built(app, client, engine, url) == before
+    assert counted_get(client, engine, url)[1] == kept_statements
+
+
+def test_kept_pages_change_with_their_records(app, backend, client, public):
+    """A page served from the kept figures shows a change as soon as it is recorded."""
+    assert "Not public" not in _text(client.get("/portfolio"))
+    page = _text(client.get(f"/portfolio/programmes/{public.closed}"))
+    assert "Total transferred" in page
+    national = _text(client.get(f"/portfolio/programmes/{public.national}"))
+    assert "321,000.00" in national and "331,000.00" not in national
+    contributions = _text(client.get("/portfolio/contributions"))
+    with app.app_context():
+        secretariat = acting_secretariat()
+        pipeline_operations.set_public(secretariat, public.hidden, public=True)
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == public.national)
+        )
+        finance_operations.record_disbursement(
+            secretariat,
+            allocation,
+            allocation.shares[0].organization_id,
+            date(2026, 3, 1),
+            Decimal("10000.00"),
+            "TR-X",
+        )
+        finance_operations.record_contribution(
+            secretariat,
+            donor_organization(),
+            date(2025, 6, 1),
+            Decimal("12345.67"),
+            None,
+            fee_rate=Decimal("0"),
+        )
+        db.session.commit()
+    assert "Not public" in _text(client.get("/portfolio"))
+    national = _text(client.get(f"/portfolio/programmes/{public.national}"))
+    assert "331,000.00" in national
+    after = _text(client.get("/portfolio/contributions"))
+    assert "12,345.67" in after and "12,345.67" not in contributions
+    assert "2025" in after
