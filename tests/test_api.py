@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,9 +14,11 @@ from openapi_spec_validator import validate
 from sqlalchemy import select
 
 from fund.accounts import tokens
+from fund.accounts.models import Organization
 from fund.accounts.tokens import ApiToken
 from fund.api import http
 from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
 from tests.helpers import audit_events, csrf_token, user
 
 PROBLEM = "application/problem+json"
@@ -314,3 +316,28 @@ def test_the_public_programmes_are_the_portfolios(app, client, create_user, make
     assert (hidden.status_code, hidden.mimetype) == (404, PROBLEM)
     assert client.get("/api/v1/programmes?status=closed").get_json()["items"] == []
     assert client.get("/api/v1/programmes?objective=24").status_code == 400
+
+
+def test_the_contributions_are_the_public_pages_figures(app, client, create_user, donor):
+    secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
+    with app.app_context():
+        finance_operations.record_contribution(
+            user(secretariat),
+            db.session.get(Organization, donor.id),
+            date(2026, 3, 1),
+            Decimal("5000000.00"),
+            None,
+        )
+        db.session.commit()
+    body = client.get("/api/v1/contributions").get_json()
+    assert body["donors"] == [
+        {"name": "Kingdom of Donors", "deposits": "5000000.00", "contributions": 1}
+    ]
+    assert body["deposits_by_year"] == [
+        {"year": 2026, "deposits": "5000000.00", "contributions": 1}
+    ]
+    status = {line["figure"]: line["amount"] for line in body["status"]}
+    assert status["deposits"] == "5000000.00"
+    assert Decimal(status["balance_with_administrative_agent"]) == Decimal("5000000.00") - Decimal(
+        status["administrative_agent_fee"]
+    )

@@ -7,18 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import extract, func, select
+from sqlalchemy import select
 
-from fund.accounts.models import Organization
 from fund.api.registry import operation
 from fund.api.schemas import money
 from fund.coverage.queries import coverage
-from fund.dialects import cents_sum
 from fund.extensions import db
-from fund.finance.models import Contribution, ContributionVoid
-from fund.finance.status import funding_status
-from fund.money import from_cents
 from fund.pipeline.queries import config_rate, iso_utc, ranked_pipeline
+from fund.portfolio import figures as portfolio_figures
 from fund.reference.models import GcmObjective
 
 
@@ -87,18 +83,6 @@ def public_pipeline(*, user) -> dict[str, Any]:
     }
 
 
-def _deposits(*columns: Any) -> Any:
-    """The contributions not voided, summed in cents by `columns`."""
-    return (
-        select(*columns, cents_sum(Contribution.gross).label("cents"), func.count().label("n"))
-        .select_from(Contribution)
-        .outerjoin(ContributionVoid)
-        .where(ContributionVoid.contribution_id.is_(None))
-        .group_by(*columns)
-        .order_by(*columns)
-    )
-
-
 @operation(
     "/contributions",
     summary="Contributions and the funding status",
@@ -106,32 +90,23 @@ def _deposits(*columns: Any) -> Any:
     schema="Contributions",
 )
 def contributions(*, user) -> dict[str, Any]:
-    """The donors and what each deposited (USD gross, voided contributions left out), the
-    deposits by year, by pool (unearmarked or earmarked to a thematic area) and the funding
-    status lines the administrative agent reports."""
-    year = extract("year", Contribution.received_on).label("year")
-    donors = db.session.execute(
-        _deposits(Organization.id, Organization.name, Organization.acronym).join(
-            Organization, Organization.id == Contribution.donor_id
-        )
-    )
+    """The public contributions page's figures: the donors and what each deposited (USD
+    gross, voided contributions left out), the deposits by year, by pool (unearmarked or
+    earmarked to a thematic area) and the funding status lines the administrative agent
+    reports (`fund.finance.status`)."""
+    found = portfolio_figures.contributions()
     return {
         "donors": [
-            {
-                "id": row.id,
-                "name": row.name,
-                "acronym": row.acronym or "",
-                "deposits": money(from_cents(row.cents)),
-            }
-            for row in donors
+            {"name": d.name, "deposits": money(d.deposits), "contributions": d.contributions}
+            for d in found.donors
         ],
         "deposits_by_year": [
-            {"year": int(row.year), "deposits": money(from_cents(row.cents)), "count": row.n}
-            for row in db.session.execute(_deposits(year))
+            {"year": y.year, "deposits": money(y.deposits), "contributions": y.contributions}
+            for y in found.years
         ],
         "earmarks": [
-            {"pool": row.pool_code, "deposits": money(from_cents(row.cents))}
-            for row in db.session.execute(_deposits(Contribution.pool_code))
+            {"pool": e.pool, "thematic_area": e.label or None, "deposits": money(e.deposits)}
+            for e in found.earmarks
         ],
-        "status": funding_status().to_dict(),
+        "status": [{"figure": line.name, "amount": money(line.amount)} for line in found.status],
     }
