@@ -78,6 +78,7 @@ PAGES = [
     ("API coverage", "anonymous", "/api/v1/coverage"),
     ("API contributions", "anonymous", "/api/v1/contributions"),
     ("API pipeline", "anonymous", "/api/v1/pipeline"),
+    ("API objectives", "anonymous", "/api/v1/objectives"),
 ]
 
 
@@ -312,6 +313,8 @@ def test_query_count_does_not_grow_with_the_data(counts, page):
 # proposal page names its budget lines' categories and objectives in words: one statement reads
 # every reference name a page shows (33 -> 34).
 AT_MOST = {
+    # The objectives, then their thematic areas (not a statement per objective).
+    "API objectives": 2,
     "proposal page": 34,
     "committee meeting": 17,
     "committee meeting, secretariat": 16,

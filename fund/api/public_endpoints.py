@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from fund.api.registry import operation
 from fund.api.schemas import money
@@ -21,7 +22,11 @@ from fund.reference.models import GcmObjective
 @operation("/objectives", summary="The 23 GCM objectives", tag="reference", schema="ObjectiveList")
 def objectives(*, user) -> dict[str, Any]:
     """The objectives of the Global Compact for Migration, each with its thematic areas."""
-    rows = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number))
+    rows = db.session.scalars(
+        select(GcmObjective)
+        .options(selectinload(GcmObjective.thematic_areas))
+        .order_by(GcmObjective.number)
+    )
     return {
         "items": [
             {
