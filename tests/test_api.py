@@ -214,6 +214,7 @@ def test_a_token_made_on_the_account_page_is_shown_once_and_kept_hashed(app, cli
     assert secret not in again and row.shown in again
     (event,) = audit_events(app, "api_token_created")
     assert event.actor_id == person.id and event.details["name"] == "Monthly report"
+    assert event.details["made_with"] == "account page"
     assert secret not in json.dumps(event.details)
     # It works, and its use is recorded.
     used = app.test_client().get("/api/v1/audit/events", headers=bearer(secret))
@@ -288,7 +289,9 @@ def test_the_command_prints_the_token_once_and_keeps_its_hash(app, backend, crea
     (row,) = _stored(app)
     assert row.token_hash == tokens.digest(secret) and row.user_id == person.id
     assert set(row.scopes.split()) == set(tokens.SCOPES)
-    assert audit_events(app, "api_token_created")
+    (event,) = audit_events(app, "api_token_created")
+    assert event.actor_name == "system" and event.details["user_id"] == person.id
+    assert event.details["made_with"] == "flask fund api-token create"
     assert app.test_client().get("/api/v1/finance", headers=bearer(secret)).status_code == 200
     unknown = app.test_cli_runner().invoke(
         args=["fund", "api-token", "create", "--email", "nobody@example.org", "--name", "x"]

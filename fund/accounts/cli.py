@@ -36,7 +36,12 @@ def create_command(email: str, name: str, days: int, scopes: tuple[str, ...]) ->
         raise click.ClickException(f"No user has the email address {email}.")
     try:
         made = tokens.create_token(
-            user, name, now=utcnow(), days=days, scopes=frozenset(scopes) or None
+            user,
+            name,
+            now=utcnow(),
+            days=days,
+            scopes=frozenset(scopes) or None,
+            by_command=True,
         )
     except tokens.TokenRefused as refused:
         db.session.rollback()

@@ -92,10 +92,11 @@ def create_token(
     now: datetime,
     days: int = DEFAULT_DAYS,
     scopes: frozenset[str] | None = None,
-    actor: User | None = None,
+    by_command: bool = False,
 ) -> NewToken:
     """A new token of `user`, valid `days` days (1..MAX_DAYS), with `scopes` (all by default);
-    audited as made by `actor` (the user themselves by default). The caller commits."""
+    audited as made by the user on their account page, or by an operator's command (the
+    actor "system"). The caller commits."""
     name = (name or "").strip()
     if not name:
         raise TokenRefused(N_("Give the token a name, to recognise it later."), "name")
@@ -122,9 +123,10 @@ def create_token(
         row,
         "api_token_created",
         "api_token",
-        actor or user,
+        None if by_command else user,
         details=lambda made: {
             "user_id": user.id,
+            "made_with": "flask fund api-token create" if by_command else "account page",
             "name": made.name,
             "scopes": made.scopes,
             "expires_at": made.expires_at.isoformat(),
