@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from fund.accounts import tokens
 from fund.accounts.models import Organization
@@ -344,3 +345,20 @@ def test_the_contributions_are_the_public_pages_figures(app, client, create_user
     assert Decimal(status["balance_with_administrative_agent"]) == Decimal("5000000.00") - Decimal(
         status["administrative_agent_fee"]
     )
+
+
+def test_a_busy_database_does_not_refuse_a_call_for_its_last_use(
+    app, client, create_user, monkeypatch
+):
+    """The last use is written as the token is checked; a write lock held by another request
+    (SQLite's "database is locked") leaves it for the next call, and this one is answered."""
+    token = make_token(app, create_user(roles=("secretariat",), organization_acronym="IOM"))
+
+    def busy() -> None:
+        raise OperationalError("UPDATE api_tokens", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(db.session, "commit", busy)
+    response = client.get("/api/v1/proposals", headers=bearer(token))
+    assert response.status_code == 200
+    monkeypatch.undo()
+    assert _stored(app)[0].last_used_at is None

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from fund.accounts.models import User
 from fund.accounts.throttle import client_address
 from fund.accounts.tokens import ApiToken, authenticate
+from fund.errors import is_contention
 from fund.extensions import db, utcnow
 from fund.routing import MAX_ID
 
@@ -87,7 +89,12 @@ def caller() -> Caller:
     if row is None:
         raise Problem(401, "Sign-in required", "The token is unknown, revoked or expired.")
     if db.session.dirty:
-        db.session.commit()  # its last use
+        try:
+            db.session.commit()  # its last use
+        except OperationalError as error:
+            if not is_contention(error):
+                raise
+            db.session.rollback()  # busy: the next request records the last use
     return Caller(row)
 
 
