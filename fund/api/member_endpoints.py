@@ -60,7 +60,12 @@ def _summary(row: Proposal) -> dict[str, Any]:
     schema="ProposalPage",
     params=(
         Param("status", "A state of the workflow.", kind="enum", choices=tuple(STATUS_CHOICES)),
-        Param("kind", "Proposals or concept notes.", kind="enum", choices=tuple(ProposalKind)),
+        Param(
+            "kind",
+            "Proposals or concept notes.",
+            kind="enum",
+            choices=tuple(k.value for k in ProposalKind),
+        ),
         Param("call", "A call's id.", kind="integer"),
         Param("q", "Words of the title or summary.", max_length=100),
     ),
