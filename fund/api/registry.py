@@ -69,7 +69,9 @@ class Param:
         return text
 
 
-CURSOR = Param("cursor", "The `next` cursor of the page before (opaque).", kind="cursor")
+CURSOR = Param(
+    "cursor", "The `next` cursor of the page before (opaque).", kind="cursor", max_length=40
+)
 LIMIT = Param("limit", "Rows on the page.", kind="integer", maximum=PAGE_LIMIT)
 PAGED = (CURSOR, LIMIT)
 
