@@ -68,6 +68,10 @@ class Config:
     # Failed sign-ins allowed per client address within the window (all accounts together).
     LOGIN_ADDRESS_ATTEMPTS = _env_int("LOGIN_ADDRESS_ATTEMPTS", 50)
     LOGIN_ADDRESS_WINDOW_SECONDS = _env_int("LOGIN_ADDRESS_WINDOW_SECONDS", 15 * 60)
+    # The JSON API's requests a minute: per personal API token, and per client address for the
+    # calls without a token (fund/api/http.py; counted in each worker process's memory).
+    API_RATE_LIMIT = _env_int("API_RATE_LIMIT", 120)
+    API_ANONYMOUS_RATE_LIMIT = _env_int("API_ANONYMOUS_RATE_LIMIT", 60)
     # Sensitive actions (role changes, votes, funding) need a sign-in at most this old.
     SENSITIVE_ACTION_MAX_AGE_SECONDS = _env_int("SENSITIVE_ACTION_MAX_AGE_SECONDS", 15 * 60)
     # Number of reverse proxies in front of the app that set X-Forwarded-For (0: none, the

@@ -55,6 +55,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     access.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    from fund import api
+
+    api.init_app(app)
     idempotency.init_app(app)
     routing.init_app(app)
     _register_blueprints(app)
@@ -185,6 +188,7 @@ def _connect_signal_receivers(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from fund.accounts.admin_views import bp as admin_bp
     from fund.accounts.views import bp as accounts_bp
+    from fund.api.views import bp as api_bp
     from fund.auditlog.views import bp as audit_bp
     from fund.calls.views import bp as calls_bp
     from fund.committee.meeting_views import bp as meetings_bp
@@ -237,5 +241,6 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         portfolio_bp,
         notifications_bp,
+        api_bp,
     ):
         app.register_blueprint(bp)

@@ -31,10 +31,15 @@ class Access:
 
     public: bool = False
     roles: frozenset[str] = frozenset()
+    # Authenticated by a personal API token in the Authorization header, never by the session
+    # cookie: the view checks the token and `roles` itself (fund.api).
+    bearer: bool = False
 
     def describe(self) -> str:
         if self.public:
             return "public"
+        if self.bearer:
+            return "API token" + (", roles: " + ", ".join(sorted(self.roles)) if self.roles else "")
         return "roles: " + ", ".join(sorted(self.roles)) if self.roles else "signed-in users"
 
 
@@ -61,6 +66,12 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     if not roles:
         raise ValueError("roles_required needs at least one role")
     return _declare(Access(roles=frozenset(roles)))
+
+
+def bearer_token(*roles: str) -> Callable[[F], F]:
+    """A JSON API route for a personal API token whose user holds one of `roles` (any user
+    when none is given). The session is not asked: the view authenticates the token itself."""
+    return _declare(Access(roles=frozenset(roles), bearer=True))
 
 
 def access_of(app: Flask, endpoint: str) -> Access | None:
@@ -100,7 +111,7 @@ def init_app(app: Flask) -> None:
         if access is None:
             app.logger.error("route %s declares no access rule; refused", request.endpoint)
             abort(403)
-        if access.public:
+        if access.public or access.bearer:
             return None
         if not current_user.is_authenticated:
             if request.method == "GET":

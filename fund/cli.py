@@ -162,6 +162,7 @@ def diagram_command(out: str | None, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from fund.accounts.cli import api_token_cli
     from fund.audit.cli import audit_cli
     from fund.caches.cli import caches_command, check
     from fund.coverage.cli import coverage_command
@@ -173,6 +174,7 @@ def init_app(app: Flask) -> None:
     from fund.reports.cli import export_cli, report_cli
     from fund.results.cli import results_command
 
+    fund_cli.add_command(api_token_cli)
     fund_cli.add_command(audit_cli)
     fund_cli.add_command(caches_command)
     fund_cli.add_command(coverage_command(check))

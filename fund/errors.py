@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from collections.abc import Callable
+
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -72,14 +74,45 @@ def is_contention(error: OperationalError) -> bool:
     return any(message in text for message in CONTENTION_MESSAGES)
 
 
+# An error's answer under a path prefix other than a page (the JSON API's problem details):
+# (prefix, function of the status, the title and the sentence) in app.extensions.
+RENDERERS = "fund_error_renderers"
+Renderer = Callable[[int, str, str], object]
+
+
+def register_renderer(app: Flask, prefix: str, renderer: Renderer) -> None:
+    """Answer errors of the requests under `prefix` with `renderer` instead of a page."""
+    app.extensions.setdefault(RENDERERS, []).append((prefix, renderer))
+
+
+def renderer_for(path: str) -> Renderer | None:
+    """The renderer registered for `path`'s prefix, or None (an error page)."""
+    for prefix, renderer in current_app.extensions.get(RENDERERS, ()):
+        if path.startswith(prefix):
+            return renderer
+    return None
+
+
+def _answer(code: int, title: str, message: str):
+    renderer = renderer_for(request.path)
+    if renderer is not None:
+        return renderer(code, title, message)
+    return _page(code, title, message)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return _page(400, CSRF_TITLE, CSRF_MESSAGE)
+        return _answer(400, CSRF_TITLE, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        renderer = renderer_for(request.path)
+        if renderer is not None:
+            # The description says what was wrong (a query value, a missing token).
+            title = MESSAGES.get(code, (error.name, ""))[0]
+            return renderer(code, title, error.description or title)
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         if isinstance(error, BadQueryValue):
             # As BadQueryValue words it, in the page's language.
@@ -104,7 +137,7 @@ def init_app(app: Flask) -> None:
             raise error
         db.session.rollback()
         app.logger.warning("request lost a race and was refused: %s", error.__class__.__name__)
-        return _page(409, CONFLICT_TITLE, CONFLICT_MESSAGE)
+        return _answer(409, CONFLICT_TITLE, CONFLICT_MESSAGE)
 
     @app.errorhandler(500)
     def server_error(error):
@@ -112,4 +145,4 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         title, message = MESSAGES[500]
-        return _page(500, title, message)
+        return _answer(500, title, message)

@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 
 from fund.accounts.models import LoginAttempt, Organization, User, UserRole
+from fund.accounts.tokens import ApiToken
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
 from fund.committee.models import (
@@ -75,6 +76,7 @@ __all__ = [
     "Allocation",
     "AllocationShare",
     "AllocationSource",
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "BudgetCategory",

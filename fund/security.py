@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, render_template, request
 from flask_login import current_user
 
+from fund.errors import renderer_for
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -40,6 +42,9 @@ def init_app(app: Flask) -> None:
         """No text field holds NUL, and PostgreSQL cannot store it: refuse it (400), rather
         than fail with a server error at the database. Uploaded files are not concerned."""
         if _contains_nul(request.args, request.form):
+            renderer = renderer_for(request.path)
+            if renderer is not None:
+                return renderer(400, "Unusable character", NUL_MESSAGE)
             return render_template(
                 "errors/error.html", code=400, title="Unusable character", message=NUL_MESSAGE
             ), 400

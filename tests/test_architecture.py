@@ -57,6 +57,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"fund.notifications", "fund.pipeline", "fund.revisions"}),
     frozenset({"fund.reports", "fund.core"}),
     frozenset({"fund.portfolio"}),
+    frozenset({"fund.api"}),
     frozenset({"fund.templating", "fund.models", "fund.seed"}),
     frozenset({"fund.demo"}),
     frozenset({"fund.cli"}),

@@ -20,6 +20,11 @@ of each domain; every persona starts from it as built (the database file is put 
 each), so what one persona's POST changes cannot change what another persona gets. Within a
 persona, GETs come first and the POSTs that change later answers (LAST) at the end.
 
+The JSON API's routes (`api.*`) are requested with the persona's personal API token in the
+Authorization header (none for the anonymous visitor), as `BEARER` answers 401 for a protected
+one; each protected one is also requested with the persona's session cookie alone, which must
+answer 401: the cookie never opens the API.
+
 Personas: the anonymous visitor; an applicant of ILO, the organization that owns every proposal;
 an applicant of UNDP; the secretariat; a committee member of UNHCR; a committee member of IOM,
 which takes part in every proposal (recused automatically); the administrator; the
@@ -39,6 +44,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, User
+from fund.accounts.tokens import ApiToken, create_token
 from fund.committee import meetings
 from fund.committee.models import Seat, VotingRound
 from fund.committee.rounds import open_round_of
@@ -109,6 +115,14 @@ def _post_only(allowed: dict[str, object], refused=403):
     }
 
 
+def _bearer(allowed: dict[str, object], refused=403):
+    """A JSON API operation: without a token 401, personas not named `refused`."""
+    return {
+        persona: 401 if persona == "anonymous" else allowed.get(persona, refused)
+        for persona in PERSONAS
+    }
+
+
 # The world --------------------------------------------------------------------------------
 
 
@@ -118,6 +132,7 @@ class World:
 
     ids: dict[str, int]
     users: dict[str, User]
+    tokens: dict[str, str]  # each persona's personal API token (every scope)
 
 
 @pytest.fixture
@@ -269,7 +284,16 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
     ids |= notes
     missing = [name for name, value in ids.items() if value is None]
     assert not missing, f"the world lacks {missing}"
-    return World(ids, users)
+    with app.app_context():
+        tokens = {
+            persona: create_token(user(person), "matrix", now=utcnow()).token
+            for persona, person in users.items()
+        }
+        db.session.commit()
+        ids["secretariat_token"] = db.session.scalar(
+            select(ApiToken.id).where(ApiToken.user_id == users["secretariat"].id)
+        )
+    return World(ids, users, tokens)
 
 
 # Requests ---------------------------------------------------------------------------------
@@ -299,6 +323,7 @@ DEFAULT_ARGS = {
     "pledge_id": "pledge",
     "request_id": "transfer_request",
     "revision_id": "revision",
+    "token_id": "secretariat_token",
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -351,6 +376,16 @@ URL_ARGS: dict[str, dict[str, str]] = {
     "reporting.remove_attachment": {"attachment_id": "report_attachment"},
     "revisions.programme": {"proposal_id": "funded"},
     "revisions.new": {"proposal_id": "funded"},
+    "api.proposal@review": {"proposal_id": "review"},
+    "api.programme": {"proposal_id": "funded"},
+    "api.programme@draft": {"proposal_id": "draft"},
+    "api.screening": {"proposal_id": "submitted"},
+    "api.rounds": {"proposal_id": "review"},
+    "api.rounds@approved": {"proposal_id": "approved"},
+    "api.rounds@draft": {"proposal_id": "draft"},
+    "api.decision_record": {"round_id": "closed_round"},
+    "api.decision_record@open": {"round_id": "open_round"},
+    "accounts.revoke_token": {"token_id": "secretariat_token"},
     "portfolio.programme": {"proposal_id": "funded"},
 }
 
@@ -414,9 +449,15 @@ def _answer(response) -> object:
     return response.status_code
 
 
-def _request(app: Flask, client: FlaskClient, key: str, world: World, token: str | None):
+def _request(
+    app: Flask, client: FlaskClient, key: str, world: World, token: str | None, persona: str
+):
     path = _path(app, key, world)
     endpoint = _endpoint(key)
+    if endpoint.startswith("api."):
+        bearer = world.tokens.get(persona)
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return path, "GET", client.get(path, headers=headers)
     if _method(app, endpoint) == "GET":
         return path, "GET", client.get(path)
     data = {"csrf_token": token or ""} | POST_DATA.get(endpoint, {})
@@ -476,6 +517,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "accounts.unlock": _all(400),  # the emailed link; anyone may follow it, a forged one fails
     "accounts.change_password": _signed_in(200),
     "accounts.account": _signed_in(200),
+    # Personal API tokens: one's own. The empty form is refused; only the secretariat member
+    # revokes the token (theirs) the URL names, the others are told it does not exist.
+    "accounts.create_token": _all(400, anonymous=401),
+    "accounts.revoke_token": _all(404, anonymous=401, secretariat=REDIRECT),
     # Administration
     "admin.users": _ADMIN,
     "admin.new_user": _ADMIN,
@@ -704,6 +749,37 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.decision_pdf": _only({"owner": 200, "secretariat": 200, "committee": 200}, refused=404)
     | _NO_PROPOSAL_ROLE,
     "reports.decision_pdf@open": _only({"secretariat": 200}, refused=404) | _NO_PROPOSAL_ROLE,
+    # The JSON API: the public operations for anyone; the others with a personal API token
+    # (none: 401), through the pages' rules: the proposals as their pages (404 for whoever may
+    # not see one), screening for the secretariat, a proposal's rounds as the review page
+    # (the recused member sees that they are recused, not the votes: RECUSED_SEES below), the
+    # decision record as its page (not the recused member), finance as the balance page, the
+    # audit trail as the audit log.
+    "api.openapi_document": _all(200),
+    "api.objectives": _all(200),
+    "api.coverage_of_objectives": _all(200),
+    "api.public_pipeline": _all(200),
+    "api.contributions": _all(200),
+    "api.programmes": _all(200),
+    "api.programme": _all(200),  # the funded programme is public
+    "api.programme@draft": _all(404),  # a draft is not
+    "api.proposals": _bearer(
+        {"owner": 200, "other_applicant": 200, "secretariat": 200, "committee": 200, "recused": 200}
+    ),
+    "api.proposal": _bearer(_DRAFT_PAGE),
+    "api.proposal@review": _bearer(_REVIEWED_PAGE),
+    "api.screening": _bearer({"secretariat": 200}),
+    "api.rounds": _bearer(_COMMITTEE_PAGES),
+    "api.rounds@approved": _bearer(_COMMITTEE_PAGES),
+    "api.rounds@draft": _bearer({"secretariat": 404, "committee": 404, "recused": 404}),
+    "api.decision_record": _bearer(
+        {"owner": 200, "secretariat": 200, "committee": 200}, refused=404
+    )
+    | {"admin": 403, "agent": 403},
+    "api.decision_record@open": _bearer({"secretariat": 200}, refused=404)
+    | {"admin": 403, "agent": 403},
+    "api.finance": _bearer({"secretariat": 200, "agent": 200}),
+    "api.audit_events": _bearer({"secretariat": 200, "admin": 200}),
     # Notifications: one's own only
     "notifications.index": _signed_in(200),
     "notifications.preferences": _signed_in(200),
@@ -751,6 +827,23 @@ LISTED = {
 }
 
 
+def _round_secrets(persona: str, key: str, body: dict) -> list[str]:
+    """What a persona must not read in a proposal's rounds: the recused member (a conflict of
+    interest) never the tally nor another seat's vote; a member without a conflict the votes
+    of a closed round."""
+    problems = []
+    for round_ in body["rounds"]:
+        if persona == "recused" and (
+            not round_["recused"] or round_["tally"] is not None or round_["votes"]
+        ):
+            problems.append(f"recused         {key}: round {round_['number']} shows {round_}")
+        if persona == "committee" and round_["status"] == "closed" and not round_["votes"]:
+            problems.append(f"committee       {key}: the closed round's votes are missing")
+    if key == "api.rounds@approved" and not body["rounds"]:
+        problems.append(f"{persona:15} {key}: the approved proposal's round is missing")
+    return problems
+
+
 def _database_file(app: Flask) -> Path:
     return Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
 
@@ -773,17 +866,30 @@ def test_every_route_answers_every_persona_as_expected(app, world, tmp_path):
         for key in _keys(app):
             if key not in EXPECTED:
                 continue  # reported by test_every_route_has_an_entry
-            path, method, response = _request(app, client, key, world, token)
+            path, method, response = _request(app, client, key, world, token, persona)
             tried += 1
             got, expected = _answer(response), EXPECTED[key][persona]
             if got != expected:
                 wrong.append(f"{persona:15} {key:36} {method} {path}: {got}, expected {expected}")
-            if key == "proposals.index" and got == 200:
+            if key in ("proposals.index", "api.proposals") and got == 200:
                 page = response.get_data(as_text=True)
                 listed = {name for name, title in TITLES.items() if title in page}
                 if listed != LISTED[persona]:
                     wrong.append(
-                        f"{persona:15} lists {sorted(listed)}, not {sorted(LISTED[persona])}"
+                        f"{persona:15} {key} lists {sorted(listed)}, not {sorted(LISTED[persona])}"
+                    )
+            if key.startswith("api.rounds") and got == 200:
+                wrong += _round_secrets(persona, key, response.get_json())
+            if (
+                key.startswith("api.")
+                and persona != "anonymous"
+                and EXPECTED[key]["anonymous"] == 401
+            ):
+                cookie_only = client.get(path)  # signed in on the pages, no token
+                if cookie_only.status_code != 401:
+                    wrong.append(
+                        f"{persona:15} {key}: the session cookie alone gave "
+                        f"{cookie_only.status_code}"
                     )
     assert tried == len(EXPECTED) * len(PERSONAS)
     assert not wrong, "answers differ from the matrix:\n" + "\n".join(wrong)

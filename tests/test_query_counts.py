@@ -18,6 +18,7 @@ from sqlalchemy import event, func, select
 
 from bench.generate import PASSWORD, generate
 from fund.accounts.models import Organization, User
+from fund.accounts.tokens import create_token
 from fund.calls.models import Call
 from fund.committee.models import VotingRound
 from fund.extensions import db, utcnow
@@ -70,6 +71,19 @@ PAGES = [
     ("allocations, exported", "secretariat", "/finance/?allocations_export=csv"),
     ("committee member's votes, sorted", "committee", "/committee/?voted_sort=title"),
     ("committee member's votes, exported", "committee", "/committee/?voted_export=csv"),
+    # The JSON API, with the role's personal API token (none for the anonymous visitor).
+    ("API proposals", "secretariat", "/api/v1/proposals"),
+    ("API proposals, applicant, filtered", "applicant", "/api/v1/proposals?status=funded"),
+    ("API proposal", "secretariat", "/api/v1/proposals/{funded}"),
+    ("API rounds", "committee", "/api/v1/proposals/{review}/rounds"),
+    ("API audit events", "secretariat", "/api/v1/audit/events?limit=20"),
+    ("API finance", "secretariat", "/api/v1/finance"),
+    ("API programmes", "anonymous", "/api/v1/programmes"),
+    ("API programme", "anonymous", "/api/v1/programmes/{funded}"),
+    ("API coverage", "anonymous", "/api/v1/coverage"),
+    ("API contributions", "anonymous", "/api/v1/contributions"),
+    ("API pipeline", "anonymous", "/api/v1/pipeline"),
+    ("API objectives", "anonymous", "/api/v1/objectives"),
 ]
 
 
@@ -222,6 +236,11 @@ def _measure(app: Flask, engine, size: int) -> dict[str, tuple[int, int]]:
         _with_framework_in_review(ids["review"])
         ids |= _notes()
         emails = {role: user.email for role, user in users.items()}
+        tokens = {
+            role: {"Authorization": f"Bearer {create_token(user, 'counts', now=utcnow()).token}"}
+            for role, user in users.items()
+        }
+        db.session.commit()
         db.session.remove()
     clients = {"anonymous": app.test_client()}
     for role, email in emails.items():
@@ -239,9 +258,10 @@ def _measure(app: Flask, engine, size: int) -> dict[str, tuple[int, int]]:
     try:
         for name, role, path in PAGES:
             url = path.format(**ids)
-            clients[role].get(url)  # once untimed: first-use work is not the page's own
+            headers = tokens.get(role, {}) if url.startswith("/api/") else {}
+            clients[role].get(url, headers=headers)  # once untimed: first-use work
             counted[0] = 0
-            response = clients[role].get(url)
+            response = clients[role].get(url, headers=headers)
             found[name] = (response.status_code, counted[0])
 
     finally:
@@ -298,6 +318,8 @@ def test_query_count_does_not_grow_with_the_data(counts, page):
 # proposal page names its budget lines' categories and objectives in words: one statement reads
 # every reference name a page shows (33 -> 34).
 AT_MOST = {
+    # The objectives, then their thematic areas (not a statement per objective).
+    "API objectives": 2,
     "proposal page": 34,
     "committee meeting": 17,
     "committee meeting, secretariat": 16,

@@ -11,12 +11,22 @@ from wtforms import (
     SelectMultipleField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.accounts.models import OrganizationKind, Role
 from fund.accounts.sensitive import SensitiveForm
-from fund.forms import EmailField, StringField, options
+from fund.accounts.tokens import DEFAULT_DAYS, MAX_DAYS, NAME_LENGTH, SCOPES
+from fund.forms import EmailField, IntegerField, StringField, options
 from fund.i18n import LANGUAGES
 
 
@@ -135,3 +145,36 @@ class LanguageForm(FlaskForm):
         choices=options([("", _l("The language my browser asks for")), *LANGUAGES.items()]),
     )
     submit = SubmitField(_l("Save the language"))
+
+
+class ApiTokenForm(SensitiveForm):
+    """A new personal API token: its name, how long it lasts, what it may read."""
+
+    name = StringField(
+        _l("Token name"),
+        validators=[
+            DataRequired(_l("Give the token a name, to recognise it later.")),
+            Length(max=NAME_LENGTH),
+        ],
+        description=_l("Where you will use it, e.g. “monthly report script”."),
+    )
+    days = IntegerField(
+        _l("Days before it expires"),
+        default=DEFAULT_DAYS,
+        validators=[
+            InputRequired(_l("Give a number of days.")),
+            NumberRange(1, MAX_DAYS, _l("A token lasts from 1 to 366 days.")),
+        ],
+    )
+    scopes = MultiCheckboxField(
+        _l("What it may read"),
+        choices=options((name, _l(label)) for name, label in SCOPES.items()),
+        default=list(SCOPES),
+        validators=[DataRequired(_l("Choose at least one of the scopes listed."))],
+        description=_l("Never more than your account may see on the pages."),
+    )
+    submit = SubmitField(_l("Create the token"))
+
+
+class RevokeTokenForm(FlaskForm):
+    submit = SubmitField(_l("Revoke"))

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -18,9 +19,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from fund.access import mark_signed_in, public, signed_in, start_session
-from fund.accounts import operations, throttle
-from fund.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
+from fund.access import (
+    mark_signed_in,
+    public,
+    recent_login_required,
+    signed_in,
+    start_session,
+)
+from fund.accounts import operations, throttle, tokens
+from fund.accounts.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    LanguageForm,
+    LoginForm,
+    RevokeTokenForm,
+)
 from fund.accounts.models import User
 from fund.extensions import db, login_manager, utcnow
 from fund.refusals import show_on_form
@@ -140,7 +153,70 @@ def account():
             flash(_("Your language is saved."), "success")
             return redirect(url_for("accounts.account"))
     status = 400 if form.is_submitted() else 200
-    return render_template("accounts/account.html", form=form), status
+    return _account_page(form=form, status=status)
+
+
+def _account_page(
+    *,
+    form: LanguageForm | None = None,
+    token_form: ApiTokenForm | None = None,
+    new_token: str | None = None,
+    status: int = 200,
+):
+    """The account page: the language form, the password link, the API tokens (a new token
+    shown once, on the page that made it)."""
+    return render_template(
+        "accounts/account.html",
+        form=form or LanguageForm(formdata=None, language=current_user.language or ""),
+        token_form=token_form or ApiTokenForm(formdata=None),
+        revoke_form=RevokeTokenForm(formdata=None),
+        tokens=tokens.tokens_of(current_user),
+        scope_labels=tokens.SCOPES,
+        new_token=new_token,
+        now=utcnow(),
+    ), status
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@signed_in
+@recent_login_required()
+def create_token():
+    """A new personal API token, shown once on the page answered (never kept in a cookie)."""
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            made = tokens.create_token(
+                current_user,
+                form.name.data,
+                now=utcnow(),
+                days=form.days.data,
+                scopes=frozenset(form.scopes.data),
+            )
+        except tokens.TokenRefused as refused:
+            db.session.rollback()
+            show_on_form(form, refused, default="name")
+        else:
+            db.session.commit()
+            return _account_page(new_token=made.token)
+    return _account_page(token_form=form, status=400)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@signed_in
+def revoke_token(token_id: int):
+    if not RevokeTokenForm().validate_on_submit():
+        return _account_page(status=400)
+    try:
+        tokens.revoke_token(current_user, token_id, now=utcnow())
+    except tokens.TokenRefused as refused:
+        db.session.rollback()
+        if not refused.stale:
+            abort(404)
+        flash(_(refused.message), "info")
+    else:
+        db.session.commit()
+        flash(_("The token is revoked: it no longer opens the API."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

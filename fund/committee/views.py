@@ -543,23 +543,15 @@ def return_for_revision(proposal_id: int):
 @bp.route("/rounds/<int:round_id>")
 @roles_required(Role.COMMITTEE, Role.SECRETARIAT, Role.APPLICANT)
 def record(round_id: int):
-    round_ = queries.get_round(round_id)
-    if round_ is None:
-        abort(404)
-    proposal = load_proposal(round_.proposal_id)
-    conflict = queries.conflict_of(current_user, proposal)
     # The secretariat sees the whole record; a committee member without a conflict once the
     # round is closed; the applicant the outcome, summary and conditions of a closed round.
-    allowed, full = queries.record_access(current_user, round_, proposal, conflict=conflict)
-    if not allowed:
-        abort(404)
-    view = queries.round_view(
-        round_,
-        current_user,
-        proposal,
-        visible_before_own_vote=_visible_before_own_vote(),
-        conflict=conflict,
+    found = queries.record_view(
+        current_user, round_id, visible_before_own_vote=_visible_before_own_vote()
     )
+    if found is None:
+        abort(404)
+    proposal, view, full = found.proposal, found.view, found.full
+    round_ = view.round
     people = queries.users_by_id({round_.opened_by_id, round_.closed_by_id})
     return render_template(
         "committee/record.html",

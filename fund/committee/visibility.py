@@ -43,6 +43,7 @@ from fund.committee.tally_words import explanation as tally_explanation
 from fund.committee.workflow import allowed
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal, proposal_participants
+from fund.proposals.queries import load_proposal
 
 # The round's actions a page offers, each shown only when `allowed`.
 PAGE_ACTIONS = ("vote", "declare_conflict", "set_deadline", "close", "close_without_quorum")
@@ -418,3 +419,29 @@ def round_view(
             if allowed(round_, action, user, now=now, counted=counted)
         ),
     )
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A round's decision record as one reader may open it."""
+
+    proposal: Proposal
+    view: RoundView
+    full: bool  # the whole record, or the applicant's part (outcome, summary, conditions)
+
+
+def record_view(user: User, round_id: int, *, visible_before_own_vote: bool) -> RecordView | None:
+    """The decision record of round `round_id` as `user` may open it (`record_access`), or
+    None when there is no such round or they may not (the page and the JSON API answer 404)."""
+    round_ = get_round(round_id)
+    if round_ is None:
+        return None
+    proposal = load_proposal(round_.proposal_id)
+    conflict = conflict_of(user, proposal)
+    may_open, full = record_access(user, round_, proposal, conflict=conflict)
+    if not may_open:
+        return None
+    view = round_view(
+        round_, user, proposal, visible_before_own_vote=visible_before_own_vote, conflict=conflict
+    )
+    return RecordView(proposal, view, full)

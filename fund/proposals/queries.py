@@ -144,6 +144,11 @@ def _filtered(user: User, filters: ProposalFilters) -> Select:
     return query
 
 
+def filtered_for(user: User, filters: ProposalFilters) -> Select:
+    """The proposals `user` may see (as on the list page) that pass `filters`, unordered."""
+    return _filtered(user, filters)
+
+
 def _ordered(query: Select, sorting: Sorting | None) -> Select:
     if sorting is None:
         return query.order_by(Proposal.updated_at.desc(), Proposal.id.desc())
