@@ -4,7 +4,7 @@
 a proposal the user sees names it (an index probe each, whatever the number of proposals).
 
 Revision ID: a8c4e2f6b901
-Revises: e6a9c1f4b789
+Revises: f7b2d4e6a890
 Create Date: 2026-12-12 09:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a8c4e2f6b901"
-down_revision = "e6a9c1f4b789"
+down_revision = "f7b2d4e6a890"
 branch_labels = None
 depends_on = None
 
