@@ -159,6 +159,11 @@ class Config:
     # <instance>/open-data-cache.
     OPEN_DATA_CACHE_DIR = os.environ.get("OPEN_DATA_CACHE_DIR", "")
 
+    # `flask fund backup` / `restore` on PostgreSQL (fund/backup.py): the client programs, when
+    # they are not on the PATH (they must be of the server's major version or newer).
+    PG_DUMP = os.environ.get("PG_DUMP", "")
+    PG_RESTORE = os.environ.get("PG_RESTORE", "")
+
     SEED_DIR = Path(os.environ.get("SEED_DIR", str(BASE_DIR / "seed")))
     TESTING = False
     DEBUG = False
