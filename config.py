@@ -164,6 +164,9 @@ class Config:
     PG_DUMP = os.environ.get("PG_DUMP", "")
     PG_RESTORE = os.environ.get("PG_RESTORE", "")
 
+    # `/readyz` (fund/core/health.py): its statements give up after this long on PostgreSQL.
+    READINESS_TIMEOUT_MS = _env_int("READINESS_TIMEOUT_MS", 2000)
+
     SEED_DIR = Path(os.environ.get("SEED_DIR", str(BASE_DIR / "seed")))
     TESTING = False
     DEBUG = False
