@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess  # nosec B404 - runs pg_dump/pg_restore with a list of arguments, no shell
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -72,19 +73,25 @@ def _run(command: list[str], environment: dict[str, str]) -> None:
         raise BackupError(f"{Path(command[0]).name} failed: {done.stderr.strip()}")
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy the SQLite database `source` (opened read-only) into `target` with SQLite's online
+    backup: page by page, consistent even while others write to `source`."""
+    reading = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    writing = sqlite3.connect(target)
+    try:
+        reading.backup(writing)
+    finally:
+        writing.close()
+        reading.close()
+
+
 def backup(out: Path) -> None:
     """Write a backup of the configured database to `out` (which must not exist)."""
     if out.exists():
         raise BackupError(f"{out} exists already: choose a new file.")
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True)
-        target = sqlite3.connect(out)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(url), out)
         return
     arguments, environment = _libpq(url)
     command = [_program("PG_DUMP", "pg_dump"), "--format=custom", "--no-owner"]
@@ -108,13 +115,7 @@ def restore(source: Path) -> None:
     db.engine.dispose()
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        backup_copy = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        target = sqlite3.connect(_sqlite_path(url))
-        try:
-            backup_copy.backup(target)
-        finally:
-            target.close()
-            backup_copy.close()
+        _sqlite_copy(source, _sqlite_path(url))
         return
     arguments, environment = _libpq(url)
     command = [_program("PG_RESTORE", "pg_restore"), "--no-owner", "--no-privileges"]
@@ -123,14 +124,14 @@ def restore(source: Path) -> None:
     )
 
 
+def _file(flag: str, dest: str, help: str) -> Any:
+    return click.option(
+        flag, dest, required=True, type=click.Path(dir_okay=False, path_type=Path), help=help
+    )
+
+
 @click.command("backup")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The backup file to write (must not exist).",
-)
+@_file("--out", "out", "The backup file to write (must not exist).")
 @with_appcontext
 def backup_command(out: Path) -> None:
     """Back up the whole database while the fund serves: SQLite's online backup, or pg_dump's
@@ -140,13 +141,7 @@ def backup_command(out: Path) -> None:
 
 
 @click.command("restore")
-@click.option(
-    "--from",
-    "source",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A file written by `flask fund backup`.",
-)
+@_file("--from", "source", "A file written by `flask fund backup`.")
 @with_appcontext
 def restore_command(source: Path) -> None:
     """Put a backup into the configured database, which must be new and empty (a database with

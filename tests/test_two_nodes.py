@@ -5,21 +5,16 @@ sign-in made on one holds on the other."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from fund import create_app
-from fund.accounts.models import User
 from fund.extensions import db
-from fund.finance import operations
-from fund.finance.models import Allocation
+from fund.proposals.models import Proposal
 from tests.helpers import login
-from tests.test_open_data import activities, iati_id, org
+from tests.test_open_data import activities, fund_programme, iati_id
 from tests.test_open_data import portfolio as portfolio
 from tests.test_open_data import prepared as prepared
 
@@ -50,7 +45,7 @@ def _disbursed(node: Flask, proposal_id: int) -> list[str]:
 
 
 def test_a_change_made_on_one_node_is_served_by_the_other(
-    backend, nodes, portfolio, create_user, tmp_path
+    backend, nodes, portfolio, create_user, make_proposal
 ):
     node_a, node_b = nodes
     assert Path(node_a.instance_path) != Path(node_b.instance_path)
@@ -60,24 +55,17 @@ def test_a_change_made_on_one_node_is_served_by_the_other(
     for node in nodes:
         assert list((Path(node.instance_path) / "open-data-cache").glob("iati-*"))
 
-    secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    added = make_proposal(author, status="approved", title="Funded on node B")
     with node_b.app_context():  # the change, made on node B
-        allocation = db.session.scalar(
-            select(Allocation).where(Allocation.proposal_id == portfolio.national)
-        )
-        operations.record_disbursement(
-            db.session.get(User, secretariat.id),
-            allocation,
-            org("IOM").id,
-            date(2026, 3, 1),
-            Decimal("100000.00"),
-            "T-2",
-        )
+        db.session.get(Proposal, added).status = "funded"
+        fund_programme(added, "1070000.00", {"ILO": "642000.00", "IOM": "428000.00"})
         db.session.commit()
 
     # Node A never heard of it, and serves it from its next request on.
-    assert _disbursed(node_a, portfolio.national) == ["321000.00", "100000.00"]
-    assert _disbursed(node_b, portfolio.national) == ["321000.00", "100000.00"]
+    for node in nodes:
+        found = activities(node.test_client().get("/open-data/iati.xml").data)
+        assert found[iati_id(added)].findtext("title/narrative") == "Funded on node B"
 
 
 def test_a_sign_in_on_one_node_holds_on_the_other(nodes, create_user):
