@@ -354,7 +354,9 @@ def _state_key(connection: Any, rate: Decimal, available: Mapping[str, Decimal])
     """What the pipeline's walk depends on, in one statement on the index of the proposals'
     status and update time: which proposals are in the pipeline (how many, the sum of their
     ids, the latest change to any of them: a proposal entering or leaving the pipeline is
-    stamped then, and what it holds is frozen while it is there), the rate and the pools."""
+    stamped then, and what it holds is frozen while it is there), the rate and the pools. The
+    objectives' thematic areas are reference data (`flask fund seed`), not in the key: a process
+    started before they change keeps its walk until the pipeline or the pools change."""
     count, ids, changed = connection.execute(
         select(
             func.count(),
