@@ -350,13 +350,13 @@ _WALKS_KEPT = 4
 _WALKS_LOCK = threading.Lock()
 
 
-def _state_key(connection: Any, rate: Decimal, available: Mapping[str, Decimal]) -> tuple:
+def _state_key(
+    connection: Any, rate: Decimal, available: Mapping[str, Decimal], areas: Mapping
+) -> tuple:
     """What the pipeline's walk depends on, in one statement on the index of the proposals'
     status and update time: which proposals are in the pipeline (how many, the sum of their
     ids, the latest change to any of them: a proposal entering or leaving the pipeline is
-    stamped then, and what it holds is frozen while it is there), the rate and the pools. The
-    objectives' thematic areas are reference data (`flask fund seed`), not in the key: a process
-    started before they change keeps its walk until the pipeline or the pools change."""
+    stamped then, and what it holds is frozen while it is there), the rate and the pools."""
     count, ids, changed = connection.execute(
         select(
             func.count(),
@@ -371,16 +371,19 @@ def _state_key(connection: Any, rate: Decimal, available: Mapping[str, Decimal])
         ids,
         str(changed),
         tuple(sorted((code, str(amount)) for code, amount in available.items())),
+        tuple(sorted((number, tuple(codes)) for number, codes in areas.items())),
     )
 
 
 def _walked(rate: Decimal, available_by_pool: Mapping[str, Decimal]) -> _Walked:
     """The pipeline's walk for the records as they are now: kept from an earlier request of
-    this process while they have not changed, else the ledger read (totals and running totals
-    from SQL, four integers a proposal) and walked: whether a proposal could be funded now
-    depends on every proposal before it (each takes money the next ones then lack)."""
+    this process while they (and the objectives' areas) have not changed, else the ledger read
+    (totals and running totals from SQL, four integers a proposal) and walked: whether a
+    proposal could be funded now depends on every proposal before it (each takes money the
+    next ones then lack)."""
     connection = db.session.connection()
-    key = _state_key(connection, rate, available_by_pool)
+    areas = objective_areas()  # a small table, read at every request: part of the key
+    key = _state_key(connection, rate, available_by_pool, areas)
     with _WALKS_LOCK:
         found = _WALKS.get(key)
         if found is not None:
@@ -391,7 +394,6 @@ def _walked(rate: Decimal, available_by_pool: Mapping[str, Decimal]) -> _Walked:
         tuple(row)
         for row in connection.execute(_ledger_statement(rate_key(rate), dialects.name(connection)))
     ]
-    areas = objective_areas()
     walk = _PoolWalk(available_by_pool)
     outcomes = []
     count = cents = 0
@@ -416,7 +418,7 @@ def pipeline_page(
     per_page: int = PAGE_SIZE,
 ) -> PipelinePage:
     """One page of the pipeline (as `pipeline()` shows it all): the whole pipeline's ledger and
-    walk (`_walked`: one statement while the records have not changed, three when they have),
+    walk (`_walked`: two statements while the records have not changed, three when they have),
     and the titles and organizations of the page's proposals."""
     walked = _walked(rate, available_by_pool)
     ledger = walked.ledger
