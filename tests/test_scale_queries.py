@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from fund.accounts.models import User
-from fund.committee.models import Vote
+from fund.committee.models import VOTE_TIME, Vote
 from fund.committee.queries import my_votes
 from fund.extensions import db, utcnow
 from fund.finance.models import Pool
@@ -81,6 +81,23 @@ def test_a_members_votes_are_read_in_order_from_the_index(app, people, make_prop
     assert "in the ids: SEARCH votes USING INDEX ix_votes_member_time (member_id=?)" in steps
     # No sort of all the member's votes: only the page's rows are put in order.
     assert not [step for step in steps if step.startswith("in the ids: USE TEMP B-TREE")], steps
+
+
+def test_postgresql_reads_a_members_votes_in_order_from_the_index(pg_app):
+    with pg_app.app_context():
+        connection = db.session.connection()
+        connection.execute(text("SET LOCAL enable_sort = off"))  # a sort only if unavoidable
+        page = (
+            select(Vote.id)
+            .where(Vote.member_id == 1)
+            .order_by(VOTE_TIME.desc(), Vote.id.desc())
+            .limit(20)
+        )
+        compiled = page.compile(connection, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {compiled}")))
+        db.session.rollback()
+    assert "Index Scan Backward using ix_votes_member_time" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def _pools() -> dict[str, Decimal]:
