@@ -26,7 +26,7 @@ from fund import create_app
 from fund.extensions import db, utcnow
 
 SENT = re.compile(r"Mail \(no MAIL_SERVER configured, not sent\) #(\d+) ")
-CRON_EVERY_SECONDS = 10
+CRON_EVERY_SECONDS = 30
 
 
 def fill_outbox(url: str, count: int) -> int:
