@@ -2,9 +2,10 @@
 load, and the check that no email went out twice.
 
 Each node is a gunicorn of its own with its own instance folder (FUND_INSTANCE_PATH); every
-node runs `flask fund mail send-pending` every few seconds and `digest` and `remind-deadlines`
-now and then, all at the same moments. Before the load the outbox is given messages to send;
-without MAIL_SERVER each message sent is written to the log of the process that sent it
+node runs `flask fund mail send-pending` every CRON_EVERY_SECONDS, and `digest` and
+`remind-deadlines` now and then, all at the same moments. Before the load the outbox is given
+messages to send; without MAIL_SERVER each message sent is written to the log of the process
+that sent it
 ("Mail (no MAIL_SERVER configured, not sent) #id"), so the logs of every node and every
 command, read together, show each message sent and how many times.
 """
