@@ -34,6 +34,26 @@ def _sqlite_url(name: str) -> str:
     return f"sqlite:///{BASE_DIR / 'instance' / name}"
 
 
+def engine_options(url: str) -> dict:
+    """SQLAlchemy's engine options for the database at `url`. On PostgreSQL each process (each
+    gunicorn worker) keeps a pool of DB_POOL_SIZE connections, opens at most DB_MAX_OVERFLOW
+    more under load and waits DB_POOL_TIMEOUT_SECONDS for one before the request fails; and
+    every statement gives up after DB_STATEMENT_TIMEOUT_MS (0, the default: never). The
+    defaults are SQLAlchemy's own."""
+    options: dict = {"pool_pre_ping": True}
+    if not url.startswith("postgresql"):
+        return options
+    options.update(
+        pool_size=_env_int("DB_POOL_SIZE", 5),
+        max_overflow=_env_int("DB_MAX_OVERFLOW", 10),
+        pool_timeout=_env_int("DB_POOL_TIMEOUT_SECONDS", 30),
+    )
+    timeout = _env_int("DB_STATEMENT_TIMEOUT_MS", 0)
+    if timeout:
+        options["connect_args"] = {"options": f"-c statement_timeout={timeout}"}
+    return options
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -44,7 +64,7 @@ class Config:
     SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE", "")
     # An empty DATABASE_URL (as `DATABASE_URL= make run` gives) means the default too.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url("fund.sqlite3")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = engine_options(SQLALCHEMY_DATABASE_URI)
 
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True
@@ -162,6 +182,14 @@ class Config:
     # Built open-data files, shared by the workers (fund/reports/cache.py); default
     # <instance>/open-data-cache.
     OPEN_DATA_CACHE_DIR = os.environ.get("OPEN_DATA_CACHE_DIR", "")
+
+    # `flask fund backup` / `restore` on PostgreSQL (fund/backup.py): the client programs, when
+    # they are not on the PATH (they must be of the server's major version or newer).
+    PG_DUMP = os.environ.get("PG_DUMP", "")
+    PG_RESTORE = os.environ.get("PG_RESTORE", "")
+
+    # `/readyz` (fund/core/health.py): its statements give up after this long on PostgreSQL.
+    READINESS_TIMEOUT_MS = _env_int("READINESS_TIMEOUT_MS", 2000)
 
     SEED_DIR = Path(os.environ.get("SEED_DIR", str(BASE_DIR / "seed")))
     TESTING = False

@@ -42,6 +42,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench import nodes
 from bench.generate import PASSWORD
 from bench.run import throwaway_postgres
 from fund import create_app
@@ -184,17 +185,28 @@ def check_votes(
 # The server and the load -----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def gunicorn(url: str, workers: int, log: Path) -> Iterator[str]:
-    """Serve the application on 127.0.0.1 with gunicorn; stop it afterwards."""
-    port = _free_port()
+def node_environment(url: str, secret: str, instance: Path | None = None) -> dict[str, str]:
+    """The environment of a node (gunicorn and its commands): production settings, the
+    database, the secret key every node shares, and the node's own instance folder."""
     env = {
         **os.environ,
         "FUND_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SECRET_KEY": secret,
         "SESSION_COOKIE_SECURE": "false",  # plain HTTP on the loopback interface
         "DATABASE_URL": url,
+        "FUND_BASE_URL": os.environ.get("FUND_BASE_URL") or "http://127.0.0.1",
+        "FUND_BIN": str(BIN),
     }
+    if instance is not None:
+        env["FUND_INSTANCE_PATH"] = str(instance)
+    return env
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, workers: int, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the application on 127.0.0.1 with gunicorn; stop it afterwards."""
+    port = _free_port()
+    env = env or node_environment(url, secrets.token_urlsafe(48))
     command = [
         str(BIN / "gunicorn"),
         "--workers",
@@ -238,9 +250,11 @@ def run_locust(
     duration: int,
     mix: str,
     warmup: int = 0,
+    hosts: list[str] | None = None,
 ) -> int:
     env = {
         **os.environ,
+        "FUND_LOAD_HOSTS": ",".join(hosts or []),
         "FUND_LOAD_PLAN": str(plan_path),
         "FUND_LOAD_VOTE_LOG": str(vote_log),
         "FUND_LOAD_MIX": mix,
@@ -304,15 +318,29 @@ def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     plan_path.write_text(json.dumps(plan))
     vote_log = work / "votes.json"
     before = vote_state(url)
+    since = nodes.fill_outbox(url, args.outbox) if args.nodes > 1 else 0
+    secret = secrets.token_urlsafe(48)
+    environments = [
+        node_environment(url, secret, work / f"node-{n}") for n in range(1, args.nodes + 1)
+    ]
+    server_logs = [work / f"gunicorn-{n}.log" for n in range(1, args.nodes + 1)]
+    cron_logs = [work / f"cron-{n}.log" for n in range(1, args.nodes + 1)]
     load_before = os.getloadavg()
-    with gunicorn(url, args.workers, work / "gunicorn.log") as base:
+    with contextlib.ExitStack() as stack:
+        bases = [
+            stack.enter_context(gunicorn(url, args.workers, log, environment))
+            for environment, log in zip(environments, server_logs, strict=True)
+        ]
+        if args.nodes > 1:
+            stack.enter_context(nodes.cron(environments, ROOT, cron_logs))
         print(
-            f"gunicorn ({args.workers} workers) on {base}; locust: {args.users} users "
-            f"({counts}) for {args.duration} s after a {args.warmup} s warm-up, mix {args.mix}",
+            f"{args.nodes} x gunicorn ({args.workers} workers) on {', '.join(bases)}; locust: "
+            f"{args.users} users ({counts}) for {args.duration} s after a {args.warmup} s "
+            f"warm-up, mix {args.mix}",
             flush=True,
         )
         code = run_locust(
-            base,
+            bases[0],
             plan_path,
             vote_log,
             work / "load",
@@ -320,6 +348,7 @@ def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
             args.duration,
             args.mix,
             args.warmup,
+            hosts=bases if args.nodes > 1 else None,
         )
     load_after = os.getloadavg()
     after = vote_state(url)
@@ -329,9 +358,13 @@ def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     failures = read_failures(work / "load")
     server_errors = [
         line
-        for line in (work / "gunicorn.log").read_text().splitlines()
+        for log in server_logs
+        for line in log.read_text(errors="replace").splitlines()
         if "Traceback" in line or "[ERROR]" in line or "Exception on" in line
     ]
+    mail_ok, mail_summary = (
+        nodes.check_mail(url, server_logs + cron_logs, since) if args.nodes > 1 else (True, "")
+    )
     total = next(row for row in stats if row["Name"] == "Aggregated")
     p95 = float(total["95%"])
     print()
@@ -355,6 +388,8 @@ def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         print(f"server log: {len(server_errors)} error lines, e.g. {server_errors[0]}")
     print(f"errors: {errors} failed requests -> {'met' if errors == 0 else 'NOT MET'}")
     print(f"votes: {votes_summary} -> {'met' if votes_ok else 'NOT MET'}")
+    if args.nodes > 1:
+        print(f"mail: {mail_summary} -> {'met' if mail_ok else 'NOT MET'}")
     print(f"p95 of all requests: {p95:.0f} ms -> {'met' if p95 < P95_TARGET_MS else 'NOT MET'}")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     return {
@@ -368,6 +403,8 @@ def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "failures": failures,
         "server_error_lines": len(server_errors),
         "votes": {"ok": votes_ok, "summary": votes_summary},
+        "nodes": args.nodes,
+        "mail": {"ok": mail_ok, "summary": mail_summary},
         "p95_ms": p95,
         "load_average": {"before": load_before, "after": load_after},
     }
@@ -392,6 +429,17 @@ def main() -> None:
         choices=("full", "no-coverage"),
         default="full",
         help="no-coverage: leave out the pages that compute coverage (see bench/locustfile.py)",
+    )
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="gunicorn instances over the one database, each with its own instance folder and "
+        "port, the people dealt out to them; with 2 or more the mail commands run on every node "
+        "at once during the load (bench/nodes.py) and no email may go out twice",
+    )
+    parser.add_argument(
+        "--outbox", type=int, default=300, help="messages put in the outbox first (--nodes 2+)"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()

@@ -31,6 +31,10 @@ PLAN: dict[str, Any] = json.loads(Path(os.environ["FUND_LOAD_PLAN"]).read_text()
 MIX = os.environ.get("FUND_LOAD_MIX", "full")
 VOTE_LOG: list[dict[str, Any]] = []
 _next = {role: itertools.count() for role in ("applicant", "committee", "secretariat")}
+# Several nodes (FUND_LOAD_HOSTS, comma-separated base addresses): the people are dealt out to
+# them in turn, each staying on its node as a proxy with sticky sessions would keep it.
+HOSTS = [host for host in os.environ.get("FUND_LOAD_HOSTS", "").split(",") if host]
+_next_host = itertools.count()
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -46,6 +50,11 @@ class Person(FastHttpUser):
     abstract = True
     wait_time = between(0.5, 2.0)
     role = ""
+
+    def __init__(self, environment: Any) -> None:
+        if HOSTS:
+            self.host = HOSTS[next(_next_host) % len(HOSTS)]
+        super().__init__(environment)
 
     def on_start(self) -> None:
         self.account = _account(self.role)

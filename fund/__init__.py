@@ -22,7 +22,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=instance_path(overrides),
     )
     app.config.from_object(config_for(config_name))
     if overrides:
@@ -38,7 +38,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config["PASSWORD_HASH_PARALLELISM"],
     )
     _configure_logging(app)
-    Path(app.instance_path).mkdir(exist_ok=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from fund import access, errors, extensions, idempotency, models, routing, security  # noqa: F401 - models
 
@@ -69,6 +69,15 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     cli.init_app(app)
     templating.init_app(app)
     return app
+
+
+def instance_path(overrides: dict[str, Any] | None = None) -> str:
+    """The node's own folder (the open-data files it keeps, the development secret key):
+    `INSTANCE_PATH` of the overrides, else the environment's FUND_INSTANCE_PATH, else
+    `instance` beside the code. Nothing in it is needed by another node: what it holds is
+    rebuilt from the database."""
+    chosen = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("FUND_INSTANCE_PATH")
+    return str(Path(chosen).resolve()) if chosen else str(ROOT / "instance")
 
 
 def _check_secret_key(app: Flask) -> None:

@@ -164,6 +164,7 @@ def diagram_command(out: str | None, name: str) -> None:
 def init_app(app: Flask) -> None:
     from fund.accounts.cli import api_token_cli
     from fund.audit.cli import audit_cli
+    from fund.backup import backup_command, restore_command
     from fund.caches.cli import caches_command, check
     from fund.coverage.cli import coverage_command
     from fund.coverage.queries import coverage
@@ -176,6 +177,8 @@ def init_app(app: Flask) -> None:
 
     fund_cli.add_command(api_token_cli)
     fund_cli.add_command(audit_cli)
+    fund_cli.add_command(backup_command)
+    fund_cli.add_command(restore_command)
     fund_cli.add_command(caches_command)
     fund_cli.add_command(coverage_command(check))
     fund_cli.add_command(export_cli)

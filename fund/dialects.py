@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from fund.extensions import db
+from fund.extensions import db, take_write_lock
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -109,3 +109,15 @@ def advisory_lock(connection: Any, key: str) -> bool:
         return False
     connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     return True
+
+
+def one_at_a_time(key: str, session: Any = None) -> None:
+    """Make the rest of the session's transaction the only one of its kind until it ends,
+    whichever node or process runs the others: the advisory lock `key` on PostgreSQL, the
+    database's write lock on SQLite (taken now, so what the transaction reads next is the latest
+    committed state). For the scheduled jobs that read what to write (digests, reminders): run
+    on every node at once, the second waits for the first's commit and then finds nothing left
+    to do."""
+    session = session or db.session
+    if not advisory_lock(session.connection(), key):
+        take_write_lock(session)

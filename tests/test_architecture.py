@@ -31,7 +31,9 @@ LAYERS: tuple[frozenset[str], ...] = (
             "fund.routing",
         }
     ),
-    frozenset({"fund.dialects", "fund.locking", "fund.pagination", "fund.query_args"}),
+    frozenset(
+        {"fund.dialects", "fund.locking", "fund.pagination", "fund.query_args", "fund.backup"}
+    ),
     frozenset(
         {
             "fund.access",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -270,6 +271,12 @@ class Vote(db.Model):
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[User] = relationship()
+
+
+# A member's votes, the latest cast or changed first (the member's page): read in that order
+# from the index, as far as the page shown, instead of sorting all of them at each request.
+VOTE_TIME = func.coalesce(Vote.changed_at, Vote.cast_at)
+Index("ix_votes_member_time", Vote.member_id, VOTE_TIME, Vote.id)
 
 
 # Meetings -------------------------------------------------------------------------------------

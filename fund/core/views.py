@@ -40,6 +40,10 @@ def healthz():
 @bp.route("/readyz")
 @public
 def readyz():
-    """Ready to serve: the database answers and its schema is at the migrations' head."""
+    """Ready to serve: the database answers in time, takes writes (not a standby) and its
+    schema is at the migrations' head; 503 otherwise."""
     status = database_status(current_app)
-    return jsonify(status), 200 if status["ready"] else 503
+    response = jsonify(status)
+    response.status_code = 200 if status["ready"] else 503
+    response.headers["Cache-Control"] = "no-store"  # a proxy's check always reaches the node
+    return response

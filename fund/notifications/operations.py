@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from fund.accounts.models import User
 from fund.committee.queries import yet_to_vote
+from fund.dialects import one_at_a_time
 from fund.extensions import db, utcnow
 from fund.notifications.models import (
     KINDS,
@@ -120,6 +121,7 @@ def remind_deadlines(within: timedelta, now: datetime | None = None) -> int:
     from fund.committee.models import RoundStatus, VotingRound
 
     now = now or utcnow()
+    one_at_a_time("fund.mail.remind-deadlines")  # run on every node: one after the other
     rounds = db.session.scalars(
         select(VotingRound)
         .where(
@@ -165,6 +167,7 @@ def write_digests(now: datetime | None = None) -> int:
     waiting notification (read or not) is marked digested. Never commits; returns the number
     of digests written."""
     now = now or utcnow()
+    one_at_a_time("fund.mail.digest")  # run on every node: one after the other
     waiting = db.session.scalars(
         select(Notification)
         .where(Notification.delivery == Delivery.DIGEST.value, Notification.digested_at.is_(None))

@@ -20,7 +20,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fund.accounts.models import User
 from fund.extensions import db, utcnow
@@ -212,7 +212,7 @@ def deliver(
                 position += 1
                 claimed = session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, claimable)
+                    .where(OutboxMessage.id == message_id, claimable, _unlocked(message_id))
                     .values(
                         attempts=OutboxMessage.attempts + 1,
                         next_attempt_at=now + LEASE,
@@ -251,6 +251,17 @@ def deliver(
         finally:
             transport.close()
     return report
+
+
+def _unlocked(message_id: int) -> Any:
+    """The message's row is not being claimed by another sender this moment: on PostgreSQL
+    `SELECT ... FOR UPDATE SKIP LOCKED` (another node's sender claiming it is passed over, not
+    waited for); SQLite writes one transaction at a time and ignores the clause. The claim's own
+    condition, read again under the row lock, keeps a message from being sent twice."""
+    row = aliased(OutboxMessage)
+    return OutboxMessage.id.in_(
+        select(row.id).where(row.id == message_id).with_for_update(skip_locked=True)
+    )
 
 
 def _after_outage(

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
+from fund.dialects import one_at_a_time
 from fund.extensions import db, utcnow
 from fund.notifications.outbox import tell
 from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
@@ -40,6 +41,7 @@ def remind_reports(now: datetime | None = None) -> int:
     """Write the reminders and overdue notices due now; returns the notifications written."""
     now = now or utcnow()
     today = now.date()
+    one_at_a_time("fund.mail.remind-reports")  # run on every node: one after the other
     steps = tuple(sorted(current_app.config.get("REPORT_REMINDER_DAYS", (30, 7, 1))))
     horizon = today.toordinal() + max(steps, default=0)
     reports = db.session.scalars(

@@ -8,7 +8,8 @@ also as it stood at the end of a day, for the allocation report).
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -328,48 +329,115 @@ def _ledger_statement(rate: str, dialect: str):
     return pipeline_ledger(Decimal(rate))
 
 
+@dataclass(frozen=True)
+class _Walked:
+    """The whole pipeline's ledger and its walk over the pools, as of one state of the records:
+    for each entry (id, objective, total, running, in cents) the proposal's own areas, its
+    draws, what is missing and whether it could be funded now."""
+
+    ledger: list[tuple[int, int | None, int, int]]
+    outcomes: list[tuple[list[str], list[tuple[str, int]], int, bool]]
+    fundable_count: int
+    fundable_cents: int
+
+
+# The walks last made by this process, by the key of the records they were made from
+# (`_state_key`): derived from the database and checked against it at every request, so each
+# process (and each node) keeps its own and none is ever stale. A few: several databases may be
+# served by one process (tests), and the pool balances are part of the key.
+_WALKS: OrderedDict[tuple, _Walked] = OrderedDict()
+_WALKS_KEPT = 4
+_WALKS_LOCK = threading.Lock()
+
+
+def _state_key(
+    connection: Any, rate: Decimal, available: Mapping[str, Decimal], areas: Mapping
+) -> tuple:
+    """What the pipeline's walk depends on, in one statement on the index of the proposals'
+    status and update time: which proposals are in the pipeline (how many, the sum of their
+    ids, the latest change to any of them: a proposal entering or leaving the pipeline is
+    stamped then, and what it holds is frozen while it is there), the rate and the pools."""
+    count, ids, changed = connection.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(Proposal.id), 0),
+            func.max(Proposal.updated_at),
+        ).where(status_rules.in_pipeline())
+    ).one()
+    return (
+        connection.engine.url.render_as_string(hide_password=True),
+        rate_key(rate),
+        count,
+        ids,
+        str(changed),
+        tuple(sorted((code, str(amount)) for code, amount in available.items())),
+        tuple(sorted((number, tuple(codes)) for number, codes in areas.items())),
+    )
+
+
+def _walked(rate: Decimal, available_by_pool: Mapping[str, Decimal]) -> _Walked:
+    """The pipeline's walk for the records as they are now: kept from an earlier request of
+    this process while they (and the objectives' areas) have not changed, else the ledger read
+    (totals and running totals from SQL, four integers a proposal) and walked: whether a
+    proposal could be funded now depends on every proposal before it (each takes money the
+    next ones then lack)."""
+    connection = db.session.connection()
+    areas = objective_areas()  # a small table, read at every request: part of the key
+    key = _state_key(connection, rate, available_by_pool, areas)
+    with _WALKS_LOCK:
+        found = _WALKS.get(key)
+        if found is not None:
+            _WALKS.move_to_end(key)
+            return found
+    # Plain rows (Core, on the session's connection): thousands of them, only unpacked.
+    ledger = [
+        tuple(row)
+        for row in connection.execute(_ledger_statement(rate_key(rate), dialects.name(connection)))
+    ]
+    walk = _PoolWalk(available_by_pool)
+    outcomes = []
+    count = cents = 0
+    for _, objective, total, _ in ledger:
+        outcome = walk.take(areas.get(objective, ()), total)
+        outcomes.append(outcome)
+        if outcome[3]:
+            count += 1
+            cents += total
+    made = _Walked(ledger, outcomes, count, cents)
+    with _WALKS_LOCK:
+        _WALKS[key] = made
+        while len(_WALKS) > _WALKS_KEPT:
+            _WALKS.popitem(last=False)
+    return made
+
+
 def pipeline_page(
     rate: Decimal,
     available_by_pool: dict[str, Decimal],
     page: int = 1,
     per_page: int = PAGE_SIZE,
 ) -> PipelinePage:
-    """One page of the pipeline (as `pipeline()` shows it all) in three queries: the ledger of
-    the whole pipeline (totals and running totals from SQL, three integers a proposal), the
-    objectives' areas, and the titles and organizations of the page's proposals.
-
-    Whether a proposal could be funded now depends on every proposal before it (each takes
-    money the next ones then lack), so that walk covers the whole ledger; it only adds and
-    compares amounts. What a page shows beyond the ledger is read for that page only."""
-    # Plain rows (Core, on the session's connection): thousands of them, only unpacked.
-    connection = db.session.connection()
-    ledger = connection.execute(_ledger_statement(rate_key(rate), dialects.name(connection))).all()
-    areas = objective_areas()
+    """One page of the pipeline (as `pipeline()` shows it all): the whole pipeline's ledger and
+    walk (`_walked`: two statements while the records have not changed, three when they have),
+    and the titles and organizations of the page's proposals."""
+    walked = _walked(rate, available_by_pool)
+    ledger = walked.ledger
     found = paging(len(ledger), page, per_page)
     available = sum(available_by_pool.values(), ZERO)
     result = PipelinePage(
         found.count,
         found.page,
         found.per_page,
-        total=from_cents(ledger[-1].running) if ledger else ZERO,
+        total=from_cents(ledger[-1][3]) if ledger else ZERO,
         available=available,
         available_by_pool=dict(available_by_pool),
+        fundable_count=walked.fundable_count,
+        fundable_total=from_cents(walked.fundable_cents),
     )
-    walk = _PoolWalk(available_by_pool)
-    fundable_cents = 0
     first, after = found.offset, found.offset + found.per_page
-    shown: list[tuple[Any, list[str], list[tuple[str, int]], int, bool]] = []
-    for index, entry in enumerate(ledger):
-        _, objective, total, _ = entry
-        own, draws, shortfall, fundable = walk.take(areas.get(objective, ()), total)
-        if fundable:
-            result.fundable_count += 1
-            fundable_cents += total
-        if first <= index < after:
-            shown.append((entry, own, draws, shortfall, fundable))
-    result.fundable_total = from_cents(fundable_cents)
+    shown = list(zip(ledger[first:after], walked.outcomes[first:after], strict=True))
     if shown:
-        result.start = from_cents(shown[0][0].running - shown[0][0].total)
+        result.start = from_cents(shown[0][0][3] - shown[0][0][2])
         details = {
             row.id: row
             for row in db.session.execute(
@@ -381,18 +449,18 @@ def pipeline_page(
                     Proposal.approved_at,
                 )
                 .join(Organization, Organization.id == Proposal.organization_id)
-                .where(Proposal.id.in_([entry.id for entry, *_ in shown]))
+                .where(Proposal.id.in_([entry[0] for entry, _ in shown]))
             )
         }
-        for entry, *walked in shown:
+        for (proposal_id, objective, total, running), outcome in shown:
             result.rows.append(
                 _row(
-                    details[entry.id],
-                    entry.objective,
-                    from_cents(entry.total),
-                    from_cents(entry.running),
+                    details[proposal_id],
+                    objective,
+                    from_cents(total),
+                    from_cents(running),
                     available,
-                    *walked,
+                    *outcome,
                 )
             )
     return result
