@@ -435,7 +435,42 @@ def test_statements_do_not_grow_with_the_programmes(app, backend):
                 one = _statements()
         five = _statements()
         assert results_coverage({}).objective(6).programmes_with_indicators == 5
-    assert five == one == 6
+        again = _statements()  # nothing changed: the counts kept, the key read instead
+    assert five == one == 7
+    assert again == 6
+
+
+def test_the_kept_counts_follow_every_change_of_their_records(app, backend):
+    """The counts of every funded programme are kept between requests (`kept_counts`), never
+    stale: an actual recorded, an actual's value or a baseline changed in place, a programme
+    funded are all seen at the next reading."""
+    from fund.proposals.results import IndicatorActual, ResultIndicator
+
+    with app.app_context():
+        author = new_user(("applicant",), "ILO")
+        call = new_open_call().id
+        proposal = _programme(author, call, "funded")
+        outcome = add_outcome(proposal, objectives=(6,))
+        indicator = add_indicator(
+            outcome, "indicator", targets={2027: D("60")}, actuals={2027: D("60")}
+        )
+        db.session.commit()
+        row = results_coverage({}).objective(6)
+        assert (row.indicators, row.reported, row.on_track, row.without_baseline) == (1, 1, 1, 0)
+        assert results_coverage({}).objective(6) == row  # kept
+        # an actual's value changed in place: from the target to the baseline, off track
+        db.session.get(IndicatorActual, (indicator.id, 2027)).value = D("20")
+        db.session.commit()
+        assert results_coverage({}).objective(6).on_track == 0
+        # a baseline removed in place: the indicator no longer counts as having one
+        db.session.get(ResultIndicator, indicator.id).baseline_value = None
+        db.session.commit()
+        assert results_coverage({}).objective(6).without_baseline == 1
+        # a second programme funded
+        other = _programme(author, call, "funded")
+        add_indicator(add_outcome(other, objectives=(6,)), "second")
+        db.session.commit()
+        assert results_coverage({}).objective(6).programmes_with_indicators == 2
 
 
 # The coverage page -----------------------------------------------------------------------------

@@ -87,6 +87,7 @@ from fund.proposals.results import (
 )
 from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
 from fund.reference.results import FundOutcome
+from fund.results.kept_counts import kept_counts
 
 MONEY_WITHOUT_RESULTS = "money_without_results"
 OFF_TRACK = "off_track"
@@ -390,16 +391,20 @@ def results_coverage(
 ) -> ResultsCoverage:
     """The results coverage of every objective, thematic area, region, organization (those with
     indicators or funded money) and fund-level outcome (the active ones and any with
-    indicators), in six statements. `money`: the coverage's funded money (without it, no row
-    is flagged `money_without_results`); `threshold`: RESULTS_OFF_TRACK_BELOW by default."""
+    indicators), in seven statements (six while the counts of every funded programme are kept:
+    `fund.results.kept_counts`). `money`: the coverage's funded money (without it, no row is
+    flagged `money_without_results`); `threshold`: RESULTS_OFF_TRACK_BELOW by default."""
     if threshold is None:
         from flask import current_app
 
         threshold = Decimal(str(current_app.config["RESULTS_OFF_TRACK_BELOW"]))
     money = money or {}
-    counts = _counts(
-        indicator_facts(threshold, programme_ids=programme_ids, reported_before=reported_before)
-    )
+    if programme_ids is None and reported_before is None:
+        counts = kept_counts(threshold, lambda: _counts(indicator_facts(threshold)))
+    else:
+        counts = _counts(
+            indicator_facts(threshold, programme_ids=programme_ids, reported_before=reported_before)
+        )
 
     def make(
         dimension: str,
