@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization
@@ -155,13 +155,23 @@ def allocations_page(
     """One page of `allocations()` (of proposals in `status`, if given), in `sorting`'s order
     (by default the latest first), in two queries: the count and totals of all of them (SQL
     aggregates in cents), then the page's rows."""
-    kept = _allocations_of(status).subquery()
+    # Every allocation has its proposal and the proposal its organization (required keys), so
+    # the totals need the proposals only to keep a status. The shares' payments are summed over
+    # all of them at once (each share rounded to the cent on its own, as `_PAID_CENTS` does per
+    # allocation): one pass over the shares, not a sum per allocation.
+    kept = (
+        Allocation.proposal_id.in_(select(Proposal.id).where(Proposal.status == status))
+        if status
+        else true()
+    )
+    paid = (
+        select(cents_sum(AllocationShare.disbursed))
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .where(kept)
+        .scalar_subquery()
+    )
     totals = db.session.execute(
-        select(
-            func.count(),
-            cents_sum(Allocation.amount),
-            func.sum(_PAID_CENTS),
-        ).where(Allocation.id.in_(select(kept.c.id)))
+        select(func.count(), cents_sum(Allocation.amount), paid).where(kept)
     ).one()
     found = paging(totals[0] or 0, page, per_page)
     result = AllocationPage(
