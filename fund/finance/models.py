@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Numeric,
     String,
     Text,
@@ -122,6 +123,8 @@ class Allocation(db.Model):
     __table_args__ = (
         UniqueConstraint("proposal_id"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        # The finance page lists the latest first: read in that order, not sorted.
+        Index("ix_allocations_allocated_on_id", "allocated_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
