@@ -174,12 +174,13 @@ def _crawl(client, starts: list[str], expand) -> tuple[dict[str, int], dict[str,
             continue
         response = client.get(url)
         statuses[url] = response.status_code
+        body = response.get_data()  # read whole: a streamed export ends in its own context
         if response.status_code in (301, 302, 303, 307, 308):
             target = urlsplit(response.headers["Location"])
             queue.append(target.path + (f"?{target.query}" if target.query else ""))
             continue
         if response.mimetype == "text/html" and expand(url):
-            for link in _internal_links(response.get_data(as_text=True)):
+            for link in _internal_links(body.decode()):
                 found_on.setdefault(link, url)
                 queue.append(link)
     return statuses, found_on
