@@ -54,12 +54,18 @@ def say(message: Any, *, err: bool = False, nl: bool = True) -> None:
         click.echo(str(message), err=err, nl=nl)
 
 
-def refusal(message: Any, *, param_hint: str | None = None) -> click.ClickException:
-    """The error a command stops with, its message in the command's language: a bad value of
-    `param_hint` (click's "Invalid value for ...") or, without one, a plain refusal. `message`
-    may be an operation's refusal (`Refused`), translated as the pages translate it."""
+def translated(message: Any) -> str:
+    """`message` (a text, a lazy translation or an operation's refusal, `Refused`, translated
+    as the pages translate it) in the command's language."""
     with in_command_language():
-        text = gettext(message.message) if isinstance(message, Refused) else str(message)
+        return gettext(message.message) if isinstance(message, Refused) else str(message)
+
+
+def refusal(message: Any, *, param_hint: str | None = None) -> click.ClickException:
+    """The error a command stops with, its message (see `translated`) in the command's
+    language: a bad value of `param_hint` (click's "Invalid value for ...") or, without one, a
+    plain refusal."""
+    text = translated(message)
     if param_hint:
         return click.BadParameter(text, param_hint=param_hint)
     return click.ClickException(text)

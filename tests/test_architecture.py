@@ -24,6 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = (
         {
             "fund.cli_options",
             "fund.extensions",
+            "fund.kept",
             "fund.labels",
             "fund.money",
             "fund.signals",

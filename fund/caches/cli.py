@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fund import caches
-from fund.cli_language import in_command_language, refusal, say
+from fund.cli_language import in_command_language, say, translated
 from fund.extensions import db
 
 
@@ -67,5 +67,5 @@ def check(*, verify: bool, rebuild: bool) -> None:
 def caches_command(verify: bool, rebuild: bool) -> None:
     """Check or recompute the figures the fund keeps instead of recomputing them per page."""
     if not (verify or rebuild):
-        raise click.UsageError(refusal(_l("Give --verify, --rebuild or both.")).message)
+        raise click.UsageError(translated(_l("Give --verify, --rebuild or both.")))
     check(verify=verify, rebuild=rebuild)

@@ -15,7 +15,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
-from fund.cli_language import refusal, say
+from fund.cli_language import say, translated
 from fund.cli_options import count_option
 from fund.extensions import db
 from fund.notifications import operations, outbox, queries
@@ -72,9 +72,7 @@ def send_pending_command(limit: int | None, due_only: bool, include_waiting: boo
     the server refuses it for good or after its last attempt; the secretariat is told.
     """
     if due_only and include_waiting:
-        raise click.UsageError(
-            refusal(_l("Choose --due-only or --include-waiting, not both.")).message
-        )
+        raise click.UsageError(translated(_l("Choose --due-only or --include-waiting, not both.")))
     _report(
         outbox.deliver(
             limit=limit, include_waiting=include_waiting, resume_after_outage=not due_only

@@ -23,8 +23,6 @@ kept: a call's, a period's or an earlier day's are made at each request, as befo
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -33,6 +31,7 @@ from sqlalchemy import func, select
 
 from fund.audit.models import AuditEvent
 from fund.extensions import db
+from fund.kept import KeptByKey
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal
 from fund.proposals.results import (
@@ -43,9 +42,7 @@ from fund.proposals.results import (
 )
 from fund.reference.models import objective_thematic_area
 
-_KEPT: OrderedDict[tuple, dict] = OrderedDict()
-_KEEP = 4  # several databases may be served by one process (tests)
-_LOCK = threading.Lock()
+_KEPT: KeptByKey[dict] = KeptByKey(4)
 
 
 def state_key(threshold: Decimal) -> tuple:
@@ -94,15 +91,4 @@ def state_key(threshold: Decimal) -> tuple:
 def kept_counts(threshold: Decimal, make: Callable[[], dict]) -> dict:
     """The counts of every funded programme: kept from an earlier request of this process
     while `state_key` is unchanged, else `make()` (and kept)."""
-    key = state_key(threshold)
-    with _LOCK:
-        found = _KEPT.get(key)
-        if found is not None:
-            _KEPT.move_to_end(key)
-            return found
-    made = make()
-    with _LOCK:
-        _KEPT[key] = made
-        while len(_KEPT) > _KEEP:
-            _KEPT.popitem(last=False)
-    return made
+    return _KEPT.get(state_key(threshold), make)

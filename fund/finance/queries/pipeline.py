@@ -8,8 +8,7 @@ also as it stood at the end of a day, for the allocation report).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,6 +29,7 @@ from fund.finance.models import GENERAL_POOL, Pool
 from fund.finance.queries.as_of import allocated_by, proposal_state_as_of
 from fund.finance.queries.balance import balance
 from fund.finance.queries.lists import PAGE_SIZE
+from fund.kept import KeptByKey
 from fund.money import ZERO, from_cents, read_amount, sql_cents
 from fund.pagination import Paging, paging
 from fund.proposals import status_rules
@@ -342,12 +342,8 @@ class _Walked:
 
 
 # The walks last made by this process, by the key of the records they were made from
-# (`_state_key`): derived from the database and checked against it at every request, so each
-# process (and each node) keeps its own and none is ever stale. A few: several databases may be
-# served by one process (tests), and the pool balances are part of the key.
-_WALKS: OrderedDict[tuple, _Walked] = OrderedDict()
-_WALKS_KEPT = 4
-_WALKS_LOCK = threading.Lock()
+# (`_state_key`, see `fund.kept`). A few: the pool balances are part of the key.
+_WALKS: KeptByKey[_Walked] = KeptByKey(4)
 
 
 def _state_key(
@@ -384,31 +380,27 @@ def _walked(rate: Decimal, available_by_pool: Mapping[str, Decimal]) -> _Walked:
     connection = db.session.connection()
     areas = objective_areas()  # a small table, read at every request: part of the key
     key = _state_key(connection, rate, available_by_pool, areas)
-    with _WALKS_LOCK:
-        found = _WALKS.get(key)
-        if found is not None:
-            _WALKS.move_to_end(key)
-            return found
-    # Plain rows (Core, on the session's connection): thousands of them, only unpacked.
-    ledger = [
-        tuple(row)
-        for row in connection.execute(_ledger_statement(rate_key(rate), dialects.name(connection)))
-    ]
-    walk = _PoolWalk(available_by_pool)
-    outcomes = []
-    count = cents = 0
-    for _, objective, total, _ in ledger:
-        outcome = walk.take(areas.get(objective, ()), total)
-        outcomes.append(outcome)
-        if outcome[3]:
-            count += 1
-            cents += total
-    made = _Walked(ledger, outcomes, count, cents)
-    with _WALKS_LOCK:
-        _WALKS[key] = made
-        while len(_WALKS) > _WALKS_KEPT:
-            _WALKS.popitem(last=False)
-    return made
+
+    def walked() -> _Walked:
+        # Plain rows (Core, on the session's connection): thousands of them, only unpacked.
+        ledger = [
+            tuple(row)
+            for row in connection.execute(
+                _ledger_statement(rate_key(rate), dialects.name(connection))
+            )
+        ]
+        walk = _PoolWalk(available_by_pool)
+        outcomes = []
+        count = cents = 0
+        for _, objective, total, _ in ledger:
+            outcome = walk.take(areas.get(objective, ()), total)
+            outcomes.append(outcome)
+            if outcome[3]:
+                count += 1
+                cents += total
+        return _Walked(ledger, outcomes, count, cents)
+
+    return _WALKS.get(key, walked)
 
 
 def pipeline_page(
