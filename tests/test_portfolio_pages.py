@@ -106,6 +106,24 @@ def test_programme_page(client, backend, public):
     assert "Closed" in page
 
 
+def test_the_budget_total_row_adds_up_each_column(app, client, public):
+    """The budget by organization ends with the total of each column: direct, indirect and
+    both, each the sum of the organizations' figures as shown."""
+    import re
+
+    from fund.portfolio.queries import programme_detail
+
+    page = _text(client.get(f"/portfolio/programmes/{public.closed}"))
+    foot = page.split('aria-labelledby="budget-org-caption"')[1].split("<tfoot>")[1]
+    figures = re.findall(r'class="num"[^>]*>([\d,]+\.\d\d)<', foot.split("</tfoot>")[0])
+    with app.app_context():
+        detail = programme_detail(public.closed)
+        rows = detail.budget_by_organization
+        direct = sum(b.direct for b in rows)
+        indirect = sum(b.indirect for b in rows)
+    assert figures == [f"{direct:,.2f}", f"{indirect:,.2f}", f"{direct + indirect:,.2f}"]
+
+
 def test_pipeline_programme_page_has_no_iati_record(client, public):
     page = _text(client.get(f"/portfolio/programmes/{public.pipeline}"))
     assert "Waiting for money" in page and "IATI identifier" not in page

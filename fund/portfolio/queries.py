@@ -170,8 +170,16 @@ class ProgrammeDetail:
     iati_identifier: str | None  # funded and closed programmes only: the IATI activity
 
     @property
+    def budget_direct(self) -> Decimal:
+        return sum((b.direct for b in self.budget_by_organization), ZERO)
+
+    @property
+    def budget_indirect(self) -> Decimal:
+        return sum((b.indirect for b in self.budget_by_organization), ZERO)
+
+    @property
     def budget_total(self) -> Decimal:
-        return sum((b.total for b in self.budget_by_organization), ZERO)
+        return self.budget_direct + self.budget_indirect
 
     @property
     def transferred(self) -> Decimal:
