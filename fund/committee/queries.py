@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select, union
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fund.accounts.models import Role, User
@@ -330,6 +330,19 @@ class MeetingPage(Page[MeetingRow]):
         return self.count - self.open_rounds
 
 
+def _under_review() -> Select:
+    """The ids of the proposals in committee review and of the funded programmes whose revision
+    the committee decides (their round about it is open): two index searches, where a
+    condition on either side of the join to the open round made the database read every
+    proposal."""
+    return union(
+        select(Proposal.id).where(Proposal.status == REVIEW_STATE),
+        select(VotingRound.proposal_id).where(
+            VotingRound.status == RoundStatus.OPEN, VotingRound.revision_id.is_not(None)
+        ),
+    )
+
+
 def _meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
     """Proposals in committee review (and funded programmes with an open round about one of
     their revisions) joined to their open round (if any), selecting
@@ -347,8 +360,7 @@ def _meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
                 open_round.status == RoundStatus.OPEN,
             ),
         )
-        # A funded programme whose revision the committee decides: its round about it is open.
-        .where(or_(Proposal.status == REVIEW_STATE, open_round.revision_id.is_not(None)))
+        .where(Proposal.id.in_(_under_review()))
     )
     order = (
         open_round.id.is_(None),
