@@ -14,9 +14,11 @@ a PostgreSQL server's time is not).
 
 For coverage it also times `fund.coverage.queries.coverage()` alone and the raw SQL aggregation
 it rests on (one GROUP BY sum of budget lines joined to proposals, by objective and status), and
-prints the ratio of both to it. For the allocation report PDF (when the route exists) it also
-prints the peak memory of one request (tracemalloc, in an extra request: it slows the code
-down).
+prints the ratio of both to it. Before each timed request of a page it times the floor, the
+cheapest request of the application (`/healthz`: no session, no database) from the same client,
+and prints the page's median as a multiple of the floor's median of the same moments. For the
+allocation report PDF (when the route exists) it also prints the peak memory of one request
+(tracemalloc, in an extra request: it slows the code down).
 
 `--throwaway-postgres N` starts a PostgreSQL server from the local binaries (tests/pg.py), fills
 a fresh database with N proposals, runs the benchmark against it and stops the server.
@@ -52,6 +54,10 @@ from fund.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOCATION_REPORT = "/reports/allocation.pdf"
+# The floor: the cheapest request of the application (no session, no database), timed just
+# before each timed request of a page, from the same client; each page is also given as a
+# multiple of it, which a busier or slower machine changes much less than the milliseconds.
+FLOOR = "/healthz"
 MIN_SAMPLES = 5  # a page over its time budget stops after this many timed requests
 RAW_AGGREGATION = text(
     "SELECT p.status, b.objective_number, SUM(b.amount) AS amount "
@@ -81,6 +87,7 @@ class Measure:
     status: int | None = None
     peak_mib: float | None = None
     note: str = ""
+    floor_ms: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -91,13 +98,19 @@ class Measure:
         return percentile(self.samples_ms, 0.95) if self.samples_ms else float("nan")
 
     @property
+    def floor_median(self) -> float:
+        return statistics.median(self.floor_ms) if self.floor_ms else float("nan")
+
+    @property
     def cpu_median(self) -> float:
         return statistics.median(self.cpu_ms) if self.cpu_ms else float("nan")
 
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["samples_ms"], data["cpu_ms"]
+        del data["samples_ms"], data["cpu_ms"], data["floor_ms"]
         data.update(
+            floor_median_ms=round(self.floor_median, 2) if self.floor_ms else None,
+            to_floor=round(self.median / self.floor_median, 2) if self.floor_ms else None,
             median_ms=round(self.median, 2),
             cpu_median_ms=round(self.cpu_median, 2) if self.cpu_ms else None,
             p95_ms=round(self.p95, 2),
@@ -359,6 +372,9 @@ def run(
                     break
             started = time.perf_counter()
             for _ in range(repeat):
+                # The floor first, from the same client: what the machine gives one request
+                # just now, to divide the page's time by (a busy minute slows both).
+                measure.floor_ms.append(time_request(client, counter, FLOOR)[0])
                 elapsed, spent_cpu, count, status = time_request(client, counter, path)
                 measure.status = status
                 measure.samples_ms.append(elapsed)
@@ -422,6 +438,9 @@ def _print_measure(measure: Measure, cpu: bool = False) -> None:
     extra = f"  cpu {measure.cpu_median:8.1f} ms" if cpu else ""
     if measure.peak_mib is not None:
         extra += f"  peak {measure.peak_mib} MiB"
+    if measure.floor_ms:
+        times = measure.median / measure.floor_median
+        extra += f"  floor {measure.floor_median:5.2f} ms ({times:6.1f}x)"
     note = f"  [{measure.note}]" if measure.note else ""
     print(
         f"{measure.name:<34} median {measure.median:8.1f} ms  p95 {measure.p95:8.1f} ms  "
