@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from babel.dates import UTC, format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
 from fund.labels import N_
@@ -207,10 +207,32 @@ def remember_language(response):
     return response
 
 
+def page_translations():
+    """The catalog of the language being written, kept on the request with the locale it is
+    for: a page asks for hundreds of texts, and Flask-Babel's own lookup finds the domain, the
+    locale and the catalog again for each. A locale forced for a while (`force_locale`, an
+    email in its reader's language) is another locale object, so it gets its own catalog."""
+    locale = get_locale()
+    kept = g.get("_page_translations")
+    if kept is None or kept[0] is not locale:
+        kept = (locale, get_translations())
+        g._page_translations = kept
+    return kept[1]
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: page_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, text: page_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: page_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
     app.after_request(remember_language)
 
     @app.context_processor

@@ -270,3 +270,19 @@ def test_dates_are_written_in_the_pages_language_with_the_same_parts(app):
         assert i18n.when(day, "%B %Y") == "diciembre 2026"
     with app.test_request_context("/?lang=ar"):
         assert "ديسمبر" in i18n.when(day, "%d %B %Y")
+
+
+def test_a_pages_texts_follow_a_locale_forced_for_a_while_and_come_back(app):
+    """The templates' catalog is kept on the request with its locale: an email written in its
+    reader's language (force_locale) gets that language, and the page's texts after it are
+    in the page's language again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ _('Proposals') }}"
+    with app.test_request_context("/?lang=fr"):
+        page = render_template_string(template)
+        with force_locale("es"):
+            email = render_template_string(template)
+        after = render_template_string(template)
+    assert (page, email, after) == ("Propositions", "Propuestas", "Propositions")
