@@ -322,32 +322,20 @@ def cast_vote(
             cast_at=now,
         )
         round_.votes.append(vote)
-        db.session.flush()
-        record(
-            "committee_vote_cast",
-            SUBJECT,
-            round_.id,
-            actor,
-            details={**details, **_vote_details(vote)},
-            now=now,
-        )
-        vote_cast.send(round_, member=actor, vote=vote, change="cast")
-        return vote, "cast"
-    before = _vote_details(vote)
-    if before == {"choice": choice, "comment": comment, "conditions": conditions}:
-        return vote, "unchanged"
-    vote.choice, vote.comment, vote.conditions, vote.changed_at = choice, comment, conditions, now
+        change, action = "cast", "committee_vote_cast"
+        details |= _vote_details(vote)
+    else:
+        before = _vote_details(vote)
+        if before == {"choice": choice, "comment": comment, "conditions": conditions}:
+            return vote, "unchanged"
+        vote.choice, vote.comment, vote.conditions = choice, comment, conditions
+        vote.changed_at = now
+        change, action = "changed", "committee_vote_changed"
+        details |= {"before": before, "after": _vote_details(vote)}
     db.session.flush()
-    record(
-        "committee_vote_changed",
-        SUBJECT,
-        round_.id,
-        actor,
-        details={**details, "before": before, "after": _vote_details(vote)},
-        now=now,
-    )
-    vote_cast.send(round_, member=actor, vote=vote, change="changed")
-    return vote, "changed"
+    record(action, SUBJECT, round_.id, actor, details=details, now=now)
+    vote_cast.send(round_, member=actor, vote=vote, change=change)
+    return vote, change
 
 
 def declare_conflict(
