@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from fund.extensions import db
+from fund.refusals import Refused
 
 M = TypeVar("M")
 
@@ -28,3 +29,23 @@ def stale(row: Any, expected_version: int | None) -> bool:
     has now (`expected_version`; None when the page names none): such a change is refused as
     stale, nothing of it saved."""
     return expected_version is not None and row.version != expected_version
+
+
+def locked_current(
+    model: type[M],
+    row_id: Any,
+    expected_version: int | None,
+    refused: type[Refused],
+    *,
+    missing: str,
+    changed: str,
+) -> M:
+    """The row to change, `locked`; refused (`refused` with the sentence `missing`) when there
+    is none, and as stale (with `changed`) when the page showed it at another version than
+    `expected_version` (`stale`)."""
+    row = locked(model, row_id)
+    if row is None:
+        raise refused(missing)
+    if stale(row, expected_version):
+        raise refused(changed, stale=True)
+    return row

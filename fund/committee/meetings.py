@@ -44,7 +44,7 @@ from fund.committee.seating import can_vote, current_seats, seats_that_vote
 from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
 from fund.labels import N_
-from fund.locking import locked, stale
+from fund.locking import locked_current
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
@@ -147,21 +147,6 @@ def _require_secretariat(actor: User) -> None:
         raise MeetingRefused(N_("Only the secretariat can record the committee's meetings."))
 
 
-def _locked(meeting_id: int, expected_version: int | None) -> Meeting:
-    meeting = locked(Meeting, meeting_id)
-    if meeting is None:
-        raise MeetingRefused(N_("There is no such meeting."))
-    if stale(meeting, expected_version):
-        raise MeetingRefused(
-            N_(
-                "Someone changed this meeting since you opened the page. Nothing of yours was "
-                "saved; your input is kept below. Review the meeting, then try again."
-            ),
-            stale=True,
-        )
-    return meeting
-
-
 def _opened(
     actor: User, meeting_id: int, expected_version: int | None, now: datetime | None
 ) -> tuple[Meeting, datetime]:
@@ -169,7 +154,18 @@ def _opened(
     a page showing the meeting's current version."""
     _require_secretariat(actor)
     now = now or utcnow()
-    return _locked(meeting_id, expected_version), now
+    meeting = locked_current(
+        Meeting,
+        meeting_id,
+        expected_version,
+        MeetingRefused,
+        missing=N_("There is no such meeting."),
+        changed=N_(
+            "Someone changed this meeting since you opened the page. Nothing of yours was "
+            "saved; your input is kept below. Review the meeting, then try again."
+        ),
+    )
+    return meeting, now
 
 
 def _changed(

@@ -50,7 +50,7 @@ from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
 from fund.labels import N_
-from fund.locking import locked, stale
+from fund.locking import locked, locked_current
 from fund.proposals.models import Proposal
 from fund.signals import conflict_declared, round_closed, vote_cast
 from workflows.concept_note import COMMITTEE_OUTCOMES
@@ -66,12 +66,14 @@ _CHOICES = frozenset(c.value for c in Choice)
 def _lock_proposal(proposal_id: int, expected_version: int | None = None) -> Proposal:
     """The proposal, locked; refused as stale when it is no longer at `expected_version` (the
     version the page showed), if given."""
-    proposal = locked(Proposal, proposal_id)
-    if proposal is None:
-        raise CommitteeRefused(N_("There is no such proposal."))
-    if stale(proposal, expected_version):
-        raise CommitteeRefused(N_("The proposal changed since you opened the page."), stale=True)
-    return proposal
+    return locked_current(
+        Proposal,
+        proposal_id,
+        expected_version,
+        CommitteeRefused,
+        missing=N_("There is no such proposal."),
+        changed=N_("The proposal changed since you opened the page."),
+    )
 
 
 def _lock_round(round_id: int, *, lock_proposal: bool = True) -> tuple[VotingRound, Proposal]:
@@ -320,32 +322,20 @@ def cast_vote(
             cast_at=now,
         )
         round_.votes.append(vote)
-        db.session.flush()
-        record(
-            "committee_vote_cast",
-            SUBJECT,
-            round_.id,
-            actor,
-            details={**details, **_vote_details(vote)},
-            now=now,
-        )
-        vote_cast.send(round_, member=actor, vote=vote, change="cast")
-        return vote, "cast"
-    before = _vote_details(vote)
-    if before == {"choice": choice, "comment": comment, "conditions": conditions}:
-        return vote, "unchanged"
-    vote.choice, vote.comment, vote.conditions, vote.changed_at = choice, comment, conditions, now
+        change, action = "cast", "committee_vote_cast"
+        details |= _vote_details(vote)
+    else:
+        before = _vote_details(vote)
+        if before == {"choice": choice, "comment": comment, "conditions": conditions}:
+            return vote, "unchanged"
+        vote.choice, vote.comment, vote.conditions = choice, comment, conditions
+        vote.changed_at = now
+        change, action = "changed", "committee_vote_changed"
+        details |= {"before": before, "after": _vote_details(vote)}
     db.session.flush()
-    record(
-        "committee_vote_changed",
-        SUBJECT,
-        round_.id,
-        actor,
-        details={**details, "before": before, "after": _vote_details(vote)},
-        now=now,
-    )
-    vote_cast.send(round_, member=actor, vote=vote, change="changed")
-    return vote, "changed"
+    record(action, SUBJECT, round_.id, actor, details=details, now=now)
+    vote_cast.send(round_, member=actor, vote=vote, change=change)
+    return vote, change
 
 
 def declare_conflict(

@@ -389,6 +389,36 @@ def locked_share(allocation_id: int, organization_id: int) -> tuple[str, Decimal
     return (organization.acronym or organization.name, *share)
 
 
+def funded_proposal(allocation: Allocation, refusal: str) -> Proposal:
+    """The allocation's proposal, refused with `refusal` (which may say the proposal's
+    `reference` and `status`) unless it is funded."""
+    proposal = db.session.get(Proposal, allocation.proposal_id)
+    if proposal.status != "funded":
+        raise FinanceError(
+            refusal, reference=proposal.reference, status=Sentence(proposal.status_label)
+        )
+    return proposal
+
+
+def check_within_share(
+    amount: Decimal, name: str, share: Decimal, paid: Decimal, refusal: str, *, paid_as: str
+) -> Decimal:
+    """What remains of an organization's `share` after what was `paid` of it (`locked_share`);
+    `amount` beyond it is refused with `refusal`, which may say the `remaining`, the `name`,
+    the `share` and what was paid (its placeholder named `paid_as`)."""
+    remaining = share - paid
+    if amount > remaining:
+        raise FinanceError(
+            refusal,
+            "amount",
+            remaining=format_usd(remaining),
+            name=name,
+            share=format_usd(share),
+            **{paid_as: format_usd(paid)},
+        )
+    return remaining
+
+
 def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
     """Add a payment to the `disbursed` of the allocation's pools in draw order, each up to
     what it paid in. The sources' rows are locked (in code order) first, so two payments of
@@ -470,16 +500,10 @@ def record_disbursement(
     can never exceed its share of the allocation. Against a transfer `request`
     (`fund.finance.transfers`): still open, for exactly its amount; it is marked transferred."""
     now = now or utcnow()
-    proposal = db.session.get(Proposal, allocation.proposal_id)
-    if proposal.status != "funded":
-        raise FinanceError(
-            N_(
-                "Disbursements are recorded only for funded proposals; %(reference)s is "
-                "“%(status)s”."
-            ),
-            reference=proposal.reference,
-            status=Sentence(proposal.status_label),
-        )
+    proposal = funded_proposal(
+        allocation,
+        N_("Disbursements are recorded only for funded proposals; %(reference)s is “%(status)s”."),
+    )
     _check_amount(amount, "amount")
     _check_date(paid_on, now, "payment", "paid_on")
     if paid_on < allocation.allocated_on:
@@ -489,19 +513,17 @@ def record_disbursement(
             date=f"{allocation.allocated_on:%d %B %Y}",
         )
     name, share_amount, disbursed = locked_share(allocation.id, organization_id)
-    remaining = share_amount - disbursed
-    if amount > remaining:
-        raise FinanceError(
-            N_(
-                "Only %(remaining)s remains to be paid to %(name)s (its share is %(share)s, "
-                "%(paid)s paid already)."
-            ),
-            "amount",
-            remaining=format_usd(remaining),
-            name=name,
-            share=format_usd(share_amount),
-            paid=format_usd(disbursed),
-        )
+    remaining = check_within_share(
+        amount,
+        name,
+        share_amount,
+        disbursed,
+        N_(
+            "Only %(remaining)s remains to be paid to %(name)s (its share is %(share)s, "
+            "%(paid)s paid already)."
+        ),
+        paid_as="paid",
+    )
     if request is not None:  # the share's row is locked: then the request's
         from fund.finance import transfers
 

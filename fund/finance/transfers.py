@@ -25,13 +25,15 @@ from fund.accounts.models import User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import tranche
-from fund.finance.guards import Sentence, Within
+from fund.finance.guards import Within
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.operations import (
     FinanceError,
     _add,
     _check_amount,
     _share_paid,
+    check_within_share,
+    funded_proposal,
     locked_share,
 )
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
@@ -85,19 +87,6 @@ def tranche_number(allocation_id: int, organization_id: int) -> int:
     return int(transfers or 0) + 1
 
 
-def _funded(allocation: Allocation) -> Proposal:
-    proposal = db.session.get(Proposal, allocation.proposal_id)
-    if proposal.status != "funded":
-        raise FinanceError(
-            N_(
-                "Transfers are requested only for funded programmes; %(reference)s is “%(status)s”."
-            ),
-            reference=proposal.reference,
-            status=Sentence(proposal.status_label),
-        )
-    return proposal
-
-
 def request_transfer(
     actor: User,
     allocation: Allocation,
@@ -108,7 +97,10 @@ def request_transfer(
 ) -> TransferRequest:
     """The secretariat's request of a tranche for one organization of a funded programme."""
     now = now or utcnow()
-    proposal = _funded(allocation)
+    proposal = funded_proposal(
+        allocation,
+        N_("Transfers are requested only for funded programmes; %(reference)s is “%(status)s”."),
+    )
     _check_amount(amount, "amount")
     # The share's row locked from here.
     name, share_amount, transferred = locked_share(allocation.id, organization_id)
@@ -124,19 +116,17 @@ def request_transfer(
             name=name,
             reference=reference(pending),
         )
-    remaining = share_amount - transferred
-    if amount > remaining:
-        raise FinanceError(
-            N_(
-                "Only %(remaining)s remains to be transferred to %(name)s (its share is "
-                "%(share)s, %(transferred)s transferred already)."
-            ),
-            "amount",
-            remaining=format_usd(remaining),
-            name=name,
-            share=format_usd(share_amount),
-            transferred=format_usd(transferred),
-        )
+    check_within_share(
+        amount,
+        name,
+        share_amount,
+        transferred,
+        N_(
+            "Only %(remaining)s remains to be transferred to %(name)s (its share is "
+            "%(share)s, %(transferred)s transferred already)."
+        ),
+        paid_as="transferred",
+    )
     number = tranche_number(allocation.id, organization_id)
     conditions: list[dict[str, Any]] = []
     if number > 1:

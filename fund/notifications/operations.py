@@ -25,9 +25,8 @@ from fund.notifications.models import (
     Delivery,
     Notification,
     NotificationPreference,
-    OutboxMessage,
 )
-from fund.notifications.outbox import notify
+from fund.notifications.outbox import notify, queued_email
 from fund.notifications.recipients import COMMITTEE, Recipients
 from fund.notifications.render import (
     absolute,
@@ -201,17 +200,6 @@ def write_digests(now: datetime | None = None) -> int:
             )
             text_body = env.get_template("mail/digest.txt").render(values)
             html_body = env.get_template("mail/digest.html").render(values)
-        db.session.add(
-            OutboxMessage(
-                user_id=user_id,
-                kind="digest",
-                to_email=user.email,
-                subject=subject,
-                text_body=text_body,
-                html_body=html_body,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
+        db.session.add(queued_email(user, "digest", subject, text_body, html_body, now))
         written += 1
     return written

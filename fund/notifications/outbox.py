@@ -44,6 +44,23 @@ MAX_ATTEMPTS = 20
 # Writing notifications ------------------------------------------------------------------
 
 
+def queued_email(
+    user: User, kind: str, subject: str, text_body: str, html_body: str, now: datetime
+) -> OutboxMessage:
+    """The outbox message of one email of `kind` to `user`, due at once (not added to any
+    session: the caller adds it to its own)."""
+    return OutboxMessage(
+        user_id=user.id,
+        kind=kind,
+        to_email=user.email,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
 def notify(
     kind: str,
     recipients: Recipients,
@@ -104,16 +121,7 @@ def notify(
         )
         if delivery == Delivery.IMMEDIATE and emailed:
             outbox.append(
-                OutboxMessage(
-                    user_id=user_id,
-                    kind=kind,
-                    to_email=user.email,
-                    subject=rendered.subject,
-                    text_body=rendered.text,
-                    html_body=rendered.html,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
+                queued_email(user, kind, rendered.subject, rendered.text, rendered.html, now)
             )
     session.add_all(written)
     session.add_all(outbox)

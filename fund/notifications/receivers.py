@@ -24,8 +24,8 @@ from fund.committee.queries import entitled_in_round
 from fund.committee.rounds import round_tally
 from fund.extensions import db, utcnow
 from fund.labels import N_
-from fund.notifications.models import Notification, OutboxMessage
-from fund.notifications.outbox import tell
+from fund.notifications.models import Notification
+from fund.notifications.outbox import queued_email, tell
 from fund.notifications.recipients import (
     APPLICANT,
     COMMITTEE,
@@ -437,18 +437,7 @@ def on_account_locked(user: User, **kwargs: Any) -> None:
         )
         text_body = env.get_template("mail/account_locked.txt").render(values)
         html_body = env.get_template("mail/account_locked.html").render(title=subject, **values)
-    db.session.add(
-        OutboxMessage(
-            user_id=user.id,
-            kind="account_locked",
-            to_email=user.email,
-            subject=subject,
-            text_body=text_body,
-            html_body=html_body,
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+    db.session.add(queued_email(user, "account_locked", subject, text_body, html_body, now))
 
 
 # What `fund.notifications.init_app` connects: each signal with its receiver.

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from fund.accounts.models import Organization, OrganizationKind, User
-from fund.audit.operations import record
+from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.locking import locked
@@ -37,7 +37,7 @@ from fund.revisions.workflow import (
 )
 from fund.signals import revision_transitioned
 from workflows import TransitionRefused
-from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES
+from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_WORKFLOW
 
 SUBJECT = "revision"
 _ACTIONS = {
@@ -149,18 +149,15 @@ def start(actor: User, proposal_id: int, now: datetime | None = None) -> Revisio
         justification="",
         comment="",
     )
-    db.session.add(revision)
-    db.session.flush()
-    record(
+    return add_recorded(
+        revision,
         "revision_started",
         SUBJECT,
-        revision.id,
         actor,
-        to_state=revision.status,
+        to_state=REVISION_WORKFLOW.initial,
         details={"proposal": proposal_id, "number": number},
         now=now,
     )
-    return revision
 
 
 def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
