@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -146,10 +146,6 @@ def screening(*, user, proposal_id: int) -> dict[str, Any]:
     }
 
 
-def _visible_before_own_vote() -> bool:
-    return bool(current_app.config.get("COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE"))
-
-
 def _round(view: RoundView, *, full: bool = True) -> dict[str, Any]:
     """A round as `view`'s viewer sees it: the tally and the others' votes only when they may
     see them (never a recused member), their own seat's vote always."""
@@ -216,7 +212,7 @@ def rounds(*, user, proposal_id: int) -> dict[str, Any]:
             round_,
             user,
             row,
-            visible_before_own_vote=_visible_before_own_vote(),
+            visible_before_own_vote=visibility.votes_visible_before_own_vote(),
             conflict=conflict,
         )
         for round_ in found
@@ -237,11 +233,7 @@ def decision_record(*, user, round_id: int) -> dict[str, Any]:
     a committee member without a conflict once the round is closed; the applicant the outcome,
     summary and conditions of a closed round of their proposal. 404 for anyone else (a recused
     member included)."""
-    found = visibility.record_view(
-        user, round_id, visible_before_own_vote=_visible_before_own_vote()
-    )
-    if found is None:
-        abort(404)
+    found = visibility.opened_record(user, round_id)
     proposal, view, full = found.proposal, found.view, found.full
     round_ = view.round
     return {
