@@ -10,8 +10,9 @@ translated: the messages, the text tables and the PDFs a command writes. What a 
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,3 +70,14 @@ def refusal(message: Any, *, param_hint: str | None = None) -> click.ClickExcept
     if param_hint:
         return click.BadParameter(text, param_hint=param_hint)
     return click.ClickException(text)
+
+
+def echo_report(report: Any, output: str, render_text: Callable[[Any], str]) -> None:
+    """Write a command's report as `output` asks: "json", its `to_dict()` as indented JSON
+    (other scripts than Latin written as they are); else `render_text(report)`, in the
+    command's language."""
+    if output == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        with in_command_language():
+            click.echo(render_text(report), nl=False)

@@ -11,7 +11,7 @@ import wtforms
 from flask_babel import gettext
 from markupsafe import escape
 from wtforms import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import Select
 
 from fund.labels import N_
@@ -144,6 +144,17 @@ class StringField(SingleLine, wtforms.StringField):
 
 class EmailField(SingleLine, wtforms.EmailField):
     """A single-line email address input."""
+
+
+def optional_line(label: Any, max_length: int, **kwargs: Any) -> StringField:
+    """A single line of text of at most `max_length` characters, which may be left blank."""
+    return StringField(label, validators=[Optional(), Length(max=max_length)], **kwargs)
+
+
+def optional_choice(label: Any, description: Any) -> wtforms.SelectField:
+    """A select of a record by its id that may be left unchosen (0); `description` says what
+    choosing none means or what the choice is for. The view gives the choices."""
+    return wtforms.SelectField(label, coerce=int_or_zero, description=description)
 
 
 def chosen(field: Any, unknown: str, *, missing: str | None = None) -> bool:

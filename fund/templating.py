@@ -18,52 +18,27 @@ from fund.reference import translations
 from fund.reference.queries import labels
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
+# The roles that read several parts of the application.
+PROPOSAL_READERS = frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE})
+COMMITTEE_READERS = frozenset({Role.COMMITTEE, Role.SECRETARIAT})
+MONEY_READERS = frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
+REPORT_READERS = frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
 
 # (endpoint, label, roles that see it (empty = everyone, signed in or not), the group it is
 # listed under on the bar (None: a link of its own)); the bar keeps this order.
 NAVIGATION: list[tuple[str, str, frozenset[str], str | None]] = [
     ("core.index", N_("Home"), frozenset(), None),
     ("calls.index", N_("Calls"), frozenset({Role.APPLICANT, Role.SECRETARIAT}), N_("Proposals")),
-    (
-        "proposals.index",
-        N_("Proposals"),
-        frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE}),
-        N_("Proposals"),
-    ),
+    ("proposals.index", N_("Proposals"), PROPOSAL_READERS, N_("Proposals")),
     ("screening.queue", N_("Screening"), frozenset({Role.SECRETARIAT}), N_("Proposals")),
-    (
-        "committee.index",
-        N_("Committee"),
-        frozenset({Role.COMMITTEE, Role.SECRETARIAT}),
-        N_("Committee"),
-    ),
-    (
-        "pipeline.index",
-        N_("Pipeline"),
-        frozenset({Role.COMMITTEE, Role.SECRETARIAT}),
-        N_("Committee"),
-    ),
+    ("committee.index", N_("Committee"), COMMITTEE_READERS, N_("Committee")),
+    ("pipeline.index", N_("Pipeline"), COMMITTEE_READERS, N_("Committee")),
     ("seats.index", N_("Committee seats"), frozenset({Role.ADMIN}), N_("Committee")),
-    (
-        "reporting.index",
-        N_("Programme reports"),
-        frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
-        N_("Programmes"),
-    ),
+    ("reporting.index", N_("Programme reports"), REPORT_READERS, N_("Programmes")),
     ("revisions.index", N_("Revisions"), frozenset({Role.SECRETARIAT}), N_("Programmes")),
-    (
-        "finance.balance",
-        N_("Finances"),
-        frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT}),
-        N_("Finances"),
-    ),
+    ("finance.balance", N_("Finances"), MONEY_READERS, N_("Finances")),
     ("coverage.dashboard", N_("Coverage"), frozenset(), N_("Results")),
-    (
-        "results.framework",
-        N_("Results"),
-        frozenset({Role.SECRETARIAT, Role.COMMITTEE}),
-        N_("Results"),
-    ),
+    ("results.framework", N_("Results"), COMMITTEE_READERS, N_("Results")),
     ("reports.index", N_("Reports"), frozenset({Role.SECRETARIAT}), N_("Results")),
     ("portfolio.index", N_("Public programmes"), frozenset(), N_("Results")),
     ("portfolio.map_page", N_("Where the money goes"), frozenset(), N_("Results")),

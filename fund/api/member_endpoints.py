@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -39,15 +39,19 @@ def _visible_proposal(user, proposal_id: int) -> Proposal:
     return proposal
 
 
+def _attributes(row: Any, names: str) -> dict[str, Any]:
+    """The row's attributes of these names (separated by spaces), as they are."""
+    return {name: getattr(row, name) for name in names.split()}
+
+
+def _short_name(organization: Any) -> str:
+    """An organization as the answers name it: its acronym, or its name without one."""
+    return organization.acronym or organization.name
+
+
 def _summary(row: Proposal) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "reference": row.reference,
-        "kind": row.kind,
-        "title": row.title,
-        "status": row.status,
-        "organization": row.organization.acronym or row.organization.name,
-        "call_id": row.call_id,
+    return _attributes(row, "id reference kind title status call_id") | {
+        "organization": _short_name(row.organization),
         "submitted_at": iso_utc(row.submitted_at),
         "updated_at": iso_utc(row.updated_at),
     }
@@ -99,18 +103,14 @@ def proposal(*, user, proposal_id: int) -> dict[str, Any]:
     row = _visible_proposal(user, proposal_id)
     return _summary(row) | {
         "summary": row.summary,
-        "lead_organization": (
-            (row.lead_organization.acronym or row.lead_organization.name)
-            if row.lead_organization
-            else None
-        ),
+        "lead_organization": _short_name(row.lead_organization) if row.lead_organization else None,
         "content_language": row.content_language,
         "planned_start": row.planned_start.isoformat() if row.planned_start else None,
         "duration_months": row.duration_months,
         "primary_objective": row.primary_objective_number,
         "secondary_objectives": sorted(o.number for o in row.secondary_objectives),
         "countries": [country.iso2 for country in row.countries],
-        "participants": [o.acronym or o.name for o in row.participants],
+        "participants": [_short_name(o) for o in row.participants],
         "approved_total": maybe_money(row.approved_total),
     }
 
@@ -146,10 +146,6 @@ def screening(*, user, proposal_id: int) -> dict[str, Any]:
     }
 
 
-def _visible_before_own_vote() -> bool:
-    return bool(current_app.config.get("COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE"))
-
-
 def _round(view: RoundView, *, full: bool = True) -> dict[str, Any]:
     """A round as `view`'s viewer sees it: the tally and the others' votes only when they may
     see them (never a recused member), their own seat's vote always."""
@@ -158,11 +154,7 @@ def _round(view: RoundView, *, full: bool = True) -> dict[str, Any]:
     votes = list(round_.votes) if shown else [v for v in (view.my_vote,) if v is not None]
     tally = view.tally
     closed = round_.closed_at is not None
-    return {
-        "id": round_.id,
-        "proposal_id": round_.proposal_id,
-        "number": round_.number,
-        "status": round_.status,
+    return _attributes(round_, "id proposal_id number status") | {
         "opened_at": iso_utc(round_.opened_at),
         "deadline": iso_utc(round_.deadline),
         "closed_at": iso_utc(round_.closed_at),
@@ -170,16 +162,9 @@ def _round(view: RoundView, *, full: bool = True) -> dict[str, Any]:
         "recused": view.is_recused,
         "recusal_reason": view.recusal_reason,
         "sees_votes": shown,
-        "tally": {
-            "rule": tally.rule,
-            "approve": tally.approve,
-            "reject": tally.reject,
-            "abstain": tally.abstain,
-            "entitled": tally.entitled,
-            "quorum_needed": tally.quorum_needed,
-            "quorum_met": tally.quorum_met,
-            "outcome": tally.outcome,
-        }
+        "tally": _attributes(
+            tally, "rule approve reject abstain entitled quorum_needed quorum_met outcome"
+        )
         if shown
         else None,
         "votes": [
@@ -216,7 +201,7 @@ def rounds(*, user, proposal_id: int) -> dict[str, Any]:
             round_,
             user,
             row,
-            visible_before_own_vote=_visible_before_own_vote(),
+            visible_before_own_vote=visibility.votes_visible_before_own_vote(),
             conflict=conflict,
         )
         for round_ in found
@@ -237,11 +222,7 @@ def decision_record(*, user, round_id: int) -> dict[str, Any]:
     a committee member without a conflict once the round is closed; the applicant the outcome,
     summary and conditions of a closed round of their proposal. 404 for anyone else (a recused
     member included)."""
-    found = visibility.record_view(
-        user, round_id, visible_before_own_vote=_visible_before_own_vote()
-    )
-    if found is None:
-        abort(404)
+    found = visibility.opened_record(user, round_id)
     proposal, view, full = found.proposal, found.view, found.full
     round_ = view.round
     return {
@@ -305,16 +286,12 @@ def audit_events(*, user, action, subject_type, cursor, limit) -> dict[str, Any]
     return paged_body(
         list(rows),
         limit,
-        lambda event: {
-            "id": event.id,
-            "occurred_at": iso_utc(event.occurred_at),
-            "actor": event.actor_name,
-            "action": event.action,
-            "subject_type": event.subject_type,
-            "subject_id": event.subject_id,
-            "from_state": event.from_state,
-            "to_state": event.to_state,
-            "comment": event.comment,
-            "details": event.details if isinstance(event.details, dict) else None,
-        },
+        lambda event: (
+            _attributes(event, "id action subject_type subject_id from_state to_state comment")
+            | {
+                "occurred_at": iso_utc(event.occurred_at),
+                "actor": event.actor_name,
+                "details": event.details if isinstance(event.details, dict) else None,
+            }
+        ),
     )

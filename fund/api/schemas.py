@@ -50,6 +50,11 @@ def record(**properties: Schema) -> Schema:
     }
 
 
+def fields(schema: Schema, names: str) -> dict[str, Schema]:
+    """Properties of the one schema, by their names separated by spaces."""
+    return dict.fromkeys(names.split(), schema)
+
+
 def page(item: Schema) -> Schema:
     """A page of a list: its rows and the cursor of the next page (null on the last)."""
     return record(items=listing(item), next=maybe(STRING))
@@ -63,111 +68,70 @@ PROBLEM_SCHEMA = record(type=STRING, title=STRING, status=INTEGER, detail=STRING
 
 OBJECTIVE = record(number=INTEGER, title=STRING, areas=listing(STRING))
 COVERAGE_OBJECTIVE = record(
-    number=INTEGER,
+    **fields(INTEGER, "number programmes"),
     title=STRING,
     funded=MONEY,
-    programmes=INTEGER,
     share=SHARE,
     target=maybe(SHARE),
     flag=maybe(STRING),
 )
 PIPELINE_ENTRY = record(
     rank=INTEGER,
-    reference=STRING,
-    kind=STRING,
-    title=STRING,
-    summary=STRING,
-    applicant=STRING,
+    **fields(STRING, "reference kind title summary applicant"),
     amount=MONEY,
     duration_months=maybe(INTEGER),
     objectives=listing(INTEGER),
-    countries=listing(STRING),
-    organizations=listing(STRING),
+    **fields(listing(STRING), "countries organizations"),
     decided_at=maybe(TIME),
 )
-ORGANIZATION_STATUS = record(
-    name=STRING,
-    acronym=STRING,
-    transfers=MONEY,
-    refunds=MONEY,
-    expenditure=MONEY,
-    participating_balance=MONEY,
-)
+# The figures of the funding status that each participating organization has a line of.
+PARTICIPATING_FIGURES = fields(MONEY, "transfers refunds expenditure participating_balance")
+ORGANIZATION_STATUS = record(**fields(STRING, "name acronym"), **PARTICIPATING_FIGURES)
 FUNDING_STATUS = record(
-    deposits=MONEY,
-    administrative_agent_fee=MONEY,
-    interest=MONEY,
-    transfers=MONEY,
-    refunds=MONEY,
-    direct_costs=MONEY,
-    balance_with_administrative_agent=MONEY,
-    expenditure=MONEY,
-    participating_balance=MONEY,
+    **fields(
+        MONEY,
+        "deposits administrative_agent_fee interest direct_costs balance_with_administrative_agent",
+    ),
+    **PARTICIPATING_FIGURES,
     organizations=listing(ORGANIZATION_STATUS),
 )
-PROPOSAL_SUMMARY = record(
-    id=INTEGER,
-    reference=STRING,
-    kind=STRING,
-    title=STRING,
-    status=STRING,
-    organization=STRING,
-    call_id=INTEGER,
-    submitted_at=maybe(TIME),
-    updated_at=TIME,
-)
+# What a proposal in the list shows; one proposal's answer shows these and more.
+PROPOSAL_SUMMARY_FIELDS: dict[str, Schema] = {
+    **fields(INTEGER, "id call_id"),
+    **fields(STRING, "reference kind title status organization"),
+    "submitted_at": maybe(TIME),
+    "updated_at": TIME,
+}
+PROPOSAL_SUMMARY = record(**PROPOSAL_SUMMARY_FIELDS)
 PROPOSAL = record(
-    id=INTEGER,
-    reference=STRING,
-    kind=STRING,
-    title=STRING,
-    summary=STRING,
-    status=STRING,
-    organization=STRING,
+    **PROPOSAL_SUMMARY_FIELDS,
+    **fields(STRING, "summary content_language"),
     lead_organization=maybe(STRING),
-    call_id=INTEGER,
-    content_language=STRING,
     planned_start=maybe(DATE),
-    duration_months=maybe(INTEGER),
-    primary_objective=maybe(INTEGER),
+    **fields(maybe(INTEGER), "duration_months primary_objective"),
     secondary_objectives=listing(INTEGER),
-    countries=listing(STRING),
-    participants=listing(STRING),
-    submitted_at=maybe(TIME),
-    updated_at=TIME,
+    **fields(listing(STRING), "countries participants"),
     approved_total=maybe(MONEY),
 )
 SCREENING_ITEM = record(
-    code=STRING,
-    criterion=STRING,
-    automatic=BOOLEAN,
-    recorded=BOOLEAN,
+    **fields(STRING, "code criterion note"),
+    **fields(BOOLEAN, "automatic recorded"),
     result=maybe(STRING),
-    note=STRING,
 )
-VOTE = record(member=STRING, choice=STRING, comment=STRING, conditions=STRING)
+VOTE = record(**fields(STRING, "member choice comment conditions"))
 TALLY = record(
     rule=STRING,
-    approve=INTEGER,
-    reject=INTEGER,
-    abstain=INTEGER,
-    entitled=INTEGER,
-    quorum_needed=INTEGER,
+    **fields(INTEGER, "approve reject abstain entitled quorum_needed"),
     quorum_met=BOOLEAN,
     outcome=maybe(STRING),
 )
 ROUND = record(
-    id=INTEGER,
-    proposal_id=INTEGER,
-    number=INTEGER,
-    status=STRING,
+    **fields(INTEGER, "id proposal_id number"),
+    **fields(STRING, "status recusal_reason"),
     opened_at=TIME,
-    deadline=maybe(TIME),
-    closed_at=maybe(TIME),
+    **fields(maybe(TIME), "deadline closed_at"),
     outcome=maybe(STRING),
-    recused=BOOLEAN,
-    recusal_reason=STRING,
-    sees_votes=BOOLEAN,
+    **fields(BOOLEAN, "recused sees_votes"),
     tally=maybe(TALLY),
     votes=listing(VOTE),
 )
@@ -178,17 +142,12 @@ DECISION_RECORD = record(
     summary=STRING,
     conditions=listing(STRING),
 )
-POOL = record(code=STRING, received_net=MONEY, allocated=MONEY, available=MONEY)
+POOL = record(code=STRING, **fields(MONEY, "received_net allocated available"))
 AUDIT_EVENT = record(
     id=INTEGER,
     occurred_at=TIME,
-    actor=STRING,
-    action=STRING,
-    subject_type=STRING,
-    subject_id=STRING,
-    from_state=maybe(STRING),
-    to_state=maybe(STRING),
-    comment=maybe(STRING),
+    **fields(STRING, "actor action subject_type subject_id"),
+    **fields(maybe(STRING), "from_state to_state comment"),
     details=maybe({"type": "object"}),
 )
 
@@ -196,53 +155,44 @@ NUMBER = SHARE  # a decimal number as text (a baseline, a target, an actual)
 
 PROGRAMME = record(
     id=INTEGER,
-    reference=STRING,
-    title=STRING,
+    **fields(STRING, "reference title"),
     status={"type": "string", "enum": [status.value for status in PublicStatus]},
     is_concept_note={"type": "boolean"},
-    scope=maybe(STRING),
-    lead=maybe(STRING),
-    countries=listing(STRING),
+    **fields(maybe(STRING), "scope lead"),
+    **fields(listing(STRING), "countries thematic_areas"),
     primary_objective=maybe(INTEGER),
     objectives=listing(INTEGER),
-    thematic_areas=listing(STRING),
-    amount=MONEY,
-    funded=MONEY,
+    **fields(MONEY, "amount funded"),
     planned_start=maybe(DATE),
     duration_months=maybe(INTEGER),
 )
 PROGRAMME_DETAIL = record(
     programme=PROGRAMME,
-    summary=STRING,
-    call=STRING,
+    **fields(STRING, "summary call"),
     participants=listing(STRING),
     national_partners=listing(record(name=STRING, type=STRING)),
     budget_by_organization=listing(
-        record(organization=STRING, direct=MONEY, indirect=MONEY, total=MONEY)
+        record(organization=STRING, **fields(MONEY, "direct indirect total"))
     ),
     budget_by_objective=listing(record(objective=INTEGER, amount=MONEY)),
     budget_total=MONEY,
     allocated_on=maybe(DATE),
-    shares=listing(record(organization=STRING, amount=MONEY, disbursed=MONEY)),
+    shares=listing(record(organization=STRING, **fields(MONEY, "amount disbursed"))),
     transfers=listing(record(organization=STRING, paid_on=DATE, amount=MONEY)),
     results=listing(
         record(
             title=STRING,
             indicators=listing(
                 record(
-                    definition=STRING,
-                    unit=STRING,
-                    baseline=maybe(NUMBER),
-                    end_target=maybe(NUMBER),
+                    **fields(STRING, "definition unit"),
+                    **fields(maybe(NUMBER), "baseline end_target latest_actual"),
                     latest_year=maybe(INTEGER),
-                    latest_actual=maybe(NUMBER),
                 )
             ),
         )
     ),
     iati_identifier=maybe(STRING),
 )
-
 
 SCHEMAS: dict[str, Schema] = {
     "ObjectiveList": record(items=listing(OBJECTIVE)),

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from fund.access import roles_required
@@ -25,7 +25,7 @@ from fund.accounts.models import Role
 from fund.audit import queries as trail
 from fund.auditlog import queries, words
 from fund.extensions import utcnow
-from fund.forms import DateField, IntegerField, StringField
+from fund.forms import DateField, IntegerField, optional_line
 from fund.listing import Export, csv_lines, export_arg, export_response, sort_arg
 from fund.query_args import page_arg
 
@@ -64,17 +64,15 @@ def _date_field(label: Any) -> DateField:
 
 
 class AuditFilterForm(FlaskForm):
-    action = StringField(
+    action = optional_line(
         _l("Action"),
-        validators=[Optional(), Length(max=60)],
+        60,
         description=_l("The code under an action in the list, e.g. contribution_recorded."),
     )
-    subject_type = StringField(
-        _l("Subject type"),
-        validators=[Optional(), Length(max=40)],
-        description=_l("As recorded, e.g. proposal or programme_report."),
+    subject_type = optional_line(
+        _l("Subject type"), 40, description=_l("As recorded, e.g. proposal or programme_report.")
     )
-    subject_id = StringField(_l("Subject id"), validators=[Optional(), Length(max=40)])
+    subject_id = optional_line(_l("Subject id"), 40)
     actor = IntegerField(
         _l("Actor (user id)"),
         validators=[
@@ -87,7 +85,7 @@ class AuditFilterForm(FlaskForm):
     )
     date_from = _date_field(_l("From (UTC)"))
     date_to = _date_field(_l("To (UTC)"))
-    q = StringField(_l("Comment or actor name"), validators=[Optional(), Length(max=200)])
+    q = optional_line(_l("Comment or actor name"), 200)
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -10,7 +10,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from fund.accounts.forms import MultiCheckboxField
 from fund.committee.models import ItemKind, ItemOutcome
-from fund.forms import DateField, IntegerField, StringField, int_or_zero, options
+from fund.forms import (
+    DateField,
+    IntegerField,
+    StringField,
+    optional_choice,
+    optional_line,
+    options,
+)
 
 
 class MeetingForm(FlaskForm):
@@ -24,17 +31,11 @@ class MeetingForm(FlaskForm):
         _l("Date"),
         validators=[InputRequired(_l("Give the date of the meeting (year, month and day)."))],
     )
-    place = StringField(
-        _l("Place"),
-        validators=[Optional(), Length(max=200)],
-        description=_l("Optional: a city or “online”."),
-    )
+    place = optional_line(_l("Place"), 200, description=_l("Optional: a city or “online”."))
     # The choices (the members and alternates of the seats) are the view's.
     present = MultiCheckboxField(_l("Members and alternates present"), coerce=int)
-    chaired_by = SelectField(
-        _l("Chaired by"),
-        coerce=int_or_zero,
-        description=_l("If none is chosen: the committee's chair, when present."),
+    chaired_by = optional_choice(
+        _l("Chaired by"), _l("If none is chosen: the committee's chair, when present.")
     )
     also_present = TextAreaField(
         _l("Also present"),
@@ -51,15 +52,13 @@ class AddItemForm(FlaskForm):
         choices=options((kind, _l(label)) for kind, label in ItemKind.labels().items()),
         validators=[DataRequired(_l("Choose what the item is."))],
     )
-    proposal = StringField(
+    proposal = optional_line(
         _l("Reference"),
-        validators=[Optional(), Length(max=20)],
+        20,
         description=_l("For a proposal or concept note: its reference, such as P-00042."),
     )
-    title = StringField(
-        _l("Title"),
-        validators=[Optional(), Length(max=300)],
-        description=_l("For the pipeline's ranking or any other business."),
+    title = optional_line(
+        _l("Title"), 300, description=_l("For the pipeline's ranking or any other business.")
     )
 
 
@@ -72,7 +71,7 @@ class ItemForm(FlaskForm):
             NumberRange(min=1, max=1000, message=_l("Give a position from 1 to 1000.")),
         ],
     )
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
+    title = optional_line(_l("Title"), 300)
     outcome = SelectField(
         _l("Decision"),
         choices=options(
@@ -82,10 +81,8 @@ class ItemForm(FlaskForm):
             ]
         ),
     )
-    round = SelectField(
-        _l("Voting round"),
-        coerce=int_or_zero,
-        description=_l("The round that carries the decision on the proposal, if any."),
+    round = optional_choice(
+        _l("Voting round"), _l("The round that carries the decision on the proposal, if any.")
     )
     rank = IntegerField(
         _l("Place in the pipeline"),

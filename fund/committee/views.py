@@ -28,6 +28,7 @@ from fund.committee.forms import (
 )
 from fund.committee.models import Choice, VotingRound
 from fund.committee.rounds import REVIEW_STATE, decision_text, outcome_label
+from fund.committee.visibility import opened_record, votes_visible_before_own_vote
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
 from fund.listing import Export, export_arg, export_response, sort_arg
@@ -50,10 +51,6 @@ bp = Blueprint("committee", __name__, url_prefix="/committee")
 
 COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
 CONCURRENT_MESSAGE = web.concurrent_message("acted on this round", "input", "the current state")
-
-
-def _visible_before_own_vote() -> bool:
-    return bool(current_app.config.get("COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False))
 
 
 def _common() -> dict[str, Any]:
@@ -171,7 +168,7 @@ def _render_meeting(
         "committee/meeting.html",
         meeting=queries.meeting(
             current_user,
-            visible_before_own_vote=_visible_before_own_vote(),
+            visible_before_own_vote=votes_visible_before_own_vote(),
             page=page or _page_arg(),
         ),
         page_url=_meeting_url,
@@ -252,7 +249,7 @@ def _render_review(
             current,
             current_user,
             proposal,
-            visible_before_own_vote=_visible_before_own_vote(),
+            visible_before_own_vote=votes_visible_before_own_vote(),
             conflict=conflict,
         )
         if current is not None
@@ -545,11 +542,7 @@ def return_for_revision(proposal_id: int):
 def record(round_id: int):
     # The secretariat sees the whole record; a committee member without a conflict once the
     # round is closed; the applicant the outcome, summary and conditions of a closed round.
-    found = queries.record_view(
-        current_user, round_id, visible_before_own_vote=_visible_before_own_vote()
-    )
-    if found is None:
-        abort(404)
+    found = opened_record(current_user, round_id)
     proposal, view, full = found.proposal, found.view, found.full
     round_ = view.round
     people = queries.users_by_id({round_.opened_by_id, round_.closed_by_id})

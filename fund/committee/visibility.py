@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from flask import abort, current_app
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -445,3 +446,18 @@ def record_view(user: User, round_id: int, *, visible_before_own_vote: bool) -> 
         round_, user, proposal, visible_before_own_vote=visible_before_own_vote, conflict=conflict
     )
     return RecordView(proposal, view, full)
+
+
+def votes_visible_before_own_vote() -> bool:
+    """The application's COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE: whether a member may see the
+    others' votes before casting their own."""
+    return bool(current_app.config.get("COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False))
+
+
+def opened_record(user: User, round_id: int) -> RecordView:
+    """The decision record of round `round_id` as `user` may open it under the application's
+    setting (`record_view`), or 404, as the page and the JSON API answer."""
+    found = record_view(user, round_id, visible_before_own_vote=votes_visible_before_own_vote())
+    if found is None:
+        abort(404)
+    return found

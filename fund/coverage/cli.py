@@ -5,7 +5,6 @@ Its `--verify` and `--rebuild` are those of `flask fund caches`, given to `cover
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -15,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fund.calls.models import Call
-from fund.cli_language import in_command_language, refusal
+from fund.cli_language import echo_report, refusal
 from fund.cli_options import count_option, format_option
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db
@@ -143,10 +142,6 @@ def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
             CoverageFilters(call_id=call_id, date_from=_date(date_from), date_to=_date(date_to)),
             include_pipeline=True,
         )
-        if output == "json":
-            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-        else:
-            with in_command_language():
-                click.echo(render_table(report), nl=False)
+        echo_report(report, output, render_table)
 
     return command

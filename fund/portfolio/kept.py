@@ -19,20 +19,18 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-import hashlib
 import json
 import types
 import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app
 
 from fund.extensions import utcnow
-from fund.reports.cache import Fingerprint, cached_exports, fingerprint
+from fund.reports.cache import Fingerprint, cached_exports, fingerprint, source_digest
 from fund.reports.iati import Export
 
 T = TypeVar("T")
@@ -43,10 +41,7 @@ _SOURCES = ("queries.py", "kept.py", "figures.py")
 
 @functools.cache
 def code_digest() -> str:
-    digest = hashlib.sha256()
-    for name in _SOURCES:
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()
+    return source_digest(__file__, _SOURCES)
 
 
 def to_plain(value: Any) -> Any:

@@ -441,6 +441,12 @@ def _markers(r: AllocationReport) -> list[Part]:
     return parts
 
 
+def _named_headings(*more: str) -> tuple[str, ...]:
+    """The headings of a table of proposals or programmes, each named by its reference, title
+    and organization, then `more`."""
+    return (_("Ref."), _("Title"), _("Org."), *more)
+
+
 def _pipeline(r: AllocationReport) -> list[Part]:
     if not r.pipeline_rows:
         return [Part(text=_("No approved proposal awaits funding."))]
@@ -460,15 +466,7 @@ def _pipeline(r: AllocationReport) -> list[Part]:
     ]
     table = ReportTable(
         _("Approved proposals awaiting funding, in order of approval"),
-        (
-            _("Ref."),
-            _("Title"),
-            _("Org."),
-            _("Approved"),
-            _("Budget"),
-            _("Running total"),
-            _("Fundable now"),
-        ),
+        _named_headings(_("Approved"), _("Budget"), _("Running total"), _("Fundable now")),
         rows,
         (0.085, 0.225, 0.1, 0.11, 0.15, 0.15, 0.18),
         (4, 5),
@@ -507,15 +505,7 @@ def _programmes(r: AllocationReport) -> list[Part]:
     ]
     table = ReportTable(
         _("The funded programmes"),
-        (
-            _("Ref."),
-            _("Title"),
-            _("Org."),
-            _("Countries"),
-            _("Allocated on"),
-            _("Allocated"),
-            _("Disbursed"),
-        ),
+        _named_headings(_("Countries"), _("Allocated on"), _("Allocated"), _("Disbursed")),
         rows,
         (0.085, 0.285, 0.1, 0.12, 0.11, 0.15, 0.15),
         (5, 6),

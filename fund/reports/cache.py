@@ -97,12 +97,18 @@ _SOURCES = (
 )
 
 
+def source_digest(module_file: str, names: Iterable[str]) -> str:
+    """The SHA-256 of the source files `names` beside `module_file`: it changes whenever the
+    code that shapes a kept value does."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update((Path(module_file).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
 @functools.cache
 def _code_digest() -> str:
-    digest = hashlib.sha256()
-    for name in _SOURCES:
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()
+    return source_digest(__file__, _SOURCES)
 
 
 @functools.cache

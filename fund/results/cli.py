@@ -6,7 +6,6 @@ the funded coverage report."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from fund.cli_language import in_command_language
+from fund.cli_language import echo_report
 from fund.cli_options import format_option
 from fund.i18n import decimals
 from fund.labels import N_
@@ -92,10 +91,6 @@ def results_command(funded_report: Callable[[], Any]) -> click.Command:
         """Results coverage: indicators of the funded programmes per GCM objective, fund-level
         outcome, thematic area, region and organization, with the results flags."""
         report = results_coverage(funded_money(funded_report()))
-        if output == "json":
-            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-        else:
-            with in_command_language():
-                click.echo(render_text(report), nl=False)
+        echo_report(report, output, render_text)
 
     return command
