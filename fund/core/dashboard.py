@@ -188,8 +188,7 @@ def _transfers_to_pay() -> Task:
             TransferRequest.amount,
             TransferRequest.tranche,
             TransferRequest.requested_at,
-            Organization.acronym,
-            Organization.name,
+            Organization.label,
             Allocation.proposal_id,
         )
         .join(Organization, Organization.id == TransferRequest.organization_id)
@@ -200,11 +199,11 @@ def _transfers_to_pay() -> Task:
     )
     items = [
         Item(
-            tranche_label(pid, tranche, acronym, name),
+            tranche_label(pid, tranche, organization),
             url_for("transfers.agent_list", _anchor=f"request-{rid}"),
             _("%(amount)s, requested %(day)s", amount=money(amount), day=day(requested)),
         )
-        for rid, amount, tranche, requested, acronym, name, pid in rows
+        for rid, amount, tranche, requested, organization, pid in rows
     ]
     all_open = url_for("transfers.agent_list")
     return task("transfers_to_pay", count, all_open, _("All open requests"), items)
@@ -235,8 +234,7 @@ def _deposits_to_record(today: date) -> Task:
             Pledge.currency,
             (expected - deposited).label("missing"),
             first_due.label("first_due"),
-            Organization.acronym,
-            Organization.name,
+            Organization.label,
         )
         .join(Organization, Organization.id == Pledge.donor_id)
         .where(expected > deposited),
@@ -245,7 +243,7 @@ def _deposits_to_record(today: date) -> Task:
     )
     items = [
         Item(
-            _("Pledge of %(donor)s", donor=acronym or name),
+            _("Pledge of %(donor)s", donor=donor),
             url_for("agent.pledge", pledge_id=pid),
             _(
                 "%(amount)s expected by today, first due %(day)s",
@@ -254,7 +252,7 @@ def _deposits_to_record(today: date) -> Task:
             ),
             True,
         )
-        for pid, currency, missing, due, acronym, name in rows
+        for pid, currency, missing, due, donor in rows
     ]
     return task("deposits_to_record", count, url_for("agent.pledges"), _("All pledges"), items)
 

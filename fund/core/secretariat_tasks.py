@@ -141,8 +141,7 @@ def _tranches_to_request(today: date) -> Task:
             PlannedTranche.number,
             PlannedTranche.planned_on,
             PlannedTranche.amount,
-            Organization.acronym,
-            Organization.name,
+            Organization.label,
             Proposal.id,
         )
         .join(Allocation, Allocation.id == PlannedTranche.allocation_id)
@@ -159,11 +158,11 @@ def _tranches_to_request(today: date) -> Task:
     )
     items = [
         Item(
-            tranche_label(pid, number, acronym, name),
+            tranche_label(pid, number, organization),
             url_for("transfers.request_transfer", proposal_id=pid),
             _("%(amount)s, planned %(day)s", amount=money(amount), day=day(planned)),
         )
-        for number, planned, amount, acronym, name, pid in rows
+        for number, planned, amount, organization, pid in rows
     ]
     return task("tranches_to_request", count, url_for("finance.balance"), _("Finances"), items)
 

@@ -145,13 +145,14 @@ def proposal_item(
     return Item(proposal_label(proposal_id, title), url, note, late)
 
 
-def tranche_label(proposal_id: int, number: int, acronym: str | None, name: str) -> str:
-    """A tranche of a programme to one of its organizations: P-00042 · tranche 2 to IOM."""
+def tranche_label(proposal_id: int, number: int, organization: str) -> str:
+    """A tranche of a programme to one of its organizations (by its label): P-00042 · tranche 2
+    to IOM."""
     return _(
         "%(reference)s · tranche %(number)s to %(organization)s",
         reference=proposal_reference(proposal_id),
         number=number,
-        organization=acronym or name,
+        organization=organization,
     )
 
 
