@@ -31,10 +31,11 @@ from fund.core.tasks import (
     revision_item,
     task,
     tranche_label,
+    tranche_rows,
 )
 from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
-from fund.finance.models import Allocation, Contribution, ContributionVoid
+from fund.finance.models import Contribution, ContributionVoid
 from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.i18n import money
 from fund.money import from_cents, sql_cents
@@ -183,17 +184,13 @@ def committee_section(user: User, now: datetime, today: date) -> Section:
 
 def _transfers_to_pay() -> Task:
     rows, count = oldest(
-        select(
+        tranche_rows(
+            TransferRequest,
             TransferRequest.id,
             TransferRequest.amount,
             TransferRequest.tranche,
             TransferRequest.requested_at,
-            Organization.label,
-            Allocation.proposal_id,
-        )
-        .join(Organization, Organization.id == TransferRequest.organization_id)
-        .join(Allocation, Allocation.id == TransferRequest.allocation_id)
-        .where(TransferRequest.status == OPEN),
+        ).where(TransferRequest.status == OPEN),
         TransferRequest.requested_at,
         TransferRequest.id,
     )
