@@ -58,6 +58,27 @@ def test_organization_and_user_roundtrip(app, backend):
         assert saved.created_at.tzinfo is not None
 
 
+def test_organization_label_is_the_same_in_python_and_sql(app, backend):
+    with app.app_context():
+        named = {
+            "Fund for Tests": "FFT",
+            "Office Without Acronym": "",
+            "Some Foundation": None,
+        }
+        for name, acronym in named.items():
+            db.session.add(Organization(name=name, acronym=acronym, kind="other"))
+        db.session.commit()
+        rows = db.session.execute(
+            select(Organization, Organization.label).where(Organization.name.in_(named))
+        ).all()
+        assert {o.name: label for o, label in rows} == {o.name: o.label for o, _ in rows}
+        assert {o.name: label for o, label in rows} == {
+            "Fund for Tests": "FFT",
+            "Office Without Acronym": "Office Without Acronym",
+            "Some Foundation": "Some Foundation",
+        }
+
+
 def test_call_roundtrip_keeps_exact_money_and_dates(app, backend):
     with app.app_context():
         call = Call(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -13,7 +14,9 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.extensions import UTCDateTime, db, one_of, utcnow
@@ -63,12 +66,23 @@ class Organization(db.Model):
 
     country: Mapped[Country | None] = relationship()
 
+    @hybrid_property
+    def label(self) -> str:
+        """How lists and messages name the organization: its acronym, or its name without one
+        (an empty acronym counts as none, in Python as in SQL)."""
+        return self.acronym or self.name
+
+    @label.inplace.expression
+    @classmethod
+    def _label_expression(cls) -> Any:
+        return func.coalesce(func.nullif(cls.acronym, ""), cls.name)
+
     @property
     def display_name(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def __repr__(self) -> str:
-        return f"<Organization {self.acronym or self.name}>"
+        return f"<Organization {self.label}>"
 
 
 class UserRole(db.Model):

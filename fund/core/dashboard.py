@@ -31,10 +31,11 @@ from fund.core.tasks import (
     revision_item,
     task,
     tranche_label,
+    tranche_rows,
 )
 from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
-from fund.finance.models import Allocation, Contribution, ContributionVoid
+from fund.finance.models import Contribution, ContributionVoid
 from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.i18n import money
 from fund.money import from_cents, sql_cents
@@ -183,28 +184,23 @@ def committee_section(user: User, now: datetime, today: date) -> Section:
 
 def _transfers_to_pay() -> Task:
     rows, count = oldest(
-        select(
+        tranche_rows(
+            TransferRequest,
             TransferRequest.id,
             TransferRequest.amount,
             TransferRequest.tranche,
             TransferRequest.requested_at,
-            Organization.acronym,
-            Organization.name,
-            Allocation.proposal_id,
-        )
-        .join(Organization, Organization.id == TransferRequest.organization_id)
-        .join(Allocation, Allocation.id == TransferRequest.allocation_id)
-        .where(TransferRequest.status == OPEN),
+        ).where(TransferRequest.status == OPEN),
         TransferRequest.requested_at,
         TransferRequest.id,
     )
     items = [
         Item(
-            tranche_label(pid, tranche, acronym, name),
+            tranche_label(pid, tranche, organization),
             url_for("transfers.agent_list", _anchor=f"request-{rid}"),
             _("%(amount)s, requested %(day)s", amount=money(amount), day=day(requested)),
         )
-        for rid, amount, tranche, requested, acronym, name, pid in rows
+        for rid, amount, tranche, requested, organization, pid in rows
     ]
     all_open = url_for("transfers.agent_list")
     return task("transfers_to_pay", count, all_open, _("All open requests"), items)
@@ -235,8 +231,7 @@ def _deposits_to_record(today: date) -> Task:
             Pledge.currency,
             (expected - deposited).label("missing"),
             first_due.label("first_due"),
-            Organization.acronym,
-            Organization.name,
+            Organization.label,
         )
         .join(Organization, Organization.id == Pledge.donor_id)
         .where(expected > deposited),
@@ -245,7 +240,7 @@ def _deposits_to_record(today: date) -> Task:
     )
     items = [
         Item(
-            _("Pledge of %(donor)s", donor=acronym or name),
+            _("Pledge of %(donor)s", donor=donor),
             url_for("agent.pledge", pledge_id=pid),
             _(
                 "%(amount)s expected by today, first due %(day)s",
@@ -254,7 +249,7 @@ def _deposits_to_record(today: date) -> Task:
             ),
             True,
         )
-        for pid, currency, missing, due, acronym, name in rows
+        for pid, currency, missing, due, donor in rows
     ]
     return task("deposits_to_record", count, url_for("agent.pledges"), _("All pledges"), items)
 

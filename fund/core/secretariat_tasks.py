@@ -10,7 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, literal, or_, select
 
-from fund.accounts.models import Organization, Role
+from fund.accounts.models import Role
 from fund.committee.models import RoundMember, RoundStatus, Vote, VotingRound
 from fund.core.tasks import (
     Item,
@@ -25,6 +25,7 @@ from fund.core.tasks import (
     revision_item,
     task,
     tranche_label,
+    tranche_rows,
 )
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.schedule_models import PlannedTranche
@@ -137,17 +138,10 @@ def _tranches_to_request(today: date) -> Task:
         TransferRequest.status == OPEN,
     )
     rows, count = oldest(
-        select(
-            PlannedTranche.number,
-            PlannedTranche.planned_on,
-            PlannedTranche.amount,
-            Organization.acronym,
-            Organization.name,
-            Proposal.id,
+        tranche_rows(
+            PlannedTranche, PlannedTranche.number, PlannedTranche.planned_on, PlannedTranche.amount
         )
-        .join(Allocation, Allocation.id == PlannedTranche.allocation_id)
         .join(Proposal, Proposal.id == Allocation.proposal_id)
-        .join(Organization, Organization.id == PlannedTranche.organization_id)
         .where(
             Proposal.status == "funded",
             PlannedTranche.planned_on <= today,
@@ -159,11 +153,11 @@ def _tranches_to_request(today: date) -> Task:
     )
     items = [
         Item(
-            tranche_label(pid, number, acronym, name),
+            tranche_label(pid, number, organization),
             url_for("transfers.request_transfer", proposal_id=pid),
             _("%(amount)s, planned %(day)s", amount=money(amount), day=day(planned)),
         )
-        for number, planned, amount, acronym, name, pid in rows
+        for number, planned, amount, organization, pid in rows
     ]
     return task("tranches_to_request", count, url_for("finance.balance"), _("Finances"), items)
 

@@ -14,7 +14,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
+from fund.accounts.models import Organization
 from fund.extensions import db
+from fund.finance.models import Allocation
 from fund.i18n import DEFAULT, current_language
 from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
@@ -145,13 +147,25 @@ def proposal_item(
     return Item(proposal_label(proposal_id, title), url, note, late)
 
 
-def tranche_label(proposal_id: int, number: int, acronym: str | None, name: str) -> str:
-    """A tranche of a programme to one of its organizations: P-00042 · tranche 2 to IOM."""
+def tranche_label(proposal_id: int, number: int, organization: str) -> str:
+    """A tranche of a programme to one of its organizations (by its label): P-00042 · tranche 2
+    to IOM."""
     return _(
         "%(reference)s · tranche %(number)s to %(organization)s",
         reference=proposal_reference(proposal_id),
         number=number,
-        organization=acronym or name,
+        organization=organization,
+    )
+
+
+def tranche_rows(tranche: Any, *columns: Any) -> Select:
+    """`columns` of `tranche` (a planned tranche or a transfer request: an allocation's money
+    to one organization), then the label of its organization and the id of its programme, as
+    `tranche_label` names it."""
+    return (
+        select(*columns, Organization.label, Allocation.proposal_id)
+        .join(Organization, Organization.id == tranche.organization_id)
+        .join(Allocation, Allocation.id == tranche.allocation_id)
     )
 
 

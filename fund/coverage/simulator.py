@@ -62,8 +62,7 @@ def _candidates(totals: Any, total: Any, where: Any, *order_by: Any) -> list[Can
             Proposal.status,
             Proposal.kind,
             Proposal.primary_objective_number,
-            Organization.acronym,
-            Organization.name,
+            Organization.label.label("organization"),
             Call.title.label("call_title"),
             total.label("cents"),
         )
@@ -78,7 +77,7 @@ def _candidates(totals: Any, total: Any, where: Any, *order_by: Any) -> list[Can
             id=row.id,
             title=row.title,
             status=row.status,
-            organization=row.acronym or row.name,
+            organization=row.organization,
             call_title=row.call_title,
             primary_objective_number=row.primary_objective_number,
             total=_cents(row.cents or 0),

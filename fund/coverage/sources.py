@@ -336,11 +336,11 @@ def _raw_from_sums(sums: Mapping[tuple[str, str, str], Sequence[int]]) -> _Raw:
         target.programmes[bucket] = programmes
     if raw.organizations:
         for row in db.session.execute(
-            select(Organization.id, Organization.acronym, Organization.name).where(
+            select(Organization.id, Organization.label, Organization.name).where(
                 Organization.id.in_(sorted(int(key) for key in raw.organizations))
             )
         ):
-            raw.organization_names[str(row.id)] = (row.acronym or row.name, row.name)
+            raw.organization_names[str(row.id)] = (row.label, row.name)
     return raw
 
 

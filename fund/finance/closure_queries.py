@@ -67,7 +67,7 @@ def close_page(proposal_id: int) -> ClosePage | None:
     shares = [
         CloseShare(
             organization_id=share.organization_id,
-            name=share.organization.acronym or share.organization.name,
+            name=share.organization.label,
             amount=read_amount(share.amount),
             transferred=read_amount(share.disbursed),
             reported=read_amount(reported.get(share.organization_id)),
@@ -148,7 +148,7 @@ def _refund_rows(query) -> list[RefundRow]:
         RefundRow(
             id=refund.id,
             proposal_id=proposal_id,
-            organization=refund.organization.acronym or refund.organization.name,
+            organization=refund.organization.label,
             received_on=refund.received_on,
             amount=read_amount(refund.amount),
             reference=refund.reference,
@@ -176,7 +176,7 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
     if closure is None:
         return None
     shares = db.session.execute(
-        select(ClosureShare, Organization.acronym, Organization.name)
+        select(ClosureShare, Organization.label)
         .join(Organization, Organization.id == ClosureShare.organization_id)
         .where(ClosureShare.allocation_id == closure.allocation_id)
         .order_by(ClosureShare.organization_id)
@@ -194,12 +194,12 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
         shares=[
             ShareAtClosure(
                 organization_id=share.organization_id,
-                name=acronym or name,
+                name=label,
                 transferred=read_amount(share.transferred),
                 final_expenditure=read_amount(share.final_expenditure),
                 refunded=read_amount(share.refunded),
             )
-            for share, acronym, name in shares
+            for share, label in shares
         ],
         pools=[
             PoolAtClosure(
@@ -250,8 +250,7 @@ def refunds_due() -> list[RefundDue]:
             ClosureShare.transferred,
             ClosureShare.final_expenditure,
             ClosureShare.refunded,
-            Organization.acronym,
-            Organization.name,
+            Organization.label.label("organization"),
         )
         .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
         .join(Proposal, Proposal.id == ProgrammeClosure.proposal_id)
@@ -264,7 +263,7 @@ def refunds_due() -> list[RefundDue]:
             proposal_id=row.proposal_id,
             title=row.title,
             organization_id=row.organization_id,
-            organization=row.acronym or row.name,
+            organization=row.organization,
             closed_on=row.closed_on,
             due=read_amount(row.transferred) - read_amount(row.final_expenditure),
             refunded=read_amount(row.refunded),

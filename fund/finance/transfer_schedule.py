@@ -175,7 +175,7 @@ def plan_transfer_schedule(
 @dataclass(frozen=True)
 class ScheduledTranche:
     organization_id: int
-    organization: str  # its acronym, or its name
+    organization: str  # its label: its acronym, or its name
     number: int
     planned_on: date
     amount: Decimal
@@ -186,8 +186,7 @@ def scheduled_tranches(allocation_id: int) -> list[ScheduledTranche]:
     rows = db.session.execute(
         select(
             PlannedTranche.organization_id,
-            Organization.acronym,
-            Organization.name,
+            Organization.label.label("organization"),
             PlannedTranche.number,
             PlannedTranche.planned_on,
             PlannedTranche.amount,
@@ -199,7 +198,7 @@ def scheduled_tranches(allocation_id: int) -> list[ScheduledTranche]:
     return [
         ScheduledTranche(
             row.organization_id,
-            row.acronym or row.name,
+            row.organization,
             row.number,
             row.planned_on,
             read_amount(row.amount),

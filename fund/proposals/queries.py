@@ -87,7 +87,7 @@ def _visible_to(query: Select, user: User) -> Select:
 
 
 _ORGANIZATION_NAME = (
-    select(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+    select(func.lower(Organization.label))
     .where(Organization.id == Proposal.organization_id)
     .correlate(Proposal)
     .scalar_subquery()
@@ -196,9 +196,9 @@ def filter_choices(user: User) -> dict[str, list[tuple[object, str]]]:
         select(Proposal.id).where(Proposal.organization_id == Organization.id), user
     )
     organizations = db.session.execute(
-        select(Organization.id, func.coalesce(Organization.acronym, Organization.name))
+        select(Organization.id, Organization.label)
         .where(exists(proposing))
-        .order_by(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+        .order_by(func.lower(Organization.label))
     ).all()
     named = _visible_to(
         select(Proposal.id)
@@ -269,8 +269,6 @@ def organization_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(Organization.id, Organization.acronym, Organization.name).where(
-            Organization.id.in_(ids)
-        )
+        select(Organization.id, Organization.label).where(Organization.id.in_(ids))
     )
-    return {row.id: row.acronym or row.name for row in rows}
+    return {row.id: row.label for row in rows}

@@ -161,8 +161,7 @@ def _donors(contributions: Sequence[Any], as_of: date | None) -> list[DonorRow]:
         row[3] += money_rules.read_amount(c.fee)
         row[4] += money_rules.read_amount(c.net)
     rows = [
-        DonorRow(d.acronym or d.name, d.name, n, gross, fee, net)
-        for d, n, gross, fee, net in sums.values()
+        DonorRow(d.label, d.name, n, gross, fee, net) for d, n, gross, fee, net in sums.values()
     ]
     return sorted(rows, key=lambda r: (-r.gross, r.donor))
 

@@ -504,12 +504,12 @@ def results_coverage(
             make(
                 ORGANIZATION,
                 str(r.id),
-                r.acronym or r.name,
+                r.label,
                 r.name,
                 funded_in(ORGANIZATION, str(r.id)),
             )
             for r in execute(
-                select(Organization.id, Organization.acronym, Organization.name).where(
+                select(Organization.id, Organization.label, Organization.name).where(
                     Organization.id.in_(sorted(int(key) for key in organization_keys))
                 )
             )

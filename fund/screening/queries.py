@@ -94,7 +94,7 @@ class QueueFilters:
         }
 
 
-_ORGANIZATION = func.coalesce(Organization.acronym, Organization.name)
+_ORGANIZATION = Organization.label
 # The columns the queue sorts by; the default: the longest waiting (oldest submission) first.
 SORT_COLUMNS = {
     "reference": column(N_("Reference"), Proposal.id),

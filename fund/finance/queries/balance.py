@@ -305,8 +305,7 @@ def voided_contributions(as_of: date | None = None) -> list[VoidedContribution]:
     query = (
         select(
             Contribution.id,
-            Organization.acronym,
-            Organization.name,
+            Organization.label.label("donor"),
             Contribution.received_on,
             Contribution.gross,
             Contribution.net,
@@ -328,7 +327,7 @@ def voided_contributions(as_of: date | None = None) -> list[VoidedContribution]:
     return [
         VoidedContribution(
             id=row.id,
-            donor=row.acronym or row.name,
+            donor=row.donor,
             received_on=row.received_on,
             gross=read_amount(row.gross),
             net=read_amount(row.net),

@@ -59,7 +59,7 @@ class AllocationSummary:
             proposal_id=row.id,
             title=row.title,
             status=row.status,
-            organization=row.acronym or row.name,
+            organization=row.organization,
             amount=amount,
             disbursed=disbursed,
             allocated_on=row.allocated_on,
@@ -67,7 +67,7 @@ class AllocationSummary:
 
 
 # What a list of allocations shows of each allocation's proposal.
-_LISTED = (Proposal.id, Proposal.title, Proposal.status, Organization.acronym, Organization.name)
+_LISTED = (Proposal.id, Proposal.title, Proposal.status, Organization.label.label("organization"))
 
 
 @dataclass
@@ -95,9 +95,7 @@ _PAID_CENTS = (
 ALLOCATION_SORT = {
     "proposal": column(N_("Proposal"), Proposal.id),
     "title": column(N_("Title"), func.lower(Proposal.title)),
-    "organization": column(
-        N_("Organization"), func.lower(func.coalesce(Organization.acronym, Organization.name))
-    ),
+    "organization": column(N_("Organization"), func.lower(Organization.label)),
     "status": column(N_("Status"), Proposal.status),
     "allocated_on": column(N_("Allocated on"), Allocation.allocated_on, first=DESCENDING),
     "amount": column(N_("Allocated"), Allocation.amount, first=DESCENDING),
@@ -224,7 +222,7 @@ class ContributionFilters:
 
 CONTRIBUTION_STATES = {"active": N_("Counted (not voided)"), "voided": N_("Voided")}
 _DONOR_NAME = (
-    select(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+    select(func.lower(Organization.label))
     .where(Organization.id == Contribution.donor_id)
     .correlate(Contribution)
     .scalar_subquery()
@@ -296,10 +294,10 @@ def contribution_donors() -> list[tuple[int, str]]:
         for row in db.session.execute(
             select(
                 Organization.id,
-                func.coalesce(Organization.acronym, Organization.name).label("name"),
+                Organization.label.label("name"),
             )
             .where(Organization.id.in_(select(Contribution.donor_id)))
-            .order_by(func.lower(func.coalesce(Organization.acronym, Organization.name)))
+            .order_by(func.lower(Organization.label))
         )
     ]
 
@@ -314,9 +312,7 @@ def area_titles() -> dict[str, str]:
 def donors() -> list[Organization]:
     return list(
         db.session.scalars(
-            select(Organization)
-            .where(Organization.active.is_(True))
-            .order_by(func.coalesce(Organization.acronym, Organization.name))
+            select(Organization).where(Organization.active.is_(True)).order_by(Organization.label)
         )
     )
 
@@ -379,8 +375,7 @@ def remaining_by_organization(proposal_id: int) -> list[tuple[str, Decimal]]:
     """(organization, amount still to pay) for each share of the proposal not fully paid."""
     rows = db.session.execute(
         select(
-            Organization.acronym,
-            Organization.name,
+            Organization.label.label("organization"),
             AllocationShare.amount,
             AllocationShare.disbursed,
         )
@@ -395,7 +390,7 @@ def remaining_by_organization(proposal_id: int) -> list[tuple[str, Decimal]]:
         .order_by(Organization.acronym)
     )
     return [
-        (row.acronym or row.name, read_amount(row.amount) - read_amount(row.disbursed))
+        (row.organization, read_amount(row.amount) - read_amount(row.disbursed))
         for row in rows
         if read_amount(row.amount) > read_amount(row.disbursed)
     ]

@@ -70,7 +70,7 @@ def _row(
     return PipelineRow(
         proposal_id=row.id,
         title=row.title,
-        organization=row.acronym or row.name,
+        organization=row.organization,
         primary_objective=objective,
         approved_at=row.approved_at,
         total=total,
@@ -141,8 +141,7 @@ def pipeline(
             Proposal.id,
             Proposal.title,
             Proposal.primary_objective_number,
-            Organization.acronym,
-            Organization.name,
+            Organization.label.label("organization"),
             approved_at.label("approved_at"),
         )
         .join(Organization, Organization.id == Proposal.organization_id)
@@ -436,8 +435,7 @@ def pipeline_page(
                 select(
                     Proposal.id,
                     Proposal.title,
-                    Organization.acronym,
-                    Organization.name,
+                    Organization.label.label("organization"),
                     Proposal.approved_at,
                 )
                 .join(Organization, Organization.id == Proposal.organization_id)
