@@ -44,14 +44,9 @@ def _attributes(row: Any, names: str) -> dict[str, Any]:
     return {name: getattr(row, name) for name in names.split()}
 
 
-def _short_name(organization: Any) -> str:
-    """An organization as the answers name it: its acronym, or its name without one."""
-    return organization.acronym or organization.name
-
-
 def _summary(row: Proposal) -> dict[str, Any]:
     return _attributes(row, "id reference kind title status call_id") | {
-        "organization": _short_name(row.organization),
+        "organization": row.organization.label,
         "submitted_at": iso_utc(row.submitted_at),
         "updated_at": iso_utc(row.updated_at),
     }
@@ -103,14 +98,14 @@ def proposal(*, user, proposal_id: int) -> dict[str, Any]:
     row = _visible_proposal(user, proposal_id)
     return _summary(row) | {
         "summary": row.summary,
-        "lead_organization": _short_name(row.lead_organization) if row.lead_organization else None,
+        "lead_organization": row.lead_organization.label if row.lead_organization else None,
         "content_language": row.content_language,
         "planned_start": row.planned_start.isoformat() if row.planned_start else None,
         "duration_months": row.duration_months,
         "primary_objective": row.primary_objective_number,
         "secondary_objectives": sorted(o.number for o in row.secondary_objectives),
         "countries": [country.iso2 for country in row.countries],
-        "participants": [_short_name(o) for o in row.participants],
+        "participants": [o.label for o in row.participants],
         "approved_total": maybe_money(row.approved_total),
     }
 

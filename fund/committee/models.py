@@ -123,7 +123,7 @@ class Seat(_Term, db.Model):
         """The entity's short name, as the pages and records write it."""
         if self.organization is None:
             return "no entity"
-        return self.organization.acronym or self.organization.name
+        return self.organization.label
 
     @property
     def voters(self) -> list[User]:

@@ -106,13 +106,13 @@ def organization_conflicts(proposal: Proposal) -> dict[int, str]:
     reasons: dict[int, str] = {}
     noun = "concept note" if getattr(proposal, "is_concept_note", False) else "proposal"
     for organization in proposal.participants:
-        name = organization.acronym or organization.name
+        name = organization.label
         reasons[organization.id] = f"{name} is a participating organization of this {noun}."
     if proposal.organization is not None and proposal.organization_id not in reasons:
-        name = proposal.organization.acronym or proposal.organization.name
+        name = proposal.organization.label
         reasons[proposal.organization_id] = f"{name} submitted this {noun}."
     if proposal.lead_organization is not None:
-        name = proposal.lead_organization.acronym or proposal.lead_organization.name
+        name = proposal.lead_organization.label
         reasons[proposal.lead_organization_id] = (  # type: ignore[index]
             f"{name} is the lead UN entity of this {noun}."
         )

@@ -53,10 +53,7 @@ def _entities() -> list[tuple[int, str]]:
         .where(Organization.committee_member.is_(True), Organization.active.is_(True))
         .order_by(Organization.acronym, Organization.name)
     )
-    return [
-        (o.id, (o.acronym or o.name) + (" " + _("(has a seat)") if o.id in taken else ""))
-        for o in rows
-    ]
+    return [(o.id, o.label + (" " + _("(has a seat)") if o.id in taken else "")) for o in rows]
 
 
 def _people() -> list[tuple[int, str]]:

@@ -110,7 +110,7 @@ def _organization(organization_id: int | None) -> Organization:
         raise SeatRefused(
             gettext(
                 "%(entity)s already has a seat, held by %(name)s.",
-                entity=found.acronym or found.name,
+                entity=found.label,
                 name=taken.member.name,
             ),
             "organization",

@@ -126,7 +126,7 @@ def record_pledge(
         instalments=lines,
     )
     details = {
-        "donor": donor.acronym or donor.name,
+        "donor": donor.label,
         "pledged_on": pledged_on.isoformat(),
         "currency": currency,
         "amount": amount,

@@ -44,9 +44,7 @@ def status_text(status: FundingStatus) -> list[str]:
     lines.append(f"{heading[0]:<14}" + "".join(f"{h:>18}" for h in heading[1:]))
     for o in status.organizations:
         figures = (o.transfers, o.refunds, o.expenditure, o.participating_balance)
-        lines.append(
-            f"{(o.acronym or o.name)[:14]:<14}" + "".join(f"{amount(f):>18}" for f in figures)
-        )
+        lines.append(f"{o.label[:14]:<14}" + "".join(f"{amount(f):>18}" for f in figures))
     if not status.organizations:
         lines.append(_("No money has been transferred to a participating organization yet."))
     return lines

@@ -151,7 +151,7 @@ def _lock_pools(codes: list[str]) -> None:
 
 def _names(organization_ids) -> dict[int, str]:
     return {
-        org.id: org.acronym or org.name
+        org.id: org.label
         for org in db.session.scalars(
             select(Organization).where(Organization.id.in_(list(organization_ids)))
         )

@@ -187,7 +187,7 @@ def record_refund(proposal_id: int, organization_id: int):
         return _(
             "Refund of %(amount)s from %(organization)s (%(reference)s) recorded.",
             amount=amount,
-            organization=organization.acronym or organization.name,
+            organization=organization.label,
             reference=proposal.reference,
         )
 

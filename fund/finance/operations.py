@@ -208,7 +208,7 @@ def record_contribution(
         contribution.id,
         actor,
         details={
-            "donor": donor.acronym or donor.name,
+            "donor": donor.label,
             "received_on": received_on.isoformat(),
             "gross": gross,
             "fee_rate": rate,
@@ -386,7 +386,7 @@ def locked_share(allocation_id: int, organization_id: int) -> tuple[str, Decimal
         raise FinanceError(
             N_("This organization has no share in the allocation."), "organization_id"
         )
-    return (organization.acronym or organization.name, *share)
+    return (organization.label, *share)
 
 
 def funded_proposal(allocation: Allocation, refusal: str) -> Proposal:

@@ -66,6 +66,7 @@ class OrganizationStatus:
     id: int
     name: str
     acronym: str
+    label: str
     transfers: Decimal = ZERO
     refunds: Decimal = ZERO
     expenditure: Decimal = ZERO
@@ -188,7 +189,7 @@ def funding_status() -> FundingStatus:
     organizations = []
     if ids:
         rows = db.session.execute(
-            select(Organization.id, Organization.name, Organization.acronym)
+            select(Organization.id, Organization.name, Organization.acronym, Organization.label)
             .where(Organization.id.in_(ids))
             .order_by(Organization.acronym, Organization.name)
         )
@@ -197,6 +198,7 @@ def funding_status() -> FundingStatus:
                 id=row.id,
                 name=row.name,
                 acronym=row.acronym or "",
+                label=row.label,
                 transfers=transfers.get(row.id, ZERO),
                 refunds=refunds.get(row.id, ZERO),
                 expenditure=expenditure.get(row.id, ZERO),

@@ -104,7 +104,7 @@ def request_transfer(proposal_id: int):
                 "(tranche %(tranche)s). The administrative agent records the transfer.",
                 reference=transfers.reference(request),
                 amount=format_usd(request.amount),
-                organization=organization.acronym or organization.name,
+                organization=organization.label,
                 tranche=request.tranche,
             ),
             "success",

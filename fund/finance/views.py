@@ -413,7 +413,7 @@ def disburse(proposal_id: int, organization_id: int):
         return _(
             "Payment of %(amount)s to %(organization)s recorded.",
             amount=paid,
-            organization=organization.acronym or organization.name,
+            organization=organization.label,
         )
 
     return _act(

@@ -50,8 +50,7 @@ def _agents() -> list[User]:
 
 
 def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | None) -> None:
-    organization = request.organization
-    name = organization.acronym or organization.name
+    name = request.organization.label
     recipients = Recipients()
     recipients.add(_agents(), AGENT, exclude=actor)
     tell(

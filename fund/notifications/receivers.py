@@ -322,9 +322,7 @@ def on_disbursement_recorded(allocation: Any, **kwargs: Any) -> None:
         title=_l(
             "%(ref)s: disbursement to %(organization)s",
             ref=proposal.reference,
-            organization=paid_to.acronym or paid_to.name
-            if paid_to
-            else _l("a participating organization"),
+            organization=paid_to.label if paid_to else _l("a participating organization"),
         ),
         context={"allocation": allocation, "disbursement": disbursement, "paid_to": paid_to},
     )

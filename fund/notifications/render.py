@@ -179,5 +179,5 @@ def proposal_context(proposal: Proposal) -> dict[str, Any]:
     return {
         "proposal": proposal,
         "reference": proposal.reference,
-        "organization": proposal.organization.acronym or proposal.organization.name,
+        "organization": proposal.organization.label,
     }

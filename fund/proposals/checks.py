@@ -192,17 +192,13 @@ def _objectives(proposal: Proposal) -> list[Problem]:
     ]
 
 
-def _name(organization) -> str:
-    return organization.acronym or organization.name
-
-
 def _each_participant(
     proposal: Proposal, covered: set[int], criterion: str, field: str, message: str
 ) -> list[Problem]:
     """A problem for each participating organization outside `covered` (`message` names it
     by `%(name)s`)."""
     return [
-        Problem(criterion, field, message, {"name": _name(organization)})
+        Problem(criterion, field, message, {"name": organization.label})
         for organization in proposal.participants
         if organization.id not in covered
     ]
@@ -213,7 +209,7 @@ def _outsider(criterion: str, field: str, what: str, organization) -> Problem:
         criterion,
         field,
         N_("%(what)s belongs to %(name)s, which is not a participating organization."),
-        {"what": what, "name": _name(organization)},
+        {"what": what, "name": organization.label},
     )
 
 

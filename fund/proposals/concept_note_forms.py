@@ -127,7 +127,7 @@ def set_choices(form: ConceptNoteForm) -> None:
     )
     for row in form.partners:
         row.form.partner_type.choices = partner_types
-    organizations = options([(0, "—"), *[(o.id, o.acronym or o.name) for o in entities]])
+    organizations = options([(0, "—"), *[(o.id, o.label) for o in entities]])
     for row in form.indicative:
         row.form.organization_id.choices = organizations
 

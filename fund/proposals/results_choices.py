@@ -119,7 +119,7 @@ def load_choices(proposal: Any) -> Choices:
             [(0, _("— choose —"))]
             + [
                 (o.id, f"{o.acronym}: {o.name}" if o.acronym else o.name)
-                for o in sorted(organizations.values(), key=lambda o: o.acronym or o.name)
+                for o in sorted(organizations.values(), key=lambda o: o.label)
             ]
         ),
         years=programme_years(proposal),

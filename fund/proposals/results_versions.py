@@ -63,9 +63,7 @@ def _indicator_snapshot(indicator: ResultIndicator) -> dict[str, Any]:
             if on
         ],
         "means_of_verification": indicator.means_of_verification or "",
-        "responsible_organization": (
-            (organization.acronym or organization.name) if organization else None
-        ),
+        "responsible_organization": organization.label if organization else None,
     }
 
 
@@ -118,7 +116,7 @@ def names_of(outcomes: Iterable[ResultOutcome]) -> FrameworkNames:
                 names.assessment_links[key] = indicator.mgi_assessment.link
             if indicator.responsible_organization:
                 org = indicator.responsible_organization
-                names.organizations[org.acronym or org.name] = org.name
+                names.organizations[org.label] = org.name
     return names
 
 
@@ -127,16 +125,13 @@ def framework_names(snapshot: Snapshot | None) -> FrameworkNames:
     none without a framework, seven statements with one."""
     if not snapshot:
         return FrameworkNames()
-    organizations: dict[str, str] = {}
-    for name, acronym in db.session.execute(select(Organization.name, Organization.acronym)):
-        organizations[acronym or name] = name
     return FrameworkNames(
         fund_outcomes={o.code: o.label for o in db.session.scalars(select(FundOutcome))},
         objectives={o.number: o.short_label for o in db.session.scalars(select(GcmObjective))},
         sdg_targets={t.code: t.label for t in db.session.scalars(select(SdgTarget))},
         mgi_indicators={i.code: i.label for i in db.session.scalars(select(MgiIndicator))},
         countries=dict(db.session.execute(select(Country.iso2, Country.name)).all()),
-        organizations=organizations,
+        organizations=dict(db.session.execute(select(Organization.label, Organization.name)).all()),
         assessment_links={
             (a.country_iso2, a.year): a.link for a in db.session.scalars(select(MgiAssessment))
         },

@@ -38,11 +38,9 @@ def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[s
         ),
         indirect_rate,
     )
-    acronyms = {o.id: o.acronym or o.name for o in proposal.participants}
+    acronyms = {o.id: o.label for o in proposal.participants}
     for line in proposal.budget_lines:
-        acronyms.setdefault(
-            line.organization_id, line.organization.acronym or line.organization.name
-        )
+        acronyms.setdefault(line.organization_id, line.organization.label)
     planned = proposal.planned_start.isoformat() if proposal.planned_start else None
     # A full proposal made from a concept note keeps the note's national partners; the others
     # have none, and their snapshots no such part.
@@ -83,7 +81,7 @@ def _shared_parts(proposal: Proposal, when: dict[str, Any]) -> dict[str, Any]:
         "summary": proposal.summary,
         "rationale": proposal.rationale,
         "lead_organization": lead.acronym if lead else None,
-        "participants": [o.acronym or o.name for o in proposal.participants],
+        "participants": [o.label for o in proposal.participants],
         "scope": proposal.scope,
         "countries": [c.iso2 for c in proposal.countries],
         "endorsers": [c.iso2 for c in proposal.endorsers],
@@ -124,8 +122,7 @@ def concept_note_snapshot(note: Proposal) -> dict[str, Any]:
         | {
             "national_partners": _partners(note),
             "indicative_totals": {
-                (t.organization.acronym or t.organization.name): format(t.amount, "f")
-                for t in note.indicative_totals
+                t.organization.label: format(t.amount, "f") for t in note.indicative_totals
             },
             "indicative_total": format(note.indicative_total, "f"),
             "attachments": _attachments(note),

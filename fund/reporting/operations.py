@@ -244,7 +244,7 @@ def spent_elsewhere(allocation_id: int, report_id: int) -> dict[int, Decimal]:
 
 def _name(organization_id: int) -> str:
     organization = db.session.get(Organization, organization_id)
-    return (organization.acronym or organization.name) if organization else "another organization"
+    return organization.label if organization else "another organization"
 
 
 def _others_unchanged(

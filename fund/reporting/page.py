@@ -66,7 +66,7 @@ class ReportPage:
             (p.organization for p in self.participants if p.organization.id == organization_id),
             None,
         )
-        return (named.acronym or named.name) if named else "the lead organization"
+        return named.label if named else "the lead organization"
 
     @staticmethod
     def category_label(category: BudgetCategory) -> str:

@@ -179,7 +179,7 @@ def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping
     lead = lead_organization(report.proposal_id)
     if report.is_financial and actor.organization_id != lead:
         named = db.session.get(Organization, lead) if lead is not None else None
-        name = (named.acronym or named.name) if named is not None else "the lead organization"
+        name = named.label if named is not None else "the lead organization"
         return [f"Only the staff of the lead organization ({name}) submit a financial report."]
     return []
 

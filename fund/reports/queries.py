@@ -101,12 +101,9 @@ class OrganizationRef:
     id: int
     name: str
     acronym: str | None
+    label: str
     kind: str
     iati_org_id: str | None  # None when unknown: never guessed
-
-    @property
-    def label(self) -> str:
-        return self.acronym or self.name
 
     @classmethod
     def of(cls, organization: Organization) -> OrganizationRef:
@@ -114,6 +111,7 @@ class OrganizationRef:
             id=organization.id,
             name=organization.name,
             acronym=organization.acronym,
+            label=organization.label,
             kind=organization.kind,
             iati_org_id=(organization.iati_org_id or "").strip() or None,
         )
@@ -310,14 +308,16 @@ def organization_refs() -> dict[int, OrganizationRef]:
             id=id_,
             name=name,
             acronym=acronym,
+            label=label,
             kind=kind,
             iati_org_id=(iati_org_id or "").strip() or None,
         )
-        for id_, name, acronym, kind, iati_org_id in _rows(
+        for id_, name, acronym, label, kind, iati_org_id in _rows(
             select(
                 Organization.id,
                 Organization.name,
                 Organization.acronym,
+                Organization.label,
                 Organization.kind,
                 Organization.iati_org_id,
             )

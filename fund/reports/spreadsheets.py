@@ -129,9 +129,9 @@ def _proposals(rate: Decimal) -> Table:
                 p.title,
                 p.call.title,
                 PROPOSAL_WORKFLOW.state_label(p.status),
-                _label(p.organization),
-                _label(p.lead_organization) if p.lead_organization else None,
-                _join(_label(o) for o in p.participants),
+                p.organization.label,
+                p.lead_organization.label if p.lead_organization else None,
+                _join(o.label for o in p.participants),
                 Scope.labels().get(p.scope, p.scope) if p.scope else None,
                 _join(c.iso2 for c in p.countries),
                 _join(c.iso2 for c in p.endorsers),
@@ -151,10 +151,6 @@ def _proposals(rate: Decimal) -> Table:
             )
         )
     return _table("proposals", columns, rows)
-
-
-def _label(organization) -> str:
-    return organization.acronym or organization.name
 
 
 def _disbursed(allocation) -> Decimal:
@@ -181,7 +177,7 @@ def _budget_lines() -> Table:
         (
             proposal_reference(p.id),
             p.title,
-            _label(b.organization),
+            b.organization.label,
             b.objective_number,
             objectives.get(b.objective_number, ""),
             b.category_code,
@@ -237,7 +233,7 @@ def _allocation_shares() -> Table:
         (
             a.id,
             proposal_reference(p.id),
-            _label(s.organization),
+            s.organization.label,
             s.amount,
             s.disbursed,
             s.amount - s.disbursed,
@@ -266,7 +262,7 @@ def _disbursements() -> Table:
             d.allocation_id,
             proposal_reference(p.id),
             p.title,
-            _label(d.organization),
+            d.organization.label,
             d.paid_on,
             d.amount,
             d.reference,

@@ -140,14 +140,11 @@ def _shares_follow(allocation: Allocation, proposal: Proposal, rate: Decimal) ->
     _, by_organization = proposal_budget(proposal, rate)
     result = reshare(allocation, by_organization)
     ids = set(result.changed) | set(result.below_transferred)
-    names = {
-        row.id: row.acronym or row.name
-        for row in db.session.execute(
-            select(Organization.id, Organization.acronym, Organization.name).where(
-                Organization.id.in_(ids)
-            )
-        )
-    }
+    names = dict(
+        db.session.execute(
+            select(Organization.id, Organization.label).where(Organization.id.in_(ids))
+        ).all()
+    )
     if not result.written:
         problems = "; ".join(
             f"{names[o]} would get {format_usd(new)}, below the {format_usd(paid)} already "

@@ -206,7 +206,7 @@ def _organizations(ids: list[int]) -> list[Organization]:
     rows = db.session.scalars(select(Organization).where(Organization.id.in_(ids))).all()
     if len(rows) != len(set(ids)) or any(o.kind != OrganizationKind.UN_ENTITY for o in rows):
         raise RevisionRefused(N_("Choose participating UN organizations only."), "participants")
-    return sorted(rows, key=lambda o: o.acronym or o.name)
+    return sorted(rows, key=lambda o: o.label)
 
 
 def save(
@@ -304,13 +304,13 @@ def change_of(revision: Revision, proposal: Proposal) -> rules.Change:
     months = None
     if revision.new_duration_months is not None:
         months = revision.new_duration_months - (proposal.duration_months or 12)
-    names = frozenset(o.acronym or o.name for o in proposal.participants)
+    names = frozenset(o.label for o in proposal.participants)
     return rules.Change(
         months_moved=months,
         categories_before=_by_category(proposal.budget_lines),
         categories_after=_by_category(revision.budget_lines) if revision.changes_budget else None,
         participants_before=names,
-        participants_after=frozenset(o.acronym or o.name for o in revision.participants)
+        participants_after=frozenset(o.label for o in revision.participants)
         if revision.changes_participants
         else None,
         category_names=category_titles(),
@@ -383,7 +383,7 @@ def _open_round(proposal: Proposal, revision: Revision, actor: User | None, now:
 
     current = {organization.id for organization in proposal.participants}
     joining = {
-        organization.id: f"{organization.acronym or organization.name} would join the programme "
+        organization.id: f"{organization.label} would join the programme "
         f"through revision {revision.number}."
         for organization in (revision.participants if revision.changes_participants else [])
         if organization.id not in current
