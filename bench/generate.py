@@ -149,6 +149,43 @@ def _people(rng: random.Random) -> dict[str, list[Any]]:
     return people
 
 
+def more_applicants(wanted: int) -> int:
+    """Add applicant accounts until there are `wanted` (a second, third... colleague of each
+    organization with proposals in turn: `bench.applicant.<org>.2@bench.fund`), for a load
+    test with more simulated applicants than organizations. Returns how many were added."""
+    have = db.session.scalar(
+        select(func.count(User.id)).where(User.email.like("bench.applicant.%"))
+    )
+    with_proposals = db.session.scalars(
+        select(Organization)
+        .where(
+            Organization.kind == "un_entity",
+            select(Proposal.id).where(Proposal.organization_id == Organization.id).exists(),
+        )
+        .order_by(Organization.acronym)
+    ).all()
+    if have >= wanted or not with_proposals:
+        return 0
+    secret = hash_password(PASSWORD)
+    existing = set(db.session.scalars(select(User.email)))
+    added, colleague = 0, 2
+    while have + added < wanted:
+        for org in with_proposals:
+            email = f"bench.applicant.{org.acronym.lower()}.{colleague}@bench.fund"
+            if email in existing:
+                continue
+            user = User(email=email, name=email.split("@")[0], password_hash=secret)
+            user.organization = org
+            user.role_rows = [UserRole(role="applicant")]
+            db.session.add(user)
+            added += 1
+            if have + added >= wanted:
+                break
+        colleague += 1
+    db.session.commit()
+    return added
+
+
 def _seats(committee: list[Any], since: datetime) -> dict[int, int]:
     """A seat of their own for each committee member (as a round's opening gives one): the
     seat of each member by user id. Seats already there (a second run) are kept."""

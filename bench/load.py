@@ -15,6 +15,12 @@ started), and checks:
   a successful vote, one row each, holding the choice of the last successful request;
 - the 95th percentile of all requests under 300 ms.
 
+Each simulated person signs in with a bench account of its own. The committee has one person
+per seat: when `--users` would give it more people than it has members, it gets one per member
+and the others are split between applicants and the secretariat by their weights; when there
+are more simulated applicants than applicant accounts, colleagues are added to the
+organizations with proposals (`bench.applicant.<org>.2@bench.fund`), each editing other drafts.
+
 The statistics are reset once every simulated person has arrived (`--reset-stats`); sign-ins
 still running then (a deliberately slow password hash each) and the requests queued behind them
 stay in the percentiles. `--warmup N` resets them once more N seconds later and then runs
@@ -81,6 +87,7 @@ def make_plan(url: str) -> dict[str, Any]:
             "committee": [],
             "secretariat": [],
         }
+        colleagues_of: dict[int, list[dict[str, Any]]] = {}
         for user in users:
             role = user.email.split(".")[1]
             entry: dict[str, Any] = {"email": user.email}
@@ -89,11 +96,15 @@ def make_plan(url: str) -> dict[str, Any]:
                 entry["proposals"] = list(
                     db.session.scalars(own.order_by(Proposal.id.desc()).limit(50))
                 )
+                # Colleagues of one organization edit different drafts: the k-th of its
+                # accounts takes every k-th draft (no two simulated people on one draft).
+                colleagues = colleagues_of.setdefault(user.organization_id, [])
+                colleagues.append(entry)
                 entry["drafts"] = list(
                     db.session.scalars(
                         own.where(Proposal.status.in_(("draft", "returned")))
                         .order_by(Proposal.id.desc())
-                        .limit(20)
+                        .limit(40)
                     )
                 )
                 if not entry["proposals"]:
@@ -116,6 +127,9 @@ def make_plan(url: str) -> dict[str, Any]:
                 )
                 entry["rounds"] = [list(row) for row in rows]
             plan[role].append(entry)
+        for colleagues in colleagues_of.values():
+            for k, entry in enumerate(colleagues):
+                entry["drafts"] = entry["drafts"][k :: len(colleagues)][:20]
         db.session.remove()
         db.engine.dispose()
     return plan
@@ -251,6 +265,7 @@ def run_locust(
     mix: str,
     warmup: int = 0,
     hosts: list[str] | None = None,
+    committee: int | None = None,
 ) -> int:
     env = {
         **os.environ,
@@ -259,6 +274,7 @@ def run_locust(
         "FUND_LOAD_VOTE_LOG": str(vote_log),
         "FUND_LOAD_MIX": mix,
         "FUND_LOAD_WARMUP": str(warmup),
+        "FUND_LOAD_COMMITTEE": str(committee or ""),
     }
     command = [
         str(BIN / "locust"),
@@ -298,16 +314,42 @@ def read_failures(out: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def people(users: int) -> dict[str, int]:
-    """How locust splits `users` over the classes (by weight, as locust does it)."""
+def people(users: int, seats: int | None = None) -> dict[str, int]:
+    """How locust splits `users` over the classes (by weight, as locust does it). The committee
+    has one person per seat: with `seats` (its bench members) fewer than its weight's share,
+    exactly that many (locust's `fixed_count`), and the others split by weight."""
     total = sum(WEIGHTS.values())
     counts = {role: max(1, round(users * w / total)) for role, w in WEIGHTS.items()}
+    if seats is not None and counts["committee"] > seats:
+        rest = {role: w for role, w in WEIGHTS.items() if role != "committee"}
+        counts = {
+            role: max(1, round((users - seats) * w / sum(rest.values())))
+            for role, w in rest.items()
+        }
+        counts["committee"] = seats
     return counts
+
+
+def add_applicants(url: str, wanted: int) -> None:
+    """Enough applicant accounts for `wanted` simulated applicants (colleagues of the
+    organizations with proposals), each simulated person signing in with its own."""
+    from bench.generate import more_applicants
+
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        added = more_applicants(wanted)
+        db.session.remove()
+        db.engine.dispose()
+    if added:
+        print(f"{added} more applicant accounts (colleagues in the same organizations)")
 
 
 def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     plan = make_plan(url)
-    counts = people(args.users)
+    counts = people(args.users, len(plan["committee"]))
+    if counts["applicant"] > len(plan["applicant"]):
+        add_applicants(url, counts["applicant"])
+        plan = make_plan(url)
     for role in ("applicant", "committee"):
         if counts[role] > len(plan[role]):
             raise SystemExit(
@@ -349,6 +391,7 @@ def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
             args.mix,
             args.warmup,
             hosts=bases if args.nodes > 1 else None,
+            committee=counts["committee"] if counts != people(args.users) else None,
         )
     load_after = os.getloadavg()
     after = vote_state(url)

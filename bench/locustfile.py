@@ -120,6 +120,9 @@ class Applicant(Person):
 
 class CommitteeMember(Person):
     weight = 3
+    # One simulated member per seat when the committee is smaller than its weight's share
+    # (bench/load.py sets it); the others are split between applicants and the secretariat.
+    fixed_count = int(os.environ.get("FUND_LOAD_COMMITTEE") or 0)
     role = "committee"
 
     def on_start(self) -> None:
