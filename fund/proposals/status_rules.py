@@ -51,6 +51,14 @@ def _of_kind_in(
     return and_(kind, test)
 
 
+def keyed_in(states: Iterable[str]) -> ColumnElement[bool]:
+    """Rows of either kind in one of `states`: for the keys of values kept between requests
+    (how many such rows, their ids, their latest change), where a few rows more only make a
+    key change a little more often, and the index on (status, updated_at, id) answers alone,
+    without reading each row for its kind."""
+    return Proposal.status.in_(tuple(states))
+
+
 def programme_in(states: Iterable[str], status: Any = None) -> ColumnElement[bool]:
     """A full programme whose status (or `status`) is one of `states`."""
     return _of_kind_in(is_programme(), states, status)

@@ -123,7 +123,7 @@ def _schemas_digest(folder: Path) -> str:
 
 def data_state() -> list[str]:
     """What the files are made from, in two SQL statements (see the module's docstring)."""
-    funded = status_rules.funded()
+    funded = status_rules.keyed_in(status_rules.FUNDED_STATES)
     parts = [
         select(
             func.max(AuditEvent.id).label("head_id"),

@@ -357,7 +357,7 @@ def _state_key(
             func.count(),
             func.coalesce(func.sum(Proposal.id), 0),
             func.max(Proposal.updated_at),
-        ).where(status_rules.in_pipeline())
+        ).where(status_rules.keyed_in((status_rules.PIPELINE_STATE,)))
     ).one()
     return (
         connection.engine.url.render_as_string(hide_password=True),
