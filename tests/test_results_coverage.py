@@ -473,6 +473,52 @@ def test_the_kept_counts_follow_every_change_of_their_records(app, backend):
         assert results_coverage({}).objective(6).programmes_with_indicators == 2
 
 
+def test_the_kept_counts_are_not_made_again_after_a_change_elsewhere(app, backend, monkeypatch):
+    """A vote, a draft saved or any other audited change outside the funded programmes' results
+    keeps the counts of every funded programme: they are not made again at the next reading."""
+    from fund.audit.operations import record
+    from fund.results import coverage as results_module
+
+    with app.app_context():
+        author = new_user(("applicant",), "ILO")
+        call = new_open_call().id
+        proposal = _programme(author, call, "funded")
+        add_indicator(add_outcome(proposal, objectives=(6,)), "indicator", targets={2027: D("60")})
+        draft = new_proposal(author, call_id=call)
+        db.session.commit()
+        first = results_coverage({}).objective(6)
+        made = []
+        real = results_module._counts
+        monkeypatch.setattr(results_module, "_counts", lambda facts: made.append(1) or real(facts))
+        record("proposal_saved", "proposal", draft.id, author)  # the trail moves on elsewhere
+        db.session.commit()
+        assert results_coverage({}).objective(6) == first
+        assert made == []
+
+
+def test_the_kept_counts_follow_an_outcome_moved_to_another_objective_in_place(app, backend):
+    """An outcome's objective changed behind the application (no audit event, no other count
+    changed) is seen at the next reading."""
+    from fund.proposals.results import result_outcome_objectives as links
+
+    with app.app_context():
+        author = new_user(("applicant",), "ILO")
+        proposal = _programme(author, new_open_call().id, "funded")
+        outcome = add_outcome(proposal, objectives=(6,))
+        add_indicator(outcome, "indicator", targets={2027: D("60")})
+        db.session.commit()
+        assert (
+            results_coverage({}).objective(6).indicators,
+            results_coverage({}).objective(7).indicators,
+        ) == (1, 0)
+        db.session.execute(
+            links.update().where(links.c.outcome_id == outcome.id).values(objective_number=7)
+        )
+        db.session.commit()
+        moved = results_coverage({})
+        assert (moved.objective(6).indicators, moved.objective(7).indicators) == (0, 1)
+
+
 # The coverage page -----------------------------------------------------------------------------
 
 
