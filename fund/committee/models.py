@@ -212,6 +212,10 @@ class RoundMember(db.Model):
     __tablename__ = "round_members"
     __table_args__ = (
         UniqueConstraint("round_id", "seat_id"),
+        # A seat's rounds, recused from or not: the member's page reads the open rounds
+        # awaiting the seat's vote and those it is recused from by this index, not by joining
+        # every seat's place in every open round.
+        Index("ix_round_members_seat_recusal_round", "seat_id", "recusal", "round_id"),
         one_of("recusal", Recusal, nullable=True),
         CheckConstraint("recusal IS NULL OR length(recusal_reason) > 0", name="recusal_has_reason"),
     )
@@ -220,7 +224,7 @@ class RoundMember(db.Model):
         ForeignKey("voting_rounds.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"))
     # The seat's entity when the round opened.
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     recusal: Mapped[str | None] = mapped_column(String(10))
