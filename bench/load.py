@@ -374,7 +374,7 @@ def load_test(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
             for environment, log in zip(environments, server_logs, strict=True)
         ]
         if args.nodes > 1:
-            stack.enter_context(nodes.cron(environments, ROOT, cron_logs))
+            stack.enter_context(nodes.cron(environments, ROOT, cron_logs, args.cron_every))
         print(
             f"{args.nodes} x gunicorn ({args.workers} workers) on {', '.join(bases)}; locust: "
             f"{args.users} users ({counts}) for {args.duration} s after a {args.warmup} s "
@@ -483,6 +483,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--outbox", type=int, default=300, help="messages put in the outbox first (--nodes 2+)"
+    )
+    parser.add_argument(
+        "--cron-every",
+        type=float,
+        default=nodes.CRON_EVERY_SECONDS,
+        help="seconds between the cron rounds of every node (--nodes 2+)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()

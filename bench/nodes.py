@@ -71,9 +71,12 @@ def _flask(environment: dict[str, str], root: Path, *arguments: str) -> str:
 
 
 @contextmanager
-def cron(nodes: list[dict[str, str]], root: Path, logs: list[Path]) -> Iterator[None]:
+def cron(
+    nodes: list[dict[str, str]], root: Path, logs: list[Path], every: float = CRON_EVERY_SECONDS
+) -> Iterator[None]:
     """Run the mail commands on every node at the same moments until the block ends: each round
-    starts them all together (one thread per node) and waits for all of them."""
+    starts them all together (one thread per node) and waits for all of them, then `every`
+    seconds."""
     stop = threading.Event()
 
     def node_round(environment: dict[str, str], log: Path, number: int) -> None:
@@ -96,7 +99,7 @@ def cron(nodes: list[dict[str, str]], root: Path, logs: list[Path]) -> Iterator[
             for thread in threads:
                 thread.join()
             number += 1
-            stop.wait(CRON_EVERY_SECONDS)
+            stop.wait(every)
 
     runner = threading.Thread(target=loop, daemon=True)
     runner.start()
