@@ -1,6 +1,6 @@
 """Fill a database with realistic data at scale.
 
-    python -m bench.generate --proposals 20000 [--database-url URL] [--seed 7]
+    python -m bench.generate --proposals 20000 [--database-url URL] [--seed 7] [--workload N]
 
 Proposals in every state, about ten budget lines each over objectives and categories,
 participants, countries, voting rounds with votes, contributions, allocations, disbursements,
@@ -81,6 +81,8 @@ STATE_MIX = [
     ("withdrawn", 0.05),
 ]
 THEMES = ["labour mobility", "migration data", "border management", "inclusion", "reintegration"]
+# The states a proposal stays in once its life is over: what a fund's history is made of.
+HISTORY = {"ineligible", "rejected", "closed", "withdrawn"}
 REVIEWED = {"committee_review", "approved", "rejected", "funded", "closed"}
 FUNDED = {"funded", "closed"}
 
@@ -308,7 +310,25 @@ def _frameworks(
     return len(rows[ResultIndicator.__table__])
 
 
-def generate(proposals: int, seed: int = 7) -> dict[str, int]:
+def draw_states(rng: random.Random, proposals: int, workload: int | None = None) -> list[str]:
+    """Each proposal's state, the oldest first. Without `workload`, every proposal is drawn
+    from `STATE_MIX`, so the proposals in progress (drafts, screening, committee review, the
+    pipeline, funded programmes) grow with the data. With it, only the latest `workload`
+    proposals are drawn from `STATE_MIX`; the ones before them are history, drawn from the
+    states of `HISTORY` in their `STATE_MIX` proportions: the fund's work in progress stays
+    the same while its history grows."""
+    current = proposals if workload is None else min(proposals, workload)
+    states = rng.choices([s for s, _ in STATE_MIX], [w for _, w in STATE_MIX], k=current)
+    if current >= len(STATE_MIX):  # every state at least once, even in small databases
+        states[: len(STATE_MIX)] = [s for s, _ in STATE_MIX]
+    if current == proposals:
+        return states
+    past = [(s, w) for s, w in STATE_MIX if s in HISTORY]
+    history = rng.choices([s for s, _ in past], [w for _, w in past], k=proposals - current)
+    return history + states
+
+
+def generate(proposals: int, seed: int = 7, workload: int | None = None) -> dict[str, int]:
     rng = random.Random(seed)
     load_reference(Path(ROOT / "seed"))
     people = _people(rng)
@@ -333,9 +353,7 @@ def generate(proposals: int, seed: int = 7) -> dict[str, int]:
 
     first_id = (db.session.scalar(select(func.max(Proposal.id))) or 0) + 1
     audit = AuditWriter()
-    states = rng.choices([s for s, _ in STATE_MIX], [w for _, w in STATE_MIX], k=proposals)
-    if proposals >= len(STATE_MIX):  # every state at least once, even in small databases
-        states[: len(STATE_MIX)] = [s for s, _ in STATE_MIX]
+    states = draw_states(rng, proposals, workload)
     proposal_rows, participant_rows, country_rows, line_rows = [], [], [], []
     version_rows, round_rows, member_rows, vote_rows = [], [], [], []
     allocation_rows, share_rows, source_rows, disbursement_rows = [], [], [], []
@@ -601,13 +619,20 @@ def main() -> None:
     parser.add_argument("--proposals", type=int, default=2000)
     parser.add_argument("--database-url", default=None, help="default: DATABASE_URL or SQLite")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--workload",
+        type=int,
+        default=None,
+        help="keep only the latest N proposals in progress; the others are history "
+        "(default: every proposal drawn from the same mix of states)",
+    )
     args = parser.parse_args()
     overrides = {"SQLALCHEMY_DATABASE_URI": args.database_url} if args.database_url else {}
     app = create_app("development", overrides)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         started = time.perf_counter()
-        counts = generate(args.proposals, args.seed)
+        counts = generate(args.proposals, args.seed, args.workload)
         elapsed = time.perf_counter() - started
     print(", ".join(f"{n:,} {k}" for k, n in counts.items()) + f" in {elapsed:.1f} s")
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from babel.dates import UTC, format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, g, has_request_context, request
+from flask.globals import _cv_app
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
@@ -211,12 +212,19 @@ def page_translations():
     """The catalog of the language being written, kept on the request with the locale it is
     for: a page asks for hundreds of texts, and Flask-Babel's own lookup finds the domain, the
     locale and the catalog again for each. A locale forced for a while (`force_locale`, an
-    email in its reader's language) is another locale object, so it gets its own catalog."""
-    locale = get_locale()
-    kept = g.get("_page_translations")
+    email in its reader's language) is another locale object, so it gets its own catalog.
+
+    The locale is read where Flask-Babel keeps the one it chose (`g._flask_babel`), without
+    going through `g`'s proxy three times a text; until it has chosen one, `get_locale`
+    chooses it."""
+    app_context = _cv_app.get(None)
+    kept_on = app_context.g.__dict__ if app_context is not None else {}
+    locale = getattr(kept_on.get("_flask_babel"), "babel_locale", None) or get_locale()
+    kept = kept_on.get("_page_translations")
     if kept is None or kept[0] is not locale:
         kept = (locale, get_translations())
-        g._page_translations = kept
+        if app_context is not None:
+            kept_on["_page_translations"] = kept
     return kept[1]
 
 
