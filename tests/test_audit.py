@@ -401,6 +401,29 @@ def test_search_filters(app, create_user):
         assert ids(q=actor.name.upper()) == [1]
 
 
+def test_the_whole_logs_count_is_read_from_the_last_id_and_a_filters_is_counted(app, backend):
+    """The unfiltered log does not count the trail's rows (its ids run from 1 without a gap):
+    the total is the last id, found on the primary key; a filtered one is a COUNT."""
+    _record_events(app, 7)
+    _record_events(app, 3, action="other")
+    with app.app_context():
+        statements: list[str] = []
+
+        def remember(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement.lower())
+
+        event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            whole = log_queries.search_events(log_queries.EventFilters(), per_page=4)
+            other = log_queries.search_events(log_queries.EventFilters(action="other"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", remember)
+    assert (whole.total, whole.pages, [r.id for r in whole.rows]) == (10, 3, [10, 9, 8, 7])
+    assert (other.total, [r.id for r in other.rows]) == (3, [10, 9, 8])
+    assert "max(audit_events.id)" in statements[0] and "count(" not in statements[0]
+    assert "count(audit_events.id)" in statements[2]
+
+
 def _at(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
