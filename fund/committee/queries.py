@@ -80,6 +80,7 @@ __all__ = [
     "recusals_by_proposal",
     "round_view",
     "rounds_of",
+    "seats_now",
     "sees_votes",
     "users_by_id",
     "version_of",
@@ -115,25 +116,38 @@ class RoundRow:
     member: RoundMember | None = None  # the viewer's place in the round (recusals)
 
 
-def _open_rounds_of_seat(user: User, *, recused: bool) -> Select:
-    """The ids of the open rounds with the user's seat (held or stood in for), recused from
-    them or not."""
+def seats_now(user: User) -> tuple[int, ...]:
+    """The seats `user` may vote for now (one small statement). The member's lists take them
+    as values, so that the planner knows how few of the rounds' places they pick: a page
+    with both lists reads them once and gives them to each (`seats=`)."""
+    return tuple(db.session.scalars(seat_ids_of(user.id)))
+
+
+def _open_rounds_of_seat(seats: tuple[int, ...], *, recused: bool, unvoted: bool = False) -> Select:
+    """The ids of the open rounds with one of `seats`, recused from them or not (`unvoted`:
+    and without the seat's vote).
+
+    The search starts from the open rounds and looks each one's places up on its key: a
+    seat's places in every round it ever sat in grow with the fund's history, the open
+    rounds with its work."""
     recusal = RoundMember.recusal.is_not(None) if recused else RoundMember.recusal.is_(None)
-    return (
-        select(VotingRound.id)
-        .join(RoundMember, RoundMember.round_id == VotingRound.id)
-        .where(
-            VotingRound.status == RoundStatus.OPEN,
-            RoundMember.seat_id.in_(seat_ids_of(user.id)),
-            recusal,
-        )
+    place = exists().where(
+        RoundMember.round_id == VotingRound.id,
+        RoundMember.seat_id.in_(seats),
+        recusal,
     )
+    if unvoted:
+        place = place.where(
+            ~exists().where(
+                Vote.round_id == RoundMember.round_id, Vote.seat_id == RoundMember.seat_id
+            )
+        )
+    return select(VotingRound.id).where(VotingRound.status == RoundStatus.OPEN, place)
 
 
-def _awaiting(user: User) -> Select:
-    """Open rounds with the user's seat (held or stood in for), not recused, without its vote."""
-    voted = exists().where(Vote.round_id == VotingRound.id, Vote.seat_id == RoundMember.seat_id)
-    return _open_rounds_of_seat(user, recused=False).where(~voted)
+def _awaiting(seats: tuple[int, ...]) -> Select:
+    """Open rounds with one of `seats`, not recused, without the seat's vote."""
+    return _open_rounds_of_seat(seats, recused=False, unvoted=True)
 
 
 # The nearest deadline first, rounds without a deadline last, then the oldest round.
@@ -180,12 +194,17 @@ def _one_page(
     return fetch(page, counting=False), total, page
 
 
-def awaiting_vote(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
+def awaiting_vote(
+    user: User,
+    page: int = 1,
+    per_page: int | None = None,
+    seats: tuple[int, ...] | None = None,
+) -> Page[RoundRow]:
     """Open rounds where `user` may vote for their seat and nobody has: the nearest deadline
-    first."""
+    first (`seats`: `seats_now(user)`, when the caller has read them)."""
     per_page = per_page or PER_PAGE
     rows, total, page = _one_page(
-        _awaiting(user),
+        _awaiting(seats_now(user) if seats is None else seats),
         _BY_DEADLINE,
         lambda chosen: (
             select(VotingRound, Proposal)
@@ -268,11 +287,18 @@ def my_votes_view(user: User, sorting: Sorting) -> list[RoundRow]:
     return [RoundRow(r, p, v) for v, r, p in db.session.execute(_read_votes(chosen, order))]
 
 
-def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[RoundRow]:
-    """Open rounds from which the seat of `user` is recused: the nearest deadline first."""
+def my_recusals(
+    user: User,
+    page: int = 1,
+    per_page: int | None = None,
+    seats: tuple[int, ...] | None = None,
+) -> Page[RoundRow]:
+    """Open rounds from which the seat of `user` is recused: the nearest deadline first
+    (`seats`: `seats_now(user)`, when the caller has read them)."""
     per_page = per_page or PER_PAGE
+    seats = seats_now(user) if seats is None else seats
     rows, total, page = _one_page(
-        _open_rounds_of_seat(user, recused=True),
+        _open_rounds_of_seat(seats, recused=True),
         _BY_DEADLINE,
         lambda chosen: (
             select(VotingRound, Proposal, RoundMember)
@@ -281,7 +307,7 @@ def my_recusals(user: User, page: int = 1, per_page: int | None = None) -> Page[
                 RoundMember,
                 and_(
                     RoundMember.round_id == VotingRound.id,
-                    RoundMember.seat_id.in_(seat_ids_of(user.id)),
+                    RoundMember.seat_id.in_(seats),
                 ),
             )
             .join(Proposal, Proposal.id == VotingRound.proposal_id)

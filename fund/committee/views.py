@@ -116,10 +116,11 @@ def index():
         if fmt := export_arg("voted_export"):
             return export_response(fmt, VOTES_EXPORT, queries.my_votes_view(current_user, sorting))
         requested = {name: _page_arg(f"{name}_page") for name in INDEX_LISTS}
+        seats = queries.seats_now(current_user)
         lists = {
-            "awaiting": queries.awaiting_vote(current_user, requested["awaiting"]),
+            "awaiting": queries.awaiting_vote(current_user, requested["awaiting"], seats=seats),
             "voted": queries.my_votes(current_user, requested["voted"], sorting=sorting),
-            "recused": queries.my_recusals(current_user, requested["recused"]),
+            "recused": queries.my_recusals(current_user, requested["recused"], seats=seats),
         }
         # A closed round's record opens only without a conflict on the proposal (one may
         # have been declared in a later round): the other votes are listed without a link.
