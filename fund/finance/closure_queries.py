@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import Organization
 from fund.dialects import cents_sum
-from fund.extensions import db
+from fund.extensions import db, record_from_row
 from fund.finance import funding
 from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
@@ -259,12 +259,9 @@ def refunds_due() -> list[RefundDue]:
         .order_by(ProgrammeClosure.closed_on, ProgrammeClosure.proposal_id, Organization.id)
     )
     due = [
-        RefundDue(
-            proposal_id=row.proposal_id,
-            title=row.title,
-            organization_id=row.organization_id,
-            organization=row.organization,
-            closed_on=row.closed_on,
+        record_from_row(
+            RefundDue,
+            row,
             due=read_amount(row.transferred) - read_amount(row.final_expenditure),
             refunded=read_amount(row.refunded),
         )

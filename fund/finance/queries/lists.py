@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization
 from fund.dialects import cents_sum
-from fund.extensions import db
+from fund.extensions import db, record_from_row
 from fund.finance.models import (
     Allocation,
     AllocationShare,
@@ -55,15 +55,7 @@ class AllocationSummary:
     @classmethod
     def of(cls, row: Any, amount: Decimal, disbursed: Decimal) -> AllocationSummary:
         """From a row of the `_LISTED` columns and the allocation's date."""
-        return cls(
-            proposal_id=row.id,
-            title=row.title,
-            status=row.status,
-            organization=row.organization,
-            amount=amount,
-            disbursed=disbursed,
-            allocated_on=row.allocated_on,
-        )
+        return record_from_row(cls, row, proposal_id=row.id, amount=amount, disbursed=disbursed)
 
 
 # What a list of allocations shows of each allocation's proposal.
