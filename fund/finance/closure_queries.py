@@ -20,7 +20,7 @@ from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
 from fund.money import ZERO, from_cents, read_amount
-from fund.proposals.models import Proposal, proposal_reference
+from fund.proposals.models import OfProposal, Proposal
 
 # The agent's list shows this many of the latest refunds received.
 LATEST_REFUNDS = 25
@@ -102,7 +102,7 @@ class PoolAtClosure:
 
 
 @dataclass
-class RefundRow:
+class RefundRow(OfProposal):
     id: int
     proposal_id: int
     organization: str
@@ -112,10 +112,6 @@ class RefundRow:
     pools: list[tuple[str, Decimal]]
     recorded_by: str | None
     recorded_at: datetime
-
-    @property
-    def programme(self) -> str:
-        return proposal_reference(self.proposal_id)
 
 
 @dataclass
@@ -221,7 +217,7 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
 
 
 @dataclass
-class RefundDue:
+class RefundDue(OfProposal):
     proposal_id: int
     title: str
     organization_id: int
@@ -229,10 +225,6 @@ class RefundDue:
     closed_on: date
     due: Decimal
     refunded: Decimal
-
-    @property
-    def programme(self) -> str:
-        return proposal_reference(self.proposal_id)
 
     @property
     def outstanding(self) -> Decimal:

@@ -96,6 +96,17 @@ def proposal_reference(proposal_id: int) -> str:
     return f"P-{proposal_id:05d}"
 
 
+class OfProposal:
+    """A record of one proposal, named by its `proposal_id`: `programme` is that proposal's
+    reference."""
+
+    proposal_id: int
+
+    @property
+    def programme(self) -> str:
+        return proposal_reference(self.proposal_id)
+
+
 def _proposal_link(name: str, column: str, target: str) -> Table:
     """A table linking a proposal to rows of another table (`column` refers to `target`); its
     rows go with the proposal."""

@@ -55,7 +55,7 @@ from fund.finance.queries.lists import allocations, contributions
 from fund.finance.queries.pipeline import Pipeline, PipelineRow
 from fund.finance.queries.pipeline import pipeline as fund_pipeline
 from fund.money import ZERO
-from fund.proposals.models import Proposal, proposal_countries, proposal_reference
+from fund.proposals.models import OfProposal, Proposal, proposal_countries
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from fund.reports.pdf.document import FundDocument, fund_names
@@ -83,7 +83,7 @@ class CountryRow:
 
 
 @dataclass(frozen=True)
-class ProgrammeRow:
+class ProgrammeRow(OfProposal):
     proposal_id: int
     title: str
     organization: str
@@ -91,10 +91,6 @@ class ProgrammeRow:
     allocated_on: date
     amount: Decimal
     disbursed: Decimal
-
-    @property
-    def reference(self) -> str:
-        return proposal_reference(self.proposal_id)
 
 
 @dataclass
