@@ -45,6 +45,8 @@ class PeriodValues:
 
 @dataclass(frozen=True)
 class IndicatorData:
+    """An indicator of a funded programme's results framework, as open data publishes it."""
+
     definition: str
     unit: str
     baseline_value: Decimal | None
@@ -70,6 +72,8 @@ class IndicatorData:
 
 @dataclass(frozen=True)
 class OutputData:
+    """An output of a programme's outcome, with its indicators."""
+
     title: str
     indicators: tuple[IndicatorData, ...]
 
