@@ -174,6 +174,8 @@ def _changes(before: Coverage, after: Coverage) -> list[ObjectiveChange]:
 
 @dataclass(frozen=True)
 class Simulation:
+    """Coverage before and after funding the picked candidates, and the balance left."""
+
     candidates: list[Candidate]
     picked: list[Candidate]
     before: Coverage

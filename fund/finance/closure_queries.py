@@ -44,6 +44,8 @@ class CloseShare:
 
 @dataclass
 class ClosePage:
+    """What the close page shows of a funded programme before it is closed."""
+
     shares: list[CloseShare]
     sources: list[tuple[str, Decimal]]  # pool, what would go back to it (never transferred)
     final_reports: list[tuple[str, str, bool]]
@@ -84,6 +86,8 @@ def close_page(proposal_id: int) -> ClosePage | None:
 
 @dataclass
 class ShareAtClosure(RefundFigures):
+    """An organization's transfers, final expenditure and refunds at its programme's closure."""
+
     organization_id: int
     name: str
     transferred: Decimal
@@ -93,6 +97,8 @@ class ShareAtClosure(RefundFigures):
 
 @dataclass
 class PoolAtClosure:
+    """A pool's money in a closed programme: allocated, transferred, released and refunded."""
+
     code: str
     label: str
     allocated: Decimal
@@ -103,6 +109,8 @@ class PoolAtClosure:
 
 @dataclass
 class RefundRow(OfProposal):
+    """A refund received from an organization for a closed programme."""
+
     id: int
     proposal_id: int
     organization: str
@@ -218,6 +226,8 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
 
 @dataclass
 class RefundDue(OfProposal):
+    """A refund an organization still owes for a closed programme."""
+
     proposal_id: int
     title: str
     organization_id: int

@@ -35,6 +35,8 @@ def display_status(status: str, due_on: date, today: date) -> str:
 
 @dataclass(frozen=True)
 class ReportRow(OfProposal):
+    """A scheduled report of a programme as the lists of reports show it."""
+
     id: int
     proposal_id: int
     title: str
@@ -99,6 +101,8 @@ def secretariat_list(today: date) -> list[ReportRow]:
 
 @dataclass(frozen=True)
 class OwnProgramme:
+    """A funded or closed programme an organization reports for."""
+
     id: int
     reference: str
     title: str

@@ -65,6 +65,8 @@ from fund.results.coverage import ResultsCoverage, funded_money, results_coverag
 
 @dataclass(frozen=True)
 class DonorRow:
+    """A donor's contributions in the allocation report: their number, gross, fee and net."""
+
     donor: str
     name: str
     contributions: int
@@ -75,6 +77,8 @@ class DonorRow:
 
 @dataclass(frozen=True)
 class CountryRow:
+    """A country's funded programmes and money in the allocation report."""
+
     iso2: str
     name: str
     region: str
@@ -84,6 +88,8 @@ class CountryRow:
 
 @dataclass(frozen=True)
 class ProgrammeRow(OfProposal):
+    """A funded programme in the allocation report, with its allocation."""
+
     proposal_id: int
     title: str
     organization: str

@@ -36,6 +36,8 @@ PAGE_SIZE = 25
 
 @dataclass
 class AllocationSummary:
+    """A programme's allocation as the lists of allocations show it."""
+
     proposal_id: int
     title: str
     status: str
@@ -233,6 +235,8 @@ CONTRIBUTION_DEFAULT_SORT = ("received", DESCENDING)
 
 @dataclass
 class ContributionPage(Paging):
+    """One page of the list of contributions."""
+
     rows: list[Contribution] = field(default_factory=list)
 
 
