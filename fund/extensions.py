@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -85,6 +86,18 @@ def unique_where(name: str, column: str | tuple[str, ...], where: str) -> Index:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+Record = TypeVar("Record")
+
+
+def record_from_row(cls: type[Record], row: Any, **overrides: Any) -> Record:
+    """The dataclass `cls` made from a result row: each field from the row's column of the same
+    name (or label), except those given in `overrides`. Columns the record has no field for are
+    left out."""
+    columns = row._mapping
+    values = {f.name: columns[f.name] for f in fields(cls) if f.init and f.name not in overrides}
+    return cls(**values, **overrides)
 
 
 db = SQLAlchemy(model_class=Base)

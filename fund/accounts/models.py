@@ -32,6 +32,8 @@ class OrganizationKind(enum.StrEnum):
 
 
 class Role(LabelledEnum):
+    """What a user does in the fund, which decides what they may see and do."""
+
     APPLICANT = "applicant", N_("Applicant")
     SECRETARIAT = "secretariat", N_("Secretariat")
     COMMITTEE = "committee", N_("Committee member")

@@ -15,6 +15,8 @@ Money = Numeric(14, 2)
 
 
 class DecisionRule(LabelledEnum):
+    """How the committee's votes in a round decide a proposal of the call."""
+
     CONSENSUS = "consensus", N_("Consensus (quorum met and no vote to reject)")
     MAJORITY = "majority", N_("Simple majority (more approve than reject)")
     TWO_THIRDS = "two_thirds", N_("Two-thirds of the votes cast to approve or reject")

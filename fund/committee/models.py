@@ -37,6 +37,8 @@ class RoundStatus(enum.StrEnum):
 
 
 class Outcome(LabelledEnum):
+    """How a voting round ended, recorded when it closes."""
+
     APPROVED = "approved", N_("Approved")
     REJECTED = "rejected", N_("Rejected")
     NO_QUORUM = "no_quorum", N_("No quorum")
@@ -52,6 +54,8 @@ class Outcome(LabelledEnum):
 
 
 class Choice(LabelledEnum):
+    """A seat's vote in a round."""
+
     APPROVE = "approve", N_("Approve")
     REJECT = "reject", N_("Reject")
     ABSTAIN = "abstain", N_("Abstain")
@@ -292,12 +296,16 @@ class Capacity(enum.StrEnum):
 
 
 class ItemKind(LabelledEnum):
+    """What an item of a meeting's agenda is about."""
+
     PROPOSAL = "proposal", N_("Proposal or concept note")  # a proposal or a concept note
     PIPELINE = "pipeline", N_("Pipeline ranking")  # the ranking of the pipeline
     OTHER = "other", N_("Any other business")
 
 
 class ItemOutcome(LabelledEnum):
+    """The committee's decision on an item of a meeting's agenda."""
+
     APPROVED = "approved", N_("Approved")
     NOT_APPROVED = "not_approved", N_("Not approved")
     RETURNED = "returned", N_("Returned for revision")

@@ -106,6 +106,8 @@ class CoverageFilters:
 
 @dataclass(frozen=True)
 class CoverageSettings:
+    """The rates and thresholds coverage counts with (from the configuration)."""
+
     indirect_rate: Decimal = Decimal("0.07")
     under_target_fraction: Decimal = Decimal("0.5")
     concentrated_multiple: Decimal = Decimal("3")
@@ -176,6 +178,8 @@ class CoverageRow:
 
 @dataclass(frozen=True)
 class CoverageTotals:
+    """The money and the programme counts of the whole selection."""
+
     funded: Decimal
     funded_direct: Decimal
     funded_indirect: Decimal
@@ -193,12 +197,16 @@ class CoverageTotals:
 
 @dataclass(frozen=True)
 class AreaGroup:
+    """A thematic area's row with the rows of the objectives that lie in it."""
+
     area: CoverageRow
     objectives: list[CoverageRow]
 
 
 @dataclass(frozen=True)
 class Coverage:
+    """The coverage of a selection: its totals and its rows along every dimension."""
+
     filters: CoverageFilters
     settings: CoverageSettings
     include_pipeline: bool

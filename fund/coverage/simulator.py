@@ -26,7 +26,7 @@ from fund.coverage.model import (
 )
 from fund.coverage.queries import coverage_pair
 from fund.coverage.sources import _by_organization, _by_proposal, _lines
-from fund.extensions import db
+from fund.extensions import db, record_from_row
 from fund.finance.models import Pool
 from fund.money import sql_cents
 from fund.proposals import status_rules
@@ -72,19 +72,7 @@ def _candidates(totals: Any, total: Any, where: Any, *order_by: Any) -> list[Can
         .where(where)
         .order_by(*order_by)
     ).all()
-    return [
-        Candidate(
-            id=row.id,
-            title=row.title,
-            status=row.status,
-            organization=row.organization,
-            call_title=row.call_title,
-            primary_objective_number=row.primary_objective_number,
-            total=_cents(row.cents or 0),
-            kind=row.kind,
-        )
-        for row in rows
-    ]
+    return [record_from_row(Candidate, row, total=_cents(row.cents or 0)) for row in rows]
 
 
 def simulation_candidates(settings: CoverageSettings | None = None) -> list[Candidate]:
@@ -186,6 +174,8 @@ def _changes(before: Coverage, after: Coverage) -> list[ObjectiveChange]:
 
 @dataclass(frozen=True)
 class Simulation:
+    """Coverage before and after funding the picked candidates, and the balance left."""
+
     candidates: list[Candidate]
     picked: list[Candidate]
     before: Coverage

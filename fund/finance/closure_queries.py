@@ -14,13 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import Organization
 from fund.dialects import cents_sum
-from fund.extensions import db
+from fund.extensions import db, record_from_row
 from fund.finance import funding
 from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
 from fund.money import ZERO, from_cents, read_amount
-from fund.proposals.models import Proposal, proposal_reference
+from fund.proposals.models import OfProposal, Proposal
 
 # The agent's list shows this many of the latest refunds received.
 LATEST_REFUNDS = 25
@@ -44,6 +44,8 @@ class CloseShare:
 
 @dataclass
 class ClosePage:
+    """What the close page shows of a funded programme before it is closed."""
+
     shares: list[CloseShare]
     sources: list[tuple[str, Decimal]]  # pool, what would go back to it (never transferred)
     final_reports: list[tuple[str, str, bool]]
@@ -84,6 +86,8 @@ def close_page(proposal_id: int) -> ClosePage | None:
 
 @dataclass
 class ShareAtClosure(RefundFigures):
+    """An organization's transfers, final expenditure and refunds at its programme's closure."""
+
     organization_id: int
     name: str
     transferred: Decimal
@@ -93,6 +97,8 @@ class ShareAtClosure(RefundFigures):
 
 @dataclass
 class PoolAtClosure:
+    """A pool's money in a closed programme: allocated, transferred, released and refunded."""
+
     code: str
     label: str
     allocated: Decimal
@@ -102,7 +108,9 @@ class PoolAtClosure:
 
 
 @dataclass
-class RefundRow:
+class RefundRow(OfProposal):
+    """A refund received from an organization for a closed programme."""
+
     id: int
     proposal_id: int
     organization: str
@@ -112,10 +120,6 @@ class RefundRow:
     pools: list[tuple[str, Decimal]]
     recorded_by: str | None
     recorded_at: datetime
-
-    @property
-    def programme(self) -> str:
-        return proposal_reference(self.proposal_id)
 
 
 @dataclass
@@ -221,7 +225,9 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
 
 
 @dataclass
-class RefundDue:
+class RefundDue(OfProposal):
+    """A refund an organization still owes for a closed programme."""
+
     proposal_id: int
     title: str
     organization_id: int
@@ -229,10 +235,6 @@ class RefundDue:
     closed_on: date
     due: Decimal
     refunded: Decimal
-
-    @property
-    def programme(self) -> str:
-        return proposal_reference(self.proposal_id)
 
     @property
     def outstanding(self) -> Decimal:
@@ -259,12 +261,9 @@ def refunds_due() -> list[RefundDue]:
         .order_by(ProgrammeClosure.closed_on, ProgrammeClosure.proposal_id, Organization.id)
     )
     due = [
-        RefundDue(
-            proposal_id=row.proposal_id,
-            title=row.title,
-            organization_id=row.organization_id,
-            organization=row.organization,
-            closed_on=row.closed_on,
+        record_from_row(
+            RefundDue,
+            row,
             due=read_amount(row.transferred) - read_amount(row.final_expenditure),
             refunded=read_amount(row.refunded),
         )

@@ -22,6 +22,8 @@ from fund.labels import N_, LabelledEnum
 
 
 class TransferStatus(LabelledEnum):
+    """Where a transfer request stands."""
+
     REQUESTED = "requested", N_("Requested")
     TRANSFERRED = "transferred", N_("Transferred")
     CANCELLED = "cancelled", N_("Cancelled")

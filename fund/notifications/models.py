@@ -31,6 +31,8 @@ from fund.labels import N_, LabelledEnum
 
 
 class Delivery(LabelledEnum):
+    """How a user receives one kind of notification by email."""
+
     IMMEDIATE = "immediate", N_("Immediately")
     DIGEST = "digest", N_("In the daily digest")
     OFF = "off", N_("Not at all")

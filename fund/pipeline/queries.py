@@ -103,6 +103,8 @@ class Entry:
 
 @dataclass
 class RankedPipeline:
+    """The ranked pipeline (see the module), with the pools' money and its totals."""
+
     entries: list[Entry]
     available: Decimal
     available_by_pool: dict[str, Decimal]

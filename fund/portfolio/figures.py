@@ -39,12 +39,16 @@ SPREAD_SCOPES = (Scope.NATIONAL.value, Scope.MULTI_COUNTRY.value)
 
 @dataclass(frozen=True)
 class Choice:
+    """One choice of a filter on the public pages: the key it sends and the label shown."""
+
     key: str
     label: str
 
 
 @dataclass(frozen=True)
 class Portfolio:
+    """The public portfolio as kept between requests, with what its filters offer."""
+
     programmes: tuple[ProgrammeSummary, ...]  # by id
     objectives: tuple[ObjectiveRef, ...]  # every objective, by number
     areas: tuple[Choice, ...]  # every thematic area, by code
@@ -110,6 +114,8 @@ def programme(proposal_id: int) -> ProgrammeDetail | None:
 
 @dataclass(frozen=True)
 class CountryMoney:
+    """The funded money of the chosen programmes in one country, and how many programmes."""
+
     country: CountryRef
     amount: Decimal
     programmes: int
@@ -117,6 +123,8 @@ class CountryMoney:
 
 @dataclass(frozen=True)
 class MapFigures:
+    """The map's figures: funded money by country, and the regional and global programmes."""
+
     countries: tuple[CountryMoney, ...]  # by amount, largest first, then by name
     regional: tuple[ProgrammeSummary, ...]  # regional programmes, by amount
     global_: tuple[ProgrammeSummary, ...]  # global programmes, by amount
@@ -168,6 +176,8 @@ def map_figures(found: Portfolio, filters: ProgrammeFilters) -> MapFigures:
 
 @dataclass(frozen=True)
 class DonorTotal:
+    """A donor's deposits, and the number of its contributions counted in them."""
+
     name: str
     deposits: Decimal  # USD gross of the contributions received, voided ones left out
     contributions: int
@@ -175,6 +185,8 @@ class DonorTotal:
 
 @dataclass(frozen=True)
 class YearTotal:
+    """The deposits received in one calendar year, and the number of contributions."""
+
     year: int
     deposits: Decimal
     contributions: int
@@ -182,6 +194,8 @@ class YearTotal:
 
 @dataclass(frozen=True)
 class EarmarkTotal:
+    """The deposits earmarked to one pool (or left unearmarked)."""
+
     pool: str  # GENERAL_POOL (unearmarked) or a thematic area's code
     label: str
     deposits: Decimal
@@ -189,12 +203,16 @@ class EarmarkTotal:
 
 @dataclass(frozen=True)
 class StatusLine:
+    """One figure of the fund's funding status."""
+
     name: str  # a name of fund.finance.status.FIGURES
     amount: Decimal
 
 
 @dataclass(frozen=True)
 class Contributions:
+    """The contributions page: deposits by donor, by year and by earmark; the funding status."""
+
     donors: tuple[DonorTotal, ...]  # largest first
     years: tuple[YearTotal, ...]  # by year
     earmarks: tuple[EarmarkTotal, ...]  # unearmarked first, then by code

@@ -66,6 +66,8 @@ QUERIES_DETAIL = 13
 
 
 class PublicStatus(LabelledEnum):
+    """Where a public programme stands: funded, closed, or in the pipeline."""
+
     FUNDED = "funded", N_("Funded")
     CLOSED = "closed", N_("Closed")
     PIPELINE = "pipeline", N_("In the pipeline")
@@ -73,6 +75,8 @@ class PublicStatus(LabelledEnum):
 
 @dataclass(frozen=True)
 class ProgrammeFilters:
+    """What the public list of programmes is narrowed to; None or empty chooses all."""
+
     objective: int | None = None
     thematic_area: str | None = None
     country: str | None = None
@@ -81,6 +85,8 @@ class ProgrammeFilters:
 
 @dataclass(frozen=True)
 class ProgrammeSummary:
+    """A public programme as the list, the map and the API show it."""
+
     id: int
     reference: str  # P-00042, as the pages write it
     title: str
@@ -102,6 +108,8 @@ class ProgrammeSummary:
 
 @dataclass(frozen=True)
 class NationalPartnerRow:
+    """A national partner of a public programme, and its kind."""
+
     name: str
     partner_type: str  # PartnerType value
 
@@ -115,6 +123,8 @@ class NationalPartnerRow:
 
 @dataclass(frozen=True)
 class OrganizationBudget:
+    """A participating organization's part of a programme's budget."""
+
     organization: OrganizationRef
     direct: Decimal
     indirect: Decimal
@@ -126,12 +136,16 @@ class OrganizationBudget:
 
 @dataclass(frozen=True)
 class ObjectiveBudget:
+    """A programme's budget under one GCM objective."""
+
     objective: ObjectiveRef
     amount: Decimal  # direct costs plus the indirect costs apportioned (as coverage counts)
 
 
 @dataclass(frozen=True)
 class TransferRow:
+    """A transfer of a programme's allocation to a participating organization."""
+
     organization: OrganizationRef
     paid_on: date
     amount: Decimal
@@ -139,6 +153,8 @@ class TransferRow:
 
 @dataclass(frozen=True)
 class IndicatorResult:
+    """An indicator of a public programme: its baseline, end target and latest actual."""
+
     definition: str
     unit: str
     baseline: Decimal | None
@@ -149,12 +165,16 @@ class IndicatorResult:
 
 @dataclass(frozen=True)
 class OutcomeResult:
+    """An outcome of a public programme with its indicators."""
+
     title: str
     indicators: tuple[IndicatorResult, ...]
 
 
 @dataclass(frozen=True)
 class ProgrammeDetail:
+    """A public programme's page: its summary with the budget, money and results."""
+
     programme: ProgrammeSummary
     summary: str
     call_title: str

@@ -72,6 +72,8 @@ _STATUS_BY_KIND_SQL = " OR ".join(
 
 
 class Scope(LabelledEnum):
+    """The geographic scope of a proposal: one country, several, a region, or global."""
+
     NATIONAL = "national", N_("National")
     MULTI_COUNTRY = "multi_country", N_("Multi-country")
     REGIONAL = "regional", N_("Regional")
@@ -94,6 +96,17 @@ _SCOPES_SQL = ", ".join(f"'{s.value}'" for s in Scope)
 def proposal_reference(proposal_id: int) -> str:
     """A proposal's reference as people write it, on pages, in emails and exports: P-00042."""
     return f"P-{proposal_id:05d}"
+
+
+class OfProposal:
+    """A record of one proposal, named by its `proposal_id`: `programme` is that proposal's
+    reference."""
+
+    proposal_id: int
+
+    @property
+    def programme(self) -> str:
+        return proposal_reference(self.proposal_id)
 
 
 def _proposal_link(name: str, column: str, target: str) -> Table:
@@ -324,6 +337,8 @@ class ProposalPrinciple(db.Model):
 
 
 class PartnerType(LabelledEnum):
+    """The kind of a national partner of a proposal."""
+
     LINE_MINISTRY = "line_ministry", N_("Line ministry")
     LOCAL_GOVERNMENT = "local_government", N_("Local government")
     REGIONAL_INTERGOVERNMENTAL_BODY = (
@@ -454,6 +469,8 @@ class StoredFile:
 
 
 class AttachmentKind(LabelledEnum):
+    """What a file attached to a proposal is."""
+
     ENDORSEMENT_LETTER = "endorsement_letter", N_("Government endorsement letter")
     CONCEPT_NOTE = "concept_note", N_("Concept note")
     BUDGET = "budget", N_("Detailed budget")

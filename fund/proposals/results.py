@@ -86,6 +86,8 @@ class ResultOutput(db.Model):
 
 
 class BaselineSource(LabelledEnum):
+    """Where the baseline value of a programme's indicator comes from."""
+
     MGI = "mgi", N_("Migration Governance Indicator (MGI) of the country")
     NATIONAL_STATISTIC = "national_statistic", N_("National statistic")
     PROGRAMME_SURVEY = "programme_survey", N_("Programme survey")

@@ -134,6 +134,8 @@ class MgiAssessment(db.Model):
 
 
 class MgiScoreValue(LabelledEnum):
+    """How far one MGI indicator is in place in a country's assessment."""
+
     ABSENT = "absent", N_("Absent")
     PARTIAL = "partial", N_("Partially in place")
     COMPLETE = "complete", N_("Complete")

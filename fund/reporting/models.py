@@ -39,6 +39,8 @@ VALUE = Numeric(16, 4)
 
 
 class ReportKind(LabelledEnum):
+    """The kind of a report a programme owes: annual or final, narrative or financial."""
+
     ANNUAL_NARRATIVE = "annual_narrative", N_("Annual narrative report")
     ANNUAL_FINANCIAL = "annual_financial", N_("Annual financial report")
     FINAL_NARRATIVE = "final_narrative", N_("Final narrative report")

@@ -14,7 +14,7 @@ from sqlalchemy import case, or_, select
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.labels import N_
-from fund.proposals.models import Proposal, proposal_reference
+from fund.proposals.models import OfProposal, Proposal, proposal_reference
 from fund.reporting.models import FINANCIAL_KINDS, NARRATIVE_KINDS, ProgrammeReport
 from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_SUBMITTED
 
@@ -34,10 +34,11 @@ def display_status(status: str, due_on: date, today: date) -> str:
 
 
 @dataclass(frozen=True)
-class ReportRow:
+class ReportRow(OfProposal):
+    """A scheduled report of a programme as the lists of reports show it."""
+
     id: int
     proposal_id: int
-    programme: str  # the programme's reference
     title: str
     kind: str
     kind_label: str
@@ -59,7 +60,6 @@ def _rows(statement, today: date) -> list[ReportRow]:
         ReportRow(
             id=report.id,
             proposal_id=report.proposal_id,
-            programme=proposal_reference(report.proposal_id),
             title=title,
             kind=report.kind,
             kind_label=report.kind_label,
@@ -101,6 +101,8 @@ def secretariat_list(today: date) -> list[ReportRow]:
 
 @dataclass(frozen=True)
 class OwnProgramme:
+    """A funded or closed programme an organization reports for."""
+
     id: int
     reference: str
     title: str

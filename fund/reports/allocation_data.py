@@ -55,7 +55,7 @@ from fund.finance.queries.lists import allocations, contributions
 from fund.finance.queries.pipeline import Pipeline, PipelineRow
 from fund.finance.queries.pipeline import pipeline as fund_pipeline
 from fund.money import ZERO
-from fund.proposals.models import Proposal, proposal_countries, proposal_reference
+from fund.proposals.models import OfProposal, Proposal, proposal_countries
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from fund.reports.pdf.document import FundDocument, fund_names
@@ -65,6 +65,8 @@ from fund.results.coverage import ResultsCoverage, funded_money, results_coverag
 
 @dataclass(frozen=True)
 class DonorRow:
+    """A donor's contributions in the allocation report: their number, gross, fee and net."""
+
     donor: str
     name: str
     contributions: int
@@ -75,6 +77,8 @@ class DonorRow:
 
 @dataclass(frozen=True)
 class CountryRow:
+    """A country's funded programmes and money in the allocation report."""
+
     iso2: str
     name: str
     region: str
@@ -83,7 +87,9 @@ class CountryRow:
 
 
 @dataclass(frozen=True)
-class ProgrammeRow:
+class ProgrammeRow(OfProposal):
+    """A funded programme in the allocation report, with its allocation."""
+
     proposal_id: int
     title: str
     organization: str
@@ -91,10 +97,6 @@ class ProgrammeRow:
     allocated_on: date
     amount: Decimal
     disbursed: Decimal
-
-    @property
-    def reference(self) -> str:
-        return proposal_reference(self.proposal_id)
 
 
 @dataclass

@@ -494,7 +494,7 @@ def _programmes(r: AllocationReport) -> list[Part]:
         return [Part(text=_("No programme is funded."))]
     rows = [
         (
-            p.reference,
+            p.programme,
             p.title,
             p.organization,
             ", ".join(p.countries) or _("Global"),

@@ -60,6 +60,8 @@ PUBLISHER_DEFAULTS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Publisher:
+    """Who publishes the open data, and under which identifiers and licence."""
+
     fund_name: str
     fund_code: str
     org_id: str
@@ -98,6 +100,8 @@ def proposal_ref(proposal_id: int) -> str:
 
 @dataclass(frozen=True)
 class OrganizationRef:
+    """An organization as the exports name it."""
+
     id: int
     name: str
     acronym: str | None
@@ -119,6 +123,8 @@ class OrganizationRef:
 
 @dataclass(frozen=True)
 class ObjectiveRef:
+    """A GCM objective as the exports and the public pages name it."""
+
     number: int
     short_label: str
     title: str
@@ -126,12 +132,16 @@ class ObjectiveRef:
 
 @dataclass(frozen=True)
 class CountryRef:
+    """A country by its ISO 3166 alpha-2 code and name."""
+
     iso2: str
     name: str
 
 
 @dataclass(frozen=True)
 class ShareRow:
+    """An organization's share of an allocation, and how much of it was disbursed."""
+
     organization: OrganizationRef
     amount: Decimal
     disbursed: Decimal
@@ -139,6 +149,8 @@ class ShareRow:
 
 @dataclass(frozen=True)
 class DisbursementRow:
+    """One disbursement (transfer) of an allocation to an organization."""
+
     id: int
     organization: OrganizationRef
     paid_on: date
@@ -149,6 +161,8 @@ class DisbursementRow:
 
 @dataclass(frozen=True)
 class AllocationRow:
+    """A funded programme's allocation, with its shares and disbursements."""
+
     id: int
     amount: Decimal
     allocated_on: date

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Row, literal, null, select, type_coerce, union_all
 
-from fund.extensions import UTCDateTime, db
+from fund.extensions import UTCDateTime, db, record_from_row
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal
 from fund.proposals.results import (
@@ -45,6 +45,8 @@ class PeriodValues:
 
 @dataclass(frozen=True)
 class IndicatorData:
+    """An indicator of a funded programme's results framework, as open data publishes it."""
+
     definition: str
     unit: str
     baseline_value: Decimal | None
@@ -70,6 +72,8 @@ class IndicatorData:
 
 @dataclass(frozen=True)
 class OutputData:
+    """An output of a programme's outcome, with its indicators."""
+
     title: str
     indicators: tuple[IndicatorData, ...]
 
@@ -225,17 +229,12 @@ def programme_results(organizations: Mapping[int, Any]) -> dict[int, tuple[Outco
         )
         responsible = row.responsible_organization_id
         indicators[(row.outcome_id, row.output_id)].append(
-            IndicatorData(
+            record_from_row(
+                IndicatorData,
+                row,
                 definition=row.definition or "",
                 unit=row.unit or "",
-                baseline_value=row.baseline_value,
-                baseline_year=row.baseline_year,
-                baseline_source=row.baseline_source,
                 baseline_link=row.baseline_link or "",
-                mgi_code=row.mgi_code,
-                mgi_year=row.mgi_year,
-                mgi_country=row.mgi_country,
-                end_target=row.end_target,
                 disaggregated_by=tuple(name for name, flag in disaggregation if flag),
                 means_of_verification=row.means_of_verification or "",
                 responsible=organizations[responsible].name if responsible else None,

@@ -36,6 +36,8 @@ from workflows.revision import REVISION_OPEN_STATES, REVISION_WORKFLOW
 
 
 class Approver(LabelledEnum):
+    """Who decides a revision: the secretariat, or the committee it is forwarded to."""
+
     SECRETARIAT = "secretariat", N_("The secretariat")
     COMMITTEE = "committee", N_("The committee")
 

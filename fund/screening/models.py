@@ -15,6 +15,8 @@ from fund.proposals.models import ProposalPart
 
 
 class CheckResult(LabelledEnum):
+    """The secretariat's finding on one screening criterion."""
+
     PASS = "pass", N_("Pass")
     FAIL = "fail", N_("Fail")
     NOT_APPLICABLE = "not_applicable", N_("Not applicable")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization
 from fund.dialects import cents_sum
-from fund.extensions import db
+from fund.extensions import db, record_from_row
 from fund.finance.models import (
     Allocation,
     AllocationShare,
@@ -36,6 +36,8 @@ PAGE_SIZE = 25
 
 @dataclass
 class AllocationSummary:
+    """A programme's allocation as the lists of allocations show it."""
+
     proposal_id: int
     title: str
     status: str
@@ -55,15 +57,7 @@ class AllocationSummary:
     @classmethod
     def of(cls, row: Any, amount: Decimal, disbursed: Decimal) -> AllocationSummary:
         """From a row of the `_LISTED` columns and the allocation's date."""
-        return cls(
-            proposal_id=row.id,
-            title=row.title,
-            status=row.status,
-            organization=row.organization,
-            amount=amount,
-            disbursed=disbursed,
-            allocated_on=row.allocated_on,
-        )
+        return record_from_row(cls, row, proposal_id=row.id, amount=amount, disbursed=disbursed)
 
 
 # What a list of allocations shows of each allocation's proposal.
@@ -241,6 +235,8 @@ CONTRIBUTION_DEFAULT_SORT = ("received", DESCENDING)
 
 @dataclass
 class ContributionPage(Paging):
+    """One page of the list of contributions."""
+
     rows: list[Contribution] = field(default_factory=list)
 
 

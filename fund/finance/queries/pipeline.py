@@ -40,6 +40,8 @@ from fund.reference.models import objective_thematic_area
 
 @dataclass
 class PipelineRow:
+    """An approved proposal awaiting funding, in the pipeline's order, with what it draws."""
+
     proposal_id: int
     title: str
     organization: str
@@ -85,6 +87,8 @@ def _row(
 
 @dataclass
 class Pipeline:
+    """The approved proposals awaiting funding, and the money available to fund them."""
+
     rows: list[PipelineRow]
     available: Decimal
     available_by_pool: dict[str, Decimal]
