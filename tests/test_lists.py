@@ -374,3 +374,29 @@ def test_the_votes_order_fields_keep_the_other_lists_pages(app):
     text = page.get_data(as_text=True)
     assert 'aria-label="Order your votes"' in text
     assert '<option value="round" selected>' in text and '<option value="desc" selected>' in text
+
+
+def test_the_country_filter_offers_the_countries_of_the_proposals_one_sees(app, backend):
+    """An applicant is offered the countries of their organization's proposals (read from the
+    organization's proposals), the secretariat those of every proposal."""
+    from fund.accounts.models import User
+    from fund.proposals.models import Proposal
+    from fund.proposals.queries import filter_choices
+    from fund.reference.models import Country
+
+    with app.app_context():
+        call = new_open_call()
+        own = new_user()
+        other = new_user(organization_acronym=new_organization(acronym="ZZO").acronym)
+        secretariat = new_user(("secretariat",), "FMU")
+        for author, isos in ((own, ("MX", "CL")), (own, ("MX",)), (other, ("KE", "CL"))):
+            proposal = db.session.get(Proposal, new_proposal(author, call.id).id)
+            proposal.countries = [db.session.get(Country, iso) for iso in isos]
+        db.session.commit()
+
+        def offered(user) -> list[object]:
+            return [iso for iso, _ in filter_choices(db.session.get(User, user.id))["countries"]]
+
+        assert offered(own) == ["CL", "MX"]  # by name: Chile, Mexico
+        assert offered(other) == ["CL", "KE"]  # Chile, Kenya
+        assert offered(secretariat) == ["CL", "KE", "MX"]

@@ -164,6 +164,8 @@ class Proposal(db.Model):
         # The proposal lists: newest change first, unfiltered or by status (bench/RESULTS.md).
         Index("ix_proposals_updated_at_id", "updated_at", "id"),
         Index("ix_proposals_status_updated_at_id", "status", "updated_at", "id"),
+        # An organization's own list, in the same order (and its proposals by organization).
+        Index("ix_proposals_organization_updated_at_id", "organization_id", "updated_at", "id"),
         # The committee's order of the concept notes in the pipeline: one note per place.
         CheckConstraint(
             "pipeline_rank IS NULL OR pipeline_rank > 0", name="pipeline_rank_positive"
@@ -185,7 +187,7 @@ class Proposal(db.Model):
     kind: Mapped[str] = mapped_column(
         String(20), default=ProposalKind.PROPOSAL.value, server_default="proposal"
     )
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     # The words of the title and summary as the full-text index holds them (fund.fulltext):

@@ -86,6 +86,16 @@ def _visible_to(query: Select, user: User) -> Select:
     return query.where(or_(*conditions)) if conditions else query.where(False)
 
 
+def _sees_own_only(user: User) -> bool:
+    """Whether `user` sees only their organization's proposals (`_visible_to`)."""
+    return bool(
+        user.has_role(Role.APPLICANT)
+        and user.organization_id
+        and not user.has_role(Role.SECRETARIAT)
+        and not user.has_role(Role.COMMITTEE)
+    )
+
+
 _ORGANIZATION_NAME = (
     select(func.lower(Organization.label))
     .where(Organization.id == Proposal.organization_id)
@@ -200,14 +210,31 @@ def filter_choices(user: User) -> dict[str, list[tuple[object, str]]]:
         .where(exists(proposing))
         .order_by(func.lower(Organization.label))
     ).all()
-    named = _visible_to(
-        select(Proposal.id)
-        .join(proposal_countries, proposal_countries.c.proposal_id == Proposal.id)
-        .where(proposal_countries.c.country_iso2 == Country.iso2),
-        user,
-    )
+    if _sees_own_only(user):
+        # An applicant's proposals are found on the organization's index and their countries
+        # on the key of each: a probe per country would look through every proposal naming
+        # it, most of them other organizations'.
+        # Materialized, so that no planner turns it back into a probe per country.
+        own = (
+            select(proposal_countries.c.country_iso2)
+            .join(Proposal, Proposal.id == proposal_countries.c.proposal_id)
+            .where(Proposal.organization_id == user.organization_id)
+            .distinct()
+            .cte("own_countries")
+            .prefix_with("MATERIALIZED")
+        )
+        named = Country.iso2.in_(select(own.c.country_iso2))
+    else:
+        named = exists(
+            _visible_to(
+                select(Proposal.id)
+                .join(proposal_countries, proposal_countries.c.proposal_id == Proposal.id)
+                .where(proposal_countries.c.country_iso2 == Country.iso2),
+                user,
+            )
+        )
     countries = db.session.execute(
-        select(Country.iso2, Country.name).where(exists(named)).order_by(Country.name)
+        select(Country.iso2, Country.name).where(named).order_by(Country.name)
     ).all()
     objectives = db.session.execute(
         select(GcmObjective.number, GcmObjective.title).order_by(GcmObjective.number)
