@@ -46,7 +46,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, event, exists, func, select, text
 
 from bench.generate import PASSWORD
 from fund import create_app
@@ -183,16 +183,19 @@ def bench_users(app: Flask) -> dict[str, str]:
 
 
 def sample_ids(app: Flask) -> dict[str, int]:
-    """A funded proposal with a closed round (the fullest proposal page), a proposal under
-    committee review, and the numbers of proposals and funded programmes."""
+    """A funded proposal with a closed round and a results framework (the fullest proposal
+    page, the same statements at every size), a proposal under committee review, and the
+    numbers of proposals and funded programmes."""
     from fund.committee.models import VotingRound
     from fund.proposals.models import BudgetLine, Proposal
+    from fund.proposals.results import ResultOutcome
 
     with app.app_context():
+        framed = exists().where(ResultOutcome.proposal_id == Proposal.id)
         funded = db.session.scalar(
             select(Proposal.id)
             .join(VotingRound, VotingRound.proposal_id == Proposal.id)
-            .where(Proposal.status == "funded")
+            .where(Proposal.status == "funded", framed)
             .order_by(Proposal.id)
             .limit(1)
         )
