@@ -4,6 +4,7 @@ from fund.accounts.models import LoginAttempt, Organization, User, UserRole
 from fund.accounts.tokens import ApiToken
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
+from fund.changes import ChangeCounter
 from fund.committee.models import (
     Meeting,
     MeetingAttendee,
@@ -82,6 +83,7 @@ __all__ = [
     "BudgetCategory",
     "BudgetLine",
     "Call",
+    "ChangeCounter",
     "Contribution",
     "ContributionVoid",
     "Country",

@@ -33,7 +33,14 @@ LAYERS: tuple[frozenset[str], ...] = (
         }
     ),
     frozenset(
-        {"fund.dialects", "fund.locking", "fund.pagination", "fund.query_args", "fund.backup"}
+        {
+            "fund.dialects",
+            "fund.locking",
+            "fund.pagination",
+            "fund.query_args",
+            "fund.backup",
+            "fund.changes",
+        }
     ),
     frozenset(
         {

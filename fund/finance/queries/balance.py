@@ -32,6 +32,7 @@ from fund.finance.models import (
     Pool,
 )
 from fund.finance.queries.as_of import contributions_by, end_of_day
+from fund.finance.queries.kept import kept
 from fund.money import ZERO, from_cents, read_amount, sql_cents
 from fund.reference.models import ThematicArea
 
@@ -101,7 +102,8 @@ def _money_out_by_pool(
     as_of: date | None = None,
 ) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
     """pool -> (allocated, disbursed, released, refunded) out of it (by the end of `as_of`):
-    one SQL query over the allocations' sources, in cents. Today's figures include what
+    one SQL query over the allocations' sources, in cents (today's kept between requests while
+    the allocations are unchanged: `fund.finance.queries.kept`). Today's figures include what
     closures gave back (released, refunded, kept on the sources); at an earlier date those two
     are zero here (`_money_back_by_pool` reads them by their dates).
 
@@ -113,30 +115,35 @@ def _money_out_by_pool(
     paid amounts grouped by allocation, `before` a window sum); SQLite, much faster with
     lookups on the primary keys than with those joins, from correlated subqueries."""
     if as_of is None:
-        rows = db.session.execute(
-            select(
-                AllocationSource.pool_code,
-                cents_sum(AllocationSource.amount).label("allocated"),
-                cents_sum(AllocationSource.disbursed).label("disbursed"),
-                cents_sum(AllocationSource.released).label("released"),
-                cents_sum(AllocationSource.refunded).label("refunded"),
-            ).group_by(AllocationSource.pool_code)
-        )
-        return {
-            row.pool_code: (
-                from_cents(row.allocated),
-                from_cents(row.disbursed),
-                from_cents(row.released),
-                from_cents(row.refunded),
-            )
-            for row in rows
-        }
+        return kept("money out by pool", _money_out_today)
     if dialects.name() == "sqlite":
         rows = db.session.execute(_money_out_by_lookups(as_of))
     else:
         rows = db.session.execute(_money_out_by_joins(as_of))
     return {
         row.pool_code: (from_cents(row.allocated), from_cents(row.disbursed), ZERO, ZERO)
+        for row in rows
+    }
+
+
+def _money_out_today() -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """pool -> (allocated, disbursed, released, refunded) out of it now (one query)."""
+    rows = db.session.execute(
+        select(
+            AllocationSource.pool_code,
+            cents_sum(AllocationSource.amount).label("allocated"),
+            cents_sum(AllocationSource.disbursed).label("disbursed"),
+            cents_sum(AllocationSource.released).label("released"),
+            cents_sum(AllocationSource.refunded).label("refunded"),
+        ).group_by(AllocationSource.pool_code)
+    )
+    return {
+        row.pool_code: (
+            from_cents(row.allocated),
+            from_cents(row.disbursed),
+            from_cents(row.released),
+            from_cents(row.refunded),
+        )
         for row in rows
     }
 
@@ -177,14 +184,15 @@ def _interest_less_direct_costs(as_of: date) -> Decimal:
 
 def paid_out_differences(today: date) -> list[str]:
     """The pools whose paid-out money kept on the allocations' sources differs from the
-    payments recorded by `today` attributed again (2 queries)."""
-    kept = _money_out_by_pool()
+    payments recorded by `today` attributed again (2 queries; both read from the database,
+    neither kept by the process)."""
+    on_sources = _money_out_today()
     recomputed = _money_out_by_pool(today)
     return [
-        f"pool {code}: paid out {kept.get(code, (ZERO, ZERO))[1]} kept, "
+        f"pool {code}: paid out {on_sources.get(code, (ZERO, ZERO))[1]} kept, "
         f"{recomputed.get(code, (ZERO, ZERO))[1]} from the payments"
-        for code in sorted(set(kept) | set(recomputed))
-        if kept.get(code, (ZERO, ZERO))[1] != recomputed.get(code, (ZERO, ZERO))[1]
+        for code in sorted(set(on_sources) | set(recomputed))
+        if on_sources.get(code, (ZERO, ZERO))[1] != recomputed.get(code, (ZERO, ZERO))[1]
     ]
 
 

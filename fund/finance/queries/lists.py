@@ -22,6 +22,7 @@ from fund.finance.models import (
     Disbursement,
 )
 from fund.finance.queries.balance import paid_by_allocation
+from fund.finance.queries.kept import kept as kept_figures
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.money import ZERO, from_cents, read_amount, sql_cents
@@ -162,9 +163,17 @@ def allocations_page(
         .where(kept)
         .scalar_subquery()
     )
-    totals = db.session.execute(
-        select(func.count(), cents_sum(Allocation.amount), paid).where(kept)
-    ).one()
+
+    def count_and_sum() -> tuple:
+        return tuple(
+            db.session.execute(
+                select(func.count(), cents_sum(Allocation.amount), paid).where(kept)
+            ).one()
+        )
+
+    # Every allocation's totals are kept while the allocations are unchanged; a status's are
+    # made again (a proposal may change status without its allocation changing).
+    totals = count_and_sum() if status else kept_figures("allocation totals", count_and_sum)
     found = paging(totals[0] or 0, page, per_page)
     result = AllocationPage(
         found.count,

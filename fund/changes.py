@@ -1,0 +1,69 @@
+"""Counters of changes that the database itself moves, for values kept between requests.
+
+A value a process keeps (`fund.kept`) is keyed by the state of the records it is made from.
+Reading that state with aggregates costs what the records weigh: the results counts' key
+summed every outcome, indicator and target, the finance figures every allocation, so those
+pages slowed as the fund's history grew. Instead, triggers on the records' tables move a
+counter in `change_counters` at every statement that inserts, updates or deletes their rows,
+in the same transaction: the key is one row read on its primary key, whatever the history, a
+value made after a change is never kept under the key from before it, and a change made
+outside the application (a statement in `psql`) moves the counter too.
+
+The triggers are created by the migrations (both engines; `change_counters` holds one row per
+counter, never deleted). Which tables move which counter:
+
+- `results` (the results counts of every funded programme, `fund.results.kept_counts`): the
+  outcomes, their objectives, the indicators, their targets and actuals, which objectives lie
+  in which thematic area; and a proposal inserted, updated or deleted in a funded state or out
+  of one (a funded programme changes only through the workflow or a revision, both of which
+  write its row).
+- `money` (the finance balance's money out of each pool and the allocations' totals,
+  `fund.finance.queries.kept`): the allocations, their sources and their shares.
+
+A counter moved by a change that was then rolled back only makes a value again once more. Each
+counter row also has an `epoch`, drawn at random when the row is made: a database made again
+at the same address (dropped and created, seeded anew) starts its counters again from zero, and
+its epoch tells its values from the old database's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fund.extensions import db
+
+RESULTS = "results"
+MONEY = "money"
+# The counters' tables as the triggers watch them (the migration that creates them holds the
+# same lists, as they were when it was written).
+WATCHED = {
+    RESULTS: (
+        "result_outcomes",
+        "result_outcome_objectives",
+        "result_indicators",
+        "indicator_targets",
+        "indicator_actuals",
+        "objective_thematic_areas",
+    ),
+    MONEY: ("allocations", "allocation_sources", "allocation_shares"),
+}
+
+
+class ChangeCounter(db.Model):
+    """How many changing statements the tables of one kept value have seen (see the module)."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def changes(name: str) -> tuple[str, int] | None:
+    """The counter `name` now, with its epoch (None if the database has no such counter: then
+    nothing may be kept)."""
+    row = db.session.execute(
+        select(ChangeCounter.epoch, ChangeCounter.changes).where(ChangeCounter.name == name)
+    ).first()
+    return None if row is None else (row.epoch, row.changes)
