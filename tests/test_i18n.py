@@ -286,3 +286,25 @@ def test_a_pages_texts_follow_a_locale_forced_for_a_while_and_come_back(app):
             email = render_template_string(template)
         after = render_template_string(template)
     assert (page, email, after) == ("Propositions", "Propuestas", "Propositions")
+
+
+def test_a_templates_texts_are_escaped_formatted_and_translated_as_the_extension_does(app):
+    """`_`, `gettext`, `ngettext` and `{% trans %}` in a template: the variables escaped in an
+    autoescaped template (and only there), `%%` written once, `num` given to ngettext, and the
+    text in the page's language."""
+    source = (
+        "{{ _('Title') }}|{{ _('%(who)s at 100%%', who='<b>') }}|"
+        "{{ ngettext('%(num)s member', '%(num)s members', 3) }}|"
+        "{{ gettext('%(n)s <i>', n=1) }}|{% trans n=2 %}{{ n }} & more{% endtrans %}"
+    )
+    with app.test_request_context("/?lang=fr"):
+        escaped = app.jinja_env.from_string(f"{{% autoescape true %}}{source}{{% endautoescape %}}")
+        plain = app.jinja_env.from_string(f"{{% autoescape false %}}{source}{{% endautoescape %}}")
+        assert escaped.render().split("|") == [
+            "Titre",
+            "&lt;b&gt; at 100%",
+            "3 membres",
+            "1 <i>",
+            "2 & more",
+        ]
+        assert plain.render().split("|")[1] == "<b> at 100%"
