@@ -13,6 +13,7 @@ from sqlalchemy import Row, Select, func, or_, select
 
 from fund.accounts.models import Organization
 from fund.audit.models import AuditEvent
+from fund.audit.queries import count_events
 from fund.extensions import db
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
@@ -105,16 +106,12 @@ def search_events(
     filters: EventFilters, page: int = 1, per_page: int = 50, sorting: Sorting | None = None
 ) -> EventPage:
     """One page of matching events, in `sorting`'s order (by default the newest first), in
-    two queries (count, then the page).
-
-    The whole trail's count is its last event's id: the ids run from 1 without a gap (each
-    event takes the one after the head's; `fund.audit.queries.verify` reports a missing one),
-    so the unfiltered log costs one index lookup however long the trail has grown."""
+    two queries (count, then the page). The unfiltered log's count is the trail's
+    (`fund.audit.queries.count_events`: one index lookup however long the trail has grown)."""
     if filters == EventFilters():
-        counting = select(func.coalesce(func.max(AuditEvent.id), 0))
+        total = count_events()
     else:
-        counting = _filtered(select(func.count(AuditEvent.id)), filters)
-    total = db.session.scalar(counting) or 0
+        total = db.session.scalar(_filtered(select(func.count(AuditEvent.id)), filters)) or 0
     page = min(max(1, page), max(1, -(-total // per_page)))  # past the end: the last page
     query = (
         _ordered(_filtered(_with_organization(), filters), sorting)
