@@ -190,6 +190,55 @@ def test_queue_is_paginated_in_sql_oldest_first(app, author, make_proposal):
     assert before.page == 1
 
 
+def test_every_page_of_the_default_order_is_the_whole_queue_sorted(
+    app, backend, author, make_proposal
+):
+    """The default order's pages are chosen from the first rows of each state (read from the
+    index on status and submission): page after page they are the whole queue sorted, with the
+    states interleaved, ties on the submission moment broken by id, and rows without a date
+    last; so is a status filter's, and the waiting time's longest-first order."""
+    from fund.listing import DESCENDING, Sorting
+
+    now = utcnow()
+    same = now - timedelta(days=4)
+    days = [9, 1, 4, 7, 4, 2, 8, 3, 4]
+    ids = [
+        make_proposal(
+            author,
+            status="screening" if n % 2 else "submitted",
+            submitted_at=same if day == 4 else now - timedelta(days=day),
+        )
+        for n, day in enumerate(days)
+    ]
+    undated = [make_proposal(author, status=state) for state in ("screening", "submitted")]
+    with app.app_context():
+        for proposal_id in undated:
+            db.session.get(Proposal, proposal_id).submitted_at = None
+        db.session.commit()
+        every = [r.id for r in queries.queue_export(queries.QueueFilters(), None)]
+        dated = sorted(range(len(ids)), key=lambda n: (-days[n], ids[n]))
+        assert every == [ids[n] for n in dated] + sorted(undated)
+
+        def paged(filters, sorting=None) -> list[int]:
+            found = []
+            for number in range(1, 5):
+                page = queries.screening_queue(
+                    now=now, page=number, per_page=3, filters=filters, sorting=sorting
+                )
+                found += [r.id for r in page.rows] if page.page == number else []
+            return found
+
+        assert paged(queries.QueueFilters()) == every
+        waiting = Sorting("waiting", DESCENDING, queries.SORT_COLUMNS, *queries.DEFAULT_SORT)
+        assert paged(queries.QueueFilters(), waiting) == every
+        screening = queries.QueueFilters(status="screening")
+        assert (
+            paged(screening)
+            == [r.id for r in queries.queue_export(screening, None)]
+            == [i for i in every if i in ids[1::2] or i == undated[0]]
+        )
+
+
 def test_queue_page_links_work_without_javascript(
     app, client, author, secretariat, make_proposal, monkeypatch
 ):

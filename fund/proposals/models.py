@@ -164,6 +164,8 @@ class Proposal(db.Model):
         # The proposal lists: newest change first, unfiltered or by status (bench/RESULTS.md).
         Index("ix_proposals_updated_at_id", "updated_at", "id"),
         Index("ix_proposals_status_updated_at_id", "status", "updated_at", "id"),
+        # The screening queue, the oldest submission first, state by state (and any status).
+        Index("ix_proposals_status_submitted_at_id", "status", "submitted_at", "id"),
         # An organization's own list, in the same order (and its proposals by organization).
         Index("ix_proposals_organization_updated_at_id", "organization_id", "updated_at", "id"),
         # The committee's order of the concept notes in the pipeline: one note per place.
@@ -193,7 +195,7 @@ class Proposal(db.Model):
     # The words of the title and summary as the full-text index holds them (fund.fulltext):
     # written on every insert and update, read only by the search.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status: Mapped[str] = mapped_column(String(20), default=PROPOSAL_WORKFLOW.initial, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=PROPOSAL_WORKFLOW.initial)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

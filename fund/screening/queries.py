@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, true, union_all
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
@@ -113,8 +113,12 @@ SORT_COLUMNS = {
 DEFAULT_SORT = ("submitted", ASCENDING)
 
 
-def _queue_condition(filters: QueueFilters) -> Any:
-    condition = Proposal.status.in_((filters.status,) if filters.status else QUEUE_STATES)
+def _queue_states(filters: QueueFilters) -> tuple[str, ...]:
+    return (filters.status,) if filters.status else QUEUE_STATES
+
+
+def _queue_condition(filters: QueueFilters, *, states: bool = True) -> Any:
+    condition = Proposal.status.in_(_queue_states(filters)) if states else true()
     if filters.kind:
         condition = and_(condition, Proposal.kind == filters.kind)
     if filters.call_id:
@@ -182,9 +186,49 @@ def screening_queue(
     ).one()
     total, waiting = counts[0] or 0, counts[1] or 0
     page = clamp_page(page, total, per_page)
-    query = _queue_rows(in_queue, sorting).limit(per_page).offset((page - 1) * per_page)
+    offset = (page - 1) * per_page
+    if _oldest_first(sorting):
+        in_queue = Proposal.id.in_(_first_in_order(filters, offset + per_page))
+    query = _queue_rows(in_queue, sorting).limit(per_page).offset(offset)
     rows = [_queue_row(row, now) for row in db.session.execute(query)]
     return QueuePage(total, page, per_page, rows=rows, waiting=waiting)
+
+
+def _oldest_first(sorting: Sorting | None) -> bool:
+    """Whether `sorting` is the queue's default order: the oldest submission first (sorted by
+    submission, or by waiting time longest first), rows without one last, then by id."""
+    if sorting is None:
+        return True
+    if sorting.key == "submitted":
+        return not sorting.descending
+    return sorting.key == "waiting" and sorting.descending
+
+
+def _first_in_order(filters: QueueFilters, wanted: int) -> Select:
+    """The ids among which the first `wanted` rows of the queue in its default order are (the
+    oldest submission first, rows without one last): the first `wanted` of each state, with a
+    submission date and without, each read in order from the index on (status, submitted_at,
+    id). The page is then sorted from those alone, not from the whole queue (thousands during
+    a call's last days)."""
+    others = _queue_condition(filters, states=False)
+    walks = []
+    for state in _queue_states(filters):
+        dated = (
+            select(Proposal.id)
+            .where(Proposal.status == state, Proposal.submitted_at.is_not(None), others)
+            .order_by(Proposal.submitted_at, Proposal.id)
+            .limit(wanted)
+            .subquery()
+        )
+        undated = (
+            select(Proposal.id)
+            .where(Proposal.status == state, Proposal.submitted_at.is_(None), others)
+            .order_by(Proposal.id)
+            .limit(wanted)
+            .subquery()
+        )
+        walks += [select(dated.c.id), select(undated.c.id)]
+    return union_all(*walks)
 
 
 def queue_export(filters: QueueFilters, sorting: Sorting | None) -> list[QueueRow]:
