@@ -508,21 +508,24 @@ def meeting(
 
 
 def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:
-    """The latest closed rounds whose record `user` may open."""
+    """The latest closed rounds whose record `user` may open. The secretariat may open every
+    one: its list needs no organizations (a committee member's needs them for the conflicts)."""
+    secretariat = user.has_role(Role.SECRETARIAT)
     query = (
         select(VotingRound, Proposal)
         .join(Proposal, Proposal.id == VotingRound.proposal_id)
         .where(VotingRound.status == RoundStatus.CLOSED)
-        .options(
+        .order_by(VotingRound.closed_at.desc(), VotingRound.id.desc())
+        .limit(limit)
+    )
+    if not secretariat:
+        query = query.options(
             joinedload(Proposal.organization),
             joinedload(Proposal.lead_organization),
             selectinload(Proposal.participants),
         )
-        .order_by(VotingRound.closed_at.desc(), VotingRound.id.desc())
-        .limit(limit)
-    )
     rows = [RoundRow(r, p) for r, p in db.session.execute(query)]
-    if user.has_role(Role.SECRETARIAT):
+    if secretariat:
         return rows
     # conflict_of for every row, in one query rather than one per row.
     recused = recusals_by_proposal(user, {row.proposal.id for row in rows})
