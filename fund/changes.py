@@ -28,10 +28,16 @@ its epoch tells its values from the old database's.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
 from sqlalchemy import BigInteger, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import db
+from fund.kept import KeptByKey
+
+T = TypeVar("T")
 
 RESULTS = "results"
 MONEY = "money"
@@ -67,3 +73,16 @@ def changes(name: str) -> tuple[str, int] | None:
         select(ChangeCounter.epoch, ChangeCounter.changes).where(ChangeCounter.name == name)
     ).first()
     return None if row is None else (row.epoch, row.changes)
+
+
+def kept_under(
+    name: str, values: KeptByKey[T], parts: tuple[Hashable, ...], make: Callable[[], T]
+) -> T:
+    """`make()`, kept in `values` while the counter `name` is unchanged, under the key of the
+    database, `parts` and the counter (one statement); made at every call in a database
+    without the counter."""
+    counter = changes(name)
+    if counter is None:
+        return make()
+    url = db.session.connection().engine.url.render_as_string(hide_password=True)
+    return values.get((url, *parts, *counter), make)

@@ -6,9 +6,9 @@ funded programmes by objective, area, region, organization and fund outcome) gro
 indicators: about 8 ms at 2,000 proposals and 90 ms at 20,000 on SQLite. The coverage dashboard
 and the allocation report read them for every request, though they change only when a
 programme is funded or closed, a framework changes or an actual is recorded. So each process
-keeps the counts it last made under the key of the records (`state_key`) and makes them again
-when that key changes. The key is read from the database at
-every request, so no process, and no node, ever serves counts older than the records.
+keeps the counts it last made under the key of the records and makes them again when that
+key changes. The key is read from the database at every request, so no process, and no node,
+ever serves counts older than the records.
 
 The key is the `results` counter of `fund.changes`, which triggers move at every change of the
 records the counts read (the outcomes, their objectives, the indicators, their targets and
@@ -27,26 +27,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from fund.changes import RESULTS, changes
-from fund.extensions import db
+from fund.changes import RESULTS, kept_under
 from fund.kept import KeptByKey
 
 _KEPT: KeptByKey[dict] = KeptByKey(4)
 
 
-def state_key(threshold: Decimal) -> tuple | None:
-    """What the counts of every funded programme are made from: the database, its `results`
-    counter and the threshold (one statement); None without the counter."""
-    counter = changes(RESULTS)
-    if counter is None:
-        return None
-    connection = db.session.connection()
-    url = connection.engine.url.render_as_string(hide_password=True)
-    return (url, str(threshold), *counter)
-
-
 def kept_counts(threshold: Decimal, make: Callable[[], dict]) -> dict:
-    """The counts of every funded programme: kept from an earlier request of this process
-    while `state_key` is unchanged, else `make()` (and kept)."""
-    key = state_key(threshold)
-    return make() if key is None else _KEPT.get(key, make)
+    """The counts of every funded programme at `threshold`: kept from an earlier request of
+    this process while the `results` counter is unchanged, else `make()` (and kept)."""
+    return kept_under(RESULTS, _KEPT, (str(threshold),), make)

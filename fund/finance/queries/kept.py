@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from fund.changes import MONEY, changes
-from fund.extensions import db
+from fund.changes import MONEY, kept_under
 from fund.kept import KeptByKey
 
 T = TypeVar("T")
@@ -26,8 +25,4 @@ _KEPT: KeptByKey[object] = KeptByKey(8)
 def kept(what: str, make: Callable[[], T]) -> T:
     """`make()`'s figures named `what`, kept from an earlier request of this process while the
     `money` counter is unchanged (made at every request in a database without it)."""
-    counter = changes(MONEY)
-    if counter is None:
-        return make()
-    url = db.session.connection().engine.url.render_as_string(hide_password=True)
-    return _KEPT.get((what, url, *counter), make)  # type: ignore[return-value]
+    return kept_under(MONEY, _KEPT, (what,), make)  # type: ignore[arg-type]
