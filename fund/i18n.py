@@ -232,14 +232,19 @@ def page_translations():
     return kept[1]
 
 
+def _as_written(eval_context: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    """A translated text as a template writes it, as Jinja's own newstyle gettext does: the
+    catalog's text trusted in an autoescaped template (the variables escaped), and always a
+    format string (`%%` written once)."""
+    if eval_context.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704 - the catalog's own text
+    return text % variables
+
+
 @pass_eval_context
 def _page_gettext(eval_context: EvalContext, string: str, /, **variables: Any) -> str:
     """`{{ _("...") }}` in a template: the text in the page's language."""
-    text = page_translations().ugettext(string)
-    if eval_context.autoescape:
-        # The catalog's own text, trusted as Jinja's gettext trusts it; variables are escaped.
-        text = Markup(text)  # noqa: S704  # nosec B704
-    return text % variables
+    return _as_written(eval_context, page_translations().ugettext(string), variables)
 
 
 @pass_eval_context
@@ -250,10 +255,7 @@ def _page_ngettext(
     `num` among its variables."""
     variables.setdefault("num", num)
     text = page_translations().ungettext(singular, plural, num)
-    if eval_context.autoescape:
-        # The catalog's own text, trusted as Jinja's gettext trusts it; variables are escaped.
-        text = Markup(text)  # noqa: S704  # nosec B704
-    return text % variables
+    return _as_written(eval_context, text, variables)
 
 
 def init_app(app: Flask) -> None:
