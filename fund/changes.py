@@ -19,6 +19,8 @@ counter, never deleted). Which tables move which counter:
   write its row).
 - `money` (the finance balance's money out of each pool and the allocations' totals,
   `fund.finance.queries.kept`): the allocations, their sources and their shares.
+- `committee` (a member's counts: open rounds awaiting the seat's vote, recusals, votes cast,
+  `fund.committee.queries`): the voting rounds, their places and their votes.
 
 A counter moved by a change that was then rolled back only makes a value again once more. Each
 counter row also has an `epoch`, drawn at random when the row is made: a database made again
@@ -41,8 +43,9 @@ T = TypeVar("T")
 
 RESULTS = "results"
 MONEY = "money"
-# The counters' tables as the triggers watch them (the migration that creates them holds the
-# same lists, as they were when it was written).
+COMMITTEE = "committee"
+# The counters' tables as the triggers watch them (the migrations that create them hold the
+# same lists, as they were when each was written).
 WATCHED = {
     RESULTS: (
         "result_outcomes",
@@ -53,6 +56,7 @@ WATCHED = {
         "objective_thematic_areas",
     ),
     MONEY: ("allocations", "allocation_sources", "allocation_shares"),
+    COMMITTEE: ("voting_rounds", "round_members", "votes"),
 }
 
 

@@ -286,6 +286,23 @@ class Vote(db.Model):
 VOTE_TIME = func.coalesce(Vote.changed_at, Vote.cast_at)
 Index("ix_votes_member_time", Vote.member_id, VOTE_TIME, Vote.id)
 
+# The rounds of one status by deadline, rounds without one last, then the oldest (the member's
+# lists and the meeting): their first page is read in that order from the index, as far as the
+# page shown, instead of sorting every open round. The meeting's figures count the open rounds,
+# those past their deadline and those about a revision from the same index alone.
+ROUNDS_BY_DEADLINE = (
+    VotingRound.deadline.is_(None),
+    VotingRound.deadline,
+    VotingRound.opened_at,
+    VotingRound.id,
+)
+Index(
+    "ix_voting_rounds_status_deadline",
+    VotingRound.status,
+    *ROUNDS_BY_DEADLINE,
+    VotingRound.revision_id,
+)
+
 
 # Meetings -------------------------------------------------------------------------------------
 

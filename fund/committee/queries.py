@@ -13,11 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, union
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fund.accounts.models import Role, User
-from fund.committee.models import VOTE_TIME, RoundMember, RoundStatus, Vote, VotingRound
+from fund.changes import COMMITTEE, kept_under
+from fund.committee.entitled import entitled_in_round, entitled_to_vote, yet_to_vote
+from fund.committee.meeting_order import first_of_meeting, meeting_figures, meeting_query
+from fund.committee.models import (
+    ROUNDS_BY_DEADLINE,
+    VOTE_TIME,
+    RoundMember,
+    RoundStatus,
+    Vote,
+    VotingRound,
+)
 from fund.committee.record import (
     FORWARD_ACTION,
     approval_conditions,
@@ -46,6 +56,7 @@ from fund.committee.visibility import (
     with_people,
 )
 from fund.extensions import db, utcnow
+from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.pagination import Paging, clamp_page
@@ -56,6 +67,7 @@ __all__ = [
     "PER_PAGE",
     "MeetingPage",
     "MeetingRow",
+    "MemberCounts",
     "Page",
     "RoundRow",
     "RoundView",
@@ -65,10 +77,13 @@ __all__ = [
     "conflict_of",
     "conflicted_proposals",
     "current_round",
+    "entitled_in_round",
+    "entitled_to_vote",
     "forwarding_notes",
     "get_round",
     "meeting",
     "meeting_page_of",
+    "member_counts",
     "my_recusals",
     "my_votes",
     "open_round_count",
@@ -84,6 +99,7 @@ __all__ = [
     "sees_votes",
     "users_by_id",
     "version_of",
+    "yet_to_vote",
 ]
 
 
@@ -150,13 +166,48 @@ def _awaiting(seats: tuple[int, ...]) -> Select:
     return _open_rounds_of_seat(seats, recused=False, unvoted=True)
 
 
-# The nearest deadline first, rounds without a deadline last, then the oldest round.
-_BY_DEADLINE = (
-    VotingRound.deadline.is_(None),
-    VotingRound.deadline,
-    VotingRound.opened_at,
-    VotingRound.id,
-)
+# The nearest deadline first, rounds without a deadline last, then the oldest round: read in
+# that order from the index on the rounds' status and deadline.
+_BY_DEADLINE = ROUNDS_BY_DEADLINE
+
+
+@dataclass(frozen=True)
+class MemberCounts:
+    """The sizes of a member's lists, and the open rounds of the whole committee."""
+
+    awaiting: int
+    recused: int
+    votes: int
+    open_rounds: int
+
+
+_KEPT_COUNTS: KeptByKey[MemberCounts] = KeptByKey(512)
+
+
+def member_counts(user: User, seats: tuple[int, ...] | None = None) -> MemberCounts:
+    """How many open rounds await the vote of `user`'s seats, how many they are recused from,
+    how many votes `user` cast, and how many rounds are open (`seats`: `seats_now(user)`).
+
+    Counting the rounds that await a seat looks at every open round, as many as the
+    committee's work; the counts are kept (`fund.changes.kept_under`) while no round, place or
+    vote changes, so a page read again is not counted again."""
+    seats = seats_now(user) if seats is None else seats
+
+    def counted(query: Select) -> Any:
+        return select(func.count()).select_from(query.subquery()).scalar_subquery()
+
+    def make() -> MemberCounts:
+        row = db.session.execute(
+            select(
+                counted(_awaiting(seats)),
+                counted(_open_rounds_of_seat(seats, recused=True)),
+                counted(select(Vote.id).where(Vote.member_id == user.id)),
+                counted(select(VotingRound.id).where(VotingRound.status == RoundStatus.OPEN)),
+            )
+        ).one()
+        return MemberCounts(*row)
+
+    return kept_under(COMMITTEE, _KEPT_COUNTS, ("member", user.id, seats), make)
 
 
 def _one_page(
@@ -199,12 +250,16 @@ def awaiting_vote(
     page: int = 1,
     per_page: int | None = None,
     seats: tuple[int, ...] | None = None,
+    counts: MemberCounts | None = None,
 ) -> Page[RoundRow]:
     """Open rounds where `user` may vote for their seat and nobody has: the nearest deadline
-    first (`seats`: `seats_now(user)`, when the caller has read them)."""
+    first (`seats`: `seats_now(user)`, `counts`: `member_counts(user, seats)`, when the caller
+    has read them)."""
     per_page = per_page or PER_PAGE
+    seats = seats_now(user) if seats is None else seats
+    counts = counts or member_counts(user, seats)
     rows, total, page = _one_page(
-        _awaiting(seats_now(user) if seats is None else seats),
+        _awaiting(seats),
         _BY_DEADLINE,
         lambda chosen: (
             select(VotingRound, Proposal)
@@ -214,6 +269,7 @@ def awaiting_vote(
         ),
         page,
         per_page,
+        total=counts.awaiting,
     )
     return Page(total, page, per_page, rows=[RoundRow(r, p) for r, p in rows])
 
@@ -261,21 +317,25 @@ def _read_votes(chosen: Any, order: tuple) -> Select:
 
 
 def my_votes(
-    user: User, page: int = 1, per_page: int | None = None, sorting: Sorting | None = None
+    user: User,
+    page: int = 1,
+    per_page: int | None = None,
+    sorting: Sorting | None = None,
+    counts: MemberCounts | None = None,
 ) -> Page[RoundRow]:
     """The votes `user` cast, in `sorting`'s order (by default the latest cast or changed
-    first), with their rounds."""
+    first), with their rounds (`counts`: `member_counts(user)`, when the caller has read
+    them)."""
     per_page = per_page or PER_PAGE
     order = _vote_order(sorting)
-    votes = select(Vote.id).where(Vote.member_id == user.id)
-    # Counted on the index of the member's votes: cheaper here than a window count over them.
+    counts = counts or member_counts(user)
     rows, total, page = _one_page(
         _votes_of(user, sorting),
         order,
         lambda chosen: _read_votes(chosen, order),
         page,
         per_page,
-        total=_count(votes),
+        total=counts.votes,
     )
     return Page(total, page, per_page, rows=[RoundRow(r, p, v) for v, r, p in rows])
 
@@ -292,11 +352,13 @@ def my_recusals(
     page: int = 1,
     per_page: int | None = None,
     seats: tuple[int, ...] | None = None,
+    counts: MemberCounts | None = None,
 ) -> Page[RoundRow]:
     """Open rounds from which the seat of `user` is recused: the nearest deadline first
-    (`seats`: `seats_now(user)`, when the caller has read them)."""
+    (`seats`, `counts`: as for `awaiting_vote`)."""
     per_page = per_page or PER_PAGE
     seats = seats_now(user) if seats is None else seats
+    counts = counts or member_counts(user, seats)
     rows, total, page = _one_page(
         _open_rounds_of_seat(seats, recused=True),
         _BY_DEADLINE,
@@ -315,6 +377,7 @@ def my_recusals(
         ),
         page,
         per_page,
+        total=counts.recused,
     )
     return Page(total, page, per_page, rows=[RoundRow(r, p, member=m) for r, p, m in rows])
 
@@ -356,53 +419,10 @@ class MeetingPage(Page[MeetingRow]):
         return self.count - self.open_rounds
 
 
-def _under_review() -> Select:
-    """The ids of the proposals in committee review and of the funded programmes whose revision
-    the committee decides (their round about it is open): two index searches, where a
-    condition on either side of the join to the open round made the database read every
-    proposal."""
-    return union(
-        select(Proposal.id).where(Proposal.status == REVIEW_STATE),
-        select(VotingRound.proposal_id).where(
-            VotingRound.status == RoundStatus.OPEN, VotingRound.revision_id.is_not(None)
-        ),
-    )
-
-
-def _meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
-    """Proposals in committee review (and funded programmes with an open round about one of
-    their revisions) joined to their open round (if any), selecting
-    `columns(open_round)`; and the meeting's order: the rounds closing soonest first, open
-    rounds without a deadline next, proposals without an open round last; then the earliest
-    submitted."""
-    open_round = aliased(VotingRound, name="open_round")
-    query = (
-        select(*columns(open_round))
-        .select_from(Proposal)
-        .outerjoin(
-            open_round,
-            and_(
-                open_round.proposal_id == Proposal.id,
-                open_round.status == RoundStatus.OPEN,
-            ),
-        )
-        .where(Proposal.id.in_(_under_review()))
-    )
-    order = (
-        open_round.id.is_(None),
-        open_round.deadline.is_(None),
-        open_round.deadline,
-        Proposal.submitted_at.is_(None),
-        Proposal.submitted_at,
-        Proposal.id,
-    )
-    return query, order
-
-
 def meeting_page_of(proposal_id: int, per_page: int | None = None) -> int | None:
     """The page of the meeting that shows `proposal_id`, or None when it is not under review."""
     per_page = per_page or PER_PAGE
-    query, order = _meeting_query(lambda _: (Proposal.id,))
+    query, order = meeting_query(lambda _: (Proposal.id,))
     numbered = query.add_columns(func.row_number().over(order_by=order).label("position"))
     ranked = numbered.subquery()
     position = db.session.scalar(select(ranked.c.position).where(ranked.c.id == proposal_id))
@@ -421,23 +441,18 @@ def meeting(
     may see it, and the figures of all of them."""
     per_page = per_page or PER_PAGE
     now = now or utcnow()
-    figures, _ = _meeting_query(
-        lambda open_round: (
-            func.count(Proposal.id),
-            func.count(open_round.id),
-            func.coalesce(func.sum(case((open_round.deadline < now, 1), else_=0)), 0),
-        )
-    )
-    total, open_rounds, past_deadline = db.session.execute(figures).one()
+    total, open_rounds, past_deadline = meeting_figures(now)
     page = clamp_page(page, total, per_page)
+    offset = (page - 1) * per_page
 
     # The page's ids are chosen from narrow rows; only those proposals are read in full.
-    query, order = _meeting_query(lambda _: (Proposal.id.label("id"),))
+    query, order = meeting_query(lambda _: (Proposal.id.label("id"),))
     chosen = (
-        query.add_columns(func.row_number().over(order_by=order).label("position"))
+        query.where(Proposal.id.in_(first_of_meeting(offset + per_page, open_rounds)))
+        .add_columns(func.row_number().over(order_by=order).label("position"))
         .order_by(*order)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(offset)
         .subquery("chosen")
     )
     proposals = list(
@@ -537,55 +552,3 @@ def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:
         return proposal.id in recused
 
     return [row for row in rows if not conflicted(row.proposal)]
-
-
-# Who may vote, for the other packages (notifications) -------------------------------------------
-
-
-def _voters(seats: list[Any]) -> list[User]:
-    """The people who may vote for `seats` now (members and alternates), in id order."""
-    from fund.committee.seating import can_vote, voters_of
-
-    found = {user.id: user for member in seats for user in voters_of(member) if can_vote(user)}
-    return [found[i] for i in sorted(found)]
-
-
-def entitled_in_round(round_: VotingRound) -> list[User]:
-    """The people who may vote in `round_` now, in id order: the members and alternates of
-    its seats entitled to vote (not recused), active and still on the committee."""
-    from fund.committee.rounds import entitled_members
-
-    return _voters(entitled_members(round_))
-
-
-def yet_to_vote(round_: VotingRound) -> list[User]:
-    """The people who may still vote in `round_`: those of its counted seats (members and
-    alternates) whose seat has no vote yet, in id order."""
-    from fund.committee.rounds import entitled_members
-    from fund.committee.seating import member_key, vote_key
-
-    voted = {vote_key(v) for v in round_.votes}
-    return _voters([m for m in entitled_members(round_) if member_key(m) not in voted])
-
-
-def entitled_to_vote(proposal: Proposal) -> list[User]:
-    """The people entitled to vote on `proposal`, in id order: with an open round, those of
-    its seats without a recusal; before the round exists, those of the seats its opening
-    (`fund.committee.operations.open_round`) will leave without a recusal, that is the seats
-    less those of an organization taking part in the proposal and those that declared a
-    conflict on it in an earlier round (committee members without a seat get their own)."""
-    from types import SimpleNamespace
-
-    from fund.committee.rounds import open_round_of, seats_at_opening
-    from fund.committee.seating import current_seats, pending_members
-
-    round_ = open_round_of(proposal.id)
-    if round_ is not None:
-        return entitled_in_round(round_)
-    # Committee members whom no seat names get their own organization's at the opening.
-    pending = [
-        SimpleNamespace(id=None, organization_id=u.organization_id, voters=[u], user=u)
-        for u in pending_members()
-    ]
-    counted = seats_at_opening(proposal, [*current_seats(), *pending])
-    return _voters([SimpleNamespace(seat=c.seat) for c in counted if c.recusal is None])

@@ -111,16 +111,21 @@ def index():
     lists: dict[str, Any] = {}
     urls: dict[str, Any] = {}
     conflicted: set[int] = set()
+    counts = None
     sorting = sort_arg(queries.VOTE_SORT, *queries.VOTE_DEFAULT_SORT, prefix="voted_")
     if current_user.has_role(Role.COMMITTEE):
         if fmt := export_arg("voted_export"):
             return export_response(fmt, VOTES_EXPORT, queries.my_votes_view(current_user, sorting))
         requested = {name: _page_arg(f"{name}_page") for name in INDEX_LISTS}
         seats = queries.seats_now(current_user)
+        counts = queries.member_counts(current_user, seats)
+        kept = {"seats": seats, "counts": counts}
         lists = {
-            "awaiting": queries.awaiting_vote(current_user, requested["awaiting"], seats=seats),
-            "voted": queries.my_votes(current_user, requested["voted"], sorting=sorting),
-            "recused": queries.my_recusals(current_user, requested["recused"], seats=seats),
+            "awaiting": queries.awaiting_vote(current_user, requested["awaiting"], **kept),
+            "voted": queries.my_votes(
+                current_user, requested["voted"], sorting=sorting, counts=counts
+            ),
+            "recused": queries.my_recusals(current_user, requested["recused"], **kept),
         }
         # A closed round's record opens only without a conflict on the proposal (one may
         # have been declared in a later round): the other votes are listed without a link.
@@ -143,7 +148,7 @@ def index():
         },
         voted_export_args=sorting.args(),
         conflicted=conflicted,
-        open_rounds=queries.open_round_count(),
+        open_rounds=queries.open_round_count() if counts is None else counts.open_rounds,
         **_common(),
     )
 

@@ -1,0 +1,108 @@
+"""The committee meeting's proposals, their order and their figures, read from the indexes.
+
+The meeting's proposals are those of the open rounds and those in committee review without
+one. A round is open only while its proposal is in committee review (the committee's receiver
+of the proposal's transitions ends it when the proposal leaves) or while it is about a revision
+of a funded programme: so every open round is on the meeting, and the rounds' index by deadline
+gives the meeting's first pages without sorting every proposal under review. The pages
+themselves are `fund.committee.queries.meeting`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from fund.committee.models import ROUNDS_BY_DEADLINE, RoundStatus, VotingRound
+from fund.committee.rounds import REVIEW_STATE
+from fund.extensions import db
+from fund.proposals.models import Proposal
+
+
+def _without_open_round() -> Any:
+    """A proposal in committee review without an open round (its last one closed without
+    quorum, and no new one is open yet)."""
+    return and_(
+        Proposal.status == REVIEW_STATE,
+        ~exists().where(
+            VotingRound.proposal_id == Proposal.id, VotingRound.status == RoundStatus.OPEN
+        ),
+    )
+
+
+def meeting_query(columns: Callable[[Any], tuple]) -> tuple[Select, tuple]:
+    """The proposals of the meeting joined to their open round (if any), selecting
+    `columns(open_round)`; and the meeting's order: the open rounds in the order of the member's
+    lists (the nearest deadline first, rounds without one next, then the oldest round), then
+    the proposals in review without an open round, the earliest submitted first."""
+    open_round = aliased(VotingRound, name="open_round")
+    query = (
+        select(*columns(open_round))
+        .select_from(Proposal)
+        .outerjoin(
+            open_round,
+            and_(
+                open_round.proposal_id == Proposal.id,
+                open_round.status == RoundStatus.OPEN,
+            ),
+        )
+        .where(or_(open_round.id.is_not(None), Proposal.status == REVIEW_STATE))
+    )
+    order = (
+        open_round.id.is_(None),
+        open_round.deadline.is_(None),
+        open_round.deadline,
+        open_round.opened_at,
+        open_round.id,
+        Proposal.submitted_at.is_(None),
+        Proposal.submitted_at,
+        Proposal.id,
+    )
+    return query, order
+
+
+def first_of_meeting(wanted: int, open_rounds: int) -> Select:
+    """The ids among which the first `wanted` proposals of the meeting are, read in order from
+    the indexes: the first open rounds by deadline, then (only when the page reaches past the
+    `open_rounds`) the first proposals without an open round, with a submission date and
+    without. Not every proposal under review is sorted at each request."""
+    rest = max(0, wanted - open_rounds)
+    walks = (
+        select(VotingRound.proposal_id.label("id"))
+        .where(VotingRound.status == RoundStatus.OPEN)
+        .order_by(*ROUNDS_BY_DEADLINE)
+        .limit(wanted),
+        select(Proposal.id)
+        .where(_without_open_round(), Proposal.submitted_at.is_not(None))
+        .order_by(Proposal.submitted_at, Proposal.id)
+        .limit(rest),
+        select(Proposal.id)
+        .where(_without_open_round(), Proposal.submitted_at.is_(None))
+        .order_by(Proposal.id)
+        .limit(rest),
+    )
+    return union_all(*(select(walk.subquery().c.id) for walk in walks))
+
+
+def meeting_figures(now: datetime) -> tuple[int, int, int]:
+    """(proposals on the meeting, open rounds, open rounds past their deadline): counts read
+    from the indexes of the proposals' and the rounds' status, in one statement."""
+
+    def counted(*conditions: Any) -> Any:
+        return select(func.count()).where(*conditions).scalar_subquery()
+
+    is_open = VotingRound.status == RoundStatus.OPEN
+    in_review, revisions, rounds, past = db.session.execute(
+        select(
+            counted(Proposal.status == REVIEW_STATE),
+            counted(is_open, VotingRound.revision_id.is_not(None)),
+            counted(is_open),
+            counted(is_open, VotingRound.deadline < now),
+        )
+    ).one()
+    # A round about a revision is on a funded programme: never one in review.
+    return in_review + revisions, rounds, past
