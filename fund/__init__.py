@@ -47,11 +47,12 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)
-    from fund import caches, i18n
+    from fund import caches, changes, i18n
 
     i18n.init_app(app)
 
     caches.init_app(app)
+    changes.init_app(app)
     access.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -22,7 +22,11 @@ counter, never deleted). Which tables move which counter:
 - `committee` (a member's counts: open rounds awaiting the seat's vote, recusals, votes cast,
   `fund.committee.queries`): the voting rounds, their places and their votes.
 
-A counter moved by a change that was then rolled back only makes a value again once more. Each
+A value is kept only when made in a transaction that has not written. Made after a write of its
+own transaction, it may hold that write: on PostgreSQL the counter moves only at the commit, so
+the value would be kept under the key from before the write; and on both engines a rollback takes
+the counter back, so the next change committed would move it to that same key. Such a value is
+made and used, not kept (`init_app` watches each connection for a write). Each
 counter row also has an `epoch`, drawn at random when the row is made: a database made again
 at the same address (dropped and created, seeded anew) starts its counters again from zero, and
 its epoch tells its values from the old database's.
@@ -31,9 +35,9 @@ its epoch tells its values from the old database's.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, String, select
+from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import db
@@ -70,6 +74,32 @@ class ChangeCounter(db.Model):
     changes: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# connection.info: whether the connection's current transaction has written.
+_WROTE = "fund_changes_wrote"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
+
+
+def _note_write(connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    if not connection.info.get(_WROTE) and statement.lstrip().upper().startswith(_WRITES):
+        connection.info[_WROTE] = True
+
+
+def _transaction_ended(connection: Any) -> None:
+    connection.info.pop(_WROTE, None)
+
+
+def init_app(app: Any) -> None:
+    """Watch the application's connections for a write in the current transaction, so that
+    `kept_under` keeps no value made after one (see the module). Idempotent."""
+    with app.app_context():
+        engine = db.engine
+    if event.contains(engine, "before_cursor_execute", _note_write):
+        return
+    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "commit", _transaction_ended)
+    event.listen(engine, "rollback", _transaction_ended)
+
+
 def changes(name: str) -> tuple[str, int] | None:
     """The counter `name` now, with its epoch (None if the database has no such counter: then
     nothing may be kept)."""
@@ -84,9 +114,10 @@ def kept_under(
 ) -> T:
     """`make()`, kept in `values` while the counter `name` is unchanged, under the key of the
     database, `parts` and the counter (one statement); made at every call in a database
-    without the counter."""
+    without the counter, and after a write of the current transaction."""
     counter = changes(name)
-    if counter is None:
+    connection = db.session.connection()
+    if counter is None or connection.info.get(_WROTE):
         return make()
-    url = db.session.connection().engine.url.render_as_string(hide_password=True)
+    url = connection.engine.url.render_as_string(hide_password=True)
     return values.get((url, *parts, *counter), make)

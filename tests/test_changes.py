@@ -133,3 +133,23 @@ def test_the_balance_sees_a_change_made_behind_the_application(
     _run(app, "UPDATE allocation_sources SET amount = amount - 100")
     with app.app_context():
         assert balance().total.allocated == first - Decimal("100.00")
+
+
+def test_a_value_made_after_a_write_of_its_own_transaction_is_not_kept(
+    app, backend, make_proposal, author, create_user, create_organization
+):
+    """Made after a write, a value may hold it: on PostgreSQL the counter moves only at the
+    commit, and a rollback takes the counter back on both engines, so a later change would
+    find the value under its key."""
+    _funded_with_framework(app, make_proposal, author, create_user, create_organization)
+    with app.app_context():
+        first = balance().total.allocated
+    with app.app_context():
+        db.session.execute(text("UPDATE allocation_sources SET amount = amount - 100"))
+        assert balance().total.allocated == first - Decimal("100.00")  # its own write
+        db.session.rollback()
+    with app.app_context():
+        assert balance().total.allocated == first
+    _run(app, "UPDATE allocation_sources SET amount = amount - 7")
+    with app.app_context():
+        assert balance().total.allocated == first - Decimal("7.00")
