@@ -21,6 +21,9 @@ counter, never deleted). Which tables move which counter:
   `fund.finance.queries.kept`): the allocations, their sources and their shares.
 - `committee` (a member's counts: open rounds awaiting the seat's vote, recusals, votes cast,
   `fund.committee.queries`): the voting rounds, their places and their votes.
+- `listing` (the proposal lists' filter choices and totals by status,
+  `fund.proposals.queries`): the proposals' countries, the organizations, the countries; and a
+  proposal inserted or deleted, or whose status or organization is updated.
 
 A value is kept only when made in a transaction that has not written. Made after a write of its
 own transaction, it may hold that write: on PostgreSQL the counter moves only at the commit, so
@@ -48,6 +51,7 @@ T = TypeVar("T")
 RESULTS = "results"
 MONEY = "money"
 COMMITTEE = "committee"
+LISTING = "listing"
 # The counters' tables as the triggers watch them (the migrations that create them hold the
 # same lists, as they were when each was written).
 WATCHED = {
@@ -61,6 +65,7 @@ WATCHED = {
     ),
     MONEY: ("allocations", "allocation_sources", "allocation_shares"),
     COMMITTEE: ("voting_rounds", "round_members", "votes"),
+    LISTING: ("proposal_countries", "organizations", "countries"),
 }
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from fund.accounts.models import User
-from fund.changes import RESULTS, WATCHED, changes
+from fund.changes import LISTING, RESULTS, WATCHED, changes
 from fund.extensions import db
 from fund.finance import operations
 from fund.finance.queries.balance import balance
@@ -153,3 +153,39 @@ def test_a_value_made_after_a_write_of_its_own_transaction_is_not_kept(
     _run(app, "UPDATE allocation_sources SET amount = amount - 7")
     with app.app_context():
         assert balance().total.allocated == first - Decimal("7.00")
+
+
+def test_the_proposal_lists_totals_and_choices_follow_a_status_or_a_country(
+    app, backend, make_proposal, author, create_user
+):
+    """The listing counter moves with a proposal's status, organization or countries, not
+    with its text; the lists' kept totals and filter choices follow it."""
+    from fund.proposals.queries import ProposalFilters, filter_choices, list_proposals
+
+    reader = create_user(roles=("secretariat",), organization_acronym="IOM")
+    draft = make_proposal(author)
+
+    def seen() -> tuple[int, int, list]:
+        with app.app_context():
+            secretariat = db.session.get(User, reader.id)
+            found = (
+                list_proposals(secretariat, ProposalFilters(status="submitted")).count,
+                list_proposals(secretariat, ProposalFilters()).count,
+                [iso for iso, _ in filter_choices(secretariat)["countries"]],
+            )
+            db.session.rollback()
+        return found
+
+    submitted, every, countries = seen()
+    assert seen() == (submitted, every, countries)  # kept: the same
+    before = _counts(app)
+    _run(app, f"UPDATE proposals SET title = title || ' (edited)' WHERE id = {draft}")
+    assert _counts(app)[LISTING] == before[LISTING]
+    _run(app, f"UPDATE proposals SET status = 'submitted' WHERE id = {draft}")
+    assert _counts(app)[LISTING] > before[LISTING]
+    assert seen()[:2] == (submitted + 1, every)
+    new = "TV" if "TV" not in countries else "NR"
+    _run(
+        app, f"INSERT INTO proposal_countries (proposal_id, country_iso2) VALUES ({draft}, '{new}')"
+    )
+    assert new in seen()[2]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, or_, select
@@ -10,8 +10,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization, Role, User
 from fund.calls.models import Call
+from fund.changes import LISTING, kept_under
 from fund.extensions import db
 from fund.fulltext import matching
+from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.pagination import Paging, clamp_page
@@ -165,6 +167,33 @@ def _ordered(query: Select, sorting: Sorting | None) -> Select:
     return query.order_by(*sorting.order_by(Proposal.id))
 
 
+# What decides which proposals a person sees (`_visible_to`): the kept values' key.
+def _audience(user: User) -> tuple[bool, int | None, bool]:
+    applicant = user.has_role(Role.APPLICANT) and user.organization_id
+    return (
+        user.has_role(Role.SECRETARIAT),
+        user.organization_id if applicant else None,
+        user.has_role(Role.COMMITTEE),
+    )
+
+
+_KEPT: KeptByKey[Any] = KeptByKey(512)
+
+
+def _total(user: User, filters: ProposalFilters, query: Select) -> int:
+    """How many proposals `query` (the list's, `filters` applied) finds. Without a filter or
+    with the status's alone, the total is kept under the `listing` counter (the proposals'
+    status and organization, `fund.changes`): a count over every proposal at each request
+    otherwise."""
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    if replace(filters, status="") != ProposalFilters():
+        return count()
+    return kept_under(LISTING, _KEPT, ("total", *_audience(user), filters.status), count)
+
+
 def list_proposals(
     user: User,
     filters: ProposalFilters,
@@ -175,7 +204,7 @@ def list_proposals(
     """Proposals the user may see that pass the filters, in `sorting`'s order (by default
     the latest change first), in two queries. A page past the end shows the last page."""
     query = _filtered(user, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = _total(user, filters, query)
     page = clamp_page(page, total, per_page)
     rows = db.session.scalars(
         _ordered(query, sorting)
@@ -199,7 +228,13 @@ def export_proposals(user: User, filters: ProposalFilters, sorting: Sorting | No
 
 def filter_choices(user: User) -> dict[str, list[tuple[object, str]]]:
     """What the list's filters offer: the organizations that propose (the secretariat's and
-    the committee's lists), the countries and objectives of proposals: three queries."""
+    the committee's lists), the countries and objectives of proposals. Kept under the
+    `listing` counter (`fund.changes`): made again, in three queries, after a change to the
+    proposals' status, organization or countries, or to the organizations or countries."""
+    return kept_under(LISTING, _KEPT, ("choices", *_audience(user)), lambda: _choices(user))
+
+
+def _choices(user: User) -> dict[str, list[tuple[object, str]]]:
     # Each organization and country is asked whether one proposal the user sees names it (an
     # index probe each), so the cost follows the reference lists, not the number of proposals.
     proposing = _visible_to(
