@@ -117,10 +117,6 @@ class Page(Paging, Generic[T]):
     rows: list[T] = field(default_factory=list)
 
 
-def _count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
 # The member's lists ---------------------------------------------------------------------------
 
 
@@ -216,33 +212,40 @@ def _one_page(
     read: Callable[[Any], Select],
     page: int,
     per_page: int,
-    total: int | None = None,
+    total: int,
 ) -> tuple[list[Any], int, int]:
-    """Page `page` of the list whose ids `ids` selects, in `order`: (rows, total, page).
-
-    The page is chosen on the narrow rows of `ids`, then `read(chosen)` reads it with what each
-    row shows, in one statement. Without `total` (a COUNT the caller made), that statement also
-    brings the list's total, a window count over every row before the LIMIT: no COUNT of its
-    own. Only a page past the end then costs a COUNT and a second read, of the last page."""
-
-    def fetch(number: int, counting: bool) -> list[Any]:
-        chosen = (
-            (ids.add_columns(func.count().over().label("total")) if counting else ids)
-            .order_by(*order)
-            .limit(per_page)
-            .offset((number - 1) * per_page)
-            .subquery()
-        )
-        query = read(chosen)
-        return list(db.session.execute(query.add_columns(chosen.c.total) if counting else query))
-
-    if total is None:
-        rows = fetch(page, counting=True)
-        if rows or page == 1:
-            return [tuple(row)[:-1] for row in rows], rows[0][-1] if rows else 0, page
-        total = _count(ids)
+    """Page `page` of the list whose ids `ids` selects, in `order`, of `total` rows (counted
+    or kept by the caller): (rows, total, page). The page is chosen on the narrow rows of
+    `ids`, then `read(chosen)` reads it with what each row shows, in one statement."""
     page = clamp_page(page, total, per_page)
-    return fetch(page, counting=False), total, page
+    chosen = ids.order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery()
+    return list(db.session.execute(read(chosen))), total, page
+
+
+def _rounds_page(
+    ids: Select, total: int, page: int, per_page: int | None, places_of: tuple[int, ...] = ()
+) -> Page[RoundRow]:
+    """A page of the open rounds `ids` selects, the nearest deadline first, each with its
+    proposal (and the place in it of the seat among `places_of`, the seats' recusals)."""
+    per_page = per_page or PER_PAGE
+
+    def read(chosen: Any) -> Select:
+        query = (
+            select(VotingRound, Proposal)
+            .join(chosen, chosen.c.id == VotingRound.id)
+            .join(Proposal, Proposal.id == VotingRound.proposal_id)
+            .order_by(*_BY_DEADLINE)
+        )
+        if not places_of:
+            return query
+        return query.add_columns(RoundMember).join(
+            RoundMember,
+            and_(RoundMember.round_id == VotingRound.id, RoundMember.seat_id.in_(places_of)),
+        )
+
+    rows, total, page = _one_page(ids, _BY_DEADLINE, read, page, per_page, total)
+    rows = [RoundRow(row[0], row[1], member=row[2] if places_of else None) for row in rows]
+    return Page(total, page, per_page, rows=rows)
 
 
 def awaiting_vote(
@@ -255,23 +258,9 @@ def awaiting_vote(
     """Open rounds where `user` may vote for their seat and nobody has: the nearest deadline
     first (`seats`: `seats_now(user)`, `counts`: `member_counts(user, seats)`, when the caller
     has read them)."""
-    per_page = per_page or PER_PAGE
     seats = seats_now(user) if seats is None else seats
     counts = counts or member_counts(user, seats)
-    rows, total, page = _one_page(
-        _awaiting(seats),
-        _BY_DEADLINE,
-        lambda chosen: (
-            select(VotingRound, Proposal)
-            .join(chosen, chosen.c.id == VotingRound.id)
-            .join(Proposal, Proposal.id == VotingRound.proposal_id)
-            .order_by(*_BY_DEADLINE)
-        ),
-        page,
-        per_page,
-        total=counts.awaiting,
-    )
-    return Page(total, page, per_page, rows=[RoundRow(r, p) for r, p in rows])
+    return _rounds_page(_awaiting(seats), counts.awaiting, page, per_page)
 
 
 # The columns the member's votes sort by; the default: the latest cast or changed first.
@@ -356,30 +345,10 @@ def my_recusals(
 ) -> Page[RoundRow]:
     """Open rounds from which the seat of `user` is recused: the nearest deadline first
     (`seats`, `counts`: as for `awaiting_vote`)."""
-    per_page = per_page or PER_PAGE
     seats = seats_now(user) if seats is None else seats
     counts = counts or member_counts(user, seats)
-    rows, total, page = _one_page(
-        _open_rounds_of_seat(seats, recused=True),
-        _BY_DEADLINE,
-        lambda chosen: (
-            select(VotingRound, Proposal, RoundMember)
-            .join(chosen, chosen.c.id == VotingRound.id)
-            .join(
-                RoundMember,
-                and_(
-                    RoundMember.round_id == VotingRound.id,
-                    RoundMember.seat_id.in_(seats),
-                ),
-            )
-            .join(Proposal, Proposal.id == VotingRound.proposal_id)
-            .order_by(*_BY_DEADLINE)
-        ),
-        page,
-        per_page,
-        total=counts.recused,
-    )
-    return Page(total, page, per_page, rows=[RoundRow(r, p, member=m) for r, p, m in rows])
+    recused = _open_rounds_of_seat(seats, recused=True)
+    return _rounds_page(recused, counts.recused, page, per_page, places_of=seats)
 
 
 def open_round_count() -> int:
