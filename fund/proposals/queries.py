@@ -77,25 +77,41 @@ class ProposalPage(Paging):
         return self.count
 
 
+@dataclass(frozen=True)
+class _Audience:
+    """What decides which proposals a person sees: the secretariat sees every one, an
+    applicant their organization's, a committee member those before the committee or after
+    it (`COMMITTEE_VISIBLE`); nobody else any. The kept values of the lists are keyed by it."""
+
+    everything: bool
+    organization_id: int | None
+    committee: bool
+
+    @classmethod
+    def of(cls, user: User) -> _Audience:
+        applicant = user.has_role(Role.APPLICANT) and user.organization_id
+        return cls(
+            user.has_role(Role.SECRETARIAT),
+            user.organization_id if applicant else None,
+            user.has_role(Role.COMMITTEE),
+        )
+
+    @property
+    def own_only(self) -> bool:
+        """Whether they see only their organization's proposals."""
+        return not self.everything and not self.committee and self.organization_id is not None
+
+
 def _visible_to(query: Select, user: User) -> Select:
-    if user.has_role(Role.SECRETARIAT):
+    audience = _Audience.of(user)
+    if audience.everything:
         return query
     conditions = []
-    if user.has_role(Role.APPLICANT) and user.organization_id:
-        conditions.append(Proposal.organization_id == user.organization_id)
-    if user.has_role(Role.COMMITTEE):
+    if audience.organization_id is not None:
+        conditions.append(Proposal.organization_id == audience.organization_id)
+    if audience.committee:
         conditions.append(Proposal.status.in_(COMMITTEE_VISIBLE))
     return query.where(or_(*conditions)) if conditions else query.where(False)
-
-
-def _sees_own_only(user: User) -> bool:
-    """Whether `user` sees only their organization's proposals (`_visible_to`)."""
-    return bool(
-        user.has_role(Role.APPLICANT)
-        and user.organization_id
-        and not user.has_role(Role.SECRETARIAT)
-        and not user.has_role(Role.COMMITTEE)
-    )
 
 
 _ORGANIZATION_NAME = (
@@ -167,16 +183,6 @@ def _ordered(query: Select, sorting: Sorting | None) -> Select:
     return query.order_by(*sorting.order_by(Proposal.id))
 
 
-# What decides which proposals a person sees (`_visible_to`): the kept values' key.
-def _audience(user: User) -> tuple[bool, int | None, bool]:
-    applicant = user.has_role(Role.APPLICANT) and user.organization_id
-    return (
-        user.has_role(Role.SECRETARIAT),
-        user.organization_id if applicant else None,
-        user.has_role(Role.COMMITTEE),
-    )
-
-
 _KEPT: KeptByKey[Any] = KeptByKey(512)
 
 
@@ -191,7 +197,7 @@ def _total(user: User, filters: ProposalFilters, query: Select) -> int:
 
     if replace(filters, status="") != ProposalFilters():
         return count()
-    return kept_under(LISTING, _KEPT, ("total", *_audience(user), filters.status), count)
+    return kept_under(LISTING, _KEPT, ("total", _Audience.of(user), filters.status), count)
 
 
 def list_proposals(
@@ -231,7 +237,7 @@ def filter_choices(user: User) -> dict[str, list[tuple[object, str]]]:
     the committee's lists), the countries and objectives of proposals. Kept under the
     `listing` counter (`fund.changes`): made again, in three queries, after a change to the
     proposals' status, organization or countries, or to the organizations or countries."""
-    return kept_under(LISTING, _KEPT, ("choices", *_audience(user)), lambda: _choices(user))
+    return kept_under(LISTING, _KEPT, ("choices", _Audience.of(user)), lambda: _choices(user))
 
 
 def _choices(user: User) -> dict[str, list[tuple[object, str]]]:
@@ -245,7 +251,7 @@ def _choices(user: User) -> dict[str, list[tuple[object, str]]]:
         .where(exists(proposing))
         .order_by(func.lower(Organization.label))
     ).all()
-    if _sees_own_only(user):
+    if _Audience.of(user).own_only:
         # An applicant's proposals are found on the organization's index and their countries
         # on the key of each: a probe per country would look through every proposal naming
         # it, most of them other organizations'.
