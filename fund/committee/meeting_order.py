@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, union_all
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from fund.committee.models import ROUNDS_BY_DEADLINE, RoundStatus, VotingRound
@@ -106,3 +106,62 @@ def meeting_figures(now: datetime) -> tuple[int, int, int]:
     ).one()
     # A round about a revision is on a funded programme: never one in review.
     return in_review + revisions, rounds, past
+
+
+def _before(theirs: tuple[Any, Any], mine: tuple[Any, Any], nulls_last: Any, mine_null: Any) -> Any:
+    """Whether a row sorts before another in an order whose first key puts NULLs last:
+    `theirs` and `mine` are (first key, the rest as a tuple) of the two rows."""
+    (their_key, their_rest), (my_key, my_rest) = theirs, mine
+    return or_(
+        and_(~mine_null, ~nulls_last, tuple_(their_key, *their_rest) < tuple_(my_key, *my_rest)),
+        and_(mine_null, ~nulls_last),
+        and_(mine_null, nulls_last, tuple_(*their_rest) < tuple_(*my_rest)),
+    )
+
+
+def meeting_position(proposal_id: int) -> int | None:
+    """Where `proposal_id` stands on the meeting (1 for the first), or None when it is not on
+    it: the rows before it counted from the indexes, not every proposal numbered."""
+    other, mine = aliased(VotingRound), aliased(VotingRound)
+    earlier_rounds = (
+        select(func.count(other.id))
+        .where(
+            other.status == RoundStatus.OPEN,
+            _before(
+                (other.deadline, (other.opened_at, other.id)),
+                (mine.deadline, (mine.opened_at, mine.id)),
+                other.deadline.is_(None),
+                mine.deadline.is_(None),
+            ),
+        )
+        .scalar_subquery()
+    )
+    found = db.session.execute(
+        select(earlier_rounds).where(
+            mine.proposal_id == proposal_id, mine.status == RoundStatus.OPEN
+        )
+    ).scalar()
+    if found is not None:
+        return found + 1
+    them, me = aliased(Proposal), aliased(Proposal)
+    earlier_proposals = (
+        select(func.count(them.id))
+        .where(
+            them.status == REVIEW_STATE,
+            ~exists().where(
+                VotingRound.proposal_id == them.id, VotingRound.status == RoundStatus.OPEN
+            ),
+            _before(
+                (them.submitted_at, (them.id,)),
+                (me.submitted_at, (me.id,)),
+                them.submitted_at.is_(None),
+                me.submitted_at.is_(None),
+            ),
+        )
+        .scalar_subquery()
+    )
+    rounds = select(func.count()).where(VotingRound.status == RoundStatus.OPEN).scalar_subquery()
+    found = db.session.execute(
+        select(rounds + earlier_proposals).where(me.id == proposal_id, me.status == REVIEW_STATE)
+    ).scalar()
+    return None if found is None else found + 1

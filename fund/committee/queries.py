@@ -19,7 +19,12 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from fund.accounts.models import Role, User
 from fund.changes import COMMITTEE, kept_under
 from fund.committee.entitled import entitled_in_round, entitled_to_vote, yet_to_vote
-from fund.committee.meeting_order import first_of_meeting, meeting_figures, meeting_query
+from fund.committee.meeting_order import (
+    first_of_meeting,
+    meeting_figures,
+    meeting_position,
+    meeting_query,
+)
 from fund.committee.models import (
     ROUNDS_BY_DEADLINE,
     VOTE_TIME,
@@ -390,12 +395,8 @@ class MeetingPage(Page[MeetingRow]):
 
 def meeting_page_of(proposal_id: int, per_page: int | None = None) -> int | None:
     """The page of the meeting that shows `proposal_id`, or None when it is not under review."""
-    per_page = per_page or PER_PAGE
-    query, order = meeting_query(lambda _: (Proposal.id,))
-    numbered = query.add_columns(func.row_number().over(order_by=order).label("position"))
-    ranked = numbered.subquery()
-    position = db.session.scalar(select(ranked.c.position).where(ranked.c.id == proposal_id))
-    return None if position is None else (position - 1) // per_page + 1
+    position = meeting_position(proposal_id)
+    return None if position is None else (position - 1) // (per_page or PER_PAGE) + 1
 
 
 def meeting(
