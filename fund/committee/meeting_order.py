@@ -108,14 +108,14 @@ def meeting_figures(now: datetime) -> tuple[int, int, int]:
     return in_review + revisions, rounds, past
 
 
-def _before(theirs: tuple[Any, Any], mine: tuple[Any, Any], nulls_last: Any, mine_null: Any) -> Any:
-    """Whether a row sorts before another in an order whose first key puts NULLs last:
-    `theirs` and `mine` are (first key, the rest as a tuple) of the two rows."""
-    (their_key, their_rest), (my_key, my_rest) = theirs, mine
+def _before(theirs: tuple[Any, ...], mine: tuple[Any, ...]) -> Any:
+    """Whether a row whose sort keys are `theirs` comes before the row whose keys are `mine`,
+    in an order by the first key with NULLs last, then by the others."""
+    their_first, mine_first = theirs[0].is_(None), mine[0].is_(None)
     return or_(
-        and_(~mine_null, ~nulls_last, tuple_(their_key, *their_rest) < tuple_(my_key, *my_rest)),
-        and_(mine_null, ~nulls_last),
-        and_(mine_null, nulls_last, tuple_(*their_rest) < tuple_(*my_rest)),
+        and_(~mine_first, ~their_first, tuple_(*theirs) < tuple_(*mine)),
+        and_(mine_first, ~their_first),
+        and_(mine_first, their_first, tuple_(*theirs[1:]) < tuple_(*mine[1:])),
     )
 
 
@@ -128,10 +128,8 @@ def meeting_position(proposal_id: int) -> int | None:
         .where(
             other.status == RoundStatus.OPEN,
             _before(
-                (other.deadline, (other.opened_at, other.id)),
-                (mine.deadline, (mine.opened_at, mine.id)),
-                other.deadline.is_(None),
-                mine.deadline.is_(None),
+                (other.deadline, other.opened_at, other.id),
+                (mine.deadline, mine.opened_at, mine.id),
             ),
         )
         .scalar_subquery()
@@ -151,12 +149,7 @@ def meeting_position(proposal_id: int) -> int | None:
             ~exists().where(
                 VotingRound.proposal_id == them.id, VotingRound.status == RoundStatus.OPEN
             ),
-            _before(
-                (them.submitted_at, (them.id,)),
-                (me.submitted_at, (me.id,)),
-                them.submitted_at.is_(None),
-                me.submitted_at.is_(None),
-            ),
+            _before((them.submitted_at, them.id), (me.submitted_at, me.id)),
         )
         .scalar_subquery()
     )
