@@ -156,6 +156,27 @@ def sql_cents(amount_column: Any) -> Any:
     return cast(func.round(amount_column * 100), BigInteger)
 
 
+class total_of:
+    """A read-only attribute of a record: one amount summed over a list of its rows.
+
+    ``transfers = total_of("organizations", "transfers")`` reads as the sum of each
+    organization's transfers. The sum starts at 0.00, so that a record with no rows shows an
+    amount (0.00), never the integer 0."""
+
+    def __init__(self, rows: str, amount: str) -> None:
+        self.rows = rows
+        self.amount = amount
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.__doc__ = f"The sum of {self.amount} over {self.rows}."
+
+    def __get__(self, record: Any, owner: type | None = None) -> Any:
+        if record is None:
+            return self
+        rows = getattr(record, self.rows)
+        return sum((getattr(row, self.amount) for row in rows), ZERO)
+
+
 class AmountError(ValueError):
     """An amount that is not a non-negative sum of dollars and cents."""
 

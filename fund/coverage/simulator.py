@@ -17,7 +17,6 @@ from fund.coverage.model import (
     CENT,
     FLAG_LABELS,
     SIMULATION_STATUSES,
-    ZERO,
     Coverage,
     CoverageFilters,
     CoverageSettings,
@@ -28,7 +27,7 @@ from fund.coverage.queries import coverage_pair
 from fund.coverage.sources import _by_organization, _by_proposal, _lines
 from fund.extensions import db, record_from_row
 from fund.finance.models import Pool
-from fund.money import sql_cents
+from fund.money import sql_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import IndicativeTotal, Proposal, proposal_reference
 
@@ -183,9 +182,7 @@ class Simulation:
     changes: list[ObjectiveChange]
     balance_before: Decimal
 
-    @property
-    def picked_total(self) -> Decimal:
-        return sum((c.total for c in self.picked), ZERO)
+    picked_total = total_of("picked", "total")
 
     @property
     def balance_after(self) -> Decimal:

@@ -30,7 +30,7 @@ from fund.extensions import db
 from fund.finance.agent_models import DirectCost, InterestEntry
 from fund.finance.closure_models import ClosureShare, Refund
 from fund.finance.models import Contribution, ContributionVoid, Disbursement
-from fund.money import ZERO, from_cents, read_amount
+from fund.money import ZERO, from_cents, read_amount, total_of
 
 # organization id -> amount
 ByOrganization = dict[int, Decimal]
@@ -94,17 +94,9 @@ class FundingStatus:
     direct_costs: Decimal = ZERO
     organizations: list[OrganizationStatus] = field(default_factory=list)
 
-    @property
-    def transfers(self) -> Decimal:
-        return sum((o.transfers for o in self.organizations), ZERO)
-
-    @property
-    def refunds(self) -> Decimal:
-        return sum((o.refunds for o in self.organizations), ZERO)
-
-    @property
-    def expenditure(self) -> Decimal:
-        return sum((o.expenditure for o in self.organizations), ZERO)
+    transfers = total_of("organizations", "transfers")
+    refunds = total_of("organizations", "refunds")
+    expenditure = total_of("organizations", "expenditure")
 
     @property
     def balance_with_administrative_agent(self) -> Decimal:

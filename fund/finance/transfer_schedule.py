@@ -34,7 +34,7 @@ from fund.extensions import db, utcnow
 from fund.finance.models import Allocation, AllocationShare
 from fund.finance.schedule_models import PlannedTranche
 from fund.labels import N_
-from fund.money import ZERO, read_amount, round_cents
+from fund.money import ZERO, read_amount, round_cents, total_of
 from fund.proposals.models import BudgetLine, Proposal
 from fund.proposals.presentation import add_months
 
@@ -233,9 +233,7 @@ class OrganizationSchedule:
     def remaining(self) -> Decimal:
         return self.share - self.disbursed
 
-    @property
-    def planned(self) -> Decimal:
-        return sum((t.amount for t in self.tranches), ZERO)
+    planned = total_of("tranches", "amount")
 
 
 def schedule_view(

@@ -20,7 +20,7 @@ from fund.dialects import cents_sum
 from fund.extensions import db, utcnow
 from fund.finance.models import GENERAL_POOL, Contribution, ContributionVoid
 from fund.finance.status import FIGURES, funding_status
-from fund.money import ZERO, cents, from_cents, split_evenly
+from fund.money import ZERO, cents, from_cents, split_evenly, total_of
 from fund.portfolio import queries
 from fund.portfolio.kept import kept
 from fund.portfolio.queries import (
@@ -219,9 +219,7 @@ class Contributions:
     status: tuple[StatusLine, ...]  # the funding status, in the order of FIGURES
     as_of: datetime
 
-    @property
-    def deposits(self) -> Decimal:
-        return sum((d.deposits for d in self.donors), ZERO)
+    deposits = total_of("donors", "deposits")
 
     @property
     def status_by_name(self) -> dict[str, Decimal]:

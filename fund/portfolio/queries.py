@@ -37,7 +37,7 @@ from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines,
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
-from fund.money import ZERO, from_cents
+from fund.money import ZERO, from_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import (
     IndicativeTotal,
@@ -189,21 +189,14 @@ class ProgrammeDetail:
     results: tuple[OutcomeResult, ...]
     iati_identifier: str | None  # funded and closed programmes only: the IATI activity
 
-    @property
-    def budget_direct(self) -> Decimal:
-        return sum((b.direct for b in self.budget_by_organization), ZERO)
-
-    @property
-    def budget_indirect(self) -> Decimal:
-        return sum((b.indirect for b in self.budget_by_organization), ZERO)
+    budget_direct = total_of("budget_by_organization", "direct")
+    budget_indirect = total_of("budget_by_organization", "indirect")
 
     @property
     def budget_total(self) -> Decimal:
         return self.budget_direct + self.budget_indirect
 
-    @property
-    def transferred(self) -> Decimal:
-        return sum((t.amount for t in self.transfers), ZERO)
+    transferred = total_of("transfers", "amount")
 
 
 def is_public() -> ColumnElement[bool]:

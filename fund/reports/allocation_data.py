@@ -54,7 +54,7 @@ from fund.finance.queries.balance import balance as fund_balance
 from fund.finance.queries.lists import allocations, contributions
 from fund.finance.queries.pipeline import Pipeline, PipelineRow
 from fund.finance.queries.pipeline import pipeline as fund_pipeline
-from fund.money import ZERO
+from fund.money import ZERO, total_of
 from fund.proposals.models import OfProposal, Proposal, proposal_countries
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
@@ -128,17 +128,9 @@ class AllocationReport(FundDocument):
         """The call and period in words, in the language of the request."""
         return self.filters.describe(self.call_title, day_words, say=gettext)
 
-    @property
-    def programmes_allocated(self) -> Decimal:
-        return sum((p.amount for p in self.programmes), ZERO)
-
-    @property
-    def programmes_disbursed(self) -> Decimal:
-        return sum((p.disbursed for p in self.programmes), ZERO)
-
-    @property
-    def pipeline_total(self) -> Decimal:
-        return sum((r.total for r in self.pipeline_rows), ZERO)
+    programmes_allocated = total_of("programmes", "amount")
+    programmes_disbursed = total_of("programmes", "disbursed")
+    pipeline_total = total_of("pipeline_rows", "total")
 
 
 def _in_period(day: date | None, filters: CoverageFilters) -> bool:

@@ -23,7 +23,7 @@ from fund.extensions import db
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
 from fund.finance.queries.lists import shares_loaded
-from fund.money import from_cents
+from fund.money import from_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import (
     BudgetLine,
@@ -170,9 +170,7 @@ class AllocationRow:
     shares: tuple[ShareRow, ...]
     disbursements: tuple[DisbursementRow, ...]
 
-    @property
-    def disbursed(self) -> Decimal:
-        return sum((d.amount for d in self.disbursements), ZERO)
+    disbursed = total_of("disbursements", "amount")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from fund.finance.queries.as_of import allocated_by, proposal_state_as_of
 from fund.finance.queries.balance import balance
 from fund.finance.queries.lists import PAGE_SIZE
 from fund.kept import KeptByKey
-from fund.money import ZERO, from_cents, read_amount, sql_cents
+from fund.money import ZERO, from_cents, read_amount, sql_cents, total_of
 from fund.pagination import Paging, paging
 from fund.proposals import status_rules
 from fund.proposals.budget import indirect_costs, rate_key
@@ -223,9 +223,7 @@ class PipelinePage(Paging):
     available: Decimal = ZERO
     available_by_pool: dict[str, Decimal] = field(default_factory=dict)
 
-    @property
-    def page_total(self) -> Decimal:
-        return sum((r.total for r in self.rows), ZERO)
+    page_total = total_of("rows", "total")
 
 
 def objective_areas() -> dict[int, list[str]]:

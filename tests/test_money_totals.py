@@ -1,0 +1,50 @@
+"""A record's amount summed over its rows (`fund.money.total_of`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from fund.finance.status import FundingStatus, OrganizationStatus
+from fund.money import total_of
+
+
+@dataclass(frozen=True)
+class Line:
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Sheet:
+    lines: list[Line] = field(default_factory=list)
+
+    total = total_of("lines", "amount")
+
+
+def test_sums_the_rows_exactly():
+    sheet = Sheet([Line(Decimal("0.10")), Line(Decimal("0.20")), Line(Decimal("1000000.01"))])
+    assert sheet.total == Decimal("1000000.31")
+    assert isinstance(sheet.total, Decimal)
+
+
+def test_no_rows_give_an_amount_not_the_integer_zero():
+    empty = Sheet().total
+    assert isinstance(empty, Decimal)
+    assert str(empty) == "0.00"
+
+
+def test_is_not_a_field_of_the_record():
+    assert list(Sheet.__dataclass_fields__) == ["lines"]
+    assert Sheet.total.__doc__ == "The sum of amount over lines."
+
+
+def test_the_funding_status_totals_follow_its_organizations():
+    status = FundingStatus()
+    assert str(status.transfers) == "0.00"
+    status.organizations.append(
+        OrganizationStatus(1, "ILO", "ILO", "ILO", transfers=Decimal("5.05"))
+    )
+    status.organizations.append(
+        OrganizationStatus(2, "IOM", "IOM", "IOM", transfers=Decimal("0.95"))
+    )
+    assert status.transfers == Decimal("6.00")
