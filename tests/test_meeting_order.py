@@ -117,7 +117,7 @@ def test_every_page_of_the_meeting_is_its_slice_of_the_whole_list(app, backend, 
         awaiting = [
             row.proposal.id
             for number in range(1, 5)
-            for row in queries.awaiting_vote(member, number).rows
+            for row in queries.member_rounds(member, "awaiting", number).rows
         ]
         assert awaiting == [p for p in expected if p not in ids[7:]]
 

@@ -77,7 +77,6 @@ __all__ = [
     "RoundRow",
     "RoundView",
     "approval_conditions",
-    "awaiting_vote",
     "conflict_in_rounds",
     "conflict_of",
     "conflicted_proposals",
@@ -89,7 +88,7 @@ __all__ = [
     "meeting",
     "meeting_page_of",
     "member_counts",
-    "my_recusals",
+    "member_rounds",
     "my_votes",
     "open_round_count",
     "organization_names",
@@ -253,18 +252,23 @@ def _rounds_page(
     return Page(total, page, per_page, rows=rows)
 
 
-def awaiting_vote(
+def member_rounds(
     user: User,
+    listed: str,
     page: int = 1,
     per_page: int | None = None,
     seats: tuple[int, ...] | None = None,
     counts: MemberCounts | None = None,
 ) -> Page[RoundRow]:
-    """Open rounds where `user` may vote for their seat and nobody has: the nearest deadline
-    first (`seats`: `seats_now(user)`, `counts`: `member_counts(user, seats)`, when the caller
-    has read them)."""
+    """One of a member's lists of open rounds, the nearest deadline first: `listed` is
+    "awaiting" (the rounds where `user` may vote for their seat and nobody has) or "recused"
+    (the rounds from which their seat is recused). `seats`: `seats_now(user)`, `counts`:
+    `member_counts(user, seats)`, when the caller has read them."""
     seats = seats_now(user) if seats is None else seats
     counts = counts or member_counts(user, seats)
+    if listed == "recused":
+        recused = _open_rounds_of_seat(seats, recused=True)
+        return _rounds_page(recused, counts.recused, page, per_page, places_of=seats)
     return _rounds_page(_awaiting(seats), counts.awaiting, page, per_page)
 
 
@@ -339,21 +343,6 @@ def my_votes_view(user: User, sorting: Sorting) -> list[RoundRow]:
     order = _vote_order(sorting)
     chosen = _votes_of(user, sorting).subquery()
     return [RoundRow(r, p, v) for v, r, p in db.session.execute(_read_votes(chosen, order))]
-
-
-def my_recusals(
-    user: User,
-    page: int = 1,
-    per_page: int | None = None,
-    seats: tuple[int, ...] | None = None,
-    counts: MemberCounts | None = None,
-) -> Page[RoundRow]:
-    """Open rounds from which the seat of `user` is recused: the nearest deadline first
-    (`seats`, `counts`: as for `awaiting_vote`)."""
-    seats = seats_now(user) if seats is None else seats
-    counts = counts or member_counts(user, seats)
-    recused = _open_rounds_of_seat(seats, recused=True)
-    return _rounds_page(recused, counts.recused, page, per_page, places_of=seats)
 
 
 def open_round_count() -> int:

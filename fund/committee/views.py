@@ -121,12 +121,12 @@ def index():
         counts = queries.member_counts(current_user, seats)
         kept = {"seats": seats, "counts": counts}
         lists = {
-            "awaiting": queries.awaiting_vote(current_user, requested["awaiting"], **kept),
-            "voted": queries.my_votes(
-                current_user, requested["voted"], sorting=sorting, counts=counts
-            ),
-            "recused": queries.my_recusals(current_user, requested["recused"], **kept),
+            name: queries.member_rounds(current_user, name, requested[name], **kept)
+            for name in ("awaiting", "recused")
         }
+        lists["voted"] = queries.my_votes(
+            current_user, requested["voted"], sorting=sorting, counts=counts
+        )
         # A closed round's record opens only without a conflict on the proposal (one may
         # have been declared in a later round): the other votes are listed without a link.
         voted_proposals = [row.proposal for row in lists["voted"].rows]

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 
 from fund.accounts.models import Organization, Role, User
 from fund.committee.models import Meeting
-from fund.committee.queries import awaiting_vote
+from fund.committee.queries import member_rounds
 from fund.core.secretariat_tasks import secretariat_section
 from fund.core.tasks import (
     SHOWN,
@@ -139,7 +139,7 @@ def applicant_section(user: User, today: date) -> Section:
 
 
 def _votes_awaited(user: User, now: datetime) -> Task:
-    page = awaiting_vote(user, 1, per_page=SHOWN)
+    page = member_rounds(user, "awaiting", 1, per_page=SHOWN)
     items = []
     for row in page.rows:
         deadline = row.round.deadline
