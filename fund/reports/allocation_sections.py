@@ -441,10 +441,25 @@ def _markers(r: AllocationReport) -> list[Part]:
     return parts
 
 
-def _named_headings(*more: str) -> tuple[str, ...]:
-    """The headings of a table of proposals or programmes, each named by its reference, title
-    and organization, then `more`."""
-    return (_("Ref."), _("Title"), _("Org."), *more)
+def _named_table(
+    caption: str,
+    more: Sequence[str],
+    rows: list[tuple],
+    widths: tuple[float, ...],
+    numeric: tuple[int, ...],
+    total: Sequence[str],
+) -> ReportTable:
+    """A table of proposals or programmes in small type, each named by its reference, title and
+    organization, then the `more` columns; its total row has `total` under those columns."""
+    return ReportTable(
+        caption,
+        (_("Ref."), _("Title"), _("Org."), *more),
+        rows,
+        widths,
+        numeric,
+        total=(_("Total"), "", "", *total),
+        size=7.5,
+    )
 
 
 def _pipeline(r: AllocationReport) -> list[Part]:
@@ -464,14 +479,13 @@ def _pipeline(r: AllocationReport) -> list[Part]:
         )
         for p in r.pipeline_rows
     ]
-    table = ReportTable(
+    table = _named_table(
         _("Approved proposals awaiting funding, in order of approval"),
-        _named_headings(_("Approved"), _("Budget"), _("Running total"), _("Fundable now")),
+        (_("Approved"), _("Budget"), _("Running total"), _("Fundable now")),
         rows,
         (0.085, 0.225, 0.1, 0.11, 0.15, 0.15, 0.18),
         (4, 5),
-        total=(_("Total"), "", "", "", format_amount(r.pipeline_total), "", ""),
-        size=7.5,
+        ("", format_amount(r.pipeline_total), "", ""),
     )
     return [
         Part(
@@ -503,21 +517,13 @@ def _programmes(r: AllocationReport) -> list[Part]:
         )
         for p in r.programmes
     ]
-    table = ReportTable(
+    table = _named_table(
         _("The funded programmes"),
-        _named_headings(_("Countries"), _("Allocated on"), _("Allocated"), _("Disbursed")),
+        (_("Countries"), _("Allocated on"), _("Allocated"), _("Disbursed")),
         rows,
         (0.085, 0.285, 0.1, 0.12, 0.11, 0.15, 0.15),
         (5, 6),
-        total=(
-            _("Total"),
-            "",
-            "",
-            "",
-            "",
-            *_amounts(r.programmes_allocated, r.programmes_disbursed),
-        ),
-        size=7.5,
+        ("", "", *_amounts(r.programmes_allocated, r.programmes_disbursed)),
     )
     return [Part(table=table)]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,8 +22,8 @@ from openpyxl.utils import get_column_letter
 
 from fund.labels import N_
 from fund.listing import safe_cell
-from fund.proposals.budget import Line, summarise
-from fund.proposals.models import Scope, proposal_reference
+from fund.proposals.budget import BudgetSummary, Line, summarise
+from fund.proposals.models import Proposal, Scope, proposal_reference
 from fund.reference.queries import category_titles, objective_labels
 from fund.reports import queries
 from workflows import PROPOSAL_WORKFLOW
@@ -48,12 +48,21 @@ TABLE_NAMES = tuple(TABLE_TITLES)
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a table: its heading, the kind of its values (how they are written), its
+    width in the workbook, and `value`, which gives the column's cell from the parts of a row of
+    the table's query."""
+
     header: str
     kind: str = TEXT
     width: int = 16
+    value: Callable[..., Any] | None = None
+
+    def reading(self, value: Callable[..., Any]) -> Column:
+        """This column, its cell given by `value`."""
+        return replace(self, value=value)
 
 
-# Columns that several tables share.
+# Columns that several tables share, each table saying how its rows give their cells.
 PROPOSAL_REF = Column("Proposal ref", width=10)
 PROPOSAL_TITLE = Column("Proposal title", width=36)
 ORGANIZATION = Column("Organization", width=14)
@@ -72,8 +81,11 @@ class Table:
     rows: list[tuple[Any, ...]]
 
 
-def _table(name: str, columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> Table:
-    return Table(name, TABLE_TITLES[name], columns, rows)
+def _table(name: str, rows: Iterable[tuple[Any, ...]], columns: tuple[Column, ...]) -> Table:
+    """The table `name`: for each row of its query (a tuple of records), the cells its
+    `columns` read from the row's records."""
+    cells = [tuple(column.value(*row) for column in columns) for row in rows]
+    return Table(name, TABLE_TITLES[name], columns, cells)
 
 
 def neutralise(text: str) -> str:
@@ -86,71 +98,89 @@ def _join(values) -> str:
     return "; ".join(values)
 
 
+def _budget(proposal: Proposal, rate: Decimal) -> BudgetSummary:
+    """A proposal's budget totals, indirect support costs at `rate`."""
+    return summarise(
+        (
+            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
+            for b in proposal.budget_lines
+        ),
+        rate,
+    )
+
+
 def _proposals(rate: Decimal) -> Table:
     allocations = queries.allocations_by_proposal()
-    columns = (
-        PROPOSAL_REF,
-        Column("Title", width=40),
-        Column("Call", width=24),
-        Column("Status", width=14),
-        Column("Submitting organization", width=14),
-        Column("Lead organization", width=12),
-        Column("Participating organizations", width=24),
-        Column("Scope", width=12),
-        Column("Countries (ISO)", width=16),
-        Column("Endorsing governments (ISO)", width=16),
-        Column("Primary GCM objective", INTEGER, 10),
-        Column("Secondary GCM objectives", width=14),
-        Column("Gender marker", INTEGER, 8),
-        Column("Human rights marker", INTEGER, 8),
-        Column("Planned start", DATE, 12),
-        Column("Duration (months)", INTEGER, 10),
-        Column("Direct costs (USD)", MONEY, 18),
-        Column("Indirect support costs (USD)", MONEY, 18),
-        Column("Total budget (USD)", MONEY, 18),
-        Column("Allocated (USD)", MONEY, 18),
-        DISBURSED,
-        Column("Submitted versions", INTEGER, 10),
-        Column("Last submitted (UTC)", DATETIME, 18),
-    )
-    rows = []
-    for p in queries.all_proposals():
-        budget = summarise(
-            (
-                Line(b.organization_id, b.objective_number, b.category_code, b.amount)
-                for b in p.budget_lines
+    rows = [(p, _budget(p, rate), allocations.get(p.id)) for p in queries.all_proposals()]
+    return _table(
+        "proposals",
+        rows,
+        (
+            PROPOSAL_REF.reading(lambda p, *_: proposal_reference(p.id)),
+            Column("Title", width=40, value=lambda p, *_: p.title),
+            Column("Call", width=24, value=lambda p, *_: p.call.title),
+            Column("Status", width=14, value=lambda p, *_: PROPOSAL_WORKFLOW.state_label(p.status)),
+            Column("Submitting organization", width=14, value=lambda p, *_: p.organization.label),
+            Column(
+                "Lead organization",
+                width=12,
+                value=lambda p, *_: p.lead_organization.label if p.lead_organization else None,
             ),
-            rate,
-        )
-        allocation = allocations.get(p.id)
-        rows.append(
-            (
-                proposal_reference(p.id),
-                p.title,
-                p.call.title,
-                PROPOSAL_WORKFLOW.state_label(p.status),
-                p.organization.label,
-                p.lead_organization.label if p.lead_organization else None,
-                _join(o.label for o in p.participants),
-                Scope.labels().get(p.scope, p.scope) if p.scope else None,
-                _join(c.iso2 for c in p.countries),
-                _join(c.iso2 for c in p.endorsers),
-                p.primary_objective_number,
-                _join(str(o.number) for o in p.secondary_objectives),
-                p.gender_marker,
-                p.human_rights_marker,
-                p.planned_start,
-                p.duration_months,
-                budget.direct_total,
-                budget.indirect_total,
-                budget.grand_total,
-                allocation.amount if allocation else None,
-                _disbursed(allocation) if allocation else None,
-                p.submission_number,
-                p.submitted_at,
-            )
-        )
-    return _table("proposals", columns, rows)
+            Column(
+                "Participating organizations",
+                width=24,
+                value=lambda p, *_: _join(o.label for o in p.participants),
+            ),
+            Column(
+                "Scope",
+                width=12,
+                value=lambda p, *_: Scope.labels().get(p.scope, p.scope) if p.scope else None,
+            ),
+            Column(
+                "Countries (ISO)", width=16, value=lambda p, *_: _join(c.iso2 for c in p.countries)
+            ),
+            Column(
+                "Endorsing governments (ISO)",
+                width=16,
+                value=lambda p, *_: _join(c.iso2 for c in p.endorsers),
+            ),
+            Column(
+                "Primary GCM objective", INTEGER, 10, value=lambda p, *_: p.primary_objective_number
+            ),
+            Column(
+                "Secondary GCM objectives",
+                width=14,
+                value=lambda p, *_: _join(str(o.number) for o in p.secondary_objectives),
+            ),
+            Column("Gender marker", INTEGER, 8, value=lambda p, *_: p.gender_marker),
+            Column("Human rights marker", INTEGER, 8, value=lambda p, *_: p.human_rights_marker),
+            Column("Planned start", DATE, 12, value=lambda p, *_: p.planned_start),
+            Column("Duration (months)", INTEGER, 10, value=lambda p, *_: p.duration_months),
+            Column(
+                "Direct costs (USD)", MONEY, 18, value=lambda _p, budget, _a: budget.direct_total
+            ),
+            Column(
+                "Indirect support costs (USD)",
+                MONEY,
+                18,
+                value=lambda _p, budget, _a: budget.indirect_total,
+            ),
+            Column(
+                "Total budget (USD)", MONEY, 18, value=lambda _p, budget, _a: budget.grand_total
+            ),
+            Column(
+                "Allocated (USD)",
+                MONEY,
+                18,
+                value=lambda _p, _b, allocation: allocation.amount if allocation else None,
+            ),
+            DISBURSED.reading(
+                lambda _p, _b, allocation: _disbursed(allocation) if allocation else None
+            ),
+            Column("Submitted versions", INTEGER, 10, value=lambda p, *_: p.submission_number),
+            Column("Last submitted (UTC)", DATETIME, 18, value=lambda p, *_: p.submitted_at),
+        ),
+    )
 
 
 def _disbursed(allocation) -> Decimal:
@@ -161,159 +191,99 @@ def _disbursed(allocation) -> Decimal:
 def _budget_lines() -> Table:
     objectives = objective_labels()
     categories = category_titles()
-    columns = (
-        PROPOSAL_REF,
-        PROPOSAL_TITLE,
-        ORGANIZATION,
-        Column("GCM objective", INTEGER, 10),
-        Column("Objective", width=24),
-        Column("Budget category", INTEGER, 10),
-        Column("Category", width=28),
-        Column("Programme year", INTEGER, 10),
-        Column("Description", width=36),
-        AMOUNT,
-    )
-    rows = [
+    return _table(
+        "budget_lines",
+        queries.all_budget_lines(),
         (
-            proposal_reference(p.id),
-            p.title,
-            b.organization.label,
-            b.objective_number,
-            objectives.get(b.objective_number, ""),
-            b.category_code,
-            categories.get(b.category_code, ""),
-            b.year,
-            b.description,
-            b.amount,
-        )
-        for b, p in queries.all_budget_lines()
-    ]
-    return _table("budget_lines", columns, rows)
+            PROPOSAL_REF.reading(lambda _b, p: proposal_reference(p.id)),
+            PROPOSAL_TITLE.reading(lambda _b, p: p.title),
+            ORGANIZATION.reading(lambda b, _p: b.organization.label),
+            Column("GCM objective", INTEGER, 10, value=lambda b, _p: b.objective_number),
+            Column(
+                "Objective", width=24, value=lambda b, _p: objectives.get(b.objective_number, "")
+            ),
+            Column("Budget category", INTEGER, 10, value=lambda b, _p: b.category_code),
+            Column("Category", width=28, value=lambda b, _p: categories.get(b.category_code, "")),
+            Column("Programme year", INTEGER, 10, value=lambda b, _p: b.year),
+            Column("Description", width=36, value=lambda b, _p: b.description),
+            AMOUNT.reading(lambda b, _p: b.amount),
+        ),
+    )
 
 
 def _allocations() -> Table:
-    columns = (
-        ALLOCATION_ID,
-        PROPOSAL_REF,
-        PROPOSAL_TITLE,
-        Column("Allocated on", DATE, 12),
-        AMOUNT,
-        DISBURSED,
-        UNDISBURSED,
-        RECORDED_AT,
+    return _table(
+        "allocations",
+        [(a, p, _disbursed(a)) for a, p in queries.all_allocations()],
+        (
+            ALLOCATION_ID.reading(lambda a, *_: a.id),
+            PROPOSAL_REF.reading(lambda _a, p, _d: proposal_reference(p.id)),
+            PROPOSAL_TITLE.reading(lambda _a, p, _d: p.title),
+            Column("Allocated on", DATE, 12, value=lambda a, *_: a.allocated_on),
+            AMOUNT.reading(lambda a, *_: a.amount),
+            DISBURSED.reading(lambda _a, _p, disbursed: disbursed),
+            UNDISBURSED.reading(lambda a, _p, disbursed: a.amount - disbursed),
+            RECORDED_AT.reading(lambda a, *_: a.recorded_at),
+        ),
     )
-    rows = []
-    for a, p in queries.all_allocations():
-        disbursed = _disbursed(a)
-        rows.append(
-            (
-                a.id,
-                proposal_reference(p.id),
-                p.title,
-                a.allocated_on,
-                a.amount,
-                disbursed,
-                a.amount - disbursed,
-                a.recorded_at,
-            )
-        )
-    return _table("allocations", columns, rows)
 
 
 def _allocation_shares() -> Table:
-    columns = (
-        ALLOCATION_ID,
-        PROPOSAL_REF,
-        ORGANIZATION,
-        Column("Share (USD)", MONEY, 18),
-        DISBURSED,
-        UNDISBURSED,
-    )
-    rows = [
+    return _table(
+        "allocation_shares",
+        [(a, p, s) for a, p in queries.all_allocations() for s in a.shares],
         (
-            a.id,
-            proposal_reference(p.id),
-            s.organization.label,
-            s.amount,
-            s.disbursed,
-            s.amount - s.disbursed,
-        )
-        for a, p in queries.all_allocations()
-        for s in a.shares
-    ]
-    return _table("allocation_shares", columns, rows)
+            ALLOCATION_ID.reading(lambda a, *_: a.id),
+            PROPOSAL_REF.reading(lambda _a, p, _s: proposal_reference(p.id)),
+            ORGANIZATION.reading(lambda _a, _p, s: s.organization.label),
+            Column("Share (USD)", MONEY, 18, value=lambda _a, _p, s: s.amount),
+            DISBURSED.reading(lambda _a, _p, s: s.disbursed),
+            UNDISBURSED.reading(lambda _a, _p, s: s.amount - s.disbursed),
+        ),
+    )
 
 
 def _disbursements() -> Table:
-    columns = (
-        Column("Disbursement ID", INTEGER, 10),
-        ALLOCATION_ID,
-        PROPOSAL_REF,
-        PROPOSAL_TITLE,
-        ORGANIZATION,
-        Column("Paid on", DATE, 12),
-        AMOUNT,
-        Column("Reference", width=18),
-        RECORDED_AT,
-    )
-    rows = [
+    return _table(
+        "disbursements",
+        queries.all_disbursements(),
         (
-            d.id,
-            d.allocation_id,
-            proposal_reference(p.id),
-            p.title,
-            d.organization.label,
-            d.paid_on,
-            d.amount,
-            d.reference,
-            d.recorded_at,
-        )
-        for d, p in queries.all_disbursements()
-    ]
-    return _table("disbursements", columns, rows)
+            Column("Disbursement ID", INTEGER, 10, value=lambda d, _p: d.id),
+            ALLOCATION_ID.reading(lambda d, _p: d.allocation_id),
+            PROPOSAL_REF.reading(lambda _d, p: proposal_reference(p.id)),
+            PROPOSAL_TITLE.reading(lambda _d, p: p.title),
+            ORGANIZATION.reading(lambda d, _p: d.organization.label),
+            Column("Paid on", DATE, 12, value=lambda d, _p: d.paid_on),
+            AMOUNT.reading(lambda d, _p: d.amount),
+            Column("Reference", width=18, value=lambda d, _p: d.reference),
+            RECORDED_AT.reading(lambda d, _p: d.recorded_at),
+        ),
+    )
 
 
 def _contributions() -> Table:
-    columns = (
-        Column("Contribution ID", INTEGER, 10),
-        Column("Donor", width=28),
-        Column("Received on", DATE, 12),
-        Column("Gross (USD)", MONEY, 18),
-        Column("Fee rate", RATE, 8),
-        Column("Fee (USD)", MONEY, 16),
-        Column("Net (USD)", MONEY, 18),
-        Column("Currency", width=9),
-        Column("Amount in currency", NUMBER, 18),
-        Column("Exchange rate (USD per unit)", NUMBER, 14),
-        Column("Pool", width=10),
-        Column("Pledge ID", INTEGER, 10),
-        Column("Reference", width=18),
-        Column("Voided", width=8),
-        Column("Void reason", width=28),
-        RECORDED_AT,
-    )
-    rows = [
+    return _table(
+        "contributions",
+        [(c,) for c in queries.all_contributions()],
         (
-            c.id,
-            c.donor.name,
-            c.received_on,
-            c.gross,
-            c.fee_rate,
-            c.fee,
-            c.net,
-            c.currency,
-            c.currency_amount,
-            c.exchange_rate,
-            c.pool_code,
-            c.pledge_id,
-            c.reference,
-            "yes" if c.void else "no",
-            c.void.reason if c.void else "",
-            c.recorded_at,
-        )
-        for c in queries.all_contributions()
-    ]
-    return _table("contributions", columns, rows)
+            Column("Contribution ID", INTEGER, 10, value=lambda c: c.id),
+            Column("Donor", width=28, value=lambda c: c.donor.name),
+            Column("Received on", DATE, 12, value=lambda c: c.received_on),
+            Column("Gross (USD)", MONEY, 18, value=lambda c: c.gross),
+            Column("Fee rate", RATE, 8, value=lambda c: c.fee_rate),
+            Column("Fee (USD)", MONEY, 16, value=lambda c: c.fee),
+            Column("Net (USD)", MONEY, 18, value=lambda c: c.net),
+            Column("Currency", width=9, value=lambda c: c.currency),
+            Column("Amount in currency", NUMBER, 18, value=lambda c: c.currency_amount),
+            Column("Exchange rate (USD per unit)", NUMBER, 14, value=lambda c: c.exchange_rate),
+            Column("Pool", width=10, value=lambda c: c.pool_code),
+            Column("Pledge ID", INTEGER, 10, value=lambda c: c.pledge_id),
+            Column("Reference", width=18, value=lambda c: c.reference),
+            Column("Voided", width=8, value=lambda c: "yes" if c.void else "no"),
+            Column("Void reason", width=28, value=lambda c: c.void.reason if c.void else ""),
+            RECORDED_AT.reading(lambda c: c.recorded_at),
+        ),
+    )
 
 
 def table_builders(config: Mapping[str, Any]) -> dict[str, Callable[[], Table]]:
