@@ -28,10 +28,12 @@ from collections.abc import Hashable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, case, cast, func, literal_column
+from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999999.99")  # NUMERIC(14, 2)
+MAX_AMOUNT = Decimal("999999999999.99")  # the largest that Money holds
+# The column type of every amount in the database: exact, to the cent.
+Money = Numeric(14, 2)
 ZERO = Decimal("0.00")
 
 K = TypeVar("K", bound=Hashable)

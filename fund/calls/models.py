@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import UTCDateTime, db, one_of, utcnow
 from fund.labels import N_, LabelledEnum
-
-Money = Numeric(14, 2)
+from fund.money import Money
 
 
 class DecisionRule(LabelledEnum):

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization
 from fund.extensions import db
-from fund.finance.models import Money, Recorded
+from fund.finance.models import Recorded
+from fund.money import Money
 
 CURRENCY_CHECK = "length(currency) = 3 AND upper(currency) = currency"
 

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, within
-from fund.finance.models import Money, Recorded, share_key
+from fund.finance.models import Recorded, share_key
+from fund.money import Money
 
 
 class ProgrammeClosure(db.Model):

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, within
+from fund.money import Money
 
-Money = Numeric(14, 2)
 GENERAL_POOL = "GENERAL"  # unearmarked money; other pools are named by thematic area code
 
 

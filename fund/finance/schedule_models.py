@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import UTCDateTime, db
+from fund.money import Money
 
 
 class PlannedTranche(db.Model):
@@ -34,5 +35,5 @@ class PlannedTranche(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     number: Mapped[int] = mapped_column()
     planned_on: Mapped[date] = mapped_column(Date)
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(Money)
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime)

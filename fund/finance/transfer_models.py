@@ -13,12 +13,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, one_of, unique_where
 from fund.labels import N_, LabelledEnum
+from fund.money import Money
 
 
 class TransferStatus(LabelledEnum):
@@ -55,7 +56,7 @@ class TransferRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(Money)
     tranche: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default=OPEN)
     override_reason: Mapped[str | None] = mapped_column(Text)

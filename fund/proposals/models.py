@@ -16,7 +16,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Table,
     Text,
@@ -32,6 +31,7 @@ from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where,
 from fund.fulltext import normalise
 from fund.i18n import LANGUAGES
 from fund.labels import N_, LabelledEnum
+from fund.money import Money
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
@@ -220,7 +220,7 @@ class Proposal(db.Model):
     # Kept at approval for the pipeline (fund/proposals/approval.py): when the approval was
     # recorded, and the total (direct + indirect) at the indirect support rate of that moment.
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    approved_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+    approved_total: Mapped[Decimal | None] = mapped_column(Money, default=None)
     approved_rate: Mapped[str | None] = mapped_column(String(16), default=None)
     # The committee's order of a concept note in the pipeline: a key, lower first, unique among
     # the concept notes in the pipeline (its place 1..n is its position in that order). Written
@@ -381,7 +381,7 @@ class IndicativeTotal(db.Model):
         ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
     )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(Money)
 
     organization: Mapped[Organization] = relationship()
 
@@ -419,7 +419,7 @@ class BudgetLineColumns:
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     objective_number: Mapped[int] = mapped_column(ForeignKey("gcm_objectives.number"))
     category_code: Mapped[int] = mapped_column(ForeignKey("budget_categories.code"))
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(Money)
     description: Mapped[str] = mapped_column(String(300), default="")
     # The programme year the cost falls in (1 to the duration in years, `programme_years`);
     # lines written before budgets had years are in year 1.

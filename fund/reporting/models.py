@@ -31,10 +31,10 @@ from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, one_of
 from fund.finance.models import share_key
 from fund.labels import N_, LabelledEnum
+from fund.money import Money
 from fund.proposals.models import StoredFile
 from workflows.report import REPORT_WORKFLOW
 
-Money = Numeric(14, 2)
 VALUE = Numeric(16, 4)
 
 
