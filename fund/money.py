@@ -225,7 +225,8 @@ def parse_amount(text: str | None) -> Decimal:
 
 
 # Amounts as text: for people with the currency (`format_usd`) or in a column of amounts
-# (`format_amount`); for data files, exact digits (`amount_text`).
+# (`format_amount`); on a chart's axis, short (`axis_amount`); for data files, exact digits
+# (`amount_text`).
 
 
 def format_usd(value: Decimal | int | None, currency: str = "USD") -> str:
@@ -242,6 +243,16 @@ def format_amount(value: Decimal | int | None) -> str:
     if value is None:
         return "—"
     return f"{Decimal(value):,.2f}"
+
+
+def axis_amount(value: Decimal | int) -> str:
+    """An amount on a chart's axis, short: 0, 250k, 1.5M (the page's and the PDF's charts)."""
+    value = Decimal(value)
+    if value >= 1_000_000:
+        return f"{(value / 1_000_000).normalize():f}M"
+    if value >= 1_000:
+        return f"{(value / 1_000).normalize():f}k"
+    return f"{value.normalize():f}"
 
 
 def amount_text(value: Decimal) -> str:

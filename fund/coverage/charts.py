@@ -21,6 +21,7 @@ from fund.coverage.queries import (
     CoverageRow,
 )
 from fund.labels import N_
+from fund.money import axis_amount
 
 WIDTH = 960
 LABEL_RIGHT = 250  # objective labels end here
@@ -48,16 +49,6 @@ FLAG_COLOURS = {
     CONCENTRATED: "#6a1b9a",
 }
 FLAG_MARKS = {UNCOVERED: "✕", PIPELINE_ONLY: "◌", UNDER_TARGET: "▼", CONCENTRATED: "▲"}
-
-
-def _money(value: Decimal) -> str:
-    """Compact axis labels: 0, 250k, 1.5M."""
-    value = Decimal(value)
-    if value >= 1_000_000:
-        return f"{(value / 1_000_000).normalize():f}M"
-    if value >= 1_000:
-        return f"{(value / 1_000).normalize():f}k"
-    return f"{value.normalize():f}"
 
 
 def _say(text: str, **values: str) -> str:
@@ -213,7 +204,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., 
         out.append(
             _element(
                 "text",
-                escape(_money(tick)),
+                escape(axis_amount(tick)),
                 x=f"{tx:.1f}",
                 y=plot_bottom + 16,
                 text_anchor="middle",

@@ -13,7 +13,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from fund.coverage.charts import nice_scale
 from fund.coverage.model import FLAG_LABELS, CoverageRow
-from fund.money import ZERO
+from fund.money import ZERO, axis_amount
 from fund.reports.pdf.styles import (
     BOLD,
     LINE,
@@ -30,15 +30,6 @@ from fund.reports.report_parts import row_label, row_title
 FUNDED_COLOUR = colors.HexColor("#0b4f8a")
 PIPELINE_COLOUR = colors.HexColor("#2e7d32")
 REVIEW_COLOUR = colors.HexColor("#a15c00")
-
-
-def _compact(value: Decimal) -> str:
-    """Axis labels: 0, 250k, 1.5M."""
-    if value >= 1_000_000:
-        return f"{(value / 1_000_000).normalize():f}M"
-    if value >= 1_000:
-        return f"{(value / 1_000).normalize():f}k"
-    return f"{value.normalize():f}"
 
 
 def bar_chart(
@@ -118,7 +109,7 @@ def bar_chart(
             String(
                 gx,
                 bottom - 10,
-                _compact(tick),
+                axis_amount(tick),
                 fontName=REGULAR,
                 fontSize=6.5,
                 textAnchor="middle",

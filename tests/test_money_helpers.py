@@ -1,12 +1,15 @@
-"""A record's amount summed over its rows (`fund.money.total_of`)."""
+"""A record's amount summed over its rows (`fund.money.total_of`) and amounts on a chart's
+axis (`fund.money.axis_amount`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pytest
+
 from fund.finance.status import FundingStatus, OrganizationStatus
-from fund.money import total_of
+from fund.money import axis_amount, total_of
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,20 @@ def test_the_funding_status_totals_follow_its_organizations():
         OrganizationStatus(2, "IOM", "IOM", "IOM", transfers=Decimal("0.95"))
     )
     assert status.transfers == Decimal("6.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "label"),
+    [
+        (Decimal("0"), "0"),
+        (Decimal("0.00"), "0"),
+        (Decimal("999"), "999"),
+        (Decimal("1000"), "1k"),
+        (Decimal("250000.00"), "250k"),
+        (Decimal("1500000"), "1.5M"),
+        (Decimal("12000000"), "12M"),
+        (2_500, "2.5k"),
+    ],
+)
+def test_axis_amounts_are_short(amount, label):
+    assert axis_amount(amount) == label
