@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,13 +23,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _organization_choices():
     orgs = db.session.scalars(select(Organization).order_by(Organization.name))
     return options([(0, _("— none —"))] + [(o.id, o.display_name) for o in orgs])
-
-
-def _policy() -> operations.LockoutPolicy:
-    return operations.LockoutPolicy(
-        attempts=current_app.config["LOGIN_LOCKOUT_ATTEMPTS"],
-        window=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_WINDOW_SECONDS"]),
-    )
 
 
 @bp.route("/users")
@@ -90,12 +81,13 @@ def _user_form_page(user: User | None):
             flash(message, "success")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
+    lockout = operations.LockoutPolicy.from_config(current_app.config)
     return render_template(
         "admin/user_form.html",
         form=form,
         user=user,
         unlock_form=UnlockForm(formdata=None) if user is not None else None,
-        locked_until=operations.locked_until(user, _policy(), utcnow()) if user else None,
+        locked_until=operations.locked_until(user, lockout, utcnow()) if user else None,
     ), status
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +37,15 @@ class LoginRefused(AccountError):
 class LockoutPolicy:
     attempts: int = 10
     window: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> LockoutPolicy:
+        """The policy the configuration sets: `LOGIN_LOCKOUT_ATTEMPTS` failed sign-ins within
+        `LOGIN_LOCKOUT_WINDOW_SECONDS` lock the account."""
+        return cls(
+            attempts=config["LOGIN_LOCKOUT_ATTEMPTS"],
+            window=timedelta(seconds=config["LOGIN_LOCKOUT_WINDOW_SECONDS"]),
+        )
 
 
 INVALID_CREDENTIALS = "The email address or password is not correct."

@@ -14,8 +14,6 @@ address's throttle (those counts are committed at once, before the view changes 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -71,10 +69,7 @@ class SensitiveForm(FlaskForm):
             ]
             return False
         now, address, policy = utcnow(), throttle.client_address(), throttle.policy_from_config()
-        lockout = operations.LockoutPolicy(
-            attempts=current_app.config["LOGIN_LOCKOUT_ATTEMPTS"],
-            window=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_WINDOW_SECONDS"]),
-        )
+        lockout = operations.LockoutPolicy.from_config(current_app.config)
         owed = db.session.info.pop(UNCONFIRMED, None)
         try:
             throttle.check(address, now=now, policy=policy)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -66,13 +65,6 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _policy() -> operations.LockoutPolicy:
-    return operations.LockoutPolicy(
-        attempts=current_app.config["LOGIN_LOCKOUT_ATTEMPTS"],
-        window=timedelta(seconds=current_app.config["LOGIN_LOCKOUT_WINDOW_SECONDS"]),
-    )
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -94,9 +86,10 @@ def login():
             )
             response.headers["Retry-After"] = str(throttled.retry_after)
             return response
+        lockout = operations.LockoutPolicy.from_config(current_app.config)
         try:
             user = operations.authenticate(
-                form.email.data, form.password.data, now=now, policy=_policy()
+                form.email.data, form.password.data, now=now, policy=lockout
             )
         except operations.LoginRefused as refused:
             throttle.record(address, succeeded=False, now=now, policy=address_policy)

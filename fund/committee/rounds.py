@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fund.accounts.models import Role, User, UserRole
+from fund.accounts.models import Role, User
+from fund.accounts.queries import active_users_with_role
 from fund.calls.models import Call
 from fund.committee.models import Outcome, Recusal, RoundMember, RoundStatus, VotingRound
 from fund.committee.seating import (
@@ -91,14 +92,7 @@ def open_round_of(proposal_id: int) -> VotingRound | None:
 
 def committee_members() -> list[User]:
     """Active users holding the committee role: the members entitled to vote in a new round."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.COMMITTEE, User.active.is_(True))
-            .order_by(User.id)
-        ).unique()
-    )
+    return active_users_with_role(Role.COMMITTEE)
 
 
 def organization_conflicts(proposal: Proposal) -> dict[int, str]:

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from fund import web
 from fund.access import recent_login_required, roles_required
-from fund.accounts.models import Organization, Role, User, UserRole
+from fund.accounts.models import Organization, Role, User
+from fund.accounts.queries import active_holders_of
 from fund.committee import seats
 from fund.committee.forms import AlternateForm, ChairForm, HandOverForm, SeatActionForm, SeatForm
 from fund.committee.models import Seat
@@ -64,10 +65,7 @@ def _people() -> list[tuple[int, str]]:
         for alternate in seat.alternates:
             where[alternate.user_id] = _("alternate for %(entity)s", entity=seat.entity)
     people = db.session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.COMMITTEE, User.active.is_(True))
-        .order_by(User.name, User.id)
+        active_holders_of(Role.COMMITTEE).order_by(User.name, User.id)
     ).unique()
     choices = []
     for person in people:

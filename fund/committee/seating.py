@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import exists, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
-from fund.accounts.models import Role, User, UserRole
+from fund.accounts.models import Role, User
+from fund.accounts.queries import active_holders_of
 from fund.committee.models import RoundMember, Seat, SeatAlternate, SeatTerm, Vote, VotingRound
 from fund.extensions import db
 
@@ -170,10 +171,7 @@ def pending_members() -> list[User]:
     standing_in = exists().where(SeatAlternate.user_id == User.id)
     return list(
         db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.COMMITTEE, User.active.is_(True), ~named, ~standing_in)
-            .order_by(User.id)
+            active_holders_of(Role.COMMITTEE).where(~named, ~standing_in).order_by(User.id)
         ).unique()
     )
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from fund.accounts.models import Role, User, UserRole
-from fund.extensions import db
+from fund.accounts.models import Role, User
+from fund.accounts.queries import active_users_with_role
 from fund.money import format_usd
 from fund.notifications.outbox import tell
 from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
@@ -38,21 +37,10 @@ DECIDED = {
 }
 
 
-def _agents() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.active.is_(True), UserRole.role == Role.ADMINISTRATIVE_AGENT)
-            .order_by(User.id)
-        )
-    )
-
-
 def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | None) -> None:
     name = request.organization.label
     recipients = Recipients()
-    recipients.add(_agents(), AGENT, exclude=actor)
+    recipients.add(active_users_with_role(Role.ADMINISTRATIVE_AGENT), AGENT, exclude=actor)
     tell(
         "transfer_requested",
         recipients,

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fund.accounts.models import Role, User, UserRole
+from fund.accounts.models import Role, User
+from fund.accounts.queries import active_holders_of, active_users_with_role
 from fund.committee.queries import entitled_to_vote
 from fund.extensions import db
 from fund.notifications.models import KINDS, Delivery, NotificationPreference
@@ -44,19 +45,12 @@ class Recipients:
                 self.audience[user.id] = audience
 
 
-def _active_with_role(role: str):
-    return (
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.active.is_(True), UserRole.role == role)
-        .order_by(User.id)
-    )
-
-
 def applicants_of(organization_id: int) -> list[User]:
     return list(
         db.session.scalars(
-            _active_with_role(Role.APPLICANT).where(User.organization_id == organization_id)
+            active_holders_of(Role.APPLICANT)
+            .where(User.organization_id == organization_id)
+            .order_by(User.id)
         )
     )
 
@@ -75,7 +69,7 @@ def add_programme_staff(
 
 
 def secretariat(session: Session | None = None) -> list[User]:
-    return list((session or db.session).scalars(_active_with_role(Role.SECRETARIAT)))
+    return active_users_with_role(Role.SECRETARIAT, session)
 
 
 def committee_for(proposal: Proposal) -> list[User]:

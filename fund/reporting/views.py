@@ -25,13 +25,11 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from fund.refusals import Refused
 from fund.reporting import attachments, operations, page, queries
 from fund.reporting.models import ProgrammeReport, ReportAttachment
 from fund.reporting.operations import ReportRefused
 from fund.reporting.workflow import (
     ENGINE,
-    WordedRefused,
     missing_content,
     reads_reports,
     reports_for,
@@ -45,16 +43,6 @@ LISTS = roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 # The applicants' list: their own organization's programmes and reports.
 OWN_LISTS = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 DECISION = "The decision on the report"
-
-
-def _said(error: Refused) -> str:
-    """The refusal's sentence in the page's language."""
-    return error.said() if isinstance(error, WordedRefused) else _(error.message)
-
-
-def _unreadable() -> bool:
-    """The form holds a NUL character, which no text of the fund holds."""
-    return any("\x00" in value for value in request.form.values())
 
 
 def _may_see(proposal_id: int) -> bool:
@@ -131,6 +119,14 @@ def _render(content: page.ReportPage, message: str | None = None, status: int = 
     )
 
 
+def _refused(content: page.ReportPage, error: ReportRefused, field: str | None = None):
+    """The report's page again after a refusal: its sentence above the form and at the field
+    it names, or at `field` when it names none; 409 when the page was stale, else 400."""
+    if name := error.field or field:
+        content.errors[name] = error.said()
+    return _render(content, error.said(), 409 if error.stale else 400)
+
+
 @bp.route("/<int:report_id>", methods=["GET", "POST"])
 @STAFF
 def report(report_id: int):
@@ -143,8 +139,8 @@ def report(report_id: int):
     if not reports_for(current_user, found.proposal_id):
         abort(403)
     once = idempotency.once(f"report.{report_id}", current_user)
-    if _unreadable():
-        return _render(content, _("The form holds a character no text may hold."), 400)
+    if web.unreadable_form():
+        return _render(content, _(web.NUL_FORM_MESSAGE), 400)
     try:
         if found.is_narrative:
             actuals, narratives, risks = page.read_narrative(content, request.form)
@@ -166,9 +162,7 @@ def report(report_id: int):
         typed = content.values
         content = page.load(found, current_user)
         content.values = typed
-        if error.field:
-            content.errors[error.field] = _said(error)
-        return _render(content, _said(error), 409 if error.stale else 400)
+        return _refused(content, error)
     flash(_("The report is saved."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -178,7 +172,7 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
     recorded."""
     found = _report(report_id)
     once = idempotency.once(f"{form}.{report_id}", current_user)
-    if _unreadable():
+    if web.unreadable_form():
         abort(400)
     comment = (request.form.get("comment") or "")[:5000]
     try:
@@ -190,9 +184,7 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
         db.session.rollback()
         content = page.load(_report(report_id), current_user)
         content.values["comment"] = comment
-        if error.field:
-            content.errors[error.field] = _said(error)
-        return _render(content, _said(error), 409 if error.stale else 400)
+        return _refused(content, error)
     flash(done, "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -233,7 +225,7 @@ def decide(report_id: int):
 def due_date(report_id: int):
     found = _report(report_id)
     once = idempotency.once(f"report_due_date.{report_id}", current_user)
-    if _unreadable():
+    if web.unreadable_form():
         abort(400)
     typed = (request.form.get("due_on") or "").strip()[:20]
     reason = (request.form.get("reason") or "")[:2000]
@@ -252,8 +244,8 @@ def due_date(report_id: int):
         db.session.rollback()
         content = page.load(_report(report_id), current_user)
         content.values |= {"due_on": typed, "reason": reason}
-        content.errors[error.field or "due_on"] = _said(error)
-        return _render(content, _said(error), 400)
+        content.errors[error.field or "due_on"] = error.said()
+        return _render(content, error.said(), 400)
     flash(_("The due date is changed."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -262,9 +254,7 @@ def due_date(report_id: int):
 
 
 def _attachments_page(report_id: int, error: ReportRefused):
-    content = page.load(_report(report_id), current_user)
-    content.errors[error.field or attachments.FIELD] = _said(error)
-    return _render(content, _said(error), 409 if error.stale else 400)
+    return _refused(page.load(_report(report_id), current_user), error, attachments.FIELD)
 
 
 def _change_attachments(
@@ -297,7 +287,7 @@ def upload(report_id: int):
     returned)."""
     found = _report(report_id)
     once = idempotency.once(f"report_attachment.{report_id}", current_user)
-    if _unreadable():
+    if web.unreadable_form():
         abort(400)
     file = request.files.get(attachments.FIELD)
 

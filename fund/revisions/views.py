@@ -14,13 +14,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from fund import web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.i18n import when
 from fund.proposals.models import Proposal
-from fund.refusals import Refused
-from fund.reporting.workflow import WordedRefused
 from fund.revisions import operations, page
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionRefused
@@ -55,15 +54,6 @@ def _decision(decision: str) -> tuple[str, str] | None:
             _("The revision is forwarded to the committee: a voting round is open."),
         ),
     }.get(decision)
-
-
-def _said(error: Refused) -> str:
-    """The refusal's sentence in the page's language."""
-    return error.said() if isinstance(error, WordedRefused) else _(error.message)
-
-
-def _unreadable() -> bool:
-    return any("\x00" in value for value in request.form.values())
 
 
 def _revision(revision_id: int) -> Revision:
@@ -141,7 +131,7 @@ def new(proposal_id: int):
         db.session.commit()
     except RevisionRefused as error:
         db.session.rollback()
-        flash(_said(error), "error")
+        flash(error.said(), "error")
         return redirect(url_for("revisions.programme", proposal_id=proposal_id))
     flash(_("The revision is started: fill it in, save it, then submit it."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision.id))
@@ -181,6 +171,14 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
     )
 
 
+def _refused(content: page.RevisionPage, error: RevisionRefused):
+    """The revision's page again after a refusal: its sentence at the field it names, else
+    above the form; 409 when the page was stale, else 400."""
+    if error.field:
+        content.errors[error.field] = error.said()
+    return _render(content, None if error.field else error.said(), 409 if error.stale else 400)
+
+
 @bp.route("/<int:revision_id>", methods=["GET", "POST"])
 @roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 def revision(revision_id: int):
@@ -192,8 +190,8 @@ def revision(revision_id: int):
         return _render(content)
     if not revises(current_user, found.proposal_id):
         abort(403)
-    if _unreadable():
-        return _render(content, _("The form holds a character no text may hold."), 400)
+    if web.unreadable_form():
+        return _render(content, _(web.NUL_FORM_MESSAGE), 400)
     values = page.read(content, request.form)
     if content.errors:
         return _render(content, _("Correct the values marked below."), 400)
@@ -205,16 +203,14 @@ def revision(revision_id: int):
         typed, rows = content.values, content.rows
         content = page.load(_revision(revision_id))
         content.values, content.rows = typed, rows
-        if error.field:
-            content.errors[error.field] = _said(error)
-        return _render(content, None if error.field else _said(error), 409 if error.stale else 400)
+        return _refused(content, error)
     flash(_("The revision is saved."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
 
 def _transition(revision_id: int, trigger: str, done: str):
     found = _revision(revision_id)
-    if _unreadable():
+    if web.unreadable_form():
         abort(400)
     comment = (request.form.get("comment") or "")[:5000]
     try:
@@ -224,9 +220,7 @@ def _transition(revision_id: int, trigger: str, done: str):
         db.session.rollback()
         content = page.load(_revision(revision_id))
         content.values["comment"] = comment
-        if error.field:
-            content.errors[error.field] = _said(error)
-        return _render(content, None if error.field else _said(error), 409 if error.stale else 400)
+        return _refused(content, error)
     flash(done, "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
@@ -261,6 +255,6 @@ def new_round(revision_id: int):
         db.session.commit()
     except RevisionRefused as error:
         db.session.rollback()
-        return _render(page.load(_revision(revision_id)), _said(error), 409 if error.stale else 400)
+        return _render(page.load(_revision(revision_id)), error.said(), 409 if error.stale else 400)
     flash(_("A new voting round about the revision is open."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
