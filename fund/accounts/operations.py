@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from fund.accounts import passwords
@@ -63,11 +63,20 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def locked_until(user: User, policy: LockoutPolicy, now: datetime) -> datetime | None:
-    """When the account's lockout ends, if it is locked at `now`."""
+    """When the account's lockout ends, if it is locked at `now` (`locked_at` says the same
+    in SQL)."""
     if user.failed_login_window_start is None or user.failed_login_count < policy.attempts:
         return None
     until = user.failed_login_window_start + policy.window
     return until if now < until else None
+
+
+def locked_at(policy: LockoutPolicy, now: datetime) -> ColumnElement[bool]:
+    """SQL: the account is locked at `now` (as `locked_until` reads one user)."""
+    return and_(
+        User.failed_login_count >= policy.attempts,
+        User.failed_login_window_start > now - policy.window,
+    )
 
 
 def refusal_message(policy: LockoutPolicy) -> str:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
 from fund.accounts.models import Organization, Role, User
+from fund.accounts.operations import LockoutPolicy, locked_at
 from fund.committee.models import Meeting
 from fund.committee.queries import member_rounds
 from fund.core.secretariat_tasks import secretariat_section
@@ -267,12 +268,11 @@ def agent_section(today: date) -> Section:
 
 
 def _locked_accounts(now: datetime) -> Task:
-    config = current_app.config
-    window = timedelta(seconds=config["LOGIN_LOCKOUT_WINDOW_SECONDS"])
+    policy = LockoutPolicy.from_config(current_app.config)
+    window = policy.window
     rows, count = oldest(
         select(User.id, User.name, User.email, User.failed_login_window_start).where(
-            User.failed_login_count >= config["LOGIN_LOCKOUT_ATTEMPTS"],
-            User.failed_login_window_start > now - window,
+            locked_at(policy, now)
         ),
         User.failed_login_window_start,
         User.id,
