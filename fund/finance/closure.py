@@ -30,7 +30,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
@@ -38,12 +37,14 @@ from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.guards import Sentence
+from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
 from fund.finance.operations import (
-    FUTURE_DATE,
     FinanceError,
     _add,
+    _add_all,
     _add_to,
+    _check_date,
     _move_pool,
     close_proposal,
 )
@@ -104,8 +105,7 @@ BEFORE_DATE = {
 
 
 def _check_day(day: date, now: datetime, what: str, field_name: str, after: date | None) -> None:
-    if day > now.date():
-        raise FinanceError(FUTURE_DATE[what], field_name, today=f"{now.date():%d %B %Y}")
+    _check_date(day, now, what, field_name)
     if after is not None and day < after:
         raise FinanceError(BEFORE_DATE[what], field_name, date=f"{after:%d %B %Y}")
 
@@ -114,32 +114,17 @@ def _allocation_of(proposal_id: int) -> Allocation | None:
     return db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal_id))
 
 
-def _locked_shares(allocation_id: int) -> list:
-    """(organization_id, amount, disbursed) of the allocation's shares, their rows locked (by
-    organization: the order every writer of the shares takes)."""
-    return db.session.execute(
-        select(AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed)
-        .where(AllocationShare.allocation_id == allocation_id)
-        .order_by(AllocationShare.organization_id)
-        .with_for_update()
-    ).all()
-
-
 def _locked_sources(allocation_id: int) -> list:
     """The allocation's sources (pool, amount, disbursed, released, refunded), their rows
-    locked in code order, as payments lock them."""
-    return db.session.execute(
-        select(
-            AllocationSource.pool_code,
-            AllocationSource.amount,
-            AllocationSource.disbursed,
-            AllocationSource.released,
-            AllocationSource.refunded,
-        )
-        .where(AllocationSource.allocation_id == allocation_id)
-        .order_by(AllocationSource.pool_code)
-        .with_for_update()
-    ).all()
+    locked in code order (`locked_sources`), as payments lock them."""
+    return locked_sources(
+        allocation_id,
+        AllocationSource.pool_code,
+        AllocationSource.amount,
+        AllocationSource.disbursed,
+        AllocationSource.released,
+        AllocationSource.refunded,
+    )
 
 
 def _lock_pools(codes: list[str]) -> None:
@@ -181,7 +166,12 @@ def close_programme(
             N_("%(reference)s has no allocation to close."), reference=proposal.reference
         )
     _check_day(closed_on, now, "closing", "closed_on", allocation.allocated_on)
-    shares = _locked_shares(allocation.id)
+    shares = locked_shares(
+        allocation.id,
+        AllocationShare.organization_id,
+        AllocationShare.amount,
+        AllocationShare.disbursed,
+    )
     names = _names(row.organization_id for row in shares)
     reported = REPORTS.expenditure(proposal.id)
     final: dict[int, tuple[Decimal, Decimal]] = {}  # organization -> (transferred, spent)
@@ -267,14 +257,6 @@ def close_programme(
         now=now,
     )
     return closure
-
-
-def _add_all(refusal: str) -> None:
-    """Write the rows added; a check constraint refusing one becomes a FinanceError."""
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        raise FinanceError(refusal) from error
 
 
 # Refunds -----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import funding, transfer_schedule
 from fund.finance.guards import FUNDING_PLAN, Sentence, said
+from fund.finance.locks import locked_sources
 from fund.finance.models import (
     GENERAL_POOL,
     Allocation,
@@ -128,6 +129,11 @@ def _add(row: db.Model, refusal: str) -> None:
     """Write a new row; a unique constraint refusing it (the same thing was recorded at the same
     moment) becomes a FinanceError."""
     db.session.add(row)
+    _add_all(refusal)
+
+
+def _add_all(refusal: str) -> None:
+    """Write the rows added; a constraint refusing one becomes a FinanceError."""
     try:
         db.session.flush()
     except IntegrityError as error:
@@ -423,12 +429,12 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
     """Add a payment to the `disbursed` of the allocation's pools in draw order, each up to
     what it paid in. The sources' rows are locked (in code order) first, so two payments of
     the same allocation to different organizations attribute one after the other."""
-    sources = db.session.execute(
-        select(AllocationSource.pool_code, AllocationSource.amount, AllocationSource.disbursed)
-        .where(AllocationSource.allocation_id == allocation_id)
-        .order_by(AllocationSource.pool_code)
-        .with_for_update()
-    ).all()
+    sources = locked_sources(
+        allocation_id,
+        AllocationSource.pool_code,
+        AllocationSource.amount,
+        AllocationSource.disbursed,
+    )
     unpaid = {row.pool_code: read_amount(row.amount - row.disbursed) for row in sources}
     draws, missing = funding.plan_draws(
         amount, [(code, unpaid[code]) for code in funding.draw_order(unpaid)]

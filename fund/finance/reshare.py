@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 
 from fund.extensions import db
 from fund.finance import funding
+from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
 from fund.finance.operations import _add_to, _attribute_to_pools, _move_pool
 from fund.money import ZERO, format_usd, read_amount
@@ -44,13 +45,7 @@ def reshare(allocation: Allocation, shares: Mapping[int, Decimal]) -> Reshared:
     if total != read_amount(allocation.amount):
         raise ValueError(f"the shares add up to {total}, not the allocation's {allocation.amount}")
     rows = {
-        row.organization_id: row
-        for row in db.session.scalars(
-            select(AllocationShare)
-            .where(AllocationShare.allocation_id == allocation.id)
-            .order_by(AllocationShare.organization_id)
-            .with_for_update()
-        )
+        share.organization_id: share for (share,) in locked_shares(allocation.id, AllocationShare)
     }
     changed: dict[int, tuple[Decimal, Decimal]] = {}
     below: dict[int, tuple[Decimal, Decimal]] = {}
@@ -84,12 +79,7 @@ def reshare(allocation: Allocation, shares: Mapping[int, Decimal]) -> Reshared:
 
 def _below_transferred(allocation_id: int, shares: Mapping[int, Decimal]) -> list[str]:
     """The organizations whose new share would be below what they were transferred."""
-    rows = db.session.execute(
-        select(AllocationShare.organization_id, AllocationShare.disbursed)
-        .where(AllocationShare.allocation_id == allocation_id)
-        .order_by(AllocationShare.organization_id)
-        .with_for_update()
-    )
+    rows = locked_shares(allocation_id, AllocationShare.organization_id, AllocationShare.disbursed)
     return [
         str(row.organization_id)
         for row in rows
@@ -116,14 +106,7 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
         )
     if _below_transferred(allocation.id, plan.shares):
         return False, f"{unchanged}an organization's new share would be below what it was paid."
-    sources = set(
-        db.session.scalars(
-            select(AllocationSource.pool_code)
-            .where(AllocationSource.allocation_id == allocation.id)
-            .order_by(AllocationSource.pool_code)
-            .with_for_update()
-        )
-    )
+    sources = {row.pool_code for row in locked_sources(allocation.id, AllocationSource.pool_code)}
     for code, amount in draws:
         _move_pool(
             code,

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
+from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
 from fund.finance.schedule_models import PlannedTranche
 from fund.labels import N_
@@ -108,12 +109,12 @@ def plan_transfer_schedule(
     schedule (`scheduled_tranches`). The caller commits."""
     now = now or utcnow()
     proposal = db.session.get(Proposal, allocation.proposal_id)
-    shares = db.session.execute(
-        select(AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed)
-        .where(AllocationShare.allocation_id == allocation.id)
-        .order_by(AllocationShare.organization_id)
-        .with_for_update()
-    ).all()
+    shares = locked_shares(
+        allocation.id,
+        AllocationShare.organization_id,
+        AllocationShare.amount,
+        AllocationShare.disbursed,
+    )
     existing: dict[int, list[PlannedTranche]] = defaultdict(list)
     for tranche in db.session.scalars(
         select(PlannedTranche)

@@ -13,6 +13,7 @@ FinanceError. Lock order: the share, then the request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -241,20 +242,8 @@ def cancel_request(
             ),
             reference=reference(request),
         )
-    row.status = TransferStatus.CANCELLED.value
-    row.closed_by_id = actor.id
-    row.closed_at = now
-    db.session.flush()
     allocation = db.session.get(Allocation, row.allocation_id)
-    record(
-        "transfer_request_cancelled",
-        "proposal",
-        allocation.proposal_id,
-        actor,
-        comment=reason,
-        details={"request": row.id, "amount": read_amount(row.amount)},
-        now=now,
-    )
+    _cancel([row], actor, allocation.proposal_id, reason, now)
     return row
 
 
@@ -270,6 +259,15 @@ def cancel_open_requests(
         .order_by(TransferRequest.id)
         .with_for_update()
     ).all()
+    _cancel(rows, actor, proposal_id, reason, now)
+    return [row.id for row in rows]
+
+
+def _cancel(
+    rows: Sequence[TransferRequest], actor: User, proposal_id: int, reason: str, now: datetime
+) -> None:
+    """The open requests `rows` (their rows locked) cancelled by `actor`, each audited on the
+    programme with `reason`."""
     for row in rows:
         row.status = TransferStatus.CANCELLED.value
         row.closed_by_id = actor.id
@@ -285,7 +283,6 @@ def cancel_open_requests(
             details={"request": row.id, "amount": read_amount(row.amount)},
             now=now,
         )
-    return [row.id for row in rows]
 
 
 # Reads ----------------------------------------------------------------------------------------

@@ -14,14 +14,19 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     ForeignKey,
     Integer,
     Numeric,
     String,
     Table,
     Text,
+    and_,
+    exists,
     false,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from fund.accounts.models import Organization
@@ -151,13 +156,28 @@ class ResultIndicator(db.Model):
         cascade="all, delete-orphan", order_by="IndicatorActual.year"
     )
 
-    @property
+    @hybrid_property
     def has_baseline(self) -> bool:
+        """A baseline value and its year are both given (in Python as in SQL)."""
         return self.baseline_value is not None and self.baseline_year is not None
 
-    @property
+    @has_baseline.inplace.expression
+    @classmethod
+    def _has_baseline_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.baseline_value.is_not(None), cls.baseline_year.is_not(None))
+
+    @hybrid_property
     def has_target(self) -> bool:
+        """An end target or a target for any year is given (in Python as in SQL)."""
         return self.end_target is not None or bool(self.targets)
+
+    @has_target.inplace.expression
+    @classmethod
+    def _has_target_expression(cls) -> ColumnElement[bool]:
+        return or_(
+            cls.end_target.is_not(None),
+            exists().where(IndicatorTarget.indicator_id == cls.id),
+        )
 
 
 class IndicatorYear:

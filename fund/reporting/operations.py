@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from fund.accounts.models import Organization, Role, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
+from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
 from fund.labels import N_
 from fund.locking import locked
@@ -220,12 +221,7 @@ def save_narrative(
 
 def _locked_shares(allocation_id: int) -> dict[int, Decimal]:
     """What was transferred to each participating organization, the shares locked."""
-    rows = db.session.execute(
-        select(AllocationShare.organization_id, AllocationShare.disbursed)
-        .where(AllocationShare.allocation_id == allocation_id)
-        .order_by(AllocationShare.organization_id)
-        .with_for_update()
-    ).all()
+    rows = locked_shares(allocation_id, AllocationShare.organization_id, AllocationShare.disbursed)
     return {row.organization_id: read_amount(row.disbursed) for row in rows}
 
 

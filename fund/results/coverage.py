@@ -63,10 +63,8 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -272,13 +270,7 @@ def indicator_facts(
     latest = reported_years.subquery("latest")
     actual, target = aliased(IndicatorActual), aliased(IndicatorTarget)
 
-    has_baseline = and_(
-        ResultIndicator.baseline_value.is_not(None), ResultIndicator.baseline_year.is_not(None)
-    )
-    has_target = or_(
-        ResultIndicator.end_target.is_not(None),
-        exists().where(IndicatorTarget.indicator_id == ResultIndicator.id),
-    )
+    has_baseline, has_target = ResultIndicator.has_baseline, ResultIndicator.has_target
     base = func.coalesce(_units(ResultIndicator.baseline_value), _int(0))
     reached, wanted = _units(actual.value), _units(target.value)
     progress, distance = reached - base, wanted - base

@@ -21,6 +21,7 @@ from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.locking import locked
+from fund.proposals.budget import Line
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
 from fund.reference.queries import category_titles
@@ -57,12 +58,9 @@ class RevisionRefused(WordedRefused):
 
 
 @dataclass(frozen=True)
-class LineValues:
-    organization_id: int
-    objective_number: int
-    category_code: int
-    amount: Decimal
-    year: int = 1
+class LineValues(Line):
+    """A new budget line as the staff typed it: the budget's line with its description."""
+
     description: str = ""
 
     def columns(self) -> dict[str, Any]:

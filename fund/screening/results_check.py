@@ -6,13 +6,12 @@ Read in one statement whatever the framework's size; a concept note is not asked
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, select
 
 from fund.extensions import db
 from fund.proposals.checks import Rules, criterion_results
 from fund.proposals.models import Proposal
 from fund.proposals.results import (
-    IndicatorTarget,
     ResultIndicator,
     ResultOutcome,
     result_outcome_objectives,
@@ -27,13 +26,7 @@ def results_framework_problems(proposal: Proposal) -> list[str]:
     number = proposal.primary_objective_number
     if number is None:
         return ["No primary GCM objective is chosen, so no outcome can be read against it."]
-    has_baseline = and_(
-        ResultIndicator.baseline_value.is_not(None), ResultIndicator.baseline_year.is_not(None)
-    )
-    has_target = or_(
-        ResultIndicator.end_target.is_not(None),
-        exists().where(IndicatorTarget.indicator_id == ResultIndicator.id),
-    )
+    has_baseline, has_target = ResultIndicator.has_baseline, ResultIndicator.has_target
     outcomes, baselines, complete = db.session.execute(
         select(
             func.count(ResultOutcome.id.distinct()),
