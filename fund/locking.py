@@ -24,6 +24,14 @@ def locked(model: type[M], row_id: Any) -> M | None:
     ).scalar_one_or_none()
 
 
+def locked_or_refused(model: type[M], row_id: Any, refused: type[Refused], missing: str) -> M:
+    """The row `locked`; refused (`refused` with the sentence `missing`) when there is none."""
+    row = locked(model, row_id)
+    if row is None:
+        raise refused(missing)
+    return row
+
+
 def stale(row: Any, expected_version: int | None) -> bool:
     """Whether the page a change comes from showed `row` at another version than the one it
     has now (`expected_version`; None when the page names none): such a change is refused as
@@ -43,9 +51,7 @@ def locked_current(
     """The row to change, `locked`; refused (`refused` with the sentence `missing`) when there
     is none, and as stale (with `changed`) when the page showed it at another version than
     `expected_version` (`stale`)."""
-    row = locked(model, row_id)
-    if row is None:
-        raise refused(missing)
+    row = locked_or_refused(model, row_id, refused, missing)
     if stale(row, expected_version):
         raise refused(changed, stale=True)
     return row

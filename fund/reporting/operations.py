@@ -24,7 +24,7 @@ from fund.extensions import db, utcnow
 from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
 from fund.labels import N_
-from fund.locking import locked
+from fund.locking import locked_or_refused
 from fund.money import format_usd, read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
@@ -112,10 +112,9 @@ def on_proposal_transitioned(sender: Proposal, *, trigger: str, actor: Any = Non
 
 
 def _report(report_id: int) -> ProgrammeReport:
-    report = locked(ProgrammeReport, report_id)
-    if report is None:
-        raise ReportRefused(N_("There is no such report."))
-    return report
+    return locked_or_refused(
+        ProgrammeReport, report_id, ReportRefused, N_("There is no such report.")
+    )
 
 
 def set_due_date(

@@ -20,7 +20,7 @@ from fund.accounts.models import Organization, OrganizationKind, User
 from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
 from fund.labels import N_
-from fund.locking import locked
+from fund.locking import locked, locked_or_refused
 from fund.proposals.budget import Line
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
@@ -85,10 +85,9 @@ class RevisionValues:
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    proposal = locked(Proposal, proposal_id)
-    if proposal is None:
-        raise RevisionRefused(N_("There is no such programme."))
-    return proposal
+    return locked_or_refused(
+        Proposal, proposal_id, RevisionRefused, N_("There is no such programme.")
+    )
 
 
 def _revision(revision_id: int) -> tuple[Revision, Proposal]:
