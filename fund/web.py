@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, redirect, request, send_file
+from flask import Response, flash, redirect, send_file
 from flask_babel import gettext
 
 from fund.extensions import db
@@ -20,19 +20,12 @@ from fund.refusals import show_on_form
 
 # Shown translated (`unreadable`, or `gettext(UNREADABLE_MESSAGE)` where a page shows it).
 UNREADABLE_MESSAGE = N_("The form could not be read (it may have expired). Please try again.")
-# Shown translated where a page answers a form that holds a NUL character (`unreadable_form`).
-NUL_FORM_MESSAGE = N_("The form holds a character no text may hold.")
 
 
 def unreadable(form: Any) -> str | None:
     """The page's message for a form that did not validate: the sentence for an expired form
     when its CSRF token failed, else None (each problem is shown at its field)."""
     return gettext(UNREADABLE_MESSAGE) if "csrf_token" in form.errors else None
-
-
-def unreadable_form() -> bool:
-    """Whether the form sent holds a NUL character, which no text of the fund holds."""
-    return any("\x00" in value for value in request.form.values())
 
 
 def translated(refused: Any) -> Any:

@@ -340,6 +340,23 @@ def test_reminders_30_7_and_1_days_before_and_an_overdue_notice(app, programme):
 # Pages ----------------------------------------------------------------------------------------
 
 
+def test_a_nul_character_in_a_report_form_is_refused_and_saves_nothing(app, client, programme):
+    """The application refuses NUL in any form before a view runs (fund/security.py)."""
+    with app.app_context():
+        report = _report(programme["proposal"], "annual_financial")
+        path = f"/programme-reports/{report.id}"
+        field = f"e-{org_id('ILO')}-1"
+    login(client, programme["ilo"].email)
+    token = csrf_token(client, path)
+    saved = client.post(path, data={"csrf_token": token, field: "10.00", "note": "a\x00b"})
+    assert saved.status_code == 400 and "NUL character" in saved.get_data(as_text=True)
+    sent = client.post(f"{path}/submit", data={"csrf_token": token, "comment": "a\x00b"})
+    assert sent.status_code == 400
+    with app.app_context():
+        report = db.session.get(ProgrammeReport, report.id)
+        assert report.status == "due" and not report.expenditures
+
+
 def test_the_pages_fill_submit_and_accept(app, client, programme):
     with app.app_context():
         report = _report(programme["proposal"], "annual_financial")

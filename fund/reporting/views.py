@@ -139,8 +139,6 @@ def report(report_id: int):
     if not reports_for(current_user, found.proposal_id):
         abort(403)
     once = idempotency.once(f"report.{report_id}", current_user)
-    if web.unreadable_form():
-        return _render(content, _(web.NUL_FORM_MESSAGE), 400)
     try:
         if found.is_narrative:
             actuals, narratives, risks = page.read_narrative(content, request.form)
@@ -172,8 +170,6 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
     recorded."""
     found = _report(report_id)
     once = idempotency.once(f"{form}.{report_id}", current_user)
-    if web.unreadable_form():
-        abort(400)
     comment = (request.form.get("comment") or "")[:5000]
     try:
         once.claim()
@@ -225,8 +221,6 @@ def decide(report_id: int):
 def due_date(report_id: int):
     found = _report(report_id)
     once = idempotency.once(f"report_due_date.{report_id}", current_user)
-    if web.unreadable_form():
-        abort(400)
     typed = (request.form.get("due_on") or "").strip()[:20]
     reason = (request.form.get("reason") or "")[:2000]
     try:
@@ -287,8 +281,6 @@ def upload(report_id: int):
     returned)."""
     found = _report(report_id)
     once = idempotency.once(f"report_attachment.{report_id}", current_user)
-    if web.unreadable_form():
-        abort(400)
     file = request.files.get(attachments.FIELD)
 
     def add() -> ReportAttachment:

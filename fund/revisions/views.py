@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from fund import web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
@@ -190,8 +189,6 @@ def revision(revision_id: int):
         return _render(content)
     if not revises(current_user, found.proposal_id):
         abort(403)
-    if web.unreadable_form():
-        return _render(content, _(web.NUL_FORM_MESSAGE), 400)
     values = page.read(content, request.form)
     if content.errors:
         return _render(content, _("Correct the values marked below."), 400)
@@ -210,8 +207,6 @@ def revision(revision_id: int):
 
 def _transition(revision_id: int, trigger: str, done: str):
     found = _revision(revision_id)
-    if web.unreadable_form():
-        abort(400)
     comment = (request.form.get("comment") or "")[:5000]
     try:
         operations.fire(current_user, found.id, trigger, comment)
