@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -102,7 +102,7 @@ def new_user():
 @roles_required(Role.ADMIN)
 @recent_login_required()  # roles and activation decide who may do what
 def edit_user(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+    user = db.get_or_404(User, user_id)
     return _user_form_page(user)
 
 
@@ -111,7 +111,7 @@ def edit_user(user_id: int):
 @recent_login_required()
 def unlock_user(user_id: int):
     """Clear an account's failed sign-ins, so a locked account can sign in again (audited)."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = db.get_or_404(User, user_id)
     form = UnlockForm()
     if not form.validate_on_submit():
         problems = form.confirm_with_password.errors or [_(web.UNREADABLE_MESSAGE)]
@@ -174,4 +174,4 @@ def edit_organization(organization_id: int | None = None):
     organization `organization_id`."""
     if organization_id is None:
         return _organization_form_page(None)
-    return _organization_form_page(db.session.get(Organization, organization_id) or abort(404))
+    return _organization_form_page(db.get_or_404(Organization, organization_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -97,4 +97,4 @@ def _form_page(call: Call | None):
 @recent_login_required()
 def edit(call_id: int | None = None):
     """The call form: a new call (`calls.new`), or the call `call_id`."""
-    return _form_page(None if call_id is None else db.session.get(Call, call_id) or abort(404))
+    return _form_page(None if call_id is None else db.get_or_404(Call, call_id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -141,13 +141,6 @@ def _held(seat: Seat) -> str:
     return _("%(name)s holds the seat of %(entity)s.", name=seat.member.name, entity=seat.entity)
 
 
-def _seat_or_404(seat_id: int) -> Seat:
-    seat = db.session.get(Seat, seat_id)
-    if seat is None:
-        abort(404)
-    return seat
-
-
 def _submit(action: str, key: int, form: Any, run: Callable[[], tuple[str, str]]):
     """Send a form of the page: `run()` changes the seats and returns the sentence to flash
     with its category ("info" when nothing changed); then back to the page."""
@@ -179,7 +172,7 @@ def create():
 
 @_change("/<int:seat_id>/member")
 def hand_over(seat_id: int):
-    _seat_or_404(seat_id)
+    db.get_or_404(Seat, seat_id)
     form = _with_choices(HandOverForm())
 
     def run():
@@ -193,7 +186,7 @@ def hand_over(seat_id: int):
 
 @_change("/<int:seat_id>/alternates")
 def name_alternate(seat_id: int):
-    _seat_or_404(seat_id)
+    db.get_or_404(Seat, seat_id)
     form = _with_choices(AlternateForm())
 
     def run():
@@ -211,7 +204,7 @@ def name_alternate(seat_id: int):
 
 @_change("/<int:seat_id>/alternates/<int:user_id>/remove")
 def remove_alternate(seat_id: int, user_id: int):
-    seat = _seat_or_404(seat_id)
+    seat = db.get_or_404(Seat, seat_id)
 
     def run():
         person = db.session.get(User, user_id)
@@ -232,7 +225,7 @@ def remove_alternate(seat_id: int, user_id: int):
 
 @_change("/<int:seat_id>/retire")
 def retire(seat_id: int):
-    _seat_or_404(seat_id)
+    db.get_or_404(Seat, seat_id)
 
     def run():
         seat = seats.retire_seat(current_user, seat_id)

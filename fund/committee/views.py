@@ -323,13 +323,6 @@ def review(proposal_id: int):
     return _render_review(_review_proposal(proposal_id))
 
 
-def _round_or_404(round_id: int):
-    round_ = db.session.get(VotingRound, round_id)
-    if round_ is None:
-        abort(404)
-    return round_
-
-
 def _refusal(form, refused: Exception) -> tuple[str | None, int]:
     """The page message and status for a refused action: the committee's refusal at its field
     if it has one (then no message), a lost race, or the workflow's sentence."""
@@ -354,7 +347,7 @@ def _act(form, run, done, refusals, again):
 
 def _review_action(round_id: int, form_name: str, form, run, done, refusals):
     """A member's form on the review page."""
-    proposal_id = _round_or_404(round_id).proposal_id
+    proposal_id = db.get_or_404(VotingRound, round_id).proposal_id
     _review_proposal(proposal_id)  # 404 for anyone who may not see the proposal
 
     def again(message: str | None, status: int):
@@ -426,7 +419,7 @@ def _meeting_action(action: str, key: int, proposal_id: int, form, run, done, re
 @roles_required(Role.SECRETARIAT)
 @recent_login_required()
 def close_round(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(VotingRound, round_id)
     number, proposal_id = round_.number, round_.proposal_id
     form = CloseForm()
 
@@ -453,7 +446,7 @@ def close_round(round_id: int):
 @bp.route("/rounds/<int:round_id>/deadline", methods=["POST"])
 @roles_required(Role.SECRETARIAT)
 def set_deadline(round_id: int):
-    round_ = _round_or_404(round_id)
+    round_ = db.get_or_404(VotingRound, round_id)
     number, proposal_id = round_.number, round_.proposal_id
     form = DeadlineForm()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -134,7 +134,7 @@ def record_pledge():
 @bp.route("/pledges/<int:pledge_id>")
 @roles_required(*READERS)
 def pledge(pledge_id: int):
-    found = db.session.get(Pledge, pledge_id) or abort(404)
+    found = db.get_or_404(Pledge, pledge_id)
     deposits = list(
         db.session.scalars(
             select(Contribution)

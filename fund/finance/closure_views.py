@@ -32,7 +32,7 @@ STALE_MESSAGE = _l(
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    return db.session.get(Proposal, proposal_id) or abort(404)
+    return db.get_or_404(Proposal, proposal_id)
 
 
 # Closing ----------------------------------------------------------------------------------

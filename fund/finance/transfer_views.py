@@ -28,7 +28,7 @@ bp = Blueprint("transfers", __name__, url_prefix="/finance")
 
 def _funded(proposal_id: int):
     """The programme and its allocation (404 without one)."""
-    proposal = db.session.get(Proposal, proposal_id) or abort(404)
+    proposal = db.get_or_404(Proposal, proposal_id)
     allocation = lists.allocation_for(proposal.id)
     if allocation is None:
         abort(404)
@@ -140,7 +140,7 @@ def request_transfer(proposal_id: int):
 @roles_required(Role.SECRETARIAT)
 @recent_login_required()
 def cancel(request_id: int):
-    request = db.session.get(TransferRequest, request_id) or abort(404)
+    request = db.get_or_404(TransferRequest, request_id)
     allocation_id = request.allocation_id
     proposal_id = db.session.get(Allocation, allocation_id).proposal_id
     form = CancelRequestForm()

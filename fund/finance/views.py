@@ -209,7 +209,7 @@ def contributions():
 @roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 @recent_login_required()
 def void(contribution_id: int):
-    contribution = db.session.get(Contribution, contribution_id) or abort(404)
+    contribution = db.get_or_404(Contribution, contribution_id)
     form = VoidForm()
     error = None
     if form.is_submitted() and not current_user.has_role(Role.ADMINISTRATIVE_AGENT):
@@ -240,7 +240,7 @@ def void(contribution_id: int):
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    return db.session.get(Proposal, proposal_id) or abort(404)
+    return db.get_or_404(Proposal, proposal_id)
 
 
 def _render_proposal(

@@ -37,7 +37,7 @@ SECRETARIAT = roles_required(Role.SECRETARIAT)
 
 
 def _found(model: type, row_id: int) -> Any:
-    return db.session.get(model, row_id) or abort(404)
+    return db.get_or_404(model, row_id)
 
 
 def _text(field) -> str:

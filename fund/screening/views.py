@@ -41,10 +41,7 @@ RESULT_CHOICES = [(r.value, r.label) for r in CheckResult]
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
-        abort(404)
-    return proposal
+    return db.get_or_404(Proposal, proposal_id)
 
 
 def _said(error: operations.ScreeningError) -> str:
@@ -382,9 +379,7 @@ def _switch_done(operation: str, label: str) -> str:
 @bp.route("/calls/<int:call_id>/criteria", methods=["GET", "POST"])
 @roles_required(Role.SECRETARIAT)
 def criteria(call_id: int):
-    call = db.session.get(Call, call_id)
-    if call is None:
-        abort(404)
+    call = db.get_or_404(Call, call_id)
     operations.ensure_criteria(call)
     db.session.commit()
     form = CriterionForm()
