@@ -1,6 +1,7 @@
 """Refusals: an operation that will not do what was asked says why, in a sentence for the
 person, and changes nothing. Each area has its own kind (CallRefused, CommitteeRefused,
-FinanceError, AccountError); forms show them all the same way."""
+FinanceError, AccountError, EditRefused, UploadRefused, PipelineRefused, ...), every one a
+`Refused` (tests/test_refusals.py checks it); forms show them all the same way."""
 
 from __future__ import annotations
 

@@ -3,13 +3,19 @@ and forms show it the same way."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+
 import pytest
 from wtforms import Form, StringField
 
+import fund
 from fund.accounts.operations import AccountError
 from fund.calls.operations import CallRefused
 from fund.committee.operations import CommitteeRefused
 from fund.finance.operations import FinanceError
+from fund.pipeline.operations import STALE, PipelineRefused
 from fund.refusals import Refused, show_on_form
 
 
@@ -42,3 +48,34 @@ def test_a_refusal_is_shown_at_its_field_or_above_the_form():
     assert show_on_form(form, CommitteeRefused("Stale.", field="nowhere")) == "Stale."
     assert show_on_form(form, CallRefused("Give a title."), default="title") is None
     assert form.title.errors == ["Give a title."]
+
+
+# Not a sentence for the person: a form key that was never issued answers a plain 400.
+NOT_SAID_TO_ANYONE = {"FormKeyRefused"}
+
+
+def _refusal_kinds() -> dict[str, type]:
+    kinds: dict[str, type] = {}
+    for module in pkgutil.walk_packages(fund.__path__, "fund."):
+        loaded = importlib.import_module(module.name)
+        for name, kind in inspect.getmembers(loaded, inspect.isclass):
+            if name.endswith("Refused") and kind.__module__ == loaded.__name__:
+                kinds[f"{kind.__module__}.{name}"] = kind
+    return kinds
+
+
+def test_every_kind_of_refusal_is_a_refused(app):
+    kinds = _refusal_kinds()
+    assert len(kinds) >= 15, sorted(kinds)
+    apart = [
+        path
+        for path, kind in kinds.items()
+        if not issubclass(kind, Refused) and kind.__name__ not in NOT_SAID_TO_ANYONE
+    ]
+    assert apart == []
+
+
+def test_a_stale_pipeline_says_so():
+    refused = PipelineRefused(STALE, stale=True)
+    assert (refused.message, refused.field, refused.stale) == (STALE, None, True)
+    assert str(refused) == STALE

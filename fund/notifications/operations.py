@@ -38,6 +38,7 @@ from fund.notifications.render import (
     proposal_page,
 )
 from fund.proposals.models import Proposal
+from fund.refusals import Refused
 
 # Marking read ---------------------------------------------------------------------------
 
@@ -74,7 +75,7 @@ def preferences_of(user: User) -> dict[str, Delivery]:
     }
 
 
-class PreferenceRefused(ValueError):
+class PreferenceRefused(Refused, ValueError):
     """A choice the fund does not allow (a mandatory kind turned down, an unknown kind)."""
 
 

@@ -35,10 +35,12 @@ from fund.labels import N_
 from fund.pipeline.queries import PUBLIC_SET, RERANKED
 from fund.proposals import ranking, status_rules
 from fund.proposals.models import Proposal, proposal_reference
+from fund.refusals import Refused
 
 
-class PipelineRefused(Exception):
-    """A change the pipeline's rules refuse, with the message the page shows."""
+class PipelineRefused(Refused):
+    """A change the pipeline's rules refuse, with the message the page shows (`stale` when
+    the order changed since the page was shown)."""
 
 
 STALE = N_("The pipeline changed since the page was shown: look at the order again.")
@@ -167,7 +169,7 @@ def rerank(
     before = [row.id for row in current]
     order = list(order)
     if len(set(order)) != len(order) or set(order) != set(before):
-        raise PipelineRefused(STALE)
+        raise PipelineRefused(STALE, stale=True)
     if order == before and all(row.pipeline_rank is not None for row in current):
         raise PipelineRefused(N_("The order is the one the pipeline has: nothing to record."))
     ranking.write_order(order)

@@ -23,6 +23,7 @@ from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
+from fund.refusals import Refused
 from workflows import EDITABLE_STATES
 
 __all__ = [
@@ -63,12 +64,8 @@ _UNSAFE_CHARACTERS = frozenset('/\\:*?"<>|')
 _EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
-class UploadRefused(ValueError):
+class UploadRefused(Refused, ValueError):
     """A file that cannot be attached; the message says why, in words for the applicant."""
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else "The file cannot be attached."
 
 
 def sniff(data: bytes) -> str | None:

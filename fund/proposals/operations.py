@@ -30,6 +30,7 @@ from fund.proposals.models import (
 )
 from fund.proposals.snapshots import same_part, snapshot
 from fund.reference.models import Country, GcmObjective
+from fund.refusals import Refused
 from fund.signals import proposal_transitioned
 from workflows import EDITABLE_STATES, PROPOSAL_WORKFLOW, Engine, Rule
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
@@ -169,7 +170,7 @@ def create_draft(
     return proposal
 
 
-class EditRefused(Exception):
+class EditRefused(Refused):
     """An edit the proposal's state or the actor's organization does not allow."""
 
 
