@@ -6,6 +6,7 @@
 from .concept_note import CONCEPT_NOTE_GUARD_NAMES as CONCEPT_NOTE_GUARD_NAMES
 from .concept_note import CONCEPT_NOTE_WORKFLOW as CONCEPT_NOTE_WORKFLOW
 from .concept_note import NOTE_CANDIDATE_STATES as NOTE_CANDIDATE_STATES
+from .concept_note import NOTE_INVITABLE_STATES as NOTE_INVITABLE_STATES
 from .concept_note import NOTE_PIPELINE_STATE as NOTE_PIPELINE_STATE
 from .core import Engine, Guard, GuardRegistry, Rule, TransitionRefused, Workflow
 from .diagram import to_mermaid
@@ -18,6 +19,8 @@ from .proposal import (
     PROPOSAL_WORKFLOW,
     REVIEW_STATE,
 )
+from .proposal import FUNDING_STATES as FUNDING_STATES
+from .proposal import SCREENING_STATES as SCREENING_STATES
 
 __all__ = [
     "COUNTED_STATES",

@@ -99,3 +99,5 @@ COMMITTEE_OUTCOMES: tuple[str, ...] = ("select_for_development", "place_in_pipel
 NOTE_PIPELINE_STATE = "pipeline"  # approved into the pipeline: ranked, counted in coverage
 # Before or just after the committee's decision: the notes the balance view may select.
 NOTE_CANDIDATE_STATES: tuple[str, ...] = ("committee_review", "selected", "pipeline")
+# Selected for development or in the pipeline: the applicant may be invited to a full proposal.
+NOTE_INVITABLE_STATES: tuple[str, ...] = ("selected", NOTE_PIPELINE_STATE)

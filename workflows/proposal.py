@@ -186,3 +186,5 @@ PIPELINE_STATE = "approved"  # approved by the committee, awaiting money
 REVIEW_STATE = "committee_review"  # before the committee
 COUNTED_STATES: tuple[str, ...] = (*FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE)  # in coverage
 EDITABLE_STATES: tuple[str, ...] = ("draft", "returned")  # the applicant may edit
+SCREENING_STATES: tuple[str, ...] = ("submitted", "screening")  # the screening queue
+FUNDING_STATES: tuple[str, ...] = (PIPELINE_STATE, *FUNDED_STATES)  # with a funding page

@@ -16,7 +16,6 @@ from fund.api.schemas import maybe_money, money
 from fund.audit.models import AuditEvent
 from fund.committee import visibility
 from fund.committee.record import approval_conditions
-from fund.committee.rounds import REVIEW_STATE
 from fund.committee.visibility import RoundView
 from fund.extensions import db
 from fund.finance.queries.balance import balance
@@ -26,6 +25,7 @@ from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalKind
 from fund.proposals.queries import STATUS_CHOICES, ProposalFilters, filtered_for, load_proposal
 from fund.screening.queries import checklist
+from workflows import REVIEW_STATE
 
 COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
 PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)

@@ -18,9 +18,9 @@ from sqlalchemy import Select, and_, exists, func, or_, select, tuple_, union_al
 from sqlalchemy.orm import aliased
 
 from fund.committee.models import ROUNDS_BY_DEADLINE, RoundStatus, VotingRound
-from fund.committee.rounds import REVIEW_STATE
 from fund.extensions import db
 from fund.proposals.models import Proposal
+from workflows import REVIEW_STATE
 
 
 def _without_open_round() -> Any:

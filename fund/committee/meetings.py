@@ -39,7 +39,7 @@ from fund.committee.models import (
     VotingRound,
 )
 from fund.committee.operations import close_round
-from fund.committee.rounds import REVIEW_STATE, open_round_of, outcome_label, round_tally
+from fund.committee.rounds import open_round_of, outcome_label, round_tally
 from fund.committee.seating import can_vote, current_seats, seats_that_vote
 from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
@@ -48,6 +48,7 @@ from fund.locking import locked_current
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
+from workflows import REVIEW_STATE
 
 SUBJECT = "committee_meeting"
 

@@ -37,13 +37,8 @@ from fund.committee.models import (
     Vote,
     VotingRound,
 )
-from fund.committee.rounds import (
-    REVIEW_STATE,
-    open_round_of,
-    round_tally,
-    seats_at_opening,
-)
 from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
+from fund.committee.rounds import open_round_of, round_tally, seats_at_opening
 from fund.committee.seating import current_seats, seat_vote
 from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
@@ -53,6 +48,7 @@ from fund.labels import N_
 from fund.locking import locked, locked_current
 from fund.proposals.models import Proposal
 from fund.signals import conflict_declared, round_closed, vote_cast
+from workflows import REVIEW_STATE
 from workflows.concept_note import COMMITTEE_OUTCOMES
 from workflows.voting_round import ROUND_OUTCOMES
 

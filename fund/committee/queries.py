@@ -41,7 +41,7 @@ from fund.committee.record import (
     users_by_id,
     version_of,
 )
-from fund.committee.rounds import REVIEW_STATE, organization_conflicts
+from fund.committee.rounds import organization_conflicts
 from fund.committee.seating import seat_ids_of
 from fund.committee.visibility import (
     RoundView,
@@ -66,6 +66,7 @@ from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.pagination import Paging, clamp_page
 from fund.proposals.models import Proposal
+from workflows import REVIEW_STATE
 
 __all__ = [
     "FORWARD_ACTION",

@@ -29,8 +29,6 @@ from fund.committee.tally import Tally, tally
 from fund.extensions import db
 from fund.proposals.models import Proposal
 
-REVIEW_STATE = "committee_review"
-
 
 def quorum_needed(round_: VotingRound, entitled: int) -> int:
     """The round's quorum: the call's fixed quorum as it was at opening, else a majority of the

@@ -27,7 +27,7 @@ from fund.committee.forms import (
     end_of_day,
 )
 from fund.committee.models import Choice, VotingRound
-from fund.committee.rounds import REVIEW_STATE, decision_text, outcome_label
+from fund.committee.rounds import decision_text, outcome_label
 from fund.committee.visibility import opened_record, votes_visible_before_own_vote
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
@@ -45,7 +45,7 @@ from fund.query_args import page_arg
 from fund.refusals import show_on_form
 from fund.screening import queries as screening_queries
 from fund.screening.models import CheckResult
-from workflows import TransitionRefused
+from workflows import REVIEW_STATE, TransitionRefused
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 

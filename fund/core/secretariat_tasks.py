@@ -35,7 +35,7 @@ from fund.labels import N_
 from fund.proposals.models import Proposal, ProposalKind
 from fund.reporting.models import ProgrammeReport
 from fund.revisions.models import Approver, Revision
-from fund.screening.queries import QUEUE_STATES
+from workflows import SCREENING_STATES
 from workflows.report import REPORT_EDITABLE_STATES, REPORT_SUBMITTED
 from workflows.revision import REVISION_SUBMITTED
 
@@ -45,7 +45,7 @@ from workflows.revision import REVISION_SUBMITTED
 def _to_screen() -> Task:
     rows, count = oldest(
         select(Proposal.id, Proposal.title, Proposal.status, Proposal.submitted_at).where(
-            Proposal.status.in_(QUEUE_STATES)
+            Proposal.status.in_(SCREENING_STATES)
         ),
         Proposal.submitted_at,
         Proposal.id,

@@ -43,7 +43,7 @@ from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
 from fund.query_args import page_arg
 from fund.refusals import show_on_form
-from workflows import PROPOSAL_WORKFLOW, TransitionRefused
+from workflows import FUNDED_STATES, PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -93,7 +93,7 @@ def balance():
     allocations sort, filter by status and export as CSV or XLSX (`allocations_...`)."""
     prefix = lists.ALLOCATION_PREFIX
     sorting = sort_arg(lists.ALLOCATION_SORT, *lists.ALLOCATION_DEFAULT_SORT, prefix=prefix)
-    status = choice_arg(f"{prefix}status", lists.ALLOCATION_STATES)
+    status = choice_arg(f"{prefix}status", FUNDED_STATES)
     if fmt := export_arg(f"{prefix}export"):
         return export_response(fmt, ALLOCATIONS_EXPORT, lists.allocations_view(sorting, status))
     money = fund_balance()
@@ -121,7 +121,7 @@ def balance():
         },
         allocation_sorting=sorting,
         allocation_status=status,
-        allocation_states={s: PROPOSAL_WORKFLOW.state_label(s) for s in lists.ALLOCATION_STATES},
+        allocation_states={s: PROPOSAL_WORKFLOW.state_label(s) for s in FUNDED_STATES},
         # The headers' links keep the filter and the pipeline's page; a new order starts at
         # the first page. The export keeps the filter and the order.
         allocation_filter_args={**kept, "pipeline_page": pipeline_at},

@@ -16,8 +16,9 @@ from fund.accounts.models import Role
 from fund.labels import N_
 from fund.proposals.access import can_view
 from fund.proposals.conversion import TotalComparison, compare_totals, snapshot_budget
-from fund.proposals.invitations import INVITABLE_STATES, full_proposal_of
+from fund.proposals.invitations import full_proposal_of
 from fund.proposals.models import Proposal
+from workflows import NOTE_INVITABLE_STATES
 
 Link = tuple[str, str]
 
@@ -30,7 +31,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
     found: list[Link] = []
     if not proposal.is_concept_note:
         return found
-    if proposal.status in INVITABLE_STATES and user.has_role(Role.SECRETARIAT):
+    if proposal.status in NOTE_INVITABLE_STATES and user.has_role(Role.SECRETARIAT):
         found.append(
             (
                 url_for("invitations.invite", note_id=proposal.id),

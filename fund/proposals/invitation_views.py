@@ -26,7 +26,7 @@ from fund.proposals.results_versions import FRAMEWORK_KEY
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.refusals import show_on_form
 from fund.web import UNREADABLE_MESSAGE
-from workflows import TransitionRefused
+from workflows import NOTE_INVITABLE_STATES, TransitionRefused
 
 bp = Blueprint("invitations", __name__, url_prefix="/concept-notes")
 
@@ -97,7 +97,7 @@ def _render_invitation(note: Proposal, form: InvitationForm, message=None, statu
         note=note,
         form=form,
         message=message,
-        invitable=note.status in invitations.INVITABLE_STATES,
+        invitable=note.status in NOTE_INVITABLE_STATES,
         # An invitation not yet taken up: its deadline is extended, or once passed, renewed.
         open_invitation=note.status == "invited",
         expired=invitations.invitation_expired(note, today),

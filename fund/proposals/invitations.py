@@ -43,8 +43,6 @@ from fund.proposals.results import (
 from fund.refusals import Refused
 from fund.signals import proposal_transitioned
 
-INVITABLE_STATES = ("selected", "pipeline")
-
 # What the full proposal takes from the concept note (the concept note's problem is the
 # proposal's rationale, the change it seeks the proposal's summary).
 PREFILLED = (

@@ -45,7 +45,7 @@ from fund.proposals.presentation import VersionText, reference_names, shown_chan
 from fund.proposals.results_queries import results_section
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg
-from workflows import PROPOSAL_WORKFLOW
+from workflows import FUNDING_STATES, PROPOSAL_WORKFLOW
 
 bp = Blueprint("proposals", __name__)
 
@@ -77,7 +77,6 @@ def _budget_summary(proposal: Proposal):
 
 # Steps taken on their own pages, where the records they need are kept.
 ACTIONS_ELSEWHERE = frozenset({"approve", "reject", "fund", "close"})
-FUNDING_STATES = ("approved", "funded", "closed")  # the states with a funding page
 
 
 def _related_pages(proposal: Proposal) -> list[tuple[str, str]]:

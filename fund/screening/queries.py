@@ -24,8 +24,7 @@ from fund.screening.guards import criteria_of, current_checks
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 from fund.screening.operations import suggestion
 from fund.screening.results_check import findings as automatic_findings
-
-QUEUE_STATES = ("submitted", "screening")
+from workflows import SCREENING_STATES
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ DEFAULT_SORT = ("submitted", ASCENDING)
 
 
 def _queue_states(filters: QueueFilters) -> tuple[str, ...]:
-    return (filters.status,) if filters.status else QUEUE_STATES
+    return (filters.status,) if filters.status else SCREENING_STATES
 
 
 def _queue_condition(filters: QueueFilters, *, states: bool = True) -> Any:

@@ -33,7 +33,7 @@ from fund.screening.forms import (
     checklist_form,
 )
 from fund.screening.models import CheckResult, ScreeningCriterion
-from workflows import TransitionRefused
+from workflows import SCREENING_STATES, TransitionRefused
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
@@ -70,7 +70,7 @@ def _filters() -> queries.QueueFilters:
     return queries.QueueFilters(
         kind=choice_arg("kind", ProposalKind.labels()),
         call_id=id_arg("call"),
-        status=choice_arg("status", queries.QUEUE_STATES),
+        status=choice_arg("status", SCREENING_STATES),
         q=text_arg("q"),
     )
 
@@ -118,7 +118,7 @@ def _render_queue(error=None, status: int = 200):
         filters=filters,
         sorting=sorting,
         view_args={**filters.args(), **sorting.args()},
-        states={s: state_label(ProposalKind.PROPOSAL.value, s) for s in queries.QUEUE_STATES},
+        states={s: state_label(ProposalKind.PROPOSAL.value, s) for s in SCREENING_STATES},
         kind_labels=ProposalKind.labels(),
         error=error,
     ), status

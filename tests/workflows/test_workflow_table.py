@@ -190,6 +190,11 @@ def test_the_named_groups_are_states_of_the_proposal_workflow() -> None:
     assert all(set(group) <= states for group in groups)
     assert {workflows.PIPELINE_STATE, workflows.REVIEW_STATE} <= states
     assert set(workflows.FUNDED_STATES) < set(workflows.COUNTED_STATES)
+    assert set(workflows.SCREENING_STATES) <= states
+    assert set(workflows.FUNDING_STATES) == {workflows.PIPELINE_STATE, *workflows.FUNDED_STATES}
+    notes = set(workflows.CONCEPT_NOTE_WORKFLOW.states)
+    assert set(workflows.NOTE_INVITABLE_STATES) <= notes
+    assert workflows.NOTE_PIPELINE_STATE in workflows.NOTE_INVITABLE_STATES
 
 
 def test_package_imports_only_stdlib_and_transitions() -> None:

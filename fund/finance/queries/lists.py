@@ -102,7 +102,6 @@ ALLOCATION_SORT = {
     ),
 }
 ALLOCATION_DEFAULT_SORT = ("allocated_on", DESCENDING)
-ALLOCATION_STATES = ("funded", "closed")
 
 
 def _allocations_of(status: str) -> Any:
