@@ -10,8 +10,9 @@ from flask import get_template_attribute
 
 from fund.finance.transfer_schedule import schedule_view
 from fund.proposals.models import Proposal
+from workflows import FUNDED_STATES
 
-SHOWN_IN = ("funded", "closed")
+SHOWN_IN = FUNDED_STATES
 
 
 def programme_schedule(user: Any, proposal: Proposal) -> Any:

@@ -22,7 +22,7 @@ from fund.proposals.editing import ensure_principle_rows, principle_titles
 from fund.proposals.forms import ActionForm, DraftForm
 from fund.proposals.models import Proposal
 from fund.proposals.page import PAGE
-from workflows import TransitionRefused
+from workflows import REVIEW_STATE, SCREENING_STATES, TransitionRefused
 
 UNREADABLE_FORM = _l("Some of what you typed cannot be saved yet; see the marked fields.")
 UNREADABLE_ACTION = _l("The action could not be read. Please try again.")
@@ -90,11 +90,11 @@ def related_pages(
         links.append(
             (url_for("results_editor.edit", proposal_id=proposal.id), N_("Results framework"))
         )
-    if user.has_role(Role.SECRETARIAT) and proposal.status in ("submitted", "screening"):
+    if user.has_role(Role.SECRETARIAT) and proposal.status in SCREENING_STATES:
         links.append(
             (url_for("screening.checklist", proposal_id=proposal.id), N_("Screening checklist"))
         )
-    if proposal.status == "committee_review" and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
+    if proposal.status == REVIEW_STATE and user.has_role(Role.SECRETARIAT, Role.COMMITTEE):
         links.append((url_for("committee.review", proposal_id=proposal.id), N_("Committee review")))
     return links + list(own) + invitation_page.links(user, proposal) + PAGE.links(user, proposal)
 

@@ -25,6 +25,7 @@ from fund.proposals.results_versions import quantity
 from fund.reference.models import BudgetCategory
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.operations import CATEGORIES, spent_elsewhere
+from workflows import FUNDED_STATES
 
 
 @dataclass
@@ -179,7 +180,7 @@ def programme_link(user, proposal: Proposal) -> list[tuple[str, str]]:
     """The link from a funded (or closed) programme's page to its reports, for the secretariat,
     the committee and the applicants of its organization (those who see the page); no
     statement."""
-    if proposal.status not in ("funded", "closed") or proposal.is_concept_note:
+    if proposal.status not in FUNDED_STATES or proposal.is_concept_note:
         return []
     sees = (
         user.has_role(Role.SECRETARIAT)

@@ -16,6 +16,7 @@ from fund.finance.models import Allocation, AllocationShare
 from fund.labels import N_
 from fund.proposals.models import OfProposal, Proposal, proposal_reference
 from fund.reporting.models import FINANCIAL_KINDS, NARRATIVE_KINDS, ProgrammeReport
+from workflows import FUNDED_STATES
 from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_SUBMITTED
 
 OVERDUE = "overdue"
@@ -126,7 +127,7 @@ def organization_programmes(organization_id: int) -> list[OwnProgramme]:
     rows = db.session.execute(
         select(Proposal.id, Proposal.title, Proposal.status)
         .where(
-            Proposal.status.in_(("funded", "closed")),
+            Proposal.status.in_(FUNDED_STATES),
             reports_for_organization(organization_id),
         )
         .order_by(Proposal.id.desc())

@@ -26,6 +26,7 @@ from fund.revisions import rules
 from fund.revisions.models import Revision
 from fund.revisions.operations import LineValues, RevisionValues, change_of, routing
 from fund.revisions.workflow import programme_end, revises
+from workflows import FUNDED_STATES
 
 BLANK_ROWS = 3
 # What each event of a revision's history says.
@@ -275,7 +276,7 @@ def history(revision: Revision) -> list[AuditEvent]:
 def programme_link(user: Any, proposal: Proposal) -> list[tuple[str, str]]:
     """The link from a funded programme's page to its revisions, for the secretariat and the
     applicants of its organization (those who see the page)."""
-    if proposal.status not in ("funded", "closed") or proposal.is_concept_note:
+    if proposal.status not in FUNDED_STATES or proposal.is_concept_note:
         return []
     sees = user.has_role(Role.SECRETARIAT) or (
         user.has_role(Role.APPLICANT) and user.organization_id == proposal.organization_id
