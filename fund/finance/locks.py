@@ -19,23 +19,23 @@ from fund.extensions import db
 from fund.finance.models import AllocationShare, AllocationSource
 
 
+def _locked(order: Any, allocation_id: int, columns: tuple[Any, ...]) -> Sequence[Row]:
+    """Rows of `columns` of the allocation's rows of `order`'s table, locked in that order."""
+    return db.session.execute(
+        select(*columns)
+        .where(order.class_.allocation_id == allocation_id)
+        .order_by(order)
+        .with_for_update()
+    ).all()
+
+
 def locked_shares(allocation_id: int, *columns: Any) -> Sequence[Row]:
     """The allocation's shares as rows of `columns` (columns of `AllocationShare`, or the model
     itself), their rows locked in organization order until the transaction ends."""
-    return db.session.execute(
-        select(*columns)
-        .where(AllocationShare.allocation_id == allocation_id)
-        .order_by(AllocationShare.organization_id)
-        .with_for_update()
-    ).all()
+    return _locked(AllocationShare.organization_id, allocation_id, columns)
 
 
 def locked_sources(allocation_id: int, *columns: Any) -> Sequence[Row]:
     """The allocation's pool sources as rows of `columns` (columns of `AllocationSource`),
     their rows locked in pool code order until the transaction ends."""
-    return db.session.execute(
-        select(*columns)
-        .where(AllocationSource.allocation_id == allocation_id)
-        .order_by(AllocationSource.pool_code)
-        .with_for_update()
-    ).all()
+    return _locked(AllocationSource.pool_code, allocation_id, columns)
