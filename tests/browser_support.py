@@ -13,17 +13,25 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from fund import create_app
+from fund.calls.models import Call
 from fund.demo import load_demo
 from fund.extensions import db
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation
+from fund.proposals.models import Proposal
+from tests.factories import new_proposal
+from tests.helpers import org_id, user_by_email
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,6 +47,9 @@ ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 AXE_SCRIPT = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEMO_PASSWORD = "migration-fund-demo"  # seed/demo.toml
+DEMO_APPLICANT = "applicant@demo.fund"  # ILO
+DEMO_SECRETARIAT = "secretariat@demo.fund"
+DEMO_CALL = "Call for joint programmes 2026-2027"
 TIMEOUT_MS = 15_000
 
 
@@ -122,6 +133,23 @@ def launch() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.fixture(scope="module")
+def server(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The module's server: the demo set on a database of its own (see `live_app`), or the
+    module skipped without a browser. A module takes it (and `browser`) by importing it."""
+    require_browser()
+    name = request.module.__name__.rpartition(".")[2]
+    yield from serve(sqlite_template, tmp_path_factory.mktemp(name))
+
+
+@pytest.fixture(scope="module")
+def browser(server: LiveServer) -> Iterator[Any]:
+    """The module's browser, launched once its server runs."""
+    yield from launch()
+
+
 def new_context(browser: Any, server: LiveServer, *, bypass_csp: bool = False) -> Any:
     """A fresh browser profile (its own cookies) on the server.
 
@@ -153,6 +181,37 @@ def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
     assert "/login" not in page.url, f"{email} could not sign in: {flash_text(page)}"
 
 
+def signed_in_page(server: LiveServer, email: str) -> Iterator[Any]:
+    """A page of a browser of its own on the server, signed in as `email`; closed at the end."""
+    for browser in launch():
+        context = new_context(browser, server, bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, email)
+        yield page
+        context.close()
+
+
+def pages_by_role(browser: Any, server: LiveServer, emails: Mapping[str, str]) -> Iterator[Any]:
+    """A page per role, each in its own browser profile, opened on first use and signed in as
+    the role's person (`emails[role]`; the role "anonymous" stays signed out); the profiles
+    are closed at the end."""
+    opened: list[Any] = []
+
+    class Pages(dict):
+        def __missing__(self, role: str) -> Any:
+            context = new_context(browser, server, bypass_csp=True)
+            opened.append(context)
+            page = context.new_page()
+            if role != "anonymous":
+                sign_in(page, emails[role])
+            self[role] = page
+            return page
+
+    yield Pages()
+    for context in opened:
+        context.close()
+
+
 def flash_text(page: Any) -> str:
     flashes = page.locator(".flashes, .error-summary")
     return " | ".join(flashes.all_inner_texts())
@@ -173,6 +232,30 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# The demo set's data --------------------------------------------------------------------------
+
+
+def funded_demo_programme(title: str, transfer_to_ilo: Decimal | None = None) -> Proposal:
+    """In the served application's context: a funded ILO-IOM programme of the demo applicant
+    in the demo call, reached through the workflow, with `transfer_to_ilo` transferred to ILO
+    by the demo secretariat on the allocation's day, if given. The caller commits."""
+    applicant = user_by_email(DEMO_APPLICANT)
+    call = db.session.scalar(select(Call).where(Call.title == DEMO_CALL))
+    proposal = new_proposal(applicant, call.id, "funded", title=title)
+    if transfer_to_ilo is not None:
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == proposal.id)
+        )
+        finance_operations.record_disbursement(
+            user_by_email(DEMO_SECRETARIAT),
+            allocation,
+            org_id("ILO"),
+            allocation.allocated_on,
+            transfer_to_ilo,
+        )
+    return proposal
 
 
 # axe-core ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from fund.accounts.models import Organization, User
 from fund.extensions import db
 from fund.seed import load_reference
 from tests import compile_caches
+from tests.concept_note_factories import two_stage_call as new_two_stage_call
 from tests.factories import (  # noqa: F401 - the names the test modules import from here
     MINIMAL_PDF,
     fill_complete,
@@ -409,6 +410,16 @@ def open_call(app: Flask) -> int:
         call = new_open_call()
         db.session.commit()
         return call.id
+
+
+@pytest.fixture
+def two_stage_call(app: Flask) -> int:
+    """An open concept-note-first call (endorsement letters due with the full proposal); returns
+    its id."""
+    with app.app_context():
+        call_id = new_two_stage_call()
+        db.session.commit()
+        return call_id
 
 
 @pytest.fixture

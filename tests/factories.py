@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -175,21 +176,26 @@ def shape(
         objectives = list(dict.fromkeys(objective for _, objective, _ in lines))
         proposal.primary_objective_number = objectives[0]
         proposal.secondary_objectives = [db.session.get(GcmObjective, n) for n in objectives[1:]]
-        proposal.budget_lines = [
-            BudgetLine(
-                organization_id=organization(acronym).id,
-                objective_number=objective,
-                category_code=1,
-                amount=Decimal(amount),
-            )
-            for acronym, objective, amount in lines
-        ]
+        proposal.budget_lines = budget_lines(lines)
     if countries is not None:
         found = [db.session.get(Country, iso2) for iso2 in countries]
         proposal.scope = {0: "global", 1: "national"}.get(len(found), "multi_country")
         proposal.countries = found
         proposal.endorsers = found or [db.session.get(Country, "CL")]
         proposal.attachments = [endorsement_letter(c) for c in proposal.endorsers]
+
+
+def budget_lines(lines: list[tuple[str, int, str]]) -> list[BudgetLine]:
+    """Budget lines [(acronym, objective, amount)], each in category 1."""
+    return [
+        BudgetLine(
+            organization_id=organization(acronym).id,
+            objective_number=objective,
+            category_code=1,
+            amount=Decimal(amount),
+        )
+        for acronym, objective, amount in lines
+    ]
 
 
 def new_proposal(
@@ -254,6 +260,20 @@ def acting_secretariat() -> User:
     return found or new_user(("secretariat",), None, name="Test Secretariat")
 
 
+def committee_people() -> SimpleNamespace:
+    """An ILO applicant, the secretariat and four committee members (IOM, UNHCR, UNICEF, UNDP),
+    flushed. On an ILO-led proposal with IOM taking part the IOM member is recused
+    automatically and the three others are entitled to vote: the default quorum is 2."""
+    return SimpleNamespace(
+        author=new_user(("applicant",), "ILO", name="Ana Author"),
+        secretariat=new_user(("secretariat",), None, name="Sara Secretariat"),
+        iom=new_user(("committee",), "IOM", name="Ibrahim IOM"),
+        unhcr=new_user(("committee",), "UNHCR", name="Ursula UNHCR"),
+        unicef=new_user(("committee",), "UNICEF", name="Chen UNICEF"),
+        undp=new_user(("committee",), "UNDP", name="Dina UNDP"),
+    )
+
+
 def ensure_a_voter(proposal: Proposal) -> None:
     """Before forwarding: a new committee member (of no organization) when no active member
     could vote on the proposal, all of them being recused by their organization."""
@@ -286,13 +306,20 @@ def record_checks(
 
 
 def take_to_committee(
-    proposal: Proposal, author: User, secretariat: User, now: datetime | None = None
+    proposal: Proposal,
+    author: User,
+    secretariat: User,
+    now: datetime | None = None,
+    comment: str | None = None,
 ) -> VotingRound:
-    """Submit, screen (every criterion passes) and forward: the round that opens."""
+    """Submit, screen (every criterion passes) and forward, with the secretariat's `comment`
+    for the committee if given: the round that opens."""
     submit(proposal, author, now)
     proposal_operations.fire(proposal, "start_screening", user(secretariat), now=now)
     record_checks(proposal, secretariat, now=now)
-    proposal_operations.fire(proposal, "forward_to_committee", user(secretariat), now=now)
+    proposal_operations.fire(
+        proposal, "forward_to_committee", user(secretariat), comment=comment, now=now
+    )
     return open_round_of(proposal.id)
 
 
@@ -383,3 +410,47 @@ def advance(
         else:
             proposal_operations.fire(proposal, step, secretariat)
     keep_in_outbox(db.session)
+
+
+# A funded programme and its people ------------------------------------------------------------
+
+# (key, roles, organization, values) of the programme's people, in the order they are made.
+PROGRAMME_PEOPLE = (
+    ("ilo", ("applicant",), "ILO", {"name": "Ilo Staff"}),
+    ("iom", ("applicant",), "IOM", {"name": "Iom Staff"}),
+    ("undp", ("applicant",), "UNDP", {"name": "Undp"}),
+    ("secretariat", ("secretariat",), None, {}),
+    ("committee", ("committee",), "UNHCR", {}),
+)
+
+
+def funded_programme(transfer_to_ilo: Decimal | None = None) -> dict[str, Any]:
+    """A funded ILO-IOM programme (24 months from 60 days from now, USD 1,000,000 of direct
+    costs: ILO 600,000 in category 1, IOM 400,000 in category 4) and its people, made in this
+    order and committed (for a module's PreparedDatabase): the open call, the people of
+    PROGRAMME_PEOPLE, the funded proposal, then `transfer_to_ilo` transferred to ILO today by
+    the secretariat, if given. Returns the proposal's id ("proposal") and the people by key,
+    detached."""
+    call_id = new_open_call().id
+    ids = {
+        key: new_user(roles, acronym, **values).id
+        for key, roles, acronym, values in PROGRAMME_PEOPLE
+    }
+    db.session.commit()
+    funded = new_proposal(db.session.get(User, ids["ilo"]), call_id, "funded").id
+    db.session.commit()
+    if transfer_to_ilo is not None:
+        allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
+        finance_operations.record_disbursement(
+            user(ids["secretariat"]),
+            allocation,
+            organization("ILO").id,
+            utcnow().date(),
+            transfer_to_ilo,
+        )
+        db.session.commit()
+    db.session.expunge_all()
+    people = {key: db.session.get(User, user_id) for key, user_id in ids.items()}
+    for row in people.values():
+        db.session.expunge(row)
+    return {"proposal": funded, **people}

@@ -22,6 +22,7 @@ from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
+from fund.reporting.models import ProgrammeReport
 
 PASSWORD = "correct horse battery"
 _HASHES: dict[str, str] = {}
@@ -141,6 +142,49 @@ def upload(
     )
 
 
+def edit_form(client: FlaskClient, proposal_id: int) -> dict[str, object]:
+    """The proposal's edit form as a browser would submit it, unchanged (see `edit_form_from`)."""
+    return edit_form_from(client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True))
+
+
+def edit_form_from(page: str) -> dict[str, object]:
+    """The edit form of a proposal's page as a browser would submit it, unchanged: ticked boxes
+    only (a list of the values of each list of checkboxes), the chosen options of each select
+    (the first option of a single select with none chosen); the upload form and the workflow's
+    forms (trigger, back, comment) are left out."""
+    data: dict[str, object] = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name is None or 'type="submit"' in tag:
+            continue
+        if 'type="checkbox"' in tag:
+            if re.search(r"\bchecked\b", tag):
+                data.setdefault(name.group(1), []).append(value.group(1) if value else "y")
+        else:
+            data.setdefault(name.group(1), value.group(1) if value else "")
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
+        data[name] = body.strip()
+    for attrs, body in re.findall(r"<select([^>]*)>(.*?)</select>", page, re.S):
+        name = re.search(r'name="([^"]+)"', attrs).group(1)
+        chosen = re.findall(r'<option selected value="([^"]*)"', body) + re.findall(
+            r'<option value="([^"]*)" selected', body
+        )
+        if "multiple" in attrs:
+            data[name] = chosen
+        else:
+            first = re.search(r'<option[^>]*value="([^"]*)"', body)
+            data[name] = chosen[0] if chosen else (first.group(1) if first else "")
+    # A single ticked box (a BooleanField) sends "y"; the editor's other forms are left out.
+    for key in [k for k, v in data.items() if isinstance(v, list) and v == ["y"]]:
+        data[key] = "y"
+    return {
+        k: v
+        for k, v in data.items()
+        if not k.startswith("upload-") and k not in ("trigger", "back", "comment")
+    }
+
+
 def client_for(app: Flask, person: User) -> FlaskClient:
     """A new client signed in as `person`."""
     client = app.test_client()
@@ -168,6 +212,15 @@ def audit_events(app: Flask, action: str, subject_id: int | None = None) -> list
         events = list(db.session.scalars(query))
         db.session.expunge_all()
         return events
+
+
+def first_report(proposal_id: int, kind: str) -> ProgrammeReport | None:
+    """The programme's report of `kind` due first."""
+    return db.session.scalars(
+        select(ProgrammeReport)
+        .where(ProgrammeReport.proposal_id == proposal_id, ProgrammeReport.kind == kind)
+        .order_by(ProgrammeReport.due_on)
+    ).first()
 
 
 def pdf_text(data: bytes) -> tuple[PdfReader, str]:

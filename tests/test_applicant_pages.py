@@ -17,8 +17,7 @@ from fund.proposals.models import Attachment, BudgetLine, Proposal, ProposalVers
 from fund.proposals.snapshots import snapshot
 from fund.reference.models import Country, GcmObjective
 from tests.factories import take_to_committee
-from tests.helpers import csrf_token, login, org_id
-from tests.test_intake import _edit_form
+from tests.helpers import csrf_token, edit_form, edit_form_from, login, org_id
 from workflows import TransitionRefused
 
 
@@ -36,7 +35,7 @@ def test_save_and_add_budget_rows_adds_rows_whatever_is_blank(
     login(client, applicant.email)
     page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
     assert _budget_rows(page) == 5  # two lines and three blank rows
-    form = _edit_form_from(page)
+    form = edit_form_from(page)
     for expected in (8, 11):  # three more blank rows each time, though three are blank already
         response = client.post(
             f"/proposals/{proposal_id}/edit", data=form | {"add_rows": "Save and add budget rows"}
@@ -47,34 +46,9 @@ def test_save_and_add_budget_rows_adds_rows_whatever_is_blank(
         assert response.headers["Location"].endswith("#budget")
         page = client.get(response.headers["Location"]).get_data(as_text=True)
         assert _budget_rows(page) == expected
-        form = _edit_form_from(page)
+        form = edit_form_from(page)
     with app.app_context():
         assert len(db.session.get(Proposal, proposal_id).budget_lines) == 2
-
-
-def _edit_form_from(page: str) -> dict[str, object]:
-    """The edit form of a page as a browser would submit it, unchanged: ticked boxes only,
-    several values for the lists of checkboxes and the multiple selects."""
-    data: dict[str, object] = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if name is None or name.group(1).startswith("upload-") or 'type="submit"' in tag:
-            continue
-        if 'type="checkbox"' in tag:
-            if re.search(r"\bchecked\b", tag):
-                data.setdefault(name.group(1), []).append(value.group(1) if value else "y")
-        else:
-            data.setdefault(name.group(1), value.group(1) if value else "")
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
-        data[name] = body.strip()
-    for attrs, body in re.findall(r"<select([^>]*)>(.*?)</select>", page, re.S):
-        name = re.search(r'name="([^"]+)"', attrs).group(1)
-        if name.startswith("upload-"):
-            continue
-        chosen = re.findall(r'<option selected value="([^"]*)"', body)
-        data[name] = chosen if "multiple" in attrs else (chosen[0] if chosen else "")
-    return data
 
 
 def test_add_budget_rows_with_a_mistake_keeps_the_input_and_adds_rows(
@@ -82,7 +56,7 @@ def test_add_budget_rows_with_a_mistake_keeps_the_input_and_adds_rows(
 ):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = _edit_form(client, proposal_id) | {
+    form = edit_form(client, proposal_id) | {
         "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "6",
         "budget-0-category_code": "1",
@@ -113,7 +87,7 @@ def test_the_number_of_blank_rows_asked_for_is_bounded(app, client, applicant, m
 def test_row_errors_name_the_field_as_labelled(app, client, applicant, make_proposal):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = _edit_form(client, proposal_id) | {
+    form = edit_form(client, proposal_id) | {
         "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "6",
         "budget-0-category_code": "1",

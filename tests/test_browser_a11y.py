@@ -184,21 +184,7 @@ def pages(browser, world: World) -> Iterator[dict[str, Any]]:
     """A page per role, in its own browser profile, signed in through the sign-in page on
     first use. Each role's page is reused from one check to the next: the browser keeps axe
     compiled, which makes the checks several times faster."""
-    opened: list[Any] = []
-
-    class Pages(dict):
-        def __missing__(self, role: str) -> Any:
-            context = support.new_context(browser, world.server, bypass_csp=True)
-            opened.append(context)
-            page = context.new_page()
-            if role != "anonymous":
-                support.sign_in(page, EMAILS[role])
-            self[role] = page
-            return page
-
-    yield Pages()
-    for context in opened:
-        context.close()
+    yield from support.pages_by_role(browser, world.server, EMAILS)
 
 
 # The pages --------------------------------------------------------------------------------

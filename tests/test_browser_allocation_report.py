@@ -4,9 +4,7 @@ page scrolling sideways on a phone, and its link to the same report as a PDF."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,6 +12,7 @@ from fund.demo import load_demo_contributions, load_demo_proposals
 from fund.extensions import db
 from fund.seed import SeedReport
 from tests import browser_support as support
+from tests.browser_support import browser as browser  # the fixture
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +31,6 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
         db.session.commit()
     with support.LiveServer(app) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 def test_the_web_page_is_accessible_at_desktop_and_phone_width(browser, server):

@@ -5,27 +5,17 @@ a phone; screenshots of both widths are kept (test-artifacts/e2e/api-tokens-*.pn
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests import browser_support as support
 from tests.a11y_checks import PHONE, width_problems
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
 from tests.test_browser_a11y import EMAILS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("api-tokens"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 def _api(page: Any, path: str, token: str) -> int:

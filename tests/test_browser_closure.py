@@ -7,58 +7,30 @@ on the close page with its error, the closure page or the refunds list, at 1280 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from fund.accounts.models import Organization, User
-from fund.calls.models import Call
 from fund.extensions import db, utcnow
-from fund.finance import operations as finance_operations
-from fund.finance.models import Allocation
 from tests import browser_support as support
-from tests.factories import new_proposal
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
+from tests.helpers import org_id
 
 pytestmark = pytest.mark.browser
 
-APPLICANT = "applicant@demo.fund"  # ILO
 SECRETARIAT = "secretariat@demo.fund"
 AGENT = "agent@demo.fund"
-CALL = "Call for joint programmes 2026-2027"
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("closure"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 @pytest.fixture(scope="module")
 def programme(server) -> tuple[int, int]:
     """Set-up: a funded ILO-IOM programme with USD 10,000 transferred to ILO; its id and ILO's."""
     with server.app.app_context():
-        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
-        staff = db.session.scalar(select(User).where(User.email == SECRETARIAT))
-        call = db.session.scalar(select(Call).where(Call.title == CALL))
-        proposal = new_proposal(applicant, call.id, "funded", title="Closing in Chile")
-        allocation = db.session.scalar(
-            select(Allocation).where(Allocation.proposal_id == proposal.id)
-        )
-        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
-        finance_operations.record_disbursement(
-            staff, allocation, ilo, allocation.allocated_on, Decimal("10000.00")
-        )
+        proposal = support.funded_demo_programme("Closing in Chile", Decimal("10000.00"))
         db.session.commit()
-        return proposal.id, ilo
+        return proposal.id, org_id("ILO")
 
 
 def _checked(page: Any, what: str) -> None:

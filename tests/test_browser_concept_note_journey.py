@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +29,8 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.extensions import db, utcnow
 from tests import browser_support as support
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
 from tests.conftest import MINIMAL_PDF
 from tests.test_browser_journey import Journey
 
@@ -42,17 +43,6 @@ VOTERS = ("committee.unhcr@demo.fund", "committee.unicef@demo.fund")
 
 SELECTED = "Fair recruitment corridors between Chile and its neighbours"
 RANKED = "Safe return and reintegration in Chile"
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("concept-note-journey"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 class NoteJourney(Journey):

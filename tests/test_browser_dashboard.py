@@ -6,9 +6,7 @@ Home at either width, nor with a menu open. Screenshots: test-artifacts/e2e/dash
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +16,8 @@ from fund.accounts.models import User
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from tests import browser_support as support
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
 from tests.factories import new_proposal
 from tests.helpers import new_user
 
@@ -34,17 +34,6 @@ PEOPLE = {
     "admin": "admin@demo.fund",
 }
 CALL = "Call for joint programmes 2026-2027"
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("dashboard"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 @pytest.fixture(scope="module")

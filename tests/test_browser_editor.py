@@ -12,8 +12,6 @@ Screenshots: test-artifacts/e2e/editor-*.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +21,8 @@ from fund.accounts.models import User
 from fund.calls.models import Call
 from fund.extensions import db
 from tests import browser_support as support
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
 from tests.factories import new_proposal
 
 pytestmark = pytest.mark.browser
@@ -37,17 +37,6 @@ TOTALS = [
     ["IOM", "USD 333.33", "USD 23.33", "USD 356.66"],
 ]
 GRAND = ["Total", "USD 2,333.38", "USD 163.33", "USD 2,496.71"]
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("proposal-editor"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 def _draft(server: support.LiveServer, title: str) -> int:

@@ -32,6 +32,7 @@ from fund.finance.queries.lists import allocation_for
 from fund.finance.transfers import request_transfer
 from fund.proposals.models import Proposal
 from tests import browser_support as support
+from tests.browser_support import browser as browser  # the fixture
 from tests.conftest import MINIMAL_PDF
 from tests.helpers import grant_agent_role
 from tests.results_factories import add_framework
@@ -51,11 +52,6 @@ def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServ
     support.require_browser()
     support.clear_journey_artifacts()
     yield from support.serve(sqlite_template, tmp_path_factory.mktemp("journey"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 class Journey:

@@ -6,8 +6,6 @@ mirrored: the fund's name on the right, the account and the language switcher on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +16,8 @@ from fund.calls.models import Call
 from fund.extensions import db
 from tests import browser_support as support
 from tests.a11y_checks import width_problems
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
 from tests.factories import new_proposal
 
 pytestmark = pytest.mark.browser
@@ -42,17 +42,6 @@ WORDS = {
         "signed_in": "تم تسجيل الدخول باسم",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("languages"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 @pytest.fixture(scope="module")

@@ -64,12 +64,7 @@ def server(
 
 @pytest.fixture(scope="module")
 def page(server) -> Iterator[Any]:
-    for browser in support.launch():
-        context = support.new_context(browser, server, bypass_csp=True)
-        page = context.new_page()
-        support.sign_in(page, EMAILS["secretariat"])
-        yield page
-        context.close()
+    yield from support.signed_in_page(server, EMAILS["secretariat"])
 
 
 def _titles(page: Any) -> list[str]:

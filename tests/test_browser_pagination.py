@@ -60,12 +60,7 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def page(server) -> Iterator[Any]:
-    for browser in support.launch():
-        context = support.new_context(browser, server, bypass_csp=True)
-        page = context.new_page()
-        support.sign_in(page, EMAILS["secretariat"])
-        yield page
-        context.close()
+    yield from support.signed_in_page(server, EMAILS["secretariat"])
 
 
 @pytest.mark.parametrize(

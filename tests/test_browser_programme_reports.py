@@ -6,39 +6,21 @@ WCAG 2.1 A/AA violation on the report with its errors or on the list."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from fund.accounts.models import Organization, User
-from fund.calls.models import Call
 from fund.extensions import db
-from fund.finance import operations as finance_operations
-from fund.finance.models import Allocation
 from fund.reporting.models import ProgrammeReport
 from tests import browser_support as support
-from tests.factories import new_proposal
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
+from tests.helpers import first_report, org_id
 
 pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"  # ILO
 SECRETARIAT = "secretariat@demo.fund"
-CALL = "Call for joint programmes 2026-2027"
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("programme-reports"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 @pytest.fixture(scope="module")
@@ -46,27 +28,10 @@ def report(server) -> tuple[int, int]:
     """Set-up: a funded ILO-IOM programme with USD 10,000 transferred to ILO; its first annual
     financial report and ILO's id."""
     with server.app.app_context():
-        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
-        staff = db.session.scalar(select(User).where(User.email == SECRETARIAT))
-        call = db.session.scalar(select(Call).where(Call.title == CALL))
-        proposal = new_proposal(applicant, call.id, "funded", title="Reporting in Chile")
-        allocation = db.session.scalar(
-            select(Allocation).where(Allocation.proposal_id == proposal.id)
-        )
-        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
-        finance_operations.record_disbursement(
-            staff, allocation, ilo, allocation.allocated_on, Decimal("10000.00")
-        )
-        found = db.session.scalars(
-            select(ProgrammeReport)
-            .where(
-                ProgrammeReport.proposal_id == proposal.id,
-                ProgrammeReport.kind == "annual_financial",
-            )
-            .order_by(ProgrammeReport.due_on)
-        ).first()
+        proposal = support.funded_demo_programme("Reporting in Chile", Decimal("10000.00"))
+        found = first_report(proposal.id, "annual_financial")
         db.session.commit()
-        return found.id, ilo
+        return found.id, org_id("ILO")
 
 
 def test_submit_and_accept_a_financial_report(server, browser, report) -> None:
@@ -122,15 +87,7 @@ def narrative(server, report) -> int:
     """Set-up: the same programme's first annual narrative report."""
     with server.app.app_context():
         financial = db.session.get(ProgrammeReport, report[0])
-        found = db.session.scalars(
-            select(ProgrammeReport)
-            .where(
-                ProgrammeReport.proposal_id == financial.proposal_id,
-                ProgrammeReport.kind == "annual_narrative",
-            )
-            .order_by(ProgrammeReport.due_on)
-        ).first()
-        return found.id
+        return first_report(financial.proposal_id, "annual_narrative").id
 
 
 def test_attach_evidence_to_a_narrative_report(server, browser, narrative, tmp_path) -> None:

@@ -12,10 +12,8 @@ are kept in test-artifacts/e2e/ (results-*.png).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +24,8 @@ from fund.calls.models import Call
 from fund.extensions import db
 from fund.proposals.models import Proposal
 from tests import browser_support as support
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
 from tests.factories import new_proposal
 from tests.results_factories import mgi_gap
 
@@ -33,17 +33,6 @@ pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"  # ILO
 CALL = "Call for joint programmes 2026-2027"  # seed/demo.toml: full proposals
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("results-editor"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 @pytest.fixture(scope="module")

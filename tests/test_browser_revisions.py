@@ -7,39 +7,23 @@ at 1280 and 375 px wide."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from fund.accounts.models import User
-from fund.calls.models import Call
 from fund.extensions import db
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
 from fund.revisions.workflow import programme_end
 from tests import browser_support as support
-from tests.factories import new_proposal
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
 
 pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"  # ILO
 SECRETARIAT = "secretariat@demo.fund"
-CALL = "Call for joint programmes 2026-2027"
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("revisions"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +31,7 @@ def programme(server) -> tuple[int, str, str]:
     """Set-up: a funded ILO-IOM programme of 24 months; its id, an end date three months later
     and a date that ends no month of the programme."""
     with server.app.app_context():
-        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
-        call = db.session.scalar(select(Call).where(Call.title == CALL))
-        proposal = new_proposal(applicant, call.id, "funded", title="Extension in Chile")
+        proposal = support.funded_demo_programme("Extension in Chile")
         db.session.commit()
         start, end = programme_end(db.session.get(Proposal, proposal.id))
         new_end = add_months(start, 27) - timedelta(days=1)

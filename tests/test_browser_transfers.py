@@ -6,52 +6,28 @@ the finance page or the agent's list; each is kept as a screenshot at 1280 and 3
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from fund.accounts.models import Organization, User
-from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
 from fund.finance import transfers
 from fund.finance.models import Allocation
 from fund.reporting import operations as reporting
-from fund.reporting.models import ProgrammeReport
 from tests import browser_support as support
-from tests.factories import new_proposal
-from tests.helpers import new_user
+from tests.browser_support import browser as browser  # the fixtures
+from tests.browser_support import server as server
+from tests.helpers import first_report, new_user, org_id, user_by_email
 
 pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"  # ILO
 SECRETARIAT = "secretariat@demo.fund"
 AGENT = "agent@demo.fund"
-CALL = "Call for joint programmes 2026-2027"
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory) -> Iterator[support.LiveServer]:
-    support.require_browser()
-    yield from support.serve(sqlite_template, tmp_path_factory.mktemp("transfers"))
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
-
-
-def _report(proposal_id: int, kind: str) -> ProgrammeReport:
-    return db.session.scalars(
-        select(ProgrammeReport)
-        .where(ProgrammeReport.proposal_id == proposal_id, ProgrammeReport.kind == kind)
-        .order_by(ProgrammeReport.due_on)
-    ).first()
 
 
 @pytest.fixture(scope="module")
@@ -61,29 +37,28 @@ def programme(server) -> dict[str, Any]:
     year's annual narrative report overdue. The agent's account (the demo's, or one made
     here)."""
     with server.app.app_context():
-        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
-        staff = db.session.scalar(select(User).where(User.email == SECRETARIAT))
-        agent = db.session.scalar(select(User).where(User.email == AGENT))
+        applicant = user_by_email(APPLICANT)
+        staff = user_by_email(SECRETARIAT)
+        agent = user_by_email(AGENT)
         if agent is None:
             agent = new_user(
                 ("administrative_agent",), None, support.DEMO_PASSWORD, email=AGENT, name="Agent"
             )
-        call = db.session.scalar(select(Call).where(Call.title == CALL))
-        proposal = new_proposal(applicant, call.id, "funded", title="Transfers in Chile")
+        proposal = support.funded_demo_programme("Transfers in Chile")
         allocation = db.session.scalar(
             select(Allocation).where(Allocation.proposal_id == proposal.id)
         )
-        ilo = db.session.scalar(select(Organization.id).where(Organization.acronym == "ILO"))
+        ilo = org_id("ILO")
         first = transfers.request_transfer(staff, allocation, ilo, Decimal("70000.00"))
         finance_operations.record_disbursement(
             agent, allocation, ilo, utcnow().date(), Decimal("70000.00"), request=first
         )
-        financial = _report(proposal.id, "annual_financial")
+        financial = first_report(proposal.id, "annual_financial")
         reporting.save_financial(applicant, financial.id, {(ilo, 1): Decimal("40000.00")})
         reporting.fire(applicant, financial.id, "submit")
         reporting.fire(staff, financial.id, "accept")
         # Last year's narrative report, not submitted.
-        narrative = _report(proposal.id, "annual_narrative")
+        narrative = first_report(proposal.id, "annual_narrative")
         year = utcnow().year - 1
         narrative.year = year
         narrative.period_start, narrative.period_end = date(year, 1, 1), date(year, 12, 31)

@@ -20,8 +20,7 @@ from fund.proposals.checks import submission_problems
 from fund.proposals.models import BudgetLine, Proposal
 from fund.proposals.operations import rules_from_config
 from fund.proposals.snapshots import diff_snapshots, same_part, snapshot
-from tests.helpers import login, org_id, pdf_text
-from tests.test_applicant_pages import _edit_form_from
+from tests.helpers import edit_form_from, login, org_id, pdf_text
 
 D = Decimal
 RATE = D("0.07")
@@ -102,7 +101,7 @@ def test_the_editor_offers_the_programme_years_and_saves_each_line_s_year(
     assert '<th scope="col">Year</th>' in page
     assert 'name="budget-0-year"' in page
     assert ">Year 2<" in page and ">Year 3" not in page
-    form = _edit_form_from(page) | _row(app, "2") | {"save": "Save draft"}
+    form = edit_form_from(page) | _row(app, "2") | {"save": "Save draft"}
     response = client.post(f"/proposals/{proposal_id}/edit", data=form)
     assert response.status_code == 302
     with app.app_context():
@@ -119,7 +118,7 @@ def test_a_year_out_of_range_is_refused_at_its_field_and_nothing_is_saved(
     login(client, applicant.email)
     page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
     for year in ("11", "0", "abc"):
-        form = _edit_form_from(page) | _row(app, year, "1234.00") | {"save": "Save draft"}
+        form = edit_form_from(page) | _row(app, year, "1234.00") | {"save": "Save draft"}
         response = client.post(f"/proposals/{proposal_id}/edit", data=form)
         assert response.status_code == 400, year
         shown = response.get_data(as_text=True)
@@ -139,7 +138,7 @@ def test_a_huge_duration_typed_offers_no_more_than_the_longest_programme_s_years
     proposal_id = make_proposal(applicant)
     login(client, applicant.email)
     page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
-    form = _edit_form_from(page) | {"duration_months": "120000", "save": "Save draft"}
+    form = edit_form_from(page) | {"duration_months": "120000", "save": "Save draft"}
     response = client.post(f"/proposals/{proposal_id}/edit", data=form)
     assert response.status_code == 400
     shown = response.get_data(as_text=True)

@@ -19,28 +19,12 @@ from fund.extensions import db, utcnow
 from fund.finance import queries as finance_queries
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
-from fund.screening import operations as screening_operations
 from tests.conftest import PreparedDatabase, detached, engine_of
-from tests.factories import new_open_call, new_proposal
-from tests.helpers import audit_events, client_for, csrf_token, new_user, user
+from tests.factories import committee_people, new_open_call, new_proposal, take_to_committee
+from tests.helpers import audit_events, client_for, csrf_token, user
 from workflows import TransitionRefused
 
 # The people ------------------------------------------------------------------------------------
-
-
-def committee_people() -> SimpleNamespace:
-    """An ILO applicant, the secretariat and four committee members (in the caller's context).
-    The proposals of these tests are ILO-led with IOM participating, so the IOM member is
-    recused automatically and three members (UNHCR, UNICEF, UNDP) are entitled: the default
-    quorum is 2."""
-    return SimpleNamespace(
-        author=new_user(("applicant",), "ILO", name="Ana Author"),
-        secretariat=new_user(("secretariat",), None, name="Sara Secretariat"),
-        iom=new_user(("committee",), "IOM", name="Ibrahim IOM"),
-        unhcr=new_user(("committee",), "UNHCR", name="Ursula UNHCR"),
-        unicef=new_user(("committee",), "UNICEF", name="Chen UNICEF"),
-        undp=new_user(("committee",), "UNDP", name="Dina UNDP"),
-    )
 
 
 def detached_people(people: SimpleNamespace) -> SimpleNamespace:
@@ -468,14 +452,7 @@ def test_resubmission_opens_a_round_on_the_new_version(app, people, under_review
         db.session.commit()
         proposal = db.session.get(Proposal, under_review)
         proposal.summary = "Revised as the committee asked."
-        secretariat = user(people.secretariat)
-        proposal_operations.fire(proposal, "submit", user(people.author))
-        proposal_operations.fire(proposal, "start_screening", secretariat)
-        criteria = screening_operations.ensure_criteria(proposal.call)
-        screening_operations.record_checks(
-            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
-        )
-        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
+        take_to_committee(proposal, people.author, people.secretariat)
         db.session.commit()
     second = _round(app, under_review)
     assert (second.number, second.version_number, second.status) == (2, 2, "open")

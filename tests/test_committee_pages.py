@@ -9,15 +9,14 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
 
 from fund.committee import operations, queries
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
 from tests.conftest import PreparedDatabase, csrf_token, engine_of
-from tests.factories import new_open_call, new_proposal
-from tests.helpers import client_for, user
-from tests.test_committee import committee_people, detached_people
+from tests.factories import committee_people, new_open_call, new_proposal
+from tests.helpers import client_for, counted_get, user
+from tests.test_committee import detached_people
 
 PER_PAGE = 2
 DASH = "\u2013"  # the en dash between the first and the last row of a page
@@ -268,20 +267,11 @@ def test_the_statements_depend_neither_on_the_data_nor_on_the_page_size(
     with more rows on a page: nothing is queried row by row."""
 
     def statements(client, path: str) -> int:
-        client.get(path)
-        counted = [0]
-
-        def count(*_args) -> None:
-            counted[0] += 1
-
         with app.app_context():
             engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return counted[0]
+        response, counted = counted_get(client, engine, path)
+        assert response.status_code == 200
+        return counted
 
     def measure() -> dict[str, int]:
         return {

@@ -17,6 +17,7 @@ from fund.committee import queries
 from fund.extensions import db
 from fund.proposals import operations as proposal_operations
 from tests import browser_support as support
+from tests.browser_support import browser as browser  # the fixture
 from tests.factories import fill_complete, take_to_committee
 from tests.helpers import user_by_email
 
@@ -62,26 +63,8 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    yield from support.launch()
-
-
-@pytest.fixture(scope="module")
 def pages(browser, server) -> Iterator[dict[str, Any]]:
-    opened: list[Any] = []
-
-    class Pages(dict):
-        def __missing__(self, role: str) -> Any:
-            context = support.new_context(browser, server, bypass_csp=True)
-            opened.append(context)
-            page = context.new_page()
-            support.sign_in(page, EMAILS[role])
-            self[role] = page
-            return page
-
-    yield Pages()
-    for context in opened:
-        context.close()
+    yield from support.pages_by_role(browser, server, EMAILS)
 
 
 PAGES = [

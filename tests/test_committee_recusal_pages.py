@@ -15,9 +15,8 @@ from fund.committee import operations
 from fund.committee.models import VotingRound
 from fund.extensions import db
 from fund.notifications.models import Notification
-from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
-from fund.screening import operations as screening_operations
+from tests.factories import take_to_committee
 from tests.helpers import client_for, pdf_text, user
 from tests.test_committee import _round, _vote
 from tests.test_committee import people as people
@@ -303,14 +302,7 @@ def _forward_with_note(app, people, make_proposal, note: str) -> int:
     proposal_id = make_proposal(people.author)
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
-        secretariat = user(people.secretariat)
-        proposal_operations.fire(proposal, "submit", user(people.author))
-        proposal_operations.fire(proposal, "start_screening", secretariat)
-        criteria = screening_operations.ensure_criteria(proposal.call)
-        screening_operations.record_checks(
-            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
-        )
-        proposal_operations.fire(proposal, "forward_to_committee", secretariat, comment=note)
+        take_to_committee(proposal, people.author, people.secretariat, comment=note)
         db.session.commit()
     return proposal_id
 
@@ -350,15 +342,7 @@ def test_notes_of_each_forwarding_latest_first(app, people, make_proposal):
         operations.return_for_revision(proposal_id, secretariat, "Clarify the budget.")
         proposal.rationale = "Migrant workers lack protection; the budget is clarified."
         proposal.budget_lines[0].description = "Clarified."
-        proposal_operations.fire(proposal, "submit", user(people.author))
-        proposal_operations.fire(proposal, "start_screening", secretariat)
-        criteria = screening_operations.ensure_criteria(proposal.call)
-        screening_operations.record_checks(
-            proposal, secretariat, {c.id: ("pass", "") for c in criteria}
-        )
-        proposal_operations.fire(
-            proposal, "forward_to_committee", secretariat, comment="Budget clarified."
-        )
+        take_to_committee(proposal, people.author, people.secretariat, comment="Budget clarified.")
         db.session.commit()
     page = client_for(app, people.unhcr).get(f"/committee/proposals/{proposal_id}")
     text = page.get_data(as_text=True)

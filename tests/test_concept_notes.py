@@ -40,15 +40,6 @@ from workflows.concept_note import CONCEPT_NOTE_GUARD_NAMES, CONCEPT_NOTE_WORKFL
 # Set-up -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def two_stage_call(app: Flask) -> int:
-    """An open concept-note-first call; endorsement letters due with the full proposal."""
-    with app.app_context():
-        call = new_open_call(title="First call: concept notes", stage="concept_note_first")
-        db.session.commit()
-        return call.id
-
-
 def new_concept_note(author, call_id: int, *, complete: bool = True, title: str = "") -> Proposal:
     """A concept note of the author's organization made by the operation the "new" page
     uses, filled in (a joint ILO-IOM programme in Chile) unless complete=False; flushed."""

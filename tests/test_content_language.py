@@ -10,10 +10,9 @@ from sqlalchemy import select, text
 from fund.extensions import db
 from fund.proposals import operations
 from fund.proposals.models import Proposal
-from tests.factories import new_open_call, new_proposal
-from tests.helpers import client_for, user
-from tests.test_committee import committee_people, detached_people
-from tests.test_intake import _edit_form
+from tests.factories import committee_people, new_open_call, new_proposal
+from tests.helpers import client_for, edit_form, user
+from tests.test_committee import detached_people
 
 
 def test_a_new_draft_is_written_in_its_authors_language(app, author, open_call):
@@ -29,7 +28,7 @@ def test_a_new_draft_is_written_in_its_authors_language(app, author, open_call):
 def test_the_editor_keeps_the_language_chosen_and_the_pages_show_it(app, author, make_proposal):
     proposal_id = make_proposal(author, complete=False)
     client = client_for(app, author)
-    form = _edit_form(client, proposal_id) | {"content_language": "es", "summary": "Hola."}
+    form = edit_form(client, proposal_id) | {"content_language": "es", "summary": "Hola."}
     response = client.post(f"/proposals/{proposal_id}/edit", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     with app.app_context():
@@ -46,7 +45,7 @@ def test_a_language_the_fund_does_not_list_is_refused_and_nothing_changes(
 ):
     proposal_id = make_proposal(author, complete=False)
     client = client_for(app, author)
-    form = _edit_form(client, proposal_id) | {"content_language": "de", "summary": "Changed."}
+    form = edit_form(client, proposal_id) | {"content_language": "de", "summary": "Changed."}
     response = client.post(f"/proposals/{proposal_id}/edit", data=form)
     assert response.status_code == 400
     assert "Choose one of the languages listed." in response.get_data(as_text=True)

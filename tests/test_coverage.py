@@ -32,7 +32,7 @@ from fund.proposals.budget import Line, summarise
 from fund.proposals.models import BudgetLine, Proposal, proposal_countries
 from fund.reference.models import Country
 from tests.conftest import PreparedDatabase, csrf_token, engine_of
-from tests.factories import new_open_call, new_proposal
+from tests.factories import budget_lines, new_open_call, new_proposal
 from tests.helpers import audit_events, new_user, org_id
 
 D = Decimal
@@ -46,15 +46,7 @@ def _reshape(proposal_id: int, lines=None, countries=None, **attrs) -> None:
     state (the figures below need budgets that a call's limits would refuse)."""
     proposal = db.session.get(Proposal, proposal_id)
     if lines is not None:
-        proposal.budget_lines = [
-            BudgetLine(
-                organization_id=org_id(acronym),
-                objective_number=objective,
-                category_code=1,
-                amount=D(amount),
-            )
-            for acronym, objective, amount in lines
-        ]
+        proposal.budget_lines = budget_lines(lines)
     if countries is not None:
         proposal.countries = [db.session.get(Country, iso2) for iso2 in countries]
     for key, value in attrs.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -16,44 +15,7 @@ from fund.proposals import operations
 from fund.proposals.checks import submission_problems
 from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
 from tests.factories import fill_complete
-from tests.helpers import csrf_token, login, org_id
-
-
-def _edit_form(client, proposal_id: int) -> dict[str, object]:
-    """The edit form as a browser would submit it, unchanged: ticked boxes only (a list of the
-    values of each list of checkboxes), the chosen options of each select."""
-    page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
-    data: dict[str, object] = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if name is None or 'type="submit"' in tag:
-            continue
-        if 'type="checkbox"' in tag:
-            if re.search(r"\bchecked\b", tag):
-                data.setdefault(name.group(1), []).append(value.group(1) if value else "y")
-        else:
-            data.setdefault(name.group(1), value.group(1) if value else "")
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
-        data[name] = body.strip()
-    for attrs, body in re.findall(r"<select([^>]*)>(.*?)</select>", page, re.S):
-        name = re.search(r'name="([^"]+)"', attrs).group(1)
-        chosen = re.findall(r'<option selected value="([^"]*)"', body) + re.findall(
-            r'<option value="([^"]*)" selected', body
-        )
-        if "multiple" in attrs:
-            data[name] = chosen
-        else:
-            first = re.search(r'<option[^>]*value="([^"]*)"', body)
-            data[name] = chosen[0] if chosen else (first.group(1) if first else "")
-    # A single ticked box (a BooleanField) sends "y"; the editor's other forms are left out.
-    for key in [k for k, v in data.items() if isinstance(v, list) and v == ["y"]]:
-        data[key] = "y"
-    return {
-        k: v
-        for k, v in data.items()
-        if not k.startswith("upload-") and k not in ("trigger", "back", "comment")
-    }
+from tests.helpers import csrf_token, edit_form, login, org_id
 
 
 def _proposal(app, proposal_id: int) -> Proposal:
@@ -99,7 +61,7 @@ def test_closed_call_accepts_no_new_proposal(app, client, applicant):
 def test_save_a_partial_draft_and_come_back(app, client, applicant, make_proposal):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = _edit_form(client, proposal_id)
+    form = edit_form(client, proposal_id)
     form |= {
         "summary": "Half-written summary",
         "participants": [str(org_id("ILO", app))],
@@ -123,7 +85,7 @@ def test_save_a_partial_draft_and_come_back(app, client, applicant, make_proposa
 def test_bad_amount_keeps_input_and_saves_nothing(app, client, applicant, make_proposal):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = _edit_form(client, proposal_id) | {
+    form = edit_form(client, proposal_id) | {
         "summary": "Typed but not saved",
         "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "6",
@@ -151,8 +113,8 @@ def test_two_people_editing_the_same_draft(app, applicant, create_user, make_pro
     first, second = app.test_client(), app.test_client()
     login(first, applicant.email)
     login(second, colleague.email)
-    form_first = _edit_form(first, proposal_id) | {"summary": "First save", "save": "Save draft"}
-    form_second = _edit_form(second, proposal_id) | {"summary": "Second, stale", "save": "Save"}
+    form_first = edit_form(first, proposal_id) | {"summary": "First save", "save": "Save draft"}
+    form_second = edit_form(second, proposal_id) | {"summary": "Second, stale", "save": "Save"}
     assert first.post(f"/proposals/{proposal_id}/edit", data=form_first).status_code == 302
     response = second.post(f"/proposals/{proposal_id}/edit", data=form_second)
     assert response.status_code == 409

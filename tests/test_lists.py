@@ -327,8 +327,8 @@ def test_the_allocations_sort_filter_and_export_on_the_balance_page(app):
 
 def test_a_members_votes_sort_and_export(app):
     from fund.committee import operations
+    from tests.factories import committee_people
     from tests.helpers import client_for, user
-    from tests.test_committee import committee_people
 
     with app.app_context():
         people = committee_people()
@@ -356,8 +356,8 @@ def test_a_members_votes_sort_and_export(app):
 
 def test_the_votes_order_fields_keep_the_other_lists_pages(app):
     from fund.committee import operations
+    from tests.factories import committee_people
     from tests.helpers import client_for, user
-    from tests.test_committee import committee_people
 
     with app.app_context():
         people = committee_people()

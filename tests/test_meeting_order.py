@@ -14,9 +14,9 @@ from fund.committee import operations, queries
 from fund.committee.models import RoundStatus, VotingRound
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
-from tests.factories import new_open_call, new_proposal
+from tests.factories import committee_people, new_open_call, new_proposal
 from tests.helpers import user
-from tests.test_committee import committee_people, detached_people
+from tests.test_committee import detached_people
 
 SAME = timedelta(days=4)
 

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +33,6 @@ from fund.proposals.models import (
 )
 from fund.reference.models import Country, GcmObjective
 from tests.concept_note_factories import advance_note, new_concept_note
-from tests.factories import new_open_call
 from tests.helpers import audit_events, client_for, csrf_token, organization, pdf_text, user
 
 D = Decimal
@@ -51,14 +49,6 @@ def people(create_user) -> dict[str, Any]:
         "secretariat": create_user(roles=("secretariat",), organization_acronym="UNFPA"),
         "committee": create_user(roles=("committee",), organization_acronym="UNHCR"),
     }
-
-
-@pytest.fixture
-def two_stage_call(app: Flask) -> int:
-    with app.app_context():
-        call = new_open_call(title="First call: concept notes", stage="concept_note_first")
-        db.session.commit()
-        return call.id
 
 
 def new_note(

@@ -24,11 +24,10 @@ from fund.proposals.results import IndicatorTarget, ResultIndicator, ResultOutco
 from fund.proposals.results_versions import quantity
 from fund.reporting import attachments, operations
 from fund.reporting.models import ProgrammeReport, ReportAttachment, ReportExpenditure
-from tests.helpers import client_for, csrf_token, login, org_id, user
+from tests.helpers import client_for, csrf_token, first_report, login, org_id, user
 from tests.test_idempotency import post_together, same_session
 from tests.test_programme_reports import (  # noqa: F401 - the fixtures
     _fill_narrative,
-    _report,
     prepared_programme,
     programme,
 )
@@ -82,7 +81,7 @@ def people(programme, create_user):  # noqa: F811 - the fixture imported above
 
 def test_a_narrative_report_takes_attachments_its_readers_download(app, people):
     with app.app_context():
-        report = _report(people["proposal"], "annual_narrative")
+        report = first_report(people["proposal"], "annual_narrative")
     path = f"/programme-reports/{report.id}"
     staff = client_for(app, people["ilo"])
     sent = _upload(staff, path, PDF, "evidence.pdf")
@@ -113,8 +112,8 @@ def test_a_narrative_report_takes_attachments_its_readers_download(app, people):
 
 def test_a_file_a_proposal_would_refuse_is_refused_at_the_field(app, people):
     with app.app_context():
-        narrative = _report(people["proposal"], "annual_narrative")
-        financial = _report(people["proposal"], "annual_financial")
+        narrative = first_report(people["proposal"], "annual_narrative")
+        financial = first_report(people["proposal"], "annual_financial")
     path = f"/programme-reports/{narrative.id}"
     staff = client_for(app, people["ilo"])
     html = _upload(staff, path, b"<html><script>alert(1)</script></html>", "evidence.pdf")
@@ -160,7 +159,7 @@ def test_a_file_a_proposal_would_refuse_is_refused_at_the_field(app, people):
 
 def test_attachments_are_removed_only_while_the_report_is_due_or_returned(app, people):
     with app.app_context():
-        report = _report(people["proposal"], "annual_narrative")
+        report = first_report(people["proposal"], "annual_narrative")
         _fill_narrative(people, people["proposal"], report.id)
         first = attachments.add_attachment(
             user(people["ilo"]),
@@ -201,7 +200,7 @@ def test_attachments_are_removed_only_while_the_report_is_due_or_returned(app, p
 
 def test_each_report_form_sent_twice_does_one_thing(app, people):
     with app.app_context():
-        report = _report(people["proposal"], "annual_financial")
+        report = first_report(people["proposal"], "annual_financial")
     path = f"/programme-reports/{report.id}"
     field = f"e-{org_id('ILO', app)}-1"
     staff = client_for(app, people["ilo"])
@@ -226,7 +225,7 @@ def test_each_report_form_sent_twice_does_one_thing(app, people):
 
 def test_an_attachment_sent_twice_is_attached_once(app, people):
     with app.app_context():
-        report = _report(people["proposal"], "annual_narrative")
+        report = first_report(people["proposal"], "annual_narrative")
     path = f"/programme-reports/{report.id}"
     staff = client_for(app, people["ilo"])
     keys = _form_key(staff, path, f"{path}/attachments")
@@ -238,7 +237,7 @@ def test_an_attachment_sent_twice_is_attached_once(app, people):
 
 def test_a_refused_form_keeps_its_key_and_is_sent_again(app, people):
     with app.app_context():
-        report = _report(people["proposal"], "annual_financial")
+        report = first_report(people["proposal"], "annual_financial")
     path = f"/programme-reports/{report.id}"
     field = f"e-{org_id('ILO', app)}-1"
     staff = client_for(app, people["ilo"])
@@ -264,7 +263,7 @@ def both_paid(app, people):
             user(people["secretariat"]), allocation, org_id("IOM"), utcnow().date(), D("50000")
         )
         db.session.commit()
-        return _report(people["proposal"], "annual_financial").id
+        return first_report(people["proposal"], "annual_financial").id
 
 
 def _lines() -> dict[tuple[int, int], Decimal]:
@@ -340,7 +339,7 @@ def test_the_lead_organization_submits_a_financial_report(app, people, both_paid
 
 def test_the_agent_reads_the_list_and_the_reports_and_changes_nothing(app, people):
     with app.app_context():
-        financial = _report(people["proposal"], "annual_financial").id
+        financial = first_report(people["proposal"], "annual_financial").id
     agent = client_for(app, people["agent"])
     assert agent.get("/programme-reports/").status_code == 200
     assert agent.get(f"/programme-reports/programme/{people['proposal']}").status_code == 200
@@ -358,7 +357,7 @@ def test_the_agent_reads_the_list_and_the_reports_and_changes_nothing(app, peopl
 
 def test_the_committee_reads_the_reports_not_the_list(app, client, people):
     with app.app_context():
-        narrative = _report(people["proposal"], "annual_narrative").id
+        narrative = first_report(people["proposal"], "annual_narrative").id
     login(client, people["committee"].email)
     assert client.get(f"/programme-reports/{narrative}").status_code == 200
     assert client.get("/programme-reports/").status_code == 403
@@ -366,7 +365,7 @@ def test_the_committee_reads_the_reports_not_the_list(app, client, people):
 
 def test_the_indirect_support_costs_are_labelled_plainly(app, people):
     with app.app_context():
-        financial = _report(people["proposal"], "annual_financial").id
+        financial = first_report(people["proposal"], "annual_financial").id
     page = client_for(app, people["ilo"]).get(f"/programme-reports/{financial}")
     text = page.get_data(as_text=True)
     assert re.search(r">8\. Indirect support costs</label>", text)
@@ -394,7 +393,7 @@ def test_a_unit_after_one_is_said_in_the_singular(value, unit, said):
 
 def test_the_report_page_gives_the_target_in_its_unit(app, people):
     with app.app_context():
-        report = _report(people["proposal"], "annual_narrative")
+        report = first_report(people["proposal"], "annual_narrative")
         outcome = db.session.scalars(
             select(ResultOutcome).where(ResultOutcome.proposal_id == people["proposal"])
         ).first()
@@ -414,7 +413,7 @@ def test_parallel_sends_of_the_save_and_submit_forms_do_each_once(app, backend, 
     submission are recorded, and every tab is sent back to the report (none told of a
     conflict)."""
     with app.app_context():
-        report = _report(people["proposal"], "annual_financial")
+        report = first_report(people["proposal"], "annual_financial")
     path = f"/programme-reports/{report.id}"
     field = f"e-{org_id('ILO', app)}-1"
     staff = client_for(app, people["ilo"])

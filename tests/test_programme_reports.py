@@ -12,10 +12,8 @@ import pytest
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
-from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.notifications.models import Notification, OutboxMessage
 from fund.notifications.report_reminders import remind_reports
@@ -25,8 +23,8 @@ from fund.reporting import operations, queries
 from fund.reporting.models import ProgrammeReport, ReportExpenditure
 from fund.results.coverage import results_coverage
 from tests.conftest import PreparedDatabase, engine_of
-from tests.factories import new_open_call, new_proposal
-from tests.helpers import csrf_token, login, new_user, org_id, user
+from tests.factories import funded_programme
+from tests.helpers import csrf_token, first_report, login, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
@@ -35,34 +33,9 @@ D = Decimal
 EXPECTED_STATEMENTS = [13, 10, 5, 4]
 
 
-# (key, roles, organization, values) of the programme's people, in the order they are made.
-PEOPLE = (
-    ("ilo", ("applicant",), "ILO", {"name": "Ilo Staff"}),
-    ("iom", ("applicant",), "IOM", {"name": "Iom Staff"}),
-    ("undp", ("applicant",), "UNDP", {"name": "Undp"}),
-    ("secretariat", ("secretariat",), None, {}),
-    ("committee", ("committee",), "UNHCR", {}),
-)
-
-
 def _programme() -> dict:
-    """The programme and its people as the fixtures made them: the open call, the people, the
-    funded proposal, then the transfer to ILO."""
-    call_id = new_open_call().id
-    ids = {key: new_user(roles, acronym, **values).id for key, roles, acronym, values in PEOPLE}
-    db.session.commit()
-    funded = new_proposal(db.session.get(User, ids["ilo"]), call_id, "funded").id
-    db.session.commit()
-    allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
-    finance_operations.record_disbursement(
-        user(ids["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("100000")
-    )
-    db.session.commit()
-    db.session.expunge_all()
-    people = {key: db.session.get(User, user_id) for key, user_id in ids.items()}
-    for row in people.values():
-        db.session.expunge(row)
-    return {"proposal": funded, **people}
+    """The funded programme and its people, then USD 100,000.00 transferred to ILO."""
+    return funded_programme(transfer_to_ilo=D("100000"))
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +48,6 @@ def prepared_programme(request) -> PreparedDatabase:
 def programme(request, prepared_programme):
     """A funded ILO-IOM programme with USD 100,000.00 transferred to ILO; its people."""
     return dict(prepared_programme.data(engine_of(request)))
-
-
-def _report(proposal_id: int, kind: str) -> ProgrammeReport:
-    return db.session.scalars(
-        select(ProgrammeReport)
-        .where(ProgrammeReport.proposal_id == proposal_id, ProgrammeReport.kind == kind)
-        .order_by(ProgrammeReport.due_on)
-    ).first()
 
 
 def _framework(proposal_id: int) -> tuple[list[int], list[int]]:
@@ -112,7 +77,7 @@ def _fill_narrative(people, proposal_id, report_id, value=None):
 
 def test_a_narrative_report_submitted_then_accepted_feeds_the_actuals(app, backend, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         with pytest.raises(operations.ReportRefused, match="actual of every indicator"):
             operations.fire(user(programme["ilo"]), report.id, "submit")
         db.session.rollback()
@@ -143,7 +108,7 @@ def test_a_narrative_report_submitted_then_accepted_feeds_the_actuals(app, backe
 
 def test_a_later_accepted_report_replaces_the_actual_of_its_year(app, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         _, indicators = _framework(programme["proposal"])
         db.session.add(IndicatorActual(indicator_id=indicators[0], year=report.year, value=1))
         _fill_narrative(programme, programme["proposal"], report.id, D("7.5"))
@@ -155,7 +120,7 @@ def test_a_later_accepted_report_replaces_the_actual_of_its_year(app, programme)
 
 def test_a_returned_report_needs_a_comment_and_is_submitted_again(app, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         _fill_narrative(programme, programme["proposal"], report.id)
         operations.fire(user(programme["ilo"]), report.id, "submit")
         with pytest.raises(operations.ReportRefused, match="comment is required"):
@@ -173,7 +138,7 @@ def test_a_returned_report_needs_a_comment_and_is_submitted_again(app, programme
 
 def test_only_the_programmes_staff_submit_and_only_the_secretariat_decides(app, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         _fill_narrative(programme, programme["proposal"], report.id)
         with pytest.raises(operations.ReportRefused, match="Only the staff"):
             operations.fire(user(programme["undp"]), report.id, "submit")
@@ -188,8 +153,8 @@ def test_only_the_programmes_staff_submit_and_only_the_secretariat_decides(app, 
 
 def test_reports_accepted_through_a_year(app, programme):
     with app.app_context():
-        narrative = _report(programme["proposal"], "annual_narrative")
-        financial = _report(programme["proposal"], "annual_financial")
+        narrative = first_report(programme["proposal"], "annual_narrative")
+        financial = first_report(programme["proposal"], "annual_financial")
         year = narrative.year
         assert not queries.reports_accepted_through(programme["proposal"], year)
         assert queries.reports_accepted_through(programme["proposal"], year - 1)
@@ -247,7 +212,7 @@ def test_the_database_refuses_expenditure_above_what_was_transferred(app, backen
     """The triggers refuse what the operation would have refused, whoever writes the row."""
     with app.app_context():
         ilo = org_id("ILO")
-        report = _report(programme["proposal"], "annual_financial")
+        report = first_report(programme["proposal"], "annual_financial")
         allocation_id = db.session.scalar(
             select(Allocation.id).where(Allocation.proposal_id == programme["proposal"])
         )
@@ -305,7 +270,7 @@ def test_two_reports_saved_at_once_never_exceed_the_transfer(app, backend, progr
 
 def test_reminders_30_7_and_1_days_before_and_an_overdue_notice(app, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         due = report.due_on
         others = select(ProgrammeReport).where(ProgrammeReport.id != report.id)
         for other in db.session.scalars(others):
@@ -343,7 +308,7 @@ def test_reminders_30_7_and_1_days_before_and_an_overdue_notice(app, programme):
 def test_a_nul_character_in_a_report_form_is_refused_and_saves_nothing(app, client, programme):
     """The application refuses NUL in any form before a view runs (fund/security.py)."""
     with app.app_context():
-        report = _report(programme["proposal"], "annual_financial")
+        report = first_report(programme["proposal"], "annual_financial")
         path = f"/programme-reports/{report.id}"
         field = f"e-{org_id('ILO')}-1"
     login(client, programme["ilo"].email)
@@ -359,7 +324,7 @@ def test_a_nul_character_in_a_report_form_is_refused_and_saves_nothing(app, clie
 
 def test_the_pages_fill_submit_and_accept(app, client, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_financial")
+        report = first_report(programme["proposal"], "annual_financial")
         path = f"/programme-reports/{report.id}"
         field = f"e-{org_id('ILO')}-1"
     login(client, programme["ilo"].email)
@@ -412,8 +377,8 @@ def test_the_pages_read_a_fixed_number_of_statements(app, client, programme, mak
     """The report's page, the programme's schedule and the secretariat's list read the same
     number of statements however many outcomes, indicators, organizations or programmes."""
     with app.app_context():
-        narrative = _report(programme["proposal"], "annual_narrative").id
-        financial = _report(programme["proposal"], "annual_financial").id
+        narrative = first_report(programme["proposal"], "annual_narrative").id
+        financial = first_report(programme["proposal"], "annual_financial").id
     paths = [
         f"/programme-reports/{narrative}",
         f"/programme-reports/{financial}",
@@ -443,7 +408,7 @@ def test_the_pages_read_a_fixed_number_of_statements(app, client, programme, mak
 
 def test_other_applicants_do_not_see_the_reports(app, client, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
     login(client, programme["undp"].email)
     assert client.get(f"/programme-reports/{report.id}").status_code == 404
     assert client.get(f"/programme-reports/programme/{programme['proposal']}").status_code == 404
@@ -459,7 +424,7 @@ def test_a_participating_organizations_staff_find_their_programme_and_its_report
     """IOM takes part in ILO's programme (an allocation share, no proposal of its own): its
     staff reach the programme's reports and revisions from Programme reports."""
     with app.app_context():
-        narrative = _report(programme["proposal"], "annual_narrative")
+        narrative = first_report(programme["proposal"], "annual_narrative")
         reference = proposal_reference(programme["proposal"])
     login(client, programme["iom"].email)
     home = client.get("/").get_data(as_text=True)
@@ -474,7 +439,7 @@ def test_a_participating_organizations_staff_find_their_programme_and_its_report
 
 def test_the_reminder_command(app, runner, programme):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         report.due_on = utcnow().date() - timedelta(days=1)
         db.session.commit()
     result = runner.invoke(args=["fund", "mail", "remind-reports"])
@@ -488,7 +453,7 @@ def test_accepted_actuals_feed_the_results_coverage(app, programme):
     """Results coverage reads the actuals an accepted narrative report wrote (the factory's
     indicator: target 40 in 2027, the programme's first year)."""
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         before = results_coverage(programme_ids=[programme["proposal"]]).objective(6)
         assert before.reported == 0 and before.on_track_share is None
         _fill_narrative(programme, programme["proposal"], report.id, D("42"))

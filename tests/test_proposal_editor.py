@@ -23,8 +23,7 @@ from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from tests.concept_note_factories import new_concept_note, two_stage_call
 from tests.factories import MINIMAL_PDF
-from tests.helpers import csrf_token, login, org_id
-from tests.test_intake import _edit_form
+from tests.helpers import csrf_token, edit_form, login, org_id
 
 CHECKS = Path(__file__).resolve().parent.parent / "fund" / "proposals" / "checks.py"
 SUBMIT = "Submit the proposal to the secretariat"
@@ -142,14 +141,14 @@ def test_submit_is_disabled_with_the_list_of_what_is_missing(client, applicant, 
 def test_save_comes_back_to_the_section_whose_save_was_pressed(client, applicant, make_proposal):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = _edit_form(client, proposal_id)
+    form = edit_form(client, proposal_id)
     response = client.post(f"/proposals/{proposal_id}/edit", data=form | {"section": "s-markers"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/proposals/{proposal_id}/edit#s-markers"
     # The sticky bar's "Save draft", or an unknown section: the editor's top.
     response = client.post(
         f"/proposals/{proposal_id}/edit",
-        data=_edit_form(client, proposal_id) | {"section": "elsewhere", "save": "Save draft"},
+        data=edit_form(client, proposal_id) | {"section": "elsewhere", "save": "Save draft"},
     )
     assert response.headers["Location"] == f"/proposals/{proposal_id}/edit"
     assert {"s-markers", "s-budget"} <= editor_sections.ANCHORS
@@ -165,7 +164,7 @@ def test_the_totals_by_organization_are_the_servers_after_save(
     login(client, applicant.email)
     ilo, iom = org_id("ILO", app), org_id("IOM", app)
     rows = [(ilo, "1000.05"), (ilo, "1,000.00"), (iom, "333.33")]
-    form = _edit_form(client, proposal_id)
+    form = edit_form(client, proposal_id)
     for i, (organization, amount) in enumerate(rows):
         form |= {
             f"budget-{i}-organization_id": str(organization),
@@ -203,7 +202,7 @@ def test_countries_and_governments_are_checkboxes_that_save(app, client, applica
         assert len(re.findall(rf'<input type="checkbox" [^>]*name="{name}"', page)) == countries
     assert "<select multiple" not in page and 'name="countries" multiple' not in page
     assert "Ctrl" not in page
-    form = _edit_form(client, proposal_id) | {
+    form = edit_form(client, proposal_id) | {
         "scope": "multi_country",
         "countries": ["CL", "MX"],
         "endorsers": ["MX"],
@@ -338,7 +337,7 @@ def test_errors_in_table_rows_are_under_their_field_in_its_cell(
 ):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = _edit_form(client, proposal_id) | {
+    form = edit_form(client, proposal_id) | {
         "budget-0-organization_id": str(org_id("ILO", app)),
         "budget-0-objective_number": "1",
         "budget-0-category_code": "1",

@@ -34,8 +34,8 @@ from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.pdf.styles import REGULAR, register_fonts
 from fund.reports.pdf.tables import wrap_text
 from tests.conftest import PreparedDatabase, detached, engine_of
-from tests.factories import fill_complete, new_proposal, take_to_committee
-from tests.helpers import login, new_organization, new_user, pdf_text, user
+from tests.factories import committee_people, fill_complete, new_proposal, take_to_committee
+from tests.helpers import login, new_organization, pdf_text, user
 from tests.helpers import organization as org
 
 D = Decimal
@@ -99,12 +99,7 @@ def _people() -> SimpleNamespace:
     """An ILO applicant, the secretariat, four committee members and two donors. The
     programmes are ILO-led with IOM taking part: the IOM member is recused from every round."""
     return SimpleNamespace(
-        author=new_user(("applicant",), "ILO", name="Ana Author"),
-        secretariat=new_user(("secretariat",), None, name="Sara Secretariat"),
-        iom=new_user(("committee",), "IOM", name="Ibrahim IOM"),
-        unhcr=new_user(("committee",), "UNHCR", name="Ursula UNHCR"),
-        unicef=new_user(("committee",), "UNICEF", name="Chen UNICEF"),
-        undp=new_user(("committee",), "UNDP", name="Dina UNDP"),
+        **vars(committee_people()),
         kdn=new_organization(name="Kingdom of Donors", acronym="KDN", kind="other"),
         afd=new_organization(name="Agence française de développement", acronym="AFD", kind="other"),
     )

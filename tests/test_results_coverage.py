@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, select
 
 from fund.extensions import db, utcnow
-from fund.proposals.models import BudgetLine, Proposal
+from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual
 from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
@@ -29,7 +29,7 @@ from fund.results.coverage import (
     results_coverage,
 )
 from tests.conftest import PreparedDatabase, engine_of
-from tests.factories import new_open_call, new_proposal
+from tests.factories import budget_lines, new_open_call, new_proposal
 from tests.helpers import new_user, org_id, pdf_text
 from tests.results_factories import add_indicator, add_outcome, fund_outcome
 
@@ -42,15 +42,7 @@ def _programme(author, call: int, status: str, lines=None, countries=None) -> Pr
     proposal = new_proposal(author, call, status)
     proposal.outcomes.clear()
     if lines is not None:
-        proposal.budget_lines = [
-            BudgetLine(
-                organization_id=org_id(acronym),
-                objective_number=objective,
-                category_code=1,
-                amount=D(amount),
-            )
-            for acronym, objective, amount in lines
-        ]
+        proposal.budget_lines = budget_lines(lines)
     if countries is not None:
         from fund.reference.models import Country
 

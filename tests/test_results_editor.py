@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from fund.extensions import db
 from fund.proposals import operations
@@ -26,7 +26,7 @@ from fund.proposals.results import (
 )
 from fund.proposals.results_editing import OutcomeValues, StaleFramework, save_framework
 from tests.factories import new_open_call
-from tests.helpers import audit_events, client_for, csrf_token, org_id, user
+from tests.helpers import audit_events, client_for, counted_get, csrf_token, org_id, user
 from tests.results_factories import add_framework, add_indicator, add_outcome, fund_outcome, mgi_gap
 
 START = date(2027, 3, 1)  # with 24 months: targets for 2027, 2028 and 2029
@@ -441,20 +441,11 @@ def test_the_editor_reads_a_fixed_number_of_statements_whatever_the_framework(
     app, backend, author, draft, owner
 ):
     def statements() -> int:
-        owner.get(_path(draft))  # once untimed: first-use work is not the page's own
-        counted = [0]
-
-        def count(*_args) -> None:
-            counted[0] += 1
-
         with app.app_context():
             engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            assert owner.get(_path(draft)).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return counted[0]
+        response, counted = counted_get(owner, engine, _path(draft))
+        assert response.status_code == 200
+        return counted
 
     with app.app_context():
         add_framework(db.session.get(Proposal, draft))

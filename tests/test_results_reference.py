@@ -10,7 +10,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from fund.extensions import db
 from fund.proposals.models import Proposal
@@ -23,7 +23,7 @@ from fund.reference.results import (
     MgiScore,
 )
 from fund.results import operations
-from tests.helpers import audit_events, client_for, csrf_token, user
+from tests.helpers import audit_events, client_for, counted_get, csrf_token, user
 from tests.results_factories import add_indicator, add_outcome, mgi_gap
 from tests.test_security_fuzz import _submit, field, fields, fuzz, many
 
@@ -566,18 +566,9 @@ def test_a_programme_outcome_can_map_to_a_new_fund_outcome(app, author, make_pro
 def _statements(app, client, path: str) -> int:
     with app.app_context():
         engine = db.engine
-    counted = [0]
-
-    def count(*_args):
-        counted[0] += 1
-
-    client.get(path)  # once first: first-use work is not the page's own
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return counted[0]
+    response, counted = counted_get(client, engine, path)
+    assert response.status_code == 200
+    return counted
 
 
 def _grow(app, start: int, count: int) -> None:

@@ -14,10 +14,10 @@ from fund.extensions import db
 from fund.proposals.models import Proposal
 from fund.reference.results import MgiAssessment
 from tests.concept_note_factories import advance_note, new_concept_note, two_stage_call
-from tests.factories import advance, new_open_call, new_proposal
+from tests.factories import advance, committee_people, new_open_call, new_proposal
 from tests.helpers import client_for, counted_get
 from tests.results_factories import add_indicator, add_outcome, mgi_gap
-from tests.test_committee import committee_people, detached_people
+from tests.test_committee import detached_people
 from tests.test_results_display import _framework
 
 

@@ -28,8 +28,8 @@ from fund.revisions.models import Revision
 from fund.revisions.operations import LineValues, RevisionRefused, RevisionValues
 from fund.revisions.workflow import programme_end
 from tests.conftest import PreparedDatabase, engine_of
-from tests.factories import new_open_call, new_proposal
-from tests.helpers import client_for, csrf_token, login, new_user, org_id, user
+from tests.factories import funded_programme
+from tests.helpers import client_for, csrf_token, login, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
@@ -107,35 +107,10 @@ def test_every_reason_that_triggered_is_recorded_in_the_tables_order():
 # The programme and its people -----------------------------------------------------------------
 
 
-# (key, roles, organization, values) of the programme's people, in the order they are made.
-PEOPLE = (
-    ("ilo", ("applicant",), "ILO", {"name": "Ilo Staff"}),
-    ("iom", ("applicant",), "IOM", {"name": "Iom Staff"}),
-    ("undp", ("applicant",), "UNDP", {"name": "Undp"}),
-    ("secretariat", ("secretariat",), None, {}),
-    ("committee", ("committee",), "UNHCR", {}),
-)
-
-
-def _programme() -> dict:
-    """The programme and its people as the fixtures made them: the open call, the people, then
-    the funded proposal."""
-    call_id = new_open_call().id
-    ids = {key: new_user(roles, acronym, **values).id for key, roles, acronym, values in PEOPLE}
-    db.session.commit()
-    funded = new_proposal(db.session.get(User, ids["ilo"]), call_id, "funded").id
-    db.session.commit()
-    db.session.expunge_all()
-    people = {key: db.session.get(User, user_id) for key, user_id in ids.items()}
-    for row in people.values():
-        db.session.expunge(row)
-    return {"proposal": funded, **people}
-
-
 @pytest.fixture(scope="module")
 def prepared_programme(request) -> PreparedDatabase:
-    """`_programme` made once per engine; each test starts from a copy."""
-    return PreparedDatabase(request, _programme)
+    """`funded_programme` made once per engine; each test starts from a copy."""
+    return PreparedDatabase(request, funded_programme)
 
 
 @pytest.fixture

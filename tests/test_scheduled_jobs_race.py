@@ -22,11 +22,11 @@ from fund.extensions import db, utcnow
 from fund.notifications import mail, operations, outbox, report_reminders
 from fund.notifications.models import Notification, OutboxMessage
 from fund.notifications.report_reminders import remind_reports
+from tests.helpers import first_report
 from tests.test_finance_race import run_together
 from tests.test_notifications import _under_review
 from tests.test_notifications import people as people
 from tests.test_notifications import prepared_people as prepared_people
-from tests.test_programme_reports import _report
 from tests.test_programme_reports import prepared_programme as prepared_programme
 from tests.test_programme_reports import programme as programme
 
@@ -158,7 +158,7 @@ def test_two_deadline_reminder_runs_remind_each_member_once(
 
 def test_two_report_reminder_runs_remind_once(app, backend, programme, monkeypatch):
     with app.app_context():
-        report = _report(programme["proposal"], "annual_narrative")
+        report = first_report(programme["proposal"], "annual_narrative")
         report.due_on = utcnow().date() - timedelta(days=1)
         db.session.commit()
     _slowed(report_reminders, "add_programme_staff", monkeypatch)
