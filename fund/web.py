@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, redirect, send_file
+from flask import Response, flash, redirect, request, send_file
 from flask_babel import gettext
 
 from fund.extensions import db
@@ -26,6 +26,34 @@ def unreadable(form: Any) -> str | None:
     """The page's message for a form that did not validate: the sentence for an expired form
     when its CSRF token failed, else None (each problem is shown at its field)."""
     return gettext(UNREADABLE_MESSAGE) if "csrf_token" in form.errors else None
+
+
+def fire_from_page(
+    fire: Callable[[str], Any],
+    *,
+    once: Any,
+    back: str,
+    done: str,
+    what: str,
+    refusals: type[Exception],
+    again: Callable[[Any, str], Any],
+) -> Any:
+    """A workflow button's form sent (submit, decide, withdraw...): its comment, at most 5,000
+    characters, given to `fire(comment)` under the form's one-time key `once`; committed, the
+    person is told `done` and sent to `back` (a repeat of the form is sent there too, told
+    `what` was recorded then). Refused: rolled back, and `again(refusal, comment)` shows the
+    page again with the refusal and the comment as typed."""
+    comment = (request.form.get("comment") or "")[:5000]
+    try:
+        once.claim()
+        fire(comment)
+        once.done(back, what)
+        db.session.commit()
+    except refusals as error:
+        db.session.rollback()
+        return again(error, comment)
+    flash(done, "success")
+    return redirect(back)
 
 
 def translated(refused: Any) -> Any:

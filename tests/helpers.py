@@ -275,3 +275,14 @@ def grant_agent_role(app: Flask, person: User | str) -> None:
             found = db.session.get(User, person.id)
         found.set_roles(set(found.roles) | {"administrative_agent"})
         db.session.commit()
+
+
+def form_keys(client: FlaskClient, path: str, action: str) -> dict[str, str]:
+    """The CSRF token and the one-time key of the form of `path` that posts to `action`."""
+    page = client.get(path).get_data(as_text=True)
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', page, re.S)
+    assert form, f"no form posting to {action} on {path}"
+    key = re.search(r'name="form_key" value="([^"]+)"', form.group(0))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0))
+    assert key and token, f"the form posting to {action} lacks its keys"
+    return {"csrf_token": token.group(1), "form_key": key.group(1)}

@@ -24,7 +24,7 @@ from fund.proposals.results import IndicatorTarget, ResultIndicator, ResultOutco
 from fund.proposals.results_versions import quantity
 from fund.reporting import attachments, operations
 from fund.reporting.models import ProgrammeReport, ReportAttachment, ReportExpenditure
-from tests.helpers import client_for, csrf_token, first_report, login, org_id, user
+from tests.helpers import client_for, csrf_token, first_report, form_keys, login, org_id, user
 from tests.test_idempotency import post_together, same_session
 from tests.test_programme_reports import (  # noqa: F401 - the fixtures
     _fill_narrative,
@@ -34,17 +34,6 @@ from tests.test_programme_reports import (  # noqa: F401 - the fixtures
 
 D = Decimal
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def _form_key(client: FlaskClient, path: str, action: str) -> dict[str, str]:
-    """The CSRF token and the one-time key of the form of `path` that posts to `action`."""
-    page = client.get(path).get_data(as_text=True)
-    form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', page, re.S)
-    assert form, f"no form posting to {action} on {path}"
-    key = re.search(r'name="form_key" value="([^"]+)"', form.group(0))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0))
-    assert key and token, f"the form posting to {action} lacks its keys"
-    return {"csrf_token": token.group(1), "form_key": key.group(1)}
 
 
 def _actions(report_id: int) -> list[str]:
@@ -61,7 +50,7 @@ def _actions(report_id: int) -> list[str]:
 
 
 def _upload(client: FlaskClient, path: str, data: bytes, name: str, keys=None):
-    keys = keys or _form_key(client, path, f"{path}/attachments")
+    keys = keys or form_keys(client, path, f"{path}/attachments")
     return client.post(
         f"{path}/attachments",
         data={**keys, "file": (io.BytesIO(data), name)},
@@ -124,7 +113,7 @@ def test_a_file_a_proposal_would_refuse_is_refused_at_the_field(app, people):
     assert renamed.status_code == 400 and "rename it to .pdf" in renamed.get_data(as_text=True)
     empty = _upload(staff, path, b"", "evidence.pdf")
     assert empty.status_code == 400
-    none = staff.post(f"{path}/attachments", data=_form_key(staff, path, f"{path}/attachments"))
+    none = staff.post(f"{path}/attachments", data=form_keys(staff, path, f"{path}/attachments"))
     assert none.status_code == 400 and "Choose a file to attach." in none.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(ReportAttachment)).all() == []
@@ -187,7 +176,7 @@ def test_attachments_are_removed_only_while_the_report_is_due_or_returned(app, p
     with app.app_context():
         operations.fire(user(people["secretariat"]), report_id, "return_for_changes", "Add more.")
         db.session.commit()
-    keys = _form_key(staff, path, f"{path}/attachments/{first_id}/delete")
+    keys = form_keys(staff, path, f"{path}/attachments/{first_id}/delete")
     removed = staff.post(f"{path}/attachments/{first_id}/delete", data=keys)
     assert removed.status_code == 302
     with app.app_context():
@@ -204,16 +193,16 @@ def test_each_report_form_sent_twice_does_one_thing(app, people):
     path = f"/programme-reports/{report.id}"
     field = f"e-{org_id('ILO', app)}-1"
     staff = client_for(app, people["ilo"])
-    keys = _form_key(staff, path, path)
+    keys = form_keys(staff, path, path)
     assert staff.post(path, data={**keys, field: "10.00"}).status_code == 302
     again = staff.post(path, data={**keys, field: "20.00"}, follow_redirects=True)
     assert again.status_code == 200
     assert "This form had already been sent" in again.get_data(as_text=True)
-    keys = _form_key(staff, path, f"{path}/submit")
+    keys = form_keys(staff, path, f"{path}/submit")
     assert staff.post(f"{path}/submit", data=keys).status_code == 302
     assert staff.post(f"{path}/submit", data=keys).status_code == 302  # not a 409
     office = client_for(app, people["secretariat"])
-    keys = _form_key(office, path, f"{path}/decide")
+    keys = form_keys(office, path, f"{path}/decide")
     accepted = office.post(f"{path}/decide", data={**keys, "decision": "accept"})
     assert accepted.status_code == 302
     assert office.post(f"{path}/decide", data={**keys, "decision": "accept"}).status_code == 302
@@ -228,7 +217,7 @@ def test_an_attachment_sent_twice_is_attached_once(app, people):
         report = first_report(people["proposal"], "annual_narrative")
     path = f"/programme-reports/{report.id}"
     staff = client_for(app, people["ilo"])
-    keys = _form_key(staff, path, f"{path}/attachments")
+    keys = form_keys(staff, path, f"{path}/attachments")
     assert _upload(staff, path, PDF, "a.pdf", keys).status_code == 302
     assert _upload(staff, path, PDF, "a.pdf", keys).status_code == 302
     with app.app_context():
@@ -241,7 +230,7 @@ def test_a_refused_form_keeps_its_key_and_is_sent_again(app, people):
     path = f"/programme-reports/{report.id}"
     field = f"e-{org_id('ILO', app)}-1"
     staff = client_for(app, people["ilo"])
-    keys = _form_key(staff, path, path)
+    keys = form_keys(staff, path, path)
     over = staff.post(path, data={**keys, field: "100000.01"})
     assert over.status_code == 400 and keys["form_key"] in over.get_data(as_text=True)
     assert staff.post(path, data={**keys, field: "100000.00"}).status_code == 302
@@ -306,7 +295,7 @@ def test_the_page_shows_other_organizations_lines_read_only_and_refuses_them(
     page = staff.get(path).get_data(as_text=True)
     assert f'id="e-{ilo}-1"' in page and f'id="e-{iom}-2"' not in page
     assert "Filled by the staff of IOM." in page and "USD 200.00" in page
-    keys = _form_key(staff, path, path)
+    keys = form_keys(staff, path, path)
     forged = staff.post(path, data={**keys, f"e-{ilo}-1": "5", f"e-{iom}-2": "0"})
     body = forged.get_data(as_text=True)
     assert forged.status_code == 400
@@ -417,9 +406,9 @@ def test_parallel_sends_of_the_save_and_submit_forms_do_each_once(app, backend, 
     path = f"/programme-reports/{report.id}"
     field = f"e-{org_id('ILO', app)}-1"
     staff = client_for(app, people["ilo"])
-    save = {**_form_key(staff, path, path), field: "10.00"}  # the session's CSRF secret first
+    save = {**form_keys(staff, path, path), field: "10.00"}  # the session's CSRF secret first
     saves = post_together(same_session(app, staff, 6), path, save)
-    submit = _form_key(staff, path, f"{path}/submit")
+    submit = form_keys(staff, path, f"{path}/submit")
     submits = post_together(same_session(app, staff, 6), f"{path}/submit", submit)
     for response in saves + submits:
         assert not isinstance(response, Exception), response

@@ -29,7 +29,7 @@ from fund.revisions.operations import LineValues, RevisionRefused, RevisionValue
 from fund.revisions.workflow import programme_end
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import funded_programme
-from tests.helpers import client_for, csrf_token, login, org_id, user
+from tests.helpers import client_for, csrf_token, form_keys, login, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
@@ -575,6 +575,32 @@ def test_a_revision_submitted_twice_is_refused_as_stale(app, client, programme):
     again = client.post(f"/revisions/{revision_id}/submit", data={"csrf_token": token})
     assert again.status_code == 409
     assert client.post(f"/revisions/{revision_id}", data={"csrf_token": token}).status_code == 409
+
+
+def test_a_revision_sent_twice_with_its_form_is_done_once_and_says_so(app, client, programme):
+    """The submit button pressed twice (or the page sent again): the second request finds the
+    first one's result, as every form that acts does, instead of a refusal."""
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+    login(client, programme["ilo"].email)
+    path = f"/revisions/{revision_id}"
+    keys = form_keys(client, path, f"{path}/submit")
+    assert client.post(f"{path}/submit", data=keys).status_code == 302
+    again = client.post(f"{path}/submit", data=keys)
+    assert again.status_code == 302 and again.headers["Location"].endswith(path)
+    shown = client.get(path).get_data(as_text=True)
+    assert "This form had already been sent" in shown
+    with app.app_context():
+        assert db.session.get(Revision, revision_id).status == "submitted"
+        submitted = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "revision_submitted",
+                AuditEvent.subject_id == str(revision_id),
+            )
+        )
+        assert submitted == 1
 
 
 # Races ----------------------------------------------------------------------------------------

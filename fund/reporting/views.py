@@ -169,20 +169,21 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
     """Fire `trigger`; `form` names the form's one-time key, `what` what a repeat is told was
     recorded."""
     found = _report(report_id)
-    once = idempotency.once(f"{form}.{report_id}", current_user)
-    comment = (request.form.get("comment") or "")[:5000]
-    try:
-        once.claim()
-        operations.fire(current_user, found.id, trigger, comment)
-        once.done(url_for("reporting.report", report_id=report_id), what)
-        db.session.commit()
-    except ReportRefused as error:
-        db.session.rollback()
+
+    def again(error: ReportRefused, comment: str):
         content = page.load(_report(report_id), current_user)
         content.values["comment"] = comment
         return _refused(content, error)
-    flash(done, "success")
-    return redirect(url_for("reporting.report", report_id=report_id))
+
+    return web.fire_from_page(
+        lambda comment: operations.fire(current_user, found.id, trigger, comment),
+        once=idempotency.once(f"{form}.{report_id}", current_user),
+        back=url_for("reporting.report", report_id=report_id),
+        done=done,
+        what=what,
+        refusals=ReportRefused,
+        again=again,
+    )
 
 
 @bp.post("/<int:report_id>/submit")

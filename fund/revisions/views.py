@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from fund import idempotency, web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
@@ -205,31 +206,49 @@ def revision(revision_id: int):
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
 
-def _transition(revision_id: int, trigger: str, done: str):
+def _transition(revision_id: int, trigger: str, done: str, form: str, what: str):
+    """Fire `trigger`; `form` names the form's one-time key, `what` what a repeat is told was
+    recorded."""
     found = _revision(revision_id)
-    comment = (request.form.get("comment") or "")[:5000]
-    try:
-        operations.fire(current_user, found.id, trigger, comment)
-        db.session.commit()
-    except RevisionRefused as error:
-        db.session.rollback()
+
+    def again(error: RevisionRefused, comment: str):
         content = page.load(_revision(revision_id))
         content.values["comment"] = comment
         return _refused(content, error)
-    flash(done, "success")
-    return redirect(url_for("revisions.revision", revision_id=revision_id))
+
+    return web.fire_from_page(
+        lambda comment: operations.fire(current_user, found.id, trigger, comment),
+        once=idempotency.once(f"{form}.{revision_id}", current_user),
+        back=url_for("revisions.revision", revision_id=revision_id),
+        done=done,
+        what=what,
+        refusals=RevisionRefused,
+        again=again,
+    )
 
 
 @bp.post("/<int:revision_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(revision_id: int):
-    return _transition(revision_id, "submit", _("The revision is submitted to the secretariat."))
+    return _transition(
+        revision_id,
+        "submit",
+        _("The revision is submitted to the secretariat."),
+        "revision_submit",
+        "The revision's submission",
+    )
 
 
 @bp.post("/<int:revision_id>/withdraw")
 @roles_required(Role.APPLICANT)
 def withdraw(revision_id: int):
-    return _transition(revision_id, "withdraw", _("The revision is withdrawn."))
+    return _transition(
+        revision_id,
+        "withdraw",
+        _("The revision is withdrawn."),
+        "revision_withdrawal",
+        "The revision's withdrawal",
+    )
 
 
 @bp.post("/<int:revision_id>/decide")
@@ -238,7 +257,7 @@ def decide(revision_id: int):
     chosen = _decision(request.form.get("decision") or "")
     if chosen is None:
         abort(400)
-    return _transition(revision_id, *chosen)
+    return _transition(revision_id, *chosen, "revision_decision", "The decision on the revision")
 
 
 @bp.post("/<int:revision_id>/round")
