@@ -27,14 +27,20 @@ from fund.finance import operations as finance_operations
 from fund.finance import queries as finance
 from fund.finance.models import Allocation
 from fund.proposals import operations as proposal_operations
-from fund.proposals.models import BudgetLine, Proposal
+from fund.proposals.models import Proposal
 from fund.reference.models import Country, GcmObjective
 from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.pdf.styles import REGULAR, register_fonts
 from fund.reports.pdf.tables import wrap_text
 from tests.conftest import PreparedDatabase, detached, engine_of
-from tests.factories import committee_people, fill_complete, new_proposal, take_to_committee
+from tests.factories import (
+    budget_lines,
+    committee_people,
+    fill_complete,
+    new_proposal,
+    take_to_committee,
+)
 from tests.helpers import login, new_organization, pdf_text, user
 from tests.helpers import organization as org
 
@@ -61,15 +67,7 @@ def _draft(author: User, call_id: int, title: str, when: datetime, **shape) -> P
     if lines:
         proposal.primary_objective_number = lines[0][1]
         proposal.secondary_objectives = [db.session.get(GcmObjective, lines[-1][1])]
-        proposal.budget_lines = [
-            BudgetLine(
-                organization_id=org(acronym).id,
-                objective_number=objective,
-                category_code=1,
-                amount=D(amount),
-            )
-            for acronym, objective, amount in lines
-        ]
+        proposal.budget_lines = budget_lines(lines)
     proposal.gender_marker = shape.get("gender", 2)
     db.session.flush()
     return proposal
