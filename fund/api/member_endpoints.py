@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from fund.accounts.models import Role
 from fund.api.registry import Param, operation, paged_body
-from fund.api.schemas import maybe_money, money
+from fund.api.schemas import maybe_amount
 from fund.audit.models import AuditEvent
 from fund.committee import visibility
 from fund.committee.record import approval_conditions
@@ -20,6 +20,7 @@ from fund.committee.visibility import RoundView
 from fund.extensions import db
 from fund.finance.queries.balance import balance
 from fund.finance.status import funding_status
+from fund.money import amount_text
 from fund.pipeline.queries import iso_utc
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalKind
@@ -106,7 +107,7 @@ def proposal(*, user, proposal_id: int) -> dict[str, Any]:
         "secondary_objectives": sorted(o.number for o in row.secondary_objectives),
         "countries": [country.iso2 for country in row.countries],
         "participants": [o.label for o in row.participants],
-        "approved_total": maybe_money(row.approved_total),
+        "approved_total": maybe_amount(row.approved_total),
     }
 
 
@@ -245,9 +246,9 @@ def finance(*, user) -> dict[str, Any]:
         "pools": [
             {
                 "code": pool.code,
-                "received_net": money(pool.net),
-                "allocated": money(pool.allocated),
-                "available": money(pool.available),
+                "received_net": amount_text(pool.net),
+                "allocated": amount_text(pool.allocated),
+                "available": amount_text(pool.available),
             }
             for pool in found.pools
         ],

@@ -10,7 +10,7 @@ from typing import Any
 from flask import abort
 
 from fund.api.registry import Param, operation, paged_body
-from fund.api.schemas import money
+from fund.money import amount_text
 from fund.portfolio.queries import (
     ProgrammeDetail,
     ProgrammeFilters,
@@ -38,8 +38,8 @@ def _summary(row: ProgrammeSummary) -> dict[str, Any]:
         "primary_objective": row.primary_objective,
         "objectives": list(row.objectives),
         "thematic_areas": list(row.thematic_areas),
-        "amount": money(row.amount),
-        "funded": money(row.funded),
+        "amount": amount_text(row.amount),
+        "funded": amount_text(row.funded),
         "planned_start": row.planned_start.isoformat() if row.planned_start else None,
         "duration_months": row.duration_months,
     }
@@ -88,23 +88,23 @@ def _detail(found: ProgrammeDetail) -> dict[str, Any]:
         "budget_by_organization": [
             {
                 "organization": b.organization.label,
-                "direct": money(b.direct),
-                "indirect": money(b.indirect),
-                "total": money(b.total),
+                "direct": amount_text(b.direct),
+                "indirect": amount_text(b.indirect),
+                "total": amount_text(b.total),
             }
             for b in found.budget_by_organization
         ],
         "budget_by_objective": [
-            {"objective": b.objective.number, "amount": money(b.amount)}
+            {"objective": b.objective.number, "amount": amount_text(b.amount)}
             for b in found.budget_by_objective
         ],
-        "budget_total": money(found.budget_total),
+        "budget_total": amount_text(found.budget_total),
         "allocated_on": found.allocated_on.isoformat() if found.allocated_on else None,
         "shares": [
             {
                 "organization": s.organization.label,
-                "amount": money(s.amount),
-                "disbursed": money(s.disbursed),
+                "amount": amount_text(s.amount),
+                "disbursed": amount_text(s.disbursed),
             }
             for s in found.shares
         ],
@@ -112,7 +112,7 @@ def _detail(found: ProgrammeDetail) -> dict[str, Any]:
             {
                 "organization": t.organization.label,
                 "paid_on": t.paid_on.isoformat(),
-                "amount": money(t.amount),
+                "amount": amount_text(t.amount),
             }
             for t in found.transfers
         ],

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fund.api.registry import operation
-from fund.api.schemas import money
 from fund.coverage.queries import coverage
 from fund.extensions import db
+from fund.money import amount_text
 from fund.pipeline.queries import config_rate, iso_utc, ranked_pipeline
 from fund.portfolio import figures as portfolio_figures
 from fund.reference.models import GcmObjective
@@ -45,13 +45,13 @@ def coverage_of_objectives(*, user) -> dict[str, Any]:
     target and the flag: the public dashboard's figures (funded programmes only)."""
     found = coverage(include_pipeline=False)
     return {
-        "funded": money(found.totals.funded),
+        "funded": amount_text(found.totals.funded),
         "programmes": found.totals.programmes,
         "objectives": [
             {
                 "number": int(row.key),
                 "title": row.title,
-                "funded": money(row.funded),
+                "funded": amount_text(row.funded),
                 "programmes": row.programmes,
                 "share": format(row.share, "f"),
                 "target": format(row.target, "f") if row.target is not None else None,
@@ -76,7 +76,7 @@ def public_pipeline(*, user) -> dict[str, Any]:
                 "title": entry.title,
                 "summary": entry.summary,
                 "applicant": entry.applicant,
-                "amount": money(entry.amount),
+                "amount": amount_text(entry.amount),
                 "duration_months": entry.duration_months,
                 "objectives": [number for number, _ in entry.objectives],
                 "countries": [code for code, _ in entry.countries],
@@ -102,16 +102,18 @@ def contributions(*, user) -> dict[str, Any]:
     found = portfolio_figures.contributions()
     return {
         "donors": [
-            {"name": d.name, "deposits": money(d.deposits), "contributions": d.contributions}
+            {"name": d.name, "deposits": amount_text(d.deposits), "contributions": d.contributions}
             for d in found.donors
         ],
         "deposits_by_year": [
-            {"year": y.year, "deposits": money(y.deposits), "contributions": y.contributions}
+            {"year": y.year, "deposits": amount_text(y.deposits), "contributions": y.contributions}
             for y in found.years
         ],
         "earmarks": [
-            {"pool": e.pool, "thematic_area": e.label or None, "deposits": money(e.deposits)}
+            {"pool": e.pool, "thematic_area": e.label or None, "deposits": amount_text(e.deposits)}
             for e in found.earmarks
         ],
-        "status": [{"figure": line.name, "amount": money(line.amount)} for line in found.status],
+        "status": [
+            {"figure": line.name, "amount": amount_text(line.amount)} for line in found.status
+        ],
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from fund.money import amount_text
 from fund.portfolio.queries import PublicStatus
 
 Schema = dict[str, Any]
@@ -22,13 +23,10 @@ DATE: Schema = {"type": "string", "format": "date"}
 TIME: Schema = {"type": "string", "format": "date-time"}
 
 
-def money(amount: Decimal) -> str:
-    """An amount as the API writes it (MONEY): "1250.00"."""
-    return f"{amount:.2f}"
-
-
-def maybe_money(amount: Decimal | None) -> str | None:
-    return None if amount is None else money(amount)
+def maybe_amount(amount: Decimal | None) -> str | None:
+    """An amount the API may not know, as it writes amounts (MONEY: `fund.money.amount_text`,
+    "1250.00"), or None."""
+    return None if amount is None else amount_text(amount)
 
 
 def maybe(schema: Schema) -> Schema:
