@@ -1,6 +1,7 @@
 """The revisions' pages: the secretariat's list of revisions to decide, a programme's
 revisions (where its staff start one) and a revision's page, where the staff fill, submit or
 withdraw it and the secretariat approves, returns, rejects or forwards it to the committee.
+Those buttons carry a one-time key (`fund.idempotency`): sent twice, they act once.
 
 Who may use them: the secretariat, and the applicants of the programme's organizations (any
 other applicant is told the revision does not exist); the committee reads a revision forwarded
