@@ -16,20 +16,19 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import Response, request, stream_with_context
 from sqlalchemy.sql.elements import ColumnElement
 
+from fund import xlsx
 from fund.extensions import utcnow
 from fund.labels import N_
 from fund.query_args import BadQueryValue
+from fund.xlsx import safe_cell
 
 ASCENDING, DESCENDING = "asc", "desc"
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "XLSX"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -140,13 +139,6 @@ def export_arg(name: str = "export") -> str | None:
     return value
 
 
-def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with = + - @ (or tab, CR) stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -174,50 +166,6 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
         yield line(row)
 
 
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)  # UTC, as the column's header says
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return safe_cell(value)
-
-
-def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A workbook of one sheet: `header` in bold, then `rows`; text always stored as text
-    (never a formula), amounts as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    bold = Font(bold=True)
-
-    def cells(values: Iterable[Any], font: Font | None = None) -> list[WriteOnlyCell]:
-        made = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # a leading "=" stays text
-            if isinstance(value, Decimal):
-                cell.number_format = "#,##0.00"
-            if isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            if font is not None:
-                cell.font = font
-            made.append(cell)
-        return made
-
-    sheet.append(cells(header, bold))
-    for row in rows:
-        sheet.append(cells(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 @dataclass(frozen=True)
 class Export:
     """What a list exports: the file's name (before the date), the sheet's title, the header
@@ -230,7 +178,7 @@ class Export:
 
 
 def export_response(fmt: str, export: Export, rows: Iterable[Any]) -> Response:
-    """The download of `rows` (every row of the view) as CSV (streamed) or XLSX."""
+    """The download of `rows` (every row of the view) as CSV (streamed) or XLSX (`fund.xlsx`)."""
     filename = f"{export.name}-{utcnow():%Y%m%d}.{fmt}"
     disposition = {"Content-Disposition": f"attachment; filename={filename}"}
     lines = (export.cells(row) for row in rows)
@@ -241,7 +189,7 @@ def export_response(fmt: str, export: Export, rows: Iterable[Any]) -> Response:
             headers=disposition,
         )
     return Response(
-        xlsx_bytes(export.title, export.header, lines),
-        mimetype=XLSX_MIMETYPE,
+        xlsx.workbook([xlsx.Sheet(export.title, export.header, lines)]),
+        mimetype=xlsx.MIMETYPE,
         headers=disposition,
     )

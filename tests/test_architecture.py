@@ -30,6 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "fund.signals",
             "fund.refusals",
             "fund.routing",
+            "fund.xlsx",
         }
     ),
     frozenset(

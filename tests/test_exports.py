@@ -225,6 +225,30 @@ def test_workbook_text_is_never_a_formula(client, login_as, records):
     assert formulas == []
 
 
+def test_workbook_keeps_text_with_characters_a_workbook_cannot_hold(
+    app, client, login_as, records
+):
+    """A reason typed in a text area may hold control characters (pasted from a terminal or
+    another program). XML 1.0, and so a workbook, cannot hold them: the workbook is still
+    made, each such character written as U+FFFD, the rest of the text as typed."""
+    with app.app_context():
+        secretariat = acting_secretariat()
+        pasted = finance_operations.record_contribution(
+            secretariat, org("UNDP"), date(2026, 1, 2), Decimal("5.00"), now=RECEIVED
+        )
+        finance_operations.void_contribution(
+            secretariat, pasted, "Pasted\x1b[0m twice\x0b\x7f", now=RECEIVED
+        )
+        db.session.commit()
+    login_as("secretariat")
+    response = client.get("/reports/workbook.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data))["Contributions"]
+    header = [c.value for c in sheet[1]]
+    reasons = [r[header.index("Void reason")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "Pasted\ufffd[0m twice\ufffd\x7f" in reasons
+
+
 def test_cli_exports_the_workbook_and_csv(app, runner, records, tmp_path):
     out = tmp_path / "fund.xlsx"
     result = runner.invoke(args=["fund", "export", "xlsx", "--out", str(out)])

@@ -10,7 +10,7 @@ organization over all years.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -86,6 +86,21 @@ class BudgetSummary:
         return self.by_objective.get(number, ZERO) + self.indirect_by_objective.get(number, ZERO)
 
 
+def organization_budgets(directs: Mapping[int, Decimal], rate: Decimal) -> BudgetSummary:
+    """A budget's totals from each organization's direct costs alone (organization id ->
+    direct costs, as a grouped query gives them): by organization, with indirect costs, and no
+    split by objective, category or year."""
+    return BudgetSummary(
+        rate=rate,
+        by_organization={
+            organization_id: OrganizationBudget(
+                organization_id, direct, indirect_costs(direct, rate)
+            )
+            for organization_id, direct in directs.items()
+        },
+    )
+
+
 def summarise(lines: Iterable[Line], rate: Decimal) -> BudgetSummary:
     """Totals by organization (with indirect costs), by objective and category (direct), and
     category 8 holding the indirect costs."""
@@ -100,11 +115,7 @@ def summarise(lines: Iterable[Line], rate: Decimal) -> BudgetSummary:
         cells[line.organization_id][line.objective_number] += money.cents(line.amount)
         by_objective[line.objective_number] += line.amount
         by_category[line.category_code] += line.amount
-    summary = BudgetSummary(rate=rate)
-    for organization_id, direct in direct_by_org.items():
-        summary.by_organization[organization_id] = OrganizationBudget(
-            organization_id, direct, indirect_costs(direct, rate)
-        )
+    summary = organization_budgets(direct_by_org, rate)
     summary.by_objective = dict(sorted(by_objective.items()))
     indirect_cents: dict[int, int] = dict.fromkeys(summary.by_objective, 0)
     for organization_id, weights in cells.items():

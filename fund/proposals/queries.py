@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, or_, select
@@ -11,11 +13,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from fund.accounts.models import Organization, Role, User
 from fund.calls.models import Call
 from fund.changes import LISTING, kept_under
+from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.fulltext import matching
 from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
+from fund.money import from_cents
 from fund.pagination import Paging, clamp_page
 from fund.proposals.access import COMMITTEE_VISIBLE
 from fund.proposals.models import (
@@ -285,6 +289,25 @@ def _choices(user: User) -> dict[str, list[tuple[object, str]]]:
         "countries": [tuple(r) for r in countries],
         "objectives": [tuple(r) for r in objectives],
     }
+
+
+def organization_directs(proposal_filter: Any) -> dict[int, dict[int, Decimal]]:
+    """proposal id -> organization id -> direct costs, for the proposals matching
+    `proposal_filter` (a SQL condition on Proposal): one grouped query."""
+    rows = db.session.execute(
+        select(
+            BudgetLine.proposal_id,
+            BudgetLine.organization_id,
+            cents_sum(BudgetLine.amount).label("direct"),
+        )
+        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
+        .where(proposal_filter)
+        .group_by(BudgetLine.proposal_id, BudgetLine.organization_id)
+    )
+    directs: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for row in rows:
+        directs[row.proposal_id][row.organization_id] = from_cents(row.direct)
+    return directs
 
 
 def load_proposal(proposal_id: int) -> Proposal | None:

@@ -16,14 +16,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
+from fund import xlsx
 from fund.labels import N_
-from fund.listing import safe_cell
-from fund.proposals.budget import BudgetSummary, Line, summarise
-from fund.proposals.models import Proposal, Scope, proposal_reference
+from fund.money import read_amount
+from fund.proposals import status_rules
+from fund.proposals.budget import organization_budgets
+from fund.proposals.models import Scope, proposal_reference
+from fund.proposals.queries import organization_directs
 from fund.reference.queries import category_titles, objective_labels
 from fund.reports import queries
 from workflows import PROPOSAL_WORKFLOW
@@ -89,29 +88,22 @@ def _table(name: str, rows: Iterable[tuple[Any, ...]], columns: tuple[Column, ..
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet program shows as text, never runs as a formula (the lists' exports'
-    rule, `fund.listing.safe_cell`)."""
-    return safe_cell(text)
+    """Text a spreadsheet program shows as text, never runs as a formula (the rule of every
+    export, `fund.xlsx.safe_cell`)."""
+    return xlsx.safe_cell(text)
 
 
 def _join(values) -> str:
     return "; ".join(values)
 
 
-def _budget(proposal: Proposal, rate: Decimal) -> BudgetSummary:
-    """A proposal's budget totals, indirect support costs at `rate`."""
-    return summarise(
-        (
-            Line(b.organization_id, b.objective_number, b.category_code, b.amount)
-            for b in proposal.budget_lines
-        ),
-        rate,
-    )
-
-
 def _proposals(rate: Decimal) -> Table:
     allocations = queries.allocations_by_proposal()
-    rows = [(p, _budget(p, rate), allocations.get(p.id)) for p in queries.all_proposals()]
+    directs = organization_directs(status_rules.is_programme())
+    rows = [
+        (p, organization_budgets(directs.get(p.id, {}), rate), allocations.get(p.id))
+        for p in queries.all_proposals()
+    ]
     return _table(
         "proposals",
         rows,
@@ -193,20 +185,18 @@ def _budget_lines() -> Table:
     categories = category_titles()
     return _table(
         "budget_lines",
-        queries.all_budget_lines(),
+        ((line,) for line in queries.all_budget_lines()),
         (
-            PROPOSAL_REF.reading(lambda _b, p: proposal_reference(p.id)),
-            PROPOSAL_TITLE.reading(lambda _b, p: p.title),
-            ORGANIZATION.reading(lambda b, _p: b.organization.label),
-            Column("GCM objective", INTEGER, 10, value=lambda b, _p: b.objective_number),
-            Column(
-                "Objective", width=24, value=lambda b, _p: objectives.get(b.objective_number, "")
-            ),
-            Column("Budget category", INTEGER, 10, value=lambda b, _p: b.category_code),
-            Column("Category", width=28, value=lambda b, _p: categories.get(b.category_code, "")),
-            Column("Programme year", INTEGER, 10, value=lambda b, _p: b.year),
-            Column("Description", width=36, value=lambda b, _p: b.description),
-            AMOUNT.reading(lambda b, _p: b.amount),
+            PROPOSAL_REF.reading(lambda b: proposal_reference(b.proposal_id)),
+            PROPOSAL_TITLE.reading(lambda b: b.title),
+            ORGANIZATION.reading(lambda b: b.organization),
+            Column("GCM objective", INTEGER, 10, value=lambda b: b.objective_number),
+            Column("Objective", width=24, value=lambda b: objectives.get(b.objective_number, "")),
+            Column("Budget category", INTEGER, 10, value=lambda b: b.category_code),
+            Column("Category", width=28, value=lambda b: categories.get(b.category_code, "")),
+            Column("Programme year", INTEGER, 10, value=lambda b: b.year),
+            Column("Description", width=36, value=lambda b: b.description),
+            AMOUNT.reading(lambda b: read_amount(b.amount)),
         ),
     )
 
@@ -329,51 +319,29 @@ def to_csv(table: Table) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+# The number format of each kind of column in the workbook; other kinds by their values' type.
+NUMBER_FORMATS = {
+    MONEY: MONEY_FORMAT,
+    DATETIME: "yyyy-mm-dd hh:mm:ss",
+    RATE: "0.00%",
+    NUMBER: "#,##0.00######",
+}
+
+
 def to_xlsx(tables: list[Table]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for table in tables:
-        sheet = workbook.create_sheet(table.title[:31])
-        sheet.append([c.header for c in table.columns])
-        for cell in sheet[1]:
-            cell.font = bold
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in table.rows:
-            sheet.append([_xlsx_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
-        for index, column in enumerate(table.columns, start=1):
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = column.width
-            number_format = {
-                MONEY: MONEY_FORMAT,
-                DATE: "yyyy-mm-dd",
-                DATETIME: "yyyy-mm-dd hh:mm:ss",
-                RATE: "0.00%",
-                NUMBER: "#,##0.00######",
-            }.get(column.kind)
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                if number_format and cell.value is not None:
-                    cell.number_format = number_format
-                if column.kind == TEXT and cell.value is not None:
-                    cell.data_type = "s"  # never a formula, whatever the text
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _xlsx_value(value: Any, kind: str) -> Any:
-    if value is None:
-        return None
-    if kind in (MONEY, RATE, NUMBER):
-        # openpyxl writes 16 significant digits: every NUMERIC(14, 2) amount exactly.
-        return Decimal(value)
-    if kind == DATETIME:
-        return _utc(value)
-    if kind in (DATE, INTEGER):
-        return value
-    return neutralise(str(value))
+    """One workbook, a sheet a table (`fund.xlsx`)."""
+    return xlsx.workbook(
+        [
+            xlsx.Sheet(
+                table.title,
+                [c.header for c in table.columns],
+                table.rows,
+                widths=[c.width for c in table.columns],
+                formats=[NUMBER_FORMATS.get(c.kind) for c in table.columns],
+            )
+            for table in tables
+        ]
+    )
 
 
 def build_table(name: str, config: Mapping[str, Any]) -> Table:

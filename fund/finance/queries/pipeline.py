@@ -33,8 +33,9 @@ from fund.kept import KeptByKey
 from fund.money import ZERO, from_cents, read_amount, sql_cents, total_of
 from fund.pagination import Paging, paging
 from fund.proposals import status_rules
-from fund.proposals.budget import indirect_costs, rate_key
+from fund.proposals.budget import organization_budgets, rate_key
 from fund.proposals.models import BudgetLine, Proposal
+from fund.proposals.queries import organization_directs
 from fund.reference.models import objective_thematic_area
 
 
@@ -105,21 +106,15 @@ class Pipeline:
 def organization_totals(proposal_filter, rate: Decimal) -> dict[int, dict[int, Decimal]]:
     """proposal id -> organization id -> direct + indirect, for the proposals matching
     `proposal_filter` (a SQL condition on Proposal): one grouped query."""
-    rows = db.session.execute(
-        select(
-            BudgetLine.proposal_id,
-            BudgetLine.organization_id,
-            func.sum(BudgetLine.amount).label("direct"),
-        )
-        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
-        .where(proposal_filter)
-        .group_by(BudgetLine.proposal_id, BudgetLine.organization_id)
-    )
-    totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for row in rows:
-        direct = read_amount(row.direct)
-        totals[row.proposal_id][row.organization_id] = direct + indirect_costs(direct, rate)
-    return totals
+    return {
+        proposal_id: {
+            organization_id: budget.total
+            for organization_id, budget in organization_budgets(
+                directs, rate
+            ).by_organization.items()
+        }
+        for proposal_id, directs in organization_directs(proposal_filter).items()
+    }
 
 
 def pipeline(
