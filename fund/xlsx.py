@@ -6,7 +6,8 @@ by its type:
 
 - text is always text, never a formula (`safe_cell`: a leading = + - @ gets an apostrophe,
   the rule the CSV files keep too); each character XML cannot hold (a control character
-  pasted into a text area) is written as U+FFFD, so no text can stop a workbook being made;
+  pasted into a text area) is written as U+FFFD (`fund.xml_text`), so no text can stop a
+  workbook being made;
 - `Decimal` and `int` are numbers, written with their own digits (a NUMERIC(14, 2) amount keeps
   its cents exactly);
 - `date` and `datetime` are dates (in UTC; one without a time zone is taken as UTC);
@@ -31,7 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
+
+from fund.xml_text import attributes_text, escaped
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,9 +43,6 @@ DECIMAL_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
-# What XML 1.0, and so a workbook, cannot hold: C0 controls but tab, line feed and carriage
-# return; lone surrogates; U+FFFE and U+FFFF.
-NOT_IN_A_WORKBOOK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # The most characters a cell holds (a spreadsheet program refuses a longer text).
 CELL_TEXT_LIMIT = 32_767
 # A sheet's title: at most 31 characters, none of these.
@@ -80,9 +79,8 @@ def safe_cell(value: Any) -> Any:
 
 
 def cell_text(text: str) -> str:
-    """`text` as a cell holds it: never a formula, each character a workbook cannot hold
-    written as U+FFFD, and no longer than a cell takes."""
-    return NOT_IN_A_WORKBOOK.sub("\ufffd", safe_cell(text))[:CELL_TEXT_LIMIT]
+    """`text` as a cell holds it: never a formula, and no longer than a cell takes."""
+    return safe_cell(text)[:CELL_TEXT_LIMIT]
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
@@ -148,7 +146,7 @@ class _Styles:
     def part(self) -> str:
         # Custom number formats are numbered from 164; those below are built in.
         formats = "".join(
-            f"<numFmt numFmtId={quoteattr(str(164 + i))} formatCode={quoteattr(code)}/>"
+            f"<numFmt{attributes_text([('numFmtId', str(164 + i)), ('formatCode', code)])}/>"
             for i, code in enumerate(self.formats)
         )
         numbered = "".join(
@@ -178,9 +176,9 @@ class _Styles:
 
 
 def _xml_text(text: str) -> str:
-    """A cell's text as XML content: a carriage return as a character reference, which XML
-    readers keep (they read a bare one as a line feed)."""
-    return escape(_LOOKS_ESCAPED.sub(r"_x005F_\1", cell_text(text)), {"\r": "&#13;"})
+    """A cell's text as XML content (`fund.xml_text.escaped`: a character XML cannot hold as
+    U+FFFD, a carriage return kept)."""
+    return escaped(_LOOKS_ESCAPED.sub(r"_x005F_\1", cell_text(text)))
 
 
 def _text_cell(reference: str, text: str, style: int = 0) -> str:
@@ -276,13 +274,13 @@ def _write_sheet(sheet: Sheet, styles: _Styles, part: IO[bytes]) -> str:
 
 def _workbook_part(titles: Sequence[str], ranges: Sequence[str]) -> str:
     sheets = "".join(
-        f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
+        f'<sheet{attributes_text([("name", title)])} sheetId="{n}" r:id="rId{n}"/>'
         for n, title in enumerate(titles, start=1)
     )
     # Each sheet's filter names the range it filters, as spreadsheet programs expect.
     filters = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-        f"{escape(_quoted(title))}!{cells}</definedName>"
+        f"{escaped(_quoted(title))}!{cells}</definedName>"
         for n, (title, cells) in enumerate(zip(titles, ranges, strict=True))
     )
     return (

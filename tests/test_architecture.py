@@ -30,7 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "fund.signals",
             "fund.refusals",
             "fund.routing",
-            "fund.xlsx",
+            "fund.xml_text",
         }
     ),
     frozenset(
@@ -41,6 +41,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "fund.query_args",
             "fund.backup",
             "fund.changes",
+            "fund.xlsx",
         }
     ),
     frozenset(

@@ -225,9 +225,7 @@ def test_workbook_text_is_never_a_formula(client, login_as, records):
     assert formulas == []
 
 
-def test_workbook_keeps_text_with_characters_a_workbook_cannot_hold(
-    app, client, login_as, records
-):
+def test_workbook_keeps_text_with_characters_a_workbook_cannot_hold(app, client, login_as, records):
     """A reason typed in a text area may hold control characters (pasted from a terminal or
     another program). XML 1.0, and so a workbook, cannot hold them: the workbook is still
     made, each such character written as U+FFFD, the rest of the text as typed."""

@@ -272,6 +272,26 @@ def test_iati_activity_content(app, client, portfolio):
     assert global_.find("activity-scope").get("code") == "1"
 
 
+def test_text_with_a_character_xml_cannot_hold_is_published(app, client, portfolio):
+    """A control character pasted into a programme's summary (a text area) made the public
+    IATI file and the open-data page answer 500: it is published as U+FFFD, the rest as
+    typed, and the file still validates."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, portfolio.national)
+        proposal.summary = "Decent work\x1b[0m for migrant\x0b workers & <families>."
+        db.session.commit()
+    response = client.get("/open-data/iati.xml")
+    assert response.status_code == 200
+    document = etree.fromstring(response.data)
+    assert xml_schema().validate(document), xml_schema().error_log
+    national = activities(response.data)[iati_id(portfolio.national)]
+    assert (
+        national.find("description/narrative").text
+        == "Decent work\ufffd[0m for migrant\ufffd workers & <families>."
+    )
+    assert client.get("/open-data").status_code == 200
+
+
 def test_iati_amounts_are_exact_and_transactions_add_up(app, client, portfolio):
     found = activities(client.get("/open-data/iati.xml").data)
     closed = found[iati_id(portfolio.closed)]

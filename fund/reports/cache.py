@@ -89,7 +89,7 @@ SUFFIX = ".export"
 _SOURCES = (
     "iati.py",
     "iati_results.py",
-    "xml_text.py",
+    "../xml_text.py",  # fund/xml_text.py
     "giving360.py",
     "queries.py",
     "results_data.py",

@@ -35,7 +35,7 @@ from fund.reports.queries import (
     proposal_ref,
     publication_problems,
 )
-from fund.reports.xml_text import element, escaped, narrative
+from fund.xml_text import element, escaped, narrative
 
 IATI_VERSION = "2.03"
 CURRENCY = "USD"
@@ -166,7 +166,7 @@ def split_percentages(weights: Mapping[Any, Decimal]) -> dict[Any, Decimal]:
     return shares
 
 
-# The XML of an activity is written as text (`fund.reports.xml_text`) and parsed by lxml
+# The XML of an activity is written as text (`fund.xml_text`) and parsed by lxml
 # (which checks that it is well-formed): much faster than creating each element through the API,
 # and lxml serializes the parsed tree exactly as it would the same tree built element by element.
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from fund.reports.queries import FundedProgramme
 from fund.reports.results_data import IndicatorData, OutcomeData
-from fund.reports.xml_text import element, narrative
+from fund.xml_text import element, narrative
 
 RESULT_OUTPUT, RESULT_OUTCOME = "1", "2"  # IATI ResultType
 MEASURE_UNIT, MEASURE_PERCENTAGE = "1", "2"  # IATI IndicatorMeasure

@@ -1,7 +1,13 @@
 """XML written as text: elements with their attributes and character data escaped.
 
-The open-data files are written as text and parsed once by lxml (which checks that they are
-well-formed): much faster than creating each element through lxml's API.
+The open-data files and the workbooks (`fund.xlsx`) are written as text: much faster than
+creating each element through an XML library's API. The open-data files are then parsed once
+by lxml, which checks that they are well-formed.
+
+XML 1.0 cannot hold every character: not the C0 control characters but tab, line feed and
+carriage return, nor lone surrogates, U+FFFE or U+FFFF. A text area takes them when they are
+pasted from another program; here each is written as U+FFFD, the replacement character, so
+that no text the fund holds can stop a file being made.
 """
 
 from __future__ import annotations
@@ -9,8 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_TEXT_SPECIAL = re.compile(r"[&<>\r]")
-_ATTRIBUTE_SPECIAL = re.compile(r'[&<>"\n\r\t]')
+# The ranges of the characters XML 1.0 cannot hold, for a regular expression's class.
+NOT_IN_XML_RANGES = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+REPLACEMENT = "\ufffd"
+_TEXT_SPECIAL = re.compile(f"[&<>\r{NOT_IN_XML_RANGES}]")
+_ATTRIBUTE_SPECIAL = re.compile(f'[&<>"\n\r\t{NOT_IN_XML_RANGES}]')
 _ESCAPES = {
     "&": "&amp;",
     "<": "&lt;",
@@ -25,16 +34,16 @@ _ESCAPES = {
 
 
 def _escaped(match: re.Match[str]) -> str:
-    return _ESCAPES[match.group()]
+    return _ESCAPES.get(match.group(), REPLACEMENT)
 
 
 def escaped(value: str) -> str:
-    """Character data of an element, escaped."""
+    """Character data of an element, escaped; a character XML cannot hold as U+FFFD."""
     return _TEXT_SPECIAL.sub(_escaped, value) if _TEXT_SPECIAL.search(value) else value
 
 
 def attributes_text(attributes: Iterable[tuple[str, str]]) -> str:
-    """Attributes, each value escaped and quoted."""
+    """Attributes, each value escaped (a character XML cannot hold as U+FFFD) and quoted."""
     return "".join(
         f' {name}="{_ATTRIBUTE_SPECIAL.sub(_escaped, value)}"'
         if _ATTRIBUTE_SPECIAL.search(value)
