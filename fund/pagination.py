@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 def last_page(count: int, per_page: int) -> int:
@@ -63,6 +66,20 @@ class Paging:
             found.append(n)
             previous = n
         return found
+
+
+@dataclass
+class Page(Paging, Generic[T]):
+    """One page of a list: its `rows`, where it lies, and `count`, the rows of the whole list
+    (SQL COUNT). A list with more to say of the whole list (a total, a count of unread rows)
+    adds it in a subclass."""
+
+    rows: list[T] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """The rows of the whole list, as the lists' pages word it."""
+        return self.count
 
 
 def paging(count: int, page: int, per_page: int) -> Paging:

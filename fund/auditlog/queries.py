@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from fund.audit.queries import count_events
 from fund.extensions import db
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
-from fund.pagination import Paging
+from fund.pagination import Page
 
 _EVENT_COLUMNS = tuple(AuditEvent.__table__.c)
 
@@ -35,15 +35,8 @@ class EventFilters:
     q: str | None = None
 
 
-@dataclass
-class EventPage(Paging):
-    """One page of the log. Each row has the event's columns plus `actor_organization`."""
-
-    rows: list[Row[Any]] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.count
+# One page of the log. Each row has the event's columns plus `actor_organization`.
+EventPage = Page[Row[Any]]
 
 
 def _day_start(day: date) -> datetime:

@@ -9,9 +9,9 @@ other packages read those through this module too (the names imported below).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -64,7 +64,7 @@ from fund.extensions import db, utcnow
 from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
-from fund.pagination import Paging, clamp_page
+from fund.pagination import Page, clamp_page
 from fund.proposals.models import Proposal
 from workflows import REVIEW_STATE
 
@@ -74,7 +74,6 @@ __all__ = [
     "MeetingPage",
     "MeetingRow",
     "MemberCounts",
-    "Page",
     "RoundRow",
     "RoundView",
     "approval_conditions",
@@ -113,13 +112,6 @@ __all__ = [
 PER_PAGE = 25
 
 T = TypeVar("T")
-
-
-@dataclass
-class Page(Paging, Generic[T]):
-    """One page of a list; `count` counts the whole list (SQL COUNT)."""
-
-    rows: list[T] = field(default_factory=list)
 
 
 # The member's lists ---------------------------------------------------------------------------

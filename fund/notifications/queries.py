@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from fund.extensions import db
 from fund.notifications.models import Notification, OutboxMessage
-from fund.pagination import Paging
+from fund.pagination import Page
 
 log = logging.getLogger("fund.notifications")
 
@@ -56,18 +56,15 @@ class UnreadCount:
 
 
 @dataclass
-class Page(Paging):
-    rows: list[Notification] = field(default_factory=list)
-    unread: int = 0
+class NotificationPage(Page[Notification]):
+    """One page of a person's notifications, and how many of all of them are unread."""
 
-    @property
-    def total(self) -> int:
-        return self.count
+    unread: int = 0
 
 
 def notifications_of(
     user_id: int, *, unread_only: bool = False, page: int = 1, per_page: int = 25
-) -> Page:
+) -> NotificationPage:
     """One page of the user's notifications, newest first."""
     mine = Notification.user_id == user_id
     counts = db.session.execute(
@@ -87,7 +84,7 @@ def notifications_of(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(shown_total, page, per_page, rows=list(rows), unread=unread)
+    return NotificationPage(shown_total, page, per_page, rows=list(rows), unread=unread)
 
 
 def outbox_status() -> dict[str, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.money import from_cents
-from fund.pagination import Paging, clamp_page
+from fund.pagination import Page, clamp_page
 from fund.proposals.access import COMMITTEE_VISIBLE
 from fund.proposals.models import (
     Attachment,
@@ -72,13 +72,8 @@ STATUS_CHOICES: dict[str, str] = {
 }
 
 
-@dataclass
-class ProposalPage(Paging):
-    rows: list[Any] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.count
+# One page of a proposal list: rows of (proposal, its organization, its call, its totals).
+ProposalPage = Page[Any]
 
 
 @dataclass(frozen=True)

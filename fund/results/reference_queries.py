@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.extensions import db
-from fund.pagination import Paging, paging
+from fund.pagination import Page, Paging, paging
 from fund.proposals.results import ResultOutcome
 from fund.reference.models import Country, GcmObjective, ThematicArea
 from fund.reference.results import (
@@ -107,9 +107,7 @@ class AssessmentRow:
     gaps: int
 
 
-@dataclass
-class AssessmentPage(Paging):
-    rows: list[AssessmentRow] = field(default_factory=list)
+AssessmentPage = Page[AssessmentRow]
 
 
 def assessments(

@@ -16,7 +16,7 @@ from fund.extensions import db, utcnow
 from fund.fulltext import matching
 from fund.labels import N_
 from fund.listing import ASCENDING, DESCENDING, Sorting, column
-from fund.pagination import Paging, clamp_page
+from fund.pagination import Page, clamp_page
 from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference, state_label
 from fund.proposals.operations import rules_from_config
@@ -62,11 +62,10 @@ QUEUE_PAGE_SIZE = 50
 
 
 @dataclass
-class QueuePage(Paging):
+class QueuePage(Page[QueueRow]):
     """One page of the queue, with the counts of the whole queue (SQL COUNT): `count`
     proposals in the queue, of which `waiting` submitted and not yet in screening."""
 
-    rows: list[QueueRow] = field(default_factory=list)
     waiting: int = 0
 
     @property

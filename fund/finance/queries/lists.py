@@ -3,7 +3,7 @@ totals of all of them from SQL aggregates), a proposal's allocation and payments
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -26,7 +26,7 @@ from fund.finance.queries.kept import kept as kept_figures
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.money import ZERO, from_cents, read_amount, sql_cents
-from fund.pagination import Paging, paging
+from fund.pagination import Page, paging
 from fund.proposals.models import Proposal
 from fund.reference.models import ThematicArea
 from workflows import PROPOSAL_WORKFLOW
@@ -66,10 +66,9 @@ _LISTED = (Proposal.id, Proposal.title, Proposal.status, Organization.label.labe
 
 
 @dataclass
-class AllocationPage(Paging):
+class AllocationPage(Page[AllocationSummary]):
     """One page of the allocations, the latest first, with the totals of all of them."""
 
-    rows: list[AllocationSummary] = field(default_factory=list)
     amount: Decimal = ZERO  # allocated, all allocations
     disbursed: Decimal = ZERO  # paid out of them
 
@@ -241,11 +240,8 @@ CONTRIBUTION_SORT = {
 CONTRIBUTION_DEFAULT_SORT = ("received", DESCENDING)
 
 
-@dataclass
-class ContributionPage(Paging):
-    """One page of the list of contributions."""
-
-    rows: list[Contribution] = field(default_factory=list)
+# One page of the list of contributions.
+ContributionPage = Page[Contribution]
 
 
 def _contributions_query(filters: ContributionFilters) -> Any:
