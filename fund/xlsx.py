@@ -24,6 +24,7 @@ objects (bench/RESULTS.md, "Spreadsheets at scale").
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 import zipfile
@@ -53,6 +54,7 @@ _LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 # Day 0 of the 1900 date system, as every spreadsheet program counts.
 _EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
 _ROWS_A_PIECE = 2_000
+_ROWS_SIZED = 200  # the rows a column without a given width is sized to
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -62,7 +64,8 @@ _HEADER_STYLE = 1  # bold, wrapped, at the top of its cell; style 0 is the defau
 @dataclass(frozen=True)
 class Sheet:
     """A sheet: its title, its header, its rows (any iterable, read once), and for each column
-    optionally its width in characters and its number format (None: by the value's type)."""
+    optionally its width in characters (otherwise wide enough for its heading and its first
+    rows' values) and its number format (None: by the value's type)."""
 
     title: str
     header: Sequence[str]
@@ -229,15 +232,52 @@ def _cell(reference: str, value: Any, number_format: str | None, styles: _Styles
     return f'<c r="{reference}"{styled}><v>{digits}</v></c>'
 
 
+def _shown_length(value: Any) -> int:
+    """About how many characters a spreadsheet program shows of `value`."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return len(DATETIME_FORMAT)
+    if isinstance(value, date):
+        return len(DATE_FORMAT)
+    if isinstance(value, Decimal) and value.is_finite():
+        return len(f"{value:,.2f}")
+    return max(map(len, str(value).splitlines() or [""]))
+
+
+def _widths(sheet: Sheet, first_rows: Sequence[Sequence[Any]]) -> list[int]:
+    """Each column's width in characters: as the sheet gives it, or else wide enough for its
+    heading and the values of its `first_rows` (8 to 50 characters)."""
+    given = list(sheet.widths)
+    found = []
+    for index in range(len(given), len(sheet.header)):
+        longest = max(
+            (_shown_length(row[index]) for row in first_rows if index < len(row)), default=0
+        )
+        found.append(min(max(len(str(sheet.header[index])), longest, 6) + 2, 50))
+    return given + found
+
+
 def _write_sheet(sheet: Sheet, styles: _Styles, part: IO[bytes]) -> str:
     """Write `sheet`'s part; answer the cells its header and rows cover, as a filter names
     them ($A$1:$W$20001)."""
     columns = len(sheet.header)
     letters = [column_letters(i) for i in range(max(columns, 1))]
     formats = list(sheet.formats) + [None] * (columns - len(sheet.formats))
-    widths = "".join(
+    rows = iter(sheet.rows)
+    first_rows = list(itertools.islice(rows, _ROWS_SIZED))
+    widths = _widths(sheet, first_rows)
+    columns_xml = "".join(
         f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
-        for i, width in enumerate(sheet.widths, start=1)
+        for i, width in enumerate(widths, start=1)
+    )
+    # The header's row is as tall as its longest heading wraps to in its column.
+    lines = max(
+        (
+            math.ceil(len(str(h)) / max(w - 1, 1))
+            for h, w in zip(sheet.header, widths, strict=False)
+        ),
+        default=1,
     )
     part.write(
         (
@@ -247,8 +287,8 @@ def _write_sheet(sheet: Sheet, styles: _Styles, part: IO[bytes]) -> str:
             '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
             '<sheetFormatPr defaultRowHeight="15"/>'
-            + (f"<cols>{widths}</cols>" if widths else "")
-            + '<sheetData><row r="1">'
+            + (f"<cols>{columns_xml}</cols>" if columns_xml else "")
+            + f'<sheetData><row r="1" ht="{15 * max(lines, 1)}" customHeight="1">'
             + "".join(
                 _text_cell(f"{letters[i]}1", str(heading), _HEADER_STYLE)
                 for i, heading in enumerate(sheet.header)
@@ -257,7 +297,7 @@ def _write_sheet(sheet: Sheet, styles: _Styles, part: IO[bytes]) -> str:
         ).encode()
     )
     number, piece = 1, []
-    for number, row in enumerate(sheet.rows, start=2):
+    for number, row in enumerate(itertools.chain(first_rows, rows), start=2):
         cells = "".join(
             _cell(f"{letters[i]}{number}", value, formats[i], styles) for i, value in enumerate(row)
         )

@@ -129,6 +129,15 @@ def test_the_header_is_bold_frozen_and_filtered_and_columns_keep_their_widths():
     assert sheet.max_row == 31
 
 
+def test_a_column_without_a_width_is_as_wide_as_its_heading_and_first_values():
+    rows = [("A label much longer than its heading", Decimal("1234567.89"), "x")]
+    data = xlsx.workbook([xlsx.Sheet("Sized", ["Name", "Amount", "A long heading"], rows)])
+    sheet = _read(data)["Sized"]
+    widths = [sheet.column_dimensions[letter].width for letter in "ABC"]
+    assert widths == [len(rows[0][0]) + 2, len("1,234,567.89") + 2, len("A long heading") + 2]
+    assert sheet.row_dimensions[1].height == 15  # every heading on one line
+
+
 def test_sheet_titles_are_ones_a_workbook_takes():
     taken: set[str] = set()
     names = [
