@@ -1,4 +1,5 @@
-"""Data for the exports: funded programmes for open data, and the tables of the spreadsheets.
+"""Data for the exports: funded programmes for open data (the spreadsheets' tables:
+`fund.reports.table_queries`).
 
 Each function runs a fixed number of SQL queries, whatever the number of proposals.
 """
@@ -14,19 +15,16 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Row, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage.programme_money import budget_lines, programme_money
 from fund.extensions import db
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
-from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
-from fund.finance.queries.lists import shares_loaded
+from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.money import from_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import (
-    BudgetLine,
     Proposal,
     Scope,
     proposal_countries,
@@ -270,7 +268,7 @@ def publication_problems(programme: FundedProgramme) -> list[str]:
     return problems
 
 
-def _rows(query) -> Sequence[Row[Any]]:
+def plain_rows(query) -> Sequence[Row[Any]]:
     """All the rows of a query of plain columns, run on the session's connection (Core: no ORM
     loading machinery for rows that are only unpacked)."""
     return db.session.connection().execute(query).all()
@@ -280,7 +278,7 @@ def _grouped(query, refs: Mapping[Any, Any]) -> dict[int, list[Any]]:
     """The rows of a query of (key, code) pairs as lists of the codes' references by key, in
     the query's order."""
     grouped: dict[int, list[Any]] = defaultdict(list)
-    for key, code in _rows(query):
+    for key, code in plain_rows(query):
         grouped[key].append(refs[code])
     return grouped
 
@@ -299,18 +297,13 @@ def _funded_links(link: Any, refs: Mapping[Any, Any], *by: Any) -> dict[int, lis
     return _grouped(query, refs)
 
 
-def _to_proposal(query: Any, entity: Any) -> Any:
+def to_proposal(query: Any, entity: Any) -> Any:
     """`query` joined from `entity` (a budget line, an allocation, or an allocation's share or
     disbursement) to its proposal: a share's or a disbursement's through its allocation."""
     if entity in (AllocationShare, Disbursement):
         query = query.join(Allocation, Allocation.id == entity.allocation_id)
         entity = Allocation
     return query.join(Proposal, Proposal.id == entity.proposal_id)
-
-
-def _entities(query) -> list[Any]:
-    """All the rows of a query of ORM entities (each a tuple of them)."""
-    return list(db.session.execute(query).all())
 
 
 def organization_refs() -> dict[int, OrganizationRef]:
@@ -324,7 +317,7 @@ def organization_refs() -> dict[int, OrganizationRef]:
             kind=kind,
             iati_org_id=(iati_org_id or "").strip() or None,
         )
-        for id_, name, acronym, label, kind, iati_org_id in _rows(
+        for id_, name, acronym, label, kind, iati_org_id in plain_rows(
             select(
                 Organization.id,
                 Organization.name,
@@ -351,15 +344,16 @@ def funded_programmes() -> list[FundedProgramme]:
     funded = status_rules.funded()
     organizations = organization_refs()
     countries = {
-        iso2: CountryRef(iso2, name) for iso2, name in _rows(select(Country.iso2, Country.name))
+        iso2: CountryRef(iso2, name)
+        for iso2, name in plain_rows(select(Country.iso2, Country.name))
     }
     objectives = {
         number: ObjectiveRef(number, short_label, title)
-        for number, short_label, title in _rows(
+        for number, short_label, title in plain_rows(
             select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title)
         )
     }
-    proposals = _rows(
+    proposals = plain_rows(
         select(
             Proposal.id,
             Proposal.title,
@@ -391,7 +385,7 @@ def funded_programmes() -> list[FundedProgramme]:
     lines = budget_lines(Proposal.status.label("status")).where(funded).cte("open_data_lines")
     rate = Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
     by_objective = programme_money(lines, rate, "status", "open_data").by_objective
-    for proposal_id, number, amount in _rows(
+    for proposal_id, number, amount in plain_rows(
         select(
             by_objective.c.proposal_id,
             by_objective.c.objective_number,
@@ -402,7 +396,7 @@ def funded_programmes() -> list[FundedProgramme]:
 
     allocations = {
         row[1]: row
-        for row in _rows(
+        for row in plain_rows(
             select(
                 Allocation.id,
                 Allocation.proposal_id,
@@ -415,8 +409,8 @@ def funded_programmes() -> list[FundedProgramme]:
         )
     }
     shares: dict[int, list[ShareRow]] = defaultdict(list)
-    for allocation_id, organization_id, amount, disbursed in _rows(
-        _to_proposal(
+    for allocation_id, organization_id, amount, disbursed in plain_rows(
+        to_proposal(
             select(
                 AllocationShare.allocation_id,
                 AllocationShare.organization_id,
@@ -430,8 +424,8 @@ def funded_programmes() -> list[FundedProgramme]:
     ):
         shares[allocation_id].append(ShareRow(organizations[organization_id], amount, disbursed))
     tranches: dict[int, list[DisbursementRow]] = defaultdict(list)
-    for id_, allocation_id, organization_id, paid_on, amount, reference, recorded_at in _rows(
-        _to_proposal(
+    for id_, allocation_id, organization_id, paid_on, amount, reference, recorded_at in plain_rows(
+        to_proposal(
             select(
                 Disbursement.id,
                 Disbursement.allocation_id,
@@ -514,87 +508,4 @@ def _allocation_row(
         recorded_at=recorded_at,
         shares=tuple(shares.get(id_, ())),
         disbursements=tuple(tranches.get(id_, ())),
-    )
-
-
-# Spreadsheets -------------------------------------------------------------------------------
-
-
-def all_proposals() -> list[Proposal]:
-    """Every full programme proposal with what the proposals table shows but its budget, by
-    id (six queries). Concept notes have no budget to export: they are left out."""
-    return list(
-        db.session.scalars(
-            select(Proposal)
-            .where(status_rules.is_programme())
-            .options(
-                joinedload(Proposal.organization),
-                joinedload(Proposal.call),
-                joinedload(Proposal.lead_organization),
-                selectinload(Proposal.participants),
-                selectinload(Proposal.countries),
-                selectinload(Proposal.endorsers),
-                selectinload(Proposal.secondary_objectives),
-            )
-            .order_by(Proposal.id)
-        )
-    )
-
-
-def allocations_by_proposal() -> dict[int, Allocation]:
-    """Every allocation with its shares and their organizations (two queries)."""
-    return {
-        a.proposal_id: a
-        for a in db.session.scalars(
-            select(Allocation).options(shares_loaded()).order_by(Allocation.id)
-        )
-    }
-
-
-def _with_proposal(entity: Any, load: Any, *order_by: Any) -> list[tuple[Any, Proposal]]:
-    """Every row of `entity` with its proposal (a disbursement's through its allocation),
-    loading `load` with it, in `order_by`."""
-    return _entities(
-        _to_proposal(select(entity, Proposal), entity).options(load).order_by(*order_by)
-    )
-
-
-def all_budget_lines() -> Sequence[Row[Any]]:
-    """Every budget line with its proposal's title and organization's label (plain columns)."""
-    return _rows(
-        select(
-            BudgetLine.proposal_id,
-            Proposal.title,
-            Organization.label.label("organization"),
-            BudgetLine.objective_number,
-            BudgetLine.category_code,
-            BudgetLine.year,
-            BudgetLine.description,
-            BudgetLine.amount,
-        )
-        .join(Proposal, Proposal.id == BudgetLine.proposal_id)
-        .join(Organization, Organization.id == BudgetLine.organization_id)
-        .order_by(BudgetLine.proposal_id, BudgetLine.id)
-    )
-
-
-def all_allocations() -> list[tuple[Allocation, Proposal]]:
-    """Every allocation with its proposal and shares, by allocation (two queries)."""
-    return _with_proposal(Allocation, shares_loaded(), Allocation.id)
-
-
-def all_disbursements() -> list[tuple[Disbursement, Proposal]]:
-    """Every disbursement with its proposal and organization, by payment date (one query)."""
-    organization = joinedload(Disbursement.organization)
-    return _with_proposal(Disbursement, organization, Disbursement.paid_on, Disbursement.id)
-
-
-def all_contributions() -> list[Contribution]:
-    """Every contribution, voided ones included, with donor and void (one query)."""
-    return list(
-        db.session.scalars(
-            select(Contribution)
-            .options(joinedload(Contribution.donor), joinedload(Contribution.void))
-            .order_by(Contribution.received_on, Contribution.id)
-        )
     )

@@ -24,7 +24,7 @@ from fund.proposals.budget import organization_budgets
 from fund.proposals.models import Scope, proposal_reference
 from fund.proposals.queries import organization_directs
 from fund.reference.queries import category_titles, objective_labels
-from fund.reports import queries
+from fund.reports import table_queries
 from workflows import PROPOSAL_WORKFLOW
 
 TEXT, MONEY, DATE, DATETIME, INTEGER, RATE = "text", "money", "date", "datetime", "int", "rate"
@@ -98,11 +98,11 @@ def _join(values) -> str:
 
 
 def _proposals(rate: Decimal) -> Table:
-    allocations = queries.allocations_by_proposal()
+    allocations = table_queries.allocations_by_proposal()
     directs = organization_directs(status_rules.is_programme())
     rows = [
         (p, organization_budgets(directs.get(p.id, {}), rate), allocations.get(p.id))
-        for p in queries.all_proposals()
+        for p in table_queries.all_proposals()
     ]
     return _table(
         "proposals",
@@ -110,31 +110,29 @@ def _proposals(rate: Decimal) -> Table:
         (
             PROPOSAL_REF.reading(lambda p, *_: proposal_reference(p.id)),
             Column("Title", width=40, value=lambda p, *_: p.title),
-            Column("Call", width=24, value=lambda p, *_: p.call.title),
+            Column("Call", width=24, value=lambda p, *_: p.call),
             Column("Status", width=14, value=lambda p, *_: PROPOSAL_WORKFLOW.state_label(p.status)),
-            Column("Submitting organization", width=14, value=lambda p, *_: p.organization.label),
+            Column("Submitting organization", width=14, value=lambda p, *_: p.organization),
             Column(
                 "Lead organization",
                 width=12,
-                value=lambda p, *_: p.lead_organization.label if p.lead_organization else None,
+                value=lambda p, *_: p.lead_organization,
             ),
             Column(
                 "Participating organizations",
                 width=24,
-                value=lambda p, *_: _join(o.label for o in p.participants),
+                value=lambda p, *_: _join(p.participants),
             ),
             Column(
                 "Scope",
                 width=12,
                 value=lambda p, *_: Scope.labels().get(p.scope, p.scope) if p.scope else None,
             ),
-            Column(
-                "Countries (ISO)", width=16, value=lambda p, *_: _join(c.iso2 for c in p.countries)
-            ),
+            Column("Countries (ISO)", width=16, value=lambda p, *_: _join(p.countries)),
             Column(
                 "Endorsing governments (ISO)",
                 width=16,
-                value=lambda p, *_: _join(c.iso2 for c in p.endorsers),
+                value=lambda p, *_: _join(p.endorsers),
             ),
             Column(
                 "Primary GCM objective", INTEGER, 10, value=lambda p, *_: p.primary_objective_number
@@ -142,7 +140,7 @@ def _proposals(rate: Decimal) -> Table:
             Column(
                 "Secondary GCM objectives",
                 width=14,
-                value=lambda p, *_: _join(str(o.number) for o in p.secondary_objectives),
+                value=lambda p, *_: _join(map(str, p.secondary_objectives)),
             ),
             Column("Gender marker", INTEGER, 8, value=lambda p, *_: p.gender_marker),
             Column("Human rights marker", INTEGER, 8, value=lambda p, *_: p.human_rights_marker),
@@ -185,7 +183,7 @@ def _budget_lines() -> Table:
     categories = category_titles()
     return _table(
         "budget_lines",
-        ((line,) for line in queries.all_budget_lines()),
+        ((line,) for line in table_queries.all_budget_lines()),
         (
             PROPOSAL_REF.reading(lambda b: proposal_reference(b.proposal_id)),
             PROPOSAL_TITLE.reading(lambda b: b.title),
@@ -204,7 +202,7 @@ def _budget_lines() -> Table:
 def _allocations() -> Table:
     return _table(
         "allocations",
-        [(a, p, _disbursed(a)) for a, p in queries.all_allocations()],
+        [(a, p, _disbursed(a)) for a, p in table_queries.all_allocations()],
         (
             ALLOCATION_ID.reading(lambda a, *_: a.id),
             PROPOSAL_REF.reading(lambda _a, p, _d: proposal_reference(p.id)),
@@ -221,7 +219,7 @@ def _allocations() -> Table:
 def _allocation_shares() -> Table:
     return _table(
         "allocation_shares",
-        [(a, p, s) for a, p in queries.all_allocations() for s in a.shares],
+        [(a, p, s) for a, p in table_queries.all_allocations() for s in a.shares],
         (
             ALLOCATION_ID.reading(lambda a, *_: a.id),
             PROPOSAL_REF.reading(lambda _a, p, _s: proposal_reference(p.id)),
@@ -236,7 +234,7 @@ def _allocation_shares() -> Table:
 def _disbursements() -> Table:
     return _table(
         "disbursements",
-        queries.all_disbursements(),
+        table_queries.all_disbursements(),
         (
             Column("Disbursement ID", INTEGER, 10, value=lambda d, _p: d.id),
             ALLOCATION_ID.reading(lambda d, _p: d.allocation_id),
@@ -254,7 +252,7 @@ def _disbursements() -> Table:
 def _contributions() -> Table:
     return _table(
         "contributions",
-        [(c,) for c in queries.all_contributions()],
+        [(c,) for c in table_queries.all_contributions()],
         (
             Column("Contribution ID", INTEGER, 10, value=lambda c: c.id),
             Column("Donor", width=28, value=lambda c: c.donor.name),
