@@ -81,7 +81,7 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 # CSV -------------------------------------------------------------------------------------
 
 
-def test_csv_tables_have_the_rows_and_exact_amounts(app, client, login_as, records):
+def test_csv_tables_have_the_rows_and_exact_amounts(app, backend, client, login_as, records):
     login_as("secretariat")
     response = client.get("/reports/tables/proposals.csv")
     assert response.status_code == 200
@@ -169,7 +169,7 @@ def test_spreadsheets_are_for_the_secretariat(client, login_as, path):
 # XLSX ------------------------------------------------------------------------------------
 
 
-def test_workbook_has_a_sheet_per_table_with_exact_numbers(client, login_as, records):
+def test_workbook_has_a_sheet_per_table_with_exact_numbers(backend, client, login_as, records):
     login_as("secretariat")
     response = client.get("/reports/workbook.xlsx")
     assert response.status_code == 200
