@@ -181,7 +181,10 @@ class _Styles:
 def _xml_text(text: str) -> str:
     """A cell's text as XML content (`fund.xml_text.escaped`: a character XML cannot hold as
     U+FFFD, a carriage return kept)."""
-    return escaped(_LOOKS_ESCAPED.sub(r"_x005F_\1", cell_text(text)))
+    text = cell_text(text)
+    if "_x" in text:
+        text = _LOOKS_ESCAPED.sub(r"_x005F_\1", text)
+    return escaped(text)
 
 
 def _text_cell(reference: str, text: str, style: int = 0) -> str:
@@ -217,8 +220,17 @@ def _number(value: Any) -> str | None:
 
 def _cell(reference: str, value: Any, number_format: str | None, styles: _Styles) -> str:
     """A cell's XML, or "" for an empty cell."""
+    # The kinds of almost every cell first, by their exact type (a workbook has millions).
+    kind = type(value)
+    if kind is str:
+        return _text_cell(reference, value)
     if value is None:
         return ""
+    if kind is int or (kind is Decimal and value.is_finite()):
+        chosen = number_format or (DECIMAL_FORMAT if kind is Decimal else None)
+        styled = f' s="{styles.of(chosen)}"' if chosen else ""
+        digits = str(value) if kind is int else format(value, "f")
+        return f'<c r="{reference}"{styled}><v>{digits}</v></c>'
     if isinstance(value, bool):
         return _text_cell(reference, "Yes" if value else "No")
     if isinstance(value, date):

@@ -18,7 +18,7 @@ from typing import Any
 
 from fund import xlsx
 from fund.labels import N_
-from fund.money import read_amount
+from fund.money import from_cents, read_amount
 from fund.proposals import status_rules
 from fund.proposals.budget import organization_budgets
 from fund.proposals.models import Scope, proposal_reference
@@ -98,7 +98,9 @@ def _join(values) -> str:
 
 
 def _proposals(rate: Decimal) -> Table:
-    allocations = table_queries.allocations_by_proposal()
+    allocations = {
+        a.proposal_id: (a.amount, from_cents(a.paid)) for a in table_queries.all_allocations()
+    }
     directs = organization_directs(status_rules.is_programme())
     rows = [
         (p, organization_budgets(directs.get(p.id, {}), rate), allocations.get(p.id))
@@ -162,20 +164,13 @@ def _proposals(rate: Decimal) -> Table:
                 "Allocated (USD)",
                 MONEY,
                 18,
-                value=lambda _p, _b, allocation: allocation.amount if allocation else None,
+                value=lambda _p, _b, allocation: allocation[0] if allocation else None,
             ),
-            DISBURSED.reading(
-                lambda _p, _b, allocation: _disbursed(allocation) if allocation else None
-            ),
+            DISBURSED.reading(lambda _p, _b, allocation: allocation[1] if allocation else None),
             Column("Submitted versions", INTEGER, 10, value=lambda p, *_: p.submission_number),
             Column("Last submitted (UTC)", DATETIME, 18, value=lambda p, *_: p.submitted_at),
         ),
     )
-
-
-def _disbursed(allocation) -> Decimal:
-    """What an allocation has paid out: its shares' disbursements together."""
-    return sum((s.disbursed for s in allocation.shares), ZERO)
 
 
 def _budget_lines() -> Table:
@@ -202,16 +197,16 @@ def _budget_lines() -> Table:
 def _allocations() -> Table:
     return _table(
         "allocations",
-        [(a, p, _disbursed(a)) for a, p in table_queries.all_allocations()],
+        ((a, from_cents(a.paid)) for a in table_queries.all_allocations()),
         (
-            ALLOCATION_ID.reading(lambda a, *_: a.id),
-            PROPOSAL_REF.reading(lambda _a, p, _d: proposal_reference(p.id)),
-            PROPOSAL_TITLE.reading(lambda _a, p, _d: p.title),
-            Column("Allocated on", DATE, 12, value=lambda a, *_: a.allocated_on),
-            AMOUNT.reading(lambda a, *_: a.amount),
-            DISBURSED.reading(lambda _a, _p, disbursed: disbursed),
-            UNDISBURSED.reading(lambda a, _p, disbursed: a.amount - disbursed),
-            RECORDED_AT.reading(lambda a, *_: a.recorded_at),
+            ALLOCATION_ID.reading(lambda a, _d: a.id),
+            PROPOSAL_REF.reading(lambda a, _d: proposal_reference(a.proposal_id)),
+            PROPOSAL_TITLE.reading(lambda a, _d: a.title),
+            Column("Allocated on", DATE, 12, value=lambda a, _d: a.allocated_on),
+            AMOUNT.reading(lambda a, _d: a.amount),
+            DISBURSED.reading(lambda _a, disbursed: disbursed),
+            UNDISBURSED.reading(lambda a, disbursed: a.amount - disbursed),
+            RECORDED_AT.reading(lambda a, _d: a.recorded_at),
         ),
     )
 
@@ -219,14 +214,14 @@ def _allocations() -> Table:
 def _allocation_shares() -> Table:
     return _table(
         "allocation_shares",
-        [(a, p, s) for a, p in table_queries.all_allocations() for s in a.shares],
+        ((s,) for s in table_queries.all_allocation_shares()),
         (
-            ALLOCATION_ID.reading(lambda a, *_: a.id),
-            PROPOSAL_REF.reading(lambda _a, p, _s: proposal_reference(p.id)),
-            ORGANIZATION.reading(lambda _a, _p, s: s.organization.label),
-            Column("Share (USD)", MONEY, 18, value=lambda _a, _p, s: s.amount),
-            DISBURSED.reading(lambda _a, _p, s: s.disbursed),
-            UNDISBURSED.reading(lambda _a, _p, s: s.amount - s.disbursed),
+            ALLOCATION_ID.reading(lambda s: s.allocation_id),
+            PROPOSAL_REF.reading(lambda s: proposal_reference(s.proposal_id)),
+            ORGANIZATION.reading(lambda s: s.organization),
+            Column("Share (USD)", MONEY, 18, value=lambda s: s.amount),
+            DISBURSED.reading(lambda s: s.disbursed),
+            UNDISBURSED.reading(lambda s: s.amount - s.disbursed),
         ),
     )
 
@@ -234,17 +229,17 @@ def _allocation_shares() -> Table:
 def _disbursements() -> Table:
     return _table(
         "disbursements",
-        table_queries.all_disbursements(),
+        ((d,) for d in table_queries.all_disbursements()),
         (
-            Column("Disbursement ID", INTEGER, 10, value=lambda d, _p: d.id),
-            ALLOCATION_ID.reading(lambda d, _p: d.allocation_id),
-            PROPOSAL_REF.reading(lambda _d, p: proposal_reference(p.id)),
-            PROPOSAL_TITLE.reading(lambda _d, p: p.title),
-            ORGANIZATION.reading(lambda d, _p: d.organization.label),
-            Column("Paid on", DATE, 12, value=lambda d, _p: d.paid_on),
-            AMOUNT.reading(lambda d, _p: d.amount),
-            Column("Reference", width=18, value=lambda d, _p: d.reference),
-            RECORDED_AT.reading(lambda d, _p: d.recorded_at),
+            Column("Disbursement ID", INTEGER, 10, value=lambda d: d.id),
+            ALLOCATION_ID.reading(lambda d: d.allocation_id),
+            PROPOSAL_REF.reading(lambda d: proposal_reference(d.proposal_id)),
+            PROPOSAL_TITLE.reading(lambda d: d.title),
+            ORGANIZATION.reading(lambda d: d.organization),
+            Column("Paid on", DATE, 12, value=lambda d: d.paid_on),
+            AMOUNT.reading(lambda d: d.amount),
+            Column("Reference", width=18, value=lambda d: d.reference),
+            RECORDED_AT.reading(lambda d: d.recorded_at),
         ),
     )
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import aliased, joinedload
 
 from fund.accounts.models import Organization
 from fund.calls.models import Call
+from fund.dialects import cents_sum
 from fund.extensions import db
-from fund.finance.models import Allocation, Contribution, Disbursement
-from fund.finance.queries.lists import shares_loaded
+from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
 from fund.proposals import status_rules
 from fund.proposals.models import (
     BudgetLine,
@@ -128,23 +128,6 @@ def all_proposals() -> list[ProposalRecord]:
     ]
 
 
-def allocations_by_proposal() -> dict[int, Allocation]:
-    """Every allocation with its shares and their organizations (two queries)."""
-    return {
-        a.proposal_id: a
-        for a in db.session.scalars(
-            select(Allocation).options(shares_loaded()).order_by(Allocation.id)
-        )
-    }
-
-
-def _with_proposal(entity: Any, load: Any, *order_by: Any) -> list[tuple[Any, Proposal]]:
-    """Every row of `entity` with its proposal (a disbursement's through its allocation),
-    loading `load` with it, in `order_by`."""
-    query = to_proposal(select(entity, Proposal), entity).options(load).order_by(*order_by)
-    return list(db.session.execute(query).all())
-
-
 def all_budget_lines() -> Sequence[Row[Any]]:
     """Every budget line with its proposal's title and organization's label (plain columns)."""
     return plain_rows(
@@ -164,15 +147,68 @@ def all_budget_lines() -> Sequence[Row[Any]]:
     )
 
 
-def all_allocations() -> list[tuple[Allocation, Proposal]]:
-    """Every allocation with its proposal and shares, by allocation (two queries)."""
-    return _with_proposal(Allocation, shares_loaded(), Allocation.id)
+def all_allocations() -> Sequence[Row[Any]]:
+    """Every allocation with its proposal's title and what its shares have paid out (`paid`,
+    in cents), by allocation (one query of plain columns)."""
+    paid = (
+        select(AllocationShare.allocation_id, cents_sum(AllocationShare.disbursed).label("paid"))
+        .group_by(AllocationShare.allocation_id)
+        .subquery()
+    )
+    return plain_rows(
+        select(
+            Allocation.id,
+            Allocation.proposal_id,
+            Proposal.title,
+            Allocation.allocated_on,
+            Allocation.amount,
+            paid.c.paid,
+            Allocation.recorded_at,
+        )
+        .join(Proposal, Proposal.id == Allocation.proposal_id)
+        .outerjoin(paid, paid.c.allocation_id == Allocation.id)
+        .order_by(Allocation.id)
+    )
 
 
-def all_disbursements() -> list[tuple[Disbursement, Proposal]]:
-    """Every disbursement with its proposal and organization, by payment date (one query)."""
-    organization = joinedload(Disbursement.organization)
-    return _with_proposal(Disbursement, organization, Disbursement.paid_on, Disbursement.id)
+def all_allocation_shares() -> Sequence[Row[Any]]:
+    """Every allocation's shares with the allocation's proposal and the organization's label,
+    by allocation then organization (one query of plain columns)."""
+    return plain_rows(
+        select(
+            AllocationShare.allocation_id,
+            Allocation.proposal_id,
+            Organization.label.label("organization"),
+            AllocationShare.amount,
+            AllocationShare.disbursed,
+        )
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .join(Organization, Organization.id == AllocationShare.organization_id)
+        .order_by(AllocationShare.allocation_id, AllocationShare.organization_id)
+    )
+
+
+def all_disbursements() -> Sequence[Row[Any]]:
+    """Every disbursement with its proposal and organization's label, by payment date (one
+    query of plain columns)."""
+    return plain_rows(
+        to_proposal(
+            select(
+                Disbursement.id,
+                Disbursement.allocation_id,
+                Allocation.proposal_id,
+                Proposal.title,
+                Organization.label.label("organization"),
+                Disbursement.paid_on,
+                Disbursement.amount,
+                Disbursement.reference,
+                Disbursement.recorded_at,
+            ),
+            Disbursement,
+        )
+        .join(Organization, Organization.id == Disbursement.organization_id)
+        .order_by(Disbursement.paid_on, Disbursement.id)
+    )
 
 
 def all_contributions() -> list[Contribution]:
