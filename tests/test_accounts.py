@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import User
-from fund.accounts.operations import LockoutPolicy, LoginRefused, authenticate
+from fund.accounts.operations import LoginRefused, authenticate
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from tests.helpers import PASSWORD, csrf_token, detached_user, login
@@ -72,7 +73,7 @@ def test_lockout_after_repeated_failures(app, client, create_user):
 
 def test_lockout_window_expires_and_success_resets_the_count(app, create_user):
     user = create_user()
-    policy = LockoutPolicy(attempts=2, window=timedelta(minutes=15))
+    policy = AttemptLimit(attempts=2, window=timedelta(minutes=15))
     now = utcnow()
     with app.app_context():
         for _ in range(2):
@@ -95,7 +96,7 @@ def test_lockout_window_expires_and_success_resets_the_count(app, create_user):
 
 def test_failures_spread_over_time_do_not_lock(app, create_user):
     user = create_user()
-    policy = LockoutPolicy(attempts=2, window=timedelta(minutes=15))
+    policy = AttemptLimit(attempts=2, window=timedelta(minutes=15))
     now = utcnow()
     with app.app_context():
         for minutes in (0, 20, 40):

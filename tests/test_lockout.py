@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from fund.accounts import operations
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import User
 from fund.extensions import db, utcnow
 from fund.notifications.models import OutboxMessage
@@ -59,7 +60,7 @@ def test_a_locked_account_answers_like_an_unknown_one(app, backend, client, crea
 def test_every_refusal_computes_a_password_hash(app, backend, create_user, monkeypatch):
     """Unknown, wrong, locked: the same work, so the time taken does not tell them apart."""
     user = create_user()
-    policy = operations.LockoutPolicy(attempts=2, window=timedelta(minutes=15))
+    policy = AttemptLimit(attempts=2, window=timedelta(minutes=15))
     calls: list[str] = []
     real = operations.verify_password
     monkeypatch.setattr(operations, "verify_password", lambda h, p: calls.append(h) or real(h, p))

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from fund import create_app
 from fund.access import SIGNED_IN_AT, public, recent_login_required, signed_in
 from fund.accounts import throttle
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import LoginAttempt, Organization, User
 from fund.accounts.sensitive import SensitiveForm
 from fund.audit.models import AuditEvent
@@ -85,7 +86,7 @@ def test_a_success_does_not_reset_the_address_count(app, create_user):
 
 
 def test_throttle_window_and_old_attempts_are_forgotten(app):
-    policy = throttle.AddressPolicy(attempts=2, window=timedelta(minutes=15))
+    policy = AttemptLimit(attempts=2, window=timedelta(minutes=15))
     now = utcnow()
     with app.app_context():
         for minutes in (0, 5):

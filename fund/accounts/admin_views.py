@@ -11,6 +11,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts import operations
 from fund.accounts.forms import OrganizationForm, UnlockForm, UserForm
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db, utcnow
 from fund.forms import options
@@ -81,7 +82,7 @@ def _user_form_page(user: User | None):
             flash(message, "success")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
-    lockout = operations.LockoutPolicy.from_config(current_app.config)
+    lockout = AttemptLimit.account_lockout(current_app.config)
     return render_template(
         "admin/user_form.html",
         form=form,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from fund.accounts import passwords
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import Organization, OrganizationKind, Role, User
 from fund.accounts.passwords import hash_password, needs_rehash, verify_password
 from fund.audit.operations import record
@@ -33,21 +33,6 @@ class LoginRefused(AccountError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class LockoutPolicy:
-    attempts: int = 10
-    window: timedelta = timedelta(minutes=15)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> LockoutPolicy:
-        """The policy the configuration sets: `LOGIN_LOCKOUT_ATTEMPTS` failed sign-ins within
-        `LOGIN_LOCKOUT_WINDOW_SECONDS` lock the account."""
-        return cls(
-            attempts=config["LOGIN_LOCKOUT_ATTEMPTS"],
-            window=timedelta(seconds=config["LOGIN_LOCKOUT_WINDOW_SECONDS"]),
-        )
-
-
 INVALID_CREDENTIALS = "The email address or password is not correct."
 # How long the link emailed to the owner of a locked account unlocks it.
 UNLOCK_LINK_MAX_AGE = timedelta(hours=1)
@@ -62,7 +47,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def locked_until(user: User, policy: LockoutPolicy, now: datetime) -> datetime | None:
+def locked_until(user: User, policy: AttemptLimit, now: datetime) -> datetime | None:
     """When the account's lockout ends, if it is locked at `now` (`locked_at` says the same
     in SQL)."""
     if user.failed_login_window_start is None or user.failed_login_count < policy.attempts:
@@ -71,7 +56,7 @@ def locked_until(user: User, policy: LockoutPolicy, now: datetime) -> datetime |
     return until if now < until else None
 
 
-def locked_at(policy: LockoutPolicy, now: datetime) -> ColumnElement[bool]:
+def locked_at(policy: AttemptLimit, now: datetime) -> ColumnElement[bool]:
     """SQL: the account is locked at `now` (as `locked_until` reads one user)."""
     return and_(
         User.failed_login_count >= policy.attempts,
@@ -79,7 +64,7 @@ def locked_at(policy: LockoutPolicy, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def refusal_message(policy: LockoutPolicy) -> str:
+def refusal_message(policy: AttemptLimit) -> str:
     """The one answer to every refused sign-in: unknown address, wrong password, locked
     account. Saying which would tell a stranger that the account exists."""
     minutes = max(1, int(policy.window.total_seconds() // 60))
@@ -90,7 +75,7 @@ def refusal_message(policy: LockoutPolicy) -> str:
     )
 
 
-def authenticate(email: str, password: str, *, now: datetime, policy: LockoutPolicy) -> User:
+def authenticate(email: str, password: str, *, now: datetime, policy: AttemptLimit) -> User:
     """Check a sign-in attempt, counting failures per account.
 
     Raises LoginRefused; the caller must commit in both cases so failures are counted. An

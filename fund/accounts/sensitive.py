@@ -21,6 +21,7 @@ from wtforms import PasswordField
 
 from fund.access import UNCONFIRMED, login_is_recent, mark_signed_in, sensitive_max_age
 from fund.accounts import operations, throttle
+from fund.accounts.limits import AttemptLimit
 from fund.extensions import db, utcnow
 
 MISSING_MESSAGE = (
@@ -69,7 +70,7 @@ class SensitiveForm(FlaskForm):
             ]
             return False
         now, address, policy = utcnow(), throttle.client_address(), throttle.policy_from_config()
-        lockout = operations.LockoutPolicy.from_config(current_app.config)
+        lockout = AttemptLimit.account_lockout(current_app.config)
         owed = db.session.info.pop(UNCONFIRMED, None)
         try:
             throttle.check(address, now=now, policy=policy)

@@ -11,28 +11,22 @@ unless the application is told how many proxies set X-Forwarded-For (PROXY_FIX_X
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app, request
 from sqlalchemy import delete, func, select
 
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import LoginAttempt
 from fund.extensions import db
 
 UNKNOWN_ADDRESS = "unknown"
 
 
-@dataclass(frozen=True)
-class AddressPolicy:
-    attempts: int = 50
-    window: timedelta = timedelta(minutes=15)
-
-
 class Throttled(Exception):
     """Too many failed sign-ins from this address; `retry_after` is in whole seconds."""
 
-    def __init__(self, policy: AddressPolicy, retry_after: int) -> None:
+    def __init__(self, policy: AttemptLimit, retry_after: int) -> None:
         minutes = max(1, -(-retry_after // 60))
         super().__init__(
             f"Too many failed sign-in attempts came from your network address "
@@ -43,11 +37,9 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
-def policy_from_config() -> AddressPolicy:
-    return AddressPolicy(
-        attempts=current_app.config["LOGIN_ADDRESS_ATTEMPTS"],
-        window=timedelta(seconds=current_app.config["LOGIN_ADDRESS_WINDOW_SECONDS"]),
-    )
+def policy_from_config() -> AttemptLimit:
+    """The limit per address the configuration sets (`AttemptLimit.address_throttle`)."""
+    return AttemptLimit.address_throttle(current_app.config)
 
 
 def client_address() -> str:
@@ -55,7 +47,7 @@ def client_address() -> str:
     return (request.remote_addr or UNKNOWN_ADDRESS)[:64]
 
 
-def check(address: str, *, now: datetime, policy: AddressPolicy) -> None:
+def check(address: str, *, now: datetime, policy: AttemptLimit) -> None:
     """Raise Throttled when `address` has used up its failed attempts in the window."""
     if policy.attempts <= 0:
         return
@@ -78,7 +70,7 @@ def check(address: str, *, now: datetime, policy: AddressPolicy) -> None:
     raise Throttled(policy, max(1, retry_after))
 
 
-def record(address: str, *, succeeded: bool, now: datetime, policy: AddressPolicy) -> None:
+def record(address: str, *, succeeded: bool, now: datetime, policy: AttemptLimit) -> None:
     """Keep one attempt and forget those older than the window. The caller commits.
 
     A success does not wipe the address's failures: one valid account must not open the

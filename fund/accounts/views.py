@@ -33,6 +33,7 @@ from fund.accounts.forms import (
     LoginForm,
     RevokeTokenForm,
 )
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import User
 from fund.extensions import db, login_manager, utcnow
 from fund.refusals import show_on_form
@@ -86,7 +87,7 @@ def login():
             )
             response.headers["Retry-After"] = str(throttled.retry_after)
             return response
-        lockout = operations.LockoutPolicy.from_config(current_app.config)
+        lockout = AttemptLimit.account_lockout(current_app.config)
         try:
             user = operations.authenticate(
                 form.email.data, form.password.data, now=now, policy=lockout

@@ -15,8 +15,9 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import Organization, Role, User
-from fund.accounts.operations import LockoutPolicy, locked_at
+from fund.accounts.operations import locked_at
 from fund.committee.models import Meeting
 from fund.committee.queries import member_rounds
 from fund.core.secretariat_tasks import secretariat_section
@@ -268,7 +269,7 @@ def agent_section(today: date) -> Section:
 
 
 def _locked_accounts(now: datetime) -> Task:
-    policy = LockoutPolicy.from_config(current_app.config)
+    policy = AttemptLimit.account_lockout(current_app.config)
     window = policy.window
     rows, count = oldest(
         select(User.id, User.name, User.email, User.failed_login_window_start).where(
