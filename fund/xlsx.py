@@ -14,7 +14,9 @@ by its type:
 - `bool` is "Yes" or "No"; None is an empty cell.
 
 A column may name its number format; otherwise a decimal is written as #,##0.00, a date as
-yyyy-mm-dd and a datetime as yyyy-mm-dd hh:mm. The header is bold, frozen and filtered.
+yyyy-mm-dd and a datetime as yyyy-mm-dd hh:mm. The header is bold, frozen and filtered. A
+sheet holds at most 1,048,576 rows, its header included: a longer table goes on in further
+sheets, each with the header ("Budget lines (2)").
 
 The sheets' XML is written in pieces straight into the compressed package, so a workbook of
 hundreds of thousands of rows is made in seconds without its cells ever being held as
@@ -28,7 +30,7 @@ import itertools
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -46,6 +48,8 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 # The most characters a cell holds (a spreadsheet program refuses a longer text).
 CELL_TEXT_LIMIT = 32_767
+# The most rows a sheet holds, its header included.
+MAX_ROWS = 1_048_576
 # A sheet's title: at most 31 characters, none of these.
 _NOT_IN_A_TITLE = re.compile(r"[\[\]:*?/\\]")
 # Text that a spreadsheet program reads as an escaped character (_x000D_ is a carriage return):
@@ -117,19 +121,25 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
 
 
 def write_workbook(sheets: Sequence[Sheet], out: IO[bytes]) -> None:
-    """Write the XLSX package of `sheets` to `out`."""
+    """Write the XLSX package of `sheets` to `out`. A sheet with more rows than a sheet holds
+    goes on in further sheets, each with the header again ("Budget lines (2)")."""
     styles = _Styles()
     taken: set[str] = set()
-    titles = [sheet_title(sheet.title, taken) for sheet in sheets]
-    ranges = []
+    titles: list[str] = []
+    ranges: list[str] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as package:
-        package.writestr("[Content_Types].xml", _content_types(len(sheets)))
+        for sheet in sheets:
+            rows: Iterator[Sequence[Any]] | None = iter(sheet.rows)
+            while rows is not None:
+                titles.append(sheet_title(sheet.title, taken))
+                part_name = f"xl/worksheets/sheet{len(titles)}.xml"
+                with package.open(part_name, "w") as part:
+                    cells, rows = _write_sheet(sheet, rows, styles, part)
+                ranges.append(cells)
+        package.writestr("[Content_Types].xml", _content_types(len(titles)))
         package.writestr("_rels/.rels", _package_relationships())
-        for number, sheet in enumerate(sheets, start=1):
-            with package.open(f"xl/worksheets/sheet{number}.xml", "w") as part:
-                ranges.append(_write_sheet(sheet, styles, part))
         package.writestr("xl/workbook.xml", _workbook_part(titles, ranges))
-        package.writestr("xl/_rels/workbook.xml.rels", _workbook_relationships(len(sheets)))
+        package.writestr("xl/_rels/workbook.xml.rels", _workbook_relationships(len(titles)))
         package.writestr("xl/styles.xml", styles.part())
 
 
@@ -270,13 +280,15 @@ def _widths(sheet: Sheet, first_rows: Sequence[Sequence[Any]]) -> list[int]:
     return given + found
 
 
-def _write_sheet(sheet: Sheet, styles: _Styles, part: IO[bytes]) -> str:
-    """Write `sheet`'s part; answer the cells its header and rows cover, as a filter names
-    them ($A$1:$W$20001)."""
+def _write_sheet(
+    sheet: Sheet, rows: Iterator[Sequence[Any]], styles: _Styles, part: IO[bytes]
+) -> tuple[str, Iterator[Sequence[Any]] | None]:
+    """Write a part of `sheet`: its header and as many of `rows` as a sheet holds. Answer the
+    cells they cover, as a filter names them ($A$1:$W$20001), and the rows left for a further
+    part (None when there are none)."""
     columns = len(sheet.header)
     letters = [column_letters(i) for i in range(max(columns, 1))]
     formats = list(sheet.formats) + [None] * (columns - len(sheet.formats))
-    rows = iter(sheet.rows)
     first_rows = list(itertools.islice(rows, _ROWS_SIZED))
     widths = _widths(sheet, first_rows)
     columns_xml = "".join(
@@ -309,7 +321,8 @@ def _write_sheet(sheet: Sheet, styles: _Styles, part: IO[bytes]) -> str:
         ).encode()
     )
     number, piece = 1, []
-    for number, row in enumerate(itertools.chain(first_rows, rows), start=2):
+    rows = itertools.chain(first_rows, rows)
+    for number, row in enumerate(itertools.islice(rows, MAX_ROWS - 1), start=2):
         cells = "".join(
             _cell(f"{letters[i]}{number}", value, formats[i], styles) for i, value in enumerate(row)
         )
@@ -321,7 +334,9 @@ def _write_sheet(sheet: Sheet, styles: _Styles, part: IO[bytes]) -> str:
     part.write(
         ("".join(piece) + f'</sheetData><autoFilter ref="A1:{last}{number}"/></worksheet>').encode()
     )
-    return f"$A$1:${last}${number}"
+    following = next(rows, None)
+    left = None if following is None else itertools.chain((following,), rows)
+    return f"$A$1:${last}${number}", left
 
 
 def _workbook_part(titles: Sequence[str], ranges: Sequence[str]) -> str:

@@ -165,13 +165,35 @@ def test_every_part_of_the_package_is_well_formed_xml():
     )
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         names = package.namelist()
-        assert names[0] == "[Content_Types].xml"
+        assert "[Content_Types].xml" in names
         for name in names:
             ElementTree.fromstring(package.read(name))  # noqa: S314 (the test's own workbook)
     book = _read(data)
     assert book.sheetnames == ["First", "Second & last"]
     assert [c.value for c in book["Second & last"][1]] == ["C"]
     assert book["Second & last"].max_row == 1
+
+
+def test_a_sheet_with_more_rows_than_a_sheet_holds_goes_on_in_further_sheets(monkeypatch):
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)  # the header and three rows a sheet
+    rows = ((n,) for n in range(1, 8))
+    data = xlsx.workbook([xlsx.Sheet("Lines", ["N"], rows), xlsx.Sheet("Other", ["M"], [])])
+    book = _read(data)
+    assert book.sheetnames == ["Lines", "Lines (2)", "Lines (3)", "Other"]
+    values = {
+        title: [row for (row,) in book[title].iter_rows(values_only=True)]
+        for title in book.sheetnames
+    }
+    assert values == {
+        "Lines": ["N", 1, 2, 3],
+        "Lines (2)": ["N", 4, 5, 6],
+        "Lines (3)": ["N", 7],
+        "Other": ["M"],
+    }
+    assert book["Lines (2)"].auto_filter.ref == "A1:A4"
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)
+    exactly = _read(xlsx.workbook([xlsx.Sheet("Two", ["N"], [(1,), (2,)])]))
+    assert exactly.sheetnames == ["Two"]
 
 
 def test_a_rows_iterator_is_read_once_row_by_row():
