@@ -187,6 +187,38 @@ def test_a_long_table_is_laid_out_a_page_at_a_time_with_every_row_once(app):
     assert part._cellStyles[1][3].color == FLAG_COLOURS["Concentrated"]
 
 
+def test_a_cell_taller_than_a_page_goes_on_in_the_rows_below(app):
+    """A comment as long as a text area takes, in a narrow column, is taller than a page: a
+    table of such a row could not be laid out (LayoutError, a server error). Its lines go on in
+    the rows below, with no rule between them, every line once and in order; a table of
+    paragraphs splits such a row between pages; a row that fits stays whole."""
+    from reportlab.platypus import Paragraph
+
+    from fund.reports.pdf.styles import PageFurniture, PdfStyles, render
+    from fund.reports.pdf.tables import fact_table, paragraph_table
+
+    register_fonts()
+    comment = " ".join(f"line{n:03d}" for n in range(400))
+    rows = [("Ursula", comment, "Approve"), ("Ibrahim", "Short.", "Reject")]
+    table = data_table(("Member", "Comment", "Vote"), rows, (0.3, 0.2, 0.5))
+    with app.test_request_context():
+        styles = PdfStyles.document()
+        story = [
+            table,
+            paragraph_table(styles, ("Member", "Comment"), [("Chen", comment)], (0.3, 0.7)),
+            fact_table(styles, [("Summary", comment * 3), ("Rationale", "Short.")]),
+            Paragraph("After the tables"),
+        ]
+        pdf = render(
+            story, PageFurniture("Fund", "Record", "Footer"), title="t", author="a", subject="s"
+        )
+    _reader, text = pdf_text(pdf)
+    found = [int(n) for n in re.findall(r"line(\d{3})", text)]
+    assert found == list(range(400)) * 5  # the data table, the paragraphs', the facts' three
+    assert text.index("Ursula") < text.index("line000") < text.index("Ibrahim")
+    assert "Reject" in text and "Rationale" in text and "After the tables" in text
+
+
 def test_no_page_between_the_cover_and_the_end_is_left_half_empty(app, people, history):
     _, _, pdf = _report(app)
     reader = PdfReader(io.BytesIO(pdf))

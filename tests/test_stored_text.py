@@ -1,9 +1,10 @@
 """Text as people typed it, once stored, never stops a page or a file. A text area keeps what
 is pasted into it: control characters from another program, markup, a formula's first
-character, right-to-left script, what a spreadsheet program reads as an escape. With such text
-in every free-text column of a funded programme's records, every route each role may use,
-with the ids of those records, answers without a server error: the pages, the PDFs, the
-workbooks and CSV files, the open data and the API.
+character, right-to-left script, what a spreadsheet program reads as an escape, as many
+characters as it takes. With such text in every free-text column of a funded programme's
+records, every route each role may use, with the ids of those records, answers without a
+server error: the pages, the PDFs (a table's cell taller than a page), the workbooks and CSV
+files, the open data and the API.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Text, update
 from fund.calls.models import Call
 from fund.extensions import db
 from fund.finance import operations as finance_operations
+from fund.forms import LONG_TEXT
 from fund.proposals.models import Proposal, ProposalVersion
 from tests.factories import acting_secretariat, funded_programme
 from tests.helpers import organization
@@ -24,8 +26,13 @@ from tests.test_security_fuzz import PERSONAS, _check, _fill, _get_rules, _may_r
 from tests.test_security_fuzz import personas as personas  # the fixture, a client per role
 
 # What a text area may hold: every control character XML and spreadsheets cannot, a carriage
-# return, markup, a formula, an escape a spreadsheet program reads, Arabic, and more.
-PASTED = "=SUM(A1)\x01\x08\x0b\x0c\x1b[0m\x7f <b>bold</b> &amp; _x0041_ مرحبا 😀 \r\nnext line\tend"
+# return, markup, a formula, an escape a spreadsheet program reads, Arabic, and more; as long
+# as a text area takes (fund.forms.LONG_TEXT), with a word longer than any column, so that a
+# PDF's table cell is taller than a page.
+TYPED_LINE = (
+    "=SUM(A1)\x01\x08\x0b\x0c\x1b[0m\x7f <b>bold</b> &amp; _x0041_ مرحبا 😀 \r\nnext line\tend "
+)
+PASTED = (TYPED_LINE * 60)[: LONG_TEXT - 1001] + " " + "w" * 1000
 # What a single-line field may hold: no control characters (the forms refuse them).
 ONE_LINE = "=cmd|' /C calc'!A0 <i>&amp;</i> _x000D_ مرحبا"
 # Columns of text that a person does not type: the search index made from the others, the

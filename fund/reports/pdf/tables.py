@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
+from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
@@ -158,7 +159,9 @@ def data_table(
     take the room of the titles on every page.
 
     Cells are plain text broken into lines here, not paragraphs: a list of thousands of
-    programmes is laid out in a second instead of ten."""
+    programmes is laid out in a second instead of ten. A cell of more than ROW_HEIGHT_LIMIT
+    points of lines (a long comment) goes on in the rows below, without a rule between them, so
+    that no row is taller than a page."""
     register_fonts()
     padding = 3
     lines = [(header, BOLD), *((row, REGULAR) for row in rows)]
@@ -181,7 +184,19 @@ def data_table(
             cells.append(wrap_text(text, font, size, room[column], room[column] + padding))
         return cells
 
-    data = [line(header, BOLD)] + [line(row, REGULAR) for row in rows]
+    # A row taller than a page cannot be laid out: a cell of more lines than a page holds goes
+    # on in the rows below it (`_row_parts`).
+    most = max(1, int(ROW_HEIGHT_LIMIT // (size + 2)))
+    body: list[list[str]] = []
+    colours: list[Any] = []
+    continued: list[bool] = []  # whether the row below goes on with this one
+    for row in rows:
+        colour = None if flags is None else _flag_colour(str(row[flags] or ""))
+        parts = _row_parts(line(row, REGULAR), most)
+        body += parts
+        colours += [colour] * len(parts)
+        continued += [True] * (len(parts) - 1) + [False]
+    data = [line(header, BOLD), *body]
     if total is not None:
         data.append(line(total, BOLD, total_size))
     # Each row as high as its most lines (the leading of `_rules`) and the cells' padding,
@@ -190,10 +205,9 @@ def data_table(
     heights = [
         (size + 2) * max(cell.count("\n") + 1 for cell in cells) + 2 * vertical for cells in data
     ]
-    colours = [None if flags is None else _flag_colour(str(row[flags] or "")) for row in rows]
 
     def styled(first: int, last: int, with_total: bool) -> Table:
-        """The table of the header, rows[first:last] and, if asked, the total."""
+        """The table of the header, the rows body[first:last] and, if asked, the total."""
         part = [data[0], *data[first + 1 : last + 1]]
         part_heights = [heights[0], *heights[first + 1 : last + 1]]
         if with_total:
@@ -216,13 +230,32 @@ def data_table(
         for index, colour in enumerate(colours[first:last], start=1):
             if colour is not None:
                 commands.append(("TEXTCOLOR", (flags, index), (flags, index), colour))
+        for index, goes_on in enumerate(continued[first:last], start=1):
+            if goes_on:  # no rule between a row and the rest of its lines
+                commands.append(("LINEBELOW", (0, index), (-1, index), 0.3, colors.white))
         table.setStyle(TableStyle(commands))
         return table
 
-    if len(rows) <= PAGED_FROM:
-        return styled(0, len(rows), total is not None)
+    if len(body) <= PAGED_FROM:
+        return styled(0, len(body), total is not None)
     width = sum(r + 2 * padding for r in room)
-    return PagedTable(styled, heights, len(rows), total is not None, width)
+    return PagedTable(styled, heights, len(body), total is not None, width)
+
+
+# The tallest row of a `data_table` (points): a longer cell goes on in the rows below, so that
+# a long text fills the rest of a page rather than leave it for the next.
+ROW_HEIGHT_LIMIT = 200
+
+
+def _row_parts(cells: list[str], most: int) -> list[list[str]]:
+    """A row's cells (lines joined by line breaks) as one row or, where a cell has more than
+    `most` lines, as several rows of at most `most` lines each: its cells' lines go on in the
+    rows below."""
+    lines = [cell.split("\n") for cell in cells]
+    count = max((len(cell) for cell in lines), default=1)
+    return [
+        ["\n".join(cell[start : start + most]) for cell in lines] for start in range(0, count, most)
+    ]
 
 
 # A table of more rows than this is laid out a page at a time (`PagedTable`).
@@ -315,12 +348,30 @@ def paragraph_table(
         [w * CONTENT_WIDTH - 12 for w in widths],
         widest_words(len(widths), lines, styles.small.fontSize),
     )
-    table = Table(data, colWidths=[r + 12 for r in room], repeatRows=1)
+    columns = [r + 12 for r in room]
+    table = Table(
+        data, colWidths=columns, repeatRows=1, splitInRow=_taller_than_a_page(data, columns)
+    )
     commands = _rules(styles.small.fontSize, 3, bold_header=False)
     if total is not None:
         commands.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, BLUE))
     table.setStyle(TableStyle(commands))
     return table
+
+
+# A row of paragraphs taller than this (points) cannot be moved whole to the next page.
+PAGE_ROOM = 600
+
+
+def _taller_than_a_page(data: Sequence[Sequence[Any]], columns: Sequence[float]) -> bool:
+    """Whether a row of paragraphs is taller than a page: its table must then split it between
+    pages (reportlab's `splitInRow`). Otherwise a row is kept whole, and moves to the next page
+    when it does not fit the rest of this one."""
+    for row in data:
+        for cell, width in zip(row, columns, strict=True):
+            if isinstance(cell, Flowable) and cell.wrap(width - 12, 1e9)[1] > PAGE_ROOM:
+                return True
+    return False
 
 
 def fact_table(
@@ -334,7 +385,8 @@ def fact_table(
         [styles.para(label, styles.head), styles.para(value, styles.small)]
         for label, value in pairs
     ]
-    table = Table(data, colWidths=[label_width * width, (1 - label_width) * width])
+    columns = [label_width * width, (1 - label_width) * width]
+    table = Table(data, colWidths=columns, splitInRow=_taller_than_a_page(data, columns))
     table.setStyle(
         TableStyle(
             [
