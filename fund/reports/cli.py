@@ -94,7 +94,8 @@ def export_360giving(out: Path) -> None:
 @_out
 def export_xlsx(out: Path) -> None:
     """One workbook: proposals, budget lines, allocations, shares, disbursements, contributions."""
-    out.write_bytes(spreadsheets.build_workbook(current_app.config))
+    with out.open("wb") as file:
+        spreadsheets.write_workbook(current_app.config, file)
     say(_l("Workbook written to %(path)s.", path=out))
 
 
@@ -106,12 +107,13 @@ def export_xlsx(out: Path) -> None:
 def export_csv(name: str, out: Path) -> None:
     """One table as CSV (UTF-8)."""
     table = spreadsheets.build_table(name, current_app.config)
-    out.write_bytes(spreadsheets.to_csv(table))
+    with out.open("wb") as file:
+        rows = spreadsheets.write_csv(table, file)
     say(
         _l(
             "%(table)s: %(rows)s rows written to %(path)s.",
             table=table.title,
-            rows=len(table.rows),
+            rows=rows,
             path=out,
         )
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from fund import xlsx
 from fund.labels import N_
@@ -74,16 +74,19 @@ RECORDED_AT = Column("Recorded at (UTC)", DATETIME, 18)
 
 @dataclass(frozen=True)
 class Table:
+    """A table to write: its rows are read once, as they are written (the large tables come
+    from the database a batch at a time)."""
+
     name: str
     title: str
     columns: tuple[Column, ...]
-    rows: list[tuple[Any, ...]]
+    rows: Iterable[tuple[Any, ...]]
 
 
 def _table(name: str, rows: Iterable[tuple[Any, ...]], columns: tuple[Column, ...]) -> Table:
     """The table `name`: for each row of its query (a tuple of records), the cells its
     `columns` read from the row's records."""
-    cells = [tuple(column.value(*row) for column in columns) for row in rows]
+    cells = (tuple(column.value(*row) for column in columns) for row in rows)
     return Table(name, TABLE_TITLES[name], columns, cells)
 
 
@@ -302,14 +305,25 @@ def _csv_cell(value: Any, kind: str) -> str:
     return neutralise(str(value))
 
 
-def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte order mark, so that spreadsheet programs read accents right."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
+def write_csv(table: Table, out: IO[bytes]) -> int:
+    """Write `table` to `out` as CSV in UTF-8 with a byte order mark (so that spreadsheet
+    programs read accents right); answer how many rows it has."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
     writer.writerow([c.header for c in table.columns])
-    for row in table.rows:
+    count = 0
+    for count, row in enumerate(table.rows, start=1):  # noqa: B007 (the count is answered)
         writer.writerow([_csv_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
-    return out.getvalue().encode("utf-8-sig")
+    text.flush()
+    text.detach()  # `out` stays open for its owner
+    return count
+
+
+def to_csv(table: Table) -> bytes:
+    """`table` as the bytes of a CSV file (`write_csv`)."""
+    out = io.BytesIO()
+    write_csv(table, out)
+    return out.getvalue()
 
 
 # The number format of each kind of column in the workbook; other kinds by their values' type.
@@ -321,25 +335,34 @@ NUMBER_FORMATS = {
 }
 
 
+def _sheets(tables: list[Table]) -> list[xlsx.Sheet]:
+    return [
+        xlsx.Sheet(
+            table.title,
+            [c.header for c in table.columns],
+            table.rows,
+            widths=[c.width for c in table.columns],
+            formats=[NUMBER_FORMATS.get(c.kind) for c in table.columns],
+        )
+        for table in tables
+    ]
+
+
 def to_xlsx(tables: list[Table]) -> bytes:
     """One workbook, a sheet a table (`fund.xlsx`)."""
-    return xlsx.workbook(
-        [
-            xlsx.Sheet(
-                table.title,
-                [c.header for c in table.columns],
-                table.rows,
-                widths=[c.width for c in table.columns],
-                formats=[NUMBER_FORMATS.get(c.kind) for c in table.columns],
-            )
-            for table in tables
-        ]
-    )
+    return xlsx.workbook(_sheets(tables))
 
 
 def build_table(name: str, config: Mapping[str, Any]) -> Table:
     return table_builders(config)[name]()
 
 
+def write_workbook(config: Mapping[str, Any], out: IO[bytes]) -> None:
+    """Write the workbook of every table to `out`, each table read as its sheet is written."""
+    xlsx.write_workbook(_sheets([build() for build in table_builders(config).values()]), out)
+
+
 def build_workbook(config: Mapping[str, Any]) -> bytes:
-    return to_xlsx([build() for build in table_builders(config).values()])
+    out = io.BytesIO()
+    write_workbook(config, out)
+    return out.getvalue()

@@ -9,7 +9,7 @@ is made for a row that is only written out.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +33,16 @@ from fund.proposals.models import (
 )
 from fund.reference.models import Country
 from fund.reports.queries import plain_rows, to_proposal
+
+# The rows fetched from the database at a time while a table is written.
+_BATCH = 2_000
+
+
+def _streamed(query: Any) -> Iterator[Row[Any]]:
+    """The rows of a query of plain columns, fetched a batch at a time as they are read, so
+    that a table of a million budget lines is never held whole. The query runs when the first
+    row is read."""
+    yield from db.session.connection().execution_options(yield_per=_BATCH).execute(query)
 
 
 @dataclass(frozen=True)
@@ -77,9 +87,10 @@ def _named(
     return {proposal_id: tuple(values) for proposal_id, values in found.items()}
 
 
-def all_proposals() -> list[ProposalRecord]:
+def all_proposals() -> Iterator[ProposalRecord]:
     """Every full programme proposal with what the proposals table shows but its budget, by
-    id (five queries). Concept notes have no budget to export: they are left out."""
+    id (five queries, run when the first is read). Concept notes have no budget to export:
+    they are left out."""
     lead = aliased(Organization)
     participants = _named(
         proposal_participants,
@@ -93,7 +104,7 @@ def all_proposals() -> list[ProposalRecord]:
     )
     number = proposal_secondary_objectives.c.objective_number
     secondary = _named(proposal_secondary_objectives, number, number)
-    rows = plain_rows(
+    rows = _streamed(
         select(
             Proposal.id,
             Proposal.title,
@@ -116,21 +127,19 @@ def all_proposals() -> list[ProposalRecord]:
         .where(status_rules.is_programme())
         .order_by(Proposal.id)
     )
-    return [
-        ProposalRecord(
+    for row in rows:
+        yield ProposalRecord(
             **row._asdict(),
             participants=participants.get(row.id, ()),
             countries=countries.get(row.id, ()),
             endorsers=endorsers.get(row.id, ()),
             secondary_objectives=secondary.get(row.id, ()),
         )
-        for row in rows
-    ]
 
 
-def all_budget_lines() -> Sequence[Row[Any]]:
+def all_budget_lines() -> Iterator[Row[Any]]:
     """Every budget line with its proposal's title and organization's label (plain columns)."""
-    return plain_rows(
+    yield from _streamed(
         select(
             BudgetLine.proposal_id,
             Proposal.title,
@@ -171,10 +180,10 @@ def all_allocations() -> Sequence[Row[Any]]:
     )
 
 
-def all_allocation_shares() -> Sequence[Row[Any]]:
+def all_allocation_shares() -> Iterator[Row[Any]]:
     """Every allocation's shares with the allocation's proposal and the organization's label,
     by allocation then organization (one query of plain columns)."""
-    return plain_rows(
+    yield from _streamed(
         select(
             AllocationShare.allocation_id,
             Allocation.proposal_id,
@@ -188,10 +197,10 @@ def all_allocation_shares() -> Sequence[Row[Any]]:
     )
 
 
-def all_disbursements() -> Sequence[Row[Any]]:
+def all_disbursements() -> Iterator[Row[Any]]:
     """Every disbursement with its proposal and organization's label, by payment date (one
     query of plain columns)."""
-    return plain_rows(
+    yield from _streamed(
         to_proposal(
             select(
                 Disbursement.id,

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from fund import xlsx
 from fund.access import public, roles_required
 from fund.accounts.models import Role
 from fund.committee.meetings import get_meeting
@@ -275,11 +277,11 @@ def public_pipeline_booklet():
 @bp.route("/reports/workbook.xlsx")
 @roles_required(Role.SECRETARIAT)
 def xlsx_export():
-    content = spreadsheets.build_workbook(current_app.config)
+    config = current_app.config
     return _download(
-        content,
+        lambda out: spreadsheets.write_workbook(config, out),
         f"{_fund_code()}-fund-data-{utcnow():%Y%m%d}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx.MIMETYPE,
     )
 
 
@@ -288,9 +290,11 @@ def xlsx_export():
 def csv_export(name: str):
     if name not in spreadsheets.TABLE_NAMES:
         abort(404)
-    content = spreadsheets.to_csv(spreadsheets.build_table(name, current_app.config))
+    table = spreadsheets.build_table(name, current_app.config)
     return _download(
-        content, f"{_fund_code()}-{name}-{utcnow():%Y%m%d}.csv", "text/csv; charset=utf-8"
+        lambda out: spreadsheets.write_csv(table, out),
+        f"{_fund_code()}-{name}-{utcnow():%Y%m%d}.csv",
+        "text/csv; charset=utf-8",
     )
 
 
@@ -299,10 +303,22 @@ def _pdf(content: bytes, name: str) -> Response:
     return _download(content, f"{_fund_code()}-{name}.pdf", "application/pdf")
 
 
-def _download(content: bytes, filename: str, mimetype: str) -> Response:
-    response = send_file(
-        io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
-    )
+# A download larger than this (bytes) is kept in a temporary file while it is written.
+IN_MEMORY = 8 * 2**20
+
+
+def _download(
+    content: bytes | Callable[[IO[bytes]], Any], filename: str, mimetype: str
+) -> Response:
+    """`content`, or what the function `content` writes to a file, as the download
+    `filename`; a large file is written to disk, never held in memory."""
+    if isinstance(content, bytes):
+        file: IO[bytes] = io.BytesIO(content)
+    else:
+        file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)  # noqa: SIM115 (sent, then closed)
+        content(file)
+        file.seek(0)
+    response = send_file(file, mimetype=mimetype, as_attachment=True, download_name=filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
