@@ -1,9 +1,10 @@
 """What the secretariat's spreadsheets read (`fund.reports.spreadsheets`): every programme
 proposal, budget line, allocation with its shares, disbursement and contribution.
 
-Each function runs a fixed number of SQL queries, whatever the number of proposals. The two
-large tables, the proposals and their budget lines, are read as plain columns: no ORM object
-is made for a row that is only written out.
+Each function runs a fixed number of SQL queries, whatever the number of proposals. The
+tables are read as plain columns (no ORM object is made for a row that is only written out),
+and the large ones a batch at a time as they are written (`_streamed`): a million budget lines
+are never held whole. Only the contributions, a few hundred, are read as records.
 """
 
 from __future__ import annotations
