@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -220,15 +221,19 @@ def list_proposals(
     return ProposalPage(total, page, per_page, rows=list(rows))
 
 
-def export_proposals(user: User, filters: ProposalFilters, sorting: Sorting | None) -> list:
-    """Every proposal of the view (all pages), in its order, for an export: one query."""
-    return list(
-        db.session.scalars(
-            _ordered(_filtered(user, filters), sorting).options(
-                joinedload(Proposal.organization), joinedload(Proposal.call)
-            )
-        )
+# The proposals read from the database at a time while an export is written.
+EXPORT_BATCH = 1_000
+
+
+def export_proposals(
+    user: User, filters: ProposalFilters, sorting: Sorting | None
+) -> Iterator[Proposal]:
+    """Every proposal of the view (all pages), in its order, for an export: one query, run
+    when the first is read (a CSV is written as it is sent), its rows read a batch at a time."""
+    query = _ordered(_filtered(user, filters), sorting).options(
+        joinedload(Proposal.organization), joinedload(Proposal.call)
     )
+    yield from db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH))
 
 
 def filter_choices(user: User) -> dict[str, list[tuple[object, str]]]:
