@@ -319,13 +319,6 @@ def write_csv(table: Table, out: IO[bytes]) -> int:
     return count
 
 
-def to_csv(table: Table) -> bytes:
-    """`table` as the bytes of a CSV file (`write_csv`)."""
-    out = io.BytesIO()
-    write_csv(table, out)
-    return out.getvalue()
-
-
 # The number format of each kind of column in the workbook; other kinds by their values' type.
 NUMBER_FORMATS = {
     MONEY: MONEY_FORMAT,
@@ -348,11 +341,6 @@ def _sheets(tables: list[Table]) -> list[xlsx.Sheet]:
     ]
 
 
-def to_xlsx(tables: list[Table]) -> bytes:
-    """One workbook, a sheet a table (`fund.xlsx`)."""
-    return xlsx.workbook(_sheets(tables))
-
-
 def build_table(name: str, config: Mapping[str, Any]) -> Table:
     return table_builders(config)[name]()
 
@@ -360,9 +348,3 @@ def build_table(name: str, config: Mapping[str, Any]) -> Table:
 def write_workbook(config: Mapping[str, Any], out: IO[bytes]) -> None:
     """Write the workbook of every table to `out`, each table read as its sheet is written."""
     xlsx.write_workbook(_sheets([build() for build in table_builders(config).values()]), out)
-
-
-def build_workbook(config: Mapping[str, Any]) -> bytes:
-    out = io.BytesIO()
-    write_workbook(config, out)
-    return out.getvalue()
