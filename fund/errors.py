@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from fund.labels import N_
 from fund.query_args import BadQueryValue
+from fund.sentences import said_marked
 
 # Each error page's title and sentence, translated when the page is shown (`_page`).
 MESSAGES = {
@@ -51,13 +52,8 @@ def _page(code: int, title: str, message: str):
     """The error page, its title and sentence in the page's language (a text the catalogs do
     not hold, such as a description from Werkzeug, reads as it is)."""
     return render_template(
-        "errors/error.html", code=code, title=_said(title), message=_said(message)
+        "errors/error.html", code=code, title=said_marked(title), message=said_marked(message)
     ), code
-
-
-def _said(text: str | None) -> str:
-    # gettext("") would be the catalog's header.
-    return gettext(text) if text else ""
 
 
 # PostgreSQL: serialization failure, deadlock, lock not available, statement or lock timeout.

@@ -11,11 +11,9 @@ from __future__ import annotations
 import enum
 from typing import Self
 
+from fund.sentences import N_
 
-def N_(text: str) -> str:
-    """A label marked for translation where it is declared (extracted into the catalogs,
-    `make translations`), translated where it is shown: `{{ _(role.label) }}`."""
-    return text
+__all__ = ["N_", "LabelledEnum"]
 
 
 class LabelledEnum(enum.StrEnum):

@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column
 
+from fund.sentences import N_, Unreadable
+
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # the largest that Money holds
 # The column type of every amount in the database: exact, to the cent.
@@ -179,20 +181,25 @@ class total_of:
         return sum((getattr(row, self.amount) for row in rows), ZERO)
 
 
-class AmountError(ValueError):
+class AmountError(Unreadable):
     """An amount that is not a non-negative sum of dollars and cents."""
+
+
+def _not_an_amount(text: str | None) -> AmountError:
+    return AmountError(
+        N_("“%(text)s” is not an amount: use digits, e.g. 125000.50."), text=text or ""
+    )
 
 
 def parse_amount(text: str | None) -> Decimal:
     """Read a typed amount such as "125000", "125,000.50", "125 000.5" or "USD 10"; refuse
     anything else: signs, exponents, NaN/Infinity, misplaced group separators ("1,5" is not
     read as 15), more than two decimals."""
-    not_an_amount = f"“{text}” is not an amount: use digits, e.g. 125000.50."
     cleaned = (text or "").strip()
     if cleaned[:3].upper() == "USD":
         cleaned = cleaned[3:].strip()
     if not cleaned:
-        raise AmountError("Enter an amount.")
+        raise AmountError(N_("Enter an amount."))
     negative = cleaned[0] in "-\u2212"
     whole, dot, fraction = (cleaned[1:].lstrip() if negative else cleaned).partition(".")
     # Groups of thousands may be separated by commas or (non-breaking) spaces.
@@ -209,18 +216,18 @@ def parse_amount(text: str | None) -> Decimal:
         and all(len(g) == 3 for g in groups[1:])
     )
     if not whole_ok or (dot and not is_digits(fraction)):
-        raise AmountError(not_an_amount)
+        raise _not_an_amount(text)
     if negative:
-        raise AmountError("Amounts cannot be negative.")
+        raise AmountError(N_("Amounts cannot be negative."))
     try:
         value = Decimal(f"{''.join(groups) or '0'}.{fraction or '0'}")
     except InvalidOperation:
-        raise AmountError(not_an_amount) from None
+        raise _not_an_amount(text) from None
     # Too large first: quantizing a value of more than 26 digits is itself an error.
     if value > MAX_AMOUNT:
-        raise AmountError("The amount is too large.")
+        raise AmountError(N_("The amount is too large."))
     if value != round_cents(value):
-        raise AmountError("Use at most two decimals (cents).")
+        raise AmountError(N_("Use at most two decimals (cents)."))
     return value.quantize(CENT)
 
 

@@ -5,19 +5,54 @@ FinanceError, AccountError, EditRefused, UploadRefused, PipelineRefused, ...), e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from fund.sentences import Sentence, said_marked
+from workflows import TransitionRefused
 
 
 class Refused(Exception):
     """An action refused with a sentence for the person; `field` names the form field the
     problem belongs to, if any; `stale` is True when the page the person acted on no longer
-    shows the current state (someone else's change came first)."""
+    shows the current state (someone else's change came first).
 
-    def __init__(self, message: str, field: str | None = None, *, stale: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
+    A sentence marked for translation (`N_`) is given with the `values` of its placeholders
+    (`fund.sentences.Sentence`): `message` is the sentence in English (what is logged and
+    tested), `said()` the sentence in the language of the request's page. A refusal made from
+    a workflow's (`problems`) says each of its problems."""
+
+    problems: tuple[str, ...] = ()
+
+    def __init__(
+        self, message: str, field: str | None = None, *, stale: bool = False, **values: Any
+    ) -> None:
+        self.sentence = Sentence(message, **values)
+        super().__init__(str(self.sentence))
+        self.message = str(self.sentence)
         self.field = field
         self.stale = stale
+
+    @property
+    def template(self) -> str:
+        return self.sentence.template
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.sentence.values
+
+    def said(self) -> str:
+        """The sentence in the page's language (a view's only: it needs the request)."""
+        if self.problems:
+            return "; ".join(said_marked(problem) for problem in self.problems)
+        return said_marked(self.sentence)
+
+    def translated(self) -> Refused:
+        """The same refusal, its sentence in the page's language (to show on a form)."""
+        made = type(self).__new__(type(self))
+        made.__dict__.update(self.__dict__)
+        Refused.__init__(made, self.said(), self.field, stale=self.stale)
+        made.problems = ()
+        return made
 
 
 def show_on_form(form: Any, refused: Refused, default: str | None = None) -> str | None:
@@ -29,3 +64,19 @@ def show_on_form(form: Any, refused: Refused, default: str | None = None) -> str
         return refused.message
     form[name].errors = [*form[name].errors, refused.message]
     return None
+
+
+R = TypeVar("R", bound=Refused)
+
+
+def workflow_refusal(refused: TransitionRefused, kind: type[R]) -> R:
+    """A workflow's refusal as the area's refusal `kind`: its problems in one sentence, on the
+    comment field when a comment was missing, stale when the state had already changed."""
+    message = "; ".join(map(str, refused.problems)) if refused.problems else str(refused)
+    made = kind(
+        message,
+        "comment" if refused.reason == "comment" else None,
+        stale=refused.reason == "state",
+    )
+    made.problems = tuple(refused.problems)  # each sentence, for a page to say in its language
+    return made

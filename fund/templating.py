@@ -16,6 +16,7 @@ from fund.labels import N_
 from fund.proposals.models import proposal_reference
 from fund.reference import translations
 from fund.reference.queries import labels
+from fund.sentences import said
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 # The roles that read several parts of the application.
@@ -179,6 +180,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["when"] = i18n.when
+    app.jinja_env.filters["said"] = said  # a sentence of the fund in the page's language
     app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
     app.jinja_env.filters["pool"] = pool

@@ -3,6 +3,7 @@ on a returned proposal, the submitted version's page and what changed between ve
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -342,3 +343,23 @@ def test_a_file_removed_since_is_named_without_a_link(app, client, applicant, ma
     page = client.get(f"/proposals/{proposal_id}/versions/1").get_data(as_text=True)
     assert 'endorsement-chile.pdf <span class="muted">(no longer attached)</span>' in page
     assert f"/proposals/{proposal_id}/attachments/" not in page
+
+
+def test_an_amount_that_is_not_one_is_refused_in_the_pages_language(
+    app, client, applicant, make_proposal
+):
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    form = edit_form(client, proposal_id) | {
+        "budget-0-organization_id": str(org_id("ILO", app)),
+        "budget-0-objective_number": "6",
+        "budget-0-category_code": "1",
+        "budget-0-amount": "abc",
+        "save": "Save draft",
+    }
+    answer = client.post(
+        f"/proposals/{proposal_id}/edit", data=form, headers={"Accept-Language": "fr"}
+    )
+    page = answer.get_data(as_text=True)
+    assert "« abc » n'est pas un montant" in html.unescape(page)
+    assert "is not an amount" not in page

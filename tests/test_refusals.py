@@ -79,3 +79,29 @@ def test_a_stale_pipeline_says_so():
     refused = PipelineRefused(STALE, stale=True)
     assert (refused.message, refused.field, refused.stale) == (STALE, None, True)
     assert str(refused) == STALE
+
+
+def test_a_refusal_and_an_unreadable_amount_are_english_and_said_in_the_pages_language(app):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from fund.money import AmountError, parse_amount
+    from fund.sentences import Sentence
+
+    refused = FinanceError(
+        "%(amount)s, planned %(day)s", "amount", amount="USD 5.00", day=date(2026, 3, 4)
+    )
+    assert refused.message == "USD 5.00, planned 4 March 2026"
+    with pytest.raises(AmountError) as unreadable:
+        parse_amount("-5")
+    assert str(unreadable.value) == "Amounts cannot be negative."
+    status = PipelineRefused("The proposal is “%(status)s”.", status=Sentence("Approved"))
+    with app.test_request_context("/"), force_locale("es"):
+        assert unreadable.value.said() == "Los importes no pueden ser negativos."
+        with force_locale("fr"):
+            assert refused.said() == "USD 5.00, prévue le 4 mars 2026"
+            assert refused.translated().message == refused.said()
+            assert refused.translated().field == "amount"
+            # A sentence the catalogs do not hold reads in English, its label translated.
+            assert status.said() == "The proposal is “Approuvée”."

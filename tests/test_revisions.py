@@ -6,6 +6,7 @@ and the pages with bad input."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -652,3 +653,25 @@ def test_an_approval_racing_a_withdrawal_leaves_one_outcome(app, backend, progra
         status = db.session.get(Revision, revision_id).status
         assert status == done[0]
         assert proposal.duration_months == (27 if status == "approved" else 24)
+
+
+def test_a_budget_rows_amount_is_refused_in_the_pages_language(app, client, programme):
+    with app.app_context():
+        revision_id = _draft(programme, RevisionValues(justification="First words."))
+    login(client, programme["ilo"].email)
+    url = f"/revisions/{revision_id}"
+    form = {
+        "csrf_token": csrf_token(client, url),
+        "rows": "1",
+        "justification": "Second words.",
+        "kind": ["budget"],
+        "line-0-organization": str(programme["ilo"].organization_id),
+        "line-0-objective": "6",
+        "line-0-category": "1",
+        "line-0-year": "1",
+        "line-0-amount": "1,5",
+    }
+    answer = client.post(url, data=form, headers={"Accept-Language": "fr"})
+    assert answer.status_code == 400
+    page = html.unescape(answer.get_data(as_text=True))
+    assert "« 1,5 » n'est pas un montant" in page and "is not an amount" not in page

@@ -39,7 +39,7 @@ def _values(form: CallForm) -> CallValues | None:
         try:
             amounts[name] = parse_amount(value)
         except AmountError as error:
-            getattr(form, name).errors.append(_(str(error)))
+            getattr(form, name).errors.append(error.said())
     if len(amounts) < 3:
         return None
     return CallValues(

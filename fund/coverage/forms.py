@@ -19,6 +19,7 @@ from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
 from fund.forms import DateField, StringField, int_or_zero, options
 from fund.labels import N_
+from fund.sentences import Unreadable
 
 PERCENT_PLACES = Decimal("0.0001")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
@@ -59,16 +60,8 @@ class FilterForm(FlaskForm):
         )
 
 
-class PercentError(ValueError):
-    """A typed percentage refused: the message in English, and its `message` and `values`
-    for the page to translate."""
-
-    def __init__(self, message: str, **values: str) -> None:
-        super().__init__(message % values if values else message)
-        self.message, self.values = message, values
-
-    def translated(self) -> str:
-        return _(self.message, **self.values)
+class PercentError(Unreadable):
+    """A typed percentage refused."""
 
 
 def parse_percent(text: str | None) -> Decimal:
@@ -105,7 +98,7 @@ class PercentField(StringField):
         try:
             self.share = parse_percent(self.data)
         except PercentError as error:
-            raise ValidationError(error.translated()) from None
+            raise ValidationError(error.said()) from None
 
 
 class TargetsForm(FlaskForm):

@@ -35,4 +35,3 @@ def init_app(app: Flask) -> None:
     )
     PAGE.add_section(programme_schedule)
     app.jinja_env.filters["pool_name"] = pool_name
-    app.jinja_env.filters["said"] = guards.said

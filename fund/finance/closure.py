@@ -36,7 +36,6 @@ from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
-from fund.finance.guards import Sentence
 from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
 from fund.finance.operations import (
@@ -52,6 +51,7 @@ from fund.finance.transfers import cancel_open_requests
 from fund.labels import N_
 from fund.money import CENT, ZERO, format_usd, read_amount
 from fund.proposals.models import Proposal
+from fund.sentences import Sentence
 
 
 def expenditure_field(organization_id: int) -> str:

@@ -18,7 +18,6 @@ from fund.finance.forms import (
     _date_field,
     _reference_field,
     amount_field,
-    amount_problem,
 )
 from fund.forms import StringField, long_text
 from fund.money import AmountError, parse_amount
@@ -51,7 +50,7 @@ class CloseProgrammeForm(VersionForm):
             try:
                 value = parse_amount(text)
             except AmountError as error:
-                field.errors.append(amount_problem(error, text))
+                field.errors.append(error.said())
                 ok = False
                 continue
             if value < 0:

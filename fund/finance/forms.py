@@ -18,27 +18,9 @@ from wtforms.widgets import DateInput
 from fund.accounts.sensitive import SensitiveForm
 from fund.extensions import utcnow
 from fund.forms import DateField, IntegerField, StringField, chosen, int_or_zero, long_text
-from fund.labels import N_
 from fund.money import AmountError, parse_amount
 
 DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
-# The sentences of `parse_amount` (fund.money, a layer below the labels), marked here: the
-# forms show them in the reader's language.
-AMOUNT_SENTENCES = (
-    N_("Enter an amount."),
-    N_("Amounts cannot be negative."),
-    N_("The amount is too large."),
-    N_("Use at most two decimals (cents)."),
-)
-NOT_AN_AMOUNT = N_("“%(text)s” is not an amount: use digits, e.g. 125000.50.")
-
-
-def amount_problem(error: AmountError, typed: str | None) -> str:
-    """Why `typed` is not an amount, in the reader's language."""
-    said = str(error)
-    if said == NOT_AN_AMOUNT % {"text": typed}:
-        return _(NOT_AN_AMOUNT, text=typed)
-    return _(said) if said in AMOUNT_SENTENCES else said
 
 
 class PaymentDateField(DateField):
@@ -85,7 +67,7 @@ def _amount(form: FlaskForm, name: str) -> Decimal | None:
     try:
         value = parse_amount(field.data)
     except AmountError as error:
-        field.errors.append(amount_problem(error, field.data))
+        field.errors.append(error.said())
         return None
     if value <= 0:
         field.errors.append(_("The amount must be more than zero."))

@@ -22,13 +22,13 @@ from flask_babel import gettext
 from sqlalchemy import and_, case, or_, select
 
 from fund.extensions import db
-from fund.finance.guards import Sentence
 from fund.finance.models import GENERAL_POOL, Pool
 from fund.labels import N_
 from fund.money import ZERO, format_usd, read_amount
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Proposal
 from fund.reference.models import objective_thematic_area
+from fund.sentences import Sentence
 
 GENERAL_LABEL = N_("Unearmarked")
 EARMARK_LABEL = N_("%(code)s earmark")

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +24,7 @@ from fund.accounts.models import Organization, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import funding, transfer_schedule
-from fund.finance.guards import FUNDING_PLAN, Sentence, said
+from fund.finance.guards import FUNDING_PLAN
 from fund.finance.locks import locked_sources
 from fund.finance.models import (
     GENERAL_POOL,
@@ -44,6 +43,7 @@ from fund.money import CENT, format_usd, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
+from fund.sentences import Sentence
 from fund.signals import disbursement_recorded
 
 RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
@@ -51,23 +51,7 @@ _NO_SYNC = {"synchronize_session": False}
 
 
 class FinanceError(Refused):
-    """A money operation refused, with a sentence for the person; `field` names the form field
-    the problem belongs to, if any. A sentence marked for translation (`N_`) is given with the
-    `values` of its placeholders: it is kept in English (`message`, what is logged and tested)
-    and a page shows it in the reader's language (`translated`), with the values that are
-    sentences or labels of the fund (`Sentence`) translated too."""
-
-    def __init__(
-        self, message: str, field: str | None = None, *, stale: bool = False, **values: Any
-    ) -> None:
-        super().__init__(message % values if values else message, field, stale=stale)
-        self.template = message
-        self.values = values
-
-    def translated(self) -> FinanceError:
-        """The refusal in the language of the request's page (a view's only)."""
-        values = {name: said(value) for name, value in self.values.items()}
-        return FinanceError(gettext(self.template, **values), self.field, stale=self.stale)
+    """A money operation refused, with a sentence for the person (`fund.refusals.Refused`)."""
 
 
 def fee_for(gross: Decimal, rate: Decimal) -> Decimal:

@@ -17,9 +17,9 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from fund.finance.guards import OnDay, Sentence, Within
 from fund.labels import N_
 from fund.money import format_usd
+from fund.sentences import OnDay, Sentence, Within
 
 ZERO = Decimal("0.00")
 

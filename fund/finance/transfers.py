@@ -26,7 +26,6 @@ from fund.accounts.models import User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance import tranche
-from fund.finance.guards import Within
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.operations import (
     FinanceError,
@@ -42,6 +41,7 @@ from fund.labels import N_
 from fund.locking import locked
 from fund.money import format_usd, read_amount
 from fund.proposals.models import Proposal
+from fund.sentences import Within
 from fund.signals import transfer_requested
 
 NOT_REQUESTED = N_(

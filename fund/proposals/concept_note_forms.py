@@ -63,7 +63,7 @@ class IndicativeRowForm(OptionalRowForm):
         try:
             self.parsed_amount = parse_amount(self.amount.data)
         except AmountError as error:
-            self.amount.errors.append(str(error))
+            self.amount.errors.append(error.said())
             return False
         if self.parsed_amount <= 0:
             self.amount.errors.append(_("Give an amount of more than zero."))

@@ -126,7 +126,7 @@ class BudgetRowForm(OptionalRowForm):
         try:
             self.parsed_amount = parse_amount(self.amount.data)
         except AmountError as error:
-            self.amount.errors.append(str(error))
+            self.amount.errors.append(error.said())
             ok = False
         return ok
 

@@ -28,6 +28,7 @@ from fund.locking import locked_or_refused
 from fund.money import format_usd, read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
+from fund.refusals import Refused, workflow_refusal
 from fund.reporting import schedule
 from fund.reporting.models import (
     ProgrammeReport,
@@ -35,7 +36,7 @@ from fund.reporting.models import (
     ReportExpenditure,
     ReportNarrative,
 )
-from fund.reporting.workflow import ENGINE, WordedRefused, refusal, reports_for
+from fund.reporting.workflow import ENGINE, reports_for
 from workflows import TransitionRefused
 from workflows.report import REPORT_EDITABLE_STATES
 
@@ -47,7 +48,7 @@ _ACTIONS = {
 }
 
 
-class ReportRefused(WordedRefused):
+class ReportRefused(Refused):
     """A change to a report that was refused; nothing was changed."""
 
 
@@ -364,7 +365,7 @@ def fire(
     try:
         source, dest = ENGINE.fire(report, trigger, actor, comment=comment)
     except TransitionRefused as refused:
-        raise refusal(refused, ReportRefused) from refused
+        raise workflow_refusal(refused, ReportRefused) from refused
     if trigger == "submit":
         report.submitted_by_id, report.submitted_at = actor.id, now
     else:

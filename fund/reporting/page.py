@@ -167,7 +167,7 @@ def read_financial(
             try:
                 amount = parse_amount(typed)
             except AmountError as error:
-                page.errors[key] = str(error)
+                page.errors[key] = error.said()
                 continue
             if amount < 0:
                 page.errors[key] = _("An expenditure is never below zero.")

@@ -9,64 +9,19 @@ unless every guard the table names is there (`ENGINE.check_guards()`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
-from fund.i18n import when
 from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
-from fund.refusals import Refused
 from fund.reporting.models import ProgrammeReport
-from workflows import Engine, GuardRegistry, TransitionRefused
+from workflows import Engine, GuardRegistry
 from workflows.report import REPORT_WORKFLOW
-
-
-class WordedRefused(Refused):
-    """A refusal whose sentence is marked for translation (`N_`), given with the `values` of
-    its placeholders: `message` is the sentence in English (what is logged and tested, a date
-    written "31 December 2027"), `said()` the sentence in the language of the request's page.
-    A refusal made from a workflow's (`refusal`) says each of its `problems`."""
-
-    problems: tuple[str, ...] = ()
-
-    def __init__(
-        self, message: str, field: str | None = None, *, stale: bool = False, **values: Any
-    ) -> None:
-        english = {name: _english_value(value) for name, value in values.items()}
-        super().__init__(message % english if values else message, field, stale=stale)
-        self.template = message
-        self.values = values
-
-    def said(self) -> str:
-        """The sentence in the page's language (a view's only: it needs the request)."""
-        if self.problems:
-            return "; ".join(gettext(problem) for problem in self.problems)
-        if not self.values:
-            return gettext(self.message)
-        shown = {name: _shown(name, value) for name, value in self.values.items()}
-        return gettext(self.template, **shown)
-
-
-def _english_value(value: Any) -> Any:
-    return f"{value:%d %B %Y}" if isinstance(value, date) else value
-
-
-def _shown(name: str, value: Any) -> Any:
-    """A value in the page's language: a date written per language, a status label
-    translated."""
-    if isinstance(value, date):
-        return when(value)
-    return gettext(value) if name == "status" and isinstance(value, str) else value
-
-
-R = TypeVar("R", bound=Refused)
 
 GUARDS = GuardRegistry()
 ENGINE = Engine(REPORT_WORKFLOW, GUARDS)
@@ -98,19 +53,6 @@ def applicant_of(user: User, organizations: Callable[[int], set[int]], proposal_
 def reports_for(user: User, proposal_id: int) -> bool:
     """`user` is an applicant of an organization that reports for the programme."""
     return applicant_of(user, reporting_organizations, proposal_id)
-
-
-def refusal(refused: TransitionRefused, kind: type[R]) -> R:
-    """A workflow's refusal as the area's refusal `kind`: its problems in one sentence, on the
-    comment field when a comment was missing, stale when the state had already changed."""
-    message = "; ".join(map(str, refused.problems)) if refused.problems else str(refused)
-    made = kind(
-        message,
-        "comment" if refused.reason == "comment" else None,
-        stale=refused.reason == "state",
-    )
-    made.problems = tuple(refused.problems)  # each sentence, for a page to say in its language
-    return made
 
 
 def lead_organization(proposal_id: int) -> int | None:

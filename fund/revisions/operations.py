@@ -25,7 +25,7 @@ from fund.proposals.budget import Line
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import add_months
 from fund.reference.queries import category_titles
-from fund.reporting.workflow import WordedRefused, refusal
+from fund.refusals import Refused, workflow_refusal
 from fund.revisions import rules
 from fund.revisions.apply import apply_revision
 from fund.revisions.models import Approver, Revision, RevisionBudgetLine
@@ -36,6 +36,7 @@ from fund.revisions.workflow import (
     revises,
     too_late,
 )
+from fund.sentences import Sentence
 from fund.signals import revision_transitioned
 from workflows import TransitionRefused
 from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_WORKFLOW
@@ -53,7 +54,7 @@ _ACTIONS = {
 }
 
 
-class RevisionRefused(WordedRefused):
+class RevisionRefused(Refused):
     """A change to a revision that was refused; nothing was changed."""
 
 
@@ -218,7 +219,7 @@ def save(
         raise RevisionRefused(
             N_("The revision is “%(status)s”: it can no longer be changed."),
             stale=True,
-            status=revision.status_label,
+            status=Sentence(revision.status_label),
         )
     if not revises(actor, revision.proposal_id):
         raise RevisionRefused(N_("Only the staff of the programme's organizations edit revisions."))
@@ -345,7 +346,7 @@ def fire(
             revision, trigger, actor, comment=comment, context={"now": now, **(context or {})}
         )
     except TransitionRefused as refused:
-        raise refusal(refused, RevisionRefused) from refused
+        raise workflow_refusal(refused, RevisionRefused) from refused
     if trigger == "submit":
         revision.submitted_at = now
         details |= {"approver": revision.approver, "reasons": revision.reasons}

@@ -160,9 +160,9 @@ def read(page: RevisionPage, form: Any) -> RevisionValues:
         try:
             amount = parse_amount(typed["amount"])
             if amount < 0:
-                raise AmountError(_("An amount is never below zero."))
+                raise AmountError(N_("An amount is never below zero."))
         except AmountError as error:
-            page.errors[f"line-{index}-amount"] = str(error)
+            page.errors[f"line-{index}-amount"] = error.said()
             continue
         if all(numbers.values()) and year:
             lines.append(

@@ -19,26 +19,25 @@ from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal
+from fund.refusals import Refused
 from fund.screening.guards import criteria_of
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 from fund.screening.results_check import findings as automatic_findings
+from fund.sentences import Sentence
 
 CRITERIA_FILE = "screening_criteria.csv"
 _RESULTS = frozenset(r.value for r in CheckResult)
 
 
-class ScreeningError(Exception):
-    """A screening edit that was refused; `errors` maps a criterion id to its problem. The
-    sentence is marked for translation (`N_`) and given with the `values` of its placeholders:
-    `str()` is the English, `template` and `values` let a page say it in its language."""
+class ScreeningError(Refused):
+    """A screening edit that was refused (`fund.refusals.Refused`); `errors` maps a criterion id
+    to its problem."""
 
     def __init__(
         self, message: str, errors: Mapping[int, str] | None = None, **values: Any
     ) -> None:
-        super().__init__(message % values if values else message)
+        super().__init__(message, **values)
         self.errors = dict(errors or {})
-        self.template = message
-        self.values = values
 
 
 def _criteria_of(call_id: int, stages: tuple[str, ...] | None = None) -> list[ScreeningCriterion]:
@@ -165,7 +164,7 @@ def record_checks(
                 "Checks can be recorded only while the proposal is in screening; it is "
                 "“%(status)s”."
             )
-        raise ScreeningError(message, status=proposal.status_label)
+        raise ScreeningError(message, status=Sentence(proposal.status_label))
     now = now or utcnow()
     criteria = {c.id: c for c in criteria_of(proposal)}
     errors: dict[int, str] = {}

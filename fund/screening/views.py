@@ -44,14 +44,6 @@ def _proposal(proposal_id: int) -> Proposal:
     return db.get_or_404(Proposal, proposal_id)
 
 
-def _said(error: operations.ScreeningError) -> str:
-    """A refused screening edit's sentence in the page's language (a status translated)."""
-    if not error.values:
-        return _(str(error))
-    values = {name: _(value) if name == "status" else value for name, value in error.values.items()}
-    return _(error.template, **values)
-
-
 def _named(proposal: Proposal) -> dict[str, str]:
     """The placeholders of a sentence about the proposal: its reference and its title."""
     return {"reference": proposal.reference, "title": proposal.title}
@@ -261,7 +253,7 @@ def checklist(proposal_id: int):
         for criterion_id, problem in error.errors.items():
             form[f"note_{criterion_id}"].errors.append(_(problem))
         if not error.errors:
-            form.form_errors.append(_said(error))
+            form.form_errors.append(error.said())
         return _render_checklist(_proposal(proposal_id), form, status=400)
     if changed:
         saved = ngettext(
@@ -404,7 +396,7 @@ def criteria(call_id: int):
             db.session.commit()
         except operations.ScreeningError as error:
             db.session.rollback()
-            return _render_criteria(call, form, _said(error), 400)
+            return _render_criteria(call, form, error.said(), 400)
         flash(_switch_done(operation, label), "success")
         return redirect(done)
 
@@ -425,7 +417,7 @@ def criteria(call_id: int):
         db.session.commit()
     except operations.ScreeningError as error:
         db.session.rollback()
-        form.label.errors.append(_said(error))
+        form.label.errors.append(error.said())
         return _render_criteria(call, form, status=400)
     flash(_("Criterion “%(label)s” added.", label=criterion.label), "success")
     return redirect(done)
@@ -441,7 +433,7 @@ def _add_default(call: Call, default: DefaultCriterionForm, done: str):
     except (operations.ScreeningError, IntegrityError) as error:
         db.session.rollback()
         message = (
-            _said(error)
+            error.said()
             if isinstance(error, operations.ScreeningError)
             else _("Someone else added this criterion at the same moment.")
         )

@@ -1,0 +1,103 @@
+"""Sentences the fund says to a person: marked for translation (`N_`) and given with the values
+of their placeholders. The English sentence is what is stored, logged and compared; a page
+shows it in the reader's language (`said`). A refusal (`fund.refusals.Refused`), a guard's
+problem and a tranche's condition are all written this way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import format_date, gettext
+
+
+def N_(text: str) -> str:
+    """A sentence or label marked for translation where it is declared (extracted into the
+    catalogs, `make translations`), translated where it is shown: `{{ _(role.label) }}`."""
+    return text
+
+
+class Sentence(str):
+    """A sentence of the fund with the values of its placeholders: the English sentence
+    itself, which a page shows in the reader's language (`said`). A value may be a sentence
+    too (a label, `Within`, `OnDay`); a plain date is written as `OnDay` writes it."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Sentence:
+        values = {name: _value(value) for name, value in values.items()}
+        made = super().__new__(cls, template % values if values else template)
+        made.template = template
+        made.values = values
+        return made
+
+    def __str__(self) -> str:
+        # str() keeps the sentence: the workflow engine takes each guard's problems by str().
+        return self
+
+
+class Within(Sentence):
+    """A label of the fund written within a sentence, its first letter in lower case: "Annual
+    financial report" in "The 2026 annual financial report is not accepted"."""
+
+    def __new__(cls, label: str) -> Within:
+        made = str.__new__(cls, _first_lower(label))
+        made.template = label
+        made.values = {}
+        return made
+
+
+class OnDay(Sentence):
+    """A day written within a sentence, "31 March 2026", in the reader's language on a page."""
+
+    day: date
+
+    def __new__(cls, day: date) -> OnDay:
+        english = f"{day.day} {day:%B %Y}"
+        made = str.__new__(cls, english)
+        made.template = english
+        made.values = {}
+        made.day = day
+        return made
+
+
+def _value(value: Any) -> Any:
+    return OnDay(value) if isinstance(value, date) else value
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def said(text: str) -> str:
+    """`{{ problem|said }}`: a `Sentence` in the page's language (and the sentences among its
+    values); any other text as it is."""
+    if isinstance(text, Within):
+        return _first_lower(gettext(text.template))
+    if isinstance(text, OnDay):
+        return format_date(text.day, "d MMMM y")
+    if isinstance(text, Sentence) and text.template:
+        return gettext(text.template, **{name: said(v) for name, v in text.values.items()})
+    return text
+
+
+def said_marked(text: str | None) -> str:
+    """A sentence marked for translation, written as a plain string or as a `Sentence`, in the
+    page's language (a workflow's problems are either); nothing: an empty string."""
+    if not text:
+        return ""  # gettext("") would be the catalog's header
+    return said(text) if isinstance(text, Sentence) else gettext(text)
+
+
+class Unreadable(ValueError):
+    """A typed value that cannot be read (an amount, a percentage): `str()` says why in
+    English, `said()` in the page's language."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        self.sentence = Sentence(message, **values)
+        super().__init__(str(self.sentence))
+
+    def said(self) -> str:
+        return said(self.sentence)
