@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 
 from fund.i18n import DEFAULT, chosen
 from fund.refusals import Refused
@@ -59,7 +59,7 @@ def translated(message: Any) -> str:
     """`message` (a text, a lazy translation or an operation's refusal, `Refused`, translated
     as the pages translate it) in the command's language."""
     with in_command_language():
-        return gettext(message.message) if isinstance(message, Refused) else str(message)
+        return message.said() if isinstance(message, Refused) else str(message)
 
 
 def refusal(message: Any, *, param_hint: str | None = None) -> click.ClickException:

@@ -56,14 +56,6 @@ def fire_from_page(
     return redirect(back)
 
 
-def translated(refused: Any) -> Any:
-    """The refusal with its sentence in the page's language when the catalogs hold it (a
-    sentence marked `N_` where it is raised); any other sentence stays as it is."""
-    if refused.message:
-        refused.message = gettext(refused.message)
-    return refused
-
-
 def concurrent_message(changed: str, kept: str, review: str) -> str:
     """The sentence for an action that lost a race with someone else's (a unique index or a
     version check refused it): `changed` what the other person did, `kept` what of the
@@ -142,7 +134,7 @@ def form_page(
         done,
         refusals=refusals,
         again=again,
-        refusal=lambda error: (show_on_form(form, translated(error), field), 400),
+        refusal=lambda error: (show_on_form(form, error.translated(), field), 400),
         unread=lambda _form: None,
         check=ready and (lambda: None if ready() else again(None, 400)),
     )

@@ -206,7 +206,7 @@ def revoke_token(token_id: int):
         db.session.rollback()
         if not refused.stale:
             abort(404)
-        flash(_(refused.message), "info")
+        flash(refused.said(), "info")
     else:
         db.session.commit()
         flash(_("The token is revoked: it no longer opens the API."), "success")

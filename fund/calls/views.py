@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -76,7 +75,7 @@ def _form_page(call: Call | None):
         try:
             return save_call(current_user, call, values[0])
         except CallRefused as refused:
-            raise CallRefused(_(refused.message), refused.field, stale=refused.stale) from refused
+            raise refused.translated() from refused
 
     return web.save_page(
         form,

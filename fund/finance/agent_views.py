@@ -66,10 +66,7 @@ def _record(form, kind: str, back: str, run: Callable[[], str], render: Callable
 
     def save() -> str:
         once.claim()
-        try:
-            message = run()
-        except FinanceError as refused:
-            raise refused.translated() from refused
+        message = run()
         once.done(back, message)
         return message
 

@@ -62,7 +62,7 @@ def rerank():
         operations.rerank(current_user, form.decision.data, order, comment=form.comment.data or "")
     except operations.PipelineRefused as refused:
         db.session.rollback()
-        form.form_errors.append(_(str(refused)))
+        form.form_errors.append(refused.said())
         return _render_index(form, 409 if refused.stale else 400)
     db.session.commit()
     flash(_("The committee's new order of the pipeline is recorded."), "success")
@@ -80,7 +80,7 @@ def set_public(proposal_id: int):
         changed = operations.set_public(current_user, proposal_id, bool(form.public.data))
     except operations.PipelineRefused as refused:
         db.session.rollback()
-        flash(_(str(refused)), "error")
+        flash(refused.said(), "error")
         return _render_index(status=400)
     db.session.commit()
     if changed:

@@ -112,7 +112,7 @@ def edit_refusal(proposal: Proposal):
     try:
         operations.check_editable(proposal, current_user)
     except operations.EditRefused as refused:
-        flash(_(str(refused)), "error")  # the sentences marked where they are raised
+        flash(refused.said(), "error")
         return redirect(page_url(proposal))
     return None
 
@@ -150,7 +150,7 @@ def save_form(
         return False, 409, stale_message(noun(proposal))
     except operations.EditRefused as refused:
         db.session.rollback()
-        return False, 400, _(str(refused))
+        return False, 400, refused.said()
     flash(_("Draft saved."), "success")
     return True, 302, None
 

@@ -274,7 +274,7 @@ def upload(proposal_id: int):
         db.session.commit()
     except (attachments.UploadRefused, operations.EditRefused) as refused:
         db.session.rollback()
-        return _attachment_refused(proposal_id, from_editor, _(str(refused)))
+        return _attachment_refused(proposal_id, from_editor, refused.said())
     flash(_("%(file)s attached.", file=file.filename), "success")
     return redirect(_attachments_url(proposal, from_editor))
 
@@ -305,7 +305,7 @@ def remove_attachment(proposal_id: int, attachment_id: int):
         db.session.commit()
     except operations.EditRefused as refused:
         db.session.rollback()
-        return _attachment_refused(proposal_id, from_editor, _(str(refused)))
+        return _attachment_refused(proposal_id, from_editor, refused.said())
     flash(_("%(file)s removed.", file=attachment.filename), "success")
     return redirect(_attachments_url(proposal, from_editor))
 
