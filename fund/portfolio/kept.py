@@ -82,10 +82,14 @@ def _decoder(kind: Any) -> Callable[[Any], Any]:
             return lambda value: tuple(each(v) for v in value)
         readers = [_decoder(k) for k in arguments]
         return lambda value: tuple(r(v) for r, v in zip(readers, value, strict=True))
-    if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
-        return lambda value: kind(**{name: read(value[name]) for name, read in fields})
+    if dataclasses.is_dataclass(origin or kind):
+        # A generic dataclass given its type, `Budget[OrganizationRef]`: its fields of a type
+        # variable read as that type.
+        made = origin or kind
+        given = dict(zip(getattr(made, "__parameters__", ()), typing.get_args(kind), strict=False))
+        hints = {name: given.get(hint, hint) for name, hint in typing.get_type_hints(made).items()}
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(made)]
+        return lambda value: made(**{name: read(value[name]) for name, read in fields})
     if kind is Decimal:
         return Decimal
     if kind is datetime:

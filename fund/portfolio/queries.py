@@ -39,6 +39,7 @@ from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
 from fund.money import ZERO, from_cents, total_of
 from fund.proposals import status_rules
+from fund.proposals.budget import OrganizationBudget
 from fund.proposals.models import (
     IndicativeTotal,
     NationalPartner,
@@ -122,19 +123,6 @@ class NationalPartnerRow:
 
 
 @dataclass(frozen=True)
-class OrganizationBudget:
-    """A participating organization's part of a programme's budget."""
-
-    organization: OrganizationRef
-    direct: Decimal
-    indirect: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.direct + self.indirect
-
-
-@dataclass(frozen=True)
 class ObjectiveBudget:
     """A programme's budget under one GCM objective."""
 
@@ -181,7 +169,7 @@ class ProgrammeDetail:
     participants: tuple[OrganizationRef, ...]  # the lead first
     national_partners: tuple[NationalPartnerRow, ...]
     objectives: tuple[ObjectiveRef, ...]  # the primary then the secondary ones
-    budget_by_organization: tuple[OrganizationBudget, ...]
+    budget_by_organization: tuple[OrganizationBudget[OrganizationRef], ...]
     budget_by_objective: tuple[ObjectiveBudget, ...]
     allocated_on: date | None
     shares: tuple[ShareRow, ...]  # the allocation by organization
@@ -501,7 +489,7 @@ def programme_detail(
         )
     )
     rate = Decimal(str(config["INDIRECT_SUPPORT_RATE"]))
-    by_organization: list[OrganizationBudget] = []
+    by_organization: list[OrganizationBudget[OrganizationRef]] = []
     by_objective: list[ObjectiveBudget] = []
     for dimension, key, direct, indirect in _rows(_money(proposal_id, rate)):
         if dimension == "organization":

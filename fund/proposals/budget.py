@@ -13,9 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 from fund import money
 from fund.money import ZERO
+
+K = TypeVar("K")
 
 INDIRECT_CATEGORY = 8
 MAX_PROGRAMME_YEARS = 10  # a programme lasts at most 120 months
@@ -47,8 +50,11 @@ class Line:
 
 
 @dataclass(frozen=True)
-class OrganizationBudget:
-    organization_id: int
+class OrganizationBudget(Generic[K]):
+    """A participating organization's part of a programme's budget: its direct costs and its
+    indirect support costs. `organization` is its id, or what a page names it by."""
+
+    organization: K
     direct: Decimal
     indirect: Decimal
 
@@ -60,7 +66,7 @@ class OrganizationBudget:
 @dataclass
 class BudgetSummary:
     rate: Decimal
-    by_organization: dict[int, OrganizationBudget] = field(default_factory=dict)
+    by_organization: dict[int, OrganizationBudget[int]] = field(default_factory=dict)
     by_objective: dict[int, Decimal] = field(default_factory=dict)
     # Each organization's indirect costs split over its objectives as coverage counts them
     # (`fund.money`: in proportion to direct costs, largest remainder, whole cents).
