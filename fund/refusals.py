@@ -26,7 +26,9 @@ class Refused(Exception):
     def __init__(
         self, message: str, field: str | None = None, *, stale: bool = False, **values: Any
     ) -> None:
-        self.sentence = Sentence(message, **values)
+        # A sentence given whole (a guard's problem) keeps its own values.
+        kept = isinstance(message, Sentence) and not values
+        self.sentence = message if kept else Sentence(message, **values)
         super().__init__(str(self.sentence))
         self.message = str(self.sentence)
         self.field = field

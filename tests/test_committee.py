@@ -721,3 +721,16 @@ def test_approval_keeps_its_time_and_the_total_at_the_rate_of_the_moment(app, pe
             total,
             "0.07",
         )
+
+
+def test_a_refused_vote_is_english_in_the_record_and_french_on_a_french_page(
+    app, people, under_review
+):
+    from flask_babel import force_locale
+
+    round_id = _round(app, under_review).id
+    with app.test_request_context("/"), force_locale("fr"):
+        with pytest.raises(operations.CommitteeRefused) as refused:
+            operations.cast_vote(round_id, user(people.iom), "approve")
+        assert refused.value.message.startswith("You are recused from this proposal: ")
+        assert refused.value.said().startswith("Vous êtes récusé pour cette proposition : ")

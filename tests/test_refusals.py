@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from datetime import date
 
 import pytest
 from wtforms import Form, StringField
@@ -82,7 +83,6 @@ def test_a_stale_pipeline_says_so():
 
 
 def test_a_refusal_and_an_unreadable_amount_are_english_and_said_in_the_pages_language(app):
-    from datetime import date
 
     from flask_babel import force_locale
 
@@ -105,3 +105,15 @@ def test_a_refusal_and_an_unreadable_amount_are_english_and_said_in_the_pages_la
             assert refused.translated().field == "amount"
             # A sentence the catalogs do not hold reads in English, its label translated.
             assert status.said() == "The proposal is “Approuvée”."
+
+
+def test_a_refusal_made_of_a_guards_sentence_keeps_its_values(app):
+    from flask_babel import force_locale
+
+    from fund.sentences import Sentence
+
+    problem = Sentence("%(amount)s, planned %(day)s", amount="USD 5.00", day=date(2026, 3, 4))
+    refused = FinanceError(problem)
+    assert refused.message == "USD 5.00, planned 4 March 2026"
+    with app.test_request_context("/"), force_locale("fr"):
+        assert refused.said() == "USD 5.00, prévue le 4 mars 2026"

@@ -445,7 +445,7 @@ def _decide_note(
         )
     except CommitteeRefused as refused:
         field = "rank" if refused.field == "rank" else "outcome"
-        raise MeetingRefused(str(refused), field) from refused
+        raise MeetingRefused(refused.sentence, field) from refused
     return round_
 
 

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import func, select
 
 from fund.accounts.models import Role, User
@@ -47,6 +46,7 @@ from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.locking import locked, locked_current
 from fund.proposals.models import Proposal
+from fund.sentences import Sentence
 from fund.signals import conflict_declared, round_closed, vote_cast
 from workflows import REVIEW_STATE
 from workflows.concept_note import COMMITTEE_OUTCOMES
@@ -118,10 +118,9 @@ def _round_for(
 
 
 def _require_secretariat(actor: User, said: str) -> None:
-    """Refused with `said` (marked where it is written, translated here) but for the
-    secretariat."""
+    """Refused with `said` (marked where it is written) but for the secretariat."""
     if not actor.has_role(Role.SECRETARIAT):
-        raise CommitteeRefused(gettext(said))
+        raise CommitteeRefused(said)
 
 
 # Opening ----------------------------------------------------------------------------------
@@ -145,16 +144,16 @@ def open_round(
     now = now or utcnow()
     if revision_id is None and proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
-            gettext(
+            N_(
                 "A round can only be opened while the proposal is in committee review; it is "
-                "“%(status)s”.",
-                status=gettext(proposal.status_label),
-            )
+                "“%(status)s”."
+            ),
+            status=Sentence(proposal.status_label),
         )
     current = open_round_of(proposal.id)
     if current is not None:
         raise CommitteeRefused(
-            gettext("Round %(number)s is still open.", number=current.number), stale=True
+            N_("Round %(number)s is still open."), stale=True, number=current.number
         )
     if deadline is not None and deadline <= now:
         raise CommitteeRefused(N_("The deadline must be in the future."), field="deadline")
@@ -519,11 +518,9 @@ def return_for_revision(
     proposal = _lock_proposal(proposal_id, expected_version)
     if proposal.status != REVIEW_STATE:
         raise CommitteeRefused(
-            gettext(
-                "The proposal is “%(status)s”, no longer in committee review.",
-                status=gettext(proposal.status_label),
-            ),
+            N_("The proposal is “%(status)s”, no longer in committee review."),
             stale=True,
+            status=Sentence(proposal.status_label),
         )
     round_ = _locked_open_round(proposal_id)
     fire(proposal, "return_for_revision", actor, comment=summary, now=now)

@@ -42,7 +42,7 @@ from fund.proposals.queries import organization_names as proposal_organization_n
 from fund.proposals.results_queries import ResultsSection, mgi_gaps
 from fund.proposals.results_versions import FRAMEWORK_KEY, version_outcome_views
 from fund.query_args import page_arg
-from fund.refusals import show_on_form
+from fund.refusals import Refused, show_on_form, workflow_refusal
 from fund.screening import queries as screening_queries
 from fund.screening.models import CheckResult
 from workflows import REVIEW_STATE, TransitionRefused
@@ -333,7 +333,7 @@ def _refusal(form, refused: Exception) -> tuple[str | None, int]:
         return message, 409 if refused.stale else 400
     if isinstance(refused, StaleDataError | IntegrityError):
         return CONCURRENT_MESSAGE, 409
-    return str(refused), 400
+    return workflow_refusal(refused, Refused).said(), 400
 
 
 def _act(form, run, done, refusals, again):

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext
-
 from fund.committee.models import RoundMember, VotingRound
 from fund.committee.rounds import fingerprint, outcome_label, round_tally
 from fund.committee.seating import can_vote, seat_in_round, seat_vote
@@ -22,6 +20,7 @@ from fund.committee.tally_words import explanation as tally_explanation
 from fund.extensions import utcnow
 from fund.labels import N_
 from fund.refusals import Refused
+from fund.sentences import Sentence
 from workflows import Engine, TransitionRefused
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
@@ -49,15 +48,19 @@ def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any])
     member = member_of(round_, actor.id)
     if member is None or not can_vote(actor):
         return [
-            gettext(
-                "You are not among the members entitled to vote in round %(number)s: the "
-                "members are those of the committee when the round opened.",
+            Sentence(
+                N_(
+                    "You are not among the members entitled to vote in round %(number)s: the "
+                    "members are those of the committee when the round opened."
+                ),
                 number=round_.number,
             )
         ]
     if member.recusal is not None:
         return [
-            gettext("You are recused from this proposal: %(reason)s", reason=member.recusal_reason)
+            Sentence(
+                N_("You are recused from this proposal: %(reason)s"), reason=member.recusal_reason
+            )
         ]
     return []
 
@@ -69,11 +72,13 @@ def seat_not_taken(round_: VotingRound, actor: Any, context: Mapping[str, Any]) 
     vote = seat_vote(round_, member) if member is not None else None
     if vote is None or vote.member_id == actor.id:
         return []
-    voter = getattr(getattr(vote, "member", None), "name", None) or gettext("Another person")
+    voter = getattr(getattr(vote, "member", None), "name", None) or Sentence(N_("Another person"))
     return [
-        gettext(
-            "%(name)s already voted for your seat in round %(number)s: a seat has one vote, "
-            "which only whoever cast it may change.",
+        Sentence(
+            N_(
+                "%(name)s already voted for your seat in round %(number)s: a seat has one vote, "
+                "which only whoever cast it may change."
+            ),
             name=voter,
             number=round_.number,
         )
@@ -85,9 +90,11 @@ def before_deadline(round_: VotingRound, actor: Any, context: Mapping[str, Any])
     now = context.get("now") or utcnow()
     if round_.deadline is not None and now > round_.deadline:
         return [
-            gettext(
-                "The deadline of round %(number)s passed on %(when)s: votes are no longer "
-                "accepted. The secretariat can move the deadline.",
+            Sentence(
+                N_(
+                    "The deadline of round %(number)s passed on %(when)s: votes are no longer "
+                    "accepted. The secretariat can move the deadline."
+                ),
                 number=round_.number,
                 when=when(round_.deadline),
             )
@@ -101,9 +108,11 @@ def tally_as_seen(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -
     expected = context.get("expected")
     if expected is not None and expected != fingerprint(round_):
         return [
-            gettext(
-                "Votes or recusals changed since you opened the page. Review the tally below, "
-                "then close the round again."
+            Sentence(
+                N_(
+                    "Votes or recusals changed since you opened the page. Review the tally below, "
+                    "then close the round again."
+                )
             )
         ]
     return []
@@ -119,22 +128,22 @@ def quorum_met(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> l
     if counted.quorum_met:
         return []
     words = {"number": round_.number, "explanation": tally_explanation(counted)}
-    return [gettext("Round %(number)s: %(explanation)s", **words)]
+    return [Sentence(N_("Round %(number)s: %(explanation)s"), **words)]
 
 
 def quorum_missed(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
     counted = _tally(round_, context)
     if counted.quorum_met and counted.outcome == APPROVED:
         return [
-            gettext(
-                "The quorum of round %(number)s is met: the round closes approved.",
+            Sentence(
+                N_("The quorum of round %(number)s is met: the round closes approved."),
                 number=round_.number,
             )
         ]
     if counted.quorum_met:
         return [
-            gettext(
-                "The quorum of round %(number)s is met: the round closes rejected.",
+            Sentence(
+                N_("The quorum of round %(number)s is met: the round closes rejected."),
                 number=round_.number,
             )
         ]
@@ -240,21 +249,20 @@ def refusal(round_: VotingRound, refused: TransitionRefused) -> CommitteeRefused
     """The engine's refusal as the pages say it."""
     doing, what = _DOING.get(refused.trigger, (refused.trigger, refused.trigger))
     if refused.reason == "state":
-        closed = when(round_.closed_at) if round_.closed_at else gettext("earlier")
-        outcome = gettext(outcome_label(round_.outcome))
+        closed = when(round_.closed_at) if round_.closed_at else Sentence(N_("earlier"))
+        outcome = Sentence(outcome_label(round_.outcome))
         said = _CLOSED_SAID.get(doing)
+        if said is None:
+            said = f"Round %(number)s closed on %(closed)s (%(outcome)s): {doing} is no longer "
+            said += "possible."
         return CommitteeRefused(
-            gettext(said, number=round_.number, closed=closed, outcome=outcome)
-            if said
-            else f"Round {round_.number} closed on {closed} ({outcome}): {doing} is no longer "
-            "possible.",
-            stale=True,
+            said, stale=True, number=round_.number, closed=closed, outcome=outcome
         )
     if refused.reason == "role":
         rule = VOTING_ROUND_WORKFLOW.rule(refused.trigger, refused.state)
         who = " or ".join(_WHO.get(role, role) for role in sorted(rule.roles)) if rule else ""
         said = _ONLY_SAID.get((who, what))
-        return CommitteeRefused(gettext(said) if said else f"Only {who} can {what}.")
+        return CommitteeRefused(said or f"Only {who} can {what}.")
     if refused.reason == "guard":
         return CommitteeRefused(
             refused.problems[0], stale=bool(_STALE_GUARDS & set(refused.failed_guards))

@@ -92,7 +92,7 @@ def edit(proposal_id: int):
     def refusal(error: Exception) -> tuple[str, int]:
         if isinstance(error, (StaleFramework, StaleDataError)):
             return draft_pages.stale_message(noun), 409
-        return str(error), 400
+        return error.said(), 400
 
     def done(_counts):
         flash(_("Results framework saved."), "success")

@@ -40,7 +40,7 @@ def add_attachment(
     try:
         name, file_type = check_content(filename or "", data, allowed_types, max_bytes)
     except UploadRefused as refused:
-        raise ReportRefused(refused.message, FIELD) from refused
+        raise ReportRefused(refused.sentence, FIELD) from refused
     attachment = stored_file(ReportAttachment, name, file_type, data, actor, now)
     report.attachments.append(attachment)
     return add_recorded(
