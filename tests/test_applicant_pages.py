@@ -363,3 +363,25 @@ def test_an_amount_that_is_not_one_is_refused_in_the_pages_language(
     page = answer.get_data(as_text=True)
     assert "« abc » n'est pas un montant" in html.unescape(page)
     assert "is not an amount" not in page
+
+
+def test_a_budget_rows_caption_on_a_phone_is_in_the_pages_language(
+    app, client, applicant, make_proposal
+):
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}/edit", headers={"Accept-Language": "fr"})
+    assert 'data-row="Ligne budgétaire">1</td>' in page.get_data(as_text=True)
+    css = client.get("/static/css/fund.css").get_data(as_text=True)
+    assert 'content: attr(data-row) " "' in css and "Budget row" not in css
+
+
+def test_the_budget_limit_problem_is_whole_in_the_pages_language(
+    app, client, applicant, make_proposal
+):
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    page = client.get(f"/proposals/{proposal_id}/edit", headers={"Accept-Language": "fr"})
+    shown = html.unescape(page.get_data(as_text=True))
+    assert "Le budget total (" in shown and "coûts indirects d'appui compris) doit" in shown
+    assert "The total budget" not in shown

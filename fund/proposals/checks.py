@@ -13,14 +13,13 @@ from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext
-
 from fund.accounts.models import OrganizationKind
 from fund.calls.models import Stage
 from fund.labels import N_
 from fund.proposals.budget import Line, programme_years, summarise
 from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
 from fund.proposals.results import BaselineSource
+from fund.sentences import Sentence, said
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Problem:
 
     @property
     def translated(self) -> str:
-        return gettext(self.text, **(self.values or {}))
+        return said(Sentence(self.text, **(self.values or {})))
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,10 @@ def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
         total,
         "budget_limits",
         "budget",
-        f"The total budget (USD {total:,.2f}, with indirect support costs)",
+        Sentence(
+            N_("The total budget (USD %(amount)s, with indirect support costs)"),
+            amount=f"{total:,.2f}",
+        ),
     )
 
 
@@ -473,7 +475,11 @@ def _indicative_totals(note: Proposal) -> list[Problem]:
     if note.indicative_totals:
         total = note.indicative_total
         problems += _within_call(
-            note, total, criterion, field, f"The indicative total (USD {total:,.2f})"
+            note,
+            total,
+            criterion,
+            field,
+            Sentence(N_("The indicative total (USD %(amount)s)"), amount=f"{total:,.2f}"),
         )
     return problems
 
