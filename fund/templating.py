@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from fund import i18n
 from fund.accounts.models import Role
-from fund.finance.funding import pool_label
+from fund.auditlog.words import action_words
+from fund.finance.funding import pool_name
 from fund.i18n import current_language
 from fund.labels import N_
 from fund.proposals.models import proposal_reference
@@ -119,11 +120,12 @@ def _labels():
 
 
 def pool(code: str | None, short: bool = False) -> str:
-    """`{{ code|pool }}`: a pool by its name, "Unearmarked" or "TA1 earmark: <the area>";
-    `{{ code|pool(short=True) }}` in a narrow column: "TA1 earmark"."""
+    """`{{ code|pool }}`: a pool by its name in the page's language, "Unearmarked" or "TA1
+    earmark: <the area>"; `{{ code|pool(short=True) }}` in a narrow column: "TA1 earmark".
+    What is stored, audited or exported keeps `fund.finance.funding.pool_label`."""
     if not code:
         return "—"
-    return pool_label(code, None if short else _labels().areas)
+    return pool_name(code, None if short else _labels().areas)
 
 
 def category(code: int | str | None) -> str:
@@ -180,7 +182,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["when"] = i18n.when
-    app.jinja_env.filters["said"] = said  # a sentence of the fund in the page's language
+    app.jinja_env.filters["said"] = said
+    app.jinja_env.filters["action"] = (
+        action_words  # an audited action in words  # a sentence of the fund in the page's language
+    )
     app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
     app.jinja_env.filters["pool"] = pool

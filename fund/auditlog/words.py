@@ -1,13 +1,17 @@
 """The audit log in words: an event's action, subject and states as people read them, the
 recorded codes kept beside them for filtering and for the auditors.
 
-An action is recorded as a code ("contribution_recorded", "submit"): it reads as the words it is
-made of ("Contribution recorded", "Submit"). A subject reads as its kind and id ("Programme
-report 3"; the page names a proposal by its reference, P-00042). A state is the label its workflow
-gives it ("Approved (pipeline)"), else its words."""
+An action is recorded as a code ("contribution_recorded", "submit"): it reads as its label in
+the page's language (`ACTION_LABELS`), else as the words it is made of ("Contribution
+recorded"). A subject reads as its kind and id ("Programme report 3"; the page names a proposal
+by its reference, P-00042). A state is the label its workflow gives it ("Approved (pipeline)"),
+else its words."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
+from fund.labels import N_
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 from workflows.core import Workflow
 from workflows.proposal import PROPOSAL_WORKFLOW
@@ -25,6 +29,37 @@ STATE_TABLES: dict[str, tuple[Workflow, ...]] = {
 }
 
 
+# The actions a page names in words (the audit log, a proposal's timeline), each marked for
+# translation; any other action reads as the words of its code, in English.
+ACTION_LABELS = {
+    "create": N_("Create"),
+    "submit": N_("Submit"),
+    "start_screening": N_("Start screening"),
+    "return_for_revision": N_("Return for revision"),
+    "declare_ineligible": N_("Declare ineligible"),
+    "forward_to_committee": N_("Forward to committee"),
+    "approve": N_("Approve"),
+    "reject": N_("Reject"),
+    "fund": N_("Fund"),
+    "close": N_("Close"),
+    "withdraw": N_("Withdraw"),
+    "select_for_development": N_("Select for development"),
+    "place_in_pipeline": N_("Place in pipeline"),
+    "decline": N_("Decline"),
+    "invite": N_("Invite"),
+    "convert": N_("Convert"),
+    "draft_saved": N_("Draft saved"),
+    "attachment_added": N_("Attachment added"),
+    "attachment_removed": N_("Attachment removed"),
+    "proposal_results_saved": N_("Proposal results saved"),
+    "screening_recorded": N_("Screening recorded"),
+    "invitation_extended": N_("Invitation extended"),
+    "invitation_reinvited": N_("Invitation reinvited"),
+    "transfer_requested": N_("Transfer requested"),
+    "revision_submitted": N_("Revision submitted"),
+}
+
+
 def words(code: str | None) -> str:
     """A recorded code as words: "proposal_results_saved" -> "Proposal results saved"."""
     text = " ".join((code or "").replace(".", " ").replace("_", " ").split())
@@ -32,7 +67,9 @@ def words(code: str | None) -> str:
 
 
 def action_words(code: str | None) -> str:
-    return words(code) or "—"
+    """`{{ code|action }}`: an action as people read it, in the page's language if labelled."""
+    label = ACTION_LABELS.get(code or "")
+    return gettext(label) if label else words(code) or "—"
 
 
 def subject_words(subject_type: str | None, subject_id: str | None) -> str:
