@@ -63,6 +63,21 @@ class OnDay(Sentence):
         return made
 
 
+class Listed(Sentence):
+    """Sentences one after another, separated by commas ("sex, age"), each in the reader's
+    language on a page."""
+
+    items: tuple[str, ...]
+
+    def __new__(cls, items: Any) -> Listed:
+        items = tuple(items)
+        made = str.__new__(cls, ", ".join(items))
+        made.template = str.__str__(made)
+        made.values = {}
+        made.items = items
+        return made
+
+
 def _value(value: Any) -> Any:
     return OnDay(value) if isinstance(value, date) else value
 
@@ -78,6 +93,8 @@ def said(text: str) -> str:
         return _first_lower(gettext(text.template))
     if isinstance(text, OnDay):
         return format_date(text.day, "d MMMM y")
+    if isinstance(text, Listed):
+        return ", ".join(said(item) for item in text.items)
     if isinstance(text, Sentence) and text.template:
         return gettext(text.template, **{name: said(v) for name, v in text.values.items()})
     return text

@@ -172,6 +172,12 @@ def country_name(iso2: str | None, english: str = "") -> str:
     return translations.country_name(iso2, current_language(), english or (iso2 or ""))
 
 
+def region_name(m49: str | None, english: str = "") -> str:
+    """`{{ row.key|region_name(row.label) }}`: a UN M49 region in the page's language (Babel's
+    CLDR names), in English the UN's name; the world's code: "Global (no country)"."""
+    return translations.region_name(m49, current_language(), english or (m49 or ""))
+
+
 def reference(proposal_or_id) -> str:
     """`{{ proposal|reference }}` or `{{ proposal_id|reference }}`: P-00042."""
     proposal_id = getattr(proposal_or_id, "id", proposal_or_id)
@@ -195,6 +201,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["objective_label"] = objective_label
     app.jinja_env.filters["principle_title"] = principle_title
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["region_name"] = region_name
 
     @app.context_processor
     def layout_context():

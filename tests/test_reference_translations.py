@@ -18,6 +18,7 @@ from fund.reference.translations import (
     objective_label,
     objective_title,
     principle_title,
+    region_name,
     texts_in,
 )
 
@@ -188,6 +189,17 @@ def test_objective_filter_names_the_objective_in_the_page_language(app):
         assert render_template_string("{{ n|objective }}", n=22) == "22. Protección social"
     with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert render_template_string("{{ n|objective }}", n=22) == "22. Social protection"
+
+
+def test_region_names_come_from_cldr_and_the_world_is_global(app):
+    from flask_babel import force_locale
+
+    assert region_name("002", "fr", "Africa") == "Afrique"
+    assert region_name("019", "es", "Americas") == "América"
+    assert region_name("002", "en", "Africa") == "Africa"
+    assert region_name("999", "fr", "Nowhere") == "Nowhere"
+    with app.test_request_context("/"), force_locale("fr"):
+        assert region_name("001", "fr", "Global (no country)") == "Mondial (aucun pays)"
 
 
 def test_country_names_come_from_cldr_in_each_language():

@@ -36,8 +36,6 @@ FLAG_LABELS = {
     CONCENTRATED: N_("Concentrated"),
 }
 
-GLOBAL_REGION = "001"  # M49 code of the world: programmes without countries
-GLOBAL_LABEL = N_("Global (no country)")
 NOT_SCORED = "none"
 MARKER_TITLES = {
     "0": N_("Not expected to contribute"),

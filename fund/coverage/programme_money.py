@@ -51,9 +51,8 @@ from fund.proposals.models import (
     proposal_countries,
     proposal_secondary_objectives,
 )
-from fund.reference.models import Country, objective_thematic_area
+from fund.reference.models import GLOBAL_REGION, Country, objective_thematic_area
 
-GLOBAL_REGION = "001"  # M49 code of the world: programmes without countries
 NOT_SCORED = "none"  # the key of programmes without a marker score
 # Indicative totals are all costs: no indirect support costs are added to them.
 NO_INDIRECT = Decimal("0")

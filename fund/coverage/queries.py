@@ -63,8 +63,6 @@ from fund.coverage.model import (
     FLAG_LABELS,
     FUNDED,
     FUNDED_STATUSES,
-    GLOBAL_LABEL,
-    GLOBAL_REGION,
     MARKER_TITLES,
     NO_MARKER,
     NOT_SCORED,
@@ -102,7 +100,7 @@ from fund.coverage.sources import (
     effective_targets,
 )
 from fund.extensions import db
-from fund.reference.models import GcmObjective, ThematicArea
+from fund.reference.models import GLOBAL_LABEL, GLOBAL_REGION, GcmObjective, ThematicArea
 
 __all__ = [
     "BUCKETS",

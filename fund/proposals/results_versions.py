@@ -25,9 +25,10 @@ from fund.labels import N_
 from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
+from fund.sentences import Listed, Sentence
 
 FRAMEWORK_KEY = "results_framework"
-DISAGGREGATIONS = {"sex": "sex", "age": "age", "migration_status": "migration status"}
+DISAGGREGATIONS = {"sex": N_("sex"), "age": N_("age"), "migration_status": N_("migration status")}
 
 Snapshot = list[dict[str, Any]]
 
@@ -226,8 +227,8 @@ def _targets(indicator: Mapping[str, Any]) -> list[str]:
 
 
 def _disaggregation(indicator: Mapping[str, Any]) -> str | None:
-    keys = [DISAGGREGATIONS.get(k, k) for k in indicator.get("disaggregation") or []]
-    return f"By {', '.join(keys)}" if keys else None
+    keys = [Sentence(DISAGGREGATIONS.get(k, k)) for k in indicator.get("disaggregation") or []]
+    return Sentence(N_("By %(keys)s"), keys=Listed(keys)) if keys else None
 
 
 class FrameworkText:
@@ -247,15 +248,21 @@ class FrameworkText:
         if not kind:
             return None, web_link(link)
         if kind != BaselineSource.MGI:
-            return BaselineSource.labels().get(kind, kind), web_link(link)
+            return Sentence(BaselineSource.labels().get(kind, kind)), web_link(link)
         code = indicator.get("mgi_indicator")
-        text = "MGI " + (self.names.mgi_indicators.get(code, code) if code else "indicator")
+        named = self.names.mgi_indicators.get(code, code) if code else Sentence(N_("indicator"))
         assessment = indicator.get("mgi_assessment") or {}
-        if assessment:
-            country = self.names.countries.get(assessment["country"], assessment["country"])
-            text += f", assessment of {country} ({assessment['year']})"
-            key = (assessment["country"], assessment["year"])
-            link = link or self.names.assessment_links.get(key, "") or ""
+        if not assessment:
+            return Sentence(N_("MGI %(indicator)s"), indicator=named), web_link(link)
+        country = self.names.countries.get(assessment["country"], assessment["country"])
+        key = (assessment["country"], assessment["year"])
+        link = link or self.names.assessment_links.get(key, "") or ""
+        text = Sentence(
+            N_("MGI %(indicator)s, assessment of %(country)s (%(year)s)"),
+            indicator=named,
+            country=country,
+            year=str(assessment["year"]),
+        )
         return text, web_link(link)
 
     def indicator(self, indicator: Mapping[str, Any]) -> IndicatorView:

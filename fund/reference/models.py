@@ -6,6 +6,11 @@ from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.extensions import db
+from fund.labels import N_
+
+# The UN M49 code of the world: where a programme without countries counts, and its label.
+GLOBAL_REGION = "001"
+GLOBAL_LABEL = N_("Global (no country)")
 
 objective_thematic_area = Table(
     "objective_thematic_areas",

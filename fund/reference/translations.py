@@ -16,6 +16,9 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app
+from flask_babel import gettext
+
+from fund.reference.models import GLOBAL_LABEL, GLOBAL_REGION
 
 FOLDER = "translations"
 OBJECTIVES = "objectives.csv"
@@ -97,6 +100,17 @@ def _territories(language: str) -> dict[str, str]:
         return dict(Locale.parse(language).territories)
     except (UnknownLocaleError, ValueError, TypeError):
         return {}
+
+
+def region_name(m49: str | None, language: str | None, english: str) -> str:
+    """The UN M49 region `m49` named in `language` by Babel's CLDR data (in English, or when
+    CLDR does not know it, `english`); the world's code is where programmes without countries
+    count: "Global (no country)" in the page's language."""
+    if m49 == GLOBAL_REGION:
+        return gettext(GLOBAL_LABEL)
+    if not m49 or not language or language == ENGLISH:
+        return english
+    return _territories(language).get(m49.strip(), english)
 
 
 def country_name(iso2: str | None, language: str | None, english: str) -> str:

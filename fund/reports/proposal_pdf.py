@@ -44,6 +44,7 @@ from fund.reports.pdf.styles import (
     with_heading,
 )
 from fund.reports.pdf.tables import fact_table, paragraph_table
+from fund.sentences import said
 
 # Sections that gather several parts of the snapshot (each part keeps its label inside).
 SECTION_TITLES = {
@@ -494,11 +495,12 @@ def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
         described.append(
             "Disaggregated " + indicator.disaggregation.replace("By ", "by ", 1)
             if current_language() == DEFAULT
-            else indicator.disaggregation
+            else said(indicator.disaggregation)
         )
     if indicator.means_of_verification:
         described.append(_("Verified by: %(means)s", means=indicator.means_of_verification))
-    baseline = [bare(indicator.baseline) or _("Not given"), indicator.source, indicator.link]
+    source = said(indicator.source) if indicator.source else None
+    baseline = [bare(indicator.baseline) or _("Not given"), source, indicator.link]
     responsible = (
         f"{indicator.responsible}: {indicator.responsible_name}"
         if indicator.responsible and indicator.responsible_name not in (None, indicator.responsible)

@@ -83,7 +83,14 @@ from fund.proposals.results import (
     ResultOutcome,
     result_outcome_objectives,
 )
-from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
+from fund.reference.models import (
+    GLOBAL_LABEL,
+    GLOBAL_REGION,
+    Country,
+    GcmObjective,
+    ThematicArea,
+    objective_thematic_area,
+)
 from fund.reference.results import FundOutcome
 from fund.results.kept_counts import kept_counts
 
@@ -106,8 +113,6 @@ OBJECTIVE, AREA, REGION, ORGANIZATION, FUND_OUTCOME = (
     "organization",
     "fund_outcome",
 )
-GLOBAL_REGION = "001"  # as in the coverage: programmes without countries
-GLOBAL_LABEL = "Global (no country)"
 DEFAULT_THRESHOLD = Decimal("0.50")
 SHARE_PLACES = Decimal("0.0001")
 UNITS = 10_000  # an indicator's values have four decimals
