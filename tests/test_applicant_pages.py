@@ -52,18 +52,26 @@ def test_save_and_add_budget_rows_adds_rows_whatever_is_blank(
         assert len(db.session.get(Proposal, proposal_id).budget_lines) == 2
 
 
+def _first_budget_row(app, amount: str) -> dict[str, str]:
+    """The editor's first budget row for ILO on objective 6, category 1, with `amount` typed."""
+    return {
+        "budget-0-organization_id": str(org_id("ILO", app)),
+        "budget-0-objective_number": "6",
+        "budget-0-category_code": "1",
+        "budget-0-amount": amount,
+    }
+
+
 def test_add_budget_rows_with_a_mistake_keeps_the_input_and_adds_rows(
     app, client, applicant, make_proposal
 ):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = edit_form(client, proposal_id) | {
-        "budget-0-organization_id": str(org_id("ILO", app)),
-        "budget-0-objective_number": "6",
-        "budget-0-category_code": "1",
-        "budget-0-amount": "12.345",
-        "add_rows": "Save and add budget rows",
-    }
+    form = (
+        edit_form(client, proposal_id)
+        | _first_budget_row(app, "12.345")
+        | {"add_rows": "Save and add budget rows"}
+    )
     response = client.post(f"/proposals/{proposal_id}/edit", data=form)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -88,15 +96,15 @@ def test_the_number_of_blank_rows_asked_for_is_bounded(app, client, applicant, m
 def test_row_errors_name_the_field_as_labelled(app, client, applicant, make_proposal):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = edit_form(client, proposal_id) | {
-        "budget-0-organization_id": str(org_id("ILO", app)),
-        "budget-0-objective_number": "6",
-        "budget-0-category_code": "1",
-        "budget-0-amount": "abc",
-        "contacts-0-name": "Focal Point",
-        "contacts-0-email": "not-an-address",
-        "save": "Save draft",
-    }
+    form = (
+        edit_form(client, proposal_id)
+        | _first_budget_row(app, "abc")
+        | {
+            "contacts-0-name": "Focal Point",
+            "contacts-0-email": "not-an-address",
+            "save": "Save draft",
+        }
+    )
     page = client.post(f"/proposals/{proposal_id}/edit", data=form).get_data(as_text=True)
     assert "Budget row 1, Amount (USD): “abc” is not an amount" in page
     assert "Contact 1, Email: Give a valid email address" in page
@@ -350,13 +358,7 @@ def test_an_amount_that_is_not_one_is_refused_in_the_pages_language(
 ):
     proposal_id = make_proposal(applicant, complete=False)
     login(client, applicant.email)
-    form = edit_form(client, proposal_id) | {
-        "budget-0-organization_id": str(org_id("ILO", app)),
-        "budget-0-objective_number": "6",
-        "budget-0-category_code": "1",
-        "budget-0-amount": "abc",
-        "save": "Save draft",
-    }
+    form = edit_form(client, proposal_id) | _first_budget_row(app, "abc") | {"save": "Save draft"}
     answer = client.post(
         f"/proposals/{proposal_id}/edit", data=form, headers={"Accept-Language": "fr"}
     )
