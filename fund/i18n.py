@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel import Locale
 from babel.dates import UTC, format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, g, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import Babel, get_locale, get_translations
@@ -118,6 +119,22 @@ def number(value: Decimal | int | None) -> str:
     if value is None:
         return "—"
     return format_decimal(value, locale=current_language())
+
+
+def percent(share: Decimal | None, places: int = 1) -> str:
+    """`{{ share|percent }}`: a share (0.923) as a percentage with `places` decimals in the
+    page's language: "92.3%" in English (as the pages always wrote it), "92,3 %" in French;
+    nothing: a dash."""
+    if share is None:
+        return "—"
+    language = current_language()
+    if language == DEFAULT:
+        return f"{share * 100:.{places}f}%"
+    # The language's own pattern ("#,##0\u00a0%" in French), with `places` decimals.
+    pattern = Locale.parse(language).percent_formats[None].pattern
+    if places:
+        pattern = pattern.replace("0", "0." + "0" * places, 1)
+    return format_percent(share, pattern, locale=language)
 
 
 def moment_text(moment: datetime) -> str:

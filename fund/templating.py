@@ -187,6 +187,7 @@ def reference(proposal_or_id) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
+    app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["said"] = said
     app.jinja_env.filters["action"] = (

@@ -252,6 +252,20 @@ def test_amounts_and_numbers_follow_the_pages_language_exactly(app):
         assert i18n.money(value) == "USD 1,234,567.05"
 
 
+def test_shares_are_percentages_in_the_pages_language(app):
+    from decimal import Decimal
+
+    from fund import i18n
+
+    expected = {"en": ("92.3%", "12.50%"), "fr": ("92,3\u00a0%", "12,50\u00a0%")}
+    expected["es"] = expected["fr"]
+    for language, (one, two) in expected.items():
+        with app.test_request_context(f"/?lang={language}"):
+            assert i18n.percent(Decimal("0.9234")) == one, language
+            assert i18n.percent(Decimal("0.125"), 2) == two, language
+            assert i18n.percent(None) == "—"
+
+
 def test_dates_are_written_in_the_pages_language_with_the_same_parts(app):
     from datetime import UTC, date, datetime
 

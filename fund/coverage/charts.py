@@ -20,6 +20,7 @@ from fund.coverage.queries import (
     Coverage,
     CoverageRow,
 )
+from fund.i18n import percent
 from fund.labels import N_
 from fund.money import axis_amount
 
@@ -348,7 +349,7 @@ def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
                 N_("objective %(number)s (%(amount)s, %(share)s)"),
                 number=r.key,
                 amount=_full_money(r.funded),
-                share=f"{r.share * 100:.1f}%",
+                share=percent(r.share),
             )
             for r in funded[:3]
         )

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_percent
 from flask_babel import gettext as _
 
 from fund.coverage.queries import (
@@ -25,7 +24,8 @@ from fund.coverage.queries import (
     CoverageRow,
 )
 from fund.i18n import DEFAULT, current_language, moment_text
-from fund.reports.pdf.styles import long_date, long_time, percent
+from fund.i18n import percent as i18n_percent
+from fund.reports.pdf.styles import long_date, long_time
 
 _MARKER_TITLES = frozenset({*MARKER_TITLES.values(), NO_MARKER})
 
@@ -38,10 +38,7 @@ def day_words(day: date) -> str:
 
 def share_words(share: Decimal | None) -> str:
     """A share as a percentage with two decimals: "12.50%" in English, "12,50 %" in French."""
-    language = current_language()
-    if share is None or language == DEFAULT:
-        return percent(share)
-    return format_percent(share, "#,##0.00%", locale=language)
+    return i18n_percent(share, 2)
 
 
 def moment_words(moment: datetime) -> str:
