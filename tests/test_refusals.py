@@ -117,3 +117,18 @@ def test_a_refusal_made_of_a_guards_sentence_keeps_its_values(app):
     assert refused.message == "USD 5.00, planned 4 March 2026"
     with app.test_request_context("/"), force_locale("fr"):
         assert refused.said() == "USD 5.00, prévue le 4 mars 2026"
+
+
+def test_screenings_and_coverage_targets_refuse_as_every_area_does():
+    from fund.coverage.operations import TargetError
+    from fund.screening.operations import ScreeningError
+
+    screening = ScreeningError("Some checks could not be saved.", {3: "Choose pass or fail."})
+    targets = TargetError({("objective", "1"): "Give a target share."}, {"area": "Add up."})
+    assert isinstance(screening, Refused) and isinstance(targets, Refused)
+    assert (screening.message, screening.errors) == (
+        "Some checks could not be saved.",
+        {3: "Choose pass or fail."},
+    )
+    assert targets.message == "Add up.; Give a target share."
+    assert targets.field_errors == {("objective", "1"): "Give a target share."}

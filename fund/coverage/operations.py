@@ -4,7 +4,7 @@ its audit event together."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,20 +16,22 @@ from fund.coverage.queries import TARGET_TOLERANCE, effective_targets
 from fund.extensions import db, utcnow
 from fund.finance.models import CoverageTarget
 from fund.reference.models import GcmObjective, ThematicArea
+from fund.refusals import Refused
 
 SHARE_PLACES = Decimal("0.000001")
 DIMENSIONS = ("objective", "area")
 
 
-@dataclass
-class TargetError(Exception):
-    """Targets refused: messages per (dimension, key) and for a whole dimension."""
+class TargetError(Refused):
+    """Targets refused (`fund.refusals.Refused`): a sentence per (dimension, key) field and per
+    whole dimension, already in the page's language."""
 
-    field_errors: dict[tuple[str, str], str] = field(default_factory=dict)
-    dimension_errors: dict[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return "; ".join(map(str, [*self.dimension_errors.values(), *self.field_errors.values()]))
+    def __init__(
+        self, field_errors: dict[tuple[str, str], str], dimension_errors: dict[str, str]
+    ) -> None:
+        super().__init__("; ".join(map(str, [*dimension_errors.values(), *field_errors.values()])))
+        self.field_errors = dict(field_errors)
+        self.dimension_errors = dict(dimension_errors)
 
 
 @dataclass(frozen=True)
@@ -63,30 +65,31 @@ def current_targets() -> dict[str, dict[str, Decimal]]:
 def _validate(
     shares: Mapping[str, Mapping[str, Decimal]], keys: dict[str, list[str]]
 ) -> dict[str, dict[str, Decimal]]:
-    error = TargetError()
+    field_errors: dict[tuple[str, str], str] = {}
+    dimension_errors: dict[str, str] = {}
     clean: dict[str, dict[str, Decimal]] = {}
     for dimension in DIMENSIONS:
         given = shares.get(dimension, {})
         unknown = sorted(set(given) - set(keys[dimension]))
         if unknown:
-            error.dimension_errors[dimension] = f"Unknown {dimension}: {', '.join(unknown)}."
+            dimension_errors[dimension] = f"Unknown {dimension}: {', '.join(unknown)}."
             continue
         clean[dimension] = {}
         for key in keys[dimension]:
             share = given.get(key)
             if share is None:
-                error.field_errors[(dimension, key)] = _("Give a target share.")
+                field_errors[(dimension, key)] = _("Give a target share.")
             elif not share.is_finite() or share < 0 or share > 1:
-                error.field_errors[(dimension, key)] = _("A share must be between 0% and 100%.")
+                field_errors[(dimension, key)] = _("A share must be between 0% and 100%.")
             elif share != share.quantize(SHARE_PLACES):
-                error.field_errors[(dimension, key)] = _("Use at most four decimals of a percent.")
+                field_errors[(dimension, key)] = _("Use at most four decimals of a percent.")
             else:
                 clean[dimension][key] = share.quantize(SHARE_PLACES)
         if len(clean[dimension]) == len(keys[dimension]):
             total = sum(clean[dimension].values(), Decimal(0))
             if abs(total - 1) > TARGET_TOLERANCE:
                 added = f"{(total * 100).normalize():f}"
-                error.dimension_errors[dimension] = (
+                dimension_errors[dimension] = (
                     _(
                         "The targets of the objectives must add up to 100%%; they add up to "
                         "%(total)s%%.",
@@ -99,8 +102,8 @@ def _validate(
                         total=added,
                     )
                 )
-    if error.field_errors or error.dimension_errors:
-        raise error
+    if field_errors or dimension_errors:
+        raise TargetError(field_errors, dimension_errors)
     return clean
 
 

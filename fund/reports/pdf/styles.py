@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -375,10 +374,6 @@ def with_heading(heading: Flowable, blocks: Sequence[Flowable]) -> list[Flowable
 
 
 # How values are written ---------------------------------------------------------------------
-
-
-def percent(share: Decimal | None) -> str:
-    return "—" if share is None else f"{share * 100:.2f}%"
 
 
 def long_date(day: date) -> str:
