@@ -65,7 +65,7 @@ test: lint
 # New messages arrive untranslated: translate them in the .po files, then run this again;
 # tests/test_i18n.py fails while a catalog misses a message or holds a fuzzy entry.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output --project fund \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Np_:1,2 --no-location --sort-output --project fund \
 		-o fund/translations/messages.pot .
 	$(BIN)/pybabel update -i fund/translations/messages.pot -d fund/translations --no-fuzzy-matching \
 		--ignore-obsolete -w 100

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date, gettext, ngettext
 
 
 def N_(text: str) -> str:
@@ -36,6 +36,25 @@ class Sentence(str):
     def __str__(self) -> str:
         # str() keeps the sentence: the workflow engine takes each guard's problems by str().
         return self
+
+
+def Np_(singular: str, plural: str) -> tuple[str, str]:
+    """A sentence with its singular and its plural, marked for translation (extracted as one
+    plural message, `make translations`); `Counted` says it."""
+    return singular, plural
+
+
+class Counted(Sentence):
+    """A sentence that follows a number, `num` among its values: in English its singular or
+    its plural (`Np_`), on a page by the plural rules of the reader's language."""
+
+    forms: tuple[str, str]
+
+    def __new__(cls, forms: tuple[str, str], num: int, **values: Any) -> Counted:
+        singular, plural = forms
+        made = Sentence.__new__(cls, singular if num == 1 else plural, num=num, **values)
+        made.forms = forms
+        return made
 
 
 class Within(Sentence):
@@ -95,6 +114,9 @@ def said(text: str) -> str:
         return format_date(text.day, "d MMMM y")
     if isinstance(text, Listed):
         return ", ".join(said(item) for item in text.items)
+    if isinstance(text, Counted):
+        values = {name: said(v) for name, v in text.values.items() if name != "num"}
+        return ngettext(*text.forms, text.values["num"], **values)
     if isinstance(text, Sentence) and text.template:
         return gettext(text.template, **{name: said(v) for name, v in text.values.items()})
     return text

@@ -159,7 +159,14 @@ def _marked_messages() -> set[str]:
         ("templates/**.html", "jinja2"),
         ("templates/**.txt", "jinja2"),
     ]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "_l": None,
+        "N_": None,
+        "Np_": (1, 2),
+    }
     found = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords

@@ -6,6 +6,7 @@ typed and changes nothing; a code is unique by the database's index."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from hypothesis import given
@@ -675,3 +676,33 @@ def test_the_results_forms_take_any_input_without_a_server_error(app, backend, c
         _submit(app, client, path, data | {"csrf_token": token})
 
     run()
+
+
+def test_a_duplicate_code_is_refused_in_the_pages_language(app, client, secretariat):
+    client.get("/?lang=fr")  # the language is kept in a cookie for the next pages
+    refused = _post_form(
+        client, "/results/outcomes/new", {"code": "FO4", "title": "Taken", "active": "y"}
+    )
+    assert refused.status_code == 400
+    html = unescape(refused.get_data(as_text=True))
+    assert "Un autre résultat au niveau du fonds porte le code « FO4 »." in html
+    assert "Another fund-level outcome" not in html
+
+
+def test_a_sentence_that_follows_a_number_takes_the_languages_plural(app):
+    from flask_babel import force_locale
+
+    from fund.sentences import Counted, Np_, said
+
+    forms = Np_(
+        "%(num)s programme outcome maps to “%(code)s”: it cannot be removed. Deactivate it "
+        "instead.",
+        "%(num)s programme outcomes map to “%(code)s”: it cannot be removed. Deactivate it "
+        "instead.",
+    )
+    one, two = Counted(forms, 1, code="FO4"), Counted(forms, 2, code="FO4")
+    assert one.startswith("1 programme outcome maps to “FO4”")
+    assert two.startswith("2 programme outcomes map to “FO4”")
+    with app.test_request_context("/"), force_locale("fr"):
+        assert said(one).startswith("1 résultat de programme se rattache à « FO4 »")
+        assert said(two).startswith("2 résultats de programme se rattachent à « FO4 »")

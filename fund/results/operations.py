@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from fund.accounts.models import Role, User
 from fund.audit.operations import record
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective, ThematicArea
 from fund.reference.results import (
@@ -32,6 +33,7 @@ from fund.reference.results import (
     MigofDomain,
 )
 from fund.refusals import Refused
+from fund.sentences import Counted, Np_, Sentence
 
 NOT_ASSESSED = ""  # a score left blank: the indicator was not assessed (no row)
 
@@ -42,10 +44,10 @@ class ResultsRefused(Refused, ValueError):
 
 def _require_secretariat(actor: User) -> None:
     if not actor.has_role(Role.SECRETARIAT):
-        raise ResultsRefused("Only the secretariat keeps the results reference.")
+        raise ResultsRefused(N_("Only the secretariat keeps the results reference."))
 
 
-def _flush_unique(message: str, field: str) -> None:
+def _flush_unique(message: str, field: str) -> None:  # a `Sentence`, or one marked `N_`
     """Flush; a unique index refusing the row becomes a refusal at `field` (the caller rolls
     back: nothing of the change stays)."""
     try:
@@ -83,12 +85,13 @@ def _audit_entered(
     kind: str,
     how: str,
     changed: dict[str, Any],
-    noun: str,
+    taken: str,
     now: datetime | None,
 ) -> None:
-    """Flush a row `_enter` gave, its code another `noun` has refused at its field; audit
-    "<kind>_<how>" with what changed, if anything did."""
-    _flush_unique(f"Another {noun} has the code “{row.code}”.", "code")
+    """Flush a row `_enter` gave, its code another row has refused at its field (`taken`, the
+    sentence saying so, with the placeholder `code`); audit "<kind>_<how>" with what changed,
+    if anything did."""
+    _flush_unique(Sentence(taken, code=row.code), "code")
     if changed:
         record(f"{kind}_{how}", kind, row.id, actor, details=changed, now=now)
 
@@ -110,12 +113,10 @@ def uses(row: FundOutcome | MgiIndicator | MgiAssessment | None) -> int:
     return db.session.scalar(select(func.count()).where(_NAMED_BY[type(row)] == row.id))
 
 
-def _baselines(source: str) -> Callable[[int], str]:
-    """Why an MGI indicator or assessment (`source`) that programme baselines name is kept."""
-    return lambda used: (
-        f"{used} programme indicator{'s take their' if used > 1 else ' takes its'} baseline "
-        f"from {source}: it cannot be removed."
-    )
+def _baselines(forms: tuple[str, str], **values: Any) -> Callable[[int], str]:
+    """Why an MGI indicator or assessment that programme baselines name is kept (`forms`, its
+    sentence by the number of those indicators, `num`)."""
+    return lambda used: Counted(forms, used, **values)
 
 
 def _remove(
@@ -151,14 +152,14 @@ class OutcomeValues:
 
 def _check_outcome(values: OutcomeValues) -> None:
     if not values.code:
-        raise ResultsRefused("Give the outcome a code.", "code")
+        raise ResultsRefused(N_("Give the outcome a code."), "code")
     if not values.title:
-        raise ResultsRefused("Give the outcome a title.", "title")
+        raise ResultsRefused(N_("Give the outcome a title."), "title")
     if (
         values.thematic_area_code
         and db.session.get(ThematicArea, values.thematic_area_code) is None
     ):
-        raise ResultsRefused("Choose a thematic area from the list.", "thematic_area_code")
+        raise ResultsRefused(N_("Choose a thematic area from the list."), "thematic_area_code")
 
 
 def save_fund_outcome(
@@ -179,7 +180,8 @@ def save_fund_outcome(
         return FundOutcome(position=position + 1, **columns)
 
     outcome, changed, how = _enter(outcome, fields, last)
-    _audit_entered(actor, outcome, "fund_outcome", how, changed, "fund-level outcome", now)
+    taken = N_("Another fund-level outcome has the code “%(code)s”.")
+    _audit_entered(actor, outcome, "fund_outcome", how, changed, taken, now)
     return outcome
 
 
@@ -193,9 +195,15 @@ def remove_fund_outcome(actor: User, outcome: FundOutcome, now: datetime | None 
     subject = ("fund_outcome", outcome.id)
 
     def kept(used: int) -> str:
-        return (
-            f"{used} programme outcome{'s map' if used > 1 else ' maps'} to “{outcome.code}”: "
-            "it cannot be removed. Deactivate it instead."
+        return Counted(
+            Np_(
+                "%(num)s programme outcome maps to “%(code)s”: it cannot be removed. Deactivate "
+                "it instead.",
+                "%(num)s programme outcomes map to “%(code)s”: it cannot be removed. Deactivate "
+                "it instead.",
+            ),
+            used,
+            code=outcome.code,
         )
 
     _remove(actor, outcome, "fund_outcome_removed", subject, details, now, kept)
@@ -203,7 +211,7 @@ def remove_fund_outcome(actor: User, outcome: FundOutcome, now: datetime | None 
 
 def _check_indicator(text: str, unit: str) -> None:
     if not text:
-        raise ResultsRefused("Say what the indicator measures.", "text")
+        raise ResultsRefused(N_("Say what the indicator measures."), "text")
 
 
 def save_fund_indicator(
@@ -264,22 +272,23 @@ def save_mgi_indicator(
     its GCM objectives)."""
     _require_secretariat(actor)
     if not code:
-        raise ResultsRefused("Give the indicator's MGI code.", "code")
+        raise ResultsRefused(N_("Give the indicator's MGI code."), "code")
     if not text:
-        raise ResultsRefused("Give the indicator's text.", "text")
+        raise ResultsRefused(N_("Give the indicator's text."), "text")
     if db.session.get(MigofDomain, domain_code) is None:
-        raise ResultsRefused("Choose the policy domain from the list.", "domain_code")
+        raise ResultsRefused(N_("Choose the policy domain from the list."), "domain_code")
     numbers = sorted(set(objectives))
     chosen = list(db.session.scalars(select(GcmObjective).where(GcmObjective.number.in_(numbers))))
     if len(chosen) != len(numbers):
-        raise ResultsRefused("Choose the objectives from the list.", "objectives")
+        raise ResultsRefused(N_("Choose the objectives from the list."), "objectives")
     before = [o.number for o in indicator.objectives] if indicator is not None else []
     fields = {"code": code, "text": text, "domain_code": domain_code}
     indicator, changed, how = _enter(indicator, fields, MgiIndicator)
     if before != numbers:
         changed["objectives"] = [before, numbers]
     indicator.objectives = sorted(chosen, key=lambda o: o.number)
-    _audit_entered(actor, indicator, "mgi_indicator", how, changed, "MGI indicator", now)
+    taken = N_("Another MGI indicator has the code “%(code)s”.")
+    _audit_entered(actor, indicator, "mgi_indicator", how, changed, taken, now)
     return indicator
 
 
@@ -287,7 +296,14 @@ def remove_mgi_indicator(actor: User, indicator: MgiIndicator, now: datetime | N
     """Delete an MGI indicator no programme baseline names (its scores go with it)."""
     details = {"code": indicator.code, "text": indicator.text}
     subject = ("mgi_indicator", indicator.id)
-    kept = _baselines(f"“{indicator.code}”")
+    kept = _baselines(
+        Np_(
+            "%(num)s programme indicator takes its baseline from “%(code)s”: it cannot be removed.",
+            "%(num)s programme indicators take their baseline from “%(code)s”: it cannot be "
+            "removed.",
+        ),
+        code=indicator.code,
+    )
     _remove(actor, indicator, "mgi_indicator_removed", subject, details, now, kept)
 
 
@@ -296,7 +312,7 @@ def remove_mgi_indicator(actor: User, indicator: MgiIndicator, now: datetime | N
 
 def _check_link(link: str) -> None:
     if link and not link.lower().startswith(("https://", "http://")):
-        raise ResultsRefused("Give the link as a web address starting with https://.", "link")
+        raise ResultsRefused(N_("Give the link as a web address starting with https://."), "link")
 
 
 def add_assessment(
@@ -306,13 +322,20 @@ def add_assessment(
     _require_secretariat(actor)
     country = db.session.get(Country, country_iso2 or "")
     if country is None:
-        raise ResultsRefused("Choose the country from the list.", "country")
+        raise ResultsRefused(N_("Choose the country from the list."), "country")
     if not 2000 <= year <= 2100:
-        raise ResultsRefused("Give the year of the assessment, from 2000 to 2100.", "year")
+        raise ResultsRefused(N_("Give the year of the assessment, from 2000 to 2100."), "year")
     _check_link(link)
     assessment = MgiAssessment(country_iso2=country.iso2, year=year, link=link)
     db.session.add(assessment)
-    _flush_unique(f"{country.name} already has an MGI assessment of {year}.", "year")
+    _flush_unique(
+        Sentence(
+            N_("%(country)s already has an MGI assessment of %(year)s."),
+            country=country.name,
+            year=str(year),
+        ),
+        "year",
+    )
     record(
         "mgi_assessment_added",
         "mgi_assessment",
@@ -339,13 +362,13 @@ def record_scores(
     allowed = {s.value for s in MgiScoreValue} | {NOT_ASSESSED}
     for score in scores.values():
         if score not in allowed:
-            raise ResultsRefused("Choose each score from the list.")
+            raise ResultsRefused(N_("Choose each score from the list."))
     indicators = {
         i.id: i
         for i in db.session.scalars(select(MgiIndicator).where(MgiIndicator.id.in_(list(scores))))
     }
     if len(indicators) != len(scores):
-        raise ResultsRefused("An indicator of the form no longer exists. Reload the page.")
+        raise ResultsRefused(N_("An indicator of the form no longer exists. Reload the page."))
     existing = {row.indicator_id: row for row in assessment.scores}
     changed: dict[str, list[str | None]] = {}
     for indicator_id, score in scores.items():
@@ -388,5 +411,12 @@ def remove_assessment(actor: User, assessment: MgiAssessment, now: datetime | No
         "scores": {row.indicator.code: row.score for row in assessment.scores},
     }
     subject = ("mgi_assessment", assessment.id)
-    kept = _baselines("this assessment")
+    kept = _baselines(
+        Np_(
+            "%(num)s programme indicator takes its baseline from this assessment: it cannot be "
+            "removed.",
+            "%(num)s programme indicators take their baseline from this assessment: it cannot "
+            "be removed.",
+        )
+    )
     _remove(actor, assessment, "mgi_assessment_removed", subject, details, now, kept)

@@ -47,7 +47,7 @@ def _text(field) -> str:
 def _refused_page(render, form: FlaskForm, error: ResultsRefused):
     """The page again after a button was refused: rolled back, the sentence above its form."""
     db.session.rollback()
-    form.form_errors.append(error.message)
+    form.form_errors.append(error.said())
     return render(form), 400
 
 
@@ -219,7 +219,7 @@ def remove_indicator(indicator_id: int):
 
     def again(error: ResultsRefused):
         db.session.rollback()
-        flash(error.message, "error")
+        flash(error.said(), "error")
         return redirect(done)
 
     return _button(
@@ -376,7 +376,7 @@ def remove_assessment(assessment_id: int):
         again_found = _assessment(assessment_id)
         initial = {row.indicator_id: row.score for row in again_found.scores}
         form = scores_form(queries.indicators_to_score(), again_found.link, initial)
-        form.form_errors.append(error.message)
+        form.form_errors.append(error.said())
         return _render_scores(form, again_found), 400
 
     return _button(
