@@ -132,3 +132,17 @@ def test_screenings_and_coverage_targets_refuse_as_every_area_does():
     )
     assert targets.message == "Add up.; Give a target share."
     assert targets.field_errors == {("objective", "1"): "Give a target share."}
+
+
+def test_the_committees_refusals_are_english_and_said_in_the_pages_language(app):
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from fund.committee.decisions import agreed_outcome
+
+    with app.test_request_context("/"), force_locale("fr"):
+        with pytest.raises(CommitteeRefused) as refused:
+            agreed_outcome(SimpleNamespace(quorum_met=False), "pipeline", 2)
+        assert refused.value.message.startswith("Round 2 has no quorum yet")
+        assert refused.value.said().startswith("Le tour 2 n'a pas encore")

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from fund.accounts.models import User
@@ -32,6 +31,7 @@ from fund.labels import N_
 from fund.proposals.models import Proposal, ProposalKind
 from fund.proposals.operations import fire
 from fund.proposals.ranking import place_at
+from fund.sentences import Counted, Np_, Sentence
 
 SELECT = Outcome.SELECTED.value
 PIPELINE = Outcome.PIPELINE.value
@@ -81,14 +81,16 @@ def lock_pipeline_order() -> None:
         take_write_lock()
 
 
-def _places_text(size: int) -> str:
+def _places_text(size: int) -> Sentence:
     if size == 0:
-        return gettext("The pipeline is empty: the concept note's place is 1.")
-    return ngettext(
-        "There is %(num)s concept note in the pipeline: the place is a whole number from 1 "
-        "(first) to %(last)s (last).",
-        "There are %(num)s concept notes in the pipeline: the place is a whole number from 1 "
-        "(first) to %(last)s (last).",
+        return Sentence(N_("The pipeline is empty: the concept note's place is 1."))
+    return Counted(
+        Np_(
+            "There is %(num)s concept note in the pipeline: the place is a whole number from 1 "
+            "(first) to %(last)s (last).",
+            "There are %(num)s concept notes in the pipeline: the place is a whole number from 1 "
+            "(first) to %(last)s (last).",
+        ),
         size,
         last=size + 1,
     )
@@ -116,8 +118,9 @@ def decision_for(counted: Tally, choice: str | None, place: int | None) -> Decis
     size = pipeline_size()
     if place is None:
         raise CommitteeRefused(
-            gettext("Give the concept note's place in the pipeline.") + " " + _places_text(size),
+            N_("Give the concept note's place in the pipeline. %(places)s"),
             field="rank",
+            places=_places_text(size),
         )
     if not 1 <= place <= size + 1:
         raise CommitteeRefused(_places_text(size), field="rank")
@@ -130,29 +133,27 @@ def agreed_outcome(counted: Tally, outcome: str, number: int) -> None:
     outcome (quorum met; approved for selected or pipeline, not approved otherwise)."""
     if not counted.quorum_met:
         raise CommitteeRefused(
-            gettext(
+            N_(
                 "Round %(number)s has no quorum yet: the members present vote in it before the "
-                "committee's decision is recorded.",
-                number=number,
+                "committee's decision is recorded."
             ),
             field="outcome",
+            number=number,
         )
     approved = counted.outcome == APPROVED
     if approved != (outcome in (SELECT, PIPELINE)):
         said = (
-            gettext(
+            N_(
                 "The votes of round %(number)s approve the concept note: the decision recorded "
-                "must agree with them.",
-                number=number,
+                "must agree with them."
             )
             if approved
-            else gettext(
+            else N_(
                 "The votes of round %(number)s do not approve the concept note: the decision "
-                "recorded must agree with them.",
-                number=number,
+                "recorded must agree with them."
             )
         )
-        raise CommitteeRefused(said, field="outcome")
+        raise CommitteeRefused(said, field="outcome", number=number)
 
 
 def record_decision(

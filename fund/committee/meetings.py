@@ -48,6 +48,7 @@ from fund.locking import locked_current
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
+from fund.sentences import Sentence
 from workflows import REVIEW_STATE
 
 SUBJECT = "committee_meeting"
@@ -297,16 +298,13 @@ def proposal_of_reference(reference: str) -> Proposal:
     proposal = db.session.get(Proposal, int(found.group(1)))
     if proposal is None:
         raise MeetingRefused(
-            gettext("There is no proposal or concept note %(ref)s.", ref=reference.strip()),
-            "proposal",
+            N_("There is no proposal or concept note %(ref)s."), "proposal", ref=reference.strip()
         )
     if proposal.submitted_at is None:
         raise MeetingRefused(
-            gettext(
-                "%(ref)s has never been submitted: the committee has nothing to decide on it.",
-                ref=proposal.reference,
-            ),
+            N_("%(ref)s has never been submitted: the committee has nothing to decide on it."),
             "proposal",
+            ref=proposal.reference,
         )
     return proposal
 
@@ -347,8 +345,9 @@ def add_item(
     if proposal is None and not title:
         raise MeetingRefused(N_("Give the item a title."), "title")
     if proposal is not None and any(i.proposal_id == proposal.id for i in meeting.items):
-        said = gettext("%(ref)s is already on the agenda.", ref=proposal.reference)
-        raise MeetingRefused(said, "proposal")
+        raise MeetingRefused(
+            N_("%(ref)s is already on the agenda."), "proposal", ref=proposal.reference
+        )
     position = max((i.position for i in meeting.items), default=0) + 1
     item = MeetingItem(
         meeting_id=meeting.id,
@@ -421,18 +420,17 @@ def _decide_note(
     note = item.proposal
     if note.status != REVIEW_STATE:
         raise MeetingRefused(
-            gettext(
+            N_(
                 "%(ref)s is not in committee review (it is “%(status)s”): the committee's "
-                "decision on it cannot be recorded now.",
-                ref=note.reference,
-                status=gettext(note.status_label),
+                "decision on it cannot be recorded now."
             ),
             "outcome",
+            ref=note.reference,
+            status=Sentence(note.status_label),
         )
     round_ = round_ or open_round_of(note.id)
     if round_ is None:
-        said = gettext("%(ref)s has no open voting round.", ref=note.reference)
-        raise MeetingRefused(said, "round")
+        raise MeetingRefused(N_("%(ref)s has no open voting round."), "round", ref=note.reference)
     try:
         agreed_outcome(round_tally(round_), outcome, round_.number)
         close_round(
@@ -484,13 +482,13 @@ def update_item(
         agreeing = AGREEING.get(round_.outcome or "", set())
         if round_.status == RoundStatus.CLOSED and outcome and outcome not in agreeing:
             raise MeetingRefused(
-                gettext(
+                N_(
                     "Round %(number)s closed “%(outcome)s”: the outcome recorded here must agree "
-                    "with it.",
-                    number=round_.number,
-                    outcome=gettext(outcome_label(round_.outcome)),
+                    "with it."
                 ),
                 "outcome",
+                number=round_.number,
+                outcome=Sentence(outcome_label(round_.outcome)),
             )
     before = _item_details(item)
     undecided = round_ is None or round_.status == RoundStatus.OPEN

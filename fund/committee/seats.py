@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, Role, User
@@ -53,15 +52,15 @@ def _person(user_id: int | None, field: str) -> User:
     if person is None:
         raise SeatRefused(N_("Choose a person."), field)
     if not person.active:
-        raise SeatRefused(gettext("%(name)s's account is deactivated.", name=person.name), field)
+        raise SeatRefused(N_("%(name)s's account is deactivated."), field, name=person.name)
     if not person.has_role(Role.COMMITTEE):
         raise SeatRefused(
-            gettext(
+            N_(
                 "%(name)s does not have the committee role: an administrator gives it on "
-                "the user's page first.",
-                name=person.name,
+                "the user's page first."
             ),
             field,
+            name=person.name,
         )
     return person
 
@@ -74,12 +73,10 @@ def _free(person: User, field: str, *, seat: Seat | None = None) -> None:
     )
     if held is not None and held is not seat:
         raise SeatRefused(
-            gettext(
-                "%(name)s already holds the seat of %(entity)s.",
-                name=person.name,
-                entity=held.entity,
-            ),
+            N_("%(name)s already holds the seat of %(entity)s."),
             field,
+            name=person.name,
+            entity=held.entity,
         )
     standing_in = db.session.scalar(
         select(SeatAlternate).where(
@@ -89,13 +86,13 @@ def _free(person: User, field: str, *, seat: Seat | None = None) -> None:
     if standing_in is not None:
         other = db.session.get(Seat, standing_in.seat_id)
         raise SeatRefused(
-            gettext(
+            N_(
                 "%(name)s is an alternate for the seat of %(entity)s: remove them as "
-                "alternate first.",
-                name=person.name,
-                entity=_entity(other),
+                "alternate first."
             ),
             field,
+            name=person.name,
+            entity=_entity(other),
         )
 
 
@@ -108,12 +105,10 @@ def _organization(organization_id: int | None) -> Organization:
     )
     if taken is not None:
         raise SeatRefused(
-            gettext(
-                "%(entity)s already has a seat, held by %(name)s.",
-                entity=found.label,
-                name=taken.member.name,
-            ),
+            N_("%(entity)s already has a seat, held by %(name)s."),
             "organization",
+            entity=found.label,
+            name=taken.member.name,
         )
     return found
 
@@ -203,11 +198,9 @@ def hand_over(
         return False
     if any(a.user_id == person.id for a in seat.alternates):
         raise SeatRefused(
-            gettext(
-                "%(name)s is an alternate for this seat: remove them as alternate first.",
-                name=person.name,
-            ),
+            N_("%(name)s is an alternate for this seat: remove them as alternate first."),
             "member",
+            name=person.name,
         )
     _free(person, "member")
     before = seat.member_id
@@ -253,7 +246,7 @@ def name_alternate(
     seat = _seat(seat_id)
     person = _person(user_id, "alternate")
     if person.id == seat.member_id:
-        raise SeatRefused(gettext("%(name)s holds this seat.", name=person.name), "alternate")
+        raise SeatRefused(N_("%(name)s holds this seat."), "alternate", name=person.name)
     _free(person, "alternate")
     alternate = SeatAlternate(seat_id=seat.id, user_id=person.id, started_at=now)
     db.session.add(alternate)

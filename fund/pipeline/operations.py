@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 
 from fund.accounts.models import Role, User
@@ -209,7 +208,7 @@ def set_public(
     )
     if not in_pipeline:
         raise PipelineRefused(
-            gettext("%(reference)s is not in the pipeline.", reference=proposal.reference)
+            N_("%(reference)s is not in the pipeline."), reference=proposal.reference
         )
     if proposal.pipeline_public == public:
         return False
