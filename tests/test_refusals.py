@@ -146,3 +146,24 @@ def test_the_committees_refusals_are_english_and_said_in_the_pages_language(app)
             agreed_outcome(SimpleNamespace(quorum_met=False), "pipeline", 2)
         assert refused.value.message.startswith("Round 2 has no quorum yet")
         assert refused.value.said().startswith("Le tour 2 n'a pas encore")
+
+
+def test_an_upload_refused_is_said_in_the_pages_language(app):
+    from flask_babel import force_locale
+
+    from fund.proposals.attachments import UploadRefused, check_content
+
+    with app.test_request_context("/"), force_locale("fr"):
+        with pytest.raises(UploadRefused) as wrong_type:
+            check_content("notes.txt", b"plain words", ["pdf", "docx", "xlsx"], 10_000)
+        with pytest.raises(UploadRefused) as too_large:
+            check_content("big.pdf", b"%PDF-1.4" + b"x" * 2_000, ["pdf"], 1_000)
+    assert wrong_type.value.message == (
+        "Only PDF, DOCX or XLSX files are accepted; this file is not one of them."
+    )
+    assert too_large.value.message.startswith("The file is ")
+    with app.test_request_context("/"), force_locale("fr"):
+        assert wrong_type.value.said() == (
+            "Seuls les fichiers PDF, DOCX ou XLSX sont acceptés ; ce fichier n'en fait pas partie."
+        )
+        assert too_large.value.said().startswith("Le fichier fait ")

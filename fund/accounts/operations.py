@@ -172,8 +172,9 @@ def unlock_with_token(token: str, *, now: datetime) -> User | None:
 def check_password_policy(password: str, *, min_length: int, email: str = "") -> None:
     if len(password) < min_length:
         raise AccountError(
-            f"Use at least {min_length} characters (a few words make a good password).",
+            N_("Use at least %(min)s characters (a few words make a good password)."),
             "new_password",
+            min=min_length,
         )
     if len(password) > 256:
         raise AccountError("Use at most 256 characters.", "new_password")

@@ -24,6 +24,7 @@ from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
 from fund.refusals import Refused
+from fund.sentences import Sentence, Within
 from workflows import EDITABLE_STATES
 
 __all__ = [
@@ -128,14 +129,14 @@ def _type_list(types: Iterable[str]) -> str:
     names = [t.upper() for t in types]
     if len(names) <= 1:
         return "".join(names)
-    return f"{', '.join(names[:-1])} or {names[-1]}"
+    return Sentence(N_("%(first)s or %(last)s"), first=", ".join(names[:-1]), last=names[-1])
 
 
 def _refuse_if_closed(proposal: Proposal) -> None:
     if proposal.status not in EDITABLE_STATES:
         raise UploadRefused(
-            f"The files of this proposal can no longer be changed: it is "
-            f"{proposal.status_label.lower()}."
+            N_("The files of this proposal can no longer be changed: it is %(status)s."),
+            status=Within(proposal.status_label),
         )
 
 
@@ -150,8 +151,8 @@ def _check_kind_and_country(
     if attachment_kind != AttachmentKind.ENDORSEMENT_LETTER:
         if country is not None:
             raise UploadRefused(
-                f"Only a government endorsement letter names a country; "
-                f"a {attachment_kind.label.lower()} does not."
+                N_("Only a government endorsement letter names a country; a %(kind)s does not."),
+                kind=Within(attachment_kind.label),
             )
         return attachment_kind, None
     if country is None:
@@ -160,8 +161,11 @@ def _check_kind_and_country(
         )
     if country not in {c.iso2 for c in proposal.endorsers}:
         raise UploadRefused(
-            f"{country} is not among the endorsing governments of this proposal; "
-            "add it to the endorsing governments first."
+            N_(
+                "%(country)s is not among the endorsing governments of this proposal; add it to "
+                "the endorsing governments first."
+            ),
+            country=country,
         )
     return attachment_kind, country
 
@@ -176,15 +180,17 @@ def check_content(
         raise UploadRefused(N_("The file is empty."))
     if len(data) > max_bytes:
         raise UploadRefused(
-            f"The file is {_human_size(len(data), ROUND_CEILING)}; "
-            f"the limit is {_human_size(max_bytes, ROUND_FLOOR)}."
+            N_("The file is %(size)s; the limit is %(limit)s."),
+            size=_human_size(len(data), ROUND_CEILING),
+            limit=_human_size(max_bytes, ROUND_FLOOR),
         )
     accepted = [t for t in dict.fromkeys(t.strip().lower() for t in allowed_types) if t]
     accepted = [t for t in accepted if t in MEDIA_TYPES]
     file_type = sniff(data)
     if file_type is None or file_type not in accepted:
         raise UploadRefused(
-            f"Only {_type_list(accepted)} files are accepted; this file is not one of them."
+            N_("Only %(types)s files are accepted; this file is not one of them."),
+            types=_type_list(accepted),
         )
     name = safe_filename(filename)
     extension = _extension(name)
@@ -193,8 +199,13 @@ def check_content(
         name = safe_filename(f"{name}.{file_type}")
     elif extension != file_type:
         raise UploadRefused(
-            f"The file name ends in .{extension} but the file is a {file_type.upper()} "
-            f"document; rename it to .{file_type} or choose the right file."
+            N_(
+                "The file name ends in .%(extension)s but the file is a %(type)s document; "
+                "rename it to .%(file_type)s or choose the right file."
+            ),
+            extension=extension,
+            type=file_type.upper(),
+            file_type=file_type,
         )
     return name, file_type
 

@@ -41,6 +41,7 @@ from fund.proposals.results import (
     ResultOutput,
 )
 from fund.refusals import Refused
+from fund.sentences import Sentence
 from fund.signals import proposal_transitioned
 
 # What the full proposal takes from the concept note (the concept note's problem is the
@@ -74,10 +75,6 @@ class InvitationRefused(Refused):
     """An invitation or a start of the full programme that was refused; nothing was changed.
     `stale`: the page acted on no longer shows the concept note as it is."""
 
-    def __init__(self, message: str, *, field: str | None = None, stale: bool = False) -> None:
-        super().__init__(message, field)
-        self.stale = stale
-
 
 class AlreadyStarted(Exception):
     """The full proposal of this concept note exists already (a second click)."""
@@ -99,16 +96,12 @@ def full_proposal_of(note_id: int) -> Proposal | None:
     return db.session.scalar(select(Proposal).where(Proposal.concept_note_id == note_id))
 
 
-def when(day: date) -> str:
-    return f"{day:%d %B %Y}"
-
-
 def deadline_problem(deadline: date | None, today: date) -> str | None:
     """Why `deadline` cannot be an invitation's deadline on `today`, or None."""
     if deadline is None:
         return N_("Give the date by which the full proposal is due.")
     if deadline <= today:
-        return f"The deadline must be a date after today ({when(today)})."
+        return Sentence(N_("The deadline must be a date after today (%(day)s)."), day=today)
     return None
 
 
@@ -178,8 +171,9 @@ def _new_deadline(
     expired = invitation_expired(note, now.date())
     if previous is not None and not expired and deadline <= previous:
         raise InvitationRefused(
-            f"The invitation is due by {when(previous)}: an extension is a later date.",
+            N_("The invitation is due by %(day)s: an extension is a later date."),
             field="deadline",
+            day=previous,
         )
     change = "reinvited" if expired else "extended"
     note.invited_until = deadline
@@ -305,14 +299,17 @@ def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = Non
         raise InvitationRefused(N_("Only people of the concept note's organization can start it."))
     if note.status != "invited":
         raise InvitationRefused(
-            f"This concept note is “{note.status_label}”: a full programme is started only "
-            "from a concept note invited to one.",
+            N_(
+                "This concept note is “%(status)s”: a full programme is started only from a "
+                "concept note invited to one."
+            ),
             stale=True,
+            status=Sentence(note.status_label),
         )
     if note.invited_until is not None and invitation_expired(note, now.date()):
         raise InvitationRefused(
-            f"The invitation's deadline, {when(note.invited_until)}, has passed. Ask the "
-            "secretariat about it."
+            N_("The invitation's deadline, %(day)s, has passed. Ask the secretariat about it."),
+            day=note.invited_until,
         )
     full = _copy(note, actor)
     db.session.add(full)

@@ -31,6 +31,7 @@ from fund.proposals.models import (
 from fund.proposals.snapshots import same_part, snapshot
 from fund.reference.models import Country, GcmObjective
 from fund.refusals import Refused
+from fund.sentences import Sentence
 from fund.signals import proposal_transitioned
 from workflows import EDITABLE_STATES, PROPOSAL_WORKFLOW, Engine, Rule
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
@@ -208,12 +209,19 @@ class DraftValues(SharedValues):
 
 
 def check_editable(proposal: Proposal, actor: User) -> None:
-    noun = "concept note" if proposal.is_concept_note else "proposal"
     if proposal.status not in EDITABLE_STATES:
-        raise EditRefused(
-            f"This {noun} is “{proposal.status_label}”: it can only be edited as a draft or "
-            "when returned for revision."
+        said = (
+            N_(
+                "This concept note is “%(status)s”: it can only be edited as a draft or when "
+                "returned for revision."
+            )
+            if proposal.is_concept_note
+            else N_(
+                "This proposal is “%(status)s”: it can only be edited as a draft or when "
+                "returned for revision."
+            )
         )
+        raise EditRefused(said, status=Sentence(proposal.status_label))
     if actor.organization_id != proposal.organization_id:
         raise EditRefused(
             N_("Only people of the concept note's organization can edit it.")
