@@ -57,6 +57,15 @@ ACTION_LABELS = {
     "invitation_reinvited": N_("Invitation reinvited"),
     "transfer_requested": N_("Transfer requested"),
     "revision_submitted": N_("Revision submitted"),
+    # The rest of a funded programme's timeline.
+    "transfer_schedule_planned": N_("Transfer schedule planned"),
+    "report_schedule_made": N_("Report schedule made"),
+    "tranche_conditions_overridden": N_("Tranche conditions overridden"),
+    "transfer_request_cancelled": N_("Transfer request cancelled"),
+    "disbursement_recorded": N_("Disbursement recorded"),
+    "revision_applied": N_("Revision applied"),
+    "programme_closure_recorded": N_("Programme closure recorded"),
+    "refund_recorded": N_("Refund recorded"),
 }
 
 
