@@ -106,3 +106,17 @@ def test_every_page_reads_in_its_language(app, prepared_demo, language):
     assert not found, "\n".join(
         f"{t!r} ({english[t]!r}) on {sorted(p)[:3]}" for t, p in found.items()
     )
+
+
+def test_every_action_the_demo_set_audits_has_a_label(app, prepared_demo):
+    from sqlalchemy import select
+
+    from fund.audit.models import AuditEvent
+    from fund.auditlog.words import ACTION_LABELS
+    from fund.extensions import db
+
+    prepared_demo.data("sqlite")
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEvent.action).distinct()))
+    assert len(actions) > 30
+    assert sorted(actions - set(ACTION_LABELS)) == []
