@@ -112,11 +112,13 @@ def test_every_action_the_demo_set_audits_has_a_label(app, prepared_demo):
     from sqlalchemy import select
 
     from fund.audit.models import AuditEvent
-    from fund.auditlog.words import ACTION_LABELS
+    from fund.auditlog.words import ACTION_LABELS, SUBJECT_LABELS
     from fund.extensions import db
 
     prepared_demo.data("sqlite")
     with app.app_context():
         actions = set(db.session.scalars(select(AuditEvent.action).distinct()))
-    assert len(actions) > 30
+        subjects = set(db.session.scalars(select(AuditEvent.subject_type).distinct()))
+    assert len(actions) > 30 and len(subjects) > 5
     assert sorted(actions - set(ACTION_LABELS)) == []
+    assert sorted(subjects - set(SUBJECT_LABELS)) == []

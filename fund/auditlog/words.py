@@ -139,6 +139,33 @@ ACTION_LABELS = {
 }
 
 
+# The kinds of record an audited action is about, as the audit log names them.
+SUBJECT_LABELS = {
+    "api_token": N_("API token"),
+    "call": N_("Call"),
+    "committee_meeting": N_("Committee meeting"),
+    "committee_seat": N_("Committee seat"),
+    "contribution": N_("Contribution"),
+    "coverage_targets": N_("Coverage targets"),
+    "direct_cost": N_("Direct cost"),
+    "fund_indicator": N_("Fund-level indicator"),
+    "fund_outcome": N_("Fund-level outcome"),
+    "interest": N_("Interest"),
+    "mgi_assessment": N_("MGI assessment"),
+    "mgi_indicator": N_("MGI indicator"),
+    "organization": N_("Organization"),
+    "outbox_message": N_("Email message"),
+    "pipeline": N_("Pipeline"),
+    "pledge": N_("Pledge"),
+    "programme_report": N_("Programme report"),
+    "proposal": N_("Proposal"),
+    "revision": N_("Revision"),
+    "transfer_request": N_("Transfer request"),
+    "user": N_("User"),
+    "voting_round": N_("Voting round"),
+}
+
+
 def words(code: str | None) -> str:
     """A recorded code as words: "proposal_results_saved" -> "Proposal results saved"."""
     text = " ".join((code or "").replace(".", " ").replace("_", " ").split())
@@ -152,8 +179,11 @@ def action_words(code: str | None) -> str:
 
 
 def subject_words(subject_type: str | None, subject_id: str | None) -> str:
-    """A subject by its kind and id (the page names a proposal by its reference)."""
-    return " ".join(part for part in (words(subject_type), subject_id or "") if part)
+    """A subject by its kind, in the page's language, and its id (the page names a proposal
+    by its reference)."""
+    label = SUBJECT_LABELS.get(subject_type or "")
+    kind = gettext(label) if label else words(subject_type)
+    return " ".join(part for part in (kind, subject_id or "") if part)
 
 
 def state_words(subject_type: str | None, state: str | None) -> str:
