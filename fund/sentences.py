@@ -21,7 +21,8 @@ def N_(text: str) -> str:
 class Sentence(str):
     """A sentence of the fund with the values of its placeholders: the English sentence
     itself, which a page shows in the reader's language (`said`). A value may be a sentence
-    too (a label, `Within`, `OnDay`); a plain date is written as `OnDay` writes it."""
+    too (a label, `Within`, `OnDay`); a plain date is written as `OnDay` writes it. A kind of
+    sentence a higher layer defines (a country's name) says itself by `in_language()`."""
 
     template: str
     values: dict[str, Any]
@@ -108,6 +109,8 @@ def _first_lower(text: str) -> str:
 def said(text: str) -> str:
     """`{{ problem|said }}`: a `Sentence` in the page's language (and the sentences among its
     values); any other text as it is."""
+    if callable(in_language := getattr(text, "in_language", None)):
+        return in_language()
     if isinstance(text, Within):
         return _first_lower(gettext(text.template))
     if isinstance(text, OnDay):

@@ -212,3 +212,21 @@ def test_country_names_come_from_cldr_in_each_language():
     )
     assert country_name("XX", "fr", "Nowhere") == "Nowhere"
     assert country_name("CL", "xx-unknown", "Chile") == "Chile"
+
+
+def test_a_country_within_a_sentence_is_named_in_the_pages_language(app):
+    from flask_babel import force_locale
+
+    from fund.labels import N_
+    from fund.reference.translations import CountryName
+    from fund.sentences import Sentence, said
+
+    text = Sentence(
+        N_("MGI %(indicator)s, assessment of %(country)s (%(year)s)"),
+        indicator="DEMO-1",
+        country=CountryName("ZA", "South Africa"),
+        year="2023",
+    )
+    assert text == "MGI DEMO-1, assessment of South Africa (2023)"
+    with app.test_request_context("/"), force_locale("fr"):
+        assert said(text) == "IGM DEMO-1, évaluation de Afrique du Sud (2023)"

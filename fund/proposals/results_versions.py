@@ -25,6 +25,7 @@ from fund.labels import N_
 from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
+from fund.reference.translations import CountryName
 from fund.sentences import Listed, Sentence
 
 FRAMEWORK_KEY = "results_framework"
@@ -254,7 +255,8 @@ class FrameworkText:
         assessment = indicator.get("mgi_assessment") or {}
         if not assessment:
             return Sentence(N_("MGI %(indicator)s"), indicator=named), web_link(link)
-        country = self.names.countries.get(assessment["country"], assessment["country"])
+        iso2 = assessment["country"]
+        country = CountryName(iso2, self.names.countries.get(iso2, iso2))
         key = (assessment["country"], assessment["year"])
         link = link or self.names.assessment_links.get(key, "") or ""
         text = Sentence(

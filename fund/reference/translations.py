@@ -18,7 +18,9 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app
 from flask_babel import gettext
 
+from fund.i18n import current_language
 from fund.reference.models import GLOBAL_LABEL, GLOBAL_REGION
+from fund.sentences import Sentence
 
 FOLDER = "translations"
 OBJECTIVES = "objectives.csv"
@@ -100,6 +102,21 @@ def _territories(language: str) -> dict[str, str]:
         return dict(Locale.parse(language).territories)
     except (UnknownLocaleError, ValueError, TypeError):
         return {}
+
+
+class CountryName(Sentence):
+    """A country within a sentence: its UN English name, and on a page its name in the
+    page's language (`country_name`)."""
+
+    iso2: str
+
+    def __new__(cls, iso2: str, english: str) -> CountryName:
+        made = str.__new__(cls, english)
+        made.template, made.values, made.iso2 = english, {}, iso2
+        return made
+
+    def in_language(self) -> str:
+        return country_name(self.iso2, current_language(), str.__str__(self))
 
 
 def region_name(m49: str | None, language: str | None, english: str) -> str:
