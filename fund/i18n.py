@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from fund.labels import N_
 from fund.money import format_amount, format_usd
+from fund.sentences import Sentence
 
 DEFAULT = "en"
 # Each language by its own name, as the switcher shows it.
@@ -135,6 +136,41 @@ def percent(share: Decimal | None, places: int = 1) -> str:
     if places:
         pattern = pattern.replace("0", "0." + "0" * places, 1)
     return format_percent(share, pattern, locale=language)
+
+
+class Money(Sentence):
+    """An amount within a sentence: "USD 1,234.50" in English (`format_usd`, what is stored,
+    logged and tested), in the page's language where it is said (`money`: "1 234,50 $US")."""
+
+    amount: Decimal
+    currency: str
+
+    def __new__(cls, amount: Decimal, currency: str = "USD") -> Money:
+        english = format_usd(amount, currency)
+        made = str.__new__(cls, english)
+        made.template, made.values = english, {}
+        made.amount, made.currency = amount, currency
+        return made
+
+    def in_language(self) -> str:
+        return money(self.amount, self.currency)
+
+
+class Share(Sentence):
+    """A share within a sentence, its digits as the rule that made it chose them ("69%",
+    "20.01%"), in the page's language where it is said ("20,01 %")."""
+
+    digits: Decimal
+
+    def __new__(cls, digits: Decimal) -> Share:
+        english = f"{digits:f}%"
+        made = str.__new__(cls, english)
+        made.template, made.values, made.digits = english, {}, digits
+        return made
+
+    def in_language(self) -> str:
+        places = max(0, -int(self.digits.as_tuple().exponent))
+        return percent(self.digits / 100, places)
 
 
 def moment_text(moment: datetime) -> str:

@@ -167,3 +167,32 @@ def test_an_upload_refused_is_said_in_the_pages_language(app):
             "Seuls les fichiers PDF, DOCX ou XLSX sont acceptés ; ce fichier n'en fait pas partie."
         )
         assert too_large.value.said().startswith("Le fichier fait ")
+
+
+def test_amounts_and_shares_in_a_sentence_follow_the_pages_language(app):
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from fund.finance.tranche import percent
+    from fund.i18n import Money
+    from fund.sentences import Sentence
+
+    problem = Sentence(
+        "%(organization)s reported %(spent)s spent, %(share)s of the %(transferred)s "
+        "transferred; %(required)s is required.",
+        organization="ILO",
+        spent=Money(Decimal("1234567.05")),
+        share=percent(Decimal("0.699")),
+        transferred=Money(Decimal("1766190.00")),
+        required=percent(Decimal("0.7")),
+    )
+    assert problem == (
+        "ILO reported USD 1,234,567.05 spent, 69% of the USD 1,766,190.00 transferred; "
+        "70% is required."
+    )
+    with app.test_request_context("/"), force_locale("fr"):
+        assert FinanceError(problem).said() == (
+            "ILO a déclaré 1\u202f234\u202f567,05\u00a0$US de dépenses, soit 69\u00a0% des "
+            "1\u202f766\u202f190,00\u00a0$US transférés ; 70\u00a0% sont exigés."
+        )

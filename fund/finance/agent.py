@@ -26,8 +26,9 @@ from fund.finance.currencies import BASE_CURRENCY, ISO_4217
 from fund.finance.models import GENERAL_POOL, Contribution, Pool
 from fund.finance.operations import FinanceError, _check_amount, _check_date, record_contribution
 from fund.finance.queries.as_of import contributions_by
+from fund.i18n import Money
 from fund.labels import N_
-from fund.money import MAX_AMOUNT, ZERO, format_amount, format_usd, read_amount, round_cents
+from fund.money import MAX_AMOUNT, ZERO, format_amount, read_amount, round_cents
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
 MAX_RATE = Decimal("9999999999.99999999")
@@ -212,7 +213,7 @@ def record_deposit(
         raise FinanceError(
             N_("At this rate the deposit is worth %(gross)s: check the rate."),
             "exchange_rate",
-            gross=format_usd(gross),
+            gross=Money(gross),
         )
     _amount(gross, "exchange_rate")
     return record_contribution(
@@ -310,8 +311,8 @@ def record_direct_cost(
     refused = FinanceError(
         N_("The unearmarked pool holds %(available)s unallocated: it cannot pay %(amount)s."),
         "amount",
-        available=format_usd(available),
-        amount=format_usd(amount),
+        available=Money(available),
+        amount=Money(amount),
     )
     if amount > available:
         raise refused

@@ -30,7 +30,8 @@ from fund.finance.models import Contribution
 from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
 from fund.finance.status import funding_status
-from fund.money import format_amount, format_usd
+from fund.i18n import money
+from fund.money import format_amount
 
 bp = Blueprint("agent", __name__, url_prefix="/finance")
 
@@ -195,8 +196,8 @@ def deposit():
             id=contribution.id,
             amount=received,
             rate=rate,
-            gross=format_usd(contribution.gross),
-            net=format_usd(contribution.net),
+            gross=money(contribution.gross),
+            net=money(contribution.net),
             pool=funding.pool_name(contribution.pool_code),
         )
 
@@ -239,7 +240,7 @@ def record_interest():
         )
         return _(
             "Interest of %(amount)s recorded in the unearmarked pool.",
-            amount=format_usd(entry.amount),
+            amount=money(entry.amount),
         )
 
     return _record(form, "interest", url_for("agent.interest"), run, lambda: _interest_page(form))
@@ -265,7 +266,7 @@ def record_direct_cost():
         )
         return _(
             "Direct cost of %(amount)s charged to the unearmarked pool.",
-            amount=format_usd(cost.amount),
+            amount=money(cost.amount),
         )
 
     return _record(

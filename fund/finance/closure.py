@@ -48,8 +48,9 @@ from fund.finance.operations import (
     close_proposal,
 )
 from fund.finance.transfers import cancel_open_requests
+from fund.i18n import Money
 from fund.labels import N_
-from fund.money import CENT, ZERO, format_usd, read_amount
+from fund.money import CENT, ZERO, read_amount
 from fund.proposals.models import Proposal
 from fund.sentences import Sentence
 
@@ -189,7 +190,7 @@ def close_programme(
                 ),
                 where,
                 name=name,
-                amount=format_usd(transferred),
+                amount=Money(transferred),
             )
         final[row.organization_id] = (transferred, spent)
     close_proposal(actor, proposal, reason, now=now)
@@ -313,9 +314,9 @@ def record_refund(
             ),
             "amount",
             name=name,
-            outstanding=format_usd(outstanding),
-            due=format_usd(read_amount(share.due)),
-            refunded=format_usd(read_amount(share.refunded)),
+            outstanding=Money(outstanding),
+            due=Money(read_amount(share.due)),
+            refunded=Money(read_amount(share.refunded)),
         )
     _add_to(
         ClosureShare.refunded,

@@ -21,14 +21,16 @@ from typing import Any, TypeVar
 from flask_babel import gettext
 from sqlalchemy import and_, case, or_, select
 
+from fund import i18n
 from fund.extensions import db
 from fund.finance.models import GENERAL_POOL, Pool
+from fund.i18n import Money
 from fund.labels import N_
-from fund.money import ZERO, format_usd, read_amount
+from fund.money import ZERO, read_amount
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Proposal
 from fund.reference.models import objective_thematic_area
-from fund.sentences import Sentence
+from fund.sentences import Listed, Sentence
 
 GENERAL_LABEL = N_("Unearmarked")
 EARMARK_LABEL = N_("%(code)s earmark")
@@ -144,12 +146,18 @@ class FundingPlan:
         """Why the pools do not cover the proposal; in the reader's language when `translated`
         (a page's), else as English sentences a page may still show translated (`guards.said`)."""
         say = gettext if translated else Sentence
-        name = pool_name if translated else pool_label
+        name = pool_name if translated else pool_sentence
+        amount = i18n.money if translated else Money
         if self.total <= 0:
             return [say(N_("The proposal has no budget: there is nothing to allocate."))]
         if self.covered:
             return []
-        by_pool = ", ".join(f"{name(code)} {format_usd(amount)}" for code, amount in self.pools)
+        # A pool and what it holds, "TA1 earmark USD 1,000.00": no words of its own to translate.
+        pools = [
+            say("%(pool)s %(amount)s", pool=name(code), amount=amount(value))
+            for code, value in self.pools
+        ]
+        by_pool = ", ".join(pools) if translated else Listed(pools)
         where = (
             say(
                 N_("the earmarks for %(areas)s and the unearmarked money"),
@@ -164,11 +172,11 @@ class FundingPlan:
                     "The proposal needs %(total)s but only %(available)s is available to it "
                     "(%(pools)s), from %(where)s: %(shortfall)s short."
                 ),
-                total=format_usd(self.total),
-                available=format_usd(self.available),
+                total=amount(self.total),
+                available=amount(self.available),
                 pools=by_pool,
                 where=where,
-                shortfall=format_usd(self.shortfall),
+                shortfall=amount(self.shortfall),
             )
         ]
 

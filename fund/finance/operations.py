@@ -38,6 +38,7 @@ from fund.finance.models import (
 )
 from fund.finance.queries.lists import remaining_by_organization
 from fund.finance.transfer_models import TransferRequest
+from fund.i18n import Money
 from fund.labels import N_
 from fund.money import CENT, format_usd, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
@@ -256,9 +257,9 @@ def void_contribution(
                 "funds proposals already). Record a correcting contribution instead."
             ),
             id=contribution.id,
-            net=format_usd(net),
+            net=Money(net),
             pool=funding.pool_sentence(code),
-            available=format_usd(available),
+            available=Money(available),
         )
     _move_pool(
         code,
@@ -401,9 +402,9 @@ def check_within_share(
         raise FinanceError(
             refusal,
             "amount",
-            remaining=format_usd(remaining),
+            remaining=Money(remaining),
             name=name,
-            share=format_usd(share),
+            share=Money(share),
             **{paid_as: format_usd(paid)},
         )
     return remaining

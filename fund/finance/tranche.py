@@ -17,8 +17,8 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from fund.i18n import Money, Share
 from fund.labels import N_
-from fund.money import format_usd
 from fund.sentences import OnDay, Sentence, Within
 
 ZERO = Decimal("0.00")
@@ -90,9 +90,9 @@ class TrancheFacts:
     request_date: date
 
 
-def percent(share: Decimal) -> str:
+def percent(share: Decimal) -> Share:
     """A share as a whole percentage, rounded down (69.9% is "69%", never "70%")."""
-    return f"{(share * 100).quantize(Decimal(1), rounding=ROUND_FLOOR)}%"
+    return Share((share * 100).quantize(Decimal(1), rounding=ROUND_FLOOR))
 
 
 # The guards ---------------------------------------------------------------------------------
@@ -125,9 +125,9 @@ def expenditure_reported(facts: TrancheFacts, settings: TrancheSettings) -> list
                 "transferred; %(required)s is required."
             ),
             organization=facts.organization,
-            spent=format_usd(spent),
+            spent=Money(spent),
             share=percent(spent / facts.transferred),
-            transferred=format_usd(facts.transferred),
+            transferred=Money(facts.transferred),
             required=percent(required),
         )
     ]

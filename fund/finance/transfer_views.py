@@ -19,7 +19,7 @@ from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
 from fund.finance.transfer_forms import CancelRequestForm, TransferRequestForm
 from fund.finance.transfer_models import TransferRequest
-from fund.money import format_usd
+from fund.i18n import money
 from fund.proposals.models import Proposal
 from fund.refusals import show_on_form
 
@@ -42,7 +42,7 @@ def _choices(form: TransferRequestForm, allocation) -> None:
             _(
                 "%(organization)s: %(amount)s still to transfer",
                 organization=share.organization.display_name,
-                amount=format_usd(share.amount - share.disbursed),
+                amount=money(share.amount - share.disbursed),
             ),
         )
         for share in allocation.shares
@@ -103,7 +103,7 @@ def request_transfer(proposal_id: int):
                 "Transfer request %(reference)s recorded: %(amount)s to %(organization)s "
                 "(tranche %(tranche)s). The administrative agent records the transfer.",
                 reference=transfers.reference(request),
-                amount=format_usd(request.amount),
+                amount=money(request.amount),
                 organization=organization.label,
                 tranche=request.tranche,
             ),

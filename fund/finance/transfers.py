@@ -37,9 +37,10 @@ from fund.finance.operations import (
     locked_share,
 )
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
+from fund.i18n import Money
 from fund.labels import N_
 from fund.locking import locked
-from fund.money import format_usd, read_amount
+from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.sentences import Within
 from fund.signals import transfer_requested
@@ -113,7 +114,7 @@ def request_transfer(
                 "administrative agent records it, or it is cancelled, before another is requested."
             ),
             "organization_id",
-            amount=format_usd(pending.amount),
+            amount=Money(pending.amount),
             name=name,
             reference=reference(pending),
         )
@@ -208,7 +209,7 @@ def check_recordable(
             N_("The transfer must be the amount requested (%(reference)s): %(amount)s."),
             "amount",
             reference=reference(row),
-            amount=format_usd(read_amount(row.amount)),
+            amount=Money(read_amount(row.amount)),
         )
     return row
 

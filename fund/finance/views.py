@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from fund import idempotency, web
+from fund import i18n, idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
@@ -195,9 +195,9 @@ def contributions():
             "Contribution C-%(id)s recorded: %(gross)s gross, %(fee)s fee, %(net)s net to the "
             "%(pool)s pool.",
             id=contribution.id,
-            gross=format_usd(contribution.gross),
-            fee=format_usd(contribution.fee),
-            net=format_usd(contribution.net),
+            gross=i18n.money(contribution.gross),
+            fee=i18n.money(contribution.fee),
+            net=i18n.money(contribution.net),
             pool=funding.pool_name(contribution.pool_code),
         ),
         "success",
@@ -359,12 +359,12 @@ def fund(proposal_id: int):
         )
         once.done(
             url_for("finance.proposal", proposal_id=proposal.id),
-            _("The allocation of %(amount)s", amount=format_usd(allocation.amount)),
+            _("The allocation of %(amount)s", amount=i18n.money(allocation.amount)),
         )
         return _(
             "%(reference)s is funded: %(amount)s allocated.",
             reference=proposal.reference,
-            amount=format_usd(allocation.amount),
+            amount=i18n.money(allocation.amount),
         )
 
     return _act(

@@ -23,9 +23,10 @@ from fund.audit.operations import record
 from fund.extensions import db, utcnow
 from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
+from fund.i18n import Money
 from fund.labels import N_
 from fund.locking import locked_or_refused
-from fund.money import format_usd, read_amount
+from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
 from fund.refusals import Refused, workflow_refusal
@@ -315,8 +316,8 @@ def save_financial(
                     "(%(total)s) would exceed what was transferred to it (%(paid)s)."
                 ),
                 f"organization-{organization}",
-                total=format_usd(total),
-                paid=format_usd(paid),
+                total=Money(total),
+                paid=Money(paid),
             )
     report.expenditures.clear()
     db.session.flush()
