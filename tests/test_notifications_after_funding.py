@@ -74,3 +74,19 @@ def test_a_revision_submitted_then_decided_is_told(app, programme):
         assert all("was approved by the secretariat" in n.title for n in decided.values())
         mails = [m for m in _mails(decided) if m.kind == "revision_decided"]
         assert len(mails) == 2 and all("Comment: Agreed." in m.text_body for m in mails)
+
+
+def test_a_requested_transfers_title_writes_its_amount_in_the_agents_language(
+    app, programme, create_user
+):
+    french = create_user(roles=("administrative_agent",), organization_acronym=None, language="fr")
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        transfers.request_transfer(
+            user(programme["secretariat"]), allocation, org_id("ILO"), Decimal("1000.00")
+        )
+        db.session.commit()
+        title = _told("transfer_requested")[french.id].title
+    assert "virement de 1\u202f000,00\u00a0$US à ILO demandé" in title

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from fund.accounts.models import Role, User
 from fund.accounts.queries import active_users_with_role
-from fund.money import format_usd
+from fund.i18n import money
 from fund.notifications.outbox import tell
 from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme_staff
 from fund.notifications.recipients import secretariat as secretariat_users
@@ -49,7 +50,7 @@ def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | Non
         title=_l(
             "%(ref)s: transfer of %(amount)s to %(organization)s requested",
             ref=proposal.reference,
-            amount=format_usd(request.amount),
+            amount=LazyString(money, request.amount),  # in each recipient's language
             organization=name,
         ),
         link=path_for("transfers.agent_list"),
