@@ -122,17 +122,18 @@ def number(value: Decimal | int | None) -> str:
     return format_decimal(value, locale=current_language())
 
 
-def percent(share: Decimal | None, places: int = 1) -> str:
+def percent(share: Decimal | None, places: int = 1, *, narrow: bool = False) -> str:
     """`{{ share|percent }}`: a share (0.923) as a percentage with `places` decimals in the
     page's language: "92.3%" in English (as the pages always wrote it), "92,3 %" in French;
-    nothing: a dash."""
+    nothing: a dash. `narrow`: without the language's space before the sign ("92,3%"), for a
+    PDF table's narrow column, where the sign would go to a line of its own."""
     if share is None:
         return "—"
     language = current_language()
     if language == DEFAULT:
         return f"{share * 100:.{places}f}%"
     # The language's own pattern ("#,##0\u00a0%" in French), with `places` decimals.
-    pattern = Locale.parse(language).percent_formats[None].pattern
+    pattern = "#,##0%" if narrow else Locale.parse(language).percent_formats[None].pattern
     if places:
         pattern = pattern.replace("0", "0." + "0" * places, 1)
     return format_percent(share, pattern, locale=language)

@@ -271,6 +271,9 @@ def test_shares_are_percentages_in_the_pages_language(app):
             assert i18n.percent(Decimal("0.9234")) == one, language
             assert i18n.percent(Decimal("0.125"), 2) == two, language
             assert i18n.percent(None) == "—"
+            # A PDF table's narrow column keeps the sign with its digits.
+            narrow = i18n.percent(Decimal("1"), 2, narrow=True)
+            assert narrow == ("100.00%" if language == "en" else "100,00%"), language
 
 
 def test_dates_are_written_in_the_pages_language_with_the_same_parts(app):

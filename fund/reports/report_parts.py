@@ -37,8 +37,9 @@ def day_words(day: date) -> str:
 
 
 def share_words(share: Decimal | None) -> str:
-    """A share as a percentage with two decimals: "12.50%" in English, "12,50 %" in French."""
-    return i18n_percent(share, 2)
+    """A share as a percentage with two decimals, for the report's narrow columns: "12.50%" in
+    English, "12,50%" in French."""
+    return i18n_percent(share, 2, narrow=True)
 
 
 def moment_words(moment: datetime) -> str:
