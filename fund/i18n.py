@@ -147,9 +147,7 @@ class Money(Sentence):
     currency: str
 
     def __new__(cls, amount: Decimal, currency: str = "USD") -> Money:
-        english = format_usd(amount, currency)
-        made = str.__new__(cls, english)
-        made.template, made.values = english, {}
+        made = cls._word(format_usd(amount, currency))
         made.amount, made.currency = amount, currency
         return made
 
@@ -164,9 +162,8 @@ class Share(Sentence):
     digits: Decimal
 
     def __new__(cls, digits: Decimal) -> Share:
-        english = f"{digits:f}%"
-        made = str.__new__(cls, english)
-        made.template, made.values, made.digits = english, {}, digits
+        made = cls._word(f"{digits:f}%")
+        made.digits = digits
         return made
 
     def in_language(self) -> str:

@@ -38,6 +38,16 @@ class Sentence(str):
         # str() keeps the sentence: the workflow engine takes each guard's problems by str().
         return self
 
+    @classmethod
+    def _word(cls, english: str, template: str | None = None) -> Any:
+        """A sentence with no values of its own (a label, a day, an amount): `english` as it
+        is written in English, `template` what the catalogs know it by (`english` itself by
+        default). Its class says it in a page's language (`in_language`)."""
+        made = str.__new__(cls, english)
+        made.template = english if template is None else template
+        made.values = {}
+        return made
+
 
 def Np_(singular: str, plural: str) -> tuple[str, str]:
     """A sentence with its singular and its plural, marked for translation (extracted as one
@@ -57,16 +67,20 @@ class Counted(Sentence):
         made.forms = forms
         return made
 
+    def in_language(self) -> str:
+        values = {name: said(v) for name, v in self.values.items() if name != "num"}
+        return ngettext(*self.forms, self.values["num"], **values)
+
 
 class Within(Sentence):
     """A label of the fund written within a sentence, its first letter in lower case: "Annual
     financial report" in "The 2026 annual financial report is not accepted"."""
 
     def __new__(cls, label: str) -> Within:
-        made = str.__new__(cls, _first_lower(label))
-        made.template = label
-        made.values = {}
-        return made
+        return cls._word(_first_lower(label), label)
+
+    def in_language(self) -> str:
+        return _first_lower(gettext(self.template))
 
 
 class OnDay(Sentence):
@@ -75,12 +89,12 @@ class OnDay(Sentence):
     day: date
 
     def __new__(cls, day: date) -> OnDay:
-        english = f"{day.day} {day:%B %Y}"
-        made = str.__new__(cls, english)
-        made.template = english
-        made.values = {}
+        made = cls._word(f"{day.day} {day:%B %Y}")
         made.day = day
         return made
+
+    def in_language(self) -> str:
+        return format_date(self.day, "d MMMM y")
 
 
 class Listed(Sentence):
@@ -91,11 +105,12 @@ class Listed(Sentence):
 
     def __new__(cls, items: Any) -> Listed:
         items = tuple(items)
-        made = str.__new__(cls, ", ".join(items))
-        made.template = str.__str__(made)
-        made.values = {}
+        made = cls._word(", ".join(items))
         made.items = items
         return made
+
+    def in_language(self) -> str:
+        return ", ".join(said(item) for item in self.items)
 
 
 def _value(value: Any) -> Any:
@@ -108,18 +123,10 @@ def _first_lower(text: str) -> str:
 
 def said(text: str) -> str:
     """`{{ problem|said }}`: a `Sentence` in the page's language (and the sentences among its
-    values); any other text as it is."""
+    values): a kind of sentence that says itself (`in_language`), else its template translated;
+    any other text as it is."""
     if callable(in_language := getattr(text, "in_language", None)):
         return in_language()
-    if isinstance(text, Within):
-        return _first_lower(gettext(text.template))
-    if isinstance(text, OnDay):
-        return format_date(text.day, "d MMMM y")
-    if isinstance(text, Listed):
-        return ", ".join(said(item) for item in text.items)
-    if isinstance(text, Counted):
-        values = {name: said(v) for name, v in text.values.items() if name != "num"}
-        return ngettext(*text.forms, text.values["num"], **values)
     if isinstance(text, Sentence) and text.template:
         return gettext(text.template, **{name: said(v) for name, v in text.values.items()})
     return text

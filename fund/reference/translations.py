@@ -111,8 +111,8 @@ class CountryName(Sentence):
     iso2: str
 
     def __new__(cls, iso2: str, english: str) -> CountryName:
-        made = str.__new__(cls, english)
-        made.template, made.values, made.iso2 = english, {}, iso2
+        made = cls._word(english)
+        made.iso2 = iso2
         return made
 
     def in_language(self) -> str:
