@@ -10,6 +10,7 @@ English. Numbers, amounts and dates are formatted per locale by Babel (`format_d
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -132,11 +133,15 @@ def percent(share: Decimal | None, places: int = 1, *, narrow: bool = False) -> 
     language = current_language()
     if language == DEFAULT:
         return f"{share * 100:.{places}f}%"
-    # The language's own pattern ("#,##0\u00a0%" in French), with `places` decimals.
+    return format_percent(share, _percent_pattern(language, places, narrow), locale=language)
+
+
+@functools.cache
+def _percent_pattern(language: str, places: int, narrow: bool) -> str:
+    """The language's own percent pattern ("#,##0\u00a0%" in French), with `places` decimals;
+    read once per language (a page writes a share in each of its cells)."""
     pattern = "#,##0%" if narrow else Locale.parse(language).percent_formats[None].pattern
-    if places:
-        pattern = pattern.replace("0", "0." + "0" * places, 1)
-    return format_percent(share, pattern, locale=language)
+    return pattern.replace("0", "0." + "0" * places, 1) if places else pattern
 
 
 class Money(Sentence):
