@@ -47,7 +47,7 @@ def pool_label(code: str, titles: dict[str, str] | None = None) -> str:
 
 
 def pool_sentence(code: str) -> Sentence:
-    """`pool_label` as a sentence a page shows in the reader's language (`guards.said`)."""
+    """`pool_label` as a sentence a page shows in the reader's language (`fund.sentences.said`)."""
     if code == GENERAL_POOL:
         return Sentence(GENERAL_LABEL)
     return Sentence(EARMARK_LABEL, code=code)
@@ -144,7 +144,8 @@ class FundingPlan:
 
     def problems(self, translated: bool = False) -> list[str]:
         """Why the pools do not cover the proposal; in the reader's language when `translated`
-        (a page's), else as English sentences a page may still show translated (`guards.said`)."""
+        (a page's), else as English sentences a page may still show translated
+        (`fund.sentences.said`)."""
         say = gettext if translated else Sentence
         name = pool_name if translated else pool_sentence
         amount = i18n.money if translated else Money
