@@ -82,13 +82,16 @@ def live_app(sqlite_template: Path, directory: Path) -> Flask:
     every role, organizations, an open call) and no proposal."""
     path = directory / "live.sqlite3"
     shutil.copy(sqlite_template, path)
-    return live_app_on(f"sqlite:///{path}")
+    return live_app_on(f"sqlite:///{path}", directory)
 
 
-def live_app_on(url: str) -> Flask:
+def live_app_on(url: str, directory: Path) -> Flask:
     """The application on the migrated database at `url` (a fresh copy: a SQLite file or a
-    PostgreSQL database made from the template), with the demo set as `live_app` loads it."""
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    PostgreSQL database made from the template), with the demo set as `live_app` loads it.
+    Its open-data files are kept in `directory`, not in the instance folder that the test
+    workers running at the same time would share (and lock while one of them builds)."""
+    config = {"SQLALCHEMY_DATABASE_URI": url, "OPEN_DATA_CACHE_DIR": str(directory / "open-data")}
+    app = create_app("test", config)
     with app.app_context():
         load_demo(Path(app.config["SEED_DIR"]))
         db.session.commit()
@@ -210,6 +213,25 @@ def pages_by_role(browser: Any, server: LiveServer, emails: Mapping[str, str]) -
     yield Pages()
     for context in opened:
         context.close()
+
+
+def visit(page: Any, path: str, heading: str) -> None:
+    """Open `path` and check that it is the page headed `heading` (answered 200); otherwise fail
+    with what came instead (address, status, heading, messages and the start of its text) and
+    keep a screenshot of it."""
+    response = page.goto(path)
+    status = response.status if response is not None else None
+    headings = page.get_by_role("heading", level=1)
+    shown = headings.first.inner_text() if headings.count() else ""
+    if status == 200 and shown == heading:
+        return
+    kept = screenshot(page, f"unexpected-{path}")
+    text = " ".join(page.locator("body").inner_text().split())[:600]
+    pytest.fail(
+        f"{path} gave {page.url} (status {status}), headed {shown!r} instead of {heading!r}; "
+        f"messages: {flash_text(page) or 'none'}; text: {text} (screenshot {kept})",
+        pytrace=False,
+    )
 
 
 def flash_text(page: Any) -> str:

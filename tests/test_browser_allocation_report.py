@@ -38,7 +38,7 @@ def test_the_web_page_is_accessible_at_desktop_and_phone_width(browser, server):
     page = context.new_page()
     try:
         support.sign_in(page, "secretariat@demo.fund")
-        page.goto("/reports/")
+        support.visit(page, "/reports/", "Reports")
         # The form's second button opens the same choices as a web page (no script needed).
         page.get_by_label("As of").fill("")
         with page.expect_navigation():

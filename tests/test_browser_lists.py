@@ -46,7 +46,7 @@ def server(
     else:
         template = request.getfixturevalue("postgres_template")
         url = _postgres_database(request.getfixturevalue("postgres"), template, "browser_lists")
-        app = support.live_app_on(url)
+        app = support.live_app_on(url, tmp_path_factory.mktemp("lists-pg"))
     with app.app_context():
         applicant = user_by_email(EMAILS["applicant"])
         for title, summary, submitted in PROPOSALS:
