@@ -172,8 +172,14 @@ class Share(Sentence):
         return made
 
     def in_language(self) -> str:
-        places = max(0, -int(self.digits.as_tuple().exponent))
-        return percent(self.digits / 100, places)
+        return percent_digits(self.digits)
+
+
+def percent_digits(digits: Decimal) -> str:
+    """A percentage whose digits the caller's rule chose (20.01 for 20.01%), with as many
+    decimals as they have and no more: "20.01%" and "20%" in English, "20,01 %" in French."""
+    places = max(0, -int(digits.as_tuple().exponent))
+    return percent(digits / 100, places)
 
 
 def moment_text(moment: datetime) -> str:

@@ -779,3 +779,22 @@ def test_the_forms_answer_junk_without_a_server_error(app, backend, people, call
     invitation()
     new_deadline()
     closing()
+
+
+@pytest.mark.parametrize(
+    ("language", "share", "limit", "amount"),
+    [
+        ("fr", "20,01\u00a0%", "20\u00a0%", "1\u202f200\u202f100,00\u00a0$US"),
+        ("es", "20,01\u00a0%", "20\u00a0%", "1.200.100,00\u00a0US$"),
+    ],
+)
+def test_the_comparison_says_its_figures_in_the_pages_language(
+    app, language, share, limit, amount
+):
+    """The shares and amounts within the comparison are written as the page's language writes
+    them, not in English inside a translated sentence."""
+    comparison = TotalComparison(Decimal("1000000.00"), Decimal("1200100.00"), Decimal("0.20"))
+    with app.test_request_context(f"/?lang={language}"):
+        text = comparison.text
+    assert "20.01%" not in text and "USD" not in text, text
+    assert share in text and limit in text and amount in text, text

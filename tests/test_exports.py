@@ -340,6 +340,20 @@ def test_proposal_pdf_renders_every_script_with_page_numbers(app, client, submit
     assert faces <= {"DejaVuSans", "DejaVuSans-Bold"}
 
 
+def test_proposal_pdf_writes_the_indirect_rate_in_the_pages_language(client, submitted):
+    """The rate within the translated sentence is written as the language writes a share."""
+    author, proposal_id = submitted
+    login(client, author.email)
+    texts = {}
+    for language in ("en", "fr"):
+        response = client.get(f"/proposals/{proposal_id}/versions/1.pdf?lang={language}")
+        assert response.status_code == 200
+        texts[language] = " ".join(pdf_text(response.data)[1].replace("\u00a0", " ").split())
+    assert "7.00% of each organization's direct costs" in texts["en"]
+    assert "7,00 % des coûts directs" in texts["fr"], texts["fr"][:2000]
+    assert "7.00%" not in texts["fr"]
+
+
 @pytest.mark.parametrize(
     ("roles", "organization", "expected"),
     [

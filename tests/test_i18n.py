@@ -332,3 +332,24 @@ def test_a_templates_texts_are_escaped_formatted_and_translated_as_the_extension
             "2 & more",
         ]
         assert plain.render().split("|")[1] == "<b> at 100%"
+
+
+def test_a_percentage_keeps_the_decimals_its_rule_chose_in_each_language(app):
+    """`percent_digits` (the concept note's comparison, a changed indirect rate, a tranche
+    condition's share): as many decimals as the digits have, in the page's language."""
+    from decimal import Decimal
+
+    from fund import i18n
+    from fund.proposals.presentation import percent as rate_text
+
+    cases = {"20.01": ("20.01%", "20,01\u00a0%"), "20": ("20%", "20\u00a0%")}
+    for digits, (english, french) in cases.items():
+        with app.test_request_context("/"):
+            assert i18n.percent_digits(Decimal(digits)) == english
+        with app.test_request_context("/?lang=fr"):
+            assert i18n.percent_digits(Decimal(digits)) == french
+    with app.test_request_context("/"):
+        assert rate_text(Decimal("0.075")) == "7.5%"
+        assert rate_text(None) is None
+    with app.test_request_context("/?lang=fr"):
+        assert rate_text(Decimal("0.075")) == "7,5\u00a0%"

@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
-from fund.money import format_usd
+from fund.i18n import money, percent_digits
 from fund.proposals.invitations import PREFILLED
 from fund.proposals.models import Proposal
 from fund.proposals.presentation import ShownChange, reference_names, shown_changes
@@ -31,12 +31,10 @@ def tolerance() -> Decimal:
     return Decimal(str(current_app.config["INDICATIVE_TOTAL_TOLERANCE"]))
 
 
-def percent(share: Decimal) -> str:
-    """A share as a percentage for people: two decimals, no more than needed ("20%",
-    "20.01%")."""
-    value = (share * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = f"{value:f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+def rounded_percent(share: Decimal) -> Decimal:
+    """A share's percentage for people: two decimals, half up, no more than needed (20,
+    20.01)."""
+    return (share * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ class TotalComparison:
     @property
     def text(self) -> str:
         """The comparison in words, with both figures."""
-        indicative = format_usd(self.indicative)
+        indicative = money(self.indicative)
         if self.budget is None:
             return _(
                 "The full budget has no lines yet; the concept note's indicative total is "
@@ -78,15 +76,14 @@ class TotalComparison:
                 "The full budget equals the concept note's indicative total, %(indicative)s.",
                 indicative=indicative,
             )
-        share = self.share
-        shown = percent(share)
-        if self.flagged and Decimal(shown.rstrip("%")) <= self.tolerance * HUNDRED:
-            shown = f"{(share * HUNDRED).normalize():f}%"  # more than the limit, exactly
+        digits = rounded_percent(self.share)
+        if self.flagged and digits <= self.tolerance * HUNDRED:
+            digits = (self.share * HUNDRED).normalize()  # more than the limit, exactly
         figures = {
-            "budget": format_usd(self.budget),
-            "share": shown,
+            "budget": money(self.budget),
+            "share": percent_digits(digits),
             "indicative": indicative,
-            "limit": percent(self.tolerance),
+            "limit": percent_digits(rounded_percent(self.tolerance)),
         }
         above = self.difference > 0  # type: ignore[operator]
         if self.flagged and above:

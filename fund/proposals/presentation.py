@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.extensions import db
+from fund.i18n import percent_digits
 from fund.money import format_usd
 from fund.proposals.budget import (
     BudgetByYear,
@@ -126,10 +127,10 @@ def _date(text: Any) -> date | None:
 
 
 def percent(rate: Decimal | None) -> str | None:
-    """0.07 -> "7%", 0.075 -> "7.5%"."""
+    """0.07 -> "7%", 0.075 -> "7.5%" (in the page's language)."""
     if rate is None:
         return None
-    return f"{(rate * 100).normalize():f}%"
+    return percent_digits((rate * 100).normalize())
 
 
 @dataclass(frozen=True)

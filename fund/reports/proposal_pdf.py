@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
-from fund.i18n import DEFAULT, current_language, money
+from fund.i18n import DEFAULT, current_language, money, percent
 from fund.i18n import amount as format_amount
 from fund.labels import N_
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
@@ -356,7 +356,7 @@ class ProposalDocument:
                 format_amount(years.grand_total),
             ),
         )
-        rate_text = f"{rate * 100:.2f}%"
+        rate_text = percent(rate, 2)
         facts = [
             (
                 _(SNAPSHOT_LABELS["indirect_rate"]),
