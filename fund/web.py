@@ -36,13 +36,15 @@ def fire_from_page(
     done: str,
     what: str,
     refusals: type[Exception],
-    again: Callable[[Any, str], Any],
+    reload: Callable[[], Any],
+    refused: Callable[[Any, Any], Any],
 ) -> Any:
     """A workflow button's form sent (submit, decide, withdraw...): its comment, at most 5,000
     characters, given to `fire(comment)` under the form's one-time key `once`; committed, the
     person is told `done` and sent to `back` (a repeat of the form is sent there too, told
-    `what` was recorded then). Refused: rolled back, and `again(refusal, comment)` shows the
-    page again with the refusal and the comment as typed."""
+    `what` was recorded then). Refused: rolled back, and the page's content read again
+    (`reload()`, with `values["comment"]` the comment as typed) is shown with the refusal by
+    `refused(content, refusal)`."""
     comment = (request.form.get("comment") or "")[:5000]
     try:
         once.claim()
@@ -51,7 +53,9 @@ def fire_from_page(
         db.session.commit()
     except refusals as error:
         db.session.rollback()
-        return again(error, comment)
+        content = reload()
+        content.values["comment"] = comment
+        return refused(content, error)
     flash(done, "success")
     return redirect(back)
 

@@ -170,11 +170,6 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
     recorded."""
     found = _report(report_id)
 
-    def again(error: ReportRefused, comment: str):
-        content = page.load(_report(report_id), current_user)
-        content.values["comment"] = comment
-        return _refused(content, error)
-
     return web.fire_from_page(
         lambda comment: operations.fire(current_user, found.id, trigger, comment),
         once=idempotency.once(f"{form}.{report_id}", current_user),
@@ -182,7 +177,8 @@ def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
         done=done,
         what=what,
         refusals=ReportRefused,
-        again=again,
+        reload=lambda: page.load(_report(report_id), current_user),
+        refused=_refused,
     )
 
 

@@ -212,11 +212,6 @@ def _transition(revision_id: int, trigger: str, done: str, form: str, what: str)
     recorded."""
     found = _revision(revision_id)
 
-    def again(error: RevisionRefused, comment: str):
-        content = page.load(_revision(revision_id))
-        content.values["comment"] = comment
-        return _refused(content, error)
-
     return web.fire_from_page(
         lambda comment: operations.fire(current_user, found.id, trigger, comment),
         once=idempotency.once(f"{form}.{revision_id}", current_user),
@@ -224,7 +219,8 @@ def _transition(revision_id: int, trigger: str, done: str, form: str, what: str)
         done=done,
         what=what,
         refusals=RevisionRefused,
-        again=again,
+        reload=lambda: page.load(_revision(revision_id)),
+        refused=_refused,
     )
 
 
