@@ -58,13 +58,14 @@ class Refused(Exception):
 
 
 def show_on_form(form: Any, refused: Refused, default: str | None = None) -> str | None:
-    """Put the refusal's sentence at its field on `form` (or at `default` when it names no
-    field of the form) and return None; return the sentence when it belongs to no field, for
-    the page to show above the form."""
+    """Put the refusal's sentence, in the page's language, at its field on `form` (or at
+    `default` when it names no field of the form) and return None; return the sentence when it
+    belongs to no field, for the page to show above the form."""
     name = refused.field if refused.field and refused.field in form else default
+    sentence = refused.said()
     if name is None:
-        return refused.message
-    form[name].errors = [*form[name].errors, refused.message]
+        return sentence
+    form[name].errors = [*form[name].errors, sentence]
     return None
 
 

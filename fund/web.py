@@ -138,7 +138,7 @@ def form_page(
         done,
         refusals=refusals,
         again=again,
-        refusal=lambda error: (show_on_form(form, error.translated(), field), 400),
+        refusal=lambda error: (show_on_form(form, error, field), 400),
         unread=lambda _form: None,
         check=ready and (lambda: None if ready() else again(None, 400)),
     )

@@ -788,9 +788,7 @@ def test_the_forms_answer_junk_without_a_server_error(app, backend, people, call
         ("es", "20,01\u00a0%", "20\u00a0%", "1.200.100,00\u00a0US$"),
     ],
 )
-def test_the_comparison_says_its_figures_in_the_pages_language(
-    app, language, share, limit, amount
-):
+def test_the_comparison_says_its_figures_in_the_pages_language(app, language, share, limit, amount):
     """The shares and amounts within the comparison are written as the page's language writes
     them, not in English inside a translated sentence."""
     comparison = TotalComparison(Decimal("1000000.00"), Decimal("1200100.00"), Decimal("0.20"))

@@ -8,6 +8,7 @@ without `_`).
 
 from __future__ import annotations
 
+import html as html_text
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from babel.messages.pofile import read_po
 from lxml import html
 
+from fund.extensions import db
 from tests.helpers import login
 
 CATALOGS = Path(__file__).resolve().parent.parent / "fund/translations"
@@ -122,3 +124,40 @@ def test_every_action_the_demo_set_audits_has_a_label(app, prepared_demo):
     assert len(actions) > 30 and len(subjects) > 5
     assert sorted(actions - set(ACTION_LABELS)) == []
     assert sorted(subjects - set(SUBJECT_LABELS)) == []
+
+
+def test_refused_forms_read_in_the_pages_language(app, client):
+    """A refusal said on a form (a refused sign-in, a wrong current password) is in the page's
+    language, and the success message after a changed password too."""
+    from tests.helpers import PASSWORD, csrf_token, new_user
+
+    with app.app_context():
+        email = new_user(language="fr").email
+        db.session.commit()
+    token = csrf_token(client, "/login")
+    refused = client.post(
+        "/login",
+        data={"email": email, "password": "not-the-password", "csrf_token": token},
+        headers={"Accept-Language": "fr"},
+    )
+    assert refused.status_code == 401
+    page = refused.get_data(as_text=True)
+    assert "L'adresse e-mail ou le mot de passe n'est pas correct." in html_text.unescape(page)
+    assert "is not correct" not in page
+
+    assert login(client, email).status_code == 302
+    form = {"csrf_token": csrf_token(client, "/account/password"), "confirm_password": "x" * 20}
+    wrong = client.post(
+        "/account/password",
+        data={**form, "current_password": "wrong", "new_password": "x" * 20},
+    )
+    assert wrong.status_code == 400
+    said = html_text.unescape(wrong.get_data(as_text=True))
+    assert "Votre mot de passe actuel n'est pas correct." in said
+    changed = client.post(
+        "/account/password",
+        data={**form, "current_password": PASSWORD, "new_password": "x" * 20},
+        follow_redirects=True,
+    )
+    text = html_text.unescape(changed.get_data(as_text=True))
+    assert "Votre mot de passe a été modifié." in text

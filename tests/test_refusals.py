@@ -16,6 +16,7 @@ from fund.accounts.operations import AccountError
 from fund.calls.operations import CallRefused
 from fund.committee.operations import CommitteeRefused
 from fund.finance.operations import FinanceError
+from fund.labels import N_
 from fund.pipeline.operations import STALE, PipelineRefused
 from fund.refusals import Refused, show_on_form
 
@@ -196,3 +197,52 @@ def test_amounts_and_shares_in_a_sentence_follow_the_pages_language(app):
             "ILO a déclaré 1\u202f234\u202f567,05\u00a0$US de dépenses, soit 69\u00a0% des "
             "1\u202f766\u202f190,00\u00a0$US transférés ; 70\u00a0% sont exigés."
         )
+
+
+def _refusals_written_in_english() -> list[str]:
+    """Where the code raises a refusal with a sentence written out (a string or an f-string)
+    instead of one marked for translation (`N_(...)` with its values)."""
+    import ast
+    from pathlib import Path
+
+    names = {
+        kind.__name__
+        for kind in _refusal_kinds().values()
+        if issubclass(kind, Refused) and kind.__name__ not in NOT_SAID_TO_ANYONE
+    }
+    names |= {kind.__name__ for kind in _all_subclasses(Refused)}
+    root = Path(fund.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            call = node.exc
+            name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+            written = call.args and isinstance(call.args[0], ast.Constant | ast.JoinedStr)
+            if name in names and written:
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {name}")
+    return found
+
+
+def _all_subclasses(kind: type) -> set[type]:
+    found = set(kind.__subclasses__())
+    for sub in list(found):
+        found |= _all_subclasses(sub)
+    return found
+
+
+def test_every_refusal_in_the_code_is_marked_for_translation(app):
+    """A refusal is said to a person in the page's language: its sentence is marked (`N_`),
+    so that the catalogs hold it; none is written out in English where it is raised."""
+    assert _refusals_written_in_english() == []
+
+
+def test_a_form_shows_a_refusal_in_the_pages_language(app):
+    from flask_babel import force_locale
+
+    refused = AccountError(N_("Your current password is not correct."), "current_password")
+    with app.test_request_context("/"), force_locale("fr"):
+        form = _Form()
+        assert show_on_form(form, refused, default="title") is None
+        assert form.title.errors == ["Votre mot de passe actuel n'est pas correct."]

@@ -75,7 +75,7 @@ def _user_form_page(user: User | None):
                 message = _("User %(email)s saved.", email=user.email)
         except operations.AccountError as error:
             db.session.rollback()
-            if (message := show_on_form(form, error.translated())) is not None:
+            if (message := show_on_form(form, error)) is not None:
                 form.form_errors.append(message)
         else:
             db.session.commit()

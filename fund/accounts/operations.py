@@ -20,6 +20,7 @@ from fund.extensions import db
 from fund.i18n import LANGUAGES
 from fund.labels import N_
 from fund.refusals import Refused
+from fund.sentences import Sentence
 from fund.signals import account_locked
 
 
@@ -33,7 +34,6 @@ class LoginRefused(AccountError):
         self.reason = reason
 
 
-INVALID_CREDENTIALS = "The email address or password is not correct."
 # How long the link emailed to the owner of a locked account unlocks it.
 UNLOCK_LINK_MAX_AGE = timedelta(hours=1)
 _UNLOCK_SALT = "fund.account-unlock"
@@ -64,14 +64,17 @@ def locked_at(policy: AttemptLimit, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def refusal_message(policy: AttemptLimit) -> str:
+def refusal_message(policy: AttemptLimit) -> Sentence:
     """The one answer to every refused sign-in: unknown address, wrong password, locked
     account. Saying which would tell a stranger that the account exists."""
-    minutes = max(1, int(policy.window.total_seconds() // 60))
-    return (
-        f"{INVALID_CREDENTIALS} After {policy.attempts} failed attempts an account is locked "
-        f"for up to {minutes} minutes; its owner is then sent an email with a link that "
-        "unlocks it."
+    return Sentence(
+        N_(
+            "The email address or password is not correct. After %(attempts)s failed attempts "
+            "an account is locked for up to %(minutes)s minutes; its owner is then sent an "
+            "email with a link that unlocks it."
+        ),
+        attempts=policy.attempts,
+        minutes=max(1, int(policy.window.total_seconds() // 60)),
     )
 
 
@@ -108,7 +111,7 @@ def authenticate(email: str, password: str, *, now: datetime, policy: AttemptLim
         raise LoginRefused(refusal_message(policy), "invalid")
     if not user.active:
         raise LoginRefused(
-            "This account has been deactivated. Contact the fund secretariat.", "inactive"
+            N_("This account has been deactivated. Contact the fund secretariat."), "inactive"
         )
     user.failed_login_count = 0
     user.failed_login_window_start = None
@@ -177,17 +180,17 @@ def check_password_policy(password: str, *, min_length: int, email: str = "") ->
             min=min_length,
         )
     if len(password) > 256:
-        raise AccountError("Use at most 256 characters.", "new_password")
+        raise AccountError(N_("Use at most 256 characters."), "new_password")
     if email and password.strip().lower() == normalize_email(email):
-        raise AccountError("Your password must not be your email address.", "new_password")
+        raise AccountError(N_("Your password must not be your email address."), "new_password")
 
 
 def change_password(user: User, current: str, new: str, *, min_length: int, now: datetime) -> None:
     if not verify_password(user.password_hash, current):
-        raise AccountError("Your current password is not correct.", "current_password")
+        raise AccountError(N_("Your current password is not correct."), "current_password")
     check_password_policy(new, min_length=min_length, email=user.email)
     if verify_password(user.password_hash, new):
-        raise AccountError("Choose a password different from the current one.", "new_password")
+        raise AccountError(N_("Choose a password different from the current one."), "new_password")
     user.password_hash = hash_password(new)
     user.password_changed_at = now
     user.session_version += 1
@@ -198,7 +201,7 @@ def set_language(user: User, language: str | None, *, now: datetime) -> None:
     """The interface's language `user` chose (fund.i18n.LANGUAGES), or None for the browser's;
     audited when it changes."""
     if language is not None and language not in LANGUAGES:
-        raise AccountError("Choose one of the languages listed.", "language")
+        raise AccountError(N_("Choose one of the languages listed."), "language")
     if user.language == language:
         return
     details = {"language": [user.language, language]}

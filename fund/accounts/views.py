@@ -95,7 +95,7 @@ def login():
         except operations.LoginRefused as refused:
             throttle.record(address, succeeded=False, now=now, policy=address_policy)
             db.session.commit()  # keep the failure counts
-            form.form_errors.append(str(refused))
+            form.form_errors.append(refused.said())
             return render_template("accounts/login.html", form=form), 401
         throttle.record(address, succeeded=True, now=now, policy=address_policy)
         db.session.commit()
@@ -233,7 +233,7 @@ def change_password():
             db.session.commit()
             login_user(current_user._get_current_object())  # stay signed in on the new version
             mark_signed_in()  # the current password was just given
-            flash("Your password has been changed. Other sessions were signed out.", "success")
+            flash(_("Your password has been changed. Other sessions were signed out."), "success")
             return redirect(url_for("core.index"))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/password.html", form=form), status

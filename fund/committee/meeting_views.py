@@ -65,7 +65,7 @@ def _version(form: Any) -> int | None:
 def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
     db.session.rollback()
     if isinstance(refused, meetings.MeetingRefused):
-        return show_on_form(form, refused.translated()), 409 if refused.stale else 400
+        return show_on_form(form, refused), 409 if refused.stale else 400
     return _(CONCURRENT_MESSAGE), 409
 
 

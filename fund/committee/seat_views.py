@@ -132,7 +132,7 @@ def _again(action: str, key: int, form: Any, message: str | None, status: int):
 
 def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
     if isinstance(refused, seats.SeatRefused):
-        return show_on_form(form, refused.translated()), 400
+        return show_on_form(form, refused), 400
     return CONCURRENT_MESSAGE, 409  # a unique index: someone else's change came first
 
 

@@ -327,7 +327,7 @@ def _refusal(form, refused: Exception) -> tuple[str | None, int]:
     """The page message and status for a refused action: the committee's refusal at its field
     if it has one (then no message), a lost race, or the workflow's sentence."""
     if isinstance(refused, operations.CommitteeRefused):
-        message = show_on_form(form, refused.translated())
+        message = show_on_form(form, refused)
         if message is None:
             return None, 400
         return message, 409 if refused.stale else 400

@@ -50,7 +50,7 @@ def _currency(field) -> str | None:
     try:
         return check_currency(field.data, field.name)
     except FinanceError as error:
-        field.errors.append(error.translated().message)
+        field.errors.append(error.said())
         return None
 
 
@@ -149,7 +149,7 @@ class DepositForm(SensitiveForm):
         try:
             self.parsed_rate = parse_rate(self.exchange_rate.data)
         except FinanceError as error:
-            self.exchange_rate.errors.append(error.translated().message)
+            self.exchange_rate.errors.append(error.said())
             self.parsed_rate = None
         parsed = (self.parsed_currency, self.parsed_amount, self.parsed_rate)
         return ok and None not in parsed

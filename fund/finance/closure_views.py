@@ -52,7 +52,7 @@ def _render_close(proposal: Proposal, page, form, error=None, status: int = 200)
 
 def _refusal(form, error: Exception):
     if isinstance(error, FinanceError):
-        return show_on_form(form, error.translated()), 400
+        return show_on_form(form, error), 400
     if isinstance(error, StaleDataError):
         return STALE_MESSAGE, 409
     return error, 400
@@ -200,6 +200,6 @@ def record_refund(proposal_id: int, organization_id: int):
         web.told(url_for("closure.refunds")),
         refusals=(FinanceError,),
         again=again,
-        refusal=lambda error: (show_on_form(form, error.translated()), 400),
+        refusal=lambda error: (show_on_form(form, error), 400),
         unread=lambda form: None if any(f.errors for f in form) else web.UNREADABLE_MESSAGE,
     )

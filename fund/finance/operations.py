@@ -161,7 +161,9 @@ def record_contribution(
     now = now or utcnow()
     rate = Decimal(current_app.config["ADMIN_AGENT_FEE_RATE"] if fee_rate is None else fee_rate)
     if not (0 <= rate < 1) or rate != rate.quantize(RATE_STEP):
-        raise FinanceError(f"The fee rate {rate} must be between 0 and 1, with four decimals.")
+        raise FinanceError(
+            N_("The fee rate %(rate)s must be between 0 and 1, with four decimals."), rate=f"{rate}"
+        )
     rate = rate.quantize(RATE_STEP)
     _check_amount(gross, "gross")
     _check_date(received_on, now, "received", "received_on")

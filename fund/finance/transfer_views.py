@@ -115,7 +115,7 @@ def request_transfer(proposal_id: int):
         if isinstance(error, transfers.TrancheRefused):
             refused.append(error)
             return None, 400
-        return show_on_form(form, error.translated()), 400
+        return show_on_form(form, error), 400
 
     def again(message, status):
         if message is not None:
@@ -150,7 +150,7 @@ def cancel(request_id: int):
             db.session.commit()
         except FinanceError as error:
             db.session.rollback()
-            flash(str(error.translated()), "error")
+            flash(error.said(), "error")
         else:
             flash(_("Transfer request TR-%(id)s cancelled.", id=request_id), "success")
             return redirect(url_for("transfers.request_transfer", proposal_id=proposal_id))

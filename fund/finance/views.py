@@ -187,7 +187,7 @@ def contributions():
         db.session.commit()
     except operations.FinanceError as error:
         db.session.rollback()
-        if (message := show_on_form(form, error.translated())) is not None:
+        if (message := show_on_form(form, error)) is not None:
             form.form_errors.append(message)
         return _render_contributions(form, titles, 400)
     flash(
@@ -220,7 +220,7 @@ def void(contribution_id: int):
             db.session.commit()
         except operations.FinanceError as refused:
             db.session.rollback()
-            error = str(refused.translated())
+            error = refused.said()
         else:
             flash(_("Contribution C-%(id)s was voided.", id=contribution.id), "success")
             return redirect(url_for("finance.contributions"))
@@ -301,7 +301,7 @@ def _refusal(form, error: Exception) -> tuple[TransitionRefused | str | None, in
     """What the proposal's page shows of a refused action: a finance refusal at its field,
     a lost race as the stale page, a transition's refusal above the form."""
     if isinstance(error, operations.FinanceError):
-        return show_on_form(form, error.translated()), 400
+        return show_on_form(form, error), 400
     if isinstance(error, StaleDataError):
         return STALE_ACTION, 409
     return error, 400  # type: ignore[return-value]

@@ -20,6 +20,7 @@ from fund.accounts.models import User
 from fund.committee.queries import yet_to_vote
 from fund.dialects import one_at_a_time
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.notifications.models import (
     KINDS,
     Delivery,
@@ -39,6 +40,7 @@ from fund.notifications.render import (
 )
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
+from fund.sentences import Sentence
 
 # Marking read ---------------------------------------------------------------------------
 
@@ -84,13 +86,16 @@ def set_preferences(user: User, choices: Mapping[str, str]) -> list[str]:
     current = preferences_of(user)
     for code, value in choices.items():
         if code not in KINDS:
-            raise PreferenceRefused(f"Unknown kind of notification: {code}.")
+            raise PreferenceRefused(N_("Unknown kind of notification: %(code)s."), code=code)
         if value not in {d.value for d in Delivery}:
-            raise PreferenceRefused(f"Unknown delivery choice: {value}.")
+            raise PreferenceRefused(N_("Unknown delivery choice: %(value)s."), value=value)
         if KINDS[code].mandatory and value != Delivery.IMMEDIATE:
             raise PreferenceRefused(
-                f"“{KINDS[code].label}” is a message the fund must send: it cannot be "
-                "delayed or turned off."
+                N_(
+                    "“%(kind)s” is a message the fund must send: it cannot be delayed or "
+                    "turned off."
+                ),
+                kind=Sentence(KINDS[code].label),
             )
     rows = {
         row.kind: row

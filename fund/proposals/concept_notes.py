@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from fund.accounts.models import Organization, User
 from fund.extensions import utcnow
+from fund.labels import N_
 from fund.proposals.models import (
     IndicativeTotal,
     NationalPartner,
@@ -48,12 +49,14 @@ def _check_values(values: ConceptNoteValues) -> None:
     """Refuse what the database would refuse, with the applicant's words."""
     for name, partner_type in values.partners:
         if not name.strip():
-            raise EditRefused("Every national partner needs a name.")
+            raise EditRefused(N_("Every national partner needs a name."))
         if partner_type not in _PARTNER_TYPES:
-            raise EditRefused(f"Choose the type of the national partner “{name.strip()}”.")
+            raise EditRefused(
+                N_("Choose the type of the national partner “%(name)s”."), name=name.strip()
+            )
     for amount in values.indicative.values():
         if not isinstance(amount, Decimal) or amount <= 0:
-            raise EditRefused("An indicative total must be more than zero.")
+            raise EditRefused(N_("An indicative total must be more than zero."))
 
 
 def save_concept_note(
@@ -62,7 +65,7 @@ def save_concept_note(
     """Store the applicant's input (gaps allowed); returns the names of the parts changed."""
     now = now or utcnow()
     if not note.is_concept_note:
-        raise EditRefused("This is a full proposal, not a concept note.")
+        raise EditRefused(N_("This is a full proposal, not a concept note."))
     check_editable(note, actor)
     _check_values(values)
     before = snapshot(note)

@@ -73,7 +73,7 @@ def _refusal(form: FlaskForm, refused: Exception) -> tuple[str | None, int]:
     """The refusal on its field (or the page's message) and the answer's status."""
     db.session.rollback()
     if isinstance(refused, invitations.InvitationRefused):
-        return show_on_form(form, refused.translated()), 409 if refused.stale else 400
+        return show_on_form(form, refused), 409 if refused.stale else 400
     if isinstance(refused, TransitionRefused):
         stale = refused.reason == "state"
         message = said_marked(refused.problems[0] if refused.problems else str(refused))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.proposals.operations import EditRefused, check_editable, many
 from fund.proposals.results import (
@@ -72,16 +73,16 @@ def _one(model: type, key: Any) -> Any:
         return None
     row = db.session.get(model, key)
     if row is None:
-        raise EditRefused("Some of the chosen items do not exist.")
+        raise EditRefused(N_("Some of the chosen items do not exist."))
     return row
 
 
 def _indicator(values: IndicatorValues, outputs: list[ResultOutput], position: int):
     source = values.baseline_source or None
     if source is not None and source not in BaselineSource.labels():
-        raise EditRefused("Choose the source of the baseline from the list.")
+        raise EditRefused(N_("Choose the source of the baseline from the list."))
     if values.output is not None and not 0 <= values.output < len(outputs):
-        raise EditRefused("An indicator measures an output its outcome does not have.")
+        raise EditRefused(N_("An indicator measures an output its outcome does not have."))
     mgi = source == BaselineSource.MGI
     return ResultIndicator(
         position=position,
@@ -137,7 +138,7 @@ def _check_fund_outcomes(proposal: Proposal, outcomes: list[OutcomeValues]) -> N
     if wanted and db.session.scalar(
         select(FundOutcome.id).where(FundOutcome.id.in_(wanted), ~FundOutcome.active).limit(1)
     ):
-        raise EditRefused("Choose an outcome of the fund's framework that is in use.")
+        raise EditRefused(N_("Choose an outcome of the fund's framework that is in use."))
 
 
 def save_framework(

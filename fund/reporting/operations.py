@@ -38,6 +38,7 @@ from fund.reporting.models import (
     ReportNarrative,
 )
 from fund.reporting.workflow import ENGINE, reports_for
+from fund.sentences import Sentence
 from workflows import TransitionRefused
 from workflows.report import REPORT_EDITABLE_STATES
 
@@ -170,8 +171,9 @@ def editable(actor: User, report_id: int, kind_check: str) -> ProgrammeReport:
     if (kind_check == "narrative") != report.is_narrative:
         if report.kind in _THIS_IS:
             raise ReportRefused(_THIS_IS[report.kind])
-        kind = report.kind_label.lower()
-        raise ReportRefused(f"This is {'an' if kind[0] in 'aeiou' else 'a'} {kind}.")
+        raise ReportRefused(
+            N_("This report is of another kind: %(kind)s."), kind=Sentence(report.kind_label)
+        )
     return report
 
 
@@ -198,7 +200,10 @@ def save_narrative(
         )
     )
     if unknown := (set(actuals) - indicators) | (set(narratives) - outcomes):
-        raise ReportRefused(f"Not part of the programme's results framework: {sorted(unknown)}.")
+        raise ReportRefused(
+            N_("Not part of the programme's results framework: %(items)s."),
+            items=", ".join(map(str, sorted(unknown))),
+        )
     # Emptied and flushed first: the new rows take the same keys.
     report.actuals.clear()
     report.narratives.clear()
