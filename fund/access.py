@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 from werkzeug.exceptions import Forbidden
@@ -97,8 +98,10 @@ def init_app(app: Flask) -> None:
         logout_user()
         session.clear()
         flash(
-            "Your session has ended: a sign-in lasts at most "
-            f"{_duration(app.permanent_session_lifetime.total_seconds())}. Sign in again.",
+            gettext(
+                "Your session has ended: a sign-in lasts at most %(duration)s. Sign in again.",
+                duration=_duration(app.permanent_session_lifetime.total_seconds()),
+            ),
             "info",
         )
         return None
@@ -156,10 +159,11 @@ def session_is_current(lifetime_seconds: float, now: datetime | None = None) -> 
 
 
 def _duration(seconds: float) -> str:
+    """A sign-in's lifetime in words, in the page's language: "8 hours", "90 minutes"."""
     hours, minutes = divmod(int(seconds) // 60, 60)
     if hours and not minutes:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{int(seconds) // 60} minutes"
+        return ngettext("%(num)s hour", "%(num)s hours", hours)
+    return ngettext("%(num)s minute", "%(num)s minutes", int(seconds) // 60)
 
 
 def login_is_recent(max_age_seconds: int, now: datetime | None = None) -> bool:

@@ -15,7 +15,7 @@ A view handling such a form:
     ...validate...
     once.claim()                                           # before the first change
     contribution = operations.record_contribution(...)
-    once.done(url_for(...), f"Contribution C-{contribution.id}")
+    once.done(url_for(...), _("Contribution C-%(id)s", id=contribution.id))
     db.session.commit()
 
 and its template puts `{{ form_key("contribution") }}` inside the <form>.
@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, flash, redirect, request
+from flask_babel import gettext
 from itsdangerous import BadData, URLSafeSerializer
 from markupsafe import Markup, escape
 from sqlalchemy import ForeignKey, String, select
@@ -168,10 +169,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AlreadySent)
     def already_sent(sent: AlreadySent):
         db.session.rollback()
-        what = sent.result or "What it created"
         flash(
-            f"This form had already been sent: {what} was recorded then. "
-            "Nothing was recorded again.",
+            gettext(
+                "This form had already been sent: %(what)s was recorded then. Nothing was "
+                "recorded again.",
+                what=sent.result or gettext("What it created"),
+            ),
             "info",
         )
         return redirect(sent.url or request.path)

@@ -49,7 +49,7 @@ def fire_from_page(
     try:
         once.claim()
         fire(comment)
-        once.done(back, what)
+        once.done(back, gettext(what))
         db.session.commit()
     except refusals as error:
         db.session.rollback()
@@ -154,12 +154,12 @@ def save_page(
     def run() -> Any:
         once.claim()
         saved = save()
-        once.done(back, f"The {what(saved)}")
+        once.done(back, gettext("The %(what)s", what=what(saved)))
         return saved
 
     def done(saved: Any):
-        named = what(saved)
-        flash(f"{named[:1].upper()}{named[1:]} saved.", "success")
+        said = gettext("%(what)s saved.", what=what(saved))
+        flash(said[:1].upper() + said[1:], "success")
         return redirect(back)
 
     return form_page(form, run, done, **page)

@@ -89,3 +89,33 @@ def test_only_the_secretariat_changes_calls(client, login_as, open_call):
     assert "Start a proposal" in client.get("/calls/").get_data(as_text=True)
     assert client.get("/calls/new").status_code == 403
     assert client.get(f"/calls/{open_call}").status_code == 403
+
+
+def test_a_saved_call_and_a_repeated_form_are_told_in_the_pages_language(app, client, login_as):
+    """The message after saving, and after the same form sent again, in French: the saved
+    thing named in French, not an English phrase inside a French sentence."""
+    import html
+    import re
+
+    login_as("secretariat", organization_acronym="IOM")
+    french = {"Accept-Language": "fr"}
+    form = client.get("/calls/new").get_data(as_text=True)
+    keys = {
+        name: re.search(rf'name="{name}"[^>]* value="([^"]+)"', form).group(1)
+        for name in ("csrf_token", "form_key")
+    }
+    data = VALID | keys
+    first = client.post("/calls/new", data=data, headers=french)
+    assert first.status_code == 302
+    page = html.unescape(client.get(first.headers["Location"], headers=french).get_data(True))
+    assert "Enregistrement effectué : appel « Second call 2027 »." in page
+    assert "saved." not in page
+    again = client.post("/calls/new", data=data, headers=french)
+    assert again.status_code == 302
+    page = html.unescape(client.get(again.headers["Location"], headers=french).get_data(True))
+    assert (
+        "Ce formulaire avait déjà été envoyé ; enregistré alors : appel « Second call 2027 »."
+        in page
+    )
+    with app.app_context():
+        assert len(db.session.scalars(select(Call).where(Call.title == VALID["title"])).all()) == 1

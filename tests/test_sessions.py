@@ -36,6 +36,20 @@ def test_a_session_ends_eight_hours_after_the_sign_in_however_active(app, client
     assert client.get("/proposals").status_code == 302  # and it stays signed out
 
 
+def test_the_end_of_a_session_is_told_in_the_pages_language(client, login_as):
+    import html
+
+    login_as("applicant")
+    _started(client, EIGHT_HOURS + 1)
+    french = {"Accept-Language": "fr"}
+    response = client.get("/proposals", headers=french)
+    assert response.status_code == 302
+    page = html.unescape(client.get(response.headers["Location"], headers=french).get_data(True))
+    assert (
+        "Votre session a pris fin : une connexion dure au plus 8 heures. Reconnectez-vous." in page
+    )
+
+
 def test_the_lifetime_is_the_setting(app, client, login_as):
     app.permanent_session_lifetime = 600
     login_as("applicant")

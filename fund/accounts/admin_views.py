@@ -61,7 +61,7 @@ def _user_form_page(user: User | None):
                 if not form.active.data:
                     user.active = False
                 message = _("User %(email)s created.", email=user.email)
-                once.done(url_for("admin.users"), f"The user {user.email}")
+                once.done(url_for("admin.users"), _("The user %(email)s", email=user.email))
             else:
                 operations.update_user(
                     current_user,
@@ -158,7 +158,7 @@ def _organization_form_page(organization: Organization | None):
         ),
         once=once,
         back=url_for("admin.organizations"),
-        what=lambda saved: f"organization {saved.name}",
+        what=lambda saved: _("organization %(name)s", name=saved.name),
         refusals=operations.AccountError,
         render=lambda: render_template(
             "admin/organization_form.html", form=form, organization=organization

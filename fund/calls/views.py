@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -82,7 +83,7 @@ def _form_page(call: Call | None):
         save,
         once=once,
         back=url_for("calls.index"),
-        what=lambda saved: f"call “{saved.title}”",
+        what=lambda saved: _("call “%(title)s”", title=saved.title),
         refusals=CallRefused,
         render=lambda: render_template("calls/form.html", form=form, call=call),
         field="title",

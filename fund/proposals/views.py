@@ -166,8 +166,12 @@ def new():
             if proposal.is_concept_note
             else url_for("proposals.edit", proposal_id=proposal.id)
         )
-        noun = "concept note" if proposal.is_concept_note else "draft"
-        once.done(edit_url, f"The {noun} “{proposal.title}” ({proposal.reference})")
+        made = (
+            N_("The concept note “%(title)s” (%(reference)s)")
+            if proposal.is_concept_note
+            else N_("The draft “%(title)s” (%(reference)s)")
+        )
+        once.done(edit_url, _(made, title=proposal.title, reference=proposal.reference))
         db.session.commit()
         if proposal.is_concept_note:
             created = _(
@@ -270,7 +274,10 @@ def upload(proposal_id: int):
             max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
             now=utcnow(),
         )
-        once.done(_attachments_url(proposal, from_editor), f"The attachment {file.filename}")
+        once.done(
+            _attachments_url(proposal, from_editor),
+            _("The attachment %(filename)s", filename=file.filename),
+        )
         db.session.commit()
     except (attachments.UploadRefused, operations.EditRefused) as refused:
         db.session.rollback()

@@ -24,6 +24,7 @@ from fund import idempotency, web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.reporting import attachments, operations, page, queries
 from fund.reporting.models import ProgrammeReport, ReportAttachment
@@ -42,7 +43,7 @@ STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGE
 LISTS = roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 # The applicants' list: their own organization's programmes and reports.
 OWN_LISTS = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
-DECISION = "The decision on the report"
+DECISION = N_("The decision on the report")
 
 
 def _may_see(proposal_id: int) -> bool:
@@ -152,7 +153,7 @@ def report(report_id: int):
                 return _render(content, _("Correct the amounts marked below."), 400)
             once.claim()
             operations.save_financial(current_user, found.id, lines)
-        once.done(url_for("reporting.report", report_id=report_id), "The report's content")
+        once.done(url_for("reporting.report", report_id=report_id), _("The report's content"))
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
@@ -190,7 +191,7 @@ def submit(report_id: int):
         "submit",
         _("The report is submitted to the secretariat."),
         "report_submit",
-        "The report's submission",
+        N_("The report's submission"),
     )
 
 
@@ -229,7 +230,7 @@ def due_date(report_id: int):
             ) from None
         once.claim()
         operations.set_due_date(current_user, found.id, due_on, reason)
-        once.done(url_for("reporting.report", report_id=report_id), "The new due date")
+        once.done(url_for("reporting.report", report_id=report_id), _("The new due date"))
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
@@ -262,7 +263,7 @@ def _change_attachments(
     back = url_for("reporting.report", report_id=report_id, _anchor="attachments")
     try:
         attachment = change()
-        once.done(back, replayed.format(filename=attachment.filename))
+        once.done(back, _(replayed, filename=attachment.filename))
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
@@ -298,7 +299,7 @@ def upload(report_id: int):
         report_id,
         once,
         add,
-        "The attachment {filename}",
+        N_("The attachment %(filename)s"),
         lambda filename: _("%(filename)s attached.", filename=filename),
     )
 
@@ -329,6 +330,6 @@ def remove_attachment(report_id: int, attachment_id: int):
         report_id,
         once,
         remove,
-        "The removal of {filename}",
+        N_("The removal of %(filename)s"),
         lambda filename: _("%(filename)s removed.", filename=filename),
     )

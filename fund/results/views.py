@@ -20,6 +20,7 @@ from fund.extensions import db
 from fund.labels import N_
 from fund.query_args import page_arg
 from fund.reference.results import FundIndicator, FundOutcome, MgiAssessment, MgiIndicator
+from fund.reference.translations import CountryName
 from fund.results import operations
 from fund.results import reference_queries as queries
 from fund.results.forms import (
@@ -67,7 +68,7 @@ def _button(run, done: str, message: str, again):
 class _Coded:
     """The pages of a reference row with a unique code (a fund-level outcome, an MGI
     indicator), a row of `model`: `kind` names its form for `fund.idempotency.once`, `noun`
-    names it in the messages, `listing` is the endpoint of its list, `form(row, formdata)`
+    names it in the messages (marked, with its `code`), `listing` is the endpoint of its list, `form(row, formdata)`
     makes its form (formdata None: the stored row's); its page is `template`, given the form,
     the row as `row_name` and the number of programme rows naming it as `uses_name`;
     `removed` is the message once one is removed (its `code`)."""
@@ -99,7 +100,7 @@ class _Coded:
             lambda: save(form, row),
             once=idempotency.once(self.kind, current_user, protect=row is None),
             back=url_for(self.listing),
-            what=lambda saved: f"{self.noun} “{saved.code}”",
+            what=lambda saved: _(self.noun, code=saved.code),
             refusals=ResultsRefused,
             render=lambda: self.render(form, row),
             field="code",
@@ -148,7 +149,7 @@ def _outcome_form(outcome: FundOutcome | None, formdata: Any = "request") -> Fun
 
 _OUTCOMES = _Coded(
     "fund_outcome",
-    "fund-level outcome",
+    N_("fund-level outcome “%(code)s”"),
     "results.framework",
     FundOutcome,
     _outcome_form,
@@ -188,7 +189,7 @@ def _indicator_page(outcome: FundOutcome, indicator: FundIndicator | None):
         ),
         once=idempotency.once(f"fund_indicator.{outcome.id}", current_user, protect=not indicator),
         back=url_for("results.edit_outcome", outcome_id=outcome.id),
-        what=lambda saved: f"indicator of “{outcome.code}”",
+        what=lambda saved: _("indicator of “%(code)s”", code=outcome.code),
         refusals=ResultsRefused,
         render=lambda: render_template(
             "results/indicator.html", form=form, outcome=outcome, indicator=indicator
@@ -262,7 +263,7 @@ def _save_mgi(form: MgiIndicatorForm, indicator: MgiIndicator | None) -> MgiIndi
 
 _MGI_INDICATORS = _Coded(
     "mgi_indicator",
-    "MGI indicator",
+    N_("MGI indicator “%(code)s”"),
     "results.mgi_indicators",
     MgiIndicator,
     _mgi_form,
@@ -323,7 +324,7 @@ def assessments():
         ),
         once=idempotency.once("mgi_assessment", current_user),
         back=url_for("results.assessments", country=country),
-        what=lambda saved: f"MGI assessment of {saved.country.name} ({saved.year})",
+        what=lambda saved: _assessment_title(saved),
         refusals=ResultsRefused,
         render=render,
         field="year",
@@ -332,6 +333,12 @@ def assessments():
 
 def _assessment(assessment_id: int) -> MgiAssessment:
     return queries.assessment(assessment_id) or abort(404)
+
+
+def _assessment_title(assessment: MgiAssessment) -> str:
+    """ "MGI assessment of Mexico (2024)", the country named in the page's language."""
+    country = CountryName(assessment.country.iso2, assessment.country.name).in_language()
+    return _("MGI assessment of %(country)s (%(year)s)", country=country, year=assessment.year)
 
 
 def _render_scores(form, assessment: MgiAssessment):
@@ -348,7 +355,7 @@ def assessment(assessment_id: int):
     if request.method != "POST":
         initial = {row.indicator_id: row.score for row in found.scores}
     form = scores_form(indicators, found.link, initial)
-    title = f"MGI assessment of {found.country.name} ({found.year})"
+    title = _assessment_title(found)
 
     def save() -> MgiAssessment:
         operations.record_scores(current_user, found, _text(form.link), form.scores())

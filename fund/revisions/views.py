@@ -20,6 +20,7 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.i18n import when
+from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.revisions import operations, page
 from fund.revisions.models import Revision
@@ -232,7 +233,7 @@ def submit(revision_id: int):
         "submit",
         _("The revision is submitted to the secretariat."),
         "revision_submit",
-        "The revision's submission",
+        N_("The revision's submission"),
     )
 
 
@@ -244,7 +245,7 @@ def withdraw(revision_id: int):
         "withdraw",
         _("The revision is withdrawn."),
         "revision_withdrawal",
-        "The revision's withdrawal",
+        N_("The revision's withdrawal"),
     )
 
 

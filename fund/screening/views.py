@@ -413,7 +413,7 @@ def criteria(call_id: int):
         criterion = operations.add_criterion(
             call, form.label.data, current_user, stage=form.stage.data
         )
-        once.done(done, f"The criterion “{criterion.label}”")
+        once.done(done, _("The criterion “%(label)s”", label=criterion.label))
         db.session.commit()
     except operations.ScreeningError as error:
         db.session.rollback()
