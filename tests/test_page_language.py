@@ -154,6 +154,8 @@ def test_refused_forms_read_in_the_pages_language(app, client):
     assert wrong.status_code == 400
     said = html_text.unescape(wrong.get_data(as_text=True))
     assert "Votre mot de passe actuel n'est pas correct." in said
+    # The error summary joins the field's label and its message as French writes a colon.
+    assert "Mot de passe actuel\u00a0: Votre mot de passe actuel" in said
     changed = client.post(
         "/account/password",
         data={**form, "current_password": PASSWORD, "new_password": "x" * 20},
