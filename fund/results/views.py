@@ -68,10 +68,10 @@ def _button(run, done: str, message: str, again):
 class _Coded:
     """The pages of a reference row with a unique code (a fund-level outcome, an MGI
     indicator), a row of `model`: `kind` names its form for `fund.idempotency.once`, `noun`
-    names it in the messages (marked, with its `code`), `listing` is the endpoint of its list, `form(row, formdata)`
-    makes its form (formdata None: the stored row's); its page is `template`, given the form,
-    the row as `row_name` and the number of programme rows naming it as `uses_name`;
-    `removed` is the message once one is removed (its `code`)."""
+    names it in the messages (marked, with its `code`), `listing` is the endpoint of its
+    list, `form(row, formdata)` makes its form (formdata None: the stored row's); its page is
+    `template`, given the form, the row as `row_name` and the number of programme rows naming
+    it as `uses_name`; `removed` is the message once one is removed (its `code`)."""
 
     kind: str
     noun: str
