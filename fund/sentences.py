@@ -84,12 +84,14 @@ class Within(Sentence):
 
 
 class OnDay(Sentence):
-    """A day written within a sentence, "31 March 2026", in the reader's language on a page."""
+    """A day written within a sentence, "31 March 2026", in the reader's language on a page;
+    `english`: how English writes it, when a sentence always wrote it otherwise ("%d %B %Y":
+    "05 March 2026")."""
 
     day: date
 
-    def __new__(cls, day: date) -> OnDay:
-        made = cls._word(f"{day.day} {day:%B %Y}")
+    def __new__(cls, day: date, english: str | None = None) -> OnDay:
+        made = cls._word(day.strftime(english) if english else f"{day.day} {day:%B %Y}")
         made.day = day
         return made
 

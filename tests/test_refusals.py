@@ -246,3 +246,33 @@ def test_a_form_shows_a_refusal_in_the_pages_language(app):
         form = _Form()
         assert show_on_form(form, refused, default="title") is None
         assert form.title.errors == ["Votre mot de passe actuel n'est pas correct."]
+
+
+def test_the_proposal_guards_problems_are_english_and_said_in_the_pages_language(app):
+    """A guard's problem is a sentence: English as the workflow records it ("05 March 2026"),
+    in the page's language where it is shown."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from fund.proposals import guards
+    from fund.sentences import said_marked
+
+    call = SimpleNamespace(
+        title="Call 2025", opens_on=date(2025, 1, 5), closes_on=date(2025, 3, 31)
+    )
+    proposal = SimpleNamespace(call=call, organization=SimpleNamespace(name="ILO"))
+    early = guards.call_open(proposal, None, {"today": date(2025, 1, 1)})
+    late = guards.call_open(proposal, None, {"today": date(2025, 4, 1)})
+    other = guards.own_organization(proposal, SimpleNamespace(organization_id=None), {})
+    note = SimpleNamespace(invited_until=date(2025, 4, 1))
+    deadline = guards.invitation_recorded(note, None, {"today": date(2025, 4, 9)})
+    assert early == ["The call “Call 2025” opens on 05 January 2025."]
+    assert late == ["The call “Call 2025” closed on 31 March 2025."]
+    assert other == ["Only people of ILO can do this for their proposal."]
+    assert deadline == ["The deadline must be a date after today (09 April 2025)."]
+    with app.test_request_context("/"), force_locale("fr"):
+        assert said_marked(early[0]) == "L'appel « Call 2025 » ouvre le 5 janvier 2025."
+        assert said_marked(late[0]) == "L'appel « Call 2025 » a été clos le 31 mars 2025."
+        assert said_marked(other[0]).startswith("Seules les personnes de ILO")
+        assert "(9 avril 2025)" in said_marked(deadline[0])

@@ -16,16 +16,18 @@ from sqlalchemy import select
 
 from fund.committee.models import Outcome, RoundStatus, VotingRound
 from fund.extensions import db
+from fund.labels import N_
+from fund.sentences import Sentence, Within
 
 _LABELS = {
-    Outcome.APPROVED: "approved",
-    Outcome.REJECTED: "rejected",
-    Outcome.NO_QUORUM: "without quorum",
-    Outcome.RETURNED: "returned for revision",
-    Outcome.CANCELLED: "cancelled",
-    Outcome.SELECTED: "selected for development",
-    Outcome.PIPELINE: "approved into the pipeline",
-    Outcome.NOT_APPROVED: "not approved",
+    Outcome.APPROVED: N_("approved"),
+    Outcome.REJECTED: N_("rejected"),
+    Outcome.NO_QUORUM: N_("without quorum"),
+    Outcome.RETURNED: N_("returned for revision"),
+    Outcome.CANCELLED: N_("cancelled"),
+    Outcome.SELECTED: N_("selected for development"),
+    Outcome.PIPELINE: N_("approved into the pipeline"),
+    Outcome.NOT_APPROVED: N_("not approved"),
 }
 
 
@@ -41,19 +43,45 @@ def latest_round(proposal) -> VotingRound | None:
 def _decided(proposal, wanted: Outcome) -> list[str]:
     round_ = latest_round(proposal)
     if round_ is None:
-        noun = "concept note" if getattr(proposal, "is_concept_note", False) else "proposal"
-        return [f"The committee has not voted on this {noun}: no voting round was held."]
+        if getattr(proposal, "is_concept_note", False):
+            return [
+                Sentence(
+                    N_(
+                        "The committee has not voted on this concept note: no voting round was "
+                        "held."
+                    )
+                )
+            ]
+        return [
+            Sentence(N_("The committee has not voted on this proposal: no voting round was held."))
+        ]
     if round_.status == RoundStatus.OPEN:
-        return [f"Committee round {round_.number} is still open: the committee has not decided."]
+        return [
+            Sentence(
+                N_("Committee round %(number)s is still open: the committee has not decided."),
+                number=round_.number,
+            )
+        ]
     if round_.version_number != proposal.submission_number:
         return [
-            f"The latest committee round decided on version {round_.version_number}, not on "
-            f"the current version {proposal.submission_number}."
+            Sentence(
+                N_(
+                    "The latest committee round decided on version %(decided)s, not on the "
+                    "current version %(current)s."
+                ),
+                decided=round_.version_number,
+                current=proposal.submission_number,
+            )
         ]
     if round_.outcome != wanted:
-        outcome = _LABELS.get(round_.outcome, round_.outcome)  # type: ignore[call-overload]
+        outcome = _LABELS.get(round_.outcome)  # type: ignore[call-overload]
         return [
-            f"Committee round {round_.number} closed {outcome}, not {_LABELS[wanted]}.",
+            Sentence(
+                N_("Committee round %(number)s closed %(outcome)s, not %(wanted)s."),
+                number=round_.number,
+                outcome=Within(outcome) if outcome else round_.outcome,
+                wanted=Within(_LABELS[wanted]),
+            )
         ]
     return []
 

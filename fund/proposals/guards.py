@@ -17,17 +17,26 @@ from typing import Any
 from sqlalchemy import select
 
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals.checks import submission_problems
 from fund.proposals.models import Proposal
 from fund.proposals.snapshots import unchanged_since
+from fund.sentences import OnDay, Sentence
 from workflows import PROPOSAL_GUARD_NAMES, GuardRegistry
 from workflows.concept_note import CONCEPT_NOTE_GUARD_NAMES
+
+DAY = "%d %B %Y"  # how these sentences write a day in English: "05 March 2026"
 
 
 def own_organization(proposal, actor, context: Mapping[str, Any]) -> list[str]:
     if actor.organization_id is not None and actor.organization_id == proposal.organization_id:
         return []
-    return [f"Only people of {proposal.organization.name} can do this for their proposal."]
+    return [
+        Sentence(
+            N_("Only people of %(organization)s can do this for their proposal."),
+            organization=proposal.organization.name,
+        )
+    ]
 
 
 def call_open(proposal, actor, context: Mapping[str, Any]) -> list[str]:
@@ -38,19 +47,36 @@ def call_open(proposal, actor, context: Mapping[str, Any]) -> list[str]:
     if note is not None and note.invited_until is not None:
         if today > note.invited_until:
             return [
-                f"The invitation to submit this full programme closed on "
-                f"{note.invited_until:%d %B %Y}."
+                Sentence(
+                    N_("The invitation to submit this full programme closed on %(day)s."),
+                    day=OnDay(note.invited_until, DAY),
+                )
             ]
         return []
     if today < call.opens_on:
-        return [f"The call “{call.title}” opens on {call.opens_on:%d %B %Y}."]
+        return [
+            Sentence(
+                N_("The call “%(call)s” opens on %(day)s."),
+                call=call.title,
+                day=OnDay(call.opens_on, DAY),
+            )
+        ]
     if today > call.closes_on:
-        return [f"The call “{call.title}” closed on {call.closes_on:%d %B %Y}."]
+        return [
+            Sentence(
+                N_("The call “%(call)s” closed on %(day)s."),
+                call=call.title,
+                day=OnDay(call.closes_on, DAY),
+            )
+        ]
     return []
 
 
 def submission_complete(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    return [problem.message for problem in submission_problems(proposal, context["rules"])]
+    return [
+        Sentence(problem.text, **(problem.values or {}))
+        for problem in submission_problems(proposal, context["rules"])
+    ]
 
 
 def revised_since_last_version(proposal, actor, context: Mapping[str, Any]) -> list[str]:
@@ -59,8 +85,13 @@ def revised_since_last_version(proposal, actor, context: Mapping[str, Any]) -> l
     if last is None:
         return []
     return [
-        f"Nothing has changed since version {last.number} was submitted. Revise the proposal "
-        "as requested, then submit it again."
+        Sentence(
+            N_(
+                "Nothing has changed since version %(number)s was submitted. Revise the "
+                "proposal as requested, then submit it again."
+            ),
+            number=last.number,
+        )
     ]
 
 
@@ -79,9 +110,14 @@ def invitation_recorded(note, actor, context: Mapping[str, Any]) -> list[str]:
     """The invitation to a full programme has its deadline, after today
     (`fund.proposals.invitations.invite` records it)."""
     if note.invited_until is None:
-        return ["Give the date by which the full proposal is due."]
+        return [Sentence(N_("Give the date by which the full proposal is due."))]
     if note.invited_until <= context["today"]:
-        return [f"The deadline must be a date after today ({context['today']:%d %B %Y})."]
+        return [
+            Sentence(
+                N_("The deadline must be a date after today (%(today)s)."),
+                today=OnDay(context["today"], DAY),
+            )
+        ]
     return []
 
 
@@ -90,7 +126,7 @@ def full_proposal_created(note, actor, context: Mapping[str, Any]) -> list[str]:
     `fund.proposals.invitations.start_full_proposal`)."""
     made = db.session.scalar(select(Proposal.id).where(Proposal.concept_note_id == note.id))
     if made is None:
-        return ["No full proposal has been created from this concept note."]
+        return [Sentence(N_("No full proposal has been created from this concept note."))]
     return []
 
 

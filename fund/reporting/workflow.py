@@ -20,6 +20,7 @@ from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reporting.models import ProgrammeReport
+from fund.sentences import Sentence
 from workflows import Engine, GuardRegistry
 from workflows.report import REPORT_WORKFLOW
 
@@ -121,8 +122,14 @@ def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping
     lead = lead_organization(report.proposal_id)
     if report.is_financial and actor.organization_id != lead:
         named = db.session.get(Organization, lead) if lead is not None else None
-        name = named.label if named is not None else "the lead organization"
-        return [f"Only the staff of the lead organization ({name}) submit a financial report."]
+        if named is None:
+            return [Sentence(N_("Only the lead organization's staff submit a financial report."))]
+        return [
+            Sentence(
+                N_("Only the staff of the lead organization (%(name)s) submit a financial report."),
+                name=named.label,
+            )
+        ]
     return []
 
 

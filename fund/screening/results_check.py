@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals.checks import Rules, criterion_results
 from fund.proposals.models import Proposal
 from fund.proposals.results import (
@@ -16,6 +17,7 @@ from fund.proposals.results import (
     ResultOutcome,
     result_outcome_objectives,
 )
+from fund.sentences import Sentence
 
 RESULTS_CRITERION = "results_framework"
 
@@ -25,7 +27,11 @@ def results_framework_problems(proposal: Proposal) -> list[str]:
     objective (an empty list: it has one)."""
     number = proposal.primary_objective_number
     if number is None:
-        return ["No primary GCM objective is chosen, so no outcome can be read against it."]
+        return [
+            Sentence(
+                N_("No primary GCM objective is chosen, so no outcome can be read against it.")
+            )
+        ]
     has_baseline, has_target = ResultIndicator.has_baseline, ResultIndicator.has_target
     outcomes, baselines, complete = db.session.execute(
         select(
@@ -48,17 +54,32 @@ def results_framework_problems(proposal: Proposal) -> list[str]:
         return []
     if not outcomes:
         return [
-            f"No outcome of the results framework maps to the primary objective (objective "
-            f"{number})."
+            Sentence(
+                N_(
+                    "No outcome of the results framework maps to the primary objective "
+                    "(objective %(number)s)."
+                ),
+                number=number,
+            )
         ]
     if not baselines:
         return [
-            f"No indicator of the outcomes for the primary objective (objective {number}) has "
-            "a baseline (value and year)."
+            Sentence(
+                N_(
+                    "No indicator of the outcomes for the primary objective (objective "
+                    "%(number)s) has a baseline (value and year)."
+                ),
+                number=number,
+            )
         ]
     return [
-        f"No indicator of the outcomes for the primary objective (objective {number}) with a "
-        "baseline has a target (an end target or a yearly target)."
+        Sentence(
+            N_(
+                "No indicator of the outcomes for the primary objective (objective %(number)s) "
+                "with a baseline has a target (an end target or a yearly target)."
+            ),
+            number=number,
+        )
     ]
 
 
