@@ -276,3 +276,20 @@ def test_the_proposal_guards_problems_are_english_and_said_in_the_pages_language
         assert said_marked(late[0]) == "L'appel « Call 2025 » a été clos le 31 mars 2025."
         assert said_marked(other[0]).startswith("Seules les personnes de ILO")
         assert "(9 avril 2025)" in said_marked(deadline[0])
+
+
+def test_a_throttled_sign_in_is_english_and_said_in_the_pages_language(app):
+    from datetime import timedelta
+
+    from flask_babel import force_locale
+
+    from fund.accounts.limits import AttemptLimit
+    from fund.accounts.throttle import Throttled
+
+    policy = AttemptLimit(attempts=20, window=timedelta(minutes=15))
+    one, two = Throttled(policy, 30), Throttled(policy, 90)
+    assert "(20 within 15 minutes). Wait 1 minute, then try again." in str(one)
+    assert "Wait 2 minutes, then try again." in str(two)
+    with app.test_request_context("/"), force_locale("fr"):
+        assert "(20 en 15 minutes). Attendez 1 minute, puis réessayez." in one.said()
+        assert "Attendez 2 minutes, puis réessayez." in two.said()

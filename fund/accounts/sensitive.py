@@ -15,6 +15,8 @@ address's throttle (those counts are committed at once, before the view changes 
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
@@ -23,12 +25,13 @@ from fund.access import UNCONFIRMED, login_is_recent, mark_signed_in, sensitive_
 from fund.accounts import operations, throttle
 from fund.accounts.limits import AttemptLimit
 from fund.extensions import db, utcnow
+from fund.labels import N_
 
-MISSING_MESSAGE = (
-    "Enter your password: you signed in more than {minutes} minutes ago, so this action needs "
-    "it again. Nothing else you typed is lost."
+MISSING_MESSAGE = N_(
+    "Enter your password: you signed in more than %(minutes)s minutes ago, so this action "
+    "needs it again. Nothing else you typed is lost."
 )
-WRONG_MESSAGE = "Your password is not correct. Nothing was done; what you typed is kept."
+WRONG_MESSAGE = N_("Your password is not correct. Nothing was done; what you typed is kept.")
 
 
 def _minutes(seconds: int) -> int:
@@ -38,7 +41,7 @@ def _minutes(seconds: int) -> int:
 class SensitiveForm(FlaskForm):
     """A form whose action needs a recent sign-in; see the module's description."""
 
-    confirm_with_password = PasswordField("Your password")
+    confirm_with_password = PasswordField(_l("Your password"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +69,7 @@ class SensitiveForm(FlaskForm):
         if not password:
             field.errors = [
                 *field.errors,
-                MISSING_MESSAGE.format(minutes=_minutes(sensitive_max_age())),
+                gettext(MISSING_MESSAGE, minutes=_minutes(sensitive_max_age())),
             ]
             return False
         now, address, policy = utcnow(), throttle.client_address(), throttle.policy_from_config()
@@ -76,11 +79,12 @@ class SensitiveForm(FlaskForm):
             throttle.check(address, now=now, policy=policy)
             operations.authenticate(current_user.email, password, now=now, policy=lockout)
         except throttle.Throttled as throttled:
-            field.errors = [*field.errors, str(throttled)]
+            field.errors = [*field.errors, throttled.said()]
         except operations.LoginRefused as refused:
             throttle.record(address, succeeded=False, now=now, policy=policy)
             db.session.commit()  # keep the failure counts
-            message = WRONG_MESSAGE if refused.reason in ("invalid", "locked") else str(refused)
+            wrong = refused.reason in ("invalid", "locked")
+            message = gettext(WRONG_MESSAGE) if wrong else refused.said()
             field.errors = [*field.errors, message]
         else:
             throttle.record(address, succeeded=True, now=now, policy=policy)

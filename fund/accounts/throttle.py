@@ -19,22 +19,38 @@ from sqlalchemy import delete, func, select
 from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import LoginAttempt
 from fund.extensions import db
+from fund.labels import N_
+from fund.sentences import Counted, Np_, Sentence, said_marked
 
 UNKNOWN_ADDRESS = "unknown"
 
 
 class Throttled(Exception):
-    """Too many failed sign-ins from this address; `retry_after` is in whole seconds."""
+    """Too many failed sign-ins from this address; `retry_after` is in whole seconds;
+    `sentence` says so (`said()` in the page's language)."""
 
     def __init__(self, policy: AttemptLimit, retry_after: int) -> None:
         minutes = max(1, -(-retry_after // 60))
-        super().__init__(
-            f"Too many failed sign-in attempts came from your network address "
-            f"({policy.attempts} within {int(policy.window.total_seconds() // 60)} minutes). "
-            f"Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again. "
-            "If you share this address with colleagues, the fund secretariat can help."
+        self.sentence = Sentence(
+            N_(
+                "Too many failed sign-in attempts came from your network address (%(attempts)s "
+                "within %(window)s minutes). %(wait)s If you share this address with colleagues, "
+                "the fund secretariat can help."
+            ),
+            attempts=policy.attempts,
+            window=int(policy.window.total_seconds() // 60),
+            wait=Counted(
+                Np_(
+                    "Wait %(num)s minute, then try again.", "Wait %(num)s minutes, then try again."
+                ),
+                minutes,
+            ),
         )
+        super().__init__(str(self.sentence))
         self.retry_after = retry_after
+
+    def said(self) -> str:
+        return said_marked(self.sentence)
 
 
 def policy_from_config() -> AttemptLimit:

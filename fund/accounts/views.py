@@ -81,7 +81,7 @@ def login():
         try:
             throttle.check(address, now=now, policy=address_policy)
         except throttle.Throttled as throttled:
-            form.form_errors.append(str(throttled))
+            form.form_errors.append(throttled.said())
             response = current_app.make_response(
                 (render_template("accounts/login.html", form=form), 429)
             )
