@@ -60,16 +60,6 @@ def fire_from_page(
     return redirect(back)
 
 
-def concurrent_message(changed: str, kept: str, review: str) -> str:
-    """The sentence for an action that lost a race with someone else's (a unique index or a
-    version check refused it): `changed` what the other person did, `kept` what of the
-    person's input the page keeps, `review` what to look at before trying again."""
-    return (
-        f"Someone else {changed} at the same moment. Nothing of yours was saved; your {kept} "
-        f"is kept below. Review {review}, then try again."
-    )
-
-
 def told(url: str) -> Callable[[str], Response]:
     """The `done` of an operation that returns the sentence to tell: shown as a success on the
     page at `url`, where the person is sent."""

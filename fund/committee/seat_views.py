@@ -22,12 +22,16 @@ from fund.committee.forms import AlternateForm, ChairForm, HandOverForm, SeatAct
 from fund.committee.models import Seat
 from fund.committee.seating import can_vote, current_seats, pending_members, seats_that_vote
 from fund.extensions import db
+from fund.labels import N_
 from fund.refusals import show_on_form
 
 bp = Blueprint("seats", __name__, url_prefix="/committee/seats")
 
 MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
-CONCURRENT_MESSAGE = web.concurrent_message("changed the seats", "choice", "the seats")
+CONCURRENT_MESSAGE = N_(
+    "Someone else changed the seats at the same moment. Nothing of yours was saved; your "
+    "choice is kept below. Review the seats, then try again."
+)
 
 
 def _change(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -133,7 +137,7 @@ def _again(action: str, key: int, form: Any, message: str | None, status: int):
 def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
     if isinstance(refused, seats.SeatRefused):
         return show_on_form(form, refused), 400
-    return CONCURRENT_MESSAGE, 409  # a unique index: someone else's change came first
+    return _(CONCURRENT_MESSAGE), 409  # a unique index: someone else's change came first
 
 
 def _held(seat: Seat) -> str:

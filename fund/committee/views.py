@@ -31,6 +31,7 @@ from fund.committee.rounds import decision_text, outcome_label
 from fund.committee.visibility import opened_record, votes_visible_before_own_vote
 from fund.coverage.simulator import coverage_effect
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.listing import Export, export_arg, export_response, sort_arg
 from fund.proposals.access import can_view
 from fund.proposals.budget import Line, summarise
@@ -50,7 +51,10 @@ from workflows import REVIEW_STATE, TransitionRefused
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 
 COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
-CONCURRENT_MESSAGE = web.concurrent_message("acted on this round", "input", "the current state")
+CONCURRENT_MESSAGE = N_(
+    "Someone else acted on this round at the same moment. Nothing of yours was saved; your "
+    "input is kept below. Review the current state, then try again."
+)
 
 
 def _common() -> dict[str, Any]:
@@ -332,7 +336,7 @@ def _refusal(form, refused: Exception) -> tuple[str | None, int]:
             return None, 400
         return message, 409 if refused.stale else 400
     if isinstance(refused, StaleDataError | IntegrityError):
-        return CONCURRENT_MESSAGE, 409
+        return _(CONCURRENT_MESSAGE), 409
     return workflow_refusal(refused, Refused).said(), 400
 
 
