@@ -174,6 +174,9 @@ def test_without_the_lock_the_database_still_refuses(app, race, monkeypatch) -> 
     assert len(won) == 1 and len(lost) == 1, results
     assert isinstance(lost[0], operations.FinanceError), repr(lost[0])
     assert "Unearmarked pool no longer holds USD 1,070,000.00" in str(lost[0])
+    with app.test_request_context("/?lang=fr"):  # the same refusal on a French page
+        said = lost[0].said().replace("\u202f", " ").replace("\u00a0", " ")
+    assert said.startswith("L'enveloppe Non préaffectée ne dispose plus de 1 070 000,00 $US"), said
     general, allocations, statuses = state(app, proposals)
     assert (general, allocations) == (NET - TOTAL, 1)
     assert sorted(statuses) == ["approved", "funded"]

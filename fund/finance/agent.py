@@ -29,6 +29,7 @@ from fund.finance.queries.as_of import contributions_by
 from fund.i18n import Money
 from fund.labels import N_
 from fund.money import MAX_AMOUNT, ZERO, format_amount, read_amount, round_cents
+from fund.sentences import Sentence
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
 MAX_RATE = Decimal("9999999999.99999999")
@@ -275,7 +276,10 @@ def record_interest(
     entry = InterestEntry.by(actor, now, earned_on=earned_on, amount=amount, reference=reference)
     db.session.add(entry)
     db.session.flush()
-    _move_general(amount, "The database refused to add the interest to the unearmarked pool.")
+    _move_general(
+        amount,
+        Sentence(N_("The database refused to add the interest to the unearmarked pool.")),
+    )
     record(
         "interest_recorded",
         "interest",
@@ -316,7 +320,7 @@ def record_direct_cost(
     )
     if amount > available:
         raise refused
-    _move_general(-amount, refused.message)
+    _move_general(-amount, refused.sentence)
     cost = DirectCost.by(actor, now, charged_on=charged_on, amount=amount, description=description)
     details = {"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL}
     return add_recorded(

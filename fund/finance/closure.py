@@ -214,11 +214,13 @@ def close_programme(
             released[code],
             AllocationSource.allocation_id == allocation.id,
             AllocationSource.pool_code == code,
-            refusal="The database refused to release more than the allocation's unpaid money.",
+            refusal=Sentence(
+                N_("The database refused to release more than the allocation's unpaid money.")
+            ),
         )
         _move_pool(
             code,
-            "The database refused to give the unpaid money back to its pool.",
+            Sentence(N_("The database refused to give the unpaid money back to its pool.")),
             available=released[code],
         )
     given_back = sum(released.values(), ZERO)
@@ -231,7 +233,7 @@ def close_programme(
         closed_by_id=actor.id,
         recorded_at=now,
     )
-    _add(closure, f"{proposal.reference} is already closed.")
+    _add(closure, Sentence(N_("%(reference)s is already closed."), reference=proposal.reference))
     for organization_id, (transferred, spent) in final.items():
         db.session.add(
             ClosureShare(
@@ -242,7 +244,7 @@ def close_programme(
                 refunded=ZERO,
             )
         )
-    _add_all("The database refused a final expenditure above what was transferred.")
+    _add_all(Sentence(N_("The database refused a final expenditure above what was transferred.")))
     record(
         "programme_closure_recorded",
         "proposal",
@@ -323,8 +325,13 @@ def record_refund(
         amount,
         ClosureShare.allocation_id == closure.allocation_id,
         ClosureShare.organization_id == organization_id,
-        refusal=f"The database refused the refund: it would take what {name} refunded beyond its "
-        "refund due. Nothing was recorded.",
+        refusal=Sentence(
+            N_(
+                "The database refused the refund: it would take what %(organization)s refunded "
+                "beyond its refund due. Nothing was recorded."
+            ),
+            organization=name,
+        ),
     )
     sources = _locked_sources(closure.allocation_id)
     room = {row.pool_code: read_amount(row.disbursed - row.refunded) for row in sources}
@@ -338,12 +345,19 @@ def record_refund(
             take,
             AllocationSource.allocation_id == closure.allocation_id,
             AllocationSource.pool_code == code,
-            refusal="The database refused the refund: it would give back to the "
-            f"{funding.pool_label(code)} pool more than was paid out of it.",
+            refusal=Sentence(
+                N_(
+                    "The database refused the refund: it would give back to the %(pool)s pool "
+                    "more than was paid out of it."
+                ),
+                pool=funding.pool_sentence(code),
+            ),
         )
     for code, take in sorted(draws):
         _move_pool(
-            code, "The database refused to give the refund back to its pool.", available=take
+            code,
+            Sentence(N_("The database refused to give the refund back to its pool.")),
+            available=take,
         )
     refund = Refund.by(
         actor,
@@ -358,7 +372,7 @@ def record_refund(
             for position, (code, take) in enumerate(draws)
         ],
     )
-    _add(refund, "The refund could not be recorded.")
+    _add(refund, Sentence(N_("The refund could not be recorded.")))
     record(
         "refund_recorded",
         "proposal",

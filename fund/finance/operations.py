@@ -191,7 +191,7 @@ def record_contribution(
     )
     _move_pool(
         pool_code,
-        "The database refused to add the contribution to its pool.",
+        Sentence(N_("The database refused to add the contribution to its pool.")),
         available=net,
         received=net,
     )
@@ -246,11 +246,6 @@ def void_contribution(
             id=contribution.id,
             date=f"{voided.voided_at:%d %B %Y}",
         )
-    label = funding.pool_label(code)
-    allocated_message = (
-        f"Cannot void contribution C-{contribution.id}: its net amount "
-        f"{format_usd(net)} is no longer all available in the {label} pool"
-    )
     if available < net:
         raise FinanceError(
             N_(
@@ -265,15 +260,23 @@ def void_contribution(
         )
     _move_pool(
         code,
-        f"{allocated_message}: the database refused to let the pool go below zero. "
-        "Record a correcting contribution instead.",
+        Sentence(
+            N_(
+                "Cannot void contribution C-%(id)s: its net amount %(net)s is no longer all "
+                "available in the %(pool)s pool: the database refused to let the pool go below "
+                "zero. Record a correcting contribution instead."
+            ),
+            id=contribution.id,
+            net=Money(net),
+            pool=funding.pool_sentence(code),
+        ),
         available=-net,
         received=-net,
     )
     void = ContributionVoid(
         contribution_id=contribution.id, reason=reason, voided_by_id=actor.id, voided_at=now
     )
-    _add(void, f"Contribution C-{contribution.id} is already voided.")
+    _add(void, Sentence(N_("Contribution C-%(id)s is already voided."), id=contribution.id))
     record(
         "contribution_voided",
         "contribution",
@@ -326,9 +329,14 @@ def fund_proposal(
     for code, amount in draws:
         _move_pool(
             code,
-            f"The {funding.pool_label(code)} pool no longer holds {format_usd(amount)}: "
-            "someone allocated that money at the same moment. Nothing was changed; "
-            "look at the balance again.",
+            Sentence(
+                N_(
+                    "The %(pool)s pool no longer holds %(amount)s: someone allocated that money "
+                    "at the same moment. Nothing was changed; look at the balance again."
+                ),
+                pool=funding.pool_sentence(code),
+                amount=Money(amount),
+            ),
             available=-amount,
         )
     allocation = Allocation(
@@ -343,7 +351,10 @@ def fund_proposal(
             for org, amount in plan.shares.items()
         ],
     )
-    _add(allocation, f"{proposal.reference} already has an allocation.")
+    _add(
+        allocation,
+        Sentence(N_("%(reference)s already has an allocation."), reference=proposal.reference),
+    )
     transfer_schedule.plan_transfer_schedule(
         allocation, start=proposal.planned_start or allocated_on, now=now, actor=actor
     )
@@ -434,8 +445,13 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
             take,
             AllocationSource.allocation_id == allocation_id,
             AllocationSource.pool_code == code,
-            refusal="The database refused the payment: it would pay out of the "
-            f"{funding.pool_label(code)} pool more than it allocated. Nothing was recorded.",
+            refusal=Sentence(
+                N_(
+                    "The database refused the payment: it would pay out of the %(pool)s pool "
+                    "more than it allocated. Nothing was recorded."
+                ),
+                pool=funding.pool_sentence(code),
+            ),
         )
 
 
@@ -526,8 +542,14 @@ def record_disbursement(
         amount,
         AllocationShare.allocation_id == allocation.id,
         AllocationShare.organization_id == organization_id,
-        refusal=f"The database refused the payment: it would take what {name} was paid beyond its "
-        f"share of {format_usd(share_amount)}. Nothing was recorded.",
+        refusal=Sentence(
+            N_(
+                "The database refused the payment: it would take what %(organization)s was paid "
+                "beyond its share of %(share)s. Nothing was recorded."
+            ),
+            organization=name,
+            share=Money(share_amount),
+        ),
     )
     _attribute_to_pools(allocation.id, amount)
     disbursement = _write_payment(

@@ -23,8 +23,11 @@ from fund.finance import funding
 from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
 from fund.finance.operations import _add_to, _attribute_to_pools, _move_pool
+from fund.i18n import Money
+from fund.labels import N_
 from fund.money import ZERO, format_usd, read_amount
 from fund.proposals.models import Proposal
+from fund.sentences import Sentence
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,14 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
     for code, amount in draws:
         _move_pool(
             code,
-            f"The {funding.pool_label(code)} pool no longer holds {format_usd(amount)}: someone "
-            "allocated that money at the same moment. Nothing was changed.",
+            Sentence(
+                N_(
+                    "The %(pool)s pool no longer holds %(amount)s: someone allocated that money "
+                    "at the same moment. Nothing was changed."
+                ),
+                pool=funding.pool_sentence(code),
+                amount=Money(amount),
+            ),
             available=-amount,
         )
         if code in sources:
@@ -120,7 +129,9 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
                 amount,
                 AllocationSource.allocation_id == allocation.id,
                 AllocationSource.pool_code == code,
-                refusal="The database refused the pool's larger part of the allocation.",
+                refusal=Sentence(
+                    N_("The database refused the pool's larger part of the allocation.")
+                ),
             )
         else:
             db.session.add(

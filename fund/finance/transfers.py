@@ -42,7 +42,7 @@ from fund.labels import N_
 from fund.locking import locked
 from fund.money import read_amount
 from fund.proposals.models import Proposal
-from fund.sentences import Within
+from fund.sentences import Sentence, Within
 from fund.signals import transfer_requested
 
 NOT_REQUESTED = N_(
@@ -162,8 +162,13 @@ def request_transfer(
     )
     _add(
         request,
-        f"A transfer to {name} was requested at the same moment by someone else. Nothing of "
-        "yours was recorded; look at the programme's requests again.",
+        Sentence(
+            N_(
+                "A transfer to %(organization)s was requested at the same moment by someone "
+                "else. Nothing of yours was recorded; look at the programme's requests again."
+            ),
+            organization=name,
+        ),
     )
     details = {
         "request": request.id,
