@@ -438,6 +438,10 @@ def test_unpublishable_programme_is_reported_with_reasons_and_left_out(
     assert "It has no allocation recorded." in page
     assert "IATI, 360Giving" in page
     assert "Waiting for money" not in page  # not funded: not a candidate at all
+    french = client.get("/reports/?lang=fr").get_data(as_text=True)  # the reasons in French
+    assert "Il n&#39;a pas de date de début prévue." in french
+    assert "Aucune allocation n&#39;est enregistrée pour lui." in french
+    assert "<li>It has" not in french
 
 
 def test_reasons_cover_missing_records(app, portfolio):

@@ -22,6 +22,7 @@ from fund.coverage.programme_money import budget_lines, programme_money
 from fund.extensions import db
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Disbursement
+from fund.labels import N_
 from fund.money import from_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import (
@@ -237,25 +238,27 @@ class FundedProgramme:
 
 
 def publication_problems(programme: FundedProgramme) -> list[str]:
-    """Why the programme cannot be published as open data yet (empty: it can)."""
+    """Why the programme cannot be published as open data yet (empty: it can), in English
+    (the files' logs and the command); marked, so that the reports page says them in its
+    language."""
     problems = []
     if not programme.title.strip():
-        problems.append("it has no title")
+        problems.append(N_("it has no title"))
     if not programme.summary.strip():
-        problems.append("it has no summary to publish as its description")
+        problems.append(N_("it has no summary to publish as its description"))
     if not programme.organizations:
-        problems.append("it has no participating organization")
+        problems.append(N_("it has no participating organization"))
     if programme.planned_start is None:
-        problems.append("it has no planned start date")
+        problems.append(N_("it has no planned start date"))
     if programme.duration_months is None:
-        problems.append("it has no duration")
+        problems.append(N_("it has no duration"))
     if not programme.countries and programme.scope != Scope.GLOBAL:
-        problems.append("it names no recipient country (only a global programme may have none)")
+        problems.append(N_("it names no recipient country (only a global programme may have none)"))
     if programme.primary_objective is None and not any(a > 0 for _, a in programme.objective_costs):
-        problems.append("it has no GCM objective")
+        problems.append(N_("it has no GCM objective"))
     allocation = programme.allocation
     if allocation is None:
-        problems.append("it has no allocation recorded")
+        problems.append(N_("it has no allocation recorded"))
     else:
         shares = sum((s.amount for s in allocation.shares), ZERO)
         if allocation.shares and shares != allocation.amount:
@@ -264,7 +267,7 @@ def publication_problems(programme: FundedProgramme) -> list[str]:
                 f"USD {allocation.amount:,.2f}"
             )
         if allocation.disbursed > allocation.amount:
-            problems.append("more was disbursed than allocated")
+            problems.append(N_("more was disbursed than allocated"))
     return problems
 
 

@@ -84,13 +84,14 @@ class ExcludedProgramme:
 
 
 def excluded_programmes(exports: Mapping[str, Export]) -> list[ExcludedProgramme]:
-    """The programmes left out of any export, once each, with the files and the reasons."""
+    """The programmes left out of any export, once each, with the files and the reasons (in
+    the page's language)."""
     found: dict[int, ExcludedProgramme] = {}
     for kind, export in exports.items():
         for e in export.excluded:
             row = found.setdefault(e.proposal_id, ExcludedProgramme(e.proposal_id, e.ref, e.title))
             row.formats.append(OPEN_DATA_LABELS[kind])
-            row.reasons.extend(r for r in e.reasons if r not in row.reasons)
+            row.reasons.extend(_(r) for r in e.reasons if _(r) not in row.reasons)
     return [found[k] for k in sorted(found)]
 
 
