@@ -200,7 +200,8 @@ def test_amounts_and_shares_in_a_sentence_follow_the_pages_language(app):
 
 
 def _refusals_written_in_english() -> list[str]:
-    """Where the code raises a refusal with a sentence written out (a string or an f-string)
+    """Where the code raises a refusal, returns a guard's problem or gives the sentence of a
+    refusal the database may make, with a sentence written out (a string or an f-string)
     instead of one marked for translation (`N_(...)` with its values)."""
     import ast
     from pathlib import Path
@@ -213,16 +214,42 @@ def _refusals_written_in_english() -> list[str]:
     names |= {kind.__name__ for kind in _all_subclasses(Refused)}
     root = Path(fund.__file__).parent
     found = []
+
+    def written(node) -> bool:
+        return isinstance(node, ast.Constant | ast.JoinedStr) and not (
+            isinstance(node, ast.Constant) and not isinstance(node.value, str)
+        )
+
     for path in sorted(root.rglob("*.py")):
+        where = str(path.relative_to(root.parent))
+        guards = path.name in GUARD_MODULES
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
-                continue
-            call = node.exc
-            name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
-            written = call.args and isinstance(call.args[0], ast.Constant | ast.JoinedStr)
-            if name in names and written:
-                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {name}")
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                call = node.exc
+                name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+                if name in names and call.args and written(call.args[0]):
+                    found.append(f"{where}:{node.lineno} {name}")
+            elif isinstance(node, ast.Call):
+                # The sentence of a refusal the database may make (a check or a unique index).
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                given = [k.value for k in node.keywords if k.arg == "refusal"]
+                if name in REFUSAL_ARGUMENT and len(node.args) > REFUSAL_ARGUMENT[name]:
+                    given.append(node.args[REFUSAL_ARGUMENT[name]])
+                found += [f"{where}:{node.lineno} {name}" for value in given if written(value)]
+            elif (
+                guards
+                and isinstance(node, ast.Return)
+                and isinstance(node.value, ast.List)
+                and any(written(item) for item in node.value.elts)
+            ):
+                found.append(f"{where}:{node.lineno} a guard's problem")  # a guard's problems
     return found
+
+
+# Modules whose functions return a guard's problems, and the functions that take the sentence
+# of a refusal the database may make (the position of that argument).
+GUARD_MODULES = {"guards.py", "workflow.py", "results_check.py"}
+REFUSAL_ARGUMENT = {"_add": 1, "_add_all": 0, "_move": 1, "_move_pool": 1, "_move_general": 1}
 
 
 def _all_subclasses(kind: type) -> set[type]:
