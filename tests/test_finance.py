@@ -1642,30 +1642,22 @@ def test_the_fund_signal_arrives_once_the_allocation_exists(
 
 
 def test_a_balance_the_database_refuses_is_said_in_the_pages_language(app) -> None:
-    """A pool moved below zero (a race another request won) is refused by the database's check;
-    the refusal is the operation's sentence, English as logged, in the page's language where
+    """A pool drawn below zero (a race another allocation won) is refused by the database's
+    check; the refusal is the draw's sentence, English as logged, in the page's language where
     it is shown."""
     from flask_babel import force_locale
 
     from fund.finance.models import GENERAL_POOL
-    from fund.finance.operations import _move_pool
-    from fund.i18n import Money
-    from fund.labels import N_
-    from fund.sentences import Sentence
 
-    sentence = Sentence(
-        N_(
-            "The %(pool)s pool no longer holds %(amount)s: someone allocated that money at the "
-            "same moment. Nothing was changed."
-        ),
-        pool=Sentence(N_("Unearmarked")),
-        amount=Money(D("5.00")),
-    )
     with app.test_request_context("/"):
         with pytest.raises(FinanceError) as refused:
-            _move_pool(GENERAL_POOL, sentence, available=D("-999999999.00"))
+            operations.draw_from_pool(GENERAL_POOL, D("999999999.00"))
         db.session.rollback()
-        assert refused.value.message.startswith("The Unearmarked pool no longer holds USD 5.00")
+        assert refused.value.message.startswith(
+            "The Unearmarked pool no longer holds USD 999,999,999.00: someone allocated"
+        )
         with force_locale("fr"):
             said = refused.value.said().replace("\u202f", " ").replace("\u00a0", " ")
-        assert said.startswith("L'enveloppe Non préaffectée ne dispose plus de 5,00 $US"), said
+        assert said.startswith("L'enveloppe Non préaffectée ne dispose plus de 999 999 999,00"), (
+            said
+        )

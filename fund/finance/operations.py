@@ -110,6 +110,17 @@ def _move_pool(
     _move(update(Pool).where(Pool.code == code).values(values), refusal)
 
 
+def draw_from_pool(code: str, amount: Decimal) -> None:
+    """Take `amount` out of what the pool holds unallocated, for an allocation; refused by the
+    pool's check when another allocation took that money at the same moment."""
+    refused = N_(
+        "The %(pool)s pool no longer holds %(amount)s: someone allocated that money at the same "
+        "moment. Nothing was changed; look at the balance again."
+    )
+    pool = funding.pool_sentence(code)
+    _move_pool(code, Sentence(refused, pool=pool, amount=Money(amount)), available=-amount)
+
+
 def _add(row: db.Model, refusal: str) -> None:
     """Write a new row; a unique constraint refusing it (the same thing was recorded at the same
     moment) becomes a FinanceError."""
@@ -246,6 +257,7 @@ def void_contribution(
             id=contribution.id,
             date=f"{voided.voided_at:%d %B %Y}",
         )
+    named = {"id": contribution.id, "net": Money(net), "pool": funding.pool_sentence(code)}
     if available < net:
         raise FinanceError(
             N_(
@@ -253,26 +265,15 @@ def void_contribution(
                 "available in the %(pool)s pool (only %(available)s is unallocated; the rest "
                 "funds proposals already). Record a correcting contribution instead."
             ),
-            id=contribution.id,
-            net=Money(net),
-            pool=funding.pool_sentence(code),
             available=Money(available),
+            **named,
         )
-    _move_pool(
-        code,
-        Sentence(
-            N_(
-                "Cannot void contribution C-%(id)s: its net amount %(net)s is no longer all "
-                "available in the %(pool)s pool: the database refused to let the pool go below "
-                "zero. Record a correcting contribution instead."
-            ),
-            id=contribution.id,
-            net=Money(net),
-            pool=funding.pool_sentence(code),
-        ),
-        available=-net,
-        received=-net,
+    refused = N_(
+        "Cannot void contribution C-%(id)s: its net amount %(net)s is no longer all available in "
+        "the %(pool)s pool: the database refused to let the pool go below zero. Record a "
+        "correcting contribution instead."
     )
+    _move_pool(code, Sentence(refused, **named), available=-net, received=-net)
     void = ContributionVoid(
         contribution_id=contribution.id, reason=reason, voided_by_id=actor.id, voided_at=now
     )
@@ -327,18 +328,7 @@ def fund_proposal(
         send_signal=False,
     )
     for code, amount in draws:
-        _move_pool(
-            code,
-            Sentence(
-                N_(
-                    "The %(pool)s pool no longer holds %(amount)s: someone allocated that money "
-                    "at the same moment. Nothing was changed; look at the balance again."
-                ),
-                pool=funding.pool_sentence(code),
-                amount=Money(amount),
-            ),
-            available=-amount,
-        )
+        draw_from_pool(code, amount)
     allocation = Allocation(
         proposal_id=proposal.id,
         amount=plan.total,

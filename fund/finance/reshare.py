@@ -22,8 +22,7 @@ from fund.extensions import db
 from fund.finance import funding
 from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
-from fund.finance.operations import _add_to, _attribute_to_pools, _move_pool
-from fund.i18n import Money
+from fund.finance.operations import _add_to, _attribute_to_pools, draw_from_pool
 from fund.labels import N_
 from fund.money import ZERO, format_usd, read_amount
 from fund.proposals.models import Proposal
@@ -111,18 +110,7 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
         return False, f"{unchanged}an organization's new share would be below what it was paid."
     sources = {row.pool_code for row in locked_sources(allocation.id, AllocationSource.pool_code)}
     for code, amount in draws:
-        _move_pool(
-            code,
-            Sentence(
-                N_(
-                    "The %(pool)s pool no longer holds %(amount)s: someone allocated that money "
-                    "at the same moment. Nothing was changed."
-                ),
-                pool=funding.pool_sentence(code),
-                amount=Money(amount),
-            ),
-            available=-amount,
-        )
+        draw_from_pool(code, amount)
         if code in sources:
             _add_to(
                 AllocationSource.amount,
