@@ -32,6 +32,7 @@ from fund.proposals.models import (
     Proposal,
 )
 from fund.reference.models import Country, GcmObjective
+from fund.sentences import said as said_sentence
 from tests.concept_note_factories import advance_note, new_concept_note
 from tests.helpers import audit_events, client_for, csrf_token, organization, pdf_text, user
 
@@ -203,6 +204,17 @@ def test_a_meetings_decision_on_the_pipeline_reranks(app, people, two_stage_call
         db.session.get(MeetingItem, undecided).outcome = ItemOutcome.AGREED.value
         db.session.commit()
         assert f"item:{undecided}" in {c.value for c in pipeline_operations.decision_choices()}
+        label = {c.value: c.label for c in pipeline_operations.decision_choices()}[
+            f"item:{undecided}"
+        ]
+        day = now.date()
+        assert label == (
+            f"Meeting “Second meeting” of {day:%d %b %Y}, item 1: The pipeline's order (agreed)"
+        )
+        with app.test_request_context("/?lang=fr"):  # as the page's list of decisions says it
+            said = said_sentence(label)
+        assert said.startswith(f"Réunion « Second meeting » du {day.day} "), said
+        assert said.endswith("point 1 : The pipeline's order (adopté)"), said
         pipeline_operations.rerank(secretariat, f"item:{undecided}", [b, a])
         db.session.commit()
         assert order() == [b, a]

@@ -27,7 +27,9 @@ from fund.committee.seating import (
 )
 from fund.committee.tally import Tally, tally
 from fund.extensions import db
+from fund.labels import N_
 from fund.proposals.models import Proposal
+from fund.sentences import Sentence
 
 
 def quorum_needed(round_: VotingRound, entitled: int) -> int:
@@ -71,13 +73,21 @@ def outcome_label(outcome: str | None) -> str:
     return Outcome.labels().get(outcome, outcome or "Open")  # type: ignore[call-overload]
 
 
-def decision_text(round_: VotingRound) -> str:
+def decision_sentence(round_: VotingRound) -> Sentence:
     """A closed round's outcome in words, with the place in the pipeline the committee gave a
-    concept note it approved into the pipeline."""
-    text = outcome_label(round_.outcome)
+    concept note it approved into the pipeline: English where it is recorded, in the reader's
+    language where it is said."""
+    outcome = Sentence(outcome_label(round_.outcome))
     if round_.outcome == Outcome.PIPELINE and round_.pipeline_place:
-        text += f", at place {round_.pipeline_place}"
-    return text
+        return Sentence(
+            N_("%(outcome)s, at place %(place)s"), outcome=outcome, place=round_.pipeline_place
+        )
+    return outcome
+
+
+def decision_text(round_: VotingRound) -> str:
+    """`decision_sentence` in English (what the records keep)."""
+    return str(decision_sentence(round_))
 
 
 def open_round_of(proposal_id: int) -> VotingRound | None:

@@ -15,6 +15,7 @@ from fund.coverage.forms import SimulatorForm
 from fund.coverage.simulator import Candidate
 from fund.forms import options
 from fund.pipeline.operations import DecisionChoice
+from fund.sentences import said
 
 # A place typed for a concept note: a whole number from 1.
 _MAX_PLACE = 10_000
@@ -37,7 +38,7 @@ class RerankForm(FlaskForm):
 
     def set_decisions(self, choices: Sequence[DecisionChoice]) -> None:
         self.decision.choices = options(
-            [("", _l("Choose a decision")), *((c.value, c.label) for c in choices)]
+            [("", _l("Choose a decision")), *((c.value, said(c.label)) for c in choices)]
         )
         self._allowed = {c.value for c in choices}
 

@@ -28,13 +28,14 @@ from fund.committee.models import (
     RoundStatus,
     VotingRound,
 )
-from fund.committee.rounds import decision_text
+from fund.committee.rounds import decision_sentence
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.pipeline.queries import PUBLIC_SET, RERANKED
 from fund.proposals import ranking, status_rules
 from fund.proposals.models import Proposal, proposal_reference
 from fund.refusals import Refused
+from fund.sentences import OnDay, Sentence, Within
 
 
 class PipelineRefused(Refused):
@@ -60,22 +61,32 @@ class DecisionChoice:
     label: str
 
 
-def _round_label(round_: VotingRound, proposal: Proposal) -> str:
-    closed = f"{round_.closed_at:%d %b %Y}" if round_.closed_at else ""
-    return (
-        f"Voting round {round_.number} on {proposal.reference} “{proposal.title}”: "
-        f"{decision_text(round_)} ({closed})"
+SHORT_DAY = "%d %b %Y"  # how these labels write a day in English: "05 Mar 2026"
+
+
+def _round_label(round_: VotingRound, proposal: Proposal) -> Sentence:
+    return Sentence(
+        N_("Voting round %(number)s on %(reference)s “%(title)s”: %(decision)s (%(closed)s)"),
+        number=round_.number,
+        reference=proposal.reference,
+        title=proposal.title,
+        decision=decision_sentence(round_),
+        closed=OnDay(round_.closed_at.date(), SHORT_DAY) if round_.closed_at else "",
     )
 
 
-def _item_label(item: MeetingItem, meeting: Meeting) -> str:
-    what = item.title or (
-        f"{item.proposal.reference} “{item.proposal.title}”" if item.proposal else "the pipeline"
-    )
-    outcome = ItemOutcome.labels().get(item.outcome or "", "not decided")
-    return (
-        f"Meeting “{meeting.title}” of {meeting.held_on:%d %b %Y}, item {item.position}: "
-        f"{what} ({outcome.lower()})"
+def _item_label(item: MeetingItem, meeting: Meeting) -> Sentence:
+    what: str = item.title
+    if not what and item.proposal is not None:
+        what = f"{item.proposal.reference} “{item.proposal.title}”"
+    outcome = ItemOutcome.labels().get(item.outcome or "", N_("Not decided"))
+    return Sentence(
+        N_("Meeting “%(meeting)s” of %(day)s, item %(position)s: %(what)s (%(outcome)s)"),
+        meeting=meeting.title,
+        day=OnDay(meeting.held_on, SHORT_DAY),
+        position=item.position,
+        what=what or Sentence(N_("the pipeline")),
+        outcome=Within(outcome),
     )
 
 
