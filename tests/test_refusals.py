@@ -320,3 +320,22 @@ def test_a_throttled_sign_in_is_english_and_said_in_the_pages_language(app):
     with app.test_request_context("/"), force_locale("fr"):
         assert "(20 en 15 minutes). Attendez 1 minute, puis réessayez." in one.said()
         assert "Attendez 2 minutes, puis réessayez." in two.said()
+
+
+def test_a_revision_asked_too_late_is_one_sentence_said_in_the_pages_language(app, monkeypatch):
+    """The guard, the operation and the page say why with the same sentence."""
+    from flask_babel import force_locale
+
+    from fund.revisions import workflow
+    from fund.sentences import said
+
+    end, last = date(2027, 6, 30), date(2027, 5, 31)
+    monkeypatch.setattr(workflow, "request_deadline", lambda proposal: (30, end, last))
+    assert workflow.too_late(None, last) is None
+    problem = workflow.too_late(None, date(2027, 6, 1))
+    assert problem == (
+        "A revision is requested at least 30 days before the programme's end date "
+        "(30 June 2027): the last day to request one was 31 May 2027."
+    )
+    with app.test_request_context("/"), force_locale("fr"):
+        assert "(30 juin 2027)" in said(problem) and said(problem).endswith("31 mai 2027.")

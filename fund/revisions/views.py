@@ -19,7 +19,6 @@ from fund import idempotency, web
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
-from fund.i18n import when
 from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.revisions import operations, page
@@ -30,10 +29,10 @@ from fund.revisions.workflow import (
     may_see,
     may_see_revision,
     missing_content,
-    request_deadline,
     revises,
     too_late,
 )
+from fund.sentences import said
 from workflows.revision import (
     REVISION_COMMITTEE,
     REVISION_EDITABLE_STATES,
@@ -110,16 +109,8 @@ def programme(proposal_id: int):
 
 def _too_late(proposal: Proposal) -> str | None:
     """Why a revision can no longer be requested, in the page's language; None if it can."""
-    if too_late(proposal, utcnow().date()) is None:
-        return None
-    days, end, last = request_deadline(proposal)
-    return _(
-        "A revision is requested at least %(days)s days before the programme's end date "
-        "(%(end)s): the last day to request one was %(last)s.",
-        days=days,
-        end=when(end),
-        last=when(last),
-    )
+    problem = too_late(proposal, utcnow().date())
+    return None if problem is None else said(problem)
 
 
 @bp.post("/programme/<int:proposal_id>/new")

@@ -22,6 +22,7 @@ from fund.proposals.models import Proposal, proposal_participants
 from fund.reporting.schedule import programme_dates
 from fund.reporting.workflow import applicant_of, reporting_organizations
 from fund.revisions.models import Approver, Revision
+from fund.sentences import OnDay, Sentence
 from workflows import Engine, GuardRegistry
 from workflows.revision import REVISION_WORKFLOW
 
@@ -86,15 +87,19 @@ def request_deadline(proposal: Proposal) -> tuple[int, date, date]:
     return days, end, end - timedelta(days=days)
 
 
-def too_late(proposal: Proposal, today: date) -> str | None:
+def too_late(proposal: Proposal, today: date) -> Sentence | None:
     """Why a revision can no longer be requested (less than the set number of days before the
     programme's end), or None."""
     days, end, last = request_deadline(proposal)
     if today > last:
-        return (
-            f"A revision is requested at least {days} days before the programme's end date "
-            f"({end.strftime('%d %B %Y')}): the last day to request one was "
-            f"{last.strftime('%d %B %Y')}."
+        return Sentence(
+            N_(
+                "A revision is requested at least %(days)s days before the programme's end date "
+                "(%(end)s): the last day to request one was %(last)s."
+            ),
+            days=days,
+            end=OnDay(end, "%d %B %Y"),
+            last=OnDay(last, "%d %B %Y"),
         )
     return None
 
