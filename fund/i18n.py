@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from fund.labels import N_
 from fund.money import format_amount, format_usd
-from fund.sentences import Sentence
+from fund.sentences import Counted, Listed, OnDay, Sentence, Within, said
 
 DEFAULT = "en"
 # Each language by its own name, as the switcher shows it.
@@ -180,6 +180,58 @@ def percent_digits(digits: Decimal) -> str:
     decimals as they have and no more: "20.01%" and "20%" in English, "20,01 %" in French."""
     places = max(0, -int(digits.as_tuple().exponent))
     return percent(digits / 100, places)
+
+
+def kept(value: Any) -> Any:
+    """A sentence as JSON, to be said later in a reader's language (`from_kept`): its template
+    and its values, each kept the same way; a plain text or number as it is."""
+    if isinstance(value, Money):
+        return {"money": format(value.amount, "f"), "currency": value.currency}
+    if isinstance(value, Share):
+        return {"share": format(value.digits, "f")}
+    if isinstance(value, OnDay):
+        return {"day": value.day.isoformat(), "english": value.english}
+    if isinstance(value, Within):
+        return {"within": value.template}
+    if isinstance(value, Listed):
+        return {"listed": [kept(item) for item in value.items], "separator": value.separator}
+    if isinstance(value, Counted):
+        return {"forms": list(value.forms), "values": _kept_values(value)}
+    if isinstance(value, Sentence):
+        return {"sentence": value.template, "values": _kept_values(value)}
+    return value if isinstance(value, int | str) or value is None else str(value)
+
+
+def _kept_values(sentence: Sentence) -> dict[str, Any]:
+    return {name: kept(value) for name, value in sentence.values.items()}
+
+
+def from_kept(value: Any) -> Any:
+    """The sentence `kept` made JSON of (what is not a kept sentence, as it is)."""
+    if not isinstance(value, dict):
+        return value
+    values = {name: from_kept(v) for name, v in (value.get("values") or {}).items()}
+    if "money" in value:
+        return Money(Decimal(value["money"]), value.get("currency") or "USD")
+    if "share" in value:
+        return Share(Decimal(value["share"]))
+    if "day" in value:
+        return OnDay(date.fromisoformat(value["day"]), value.get("english"))
+    if "within" in value:
+        return Within(value["within"])
+    if "listed" in value:
+        return Listed([from_kept(item) for item in value["listed"]], value.get("separator", ", "))
+    if "forms" in value:
+        num = values.pop("num")
+        return Counted(tuple(value["forms"]), num, **values)
+    if "sentence" in value:
+        return Sentence(value["sentence"], **values)
+    return value
+
+
+def said_kept(value: Any) -> str:
+    """`{{ kept|said_kept }}`: a kept sentence in the page's language."""
+    return said(from_kept(value))
 
 
 def moment_text(moment: datetime) -> str:

@@ -89,10 +89,11 @@ class OnDay(Sentence):
     "05 March 2026")."""
 
     day: date
+    english: str | None
 
     def __new__(cls, day: date, english: str | None = None) -> OnDay:
         made = cls._word(day.strftime(english) if english else f"{day.day} {day:%B %Y}")
-        made.day = day
+        made.day, made.english = day, english
         return made
 
     def in_language(self) -> str:
@@ -100,19 +101,20 @@ class OnDay(Sentence):
 
 
 class Listed(Sentence):
-    """Sentences one after another, separated by commas ("sex, age"), each in the reader's
-    language on a page."""
+    """Sentences one after another, separated by commas ("sex, age") or by `separator`, each in
+    the reader's language on a page."""
 
     items: tuple[str, ...]
+    separator: str
 
-    def __new__(cls, items: Any) -> Listed:
+    def __new__(cls, items: Any, separator: str = ", ") -> Listed:
         items = tuple(items)
-        made = cls._word(", ".join(items))
-        made.items = items
+        made = cls._word(separator.join(items))
+        made.items, made.separator = items, separator
         return made
 
     def in_language(self) -> str:
-        return ", ".join(said(item) for item in self.items)
+        return self.separator.join(said(item) for item in self.items)
 
 
 def _value(value: Any) -> Any:

@@ -190,6 +190,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["said"] = said
+    app.jinja_env.filters["said_kept"] = i18n.said_kept
     app.jinja_env.filters["action"] = (
         action_words  # an audited action in words  # a sentence of the fund in the page's language
     )

@@ -362,3 +362,50 @@ def test_a_percentage_keeps_the_decimals_its_rule_chose_in_each_language(app):
         assert rate_text(None) is None
     with app.test_request_context("/?lang=fr"):
         assert rate_text(Decimal("0.075")) == "7,5\u00a0%"
+
+
+def test_a_kept_sentence_is_said_later_as_it_was_made(app):
+    """A sentence kept as JSON (a revision's summary) comes back the same: English as it was
+    written, and in the reader's language with its amounts, days, lists and counts."""
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    from fund import i18n
+    from fund.labels import N_
+    from fund.sentences import Counted, Listed, Np_, OnDay, Sentence, Within
+
+    made = Sentence(
+        N_(
+            "The allocation rises from %(before)s to %(after)s, the %(extra)s more drawn from "
+            "%(drawn)s."
+        ),
+        before=i18n.Money(Decimal("100.00")),
+        after=i18n.Money(Decimal("150.50")),
+        extra=i18n.Money(Decimal("50.50")),
+        drawn=Listed(
+            [
+                Sentence(
+                    N_("%(pool)s %(amount)s"),
+                    pool=Within("Agreed"),
+                    amount=OnDay(date(2026, 3, 5), "%d %b %Y"),
+                )
+            ]
+        ),
+    )
+    count = Counted(Np_("planned again (%(num)s tranche)", "planned again (%(num)s tranches)"), 2)
+    for sentence in (made, count, i18n.Share(Decimal("20.01"))):
+        back = i18n.from_kept(json.loads(json.dumps(i18n.kept(sentence))))
+        assert back == sentence
+        with app.test_request_context("/?lang=fr"):
+            assert i18n.said_kept(i18n.kept(sentence)) == said_here(sentence)
+    with app.test_request_context("/?lang=fr"):
+        assert i18n.said_kept(i18n.kept(count)) == "planifié à nouveau (2 tranches)"
+        assert "150,50" in i18n.said_kept(i18n.kept(made))
+        assert i18n.said_kept("typed as it is") == "typed as it is"
+
+
+def said_here(sentence):
+    from fund.sentences import said
+
+    return said(sentence)

@@ -231,6 +231,14 @@ def test_a_minor_extension_approved_makes_a_version_and_moves_the_schedule(app, 
         )
         assert revision.applied["reports"]
         assert revision.applied["end_date"]["after"] == _end(proposal_id)[1].strftime("%d %B %Y")
+        new_end = _end(proposal_id)[1]
+    # The revision's page says what the approval changed in its reader's language.
+    page = client_for(app, programme["secretariat"]).get(f"/revisions/{revision_id}?lang=fr")
+    text = html.unescape(page.get_data(as_text=True))
+    assert f"Date de fin : {old_end.day} " in text and f"{new_end.day} " in text, text[:3000]
+    assert "Calendrier des transferts : planifié à nouveau (" in text
+    assert "no longer due" not in text and "planned again" not in text and " now " not in text
+    with app.app_context():
         assert "revision_applied" in {
             e.action
             for e in db.session.scalars(

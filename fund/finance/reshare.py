@@ -23,10 +23,11 @@ from fund.finance import funding
 from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
 from fund.finance.operations import _add_to, _attribute_to_pools, draw_from_pool
+from fund.i18n import Money
 from fund.labels import N_
-from fund.money import ZERO, format_usd, read_amount
+from fund.money import ZERO, read_amount
 from fund.proposals.models import Proposal
-from fund.sentences import Sentence
+from fund.sentences import Listed, Sentence
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _below_transferred(allocation_id: int, shares: Mapping[int, Decimal]) -> lis
     ]
 
 
-def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[bool, str]:
+def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[bool, Sentence]:
     """Allocate what the programme's budget now holds above its allocation, from the pools
     available to it, and move the shares with the budget. Returns whether it was done and what
     to say; nothing changes when the pools do not hold it or a share would fall below what was
@@ -98,16 +99,26 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
     before = read_amount(allocation.amount)
     extra = plan.total - before
     if extra <= 0:
-        return False, ""
+        return False, Sentence("")
     draws, missing = funding.plan_draws(extra, plan.pools)
-    unchanged = f"The allocation is unchanged at {format_usd(before)}: "
     if missing > 0:
-        return False, (
-            f"{unchanged}the pools available to the programme hold "
-            f"{format_usd(extra - missing)} of the {format_usd(extra)} more its budget needs."
+        return False, Sentence(
+            N_(
+                "The allocation is unchanged at %(before)s: the pools available to the "
+                "programme hold %(held)s of the %(extra)s more its budget needs."
+            ),
+            before=Money(before),
+            held=Money(extra - missing),
+            extra=Money(extra),
         )
     if _below_transferred(allocation.id, plan.shares):
-        return False, f"{unchanged}an organization's new share would be below what it was paid."
+        return False, Sentence(
+            N_(
+                "The allocation is unchanged at %(before)s: an organization's new share would be "
+                "below what it was paid."
+            ),
+            before=Money(before),
+        )
     sources = {row.pool_code for row in locked_sources(allocation.id, AllocationSource.pool_code)}
     for code, amount in draws:
         draw_from_pool(code, amount)
@@ -143,8 +154,17 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
         _attribute_to_pools(allocation.id, read_amount(paid))
     db.session.expire(allocation)
     reshare(allocation, plan.shares)
-    drawn = ", ".join(f"{funding.pool_label(code)} {format_usd(a)}" for code, a in draws)
-    return True, (
-        f"The allocation rises from {format_usd(before)} to {format_usd(plan.total)}, the "
-        f"{format_usd(extra)} more drawn from {drawn}."
+    drawn = Listed(
+        Sentence(N_("%(pool)s %(amount)s"), pool=funding.pool_sentence(code), amount=Money(a))
+        for code, a in draws
+    )
+    return True, Sentence(
+        N_(
+            "The allocation rises from %(before)s to %(after)s, the %(extra)s more drawn from "
+            "%(drawn)s."
+        ),
+        before=Money(before),
+        after=Money(plan.total),
+        extra=Money(extra),
+        drawn=drawn,
     )

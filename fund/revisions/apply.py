@@ -29,7 +29,8 @@ from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
 from fund.finance.reshare import reshare, top_up
 from fund.finance.transfer_schedule import plan_transfer_schedule
-from fund.money import format_usd
+from fund.i18n import Money, kept
+from fund.labels import N_
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
 from fund.proposals.snapshots import diff_snapshots, latest_version, snapshot
@@ -37,6 +38,7 @@ from fund.reporting import schedule
 from fund.reporting.models import ProgrammeReport, ReportKind
 from fund.revisions.models import Revision
 from fund.revisions.workflow import programme_end
+from fund.sentences import Counted, Listed, Np_, OnDay, Sentence
 from workflows.report import REPORT_DUE
 
 
@@ -66,10 +68,16 @@ def _new_values(revision: Revision, proposal: Proposal) -> None:
         proposal.budget_lines = [BudgetLine(**line.line_values()) for line in revision.budget_lines]
 
 
-def _text(kind: str, start: date, end: date, due: date) -> str:
-    return (
-        f"{ReportKind(kind).label} ({start.strftime('%d %b %Y')} to {end.strftime('%d %b %Y')}, "
-        f"due {due.strftime('%d %b %Y')})"
+SHORT_DAY = "%d %b %Y"  # how these lines write a day in English: "05 Mar 2026"
+
+
+def _text(kind: str, start: date, end: date, due: date) -> Sentence:
+    return Sentence(
+        N_("%(kind)s (%(start)s to %(end)s, due %(due)s)"),
+        kind=Sentence(ReportKind(kind).label),
+        start=OnDay(start, SHORT_DAY),
+        end=OnDay(end, SHORT_DAY),
+        due=OnDay(due, SHORT_DAY),
     )
 
 
@@ -97,17 +105,25 @@ def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime)
         plan = wanted.get(key)
         if plan is None:
             changes.append(
-                "no longer due: "
-                + _text(report.kind, report.period_start, report.period_end, report.due_on)
+                Sentence(
+                    N_("no longer due: %(report)s"),
+                    report=_text(
+                        report.kind, report.period_start, report.period_end, report.due_on
+                    ),
+                )
             )
             db.session.delete(report)
             continue
         due_on = plan.due_on if planned_due.get(key) == report.due_on else report.due_on
         if (report.period_end, report.year, report.due_on) != (plan.period_end, plan.year, due_on):
             changes.append(
-                _text(report.kind, report.period_start, report.period_end, report.due_on)
-                + " now "
-                + _text(report.kind, plan.period_start, plan.period_end, due_on)
+                Sentence(
+                    N_("%(before)s now %(after)s"),
+                    before=_text(
+                        report.kind, report.period_start, report.period_end, report.due_on
+                    ),
+                    after=_text(report.kind, plan.period_start, plan.period_end, due_on),
+                )
             )
             report.period_end, report.year, report.due_on = plan.period_end, plan.year, due_on
     db.session.flush()
@@ -116,22 +132,26 @@ def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime)
             continue
         db.session.add(plan.report(proposal.id))
         changes.append(
-            "added: " + _text(plan.kind, plan.period_start, plan.period_end, plan.due_on)
+            Sentence(
+                N_("added: %(report)s"),
+                report=_text(plan.kind, plan.period_start, plan.period_end, plan.due_on),
+            )
         )
     db.session.flush()
     return changes
 
 
-def replan_transfers(proposal: Proposal, actor: Any, now: datetime) -> str:
+def replan_transfers(proposal: Proposal, actor: Any, now: datetime) -> Sentence:
     """Plan the tranches not yet transferred again, from the programme's budget by year and its
     start (`fund.finance.transfer_schedule.plan_transfer_schedule`)."""
     allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal.id))
     if allocation is None:
-        return "no allocation, no transfer schedule"
+        return Sentence(N_("no allocation, no transfer schedule"))
     start, _ = programme_end(proposal)
     tranches = plan_transfer_schedule(allocation, start=start, now=now, actor=actor)
-    count = len(tranches)
-    return f"planned again ({count} {'tranche' if count == 1 else 'tranches'})"
+    return Counted(
+        Np_("planned again (%(num)s tranche)", "planned again (%(num)s tranches)"), len(tranches)
+    )
 
 
 def _shares_follow(allocation: Allocation, proposal: Proposal, rate: Decimal) -> dict[str, Any]:
@@ -146,12 +166,25 @@ def _shares_follow(allocation: Allocation, proposal: Proposal, rate: Decimal) ->
         ).all()
     )
     if not result.written:
-        problems = "; ".join(
-            f"{names[o]} would get {format_usd(new)}, below the {format_usd(paid)} already "
-            "transferred"
-            for o, (new, paid) in sorted(result.below_transferred.items())
+        problems = Listed(
+            (
+                Sentence(
+                    N_(
+                        "%(organization)s would get %(new)s, below the %(paid)s already transferred"
+                    ),
+                    organization=names[o],
+                    new=Money(new),
+                    paid=Money(paid),
+                )
+                for o, (new, paid) in sorted(result.below_transferred.items())
+            ),
+            "; ",
         )
-        return {"shares": f"The allocation's shares are unchanged: {problems}."}
+        return {
+            "shares": Sentence(
+                N_("The allocation's shares are unchanged: %(problems)s."), problems=problems
+            )
+        }
     if not result.changed:
         return {}
     return {
@@ -205,7 +238,18 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
         _, applied["allocation"] = top_up(allocation, proposal, rate)
     applied["reports"] = replan_reports(proposal, dates_before, now)
     applied["transfer_schedule"] = replan_transfers(proposal, actor, now)
-    revision.applied = applied
+    # The page says the same lines in its reader's language (the audit trail keeps English).
+    said = {key: kept(value) for key, value in applied.items() if isinstance(value, Sentence)}
+    said["reports"] = [kept(line) for line in applied["reports"]]
+    if end_after != dates_before[1]:
+        said["end_date"] = kept(
+            Sentence(
+                N_("End date: %(before)s before, %(after)s now."),
+                before=OnDay(dates_before[1], "%d %B %Y"),
+                after=OnDay(end_after, "%d %B %Y"),
+            )
+        )
+    revision.applied = applied | {"said": said}
     db.session.flush()
     record(
         "revision_applied",
