@@ -102,7 +102,7 @@ def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedRepo
         code = int(row["code"])
         if code not in categories:
             db.session.add(
-                BudgetCategory(code=code, title=row["title"], computed="(computed" in row["title"])
+                BudgetCategory(code=code, title=row["title"], computed=row["computed"] == "yes")
             )
             report.count("budget_categories")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from fund.accounts.models import Organization, User
@@ -65,6 +67,41 @@ def test_reference_counts(app):
             db.session.scalar(select(Organization.iati_org_id).where(Organization.acronym == "ILO"))
             is None
         )
+
+
+def test_only_indirect_support_costs_are_computed_and_no_title_states_a_rate(app):
+    """The indirect support rate is configurable (INDIRECT_SUPPORT_RATE): a category's title
+    must not state one, or it is wrong wherever the fund sets another rate."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(BudgetCategory.code, BudgetCategory.title, BudgetCategory.computed)
+        ).all()
+    assert {code for code, _, computed in rows if computed} == {8}
+    assert {code: title for code, title, _ in rows}[8] == "Indirect support costs"
+    assert not [title for _, title, _ in rows if "%" in title or "(" in title]
+
+
+def test_the_migration_takes_the_rate_out_of_a_seeded_title_and_back(app):
+    """A database seeded with the old title has it replaced; downgrading puts it back."""
+    from flask_migrate import downgrade, upgrade
+
+    old = (
+        "Indirect support costs (computed: 7% of categories 1-7 per participating "
+        "organization; never entered by hand)"
+    )
+    directory = str(Path(__file__).resolve().parent.parent / "migrations")
+    with app.app_context():
+        db.session.remove()
+        downgrade(directory=directory, revision="c8f3a6d2e917")
+        assert _category_8(db) == old
+        upgrade(directory=directory)
+        assert _category_8(db) == "Indirect support costs"
+
+
+def _category_8(db) -> str:
+    title = db.session.scalar(select(BudgetCategory.title).where(BudgetCategory.code == 8))
+    db.session.remove()
+    return title
 
 
 def test_seed_is_idempotent(app, runner, backend):

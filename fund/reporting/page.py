@@ -69,12 +69,6 @@ class ReportPage:
         )
         return named.label if named else "the lead organization"
 
-    @staticmethod
-    def category_label(category: BudgetCategory) -> str:
-        """The category's title, without the budget's note on how a computed category is
-        worked out: a financial report states indirect support costs like the others."""
-        return category.title.partition(" (")[0] if category.computed else category.title
-
 
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
