@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
-from babel.dates import UTC, format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, g, has_request_context, request
 from flask.globals import _cv_app
@@ -28,6 +27,7 @@ from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
+from fund import days
 from fund.labels import N_
 from fund.money import format_amount, format_usd
 from fund.sentences import Counted, Listed, OnDay, Sentence, Within, said
@@ -216,7 +216,9 @@ def from_kept(value: Any) -> Any:
     if "share" in value:
         return Share(Decimal(value["share"]))
     if "day" in value:
-        return OnDay(date.fromisoformat(value["day"]), value.get("english"))
+        day = value["day"]  # a day, or a UTC moment ("T" between its day and its time)
+        read = datetime.fromisoformat if "T" in day else date.fromisoformat
+        return OnDay(read(day), value.get("english"))
     if "within" in value:
         return Within(value["within"])
     if "listed" in value:
@@ -234,69 +236,11 @@ def said_kept(value: Any) -> str:
     return said(from_kept(value))
 
 
-def moment_text(moment: datetime) -> str:
-    """A UTC moment in words, in the language of the request: "4 December 2026, 17:07 UTC"
-    in English (as the pages always wrote it), "4 décembre 2026, 17:07 UTC" in French."""
-    language = current_language()
-    if language == DEFAULT:
-        return moment.strftime("%d %B %Y, %H:%M UTC")
-    return f"{format_date(moment.date(), 'd MMMM y', locale=language)}, {moment:%H:%M} UTC"
-
-
-def short_moment(moment: datetime) -> str:
-    """A UTC moment in short: "04 Dec 2026 17:07 UTC" in English, "4 déc. 2026 17:07 UTC"."""
-    language = current_language()
-    if language == DEFAULT:
-        return f"{moment:%d %b %Y %H:%M} UTC"
-    return f"{format_date(moment.date(), 'medium', locale=language)} {moment:%H:%M} UTC"
-
-
-# strftime's directives and the CLDR patterns that write the same parts in every language.
-_PATTERN = {
-    "d": "dd",
-    "b": "MMM",
-    "B": "MMMM",
-    "Y": "y",
-    "m": "MM",
-    "H": "HH",
-    "M": "mm",
-    "S": "ss",
-}
-
-
-def _cldr(pattern: str) -> str:
-    """A strftime pattern as a CLDR one: "%d %b %Y, %H:%M UTC" -> "dd MMM y, HH:mm 'UTC'"."""
-    out, literal = [], []
-    index = 0
-    while index < len(pattern):
-        if pattern[index] == "%" and index + 1 < len(pattern) and pattern[index + 1] in _PATTERN:
-            if literal:
-                text = "".join(literal)
-                out.append(f"'{text}'" if any(c.isalpha() for c in text) else text)
-                literal = []
-            out.append(_PATTERN[pattern[index + 1]])
-            index += 2
-        else:
-            literal.append(pattern[index].replace("'", "''"))
-            index += 1
-    if literal:
-        text = "".join(literal)
-        out.append(f"'{text}'" if any(c.isalpha() for c in text) else text)
-    return "".join(out)
-
-
-def when(value: date | datetime | None, pattern: str = "%d %B %Y") -> str:
+def when(value: date | datetime | None, pattern: str = days.DAY) -> str:
     """`{{ day|when('%d %b %Y') }}`: a date or a UTC moment written as the strftime `pattern`
-    says in English (exactly as before), and with the same parts in the page's language
-    otherwise ("04 déc. 2026"); nothing: a dash."""
-    if value is None:
-        return "—"
-    language = current_language()
-    if language == DEFAULT:
-        return value.strftime(pattern)
-    if isinstance(value, datetime):
-        return format_datetime(value, _cldr(pattern), tzinfo=UTC, locale=language)
-    return format_date(value, _cldr(pattern), locale=language)
+    says in English (exactly as before), in the page's language otherwise (`fund.days`);
+    nothing: a dash."""
+    return "—" if value is None else days.written(value, pattern)
 
 
 def language_links() -> list[tuple[str, str, str, bool]]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import gettext, ngettext
+
+from fund.days import in_words, written
 
 
 def N_(text: str) -> str:
@@ -84,9 +86,10 @@ class Within(Sentence):
 
 
 class OnDay(Sentence):
-    """A day written within a sentence, "31 March 2026", in the reader's language on a page;
-    `english`: how English writes it, when a sentence always wrote it otherwise ("%d %B %Y":
-    "05 March 2026")."""
+    """A day (or a UTC moment) written within a sentence, "31 March 2026", in the reader's
+    language on a page (`fund.days`); `english`: the strftime pattern English writes it with,
+    when a sentence always wrote it otherwise ("%d %B %Y": "05 March 2026"; "%d %B %Y, %H:%M
+    UTC" for a moment)."""
 
     day: date
     english: str | None
@@ -97,7 +100,7 @@ class OnDay(Sentence):
         return made
 
     def in_language(self) -> str:
-        return format_date(self.day, "d MMMM y")
+        return written(self.day, self.english) if self.english else in_words(self.day)
 
 
 class Listed(Sentence):

@@ -20,6 +20,7 @@ MAX_LINES = 600
 # or above. docs/architecture.md draws the same list.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"workflows"}),
+    frozenset({"fund.days"}),
     frozenset({"fund.sentences"}),
     frozenset(
         {

@@ -6,6 +6,7 @@ fuzzy entries, compiled, and holding every message the code and the templates ma
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -296,13 +297,64 @@ def test_dates_are_written_in_the_pages_language_with_the_same_parts(app):
         assert i18n.when(moment, "%d %B %Y, %H:%M UTC") == "07 March 2026, 17:05 UTC"
         assert i18n.when(None) == "—"
     with app.test_request_context("/?lang=fr"):
-        assert i18n.when(day, "%d %B %Y") == "04 décembre 2026"
-        assert i18n.when(moment, "%d %B %Y, %H:%M UTC") == "07 mars 2026, 17:05 UTC"
+        assert i18n.when(day, "%d %B %Y") == "4 décembre 2026"
+        assert i18n.when(moment, "%d %B %Y, %H:%M UTC") == "7 mars 2026, 17:05 UTC"
         assert i18n.when(moment, "%Y-%m-%d %H:%M") == "2026-03-07 17:05"
     with app.test_request_context("/?lang=es"):
         assert i18n.when(day, "%B %Y") == "diciembre 2026"
     with app.test_request_context("/?lang=ar"):
         assert "ديسمبر" in i18n.when(day, "%d %B %Y")
+
+
+def test_a_day_is_written_one_way_in_each_language_wherever_it_is_shown(app):
+    """A day in words is never zero-padded outside English, the first of a month is "1er" in
+    French, Spanish writes "de"; a page's `when`, a sentence's day, a document's day and a
+    proposal's planned end agree."""
+    from datetime import UTC, date, datetime
+
+    from fund import days, i18n
+    from fund.proposals.presentation import long_date
+    from fund.sentences import OnDay, said
+
+    first, fifth = date(2026, 3, 1), date(2026, 3, 5)
+    moment = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    with app.test_request_context("/?lang=fr"):
+        assert i18n.when(first, "%d %B %Y") == "1er mars 2026"
+        assert i18n.when(fifth, "%d %b %Y") == "5 mars 2026"
+        assert i18n.when(moment, "%d %b %Y, %H:%M") == "1er mars 2026, 09:30"
+        assert days.moment_text(moment) == "1er mars 2026, 09:30 UTC"
+        assert days.short_moment(moment) == "1er mars 2026 09:30 UTC"
+        assert days.moment_in_words(moment) == "1er mars 2026, 09:30 UTC"
+        for day in (first, fifth):
+            words = i18n.when(day, "%d %B %Y")
+            assert said(OnDay(day)) == said(OnDay(day, "%d %B %Y")) == words
+            assert days.in_words(day) == long_date(day) == words
+    with app.test_request_context("/?lang=es"):
+        assert i18n.when(fifth, "%d %B %Y") == "5 de marzo de 2026"
+        assert i18n.when(first, "%d %B %Y") == "1 de marzo de 2026"
+        assert said(OnDay(fifth)) == "5 de marzo de 2026"
+    with app.test_request_context("/"):
+        assert i18n.when(fifth, "%d %B %Y") == "05 March 2026"
+        assert days.in_words(fifth) == said(OnDay(fifth)) == long_date(fifth) == "5 March 2026"
+        assert days.moment_in_words(moment) == "1 March 2026, 09:30 UTC"
+
+
+def test_the_calls_offered_to_a_new_proposal_are_named_in_the_pages_language(
+    client, login_as, open_call, two_stage_call
+):
+    from fund import days
+    from fund.calls.models import Call
+
+    login_as("applicant")
+    html = unescape(_html(client.get("/proposals/new?lang=fr")))
+    with client.application.test_request_context("/?lang=fr"):
+        closes = {
+            call_id: days.written(db.session.get(Call, call_id).closes_on)
+            for call_id in (open_call, two_stage_call)
+        }
+    assert f"(clôture le {closes[open_call]})" in html
+    assert f"(notes conceptuelles d'abord, clôture le {closes[two_stage_call]})" in html
+    assert "closes" not in html
 
 
 def test_a_pages_texts_follow_a_locale_forced_for_a_while_and_come_back(app):

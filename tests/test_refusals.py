@@ -149,6 +149,29 @@ def test_the_committees_refusals_are_english_and_said_in_the_pages_language(app)
         assert refused.value.said().startswith("Le tour 2 n'a pas encore")
 
 
+def test_a_day_or_a_moment_in_a_refusal_is_english_and_said_in_the_pages_language(app):
+    """A finance refusal's date and a committee sentence's moment are kept English ("05 March
+    2026") and said in the page's language, written as `fund.days` writes a day."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale
+
+    from fund.committee.workflow import when
+    from fund.finance.operations import FinanceError, _check_date
+    from fund.sentences import said
+
+    with app.test_request_context("/"), force_locale("fr"):
+        with pytest.raises(FinanceError) as refused:
+            _check_date(date(2026, 3, 2), datetime(2026, 3, 1, 8, tzinfo=UTC), "payment", "paid_on")
+        assert refused.value.message == (
+            "The payment date cannot be in the future (today is 01 March 2026, UTC)."
+        )
+        assert "(nous sommes le 1er mars 2026, UTC)" in refused.value.said()
+        deadline = when(datetime(2026, 3, 5, 23, 59, tzinfo=UTC))
+        assert deadline == "05 March 2026, 23:59 UTC"
+        assert said(deadline) == "5 mars 2026, 23:59 UTC"
+
+
 def test_an_upload_refused_is_said_in_the_pages_language(app):
     from flask_babel import force_locale
 

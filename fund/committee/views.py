@@ -30,6 +30,7 @@ from fund.committee.models import Choice, VotingRound
 from fund.committee.rounds import decision_text, outcome_label
 from fund.committee.visibility import opened_record, votes_visible_before_own_vote
 from fund.coverage.simulator import coverage_effect
+from fund.days import written
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.listing import Export, export_arg, export_response, sort_arg
@@ -457,7 +458,7 @@ def set_deadline(round_id: int):
         if not changed:
             flash(_("Nothing changed: the deadline was already as shown."), "info")
         elif form.deadline.data:
-            until = f"{form.deadline.data:%d %B %Y}, 23:59 UTC"
+            until = f"{written(form.deadline.data)}, 23:59 UTC"
             flash(
                 _(
                     "Round %(number)s: votes are accepted until %(until)s.",

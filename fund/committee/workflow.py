@@ -17,10 +17,11 @@ from fund.committee.rounds import fingerprint, outcome_label, round_tally
 from fund.committee.seating import can_vote, seat_in_round, seat_vote
 from fund.committee.tally import APPROVED, Tally
 from fund.committee.tally_words import explanation as tally_explanation
+from fund.days import MOMENT
 from fund.extensions import utcnow
 from fund.labels import N_
 from fund.refusals import Refused
-from fund.sentences import Sentence
+from fund.sentences import OnDay, Sentence
 from workflows import Engine, TransitionRefused
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
 
@@ -30,8 +31,9 @@ class CommitteeRefused(Refused):
     every `Refused`)."""
 
 
-def when(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y, %H:%M UTC")
+def when(moment: datetime) -> OnDay:
+    """A UTC moment within a sentence: "05 March 2026, 17:00 UTC" in English."""
+    return OnDay(moment, MOMENT)
 
 
 def member_of(round_: VotingRound, user_id: int) -> RoundMember | None:

@@ -10,14 +10,13 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from fund.accounts.models import Organization
+from fund.days import in_words
 from fund.extensions import db
 from fund.finance.models import Allocation
-from fund.i18n import DEFAULT, current_language
 from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import ProgrammeReport, ReportKind
@@ -58,9 +57,7 @@ def day(value: date | datetime | None) -> str:
     """A date in words, in the request's language: 4 March 2026, 4 mars 2026."""
     if value is None:
         return ""
-    if current_language() == DEFAULT:
-        return f"{value.day} {value:%B %Y}"
-    return format_date(value if type(value) is date else value.date(), "d MMMM y")
+    return in_words(value if type(value) is date else value.date())
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -14,6 +14,7 @@ from fund.coverage import operations, queries
 from fund.coverage import simulator as coverage_simulator
 from fund.coverage.charts import chart_summary, objectives_chart
 from fund.coverage.forms import FilterForm, SimulatorForm, targets_form
+from fund.days import SHORT_DAY, written
 from fund.extensions import db
 from fund.results.coverage import ResultsCoverage, funded_money, results_coverage
 
@@ -38,7 +39,7 @@ def _filter_form() -> FilterForm:
 def _describe(form: FilterForm, filters: queries.CoverageFilters) -> str:
     titles = {c.value: c.label for c in form.call.choices}
     title = titles.get(filters.call_id) if filters.call_id else None
-    return filters.describe(title, lambda day: format_date(day, "dd MMM y"), say=_)
+    return filters.describe(title, lambda day: written(day, SHORT_DAY), say=_)
 
 
 @bp.route("/")

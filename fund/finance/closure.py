@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
+from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
@@ -52,7 +53,7 @@ from fund.i18n import Money
 from fund.labels import N_
 from fund.money import CENT, ZERO, read_amount
 from fund.proposals.models import Proposal
-from fund.sentences import Sentence
+from fund.sentences import OnDay, Sentence
 
 
 def expenditure_field(organization_id: int) -> str:
@@ -108,7 +109,7 @@ BEFORE_DATE = {
 def _check_day(day: date, now: datetime, what: str, field_name: str, after: date | None) -> None:
     _check_date(day, now, what, field_name)
     if after is not None and day < after:
-        raise FinanceError(BEFORE_DATE[what], field_name, date=f"{after:%d %B %Y}")
+        raise FinanceError(BEFORE_DATE[what], field_name, date=OnDay(after, DAY))
 
 
 def _allocation_of(proposal_id: int) -> Allocation | None:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
+from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance import funding, transfer_schedule
 from fund.finance.guards import FUNDING_PLAN
@@ -44,7 +45,7 @@ from fund.money import CENT, format_usd, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
-from fund.sentences import Sentence
+from fund.sentences import OnDay, Sentence
 from fund.signals import disbursement_recorded
 
 RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
@@ -74,7 +75,7 @@ FUTURE_DATE = {
 
 def _check_date(value: date, now: datetime, what: str, field: str) -> None:
     if value > now.date():
-        raise FinanceError(FUTURE_DATE[what], field, today=f"{now.date():%d %B %Y}")
+        raise FinanceError(FUTURE_DATE[what], field, today=OnDay(now.date(), DAY))
 
 
 def _check_amount(amount: Decimal, field: str) -> None:
@@ -255,7 +256,7 @@ def void_contribution(
         raise FinanceError(
             N_("Contribution C-%(id)s was already voided on %(date)s."),
             id=contribution.id,
-            date=f"{voided.voided_at:%d %B %Y}",
+            date=OnDay(voided.voided_at.date(), DAY),
         )
     named = {"id": contribution.id, "net": Money(net), "pool": funding.pool_sentence(code)}
     if available < net:
@@ -509,7 +510,7 @@ def record_disbursement(
         raise FinanceError(
             N_("The payment date cannot be before the allocation (%(date)s)."),
             "paid_on",
-            date=f"{allocation.allocated_on:%d %B %Y}",
+            date=OnDay(allocation.allocated_on, DAY),
         )
     name, share_amount, disbursed = locked_share(allocation.id, organization_id)
     remaining = check_within_share(

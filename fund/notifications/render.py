@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date
 from flask import Flask, current_app
 from flask_babel import force_locale, get_translations, gettext
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from config import DEVELOPMENT_BASE_URL
 from fund.accounts.models import User
+from fund.days import DAY, SHORT_DAY, written
 from fund.i18n import DEFAULT, chosen, current_language, direction
 from fund.labels import N_
 from fund.notifications.models import KINDS
@@ -79,22 +79,13 @@ def in_language_of(user: User | None) -> Iterator[None]:
 
 def day(value: date | datetime) -> str:
     """A day in words in the current language: "05 March 2026", "5 mars 2026",
-    "5 de marzo de 2026"."""
-    return _day(value, "%d %B %Y", "long")
+    "5 de marzo de 2026" (`fund.days`)."""
+    return written(value, DAY)
 
 
 def short_day(value: date | datetime) -> str:
     """A day with its month shortened, in the current language: "05 Mar 2026", "5 mars 2026"."""
-    return _day(value, "%d %b %Y", "medium")
-
-
-def _day(value: date | datetime, english: str, form: str) -> str:
-    if isinstance(value, datetime):
-        value = value.date()
-    language = current_language()
-    if language == DEFAULT:
-        return value.strftime(english)
-    return format_date(value, form, locale=language)
+    return written(value, SHORT_DAY)
 
 
 # Rendering ------------------------------------------------------------------------------

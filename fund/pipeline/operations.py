@@ -29,6 +29,7 @@ from fund.committee.models import (
     VotingRound,
 )
 from fund.committee.rounds import decision_sentence
+from fund.days import SHORT_DAY
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.pipeline.queries import PUBLIC_SET, RERANKED
@@ -59,9 +60,6 @@ class DecisionChoice:
 
     value: str
     label: str
-
-
-SHORT_DAY = "%d %b %Y"  # how these labels write a day in English: "05 Mar 2026"
 
 
 def _round_label(round_: VotingRound, proposal: Proposal) -> Sentence:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from fund.days import DAY
 from fund.extensions import db
 from fund.labels import N_
 from fund.proposals.checks import submission_problems
@@ -24,8 +25,6 @@ from fund.proposals.snapshots import unchanged_since
 from fund.sentences import OnDay, Sentence
 from workflows import PROPOSAL_GUARD_NAMES, GuardRegistry
 from workflows.concept_note import CONCEPT_NOTE_GUARD_NAMES
-
-DAY = "%d %B %Y"  # how these sentences write a day in English: "05 March 2026"
 
 
 def own_organization(proposal, actor, context: Mapping[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Optional
 
 from fund.access import roles_required
 from fund.accounts.models import Role
+from fund.days import written
 from fund.extensions import db, utcnow
 from fund.forms import DateField, IntegerField
 from fund.labels import N_
@@ -149,7 +150,7 @@ def invite(note_id: int):
     ) as refused:
         message, status = _refusal(form, refused)
         return _render_invitation(_note(note_id), form, message, status)
-    flash(str(DONE[done]) % {"ref": reference, "due": f"{due:%d %B %Y}"}, "success")
+    flash(str(DONE[done]) % {"ref": reference, "due": written(due)}, "success")
     return redirect(url_for("concept_notes.detail", note_id=note_id))
 
 
@@ -216,7 +217,7 @@ def full_proposal(note_id: int):
         started = _(
             "The full programme is started: a draft filled in from the concept note. Complete "
             "its budget and everything a full proposal needs, then submit it by %(date)s.",
-            date=note.invited_until.strftime("%d %B %Y"),
+            date=written(note.invited_until),
         )
     else:
         started = _(

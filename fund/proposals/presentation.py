@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
+from fund.days import in_words
 from fund.extensions import db
 from fund.i18n import percent_digits
 from fund.money import format_usd
@@ -116,7 +117,8 @@ def snapshot_years(snapshot: Mapping[str, Any], summary: BudgetSummary) -> Budge
 
 
 def long_date(day: date | None) -> str | None:
-    return f"{day.day} {day:%B %Y}" if day else None
+    """A day in words in the page's language (`fund.days`); nothing: None."""
+    return in_words(day) if day else None
 
 
 def _date(text: Any) -> date | None:

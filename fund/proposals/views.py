@@ -11,6 +11,7 @@ from fund import idempotency, web
 from fund.access import access_of, public, roles_required
 from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
+from fund.days import written
 from fund.extensions import db, utcnow
 from fund.forms import options
 from fund.labels import N_
@@ -51,6 +52,11 @@ bp = Blueprint("proposals", __name__)
 
 PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 STALE_MESSAGE = stale_message("proposal")
+# A call offered to a new proposal, by whether it takes concept notes first.
+CALL_CHOICE = {
+    False: N_("%(title)s (closes %(day)s)"),
+    True: N_("%(title)s (concept notes first, closes %(day)s)"),
+}
 
 
 def _visible_proposal(proposal_id: int) -> Proposal:
@@ -141,11 +147,7 @@ def new():
     form = NewProposalForm()
     calls = queries.open_calls(utcnow().date())
     form.call_id.choices = options(
-        (
-            c.id,
-            f"{c.title} ({'concept notes first, ' if c.takes_concept_notes else ''}"
-            f"closes {c.closes_on:%d %B %Y})",
-        )
+        (c.id, _(CALL_CHOICE[c.takes_concept_notes], title=c.title, day=written(c.closes_on)))
         for c in calls
     )
     if request.method == "GET" and (chosen := id_arg("call")):

@@ -46,6 +46,7 @@ from fund.coverage.queries import (
     CoverageSettings,
     coverage,
 )
+from fund.days import in_words
 from fund.extensions import db
 from fund.finance.models import Allocation
 from fund.finance.queries.as_of import end_of_day
@@ -59,7 +60,6 @@ from fund.proposals.models import OfProposal, Proposal, proposal_countries
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from fund.reports.pdf.document import FundDocument, fund_names
-from fund.reports.report_parts import day_words
 from fund.results.coverage import ResultsCoverage, funded_money, results_coverage
 
 
@@ -126,7 +126,7 @@ class AllocationReport(FundDocument):
     @property
     def scope(self) -> str:
         """The call and period in words, in the language of the request."""
-        return self.filters.describe(self.call_title, day_words, say=gettext)
+        return self.filters.describe(self.call_title, in_words, say=gettext)
 
     programmes_allocated = total_of("programmes", "amount")
     programmes_disbursed = total_of("programmes", "disbursed")

@@ -29,7 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from fund.i18n import short_moment, when
+from fund.days import SHORT_DAY, in_words, moment_in_words, short_moment, written
 from fund.reports.allocation_data import AllocationReport
 from fund.reports.allocation_sections import TRACE_NOTE, cover_facts, key_figures, sections
 from fund.reports.pdf.charts import bar_chart
@@ -46,7 +46,7 @@ from fund.reports.pdf.styles import (
     audit_footer,
 )
 from fund.reports.pdf.tables import data_table, fact_table
-from fund.reports.report_parts import Part, ReportTable, Section, day_words, moment_words
+from fund.reports.report_parts import Part, ReportTable, Section
 
 SHORT_TABLE = 15  # rows: a table this short is kept on one page with its heading
 LONG_TABLE_ROOM = 40 * mm  # a longer one starts on this page if this much room is left
@@ -120,7 +120,7 @@ class AllocationDocument:
             TextParagraph(r.fund_name, s.meta),
             TextParagraph(_("Fund allocation report"), s.cover_title),
             TextParagraph(r.scope, s.cover_subtitle),
-            TextParagraph(_("Figures as of %(day)s", day=day_words(r.day)), s.cover_subtitle),
+            TextParagraph(_("Figures as of %(day)s", day=in_words(r.day)), s.cover_subtitle),
             Spacer(1, 12 * mm),
             TextParagraph(_("Key figures"), s.h3),
             grid,
@@ -191,21 +191,21 @@ def render_allocation_report(report: AllocationReport) -> bytes:
         [
             _(
                 "Allocation report as of %(day)s · generated %(made)s",
-                day=day_words(day),
-                made=moment_words(made),
+                day=in_words(day),
+                made=moment_in_words(made),
             ),
             _(
                 "Allocation report as of %(day)s · generated %(made)s",
-                day=when(day, "%d %b %Y"),
+                day=written(day, SHORT_DAY),
                 made=short_moment(made),
             ),
             _(
                 "As of %(day)s · generated %(made)s",
-                day=when(day, "%d %b %Y"),
+                day=written(day, SHORT_DAY),
                 made=short_moment(made),
             ),
         ],
         audit_footer(report.head),
-        title=_("Fund allocation report as of %(day)s", day=day_words(report.day)),
+        title=_("Fund allocation report as of %(day)s", day=in_words(report.day)),
         subject=report.scope,
     )

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from fund.coverage.queries import CoverageRow
+from fund.days import in_words, moment_in_words
 from fund.finance.funding import pool_name
 from fund.i18n import amount as format_amount
 from fund.i18n import current_language, number
@@ -33,8 +34,6 @@ from fund.reports.report_parts import (
     row_label,
     row_title,
 )
-from fund.reports.report_parts import day_words as long_date
-from fund.reports.report_parts import moment_words as long_time
 from fund.reports.report_parts import share_words as percent
 
 # Amounts, dates and words are written in the language of the request (English outside one).
@@ -76,9 +75,9 @@ def key_figures(report: AllocationReport) -> list[tuple[str, str]]:
 def standing(report: AllocationReport) -> str:
     """The day the figures stand at, in words."""
     if report.as_of:
-        return _("%(day)s (end of the day, UTC)", day=long_date(report.day))
+        return _("%(day)s (end of the day, UTC)", day=in_words(report.day))
     return _(
-        "%(day)s: the records as they stood when the report was made", day=long_date(report.day)
+        "%(day)s: the records as they stood when the report was made", day=in_words(report.day)
     )
 
 
@@ -91,7 +90,7 @@ def cover_facts(report: AllocationReport) -> list[tuple[str, str]]:
     return [
         (_("Figures as of"), standing(report)),
         (_("Programmes"), report.scope),
-        (_("Generated"), long_time(report.generated_at)),
+        (_("Generated"), moment_in_words(report.generated_at)),
         (_("Audit trail head"), trail),
     ]
 
@@ -113,7 +112,7 @@ TRACE_NOTE = N_(
 def sections(report: AllocationReport) -> list[Section]:
     """Every section of the report, in order (the results' tables are made by
     `fund.reports.allocation_results`)."""
-    day = long_date(report.day)
+    day = in_words(report.day)
     return [
         Section("summary", _("Summary as of %(day)s", day=day), _summary(report)),
         Section("donors", _("Contributions by donor"), _donors(report)),
@@ -246,7 +245,7 @@ def _donors(r: AllocationReport) -> list[Part]:
     )
     if r.voided:
         voided = "; ".join(
-            f"{v.donor}, {long_date(v.received_on)}, {format_usd(v.gross)}: {v.reason}"
+            f"{v.donor}, {in_words(v.received_on)}, {format_usd(v.gross)}: {v.reason}"
             for v in r.voided
         )
         part.notes.append(
@@ -496,7 +495,7 @@ def _pipeline(r: AllocationReport) -> list[Part]:
                     "whole fund's pipeline: each proposal in turn from its own pools (earmarks of "
                     "its primary objective's areas, then unearmarked money), with the money "
                     "available as of %(day)s.",
-                    day=long_date(r.day),
+                    day=in_words(r.day),
                 )
             ],
         )
@@ -537,7 +536,7 @@ def _method(r: AllocationReport) -> list[Part]:
             "decisions recorded after it are left out. A proposal counts as funded from its "
             "allocation date; otherwise its state that day is the one its last transition in the "
             "audit trail gave it. Budgets are the proposals' current ones.",
-            day=long_date(r.day),
+            day=in_words(r.day),
         )
         if r.as_of
         else _("The figures are the records as they stood when the report was made.")

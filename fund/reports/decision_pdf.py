@@ -24,7 +24,7 @@ from fund.committee import queries, tally_words
 from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
 from fund.committee.rounds import decision_text, round_tally
 from fund.committee.tally import Tally
-from fund.i18n import moment_text, short_moment
+from fund.days import moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
 from fund.reports.pdf.document import FundDocument, fund_names, render_document

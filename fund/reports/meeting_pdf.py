@@ -18,11 +18,10 @@ from fund.audit.queries import head
 from fund.committee import meetings
 from fund.committee.models import Capacity, ItemKind, ItemOutcome, Meeting
 from fund.committee.rounds import decision_text
+from fund.days import in_words, moment_in_words
 from fund.reports.pdf.document import (
     FundDocument,
     fund_names,
-    long_day,
-    long_moment,
     render_document,
 )
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
@@ -74,7 +73,7 @@ def _story(record: MeetingRecord) -> list[Flowable]:
     represented, needed, met = meetings.quorum_of(m)
     story: list[Flowable] = [
         TextParagraph(_("Record of the meeting: %(title)s", title=m.title), s.title),
-        TextParagraph(f"{_(record.decision_body)} · {long_day(m.held_on)}", s.meta),
+        TextParagraph(f"{_(record.decision_body)} · {in_words(m.held_on)}", s.meta),
         Spacer(1, 4),
     ]
     seats = ngettext("%(num)s seat", "%(num)s seats", m.seats)
@@ -94,7 +93,7 @@ def _story(record: MeetingRecord) -> list[Flowable]:
         )
     )
     facts = [
-        (_("Date"), long_day(m.held_on)),
+        (_("Date"), in_words(m.held_on)),
         (_("Place"), m.place or "—"),
         (_("Chaired by"), m.chaired_by.name if m.chaired_by else _("not recorded")),
         (_("Quorum"), quorum),
@@ -102,8 +101,8 @@ def _story(record: MeetingRecord) -> list[Flowable]:
             _("Recorded"),
             _(
                 "%(created)s; last changed %(changed)s",
-                created=long_moment(m.created_at),
-                changed=long_moment(m.updated_at),
+                created=moment_in_words(m.created_at),
+                changed=moment_in_words(m.updated_at),
             ),
         ),
     ]
@@ -172,12 +171,12 @@ def _story(record: MeetingRecord) -> list[Flowable]:
 
 def render_meeting_record(record: MeetingRecord, *, generated_at: datetime) -> bytes:
     m = record.meeting
-    title = _("Meeting record · %(day)s", day=long_day(m.held_on))
+    title = _("Meeting record · %(day)s", day=in_words(m.held_on))
     return render_document(
         _story(record),
         record,
         [
-            _("%(title)s · generated %(when)s", title=title, when=long_moment(generated_at)),
+            _("%(title)s · generated %(when)s", title=title, when=moment_in_words(generated_at)),
             title,
             _("Meeting record"),
         ],

@@ -18,13 +18,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from fund.audit.queries import head
+from fund.days import in_words, moment_in_words
 from fund.i18n import amount, money
 from fund.pipeline.queries import Entry, RankedPipeline, config_rate, ranked_pipeline
 from fund.reports.pdf.document import (
     FundDocument,
     fund_names,
-    long_day,
-    long_moment,
     render_document,
 )
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
@@ -64,7 +63,7 @@ def _decided(booklet: Booklet, entry: Entry) -> str:
         return "—"
     parts = [_(d.what)]
     if d.decided_at:
-        parts[0] += f", {long_day(d.decided_at.date())}"
+        parts[0] += f", {in_words(d.decided_at.date())}"
     if d.round_number:
         parts.append(
             _(
@@ -199,7 +198,9 @@ def _story(booklet: Booklet) -> list[Flowable]:
         introduction += " " + _("This version lists what the committee made public.")
     story: list[Flowable] = [
         TextParagraph(title, s.title),
-        TextParagraph(_("%(body)s · as of %(when)s", body=body, when=long_moment(p.as_of)), s.meta),
+        TextParagraph(
+            _("%(body)s · as of %(when)s", body=body, when=moment_in_words(p.as_of)), s.meta
+        ),
         Spacer(1, 4),
         TextParagraph(introduction, s.body),
     ]
@@ -231,7 +232,7 @@ def _story(booklet: Booklet) -> list[Flowable]:
                     _("Latest order"),
                     _(
                         "%(when)s, recorded by %(name)s, on the decision: %(decision)s",
-                        when=long_moment(p.ranking.at),
+                        when=moment_in_words(p.ranking.at),
                         name=p.ranking.by,
                         decision=p.ranking.decision,
                     ),
@@ -255,7 +256,7 @@ def _story(booklet: Booklet) -> list[Flowable]:
 
 
 def render_booklet(booklet: Booklet, *, generated_at: datetime) -> bytes:
-    as_of = long_day(booklet.pipeline.as_of.date())
+    as_of = in_words(booklet.pipeline.as_of.date())
     name = _("Pipeline booklet (public)") if booklet.public else _("Pipeline booklet")
     return render_document(
         _story(booklet),
@@ -267,7 +268,7 @@ def render_booklet(booklet: Booklet, *, generated_at: datetime) -> bytes:
         (
             _(
                 "As of %(when)s · what the committee made public",
-                when=long_moment(booklet.pipeline.as_of),
+                when=moment_in_words(booklet.pipeline.as_of),
             )
             if booklet.public
             else audit_footer(head())
@@ -276,6 +277,6 @@ def render_booklet(booklet: Booklet, *, generated_at: datetime) -> bytes:
         subject=_(
             "The pipeline of the %(body)s, generated %(when)s",
             body=_(booklet.decision_body),
-            when=long_moment(generated_at),
+            when=moment_in_words(generated_at),
         ),
     )

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
+from fund.days import moment_in_words
 from fund.i18n import DEFAULT, current_language, money, percent
 from fund.i18n import amount as format_amount
 from fund.labels import N_
@@ -23,6 +24,7 @@ from fund.proposals.presentation import (
     ReferenceNames,
     add_months,
     amount,
+    long_date,
     snapshot_budget,
     snapshot_years,
 )
@@ -34,7 +36,6 @@ from fund.proposals.results_versions import (
     OutcomeView,
 )
 from fund.proposals.snapshots import SNAPSHOT_LABELS
-from fund.reports.pdf.document import long_day, long_moment
 from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
     PageFurniture,
@@ -184,9 +185,9 @@ class ProposalDocument:
             "planned_start",
             self.facts(
                 [
-                    (_(SNAPSHOT_LABELS["planned_start"]), _long_date(start)),
+                    (_(SNAPSHOT_LABELS["planned_start"]), long_date(start)),
                     (_(SNAPSHOT_LABELS["duration_months"]), months),
-                    (_("Planned end"), _long_date(end)),
+                    (_("Planned end"), long_date(end)),
                 ]
             ),
         )
@@ -516,10 +517,6 @@ def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
     )
 
 
-def _long_date(day: date | None) -> str | None:
-    return long_day(day) if day else None
-
-
 def _plain(value: Any) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{k}: {_plain(v)}" for k, v in value.items())
@@ -546,9 +543,9 @@ def render_proposal_version(
     document = ProposalDocument(snapshot, names, framework_names)
     s = document.styles
     submitted = (
-        _("Submitted %(when)s by %(name)s", when=long_moment(submitted_at), name=submitted_by)
+        _("Submitted %(when)s by %(name)s", when=moment_in_words(submitted_at), name=submitted_by)
         if submitted_by
-        else _("Submitted %(when)s", when=long_moment(submitted_at))
+        else _("Submitted %(when)s", when=moment_in_words(submitted_at))
     )
     story: list[Flowable] = [
         TextParagraph(snapshot.get("title") or _("Untitled proposal"), s.title),
@@ -572,7 +569,7 @@ def render_proposal_version(
         header_right=_(
             "Proposal %(reference)s · version %(number)s", reference=reference, number=number
         ),
-        footer_left=_("Generated %(when)s", when=long_moment(generated_at)),
+        footer_left=_("Generated %(when)s", when=moment_in_words(generated_at)),
     )
     return render(
         story,

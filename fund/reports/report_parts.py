@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date
 from flask_babel import gettext as _
 
 from fund.coverage.queries import (
@@ -23,28 +21,15 @@ from fund.coverage.queries import (
     NOT_SCORED,
     CoverageRow,
 )
-from fund.i18n import DEFAULT, current_language, moment_text
 from fund.i18n import percent as i18n_percent
-from fund.reports.pdf.styles import long_date, long_time
 
 _MARKER_TITLES = frozenset({*MARKER_TITLES.values(), NO_MARKER})
-
-
-def day_words(day: date) -> str:
-    """A day in words in the request's language: "4 December 2026" in English."""
-    language = current_language()
-    return long_date(day) if language == DEFAULT else format_date(day, "d MMMM y", locale=language)
 
 
 def share_words(share: Decimal | None) -> str:
     """A share as a percentage with two decimals, for the report's narrow columns: "12.50%" in
     English, "12,50%" in French."""
     return i18n_percent(share, 2, narrow=True)
-
-
-def moment_words(moment: datetime) -> str:
-    """A UTC moment in words: "4 December 2026, 17:07 UTC" in English."""
-    return long_time(moment) if current_language() == DEFAULT else moment_text(moment)
 
 
 def row_label(row: CoverageRow) -> str:

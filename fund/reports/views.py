@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,8 +23,8 @@ from fund.committee.meetings import get_meeting
 from fund.committee.queries import get_round
 from fund.coverage.charts import chart_summary, objectives_chart
 from fund.coverage.queries import FLAG_LABELS, CallChoice, CoverageFilters, call_choices
+from fund.days import in_words, moment_text, written
 from fund.extensions import db, utcnow
-from fund.i18n import DEFAULT, current_language, moment_text
 from fund.proposals import presentation
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
@@ -40,7 +39,6 @@ from fund.reports.decision_pdf import decision_record, render_decision_record
 from fund.reports.giving360 import build_360giving
 from fund.reports.iati import Export, SchemaMissing, build_iati
 from fund.reports.meeting_pdf import meeting_record, render_meeting_record
-from fund.reports.pdf.styles import long_date
 from fund.reports.pipeline_pdf import build_booklet, render_booklet
 from fund.reports.proposal_pdf import render_proposal_version
 from fund.results.coverage import FLAG_LABELS as RESULTS_FLAG_LABELS
@@ -222,7 +220,7 @@ def allocation_page():
     return render_template(
         "reports/allocation.html",
         report=report,
-        day=long_date(report.day),
+        day=in_words(report.day),
         sections=sections(report),
         figures=key_figures(report),
         facts=cover_facts(report),
@@ -342,12 +340,7 @@ def open_data():
 
 def _moment_at(moment: datetime) -> str:
     """A UTC moment in words, in the request's language: "04 December 2026 at 17:07 UTC"."""
-    if current_language() == DEFAULT:
-        day = moment.strftime("%d %B %Y")
-    else:
-        day = format_date(moment.date(), "d MMMM y")
-    time = moment.strftime("%H:%M")
-    return _("%(day)s at %(time)s UTC", day=day, time=time)
+    return _("%(day)s at %(time)s UTC", day=written(moment), time=f"{moment:%H:%M}")
 
 
 def _open_data_file(kind: str):

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.audit.operations import record
+from fund.days import DAY, SHORT_DAY
 from fund.extensions import db
 from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
@@ -66,9 +67,6 @@ def _new_values(revision: Revision, proposal: Proposal) -> None:
         proposal.participants = list(revision.participants)
     if revision.changes_budget:
         proposal.budget_lines = [BudgetLine(**line.line_values()) for line in revision.budget_lines]
-
-
-SHORT_DAY = "%d %b %Y"  # how these lines write a day in English: "05 Mar 2026"
 
 
 def _text(kind: str, start: date, end: date, due: date) -> Sentence:
@@ -225,8 +223,8 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
     end_after = programme_end(proposal)[1]
     if end_after != dates_before[1]:
         applied["end_date"] = {
-            "before": dates_before[1].strftime("%d %B %Y"),
-            "after": end_after.strftime("%d %B %Y"),
+            "before": dates_before[1].strftime(DAY),
+            "after": end_after.strftime(DAY),
         }
     allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal.id))
     allocated = allocation.amount if allocation is not None else None
@@ -245,8 +243,8 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
         said["end_date"] = kept(
             Sentence(
                 N_("End date: %(before)s before, %(after)s now."),
-                before=OnDay(dates_before[1], "%d %B %Y"),
-                after=OnDay(end_after, "%d %B %Y"),
+                before=OnDay(dates_before[1], DAY),
+                after=OnDay(end_after, DAY),
             )
         )
     revision.applied = applied | {"said": said}

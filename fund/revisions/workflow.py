@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from fund.accounts.models import Role, User
+from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance.models import Allocation
 from fund.labels import N_
@@ -98,8 +99,8 @@ def too_late(proposal: Proposal, today: date) -> Sentence | None:
                 "(%(end)s): the last day to request one was %(last)s."
             ),
             days=days,
-            end=OnDay(end, "%d %B %Y"),
-            last=OnDay(last, "%d %B %Y"),
+            end=OnDay(end, DAY),
+            last=OnDay(last, DAY),
         )
     return None
 

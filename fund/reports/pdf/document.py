@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date
 from reportlab.platypus import Flowable
 
-from fund.i18n import DEFAULT, current_language, moment_text
-from fund.reports.pdf.styles import fund_furniture, long_date, long_time, render
+from fund.reports.pdf.styles import fund_furniture, render
 
 
 @dataclass
@@ -50,18 +47,3 @@ def render_document(
         author=document.fund_name,
         subject=subject,
     )
-
-
-def long_day(day: date) -> str:
-    """A day in words in the language of the request: "4 December 2026" in English (as
-    `long_date`), "4 décembre 2026" in French."""
-    language = current_language()
-    if language == DEFAULT:
-        return long_date(day)
-    return format_date(day, "d MMMM y", locale=language)
-
-
-def long_moment(moment: datetime) -> str:
-    """A UTC moment in words in the language of the request: "4 December 2026, 17:07 UTC" in
-    English (as `long_time`), "4 décembre 2026, 17:07 UTC" in French."""
-    return long_time(moment) if current_language() == DEFAULT else moment_text(moment)

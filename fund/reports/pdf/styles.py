@@ -20,7 +20,6 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -374,11 +373,3 @@ def with_heading(heading: Flowable, blocks: Sequence[Flowable]) -> list[Flowable
 
 
 # How values are written ---------------------------------------------------------------------
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def long_time(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"

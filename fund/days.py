@@ -1,0 +1,112 @@
+"""How the fund writes a day, and a UTC moment, in the reader's language: the one home of it.
+
+English is written as the pages and documents always wrote it: a page's `when` pattern
+("%d %B %Y": "05 March 2026"), a document's or a sentence's day in words ("5 March 2026").
+The other languages write a day the way CLDR's long form does ("5 mars 2026", "5 de marzo de
+2026"), or with the month abbreviated where English abbreviates it ("5 mars 2026",
+"5 mar 2026"); a day is never zero-padded in words, and French writes the first of a month
+"1er". A numeric pattern ("%Y-%m-%d") stays numeric in every language. A moment is in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from flask_babel import get_locale
+
+ENGLISH = "en"
+# How English writes a day or a moment where a page or a sentence always wrote it so.
+DAY = "%d %B %Y"  # "05 March 2026"
+SHORT_DAY = "%d %b %Y"  # "05 Mar 2026"
+MOMENT = "%d %B %Y, %H:%M UTC"  # "05 March 2026, 17:07 UTC"
+# The day-in-words patterns a page may start with: how English writes it -> CLDR's width.
+_IN_WORDS = ((DAY, "long"), (SHORT_DAY, "short"))
+# strftime's directives as CLDR's, for the numeric patterns.
+_CLDR = {"d": "dd", "b": "MMM", "B": "MMMM", "Y": "y", "m": "MM", "H": "HH", "M": "mm", "S": "ss"}
+
+
+def _locale() -> Locale | None:
+    """The reader's locale; None when it is English (or no language is chosen)."""
+    locale = get_locale()
+    return None if locale is None or locale.language == ENGLISH else locale
+
+
+def _in_utc(value: date | datetime) -> date | datetime:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+def _day(day: date, width: str, locale: Locale) -> str:
+    """A day in words in `locale`: CLDR's long pattern, or day, short month and year."""
+    pattern = locale.date_formats["long"].pattern if width == "long" else "d MMM y"
+    if locale.language == "fr" and day.day == 1:
+        pattern = pattern.replace("d", "d'er'", 1)
+    return format_date(day, pattern, locale=locale)
+
+
+def in_words(day: date) -> str:
+    """A day in words within a sentence or a document: "5 March 2026", "1er mars 2026"."""
+    locale = _locale()
+    return f"{day.day} {day:%B %Y}" if locale is None else _day(day, "long", locale)
+
+
+def moment_in_words(moment: datetime) -> str:
+    """A UTC moment in words within a document: "4 December 2026, 17:07 UTC"."""
+    moment = _in_utc(moment)
+    return f"{in_words(moment.date())}, {moment:%H:%M} UTC"
+
+
+def written(value: date | datetime, pattern: str = DAY) -> str:
+    """A day or a UTC moment written as the strftime `pattern` says in English (exactly), and
+    in the reader's language otherwise: a day in words where the pattern starts with one
+    (the rest, a time, written as the pattern says), else the same parts in the same order."""
+    value = _in_utc(value)
+    locale = _locale()
+    if locale is None:
+        return value.strftime(pattern)
+    for english, width in _IN_WORDS:
+        if pattern.startswith(english):
+            day = value.date() if isinstance(value, datetime) else value
+            return _day(day, width, locale) + value.strftime(pattern[len(english) :])
+    if isinstance(value, datetime):
+        return format_datetime(value, _cldr(pattern), tzinfo=UTC, locale=locale)
+    return format_date(value, _cldr(pattern), locale=locale)
+
+
+def moment_text(moment: datetime) -> str:
+    """A UTC moment on a page: "04 December 2026, 17:07 UTC", "4 décembre 2026, 17:07 UTC"."""
+    return written(moment, MOMENT)
+
+
+def short_moment(moment: datetime) -> str:
+    """A UTC moment in short: "04 Dec 2026 17:07 UTC", "4 déc. 2026 17:07 UTC"."""
+    return written(moment, f"{SHORT_DAY} %H:%M UTC")
+
+
+def _cldr(pattern: str) -> str:
+    """A strftime pattern as a CLDR one: "%Y-%m-%d %H:%M" -> "y-MM-dd HH:mm"; letters that are
+    no directive are quoted."""
+    out: list[str] = []
+    literal: list[str] = []
+
+    def close_literal() -> None:
+        if literal:
+            text = "".join(literal)
+            out.append(f"'{text}'" if any(c.isalpha() for c in text) else text)
+            literal.clear()
+
+    index = 0
+    while index < len(pattern):
+        directive = pattern[index + 1 : index + 2]
+        if pattern[index] == "%" and directive in _CLDR:
+            close_literal()
+            out.append(_CLDR[directive])
+            index += 2
+        else:
+            literal.append(pattern[index].replace("'", "''"))
+            index += 1
+    close_literal()
+    return "".join(out)
