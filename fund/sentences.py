@@ -40,6 +40,12 @@ class Sentence(str):
         # str() keeps the sentence: the workflow engine takes each guard's problems by str().
         return self
 
+    def __copy__(self) -> Sentence:
+        return self  # a sentence never changes: a copy (dataclasses' `asdict`) is itself
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Sentence:
+        return self
+
     @classmethod
     def _word(cls, english: str, template: str | None = None) -> Any:
         """A sentence with no values of its own (a label, a day, an amount): `english` as it

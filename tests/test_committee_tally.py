@@ -132,3 +132,47 @@ def test_outcome_matches_the_rules_as_written(rule, fixed_quorum, member_list):
     assert result.quorum_met == (result.outcome is not None)
     assert result.cast == len(votes) == result.approve + result.reject + result.abstain
     assert result.entitled == len(entitled)
+
+
+@pytest.mark.parametrize(
+    ("rule", "votes", "quorum", "english", "french"),
+    [
+        (
+            "majority",
+            _votes(2, 1),
+            2,
+            "3 votes of 5 entitled (2 approve, 1 reject, 0 abstain); quorum 2: met. Simple "
+            "majority: 2 to approve against 1 to reject is a majority, so it is approved.",
+            "Majorité simple",
+        ),
+        (
+            "consensus",
+            _votes(1),
+            3,
+            "1 vote of 5 entitled (1 approve, 0 reject, 0 abstain); quorum 3: not met (2 more "
+            "votes needed). No decision without quorum.",
+            "(il manque 2 voix)",
+        ),
+    ],
+)
+def test_the_explanation_is_one_sentence_english_as_kept_and_said_in_the_pages_language(
+    app, rule, votes, quorum, english, french
+):
+    """One definition of the tally in words: English where it is kept and logged (a guard's
+    problem too, whatever the page's language), the reader's language where it is shown."""
+    from flask_babel import force_locale
+
+    from fund.committee.workflow import quorum_met
+    from fund.sentences import said
+
+    counted = tally(rule, quorum, 5, votes)
+    assert counted.explanation == english
+    assert counted.as_dict()["explanation"] == english
+    with app.test_request_context("/"), force_locale("fr"):
+        shown = said(counted.explanation)
+        assert french in shown and "entitled" not in shown, shown
+        if not counted.quorum_met:
+            round_ = SimpleNamespace(number=2)
+            (problem,) = quorum_met(round_, None, {"tally": counted})
+            assert problem == f"Round 2: {english}"
+            assert said(problem).startswith("Tour 2 : 1 voix sur 5"), said(problem)

@@ -20,15 +20,22 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from fund.sentences import N_, Counted, Np_, Sentence
+
 APPROVE, REJECT, ABSTAIN = "approve", "reject", "abstain"
 CHOICES = (APPROVE, REJECT, ABSTAIN)
 RULES = ("consensus", "majority", "two_thirds")
 APPROVED, REJECTED = "approved", "rejected"
 
 RULE_NAMES = {
-    "consensus": "Consensus",
-    "majority": "Simple majority",
-    "two_thirds": "Two-thirds majority",
+    "consensus": N_("Consensus"),
+    "majority": N_("Simple majority"),
+    "two_thirds": N_("Two-thirds majority"),
+}
+# The tally in words once the quorum is met, by its outcome.
+EXPLAINED = {
+    APPROVED: N_("%(votes)s: met. %(rule)s: %(reason)s, so it is approved."),
+    REJECTED: N_("%(votes)s: met. %(rule)s: %(reason)s, so it is rejected."),
 }
 
 
@@ -43,7 +50,7 @@ class Tally:
     quorum_needed: int
     quorum_met: bool
     outcome: str | None  # "approved", "rejected", or None without quorum
-    explanation: str
+    explanation: Sentence  # English; said in the reader's language on a page
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,32 +68,48 @@ def rule_approves(rule: str, approve: int, reject: int) -> bool:
     raise ValueError(f"unknown decision rule {rule!r}")
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _reason(rule: str, approve: int, reject: int) -> str:
+def _reason(rule: str, approve: int, reject: int) -> Sentence:
+    """Why the votes approve or reject under `rule`, the quorum met."""
     approved = rule_approves(rule, approve, reject)
     if rule == "consensus":
         if reject:
-            return f"{_plural(reject, 'member')} voted to reject, so there is no consensus"
+            return Counted(
+                Np_(
+                    "%(num)s member voted to reject, so there is no consensus",
+                    "%(num)s members voted to reject, so there is no consensus",
+                ),
+                reject,
+            )
         if not approve:
-            return "nobody voted to reject, but nobody voted to approve either"
-        return "nobody voted to reject"
+            return Sentence(N_("nobody voted to reject, but nobody voted to approve either"))
+        return Sentence(N_("nobody voted to reject"))
+    counts = {"approve": approve, "reject": reject}
     if rule == "majority":
         if approved:
-            return f"{approve} to approve against {reject} to reject is a majority"
-        if approve == reject:
-            return f"{approve} to approve against {reject} to reject is a tie, not a majority"
-        return f"{approve} to approve against {reject} to reject is no majority"
+            template = N_("%(approve)s to approve against %(reject)s to reject is a majority")
+        elif approve == reject:
+            template = N_(
+                "%(approve)s to approve against %(reject)s to reject is a tie, not a majority"
+            )
+        else:
+            template = N_("%(approve)s to approve against %(reject)s to reject is no majority")
+        return Sentence(template, **counts)
     decided = approve + reject
     if not decided:
-        return "nobody voted to approve or reject"
+        return Sentence(N_("nobody voted to approve or reject"))
     needed = -(-2 * decided // 3)  # ceil(2/3 of the decided votes)
-    verdict = "reaches" if approved else "falls short of"
-    return (
-        f"{approve} of {decided} votes to approve or reject {verdict} two thirds ({needed} needed)"
+    template = (
+        N_(
+            "%(approve)s of %(decided)s votes to approve or reject reaches two thirds "
+            "(%(needed)s needed)"
+        )
+        if approved
+        else N_(
+            "%(approve)s of %(decided)s votes to approve or reject falls short of two thirds "
+            "(%(needed)s needed)"
+        )
     )
+    return Sentence(template, **counts, decided=decided, needed=needed)
 
 
 def tally(rule: str, quorum_needed: int, entitled_count: int, votes: Iterable[str]) -> Tally:
@@ -106,24 +129,42 @@ def tally(rule: str, quorum_needed: int, entitled_count: int, votes: Iterable[st
     if cast > entitled_count:
         raise ValueError(f"{cast} votes counted for {entitled_count} entitled members")
     quorum_met = cast >= quorum_needed
-    votes_text = (
-        f"{_plural(cast, 'vote')} of {entitled_count} entitled "
-        f"({approve} approve, {reject} reject, {abstain} abstain); quorum {quorum_needed}"
+    votes_text = Sentence(
+        N_(
+            "%(votes)s of %(entitled)s entitled (%(approve)s approve, %(reject)s reject, "
+            "%(abstain)s abstain); quorum %(quorum)s"
+        ),
+        votes=Counted(Np_("%(num)s vote", "%(num)s votes"), cast),
+        entitled=entitled_count,
+        approve=approve,
+        reject=reject,
+        abstain=abstain,
+        quorum=quorum_needed,
     )
     if not quorum_met:
-        missing = quorum_needed - cast
         outcome = None
         if quorum_needed > entitled_count:
-            why = f"fewer members are entitled to vote than the quorum of {quorum_needed}"
+            why: Sentence = Sentence(
+                N_("fewer members are entitled to vote than the quorum of %(quorum)s"),
+                quorum=quorum_needed,
+            )
         else:
-            why = f"{_plural(missing, 'more vote')} needed"
-        explanation = f"{votes_text}: not met ({why}). No decision without quorum."
+            why = Counted(
+                Np_("%(num)s more vote needed", "%(num)s more votes needed"),
+                quorum_needed - cast,
+            )
+        explanation = Sentence(
+            N_("%(votes)s: not met (%(why)s). No decision without quorum."),
+            votes=votes_text,
+            why=why,
+        )
     else:
-        approved = rule_approves(rule, approve, reject)
-        outcome = APPROVED if approved else REJECTED
-        explanation = (
-            f"{votes_text}: met. {RULE_NAMES[rule]}: {_reason(rule, approve, reject)}, "
-            f"so it is {outcome}."
+        outcome = APPROVED if rule_approves(rule, approve, reject) else REJECTED
+        explanation = Sentence(
+            EXPLAINED[outcome],
+            votes=votes_text,
+            rule=Sentence(RULE_NAMES[rule]),
+            reason=_reason(rule, approve, reject),
         )
     return Tally(
         rule=rule,

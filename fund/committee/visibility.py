@@ -40,11 +40,11 @@ from fund.committee.seating import (
     vote_key,
 )
 from fund.committee.tally import Tally
-from fund.committee.tally_words import explanation as tally_explanation
 from fund.committee.workflow import allowed
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal, proposal_participants
 from fund.proposals.queries import load_proposal
+from fund.sentences import said
 
 # The round's actions a page offers, each shown only when `allowed`.
 PAGE_ACTIONS = ("vote", "declare_conflict", "set_deadline", "close", "close_without_quorum")
@@ -329,7 +329,7 @@ class RoundView:
     @property
     def explanation(self) -> str:
         """The tally in words, in the reader's language."""
-        return tally_explanation(self.tally)
+        return said(self.tally.explanation)
 
     @property
     def shows_recusal_only(self) -> bool:

@@ -16,7 +16,6 @@ from fund.committee.models import RoundMember, VotingRound
 from fund.committee.rounds import fingerprint, outcome_label, round_tally
 from fund.committee.seating import can_vote, seat_in_round, seat_vote
 from fund.committee.tally import APPROVED, Tally
-from fund.committee.tally_words import explanation as tally_explanation
 from fund.days import MOMENT
 from fund.extensions import utcnow
 from fund.labels import N_
@@ -129,7 +128,7 @@ def quorum_met(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> l
     counted = _tally(round_, context)
     if counted.quorum_met:
         return []
-    words = {"number": round_.number, "explanation": tally_explanation(counted)}
+    words = {"number": round_.number, "explanation": counted.explanation}
     return [Sentence(N_("Round %(number)s: %(explanation)s"), **words)]
 
 

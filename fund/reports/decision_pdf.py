@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 from fund.accounts.models import User
 from fund.audit.queries import head
 from fund.calls.models import DecisionRule
-from fund.committee import queries, tally_words
+from fund.committee import queries
 from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
 from fund.committee.rounds import decision_text, round_tally
 from fund.committee.tally import Tally
@@ -30,6 +30,7 @@ from fund.proposals.queries import load_proposal
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer, markup
 from fund.reports.pdf.tables import data_table, fact_table
+from fund.sentences import said
 
 
 def when(moment: datetime | None) -> str:
@@ -225,7 +226,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
                     (1 / 6,) * 6,
                     numeric=range(6),
                 ),
-                TextParagraph(tally_words.explanation(t), s.body),
+                TextParagraph(said(t.explanation), s.body),
             ]
         )
     )
