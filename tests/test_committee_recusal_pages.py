@@ -98,6 +98,37 @@ def test_a_recused_member_sees_nothing_of_the_round_but_the_recusal(
     assert "1 of 3 entitled members voted" in review
 
 
+def test_a_recusal_s_reason_is_recorded_in_english_and_shown_in_the_readers_language(
+    app, backend, people, under_review
+):
+    """The automatic recusal's reason stays English where it is recorded (the member's row,
+    the audit trail); the review page, the meeting and the committee's home say it in French;
+    the decision record's PDF too."""
+    from fund.audit.models import AuditEvent
+    from fund.committee.models import RoundMember
+
+    round_id = _round(app, under_review).id
+    with app.app_context():
+        member = db.session.scalar(
+            select(RoundMember).where(
+                RoundMember.round_id == round_id, RoundMember.user_id == people.iom.id
+            )
+        )
+        assert member.recusal_reason == f"{IOM_REASON}."
+        opened = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "committee_round_opened")
+        ).all()[-1]
+        assert f"{IOM_REASON}." in str(opened.details)
+    french = "IOM est une organisation participante de cette proposition"
+    recused = client_for(app, people.iom)
+    review = recused.get(f"/committee/proposals/{under_review}?lang=fr").get_data(as_text=True)
+    assert french in review and IOM_REASON not in review
+    meeting = recused.get("/committee/meeting").get_data(as_text=True)
+    assert french in _section(meeting, under_review)
+    home = recused.get("/committee/").get_data(as_text=True)
+    assert IOM_REASON not in home
+
+
 def test_a_member_recused_by_declaration_sees_only_the_recusal(app, backend, people, under_review):
     round_id = _round(app, under_review).id
     _vote(app, people.unicef, round_id, "abstain", comment="Not my field.")

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import Organization, User
 from fund.calls.models import DecisionRule
 from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where
+from fund.i18n import from_kept
 from fund.labels import N_, LabelledEnum
 from fund.proposals.models import Proposal
 
@@ -232,11 +233,25 @@ class RoundMember(db.Model):
     # The seat's entity when the round opened.
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     recusal: Mapped[str | None] = mapped_column(String(10))
-    recusal_reason: Mapped[str] = mapped_column(Text, default="")
+    recusal_reason: Mapped[str] = mapped_column(Text, default="")  # English, as recorded
+    # The reason as a sentence to say in the reader's language (`fund.i18n.kept`): an automatic
+    # recusal's; None for a reason the member typed, and for recusals recorded before.
+    recusal_kept: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     recused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
     seat: Mapped[Seat] = relationship()
+
+    @property
+    def recusal_sentence(self) -> str:
+        """The reason of the recusal, English, said in the reader's language on a page."""
+        return reason_sentence(self.recusal_reason, self.recusal_kept)
+
+
+def reason_sentence(reason: str, kept: dict[str, Any] | None) -> str:
+    """A recusal's reason as a sentence (`said` on a page): the one kept, else the English
+    recorded, or the words the member typed, as they are."""
+    return from_kept(kept) if kept else reason
 
 
 def _seat_of_member(context: Any) -> int | None:

@@ -43,6 +43,7 @@ from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
+from fund.i18n import kept
 from fund.labels import N_
 from fund.locking import locked, locked_current
 from fund.proposals.models import Proposal
@@ -133,7 +134,7 @@ def open_round(
     deadline: datetime | None = None,
     now: datetime | None = None,
     revision_id: int | None = None,
-    joining: Mapping[int, str] | None = None,
+    joining: Mapping[int, Sentence] | None = None,
 ) -> VotingRound:
     """Open the next round on a proposal in committee review, with the call's rule and quorum
     and a snapshot of the committee's seats that someone may vote for: the seats of an
@@ -187,6 +188,7 @@ def open_round(
         if counted.recusal:
             member.recusal = counted.recusal
             member.recusal_reason = counted.reason
+            member.recusal_kept = kept(counted.reason) if counted.reason else None
             member.recused_at = now
             recused.append(
                 {

@@ -103,20 +103,37 @@ def committee_members() -> list[User]:
     return active_users_with_role(Role.COMMITTEE)
 
 
-def organization_conflicts(proposal: Proposal) -> dict[int, str]:
+# Why a seat is recused automatically, by the noun of what the round decides on: its
+# organization takes part, submitted it, or leads it.
+_TAKES_PART = {
+    "proposal": N_("%(organization)s is a participating organization of this proposal."),
+    "concept note": N_("%(organization)s is a participating organization of this concept note."),
+}
+_SUBMITTED = {
+    "proposal": N_("%(organization)s submitted this proposal."),
+    "concept note": N_("%(organization)s submitted this concept note."),
+}
+_LEADS = {
+    "proposal": N_("%(organization)s is the lead UN entity of this proposal."),
+    "concept note": N_("%(organization)s is the lead UN entity of this concept note."),
+}
+# A conflict a seat declared in an earlier round of the proposal, carried over to a new one.
+DECLARED_IN = N_("%(reason)s (declared in round %(number)s)")
+
+
+def organization_conflicts(proposal: Proposal) -> dict[int, Sentence]:
     """The organizations taking part in the proposal, each with the recusal reason."""
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Sentence] = {}
     noun = "concept note" if getattr(proposal, "is_concept_note", False) else "proposal"
     for organization in proposal.participants:
-        name = organization.label
-        reasons[organization.id] = f"{name} is a participating organization of this {noun}."
+        reasons[organization.id] = Sentence(_TAKES_PART[noun], organization=organization.label)
     if proposal.organization is not None and proposal.organization_id not in reasons:
-        name = proposal.organization.label
-        reasons[proposal.organization_id] = f"{name} submitted this {noun}."
+        reasons[proposal.organization_id] = Sentence(
+            _SUBMITTED[noun], organization=proposal.organization.label
+        )
     if proposal.lead_organization is not None:
-        name = proposal.lead_organization.label
-        reasons[proposal.lead_organization_id] = (  # type: ignore[index]
-            f"{name} is the lead UN entity of this {noun}."
+        reasons[proposal.lead_organization_id] = Sentence(  # type: ignore[index]
+            _LEADS[noun], organization=proposal.lead_organization.label
         )
     return reasons
 
@@ -143,11 +160,11 @@ class SeatAtOpening:
 
     seat: Any
     recusal: str | None = None
-    reason: str | None = None
+    reason: Sentence | None = None  # English; said in the reader's language on a page
 
 
 def seats_at_opening(
-    proposal: Proposal, seats: Iterable[Any], joining: Mapping[int, str] | None = None
+    proposal: Proposal, seats: Iterable[Any], joining: Mapping[int, Sentence] | None = None
 ) -> list[SeatAtOpening]:
     """The seats among `seats` a round opened now on `proposal` counts (those someone may vote
     for: an active committee member or alternate), each with its recusal: automatic for an
@@ -167,7 +184,9 @@ def seats_at_opening(
             earlier, reason = declared[seat.id]
             found.append(
                 SeatAtOpening(
-                    seat, Recusal.DECLARED.value, f"{reason} (declared in round {earlier})"
+                    seat,
+                    Recusal.DECLARED.value,
+                    Sentence(DECLARED_IN, reason=reason, number=earlier),
                 )
             )
         else:

@@ -28,7 +28,14 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import Role, User
-from fund.committee.models import RoundMember, RoundStatus, Seat, Vote, VotingRound
+from fund.committee.models import (
+    RoundMember,
+    RoundStatus,
+    Seat,
+    Vote,
+    VotingRound,
+    reason_sentence,
+)
 from fund.committee.rounds import fingerprint, organization_conflicts, round_tally
 from fund.committee.seating import (
     counted_members,
@@ -122,18 +129,19 @@ def conflict_of(user: User, proposal: Proposal) -> str | None:
         reason = organization_conflicts(proposal).get(user.organization_id)
         if reason:
             return reason
-    return db.session.scalar(
-        _recusals(user, proposal.id, RoundMember.recusal_reason)
+    latest = db.session.execute(
+        _recusals(user, proposal.id, RoundMember.recusal_reason, RoundMember.recusal_kept)
         .order_by(VotingRound.number.desc())
         .limit(1)
-    )
+    ).first()
+    return reason_sentence(*latest) if latest else None
 
 
-def _recusals(user: User, proposal_id, column):
-    """SQL: `column` of the user's recused memberships in the rounds of the proposal
+def _recusals(user: User, proposal_id, *columns):
+    """SQL: `columns` of the user's recused memberships in the rounds of the proposal
     `proposal_id` (an id, or a column to correlate with)."""
     return (
-        select(column)
+        select(*columns)
         .join(VotingRound, VotingRound.id == RoundMember.round_id)
         .where(
             VotingRound.proposal_id == proposal_id,
@@ -161,7 +169,7 @@ def conflict_in_rounds(user: User, proposal: Proposal, rounds: list[VotingRound]
             if member.recusal is not None and (
                 member.user_id == user.id or member is seat_in_round(round_, user.id)
             ):
-                return member.recusal_reason
+                return member.recusal_sentence
     return None
 
 
@@ -170,7 +178,7 @@ def recusals_by_proposal(user: User, proposal_ids: set[int]) -> dict[int, str]:
     if not proposal_ids:
         return {}
     rows = db.session.execute(
-        select(VotingRound.proposal_id, RoundMember.recusal_reason)
+        select(VotingRound.proposal_id, RoundMember.recusal_reason, RoundMember.recusal_kept)
         .join(VotingRound, VotingRound.id == RoundMember.round_id)
         .where(
             VotingRound.proposal_id.in_(proposal_ids),
@@ -180,8 +188,9 @@ def recusals_by_proposal(user: User, proposal_ids: set[int]) -> dict[int, str]:
         .order_by(VotingRound.number.desc())
     )
     found: dict[int, str] = {}
-    for proposal_id, reason in rows:
-        found.setdefault(proposal_id, reason)
+    for proposal_id, reason, kept in rows:
+        if proposal_id not in found:
+            found[proposal_id] = reason_sentence(reason, kept)
     return found
 
 
@@ -323,7 +332,7 @@ class RoundView:
         if self.conflict is not None:
             return self.conflict
         if self.member is not None and self.member.recusal is not None:
-            return self.member.recusal_reason
+            return self.member.recusal_sentence
         return ""
 
     @property

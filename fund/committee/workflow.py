@@ -60,7 +60,7 @@ def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any])
     if member.recusal is not None:
         return [
             Sentence(
-                N_("You are recused from this proposal: %(reason)s"), reason=member.recusal_reason
+                N_("You are recused from this proposal: %(reason)s"), reason=member.recusal_sentence
             )
         ]
     return []

@@ -275,7 +275,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
             m.user.name,
             names.get(m.organization_id, "—") if m.organization_id else "—",
             _("Automatic") if m.recusal == Recusal.AUTOMATIC else _("Declared by the member"),
-            m.recusal_reason,
+            said(m.recusal_sentence),
             when(m.recused_at),
         )
         for m in record.recused

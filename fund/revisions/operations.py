@@ -381,8 +381,11 @@ def _open_round(proposal: Proposal, revision: Revision, actor: User | None, now:
 
     current = {organization.id for organization in proposal.participants}
     joining = {
-        organization.id: f"{organization.label} would join the programme "
-        f"through revision {revision.number}."
+        organization.id: Sentence(
+            N_("%(organization)s would join the programme through revision %(number)s."),
+            organization=organization.label,
+            number=revision.number,
+        )
         for organization in (revision.participants if revision.changes_participants else [])
         if organization.id not in current
     }
