@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 
-from fund import i18n
+from fund import days, i18n
 from fund.accounts.models import Role
 from fund.auditlog.words import action_words
 from fund.finance.funding import pool_name
@@ -189,6 +189,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"
     app.jinja_env.filters["when"] = i18n.when
+    app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"
     app.jinja_env.filters["said"] = said
     app.jinja_env.filters["said_kept"] = i18n.said_kept
     app.jinja_env.filters["action"] = (

@@ -357,6 +357,26 @@ def test_the_calls_offered_to_a_new_proposal_are_named_in_the_pages_language(
     assert "closes" not in html
 
 
+def test_no_template_or_module_writes_a_month_or_a_weekday_in_english_itself():
+    """A month's or a weekday's name is written by `fund.days` (the `when` and `in_words`
+    filters, `OnDay`), in the reader's language; strftime would write it in English."""
+    root = Path(__file__).resolve().parent.parent
+    strftime = re.compile(r"strftime\([^)]*%[aAbB]")
+    # An f-string's format spec: {day:%d %B %Y}.
+    formatted = re.compile(r"\{[A-Za-z_][\w.()\[\]]*:[^{}]*%[aAbB][^{}]*\}")
+    found = []
+    for path in [*root.joinpath("templates").rglob("*.html"), *root.joinpath("fund").rglob("*.py")]:
+        if path.name == "days.py" or path.as_posix().endswith("fund/sentences.py"):
+            continue
+        python = path.suffix == ".py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith(("#", '"""')):
+                continue
+            if strftime.search(line) or (python and formatted.search(line)):
+                found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
 def test_a_pages_texts_follow_a_locale_forced_for_a_while_and_come_back(app):
     """The templates' catalog is kept on the request with its locale: an email written in its
     reader's language (force_locale) gets that language, and the page's texts after it are
