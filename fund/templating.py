@@ -11,6 +11,7 @@ from flask_login import current_user
 from fund import days, i18n
 from fund.accounts.models import Role
 from fund.auditlog.words import action_words
+from fund.committee.rounds import decision_sentence
 from fund.finance.funding import pool_name
 from fund.i18n import current_language
 from fund.labels import N_
@@ -191,6 +192,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"
     app.jinja_env.filters["said"] = said
+    app.jinja_env.filters["decision"] = decision_sentence  # a closed round's, with its place
     app.jinja_env.filters["said_kept"] = i18n.said_kept
     app.jinja_env.filters["action"] = (
         action_words  # an audited action in words  # a sentence of the fund in the page's language

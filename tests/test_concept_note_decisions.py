@@ -261,6 +261,14 @@ def test_approve_into_the_pipeline_at_a_place_moves_the_others_down(app, backend
     assert _events(app, "place_in_pipeline", newcomer)[-1].details["place"] == 2
     page = html.unescape(secretariat.get(f"/committee/rounds/{round_id}").get_data(as_text=True))
     assert "Approved into the pipeline, at place 2" in page
+    # The same decision in the reader's language: the page and its PDF.
+    french = secretariat.get(f"/committee/rounds/{round_id}?lang=fr").get_data(as_text=True)
+    assert "Approuvée dans la réserve de projets, à la place 2" in html.unescape(french)
+    _, record = pdf_text(secretariat.get(f"/committee/rounds/{round_id}.pdf").data)
+    record = " ".join(record.split())
+    assert "Approuvée dans la réserve de projets, à la place 2" in record
+    assert "Approved into the pipeline" not in record
+    secretariat.get("/?lang=en")
     mail = [m for m in _mails(app, "proposal_decision") if "pipeline" in m.subject][-1]
     assert "concept note" in mail.text_body and "into the pipeline, at place 2" in mail.text_body
 

@@ -177,6 +177,34 @@ def test_rerank_needs_a_decision_and_is_audited(app, backend, people, two_stage_
     assert event_.comment == "B is ready first."
 
 
+def test_the_pipelines_decisions_are_said_in_the_pages_language(app, people, two_stage_call):
+    """Each note's decision and the decision the latest order rests on are English where they
+    are recorded (the audit trail) and in the reader's language on the page and the booklet."""
+    import html
+
+    with app.app_context():
+        a = note_in_pipeline(people, two_stage_call, "A", amounts=TWO)
+        b = note_in_pipeline(people, two_stage_call, "B", amounts=TWO)
+        db.session.commit()
+        pipeline_operations.rerank(
+            user(people["secretariat"]), f"round:{_pipeline_round(b)}", [b, a]
+        )
+        db.session.commit()
+    [event_] = audit_events(app, "pipeline_reranked")
+    assert event_.details["decision_text"].startswith("Voting round 1 on ")
+    secretariat = client_for(app, people["secretariat"])
+    page = html.unescape(secretariat.get("/pipeline/?lang=fr").get_data(as_text=True))
+    ranking = page.split('id="latest-ranking"', 1)[1].split("</p>", 1)[0]
+    assert "Tour de scrutin 1 sur " in ranking and "Voting round" not in ranking, ranking
+    assert "Approuvée dans la réserve de projets" in page
+    assert "Approved into the pipeline" not in page and "at place" not in page
+    _, booklet = pdf_text(secretariat.get("/pipeline/booklet.pdf").data)
+    booklet = " ".join(booklet.split())
+    assert "sur la décision : Tour de scrutin 1 sur " in booklet
+    assert "Approuvée dans la réserve de projets, à la place 2" in booklet
+    assert "Approved into the pipeline" not in booklet and "Voting round" not in booklet
+
+
 def test_a_meetings_decision_on_the_pipeline_reranks(app, people, two_stage_call):
     with app.app_context():
         a = note_in_pipeline(people, two_stage_call, "A", amounts=TWO)

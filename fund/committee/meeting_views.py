@@ -18,7 +18,7 @@ from fund.committee import meetings
 from fund.committee.decisions import pipeline_size
 from fund.committee.meeting_forms import AddItemForm, ItemForm, MeetingForm, VersionForm
 from fund.committee.models import ItemKind, ItemOutcome, Meeting
-from fund.committee.rounds import decision_text, outcome_label
+from fund.committee.rounds import outcome_label
 from fund.committee.visibility import record_access
 from fund.extensions import db
 from fund.labels import N_
@@ -43,7 +43,6 @@ def _common() -> dict[str, Any]:
         "kind_labels": ItemKind.labels(),
         "outcome_labels": ItemOutcome.labels(),
         "round_outcome_label": outcome_label,
-        "round_decision": decision_text,
     }
 
 

@@ -85,11 +85,6 @@ def decision_sentence(round_: VotingRound) -> Sentence:
     return outcome
 
 
-def decision_text(round_: VotingRound) -> str:
-    """`decision_sentence` in English (what the records keep)."""
-    return str(decision_sentence(round_))
-
-
 def open_round_of(proposal_id: int) -> VotingRound | None:
     return db.session.scalar(
         select(VotingRound).where(

@@ -27,7 +27,7 @@ from fund.committee.forms import (
     end_of_day,
 )
 from fund.committee.models import Choice, VotingRound
-from fund.committee.rounds import decision_text, outcome_label
+from fund.committee.rounds import outcome_label
 from fund.committee.visibility import opened_record, votes_visible_before_own_vote
 from fund.coverage.simulator import coverage_effect
 from fund.days import written
@@ -62,7 +62,6 @@ def _common() -> dict[str, Any]:
     return {
         "rule_labels": DecisionRule.labels(),
         "outcome_label": outcome_label,
-        "decision_text": decision_text,
         "choice_labels": Choice.labels(),
         "is_secretariat": current_user.has_role(Role.SECRETARIAT),
         "is_member": current_user.has_role(Role.COMMITTEE),

@@ -31,6 +31,7 @@ from fund.committee.models import (
 from fund.committee.rounds import decision_sentence
 from fund.days import SHORT_DAY
 from fund.extensions import db, utcnow
+from fund.i18n import kept
 from fund.labels import N_
 from fund.pipeline.queries import PUBLIC_SET, RERANKED
 from fund.proposals import ranking, status_rules
@@ -190,6 +191,7 @@ def rerank(
         details={
             "decision": details,
             "decision_text": described,
+            "decision_said": kept(described),  # said in the reader's language (`from_kept`)
             "before": [proposal_reference(i) for i in before],
             "after": [proposal_reference(i) for i in order],
         },

@@ -22,13 +22,15 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fund.audit.models import AuditEvent
 from fund.committee.models import Meeting, MeetingItem, RoundStatus, VotingRound
-from fund.committee.rounds import decision_text
+from fund.committee.rounds import decision_sentence
 from fund.extensions import db, utcnow
 from fund.finance.queries import pipeline as finance_pipeline
+from fund.i18n import from_kept
 from fund.labels import N_
 from fund.money import ZERO
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal, ProposalKind
+from fund.sentences import Sentence
 
 CONCEPT_NOTE = ProposalKind.CONCEPT_NOTE.value
 PROPOSAL = ProposalKind.PROPOSAL.value
@@ -218,7 +220,9 @@ def latest_ranking() -> Ranking | None:
     return Ranking(
         at=event.occurred_at,
         by=event.actor_name,
-        decision=str(details.get("decision_text", "")),
+        decision=from_kept(details["decision_said"])
+        if "decision_said" in details
+        else str(details.get("decision_text", "")),
         comment=event.comment or "",
     )
 
@@ -232,10 +236,10 @@ def _decision(
     if round_ is None and event is None and row.approved_at is None:
         return None
     if round_ is not None:
-        what = decision_text(round_)
+        what = decision_sentence(round_)
         decided_at = round_.closed_at
     else:
-        what = N_("Approved into the pipeline") if row.is_concept_note else N_("Approved")
+        what = Sentence(N_("Approved into the pipeline") if row.is_concept_note else N_("Approved"))
         decided_at = event.occurred_at if event is not None else row.approved_at
     held = ""
     conditions = round_.summary if round_ is not None else ""

@@ -22,7 +22,7 @@ from fund.audit.queries import head
 from fund.calls.models import DecisionRule
 from fund.committee import queries
 from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
-from fund.committee.rounds import decision_text, round_tally
+from fund.committee.rounds import decision_sentence, round_tally
 from fund.committee.tally import Tally
 from fund.days import moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
@@ -143,7 +143,8 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
             s.title,
         ),
         TextParagraph(
-            f"{_(record.decision_body)} · {_(decision_text(r)) if closed else _('Open')}", s.meta
+            f"{_(record.decision_body)} · {said(decision_sentence(r)) if closed else _('Open')}",
+            s.meta,
         ),
         Spacer(1, 4),
     ]
@@ -176,7 +177,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         ),
         (_("Applicant"), p.organization.display_name),
         (_("Version decided on"), version),
-        (_("Outcome"), _(decision_text(r)) if closed else _("not decided yet")),
+        (_("Outcome"), said(decision_sentence(r)) if closed else _("not decided yet")),
         (_("Opened"), opened),
     ]
     if r.deadline:

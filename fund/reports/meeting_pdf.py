@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 from fund.audit.queries import head
 from fund.committee import meetings
 from fund.committee.models import Capacity, ItemKind, ItemOutcome, Meeting
-from fund.committee.rounds import decision_text
+from fund.committee.rounds import decision_sentence
 from fund.days import in_words, moment_in_words
 from fund.reports.pdf.document import (
     FundDocument,
@@ -26,6 +26,7 @@ from fund.reports.pdf.document import (
 )
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
+from fund.sentences import said
 
 
 @dataclass
@@ -61,7 +62,7 @@ def _decision(item) -> str:
             _(
                 "Voting round %(number)s: %(decision)s",
                 number=item.round.number,
-                decision=_(decision_text(item.round)),
+                decision=said(decision_sentence(item.round)),
             )
         )
     return "\n".join(parts)

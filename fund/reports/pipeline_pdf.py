@@ -28,6 +28,7 @@ from fund.reports.pdf.document import (
 )
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
+from fund.sentences import said
 
 
 @dataclass
@@ -61,7 +62,7 @@ def _decided(booklet: Booklet, entry: Entry) -> str:
     d = entry.decision
     if d is None:
         return "—"
-    parts = [_(d.what)]
+    parts = [said(d.what)]
     if d.decided_at:
         parts[0] += f", {in_words(d.decided_at.date())}"
     if d.round_number:
@@ -234,7 +235,7 @@ def _story(booklet: Booklet) -> list[Flowable]:
                         "%(when)s, recorded by %(name)s, on the decision: %(decision)s",
                         when=moment_in_words(p.ranking.at),
                         name=p.ranking.by,
-                        decision=p.ranking.decision,
+                        decision=said(p.ranking.decision),
                     ),
                 )
             )
