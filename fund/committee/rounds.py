@@ -98,19 +98,19 @@ def committee_members() -> list[User]:
     return active_users_with_role(Role.COMMITTEE)
 
 
-# Why a seat is recused automatically, by the noun of what the round decides on: its
-# organization takes part, submitted it, or leads it.
-_TAKES_PART = {
-    "proposal": N_("%(organization)s is a participating organization of this proposal."),
-    "concept note": N_("%(organization)s is a participating organization of this concept note."),
-}
-_SUBMITTED = {
-    "proposal": N_("%(organization)s submitted this proposal."),
-    "concept note": N_("%(organization)s submitted this concept note."),
-}
-_LEADS = {
-    "proposal": N_("%(organization)s is the lead UN entity of this proposal."),
-    "concept note": N_("%(organization)s is the lead UN entity of this concept note."),
+# Why a seat is recused automatically: its organization takes part in, submitted or leads
+# what the round decides on, a proposal or a concept note.
+_REASONS = {
+    ("participant", "proposal"): N_(
+        "%(organization)s is a participating organization of this proposal."
+    ),
+    ("participant", "concept note"): N_(
+        "%(organization)s is a participating organization of this concept note."
+    ),
+    ("applicant", "proposal"): N_("%(organization)s submitted this proposal."),
+    ("applicant", "concept note"): N_("%(organization)s submitted this concept note."),
+    ("lead", "proposal"): N_("%(organization)s is the lead UN entity of this proposal."),
+    ("lead", "concept note"): N_("%(organization)s is the lead UN entity of this concept note."),
 }
 # A conflict a seat declared in an earlier round of the proposal, carried over to a new one.
 DECLARED_IN = N_("%(reason)s (declared in round %(number)s)")
@@ -121,14 +121,16 @@ def organization_conflicts(proposal: Proposal) -> dict[int, Sentence]:
     reasons: dict[int, Sentence] = {}
     noun = "concept note" if getattr(proposal, "is_concept_note", False) else "proposal"
     for organization in proposal.participants:
-        reasons[organization.id] = Sentence(_TAKES_PART[noun], organization=organization.label)
+        reasons[organization.id] = Sentence(
+            _REASONS["participant", noun], organization=organization.label
+        )
     if proposal.organization is not None and proposal.organization_id not in reasons:
         reasons[proposal.organization_id] = Sentence(
-            _SUBMITTED[noun], organization=proposal.organization.label
+            _REASONS["applicant", noun], organization=proposal.organization.label
         )
     if proposal.lead_organization is not None:
         reasons[proposal.lead_organization_id] = Sentence(  # type: ignore[index]
-            _LEADS[noun], organization=proposal.lead_organization.label
+            _REASONS["lead", noun], organization=proposal.lead_organization.label
         )
     return reasons
 
