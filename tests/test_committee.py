@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -636,6 +637,15 @@ def test_meeting_close_and_decision_record(app, people, under_review):
         "Sara Secretariat",
     ):
         assert text in record, text
+    # The tally the closed round keeps is said in the reader's language, as an open one is.
+    with app.app_context():
+        kept = db.session.get(VotingRound, round_id).tally
+    assert kept["explanation"].startswith("3 votes of 3 entitled (2 approve, 0 reject, 1 abstain)")
+    french = html.unescape(
+        client.get(f"/committee/rounds/{round_id}?lang=fr").get_data(as_text=True)
+    )
+    assert "3 voix sur 3 habilités" in french and "entitled" not in french
+    assert "IOM est une organisation participante de cette proposition" in french
 
 
 def test_applicant_sees_outcome_and_conditions_but_not_votes(

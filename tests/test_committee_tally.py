@@ -89,6 +89,23 @@ def test_as_dict_round_trips():
     assert type(result)(**result.as_dict()) == result
 
 
+def test_a_kept_tally_comes_back_with_its_explanation_a_sentence_again(app):
+    import json
+
+    from flask_babel import force_locale
+
+    from fund.committee.tally import Tally
+    from fund.sentences import said
+
+    result = tally("two_thirds", 2, 3, _votes(2, 1))
+    stored = json.loads(json.dumps(result.as_dict()))  # as a closed round keeps it
+    assert type(stored["explanation"]) is str
+    kept = Tally.kept(stored)
+    assert kept == result
+    with app.test_request_context("/"), force_locale("es"):
+        assert said(kept.explanation) == said(result.explanation) != result.explanation
+
+
 # The property: a plain restatement of each rule ------------------------------------------------
 
 members = st.lists(

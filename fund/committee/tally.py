@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from fund.sentences import N_, Counted, Np_, Sentence
@@ -54,6 +54,23 @@ class Tally:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def kept(cls, stored: dict[str, Any]) -> Tally:
+        """A closed round's tally as it was kept (`as_dict`, English), its explanation made a
+        sentence again from its counts, to be said in the reader's language."""
+        found = cls(**stored)
+        if found.rule not in RULES:
+            return found
+        explanation = _explanation(
+            found.rule,
+            found.quorum_needed,
+            found.entitled,
+            found.approve,
+            found.reject,
+            found.abstain,
+        )
+        return replace(found, explanation=explanation)
 
 
 def rule_approves(rule: str, approve: int, reject: int) -> bool:
@@ -112,6 +129,47 @@ def _reason(rule: str, approve: int, reject: int) -> Sentence:
     return Sentence(template, **counts, decided=decided, needed=needed)
 
 
+def _explanation(
+    rule: str, quorum_needed: int, entitled: int, approve: int, reject: int, abstain: int
+) -> Sentence:
+    """The tally in words: the votes, the quorum, and the rule's verdict once it is met."""
+    cast = approve + reject + abstain
+    votes_text = Sentence(
+        N_(
+            "%(votes)s of %(entitled)s entitled (%(approve)s approve, %(reject)s reject, "
+            "%(abstain)s abstain); quorum %(quorum)s"
+        ),
+        votes=Counted(Np_("%(num)s vote", "%(num)s votes"), cast),
+        entitled=entitled,
+        approve=approve,
+        reject=reject,
+        abstain=abstain,
+        quorum=quorum_needed,
+    )
+    if cast < quorum_needed:
+        if quorum_needed > entitled:
+            why: Sentence = Sentence(
+                N_("fewer members are entitled to vote than the quorum of %(quorum)s"),
+                quorum=quorum_needed,
+            )
+        else:
+            why = Counted(
+                Np_("%(num)s more vote needed", "%(num)s more votes needed"), quorum_needed - cast
+            )
+        return Sentence(
+            N_("%(votes)s: not met (%(why)s). No decision without quorum."),
+            votes=votes_text,
+            why=why,
+        )
+    outcome = APPROVED if rule_approves(rule, approve, reject) else REJECTED
+    return Sentence(
+        EXPLAINED[outcome],
+        votes=votes_text,
+        rule=Sentence(RULE_NAMES[rule]),
+        reason=_reason(rule, approve, reject),
+    )
+
+
 def tally(rule: str, quorum_needed: int, entitled_count: int, votes: Iterable[str]) -> Tally:
     """Count `votes` (the choices of the members entitled to vote) under `rule`.
 
@@ -129,43 +187,10 @@ def tally(rule: str, quorum_needed: int, entitled_count: int, votes: Iterable[st
     if cast > entitled_count:
         raise ValueError(f"{cast} votes counted for {entitled_count} entitled members")
     quorum_met = cast >= quorum_needed
-    votes_text = Sentence(
-        N_(
-            "%(votes)s of %(entitled)s entitled (%(approve)s approve, %(reject)s reject, "
-            "%(abstain)s abstain); quorum %(quorum)s"
-        ),
-        votes=Counted(Np_("%(num)s vote", "%(num)s votes"), cast),
-        entitled=entitled_count,
-        approve=approve,
-        reject=reject,
-        abstain=abstain,
-        quorum=quorum_needed,
-    )
-    if not quorum_met:
-        outcome = None
-        if quorum_needed > entitled_count:
-            why: Sentence = Sentence(
-                N_("fewer members are entitled to vote than the quorum of %(quorum)s"),
-                quorum=quorum_needed,
-            )
-        else:
-            why = Counted(
-                Np_("%(num)s more vote needed", "%(num)s more votes needed"),
-                quorum_needed - cast,
-            )
-        explanation = Sentence(
-            N_("%(votes)s: not met (%(why)s). No decision without quorum."),
-            votes=votes_text,
-            why=why,
-        )
-    else:
+    outcome = None
+    if quorum_met:
         outcome = APPROVED if rule_approves(rule, approve, reject) else REJECTED
-        explanation = Sentence(
-            EXPLAINED[outcome],
-            votes=votes_text,
-            rule=Sentence(RULE_NAMES[rule]),
-            reason=_reason(rule, approve, reject),
-        )
+    explanation = _explanation(rule, quorum_needed, entitled_count, approve, reject, abstain)
     return Tally(
         rule=rule,
         entitled=entitled_count,

@@ -410,7 +410,7 @@ def round_view(
     # The seats that count, found once for the tally, the fingerprint and the vacant seats.
     entitled = counted_members(round_)
     uncounted = uncounted_members(round_, entitled)
-    counted = Tally(**round_.tally) if closed and round_.tally else round_tally(round_, entitled)
+    counted = Tally.kept(round_.tally) if closed and round_.tally else round_tally(round_, entitled)
     return RoundView(
         round=round_,
         tally=counted,

@@ -87,7 +87,7 @@ def _record(
         closed_by=people.get(round_.closed_by_id) if round_.closed_by_id else None,
         organization_names=queries.organization_names({m.organization_id for m in round_.members}),
         conditions=queries.approval_conditions(round_),
-        tally=Tally(**round_.tally) if closed and round_.tally else round_tally(round_),
+        tally=Tally.kept(round_.tally) if closed and round_.tally else round_tally(round_),
         entitled=[m for m in round_.members if m.recusal is None],
         recused=[m for m in round_.members if m.recusal is not None],
     )
