@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, flash, redirect, request, send_file
+from flask import Response, flash, redirect, request, send_file, url_for
 from flask_babel import gettext
+from flask_login import current_user
 
 from fund.extensions import db
 from fund.labels import N_
@@ -28,36 +30,46 @@ def unreadable(form: Any) -> str | None:
     return gettext(UNREADABLE_MESSAGE) if "csrf_token" in form.errors else None
 
 
-def fire_from_page(
-    fire: Callable[[str], Any],
-    *,
-    once: Any,
-    back: str,
-    done: str,
-    what: str,
-    refusals: type[Exception],
-    reload: Callable[[], Any],
-    refused: Callable[[Any, Any], Any],
-) -> Any:
-    """A workflow button's form sent (submit, decide, withdraw...): its comment, at most 5,000
-    characters, given to `fire(comment)` under the form's one-time key `once`; committed, the
-    person is told `done` and sent to `back` (a repeat of the form is sent there too, told
-    `what` was recorded then). Refused: rolled back, and the page's content read again
-    (`reload()`, with `values["comment"]` the comment as typed) is shown with the refusal by
-    `refused(content, refusal)`."""
-    comment = (request.form.get("comment") or "")[:5000]
-    try:
-        once.claim()
-        fire(comment)
-        once.done(back, gettext(what))
-        db.session.commit()
-    except refusals as error:
-        db.session.rollback()
-        content = reload()
-        content.values["comment"] = comment
-        return refused(content, error)
-    flash(done, "success")
-    return redirect(back)
+@dataclass(frozen=True)
+class WorkflowButtons:
+    """The workflow buttons of one kind of record's page (a report, a revision: submit,
+    decide, withdraw...), each a form with a comment of at most 5,000 characters.
+
+    `find(id)` reads the record (or aborts: 404, 403); `fire(record, trigger, comment)` runs
+    the operation; `endpoint` with `id_name` is the record's page, where the person is sent
+    and told what was done (a repeat of the form is sent there too, told what was recorded
+    then), under the form's one-time key `once(key, user)`. Refused (`refusals`): rolled back,
+    and the page's content read again (`reload(id)`, with `values["comment"]` the comment as
+    typed) is shown with the refusal by `refused(content, refusal)`."""
+
+    endpoint: str
+    id_name: str
+    find: Callable[[int], Any]
+    fire: Callable[[Any, str, str], Any]
+    once: Callable[[str, Any], Any]
+    refusals: type[Exception]
+    reload: Callable[[int], Any]
+    refused: Callable[[Any, Any], Any]
+
+    def press(self, record_id: int, trigger: str, done: str, form: str, what: str) -> Any:
+        """`trigger` fired from the form named `form`; `done`: what the person is told (already
+        translated); `what`: what a repeat of the form is told was recorded (marked `N_`)."""
+        found = self.find(record_id)
+        once = self.once(f"{form}.{record_id}", current_user)
+        back = url_for(self.endpoint, **{self.id_name: record_id})
+        comment = (request.form.get("comment") or "")[:5000]
+        try:
+            once.claim()
+            self.fire(found, trigger, comment)
+            once.done(back, gettext(what))
+            db.session.commit()
+        except self.refusals as error:
+            db.session.rollback()
+            content = self.reload(record_id)
+            content.values["comment"] = comment
+            return self.refused(content, error)
+        flash(done, "success")
+        return redirect(back)
 
 
 def told(url: str) -> Callable[[str], Response]:

@@ -166,27 +166,22 @@ def report(report_id: int):
     return redirect(url_for("reporting.report", report_id=report_id))
 
 
-def _transition(report_id: int, trigger: str, done: str, form: str, what: str):
-    """Fire `trigger`; `form` names the form's one-time key, `what` what a repeat is told was
-    recorded."""
-    found = _report(report_id)
-
-    return web.fire_from_page(
-        lambda comment: operations.fire(current_user, found.id, trigger, comment),
-        once=idempotency.once(f"{form}.{report_id}", current_user),
-        back=url_for("reporting.report", report_id=report_id),
-        done=done,
-        what=what,
-        refusals=ReportRefused,
-        reload=lambda: page.load(_report(report_id), current_user),
-        refused=_refused,
-    )
+BUTTONS = web.WorkflowButtons(
+    endpoint="reporting.report",
+    id_name="report_id",
+    find=_report,
+    fire=lambda found, trigger, comment: operations.fire(current_user, found.id, trigger, comment),
+    once=idempotency.once,
+    refusals=ReportRefused,
+    reload=lambda report_id: page.load(_report(report_id), current_user),
+    refused=_refused,
+)
 
 
 @bp.post("/<int:report_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(report_id: int):
-    return _transition(
+    return BUTTONS.press(
         report_id,
         "submit",
         _("The report is submitted to the secretariat."),
@@ -200,11 +195,11 @@ def submit(report_id: int):
 def decide(report_id: int):
     decision = request.form.get("decision")
     if decision == "accept":
-        return _transition(
+        return BUTTONS.press(
             report_id, "accept", _("The report is accepted."), "report_decision", DECISION
         )
     if decision == "return":
-        return _transition(
+        return BUTTONS.press(
             report_id,
             "return_for_changes",
             _("The report is returned."),

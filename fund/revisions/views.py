@@ -199,27 +199,22 @@ def revision(revision_id: int):
     return redirect(url_for("revisions.revision", revision_id=revision_id))
 
 
-def _transition(revision_id: int, trigger: str, done: str, form: str, what: str):
-    """Fire `trigger`; `form` names the form's one-time key, `what` what a repeat is told was
-    recorded."""
-    found = _revision(revision_id)
-
-    return web.fire_from_page(
-        lambda comment: operations.fire(current_user, found.id, trigger, comment),
-        once=idempotency.once(f"{form}.{revision_id}", current_user),
-        back=url_for("revisions.revision", revision_id=revision_id),
-        done=done,
-        what=what,
-        refusals=RevisionRefused,
-        reload=lambda: page.load(_revision(revision_id)),
-        refused=_refused,
-    )
+BUTTONS = web.WorkflowButtons(
+    endpoint="revisions.revision",
+    id_name="revision_id",
+    find=_revision,
+    fire=lambda found, trigger, comment: operations.fire(current_user, found.id, trigger, comment),
+    once=idempotency.once,
+    refusals=RevisionRefused,
+    reload=lambda revision_id: page.load(_revision(revision_id)),
+    refused=_refused,
+)
 
 
 @bp.post("/<int:revision_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(revision_id: int):
-    return _transition(
+    return BUTTONS.press(
         revision_id,
         "submit",
         _("The revision is submitted to the secretariat."),
@@ -231,7 +226,7 @@ def submit(revision_id: int):
 @bp.post("/<int:revision_id>/withdraw")
 @roles_required(Role.APPLICANT)
 def withdraw(revision_id: int):
-    return _transition(
+    return BUTTONS.press(
         revision_id,
         "withdraw",
         _("The revision is withdrawn."),
@@ -246,7 +241,7 @@ def decide(revision_id: int):
     chosen = _decision(request.form.get("decision") or "")
     if chosen is None:
         abort(400)
-    return _transition(revision_id, *chosen, "revision_decision", "The decision on the revision")
+    return BUTTONS.press(revision_id, *chosen, "revision_decision", "The decision on the revision")
 
 
 @bp.post("/<int:revision_id>/round")
