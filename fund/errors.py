@@ -114,7 +114,7 @@ def init_app(app: Flask) -> None:
             # As BadQueryValue words it, in the page's language.
             said = gettext(
                 "%(message)s (“%(name)s” in the address.) Go back and use the page's links.",
-                message=gettext(error.message),
+                message=said_marked(error.message),
                 name=error.parameter,
             )
             return _page(code, BAD_ADDRESS_TITLE, said)

@@ -97,7 +97,7 @@ class DateField(wtforms.DateField):
 
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
-            raise StopValidation(DATE_RANGE_MESSAGE)
+            raise StopValidation(gettext(DATE_RANGE_MESSAGE))
 
 
 # What a single line of text never holds: C0 controls (line feed, carriage return, tab and the

@@ -12,7 +12,9 @@ from datetime import date
 from flask import request
 from werkzeug.exceptions import BadRequest
 
+from fund.labels import N_
 from fund.routing import MAX_ID
+from fund.sentences import Sentence
 
 # Pages of any list the fund shows are far below this; larger numbers are typing mistakes.
 MAX_PAGE = MAX_ID
@@ -20,11 +22,12 @@ MAX_PAGE = MAX_ID
 # is a date, and both databases store them.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
-DATE_RANGE_MESSAGE = "Give a date between 1900-01-01 and 2999-12-31."
+DATE_RANGE_MESSAGE = N_("Give a date between 1900-01-01 and 2999-12-31.")
 
 
 class BadQueryValue(BadRequest):
-    """A query-string value the page cannot use; `description` says what is accepted."""
+    """A query-string value the page cannot use; `description` says what is accepted (in
+    English; the error page says `message`, marked `N_` or a `Sentence`, in its language)."""
 
     def __init__(self, name: str, message: str) -> None:
         super().__init__(
@@ -63,7 +66,10 @@ def page_arg(name: str = "page") -> int:
     if not (digits.isascii() and digits.isdigit()):
         return 1
     if len(digits) > len(str(MAX_PAGE)) or int(digits) > MAX_PAGE:
-        raise BadQueryValue(name, f"A page number is a whole number from 1 to {MAX_PAGE}.")
+        raise BadQueryValue(
+            name,
+            Sentence(N_("A page number is a whole number from 1 to %(last)s."), last=MAX_PAGE),
+        )
     return max(1, int(digits))
 
 
@@ -73,6 +79,6 @@ def id_arg(name: str) -> int | None:
     if text in ("", "0"):
         return None
     try:
-        return parse_whole_number(text, 1, MAX_ID, "Choose from the list: no such record.")
+        return parse_whole_number(text, 1, MAX_ID, N_("Choose from the list: no such record."))
     except ValueError as error:
         raise BadQueryValue(name, str(error)) from None

@@ -121,6 +121,25 @@ def test_a_date_out_of_range_answers_400_with_a_message(app, backend, client, ev
     assert client.get("/coverage/?date_from=1900-01-01&date_to=2999-12-31").status_code == 200
 
 
+def test_a_bad_query_value_is_said_in_the_pages_language(app, backend, client, everyone):
+    """The 400 page says what the address got wrong in the page's language: a page number,
+    an id, a date out of range (the date also at its filter's field)."""
+    import html
+
+    client.get("/?lang=fr")
+    for path in ("/proposals?page=99999999999", "/proposals?call=99999999999"):
+        page = html.unescape(client.get(path).get_data(as_text=True))
+        assert "« page »" in page or "« call »" in page, page[-1500:]
+        assert "A page number" not in page and "Choose from the list" not in page, path
+        assert "Revenez en arrière" in page, path
+    for path in ("/audit/?date_from=1899-12-31", "/coverage/?date_to=9999-12-31"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        page = html.unescape(response.get_data(as_text=True))
+        assert RANGE_MESSAGE not in page, path
+        assert "Donnez une date entre le 1900-01-01 et le 2999-12-31." in page, path
+
+
 @pytest.mark.parametrize("query", ["actor=" + str(2**63), "date_to=9999-12-31", "date_from=1-1-1"])
 def test_the_audit_export_checks_every_filter_before_the_download_starts(
     app, backend, client, everyone, query
