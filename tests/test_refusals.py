@@ -252,6 +252,9 @@ def _refusals_written_in_english() -> list[str]:
                 name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
                 if name in names and call.args and written(call.args[0]):
                     found.append(f"{where}:{node.lineno} {name}")
+                said_at = SAID_ARGUMENT.get(name or "")
+                if said_at is not None and len(call.args) > said_at and written(call.args[said_at]):
+                    found.append(f"{where}:{node.lineno} {name}")
             elif isinstance(node, ast.Call):
                 # The sentence of a refusal the database may make (a check or a unique index).
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
@@ -273,6 +276,9 @@ def _refusals_written_in_english() -> list[str]:
 # of a refusal the database may make (the position of that argument).
 GUARD_MODULES = {"guards.py", "workflow.py", "results_check.py"}
 REFUSAL_ARGUMENT = {"_add": 1, "_add_all": 0, "_move": 1, "_move_pool": 1, "_move_general": 1}
+# Other errors a page shows to a person, by the position of their sentence: a query value the
+# address got wrong (the 400 page), a form field's problem.
+SAID_ARGUMENT = {"BadQueryValue": 1, "StopValidation": 0, "ValidationError": 0}
 
 
 def _all_subclasses(kind: type) -> set[type]:
