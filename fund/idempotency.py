@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import UTCDateTime, db, utcnow
+from fund.labels import N_
 
 FIELD = "form_key"
 _SALT = "fund.form-key"
@@ -155,7 +156,8 @@ def once(form: str, user: Any, *, protect: bool = True) -> Once:
     return Once(form, user, nonce)
 
 
-REFUSED_MESSAGE = (
+REFUSED_TITLE = N_("Form not recognised")
+REFUSED_MESSAGE = N_(
     "This form was not issued to you for this action, so nothing was done. "
     "Go back, reload the page and send the form again."
 )
@@ -185,5 +187,8 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         return render_template(
-            "errors/error.html", code=400, title="Form not recognised", message=REFUSED_MESSAGE
+            "errors/error.html",
+            code=400,
+            title=gettext(REFUSED_TITLE),
+            message=gettext(REFUSED_MESSAGE),
         ), 400

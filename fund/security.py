@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from fund.errors import renderer_for
+from fund.labels import N_
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -22,7 +24,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-NUL_MESSAGE = (
+NUL_TITLE = N_("Unusable character")
+NUL_MESSAGE = N_(
     "What you sent contains a NUL character (often pasted from another program), which the "
     "fund cannot store. Remove it and try again. Nothing was changed."
 )
@@ -44,9 +47,12 @@ def init_app(app: Flask) -> None:
         if _contains_nul(request.args, request.form):
             renderer = renderer_for(request.path)
             if renderer is not None:
-                return renderer(400, "Unusable character", NUL_MESSAGE)
+                return renderer(400, NUL_TITLE, NUL_MESSAGE)  # the API answers in English
             return render_template(
-                "errors/error.html", code=400, title="Unusable character", message=NUL_MESSAGE
+                "errors/error.html",
+                code=400,
+                title=gettext(NUL_TITLE),
+                message=gettext(NUL_MESSAGE),
             ), 400
         return None
 

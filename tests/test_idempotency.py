@@ -174,6 +174,12 @@ def test_a_key_of_another_user_or_another_form_is_refused(
     )
     assert refused.status_code == 400
     assert "This form was not issued to you for this action" in refused.get_data(as_text=True)
+    other.get("/?lang=fr")
+    french = other.post(
+        "/finance/contributions", data=data | {"csrf_token": csrf_token(other, "/")}
+    ).get_data(as_text=True)
+    assert "Formulaire non reconnu" in french and "not issued to you" not in french
+    other.get("/?lang=en")
     _, call_key = form_of(client, "/calls/new")
     wrong_form = client.post("/finance/contributions", data=data | {"form_key": call_key})
     assert wrong_form.status_code == 400

@@ -315,6 +315,11 @@ def test_a_nul_character_in_a_report_form_is_refused_and_saves_nothing(app, clie
     token = csrf_token(client, path)
     saved = client.post(path, data={"csrf_token": token, field: "10.00", "note": "a\x00b"})
     assert saved.status_code == 400 and "NUL character" in saved.get_data(as_text=True)
+    french = client.post(f"{path}?lang=fr", data={"csrf_token": token, "note": "a\x00b"})
+    assert french.status_code == 400
+    assert "caractère NUL" in french.get_data(as_text=True), french.get_data(as_text=True)[-900:]
+    assert "NUL character" not in french.get_data(as_text=True)
+    client.get("/?lang=en")
     sent = client.post(f"{path}/submit", data={"csrf_token": token, "comment": "a\x00b"})
     assert sent.status_code == 400
     with app.app_context():
