@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fund.committee.models import RoundMember, VotingRound
+from fund.committee.models import RoundMember, VotingRound, reason_sentence
 from fund.committee.rounds import fingerprint, outcome_label, round_tally
 from fund.committee.seating import can_vote, seat_in_round, seat_vote
 from fund.committee.tally import APPROVED, Tally
@@ -58,11 +58,8 @@ def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any])
             )
         ]
     if member.recusal is not None:
-        return [
-            Sentence(
-                N_("You are recused from this proposal: %(reason)s"), reason=member.recusal_sentence
-            )
-        ]
+        reason = reason_sentence(member.recusal_reason, member.recusal_kept)
+        return [Sentence(N_("You are recused from this proposal: %(reason)s"), reason=reason)]
     return []
 
 

@@ -46,9 +46,14 @@ NOW = datetime(2030, 5, 6, 12, 0, tzinfo=UTC)
 
 def _round(status: str = ROUND_OPEN, **changes) -> SimpleNamespace:
     """A round of three entitled members (1, 2, 3) and a recused one (4), majority rule."""
-    members = [SimpleNamespace(user_id=i, recusal=None, recusal_reason="") for i in (1, 2, 3)]
+    members = [
+        SimpleNamespace(user_id=i, recusal=None, recusal_reason="", recusal_kept=None)
+        for i in (1, 2, 3)
+    ]
     members.append(
-        SimpleNamespace(user_id=4, recusal="automatic", recusal_reason="IOM takes part.")
+        SimpleNamespace(
+            user_id=4, recusal="automatic", recusal_reason="IOM takes part.", recusal_kept=None
+        )
     )
     fields = {
         "id": 7,
