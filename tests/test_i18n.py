@@ -377,6 +377,31 @@ def test_no_template_or_module_writes_a_month_or_a_weekday_in_english_itself():
     assert not found, "\n".join(found)
 
 
+def test_a_country_is_named_in_the_pages_language_wherever_a_proposal_shows_it(
+    client, login_as, make_proposal
+):
+    """Chile ("CL", the factory's country and endorser) on the proposal's page, its submitted
+    version and its PDF, in French; the editor offers the countries in French alphabetical
+    order; the records keep the codes."""
+    author = login_as("applicant")
+    draft = make_proposal(author)
+    submitted = make_proposal(author, status="submitted", title="Submitted one")
+    client.get("/?lang=fr")
+    page = unescape(_html(client.get(f"/proposals/{submitted}")))
+    assert "Chili" in page and ">Chile<" not in page and "Chile," not in page
+    version = unescape(_html(client.get(f"/proposals/{submitted}/versions/1")))
+    assert "Chili" in version and "Chile" not in version.split("<main", 1)[1]
+    pdf = client.get(f"/proposals/{submitted}/versions/1.pdf")
+    from tests.helpers import pdf_text
+
+    _, text = pdf_text(pdf.data)
+    assert "Chili (CL)" in text and "Chile (CL)" not in text
+    editor = unescape(_html(client.get(f"/proposals/{draft}/edit")))
+    names = re.findall(r'<label for="countries-\d+">([^<]+)</label>', editor)
+    assert "Allemagne" in names and "Germany" not in names, names[:10]
+    assert names.index("Allemagne") < names.index("Chili") < names.index("Égypte"), names[:40]
+
+
 def test_a_pages_texts_follow_a_locale_forced_for_a_while_and_come_back(app):
     """The templates' catalog is kept on the request with its locale: an email written in its
     reader's language (force_locale) gets that language, and the page's texts after it are

@@ -11,11 +11,13 @@ from wtforms import FieldList
 from fund.accounts.models import Organization, OrganizationKind
 from fund.extensions import db
 from fund.forms import options
+from fund.i18n import current_language
 from fund.proposals.budget import MAX_PROGRAMME_YEARS, programme_years
 from fund.proposals.forms import DraftForm, ProposalForm
 from fund.proposals.models import MARKER_LABELS, Proposal, Scope
 from fund.proposals.operations import DraftValues
 from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
+from fund.reference.translations import countries_named
 
 EXTRA_BUDGET_ROWS = 3  # blank budget rows added by "Save and add budget rows"
 MAX_BLANK_BUDGET_ROWS = 99  # the most blank rows the page offers at once
@@ -29,11 +31,11 @@ def set_shared_choices(form: DraftForm) -> tuple[list[Organization], list[GcmObj
         .where(Organization.kind == OrganizationKind.UN_ENTITY, Organization.active)
         .order_by(Organization.acronym)
     ).all()
-    countries = db.session.execute(select(Country.iso2, Country.name).order_by(Country.name)).all()
+    countries = db.session.execute(select(Country.iso2, Country.name)).all()
     objectives = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all()
     entity_pairs = [(o.id, f"{o.acronym}: {o.name}") for o in entities]
     objective_pairs = [(o.number, f"{o.number}. {o.short_label}") for o in objectives]
-    country_pairs = [(c.iso2, c.name) for c in countries]
+    country_pairs = countries_named(countries, current_language())
     form.lead_organization_id.choices = options([(0, _("— choose —")), *entity_pairs])
     form.participants.choices = options(entity_pairs)
     scopes = [(scope, _(label)) for scope, label in Scope.labels().items()]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.days import in_words
 from fund.extensions import db
-from fund.i18n import percent_digits
+from fund.i18n import current_language, percent_digits
 from fund.money import format_usd
 from fund.proposals.budget import (
     BudgetByYear,
@@ -37,6 +37,7 @@ from fund.proposals.results_versions import (
 from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
+from fund.reference.translations import country_name
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts", "indicative_totals"}
@@ -195,7 +196,8 @@ class VersionText:
         return self.names.organizations.get(label, label) if label else None
 
     def country(self, iso2: str) -> str:
-        return self.names.countries.get(iso2, iso2)
+        """A country of the snapshot named in the page's language."""
+        return country_name(iso2, current_language(), self.names.countries.get(iso2, iso2))
 
     def objective(self, number: Any) -> str | None:
         if number in (None, ""):

@@ -10,6 +10,8 @@ translation made up here. The CSVs are read once per seed folder (config `SEED_D
 from __future__ import annotations
 
 import csv
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -128,6 +130,20 @@ def region_name(m49: str | None, language: str | None, english: str) -> str:
     if not m49 or not language or language == ENGLISH:
         return english
     return _territories(language).get(m49.strip(), english)
+
+
+def countries_named(
+    pairs: Iterable[tuple[str, str]], language: str | None
+) -> list[tuple[str, str]]:
+    """(ISO alpha-2, UN English name) pairs as (ISO alpha-2, name in `language`), in the
+    alphabetical order of those names (accents aside): a form's choice of countries."""
+    named = [(iso2, country_name(iso2, language, english)) for iso2, english in pairs]
+    return sorted(named, key=lambda pair: _sorting(pair[1]))
+
+
+def _sorting(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def country_name(iso2: str | None, language: str | None, english: str) -> str:

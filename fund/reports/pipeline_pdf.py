@@ -19,8 +19,9 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from fund.audit.queries import head
 from fund.days import in_words, moment_in_words
-from fund.i18n import amount, money
+from fund.i18n import amount, current_language, money
 from fund.pipeline.queries import Entry, RankedPipeline, config_rate, ranked_pipeline
+from fund.reference.translations import country_name
 from fund.reports.pdf.document import (
     FundDocument,
     fund_names,
@@ -51,7 +52,9 @@ def _objectives(entry: Entry) -> str:
 
 
 def _countries(entry: Entry) -> str:
-    return ", ".join(name for _n, name in entry.countries) or _("Global (no country)")
+    language = current_language()
+    named = (country_name(iso2, language, name) for iso2, name in entry.countries)
+    return ", ".join(named) or _("Global (no country)")
 
 
 def _partners(entry: Entry) -> str:

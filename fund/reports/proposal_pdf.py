@@ -36,6 +36,7 @@ from fund.proposals.results_versions import (
     OutcomeView,
 )
 from fund.proposals.snapshots import SNAPSHOT_LABELS
+from fund.reference.translations import country_name
 from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
     PageFurniture,
@@ -99,7 +100,8 @@ class ProposalDocument:
         return f"{label}: {name}" if name and name != label else label
 
     def country(self, iso2: str) -> str:
-        return f"{self.names.countries.get(iso2, iso2)} ({iso2})"
+        english = self.names.countries.get(iso2, iso2)
+        return f"{country_name(iso2, current_language(), english)} ({iso2})"
 
     def objective(self, number: Any) -> str:
         if number in (None, ""):

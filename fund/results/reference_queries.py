@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.extensions import db
+from fund.i18n import current_language
 from fund.pagination import Page, Paging, paging
 from fund.proposals.results import ResultOutcome
 from fund.reference.models import Country, GcmObjective, ThematicArea
@@ -21,6 +22,7 @@ from fund.reference.results import (
     MgiScoreValue,
     MigofDomain,
 )
+from fund.reference.translations import countries_named
 
 MGI_PAGE_SIZE = 50
 ASSESSMENT_PAGE_SIZE = 50
@@ -62,10 +64,9 @@ def objectives() -> list[GcmObjective]:
 
 
 def countries() -> list[tuple[str, str]]:
-    return [
-        tuple(row)
-        for row in db.session.execute(select(Country.iso2, Country.name).order_by(Country.name))
-    ]
+    """Every country, named in the page's language and in its alphabetical order."""
+    rows = db.session.execute(select(Country.iso2, Country.name)).all()
+    return countries_named(rows, current_language())
 
 
 @dataclass
