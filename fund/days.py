@@ -56,7 +56,12 @@ def in_words(day: date) -> str:
 def moment_in_words(moment: datetime) -> str:
     """A UTC moment in words within a document: "4 December 2026, 17:07 UTC"."""
     moment = _in_utc(moment)
-    return f"{in_words(moment.date())}, {moment:%H:%M} UTC"
+    return f"{in_words(moment.date())}{_comma(_locale())} {moment:%H:%M} UTC"
+
+
+def _comma(locale: Locale | None) -> str:
+    """The comma between a day and its time: Arabic script writes "،"."""
+    return "،" if locale is not None and locale.character_order == "right-to-left" else ","
 
 
 def written(value: date | datetime, pattern: str = DAY) -> str:
@@ -70,7 +75,8 @@ def written(value: date | datetime, pattern: str = DAY) -> str:
     for english, width in _IN_WORDS:
         if pattern.startswith(english):
             day = value.date() if isinstance(value, datetime) else value
-            return _day(day, width, locale) + value.strftime(pattern[len(english) :])
+            rest = value.strftime(pattern[len(english) :])
+            return _day(day, width, locale) + rest.replace(",", _comma(locale))
     if isinstance(value, datetime):
         return format_datetime(value, _cldr(pattern), tzinfo=UTC, locale=locale)
     return format_date(value, _cldr(pattern), locale=locale)

@@ -333,6 +333,9 @@ def test_a_day_is_written_one_way_in_each_language_wherever_it_is_shown(app):
         assert i18n.when(fifth, "%d %B %Y") == "5 de marzo de 2026"
         assert i18n.when(first, "%d %B %Y") == "1 de marzo de 2026"
         assert said(OnDay(fifth)) == "5 de marzo de 2026"
+    with app.test_request_context("/?lang=ar"):
+        assert days.moment_text(moment).endswith("، 09:30 UTC")  # the Arabic comma
+        assert days.moment_in_words(moment).endswith("، 09:30 UTC")
     with app.test_request_context("/"):
         assert i18n.when(fifth, "%d %B %Y") == "05 March 2026"
         assert days.in_words(fifth) == said(OnDay(fifth)) == long_date(fifth) == "5 March 2026"
