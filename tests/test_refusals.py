@@ -275,7 +275,7 @@ def _refusals_written_in_english() -> list[str]:
 # Modules whose functions return a guard's problems, and the functions that take the sentence
 # of a refusal the database may make (the position of that argument).
 GUARD_MODULES = {"guards.py", "workflow.py", "results_check.py"}
-REFUSAL_ARGUMENT = {"_add": 1, "_add_all": 0, "_move": 1, "_move_pool": 1, "_move_general": 1}
+REFUSAL_ARGUMENT = {"_add": 1, "_add_all": 0, "_move": 1, "_move_pool": 1}
 # Other errors a page shows to a person, by the position of their sentence: a query value the
 # address got wrong (the 400 page), a form field's problem.
 SAID_ARGUMENT = {"BadQueryValue": 1, "StopValidation": 0, "ValidationError": 0}

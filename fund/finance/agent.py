@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from fund.accounts.models import Organization, User
 from fund.audit.operations import add_recorded, record
@@ -24,7 +23,13 @@ from fund.extensions import db, utcnow
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
 from fund.finance.currencies import BASE_CURRENCY, ISO_4217
 from fund.finance.models import GENERAL_POOL, Contribution, Pool
-from fund.finance.operations import FinanceError, _check_amount, _check_date, record_contribution
+from fund.finance.operations import (
+    FinanceError,
+    _check_amount,
+    _check_date,
+    _move_pool,
+    record_contribution,
+)
 from fund.finance.queries.as_of import contributions_by
 from fund.i18n import Money
 from fund.labels import N_
@@ -248,18 +253,6 @@ def _general_available() -> Decimal:
     return read_amount(row.available)
 
 
-def _move_general(change: Decimal, refusal: str) -> None:
-    statement = (
-        update(Pool)
-        .where(Pool.code == GENERAL_POOL)
-        .values(available=func.round(Pool.available + change, 2))
-    )
-    try:
-        db.session.execute(statement, execution_options={"synchronize_session": False})
-    except IntegrityError as error:
-        raise FinanceError(refusal) from error
-
-
 def record_interest(
     actor: User,
     earned_on: date,
@@ -276,9 +269,10 @@ def record_interest(
     entry = InterestEntry.by(actor, now, earned_on=earned_on, amount=amount, reference=reference)
     db.session.add(entry)
     db.session.flush()
-    _move_general(
-        amount,
+    _move_pool(
+        GENERAL_POOL,
         Sentence(N_("The database refused to add the interest to the unearmarked pool.")),
+        available=amount,
     )
     record(
         "interest_recorded",
@@ -320,7 +314,7 @@ def record_direct_cost(
     )
     if amount > available:
         raise refused
-    _move_general(-amount, refused.sentence)
+    _move_pool(GENERAL_POOL, refused.sentence, available=-amount)
     cost = DirectCost.by(actor, now, charged_on=charged_on, amount=amount, description=description)
     details = {"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL}
     return add_recorded(
