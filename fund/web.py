@@ -35,7 +35,7 @@ class WorkflowButtons:
     """The workflow buttons of one kind of record's page (a report, a revision: submit,
     decide, withdraw...), each a form with a comment of at most 5,000 characters.
 
-    `find(id)` reads the record (or aborts: 404, 403); `fire(record, trigger, comment)` runs
+    `find(id)` reads the record (or aborts: 404, 403); `fire(actor, id, trigger, comment)` runs
     the operation; `endpoint` with `id_name` is the record's page, where the person is sent
     and told what was done (a repeat of the form is sent there too, told what was recorded
     then), under the form's one-time key `once(key, user)`. Refused (`refusals`): rolled back,
@@ -45,7 +45,7 @@ class WorkflowButtons:
     endpoint: str
     id_name: str
     find: Callable[[int], Any]
-    fire: Callable[[Any, str, str], Any]
+    fire: Callable[[Any, int, str, str], Any]
     once: Callable[[str, Any], Any]
     refusals: type[Exception]
     reload: Callable[[int], Any]
@@ -60,7 +60,7 @@ class WorkflowButtons:
         comment = (request.form.get("comment") or "")[:5000]
         try:
             once.claim()
-            self.fire(found, trigger, comment)
+            self.fire(current_user, found.id, trigger, comment)
             once.done(back, gettext(what))
             db.session.commit()
         except self.refusals as error:
