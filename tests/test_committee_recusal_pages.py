@@ -4,6 +4,7 @@ record on the command line by the proposal's reference and the round's number.""
 
 from __future__ import annotations
 
+import html
 import re
 from types import SimpleNamespace
 from urllib.parse import urldefrag, urlsplit
@@ -123,6 +124,8 @@ def test_a_recusal_s_reason_is_recorded_in_english_and_shown_in_the_readers_lang
     recused = client_for(app, people.iom)
     review = recused.get(f"/committee/proposals/{under_review}?lang=fr").get_data(as_text=True)
     assert french in review and IOM_REASON not in review
+    # French puts a (no-break) space before the colon.
+    assert f"automatiquement\u00a0: {french}" in html.unescape(review), review[-3000:]
     meeting = recused.get("/committee/meeting").get_data(as_text=True)
     assert french in _section(meeting, under_review)
     home = recused.get("/committee/").get_data(as_text=True)
