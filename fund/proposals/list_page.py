@@ -9,10 +9,12 @@ from flask_login import current_user
 
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
+from fund.i18n import current_language
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg, text_arg
 from fund.proposals import queries
 from fund.proposals.models import ProposalKind
 from fund.query_args import id_arg, page_arg
+from fund.reference.translations import countries_named
 from workflows import PROPOSAL_WORKFLOW
 
 OBJECTIVES = [str(n) for n in range(1, 24)]
@@ -58,6 +60,13 @@ def read_filters() -> queries.ProposalFilters:
     )
 
 
+def _in_language(choices: dict[str, list[tuple[object, str]]]) -> dict[str, list]:
+    """The filters' choices (kept for every language) with the countries named in the page's
+    language and in its alphabetical order."""
+    countries = countries_named(choices["countries"], current_language())  # type: ignore[arg-type]
+    return {**choices, "countries": countries}
+
+
 def render():
     filters = read_filters()
     sorting = sort_arg(queries.SORT_COLUMNS, *queries.DEFAULT_SORT)
@@ -72,7 +81,7 @@ def render():
         sorting=sorting,
         view_args={**filters.args(), **sorting.args()},
         calls=db.session.scalars(db.select(Call).order_by(Call.opens_on.desc())).all(),
-        choices=queries.filter_choices(current_user),
+        choices=_in_language(queries.filter_choices(current_user)),
         workflow=PROPOSAL_WORKFLOW,
         statuses=queries.STATUS_CHOICES,
         kind_labels=ProposalKind.labels(),
