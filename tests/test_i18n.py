@@ -368,7 +368,13 @@ def test_no_template_or_module_writes_a_month_or_a_weekday_in_english_itself():
     # An f-string's format spec: {day:%d %B %Y}.
     formatted = re.compile(r"\{[A-Za-z_][\w.()\[\]]*:[^{}]*%[aAbB][^{}]*\}")
     found = []
-    for path in [*root.joinpath("templates").rglob("*.html"), *root.joinpath("fund").rglob("*.py")]:
+    templates = root.joinpath("templates")
+    sources = [
+        *templates.rglob("*.html"),
+        *templates.rglob("*.txt"),
+        *root.joinpath("fund").rglob("*.py"),
+    ]
+    for path in sources:
         if path.name == "days.py" or path.as_posix().endswith("fund/sentences.py"):
             continue
         python = path.suffix == ".py"
