@@ -155,6 +155,12 @@ def objective_title(objective) -> str:
     return translations.objective_title(objective.number, current_language(), objective.title)
 
 
+def objective_named(english: str, number: int | str) -> str:
+    """`{{ label|objective_named(number) }}`: an objective's short name given in English, in
+    the page's language where the fund has its official text."""
+    return translations.objective_label(number, current_language(), english)
+
+
 def objective_label(objective) -> str:
     """`{{ objective|objective_label }}`: its short name in the page's language, else in
     English."""
@@ -204,6 +210,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["objective"] = objective
     app.jinja_env.filters["objective_title"] = objective_title
     app.jinja_env.filters["objective_label"] = objective_label
+    app.jinja_env.filters["objective_named"] = objective_named
     app.jinja_env.filters["principle_title"] = principle_title
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["region_name"] = region_name

@@ -413,6 +413,41 @@ def test_a_country_is_named_in_the_pages_language_wherever_a_proposal_shows_it(
     assert names.index("Allemagne") < names.index("Chili") < names.index("Égypte"), names[:40]
 
 
+def test_objectives_and_principles_are_named_by_their_official_texts_on_a_proposal(
+    app, client, login_as, make_proposal
+):
+    """Where the UN Network on Migration publishes a French text, a French proposal page, its
+    version, its editor and its PDF use it for the objectives and the guiding principles."""
+    from fund.proposals.models import Proposal
+    from fund.reference import translations
+    from tests.helpers import pdf_text
+
+    author = login_as("applicant")
+    submitted = make_proposal(author, status="submitted")
+    draft = make_proposal(author, title="A draft")
+    with app.app_context():
+        proposal = db.session.get(Proposal, submitted)
+        objective = proposal.primary_objective
+        english_label = objective.short_label
+        french_label = translations.objective_label(objective.number, "fr", english_label)
+        principle = proposal.principles[0].principle
+        english_title = principle.title
+        french_title = translations.principle_title(principle.code, "fr", english_title)
+    assert french_label != english_label and french_title != english_title
+    client.get("/?lang=fr")
+    page = unescape(_html(client.get(f"/proposals/{submitted}")))
+    assert f"{objective.number}. {french_label}" in page and french_title in page
+    assert english_label not in page and english_title not in page
+    version = unescape(_html(client.get(f"/proposals/{submitted}/versions/1")))
+    assert french_title in version and english_title not in version
+    _, text = pdf_text(client.get(f"/proposals/{submitted}/versions/1.pdf").data)
+    text = " ".join(text.split())
+    assert french_title in text and english_title not in text
+    editor = unescape(_html(client.get(f"/proposals/{draft}/edit")))
+    assert f">{objective.number}. {french_label}</option>" in editor
+    assert french_title in editor and english_title not in editor
+
+
 def test_a_pages_texts_follow_a_locale_forced_for_a_while_and_come_back(app):
     """The templates' catalog is kept on the request with its locale: an email written in its
     reader's language (force_locale) gets that language, and the page's texts after it are

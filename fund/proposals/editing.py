@@ -17,7 +17,7 @@ from fund.proposals.forms import DraftForm, ProposalForm
 from fund.proposals.models import MARKER_LABELS, Proposal, Scope
 from fund.proposals.operations import DraftValues
 from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
-from fund.reference.translations import countries_named
+from fund.reference.translations import countries_named, objective_label, principle_title
 
 EXTRA_BUDGET_ROWS = 3  # blank budget rows added by "Save and add budget rows"
 MAX_BLANK_BUDGET_ROWS = 99  # the most blank rows the page offers at once
@@ -34,8 +34,12 @@ def set_shared_choices(form: DraftForm) -> tuple[list[Organization], list[GcmObj
     countries = db.session.execute(select(Country.iso2, Country.name)).all()
     objectives = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all()
     entity_pairs = [(o.id, f"{o.acronym}: {o.name}") for o in entities]
-    objective_pairs = [(o.number, f"{o.number}. {o.short_label}") for o in objectives]
-    country_pairs = countries_named(countries, current_language())
+    language = current_language()
+    objective_pairs = [
+        (o.number, f"{o.number}. {objective_label(o.number, language, o.short_label)}")
+        for o in objectives
+    ]
+    country_pairs = countries_named(countries, language)
     form.lead_organization_id.choices = options([(0, _("— choose —")), *entity_pairs])
     form.participants.choices = options(entity_pairs)
     scopes = [(scope, _(label)) for scope, label in Scope.labels().items()]
@@ -89,8 +93,10 @@ def year_choices(form: ProposalForm) -> list[Any]:
 
 
 def principle_titles() -> dict[str, str]:
+    """The guiding principles' headings, in the page's language where the fund has them."""
     rows = db.session.scalars(select(GuidingPrinciple).order_by(GuidingPrinciple.position))
-    return {p.code: p.title for p in rows}
+    language = current_language()
+    return {p.code: principle_title(p.code, language, p.title) for p in rows}
 
 
 def ensure_principle_rows(form: DraftForm, titles: dict[str, str]) -> None:

@@ -37,7 +37,7 @@ from fund.proposals.results_versions import (
 from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
-from fund.reference.translations import country_name
+from fund.reference.translations import country_name, objective_label, principle_title
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts", "indicative_totals"}
@@ -52,7 +52,8 @@ def add_months(start: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class ReferenceNames:
-    """Names for the codes a proposal snapshot stores."""
+    """Names for the codes a proposal snapshot stores, in the page's language where the fund
+    has them (countries by CLDR, objectives and principles by their official texts)."""
 
     organizations: dict[str, str]  # acronym (or name) -> full name
     countries: dict[str, str]  # ISO alpha-2 -> name
@@ -68,13 +69,17 @@ def reference_names() -> ReferenceNames:
         organizations[name] = name
         if acronym:
             organizations[acronym] = name
+    language = current_language()
+    countries = db.session.execute(select(Country.iso2, Country.name)).all()
+    principles = db.session.execute(select(GuidingPrinciple.code, GuidingPrinciple.title)).all()
     return ReferenceNames(
         organizations=organizations,
-        countries=dict(db.session.execute(select(Country.iso2, Country.name)).all()),
-        objectives=objective_labels(),
-        principles=dict(
-            db.session.execute(select(GuidingPrinciple.code, GuidingPrinciple.title)).all()
-        ),
+        countries={iso2: country_name(iso2, language, name) for iso2, name in countries},
+        objectives={
+            number: objective_label(number, language, label)
+            for number, label in objective_labels().items()
+        },
+        principles={code: principle_title(code, language, title) for code, title in principles},
         categories=category_titles(),
     )
 
@@ -196,8 +201,7 @@ class VersionText:
         return self.names.organizations.get(label, label) if label else None
 
     def country(self, iso2: str) -> str:
-        """A country of the snapshot named in the page's language."""
-        return country_name(iso2, current_language(), self.names.countries.get(iso2, iso2))
+        return self.names.countries.get(iso2, iso2)
 
     def objective(self, number: Any) -> str | None:
         if number in (None, ""):

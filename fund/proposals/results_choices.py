@@ -15,11 +15,13 @@ from wtforms import SelectChoice
 from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.forms import options
+from fund.i18n import current_language
 from fund.proposals.presentation import add_months
 from fund.proposals.results import BaselineSource
 from fund.proposals.results_forms import MAX_TARGETS, ResultsForm, typed
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
+from fund.reference.translations import objective_label
 
 
 @dataclass
@@ -93,6 +95,7 @@ def load_choices(proposal: Any) -> Choices:
             )
         }
     own = {o.number for o in proposal.secondary_objectives}
+    language = current_language()
     if proposal.primary_objective_number:
         own.add(proposal.primary_objective_number)
     return Choices(
@@ -103,7 +106,10 @@ def load_choices(proposal: Any) -> Choices:
                 for o in fund_outcomes
             ]
         ),
-        objectives=[(o.number, f"{o.number}. {o.short_label}") for o in objectives],
+        objectives=[
+            (o.number, f"{o.number}. {objective_label(o.number, language, o.short_label)}")
+            for o in objectives
+        ],
         own_objectives=frozenset(own),
         sdg_targets=[(s.code, s.label) for s in sdg],
         sources=options(

@@ -21,11 +21,12 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.extensions import db
+from fund.i18n import current_language
 from fund.labels import N_
 from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
-from fund.reference.translations import CountryName
+from fund.reference.translations import CountryName, objective_label
 from fund.sentences import Listed, Sentence
 
 FRAMEWORK_KEY = "results_framework"
@@ -106,7 +107,10 @@ def names_of(outcomes: Iterable[ResultOutcome]) -> FrameworkNames:
     for outcome in outcomes:
         if outcome.fund_outcome:
             names.fund_outcomes[outcome.fund_outcome.code] = outcome.fund_outcome.label
-        names.objectives |= {o.number: o.short_label for o in outcome.objectives}
+        names.objectives |= {
+            o.number: objective_label(o.number, current_language(), o.short_label)
+            for o in outcome.objectives
+        }
         names.sdg_targets |= {t.code: t.label for t in outcome.sdg_targets}
         for indicator in outcome.indicators:
             if indicator.mgi_indicator:
@@ -129,7 +133,10 @@ def framework_names(snapshot: Snapshot | None) -> FrameworkNames:
         return FrameworkNames()
     return FrameworkNames(
         fund_outcomes={o.code: o.label for o in db.session.scalars(select(FundOutcome))},
-        objectives={o.number: o.short_label for o in db.session.scalars(select(GcmObjective))},
+        objectives={
+            o.number: objective_label(o.number, current_language(), o.short_label)
+            for o in db.session.scalars(select(GcmObjective))
+        },
         sdg_targets={t.code: t.label for t in db.session.scalars(select(SdgTarget))},
         mgi_indicators={i.code: i.label for i in db.session.scalars(select(MgiIndicator))},
         countries=dict(db.session.execute(select(Country.iso2, Country.name)).all()),

@@ -21,7 +21,7 @@ from fund.audit.queries import head
 from fund.days import in_words, moment_in_words
 from fund.i18n import amount, current_language, money
 from fund.pipeline.queries import Entry, RankedPipeline, config_rate, ranked_pipeline
-from fund.reference.translations import country_name
+from fund.reference.translations import country_name, objective_label
 from fund.reports.pdf.document import (
     FundDocument,
     fund_names,
@@ -48,7 +48,9 @@ def build_booklet(config: Mapping[str, Any], *, public: bool = False) -> Booklet
 
 
 def _objectives(entry: Entry) -> str:
-    return "\n".join(f"{n}. {_(label)}" for n, label in entry.objectives) or "—"
+    language = current_language()
+    named = (f"{n}. {objective_label(n, language, label)}" for n, label in entry.objectives)
+    return "\n".join(named) or "—"
 
 
 def _countries(entry: Entry) -> str:

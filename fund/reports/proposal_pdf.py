@@ -36,7 +36,6 @@ from fund.proposals.results_versions import (
     OutcomeView,
 )
 from fund.proposals.snapshots import SNAPSHOT_LABELS
-from fund.reference.translations import country_name
 from fund.reports.pdf.styles import (
     CONTENT_WIDTH,
     PageFurniture,
@@ -100,8 +99,7 @@ class ProposalDocument:
         return f"{label}: {name}" if name and name != label else label
 
     def country(self, iso2: str) -> str:
-        english = self.names.countries.get(iso2, iso2)
-        return f"{country_name(iso2, current_language(), english)} ({iso2})"
+        return f"{self.names.countries.get(iso2, iso2)} ({iso2})"
 
     def objective(self, number: Any) -> str:
         if number in (None, ""):
@@ -233,9 +231,7 @@ class ProposalDocument:
         principles = self.snapshot.get("principles") or {}
         if not principles:
             return self.section("principles", self.para(_("None given.")))
-        rows = [
-            (_(self.names.principles.get(code, code)), text) for code, text in principles.items()
-        ]
+        rows = [(self.names.principles.get(code, code), text) for code, text in principles.items()]
         return self.section(
             "principles",
             self.table((_("Principle"), _("How the programme applies it")), rows, (0.3, 0.7)),
