@@ -155,10 +155,11 @@ def objective_title(objective) -> str:
     return translations.objective_title(objective.number, current_language(), objective.title)
 
 
-def objective_named(english: str, number: int | str) -> str:
+def objective_named(english: str, number: int | str, title: bool = False) -> str:
     """`{{ label|objective_named(number) }}`: an objective's short name given in English, in
-    the page's language where the fund has its official text."""
-    return translations.objective_label(number, current_language(), english)
+    the page's language where the fund has its official text; `title=True`: its full title."""
+    named = translations.objective_title if title else translations.objective_label
+    return named(number, current_language(), english)
 
 
 def objective_label(objective) -> str:

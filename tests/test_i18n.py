@@ -448,6 +448,15 @@ def test_objectives_and_principles_are_named_by_their_official_texts_on_a_propos
     assert french_title in editor and english_title not in editor
 
 
+def test_the_coverage_dashboard_names_the_objectives_by_their_official_texts(client, login_as):
+    login_as("secretariat")
+    english = unescape(_html(client.get("/coverage/")))
+    assert ">1. Data</abbr>" in english or "1. Data" in english
+    french = unescape(_html(client.get("/coverage/?lang=fr")))
+    assert ">1. Données</abbr>" in french, french[french.find('data-objective="1"') :][:600]
+    assert 'title="Collecter et utiliser des données précises' in french
+
+
 def test_a_pages_texts_follow_a_locale_forced_for_a_while_and_come_back(app):
     """The templates' catalog is kept on the request with its locale: an email written in its
     reader's language (force_locale) gets that language, and the page's texts after it are
