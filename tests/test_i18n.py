@@ -407,6 +407,7 @@ def test_a_country_is_named_in_the_pages_language_wherever_a_proposal_shows_it(
     assert "Chili (CL)" in text and "Chile (CL)" not in text
     listed = unescape(_html(client.get("/proposals")))
     assert re.search(r'<option value="CL"[^>]*>Chili</option>', listed), listed[-3000:]
+    assert re.search(r'<option value="1"[^>]*>1\. Collecter et utiliser', listed)
     editor = unescape(_html(client.get(f"/proposals/{draft}/edit")))
     names = re.findall(r'<label for="countries-\d+">([^<]+)</label>', editor)
     assert "Allemagne" in names and "Germany" not in names, names[:10]

@@ -14,7 +14,7 @@ from fund.listing import Export, choice_arg, export_arg, export_response, sort_a
 from fund.proposals import queries
 from fund.proposals.models import ProposalKind
 from fund.query_args import id_arg, page_arg
-from fund.reference.translations import countries_named
+from fund.reference.translations import countries_named, objective_title
 from workflows import PROPOSAL_WORKFLOW
 
 OBJECTIVES = [str(n) for n in range(1, 24)]
@@ -62,9 +62,14 @@ def read_filters() -> queries.ProposalFilters:
 
 def _in_language(choices: dict[str, list[tuple[object, str]]]) -> dict[str, list]:
     """The filters' choices (kept for every language) with the countries named in the page's
-    language and in its alphabetical order."""
-    countries = countries_named(choices["countries"], current_language())  # type: ignore[arg-type]
-    return {**choices, "countries": countries}
+    language and in its alphabetical order, and the objectives by their official titles."""
+    language = current_language()
+    countries = countries_named(choices["countries"], language)  # type: ignore[arg-type]
+    objectives = [
+        (number, objective_title(number, language, title))  # type: ignore[arg-type]
+        for number, title in choices["objectives"]
+    ]
+    return {**choices, "countries": countries, "objectives": objectives}
 
 
 def render():
