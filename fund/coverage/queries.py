@@ -100,7 +100,9 @@ from fund.coverage.sources import (
     effective_targets,
 )
 from fund.extensions import db
+from fund.i18n import current_language
 from fund.reference.models import GLOBAL_LABEL, GLOBAL_REGION, GcmObjective, ThematicArea
+from fund.reference.translations import objective_label
 
 __all__ = [
     "BUCKETS",
@@ -368,8 +370,15 @@ def target_dimensions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     areas = db.session.execute(
         select(ThematicArea.code, ThematicArea.title).order_by(ThematicArea.code)
     ).all()
+    language = current_language()
     return (
-        [(str(row.number), f"{row.number}. {row.short_label}") for row in objectives],
+        [
+            (
+                str(row.number),
+                f"{row.number}. {objective_label(row.number, language, row.short_label)}",
+            )
+            for row in objectives
+        ],
         [(row.code, f"{row.code}: {row.title}") for row in areas],
     )
 
