@@ -162,6 +162,13 @@ def objective_named(english: str, number: int | str, title: bool = False) -> str
     return named(number, current_language(), english)
 
 
+def objective_row(label: str, number: int | str) -> str:
+    """`{{ row.label|objective_row(row.key) }}`: a coverage row's objective, labelled "N. short
+    name" in English where the coverage is computed, in the page's language (no statement)."""
+    english = label.partition(". ")[2] or label
+    return f"{number}. {translations.objective_label(number, current_language(), english)}"
+
+
 def objective_label(objective) -> str:
     """`{{ objective|objective_label }}`: its short name in the page's language, else in
     English."""
@@ -212,6 +219,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["objective_title"] = objective_title
     app.jinja_env.filters["objective_label"] = objective_label
     app.jinja_env.filters["objective_named"] = objective_named
+    app.jinja_env.filters["objective_row"] = objective_row
     app.jinja_env.filters["principle_title"] = principle_title
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["region_name"] = region_name
