@@ -47,10 +47,15 @@ def _day(day: date, width: str, locale: Locale) -> str:
     return format_date(day, pattern, locale=locale)
 
 
+def in_english_words(day: date) -> str:
+    """A day in words as English writes it in a sentence or a document: "5 March 2026"."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def in_words(day: date) -> str:
     """A day in words within a sentence or a document: "5 March 2026", "1er mars 2026"."""
     locale = _locale()
-    return f"{day.day} {day:%B %Y}" if locale is None else _day(day, "long", locale)
+    return in_english_words(day) if locale is None else _day(day, "long", locale)
 
 
 def moment_in_words(moment: datetime) -> str:

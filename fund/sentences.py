@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
-from fund.days import in_words, written
+from fund.days import in_english_words, in_words, written
 
 
 def N_(text: str) -> str:
@@ -101,7 +101,7 @@ class OnDay(Sentence):
     english: str | None
 
     def __new__(cls, day: date, english: str | None = None) -> OnDay:
-        made = cls._word(day.strftime(english) if english else f"{day.day} {day:%B %Y}")
+        made = cls._word(day.strftime(english) if english else in_english_words(day))
         made.day, made.english = day, english
         return made
 
