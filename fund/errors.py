@@ -15,7 +15,7 @@ from fund.labels import N_
 from fund.query_args import BadQueryValue
 from fund.sentences import said_marked
 
-# Each error page's title and sentence, translated when the page is shown (`_page`).
+# Each error page's title and sentence, translated when the page is shown (`page`).
 MESSAGES = {
     400: (
         N_("Bad request"),
@@ -48,7 +48,7 @@ CSRF_MESSAGE = N_(
 BAD_ADDRESS_TITLE = N_("Unusable address")
 
 
-def _page(code: int, title: str, message: str):
+def page(code: int, title: str, message: str):
     """The error page, its title and sentence in the page's language (a text the catalogs do
     not hold, such as a description from Werkzeug, reads as it is)."""
     return render_template(
@@ -93,7 +93,7 @@ def _answer(code: int, title: str, message: str):
     renderer = renderer_for(request.path)
     if renderer is not None:
         return renderer(code, title, message)
-    return _page(code, title, message)
+    return page(code, title, message)
 
 
 def init_app(app: Flask) -> None:
@@ -117,8 +117,8 @@ def init_app(app: Flask) -> None:
                 message=said_marked(error.message),
                 name=error.parameter,
             )
-            return _page(code, BAD_ADDRESS_TITLE, said)
-        return _page(code, title, message)
+            return page(code, BAD_ADDRESS_TITLE, said)
+        return page(code, title, message)
 
     @app.errorhandler(IntegrityError)
     @app.errorhandler(StaleDataError)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
-from flask_babel import gettext
+from flask import Flask, Response, request
 from flask_login import current_user
 
-from fund.errors import renderer_for
+from fund.errors import page, renderer_for
 from fund.labels import N_
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -48,12 +47,7 @@ def init_app(app: Flask) -> None:
             renderer = renderer_for(request.path)
             if renderer is not None:
                 return renderer(400, NUL_TITLE, NUL_MESSAGE)  # the API answers in English
-            return render_template(
-                "errors/error.html",
-                code=400,
-                title=gettext(NUL_TITLE),
-                message=gettext(NUL_MESSAGE),
-            ), 400
+            return page(400, NUL_TITLE, NUL_MESSAGE)
         return None
 
     @app.after_request

@@ -24,7 +24,9 @@ from fund.committee.queries import get_round
 from fund.coverage.charts import chart_summary, objectives_chart
 from fund.coverage.queries import FLAG_LABELS, CallChoice, CoverageFilters, call_choices
 from fund.days import in_words, moment_text, written
+from fund.errors import page
 from fund.extensions import db, utcnow
+from fund.labels import N_
 from fund.proposals import presentation
 from fund.proposals.access import can_view
 from fund.proposals.models import Proposal, ProposalVersion
@@ -99,10 +101,11 @@ def _fund_code() -> str:
 
 def _unavailable(error: SchemaMissing):
     current_app.logger.error("open data cannot be validated: %s", error)
-    message = _("The open-data files cannot be produced right now. Please try again later.")
-    return render_template(
-        "errors/error.html", code=503, title=_("Open data unavailable"), message=message
-    ), 503
+    return page(
+        503,
+        N_("Open data unavailable"),
+        N_("The open-data files cannot be produced right now. Please try again later."),
+    )
 
 
 @dataclass
@@ -350,10 +353,11 @@ def _open_data_file(kind: str):
         return _unavailable(error)
     export = cached.exports[kind]
     if export.empty:
-        message = _("No funded programme can be published yet. The open-data page explains more.")
-        return render_template(
-            "errors/error.html", code=404, title=_("Nothing published yet"), message=message
-        ), 404
+        return page(
+            404,
+            N_("Nothing published yet"),
+            N_("No funded programme can be published yet. The open-data page explains more."),
+        )
     filename, mimetype = OPEN_DATA_FILES[kind]
     # Clients and proxies must ask again each time (no-cache) and may send back the entity tag,
     # which changes with the records: an unchanged file costs a 304, a changed one is never
