@@ -5,6 +5,7 @@ the secretariat reads the lists and the status (the firewall between the roles).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
@@ -212,22 +213,58 @@ def deposit():
 # Interest and direct costs ----------------------------------------------------------------
 
 
-def _ledger_page(template: str, form, day, listed: str):
-    """A page of the agent's records of one kind, the latest first (by `day`, a date column of
-    the record's model), under the name `listed`, with the form that records one more."""
-    model = day.class_
-    rows = db.session.scalars(select(model).order_by(day.desc(), model.id.desc())).all()
-    return render_template(template, form=form, can_record=_can_record(), **{listed: rows})
+@dataclass(frozen=True)
+class Ledger:
+    """One of the agent's ledgers of dated amounts: its page's template (which extends
+    `finance/_ledger.html`), the endpoint and form key that record one more entry, the id of its
+    table, and the entry's date column and text attribute (also its form's field names)."""
+
+    template: str
+    record_endpoint: str
+    form_name: str
+    table_id: str
+    day: Any  # a date column of the entry's model
+    text: str
+
+    def page(self, form):
+        """The entries, the latest first, under the form that records one more."""
+        model = self.day.class_
+        rows = db.session.scalars(select(model).order_by(self.day.desc(), model.id.desc())).all()
+        return render_template(
+            self.template,
+            form=form,
+            can_record=_can_record(),
+            rows=rows,
+            record_endpoint=self.record_endpoint,
+            form_name=self.form_name,
+            table_id=self.table_id,
+            day=self.day.key,
+            text=self.text,
+        )
 
 
-def _interest_page(form: InterestForm):
-    return _ledger_page("finance/interest.html", form, InterestEntry.earned_on, "entries")
+INTEREST = Ledger(
+    template="finance/interest.html",
+    record_endpoint="agent.record_interest",
+    form_name="interest",
+    table_id="interest",
+    day=InterestEntry.earned_on,
+    text="reference",
+)
+DIRECT_COSTS = Ledger(
+    template="finance/direct_costs.html",
+    record_endpoint="agent.record_direct_cost",
+    form_name="direct_cost",
+    table_id="direct-costs",
+    day=DirectCost.charged_on,
+    text="description",
+)
 
 
 @bp.route("/interest")
 @roles_required(*READERS)
 def interest():
-    return _interest_page(InterestForm(formdata=None))
+    return INTEREST.page(InterestForm(formdata=None))
 
 
 @_records("/interest")
@@ -243,17 +280,15 @@ def record_interest():
             amount=money(entry.amount),
         )
 
-    return _record(form, "interest", url_for("agent.interest"), run, lambda: _interest_page(form))
-
-
-def _costs_page(form: DirectCostForm):
-    return _ledger_page("finance/direct_costs.html", form, DirectCost.charged_on, "costs")
+    return _record(
+        form, INTEREST.form_name, url_for("agent.interest"), run, lambda: INTEREST.page(form)
+    )
 
 
 @bp.route("/direct-costs")
 @roles_required(*READERS)
 def direct_costs():
-    return _costs_page(DirectCostForm(formdata=None))
+    return DIRECT_COSTS.page(DirectCostForm(formdata=None))
 
 
 @_records("/direct-costs")
@@ -270,7 +305,11 @@ def record_direct_cost():
         )
 
     return _record(
-        form, "direct_cost", url_for("agent.direct_costs"), run, lambda: _costs_page(form)
+        form,
+        DIRECT_COSTS.form_name,
+        url_for("agent.direct_costs"),
+        run,
+        lambda: DIRECT_COSTS.page(form),
     )
 
 
