@@ -893,3 +893,29 @@ def test_every_route_answers_every_persona_as_expected(app, world, tmp_path):
                     )
     assert tried == len(EXPECTED) * len(PERSONAS)
     assert not wrong, "answers differ from the matrix:\n" + "\n".join(wrong)
+
+
+# The one rule behind every page's 404 ------------------------------------------------------
+
+
+def test_seen_by_answers_404_unless_the_person_may_see_that_kind_of_proposal(
+    app: Flask, create_user, make_proposal, author
+) -> None:
+    from werkzeug.exceptions import NotFound
+
+    from fund.proposals.access import seen_by
+
+    other = create_user(roles=("applicant",), organization_acronym="IOM")
+    secretariat = create_user(roles=("secretariat",), organization_acronym=None)
+    proposal_id = make_proposal(author, status="draft")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert seen_by(user(author), proposal) is proposal
+        assert seen_by(user(secretariat), proposal, concept_note=False) is proposal
+        for person, found, kind in (
+            (author, None, None),  # none with this id
+            (other, proposal, None),  # another organization's draft
+            (author, proposal, True),  # a full proposal asked for as a concept note
+        ):
+            with pytest.raises(NotFound):
+                seen_by(user(person), found, concept_note=kind)

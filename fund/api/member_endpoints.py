@@ -22,7 +22,7 @@ from fund.finance.queries.balance import balance
 from fund.finance.status import funding_status
 from fund.money import amount_text
 from fund.pipeline.queries import iso_utc
-from fund.proposals.access import can_view
+from fund.proposals.access import seen_by
 from fund.proposals.models import Proposal, ProposalKind
 from fund.proposals.queries import STATUS_CHOICES, ProposalFilters, filtered_for, load_proposal
 from fund.screening.queries import checklist
@@ -34,10 +34,7 @@ PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 
 def _visible_proposal(user, proposal_id: int) -> Proposal:
     """The proposal, or 404 for whoever may not see it (as its page answers)."""
-    proposal = load_proposal(proposal_id)
-    if proposal is None or not can_view(user, proposal):
-        abort(404)
-    return proposal
+    return seen_by(user, load_proposal(proposal_id))
 
 
 def _attributes(row: Any, names: str) -> dict[str, Any]:

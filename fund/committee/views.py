@@ -34,7 +34,7 @@ from fund.days import written
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.listing import Export, export_arg, export_response, sort_arg
-from fund.proposals.access import can_view
+from fund.proposals.access import can_view, seen_by
 from fund.proposals.budget import Line, summarise
 from fund.proposals.invitation_page import origin_of_version
 from fund.proposals.models import MARKER_LABELS, PartnerType, Proposal, ProposalVersion, Scope
@@ -215,12 +215,9 @@ def meeting():
 
 
 def _review_proposal(proposal_id: int) -> Proposal:
-    """The proposal, or 404 for anyone who may not see it or when it never reached the
-    committee."""
-    proposal = load_proposal(proposal_id)
-    if proposal is None or not can_view(current_user, proposal):
-        abort(404)
-    return proposal
+    """The proposal, or 404 for anyone who may not see it (a committee member sees it once it
+    reached the committee)."""
+    return seen_by(current_user, load_proposal(proposal_id))
 
 
 def _budget(proposal: Proposal):

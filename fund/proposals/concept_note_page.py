@@ -3,14 +3,14 @@ the proposal's attachment routes when they refuse a change to a concept note."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import current_app, render_template
 from flask_login import current_user
 
 from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
 from fund.calls.models import Stage
 from fund.proposals import draft_pages, operations, queries
-from fund.proposals.access import can_view
+from fund.proposals.access import seen_by
 from fund.proposals.checks import submission_problems
 from fund.proposals.draft_pages import stale_message
 from fund.proposals.forms import ActionForm, upload_form
@@ -31,10 +31,7 @@ ACTIONS_ELSEWHERE = frozenset(
 def visible_note(note_id: int) -> Proposal:
     """The concept note, or 404 for anyone who may not see it (its existence is not revealed),
     and for a full proposal."""
-    note = queries.load_proposal(note_id)
-    if note is None or not note.is_concept_note or not can_view(current_user, note):
-        abort(404)
-    return note
+    return seen_by(current_user, queries.load_proposal(note_id), concept_note=True)
 
 
 def _rules():

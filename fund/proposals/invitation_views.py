@@ -18,8 +18,8 @@ from fund.days import written
 from fund.extensions import db, utcnow
 from fund.forms import DateField, IntegerField
 from fund.labels import N_
-from fund.proposals import invitations, queries
-from fund.proposals.access import can_view
+from fund.proposals import invitations
+from fund.proposals.concept_note_page import visible_note
 from fund.proposals.forms import text_area
 from fund.proposals.models import Proposal
 from fund.proposals.ranking import ranked_ids
@@ -60,14 +60,6 @@ class InvitationForm(FlaskForm):
 
 class StartForm(FlaskForm):
     """Starting the full programme: nothing to fill in."""
-
-
-def _note(note_id: int) -> Proposal:
-    """The concept note, or 404 for anyone who may not see it, and for a full proposal."""
-    note = queries.load_proposal(note_id)
-    if note is None or not note.is_concept_note or not can_view(current_user, note):
-        abort(404)
-    return note
 
 
 def _refusal(form: FlaskForm, refused: Exception) -> tuple[str | None, int]:
@@ -125,7 +117,7 @@ DONE = {
 def invite(note_id: int):
     """Invite a selected or pipeline concept note; an invited one gets a new deadline (extended
     while open, invited again once passed)."""
-    note = _note(note_id)
+    note = visible_note(note_id)
     form = InvitationForm(version=note.version)
     if not form.is_submitted():
         return _render_invitation(note, form)
@@ -149,7 +141,7 @@ def invite(note_id: int):
         IntegrityError,
     ) as refused:
         message, status = _refusal(form, refused)
-        return _render_invitation(_note(note_id), form, message, status)
+        return _render_invitation(visible_note(note_id), form, message, status)
     flash(str(DONE[done]) % {"ref": reference, "due": written(due)}, "success")
     return redirect(url_for("concept_notes.detail", note_id=note_id))
 
@@ -186,7 +178,7 @@ def _to_existing(proposal_id: int):
 @bp.route("/<int:note_id>/full-proposal", methods=["GET", "POST"])
 @roles_required(Role.APPLICANT)
 def full_proposal(note_id: int):
-    note = _note(note_id)
+    note = visible_note(note_id)
     if note.organization_id != current_user.organization_id:
         abort(404)
     existing = invitations.full_proposal_of(note.id)
@@ -209,10 +201,10 @@ def full_proposal(note_id: int):
         existing = invitations.full_proposal_of(note_id)
         if existing is not None:
             return _to_existing(existing.id)
-        return _render_start(_note(note_id), form, _(invitations.STALE_MESSAGE), 409)
+        return _render_start(visible_note(note_id), form, _(invitations.STALE_MESSAGE), 409)
     except (invitations.InvitationRefused, TransitionRefused, StaleDataError) as refused:
         message, status = _refusal(form, refused)
-        return _render_start(_note(note_id), form, message, status)
+        return _render_start(visible_note(note_id), form, message, status)
     if note.invited_until:
         started = _(
             "The full programme is started: a draft filled in from the concept note. Complete "

@@ -3,7 +3,7 @@ of a draft proposal or concept note (its own blueprint)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.extensions import db
 from fund.proposals import draft_pages
-from fund.proposals.access import can_view
+from fund.proposals.access import seen_by
 from fund.proposals.models import Proposal
 from fund.proposals.operations import EditRefused
 from fund.proposals.results import ResultIndicator, ResultOutcome
@@ -47,12 +47,10 @@ _EDITOR = (
 
 def _load(proposal_id: int) -> Proposal:
     """The draft, or 404 for anyone who may not see it (its existence is not revealed)."""
-    proposal = db.session.scalar(
-        select(Proposal).where(Proposal.id == proposal_id).options(*_EDITOR)
+    return seen_by(
+        current_user,
+        db.session.scalar(select(Proposal).where(Proposal.id == proposal_id).options(*_EDITOR)),
     )
-    if proposal is None or not can_view(current_user, proposal):
-        abort(404)
-    return proposal
 
 
 @bp.route("/proposals/<int:proposal_id>/results", methods=["GET", "POST"])

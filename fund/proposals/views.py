@@ -25,7 +25,7 @@ from fund.proposals import (
     operations,
     queries,
 )
-from fund.proposals.access import can_view
+from fund.proposals.access import can_view, seen_by
 from fund.proposals.budget import Line, by_year, programme_years, summarise
 from fund.proposals.checks import submission_problems
 from fund.proposals.concept_note_page import render_note
@@ -61,10 +61,7 @@ CALL_CHOICE = {
 
 def _visible_proposal(proposal_id: int) -> Proposal:
     """The proposal, or 404 for anyone who may not see it (its existence is not revealed)."""
-    proposal = queries.load_proposal(proposal_id)
-    if proposal is None or not can_view(current_user, proposal):
-        abort(404)
-    return proposal
+    return seen_by(current_user, queries.load_proposal(proposal_id))
 
 
 def _rules():

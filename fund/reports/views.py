@@ -28,7 +28,7 @@ from fund.errors import page
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals import presentation
-from fund.proposals.access import can_view
+from fund.proposals.access import seen_by
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.results_versions import FRAMEWORK_KEY, framework_names
 from fund.query_args import check_day
@@ -390,9 +390,7 @@ def open_data_360giving():
 @bp.route("/proposals/<int:proposal_id>/versions/<int:number>.pdf")
 @roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 def proposal_pdf(proposal_id: int, number: int):
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or not can_view(current_user, proposal):
-        abort(404)
+    proposal = seen_by(current_user, db.session.get(Proposal, proposal_id))
     version = db.session.scalar(
         db.select(ProposalVersion).where(
             ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == number
