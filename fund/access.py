@@ -217,6 +217,18 @@ def recent_login_required(max_age_seconds: int | None = None) -> Callable[[F], F
     return decorator
 
 
+def sensitive_post(blueprint: Any, rule: str, *roles: str) -> Callable[[F], F]:
+    """A form posted to `rule` of `blueprint` by one of `roles`, and a sensitive action (its
+    form asks for the password again when the sign-in is old: `recent_login_required`)."""
+
+    def declare(view: F) -> F:
+        return blueprint.route(rule, methods=["POST"])(
+            roles_required(*roles)(recent_login_required()(view))
+        )
+
+    return declare
+
+
 def _refuse_unconfirmed_commit(session_: Any) -> None:
     if session_.info.get(UNCONFIRMED):
         raise Forbidden("This action needs your password again; nothing was changed.")

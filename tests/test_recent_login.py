@@ -9,7 +9,7 @@ import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from fund.access import SIGNED_IN_AT, recent_login_required, roles_required
+from fund.access import SIGNED_IN_AT, recent_login_required, roles_required, sensitive_post
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
@@ -187,6 +187,29 @@ def test_a_sensitive_view_whose_form_does_not_ask_cannot_commit(app, client, cre
     audit = count_rows(AuditEvent, app)
     _age_session(client)
     assert client.post("/forgetful", data={"csrf_token": token}).status_code == 403
+    assert count_rows(AuditEvent, app) == audit
+
+
+def test_a_sensitive_post_is_posted_by_its_roles_only_and_asks_again(app, client, create_user):
+    @sensitive_post(app, "/sensitive-post", "admin")
+    def sensitive_view():
+        record("sensitive_action", "user", None, None)
+        db.session.commit()
+        return "done"
+
+    applicant = create_user(roles=("applicant",), organization_acronym="ILO")
+    login(client, applicant.email)
+    token = csrf_token(client, "/")
+    assert client.post("/sensitive-post", data={"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    login(client, admin.email)
+    token = csrf_token(client, "/")
+    assert client.get("/sensitive-post").status_code == 405
+    assert client.post("/sensitive-post", data={"csrf_token": token}).status_code == 200
+    audit = count_rows(AuditEvent, app)
+    _age_session(client)
+    assert client.post("/sensitive-post", data={"csrf_token": token}).status_code == 403
     assert count_rows(AuditEvent, app) == audit
 
 

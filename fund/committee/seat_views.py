@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from fund import web
-from fund.access import recent_login_required, roles_required
+from fund.access import roles_required, sensitive_post
 from fund.accounts.models import Organization, Role, User
 from fund.accounts.queries import active_holders_of
 from fund.committee import seats
@@ -37,13 +37,7 @@ CONCURRENT_MESSAGE = N_(
 def _change(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A form that changes the seats, posted to `rule`: by the secretariat or the administrator
     only, and a sensitive action (it decides who votes)."""
-
-    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
-        return bp.route(rule, methods=["POST"])(
-            roles_required(*MANAGERS)(recent_login_required()(view))
-        )
-
-    return declare
+    return sensitive_post(bp, rule, *MANAGERS)
 
 
 # Choices --------------------------------------------------------------------------------------

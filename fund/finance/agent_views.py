@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fund import idempotency, web
-from fund.access import recent_login_required, roles_required
+from fund.access import recent_login_required, roles_required, sensitive_post
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
 from fund.finance import agent, donors, funding
@@ -42,13 +42,7 @@ READERS = (Role.ADMINISTRATIVE_AGENT, Role.SECRETARIAT)
 
 def _records(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A form recording money, posted to `rule`: the administrative agent's only, sensitive."""
-
-    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
-        return bp.route(rule, methods=["POST"])(
-            roles_required(AGENT)(recent_login_required()(view))
-        )
-
-    return declare
+    return sensitive_post(bp, rule, AGENT)
 
 
 def _can_record() -> bool:

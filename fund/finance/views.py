@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from fund import i18n, idempotency, web
-from fund.access import recent_login_required, roles_required
+from fund.access import recent_login_required, roles_required, sensitive_post
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.finance import (
@@ -290,11 +290,7 @@ def _proposal_action(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A form of the proposal's finance page (fund, pay, close), posted to `rule`: by the
     secretariat only (the transfer: the administrative agent), and a sensitive action."""
-
-    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
-        return bp.route(rule, methods=["POST"])(roles_required(role)(recent_login_required()(view)))
-
-    return declare
+    return sensitive_post(bp, rule, role)
 
 
 def _refusal(form, error: Exception) -> tuple[TransitionRefused | str | None, int]:
