@@ -113,6 +113,18 @@ def submit(
     return done(result)
 
 
+def changed_since_shown(
+    form: Any, row: Any, again: Callable[[Any, int], Any], message: str
+) -> Callable[[], Any]:
+    """A `check` for `submit`: the page again with `message` (409) when the form was shown at
+    another version of `row` (the form's hidden `version` field) than the one stored now."""
+
+    def check() -> Any:
+        return again(message, 409) if form.version.data != row.version else None
+
+    return check
+
+
 def form_page(
     form: Any,
     run: Callable[[], Any],

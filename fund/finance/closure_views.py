@@ -82,11 +82,6 @@ def close(proposal_id: int):
         fresh = _proposal(proposal_id)
         return _render_close(fresh, closure_queries.close_page(proposal_id), form, error, status)
 
-    def stale():
-        if form.version.data != proposal.version:
-            return again(STALE_MESSAGE, 409)
-        return None
-
     def run() -> str:
         done = closure.close_programme(
             current_user,
@@ -110,7 +105,7 @@ def close(proposal_id: int):
         again=again,
         refusal=lambda error: _refusal(form, error),
         unread=lambda form: web.unreadable(form),
-        check=stale,
+        check=web.changed_since_shown(form, proposal, again, STALE_MESSAGE),
     )
 
 

@@ -321,11 +321,6 @@ def _act(
     def again(error: Any, status: int):
         return _render_proposal(_proposal(proposal_id), error=error, status=status, **shown)
 
-    def stale():
-        if check_version and form.version.data != proposal.version:
-            return again(STALE_ACTION, 409)
-        return None
-
     def done(message: str):
         flash(message, "success")
         return redirect(url_for("finance.proposal", proposal_id=proposal_id))
@@ -338,7 +333,9 @@ def _act(
         again=again,
         refusal=lambda error: _refusal(form, error),
         unread=unread,
-        check=stale,
+        check=web.changed_since_shown(form, proposal, again, STALE_ACTION)
+        if check_version
+        else None,
     )
 
 

@@ -131,11 +131,6 @@ def _fire(proposal: Proposal, form, run, again, done):
     form's sentence, the workflow's refusal, or STALE_ACTION (409) when the page was shown
     before the proposal changed or someone else's change came first."""
 
-    def stale():
-        if form.version.data != proposal.version:
-            return again(STALE_ACTION, 409)
-        return None
-
     def refusal(error: Exception):
         return (STALE_ACTION, 409) if isinstance(error, StaleDataError) else (error, 400)
 
@@ -147,7 +142,7 @@ def _fire(proposal: Proposal, form, run, again, done):
         again=again,
         refusal=refusal,
         unread=lambda form: UNREADABLE_ACTION,
-        check=stale,
+        check=web.changed_since_shown(form, proposal, again, STALE_ACTION),
     )
 
 
