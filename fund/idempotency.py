@@ -15,7 +15,7 @@ A view handling such a form:
     ...validate...
     once.claim()                                           # before the first change
     contribution = operations.record_contribution(...)
-    once.done(url_for(...), _("Contribution C-%(id)s", id=contribution.id))
+    once.done(url_for(...), _("Contribution %(code)s", code=contribution.code))
     db.session.commit()
 
 and its template puts `{{ form_key("contribution") }}` inside the <form>.

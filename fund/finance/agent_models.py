@@ -45,6 +45,11 @@ class Pledge(Recorded, db.Model):
         cascade="all, delete-orphan", order_by="PledgeInstalment.due_on, PledgeInstalment.id"
     )
 
+    @property
+    def code(self) -> str:
+        """The pledge as people name it on pages and in messages: PL-3."""
+        return f"PL-{self.id}"
+
 
 class PledgeInstalment(db.Model):
     """One line of a pledge's expected payment schedule: when, and how much in its currency."""

@@ -114,10 +114,10 @@ def record_pledge():
         )
         pledged = f"{pledge.currency} {format_amount(pledge.amount)}"
         return ngettext(
-            "Pledge PL-%(id)s recorded: %(amount)s in %(num)s expected payment.",
-            "Pledge PL-%(id)s recorded: %(amount)s in %(num)s expected payments.",
+            "Pledge %(code)s recorded: %(amount)s in %(num)s expected payment.",
+            "Pledge %(code)s recorded: %(amount)s in %(num)s expected payments.",
             len(pledge.instalments),
-            id=pledge.id,
+            code=pledge.code,
             amount=pledged,
         )
 
@@ -157,7 +157,7 @@ def _deposit_choices(form: DepositForm) -> dict[str, str]:
         select(Pledge).options(selectinload(Pledge.donor)).order_by(Pledge.id)
     )
     form.pledge_id.choices = [(0, _("None"))] + [
-        (p.id, f"PL-{p.id}: {p.donor.display_name}, {p.currency} {format_amount(p.amount)}")
+        (p.id, f"{p.code}: {p.donor.display_name}, {p.currency} {format_amount(p.amount)}")
         for p in pledges
     ]
     return titles
@@ -186,9 +186,9 @@ def deposit():
         rate = agent.rate_text(contribution.exchange_rate)
         received = f"{contribution.currency} {format_amount(contribution.currency_amount)}"
         return _(
-            "Deposit C-%(id)s recorded: %(amount)s at %(rate)s, %(gross)s gross, %(net)s net to "
+            "Deposit %(code)s recorded: %(amount)s at %(rate)s, %(gross)s gross, %(net)s net to "
             "the %(pool)s pool.",
-            id=contribution.id,
+            code=contribution.code,
             amount=received,
             rate=rate,
             gross=money(contribution.gross),

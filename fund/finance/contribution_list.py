@@ -32,7 +32,7 @@ EXPORT = Export(
         "Reason for the void",
     ),
     cells=lambda c: (
-        f"C-{c.id}",
+        c.code,
         c.donor.display_name,
         c.received_on,
         funding.pool_label(c.pool_code),

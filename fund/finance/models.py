@@ -57,6 +57,11 @@ class Pool(db.Model):
     available: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
 
 
+def contribution_code(contribution_id: int) -> str:
+    """A contribution as people name it on pages, in messages and in exports: C-12."""
+    return f"C-{contribution_id}"
+
+
 class Contribution(Recorded, db.Model):
     """A donor's deposit. Never edited: a mistake is voided (with a reason) and re-entered."""
 
@@ -100,6 +105,10 @@ class Contribution(Recorded, db.Model):
 
     donor: Mapped[Organization] = relationship()
     void: Mapped[ContributionVoid | None] = relationship(back_populates="contribution")
+
+    @property
+    def code(self) -> str:
+        return contribution_code(self.id)
 
 
 class ContributionVoid(db.Model):

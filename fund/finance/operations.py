@@ -254,15 +254,15 @@ def void_contribution(
     ).first()
     if voided is not None:
         raise FinanceError(
-            N_("Contribution C-%(id)s was already voided on %(date)s."),
-            id=contribution.id,
+            N_("Contribution %(code)s was already voided on %(date)s."),
+            code=contribution.code,
             date=OnDay(voided.voided_at.date(), DAY),
         )
-    named = {"id": contribution.id, "net": Money(net), "pool": funding.pool_sentence(code)}
+    named = {"code": contribution.code, "net": Money(net), "pool": funding.pool_sentence(code)}
     if available < net:
         raise FinanceError(
             N_(
-                "Cannot void contribution C-%(id)s: its net amount %(net)s is no longer all "
+                "Cannot void contribution %(code)s: its net amount %(net)s is no longer all "
                 "available in the %(pool)s pool (only %(available)s is unallocated; the rest "
                 "funds proposals already). Record a correcting contribution instead."
             ),
@@ -270,7 +270,7 @@ def void_contribution(
             **named,
         )
     refused = N_(
-        "Cannot void contribution C-%(id)s: its net amount %(net)s is no longer all available in "
+        "Cannot void contribution %(code)s: its net amount %(net)s is no longer all available in "
         "the %(pool)s pool: the database refused to let the pool go below zero. Record a "
         "correcting contribution instead."
     )
@@ -278,7 +278,7 @@ def void_contribution(
     void = ContributionVoid(
         contribution_id=contribution.id, reason=reason, voided_by_id=actor.id, voided_at=now
     )
-    _add(void, Sentence(N_("Contribution C-%(id)s is already voided."), id=contribution.id))
+    _add(void, Sentence(N_("Contribution %(code)s is already voided."), code=contribution.code))
     record(
         "contribution_voided",
         "contribution",

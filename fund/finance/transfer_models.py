@@ -72,6 +72,11 @@ class TransferRequest(db.Model):
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
 
     @property
+    def code(self) -> str:
+        """The request as people name it on pages and in messages: TR-7."""
+        return f"TR-{self.id}"
+
+    @property
     def status_label(self) -> str:
         return TransferStatus(self.status).label
 

@@ -92,7 +92,7 @@ def request_transfer(proposal_id: int):
         )
         once.done(
             url_for("transfers.request_transfer", proposal_id=proposal_id),
-            _("Transfer request %(reference)s", reference=transfers.reference(request)),
+            _("Transfer request %(reference)s", reference=request.code),
         )
         return request
 
@@ -102,7 +102,7 @@ def request_transfer(proposal_id: int):
             _(
                 "Transfer request %(reference)s recorded: %(amount)s to %(organization)s "
                 "(tranche %(tranche)s). The administrative agent records the transfer.",
-                reference=transfers.reference(request),
+                reference=request.code,
                 amount=money(request.amount),
                 organization=organization.label,
                 tranche=request.tranche,
@@ -152,7 +152,7 @@ def cancel(request_id: int):
             db.session.rollback()
             flash(error.said(), "error")
         else:
-            flash(_("Transfer request TR-%(id)s cancelled.", id=request_id), "success")
+            flash(_("Transfer request %(code)s cancelled.", code=request.code), "success")
             return redirect(url_for("transfers.request_transfer", proposal_id=proposal_id))
     else:
         for message in form.reason.errors or [web.UNREADABLE_MESSAGE]:

@@ -63,10 +63,6 @@ class TrancheRefused(FinanceError):
         self.conditions = conditions
 
 
-def reference(request: TransferRequest) -> str:
-    return f"TR-{request.id}"
-
-
 def open_request(allocation_id: int, organization_id: int) -> TransferRequest | None:
     """The organization's open request on the allocation (at most one)."""
     return db.session.scalar(
@@ -116,7 +112,7 @@ def request_transfer(
             "organization_id",
             amount=Money(pending.amount),
             name=name,
-            reference=reference(pending),
+            reference=pending.code,
         )
     check_within_share(
         amount,
@@ -206,14 +202,14 @@ def check_recordable(
     if row.status != OPEN:
         raise FinanceError(
             N_("Transfer request %(reference)s is %(status)s already. Nothing was recorded."),
-            reference=reference(row),
+            reference=row.code,
             status=Within(row.status_label),
         )
     if amount != read_amount(row.amount):
         raise FinanceError(
             N_("The transfer must be the amount requested (%(reference)s): %(amount)s."),
             "amount",
-            reference=reference(row),
+            reference=row.code,
             amount=Money(read_amount(row.amount)),
         )
     return row
@@ -246,7 +242,7 @@ def cancel_request(
                 "Transfer request %(reference)s is no longer open: it was recorded or cancelled "
                 "already."
             ),
-            reference=reference(request),
+            reference=request.code,
         )
     allocation = db.session.get(Allocation, row.allocation_id)
     _cancel([row], actor, allocation.proposal_id, reason, now)

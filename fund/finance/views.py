@@ -183,7 +183,8 @@ def contributions():
             form.reference.data or "",
             form.note.data or "",
         )
-        once.done(url_for("finance.contributions"), _("Contribution C-%(id)s", id=contribution.id))
+        recorded = _("Contribution %(code)s", code=contribution.code)
+        once.done(url_for("finance.contributions"), recorded)
         db.session.commit()
     except operations.FinanceError as error:
         db.session.rollback()
@@ -192,9 +193,9 @@ def contributions():
         return _render_contributions(form, titles, 400)
     flash(
         _(
-            "Contribution C-%(id)s recorded: %(gross)s gross, %(fee)s fee, %(net)s net to the "
+            "Contribution %(code)s recorded: %(gross)s gross, %(fee)s fee, %(net)s net to the "
             "%(pool)s pool.",
-            id=contribution.id,
+            code=contribution.code,
             gross=i18n.money(contribution.gross),
             fee=i18n.money(contribution.fee),
             net=i18n.money(contribution.net),
@@ -222,7 +223,7 @@ def void(contribution_id: int):
             db.session.rollback()
             error = refused.said()
         else:
-            flash(_("Contribution C-%(id)s was voided.", id=contribution.id), "success")
+            flash(_("Contribution %(code)s was voided.", code=contribution.code), "success")
             return redirect(url_for("finance.contributions"))
     status = 400 if form.is_submitted() else 200
     contribution = db.session.get(Contribution, contribution_id)

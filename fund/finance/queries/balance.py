@@ -30,6 +30,7 @@ from fund.finance.models import (
     ContributionVoid,
     Disbursement,
     Pool,
+    contribution_code,
 )
 from fund.finance.queries.as_of import contributions_by, end_of_day
 from fund.finance.queries.kept import kept
@@ -67,6 +68,10 @@ class VoidedContribution:
     reason: str
     voided_at: datetime
     voided_by: str | None
+
+    @property
+    def code(self) -> str:
+        return contribution_code(self.id)
 
 
 @dataclass
