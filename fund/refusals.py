@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from fund.sentences import Sentence, said_marked
+from fund.sentences import N_, Sentence, said_marked
 from workflows import TransitionRefused
 
 
@@ -71,6 +71,26 @@ def show_on_form(form: Any, refused: Refused, default: str | None = None) -> str
 
 R = TypeVar("R", bound=Refused)
 
+# What a person is told of a workflow's refusal that is not its guards' problems. The refusal's
+# own text (`str()`: "Cannot withdraw: a comment is required.") stays the English of the logs.
+REASON_SENTENCES = {
+    "comment": N_("Write a comment: a comment is required for this action."),
+    "state": N_(
+        "This action is not possible where things stand now. Reload the page to see the "
+        "current state."
+    ),
+    "role": N_("Your role does not allow this action."),
+    "unknown_trigger": N_("There is no such action."),
+}
+
+
+def action_problems(refused: TransitionRefused) -> list[str]:
+    """What a workflow's refusal says to the person, a sentence each (to be said in the page's
+    language): the problems its guards found, else the sentence of its reason."""
+    if refused.reason == "guard" and refused.problems:
+        return list(refused.problems)
+    return [Sentence(REASON_SENTENCES[refused.reason])]
+
 
 def workflow_refusal(refused: TransitionRefused, kind: type[R]) -> R:
     """A workflow's refusal as the area's refusal `kind`: its problems in one sentence, on the
@@ -81,5 +101,5 @@ def workflow_refusal(refused: TransitionRefused, kind: type[R]) -> R:
         "comment" if refused.reason == "comment" else None,
         stale=refused.reason == "state",
     )
-    made.problems = tuple(refused.problems)  # each sentence, for a page to say in its language
+    made.problems = tuple(action_problems(refused))  # for a page to say in its language
     return made

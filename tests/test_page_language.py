@@ -163,3 +163,46 @@ def test_refused_forms_read_in_the_pages_language(app, client):
     )
     text = html_text.unescape(changed.get_data(as_text=True))
     assert "Votre mot de passe a été modifié." in text
+
+
+def test_a_refused_action_reads_in_the_pages_language(app, client, applicant, make_proposal):
+    """A proposal's page that refuses an action says each problem, the action and a missing
+    comment in the page's language: not the workflow's English ("Cannot withdraw: …")."""
+    from fund.proposals.models import Proposal
+    from tests.helpers import csrf_token
+
+    proposal_id = make_proposal(applicant, complete=False, summary="")
+    login(client, applicant.email)
+    path = f"/proposals/{proposal_id}"
+    client.get(f"{path}?lang=fr")
+
+    def act(trigger: str) -> str:
+        with app.app_context():
+            version = db.session.get(Proposal, proposal_id).version
+        answer = client.post(
+            f"{path}/actions",
+            data={"trigger": trigger, "version": version, "csrf_token": csrf_token(client, path)},
+        )
+        assert answer.status_code == 400
+        page = html.fromstring(answer.data)
+        return " ".join(page.xpath('string(//div[contains(@class, "error-summary")])').split())
+
+    submitted = act("submit")
+    assert "« Soumettre la proposition au secrétariat » exige d'abord ce qui suit" in submitted
+    assert "Donnez un résumé." in submitted
+    assert "Give a summary" not in submitted and "Submit" not in submitted
+    withdrawn = act("withdraw")
+    assert "Écrivez un commentaire : cette action en exige un." in withdrawn
+    assert "Cannot" not in withdrawn and "withdraw" not in withdrawn
+
+
+def test_a_workflow_refusal_says_its_reason_in_a_sentence_of_its_own() -> None:
+    from fund.refusals import REASON_SENTENCES, action_problems
+    from workflows import TransitionRefused
+
+    guarded = TransitionRefused("guard", "submit", "draft", "…", problems=["Give a title."])
+    assert action_problems(guarded) == ["Give a title."]
+    for reason, sentence in REASON_SENTENCES.items():
+        refused = TransitionRefused(reason, "withdraw", "draft", "a comment is required.")
+        assert action_problems(refused) == [sentence]
+        assert "withdraw" not in action_problems(refused)[0]
