@@ -191,6 +191,9 @@ def test_a_refused_action_reads_in_the_pages_language(app, client, applicant, ma
     assert "« Soumettre la proposition au secrétariat » exige d'abord ce qui suit" in submitted
     assert "Donnez un résumé." in submitted
     assert "Give a summary" not in submitted and "Submit" not in submitted
+    # Amounts in a problem are written as French writes them, not "USD 500,000.00".
+    assert "entre 500 000,00 $US et 3 000 000,00 $US pour cet appel" in submitted
+    assert "USD" not in submitted
     withdrawn = act("withdraw")
     assert "Écrivez un commentaire : cette action en exige un." in withdrawn
     assert "Cannot" not in withdrawn and "withdraw" not in withdrawn
@@ -206,3 +209,26 @@ def test_a_workflow_refusal_says_its_reason_in_a_sentence_of_its_own() -> None:
         refused = TransitionRefused(reason, "withdraw", "draft", "a comment is required.")
         assert action_problems(refused) == [sentence]
         assert "withdraw" not in action_problems(refused)[0]
+
+
+def test_a_submission_problem_names_its_country_in_the_pages_language(
+    app, applicant, make_proposal
+) -> None:
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from fund.proposals import operations
+    from fund.proposals.checks import submission_problems
+    from fund.proposals.models import Proposal
+
+    proposal_id = make_proposal(applicant)
+    rules = operations.Rules(indirect_rate=Decimal("0.07"), gender_minimum=2)
+    with app.app_context(), app.test_request_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.attachments = []  # no endorsement letter
+        (problem,) = submission_problems(proposal, rules)
+        assert problem.message == "Attach the endorsement letter of the Government of Chile."
+        with force_locale("fr"):
+            assert problem.translated == "Joignez la lettre d'appui du Gouvernement (Chili)."
+        db.session.rollback()

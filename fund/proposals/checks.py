@@ -15,10 +15,12 @@ from typing import Any
 
 from fund.accounts.models import OrganizationKind
 from fund.calls.models import Stage
+from fund.i18n import Money
 from fund.labels import N_
 from fund.proposals.budget import Line, programme_years, summarise
 from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
 from fund.proposals.results import BaselineSource
+from fund.reference.translations import CountryName
 from fund.sentences import Sentence, said
 
 
@@ -161,7 +163,7 @@ def _endorsement(proposal: Proposal) -> list[Problem]:
             "endorsement",
             "attachments",
             N_("Attach the endorsement letter of the Government of %(country)s."),
-            {"country": country.name},
+            {"country": CountryName(country.iso2, country.name)},
         )
         for country in proposal.endorsers
         if country.iso2 not in letters
@@ -223,8 +225,8 @@ def _within_call(
         Problem(
             criterion,
             field,
-            N_("%(what)s must be between USD %(min)s and USD %(max)s for this call."),
-            {"what": what, "min": f"{call.min_budget:,.2f}", "max": f"{call.max_budget:,.2f}"},
+            N_("%(what)s must be between %(min)s and %(max)s for this call."),
+            {"what": what, "min": Money(call.min_budget), "max": Money(call.max_budget)},
         )
     ]
 
@@ -263,8 +265,8 @@ def _budget(proposal: Proposal, rules: Rules) -> list[Problem]:
         "budget_limits",
         "budget",
         Sentence(
-            N_("The total budget (USD %(amount)s, with indirect support costs)"),
-            amount=f"{total:,.2f}",
+            N_("The total budget (%(amount)s, with indirect support costs)"),
+            amount=Money(total),
         ),
     )
 
@@ -479,7 +481,7 @@ def _indicative_totals(note: Proposal) -> list[Problem]:
             total,
             criterion,
             field,
-            Sentence(N_("The indicative total (USD %(amount)s)"), amount=f"{total:,.2f}"),
+            Sentence(N_("The indicative total (%(amount)s)"), amount=Money(total)),
         )
     return problems
 
