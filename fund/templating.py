@@ -166,8 +166,7 @@ def objective_named(english: str, number: int | str, title: bool = False) -> str
 def objective_row(label: str, number: int | str) -> str:
     """`{{ row.label|objective_row(row.key) }}`: a coverage row's objective, labelled "N. short
     name" in English where the coverage is computed, in the page's language (no statement)."""
-    english = label.partition(". ")[2] or label
-    return f"{number}. {translations.objective_label(number, current_language(), english)}"
+    return translations.objective_numbered(number, current_language(), label)
 
 
 def objective_label(objective) -> str:

@@ -3,6 +3,7 @@ view, targets, the simulator, the CLI and a fixed number of queries."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -821,3 +822,19 @@ def test_the_same_number_of_queries_for_10_and_1000_proposals(
     assert sum(row.funded for row in c.areas) == c.totals.funded
     assert sum(row.funded for row in c.organizations) == c.totals.funded
     assert sum(row.funded for row in c.gender_markers) == c.totals.funded
+
+
+def test_the_chart_reads_in_the_pages_language(app, client, login_as, fund):
+    """The chart's objectives, amounts and words are in the page's language, on the dashboard
+    and on the allocation report's page (which drew it in English)."""
+    login_as("secretariat", organization_acronym="IOM")
+    client.get("/coverage/?lang=fr")
+    svg = client.get("/coverage/chart.svg").get_data(as_text=True)
+    assert "Objectif 6, financé : 749\u202f000,00\u00a0$US" in svg
+    assert "6. Recrutement et travail décent" in svg  # the official French short name
+    assert "USD 749,000.00" not in svg and "Decent work" not in svg
+    report = client.get("/reports/allocation").get_data(as_text=True)
+    drawn = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', report)
+    assert drawn is not None, report[:500]
+    chart = base64.b64decode(drawn.group(1)).decode()
+    assert "Objectif 6, financé" in chart and "Objective 6 funded" not in chart

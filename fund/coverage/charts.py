@@ -20,9 +20,10 @@ from fund.coverage.queries import (
     Coverage,
     CoverageRow,
 )
-from fund.i18n import percent
+from fund.i18n import current_language, money, percent
 from fund.labels import N_
 from fund.money import axis_amount
+from fund.reference.translations import objective_numbered
 
 WIDTH = 960
 LABEL_RIGHT = 250  # objective labels end here
@@ -57,10 +58,6 @@ def _say(text: str, **values: str) -> str:
     return text % values if values else text
 
 
-def _full_money(value: Decimal | None) -> str:
-    return "—" if value is None else f"USD {value:,.2f}"
-
-
 def nice_scale(maximum: Decimal, ticks: int = 5) -> tuple[Decimal, Decimal]:
     """A round axis maximum at or above `maximum` and its tick step (1, 2, 2.5 or 5 x 10^k)."""
     if maximum <= 0:
@@ -76,7 +73,8 @@ def nice_scale(maximum: Decimal, ticks: int = 5) -> tuple[Decimal, Decimal]:
 
 
 def _label(row: CoverageRow, limit: int = 36) -> str:
-    text = row.label
+    """The objective's number and short name in the page's language, cut at `limit`."""
+    text = objective_numbered(row.key, current_language(), row.label)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -294,7 +292,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., 
         for key, amount, what in parts:
             if amount > 0:
                 x0, x1 = x(start), x(start + amount)
-                words = say(what, number=row.key, amount=_full_money(amount))
+                words = say(what, number=row.key, amount=money(amount))
                 tooltip = _element("title", escape(words))
                 out.append(
                     _element(
@@ -348,7 +346,7 @@ def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
             say(
                 N_("objective %(number)s (%(amount)s, %(share)s)"),
                 number=r.key,
-                amount=_full_money(r.funded),
+                amount=money(r.funded),
                 share=percent(r.share),
             )
             for r in funded[:3]

@@ -91,6 +91,13 @@ def objective_label(number: int | str, language: str | None, english: str) -> st
     return _texts().objective_labels.get((_number(number), language), english)
 
 
+def objective_numbered(number: int | str, language: str | None, english: str) -> str:
+    """A coverage row's objective, labelled "N. short name" in English where the coverage is
+    computed, as "N. short name" in `language`."""
+    name = english.partition(". ")[2] or english
+    return f"{number}. {objective_label(number, language, name)}"
+
+
 def principle_title(code: str, language: str | None, english: str) -> str:
     """The official heading of the guiding principle `code` in `language`, else `english`."""
     if not language or language == ENGLISH:

@@ -211,7 +211,7 @@ def allocation_page():
     chosen, report = _requested_report()
     if report is None:
         return _reports_page(chosen, 400)
-    svg = objectives_chart(report.coverage, report.scope).encode()
+    svg = objectives_chart(report.coverage, report.scope, say=_).encode()
     chart = {
         "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
         "alt": _(
