@@ -4,12 +4,14 @@ page, `flask fund finance status` as JSON and text), and who may use each new ro
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -905,3 +907,32 @@ def test_a_direct_cost_and_a_funding_at_the_same_moment_never_overdraw_the_pool(
         allocations = db.session.scalar(select(func.count()).select_from(Allocation))
     assert (costs, allocations) in ((1, 0), (0, 1))
     assert general == (D("985000.00") if costs else D("415000.00"))
+
+
+def test_a_pledges_amounts_read_in_the_pages_language(app, agent_client, agent_user, donor):
+    """The form's sum that does not add up and the operation's own refusal write the amounts
+    as the page's language does, in the pledge's currency."""
+    agent_client.get("/finance/pledges?lang=fr")
+    data = PLEDGE | {
+        "donor_id": donor.id,
+        "csrf_token": csrf_token(agent_client, "/finance/pledges"),
+        "currency": "EUR",
+        "due_2": "2027-06-30",
+        "part_2": "300,000.00",
+    }
+    page = html.unescape(agent_client.post("/finance/pledges", data=data).get_data(as_text=True))
+    assert "900\u202f000,00\u00a0€" in page and "1\u202f000\u202f000,00\u00a0€" in page
+    assert "EUR 900,000.00" not in page
+    with app.app_context(), app.test_request_context(), force_locale("fr"):
+        error = _refused(
+            app,
+            agent.record_pledge,
+            user(agent_user),
+            _donor(donor),
+            date(2026, 1, 5),
+            "EUR",
+            D("100.00"),
+            [(date(2026, 6, 30), D("90.00"))],
+        )
+        assert "EUR 90.00" in error.message  # the English of the records
+        assert "90,00\u00a0€" in error.said() and "EUR" not in error.said()

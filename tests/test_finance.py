@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,7 @@ from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.finance import operations, queries
+from fund.finance.guards import fully_disbursed_or_reason
 from fund.finance.models import (
     Allocation,
     AllocationShare,
@@ -33,6 +35,7 @@ from fund.money import read_amount
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import objective_thematic_area
+from fund.sentences import said
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import new_open_call, new_proposal
 from tests.helpers import (
@@ -622,6 +625,11 @@ def test_close_needs_full_disbursement(app, treasurer, funded) -> None:
     disburse(app, treasurer, funded, "IOM", "427999.99")
     message = refused(app, close, app, treasurer, funded, "  ", error=TransitionRefused)
     assert "not fully disbursed (still to pay: IOM USD 0.01)" in message
+    with app.app_context(), app.test_request_context(), force_locale("fr"):
+        (problem,) = fully_disbursed_or_reason(
+            db.session.get(Proposal, funded), None, {"comment": ""}
+        )
+        assert "IOM 0,01\u00a0$US" in said(problem) and "USD" not in said(problem)
     assert status_of(app, funded) == "funded"
     disburse(app, treasurer, funded, "IOM", "0.01")
     accept_final_reports(app, funded)  # the other guard of `close` (tests/test_closure.py)

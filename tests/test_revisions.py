@@ -683,3 +683,19 @@ def test_a_budget_rows_amount_is_refused_in_the_pages_language(app, client, prog
     assert answer.status_code == 400
     page = html.unescape(answer.get_data(as_text=True))
     assert "« 1,5 » n'est pas un montant" in page and "is not an amount" not in page
+
+
+def test_the_routing_says_its_amounts_and_shares_in_the_pages_language(app):
+    """The reasons stay English in the records; said on a French page, the amount and the
+    share are written as French writes them."""
+    from flask_babel import force_locale, gettext
+
+    higher = _route(categories_after={1: D("600000"), 4: D("401000")})
+    moved = _route(
+        categories_after={1: D("399999.99"), 4: D("600000.01")}, category_names={1: "Staff"}
+    )
+    assert higher.reasons == ("the total budget rises by USD 1,000.00",)
+    with app.test_request_context(), force_locale("fr"):
+        assert "1\u202f000,00\u00a0$US" in higher.sentence_in(gettext)
+        assert "USD" not in higher.sentence_in(gettext)
+        assert "20,0\u00a0%" in moved.sentence_in(gettext)

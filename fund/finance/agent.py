@@ -119,8 +119,8 @@ def record_pledge(
         raise FinanceError(
             N_("The expected payments add up to %(scheduled)s, not the pledged %(pledged)s."),
             "schedule",
-            scheduled=f"{currency} {format_amount(scheduled)}",
-            pledged=f"{currency} {format_amount(amount)}",
+            scheduled=Money(scheduled, currency),
+            pledged=Money(amount, currency),
         )
     pledge = Pledge.by(
         actor,

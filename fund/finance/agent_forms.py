@@ -27,6 +27,7 @@ from fund.finance.forms import (
 )
 from fund.finance.operations import FinanceError
 from fund.forms import StringField, chosen, int_or_zero, long_text
+from fund.i18n import money
 from fund.money import ZERO
 
 SCHEDULE_LINES = 4  # lines of the pledge's schedule on the form; blank lines are left out
@@ -89,8 +90,8 @@ class PledgeForm(SensitiveForm):
         elif self.parsed_amount is not None and not line_errors and currency:
             scheduled = sum((value for _day, value in self.schedule), ZERO)
             if scheduled != self.parsed_amount:
-                added = f"{currency} {scheduled:,.2f}"
-                pledged = f"{currency} {self.parsed_amount:,.2f}"
+                added = money(scheduled, currency)
+                pledged = money(self.parsed_amount, currency)
                 first.errors.append(
                     _(
                         "The expected payments add up to %(scheduled)s, not the pledged "

@@ -32,7 +32,6 @@ from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
 from fund.finance.status import funding_status
 from fund.i18n import money
-from fund.money import format_amount
 
 bp = Blueprint("agent", __name__, url_prefix="/finance")
 
@@ -112,7 +111,7 @@ def record_pledge():
             form.schedule,
             form.note.data or "",
         )
-        pledged = f"{pledge.currency} {format_amount(pledge.amount)}"
+        pledged = money(pledge.amount, pledge.currency)
         return ngettext(
             "Pledge %(code)s recorded: %(amount)s in %(num)s expected payment.",
             "Pledge %(code)s recorded: %(amount)s in %(num)s expected payments.",
@@ -157,8 +156,7 @@ def _deposit_choices(form: DepositForm) -> dict[str, str]:
         select(Pledge).options(selectinload(Pledge.donor)).order_by(Pledge.id)
     )
     form.pledge_id.choices = [(0, _("None"))] + [
-        (p.id, f"{p.code}: {p.donor.display_name}, {p.currency} {format_amount(p.amount)}")
-        for p in pledges
+        (p.id, f"{p.code}: {p.donor.display_name}, {money(p.amount, p.currency)}") for p in pledges
     ]
     return titles
 
@@ -184,7 +182,7 @@ def deposit():
             form.note.data or "",
         )
         rate = agent.rate_text(contribution.exchange_rate)
-        received = f"{contribution.currency} {format_amount(contribution.currency_amount)}"
+        received = money(contribution.currency_amount, contribution.currency)
         return _(
             "Deposit %(code)s recorded: %(amount)s at %(rate)s, %(gross)s gross, %(net)s net to "
             "the %(pool)s pool.",

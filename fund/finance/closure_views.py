@@ -18,7 +18,7 @@ from fund.extensions import db, utcnow
 from fund.finance import closure, closure_queries
 from fund.finance.closure_forms import RefundForm, close_form_for, refund_prefix
 from fund.finance.operations import FinanceError
-from fund.money import format_usd
+from fund.i18n import money
 from fund.proposals.models import Proposal
 from fund.refusals import show_on_form
 from workflows import TransitionRefused
@@ -90,7 +90,7 @@ def close(proposal_id: int):
             form.reason.data,
             form.closed_on.data,
         )
-        released = format_usd(done.released)
+        released = money(done.released)
         return _(
             "%(reference)s is closed; %(amount)s unpaid went back to the pools.",
             reference=proposal.reference,
@@ -176,7 +176,7 @@ def record_refund(proposal_id: int, organization_id: int):
             form.parsed_amount,
             form.reference.data or "",
         )
-        amount = format_usd(refund.amount)
+        amount = money(refund.amount)
         once.done(url_for("closure.refunds"), _("The refund of %(amount)s", amount=amount))
         organization = refund.organization
         return _(

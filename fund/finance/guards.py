@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fund.i18n import Money
 from fund.labels import N_
-from fund.money import format_usd
-from fund.sentences import Sentence
+from fund.sentences import Listed, Sentence
 
 FUNDING_PLAN = "funding_plan"
 
@@ -58,7 +58,10 @@ def fully_disbursed_or_reason(proposal, actor, context: Mapping[str, Any]) -> li
     remaining = lists.remaining_by_organization(proposal.id)
     if not remaining:
         return []
-    owed = ", ".join(f"{name} {format_usd(amount)}" for name, amount in remaining)
+    owed = Listed(
+        Sentence(N_("%(organization)s %(amount)s"), organization=name, amount=Money(amount))
+        for name, amount in remaining
+    )
     return [
         Sentence(
             N_(

@@ -41,7 +41,7 @@ from fund.finance.queries.lists import remaining_by_organization
 from fund.finance.transfer_models import TransferRequest
 from fund.i18n import Money
 from fund.labels import N_
-from fund.money import CENT, format_usd, read_amount, round_cents
+from fund.money import CENT, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.refusals import Refused
@@ -409,7 +409,7 @@ def check_within_share(
             remaining=Money(remaining),
             name=name,
             share=Money(share),
-            **{paid_as: format_usd(paid)},
+            **{paid_as: Money(paid)},
         )
     return remaining
 

@@ -35,7 +35,6 @@ from fund.finance.queries import lists
 from fund.finance.queries.balance import balance as fund_balance
 from fund.finance.queries.pipeline import pipeline_page
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg
-from fund.money import format_usd
 from fund.proposals.draft_pages import STALE_ACTION, UNREADABLE_ACTION
 from fund.proposals.models import Proposal
 from fund.proposals.models import proposal_reference as reference
@@ -398,7 +397,7 @@ def disburse(proposal_id: int, organization_id: int):
             form.reference.data or "",
             request=request,
         )
-        paid = format_usd(disbursement.amount)
+        paid = i18n.money(disbursement.amount)
         once.done(
             url_for("finance.proposal", proposal_id=proposal.id),
             _("The payment of %(amount)s", amount=paid),

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.days import in_words
 from fund.extensions import db
-from fund.i18n import current_language, percent_digits
-from fund.money import format_usd
+from fund.i18n import current_language, money, percent_digits
 from fund.proposals.budget import (
     BudgetByYear,
     BudgetSummary,
@@ -234,7 +233,7 @@ class VersionText:
     @staticmethod
     def money(value: Any) -> str | None:
         parsed = amount(value)
-        return format_usd(parsed) if parsed is not None else None
+        return money(parsed) if parsed is not None else None
 
     # parts ------------------------------------------------------------------------------
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, OrganizationKind, Role
 from fund.audit.models import AuditEvent
 from fund.extensions import db
-from fund.i18n import when
+from fund.i18n import money, when
 from fund.labels import N_
-from fund.money import AmountError, format_usd, parse_amount
+from fund.money import AmountError, parse_amount
 from fund.proposals.models import Proposal
 from fund.reference.models import BudgetCategory, GcmObjective
 from fund.reference.queries import category_titles
@@ -225,15 +225,13 @@ def compared(revision: Revision, proposal: Proposal) -> list[Compared]:
             after = change.categories_after.get(code, Decimal("0"))
             if before != after:
                 rows.append(
-                    Compared(
-                        f"{code}. {titles.get(code, '')}", format_usd(before), format_usd(after)
-                    )
+                    Compared(f"{code}. {titles.get(code, '')}", money(before), money(after))
                 )
         rows.append(
             Compared(
                 N_("Direct costs in total"),
-                format_usd(change.total_before),
-                format_usd(change.total_after),
+                money(change.total_before),
+                money(change.total_after),
             )
         )
     if revision.new_summary is not None:

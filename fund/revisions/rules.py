@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from fund.i18n import money, percent
 from fund.labels import N_
 from fund.money import format_usd
 
@@ -132,11 +133,15 @@ def _months(value: Decimal, translate: Translate = english) -> str:
 
 
 def _share(value: Decimal, translate: Translate = english) -> str:
-    return f"{(value * 100).quantize(Decimal('0.1')).normalize():f}%"
+    """A share in English as the records keep it ("20%"), else in the page's language."""
+    if translate is english:
+        return f"{(value * 100).quantize(Decimal('0.1')).normalize():f}%"
+    return percent(value)
 
 
 def _usd(value: Decimal, translate: Translate = english) -> str:
-    return format_usd(value)
+    """An amount in English as the records keep it, else in the page's language."""
+    return format_usd(value) if translate is english else money(value)
 
 
 def _plain(value: Decimal, translate: Translate = english) -> str:
