@@ -88,7 +88,8 @@ def action_problems(refused: TransitionRefused) -> list[str]:
     """What a workflow's refusal says to the person, a sentence each (to be said in the page's
     language): the problems its guards found, else the sentence of its reason."""
     if refused.reason == "guard" and refused.problems:
-        return list(refused.problems)
+        # A guard's problem is a `Sentence` or a sentence marked for translation as it is.
+        return [p if isinstance(p, Sentence) else Sentence(p) for p in refused.problems]
     return [Sentence(REASON_SENTENCES[refused.reason])]
 
 

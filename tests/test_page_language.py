@@ -232,3 +232,24 @@ def test_a_submission_problem_names_its_country_in_the_pages_language(
         with force_locale("fr"):
             assert problem.translated == "Joignez la lettre d'appui du Gouvernement (Chili)."
         db.session.rollback()
+
+
+def test_the_refusal_macro_says_a_workflows_refusal_in_the_pages_language(app) -> None:
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from workflows import TransitionRefused
+
+    macro = '{% from "_refusal.html" import refusal %}{{ refusal(error, "—", "Il faut :") }}'
+    state = TransitionRefused("state", "start_screening", "withdrawn", "the proposal is gone.")
+    guard = TransitionRefused(
+        "guard", "submit", "draft", "…", problems=["Give a title.", "Give a summary."]
+    )
+    with app.test_request_context(), force_locale("fr"):
+        said_state = render_template_string(macro, error=state)
+        said_guard = render_template_string(macro, error=guard)
+        said_text = render_template_string(macro, error="Déjà dit.")
+    assert "Cette action n'est pas possible en l'état actuel" in html_text.unescape(said_state)
+    assert "Cannot" not in said_state and "start_screening" not in said_state
+    assert "Il faut :" in said_guard and "<li>Donnez un titre.</li>" in said_guard
+    assert "<p>Déjà dit.</p>" in said_text
