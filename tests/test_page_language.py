@@ -253,3 +253,22 @@ def test_the_refusal_macro_says_a_workflows_refusal_in_the_pages_language(app) -
     assert "Cannot" not in said_state and "start_screening" not in said_state
     assert "Il faut :" in said_guard and "<li>Donnez un titre.</li>" in said_guard
     assert "<p>Déjà dit.</p>" in said_text
+
+
+def test_a_committee_and_an_invitation_refusal_say_a_missing_comment_in_the_pages_language(
+    app,
+) -> None:
+    from flask_babel import force_locale
+    from flask_wtf import FlaskForm
+
+    from fund.committee import workflow as round_workflow
+    from fund.committee.models import VotingRound
+    from fund.proposals import invitation_views
+    from workflows import TransitionRefused
+
+    missing = TransitionRefused("comment", "return_for_revision", "open", "a comment is required.")
+    with app.test_request_context(), force_locale("fr"):
+        committee = round_workflow.refusal(VotingRound(number=1), missing).said()
+        invitation, status = invitation_views._refusal(FlaskForm(meta={"csrf": False}), missing)
+    expected = "Écrivez un commentaire : cette action en exige un."
+    assert committee == expected and invitation == expected and status == 400

@@ -19,7 +19,7 @@ from fund.committee.tally import APPROVED, Tally
 from fund.days import MOMENT
 from fund.extensions import utcnow
 from fund.labels import N_
-from fund.refusals import Refused
+from fund.refusals import Refused, action_problems
 from fund.sentences import OnDay, Sentence
 from workflows import Engine, TransitionRefused
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
@@ -265,7 +265,7 @@ def refusal(round_: VotingRound, refused: TransitionRefused) -> CommitteeRefused
         return CommitteeRefused(
             refused.problems[0], stale=bool(_STALE_GUARDS & set(refused.failed_guards))
         )
-    return CommitteeRefused(str(refused))
+    return CommitteeRefused(action_problems(refused)[0])  # a comment missing: its sentence
 
 
 def fire_round(

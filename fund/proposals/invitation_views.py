@@ -25,8 +25,7 @@ from fund.proposals.models import Proposal
 from fund.proposals.ranking import ranked_ids
 from fund.proposals.results_versions import FRAMEWORK_KEY
 from fund.proposals.snapshots import SNAPSHOT_LABELS
-from fund.refusals import show_on_form
-from fund.sentences import said_marked
+from fund.refusals import Refused, show_on_form, workflow_refusal
 from fund.web import UNREADABLE_MESSAGE
 from workflows import NOTE_INVITABLE_STATES, TransitionRefused
 
@@ -69,7 +68,7 @@ def _refusal(form: FlaskForm, refused: Exception) -> tuple[str | None, int]:
         return show_on_form(form, refused), 409 if refused.stale else 400
     if isinstance(refused, TransitionRefused):
         stale = refused.reason == "state"
-        message = said_marked(refused.problems[0] if refused.problems else str(refused))
+        message = workflow_refusal(refused, Refused).said()
         if stale:
             message = _(
                 "This concept note changed since you opened the page: it is no longer waiting "
