@@ -239,6 +239,10 @@ def _refusals_written_in_english() -> list[str]:
     found = []
 
     def written(node) -> bool:
+        if isinstance(node, ast.BoolOp):  # `said or f"..."`: a fallback written out
+            return any(written(value) for value in node.values)
+        if isinstance(node, ast.IfExp):
+            return written(node.body) or written(node.orelse)
         return isinstance(node, ast.Constant | ast.JoinedStr) and not (
             isinstance(node, ast.Constant) and not isinstance(node.value, str)
         )
@@ -256,8 +260,11 @@ def _refusals_written_in_english() -> list[str]:
                 if said_at is not None and len(call.args) > said_at and written(call.args[said_at]):
                     found.append(f"{where}:{node.lineno} {name}")
             elif isinstance(node, ast.Call):
-                # The sentence of a refusal the database may make (a check or a unique index).
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                # A refusal made to be returned or raised later ("return AccountError(...)").
+                if name in names and node.args and written(node.args[0]):
+                    found.append(f"{where}:{node.lineno} {name}")
+                # The sentence of a refusal the database may make (a check or a unique index).
                 given = [k.value for k in node.keywords if k.arg == "refusal"]
                 if name in REFUSAL_ARGUMENT and len(node.args) > REFUSAL_ARGUMENT[name]:
                     given.append(node.args[REFUSAL_ARGUMENT[name]])

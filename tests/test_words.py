@@ -4,6 +4,7 @@ payment dates in the browser's date input, today by default."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from decimal import Decimal as D
@@ -175,6 +176,16 @@ def test_a_new_donor_of_an_existing_name_is_refused_and_nothing_is_saved(
     assert "already has this name" in html and "Choose it in the list of donors" in html
     assert f'value="{donor.name.upper()}"' in html
     assert _count(app, Contribution) == 0 and _count(app, Organization) == organizations
+
+
+def test_a_new_donors_refusal_reads_in_the_pages_language(app, client, secretariat, donor):
+    grant_agent_role(app, secretariat)
+    client.get("/finance/contributions?lang=fr")
+    response = _post(client, donor_id="", new_donor=donor.name.upper())
+    assert response.status_code == 400
+    text = html.unescape(response.get_data(as_text=True))
+    assert "Choisissez-la plutôt dans la liste des donateurs." in text
+    assert "Choose it in the list of donors" not in text and "already has this name" not in text
 
 
 def test_a_refused_contribution_leaves_no_new_donor_behind(app, client, secretariat):

@@ -307,11 +307,23 @@ def organization_clash(
     """The refusal for the first of name, acronym and country that an organization other
     than `own_id` (created before or after it) already has; None when all are free."""
     checks = [
-        ("name", func.lower(Organization.name) == name.lower(), "this name"),
-        ("acronym", Organization.acronym == acronym if acronym else None, "this acronym"),
-        ("country_iso2", Organization.country_iso2 == country_iso2 if country_iso2 else None, ""),
+        (
+            "name",
+            func.lower(Organization.name) == name.lower(),
+            N_("Another organization (%(other)s) already has this name."),
+        ),
+        (
+            "acronym",
+            Organization.acronym == acronym if acronym else None,
+            N_("Another organization (%(other)s) already has this acronym."),
+        ),
+        (
+            "country_iso2",
+            Organization.country_iso2 == country_iso2 if country_iso2 else None,
+            N_("Another organization (%(other)s) already has this country."),
+        ),
     ]
-    for field, condition, what in checks:
+    for field, condition, refusal in checks:
         if condition is None:
             continue
         query = select(Organization.name).where(condition)
@@ -319,8 +331,7 @@ def organization_clash(
             query = query.where(Organization.id != own_id)
         other = db.session.scalar(query.limit(1))
         if other is not None:
-            what = what or "this country"
-            return AccountError(f"Another organization ({other}) already has {what}.", field)
+            return AccountError(refusal, field, other=other)
     return None
 
 

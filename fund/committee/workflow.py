@@ -19,7 +19,7 @@ from fund.committee.tally import APPROVED, Tally
 from fund.days import MOMENT
 from fund.extensions import utcnow
 from fund.labels import N_
-from fund.refusals import Refused, action_problems
+from fund.refusals import REASON_SENTENCES, Refused, action_problems
 from fund.sentences import OnDay, Sentence
 from workflows import Engine, TransitionRefused
 from workflows.voting_round import VOTING_ROUND_WORKFLOW
@@ -161,57 +161,44 @@ ROUND_ENGINE = Engine(VOTING_ROUND_WORKFLOW, ROUND_GUARDS)
 # Refusals marking the page as showing an older state of the round.
 _STALE_GUARDS = frozenset({"tally_as_seen"})
 
-# Per trigger: what a closed round no longer allows, and what only some roles may do.
-_DOING = {
-    "vote": ("voting", "vote"),
-    "declare_conflict": ("declaring a conflict in this round", "declare a conflict of interest"),
-    "set_deadline": ("changing the deadline", "set a deadline"),
-    "close": ("closing it", "close a voting round"),
-    "close_without_quorum": ("closing it", "close a voting round"),
-    "return_for_revision": ("returning it", "return a proposal for revision"),
-    "cancel": ("cancelling it", "withdraw the proposal"),
-}
-# The same sentences whole, to be translated (the words above compose any other trigger's).
+# Per trigger: what a closed round no longer allows, and who alone may do it, whole sentences
+# to be translated; a trigger not named says the general sentence.
+_CLOSING = N_(
+    "Round %(number)s closed on %(closed)s (%(outcome)s): closing it is no longer possible."
+)
 _CLOSED_SAID = {
-    "voting": N_(
+    "vote": N_(
         "Round %(number)s closed on %(closed)s (%(outcome)s): voting is no longer possible."
     ),
-    "declaring a conflict in this round": N_(
+    "declare_conflict": N_(
         "Round %(number)s closed on %(closed)s (%(outcome)s): declaring a conflict in this round "
         "is no longer possible."
     ),
-    "changing the deadline": N_(
+    "set_deadline": N_(
         "Round %(number)s closed on %(closed)s (%(outcome)s): changing the deadline is no longer "
         "possible."
     ),
-    "closing it": N_(
-        "Round %(number)s closed on %(closed)s (%(outcome)s): closing it is no longer possible."
-    ),
-    "returning it": N_(
+    "close": _CLOSING,
+    "close_without_quorum": _CLOSING,
+    "return_for_revision": N_(
         "Round %(number)s closed on %(closed)s (%(outcome)s): returning it is no longer possible."
     ),
-    "cancelling it": N_(
+    "cancel": N_(
         "Round %(number)s closed on %(closed)s (%(outcome)s): cancelling it is no longer possible."
     ),
 }
+_CLOSED_GENERALLY = N_(
+    "Round %(number)s closed on %(closed)s (%(outcome)s): this action is no longer possible."
+)
+_CLOSING_ONLY = N_("Only the secretariat can close a voting round.")
 _ONLY_SAID = {
-    ("committee members", "vote"): N_("Only committee members can vote."),
-    ("committee members", "declare a conflict of interest"): N_(
-        "Only committee members can declare a conflict of interest."
-    ),
-    ("the secretariat", "set a deadline"): N_("Only the secretariat can set a deadline."),
-    ("the secretariat", "close a voting round"): N_(
-        "Only the secretariat can close a voting round."
-    ),
-    ("the secretariat", "return a proposal for revision"): N_(
-        "Only the secretariat can return a proposal for revision."
-    ),
-    ("the applicant", "withdraw the proposal"): N_("Only the applicant can withdraw the proposal."),
-}
-_WHO = {
-    "secretariat": "the secretariat",
-    "committee": "committee members",
-    "applicant": "the applicant",
+    "vote": N_("Only committee members can vote."),
+    "declare_conflict": N_("Only committee members can declare a conflict of interest."),
+    "set_deadline": N_("Only the secretariat can set a deadline."),
+    "close": _CLOSING_ONLY,
+    "close_without_quorum": _CLOSING_ONLY,
+    "return_for_revision": N_("Only the secretariat can return a proposal for revision."),
+    "cancel": N_("Only the applicant can withdraw the proposal."),
 }
 
 
@@ -245,22 +232,15 @@ def allowed(
 
 def refusal(round_: VotingRound, refused: TransitionRefused) -> CommitteeRefused:
     """The engine's refusal as the pages say it."""
-    doing, what = _DOING.get(refused.trigger, (refused.trigger, refused.trigger))
     if refused.reason == "state":
         closed = when(round_.closed_at) if round_.closed_at else Sentence(N_("earlier"))
         outcome = Sentence(outcome_label(round_.outcome))
-        said = _CLOSED_SAID.get(doing)
-        if said is None:
-            said = f"Round %(number)s closed on %(closed)s (%(outcome)s): {doing} is no longer "
-            said += "possible."
+        said = _CLOSED_SAID.get(refused.trigger, _CLOSED_GENERALLY)
         return CommitteeRefused(
             said, stale=True, number=round_.number, closed=closed, outcome=outcome
         )
     if refused.reason == "role":
-        rule = VOTING_ROUND_WORKFLOW.rule(refused.trigger, refused.state)
-        who = " or ".join(_WHO.get(role, role) for role in sorted(rule.roles)) if rule else ""
-        said = _ONLY_SAID.get((who, what))
-        return CommitteeRefused(said or f"Only {who} can {what}.")
+        return CommitteeRefused(_ONLY_SAID.get(refused.trigger, REASON_SENTENCES["role"]))
     if refused.reason == "guard":
         return CommitteeRefused(
             refused.problems[0], stale=bool(_STALE_GUARDS & set(refused.failed_guards))

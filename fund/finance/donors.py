@@ -10,6 +10,8 @@ from fund.accounts.models import Organization, OrganizationKind, User
 from fund.accounts.operations import AccountError, save_organization
 from fund.extensions import db
 from fund.finance.operations import FinanceError
+from fund.labels import N_
+from fund.sentences import Sentence
 
 
 def new_donor(actor: User, name: str, now: datetime) -> Organization:
@@ -29,10 +31,11 @@ def new_donor(actor: User, name: str, now: datetime) -> Organization:
             now=now,
         )
     except AccountError as error:
-        message = str(error)
+        said = error.sentence
         if error.field == "name":
-            message += " Choose it in the list of donors instead."
-        raise FinanceError(message, "new_donor") from None
+            instead = N_("%(problem)s Choose it in the list of donors instead.")
+            said = Sentence(instead, problem=said)
+        raise FinanceError(said, "new_donor") from None
 
 
 def donor_of(actor: User, form, now: datetime) -> Organization | None:

@@ -116,7 +116,7 @@ def preferences():
                 changed = operations.set_preferences(current_user, form.choices())
             except operations.PreferenceRefused as refused:
                 db.session.rollback()
-                form.form_errors.append(str(refused))
+                form.form_errors.append(refused.said())
             else:
                 db.session.commit()
                 flash(
