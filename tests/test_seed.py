@@ -193,3 +193,13 @@ def test_demo_seed_is_refused_in_production(tmp_path):
     result = app.test_cli_runner().invoke(args=["fund", "seed", "--demo"])
     assert result.exit_code != 0
     assert "not for production" in result.output
+
+
+def test_a_demo_persons_name_does_not_repeat_their_organization() -> None:
+    """Pages write a person with their organization, "Ursula Unger (UNHCR)": a demo name that
+    carries it already would read "Ursula (UNHCR) (UNHCR)"."""
+    import tomllib
+
+    demo = tomllib.loads((Path(__file__).parent.parent / "seed/demo.toml").read_text())
+    repeated = [u["name"] for u in demo["users"] if "(" in u["name"]]
+    assert repeated == []
