@@ -7,6 +7,7 @@ who may use them."""
 
 from __future__ import annotations
 
+import html as html_text
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -482,6 +483,11 @@ def test_request_refused_then_overridden_then_recorded_through_the_pages(app, cl
     finance_page = client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
     assert "Overridden</strong> by the secretariat: The floods." in finance_page
     assert "Not met</strong>: The organization reported spending enough" in finance_page
+    # The problem the request keeps is said again in each reader's language.
+    french = client.get(f"/finance/proposals/{programme['proposal']}?lang=fr")
+    said = html_text.unescape(french.get_data(as_text=True))
+    assert "ILO a déclaré 40\u202f000,00\u00a0$US de dépenses" in said
+    assert "ILO reported USD 40,000.00" not in said
     # The secretariat records no money.
     disburse = f"/finance/proposals/{programme['proposal']}/organizations/{ilo}/disburse"
     assert client.post(disburse, data={"csrf_token": token}).status_code == 403

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from fund.i18n import Money, Share
+from fund.i18n import Money, Share, kept
 from fund.labels import N_
 from fund.sentences import OnDay, Sentence, Within
 
@@ -168,6 +168,12 @@ def evaluate(facts: TrancheFacts, settings: TrancheSettings) -> list[dict[str, A
             }
         )
     return results
+
+
+def kept_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The results as a request stores them: each problem kept as a sentence (`kept`), to be
+    said later in each reader's language (`said_kept`)."""
+    return [result | {"problems": [kept(p) for p in result["problems"]]} for result in results]
 
 
 def problems_of(results: list[dict[str, Any]]) -> list[str]:

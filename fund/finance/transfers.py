@@ -152,7 +152,7 @@ def request_transfer(
         tranche=number,
         status=OPEN,
         override_reason=reason,
-        conditions=conditions,
+        conditions=tranche.kept_results(conditions),
         requested_by_id=actor.id,
         requested_at=now,
     )
