@@ -175,8 +175,9 @@ def test_the_functions_fall_back_to_the_english_given(app):
         assert objective_title(1, "en", "English") == "English"
         assert objective_label(20, "fr", "Remittances") == "Envois de fonds"
         assert objective_label(22, "es", "Social protection") == "Protección social"
-        # Spanish 20 has no official title shipped: its label stays English with its title.
-        assert objective_label(20, "es", "Remittances") == "Remittances"
+        # Spanish 23 has no official title shipped: its label stays English with its title.
+        assert objective_label(23, "es", "International cooperation") == "International cooperation"
+        assert objective_label(20, "es", "Remittances") == "Remesas"
         assert objective_label(3, "es", "Information provision") == "Information provision"
         assert principle_title("child_sensitive", "es", "Child-sensitive") == "Perspectiva infantil"
         assert principle_title("child_sensitive", "ar", "Child-sensitive") == "Child-sensitive"
