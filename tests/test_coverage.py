@@ -833,6 +833,11 @@ def test_the_chart_reads_in_the_pages_language(app, client, login_as, fund):
     assert "Objectif 6, financé : 749\u202f000,00\u00a0$US" in svg
     assert "6. Recrutement et travail décent" in svg  # the official French short name
     assert "USD 749,000.00" not in svg and "Decent work" not in svg
+    # The French words are longer: the chart widens so that none is cut off at its edge.
+    width = int(re.search(r'<svg [^>]*width="(\d+)"', svg).group(1))
+    flag_x = max(int(float(x)) for x in re.findall(r'<text x="(\d+)"[^>]*font-weight="bold"', svg))
+    longest = max(len(t) for t in re.findall(r'font-weight="bold">([^<]+)<', svg))
+    assert width >= flag_x + 7 * longest, (width, flag_x, longest)
     report = client.get("/reports/allocation").get_data(as_text=True)
     drawn = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', report)
     assert drawn is not None, report[:500]

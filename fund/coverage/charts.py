@@ -25,7 +25,8 @@ from fund.labels import N_
 from fund.money import axis_amount
 from fund.reference.translations import objective_numbered
 
-WIDTH = 960
+WIDTH = 960  # at the least
+TITLE_CHAR, BOLD_CHAR = 10, 8  # about the width of a character of the title, of a bold label
 LABEL_RIGHT = 250  # objective labels end here
 PLOT_LEFT = 262
 PLOT_RIGHT = 820
@@ -142,13 +143,16 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., 
             ),
         ]
     )
+    # The chart is as wide as its longest words need (another language's are longer): the
+    # title, the legend's line and the flags right of the bars, by an estimate of their width.
+    flags = [f"{FLAG_MARKS[f]} {say(FLAG_LABELS[f])}" for f in {r.flag for r in rows} if f]
+    needed = [
+        16 + TITLE_CHAR * len(title),
+        PLOT_RIGHT + 10 + BOLD_CHAR * max(map(len, flags), default=0),
+    ]
     out: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="chart-title chart-desc" '
-        f'font-family="{FONT}" font-size="12">',
         _element("title", escape(title), id="chart-title"),
         _element("desc", escape(description), id="chart-desc"),
-        _element("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"),
         _element(
             "text", escape(title), x=16, y=26, font_size=17, font_weight="bold", fill=COLOURS["ink"]
         ),
@@ -183,6 +187,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., 
         text = f"{FLAG_MARKS[flag]} {say(FLAG_LABELS[flag])}"
         out.append(_element("text", escape(text), x=lx, y=70, fill=FLAG_COLOURS[flag]))
         lx += 24 + 7 * len(text)
+    needed.append(lx)
 
     # Grid and x axis
     plot_bottom = TOP + ROW_HEIGHT * len(rows)
@@ -331,8 +336,17 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., 
                     font_weight="bold",
                 )
             )
-    out.append("</svg>")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(out) + "\n"
+    width = max(WIDTH, int(max(needed)) + 16)
+    head = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" '
+        f'font-family="{FONT}" font-size="12">',
+        *out[:2],  # its title and description
+        _element("rect", x=0, y=0, width=width, height=height, fill="#ffffff"),
+    ]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join([*head, *out[2:], "</svg>"]) + "\n"
+    )
 
 
 def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
