@@ -838,6 +838,8 @@ def test_the_chart_reads_in_the_pages_language(app, client, login_as, fund):
     flag_x = max(int(float(x)) for x in re.findall(r'<text x="(\d+)"[^>]*font-weight="bold"', svg))
     longest = max(len(t) for t in re.findall(r'font-weight="bold">([^<]+)<', svg))
     assert width >= flag_x + 7 * longest, (width, flag_x, longest)
+    dashboard = client.get("/coverage/").get_data(as_text=True)
+    assert "</strong>\u00a0: " in dashboard and "</strong>: " not in dashboard  # French colons
     report = client.get("/reports/allocation").get_data(as_text=True)
     drawn = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', report)
     assert drawn is not None, report[:500]

@@ -272,3 +272,16 @@ def test_a_committee_and_an_invitation_refusal_say_a_missing_comment_in_the_page
         invitation, status = invitation_views._refusal(FlaskForm(meta={"csrf": False}), missing)
     expected = "Écrivez un commentaire : cette action en exige un."
     assert committee == expected and invitation == expected and status == 400
+
+
+def test_a_label_and_its_text_are_joined_by_the_languages_colon(app) -> None:
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    macro = '{% from "_labelled.html" import labelled %}{% call labelled("Met") %}x{% endcall %}'
+    with app.test_request_context():
+        english = render_template_string(macro)
+        with force_locale("fr"):
+            french = render_template_string(macro)
+    assert english.strip() == "<strong>Met</strong>: x"
+    assert french.strip() == "<strong>Met</strong>\u00a0: x"
