@@ -230,4 +230,4 @@ def test_a_country_within_a_sentence_is_named_in_the_pages_language(app):
     )
     assert text == "MGI DEMO-1, assessment of South Africa (2023)"
     with app.test_request_context("/"), force_locale("fr"):
-        assert said(text) == "IGM DEMO-1, évaluation de Afrique du Sud (2023)"
+        assert said(text) == "IGM DEMO-1, évaluation (Afrique du Sud, 2023)"
