@@ -144,6 +144,9 @@ def _percent_pattern(language: str, places: int, narrow: bool) -> str:
     return pattern.replace("0", "0." + "0" * places, 1) if places else pattern
 
 
+LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
+
+
 class Money(Sentence):
     """An amount within a sentence: "USD 1,234.50" in English (`format_usd`, what is stored,
     logged and tested), in the page's language where it is said (`money`: "1 234,50 $US")."""
@@ -157,7 +160,12 @@ class Money(Sentence):
         return made
 
     def in_language(self) -> str:
-        return money(self.amount, self.currency)
+        said = money(self.amount, self.currency)
+        if direction() == "rtl":
+            # Within a right-to-left sentence the amount is a left-to-right unit ("US$" after
+            # its digits, whole); the marks are invisible, and the PDFs drop them when drawn.
+            return f"{LEFT_TO_RIGHT_ISOLATE}{said}{POP_ISOLATE}"
+        return said
 
 
 class Share(Sentence):

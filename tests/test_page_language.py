@@ -285,3 +285,26 @@ def test_a_label_and_its_text_are_joined_by_the_languages_colon(app) -> None:
             french = render_template_string(macro)
     assert english.strip() == "<strong>Met</strong>: x"
     assert french.strip() == "<strong>Met</strong>\u00a0: x"
+
+
+def test_an_amount_within_an_arabic_sentence_is_a_left_to_right_unit(app) -> None:
+    """Without it "US$" is split from its digits and the brackets around it turn ("($US 1,00")."""
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from fund.i18n import Money
+    from fund.reports.pdf.styles import display_text
+    from fund.sentences import said
+
+    amount = Money(Decimal("321000"))
+    with app.test_request_context():
+        with force_locale("ar"):
+            arabic = said(amount)
+        with force_locale("fr"):
+            french = said(amount)
+    assert arabic.startswith("\u2066") and arabic.endswith("\u2069") and "US$" in arabic
+    assert "\u2066" not in french
+    # A PDF draws the sentence without the invisible marks (its fonts have no glyph for them).
+    drawn = display_text(f"المجموع ({arabic})")
+    assert "\u2066" not in drawn and "\u2069" not in drawn and "321,000.00" in drawn

@@ -49,6 +49,9 @@ _lock = threading.Lock()
 
 # Hebrew, Arabic, Syriac, Thaana, N'Ko..., and the Arabic presentation forms.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# The invisible marks that set a run apart for the bidirectional algorithm (an amount within an
+# Arabic sentence on a page): dropped here, as the PDFs' reordering and fonts do not know them.
+_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 
 
 def register_fonts() -> str:
@@ -72,6 +75,7 @@ def display_text(text: str) -> str:
     The reordering works on each line of `text` as a whole: text that reportlab will wrap
     goes through `TextParagraph`, which wraps first and reorders each line after.
     """
+    text = text.translate(_ISOLATES)
     if not _RIGHT_TO_LEFT.search(text):
         return text
     return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
@@ -94,7 +98,8 @@ class TextParagraph(Paragraph):
 
     def __init__(self, text: Any, style: ParagraphStyle, prefix: str = "", **parts: Any) -> None:
         # reportlab's split makes the pieces of a paragraph with `frags` (already laid out).
-        self.logical = "" if text is None or parts.get("frags") is not None else str(text)
+        given = "" if text is None or parts.get("frags") is not None else str(text)
+        self.logical = given.translate(_ISOLATES)
         self.prefix = prefix
         self.visual_lines: list[str] = []
         self._wrapped_for: float | None = None
