@@ -84,6 +84,9 @@ def direction(language: str | None = None) -> str:
     return "rtl" if (language or current_language()) in RIGHT_TO_LEFT else "ltr"
 
 
+LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
+
+
 def money(value: Decimal | int | None, currency: str = "USD") -> str:
     """`{{ amount|money }}` per the page's language: `USD 1,234.50` in English (as
     `fund.money.format_usd`), `1 234,50 $US` in French; exact to the cent, an unknown amount a
@@ -91,7 +94,12 @@ def money(value: Decimal | int | None, currency: str = "USD") -> str:
     language = current_language()
     if value is None or language == DEFAULT:
         return format_usd(value, currency)
-    return format_currency(Decimal(value), currency, locale=language)
+    said = format_currency(Decimal(value), currency, locale=language)
+    if direction(language) == "rtl":
+        # A left-to-right unit within right-to-left text ("US$" stays after its digits, the
+        # brackets around it face the right way); invisible, and dropped where a PDF draws it.
+        return f"{LEFT_TO_RIGHT_ISOLATE}{said}{POP_ISOLATE}"
+    return said
 
 
 def amount(value: Decimal | int | None) -> str:
@@ -144,9 +152,6 @@ def _percent_pattern(language: str, places: int, narrow: bool) -> str:
     return pattern.replace("0", "0." + "0" * places, 1) if places else pattern
 
 
-LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
-
-
 class Money(Sentence):
     """An amount within a sentence: "USD 1,234.50" in English (`format_usd`, what is stored,
     logged and tested), in the page's language where it is said (`money`: "1 234,50 $US")."""
@@ -160,12 +165,7 @@ class Money(Sentence):
         return made
 
     def in_language(self) -> str:
-        said = money(self.amount, self.currency)
-        if direction() == "rtl":
-            # Within a right-to-left sentence the amount is a left-to-right unit ("US$" after
-            # its digits, whole); the marks are invisible, and the PDFs drop them when drawn.
-            return f"{LEFT_TO_RIGHT_ISOLATE}{said}{POP_ISOLATE}"
-        return said
+        return money(self.amount, self.currency)
 
 
 class Share(Sentence):

@@ -305,6 +305,10 @@ def test_an_amount_within_an_arabic_sentence_is_a_left_to_right_unit(app) -> Non
             french = said(amount)
     assert arabic.startswith("\u2066") and arabic.endswith("\u2069") and "US$" in arabic
     assert "\u2066" not in french
+    with app.test_request_context("/?lang=ar"):
+        from fund.i18n import money
+
+        assert money(Decimal("1")).startswith("\u2066")  # in a table's cell as in a sentence
     # A PDF draws the sentence without the invisible marks (its fonts have no glyph for them).
     drawn = display_text(f"المجموع ({arabic})")
     assert "\u2066" not in drawn and "\u2069" not in drawn and "321,000.00" in drawn
