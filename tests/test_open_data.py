@@ -868,3 +868,36 @@ def test_files_are_served_when_they_cannot_be_kept(app, client, portfolio, tmp_p
         assert response.status_code == 200
         assert xml_schema().validate(etree.fromstring(response.data))
     assert builds == [("iati",), ("iati",)]  # built each time, never refused
+
+
+def test_a_reason_kept_in_the_cache_is_said_in_each_readers_language(app, tmp_path):
+    """The open-data cache keeps each reason as a sentence with its values: the reports page
+    says it in French with French amounts, not in the English it was found in."""
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    from fund.i18n import Money
+    from fund.reports import cache
+    from fund.reports.iati import Exclusion, Export
+    from fund.sentences import Sentence, said_marked
+
+    reason = Sentence(
+        "its allocation shares add up to %(shares)s, not the allocation of %(amount)s",
+        shares=Money(Decimal("10.01")),
+        amount=Money(Decimal("10.00")),
+    )
+    plain = "it has no duration"
+    export = Export(content=b"<x/>", generated_at=datetime.now(UTC), published=[1])
+    export.excluded = [Exclusion(7, "A programme", (reason, plain))]
+    path = tmp_path / "iati.cache"
+    cache._write(path, export)
+    (found,) = cache._read(path).excluded
+    assert found.reasons == (str(reason), plain)  # the English of the records
+    with app.test_request_context(), force_locale("fr"):
+        said = [said_marked(r) for r in found.reasons]
+    assert said == [
+        "la somme de ses parts d'allocation est de 10,01\u00a0$US, et non l'allocation de "
+        "10,00\u00a0$US",
+        "il n'a pas de durée",
+    ]

@@ -73,6 +73,7 @@ from fund.calls.models import Call
 from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare, Disbursement
+from fund.i18n import from_kept, kept
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual
@@ -273,7 +274,7 @@ def _read(path: Path) -> Export | None:
             generated_at=datetime.fromisoformat(header["generated_at"]),
             published=list(header["published"]),
             excluded=[
-                Exclusion(e["proposal_id"], e["title"], tuple(e["reasons"]))
+                Exclusion(e["proposal_id"], e["title"], tuple(map(from_kept, e["reasons"])))
                 for e in header["excluded"]
             ],
         )
@@ -289,7 +290,8 @@ def _write(path: Path, export: Export) -> None:
         "format": FORMAT,
         "generated_at": export.generated_at.isoformat(),
         "published": export.published,
-        "excluded": [asdict(e) for e in export.excluded],
+        # A reason is kept as a sentence, to be said in each reader's language.
+        "excluded": [asdict(e) | {"reasons": list(map(kept, e.reasons))} for e in export.excluded],
     }
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:

@@ -22,6 +22,7 @@ from fund.coverage.programme_money import budget_lines, programme_money
 from fund.extensions import db
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Disbursement
+from fund.i18n import Money
 from fund.labels import N_
 from fund.money import from_cents, total_of
 from fund.proposals import status_rules
@@ -35,6 +36,7 @@ from fund.proposals.models import (
 from fund.proposals.presentation import add_months
 from fund.reference.models import Country, GcmObjective
 from fund.reports.results_data import OutcomeData, programme_results
+from fund.sentences import Sentence
 
 # Programmes the public sees: funded, and funded then closed full programmes
 # (`fund.proposals.status_rules.funded`: FUNDED_STATES of workflows, never a concept note).
@@ -263,8 +265,14 @@ def publication_problems(programme: FundedProgramme) -> list[str]:
         shares = sum((s.amount for s in allocation.shares), ZERO)
         if allocation.shares and shares != allocation.amount:
             problems.append(
-                f"its allocation shares add up to USD {shares:,.2f}, not the allocation of "
-                f"USD {allocation.amount:,.2f}"
+                Sentence(
+                    N_(
+                        "its allocation shares add up to %(shares)s, not the allocation of "
+                        "%(amount)s"
+                    ),
+                    shares=Money(shares),
+                    amount=Money(allocation.amount),
+                )
             )
         if allocation.disbursed > allocation.amount:
             problems.append(N_("more was disbursed than allocated"))

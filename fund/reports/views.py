@@ -44,6 +44,7 @@ from fund.reports.meeting_pdf import meeting_record, render_meeting_record
 from fund.reports.pipeline_pdf import build_booklet, render_booklet
 from fund.reports.proposal_pdf import render_proposal_version
 from fund.results.coverage import FLAG_LABELS as RESULTS_FLAG_LABELS
+from fund.sentences import said_marked
 
 bp = Blueprint("reports", __name__)
 
@@ -91,7 +92,8 @@ def excluded_programmes(exports: Mapping[str, Export]) -> list[ExcludedProgramme
         for e in export.excluded:
             row = found.setdefault(e.proposal_id, ExcludedProgramme(e.proposal_id, e.ref, e.title))
             row.formats.append(OPEN_DATA_LABELS[kind])
-            row.reasons.extend(_(r) for r in e.reasons if _(r) not in row.reasons)
+            said = [said_marked(r) for r in e.reasons]
+            row.reasons.extend(r for r in said if r not in row.reasons)
     return [found[k] for k in sorted(found)]
 
 
