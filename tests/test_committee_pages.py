@@ -381,3 +381,11 @@ def test_a_proposal_without_a_round_links_to_its_meeting_page(app, people, meeti
     assert "No voting round yet." in section and "Open round 1" in section
     review = client.get(f"/committee/proposals/{bare}").get_data(as_text=True)
     assert f'href="/committee/meeting?page=3#p-{bare}">meeting view</a>' in review
+
+
+def test_the_meeting_writes_a_reference_and_its_title_with_the_languages_colon(
+    app, people, meeting
+):
+    client = client_for(app, people.secretariat)
+    french = client.get("/committee/meeting?lang=fr").get_data(as_text=True)
+    assert re.search(r"P-\d{5}\u00a0: ", french) and not re.search(r"P-\d{5}: ", french)
