@@ -901,3 +901,17 @@ def test_a_reason_kept_in_the_cache_is_said_in_each_readers_language(app, tmp_pa
         "10,00\u00a0$US",
         "il n'a pas de durée",
     ]
+
+
+def test_an_entry_of_an_earlier_layout_is_not_read(tmp_path):
+    """Another version's node may share the cache folder: an entry whose reasons were plain
+    strings (layout 1) is built again rather than read."""
+    from fund.reports import cache
+
+    path = tmp_path / "iati.cache"
+    header = {"format": 1, "generated_at": "2026-12-01T00:00:00+00:00", "published": [1]}
+    header["excluded"] = [
+        {"proposal_id": 7, "title": "A programme", "reasons": ["it has no duration"]}
+    ]
+    path.write_bytes(json.dumps(header).encode() + b"\n<x/>")
+    assert cache._read(path) is None

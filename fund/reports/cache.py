@@ -82,7 +82,9 @@ from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator
 from fund.reports.iati import Exclusion, Export, schema_dir
 from fund.reports.queries import publisher_from_config
 
-FORMAT = 1
+# The entry's layout: 2 keeps each exclusion reason as a sentence (`fund.i18n.kept`); an entry
+# of another layout is never read, so nodes of two versions never read each other's entries.
+FORMAT = 2
 STALE_AFTER = 7 * 24 * 3600  # seconds since last use after which any entry is removed
 SUFFIX = ".export"
 
