@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from flask_babel import gettext
+
 from fund.sentences import N_, Sentence, said_marked
 from workflows import TransitionRefused
 
@@ -67,6 +69,28 @@ def show_on_form(form: Any, refused: Refused, default: str | None = None) -> str
         return sentence
     form[name].errors = [*form[name].errors, sentence]
     return None
+
+
+def answer(
+    form: Any, error: Exception, lost_race: Any, *, moved_on: str | None = None
+) -> tuple[Any, int]:
+    """What a page shows above its form of a refused action, and the status it answers with
+    (the `refusal` of `fund.web.submit`); one rule for every page that changes something:
+
+    - the area's own refusal (`Refused`): at its field on the form (nothing above it), else its
+      sentence; 409 when it says the page no longer showed the current state, else 400;
+    - a workflow's refusal (`TransitionRefused`): the refusal itself, which `_refusal.html`
+      says in the page's language (each problem, else its reason), 400; or `moved_on` (a
+      sentence marked `N_`), 409, when the page offers actions of a state that had passed;
+    - anything else the view lists as refused is a race lost to someone else's change (a row's
+      version, a unique index): `lost_race`, 409 (marked `N_`, or a lazy sentence)."""
+    if isinstance(error, Refused):
+        return show_on_form(form, error), 409 if error.stale else 400
+    if isinstance(error, TransitionRefused):
+        if moved_on is not None and error.reason == "state":
+            return gettext(moved_on), 409
+        return error, 400
+    return (gettext(lost_race) if isinstance(lost_race, str) else str(lost_race)), 409
 
 
 R = TypeVar("R", bound=Refused)

@@ -18,7 +18,7 @@ from fund.committee.operations import CommitteeRefused
 from fund.finance.operations import FinanceError
 from fund.labels import N_
 from fund.pipeline.operations import STALE, PipelineRefused
-from fund.refusals import Refused, show_on_form
+from fund.refusals import Refused, answer, show_on_form
 
 
 class _Form(Form):
@@ -50,6 +50,37 @@ def test_a_refusal_is_shown_at_its_field_or_above_the_form():
     assert show_on_form(form, CommitteeRefused("Stale.", field="nowhere")) == "Stale."
     assert show_on_form(form, CallRefused("Give a title."), default="title") is None
     assert form.title.errors == ["Give a title."]
+
+
+def test_every_page_answers_a_refused_action_by_one_rule(app):
+    from flask_babel import force_locale
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from fund.committee.views import CONCURRENT_MESSAGE
+    from workflows import TransitionRefused
+
+    lost = N_("Someone else changed this meeting at the same moment.")
+    moved = N_("Review the note below.")
+    with app.test_request_context("/"), force_locale("fr"):
+        form = _Form()
+        # The area's refusal: at its field (nothing above the form), else above it.
+        assert answer(form, FinanceError("Beyond the share.", "amount"), lost) == (None, 400)
+        assert form.amount.errors == ["Beyond the share."]
+        assert answer(form, CommitteeRefused("Closed.", stale=True), lost) == ("Closed.", 409)
+        # A workflow's refusal is handed to the page, which says each problem.
+        guard = TransitionRefused("guard", "submit", "draft", "…", problems=["Give a title."])
+        assert answer(form, guard, lost) == (guard, 400)
+        state = TransitionRefused("state", "invite", "withdrawn", "the note is gone.")
+        assert answer(form, state, lost) == (state, 400)
+        assert answer(form, state, lost, moved_on=moved) == (moved, 409)
+        assert answer(form, guard, lost, moved_on=moved) == (guard, 400)
+        # A race lost to someone else's change, in the page's language.
+        race = IntegrityError("INSERT", {}, Exception("unique"))
+        assert answer(form, race, lost) == (lost, 409)
+        said, status = answer(form, StaleDataError(), CONCURRENT_MESSAGE)
+        assert status == 409
+        assert said.startswith("Quelqu'un d'autre a agi sur ce tour au même moment.")
 
 
 # Not a sentence for the person: a form key that was never issued answers a plain 400.

@@ -24,7 +24,7 @@ from fund.extensions import db
 from fund.labels import N_
 from fund.pagination import Paging
 from fund.query_args import page_arg
-from fund.refusals import show_on_form
+from fund.refusals import answer
 from fund.web import UNREADABLE_MESSAGE, submit
 
 bp = Blueprint("meetings", __name__, url_prefix="/committee/meetings")
@@ -59,13 +59,6 @@ def _version(form: Any) -> int | None:
         return int(form.version.data)
     except (TypeError, ValueError):
         return None
-
-
-def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
-    db.session.rollback()
-    if isinstance(refused, meetings.MeetingRefused):
-        return show_on_form(form, refused), 409 if refused.stale else 400
-    return _(CONCURRENT_MESSAGE), 409
 
 
 # The list -------------------------------------------------------------------------------------
@@ -133,7 +126,7 @@ def new():
         ),
         refusals=(meetings.MeetingRefused, IntegrityError),
         again=lambda message, status: _render_form(form, None, message, status),
-        refusal=lambda refused: _refusal(form, refused),
+        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
     )
 
 
@@ -178,7 +171,7 @@ def edit(meeting_id: int):
         again=lambda message, status: _render_form(
             form, _meeting_or_404(meeting_id), message, status
         ),
-        refusal=lambda refused: _refusal(form, refused),
+        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
     )
 
 
@@ -241,7 +234,7 @@ def add_item(meeting_id: int):
         again=lambda message, status: _render_detail(
             _meeting_or_404(meeting_id), add_form=form, error=message, status=status
         ),
-        refusal=lambda refused: _refusal(form, refused),
+        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
     )
 
 
@@ -333,7 +326,7 @@ def item(meeting_id: int, item_id: int):
         ),
         refusals=(meetings.MeetingRefused, IntegrityError, StaleDataError),
         again=again,
-        refusal=lambda refused: _refusal(form, refused),
+        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
     )
 
 
@@ -350,7 +343,8 @@ def remove_item(meeting_id: int, item_id: int):
         meetings.remove_item(current_user, meeting_id, item_id, expected_version=_version(form))
         db.session.commit()
     except (meetings.MeetingRefused, IntegrityError, StaleDataError) as refused:
-        message, status = _refusal(form, refused)
+        db.session.rollback()
+        message, status = answer(form, refused, CONCURRENT_MESSAGE)
         meeting = _meeting_or_404(meeting_id)
         found = _item_or_404(meeting, item_id)
         edit_form = _item_form(ItemForm(formdata=None, data={"version": meeting.version}), found)

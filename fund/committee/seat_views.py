@@ -23,7 +23,7 @@ from fund.committee.models import Seat
 from fund.committee.seating import can_vote, current_seats, pending_members, seats_that_vote
 from fund.extensions import db
 from fund.labels import N_
-from fund.refusals import show_on_form
+from fund.refusals import answer
 
 bp = Blueprint("seats", __name__, url_prefix="/committee/seats")
 
@@ -128,12 +128,6 @@ def _again(action: str, key: int, form: Any, message: str | None, status: int):
     )
 
 
-def _refusal(form: Any, refused: Exception) -> tuple[str | None, int]:
-    if isinstance(refused, seats.SeatRefused):
-        return show_on_form(form, refused), 400
-    return _(CONCURRENT_MESSAGE), 409  # a unique index: someone else's change came first
-
-
 def _held(seat: Seat) -> str:
     return _("%(name)s holds the seat of %(entity)s.", name=seat.member.name, entity=seat.entity)
 
@@ -152,7 +146,7 @@ def _submit(action: str, key: int, form: Any, run: Callable[[], tuple[str, str]]
         done,
         refusals=(seats.SeatRefused, IntegrityError),
         again=lambda message, status: _again(action, key, form, message, status),
-        refusal=lambda refused: _refusal(form, refused),
+        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
     )
 
 

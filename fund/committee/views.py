@@ -44,7 +44,7 @@ from fund.proposals.queries import organization_names as proposal_organization_n
 from fund.proposals.results_queries import ResultsSection, mgi_gaps
 from fund.proposals.results_versions import FRAMEWORK_KEY, version_outcome_views
 from fund.query_args import page_arg
-from fund.refusals import Refused, show_on_form, workflow_refusal
+from fund.refusals import answer
 from fund.screening import queries as screening_queries
 from fund.screening.models import CheckResult
 from workflows import REVIEW_STATE, TransitionRefused
@@ -166,7 +166,7 @@ def _meeting_url(number: int) -> str:
 
 def _render_meeting(
     *,
-    error: str | None = None,
+    error: TransitionRefused | str | None = None,
     failed: dict[str, Any] | None = None,
     status: int = 200,
     proposal_id: int | None = None,
@@ -242,7 +242,7 @@ def _render_review(
     *,
     vote_form: VoteForm | None = None,
     conflict_form: ConflictForm | None = None,
-    error: str | None = None,
+    error: TransitionRefused | str | None = None,
     status: int = 200,
 ):
     rounds = queries.rounds_of(proposal.id)
@@ -324,24 +324,16 @@ def review(proposal_id: int):
     return _render_review(_review_proposal(proposal_id))
 
 
-def _refusal(form, refused: Exception) -> tuple[str | None, int]:
-    """The page message and status for a refused action: the committee's refusal at its field
-    if it has one (then no message), a lost race, or the workflow's sentence."""
-    if isinstance(refused, operations.CommitteeRefused):
-        message = show_on_form(form, refused)
-        if message is None:
-            return None, 400
-        return message, 409 if refused.stale else 400
-    if isinstance(refused, StaleDataError | IntegrityError):
-        return _(CONCURRENT_MESSAGE), 409
-    return workflow_refusal(refused, Refused).said(), 400
-
-
 def _act(form, run, done, refusals, again):
     """Send a form of the committee's pages: `run()` the operation; a refusal (or a form that
     cannot be read) shows the page again (`again(message, status)`) with the form as typed."""
     return web.submit(
-        form, run, done, refusals=refusals, again=again, refusal=lambda e: _refusal(form, e)
+        form,
+        run,
+        done,
+        refusals=refusals,
+        again=again,
+        refusal=lambda e: answer(form, e, CONCURRENT_MESSAGE),
     )
 
 

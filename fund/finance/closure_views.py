@@ -20,7 +20,7 @@ from fund.finance.closure_forms import RefundForm, close_form_for, refund_prefix
 from fund.finance.operations import FinanceError
 from fund.i18n import money
 from fund.proposals.models import Proposal
-from fund.refusals import show_on_form
+from fund.refusals import answer
 from workflows import TransitionRefused
 
 bp = Blueprint("closure", __name__, url_prefix="/finance")
@@ -48,14 +48,6 @@ def _render_close(proposal: Proposal, page, form, error=None, status: int = 200)
         today=utcnow().date(),
         expenditure_field=closure.expenditure_field,
     ), status
-
-
-def _refusal(form, error: Exception):
-    if isinstance(error, FinanceError):
-        return show_on_form(form, error), 400
-    if isinstance(error, StaleDataError):
-        return STALE_MESSAGE, 409
-    return error, 400
 
 
 @bp.route("/proposals/<int:proposal_id>/close", methods=["GET", "POST"])
@@ -103,7 +95,7 @@ def close(proposal_id: int):
         web.told(url_for("closure.programme", proposal_id=proposal_id)),
         refusals=(TransitionRefused, FinanceError, StaleDataError),
         again=again,
-        refusal=lambda error: _refusal(form, error),
+        refusal=lambda error: answer(form, error, STALE_MESSAGE),
         unread=lambda form: web.unreadable(form),
         check=web.changed_since_shown(form, proposal, again, STALE_MESSAGE),
     )
@@ -195,6 +187,6 @@ def record_refund(proposal_id: int, organization_id: int):
         web.told(url_for("closure.refunds")),
         refusals=(FinanceError,),
         again=again,
-        refusal=lambda error: (show_on_form(form, error), 400),
+        refusal=lambda error: answer(form, error, STALE_MESSAGE),
         unread=lambda form: None if any(f.errors for f in form) else web.UNREADABLE_MESSAGE,
     )

@@ -41,7 +41,7 @@ from fund.proposals.models import proposal_reference as reference
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
 from fund.query_args import page_arg
-from fund.refusals import show_on_form
+from fund.refusals import answer, show_on_form
 from workflows import FUNDED_STATES, PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -293,16 +293,6 @@ def _proposal_action(
     return sensitive_post(bp, rule, role)
 
 
-def _refusal(form, error: Exception) -> tuple[TransitionRefused | str | None, int]:
-    """What the proposal's page shows of a refused action: a finance refusal at its field,
-    a lost race as the stale page, a transition's refusal above the form."""
-    if isinstance(error, operations.FinanceError):
-        return show_on_form(form, error), 400
-    if isinstance(error, StaleDataError):
-        return STALE_ACTION, 409
-    return error, 400  # type: ignore[return-value]
-
-
 def _act(
     proposal: Proposal,
     form,
@@ -331,7 +321,7 @@ def _act(
         done,
         refusals=refusals,
         again=again,
-        refusal=lambda error: _refusal(form, error),
+        refusal=lambda error: answer(form, error, STALE_ACTION),
         unread=unread,
         check=web.changed_since_shown(form, proposal, again, STALE_ACTION)
         if check_version

@@ -3,6 +3,8 @@ and the applicant's start of the full programme (`fund.proposals.invitations`)."
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +27,7 @@ from fund.proposals.models import Proposal
 from fund.proposals.ranking import ranked_ids
 from fund.proposals.results_versions import FRAMEWORK_KEY
 from fund.proposals.snapshots import SNAPSHOT_LABELS
-from fund.refusals import Refused, show_on_form, workflow_refusal
+from fund.refusals import answer
 from fund.web import UNREADABLE_MESSAGE
 from workflows import NOTE_INVITABLE_STATES, TransitionRefused
 
@@ -61,21 +63,17 @@ class StartForm(FlaskForm):
     """Starting the full programme: nothing to fill in."""
 
 
-def _refusal(form: FlaskForm, refused: Exception) -> tuple[str | None, int]:
+# A workflow's refusal because the note is no longer where the page showed it.
+MOVED_ON = N_(
+    "This concept note changed since you opened the page: it is no longer waiting for this "
+    "step. Review it below."
+)
+
+
+def _refusal(form: FlaskForm, refused: Exception) -> tuple[Any, int]:
     """The refusal on its field (or the page's message) and the answer's status."""
     db.session.rollback()
-    if isinstance(refused, invitations.InvitationRefused):
-        return show_on_form(form, refused), 409 if refused.stale else 400
-    if isinstance(refused, TransitionRefused):
-        stale = refused.reason == "state"
-        message = workflow_refusal(refused, Refused).said()
-        if stale:
-            message = _(
-                "This concept note changed since you opened the page: it is no longer waiting "
-                "for this step. Review it below."
-            )
-        return message, 409 if stale else 400
-    return _(invitations.STALE_MESSAGE), 409
+    return answer(form, refused, invitations.STALE_MESSAGE, moved_on=MOVED_ON)
 
 
 # The secretariat's invitation ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from fund.proposals.draft_pages import STALE_ACTION, UNREADABLE_ACTION
 from fund.proposals.list_page import PROPOSAL_HEADER
 from fund.proposals.models import Proposal, ProposalKind, state_label
 from fund.query_args import id_arg, page_arg
+from fund.refusals import answer
 from fund.screening import guards, operations, queries
 from fund.screening.forms import (
     ActionForm,
@@ -130,17 +131,13 @@ def _fire(proposal: Proposal, form, run, again, done):
     `run()` fires it. `again(problem, status)` shows the page again with the unreadable
     form's sentence, the workflow's refusal, or STALE_ACTION (409) when the page was shown
     before the proposal changed or someone else's change came first."""
-
-    def refusal(error: Exception):
-        return (STALE_ACTION, 409) if isinstance(error, StaleDataError) else (error, 400)
-
     return web.submit(
         form,
         run,
         done,
         refusals=(TransitionRefused, StaleDataError),
         again=again,
-        refusal=refusal,
+        refusal=lambda error: answer(form, error, STALE_ACTION),
         unread=lambda form: UNREADABLE_ACTION,
         check=web.changed_since_shown(form, proposal, again, STALE_ACTION),
     )
