@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flask import Response, flash, redirect, request, send_file, url_for
@@ -18,7 +19,7 @@ from flask_login import current_user
 
 from fund.extensions import db
 from fund.labels import N_
-from fund.refusals import show_on_form
+from fund.refusals import answer, show_on_form
 
 # Shown translated (`unreadable`, or `gettext(UNREADABLE_MESSAGE)` where a page shows it).
 UNREADABLE_MESSAGE = N_("The form could not be read (it may have expired). Please try again.")
@@ -90,7 +91,8 @@ def submit(
     *,
     refusals: type[Exception] | tuple[type[Exception], ...],
     again: Callable[[Any, int], Any],
-    refusal: Callable[[Any], tuple[Any, int]],
+    lost_race: Any = None,
+    refusal: Callable[[Any], tuple[Any, int]] | None = None,
     unread: Callable[[Any], Any] = unreadable,
     check: Callable[[], Any] | None = None,
 ) -> Any:
@@ -99,11 +101,14 @@ def submit(
     the row changed), that answer. Else `run()`, the commit, and `done(result)`; when `run` or
     the commit raises one of `refusals`, the session is rolled back (nothing of the action
     stays) and the page is shown again with `again(*refusal(error))`: the message (after
-    putting the refusal at its field) and the status."""
+    putting the refusal at its field) and the status; by default, as every page answers a
+    refusal (`fund.refusals.answer`, with the page's sentence for a race it lost)."""
+    if refusal is None:
+        refusal = partial(answer, form, lost_race=lost_race)
     if not form.validate_on_submit():
         return again(unread(form), 400)
-    if check is not None and (answer := check()) is not None:
-        return answer
+    if check is not None and (checked := check()) is not None:
+        return checked
     try:
         result = run()
         db.session.commit()

@@ -126,7 +126,7 @@ def new():
         ),
         refusals=(meetings.MeetingRefused, IntegrityError),
         again=lambda message, status: _render_form(form, None, message, status),
-        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
+        lost_race=CONCURRENT_MESSAGE,
     )
 
 
@@ -171,7 +171,7 @@ def edit(meeting_id: int):
         again=lambda message, status: _render_form(
             form, _meeting_or_404(meeting_id), message, status
         ),
-        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
+        lost_race=CONCURRENT_MESSAGE,
     )
 
 
@@ -234,7 +234,7 @@ def add_item(meeting_id: int):
         again=lambda message, status: _render_detail(
             _meeting_or_404(meeting_id), add_form=form, error=message, status=status
         ),
-        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
+        lost_race=CONCURRENT_MESSAGE,
     )
 
 
@@ -326,7 +326,7 @@ def item(meeting_id: int, item_id: int):
         ),
         refusals=(meetings.MeetingRefused, IntegrityError, StaleDataError),
         again=again,
-        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
+        lost_race=CONCURRENT_MESSAGE,
     )
 
 

@@ -23,7 +23,6 @@ from fund.committee.models import Seat
 from fund.committee.seating import can_vote, current_seats, pending_members, seats_that_vote
 from fund.extensions import db
 from fund.labels import N_
-from fund.refusals import answer
 
 bp = Blueprint("seats", __name__, url_prefix="/committee/seats")
 
@@ -146,7 +145,7 @@ def _submit(action: str, key: int, form: Any, run: Callable[[], tuple[str, str]]
         done,
         refusals=(seats.SeatRefused, IntegrityError),
         again=lambda message, status: _again(action, key, form, message, status),
-        refusal=lambda refused: answer(form, refused, CONCURRENT_MESSAGE),
+        lost_race=CONCURRENT_MESSAGE,
     )
 
 

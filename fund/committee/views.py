@@ -44,7 +44,6 @@ from fund.proposals.queries import organization_names as proposal_organization_n
 from fund.proposals.results_queries import ResultsSection, mgi_gaps
 from fund.proposals.results_versions import FRAMEWORK_KEY, version_outcome_views
 from fund.query_args import page_arg
-from fund.refusals import answer
 from fund.screening import queries as screening_queries
 from fund.screening.models import CheckResult
 from workflows import REVIEW_STATE, TransitionRefused
@@ -327,14 +326,7 @@ def review(proposal_id: int):
 def _act(form, run, done, refusals, again):
     """Send a form of the committee's pages: `run()` the operation; a refusal (or a form that
     cannot be read) shows the page again (`again(message, status)`) with the form as typed."""
-    return web.submit(
-        form,
-        run,
-        done,
-        refusals=refusals,
-        again=again,
-        refusal=lambda e: answer(form, e, CONCURRENT_MESSAGE),
-    )
+    return web.submit(form, run, done, refusals=refusals, again=again, lost_race=CONCURRENT_MESSAGE)
 
 
 def _review_action(round_id: int, form_name: str, form, run, done, refusals):

@@ -20,7 +20,6 @@ from fund.finance.closure_forms import RefundForm, close_form_for, refund_prefix
 from fund.finance.operations import FinanceError
 from fund.i18n import money
 from fund.proposals.models import Proposal
-from fund.refusals import answer
 from workflows import TransitionRefused
 
 bp = Blueprint("closure", __name__, url_prefix="/finance")
@@ -95,7 +94,7 @@ def close(proposal_id: int):
         web.told(url_for("closure.programme", proposal_id=proposal_id)),
         refusals=(TransitionRefused, FinanceError, StaleDataError),
         again=again,
-        refusal=lambda error: answer(form, error, STALE_MESSAGE),
+        lost_race=STALE_MESSAGE,
         unread=lambda form: web.unreadable(form),
         check=web.changed_since_shown(form, proposal, again, STALE_MESSAGE),
     )
@@ -187,6 +186,6 @@ def record_refund(proposal_id: int, organization_id: int):
         web.told(url_for("closure.refunds")),
         refusals=(FinanceError,),
         again=again,
-        refusal=lambda error: answer(form, error, STALE_MESSAGE),
+        lost_race=STALE_MESSAGE,
         unread=lambda form: None if any(f.errors for f in form) else web.UNREADABLE_MESSAGE,
     )

@@ -41,7 +41,7 @@ from fund.proposals.models import proposal_reference as reference
 from fund.proposals.operations import rules_from_config
 from fund.proposals.queries import organization_names
 from fund.query_args import page_arg
-from fund.refusals import answer, show_on_form
+from fund.refusals import show_on_form
 from workflows import FUNDED_STATES, PROPOSAL_WORKFLOW, TransitionRefused
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -321,7 +321,7 @@ def _act(
         done,
         refusals=refusals,
         again=again,
-        refusal=lambda error: answer(form, error, STALE_ACTION),
+        lost_race=STALE_ACTION,
         unread=unread,
         check=web.changed_since_shown(form, proposal, again, STALE_ACTION)
         if check_version

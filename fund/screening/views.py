@@ -22,7 +22,6 @@ from fund.proposals.draft_pages import STALE_ACTION, UNREADABLE_ACTION
 from fund.proposals.list_page import PROPOSAL_HEADER
 from fund.proposals.models import Proposal, ProposalKind, state_label
 from fund.query_args import id_arg, page_arg
-from fund.refusals import answer
 from fund.screening import guards, operations, queries
 from fund.screening.forms import (
     ActionForm,
@@ -137,7 +136,7 @@ def _fire(proposal: Proposal, form, run, again, done):
         done,
         refusals=(TransitionRefused, StaleDataError),
         again=again,
-        refusal=lambda error: answer(form, error, STALE_ACTION),
+        lost_race=STALE_ACTION,
         unread=lambda form: UNREADABLE_ACTION,
         check=web.changed_since_shown(form, proposal, again, STALE_ACTION),
     )
