@@ -21,7 +21,7 @@ from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, g, has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_locale, get_translations, gettext
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -100,6 +100,13 @@ def money(value: Decimal | int | None, currency: str = "USD") -> str:
         # brackets around it face the right way); invisible, and dropped where a PDF draws it.
         return f"{LEFT_TO_RIGHT_ISOLATE}{said}{POP_ISOLATE}"
     return said
+
+
+def labelled(label: str, text: str) -> str:
+    """ "Label: text" for a person (a choice, a row, a line of a list), joined by the colon of
+    the page's language: French puts a no-break space before it. The template macro
+    `_labelled.html` writes the same sentence."""
+    return gettext("%(label)s: %(message)s", label=label, message=text)
 
 
 def amount(value: Decimal | int | None) -> str:

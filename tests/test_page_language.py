@@ -318,3 +318,63 @@ def test_an_amount_within_an_arabic_sentence_is_a_left_to_right_unit(app) -> Non
     # A PDF draws the sentence without the invisible marks (its fonts have no glyph for them).
     drawn = display_text(f"المجموع ({arabic})")
     assert "\u2066" not in drawn and "\u2069" not in drawn and "321,000.00" in drawn
+
+
+FUND = Path(__file__).resolve().parent.parent / "fund"
+TEMPLATES = FUND.parent / "templates"
+# "{a}: {b}" in Python that no person reads in the page's language: errors for logs and the
+# command line, the audit trail's codes, the open-data files (in English by their standards).
+ENGLISH_COLONS = {
+    "api/registry.py",
+    "auditlog/queries.py",
+    "caches/cli.py",
+    "coverage/operations.py",
+    "coverage/totals.py",
+    "notifications/mail.py",
+    "notifications/outbox.py",
+    "reports/cli.py",
+    "reports/giving360.py",
+    "reports/iati.py",
+    "reports/iati_results.py",
+    "revisions/operations.py",
+}
+JOINED_IN_PYTHON = re.compile(r'f"[^"]*\}: \{')
+JOINED_IN_TEMPLATES = re.compile(r"\}\}: |</strong>: |\}\}:</")
+
+
+def test_no_label_and_text_are_joined_by_an_english_colon():
+    """A page, an email, a PDF or a list of choices joins "label: text" by `fund.i18n.labelled`
+    (or the `_labelled.html` macro): French puts a no-break space before the colon."""
+    in_python = [
+        f"{path.relative_to(FUND)}:{number}"
+        for path in sorted(FUND.rglob("*.py"))
+        if str(path.relative_to(FUND)) not in ENGLISH_COLONS
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if JOINED_IN_PYTHON.search(line)
+    ]
+    in_templates = [
+        f"{path.relative_to(TEMPLATES)}:{number}"
+        for path in sorted(TEMPLATES.rglob("*.*"))
+        if path.name != "_labelled.html"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if JOINED_IN_TEMPLATES.search(line)
+    ]
+    assert in_python == [] and in_templates == []
+
+
+def test_choices_rows_and_lists_join_a_label_and_its_text_by_the_languages_colon(app) -> None:
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from fund.i18n import labelled
+
+    macro = (
+        '{% from "_labelled.html" import labelled %}'
+        "{% call labelled(code, strong=false) %}{{ title }}{% endcall %}"
+    )
+    with app.test_request_context():
+        assert labelled("TA1", "Migration data") == "TA1: Migration data"
+        with force_locale("fr"):
+            assert labelled("TA1", "Données") == "TA1\u00a0: Données"
+            shown = render_template_string(macro, code="UNHCR", title="<Agence>")
+    assert shown.strip() == "UNHCR\u00a0: &lt;Agence&gt;"

@@ -22,6 +22,7 @@ from fund.committee.forms import AlternateForm, ChairForm, HandOverForm, SeatAct
 from fund.committee.models import Seat
 from fund.committee.seating import can_vote, current_seats, pending_members, seats_that_vote
 from fund.extensions import db
+from fund.i18n import labelled
 from fund.labels import N_
 
 bp = Blueprint("seats", __name__, url_prefix="/committee/seats")
@@ -83,7 +84,7 @@ def _with_choices(form: Any) -> Any:
             form[name].choices = pick + _people()
     if "seat" in form:
         form.seat.choices = [(0, _("Nobody"))] + [
-            (s.id, f"{s.entity}: {s.member.name}") for s in current_seats()
+            (s.id, labelled(s.entity, s.member.name)) for s in current_seats()
         ]
     return form
 

@@ -377,5 +377,8 @@ def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
                 if len(keys) > 1
                 else say(N_("objective %(number)s"), number=numbers)
             )
-            parts.append(f"{say(FLAG_LABELS[flag])}: {objectives}.")
+            parts.append(
+                say(N_("%(label)s: %(message)s"), label=say(FLAG_LABELS[flag]), message=objectives)
+                + "."
+            )
     return " ".join(parts)

@@ -100,7 +100,7 @@ from fund.coverage.sources import (
     effective_targets,
 )
 from fund.extensions import db
-from fund.i18n import current_language
+from fund.i18n import current_language, labelled
 from fund.reference.models import GLOBAL_LABEL, GLOBAL_REGION, GcmObjective, ThematicArea
 from fund.reference.translations import objective_label
 
@@ -379,7 +379,7 @@ def target_dimensions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
             )
             for row in objectives
         ],
-        [(row.code, f"{row.code}: {row.title}") for row in areas],
+        [(row.code, labelled(row.code, row.title)) for row in areas],
     )
 
 

@@ -16,6 +16,7 @@ from fund.coverage.charts import chart_summary, objectives_chart
 from fund.coverage.forms import FilterForm, SimulatorForm, targets_form
 from fund.days import SHORT_DAY, written
 from fund.extensions import db
+from fund.i18n import labelled
 from fund.results.coverage import ResultsCoverage, funded_money, results_coverage
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
@@ -77,7 +78,7 @@ def chart():
     if form.errors:
         # The dashboard links the chart with valid filters only: say what is wrong, no figure.
         problems = " ".join(
-            f"{form[name].label.text}: {' '.join(messages)}"
+            labelled(form[name].label.text, " ".join(messages))
             for name, messages in form.errors.items()
         )
         return Response(problems, status=400, mimetype="text/plain")

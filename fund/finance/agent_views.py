@@ -31,7 +31,7 @@ from fund.finance.models import Contribution
 from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
 from fund.finance.status import funding_status
-from fund.i18n import money
+from fund.i18n import labelled, money
 
 bp = Blueprint("agent", __name__, url_prefix="/finance")
 
@@ -150,13 +150,14 @@ def _deposit_choices(form: DepositForm) -> dict[str, str]:
     _donor_choices(form)
     titles = lists.area_titles()
     form.earmark.choices = [("", _("None: unearmarked, it can fund any proposal"))] + [
-        (code, f"{code}: {title}") for code, title in sorted(titles.items())
+        (code, labelled(code, title)) for code, title in sorted(titles.items())
     ]
     pledges = db.session.scalars(
         select(Pledge).options(selectinload(Pledge.donor)).order_by(Pledge.id)
     )
     form.pledge_id.choices = [(0, _("None"))] + [
-        (p.id, f"{p.code}: {p.donor.display_name}, {money(p.amount, p.currency)}") for p in pledges
+        (p.id, labelled(p.code, f"{p.donor.display_name}, {money(p.amount, p.currency)}"))
+        for p in pledges
     ]
     return titles
 

@@ -8,6 +8,7 @@ from typing import Any
 from fund.finance import funding
 from fund.finance.models import GENERAL_POOL
 from fund.finance.queries import lists
+from fund.i18n import labelled
 from fund.listing import Export, choice_arg, export_response, sort_arg
 from fund.query_args import id_arg, page_arg
 
@@ -75,7 +76,7 @@ def context(titles: dict[str, str]) -> dict[str, Any]:
         "contribution_donors": lists.contribution_donors(),
         "contribution_pools": [
             (GENERAL_POOL, funding.GENERAL_LABEL),
-            *((code, f"{code}: {title}") for code, title in sorted(titles.items())),
+            *((code, labelled(code, title)) for code, title in sorted(titles.items())),
         ],
     }
 

@@ -34,6 +34,7 @@ from fund.finance.models import Contribution
 from fund.finance.queries import lists
 from fund.finance.queries.balance import balance as fund_balance
 from fund.finance.queries.pipeline import pipeline_page
+from fund.i18n import labelled
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg
 from fund.proposals.draft_pages import STALE_ACTION, UNREADABLE_ACTION
 from fund.proposals.models import Proposal
@@ -138,7 +139,7 @@ def _contribution_choices(form: ContributionForm) -> dict[str, str]:
         (o.id, o.display_name) for o in lists.donors()
     ]
     form.earmark.choices = [("", _("None: unearmarked, it can fund any proposal"))] + [
-        (code, f"{code}: {title}") for code, title in sorted(titles.items())
+        (code, labelled(code, title)) for code, title in sorted(titles.items())
     ]
     return titles
 

@@ -11,7 +11,7 @@ from wtforms import FieldList
 from fund.accounts.models import Organization, OrganizationKind
 from fund.extensions import db
 from fund.forms import options
-from fund.i18n import current_language
+from fund.i18n import current_language, labelled
 from fund.proposals.budget import MAX_PROGRAMME_YEARS, programme_years
 from fund.proposals.forms import DraftForm, ProposalForm
 from fund.proposals.models import MARKER_LABELS, Proposal, Scope
@@ -33,7 +33,7 @@ def set_shared_choices(form: DraftForm) -> tuple[list[Organization], list[GcmObj
     ).all()
     countries = db.session.execute(select(Country.iso2, Country.name)).all()
     objectives = db.session.scalars(select(GcmObjective).order_by(GcmObjective.number)).all()
-    entity_pairs = [(o.id, f"{o.acronym}: {o.name}") for o in entities]
+    entity_pairs = [(o.id, labelled(o.acronym, o.name)) for o in entities]
     language = current_language()
     objective_pairs = [
         (o.number, f"{o.number}. {objective_label(o.number, language, o.short_label)}")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.days import in_words
 from fund.extensions import db
-from fund.i18n import current_language, money, percent_digits
+from fund.i18n import current_language, labelled, money, percent_digits
 from fund.proposals.budget import (
     BudgetByYear,
     BudgetSummary,
@@ -302,7 +302,7 @@ class VersionText:
                 return [self.marker(value) or "—"]
             case "principles":
                 return [
-                    f"{self.principle(code)}: {text or '—'}"
+                    labelled(self.principle(code), text or "—")
                     for code, text in sorted(value.items(), key=lambda kv: self.principle(kv[0]))
                 ]
             case "contacts":
@@ -341,7 +341,7 @@ class VersionText:
                 ]
             case "indicative_totals":
                 return [
-                    f"{self.organization_name(org) or org}: {self.money(total) or total}"
+                    labelled(self.organization_name(org) or org, self.money(total) or total)
                     for org, total in value.items()
                 ]
             case "indicative_total":
@@ -352,7 +352,7 @@ class VersionText:
                     for n, o in enumerate(value, start=1)
                 ]
         if isinstance(value, Mapping):
-            return [f"{k}: {v}" for k, v in value.items()]
+            return [labelled(k, v) for k, v in value.items()]
         if isinstance(value, list):
             return [str(v) for v in value]
         return [str(value)]

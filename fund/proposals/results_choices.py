@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.forms import options
-from fund.i18n import current_language
+from fund.i18n import current_language, labelled
 from fund.proposals.presentation import add_months
 from fund.proposals.results import BaselineSource
 from fund.proposals.results_forms import MAX_TARGETS, ResultsForm, typed
@@ -124,7 +124,7 @@ def load_choices(proposal: Any) -> Choices:
         organizations=options(
             [(0, _("— choose —"))]
             + [
-                (o.id, f"{o.acronym}: {o.name}" if o.acronym else o.name)
+                (o.id, labelled(o.acronym, o.name) if o.acronym else o.name)
                 for o in sorted(organizations.values(), key=lambda o: o.label)
             ]
         ),

@@ -26,6 +26,7 @@ from wtforms.validators import Length
 
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import QuickSelect, StringField, int_or_zero
+from fund.i18n import labelled
 from fund.proposals.results import BaselineSource
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
 
@@ -413,7 +414,7 @@ def stored_data(proposal: Any, years: list[int] | None) -> dict[str, Any]:
 
 def error_list(form: ResultsForm) -> list[tuple[str, str]]:
     """Every error of the form as (field id, sentence naming the row), in the form's order."""
-    found = [(f.id, f"{f.label.text}: {e}") for f in (form.version,) for e in f.errors]
+    found = [(f.id, labelled(f.label.text, e)) for f in (form.version,) for e in f.errors]
     found += [("outcomes", e) for e in form.outcomes.errors if isinstance(e, str)]
     for n, row in enumerate(form.outcomes, start=1):
         outcome = row.form
@@ -451,10 +452,13 @@ def error_list(form: ResultsForm) -> list[tuple[str, str]]:
                     for target in f:
                         for sub in target.form:
                             label = _("target %(field)s", field=str(sub.label.text).lower())
-                            found += [(sub.id, f"{where}, {label}: {e}") for e in sub.errors]
+                            found += [
+                                (sub.id, labelled(f"{where}, {label}", e)) for e in sub.errors
+                            ]
                 else:
                     found += [
-                        (f.id, f"{where}, {_lower(str(f.label.text))}: {e}") for e in f.errors
+                        (f.id, labelled(f"{where}, {_lower(str(f.label.text))}", e))
+                        for e in f.errors
                     ]
     return found
 

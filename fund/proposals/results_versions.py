@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.extensions import db
-from fund.i18n import current_language
+from fund.i18n import current_language, labelled
 from fund.labels import N_
 from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective
@@ -231,7 +231,7 @@ def baseline_text(indicator: Mapping[str, Any]) -> str | None:
 def _targets(indicator: Mapping[str, Any]) -> list[str]:
     unit = indicator.get("unit") or ""
     targets = indicator.get("targets") or {}
-    return [f"{year}: {quantity(targets[year], unit)}" for year in sorted(targets)]
+    return [labelled(year, quantity(targets[year], unit)) for year in sorted(targets)]
 
 
 def _disaggregation(indicator: Mapping[str, Any]) -> str | None:

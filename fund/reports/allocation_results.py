@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
+from fund.i18n import labelled
 from fund.reports.allocation_data import AllocationReport
 from fund.reports.report_parts import Part, ReportTable, flag_words
 from fund.reports.report_parts import share_words as percent
@@ -45,7 +46,7 @@ def results_table(
         widths = [0.2, 0.13, 0.1, 0.06, 0.1, 0.13, 0.28]
     data = []
     for row in rows:
-        values: list[object] = [f"{row.label}: {row.title}" if titled else row.label]
+        values: list[object] = [labelled(row.label, row.title) if titled else row.label]
         if money_flags is not None:
             values.append(money_flags.get(row.key, ""))
         values += [

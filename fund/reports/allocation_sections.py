@@ -16,7 +16,7 @@ from fund.coverage.queries import CoverageRow
 from fund.days import in_words, moment_in_words
 from fund.finance.funding import pool_name
 from fund.i18n import amount as format_amount
-from fund.i18n import current_language, number
+from fund.i18n import current_language, labelled, number
 from fund.i18n import money as format_usd
 from fund.labels import N_
 from fund.money import ZERO
@@ -223,7 +223,7 @@ def _donors(r: AllocationReport) -> list[Part]:
     t = r.balance.total
     rows = [
         (
-            f"{d.donor}: {d.name}" if d.name != d.donor else d.donor,
+            labelled(d.donor, d.name) if d.name != d.donor else d.donor,
             d.contributions,
             *_amounts(d.gross, d.fee, d.net),
         )
@@ -245,7 +245,7 @@ def _donors(r: AllocationReport) -> list[Part]:
     )
     if r.voided:
         voided = "; ".join(
-            f"{v.donor}, {in_words(v.received_on)}, {format_usd(v.gross)}: {v.reason}"
+            labelled(f"{v.donor}, {in_words(v.received_on)}, {format_usd(v.gross)}", v.reason)
             for v in r.voided
         )
         part.notes.append(
@@ -281,7 +281,7 @@ def coverage_table(
     for row in rows:
         label = row_label(row)
         if title and row.title != row.label:
-            label = f"{label}: {row_title(row)}"
+            label = labelled(label, row_title(row))
         values = [label, format_amount(row.funded), percent(row.share)]
         if targets:
             values.append(percent(row.target))

@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
 from fund.days import moment_in_words
-from fund.i18n import DEFAULT, current_language, money, percent
+from fund.i18n import DEFAULT, current_language, labelled, money, percent
 from fund.i18n import amount as format_amount
 from fund.labels import N_
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
@@ -96,7 +96,7 @@ class ProposalDocument:
         if not label:
             return "—"
         name = self.names.organizations.get(label)
-        return f"{label}: {name}" if name and name != label else label
+        return labelled(label, name) if name and name != label else label
 
     def country(self, iso2: str) -> str:
         return f"{self.names.countries.get(iso2, iso2)} ({iso2})"
@@ -501,7 +501,7 @@ def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
     source = said(indicator.source) if indicator.source else None
     baseline = [bare(indicator.baseline) or _("Not given"), source, indicator.link]
     responsible = (
-        f"{indicator.responsible}: {indicator.responsible_name}"
+        labelled(indicator.responsible, indicator.responsible_name)
         if indicator.responsible and indicator.responsible_name not in (None, indicator.responsible)
         else indicator.responsible
     )
@@ -517,7 +517,7 @@ def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
 
 def _plain(value: Any) -> str:
     if isinstance(value, dict):
-        return "\n".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return "\n".join(labelled(k, _plain(v)) for k, v in value.items())
     if isinstance(value, list | tuple):
         return "\n".join(_plain(v) for v in value)
     return "—" if value is None else str(value)

@@ -13,6 +13,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from fund.coverage.charts import nice_scale
 from fund.coverage.model import FLAG_LABELS, CoverageRow
+from fund.i18n import labelled
 from fund.money import ZERO, axis_amount
 from fund.reports.pdf.styles import (
     BOLD,
@@ -51,7 +52,7 @@ def bar_chart(
     # Labels wrap, never cut: a row is as tall as its label's lines.
     labels = [
         simpleSplit(
-            f"{row_label(row)}: {row_title(row)}" if titled else row_label(row),
+            labelled(row_label(row), row_title(row)) if titled else row_label(row),
             REGULAR,
             7.5,
             label_width,
