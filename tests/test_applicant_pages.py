@@ -306,9 +306,9 @@ def test_a_changed_set_marks_what_was_added_and_removed(app, client, applicant, 
     proposal_id = _two_versions(app, applicant, make_proposal, swap)
     login(client, applicant.email)
     changes = _changes(client.get(f"/proposals/{proposal_id}/versions/2").get_data(as_text=True))
-    assert re.search(r"Removed:</strong> United Nations Development Programme \(UNDP\)", changes)
-    assert re.search(r"Added:</strong> [^<]*\(UNHCR\)", changes)
-    assert not re.search(r"(Added|Removed):</strong> International Labour", changes)
+    assert re.search(r"Removed</strong>: United Nations Development Programme \(UNDP\)", changes)
+    assert re.search(r"Added</strong>: [^<]*\(UNHCR\)", changes)
+    assert not re.search(r"(Added|Removed)</strong>: International Labour", changes)
 
 
 def test_the_version_page_reads_like_the_proposal_document(app, client, applicant, make_proposal):
