@@ -38,7 +38,7 @@ from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.locks import locked_shares, locked_sources
-from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool
+from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool, unpaid_by_pool
 from fund.finance.operations import (
     FinanceError,
     _add,
@@ -203,9 +203,7 @@ def close_programme(
         now,
     )
     sources = _locked_sources(allocation.id)
-    released = {
-        row.pool_code: read_amount(row.amount - row.disbursed - row.released) for row in sources
-    }
+    released = unpaid_by_pool(sources)
     _lock_pools(sorted(released))
     for code in sorted(released):
         if released[code] <= 0:

@@ -18,7 +18,7 @@ from fund.extensions import db, record_from_row
 from fund.finance import funding
 from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
-from fund.finance.models import Allocation, AllocationShare, AllocationSource
+from fund.finance.models import Allocation, AllocationShare, AllocationSource, unpaid_by_pool
 from fund.money import ZERO, from_cents, read_amount
 from fund.proposals.models import OfProposal, Proposal
 
@@ -76,10 +76,7 @@ def close_page(proposal_id: int) -> ClosePage | None:
         )
         for share in allocation.shares
     ]
-    unpaid = {
-        source.pool_code: read_amount(source.amount - source.disbursed - source.released)
-        for source in allocation.sources
-    }
+    unpaid = unpaid_by_pool(allocation.sources)
     sources = [(code, unpaid[code]) for code in funding.draw_order(unpaid) if unpaid[code] > 0]
     return ClosePage(shares, sources, REPORTS.final_reports(proposal_id))
 

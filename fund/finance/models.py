@@ -7,6 +7,7 @@ itself refuse an over-allocation or an over-disbursement, whatever the applicati
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Self
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, within
-from fund.money import Money
+from fund.money import Money, read_amount
 
 GENERAL_POOL = "GENERAL"  # unearmarked money; other pools are named by thematic area code
 
@@ -200,6 +201,16 @@ class AllocationSource(_PaidOut, db.Model):
     )
     released: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
     refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+
+
+def unpaid_by_pool(sources: Iterable[Any]) -> dict[str, Decimal]:
+    """What each pool's part of an allocation still holds for it: paid in, and neither paid
+    out nor given back at the programme's closure. A payment is attributed to it in draw order;
+    the closure releases it to the pool. `sources`: `AllocationSource` rows or rows of its
+    `pool_code`, `amount`, `disbursed` and `released`."""
+    return {
+        row.pool_code: read_amount(row.amount - row.disbursed - row.released) for row in sources
+    }
 
 
 def share_key(table: str, shares: str = "allocation_shares") -> ForeignKeyConstraint:

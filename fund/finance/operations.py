@@ -36,6 +36,7 @@ from fund.finance.models import (
     ContributionVoid,
     Disbursement,
     Pool,
+    unpaid_by_pool,
 )
 from fund.finance.queries.lists import remaining_by_organization
 from fund.finance.transfer_models import TransferRequest
@@ -423,8 +424,9 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
         AllocationSource.pool_code,
         AllocationSource.amount,
         AllocationSource.disbursed,
+        AllocationSource.released,
     )
-    unpaid = {row.pool_code: read_amount(row.amount - row.disbursed) for row in sources}
+    unpaid = unpaid_by_pool(sources)
     draws, missing = funding.plan_draws(
         amount, [(code, unpaid[code]) for code in funding.draw_order(unpaid)]
     )
