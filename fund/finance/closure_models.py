@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
@@ -50,14 +51,16 @@ class ProgrammeClosure(db.Model):
 
 
 class RefundFigures:
-    """A share's refund figures from its transferred, final_expenditure and refunded."""
+    """A share's refund figures from its transferred, final_expenditure and refunded: on a
+    row in Python, and on `ClosureShare` as SQL expressions (`ClosureShare.outstanding > 0`),
+    from one definition."""
 
-    @property
+    @hybrid_property
     def due(self) -> Decimal:
         """The refund due in all: what was transferred and not spent."""
         return self.transferred - self.final_expenditure
 
-    @property
+    @hybrid_property
     def outstanding(self) -> Decimal:
         """What of the refund due is still to be received."""
         return self.due - self.refunded

@@ -222,7 +222,7 @@ def closed_programme(proposal_id: int) -> ClosedProgramme | None:
 
 
 @dataclass
-class RefundDue(OfProposal):
+class RefundDue(RefundFigures, OfProposal):
     """A refund an organization still owes for a closed programme."""
 
     proposal_id: int
@@ -230,12 +230,9 @@ class RefundDue(OfProposal):
     organization_id: int
     organization: str
     closed_on: date
-    due: Decimal
+    transferred: Decimal
+    final_expenditure: Decimal
     refunded: Decimal
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.due - self.refunded
 
 
 def refunds_due() -> list[RefundDue]:
@@ -254,14 +251,15 @@ def refunds_due() -> list[RefundDue]:
         .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
         .join(Proposal, Proposal.id == ProgrammeClosure.proposal_id)
         .join(Organization, Organization.id == ClosureShare.organization_id)
-        .where(ClosureShare.refunded < ClosureShare.transferred - ClosureShare.final_expenditure)
+        .where(ClosureShare.outstanding > 0)
         .order_by(ProgrammeClosure.closed_on, ProgrammeClosure.proposal_id, Organization.id)
     )
     due = [
         record_from_row(
             RefundDue,
             row,
-            due=read_amount(row.transferred) - read_amount(row.final_expenditure),
+            transferred=read_amount(row.transferred),
+            final_expenditure=read_amount(row.final_expenditure),
             refunded=read_amount(row.refunded),
         )
         for row in rows
@@ -288,11 +286,10 @@ class ProgrammeRefunds:
 
 def refunds_by_proposal() -> dict[int, ProgrammeRefunds]:
     """Every closed programme's refunds due and received, by proposal. Two statements."""
-    left = ClosureShare.transferred - ClosureShare.final_expenditure - ClosureShare.refunded
     owed = {
         row.proposal_id: from_cents(row.cents)
         for row in db.session.execute(
-            select(ProgrammeClosure.proposal_id, cents_sum(left).label("cents"))
+            select(ProgrammeClosure.proposal_id, cents_sum(ClosureShare.outstanding).label("cents"))
             .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
             .group_by(ProgrammeClosure.proposal_id)
         )
