@@ -103,9 +103,9 @@ def money(value: Decimal | int | None, currency: str = "USD") -> str:
 
 
 def labelled(label: str, text: str) -> str:
-    """ "Label: text" for a person (a choice, a row, a line of a list), joined by the colon of
-    the page's language: French puts a no-break space before it. The template macro
-    `_labelled.html` writes the same sentence."""
+    """A label and its text for a person (a choice, a row, a line of a list), as "Label: text"
+    with the colon of the page's language: French puts a no-break space before it. The
+    template macro `_labelled.html` writes the same sentence."""
     return gettext("%(label)s: %(message)s", label=label, message=text)
 
 

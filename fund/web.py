@@ -102,8 +102,11 @@ def submit(
     the commit raises one of `refusals`, the session is rolled back (nothing of the action
     stays) and the page is shown again with `again(*refusal(error))`: the message (after
     putting the refusal at its field) and the status; by default, as every page answers a
-    refusal (`fund.refusals.answer`, with the page's sentence for a race it lost)."""
+    refusal (`fund.refusals.answer`, with the page's sentence for a race it lost, which a page
+    then must give)."""
     if refusal is None:
+        if lost_race is None:
+            raise TypeError("submit: give the page's sentence for a lost race, or its refusal")
         refusal = partial(answer, form, lost_race=lost_race)
     if not form.validate_on_submit():
         return again(unread(form), 400)
