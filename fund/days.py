@@ -6,11 +6,15 @@ The other languages write a day the way CLDR's long form does ("5 mars 2026", "5
 2026"), or with the month abbreviated where English abbreviates it ("5 mars 2026",
 "5 mar 2026"); a day is never zero-padded in words, and French writes the first of a month
 "1er". A numeric pattern ("%Y-%m-%d") stays numeric in every language. A moment is in UTC.
+
+It is also the home of counting in whole months: the same day months later (`add_months`) and
+the last day of a period of whole months (`last_day`: a programme's end, a report's period).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import calendar
+from datetime import UTC, date, datetime, timedelta
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -25,6 +29,20 @@ MOMENT = "%d %B %Y, %H:%M UTC"  # "05 March 2026, 17:07 UTC"
 _IN_WORDS = ((DAY, "long"), (SHORT_DAY, "short"))
 # strftime's directives as CLDR's, for the numeric patterns.
 _CLDR = {"d": "dd", "b": "MMM", "B": "MMMM", "Y": "y", "m": "MM", "H": "HH", "M": "mm", "S": "ss"}
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day when that month is shorter)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def last_day(start: date, months: int) -> date:
+    """The last day of a period of `months` whole months from `start`, both days included:
+    the day before the same day `months` later (a programme from 15 January 2027 for 24
+    months ends on 14 January 2029)."""
+    return add_months(start, months) - timedelta(days=1)
 
 
 def _locale() -> Locale | None:

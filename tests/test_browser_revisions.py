@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from fund.days import add_months
 from fund.extensions import db
 from fund.proposals.models import Proposal
-from fund.proposals.presentation import add_months
 from fund.revisions.workflow import programme_end
 from tests import browser_support as support
 from tests.browser_support import browser as browser  # the fixtures

@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from fund.days import last_day
 from fund.extensions import db
 from fund.proposals.models import Proposal
 from fund.proposals.results import IndicatorActual
@@ -199,7 +200,7 @@ def test_results_are_published_valid_with_their_indicators(app, backend, client,
     with app.app_context():
         framed = db.session.get(Proposal, programmes.framed)
         start = framed.planned_start
-        end = queries.add_months(start, framed.duration_months)
+        end = last_day(start, framed.duration_months)
     assert [_period(p) for p in cost.findall("period")] == [
         (start.isoformat(), end.isoformat(), "1", None)
     ]

@@ -19,9 +19,9 @@ from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.committee import operations as committee_operations
 from fund.committee.models import VotingRound
+from fund.days import add_months, last_day
 from fund.extensions import db
 from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
-from fund.proposals.presentation import add_months
 from fund.proposals.snapshots import diff_snapshots
 from fund.reporting.models import ProgrammeReport
 from fund.revisions import operations, rules
@@ -528,13 +528,13 @@ def test_the_iati_activitys_planned_end_follows_an_approved_extension(app, clien
 
     with app.app_context():
         start, _ = _end(programme["proposal"])
-    assert planned_end() == add_months(start, 24).isoformat()
+    assert planned_end() == last_day(start, 24).isoformat()
     with app.app_context():
         revision_id = _draft(programme, _extension(programme, 30))
         operations.fire(user(programme["ilo"]), revision_id, "submit")
         operations.fire(user(programme["secretariat"]), revision_id, "approve")
         db.session.commit()
-    assert planned_end() == add_months(start, 30).isoformat()
+    assert planned_end() == last_day(start, 30).isoformat()
 
 
 def test_bad_budget_rows_are_shown_as_typed_and_nothing_is_saved(app, client, programme):

@@ -10,11 +10,11 @@ report the demo makes stays overdue.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from fund.accounts.models import User
+from fund.days import last_day
 from fund.proposals.models import Proposal
-from fund.proposals.presentation import add_months
 from fund.revisions import operations
 from fund.revisions.workflow import programme_end
 
@@ -36,7 +36,7 @@ def add_demo_revision(proposal: Proposal, author: User, secretariat: User, today
         operations.RevisionValues(
             justification=JUSTIFICATION,
             extension=True,
-            new_end_date=add_months(start, months) - timedelta(days=1),
+            new_end_date=last_day(start, months),
         ),
     )
     operations.fire(author, revision.id, "submit")

@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.audit.operations import record
+from fund.days import add_months
 from fund.extensions import db, utcnow
 from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
@@ -37,7 +38,6 @@ from fund.finance.schedule_models import PlannedTranche
 from fund.labels import N_
 from fund.money import ZERO, read_amount, round_cents, total_of
 from fund.proposals.models import BudgetLine, Proposal
-from fund.proposals.presentation import add_months
 
 
 def split_share(share: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:

@@ -3,7 +3,6 @@ proposal document (fund/reports/proposal_pdf.py) instead of the codes the snapsh
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
-from fund.days import in_words
+from fund.days import in_words, last_day
 from fund.extensions import db
 from fund.i18n import current_language, labelled, money, percent_digits
 from fund.proposals.budget import (
@@ -40,13 +39,6 @@ from fund.reference.translations import country_name, objective_label, principle
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts", "indicative_totals"}
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day `months` later (the month's last day when that month is shorter)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
@@ -240,7 +232,7 @@ class VersionText:
     def planned_end(self) -> str | None:
         start = _date(self.snapshot.get("planned_start"))
         months = self.snapshot.get("duration_months")
-        return long_date(add_months(start, int(months))) if start and months else None
+        return long_date(last_day(start, int(months))) if start and months else None
 
     def budget(self) -> BudgetView:
         lines = list(self.snapshot.get("budget_lines") or [])

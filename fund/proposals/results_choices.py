@@ -5,7 +5,6 @@ read once for the page, and given to every row of the form."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,10 +12,10 @@ from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
 from fund.accounts.models import Organization
+from fund.days import last_day
 from fund.extensions import db
 from fund.forms import options
 from fund.i18n import current_language, labelled
-from fund.proposals.presentation import add_months
 from fund.proposals.results import BaselineSource
 from fund.proposals.results_forms import MAX_TARGETS, ResultsForm, typed
 from fund.reference.models import Country, GcmObjective
@@ -46,7 +45,7 @@ def programme_years(proposal: Any) -> list[int] | None:
     if start is None or not months or months > 12 * MAX_TARGETS:
         return None
     try:
-        end = add_months(start, months) - timedelta(days=1)
+        end = last_day(start, months)
     except (ValueError, OverflowError):
         return None
     return list(range(start.year, end.year + 1))[:MAX_TARGETS]

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from fund.days import add_months, last_day
 from fund.proposals.models import Proposal
-from fund.proposals.presentation import add_months
 from fund.reporting.models import ProgrammeReport, ReportKind
 
 DEFAULT_DURATION_MONTHS = 12
@@ -80,7 +80,7 @@ def programme_dates(proposal: Proposal, funded_on: date) -> tuple[date, date]:
     for its duration (else 12 months)."""
     start = proposal.planned_start or funded_on
     months = proposal.duration_months or DEFAULT_DURATION_MONTHS
-    return start, add_months(start, months) - timedelta(days=1)
+    return start, last_day(start, months)
 
 
 def plan(start: date, end: date, settings: Settings) -> list[Planned]:

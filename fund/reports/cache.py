@@ -93,6 +93,7 @@ _SOURCES = (
     "iati.py",
     "iati_results.py",
     "../xml_text.py",  # fund/xml_text.py
+    "../days.py",  # fund/days.py: a programme's planned end (`last_day`)
     "giving360.py",
     "queries.py",
     "results_data.py",

@@ -15,14 +15,13 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
-from fund.days import moment_in_words
+from fund.days import last_day, moment_in_words
 from fund.i18n import DEFAULT, current_language, labelled, money, percent
 from fund.i18n import amount as format_amount
 from fund.labels import N_
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
 from fund.proposals.presentation import (
     ReferenceNames,
-    add_months,
     amount,
     long_date,
     snapshot_budget,
@@ -180,7 +179,7 @@ class ProposalDocument:
     def timeline(self) -> list[Flowable]:
         start = _date(self.snapshot.get("planned_start"))
         months = self.snapshot.get("duration_months")
-        end = add_months(start, int(months)) if start and months else None
+        end = last_day(start, int(months)) if start and months else None
         return self.section(
             "planned_start",
             self.facts(

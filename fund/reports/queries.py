@@ -19,6 +19,7 @@ from sqlalchemy import Row, select
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage.programme_money import budget_lines, programme_money
+from fund.days import last_day
 from fund.extensions import db
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Disbursement
@@ -33,7 +34,6 @@ from fund.proposals.models import (
     proposal_participants,
     proposal_secondary_objectives,
 )
-from fund.proposals.presentation import add_months
 from fund.reference.models import Country, GcmObjective
 from fund.reports.results_data import OutcomeData, programme_results
 from fund.sentences import Sentence
@@ -210,7 +210,7 @@ class FundedProgramme:
     def planned_end(self) -> date | None:
         if self.planned_start is None or self.duration_months is None:
             return None
-        return add_months(self.planned_start, self.duration_months)
+        return last_day(self.planned_start, self.duration_months)
 
     @property
     def organizations(self) -> tuple[OrganizationRef, ...]:

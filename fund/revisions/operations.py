@@ -9,7 +9,7 @@ Lock order: the programme's row, then the revision's (as the committee: the prop
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 
 from fund.accounts.models import Organization, OrganizationKind, User
 from fund.audit.operations import add_recorded, record
+from fund.days import last_day
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.locking import locked, locked_or_refused
 from fund.proposals.budget import Line
 from fund.proposals.models import Proposal
-from fund.proposals.presentation import add_months
 from fund.reference.queries import category_titles
 from fund.refusals import Refused, workflow_refusal
 from fund.revisions import rules
@@ -171,11 +171,10 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
             date=end,
         )
     months = proposal.duration_months or 12
-    while add_months(start_on, months) - timedelta(days=1) < new_end and months < 1200:
+    while last_day(start_on, months) < new_end and months < 1200:
         months += 1
-    if add_months(start_on, months) - timedelta(days=1) != new_end:
-        before = add_months(start_on, months - 1) - timedelta(days=1)
-        after = add_months(start_on, months) - timedelta(days=1)
+    if last_day(start_on, months) != new_end:
+        before, after = last_day(start_on, months - 1), last_day(start_on, months)
         choices = [d for d in (before, after) if d > end]
         if len(choices) == 1:
             raise RevisionRefused(
