@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,10 +18,11 @@ from fund.calls.models import Call
 from fund.committee import operations
 from fund.committee.guards import committee_approved, committee_rejected
 from fund.committee.models import RoundMember, Vote, VotingRound
+from fund.days import in_words, last_day
 from fund.extensions import db, utcnow
 from fund.finance import queries as finance_queries
 from fund.proposals import operations as proposal_operations
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, ProposalVersion
 from tests.conftest import PreparedDatabase, detached, engine_of
 from tests.factories import committee_people, new_open_call, new_proposal, take_to_committee
 from tests.helpers import audit_events, client_for, csrf_token, user
@@ -744,3 +747,21 @@ def test_a_refused_vote_is_english_in_the_record_and_french_on_a_french_page(
             operations.cast_vote(round_id, user(people.iom), "approve")
         assert refused.value.message.startswith("You are recused from this proposal: ")
         assert refused.value.said().startswith("Vous êtes récusé pour cette proposition : ")
+
+
+def test_the_review_page_writes_the_planned_dates_in_the_pages_language(app, people, under_review):
+    with app.app_context():
+        version = db.session.scalars(
+            select(ProposalVersion).where(ProposalVersion.proposal_id == under_review)
+        ).one()
+        start = date.fromisoformat(version.snapshot["planned_start"])
+        months = version.snapshot["duration_months"]
+    client = client_for(app, people.unhcr)
+    page = client.get(f"/committee/proposals/{under_review}?lang=fr").get_data(as_text=True)
+    assert start.isoformat() not in page
+    with app.test_request_context(), force_locale("fr"):
+        expected = _("from %(date)s", date=in_words(start))
+        end = _("Planned end")
+        last = in_words(last_day(start, months))
+    assert expected in html.unescape(page)
+    assert f"<dt>{end}</dt><dd>{last}</dd>" in html.unescape(page)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.calls.models import Call, Stage
+from fund.days import last_day
 from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where, utcnow
 from fund.fulltext import normalise
 from fund.i18n import LANGUAGES
@@ -516,3 +517,14 @@ class ProposalVersion(db.Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     submitted_by: Mapped[User | None] = relationship()
+
+    @property
+    def planned_dates(self) -> tuple[date | None, date | None]:
+        """The planned start and last day (`fund.days.last_day`) the version was submitted
+        with; None for what it does not give (the snapshot keeps the start as an ISO date)."""
+        try:
+            start = date.fromisoformat(self.snapshot.get("planned_start") or "")
+        except (TypeError, ValueError):
+            return None, None
+        months = self.snapshot.get("duration_months")
+        return start, last_day(start, int(months)) if isinstance(months, int) and months else None
