@@ -238,3 +238,16 @@ def test_votes_that_say_otherwise_or_no_quorum_are_refused(app, people, call):
     # An outcome of another kind of item is not offered on a concept note.
     refused = _refused(app, people, meeting_id, item_id, "approved")
     assert refused.field == "outcome"
+
+
+def test_the_pipeline_names_the_meeting_and_its_day_in_the_pages_language(app, people, call):
+    note_id = _note(app, people, call, "committee_review", title="New")
+    _vote(app, note_id, "approve")
+    meeting_id, item_id = _agenda(app, people, note_id)
+    assert _decide(app, people, meeting_id, item_id, "pipeline", rank=1)
+    client = client_for(app, people["secretariat"])
+    english = html.unescape(client.get("/pipeline/").get_data(as_text=True))
+    french = html.unescape(client.get("/pipeline/?lang=fr").get_data(as_text=True))
+    assert "meeting Fifth meeting, 20 November 2026" in english
+    assert "réunion Fifth meeting, 20 novembre 2026" in french
+    assert "2026-11-20" not in english + french

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +49,8 @@ class Decision:
     what: str
     decided_at: datetime | None
     round_number: int | None = None
-    meeting: str = ""  # "title, date" of the meeting whose item carries the decision
+    meeting: str = ""  # the title of the meeting whose item carries the decision
+    meeting_on: date | None = None  # and the day it was held
     recorded_by: str = ""
     conditions: str = ""
 
@@ -241,17 +242,18 @@ def _decision(
     else:
         what = Sentence(N_("Approved into the pipeline") if row.is_concept_note else N_("Approved"))
         decided_at = event.occurred_at if event is not None else row.approved_at
-    held = ""
+    held, held_on = "", None
     conditions = round_.summary if round_ is not None else ""
     if meeting is not None:
         item, held_at = meeting
-        held = f"{held_at.title}, {held_at.held_on.isoformat()}"
+        held, held_on = held_at.title, held_at.held_on
         conditions = item.conditions or conditions
     return Decision(
         what=what,
         decided_at=decided_at,
         round_number=round_.number if round_ is not None else None,
         meeting=held,
+        meeting_on=held_on,
         recorded_by=event.actor_name if event is not None else "",
         conditions=conditions,
     )
