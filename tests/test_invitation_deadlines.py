@@ -155,3 +155,27 @@ def test_only_an_invited_note_gets_a_new_deadline_and_only_from_the_secretariat(
     assert client_for(app, people["committee"]).get(_path(invited)).status_code == 403
     with app.app_context(), pytest.raises(invitations.InvitationRefused, match="secretariat"):
         invitations.invite(invited, user(people["author"]), utcnow().date() + timedelta(days=90))
+
+
+def test_the_form_and_the_workflow_refuse_a_deadline_by_one_rule():
+    from datetime import date
+    from types import SimpleNamespace
+
+    from fund.proposals import guards
+
+    today = date(2025, 4, 9)
+    for deadline in (None, today, today - timedelta(days=1)):
+        guard = guards.invitation_recorded(
+            SimpleNamespace(invited_until=deadline), None, {"today": today}
+        )
+        with pytest.raises(invitations.InvitationRefused) as refused:
+            invitations._checked(SimpleNamespace(version=1), deadline, None, today)
+        assert [refused.value.message] == [str(problem) for problem in guard]
+        assert refused.value.field == "deadline"
+    assert str(guard[0]) == "The deadline must be a date after today (09 April 2025)."
+    later = today + timedelta(days=1)
+    assert (
+        guards.invitation_recorded(SimpleNamespace(invited_until=later), None, {"today": today})
+        == []
+    )
+    assert invitations._checked(SimpleNamespace(version=1), later, None, today) == later

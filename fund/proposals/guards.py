@@ -12,6 +12,7 @@ way. `create_app` then checks that every guard of both tables has its predicate.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -105,19 +106,24 @@ GUARDS = GuardRegistry()
 GUARDS.register(**APPLICANT_GUARDS, submission_complete=submission_complete)
 
 
+def invitation_deadline_problem(deadline: date | None, today: date) -> Sentence | None:
+    """Why `deadline` cannot be the deadline of an invitation to a full programme on `today`
+    (none given, or not after today), or None: one rule for the invitation's form and for the
+    workflow's guard."""
+    if deadline is None:
+        return Sentence(N_("Give the date by which the full proposal is due."))
+    if deadline <= today:
+        return Sentence(
+            N_("The deadline must be a date after today (%(today)s)."), today=OnDay(today, DAY)
+        )
+    return None
+
+
 def invitation_recorded(note, actor, context: Mapping[str, Any]) -> list[str]:
     """The invitation to a full programme has its deadline, after today
     (`fund.proposals.invitations.invite` records it)."""
-    if note.invited_until is None:
-        return [Sentence(N_("Give the date by which the full proposal is due."))]
-    if note.invited_until <= context["today"]:
-        return [
-            Sentence(
-                N_("The deadline must be a date after today (%(today)s)."),
-                today=OnDay(context["today"], DAY),
-            )
-        ]
-    return []
+    problem = invitation_deadline_problem(note.invited_until, context["today"])
+    return [problem] if problem is not None else []
 
 
 def full_proposal_created(note, actor, context: Mapping[str, Any]) -> list[str]:

@@ -24,6 +24,7 @@ from fund.calls.models import Stage
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.locking import locked, stale
+from fund.proposals.guards import invitation_deadline_problem
 from fund.proposals.models import (
     Attachment,
     AttachmentKind,
@@ -96,15 +97,6 @@ def full_proposal_of(note_id: int) -> Proposal | None:
     return db.session.scalar(select(Proposal).where(Proposal.concept_note_id == note_id))
 
 
-def deadline_problem(deadline: date | None, today: date) -> str | None:
-    """Why `deadline` cannot be an invitation's deadline on `today`, or None."""
-    if deadline is None:
-        return N_("Give the date by which the full proposal is due.")
-    if deadline <= today:
-        return Sentence(N_("The deadline must be a date after today (%(day)s)."), day=today)
-    return None
-
-
 def _checked(
     note: Proposal, deadline: date | None, expected_version: int | None, today: date
 ) -> date:
@@ -112,11 +104,9 @@ def _checked(
     after today; refused (on its field) otherwise."""
     if stale(note, expected_version):
         raise InvitationRefused(STALE_MESSAGE, stale=True)
-    problem = deadline_problem(deadline, today)
-    if problem or deadline is None:  # deadline_problem reports a missing date
-        raise InvitationRefused(
-            problem or N_("Give the date by which the full proposal is due."), field="deadline"
-        )
+    problem = invitation_deadline_problem(deadline, today)
+    if problem is not None:
+        raise InvitationRefused(problem, field="deadline")
     return deadline
 
 
