@@ -127,6 +127,13 @@ def _require_secretariat(actor: User, said: str) -> None:
 # Opening ----------------------------------------------------------------------------------
 
 
+def _check_deadline(deadline: datetime | None, now: datetime) -> None:
+    """A round's deadline, when it has one, is in the future: when it is opened and when the
+    secretariat moves it."""
+    if deadline is not None and deadline <= now:
+        raise CommitteeRefused(N_("The deadline must be in the future."), field="deadline")
+
+
 def open_round(
     proposal: Proposal,
     actor: User | None,
@@ -156,8 +163,7 @@ def open_round(
         raise CommitteeRefused(
             N_("Round %(number)s is still open."), stale=True, number=current.number
         )
-    if deadline is not None and deadline <= now:
-        raise CommitteeRefused(N_("The deadline must be in the future."), field="deadline")
+    _check_deadline(deadline, now)
     number = (
         db.session.scalar(
             select(func.max(VotingRound.number)).where(VotingRound.proposal_id == proposal.id)
@@ -243,8 +249,7 @@ def set_deadline(
 ) -> bool:
     """Set, move or clear the deadline of an open round. True if it changed."""
     round_, now = _round_for(round_id, "set_deadline", actor, now)
-    if deadline is not None and deadline <= now:
-        raise CommitteeRefused(N_("The deadline must be in the future."), field="deadline")
+    _check_deadline(deadline, now)
     if round_.deadline == deadline:
         return False
     before = round_.deadline
