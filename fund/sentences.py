@@ -109,6 +109,16 @@ class OnDay(Sentence):
         return written(self.day, self.english) if self.english else in_words(self.day)
 
 
+# How a list separates its items in the page's language: ", " ("IOM, UNDP"); Arabic "، ".
+LIST_SEPARATOR = N_(", ")
+
+
+def listed(items: Any) -> str:
+    """`{{ names|listed }}`: items one after another, separated as the page's language
+    separates a list ("IOM, UNDP"; in Arabic "IOM، UNDP"); each item a sentence said in it."""
+    return gettext(LIST_SEPARATOR).join(str(said(item)) for item in items)
+
+
 class Listed(Sentence):
     """Sentences one after another, separated by commas ("sex, age") or by `separator`, each in
     the reader's language on a page."""
@@ -123,6 +133,8 @@ class Listed(Sentence):
         return made
 
     def in_language(self) -> str:
+        if self.separator == ", ":
+            return listed(self.items)
         return self.separator.join(said(item) for item in self.items)
 
 

@@ -378,3 +378,20 @@ def test_choices_rows_and_lists_join_a_label_and_its_text_by_the_languages_colon
             assert labelled("TA1", "Données") == "TA1\u00a0: Données"
             shown = render_template_string(macro, code="UNHCR", title="<Agence>")
     assert shown.strip() == "UNHCR\u00a0: &lt;Agence&gt;"
+
+
+def test_a_list_is_separated_as_the_pages_language_separates_it(app) -> None:
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from fund.sentences import Listed, listed, said
+
+    with app.test_request_context():
+        assert listed(["IOM", "UNDP"]) == "IOM, UNDP"
+        with force_locale("ar"):
+            assert listed(["IOM", "UNDP", 3]) == "IOM، UNDP، 3"
+            assert said(Listed(["sex", "age"])) == "sex، age"
+            assert render_template_string("{{ ['IOM', 'UNDP']|listed }}") == "IOM، UNDP"
+            assert said(Listed(["a", "b"], separator="; ")) == "a; b"
+        with force_locale("fr"):
+            assert listed(["OIM", "PNUD"]) == "OIM, PNUD"

@@ -24,6 +24,7 @@ from fund.i18n import current_language, money, percent
 from fund.labels import N_
 from fund.money import axis_amount
 from fund.reference.translations import objective_numbered
+from fund.sentences import LIST_SEPARATOR
 
 WIDTH = 960  # at the least
 TITLE_CHAR, BOLD_CHAR = 10, 8  # about the width of a character of the title, of a bold label
@@ -356,7 +357,7 @@ def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
     funded = sorted((r for r in rows if r.funded > 0), key=lambda r: -r.funded)
     parts = []
     if funded:
-        top = ", ".join(
+        top = say(LIST_SEPARATOR).join(
             say(
                 N_("objective %(number)s (%(amount)s, %(share)s)"),
                 number=r.key,
@@ -371,7 +372,7 @@ def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
     for flag in (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED):
         keys = [r.key for r in rows if r.flag == flag]
         if keys:
-            numbers = ", ".join(keys)
+            numbers = say(LIST_SEPARATOR).join(keys)
             objectives = (
                 say(N_("objectives %(numbers)s"), numbers=numbers)
                 if len(keys) > 1

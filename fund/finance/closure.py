@@ -53,7 +53,7 @@ from fund.i18n import Money
 from fund.labels import N_
 from fund.money import CENT, ZERO, read_amount
 from fund.proposals.models import Proposal
-from fund.sentences import OnDay, Sentence
+from fund.sentences import Listed, OnDay, Sentence
 
 
 def expenditure_field(organization_id: int) -> str:
@@ -412,6 +412,6 @@ def final_reports_accepted_or_reason(proposal, actor, context: Mapping) -> list[
                 "The final reports are not all accepted (%(pending)s): accept them first or give "
                 "the reason for closing."
             ),
-            pending=", ".join(pending),
+            pending=Listed(pending),
         )
     ]

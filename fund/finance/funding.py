@@ -30,7 +30,7 @@ from fund.money import ZERO, read_amount
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Proposal
 from fund.reference.models import objective_thematic_area
-from fund.sentences import Listed, Sentence
+from fund.sentences import Listed, Sentence, listed
 
 GENERAL_LABEL = N_("Unearmarked")
 EARMARK_LABEL = N_("%(code)s earmark")
@@ -158,11 +158,11 @@ class FundingPlan:
             say("%(pool)s %(amount)s", pool=name(code), amount=amount(value))
             for code, value in self.pools
         ]
-        by_pool = ", ".join(pools) if translated else Listed(pools)
+        by_pool = listed(pools) if translated else Listed(pools)
         where = (
             say(
                 N_("the earmarks for %(areas)s and the unearmarked money"),
-                areas=", ".join(self.areas),
+                areas=listed(self.areas) if translated else Listed(self.areas),
             )
             if self.areas
             else say(N_("the unearmarked money (its primary objective lies in no thematic area)"))

@@ -24,7 +24,7 @@ from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
 from fund.refusals import Refused
-from fund.sentences import Sentence, Within
+from fund.sentences import Listed, Sentence, Within
 from workflows import EDITABLE_STATES
 
 __all__ = [
@@ -129,7 +129,7 @@ def _type_list(types: Iterable[str]) -> str:
     names = [t.upper() for t in types]
     if len(names) <= 1:
         return "".join(names)
-    return Sentence(N_("%(first)s or %(last)s"), first=", ".join(names[:-1]), last=names[-1])
+    return Sentence(N_("%(first)s or %(last)s"), first=Listed(names[:-1]), last=names[-1])
 
 
 def _refuse_if_closed(proposal: Proposal) -> None:

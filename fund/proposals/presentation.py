@@ -36,6 +36,7 @@ from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
 from fund.reference.translations import country_name, objective_label, principle_title
+from fund.sentences import listed
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts", "indicative_totals"}
@@ -299,7 +300,7 @@ class VersionText:
                 ]
             case "contacts":
                 return [
-                    ", ".join(p for p in (c.get("name"), c.get("function"), c.get("email")) if p)
+                    listed(p for p in (c.get("name"), c.get("function"), c.get("email")) if p)
                     for c in value
                 ]
             case "budget_lines":

@@ -27,7 +27,7 @@ from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcom
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
 from fund.reference.translations import CountryName, objective_label
-from fund.sentences import Listed, Sentence
+from fund.sentences import Listed, Sentence, listed
 
 FRAMEWORK_KEY = "results_framework"
 DISAGGREGATIONS = {"sex": N_("sex"), "age": N_("age"), "migration_status": N_("migration status")}
@@ -352,9 +352,9 @@ def _listed(before: Iterable[str], after: Iterable[str]) -> list[str]:
     before, after = list(before), list(after)
     parts = []
     if added := [a for a in after if a not in before]:
-        parts.append(gettext("added %(items)s", items=", ".join(added)))
+        parts.append(gettext("added %(items)s", items=listed(added)))
     if removed := [b for b in before if b not in after]:
-        parts.append(gettext("removed %(items)s", items=", ".join(removed)))
+        parts.append(gettext("removed %(items)s", items=listed(removed)))
     return parts
 
 

@@ -13,6 +13,7 @@ from fund.reports.allocation_data import AllocationReport
 from fund.reports.report_parts import Part, ReportTable, flag_words
 from fund.reports.report_parts import share_words as percent
 from fund.results.coverage import FLAG_LABELS, ResultsRow
+from fund.sentences import listed
 
 
 def _on_track(row: ResultsRow) -> str:
@@ -54,7 +55,7 @@ def results_table(
             row.programmes_with_indicators,
             row.with_baseline_and_target,
             _on_track(row),
-            ", ".join(_(label) for label in row.flag_labels),
+            listed(_(label) for label in row.flag_labels),
         ]
         data.append(tuple(values))
     first_number = 2 if money_flags is not None else 1

@@ -35,6 +35,7 @@ from fund.reports.report_parts import (
     row_title,
 )
 from fund.reports.report_parts import share_words as percent
+from fund.sentences import listed
 
 # Amounts, dates and words are written in the language of the request (English outside one).
 
@@ -510,7 +511,7 @@ def _programmes(r: AllocationReport) -> list[Part]:
             p.programme,
             p.title,
             p.organization,
-            ", ".join(p.countries) or _("Global"),
+            listed(p.countries) or _("Global"),
             p.allocated_on.isoformat(),
             *_amounts(p.amount, p.disbursed),
         )

@@ -29,7 +29,7 @@ from fund.reports.pdf.document import (
 )
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
-from fund.sentences import said
+from fund.sentences import listed, said
 
 
 @dataclass
@@ -56,7 +56,7 @@ def _objectives(entry: Entry) -> str:
 def _countries(entry: Entry) -> str:
     language = current_language()
     named = (country_name(iso2, language, name) for iso2, name in entry.countries)
-    return ", ".join(named) or _("Global (no country)")
+    return listed(named) or _("Global (no country)")
 
 
 def _partners(entry: Entry) -> str:
@@ -104,7 +104,7 @@ def _summary_table(booklet: Booklet) -> Flowable:
                 (
                     e.rank,
                     _named(e),
-                    ", ".join(str(n) for n, _label in e.objectives) or "—",
+                    listed(n for n, _label in e.objectives) or "—",
                     _countries(e),
                     amount(e.amount),
                 )
@@ -127,7 +127,7 @@ def _summary_table(booklet: Booklet) -> Flowable:
             (
                 e.rank,
                 _named(e, beyond=True),
-                ", ".join(str(n) for n, _label in e.objectives) or "—",
+                listed(n for n, _label in e.objectives) or "—",
                 _countries(e),
                 amount(e.amount),
                 amount(e.running_total),
@@ -166,7 +166,7 @@ def _entry(s: PdfStyles, booklet: Booklet, entry: Entry) -> list[Flowable]:
             _("%(months)s months", months=entry.duration_months) if entry.duration_months else "—",
         ),
         (_("GCM objectives"), _objectives(entry)),
-        (_("Participating UN entities"), ", ".join(entry.organizations) or "—"),
+        (_("Participating UN entities"), listed(entry.organizations) or "—"),
         (_("National partners"), _partners(entry)),
         (_("Countries"), _countries(entry)),
     ]

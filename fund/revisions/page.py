@@ -26,6 +26,7 @@ from fund.revisions import rules
 from fund.revisions.models import Revision
 from fund.revisions.operations import LineValues, RevisionValues, change_of, routing
 from fund.revisions.workflow import programme_end, revises
+from fund.sentences import listed
 from workflows import FUNDED_STATES
 
 BLANK_ROWS = 3
@@ -240,8 +241,8 @@ def compared(revision: Revision, proposal: Proposal) -> list[Compared]:
         rows.append(
             Compared(
                 N_("Participating organizations"),
-                ", ".join(sorted(change.participants_before)),
-                ", ".join(sorted(change.participants_after)),
+                listed(sorted(change.participants_before)),
+                listed(sorted(change.participants_after)),
             )
         )
     return rows

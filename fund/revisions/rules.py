@@ -23,6 +23,7 @@ from typing import Any
 from fund.i18n import money, percent
 from fund.labels import N_
 from fund.money import format_usd
+from fund.sentences import LIST_SEPARATOR
 
 # A function that gives a sentence in a language: the English of the sentence given, or its
 # translation (`flask_babel.gettext`), its named placeholders filled with `values`.
@@ -111,9 +112,9 @@ def participants_changed(change: Change) -> Measured:
     def say(translate: Translate) -> str:
         parts = []
         if added:
-            parts.append(translate(N_("joining %(names)s"), names=", ".join(added)))
+            parts.append(translate(N_("joining %(names)s"), names=_names(added, translate)))
         if left:
-            parts.append(translate(N_("leaving %(names)s"), names=", ".join(left)))
+            parts.append(translate(N_("leaving %(names)s"), names=_names(left, translate)))
         return "; ".join(parts)
 
     return Measured(Decimal(1), say(english), say)
@@ -125,6 +126,11 @@ MEASURES: dict[str, Callable[[Change], Measured]] = {
     "total_increase": total_increase,
     "participants_changed": participants_changed,
 }
+
+
+def _names(names: list[str], translate: Translate) -> str:
+    """Organizations listed as the language of `translate` separates a list."""
+    return translate(LIST_SEPARATOR).join(names)
 
 
 def _months(value: Decimal, translate: Translate = english) -> str:
