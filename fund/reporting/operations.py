@@ -38,7 +38,7 @@ from fund.reporting.models import (
     ReportNarrative,
 )
 from fund.reporting.workflow import ENGINE, reports_for
-from fund.sentences import Sentence
+from fund.sentences import Listed, Sentence
 from workflows import TransitionRefused
 from workflows.report import REPORT_EDITABLE_STATES
 
@@ -202,7 +202,7 @@ def save_narrative(
     if unknown := (set(actuals) - indicators) | (set(narratives) - outcomes):
         raise ReportRefused(
             N_("Not part of the programme's results framework: %(items)s."),
-            items=", ".join(map(str, sorted(unknown))),
+            items=Listed(map(str, sorted(unknown))),
         )
     # Emptied and flushed first: the new rows take the same keys.
     report.actuals.clear()
