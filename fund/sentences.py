@@ -111,12 +111,16 @@ class OnDay(Sentence):
 
 # How a list separates its items in the page's language: ", " ("IOM, UNDP"); Arabic "، ".
 LIST_SEPARATOR = N_(", ")
+# Between items that hold commas of their own: "; " ("Kenya (KE); Uganda (UG)"); Arabic "؛ ".
+LONG_LIST_SEPARATOR = N_("; ")
+SEPARATORS = (LIST_SEPARATOR, LONG_LIST_SEPARATOR)
 
 
-def listed(items: Any) -> str:
+def listed(items: Any, separator: str = LIST_SEPARATOR) -> str:
     """`{{ names|listed }}`: items one after another, separated as the page's language
-    separates a list ("IOM, UNDP"; in Arabic "IOM، UNDP"); each item a sentence said in it."""
-    return gettext(LIST_SEPARATOR).join(str(said(item)) for item in items)
+    separates a list ("IOM, UNDP"; in Arabic "IOM، UNDP"), or with `separator` ("; ", in
+    Arabic "؛ "); each item a sentence said in it."""
+    return gettext(separator).join(str(said(item)) for item in items)
 
 
 class Listed(Sentence):
@@ -133,8 +137,8 @@ class Listed(Sentence):
         return made
 
     def in_language(self) -> str:
-        if self.separator == ", ":
-            return listed(self.items)
+        if self.separator in SEPARATORS:
+            return listed(self.items, self.separator)
         return self.separator.join(said(item) for item in self.items)
 
 

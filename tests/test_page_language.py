@@ -392,6 +392,9 @@ def test_a_list_is_separated_as_the_pages_language_separates_it(app) -> None:
             assert listed(["IOM", "UNDP", 3]) == "IOM، UNDP، 3"
             assert said(Listed(["sex", "age"])) == "sex، age"
             assert render_template_string("{{ ['IOM', 'UNDP']|listed }}") == "IOM، UNDP"
-            assert said(Listed(["a", "b"], separator="; ")) == "a; b"
+            assert said(Listed(["a", "b"], separator=" / ")) == "a / b"
+            assert listed(["Kenya (KE)", "Uganda (UG)"], "; ") == "Kenya (KE)؛ Uganda (UG)"
+            assert said(Listed(["a", "b"], separator="; ")) == "a؛ b"
         with force_locale("fr"):
             assert listed(["OIM", "PNUD"]) == "OIM, PNUD"
+            assert listed(["Kenya", "Ouganda"], "; ") == "Kenya\u00a0; Ouganda"

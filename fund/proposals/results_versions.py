@@ -27,7 +27,7 @@ from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcom
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
 from fund.reference.translations import CountryName, objective_label
-from fund.sentences import Listed, Sentence, listed
+from fund.sentences import LONG_LIST_SEPARATOR, Listed, Sentence, listed
 
 FRAMEWORK_KEY = "results_framework"
 DISAGGREGATIONS = {"sex": N_("sex"), "age": N_("age"), "migration_status": N_("migration status")}
@@ -395,8 +395,8 @@ def _indicator_changes(old: Mapping[str, Any], new: Mapping[str, Any], text: Fra
         changes.append(
             _change(
                 N_("Targets %(before)s → %(after)s"),
-                "; ".join(_targets(old)),
-                "; ".join(_targets(new)),
+                listed(_targets(old), LONG_LIST_SEPARATOR),
+                listed(_targets(new), LONG_LIST_SEPARATOR),
             )
         )
     end_old = quantity(old.get("end_target"), old.get("unit") or "")
@@ -456,7 +456,7 @@ def _outcome_changes(
                     "%(outcome)s, %(part)s: %(changes)s.",
                     outcome=name,
                     part=gettext(label),
-                    changes="; ".join(parts),
+                    changes=listed(parts, LONG_LIST_SEPARATOR),
                 )
             )
     old_rows, new_rows = old.get("indicators") or [], new.get("indicators") or []
@@ -468,7 +468,7 @@ def _outcome_changes(
                     "%(outcome)s, indicator “%(indicator)s”: %(changes)s.",
                     outcome=name,
                     indicator=new_rows[j].get("definition"),
-                    changes="; ".join(changes),
+                    changes=listed(changes, LONG_LIST_SEPARATOR),
                 )
             )
     for sentence, rows, indexes in (

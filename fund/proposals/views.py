@@ -46,6 +46,7 @@ from fund.proposals.presentation import VersionText, reference_names, shown_chan
 from fund.proposals.results_queries import results_section
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg
+from fund.sentences import LONG_LIST_SEPARATOR, listed
 from workflows import FUNDING_STATES, PROPOSAL_WORKFLOW
 
 bp = Blueprint("proposals", __name__)
@@ -256,7 +257,10 @@ def upload(proposal_id: int):
     if not form.validate_on_submit():
         errors = [str(e) for field in form for e in field.errors]  # lazy messages made text
         return _attachment_refused(
-            proposal_id, from_editor, "; ".join(errors) or _("Choose a file."), upload=form
+            proposal_id,
+            from_editor,
+            listed(errors, LONG_LIST_SEPARATOR) or _("Choose a file."),
+            upload=form,
         )
     file = form.file.data
     try:

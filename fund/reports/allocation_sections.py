@@ -35,7 +35,7 @@ from fund.reports.report_parts import (
     row_title,
 )
 from fund.reports.report_parts import share_words as percent
-from fund.sentences import listed
+from fund.sentences import LONG_LIST_SEPARATOR, listed
 
 # Amounts, dates and words are written in the language of the request (English outside one).
 
@@ -245,9 +245,12 @@ def _donors(r: AllocationReport) -> list[Part]:
         else Part(text=_("No contribution has been received."))
     )
     if r.voided:
-        voided = "; ".join(
-            labelled(f"{v.donor}, {in_words(v.received_on)}, {format_usd(v.gross)}", v.reason)
-            for v in r.voided
+        voided = listed(
+            (
+                labelled(f"{v.donor}, {in_words(v.received_on)}, {format_usd(v.gross)}", v.reason)
+                for v in r.voided
+            ),
+            LONG_LIST_SEPARATOR,
         )
         part.notes.append(
             _(

@@ -44,7 +44,7 @@ from fund.reports.pdf.styles import (
     with_heading,
 )
 from fund.reports.pdf.tables import fact_table, paragraph_table
-from fund.sentences import said
+from fund.sentences import LONG_LIST_SEPARATOR, listed, said
 
 # Sections that gather several parts of the snapshot (each part keeps its label inside).
 SECTION_TITLES = {
@@ -166,11 +166,17 @@ class ProposalDocument:
                     ),
                     (
                         _(SNAPSHOT_LABELS["countries"]),
-                        "; ".join(self.country(c) for c in snap.get("countries") or []),
+                        listed(
+                            (self.country(c) for c in snap.get("countries") or []),
+                            LONG_LIST_SEPARATOR,
+                        ),
                     ),
                     (
                         _(SNAPSHOT_LABELS["endorsers"]),
-                        "; ".join(self.country(c) for c in snap.get("endorsers") or []),
+                        listed(
+                            (self.country(c) for c in snap.get("endorsers") or []),
+                            LONG_LIST_SEPARATOR,
+                        ),
                     ),
                 ]
             ),

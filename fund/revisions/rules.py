@@ -23,7 +23,7 @@ from typing import Any
 from fund.i18n import money, percent
 from fund.labels import N_
 from fund.money import format_usd
-from fund.sentences import LIST_SEPARATOR
+from fund.sentences import LIST_SEPARATOR, LONG_LIST_SEPARATOR
 
 # A function that gives a sentence in a language: the English of the sentence given, or its
 # translation (`flask_babel.gettext`), its named placeholders filled with `values`.
@@ -115,7 +115,7 @@ def participants_changed(change: Change) -> Measured:
             parts.append(translate(N_("joining %(names)s"), names=_names(added, translate)))
         if left:
             parts.append(translate(N_("leaving %(names)s"), names=_names(left, translate)))
-        return "; ".join(parts)
+        return translate(LONG_LIST_SEPARATOR).join(parts)
 
     return Measured(Decimal(1), say(english), say)
 
@@ -236,7 +236,10 @@ class Routing:
                 if self.found
                 else list(self.reasons)
             )
-            return translate(N_("Goes to the committee: %(reasons)s."), reasons="; ".join(reasons))
+            return translate(
+                N_("Goes to the committee: %(reasons)s."),
+                reasons=translate(LONG_LIST_SEPARATOR).join(reasons),
+            )
         return translate(N_("The secretariat decides: no change needs the committee."))
 
 
