@@ -699,3 +699,23 @@ def test_the_routing_says_its_amounts_and_shares_in_the_pages_language(app):
         assert "1\u202f000,00\u00a0$US" in higher.sentence_in(gettext)
         assert "USD" not in higher.sentence_in(gettext)
         assert "20,0\u00a0%" in moved.sentence_in(gettext)
+
+
+def test_a_decision_sent_twice_is_told_in_the_pages_language(app, client, programme):
+    """The secretariat's decision sent again (a double click): the second answer names what
+    was recorded in the page's language, not an English phrase inside a French sentence."""
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        db.session.commit()
+    secretariat = client_for(app, programme["secretariat"])
+    path = f"/revisions/{revision_id}"
+    french = {"Accept-Language": "fr"}
+    keys = form_keys(secretariat, path, f"{path}/decide") | {"decision": "approve"}
+    assert secretariat.post(f"{path}/decide", data=keys, headers=french).status_code == 302
+    again = secretariat.post(f"{path}/decide", data=keys, headers=french)
+    assert again.status_code == 302
+    shown = html.unescape(secretariat.get(path, headers=french).get_data(as_text=True))
+    assert "Ce formulaire avait déjà été envoyé" in shown
+    assert "The decision on the revision" not in shown
+    assert "La décision sur la révision" in shown

@@ -241,7 +241,9 @@ def decide(revision_id: int):
     chosen = _decision(request.form.get("decision") or "")
     if chosen is None:
         abort(400)
-    return BUTTONS.press(revision_id, *chosen, "revision_decision", "The decision on the revision")
+    return BUTTONS.press(
+        revision_id, *chosen, "revision_decision", N_("The decision on the revision")
+    )
 
 
 @bp.post("/<int:revision_id>/round")
