@@ -300,6 +300,11 @@ def _refusals_written_in_english() -> list[str]:
                 if name in REFUSAL_ARGUMENT and len(node.args) > REFUSAL_ARGUMENT[name]:
                     given.append(node.args[REFUSAL_ARGUMENT[name]])
                 found += [f"{where}:{node.lineno} {name}" for value in given if written(value)]
+                # A sentence a page says later, in the language of that page (`gettext`).
+                later = [k.value for k in node.keywords if k.arg in SAID_LATER_KEYWORDS]
+                if name in SAID_LATER_LAST and node.args:
+                    later.append(node.args[-1])
+                found += [f"{where}:{node.lineno} {name}" for value in later if written(value)]
             elif (
                 guards
                 and isinstance(node, ast.Return)
@@ -317,6 +322,10 @@ REFUSAL_ARGUMENT = {"_add": 1, "_add_all": 0, "_move": 1, "_move_pool": 1}
 # Other errors a page shows to a person, by the position of their sentence: a query value the
 # address got wrong (the 400 page), a form field's problem.
 SAID_ARGUMENT = {"BadQueryValue": 1, "StopValidation": 0, "ValidationError": 0}
+# Sentences a page is given to say later in its language: a lost race's, a passed state's, what
+# a form sent again had recorded (`WorkflowButtons.press`, its last argument).
+SAID_LATER_KEYWORDS = {"lost_race", "moved_on", "what"}
+SAID_LATER_LAST = {"press"}
 
 
 def _all_subclasses(kind: type) -> set[type]:
