@@ -44,6 +44,11 @@ class Refused(Exception):
     def values(self) -> dict[str, Any]:
         return self.sentence.values
 
+    @property
+    def status(self) -> int:
+        """What a page answers the refusal with: 409 when it was stale, else 400."""
+        return 409 if self.stale else 400
+
     def said(self) -> str:
         """The sentence in the page's language (a view's only: it needs the request)."""
         if self.problems:
@@ -71,6 +76,18 @@ def show_on_form(form: Any, refused: Refused, default: str | None = None) -> str
     return None
 
 
+def place(errors: dict[str, str], refused: Refused, default: str | None = None) -> str | None:
+    """`show_on_form` for a page that keeps its errors by field name (a report, a revision:
+    `page.errors`, which the page's summary lists): the sentence at the refusal's field (or
+    at `default`) and None; the sentence, for above the form, when it names no field."""
+    name = refused.field or default
+    sentence = refused.said()
+    if name is None:
+        return sentence
+    errors[name] = sentence
+    return None
+
+
 def answer(
     form: Any, error: Exception, lost_race: Any, *, moved_on: str | None = None
 ) -> tuple[Any, int]:
@@ -85,7 +102,7 @@ def answer(
     - anything else the view lists as refused is a race lost to someone else's change (a row's
       version, a unique index): `lost_race`, 409 (marked `N_`, or a lazy sentence)."""
     if isinstance(error, Refused):
-        return show_on_form(form, error), 409 if error.stale else 400
+        return show_on_form(form, error), error.status
     if isinstance(error, TransitionRefused):
         if moved_on is not None and error.reason == "state":
             return gettext(moved_on), 409

@@ -146,6 +146,31 @@ def test_a_file_a_proposal_would_refuse_is_refused_at_the_field(app, people):
             )
 
 
+def test_a_refusal_at_a_field_is_said_there_and_in_the_summary_not_again_above(app, people):
+    """As every page shows a refusal that names its field (`refusals.place`): at the field,
+    and linked from the summary of the page's problems; not a third time in an alert."""
+    with app.app_context():
+        narrative = first_report(people["proposal"], "annual_narrative")
+    path = f"/programme-reports/{narrative.id}"
+    staff = client_for(app, people["ilo"])
+    none = staff.post(f"{path}/attachments", data=form_keys(staff, path, f"{path}/attachments"))
+    page = none.get_data(as_text=True)
+    assert none.status_code == 400
+    assert page.count("Choose a file to attach.") == 2
+    assert '<li><a href="#file">Choose a file to attach.</a></li>' in page
+    assert '<p class="error-message" id="file-error">Choose a file to attach.</p>' in page
+    assert 'class="alert alert-error"' not in page
+    secretariat = client_for(app, people["secretariat"])
+    keys = form_keys(secretariat, path, f"{path}/due-date")
+    moved = secretariat.post(
+        f"{path}/due-date", data={**keys, "due_on": "2031-01-31", "reason": ""}
+    )
+    page = moved.get_data(as_text=True)
+    assert moved.status_code == 400 and 'value="2031-01-31"' in page
+    assert page.count("Give the reason for the new due date.") == 2
+    assert 'id="reason-error"' in page and 'class="alert alert-error"' not in page
+
+
 def test_attachments_are_removed_only_while_the_report_is_due_or_returned(app, people):
     with app.app_context():
         report = first_report(people["proposal"], "annual_narrative")

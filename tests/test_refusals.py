@@ -18,7 +18,7 @@ from fund.committee.operations import CommitteeRefused
 from fund.finance.operations import FinanceError
 from fund.labels import N_
 from fund.pipeline.operations import STALE, PipelineRefused
-from fund.refusals import Refused, answer, show_on_form
+from fund.refusals import Refused, answer, place, show_on_form
 
 
 class _Form(Form):
@@ -50,6 +50,17 @@ def test_a_refusal_is_shown_at_its_field_or_above_the_form():
     assert show_on_form(form, CommitteeRefused("Stale.", field="nowhere")) == "Stale."
     assert show_on_form(form, CallRefused("Give a title."), default="title") is None
     assert form.title.errors == ["Give a title."]
+
+
+def test_a_page_keeping_errors_by_field_places_a_refusal_by_the_same_rule():
+    errors: dict[str, str] = {}
+    assert place(errors, FinanceError("More than the share.", "amount")) is None
+    assert errors == {"amount": "More than the share."}
+    assert place(errors, CallRefused("Refused.")) == "Refused."
+    assert place(errors, CallRefused("Give a title."), default="title") is None
+    assert errors == {"amount": "More than the share.", "title": "Give a title."}
+    assert CallRefused("Refused.").status == 400
+    assert CommitteeRefused("The round is closed.", stale=True).status == 409
 
 
 def test_every_page_answers_a_refused_action_by_one_rule(app):

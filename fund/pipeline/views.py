@@ -63,7 +63,7 @@ def rerank():
     except operations.PipelineRefused as refused:
         db.session.rollback()
         form.form_errors.append(refused.said())
-        return _render_index(form, 409 if refused.stale else 400)
+        return _render_index(form, refused.status)
     db.session.commit()
     flash(_("The committee's new order of the pipeline is recorded."), "success")
     return redirect(url_for("pipeline.index"))

@@ -26,6 +26,7 @@ from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Proposal
+from fund.refusals import place
 from fund.reporting import attachments, operations, page, queries
 from fund.reporting.models import ProgrammeReport, ReportAttachment
 from fund.reporting.operations import ReportRefused
@@ -121,11 +122,9 @@ def _render(content: page.ReportPage, message: str | None = None, status: int = 
 
 
 def _refused(content: page.ReportPage, error: ReportRefused, field: str | None = None):
-    """The report's page again after a refusal: its sentence above the form and at the field
-    it names, or at `field` when it names none; 409 when the page was stale, else 400."""
-    if name := error.field or field:
-        content.errors[name] = error.said()
-    return _render(content, error.said(), 409 if error.stale else 400)
+    """The report's page again after a refusal, as every page shows one (`refusals.place`):
+    at the field it names (or `field`), else above the form."""
+    return _render(content, place(content.errors, error, field), error.status)
 
 
 @bp.route("/<int:report_id>", methods=["GET", "POST"])
@@ -231,8 +230,7 @@ def due_date(report_id: int):
         db.session.rollback()
         content = page.load(_report(report_id), current_user)
         content.values |= {"due_on": typed, "reason": reason}
-        content.errors[error.field or "due_on"] = error.said()
-        return _render(content, error.said(), 400)
+        return _refused(content, error, "due_on")
     flash(_("The due date is changed."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 

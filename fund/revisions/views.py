@@ -21,6 +21,7 @@ from fund.accounts.models import Role
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Proposal
+from fund.refusals import place
 from fund.revisions import operations, page
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionRefused
@@ -165,11 +166,9 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
 
 
 def _refused(content: page.RevisionPage, error: RevisionRefused):
-    """The revision's page again after a refusal: its sentence at the field it names, else
-    above the form; 409 when the page was stale, else 400."""
-    if error.field:
-        content.errors[error.field] = error.said()
-    return _render(content, None if error.field else error.said(), 409 if error.stale else 400)
+    """The revision's page again after a refusal, as every page shows one (`refusals.place`):
+    at the field it names, else above the form."""
+    return _render(content, place(content.errors, error), error.status)
 
 
 @bp.route("/<int:revision_id>", methods=["GET", "POST"])
@@ -255,6 +254,6 @@ def new_round(revision_id: int):
         db.session.commit()
     except RevisionRefused as error:
         db.session.rollback()
-        return _render(page.load(_revision(revision_id)), error.said(), 409 if error.stale else 400)
+        return _refused(page.load(_revision(revision_id)), error)
     flash(_("A new voting round about the revision is open."), "success")
     return redirect(url_for("revisions.revision", revision_id=revision_id))
