@@ -116,6 +116,13 @@ LONG_LIST_SEPARATOR = N_("; ")
 SEPARATORS = (LIST_SEPARATOR, LONG_LIST_SEPARATOR)
 
 
+def separator(long: bool = False) -> str:
+    """`{% if not loop.last %}{{ separator() }}{% endif %}`: what a template writes between the
+    items of a list it writes one by one (each with its own markup, a link), as `listed`
+    separates them: ", " (Arabic "، "); with `long`, between items that hold commas, "; "."""
+    return gettext(LONG_LIST_SEPARATOR if long else LIST_SEPARATOR)
+
+
 def listed(items: Any, separator: str = LIST_SEPARATOR) -> str:
     """`{{ names|listed }}`: items one after another, separated as the page's language
     separates a list ("IOM, UNDP"; in Arabic "IOM، UNDP"), or with `separator` ("; ", in

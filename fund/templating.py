@@ -19,7 +19,7 @@ from fund.proposals.models import proposal_reference
 from fund.reference import translations
 from fund.reference.queries import labels
 from fund.refusals import action_problems
-from fund.sentences import listed, said
+from fund.sentences import listed, said, separator
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 # The roles that read several parts of the application.
@@ -207,6 +207,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"
     app.jinja_env.filters["said"] = said
     app.jinja_env.filters["listed"] = listed  # "IOM, UNDP"; in Arabic "IOM، UNDP"
+    app.jinja_env.globals["separator"] = separator  # between items a loop writes
     app.jinja_env.filters["action_problems"] = action_problems  # a workflow's refusal, to say
     app.jinja_env.filters["decision"] = decision_sentence  # a closed round's, with its place
     app.jinja_env.filters["said_kept"] = i18n.said_kept

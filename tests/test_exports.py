@@ -429,3 +429,19 @@ def test_display_text_joins_arabic_and_leaves_latin_alone():
     assert shown != "مرحبا"
     assert unicodedata.normalize("NFKC", shown)[::-1] == "مرحبا"  # joined forms, visual order
     assert fonts.markup("a < b & c\nd") == "a &lt; b &amp; c<br/>d"
+
+
+def test_proposal_pdf_names_an_endorsement_letters_country_after_the_languages_colon(app):
+    from flask_babel import force_locale
+
+    from fund.proposals.presentation import ReferenceNames
+    from fund.reports.proposal_pdf import ProposalDocument
+
+    names = ReferenceNames({}, {"KE": "Kenya"}, {}, {}, {})
+    letter = {"kind": "endorsement_letter", "country": "KE"}
+    with app.test_request_context():
+        document = ProposalDocument({}, names)
+        assert document._attachment_kind(letter) == "Government endorsement letter: Kenya (KE)"
+        assert document._attachment_kind({"kind": "budget"}) == "Detailed budget"
+        with force_locale("fr"):
+            assert "\u00a0: Kenya (KE)" in document._attachment_kind(letter)

@@ -338,7 +338,9 @@ ENGLISH_COLONS = {
     "reports/iati_results.py",
     "revisions/operations.py",
 }
-JOINED_IN_PYTHON = re.compile(r'f"[^"]*\}: \{')
+# A line that writes what is stored, audited or exported in English says so at its end.
+STORED_IN_ENGLISH = "# stored in English"
+JOINED_IN_PYTHON = re.compile(r'f"[^"]*\}: \{|f": \{')
 JOINED_IN_TEMPLATES = re.compile(r"\}\}: |</strong>: |\}\}:</")
 
 
@@ -350,7 +352,7 @@ def test_no_label_and_text_are_joined_by_an_english_colon():
         for path in sorted(FUND.rglob("*.py"))
         if str(path.relative_to(FUND)) not in ENGLISH_COLONS
         for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if JOINED_IN_PYTHON.search(line)
+        if JOINED_IN_PYTHON.search(line) and not line.endswith(STORED_IN_ENGLISH)
     ]
     in_templates = [
         f"{path.relative_to(TEMPLATES)}:{number}"
@@ -378,6 +380,57 @@ def test_choices_rows_and_lists_join_a_label_and_its_text_by_the_languages_colon
             assert labelled("TA1", "Données") == "TA1\u00a0: Données"
             shown = render_template_string(macro, code="UNHCR", title="<Agence>")
     assert shown.strip() == "UNHCR\u00a0: &lt;Agence&gt;"
+
+
+# A list a template writes item by item, separated by hand: ", " or "; " after an item, or a
+# list joined with them; `{{ separator() }}` and the `listed` filter say the page's language's.
+SEPARATED_BY_HAND = re.compile(
+    r"loop\.last %\}[,;] |loop\.first %\}[,;] |join\(['\"][,;] ['\"]\)|\}\}[,;] \{% for"
+)
+
+
+def test_no_template_separates_a_list_by_hand():
+    by_hand = [
+        f"{path.relative_to(TEMPLATES)}:{number}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if SEPARATED_BY_HAND.search(line)
+    ]
+    assert by_hand == []
+
+
+def test_a_list_written_item_by_item_is_separated_in_the_pages_language(app) -> None:
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    loop = (
+        "{% for o in items %}<b>{{ o }}</b>{% if not loop.last %}{{ separator() }}{% endif %}"
+        "{% endfor %}|{% for o in items %}{{ o }}{% if not loop.last %}"
+        "{{ separator(long=true) }}{% endif %}{% endfor %}"
+    )
+    with app.test_request_context():
+        assert render_template_string(loop, items=["IOM", "UNDP"]) == (
+            "<b>IOM</b>, <b>UNDP</b>|IOM; UNDP"
+        )
+        with force_locale("ar"):
+            assert render_template_string(loop, items=["IOM", "UNDP"]) == (
+                "<b>IOM</b>، <b>UNDP</b>|IOM؛ UNDP"
+            )
+        with force_locale("fr"):
+            assert render_template_string(loop, items=["OIM", "PNUD"]).endswith("OIM\u00a0; PNUD")
+
+
+def test_an_earmarked_pool_and_its_area_are_joined_by_the_languages_colon(app) -> None:
+    from flask_babel import force_locale
+
+    from fund.finance.funding import pool_name
+
+    with app.test_request_context():
+        assert pool_name("TA4", {"TA4": "Decent work"}) == "TA4 earmark: Decent work"
+        with force_locale("fr"):
+            assert pool_name("TA4", {"TA4": "Travail décent"}) == (
+                "Préaffectation TA4\u00a0: Travail décent"
+            )
 
 
 def test_a_list_is_separated_as_the_pages_language_separates_it(app) -> None:

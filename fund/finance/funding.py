@@ -43,7 +43,7 @@ def pool_label(code: str, titles: dict[str, str] | None = None) -> str:
     if code == GENERAL_POOL:
         return GENERAL_LABEL
     title = (titles or {}).get(code)
-    return f"{code} earmark" + (f": {title}" if title else "")
+    return f"{code} earmark" + (f": {title}" if title else "")  # stored in English
 
 
 def pool_sentence(code: str) -> Sentence:
@@ -61,7 +61,8 @@ def pool_name(code: str | None, titles: dict[str, str] | None = None) -> str:
     if code == GENERAL_POOL:
         return gettext(GENERAL_LABEL)
     title = (titles or {}).get(code)
-    return gettext(EARMARK_LABEL, code=code) + (f": {title}" if title else "")
+    earmark = gettext(EARMARK_LABEL, code=code)
+    return i18n.labelled(earmark, title) if title else earmark
 
 
 # The draw order ----------------------------------------------------------------------------

@@ -462,19 +462,18 @@ class ProposalDocument:
             indicators,
         ]
 
+    def _attachment_kind(self, attachment: dict[str, Any]) -> str:
+        """An attachment's kind, with the country of an endorsement letter: "Endorsement
+        letter: Kenya"."""
+        kind = _(AttachmentKind.labels().get(attachment.get("kind"), attachment.get("kind")))
+        country = attachment.get("country")
+        return labelled(kind, self.country(country)) if country else kind
+
     def attachments(self) -> list[Flowable]:
         attachments = self.snapshot.get("attachments") or []
         if not attachments:
             return self.section("attachments", self.para(_("None.")))
-        rows = [
-            (
-                a.get("filename"),
-                _(AttachmentKind.labels().get(a.get("kind"), a.get("kind")))
-                + (f": {self.country(a['country'])}" if a.get("country") else ""),
-                a.get("sha256"),
-            )
-            for a in attachments
-        ]
+        rows = [(a.get("filename"), self._attachment_kind(a), a.get("sha256")) for a in attachments]
         return self.section(
             "attachments",
             self.table((_("File"), _("Kind"), _("SHA-256")), rows, (0.3, 0.3, 0.4)),
