@@ -706,3 +706,15 @@ def test_a_sentence_that_follows_a_number_takes_the_languages_plural(app):
     with app.test_request_context("/"), force_locale("fr"):
         assert said(one).startswith("1 résultat de programme se rattache à « FO4 »")
         assert said(two).startswith("2 résultats de programme se rattachent à « FO4 »")
+
+
+def test_an_mgi_indicators_objectives_are_named_in_the_pages_language(client, secretariat):
+    """The choice of GCM objectives shows each objective's official title in the page's
+    language, as every other page names them."""
+    page = unescape(
+        client.get("/results/mgi/new", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    )
+    assert "1. Collecter et utiliser des données précises et ventilées" in page
+    assert "1. Collect and utilize accurate and disaggregated data" not in page
+    english = unescape(client.get("/results/mgi/new").get_data(as_text=True))
+    assert "1. Collect and utilize accurate and disaggregated data" in english

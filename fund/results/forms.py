@@ -13,8 +13,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import IntegerField, StringField, options
+from fund.i18n import current_language
 from fund.reference.models import GcmObjective, ThematicArea
 from fund.reference.results import FundOutcome, MgiIndicator, MgiScoreValue, MigofDomain
+from fund.reference.translations import objective_title
 
 NOT_ASSESSED_LABEL = _l("Not assessed")
 
@@ -95,7 +97,11 @@ class MgiIndicatorForm(FlaskForm):
         self.domain_code.choices = options(
             [("", _l("Choose a domain")), *((d.code, f"{d.code} {d.title}") for d in domains)]
         )
-        self.objectives.choices = options((o.number, f"{o.number}. {o.title}") for o in objectives)
+        language = current_language()
+        self.objectives.choices = options(
+            (o.number, f"{o.number}. {objective_title(o.number, language, o.title)}")
+            for o in objectives
+        )
         return self
 
     def validate_domain_code(self, field: SelectField) -> None:
