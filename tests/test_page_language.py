@@ -451,3 +451,17 @@ def test_a_list_is_separated_as_the_pages_language_separates_it(app) -> None:
         with force_locale("fr"):
             assert listed(["OIM", "PNUD"]) == "OIM, PNUD"
             assert listed(["Kenya", "Ouganda"], "; ") == "Kenya\u00a0; Ouganda"
+
+
+def test_a_list_of_names_on_an_arabic_page_isolates_each_name(app, prepared_demo):
+    """On a right-to-left page, each item of a list of names typed in another script (a
+    national partner, an organization, an objective without its Arabic text) is isolated
+    (`<bdi>`), so that its own direction does not scramble its neighbours'."""
+    result = prepared_demo.data("sqlite")
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    assert login(client, "secretariat@demo.fund", DEMO_PASSWORD).status_code == 302
+    page = client.get("/pipeline/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert re.search(r"<bdi>[^<]+\(وزارة قطاعية\)</bdi>؛ <bdi>", page)
+    assert re.search(r"<bdi>\d+\. [^<]+</bdi>؛ <bdi>\d+\. ", page)
+    assert "</bdi>، <bdi>" in page  # countries, organizations
