@@ -845,3 +845,17 @@ def test_the_chart_reads_in_the_pages_language(app, client, login_as, fund):
     assert drawn is not None, report[:500]
     chart = base64.b64decode(drawn.group(1)).decode()
     assert "Objectif 6, financé" in chart and "Objective 6 funded" not in chart
+
+
+def test_targets_that_do_not_add_up_say_their_total_as_the_pages_language_writes_it(
+    client, login_as
+):
+    login_as("secretariat", organization_acronym="IOM")
+    data = _targets_data(client, {2: "5.5"})  # 12 + 21 x 4 + 5.5 = 101.5
+    response = client.post("/coverage/targets", data=data, headers={"Accept-Language": "fr"})
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert "elles totalisent 101,5\u00a0%." in page
+    assert "101.5" not in page.replace('value="5.5"', "")
+    english = html.unescape(client.post("/coverage/targets", data=data).get_data(as_text=True))
+    assert "they add up to 101.5%." in english

@@ -15,6 +15,7 @@ from fund.audit.operations import record
 from fund.coverage.queries import TARGET_TOLERANCE, effective_targets
 from fund.extensions import db, utcnow
 from fund.finance.models import CoverageTarget
+from fund.i18n import percent_digits
 from fund.reference.models import GcmObjective, ThematicArea
 from fund.refusals import Refused
 
@@ -88,17 +89,17 @@ def _validate(
         if len(clean[dimension]) == len(keys[dimension]):
             total = sum(clean[dimension].values(), Decimal(0))
             if abs(total - 1) > TARGET_TOLERANCE:
-                added = f"{(total * 100).normalize():f}"
+                added = percent_digits((total * 100).normalize())  # "101,5 %" in French
                 dimension_errors[dimension] = (
                     _(
                         "The targets of the objectives must add up to 100%%; they add up to "
-                        "%(total)s%%.",
+                        "%(total)s.",
                         total=added,
                     )
                     if dimension == "objective"
                     else _(
                         "The targets of the thematic areas must add up to 100%%; they add up to "
-                        "%(total)s%%.",
+                        "%(total)s.",
                         total=added,
                     )
                 )
