@@ -210,6 +210,28 @@ def test_each_catalog_is_translated_without_fuzzy_entries(language):
             assert found == wanted, (m.id, text)
 
 
+# The fund's terms, each said one way in a language: a catalog's message that names one says
+# the language's word for it and never a synonym a reader would take for something else.
+GLOSSARY = {
+    "fr": {"thematic area": ("domaine", ("esfera", "axe thématique", "secteur thématique"))},
+    "es": {"thematic area": ("área", ("esfera",))},
+}
+
+
+@pytest.mark.parametrize("language", sorted(GLOSSARY))
+def test_each_catalog_says_the_funds_terms_one_way(language):
+    def texts(value):
+        return [value] if isinstance(value, str) else list(value)
+
+    for term, (word, synonyms) in GLOSSARY[language].items():
+        named = [m for m in _catalog(language) if m.id and term in texts(m.id)[0].lower()]
+        assert len(named) > 20
+        for m in named:
+            for text in texts(m.string):
+                assert word in text.lower(), (term, text)
+                assert not any(s in text.lower() for s in synonyms), (term, text)
+
+
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
 def test_each_compiled_catalog_matches_its_source(language):
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as file:
