@@ -213,7 +213,7 @@ def test_each_catalog_is_translated_without_fuzzy_entries(language):
 # The fund's terms, each said one way in a language: a catalog's message that names one says
 # the language's word for it and never a synonym a reader would take for something else.
 GLOSSARY = {
-    "fr": {"thematic area": ("domaine", ("esfera", "axe thématique", "secteur thématique"))},
+    "fr": {"thematic area": ("domaine", ("axe thématique", "secteur thématique"))},
     "es": {"thematic area": ("área", ("esfera",))},
 }
 
