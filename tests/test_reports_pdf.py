@@ -847,3 +847,49 @@ def test_the_proposal_document_meeting_record_and_booklet_follow_the_requesters_
             assert phrase in text, (language, url, phrase)
         for phrase in english:
             assert phrase not in text, (language, url, phrase)
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "review", "notes", "said"),
+    [
+        ("0", "0", "250000", "USD 250,000.00 indicated by concept notes in the pipeline"),
+        ("100", "0", "200", "USD 100.00 approved, awaiting funding and USD 200.00 indicated"),
+        (
+            "1",
+            "2",
+            "3",
+            "USD 1.00 approved, awaiting funding, USD 2.00 under Executive Committee review "
+            "and USD 3.00 indicated by concept notes in the pipeline",
+        ),
+    ],
+)
+def test_a_gap_in_the_pipeline_only_says_all_the_money_waiting(app, pipeline, review, notes, said):
+    """A row flagged "pipeline only" because of concept notes in the pipeline says so: not
+    "Nothing funded yet; ." with nothing where the money waiting should be."""
+    from types import SimpleNamespace
+
+    from fund.coverage.model import PIPELINE_ONLY, CoverageRow
+    from fund.reports.allocation_gaps import gap_text
+
+    row = CoverageRow(
+        key="7",
+        label="7. Vulnerabilities",
+        title="",
+        funded=D("0"),
+        pipeline=D(pipeline),
+        review=D(review),
+        programmes=0,
+        pipeline_programmes=0,
+        review_programmes=0,
+        share=D("0"),
+        target=D("0.0435"),
+        flag=PIPELINE_ONLY,
+        notes=D(notes),
+    )
+    report = SimpleNamespace(
+        coverage=SimpleNamespace(settings=None), decision_body="Executive Committee"
+    )
+    with app.test_request_context():
+        text = gap_text(report, row)
+    assert text.startswith("Nothing funded yet; ") and said in text
+    assert text.endswith(". Target 4.35%.") and "; ." not in text

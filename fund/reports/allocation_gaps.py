@@ -8,10 +8,29 @@ from flask_babel import gettext as _
 
 from fund.coverage.queries import PIPELINE_ONLY, UNCOVERED, UNDER_TARGET, CoverageRow
 from fund.i18n import money as format_usd
+from fund.labels import N_
 from fund.money import CENT, ZERO
 from fund.reports.allocation_data import AllocationReport
 from fund.reports.report_parts import Part, ReportTable, flag_words
 from fund.reports.report_parts import share_words as percent
+
+
+def _waiting(row: CoverageRow, body: str) -> str:
+    """The money a row flagged "pipeline only" has waiting, in words: approved, under the
+    committee's review, indicated by concept notes in the pipeline (those it has)."""
+    parts = (
+        (row.pipeline, N_("%(amount)s approved, awaiting funding")),
+        (row.review, N_("%(amount)s under %(body)s review")),
+        (row.notes, N_("%(amount)s indicated by concept notes in the pipeline")),
+    )
+    said = [_(what, amount=format_usd(value), body=body) for value, what in parts if value]
+    if len(said) == 3:
+        return _(
+            "%(first)s, %(second)s and %(third)s", first=said[0], second=said[1], third=said[2]
+        )
+    if len(said) == 2:
+        return _("%(first)s and %(second)s", first=said[0], second=said[1])
+    return "".join(said)
 
 
 def gap_text(r: AllocationReport, row: CoverageRow) -> str:
@@ -23,26 +42,9 @@ def gap_text(r: AllocationReport, row: CoverageRow) -> str:
             "Nothing funded, approved or under review, for a target of %(target)s.", target=target
         )
     if row.flag == PIPELINE_ONLY:
-        body = _(r.decision_body)
-        waiting = [
-            what
-            for value, what in (
-                (
-                    row.pipeline,
-                    _("%(amount)s approved, awaiting funding", amount=format_usd(row.pipeline)),
-                ),
-                (
-                    row.review,
-                    _("%(amount)s under %(body)s review", amount=format_usd(row.review), body=body),
-                ),
-            )
-            if value
-        ]
-        if len(waiting) == 2:
-            waiting = [_("%(first)s and %(second)s", first=waiting[0], second=waiting[1])]
         return _(
             "Nothing funded yet; %(waiting)s. Target %(target)s.",
-            waiting="".join(waiting),
+            waiting=_waiting(row, _(r.decision_body)),
             target=target,
         )
     funded, share = format_usd(row.funded), percent(row.share)
