@@ -893,3 +893,97 @@ def test_a_gap_in_the_pipeline_only_says_all_the_money_waiting(app, pipeline, re
         text = gap_text(report, row)
     assert text.startswith("Nothing funded yet; ") and said in text
     assert text.endswith(". Target 4.35%.") and "; ." not in text
+
+
+def test_a_coverage_table_says_where_the_money_of_concept_notes_is(app):
+    """The tables have no column for the money concept notes in the pipeline indicate: where
+    a row has some, a note says so (a row may be "pipeline only" by it alone)."""
+    from types import SimpleNamespace
+
+    from fund.coverage.model import PIPELINE_ONLY, CoverageRow
+    from fund.reports.allocation_sections import coverage_part
+
+    def row(notes: str) -> CoverageRow:
+        return CoverageRow(
+            key="21",
+            label="21. Return",
+            title="",
+            funded=D("0"),
+            pipeline=D("0"),
+            review=D("0"),
+            programmes=0,
+            pipeline_programmes=0,
+            review_programmes=0,
+            share=D("0"),
+            target=D("0.0435"),
+            flag=PIPELINE_ONLY if notes != "0" else "uncovered",
+            notes=D(notes),
+        )
+
+    report = SimpleNamespace(coverage=SimpleNamespace(totals=SimpleNamespace(funded=D("0"))))
+    with app.test_request_context():
+        waiting = coverage_part(report, [row("325000")], "Objective", "Caption", chart=False)
+        none = coverage_part(report, [row("0")], "Objective", "Caption", chart=False)
+    assert any("concept notes in the pipeline indicate" in n for n in waiting.notes)
+    assert not any("concept notes" in n for n in none.notes)
+
+
+def test_the_reports_objective_rows_are_named_in_the_pages_language(app):
+    """As on the coverage dashboard: "1. Données" in French, in the tables and the gaps."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from fund.coverage.model import UNCOVERED, CoverageRow
+    from fund.reports.allocation_gaps import gaps_parts
+    from fund.reports.report_parts import row_label
+
+    objective = CoverageRow(
+        key="1",
+        label="1. Data",
+        title="Collect and utilize accurate and disaggregated data",
+        funded=D("0"),
+        pipeline=D("0"),
+        review=D("0"),
+        programmes=0,
+        pipeline_programmes=0,
+        review_programmes=0,
+        share=D("0"),
+        target=D("0.0435"),
+        flag=UNCOVERED,
+    )
+    region = SimpleNamespace(key="1", label="Africa", title="Africa")
+    settings = SimpleNamespace(under_target_fraction=D("0.5"), concentrated_multiple=D("3"))
+    report = SimpleNamespace(
+        coverage=SimpleNamespace(areas=[], objectives=[objective], settings=settings),
+        decision_body="Executive Committee",
+    )
+    with app.test_request_context():
+        assert row_label(objective) == "1. Data"
+        with force_locale("fr"):
+            assert row_label(objective) == "1. Données"
+            assert row_label(region) == "Africa"
+            (part,) = gaps_parts(report)
+    assert part.table.rows[0][0] == "Objectif 1. Données"
+
+
+def test_the_results_by_objective_name_each_objective_in_the_pages_language(app):
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from fund.reports.allocation_results import results_table
+
+    row = SimpleNamespace(
+        key="20",
+        label="20. Remittances",
+        title="",
+        indicators=0,
+        programmes_with_indicators=0,
+        with_baseline_and_target=0,
+        on_track_share=None,
+        flag_labels=(),
+    )
+    with app.test_request_context(), force_locale("fr"):
+        table = results_table([row], "Objectif", "Légende", {"20": ""})
+    assert table.rows[0][0].startswith("20. ") and "Remittances" not in table.rows[0][0]

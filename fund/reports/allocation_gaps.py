@@ -11,7 +11,7 @@ from fund.i18n import money as format_usd
 from fund.labels import N_
 from fund.money import CENT, ZERO
 from fund.reports.allocation_data import AllocationReport
-from fund.reports.report_parts import Part, ReportTable, flag_words
+from fund.reports.report_parts import Part, ReportTable, flag_words, row_label
 from fund.reports.report_parts import share_words as percent
 
 
@@ -85,7 +85,7 @@ def gaps_parts(r: AllocationReport) -> list[Part]:
         (_("Thematic area %(code)s: %(title)s", code=x.label, title=x.title), x)
         for x in c.areas
         if x.flag
-    ] + [(_("Objective %(label)s", label=x.label), x) for x in c.objectives if x.flag]
+    ] + [(_("Objective %(label)s", label=row_label(x)), x) for x in c.objectives if x.flag]
     if not flagged:
         return [Part(text=_("No thematic area or objective is flagged."), notes=[explain])]
     rows = [(where, flag_words(row.flag), gap_text(r, row)) for where, row in flagged]

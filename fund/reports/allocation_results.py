@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from fund.i18n import labelled
 from fund.reports.allocation_data import AllocationReport
-from fund.reports.report_parts import Part, ReportTable, flag_words
+from fund.reports.report_parts import Part, ReportTable, flag_words, row_label
 from fund.reports.report_parts import share_words as percent
 from fund.results.coverage import FLAG_LABELS, ResultsRow
 from fund.sentences import listed
@@ -47,7 +47,7 @@ def results_table(
         widths = [0.2, 0.13, 0.1, 0.06, 0.1, 0.13, 0.28]
     data = []
     for row in rows:
-        values: list[object] = [labelled(row.label, row.title) if titled else row.label]
+        values: list[object] = [labelled(row.label, row.title) if titled else row_label(row)]
         if money_flags is not None:
             values.append(money_flags.get(row.key, ""))
         values += [

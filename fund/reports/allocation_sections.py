@@ -328,13 +328,23 @@ def coverage_part(
     titled: bool = False,
 ) -> Part:
     """A part on coverage: the chart of `rows` (unless `chart` is False) and their table
-    (`coverage_table`), with targets or not, labelled with the rows' titles or not."""
+    (`coverage_table`), with targets or not, labelled with the rows' titles or not. Where a
+    row has money indicated by concept notes in the pipeline, which the table has no column
+    for, a note says where it is (a row may be "pipeline only" by them alone)."""
+    if targets and any(row.notes for row in rows):
+        notes = (*notes, _(NOTES_ELSEWHERE))
     return Part(
         heading,
         chart=Chart(rows, targets, titled) if chart else None,
         table=coverage_table(r, rows, first, caption, targets=targets, title=titled),
         notes=list(notes),
     )
+
+
+NOTES_ELSEWHERE = N_(
+    "The money concept notes in the pipeline indicate is not in these columns; it counts "
+    "toward “Pipeline only”, and the coverage gaps below give it row by row."
+)
 
 
 def _areas(r: AllocationReport) -> list[Part]:

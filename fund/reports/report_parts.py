@@ -21,7 +21,9 @@ from fund.coverage.queries import (
     NOT_SCORED,
     CoverageRow,
 )
+from fund.i18n import current_language
 from fund.i18n import percent as i18n_percent
+from fund.reference.translations import objective_numbered
 
 _MARKER_TITLES = frozenset({*MARKER_TITLES.values(), NO_MARKER})
 
@@ -32,15 +34,18 @@ def share_words(share: Decimal | None) -> str:
     return i18n_percent(share, 2, narrow=True)
 
 
-def row_label(row: CoverageRow) -> str:
-    """A coverage row's label as shown: a marker's score and the row of the programmes
-    without countries in the request's language, the others (reference data) as they are."""
+def row_label(row: CoverageRow | Any) -> str:
+    """A coverage row's label as shown: a marker's score, the row of the programmes without
+    countries and an objective ("1. Data", by its short label in the language where the fund
+    has it) in the request's language, the others (reference data) as they are."""
     if row.label == "Not scored" and row.key == NOT_SCORED:
         return _("Not scored")
     if row.label == f"Score {row.key}":
         return _("Score %(score)s", score=row.key)
     if row.key == GLOBAL_REGION and row.label == GLOBAL_LABEL:
         return _(GLOBAL_LABEL)
+    if row.key.isdigit() and row.label.startswith(f"{row.key}. "):  # a GCM objective's
+        return objective_numbered(row.key, current_language(), row.label)
     return row.label
 
 
