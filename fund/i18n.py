@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
 from flask import Flask, g, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import Babel, get_locale, get_translations, gettext
@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from fund import days
 from fund.labels import N_
+from fund.money import axis_amount as english_axis_amount
 from fund.money import format_amount, format_usd
 from fund.sentences import Counted, Listed, OnDay, Sentence, Within, said
 
@@ -129,6 +130,17 @@ def decimals(value: Decimal | int | None, places: int) -> str:
         return f"{quantized:,}"
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(quantized, format=pattern, locale=language, decimal_quantization=False)
+
+
+def axis_amount(value: Decimal | int) -> str:
+    """An amount on a chart's axis, short, in the page's language: "250k", "1.5M" in English
+    (as the charts always wrote them), "250 k", "1,5 M" in French."""
+    language = current_language()
+    if language == DEFAULT:
+        return english_axis_amount(value)
+    return format_compact_decimal(
+        Decimal(value), format_type="short", locale=language, fraction_digits=1
+    )
 
 
 def number(value: Decimal | int | None) -> str:

@@ -268,6 +268,22 @@ def test_no_template_has_text_not_marked_for_translation(name):
     assert not bare, f"{name}: attributes not marked: {bare}"
 
 
+def test_a_charts_axis_writes_its_amounts_as_the_pages_language_does(app):
+    from decimal import Decimal
+
+    from fund import i18n
+
+    ticks = [Decimal(0), Decimal(250_000), Decimal(1_500_000)]
+    expected = {
+        "en": ["0", "250k", "1.5M"],
+        "fr": ["0", "250\u00a0k", "1,5\u00a0M"],
+        "es": ["0", "250\u00a0mil", "1,5\u00a0M"],
+    }
+    for language, said in expected.items():
+        with app.test_request_context(f"/?lang={language}"):
+            assert [i18n.axis_amount(tick) for tick in ticks] == said, language
+
+
 def test_amounts_and_numbers_follow_the_pages_language_exactly(app):
     from decimal import Decimal
 

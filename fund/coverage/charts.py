@@ -20,9 +20,8 @@ from fund.coverage.queries import (
     Coverage,
     CoverageRow,
 )
-from fund.i18n import current_language, money, percent
+from fund.i18n import axis_amount, current_language, money, percent
 from fund.labels import N_
-from fund.money import axis_amount
 from fund.reference.translations import objective_numbered
 from fund.sentences import LIST_SEPARATOR
 

@@ -13,8 +13,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from fund.coverage.charts import nice_scale
 from fund.coverage.model import FLAG_LABELS, CoverageRow
-from fund.i18n import labelled
-from fund.money import ZERO, axis_amount
+from fund.i18n import axis_amount, labelled
+from fund.money import ZERO
 from fund.reports.pdf.styles import (
     BOLD,
     LINE,
