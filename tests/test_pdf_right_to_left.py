@@ -71,3 +71,36 @@ def test_arabic_starts_at_the_right_and_its_brackets_face_the_right_way():
     paragraph.wrap(400, 1000)
     assert paragraph.style.alignment == TA_RIGHT
     assert paragraph.visual_lines[0].startswith("(3) ")
+
+
+def test_every_text_of_an_arabic_chart_is_drawn_with_its_letters_joined(app):
+    """Each text a PDF chart draws (the legend, the rows, the flags, the axis's amounts: "250
+    ألف") goes through the shaping the paragraphs use: no Arabic letter is left unjoined."""
+    import re
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+    from reportlab.graphics.shapes import String
+
+    from fund.coverage.model import PIPELINE_ONLY, CoverageRow
+    from fund.reports.pdf.charts import bar_chart
+
+    row = CoverageRow(
+        key="5",
+        label="5. Regular pathways",
+        title="",
+        funded=Decimal("1500000"),
+        pipeline=Decimal("0"),
+        review=Decimal("0"),
+        programmes=1,
+        pipeline_programmes=0,
+        review_programmes=0,
+        share=Decimal("1"),
+        target=Decimal("0.0435"),
+        flag=PIPELINE_ONLY,
+    )
+    with app.test_request_context(), force_locale("ar"):
+        drawing = bar_chart([row], Decimal("1500000"), targets=True)
+    texts = [node.text for node in drawing.getContents() if isinstance(node, String)]
+    assert any(re.search(r"[\ufe70-\ufeff]", text) for text in texts)  # shaped Arabic
+    assert not [text for text in texts if re.search(r"[\u0600-\u06ff]", text)]

@@ -110,7 +110,7 @@ def bar_chart(
             String(
                 gx,
                 bottom - 10,
-                axis_amount(tick),
+                display_text(axis_amount(tick)),
                 fontName=REGULAR,
                 fontSize=6.5,
                 textAnchor="middle",
