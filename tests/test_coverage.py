@@ -859,3 +859,17 @@ def test_targets_that_do_not_add_up_say_their_total_as_the_pages_language_writes
     assert "101.5" not in page.replace('value="5.5"', "")
     english = html.unescape(client.post("/coverage/targets", data=data).get_data(as_text=True))
     assert "they add up to 101.5%." in english
+
+
+def test_the_phones_chart_writes_its_figures_as_the_pages_language_does(client, login_as, fund):
+    """The list that stands for the chart on a narrow screen: amounts and shares written as
+    the page's language writes them ("1 234 USD", "12,5 %"), as in the table beside it."""
+    login_as("secretariat")
+    french = html.unescape(client.get("/coverage/?lang=fr").get_data(as_text=True))
+    figures = re.findall(r'<span class="bar-figures">(.*?)</span>', french, re.S)
+    assert figures
+    for said in figures:
+        assert not re.search(r"\d,\d{3}|\d\.\d", said), said
+        assert re.search(r"\d(,\d)?\u00a0%", said), said
+    english = html.unescape(client.get("/coverage/?lang=en").get_data(as_text=True))
+    assert re.search(r'<span class="bar-figures">Funded USD [\d,]+ · \d+\.\d%', english)

@@ -399,6 +399,19 @@ def test_no_template_separates_a_list_by_hand():
     assert by_hand == []
 
 
+def test_no_template_writes_a_number_as_english_writes_it():
+    """A count, an amount or a share on a page goes through `number`, `decimals`, `money` or
+    `percent`, which write it as the page's language does ("1 234", "12,5 %"): no template
+    formats one itself ("{:,}", "{:.1f}%")."""
+    by_hand = [
+        f"{path.relative_to(TEMPLATES)}:{number}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"'\{:[^']*\}'", line)
+    ]
+    assert by_hand == []
+
+
 def test_a_list_written_item_by_item_is_separated_in_the_pages_language(app) -> None:
     from flask import render_template_string
     from flask_babel import force_locale
