@@ -132,6 +132,15 @@ def decimals(value: Decimal | int | None, places: int) -> str:
     return format_decimal(quantized, format=pattern, locale=language, decimal_quantization=False)
 
 
+def digits(value: Decimal | int | None) -> str:
+    """`{{ rate|digits }}`: a rate, a multiple or a share's digits as set, with the decimals it
+    has and no more, in the page's language: "1.0825" and "7" in English, "1,0825" in French."""
+    if value is None:
+        return "—"
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return decimals(value, max(0, -int(exponent)))
+
+
 def axis_amount(value: Decimal | int) -> str:
     """An amount on a chart's axis, short, in the page's language: "250k", "1.5M" in English
     (as the charts always wrote them), "250 k", "1,5 M" in French."""

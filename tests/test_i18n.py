@@ -284,6 +284,21 @@ def test_a_charts_axis_writes_its_amounts_as_the_pages_language_does(app):
             assert [i18n.axis_amount(tick) for tick in ticks] == said, language
 
 
+def test_a_rate_keeps_its_own_digits_in_the_pages_language(app):
+    from decimal import Decimal
+
+    from fund import i18n
+
+    values = [Decimal("1.08250"), Decimal("7.00"), Decimal("100"), Decimal("0.75"), None]
+    expected = {
+        "en": ["1.0825", "7", "100", "0.75", "—"],
+        "fr": ["1,0825", "7", "100", "0,75", "—"],
+    }
+    for language, said in expected.items():
+        with app.test_request_context(f"/?lang={language}"):
+            assert [i18n.digits(value) for value in values] == said, language
+
+
 def test_amounts_and_numbers_follow_the_pages_language_exactly(app):
     from decimal import Decimal
 

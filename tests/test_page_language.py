@@ -402,12 +402,12 @@ def test_no_template_separates_a_list_by_hand():
 def test_no_template_writes_a_number_as_english_writes_it():
     """A count, an amount or a share on a page goes through `number`, `decimals`, `money` or
     `percent`, which write it as the page's language does ("1 234", "12,5 %"): no template
-    formats one itself ("{:,}", "{:.1f}%")."""
+    formats one itself ("{:,}", "{:.1f}%", "%g", a rate's `normalize()`: `digits`)."""
     by_hand = [
         f"{path.relative_to(TEMPLATES)}:{number}"
         for path in sorted(TEMPLATES.rglob("*.html"))
         for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if re.search(r"'\{:[^']*\}'", line)
+        if re.search(r"'\{:[^']*\}'|'%g'|\.normalize\(\)", line)
     ]
     assert by_hand == []
 
