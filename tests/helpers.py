@@ -11,6 +11,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, Response
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, event, func, select
 from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
 from fund.audit.models import AuditEvent
+from fund.coverage.model import CoverageRow
 from fund.extensions import db, utcnow
 from fund.reporting.models import ProgrammeReport
 
@@ -286,3 +288,24 @@ def form_keys(client: FlaskClient, path: str, action: str) -> dict[str, str]:
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0))
     assert key and token, f"the form posting to {action} lacks its keys"
     return {"csrf_token": token.group(1), "form_key": key.group(1)}
+
+
+def coverage_row(key: str, label: str, **values: Any) -> CoverageRow:
+    """A coverage row (an objective's, by default with nothing funded, approved or under review
+    and the equal target of 1/23 rounded as the reports show it), with `values` changed."""
+    zero = Decimal(0)
+    made: dict[str, Any] = {
+        "key": key,
+        "label": label,
+        "title": "",
+        "funded": zero,
+        "pipeline": zero,
+        "review": zero,
+        "programmes": 0,
+        "pipeline_programmes": 0,
+        "review_programmes": 0,
+        "share": zero,
+        "target": Decimal("0.0435"),
+        "flag": None,
+    }
+    return CoverageRow(**(made | values))

@@ -8,6 +8,7 @@ from bidi.algorithm import get_display  # mirrors brackets in right-to-left runs
 from reportlab.platypus import SimpleDocTemplate
 
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, register_fonts
+from tests.helpers import coverage_row
 
 # "The fund finances joint programmes of the United Nations entities in the countries of origin,
 # transit and destination of migrants, in support of the objectives of the Global Compact."
@@ -82,21 +83,15 @@ def test_every_text_of_an_arabic_chart_is_drawn_with_its_letters_joined(app):
     from flask_babel import force_locale
     from reportlab.graphics.shapes import String
 
-    from fund.coverage.model import PIPELINE_ONLY, CoverageRow
+    from fund.coverage.model import PIPELINE_ONLY
     from fund.reports.pdf.charts import bar_chart
 
-    row = CoverageRow(
-        key="5",
-        label="5. Regular pathways",
-        title="",
+    row = coverage_row(
+        "5",
+        "5. Regular pathways",
         funded=Decimal("1500000"),
-        pipeline=Decimal("0"),
-        review=Decimal("0"),
         programmes=1,
-        pipeline_programmes=0,
-        review_programmes=0,
         share=Decimal("1"),
-        target=Decimal("0.0435"),
         flag=PIPELINE_ONLY,
     )
     with app.test_request_context(), force_locale("ar"):

@@ -41,7 +41,7 @@ from tests.factories import (
     new_proposal,
     take_to_committee,
 )
-from tests.helpers import login, new_organization, pdf_text, user
+from tests.helpers import coverage_row, login, new_organization, pdf_text, user
 from tests.helpers import organization as org
 
 D = Decimal
@@ -868,21 +868,14 @@ def test_a_gap_in_the_pipeline_only_says_all_the_money_waiting(app, pipeline, re
     "Nothing funded yet; ." with nothing where the money waiting should be."""
     from types import SimpleNamespace
 
-    from fund.coverage.model import PIPELINE_ONLY, CoverageRow
+    from fund.coverage.model import PIPELINE_ONLY
     from fund.reports.allocation_gaps import gap_text
 
-    row = CoverageRow(
-        key="7",
-        label="7. Vulnerabilities",
-        title="",
-        funded=D("0"),
+    row = coverage_row(
+        "7",
+        "7. Vulnerabilities",
         pipeline=D(pipeline),
         review=D(review),
-        programmes=0,
-        pipeline_programmes=0,
-        review_programmes=0,
-        share=D("0"),
-        target=D("0.0435"),
         flag=PIPELINE_ONLY,
         notes=D(notes),
     )
@@ -900,25 +893,12 @@ def test_a_coverage_table_says_where_the_money_of_concept_notes_is(app):
     a row has some, a note says so (a row may be "pipeline only" by it alone)."""
     from types import SimpleNamespace
 
-    from fund.coverage.model import PIPELINE_ONLY, CoverageRow
+    from fund.coverage.model import PIPELINE_ONLY
     from fund.reports.allocation_sections import coverage_part
 
-    def row(notes: str) -> CoverageRow:
-        return CoverageRow(
-            key="21",
-            label="21. Return",
-            title="",
-            funded=D("0"),
-            pipeline=D("0"),
-            review=D("0"),
-            programmes=0,
-            pipeline_programmes=0,
-            review_programmes=0,
-            share=D("0"),
-            target=D("0.0435"),
-            flag=PIPELINE_ONLY if notes != "0" else "uncovered",
-            notes=D(notes),
-        )
+    def row(notes: str):
+        flag = PIPELINE_ONLY if notes != "0" else "uncovered"
+        return coverage_row("21", "21. Return", flag=flag, notes=D(notes))
 
     report = SimpleNamespace(coverage=SimpleNamespace(totals=SimpleNamespace(funded=D("0"))))
     with app.test_request_context():
@@ -934,22 +914,14 @@ def test_the_reports_objective_rows_are_named_in_the_pages_language(app):
 
     from flask_babel import force_locale
 
-    from fund.coverage.model import UNCOVERED, CoverageRow
+    from fund.coverage.model import UNCOVERED
     from fund.reports.allocation_gaps import gaps_parts
     from fund.reports.report_parts import row_label
 
-    objective = CoverageRow(
-        key="1",
-        label="1. Data",
+    objective = coverage_row(
+        "1",
+        "1. Data",
         title="Collect and utilize accurate and disaggregated data",
-        funded=D("0"),
-        pipeline=D("0"),
-        review=D("0"),
-        programmes=0,
-        pipeline_programmes=0,
-        review_programmes=0,
-        share=D("0"),
-        target=D("0.0435"),
         flag=UNCOVERED,
     )
     region = SimpleNamespace(key="1", label="Africa", title="Africa")
