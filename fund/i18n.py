@@ -196,6 +196,21 @@ class Money(Sentence):
         return money(self.amount, self.currency)
 
 
+class Amount(Sentence):
+    """An amount without its currency within a sentence (the sentence or its field names the
+    currency): "1,234.50" in English (`format_amount`), "1 234,50" in French (`amount`)."""
+
+    value: Decimal
+
+    def __new__(cls, value: Decimal) -> Amount:
+        made = cls._word(format_amount(value))
+        made.value = value
+        return made
+
+    def in_language(self) -> str:
+        return amount(self.value)
+
+
 class Share(Sentence):
     """A share within a sentence, its digits as the rule that made it chose them ("69%",
     "20.01%"), in the page's language where it is said ("20,01 %")."""
@@ -223,6 +238,8 @@ def kept(value: Any) -> Any:
     and its values, each kept the same way; a plain text or number as it is."""
     if isinstance(value, Money):
         return {"money": format(value.amount, "f"), "currency": value.currency}
+    if isinstance(value, Amount):
+        return {"amount": format(value.value, "f")}
     if isinstance(value, Share):
         return {"share": format(value.digits, "f")}
     if isinstance(value, OnDay):
@@ -249,6 +266,8 @@ def from_kept(value: Any) -> Any:
     values = {name: from_kept(v) for name, v in (value.get("values") or {}).items()}
     if "money" in value:
         return Money(Decimal(value["money"]), value.get("currency") or "USD")
+    if "amount" in value:
+        return Amount(Decimal(value["amount"]))
     if "share" in value:
         return Share(Decimal(value["share"]))
     if "day" in value:

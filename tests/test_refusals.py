@@ -426,3 +426,21 @@ def test_a_revision_asked_too_late_is_one_sentence_said_in_the_pages_language(ap
     )
     with app.test_request_context("/"), force_locale("fr"):
         assert "(30 juin 2027)" in said(problem) and said(problem).endswith("31 mai 2027.")
+
+
+def test_an_amount_too_large_is_refused_with_the_limit_as_the_pages_language_writes_it(app):
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from fund.finance import agent
+    from fund.i18n import Amount, from_kept, kept
+
+    with pytest.raises(FinanceError) as refused:
+        agent._amount(Decimal("1000000000000"), "amount")
+    assert refused.value.message == "The amount cannot be more than 999,999,999,999.99."
+    with app.test_request_context("/"), force_locale("fr"):
+        said = refused.value.said()
+    assert "999\u202f999\u202f999\u202f999,99" in said and "999,999" not in said
+    limit = refused.value.values["max"]
+    assert from_kept(kept(limit)) == limit and isinstance(from_kept(kept(limit)), Amount)

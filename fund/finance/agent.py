@@ -31,9 +31,9 @@ from fund.finance.operations import (
     record_contribution,
 )
 from fund.finance.queries.as_of import contributions_by
-from fund.i18n import Money
+from fund.i18n import Amount, Money
 from fund.labels import N_
-from fund.money import MAX_AMOUNT, ZERO, format_amount, read_amount, round_cents
+from fund.money import MAX_AMOUNT, ZERO, read_amount, round_cents
 from fund.sentences import Sentence
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
@@ -44,7 +44,7 @@ def _amount(amount: Decimal, field: str) -> Decimal:
     _check_amount(amount, field)
     if amount > MAX_AMOUNT:
         raise FinanceError(
-            N_("The amount cannot be more than %(max)s."), field, max=format_amount(MAX_AMOUNT)
+            N_("The amount cannot be more than %(max)s."), field, max=Amount(MAX_AMOUNT)
         )
     return amount
 
