@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from datetime import date
 
 import pytest
@@ -444,3 +445,17 @@ def test_an_amount_too_large_is_refused_with_the_limit_as_the_pages_language_wri
     assert "999\u202f999\u202f999\u202f999,99" in said and "999,999" not in said
     limit = refused.value.values["max"]
     assert from_kept(kept(limit)) == limit and isinstance(from_kept(kept(limit)), Amount)
+
+
+def test_every_page_says_a_refused_action_through_the_refusal_macros():
+    """A page's refusal goes through `_refusal.html` (`refusal`, `refusal_said`), which says a
+    workflow's refusal in the page's language problem by problem: no page prints it itself."""
+    from pathlib import Path
+
+    templates = Path(fund.__file__).resolve().parent.parent / "templates"
+    printed = [
+        str(path.relative_to(templates))
+        for path in sorted(templates.rglob("*.html"))
+        if path.name != "_refusal.html" and re.search(r"<p>\{\{ error \}\}</p>", path.read_text())
+    ]
+    assert printed == []
