@@ -247,3 +247,17 @@ def test_a_thematic_area_renamed_shows_at_once(app, client, public):
         area.title = "Renamed area"
         db.session.commit()
     assert "Renamed area" in _text(client.get("/portfolio"))
+
+
+def test_typed_text_takes_its_own_direction_on_a_right_to_left_page(client, public):
+    """A summary typed in English, on an Arabic page, reads left to right with its full stop
+    at its end: typed text is `prose`, whose lines each take the direction of their words."""
+    import re
+
+    page = _text(client.get(f"/portfolio/programmes/{public.closed}?lang=ar"))
+    assert 'dir="rtl"' in page
+    summary = page.split('id="summary-title"')[1].split("</section>")[0]
+    assert re.search(r'<p class="prose">[^<]+</p>', summary)
+    css = client.get("/static/css/fund.css").get_data(as_text=True)
+    prose = re.search(r"\.prose \{([^}]*)\}", css).group(1)
+    assert "unicode-bidi: plaintext" in prose and "text-align: start" in prose
