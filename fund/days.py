@@ -1,11 +1,12 @@
 """How the fund writes a day, and a UTC moment, in the reader's language: the one home of it.
 
-English is written as the pages and documents always wrote it: a page's `when` pattern
-("%d %B %Y": "05 March 2026"), a document's or a sentence's day in words ("5 March 2026").
-The other languages write a day the way CLDR's long form does ("5 mars 2026", "5 de marzo de
-2026"), or with the month abbreviated where English abbreviates it ("5 mars 2026",
-"5 mar 2026"); a day is never zero-padded in words, and French writes the first of a month
-"1er". A numeric pattern ("%Y-%m-%d") stays numeric in every language. A moment is in UTC.
+A page names the parts it shows by a strftime pattern ("%d %B %Y", "%d %b %Y, %H:%M").
+English writes a day in words as the pattern says, but with the day not zero-padded, as a
+sentence and a document write it ("5 March 2026", "5 Mar 2026"). The other languages write a
+day the way CLDR's long form does ("5 mars 2026", "5 de marzo de 2026"), or with the month
+abbreviated where English abbreviates it ("5 mars 2026", "5 mar 2026"); French writes the
+first of a month "1er". A numeric pattern ("%Y-%m-%d") stays numeric (and padded) in every
+language. A moment is in UTC.
 
 It is also the home of counting in whole months: the same day months later (`add_months`) and
 the last day of a period of whole months (`last_day`: a programme's end, a report's period).
@@ -21,10 +22,10 @@ from babel.dates import format_date, format_datetime
 from flask_babel import get_locale
 
 ENGLISH = "en"
-# How English writes a day or a moment where a page or a sentence always wrote it so.
-DAY = "%d %B %Y"  # "05 March 2026"
-SHORT_DAY = "%d %b %Y"  # "05 Mar 2026"
-MOMENT = "%d %B %Y, %H:%M UTC"  # "05 March 2026, 17:07 UTC"
+# The patterns of a day in words, and of a moment, in the parts they show.
+DAY = "%d %B %Y"  # "5 March 2026"
+SHORT_DAY = "%d %b %Y"  # "5 Mar 2026"
+MOMENT = "%d %B %Y, %H:%M UTC"  # "5 March 2026, 17:07 UTC"
 # The day-in-words patterns a page may start with: how English writes it -> CLDR's width.
 _IN_WORDS = ((DAY, "long"), (SHORT_DAY, "short"))
 # strftime's directives as CLDR's, for the numeric patterns.
@@ -65,15 +66,10 @@ def _day(day: date, width: str, locale: Locale) -> str:
     return format_date(day, pattern, locale=locale)
 
 
-def in_english_words(day: date) -> str:
-    """A day in words as English writes it in a sentence or a document: "5 March 2026"."""
-    return f"{day.day} {day:%B %Y}"
-
-
 def in_words(day: date) -> str:
     """A day in words within a sentence or a document: "5 March 2026", "1er mars 2026"."""
     locale = _locale()
-    return in_english_words(day) if locale is None else _day(day, "long", locale)
+    return in_english(day) if locale is None else _day(day, "long", locale)
 
 
 def moment_in_words(moment: datetime) -> str:
@@ -87,14 +83,25 @@ def _comma(locale: Locale | None) -> str:
     return "،" if locale is not None and locale.character_order == "right-to-left" else ","
 
 
+def in_english(value: date | datetime, pattern: str = DAY) -> str:
+    """A day or a UTC moment as English writes it with the strftime `pattern`: a day in words
+    without the zero ("5 March 2026, 17:07 UTC", "5 Mar 2026"); any other pattern exactly."""
+    value = _in_utc(value)
+    for english, _width in _IN_WORDS:
+        if pattern.startswith(english):
+            day = value.date() if isinstance(value, datetime) else value
+            return f"{day.day} {day.strftime(english[3:])}{value.strftime(pattern[len(english) :])}"
+    return value.strftime(pattern)
+
+
 def written(value: date | datetime, pattern: str = DAY) -> str:
-    """A day or a UTC moment written as the strftime `pattern` says in English (exactly), and
-    in the reader's language otherwise: a day in words where the pattern starts with one
+    """A day or a UTC moment written as the strftime `pattern` says, in the reader's language:
+    English as `in_english`; another language a day in words where the pattern starts with one
     (the rest, a time, written as the pattern says), else the same parts in the same order."""
     value = _in_utc(value)
     locale = _locale()
     if locale is None:
-        return value.strftime(pattern)
+        return in_english(value, pattern)
     for english, width in _IN_WORDS:
         if pattern.startswith(english):
             day = value.date() if isinstance(value, datetime) else value
@@ -106,12 +113,12 @@ def written(value: date | datetime, pattern: str = DAY) -> str:
 
 
 def moment_text(moment: datetime) -> str:
-    """A UTC moment on a page: "04 December 2026, 17:07 UTC", "4 décembre 2026, 17:07 UTC"."""
+    """A UTC moment on a page: "4 December 2026, 17:07 UTC", "4 décembre 2026, 17:07 UTC"."""
     return written(moment, MOMENT)
 
 
 def short_moment(moment: datetime) -> str:
-    """A UTC moment in short: "04 Dec 2026 17:07 UTC", "4 déc. 2026 17:07 UTC"."""
+    """A UTC moment in short: "4 Dec 2026 17:07 UTC", "4 déc. 2026 17:07 UTC"."""
     return written(moment, f"{SHORT_DAY} %H:%M UTC")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
-from fund.days import in_english_words, in_words, written
+from fund.days import DAY, in_english, in_words, written
 
 
 def N_(text: str) -> str:
@@ -92,16 +92,16 @@ class Within(Sentence):
 
 
 class OnDay(Sentence):
-    """A day (or a UTC moment) written within a sentence, "31 March 2026", in the reader's
-    language on a page (`fund.days`); `english`: the strftime pattern English writes it with,
-    when a sentence always wrote it otherwise ("%d %B %Y": "05 March 2026"; "%d %B %Y, %H:%M
-    UTC" for a moment)."""
+    """A day (or a UTC moment) written within a sentence, "5 March 2026", in the reader's
+    language on a page (`fund.days`); `english`: the strftime pattern of the parts it shows,
+    when they are not the day in words ("%d %b %Y": "5 Mar 2026"; "%d %B %Y, %H:%M UTC" for a
+    moment)."""
 
     day: date
     english: str | None
 
     def __new__(cls, day: date, english: str | None = None) -> OnDay:
-        made = cls._word(day.strftime(english) if english else in_english_words(day))
+        made = cls._word(in_english(day, english or DAY))
         made.day, made.english = day, english
         return made
 

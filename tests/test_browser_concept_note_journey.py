@@ -332,7 +332,7 @@ def test_a_concept_note_from_draft_to_full_proposal(journey: NoteJourney, server
     page.get_by_label("Deadline").fill(deadline.isoformat())
     page.get_by_label("Message").fill("Please keep the budget close to the indicative total.")
     _click(page, "Invite to a full programme")
-    due = f"{deadline:%d %B %Y}"
+    due = f"{deadline.day} {deadline:%B %Y}"
     assert f"{selected} is invited to a full programme, due by {due}." in _flash(page)
     assert _status(page) == "Invited to a full programme"
     journey.shot(page, "invited")

@@ -406,7 +406,7 @@ def test_the_secretariat_invites_a_pipeline_concept_note(app, backend, people, c
     assert event_.comment == "Budget by output, please."
     mails = _mails(app, "invited_to_full_programme")
     assert len(mails) == 1
-    assert f"by {due:%d %B %Y}" in mails[0].text_body
+    assert f"by {due.day} {due:%B %Y}" in mails[0].text_body
     assert (
         "concept note" in mails[0].text_body and "Budget by output, please." in mails[0].text_body
     )
@@ -608,7 +608,7 @@ def test_the_full_proposal_is_submitted_until_the_invitation_deadline(app, peopl
             proposal_operations.fire(full, "submit", user(people["author"]))
         assert refused.value.problems == [
             f"The invitation to submit this full programme closed on "
-            f"{full.concept_note.invited_until:%d %B %Y}."
+            f"{full.concept_note.invited_until.day} {full.concept_note.invited_until:%B %Y}."
         ]
         db.session.rollback()
 

@@ -346,8 +346,9 @@ def test_dates_are_written_in_the_pages_language_with_the_same_parts(app):
 
     day, moment = date(2026, 12, 4), datetime(2026, 3, 7, 17, 5, tzinfo=UTC)
     with app.test_request_context("/"):
-        assert i18n.when(day, "%d %b %Y") == "04 Dec 2026"
-        assert i18n.when(moment, "%d %B %Y, %H:%M UTC") == "07 March 2026, 17:05 UTC"
+        assert i18n.when(day, "%d %b %Y") == "4 Dec 2026"
+        assert i18n.when(moment, "%d %B %Y, %H:%M UTC") == "7 March 2026, 17:05 UTC"
+        assert i18n.when(moment, "%Y-%m-%d %H:%M") == "2026-03-07 17:05"  # numeric: padded
         assert i18n.when(None) == "—"
     with app.test_request_context("/?lang=fr"):
         assert i18n.when(day, "%d %B %Y") == "4 décembre 2026"
@@ -360,9 +361,9 @@ def test_dates_are_written_in_the_pages_language_with_the_same_parts(app):
 
 
 def test_a_day_is_written_one_way_in_each_language_wherever_it_is_shown(app):
-    """A day in words is never zero-padded outside English, the first of a month is "1er" in
-    French, Spanish writes "de"; a page's `when`, a sentence's day, a document's day and a
-    proposal's planned end agree."""
+    """A day in words is never zero-padded, the first of a month is "1er" in French, Spanish
+    writes "de"; a page's `when`, a sentence's day, a document's day and a proposal's planned
+    end agree, in English too."""
     from datetime import UTC, date, datetime
 
     from fund import days, i18n
@@ -390,9 +391,14 @@ def test_a_day_is_written_one_way_in_each_language_wherever_it_is_shown(app):
         assert days.moment_text(moment).endswith("، 09:30 UTC")  # the Arabic comma
         assert days.moment_in_words(moment).endswith("، 09:30 UTC")
     with app.test_request_context("/"):
-        assert i18n.when(fifth, "%d %B %Y") == "05 March 2026"
-        assert days.in_words(fifth) == said(OnDay(fifth)) == long_date(fifth) == "5 March 2026"
-        assert days.moment_in_words(moment) == "1 March 2026, 09:30 UTC"
+        assert i18n.when(fifth, "%d %B %Y") == "5 March 2026"
+        assert i18n.when(fifth, "%d %b %Y") == str(OnDay(fifth, "%d %b %Y")) == "5 Mar 2026"
+        for day in (first, fifth):
+            words = i18n.when(day, "%d %B %Y")
+            assert said(OnDay(day)) == said(OnDay(day, "%d %B %Y")) == str(OnDay(day, "%d %B %Y"))
+            assert days.in_words(day) == long_date(day) == words
+        assert days.moment_in_words(moment) == days.moment_text(moment) == "1 March 2026, 09:30 UTC"
+        assert days.short_moment(moment) == "1 Mar 2026 09:30 UTC"
 
 
 def test_the_calls_offered_to_a_new_proposal_are_named_in_the_pages_language(

@@ -67,7 +67,7 @@ def test_the_secretariat_extends_an_open_invitation(app, backend, people, call):
     assert event_.comment == "Thirty more days."
     mails = _mails(app, "invited_to_full_programme")
     assert len(mails) == told + 1
-    assert f"by {later:%d %B %Y}" in mails[-1].text_body
+    assert f"by {later.day} {later:%B %Y}" in mails[-1].text_body
     assert "Thirty more days." in mails[-1].text_body
     assert f"/concept-notes/{note_id}/full-proposal" in mails[-1].text_body
 
@@ -172,7 +172,7 @@ def test_the_form_and_the_workflow_refuse_a_deadline_by_one_rule():
             invitations._checked(SimpleNamespace(version=1), deadline, None, today)
         assert [refused.value.message] == [str(problem) for problem in guard]
         assert refused.value.field == "deadline"
-    assert str(guard[0]) == "The deadline must be a date after today (09 April 2025)."
+    assert str(guard[0]) == "The deadline must be a date after today (9 April 2025)."
     later = today + timedelta(days=1)
     assert (
         guards.invitation_recorded(SimpleNamespace(invited_until=later), None, {"today": today})

@@ -512,7 +512,7 @@ def test_funding_and_each_disbursement_tell_the_organization(app, smtp, people, 
     assert "USD 1,070,000.00 allocated" in text_of(smtp.to(people.colleague.email)[0])
     assert all("disbursement to ILO" in s for s in subjects[1:])
     tranche = text_of(smtp.to(people.colleague.email)[1])
-    assert "USD 300,000.00" in tranche and "01 February 2026" in tranche and "TR-1" in tranche
+    assert "USD 300,000.00" in tranche and "1 February 2026" in tranche and "TR-1" in tranche
 
 
 # After the commit, never for a rollback -----------------------------------------------------

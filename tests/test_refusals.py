@@ -193,7 +193,7 @@ def test_the_committees_refusals_are_english_and_said_in_the_pages_language(app)
 
 
 def test_a_day_or_a_moment_in_a_refusal_is_english_and_said_in_the_pages_language(app):
-    """A finance refusal's date and a committee sentence's moment are kept English ("05 March
+    """A finance refusal's date and a committee sentence's moment are kept English ("5 March
     2026") and said in the page's language, written as `fund.days` writes a day."""
     from datetime import UTC, date, datetime
 
@@ -207,11 +207,11 @@ def test_a_day_or_a_moment_in_a_refusal_is_english_and_said_in_the_pages_languag
         with pytest.raises(FinanceError) as refused:
             _check_date(date(2026, 3, 2), datetime(2026, 3, 1, 8, tzinfo=UTC), "payment", "paid_on")
         assert refused.value.message == (
-            "The payment date cannot be in the future (today is 01 March 2026, UTC)."
+            "The payment date cannot be in the future (today is 1 March 2026, UTC)."
         )
         assert "(nous sommes le 1er mars 2026, UTC)" in refused.value.said()
         deadline = when(datetime(2026, 3, 5, 23, 59, tzinfo=UTC))
-        assert deadline == "05 March 2026, 23:59 UTC"
+        assert deadline == "5 March 2026, 23:59 UTC"
         assert said(deadline) == "5 mars 2026, 23:59 UTC"
 
 
@@ -364,7 +364,7 @@ def test_a_form_shows_a_refusal_in_the_pages_language(app):
 
 
 def test_the_proposal_guards_problems_are_english_and_said_in_the_pages_language(app):
-    """A guard's problem is a sentence: English as the workflow records it ("05 March 2026"),
+    """A guard's problem is a sentence: English as the workflow records it ("5 March 2026"),
     in the page's language where it is shown."""
     from types import SimpleNamespace
 
@@ -382,10 +382,10 @@ def test_the_proposal_guards_problems_are_english_and_said_in_the_pages_language
     other = guards.own_organization(proposal, SimpleNamespace(organization_id=None), {})
     note = SimpleNamespace(invited_until=date(2025, 4, 1))
     deadline = guards.invitation_recorded(note, None, {"today": date(2025, 4, 9)})
-    assert early == ["The call “Call 2025” opens on 05 January 2025."]
+    assert early == ["The call “Call 2025” opens on 5 January 2025."]
     assert late == ["The call “Call 2025” closed on 31 March 2025."]
     assert other == ["Only people of ILO can do this for their proposal."]
-    assert deadline == ["The deadline must be a date after today (09 April 2025)."]
+    assert deadline == ["The deadline must be a date after today (9 April 2025)."]
     with app.test_request_context("/"), force_locale("fr"):
         assert said_marked(early[0]) == "L'appel « Call 2025 » ouvre le 5 janvier 2025."
         assert said_marked(late[0]) == "L'appel « Call 2025 » a été clos le 31 mars 2025."

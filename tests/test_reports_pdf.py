@@ -709,7 +709,7 @@ def test_decision_record_matches_the_votes(app, people, history):
         for part in (comment, conditions):
             if part:
                 assert part in text
-        assert cast_at.strftime("%d %B %Y, %H:%M UTC") in " ".join(lines)
+        assert f"{cast_at.day} {cast_at:%B %Y, %H:%M UTC}" in " ".join(lines)
     assert explanation.split(":")[0] in text
     assert has_row(
         lines,

@@ -230,8 +230,8 @@ def test_a_minor_extension_approved_makes_a_version_and_moves_the_schedule(app, 
             > due_before[("final_narrative", final["final_narrative"].period_start)]
         )
         assert revision.applied["reports"]
-        assert revision.applied["end_date"]["after"] == _end(proposal_id)[1].strftime("%d %B %Y")
         new_end = _end(proposal_id)[1]
+        assert revision.applied["end_date"]["after"] == f"{new_end.day} {new_end:%B %Y}"
     # The revision's page says what the approval changed in its reader's language.
     page = client_for(app, programme["secretariat"]).get(f"/revisions/{revision_id}?lang=fr")
     text = html.unescape(page.get_data(as_text=True))

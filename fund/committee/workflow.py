@@ -31,7 +31,7 @@ class CommitteeRefused(Refused):
 
 
 def when(moment: datetime) -> OnDay:
-    """A UTC moment within a sentence: "05 March 2026, 17:00 UTC" in English."""
+    """A UTC moment within a sentence: "5 March 2026, 17:00 UTC" in English."""
     return OnDay(moment, MOMENT)
 
 

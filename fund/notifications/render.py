@@ -78,13 +78,13 @@ def in_language_of(user: User | None) -> Iterator[None]:
 
 
 def day(value: date | datetime) -> str:
-    """A day in words in the current language: "05 March 2026", "5 mars 2026",
+    """A day in words in the current language: "5 March 2026", "5 mars 2026",
     "5 de marzo de 2026" (`fund.days`)."""
     return written(value, DAY)
 
 
 def short_day(value: date | datetime) -> str:
-    """A day with its month shortened, in the current language: "05 Mar 2026", "5 mars 2026"."""
+    """A day with its month shortened, in the current language: "5 Mar 2026", "5 mars 2026"."""
     return written(value, SHORT_DAY)
 
 

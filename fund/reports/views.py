@@ -344,7 +344,7 @@ def open_data():
 
 
 def _moment_at(moment: datetime) -> str:
-    """A UTC moment in words, in the request's language: "04 December 2026 at 17:07 UTC"."""
+    """A UTC moment in words, in the request's language: "4 December 2026 at 17:07 UTC"."""
     return _("%(day)s at %(time)s UTC", day=written(moment), time=f"{moment:%H:%M}")
 
 

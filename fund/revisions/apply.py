@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.audit.operations import record
-from fund.days import DAY, SHORT_DAY
+from fund.days import DAY, SHORT_DAY, in_english
 from fund.extensions import db
 from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
@@ -223,8 +223,8 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
     end_after = programme_end(proposal)[1]
     if end_after != dates_before[1]:
         applied["end_date"] = {
-            "before": dates_before[1].strftime(DAY),
-            "after": end_after.strftime(DAY),
+            "before": in_english(dates_before[1]),
+            "after": in_english(end_after),
         }
     allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal.id))
     allocated = allocation.amount if allocation is not None else None
