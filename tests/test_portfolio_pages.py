@@ -153,6 +153,38 @@ def test_contributions_page(client, backend, public):
     assert "2026" in page
 
 
+def test_each_contributions_table_ends_with_the_total_deposits(app, client, public):
+    """Donors, years and earmarks are three ways of splitting the same deposits: each table's
+    total row gives them all, with the number of contributions where the table counts them."""
+    import re
+
+    from sqlalchemy import func
+
+    from fund.finance.models import Contribution, ContributionVoid
+
+    with app.app_context():
+        secretariat = acting_secretariat()
+        finance_operations.record_contribution(
+            secretariat, donor_organization(), date(2025, 6, 1), Decimal("12345.67"), None
+        )
+        db.session.commit()
+        gross, count = db.session.execute(
+            select(func.sum(Contribution.gross), func.count())
+            .outerjoin(ContributionVoid)
+            .where(ContributionVoid.contribution_id.is_(None))
+        ).one()
+    assert count >= 2
+    page = _text(client.get("/portfolio/contributions"))
+    feet = {}
+    for name in ("donors", "years", "earmarks"):
+        section = page.split(f'id="{name}-title"')[1].split("</section>")[0]
+        assert "<tfoot>" in section, name
+        foot = section.split("<tfoot>")[1].split("</tfoot>")[0]
+        feet[name] = re.sub(r"<[^>]+>", " ", foot).split()
+    assert feet["donors"] == feet["years"] == ["Total", f"{gross:,.2f}", str(count)], feet
+    assert feet["earmarks"] == ["Total", f"{gross:,.2f}"], feet
+
+
 def _statements(engine, action) -> int:
     found = []
 

@@ -222,6 +222,10 @@ class Contributions:
     deposits = total_of("donors", "deposits")
 
     @property
+    def contributions(self) -> int:
+        return sum(d.contributions for d in self.donors)
+
+    @property
     def status_by_name(self) -> dict[str, Decimal]:
         return {line.name: line.amount for line in self.status}
 
