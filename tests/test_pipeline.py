@@ -237,7 +237,8 @@ def test_a_meetings_decision_on_the_pipeline_reranks(app, people, two_stage_call
         ]
         day = now.date()
         assert label == (
-            f"Meeting “Second meeting” of {day.day} {day:%b %Y}, item 1: The pipeline's order (agreed)"
+            f"Meeting “Second meeting” of {day.day} {day:%b %Y}, "
+            "item 1: The pipeline's order (agreed)"
         )
         with app.test_request_context("/?lang=fr"):  # as the page's list of decisions says it
             said = said_sentence(label)
