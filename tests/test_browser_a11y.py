@@ -717,3 +717,26 @@ def test_key_columns_are_not_cut_off_at_desktop_width(world, pages):
             if sizes[0] > sizes[1]:
                 hidden[f"{path} {selector}"] = sizes
     assert not hidden, f"tables wider than their region (scroll width, width): {hidden}"
+
+
+def test_the_public_tables_fit_a_phone_without_scrolling(plain_page, world: World):
+    """At 375 px a visitor reads every figure of the public pages (the programmes, one
+    programme, the map, the contributions, the workflow, the objectives, the principles, open
+    data) without scrolling a table sideways: a wide table is stacked (each value under its
+    column's name) unless it keeps its first column in view on purpose (`sticky-first`)."""
+    page = plain_page
+    page.set_viewport_size(PHONE)
+    cut = {}
+    try:
+        page.goto("/portfolio")
+        programme = page.locator("a[href*='/portfolio/programmes/']").first.get_attribute("href")
+        public = ("/portfolio", programme, "/portfolio/map", "/portfolio/contributions")
+        for path in (*public, "/workflow", "/objectives", "/principles", "/open-data"):
+            page.goto(path)
+            for wrap in page.locator(".table-wrap:not(:has(> table.sticky-first))").all():
+                sizes = wrap.evaluate("el => [el.scrollWidth, el.clientWidth]")
+                if sizes[0] > sizes[1]:
+                    cut[f"{path} {wrap.get_attribute('aria-labelledby')}"] = sizes
+    finally:
+        page.set_viewport_size(DESKTOP)
+    assert not cut, f"tables wider than the phone's screen (scroll width, width): {cut}"
