@@ -740,3 +740,35 @@ def test_the_public_tables_fit_a_phone_without_scrolling(plain_page, world: Worl
     finally:
         page.set_viewport_size(DESKTOP)
     assert not cut, f"tables wider than the phone's screen (scroll width, width): {cut}"
+
+
+def test_a_table_scrolled_on_a_phone_keeps_its_row_names_in_view(world, pages):
+    """At 375 px a table that scrolls inside its region keeps its first column (the row's
+    name) at the region's edge when the figures are scrolled: the funding status by
+    organization, a call's screening criteria, the committee's review page (budget, results)."""
+    moved = {}
+    for role, path in (
+        ("secretariat", "/finance/status"),
+        ("secretariat", "/screening/calls/{call}/criteria"),
+        ("secretariat", "/committee/proposals/{review}"),
+    ):
+        page = pages[role]
+        page.set_viewport_size(PHONE)
+        try:
+            page.goto(path.format(**world.ids))
+            wide = [
+                w
+                for w in page.locator(".table-wrap:has(> table.data:not(.stack))").all()
+                if w.evaluate("w => w.scrollWidth > w.clientWidth + 1")
+            ]
+            assert wide, f"{path}: no table scrolls at 375 px; the test needs one"
+            for wrap in wide:
+                cell = wrap.locator("tbody tr > :first-child:not([colspan])").first
+                before = cell.bounding_box()["x"]
+                wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+                after = cell.bounding_box()["x"]
+                if abs(after - before) > 1:
+                    moved[f"{path} {wrap.get_attribute('aria-labelledby')}"] = (before, after)
+        finally:
+            page.set_viewport_size(DESKTOP)
+    assert not moved, f"first columns that scrolled out of view (x before, x after): {moved}"
