@@ -139,6 +139,10 @@ def test_an_administrator_unlocks_an_account(app, backend, client, create_user):
     assert login(client, admin.email).status_code == 302
     page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
     assert "Locked" in page and "Unlock the account" in page
+    with app.app_context():  # until when, written as every page writes a moment
+        policy = AttemptLimit.account_lockout(app.config)
+        until = operations.locked_until(db.session.get(User, user.id), policy, utcnow())
+    assert f"until {until.day} {until:%b %Y, %H:%M} UTC." in page, page
     token = csrf_token(client, f"/admin/users/{user.id}")
     response = client.post(f"/admin/users/{user.id}/unlock", data={"csrf_token": token})
     assert response.status_code == 302
