@@ -86,8 +86,9 @@ def test_the_coverage_page_names_no_setting_by_its_code(client):
 def test_the_workflow_names_roles(client):
     html = client.get("/workflow").get_data(as_text=True)
     rows = html[html.index("<tbody") : html.index("</tbody>")]
-    assert "<td>Applicant</td>" in rows and "<td>Secretariat</td>" in rows
-    assert "<td>applicant</td>" not in rows
+    who = '<td data-label="Who">'
+    assert f"{who}Applicant</td>" in rows and f"{who}Secretariat</td>" in rows
+    assert ">applicant</td>" not in rows
 
 
 # Contributions: status and actions -------------------------------------------------------------
