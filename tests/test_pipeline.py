@@ -33,7 +33,8 @@ from fund.proposals.models import (
 )
 from fund.reference.models import Country, GcmObjective
 from fund.sentences import said as said_sentence
-from tests.concept_note_factories import advance_note, new_concept_note
+from tests.concept_note_factories import advance_note, decide_note, new_concept_note
+from tests.factories import acting_secretariat
 from tests.helpers import audit_events, client_for, csrf_token, organization, pdf_text, user
 
 D = Decimal
@@ -203,6 +204,31 @@ def test_the_pipelines_decisions_are_said_in_the_pages_language(app, people, two
     assert "sur la décision : Tour de scrutin 1 sur " in booklet
     assert "Approuvée dans la réserve de projets, à la place 2" in booklet
     assert "Approved into the pipeline" not in booklet and "Voting round" not in booklet
+
+
+def test_the_committees_summary_is_not_called_conditions(app, people, two_stage_call):
+    """A round closed with the committee's summary shows it as the summary, on the page and in
+    the booklet; "Conditions" names only the conditions a meeting's item attached."""
+    with app.app_context():
+        note = new_note(
+            people["author"], two_stage_call, "Summarised note", TWO, status="committee_review"
+        )
+        decide_note(
+            note, acting_secretariat(), "pipeline", summary="Keep the budget within the call."
+        )
+        db.session.commit()
+        note_id = note.id
+        entry = next(e for e in ranked_pipeline(RATE).entries if e.id == note_id)
+        assert entry.decision.summary == "Keep the budget within the call."
+        assert entry.decision.conditions == ""
+    page = client_for(app, people["secretariat"]).get("/pipeline/").get_data(as_text=True)
+    row = page.split(f'id="entry-{note_id}"')[1].split("</tr>")[0]
+    assert "Committee's summary: Keep the budget within the call." in row, row
+    assert "Conditions" not in row, row
+    booklet = client_for(app, people["secretariat"]).get("/pipeline/booklet.pdf")
+    _, text = pdf_text(booklet.data)
+    assert "Committee's summary: Keep the budget within the call." in text, text
+    assert "Conditions" not in text, text
 
 
 def test_a_meetings_decision_on_the_pipeline_reranks(app, people, two_stage_call):

@@ -52,7 +52,8 @@ class Decision:
     meeting: str = ""  # the title of the meeting whose item carries the decision
     meeting_on: date | None = None  # and the day it was held
     recorded_by: str = ""
-    conditions: str = ""
+    summary: str = ""  # the committee's summary, given when its round was closed
+    conditions: str = ""  # the conditions the meeting's item attached to the decision
 
 
 @dataclass(frozen=True)
@@ -242,12 +243,10 @@ def _decision(
     else:
         what = Sentence(N_("Approved into the pipeline") if row.is_concept_note else N_("Approved"))
         decided_at = event.occurred_at if event is not None else row.approved_at
-    held, held_on = "", None
-    conditions = round_.summary if round_ is not None else ""
+    held, held_on, conditions = "", None, ""
     if meeting is not None:
         item, held_at = meeting
-        held, held_on = held_at.title, held_at.held_on
-        conditions = item.conditions or conditions
+        held, held_on, conditions = held_at.title, held_at.held_on, item.conditions or ""
     return Decision(
         what=what,
         decided_at=decided_at,
@@ -255,6 +254,7 @@ def _decision(
         meeting=held,
         meeting_on=held_on,
         recorded_by=event.actor_name if event is not None else "",
+        summary=(round_.summary or "") if round_ is not None else "",
         conditions=conditions,
     )
 

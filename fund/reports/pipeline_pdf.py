@@ -19,7 +19,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from fund.audit.queries import head
 from fund.days import in_words, moment_in_words
-from fund.i18n import amount, current_language, money
+from fund.i18n import amount, current_language, labelled, money
 from fund.pipeline.queries import Entry, RankedPipeline, config_rate, ranked_pipeline
 from fund.reference.translations import country_name, objective_label
 from fund.reports.pdf.document import (
@@ -82,8 +82,10 @@ def _decided(booklet: Booklet, entry: Entry) -> str:
         parts.append(_("Meeting: %(meeting)s", meeting=d.meeting))
     if d.recorded_by and not booklet.public:
         parts.append(_("Recorded by %(name)s", name=d.recorded_by))
+    if d.summary:
+        parts.append(labelled(_("Committee's summary"), d.summary))
     if d.conditions:
-        parts.append(_("Conditions: %(conditions)s", conditions=d.conditions))
+        parts.append(labelled(_("Conditions"), d.conditions))
     return "\n".join(parts)
 
 
