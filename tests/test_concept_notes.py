@@ -971,3 +971,37 @@ def test_a_returned_concept_note_goes_in_again_only_revised(app, people, two_sta
     assert "What changed since version 1" in page
     assert "Diaspora Council (Migrant or diaspora organization)" in page
     assert client.get(f"/proposals/{note_id}/versions/2.pdf").status_code < 500
+
+
+def test_a_concept_notes_version_pdf_names_its_partners_and_indicative_totals(
+    app, people, two_stage_call
+):
+    """The version PDF is the note as submitted: its national partners (each with its kind) and
+    the indicative total of each UN entity, with their sum, are in it as on the page."""
+    from tests.concept_note_factories import new_concept_note
+    from tests.helpers import pdf_text
+
+    with app.app_context():
+        note = new_concept_note(
+            people["author"],
+            two_stage_call,
+            indicative={"ILO": Decimal("600000"), "IOM": Decimal("250000.5")},
+        )
+        operations.fire(note, "submit", user(people["author"]))
+        db.session.commit()
+        note_id, reference = note.id, note.reference
+    response = client_for(app, people["author"]).get(f"/proposals/{note_id}/versions/1.pdf")
+    assert response.status_code == 200
+    _, text = pdf_text(response.data)
+    flat = " ".join(text.split())
+    for partner in (
+        "Ministry of Labour Line ministry",
+        "Municipality of Santiago Local government",
+        "Migrant Workers' Union Civil-society organization",
+    ):
+        assert partner in flat, flat
+    for total in ("600,000.00", "250,000.50", "850,000.50"):
+        assert total in flat, flat
+    # It is called what it is, and has no budget lines to miss.
+    assert f"Concept note {reference} · version 1" in flat, flat
+    assert "Proposal P-" not in flat and "No budget lines" not in flat, flat

@@ -19,7 +19,7 @@ from fund.days import last_day, moment_in_words
 from fund.i18n import DEFAULT, current_language, labelled, money, percent
 from fund.i18n import amount as format_amount
 from fund.labels import N_
-from fund.proposals.models import MARKER_LABELS, AttachmentKind, Scope
+from fund.proposals.models import MARKER_LABELS, AttachmentKind, PartnerType, Scope
 from fund.proposals.presentation import (
     ReferenceNames,
     amount,
@@ -120,13 +120,14 @@ class ProposalDocument:
         blocks += self.section("summary", self.para(snap.get("summary")))
         blocks += self.section("rationale", self.para(snap.get("rationale")))
         blocks += self.organizations()
+        blocks += self.national_partners()
         blocks += self.geography()
         blocks += self.timeline()
         blocks += self.objectives()
         blocks += self.markers()
         blocks += self.principles()
         blocks += self.contacts()
-        blocks += self.budget()
+        blocks += self.indicative() if is_concept_note(snap) else self.budget()
         blocks += self.results_framework()
         blocks += self.attachments()
         for key in sorted(
@@ -151,6 +152,46 @@ class ProposalDocument:
             self.table((_("Acronym"), _("Organization"), _("Role")), rows, (0.18, 0.62, 0.2))
             if rows
             else self.para(_("No participating organization.")),
+        )
+
+    def national_partners(self) -> list[Flowable]:
+        """The national partners and the kind of each (a part of concept notes, and of
+        proposals that name any)."""
+        if "national_partners" not in self.snapshot:
+            return []
+        partners = self.snapshot.get("national_partners") or []
+        if not partners:
+            return self.section("national_partners", self.para(_("None given.")))
+        return self.section(
+            "national_partners",
+            self.table(
+                (_("Partner"), _("Kind")),
+                [(p.get("name"), _partner_kind(p.get("type"))) for p in partners],
+                (0.6, 0.4),
+            ),
+        )
+
+    def indicative(self) -> list[Flowable]:
+        """A concept note's money: the indicative total of each UN entity, and their sum."""
+        totals = self.snapshot.get("indicative_totals") or {}
+        if not totals:
+            return self.section("indicative_totals", self.para(_("None given.")))
+        return self.section(
+            "indicative_totals",
+            self.table(
+                (_("Acronym"), _("Organization"), _("Indicative total (USD)")),
+                [
+                    (label, self.names.organizations.get(label, label), format_amount(amount(v)))
+                    for label, v in totals.items()
+                ],
+                (0.18, 0.52, 0.3),
+                numeric=(2,),
+                total=(
+                    "",
+                    _("Total"),
+                    format_amount(amount(self.snapshot.get("indicative_total"))),
+                ),
+            ),
         )
 
     def geography(self) -> list[Flowable]:
@@ -519,6 +560,18 @@ def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
     )
 
 
+def is_concept_note(snapshot: dict[str, Any]) -> bool:
+    """A concept note's version: its snapshot holds indicative totals, not a budget."""
+    return "indicative_totals" in snapshot
+
+
+def _partner_kind(value: str | None) -> str:
+    try:
+        return _(PartnerType(value).label)
+    except ValueError:
+        return value or "—"
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, dict):
         return "\n".join(labelled(k, _plain(v)) for k, v in value.items())
@@ -549,14 +602,24 @@ def render_proposal_version(
         if submitted_by
         else _("Submitted %(when)s", when=moment_in_words(submitted_at))
     )
+    note = is_concept_note(snapshot)
     story: list[Flowable] = [
         TextParagraph(snapshot.get("title") or _("Untitled proposal"), s.title),
         TextParagraph(
-            _(
-                "Proposal %(reference)s · version %(number)s · %(call)s",
-                reference=reference,
-                number=number,
-                call=call_title,
+            (
+                _(
+                    "Concept note %(reference)s · version %(number)s · %(call)s",
+                    reference=reference,
+                    number=number,
+                    call=call_title,
+                )
+                if note
+                else _(
+                    "Proposal %(reference)s · version %(number)s · %(call)s",
+                    reference=reference,
+                    number=number,
+                    call=call_title,
+                )
             ),
             s.meta,
         ),
@@ -568,8 +631,12 @@ def render_proposal_version(
     ]
     furniture = PageFurniture(
         header_left=fund_name,
-        header_right=_(
-            "Proposal %(reference)s · version %(number)s", reference=reference, number=number
+        header_right=(
+            _("Concept note %(reference)s · version %(number)s", reference=reference, number=number)
+            if note
+            else _(
+                "Proposal %(reference)s · version %(number)s", reference=reference, number=number
+            )
         ),
         footer_left=_("Generated %(when)s", when=moment_in_words(generated_at)),
     )
