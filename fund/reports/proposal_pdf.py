@@ -12,12 +12,11 @@ from functools import partial
 from typing import Any
 
 from flask_babel import gettext as _
-from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from fund.days import last_day, moment_in_words
-from fund.i18n import DEFAULT, current_language, labelled, money, percent
 from fund.i18n import amount as format_amount
+from fund.i18n import labelled, money, percent
 from fund.labels import N_
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, PartnerType, Scope
 from fund.proposals.presentation import (
@@ -31,8 +30,6 @@ from fund.proposals.results_versions import (
     FRAMEWORK_KEY,
     FrameworkNames,
     FrameworkText,
-    IndicatorView,
-    OutcomeView,
 )
 from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.reports.pdf.styles import (
@@ -44,7 +41,8 @@ from fund.reports.pdf.styles import (
     with_heading,
 )
 from fund.reports.pdf.tables import fact_table, paragraph_table
-from fund.sentences import LONG_LIST_SEPARATOR, listed, said
+from fund.reports.proposal_pdf_results import outcome_blocks
+from fund.sentences import LONG_LIST_SEPARATOR, listed
 
 # Sections that gather several parts of the snapshot (each part keeps its label inside).
 SECTION_TITLES = {
@@ -456,52 +454,12 @@ class ProposalDocument:
 
     def results_framework(self) -> list[Flowable]:
         """Each outcome with what it maps to and its outputs, then its indicators' table; the
-        section's heading kept with the first outcome."""
+        section's heading kept with the first outcome (`proposal_pdf_results`)."""
         outcomes = self.framework.outcomes(self.snapshot.get(FRAMEWORK_KEY))
         if not outcomes:
             return self.section(FRAMEWORK_KEY, self.para(_("None given.")))
-        blocks = [block for outcome in outcomes for block in self.outcome(outcome)]
+        blocks = [block for outcome in outcomes for block in outcome_blocks(self, outcome)]
         return self.section(FRAMEWORK_KEY, *blocks)
-
-    def outcome(self, outcome: OutcomeView) -> list[Flowable]:
-        h3 = self.styles.h3
-        facts = self.facts(
-            [
-                (_("Fund outcome"), outcome.fund_outcome),
-                (_("GCM objectives"), "\n".join(outcome.objectives)),
-                (_("SDG targets"), "\n".join(outcome.sdg_targets)),
-                (
-                    _("Outputs"),
-                    "\n".join(f"{n}. {t}" for n, t in enumerate(outcome.outputs, start=1)),
-                ),
-            ]
-        )
-        title = TextParagraph(
-            _("Outcome %(number)s: %(title)s", number=outcome.number, title=outcome.title), h3
-        )
-        if not outcome.indicators:
-            return [KeepTogether([title, facts, self.para(_("No indicator."), self.styles.note)])]
-        indicators = self.table(
-            (
-                _("Indicator"),
-                _("Unit"),
-                _("Baseline (year) and source"),
-                _("Yearly targets"),
-                _("End target"),
-                _("Responsible organization"),
-            ),
-            [_indicator_row(i) for i in outcome.indicators],
-            (0.27, 0.09, 0.22, 0.15, 0.12, 0.15),
-        )
-        return [
-            KeepTogether([title, facts]),
-            Spacer(1, 4),
-            # The table's heading never ends a page; the table starts on this page when a few
-            # of its rows fit (no half-empty page), its header repeated on each.
-            CondPageBreak(45 * mm),
-            TextParagraph(_("Indicators of outcome %(number)s", number=outcome.number), h3),
-            indicators,
-        ]
 
     def _attachment_kind(self, attachment: dict[str, Any]) -> str:
         """An attachment's kind, with the country of an endorsement letter: "Endorsement
@@ -519,45 +477,6 @@ class ProposalDocument:
             "attachments",
             self.table((_("File"), _("Kind"), _("SHA-256")), rows, (0.3, 0.3, 0.4)),
         )
-
-
-def _indicator_row(indicator: IndicatorView) -> tuple[Any, ...]:
-    """One indicator's row: its output, disaggregation and means of verification under its
-    definition; the baseline's source and link under the baseline; values without their unit,
-    which has its column."""
-
-    def bare(text: str | None) -> str | None:
-        # "1,200 people" -> "1,200": the values are written with a no-break space before it.
-        return text.replace(f"\u00a0{indicator.unit}", "") if text and indicator.unit else text
-
-    described = [indicator.definition]
-    if indicator.output:
-        described.append(_("Output: %(output)s", output=indicator.output))
-    if indicator.disaggregation:
-        # "By sex, age" -> "Disaggregated by sex, age"; in another language the words as the
-        # framework writes them ("Par sexe, âge").
-        described.append(
-            "Disaggregated " + indicator.disaggregation.replace("By ", "by ", 1)
-            if current_language() == DEFAULT
-            else said(indicator.disaggregation)
-        )
-    if indicator.means_of_verification:
-        described.append(_("Verified by: %(means)s", means=indicator.means_of_verification))
-    source = said(indicator.source) if indicator.source else None
-    baseline = [bare(indicator.baseline) or _("Not given"), source, indicator.link]
-    responsible = (
-        labelled(indicator.responsible, indicator.responsible_name)
-        if indicator.responsible and indicator.responsible_name not in (None, indicator.responsible)
-        else indicator.responsible
-    )
-    return (
-        "\n".join(described),
-        indicator.unit,
-        "\n".join(part for part in baseline if part),
-        "\n".join(bare(t) or "" for t in indicator.targets),
-        bare(indicator.end_target),
-        responsible,
-    )
 
 
 def is_concept_note(snapshot: dict[str, Any]) -> bool:
