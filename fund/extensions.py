@@ -139,8 +139,10 @@ def take_write_lock(session: Any = None) -> None:
 
 def tune_sqlite(app: Any) -> None:
     """For each SQLite connection: a 64 MiB page cache (the default is 2 MiB: the whole-fund
-    aggregates of the finance page and the reports read the same pages again and again), and
-    transactions that take the write lock before they change anything.
+    aggregates of the finance page and the reports read the same pages again and again),
+    foreign keys enforced as on PostgreSQL (SQLite leaves them off unless a connection asks;
+    the migrations switch them off while they run, `migrations/env.py`), and transactions that
+    take the write lock before they change anything.
 
     SQLite has no row locks and ignores `SELECT ... FOR UPDATE`. So the driver's own implicit
     BEGIN is switched off (isolation_level None, the recipe SQLAlchemy documents for
@@ -164,6 +166,7 @@ def tune_sqlite(app: Any) -> None:
         cursor = connection.cursor()
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

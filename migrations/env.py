@@ -34,6 +34,15 @@ def get_metadata():
     return target_db.metadata
 
 
+def _dangling(connection) -> dict[tuple[str, str], int]:
+    """SQLite's rows whose foreign key points at nothing, counted by table and parent table
+    (older databases may hold some: SQLite enforced no foreign key before they were on)."""
+    counts: dict[tuple[str, str], int] = {}
+    for table, _rowid, parent, _fk in connection.exec_driver_sql("PRAGMA foreign_key_check"):
+        counts[(table, parent)] = counts.get((table, parent), 0) + 1
+    return counts
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -85,10 +94,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        # On SQLite a batch change copies a table and drops the old one: with foreign keys on,
+        # the drop would fail or cascade. They are off while the migrations run, checked
+        # after, and on again before the connection goes back to the pool.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            before = _dangling(connection)
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # ends the transaction the statements began: Alembic begins its own
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                after = _dangling(connection)
+                made = {key: n for key, n in after.items() if n > before.get(key, 0)}
+                if made:
+                    raise RuntimeError(f"the migrations left rows pointing at nothing: {made}")
+                if after:
+                    logger.warning("Rows pointing at nothing (table, parent: rows): %s", after)
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -183,6 +183,40 @@ def test_member_state_needs_a_country(app, backend):
             db.session.commit()
 
 
+def test_a_row_pointing_at_nothing_is_refused_by_the_database(app, backend):
+    """Foreign keys hold on both engines (on SQLite the connection switches them on): a user of
+    an organization that does not exist is refused, and so is deleting an organization its
+    users still belong to."""
+    with app.app_context():
+        db.session.add(User(email="a@x.org", name="A", password_hash="x", organization_id=10**6))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        organization = Organization(name="Somewhere", acronym="SW", kind="other")
+        db.session.add(organization)
+        db.session.flush()
+        db.session.add(
+            User(email="b@x.org", name="B", password_hash="x", organization_id=organization.id)
+        )
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.execute(db.delete(Organization).where(Organization.id == organization.id))
+            db.session.commit()
+
+
+def test_the_migrations_leave_foreign_keys_on(app):
+    """The migrations run with SQLite's foreign keys off (a batch change copies a table), and
+    the connection they used goes back to the pool with them on."""
+    from flask_migrate import upgrade
+
+    directory = str(Path(__file__).resolve().parent.parent / "migrations")
+    with app.app_context():
+        db.session.remove()
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
 def test_migrations_match_the_models(app, backend):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
