@@ -31,3 +31,12 @@ class LabelledEnum(enum.StrEnum):
     def labels(cls) -> dict[Self, str]:
         """Each member and its label, in the order of declaration."""
         return {member: member.label for member in cls}
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str:
+        """The label of a stored value (in English, marked for translation); a value that is
+        no member (kept in an older record) as it is, nothing as a dash."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value or "—"

@@ -276,3 +276,13 @@ def test_a_form_sent_without_its_date_is_refused_not_dated_today(app, client, se
     assert response.status_code == 400
     assert "Enter a date as YYYY-MM-DD" in response.get_data(as_text=True)
     assert _count(app, Contribution) == 0
+
+
+def test_a_stored_value_is_named_by_its_label_or_shown_as_it_is():
+    """`label_of`: a kind of national partner stored in a record reads as its label; a value
+    that is no kind (an older record) as it was stored; none as a dash."""
+    from fund.proposals.models import PartnerType
+
+    assert PartnerType.label_of("line_ministry") == "Line ministry"
+    assert PartnerType.label_of("ministry_of_magic") == "ministry_of_magic"
+    assert PartnerType.label_of(None) == "—"

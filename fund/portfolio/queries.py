@@ -116,10 +116,7 @@ class NationalPartnerRow:
 
     @property
     def type_label(self) -> str:
-        try:
-            return PartnerType(self.partner_type).label
-        except ValueError:
-            return self.partner_type
+        return PartnerType.label_of(self.partner_type)
 
 
 @dataclass(frozen=True)

@@ -326,11 +326,8 @@ class VersionText:
             case "attachments":
                 return [f"{row.filename} · {row.kind}" for row in self.attachments(())]
             case "national_partners":
-                types = PartnerType.labels()
                 return [
-                    f"{p.get('name')} "
-                    f"({_(types[p.get('type')]) if p.get('type') in types else p.get('type')})"
-                    for p in value
+                    f"{p.get('name')} ({_(PartnerType.label_of(p.get('type')))})" for p in value
                 ]
             case "indicative_totals":
                 return [

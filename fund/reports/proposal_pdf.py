@@ -164,7 +164,7 @@ class ProposalDocument:
             "national_partners",
             self.table(
                 (_("Partner"), _("Kind")),
-                [(p.get("name"), _partner_kind(p.get("type"))) for p in partners],
+                [(p.get("name"), _(PartnerType.label_of(p.get("type")))) for p in partners],
                 (0.6, 0.4),
             ),
         )
@@ -482,13 +482,6 @@ class ProposalDocument:
 def is_concept_note(snapshot: dict[str, Any]) -> bool:
     """A concept note's version: its snapshot holds indicative totals, not a budget."""
     return "indicative_totals" in snapshot
-
-
-def _partner_kind(value: str | None) -> str:
-    try:
-        return _(PartnerType(value).label)
-    except ValueError:
-        return value or "—"
 
 
 def _plain(value: Any) -> str:
