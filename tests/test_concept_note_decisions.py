@@ -14,6 +14,7 @@ difference of more than 20% (INDICATIVE_TOTAL_TOLERANCE) is flagged, exactly 20%
 from __future__ import annotations
 
 import html
+import re
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -168,6 +169,7 @@ def test_select_for_development_with_conditions(app, backend, people, call):
     review = html.unescape(member.get(f"/committee/proposals/{note_id}").get_data(as_text=True))
     assert "Indicative budget" in review and "USD 700,000.00" in review
     assert "Ministry of Labour" in review and "USD 1,200,000.00" in review
+    assert re.search(r"Ministry of Labour\s*<span[^>]*>\(Line ministry\)</span>", review)
     secretariat = client_for(app, people["secretariat"])
     meeting = html.unescape(secretariat.get("/committee/meeting").get_data(as_text=True))
     assert "Select for development" in meeting and "Approve into the pipeline" in meeting

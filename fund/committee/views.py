@@ -300,7 +300,7 @@ def _render_review(
         names=proposal_organization_names(set(budget.by_organization)),
         scope_labels=Scope.labels(),
         marker_labels=MARKER_LABELS,
-        partner_type_labels=PartnerType.labels(),
+        partner_kind=PartnerType.label_of,
         vote_form=vote_form,
         conflict_form=conflict_form or ConflictForm(formdata=None),
         error=error,
