@@ -83,15 +83,25 @@ def _comma(locale: Locale | None) -> str:
     return "،" if locale is not None and locale.character_order == "right-to-left" else ","
 
 
+def _day_in_words(pattern: str) -> tuple[str, str] | None:
+    """The day-in-words pattern `pattern` starts with and its CLDR width, if it starts with one."""
+    return next(((e, w) for e, w in _IN_WORDS if pattern.startswith(e)), None)
+
+
+def _day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
 def in_english(value: date | datetime, pattern: str = DAY) -> str:
     """A day or a UTC moment as English writes it with the strftime `pattern`: a day in words
     without the zero ("5 March 2026, 17:07 UTC", "5 Mar 2026"); any other pattern exactly."""
     value = _in_utc(value)
-    for english, _width in _IN_WORDS:
-        if pattern.startswith(english):
-            day = value.date() if isinstance(value, datetime) else value
-            return f"{day.day} {day.strftime(english[3:])}{value.strftime(pattern[len(english) :])}"
-    return value.strftime(pattern)
+    words = _day_in_words(pattern)
+    if words is None:
+        return value.strftime(pattern)
+    english, _width = words
+    day = _day_of(value)
+    return f"{day.day} {day.strftime(english[3:])}{value.strftime(pattern[len(english) :])}"
 
 
 def written(value: date | datetime, pattern: str = DAY) -> str:
@@ -102,11 +112,11 @@ def written(value: date | datetime, pattern: str = DAY) -> str:
     locale = _locale()
     if locale is None:
         return in_english(value, pattern)
-    for english, width in _IN_WORDS:
-        if pattern.startswith(english):
-            day = value.date() if isinstance(value, datetime) else value
-            rest = value.strftime(pattern[len(english) :])
-            return _day(day, width, locale) + rest.replace(",", _comma(locale))
+    words = _day_in_words(pattern)
+    if words is not None:
+        english, width = words
+        rest = value.strftime(pattern[len(english) :])
+        return _day(_day_of(value), width, locale) + rest.replace(",", _comma(locale))
     if isinstance(value, datetime):
         return format_datetime(value, _cldr(pattern), tzinfo=UTC, locale=locale)
     return format_date(value, _cldr(pattern), locale=locale)
