@@ -506,3 +506,85 @@ def test_closing_cancels_the_open_transfer_requests(app, treasurer, programme) -
         ).first()
         assert event is not None and event.details["request"] == request_id
         assert "closed" in event.comment
+
+
+# What is still to pay once a programme is closed ----------------------------------------------
+
+
+def test_a_closed_programme_has_nothing_still_to_pay_in_the_list_of_allocations(
+    app, treasurer, programme
+) -> None:
+    """The programme allocated 1,070,000.00 and paid ILO 642,000.00: 428,000.00 was still to pay
+    until closure gave it back to the pools; then nothing is, in the rows, the totals, the order
+    and the export."""
+    from fund.finance.queries.lists import ALLOCATION_SORT, allocations_page, allocations_view
+    from fund.listing import DESCENDING, Sorting
+
+    with app.app_context():
+        (row,) = allocations_page().rows
+        assert row.remaining == D("428000.00")
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    with app.app_context():
+        page = allocations_page()
+        (row,) = page.rows
+        assert (row.amount, row.disbursed, row.released) == (
+            D("1070000.00"),
+            D("642000.00"),
+            D("428000.00"),
+        )
+        assert row.remaining == D("0.00")
+        assert (page.released, page.remaining) == (D("428000.00"), D("0.00"))
+        sorting = Sorting("remaining", DESCENDING, ALLOCATION_SORT, "remaining", DESCENDING)
+        assert [a.remaining for a in allocations_view(sorting)] == [D("0.00")]
+
+
+def test_the_balance_page_says_what_closures_gave_back(app, client, treasurer, programme) -> None:
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    from tests.helpers import login
+
+    login(client, treasurer.email)
+    html = client.get("/finance/").get_data(as_text=True)
+    assert (
+        "1 funded proposal: USD 1,070,000.00 allocated, USD 642,000.00 disbursed, "
+        "USD 428,000.00 given back to the pools at closure, USD 0.00 still to pay."
+    ) in html
+    csv = client.get("/finance/?allocations_export=csv").get_data(as_text=True)
+    header, line = csv.splitlines()[:2]
+    assert header.endswith("Disbursed (USD),Given back at closure (USD),Still to pay (USD)")
+    assert line.endswith("1070000.00,642000.00,428000.00,0.00")
+
+
+def test_a_closed_programme_s_schedule_has_nothing_left_to_transfer(
+    app, treasurer, programme
+) -> None:
+    from fund.finance.transfer_schedule import schedule_view
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    with app.app_context():
+        views = {
+            v.name.rpartition("(")[2].rstrip(")"): v for v in schedule_view(proposal_id=programme)
+        }
+    iom = views["IOM"]
+    assert iom.disbursed == D("0.00") and iom.remaining == D("0.00")
+    assert iom.released == iom.share > 0
+    assert {t.status for t in iom.tranches} == {"Not transferred: programme closed"}
+    assert views["ILO"].released == D("0.00")
+
+
+def test_the_allocation_page_of_a_closed_programme_has_nothing_still_to_pay(
+    app, client, treasurer, programme
+) -> None:
+    import re
+
+    from tests.helpers import login
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    login(client, treasurer.email)
+    html = client.get(f"/finance/proposals/{programme}").get_data(as_text=True)
+    iom = re.search(rf'<tr id="share-{org_id("IOM", app)}">(.*?)</tr>', html, re.S).group(1)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', iom)
+    assert cells == ["USD 428,000.00", "USD 0.00", "USD 428,000.00", "USD 0.00"]
+    assert "Given back at closure" in html
+    assert "never transferred went back to the pools" in html
+    assert "Not transferred: programme closed" in html
+    assert "still to transfer" not in html

@@ -50,6 +50,13 @@ class ProgrammeClosure(db.Model):
     closed_by: Mapped[User | None] = relationship()
 
 
+def still_to_pay(amount: Decimal, paid: Decimal, given_back: Decimal) -> Decimal:
+    """What is still to pay of an allocation or of a share: what was allocated less what was
+    paid, and less what the programme's closure gave back to the pools (all that was never
+    paid: nothing is paid after closure)."""
+    return amount - paid - given_back
+
+
 class RefundFigures:
     """A share's refund figures from its transferred, final_expenditure and refunded: on a
     row in Python, and on `ClosureShare` as SQL expressions (`ClosureShare.outstanding > 0`),

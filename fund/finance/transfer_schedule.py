@@ -32,6 +32,7 @@ from fund.accounts.models import Organization
 from fund.audit.operations import record
 from fund.days import add_months
 from fund.extensions import db, utcnow
+from fund.finance.closure_models import ProgrammeClosure, still_to_pay
 from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
 from fund.finance.schedule_models import PlannedTranche
@@ -214,11 +215,18 @@ class TrancheRow:
     planned_on: date
     amount: Decimal
     transferred: Decimal  # what the payments cover of it, in the tranches' order
+    closed: bool = False  # the programme is closed: nothing more is transferred
 
     @property
     def status(self) -> str:
         if self.transferred >= self.amount:
             return N_("Transferred")
+        if self.closed:
+            return (
+                N_("Partly transferred before closure")
+                if self.transferred > 0
+                else N_("Not transferred: programme closed")
+            )
         return N_("Partly transferred") if self.transferred > 0 else N_("Planned")
 
 
@@ -229,10 +237,16 @@ class OrganizationSchedule:
     share: Decimal
     disbursed: Decimal
     tranches: list[TrancheRow] = field(default_factory=list)
+    closed_on: date | None = None  # the programme's closure, if closed
+
+    @property
+    def released(self) -> Decimal:
+        """What of the share the closure gave back to the pools: all that was never paid."""
+        return self.share - self.disbursed if self.closed_on is not None else ZERO
 
     @property
     def remaining(self) -> Decimal:
-        return self.share - self.disbursed
+        return still_to_pay(self.share, self.disbursed, self.released)
 
     planned = total_of("tranches", "amount")
 
@@ -241,8 +255,9 @@ def schedule_view(
     allocation_id: int | None = None, *, proposal_id: int | None = None
 ) -> list[OrganizationSchedule]:
     """The schedule as the pages show it, of an allocation or of a proposal's (none before
-    funding): per organization its share, what was transferred and each tranche with what the
-    payments cover of it (one query: the shares, each with its tranches)."""
+    funding): per organization its share, what was transferred, what the programme's closure
+    gave back, and each tranche with what the payments cover of it (one query: the shares, each
+    with its tranches and the closure)."""
     query = (
         select(
             AllocationShare.organization_id,
@@ -253,8 +268,12 @@ def schedule_view(
             PlannedTranche.number,
             PlannedTranche.planned_on,
             PlannedTranche.amount,
+            ProgrammeClosure.closed_on,
         )
         .join(Organization, Organization.id == AllocationShare.organization_id)
+        .outerjoin(
+            ProgrammeClosure, ProgrammeClosure.allocation_id == AllocationShare.allocation_id
+        )
         .outerjoin(
             PlannedTranche,
             (PlannedTranche.allocation_id == AllocationShare.allocation_id)
@@ -278,6 +297,7 @@ def schedule_view(
                 f"{row.name} ({row.acronym})" if row.acronym else row.name,
                 read_amount(row.share),
                 read_amount(row.disbursed),
+                closed_on=row.closed_on,
             )
             left[row.organization_id] = view.disbursed
         if row.number is None:
@@ -285,5 +305,7 @@ def schedule_view(
         amount = read_amount(row.amount)
         covered = min(amount, left[row.organization_id])
         left[row.organization_id] -= covered
-        view.tranches.append(TrancheRow(row.number, row.planned_on, amount, covered))
+        view.tranches.append(
+            TrancheRow(row.number, row.planned_on, amount, covered, row.closed_on is not None)
+        )
     return list(views.values())

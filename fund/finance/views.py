@@ -65,6 +65,7 @@ ALLOCATIONS_EXPORT = Export(
         "Allocated on",
         "Allocated (USD)",
         "Disbursed (USD)",
+        "Given back at closure (USD)",
         "Still to pay (USD)",
     ),
     cells=lambda a: (
@@ -75,6 +76,7 @@ ALLOCATIONS_EXPORT = Export(
         a.allocated_on,
         a.amount,
         a.disbursed,
+        a.released,
         a.remaining,
     ),
 )

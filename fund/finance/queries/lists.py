@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from fund.accounts.models import Organization
 from fund.dialects import cents_sum
 from fund.extensions import db, record_from_row
+from fund.finance.closure_models import ProgrammeClosure, still_to_pay
 from fund.finance.models import (
     Allocation,
     AllocationShare,
@@ -46,19 +47,24 @@ class AllocationSummary:
     amount: Decimal
     disbursed: Decimal
     allocated_on: date
+    released: Decimal = ZERO  # given back to the pools at closure, never paid
 
     @property
     def remaining(self) -> Decimal:
-        return self.amount - self.disbursed
+        return still_to_pay(self.amount, self.disbursed, self.released)
 
     @property
     def status_label(self) -> str:
         return PROPOSAL_WORKFLOW.state_label(self.status)
 
     @classmethod
-    def of(cls, row: Any, amount: Decimal, disbursed: Decimal) -> AllocationSummary:
+    def of(
+        cls, row: Any, amount: Decimal, disbursed: Decimal, released: Decimal
+    ) -> AllocationSummary:
         """From a row of the `_LISTED` columns and the allocation's date."""
-        return record_from_row(cls, row, proposal_id=row.id, amount=amount, disbursed=disbursed)
+        return record_from_row(
+            cls, row, proposal_id=row.id, amount=amount, disbursed=disbursed, released=released
+        )
 
 
 # What a list of allocations shows of each allocation's proposal.
@@ -71,10 +77,11 @@ class AllocationPage(Page[AllocationSummary]):
 
     amount: Decimal = ZERO  # allocated, all allocations
     disbursed: Decimal = ZERO  # paid out of them
+    released: Decimal = ZERO  # given back to the pools at closure, never paid
 
     @property
     def remaining(self) -> Decimal:
-        return self.amount - self.disbursed
+        return still_to_pay(self.amount, self.disbursed, self.released)
 
 
 # The allocations on the balance page: their order and filter carry this prefix in the address
@@ -83,6 +90,12 @@ ALLOCATION_PREFIX = "allocations_"
 _PAID_CENTS = (
     select(cents_sum(AllocationShare.disbursed))
     .where(AllocationShare.allocation_id == Allocation.id)
+    .correlate(Allocation)
+    .scalar_subquery()
+)
+_RELEASED_CENTS = (
+    select(sql_cents(ProgrammeClosure.released))
+    .where(ProgrammeClosure.allocation_id == Allocation.id)
     .correlate(Allocation)
     .scalar_subquery()
 )
@@ -96,7 +109,9 @@ ALLOCATION_SORT = {
     "disbursed": column(N_("Disbursed"), _PAID_CENTS, first=DESCENDING),
     "remaining": column(
         N_("Still to pay"),
-        sql_cents(Allocation.amount) - func.coalesce(_PAID_CENTS, 0),
+        sql_cents(Allocation.amount)
+        - func.coalesce(_PAID_CENTS, 0)
+        - func.coalesce(_RELEASED_CENTS, 0),
         first=DESCENDING,
     ),
 }
@@ -121,6 +136,7 @@ def _allocation_rows(chosen: Any, order: list[Any]) -> list[AllocationSummary]:
             sql_cents(Allocation.amount).label("amount"),
             Allocation.allocated_on,
             _PAID_CENTS.label("paid"),
+            _RELEASED_CENTS.label("released"),
         )
         .select_from(chosen)
         .join(Allocation, Allocation.id == chosen.c.id)
@@ -128,7 +144,12 @@ def _allocation_rows(chosen: Any, order: list[Any]) -> list[AllocationSummary]:
         .join(Organization, Organization.id == Proposal.organization_id)
         .order_by(*order)
     )
-    return [AllocationSummary.of(row, from_cents(row.amount), from_cents(row.paid)) for row in rows]
+    return [
+        AllocationSummary.of(
+            row, from_cents(row.amount), from_cents(row.paid), from_cents(row.released)
+        )
+        for row in rows
+    ]
 
 
 def _allocation_order(sorting: Sorting | None) -> list[Any]:
@@ -161,11 +182,17 @@ def allocations_page(
         .where(kept)
         .scalar_subquery()
     )
+    released = (
+        select(cents_sum(ProgrammeClosure.released))
+        .join(Allocation, Allocation.id == ProgrammeClosure.allocation_id)
+        .where(kept)
+        .scalar_subquery()
+    )
 
     def count_and_sum() -> tuple:
         return tuple(
             db.session.execute(
-                select(func.count(), cents_sum(Allocation.amount), paid).where(kept)
+                select(func.count(), cents_sum(Allocation.amount), paid, released).where(kept)
             ).one()
         )
 
@@ -179,6 +206,7 @@ def allocations_page(
         found.per_page,
         amount=from_cents(totals[1]),
         disbursed=from_cents(totals[2]),
+        released=from_cents(totals[3]),
     )
     if not found.count:
         return result
@@ -318,26 +346,36 @@ def donors() -> list[Organization]:
 
 
 def allocations(as_of: date | None = None) -> list[AllocationSummary]:
-    """Every allocation with what has been paid out of it, the latest first: one query. With
-    `as_of`: the allocations dated by then, and what was paid out of them by then."""
+    """Every allocation with what has been paid out of it and what its closure gave back, the
+    latest first: one query. With `as_of`: the allocations dated by then, and what was paid out
+    of them and given back by then."""
     paid = paid_by_allocation(as_of)
+    closed = ProgrammeClosure.allocation_id == Allocation.id
     query = (
         select(
             *_LISTED,
             Allocation.amount,
             Allocation.allocated_on,
             paid.c.paid,
+            ProgrammeClosure.released,
         )
         .join(Allocation, Allocation.proposal_id == Proposal.id)
         .join(Organization, Organization.id == Proposal.organization_id)
         .outerjoin(paid, paid.c.allocation_id == Allocation.id)
+        .outerjoin(
+            ProgrammeClosure,
+            closed if as_of is None else and_(closed, ProgrammeClosure.closed_on <= as_of),
+        )
         .order_by(Allocation.allocated_on.desc(), Allocation.id.desc())
     )
     if as_of is not None:
         query = query.where(Allocation.allocated_on <= as_of)
     rows = db.session.execute(query)
     return [
-        AllocationSummary.of(row, read_amount(row.amount), read_amount(row.paid)) for row in rows
+        AllocationSummary.of(
+            row, read_amount(row.amount), read_amount(row.paid), read_amount(row.released)
+        )
+        for row in rows
     ]
 
 
