@@ -936,3 +936,29 @@ def test_a_pledges_amounts_read_in_the_pages_language(app, agent_client, agent_u
         )
         assert "EUR 90.00" in error.message  # the English of the records
         assert "90,00\u00a0€" in error.said() and "EUR" not in error.said()
+
+
+def test_each_pool_s_row_adds_up_with_the_interest_less_the_direct_costs(
+    app, agent_user, agent_client, donor
+):
+    """The unearmarked pool's available money counts the interest and the direct costs: its
+    row shows them, so that net received plus them, less allocated, is what is available."""
+    from fund.finance.queries import balance
+
+    _deposit(app, agent_user, donor, "1000.00")  # net 990.00
+    with app.app_context():
+        agent.record_interest(user(agent_user), utcnow().date(), D("12.34"))
+        agent.record_direct_cost(user(agent_user), utcnow().date(), D("100.00"), "Staff")
+        db.session.commit()
+        for as_of in (None, utcnow().date()):
+            found = balance(as_of)
+            lines = {p.code: p for p in found.pools}
+            assert lines["GENERAL"].interest_less_costs == D("-87.66")
+            for line in (*found.pools, found.total):
+                assert line.available == (line.net + line.interest_less_costs - line.allocated), (
+                    line.code
+                )
+    html = agent_client.get("/finance/").get_data(as_text=True)
+    assert "Interest less direct costs" in html
+    row = html.split('<tr id="pool-GENERAL">')[1].split("</tr>")[0]
+    assert ">-87.66</td>" in row and "<strong>902.34</strong>" in row

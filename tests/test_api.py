@@ -362,3 +362,18 @@ def test_a_busy_database_does_not_refuse_a_call_for_its_last_use(
     assert response.status_code == 200
     monkeypatch.undo()
     assert _stored(app)[0].last_used_at is None
+
+
+def test_the_finance_pools_give_the_interest_less_the_direct_costs(app, client, create_user):
+    from fund.finance import agent
+
+    person = create_user(roles=("administrative_agent",), organization_acronym=None)
+    with app.app_context():
+        agent.record_interest(user(person.id), utcnow().date(), Decimal("12.34"))
+        db.session.commit()
+    response = client.get("/api/v1/finance", headers=bearer(make_token(app, person)))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    pools = {p["code"]: p for p in response.get_json()["pools"]}
+    assert pools["GENERAL"]["interest_less_direct_costs"] == "12.34"
+    assert pools["GENERAL"]["available"] == "12.34"
+    assert {p["interest_less_direct_costs"] for c, p in pools.items() if c != "GENERAL"} == {"0.00"}

@@ -931,9 +931,9 @@ def test_balance_and_pipeline_take_a_fixed_number_of_queries(
         fund(app, treasurer, make_proposal(author, status="approved"))
     for _ in range(4):
         make_proposal(author, status="approved", primary_objective_number=7)
-    # Balance 5 (the pools, the contributions, the money counter, the money out of each pool
-    # made again after a change of the allocations, the voided contributions), pipeline 3,
-    # allocations 1.
+    # Balance 5 (the pools with the interest less the direct costs, the contributions, the
+    # money counter, the money out of each pool made again after a change of the allocations,
+    # the voided contributions), pipeline 3, allocations 1.
     assert count() == small == 9
 
 

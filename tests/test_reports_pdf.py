@@ -321,7 +321,13 @@ def test_report_figures_equal_the_dashboard_and_the_balance(app, people, history
         text, "By pool (unearmarked money and earmarks per thematic area)", "Contributions by donor"
     )
     for pool in [*money.pools, money.total]:
-        values = [m(pool.net), m(pool.allocated), m(pool.disbursed), m(pool.available)]
+        values = [
+            m(pool.net),
+            m(pool.interest_less_costs),
+            m(pool.allocated),
+            m(pool.disbursed),
+            m(pool.available),
+        ]
         assert has_row(pools, pool.label.replace("All money", "All pools"), values), pool.label
     donors = between(text, "Contributions by donor", "Allocations by thematic area")
     assert has_row(

@@ -244,6 +244,7 @@ def finance(*, user) -> dict[str, Any]:
             {
                 "code": pool.code,
                 "received_net": amount_text(pool.net),
+                "interest_less_direct_costs": amount_text(pool.interest_less_costs),
                 "allocated": amount_text(pool.allocated),
                 "available": amount_text(pool.available),
             }

@@ -140,7 +140,9 @@ DECISION_RECORD = record(
     summary=STRING,
     conditions=listing(STRING),
 )
-POOL = record(code=STRING, **fields(MONEY, "received_net allocated available"))
+POOL = record(
+    code=STRING, **fields(MONEY, "received_net interest_less_direct_costs allocated available")
+)
 AUDIT_EVENT = record(
     id=INTEGER,
     occurred_at=TIME,

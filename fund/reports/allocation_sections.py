@@ -197,7 +197,10 @@ def _summary(r: AllocationReport) -> list[Part]:
             )
         )
     pools = [
-        (pool_name(p.code), *_amounts(p.net, p.allocated, p.disbursed, p.available))
+        (
+            pool_name(p.code),
+            *_amounts(p.net, p.interest_less_costs, p.allocated, p.disbursed, p.available),
+        )
         for p in r.balance.pools
     ]
     return [
@@ -210,11 +213,21 @@ def _summary(r: AllocationReport) -> list[Part]:
             _("By pool (unearmarked money and earmarks per thematic area)"),
             table=ReportTable(
                 _("The fund's money by pool"),
-                (_("Pool"), _("Net received"), _("Allocated"), _("Disbursed"), _("Available")),
+                (
+                    _("Pool"),
+                    _("Net received"),
+                    _("Interest less direct costs"),
+                    _("Allocated"),
+                    _("Disbursed"),
+                    _("Available"),
+                ),
                 pools,
-                (0.28, 0.18, 0.18, 0.18, 0.18),
-                (1, 2, 3, 4),
-                total=(_("All pools"), *_amounts(t.net, t.allocated, t.disbursed, t.available)),
+                (0.2, 0.16, 0.16, 0.16, 0.16, 0.16),
+                (1, 2, 3, 4, 5),
+                total=(
+                    _("All pools"),
+                    *_amounts(t.net, t.interest_less_costs, t.allocated, t.disbursed, t.available),
+                ),
             ),
         ),
     ]

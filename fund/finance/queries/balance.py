@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.sql import Subquery
@@ -46,6 +47,7 @@ class PoolBalance:
     gross: Decimal = ZERO
     fees: Decimal = ZERO
     net: Decimal = ZERO
+    interest_less_costs: Decimal = ZERO  # the unearmarked pool's interest less direct costs
     allocated: Decimal = ZERO  # less what closures gave back (released, refunded)
     disbursed: Decimal = ZERO  # less what was refunded
     available: Decimal = ZERO
@@ -174,17 +176,15 @@ def _money_back_by_pool(as_of: date) -> dict[str, tuple[Decimal, Decimal]]:
     return back
 
 
-def _interest_less_direct_costs(as_of: date) -> Decimal:
+def _interest_less_direct_costs(as_of: date | None) -> Any:
     """What the administrative agent's interest added to the unearmarked pool less what direct
-    costs took from it, by the end of `as_of` (one query)."""
-    interest = select(cents_sum(InterestEntry.amount)).where(InterestEntry.earned_on <= as_of)
-    costs = select(cents_sum(DirectCost.amount)).where(DirectCost.charged_on <= as_of)
-    cents = db.session.scalar(
-        select(
-            func.coalesce(interest.scalar_subquery(), 0) - func.coalesce(costs.scalar_subquery(), 0)
-        )
-    )
-    return from_cents(cents or 0)
+    costs took from it (by the end of `as_of`, if given), in cents: a SQL expression."""
+    interest = select(cents_sum(InterestEntry.amount))
+    costs = select(cents_sum(DirectCost.amount))
+    if as_of is not None:
+        interest = interest.where(InterestEntry.earned_on <= as_of)
+        costs = costs.where(DirectCost.charged_on <= as_of)
+    return func.coalesce(interest.scalar_subquery(), 0) - func.coalesce(costs.scalar_subquery(), 0)
 
 
 def paid_out_differences(today: date) -> list[str]:
@@ -257,12 +257,18 @@ def _money_out_by_joins(as_of: date):
 def balance(as_of: date | None = None) -> Balance:
     """The fund's money in total and by pool; voided contributions are left out of every sum
     and listed on their own; what closures gave back to a pool (allocated money never paid out,
-    refunds) is no longer allocated, and a refund no longer paid out. Four queries (seven with
-    `as_of`). With `as_of`, the money at the end of that day, a pool's available money being
-    its net contributions less its allocations then, and the unearmarked pool's also plus the
-    interest and less the direct costs recorded by then."""
+    refunds) is no longer allocated, and a refund no longer paid out. A pool's available money
+    is its net contributions plus `interest_less_costs` (the unearmarked pool's interest less
+    its direct costs; nothing for an earmark) less its allocations. Four queries (six with
+    `as_of`). With `as_of`, the money at the end of that day: the contributions, allocations,
+    interest and direct costs recorded by then."""
     pools = db.session.execute(
-        select(Pool.code, Pool.available, ThematicArea.title)
+        select(
+            Pool.code,
+            Pool.available,
+            ThematicArea.title,
+            _interest_less_direct_costs(as_of).label("interest_less_costs"),
+        )
         .outerjoin(ThematicArea, ThematicArea.code == Pool.code)
         .order_by(case((Pool.code == GENERAL_POOL, 0), else_=1), Pool.code)
     ).all()
@@ -274,12 +280,10 @@ def balance(as_of: date | None = None) -> Balance:
         net=Contribution.net,
     )
     money_out = _money_out_by_pool(as_of)
-    extra = {}  # pool -> money neither contributed nor allocated (as of a day)
     if as_of is None:
         back = {code: (out[2], out[3]) for code, out in money_out.items()}
     else:
         back = _money_back_by_pool(as_of)
-        extra[GENERAL_POOL] = _interest_less_direct_costs(as_of)
     none = (ZERO, ZERO)
     allocated = {code: out[0] - sum(back.get(code, none), ZERO) for code, out in money_out.items()}
     disbursed = {code: out[1] - back.get(code, none)[1] for code, out in money_out.items()}
@@ -288,6 +292,8 @@ def balance(as_of: date | None = None) -> Balance:
         got = received.get(row.code)
         net = read_amount(got.net if got else None)
         pool_allocated = allocated.get(row.code, ZERO)
+        # money neither contributed nor allocated: the unearmarked pool's
+        extra = from_cents(row.interest_less_costs) if row.code == GENERAL_POOL else ZERO
         lines.append(
             PoolBalance(
                 code=row.code,
@@ -296,19 +302,26 @@ def balance(as_of: date | None = None) -> Balance:
                 gross=read_amount(got.gross if got else None),
                 fees=read_amount(got.fees if got else None),
                 net=net,
+                interest_less_costs=extra,
                 allocated=pool_allocated,
                 disbursed=disbursed.get(row.code, ZERO),
                 available=(
-                    read_amount(row.available)
-                    if as_of is None
-                    else net - pool_allocated + extra.get(row.code, ZERO)
+                    read_amount(row.available) if as_of is None else net + extra - pool_allocated
                 ),
                 contributions=got.n if got else 0,
             )
         )
     total = PoolBalance(code="", label="All money")
     for line in lines:
-        for name in ("gross", "fees", "net", "allocated", "disbursed", "available"):
+        for name in (
+            "gross",
+            "fees",
+            "net",
+            "interest_less_costs",
+            "allocated",
+            "disbursed",
+            "available",
+        ):
             setattr(total, name, getattr(total, name) + getattr(line, name))
         total.contributions += line.contributions
     return Balance(lines, total, voided_contributions(as_of))
