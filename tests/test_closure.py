@@ -588,3 +588,25 @@ def test_the_allocation_page_of_a_closed_programme_has_nothing_still_to_pay(
     assert "never transferred went back to the pools" in html
     assert "Not transferred: programme closed" in html
     assert "still to transfer" not in html
+
+
+def test_the_public_page_of_a_closed_programme_says_what_went_back_to_the_fund(
+    app, client, treasurer, agent, programme
+) -> None:
+    from fund.portfolio.queries import programme_detail
+    from tests.test_portfolio_pages import _text
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "100000.00")
+    with app.app_context():
+        detail = programme_detail(programme)
+    assert detail.closure is not None
+    assert (detail.closure.released, detail.closure.refunded) == (D("428000.00"), D("100000.00"))
+    assert detail.kept == D("542000.00")  # 642,000.00 transferred less the refund
+    page = _text(client.get(f"/portfolio/programmes/{programme}"))
+    closed_on = utcnow().date()
+    assert (
+        f"<dt>Closed</dt><dd>{closed_on.day} {closed_on:%B %Y}: USD 428,000.00 never transferred "
+        "and USD 100,000.00 refunded went back to the fund; the programme kept "
+        "USD 542,000.00.</dd>"
+    ) in page

@@ -34,10 +34,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from fund.calls.models import Call
 from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines, programme_money
+from fund.dialects import cents_sum
 from fund.extensions import db
+from fund.finance.closure_models import ProgrammeClosure, Refund
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
-from fund.money import ZERO, from_cents, total_of
+from fund.money import ZERO, from_cents, sql_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.budget import OrganizationBudget
 from fund.proposals.models import (
@@ -157,6 +159,16 @@ class OutcomeResult:
 
 
 @dataclass(frozen=True)
+class ClosureFacts:
+    """What a closed programme gave back to the fund: its allocation never transferred
+    (`released`) and the refunds received of what was transferred and not spent."""
+
+    closed_on: date
+    released: Decimal
+    refunded: Decimal
+
+
+@dataclass(frozen=True)
 class ProgrammeDetail:
     """A public programme's page: its summary with the budget, money and results."""
 
@@ -173,6 +185,7 @@ class ProgrammeDetail:
     transfers: tuple[TransferRow, ...]  # by date
     results: tuple[OutcomeResult, ...]
     iati_identifier: str | None  # funded and closed programmes only: the IATI activity
+    closure: ClosureFacts | None = None  # a closed programme's
 
     budget_direct = total_of("budget_by_organization", "direct")
     budget_indirect = total_of("budget_by_organization", "indirect")
@@ -182,6 +195,11 @@ class ProgrammeDetail:
         return self.budget_direct + self.budget_indirect
 
     transferred = total_of("transfers", "amount")
+
+    @property
+    def kept(self) -> Decimal | None:
+        """What a closed programme kept: what was transferred to it less its refunds."""
+        return self.transferred - self.closure.refunded if self.closure else None
 
 
 def is_public() -> ColumnElement[bool]:
@@ -453,10 +471,24 @@ def programme_detail(
     if not found:
         return None
     programme = found[0]
+    refunded = (
+        select(cents_sum(Refund.amount))
+        .where(Refund.allocation_id == Allocation.id)
+        .correlate(Allocation)
+        .scalar_subquery()
+    )
     head = _rows(
-        select(Proposal.summary, Call.title, Allocation.allocated_on)
+        select(
+            Proposal.summary,
+            Call.title,
+            Allocation.allocated_on,
+            ProgrammeClosure.closed_on,
+            sql_cents(ProgrammeClosure.released),
+            refunded,
+        )
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
+        .outerjoin(ProgrammeClosure, ProgrammeClosure.allocation_id == Allocation.id)
         .where(Proposal.id == proposal_id)
     )[0]
     objectives = {
@@ -538,6 +570,11 @@ def programme_detail(
         iati_identifier=(
             f"{publisher.org_id}-{publisher.fund_code}-{proposal_ref(proposal_id)}"
             if funded
+            else None
+        ),
+        closure=(
+            ClosureFacts(head[3], from_cents(head[4]), from_cents(head[5]))
+            if head[3] is not None
             else None
         ),
     )
