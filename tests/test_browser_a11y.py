@@ -772,3 +772,20 @@ def test_a_table_scrolled_on_a_phone_keeps_its_row_names_in_view(world, pages):
         finally:
             page.set_viewport_size(DESKTOP)
     assert not moved, f"first columns that scrolled out of view (x before, x after): {moved}"
+
+
+def test_buttons_are_written_in_the_page_s_typeface(world, pages):
+    """A form's buttons (submit inputs, buttons styled as such, menu and link buttons) use the
+    page's font, not the browser's own for form controls."""
+    odd = {}
+    for role, path in (("secretariat", "/finance/"), ("secretariat", "/proposals")):
+        page = pages[role]
+        page.goto(path.format(**world.ids))
+        body = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+        for text, family in page.evaluate(
+            """() => Array.from(document.querySelectorAll('button, input[type=submit]'))
+                .map(b => [b.textContent.trim() || b.value, getComputedStyle(b).fontFamily])"""
+        ):
+            if family != body:
+                odd[f"{path} {text}"] = family
+    assert not odd, f"buttons in another typeface than the page's ({body}): {odd}"
