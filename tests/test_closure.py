@@ -360,6 +360,31 @@ def test_a_closed_programme_refunding_is_in_finalisation_in_iati(
     assert transactions.count("1") == 1  # the refund, incoming funds to the fund's activity
 
 
+def test_a_closed_programme_s_commitment_is_reduced_in_iati_by_what_was_never_transferred(
+    app, client, treasurer, programme
+) -> None:
+    """IATI reports a commitment reduced by a negative commitment: the allocation (1,070,000.00)
+    less what closure gave back to the pools (428,000.00, never transferred), on the day of
+    closure, so that the commitments add up to what the programme was transferred."""
+    from lxml import etree
+
+    def commitments() -> list[tuple[str, str]]:
+        root = etree.fromstring(client.get("/open-data/iati.xml").data)
+        for activity in root.iter("iati-activity"):
+            if activity.findtext("iati-identifier").endswith(f"P{programme:05d}"):
+                return [
+                    (t.find("value").text, t.find("transaction-date").get("iso-date"))
+                    for t in activity.iter("transaction")
+                    if t.find("transaction-type").get("code") == "2"
+                ]
+        raise AssertionError("not published")
+
+    today = utcnow().date().isoformat()
+    assert commitments() == [("1070000.00", today)]
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    assert commitments() == [("1070000.00", today), ("-428000.00", today)]
+
+
 # Pages ------------------------------------------------------------------------------------
 
 

@@ -282,16 +282,28 @@ class ProgrammeRefunds:
     outstanding: Decimal
     refunds: tuple[tuple[date, Decimal, int, str], ...]
     recorded_at: tuple[datetime, ...] = ()
+    closed_on: date | None = None
+    released: Decimal = ZERO  # allocated, never transferred: given back to the pools at closure
 
 
 def refunds_by_proposal() -> dict[int, ProgrammeRefunds]:
-    """Every closed programme's refunds due and received, by proposal. Two statements."""
+    """Every closed programme's refunds due and received, and what its closure gave back, by
+    proposal. Two statements."""
     owed = {
-        row.proposal_id: from_cents(row.cents)
+        row.proposal_id: row
         for row in db.session.execute(
-            select(ProgrammeClosure.proposal_id, cents_sum(ClosureShare.outstanding).label("cents"))
+            select(
+                ProgrammeClosure.proposal_id,
+                ProgrammeClosure.closed_on,
+                ProgrammeClosure.released,
+                cents_sum(ClosureShare.outstanding).label("cents"),
+            )
             .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
-            .group_by(ProgrammeClosure.proposal_id)
+            .group_by(
+                ProgrammeClosure.proposal_id,
+                ProgrammeClosure.closed_on,
+                ProgrammeClosure.released,
+            )
         )
     }
     received: dict[int, list] = {}
@@ -310,12 +322,14 @@ def refunds_by_proposal() -> dict[int, ProgrammeRefunds]:
         received.setdefault(row.proposal_id, []).append(row)
     return {
         proposal_id: ProgrammeRefunds(
-            outstanding=outstanding,
+            outstanding=from_cents(closure.cents),
             refunds=tuple(
                 (r.received_on, read_amount(r.amount), r.organization_id, r.reference)
                 for r in received.get(proposal_id, [])
             ),
             recorded_at=tuple(r.recorded_at for r in received.get(proposal_id, [])),
+            closed_on=closure.closed_on,
+            released=read_amount(closure.released),
         )
-        for proposal_id, outstanding in owed.items()
+        for proposal_id, closure in owed.items()
     }

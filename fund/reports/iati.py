@@ -343,6 +343,19 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
             publisher,
         )
     )
+    closure = programme.refunds
+    if closure is not None and closure.closed_on is not None and closure.released > 0:
+        # A commitment reduced is reported as a negative commitment (IATI's guidance).
+        parts.append(
+            _transaction(
+                TRANSACTION_COMMITMENT,
+                closure.closed_on,
+                -closure.released,
+                "Allocated but never transferred: given back to the fund at the programme's "
+                "closure",
+                publisher,
+            )
+        )
     for tranche in allocation.disbursements:
         text = f"Transfer to {tranche.organization.label}"
         parts.append(
