@@ -500,6 +500,11 @@ def test_the_funding_status_page(app, client, history, login_as):
     page = client.get("/finance/status").get_data(as_text=True)
     assert "USD 2,079,200.15" in page and "USD 75,000.00" in page
     assert '<abbr title="International Labour Organization">ILO</abbr>' in page
+    table = page.split('id="organizations-status"')[1].split("</table>")[0]
+    total = table.split("<tfoot>")[1].split("</tfoot>")[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', total)
+    assert "Total" in total
+    assert cells == ["USD 100,000.00", "USD 0.00", "USD 25,000.00", "USD 75,000.00"]
 
 
 # The pages --------------------------------------------------------------------------------
