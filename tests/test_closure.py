@@ -6,6 +6,7 @@ check constraints, the audit and the open data."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -635,3 +636,43 @@ def test_the_public_page_of_a_closed_programme_says_what_went_back_to_the_fund(
         "and USD 100,000.00 refunded went back to the fund; the programme kept "
         "USD 542,000.00.</dd>"
     ) in page
+
+
+def test_a_programme_closed_early_reports_until_the_day_of_closure(
+    app, treasurer, programme
+) -> None:
+    """Closed before its planned end, a programme no longer owes the reports of the years
+    after its closure; its final reports cover it until the day of closure and fall due
+    from that day; the audit record lists the changes."""
+    from fund.days import add_months
+    from fund.reporting.models import ProgrammeReport
+
+    def reports() -> dict[str, list[tuple]]:
+        with app.app_context():
+            found: dict[str, list[tuple]] = {}
+            for r in db.session.scalars(
+                select(ProgrammeReport)
+                .where(ProgrammeReport.proposal_id == programme)
+                .order_by(ProgrammeReport.due_on)
+            ):
+                found.setdefault(r.kind, []).append((r.period_start, r.period_end, r.due_on))
+            return found
+
+    before = reports()
+    (final_narrative,) = before["final_narrative"]
+    closed_on = utcnow().date()
+    assert final_narrative[1] > closed_on  # the programme was to run on
+    close(app, treasurer, programme, "The government ended the programme.")
+    after = reports()
+    start = min(final_narrative[0], closed_on)
+    assert after["final_narrative"] == [(start, closed_on, add_months(closed_on, 3))]
+    (final_financial,) = after["final_financial"]
+    assert final_financial[1:] == (closed_on, date(closed_on.year + 1, 4, 30))
+    for kind in ("annual_narrative", "annual_financial"):
+        assert all(period_start <= closed_on for period_start, _, _ in after.get(kind, [])), kind
+    assert sum(map(len, after.values())) < sum(map(len, before.values()))
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "programme_closure_recorded")
+        ).one()
+        assert any("no longer due" in line for line in event.details["reports"])

@@ -63,22 +63,27 @@ def expenditure_field(organization_id: int) -> str:
 
 @dataclass
 class ClosureReports:
-    """What closure reads of the programme's reports, given by `fund.reporting` at start-up:
-    each organization's expenditure over the accepted financial reports (organization id ->
-    USD), and the final reports as (kind label, status label, accepted)."""
+    """What closure reads of the programme's reports, and does to them, given by
+    `fund.reporting` at start-up: each organization's expenditure over the accepted financial
+    reports (organization id -> USD), the final reports as (kind label, status label,
+    accepted), and the schedule planned again for a programme closed on a day (what changed,
+    a sentence each)."""
 
     expenditure: Callable[[int], Mapping[int, Decimal]] = field(default=lambda proposal_id: {})
     final_reports: Callable[[int], list[tuple[str, str, bool]]] = field(
         default=lambda proposal_id: []
     )
+    closed: Callable[[int, date], list[Sentence]] = field(default=lambda proposal_id, day: [])
 
     def provide(
         self,
         expenditure: Callable[[int], Mapping[int, Decimal]],
         final_reports: Callable[[int], list[tuple[str, str, bool]]],
+        closed: Callable[[int, date], list[Sentence]],
     ) -> None:
         self.expenditure = expenditure
         self.final_reports = final_reports
+        self.closed = closed
 
 
 REPORTS = ClosureReports()
@@ -244,6 +249,7 @@ def close_programme(
             )
         )
     _add_all(Sentence(N_("The database refused a final expenditure above what was transferred.")))
+    reports = REPORTS.closed(proposal.id, closed_on)
     record(
         "programme_closure_recorded",
         "proposal",
@@ -255,6 +261,7 @@ def close_programme(
             "final_expenditure": {names[o]: spent for o, (_, spent) in final.items()},
             "refund_due": {names[o]: t - s for o, (t, s) in final.items() if t > s},
             "released": {code: amount for code, amount in released.items() if amount > 0},
+            "reports": reports,
         },
         now=now,
     )

@@ -39,8 +39,11 @@ def init_app(app: Flask) -> None:
 
     register_expenditure(accepted_expenditure)
 
-    # A programme's closure reads its accepted expenditure and its final reports.
+    # A programme's closure reads its accepted expenditure and its final reports, and plans
+    # its reports again when it closes before its planned end.
     from fund.finance.closure import REPORTS
-    from fund.reporting import closure_reads
+    from fund.reporting import closure_reads, replan
 
-    REPORTS.provide(closure_reads.accepted_expenditure, closure_reads.final_reports)
+    REPORTS.provide(
+        closure_reads.accepted_expenditure, closure_reads.final_reports, replan.after_closure
+    )

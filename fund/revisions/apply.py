@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.audit.operations import record
-from fund.days import DAY, SHORT_DAY, in_english
+from fund.days import DAY, in_english
 from fund.extensions import db
 from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
@@ -35,12 +35,10 @@ from fund.labels import N_
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
 from fund.proposals.snapshots import diff_snapshots, latest_version, snapshot
-from fund.reporting import schedule
-from fund.reporting.models import ProgrammeReport, ReportKind
+from fund.reporting.replan import replan
 from fund.revisions.models import Revision
 from fund.revisions.workflow import programme_end
 from fund.sentences import Counted, Listed, Np_, OnDay, Sentence
-from workflows.report import REPORT_DUE
 
 
 def programme_rate(proposal: Proposal) -> Decimal:
@@ -69,74 +67,10 @@ def _new_values(revision: Revision, proposal: Proposal) -> None:
         proposal.budget_lines = [BudgetLine(**line.line_values()) for line in revision.budget_lines]
 
 
-def _text(kind: str, start: date, end: date, due: date) -> Sentence:
-    return Sentence(
-        N_("%(kind)s (%(start)s to %(end)s, due %(due)s)"),
-        kind=Sentence(ReportKind(kind).label),
-        start=OnDay(start, SHORT_DAY),
-        end=OnDay(end, SHORT_DAY),
-        due=OnDay(due, SHORT_DAY),
-    )
-
-
 def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime) -> list[str]:
-    """Plan the programme's reports again for its dates (they were `before`): the reports still
-    due (never submitted) take the new period and due date of the same report (a due date the
-    secretariat moved stays), or go when the new plan has no such report; the new plan's
-    reports the programme lacks are added. Submitted, returned and accepted reports stay as
-    they are. Returns what changed, a line each."""
-    settings = schedule.settings_from(current_app.config)
-    start, end = programme_end(proposal)
-    planned = schedule.plan(start, end, settings)
-    planned_due = {(p.kind, p.period_start): p.due_on for p in schedule.plan(*before, settings)}
-    existing = db.session.scalars(
-        select(ProgrammeReport).where(ProgrammeReport.proposal_id == proposal.id)
-    ).all()
-    if not existing:
-        return []
-    by_key = {(r.kind, r.period_start): r for r in existing}
-    wanted = {(p.kind, p.period_start): p for p in planned}
-    changes = []
-    for key, report in sorted(by_key.items()):
-        if report.status != REPORT_DUE:
-            continue
-        plan = wanted.get(key)
-        if plan is None:
-            changes.append(
-                Sentence(
-                    N_("no longer due: %(report)s"),
-                    report=_text(
-                        report.kind, report.period_start, report.period_end, report.due_on
-                    ),
-                )
-            )
-            db.session.delete(report)
-            continue
-        due_on = plan.due_on if planned_due.get(key) == report.due_on else report.due_on
-        if (report.period_end, report.year, report.due_on) != (plan.period_end, plan.year, due_on):
-            changes.append(
-                Sentence(
-                    N_("%(before)s now %(after)s"),
-                    before=_text(
-                        report.kind, report.period_start, report.period_end, report.due_on
-                    ),
-                    after=_text(report.kind, plan.period_start, plan.period_end, due_on),
-                )
-            )
-            report.period_end, report.year, report.due_on = plan.period_end, plan.year, due_on
-    db.session.flush()
-    for key, plan in sorted(wanted.items()):
-        if key in by_key:
-            continue
-        db.session.add(plan.report(proposal.id))
-        changes.append(
-            Sentence(
-                N_("added: %(report)s"),
-                report=_text(plan.kind, plan.period_start, plan.period_end, plan.due_on),
-            )
-        )
-    db.session.flush()
-    return changes
+    """Plan the programme's reports again for its new dates (they were `before`):
+    `fund.reporting.replan.replan`. Returns what changed, a line each."""
+    return replan(proposal.id, before, programme_end(proposal))
 
 
 def replan_transfers(proposal: Proposal, actor: Any, now: datetime) -> Sentence:

@@ -17,10 +17,9 @@ from sqlalchemy import select
 from fund.accounts.models import Role, User
 from fund.days import DAY
 from fund.extensions import db, utcnow
-from fund.finance.models import Allocation
 from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_participants
-from fund.reporting.schedule import programme_dates
+from fund.reporting.replan import programme_dates
 from fund.reporting.workflow import applicant_of, reporting_organizations
 from fund.revisions.models import Approver, Revision
 from fund.sentences import OnDay, Sentence
@@ -70,10 +69,7 @@ def may_see_revision(user: User, revision: Revision) -> bool:
 
 def programme_end(proposal: Proposal) -> tuple[date, date]:
     """The programme's first and last days (as its reporting schedule counts them)."""
-    funded_on = db.session.scalar(
-        select(Allocation.allocated_on).where(Allocation.proposal_id == proposal.id)
-    )
-    return programme_dates(proposal, funded_on or utcnow().date())
+    return programme_dates(proposal)
 
 
 def min_days() -> int:
