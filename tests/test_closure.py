@@ -676,3 +676,15 @@ def test_a_programme_closed_early_reports_until_the_day_of_closure(
             select(AuditEvent).where(AuditEvent.action == "programme_closure_recorded")
         ).one()
         assert any("no longer due" in line for line in event.details["reports"])
+
+
+def test_the_timeline_gives_the_reason_for_closing_once(app, client, treasurer, programme) -> None:
+    """The close transition and the closure's record carry the same reason: the proposal's
+    timeline shows it under the first of the two only."""
+    from tests.helpers import login
+
+    close(app, treasurer, programme, "The government ended the programme.")
+    login(client, treasurer.email)
+    html = client.get(f"/proposals/{programme}").get_data(as_text=True)
+    assert html.count("<blockquote>The government ended the programme.</blockquote>") == 1
+    assert "Programme closure recorded" in html
