@@ -400,6 +400,7 @@ def test_the_close_page_proposes_keeps_what_was_typed_and_closes(
     assert f'name="expenditure_{ilo}"' in html and 'value="0.00"' in html
     assert "Final narrative report: <strong>Due</strong>" in html
     assert "USD 428,000.00 goes back to the pools" in html
+    assert "the annual reports of later years are no longer due" in html
     token = csrf_token(client, path)
     with app.app_context():
         version = db.session.get(Proposal, programme).version
