@@ -413,6 +413,21 @@ def test_a_round_without_quorum_leaves_the_revision_with_the_committee(app, prog
 # The pages ------------------------------------------------------------------------------------
 
 
+def test_the_request_says_when_the_programme_ends_and_the_last_day_to_ask(app, client, programme):
+    from fund.days import in_english
+
+    with app.app_context():
+        proposal_id = programme["proposal"]
+        _, end = programme_end(db.session.get(Proposal, proposal_id))
+    last = end - timedelta(days=30)
+    login(client, programme["ilo"].email)
+    page = client.get(f"/revisions/programme/{proposal_id}").get_data(as_text=True)
+    assert (
+        f"The programme ends on {in_english(end)}: request a revision at least 30 days before, "
+        f"by {in_english(last)}."
+    ) in page
+
+
 def test_a_revision_requested_and_approved_through_the_pages(app, client, programme):
     with app.app_context():
         proposal_id = programme["proposal"]

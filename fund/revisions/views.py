@@ -30,6 +30,7 @@ from fund.revisions.workflow import (
     may_see,
     may_see_revision,
     missing_content,
+    request_deadline,
     revises,
     too_late,
 )
@@ -105,6 +106,7 @@ def programme(proposal_id: int):
         revisions=revisions,
         can_request=can_request,
         too_late=_too_late(proposal) if can_request else None,
+        deadline=request_deadline(proposal) if can_request else None,
     )
 
 
