@@ -900,7 +900,7 @@ def test_a_coverage_table_says_where_the_money_of_concept_notes_is(app):
     from types import SimpleNamespace
 
     from fund.coverage.model import PIPELINE_ONLY
-    from fund.reports.allocation_sections import coverage_part
+    from fund.reports.allocation_coverage import coverage_part
 
     def row(notes: str):
         flag = PIPELINE_ONLY if notes != "0" else "uncovered"
