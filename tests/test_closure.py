@@ -689,3 +689,24 @@ def test_the_timeline_gives_the_reason_for_closing_once(app, client, treasurer, 
     html = client.get(f"/proposals/{programme}").get_data(as_text=True)
     assert html.count("<blockquote>The government ended the programme.</blockquote>") == 1
     assert "Programme closure recorded" in html
+
+
+def test_the_allocation_report_says_what_closures_gave_back(app, treasurer, programme) -> None:
+    """The report's programmes add up to their allocations; what closure gave back of them
+    (never transferred) is its own row, so that the selection's figures meet the whole fund's
+    (allocated less given back)."""
+    from fund.reports.allocation_data import build_allocation_report
+    from fund.reports.allocation_sections import sections
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    with app.test_request_context():
+        report = build_allocation_report(app.config, generated_at=utcnow())
+        assert report.programmes_released == D("428000.00")
+        rows = [
+            row
+            for section in sections(report)
+            for part in section.parts
+            if part.table is not None
+            for row in part.table.rows
+        ]
+    assert ("Given back to the pools at closure, never transferred", "428,000.00") in rows

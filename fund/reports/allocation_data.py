@@ -97,6 +97,7 @@ class ProgrammeRow(OfProposal):
     allocated_on: date
     amount: Decimal
     disbursed: Decimal
+    released: Decimal = ZERO  # given back to the pools at closure, never transferred
 
 
 @dataclass
@@ -130,6 +131,7 @@ class AllocationReport(FundDocument):
 
     programmes_allocated = total_of("programmes", "amount")
     programmes_disbursed = total_of("programmes", "disbursed")
+    programmes_released = total_of("programmes", "released")
     pipeline_total = total_of("pipeline_rows", "total")
 
 
@@ -266,6 +268,7 @@ def build_allocation_report(
                 allocated_on=a.allocated_on,
                 amount=a.amount,
                 disbursed=a.disbursed,
+                released=a.released,
             )
             for a in allocations(as_of)
             if in_call(a.proposal_id) and _in_period(a.allocated_on, filters)

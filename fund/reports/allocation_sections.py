@@ -166,6 +166,16 @@ def _summary(r: AllocationReport) -> list[Part]:
             format_amount(r.programmes_allocated),
         ),
         (_("Disbursed on these allocations"), format_amount(r.programmes_disbursed)),
+        *(
+            [
+                (
+                    _("Given back to the pools at closure, never transferred"),
+                    format_amount(r.programmes_released),
+                )
+            ]
+            if r.programmes_released
+            else []
+        ),
         (
             _("Approved, awaiting funding (%(count)s)", count=c.pipeline_programmes),
             format_amount(c.pipeline),
