@@ -535,6 +535,39 @@ def test_the_agents_list_is_oldest_first(app, client, programme):
     assert html.index("to IOM") < html.index("to ILO")
 
 
+def test_a_transfer_sent_from_the_agents_list_is_refused_or_recorded_there(app, client, programme):
+    """The agent records transfers from the list of open requests: a refusal shows the list
+    again, the form as typed with the reason at its field; once recorded, the programme's
+    finance page shows the payment."""
+    with app.app_context():
+        request_id = _request(programme, "ILO", "1000.00").id
+        ilo = org_id("ILO")
+        db.session.commit()
+    token = _sign_in(client, programme["agent"])
+    disburse = f"/finance/proposals/{programme['proposal']}/organizations/{ilo}/disburse"
+    prefix = f"org{ilo}-"
+    typed = {
+        "csrf_token": token,
+        "back": "transfers",
+        f"{prefix}paid_on": utcnow().date().isoformat(),
+        f"{prefix}amount": "999.00",
+    }
+    response = client.post(disburse, data=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<h1>Transfer requests</h1>" in html
+    section = html.split(f'id="request-{request_id}"')[1]
+    assert "The transfer must be the amount requested" in section
+    assert 'value="999.00"' in section and 'class="error-summary"' in section
+    with app.app_context():
+        assert db.session.get(TransferRequest, request_id).status == "requested"
+    response = client.post(disburse, data=typed | {f"{prefix}amount": "1,000.00"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/finance/proposals/{programme['proposal']}")
+    with app.app_context():
+        assert db.session.get(TransferRequest, request_id).status == "transferred"
+
+
 def test_cancel_page(app, client, programme):
     with app.app_context():
         request_id = _request(programme, "ILO", "1000.00").id

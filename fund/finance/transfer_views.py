@@ -4,6 +4,8 @@ the oldest first, each with the form that records its transfer (`finance.disburs
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -163,11 +165,14 @@ def cancel(request_id: int):
     return _render(proposal, allocation, request_form, status=400)
 
 
-def _record_form(request: TransferRequest) -> DisbursementForm:
-    """The form recording a request's transfer: its fields named as `finance.disburse` reads
-    them (by organization), their ids the request's own (an organization may have open
-    requests on several programmes)."""
-    form = DisbursementForm(formdata=None, prefix=disbursement_prefix(request.organization_id))
+def _record_form(
+    request: TransferRequest, form: DisbursementForm | None = None
+) -> DisbursementForm:
+    """The form recording a request's transfer (or `form`, as sent): its fields named as
+    `finance.disburse` reads them (by organization), their ids the request's own (an
+    organization may have open requests on several programmes)."""
+    if form is None:
+        form = DisbursementForm(formdata=None, prefix=disbursement_prefix(request.organization_id))
     for field in form:
         field.id = f"tr{request.id}-{field.short_name}"
         field.label.field_id = field.id
@@ -178,6 +183,23 @@ def _record_form(request: TransferRequest) -> DisbursementForm:
 @roles_required(Role.ADMINISTRATIVE_AGENT)
 def agent_list():
     """The open requests, the oldest first, each with the form recording its transfer."""
+    return agent_list_page()
+
+
+def agent_list_page(
+    typed: tuple[int, int, DisbursementForm] | None = None,
+    status: int = 200,
+    error: Any = None,
+) -> tuple[str, int]:
+    """The list of open requests; `typed` (proposal id, organization id, form) is a form sent
+    from it and refused, shown again as typed with its errors (and `error`, what a refusal
+    says that no field holds) in its request's place."""
+    if typed is not None and error is not None:
+        typed[2].form_errors.append(str(error))
     rows = transfers.open_requests()
-    forms = {request.id: _record_form(request) for request, _proposal in rows}
-    return render_template("finance/transfers.html", rows=rows, forms=forms, today=utcnow().date())
+    forms = {}
+    for request, proposal in rows:
+        sent = typed is not None and typed[:2] == (proposal.id, request.organization_id)
+        forms[request.id] = _record_form(request, typed[2] if sent else None)
+    page = render_template("finance/transfers.html", rows=rows, forms=forms, today=utcnow().date())
+    return page, status

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import request as http_request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,6 +35,7 @@ from fund.finance.models import Contribution
 from fund.finance.queries import lists
 from fund.finance.queries.balance import balance as fund_balance
 from fund.finance.queries.pipeline import pipeline_page
+from fund.finance.transfer_views import agent_list_page
 from fund.i18n import labelled
 from fund.listing import Export, choice_arg, export_arg, export_response, sort_arg
 from fund.proposals.draft_pages import STALE_ACTION, UNREADABLE_ACTION
@@ -305,13 +307,18 @@ def _act(
     refusals: tuple[type[Exception], ...],
     unread: Callable[[Any], str | None] = lambda form: UNREADABLE_ACTION,
     check_version: bool = True,
+    back: Callable[[Any, int], Any] | None = None,
 ):
     """Send one form of the proposal's page (`shown`: how `_render_proposal` shows it) and
     `run()` its operation, which returns the sentence to flash. A refusal, or a page shown
-    before the proposal changed, shows the page again with the form as typed."""
+    before the proposal changed, shows the page again with the form as typed. A form sent
+    from another page gives `back`: how that page shows it again (given what to say above
+    the form, if anything, and the status); once done, the proposal's page shows the result."""
     proposal_id = proposal.id
 
     def again(error: Any, status: int):
+        if back is not None:
+            return back(error, status)
         return _render_proposal(_proposal(proposal_id), error=error, status=status, **shown)
 
     def done(message: str):
@@ -402,6 +409,11 @@ def disburse(proposal_id: int, organization_id: int):
             organization=organization.label,
         )
 
+    def on_the_list(error: Any, status: int):
+        """The agent's list of requests again, this form as typed in its request's place."""
+        return agent_list_page((proposal_id, organization_id, form), status, error)
+
+    from_list = http_request.form.get("back") == "transfers"
     return _act(
         proposal,
         form,
@@ -410,4 +422,5 @@ def disburse(proposal_id: int, organization_id: int):
         refusals=(operations.FinanceError,),
         unread=lambda form: None if any(f.errors for f in form) else UNREADABLE_ACTION,
         check_version=False,
+        back=on_the_list if from_list else None,
     )
