@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -50,10 +51,11 @@ class ProgrammeClosure(db.Model):
     closed_by: Mapped[User | None] = relationship()
 
 
-def still_to_pay(amount: Decimal, paid: Decimal, given_back: Decimal) -> Decimal:
+def still_to_pay(amount: Any, paid: Any, given_back: Any) -> Any:
     """What is still to pay of an allocation or of a share: what was allocated less what was
     paid, and less what the programme's closure gave back to the pools (all that was never
-    paid: nothing is paid after closure)."""
+    paid: nothing is paid after closure). Of Decimal amounts, or of SQL expressions (in cents,
+    for an order by it)."""
     return amount - paid - given_back
 
 

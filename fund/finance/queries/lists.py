@@ -109,9 +109,11 @@ ALLOCATION_SORT = {
     "disbursed": column(N_("Disbursed"), _PAID_CENTS, first=DESCENDING),
     "remaining": column(
         N_("Still to pay"),
-        sql_cents(Allocation.amount)
-        - func.coalesce(_PAID_CENTS, 0)
-        - func.coalesce(_RELEASED_CENTS, 0),
+        still_to_pay(
+            sql_cents(Allocation.amount),
+            func.coalesce(_PAID_CENTS, 0),
+            func.coalesce(_RELEASED_CENTS, 0),
+        ),
         first=DESCENDING,
     ),
 }
