@@ -40,9 +40,29 @@ PAGE_OVERFLOW = """() => {
 }"""
 
 
+CAPTIONS_OFF_SCREEN = """() => {
+    // A table's caption (its name, shown) whose words run past the screen's edges.
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    for (const caption of document.querySelectorAll('caption')) {
+        const box = caption.getBoundingClientRect();
+        if (box.width <= 2 || box.height <= 2) continue;  // visually hidden
+        const words = document.createRange();
+        words.selectNodeContents(caption);
+        const text = words.getBoundingClientRect();
+        if (text.right > width + 1 || text.left < -1) {
+            out.push(`"${caption.textContent.trim().slice(0, 60)}" spans ${Math.round(text.left)}`
+                     + ` to ${Math.round(text.right)} px`);
+        }
+    }
+    return out;
+}"""
+
+
 def width_problems(page: Any, where: str) -> list[str]:
     """What is wrong with the page at 1280 px, then at 375 px (resized, not reloaded): axe's
-    violations, and a page wider than the phone's screen. The viewport is left at 1280 px."""
+    violations, a page wider than the phone's screen, and a table's caption running off it. The
+    viewport is left at 1280 px."""
     problems = []
     try:
         for size in (DESKTOP, PHONE):
@@ -54,7 +74,9 @@ def width_problems(page: Any, where: str) -> list[str]:
             overflow = page.evaluate(PAGE_OVERFLOW) if size is PHONE else None
             if overflow:
                 problems.append(f"{at} scrolls sideways: {overflow}")
-            if violations or overflow:
+            captions = page.evaluate(CAPTIONS_OFF_SCREEN) if size is PHONE else []
+            problems.extend(f"{at}: a caption runs off the screen: {c}" for c in captions)
+            if violations or overflow or captions:
                 support.screenshot(page, f"a11y-{where}-{size['width']}")
     finally:
         page.set_viewport_size(DESKTOP)
@@ -115,7 +137,8 @@ def browser(demo_server: support.LiveServer):
 
 def check_every_page(browser: Any, demo_server: support.LiveServer, role: str) -> None:
     """Every page a role reaches by its links: no axe violation at 1280 and at 375 px, no page
-    scrolling sideways at 375 px, and none answering with a server error."""
+    scrolling sideways at 375 px nor caption running off it, and none answering with a server
+    error."""
     context = support.new_context(browser, demo_server, bypass_csp=True)
     page = context.new_page()
     try:
