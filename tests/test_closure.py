@@ -710,3 +710,40 @@ def test_the_allocation_report_says_what_closures_gave_back(app, treasurer, prog
             for row in part.table.rows
         ]
     assert ("Given back to the pools at closure, never transferred", "428,000.00") in rows
+
+
+def test_the_applicants_hear_the_closure_with_the_refunds_due_and_the_reports_still_owed(
+    app, treasurer, author, programme
+) -> None:
+    """The email of the closure is written once the closure is recorded: it gives the day,
+    what was never transferred, each organization's refund due and the reports still to
+    submit, with their planned-again dates."""
+    from fund.notifications.models import OutboxMessage
+
+    close(app, treasurer, programme, "The government ended the programme.", ILO="600000.00")
+    with app.app_context():
+        (message,) = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "project_closed", OutboxMessage.to_email == author.email
+            )
+        ).all()
+        closed_on = db.session.scalar(select(ProgrammeClosure.closed_on))
+        owed = db.session.scalars(
+            select(ProgrammeReport)
+            .where(ProgrammeReport.proposal_id == programme, ProgrammeReport.status == "due")
+            .order_by(ProgrammeReport.due_on)
+        ).all()
+    text = message.text_body
+    assert f"on {closed_on.day} {closed_on:%B %Y}. No further disbursements" in text
+    assert "Not disbursed at closing: IOM USD 428,000.00." in text
+    assert (
+        "Refunds due to the fund (transferred and not spent), returned through the "
+        "Administrative Agent: ILO USD 42,000.00." in text
+    )
+    final = next(r for r in owed if r.kind == "final_narrative")
+    assert final.period_end == closed_on
+    due = final.due_on
+    assert "- Final narrative report for " in text
+    assert f"{closed_on.day} {closed_on:%B %Y}, due {due.day} {due:%B %Y}" in text
+    assert text.count("\n- ") == len(owed)
+    assert "<li>ILO: USD 42,000.00</li>" in message.html_body

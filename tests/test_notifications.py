@@ -1002,6 +1002,16 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
             "link_url": f"{BASE}/x",
             "tally": SimpleNamespace(approve=2, reject=0, abstain=1),
             "not_disbursed": [("IOM", Decimal("0.01"))],
+            "closed_on": date(2026, 1, 1),
+            "refunds_due": [("ILO", Decimal("0.02"))],
+            "reports_owed": [
+                SimpleNamespace(
+                    kind_label="Final narrative report",
+                    period_start=date(2025, 1, 1),
+                    period_end=date(2026, 1, 1),
+                    due_on=date(2026, 4, 1),
+                )
+            ],
             "failed_to": "someone@example.org",
             "failed_name": "Some One",
             "failed_subject": "P-00001 submitted",

@@ -53,6 +53,7 @@ from fund.i18n import Money
 from fund.labels import N_
 from fund.money import CENT, ZERO, read_amount
 from fund.proposals.models import Proposal
+from fund.proposals.operations import announce_transition
 from fund.sentences import Listed, OnDay, Sentence
 
 
@@ -199,7 +200,8 @@ def close_programme(
                 amount=Money(transferred),
             )
         final[row.organization_id] = (transferred, spent)
-    close_proposal(actor, proposal, reason, now=now)
+    # Announced once the closure is recorded, so that those told of it read its figures.
+    closing = close_proposal(actor, proposal, reason, now=now, send_signal=False)
     cancel_open_requests(
         actor,
         allocation.id,
@@ -265,6 +267,7 @@ def close_programme(
         },
         now=now,
     )
+    announce_transition(proposal, actor, closing)
     return closure
 
 

@@ -579,9 +579,14 @@ def record_disbursement(
 
 
 def close_proposal(
-    actor: User, proposal: Proposal, reason: str | None = None, now: datetime | None = None
+    actor: User,
+    proposal: Proposal,
+    reason: str | None = None,
+    now: datetime | None = None,
+    send_signal: bool = True,
 ):
-    """Fire `close`: the guard wants every share fully paid, or a reason."""
+    """Fire `close`: the guard wants every share fully paid, or a reason (`send_signal`: as
+    `fund.proposals.operations.fire`)."""
     remaining = remaining_by_organization(proposal.id)
     return proposal_operations.fire(
         proposal,
@@ -590,4 +595,5 @@ def close_proposal(
         comment=reason,
         details={"not_disbursed": dict(remaining)} if remaining else None,
         now=now,
+        send_signal=send_signal,
     )

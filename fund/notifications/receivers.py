@@ -52,6 +52,7 @@ from fund.signals import (
     round_closed,
     vote_cast,
 )
+from workflows.report import REPORT_EDITABLE_STATES
 
 # What a notification about a voting round names as its subject.
 SUBJECT_ROUND = "voting_round"
@@ -136,13 +137,30 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
 
 
 def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
-    """The project is closed; what was left unpaid (per organization) is in the event."""
+    """The project is closed; what was left unpaid (per organization) is in the event. With
+    its closure recorded (`fund.finance.closure`), also the day, each organization's refund
+    due, and the reports still to submit (planned again up to the day of closure)."""
+    from fund.finance.closure_queries import closed_programme
+    from fund.reporting.models import ProgrammeReport
+
     unpaid = dict(((getattr(event, "details", None) or {}).get("not_disbursed")) or {})
+    closure = closed_programme(proposal.id)
+    owed = db.session.scalars(
+        select(ProgrammeReport)
+        .where(
+            ProgrammeReport.proposal_id == proposal.id,
+            ProgrammeReport.status.in_(REPORT_EDITABLE_STATES),
+        )
+        .order_by(ProgrammeReport.due_on, ProgrammeReport.kind)
+    ).all()
     _to_applicants(
         "project_closed",
         N_("%(ref)s closed: %(title)s"),
         dedupe_key="closed:{id}",
         not_disbursed=[(name, Decimal(str(amount))) for name, amount in sorted(unpaid.items())],
+        closed_on=closure.closed_on if closure else None,
+        refunds_due=[(s.name, s.due) for s in closure.shares if s.due > 0] if closure else [],
+        reports_owed=owed,
     )(proposal, actor, comment, event)
 
 
