@@ -67,7 +67,7 @@ def _new_values(revision: Revision, proposal: Proposal) -> None:
         proposal.budget_lines = [BudgetLine(**line.line_values()) for line in revision.budget_lines]
 
 
-def replan_reports(proposal: Proposal, before: tuple[date, date], now: datetime) -> list[str]:
+def replan_reports(proposal: Proposal, before: tuple[date, date]) -> list[Sentence]:
     """Plan the programme's reports again for its new dates (they were `before`):
     `fund.reporting.replan.replan`. Returns what changed, a line each."""
     return replan(proposal.id, before, programme_end(proposal))
@@ -168,7 +168,7 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
         applied["total"] = {"before": format(total_before, "f"), "after": format(total_after, "f")}
     if allocated is not None and total_after > allocated:
         _, applied["allocation"] = top_up(allocation, proposal, rate)
-    applied["reports"] = replan_reports(proposal, dates_before, now)
+    applied["reports"] = replan_reports(proposal, dates_before)
     applied["transfer_schedule"] = replan_transfers(proposal, actor, now)
     # The page says the same lines in its reader's language (the audit trail keeps English).
     said = {key: kept(value) for key, value in applied.items() if isinstance(value, Sentence)}
