@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
@@ -403,6 +404,12 @@ def test_the_indirect_support_costs_are_labelled_plainly(app, people):
 )
 def test_a_unit_after_one_is_said_in_the_singular(value, unit, said):
     assert quantity(value, unit) == said
+
+
+def test_a_quantity_s_number_is_written_as_the_page_s_language_writes_it(app):
+    with app.test_request_context(), force_locale("fr"):
+        assert quantity(1500, "people") == "1\u202f500\u00a0people"
+        assert quantity(D("12.5"), "%") == "12,5\u00a0%"
 
 
 def test_the_report_page_gives_the_target_in_its_unit(app, people):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.extensions import db
-from fund.i18n import current_language, labelled
+from fund.i18n import current_language, digits, labelled
 from fund.labels import N_
 from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective
@@ -182,11 +182,12 @@ def unit_after(number: Any, unit: str) -> str:
 
 def quantity(value: Any, unit: str = "") -> str | None:
     """A value in its unit for people: "20 %", "1,200 people", "1 month" (None when not
-    given), the two joined by a no-break space."""
+    given), the two joined by a no-break space; the number as the page's language writes it
+    ("1 200 people" in French)."""
     if value in (None, ""):
         return None
     try:
-        number = format(Decimal(str(value)).normalize(), ",f")
+        number = digits(Decimal(str(value)))
     except InvalidOperation:
         number = str(value)
     # A no-break space: the unit never starts a line of its own.
