@@ -191,38 +191,49 @@ def _not_an_amount(text: str | None) -> AmountError:
     )
 
 
+def _is_digits(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def typed_number(text: str) -> tuple[bool, Decimal | None]:
+    """A number as people type it: digits, in groups of thousands separated by commas or
+    (non-breaking) spaces or not at all, then a point and the decimals; a minus sign first.
+    Returns (negative, the number without its sign), or (False, None) for anything else:
+    exponents, NaN/Infinity, misplaced group separators ("1,5" is not read as 15, nor "12,5"
+    as 125). The one reading of typed amounts (`parse_amount`) and indicators' values."""
+    cleaned = text.strip()
+    negative = cleaned[:1] in ("-", "\u2212")
+    whole, dot, fraction = (cleaned[1:].lstrip() if negative else cleaned).partition(".")
+    groups = whole.replace(",", " ").replace("\u00a0", " ").replace("\u202f", " ").split(" ")
+    whole_ok = (
+        _is_digits(whole) or (whole == "" and bool(dot))
+        if len(groups) == 1
+        else all(_is_digits(g) for g in groups)
+        and 1 <= len(groups[0]) <= 3
+        and all(len(g) == 3 for g in groups[1:])
+    )
+    if not whole_ok or (dot and not _is_digits(fraction)):
+        return False, None
+    try:
+        return negative, Decimal(f"{''.join(groups) or '0'}.{fraction or '0'}")
+    except InvalidOperation:
+        return False, None
+
+
 def parse_amount(text: str | None) -> Decimal:
-    """Read a typed amount such as "125000", "125,000.50", "125 000.5" or "USD 10"; refuse
-    anything else: signs, exponents, NaN/Infinity, misplaced group separators ("1,5" is not
-    read as 15), more than two decimals."""
+    """Read a typed amount such as "125000", "125,000.50", "125 000.5" or "USD 10"
+    (`typed_number`); refuse anything else: signs, exponents, NaN/Infinity, misplaced group
+    separators ("1,5" is not read as 15), more than two decimals."""
     cleaned = (text or "").strip()
     if cleaned[:3].upper() == "USD":
         cleaned = cleaned[3:].strip()
     if not cleaned:
         raise AmountError(N_("Enter an amount."))
-    negative = cleaned[0] in "-\u2212"
-    whole, dot, fraction = (cleaned[1:].lstrip() if negative else cleaned).partition(".")
-    # Groups of thousands may be separated by commas or (non-breaking) spaces.
-    groups = whole.replace(",", " ").replace("\u00a0", " ").replace("\u202f", " ").split(" ")
-
-    def is_digits(part: str) -> bool:
-        return part.isascii() and part.isdigit()
-
-    whole_ok = (
-        is_digits(whole) or (whole == "" and bool(dot))
-        if len(groups) == 1
-        else all(is_digits(g) for g in groups)
-        and 1 <= len(groups[0]) <= 3
-        and all(len(g) == 3 for g in groups[1:])
-    )
-    if not whole_ok or (dot and not is_digits(fraction)):
+    negative, value = typed_number(cleaned)
+    if value is None:
         raise _not_an_amount(text)
     if negative:
         raise AmountError(N_("Amounts cannot be negative."))
-    try:
-        value = Decimal(f"{''.join(groups) or '0'}.{fraction or '0'}")
-    except InvalidOperation:
-        raise _not_an_amount(text) from None
     # Too large first: quantizing a value of more than 26 digits is itself an error.
     if value > MAX_AMOUNT:
         raise AmountError(N_("The amount is too large."))

@@ -362,6 +362,32 @@ def test_the_pages_fill_submit_and_accept(app, client, programme):
         assert report.expenditures[0].amount == D("1250.50")
 
 
+def test_an_actual_is_read_as_typed_or_refused_never_misread(app, client, programme):
+    """ "12,5" (a decimal comma) is refused with what was typed kept and nothing saved, never
+    read as 125; digits grouped by thousands and a minus sign are read."""
+    from fund.reporting.models import ReportActual
+
+    with app.app_context():
+        report = first_report(programme["proposal"], "annual_narrative")
+        path = f"/programme-reports/{report.id}"
+        _, indicators = _framework(programme["proposal"])
+    field = f"actual-{indicators[0]}"
+    login(client, programme["ilo"].email)
+    bad = client.post(path, data={"csrf_token": csrf_token(client, path), field: "12,5"})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "“12,5” is not a number: use digits, e.g. 1250.5." in text
+    assert 'value="12,5"' in text  # kept as typed
+    with app.app_context():
+        assert not db.session.scalars(select(ReportActual)).all()
+    for typed, read in (("1,250.5", D("1250.5")), ("-2.5", D("-2.5")), ("7", D("7"))):
+        saved = client.post(path, data={"csrf_token": csrf_token(client, path), field: typed})
+        assert saved.status_code == 302, typed
+        with app.app_context():
+            (actual,) = db.session.scalars(select(ReportActual)).all()
+            assert (actual.indicator_id, actual.value) == (indicators[0], read)
+
+
 def _statements(app, client, path: str) -> int:
     with app.app_context():
         engine = db.engine

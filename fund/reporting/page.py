@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from fund.accounts.models import Organization, Role
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
-from fund.money import AmountError, parse_amount, read_amount
+from fund.money import AmountError, parse_amount, read_amount, typed_number
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.proposals.results_versions import quantity
@@ -115,6 +115,9 @@ def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
     return page
 
 
+PLACES = Decimal("0.0001")  # an actual's decimals as stored
+
+
 def read_narrative(
     page: ReportPage, form: Mapping[str, str]
 ) -> tuple[dict[int, Decimal | None], dict[int, str], str]:
@@ -130,15 +133,13 @@ def read_narrative(
             if not typed:
                 actuals[indicator.id] = None
                 continue
-            try:
-                value = Decimal(typed.replace(",", ""))
-                if not value.is_finite() or abs(value) >= Decimal("1e12"):
-                    raise InvalidOperation
-                actuals[indicator.id] = value.quantize(Decimal("0.0001"))
-            except InvalidOperation:
+            negative, value = typed_number(typed)
+            if value is None or value >= Decimal("1e12"):
                 page.errors[key] = _(
                     "“%(typed)s” is not a number: use digits, e.g. 1250.5.", typed=typed
                 )
+                continue
+            actuals[indicator.id] = (-value if negative else value).quantize(PLACES)
     risks = page.values["risks"] = (form.get("risks") or "")[:20000]
     return actuals, narratives, risks
 
