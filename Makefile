@@ -61,11 +61,12 @@ test: lint
 	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The interface's catalogs (fund/translations/<lang>/LC_MESSAGES/messages.po): extract every
-# marked message (babel.cfg), add the new ones to each language's catalog, compile them to .mo.
+# marked message (babel.cfg; its seed extractor imports the application, hence PYTHONPATH),
+# add the new ones to each language's catalog, compile them to .mo.
 # New messages arrive untranslated: translate them in the .po files, then run this again;
 # tests/test_i18n.py fails while a catalog misses a message or holds a fuzzy entry.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Np_:1,2 --no-location --sort-output --project fund \
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k Np_:1,2 --no-location --sort-output --project fund \
 		-o fund/translations/messages.pot .
 	$(BIN)/pybabel update -i fund/translations/messages.pot -d fund/translations --no-fuzzy-matching \
 		--ignore-obsolete -w 100

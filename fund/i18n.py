@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import Babel, get_locale, get_translations, gettext
 from flask_login import current_user
@@ -369,6 +369,15 @@ def _page_ngettext(
     variables.setdefault("num", num)
     text = page_translations().ungettext(singular, plural, num)
     return _as_written(eval_context, text, variables)
+
+
+def seed_text(text: str | None) -> str:
+    """A text of the seed data that people may also write (a screening criterion's label), in
+    the page's language when it is the seeded text (`babel.cfg` extracts the seeded texts into
+    the catalogs), else as written. Never a format string, never trusted as markup."""
+    if not text:
+        return text or ""
+    return str(page_translations().ugettext(text)) if has_app_context() else text
 
 
 def init_app(app: Flask) -> None:

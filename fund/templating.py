@@ -213,6 +213,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["action_problems"] = action_problems  # a workflow's refusal, to say
     app.jinja_env.filters["decision"] = decision_sentence  # a closed round's, with its place
     app.jinja_env.filters["said_kept"] = i18n.said_kept
+    app.jinja_env.filters["seed_text"] = i18n.seed_text  # a seeded criterion's label, translated
     app.jinja_env.filters["action"] = (
         action_words  # an audited action in words  # a sentence of the fund in the page's language
     )

@@ -683,6 +683,28 @@ def test_criteria_editing(app, client, author, secretariat, make_proposal, open_
     assert len(audit_events(app, "screening_criterion_activated", open_call)) == 1
 
 
+def test_seeded_criteria_read_in_the_page_s_language_written_ones_as_written(
+    app, client, author, secretariat, make_proposal, open_call
+):
+    """The seeded criteria's labels are in the catalogs (babel.cfg reads the seed CSV); one
+    the secretariat writes is shown as written: never a format string, never markup."""
+    proposal_id = make_proposal(author, status="screening")
+    url = f"/screening/calls/{open_call}/criteria"
+    written = "50% of <b>costs</b> justified"
+    added = client.post(url, data={"csrf_token": csrf_token(client, url), "label": written})
+    assert added.status_code == 302
+    for path in (f"{url}?lang=es", f"/screening/{proposal_id}?lang=es"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        html = page.get_data(as_text=True)
+        assert "Duración dentro de los límites de la convocatoria" in html, path
+        assert "Duration within the call's limits" not in html, path
+        assert "50% of &lt;b&gt;costs&lt;/b&gt; justified" in html, path
+        assert "<b>costs</b>" not in html, path
+    english = client.get(f"/screening/{proposal_id}?lang=en").get_data(as_text=True)
+    assert "Duration within the call&#39;s limits" in english
+
+
 def test_a_criterion_with_checks_cannot_be_removed(
     app, client, author, secretariat, make_proposal, open_call
 ):

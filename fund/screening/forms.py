@@ -10,6 +10,7 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from fund.forms import IntegerField, StringField, long_text, options
+from fund.i18n import seed_text
 from fund.screening.models import CheckResult, ScreeningCriterion
 
 ACTIONS = ("forward_to_committee", "return_for_revision", "declare_ineligible")
@@ -66,7 +67,7 @@ def checklist_form(
             Form,
             f"result_{criterion.id}",
             RadioField(
-                criterion.label,
+                seed_text(criterion.label),
                 choices=choices,
                 validators=[Optional(), AnyOf([r.value for r in CheckResult])],
                 validate_choice=False,
@@ -75,7 +76,7 @@ def checklist_form(
         setattr(
             Form,
             f"note_{criterion.id}",
-            long_text(_l("Note on “%(criterion)s”", criterion=criterion.label)),
+            long_text(_l("Note on “%(criterion)s”", criterion=seed_text(criterion.label))),
         )
     if initial is None:
         form = Form()
