@@ -703,6 +703,12 @@ def test_seeded_criteria_read_in_the_page_s_language_written_ones_as_written(
         assert "<b>costs</b>" not in html, path
     english = client.get(f"/screening/{proposal_id}?lang=en").get_data(as_text=True)
     assert "Duration within the call&#39;s limits" in english
+    client.get("/?lang=es")
+    refused = _act(client, app, proposal_id, "forward_to_committee")
+    assert refused.status_code == 400
+    said = refused.get_data(as_text=True)
+    assert "Duración dentro de los límites de la convocatoria" in said
+    assert "Duration within the call" not in said
 
 
 def test_a_criterion_with_checks_cannot_be_removed(

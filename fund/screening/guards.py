@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from fund.calls.models import Stage
 from fund.extensions import db
+from fund.i18n import seed_text
 from fund.labels import N_
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 
@@ -75,11 +76,16 @@ def _no_criteria(proposal, translate: Translate) -> list[str]:
     return [translate(text, call=proposal.call.title)]
 
 
+def _label(criterion: ScreeningCriterion, translate: Translate) -> str:
+    """The criterion's label as `translate`'s language reads it (`fund.i18n.seed_text`)."""
+    return criterion.label if translate is english else seed_text(criterion.label)
+
+
 def _not_checked(criterion: ScreeningCriterion, submission: int, translate: Translate) -> str:
     return translate(
         N_("Not checked yet for submission %(submission)s: %(criterion)s"),
         submission=submission,
-        criterion=criterion.label,
+        criterion=_label(criterion, translate),
     )
 
 
@@ -112,10 +118,14 @@ def passed_problems(proposal, translate: Translate = english) -> list[str]:
             note = (check.note or "").strip()
             if note:
                 failed = translate(
-                    N_("Failed: %(criterion)s (%(note)s)"), criterion=criterion.label, note=note
+                    N_("Failed: %(criterion)s (%(note)s)"),
+                    criterion=_label(criterion, translate),
+                    note=note,
                 )
             else:
-                failed = translate(N_("Failed: %(criterion)s"), criterion=criterion.label)
+                failed = translate(
+                    N_("Failed: %(criterion)s"), criterion=_label(criterion, translate)
+                )
             problems.append(failed)
     return problems
 
