@@ -626,3 +626,44 @@ def said_here(sentence):
     from fund.sentences import said
 
     return said(sentence)
+
+
+def test_what_a_right_to_left_sentence_takes_in_keeps_its_own_direction(app):
+    """An English indicator, a reference or a name put into an Arabic sentence is isolated in
+    its own direction, so its brackets and colons stay where its writer put them; on a
+    left-to-right page nothing is added, and markup stays markup."""
+    from flask import render_template_string
+    from markupsafe import Markup
+
+    template = (
+        '{{ _("%(indicator)s: actual in %(year)s", indicator=name, year=2027) }}|'
+        '{{ _("Open %(what)s", what=bold) }}'
+    )
+    values = {"name": "Families <followed> (people)", "bold": Markup("<b>P-00002</b>")}
+    with app.test_request_context("/?lang=ar"):
+        said = render_template_string(template, **values)
+    assert "\u2068Families &lt;followed&gt; (people)\u2069" in said
+    assert "\u2068<b>P-00002</b>\u2069" in said
+    assert "\u20682027" not in said  # a number is not text
+    with app.test_request_context("/?lang=en"):
+        said = render_template_string(template, **values)
+    assert said == "Families &lt;followed&gt; (people): actual in 2027|Open <b>P-00002</b>"
+
+
+FREE_TEXT = re.compile(
+    r"\{\{ [\w.]+\.(?:comment|reason|note|justification|minutes|summary|conditions|decision) \}\}"
+)
+
+
+def test_text_people_wrote_takes_its_own_direction():
+    """A comment, reason, note, justification, summary or minutes is shown in the direction of
+    its own words (`dir="auto"` on its block, or a `<bdi>`), so English on an Arabic page, or
+    Arabic on an English one, keeps its punctuation where its writer put it."""
+    undirected = []
+    for path in sorted((Path(__file__).parents[1] / "templates").rglob("*.html")):
+        if path.parent.name == "mail":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if FREE_TEXT.search(line) and 'dir="auto"' not in line and "<bdi" not in line:
+                undirected.append(f"{path.name}:{number}")
+    assert not undirected, undirected
