@@ -687,7 +687,8 @@ def test_the_timeline_gives_the_reason_for_closing_once(app, client, treasurer, 
     close(app, treasurer, programme, "The government ended the programme.")
     login(client, treasurer.email)
     html = client.get(f"/proposals/{programme}").get_data(as_text=True)
-    assert html.count("<blockquote>The government ended the programme.</blockquote>") == 1
+    said = '<blockquote dir="auto">The government ended the programme.</blockquote>'
+    assert html.count(said) == 1
     assert "Programme closure recorded" in html
 
 
