@@ -215,7 +215,8 @@ def typed_number(text: str) -> tuple[bool, Decimal | None]:
     if not whole_ok or (dot and not _is_digits(fraction)):
         return False, None
     try:
-        return negative, Decimal(f"{''.join(groups) or '0'}.{fraction or '0'}")
+        digits = "".join(groups) or "0"
+        return negative, Decimal(f"{digits}.{fraction}" if fraction else digits)
     except InvalidOperation:
         return False, None
 

@@ -528,3 +528,31 @@ def test_whatever_is_typed_the_editor_answers_without_a_server_error(
         _submit(app, client, path, data | {"csrf_token": token})
 
     run()
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("12.5", Decimal("12.5")),
+        ("1,250.5", Decimal("1250.5")),
+        ("1 250", Decimal("1250")),
+        ("-3", Decimal("-3")),
+        ("0.1234", Decimal("0.1234")),
+        ("999999999999.9999", Decimal("999999999999.9999")),
+        ("12,5", None),  # a decimal comma: refused, never 125
+        ("12 50", None),  # a misplaced group: refused, never 1250
+        ("0.12345", None),
+        ("1000000000000", None),
+        ("1e3", None),
+        ("lots", None),
+    ],
+)
+def test_an_indicator_value_is_read_as_typed_or_refused(app, typed, read):
+    from types import SimpleNamespace
+
+    from fund.proposals.results_forms import _number
+
+    field = SimpleNamespace(data=typed, errors=[])
+    with app.test_request_context():
+        assert _number(field, "the baseline") == read
+    assert bool(field.errors) is (read is None)

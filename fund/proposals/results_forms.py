@@ -27,6 +27,7 @@ from wtforms.validators import Length
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
+from fund.money import typed_number
 from fund.proposals.results import BaselineSource
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
 
@@ -37,7 +38,7 @@ MAX_TARGETS = 15  # of an indicator
 FREE_TARGET_ROWS = 3  # year/value pairs offered when the programme's years are not known
 
 # A value in the indicator's unit: digits with at most four decimals (what the column holds).
-NUMBER = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,4})?")
+LARGEST, SMALLEST = Decimal("1e12"), Decimal("0.0001")  # an indicator's values, as stored
 YEAR = re.compile(r"[0-9]{4}")
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 LINK = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -49,11 +50,15 @@ def typed(value: Any) -> str:
 
 
 def _number(field: Any, what: str) -> Decimal | None:
-    """The field's number (None when empty); an error on the field when it is not one."""
-    text = typed(field.data).replace(" ", "")
+    """The field's number (None when empty), read as typed amounts are (`typed_number`: digits
+    grouped by commas or spaces if at all, "12,5" refused rather than read as 125); an error on
+    the field when it is not one, or has more than twelve digits before the point or four
+    after."""
+    text = typed(field.data)
     if not text:
         return None
-    if not NUMBER.fullmatch(text):
+    negative, value = typed_number(text)
+    if value is None or value >= LARGEST or value != value.quantize(SMALLEST):
         field.errors.append(
             _(
                 "Enter %(what)s as a number, e.g. 12.5 (digits, a point for decimals, at most "
@@ -62,7 +67,7 @@ def _number(field: Any, what: str) -> Decimal | None:
             )
         )
         return None
-    return Decimal(text)
+    return -value if negative else value
 
 
 def _year(field: Any, what: str) -> int | None:
