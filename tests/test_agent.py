@@ -246,6 +246,14 @@ def test_a_rate_too_large_to_store_is_refused_with_words(typed):
     assert "ten digits before the point" in refused.value.message
 
 
+@pytest.mark.parametrize("typed", ["1 08", "1,085", "1.08 5", "1e2", ""])
+def test_a_rate_is_digits_and_a_point_or_refused_never_misread(typed):
+    with pytest.raises(FinanceError) as refused:
+        agent.parse_rate(typed)
+    assert "is not a rate" in refused.value.message
+    assert agent.parse_rate(" 1.0825 ") == D("1.0825")
+
+
 def test_a_deposit_pays_its_donors_pledge_in_its_currency(
     app, agent_user, donor, create_organization
 ):

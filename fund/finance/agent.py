@@ -60,8 +60,10 @@ def check_currency(code: str, field: str = "currency") -> str:
 
 
 def parse_rate(text: str | None, field: str = "exchange_rate") -> Decimal:
-    """An exchange rate typed as a plain decimal (USD for one unit of the currency)."""
-    cleaned = (text or "").strip().replace(" ", "")
+    """An exchange rate typed as a plain decimal (USD for one unit of the currency): digits and
+    a point, nothing between them ("1 08" is refused, never read as 108; "1,085" too, a decimal
+    comma or a group separator alike)."""
+    cleaned = (text or "").strip()
     try:
         rate = Decimal(cleaned)
     except InvalidOperation:
