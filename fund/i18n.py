@@ -325,11 +325,12 @@ def remember_language(response):
     return response
 
 
-def page_translations():
-    """The catalog of the language being written, kept on the request with the locale it is
-    for: a page asks for hundreds of texts, and Flask-Babel's own lookup finds the domain, the
-    locale and the catalog again for each. A locale forced for a while (`force_locale`, an
-    email in its reader's language) is another locale object, so it gets its own catalog.
+def _page_catalog() -> tuple[Any, Any, bool]:
+    """(locale, catalog, written right to left) of the language being written, kept on the
+    request with the locale it is for: a page asks for hundreds of texts, and Flask-Babel's
+    own lookup finds the domain, the locale and the catalog again for each. A locale forced
+    for a while (`force_locale`, an email in its reader's language) is another locale object,
+    so it gets its own catalog.
 
     The locale is read where Flask-Babel keeps the one it chose (`g._flask_babel`), without
     going through `g`'s proxy three times a text; until it has chosen one, `get_locale`
@@ -339,10 +340,16 @@ def page_translations():
     locale = getattr(kept_on.get("_flask_babel"), "babel_locale", None) or get_locale()
     kept = kept_on.get("_page_translations")
     if kept is None or kept[0] is not locale:
-        kept = (locale, get_translations())
+        language = chosen(locale.language if locale else None) or DEFAULT
+        kept = (locale, get_translations(), language in RIGHT_TO_LEFT)
         if app_context is not None:
             kept_on["_page_translations"] = kept
-    return kept[1]
+    return kept
+
+
+def page_translations():
+    """The catalog of the language being written (`_page_catalog`)."""
+    return _page_catalog()[1]
 
 
 def _isolated(value: Any) -> Any:
@@ -356,12 +363,14 @@ def _isolated(value: Any) -> Any:
     return value
 
 
-def _as_written(eval_context: EvalContext, text: str, variables: dict[str, Any]) -> str:
+def _as_written(
+    eval_context: EvalContext, text: str, variables: dict[str, Any], right_to_left: bool
+) -> str:
     """A translated text as a template writes it, as Jinja's own newstyle gettext does: the
     catalog's text trusted in an autoescaped template (the variables escaped), and always a
     format string (`%%` written once). On a right-to-left page each text put into it is
     isolated in its own direction (`_isolated`)."""
-    if variables and direction() == "rtl":
+    if right_to_left and variables:
         variables = {name: _isolated(value) for name, value in variables.items()}
     if eval_context.autoescape:
         text = Markup(text)  # noqa: S704  # nosec B704 - the catalog's own text
@@ -371,7 +380,8 @@ def _as_written(eval_context: EvalContext, text: str, variables: dict[str, Any])
 @pass_eval_context
 def _page_gettext(eval_context: EvalContext, string: str, /, **variables: Any) -> str:
     """`{{ _("...") }}` in a template: the text in the page's language."""
-    return _as_written(eval_context, page_translations().ugettext(string), variables)
+    _, catalog, right_to_left = _page_catalog()
+    return _as_written(eval_context, catalog.ugettext(string), variables, right_to_left)
 
 
 @pass_eval_context
@@ -381,8 +391,9 @@ def _page_ngettext(
     """`{{ ngettext("...", "...", n) }}`: the singular or plural in the page's language, with
     `num` among its variables."""
     variables.setdefault("num", num)
-    text = page_translations().ungettext(singular, plural, num)
-    return _as_written(eval_context, text, variables)
+    _, catalog, right_to_left = _page_catalog()
+    text = catalog.ungettext(singular, plural, num)
+    return _as_written(eval_context, text, variables, right_to_left)
 
 
 def seed_text(text: str | None) -> str:
