@@ -4,9 +4,11 @@ pools, budget categories and objectives, and the reference data in the page's la
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from fund import days, i18n
 from fund.accounts.models import Role
@@ -15,7 +17,7 @@ from fund.committee.rounds import decision_sentence
 from fund.finance.funding import pool_name
 from fund.i18n import current_language
 from fund.labels import N_
-from fund.proposals.models import proposal_reference
+from fund.proposals.models import WRITTEN_REFERENCE, proposal_reference
 from fund.reference import translations
 from fund.reference.queries import labels
 from fund.refusals import action_problems
@@ -199,6 +201,21 @@ def reference(proposal_or_id) -> str:
     return proposal_reference(int(proposal_id))
 
 
+UNBROKEN = Markup('<span class="ref">{}</span>')
+
+
+def unbroken_references(text: Any) -> Markup:
+    """`{{ notification.title|unbroken_references }}`: a plain text (a notification's title, a
+    field's description), escaped, with each reference in it (P-00042) kept on one line
+    (`.ref`)."""
+    text = str(text or "")  # a plain text (a lazy one read now), never markup
+    parts, last = [], 0
+    for found in WRITTEN_REFERENCE.finditer(text):
+        parts += [escape(text[last : found.start()]), UNBROKEN.format(found.group(0))]
+        last = found.end()
+    return Markup("").join([*parts, escape(text[last:])])
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
@@ -219,6 +236,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
+    app.jinja_env.filters["unbroken_references"] = unbroken_references
     app.jinja_env.filters["pool"] = pool
     app.jinja_env.filters["category"] = category
     app.jinja_env.filters["objective"] = objective

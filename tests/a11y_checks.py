@@ -59,10 +59,28 @@ CAPTIONS_OFF_SCREEN = """() => {
 }"""
 
 
+REFERENCES_SPLIT = r"""() => {
+    // A reference (P-00042) broken over two lines: "P-" at the end of one, the number below.
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const found of node.data.matchAll(/P-\d{5}/g)) {
+            const range = document.createRange();
+            range.setStart(node, found.index);
+            range.setEnd(node, found.index + found[0].length);
+            const lines = new Set(Array.from(range.getClientRects())
+                .filter(box => box.width > 0).map(box => Math.round(box.top)));
+            if (lines.size > 1) out.push(`${found[0]} in <${node.parentElement.localName}>`);
+        }
+    }
+    return out;
+}"""
+
+
 def width_problems(page: Any, where: str) -> list[str]:
     """What is wrong with the page at 1280 px, then at 375 px (resized, not reloaded): axe's
-    violations, a page wider than the phone's screen, and a table's caption running off it. The
-    viewport is left at 1280 px."""
+    violations, a page wider than the phone's screen, a table's caption running off it and a
+    reference broken over two lines. The viewport is left at 1280 px."""
     problems = []
     try:
         for size in (DESKTOP, PHONE):
@@ -76,7 +94,9 @@ def width_problems(page: Any, where: str) -> list[str]:
                 problems.append(f"{at} scrolls sideways: {overflow}")
             captions = page.evaluate(CAPTIONS_OFF_SCREEN) if size is PHONE else []
             problems.extend(f"{at}: a caption runs off the screen: {c}" for c in captions)
-            if violations or overflow or captions:
+            split = page.evaluate(REFERENCES_SPLIT) if size is PHONE else []
+            problems.extend(f"{at}: a reference is broken over two lines: {r}" for r in split)
+            if violations or overflow or captions or split:
                 support.screenshot(page, f"a11y-{where}-{size['width']}")
     finally:
         page.set_viewport_size(DESKTOP)

@@ -667,3 +667,14 @@ def test_text_people_wrote_takes_its_own_direction():
             if FREE_TEXT.search(line) and 'dir="auto"' not in line and "<bdi" not in line:
                 undirected.append(f"{path.name}:{number}")
     assert not undirected, undirected
+
+
+def test_a_reference_is_kept_on_one_line_in_what_was_written_before():
+    from fund.templating import unbroken_references
+
+    said = unbroken_references("P-00013 <b>forwarded</b> & P-00002, not P-1")
+    assert str(said) == (
+        '<span class="ref">P-00013</span> &lt;b&gt;forwarded&lt;/b&gt; &amp; '
+        '<span class="ref">P-00002</span>, not P-1'
+    )
+    assert str(unbroken_references(None)) == ""

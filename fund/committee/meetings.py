@@ -13,7 +13,6 @@ refused, so two people editing the same meeting never overwrite each other unsee
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -46,7 +45,7 @@ from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.locking import locked_current
 from fund.pagination import clamp_page
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_id_of
 from fund.refusals import Refused
 from fund.sentences import Sentence
 from workflows import REVIEW_STATE
@@ -68,7 +67,6 @@ AGREEING = {
 # note through its voting round, `fund.committee.decisions`), or no decision yet.
 NOTE_DECISIONS = (ItemOutcome.SELECTED, ItemOutcome.PIPELINE, ItemOutcome.NOT_APPROVED)
 NOTE_OUTCOMES = (*NOTE_DECISIONS, ItemOutcome.RETURNED, ItemOutcome.DEFERRED, ItemOutcome.NOTED)
-_REFERENCE = re.compile(r"P-?0*(\d{1,9})", re.IGNORECASE)
 
 
 class MeetingRefused(Refused):
@@ -292,10 +290,10 @@ def update_meeting(
 
 
 def proposal_of_reference(reference: str) -> Proposal:
-    found = _REFERENCE.fullmatch((reference or "").strip())
-    if found is None:
+    proposal_id = proposal_id_of(reference)
+    if proposal_id is None:
         raise MeetingRefused(N_("Give a reference such as P-00042."), "proposal")
-    proposal = db.session.get(Proposal, int(found.group(1)))
+    proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise MeetingRefused(
             N_("There is no proposal or concept note %(ref)s."), "proposal", ref=reference.strip()

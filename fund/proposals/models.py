@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,17 @@ _SCOPES_SQL = ", ".join(f"'{s.value}'" for s in Scope)
 def proposal_reference(proposal_id: int) -> str:
     """A proposal's reference as people write it, on pages, in emails and exports: P-00042."""
     return f"P-{proposal_id:05d}"
+
+
+# A reference as a person types it (P-00042, p42, P00042), and as `proposal_reference` writes it.
+_TYPED_REFERENCE = re.compile(r"P-?0*(\d{1,9})", re.IGNORECASE)
+WRITTEN_REFERENCE = re.compile(r"\bP-\d{5,}\b")
+
+
+def proposal_id_of(typed: str | None) -> int | None:
+    """The id of the proposal a typed reference names, or None when it is not a reference."""
+    found = _TYPED_REFERENCE.fullmatch((typed or "").strip())
+    return int(found.group(1)) if found else None
 
 
 class OfProposal:

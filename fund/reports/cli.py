@@ -21,7 +21,7 @@ from fund.committee.models import Meeting, RoundStatus
 from fund.committee.queries import rounds_of
 from fund.coverage.queries import CoverageFilters
 from fund.extensions import db, utcnow
-from fund.proposals.models import Proposal, proposal_reference
+from fund.proposals.models import Proposal, proposal_id_of, proposal_reference
 from fund.reports import spreadsheets
 from fund.reports.allocation_data import build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
@@ -169,13 +169,11 @@ def report_allocation(
         )
 
 
-_REFERENCE = re.compile(r"P-?0*(\d{1,9})", re.IGNORECASE)
-
-
 def _proposal_of(reference: str) -> Proposal:
     """The proposal of a reference as the pages show it (P-00008)."""
-    found = _REFERENCE.fullmatch(reference.strip())
-    proposal = db.session.get(Proposal, int(found.group(1))) if found else None
+    proposal_id = proposal_id_of(reference)
+    found = proposal_id is not None
+    proposal = db.session.get(Proposal, proposal_id) if found else None
     if proposal is None:
         problem = (
             _l("there is no proposal %(reference)s", reference=reference)
