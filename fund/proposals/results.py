@@ -32,12 +32,26 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from fund.accounts.models import Organization
 from fund.extensions import UTCDateTime, db, one_of, utcnow
 from fund.labels import N_, LabelledEnum
+from fund.money import typed_number
 from fund.proposals.models import ProposalPart
 from fund.reference.models import GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
 
-# An indicator's values (baseline, targets, actuals): numbers in the indicator's own unit.
+# An indicator's values (baseline, targets, actuals): numbers in the indicator's own unit, of
+# at most twelve digits before the point and four after.
 VALUE = Numeric(16, 4)
+VALUE_PLACES, VALUE_LIMIT = Decimal("0.0001"), Decimal("1e12")
+
+
+def typed_value(text: str) -> Decimal | None:
+    """An indicator's value as typed (read as amounts are: `fund.money.typed_number`), with its
+    sign; None when it is not a number or has more than twelve digits before the point. Its
+    decimals are as typed: the caller refuses or rounds more than four (`VALUE_PLACES`)."""
+    negative, value = typed_number(text)
+    if value is None or value >= VALUE_LIMIT:
+        return None
+    return -value if negative else value
+
 
 result_outcome_objectives = Table(
     "result_outcome_objectives",

@@ -27,8 +27,7 @@ from wtforms.validators import Length
 from fund.accounts.forms import MultiCheckboxField
 from fund.forms import QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
-from fund.money import typed_number
-from fund.proposals.results import BaselineSource
+from fund.proposals.results import VALUE_PLACES, BaselineSource, typed_value
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
 
 MAX_OUTCOMES = 20
@@ -38,7 +37,6 @@ MAX_TARGETS = 15  # of an indicator
 FREE_TARGET_ROWS = 3  # year/value pairs offered when the programme's years are not known
 
 # A value in the indicator's unit: digits with at most four decimals (what the column holds).
-LARGEST, SMALLEST = Decimal("1e12"), Decimal("0.0001")  # an indicator's values, as stored
 YEAR = re.compile(r"[0-9]{4}")
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 LINK = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -57,8 +55,8 @@ def _number(field: Any, what: str) -> Decimal | None:
     text = typed(field.data)
     if not text:
         return None
-    negative, value = typed_number(text)
-    if value is None or value >= LARGEST or value != value.quantize(SMALLEST):
+    value = typed_value(text)
+    if value is None or value != value.quantize(VALUE_PLACES):
         field.errors.append(
             _(
                 "Enter %(what)s as a number, e.g. 12.5 (digits, a point for decimals, at most "
@@ -67,7 +65,7 @@ def _number(field: Any, what: str) -> Decimal | None:
             )
         )
         return None
-    return -value if negative else value
+    return value
 
 
 def _year(field: Any, what: str) -> int | None:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import selectinload
 from fund.accounts.models import Organization, Role
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
-from fund.money import AmountError, parse_amount, read_amount, typed_number
+from fund.money import AmountError, parse_amount, read_amount
 from fund.proposals.models import Proposal
-from fund.proposals.results import ResultIndicator, ResultOutcome
+from fund.proposals.results import VALUE_PLACES, ResultIndicator, ResultOutcome, typed_value
 from fund.proposals.results_versions import quantity
 from fund.reference.models import BudgetCategory
 from fund.reporting.models import ProgrammeReport
@@ -115,9 +115,6 @@ def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
     return page
 
 
-PLACES = Decimal("0.0001")  # an actual's decimals as stored
-
-
 def read_narrative(
     page: ReportPage, form: Mapping[str, str]
 ) -> tuple[dict[int, Decimal | None], dict[int, str], str]:
@@ -133,13 +130,13 @@ def read_narrative(
             if not typed:
                 actuals[indicator.id] = None
                 continue
-            negative, value = typed_number(typed)
-            if value is None or value >= Decimal("1e12"):
+            value = typed_value(typed)
+            if value is None:
                 page.errors[key] = _(
                     "“%(typed)s” is not a number: use digits, e.g. 1250.5.", typed=typed
                 )
                 continue
-            actuals[indicator.id] = (-value if negative else value).quantize(PLACES)
+            actuals[indicator.id] = value.quantize(VALUE_PLACES)  # more decimals: rounded
     risks = page.values["risks"] = (form.get("risks") or "")[:20000]
     return actuals, narratives, risks
 
