@@ -52,7 +52,7 @@ from fund.signals import (
     round_closed,
     vote_cast,
 )
-from workflows.report import REPORT_EDITABLE_STATES
+from workflows.report import REPORT_ACCEPTED, REPORT_SUBMITTED
 
 # What a notification about a voting round names as its subject.
 SUBJECT_ROUND = "voting_round"
@@ -141,18 +141,12 @@ def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, even
     its closure recorded (`fund.finance.closure`), also the day, each organization's refund
     due, and the reports still to submit (planned again up to the day of closure)."""
     from fund.finance.closure_queries import closed_programme
-    from fund.reporting.models import ProgrammeReport
+    from fund.reporting.queries import programme_schedule
 
     unpaid = dict(((getattr(event, "details", None) or {}).get("not_disbursed")) or {})
     closure = closed_programme(proposal.id)
-    owed = db.session.scalars(
-        select(ProgrammeReport)
-        .where(
-            ProgrammeReport.proposal_id == proposal.id,
-            ProgrammeReport.status.in_(REPORT_EDITABLE_STATES),
-        )
-        .order_by(ProgrammeReport.due_on, ProgrammeReport.kind)
-    ).all()
+    schedule = programme_schedule(proposal.id, utcnow().date())
+    owed = [r for r in schedule if r.status not in (REPORT_SUBMITTED, REPORT_ACCEPTED)]
     _to_applicants(
         "project_closed",
         N_("%(ref)s closed: %(title)s"),
