@@ -59,7 +59,7 @@ def seed_command(demo: bool) -> None:
     The demo proposals go through the real workflow, so their notifications are written like
     any other; their emails stay in the outbox, unsent (`flask fund mail send-pending` would
     deliver them). The demo accounts are printed last."""
-    from fund.demo import load_demo, load_demo_contributions, load_demo_proposals
+    from fund.demo import load_demo, load_demo_history
     from fund.notifications.outbox import keep_in_outbox
     from fund.seed import load_reference
 
@@ -70,8 +70,7 @@ def seed_command(demo: bool) -> None:
         if current_app.config["ENV_NAME"] == "production":
             raise refusal(_l("The demo set is not for production databases."))
         load_demo(seed_dir, report)
-        load_demo_contributions(seed_dir, report)
-        load_demo_proposals(seed_dir, report)
+        load_demo_history(seed_dir, report)
         kept = keep_in_outbox(db.session)
     from fund import caches
 

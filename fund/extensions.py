@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask_login import LoginManager
@@ -84,8 +86,29 @@ def unique_where(name: str, column: str | tuple[str, ...], where: str) -> Index:
     return Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
 
 
+# How far the clock is set back (`dated`): nothing but the demo set's history sets it.
+_SET_BACK: ContextVar[timedelta] = ContextVar("clock_set_back", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The moment, in UTC: now, or the moment `dated` sets the clock to."""
+    return datetime.now(UTC) - _SET_BACK.get()
+
+
+@contextmanager
+def dated(moment: datetime) -> Iterator[None]:
+    """Within the block, `utcnow()` starts at `moment` and runs on from it: what the block
+    records is dated then. The demo set writes its history so, each step on its day, in the
+    order of their days; the audit trail stays in order of time. `moment` may not be later
+    than now."""
+    set_back = datetime.now(UTC) - moment
+    if set_back < timedelta(0):
+        raise ValueError(f"{moment.isoformat()} is later than now")
+    token = _SET_BACK.set(set_back)
+    try:
+        yield
+    finally:
+        _SET_BACK.reset(token)
 
 
 Record = TypeVar("Record")

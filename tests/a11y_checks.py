@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fund.demo import load_demo_contributions, load_demo_proposals
+from fund.demo import load_demo_history
 from fund.extensions import db
 from fund.seed import SeedReport
 from tests import browser_support as support
@@ -143,8 +143,7 @@ def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     with app.app_context():
         seed_dir = Path(app.config["SEED_DIR"])
         report = SeedReport()
-        load_demo_contributions(seed_dir, report)
-        load_demo_proposals(seed_dir, report)
+        load_demo_history(seed_dir, report)
         db.session.commit()
     with support.LiveServer(app) as server:
         yield server

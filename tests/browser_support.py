@@ -49,7 +49,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEMO_PASSWORD = "migration-fund-demo"  # seed/demo.toml
 DEMO_APPLICANT = "applicant@demo.fund"  # ILO
 DEMO_SECRETARIAT = "secretariat@demo.fund"
-DEMO_CALL = "Call for joint programmes 2026-2027"
+DEMO_CALL = "Call for joint programmes"
 TIMEOUT_MS = 15_000
 
 

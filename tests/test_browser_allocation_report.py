@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fund.demo import load_demo_contributions, load_demo_proposals
+from fund.demo import load_demo_history
 from fund.extensions import db
 from fund.seed import SeedReport
 from tests import browser_support as support
@@ -26,8 +26,7 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
     app = support.live_app(sqlite_template, tmp_path_factory.mktemp("allocation-page"))
     with app.app_context():
         seed_dir = Path(app.config["SEED_DIR"])
-        load_demo_contributions(seed_dir, SeedReport())
-        load_demo_proposals(seed_dir, SeedReport())
+        load_demo_history(seed_dir, SeedReport())
         db.session.commit()
     with support.LiveServer(app) as live:
         yield live

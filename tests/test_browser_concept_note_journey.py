@@ -1,6 +1,6 @@
 """A concept-note-first call, as its users work it, in a real browser.
 
-In the demo set's call "First call: concept notes" an applicant (ILO) drafts a concept note with
+In the demo set's call "Second call: concept notes" an applicant (ILO) drafts a concept note with
 IOM, saves it incomplete, asks to submit it and is shown everything still missing, completes it
 and submits it; a second concept note follows. The secretariat screens both and forwards them
 to the Executive Committee; the IOM member is recused (IOM takes part in both) and the UNHCR and
@@ -36,7 +36,7 @@ from tests.test_browser_journey import Journey
 
 pytestmark = pytest.mark.browser
 
-CALL = "First call: concept notes"  # seed/demo.toml
+CALL = "Second call: concept notes"  # seed/demo.toml
 APPLICANT = "applicant@demo.fund"  # ILO
 SECRETARIAT = "secretariat@demo.fund"
 VOTERS = ("committee.unhcr@demo.fund", "committee.unicef@demo.fund")

@@ -33,7 +33,7 @@ PEOPLE = {
     "administrative_agent": AGENT,
     "admin": "admin@demo.fund",
 }
-CALL = "Call for joint programmes 2026-2027"
+CALL = "Call for joint programmes"
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from tests.factories import new_proposal
 pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"  # ILO
-CALL = "Call for joint programmes 2026-2027"  # seed/demo.toml: full proposals
+CALL = "Call for joint programmes"  # seed/demo.toml: full proposals
 # Amounts typed for ILO and IOM, and the totals the fund's rule gives at 7%:
 # ILO 1,000.05 + 1,000.00 = 2,000.05 direct, 140.0035 -> 140.00; IOM 333.33, 23.3331 -> 23.33.
 TYPED = [("ILO", "1,000.05"), ("ILO", "1000"), ("IOM", "333.33")]

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"
 SECRETARIAT = "secretariat@demo.fund"
-CALL = "Call for joint programmes 2026-2027"
+CALL = "Call for joint programmes"
 # What the layout says in each language (the sign-in form, the header).
 WORDS = {
     "fr": {

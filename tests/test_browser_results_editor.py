@@ -32,7 +32,7 @@ from tests.results_factories import mgi_gap
 pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"  # ILO
-CALL = "Call for joint programmes 2026-2027"  # seed/demo.toml: full proposals
+CALL = "Call for joint programmes"  # seed/demo.toml: full proposals
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """The demo set: organizations, users in every role, an open call, donor contributions and
 proposals taken to their states through the real workflow (so fully audited), with their
-results frameworks and demo MGI entries (`fund.demo.frameworks`). Not for
+results frameworks and demo MGI entries (`fund.demo.frameworks`). Its history is written on
+the days it would have happened, up to two years back (`fund.demo.timeline`). Not for
 production; idempotent like the reference data (matched on natural keys)."""
 
 from __future__ import annotations
@@ -21,15 +22,20 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
 from fund.calls.models import Call
-from fund.committee import meetings, rounds, seats
 from fund.committee import operations as committee
-from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
+from fund.committee import rounds
 from fund.demo.agent import add_demo_agent_records, demo_recorder
 from fund.demo.budget_years import spread_budget_years
-from fund.demo.closure import close_demo_programme
+from fund.demo.closure import close_demo_programme, refund_demo_programme
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
-from fund.demo.reports import add_demo_reports
+from fund.demo.meeting import add_demo_meeting, add_demo_seats, vote_all
+from fund.demo.reports import (
+    accept_demo_financial_report,
+    add_demo_evidence,
+    submit_demo_financial_report,
+)
 from fund.demo.revisions import add_demo_revision
+from fund.demo.timeline import Calendar, Timeline
 from fund.demo.transfers import add_demo_transfers
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
@@ -38,8 +44,9 @@ from fund.finance.transfers import request_transfer
 from fund.pipeline import operations as pipeline_operations
 from fund.proposals import attachments, concept_notes
 from fund.proposals import operations as proposal_operations
-from fund.proposals.models import Proposal, proposal_reference
+from fund.proposals.models import Proposal
 from fund.reference.models import Country
+from fund.reporting import schedule
 from fund.screening import operations as screening
 from fund.seed import SeedReport, add_missing, existing_by_key
 
@@ -123,262 +130,267 @@ def _demo_letter(country: str, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def load_demo_proposals(seed_dir: Path, report: SeedReport, today: date | None = None) -> None:
-    """Demo proposals, taken to their state through the real workflow (so fully audited)."""
-    data = tomllib.loads((seed_dir / "demo_proposals.toml").read_text(encoding="utf-8"))
+# The days of each proposal's steps, by the state the demo leaves it in: days before today.
+# Each proposal is made on its day, so the references follow the days (the oldest is P-00001).
+RECENT_DAYS = {
+    "approved": {"made": 150, "submit": 140, "screen": 130, "forward": 25, "vote": 12, "decide": 7},
+    "ineligible": {"made": 120, "submit": 110, "screen": 100, "declare": 95},
+    "returned": {"made": 100, "submit": 80, "screen": 70, "return": 60},
+    "committee_review": {"made": 90, "submit": 45, "screen": 40, "forward": 12},
+    "submitted": {"made": 60, "submit": 6},
+    "draft": {"made": 50},
+}
+# The funded programme's steps and the closed one's, in days from their first day.
+FUNDED_DAYS = {
+    "made": -200,
+    "submit": -190,
+    "screen": -185,
+    "forward": -175,
+    "vote": -160,
+    "decide": -155,
+    "fund": -120,
+}
+CLOSED_DAYS = {key: day + 30 for key, day in FUNDED_DAYS.items()}
+CLOSED_ON, REFUNDED_ON = 20, 10  # days before today
+
+
+def load_demo_history(seed_dir: Path, report: SeedReport, today: date | None = None) -> None:
+    """The demo's history, each step on its day (`fund.demo.timeline`): the donors'
+    contributions and the administrative agent's records, the committee's seats, the proposals
+    taken to their states through the real workflow (so fully audited), a meeting of the
+    committee and the concept notes of the two-stage call. What exists is skipped."""
     today = today or utcnow().date()
-    existing = set(db.session.scalars(select(Proposal.title)))
-    call = db.session.scalar(select(Call).order_by(Call.id))
+    calendar = Calendar.counted_back(today, schedule.settings_from(current_app.config))
+    timeline = Timeline(today)
+    demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
+    _contributions(demo, calendar, timeline, report)
+    add_demo_agent_records(timeline, today)
     secretariat = db.session.scalar(
         select(User).join(User.role_rows).where(User.role_rows.any(role="secretariat"))
     )
-    if call is None or secretariat is None:
+    call = db.session.scalar(select(Call).where(Call.stage == "full_proposal").order_by(Call.id))
+    if call is not None and secretariat is not None:
+        timeline.on(calendar.start - timedelta(days=260), lambda: add_demo_seats(demo, secretariat))
+        timeline.on(
+            calendar.start - timedelta(days=260), lambda: load_demo_mgi(demo, utcnow().date())
+        )
+        _proposals(seed_dir, report, calendar, timeline, call, secretariat)
+        held = calendar.ago(demo.get("meeting", {}).get("days_ago", 0))
+        timeline.on(held, lambda: add_demo_meeting(demo, secretariat, held))
+        _demo_concept_notes(seed_dir, report, secretariat, timeline)
+    timeline.run()
+    db.session.flush()
+
+
+def _contributions(
+    demo: dict[str, Any], calendar: Calendar, timeline: Timeline, report: SeedReport
+) -> None:
+    """Donor contributions (skipped once any contribution exists), recorded by the
+    administrative agent on the day received, before the first programme is funded."""
+    if db.session.scalar(select(Contribution.id).limit(1)) is not None:
         return
+    by_name = existing_by_key(Organization, "name")
+    for item in demo.get("contributions", []):
+        received = calendar.start - timedelta(days=item["days_before_start"])
+
+        def record(item: dict[str, Any] = item, received: date = received) -> None:
+            finance.record_contribution(
+                demo_recorder(),
+                by_name[item["donor"]],
+                received,
+                Decimal(item["gross"]),
+                item.get("earmark"),
+                reference=item.get("reference", ""),
+            )
+            report.count("contributions")
+
+        timeline.on(received, record)
+
+
+def _proposals(
+    seed_dir: Path,
+    report: SeedReport,
+    calendar: Calendar,
+    timeline: Timeline,
+    call: Call,
+    secretariat: User,
+) -> None:
+    """The demo proposals, each step of each on its day."""
+    data = tomllib.loads((seed_dir / "demo_proposals.toml").read_text(encoding="utf-8"))
+    existing = set(db.session.scalars(select(Proposal.title)))
     by_acronym = {o.acronym: o.id for o in db.session.scalars(select(Organization)) if o.acronym}
     countries = {c.iso2: c.name for c in db.session.scalars(select(Country))}
-    demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
-    _demo_seats(demo, secretariat)
-    load_demo_mgi(demo, today)
     for item in data.get("proposals", []):
         if item["title"] in existing:
             continue
         author = db.session.scalar(select(User).where(User.email == item["applicant"]))
-        proposal = proposal_operations.create_draft(author, call_id=call.id, title=item["title"])
-        start = item.get("start_in_days")
-        values = proposal_operations.DraftValues(
-            title=item["title"],
-            summary=item.get("summary", ""),
-            rationale=item.get("rationale", ""),
-            lead_organization_id=by_acronym[item["lead"]],
-            participant_ids=[by_acronym[a] for a in item["participants"]],
-            scope=item["scope"],
-            country_codes=item["countries"],
-            endorser_codes=item["endorsers"],
-            planned_start=today + timedelta(days=start) if start is not None else None,
-            duration_months=item.get("duration_months"),
-            primary_objective_number=item.get("primary_objective"),
-            secondary_objective_numbers=item.get("secondary_objectives", []),
-            gender_marker=item.get("gender_marker"),
-            human_rights_marker=item.get("human_rights_marker"),
-            principles=item.get("principles", {}),
-            contacts=[tuple(c) for c in item.get("contacts", [])],
-            budget=[
-                (by_acronym[org], objective, category, Decimal(amount), text)
-                for org, objective, category, amount, text in item["budget"]
-            ],
-        )
-        proposal_operations.save_draft(proposal, author, values)
-        spread_budget_years(proposal)
-        add_framework(proposal, item.get("outcomes", []), by_acronym, today)
-        if item["state"] != "draft":
-            for iso2 in item["endorsers"]:
-                attachments.add_attachment(
-                    proposal,
-                    author,
-                    filename=f"endorsement-{iso2.lower()}.pdf",
-                    data=_demo_letter(countries[iso2], item["title"]),
-                    kind="endorsement_letter",
-                    country_iso2=iso2,
-                    allowed_types=("pdf",),
-                    max_bytes=10 * 1024 * 1024,
-                )
-        _advance(proposal, item, author, secretariat)
-        if item["state"] == "funded":
-            add_actuals(proposal, item.get("outcomes", []), today)
-            add_demo_revision(proposal, author, secretariat, today)
-            add_demo_reports(proposal, author, secretariat, today)
-            add_demo_transfers(proposal, secretariat)
-        if item["state"] == "closed":
-            close_demo_programme(proposal, secretariat, demo_recorder(), today)
-        report.count("proposals")
-    db.session.flush()
-    _demo_meeting(demo, secretariat, today)
-    _demo_concept_notes(seed_dir, report, secretariat, today)
+        state = item["state"]
+        if state in ("funded", "closed"):
+            first = calendar.start if state == "funded" else calendar.next_start
+            offsets = FUNDED_DAYS if state == "funded" else CLOSED_DAYS
+            days = {key: first + timedelta(days=n) for key, n in offsets.items()}
+        else:
+            first = None
+            days = {key: calendar.ago(n) for key, n in RECENT_DAYS[state].items()}
+        made: list[Proposal] = []
+
+        def make(item=item, author=author, first=first, made=made) -> None:
+            made.append(_draft(item, author, call, by_acronym, countries, first, calendar.today))
+            report.count("proposals")
+
+        timeline.on(days["made"], make)
+        _advance(timeline, days, made, item, author, secretariat)
+        if state == "funded":
+            _after_funding(timeline, calendar, made, item, author, secretariat)
+        if state == "closed":
+            timeline.on(
+                calendar.ago(CLOSED_ON),
+                lambda made=made: close_demo_programme(made[0], secretariat, utcnow().date()),
+            )
+            timeline.on(
+                calendar.ago(REFUNDED_ON),
+                lambda made=made: refund_demo_programme(made[0], demo_recorder(), utcnow().date()),
+            )
 
 
-_NOTE_STEPS = {
-    "submitted": 1,
-    "committee_review": 2,
-    "selected": 3,
-    "pipeline": 3,
-    "not_approved": 3,
-}
-
-
-def _demo_concept_notes(seed_dir: Path, report: SeedReport, secretariat: User, today: date) -> None:
-    """The concept notes of the two-stage call, each taken to its state by the real steps:
-    submitted, screened and forwarded, voted on, and the round closed with the committee's
-    decision (its place in the pipeline)."""
-    path = seed_dir / "demo_concept_notes.toml"
-    call = db.session.scalar(select(Call).where(Call.stage == "concept_note_first"))
-    if call is None or not path.exists():
-        return
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    existing = set(db.session.scalars(select(Proposal.title)))
-    author = db.session.scalar(select(User).where(User.email == "applicant@demo.fund"))
-    by_acronym = {o.acronym: o.id for o in db.session.scalars(select(Organization)) if o.acronym}
-    for item in data.get("concept_notes", []):
-        if item["title"] in existing:
-            continue
-        note = proposal_operations.create_draft(
-            author, call_id=call.id, title=item["title"], kind="concept_note"
-        )
-        indicative = {by_acronym[a]: Decimal(v) for a, v in item["indicative"].items()}
-        concept_notes.save_concept_note(
-            note,
-            author,
-            concept_notes.ConceptNoteValues(
-                title=item["title"],
-                problem=item["problem"],
-                change_sought=item["change"],
-                lead_organization_id=by_acronym[item["lead"]],
-                participant_ids=list(indicative),
-                scope=item["scope"],
-                country_codes=item["countries"],
-                duration_months=item["duration_months"],
-                primary_objective_number=item["primary_objective"],
-                secondary_objective_numbers=item.get("secondary_objectives", []),
-                gender_marker=item["gender_marker"],
-                human_rights_marker=item["human_rights_marker"],
-                principles=item.get("principles", {}),
-                partners=[tuple(p) for p in item.get("partners", [])],
-                indicative=indicative,
-            ),
-        )
-        add_framework(note, item.get("outcomes", []), by_acronym, today)
-        _advance_note(note, item, author, secretariat)
-        report.count("concept notes")
-    db.session.flush()
-
-
-def _advance_note(note: Proposal, item: dict[str, Any], author: User, secretariat: User) -> None:
-    target = item["state"]
-    steps = _NOTE_STEPS.get(target, 0)
-    if steps >= 1:
-        proposal_operations.fire(note, "submit", author)
-    if steps >= 2:
-        proposal_operations.fire(note, "start_screening", secretariat)
-        criteria = screening.criteria_for(note)
-        screening.record_checks(note, secretariat, {c.id: ("pass", "") for c in criteria})
-        proposal_operations.fire(note, "forward_to_committee", secretariat)
-    if steps >= 3:
-        round_ = rounds.open_round_of(note.id)
-        choice = "reject" if target == "not_approved" else "approve"
-        comment = (
-            "Not for this fund: the change sought is not described." if choice == "reject" else ""
-        )
-        for member in rounds.entitled_members(round_):
-            committee.cast_vote(round_.id, member.user, choice, comment)
-        committee.close_round(
-            round_.id,
-            secretariat,
-            summary=item.get("summary", ""),
-            decision=None if target == "not_approved" else target,
-            place=item.get("place"),
-        )
-        if target == "pipeline" and item.get("public"):
-            pipeline_operations.set_public(secretariat, note.id, True)
-
-
-def _demo_seats(demo: dict[str, Any], secretariat: User) -> None:
-    """The committee's seats, chair and alternates (before any round opens; once)."""
-    if db.session.scalar(select(Seat.id).limit(1)) is not None:
-        return
-    people = {u.email: u.id for u in db.session.scalars(select(User))}
-    organizations = {o.acronym: o.id for o in db.session.scalars(select(Organization))}
-    for item in demo.get("seats", []):
-        seat = seats.assign_seat(
-            secretariat, organizations[item["organization"]], people[item["member"]]
-        )
-        for email in item.get("alternates", []):
-            seats.name_alternate(secretariat, seat.id, people[email])
-        if item.get("chair"):
-            seats.set_chair(secretariat, seat.id)
-
-
-_ITEM_OUTCOMES = {Outcome.APPROVED.value: "approved", Outcome.REJECTED.value: "not_approved"}
-
-
-def _demo_meeting(demo: dict[str, Any], secretariat: User, today: date) -> None:
-    """One meeting with its agenda: the proposals that reached the committee, each with the
-    decision of its latest round, the pipeline and any other business (once)."""
-    item = demo.get("meeting")
-    if not item or db.session.scalar(select(Meeting.id).limit(1)) is not None:
-        return
-    people = {u.email: u.id for u in db.session.scalars(select(User))}
-    meeting = meetings.create_meeting(
-        secretariat,
-        meetings.MeetingInput(
-            title=item["title"],
-            held_on=today - timedelta(days=item.get("days_ago", 0)),
-            place=item.get("place", ""),
-            present={people[email] for email in item.get("present", [])},
-            also_present=item.get("also_present", ""),
-            minutes=item.get("minutes", ""),
-        ),
+def _draft(
+    item: dict[str, Any],
+    author: User,
+    call: Call,
+    by_acronym: dict[str, int],
+    countries: dict[str, str],
+    start: date | None,
+    today: date,
+) -> Proposal:
+    """A demo proposal as its applicant saves it: its draft, results framework and letters;
+    planned to start on `start`, else `start_in_days` after the day the demo is loaded."""
+    proposal = proposal_operations.create_draft(author, call_id=call.id, title=item["title"])
+    if start is None and item.get("start_in_days") is not None:
+        start = today + timedelta(days=item["start_in_days"])
+    values = proposal_operations.DraftValues(
+        title=item["title"],
+        summary=item.get("summary", ""),
+        rationale=item.get("rationale", ""),
+        lead_organization_id=by_acronym[item["lead"]],
+        participant_ids=[by_acronym[a] for a in item["participants"]],
+        scope=item["scope"],
+        country_codes=item["countries"],
+        endorser_codes=item["endorsers"],
+        planned_start=start,
+        duration_months=item.get("duration_months"),
+        primary_objective_number=item.get("primary_objective"),
+        secondary_objective_numbers=item.get("secondary_objectives", []),
+        gender_marker=item.get("gender_marker"),
+        human_rights_marker=item.get("human_rights_marker"),
+        principles=item.get("principles", {}),
+        contacts=[tuple(c) for c in item.get("contacts", [])],
+        budget=[
+            (by_acronym[org], objective, category, Decimal(amount), text)
+            for org, objective, category, amount, text in item["budget"]
+        ],
     )
-    latest = db.session.scalars(
-        select(VotingRound).order_by(VotingRound.proposal_id, VotingRound.number.desc())
-    ).all()
-    rounds_by_proposal: dict[int, VotingRound] = {}
-    for round_ in latest:
-        rounds_by_proposal.setdefault(round_.proposal_id, round_)
-    for proposal_id, round_ in rounds_by_proposal.items():
-        added = meetings.add_item(
-            secretariat, meeting.id, ItemKind.PROPOSAL, reference=proposal_reference(proposal_id)
-        )
-        closed = round_.status == RoundStatus.CLOSED
-        meetings.update_item(
-            secretariat,
-            meeting.id,
-            added.id,
-            position=added.position,
-            title="",
-            outcome=_ITEM_OUTCOMES.get(round_.outcome or "") if closed else "deferred",
-            decision=(
-                round_.summary or "Decided in its voting round."
-                if closed
-                else "Discussed; the members vote in the round by its deadline."
-            ),
-            conditions="",
-            round_id=round_.id,
-        )
-    for title, text, outcome in (
-        ("Pipeline ranking", item.get("pipeline", ""), "agreed"),
-        (item.get("other_business", ""), item.get("other_decision", ""), "noted"),
-    ):
-        if not title:
-            continue
-        kind = ItemKind.PIPELINE if outcome == "agreed" else ItemKind.OTHER
-        added = meetings.add_item(secretariat, meeting.id, kind, title=title)
-        meetings.update_item(
-            secretariat,
-            meeting.id,
-            added.id,
-            position=added.position,
-            title=title,
-            outcome=outcome,
-            decision=text,
-            conditions="",
-            round_id=None,
-        )
+    proposal_operations.save_draft(proposal, author, values)
+    spread_budget_years(proposal)
+    add_framework(proposal, item.get("outcomes", []), by_acronym, utcnow().date())
+    if item["state"] != "draft":
+        for iso2 in item["endorsers"]:
+            attachments.add_attachment(
+                proposal,
+                author,
+                filename=f"endorsement-{iso2.lower()}.pdf",
+                data=_demo_letter(countries[iso2], item["title"]),
+                kind="endorsement_letter",
+                country_iso2=iso2,
+                allowed_types=("pdf",),
+                max_bytes=10 * 1024 * 1024,
+            )
+    return proposal
 
 
-def _advance(proposal, item: dict[str, Any], author: User, secretariat: User) -> None:
+def _after_funding(
+    timeline: Timeline,
+    calendar: Calendar,
+    made: list[Proposal],
+    item: dict[str, Any],
+    author: User,
+    secretariat: User,
+) -> None:
+    """The funded programme's first year: a no-cost extension, its first year's actuals and
+    financial report, the next tranches requested and evidence for its narrative report."""
+    end = calendar.year_end
+    timeline.on(
+        calendar.start + timedelta(days=180),
+        lambda: add_demo_revision(made[0], author, secretariat),
+    )
+    timeline.on(
+        end + timedelta(days=30),
+        lambda: add_actuals(made[0], item.get("outcomes", []), utcnow().date()),
+    )
+    timeline.on(end + timedelta(days=30), lambda: submit_demo_financial_report(made[0]))
+    timeline.on(
+        end + timedelta(days=45), lambda: accept_demo_financial_report(made[0], secretariat)
+    )
+    timeline.on(end + timedelta(days=50), lambda: add_demo_transfers(made[0], secretariat))
+    timeline.on(end + timedelta(days=70), lambda: add_demo_evidence(made[0], author))
+
+
+def _advance(
+    timeline: Timeline,
+    days: dict[str, date],
+    made: list[Proposal],
+    item: dict[str, Any],
+    author: User,
+    secretariat: User,
+) -> None:
+    """The workflow's steps that take a proposal to the demo's state, each on its day."""
     target = item["state"]
-    if target == "draft":
-        return
-    proposal_operations.fire(proposal, "submit", author)
-    if target == "submitted":
-        return
-    proposal_operations.fire(proposal, "start_screening", secretariat)
-    if target == "screening":
-        return
-    if target == "returned":
-        proposal_operations.fire(
-            proposal, "return_for_revision", secretariat, comment=item["return_comment"]
+    if "submit" in days:
+        timeline.on(days["submit"], lambda: proposal_operations.fire(made[0], "submit", author))
+    if "screen" in days:
+        timeline.on(
+            days["screen"],
+            lambda: proposal_operations.fire(made[0], "start_screening", secretariat),
         )
-        return
+    if "return" in days:
+        timeline.on(
+            days["return"],
+            lambda: proposal_operations.fire(
+                made[0], "return_for_revision", secretariat, comment=item["return_comment"]
+            ),
+        )
+    if "declare" in days:
+
+        def declare() -> None:
+            _screen(made[0], item, secretariat)
+            proposal_operations.fire(
+                made[0], "declare_ineligible", secretariat, comment=item["ineligible_reason"]
+            )
+
+        timeline.on(days["declare"], declare)
+    if "forward" in days:
+
+        def forward() -> None:
+            _screen(made[0], item, secretariat)
+            proposal_operations.fire(made[0], "forward_to_committee", secretariat)
+
+        timeline.on(days["forward"], forward)
+    if "vote" in days:
+        timeline.on(days["vote"], lambda: vote_all(made[0].id, "approve"))
+    if "decide" in days:
+        timeline.on(
+            days["decide"],
+            lambda: committee.close_round(
+                rounds.open_round_of(made[0].id).id,
+                secretariat,
+                summary="Approved by the committee.",
+            ),
+        )
+    if target in ("funded", "closed"):
+        timeline.on(days["fund"], lambda: _fund(made[0], item, secretariat))
+
+
+def _screen(proposal: Proposal, item: dict[str, Any], secretariat: User) -> None:
+    """The secretariat's checks: every criterion passed but the one the demo fails."""
     criteria = screening.ensure_criteria(proposal.call)
     results = screening.prefill(proposal, proposal_operations.rules_from_config(current_app.config))
     for criterion in criteria:
@@ -386,27 +398,9 @@ def _advance(proposal, item: dict[str, Any], author: User, secretariat: User) ->
         if criterion.code == item.get("ineligible_fail"):
             results[criterion.id] = ("fail", item["ineligible_reason"])
     screening.record_checks(proposal, secretariat, results)
-    if target in ("committee_review", "approved", "funded", "closed"):
-        proposal_operations.fire(proposal, "forward_to_committee", secretariat)
-    if target in ("approved", "funded", "closed"):
-        _decide(proposal, secretariat)
-    if target in ("funded", "closed"):
-        _fund(proposal, item, secretariat)
-    elif target == "ineligible":
-        proposal_operations.fire(
-            proposal, "declare_ineligible", secretariat, comment=item["ineligible_reason"]
-        )
 
 
-def _decide(proposal, secretariat: User) -> None:
-    """Every entitled member approves, then the secretariat closes the round."""
-    round_ = rounds.open_round_of(proposal.id)
-    for member in rounds.entitled_members(round_):
-        committee.cast_vote(round_.id, member.user, "approve")
-    committee.close_round(round_.id, secretariat, summary="Approved by the committee.")
-
-
-def _fund(proposal, item: dict[str, Any], secretariat: User) -> None:
+def _fund(proposal: Proposal, item: dict[str, Any], secretariat: User) -> None:
     """Allocate the money and pay the lead organization a first tranche: requested by the
     secretariat, recorded by the administrative agent."""
     allocation = finance.fund_proposal(secretariat, proposal, utcnow().date())
@@ -424,23 +418,105 @@ def _fund(proposal, item: dict[str, Any], secretariat: User) -> None:
     )
 
 
-def load_demo_contributions(seed_dir: Path, report: SeedReport) -> None:
-    """Donor contributions of the demo set (skipped once any contribution exists), recorded
-    by the administrative agent, with its pledge, interest and direct cost."""
-    if db.session.scalar(select(Contribution.id).limit(1)) is not None:
+# The concept notes' steps, in days before today; each state takes the steps up to its own.
+NOTE_DAYS = {"made": 45, "submit": 30, "forward": 6, "vote": 4, "decide": 3}
+_NOTE_STEPS = {
+    "submitted": ("submit",),
+    "committee_review": ("submit", "forward"),
+    "selected": ("submit", "forward", "vote", "decide"),
+    "pipeline": ("submit", "forward", "vote", "decide"),
+    "not_approved": ("submit", "forward", "vote", "decide"),
+}
+
+
+def _demo_concept_notes(
+    seed_dir: Path, report: SeedReport, secretariat: User, timeline: Timeline
+) -> None:
+    """The concept notes of the two-stage call, each taken to its state by the real steps:
+    submitted, screened and forwarded, voted on, and the round closed with the committee's
+    decision (its place in the pipeline)."""
+    path = seed_dir / "demo_concept_notes.toml"
+    call = db.session.scalar(select(Call).where(Call.stage == "concept_note_first"))
+    if call is None or not path.exists():
         return
-    demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
-    recorder = demo_recorder()
-    by_name = existing_by_key(Organization, "name")
-    for item in demo.get("contributions", []):
-        finance.record_contribution(
-            recorder,
-            by_name[item["donor"]],
-            utcnow().date() - timedelta(days=item["days_ago"]),
-            Decimal(item["gross"]),
-            item.get("earmark"),
-            reference=item.get("reference", ""),
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    existing = set(db.session.scalars(select(Proposal.title)))
+    author = db.session.scalar(select(User).where(User.email == "applicant@demo.fund"))
+    by_acronym = {o.acronym: o.id for o in db.session.scalars(select(Organization)) if o.acronym}
+    for item in data.get("concept_notes", []):
+        if item["title"] in existing:
+            continue
+        made: list[Proposal] = []
+
+        def make(item=item, made=made) -> None:
+            made.append(_concept_note(item, author, call, by_acronym))
+            report.count("concept notes")
+
+        days = {key: timeline.today - timedelta(days=n) for key, n in NOTE_DAYS.items()}
+        timeline.on(days["made"], make)
+        for step in _NOTE_STEPS.get(item["state"], ()):
+            timeline.on(
+                days[step],
+                lambda step=step, item=item, made=made: _note_step(
+                    made[0], step, item, author, secretariat
+                ),
+            )
+
+
+def _concept_note(
+    item: dict[str, Any], author: User, call: Call, by_acronym: dict[str, int]
+) -> Proposal:
+    note = proposal_operations.create_draft(
+        author, call_id=call.id, title=item["title"], kind="concept_note"
+    )
+    indicative = {by_acronym[a]: Decimal(v) for a, v in item["indicative"].items()}
+    concept_notes.save_concept_note(
+        note,
+        author,
+        concept_notes.ConceptNoteValues(
+            title=item["title"],
+            problem=item["problem"],
+            change_sought=item["change"],
+            lead_organization_id=by_acronym[item["lead"]],
+            participant_ids=list(indicative),
+            scope=item["scope"],
+            country_codes=item["countries"],
+            duration_months=item["duration_months"],
+            primary_objective_number=item["primary_objective"],
+            secondary_objective_numbers=item.get("secondary_objectives", []),
+            gender_marker=item["gender_marker"],
+            human_rights_marker=item["human_rights_marker"],
+            principles=item.get("principles", {}),
+            partners=[tuple(p) for p in item.get("partners", [])],
+            indicative=indicative,
+        ),
+    )
+    add_framework(note, item.get("outcomes", []), by_acronym, utcnow().date())
+    return note
+
+
+def _note_step(
+    note: Proposal, step: str, item: dict[str, Any], author: User, secretariat: User
+) -> None:
+    target = item["state"]
+    if step == "submit":
+        proposal_operations.fire(note, "submit", author)
+    elif step == "forward":
+        proposal_operations.fire(note, "start_screening", secretariat)
+        criteria = screening.criteria_for(note)
+        screening.record_checks(note, secretariat, {c.id: ("pass", "") for c in criteria})
+        proposal_operations.fire(note, "forward_to_committee", secretariat)
+    elif step == "vote":
+        rejected = target == "not_approved"
+        comment = "Not for this fund: the change sought is not described." if rejected else ""
+        vote_all(note.id, "reject" if rejected else "approve", comment)
+    elif step == "decide":
+        committee.close_round(
+            rounds.open_round_of(note.id).id,
+            secretariat,
+            summary=item.get("summary", ""),
+            decision=None if target == "not_approved" else target,
+            place=item.get("place"),
         )
-        report.count("contributions")
-    db.session.flush()
-    add_demo_agent_records(utcnow().date())
+        if target == "pipeline" and item.get("public"):
+            pipeline_operations.set_public(secretariat, note.id, True)

@@ -1,8 +1,8 @@
 """The administrative agent's part of the demo set: a donor's pledge in euros with its expected
 payments, its first deposit received at the exchange rate used, the interest the fund earned
 and a direct cost of the secretariat charged to the fund, each recorded by the demo's
-administrative agent (agent@demo.fund). Made once, after the demo's contributions: a second
-seed finds the pledge and changes nothing."""
+administrative agent (agent@demo.fund). Made once, each on its day (`fund.demo.timeline`): a
+second seed finds the pledge and changes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, User
+from fund.demo.timeline import Timeline
 from fund.extensions import db
 from fund.finance import agent
 from fund.finance.agent_models import Pledge
@@ -33,8 +34,9 @@ def demo_recorder() -> User | None:
     return None
 
 
-def add_demo_agent_records(today: date) -> None:
-    """The pledge, its first deposit, interest and a direct cost (once)."""
+def add_demo_agent_records(timeline: Timeline, today: date) -> None:
+    """The pledge, its first deposit, interest and a direct cost, each recorded on its day
+    (once)."""
     if db.session.scalar(select(Pledge.id).limit(1)) is not None:
         return
     actor = db.session.scalar(
@@ -44,30 +46,40 @@ def add_demo_agent_records(today: date) -> None:
     if actor is None or donor is None:
         return
     half = PLEDGED / 2
-    pledge = agent.record_pledge(
-        actor,
-        donor,
-        today - timedelta(days=150),
-        "EUR",
-        PLEDGED,
-        [(today - timedelta(days=90), half), (today + timedelta(days=275), half)],
-        "Multi-year pledge: two equal payments.",
+    pledged: list[Pledge] = []
+
+    def day(days: int) -> date:
+        return today - timedelta(days=days)
+
+    timeline.on(
+        day(150),
+        lambda: pledged.append(
+            agent.record_pledge(
+                actor,
+                donor,
+                day(150),
+                "EUR",
+                PLEDGED,
+                [(day(90), half), (today + timedelta(days=275), half)],
+                "Multi-year pledge: two equal payments.",
+            )
+        ),
     )
-    agent.record_deposit(
-        actor,
-        donor,
-        today - timedelta(days=88),
-        "EUR",
-        half,
-        RATE,
-        pledge=pledge,
-        reference="DE-2026-EUR-1",
+    timeline.on(
+        day(88),
+        lambda: agent.record_deposit(
+            actor, donor, day(88), "EUR", half, RATE, pledge=pledged[0], reference="DE-EUR-0001"
+        ),
     )
-    agent.record_interest(actor, today - timedelta(days=30), Decimal("18450.32"), "INT-Q3")
-    agent.record_direct_cost(
-        actor,
-        today - timedelta(days=20),
-        Decimal("42000.00"),
-        "Secretariat staff and the committee's meetings, third quarter.",
+    timeline.on(
+        day(30), lambda: agent.record_interest(actor, day(30), Decimal("18450.32"), "INT-0001")
     )
-    db.session.flush()
+    timeline.on(
+        day(20),
+        lambda: agent.record_direct_cost(
+            actor,
+            day(20),
+            Decimal("42000.00"),
+            "Secretariat staff and the committee's meetings, last quarter.",
+        ),
+    )

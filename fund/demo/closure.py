@@ -6,8 +6,8 @@ reason (the government ended it early; its final reports are still to come): the
 organization spent part of what it was transferred, the other organizations nothing, and what
 was never transferred goes back to the pools. The administrative agent then records the lead
 organization's refund of its unspent balance, which goes back to the pools the last drawn first.
-Run once per programme, when the demo programme is made (the demo skips programmes that exist),
-so loading again changes nothing.
+Each step runs once, on its day (`fund.demo.timeline`), when the demo programme is made (the
+demo skips programmes that exist), so loading again changes nothing.
 """
 
 from __future__ import annotations
@@ -32,16 +32,37 @@ REASON = (
 )
 
 
-def close_demo_programme(proposal: Proposal, secretariat: User, agent: User, today: date) -> None:
-    lead = proposal.lead_organization_id
-    transferred = db.session.scalar(
-        select(AllocationShare.disbursed)
-        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
-        .where(Allocation.proposal_id == proposal.id, AllocationShare.organization_id == lead)
+def _transferred(proposal: Proposal) -> Decimal:
+    """What the lead organization was transferred."""
+    return read_amount(
+        db.session.scalar(
+            select(AllocationShare.disbursed)
+            .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+            .where(
+                Allocation.proposal_id == proposal.id,
+                AllocationShare.organization_id == proposal.lead_organization_id,
+            )
+        )
     )
-    paid = read_amount(transferred)
-    spent = round_cents(paid * SPENT)
-    closure.close_programme(secretariat, proposal, {lead: spent}, REASON, today)
-    if paid > spent:
-        closure.record_refund(agent, proposal, lead, today, paid - spent, "RF-DEMO-1")
+
+
+def close_demo_programme(proposal: Proposal, secretariat: User, today: date) -> None:
+    """The secretariat closes the programme: the lead organization spent `SPENT` of what it
+    was transferred, the others nothing."""
+    spent = round_cents(_transferred(proposal) * SPENT)
+    closure.close_programme(
+        secretariat, proposal, {proposal.lead_organization_id: spent}, REASON, today
+    )
+    db.session.flush()
+
+
+def refund_demo_programme(proposal: Proposal, agent: User | None, today: date) -> None:
+    """The administrative agent records the lead organization's refund of what it did not
+    spend."""
+    paid = _transferred(proposal)
+    unspent = paid - round_cents(paid * SPENT)
+    if agent is not None and unspent > 0:
+        closure.record_refund(
+            agent, proposal, proposal.lead_organization_id, today, unspent, "RF-DEMO-1"
+        )
     db.session.flush()

@@ -1,17 +1,15 @@
 """The reporting part of the demo set: the funded demo programme's schedule (made when it is
-funded) gets one accepted annual report (its first annual financial report: the lead
-organization spent part of its first tranche, entered and submitted by the lead organization's
-staff) and one overdue report, its narrative report, which holds a field-visit note as evidence.
-
-The programme starts after the demo is loaded, so no report of its schedule is late yet: the
-demo sets its first annual narrative report's due date ten days back, so that the secretariat's
-overdue list and `flask fund reports-due` show one. Run once per programme, when the demo
-programme is made (the demo skips programmes that exist), so loading again changes nothing.
+funded) gets, after its first year, one accepted annual report (its first annual financial
+report: the lead organization spent part of its first tranche, entered and submitted by the
+lead organization's staff) and one overdue report, its first annual narrative report, which
+holds a field-visit note as evidence but was never submitted (`fund.demo.timeline` dates the
+programme so that it is due before the demo is loaded). Each step runs once, on its day, when
+the demo programme is made (the demo skips programmes that exist), so loading again changes
+nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -61,7 +59,8 @@ def _field_visit_note(title: str) -> bytes:
     return buffer.getvalue()
 
 
-def add_demo_reports(proposal: Proposal, author: User, secretariat: User, today: date) -> None:
+def submit_demo_financial_report(proposal: Proposal) -> None:
+    """The lead organization's staff enter what it spent of its first tranche and submit."""
     financial = _first(proposal, "annual_financial")
     lead = proposal.lead_organization_id
     staff = _staff_of(lead)
@@ -70,24 +69,34 @@ def add_demo_reports(proposal: Proposal, author: User, secretariat: User, today:
         .join(Allocation, Allocation.id == AllocationShare.allocation_id)
         .where(Allocation.proposal_id == proposal.id, AllocationShare.organization_id == lead)
     )
-    if financial is not None and transferred is not None and staff is not None:
-        paid = read_amount(transferred)
-        operations.save_financial(
-            staff,
-            financial.id,
-            {(lead, category): round_cents(paid * share) for category, share in SPENT},
-        )
-        operations.fire(staff, financial.id, "submit")
+    if financial is None or transferred is None or staff is None:
+        return
+    paid = read_amount(transferred)
+    operations.save_financial(
+        staff,
+        financial.id,
+        {(lead, category): round_cents(paid * share) for category, share in SPENT},
+    )
+    operations.fire(staff, financial.id, "submit")
+
+
+def accept_demo_financial_report(proposal: Proposal, secretariat: User) -> None:
+    financial = _first(proposal, "annual_financial")
+    if financial is not None and financial.status == "submitted":
         operations.fire(secretariat, financial.id, "accept", "Clear and complete, thank you.")
+
+
+def add_demo_evidence(proposal: Proposal, author: User) -> None:
+    """A field-visit note attached to the first annual narrative report, not yet submitted."""
     narrative = _first(proposal, "annual_narrative")
-    if narrative is not None:
-        narrative.due_on = today - timedelta(days=10)
-        attachments.add_attachment(
-            author,
-            narrative.id,
-            filename="field-visit-note.pdf",
-            data=_field_visit_note(proposal.title),
-            allowed_types=("pdf",),
-            max_bytes=10 * 1024 * 1024,
-        )
+    if narrative is None:
+        return
+    attachments.add_attachment(
+        author,
+        narrative.id,
+        filename="field-visit-note.pdf",
+        data=_field_visit_note(proposal.title),
+        allowed_types=("pdf",),
+        max_bytes=10 * 1024 * 1024,
+    )
     db.session.flush()

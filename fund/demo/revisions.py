@@ -4,13 +4,11 @@ programme shows a second version with its diff, a later end date and its reporti
 planned again.
 
 Run once per programme, when the demo programme is made (the demo skips programmes that exist),
-so loading again changes nothing. It runs before the demo's reports are filled, so the overdue
-report the demo makes stays overdue.
+so loading again changes nothing. It runs in the programme's first year, before its first
+reports are due: the schedule planned again keeps their due dates.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from fund.accounts.models import User
 from fund.days import last_day
@@ -26,7 +24,7 @@ JUSTIFICATION = (
 )
 
 
-def add_demo_revision(proposal: Proposal, author: User, secretariat: User, today: date) -> None:
+def add_demo_revision(proposal: Proposal, author: User, secretariat: User) -> None:
     start, _ = programme_end(proposal)
     months = (proposal.duration_months or 12) + EXTENSION_MONTHS
     revision = operations.start(author, proposal.id)
