@@ -220,6 +220,13 @@ def test_cli_verify_reports_an_intact_trail(app, backend):
     assert result.output.strip() == f"Audit trail intact: 3 events, head {hashes[-1]}"
 
 
+def test_cli_verify_counts_one_event_in_the_singular(app, backend):
+    hashes = _record_events(app, 1)
+    result = _run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Audit trail intact: 1 event, head {hashes[-1]}"
+
+
 @pytest.mark.parametrize(
     ("statements", "message"),
     [

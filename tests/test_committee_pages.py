@@ -389,3 +389,18 @@ def test_the_meeting_writes_a_reference_and_its_title_with_the_languages_colon(
     client = client_for(app, people.secretariat)
     french = client.get("/committee/meeting?lang=fr").get_data(as_text=True)
     assert re.search(r"P-\d{5}\u00a0: ", french) and not re.search(r"P-\d{5}: ", french)
+
+
+def test_a_quorum_of_one_vote_is_written_in_the_singular(app, people, make_proposal, open_call):
+    with app.app_context():
+        from fund.calls.models import Call
+
+        db.session.get(Call, open_call).quorum = 1
+        db.session.commit()
+    proposal_id = make_proposal(people.author, status="committee_review", call_id=open_call)
+    round_id = _open_round(app, proposal_id)
+    secretariat = client_for(app, people.secretariat)
+    review = secretariat.get(f"/committee/proposals/{proposal_id}").get_data(as_text=True)
+    assert "1 vote (set by the call)" in review
+    record = secretariat.get(f"/committee/rounds/{round_id}").get_data(as_text=True)
+    assert "1 vote, set by the call" in record

@@ -55,3 +55,13 @@ def test_every_page_and_file_names_the_same_last_day(app):
     snapshot = {"planned_start": START.isoformat(), "duration_months": MONTHS}
     with app.test_request_context():
         assert VersionText(snapshot, names).planned_end() == "14 January 2029"
+
+
+def test_a_version_writes_one_month_in_the_singular(app):
+    names = ReferenceNames({}, {}, {}, {}, {})
+    with app.test_request_context():
+        text = VersionText({}, names)
+        assert text.items("duration_months", 1) == ["1 month"]
+        assert text.items("duration_months", 18) == ["18 months"]
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert VersionText({}, names).items("duration_months", 1) == ["1 mois"]

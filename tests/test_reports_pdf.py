@@ -638,7 +638,7 @@ def test_cli_writes_the_report(app, runner, people, history, tmp_path):
         args=["fund", "report", "allocation", "--out", str(out), "--as-of", AS_OF.isoformat()]
     )
     assert result.exit_code == 0, result.output
-    assert "1 funded programmes" in result.output
+    assert "1 funded programme, written to" in result.output  # the singular for one
     _, text = pdf_text(out.read_bytes())
     assert has_row(lines_of(text), "Contributions received (gross)", ["5,000,020.00"])
     result = runner.invoke(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from fund.audit.queries import verify_chain
 from fund.cli_language import say
@@ -21,9 +22,10 @@ def verify_command(batch_size: int) -> None:
     if report.intact:
         if report.head_hash:
             say(
-                _l(
-                    "Audit trail intact: %(count)s events, head %(head)s",
-                    count=report.count,
+                lazy_ngettext(
+                    "Audit trail intact: %(num)s event, head %(head)s",
+                    "Audit trail intact: %(num)s events, head %(head)s",
+                    report.count,
                     head=report.head_hash,
                 )
             )

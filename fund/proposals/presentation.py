@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
@@ -286,7 +287,7 @@ class VersionText:
             case "planned_start":
                 return [long_date(_date(value)) or str(value)]
             case "duration_months":
-                return [_("%(count)s months", count=value)]
+                return [ngettext("%(num)s month", "%(num)s months", value)]
             case "primary_objective":
                 return [self.objective(value) or "—"]
             case "secondary_objectives":

@@ -158,12 +158,14 @@ def report_allocation(
         )
         out.write_bytes(render_allocation_report(report))
         click.echo(
-            _(
+            ngettext(
+                "Allocation report as of %(day)s (%(scope)s): %(num)s funded programme, "
+                "written to %(path)s.",
                 "Allocation report as of %(day)s (%(scope)s): %(num)s funded programmes, "
                 "written to %(path)s.",
+                len(report.programmes),
                 day=report.day.isoformat(),
                 scope=report.scope,
-                num=len(report.programmes),
                 path=out,
             )
         )

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from fund.accounts.models import User
@@ -110,7 +111,9 @@ def full_record(round_: VotingRound, config: Mapping[str, Any]) -> DecisionRecor
 def _quorum(record: DecisionRecord) -> str:
     r, t = record.round, record.tally
     basis = (
-        _("%(count)s votes, set by the call", count=r.quorum_setting)
+        ngettext(
+            "%(num)s vote, set by the call", "%(num)s votes, set by the call", r.quorum_setting
+        )
         if r.quorum_setting
         else _("a majority of the members entitled to vote")
     )
