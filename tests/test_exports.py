@@ -257,7 +257,7 @@ def test_cli_exports_the_workbook_and_csv(app, runner, records, tmp_path):
         args=["fund", "export", "csv", "--table", "disbursements", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "Disbursements: 1 rows" in result.output
+    assert "Disbursements: 1 row written to" in result.output  # the singular for one
     assert [r["Amount (USD)"] for r in read_csv(out.read_bytes())] == ["321000.05"]
     result = runner.invoke(args=["fund", "export", "csv", "--table", "users", "--out", str(out)])
     assert result.exit_code != 0

@@ -501,6 +501,18 @@ def test_the_booklet(app, runner, world, tmp_path):
     assert "public version" in public_text and "Safe returns" not in public_text
 
 
+def test_the_booklet_writes_one_month_and_one_line_in_the_singular(app, runner, world, tmp_path):
+    with app.app_context():
+        db.session.get(Proposal, world["placed_first"]).duration_months = 1
+        db.session.commit()
+    out = tmp_path / "booklet.pdf"
+    result = runner.invoke(args=["fund", "report", "pipeline", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    _, content = pdf_text(out.read_bytes())
+    assert "1 month" in content and "1 months" not in content
+    assert re.search(r"covers the first \d+ of 3 lines", " ".join(content.split()))
+
+
 # Coverage: the concept-note pipeline column -------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext, ngettext
 from sqlalchemy import select
 
 from fund.calls.models import Call
@@ -110,10 +110,11 @@ def export_csv(name: str, out: Path) -> None:
     with out.open("wb") as file:
         rows = spreadsheets.write_csv(table, file)
     say(
-        _l(
-            "%(table)s: %(rows)s rows written to %(path)s.",
+        lazy_ngettext(
+            "%(table)s: %(num)s row written to %(path)s.",
+            "%(table)s: %(num)s rows written to %(path)s.",
+            rows,
             table=table.title,
-            rows=rows,
             path=out,
         )
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
@@ -165,7 +166,11 @@ def _entry(s: PdfStyles, booklet: Booklet, entry: Entry) -> list[Flowable]:
         (amount_label, money(entry.amount)),
         (
             _("Duration"),
-            _("%(months)s months", months=entry.duration_months) if entry.duration_months else "—",
+            (
+                ngettext("%(num)s month", "%(num)s months", entry.duration_months)
+                if entry.duration_months
+                else "—"
+            ),
         ),
         (_("GCM objectives"), _objectives(entry)),
         (_("Participating UN entities"), listed(entry.organizations) or "—"),
@@ -226,11 +231,12 @@ def _story(booklet: Booklet) -> list[Flowable]:
         facts.append(
             (
                 _("Money available"),
-                _(
-                    "%(available)s in the pools; it covers the first %(within)s of %(lines)s lines",
+                ngettext(
+                    "%(available)s in the pools; it covers the first %(within)s of %(num)s line",
+                    "%(available)s in the pools; it covers the first %(within)s of %(num)s lines",
+                    len(p.entries),
                     available=money(p.available),
                     within=p.within_available,
-                    lines=len(p.entries),
                 ),
             )
         )
