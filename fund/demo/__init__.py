@@ -36,7 +36,11 @@ from fund.demo.reports import (
 )
 from fund.demo.revisions import add_demo_revision
 from fund.demo.timeline import Calendar, Timeline
-from fund.demo.transfers import add_demo_transfers
+from fund.demo.transfers import (
+    record_requested,
+    request_first_tranches,
+    request_lead_second_tranche,
+)
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
@@ -152,6 +156,7 @@ FUNDED_DAYS = {
 }
 CLOSED_DAYS = {key: day + 30 for key, day in FUNDED_DAYS.items()}
 CLOSED_ON, REFUNDED_ON = 20, 10  # days before today
+TRANSFERS_REQUESTED = 12  # the lead organization's second tranche: days before today
 
 
 def load_demo_history(seed_dir: Path, report: SeedReport, today: date | None = None) -> None:
@@ -315,9 +320,16 @@ def _after_funding(
     author: User,
     secretariat: User,
 ) -> None:
-    """The funded programme's first year: a no-cost extension, its first year's actuals and
-    financial report, the next tranches requested and evidence for its narrative report."""
-    end = calendar.year_end
+    """The funded programme's first tranches, its first year (a no-cost extension, its first
+    year's actuals and financial report, evidence for its narrative report) and, lately, the
+    lead organization's second tranche requested (the administrative agent has it to
+    transfer)."""
+    end, funded = calendar.year_end, calendar.start + timedelta(days=FUNDED_DAYS["fund"])
+    timeline.on(funded + timedelta(days=14), lambda: request_first_tranches(made[0], secretariat))
+    timeline.on(
+        funded + timedelta(days=21),
+        lambda: record_requested(made[0], demo_recorder() or secretariat),
+    )
     timeline.on(
         calendar.start + timedelta(days=180),
         lambda: add_demo_revision(made[0], author, secretariat),
@@ -330,8 +342,11 @@ def _after_funding(
     timeline.on(
         end + timedelta(days=45), lambda: accept_demo_financial_report(made[0], secretariat)
     )
-    timeline.on(end + timedelta(days=50), lambda: add_demo_transfers(made[0], secretariat))
     timeline.on(end + timedelta(days=70), lambda: add_demo_evidence(made[0], author))
+    timeline.on(
+        calendar.ago(TRANSFERS_REQUESTED),
+        lambda: request_lead_second_tranche(made[0], secretariat),
+    )
 
 
 def _advance(
