@@ -310,6 +310,7 @@ def test_the_public_programmes_are_the_portfolios(app, client, create_user, make
     body = client.get("/api/v1/programmes").get_json()
     assert [item["id"] for item in body["items"]] == [funded]
     assert body["items"][0]["status"] == "funded" and body["next"] is None
+    assert body["items"][0]["kept"] is None  # a closed programme's only
     detail = client.get(f"/api/v1/programmes/{funded}").get_json()
     assert detail["programme"]["title"] == "Decent work for migrants"
     assert Decimal(detail["budget_total"]) > 0

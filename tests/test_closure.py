@@ -639,6 +639,28 @@ def test_the_public_page_of_a_closed_programme_says_what_went_back_to_the_fund(
     ) in page
 
 
+def test_the_public_list_gives_what_a_closed_programme_kept(
+    app, client, treasurer, agent, programme
+) -> None:
+    from fund.portfolio.queries import list_programmes
+    from tests.test_portfolio_pages import _text
+
+    def kept() -> Decimal | None:
+        with app.app_context():
+            return next(p for p in list_programmes() if p.id == programme).kept
+
+    assert kept() is None  # funded, not closed
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    assert kept() == D("642000.00")  # 1,070,000.00 allocated less 428,000.00 never transferred
+    refund(app, agent, programme, "ILO", "100000.00")
+    assert kept() == D("542000.00")
+    row = _text(client.get("/portfolio")).split(f"/portfolio/programmes/{programme}", 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert "1,070,000.00" in row and "kept 542,000.00" in row
+    (item,) = client.get("/api/v1/programmes?status=closed").get_json()["items"]
+    assert (item["id"], item["funded"], item["kept"]) == (programme, "1070000.00", "542000.00")
+
+
 def test_a_programme_closed_early_reports_until_the_day_of_closure(
     app, treasurer, programme
 ) -> None:

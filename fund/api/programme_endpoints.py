@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort
 
 from fund.api.registry import Param, operation, paged_body
+from fund.api.schemas import maybe_amount
 from fund.money import amount_text
 from fund.portfolio.queries import (
     ProgrammeDetail,
@@ -40,6 +41,7 @@ def _summary(row: ProgrammeSummary) -> dict[str, Any]:
         "thematic_areas": list(row.thematic_areas),
         "amount": amount_text(row.amount),
         "funded": amount_text(row.funded),
+        "kept": maybe_amount(row.kept),
         "planned_start": row.planned_start.isoformat() if row.planned_start else None,
         "duration_months": row.duration_months,
     }

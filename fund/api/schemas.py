@@ -163,6 +163,7 @@ PROGRAMME = record(
     primary_objective=maybe(INTEGER),
     objectives=listing(INTEGER),
     **fields(MONEY, "amount funded"),
+    kept=maybe(MONEY),
     planned_start=maybe(DATE),
     duration_months=maybe(INTEGER),
 )

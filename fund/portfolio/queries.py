@@ -39,7 +39,7 @@ from fund.extensions import db
 from fund.finance.closure_models import ProgrammeClosure, Refund
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
-from fund.money import ZERO, from_cents, sql_cents, total_of
+from fund.money import ZERO, from_cents, read_amount, sql_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.budget import OrganizationBudget
 from fund.proposals.models import (
@@ -107,6 +107,9 @@ class ProgrammeSummary:
     funded: Decimal  # the allocation; zero in the pipeline
     planned_start: date | None
     duration_months: int | None
+    # What a closed programme kept: its allocation less what went back to the fund at closure
+    # (never transferred) and the refunds received since; None unless closed.
+    kept: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -198,8 +201,9 @@ class ProgrammeDetail:
 
     @property
     def kept(self) -> Decimal | None:
-        """What a closed programme kept: what was transferred to it less its refunds."""
-        return self.transferred - self.closure.refunded if self.closure else None
+        """What a closed programme kept (`ProgrammeSummary.kept`): what was transferred to it
+        less its refunds."""
+        return self.programme.kept
 
 
 def is_public() -> ColumnElement[bool]:
@@ -292,9 +296,12 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
             Allocation.amount,
             Proposal.approved_total,
             indicative.c.amount,
+            sql_cents(ProgrammeClosure.released),
+            _refunded_cents(),
         )
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
         .outerjoin(indicative, indicative.c.proposal_id == Proposal.id)
+        .outerjoin(ProgrammeClosure, ProgrammeClosure.allocation_id == Allocation.id)
         .where(*conditions)
         .order_by(Proposal.id)
     )
@@ -349,6 +356,8 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
         allocated,
         approved_total,
         indicative_total,
+        released,
+        refunded,
     ) in rows:
         numbers = ((primary,) if primary is not None else ()) + tuple(
             n for n in sorted(secondary.get(id_, ())) if n != primary
@@ -374,9 +383,24 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
                 funded=funded,
                 planned_start=planned_start,
                 duration_months=duration_months,
+                kept=(
+                    read_amount(allocated) - from_cents(released) - from_cents(refunded)
+                    if released is not None
+                    else None
+                ),
             )
         )
     return found, organizations
+
+
+def _refunded_cents() -> Any:
+    """The refunds an allocation received, in cents (correlated to `Allocation`)."""
+    return (
+        select(cents_sum(Refund.amount))
+        .where(Refund.allocation_id == Allocation.id)
+        .correlate(Allocation)
+        .scalar_subquery()
+    )
 
 
 def list_programmes(
@@ -471,12 +495,6 @@ def programme_detail(
     if not found:
         return None
     programme = found[0]
-    refunded = (
-        select(cents_sum(Refund.amount))
-        .where(Refund.allocation_id == Allocation.id)
-        .correlate(Allocation)
-        .scalar_subquery()
-    )
     head = _rows(
         select(
             Proposal.summary,
@@ -484,7 +502,7 @@ def programme_detail(
             Allocation.allocated_on,
             ProgrammeClosure.closed_on,
             sql_cents(ProgrammeClosure.released),
-            refunded,
+            _refunded_cents(),
         )
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
