@@ -639,25 +639,40 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, programme):
     assert "/login" in client.get(path).headers["Location"]
 
 
-def test_the_demo_requests_each_organizations_next_tranche(app, programme):
-    """The demo's requests: ILO's second tranche (a third of its first reported spent at most:
-    the override's reason), IOM's first; both wait for the agent."""
-    from fund.demo.transfers import OVERRIDE, add_demo_transfers
+def test_the_demo_pays_the_first_tranches_then_requests_the_leads_second(app, programme):
+    """The demo's transfers: each organization not paid yet gets its first tranche requested
+    (IOM's), which the agent records; later the lead organization's second tranche (ILO's, a
+    third of its first reported spent at most) is requested with the override's reason and
+    waits for the agent."""
+    from fund.demo.transfers import (
+        OVERRIDE,
+        record_requested,
+        request_first_tranches,
+        request_lead_second_tranche,
+    )
     from fund.proposals.models import Proposal
+
+    def waiting() -> dict:
+        return {
+            (r.organization.acronym, r.tranche): (r.amount, r.override_reason)
+            for r, _ in transfers.open_requests()
+        }
 
     with app.app_context():
         _first_tranche(programme, "300000.00")
         proposal = db.session.get(Proposal, programme["proposal"])
-        add_demo_transfers(proposal, user(programme["secretariat"]))
+        assert proposal.lead_organization_id == org_id("ILO")
+        request_first_tranches(proposal, user(programme["secretariat"]))
+        assert waiting() == {("IOM", 1): (D("214000.00"), None)}
+        record_requested(proposal, user(programme["agent"]))
+        assert waiting() == {}
+        assert {s.organization_id: s.disbursed for s in _allocation(programme).shares} == {
+            org_id("ILO"): D("300000.00"),
+            org_id("IOM"): D("214000.00"),
+        }
+        request_lead_second_tranche(proposal, user(programme["secretariat"]))
         db.session.commit()
-        waiting = {
-            (r.organization.acronym, r.tranche): (r.amount, r.override_reason)
-            for r, _ in transfers.open_requests()
-        }
-        assert waiting == {
-            ("ILO", 2): (D("171000.00"), OVERRIDE),
-            ("IOM", 1): (D("214000.00"), None),
-        }
+        assert waiting() == {("ILO", 2): (D("171000.00"), OVERRIDE)}
 
 
 def test_the_pages_statements_do_not_grow_with_the_requests(app, client, programme, create_user):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -333,3 +334,14 @@ def refunds_by_proposal() -> dict[int, ProgrammeRefunds]:
         )
         for proposal_id, closure in owed.items()
     }
+
+
+def allocation_refunds_cents() -> Any:
+    """The refunds an allocation received, in cents: a scalar subquery correlated to
+    `Allocation` (the public pages' "kept")."""
+    return (
+        select(cents_sum(Refund.amount))
+        .where(Refund.allocation_id == Allocation.id)
+        .correlate(Allocation)
+        .scalar_subquery()
+    )

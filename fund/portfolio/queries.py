@@ -34,9 +34,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from fund.calls.models import Call
 from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines, programme_money
-from fund.dialects import cents_sum
 from fund.extensions import db
-from fund.finance.closure_models import ProgrammeClosure, Refund
+from fund.finance.closure_models import ProgrammeClosure
+from fund.finance.closure_queries import allocation_refunds_cents
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
 from fund.money import ZERO, from_cents, read_amount, sql_cents, total_of
@@ -297,7 +297,7 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
             Proposal.approved_total,
             indicative.c.amount,
             sql_cents(ProgrammeClosure.released),
-            _refunded_cents(),
+            allocation_refunds_cents(),
         )
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
         .outerjoin(indicative, indicative.c.proposal_id == Proposal.id)
@@ -391,16 +391,6 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
             )
         )
     return found, organizations
-
-
-def _refunded_cents() -> Any:
-    """The refunds an allocation received, in cents (correlated to `Allocation`)."""
-    return (
-        select(cents_sum(Refund.amount))
-        .where(Refund.allocation_id == Allocation.id)
-        .correlate(Allocation)
-        .scalar_subquery()
-    )
 
 
 def list_programmes(
@@ -502,7 +492,7 @@ def programme_detail(
             Allocation.allocated_on,
             ProgrammeClosure.closed_on,
             sql_cents(ProgrammeClosure.released),
-            _refunded_cents(),
+            allocation_refunds_cents(),
         )
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
