@@ -34,7 +34,7 @@ def test_dated_refuses_a_moment_to_come():
         pass
 
 
-def test_a_timeline_takes_its_steps_in_the_order_of_their_days():
+def test_a_timeline_takes_its_steps_in_the_order_of_their_days(ctx):
     today = utcnow().date()
     timeline, taken = Timeline(today), []
     for days, name in ((3, "third"), (10, "first"), (3, "fourth"), (5, "second")):
@@ -49,6 +49,22 @@ def test_a_timeline_takes_its_steps_in_the_order_of_their_days():
     assert [m.date() for m in moments] == [today - timedelta(days=d) for d in (10, 5, 3, 3)]
     # The day's next step, a minute later.
     assert timedelta(seconds=59) < moments[3] - moments[2] < timedelta(seconds=61)
+
+
+def test_what_a_step_adds_is_dated_on_its_day_even_unflushed(app):
+    from fund.accounts.models import Organization
+
+    with app.app_context():
+        today = utcnow().date()
+        timeline = Timeline(today)
+        timeline.on(
+            today - timedelta(days=5),
+            lambda: db.session.add(Organization(name="Dated donor", kind="other")),
+        )
+        timeline.run()
+        db.session.commit()
+        made = db.session.scalar(select(Organization).where(Organization.name == "Dated donor"))
+        assert made.created_at.date() == today - timedelta(days=5)
 
 
 @pytest.mark.parametrize(

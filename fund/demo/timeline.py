@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from fund.extensions import dated
+from fund.extensions import dated, db
 from fund.reporting.schedule import Settings
 
 # When the first step of a day is taken; the day's next steps follow a minute apart.
@@ -88,3 +88,4 @@ class Timeline:
             moment = datetime.combine(day, WORKDAY_STARTS, UTC) + timedelta(minutes=minute)
             with dated(min(moment, datetime.now(UTC))):
                 step()
+                db.session.flush()  # the rows' default times are taken on the step's day
