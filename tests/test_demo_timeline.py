@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.demo.timeline import Calendar, Timeline
 from fund.extensions import dated, db, utcnow
@@ -101,6 +102,9 @@ def test_the_demo_history_is_in_the_order_of_time_and_none_of_it_to_come(
         assert moments == sorted(moments)
         assert moments[-1] <= utcnow()
         assert moments[0].date() < today - timedelta(days=365)
+        # The accounts were made before the history they take part in.
+        made = db.session.scalars(select(User.created_at).where(User.email.like("%@demo.fund")))
+        assert max(made) < moments[0]
         submitted = db.session.scalars(
             select(Proposal.submitted_at).where(Proposal.submitted_at.is_not(None))
         ).all()

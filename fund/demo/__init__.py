@@ -58,10 +58,19 @@ from fund.seed import SeedReport, add_missing, existing_by_key
 def load_demo(
     seed_dir: Path, report: SeedReport | None = None, today: date | None = None
 ) -> SeedReport:
-    """The demo set: organizations, one or more users per role, an open call."""
+    """The demo set: organizations, one or more users per role, the calls; made on the day
+    the fund was set up, before its history (`Calendar.set_up`)."""
     report = report or SeedReport()
-    demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
     today = today or utcnow().date()
+    calendar = Calendar.counted_back(today, schedule.settings_from(current_app.config))
+    timeline = Timeline(today)
+    timeline.on(calendar.set_up, lambda: _accounts_and_calls(seed_dir, report, today))
+    timeline.run()
+    return report
+
+
+def _accounts_and_calls(seed_dir: Path, report: SeedReport, today: date) -> None:
+    demo = tomllib.loads((seed_dir / "demo.toml").read_text(encoding="utf-8"))
 
     by_name = existing_by_key(Organization, "name")
     added = add_missing(by_name, demo.get("organizations", []), "name", _organization)
@@ -91,7 +100,6 @@ def load_demo(
     added = add_missing(calls, demo.get("calls", []), "title", lambda item: _call(item, today))
     report.count("calls", added)
     db.session.flush()
-    return report
 
 
 def _organization(item: Mapping[str, Any]) -> Organization:

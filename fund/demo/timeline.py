@@ -19,6 +19,8 @@ from fund.reporting.schedule import Settings
 
 # When the first step of a day is taken; the day's next steps follow a minute apart.
 WORKDAY_STARTS = time(9, 0)
+# The fund was set up so many days before its funded programme's first day.
+SET_UP_DAYS = 300
 # A year's reports are written over the next weeks: its last step comes so many days after it.
 REPORTING_DAYS = 90
 
@@ -43,6 +45,11 @@ class Calendar:
     def start(self) -> date:
         """The funded programme's first day."""
         return date(self.year, 3, 1)
+
+    @property
+    def set_up(self) -> date:
+        """The day the fund's accounts and calls were set up, before its first contribution."""
+        return self.start - timedelta(days=SET_UP_DAYS)
 
     @property
     def next_start(self) -> date:
