@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
+from fund.calls.models import Call
 from fund.demo.timeline import Calendar, Timeline
 from fund.extensions import dated, db, utcnow
 from fund.proposals.models import Proposal
@@ -91,6 +92,13 @@ def test_the_demo_calendar_holds_one_reported_year_on_every_day(settings):
         day += timedelta(days=1)
 
 
+def submitted_days() -> list[date]:
+    moments = db.session.scalars(
+        select(Proposal.submitted_at).where(Proposal.submitted_at.is_not(None))
+    )
+    return [moment.date() for moment in moments]
+
+
 def test_the_demo_history_is_in_the_order_of_time_and_none_of_it_to_come(
     app, backend, prepared_demo
 ):
@@ -105,10 +113,11 @@ def test_the_demo_history_is_in_the_order_of_time_and_none_of_it_to_come(
         # The accounts were made before the history they take part in.
         made = db.session.scalars(select(User.created_at).where(User.email.like("%@demo.fund")))
         assert max(made) < moments[0]
-        submitted = db.session.scalars(
-            select(Proposal.submitted_at).where(Proposal.submitted_at.is_not(None))
-        ).all()
-        assert max(submitted) <= utcnow()
+        # The full-proposal call opened the day it was made, before the first submission.
+        call = db.session.scalar(select(Call).where(Call.stage == "full_proposal"))
+        assert call.opens_on == call.created_at.date() < min(submitted_days())
+        submitted = submitted_days()
+        assert max(submitted) <= today
         funded = db.session.scalar(select(Proposal).where(Proposal.status == "funded"))
         reports = db.session.scalars(
             select(ProgrammeReport)

@@ -112,11 +112,13 @@ def _organization(item: Mapping[str, Any]) -> Organization:
 
 
 def _call(item: Mapping[str, Any], today: date) -> Call:
-    """A demo call, open from and until days from `today`."""
+    """A demo call, open until days from `today`; from days from `today`, or from the day it
+    is made (`opens_when_made`: the day the fund was set up)."""
+    opens = utcnow().date() if item.get("opens_when_made") else None
     return Call(
         title=item["title"],
         description=item.get("description", ""),
-        opens_on=today + timedelta(days=item["opens_in_days"]),
+        opens_on=opens or today + timedelta(days=item["opens_in_days"]),
         closes_on=today + timedelta(days=item["closes_in_days"]),
         envelope=Decimal(item["envelope"]),
         min_budget=Decimal(item["min_budget"]),
