@@ -12,6 +12,7 @@ from sqlalchemy import select
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call
+from fund.committee.models import VotingRound
 from fund.demo.timeline import Calendar, Timeline
 from fund.extensions import dated, db, utcnow
 from fund.proposals.models import Proposal
@@ -141,3 +142,9 @@ def test_the_demo_history_is_in_the_order_of_time_and_none_of_it_to_come(
             )
         )
         assert closed.planned_start < closed_on.date() < today
+        # Each round has its deadline: those still open end after today, the others closed
+        # before theirs.
+        rounds = db.session.scalars(select(VotingRound)).all()
+        assert rounds and all(r.deadline is not None for r in rounds)
+        assert all(r.deadline.date() > today for r in rounds if r.status == "open")
+        assert all(r.closed_at < r.deadline for r in rounds if r.status == "closed")

@@ -3,8 +3,6 @@ carry what the user saw (the round's fingerprint, the proposal's version)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
@@ -23,13 +21,6 @@ from fund.committee.decisions import DECISION_LABELS
 from fund.committee.models import Choice
 from fund.forms import DateField, IntegerField, int_or_zero, long_text, options
 from fund.proposals.forms import text_area
-
-
-def end_of_day(day: date | None) -> datetime | None:
-    """A deadline given as a date ends at 23:59 UTC that day."""
-    if day is None:
-        return None
-    return datetime.combine(day, time(23, 59), tzinfo=UTC)
 
 
 class VoteForm(SensitiveForm):

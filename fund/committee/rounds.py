@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from types import SimpleNamespace
 from typing import Any
 
@@ -149,6 +150,13 @@ def declared_conflicts(proposal_id: int) -> dict[int, tuple[int, str]]:
     for seat_id, number, reason in rows:
         found.setdefault(seat_id, (number, reason))
     return found
+
+
+def end_of_day(day: date | None) -> datetime | None:
+    """A round's deadline given as a date ends at 23:59 UTC that day."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
 
 
 @dataclass(frozen=True)

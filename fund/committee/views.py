@@ -24,10 +24,9 @@ from fund.committee.forms import (
     OpenRoundForm,
     ReturnForm,
     VoteForm,
-    end_of_day,
 )
 from fund.committee.models import Choice, VotingRound
-from fund.committee.rounds import outcome_label
+from fund.committee.rounds import end_of_day, outcome_label
 from fund.committee.visibility import opened_record, votes_visible_before_own_vote
 from fund.coverage.simulator import coverage_effect
 from fund.days import written

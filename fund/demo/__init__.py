@@ -28,7 +28,7 @@ from fund.demo.agent import add_demo_agent_records, demo_recorder
 from fund.demo.budget_years import spread_budget_years
 from fund.demo.closure import close_demo_programme, refund_demo_programme
 from fund.demo.frameworks import add_actuals, add_framework, load_demo_mgi
-from fund.demo.meeting import add_demo_meeting, add_demo_seats, vote_all
+from fund.demo.meeting import add_demo_meeting, add_demo_seats, open_for_votes, vote_all
 from fund.demo.reports import (
     accept_demo_financial_report,
     add_demo_evidence,
@@ -397,6 +397,7 @@ def _advance(
         def forward() -> None:
             _screen(made[0], item, secretariat)
             proposal_operations.fire(made[0], "forward_to_committee", secretariat)
+            open_for_votes(made[0].id, secretariat)
 
         timeline.on(days["forward"], forward)
     if "vote" in days:
@@ -531,6 +532,7 @@ def _note_step(
         criteria = screening.criteria_for(note)
         screening.record_checks(note, secretariat, {c.id: ("pass", "") for c in criteria})
         proposal_operations.fire(note, "forward_to_committee", secretariat)
+        open_for_votes(note.id, secretariat)
     elif step == "vote":
         rejected = target == "not_approved"
         comment = "Not for this fund: the change sought is not described." if rejected else ""

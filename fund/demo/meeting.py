@@ -1,5 +1,6 @@
-"""The committee's part of the demo set: its seats, chair and alternates, the members' votes
-in a round, and a meeting of the committee with its agenda and decisions."""
+"""The committee's part of the demo set: its seats, chair and alternates, a round's deadline
+and the members' votes in it, and a meeting of the committee with its agenda and
+decisions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fund.accounts.models import Organization, User
 from fund.committee import meetings, rounds, seats
 from fund.committee import operations as committee
 from fund.committee.models import ItemKind, Meeting, Outcome, RoundStatus, Seat, VotingRound
-from fund.extensions import db
+from fund.extensions import db, utcnow
 from fund.proposals.models import proposal_reference
 
 
@@ -35,6 +36,8 @@ def add_demo_seats(demo: dict[str, Any], secretariat: User) -> None:
 _ITEM_OUTCOMES = {Outcome.APPROVED.value: "approved", Outcome.REJECTED.value: "not_approved"}
 
 
+# The days the members have to vote in a round the demo opens.
+VOTING_DAYS = 21
 # The rounds a meeting's agenda takes: those open, and those closed so many days before it.
 MEETING_TAKES_DAYS = 60
 
@@ -116,3 +119,10 @@ def vote_all(proposal_id: int, choice: str, comment: str = "") -> None:
     round_ = rounds.open_round_of(proposal_id)
     for member in rounds.entitled_members(round_):
         committee.cast_vote(round_.id, member.user, choice, comment)
+
+
+def open_for_votes(proposal_id: int, secretariat: User) -> None:
+    """The deadline of the proposal's open round: `VOTING_DAYS` after it opened."""
+    round_ = rounds.open_round_of(proposal_id)
+    day = utcnow().date() + timedelta(days=VOTING_DAYS)
+    committee.set_deadline(round_.id, secretariat, rounds.end_of_day(day))
