@@ -15,13 +15,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from fund.accounts.models import User
+from fund.demo.transfers import lead_transferred
 from fund.extensions import db
 from fund.finance import closure
-from fund.finance.models import Allocation, AllocationShare
-from fund.money import read_amount, round_cents
+from fund.money import ZERO, round_cents
 from fund.proposals.models import Proposal
 
 # Of what was transferred to the lead organization: what it spent before the programme ended.
@@ -32,24 +30,10 @@ REASON = (
 )
 
 
-def _transferred(proposal: Proposal) -> Decimal:
-    """What the lead organization was transferred."""
-    return read_amount(
-        db.session.scalar(
-            select(AllocationShare.disbursed)
-            .join(Allocation, Allocation.id == AllocationShare.allocation_id)
-            .where(
-                Allocation.proposal_id == proposal.id,
-                AllocationShare.organization_id == proposal.lead_organization_id,
-            )
-        )
-    )
-
-
 def close_demo_programme(proposal: Proposal, secretariat: User, today: date) -> None:
     """The secretariat closes the programme: the lead organization spent `SPENT` of what it
     was transferred, the others nothing."""
-    spent = round_cents(_transferred(proposal) * SPENT)
+    spent = round_cents((lead_transferred(proposal) or ZERO) * SPENT)
     closure.close_programme(
         secretariat, proposal, {proposal.lead_organization_id: spent}, REASON, today
     )
@@ -59,7 +43,7 @@ def close_demo_programme(proposal: Proposal, secretariat: User, today: date) -> 
 def refund_demo_programme(proposal: Proposal, agent: User | None, today: date) -> None:
     """The administrative agent records the lead organization's refund of what it did not
     spend."""
-    paid = _transferred(proposal)
+    paid = lead_transferred(proposal) or ZERO
     unspent = paid - round_cents(paid * SPENT)
     if agent is not None and unspent > 0:
         closure.record_refund(

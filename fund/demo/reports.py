@@ -18,9 +18,9 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from fund.accounts.models import Role, User, UserRole
+from fund.demo.transfers import lead_transferred
 from fund.extensions import db
-from fund.finance.models import Allocation, AllocationShare
-from fund.money import read_amount, round_cents
+from fund.money import round_cents
 from fund.proposals.models import Proposal
 from fund.reporting import attachments, operations
 from fund.reporting.models import ProgrammeReport
@@ -64,14 +64,9 @@ def submit_demo_financial_report(proposal: Proposal) -> None:
     financial = _first(proposal, "annual_financial")
     lead = proposal.lead_organization_id
     staff = _staff_of(lead)
-    transferred = db.session.scalar(
-        select(AllocationShare.disbursed)
-        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
-        .where(Allocation.proposal_id == proposal.id, AllocationShare.organization_id == lead)
-    )
-    if financial is None or transferred is None or staff is None:
+    paid = lead_transferred(proposal)
+    if financial is None or paid is None or staff is None:
         return
-    paid = read_amount(transferred)
     operations.save_financial(
         staff,
         financial.id,

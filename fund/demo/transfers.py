@@ -17,8 +17,10 @@ from fund.accounts.models import User
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance import transfers
+from fund.finance.models import Allocation, AllocationShare
 from fund.finance.queries.lists import allocation_for
 from fund.finance.transfer_models import OPEN, TransferRequest
+from fund.money import read_amount
 from fund.proposals.models import Proposal
 
 # Of what remains of each share: the tranche requested.
@@ -80,3 +82,16 @@ def request_lead_second_tranche(proposal: Proposal, secretariat: User) -> None:
                 ((share.amount - share.disbursed) * TRANCHE).quantize(Decimal("0.01")),
                 override_reason=OVERRIDE,
             )
+
+
+def lead_transferred(proposal: Proposal) -> Decimal | None:
+    """What the programme's lead organization was transferred (None without an allocation)."""
+    transferred = db.session.scalar(
+        select(AllocationShare.disbursed)
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .where(
+            Allocation.proposal_id == proposal.id,
+            AllocationShare.organization_id == proposal.lead_organization_id,
+        )
+    )
+    return None if transferred is None else read_amount(transferred)
