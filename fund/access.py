@@ -82,9 +82,15 @@ def access_of(app: Flask, endpoint: str) -> Access | None:
     return getattr(view, ACCESS_ATTR, None)
 
 
+def sensitive_minutes() -> int:
+    """The age of a sign-in after which a sensitive action asks for the password again, in
+    whole minutes as the pages say it (at least 1)."""
+    return max(1, sensitive_max_age() // 60)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["sign_in_is_stale"] = lambda: not login_is_recent(sensitive_max_age())
-    app.jinja_env.globals["sensitive_minutes"] = lambda: max(1, sensitive_max_age() // 60)
+    app.jinja_env.globals["sensitive_minutes"] = sensitive_minutes
 
     @app.before_request
     def end_expired_session():

@@ -63,6 +63,11 @@ def Np_(singular: str, plural: str) -> tuple[str, str]:
     return singular, plural
 
 
+# Counts of a unit within a sentence, each by the plural rules of the reader's language.
+MINUTES = Np_("%(num)s minute", "%(num)s minutes")
+DAYS = Np_("%(num)s day", "%(num)s days")
+
+
 class Counted(Sentence):
     """A sentence that follows a number, `num` among its values: in English its singular or
     its plural (`Np_`), on a page by the plural rules of the reader's language."""

@@ -428,6 +428,22 @@ def test_the_request_says_when_the_programme_ends_and_the_last_day_to_ask(app, c
     ) in page
 
 
+def test_the_request_page_counts_the_days_and_months_the_fund_sets(app, client, programme):
+    from fund.days import in_english
+
+    app.config["REVISION_MIN_DAYS_BEFORE_END"] = 1
+    app.config["REVISION_COMMITTEE_EXTENSION_MONTHS"] = 1
+    with app.app_context():
+        proposal_id = programme["proposal"]
+        _, end = programme_end(db.session.get(Proposal, proposal_id))
+    login(client, programme["ilo"].email)
+    page = client.get(f"/revisions/programme/{proposal_id}").get_data(as_text=True)
+    assert "the committee decides a new end date more than 1 month later," in page
+    assert (
+        f"request a revision at least 1 day before, by {in_english(end - timedelta(days=1))}."
+    ) in page
+
+
 def test_a_revision_requested_and_approved_through_the_pages(app, client, programme):
     with app.app_context():
         proposal_id = programme["proposal"]

@@ -20,7 +20,7 @@ from fund.extensions import db
 from fund.i18n import LANGUAGES
 from fund.labels import N_
 from fund.refusals import Refused
-from fund.sentences import Sentence
+from fund.sentences import MINUTES, Counted, Np_, Sentence
 from fund.signals import account_locked
 
 
@@ -69,12 +69,12 @@ def refusal_message(policy: AttemptLimit) -> Sentence:
     account. Saying which would tell a stranger that the account exists."""
     return Sentence(
         N_(
-            "The email address or password is not correct. After %(attempts)s failed attempts "
-            "an account is locked for up to %(minutes)s minutes; its owner is then sent an "
-            "email with a link that unlocks it."
+            "The email address or password is not correct. After %(attempts)s an account is "
+            "locked for up to %(minutes)s; its owner is then sent an email with a link that "
+            "unlocks it."
         ),
-        attempts=policy.attempts,
-        minutes=max(1, int(policy.window.total_seconds() // 60)),
+        attempts=Counted(Np_("%(num)s failed attempt", "%(num)s failed attempts"), policy.attempts),
+        minutes=Counted(MINUTES, max(1, int(policy.window.total_seconds() // 60))),
     )
 
 

@@ -21,21 +21,24 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 
-from fund.access import UNCONFIRMED, login_is_recent, mark_signed_in, sensitive_max_age
+from fund.access import (
+    UNCONFIRMED,
+    login_is_recent,
+    mark_signed_in,
+    sensitive_max_age,
+    sensitive_minutes,
+)
 from fund.accounts import operations, throttle
 from fund.accounts.limits import AttemptLimit
 from fund.extensions import db, utcnow
 from fund.labels import N_
+from fund.sentences import MINUTES, Counted, Sentence, said
 
 MISSING_MESSAGE = N_(
-    "Enter your password: you signed in more than %(minutes)s minutes ago, so this action "
+    "Enter your password: you signed in more than %(minutes)s ago, so this action "
     "needs it again. Nothing else you typed is lost."
 )
 WRONG_MESSAGE = N_("Your password is not correct. Nothing was done; what you typed is kept.")
-
-
-def _minutes(seconds: int) -> int:
-    return max(1, seconds // 60)
 
 
 class SensitiveForm(FlaskForm):
@@ -69,7 +72,7 @@ class SensitiveForm(FlaskForm):
         if not password:
             field.errors = [
                 *field.errors,
-                gettext(MISSING_MESSAGE, minutes=_minutes(sensitive_max_age())),
+                said(Sentence(MISSING_MESSAGE, minutes=Counted(MINUTES, sensitive_minutes()))),
             ]
             return False
         now, address, policy = utcnow(), throttle.client_address(), throttle.policy_from_config()

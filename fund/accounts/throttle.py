@@ -20,7 +20,7 @@ from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import LoginAttempt
 from fund.extensions import db
 from fund.labels import N_
-from fund.sentences import Counted, Np_, Sentence, said_marked
+from fund.sentences import MINUTES, Counted, Np_, Sentence, said_marked
 
 UNKNOWN_ADDRESS = "unknown"
 
@@ -34,11 +34,11 @@ class Throttled(Exception):
         self.sentence = Sentence(
             N_(
                 "Too many failed sign-in attempts came from your network address (%(attempts)s "
-                "within %(window)s minutes). %(wait)s If you share this address with colleagues, "
+                "within %(window)s). %(wait)s If you share this address with colleagues, "
                 "the fund secretariat can help."
             ),
             attempts=policy.attempts,
-            window=int(policy.window.total_seconds() // 60),
+            window=Counted(MINUTES, int(policy.window.total_seconds() // 60)),
             wait=Counted(
                 Np_(
                     "Wait %(num)s minute, then try again.", "Wait %(num)s minutes, then try again."

@@ -22,7 +22,7 @@ from fund.proposals.models import Proposal, proposal_participants
 from fund.reporting.replan import programme_dates
 from fund.reporting.workflow import applicant_of, reporting_organizations
 from fund.revisions.models import Approver, Revision
-from fund.sentences import OnDay, Sentence
+from fund.sentences import DAYS, Counted, OnDay, Sentence
 from workflows import Engine, GuardRegistry
 from workflows.revision import REVISION_WORKFLOW
 
@@ -91,10 +91,10 @@ def too_late(proposal: Proposal, today: date) -> Sentence | None:
     if today > last:
         return Sentence(
             N_(
-                "A revision is requested at least %(days)s days before the programme's end date "
+                "A revision is requested at least %(days)s before the programme's end date "
                 "(%(end)s): the last day to request one was %(last)s."
             ),
-            days=days,
+            days=Counted(DAYS, days),
             end=OnDay(end, DAY),
             last=OnDay(last, DAY),
         )
