@@ -4,6 +4,7 @@ recompute every one of them; `flask fund seed` leaves them all built."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -64,13 +65,15 @@ def test_verify_and_rebuild_cover_every_kept_figure(app, make_proposal, author) 
     result = runner.invoke(args=["fund", "caches", "--verify"])
     assert result.exit_code == 1
     assert "  coverage totals: funded/total/: kept" in result.output
+    differ = re.search(r"differ from a full recomputation in (\d+) (place|places):", result.output)
+    assert differ and differ.group(2) == ("place" if differ.group(1) == "1" else "places")
     assert f"  approved proposals' totals: proposal {approved}: kept 5.00" in result.output
     assert "flask fund caches --rebuild" in result.output
     result = runner.invoke(args=["fund", "caches", "--rebuild", "--verify"])
     assert result.exit_code == 0, result.output
     assert "Coverage totals built:" in result.output
-    assert "Totals of the 1 approved proposal(s) in the pipeline recomputed." in result.output
-    assert "allocation source(s) attributed again." in result.output
+    assert "Totals of the 1 approved proposal in the pipeline recomputed." in result.output
+    assert "Money paid out of the 1 allocation source attributed again." in result.output
     assert "equal a full recomputation" in result.output
     assert runner.invoke(args=["fund", "caches"]).exit_code == 2  # neither option
 

@@ -712,7 +712,7 @@ def test_cli_table_and_options(app, fund):
     runner = app.test_cli_runner()
     table = runner.invoke(args=["fund", "coverage"])
     assert table.exit_code == 0, table.output
-    assert "Funded: USD 1,444,500.00 in 3 programme(s)" in table.output
+    assert "Funded: USD 1,444,500.00 in 3 programmes" in table.output
     assert re.search(r"6\. Recruitment and decent work\s+749,000.00\s+0.00", table.output)
     by_call = runner.invoke(
         args=["fund", "coverage", "--format", "json", "--call", str(fund.call2)]

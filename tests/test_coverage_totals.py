@@ -222,6 +222,6 @@ def test_a_kept_approval_total_changed_behind_the_orm_is_found_and_fixed(
     assert f"proposal {proposal_id}: kept 5.00, summed 1070000.00" in result.output
     result = runner.invoke(args=["fund", "coverage", "--rebuild", "--verify"])
     assert result.exit_code == 0, result.output
-    assert "Totals of the 1 approved proposal(s) in the pipeline recomputed." in result.output
+    assert "Totals of the 1 approved proposal in the pipeline recomputed." in result.output
     with app.app_context():
         assert db.session.get(Proposal, proposal_id).approved_total == D("1070000.00")

@@ -422,6 +422,7 @@ def test_flask_fund_pipeline_json(app, runner, world):
     assert programme["indicative_total"] == "1070000.00" and programme["national_partners"] == []
     text_output = runner.invoke(args=["fund", "pipeline"])
     assert text_output.exit_code == 0 and "Safe returns in the Sahel" in text_output.output
+    assert ": 2 concept notes, 1 programme; USD " in text_output.output
 
 
 def test_the_public_flag_and_the_public_version(app, backend, runner, people, world):
@@ -471,6 +472,7 @@ def test_the_booklet(app, runner, world, tmp_path):
     out = tmp_path / "booklet.pdf"
     result = runner.invoke(args=["fund", "report", "pipeline", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert ": 2 concept notes and 1 programme, written to" in result.output
     reader, content = pdf_text(out.read_bytes())
     as_of = re.search(r"as of (\d{1,2} \w+ \d{4})", content).group(1)
     for page in reader.pages:
@@ -497,6 +499,7 @@ def test_the_booklet(app, runner, world, tmp_path):
         args=["fund", "report", "pipeline", "--public", "--out", str(public_out)]
     )
     assert result.exit_code == 0
+    assert ": 0 concept notes and 0 programmes, written to" in result.output
     _, public_text = pdf_text(public_out.read_bytes())
     assert "public version" in public_text and "Safe returns" not in public_text
 

@@ -427,6 +427,7 @@ def test_as_of_leaves_later_events_out(app, people, history):
     ]:
         assert has_row(summary, label, [value]), label
     assert "Agence française" not in text and "Test deposit" not in text
+    assert "Left out: 1 contribution voided as entered by mistake (" in text.replace("\n", " ")
     queue = between(
         text, "Pipeline: approved, awaiting funding", "List of the funded programmes (1)"
     )

@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import event
 
 from fund.coverage import totals as coverage_totals
@@ -70,23 +70,29 @@ def configured_rate() -> Decimal:
 def _rebuild_coverage_totals() -> Any:
     rate = configured_rate()
     rows = coverage_totals.rebuild(db.session.connection(), rate)
-    return _l(
-        "Coverage totals built: %(rows)s rows (indirect support rate %(rate)s).",
-        rows=rows,
+    return lazy_ngettext(
+        "Coverage totals built: %(num)s row (indirect support rate %(rate)s).",
+        "Coverage totals built: %(num)s rows (indirect support rate %(rate)s).",
+        rows,
         rate=rate,
     )
 
 
 def _refresh_approved_totals() -> Any:
     kept = approval.refresh(configured_rate())
-    return _l("Totals of the %(kept)s approved proposal(s) in the pipeline recomputed.", kept=kept)
+    return lazy_ngettext(
+        "Totals of the %(num)s approved proposal in the pipeline recomputed.",
+        "Totals of the %(num)s approved proposals in the pipeline recomputed.",
+        kept,
+    )
 
 
 def _rebuild_paid_out() -> Any:
     sources = rebuild_paid_out()
-    return _l(
-        "Money paid out of the %(sources)s allocation source(s) attributed again.",
-        sources=sources,
+    return lazy_ngettext(
+        "Money paid out of the %(num)s allocation source attributed again.",
+        "Money paid out of the %(num)s allocation sources attributed again.",
+        sources,
     )
 
 

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from fund import caches
 from fund.cli_language import in_command_language, say, translated
@@ -30,9 +31,10 @@ def check(*, verify: bool, rebuild: bool) -> None:
     with in_command_language():
         if problems:
             click.echo(
-                _(
-                    "Kept figures differ from a full recomputation in %(count)s place(s):",
-                    count=len(problems),
+                ngettext(
+                    "Kept figures differ from a full recomputation in %(num)s place:",
+                    "Kept figures differ from a full recomputation in %(num)s places:",
+                    len(problems),
                 ),
                 err=True,
             )

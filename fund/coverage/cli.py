@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from fund.calls.models import Call
 from fund.cli_language import echo_report, refusal
@@ -55,10 +56,9 @@ def render_table(report: Coverage) -> str:
     totals = report.totals
     lines = [
         _(
-            "Funded: USD %(funded)s in %(programmes)s programme(s) "
-            "(direct %(direct)s, indirect %(indirect)s)",
+            "Funded: USD %(funded)s in %(programmes)s (direct %(direct)s, indirect %(indirect)s)",
             funded=_money(totals.funded),
-            programmes=totals.programmes,
+            programmes=ngettext("%(num)s programme", "%(num)s programmes", totals.programmes),
             direct=_money(totals.funded_direct),
             indirect=_money(totals.funded_indirect),
         ),

@@ -320,7 +320,8 @@ def _record(
         report.sent += 1
     elif permanent or message.attempts >= MAX_ATTEMPTS:
         message.next_attempt_at = None
-        message.last_error = f"given up after {message.attempts} attempt(s): {error}"
+        attempts = "1 attempt" if message.attempts == 1 else f"{message.attempts} attempts"
+        message.last_error = f"given up after {attempts}: {error}"
         report.given_up += 1
         report.errors.append(f"#{message.id} to {message.to_email}: {error}")
         log.error("mail #%s to %s given up: %s", message.id, message.to_email, error)

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from fund.cli_language import in_command_language
 from fund.cli_options import format_option
@@ -33,11 +34,12 @@ def pipeline_command(output_format: str, public: bool) -> None:
     with in_command_language():
         click.echo(
             _(
-                "The pipeline as of %(as_of)s: %(notes)s concept note(s), %(programmes)s "
-                "programme(s); %(available)s available.",
+                "The pipeline as of %(as_of)s: %(notes)s, %(programmes)s; %(available)s available.",
                 as_of=iso_utc(pipeline.as_of),
-                notes=pipeline.concept_notes,
-                programmes=pipeline.programmes,
+                notes=ngettext(
+                    "%(num)s concept note", "%(num)s concept notes", pipeline.concept_notes
+                ),
+                programmes=ngettext("%(num)s programme", "%(num)s programmes", pipeline.programmes),
                 available=money(pipeline.available),
             )
         )

@@ -271,9 +271,10 @@ def _donors(r: AllocationReport) -> list[Part]:
             LONG_LIST_SEPARATOR,
         )
         part.notes.append(
-            _(
-                "Left out: %(count)s contribution(s) voided as entered by mistake (%(voided)s).",
-                count=len(r.voided),
+            ngettext(
+                "Left out: %(num)s contribution voided as entered by mistake (%(voided)s).",
+                "Left out: %(num)s contributions voided as entered by mistake (%(voided)s).",
+                len(r.voided),
                 voided=voided,
             )
         )

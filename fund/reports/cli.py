@@ -254,20 +254,20 @@ def report_pipeline(out: Path, public: bool) -> None:
         p = booklet.pipeline
         values = {
             "as_of": f"{p.as_of:%Y-%m-%d %H:%M}",
-            "notes": p.concept_notes,
-            "programmes": p.programmes,
+            "notes": ngettext("%(num)s concept note", "%(num)s concept notes", p.concept_notes),
+            "programmes": ngettext("%(num)s programme", "%(num)s programmes", p.programmes),
             "path": out,
         }
         click.echo(
             _(
-                "Pipeline public booklet as of %(as_of)s UTC: %(notes)s concept note(s) and "
-                "%(programmes)s programme(s), written to %(path)s.",
+                "Pipeline public booklet as of %(as_of)s UTC: %(notes)s and %(programmes)s, "
+                "written to %(path)s.",
                 **values,
             )
             if public
             else _(
-                "Pipeline booklet as of %(as_of)s UTC: %(notes)s concept note(s) and "
-                "%(programmes)s programme(s), written to %(path)s.",
+                "Pipeline booklet as of %(as_of)s UTC: %(notes)s and %(programmes)s, written to "
+                "%(path)s.",
                 **values,
             )
         )
