@@ -12,7 +12,7 @@ from flask_babel import gettext
 from markupsafe import escape
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets import Select
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from fund.labels import N_
 from fund.query_args import DATE_RANGE_MESSAGE, FIRST_DAY, LAST_DAY
@@ -40,6 +40,13 @@ def int_or_zero(value: Any) -> int:
     if value in (None, ""):
         return 0
     return int(value)
+
+
+class MultiCheckboxField(wtforms.SelectMultipleField):
+    """A choice of several values shown as a list of checkboxes, one a value."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class QuickSelect(Select):

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     SubmitField,
 )
 from wtforms.validators import (
@@ -21,18 +20,12 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.accounts.models import OrganizationKind, Role
 from fund.accounts.sensitive import SensitiveForm
 from fund.accounts.tokens import DEFAULT_DAYS, MAX_DAYS, NAME_LENGTH, SCOPES
-from fund.forms import EmailField, IntegerField, StringField, options
+from fund.forms import EmailField, IntegerField, MultiCheckboxField, StringField, options
 from fund.i18n import LANGUAGES
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):

@@ -8,11 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from fund.accounts.forms import MultiCheckboxField
 from fund.committee.models import ItemKind, ItemOutcome
 from fund.forms import (
     DateField,
     IntegerField,
+    MultiCheckboxField,
     StringField,
     optional_choice,
     optional_line,

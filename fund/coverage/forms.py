@@ -10,14 +10,13 @@ from typing import Any, Self
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, SelectMultipleField
+from wtforms import Field, SelectField
 from wtforms.validators import Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from fund.coverage.model import CoverageFilters
 from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
-from fund.forms import DateField, StringField, int_or_zero, options
+from fund.forms import DateField, MultiCheckboxField, StringField, int_or_zero, options
 from fund.labels import N_
 from fund.sentences import Unreadable
 
@@ -150,11 +149,6 @@ def targets_form(
         form = Form(formdata=None, data=data)
     form.objective_keys, form.area_keys = objectives, areas
     return form
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SimulatorForm(FlaskForm):

@@ -23,10 +23,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from fund.accounts.forms import MultiCheckboxField
 from fund.forms import (
     DateField,
     IntegerField,
+    MultiCheckboxField,
     QuickSelect,
     StringField,
     int_or_zero,

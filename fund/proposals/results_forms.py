@@ -24,8 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import Length
 
-from fund.accounts.forms import MultiCheckboxField
-from fund.forms import QuickSelect, StringField, int_or_zero
+from fund.forms import MultiCheckboxField, QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
 from fund.proposals.results import VALUE_PLACES, BaselineSource, typed_value
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues

@@ -11,8 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
-from fund.accounts.forms import MultiCheckboxField
-from fund.forms import IntegerField, StringField, options
+from fund.forms import IntegerField, MultiCheckboxField, StringField, options
 from fund.i18n import current_language
 from fund.reference.models import GcmObjective, ThematicArea
 from fund.reference.results import FundOutcome, MgiIndicator, MgiScoreValue, MigofDomain
