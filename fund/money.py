@@ -41,7 +41,7 @@ ZERO = Decimal("0.00")
 K = TypeVar("K", bound=Hashable)
 
 
-def _sql_int(value: int) -> Any:
+def sql_int(value: int) -> Any:
     """An integer constant written into the SQL, typed so that `//` stays integer division."""
     return literal_column(str(int(value)), BigInteger)
 
@@ -69,7 +69,7 @@ def indirect_cents(direct_cents: int, rate: Decimal | str) -> int:
 
 def indirect_cents_sql(direct_cents: Any, rate: Decimal | str) -> Any:
     """The SQL expression of `indirect_cents` for an integer cents expression."""
-    numerator, denominator = (_sql_int(v) for v in rate_ratio(rate))
+    numerator, denominator = (sql_int(v) for v in rate_ratio(rate))
     return case(
         (direct_cents >= 0, _half_up_share(direct_cents, numerator, denominator)),
         else_=-_half_up_share(-direct_cents, numerator, denominator),
@@ -103,7 +103,7 @@ def largest_remainder_sql(total: Any, weight: Any, whole: Any) -> tuple[Any, Any
     """The two SQL steps of `largest_remainder` for one row of a group: (rounded-down share,
     remainder). The caller ranks the rows of each group by remainder (descending, then the
     key's order) and adds one cent to the first `total - sum(shares)` of them."""
-    zero = _sql_int(0)
+    zero = sql_int(0)
     base, remainder = _floor_share(total, weight, whole)
     return (
         case((whole > zero, base), else_=zero),
@@ -124,7 +124,7 @@ def even_part(total: Any, count: Any, rank: Any) -> Any:
     expressions alike."""
     if isinstance(total, int) and isinstance(count, int) and isinstance(rank, int):
         return total // count + (1 if rank <= total % count else 0)
-    one, zero = _sql_int(1), _sql_int(0)
+    one, zero = sql_int(1), sql_int(0)
     return total // count + case((rank <= total % count, one), else_=zero)
 
 

@@ -37,13 +37,12 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
-    literal_column,
     or_,
     select,
     union_all,
 )
 
-from fund.money import even_part, indirect_cents_sql, largest_remainder_sql, sql_cents
+from fund.money import even_part, indirect_cents_sql, largest_remainder_sql, sql_cents, sql_int
 from fund.proposals.models import (
     BudgetLine,
     IndicativeTotal,
@@ -232,7 +231,7 @@ def note_lines(notes: Any, group: str, prefix: str) -> Any:
     primary = select(
         Proposal.id.label("proposal_id"),
         Proposal.primary_objective_number.label("objective_number"),
-        _int(0).label("place"),
+        sql_int(0).label("place"),
     ).where(
         Proposal.id.in_(select(notes.c.proposal_id)),
         Proposal.primary_objective_number.is_not(None),
@@ -241,7 +240,7 @@ def note_lines(notes: Any, group: str, prefix: str) -> Any:
         select(
             proposal_secondary_objectives.c.proposal_id,
             proposal_secondary_objectives.c.objective_number,
-            _int(1).label("place"),
+            sql_int(1).label("place"),
         )
         .join(Proposal, Proposal.id == proposal_secondary_objectives.c.proposal_id)
         .where(
@@ -279,10 +278,6 @@ def note_lines(notes: Any, group: str, prefix: str) -> Any:
     )
 
 
-def _int(value: int) -> Any:
-    return literal_column(str(int(value)), BigInteger)
-
-
 def _text(value: str) -> Any:
     return cast(literal(value, String), String(32))
 
@@ -300,7 +295,7 @@ def dimension_rows(money: ProgrammeMoney, group: str, also: Sequence[ProgrammeMo
 def _dimension_parts(money: ProgrammeMoney, group: str) -> list[Any]:
     by_org, by_proposal = money.by_organization, money.by_proposal
     by_objective, by_area, by_region = money.by_objective, money.by_area, money.by_region
-    zero = _int(0)
+    zero = sql_int(0)
 
     def marker(column: Any, dimension: str) -> Any:
         key = func.coalesce(cast(column, String(32)), _text(NOT_SCORED))

@@ -69,11 +69,6 @@ def effective_targets(
 # SQL -----------------------------------------------------------------------------------------
 
 
-def _int(text: int) -> Any:
-    """An integer constant written into the SQL, typed so that `//` stays integer division."""
-    return literal_column(str(int(text)), BigInteger)
-
-
 def _lines(
     filters: CoverageFilters,
     include_pipeline: bool,

@@ -65,7 +65,6 @@ from sqlalchemy import (
     delete,
     inspect,
     literal,
-    literal_column,
     select,
 )
 from sqlalchemy.engine import Connection
@@ -114,14 +113,6 @@ class CoverageTotal(db.Model):
 
     def __repr__(self) -> str:
         return f"<CoverageTotal {self.status} {self.dimension} {self.key}: {self.amount}>"
-
-
-def _int(value: int) -> Any:
-    return literal_column(str(int(value)), BigInteger)
-
-
-def _text(value: str) -> Any:
-    return cast(literal(value, String), String(32))
 
 
 def aggregate(

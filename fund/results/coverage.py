@@ -74,6 +74,7 @@ from sqlalchemy.sql import Select
 from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.labels import N_
+from fund.money import sql_int
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal, proposal_countries
 from fund.proposals.results import (
@@ -242,10 +243,6 @@ def _units(value: Any) -> Any:
     return cast(func.round(value * UNITS), BigInteger)
 
 
-def _int(number: int) -> Any:
-    return literal(int(number), BigInteger)
-
-
 def indicator_facts(
     threshold: Decimal = DEFAULT_THRESHOLD,
     *,
@@ -257,7 +254,7 @@ def indicator_facts(
     `reported` and `on_track` (see the module's rules). `reported_before`: actuals recorded
     from that moment on are left out."""
     ratio = Fraction(threshold)
-    numerator, denominator = _int(ratio.numerator), _int(ratio.denominator)
+    numerator, denominator = sql_int(ratio.numerator), sql_int(ratio.denominator)
 
     reported_years = (
         select(IndicatorActual.indicator_id, func.max(IndicatorActual.year).label("year"))
@@ -276,7 +273,7 @@ def indicator_facts(
     actual, target = aliased(IndicatorActual), aliased(IndicatorTarget)
 
     has_baseline, has_target = ResultIndicator.has_baseline, ResultIndicator.has_target
-    base = func.coalesce(_units(ResultIndicator.baseline_value), _int(0))
+    base = func.coalesce(_units(ResultIndicator.baseline_value), sql_int(0))
     reached, wanted = _units(actual.value), _units(target.value)
     progress, distance = reached - base, wanted - base
     on_track = case(
