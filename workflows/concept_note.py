@@ -10,12 +10,11 @@ full proposal exists.
 
 from __future__ import annotations
 
-from .core import Rule, Workflow
+from .core import N_, Rule, Workflow
 from .proposal import (
     APPLICANT,
     INTAKE_LABELS,
     INTAKE_STATES,
-    N_,
     SECRETARIAT,
     intake_rules,
     withdraw_rule,

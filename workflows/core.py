@@ -11,6 +11,14 @@ from transitions import Machine
 
 from .diagram import to_mermaid
 
+
+def N_(text: str) -> str:
+    """A label marked for translation where it is declared (the transition tables' states and
+    actions); the pages translate it where they show it. The engine imports nothing of the
+    application, so it has its own marker."""
+    return text
+
+
 Guard = Callable[[Any, Any, Mapping[str, Any]], Iterable[str]]
 """guard(subject, actor, context) -> the problems found; nothing found means it passes."""
 

@@ -10,14 +10,7 @@ withdrawn by its staff.
 
 from __future__ import annotations
 
-from .core import Rule, Workflow
-
-
-def N_(text: str) -> str:
-    """A label marked for translation where it is declared; the pages translate it where they
-    show it. The engine imports nothing of the application, so it has its own marker."""
-    return text
-
+from .core import N_, Rule, Workflow
 
 _APPLICANT = frozenset({"applicant"})
 _SECRETARIAT = frozenset({"secretariat"})
