@@ -274,6 +274,13 @@ def axis_amount(value: Decimal | int) -> str:
     return f"{value.normalize():f}"
 
 
+def plain_number(value: Decimal | int | str) -> str:
+    """A number's digits as a person types them: no exponent and no trailing zeros ("1.0825",
+    "100", "0.07" for 0.0700). What a form shows again of a stored value, what a rate is kept
+    under next to the figures computed with it, what a CSV cell of a rate or count holds."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def amount_text(value: Decimal) -> str:
     """An amount as data files write it (IATI): digits, a point and the two decimals of the
     cents, without grouping (`1234.50`), never through a float."""

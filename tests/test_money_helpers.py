@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from fund.finance.status import FundingStatus, OrganizationStatus
-from fund.money import axis_amount, total_of
+from fund.money import axis_amount, plain_number, total_of
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,20 @@ def test_the_funding_status_totals_follow_its_organizations():
 )
 def test_axis_amounts_are_short(amount, label):
     assert axis_amount(amount) == label
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        (Decimal("0.0700"), "0.07"),
+        (Decimal("1.0825"), "1.0825"),
+        (Decimal("100.00"), "100"),
+        (Decimal("1E+2"), "100"),
+        (Decimal("0.000"), "0"),
+        (Decimal("-2.50"), "-2.5"),
+        ("0.07", "0.07"),
+        (12, "12"),
+    ],
+)
+def test_a_number_is_written_as_typed(value, plain):
+    assert plain_number(value) == plain

@@ -33,7 +33,7 @@ from fund.finance.operations import (
 from fund.finance.queries.as_of import contributions_by
 from fund.i18n import Amount, Money
 from fund.labels import N_
-from fund.money import MAX_AMOUNT, ZERO, read_amount, round_cents
+from fund.money import MAX_AMOUNT, ZERO, plain_number, read_amount, round_cents
 from fund.sentences import Sentence
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
@@ -77,7 +77,7 @@ def parse_rate(text: str | None, field: str = "exchange_rate") -> Decimal:
 
 def rate_text(rate: Decimal) -> str:
     """An exchange rate as typed, without trailing zeros: 1.0825, 1."""
-    return f"{Decimal(rate).normalize():f}"
+    return plain_number(rate)
 
 
 def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:

@@ -32,7 +32,7 @@ def programme_years(duration_months: int | None) -> int:
 def rate_key(rate: Decimal) -> str:
     """The indirect support rate as stored next to figures computed with it: "0.07" for 0.07
     and 0.0700 alike."""
-    return format(Decimal(rate).normalize(), "f")
+    return money.plain_number(rate)
 
 
 def indirect_costs(direct: Decimal, rate: Decimal) -> Decimal:

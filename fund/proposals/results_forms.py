@@ -26,6 +26,7 @@ from wtforms.validators import Length
 
 from fund.forms import MultiCheckboxField, QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
+from fund.money import plain_number
 from fund.proposals.results import VALUE_PLACES, BaselineSource, typed_value
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
 
@@ -366,10 +367,7 @@ def _target_rows(stored: dict[int, Decimal], years: list[int] | None) -> list[di
 
 def _plain(value: Decimal | None) -> str:
     """A stored value as typed: no exponent, no trailing zeros of the column's scale."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return "" if value is None else plain_number(value)
 
 
 def stored_data(proposal: Any, years: list[int] | None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from fund.accounts.models import Organization
 from fund.extensions import db
 from fund.i18n import current_language, digits, labelled
 from fund.labels import N_
+from fund.money import plain_number
 from fund.proposals.results import BaselineSource, ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
@@ -36,7 +37,7 @@ Snapshot = list[dict[str, Any]]
 
 
 def _text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else plain_number(value)
 
 
 def _indicator_snapshot(indicator: ResultIndicator) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from fund.accounts.models import Organization, Role
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
-from fund.money import AmountError, parse_amount, read_amount
+from fund.money import AmountError, parse_amount, plain_number, read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import VALUE_PLACES, ResultIndicator, ResultOutcome, typed_value
 from fund.proposals.results_versions import quantity
@@ -70,10 +70,6 @@ class ReportPage:
         return named.label if named else "the lead organization"
 
 
-def _number(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
     """The page of `report` as `viewer` sees it (the organization whose lines they fill)."""
     page = ReportPage(report, own=getattr(viewer, "organization_id", None))
@@ -88,7 +84,7 @@ def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
                 )
             )
         )
-        page.values = {f"actual-{a.indicator_id}": _number(a.value) for a in report.actuals}
+        page.values = {f"actual-{a.indicator_id}": plain_number(a.value) for a in report.actuals}
         page.values |= {f"narrative-{n.outcome_id}": n.text for n in report.narratives}
         page.values["risks"] = report.risks
         return page

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from fund import xlsx
 from fund.labels import N_
-from fund.money import from_cents, read_amount
+from fund.money import from_cents, plain_number, read_amount
 from fund.proposals import status_rules
 from fund.proposals.budget import organization_budgets
 from fund.proposals.models import Scope, proposal_reference
@@ -295,7 +295,7 @@ def _csv_cell(value: Any, kind: str) -> str:
     if kind == MONEY:
         return format(Decimal(value), "f")
     if kind in (RATE, NUMBER):
-        return format(Decimal(value).normalize(), "f")
+        return plain_number(value)
     if kind == DATETIME:
         return _utc(value).isoformat(sep=" ", timespec="seconds")
     if kind == DATE:
