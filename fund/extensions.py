@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import fields
@@ -112,6 +112,12 @@ def dated(moment: datetime) -> Iterator[None]:
 
 
 Record = TypeVar("Record")
+
+
+def plain_rows(query: Any) -> Sequence[Any]:
+    """All the rows of a query of plain columns, run on the session's connection (Core: no ORM
+    loading machinery for rows that are only unpacked)."""
+    return db.session.connection().execute(query).all()
 
 
 def record_from_row(cls: type[Record], row: Any, **overrides: Any) -> Record:

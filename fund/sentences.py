@@ -6,6 +6,7 @@ problem and a tranche's condition are all written this way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,16 @@ def N_(text: str) -> str:
     """A sentence or label marked for translation where it is declared (extracted into the
     catalogs, `make translations`), translated where it is shown: `{{ _(role.label) }}`."""
     return text
+
+
+# How a sentence marked for translation is said, its placeholders filled: `english` (as it is
+# declared, what the records keep) or `gettext` (in the page's language).
+Translate = Callable[..., str]
+
+
+def english(text: str, **values: Any) -> str:
+    """The sentence as declared, its placeholders filled."""
+    return text % values if values else text
 
 
 class Sentence(str):

@@ -7,7 +7,6 @@ route as image/svg+xml and shown with <img alt>, the same numbers being in the p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from html import escape
 
@@ -23,7 +22,7 @@ from fund.coverage.queries import (
 from fund.i18n import axis_amount, current_language, money, percent
 from fund.labels import N_
 from fund.reference.translations import objective_numbered
-from fund.sentences import LIST_SEPARATOR
+from fund.sentences import LIST_SEPARATOR, Translate, english
 
 WIDTH = 960  # at the least
 TITLE_CHAR, BOLD_CHAR = 10, 8  # about the width of a character of the title, of a bold label
@@ -52,11 +51,6 @@ FLAG_COLOURS = {
     CONCENTRATED: "#6a1b9a",
 }
 FLAG_MARKS = {UNCOVERED: "✕", PIPELINE_ONLY: "◌", UNDER_TARGET: "▼", CONCENTRATED: "▲"}
-
-
-def _say(text: str, **values: str) -> str:
-    """`text` in English with its `values`."""
-    return text % values if values else text
 
 
 def nice_scale(maximum: Decimal, ticks: int = 5) -> tuple[Decimal, Decimal]:
@@ -92,7 +86,7 @@ def _element(name: str, content: str = "", **values: object) -> str:
     return f"<{name} {_attrs(**values)}/>"
 
 
-def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., str] = _say) -> str:
+def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = english) -> str:
     """A horizontal bar per objective: funded money, then (for those who may see them) approved
     and under-review money stacked after it; a tick at the target, the flag on the right. Its
     words are each said by `say(text, **values)` (a page gives the translation's)."""
@@ -349,7 +343,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Callable[..., 
     )
 
 
-def chart_summary(coverage: Coverage, say: Callable[..., str] = _say) -> str:
+def chart_summary(coverage: Coverage, say: Translate = english) -> str:
     """A sentence or three describing the chart, for the page's long description; each phrase
     by `say(text, **values)` (a page gives the translation's, `flask_babel.gettext`)."""
     rows = coverage.objectives

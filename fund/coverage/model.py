@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from fund.labels import N_
+from fund.sentences import Translate, english
 from workflows import FUNDED_STATES, NOTE_PIPELINE_STATE, PIPELINE_STATE, REVIEW_STATE
 
 # The states each bucket counts (named in workflows, beside the transition table).
@@ -51,11 +52,6 @@ SHARE_PLACES = Decimal("0.000001")
 ZERO = Decimal("0.00")
 
 
-def _say(text: str, **values: str) -> str:
-    """`text` in English with its `values`."""
-    return text % values if values else text
-
-
 # Inputs --------------------------------------------------------------------------------------
 
 
@@ -83,7 +79,7 @@ class CoverageFilters:
         return args
 
     def describe(
-        self, call_title: str | None, day: Callable[[date], str], say: Callable[..., str] = _say
+        self, call_title: str | None, day: Callable[[date], str], say: Translate = english
     ) -> str:
         """The filters in words: the call (by its title, "All calls" without one) and the
         period, each date written by `day`, each phrase by `say(text, **values)` (a page

@@ -34,7 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from fund.calls.models import Call
 from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines, programme_money
-from fund.extensions import db
+from fund.extensions import plain_rows
 from fund.finance.closure_models import ProgrammeClosure
 from fund.finance.closure_queries import allocation_refunds_cents
 from fund.finance.models import Allocation, AllocationShare, Disbursement
@@ -267,10 +267,6 @@ def _public_status(status: str, kind: str) -> PublicStatus:
     return PublicStatus.PIPELINE
 
 
-def _rows(query: Any) -> list[Any]:
-    return list(db.session.connection().execute(query).all())
-
-
 def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limit: int | None):
     """The summaries of the public programmes meeting `conditions`, in four statements."""
     indicative = (
@@ -309,7 +305,7 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
         query = query.where(Proposal.id > after_id)
     if limit is not None:
         query = query.limit(limit)
-    rows = _rows(query)
+    rows = plain_rows(query)
     ids = [row[0] for row in rows]
     organizations = organization_refs()
     places: dict[int, list[CountryRef]] = defaultdict(list)
@@ -330,12 +326,12 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
                 cast(null(), String),
             ).where(proposal_secondary_objectives.c.proposal_id.in_(ids)),
         )
-        for proposal_id, key, name in _rows(links):
+        for proposal_id, key, name in plain_rows(links):
             if name is None:
                 secondary[proposal_id].append(int(key))
             else:
                 places[proposal_id].append(CountryRef(key, name))
-    for number, code in _rows(
+    for number, code in plain_rows(
         select(
             objective_thematic_area.c.objective_number, objective_thematic_area.c.thematic_area_code
         )
@@ -436,7 +432,7 @@ def _money(proposal_id: int, rate: Decimal) -> Any:
 
 def _results(proposal_id: int) -> tuple[OutcomeResult, ...]:
     """The outcomes and their indicators with the latest accepted actual (two statements)."""
-    indicators = _rows(
+    indicators = plain_rows(
         select(
             ResultOutcome.id,
             ResultOutcome.title,
@@ -453,7 +449,7 @@ def _results(proposal_id: int) -> tuple[OutcomeResult, ...]:
         )
     )
     latest: dict[int, tuple[int, Decimal]] = {}
-    for indicator_id, year, value in _rows(
+    for indicator_id, year, value in plain_rows(
         select(IndicatorActual.indicator_id, IndicatorActual.year, IndicatorActual.value)
         .join(ResultIndicator, ResultIndicator.id == IndicatorActual.indicator_id)
         .join(ResultOutcome, ResultOutcome.id == ResultIndicator.outcome_id)
@@ -485,7 +481,7 @@ def programme_detail(
     if not found:
         return None
     programme = found[0]
-    head = _rows(
+    head = plain_rows(
         select(
             Proposal.summary,
             Call.title,
@@ -501,13 +497,13 @@ def programme_detail(
     )[0]
     objectives = {
         number: ObjectiveRef(number, short_label, title)
-        for number, short_label, title in _rows(
+        for number, short_label, title in plain_rows(
             select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title)
         )
     }
     participant_ids = [
         id_
-        for (id_,) in _rows(
+        for (id_,) in plain_rows(
             select(proposal_participants.c.organization_id).where(
                 proposal_participants.c.proposal_id == proposal_id
             )
@@ -519,7 +515,7 @@ def programme_detail(
     )
     partners = tuple(
         NationalPartnerRow(name, partner_type)
-        for name, partner_type in _rows(
+        for name, partner_type in plain_rows(
             select(NationalPartner.name, NationalPartner.partner_type)
             .where(NationalPartner.proposal_id == proposal_id)
             .order_by(NationalPartner.id)
@@ -528,7 +524,7 @@ def programme_detail(
     rate = Decimal(str(config["INDIRECT_SUPPORT_RATE"]))
     by_organization: list[OrganizationBudget[OrganizationRef]] = []
     by_objective: list[ObjectiveBudget] = []
-    for dimension, key, direct, indirect in _rows(_money(proposal_id, rate)):
+    for dimension, key, direct, indirect in plain_rows(_money(proposal_id, rate)):
         if dimension == "organization":
             by_organization.append(
                 OrganizationBudget(organizations[key], from_cents(direct), from_cents(indirect))
@@ -538,7 +534,7 @@ def programme_detail(
     shares = sorted(
         (
             ShareRow(organizations[organization_id], amount, disbursed)
-            for organization_id, amount, disbursed in _rows(
+            for organization_id, amount, disbursed in plain_rows(
                 select(
                     AllocationShare.organization_id,
                     AllocationShare.amount,
@@ -553,7 +549,7 @@ def programme_detail(
     )
     transfers = tuple(
         TransferRow(organizations[organization_id], paid_on, amount)
-        for organization_id, paid_on, amount in _rows(
+        for organization_id, paid_on, amount in plain_rows(
             select(Disbursement.organization_id, Disbursement.paid_on, Disbursement.amount)
             .join(Allocation, Allocation.id == Disbursement.allocation_id)
             .where(Allocation.proposal_id == proposal_id)
@@ -592,5 +588,7 @@ def thematic_areas() -> list[tuple[str, str]]:
     """Every thematic area as (code, title), by code (one statement)."""
     return [
         tuple(row)
-        for row in _rows(select(ThematicArea.code, ThematicArea.title).order_by(ThematicArea.code))
+        for row in plain_rows(
+            select(ThematicArea.code, ThematicArea.title).order_by(ThematicArea.code)
+        )
     ]

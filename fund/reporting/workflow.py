@@ -20,7 +20,7 @@ from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reporting.models import ProgrammeReport
-from fund.sentences import Sentence
+from fund.sentences import Sentence, Translate, english
 from workflows import Engine, GuardRegistry
 from workflows.report import REPORT_WORKFLOW
 
@@ -78,11 +78,7 @@ def reads_reports(user: User, proposal_id: int) -> bool:
     return any(user.has_role(role) for role in READING_ROLES) or reports_for(user, proposal_id)
 
 
-def _english(text: str, **values: Any) -> str:
-    return text % values if values else text
-
-
-def missing_content(report: ProgrammeReport, translate: Callable[..., str] = _english) -> list[str]:
+def missing_content(report: ProgrammeReport, translate: Translate = english) -> list[str]:
     """What the report still lacks to be submitted or accepted: a narrative report an actual
     for every indicator and a narrative for every outcome of the programme's framework; a
     financial report one expenditure line at least (a zero is an answer). In English, or in

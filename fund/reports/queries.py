@@ -7,7 +7,7 @@ Each function runs a fixed number of SQL queries, whatever the number of proposa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,7 +20,7 @@ from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage.programme_money import budget_lines, programme_money
 from fund.days import last_day
-from fund.extensions import db
+from fund.extensions import plain_rows
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.i18n import Money
@@ -277,12 +277,6 @@ def publication_problems(programme: FundedProgramme) -> list[str]:
         if allocation.disbursed > allocation.amount:
             problems.append(N_("more was disbursed than allocated"))
     return problems
-
-
-def plain_rows(query) -> Sequence[Row[Any]]:
-    """All the rows of a query of plain columns, run on the session's connection (Core: no ORM
-    loading machinery for rows that are only unpacked)."""
-    return db.session.connection().execute(query).all()
 
 
 def _grouped(query, refs: Mapping[Any, Any]) -> dict[int, list[Any]]:

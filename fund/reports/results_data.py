@@ -9,15 +9,15 @@ indicators (with the MGI reference of their baseline) and the yearly targets and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, literal, null, select, type_coerce, union_all
+from sqlalchemy import literal, null, select, type_coerce, union_all
 
-from fund.extensions import UTCDateTime, db, record_from_row
+from fund.extensions import UTCDateTime, plain_rows, record_from_row
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal
 from fund.proposals.results import (
@@ -106,10 +106,6 @@ class OutcomeData:
         ]
 
 
-def _rows(query) -> Sequence[Row[Any]]:
-    return db.session.connection().execute(query).all()
-
-
 def _of_funded(query, outcome_id) -> Any:
     """`query` limited to the rows of funded programmes' outcomes (`outcome_id` the column that
     names the outcome, or the outcome's own id when the query reads the outcomes)."""
@@ -139,7 +135,7 @@ def _periods() -> dict[int, tuple[PeriodValues, ...]]:
             )
         )
     )
-    for indicator_id, year, value, recorded_at, kind in _rows(query):
+    for indicator_id, year, value, recorded_at, kind in plain_rows(query):
         values[indicator_id][year][kind] = value
         if recorded_at is not None:
             values[indicator_id][year]["recorded_at"] = recorded_at
@@ -156,7 +152,7 @@ def programme_results(organizations: Mapping[int, Any]) -> dict[int, tuple[Outco
     """The frameworks of the funded and closed programmes, by proposal id, each outcome in the
     programme's order; `organizations` names the responsible organizations (by id, with a
     `name`)."""
-    outcomes = _rows(
+    outcomes = plain_rows(
         _of_funded(
             select(
                 ResultOutcome.id,
@@ -170,7 +166,7 @@ def programme_results(organizations: Mapping[int, Any]) -> dict[int, tuple[Outco
     )
     objectives: dict[int, list[int]] = defaultdict(list)
     link = result_outcome_objectives.c
-    for outcome_id, number in _rows(
+    for outcome_id, number in plain_rows(
         _of_funded(select(link.outcome_id, link.objective_number), link.outcome_id).order_by(
             link.outcome_id, link.objective_number
         )
@@ -178,14 +174,14 @@ def programme_results(organizations: Mapping[int, Any]) -> dict[int, tuple[Outco
         objectives[outcome_id].append(number)
     targets: dict[int, list[str]] = defaultdict(list)
     sdg = result_outcome_sdg_targets.c
-    for outcome_id, code in _rows(
+    for outcome_id, code in plain_rows(
         _of_funded(select(sdg.outcome_id, sdg.sdg_code), sdg.outcome_id)
         .join(SdgTarget, SdgTarget.code == sdg.sdg_code)
         .order_by(sdg.outcome_id, SdgTarget.position, SdgTarget.code)
     ):
         targets[outcome_id].append(code)
     outputs: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for output_id, outcome_id, title in _rows(
+    for output_id, outcome_id, title in plain_rows(
         _of_funded(
             select(ResultOutput.id, ResultOutput.outcome_id, ResultOutput.title),
             ResultOutput.outcome_id,
@@ -195,7 +191,7 @@ def programme_results(organizations: Mapping[int, Any]) -> dict[int, tuple[Outco
     periods = _periods()
     indicators: dict[tuple[int, int | None], list[IndicatorData]] = defaultdict(list)
     i = ResultIndicator
-    for row in _rows(
+    for row in plain_rows(
         _of_funded(
             select(
                 i.id,

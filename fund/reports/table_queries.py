@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased, joinedload
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.dialects import cents_sum
-from fund.extensions import db
+from fund.extensions import db, plain_rows
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
 from fund.proposals import status_rules
 from fund.proposals.models import (
@@ -33,7 +33,7 @@ from fund.proposals.models import (
     proposal_secondary_objectives,
 )
 from fund.reference.models import Country
-from fund.reports.queries import plain_rows, to_proposal
+from fund.reports.queries import to_proposal
 
 # The rows fetched from the database at a time while a table is written.
 _BATCH = 2_000

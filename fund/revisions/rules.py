@@ -23,18 +23,10 @@ from typing import Any
 from fund.i18n import money, percent
 from fund.labels import N_
 from fund.money import format_usd
-from fund.sentences import LIST_SEPARATOR, LONG_LIST_SEPARATOR
+from fund.sentences import LIST_SEPARATOR, LONG_LIST_SEPARATOR, Translate, english
 
 # A function that gives a sentence in a language: the English of the sentence given, or its
 # translation (`flask_babel.gettext`), its named placeholders filled with `values`.
-Translate = Callable[..., str]
-
-
-def english(text: str, **values: Any) -> str:
-    """The sentence as declared, its placeholders filled."""
-    return text % values if values else text
-
-
 SECRETARIAT = "secretariat"
 COMMITTEE = "committee"
 

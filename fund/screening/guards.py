@@ -8,7 +8,7 @@ workflow's refusal); `recorded_problems` and `passed_problems` say it in a page'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -18,17 +18,13 @@ from fund.extensions import db
 from fund.i18n import seed_text
 from fund.labels import N_
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
+from fund.sentences import Translate, english
 
 _PASSING = frozenset({CheckResult.PASS.value, CheckResult.NOT_APPLICABLE.value})
+
+
 # A sentence in a language: the English declared, or its translation (`flask_babel.gettext`),
 # its named placeholders filled.
-Translate = Callable[..., str]
-
-
-def english(text: str, **values: Any) -> str:
-    return text % values if values else text
-
-
 def active_criteria(
     call_id: int, stage: str = Stage.FULL_PROPOSAL.value
 ) -> list[ScreeningCriterion]:
