@@ -73,6 +73,7 @@ class OrganizationStatus:
 
     @property
     def participating_balance(self) -> Decimal:
+        """What it was transferred, less what it refunded and what it spent."""
         return self.transfers - self.refunds - self.expenditure
 
     def to_dict(self) -> dict[str, str]:
@@ -109,9 +110,8 @@ class FundingStatus:
             - self.direct_costs
         )
 
-    @property
-    def participating_balance(self) -> Decimal:
-        return self.transfers - self.refunds - self.expenditure
+    # The fund's balance with the organizations: the sum of theirs, as each one's is defined.
+    participating_balance = total_of("organizations", "participating_balance")
 
     def to_dict(self) -> dict[str, object]:
         figures: dict[str, object] = {name: f"{getattr(self, name):.2f}" for name in FIGURES}
