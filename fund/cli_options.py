@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -20,6 +21,18 @@ def count_option(
         default=default,
         show_default=default is not None,
         help=help,
+    )
+
+
+def _as_day(_ctx: click.Context, _param: click.Parameter, value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def day_option(name: str, dest: str, *, help: str) -> Callable[[Any], Any]:
+    """A day written YYYY-MM-DD (`--from`, `--to`, `--as-of`), passed to the command as a
+    date."""
+    return click.option(
+        name, dest, type=click.DateTime(formats=["%Y-%m-%d"]), callback=_as_day, help=help
     )
 
 

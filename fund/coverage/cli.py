@@ -6,7 +6,7 @@ Its `--verify` and `--rebuild` are those of `flask fund caches`, given to `cover
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 import click
 from flask.cli import with_appcontext
@@ -16,7 +16,7 @@ from flask_babel import ngettext
 
 from fund.calls.models import Call
 from fund.cli_language import echo_report, refusal
-from fund.cli_options import count_option, format_option
+from fund.cli_options import count_option, day_option, format_option
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db
 from fund.i18n import amount, decimals
@@ -84,8 +84,16 @@ def render_table(report: Coverage) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _date(value: datetime | None) -> date | None:
-    return value.date() if value else None
+def checked_filters(
+    call_id: int | None, date_from: date | None, date_to: date | None
+) -> CoverageFilters:
+    """The coverage filters a command was given (`--call`, `--from`, `--to`), refused when the
+    call does not exist or the period ends before it starts."""
+    if date_from and date_to and date_to < date_from:
+        raise refusal(_l("must not be before --from"), param_hint="--to")
+    if call_id and db.session.get(Call, call_id) is None:
+        raise refusal(_l("there is no call %(id)s", id=call_id), param_hint="--call")
+    return CoverageFilters(call_id=call_id, date_from=date_from, date_to=date_to)
 
 
 def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
@@ -99,12 +107,8 @@ def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
         help="JSON (exact amounts as strings) or a text table.",
     )
     @count_option("--call", dest="call_id", help="Only this call's proposals.")
-    @click.option(
-        "--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this date."
-    )
-    @click.option(
-        "--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Up to this date."
-    )
+    @day_option("--from", "date_from", help="From this date.")
+    @day_option("--to", "date_to", help="Up to this date.")
     @click.option(
         "--verify",
         is_flag=True,
@@ -122,8 +126,8 @@ def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
     def command(
         output: str,
         call_id: int | None,
-        date_from: datetime | None,
-        date_to: datetime | None,
+        date_from: date | None,
+        date_to: date | None,
         verify: bool,
         rebuild: bool,
     ) -> None:
@@ -134,14 +138,7 @@ def coverage_command(check_kept_figures: Callable[..., None]) -> click.Command:
         if verify or rebuild:
             check_kept_figures(verify=verify, rebuild=rebuild)
             return
-        if date_from and date_to and date_to < date_from:
-            raise refusal(_l("must not be before --from"), param_hint="--to")
-        if call_id and db.session.get(Call, call_id) is None:
-            raise refusal(_l("there is no call %(id)s", id=call_id), param_hint="--call")
-        report = coverage(
-            CoverageFilters(call_id=call_id, date_from=_date(date_from), date_to=_date(date_to)),
-            include_pipeline=True,
-        )
+        report = coverage(checked_filters(call_id, date_from, date_to), include_pipeline=True)
         echo_report(report, output, render_table)
 
     return command

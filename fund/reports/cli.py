@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext, ngettext
 from sqlalchemy import select
 
-from fund.calls.models import Call
 from fund.cli_language import in_command_language, refusal, say
+from fund.cli_options import day_option
 from fund.committee.meetings import get_meeting
 from fund.committee.models import Meeting, RoundStatus
 from fund.committee.queries import rounds_of
-from fund.coverage.queries import CoverageFilters
+from fund.coverage.cli import checked_filters
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal, proposal_id_of, proposal_reference
 from fund.reports import spreadsheets
@@ -120,41 +120,29 @@ def export_csv(name: str, out: Path) -> None:
     )
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
-
-
 @report_cli.command("allocation")
 @_out
 @click.option("--call", "call_id", type=click.IntRange(min=1), help="Only this call's programmes.")
-@click.option("--from", "date_from", type=_DATE, help="Programmes dated from this day.")
-@click.option("--to", "date_to", type=_DATE, help="Programmes dated up to this day.")
-@click.option(
-    "--as-of", "as_of", type=_DATE, help="The figures at the end of this day (default: now)."
-)
+@day_option("--from", "date_from", help="Programmes dated from this day.")
+@day_option("--to", "date_to", help="Programmes dated up to this day.")
+@day_option("--as-of", "as_of", help="The figures at the end of this day (default: now).")
 def report_allocation(
     out: Path,
     call_id: int | None,
-    date_from: datetime | None,
-    date_to: datetime | None,
-    as_of: datetime | None,
+    date_from: date | None,
+    date_to: date | None,
+    as_of: date | None,
 ) -> None:
     """The fund allocation report (PDF), the same figures as the dashboard and the balance."""
     now = utcnow()
-    if call_id and db.session.get(Call, call_id) is None:
-        raise refusal(_l("there is no call %(id)s", id=call_id), param_hint="--call")
-    if date_from and date_to and date_to < date_from:
-        raise refusal(_l("must not be before --from"), param_hint="--to")
-    if as_of and as_of.date() > now.date():
+    filters = checked_filters(call_id, date_from, date_to)
+    if as_of and as_of > now.date():
         raise refusal(_l("cannot be in the future"), param_hint="--as-of")
     with in_command_language():
         report = build_allocation_report(
             current_app.config,
-            filters=CoverageFilters(call_id, _day(date_from), _day(date_to)),
-            as_of=_day(as_of),
+            filters=filters,
+            as_of=as_of,
             generated_at=now,
         )
         out.write_bytes(render_allocation_report(report))
