@@ -500,6 +500,10 @@ def test_the_balance_counts_what_closures_gave_back(app, treasurer, agent, progr
 
     close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
     refund(app, agent, programme, "ILO", "200000.00")
+    with app.app_context():
+        total = balance().total
+        assert (total.released, total.refunded) == (D("428000.00"), D("200000.00"))
+        assert balance(utcnow().date()).total.refunded == D("200000.00")
     now = lines()
     assert now["GENERAL"][:2] == (D("0.00"), D("0.00"))  # 575,000 less 428,000 and 147,000
     assert now["TA2"][:2] == (D("244000.00"), D("244000.00"))  # 297,000 less 53,000 refunded
@@ -574,6 +578,10 @@ def test_the_balance_page_says_what_closures_gave_back(app, client, treasurer, p
     assert (
         "1 funded proposal: USD 1,070,000.00 allocated, USD 642,000.00 disbursed, "
         "USD 428,000.00 given back to the pools at closure, USD 0.00 still to pay."
+    ) in html
+    assert (
+        "Allocated and disbursed count what the programmes kept: their closures gave back "
+        "USD 428,000.00 allocated and never paid, and USD 0.00 was refunded."
     ) in html
     csv = client.get("/finance/?allocations_export=csv").get_data(as_text=True)
     header, line = csv.splitlines()[:2]

@@ -52,6 +52,10 @@ class PoolBalance:
     disbursed: Decimal = ZERO  # less what was refunded
     available: Decimal = ZERO
     contributions: int = 0
+    # What programmes' closures gave back to the pool: allocated money never paid out, and
+    # refunds of money paid out and not spent (left out of `allocated`, and out of `disbursed`).
+    released: Decimal = ZERO
+    refunded: Decimal = ZERO
 
     @property
     def committed(self) -> Decimal:
@@ -309,6 +313,8 @@ def balance(as_of: date | None = None) -> Balance:
                     read_amount(row.available) if as_of is None else net + extra - pool_allocated
                 ),
                 contributions=got.n if got else 0,
+                released=back.get(row.code, none)[0],
+                refunded=back.get(row.code, none)[1],
             )
         )
     total = PoolBalance(code="", label="All money")
@@ -321,6 +327,8 @@ def balance(as_of: date | None = None) -> Balance:
             "allocated",
             "disbursed",
             "available",
+            "released",
+            "refunded",
         ):
             setattr(total, name, getattr(total, name) + getattr(line, name))
         total.contributions += line.contributions
