@@ -778,3 +778,60 @@ def test_the_applicants_hear_the_closure_with_the_refunds_due_and_the_reports_st
     assert f"{closed_on.day} {closed_on:%B %Y}, due {due.day} {due:%B %Y}" in text
     assert text.count("\n- ") == len(owed)
     assert "<li>ILO: USD 42,000.00</li>" in message.html_body
+
+
+NOTHING_WAITS = "every payment expected by today is recorded and no refund is owed."
+
+
+def _agent_task(app, agent) -> str:
+    """The agent's Home card of the refunds to receive; the section's words when nothing waits
+    for the agent."""
+    from tests.helpers import client_for
+
+    with app.app_context():
+        client = client_for(app, user(agent.id))
+    html = client.get("/").get_data(as_text=True)
+    if 'data-task="refunds_to_receive"' not in html:
+        assert NOTHING_WAITS in html
+        return NOTHING_WAITS
+    start = html.index('data-task="refunds_to_receive"')
+    return html[start : html.index("</li>\n", html.index('class="task-more"', start))]
+
+
+def test_the_agent_is_shown_each_refund_still_owed(app, treasurer, agent, programme) -> None:
+    assert _agent_task(app, agent) == NOTHING_WAITS
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    card = _agent_task(app, agent)
+    with app.app_context():
+        closed_on = db.session.get(ProgrammeClosure, programme).closed_on
+        ilo = org_id("ILO")
+    from fund.days import in_english
+
+    assert '<span class="task-count">1</span>' in card
+    assert f"P-{programme:05d} · refund from ILO</a>" in card
+    assert f"USD 300,000.00 still due, closed {in_english(closed_on)}" in card
+    assert f'href="/finance/refunds#due-{programme}-{ilo}"' in card
+    refund(app, agent, programme, "ILO", "100000.00")
+    assert "USD 200,000.00 still due" in _agent_task(app, agent)
+    refund(app, agent, programme, "ILO", "200000.00")
+    assert _agent_task(app, agent) == NOTHING_WAITS
+
+
+def test_a_refund_paid_to_the_cent_is_owed_no_more_whatever_the_engine_s_arithmetic(
+    app, backend, treasurer, agent, programme
+) -> None:
+    """874,553.29 - 509,510.92 - 365,042.37 is zero, but not in binary floating point."""
+    close(app, treasurer, programme, "Ended.", ILO="342000.00", IOM="0.00")
+    with app.app_context():
+        db.session.execute(
+            update(ClosureShare)
+            .where(ClosureShare.organization_id == org_id("ILO"))
+            .values(
+                transferred=D("874553.29"),
+                final_expenditure=D("509510.92"),
+                refunded=D("365042.37"),
+            )
+        )
+        db.session.commit()
+        assert closure_queries.refunds_due() == []
+    assert _agent_task(app, agent) == NOTHING_WAITS

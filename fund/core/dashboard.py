@@ -37,12 +37,13 @@ from fund.core.tasks import (
 )
 from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure
 from fund.finance.models import Contribution, ContributionVoid
 from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.i18n import money
 from fund.money import from_cents, sql_cents
 from fund.notifications.models import OutboxMessage
-from fund.proposals.models import Proposal, ProposalKind
+from fund.proposals.models import Proposal, ProposalKind, proposal_reference
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization
 from fund.revisions.models import Revision
@@ -256,12 +257,52 @@ def _deposits_to_record(today: date) -> Task:
     return task("deposits_to_record", count, url_for("agent.pledges"), _("All pledges"), items)
 
 
+def _refunds_to_receive() -> Task:
+    """The refunds participating organizations still owe for closed programmes, the earliest
+    closure first."""
+    rows, count = oldest(
+        select(
+            ProgrammeClosure.proposal_id,
+            ClosureShare.organization_id,
+            Organization.label,
+            ClosureShare.outstanding_cents().label("owed"),
+            ProgrammeClosure.closed_on,
+        )
+        .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
+        .join(Organization, Organization.id == ClosureShare.organization_id)
+        .where(ClosureShare.owing()),
+        ProgrammeClosure.closed_on,
+        ProgrammeClosure.proposal_id,
+        Organization.id,
+    )
+    items = [
+        Item(
+            _(
+                "%(reference)s · refund from %(organization)s",
+                reference=proposal_reference(pid),
+                organization=organization,
+            ),
+            url_for("closure.refunds", _anchor=f"due-{pid}-{organization_id}"),
+            _(
+                "%(amount)s still due, closed %(day)s",
+                amount=money(from_cents(owed)),
+                day=day(closed_on),
+            ),
+        )
+        for pid, organization_id, organization, owed, closed_on in rows
+    ]
+    return task("refunds_to_receive", count, url_for("closure.refunds"), _("All refunds"), items)
+
+
 def agent_section(today: date) -> Section:
     return Section(
         Role.ADMINISTRATIVE_AGENT,
         _("The administrative agent's work"),
-        [_transfers_to_pay(), _deposits_to_record(today)],
-        _("No transfer request waits and every payment expected by today is recorded."),
+        [_transfers_to_pay(), _deposits_to_record(today), _refunds_to_receive()],
+        _(
+            "No transfer request waits, every payment expected by today is recorded and no "
+            "refund is owed."
+        ),
     )
 
 

@@ -47,6 +47,7 @@ WORDS: dict[str, tuple[str, str]] = {
         N_("pledge with a deposit to record"),
         N_("pledges with deposits to record"),
     ),
+    "refunds_to_receive": (N_("refund to receive"), N_("refunds to receive")),
     # Admins
     "locked_accounts": (N_("account locked"), N_("accounts locked")),
     "failed_emails": (N_("email not delivered"), N_("emails not delivered")),

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, within
 from fund.finance.models import Recorded, share_key
-from fund.money import Money
+from fund.money import Money, sql_cents
 
 
 class ProgrammeClosure(db.Model):
@@ -61,8 +61,8 @@ def still_to_pay(amount: Any, paid: Any, given_back: Any) -> Any:
 
 class RefundFigures:
     """A share's refund figures from its transferred, final_expenditure and refunded: on a
-    row in Python, and on `ClosureShare` as SQL expressions (`ClosureShare.outstanding > 0`),
-    from one definition."""
+    row in Python, and on `ClosureShare` as SQL expressions (`cents_sum(ClosureShare.due)`),
+    from one definition; `owing()` says in SQL that a refund is still owed."""
 
     @hybrid_property
     def due(self) -> Decimal:
@@ -73,6 +73,18 @@ class RefundFigures:
     def outstanding(self) -> Decimal:
         """What of the refund due is still to be received."""
         return self.due - self.refunded
+
+    @classmethod
+    def outstanding_cents(cls) -> Any:
+        """SQL: `outstanding` in whole cents (exact on SQLite too, whose arithmetic on amounts
+        is binary floating point)."""
+        due = sql_cents(cls.transferred) - sql_cents(cls.final_expenditure)
+        return due - sql_cents(cls.refunded)
+
+    @classmethod
+    def owing(cls) -> Any:
+        """SQL: part of the refund due is still to be received."""
+        return cls.outstanding_cents() > 0
 
 
 class ClosureShare(RefundFigures, db.Model):

@@ -252,10 +252,10 @@ def refunds_due() -> list[RefundDue]:
         .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
         .join(Proposal, Proposal.id == ProgrammeClosure.proposal_id)
         .join(Organization, Organization.id == ClosureShare.organization_id)
-        .where(ClosureShare.outstanding > 0)
+        .where(ClosureShare.owing())
         .order_by(ProgrammeClosure.closed_on, ProgrammeClosure.proposal_id, Organization.id)
     )
-    due = [
+    return [
         record_from_row(
             RefundDue,
             row,
@@ -265,7 +265,6 @@ def refunds_due() -> list[RefundDue]:
         )
         for row in rows
     ]
-    return [row for row in due if row.outstanding > 0]  # SQLite compares in binary floats
 
 
 def latest_refunds(limit: int = LATEST_REFUNDS) -> list[RefundRow]:
