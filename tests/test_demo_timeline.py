@@ -5,6 +5,7 @@ the order of time and none later than the day it is loaded."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from fund.calls.models import Call
 from fund.committee.models import VotingRound
 from fund.demo.timeline import Calendar, Timeline
 from fund.extensions import dated, db, utcnow
+from fund.finance.closure_models import Refund
+from fund.finance.closure_queries import refunds_due
 from fund.proposals.models import Proposal
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.schedule import Settings, settings_from
@@ -142,6 +145,12 @@ def test_the_demo_history_is_in_the_order_of_time_and_none_of_it_to_come(
             )
         )
         assert closed.planned_start < closed_on.date() < today
+        # Half its lead organization's refund came in after the closure; the rest is owed.
+        (owed,) = refunds_due()
+        (received,) = db.session.scalars(select(Refund)).all()
+        assert owed.proposal_id == closed.id and owed.refunded == received.amount > 0
+        assert abs(owed.outstanding - received.amount) <= Decimal("0.01")
+        assert closed_on.date() < received.received_on < today
         # Each round has its deadline: those still open end after today, the others closed
         # before theirs.
         rounds = db.session.scalars(select(VotingRound)).all()
