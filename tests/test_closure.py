@@ -835,3 +835,38 @@ def test_a_refund_paid_to_the_cent_is_owed_no_more_whatever_the_engine_s_arithme
         db.session.commit()
         assert closure_queries.refunds_due() == []
     assert _agent_task(app, agent) == NOTHING_WAITS
+
+
+def test_the_agents_are_told_of_the_refunds_due_at_closure(
+    app, treasurer, agent, programme
+) -> None:
+    from fund.notifications.models import Notification, OutboxMessage
+
+    close(app, treasurer, programme, "The government ended the programme.", ILO="600000.00")
+    with app.app_context():
+        (note,) = db.session.scalars(
+            select(Notification).where(Notification.user_id == agent.id)
+        ).all()
+        (mail,) = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_email == agent.email)
+        ).all()
+        closed_on = db.session.scalar(select(ProgrammeClosure.closed_on))
+    assert note.kind == mail.kind == "refund_due"
+    assert note.title == f"P-{programme:05d} closed: refunds due from ILO"
+    assert note.link == "/finance/refunds"
+    assert f"on {closed_on.day} {closed_on:%B %Y}. Its participating organizations owe" in (
+        mail.text_body
+    )
+    assert "\n- ILO: USD 42,000.00\n" in mail.text_body
+    assert "<li>ILO: USD 42,000.00</li>" in mail.html_body
+    assert "http://fund.test/finance/refunds" in mail.text_body
+
+
+def test_nobody_is_told_of_refunds_when_none_is_due(app, treasurer, agent, programme) -> None:
+    from fund.notifications.models import Notification
+
+    close(app, treasurer, programme, "Spent in full.", ILO="642000.00")
+    with app.app_context():
+        assert not db.session.scalars(
+            select(Notification).where(Notification.user_id == agent.id)
+        ).all()

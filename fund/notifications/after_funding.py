@@ -1,7 +1,8 @@
-"""Who is told of a funded programme's transfer requests and revisions.
+"""Who is told of a funded programme's transfer requests, refunds due and revisions.
 
 - a transfer the secretariat requests waits for the administrative agent: the agents are told
   (the one who requested it excepted, if they hold both roles);
+- a programme closed with refunds due: the agents are told, to record each when it arrives;
 - a submitted revision waits for the secretariat: the secretariat is told;
 - a revision decided (approved, rejected, returned, or forwarded to the committee) is told to
   the staff of the programme's organizations (those that report for it).
@@ -10,6 +11,8 @@ Receivers run inside the sender's transaction and never commit.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +26,7 @@ from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme
 from fund.notifications.recipients import secretariat as secretariat_users
 from fund.notifications.render import path_for
 from fund.proposals.models import Proposal
+from fund.sentences import listed
 from fund.signals import revision_transitioned, transfer_requested
 
 AGENT = "administrative_agent"
@@ -56,6 +60,33 @@ def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | Non
         link=path_for("transfers.agent_list"),
         context={"request": request, "paid_to": name},
         dedupe_key=f"transfer_requested:{request.id}",
+    )
+
+
+def tell_refunds_due(
+    proposal: Proposal,
+    refunds_due: list[tuple[str, Decimal]],
+    closed_on: date | None,
+    actor: User | None,
+) -> None:
+    """The programme was closed with `refunds_due` ((organization, amount), each above zero):
+    the administrative agents are told, the one who closed it excepted."""
+    if not refunds_due:
+        return
+    recipients = Recipients()
+    recipients.add(active_users_with_role(Role.ADMINISTRATIVE_AGENT), AGENT, exclude=actor)
+    tell(
+        "refund_due",
+        recipients,
+        proposal,
+        title=_l(
+            "%(ref)s closed: refunds due from %(organizations)s",
+            ref=proposal.reference,
+            organizations=LazyString(listed, [name for name, _ in refunds_due]),
+        ),
+        link=path_for("closure.refunds"),
+        context={"refunds_due": refunds_due, "closed_on": closed_on},
+        dedupe_key=f"refund_due:{proposal.id}",
     )
 
 

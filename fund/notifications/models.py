@@ -184,6 +184,15 @@ KINDS: dict[str, Kind] = {
             frozenset({Role.ADMINISTRATIVE_AGENT}),
         ),
         Kind(
+            "refund_due",
+            N_("Refund due"),
+            N_(
+                "A programme was closed and its participating organizations owe refunds of what "
+                "they were transferred and did not spend: each waits to be recorded."
+            ),
+            frozenset({Role.ADMINISTRATIVE_AGENT}),
+        ),
+        Kind(
             "revision_submitted",
             N_("Revision submitted"),
             N_(

@@ -24,6 +24,7 @@ from fund.committee.queries import entitled_in_round
 from fund.committee.rounds import round_tally
 from fund.extensions import db, utcnow
 from fund.labels import N_
+from fund.notifications.after_funding import tell_refunds_due
 from fund.notifications.models import Notification
 from fund.notifications.outbox import queued_email, tell
 from fund.notifications.recipients import (
@@ -147,15 +148,18 @@ def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, even
     closure = closed_programme(proposal.id)
     schedule = programme_schedule(proposal.id, utcnow().date())
     owed = [r for r in schedule if r.status not in (REPORT_SUBMITTED, REPORT_ACCEPTED)]
+    closed_on = closure.closed_on if closure else None
+    refunds_due = [(s.name, s.due) for s in closure.shares if s.due > 0] if closure else []
     _to_applicants(
         "project_closed",
         N_("%(ref)s closed: %(title)s"),
         dedupe_key="closed:{id}",
         not_disbursed=[(name, Decimal(str(amount))) for name, amount in sorted(unpaid.items())],
-        closed_on=closure.closed_on if closure else None,
-        refunds_due=[(s.name, s.due) for s in closure.shares if s.due > 0] if closure else [],
+        closed_on=closed_on,
+        refunds_due=refunds_due,
         reports_owed=owed,
     )(proposal, actor, comment, event)
+    tell_refunds_due(proposal, refunds_due, closed_on, actor)
 
 
 def _on_funded(proposal: Proposal, actor: User | None, comment: str | None, event: Any) -> None:
