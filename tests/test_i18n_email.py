@@ -133,3 +133,33 @@ def test_the_lockout_email_is_written_in_the_owners_language(app, create_user):
         assert "with a wrong password 5 times" in mail.text_body
         assert "Unlock my account" in mail.html_body
         db.session.rollback()
+
+
+def test_a_list_in_a_text_email_is_separated_as_its_recipients_language_separates_one(
+    app, create_user, make_proposal
+):
+    from decimal import Decimal
+
+    from fund.notifications.render import render
+
+    arabic = create_user(roles=("applicant",), language="ar")
+    english = create_user(roles=("applicant",))
+    proposal_id = make_proposal(arabic, title="Two organizations")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        context = {
+            "proposal": proposal,
+            "reference": proposal.reference,
+            "organization": "ILO",
+            "comment": None,
+            "closed_on": None,
+            "not_disbursed": [("ILO", Decimal("10.00")), ("IOM", Decimal("20.00"))],
+            "refunds_due": [],
+            "reports_owed": [],
+            "audience": "applicant",
+            "link_url": "http://fund.test/proposals/1",
+        }
+        said_in_arabic = render("project_closed", "Closed", context, user(arabic)).text
+        said_in_english = render("project_closed", "Closed", context, user(english)).text
+    assert "US$\u2069، IOM" in said_in_arabic  # the amount set apart, then the comma
+    assert "ILO USD 10.00, IOM USD 20.00." in said_in_english

@@ -21,6 +21,7 @@ from fund.i18n import DEFAULT, chosen, current_language, direction
 from fund.labels import N_
 from fund.notifications.models import KINDS
 from fund.proposals.models import Proposal
+from fund.sentences import separator
 
 # What only the plain-text emails say: the catalogs are extracted from the code and the .html
 # templates, and these texts of the .txt templates are not in the .html ones.
@@ -116,6 +117,7 @@ def mail_environment(app: Flask) -> Environment:
         env.filters["short_day"] = short_day
         env.globals["language"] = current_language
         env.globals["direction"] = direction
+        env.globals["separator"] = separator
         app.extensions["fund_mail_jinja"] = env
     return env
 
