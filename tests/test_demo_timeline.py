@@ -18,6 +18,7 @@ from fund.demo.timeline import Calendar, Timeline
 from fund.extensions import dated, db, utcnow
 from fund.finance.closure_models import Refund
 from fund.finance.closure_queries import refunds_due
+from fund.notifications.models import Notification
 from fund.proposals.models import Proposal
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.schedule import Settings, settings_from
@@ -151,6 +152,13 @@ def test_the_demo_history_is_in_the_order_of_time_and_none_of_it_to_come(
         assert owed.proposal_id == closed.id and owed.refunded == received.amount > 0
         assert abs(owed.outstanding - received.amount) <= Decimal("0.01")
         assert closed_on.date() < received.received_on < today
+        # What people were told more than two weeks ago they have read (by the next day);
+        # what came since waits, unless acting on it read it (a vote cast reads its request).
+        notes = db.session.scalars(select(Notification)).all()
+        old = [n for n in notes if n.created_at.date() < today - timedelta(days=14)]
+        recent = [n for n in notes if n.created_at.date() > today - timedelta(days=14)]
+        assert old and all(n.read_at is not None for n in old)
+        assert recent and any(n.read_at is None for n in recent)
         # Each round has its deadline: those still open end after today, the others closed
         # before theirs.
         rounds = db.session.scalars(select(VotingRound)).all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -45,6 +45,7 @@ from fund.extensions import db, utcnow
 from fund.finance import operations as finance
 from fund.finance.models import Contribution
 from fund.finance.transfers import request_transfer
+from fund.notifications.models import Notification
 from fund.pipeline import operations as pipeline_operations
 from fund.proposals import attachments, concept_notes
 from fund.proposals import operations as proposal_operations
@@ -194,7 +195,21 @@ def load_demo_history(seed_dir: Path, report: SeedReport, today: date | None = N
         timeline.on(held, lambda: add_demo_meeting(demo, secretariat, held))
         _demo_concept_notes(seed_dir, report, secretariat, timeline)
     timeline.run()
+    _read_what_is_old(today)
     db.session.flush()
+
+
+# What the demo's people were told more than this many days before the demo is loaded, they
+# read the day after: their unread count is what came lately, not two years of history.
+READ_AFTER_DAYS = 14
+
+
+def _read_what_is_old(today: date) -> None:
+    before = datetime.combine(today - timedelta(days=READ_AFTER_DAYS), time(), tzinfo=UTC)
+    for note in db.session.scalars(
+        select(Notification).where(Notification.read_at.is_(None), Notification.created_at < before)
+    ):
+        note.read_at = note.created_at + timedelta(days=1)
 
 
 def _contributions(
