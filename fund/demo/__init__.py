@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fund.accounts.models import Organization, User
 from fund.accounts.passwords import hash_password
@@ -194,8 +194,9 @@ def load_demo_history(seed_dir: Path, report: SeedReport, today: date | None = N
         held = calendar.ago(demo.get("meeting", {}).get("days_ago", 0))
         timeline.on(held, lambda: add_demo_meeting(demo, secretariat, held))
         _demo_concept_notes(seed_dir, report, secretariat, timeline)
+    told_before = db.session.scalar(select(func.max(Notification.id))) or 0
     timeline.run()
-    _read_what_is_old(today)
+    _read_what_is_old(today, told_before)
     db.session.flush()
 
 
@@ -204,10 +205,16 @@ def load_demo_history(seed_dir: Path, report: SeedReport, today: date | None = N
 READ_AFTER_DAYS = 14
 
 
-def _read_what_is_old(today: date) -> None:
+def _read_what_is_old(today: date, told_before: int) -> None:
+    """The notifications this load wrote (ids above `told_before`: loading again leaves what
+    people were told since alone) dated before `READ_AFTER_DAYS`, read the next day."""
     before = datetime.combine(today - timedelta(days=READ_AFTER_DAYS), time(), tzinfo=UTC)
     for note in db.session.scalars(
-        select(Notification).where(Notification.read_at.is_(None), Notification.created_at < before)
+        select(Notification).where(
+            Notification.id > told_before,
+            Notification.read_at.is_(None),
+            Notification.created_at < before,
+        )
     ):
         note.read_at = note.created_at + timedelta(days=1)
 
