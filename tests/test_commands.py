@@ -150,9 +150,23 @@ def test_demo_seed_a_second_time_keeps_nothing_new_and_still_prints_the_accounts
     app, runner, prepared_demo
 ):
     """The database already seeded with the demo set (prepared_demo)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from fund.extensions import db, utcnow
+    from fund.notifications.models import Notification
+
+    with app.app_context():  # told since the first load, long ago, and not read
+        note = db.session.scalars(select(Notification).order_by(Notification.id)).first()
+        note.read_at, note.created_at = None, utcnow() - timedelta(days=100)
+        db.session.commit()
+        note_id = note.id
     again = runner.invoke(args=["fund", "seed", "--demo"])
     assert again.exit_code == 0, again.output
     assert "kept in the outbox" not in again.output
+    with app.app_context():
+        assert db.session.get(Notification, note_id).read_at is None
     assert again.output.rstrip().splitlines()[-1].split() == ["admin@demo.fund", "admin", "FMU"]
 
 
