@@ -606,6 +606,31 @@ def test_a_closed_programme_s_schedule_has_nothing_left_to_transfer(
     assert views["ILO"].released == D("0.00")
 
 
+def test_a_closed_programme_s_schedule_gives_each_refund_due_and_what_came_in(
+    app, client, treasurer, agent, author, programme
+) -> None:
+    from fund.finance.transfer_schedule import schedule_view
+    from tests.helpers import login
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "100000.00")
+    with app.app_context():
+        views = {
+            v.name.rpartition("(")[2].rstrip(")"): v for v in schedule_view(proposal_id=programme)
+        }
+    ilo, iom = views["ILO"].refund, views["IOM"].refund
+    assert (ilo.due, ilo.refunded, ilo.outstanding) == (
+        D("300000.00"),
+        D("100000.00"),
+        D("200000.00"),
+    )
+    assert iom.due == D("0.00")
+    login(client, author.email)
+    page = client.get(f"/proposals/{programme}").get_data(as_text=True)
+    assert "refund due USD 300,000.00, received USD 100,000.00, still due USD 200,000.00" in page
+    assert page.count("refund due ") == 1  # IOM was transferred nothing: it owes nothing
+
+
 def test_the_allocation_page_of_a_closed_programme_has_nothing_still_to_pay(
     app, client, treasurer, programme
 ) -> None:

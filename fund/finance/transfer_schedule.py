@@ -32,7 +32,12 @@ from fund.accounts.models import Organization
 from fund.audit.operations import record
 from fund.days import add_months
 from fund.extensions import db, utcnow
-from fund.finance.closure_models import ProgrammeClosure, still_to_pay
+from fund.finance.closure_models import (
+    ClosureShare,
+    ProgrammeClosure,
+    RefundFigures,
+    still_to_pay,
+)
 from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
 from fund.finance.schedule_models import PlannedTranche
@@ -231,6 +236,15 @@ class TrancheRow:
 
 
 @dataclass
+class ClosingRefund(RefundFigures):
+    """An organization's refund at its programme's closure: `due`, `refunded`, `outstanding`."""
+
+    transferred: Decimal
+    final_expenditure: Decimal
+    refunded: Decimal
+
+
+@dataclass
 class OrganizationSchedule:
     organization_id: int
     name: str
@@ -238,6 +252,7 @@ class OrganizationSchedule:
     disbursed: Decimal
     tranches: list[TrancheRow] = field(default_factory=list)
     closed_on: date | None = None  # the programme's closure, if closed
+    refund: ClosingRefund | None = None  # its refund figures, once closed
 
     @property
     def released(self) -> Decimal:
@@ -269,10 +284,18 @@ def schedule_view(
             PlannedTranche.planned_on,
             PlannedTranche.amount,
             ProgrammeClosure.closed_on,
+            ClosureShare.transferred.label("closing_transferred"),
+            ClosureShare.final_expenditure,
+            ClosureShare.refunded,
         )
         .join(Organization, Organization.id == AllocationShare.organization_id)
         .outerjoin(
             ProgrammeClosure, ProgrammeClosure.allocation_id == AllocationShare.allocation_id
+        )
+        .outerjoin(
+            ClosureShare,
+            (ClosureShare.allocation_id == AllocationShare.allocation_id)
+            & (ClosureShare.organization_id == AllocationShare.organization_id),
         )
         .outerjoin(
             PlannedTranche,
@@ -299,6 +322,12 @@ def schedule_view(
                 read_amount(row.disbursed),
                 closed_on=row.closed_on,
             )
+            if row.final_expenditure is not None:
+                view.refund = ClosingRefund(
+                    read_amount(row.closing_transferred),
+                    read_amount(row.final_expenditure),
+                    read_amount(row.refunded),
+                )
             left[row.organization_id] = view.disbursed
         if row.number is None:
             continue
