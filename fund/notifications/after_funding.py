@@ -42,13 +42,19 @@ DECIDED = {
 }
 
 
-def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | None) -> None:
-    name = request.organization.label
+def agents_except(actor: User | None) -> Recipients:
+    """The administrative agents, who move the money, the one who acted excepted (a person may
+    hold both roles)."""
     recipients = Recipients()
     recipients.add(active_users_with_role(Role.ADMINISTRATIVE_AGENT), AGENT, exclude=actor)
+    return recipients
+
+
+def on_transfer_requested(request: Any, *, proposal: Proposal, actor: User | None) -> None:
+    name = request.organization.label
     tell(
         "transfer_requested",
-        recipients,
+        agents_except(actor),
         proposal,
         subject=("transfer_request", request.id),
         title=_l(
@@ -73,11 +79,9 @@ def tell_refunds_due(
     the administrative agents are told, the one who closed it excepted."""
     if not refunds_due:
         return
-    recipients = Recipients()
-    recipients.add(active_users_with_role(Role.ADMINISTRATIVE_AGENT), AGENT, exclude=actor)
     tell(
         "refund_due",
-        recipients,
+        agents_except(actor),
         proposal,
         title=_l(
             "%(ref)s closed: refunds due from %(organizations)s",
