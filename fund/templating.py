@@ -17,6 +17,7 @@ from fund.committee.rounds import decision_sentence
 from fund.finance.funding import pool_name
 from fund.i18n import current_language
 from fund.labels import N_
+from fund.proposals.access import can_view
 from fund.proposals.models import WRITTEN_REFERENCE, proposal_reference
 from fund.reference import translations
 from fund.reference.queries import labels
@@ -216,7 +217,14 @@ def unbroken_references(text: Any) -> Markup:
     return Markup("").join([*parts, escape(text[last:])])
 
 
+def may_open(proposal: Any) -> bool:
+    """Whether the person asking may open the proposal's page: pages that name a proposal link
+    to it only then, never with a link that would answer 404 (`proposals.access.can_view`)."""
+    return can_view(current_user, proposal)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"
@@ -231,9 +239,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["decision"] = decision_sentence  # a closed round's, with its place
     app.jinja_env.filters["said_kept"] = i18n.said_kept
     app.jinja_env.filters["seed_text"] = i18n.seed_text  # a seeded criterion's label, translated
-    app.jinja_env.filters["action"] = (
-        action_words  # an audited action in words  # a sentence of the fund in the page's language
-    )
+    app.jinja_env.filters["action"] = action_words  # an audited action in words
     app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
     app.jinja_env.filters["unbroken_references"] = unbroken_references

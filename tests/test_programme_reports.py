@@ -5,6 +5,7 @@ their bad input, the reminders and the overdue notice."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -506,3 +507,34 @@ def test_the_programme_page_links_to_its_reports(app, client, programme):
     schedule = client.get(f"/programme-reports/programme/{programme['proposal']}")
     assert schedule.status_code == 200
     assert "Annual narrative report" in schedule.get_data(as_text=True)
+
+
+def test_a_programmes_pages_link_to_its_page_only_for_those_who_may_open_it(
+    app, programme, create_user
+):
+    """The pages of a programme's reports, revisions and finances name the programme; its
+    title links to the programme's page only for a reader who may open that page. IOM's
+    staff (a participating organization) and the administrative agent may not: they read the
+    title without a link that would answer 404. ILO's staff and the committee keep it."""
+    agent = create_user(roles=("administrative_agent",), organization_acronym=None)
+    pid = programme["proposal"]
+    with app.app_context():
+        report = first_report(pid, "annual_narrative")
+    schedule, revisions = f"/programme-reports/programme/{pid}", f"/revisions/programme/{pid}"
+    pages = {
+        programme["ilo"].email: ([schedule, revisions, f"/programme-reports/{report.id}"], 1),
+        programme["committee"].email: ([schedule], 1),
+        programme["iom"].email: ([schedule, revisions, f"/programme-reports/{report.id}"], 0),
+        agent.email: ([schedule, f"/finance/proposals/{pid}"], 0),
+    }
+    for email, (paths, links_to_programme) in pages.items():
+        client = app.test_client()
+        login(client, email)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, (email, path)
+            links = re.findall(r'href="(/proposals/\d+)"', response.get_data(as_text=True))
+            for link in set(links):
+                assert client.get(link).status_code == 200, (email, path, link)
+            if path in (schedule, revisions):
+                assert len(set(links)) == links_to_programme, (email, path, links)

@@ -33,7 +33,7 @@ from fund.days import written
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.listing import Export, export_arg, export_response, sort_arg
-from fund.proposals.access import can_view, seen_by
+from fund.proposals.access import seen_by
 from fund.proposals.budget import Line, summarise
 from fund.proposals.invitation_page import origin_of_version
 from fund.proposals.models import MARKER_LABELS, PartnerType, Proposal, ProposalVersion, Scope
@@ -539,6 +539,5 @@ def record(round_id: int):
         closed_by=people.get(round_.closed_by_id),
         org_names=queries.organization_names({m.organization_id for m in round_.members}),
         conditions=queries.approval_conditions(round_),
-        can_view_proposal=can_view(current_user, proposal),
         **_common(),
     )
