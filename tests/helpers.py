@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urldefrag, urlsplit
 
 from flask import Flask, Response
 from flask.testing import FlaskClient
@@ -309,3 +310,22 @@ def coverage_row(key: str, label: str, **values: Any) -> CoverageRow:
         "flag": None,
     }
     return CoverageRow(**(made | values))
+
+
+# Links ----------------------------------------------------------------------------------------
+
+HREF = re.compile(r'<a\b[^>]*\bhref="([^"#][^"]*|#[^"]*)"')
+
+
+def internal_links(html: str) -> set[str]:
+    """The site's own addresses the page's links lead to (no fragment, no static file)."""
+    links = set()
+    for href in HREF.findall(html):
+        href = urldefrag(href.replace("&amp;", "&"))[0]
+        parts = urlsplit(href)
+        if not href or parts.scheme or parts.netloc or not href.startswith("/"):
+            continue
+        if href.startswith("/static/"):
+            continue
+        links.add(href)
+    return links

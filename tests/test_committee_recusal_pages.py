@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 from types import SimpleNamespace
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from fund.extensions import db
 from fund.notifications.models import Notification
 from fund.proposals.models import Proposal
 from tests.factories import take_to_committee
-from tests.helpers import client_for, pdf_text, user
+from tests.helpers import client_for, internal_links, pdf_text, user
 from tests.test_committee import _round, _vote
 from tests.test_committee import people as people
 from tests.test_committee import prepared_review as prepared_review
@@ -178,21 +178,6 @@ def test_recused_members_are_told_nothing_of_the_round(app, backend, people, und
 
 # No dead links -------------------------------------------------------------------------------
 
-_HREF = re.compile(r'<a\b[^>]*\bhref="([^"#][^"]*|#[^"]*)"')
-
-
-def _internal_links(html: str) -> set[str]:
-    links = set()
-    for href in _HREF.findall(html):
-        href = urldefrag(href.replace("&amp;", "&"))[0]
-        parts = urlsplit(href)
-        if not href or parts.scheme or parts.netloc or not href.startswith("/"):
-            continue
-        if href.startswith("/static/"):
-            continue
-        links.add(href)
-    return links
-
 
 def _crawl(client, starts: list[str], expand) -> tuple[dict[str, int], dict[str, str]]:
     """GET every start page and every internal link found on the pages `expand` accepts,
@@ -213,7 +198,7 @@ def _crawl(client, starts: list[str], expand) -> tuple[dict[str, int], dict[str,
             queue.append(target.path + (f"?{target.query}" if target.query else ""))
             continue
         if response.mimetype == "text/html" and expand(url):
-            for link in _internal_links(body.decode()):
+            for link in internal_links(body.decode()):
                 found_on.setdefault(link, url)
                 queue.append(link)
     return statuses, found_on
