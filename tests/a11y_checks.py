@@ -11,9 +11,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fund.demo import load_demo_history
-from fund.extensions import db
-from fund.seed import SeedReport
 from tests import browser_support as support
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -220,12 +217,7 @@ def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     """The application with the whole demo set, as `flask fund seed --demo` makes it, served
     (a fixture of each crawl module that imports it)."""
     support.require_browser()
-    app = support.live_app(sqlite_template, tmp_path_factory.mktemp("a11y-demo"))
-    with app.app_context():
-        seed_dir = Path(app.config["SEED_DIR"])
-        report = SeedReport()
-        load_demo_history(seed_dir, report)
-        db.session.commit()
+    app = support.demo_history_app(sqlite_template, tmp_path_factory.mktemp("a11y-demo"))
     with support.LiveServer(app) as server:
         yield server
 

@@ -27,11 +27,12 @@ from werkzeug.serving import make_server
 
 from fund import create_app
 from fund.calls.models import Call
-from fund.demo import load_demo
+from fund.demo import load_demo, load_demo_history
 from fund.extensions import db
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.proposals.models import Proposal
+from fund.seed import SeedReport
 from tests.factories import new_proposal
 from tests.helpers import org_id, user_by_email
 
@@ -85,6 +86,16 @@ def live_app(sqlite_template: Path, directory: Path) -> Flask:
     path = directory / "live.sqlite3"
     shutil.copy(sqlite_template, path)
     return live_app_on(f"sqlite:///{path}", directory)
+
+
+def demo_history_app(sqlite_template: Path, directory: Path) -> Flask:
+    """`live_app` with the demo's whole history as well, as `flask fund seed --demo` makes it
+    (programmes in every state, reports, revisions, meetings, a closed programme)."""
+    app = live_app(sqlite_template, directory)
+    with app.app_context():
+        load_demo_history(Path(app.config["SEED_DIR"]), SeedReport())
+        db.session.commit()
+    return app
 
 
 def live_app_on(url: str, directory: Path) -> Flask:

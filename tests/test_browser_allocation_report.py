@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from fund.demo import load_demo_history
-from fund.extensions import db
-from fund.seed import SeedReport
 from tests import browser_support as support
 from tests.browser_support import browser as browser  # the fixture
 
@@ -23,11 +20,7 @@ SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElemen
 @pytest.fixture(scope="module")
 def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
     support.require_browser()
-    app = support.live_app(sqlite_template, tmp_path_factory.mktemp("allocation-page"))
-    with app.app_context():
-        seed_dir = Path(app.config["SEED_DIR"])
-        load_demo_history(seed_dir, SeedReport())
-        db.session.commit()
+    app = support.demo_history_app(sqlite_template, tmp_path_factory.mktemp("allocation-page"))
     with support.LiveServer(app) as live:
         yield live
 

@@ -12,14 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
-from fund.demo import load_demo_history
-from fund.extensions import db
-from fund.seed import SeedReport
 from tests.a11y_checks import CRAWLERS, NOT_PAGES, route_of
-from tests.browser_support import live_app
+from tests.browser_support import DEMO_PASSWORD, demo_history_app
 from tests.helpers import internal_links, login
 
-DEMO_PASSWORD = "migration-fund-demo"  # seed/demo.toml
 MAX_ROUTES = 120
 # Of the links from one route of pages to another, this many are opened (their ids differ:
 # one shown may be refused where another is not).
@@ -29,11 +25,7 @@ PER_PAIR = 2
 @pytest.fixture(scope="module")
 def demo_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """The application on the whole demo set, as `flask fund seed --demo` makes it."""
-    app = live_app(sqlite_template, tmp_path_factory.mktemp("links-demo"))
-    with app.app_context():
-        load_demo_history(Path(app.config["SEED_DIR"]), SeedReport())
-        db.session.commit()
-    return app
+    return demo_history_app(sqlite_template, tmp_path_factory.mktemp("links-demo"))
 
 
 @pytest.mark.parametrize("role", sorted(CRAWLERS))
