@@ -213,11 +213,11 @@ LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
 
 
 @pytest.fixture(scope="module")
-def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
+def demo_server(demo_history_template: Path, tmp_path_factory: pytest.TempPathFactory):
     """The application with the whole demo set, as `flask fund seed --demo` makes it, served
     (a fixture of each crawl module that imports it)."""
     support.require_browser()
-    app = support.demo_history_app(sqlite_template, tmp_path_factory.mktemp("a11y-demo"))
+    app = support.demo_history_app(demo_history_template, tmp_path_factory.mktemp("a11y-demo"))
     with support.LiveServer(app) as server:
         yield server
 

@@ -27,12 +27,11 @@ from werkzeug.serving import make_server
 
 from fund import create_app
 from fund.calls.models import Call
-from fund.demo import load_demo, load_demo_history
+from fund.demo import load_demo
 from fund.extensions import db
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.proposals.models import Proposal
-from fund.seed import SeedReport
 from tests.factories import new_proposal
 from tests.helpers import org_id, user_by_email
 
@@ -88,14 +87,13 @@ def live_app(sqlite_template: Path, directory: Path) -> Flask:
     return live_app_on(f"sqlite:///{path}", directory)
 
 
-def demo_history_app(sqlite_template: Path, directory: Path) -> Flask:
-    """`live_app` with the demo's whole history as well, as `flask fund seed --demo` makes it
-    (programmes in every state, reports, revisions, meetings, a closed programme)."""
-    app = live_app(sqlite_template, directory)
-    with app.app_context():
-        load_demo_history(Path(app.config["SEED_DIR"]), SeedReport())
-        db.session.commit()
-    return app
+def demo_history_app(demo_history_template: Path, directory: Path) -> Flask:
+    """The application on a fresh copy of the database with the demo's whole history
+    (programmes in every state, reports, revisions, meetings, a closed programme; the session
+    fixture `demo_history_template` of tests/conftest.py)."""
+    path = directory / "live.sqlite3"
+    shutil.copy(demo_history_template, path)
+    return create_app("test", _live_config(f"sqlite:///{path}", directory))
 
 
 def live_app_on(url: str, directory: Path) -> Flask:
@@ -103,12 +101,15 @@ def live_app_on(url: str, directory: Path) -> Flask:
     PostgreSQL database made from the template), with the demo set as `live_app` loads it.
     Its open-data files are kept in `directory`, not in the instance folder that the test
     workers running at the same time would share (and lock while one of them builds)."""
-    config = {"SQLALCHEMY_DATABASE_URI": url, "OPEN_DATA_CACHE_DIR": str(directory / "open-data")}
-    app = create_app("test", config)
+    app = create_app("test", _live_config(url, directory))
     with app.app_context():
         load_demo(Path(app.config["SEED_DIR"]))
         db.session.commit()
     return app
+
+
+def _live_config(url: str, directory: Path) -> dict[str, str]:
+    return {"SQLALCHEMY_DATABASE_URI": url, "OPEN_DATA_CACHE_DIR": str(directory / "open-data")}
 
 
 class LiveServer:

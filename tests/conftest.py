@@ -25,8 +25,9 @@ from sqlalchemy.engine import Engine
 
 from fund import create_app
 from fund.accounts.models import Organization, User
+from fund.demo import load_demo_history
 from fund.extensions import db
-from fund.seed import load_reference
+from fund.seed import SeedReport, load_reference
 from tests import compile_caches
 from tests.concept_note_factories import two_stage_call as new_two_stage_call
 from tests.factories import (  # noqa: F401 - the names the test modules import from here
@@ -146,6 +147,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
     _build_template(create_app("test", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_history_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`sqlite_template` with the demo set and its whole history, as `flask fund seed --demo`
+    makes it: built once per worker, copied by each module that serves it
+    (`tests.browser_support.demo_history_app`)."""
+    from tests.browser_support import live_app
+
+    directory = tmp_path_factory.mktemp("demo-history")
+    app = live_app(sqlite_template, directory)
+    with app.app_context():
+        load_demo_history(Path(app.config["SEED_DIR"]), SeedReport())
+        db.session.commit()
+        db.engine.dispose()
+    return directory / "live.sqlite3"
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,11 @@ SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElemen
 
 
 @pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory):
+def server(demo_history_template: Path, tmp_path_factory: pytest.TempPathFactory):
     support.require_browser()
-    app = support.demo_history_app(sqlite_template, tmp_path_factory.mktemp("allocation-page"))
+    app = support.demo_history_app(
+        demo_history_template, tmp_path_factory.mktemp("allocation-page")
+    )
     with support.LiveServer(app) as live:
         yield live
 

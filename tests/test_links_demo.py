@@ -23,9 +23,9 @@ PER_PAIR = 2
 
 
 @pytest.fixture(scope="module")
-def demo_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def demo_app(demo_history_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """The application on the whole demo set, as `flask fund seed --demo` makes it."""
-    return demo_history_app(sqlite_template, tmp_path_factory.mktemp("links-demo"))
+    return demo_history_app(demo_history_template, tmp_path_factory.mktemp("links-demo"))
 
 
 @pytest.mark.parametrize("role", sorted(CRAWLERS))
