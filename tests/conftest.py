@@ -77,6 +77,7 @@ SLOW_FILES_FIRST = (
     "tests/test_browser_a11y.py",
     "tests/test_browser_a11y_crawl_applicants.py",
     "tests/test_browser_languages.py",
+    "tests/test_links_demo.py",
     "tests/test_security_fuzz.py",
     "tests/test_coverage_totals.py",
     "tests/test_concept_note_decisions.py",
