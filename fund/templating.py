@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -23,6 +23,7 @@ from fund.reference import translations
 from fund.reference.queries import labels
 from fund.refusals import action_problems
 from fund.sentences import listed, said, separator
+from workflows import FUNDED_STATES
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 # The roles that read several parts of the application.
@@ -223,8 +224,20 @@ def may_open(proposal: Any) -> bool:
     return can_view(current_user, proposal)
 
 
+def programme_page(proposal: Any) -> str | None:
+    """Where a page naming a programme links its title for the person asking: the proposal's
+    page when they may open it, else the public page every funded or closed programme has
+    (a participating organization's staff, the administrative agent), else nowhere."""
+    if may_open(proposal):
+        return url_for("proposals.detail", proposal_id=proposal.id)
+    if proposal.status in FUNDED_STATES:
+        return url_for("portfolio.programme", proposal_id=proposal.id)
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["may_open"] = may_open
+    app.jinja_env.globals["programme_page"] = programme_page
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"

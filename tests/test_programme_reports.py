@@ -514,8 +514,9 @@ def test_a_programmes_pages_link_to_its_page_only_for_those_who_may_open_it(
 ):
     """The pages of a programme's reports, revisions and finances name the programme; its
     title links to the programme's page only for a reader who may open that page. IOM's
-    staff (a participating organization) and the administrative agent may not: they read the
-    title without a link that would answer 404. ILO's staff and the committee keep it."""
+    staff (a participating organization) and the administrative agent may not: the title
+    takes them to the programme's public page instead, never to a 404. ILO's staff and the
+    committee keep the link to the programme's page."""
     agent = create_user(roles=("administrative_agent",), organization_acronym=None)
     pid = programme["proposal"]
     with app.app_context():
@@ -538,3 +539,6 @@ def test_a_programmes_pages_link_to_its_page_only_for_those_who_may_open_it(
                 assert client.get(link).status_code == 200, (email, path, link)
             if path in (schedule, revisions):
                 assert len(set(links)) == links_to_programme, (email, path, links)
+                public = f'href="/portfolio/programmes/{pid}"' in response.get_data(as_text=True)
+                assert public == (not links_to_programme), (email, path)
+    assert app.test_client().get(f"/portfolio/programmes/{pid}").status_code == 200
