@@ -865,6 +865,30 @@ def test_vote_deadline_reminders(app, smtp, people, make_proposal):
 # The in-app list ---------------------------------------------------------------------------
 
 
+def test_the_unread_count_takes_the_singular_or_plural_of_its_number(app, people, make_proposal):
+    """The header's count and the list's line agree with their number in every language:
+    "1 non lue", never "1 non lues"; the word screen readers hear after it too."""
+    _submitted(app, people, make_proposal)
+    _submitted(app, people, make_proposal)
+    client = client_for(app, people.colleague)
+    two = client.get("/?lang=fr").get_data(as_text=True)
+    assert '2 non lues<span class="visually-hidden"> notifications</span>' in two
+    with app.app_context():
+        first = db.session.scalar(
+            select(Notification.id)
+            .where(Notification.user_id == people.colleague.id)
+            .order_by(Notification.id)
+        )
+    token = csrf_token(client, "/notifications/")
+    client.post(f"/notifications/{first}/read", data={"csrf_token": token})
+    one = client.get("/notifications/?lang=fr").get_data(as_text=True)
+    assert '1 non lue<span class="visually-hidden"> notification</span>' in one
+    assert "1 non lue." in one and "non lue(s)" not in one
+    english = client.get("/notifications/?lang=en").get_data(as_text=True)
+    assert '1 unread<span class="visually-hidden"> notification</span>' in english
+    assert "1 unread." in english
+
+
 def test_unread_count_and_marking_read(app, people, make_proposal):
     _submitted(app, people, make_proposal)
     _submitted(app, people, make_proposal)
