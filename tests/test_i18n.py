@@ -210,6 +210,20 @@ def test_each_catalog_is_translated_without_fuzzy_entries(language):
             assert found == wanted, (m.id, text)
 
 
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_no_translation_hedges_a_plural_or_a_gender(language):
+    """A count is written in the singular or the plural its number takes (a plural message, or
+    words that read right for any number), never "jour(s)", "abstention(s)", "abstención(es)";
+    a reader is addressed in words that fit everyone, never "informé(e)"."""
+    hedged = re.compile(r"\w\((?:s|es|e|x)\)")
+    found = []
+    for m in _catalog(language):
+        for text in [m.string] if isinstance(m.string, str) else m.string:
+            if hedged.search(text or ""):
+                found.append(text)
+    assert not found
+
+
 # The fund's terms, each said one way in a language: a catalog's message that names one says
 # the language's word for it and never a synonym a reader would take for something else.
 GLOSSARY = {
