@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump/pg_restore with a list of arguments, no shell
+import subprocess  # nosec B404
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,7 @@ def _program(setting: str, name: str) -> str:
 
 
 def _run(command: list[str], environment: dict[str, str]) -> None:
+    # pg_dump or pg_restore, run with a list of arguments and no shell.
     done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603
     if done.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed: {done.stderr.strip()}")

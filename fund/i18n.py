@@ -373,7 +373,8 @@ def _as_written(
     if right_to_left and variables:
         variables = {name: _isolated(value) for name, value in variables.items()}
     if eval_context.autoescape:
-        text = Markup(text)  # noqa: S704  # nosec B704 - the catalog's own text
+        # The catalog's own text, its variables escaped.
+        text = Markup(text)  # noqa: S704  # nosec B704
     return text % variables
 
 

@@ -166,6 +166,19 @@ def demo_history_template(sqlite_template: Path, tmp_path_factory: pytest.TempPa
     return directory / "live.sqlite3"
 
 
+def in_memory_folder(needed: int = 2 * 1024**3) -> str | None:
+    """The shared memory folder when it is a memory file system with `needed` bytes free, else
+    None (the system's temporary folder). The throwaway server's files go there: on a virtual
+    machine's disk, copying the template database for a test took 0.2 to 0.7 s; in memory,
+    0.02 s (measured: 25 copies of each, `CREATE DATABASE ... TEMPLATE`)."""
+    shm = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private folder inside it
+    try:
+        free = shutil.disk_usage(shm).free
+    except OSError:
+        return None
+    return str(shm) if free >= needed and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     bindir = find_bindir()
@@ -175,7 +188,7 @@ def postgres() -> Iterator[PostgresServer]:
             pytest.fail(message + "; CI must run the PostgreSQL tests", pytrace=False)
         pytest.skip(message)
     # Not under pytest's private temp dir: the server's own user must be able to reach it.
-    base = Path(tempfile.mkdtemp(prefix="fund-test-pg-"))
+    base = Path(tempfile.mkdtemp(prefix="fund-test-pg-", dir=in_memory_folder()))
     server = PostgresServer(bindir, base)
     server.start()
     try:
