@@ -94,7 +94,7 @@ def width_problems(page: Any, where: str) -> list[str]:
             split = page.evaluate(REFERENCES_SPLIT) if size is PHONE else []
             problems.extend(f"{at}: a reference is broken over two lines: {r}" for r in split)
             if violations or overflow or captions or split:
-                support.screenshot(page, f"a11y-{where}-{size['width']}")
+                support.screenshot(page, f"a11y-{where}-{size['width']}", of_a_failure=True)
     finally:
         page.set_viewport_size(DESKTOP)
     return problems

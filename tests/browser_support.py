@@ -239,7 +239,7 @@ def visit(page: Any, path: str, heading: str) -> None:
     shown = headings.first.inner_text() if headings.count() else ""
     if status == 200 and shown == heading:
         return
-    kept = screenshot(page, f"unexpected-{path}")
+    kept = screenshot(page, f"unexpected-{path}", of_a_failure=True)
     text = " ".join(page.locator("body").inner_text().split())[:600]
     pytest.fail(
         f"{path} gave {page.url} (status {status}), headed {shown!r} instead of {heading!r}; "
@@ -261,8 +261,15 @@ def clear_journey_artifacts() -> None:
         old.unlink()
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """Keep the page as a test artefact: test-artifacts/e2e/<name>.png (the whole page)."""
+def screenshot(page: Any, name: str, *, of_a_failure: bool = False) -> Path | None:
+    """Keep the page as a test artefact: test-artifacts/e2e/<name>.png (the whole page).
+
+    The pictures of the steps and pages a test goes through are for people to look at: they
+    are taken outside CI, or with FUND_SCREENSHOTS=1. In CI, whose checkout is thrown away,
+    only the pictures of a failure are (`of_a_failure`): a whole page's picture takes a tenth
+    to half a second (measured: a fifth of the journey's and the languages' tests' time)."""
+    if not of_a_failure and in_ci() and os.environ.get("FUND_SCREENSHOTS") != "1":
+        return None
     name = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

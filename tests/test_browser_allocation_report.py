@@ -51,7 +51,7 @@ def test_the_web_page_is_accessible_at_desktop_and_phone_width(browser, server):
             if width == 375 and page.evaluate(SIDEWAYS) > 0:
                 problems.append(f"the page scrolls sideways at {width} px")
             if violations:
-                support.screenshot(page, f"allocation-report-{width}")
+                support.screenshot(page, f"allocation-report-{width}", of_a_failure=True)
         assert not problems, "\n".join(problems)
         pdf = page.get_by_role("link", name="Download this report (PDF)").get_attribute("href")
         response = page.request.get(pdf)

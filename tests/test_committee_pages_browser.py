@@ -85,7 +85,7 @@ def test_no_accessibility_violation_on_paginated_lists(pages, role, path):
     assert page.locator('nav.pager a[aria-current="page"]').count()
     violations = support.axe_violations(page)
     if violations:
-        support.screenshot(page, f"a11y-committee-pages-{role}")
+        support.screenshot(page, f"a11y-committee-pages-{role}", of_a_failure=True)
     assert not violations, support.describe_violations(violations, f"{path} ({role})")
 
 
