@@ -647,7 +647,7 @@ def test_meeting_close_and_decision_record(app, people, under_review):
     french = html.unescape(
         client.get(f"/committee/rounds/{round_id}?lang=fr").get_data(as_text=True)
     )
-    assert "3 voix sur 3 habilités" in french and "entitled" not in french
+    assert "3 voix ; membres habilités : 3 (pour : 2" in french and "entitled" not in french
     assert "IOM est une organisation participante de cette proposition" in french
 
 

@@ -192,4 +192,19 @@ def test_the_explanation_is_one_sentence_english_as_kept_and_said_in_the_pages_l
             round_ = SimpleNamespace(number=2)
             (problem,) = quorum_met(round_, None, {"tally": counted})
             assert problem == f"Round 2: {english}"
-            assert said(problem).startswith("Tour 2 : 1 voix sur 5"), said(problem)
+            shown = said(problem)
+            assert shown.startswith("Tour 2 : 1 voix ; membres habilités : 5"), shown
+
+
+def test_a_round_with_one_member_entitled_reads_right_in_french(app):
+    """The others recused, one member is entitled: French once read "1 voix sur 1 habilités"."""
+    from flask_babel import force_locale
+
+    from fund.sentences import said
+
+    counted = tally("consensus", 1, 1, _votes(1))
+    assert counted.explanation.startswith("1 vote of 1 entitled (1 approve, 0 reject, 0 abstain)")
+    with app.test_request_context("/"), force_locale("fr"):
+        shown = said(counted.explanation)
+    assert shown.startswith("1 voix ; membres habilités : 1 (pour : 1, contre : 0,"), shown
+    assert "1 habilités" not in shown
