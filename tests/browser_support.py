@@ -138,16 +138,29 @@ def serve(sqlite_template: Path, directory: Path) -> Iterator[LiveServer]:
         yield server
 
 
-def launch() -> Iterator[Any]:
-    """The browser, closed at the end."""
-    from playwright.sync_api import sync_playwright
+_SHARED: dict[str, Any] = {}
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+
+def launch() -> Iterator[Any]:
+    """The test worker's browser: launched on first use and shared by the modules, each test
+    taking profiles of its own (`new_context`, with their own cookies and cache); closed when
+    the session ends (`close_browser`). A launch took 0.7 to 1 s for each module."""
+    if "browser" not in _SHARED:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _SHARED["playwright"] = playwright
+        _SHARED["browser"] = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+    yield _SHARED["browser"]
+
+
+def close_browser() -> None:
+    """Close the shared browser, if one was launched (tests/conftest.py, at the session's end)."""
+    if (browser := _SHARED.pop("browser", None)) is not None:
+        browser.close()
+        _SHARED.pop("playwright").stop()
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +176,7 @@ def server(
 
 @pytest.fixture(scope="module")
 def browser(server: LiveServer) -> Iterator[Any]:
-    """The module's browser, launched once its server runs."""
+    """The browser (the worker's, `launch`), once the module's server runs."""
     yield from launch()
 
 

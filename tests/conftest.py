@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -128,6 +129,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 10)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The browser the browser tests shared, closed (if any ran)."""
+    support = sys.modules.get("tests.browser_support")
+    if support is not None:
+        support.close_browser()
 
 
 def _file_of(item: pytest.Item) -> str:
