@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 
 from fund.accounts.models import User
 from fund.committee import operations as committee_operations
@@ -887,6 +887,27 @@ def test_the_unread_count_takes_the_singular_or_plural_of_its_number(app, people
     english = client.get("/notifications/?lang=en").get_data(as_text=True)
     assert '1 unread<span class="visually-hidden"> notification</span>' in english
     assert "1 unread." in english
+
+
+def test_a_large_unread_count_is_written_with_its_thousands_separated(app, people, make_proposal):
+    """The list's line writes its count as the header does: "1,234 unread." (it once wrote
+    "1234")."""
+    _submitted(app, people, make_proposal)
+    with app.app_context():
+        first = db.session.scalar(
+            select(Notification).where(Notification.user_id == people.colleague.id)
+        )
+        row = {
+            column.name: getattr(first, column.key)
+            for column in Notification.__table__.columns
+            if column.name not in {"id", "dedupe_key"}
+        }
+        db.session.execute(insert(Notification), [row] * 1233)
+        db.session.commit()
+    client = client_for(app, people.colleague)
+    page = client.get("/notifications/?lang=en").get_data(as_text=True)
+    assert "1,234 unread." in page and "1234 unread" not in page
+    assert '1,234 unread<span class="visually-hidden"> notifications</span>' in page
 
 
 def test_unread_count_and_marking_read(app, people, make_proposal):
