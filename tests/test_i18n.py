@@ -224,6 +224,33 @@ def test_no_translation_hedges_a_plural_or_a_gender(language):
     assert not found
 
 
+# The quorum's and the two-thirds rule's counts: a round may need one vote and have one cast.
+COUNTS = (
+    "%(needed)s needed, %(cast)s cast,",
+    "%(basis)s: %(needed)s needed, %(cast)s cast, met",
+    "%(basis)s: %(needed)s needed, %(cast)s cast, not met",
+    "%(approve)s of %(decided)s votes to approve or reject reaches two thirds (%(needed)s needed)",
+    "%(approve)s of %(decided)s votes to approve or reject falls short of two thirds "
+    "(%(needed)s needed)",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "plural_after_one"),
+    [("fr", r"\b1 (requises|exprimées)"), ("es", r"\b1 (necesarios|emitidos)|necesitan 1\b")],
+)
+def test_the_quorum_counts_read_right_for_one_vote(app, language, plural_after_one):
+    """French once read "1 requises, 1 exprimées" and Spanish "1 necesarios, 1 emitidos": the
+    counts now follow their label ("voix requises : 1"), which reads right for any number."""
+    from flask_babel import force_locale, gettext
+
+    values = {"needed": 1, "cast": 1, "approve": 1, "decided": 1, "basis": "—"}
+    with app.test_request_context("/"), force_locale(language):
+        said = [gettext(message, **values) for message in COUNTS]
+    assert all(text not in COUNTS for text in said), said  # each one translated
+    assert not [text for text in said if re.search(plural_after_one, text)], said
+
+
 # The fund's terms, each said one way in a language: a catalog's message that names one says
 # the language's word for it and never a synonym a reader would take for something else.
 GLOSSARY = {
