@@ -648,6 +648,9 @@ def test_meeting_close_and_decision_record(app, people, under_review):
         client.get(f"/committee/rounds/{round_id}?lang=fr").get_data(as_text=True)
     )
     assert "3 voix ; membres habilités : 3 (pour : 2" in french and "entitled" not in french
+    # The quorum's line: its counts after their labels, a space before each colon.
+    quorum = "la majorité des membres habilités à voter : voix requises : 2, voix exprimées : 3 ;"
+    assert quorum in french
     assert "IOM est une organisation participante de cette proposition" in french
 
 
