@@ -805,6 +805,8 @@ def test_the_decision_record_is_written_in_the_requesters_language(
         phrase = phrase.format(a=history.a)
         assert phrase in text, (language, phrase)
     assert "Decision record" not in text and "Votes cast" not in text
+    if language == "fr":  # the quorum's line as the page says it: a space before each colon
+        assert "voter : voix requises :" in " ".join(text.split()), text
 
 
 @pytest.mark.parametrize(
