@@ -5,6 +5,8 @@ see it."""
 
 from __future__ import annotations
 
+import io
+import re
 import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -807,6 +809,37 @@ def test_the_decision_record_is_written_in_the_requesters_language(
     assert "Decision record" not in text and "Votes cast" not in text
     if language == "fr":  # the quorum's line as the page says it: a space before each colon
         assert "voter : voix requises :" in " ".join(text.split()), text
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "ar"])
+def test_the_footer_s_audit_head_keeps_clear_of_the_page_number(app, people, history, language):
+    """The audit trail's head (a long hash) at the footer's left ends at least 3 mm before the
+    page number at its right, in every language: in Spanish the two met ("…a84a6Página 1")."""
+    from pypdf import PdfReader
+
+    client = client_of(app, people.secretariat)
+    response = client.get(f"/committee/rounds/{history.round_a}.pdf?lang={language}")
+    assert response.status_code == 200
+    register_fonts()
+    drawn = []
+
+    def keep(text, _cm, tm, _font, size):
+        if text.strip():
+            drawn.append((tm[5], tm[4], size, text.strip()))
+
+    reader = PdfReader(io.BytesIO(response.data))
+    reader.pages[0].extract_text(visitor_text=keep)
+    (line,) = {y for y, _, _, text in drawn if re.search(r"[0-9a-f]{64}", text)}
+    pieces: dict[tuple[float, float], list[str]] = {}  # right-to-left text comes in pieces
+    for y, x, size, text in drawn:
+        if y == line:
+            pieces.setdefault((x, size), []).append(text)
+    footer = sorted((x, size, " ".join(texts)) for (x, size), texts in pieces.items())
+    assert len(footer) == 2, footer
+    (left_x, left_size, left), (page_x, _, page) = footer
+    assert re.search(r"[0-9a-f]{64}", left) and re.search(r"\b1\b", page), footer
+    left_end = left_x + stringWidth(left, REGULAR, left_size)
+    assert page_x - left_end >= 3 * 72 / 25.4, (left_end, page_x, footer)
 
 
 @pytest.mark.parametrize(

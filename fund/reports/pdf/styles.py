@@ -218,10 +218,12 @@ class NumberedCanvas(canvas.Canvas):
         self.line(MARGIN, top - 2.5 * mm, PAGE_WIDTH - MARGIN, top - 2.5 * mm)
         bottom = 10 * mm
         self.line(MARGIN, bottom + 4 * mm, PAGE_WIDTH - MARGIN, bottom + 4 * mm)
-        self.setFont(REGULAR, 7.5)
-        self.drawString(MARGIN, bottom, display_text(f.footer_left))
-        page = _("Page %(page)s of %(total)s", page=self._pageNumber, total=total)
-        self.drawRightString(PAGE_WIDTH - MARGIN, bottom, display_text(page))
+        page = display_text(_("Page %(page)s of %(total)s", page=self._pageNumber, total=total))
+        left = display_text(f.footer_left)
+        self.setFont(REGULAR, FOOTER_SIZE)
+        self.drawRightString(PAGE_WIDTH - MARGIN, bottom, page)
+        self.setFont(REGULAR, footer_size(left, page))
+        self.drawString(MARGIN, bottom, left)
         self.restoreState()
 
     def _draw_late_numbers(self) -> None:
@@ -251,6 +253,19 @@ def header_right(fund_name: str, candidates: Sequence[str]) -> str:
         if stringWidth(display_text(text), REGULAR, 8) <= room:
             return text
     return candidates[-1]
+
+
+FOOTER_SIZE = 7.5
+FOOTER_GAP = 4 * mm
+
+
+def footer_size(left: str, page: str) -> float:
+    """The font size at which the footer's left text (the audit trail's head, a long hash)
+    ends at least FOOTER_GAP before the page number: FOOTER_SIZE, smaller only where a
+    language's words or a page number of more digits would make them meet."""
+    room = PAGE_WIDTH - 2 * MARGIN - pdfmetrics.stringWidth(page, REGULAR, FOOTER_SIZE) - FOOTER_GAP
+    width = pdfmetrics.stringWidth(left, REGULAR, FOOTER_SIZE)
+    return FOOTER_SIZE if width <= room else FOOTER_SIZE * room / width
 
 
 def fund_furniture(fund_name: str, header: Sequence[str], footer_left: str) -> PageFurniture:
