@@ -117,19 +117,10 @@ def _quorum(record: DecisionRecord) -> str:
         if r.quorum_setting
         else _("a majority of the members entitled to vote")
     )
-    if t.quorum_met:
-        return _(
-            "%(basis)s: %(needed)s needed, %(cast)s cast, met",
-            basis=basis,
-            needed=t.quorum_needed,
-            cast=t.cast,
-        )
-    return _(
-        "%(basis)s: %(needed)s needed, %(cast)s cast, not met",
-        basis=basis,
-        needed=t.quorum_needed,
-        cast=t.cast,
-    )
+    # The same words as the decision record's page (templates/committee/record.html).
+    counts = _("%(needed)s needed, %(cast)s cast,", needed=t.quorum_needed, cast=t.cast)
+    met = _("met") if t.quorum_met else _("not met")
+    return f"{_('%(basis)s: %(counts)s', basis=basis, counts=counts)} {met}"
 
 
 def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
