@@ -77,6 +77,7 @@ def Np_(singular: str, plural: str) -> tuple[str, str]:
 # Counts of a unit within a sentence, each by the plural rules of the reader's language.
 MINUTES = Np_("%(num)s minute", "%(num)s minutes")
 DAYS = Np_("%(num)s day", "%(num)s days")
+MONTHS = Np_("%(num)s month", "%(num)s months")
 
 
 class Counted(Sentence):

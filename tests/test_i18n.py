@@ -250,6 +250,29 @@ def test_the_quorum_counts_read_right_for_one_vote(app, language, plural_after_o
     assert not [text for text in said if re.search(plural_after_one, text)], said
 
 
+@pytest.mark.parametrize(
+    ("months", "arabic"),
+    [
+        (1, "شهر واحد (1)"),
+        (2, "شهران (2)"),
+        (8, "8 أشهر"),
+        (24, "24 شهرًا"),
+        (100, "100 شهر"),
+    ],
+)
+def test_arabic_counts_months_by_its_plural_rules(app, months, arabic):
+    """Arabic says 2 months in the dual, 3 to 10 with the plural and 11 to 99 with the
+    singular ("24 شهرًا"); durations once read "24 أشهر" and "2 أشهر"."""
+    from flask_babel import force_locale
+
+    from fund.sentences import MONTHS, Counted, said
+
+    counted = Counted(MONTHS, months)
+    assert counted == (f"{months} month" if months == 1 else f"{months} months")
+    with app.test_request_context("/"), force_locale("ar"):
+        assert said(counted) == arabic
+
+
 # The fund's terms, each said one way in a language: a catalog's message that names one says
 # the language's word for it and never a synonym a reader would take for something else.
 GLOSSARY = {

@@ -365,6 +365,34 @@ def test_a_long_extension_goes_through_a_voting_round(app, programme):
         assert db.session.get(VotingRound, round_id).outcome == "approved"
 
 
+def test_a_forwarded_revisions_reasons_are_said_in_the_pages_language(app, programme):
+    """The reasons recorded at submission stay English in the records, and a page says them
+    in its own language, the months by that language's plural rules: Arabic writes 3 to 10
+    months with the plural "أشهر", 11 to 99 with the singular "شهرًا"."""
+    with app.app_context():
+        revision_id, _ = _forwarded(programme, _extension(programme, 32))
+        assert db.session.get(Revision, revision_id).reasons == [
+            "the end date moves 8 months (more than 6 months)"
+        ]
+    secretariat = client_for(app, programme["secretariat"])
+    url = f"/revisions/{revision_id}"
+
+    def routing(lang: str) -> str:
+        page = secretariat.get(f"{url}?lang={lang}").get_data(as_text=True)
+        tree = etree.HTML(page)
+        return "".join(tree.xpath('//dd[@id="routing"]')[0].itertext())
+
+    assert routing("en") == (
+        "Goes to the committee: the end date moves 8 months (more than 6 months)."
+    )
+    french = routing("fr").replace("\u00a0", " ")
+    assert "la date de fin est reportée de 8 mois (plus de 6 mois)" in french
+    assert "months" not in french
+    arabic = routing("ar")
+    assert "يتغير تاريخ الانتهاء بمقدار 8 أشهر (أكثر من 6 أشهر)" in arabic
+    assert "شهرًا" not in arabic and "months" not in arabic
+
+
 def test_a_higher_total_rejected_by_the_committee_changes_nothing(app, programme):
     with app.app_context():
         values = RevisionValues(
@@ -719,17 +747,18 @@ def test_a_budget_rows_amount_is_refused_in_the_pages_language(app, client, prog
 def test_the_routing_says_its_amounts_and_shares_in_the_pages_language(app):
     """The reasons stay English in the records; said on a French page, the amount and the
     share are written as French writes them."""
-    from flask_babel import force_locale, gettext
+    from flask_babel import force_locale
+
+    from fund.sentences import said
 
     higher = _route(categories_after={1: D("600000"), 4: D("401000")})
-    moved = _route(
-        categories_after={1: D("399999.99"), 4: D("600000.01")}, category_names={1: "Staff"}
-    )
+    moved = _route(categories_after={1: D("395000"), 4: D("605000")}, category_names={1: "Staff"})
+    assert "changes by 20.5% of the programme's budget (more than 20%)" in moved.reasons[0]
     assert higher.reasons == ("the total budget rises by USD 1,000.00",)
     with app.test_request_context(), force_locale("fr"):
-        assert "1\u202f000,00\u00a0$US" in higher.sentence_in(gettext)
-        assert "USD" not in higher.sentence_in(gettext)
-        assert "20,0\u00a0%" in moved.sentence_in(gettext)
+        assert "1\u202f000,00\u00a0$US" in said(higher.sentence)
+        assert "USD" not in said(higher.sentence)
+        assert "20,5\u00a0% du budget du programme (plus de 20\u00a0%)" in said(moved.sentence)
 
 
 def test_a_decision_sent_twice_is_told_in_the_pages_language(app, client, programme):

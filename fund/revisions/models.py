@@ -96,6 +96,9 @@ class Revision(db.Model):
     # Written at submission by the routing rules (fund/revisions/rules.py).
     approver: Mapped[str | None] = mapped_column(String(20))
     reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    # The same reasons as sentences (`fund.i18n.kept`), for the pages to say them in their
+    # reader's language; None for a revision submitted before they were kept.
+    reasons_kept: Mapped[list[Any] | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

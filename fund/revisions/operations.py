@@ -20,6 +20,7 @@ from fund.accounts.models import Organization, OrganizationKind, User
 from fund.audit.operations import add_recorded, record
 from fund.days import last_day
 from fund.extensions import db, utcnow
+from fund.i18n import kept
 from fund.labels import N_
 from fund.locking import locked, locked_or_refused
 from fund.proposals.budget import Line
@@ -339,7 +340,9 @@ def fire(
     details: dict[str, Any] = {"proposal": proposal.id, "number": revision.number}
     if trigger == "submit":
         found = routing(revision, proposal)
-        revision.approver, revision.reasons = found.approver, list(found.reasons)
+        revision.approver = found.approver
+        revision.reasons = list(found.reasons)
+        revision.reasons_kept = [kept(reason) for reason in found.reasons]
     try:
         source, dest = ENGINE.fire(
             revision, trigger, actor, comment=comment, context={"now": now, **(context or {})}

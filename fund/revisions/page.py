@@ -16,7 +16,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, OrganizationKind, Role
 from fund.audit.models import AuditEvent
 from fund.extensions import db
-from fund.i18n import money, when
+from fund.i18n import from_kept, money, when
 from fund.labels import N_
 from fund.money import AmountError, parse_amount
 from fund.proposals.models import Proposal
@@ -26,7 +26,7 @@ from fund.revisions import rules
 from fund.revisions.models import Revision
 from fund.revisions.operations import LineValues, RevisionValues, change_of, routing
 from fund.revisions.workflow import programme_end, revises
-from fund.sentences import listed
+from fund.sentences import listed, said
 from workflows import FUNDED_STATES
 
 BLANK_ROWS = 3
@@ -253,6 +253,13 @@ def preview(revision: Revision, proposal: Proposal) -> rules.Routing | None:
     if not revision.kinds:
         return None
     return routing(revision, proposal)
+
+
+def decided_by(revision: Revision) -> str:
+    """Who approves the submitted revision and why, in the page's language (the reasons as
+    recorded, in English, for a revision submitted before they were kept as sentences)."""
+    reasons = revision.reasons_kept or revision.reasons or []
+    return said(rules.said_routing(revision.approver, [from_kept(r) for r in reasons]))
 
 
 def rounds(revision: Revision) -> list[Any]:

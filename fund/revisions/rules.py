@@ -8,25 +8,24 @@ triggered; otherwise the secretariat decides it alone. The limits are read from 
 is strict: an extension of exactly 6 months, or a category moving exactly 20% of the budget, is
 the secretariat's.
 
-The reasons are recorded in English (the revision keeps them, the audit trail names them); a page
-shows the routing in its own language with `Routing.sentence_in(gettext)`: the sentences are
-marked for translation where they are declared (`N_`).
+Each reason is a `Sentence`: English where it is recorded (the revision keeps the reasons, the
+audit trail names them), and said in a page's language (`fund.sentences.said`), its months by
+that language's plural rules, its amounts and shares as it writes them. The revision keeps each
+reason as a sentence too (`kept`), so that its page says the reasons in the reader's language
+after submission as before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from fund.i18n import money, percent
+from fund.i18n import Money, Share
 from fund.labels import N_
-from fund.money import format_usd
-from fund.sentences import LIST_SEPARATOR, LONG_LIST_SEPARATOR, Translate, english
+from fund.sentences import LONG_LIST_SEPARATOR, MONTHS, Counted, Listed, Sentence
 
-# A function that gives a sentence in a language: the English of the sentence given, or its
-# translation (`flask_babel.gettext`), its named placeholders filled with `values`.
 SECRETARIAT = "secretariat"
 COMMITTEE = "committee"
 
@@ -57,15 +56,10 @@ class Change:
 
 @dataclass(frozen=True)
 class Measured:
-    """A measure's value, and what to say of it (e.g. the category that moved most); `say`
-    gives that in a language (the English `detail` when it is None)."""
+    """A measure's value, and what to say of it (e.g. the category that moved most)."""
 
     value: Decimal
     detail: str = ""
-    say: Callable[[Translate], str] | None = field(default=None, compare=False, repr=False)
-
-    def detail_in(self, translate: Translate) -> str:
-        return self.detail if self.say is None else self.say(translate)
 
 
 def end_date_moved(change: Change) -> Measured:
@@ -101,15 +95,12 @@ def participants_changed(change: Change) -> Measured:
     added = sorted(after - change.participants_before)
     left = sorted(change.participants_before - after)
 
-    def say(translate: Translate) -> str:
-        parts = []
-        if added:
-            parts.append(translate(N_("joining %(names)s"), names=_names(added, translate)))
-        if left:
-            parts.append(translate(N_("leaving %(names)s"), names=_names(left, translate)))
-        return translate(LONG_LIST_SEPARATOR).join(parts)
-
-    return Measured(Decimal(1), say(english), say)
+    parts = []
+    if added:
+        parts.append(Sentence(N_("joining %(names)s"), names=Listed(added)))
+    if left:
+        parts.append(Sentence(N_("leaving %(names)s"), names=Listed(left)))
+    return Measured(Decimal(1), Listed(parts, LONG_LIST_SEPARATOR))
 
 
 MEASURES: dict[str, Callable[[Change], Measured]] = {
@@ -120,29 +111,21 @@ MEASURES: dict[str, Callable[[Change], Measured]] = {
 }
 
 
-def _names(names: list[str], translate: Translate) -> str:
-    """Organizations listed as the language of `translate` separates a list."""
-    return translate(LIST_SEPARATOR).join(names)
+def _months(value: Decimal) -> Counted:
+    """A number of months: "7 months"; in Arabic "7 أشهر", "12 شهرًا"."""
+    return Counted(MONTHS, int(value))
 
 
-def _months(value: Decimal, translate: Translate = english) -> str:
-    months = N_("%(count)s month") if value == 1 else N_("%(count)s months")
-    return translate(months, count=f"{value:f}")
+def _share(value: Decimal) -> Share:
+    """A share of the budget to a tenth of a per cent, with no trailing zero: "20%", "20.5%"."""
+    return Share((value * 100).quantize(Decimal("0.1")).normalize())
 
 
-def _share(value: Decimal, translate: Translate = english) -> str:
-    """A share in English as the records keep it ("20%"), else in the page's language."""
-    if translate is english:
-        return f"{(value * 100).quantize(Decimal('0.1')).normalize():f}%"
-    return percent(value)
+def _usd(value: Decimal) -> Money:
+    return Money(value)
 
 
-def _usd(value: Decimal, translate: Translate = english) -> str:
-    """An amount in English as the records keep it, else in the page's language."""
-    return format_usd(value) if translate is english else money(value)
-
-
-def _plain(value: Decimal, translate: Translate = english) -> str:
+def _plain(value: Decimal) -> str:
     return str(value)
 
 
@@ -155,15 +138,15 @@ class RoutingRule:
     reason: str  # with %(value)s, %(limit)s and %(detail)s
     setting: str | None = None  # the setting holding the limit
     limit: Decimal = Decimal("0")  # the limit when no setting holds it
-    show: Callable[[Decimal, Translate], str] = _plain
+    show: Callable[[Decimal], str] = _plain
 
-    def says(self, measured: Measured, limit: Decimal, translate: Translate = english) -> str:
-        """The reason, in the language of `translate`."""
-        return translate(
+    def says(self, measured: Measured, limit: Decimal) -> Sentence:
+        """The reason, for `measured` against `limit`."""
+        return Sentence(
             self.reason,
-            value=self.show(measured.value, translate),
-            limit=self.show(limit, translate),
-            detail=measured.detail_in(translate),
+            value=self.show(measured.value),
+            limit=self.show(limit),
+            detail=measured.detail,
         )
 
 
@@ -209,30 +192,23 @@ class Routing:
     """Who approves, and each reason that sent the revision to the committee."""
 
     approver: str
-    reasons: tuple[str, ...]
-    # Each rule that triggered, with its measure and its limit (to say the reasons again in
-    # another language).
-    found: tuple[tuple[RoutingRule, Measured, Decimal], ...] = field(
-        default=(), compare=False, repr=False
-    )
+    reasons: tuple[Sentence, ...]
 
     @property
-    def sentence(self) -> str:
-        return self.sentence_in(english)
+    def sentence(self) -> Sentence:
+        """Who approves and why: English as it is, said in a page's language."""
+        return said_routing(self.approver, self.reasons)
 
-    def sentence_in(self, translate: Translate) -> str:
-        """Who approves and why, in the language of `translate`."""
-        if self.approver == COMMITTEE:
-            reasons = (
-                [rule.says(measured, limit, translate) for rule, measured, limit in self.found]
-                if self.found
-                else list(self.reasons)
-            )
-            return translate(
-                N_("Goes to the committee: %(reasons)s."),
-                reasons=translate(LONG_LIST_SEPARATOR).join(reasons),
-            )
-        return translate(N_("The secretariat decides: no change needs the committee."))
+
+def said_routing(approver: str, reasons: Sequence[str]) -> Sentence:
+    """Who approves a revision and why (each reason a sentence, or as an older revision kept
+    it, in English)."""
+    if approver == COMMITTEE:
+        return Sentence(
+            N_("Goes to the committee: %(reasons)s."),
+            reasons=Listed(reasons, LONG_LIST_SEPARATOR),
+        )
+    return Sentence(N_("The secretariat decides: no change needs the committee."))
 
 
 def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
@@ -243,11 +219,10 @@ def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
 
 def route(change: Change, config: Mapping[str, Any]) -> Routing:
     """Who approves the change under the table and the settings in `config`."""
-    found = []
+    reasons = []
     for rule in RULES:
         measured = MEASURES[rule.measure](change)
         limit = limit_of(rule, config)
         if measured.value > limit:
-            found.append((rule, measured, limit))
-    reasons = tuple(rule.says(measured, limit) for rule, measured, limit in found)
-    return Routing(COMMITTEE if reasons else SECRETARIAT, reasons, tuple(found))
+            reasons.append(rule.says(measured, limit))
+    return Routing(COMMITTEE if reasons else SECRETARIAT, tuple(reasons))

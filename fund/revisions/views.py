@@ -136,7 +136,7 @@ def new(proposal_id: int):
 def _preview(revision: Revision, proposal: Proposal) -> str | None:
     """Who would approve the revision as it stands, in the page's language."""
     routing = page.preview(revision, proposal)
-    return None if routing is None else routing.sentence_in(_)
+    return None if routing is None else said(routing.sentence)
 
 
 def _render(content: page.RevisionPage, message: str | None = None, status: int = 200):
@@ -155,6 +155,7 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             missing=missing_content(revision),
             compared=page.compared(revision, proposal) if revision.version_number is None else [],
             preview=_preview(revision, proposal) if revision.approver is None else None,
+            decided_by=page.decided_by(revision) if revision.approver else None,
             history=page.history(revision),
             actions_done=page.ACTIONS_DONE,
             rounds=rounds,
