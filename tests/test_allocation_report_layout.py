@@ -72,6 +72,34 @@ def test_the_cover_has_the_fund_the_period_the_day_and_the_key_figures(app, peop
     assert "flask " not in text and "`" not in text
 
 
+def test_an_arabic_covers_key_figures_start_at_the_right(app, people, history):
+    """In Arabic the key figures are read from the right: the money received first, at the
+    right of the first row, as the pages' figures are."""
+    from flask_babel import force_locale
+    from reportlab.platypus import Table
+
+    from fund.reports.allocation_pdf import AllocationDocument
+
+    with app.app_context():
+        report = build_allocation_report(app.config, generated_at=GENERATED, as_of=AS_OF)
+        grids, figures = {}, {}
+        for language in ("ar", "en"):
+            with app.test_request_context(), force_locale(language):
+                cover = AllocationDocument(report).cover()
+                # As the cover writes them: without the marks that isolate an amount on a page.
+                figures[language] = [
+                    re.sub("[\u2066-\u2069]", "", value) for value, _label in key_figures(report)
+                ]
+            grids[language] = next(block for block in cover if isinstance(block, Table))
+
+    def first_row(grid) -> list[str]:
+        return [cells[0].getPlainText() for cells in grid._cellvalues[0]]
+
+    assert first_row(grids["en"]) == figures["en"][:3]
+    assert first_row(grids["ar"]) == figures["ar"][:3][::-1]
+    assert figures["ar"][0] != figures["ar"][2]
+
+
 def test_the_contents_give_each_section_its_page(app, people, history):
     _, parts, pdf = _report(app)
     reader, _ = pdf_text(pdf)

@@ -99,3 +99,100 @@ def test_every_text_of_an_arabic_chart_is_drawn_with_its_letters_joined(app):
     texts = [node.text for node in drawing.getContents() if isinstance(node, String)]
     assert any(re.search(r"[\ufe70-\ufeff]", text) for text in texts)  # shaped Arabic
     assert not [text for text in texts if re.search(r"[\u0600-\u06ff]", text)]
+
+
+def _drawn_cells(table) -> list[list[str]]:
+    """What each cell of a reportlab table holds, as text, row by row, left to right."""
+    return [
+        [cell.getPlainText() if hasattr(cell, "getPlainText") else str(cell) for cell in row]
+        for row in table._cellvalues
+    ]
+
+
+def test_an_arabic_documents_tables_are_mirrored(app):
+    """In Arabic a table's first column is at the right, as on the pages: the header, the
+    rows, the total and the columns' widths go from right to left, every cell's text set
+    against the right of its cell; in French the same table stays as it was."""
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+    from reportlab.lib.enums import TA_RIGHT
+
+    from fund.reports.pdf.tables import data_table, fact_table, paragraph_table
+
+    header = ("Objective", "Funded", "Share")
+    rows = [("1. Data", "1,000.00", "50.0%"), ("2. Drivers", "1,000.00", "50.0%")]
+    total = ("Total", "2,000.00", "100.0%")
+    styles = PdfStyles.report()
+    register_fonts()
+    with app.test_request_context(), force_locale("ar"):
+        plain = data_table(header, rows, (0.6, 0.25, 0.15), numeric=(1, 2), total=total)
+        styled = paragraph_table(styles, header, rows, (0.6, 0.25, 0.15), numeric=(1, 2))
+        facts = fact_table(styles, [("Duration (months)", Decimal(24))])
+    assert _drawn_cells(plain) == [
+        ["Share", "Funded", "Objective"],
+        ["50.0%", "1,000.00", "1. Data"],
+        ["50.0%", "1,000.00", "2. Drivers"],
+        ["100.0%", "2,000.00", "Total"],
+    ]
+    widths = plain._colWidths
+    assert widths[0] < widths[1] < widths[2]  # the widest column, the first, at the right
+    assert _alignments(plain) == ["RIGHT", "RIGHT", "RIGHT"]
+    assert _drawn_cells(styled)[0] == ["Share", "Funded", "Objective"]
+    assert all(cell.style.alignment == TA_RIGHT for row in styled._cellvalues for cell in row)
+    assert _drawn_cells(facts) == [["24", "Duration (months)"]]
+    assert all(cell.style.alignment == TA_RIGHT for cell in facts._cellvalues[0])
+
+    with app.test_request_context(), force_locale("fr"):
+        french = data_table(header, rows, (0.6, 0.25, 0.15), numeric=(1, 2), total=total)
+        french_facts = fact_table(styles, [("Duration (months)", Decimal(24))])
+    assert _drawn_cells(french)[0] == ["Objective", "Funded", "Share"]
+    assert _alignments(french) == ["LEFT", "RIGHT", "RIGHT"]
+    assert _drawn_cells(french_facts) == [["Duration (months)", "24"]]
+
+
+def _alignments(table) -> list[str]:
+    """How the cells of a reportlab table's first row of figures are aligned, left to right."""
+    return [style.alignment for style in table._cellStyles[1]]
+
+
+def test_an_arabic_documents_chart_is_mirrored(app):
+    """In Arabic the coverage chart reads from the right, as the page's does: the row's label
+    at the right, its bar growing to the left from the zero at the right, its flag at the left
+    of the bar; in English the same chart stays as it was."""
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+    from reportlab.graphics.shapes import Rect, String
+
+    from fund.coverage.model import PIPELINE_ONLY
+    from fund.reports.pdf.charts import bar_chart
+
+    row = coverage_row(
+        "5",
+        "5. Regular pathways",
+        funded=Decimal("1500000"),
+        programmes=1,
+        share=Decimal("1"),
+        flag=PIPELINE_ONLY,
+    )
+
+    def places(language: str) -> tuple[float, float, float, float, float]:
+        with app.test_request_context(), force_locale(language):
+            drawing = bar_chart([row], Decimal("1500000"), targets=False)
+        texts = {node.text: node for node in drawing.getContents() if isinstance(node, String)}
+        label = texts["5. Regular pathways"]
+        flag = next(node for node in texts.values() if node.fontName.endswith("Bold"))
+        bar = max(
+            (node for node in drawing.getContents() if isinstance(node, Rect)),
+            key=lambda node: node.width,
+        )
+        zero = min((node for node in texts.values() if node.text == "0"), key=lambda node: node.y)
+        return label.x, bar.x, bar.x + bar.width, flag.x, zero.x
+
+    label, bar_left, bar_right, flag, zero = places("ar")
+    assert flag < bar_left < bar_right <= label
+    assert abs(bar_right - zero) < 0.01  # the bar starts at the axis's zero, at the right
+    label, bar_left, bar_right, flag, zero = places("en")
+    assert label <= bar_left < bar_right < flag
+    assert abs(bar_left - zero) < 0.01

@@ -15,6 +15,7 @@ generation: a printed report can be traced to the exact records it was made from
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -45,7 +46,7 @@ from fund.reports.pdf.styles import (
     TextParagraph,
     audit_footer,
 )
-from fund.reports.pdf.tables import data_table, fact_table
+from fund.reports.pdf.tables import data_table, fact_table, mirrored
 from fund.reports.report_parts import Part, ReportTable, Section
 
 SHORT_TABLE = 15  # rows: a table this short is kept on one page with its heading
@@ -92,14 +93,18 @@ class AllocationDocument:
         widest = max(stringWidth(value, BOLD, 1) for value, _label in figures)
         size = min(s.figure.fontSize, room / widest)
         figure = ParagraphStyle("cover_figure", parent=s.figure, fontSize=size, leading=size * 1.3)
+        # Three figures a row, the first at the right in a right-to-left language.
+        layout = mirrored(3)
+        if layout.right_to_left:
+            figure = ParagraphStyle("cover_figure_rtl", parent=figure, alignment=TA_RIGHT)
         cells = [
             [TextParagraph(value, figure), TextParagraph(label, s.figure_label)]
             for value, label in figures
         ]
-        grid = Table(
-            [cells[i : i + 3] for i in range(0, len(cells), 3)],
-            colWidths=[TEXT_WIDTH / 3] * 3,
-        )
+        rows = [cells[i : i + 3] for i in range(0, len(cells), 3)]
+        if layout.right_to_left:
+            rows = [layout.row(row + [""] * (3 - len(row))) for row in rows]
+        grid = Table(rows, colWidths=[TEXT_WIDTH / 3] * 3)
         grid.setStyle(
             TableStyle(
                 [

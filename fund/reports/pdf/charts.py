@@ -1,4 +1,6 @@
-"""Drawings (reportlab graphics) for the PDFs: the coverage bar chart, as on the dashboard."""
+"""Drawings (reportlab graphics) for the PDFs: the coverage bar chart, as on the dashboard; in a
+right-to-left language (Arabic) mirrored, as the page's chart is: the labels at the right, the
+bars growing to the left, the flags and the legend read from the right."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from fund.coverage.charts import nice_scale
 from fund.coverage.model import FLAG_LABELS, CoverageRow
-from fund.i18n import axis_amount, labelled
+from fund.i18n import axis_amount, direction, labelled
 from fund.money import ZERO
 from fund.reports.pdf.styles import (
     BOLD,
@@ -172,4 +174,22 @@ def bar_chart(
                     fillColor=flag_colour(FLAG_LABELS[row.flag]),
                 )
             )
+    return mirror(drawing) if direction() == "rtl" else drawing
+
+
+# A text's anchor once its drawing is mirrored: its start becomes its end.
+_MIRRORED_ANCHOR = {"start": "end", "end": "start", "middle": "middle"}
+
+
+def mirror(drawing: Drawing) -> Drawing:
+    """`drawing` turned left for right, each text still written the right way round."""
+    width = drawing.width
+    for shape in drawing.contents:
+        if isinstance(shape, Rect):
+            shape.x = width - shape.x - shape.width
+        elif isinstance(shape, Line):
+            shape.x1, shape.x2 = width - shape.x1, width - shape.x2
+        elif isinstance(shape, String):
+            shape.x = width - shape.x
+            shape.textAnchor = _MIRRORED_ANCHOR[shape.textAnchor]
     return drawing

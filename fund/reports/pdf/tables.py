@@ -2,6 +2,10 @@
 paragraphs for text that needs styling (`paragraph_table`), label-value pairs (`fact_table`),
 and text cut to a width (`wrap_text`, `fit`).
 
+In a right-to-left language (Arabic) every table is mirrored, as the pages' tables are: its first
+column at the right, each cell's text (Latin text and figures too) set against the right of its
+cell (`mirrored`).
+
 Words are never broken where a column can be widened: `data_table` gives each column at least
 the width of its widest word, taken from the columns with room to spare ("Concentrated" and
 "Programmes" stay whole); only a word wider than any column could be (a hash, an e-mail
@@ -18,6 +22,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
+from fund.i18n import direction
 from fund.reports.pdf.styles import (
     BLUE,
     BOLD,
@@ -142,6 +147,28 @@ def _rules(size: float, padding: float, bold_header: bool) -> list[tuple[Any, ..
     ]
 
 
+class Mirrored:
+    """A table's columns as it is laid out: in a right-to-left language, last first."""
+
+    def __init__(self, columns: int) -> None:
+        self.columns = columns
+        self.right_to_left = direction() == "rtl"
+
+    def row(self, values: Sequence[Any]) -> list[Any]:
+        return list(values)[::-1] if self.right_to_left else list(values)
+
+    def index(self, column: int) -> int:
+        return self.columns - 1 - column if self.right_to_left else column
+
+    def indexes(self, columns: Sequence[int]) -> list[int]:
+        return [self.index(c) for c in columns]
+
+
+def mirrored(columns: int) -> Mirrored:
+    """How a table of `columns` columns is laid out in the document's language."""
+    return Mirrored(columns)
+
+
 def data_table(
     header: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -163,6 +190,12 @@ def data_table(
     points of lines (a long comment) goes on in the rows below, without a rule between them, so
     that no row is taller than a page."""
     register_fonts()
+    layout = mirrored(len(widths))
+    header, widths = layout.row(header), layout.row(widths)
+    rows = [layout.row(row) for row in rows]
+    total = None if total is None else layout.row(total)
+    numeric = layout.indexes(numeric)
+    flags = None if flags is None else layout.index(flags)
     padding = 3
     lines = [(header, BOLD), *((row, REGULAR) for row in rows)]
     room = fit_columns(
@@ -221,7 +254,8 @@ def data_table(
             ("LEFTPADDING", (0, 0), (-1, -1), padding),
             ("RIGHTPADDING", (0, 0), (-1, -1), padding),
         ]
-        commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in numeric]
+        right = range(len(room)) if layout.right_to_left else numeric
+        commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in right]
         if with_total:
             commands += [
                 ("FONT", (0, -1), (-1, -1), BOLD, total_size, size + 2),
@@ -327,9 +361,14 @@ def paragraph_table(
     """A table of paragraphs filling the content width (`widths` are fractions of it, widened
     where a column's widest word needs it), whose text wraps inside its columns, its header
     repeated on every page, numbers right-aligned, the header and the total in bold."""
+    layout = mirrored(len(widths))
+    header, widths = layout.row(header), layout.row(widths)
+    rows = [layout.row(row) for row in rows]
+    total = None if total is None else layout.row(total)
+    numeric = layout.indexes(numeric)
 
     def cell(value: Any, column: int, bold: bool = False) -> Paragraph:
-        if column in numeric:
+        if column in numeric or layout.right_to_left:
             style = styles.head_number if bold else styles.number
         else:
             style = styles.head if bold else styles.small
@@ -380,12 +419,17 @@ def fact_table(
     label_width: float = 0.3,
     width: float = TEXT_WIDTH,
 ) -> Table:
-    """Label-value pairs in two columns filling `width`."""
+    """Label-value pairs in two columns filling `width` (the labels at the right in a
+    right-to-left language)."""
+    layout = mirrored(2)
+    label_style, value_style = (
+        (styles.head_number, styles.number) if layout.right_to_left else (styles.head, styles.small)
+    )
     data = [
-        [styles.para(label, styles.head), styles.para(value, styles.small)]
+        layout.row([styles.para(label, label_style), styles.para(value, value_style)])
         for label, value in pairs
     ]
-    columns = [label_width * width, (1 - label_width) * width]
+    columns = layout.row([label_width * width, (1 - label_width) * width])
     table = Table(data, colWidths=columns, splitInRow=_taller_than_a_page(data, columns))
     table.setStyle(
         TableStyle(
