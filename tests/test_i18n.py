@@ -273,6 +273,34 @@ def test_arabic_counts_months_by_its_plural_rules(app, months, arabic):
         assert said(counted) == arabic
 
 
+# Plural messages whose Arabic does not change from two to ten: a number and an adjective alone
+# ("3 غير مقروءة", unread), no noun counted.
+ARABIC_SAME_FROM_TWO = {"%(num)s unread", "%(num)s unread."}
+
+
+def test_arabic_says_two_in_the_dual_and_eleven_and_more_in_the_singular():
+    """Arabic counts in six forms: 2 in the dual ("صوتان"), 3 to 10 with the plural ("3 أصوات"),
+    11 to 99 ("25 صوتًا") and 100 ("100 صوت") with the singular. Most plural messages once
+    wrote every number from 2 on with the plural of 3 to 10."""
+
+    with open(TRANSLATIONS / "ar" / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po)
+    plural = [m for m in catalog if isinstance(m.id, tuple) and m.string and all(m.string)]
+    assert len(plural) > 50
+    dual_as_plural = [m.id[0] for m in plural if m.string[2] == m.string[3]]
+    assert sorted(dual_as_plural) == sorted(ARABIC_SAME_FROM_TWO)
+
+
+@pytest.mark.parametrize(
+    ("votes", "arabic"), [(2, "صوتان (2)"), (7, "7 أصوات"), (25, "25 صوتًا"), (100, "100 صوت")]
+)
+def test_arabic_counts_votes_by_its_plural_rules(app, votes, arabic):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context("/"), force_locale("ar"):
+        assert ngettext("%(num)s vote", "%(num)s votes", votes) == arabic
+
+
 # The fund's terms, each said one way in a language: a catalog's message that names one says
 # the language's word for it and never a synonym a reader would take for something else.
 GLOSSARY = {
