@@ -405,3 +405,16 @@ def test_the_report_is_written_in_the_requesters_language(app, people, history, 
     # The web page, made from the same sections, follows the same language.
     page = client.get(f"/reports/allocation?as_of={AS_OF}").get_data(as_text=True)
     assert expected[1] in page and "Coverage gaps" not in page
+
+
+def test_the_report_names_the_regions_in_the_requesters_language(app, people, history):
+    """The regions' table and the countries' column of regions say the regions' names as the
+    coverage dashboard does, in the reader's language (CLDR): "Amériques", not "Americas"."""
+    client = client_of(app, people.secretariat)
+    page = client.get(f"/reports/allocation?as_of={AS_OF}&lang=fr").get_data(as_text=True)
+    _reader, text = pdf_text(client.get(f"/reports/allocation.pdf?as_of={AS_OF}&lang=fr").data)
+    english = client.get(f"/reports/allocation?as_of={AS_OF}&lang=en").get_data(as_text=True)
+    assert "Americas" in english and "Africa" in english
+    for french in (page, text):
+        assert "Amériques" in french and "Afrique" in french
+        assert "Americas" not in french and "Africa" not in french

@@ -81,9 +81,10 @@ class CountryRow:
 
     iso2: str
     name: str
-    region: str
+    region: str  # its M49 region's English name
     programmes: int
     funded: Decimal
+    region_m49: str = ""  # that region's M49 code (the pages name it in their language)
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ def _countries(
                     region=region_name,
                     programmes=counts[iso2],
                     funded=money_rules.from_cents(within[iso2]),
+                    region_m49=region.key,
                 )
             )
     return rows

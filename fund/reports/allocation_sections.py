@@ -7,6 +7,7 @@ both show the same cells, in the same order, under the same headings."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ from fund.i18n import money as format_usd
 from fund.labels import N_
 from fund.money import ZERO
 from fund.proposals.models import proposal_reference
-from fund.reference.translations import country_name
+from fund.reference.translations import country_name, region_name
 from fund.reports.allocation_coverage import coverage_part
 from fund.reports.allocation_data import AllocationReport
 from fund.reports.allocation_gaps import gaps_parts
@@ -314,7 +315,7 @@ def _regions(r: AllocationReport) -> list[Part]:
                         f"{country_name(row.iso2, current_language(), row.name)} ({row.iso2})"
                         if row.iso2
                         else _(row.name),
-                        row.region,
+                        region_name(row.region_m49, current_language(), row.region),
                         row.programmes,
                         format_amount(row.funded),
                     )
@@ -340,7 +341,10 @@ def _regions(r: AllocationReport) -> list[Part]:
     )
     regions = coverage_part(
         r,
-        c.regions,
+        [
+            replace(row, label=region_name(row.key, current_language(), row.label))
+            for row in c.regions
+        ],
         _("M49 region"),
         _("Funded money by region"),
         _(
