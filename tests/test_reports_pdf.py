@@ -811,6 +811,32 @@ def test_the_decision_record_is_written_in_the_requesters_language(
         assert "voter : voix requises :" in " ".join(text.split()), text
 
 
+def test_every_heading_of_an_arabic_decision_record_starts_at_the_right(app, people, history):
+    """Each heading of the decision record in Arabic is set at the right, as its title and its
+    other headings are: "القرار" (the decision) stood alone at the left."""
+    from flask_babel import force_locale
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    from fund.reports.decision_pdf import _story, full_record
+
+    def flowables(blocks):
+        for block in blocks:
+            if isinstance(block, KeepTogether):
+                yield from flowables(block._content)
+            else:
+                yield block
+
+    with app.test_request_context(), force_locale("ar"):
+        record = full_record(db.session.get(VotingRound, history.round_a), app.config)
+        story = list(flowables(_story(record, GENERATED)))
+    headings = [b for b in story if isinstance(b, Paragraph) and b.style.name.startswith("h2")]
+    assert len(headings) >= 4
+    for heading in headings:
+        heading.wrap(400, 1000)
+        assert heading.style.alignment == TA_RIGHT, heading.getPlainText()
+
+
 @pytest.mark.parametrize("language", ["en", "fr", "es", "ar"])
 def test_the_footer_s_audit_head_keeps_clear_of_the_page_number(app, people, history, language):
     """The audit trail's head (a long hash) at the footer's left ends at least 3 mm before the

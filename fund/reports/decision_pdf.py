@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from fund.accounts.models import User
 from fund.audit.queries import head
@@ -29,7 +29,7 @@ from fund.days import moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
-from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer, markup
+from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
 from fund.sentences import said
 
@@ -181,7 +181,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         rule = DecisionRule.labels().get(r.decision_rule, r.decision_rule)
         facts.append((_("Decision rule"), _(rule)))
         facts.append((_("Quorum"), _quorum(record)))
-    story += [Paragraph(markup(_("Decision")), s.h2), fact_table(s, facts, label_width=0.25)]
+    story += [TextParagraph(_("Decision"), s.h2), fact_table(s, facts, label_width=0.25)]
     if r.summary:
         story.append(
             KeepTogether(
