@@ -114,3 +114,38 @@ def test_the_page_links_work_with_the_keyboard_and_without_script(browser, serve
         assert nav.get_by_role("link", name="Previous page").count() == 1
     finally:
         context.close()
+
+
+def test_a_decision_record_on_a_phone_stacks_its_tables(pages, server):
+    """At 375 px the decision record's tally, members and recusals are stacked, each value
+    under its column's name, as a list's rows are: nothing scrolls sideways, neither the page
+    nor a table inside its frame; at 1280 px they are tables again."""
+    from fund.committee.models import VotingRound
+
+    with server.app.app_context():
+        round_id = db.session.scalar(
+            select(VotingRound.id).where(VotingRound.status == "open").order_by(VotingRound.id)
+        )
+    page = pages["secretariat"]
+    page.set_viewport_size({"width": 375, "height": 812})
+    try:
+        page.goto(f"/committee/rounds/{round_id}")
+        tables = page.locator("main table.data")
+        assert tables.count() == 3
+        for index in range(3):
+            table = tables.nth(index)
+            wrap = table.locator("xpath=..")
+            assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), index
+            first = table.locator("tbody tr").first.locator("th, td").first
+            label = first.evaluate(
+                "c => getComputedStyle(c, '::before').content.replace(/^\"|\"$/g, '')"
+            )
+            assert label in ("Approve", "Member"), (index, label)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.set_viewport_size({"width": 1280, "height": 900})
+        display = tables.first.locator("tbody td").first.evaluate(
+            "c => getComputedStyle(c).display"
+        )
+        assert display == "table-cell", display
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
