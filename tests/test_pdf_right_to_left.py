@@ -18,6 +18,22 @@ SENTENCE = (
 )
 
 
+def _regular_pathways():
+    """A chart's row: objective 5 with USD 1,500,000 funded, all of the funded total, flagged."""
+    from decimal import Decimal
+
+    from fund.coverage.model import PIPELINE_ONLY
+
+    return coverage_row(
+        "5",
+        "5. Regular pathways",
+        funded=Decimal("1500000"),
+        programmes=1,
+        share=Decimal("1"),
+        flag=PIPELINE_ONLY,
+    )
+
+
 def _visual(words: str) -> str:
     return get_display(arabic_reshaper.reshape(words))
 
@@ -83,17 +99,9 @@ def test_every_text_of_an_arabic_chart_is_drawn_with_its_letters_joined(app):
     from flask_babel import force_locale
     from reportlab.graphics.shapes import String
 
-    from fund.coverage.model import PIPELINE_ONLY
     from fund.reports.pdf.charts import bar_chart
 
-    row = coverage_row(
-        "5",
-        "5. Regular pathways",
-        funded=Decimal("1500000"),
-        programmes=1,
-        share=Decimal("1"),
-        flag=PIPELINE_ONLY,
-    )
+    row = _regular_pathways()
     with app.test_request_context(), force_locale("ar"):
         drawing = bar_chart([row], Decimal("1500000"), targets=True)
     texts = [node.text for node in drawing.getContents() if isinstance(node, String)]
@@ -165,17 +173,9 @@ def test_an_arabic_documents_chart_is_mirrored(app):
     from flask_babel import force_locale
     from reportlab.graphics.shapes import Rect, String
 
-    from fund.coverage.model import PIPELINE_ONLY
     from fund.reports.pdf.charts import bar_chart
 
-    row = coverage_row(
-        "5",
-        "5. Regular pathways",
-        funded=Decimal("1500000"),
-        programmes=1,
-        share=Decimal("1"),
-        flag=PIPELINE_ONLY,
-    )
+    row = _regular_pathways()
 
     def places(language: str) -> tuple[float, float, float, float, float]:
         with app.test_request_context(), force_locale(language):
