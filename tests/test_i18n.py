@@ -769,3 +769,40 @@ def test_a_reference_is_kept_on_one_line_in_what_was_written_before():
         '<span class="ref">P-00002</span>, not P-1'
     )
     assert str(unbroken_references(None)) == ""
+
+
+def _colons_after_values(text: str) -> list[int]:
+    """The lines of a template where a colon follows a value or a bracket outside any sentence
+    (its comments, statements and quoted strings left out)."""
+    text = re.sub(r"\{#.*?#\}", lambda m: "\n" * m.group().count("\n"), text, flags=re.S)
+    text = re.sub(r"\{%.*?%\}", lambda m: "\n" * m.group().count("\n"), text, flags=re.S)
+    text = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', text)
+    return [
+        text[: m.start()].count("\n") + 1
+        for m in re.finditer(r"(\}\}|\))[ \t]*:(?=[ \t\n<])", text)
+    ]
+
+
+def test_no_template_writes_a_colon_of_its_own_after_a_value():
+    """A colon after a value is the language's ("financé) :" in French, with its no-break
+    space): written within a translated sentence or by the `labelled` macro, never by the
+    template itself. The list of a programme's staff once read "(financé):"."""
+    assert _colons_after_values('<li>{{ p.title }} ({{ _("funded") }}):\n<a>') == [1]
+    assert _colons_after_values('{{ _("Total (%(n)s): %(x)s", n=1) }} {# a: b #}') == []
+    written = []
+    for path in sorted((Path(__file__).parents[1] / "templates").rglob("*.html")):
+        for line in _colons_after_values(path.read_text(encoding="utf-8")):
+            written.append(f"{path.relative_to(path.parents[1])}:{line}")
+    assert not written, written
+
+
+def test_a_programmes_staff_read_its_status_and_colon_in_french(app, prepared_demo):
+    """The programme's line on its staff's list of programmes: "(financé) :" in French."""
+    from tests.helpers import login
+
+    assert prepared_demo.data("sqlite").exit_code == 0  # the demo set, seeded once per worker
+    client = app.test_client()
+    assert login(client, "unicef.applicant@demo.fund", "migration-fund-demo").status_code == 302
+    page = client.get("/programme-reports/?lang=fr").get_data(as_text=True)
+    assert "(financé)\u00a0:" in page, page
+    assert "(financé):" not in page
