@@ -224,6 +224,16 @@ def may_open(proposal: Any) -> bool:
     return can_view(current_user, proposal)
 
 
+def written_in(text: Any, language: str | None) -> Any:
+    """`{{ proposal.title|written_in(proposal.content_language) }}`: text people wrote, marked
+    with the language it is written in where that is not the page's (WCAG 3.1.2, so that a
+    screen reader reads an English title on a French page in English), and set apart in its own
+    direction; as it is where the page is in its language."""
+    if not text or not language or language == current_language():
+        return text
+    return Markup('<span lang="%s" dir="auto">%s</span>') % (language, text)
+
+
 def programme_page(proposal: Any) -> str | None:
     """Where a page naming a programme links its title for the person asking: the proposal's
     page when they may open it, else the public page every funded or closed programme has
@@ -238,6 +248,7 @@ def programme_page(proposal: Any) -> str | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.globals["programme_page"] = programme_page
+    app.jinja_env.filters["written_in"] = written_in
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"

@@ -806,3 +806,38 @@ def test_a_programmes_staff_read_its_status_and_colon_in_french(app, prepared_de
     page = client.get("/programme-reports/?lang=fr").get_data(as_text=True)
     assert "(financé)\u00a0:" in page, page
     assert "(financé):" not in page
+
+
+def test_text_written_in_another_language_is_marked_with_it(app):
+    """`written_in`: a title in English on a French page is set apart with its language (and
+    its own direction); on an English page, or without a known language, it is as it is."""
+    from flask_babel import force_locale
+    from markupsafe import Markup
+
+    from fund.templating import written_in
+
+    with app.test_request_context("/"), force_locale("fr"):
+        assert written_in("Decent work <for all>", "en") == Markup(
+            '<span lang="en" dir="auto">Decent work &lt;for all&gt;</span>'
+        )
+        assert written_in("Travail décent", "fr") == "Travail décent"
+        assert written_in("Decent work", None) == "Decent work"
+    with app.test_request_context("/"), force_locale("en"):
+        assert written_in("Decent work", "en") == "Decent work"
+        assert written_in("عمل لائق", "ar") == Markup('<span lang="ar" dir="auto">عمل لائق</span>')
+
+
+def test_a_proposals_page_marks_its_title_with_the_language_it_is_written_in(
+    client, login_as, make_proposal
+):
+    """The proposal's heading on a French page is marked `lang="en"` (the title is written in
+    English), and not on an English page."""
+    from lxml import html as lxml_html
+
+    author = login_as("applicant", organization_acronym="ILO")
+    proposal_id = make_proposal(author, title="Decent work for migrants")
+    french = lxml_html.fromstring(client.get(f"/proposals/{proposal_id}?lang=fr").data)
+    assert french.xpath("//h1/span/@lang") == ["en"]
+    assert french.xpath("//h1/span")[0].text == "Decent work for migrants"
+    english = lxml_html.fromstring(client.get(f"/proposals/{proposal_id}?lang=en").data)
+    assert english.xpath("//h1/span") == [] and "Decent work" in english.xpath("//h1")[0].text

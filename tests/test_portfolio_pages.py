@@ -293,3 +293,22 @@ def test_typed_text_takes_its_own_direction_on_a_right_to_left_page(client, publ
     css = client.get("/static/css/fund.css").get_data(as_text=True)
     prose = re.search(r"\.prose \{([^}]*)\}", css).group(1)
     assert "unicode-bidi: plaintext" in prose and "text-align: start" in prose
+
+
+def test_a_programmes_title_and_summary_say_the_language_they_are_written_in(client, public):
+    """WCAG 3.1.2: on a French page, the English title and summary are marked `lang="en"`, so
+    that a screen reader reads them in English; on an English page they need no mark."""
+    from lxml import html as lxml_html
+
+    french = lxml_html.fromstring(
+        _text(client.get(f"/portfolio/programmes/{public.closed}?lang=fr"))
+    )
+    assert french.get("lang") == "fr"
+    title = french.xpath("//h1/span")[0]
+    assert (title.get("lang"), title.get("dir")) == ("en", "auto")
+    summary = french.xpath('//section[@aria-labelledby="summary-title"]/div')[0]
+    assert summary.get("lang") == "en" and summary.xpath("p")
+    english = lxml_html.fromstring(
+        _text(client.get(f"/portfolio/programmes/{public.closed}?lang=en"))
+    )
+    assert not english.xpath("//h1/span") and english.xpath("//h1")[0].text.strip()

@@ -189,6 +189,7 @@ class ProgrammeDetail:
     results: tuple[OutcomeResult, ...]
     iati_identifier: str | None  # funded and closed programmes only: the IATI activity
     closure: ClosureFacts | None = None  # a closed programme's
+    content_language: str = "en"  # the language its title and summary are written in
 
     budget_direct = total_of("budget_by_organization", "direct")
     budget_indirect = total_of("budget_by_organization", "indirect")
@@ -489,6 +490,7 @@ def programme_detail(
             ProgrammeClosure.closed_on,
             sql_cents(ProgrammeClosure.released),
             allocation_refunds_cents(),
+            Proposal.content_language,
         )
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
@@ -581,6 +583,7 @@ def programme_detail(
             if head[3] is not None
             else None
         ),
+        content_language=head[6] or "en",
     )
 
 
