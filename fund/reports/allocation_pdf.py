@@ -46,7 +46,7 @@ from fund.reports.pdf.styles import (
     TextParagraph,
     audit_footer,
 )
-from fund.reports.pdf.tables import data_table, fact_table, mirrored
+from fund.reports.pdf.tables import Mirrored, data_table, fact_table
 from fund.reports.report_parts import Part, ReportTable, Section
 
 SHORT_TABLE = 15  # rows: a table this short is kept on one page with its heading
@@ -94,7 +94,7 @@ class AllocationDocument:
         size = min(s.figure.fontSize, room / widest)
         figure = ParagraphStyle("cover_figure", parent=s.figure, fontSize=size, leading=size * 1.3)
         # Three figures a row, the first at the right in a right-to-left language.
-        layout = mirrored(3)
+        layout = Mirrored(3)
         if layout.right_to_left:
             figure = ParagraphStyle("cover_figure_rtl", parent=figure, alignment=TA_RIGHT)
         cells = [

@@ -259,7 +259,7 @@ def decided_by(revision: Revision) -> str:
     """Who approves the submitted revision and why, in the page's language (the reasons as
     recorded, in English, for a revision submitted before they were kept as sentences)."""
     reasons = revision.reasons_kept or revision.reasons or []
-    return said(rules.said_routing(revision.approver, [from_kept(r) for r in reasons]))
+    return said(rules.routing_sentence(revision.approver, [from_kept(r) for r in reasons]))
 
 
 def rounds(revision: Revision) -> list[Any]:

@@ -197,10 +197,10 @@ class Routing:
     @property
     def sentence(self) -> Sentence:
         """Who approves and why: English as it is, said in a page's language."""
-        return said_routing(self.approver, self.reasons)
+        return routing_sentence(self.approver, self.reasons)
 
 
-def said_routing(approver: str, reasons: Sequence[str]) -> Sentence:
+def routing_sentence(approver: str, reasons: Sequence[str]) -> Sentence:
     """Who approves a revision and why (each reason a sentence, or as an older revision kept
     it, in English)."""
     if approver == COMMITTEE:

@@ -4,7 +4,7 @@ and text cut to a width (`wrap_text`, `fit`).
 
 In a right-to-left language (Arabic) every table is mirrored, as the pages' tables are: its first
 column at the right, each cell's text (Latin text and figures too) set against the right of its
-cell (`mirrored`).
+cell (`Mirrored`).
 
 Words are never broken where a column can be widened: `data_table` gives each column at least
 the width of its widest word, taken from the columns with room to spare ("Concentrated" and
@@ -164,11 +164,6 @@ class Mirrored:
         return [self.index(c) for c in columns]
 
 
-def mirrored(columns: int) -> Mirrored:
-    """How a table of `columns` columns is laid out in the document's language."""
-    return Mirrored(columns)
-
-
 def data_table(
     header: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -190,7 +185,7 @@ def data_table(
     points of lines (a long comment) goes on in the rows below, without a rule between them, so
     that no row is taller than a page."""
     register_fonts()
-    layout = mirrored(len(widths))
+    layout = Mirrored(len(widths))
     header, widths = layout.row(header), layout.row(widths)
     rows = [layout.row(row) for row in rows]
     total = None if total is None else layout.row(total)
@@ -361,7 +356,7 @@ def paragraph_table(
     """A table of paragraphs filling the content width (`widths` are fractions of it, widened
     where a column's widest word needs it), whose text wraps inside its columns, its header
     repeated on every page, numbers right-aligned, the header and the total in bold."""
-    layout = mirrored(len(widths))
+    layout = Mirrored(len(widths))
     header, widths = layout.row(header), layout.row(widths)
     rows = [layout.row(row) for row in rows]
     total = None if total is None else layout.row(total)
@@ -421,7 +416,7 @@ def fact_table(
 ) -> Table:
     """Label-value pairs in two columns filling `width` (the labels at the right in a
     right-to-left language)."""
-    layout = mirrored(2)
+    layout = Mirrored(2)
     label_style, value_style = (
         (styles.head_number, styles.number) if layout.right_to_left else (styles.head, styles.small)
     )
