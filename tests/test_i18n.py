@@ -830,14 +830,15 @@ def test_text_written_in_another_language_is_marked_with_it(app):
 def test_a_proposals_page_marks_its_title_with_the_language_it_is_written_in(
     client, login_as, make_proposal
 ):
-    """The proposal's heading on a French page is marked `lang="en"` (the title is written in
-    English), and not on an English page."""
+    """The proposal's heading on a French page, and its submitted version's, is marked
+    `lang="en"` (the title is written in English), and not on an English page."""
     from lxml import html as lxml_html
 
     author = login_as("applicant", organization_acronym="ILO")
-    proposal_id = make_proposal(author, title="Decent work for migrants")
-    french = lxml_html.fromstring(client.get(f"/proposals/{proposal_id}?lang=fr").data)
-    assert french.xpath("//h1/span/@lang") == ["en"]
-    assert french.xpath("//h1/span")[0].text == "Decent work for migrants"
+    proposal_id = make_proposal(author, "submitted", title="Decent work for migrants")
+    for path in (f"/proposals/{proposal_id}", f"/proposals/{proposal_id}/versions/1"):
+        french = lxml_html.fromstring(client.get(f"{path}?lang=fr").data)
+        assert french.xpath("//h1/span/@lang") == ["en"], path
+        assert french.xpath("//h1/span")[0].text == "Decent work for migrants", path
     english = lxml_html.fromstring(client.get(f"/proposals/{proposal_id}?lang=en").data)
     assert english.xpath("//h1/span") == [] and "Decent work" in english.xpath("//h1")[0].text
