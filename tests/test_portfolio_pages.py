@@ -312,3 +312,8 @@ def test_a_programmes_title_and_summary_say_the_language_they_are_written_in(cli
         _text(client.get(f"/portfolio/programmes/{public.closed}?lang=en"))
     )
     assert not english.xpath("//h1/span") and english.xpath("//h1")[0].text.strip()
+    listed = lxml_html.fromstring(_text(client.get("/portfolio?lang=fr")))
+    titles = listed.xpath('//main//a[starts-with(@href, "/portfolio/programmes/")]')
+    assert titles and all(t.xpath("span/@lang") == ["en"] for t in titles), [
+        lxml_html.tostring(t) for t in titles
+    ]

@@ -110,6 +110,7 @@ class ProgrammeSummary:
     # What a closed programme kept: its allocation less what went back to the fund at closure
     # (never transferred) and the refunds received since; None unless closed.
     kept: Decimal | None = None
+    content_language: str = "en"  # the language its title and summary are written in
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,6 @@ class ProgrammeDetail:
     results: tuple[OutcomeResult, ...]
     iati_identifier: str | None  # funded and closed programmes only: the IATI activity
     closure: ClosureFacts | None = None  # a closed programme's
-    content_language: str = "en"  # the language its title and summary are written in
 
     budget_direct = total_of("budget_by_organization", "direct")
     budget_indirect = total_of("budget_by_organization", "indirect")
@@ -295,6 +295,7 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
             indicative.c.amount,
             sql_cents(ProgrammeClosure.released),
             allocation_refunds_cents(),
+            Proposal.content_language,
         )
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
         .outerjoin(indicative, indicative.c.proposal_id == Proposal.id)
@@ -355,6 +356,7 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
         indicative_total,
         released,
         refunded,
+        content_language,
     ) in rows:
         numbers = ((primary,) if primary is not None else ()) + tuple(
             n for n in sorted(secondary.get(id_, ())) if n != primary
@@ -385,6 +387,7 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
                     if released is not None
                     else None
                 ),
+                content_language=content_language or "en",
             )
         )
     return found, organizations
@@ -490,7 +493,6 @@ def programme_detail(
             ProgrammeClosure.closed_on,
             sql_cents(ProgrammeClosure.released),
             allocation_refunds_cents(),
-            Proposal.content_language,
         )
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
@@ -583,7 +585,6 @@ def programme_detail(
             if head[3] is not None
             else None
         ),
-        content_language=head[6] or "en",
     )
 
 
