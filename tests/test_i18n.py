@@ -840,5 +840,7 @@ def test_a_proposals_page_marks_its_title_with_the_language_it_is_written_in(
         french = lxml_html.fromstring(client.get(f"{path}?lang=fr").data)
         assert french.xpath("//h1/span/@lang") == ["en"], path
         assert french.xpath("//h1/span")[0].text == "Decent work for migrants", path
+    listed = lxml_html.fromstring(client.get("/proposals?lang=fr").data)
+    assert listed.xpath(f'//a[@href="/proposals/{proposal_id}"]/span/@lang') == ["en"]
     english = lxml_html.fromstring(client.get(f"/proposals/{proposal_id}?lang=en").data)
     assert english.xpath("//h1/span") == [] and "Decent work" in english.xpath("//h1")[0].text
