@@ -742,7 +742,8 @@ def test_what_a_right_to_left_sentence_takes_in_keeps_its_own_direction(app):
 
 
 FREE_TEXT = re.compile(
-    r"\{\{ [\w.]+\.(?:comment|reason|note|justification|minutes|summary|conditions|decision) \}\}"
+    r"\{\{ [\w.]+\.(?:comment|reason|note|justification|minutes|summary|conditions|decision)"
+    r"(?:\|[^}]*)? \}\}"  # with a filter too: `{{ e.summary|truncate(300) }}`
 )
 
 
@@ -844,3 +845,35 @@ def test_a_proposals_page_marks_its_title_with_the_language_it_is_written_in(
     assert listed.xpath(f'//a[@href="/proposals/{proposal_id}"]/span/@lang') == ["en"]
     english = lxml_html.fromstring(client.get(f"/proposals/{proposal_id}?lang=en").data)
     assert english.xpath("//h1/span") == [] and "Decent work" in english.xpath("//h1")[0].text
+
+
+def test_the_screening_queue_marks_each_title_with_its_language(
+    client, login_as, make_proposal, author
+):
+    from lxml import html as lxml_html
+
+    proposal_id = make_proposal(author, "submitted", title="Decent work for migrants")
+    login_as("secretariat", organization_acronym="IOM")
+    queue = lxml_html.fromstring(client.get("/screening/?lang=fr").data)
+    cells = queue.xpath('//table[@id="queue"]//td[span[@lang="en"]]')
+    assert [c.xpath("string(span)") for c in cells] == ["Decent work for migrants"], proposal_id
+
+
+def test_the_pipeline_marks_each_title_and_summary_with_its_language(app, prepared_demo):
+    """On a French page each entry's English title and summary carry `lang="en"`, and the
+    summary (typed text) takes the direction of its own words."""
+    from lxml import html as lxml_html
+
+    from tests.helpers import login
+
+    assert prepared_demo.data("sqlite").exit_code == 0  # the demo set, seeded once per worker
+    client = app.test_client()
+    assert login(client, "committee.unhcr@demo.fund", "migration-fund-demo").status_code == 302
+    page = lxml_html.fromstring(client.get("/pipeline/?lang=fr").data)
+    entries = page.xpath('//td[@class="pipeline-entry"]')
+    assert len(entries) >= 3
+    for entry in entries:
+        assert entry.xpath("strong/span/@lang") == ["en"]
+        assert [(p.get("lang"), p.get("dir")) for p in entry.xpath('p[@class="summary"]')] == [
+            ("en", "auto")
+        ]

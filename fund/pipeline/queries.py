@@ -91,6 +91,7 @@ class Entry:
     public: bool
     decision: Decision | None
     fundable: bool | None = None  # a programme: could be funded now from its own pools
+    content_language: str = "en"  # the language its title and summary are written in
 
     @property
     def is_concept_note(self) -> bool:
@@ -319,6 +320,7 @@ def ranked_pipeline(rate: Decimal, *, public_only: bool = False) -> RankedPipeli
                 kind=row.kind,
                 title=row.title,
                 summary=row.summary,
+                content_language=row.content_language,
                 problem=row.rationale,
                 applicant=row.organization.label,
                 lead=row.lead_organization.label if row.lead_organization else "",

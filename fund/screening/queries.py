@@ -40,6 +40,7 @@ class QueueRow:
     call_id: int
     call_title: str
     waiting_days: int | None
+    content_language: str = "en"  # the language its title is written in
 
     @property
     def reference(self) -> str:
@@ -146,6 +147,7 @@ def _queue_rows(condition: Any, sorting: Sorting | None) -> Select:
             _ORGANIZATION.label("organization"),
             Call.id.label("call_id"),
             Call.title.label("call_title"),
+            Proposal.content_language,
         )
         .join(Organization, Organization.id == Proposal.organization_id)
         .join(Call, Call.id == Proposal.call_id)
