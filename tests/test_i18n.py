@@ -877,3 +877,28 @@ def test_the_pipeline_marks_each_title_and_summary_with_its_language(app, prepar
         assert [(p.get("lang"), p.get("dir")) for p in entry.xpath('p[@class="summary"]')] == [
             ("en", "auto")
         ]
+
+
+@pytest.mark.parametrize(
+    ("account", "path", "where"),
+    [
+        ("unicef.applicant@demo.fund", "/programme-reports/programme/1", '//p[@class="lead"]'),
+        ("unicef.applicant@demo.fund", "/revisions/programme/1", '//p[@class="lead"]'),
+        ("committee.iom@demo.fund", "/committee/", '//td[@data-label="Titre"]'),
+    ],
+)
+def test_a_programmes_pages_mark_its_title_with_its_language(
+    app, prepared_demo, account, path, where
+):
+    """A programme's reports and revisions, and a member's lists of rounds, mark each English
+    title `lang="en"` on a French page."""
+    from lxml import html as lxml_html
+
+    from tests.helpers import login
+
+    assert prepared_demo.data("sqlite").exit_code == 0  # the demo set, seeded once per worker
+    client = app.test_client()
+    assert login(client, account, "migration-fund-demo").status_code == 302
+    page = lxml_html.fromstring(client.get(f"{path}?lang=fr").data)
+    places = page.xpath(where)
+    assert places and all(place.xpath(".//span/@lang") == ["en"] for place in places), path
