@@ -885,6 +885,9 @@ def test_the_pipeline_marks_each_title_and_summary_with_its_language(app, prepar
         ("unicef.applicant@demo.fund", "/programme-reports/programme/1", '//p[@class="lead"]'),
         ("unicef.applicant@demo.fund", "/revisions/programme/1", '//p[@class="lead"]'),
         ("committee.iom@demo.fund", "/committee/", '//td[@data-label="Titre"]'),
+        ("unicef.applicant@demo.fund", "/programme-reports/", '//td[@data-label="Programme"]'),
+        ("unicef.applicant@demo.fund", "/programme-reports/", '//ul[@class="plain-list"]/li'),
+        ("secretariat@demo.fund", "/programme-reports/", '//td[@data-label="Programme"]'),
     ],
 )
 def test_a_programmes_pages_mark_its_title_with_its_language(

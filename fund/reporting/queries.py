@@ -49,6 +49,7 @@ class ReportRow(OfProposal):
     year: int
     due_on: date
     status: str  # as displayed: due, overdue, submitted, accepted, returned
+    content_language: str = "en"  # the language the programme's title is written in
 
     @property
     def status_label(self) -> str:
@@ -70,13 +71,14 @@ def _rows(statement, today: date) -> list[ReportRow]:
             year=report.year,
             due_on=report.due_on,
             status=display_status(report.status, report.due_on, today),
+            content_language=content_language,
         )
-        for report, title in rows
+        for report, title, content_language in rows
     ]
 
 
 def _base():
-    return select(ProgrammeReport, Proposal.title).join(
+    return select(ProgrammeReport, Proposal.title, Proposal.content_language).join(
         Proposal, Proposal.id == ProgrammeReport.proposal_id
     )
 
@@ -108,6 +110,7 @@ class OwnProgramme:
     reference: str
     title: str
     status: str
+    content_language: str = "en"  # the language its title is written in
 
 
 def reports_for_organization(organization_id: int):
@@ -125,14 +128,19 @@ def organization_programmes(organization_id: int) -> list[OwnProgramme]:
     """The funded or closed programmes an organization reports for, newest first. One
     statement."""
     rows = db.session.execute(
-        select(Proposal.id, Proposal.title, Proposal.status)
+        select(Proposal.id, Proposal.title, Proposal.status, Proposal.content_language)
         .where(
             Proposal.status.in_(FUNDED_STATES),
             reports_for_organization(organization_id),
         )
         .order_by(Proposal.id.desc())
     )
-    return [OwnProgramme(row.id, proposal_reference(row.id), row.title, row.status) for row in rows]
+    return [
+        OwnProgramme(
+            row.id, proposal_reference(row.id), row.title, row.status, row.content_language
+        )
+        for row in rows
+    ]
 
 
 def organization_list(organization_id: int, today: date) -> list[ReportRow]:
