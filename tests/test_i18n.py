@@ -890,13 +890,15 @@ def test_the_pipeline_marks_each_title_and_summary_with_its_language(app, prepar
         ("unicef.applicant@demo.fund", "/programme-reports/", '//td[@data-label="Programme"]'),
         ("unicef.applicant@demo.fund", "/programme-reports/", '//ul[@class="plain-list"]/li'),
         ("secretariat@demo.fund", "/programme-reports/", '//td[@data-label="Programme"]'),
+        ("secretariat@demo.fund", "/finance/", '//td[@data-label="Titre"]'),
+        ("agent@demo.fund", "/finance/refunds", '//tr[starts-with(@id, "due-")]/td[1]'),
     ],
 )
 def test_a_programmes_pages_mark_its_title_with_its_language(
     app, prepared_demo, account, path, where
 ):
-    """A programme's reports and revisions, and a member's lists of rounds, mark each English
-    title `lang="en"` on a French page."""
+    """A programme's reports and revisions, a member's lists of rounds, the lists of reports
+    and the finance pages' lists mark each English title `lang="en"` on a French page."""
     from lxml import html as lxml_html
 
     client = _demo_client(app, prepared_demo, account)

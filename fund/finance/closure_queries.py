@@ -234,6 +234,7 @@ class RefundDue(RefundFigures, OfProposal):
     transferred: Decimal
     final_expenditure: Decimal
     refunded: Decimal
+    content_language: str = "en"  # the language the title is written in
 
 
 def refunds_due() -> list[RefundDue]:
@@ -248,6 +249,7 @@ def refunds_due() -> list[RefundDue]:
             ClosureShare.final_expenditure,
             ClosureShare.refunded,
             Organization.label.label("organization"),
+            Proposal.content_language,
         )
         .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
         .join(Proposal, Proposal.id == ProgrammeClosure.proposal_id)

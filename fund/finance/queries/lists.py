@@ -48,6 +48,7 @@ class AllocationSummary:
     disbursed: Decimal
     allocated_on: date
     released: Decimal = ZERO  # given back to the pools at closure, never paid
+    content_language: str = "en"  # the language the title is written in
 
     @property
     def remaining(self) -> Decimal:
@@ -68,7 +69,13 @@ class AllocationSummary:
 
 
 # What a list of allocations shows of each allocation's proposal.
-_LISTED = (Proposal.id, Proposal.title, Proposal.status, Organization.label.label("organization"))
+_LISTED = (
+    Proposal.id,
+    Proposal.title,
+    Proposal.status,
+    Organization.label.label("organization"),
+    Proposal.content_language,
+)
 
 
 @dataclass

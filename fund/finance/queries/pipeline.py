@@ -55,6 +55,7 @@ class PipelineRow:
     areas: list[str]
     draws: list[tuple[str, Decimal]]
     shortfall: Decimal
+    content_language: str = "en"  # the language its title is written in
 
 
 def _row(
@@ -73,6 +74,7 @@ def _row(
     return PipelineRow(
         proposal_id=row.id,
         title=row.title,
+        content_language=row.content_language,
         organization=row.organization,
         primary_objective=objective,
         approved_at=row.approved_at,
@@ -142,6 +144,7 @@ def pipeline(
             Proposal.primary_objective_number,
             Organization.label.label("organization"),
             approved_at.label("approved_at"),
+            Proposal.content_language,
         )
         .join(Organization, Organization.id == Proposal.organization_id)
         .where(condition)
@@ -434,6 +437,7 @@ def pipeline_page(
                     Proposal.title,
                     Organization.label.label("organization"),
                     Proposal.approved_at,
+                    Proposal.content_language,
                 )
                 .join(Organization, Organization.id == Proposal.organization_id)
                 .where(Proposal.id.in_([entry[0] for entry, _ in shown]))
