@@ -163,3 +163,24 @@ def test_a_list_in_a_text_email_is_separated_as_its_recipients_language_separate
         said_in_english = render("project_closed", "Closed", context, user(english)).text
     assert "US$\u2069، IOM" in said_in_arabic  # the amount set apart, then the comma
     assert "ILO USD 10.00, IOM USD 20.00." in said_in_english
+
+
+def test_an_email_marks_the_title_with_the_language_it_is_written_in(
+    app, create_user, make_proposal
+):
+    """The HTML email names the proposal with the language its title is written in where the
+    recipient reads another (WCAG 3.1.2): a French title in an English message."""
+    french = create_user(roles=("applicant",), name="Aline Auteur", language="fr")
+    english = create_user(roles=("applicant",), name="Ann Author")
+    proposal_id = make_proposal(french, title="Corridors sûrs")  # written in French, as its author
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert proposal.content_language == "fr"
+        proposal_operations.fire(proposal, "submit", user(french))
+        db.session.flush()
+        to_english, _ = _written_to(english)
+        to_french, _ = _written_to(french)
+        assert '<span lang="fr" dir="auto">Corridors sûrs</span>' in to_english.html_body
+        assert "Corridors sûrs" in to_french.html_body and 'lang="fr" dir="auto"' not in (
+            to_french.html_body
+        )
