@@ -878,3 +878,20 @@ def test_the_phones_chart_writes_its_figures_as_the_pages_language_does(client, 
         assert re.search(r"\d(,\d)?\u00a0%", said), said
     english = html.unescape(client.get("/coverage/?lang=en").get_data(as_text=True))
     assert re.search(r'<span class="bar-figures">Funded USD [\d,]+ · \d+\.\d%', english)
+
+
+def test_a_target_for_an_unknown_objective_or_area_is_refused_in_the_pages_language(app):
+    """A share for a key the fund does not have (a form built by hand) is refused by name, in
+    the page's language, and nothing is stored."""
+    from flask_babel import force_locale
+
+    from fund.coverage.operations import TargetError, set_targets
+
+    shares = {"objective": {"99": Decimal(1)}, "area": {"XX": Decimal(1)}}
+    with app.test_request_context("/"), force_locale("fr"), pytest.raises(TargetError) as refused:
+        set_targets(None, shares)
+    said = refused.value.dimension_errors
+    assert said["objective"] == "Objectif inconnu : 99."
+    assert said["area"] == "Domaine thématique inconnu : XX."
+    with app.app_context():
+        assert db.session.scalar(select(CoverageTarget).limit(1)) is None

@@ -18,6 +18,7 @@ from fund.finance.models import CoverageTarget
 from fund.i18n import percent_digits
 from fund.reference.models import GcmObjective, ThematicArea
 from fund.refusals import Refused
+from fund.sentences import listed
 
 SHARE_PLACES = Decimal("0.000001")
 DIMENSIONS = ("objective", "area")
@@ -73,7 +74,11 @@ def _validate(
         given = shares.get(dimension, {})
         unknown = sorted(set(given) - set(keys[dimension]))
         if unknown:
-            dimension_errors[dimension] = f"Unknown {dimension}: {', '.join(unknown)}."
+            dimension_errors[dimension] = (
+                _("Unknown objective: %(keys)s.", keys=listed(unknown))
+                if dimension == "objective"
+                else _("Unknown thematic area: %(keys)s.", keys=listed(unknown))
+            )
             continue
         clean[dimension] = {}
         for key in keys[dimension]:
