@@ -410,11 +410,39 @@ def test_funding_is_refused_when_short_with_the_numbers(
     assert events(app, "fund") == []
 
 
+def test_an_allocation_is_not_dated_before_the_approval(
+    app, treasurer, donor, author, make_proposal
+) -> None:
+    """Funds are allocated to an approved proposal: an allocation dated before its approval is
+    refused at its date, and nothing moves; the day of the approval is accepted."""
+    contribute(app, treasurer, donor, "2000000.00")
+    approved_at = datetime(2026, 11, 30, 15, tzinfo=UTC)
+    proposal_id = make_proposal(author, status="approved", decided_at=approved_at)
+    before = pools(app)
+    with app.app_context(), pytest.raises(FinanceError) as refused:
+        operations.fund_proposal(
+            user(treasurer.id), db.session.get(Proposal, proposal_id), date(2020, 1, 1)
+        )
+    assert refused.value.message == (
+        "The allocation date cannot be before the approval (30 November 2026)."
+    )
+    assert refused.value.field == "allocated_on"
+    assert (pools(app), status_of(app, proposal_id), allocation_count(app)) == (
+        before,
+        "approved",
+        0,
+    )
+    allocation_id = fund(app, treasurer, proposal_id, allocated_on=date(2026, 11, 30))
+    with app.app_context():
+        assert db.session.get(Allocation, allocation_id).allocated_on == date(2026, 11, 30)
+
+
 def test_the_allocation_records_sources_and_shares(
     app, treasurer, donor, author, make_proposal
 ) -> None:
     contribute(app, treasurer, donor, "2000000.00")
-    proposal_id = make_proposal(author, status="approved")
+    approved_at = datetime(2026, 1, 14, 16, tzinfo=UTC)
+    proposal_id = make_proposal(author, status="approved", decided_at=approved_at)
     allocation_id = fund(
         app, treasurer, proposal_id, allocated_on=date(2026, 1, 15), comment="Board of 14 Jan"
     )

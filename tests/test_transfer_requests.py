@@ -8,7 +8,7 @@ who may use them."""
 from __future__ import annotations
 
 import html as html_text
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -152,13 +152,14 @@ def _refusal(programme, acronym: str, amount: str, **kwargs) -> transfers.Tranch
 # The first tranche ----------------------------------------------------------------------------
 
 
-def test_the_first_tranche_is_released_without_conditions(app, programme):
+def test_the_first_tranche_needs_only_to_stay_within_the_schedule(app, programme):
     with app.app_context():
         # Reports overdue and nothing spent: the first transfer needs none of it.
         request = _request(programme, "ILO", "70000.00", now=_next_year(programme))
         db.session.commit()
         request = db.session.get(TransferRequest, request.id)
-        assert (request.tranche, request.status, request.conditions) == (1, "requested", [])
+        assert (request.tranche, request.status) == (1, "requested")
+        assert [(c["name"], c["passed"]) for c in request.conditions] == [("within_schedule", True)]
         assert request.override_reason is None
         assert request.requested_by_id == programme["secretariat"].id
         event = db.session.scalars(
@@ -190,6 +191,39 @@ def test_the_agent_records_the_transfer_against_the_request(app, programme):
         assert transfers.tranche_number(programme["allocation"], org_id("ILO")) == 2
 
 
+def test_a_transfer_is_not_paid_before_its_request_was_made(app, programme):
+    """A payment dated before the request it answers is refused at its date, and nothing is
+    recorded; the day the request was made is accepted."""
+    with app.app_context():
+        _allocation(programme).allocated_on = date(2026, 11, 2)
+        request = _request(programme, "ILO", "70000.00", now=datetime(2026, 12, 1, 9, tzinfo=UTC))
+        db.session.commit()
+        record = {"amount": D("70000.00"), "reference": "MPTF-1", "request": request}
+        with pytest.raises(FinanceError) as refused:
+            operations.record_disbursement(
+                user(programme["agent"]),
+                _allocation(programme),
+                request.organization_id,
+                date(2026, 11, 30),
+                **record,
+            )
+        assert refused.value.message == (
+            "The payment date cannot be before the transfer request (1 December 2026)."
+        )
+        assert refused.value.field == "paid_on"
+        db.session.rollback()
+        assert db.session.scalar(select(Disbursement.id).limit(1)) is None
+        operations.record_disbursement(
+            user(programme["agent"]),
+            _allocation(programme),
+            request.organization_id,
+            date(2026, 12, 1),
+            **record,
+        )
+        db.session.commit()
+        assert db.session.get(TransferRequest, request.id).status == "transferred"
+
+
 # Tranche conditions ---------------------------------------------------------------------------
 
 
@@ -209,6 +243,7 @@ def test_a_later_tranche_refused_names_each_failing_condition(app, programme):
         assert [(c["name"], c["passed"]) for c in refusal.conditions] == [
             ("reports_accepted", False),
             ("expenditure_share", False),
+            ("within_schedule", True),
         ]
         assert refusal.field == "override_reason"
         assert (
@@ -247,7 +282,7 @@ def test_the_conditions_met_release_the_tranche(app, programme):
         db.session.commit()
         request = db.session.get(TransferRequest, request.id)
         assert request.tranche == 2 and request.override_reason is None  # nothing to override
-        assert [c["passed"] for c in request.conditions] == [True, True]
+        assert [c["passed"] for c in request.conditions] == [True, True, True]
         assert not db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "tranche_conditions_overridden")
         ).all()
@@ -259,7 +294,7 @@ def test_reports_of_the_request_year_are_not_yet_required(app, programme):
         _first_tranche(programme)
         now = datetime(programme["year"], 12, 1, tzinfo=UTC)
         refusal = _refusal(programme, "ILO", "1000.00", now=now)
-        assert [c["passed"] for c in refusal.conditions] == [True, False]
+        assert [c["passed"] for c in refusal.conditions] == [True, False, True]
 
 
 def test_the_secretariat_overrides_with_a_recorded_reason(app, programme):
@@ -276,7 +311,7 @@ def test_the_secretariat_overrides_with_a_recorded_reason(app, programme):
         db.session.commit()
         request = db.session.get(TransferRequest, request.id)
         assert request.override_reason == "Emergency response: the floods."
-        assert [c["passed"] for c in request.conditions] == [False, False]
+        assert [c["passed"] for c in request.conditions] == [False, False, True]
         assert len(request.failed_conditions) == 2
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "tranche_conditions_overridden")
@@ -294,7 +329,7 @@ def test_the_settings_switch_the_conditions(app, programme):
         _financial(programme, "40000.00")  # 57%: enough at 50%
         db.session.commit()
         request = _request(programme, "ILO", "100000.00", now=_next_year(programme))
-        assert [c["passed"] for c in request.conditions] == [True, True]
+        assert [c["passed"] for c in request.conditions] == [True, True, True]
 
 
 # Amounts and the open request -----------------------------------------------------------------

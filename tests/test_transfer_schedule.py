@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -15,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
-from fund.finance import operations
+from fund.finance import operations, transfers
 from fund.finance.models import Allocation, AllocationShare
 from fund.finance.schedule_models import PlannedTranche
+from fund.finance.transfer_models import TransferRequest
 from fund.finance.transfer_schedule import (
     plan_transfer_schedule,
     scheduled_tranches,
@@ -196,6 +198,34 @@ def test_funding_plans_a_tranche_per_organization_and_year(ctx, author, open_cal
     assert str(event.subject_id) == str(proposal.id)
     assert event.details["allocation"] == allocation.id
     assert event.details["kept"] == 0
+
+
+def test_a_request_beyond_the_tranches_planned_so_far_is_refused_unless_overridden(
+    ctx, author, open_call
+) -> None:
+    """A transfer stays within what the schedule plans up to its tranche: the first takes at
+    most tranche 1, not the whole share; beyond it the request is refused, named, and recorded
+    only with a reason. IOM has no tranche in year 2: its second transfer may reach its second
+    planned tranche (year 3)."""
+    proposal = _funded(author, open_call)
+    allocation = _allocation(proposal.id)
+    secretariat = new_user(("secretariat",), None)
+    ask = partial(transfers.request_transfer, secretariat, allocation)
+    with pytest.raises(transfers.TrancheRefused) as refused:
+        ask(org_id("ILO"), D("642000.00"))
+    assert refused.value.problems == [
+        "The request would take ILO to USD 642,000.00 transferred, beyond the "
+        "USD 321,000.00 its transfer schedule plans up to tranche 1."
+    ]
+    assert [(c["name"], c["passed"]) for c in refused.value.conditions] == [
+        ("within_schedule", False)
+    ]
+    assert db.session.scalar(select(TransferRequest.id).limit(1)) is None
+    assert ask(org_id("ILO"), D("321000.00")).tranche == 1
+    request = ask(org_id("IOM"), D("428000.00"), override_reason="The committee agreed it.")
+    assert (request.tranche, request.override_reason) == (1, "The committee agreed it.")
+    assert [c["passed"] for c in request.conditions] == [False]
+    assert transfers.planned_up_to(allocation.id, org_id("IOM"), 2) == D("428000.00")
 
 
 def test_replanning_keeps_the_tranches_transferred_and_spreads_the_rest(

@@ -311,6 +311,12 @@ def fund_proposal(
     now = now or utcnow()
     allocated_on = allocated_on or now.date()
     _check_date(allocated_on, now, "allocation", "allocated_on")
+    if proposal.approved_at is not None and allocated_on < proposal.approved_at.date():
+        raise FinanceError(
+            N_("The allocation date cannot be before the approval (%(date)s)."),
+            "allocated_on",
+            date=OnDay(proposal.approved_at.date(), DAY),
+        )
     rules = proposal_operations.rules_from_config(current_app.config)
     plan = funding.funding_plan(proposal, rules.indirect_rate, lock=True)
     draws = plan.draws
@@ -529,7 +535,9 @@ def record_disbursement(
     if request is not None:  # the share's row is locked: then the request's
         from fund.finance import transfers
 
-        request = transfers.check_recordable(request, allocation.id, organization_id, amount)
+        request = transfers.check_recordable(
+            request, allocation.id, organization_id, amount, paid_on
+        )
     _add_to(
         AllocationShare.disbursed,
         amount,

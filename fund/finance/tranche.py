@@ -1,9 +1,11 @@
-"""The tranche conditions: what a transfer after an organization's first must meet to be released.
+"""The tranche conditions: what a transfer must meet to be released.
 
 `CONDITIONS` is the table: each condition's name (kept with the request), its label (shown on
-the pages) and its guard function. A guard takes the request's `TrancheFacts` and the settings
-and returns the failing condition's sentences, one per problem (none: it passes). Tranche 1
-(no transfer yet to that organization) is released without conditions.
+the pages), its guard function and whether it holds for an organization's first tranche too. A
+guard takes the request's `TrancheFacts` and the settings and returns the failing condition's
+sentences, one per problem (none: it passes). Every tranche stays within what the transfer
+schedule plans up to it; tranche 1 (no transfer yet to that organization) has no other
+condition.
 
 The facts that come from the programme's reports are read through `REPORT_READERS`, which
 `fund.reporting` fills from its `init_app` (reports sit above finance in the layers).
@@ -88,6 +90,9 @@ class TrancheFacts:
     organization: str  # its acronym, or its name
     transferred: Decimal  # to that organization so far
     request_date: date
+    number: int = 1  # the tranche requested: 1 + the transfers made so far
+    amount: Decimal = ZERO  # requested
+    planned: Decimal | None = None  # what the schedule plans up to that tranche (None: no plan)
 
 
 def percent(share: Decimal) -> Share:
@@ -96,6 +101,25 @@ def percent(share: Decimal) -> Share:
 
 
 # The guards ---------------------------------------------------------------------------------
+
+
+def within_schedule(facts: TrancheFacts, settings: TrancheSettings) -> list[str]:
+    """What the organization will have been transferred stays within what its transfer schedule
+    plans up to this tranche: a first request cannot take the whole share."""
+    if facts.planned is None or facts.transferred + facts.amount <= facts.planned:
+        return []
+    return [
+        Sentence(
+            N_(
+                "The request would take %(organization)s to %(total)s transferred, beyond the "
+                "%(planned)s its transfer schedule plans up to tranche %(number)s."
+            ),
+            organization=facts.organization,
+            total=Money(facts.transferred + facts.amount),
+            planned=Money(facts.planned),
+            number=facts.number,
+        )
+    ]
 
 
 def previous_reports_accepted(facts: TrancheFacts, settings: TrancheSettings) -> list[str]:
@@ -138,6 +162,7 @@ class Condition:
     name: str
     label: str
     check: Callable[[TrancheFacts, TrancheSettings], list[str]]
+    first_tranche: bool = False  # whether it holds for an organization's first tranche too
 
 
 CONDITIONS: tuple[Condition, ...] = (
@@ -151,6 +176,12 @@ CONDITIONS: tuple[Condition, ...] = (
         N_("The organization reported spending enough of what it was transferred"),
         expenditure_reported,
     ),
+    Condition(
+        "within_schedule",
+        N_("The amount stays within the transfer schedule up to this tranche"),
+        within_schedule,
+        first_tranche=True,
+    ),
 )
 
 
@@ -158,6 +189,8 @@ def evaluate(facts: TrancheFacts, settings: TrancheSettings) -> list[dict[str, A
     """Each condition with its result, as a request keeps it: name, label, passed, problems."""
     results = []
     for condition in CONDITIONS:
+        if facts.number == 1 and not condition.first_tranche:
+            continue
         problems = condition.check(facts, settings)
         results.append(
             {

@@ -14,7 +14,7 @@ FinanceError. Lock order: the share, then the request.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import User
 from fund.audit.operations import record
+from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance import tranche
 from fund.finance.models import Allocation, Disbursement
@@ -36,13 +37,14 @@ from fund.finance.operations import (
     funded_proposal,
     locked_share,
 )
+from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
 from fund.i18n import Money
 from fund.labels import N_
 from fund.locking import locked
-from fund.money import read_amount
+from fund.money import ZERO, read_amount
 from fund.proposals.models import Proposal
-from fund.sentences import Sentence, Within
+from fund.sentences import OnDay, Sentence, Within
 from fund.signals import transfer_requested
 
 NOT_REQUESTED = N_(
@@ -126,19 +128,18 @@ def request_transfer(
         paid_as="transferred",
     )
     number = tranche_number(allocation.id, organization_id)
-    conditions: list[dict[str, Any]] = []
-    if number > 1:
-        facts = tranche.TrancheFacts(
-            proposal_id=proposal.id,
-            allocation_id=allocation.id,
-            organization_id=organization_id,
-            organization=name,
-            transferred=transferred,
-            request_date=now.date(),
-        )
-        conditions = tranche.evaluate(
-            facts, tranche.TrancheSettings.from_config(current_app.config)
-        )
+    facts = tranche.TrancheFacts(
+        proposal_id=proposal.id,
+        allocation_id=allocation.id,
+        organization_id=organization_id,
+        organization=name,
+        transferred=transferred,
+        request_date=now.date(),
+        number=number,
+        amount=amount,
+        planned=planned_up_to(allocation.id, organization_id, number),
+    )
+    conditions = tranche.evaluate(facts, tranche.TrancheSettings.from_config(current_app.config))
     problems = tranche.problems_of(conditions)
     reason = (override_reason or "").strip() or None
     if problems and reason is None:
@@ -188,11 +189,31 @@ def request_transfer(
     return request
 
 
+def planned_up_to(allocation_id: int, organization_id: int, number: int) -> Decimal | None:
+    """What the organization's transfer schedule plans for its first `number` tranches (a year
+    without budget has no tranche: they are counted in their order); None when the allocation
+    has no schedule for it."""
+    amounts = db.session.scalars(
+        select(PlannedTranche.amount)
+        .where(
+            PlannedTranche.allocation_id == allocation_id,
+            PlannedTranche.organization_id == organization_id,
+        )
+        .order_by(PlannedTranche.number)
+    ).all()
+    return sum((read_amount(a) for a in amounts[:number]), ZERO) if amounts else None
+
+
 def check_recordable(
-    request: TransferRequest, allocation_id: int, organization_id: int, amount: Decimal
+    request: TransferRequest,
+    allocation_id: int,
+    organization_id: int,
+    amount: Decimal,
+    paid_on: date,
 ) -> TransferRequest:
     """The request a transfer is recorded against, locked and read afresh: still open, the
-    same organization's on the same allocation, and for exactly the amount transferred."""
+    same organization's on the same allocation, for exactly the amount transferred, and paid
+    no earlier than the day it was made (UTC)."""
     row = locked(TransferRequest, request.id)
     if row is None or (row.allocation_id, row.organization_id) != (
         allocation_id,
@@ -211,6 +232,13 @@ def check_recordable(
             "amount",
             reference=row.code,
             amount=Money(read_amount(row.amount)),
+        )
+    made_on = row.requested_at.date()
+    if paid_on < made_on:
+        raise FinanceError(
+            N_("The payment date cannot be before the transfer request (%(date)s)."),
+            "paid_on",
+            date=OnDay(made_on, DAY),
         )
     return row
 
