@@ -11,8 +11,8 @@ from .concept_note import NOTE_INVITABLE_STATES as NOTE_INVITABLE_STATES
 from .concept_note import NOTE_PIPELINE_STATE as NOTE_PIPELINE_STATE
 from .core import Engine, Guard, GuardRegistry, Rule, TransitionRefused, Workflow
 from .diagram import to_mermaid
+from .proposal import COMMITTEE_STATES as COMMITTEE_STATES
 from .proposal import (
-    COMMITTEE_STATES,
     COUNTED_STATES,
     EDITABLE_STATES,
     FUNDED_STATES,
@@ -25,7 +25,6 @@ from .proposal import FUNDING_STATES as FUNDING_STATES
 from .proposal import SCREENING_STATES as SCREENING_STATES
 
 __all__ = [
-    "COMMITTEE_STATES",
     "COUNTED_STATES",
     "EDITABLE_STATES",
     "FUNDED_STATES",
