@@ -50,6 +50,7 @@ from fund.proposals.models import (
     Proposal,
     ProposalContact,
     ProposalPrinciple,
+    ProposalVersion,
 )
 from fund.reference.models import Country, GcmObjective
 from fund.screening import operations as screening_operations
@@ -292,6 +293,16 @@ def donor() -> Organization:
 
 def submit(proposal: Proposal, author: User, now: datetime | None = None) -> None:
     proposal_operations.fire(proposal, "submit", user(author), now=now)
+
+
+def submitted_on(proposal_id: int, when: datetime) -> None:
+    """Date the proposal's submissions (each version's and its own) `when`, as if it had been
+    submitted then: a meeting's agenda takes only what was submitted by the meeting's day."""
+    db.session.get(Proposal, proposal_id).submitted_at = when
+    versions = select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id)
+    for version in db.session.scalars(versions):
+        version.submitted_at = when
+    db.session.flush()
 
 
 def record_checks(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -19,14 +19,28 @@ from fund.committee.models import Meeting, MeetingItem, Seat
 from fund.extensions import db
 from fund.notifications.models import OutboxMessage
 from fund.proposals.models import proposal_reference
+from tests.conftest import engine_of
+from tests.factories import submitted_on
 from tests.helpers import audit_events, client_for, csrf_token, pdf_text, user
 from tests.test_committee import _close, _round, _vote
 from tests.test_committee import people as people
 from tests.test_committee import prepared_review as prepared_review
-from tests.test_committee import under_review as under_review
 from tests.test_security_fuzz import _submit, field, fields, fuzz, many
 
 DAY = date(2026, 11, 20)
+# When the proposals on the meetings' agendas were submitted: before the meetings (DAY).
+SUBMITTED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def under_review(request, app, people, prepared_review) -> int:
+    """The id of the prepared proposal under review (its round open), submitted on SUBMITTED:
+    before the meetings on whose agendas it is."""
+    proposal_id = prepared_review.data(engine_of(request)).proposal_id
+    with app.app_context():
+        submitted_on(proposal_id, SUBMITTED)
+        db.session.commit()
+    return proposal_id
 
 
 def _seat_of(member) -> Seat:

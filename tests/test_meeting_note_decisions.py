@@ -8,7 +8,7 @@ refused at its field with what was typed kept, and changes nothing."""
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from fund.committee.rounds import open_round_of
 from fund.extensions import db
 from fund.proposals.models import Proposal, proposal_reference
 from fund.proposals.ranking import ranked_ids
+from tests.factories import submitted_on
 from tests.helpers import audit_events, client_for, csrf_token, pdf_text, user
 from tests.test_concept_note_decisions import _get, _note, _vote
 from tests.test_concept_note_decisions import call as call
@@ -27,8 +28,9 @@ from tests.test_concept_note_decisions import people as people
 
 
 def _agenda(app, people, note_id: int) -> tuple[int, int]:
-    """A meeting with the concept note on its agenda: (meeting, item)."""
+    """A meeting with the concept note, submitted before it, on its agenda: (meeting, item)."""
     with app.app_context():
+        submitted_on(note_id, datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
         secretariat = user(people["secretariat"])
         meeting = meetings.create_meeting(
             secretariat, meetings.MeetingInput(title="Fifth meeting", held_on=date(2026, 11, 20))

@@ -11,9 +11,9 @@ from fund.proposals.models import proposal_reference
 from tests.helpers import client_for, pdf_text, user
 from tests.test_committee import people as people
 from tests.test_committee import prepared_review as prepared_review
-from tests.test_committee import under_review as under_review
 from tests.test_committee_meetings import DAY, _meeting
 from tests.test_committee_meetings import seated as seated
+from tests.test_committee_meetings import under_review as under_review
 
 GENERATED = re.compile(r"generated \d{1,2} \w+ \d{4}, \d{2}:\d{2} UTC")
 

@@ -6,10 +6,12 @@
 from .concept_note import CONCEPT_NOTE_GUARD_NAMES as CONCEPT_NOTE_GUARD_NAMES
 from .concept_note import CONCEPT_NOTE_WORKFLOW as CONCEPT_NOTE_WORKFLOW
 from .concept_note import NOTE_CANDIDATE_STATES as NOTE_CANDIDATE_STATES
+from .concept_note import NOTE_COMMITTEE_STATES as NOTE_COMMITTEE_STATES
 from .concept_note import NOTE_INVITABLE_STATES as NOTE_INVITABLE_STATES
 from .concept_note import NOTE_PIPELINE_STATE as NOTE_PIPELINE_STATE
 from .core import Engine, Guard, GuardRegistry, Rule, TransitionRefused, Workflow
 from .diagram import to_mermaid
+from .proposal import COMMITTEE_STATES as COMMITTEE_STATES
 from .proposal import (
     COUNTED_STATES,
     EDITABLE_STATES,

@@ -100,3 +100,10 @@ NOTE_PIPELINE_STATE = "pipeline"  # approved into the pipeline: ranked, counted 
 NOTE_CANDIDATE_STATES: tuple[str, ...] = ("committee_review", "selected", "pipeline")
 # Selected for development or in the pipeline: the applicant may be invited to a full proposal.
 NOTE_INVITABLE_STATES: tuple[str, ...] = ("selected", NOTE_PIPELINE_STATE)
+# Forwarded to the committee: in its review, or decided by it (and what followed a selection).
+NOTE_COMMITTEE_STATES: tuple[str, ...] = (
+    *NOTE_CANDIDATE_STATES,
+    "not_approved",
+    "invited",
+    "converted",
+)

@@ -181,3 +181,5 @@ COUNTED_STATES: tuple[str, ...] = (*FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE)
 EDITABLE_STATES: tuple[str, ...] = ("draft", "returned")  # the applicant may edit
 SCREENING_STATES: tuple[str, ...] = ("submitted", "screening")  # the screening queue
 FUNDING_STATES: tuple[str, ...] = (PIPELINE_STATE, *FUNDED_STATES)  # with a funding page
+# Forwarded to the committee: in its review, or decided by it (and what followed an approval).
+COMMITTEE_STATES: tuple[str, ...] = (REVIEW_STATE, PIPELINE_STATE, "rejected", *FUNDED_STATES)

@@ -55,7 +55,10 @@ class AddItemForm(FlaskForm):
     proposal = optional_line(
         _l("Reference"),
         20,
-        description=_l("For a proposal or concept note: its reference, such as P-00042."),
+        description=_l(
+            "For a proposal or concept note forwarded to the committee and submitted by the day "
+            "of the meeting: its reference, such as P-00042."
+        ),
     )
     title = optional_line(
         _l("Title"), 300, description=_l("For the pipeline's ranking or any other business.")

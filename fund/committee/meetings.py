@@ -4,8 +4,10 @@ audited; callers commit. The reads of the pages and the record are at the end.
 
 A meeting records what the committee decided at it. A proposal's or concept note's state still
 changes only through its voting round (the members present vote in it); the item may name that
-round, and then its recorded outcome must agree with the round's. Decisions taken between
-meetings are the written rounds alone.
+round, and then its recorded outcome must agree with the round's; without a round, it records
+only the decision already taken (`fund.committee.meeting_checks`, which also keeps the agenda to
+what was before the committee by the meeting's day). Decisions taken between meetings are the
+written rounds alone.
 
 Every change raises the meeting's `version`: a form sent from a page showing an older version is
 refused, so two people editing the same meeting never overwrite each other unseen.
@@ -24,6 +26,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from fund.accounts.models import Role, User
 from fund.audit.operations import add_recorded, record
 from fund.committee.decisions import agreed_outcome
+from fund.committee.meeting_checks import (
+    MeetingRefused,
+    check_agrees,
+    check_dated,
+    check_on_agenda,
+    check_without_round,
+)
 from fund.committee.models import (
     Capacity,
     ItemKind,
@@ -38,7 +47,7 @@ from fund.committee.models import (
     VotingRound,
 )
 from fund.committee.operations import close_round
-from fund.committee.rounds import open_round_of, outcome_label, round_tally
+from fund.committee.rounds import open_round_of, round_tally
 from fund.committee.seating import can_vote, current_seats, seats_that_vote
 from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
@@ -46,32 +55,15 @@ from fund.labels import N_
 from fund.locking import locked_current
 from fund.pagination import clamp_page
 from fund.proposals.models import Proposal, proposal_id_of
-from fund.refusals import Refused
 from fund.sentences import Sentence
 from workflows import REVIEW_STATE
 
 SUBJECT = "committee_meeting"
 
-# The item outcomes that agree with each outcome of a closed round.
-AGREEING = {
-    Outcome.APPROVED.value: {ItemOutcome.APPROVED, ItemOutcome.SELECTED, ItemOutcome.PIPELINE},
-    Outcome.REJECTED.value: {ItemOutcome.NOT_APPROVED},
-    Outcome.RETURNED.value: {ItemOutcome.RETURNED},
-    Outcome.NO_QUORUM.value: {ItemOutcome.DEFERRED},
-    Outcome.CANCELLED.value: {ItemOutcome.NOTED, ItemOutcome.DEFERRED},
-    Outcome.SELECTED.value: {ItemOutcome.SELECTED},
-    Outcome.PIPELINE.value: {ItemOutcome.PIPELINE},
-    Outcome.NOT_APPROVED.value: {ItemOutcome.NOT_APPROVED},
-}
 # What an item on a concept note may record: the committee's three outcomes (recorded on the
 # note through its voting round, `fund.committee.decisions`), or no decision yet.
 NOTE_DECISIONS = (ItemOutcome.SELECTED, ItemOutcome.PIPELINE, ItemOutcome.NOT_APPROVED)
 NOTE_OUTCOMES = (*NOTE_DECISIONS, ItemOutcome.RETURNED, ItemOutcome.DEFERRED, ItemOutcome.NOTED)
-
-
-class MeetingRefused(Refused):
-    """A change of a meeting that was refused; nothing was changed. `stale` when the page the
-    form came from shows an older version of the meeting."""
 
 
 @dataclass
@@ -269,6 +261,7 @@ def update_meeting(
     """Change the meeting's details, attendance and minutes. True if anything changed."""
     meeting, now = _opened(actor, meeting_id, expected_version, now)
     title, present = _checked(data)
+    check_dated((i.proposal for i in meeting.items if i.proposal is not None), data.held_on)
     before = _fields(meeting)
     attendance = sorted((p.user.id, p.seat.id, p.capacity) for p in present)
     kept = sorted((a.user_id, a.seat_id, a.capacity) for a in meeting.attendees)
@@ -346,6 +339,8 @@ def add_item(
         raise MeetingRefused(
             N_("%(ref)s is already on the agenda."), "proposal", ref=proposal.reference
         )
+    if proposal is not None:
+        check_on_agenda(proposal, meeting.held_on)
     position = max((i.position for i in meeting.items), default=0) + 1
     item = MeetingItem(
         meeting_id=meeting.id,
@@ -477,21 +472,14 @@ def update_item(
         round_ = next((r for r in rounds_for(item) if r.id == round_id), None)
         if round_ is None:
             raise MeetingRefused(N_("Choose one of this proposal's voting rounds."), "round")
-        agreeing = AGREEING.get(round_.outcome or "", set())
-        if round_.status == RoundStatus.CLOSED and outcome and outcome not in agreeing:
-            raise MeetingRefused(
-                N_(
-                    "Round %(number)s closed “%(outcome)s”: the outcome recorded here must agree "
-                    "with it."
-                ),
-                "outcome",
-                number=round_.number,
-                outcome=Sentence(outcome_label(round_.outcome)),
-            )
+        if round_.status == RoundStatus.CLOSED and outcome:
+            check_agrees(round_, outcome)
     before = _item_details(item)
     undecided = round_ is None or round_.status == RoundStatus.OPEN
     if outcome in NOTE_DECISIONS and undecided and _on_note(item):
         round_ = _decide_note(actor, item, round_, outcome, rank, (decision or "").strip(), now)
+    elif round_ is None and item.proposal is not None:
+        check_without_round(item.proposal, outcome)
     item.title = title
     item.outcome = outcome
     item.decision = (decision or "").strip()
