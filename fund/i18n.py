@@ -11,6 +11,7 @@ English. Numbers, amounts and dates are formatted per locale by Babel (`format_d
 from __future__ import annotations
 
 import functools
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -397,6 +398,31 @@ def _page_ngettext(
     return _as_written(eval_context, text, variables, right_to_left)
 
 
+def script_plurals(singular: str, plural: str, /, **variables: Any) -> str:
+    """`{{ script_plurals("%(num)s chosen.", "%(num)s chosen.") }}`: for a page's script, the
+    text in the page's language for each plural category of the language (CLDR's, as the
+    browser's `Intl.PluralRules` names them: "one", "few", "other"...), as JSON, with `{num}`
+    where the number goes and each variable as given (`query="{query}"`, filled in by the
+    script). Each category's text is the catalog's form for the first count of that category."""
+    language = current_language()
+    rules = Locale.parse(language)
+    catalog = page_translations()
+    texts: dict[str, str] = {}
+    for count in range(200):
+        category = rules.plural_form(count)
+        if category not in texts:
+            form = catalog.ungettext(singular, plural, count)
+            texts[category] = form % {**variables, "num": "{num}"}
+    return json.dumps(texts, ensure_ascii=False)
+
+
+def money_sample(value: str = "1234567.89") -> str:
+    """USD 1,234,567.89 (or `value`) as the page's language writes it (`money`): a page's
+    script writes its amounts the same way, with the prefix, separators and suffix it finds in
+    it (and from "1234.56", whether four digits are grouped: not in Spanish)."""
+    return money(Decimal(value))
+
+
 def seed_text(text: str | None) -> str:
     """A text of the seed data that people may also write (a screening criterion's label), in
     the page's language when it is the seeded text (`babel.cfg` extracts the seeded texts into
@@ -423,6 +449,8 @@ def init_app(app: Flask) -> None:
     # answer (escaped in an autoescaped template, always a format string), without its alias
     # and its two calls through the context: a third of a text's cost, ~1,100 on the meeting.
     app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext)
+    app.jinja_env.globals["script_plurals"] = script_plurals  # a script's "N chosen"
+    app.jinja_env.globals["money_sample"] = money_sample  # how a script writes an amount
     app.after_request(remember_language)
 
     @app.context_processor

@@ -167,6 +167,7 @@ def _marked_messages() -> set[str]:
         "_l": None,
         "N_": None,
         "Np_": (1, 2),
+        "script_plurals": (1, 2),
     }
     found = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(

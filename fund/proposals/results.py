@@ -35,12 +35,38 @@ from fund.labels import N_, LabelledEnum
 from fund.money import typed_number
 from fund.proposals.models import ProposalPart
 from fund.reference.models import GcmObjective
-from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
+from fund.reference.results import (
+    FundOutcome,
+    MgiAssessment,
+    MgiIndicator,
+    MgiScoreValue,
+    SdgTarget,
+)
 
 # An indicator's values (baseline, targets, actuals): numbers in the indicator's own unit, of
 # at most twelve digits before the point and four after.
 VALUE = Numeric(16, 4)
 VALUE_PLACES, VALUE_LIMIT = Decimal("0.0001"), Decimal("1e12")
+
+
+VALUE_DIGITS, VALUE_DECIMALS = 12, 4  # before the point, after it
+
+# The unit of an indicator scored as the Migration Governance Indicators score a country: one
+# of its scores (`MgiScoreValue`) by its rank, 0 absent, 1 partial, 2 complete.
+MGI_SCORE_UNIT = "mgi score"
+
+
+def is_mgi_score(unit: str | None) -> bool:
+    """The indicator's unit is the MGI score (as typed, whatever its case and spaces)."""
+    return " ".join((unit or "").split()).casefold() == MGI_SCORE_UNIT
+
+
+def allowed_by_unit(unit: str | None, value: Decimal) -> bool:
+    """`value` is one the unit allows: an MGI score is a whole number from 0 to the highest
+    score's rank (2, complete); any other unit takes any value."""
+    if is_mgi_score(unit):
+        return value == value.to_integral_value() and 0 <= value < len(MgiScoreValue)
+    return True
 
 
 def typed_value(text: str) -> Decimal | None:

@@ -449,9 +449,8 @@ def error_list(form: ResultsForm) -> list[tuple[str, str]]:
             where = _("Outcome %(number)s, indicator %(indicator)s", number=n, indicator=m)
             for f in indicator.form:
                 if isinstance(f, FieldList):
-                    for target in f:
-                        for sub in target.form:
-                            label = _("target %(field)s", field=str(sub.label.text).lower())
+                    for k, target in enumerate(f, start=1):
+                        for sub, label in _target_labels(target.form, k):
                             found += [
                                 (sub.id, labelled(f"{where}, {label}", e)) for e in sub.errors
                             ]
@@ -461,6 +460,18 @@ def error_list(form: ResultsForm) -> list[tuple[str, str]]:
                         for e in f.errors
                     ]
     return found
+
+
+def _target_labels(target: TargetRowForm, number: int) -> list[tuple[Any, str]]:
+    """A target row's fields with the words naming them in a sentence: the value by the year it
+    is for ("target for 2028"), or by its row while its year is not a year ("target 2"); the
+    year by its row ("year of target 2")."""
+    year = typed(target.year.data)
+    if YEAR.fullmatch(year) and not target.year.errors:
+        value = _("target for %(year)s", year=year)
+    else:
+        value = _("target %(number)s", number=number)
+    return [(target.value, value), (target.year, _("year of target %(number)s", number=number))]
 
 
 def _lower(label: str) -> str:

@@ -18,9 +18,19 @@ from sqlalchemy.orm import selectinload
 from fund.accounts.models import Organization, Role
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
-from fund.money import AmountError, parse_amount, plain_number, read_amount
+from fund.i18n import labelled
+from fund.money import AmountError, parse_amount, plain_number, read_amount, typed_number
 from fund.proposals.models import Proposal
-from fund.proposals.results import VALUE_PLACES, ResultIndicator, ResultOutcome, typed_value
+from fund.proposals.results import (
+    VALUE_DECIMALS,
+    VALUE_DIGITS,
+    VALUE_LIMIT,
+    VALUE_PLACES,
+    ResultIndicator,
+    ResultOutcome,
+    allowed_by_unit,
+    is_mgi_score,
+)
 from fund.proposals.results_versions import quantity
 from fund.reference.models import BudgetCategory
 from fund.reporting.models import ProgrammeReport
@@ -52,6 +62,14 @@ class ReportPage:
     def target_text(self, indicator: ResultIndicator) -> str | None:
         """The year's target in the indicator's unit ("1 month", "1,500 people")."""
         return quantity(self.target(indicator), indicator.unit or "")
+
+    def indicator_name(self, indicator: ResultIndicator) -> str:
+        """The indicator with its unit in brackets, once: not when its definition already says
+        it ("… (MGI score: 0 absent, 1 partial, 2 complete)")."""
+        unit = " ".join((indicator.unit or "").split())
+        if not unit or unit.casefold() in indicator.definition.casefold():
+            return indicator.definition
+        return f"{indicator.definition} ({unit})"
 
     def fills(self, participant: Participant) -> bool:
         return participant.organization.id == self.own
@@ -126,15 +144,41 @@ def read_narrative(
             if not typed:
                 actuals[indicator.id] = None
                 continue
-            value = typed_value(typed)
-            if value is None:
-                page.errors[key] = _(
-                    "“%(typed)s” is not a number: use digits, e.g. 1250.5.", typed=typed
-                )
+            value, problem = read_actual(indicator, typed)
+            if problem:
+                page.errors[key] = labelled(page.indicator_name(indicator), problem)
                 continue
-            actuals[indicator.id] = value.quantize(VALUE_PLACES)  # more decimals: rounded
+            actuals[indicator.id] = value
     risks = page.values["risks"] = (form.get("risks") or "")[:20000]
     return actuals, narratives, risks
+
+
+def read_actual(indicator: ResultIndicator, typed: str) -> tuple[Decimal | None, str | None]:
+    """`typed` as an actual of `indicator`, or why it is not one: not a number, more digits
+    before the point or more decimals than a value holds (`VALUE`, never rounded), or a value
+    its unit does not allow (an MGI score is 0, 1 or 2)."""
+    negative, value = typed_number(typed)
+    if value is None:
+        return None, _("“%(typed)s” is not a number: use digits, e.g. 1250.5.", typed=typed)
+    if value >= VALUE_LIMIT:
+        return None, _(
+            "“%(typed)s” is too large: a value has at most %(digits)s digits before the point.",
+            typed=typed,
+            digits=VALUE_DIGITS,
+        )
+    if value != value.quantize(VALUE_PLACES):
+        return None, _(
+            "“%(typed)s” has too many decimals: a value has at most %(places)s.",
+            typed=typed,
+            places=VALUE_DECIMALS,
+        )
+    value = -value if negative else value
+    if not allowed_by_unit(indicator.unit, value) and is_mgi_score(indicator.unit):
+        return None, _(
+            "“%(typed)s” is not an MGI score: enter 0 (absent), 1 (partial) or 2 (complete).",
+            typed=typed,
+        )
+    return value, None
 
 
 def read_financial(

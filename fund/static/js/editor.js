@@ -13,6 +13,32 @@
     });
   }
 
+  // Every text this script shows comes from the page, in the page's language: a data-text-*
+  // attribute holds the sentence with {num}, {total}, {query} where the script puts a value;
+  // a sentence with a number holds, as JSON, its form for each plural category of the language.
+  function fill(text, values) {
+    return (text || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function counted(element, name, count, values) {
+    var forms = {};
+    try {
+      forms = JSON.parse(element.getAttribute(name) || "{}");
+    } catch (error) {
+      forms = {};
+    }
+    var category = "other";
+    try {
+      category = new Intl.PluralRules(document.documentElement.lang || "en").select(count);
+    } catch (error) {
+      category = count === 1 ? "one" : "other";
+    }
+    var text = forms[category] || forms.other || "";
+    return fill(text, Object.assign({ num: count }, values || {}));
+  }
+
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
@@ -22,7 +48,6 @@
   function enhancePicker(picker, index) {
     var list = picker.querySelector(".picker-options");
     if (!list) return;
-    var noun = picker.getAttribute("data-noun") || "choices";
     var legend = picker.querySelector("legend");
     var items = Array.prototype.slice.call(list.querySelectorAll("li"));
     var names = items.map(function (item) {
@@ -37,7 +62,7 @@
     var inputId = list.id + "-filter";
     var label = document.createElement("label");
     label.setAttribute("for", inputId);
-    label.textContent = "Find " + noun + " by name";
+    label.textContent = picker.getAttribute("data-text-find");
     var input = document.createElement("input");
     input.type = "search";
     input.id = inputId;
@@ -69,12 +94,14 @@
         if (visible) shown += 1;
       });
       var count = chosen();
-      var what = count + " chosen";
       if (query) {
-        status.textContent = shown + " of " + items.length + " " + noun + " match \u201c" +
-          input.value.trim() + "\u201d; " + what + ".";
+        status.textContent = counted(picker, "data-text-matching", shown, {
+          total: items.length,
+          query: input.value.trim(),
+        }) + " " + counted(picker, "data-text-chosen", count);
       } else {
-        status.textContent = what + (count ? " (shown below)" : "") + ". Type a name to find " + noun + ".";
+        status.textContent = counted(picker, count ? "data-text-chosen-shown" : "data-text-chosen", count) +
+          " " + picker.getAttribute("data-text-type");
       }
     }
 
@@ -84,10 +111,11 @@
       if (event.key === "Enter") event.preventDefault();
     });
     list.addEventListener("change", function () {
-      var query = input.value.trim();
+      // The list stays as it is while a box is ticked; only the status follows.
       var count = chosen();
-      if (!query) {
-        status.textContent = count + " chosen. Type a name to find " + noun + ".";
+      if (!input.value.trim()) {
+        status.textContent = counted(picker, "data-text-chosen", count) + " " +
+          picker.getAttribute("data-text-type");
       } else {
         show();
       }
@@ -116,10 +144,29 @@
     return (direct * numerator * 2n + denominator) / (denominator * 2n);
   }
 
-  function usd(value) {
-    var whole = (value / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  // How the page writes an amount, read from its sample (USD 1,234,567.89 in the page's
+  // language: "USD 1,234,567.89", "1 234 567,89 $US"): what comes before and after the
+  // digits, and the separators of thousands and of the cents.
+  // From a short sample ("1234,56 US$" in Spanish), whether four digits stay ungrouped.
+  function moneyStyle(sample, short) {
+    var parts = /^([\s\S]*?)1(\D*)234\D*567(\D*)89([\s\S]*)$/.exec(sample || "");
+    if (!parts) return { before: "USD ", group: ",", point: ".", after: "", fourUngrouped: false };
+    return {
+      before: parts[1],
+      group: parts[2],
+      point: parts[3],
+      after: parts[4],
+      fourUngrouped: (short || "").indexOf("1234") !== -1,
+    };
+  }
+
+  function money(value, style) {
+    var whole = (value / 100n).toString();
+    if (!(style.fourUngrouped && whole.length <= 4)) {
+      whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, "\u0000");
+    }
     var fraction = (value % 100n).toString().padStart(2, "0");
-    return "USD " + whole + "." + fraction;
+    return style.before + whole.split("\u0000").join(style.group) + style.point + fraction + style.after;
   }
 
   function cell(row, text, tag) {
@@ -138,6 +185,13 @@
     if (!lines || typeof BigInt === "undefined") return;
     var numerator = BigInt(totals.getAttribute("data-rate-numerator"));
     var denominator = BigInt(totals.getAttribute("data-rate-denominator"));
+    var style = moneyStyle(
+      totals.getAttribute("data-money-sample"),
+      totals.getAttribute("data-money-short")
+    );
+    function usd(value) {
+      return money(value, style);
+    }
     var body = totals.querySelector("[data-totals-rows]");
     var state = totals.querySelector("[data-totals-state]");
     var status = totals.querySelector("[data-totals-status]");
@@ -185,7 +239,7 @@
       });
       if (!result.byOrganization.size) {
         var empty = document.createElement("tr");
-        var note = cell(empty, "No budget lines with an organization and an amount yet.");
+        var note = cell(empty, totals.getAttribute("data-text-empty"));
         note.className = "muted";
         note.colSpan = 4;
         body.appendChild(empty);
@@ -196,12 +250,13 @@
       var strong = document.createElement("strong");
       strong.textContent = usd(sums.direct + sums.indirect);
       foot.grand.appendChild(strong);
-      state.textContent = "(as typed, not saved yet" +
-        (result.unread ? "; " + result.unread + " amount" + (result.unread > 1 ? "s" : "") +
-          " not counted: not an amount" : "") + ")";
+      state.textContent = result.unread
+        ? counted(totals, "data-text-unread", result.unread)
+        : totals.getAttribute("data-text-typed");
       if (announce) {
-        status.textContent = "Budget total with indirect support costs: " +
-          usd(sums.direct + sums.indirect) + ".";
+        status.textContent = fill(totals.getAttribute("data-text-total"), {
+          total: usd(sums.direct + sums.indirect),
+        });
       }
     }
 
@@ -227,7 +282,7 @@
       note.id = "submit-unsaved";
       note.className = "error-message";
       note.setAttribute("role", "status");
-      note.textContent = "You have changes that are not saved: save the draft, then submit.";
+      note.textContent = form.getAttribute("data-text-unsaved");
       button.parentNode.insertBefore(note, button);
       button.setAttribute("aria-describedby", note.id);
     }
