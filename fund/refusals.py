@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from flask_babel import gettext
 
-from fund.sentences import LONG_LIST_SEPARATOR, N_, Sentence, said_marked
+from fund.sentences import N_, Sentence, said_marked
 from workflows import TransitionRefused
 
 
@@ -52,7 +52,8 @@ class Refused(Exception):
     def said(self) -> str:
         """The sentence in the page's language (a view's only: it needs the request)."""
         if self.problems:
-            return gettext(LONG_LIST_SEPARATOR).join(said_marked(p) for p in self.problems)
+            # Each problem is a sentence of its own, with its full stop: one after another.
+            return " ".join(said_marked(p) for p in self.problems)
         return said_marked(self.sentence)
 
     def translated(self) -> Refused:

@@ -18,12 +18,14 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from fund.accounts.models import Role, User, UserRole
+from fund.audit.operations import record
 from fund.demo.transfers import lead_transferred
 from fund.extensions import db
+from fund.finance.models import Allocation, AllocationShare
 from fund.money import round_cents
 from fund.proposals.models import Proposal
 from fund.reporting import attachments, operations
-from fund.reporting.models import ProgrammeReport
+from fund.reporting.models import ProgrammeReport, ReportExpenditure
 
 # Of what was transferred to the lead organization: spent on staff (1) and supplies (2).
 SPENT = ((1, Decimal("0.25")), (2, Decimal("0.10")))
@@ -59,8 +61,32 @@ def _field_visit_note(title: str) -> bytes:
     return buffer.getvalue()
 
 
+def _enter_nothing_spent(financial: ProgrammeReport, allocation_id: int, organization: int):
+    """A zero line of an organization the demo has no account of, entered as the demo set's own
+    data (no one's action; audited so): the answer a financial report needs of it."""
+    financial.expenditures.append(
+        ReportExpenditure(
+            allocation_id=allocation_id,
+            organization_id=organization,
+            category_code=1,
+            amount=Decimal("0.00"),
+        )
+    )
+    db.session.flush()
+    record(
+        "report_saved",
+        "programme_report",
+        financial.id,
+        None,
+        details={f"{organization}/1": Decimal("0.00")},
+    )
+
+
 def submit_demo_financial_report(proposal: Proposal) -> None:
-    """The lead organization's staff enter what it spent of its first tranche and submit."""
+    """The lead organization's staff enter what it spent of its first tranche; each other
+    organization that was transferred money reports no expenditure yet (a zero, the answer a
+    financial report needs of it: entered by its staff's demo account, else as the demo's own
+    data); the lead organization's staff submit."""
     financial = _first(proposal, "annual_financial")
     lead = proposal.lead_organization_id
     staff = _staff_of(lead)
@@ -72,6 +98,22 @@ def submit_demo_financial_report(proposal: Proposal) -> None:
         financial.id,
         {(lead, category): round_cents(paid * share) for category, share in SPENT},
     )
+    others = db.session.execute(
+        select(AllocationShare.allocation_id, AllocationShare.organization_id)
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .where(
+            Allocation.proposal_id == proposal.id,
+            AllocationShare.disbursed > 0,
+            AllocationShare.organization_id != lead,
+        )
+        .order_by(AllocationShare.organization_id)
+    ).all()
+    for allocation_id, organization in others:
+        reporter = _staff_of(organization)
+        if reporter is None:
+            _enter_nothing_spent(financial, allocation_id, organization)
+        else:
+            operations.save_financial(reporter, financial.id, {(organization, 1): Decimal("0.00")})
     operations.fire(staff, financial.id, "submit")
 
 

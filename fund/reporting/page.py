@@ -129,6 +129,22 @@ def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
     return page
 
 
+def holds_content(page: ReportPage, form: Mapping[str, str]) -> bool:
+    """The form sent holds fields of the report's content that the viewer fills (the report's
+    own form does; a form of its submit button alone does not)."""
+    if page.report.is_narrative:
+        names = {"risks"} | {f"narrative-{o.id}" for o in page.outcomes}
+        names |= {f"actual-{i.id}" for o in page.outcomes for i in o.indicators}
+    else:
+        names = {
+            f"e-{p.organization.id}-{code}"
+            for p in page.participants
+            if page.fills(p)
+            for code in CATEGORIES
+        }
+    return any(name in form for name in names)
+
+
 def read_narrative(
     page: ReportPage, form: Mapping[str, str]
 ) -> tuple[dict[int, Decimal | None], dict[int, str], str]:

@@ -45,6 +45,8 @@ LISTS = roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 # The applicants' list: their own organization's programmes and reports.
 OWN_LISTS = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
 DECISION = N_("The decision on the report")
+# The report's form sent by its "Submit the report" button, refused before anything changed.
+NOT_SAVED = N_("Nothing was saved and the report is not submitted: correct what is marked below.")
 
 
 def _may_see(proposal_id: int) -> bool:
@@ -127,6 +129,30 @@ def _refused(content: page.ReportPage, error: ReportRefused, field: str | None =
     return _render(content, place(content.errors, error, field), error.status)
 
 
+def _typed(content: page.ReportPage) -> tuple[Callable[[], object], str]:
+    """The content the form holds, read onto the page (what cannot be read is marked at its
+    field), and the saving of it; with the sentence to show when something is marked."""
+    found = content.report
+    if found.is_narrative:
+        actuals, narratives, risks = page.read_narrative(content, request.form)
+        return (
+            lambda: operations.save_narrative(current_user, found.id, actuals, narratives, risks),
+            _("Correct the values marked below."),
+        )
+    lines = page.read_financial(content, request.form)
+    return (
+        lambda: operations.save_financial(current_user, found.id, lines),
+        _("Correct the amounts marked below."),
+    )
+
+
+def _as_typed(report_id: int, typed: page.ReportPage) -> page.ReportPage:
+    """The report's page read again (after a rollback, or a commit), its fields as typed."""
+    content = page.load(_report(report_id), current_user)
+    content.values = typed.values
+    return content
+
+
 @bp.route("/<int:report_id>", methods=["GET", "POST"])
 @STAFF
 def report(report_id: int):
@@ -139,28 +165,17 @@ def report(report_id: int):
     if not reports_for(current_user, found.proposal_id):
         abort(403)
     once = idempotency.once(f"report.{report_id}", current_user)
+    save, correct = _typed(content)
+    if content.errors:
+        return _render(content, correct, 400)
     try:
-        if found.is_narrative:
-            actuals, narratives, risks = page.read_narrative(content, request.form)
-            if content.errors:
-                return _render(content, _("Correct the values marked below."), 400)
-            once.claim()
-            operations.save_narrative(current_user, found.id, actuals, narratives, risks)
-        else:
-            lines = page.read_financial(content, request.form)
-            if content.errors:
-                return _render(content, _("Correct the amounts marked below."), 400)
-            once.claim()
-            operations.save_financial(current_user, found.id, lines)
+        once.claim()
+        save()
         once.done(url_for("reporting.report", report_id=report_id), _("The report's content"))
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
-        found = _report(report_id)
-        typed = content.values
-        content = page.load(found, current_user)
-        content.values = typed
-        return _refused(content, error)
+        return _refused(_as_typed(report_id, content), error)
     flash(_("The report is saved."), "success")
     return redirect(url_for("reporting.report", report_id=report_id))
 
@@ -177,16 +192,51 @@ BUTTONS = web.WorkflowButtons(
 )
 
 
+SUBMITTED = N_("The report is submitted to the secretariat.")
+SUBMISSION = N_("The report's submission")
+
+
 @bp.post("/<int:report_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(report_id: int):
-    return BUTTONS.press(
-        report_id,
-        "submit",
-        _("The report is submitted to the secretariat."),
-        "report_submit",
-        N_("The report's submission"),
-    )
+    """Submit the report. Sent by the report's own form (its "Submit the report" button), it
+    saves what the form holds, then submits, in one transaction: what cannot be read or saved
+    is shown again as typed with its reasons, and nothing is saved or submitted; a report the
+    workflow refuses to submit (something is missing) keeps what was saved, and the page says
+    why it is not submitted, the fields as typed."""
+    found = _report(report_id)
+    content = page.load(found, current_user)
+    if not page.holds_content(content, request.form):
+        return BUTTONS.press(report_id, "submit", _(SUBMITTED), "report", SUBMISSION)
+    if not reports_for(current_user, found.proposal_id):
+        abort(403)
+    once = idempotency.once(f"report.{report_id}", current_user)
+    back = url_for("reporting.report", report_id=report_id)
+    save, _correct = _typed(content)
+    if content.errors:
+        return _render(content, _(NOT_SAVED), 400)
+    try:
+        once.claim()
+        save()
+    except ReportRefused as error:
+        db.session.rollback()
+        shown = _as_typed(report_id, content)
+        return _render(shown, place(shown.errors, error) or _(NOT_SAVED), error.status)
+    try:
+        operations.fire(current_user, found.id, "submit")
+    except ReportRefused as refusal:
+        # What was typed is kept: only the submission is refused.
+        once.done(back, _("The report's content"))
+        db.session.commit()
+        said = _(
+            "Your changes are saved, but the report is not submitted. %(reasons)s",
+            reasons=refusal.said(),
+        )
+        return _render(_as_typed(report_id, content), said, refusal.status)
+    once.done(back, _(SUBMISSION))
+    db.session.commit()
+    flash(_(SUBMITTED), "success")
+    return redirect(back)
 
 
 @bp.post("/<int:report_id>/decide")

@@ -16,11 +16,13 @@ from sqlalchemy import select
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
+from fund.i18n import Money
 from fund.labels import N_
+from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reporting.models import ProgrammeReport
-from fund.sentences import Sentence, Translate, english
+from fund.sentences import LONG_LIST_SEPARATOR, Listed, Sentence, Translate, english, said
 from workflows import Engine, GuardRegistry
 from workflows.report import REPORT_WORKFLOW
 
@@ -79,14 +81,32 @@ def reads_reports(user: User, proposal_id: int) -> bool:
 
 
 def missing_content(report: ProgrammeReport, translate: Translate = english) -> list[str]:
+    """What the report still lacks to be submitted or accepted (`missing_sentences`): in
+    English, or in the page's language with `translate` (`flask_babel.gettext`)."""
+    return [str(s) if translate is english else said(s) for s in missing_sentences(report)]
+
+
+def missing_sentences(report: ProgrammeReport) -> list[Sentence]:
     """What the report still lacks to be submitted or accepted: a narrative report an actual
     for every indicator and a narrative for every outcome of the programme's framework; a
-    financial report one expenditure line at least (a zero is an answer). In English, or in
-    the language of `translate` (`flask_babel.gettext`, for a page)."""
+    financial report one expenditure line at least (a zero is an answer) of every
+    participating organization that was transferred money (the administrative agent needs the
+    expenditure of each)."""
     if report.is_financial:
-        return (
-            [] if report.expenditures else [translate(N_("Enter the expenditure of the period."))]
-        )
+        if not report.expenditures:
+            return [Sentence(N_("Enter the expenditure of the period."))]
+        silent = _silent_organizations(report)
+        if not silent:
+            return []
+        return [
+            Sentence(
+                N_(
+                    "Every organization that was transferred money enters its expenditure (a "
+                    "zero is an answer); nothing is entered yet for %(organizations)s."
+                ),
+                organizations=Listed(silent, LONG_LIST_SEPARATOR),
+            )
+        ]
     outcomes = db.session.scalars(
         select(ResultOutcome.id).where(ResultOutcome.proposal_id == report.proposal_id)
     ).all()
@@ -96,17 +116,38 @@ def missing_content(report: ProgrammeReport, translate: Translate = english) -> 
     problems = []
     if missing := len(set(indicators) - {actual.indicator_id for actual in report.actuals}):
         problems.append(
-            translate(N_("Enter the actual of every indicator (%(count)s missing)."), count=missing)
+            Sentence(N_("Enter the actual of every indicator (%(count)s missing)."), count=missing)
         )
     if missing := len(set(outcomes) - {text.outcome_id for text in report.narratives}):
         problems.append(
-            translate(
-                N_("Write the narrative of every outcome (%(count)s missing)."), count=missing
-            )
+            Sentence(N_("Write the narrative of every outcome (%(count)s missing)."), count=missing)
         )
     if not outcomes and not report.risks.strip():
-        problems.append(translate(N_("Describe the progress and the risks of the period.")))
+        problems.append(Sentence(N_("Describe the progress and the risks of the period.")))
     return problems
+
+
+def _silent_organizations(report: ProgrammeReport) -> list[Sentence]:
+    """The participating organizations that were transferred money and have no line in the
+    financial report, each with what it was transferred ("ILO (USD 123,050.00 transferred)"),
+    in the order of their acronyms."""
+    entered = {line.organization_id for line in report.expenditures}
+    rows = db.session.execute(
+        select(Organization, AllocationShare.disbursed)
+        .join(AllocationShare, AllocationShare.organization_id == Organization.id)
+        .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+        .where(Allocation.proposal_id == report.proposal_id, AllocationShare.disbursed > 0)
+        .order_by(Organization.acronym, Organization.id)
+    ).all()
+    return [
+        Sentence(
+            N_("%(organization)s (%(amount)s transferred)"),
+            organization=organization.label,
+            amount=Money(read_amount(disbursed)),
+        )
+        for organization, disbursed in rows
+        if organization.id not in entered
+    ]
 
 
 def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping[str, Any]):
@@ -130,7 +171,7 @@ def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping
 
 
 def report_complete(report: ProgrammeReport, actor: Any, context: Mapping[str, Any]):
-    return missing_content(report)
+    return missing_sentences(report)
 
 
 REPORT_GUARDS = {
