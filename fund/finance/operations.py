@@ -25,6 +25,9 @@ from fund.audit.operations import record
 from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance import funding, transfer_schedule
+from fund.finance.dates import check_date as _check_date
+from fund.finance.dates import check_not_before
+from fund.finance.errors import FinanceError
 from fund.finance.guards import FUNDING_PLAN
 from fund.finance.locks import locked_sources
 from fund.finance.models import (
@@ -45,7 +48,6 @@ from fund.labels import N_
 from fund.money import CENT, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
-from fund.refusals import Refused
 from fund.sentences import OnDay, Sentence
 from fund.signals import disbursement_recorded
 
@@ -53,30 +55,9 @@ RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
 _NO_SYNC = {"synchronize_session": False}
 
 
-class FinanceError(Refused):
-    """A money operation refused, with a sentence for the person (`fund.refusals.Refused`)."""
-
-
 def fee_for(gross: Decimal, rate: Decimal) -> Decimal:
     """The Administrative Agent's fee on a deposit, rounded half-up to the cent."""
     return round_cents(gross * rate)
-
-
-# The sentence refusing a date in the future, by what the date is of.
-FUTURE_DATE = {
-    "pledge": N_("The pledge date cannot be in the future (today is %(today)s, UTC)."),
-    "interest": N_("The interest date cannot be in the future (today is %(today)s, UTC)."),
-    "charge": N_("The charge date cannot be in the future (today is %(today)s, UTC)."),
-    "received": N_("The received date cannot be in the future (today is %(today)s, UTC)."),
-    "allocation": N_("The allocation date cannot be in the future (today is %(today)s, UTC)."),
-    "payment": N_("The payment date cannot be in the future (today is %(today)s, UTC)."),
-    "closing": N_("The closing date cannot be in the future (today is %(today)s, UTC)."),
-}
-
-
-def _check_date(value: date, now: datetime, what: str, field: str) -> None:
-    if value > now.date():
-        raise FinanceError(FUTURE_DATE[what], field, today=OnDay(now.date(), DAY))
 
 
 def _check_amount(amount: Decimal, field: str) -> None:
@@ -311,12 +292,8 @@ def fund_proposal(
     now = now or utcnow()
     allocated_on = allocated_on or now.date()
     _check_date(allocated_on, now, "allocation", "allocated_on")
-    if proposal.approved_at is not None and allocated_on < proposal.approved_at.date():
-        raise FinanceError(
-            N_("The allocation date cannot be before the approval (%(date)s)."),
-            "allocated_on",
-            date=OnDay(proposal.approved_at.date(), DAY),
-        )
+    approved_on = proposal.approved_at.date() if proposal.approved_at else None
+    check_not_before(allocated_on, "allocation", "allocated_on", approved_on, "approval")
     rules = proposal_operations.rules_from_config(current_app.config)
     plan = funding.funding_plan(proposal, rules.indirect_rate, lock=True)
     draws = plan.draws
@@ -514,12 +491,7 @@ def record_disbursement(
     )
     _check_amount(amount, "amount")
     _check_date(paid_on, now, "payment", "paid_on")
-    if paid_on < allocation.allocated_on:
-        raise FinanceError(
-            N_("The payment date cannot be before the allocation (%(date)s)."),
-            "paid_on",
-            date=OnDay(allocation.allocated_on, DAY),
-        )
+    check_not_before(paid_on, "payment", "paid_on", allocation.allocated_on, "allocation")
     name, share_amount, disbursed = locked_share(allocation.id, organization_id)
     remaining = check_within_share(
         amount,

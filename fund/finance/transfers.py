@@ -24,9 +24,9 @@ from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import User
 from fund.audit.operations import record
-from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance import tranche
+from fund.finance.dates import check_not_before
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.operations import (
     FinanceError,
@@ -44,7 +44,7 @@ from fund.labels import N_
 from fund.locking import locked
 from fund.money import ZERO, read_amount
 from fund.proposals.models import Proposal
-from fund.sentences import OnDay, Sentence, Within
+from fund.sentences import Sentence, Within
 from fund.signals import transfer_requested
 
 NOT_REQUESTED = N_(
@@ -233,13 +233,7 @@ def check_recordable(
             reference=row.code,
             amount=Money(read_amount(row.amount)),
         )
-    made_on = row.requested_at.date()
-    if paid_on < made_on:
-        raise FinanceError(
-            N_("The payment date cannot be before the transfer request (%(date)s)."),
-            "paid_on",
-            date=OnDay(made_on, DAY),
-        )
+    check_not_before(paid_on, "payment", "paid_on", row.requested_at.date(), "request")
     return row
 
 
