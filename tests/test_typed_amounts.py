@@ -5,6 +5,7 @@ language; an amount the two readings understand differently is refused, never gu
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,8 @@ from sqlalchemy import func, select
 from fund.extensions import db, utcnow
 from fund.finance.models import Contribution
 from fund.money import MAX_AMOUNT, AmountError, parse_amount, typed_amount
-from tests.helpers import csrf_token, grant_agent_role
+from tests.helpers import csrf_token, grant_agent_role, org_id
+from tests.test_closure import programme, treasurer  # noqa: F401  (fixtures)
 
 NNBSP, NBSP = "\u202f", "\u00a0"  # narrow no-break space, no-break space
 
@@ -168,3 +170,18 @@ def test_a_french_contribution_form_reads_french_amounts_and_keeps_a_refused_one
     assert answer.status_code in (302, 303)
     with app.app_context():
         assert db.session.scalars(select(Contribution.gross)).all() == [Decimal("107000.00")]
+
+
+def test_the_close_page_proposes_expenditure_as_the_page_writes_amounts(
+    app,
+    client,
+    login_as,
+    programme,  # noqa: F811 - the fixture imported above
+) -> None:
+    """Sent back as it is, the proposed final expenditure reads in the page's language."""
+    login_as("secretariat", organization_acronym="IOM")
+    page = client.get(f"/finance/proposals/{programme}/close?lang=fr").get_data(as_text=True)
+    with app.app_context():
+        ilo = org_id("ILO")
+    assert re.search(rf'name="expenditure_{ilo}"[^>]*value="0,00"', page)
+    assert 'value="0.00"' not in page
