@@ -24,13 +24,19 @@ programme's amount on it and no other figure.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal, get_currency_symbol, get_decimal_symbol, get_group_symbol
+from flask_babel import get_locale
 from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column
 
-from fund.sentences import N_, Unreadable
+from fund.sentences import N_, Sentence, Unreadable
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # the largest that Money holds
@@ -185,12 +191,6 @@ class AmountError(Unreadable):
     """An amount that is not a non-negative sum of dollars and cents."""
 
 
-def _not_an_amount(text: str | None) -> AmountError:
-    return AmountError(
-        N_("“%(text)s” is not an amount: use digits, e.g. 125000.50."), text=text or ""
-    )
-
-
 def _is_digits(part: str) -> bool:
     return part.isascii() and part.isdigit()
 
@@ -200,7 +200,7 @@ def typed_number(text: str) -> tuple[bool, Decimal | None]:
     (non-breaking) spaces or not at all, then a point and the decimals; a minus sign first.
     Returns (negative, the number without its sign), or (False, None) for anything else:
     exponents, NaN/Infinity, misplaced group separators ("1,5" is not read as 15, nor "12,5"
-    as 125). The one reading of typed amounts (`parse_amount`) and indicators' values."""
+    as 125). How indicators' values are read (amounts: `parse_amount`)."""
     cleaned = text.strip()
     negative = cleaned[:1] in ("-", "\u2212")
     whole, dot, fraction = (cleaned[1:].lstrip() if negative else cleaned).partition(".")
@@ -221,24 +221,183 @@ def typed_number(text: str) -> tuple[bool, Decimal | None]:
         return False, None
 
 
-def parse_amount(text: str | None) -> Decimal:
-    """Read a typed amount such as "125000", "125,000.50", "125 000.5" or "USD 10"
-    (`typed_number`); refuse anything else: signs, exponents, NaN/Infinity, misplaced group
-    separators ("1,5" is not read as 15), more than two decimals."""
-    cleaned = (text or "").strip()
-    if cleaned[:3].upper() == "USD":
-        cleaned = cleaned[3:].strip()
+# Typed amounts. A person types an amount as the page's language writes it ("125 000,50" in
+# French, "125.000,50" in Spanish, "125,000.50" in English and on Arabic pages,
+# or in Arabic-Indic digits with the Arabic marks) or in the plain form every language reads
+# ("125000.50"). An amount the two readings understand differently (Spanish "1.250": 1,250 or
+# 1.25) is refused, never guessed.
+
+SPACES = " \u00a0\u202f"  # a space, a no-break space, a narrow no-break space: all groups
+PLAIN = (".", "")  # the plain form: a point before the decimals, no groups
+# Invisible marks an amount copied from a right-to-left page carries around its digits.
+_MARKS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+# The digits of a language's own numbering system (babel names it), read as 0-9.
+NATIVE_DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
+EXAMPLE = Decimal("125000.50")  # the amount a refusal shows as an example
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How a language writes numbers (babel's locale data): its readings, each a decimal mark
+    and the marks it puts between groups of three digits (a space always among them); the
+    digits of its own numbering system; the symbols of the dollar it writes."""
+
+    language: str
+    readings: tuple[tuple[str, str], ...]
+    digits: dict[int, str]
+    currencies: tuple[str, ...]
+
+
+@functools.cache
+def writing(language: str) -> Writing:
+    """How `language` writes numbers (English for a language babel does not know)."""
+    try:
+        locale = Locale.parse(language)
+    except (ValueError, UnknownLocaleError):
+        locale, language = Locale.parse("en"), "en"
+    native = locale.other_numbering_systems.get("native", "latn")
+    readings = []
+    for system in dict.fromkeys(("latn", native)):
+        group = get_group_symbol(locale, numbering_system=system)
+        groups = SPACES if group in SPACES else group + SPACES
+        readings.append((get_decimal_symbol(locale, numbering_system=system), groups))
+    own = NATIVE_DIGITS.get(native, "")
+    digits = {ord(digit): str(value) for value, digit in enumerate(own)}
+    symbols = {"USD", get_currency_symbol("USD", locale), "$"}
+    return Writing(language, tuple(readings), digits, tuple(sorted(symbols, key=len, reverse=True)))
+
+
+def page_language() -> str:
+    """The language of the page being answered (flask-babel's), English outside a request."""
+    locale = get_locale()
+    return str(locale.language) if locale else "en"
+
+
+def typed_amount(value: Decimal, language: str | None = None) -> str:
+    """An amount as a person of `language` (default: the page's) types it: grouped, with its
+    cents ("125 000,50" in French, "125.000,50" in Spanish, "125,000.50" in English); more
+    decimals than cents when it has them."""
+    places = max(2, -int(Decimal(value).normalize().as_tuple().exponent))
+    pattern = "#,##0." + "0" * places
+    return format_decimal(
+        Decimal(value), format=pattern, locale=writing(language or page_language()).language
+    )
+
+
+class TypedAmount(Sentence):
+    """An amount within a sentence as a person types it: in English in what is kept
+    ("125,000.50"), in the page's language where it is said ("125 000,50")."""
+
+    value: Decimal
+
+    def __new__(cls, value: Decimal) -> TypedAmount:
+        made = cls._word(typed_amount(value, "en"))
+        made.value = value
+        return made
+
+    def in_language(self) -> str:
+        return typed_amount(self.value)
+
+
+class AmountExample:
+    """An amount in a field's hint ("e.g. %(example)s"): written when the hint is, in the
+    page's language."""
+
+    def __init__(self, value: str) -> None:
+        self.value = Decimal(value)
+
+    def __str__(self) -> str:
+        return typed_amount(self.value)
+
+
+def _not_an_amount(text: str | None) -> AmountError:
+    return AmountError(
+        N_("“%(text)s” is not an amount: use digits, e.g. %(example)s."),
+        text=text or "",
+        example=TypedAmount(EXAMPLE),
+    )
+
+
+def _bare(text: str, way: Writing) -> str:
+    """`text` without its currency ("USD", "$US", "US$", "$", before or after), invisible
+    direction marks and surrounding spaces, its language's own digits as 0-9."""
+    cleaned = text.translate(_MARKS).translate(way.digits).strip()
+    for symbol in way.currencies:
+        if cleaned[: len(symbol)].upper() == symbol.upper():
+            cleaned = cleaned[len(symbol) :].strip()
+            break
+    for symbol in way.currencies:
+        if symbol and cleaned[-len(symbol) :].upper() == symbol.upper():
+            cleaned = cleaned[: -len(symbol)].strip()
+            break
+    return cleaned
+
+
+def _read(text: str, decimal: str, groups: str) -> Decimal | None:
+    """`text` read with `decimal` before the decimals and one kind of `groups` between groups of
+    three digits (the first of one to three, not starting with 0); None when it is not written
+    that way."""
+    whole, mark, fraction = text.partition(decimal)
+    if mark and not _is_digits(fraction):
+        return None
+    if _is_digits(whole) or (not whole and mark):
+        return Decimal(f"{whole or 0}.{fraction}" if mark else whole)
+    marks = {c for c in whole if not _is_digits(c)}
+    if not marks <= set(groups) or len({" " if c in SPACES else c for c in marks}) != 1:
+        return None
+    parts = re.split(f"[{re.escape(''.join(marks))}]", whole)
+    well_grouped = (
+        all(_is_digits(part) for part in parts)
+        and 1 <= len(parts[0]) <= 3
+        and parts[0][0] != "0"
+        and all(len(part) == 3 for part in parts[1:])
+    )
+    if not well_grouped:
+        return None
+    digits = "".join(parts)
+    return Decimal(f"{digits}.{fraction}" if mark else digits)
+
+
+def parse_amount(text: str | None, language: str | None = None) -> Decimal:
+    """Read an amount typed on a page in `language` (default: the page's): as the language
+    writes it or in the plain form ("125000.50"), with "USD" or the language's dollar sign
+    around it if at all. Refused: anything else (signs, exponents, misplaced groups: "1,5" is
+    not 15 in English), an amount the two readings understand differently ("1.250" in
+    Spanish), more than two decimals (never rounded: "12,500" in Spanish is not 12.50)."""
+    way = writing(language or page_language())
+    cleaned = _bare(text or "", way)
     if not cleaned:
         raise AmountError(N_("Enter an amount."))
-    negative, value = typed_number(cleaned)
-    if value is None:
+    negative = cleaned[:1] in ("-", "\u2212")
+    if negative:
+        cleaned = cleaned[1:].lstrip()
+    values: list[Decimal] = []
+    for reading in (*way.readings, PLAIN):
+        value = _read(cleaned, *reading)
+        if value is not None and value not in values:
+            values.append(value)
+    if not values:
         raise _not_an_amount(text)
+    if len(values) > 1:
+        raise AmountError(
+            N_(
+                "“%(text)s” can be read as %(first)s or as %(second)s: type the amount with its "
+                "cents, as %(first)s or %(second)s."
+            ),
+            text=text or "",
+            first=TypedAmount(values[0]),
+            second=TypedAmount(values[1]),
+        )
+    value = values[0]
     if negative:
         raise AmountError(N_("Amounts cannot be negative."))
     # Too large first: quantizing a value of more than 26 digits is itself an error.
     if value > MAX_AMOUNT:
         raise AmountError(N_("The amount is too large."))
-    if value != round_cents(value):
+    # Decimals as typed: "1.250" has three, even though its third is a zero.
+    if int(value.as_tuple().exponent) < -2:
         raise AmountError(N_("Use at most two decimals (cents)."))
     return value.quantize(CENT)
 

@@ -930,8 +930,10 @@ def test_a_pledges_amounts_read_in_the_pages_language(app, agent_client, agent_u
         "donor_id": donor.id,
         "csrf_token": csrf_token(agent_client, "/finance/pledges"),
         "currency": "EUR",
+        "amount": "1 000 000,00",  # typed as a French page writes amounts
+        "part_1": "600 000,00",
         "due_2": "2027-06-30",
-        "part_2": "300,000.00",
+        "part_2": "300 000,00",
     }
     page = html.unescape(agent_client.post("/finance/pledges", data=data).get_data(as_text=True))
     assert "900\u202f000,00\u00a0€" in page and "1\u202f000\u202f000,00\u00a0€" in page

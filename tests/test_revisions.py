@@ -736,12 +736,12 @@ def test_a_budget_rows_amount_is_refused_in_the_pages_language(app, client, prog
         "line-0-objective": "6",
         "line-0-category": "1",
         "line-0-year": "1",
-        "line-0-amount": "1,5",
+        "line-0-amount": "1,5,0",  # not an amount in French ("1,5" is 1.50 there)
     }
     answer = client.post(url, data=form, headers={"Accept-Language": "fr"})
     assert answer.status_code == 400
     page = html.unescape(answer.get_data(as_text=True))
-    assert "« 1,5 » n'est pas un montant" in page and "is not an amount" not in page
+    assert "« 1,5,0 » n'est pas un montant" in page and "is not an amount" not in page
 
 
 def test_the_routing_says_its_amounts_and_shares_in_the_pages_language(app):

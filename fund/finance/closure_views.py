@@ -19,6 +19,7 @@ from fund.finance import closure, closure_queries
 from fund.finance.closure_forms import RefundForm, close_form_for, refund_prefix
 from fund.finance.operations import FinanceError
 from fund.i18n import money
+from fund.money import typed_amount
 from fund.proposals.models import Proposal
 from workflows import TransitionRefused
 
@@ -66,7 +67,10 @@ def close(proposal_id: int):
         return _render_close(proposal, None, form)
     if not form.is_submitted():
         for share in shares:
-            form[closure.expenditure_field(share.organization_id)].data = f"{share.reported:,.2f}"
+            # As the page's language writes it, so that the form sent back as it is reads.
+            form[closure.expenditure_field(share.organization_id)].data = typed_amount(
+                share.reported
+            )
         return _render_close(proposal, page, form)
 
     def again(error, status: int):

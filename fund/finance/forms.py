@@ -18,7 +18,7 @@ from wtforms.widgets import DateInput
 from fund.accounts.sensitive import SensitiveForm
 from fund.extensions import utcnow
 from fund.forms import DateField, IntegerField, StringField, chosen, int_or_zero, long_text
-from fund.money import AmountError, parse_amount
+from fund.money import AmountError, AmountExample, parse_amount
 
 DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
 
@@ -114,7 +114,10 @@ class ContributionForm(SensitiveForm):
     received_on = _date_field(_l("Received on (UTC)"), today=True)
     gross = amount_field(
         _l("Gross amount (USD)"),
-        _l("The deposit before the Administrative Agent's fee, e.g. 1,000,000.00."),
+        _l(
+            "The deposit before the Administrative Agent's fee, e.g. %(example)s.",
+            example=AmountExample("1000000"),
+        ),
     )
     earmark = SelectField(_l("Earmark"), validate_choice=False)
     reference = StringField(_l("Reference"), validators=[Length(max=100)])

@@ -12,6 +12,7 @@ from wtforms import SelectField
 from fund.accounts.sensitive import SensitiveForm
 from fund.finance.forms import _amount, amount_field
 from fund.forms import chosen, int_or_zero, long_text
+from fund.money import AmountExample
 
 
 class TransferRequestForm(SensitiveForm):
@@ -20,7 +21,10 @@ class TransferRequestForm(SensitiveForm):
     )
     amount = amount_field(
         _l("Amount (USD)"),
-        _l("At most what remains of the organization's share, e.g. 250,000.00."),
+        _l(
+            "At most what remains of the organization's share, e.g. %(example)s.",
+            example=AmountExample("250000"),
+        ),
     )
     override_reason = long_text(
         _l("Reason for overriding the tranche conditions"),

@@ -124,18 +124,60 @@
     show();
   }
 
-  // Amounts as the server reads them (fund.money.parse_amount): digits, thousands groups
-  // separated by commas or spaces, at most two decimals, an optional "USD". Whole cents as a
-  // BigInt, or null when the text is not an amount.
-  function cents(text) {
-    var cleaned = text.trim();
-    if (cleaned.slice(0, 3).toUpperCase() === "USD") cleaned = cleaned.slice(3).trim();
+  // Amounts as the server reads them (fund.money.parse_amount): as the page's language writes
+  // them (its separators, from `style`: "107 000,50" in French, "500.000,50" in Spanish) or in
+  // the plain form "125000.50"; digits grouped by three or not at all, at most two decimals,
+  // an optional "USD" or dollar sign. On Arabic pages, Arabic-Indic digits with the Arabic
+  // marks too. Whole cents as a BigInt, or null when the text is not an amount or the two
+  // readings give different amounts (Spanish "1.250": 1,250 or 1.25).
+  var SPACES = " \u00a0\u202f";
+  var ARABIC_DIGITS = "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669";
+
+  function readAs(text, point, groups) {
+    var at = text.indexOf(point);
+    var whole = at < 0 ? text : text.slice(0, at);
+    var fraction = at < 0 ? null : text.slice(at + point.length);
+    if (fraction !== null && !/^\d+$/.test(fraction)) return null;
+    if (whole === "" && fraction === null) return null;
+    if (!/^\d*$/.test(whole)) {
+      var marks = whole.replace(/\d/g, "");
+      var kind = SPACES.indexOf(marks[0]) !== -1 ? SPACES : marks[0];
+      for (var i = 0; i < marks.length; i += 1) {
+        if (groups.indexOf(marks[i]) === -1 || kind.indexOf(marks[i]) === -1) return null;
+      }
+      var parts = whole.split(new RegExp("[" + kind.replace(/[\]\\^-]/g, "\\$&") + "]"));
+      if (!/^[1-9]\d{0,2}$/.test(parts[0])) return null;
+      for (var j = 1; j < parts.length; j += 1) if (!/^\d{3}$/.test(parts[j])) return null;
+      whole = parts.join("");
+    }
+    // The number exactly ("1250.5"), to compare the readings, and its decimals as typed.
+    var decimals = fraction || "";
+    var exact = (whole.replace(/^0+/, "") || "0") + "." + decimals.replace(/0+$/, "");
+    return { exact: exact, whole: whole || "0", decimals: decimals };
+  }
+
+  function cents(text, style) {
+    var arabic = document.documentElement.lang === "ar";
+    var cleaned = text.replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, "");
+    if (arabic) {
+      cleaned = cleaned.replace(/[\u0660-\u0669]/g, function (digit) {
+        return String(ARABIC_DIGITS.indexOf(digit));
+      });
+    }
+    cleaned = cleaned.trim().replace(/^(USD|US\$|\$US|\$)/i, "").replace(/(USD|US\$|\$US|\$)$/i, "");
+    cleaned = cleaned.trim();
     if (!cleaned) return null;
-    var match = /^(\d+|\d{1,3}(?:[ ,\u00a0\u202f]\d{3})+|)(?:\.(\d{1,2}))?$/.exec(cleaned);
-    if (!match || (match[1] === "" && match[2] === undefined)) return null;
-    var whole = match[1].replace(/[^\d]/g, "") || "0";
-    var fraction = ((match[2] || "") + "00").slice(0, 2);
-    return BigInt(whole) * 100n + BigInt(fraction);
+    var readings = [[style.point, style.group + SPACES], [".", ""]];
+    if (arabic) readings.push(["\u066b", "\u066c" + SPACES]);
+    var found = null;
+    for (var k = 0; k < readings.length; k += 1) {
+      var read = readAs(cleaned, readings[k][0], readings[k][1]);
+      if (read === null) continue;
+      if (found !== null && found.exact !== read.exact) return null;
+      found = read;
+    }
+    if (found === null || found.decimals.length > 2) return null;
+    return BigInt(found.whole) * 100n + BigInt((found.decimals + "00").slice(0, 2));
   }
 
   // The indirect support costs of direct costs (cents), half-up to the cent: the rule of
@@ -208,7 +250,7 @@
         var organization = row.querySelector("select[name$='-organization_id']");
         var amount = row.querySelector("input[name$='-amount']");
         if (!organization || !amount || !amount.value.trim()) return;
-        var value = cents(amount.value);
+        var value = cents(amount.value, style);
         if (value === null) {
           unread += 1;
           return;
