@@ -166,6 +166,9 @@ class Config:
     # a higher total and a change of participating organizations; fund/revisions/rules.py).
     REVISION_MIN_DAYS_BEFORE_END = _env_int("REVISION_MIN_DAYS_BEFORE_END", 30)
     REVISION_COMMITTEE_EXTENSION_MONTHS = _env_int("REVISION_COMMITTEE_EXTENSION_MONTHS", 6)
+    # A no-cost extension moves the end date at most this many months beyond the current one
+    # (fund/revisions/operations.py); a longer one is refused at its field.
+    REVISION_MAX_EXTENSION_MONTHS = _env_int("REVISION_MAX_EXTENSION_MONTHS", 24)
     REVISION_CATEGORY_CHANGE_SHARE = Decimal(
         os.environ.get("REVISION_CATEGORY_CHANGE_SHARE", "0.20")
     )
