@@ -125,6 +125,9 @@ class Config:
     INDIRECT_SUPPORT_RATE = Decimal(os.environ.get("INDIRECT_SUPPORT_RATE", "0.07"))
     ADMIN_AGENT_FEE_RATE = Decimal(os.environ.get("ADMIN_AGENT_FEE_RATE", "0.01"))
     GENDER_MARKER_MINIMUM = _env_int("GENDER_MARKER_MINIMUM", 2)
+    # A proposal is submitted with a planned start from the day of submission (UTC) to at most
+    # this many months after it (fund/proposals/checks.py); a draft may hold any date.
+    PLANNED_START_HORIZON_MONTHS = _env_int("PLANNED_START_HORIZON_MONTHS", 36)
     # A full proposal's budget differing from its concept note's indicative total by more than
     # this share of it (either way) is flagged for the committee.
     INDICATIVE_TOTAL_TOLERANCE = Decimal(os.environ.get("INDICATIVE_TOTAL_TOLERANCE", "0.20"))
@@ -166,6 +169,9 @@ class Config:
     # a higher total and a change of participating organizations; fund/revisions/rules.py).
     REVISION_MIN_DAYS_BEFORE_END = _env_int("REVISION_MIN_DAYS_BEFORE_END", 30)
     REVISION_COMMITTEE_EXTENSION_MONTHS = _env_int("REVISION_COMMITTEE_EXTENSION_MONTHS", 6)
+    # A no-cost extension moves the end date at most this many months beyond the current one
+    # (fund/revisions/operations.py); a longer one is refused at its field.
+    REVISION_MAX_EXTENSION_MONTHS = _env_int("REVISION_MAX_EXTENSION_MONTHS", 24)
     REVISION_CATEGORY_CHANGE_SHARE = Decimal(
         os.environ.get("REVISION_CATEGORY_CHANGE_SHARE", "0.20")
     )

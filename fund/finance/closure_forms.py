@@ -20,6 +20,7 @@ from fund.finance.forms import (
     amount_field,
 )
 from fund.forms import StringField, long_text
+from fund.i18n import money
 from fund.money import AmountError, parse_amount
 
 
@@ -37,9 +38,14 @@ class CloseProgrammeForm(VersionForm):
     )
 
     organization_ids: tuple[int, ...] = ()
+    # Each organization's name and what it was transferred, as the page showed them.
+    transferred: dict[int, tuple[str, Decimal]] = {}
     final_expenditure: dict[int, Decimal]
 
     def validate(self, extra_validators=None) -> bool:
+        """Every final expenditure read and checked at once, each error at its field: an
+        amount, not below zero, at most what was transferred (closing checks it again under
+        its locks)."""
         ok = super().validate(extra_validators)
         self.final_expenditure = {}
         for organization_id in self.organization_ids:
@@ -57,6 +63,18 @@ class CloseProgrammeForm(VersionForm):
                 field.errors.append(_("The final expenditure cannot be below zero."))
                 ok = False
                 continue
+            name, transferred = self.transferred.get(organization_id, ("", None))
+            if transferred is not None and value > transferred:
+                field.errors.append(
+                    _(
+                        "%(name)s's final expenditure cannot be more than what was transferred "
+                        "to it (%(amount)s).",
+                        name=name,
+                        amount=money(transferred),
+                    )
+                )
+                ok = False
+                continue
             self.final_expenditure[organization_id] = value
         return ok
 
@@ -68,6 +86,7 @@ def close_form_for(shares: Iterable, **kwargs) -> CloseProgrammeForm:
 
     class Form(CloseProgrammeForm):
         organization_ids = tuple(share.organization_id for share in shares)
+        transferred = {share.organization_id: (share.name, share.transferred) for share in shares}
 
     for share in shares:
         setattr(

@@ -20,6 +20,7 @@ from fund.finance import funding
 from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, unpaid_by_pool
+from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.money import ZERO, from_cents, read_amount
 from fund.proposals.models import OfProposal, Proposal
 
@@ -44,12 +45,25 @@ class CloseShare:
 
 
 @dataclass
+class OpenRequest:
+    """A transfer request still open on the close page: closing cancels it."""
+
+    code: str
+    organization: str
+    amount: Decimal
+    tranche: int
+    requested_at: datetime
+
+
+@dataclass
 class ClosePage:
     """What the close page shows of a funded programme before it is closed."""
 
     shares: list[CloseShare]
     sources: list[tuple[str, Decimal]]  # pool, what would go back to it (never transferred)
     final_reports: list[tuple[str, str, bool]]
+    # The transfer requests still open, which closing cancels.
+    open_requests: list[OpenRequest] = field(default_factory=list)
 
     @property
     def releasing(self) -> Decimal:
@@ -79,7 +93,26 @@ def close_page(proposal_id: int) -> ClosePage | None:
     ]
     unpaid = unpaid_by_pool(allocation.sources)
     sources = [(code, unpaid[code]) for code in funding.draw_order(unpaid) if unpaid[code] > 0]
-    return ClosePage(shares, sources, REPORTS.final_reports(proposal_id))
+    return ClosePage(
+        shares, sources, REPORTS.final_reports(proposal_id), _open_requests(allocation.id)
+    )
+
+
+def _open_requests(allocation_id: int) -> list[OpenRequest]:
+    """The allocation's transfer requests still open (those closing cancels), the oldest
+    first."""
+    rows = db.session.scalars(
+        select(TransferRequest)
+        .where(TransferRequest.allocation_id == allocation_id, TransferRequest.status == OPEN)
+        .options(selectinload(TransferRequest.organization))
+        .order_by(TransferRequest.id)
+    ).all()
+    return [
+        OpenRequest(
+            row.code, row.organization.label, read_amount(row.amount), row.tranche, row.requested_at
+        )
+        for row in rows
+    ]
 
 
 @dataclass

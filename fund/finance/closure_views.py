@@ -5,7 +5,7 @@ agent's list of refunds due, where each refund received is recorded."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -100,8 +100,24 @@ def close(proposal_id: int):
         again=again,
         lost_race=STALE_MESSAGE,
         unread=lambda form: web.unreadable(form),
-        check=web.changed_since_shown(form, proposal, again, STALE_MESSAGE),
+        check=_unchanged_since_shown(form, proposal, page, again),
     )
+
+
+def _unchanged_since_shown(form, proposal: Proposal, page, again):
+    """The page again (409) when the programme changed since the form was shown, or the open
+    transfer requests that closing cancels are no longer those it listed (its hidden
+    `cancels`)."""
+    version = web.changed_since_shown(form, proposal, again, STALE_MESSAGE)
+
+    def check():
+        if (answer := version()) is not None:
+            return answer
+        shown = request.form.get("cancels")
+        listed = ",".join(r.code for r in page.open_requests)
+        return again(STALE_MESSAGE, 409) if shown is not None and shown != listed else None
+
+    return check
 
 
 # A closed programme -------------------------------------------------------------------------

@@ -7,9 +7,6 @@ checklist can be pre-filled from the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
@@ -19,39 +16,10 @@ from fund.i18n import Money
 from fund.labels import N_
 from fund.proposals.budget import Line, programme_years, summarise
 from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
+from fund.proposals.problems import Problem, Rules, calendar_years, planned_start_problems
 from fund.proposals.results import BaselineSource
 from fund.reference.translations import CountryName
-from fund.sentences import Sentence, said
-
-
-@dataclass(frozen=True)
-class Problem:
-    """`message` is in English, with its `values` filled in (`%(name)s`); `translated` is the
-    same in the reader's language."""
-
-    criterion: str  # the screening criterion it concerns, or "required"
-    field: str  # the id of the form field or section to fix it in
-    message: str
-    values: Mapping[str, Any] | None = dataclass_field(default=None, compare=False)
-    # The message as marked for translation, before its values are filled in.
-    text: str = dataclass_field(default="", init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "text", self.message)
-        if self.values:
-            object.__setattr__(self, "message", self.message % self.values)
-
-    @property
-    def translated(self) -> str:
-        return said(Sentence(self.text, **(self.values or {})))
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The fund's configurable rules that the checks apply."""
-
-    indirect_rate: Decimal
-    gender_minimum: int
+from fund.sentences import Sentence
 
 
 def _required(proposal: Proposal) -> list[Problem]:
@@ -357,6 +325,7 @@ def _results(proposal: Proposal) -> list[Problem]:
     def problem(message: str, **values: Any) -> None:
         problems.append(Problem("required", "results", message, values))
 
+    years = calendar_years(proposal)
     for n, outcome in enumerate(proposal.outcomes, start=1):
         if not (outcome.title or "").strip():
             problem(N_("Give outcome %(number)s of the results framework a title."), number=n)
@@ -370,6 +339,19 @@ def _results(proposal: Proposal) -> list[Problem]:
                 problem(N_("Give the definition of indicator %(indicator)s."), indicator=name)
             if not (indicator.unit or "").strip():
                 problem(N_("Give the unit of indicator %(indicator)s."), indicator=name)
+            for target in indicator.targets if years else []:
+                if target.year not in years:
+                    problem(
+                        N_(
+                            "Indicator %(indicator)s has a target for %(year)s, outside the "
+                            "programme's years (%(first)s to %(last)s): clear it or give it to "
+                            "one of them."
+                        ),
+                        indicator=name,
+                        year=target.year,
+                        first=years[0],
+                        last=years[-1],
+                    )
             if indicator.baseline_value is not None and (
                 indicator.baseline_year is None or indicator.baseline_source is None
             ):
@@ -397,6 +379,7 @@ def submission_problems(proposal: Proposal, rules: Rules) -> list[Problem]:
         return concept_note_problems(proposal, rules)
     return [
         *_required(proposal),
+        *planned_start_problems(proposal, rules),
         *_joint_programme(proposal),
         *_endorsement(proposal),
         *_objectives(proposal),

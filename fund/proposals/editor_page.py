@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask_login import current_user
 
+from fund.extensions import utcnow
 from fund.money import rate_ratio
 from fund.proposals import editor_sections, operations, queries
 from fund.proposals.budget import Line, summarise
@@ -31,7 +32,7 @@ def render_editor(
     upload: UploadForm | None = None,
     upload_error: str | None = None,
 ):
-    rules = operations.rules_from_config(current_app.config)
+    rules = operations.rules_from_config(current_app.config, utcnow().date())
     problems = submission_problems(proposal, rules)
     summary = summarise(
         (

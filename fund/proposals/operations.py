@@ -46,10 +46,14 @@ def engine_for(proposal: Proposal) -> Engine:
     return _ENGINES[proposal.kind]
 
 
-def rules_from_config(config: Mapping[str, Any]) -> Rules:
+def rules_from_config(config: Mapping[str, Any], today: date | None = None) -> Rules:
+    """The fund's rules of submission; `today` (UTC): the day a planned start is judged on
+    (without it, as in screening, it is not)."""
     return Rules(
         indirect_rate=Decimal(config["INDIRECT_SUPPORT_RATE"]),
         gender_minimum=int(config["GENDER_MARKER_MINIMUM"]),
+        today=today,
+        start_horizon_months=int(config.get("PLANNED_START_HORIZON_MONTHS", 36)),
     )
 
 
@@ -57,7 +61,7 @@ def workflow_context(now: datetime, extra: dict[str, Any] | None) -> dict[str, A
     return {
         "now": now,
         "today": now.date(),
-        "rules": rules_from_config(current_app.config),
+        "rules": rules_from_config(current_app.config, now.date()),
         **(extra or {}),
     }
 

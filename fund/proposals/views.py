@@ -114,7 +114,11 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         error=error,
         workflow=PROPOSAL_WORKFLOW,
         editable=editable,
-        problems=submission_problems(proposal, _rules()) if editable else [],
+        problems=submission_problems(
+            proposal, operations.rules_from_config(current_app.config, utcnow().date())
+        )
+        if editable
+        else [],
         budget=summary,
         budget_by_year=by_year(summary, programme_years(proposal.duration_months)),
         page_sections=PAGE.sections(current_user, proposal),

@@ -23,7 +23,7 @@ from fund.extensions import db, utcnow
 from fund.i18n import kept
 from fund.labels import N_
 from fund.locking import locked, locked_or_refused
-from fund.proposals.budget import Line
+from fund.proposals.budget import Line, programme_years
 from fund.proposals.models import Proposal
 from fund.reference.queries import category_titles
 from fund.refusals import Refused, workflow_refusal
@@ -37,7 +37,7 @@ from fund.revisions.workflow import (
     revises,
     too_late,
 )
-from fund.sentences import Sentence
+from fund.sentences import MONTHS, Counted, OnDay, Sentence
 from fund.signals import revision_transitioned
 from workflows import TransitionRefused
 from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_WORKFLOW
@@ -159,9 +159,15 @@ def start(actor: User, proposal_id: int, now: datetime | None = None) -> Revisio
     )
 
 
+def max_extension_months() -> int:
+    """How many months beyond its current end a revision may move a programme's end date."""
+    return int(current_app.config.get("REVISION_MAX_EXTENSION_MONTHS", 24))
+
+
 def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
     """The programme's duration in months that ends on `new_end`; refused unless `new_end` is
-    later than the current end and the last day of a month of the programme."""
+    later than the current end, at most the set number of months later, and the last day of a
+    month of the programme."""
     if new_end is None:
         raise RevisionRefused(N_("Give the new end date (YYYY-MM-DD)."), "new_end_date")
     start_on, end = programme_end(proposal)
@@ -172,6 +178,17 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
             date=end,
         )
     months = proposal.duration_months or 12
+    most = max_extension_months()
+    if new_end > (latest := last_day(start_on, months + most)):
+        raise RevisionRefused(
+            N_(
+                "A no-cost extension moves the end date by at most %(months)s: choose a date "
+                "no later than %(date)s."
+            ),
+            "new_end_date",
+            months=Counted(MONTHS, most),
+            date=OnDay(latest),
+        )
     while last_day(start_on, months) < new_end and months < 1200:
         months += 1
     if last_day(start_on, months) != new_end:
@@ -198,6 +215,21 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
             second=choices[1],
         )
     return months
+
+
+def revised_years(proposal: Proposal, values: RevisionValues) -> int:
+    """How many programme years the programme spans with the revision's end date (its current
+    one without an extension); refused as `_check_end_date` refuses a new end date."""
+    months = proposal.duration_months or 12
+    if values.extension:
+        months = _check_end_date(proposal, values.new_end_date)
+    return programme_years(months)
+
+
+# What a budget line in a year outside the programme's is told.
+OUTSIDE_YEARS = N_(
+    "The programme's years are 1 to %(years)s with the revised dates: choose one of them."
+)
 
 
 def _organizations(ids: list[int]) -> list[Organization]:
@@ -245,6 +277,9 @@ def save(
             raise RevisionRefused(
                 N_("Each budget line is for a participating organization."), "budget"
             )
+        years = programme_years(months or proposal.duration_months or 12)
+        if any(not 1 <= line.year <= years for line in values.lines):
+            raise RevisionRefused(OUTSIDE_YEARS, "budget", years=years)
     revision.justification = values.justification.strip()
     revision.new_end_date = values.new_end_date if values.extension else None
     revision.new_duration_months = months

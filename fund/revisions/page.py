@@ -24,9 +24,17 @@ from fund.reference.models import BudgetCategory, GcmObjective
 from fund.reference.queries import category_titles
 from fund.revisions import rules
 from fund.revisions.models import Revision
-from fund.revisions.operations import LineValues, RevisionValues, change_of, routing
+from fund.revisions.operations import (
+    OUTSIDE_YEARS,
+    LineValues,
+    RevisionRefused,
+    RevisionValues,
+    change_of,
+    revised_years,
+    routing,
+)
 from fund.revisions.workflow import programme_end, revises
-from fund.sentences import listed, said
+from fund.sentences import Sentence, listed, said
 from workflows import FUNDED_STATES
 
 BLANK_ROWS = 3
@@ -142,7 +150,7 @@ def read(page: RevisionPage, form: Any) -> RevisionValues:
             values.new_end_date = date.fromisoformat(page.values["new_end_date"])
         except ValueError:
             page.errors["new_end_date"] = _("Give the new end date as YYYY-MM-DD.")
-    lines = []
+    lines, typed_years = [], {}
     for index in range(rows):
         typed = {
             name: (form.get(f"line-{index}-{name}") or "").strip()[:300]
@@ -166,6 +174,7 @@ def read(page: RevisionPage, form: Any) -> RevisionValues:
             page.errors[f"line-{index}-amount"] = error.said()
             continue
         if all(numbers.values()) and year:
+            typed_years[index] = year
             lines.append(
                 LineValues(
                     numbers["organization"],
@@ -178,7 +187,21 @@ def read(page: RevisionPage, form: Any) -> RevisionValues:
             )
     values.lines = lines
     page.rows = rows
+    if values.budget and "new_end_date" not in page.errors:
+        _check_years(page, values, typed_years)
     return values
+
+
+def _check_years(page: RevisionPage, values: RevisionValues, typed_years: dict[int, int]) -> None:
+    """An error at the year of each budget row outside the programme's years with the revised
+    dates (none while the new end date is refused: saving says why)."""
+    try:
+        years = revised_years(page.proposal, values)
+    except RevisionRefused:
+        return
+    for index, year in typed_years.items():
+        if not 1 <= year <= years:
+            page.errors[f"line-{index}-year"] = said(Sentence(OUTSIDE_YEARS, years=years))
 
 
 # What the pages show --------------------------------------------------------------------------
