@@ -90,7 +90,11 @@ def add_framework(proposal: Proposal, objective: int | None = None) -> ResultInd
     indicator with baseline and targets; returns the indicator."""
     number = objective or proposal.primary_objective_number or 6
     outcome = add_outcome(proposal, objectives=(number,))
-    return add_indicator(outcome)
+    if proposal.planned_start is None:
+        return add_indicator(outcome)
+    # The targets of the programme's first two years, whatever today is.
+    first = proposal.planned_start.year
+    return add_indicator(outcome, targets={first: Decimal("40"), first + 1: Decimal("60")})
 
 
 def mgi_gap(
