@@ -1147,6 +1147,8 @@ def test_balance_page(app, client, secretariat, donor, author, make_proposal) ->
     assert f"P-{proposal_id:05d}" in pipeline
     assert ("Yes, from TA4 earmark USD 594,000.00 + Unearmarked USD 476,000.00") in pipeline
     assert "GENERAL" not in pipeline  # pools by their names, not their codes
+    # One proposal is one proposal: "it needs", not "together the 1 proposal ... need".
+    assert "1 proposal could be funded now: it needs USD 1,070,000.00." in html
 
 
 def test_only_who_records_money_is_offered_to_record_a_contribution(app, client, secretariat):
