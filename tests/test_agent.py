@@ -975,3 +975,23 @@ def test_each_pool_s_row_adds_up_with_the_interest_less_the_direct_costs(
     assert "Interest less direct costs" in html
     row = html.split('<tr id="pool-GENERAL">')[1].split("</tr>")[0]
     assert ">-87.66</td>" in row and "<strong>902.34</strong>" in row
+
+
+def test_the_contributions_workbook_shows_an_exchange_rate_with_its_decimals(
+    app, agent_client, agent_user, donor
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    _deposit(app, agent_user, donor, amount="20000.00", currency="MXN", rate="0.0493")
+    response = agent_client.get("/finance/contributions?export=xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    header = [c.value for c in sheet[1]]
+    rate = sheet.cell(row=2, column=header.index("Exchange rate") + 1)
+    assert rate.value == 0.0493
+    # Shown as kept (0.0493, up to 8 decimals), not rounded to cents like money (0.05).
+    assert rate.number_format == "#,##0.00######"
+    gross = sheet.cell(row=2, column=header.index("Gross (USD)") + 1)
+    assert gross.number_format == "#,##0.00"
