@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 from werkzeug.exceptions import Forbidden
@@ -124,7 +124,14 @@ def init_app(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             if request.method == "GET":
-                return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+                # The language the link asked for (`?lang=fr`) is the sign-in page's too: the
+                # locale's choice (`fund.i18n.select_locale`) keeps a known one in
+                # `g.language_asked`, which also keeps it in the cookie.
+                get_locale()
+                asked = g.get("language_asked")
+                return redirect(
+                    url_for("accounts.login", next=request.full_path.rstrip("?"), lang=asked)
+                )
             abort(401)
         if access.roles and not current_user.has_role(*access.roles):
             abort(403)

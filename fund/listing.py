@@ -175,6 +175,9 @@ class Export:
     title: str
     header: tuple[str, ...]
     cells: Callable[[Any], Sequence[Any]]
+    # Each column's number format in the workbook (`fund.xlsx`); None or missing: by the
+    # value's type (a decimal as money, #,##0.00). A rate says `xlsx.RATE_FORMAT`.
+    formats: tuple[str | None, ...] = ()
 
 
 def export_response(fmt: str, export: Export, rows: Iterable[Any]) -> Response:
@@ -189,7 +192,7 @@ def export_response(fmt: str, export: Export, rows: Iterable[Any]) -> Response:
             headers=disposition,
         )
     return Response(
-        xlsx.workbook([xlsx.Sheet(export.title, export.header, lines)]),
+        xlsx.workbook([xlsx.Sheet(export.title, export.header, lines, formats=export.formats)]),
         mimetype=xlsx.MIMETYPE,
         headers=disposition,
     )

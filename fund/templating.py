@@ -234,6 +234,17 @@ def written_in(text: Any, language: str | None) -> Any:
     return Markup('<span lang="%s" dir="auto">%s</span>') % (language, text)
 
 
+def in_sentence(label: Any) -> str:
+    """`{{ _(column.label)|in_sentence }}`: a heading as a word within a sentence ("Sorted by
+    submitted (UTC)"): its first letter in lower case, unless its first word is an acronym
+    ("ID", "IATI"); every other letter as the heading writes it, so "UTC" stays "UTC"."""
+    text = str(label)
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def programme_page(proposal: Any) -> str | None:
     """Where a page naming a programme links its title for the person asking: the proposal's
     page when they may open it, else the public page every funded or closed programme has
@@ -257,6 +268,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"
     app.jinja_env.filters["said"] = said
+    app.jinja_env.filters["in_sentence"] = in_sentence  # a heading within a sentence
     app.jinja_env.filters["listed"] = listed  # "IOM, UNDP"; in Arabic "IOM، UNDP"
     app.jinja_env.globals["separator"] = separator  # between items a loop writes
     app.jinja_env.filters["action_problems"] = action_problems  # a workflow's refusal, to say

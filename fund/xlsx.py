@@ -43,6 +43,8 @@ MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Text a spreadsheet program takes for a formula (or for the start of one).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DECIMAL_FORMAT = "#,##0.00"
+# A rate (an exchange rate) with every decimal it is kept with, up to 8: 0.0493, 1.08345678.
+RATE_FORMAT = "#,##0.00######"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 

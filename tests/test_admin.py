@@ -210,3 +210,25 @@ def test_bad_organization_form(app, client, login_as, data, message):
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Organization)) == before
+
+
+def test_a_new_user_form_tells_every_problem_at_once(app, client, login_as):
+    me = login_as("admin", organization_acronym=None)
+    for email in (me.email, "not an address"):
+        token = csrf_token(client, "/admin/users/new")
+        response = client.post(
+            "/admin/users/new",
+            data={
+                "email": email,
+                "name": "Twice",
+                "organization_id": org_id("UNDP", app),
+                "roles": ["applicant"],
+                "password": "short",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "Use at least 12 characters" in page, email
+        assert ("already exists" if email == me.email else "valid email address") in page
+        assert 'value="Twice"' in page

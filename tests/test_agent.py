@@ -977,3 +977,87 @@ def test_each_pool_s_row_adds_up_with_the_interest_less_the_direct_costs(
     assert "Interest less direct costs" in html
     row = html.split('<tr id="pool-GENERAL">')[1].split("</tr>")[0]
     assert ">-87.66</td>" in row and "<strong>902.34</strong>" in row
+
+
+def test_the_contributions_workbook_shows_an_exchange_rate_with_its_decimals(
+    app, agent_client, agent_user, donor
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    _deposit(app, agent_user, donor, amount="20000.00", currency="MXN", rate="0.0493")
+    response = agent_client.get("/finance/contributions?export=xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    header = [c.value for c in sheet[1]]
+    rate = sheet.cell(row=2, column=header.index("Exchange rate") + 1)
+    assert rate.value == 0.0493
+    # Shown as kept (0.0493, up to 8 decimals), not rounded to cents like money (0.05).
+    assert rate.number_format == "#,##0.00######"
+    gross = sheet.cell(row=2, column=header.index("Gross (USD)") + 1)
+    assert gross.number_format == "#,##0.00"
+
+
+def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
+    app, agent_client, agent_user, donor
+):
+    with app.app_context():
+        pledge = agent.record_pledge(
+            user(agent_user),
+            _donor(donor),
+            date(2026, 1, 5),
+            "MXN",
+            D("1000000.00"),
+            [(date(2026, 6, 30), D("600000.00")), (date(2099, 6, 30), D("400000.00"))],
+        )
+        db.session.commit()
+        pledge_id = pledge.id
+    page = agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
+    link = f'href="/finance/deposits/new?pledge={pledge_id}"'
+    assert link in page
+    form = agent_client.get(f"/finance/deposits/new?pledge={pledge_id}").get_data(as_text=True)
+    assert f'<option selected value="{donor.id}">' in form
+    assert f'<option selected value="{pledge_id}">' in form
+    assert re.search(r'name="currency"[^>]*value="MXN"', form)
+    assert re.search(r'name="amount"[^>]*value="600000"', form)
+    assert re.search(r'name="received_on"[^>]*value="2026-06-30"', form)
+    assert not re.search(r'name="exchange_rate"[^>]*value="1"', form)  # a peso is not a dollar
+
+    # Part paid: what is left of the first payment; then the next one, dated today at the latest
+    # (a deposit is recorded when received).
+    with app.app_context():
+        agent.record_deposit(
+            user(agent_user),
+            _donor(donor),
+            date(2026, 7, 1),
+            "MXN",
+            D("200000.00"),
+            D("0.0493"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+        db.session.commit()
+    form = agent_client.get(f"/finance/deposits/new?pledge={pledge_id}").get_data(as_text=True)
+    assert re.search(r'name="amount"[^>]*value="400000"', form)
+    assert re.search(r'name="received_on"[^>]*value="2026-06-30"', form)
+    with app.app_context():
+        agent.record_deposit(
+            user(agent_user),
+            _donor(donor),
+            date(2026, 7, 2),
+            "MXN",
+            D("400000.00"),
+            D("0.0493"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+        db.session.commit()
+    form = agent_client.get(f"/finance/deposits/new?pledge={pledge_id}").get_data(as_text=True)
+    assert re.search(r'name="amount"[^>]*value="400000"', form)
+    today = utcnow().date().isoformat()
+    assert re.search(rf'name="received_on"[^>]*value="{today}"', form)
+
+    # A bad or unknown pledge leaves the form blank, never an error.
+    for bad in ("x", "-1", "999999", "0", "1e3", "99999999999999999999"):
+        response = agent_client.get(f"/finance/deposits/new?pledge={bad}")
+        assert response.status_code == 200, bad
+        assert not re.search(r'name="currency"[^>]*value="MXN"', response.get_data(as_text=True))

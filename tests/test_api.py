@@ -323,6 +323,26 @@ def test_the_public_programmes_are_the_portfolios(app, client, create_user, make
     assert client.get("/api/v1/programmes?objective=24").status_code == 400
 
 
+def test_the_programmes_country_and_area_are_known_codes_in_either_case(
+    app, client, create_user, make_proposal
+):
+    owner = create_user(roles=("applicant",), organization_acronym="ILO")
+    make_proposal(owner, status="funded", title="Decent work for migrants")
+    for query in ("country=é", "country=1!", "country=ZZ", "thematic_area=ZZ", "thematic_area=é"):
+        response = client.get(f"/api/v1/programmes?{query}")
+        assert (response.status_code, response.mimetype) == (400, PROBLEM), query
+        detail = response.get_json()["detail"]
+        name = query.split("=")[0]
+        assert f"“{name}” is" in detail and "either case" in detail, detail
+        assert ("ISO 3166-1 alpha-2" if name == "country" else "TA1, TA2") in detail, detail
+    # One case rule for both: upper or lower case, the same answer.
+    for name, code in (("country", "tj"), ("thematic_area", "ta4")):
+        lower = client.get(f"/api/v1/programmes?{name}={code}")
+        upper = client.get(f"/api/v1/programmes?{name}={code.upper()}")
+        assert lower.status_code == upper.status_code == 200, name
+        assert lower.get_json() == upper.get_json()
+
+
 def test_the_contributions_are_the_public_pages_figures(app, client, create_user, donor):
     secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
     with app.app_context():

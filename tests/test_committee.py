@@ -768,3 +768,21 @@ def test_the_review_page_writes_the_planned_dates_in_the_pages_language(app, peo
         last = in_words(last_day(start, months))
     assert expected in html.unescape(page)
     assert f"<dt>{end}</dt><dd>{last}</dd>" in html.unescape(page)
+
+
+def test_the_review_page_says_a_changed_vote_and_a_closed_round_truly(app, people, under_review):
+    round_id = _round(app, under_review).id
+    client = client_for(app, people.unhcr)
+    url = f"/committee/proposals/{under_review}"
+    _vote(app, people.unhcr, round_id, "abstain")
+    page = client.get(url).get_data(as_text=True)
+    assert "You voted to <strong>abstain</strong> on " in page and "(changed on " not in page
+    _vote(app, people.unhcr, round_id, "approve")
+    page = client.get(url).get_data(as_text=True)
+    # Not "You voted to approve on <the first vote's time>": the first vote was to abstain.
+    assert "You voted to <strong>approve</strong> (changed on " in page
+    assert "; first cast on " in page and "last changed" not in page
+    _close(app, people, round_id)
+    page = client.get(url).get_data(as_text=True)
+    assert "No other member has voted yet." not in page
+    assert "Round 1 is closed: no other member voted in it." in page

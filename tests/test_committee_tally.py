@@ -208,3 +208,11 @@ def test_a_round_with_one_member_entitled_reads_right_in_french(app):
         shown = said(counted.explanation)
     assert shown.startswith("1 voix ; membres habilités : 1 (pour : 1, contre : 0,"), shown
     assert "1 habilités" not in shown
+
+
+def test_a_consensus_broken_by_a_reject_is_said_with_one_so():
+    explanation = tally("consensus", 1, 3, _votes(2, 1)).explanation
+    assert (
+        "1 member voted to reject, which rules out a consensus, so it is rejected." in explanation
+    )
+    assert explanation.count(" so ") == 1

@@ -445,3 +445,24 @@ def test_proposal_pdf_names_an_endorsement_letters_country_after_the_languages_c
         assert document._attachment_kind({"kind": "budget"}) == "Detailed budget"
         with force_locale("fr"):
             assert "\u00a0: Kenya (KE)" in document._attachment_kind(letter)
+
+
+def test_every_csv_download_names_its_character_set_once(app, client, create_user):
+    user = create_user(roles=("secretariat", "administrative_agent", "admin", "committee"))
+    login(client, user.email)
+    urls = [f"/reports/tables/{name}.csv" for name in spreadsheets.TABLE_NAMES]
+    urls += [
+        "/audit/export.csv",
+        "/audit/?export=csv",
+        "/proposals?export=csv",
+        "/screening/?export=csv",
+        "/finance/?allocations_export=csv",
+        "/finance/contributions?export=csv",
+        "/committee/?voted_export=csv",
+    ]
+    for url in urls:
+        response = client.get(url)
+        response.get_data()  # a streamed download is read to its end
+        response.close()
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8", url

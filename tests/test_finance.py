@@ -1147,6 +1147,20 @@ def test_balance_page(app, client, secretariat, donor, author, make_proposal) ->
     assert f"P-{proposal_id:05d}" in pipeline
     assert ("Yes, from TA4 earmark USD 594,000.00 + Unearmarked USD 476,000.00") in pipeline
     assert "GENERAL" not in pipeline  # pools by their names, not their codes
+    # One proposal is one proposal: "it needs", not "together the 1 proposal ... need".
+    assert "1 proposal could be funded now: it needs USD 1,070,000.00." in html
+
+
+def test_only_who_records_money_is_offered_to_record_a_contribution(app, client, secretariat):
+    """The secretariat has no form to record a contribution: the balance page does not send it
+    to one, it says who records them."""
+    html = client.get("/finance/").get_data(as_text=True)
+    assert "Record a contribution" not in html and "/finance/contributions#record" not in html
+    assert "The administrative agent records the contributions." in html
+    grant_agent_role(app, secretariat)
+    html = client.get("/finance/").get_data(as_text=True)
+    assert 'href="/finance/contributions#record">Record a contribution</a>' in html
+    assert "The administrative agent records the contributions." not in html
 
 
 def test_balance_page_lists_long_lists_a_page_at_a_time(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -70,6 +71,20 @@ def test_lang_in_the_address_wins_and_is_kept_in_a_cookie(client):
     # The next page follows the cookie, whatever the browser asks.
     html = _html(client.get("/objectives", headers={"Accept-Language": "fr"}))
     assert '<html lang="es"' in html and "Los 23 objetivos" in html
+
+
+def test_a_link_asking_for_a_language_signs_in_in_that_language(client):
+    """A link with ?lang=fr to a page behind sign-in: the sign-in page it leads to is French."""
+    response = client.get("/proposals/1?lang=fr")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    asked = parse_qs(urlsplit(location).query)
+    assert asked["lang"] == ["fr"] and asked["next"] == ["/proposals/1?lang=fr"]
+    html = _html(client.get(location))
+    assert '<html lang="fr" dir="ltr">' in html and "<h1>Se connecter</h1>" in html
+    # Without ?lang= the redirect adds none; an unknown language is not carried.
+    for path in ("/proposals/1", "/proposals/1?lang=xx"):
+        assert "lang" not in parse_qs(urlsplit(client.get(path).headers["Location"]).query)
 
 
 @pytest.mark.parametrize("asked", ["xx", "", "ES", "fr-FR", "<script>", "a" * 300])

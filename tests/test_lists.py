@@ -400,3 +400,12 @@ def test_the_country_filter_offers_the_countries_of_the_proposals_one_sees(app, 
         assert offered(own) == ["CL", "MX"]  # by name: Chile, Mexico
         assert offered(other) == ["CL", "KE"]  # Chile, Kenya
         assert offered(secretariat) == ["CL", "KE", "MX"]
+
+
+def test_a_column_label_within_a_sentence_keeps_its_own_case() -> None:
+    from fund.templating import in_sentence
+
+    assert in_sentence("Submitted (UTC)") == "submitted (UTC)"
+    assert in_sentence("Last change") == "last change"
+    assert in_sentence("IATI identifier") == "IATI identifier"
+    assert in_sentence("") == ""

@@ -68,6 +68,14 @@ def test_list_keeps_the_chosen_filter_in_the_form(client, public):
     assert "1 programme" in page
 
 
+def test_a_thematic_area_reads_in_either_case_like_a_country(client):
+    upper, lower = client.get("/portfolio?area=TA4"), client.get("/portfolio?area=ta4")
+    assert upper.status_code == lower.status_code == 200
+    assert '<option value="TA4" selected>' in _text(lower)
+    assert client.get("/portfolio/map?area=ta4").status_code == 200
+    assert client.get("/portfolio?area=ta99").status_code == 400
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -124,6 +124,8 @@ def test_queue_lists_waiting_proposals_oldest_first(
     assert f"P-{oldest:05d}" in html and "Open call" in html and "In screening" in html
     assert html.count(">Start screening<") == 2  # only the submitted rows
     assert f'href="/screening/{oldest}"' in html
+    # The column's label within the sentence keeps its own case ("UTC", not "utc").
+    assert "Sorted by submitted (UTC) (ascending)." in html
 
 
 def test_queue_takes_a_fixed_number_of_queries(app, author, make_proposal):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,6 +35,28 @@ def users():
     return render_template("admin/users.html", users=rows)
 
 
+class _Shown(Exception):
+    """The form's problems are already at their fields."""
+
+
+def _refuse_every_problem(form: UserForm, organization: Organization | None, roles: set[str]):
+    """Put every problem of a new user's values at its field at once; _Shown when any."""
+    problems = operations.new_user_problems(
+        email=form.email.data or "",
+        password=form.password.data or "",
+        roles=roles,
+        organization=organization,
+        min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+    )
+    if not form.password.data:
+        problems.append(operations.AccountError(_("Set an initial password."), "password"))
+    for problem in problems:
+        if (message := show_on_form(form, problem, default="password")) is not None:
+            form.form_errors.append(message)
+    if problems:
+        raise _Shown
+
+
 def _user_form_page(user: User | None):
     form = UserForm(obj=user)
     form.organization_id.choices = _organization_choices()
@@ -45,8 +69,7 @@ def _user_form_page(user: User | None):
         roles = set(form.roles.data or [])
         try:
             if user is None:
-                if not form.password.data:
-                    raise operations.AccountError(_("Set an initial password."), "password")
+                _refuse_every_problem(form, organization, roles)
                 once.claim()
                 user = operations.create_user(
                     current_user,
@@ -73,6 +96,8 @@ def _user_form_page(user: User | None):
                     now=utcnow(),
                 )
                 message = _("User %(email)s saved.", email=user.email)
+        except _Shown:
+            db.session.rollback()
         except operations.AccountError as error:
             db.session.rollback()
             if (message := show_on_form(form, error)) is not None:
@@ -81,6 +106,14 @@ def _user_form_page(user: User | None):
             db.session.commit()
             flash(message, "success")
             return redirect(url_for("admin.users"))
+    elif user is None and form.is_submitted():
+        # The fields' own checks refused something: the other problems are told at once too.
+        with contextlib.suppress(_Shown):
+            _refuse_every_problem(
+                form,
+                db.session.get(Organization, form.organization_id.data or 0),
+                set(form.roles.data or []),
+            )
     status = 400 if form.is_submitted() else 200
     lockout = AttemptLimit.account_lockout(current_app.config)
     return render_template(

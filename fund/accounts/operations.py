@@ -219,6 +219,35 @@ def _check_org_for_roles(organization: Organization | None, roles: set[str]) -> 
         )
 
 
+def new_user_problems(
+    *,
+    email: str,
+    password: str,
+    roles: set[str],
+    organization: Organization | None,
+    min_length: int,
+) -> list[AccountError]:
+    """Every reason `create_user` would refuse these values, each at its field, so that a form
+    shows them all at once (an email already taken and a short password together)."""
+    problems = []
+    checks = [
+        lambda: _check_new_email(normalize_email(email)),
+        lambda: check_password_policy(password, min_length=min_length, email=email),
+        lambda: _check_org_for_roles(organization, roles),
+    ]
+    for check in checks if password else (checks[0], checks[2]):
+        try:
+            check()
+        except AccountError as error:
+            problems.append(error)
+    return problems
+
+
+def _check_new_email(email: str) -> None:
+    if find_user_by_email(email) is not None:
+        raise AccountError(N_("A user with this email address already exists."), "email")
+
+
 def create_user(
     actor: User | None,
     *,
@@ -231,8 +260,7 @@ def create_user(
     now: datetime,
 ) -> User:
     email = normalize_email(email)
-    if find_user_by_email(email) is not None:
-        raise AccountError(N_("A user with this email address already exists."), "email")
+    _check_new_email(email)
     check_password_policy(password, min_length=min_length, email=email)
     _check_org_for_roles(organization, roles)
     user = User(

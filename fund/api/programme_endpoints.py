@@ -20,6 +20,7 @@ from fund.portfolio.queries import (
     list_programmes,
     programme_detail,
 )
+from fund.reference.queries import country_codes, thematic_area_codes
 
 
 def _number(value: Decimal | None) -> str | None:
@@ -54,8 +55,21 @@ def _summary(row: ProgrammeSummary) -> dict[str, Any]:
     schema="ProgrammePage",
     params=(
         Param("objective", "A GCM objective's number.", kind="integer", maximum=23),
-        Param("thematic_area", "A thematic area's code.", max_length=8),
-        Param("country", "A country of the programme (ISO 3166 alpha-2).", max_length=2),
+        Param(
+            "thematic_area",
+            "A thematic area's code (TA1, ...), in either case.",
+            kind="code",
+            max_length=8,
+            known=thematic_area_codes,
+        ),
+        Param(
+            "country",
+            "A country of the programme (ISO 3166 alpha-2), in either case.",
+            kind="code",
+            max_length=2,
+            known=country_codes,
+            accepted="the ISO 3166-1 alpha-2 code of a country, such as TJ",
+        ),
         Param(
             "status",
             "Funded, closed, or in the pipeline.",
@@ -71,7 +85,7 @@ def programmes(*, user, objective, thematic_area, country, status, cursor, limit
     filters = ProgrammeFilters(
         objective=objective,
         thematic_area=thematic_area or None,
-        country=(country or "").upper() or None,
+        country=country or None,
         status=PublicStatus(status) if status else None,
     )
     rows = list_programmes(filters, after_id=cursor, limit=limit + 1)

@@ -10,7 +10,7 @@ user (`user`, None on a public call without a token); it returns what is turned 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,9 @@ PAGE_LIMIT = 50  # rows a page at most; `limit` chooses fewer
 
 @dataclass(frozen=True)
 class Param:
-    """A query parameter: `kind` is "integer", "string", "cursor" or "enum" (`choices`)."""
+    """A query parameter: `kind` is "integer", "string", "cursor", "enum" (`choices`) or
+    "code": one of the codes `known()` answers (reference data), in either case, read in upper
+    case; another is a 400 saying what is accepted (`accepted`, else the codes themselves)."""
 
     name: str
     description: str
@@ -45,6 +47,8 @@ class Param:
     minimum: int = 1
     maximum: int = MAX_ID
     max_length: int = 200
+    known: Callable[[], Collection[str]] | None = None
+    accepted: str = ""
 
     def schema(self) -> dict[str, Any]:
         if self.kind == "integer":
@@ -64,6 +68,13 @@ class Param:
             raise http.bad_request(f"“{self.name}” is one of: {', '.join(self.choices)}.")
         if self.kind == "cursor":
             return http.decode_cursor(text)
+        if self.kind == "code" and self.known is not None:
+            code = text.upper()
+            known = self.known()
+            if code not in known:
+                accepted = self.accepted or f"one of: {', '.join(sorted(known))}"
+                raise http.bad_request(f"“{self.name}” is {accepted} (in either case).")
+            return code
         if len(text) > self.max_length:
             raise http.bad_request(f"“{self.name}” has at most {self.max_length} characters.")
         return text

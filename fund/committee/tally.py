@@ -92,8 +92,8 @@ def _reason(rule: str, approve: int, reject: int) -> Sentence:
         if reject:
             return Counted(
                 Np_(
-                    "%(num)s member voted to reject, so there is no consensus",
-                    "%(num)s members voted to reject, so there is no consensus",
+                    "%(num)s member voted to reject, which rules out a consensus",
+                    "%(num)s members voted to reject, which rules out a consensus",
                 ),
                 reject,
             )

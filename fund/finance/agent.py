@@ -178,6 +178,19 @@ def pledge_progress(pledges: Sequence[Pledge]) -> dict[int, PledgeProgress]:
     return progress
 
 
+def next_expected(pledge: Pledge, deposited: Decimal) -> tuple[date, Decimal] | None:
+    """The pledge's next expected payment once `deposited` (in its currency) has paid its
+    schedule's first payments in turn: its date and what is left of it; None when the
+    deposits cover the whole schedule."""
+    paid = deposited
+    for line in pledge.instalments:
+        if paid >= line.amount:
+            paid -= line.amount
+            continue
+        return line.due_on, line.amount - paid
+    return None
+
+
 # Deposits ---------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -27,11 +27,14 @@ from fund.finance.agent_forms import (
     PledgeForm,
 )
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge
+from fund.finance.currencies import BASE_CURRENCY
 from fund.finance.models import Contribution
 from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
 from fund.finance.status import funding_status
 from fund.i18n import labelled, money
+from fund.money import plain_number
+from fund.query_args import BadQueryValue, id_arg
 
 bp = Blueprint("agent", __name__, url_prefix="/finance")
 
@@ -162,12 +165,38 @@ def _deposit_choices(form: DepositForm) -> dict[str, str]:
     return titles
 
 
+def _from_pledge(form: DepositForm) -> None:
+    """A deposit paying the pledge `?pledge=<id>` (the pledge page's link), filled in from it:
+    its donor, its currency, the pledge, and the next expected payment's amount and date (never
+    a date to come: a deposit is recorded when received). A rate is for the agent to type
+    unless the currency is USD. An unreadable or unknown pledge leaves the form blank."""
+    try:
+        pledge_id = id_arg("pledge")
+    except BadQueryValue:
+        return
+    pledge = db.session.get(Pledge, pledge_id) if pledge_id else None
+    if pledge is None:
+        return
+    form.donor_id.data = pledge.donor_id
+    form.currency.data = pledge.currency
+    form.pledge_id.data = pledge.id
+    if pledge.currency != BASE_CURRENCY:
+        form.exchange_rate.data = ""
+    deposited = agent.pledge_progress([pledge])[pledge.id].deposited
+    if expected := agent.next_expected(pledge, deposited):
+        due_on, amount = expected
+        form.amount.data = plain_number(amount)
+        form.received_on.data = min(due_on, utcnow().date())
+
+
 @bp.route("/deposits/new", methods=["GET", "POST"])
 @roles_required(AGENT)
 @recent_login_required()
 def deposit():
     form = DepositForm()
     _deposit_choices(form)
+    if request.method == "GET":
+        _from_pledge(form)
 
     def run() -> str:
         contribution = agent.record_deposit(

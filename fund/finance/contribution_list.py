@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fund import xlsx
 from fund.finance import funding
 from fund.finance.models import GENERAL_POOL
 from fund.finance.queries import lists
@@ -49,6 +50,8 @@ EXPORT = Export(
         c.void.voided_at if c.void else None,
         c.void.reason if c.void else "",
     ),
+    # The exchange rate with its own decimals (0.0493 would read 0.05 as money).
+    formats=(None,) * 6 + (xlsx.RATE_FORMAT,),
 )
 
 

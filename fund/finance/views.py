@@ -131,6 +131,7 @@ def balance():
         allocation_filter_args={**kept, "pipeline_page": pipeline_at},
         allocation_export_args={**kept, **sorting.args()},
         fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
+        can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
     )
 
 

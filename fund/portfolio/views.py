@@ -45,8 +45,10 @@ def read_filters(args: Mapping[str, str], found: Portfolio, names=FILTER_NAMES) 
             )
         except ValueError as error:
             raise BadQueryValue("objective", str(error)) from None
-    area = text.get("area") or None
-    if area and area not in {a.key for a in found.areas}:
+    # A code reads in either case (ta4 is TA4, tj is TJ). A well-formed country without a
+    # programme only finds none (the list offers only the countries of programmes).
+    area = (text.get("area") or "").upper() or None
+    if area and area not in {a.key.upper() for a in found.areas}:
         raise BadQueryValue("area", N_("Choose a thematic area from the list."))
     country = (text.get("country") or "").upper() or None
     if country and not (len(country) == 2 and set(country) <= set(string.ascii_uppercase)):

@@ -8,7 +8,13 @@ from sqlalchemy import String, cast, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from fund.extensions import db
-from fund.reference.models import BudgetCategory, GcmObjective, GuidingPrinciple, ThematicArea
+from fund.reference.models import (
+    BudgetCategory,
+    Country,
+    GcmObjective,
+    GuidingPrinciple,
+    ThematicArea,
+)
 
 
 def thematic_areas_with_objectives() -> list[ThematicArea]:
@@ -66,3 +72,13 @@ def labels() -> Labels:
     for table, code, title in rows:
         found[table][code if table == "a" else int(code)] = title
     return Labels(areas=found["a"], categories=found["c"], objectives=found["o"])
+
+
+def thematic_area_codes() -> list[str]:
+    """Every thematic area's code, in order (TA1, TA2, ...)."""
+    return list(db.session.scalars(select(ThematicArea.code).order_by(ThematicArea.code)))
+
+
+def country_codes() -> set[str]:
+    """Every country's ISO 3166-1 alpha-2 code (upper case)."""
+    return set(db.session.scalars(select(Country.iso2)))

@@ -324,7 +324,7 @@ NUMBER_FORMATS = {
     MONEY: MONEY_FORMAT,
     DATETIME: "yyyy-mm-dd hh:mm:ss",
     RATE: "0.00%",
-    NUMBER: "#,##0.00######",
+    NUMBER: xlsx.RATE_FORMAT,
 }
 
 

@@ -298,7 +298,7 @@ def csv_export(name: str):
     return _download(
         lambda out: spreadsheets.write_csv(table, out),
         f"{_fund_code()}-{name}-{utcnow():%Y%m%d}.csv",
-        "text/csv; charset=utf-8",
+        "text/csv",  # the response adds "; charset=utf-8" to a text type
     )
 
 
