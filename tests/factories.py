@@ -20,7 +20,7 @@ writes that state itself and says so.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -393,6 +393,9 @@ def advance(
     not given). The messages the steps write stay in the outbox."""
     if status not in PATHS:
         raise ValueError(f"no path to the state {status!r}")
+    if decided_at is None and allocated_on is not None and allocated_on < utcnow().date():
+        # Funds are allocated once approved: a past allocation follows a decision that day.
+        decided_at = datetime.combine(allocated_on, time(9), UTC)
     steps = PATHS[status]
     secretariat = acting_secretariat() if set(steps) - {"submit", "withdraw"} else None
     for step in steps:
