@@ -499,3 +499,33 @@ def test_a_negative_amount_keeps_its_sign_before_its_digits_in_arabic(app) -> No
         assert amount(Decimal("-23549.68")) == "-23\u202f549,68"
     with app.test_request_context("/?lang=en"):
         assert amount(Decimal("-23549.68")) == "-23,549.68"
+
+
+def test_arabic_calls_a_proposals_version_by_one_word() -> None:
+    """The decision record's label said "النسخة التي اتُّخذ القرار بشأنها" and its value
+    "الصيغة 1": every message about a version says النسخة, the word most of them used (الصيغة
+    stays for a format: "بصيغة PDF")."""
+    with open(CATALOGS / "ar" / "LC_MESSAGES" / "messages.po", "rb") as file:
+        catalog = read_po(file)
+    about_versions = [
+        message
+        for message in catalog
+        if message.id
+        and any(
+            re.search(r"\bversions?\b", text, re.IGNORECASE)
+            for text in (message.id if isinstance(message.id, tuple) else (message.id,))
+        )
+    ]
+    assert len(about_versions) > 30
+    other_word = [
+        message.id
+        for message in about_versions
+        if any(
+            re.search(r"(?<![بك])الصيغ", text or "")
+            for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        )
+    ]
+    assert other_word == []
+    said = {message.id: message.string for message in about_versions}
+    assert said["Version decided on"].startswith("النسخة")
+    assert said["version %(number)s"] == "النسخة %(number)s"
