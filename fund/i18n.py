@@ -87,6 +87,19 @@ def direction(language: str | None = None) -> str:
 
 
 LEFT_TO_RIGHT_ISOLATE, FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2066", "\u2068", "\u2069"
+# The marks Babel puts before a number's sign in a right-to-left language (right-to-left mark,
+# Arabic letter mark): within a left-to-right unit they would carry the minus sign to the far
+# end of the digits ("23,549.68-").
+_SIGN_MARKS = dict.fromkeys((0x200E, 0x200F, 0x061C))
+
+
+def _left_to_right(said: str, language: str) -> str:
+    """An amount written in `language`, as one left-to-right unit on a right-to-left page: its
+    minus sign before its digits, "US$" after them, the brackets around it facing the right
+    way (invisible marks, dropped where a PDF draws it); unchanged in other languages."""
+    if direction(language) != "rtl":
+        return said
+    return f"{LEFT_TO_RIGHT_ISOLATE}{said.translate(_SIGN_MARKS)}{POP_ISOLATE}"
 
 
 def money(value: Decimal | int | None, currency: str = "USD") -> str:
@@ -96,12 +109,8 @@ def money(value: Decimal | int | None, currency: str = "USD") -> str:
     language = current_language()
     if value is None or language == DEFAULT:
         return format_usd(value, currency)
-    said = format_currency(Decimal(value), currency, locale=language)
-    if direction(language) == "rtl":
-        # A left-to-right unit within right-to-left text ("US$" stays after its digits, the
-        # brackets around it face the right way); invisible, and dropped where a PDF draws it.
-        return f"{LEFT_TO_RIGHT_ISOLATE}{said}{POP_ISOLATE}"
-    return said
+    # A left-to-right unit within right-to-left text, in a table's cell as in a sentence.
+    return _left_to_right(format_currency(Decimal(value), currency, locale=language), language)
 
 
 def labelled(label: str, text: str) -> str:
@@ -113,11 +122,14 @@ def labelled(label: str, text: str) -> str:
 
 def amount(value: Decimal | int | None) -> str:
     """`{{ amount|amount }}` in a column whose heading names the currency: `1,234.50` in
-    English, `1 234,50` in French."""
+    English, `1 234,50` in French; in Arabic a left-to-right unit, as `money` writes it
+    ("-23,549.68", its sign first)."""
     language = current_language()
     if value is None or language == DEFAULT:
         return format_amount(value)
-    return format_decimal(Decimal(value), format="#,##0.00", locale=language)
+    return _left_to_right(
+        format_decimal(Decimal(value), format="#,##0.00", locale=language), language
+    )
 
 
 def decimals(value: Decimal | int | None, places: int) -> str:

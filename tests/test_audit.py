@@ -645,3 +645,31 @@ def test_csv_export_with_a_bad_date_goes_back_to_the_form(client, login_as):
     response = client.get("/audit/export.csv?date_to=yesterday")
     assert response.status_code == 302
     assert response.headers["Location"] == "/audit/?date_to=yesterday"
+
+
+def test_log_page_marks_the_recorded_details_as_english_left_to_right(app, client, login_as):
+    """The details are recorded in English, whatever the page's language: on an Arabic page they
+    keep their order ("roles: []", not "[] :roles"), marked as English written left to right;
+    a comment, typed in any language, takes the direction of its own words."""
+    admin = login_as("admin", organization_acronym="UNDP")
+    with app.app_context():
+        actor = db.session.get(User, admin.id)
+        record(
+            "user_created",
+            "user",
+            42,
+            actor,
+            comment="Nouveau compte",
+            details={"email": "noroles@demo.fund", "organization": None, "roles": []},
+        )
+        record("user_updated", "user", 43, actor)
+        db.session.commit()
+    page = client.get("/audit/?lang=ar").get_data(as_text=True)
+    assert 'dir="rtl"' in page
+    assert (
+        '<span class="recorded" lang="en" dir="ltr">'
+        "email: noroles@demo.fund; organization: null; roles: []</span>"
+    ) in page
+    assert "<bdi>Nouveau compte</bdi>" in page
+    rows = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert rows.count('class="recorded"') == 1  # an event without details: an empty cell

@@ -404,3 +404,22 @@ def test_a_quorum_of_one_vote_is_written_in_the_singular(app, people, make_propo
     assert "1 vote (set by the call)" in review
     record = secretariat.get(f"/committee/rounds/{round_id}").get_data(as_text=True)
     assert "1 vote, set by the call" in record
+
+
+def test_an_english_title_in_arabic_quotes_keeps_them_at_its_ends(
+    app, people, make_proposal, open_call
+):
+    """On an Arabic page an English title's closing quotation mark went to the start of its last
+    line ("”and forced labour"): the title is set apart in its own direction, inside the quotes,
+    on the decision record as on the other pages that quote it."""
+    proposal_id = make_proposal(people.author, status="committee_review", call_id=open_call)
+    round_id = _open_round(app, proposal_id)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        title, language = proposal.title, proposal.content_language
+    assert language == "en"
+    record = client_for(app, people.secretariat).get(f"/committee/rounds/{round_id}?lang=ar")
+    page = record.get_data(as_text=True)
+    assert 'dir="rtl"' in page
+    assert f'“<span lang="en" dir="auto">{title}</span>”' in page
+    assert f"“{title}”" not in page

@@ -478,3 +478,54 @@ def test_a_list_of_names_on_an_arabic_page_isolates_each_name(app, prepared_demo
     assert re.search(r"<bdi>[^<]+\(وزارة قطاعية\)</bdi>؛ <bdi>", page)
     assert re.search(r"<bdi>\d+\. [^<]+</bdi>؛ <bdi>\d+\. ", page)
     assert "</bdi>، <bdi>" in page  # countries, organizations
+
+
+def test_a_negative_amount_keeps_its_sign_before_its_digits_in_arabic(app) -> None:
+    """In an Arabic table "Interest less direct costs" of -23,549.68 read "23,549.68-": every
+    amount, with or without its currency, is a left-to-right unit with its minus sign first
+    (without the right-to-left mark Babel sets before the sign, which would carry it to the
+    far end of the unit); other languages are written as they were."""
+    from decimal import Decimal
+
+    from fund.i18n import amount, money
+
+    with app.test_request_context("/?lang=ar"):
+        assert amount(Decimal("-23549.68")) == "\u2066-23,549.68\u2069"
+        assert amount(Decimal("1234.5")) == "\u20661,234.50\u2069"
+        said = money(Decimal("-23549.68"))
+        assert said.startswith("\u2066-23,549.68") and said.endswith("US$\u2069")
+        assert "\u200f" not in said and "\u061c" not in said
+    with app.test_request_context("/?lang=fr"):
+        assert amount(Decimal("-23549.68")) == "-23\u202f549,68"
+    with app.test_request_context("/?lang=en"):
+        assert amount(Decimal("-23549.68")) == "-23,549.68"
+
+
+def test_arabic_calls_a_proposals_version_by_one_word() -> None:
+    """The decision record's label said "النسخة التي اتُّخذ القرار بشأنها" and its value
+    "الصيغة 1": every message about a version says النسخة, the word most of them used (الصيغة
+    stays for a format: "بصيغة PDF")."""
+    with open(CATALOGS / "ar" / "LC_MESSAGES" / "messages.po", "rb") as file:
+        catalog = read_po(file)
+    about_versions = [
+        message
+        for message in catalog
+        if message.id
+        and any(
+            re.search(r"\bversions?\b", text, re.IGNORECASE)
+            for text in (message.id if isinstance(message.id, tuple) else (message.id,))
+        )
+    ]
+    assert len(about_versions) > 30
+    other_word = [
+        message.id
+        for message in about_versions
+        if any(
+            re.search(r"(?<![بك])الصيغ", text or "")
+            for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        )
+    ]
+    assert other_word == []
+    said = {message.id: message.string for message in about_versions}
+    assert said["Version decided on"].startswith("النسخة")
+    assert said["version %(number)s"] == "النسخة %(number)s"

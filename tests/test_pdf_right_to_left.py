@@ -196,3 +196,26 @@ def test_an_arabic_documents_chart_is_mirrored(app):
     label, bar_left, bar_right, flag, zero = places("en")
     assert label <= bar_left < bar_right < flag
     assert abs(bar_left - zero) < 0.01
+
+
+def test_in_an_arabic_document_a_line_starting_with_a_latin_word_reads_from_the_right(app):
+    """A recusal's reason, "IOM منظمة مشاركة في هذا المقترح.", was drawn left to right in the
+    Arabic decision record: IOM at the far left, the full stop at the right end. In an Arabic
+    document every line's base direction is right to left, whatever its first word; in another
+    document a line still takes the direction of its first letter."""
+    from flask_babel import force_locale
+
+    from fund.reports.pdf.styles import display_text
+
+    reason = "IOM منظمة مشاركة في هذا المقترح."
+    register_fonts()
+    with app.test_request_context(), force_locale("ar"):
+        paragraph = TextParagraph(reason, PdfStyles.report().body)
+        paragraph.wrap(400, 1000)
+        drawn = display_text(reason)
+    for line in (paragraph.visual_lines[0], drawn):
+        assert line.startswith("."), line  # the full stop at the left end
+        assert line.endswith(" IOM"), line  # the first word at the right
+        assert _visual("منظمة مشاركة في هذا المقترح") in line
+    with app.test_request_context(), force_locale("en"):
+        assert display_text(reason).startswith("IOM ")  # a left-to-right line, as before

@@ -26,6 +26,8 @@ from fund.sentences import LIST_SEPARATOR, Translate, english
 
 WIDTH = 960  # at the least
 TITLE_CHAR, BOLD_CHAR = 10, 8  # about the width of a character of the title, of a bold label
+LEGEND_CHAR = 7  # about the width of a character of the legend's words
+LEGEND_GAP = 24  # between one item of the legend and the next
 LABEL_RIGHT = 250  # objective labels end here
 PLOT_LEFT = 262
 PLOT_RIGHT = 820
@@ -163,24 +165,27 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
             ("review", say(N_("Under review"))),
             ("notes", say(N_("Concept notes"))),
         ]
+    # Each item of the legend starts after the words of the one before, by their estimated
+    # width, in every language ("القيمة المستهدفة" is longer than "Target").
     lx = 16
     for key, text in legend:
         out.append(_element("rect", x=lx, y=58, width=14, height=14, fill=COLOURS[key]))
         out.append(_element("text", escape(text), x=lx + 20, y=70, fill=COLOURS["ink"]))
-        lx += 30 + 7 * len(text)
+        lx += 20 + LEGEND_CHAR * len(text) + 10
+    target = say(N_("Target"))
     out.append(
         _element(
             "line", x1=lx + 7, y1=56, x2=lx + 7, y2=74, stroke=COLOURS["target"], stroke_width=2
         )
     )
-    out.append(_element("text", escape(say(N_("Target"))), x=lx + 14, y=70, fill=COLOURS["ink"]))
-    lx += 70
+    out.append(_element("text", escape(target), x=lx + 14, y=70, fill=COLOURS["ink"]))
+    lx += 14 + LEGEND_CHAR * len(target) + LEGEND_GAP
     for flag in (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED):
         if flag == PIPELINE_ONLY and not full:
             continue
         text = f"{FLAG_MARKS[flag]} {say(FLAG_LABELS[flag])}"
         out.append(_element("text", escape(text), x=lx, y=70, fill=FLAG_COLOURS[flag]))
-        lx += 24 + 7 * len(text)
+        lx += LEGEND_CHAR * len(text) + LEGEND_GAP
     needed.append(lx)
 
     # Grid and x axis

@@ -40,6 +40,8 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 
+from fund.i18n import direction
+
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FAMILY = "DejaVuSans"
 REGULAR = "DejaVuSans"
@@ -68,6 +70,14 @@ def register_fonts() -> str:
     return FAMILY
 
 
+def visual_order(line: str) -> str:
+    """One line of shaped text in the order reportlab draws it, left to right. In a
+    right-to-left document (Arabic) every line reads from the right, even one that starts
+    with a Latin word ("IOM منظمة مشاركة." has IOM at its right end and its full stop at the
+    left); in another document a line takes the direction of its first letter."""
+    return get_display(line, base_dir="R" if direction() == "rtl" else None)
+
+
 def display_text(text: str) -> str:
     """Text as reportlab must draw it: unchanged unless it has right-to-left script, whose
     letters are then joined and whose runs are put in visual order.
@@ -78,7 +88,7 @@ def display_text(text: str) -> str:
     text = text.translate(_ISOLATES)
     if not _RIGHT_TO_LEFT.search(text):
         return text
-    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+    return "\n".join(visual_order(arabic_reshaper.reshape(line)) for line in text.split("\n"))
 
 
 def markup(text: str | None) -> str:
@@ -115,7 +125,7 @@ class TextParagraph(Paragraph):
             room = availWidth - style.leftIndent - style.rightIndent
             room -= stringWidth(self.prefix, style.fontName, style.fontSize) if self.prefix else 0
             self.visual_lines = [
-                get_display(line)
+                visual_order(line)
                 for source in self.logical.split("\n")
                 for line in simpleSplit(
                     arabic_reshaper.reshape(source), style.fontName, style.fontSize, room
