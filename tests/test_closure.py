@@ -895,3 +895,62 @@ def test_nobody_is_told_of_refunds_when_none_is_due(app, treasurer, agent, progr
         assert not db.session.scalars(
             select(Notification).where(Notification.user_id == agent.id)
         ).all()
+
+
+# What a closed programme counts in coverage and on the map ------------------------------------
+
+
+def coverage_figures(app) -> list[tuple[Decimal, ...]]:
+    """The public coverage's funded total and the sums of its objectives, areas and regions,
+    from the kept totals and from the budget lines."""
+    from fund.coverage.queries import coverage
+
+    figures = []
+    with app.app_context():
+        for use_totals in (True, False):
+            found = coverage(include_pipeline=False, use_totals=use_totals)
+            figures.append(
+                (
+                    found.totals.funded,
+                    *(
+                        sum((row.funded for row in rows), D("0"))
+                        for rows in (found.objectives, found.areas, found.regions)
+                    ),
+                )
+            )
+    return figures
+
+
+def test_a_closed_programme_counts_what_it_kept_in_coverage(
+    app, client, treasurer, agent, programme
+) -> None:
+    """Allocated 1,070,000.00; ILO was paid 642,000.00: closure gives back the 428,000.00 never
+    transferred, and a refund of 200,000.00 comes in. The coverage counts what the programme
+    kept, 642,000.00 then 442,000.00, in its kept totals as in a full recomputation."""
+    with app.app_context():
+        caches.rebuild()
+        db.session.commit()
+    assert coverage_figures(app) == [(D("1070000.00"),) * 4] * 2
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    assert coverage_figures(app) == [(D("642000.00"),) * 4] * 2
+    refund(app, agent, programme, "ILO", "200000.00")
+    assert coverage_figures(app) == [(D("442000.00"),) * 4] * 2
+    with app.app_context():
+        assert caches.verify()["coverage totals"] == []
+    answer = client.get("/api/v1/coverage").get_json()
+    assert "442000.00" in str(answer) and "1070000.00" not in str(answer)
+
+
+def test_the_map_counts_what_a_closed_programme_kept(
+    app, client, treasurer, agent, programme
+) -> None:
+    from fund.portfolio import figures
+    from fund.portfolio.queries import ProgrammeFilters
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "200000.00")
+    with app.app_context():
+        money = figures.map_figures(figures.portfolio(), ProgrammeFilters())
+    assert money.total == D("442000.00")
+    page = " ".join(client.get("/portfolio/map").get_data(as_text=True).split())
+    assert "442,000.00" in page and "1,070,000.00" not in page
