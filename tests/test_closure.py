@@ -954,3 +954,45 @@ def test_the_map_counts_what_a_closed_programme_kept(
     assert money.total == D("442000.00")
     page = " ".join(client.get("/portfolio/map").get_data(as_text=True).split())
     assert "442,000.00" in page and "1,070,000.00" not in page
+
+
+def test_the_allocation_exports_reconcile_with_the_balance_page(
+    app, client, treasurer, agent, programme
+) -> None:
+    """Closure gave back 428,000.00 never transferred (IOM's whole share) and ILO refunded
+    200,000.00 since: the exports say so, and what is still to pay is what the balance page
+    says (allocated less paid less given back: nothing), in the CSV and the workbook alike."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from fund.finance.queries.lists import allocations_page
+    from tests.helpers import login
+    from tests.test_exports import read_csv
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "200000.00")
+    with app.app_context():
+        (row,) = allocations_page().rows
+    login(client, treasurer.email)
+    columns = ("Amount (USD)", "Disbursed (USD)", "Released at closure (USD)", "Refunded (USD)")
+    columns += ("Still to pay (USD)",)
+    (line,) = read_csv(client.get("/reports/tables/allocations.csv").data)
+    figures = tuple(D(line[c]) for c in columns)
+    assert figures == (row.amount, row.disbursed, row.released, D("200000.00"), row.remaining)
+    assert figures == (D("1070000.00"), D("642000.00"), D("428000.00"), D("200000.00"), D("0"))
+    shares = {
+        r["Organization"]: tuple(D(r[c]) for c in ("Share (USD)", *columns[1:]))
+        for r in read_csv(client.get("/reports/tables/allocation_shares.csv").data)
+    }
+    assert shares == {
+        "ILO": (D("642000.00"), D("642000.00"), D("0"), D("200000.00"), D("0")),
+        "IOM": (D("428000.00"), D("0"), D("428000.00"), D("0"), D("0")),
+    }
+    workbook = load_workbook(io.BytesIO(client.get("/reports/workbook.xlsx").data))
+    sheet = workbook["Allocations"]
+    header = [c.value for c in sheet[1]]
+    (cells,) = [
+        dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    assert tuple(D(str(cells[c])) for c in columns) == figures
