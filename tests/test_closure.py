@@ -996,3 +996,43 @@ def test_the_allocation_exports_reconcile_with_the_balance_page(
         dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)
     ]
     assert tuple(D(str(cells[c])) for c in columns) == figures
+
+
+def test_the_allocation_report_names_each_transfer_figure_and_its_refunds(
+    app, treasurer, agent, programme
+) -> None:
+    """Allocated 1,070,000.00, transferred 642,000.00, given back at closure 428,000.00 and
+    refunded 200,000.00 since: the report's summary names the transfers gross and net of
+    the refunds, gives the refunds, and what the programmes kept, which the coverage counts."""
+    from fund.reports.allocation_data import build_allocation_report
+    from fund.reports.allocation_sections import sections
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "200000.00")
+    with app.test_request_context():
+        report = build_allocation_report(app.config, generated_at=utcnow())
+        (summary, *_) = sections(report)
+        fund_rows, selection_rows = (dict(part.table.rows) for part in summary.parts[:2])
+    assert {
+        label: fund_rows[label]
+        for label in (
+            "Transferred to participating organizations",
+            "Refunds received from closed programmes",
+            "Transferred, net of refunds",
+        )
+    } == {
+        "Transferred to participating organizations": "642,000.00",
+        "Refunds received from closed programmes": "200,000.00",
+        "Transferred, net of refunds": "442,000.00",
+    }
+    assert [(label, value) for label, value in selection_rows.items() if "isburs" in label] == []
+    for label, value in {
+        "Allocations recorded for these programmes (1)": "1,070,000.00",
+        "Transferred on these allocations": "642,000.00",
+        "Given back to the pools at closure, never transferred": "428,000.00",
+        "Refunded since closure": "200,000.00",
+        "Kept by these programmes: allocated less given back and refunded": "442,000.00",
+        "Funded programmes (1)": "442,000.00",
+    }.items():
+        assert selection_rows[label] == value, label
+    assert not summary.parts[1].notes  # the coverage counts what the programmes kept
