@@ -895,3 +895,144 @@ def test_nobody_is_told_of_refunds_when_none_is_due(app, treasurer, agent, progr
         assert not db.session.scalars(
             select(Notification).where(Notification.user_id == agent.id)
         ).all()
+
+
+# What a closed programme counts in coverage and on the map ------------------------------------
+
+
+def coverage_figures(app) -> list[tuple[Decimal, ...]]:
+    """The public coverage's funded total and the sums of its objectives, areas and regions,
+    from the kept totals and from the budget lines."""
+    from fund.coverage.queries import coverage
+
+    figures = []
+    with app.app_context():
+        for use_totals in (True, False):
+            found = coverage(include_pipeline=False, use_totals=use_totals)
+            figures.append(
+                (
+                    found.totals.funded,
+                    *(
+                        sum((row.funded for row in rows), D("0"))
+                        for rows in (found.objectives, found.areas, found.regions)
+                    ),
+                )
+            )
+    return figures
+
+
+def test_a_closed_programme_counts_what_it_kept_in_coverage(
+    app, client, treasurer, agent, programme
+) -> None:
+    """Allocated 1,070,000.00; ILO was paid 642,000.00: closure gives back the 428,000.00 never
+    transferred, and a refund of 200,000.00 comes in. The coverage counts what the programme
+    kept, 642,000.00 then 442,000.00, in its kept totals as in a full recomputation."""
+    with app.app_context():
+        caches.rebuild()
+        db.session.commit()
+    assert coverage_figures(app) == [(D("1070000.00"),) * 4] * 2
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    assert coverage_figures(app) == [(D("642000.00"),) * 4] * 2
+    refund(app, agent, programme, "ILO", "200000.00")
+    assert coverage_figures(app) == [(D("442000.00"),) * 4] * 2
+    with app.app_context():
+        assert caches.verify()["coverage totals"] == []
+    answer = client.get("/api/v1/coverage").get_json()
+    assert "442000.00" in str(answer) and "1070000.00" not in str(answer)
+
+
+def test_the_map_counts_what_a_closed_programme_kept(
+    app, client, treasurer, agent, programme
+) -> None:
+    from fund.portfolio import figures
+    from fund.portfolio.queries import ProgrammeFilters
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "200000.00")
+    with app.app_context():
+        money = figures.map_figures(figures.portfolio(), ProgrammeFilters())
+    assert money.total == D("442000.00")
+    page = " ".join(client.get("/portfolio/map").get_data(as_text=True).split())
+    assert "442,000.00" in page and "1,070,000.00" not in page
+
+
+def test_the_allocation_exports_reconcile_with_the_balance_page(
+    app, client, treasurer, agent, programme
+) -> None:
+    """Closure gave back 428,000.00 never transferred (IOM's whole share) and ILO refunded
+    200,000.00 since: the exports say so, and what is still to pay is what the balance page
+    says (allocated less paid less given back: nothing), in the CSV and the workbook alike."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from fund.finance.queries.lists import allocations_page
+    from tests.helpers import login
+    from tests.test_exports import read_csv
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "200000.00")
+    with app.app_context():
+        (row,) = allocations_page().rows
+    login(client, treasurer.email)
+    columns = ("Amount (USD)", "Disbursed (USD)", "Released at closure (USD)", "Refunded (USD)")
+    columns += ("Still to pay (USD)",)
+    (line,) = read_csv(client.get("/reports/tables/allocations.csv").data)
+    figures = tuple(D(line[c]) for c in columns)
+    assert figures == (row.amount, row.disbursed, row.released, D("200000.00"), row.remaining)
+    assert figures == (D("1070000.00"), D("642000.00"), D("428000.00"), D("200000.00"), D("0"))
+    shares = {
+        r["Organization"]: tuple(D(r[c]) for c in ("Share (USD)", *columns[1:]))
+        for r in read_csv(client.get("/reports/tables/allocation_shares.csv").data)
+    }
+    assert shares == {
+        "ILO": (D("642000.00"), D("642000.00"), D("0"), D("200000.00"), D("0")),
+        "IOM": (D("428000.00"), D("0"), D("428000.00"), D("0"), D("0")),
+    }
+    workbook = load_workbook(io.BytesIO(client.get("/reports/workbook.xlsx").data))
+    sheet = workbook["Allocations"]
+    header = [c.value for c in sheet[1]]
+    (cells,) = [
+        dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    assert tuple(D(str(cells[c])) for c in columns) == figures
+
+
+def test_the_allocation_report_names_each_transfer_figure_and_its_refunds(
+    app, treasurer, agent, programme
+) -> None:
+    """Allocated 1,070,000.00, transferred 642,000.00, given back at closure 428,000.00 and
+    refunded 200,000.00 since: the report's summary names the transfers gross and net of
+    the refunds, gives the refunds, and what the programmes kept, which the coverage counts."""
+    from fund.reports.allocation_data import build_allocation_report
+    from fund.reports.allocation_sections import sections
+
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "200000.00")
+    with app.test_request_context():
+        report = build_allocation_report(app.config, generated_at=utcnow())
+        (summary, *_) = sections(report)
+        fund_rows, selection_rows = (dict(part.table.rows) for part in summary.parts[:2])
+    assert {
+        label: fund_rows[label]
+        for label in (
+            "Transferred to participating organizations",
+            "Refunds received from closed programmes",
+            "Transferred, net of refunds",
+        )
+    } == {
+        "Transferred to participating organizations": "642,000.00",
+        "Refunds received from closed programmes": "200,000.00",
+        "Transferred, net of refunds": "442,000.00",
+    }
+    assert [(label, value) for label, value in selection_rows.items() if "isburs" in label] == []
+    for label, value in {
+        "Allocations recorded for these programmes (1)": "1,070,000.00",
+        "Transferred on these allocations": "642,000.00",
+        "Given back to the pools at closure, never transferred": "428,000.00",
+        "Refunded since closure": "200,000.00",
+        "Kept by these programmes: allocated less given back and refunded": "442,000.00",
+        "Funded programmes (1)": "442,000.00",
+    }.items():
+        assert selection_rows[label] == value, label
+    assert not summary.parts[1].notes  # the coverage counts what the programmes kept

@@ -417,9 +417,12 @@ def test_applicants_see_the_public_view_and_no_simulator(app, client, login_as, 
     assert client.get("/coverage/targets").status_code == 403
 
 
-def test_the_method_says_a_closed_programme_counts_at_its_whole_budget(client):
+def test_the_method_says_a_closed_programme_counts_what_it_kept(client):
     page = " ".join(client.get("/coverage/").get_data(as_text=True).split())
-    assert "A closed programme still counts at its whole budget, as the fund decided it;" in page
+    assert (
+        "A closed programme counts what it kept: what was transferred to it less its refunds"
+        in page
+    )
 
 
 def test_committee_sees_the_pipeline_and_the_simulator(app, client, login_as, fund):

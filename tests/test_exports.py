@@ -113,7 +113,7 @@ def test_csv_tables_have_the_rows_and_exact_amounts(app, backend, client, login_
     shares = read_csv(client.get("/reports/tables/allocation_shares.csv").data)
     assert sum(Decimal(r["Share (USD)"]) for r in shares) == Decimal("1070000.00")
     allocations = read_csv(client.get("/reports/tables/allocations.csv").data)
-    assert [(r["Amount (USD)"], r["Undisbursed (USD)"]) for r in allocations] == [
+    assert [(r["Amount (USD)"], r["Still to pay (USD)"]) for r in allocations] == [
         ("1070000.00", "748999.95")
     ]
 

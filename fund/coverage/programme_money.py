@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +43,15 @@ from sqlalchemy import (
     union_all,
 )
 
-from fund.money import even_part, indirect_cents_sql, largest_remainder_sql, sql_cents, sql_int
+from fund.dialects import cents_sum
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
+from fund.money import (
+    even_part,
+    indirect_cents_sql,
+    largest_remainder_sql,
+    sql_cents,
+    sql_int,
+)
 from fund.proposals.models import (
     BudgetLine,
     IndicativeTotal,
@@ -114,10 +123,13 @@ def _split_evenly(joined: Any, amount: Any, key: Any, *, group: str, prefix: str
     ).cte(f"{prefix}_by_{name}")
 
 
-def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> ProgrammeMoney:
+def programme_money(
+    lines: Any, rate: Decimal, group: str, prefix: str, kept: Any = None
+) -> ProgrammeMoney:
     """The per-programme cents of `lines` (a subquery or CTE with the columns `group`,
     proposal_id, organization_id, objective_number and cents) at the indirect support `rate`.
-    `prefix` names the CTEs (one statement may hold several sets)."""
+    `prefix` names the CTEs (one statement may hold several sets). `kept` (`kept_cents`): what
+    each organization of a closed programme kept, which replaces its budget (`_kept_split`)."""
     g = lines.c[group]
     cells = (
         select(
@@ -173,6 +185,8 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
         ranked.c.direct,
         indirect.label("indirect"),
     ).cte(f"{prefix}_split")
+    if kept is not None:
+        split = _kept_split(split, kept, group, prefix)
 
     by_organization = _summed(split, group, f"{prefix}_by_org", "organization_id")
     by_proposal = _summed(split, group, f"{prefix}_by_proposal", total=True)
@@ -208,6 +222,86 @@ def programme_money(lines: Any, rate: Decimal, group: str, prefix: str) -> Progr
         name="region",
     )
     return ProgrammeMoney(by_organization, by_proposal, by_objective, by_area, by_region)
+
+
+def kept_cents(as_of: date | None = None) -> Any:
+    """The CTE of what each organization of a closed programme kept (proposal_id,
+    organization_id, cents): what was transferred to it less its refunds (the public pages'
+    "kept"), at the end of `as_of` when given (the closures and refunds of that day or before).
+    A closed programme counts this in coverage instead of its budget: what closure gave back of
+    the allocation (never transferred) and the refunds went back to the fund."""
+    refunds = select(cents_sum(Refund.amount)).where(
+        Refund.allocation_id == ClosureShare.allocation_id,
+        Refund.organization_id == ClosureShare.organization_id,
+    )
+    if as_of is not None:
+        refunds = refunds.where(Refund.received_on <= as_of)
+    refunded = func.coalesce(refunds.correlate(ClosureShare).scalar_subquery(), sql_int(0))
+    query = select(
+        ProgrammeClosure.proposal_id.label("proposal_id"),
+        ClosureShare.organization_id.label("organization_id"),
+        (sql_cents(ClosureShare.transferred) - refunded).label("cents"),
+    ).join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
+    if as_of is not None:
+        query = query.where(ProgrammeClosure.closed_on <= as_of)
+    return query.cte("kept_cents")
+
+
+def _kept_split(split: Any, kept: Any, group: str, prefix: str) -> Any:
+    """`split` with the cents of each organization of a closed programme replaced by what it
+    kept (`kept_cents`), apportioned as its budget is: over its objectives in proportion to
+    their direct plus indirect cents, by largest remainder (`fund.money`), the indirect part of
+    each in the same proportion, rounded down. The rows of the other programmes are as they
+    were."""
+    by_organization = (split.c[group], split.c.proposal_id, split.c.organization_id)
+    weighed = (
+        select(
+            split,
+            kept.c.cents.label("kept"),
+            cast(
+                func.sum(split.c.direct + split.c.indirect).over(partition_by=by_organization),
+                BigInteger,
+            ).label("whole"),
+        )
+        .outerjoin(
+            kept,
+            (kept.c.proposal_id == split.c.proposal_id)
+            & (kept.c.organization_id == split.c.organization_id),
+        )
+        .cte(f"{prefix}_kept_weighed")
+    )
+    base, remainder = largest_remainder_sql(
+        weighed.c.kept, weighed.c.direct + weighed.c.indirect, weighed.c.whole
+    )
+    shares = select(weighed, base.label("base"), remainder.label("remainder")).cte(
+        f"{prefix}_kept_shares"
+    )
+    of_organization = (shares.c[group], shares.c.proposal_id, shares.c.organization_id)
+    ranked = select(
+        shares,
+        cast(func.sum(shares.c.base).over(partition_by=of_organization), BigInteger).label("based"),
+        func.row_number()
+        .over(
+            partition_by=of_organization,
+            order_by=(shares.c.remainder.desc(), shares.c.objective_number),
+        )
+        .label("rank"),
+    ).cte(f"{prefix}_kept_ranked")
+    one, zero = literal(1, BigInteger), literal(0, BigInteger)
+    replaced = (ranked.c.kept.is_not(None)) & (ranked.c.whole > zero)
+    total = ranked.c.base + case((ranked.c.rank <= ranked.c.kept - ranked.c.based, one), else_=zero)
+    indirect = case(
+        (replaced, ranked.c.indirect * ranked.c.kept // ranked.c.whole), else_=ranked.c.indirect
+    )
+    direct = case((replaced, total), else_=ranked.c.direct + ranked.c.indirect) - indirect
+    return select(
+        ranked.c[group],
+        ranked.c.proposal_id,
+        ranked.c.organization_id,
+        ranked.c.objective_number,
+        direct.label("direct"),
+        indirect.label("indirect"),
+    ).cte(f"{prefix}_kept_split")
 
 
 def budget_lines(group: Any) -> Any:

@@ -9,7 +9,9 @@ Method (also explained on the dashboard):
 
 - Money of a programme: its budget total, i.e. direct costs plus indirect support costs, the
   latter being `INDIRECT_SUPPORT_RATE` of each participating organization's direct costs,
-  rounded half-up to the cent per organization (as in `fund.proposals.budget`).
+  rounded half-up to the cent per organization (as in `fund.proposals.budget`); of a closed
+  programme, what it kept (transferred less refunds), apportioned as its budget
+  (`fund.coverage.programme_money.kept_cents`).
 - Buckets: *funded* = status funded or closed; *pipeline* = approved (awaiting money);
   *review* = committee_review; *notes* = concept notes approved into the pipeline, by their
   indicative totals. Other states count nowhere.

@@ -33,6 +33,7 @@ from fund.coverage.programme_money import (
     NO_INDIRECT,
     ProgrammeMoney,
     dimension_rows,
+    kept_cents,
     note_lines,
     programme_money,
 )
@@ -244,7 +245,9 @@ def _raw_from_lines(
     lines = _lines(filters, include_pipeline, simulate, as_of).cte("lines")
     notes = _notes(filters, include_pipeline, simulate, as_of)
     statement = dimension_rows(
-        programme_money(lines, rate, "bucket", "cov"), "bucket", also=_note_money(notes)
+        programme_money(lines, rate, "bucket", "cov", kept=kept_cents(as_of)),
+        "bucket",
+        also=_note_money(notes),
     )
     return _raw_from_sums(
         {

@@ -9,7 +9,9 @@ database as it was, after the flush as it is, and the difference is added to the
 `INSERT ... ON CONFLICT DO UPDATE SET amount = amount + ...` (atomic increments: two
 transactions never lose each other's change). A proposal is touched when it is created,
 deleted, changes state, markers or countries, or one of its budget lines changes, and only if
-it is in a counted state before or after.
+it is in a counted state before or after. A closed programme counts what it kept
+(`fund.coverage.programme_money.kept_cents`): its closure, its closure shares and each refund
+touch it too.
 
 Concept notes approved into the pipeline count too, under the status `note:pipeline` (their
 indicative totals split over their objectives: `fund.coverage.programme_money.note_lines`). A
@@ -75,10 +77,13 @@ from fund.audit.models import AUDIT_LOCK
 from fund.coverage.programme_money import (
     NO_INDIRECT,
     dimension_rows,
+    kept_cents,
     note_lines,
     programme_money,
 )
 from fund.extensions import db
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
+from fund.finance.models import Allocation
 from fund.money import sql_cents
 from fund.proposals import status_rules
 from fund.proposals.budget import rate_key
@@ -93,9 +98,10 @@ NOTE_PREFIX = "note:"
 META_STATUS, RATE_DIMENSION = "*", "rate"
 # The meta row's `amount`: the version of the method the totals were built with. Totals of an
 # earlier method (version 0: indirect costs apportioned over whole columns, regions in 1/60
-# cents; version 2: without the concept notes in the pipeline) are not read; `flask fund
-# caches --rebuild` (or `flask fund seed`) rebuilds them.
-METHOD = 3
+# cents; version 2: without the concept notes in the pipeline; version 3: closed programmes by
+# their whole budget, not by what they kept) are not read; `flask fund caches --rebuild` (or
+# `flask fund seed`) rebuilds them.
+METHOD = 4
 
 Key = tuple[str, str, str]  # (status, dimension, key)
 Figures = tuple[int, int, int]  # (amount, indirect, programmes)
@@ -168,7 +174,7 @@ def _aggregate_statement(
     notes = note_lines(notes_query.cte("cov_notes"), "status", "cov")
     rate = Decimal(numerator) / Decimal(denominator)
     return dimension_rows(
-        programme_money(lines, rate, "status", "cov"),
+        programme_money(lines, rate, "status", "cov", kept=kept_cents()),
         "status",
         also=[programme_money(notes, NO_INDIRECT, "status", "note")],
     )
@@ -330,6 +336,10 @@ _WATCHED = (
 )
 
 
+# What touches a proposal's figures when it is written.
+_TOUCHING = (Proposal, BudgetLine, IndicativeTotal, ProgrammeClosure, ClosureShare, Refund)
+
+
 def _status_before(proposal: Proposal) -> str | None:
     state = inspect(proposal)
     if state.pending or state.transient:
@@ -361,10 +371,12 @@ def _counted(session: Session, proposal: Proposal) -> bool:
 
 def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
     """(ids of proposals to recompute, new proposals in a counted state, ids of lines'
-    proposals whose state is not known from the session)."""
+    proposals whose state is not known from the session). A closure, a closure share (what
+    was transferred) or a refund touches its programme: they change what it kept."""
     ids: set[int] = set()
     new: list[Proposal] = []
     unknown: set[int] = set()
+    allocations: set[int] = set()  # of a closure's rows: what a closed programme kept changed
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Proposal):
             before, after = _statuses(session, obj)
@@ -394,6 +406,16 @@ def _touched(session: Session) -> tuple[set[int], list[Proposal], set[int]]:
                 unknown.add(proposal_id)
             elif _counted(session, parent):
                 ids.add(proposal_id)
+        elif isinstance(obj, ProgrammeClosure):
+            unknown.add(obj.proposal_id)
+        elif isinstance(obj, (ClosureShare, Refund)):
+            allocations.add(obj.allocation_id)
+    if allocations:
+        unknown |= set(
+            session.execute(
+                select(Allocation.proposal_id).where(Allocation.id.in_(sorted(allocations)))
+            ).scalars()
+        )
     return ids, new, unknown - ids
 
 
@@ -402,7 +424,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     (connected to `db.session` by `fund.caches`)."""
     session.info.pop(_PENDING, None)
     changed = (*session.new, *session.dirty, *session.deleted)
-    if not any(isinstance(o, (Proposal, BudgetLine, IndicativeTotal)) for o in changed):
+    if not any(isinstance(o, _TOUCHING) for o in changed):
         return
     rate = _configured_rate()
     if rate is None:

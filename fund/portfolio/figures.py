@@ -135,22 +135,28 @@ class MapFigures:
         return {c.country.iso2: c for c in self.countries}
 
 
+def counted(item: ProgrammeSummary) -> Decimal:
+    """The funded money the fund's figures count for a programme (the map, as coverage does):
+    what a closed programme kept, a funded programme's allocation; zero in the pipeline."""
+    return item.funded if item.kept is None else item.kept
+
+
 def map_figures(found: Portfolio, filters: ProgrammeFilters) -> MapFigures:
-    """Funded money (allocations of funded and closed programmes) by country: a national or
-    multi-country programme's split evenly over its countries in whole cents; regional and
-    global programmes apart, whole."""
+    """Funded money (the allocations of funded programmes, what closed programmes kept:
+    `counted`) by country: a national or multi-country programme's split
+    evenly over its countries in whole cents; regional and global programmes apart, whole."""
     shares: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
     names: dict[str, CountryRef] = {}
     regional, global_ = [], []
     total = ZERO
     for item in found.chosen(filters):
-        if item.status is PublicStatus.PIPELINE or item.funded <= 0:
+        if item.status is PublicStatus.PIPELINE or counted(item) <= 0:
             continue
-        total += item.funded
+        total += counted(item)
         if item.scope in SPREAD_SCOPES and item.countries:
             keys = [c.iso2 for c in item.countries]
-            for key, part in split_evenly(cents(item.funded), keys).items():
+            for key, part in split_evenly(cents(counted(item)), keys).items():
                 shares[key] += part
                 counts[key] += 1
             names.update((c.iso2, c) for c in item.countries)
@@ -162,7 +168,7 @@ def map_figures(found: Portfolio, filters: ProgrammeFilters) -> MapFigures:
         (CountryMoney(names[k], from_cents(v), counts[k]) for k, v in shares.items()),
         key=lambda c: (-c.amount, c.country.name),
     )
-    by_amount = lambda p: (-p.funded, p.id)  # noqa: E731
+    by_amount = lambda p: (-counted(p), p.id)  # noqa: E731
     return MapFigures(
         tuple(countries),
         tuple(sorted(regional, key=by_amount)),

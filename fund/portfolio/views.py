@@ -120,6 +120,7 @@ def map_page():
         filters=filters,
         filter_args=_filter_args(filters),
         money=money,
+        counted=figures.counted,
         drawn=world_map(money),
     )
 

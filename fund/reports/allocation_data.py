@@ -47,7 +47,9 @@ from fund.coverage.queries import (
     coverage,
 )
 from fund.days import in_words
+from fund.dialects import cents_sum
 from fund.extensions import db
+from fund.finance.closure_models import Refund
 from fund.finance.models import Allocation
 from fund.finance.queries.as_of import end_of_day
 from fund.finance.queries.balance import Balance, VoidedContribution, voided_contributions
@@ -97,8 +99,15 @@ class ProgrammeRow(OfProposal):
     countries: tuple[str, ...]
     allocated_on: date
     amount: Decimal
-    disbursed: Decimal
+    disbursed: Decimal  # transferred, refunds not deducted
     released: Decimal = ZERO  # given back to the pools at closure, never transferred
+    refunded: Decimal = ZERO  # the refunds received since closure
+
+    @property
+    def kept(self) -> Decimal:
+        """What the programme kept (as coverage counts it): its allocation less what closure
+        gave back and the refunds."""
+        return self.amount - self.released - self.refunded
 
 
 @dataclass
@@ -133,7 +142,22 @@ class AllocationReport(FundDocument):
     programmes_allocated = total_of("programmes", "amount")
     programmes_disbursed = total_of("programmes", "disbursed")
     programmes_released = total_of("programmes", "released")
+    programmes_refunded = total_of("programmes", "refunded")
+    programmes_kept = total_of("programmes", "kept")
     pipeline_total = total_of("pipeline_rows", "total")
+
+
+def _refunds(as_of: date | None) -> dict[int, Decimal]:
+    """proposal -> the refunds received on its allocation (by the end of `as_of`; one
+    query)."""
+    query = (
+        select(Allocation.proposal_id, cents_sum(Refund.amount).label("cents"))
+        .join(Allocation, Allocation.id == Refund.allocation_id)
+        .group_by(Allocation.proposal_id)
+    )
+    if as_of is not None:
+        query = query.where(Refund.received_on <= as_of)
+    return {row.proposal_id: money_rules.from_cents(row.cents) for row in db.session.execute(query)}
 
 
 def _in_period(day: date | None, filters: CoverageFilters) -> bool:
@@ -260,6 +284,7 @@ def build_allocation_report(
     for row in db.session.execute(query):
         places[row.proposal_id].append(row)
 
+    refunded = _refunds(as_of)
     programmes = sorted(
         (
             ProgrammeRow(
@@ -271,6 +296,7 @@ def build_allocation_report(
                 amount=a.amount,
                 disbursed=a.disbursed,
                 released=a.released,
+                refunded=refunded.get(a.proposal_id, ZERO),
             )
             for a in allocations(as_of)
             if in_call(a.proposal_id) and _in_period(a.allocated_on, filters)

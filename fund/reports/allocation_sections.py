@@ -145,7 +145,9 @@ def _summary(r: AllocationReport) -> list[Part]:
         (_("Administrative Agent fee"), format_amount(t.fees)),
         (_("Net contributions"), format_amount(t.net)),
         (_("Allocated to programmes"), format_amount(t.allocated)),
-        (_("Disbursed to participating organizations"), format_amount(t.disbursed)),
+        (_("Transferred to participating organizations"), format_amount(t.disbursed + t.refunded)),
+        (_("Refunds received from closed programmes"), format_amount(t.refunded)),
+        (_("Transferred, net of refunds"), format_amount(t.disbursed)),
         (_("Allocated, not yet disbursed"), format_amount(t.committed)),
         (_("Available to allocate"), format_amount(t.available)),
         (
@@ -166,15 +168,20 @@ def _summary(r: AllocationReport) -> list[Part]:
             _("Allocations recorded for these programmes (%(count)s)", count=len(r.programmes)),
             format_amount(r.programmes_allocated),
         ),
-        (_("Disbursed on these allocations"), format_amount(r.programmes_disbursed)),
+        (_("Transferred on these allocations"), format_amount(r.programmes_disbursed)),
         *(
             [
                 (
                     _("Given back to the pools at closure, never transferred"),
                     format_amount(r.programmes_released),
-                )
+                ),
+                (_("Refunded since closure"), format_amount(r.programmes_refunded)),
+                (
+                    _("Kept by these programmes: allocated less given back and refunded"),
+                    format_amount(r.programmes_kept),
+                ),
             ]
-            if r.programmes_released
+            if r.programmes_released or r.programmes_refunded
             else []
         ),
         (
@@ -192,14 +199,14 @@ def _summary(r: AllocationReport) -> list[Part]:
             _("The programmes of this report"), ("", "USD"), selection_rows, (0.7, 0.3), (1,)
         ),
     )
-    if c.funded != r.programmes_allocated:
+    if c.funded != r.programmes_kept:
         selection.notes.append(
             _(
                 "The funded programmes' budgets (%(funded)s, counted as on the dashboard) differ "
                 "from their recorded allocations (%(allocated)s): a budget changed after its "
                 "allocation.",
                 funded=format_usd(c.funded),
-                allocated=format_usd(r.programmes_allocated),
+                allocated=format_usd(r.programmes_kept),
             )
         )
     pools = [

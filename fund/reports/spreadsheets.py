@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from fund import xlsx
+from fund.finance.closure_models import still_to_pay
 from fund.labels import N_
 from fund.money import from_cents, plain_number, read_amount
 from fund.proposals import status_rules
@@ -68,7 +69,12 @@ ORGANIZATION = Column("Organization", width=14)
 ALLOCATION_ID = Column("Allocation ID", INTEGER, 10)
 AMOUNT = Column("Amount (USD)", MONEY, 18)
 DISBURSED = Column("Disbursed (USD)", MONEY, 18)
-UNDISBURSED = Column("Undisbursed (USD)", MONEY, 18)
+# What closure gave back to the pools (never transferred), the refunds received since, and what
+# is still to pay: allocated less paid less given back, as the balance page counts them
+# (`fund.finance.closure_models.still_to_pay`).
+RELEASED = Column("Released at closure (USD)", MONEY, 18)
+REFUNDED = Column("Refunded (USD)", MONEY, 18)
+STILL_TO_PAY = Column("Still to pay (USD)", MONEY, 18)
 RECORDED_AT = Column("Recorded at (UTC)", DATETIME, 18)
 
 
@@ -198,20 +204,33 @@ def _budget_lines() -> Table:
 
 
 def _allocations() -> Table:
+    def money(a: Any) -> tuple[Any, Decimal, Decimal, Decimal]:
+        return a, from_cents(a.paid), from_cents(a.released), from_cents(a.refunded)
+
     return _table(
         "allocations",
-        ((a, from_cents(a.paid)) for a in table_queries.all_allocations()),
+        (money(a) for a in table_queries.all_allocations()),
         (
-            ALLOCATION_ID.reading(lambda a, _d: a.id),
-            PROPOSAL_REF.reading(lambda a, _d: proposal_reference(a.proposal_id)),
-            PROPOSAL_TITLE.reading(lambda a, _d: a.title),
-            Column("Allocated on", DATE, 12, value=lambda a, _d: a.allocated_on),
-            AMOUNT.reading(lambda a, _d: a.amount),
-            DISBURSED.reading(lambda _a, disbursed: disbursed),
-            UNDISBURSED.reading(lambda a, disbursed: a.amount - disbursed),
-            RECORDED_AT.reading(lambda a, _d: a.recorded_at),
+            ALLOCATION_ID.reading(lambda a, *_: a.id),
+            PROPOSAL_REF.reading(lambda a, *_: proposal_reference(a.proposal_id)),
+            PROPOSAL_TITLE.reading(lambda a, *_: a.title),
+            Column("Allocated on", DATE, 12, value=lambda a, *_: a.allocated_on),
+            AMOUNT.reading(lambda a, *_: a.amount),
+            DISBURSED.reading(lambda _a, disbursed, *_: disbursed),
+            RELEASED.reading(lambda _a, _d, released, _r: released),
+            REFUNDED.reading(lambda *row: row[3]),
+            STILL_TO_PAY.reading(
+                lambda a, paid, released, _r: still_to_pay(a.amount, paid, released)
+            ),
+            RECORDED_AT.reading(lambda a, *_: a.recorded_at),
         ),
     )
+
+
+def _share_released(share: Any) -> Decimal:
+    """What a share's closure gave back to the pools: all it never paid (nothing is paid after
+    closure); zero unless the programme is closed."""
+    return share.amount - share.disbursed if share.closed else ZERO
 
 
 def _allocation_shares() -> Table:
@@ -224,7 +243,9 @@ def _allocation_shares() -> Table:
             ORGANIZATION.reading(lambda s: s.organization),
             Column("Share (USD)", MONEY, 18, value=lambda s: s.amount),
             DISBURSED.reading(lambda s: s.disbursed),
-            UNDISBURSED.reading(lambda s: s.amount - s.disbursed),
+            RELEASED.reading(_share_released),
+            REFUNDED.reading(lambda s: s.refunded if s.closed else ZERO),
+            STILL_TO_PAY.reading(lambda s: still_to_pay(s.amount, s.disbursed, _share_released(s))),
         ),
     )
 

@@ -22,7 +22,9 @@ from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.dialects import cents_sum
 from fund.extensions import db, plain_rows
+from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
 from fund.finance.models import Allocation, AllocationShare, Contribution, Disbursement
+from fund.money import sql_cents
 from fund.proposals import status_rules
 from fund.proposals.models import (
     BudgetLine,
@@ -158,11 +160,21 @@ def all_budget_lines() -> Iterator[Row[Any]]:
 
 
 def all_allocations() -> Sequence[Row[Any]]:
-    """Every allocation with its proposal's title and what its shares have paid out (`paid`,
-    in cents), by allocation (one query of plain columns)."""
+    """Every allocation with its proposal's title, what its shares have paid out (`paid`),
+    what its closure gave back to the pools (`released`, never paid; None unless closed) and
+    the refunds received since (`refunded`), in cents, by allocation (one query of plain
+    columns)."""
     paid = (
-        select(AllocationShare.allocation_id, cents_sum(AllocationShare.disbursed).label("paid"))
+        select(
+            AllocationShare.allocation_id,
+            cents_sum(AllocationShare.disbursed).label("paid"),
+        )
         .group_by(AllocationShare.allocation_id)
+        .subquery()
+    )
+    refunded = (
+        select(Refund.allocation_id, cents_sum(Refund.amount).label("refunded"))
+        .group_by(Refund.allocation_id)
         .subquery()
     )
     return plain_rows(
@@ -173,17 +185,23 @@ def all_allocations() -> Sequence[Row[Any]]:
             Allocation.allocated_on,
             Allocation.amount,
             paid.c.paid,
+            sql_cents(ProgrammeClosure.released).label("released"),
+            refunded.c.refunded,
             Allocation.recorded_at,
         )
         .join(Proposal, Proposal.id == Allocation.proposal_id)
         .outerjoin(paid, paid.c.allocation_id == Allocation.id)
+        .outerjoin(ProgrammeClosure, ProgrammeClosure.allocation_id == Allocation.id)
+        .outerjoin(refunded, refunded.c.allocation_id == Allocation.id)
         .order_by(Allocation.id)
     )
 
 
 def all_allocation_shares() -> Iterator[Row[Any]]:
-    """Every allocation's shares with the allocation's proposal and the organization's label,
-    by allocation then organization (one query of plain columns)."""
+    """Every allocation's shares with the allocation's proposal, the organization's label,
+    whether the programme is closed (`closed`: what the share never paid went back to the
+    pools) and the organization's refunds (`refunded`, None unless closed), by allocation then
+    organization (one query of plain columns)."""
     yield from _streamed(
         select(
             AllocationShare.allocation_id,
@@ -191,9 +209,17 @@ def all_allocation_shares() -> Iterator[Row[Any]]:
             Organization.label.label("organization"),
             AllocationShare.amount,
             AllocationShare.disbursed,
+            ProgrammeClosure.proposal_id.is_not(None).label("closed"),
+            ClosureShare.refunded,
         )
         .join(Allocation, Allocation.id == AllocationShare.allocation_id)
         .join(Organization, Organization.id == AllocationShare.organization_id)
+        .outerjoin(ProgrammeClosure, ProgrammeClosure.allocation_id == Allocation.id)
+        .outerjoin(
+            ClosureShare,
+            (ClosureShare.allocation_id == AllocationShare.allocation_id)
+            & (ClosureShare.organization_id == AllocationShare.organization_id),
+        )
         .order_by(AllocationShare.allocation_id, AllocationShare.organization_id)
     )
 
