@@ -135,6 +135,10 @@ class Config:
     COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE = _env_bool(
         "COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False
     )
+    # The fewest seats that should be able to vote in a round: when recusals leave fewer, the
+    # secretariat's round and meeting pages warn before the round is closed (the quorum rule
+    # itself still counts the seats entitled to vote).
+    COMMITTEE_MINIMUM_VOTING_SEATS = _env_int("COMMITTEE_MINIMUM_VOTING_SEATS", 2)
     COVERAGE_UNDER_TARGET_FRACTION = Decimal(
         os.environ.get("COVERAGE_UNDER_TARGET_FRACTION", "0.5")
     )

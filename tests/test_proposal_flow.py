@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -246,13 +247,62 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, create_user, make_propos
     assert "/login" in client.get(f"/proposals/{proposal_id}").headers["Location"]
 
 
-def test_workflow_page_lists_every_transition(client):
+def test_workflow_page_lists_every_transition(client, login_as):
+    login_as("secretariat", organization_acronym=None)  # the technical view names the codes
     page = client.get("/workflow").get_data(as_text=True)
     for rule in PROPOSAL_WORKFLOW.rules:
         assert f"<code>{rule.trigger}</code>" in page
     for state in PROPOSAL_WORKFLOW.states:
         assert PROPOSAL_WORKFLOW.state_label(state) in page
     assert "stateDiagram-v2" in page
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "ar"])
+def test_the_public_workflow_says_each_step_in_words_without_code_names(client, language):
+    """A visitor reads each step's label, who takes it and its conditions as sentences, in
+    the page's language: no action or guard code, no diagram source, no command."""
+    from flask_babel import force_locale, gettext
+
+    from workflows.proposal import GUARD_CONDITIONS
+
+    page = html.unescape(client.get(f"/workflow?lang={language}").get_data(as_text=True))
+    for rule in PROPOSAL_WORKFLOW.rules:
+        assert f"<code>{rule.trigger}</code>" not in page
+        for guard in rule.guards:
+            assert guard not in page, guard
+    for code in ("stateDiagram", "classDef", "-->", "flask fund diagram", "README", "guard"):
+        assert code not in page, code
+    with client.application.test_request_context(), force_locale(language):
+        for rule in PROPOSAL_WORKFLOW.rules:
+            assert gettext(rule.label) in page, rule.label
+        for condition in GUARD_CONDITIONS.values():
+            assert gettext(condition) in page, condition
+
+
+def test_every_guard_of_the_proposal_workflow_has_its_condition_in_words():
+    from workflows.proposal import GUARD_CONDITIONS
+
+    assert set(GUARD_CONDITIONS) == {g for rule in PROPOSAL_WORKFLOW.rules for g in rule.guards}
+
+
+@pytest.mark.parametrize(
+    ("roles", "technical"),
+    [
+        (("applicant",), False),
+        (("committee",), False),
+        (("administrative_agent",), False),
+        (("secretariat",), True),
+        (("admin",), True),
+    ],
+)
+def test_only_the_secretariat_and_administrators_see_the_workflow_s_codes(
+    client, login_as, roles, technical
+):
+    login_as(*roles, organization_acronym="ILO" if roles == ("applicant",) else None)
+    page = client.get("/workflow").get_data(as_text=True)
+    assert ("<code>start_screening</code>" in page) is technical
+    assert ("stateDiagram-v2" in page) is technical
+    assert "Submit the proposal to the secretariat" in page
 
 
 def test_diagram_command_matches_the_readme(runner, tmp_path):

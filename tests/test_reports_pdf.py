@@ -837,6 +837,38 @@ def test_every_heading_of_an_arabic_decision_record_starts_at_the_right(app, peo
         assert heading.style.alignment == TA_RIGHT, heading.getPlainText()
 
 
+def test_every_table_of_an_arabic_decision_record_is_mirrored(app, people, history):
+    """The tally, the votes and the recusals read from the right in Arabic, as the facts do:
+    each table's first column (the member) at the right."""
+    from flask_babel import force_locale, gettext
+    from reportlab.platypus import KeepTogether, Table
+
+    from fund.reports.decision_pdf import _story, full_record
+    from fund.reports.pdf.styles import display_text
+
+    def tables(blocks):
+        for block in blocks:
+            if isinstance(block, KeepTogether):
+                yield from tables(block._content)
+            elif isinstance(block, Table) and block._cellvalues and len(block._cellvalues[0]) > 2:
+                yield block
+
+    def headers(language):
+        with app.test_request_context(), force_locale(language):
+            record = full_record(db.session.get(VotingRound, history.round_a), app.config)
+            return [[str(c) for c in t._cellvalues[0]] for t in tables(_story(record, GENERATED))]
+
+    english, arabic = headers("en"), headers("ar")
+    assert len(english) == len(arabic) >= 2
+    assert any(h[0] == "Member" for h in english)
+    with app.test_request_context(), force_locale("ar"):
+        for en, ar in zip(english, arabic, strict=True):
+            # A header broken over lines is compared by its words.
+            for drawn, english_header in ((ar[-1], en[0]), (ar[0], en[-1])):
+                expected = display_text(gettext(english_header))
+                assert sorted(drawn.split()) == sorted(expected.split()), (en, ar)
+
+
 @pytest.mark.parametrize("language", ["en", "fr", "es", "ar"])
 def test_the_footer_s_audit_head_keeps_clear_of_the_page_number(app, people, history, language):
     """The audit trail's head (a long hash) at the footer's left ends at least 3 mm before the

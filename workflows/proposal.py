@@ -168,6 +168,36 @@ PROPOSAL_WORKFLOW = Workflow(
     ),
 )
 
+# Each guard of the proposal's table as the condition it checks, in words for the public
+# workflow page (the guards' names are the code's; the pages show these sentences).
+GUARD_CONDITIONS: dict[str, str] = {
+    "own_organization": N_("The person acting belongs to the applicant organization."),
+    "call_open": N_(
+        "The call is open for submissions (a full proposal invited from a concept note: its "
+        "invitation's deadline has not passed)."
+    ),
+    "submission_complete": N_("Every required part of the proposal is filled in."),
+    "revised_since_last_version": N_(
+        "A proposal submitted before has been revised since its last version."
+    ),
+    "screening_recorded": N_("The eligibility screening is recorded for every criterion."),
+    "screening_passed": N_("The proposal meets every eligibility criterion of the screening."),
+    "committee_approved": N_(
+        "The committee's latest voting round, on the current version, approved the proposal."
+    ),
+    "committee_rejected": N_(
+        "The committee's latest voting round, on the current version, rejected the proposal."
+    ),
+    "funds_available": N_("The fund has enough money available to cover the proposal's budget."),
+    "fully_disbursed_or_reason": N_(
+        "The allocation is fully paid out, or the secretariat gives the reason for closing."
+    ),
+    "final_reports_accepted_or_reason": N_(
+        "The final reports are accepted, or the secretariat gives the reason for closing."
+    ),
+}
+
+
 PROPOSAL_GUARD_NAMES: frozenset[str] = frozenset(
     name for rule in PROPOSAL_WORKFLOW.rules for name in rule.guards
 )

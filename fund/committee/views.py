@@ -28,6 +28,7 @@ from fund.committee.forms import (
 from fund.committee.models import Choice, VotingRound
 from fund.committee.rounds import end_of_day, outcome_label
 from fund.committee.visibility import opened_record, votes_visible_before_own_vote
+from fund.committee.voting_seats import few_seats_warning, seat_count
 from fund.coverage.simulator import coverage_effect
 from fund.days import written
 from fund.extensions import db, utcnow
@@ -64,6 +65,10 @@ def _common() -> dict[str, Any]:
         "is_secretariat": current_user.has_role(Role.SECRETARIAT),
         "is_member": current_user.has_role(Role.COMMITTEE),
         "now": utcnow(),
+        # Recusals leaving fewer seats able to vote than the fund's minimum (the secretariat's
+        # warning before closing), and a round's seats counted for its record.
+        "few_seats": few_seats_warning,
+        "seat_count": seat_count,
     }
 
 

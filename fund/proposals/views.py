@@ -48,6 +48,7 @@ from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_
 from fund.query_args import id_arg
 from fund.sentences import LONG_LIST_SEPARATOR, listed
 from workflows import FUNDING_STATES, PROPOSAL_WORKFLOW
+from workflows.proposal import GUARD_CONDITIONS
 
 bp = Blueprint("proposals", __name__)
 
@@ -434,9 +435,28 @@ def withdraw(proposal_id: int):
     ), (400 if missing else 200)
 
 
+# Who sees the workflow's technical view (the actions' and guards' code names, the diagram's
+# source that `flask fund diagram` prints for the README): those who run and maintain the
+# workflow. Everybody else reads it in words only.
+WORKFLOW_TECHNICAL_ROLES = (Role.SECRETARIAT, Role.ADMIN)
+
+
 @bp.route("/workflow")
 @public
 def workflow():
+    technical = current_user.is_authenticated and current_user.has_role(*WORKFLOW_TECHNICAL_ROLES)
     return render_template(
-        "proposals/workflow.html", workflow=PROPOSAL_WORKFLOW, mermaid=operations.ENGINE.mermaid()
+        "proposals/workflow.html",
+        workflow=PROPOSAL_WORKFLOW,
+        conditions=GUARD_CONDITIONS,
+        # Each state with the states its steps lead to, in the table's order: the diagram read
+        # as a list.
+        following={
+            state: list(
+                dict.fromkeys(r.dest for r in PROPOSAL_WORKFLOW.rules if state in r.sources)
+            )
+            for state in PROPOSAL_WORKFLOW.states
+        },
+        technical=technical,
+        mermaid=operations.ENGINE.mermaid() if technical else None,
     )

@@ -25,6 +25,7 @@ from fund.committee import queries
 from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
 from fund.committee.rounds import decision_sentence, round_tally
 from fund.committee.tally import Tally
+from fund.committee.voting_seats import seat_count
 from fund.days import moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
@@ -181,6 +182,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         rule = DecisionRule.labels().get(r.decision_rule, r.decision_rule)
         facts.append((_("Decision rule"), _(rule)))
         facts.append((_("Quorum"), _quorum(record)))
+        facts.append((_("Seats"), said(seat_count(r).sentence)))
     story += [TextParagraph(_("Decision"), s.h2), fact_table(s, facts, label_width=0.25)]
     if r.summary:
         story.append(

@@ -1,0 +1,76 @@
+"""Recusals leaving a round with few seats that can vote: the secretariat is warned before it
+closes the round, and the decision record says how many seats were recused. The quorum rule is
+unchanged (it counts the seats entitled to vote)."""
+
+from __future__ import annotations
+
+import html
+
+from fund.committee import operations
+from fund.extensions import db
+from tests.helpers import client_for, pdf_text, user
+from tests.test_committee import _close, _round, _vote
+from tests.test_committee import people as people
+from tests.test_committee import prepared_review as prepared_review
+from tests.test_committee import under_review as under_review
+from tests.test_committee_recusal_pages import _section
+
+WARNING = "Only 1 of 4 seats can vote in this round: 3 recused."
+SEATS = "4 in the round: 1 entitled to vote, 3 recused"
+
+
+def _two_declared(app, people, round_id: int) -> None:
+    """UNDP and UNICEF declare a conflict; IOM was recused automatically: UNHCR alone votes."""
+    with app.app_context():
+        operations.declare_conflict(round_id, user(people.undp), "My spouse works on it.")
+        operations.declare_conflict(round_id, user(people.unicef), "Former employer.")
+        db.session.commit()
+
+
+def _pages(app, person, proposal_id: int, round_id: int) -> dict[str, str]:
+    client = client_for(app, person)
+    return {
+        "review": client.get(f"/committee/proposals/{proposal_id}").get_data(as_text=True),
+        "meeting": _section(client.get("/committee/meeting").get_data(as_text=True), proposal_id),
+        "record": client.get(f"/committee/rounds/{round_id}").get_data(as_text=True),
+    }
+
+
+def test_the_secretariat_is_warned_when_recusals_leave_too_few_seats_to_vote(
+    app, people, under_review
+):
+    round_id = _round(app, under_review).id
+    for name, page in _pages(app, people.secretariat, under_review, round_id).items():
+        assert "few-seats" not in page, name  # one seat recused, three can vote
+    _two_declared(app, people, round_id)
+    for name, page in _pages(app, people.secretariat, under_review, round_id).items():
+        assert WARNING in html.unescape(page), name
+        assert "at least 2 seats to vote on a decision" in page, name
+    # A member of the round is not warned: the count of recusals is the secretariat's to weigh.
+    member = client_for(app, people.unhcr).get("/committee/meeting").get_data(as_text=True)
+    assert "few-seats" not in member
+
+
+def test_the_minimum_is_a_setting(app, people, under_review):
+    round_id = _round(app, under_review).id
+    _two_declared(app, people, round_id)
+    app.config["COMMITTEE_MINIMUM_VOTING_SEATS"] = 1
+    try:
+        for name, page in _pages(app, people.secretariat, under_review, round_id).items():
+            assert "few-seats" not in page, name
+    finally:
+        app.config["COMMITTEE_MINIMUM_VOTING_SEATS"] = 2
+
+
+def test_the_decision_record_says_how_many_seats_were_recused(app, people, under_review):
+    round_id = _round(app, under_review).id
+    _two_declared(app, people, round_id)
+    _vote(app, people.unhcr, round_id, "reject", comment="Not ready.")
+    # The quorum rule is unchanged: one seat entitled, its vote meets the quorum.
+    assert _close(app, people, round_id) == "rejected"
+    client = client_for(app, people.secretariat)
+    record = html.unescape(client.get(f"/committee/rounds/{round_id}").get_data(as_text=True))
+    assert SEATS in record
+    assert "few-seats" not in record  # the round is closed: nothing left to warn about
+    _reader, text = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
+    assert SEATS in " ".join(text.split())
