@@ -324,6 +324,7 @@ DEFAULT_ARGS = {
     "request_id": "transfer_request",
     "revision_id": "revision",
     "token_id": "secretariat_token",
+    "event_id": 1,  # the world's first audit event
 }
 
 # Keys of EXPECTED are endpoints, or "endpoint@variant" for the same route on other rows.
@@ -531,6 +532,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "admin.edit_organization": _ADMIN,
     "audit.log": _only({"secretariat": 200, "admin": 200}),
     "audit.export_csv": _only({"secretariat": 200, "admin": 200}),
+    "audit.event": _only({"secretariat": 200, "admin": 200}),
     # Calls: the list for everyone signed in, the form for the secretariat
     "calls.index": _signed_in(200),
     "calls.new": _SECRETARIAT,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, func, or_, select
 
-from fund.accounts.models import Organization
+from fund.accounts.models import Organization, User
 from fund.audit.models import AuditEvent
 from fund.audit.queries import count_events
 from fund.extensions import db
@@ -30,6 +30,7 @@ class EventFilters:
     subject_type: str | None = None
     subject_id: str | None = None
     actor: int | None = None
+    actor_match: str | None = None  # part of the actor's name or email
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = None
@@ -56,6 +57,14 @@ def _filtered(query: Select[Any], filters: EventFilters) -> Select[Any]:
         query = query.where(AuditEvent.subject_id == str(filters.subject_id))
     if filters.actor is not None:
         query = query.where(AuditEvent.actor_id == filters.actor)
+    if filters.actor_match and filters.actor_match.strip():
+        pattern = f"%{_escape_like(filters.actor_match.strip())}%"
+        people = select(User.id).where(
+            or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+        )
+        query = query.where(
+            or_(AuditEvent.actor_name.ilike(pattern, escape="\\"), AuditEvent.actor_id.in_(people))
+        )
     if filters.date_from:
         query = query.where(AuditEvent.occurred_at >= _day_start(filters.date_from))
     if filters.date_to:
@@ -112,6 +121,16 @@ def search_events(
         .offset((page - 1) * per_page)
     )
     return EventPage(total, page, per_page, rows=list(db.session.execute(query)))
+
+
+def one_event(event_id: int) -> Row[Any] | None:
+    """One event with its `actor_organization`, or None."""
+    return db.session.execute(_with_organization().where(AuditEvent.id == event_id)).first()
+
+
+def hash_of(event_id: int) -> str | None:
+    """The hash recorded by one event, or None when there is no such event."""
+    return db.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
 
 
 def iter_events_sorted(filters: EventFilters, sorting: Sorting) -> Iterator[Row[Any]]:

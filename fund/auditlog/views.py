@@ -9,6 +9,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     redirect,
     render_template,
     request,
@@ -16,21 +17,26 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from fund.access import roles_required
 from fund.accounts.models import Role
 from fund.audit import queries as trail
-from fund.auditlog import queries, words
+from fund.audit.models import GENESIS_HASH
+from fund.audit.operations import compute_hash
+from fund.auditlog import details, queries, subjects, words
 from fund.extensions import utcnow
-from fund.forms import DateField, IntegerField, optional_line
+from fund.forms import DateField, optional_line
 from fund.listing import Export, csv_lines, export_arg, export_response, sort_arg
 from fund.query_args import page_arg
+from fund.routing import MAX_ID
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+ACTOR_LENGTH = 254  # an email address at its longest
 DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
 FILTER_NAMES = ("action", "subject_type", "subject_id", "actor", "date_from", "date_to", "q")
 CSV_COLUMNS = (
@@ -73,19 +79,20 @@ class AuditFilterForm(FlaskForm):
         _l("Subject type"), 40, description=_l("As recorded, e.g. proposal or programme_report.")
     )
     subject_id = optional_line(_l("Subject id"), 40)
-    actor = IntegerField(
-        _l("Actor (user id)"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, message=_l("Enter a user id (a whole number).")),
-        ],
-        invalid_value_message=_l("Enter a user id (a whole number)."),
-        widget=TextInput(),
-        render_kw={"inputmode": "numeric"},
+    # A name or an email (part of one); a number is a user id, as older links give it.
+    actor = optional_line(
+        _l("Actor"),
+        ACTOR_LENGTH,
+        description=_l("A person's name or email address, or part of one."),
     )
     date_from = _date_field(_l("From (UTC)"))
     date_to = _date_field(_l("To (UTC)"))
     q = optional_line(_l("Comment or actor name"), 200)
+
+    def validate_actor(self, field: Any) -> None:
+        typed = (field.data or "").strip()
+        if typed.isdecimal() and not (typed.isascii() and 1 <= int(typed) <= MAX_ID):
+            raise ValidationError(_l("Enter a user id (a whole number)."))
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -95,11 +102,14 @@ class AuditFilterForm(FlaskForm):
         def text(value: str | None) -> str | None:
             return value.strip() or None if value else None
 
+        actor = text(self.actor.data)
+        by_id = actor is not None and actor.isdecimal()
         return queries.EventFilters(
             action=text(self.action.data),
             subject_type=text(self.subject_type.data),
             subject_id=text(self.subject_id.data),
-            actor=self.actor.data,
+            actor=int(actor) if by_id else None,
+            actor_match=None if by_id else actor,
             date_from=self.date_from.data,
             date_to=self.date_to.data,
             q=text(self.q.data),
@@ -138,6 +148,7 @@ def log():
         return export_response(fmt, VIEW_EXPORT, rows)
     number = page_arg()
     page = queries.search_events(form.filters(), number, sorting=sorting) if valid else None
+    named = subjects.named_subjects(page.rows if page else (), current_user)
     return render_template(
         "audit/log.html",
         form=form,
@@ -148,10 +159,38 @@ def log():
         sorting=sorting,
         view_args={**_filter_args(), **sorting.args()},
         summarise=queries.summarise_details,
-        action_words=words.action_words,
-        subject_words=words.subject_words,
-        state_words=words.state_words,
+        subject_of=lambda row: subjects.subject_of(named, row),
+        **WORDS,
     ), (200 if valid else 400)
+
+
+WORDS = {
+    "action_words": words.action_words,
+    "subject_words": words.subject_words,
+    "state_words": words.state_words,
+}
+
+
+@bp.route("/<int:event_id>")
+@roles_required(Role.SECRETARIAT, Role.ADMIN)
+def event(event_id: int):
+    """One event in full: every recorded value, each change before and after side by side,
+    and its link in the chain (the previous event's hash, its own, whether they still agree)."""
+    row = queries.one_event(event_id)
+    if row is None:
+        abort(404)
+    previous = queries.hash_of(event_id - 1) if event_id > 1 else GENESIS_HASH
+    named = subjects.named_subjects([row], current_user)
+    return render_template(
+        "audit/event.html",
+        e=row,
+        subject=subjects.subject_of(named, row),
+        full=details.full_details(row.details),
+        follows=previous is not None and previous == row.prev_hash,
+        unaltered=compute_hash(row.prev_hash, row) == row.hash,  # type: ignore[arg-type]
+        newer=event_id < trail.count_events(),
+        **WORDS,
+    )
 
 
 def _csv_lines(filters: queries.EventFilters) -> Iterator[str]:
