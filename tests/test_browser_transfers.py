@@ -108,7 +108,7 @@ def test_request_refused_overridden_then_recorded(server, browser, programme) ->
     with page.expect_navigation():
         page.get_by_role("button", name="Request the transfer, overriding the conditions").click()
     assert "recorded: USD 100,000.00 to ILO (tranche 2)" in support.flash_text(page)
-    requests = page.locator("section.conditions").inner_text()
+    requests = page.locator("section.conditions", has_text="tranche 2").inner_text()
     assert "Overridden by the secretariat: Emergency response to the floods." in requests
     _look(page, "requested", "the finance page with its requests")
     context.close()

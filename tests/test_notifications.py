@@ -7,7 +7,7 @@ import email
 import email.policy
 import logging
 import socket
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from types import SimpleNamespace
@@ -486,7 +486,9 @@ def test_funding_and_each_disbursement_tell_the_organization(app, smtp, people, 
     from fund.accounts.models import Organization
     from fund.finance import operations as finance_operations
 
-    proposal_id = make_proposal(people.author, status="approved")
+    proposal_id = make_proposal(
+        people.author, status="approved", decided_at=datetime(2026, 1, 5, 9, tzinfo=UTC)
+    )
     with app.app_context():
         proposal = db.session.get(Proposal, proposal_id)
         actor = user(people.secretariat)
