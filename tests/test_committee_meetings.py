@@ -171,7 +171,22 @@ def test_the_agenda_its_decisions_and_their_checks(app, people, seated, under_re
         assert stale.value.stale
         db.session.rollback()
 
-    # The round is still open: any decision may be recorded against it for now.
+    # The round is still open: the item cannot record a decision against it yet.
+    with app.app_context():
+        with pytest.raises(meetings.MeetingRefused, match="Round 1 is still open") as early:
+            meetings.update_item(
+                user(people.secretariat),
+                meeting_id,
+                first_id,
+                position=1,
+                title="",
+                outcome="approved",
+                decision="",
+                conditions="",
+                round_id=round_id,
+            )
+        assert early.value.field == "outcome"
+        db.session.rollback()
     _vote(app, people.unhcr, round_id, "approve")
     _vote(app, people.unicef, round_id, "approve")
     assert _close(app, people, round_id, "Subject to a revised workplan.") == "approved"

@@ -166,3 +166,18 @@ def check_without_round(proposal: Proposal, outcome: str | None) -> None:
             ref=proposal.reference,
         )
     check_agrees(decided, outcome)
+
+
+def check_round_closed(round_: VotingRound, outcome: str | None) -> None:
+    """An item naming a round still open: refused, at the outcome, when it records a decision
+    on the proposal; the round's outcome is the decision, once the round is closed."""
+    if outcome in DECIDING:
+        raise MeetingRefused(
+            N_(
+                "Round %(number)s is still open: the item records the committee's decision once "
+                "the round is closed; until then, it can only record that it was deferred, "
+                "agreed or taken note of."
+            ),
+            "outcome",
+            number=round_.number,
+        )

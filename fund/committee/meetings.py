@@ -31,6 +31,7 @@ from fund.committee.meeting_checks import (
     check_agrees,
     check_dated,
     check_on_agenda,
+    check_round_closed,
     check_without_round,
 )
 from fund.committee.models import (
@@ -480,6 +481,8 @@ def update_item(
         round_ = _decide_note(actor, item, round_, outcome, rank, (decision or "").strip(), now)
     elif round_ is None and item.proposal is not None:
         check_without_round(item.proposal, outcome)
+    elif round_ is not None and round_.status == RoundStatus.OPEN:
+        check_round_closed(round_, outcome)
     item.title = title
     item.outcome = outcome
     item.decision = (decision or "").strip()
