@@ -94,9 +94,9 @@ def _decide(app, people, meeting_id: int, item_id: int, outcome: str, round_id=N
         return changed
 
 
-def _decide_refused(app, people, meeting_id: int, item_id: int, outcome: str):
+def _decide_refused(app, people, meeting_id: int, item_id: int, outcome: str, round_id=None):
     with pytest.raises(meetings.MeetingRefused) as refused:
-        _decide(app, people, meeting_id, item_id, outcome)
+        _decide(app, people, meeting_id, item_id, outcome, round_id)
     with app.app_context():
         db.session.rollback()
     return refused.value
@@ -266,3 +266,21 @@ def test_the_demo_meeting_records_only_what_the_committee_had_and_decided(
             if item.outcome in DECIDING:
                 assert item.round is not None and item.round.status == "closed", reference
                 assert item.outcome in AGREEING[item.round.outcome], reference
+
+
+def test_a_full_proposals_item_records_no_concept_note_outcome(app, people, seated, under_review):
+    """ "Selected for development" and "approved into the pipeline" are a concept note's: on a
+    full proposal's item, even one whose round closed approved, they are refused."""
+    meeting_id = _meeting(app, people, [people.iom, people.unhcr, people.unicef])
+    item_id = _add(app, people, meeting_id, under_review)
+    round_id = _round(app, under_review).id
+    _vote(app, people.unhcr, round_id, "approve")
+    _vote(app, people.unicef, round_id, "approve")
+    assert _close(app, people, round_id) == "approved"
+    before = _changes(app, meeting_id)
+    for outcome in ("selected", "pipeline"):
+        for round_ in (round_id, None):
+            refused = _decide_refused(app, people, meeting_id, item_id, outcome, round_)
+            assert refused.field == "outcome" and "Choose one of the outcomes" in str(refused)
+    assert _changes(app, meeting_id) == before
+    assert _decide(app, people, meeting_id, item_id, "approved", round_id)

@@ -393,9 +393,13 @@ def _on_note(item: MeetingItem) -> bool:
 
 def outcomes_for(item: MeetingItem) -> list[str]:
     """The outcomes an item may record: on a concept note, the committee's three (and returned,
-    deferred, taken note of); on anything else, every outcome."""
+    deferred, taken note of); on a full proposal, all but a concept note's two (selected,
+    approved into the pipeline); on any other item, every outcome."""
     if _on_note(item):
         return [o.value for o in NOTE_OUTCOMES]
+    if item.proposal is not None:
+        notes_only = {ItemOutcome.SELECTED, ItemOutcome.PIPELINE}
+        return [o for o in ItemOutcome.labels() if o not in notes_only]
     return list(ItemOutcome.labels())
 
 
