@@ -906,17 +906,22 @@ def test_a_target_for_an_unknown_objective_or_area_is_refused_in_the_pages_langu
 def test_the_charts_legend_items_do_not_overlap_in_any_language(client, login_as, language, role):
     """In Arabic the legend's "القيمة المستهدفة" (Target) was drawn over "✕ غير مغطى"
     (Uncovered): each item now starts after the words of the one before, by the chart's
-    estimate of their width, and the chart is wide enough for the last."""
+    estimate of their width, and the chart is wide enough for the last. In Arabic the legend
+    reads from the right: its positions are measured from the chart's right edge."""
     if role:
         login_as(role, organization_acronym="IOM")
     svg = client.get(f"/coverage/chart.svg?lang={language}").get_data(as_text=True)
+    width = int(re.search(r'<svg [^>]*width="(\d+)"', svg).group(1))
+
+    def read(x: str) -> float:
+        return width - float(x) if language == "ar" else float(x)
+
     items = [
-        (float(x), html.unescape(words))
+        (read(x), html.unescape(words))
         for x, words in re.findall(r'<text x="([\d.]+)" y="70"[^>]*>([^<]+)<', svg)
     ]
     assert len(items) >= 5, items  # funded (and the pipeline's), the target, the flags
     for (x, words), (next_x, _) in itertools.pairwise(items):
         assert next_x >= x + 7 * len(words) + 10, (language, words, x, next_x)
-    width = int(re.search(r'<svg [^>]*width="(\d+)"', svg).group(1))
     x, words = items[-1]
     assert width >= x + 7 * len(words), (width, items[-1])

@@ -3,10 +3,15 @@
 Hand-written SVG with presentation attributes only (no `style` attribute, no <style> element,
 no script), so it renders under the strict Content-Security-Policy; it is served from its own
 route as image/svg+xml and shown with <img alt>, the same numbers being in the page's table.
+In a right-to-left language (Arabic) it is mirrored, as the PDFs' chart is: the labels at the
+right, the bars growing to the left, the legend and the flags read from the right.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape
 
@@ -19,7 +24,7 @@ from fund.coverage.queries import (
     Coverage,
     CoverageRow,
 )
-from fund.i18n import axis_amount, current_language, money, percent
+from fund.i18n import axis_amount, current_language, direction, money, percent
 from fund.labels import N_
 from fund.reference.translations import objective_numbered
 from fund.sentences import LIST_SEPARATOR, Translate, english
@@ -82,16 +87,88 @@ def _attrs(**values: object) -> str:
     )
 
 
-def _element(name: str, content: str = "", **values: object) -> str:
-    if content:
-        return f"<{name} {_attrs(**values)}>{content}</{name}>"
-    return f"<{name} {_attrs(**values)}/>"
+@dataclass
+class _Element:
+    """An element of the chart, written out by `str()`; kept apart until then so that it can be
+    mirrored once the chart's width is known."""
+
+    name: str
+    content: str = ""
+    values: dict[str, object] = field(default_factory=dict)
+    words: str = ""  # a text's words, unescaped: their direction is read from them
+
+    def __str__(self) -> str:
+        if self.content:
+            return f"<{self.name} {_attrs(**self.values)}>{self.content}</{self.name}>"
+        return f"<{self.name} {_attrs(**self.values)}/>"
 
 
-def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = english) -> str:
+def _element(name: str, content: str = "", **values: object) -> _Element:
+    return _Element(name, content, values)
+
+
+def _text(words: str, **values: object) -> _Element:
+    return _Element("text", escape(words), values, words)
+
+
+def _writing(words: str, default: str = "rtl") -> str:
+    """The direction `words` are written in, by their first letter that has one ("1. Data" is
+    left to right on an Arabic page), as HTML's dir="auto" reads it; else `default`."""
+    for letter in words:
+        kind = unicodedata.bidirectional(letter)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return default
+
+
+def _flip(value: object, width: int, extent: object = 0) -> object:
+    """x (of a thing `extent` wide) measured from the other edge, written as it was."""
+    flipped = width - float(str(value)) - float(str(extent))
+    return f"{flipped:.1f}" if isinstance(value, str) else int(flipped)
+
+
+# A text's anchor once mirrored, if its words are written left to right: its start becomes its
+# end. (Written right to left, the anchor's start is already on the right and stays as it is.)
+_MIRRORED_ANCHOR = {"start": "end", "end": "start", "middle": "middle"}
+
+
+def _mirrored(element: _Element, width: int) -> _Element:
+    """`element` turned left for right in a chart `width` wide, its words still written the
+    right way round, each text with its direction and its anchor said."""
+    values = dict(element.values)
+    if element.name == "rect":
+        values["x"] = _flip(values["x"], width, values["width"])
+    elif element.name == "line":
+        values["x1"] = _flip(values["x1"], width)
+        values["x2"] = _flip(values["x2"], width)
+    elif element.name == "text":
+        values["x"] = _flip(values["x"], width)
+        writing = _writing(element.words)
+        anchor = str(values.pop("text_anchor", "start"))
+        values["text_anchor"] = anchor if writing == "rtl" else _MIRRORED_ANCHOR[anchor]
+        values["direction"] = writing
+        if "transform" in values:
+            # Turned the other way: the text's foot still faces the bars.
+            values["transform"] = re.sub(
+                r"rotate\(-90 \S+ (\S+)\)",
+                lambda m: f"rotate(90 {values['x']} {m.group(1)})",
+                str(values["transform"]),
+            )
+    return _Element(element.name, element.content, values, element.words)
+
+
+def objectives_chart(
+    coverage: Coverage, subtitle: str = "", say: Translate = english, *, rtl: bool | None = None
+) -> str:
     """A horizontal bar per objective: funded money, then (for those who may see them) approved
-    and under-review money stacked after it; a tick at the target, the flag on the right. Its
-    words are each said by `say(text, **values)` (a page gives the translation's)."""
+    and under-review money stacked after it; a tick at the target, the flag after the bar. Its
+    words are each said by `say(text, **values)` (a page gives the translation's). Mirrored if
+    `rtl` (by default, if the page's language is written right to left): the labels on the
+    right, the bars growing to the left, the flags on the left."""
+    if rtl is None:
+        rtl = direction() == "rtl"
     rows = coverage.objectives
     full = coverage.include_pipeline
     total = coverage.totals.funded
@@ -133,6 +210,14 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
             say(
                 N_(
                     "A black tick marks the target share of the funded total; flags are written "
+                    "on the left. The same figures are in the table of objectives on the "
+                    "dashboard."
+                )
+            )
+            if rtl
+            else say(
+                N_(
+                    "A black tick marks the target share of the funded total; flags are written "
                     "on the right. The same figures are in the table of objectives on the "
                     "dashboard."
                 )
@@ -140,21 +225,20 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
         ]
     )
     # The chart is as wide as its longest words need (another language's are longer): the
-    # title, the legend's line and the flags right of the bars, by an estimate of their width.
+    # title, the legend's line and the flags after the bars, by an estimate of their width.
+    # It is drawn left to right, then mirrored if the page's language is written right to left.
     flags = [f"{FLAG_MARKS[f]} {say(FLAG_LABELS[f])}" for f in {r.flag for r in rows} if f]
     needed = [
         16 + TITLE_CHAR * len(title),
         PLOT_RIGHT + 10 + BOLD_CHAR * max(map(len, flags), default=0),
     ]
-    out: list[str] = [
+    out: list[_Element] = [
         _element("title", escape(title), id="chart-title"),
         _element("desc", escape(description), id="chart-desc"),
-        _element(
-            "text", escape(title), x=16, y=26, font_size=17, font_weight="bold", fill=COLOURS["ink"]
-        ),
+        _text(title, x=16, y=26, font_size=17, font_weight="bold", fill=COLOURS["ink"]),
     ]
     if subtitle:
-        out.append(_element("text", escape(subtitle), x=16, y=46, fill=COLOURS["muted"]))
+        out.append(_text(subtitle, x=16, y=46, fill=COLOURS["muted"]))
 
     # Legend
     legend = [("funded", say(N_("Funded")))]
@@ -170,7 +254,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
     lx = 16
     for key, text in legend:
         out.append(_element("rect", x=lx, y=58, width=14, height=14, fill=COLOURS[key]))
-        out.append(_element("text", escape(text), x=lx + 20, y=70, fill=COLOURS["ink"]))
+        out.append(_text(text, x=lx + 20, y=70, fill=COLOURS["ink"]))
         lx += 20 + LEGEND_CHAR * len(text) + 10
     target = say(N_("Target"))
     out.append(
@@ -178,13 +262,13 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
             "line", x1=lx + 7, y1=56, x2=lx + 7, y2=74, stroke=COLOURS["target"], stroke_width=2
         )
     )
-    out.append(_element("text", escape(target), x=lx + 14, y=70, fill=COLOURS["ink"]))
+    out.append(_text(target, x=lx + 14, y=70, fill=COLOURS["ink"]))
     lx += 14 + LEGEND_CHAR * len(target) + LEGEND_GAP
     for flag in (UNCOVERED, PIPELINE_ONLY, UNDER_TARGET, CONCENTRATED):
         if flag == PIPELINE_ONLY and not full:
             continue
         text = f"{FLAG_MARKS[flag]} {say(FLAG_LABELS[flag])}"
-        out.append(_element("text", escape(text), x=lx, y=70, fill=FLAG_COLOURS[flag]))
+        out.append(_text(text, x=lx, y=70, fill=FLAG_COLOURS[flag]))
         lx += LEGEND_CHAR * len(text) + LEGEND_GAP
     needed.append(lx)
 
@@ -205,9 +289,8 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
             )
         )
         out.append(
-            _element(
-                "text",
-                escape(axis_amount(tick)),
+            _text(
+                axis_amount(tick),
                 x=f"{tx:.1f}",
                 y=plot_bottom + 16,
                 text_anchor="middle",
@@ -237,9 +320,8 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
         else say(N_("US dollars funded"))
     )
     out.append(
-        _element(
-            "text",
-            escape(axis_label),
+        _text(
+            axis_label,
             x=(PLOT_LEFT + PLOT_RIGHT) // 2,
             y=plot_bottom + 38,
             text_anchor="middle",
@@ -247,9 +329,8 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
         )
     )
     out.append(
-        _element(
-            "text",
-            escape(say(N_("GCM objective"))),
+        _text(
+            say(N_("GCM objective")),
             x=14,
             y=(TOP + plot_bottom) // 2,
             text_anchor="middle",
@@ -264,9 +345,8 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
         bar_y = y + (ROW_HEIGHT - BAR_HEIGHT) / 2
         middle = y + ROW_HEIGHT / 2 + 4
         out.append(
-            _element(
-                "text",
-                escape(_label(row)),
+            _text(
+                _label(row),
                 x=LABEL_RIGHT,
                 y=f"{middle:.1f}",
                 text_anchor="end",
@@ -297,7 +377,7 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
             if amount > 0:
                 x0, x1 = x(start), x(start + amount)
                 words = say(what, number=row.key, amount=money(amount))
-                tooltip = _element("title", escape(words))
+                tooltip = str(_element("title", escape(words)))
                 out.append(
                     _element(
                         "rect",
@@ -326,9 +406,8 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
             )
         if row.flag:
             out.append(
-                _element(
-                    "text",
-                    escape(f"{FLAG_MARKS[row.flag]} {say(FLAG_LABELS[row.flag])}"),
+                _text(
+                    f"{FLAG_MARKS[row.flag]} {say(FLAG_LABELS[row.flag])}",
                     x=PLOT_RIGHT + 10,
                     y=f"{middle:.1f}",
                     fill=FLAG_COLOURS[row.flag],
@@ -336,15 +415,19 @@ def objectives_chart(coverage: Coverage, subtitle: str = "", say: Translate = en
                 )
             )
     width = max(WIDTH, int(max(needed)) + 16)
+    if rtl:
+        out = [_mirrored(element, width) for element in out]
     head = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" '
         f'font-family="{FONT}" font-size="12">',
-        *out[:2],  # its title and description
-        _element("rect", x=0, y=0, width=width, height=height, fill="#ffffff"),
+        *map(str, out[:2]),  # its title and description
+        str(_element("rect", x=0, y=0, width=width, height=height, fill="#ffffff")),
     ]
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join([*head, *out[2:], "</svg>"]) + "\n"
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + "\n".join([*head, *map(str, out[2:]), "</svg>"])
+        + "\n"
     )
 
 
