@@ -234,6 +234,14 @@ def written_in(text: Any, language: str | None) -> Any:
     return Markup('<span lang="%s" dir="auto">%s</span>') % (language, text)
 
 
+def quoted(text: Any) -> Markup:
+    """`{{ title|quoted }}`: a title (or any text, markup kept) within the quotation marks of
+    the page's language: “…” in English, « … » in French, «…» in Spanish and Arabic."""
+    from flask_babel import gettext
+
+    return escape(gettext("“%(text)s”")) % {"text": text}  # the text escaped, markup kept
+
+
 def in_sentence(label: Any) -> str:
     """`{{ _(column.label)|in_sentence }}`: a heading as a word within a sentence ("Sorted by
     submitted (UTC)"): its first letter in lower case, unless its first word is an acronym
@@ -269,6 +277,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"
     app.jinja_env.filters["said"] = said
     app.jinja_env.filters["in_sentence"] = in_sentence  # a heading within a sentence
+    app.jinja_env.filters["quoted"] = quoted  # within the language's quotation marks
     app.jinja_env.filters["listed"] = listed  # "IOM, UNDP"; in Arabic "IOM، UNDP"
     app.jinja_env.globals["separator"] = separator  # between items a loop writes
     app.jinja_env.filters["action_problems"] = action_problems  # a workflow's refusal, to say

@@ -421,5 +421,5 @@ def test_an_english_title_in_arabic_quotes_keeps_them_at_its_ends(
     record = client_for(app, people.secretariat).get(f"/committee/rounds/{round_id}?lang=ar")
     page = record.get_data(as_text=True)
     assert 'dir="rtl"' in page
-    assert f'“<span lang="en" dir="auto">{title}</span>”' in page
+    assert f'«<span lang="en" dir="auto">{title}</span>»' in page  # the language's own quotes
     assert f"“{title}”" not in page
