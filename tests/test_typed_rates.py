@@ -8,6 +8,7 @@ import html
 import re
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale
@@ -19,7 +20,9 @@ from fund.finance.agent_models import Pledge
 from fund.finance.models import Contribution
 from fund.i18n import money
 from fund.money import read_rate, typed_amount, typed_rate
-from tests.helpers import csrf_token, user
+from fund.proposals.models import Proposal
+from fund.revisions.page import RevisionPage, _line_values
+from tests.helpers import csrf_token, login, user
 from tests.test_agent import agent_client, agent_user  # noqa: F401  (fixtures)
 
 D = Decimal
@@ -154,3 +157,35 @@ def test_an_english_page_refuses_a_rate_with_a_comma(app, agent_client, agent_us
     assert "“1,085” is not a rate: use digits, e.g. 1.0825." in html.unescape(
         answer.get_data(as_text=True)
     )
+
+
+# Saved amounts put back in fields, as the page types amounts ---------------------------------
+
+
+def test_the_proposal_editor_puts_saved_amounts_back_as_the_page_types_them(
+    app, client, applicant, make_proposal
+):
+    proposal_id = make_proposal(applicant)
+    with app.app_context():
+        saved = [line.amount for line in db.session.get(Proposal, proposal_id).budget_lines]
+    login(client, applicant.email)
+    page = html.unescape(client.get(f"/proposals/{proposal_id}/edit?lang=fr").get_data(True))
+    amounts = re.findall(r'name="budget-\d+-amount"[^>]*value="([^"]*)"', page)
+    with app.test_request_context(), force_locale("fr"):
+        assert [a for a in amounts if a] == [typed_amount(a) for a in saved]
+    assert any("," in a for a in amounts if a)
+
+
+def test_a_revisions_lines_are_put_back_as_the_page_types_amounts(app):
+    line = SimpleNamespace(
+        organization_id=1,
+        objective_number=1,
+        category_code="A",
+        year=1,
+        amount=D("10000.00"),
+        description="",
+    )
+    with app.test_request_context(), force_locale("fr"):
+        page = RevisionPage(revision=None, proposal=None)  # type: ignore[arg-type]
+        _line_values(page, [line])
+    assert page.row(0, "amount") == "10\u202f000,00"
