@@ -402,6 +402,55 @@ def parse_amount(text: str | None, language: str | None = None) -> Decimal:
     return value.quantize(CENT)
 
 
+# Typed rates (an exchange rate): digits with at most one decimal mark, the page's language's
+# ("1,085" in French and Spanish) or the plain form's point ("1.085" everywhere); a rate has
+# no groups, so a mark that is only a group separator in the language ("1,085" in English) is
+# refused, never read as 1085.
+
+
+def read_rate(text: str | None, language: str | None = None) -> Decimal | None:
+    """A rate typed on a page in `language` (default: the page's), or None when it is not
+    digits with at most one decimal mark of the language or a point ("1 08", "1e2", "1,085" in
+    English: None)."""
+    way = writing(language or page_language())
+    cleaned = (text or "").translate(_MARKS).translate(way.digits).strip()
+    marks = {decimal for decimal, _ in way.readings} | {"."}
+    whole, mark, fraction = "", "", ""
+    for decimal in marks:
+        if decimal in cleaned:
+            whole, mark, fraction = cleaned.partition(decimal)
+            break
+    else:
+        whole = cleaned
+    if mark and not _is_digits(fraction):
+        return None
+    if not (_is_digits(whole) or (not whole and mark)):
+        return None
+    return Decimal(f"{whole or 0}.{fraction}" if mark else whole)
+
+
+def typed_rate(value: Decimal, language: str | None = None) -> str:
+    """A rate as a person of `language` (default: the page's) types it: its digits, without
+    trailing zeros or groups, with the language's decimal mark ("1,0825" in French)."""
+    decimal = writing(language or page_language()).readings[0][0]
+    return plain_number(value).replace(".", decimal)
+
+
+class TypedRate(Sentence):
+    """A rate within a sentence as a person types it: "1.0825" in what is kept, in the page's
+    language where it is said ("1,0825" in French)."""
+
+    value: Decimal
+
+    def __new__(cls, value: Decimal) -> TypedRate:
+        made = cls._word(plain_number(value))
+        made.value = value
+        return made
+
+    def in_language(self) -> str:
+        return typed_rate(self.value)
+
+
 # Amounts as text: for people with the currency (`format_usd`) or in a column of amounts
 # (`format_amount`); on a chart's axis, short (`axis_amount`); for data files, exact digits
 # (`amount_text`).

@@ -1020,7 +1020,7 @@ def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
     assert f'<option selected value="{donor.id}">' in form
     assert f'<option selected value="{pledge_id}">' in form
     assert re.search(r'name="currency"[^>]*value="MXN"', form)
-    assert re.search(r'name="amount"[^>]*value="600000"', form)
+    assert re.search(r'name="amount"[^>]*value="600,000.00"', form)
     assert re.search(r'name="received_on"[^>]*value="2026-06-30"', form)
     assert not re.search(r'name="exchange_rate"[^>]*value="1"', form)  # a peso is not a dollar
 
@@ -1038,7 +1038,7 @@ def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
         )
         db.session.commit()
     form = agent_client.get(f"/finance/deposits/new?pledge={pledge_id}").get_data(as_text=True)
-    assert re.search(r'name="amount"[^>]*value="400000"', form)
+    assert re.search(r'name="amount"[^>]*value="400,000.00"', form)
     assert re.search(r'name="received_on"[^>]*value="2026-06-30"', form)
     with app.app_context():
         agent.record_deposit(
@@ -1052,7 +1052,7 @@ def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
         )
         db.session.commit()
     form = agent_client.get(f"/finance/deposits/new?pledge={pledge_id}").get_data(as_text=True)
-    assert re.search(r'name="amount"[^>]*value="400000"', form)
+    assert re.search(r'name="amount"[^>]*value="400,000.00"', form)
     today = utcnow().date().isoformat()
     assert re.search(rf'name="received_on"[^>]*value="{today}"', form)
 

@@ -67,7 +67,7 @@ def test_bad_call_input_keeps_it_and_saves_nothing(app, client, login_as, change
 def test_editing_a_call_is_audited_with_changes(app, client, login_as, open_call):
     login_as("secretariat", organization_acronym="IOM")
     page = client.get(f"/calls/{open_call}").get_data(as_text=True)
-    assert 'value="10000000.00"' in page
+    assert 'value="10,000,000.00"' in page
     token = csrf_token(client, f"/calls/{open_call}")
     with app.app_context():
         call = db.session.get(Call, open_call)

@@ -16,7 +16,7 @@ from fund.calls.forms import CallForm
 from fund.calls.models import Call, DecisionRule
 from fund.calls.operations import CallRefused, CallValues, save_call
 from fund.extensions import db, utcnow
-from fund.money import AmountError, parse_amount
+from fund.money import AmountError, parse_amount, typed_amount
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 
@@ -61,7 +61,7 @@ def _form_page(call: Call | None):
     form = CallForm(obj=call)
     if call is not None and not form.is_submitted():
         for name in ("envelope", "min_budget", "max_budget"):
-            getattr(form, name).data = format(getattr(call, name), "f")
+            getattr(form, name).data = typed_amount(getattr(call, name))
     once = idempotency.once("call", current_user, protect=call is None)
     values: list[CallValues] = []
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -33,11 +33,20 @@ from fund.finance.operations import (
 from fund.finance.queries.as_of import contributions_by
 from fund.i18n import Amount, Money
 from fund.labels import N_
-from fund.money import MAX_AMOUNT, ZERO, plain_number, read_amount, round_cents
+from fund.money import (
+    MAX_AMOUNT,
+    ZERO,
+    TypedRate,
+    read_amount,
+    read_rate,
+    round_cents,
+    typed_rate,
+)
 from fund.sentences import Sentence
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
 MAX_RATE = Decimal("9999999999.99999999")
+RATE_EXAMPLE = Decimal("1.0825")  # the rate a refusal shows as an example
 
 
 def _amount(amount: Decimal, field: str) -> Decimal:
@@ -60,24 +69,25 @@ def check_currency(code: str, field: str = "currency") -> str:
 
 
 def parse_rate(text: str | None, field: str = "exchange_rate") -> Decimal:
-    """An exchange rate typed as a plain decimal (USD for one unit of the currency): digits and
-    a point, nothing between them ("1 08" is refused, never read as 108; "1,085" too, a decimal
-    comma or a group separator alike)."""
-    cleaned = (text or "").strip()
-    try:
-        rate = Decimal(cleaned)
-    except InvalidOperation:
-        rate = None
-    if rate is None or not rate.is_finite() or "e" in cleaned.lower():
+    """An exchange rate typed as the page's language writes a decimal (USD for one unit of the
+    currency): digits and one decimal mark, the language's or a point, nothing between them
+    (`fund.money.read_rate`: "1 08" is refused, never read as 108; "1,085" is 1.085 on a French
+    page, refused on an English one)."""
+    rate = read_rate(text)
+    if rate is None:
         raise FinanceError(
-            N_("“%(text)s” is not a rate: use digits, e.g. 1.0825."), field, text=text
+            N_("“%(text)s” is not a rate: use digits, e.g. %(example)s."),
+            field,
+            text=text,
+            example=TypedRate(RATE_EXAMPLE),
         )
     return check_rate(rate, field)
 
 
 def rate_text(rate: Decimal) -> str:
-    """An exchange rate as typed, without trailing zeros: 1.0825, 1."""
-    return plain_number(rate)
+    """An exchange rate as the page's language types it, without trailing zeros: 1.0825 in
+    English, 1,0825 in French."""
+    return typed_rate(rate)
 
 
 def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:

@@ -33,7 +33,7 @@ from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
 from fund.finance.status import funding_status
 from fund.i18n import labelled, money
-from fund.money import plain_number
+from fund.money import typed_amount
 from fund.query_args import BadQueryValue, id_arg
 
 bp = Blueprint("agent", __name__, url_prefix="/finance")
@@ -185,7 +185,7 @@ def _from_pledge(form: DepositForm) -> None:
     deposited = agent.pledge_progress([pledge])[pledge.id].deposited
     if expected := agent.next_expected(pledge, deposited):
         due_on, amount = expected
-        form.amount.data = plain_number(amount)
+        form.amount.data = typed_amount(amount)
         form.received_on.data = min(due_on, utcnow().date())
 
 

@@ -11,7 +11,7 @@ from wtforms import FieldList, FormField, SelectField
 from wtforms.validators import Length
 
 from fund.forms import QuickSelect, StringField, int_or_zero, options
-from fund.money import AmountError, parse_amount
+from fund.money import AmountError, parse_amount, typed_amount
 from fund.proposals.concept_notes import ConceptNoteValues
 from fund.proposals.editing import fill_shared, refill, set_shared_choices, shared_values
 from fund.proposals.forms import (
@@ -144,7 +144,7 @@ def fill_form(form: ConceptNoteForm, note: Proposal) -> None:
     totals = note.indicative_totals
     refill(
         form.indicative,
-        [{"organization_id": t.organization_id, "amount": format(t.amount, "f")} for t in totals],
+        [{"organization_id": t.organization_id, "amount": typed_amount(t.amount)} for t in totals],
         max(BLANK_INDICATIVE_ROWS, MIN_INDICATIVE_ROWS - len(totals)),
     )
 

@@ -12,6 +12,7 @@ from fund.accounts.models import Organization, OrganizationKind
 from fund.extensions import db
 from fund.forms import options
 from fund.i18n import current_language, labelled
+from fund.money import typed_amount
 from fund.proposals.budget import MAX_PROGRAMME_YEARS, programme_years
 from fund.proposals.forms import DraftForm, ProposalForm
 from fund.proposals.models import MARKER_LABELS, Proposal, Scope
@@ -165,7 +166,7 @@ def fill_form(form: ProposalForm, proposal: Proposal, blank_rows: int | None = N
                 "objective_number": line.objective_number,
                 "category_code": line.category_code,
                 "year": line.year,
-                "amount": format(line.amount, "f"),
+                "amount": typed_amount(line.amount),
                 "description": line.description,
             }
             for line in proposal.budget_lines

@@ -19,7 +19,14 @@ from fund.accounts.models import Organization, Role
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.i18n import labelled
-from fund.money import AmountError, parse_amount, plain_number, read_amount, typed_number
+from fund.money import (
+    AmountError,
+    parse_amount,
+    plain_number,
+    read_amount,
+    typed_amount,
+    typed_number,
+)
 from fund.proposals.models import Proposal
 from fund.proposals.results import (
     VALUE_DECIMALS,
@@ -125,7 +132,8 @@ def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
         f"e-{line.organization_id}-{line.category_code}": f"{read_amount(line.amount):.2f}"
         for line in report.expenditures
     }
-    page.values = dict(page.stored)
+    # Put back in the fields as the page types amounts ("97 370,00" in French).
+    page.values = {name: typed_amount(Decimal(saved)) for name, saved in page.stored.items()}
     return page
 
 

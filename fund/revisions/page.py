@@ -18,7 +18,7 @@ from fund.audit.models import AuditEvent
 from fund.extensions import db
 from fund.i18n import from_kept, money, when
 from fund.labels import N_
-from fund.money import AmountError, parse_amount
+from fund.money import AmountError, parse_amount, typed_amount
 from fund.proposals.models import Proposal
 from fund.reference.models import BudgetCategory, GcmObjective
 from fund.reference.queries import category_titles
@@ -72,7 +72,7 @@ def _line_values(page: RevisionPage, lines: list[Any]) -> None:
             f"line-{index}-objective": str(line.objective_number),
             f"line-{index}-category": str(line.category_code),
             f"line-{index}-year": str(getattr(line, "year", 1) or 1),
-            f"line-{index}-amount": format(line.amount, "f"),
+            f"line-{index}-amount": typed_amount(line.amount),
             f"line-{index}-description": line.description or "",
         }
     page.rows = len(lines) + BLANK_ROWS
