@@ -122,3 +122,24 @@ def test_every_error_of_the_close_form_is_shown_at_once_at_its_field(
     assert "final reports are not all" in html and "“abc” is not an amount" in html
     with app.app_context():
         assert db.session.get(Proposal, programme).status == "funded"
+
+
+def test_the_missing_final_reports_are_said_in_the_pages_language(
+    app,
+    programme,  # noqa: F811
+):
+    """The refusal names each final report and its state as the page says them higher up
+    ("Rapport descriptif final : à remettre"), not in English."""
+    from flask_babel import force_locale
+
+    from fund.finance import closure
+    from fund.sentences import said
+
+    with app.app_context():
+        proposal = db.session.get(Proposal, programme)
+        problems = closure.final_reports_accepted_or_reason(proposal, None, {})
+        assert "Final narrative report: due" in problems[0]
+        with app.test_request_context("/"), force_locale("fr"):
+            text = said(problems[0])
+        assert "Rapport descriptif final\u00a0: à remettre" in text
+        assert "Final narrative report" not in text and " due" not in text

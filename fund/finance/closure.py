@@ -54,7 +54,7 @@ from fund.labels import N_
 from fund.money import CENT, ZERO, read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.operations import announce_transition, engine_for, workflow_context
-from fund.sentences import Listed, OnDay, Sentence
+from fund.sentences import Listed, OnDay, Sentence, Within
 from workflows import TransitionRefused
 
 
@@ -442,8 +442,10 @@ def final_reports_accepted_or_reason(proposal, actor, context: Mapping) -> list[
     accepted (true when none is scheduled), or the secretariat gives the reason."""
     if context.get("comment"):
         return []
+    # Each report and its state as the close page says them ("Final narrative report: due"),
+    # in the page's language.
     pending = [
-        f"{label} {status.lower()}"
+        Sentence(N_("%(label)s: %(message)s"), label=Sentence(label), message=Within(status))
         for label, status, accepted in REPORTS.final_reports(proposal.id)
         if not accepted
     ]
