@@ -166,6 +166,16 @@ class Listed(Sentence):
         return self.separator.join(said(item) for item in self.items)
 
 
+def together(items: Any) -> str:
+    """Items as one list within a sentence, the last after "and", in the reader's language on
+    a page ("IOM, ILO and UNDP"; French "IOM, ILO et UNDP"; Arabic "IOM، ILO وUNDP"); one item
+    as it is."""
+    items = tuple(items)
+    if len(items) < 2:
+        return items[0] if items else ""
+    return Sentence(N_("%(first)s and %(second)s"), first=Listed(items[:-1]), second=items[-1])
+
+
 def _value(value: Any) -> Any:
     return OnDay(value) if isinstance(value, date) else value
 

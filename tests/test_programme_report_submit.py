@@ -51,7 +51,10 @@ def test_the_report_page_submits_its_own_form(app, programme):  # noqa: F811
     button = re.search(r"<button[^>]*>Submit the report</button>", page)
     assert button, "no submit button"
     assert 'form="report-content"' in button.group(0)
-    assert f'formaction="{path}/submit"' in button.group(0)
+    # Sent to the report's own address (not to .../submit): a refused submission leaves the
+    # person there.
+    assert 'name="action" value="submit"' in button.group(0)
+    assert "formaction" not in button.group(0)
     assert re.search(r'<form[^>]*action="' + path + r'"[^>]*id="report-content"', page)
 
 
@@ -213,3 +216,67 @@ def test_the_missing_organizations_are_said_in_the_pages_language(
         db.session.commit()
     page = _text(client_for(app, programme["ilo"]).get(f"/programme-reports/{both_paid}?lang=fr"))
     assert "IOM (50\u202f000,00\u00a0$US" in page  # the amount as French writes it
+
+
+def test_a_submission_refused_from_the_page_stays_at_the_reports_address(
+    app,
+    programme,  # noqa: F811
+):
+    """The button sends the report's form to its own address with action=submit: refused, the
+    page is answered there, what was typed kept, so a reload shows the report (no 405)."""
+    report_id, outcomes, indicators = _narrative(app, programme)
+    path = f"/programme-reports/{report_id}"
+    staff = client_for(app, programme["ilo"])
+    form = {**form_keys(staff, path, path), "action": "submit", "risks": "Elections ahead."}
+    form |= {f"actual-{i}": "" for i in indicators} | {f"narrative-{o}": " " for o in outcomes}
+    sent = staff.post(path, data=form)
+    body = _text(sent)
+    assert sent.status_code == 400 and sent.request.path == path
+    assert "Your changes are saved, but the report is not submitted." in body
+    assert ">Elections ahead.</textarea>" in body
+    assert staff.get(path).status_code == 200
+    with app.app_context():
+        assert db.session.get(ProgrammeReport, report_id).status == "due"
+    form = {**form_keys(staff, path, path), "action": "submit", "risks": "Elections ahead."}
+    form |= {f"actual-{i}": "12.5" for i in indicators}
+    form |= {f"narrative-{o}": "Progress as planned." for o in outcomes}
+    sent = staff.post(path, data=form)
+    assert sent.status_code == 302 and sent.headers["Location"] == path
+    with app.app_context():
+        assert db.session.get(ProgrammeReport, report_id).status == "submitted"
+
+
+def test_the_organizations_with_nothing_entered_are_listed_with_a_final_and(
+    app,
+    programme,  # noqa: F811
+    both_paid,
+    monkeypatch,
+):
+    """Within the sentence that already uses "; ", the organizations are one list in the
+    page's language, the last after "and" (not joined by " ; ")."""
+    from flask_babel import force_locale, gettext
+
+    from fund.i18n import Money
+    from fund.reporting import workflow
+    from fund.sentences import N_, Sentence
+
+    silent = [
+        Sentence(
+            N_("%(organization)s (%(amount)s transferred)"), organization=name, amount=Money(D(50))
+        )
+        for name in ("ILO", "IOM", "UNDP")
+    ]
+    monkeypatch.setattr(workflow, "_silent_organizations", lambda report: silent)
+    with app.app_context():
+        operations.save_financial(user(programme["ilo"]), both_paid, {(org_id("ILO"), 1): D("150")})
+        report = db.session.get(ProgrammeReport, both_paid)
+        [english] = missing_content(report)
+        assert english.endswith(
+            "nothing is entered yet for ILO (USD 50.00 transferred), IOM (USD 50.00 "
+            "transferred) and UNDP (USD 50.00 transferred)."
+        )
+        with app.test_request_context("/"), force_locale("fr"):
+            [french] = missing_content(report, gettext)
+        db.session.rollback()
+    listed = french.rsplit(";", 1)[1]  # after the sentence's own semicolon
+    assert "ILO (" in listed and "), IOM (" in listed and ") et UNDP (" in listed

@@ -53,8 +53,9 @@ from fund.i18n import Money
 from fund.labels import N_
 from fund.money import CENT, ZERO, read_amount
 from fund.proposals.models import Proposal
-from fund.proposals.operations import announce_transition
-from fund.sentences import Listed, OnDay, Sentence
+from fund.proposals.operations import announce_transition, engine_for, workflow_context
+from fund.sentences import Listed, OnDay, Sentence, Within
+from workflows import TransitionRefused
 
 
 def expenditure_field(organization_id: int) -> str:
@@ -152,6 +153,38 @@ def _names(organization_ids) -> dict[int, str]:
 
 
 # Closing -----------------------------------------------------------------------------------
+
+
+def close_problems(
+    actor: User,
+    proposal: Proposal,
+    reason: str | None,
+    closed_on: date | None,
+    now: datetime | None = None,
+) -> list[FinanceError]:
+    """What would refuse closing `proposal` besides the final expenditures (the close form
+    reads those): the closing date (not in the future, not before the allocation) and the
+    guards of `close` (a reason wanted), each a refusal at its field, all at once; nothing is
+    changed. A refusal of another kind (the state, the role) is left to `close_programme`."""
+    now = now or utcnow()
+    problems: list[FinanceError] = []
+    allocation = _allocation_of(proposal.id)
+    if closed_on is not None and allocation is not None:
+        try:
+            _check_day(closed_on, now, "closing", "closed_on", allocation.allocated_on)
+        except FinanceError as error:
+            problems.append(error)
+    try:
+        engine_for(proposal).check(
+            proposal, "close", actor, comment=reason, context=workflow_context(now, None)
+        )
+    except TransitionRefused as refused:
+        if refused.reason == "guard":
+            problems.extend(
+                FinanceError(p if isinstance(p, Sentence) else Sentence(p), "reason")
+                for p in refused.problems
+            )
+    return problems
 
 
 def close_programme(
@@ -409,8 +442,10 @@ def final_reports_accepted_or_reason(proposal, actor, context: Mapping) -> list[
     accepted (true when none is scheduled), or the secretariat gives the reason."""
     if context.get("comment"):
         return []
+    # Each report and its state as the close page says them ("Final narrative report: due"),
+    # in the page's language.
     pending = [
-        f"{label} {status.lower()}"
+        Sentence(N_("%(label)s: %(message)s"), label=Sentence(label), message=Within(status))
         for label, status, accepted in REPORTS.final_reports(proposal.id)
         if not accepted
     ]

@@ -4,7 +4,8 @@ stays on the page next to its message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from fund.finance.forms import (
 from fund.forms import StringField, long_text
 from fund.i18n import money
 from fund.money import AmountError, parse_amount
+from fund.refusals import Refused, show_on_form
 
 
 class CloseProgrammeForm(VersionForm):
@@ -41,11 +43,14 @@ class CloseProgrammeForm(VersionForm):
     # Each organization's name and what it was transferred, as the page showed them.
     transferred: dict[int, tuple[str, Decimal]] = {}
     final_expenditure: dict[int, Decimal]
+    # What else would refuse closing (the closing date, a reason wanted), given the date and
+    # the reason typed: `fund.finance.closure.close_problems` for the programme.
+    problems: Callable[[date | None, str], list[Refused]] | None = None
 
     def validate(self, extra_validators=None) -> bool:
         """Every final expenditure read and checked at once, each error at its field: an
         amount, not below zero, at most what was transferred (closing checks it again under
-        its locks)."""
+        its locks); with them, the closing date's and the missing reason's (`problems`)."""
         ok = super().validate(extra_validators)
         self.final_expenditure = {}
         for organization_id in self.organization_ids:
@@ -76,17 +81,28 @@ class CloseProgrammeForm(VersionForm):
                 ok = False
                 continue
             self.final_expenditure[organization_id] = value
+        if self.problems is not None and not self.closed_on.errors:
+            for refused in self.problems(self.closed_on.data, self.reason.data or ""):
+                if (sentence := show_on_form(self, refused)) is not None:
+                    self.form_errors.append(sentence)
+                ok = False
         return ok
 
 
-def close_form_for(shares: Iterable, **kwargs) -> CloseProgrammeForm:
+def close_form_for(
+    shares: Iterable,
+    problems: Callable[[date | None, str], list[Refused]] | None = None,
+    **kwargs,
+) -> CloseProgrammeForm:
     """The close form with a field per organization of `shares` (each with `organization_id`,
-    `name` and `transferred`)."""
+    `name` and `transferred`); `problems`: what else would refuse closing (see the form)."""
     shares = list(shares)
+    checks = problems
 
     class Form(CloseProgrammeForm):
         organization_ids = tuple(share.organization_id for share in shares)
         transferred = {share.organization_id: (share.name, share.transferred) for share in shares}
+        problems = staticmethod(checks) if checks is not None else None
 
     for share in shares:
         setattr(

@@ -60,7 +60,10 @@ def close(proposal_id: int):
         return redirect(url_for("closure.programme", proposal_id=proposal_id))
     page = closure_queries.close_page(proposal_id) if proposal.status == "funded" else None
     shares = page.shares if page else []
-    form = close_form_for(shares)
+    form = close_form_for(
+        shares,
+        lambda closed_on, reason: closure.close_problems(current_user, proposal, reason, closed_on),
+    )
     if page is None:
         if form.is_submitted():
             abort(404)

@@ -158,6 +158,12 @@ def _as_typed(report_id: int, typed: page.ReportPage) -> page.ReportPage:
 def report(report_id: int):
     """The report; a POST saves its content (the programme's staff, while it is due or
     returned). Bad input is shown again as typed, with its errors, and nothing is saved."""
+    if request.method == "POST" and request.form.get("action") == "submit":
+        # "Submit the report" sends this form here, so that a refused submission leaves the
+        # person on the report's own address (a reload shows the page, not a 405).
+        if not current_user.has_role(Role.APPLICANT):
+            abort(403)
+        return _submit(report_id)
     found = _report(report_id)
     content = page.load(found, current_user)
     if request.method == "GET":
@@ -199,6 +205,12 @@ SUBMISSION = N_("The report's submission")
 @bp.post("/<int:report_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(report_id: int):
+    """Submit the report (the report's own page does it too: `report`, its form sent with
+    `action=submit`)."""
+    return _submit(report_id)
+
+
+def _submit(report_id: int):
     """Submit the report. Sent by the report's own form (its "Submit the report" button), it
     saves what the form holds, then submits, in one transaction: what cannot be read or saved
     is shown again as typed with its reasons, and nothing is saved or submitted; a report the

@@ -22,7 +22,7 @@ from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reporting.models import ProgrammeReport
-from fund.sentences import LONG_LIST_SEPARATOR, Listed, Sentence, Translate, english, said
+from fund.sentences import Sentence, Translate, english, said, together
 from workflows import Engine, GuardRegistry
 from workflows.report import REPORT_WORKFLOW
 
@@ -104,7 +104,7 @@ def missing_sentences(report: ProgrammeReport) -> list[Sentence]:
                     "Every organization that was transferred money enters its expenditure (a "
                     "zero is an answer); nothing is entered yet for %(organizations)s."
                 ),
-                organizations=Listed(silent, LONG_LIST_SEPARATOR),
+                organizations=together(silent),
             )
         ]
     outcomes = db.session.scalars(
