@@ -31,7 +31,7 @@ from markupsafe import Markup
 from fund import days
 from fund.labels import N_
 from fund.money import axis_amount as english_axis_amount
-from fund.money import format_amount, format_usd
+from fund.money import format_amount, format_usd, page_language, writing
 from fund.sentences import Counted, Listed, OnDay, Sentence, Within, said
 
 DEFAULT = "en"
@@ -435,6 +435,13 @@ def money_sample(value: str = "1234567.89") -> str:
     return money(Decimal(value))
 
 
+def amount_currencies() -> str:
+    """The signs of the dollar an amount typed on the page may carry ("USD", "$" in English;
+    "$US" in French, "US$" in Spanish and Arabic), as JSON, for a page's script to read
+    amounts as `fund.money.parse_amount` does: the same list, from the same place."""
+    return json.dumps(list(writing(page_language()).currencies), ensure_ascii=False)
+
+
 def seed_text(text: str | None) -> str:
     """A text of the seed data that people may also write (a screening criterion's label), in
     the page's language when it is the seeded text (`babel.cfg` extracts the seeded texts into
@@ -463,6 +470,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext)
     app.jinja_env.globals["script_plurals"] = script_plurals  # a script's "N chosen"
     app.jinja_env.globals["money_sample"] = money_sample  # how a script writes an amount
+    app.jinja_env.globals["amount_currencies"] = amount_currencies  # how a script reads one
     app.after_request(remember_language)
 
     @app.context_processor

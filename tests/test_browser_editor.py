@@ -129,6 +129,45 @@ def test_the_running_total_follows_the_typing_with_javascript(browser, server):
     page.context.close()
 
 
+def test_the_running_total_counts_only_the_signs_the_server_takes(browser, server):
+    """On an English page the server reads "USD 5" and "$5" but refuses "US$ 5" and "$US 5"
+    (French and Spanish signs): the running total does the same."""
+    draft = _draft(server, "Signs of the dollar")
+    page = _page(browser, server)
+    page.goto(f"/proposals/{draft}/edit")
+    page.get_by_label("Budget row 1: Organization").select_option(label="ILO")
+    amount = page.get_by_label("Budget row 1: Amount (USD)")
+    caption = page.locator("#budget-totals caption")
+    for refused in ("US$ 5", "$US 5", "5 US$"):
+        amount.fill(refused)
+        assert "1 amount not counted" in caption.inner_text(), refused
+        assert _totals(page)[1] == ["Total", "USD 0.00", "USD 0.00", "USD 0.00"], refused
+    for read in ("USD 5", "5 usd", "$5"):
+        amount.fill(read)
+        assert "not counted" not in caption.inner_text(), read
+        assert _totals(page)[0] == [["ILO", "USD 5.00", "USD 0.35", "USD 5.35"]], read
+    page.context.close()
+
+
+def test_after_a_refused_save_the_totals_are_those_of_the_typed_fields(browser, server):
+    draft = _draft(server, "Totals after a refusal")
+    page = _page(browser, server)
+    page.goto(f"/proposals/{draft}/edit")
+    _type_budget(page)
+    page.get_by_label("Budget row 4: Organization").select_option(label="IOM")
+    page.get_by_label("Budget row 4: Amount (USD)").fill("US$ 5")  # refused by the server
+    with page.expect_navigation():
+        page.locator("button[name=section][value=s-budget]").click()
+    assert page.locator(".error-summary").count() == 1
+    assert page.get_by_label("Budget row 4: Amount (USD)").input_value() == "US$ 5"
+    # Nothing was saved; the totals are those of the fields, said to be as typed.
+    caption = page.locator("#budget-totals caption").inner_text()
+    assert "(as saved)" not in caption
+    assert "as typed, not saved yet; 1 amount not counted" in caption, caption
+    assert _totals(page) == (TOTALS, GRAND)
+    page.context.close()
+
+
 def test_without_javascript_the_totals_are_the_servers_after_save(browser, server):
     draft = _draft(server, "Totals without scripts")
     page = _page(browser, server, javascript=False)

@@ -12,7 +12,8 @@ from pathlib import Path
 from flask_babel import force_locale
 
 from fund.i18n import script_plurals
-from tests.helpers import login
+from fund.money import writing
+from tests.helpers import edit_form, login
 
 SCRIPT = Path(__file__).resolve().parent.parent / "fund" / "static" / "js" / "editor.js"
 
@@ -93,3 +94,32 @@ def test_the_editors_script_holds_no_english_sentence():
     assert not re.search(r"textContent\s*=\s*[\"'][^\"']", script)
     for english in ('" chosen', '"Find ', "Type a name", "not saved", "Budget total", '" match'):
         assert english not in script
+
+
+def test_the_running_totals_take_the_signs_the_server_takes_in_the_pages_language(
+    app, client, applicant, make_proposal
+):
+    """The script reads "US$ 5" on an English page as the server does: not an amount."""
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    for language in ("en", "fr", "es", "ar"):
+        page = client.get(f"/proposals/{proposal_id}/edit", headers={"Accept-Language": language})
+        totals = _attributes(page.get_data(as_text=True), "data-budget-totals")
+        assert json.loads(totals["data-currencies"]) == list(writing(language).currencies)
+        if language == "en":
+            assert json.loads(totals["data-currencies"]) == ["USD", "$"]  # not "US$", "$US"
+
+
+def test_a_refused_save_tells_the_script_that_the_fields_hold_what_was_typed(
+    app, client, applicant, make_proposal
+):
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    shown = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
+    assert _attributes(shown, "data-budget-totals")["data-fields"] == "saved"
+    form = edit_form(client, proposal_id) | {"budget-0-amount": "US$ 5"}
+    refused = client.post(f"/proposals/{proposal_id}/edit", data=form)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert 'value="US$ 5"' in page  # what was typed stays
+    assert _attributes(page, "data-budget-totals")["data-fields"] == "typed"

@@ -31,7 +31,10 @@ def render_editor(
     status: int = 200,
     upload: UploadForm | None = None,
     upload_error: str | None = None,
+    typed: bool = False,
 ):
+    """The editor's page; `typed`: its fields hold what was posted and refused, not the saved
+    draft, so the page's script totals the fields as they are (the page's totals are saved)."""
     rules = operations.rules_from_config(current_app.config, utcnow().date())
     problems = submission_problems(proposal, rules)
     summary = summarise(
@@ -62,4 +65,5 @@ def render_editor(
         submit_rule=actions.get("submit"),
         withdraw_rule=actions.get("withdraw"),
         action_form=ActionForm(version=proposal.version),
+        fields_typed=typed,
     ), status

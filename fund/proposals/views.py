@@ -224,7 +224,10 @@ def edit(proposal_id: int):
         and editing.blank_budget_rows(form) < editing.MAX_BLANK_BUDGET_ROWS
     ):
         editing.add_budget_rows(form)  # nothing was saved; what was typed stays, with more rows
-    return editor_page.render_editor(proposal, form, titles, message=message, status=status)
+    # Refused, the fields hold what was typed: the script totals them, not the saved lines.
+    return editor_page.render_editor(
+        proposal, form, titles, message=message, status=status, typed=form.is_submitted()
+    )
 
 
 def _from_editor(proposal: Proposal) -> bool:

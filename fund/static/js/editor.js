@@ -127,9 +127,11 @@
   // Amounts as the server reads them (fund.money.parse_amount): as the page's language writes
   // them (its separators, from `style`: "107 000,50" in French, "500.000,50" in Spanish) or in
   // the plain form "125000.50"; digits grouped by three or not at all, at most two decimals,
-  // an optional "USD" or dollar sign. On Arabic pages, Arabic-Indic digits with the Arabic
-  // marks too. Whole cents as a BigInt, or null when the text is not an amount or the two
-  // readings give different amounts (Spanish "1.250": 1,250 or 1.25).
+  // one of the signs the server takes in the page's language (`currencies`, from the page:
+  // "USD" or "$" in English, also "$US" in French, "US$" in Spanish and Arabic) before or after
+  // it if at all. On Arabic pages, Arabic-Indic digits with the Arabic marks too. Whole cents
+  // as a BigInt, or null when the text is not an amount or the two readings give different
+  // amounts (Spanish "1.250": 1,250 or 1.25).
   var SPACES = " \u00a0\u202f";
   var ARABIC_DIGITS = "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669";
 
@@ -156,7 +158,29 @@
     return { exact: exact, whole: whole || "0", decimals: decimals };
   }
 
-  function cents(text, style) {
+  // The text without one sign at its start and one at its end (the longest first, any case),
+  // as fund.money._bare takes them off.
+  function bare(text, currencies) {
+    var cleaned = text.trim();
+    var i;
+    for (i = 0; i < currencies.length; i += 1) {
+      var sign = currencies[i].toUpperCase();
+      if (sign && cleaned.slice(0, sign.length).toUpperCase() === sign) {
+        cleaned = cleaned.slice(sign.length).trim();
+        break;
+      }
+    }
+    for (i = 0; i < currencies.length; i += 1) {
+      var end = currencies[i].toUpperCase();
+      if (end && cleaned.length >= end.length && cleaned.slice(-end.length).toUpperCase() === end) {
+        cleaned = cleaned.slice(0, -end.length).trim();
+        break;
+      }
+    }
+    return cleaned;
+  }
+
+  function cents(text, style, currencies) {
     var arabic = document.documentElement.lang === "ar";
     var cleaned = text.replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, "");
     if (arabic) {
@@ -164,8 +188,7 @@
         return String(ARABIC_DIGITS.indexOf(digit));
       });
     }
-    cleaned = cleaned.trim().replace(/^(USD|US\$|\$US|\$)/i, "").replace(/(USD|US\$|\$US|\$)$/i, "");
-    cleaned = cleaned.trim();
+    cleaned = bare(cleaned, currencies);
     if (!cleaned) return null;
     var readings = [[style.point, style.group + SPACES], [".", ""]];
     if (arabic) readings.push(["\u066b", "\u066c" + SPACES]);
@@ -231,6 +254,16 @@
       totals.getAttribute("data-money-sample"),
       totals.getAttribute("data-money-short")
     );
+    // The signs the server takes on this page, longest first (as given).
+    var currencies = ["USD", "$"];
+    try {
+      currencies = JSON.parse(totals.getAttribute("data-currencies") || "null") || currencies;
+    } catch (error) {
+      currencies = ["USD", "$"];
+    }
+    currencies = currencies.slice().sort(function (a, b) {
+      return b.length - a.length;
+    });
     function usd(value) {
       return money(value, style);
     }
@@ -250,7 +283,7 @@
         var organization = row.querySelector("select[name$='-organization_id']");
         var amount = row.querySelector("input[name$='-amount']");
         if (!organization || !amount || !amount.value.trim()) return;
-        var value = cents(amount.value, style);
+        var value = cents(amount.value, style, currencies);
         if (value === null) {
           unread += 1;
           return;
@@ -302,6 +335,9 @@
       }
     }
 
+    // A refused save shows the page again with what was typed in the fields and the totals as
+    // last saved: the totals are those of the fields, as typed.
+    if (totals.getAttribute("data-fields") === "typed") render(false);
     lines.addEventListener("input", function () {
       render(false);
     });
