@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import itertools
+import re
 from decimal import Decimal
 
 import pytest
@@ -211,3 +212,11 @@ def test_the_phones_bars_grow_from_the_right_on_a_right_to_left_page(client):
     rule = css.split('[dir="rtl"] ol.bar-list svg.bar rect {', 1)[1].split("}", 1)[0]
     assert "transform: scaleX(-1)" in rule and "transform-box: view-box" in rule
     assert "transform-origin: center" in rule
+
+
+def test_the_phones_bar_list_gives_each_objective_name_its_own_direction(client):
+    """On an Arabic page an objective still named in English ("1. Data") keeps its number
+    before its words: each name takes the direction of its own letters."""
+    page = client.get("/coverage/?lang=ar").get_data(as_text=True)
+    names = re.findall(r'<span class="bar-name"([^>]*)>', page)
+    assert names and all('dir="auto"' in attributes for attributes in names)
