@@ -14,7 +14,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
-from fund.auditlog.words import REPORT_KINDS
 from fund.extensions import db
 from fund.reporting.models import ReportKind
 from tests.browser_support import DEMO_PASSWORD, demo_history_app
@@ -153,7 +152,3 @@ def test_the_log_names_every_kind_in_the_same_number_of_queries(demo_app: Flask)
     # The whole history's pages, fifty events of many kinds each.
     counts = {counted_get(client, engine, f"/audit/?page={page}")[1] for page in (1, 2, 3, 4)}
     assert len(counts) == 1
-
-
-def test_the_report_kinds_are_the_reports_own_labels():
-    assert {kind.value: kind.label for kind in ReportKind} == REPORT_KINDS

@@ -166,16 +166,6 @@ SUBJECT_LABELS = {
 }
 
 
-# A programme report's kinds by their labels, as `fund.reporting.models.ReportKind` gives them
-# (the reporting package reads the trail, not the reverse).
-REPORT_KINDS = {
-    "annual_narrative": N_("Annual narrative report"),
-    "annual_financial": N_("Annual financial report"),
-    "final_narrative": N_("Final narrative report"),
-    "final_financial": N_("Final financial report"),
-}
-
-
 def words(code: str | None) -> str:
     """A recorded code as words: "proposal_results_saved" -> "Proposal results saved"."""
     text = " ".join((code or "").replace(".", " ").replace("_", " ").split())
