@@ -14,6 +14,16 @@ from fund.audit.operations import record
 from fund.extensions import db
 from tests.helpers import counted_get
 
+# The kinds the log names besides users, organizations and proposals.
+SUBJECT_KINDS = (
+    "voting_round",
+    "committee_meeting",
+    "committee_seat",
+    "pledge",
+    "contribution",
+    "programme_report",
+    "revision",
+)
 LONG_CONDITIONS = (
     "Subject to a revised workplan for the second year, with the reporting dates agreed with "
     "the national partners and a budget line for the evaluation kept apart."
@@ -170,6 +180,8 @@ def test_the_logs_subjects_are_named_in_one_query_however_many(app, client, logi
                 record("user_updated", "user", person.id, None)
                 record("organization_updated", "organization", person.organization_id, None)
                 record("proposal_results_saved", "proposal", person.id, None)
+                for kind in SUBJECT_KINDS:
+                    record("report_saved", kind, person.id, None)
             db.session.commit()
 
     with app.app_context():

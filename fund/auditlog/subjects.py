@@ -1,36 +1,47 @@
-"""The subjects of a page of audit events by name: a user's name and email, a proposal's
-reference and title, an organization's name, read for the whole page in one query.
+"""The subjects of a page of audit events by name, read for the whole page in one query: a
+user's name and email, a proposal's reference and title, an organization's name, a voting
+round as its proposal's reference and the round's number, a committee meeting by its title and
+day, a committee seat by its entity, a pledge or a deposit by its code and donor, a programme
+report or a revision by its own name and programme.
 
-The trail records a subject as its kind and id ("user", "8"); a page reads "Amina Diallo
-(amina@example.org)" or "P-00001 Migrant workers' rights" instead, with a link to the record's
+The trail records a subject as its kind and id ("voting_round", "4"); a page reads "P-00006,
+round 1" or "Meeting of the committee, 30 November 2026" instead, with a link to the record's
 page where the reader may open it. A subject that no longer exists, or of another kind, keeps
 its words ("Call 3")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext
+from markupsafe import Markup
 from sqlalchemy import String, cast, literal, select, union_all
 
 from fund.accounts.models import Organization, Role, User
 from fund.extensions import db
-
-# The kinds named from their own table, each read by its id.
-NAMED_KINDS = ("user", "proposal", "organization")
 
 
 @dataclass(frozen=True)
 class Subject:
     """A subject as a page names it: `name` (a person's, an organization's, a proposal's
     title; the page puts a proposal's reference before it), `extra` beside it (an email, an
-    acronym) and `url`, the page that shows it, when the reader may open it."""
+    acronym, a donor) and `url`, the page that shows it, when the reader may open it.
+    `says_kind`: the name says what the subject is ("UNHCR seat"), the page writes no kind
+    before it. A name in the page's language ("P-00006, round 1") is Markup, its reference and
+    any typed title isolated in it; any other (a person's, a title) is as typed."""
 
     name: str
     extra: str | None = None
     url: str | None = None
+    says_kind: bool = False
+
+    @property
+    def phrase(self) -> bool:
+        """The name is a phrase in the page's language, not a name as typed."""
+        return isinstance(self.name, Markup)
 
 
 def _ids(rows: Iterable[Any], kind: str) -> list[int]:
@@ -43,16 +54,112 @@ def _ids(rows: Iterable[Any], kind: str) -> list[int]:
     )
 
 
+def as_text(column: Any) -> Any:
+    """A column read as text, as every kind's row is read in the page's one query."""
+    return cast(column, String)
+
+
+def no_value() -> Any:
+    """An empty place in a kind's row (a kind that names its subject with fewer values)."""
+    return literal(None, String)
+
+
+def kept_whole(reference: str) -> Markup:
+    """A reference (P-00006) kept on one line inside a phrase, as the pages keep it."""
+    return Markup('<span class="ref">{}</span>').format(reference)
+
+
+def phrase(message: str, **values: Any) -> Markup:
+    """`message` in the page's language with `values` put in, each escaped unless Markup."""
+    # The catalog's text is the application's own, as a template's {{ _() }} takes it.
+    return Markup(gettext(message)) % values  # noqa: S704  # nosec B704
+
+
+def typed(text: str) -> Markup:
+    """A text as typed, isolated inside a phrase in another direction."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+@dataclass(frozen=True)
+class SubjectNamer:
+    """How one kind of subject is named: `select(ids)`, a SELECT of (id, a, b, c), each as
+    text, of the subjects with these ids; `name(id, a, b, c)`, the subject's (name, extra);
+    `says_kind`, the name says what the subject is; `page`, the secretariat's page of it (its
+    endpoint and its id's name), or None."""
+
+    select: Callable[[list[int]], Any]
+    name: Callable[..., tuple[str, str | None]]
+    says_kind: bool = False
+    page: tuple[str, str] | None = None
+
+
+class SubjectNamers:
+    """The kinds of subjects the log names, each by its namer: users, organizations and
+    proposals here; the others registered by the package that owns them, from its `init_app`
+    (the packages above read the trail, not the reverse), with its own references, codes and
+    labels."""
+
+    def __init__(self) -> None:
+        self._namers: dict[str, SubjectNamer] = {}
+
+    def register(self, **namers: SubjectNamer) -> None:
+        self._namers.update(namers)
+
+    def __getitem__(self, kind: str) -> SubjectNamer:
+        return self._namers[kind]
+
+    def items(self) -> list[tuple[str, SubjectNamer]]:
+        return list(self._namers.items())
+
+
+SUBJECT_NAMERS = SubjectNamers()
+SUBJECT_NAMERS.register(
+    user=SubjectNamer(
+        lambda ids: select(User.id, User.name, as_text(User.email), no_value()).where(
+            User.id.in_(ids)
+        ),
+        lambda _, name, email, __: (name, email),
+    ),
+    organization=SubjectNamer(
+        lambda ids: select(
+            Organization.id, as_text(Organization.name), as_text(Organization.acronym), no_value()
+        ).where(Organization.id.in_(ids)),
+        lambda _, name, acronym, __: (name, acronym),
+    ),
+    # The proposals' table by name: the proposals' package reads the trail, not the reverse.
+    proposal=SubjectNamer(
+        lambda ids: select(
+            db.metadata.tables["proposals"].c.id,
+            as_text(db.metadata.tables["proposals"].c.title),
+            no_value(),
+            no_value(),
+        ).where(db.metadata.tables["proposals"].c.id.in_(ids)),
+        lambda _, title, *__: (title, None),
+        page=("proposals.detail", "proposal_id"),
+    ),
+)
+
+
 def _url(kind: str, subject_id: int, reader: Any) -> str | None:
     if reader is None:
         return None
-    if kind == "proposal" and reader.has_role(Role.SECRETARIAT):
-        return url_for("proposals.detail", proposal_id=subject_id)
+    page = SUBJECT_NAMERS[kind].page
+    if page and reader.has_role(Role.SECRETARIAT):
+        endpoint, name = page
+        return url_for(endpoint, **{name: subject_id})
     if kind == "user" and reader.has_role(Role.ADMIN):
         return url_for("admin.edit_user", user_id=subject_id)
     if kind == "organization" and reader.has_role(Role.ADMIN):
         return url_for("admin.edit_organization", organization_id=subject_id)
     return None
+
+
+def _selects(rows: list[Any]) -> list[Any]:
+    """One SELECT per kind, each of (id, a, b, c, kind) as text: what its namer names."""
+    return [
+        namer.select(_ids(rows, kind)).add_columns(literal(kind))
+        for kind, namer in SUBJECT_NAMERS.items()
+    ]
 
 
 def named_subjects(rows: Iterable[Any], reader: Any = None) -> dict[tuple[str, str], Subject]:
@@ -61,28 +168,12 @@ def named_subjects(rows: Iterable[Any], reader: Any = None) -> dict[tuple[str, s
     rows = list(rows)
     if not rows:
         return {}
-    # The proposals' table by name: the proposals' package reads the trail, not the reverse.
-    proposals = db.metadata.tables["proposals"]
-    parts = [
-        select(
-            literal("user").label("kind"),
-            User.id.label("id"),
-            User.name.label("name"),
-            cast(User.email, String).label("extra"),
-        ).where(User.id.in_(_ids(rows, "user"))),
-        select(
-            literal("proposal"), proposals.c.id, cast(proposals.c.title, String), literal(None)
-        ).where(proposals.c.id.in_(_ids(rows, "proposal"))),
-        select(
-            literal("organization"),
-            Organization.id,
-            cast(Organization.name, String),
-            cast(Organization.acronym, String),
-        ).where(Organization.id.in_(_ids(rows, "organization"))),
-    ]
     named: dict[tuple[str, str], Subject] = {}
-    for kind, subject_id, name, extra in db.session.execute(union_all(*parts)):
-        named[(kind, str(subject_id))] = Subject(name, extra, _url(kind, subject_id, reader))
+    for subject_id, a, b, c, kind in db.session.execute(union_all(*_selects(rows))):
+        namer = SUBJECT_NAMERS[kind]
+        name, extra = namer.name(subject_id, a, b, c)
+        url = _url(kind, subject_id, reader)
+        named[(kind, str(subject_id))] = Subject(name, extra, url, namer.says_kind)
     return named
 
 

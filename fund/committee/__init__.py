@@ -31,3 +31,9 @@ def init_app(app: Flask) -> None:
 
     PAGE.add_links(proposal_page.decision_link)
     PAGE.set_committee_notes_reader(proposal_page.reads_notes)
+
+    # The audit log names the committee's rounds, meetings and seats by the committee's own words.
+    from fund.auditlog.subjects import SUBJECT_NAMERS
+    from fund.committee import audit_subjects
+
+    SUBJECT_NAMERS.register(**audit_subjects.NAMERS)

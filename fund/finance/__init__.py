@@ -19,3 +19,9 @@ def init_app(app: Flask) -> None:
         final_reports_accepted_or_reason=closure.final_reports_accepted_or_reason,
     )
     PAGE.add_section(programme_schedule)
+
+    # The audit log names the pledges and deposits by their codes.
+    from fund.auditlog.subjects import SUBJECT_NAMERS
+    from fund.finance import audit_subjects
+
+    SUBJECT_NAMERS.register(**audit_subjects.NAMERS)

@@ -23,6 +23,11 @@ from fund.money import Money
 CURRENCY_CHECK = "length(currency) = 3 AND upper(currency) = currency"
 
 
+def pledge_code(pledge_id: int) -> str:
+    """A pledge as people name it on pages and in messages: PL-3."""
+    return f"PL-{pledge_id}"
+
+
 class Pledge(Recorded, db.Model):
     """A donor's promise of an amount in a currency (ISO 4217), paid by the instalments of its
     schedule."""
@@ -48,7 +53,7 @@ class Pledge(Recorded, db.Model):
     @property
     def code(self) -> str:
         """The pledge as people name it on pages and in messages: PL-3."""
-        return f"PL-{self.id}"
+        return pledge_code(self.id)
 
 
 class PledgeInstalment(db.Model):

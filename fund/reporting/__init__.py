@@ -47,3 +47,9 @@ def init_app(app: Flask) -> None:
     REPORTS.provide(
         closure_reads.accepted_expenditure, closure_reads.final_reports, replan.after_closure
     )
+
+    # The audit log names the programme reports by their kinds' labels.
+    from fund.auditlog.subjects import SUBJECT_NAMERS
+    from fund.reporting import audit_subjects
+
+    SUBJECT_NAMERS.register(**audit_subjects.NAMERS)

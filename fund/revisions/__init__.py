@@ -22,3 +22,9 @@ def init_app(app: Flask) -> None:
     workflow.ENGINE.check_guards()
     round_closed.connect(operations.on_round_closed, weak=False)
     PAGE.add_links(page.programme_link)
+
+    # The audit log names the revisions by their numbers.
+    from fund.auditlog.subjects import SUBJECT_NAMERS
+    from fund.revisions import audit_subjects
+
+    SUBJECT_NAMERS.register(**audit_subjects.NAMERS)

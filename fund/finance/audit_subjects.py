@@ -1,0 +1,33 @@
+"""How the audit log names finance's subjects (registered in `fund.auditlog`'s
+`SUBJECT_NAMERS` by `fund.finance.init_app`): a pledge or a deposit by its code and donor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from fund.accounts.models import Organization
+from fund.auditlog.subjects import SubjectNamer, as_text, no_value
+from fund.finance.agent_models import Pledge, pledge_code
+from fund.finance.models import Contribution, contribution_code
+
+
+def _by_code(model: Any, code: Callable[[int], str], page: tuple[str, str] | None) -> SubjectNamer:
+    return SubjectNamer(
+        lambda ids: (
+            select(model.id, as_text(Organization.label), no_value(), no_value())
+            .select_from(model)
+            .join(Organization, Organization.id == model.donor_id)
+            .where(model.id.in_(ids))
+        ),
+        lambda subject_id, donor, *_: (code(subject_id), donor),
+        page=page,
+    )
+
+
+NAMERS = {
+    "pledge": _by_code(Pledge, pledge_code, ("agent.pledge", "pledge_id")),
+    "contribution": _by_code(Contribution, contribution_code, None),
+}
