@@ -622,7 +622,7 @@ def test_the_coverage_dashboard_names_the_objectives_by_their_official_texts(cli
     french = unescape(_html(client.get("/coverage/?lang=fr")))
     assert ">1. Données</abbr>" in french, french[french.find('data-objective="1"') :][:600]
     assert 'title="Collecter et utiliser des données précises' in french
-    assert '<span class="bar-name">1. Données</span>' in french  # the phone's chart
+    assert '<span class="bar-name" dir="auto">1. Données</span>' in french  # the phone's chart
     results = french[french.index('id="results-objectives"') :]
     assert ">1. Données</abbr>" in results.split("</table>", 1)[0]
     assert "1. Données" in unescape(_html(client.get("/coverage/targets")))

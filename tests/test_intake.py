@@ -79,7 +79,7 @@ def test_save_a_partial_draft_and_come_back(app, client, applicant, make_proposa
         assert [line.amount for line in proposal.budget_lines] == [Decimal("125000.50")]
         assert proposal.status == "draft"
     page = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
-    assert "Half-written summary" in page and 'value="125000.50"' in page
+    assert "Half-written summary" in page and 'value="125,000.50"' in page
 
 
 def test_bad_amount_keeps_input_and_saves_nothing(app, client, applicant, make_proposal):

@@ -61,7 +61,7 @@ WRITTEN_CODE = re.compile(r"""\b(C|PL|TR)-(\{|%\(|['"]\s*[~+])""")
 # request's `code` property.
 CODE_HOMES = {
     "fund/finance/models.py": 'return f"C-{contribution_id}"',
-    "fund/finance/agent_models.py": 'return f"PL-{self.id}"',
+    "fund/finance/agent_models.py": 'return f"PL-{pledge_id}"',
     "fund/finance/transfer_models.py": 'return f"TR-{self.id}"',
 }
 
