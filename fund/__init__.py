@@ -65,8 +65,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     _register_workflow_guards(app)
     _connect_signal_receivers(app)
 
-    from fund import cli, templating
+    from fund import cli, results, templating
 
+    results.init_app(app)  # the audit log's names of the results reference's records
     cli.init_app(app)
     templating.init_app(app)
     return app

@@ -37,7 +37,7 @@ def demo_app(demo_history_template: Path, tmp_path_factory: pytest.TempPathFacto
 
 def _subject_cells(page: str) -> list[str]:
     rows = page[page.index("<tbody>") : page.index("</tbody>")]
-    label = r'data-label="(?:Subject|الموضوع)"'
+    label = r'data-label="(?:Subject|Objeto|الموضوع)"'
     cells = re.findall(rf"<td {label}>((?:(?!</td>).)*)</td>", rows, re.S)
     return [" ".join(cell.split()) for cell in cells]
 
@@ -152,3 +152,97 @@ def test_the_log_names_every_kind_in_the_same_number_of_queries(demo_app: Flask)
     # The whole history's pages, fifty events of many kinds each.
     counts = {counted_get(client, engine, f"/audit/?page={page}")[1] for page in (1, 2, 3, 4)}
     assert len(counts) == 1
+
+
+def test_the_agents_entries_the_calls_tokens_and_results_reference_are_named(demo_app: Flask):
+    """Interest, a direct cost, a call, an API token, a fund-level outcome, an MGI indicator
+    and a country's MGI assessment: each by its own words, never "Call 3"."""
+    from dataclasses import fields, replace
+
+    from fund.accounts.models import User
+    from fund.accounts.tokens import create_token
+    from fund.calls.models import Call
+    from fund.calls.operations import CallValues, save_call
+    from fund.extensions import utcnow
+    from fund.finance.agent_models import DirectCost, InterestEntry
+    from fund.reference.results import MigofDomain
+    from fund.results import operations as results
+
+    with demo_app.app_context():
+        secretariat = db.session.scalar(select(User).where(User.email == "secretariat@demo.fund"))
+        call = db.session.scalars(select(Call).order_by(Call.id)).first()
+        values = CallValues(**{f.name: getattr(call, f.name) for f in fields(CallValues)})
+        save_call(secretariat, call, replace(values, title=f"{call.title} (renamed)"))
+        token = create_token(secretariat, "Reporting dashboard", now=utcnow()).row
+        outcome = results.save_fund_outcome(
+            secretariat,
+            None,
+            results.OutcomeValues(
+                code="FO9", title="Safer routes", thematic_area_code=None, active=True
+            ),
+        )
+        domain = db.session.scalars(select(MigofDomain)).first()
+        indicator = results.save_mgi_indicator(
+            secretariat,
+            None,
+            code="9.9.9",
+            text="Hotlines for migrants exist",
+            domain_code=domain.code,
+            objectives=[1],
+        )
+        assessment = results.add_assessment(secretariat, "CL", 2019, "")
+        db.session.commit()
+        interest = db.session.scalars(select(InterestEntry)).first()
+        cost = db.session.scalars(select(DirectCost)).first()
+        expected = {
+            "interest": (
+                interest.id,
+                f"{interest.earned_on.day} {interest.earned_on:%B %Y}"
+                + (f" {interest.reference}" if interest.reference else ""),
+                None,
+            ),
+            "direct_cost": (
+                cost.id,
+                f"{cost.charged_on.day} {cost.charged_on:%B %Y} {cost.description[:77]}",
+                None,
+            ),
+            "call": (call.id, f"{call.title}", f"/calls/{call.id}"),
+            "api_token": (token.id, "Reporting dashboard secretariat@demo.fund", None),
+            "fund_outcome": (outcome.id, "FO9 Safer routes", f"/results/outcomes/{outcome.id}"),
+            "mgi_indicator": (
+                indicator.id,
+                "9.9.9 Hotlines for migrants exist",
+                f"/results/mgi/{indicator.id}",
+            ),
+            "mgi_assessment": (
+                assessment.id,
+                "Chile, 2019",
+                f"/results/mgi/assessments/{assessment.id}",
+            ),
+        }
+    client = demo_app.test_client()
+    assert login(client, "secretariat@demo.fund", DEMO_PASSWORD).status_code == 302
+    for kind, (subject_id, words, url) in expected.items():
+        cell = _cell(client, kind, str(subject_id))
+        text = re.sub(r"<[^>]+>", "", cell)
+        assert text.startswith(SUBJECT_WORDS[kind]), (kind, cell)
+        assert words in text and text != f"{SUBJECT_WORDS[kind]} {subject_id}", (kind, cell)
+        if url:
+            assert f'href="{url}"' in cell, (kind, cell)
+            assert client.get(url).status_code == 200, url
+        else:
+            assert "href=" not in cell, (kind, cell)
+    spanish = _cell(client, "mgi_assessment", str(expected["mgi_assessment"][0]), "es")
+    spanish = re.sub(r"<[^>]+>", "", spanish)
+    assert "Chile, 2019" in spanish and "Evaluación" in spanish, spanish
+
+
+SUBJECT_WORDS = {
+    "interest": "Interest",
+    "direct_cost": "Direct cost",
+    "call": "Call",
+    "api_token": "API token",
+    "fund_outcome": "Fund-level outcome",
+    "mgi_indicator": "MGI indicator",
+    "mgi_assessment": "MGI assessment",
+}

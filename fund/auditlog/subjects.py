@@ -1,13 +1,14 @@
 """The subjects of a page of audit events by name, read for the whole page in one query: a
 user's name and email, a proposal's reference and title, an organization's name, a voting
 round as its proposal's reference and the round's number, a committee meeting by its title and
-day, a committee seat by its entity, a pledge or a deposit by its code and donor, a programme
-report or a revision by its own name and programme.
+day, a committee seat by its entity, a pledge or a deposit by its code and donor, interest or
+a direct cost by its day, a programme report or a revision by its own name and programme, a
+call by its title, an API token by its name and owner, the results reference by its codes.
 
 The trail records a subject as its kind and id ("voting_round", "4"); a page reads "P-00006,
 round 1" or "Meeting of the committee, 30 November 2026" instead, with a link to the record's
 page where the reader may open it. A subject that no longer exists, or of another kind, keeps
-its words ("Call 3")."""
+its words ("Voting round 3")."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import String, cast, literal, select, union_all
 
 from fund.accounts.models import Organization, Role, User
+from fund.accounts.tokens import ApiToken
 from fund.extensions import db
 
 
@@ -136,6 +138,27 @@ SUBJECT_NAMERS.register(
         ).where(db.metadata.tables["proposals"].c.id.in_(ids)),
         lambda _, title, *__: (title, None),
         page=("proposals.detail", "proposal_id"),
+    ),
+    # A call by its title, as its form names it (the calls' table by name, as the proposals').
+    call=SubjectNamer(
+        lambda ids: select(
+            db.metadata.tables["calls"].c.id,
+            as_text(db.metadata.tables["calls"].c.title),
+            no_value(),
+            no_value(),
+        ).where(db.metadata.tables["calls"].c.id.in_(ids)),
+        lambda _, title, *__: (title, None),
+        page=("calls.edit", "call_id"),
+    ),
+    # A token by the name its owner gave it, and its owner's email.
+    api_token=SubjectNamer(
+        lambda ids: (
+            select(ApiToken.id, as_text(ApiToken.name), as_text(User.email), no_value())
+            .select_from(ApiToken)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.id.in_(ids))
+        ),
+        lambda _, name, email, __: (name, email),
     ),
 )
 
