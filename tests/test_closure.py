@@ -386,6 +386,33 @@ def test_a_closed_programme_s_commitment_is_reduced_in_iati_by_what_was_never_tr
     assert commitments() == [("1070000.00", today), ("-428000.00", today)]
 
 
+def test_a_closed_programme_s_grant_says_its_closure_in_360giving(
+    app, client, treasurer, agent, programme
+) -> None:
+    """360Giving has no field for a refund: the closed grant's actual dates run from its first
+    transfer to its closure, and say what closure gave back and what was refunded, as the
+    balance counts them; the grant still validates (a failing one is left out)."""
+    import json
+
+    def grant() -> dict:
+        package = json.loads(client.get("/open-data/360giving.json").data, parse_float=Decimal)
+        (found,) = [g for g in package["grants"] if g["id"].endswith(f"P{programme:05d}")]
+        return found
+
+    assert "actualDates" not in grant()
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "100000.00", "R-1")
+    today = utcnow().date().isoformat()
+    (dates,) = grant()["actualDates"]
+    assert dates["startDate"] == today and dates["endDate"] == today
+    assert dates["description"] == (
+        f"Closed on {today}. Released to the fund at closure, never transferred: "
+        "USD 428,000.00. Refunded by the participating organizations: USD 100,000.00. "
+        "Refunds still due: USD 200,000.00."
+    )
+    assert grant()["amountDisbursed"] == Decimal("642000.00")
+
+
 # Pages ------------------------------------------------------------------------------------
 
 

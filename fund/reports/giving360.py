@@ -30,6 +30,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from fund.money import ZERO, format_usd
 from fund.reports.iati import (
     CURRENCY,
     SDG_MIGRATION_TARGET,
@@ -227,11 +228,36 @@ def grant(publisher: Publisher, programme: FundedProgramme) -> dict[str, Any]:
         "relatedActivity": [iati_identifier(publisher, programme)],
         "dateModified": programme.last_updated.isoformat(timespec="seconds"),
     }
+    closed = closure_dates(programme)
+    if closed:
+        record["actualDates"] = [closed]
     if programme.countries:
         record["beneficiaryLocation"] = [
             {"name": c.name, "countryCode": c.iso2} for c in programme.countries
         ]
     return record
+
+
+def closure_dates(programme: FundedProgramme) -> dict[str, Any] | None:
+    """A closed programme's actual dates: from its first transfer (else its award) to its
+    closure, with what closure gave back and the refunds, in words, as the balance and the
+    allocation report count them; None while it is open."""
+    closure, allocation = programme.refunds, programme.allocation
+    if closure is None or closure.closed_on is None or allocation is None:
+        return None
+    paid = sorted(d.paid_on for d in allocation.disbursements)
+    refunded = sum((amount for _, amount, _, _ in closure.refunds), ZERO)
+    return {
+        "title": "Programme closed",
+        "startDate": (paid[0] if paid else allocation.allocated_on).isoformat(),
+        "endDate": closure.closed_on.isoformat(),
+        "description": (
+            f"Closed on {closure.closed_on.isoformat()}. Released to the fund at closure, never "
+            f"transferred: {format_usd(closure.released)}. Refunded by the participating "
+            f"organizations: {format_usd(refunded)}. Refunds still due: "
+            f"{format_usd(closure.outstanding)}."
+        ),
+    }
 
 
 def _package(
