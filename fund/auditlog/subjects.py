@@ -114,6 +114,19 @@ class SubjectNamers:
         return list(self._namers.items())
 
 
+def _titled(table: str, page: tuple[str, str]) -> SubjectNamer:
+    """A proposal or a call by its title. Their tables are read by name, when a page asks:
+    those packages read the trail, not the reverse."""
+
+    def titles(ids: list[int]) -> Any:
+        columns = db.metadata.tables[table].c
+        return select(columns.id, as_text(columns.title), no_value(), no_value()).where(
+            columns.id.in_(ids)
+        )
+
+    return SubjectNamer(titles, lambda _, title, *__: (title, None), page=page)
+
+
 SUBJECT_NAMERS = SubjectNamers()
 SUBJECT_NAMERS.register(
     user=SubjectNamer(
@@ -128,28 +141,8 @@ SUBJECT_NAMERS.register(
         ).where(Organization.id.in_(ids)),
         lambda _, name, acronym, __: (name, acronym),
     ),
-    # The proposals' table by name: the proposals' package reads the trail, not the reverse.
-    proposal=SubjectNamer(
-        lambda ids: select(
-            db.metadata.tables["proposals"].c.id,
-            as_text(db.metadata.tables["proposals"].c.title),
-            no_value(),
-            no_value(),
-        ).where(db.metadata.tables["proposals"].c.id.in_(ids)),
-        lambda _, title, *__: (title, None),
-        page=("proposals.detail", "proposal_id"),
-    ),
-    # A call by its title, as its form names it (the calls' table by name, as the proposals').
-    call=SubjectNamer(
-        lambda ids: select(
-            db.metadata.tables["calls"].c.id,
-            as_text(db.metadata.tables["calls"].c.title),
-            no_value(),
-            no_value(),
-        ).where(db.metadata.tables["calls"].c.id.in_(ids)),
-        lambda _, title, *__: (title, None),
-        page=("calls.edit", "call_id"),
-    ),
+    proposal=_titled("proposals", ("proposals.detail", "proposal_id")),
+    call=_titled("calls", ("calls.edit", "call_id")),
     # A token by the name its owner gave it, and its owner's email.
     api_token=SubjectNamer(
         lambda ids: (

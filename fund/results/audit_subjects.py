@@ -4,6 +4,8 @@ code and words, a country's MGI assessment by its country and year, each linked 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from fund.auditlog.subjects import SubjectNamer, as_text, no_value, phrase, typed
@@ -19,20 +21,23 @@ def _assessment_name(_: int, iso2: str, english: str, year: str) -> tuple[str, N
     return phrase(N_("%(country)s, %(year)s"), country=typed(country), year=year), None
 
 
+def _by_code(model: Any, words: Any, page: tuple[str, str]) -> SubjectNamer:
+    """A record of the reference by its code, with its words beside it."""
+    return SubjectNamer(
+        lambda ids: select(model.id, as_text(model.code), as_text(words), no_value()).where(
+            model.id.in_(ids)
+        ),
+        lambda _, code, said, __: (code, said),
+        page=page,
+    )
+
+
 NAMERS = {
-    "fund_outcome": SubjectNamer(
-        lambda ids: select(
-            FundOutcome.id, as_text(FundOutcome.code), as_text(FundOutcome.title), no_value()
-        ).where(FundOutcome.id.in_(ids)),
-        lambda _, code, title, __: (code, title),
-        page=("results.edit_outcome", "outcome_id"),
+    "fund_outcome": _by_code(
+        FundOutcome, FundOutcome.title, ("results.edit_outcome", "outcome_id")
     ),
-    "mgi_indicator": SubjectNamer(
-        lambda ids: select(
-            MgiIndicator.id, as_text(MgiIndicator.code), as_text(MgiIndicator.text), no_value()
-        ).where(MgiIndicator.id.in_(ids)),
-        lambda _, code, text, __: (code, text),
-        page=("results.edit_mgi_indicator", "indicator_id"),
+    "mgi_indicator": _by_code(
+        MgiIndicator, MgiIndicator.text, ("results.edit_mgi_indicator", "indicator_id")
     ),
     "mgi_assessment": SubjectNamer(
         lambda ids: (
