@@ -74,3 +74,28 @@ def test_the_decision_record_says_how_many_seats_were_recused(app, people, under
     assert "few-seats" not in record  # the round is closed: nothing left to warn about
     _reader, text = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
     assert SEATS in " ".join(text.split())
+
+
+def test_the_decision_record_names_its_round_in_the_audit_trail_as_the_log_does(
+    app, people, under_review
+):
+    """The record sends its reader to the audit trail under the round's name there ("P-00001,
+    round 1"), not under its database number; in Spanish and French one seat recused is not
+    written with a plural."""
+    round_ = _round(app, under_review)
+    round_id, number = round_.id, round_.number
+    _vote(app, people.unhcr, round_id, "approve")
+    _vote(app, people.unicef, round_id, "approve")
+    _vote(app, people.undp, round_id, "approve")
+    _close(app, people, round_id)
+    client = client_for(app, people.secretariat)
+    _reader, text = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
+    text = " ".join(text.split())
+    assert f"also in the audit trail, under P-{under_review:05d}, round {number}." in text, text[
+        -400:
+    ]
+    assert "(voting round" not in text
+    for lang, wrong in (("es", "1 recusados"), ("fr", "1 récusés")):
+        _reader, said = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf?lang={lang}").data)
+        said = " ".join(said.split())
+        assert wrong not in said and ": 1" in said, (lang, said[:600])

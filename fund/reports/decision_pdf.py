@@ -292,9 +292,11 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     story.append(
         TextParagraph(
             _(
-                "Every vote, change, recusal and the closing are also in the audit trail "
-                "(voting round %(id)s).",
-                id=r.id,
+                "Every vote, change, recusal and the closing are also in the audit trail, "
+                "under %(round)s.",
+                round=_(
+                    "%(reference)s, round %(number)s", reference=record.reference, number=r.number
+                ),
             ),
             s.note,
         )
