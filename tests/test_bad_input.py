@@ -286,3 +286,21 @@ def test_a_name_saved_meanwhile_is_refused_by_the_database_as_a_field_error(
     assert f"Another organization ({other.name}) already has this name." in response.get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-3"])
+def test_letters_where_a_call_number_goes_answer_400_in_words(
+    app, backend, client, everyone, value
+):
+    """Not a number at all, where the address takes a call's number: the same 400 and message
+    as a number that names no call, never the form library's "could not coerce"."""
+    for route, message in REFUSED_QUERIES:
+        if "call=" not in route:
+            continue
+        path = route.format(value)
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, (path, response.status_code)
+        assert "coerce" not in page, path
+        if path.startswith(("/coverage", "/reports")):
+            assert message in page, path

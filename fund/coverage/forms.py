@@ -24,13 +24,22 @@ PERCENT_PLACES = Decimal("0.0001")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 
 
+def _call_id(value: Any) -> int:
+    """A call's id from the query string; one that is not a number is no call of the list
+    (-1), refused as an unknown one is, in words."""
+    try:
+        return int_or_zero(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 class FilterForm(FlaskForm):
     """The dashboard's filters, read from the query string (GET: no CSRF token)."""
 
     class Meta:
         csrf = False
 
-    call = SelectField(_l("Call"), coerce=int_or_zero, validate_choice=False)
+    call = SelectField(_l("Call"), coerce=_call_id, validate_choice=False)
     date_from = DateField(
         _l("From"),
         validators=[Optional()],
