@@ -135,6 +135,7 @@ def test_demo_seed_sends_no_email_and_prints_the_accounts_last(
         "applicant@demo.fund",
         "state.applicant@demo.fund",
         "unicef.applicant@demo.fund",
+        "iom.applicant@demo.fund",
         "secretariat@demo.fund",
         "agent@demo.fund",
         "committee.iom@demo.fund",
