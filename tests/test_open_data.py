@@ -684,6 +684,16 @@ def test_open_data_page_is_public_and_links_the_files(client, portfolio):
     assert "computed" in text and "UTC" in text
 
 
+def test_open_data_page_links_the_api_s_documentation(client):
+    """The open-data page says that the figures can be read through the JSON API, and where
+    the API's OpenAPI document is."""
+    from tests.test_api import API_DOCUMENTATION
+
+    text = client.get("/open-data").get_data(as_text=True).replace("&#39;", "'")
+    assert "through the fund's read-only API, without a token." in text
+    assert API_DOCUMENTATION in text
+
+
 @pytest.mark.parametrize(
     ("roles", "expected"), [(("applicant",), 403), (("committee",), 403), (("secretariat",), 200)]
 )
