@@ -54,6 +54,29 @@ def test_the_openapi_document_validates_and_declares_every_api_route(app, client
     assert len(routes) >= 12
 
 
+API_DOCUMENTATION = (
+    '<p>The API\'s documentation is its OpenAPI 3.1 document, <a href="/api/v1/openapi.json">'
+    "<code>/api/v1/openapi.json</code></a>: a description of every operation"
+)
+
+
+def test_the_openapi_document_gives_the_configured_rate_limits(app, client):
+    """The document says the rate limits as numbers, never the names of the settings."""
+    app.config.update(API_RATE_LIMIT=75, API_ANONYMOUS_RATE_LIMIT=30)
+    description = client.get("/api/v1/openapi.json").get_json()["info"]["description"]
+    assert "Rate limit: 75 requests a minute per token, 30 per address without one" in description
+    assert "RATE_LIMIT" not in description
+
+
+def test_the_account_page_links_the_api_s_documentation(client, login_as):
+    """Where tokens are made, the page says where the API is described."""
+    login_as("applicant")
+    page = client.get("/account")
+    assert page.status_code == 200
+    assert API_DOCUMENTATION in page.text.replace("&#39;", "'")
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
 def test_every_public_operation_answers_json_without_a_token(client):
     for path in ("/objectives", "/coverage", "/pipeline", "/contributions"):
         response = client.get("/api/v1" + path)

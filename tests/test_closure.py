@@ -699,6 +699,42 @@ def test_the_public_page_of_a_closed_programme_says_what_went_back_to_the_fund(
     ) in page
 
 
+def test_the_api_gives_a_closed_programme_s_closure_as_the_public_page_does(
+    app, client, treasurer, agent, programme
+) -> None:
+    """The API's programme says its closure: the day, what went back to the fund never
+    transferred, the refunds received and still due; null before closure; within the
+    OpenAPI document's schema, which describes the new fields."""
+    from jsonschema import Draft202012Validator
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    validator = Draft202012Validator(
+        {"$ref": "#/components/schemas/Programme", "components": document["components"]},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    closure_schema = document["components"]["schemas"]["Programme"]["properties"]["closure"]
+    assert (
+        "refunds still due" in closure_schema["anyOf"][0]["properties"]["still_due"]["description"]
+    )
+
+    def detail() -> dict:
+        body = client.get(f"/api/v1/programmes/{programme}").get_json()
+        validator.validate(body)
+        return body
+
+    assert detail()["closure"] is None  # funded, not closed
+    close(app, treasurer, programme, "IOM withdrew.", ILO="342000.00", IOM="0.00")
+    refund(app, agent, programme, "ILO", "100000.00")
+    body = detail()
+    assert body["closure"] == {
+        "closed_on": utcnow().date().isoformat(),
+        "released": "428000.00",  # IOM's share, never transferred
+        "refunded": "100000.00",
+        "still_due": "200000.00",  # 642,000.00 transferred less 342,000.00 spent, less the refund
+    }
+    assert body["programme"]["kept"] == "542000.00"
+
+
 def test_the_public_list_gives_what_a_closed_programme_kept(
     app, client, treasurer, agent, programme
 ) -> None:

@@ -296,11 +296,15 @@ def test_text_with_a_character_xml_cannot_hold_is_published(app, client, portfol
 def test_iati_amounts_are_exact_and_transactions_add_up(app, client, portfolio):
     found = activities(client.get("/open-data/iati.xml").data)
     closed = found[iati_id(portfolio.closed)]
+    with app.app_context():
+        closed_start = db.session.get(Proposal, portfolio.closed).planned_start
+    # Its budget lines are all in year 1: the first year's budget is the whole allocation,
+    # valued on the first day of its period.
     budget = closed.find("budget/value")
     assert (budget.text, budget.get("currency"), budget.get("value-date")) == (
         "2000000.01",
         "USD",
-        "2026-01-05",
+        closed_start.isoformat(),
     )
     commitments = closed.xpath("transaction[transaction-type/@code='2']/value")
     assert [c.text for c in commitments] == ["2000000.01"]
@@ -329,6 +333,119 @@ def test_iati_amounts_are_exact_and_transactions_add_up(app, client, portfolio):
             .where(Allocation.proposal_id == portfolio.national)
         ).all()
     assert decimals([tranche.find("value")]) == paid
+
+
+def _budgets(activity) -> list[tuple[str, str, str, str]]:
+    """(period start, period end, value date, value) of each budget of an activity."""
+    return [
+        (
+            b.find("period-start").get("iso-date"),
+            b.find("period-end").get("iso-date"),
+            b.find("value").get("value-date"),
+            b.findtext("value"),
+        )
+        for b in activity.findall("budget")
+    ]
+
+
+def test_iati_budget_is_one_per_programme_year_adding_up_to_the_allocation(app, client, portfolio):
+    """IATI allows no budget period longer than a year: one budget per programme year (the
+    last ending on the planned end), the allocation apportioned by each year's direct costs,
+    the years adding up exactly to the allocation the single budget gave."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, portfolio.national)
+        proposal.duration_months = 27  # two years and a quarter: three programme years
+        for line in proposal.budget_lines:  # ILO 600,000.00 in year 1, IOM 400,000.00 in year 3
+            line.year = 1 if line.amount == Decimal("600000.00") else 3
+        start = proposal.planned_start
+        proposal = db.session.get(Proposal, portfolio.closed)
+        for line in proposal.budget_lines:  # IOM 1,121,495.33 in year 1, UNICEF in year 2
+            line.year = 1 if line.amount == Decimal("1121495.33") else 2
+        closed_start = proposal.planned_start
+        db.session.commit()
+    response = client.get("/open-data/iati.xml")
+    assert xml_schema().validate(etree.fromstring(response.data)), xml_schema().error_log
+    found = activities(response.data)
+
+    national = found[iati_id(portfolio.national)]
+    periods = [
+        (start, last_day(start, 12)),
+        (add_months(start, 12), last_day(start, 24)),
+        (add_months(start, 24), last_day(start, 27)),
+    ]
+    assert _budgets(national) == [
+        (first.isoformat(), last.isoformat(), first.isoformat(), value)
+        for (first, last), value in zip(periods, ["642000.00", "0.00", "428000.00"], strict=True)
+    ]
+    planned_end = national.xpath("activity-date[@type='3']/@iso-date")[0]
+    assert _budgets(national)[-1][1] == planned_end
+    assert all(b.get("type") == "1" and b.get("status") == "2" for b in national.iter("budget"))
+
+    closed = found[iati_id(portfolio.closed)]
+    budgets = _budgets(closed)
+    assert [(b[0], b[1]) for b in budgets] == [
+        (closed_start.isoformat(), last_day(closed_start, 12).isoformat()),
+        (add_months(closed_start, 12).isoformat(), last_day(closed_start, 24).isoformat()),
+    ]
+    # 2,000,000.01 apportioned 1,121,495.33 to 747,663.56, to the cent, nothing lost.
+    assert [b[3] for b in budgets] == ["1200000.00", "800000.01"]
+
+    # The sum is unchanged: the allocation, as the single budget and the commitment give it.
+    for activity, allocation in ((national, "1070000.00"), (closed, "2000000.01")):
+        commitment = activity.xpath("transaction[transaction-type/@code='2']/value")[0].text
+        assert commitment == allocation
+        assert sum(decimals(activity.findall("budget/value"))) == Decimal(allocation)
+
+
+def test_iati_activity_gives_its_actual_start_and_end(app, client, portfolio):
+    """An activity gives its actual start on the day of its first transfer, and a closed one
+    its actual end on the day of its closure, besides the planned dates."""
+    from fund.finance import closure
+
+    def dates() -> dict[str, dict[str, str]]:
+        found = activities(client.get("/open-data/iati.xml").data)
+        return {
+            name: {
+                d.get("type"): d.get("iso-date")
+                for d in found[iati_id(proposal_id)].findall("activity-date")
+            }
+            for name, proposal_id in (
+                ("national", portfolio.national),
+                ("closed", portfolio.closed),
+                ("global", portfolio.global_),
+            )
+        }
+
+    with app.app_context():
+        starts = {
+            p: db.session.get(Proposal, p).planned_start
+            for p in (portfolio.national, portfolio.closed)
+        }
+    planned = {
+        name: {"1": starts[p].isoformat(), "3": last_day(starts[p], 24).isoformat()}
+        for name, p in (("national", portfolio.national), ("closed", portfolio.closed))
+    }
+    before = dates()
+    assert before["national"] == planned["national"] | {"2": "2026-02-01"}  # its one transfer
+    # The first of its three transfers (closed before closures were recorded: no closure day).
+    assert before["closed"] == planned["closed"] | {"2": "2026-02-01"}
+    assert set(before["global"]) == {"1", "3"}  # nothing transferred yet
+
+    with app.app_context():
+        closure.close_programme(
+            acting_secretariat(),
+            db.session.get(Proposal, portfolio.national),
+            {org("ILO").id: Decimal("300000.00"), org("IOM").id: Decimal("0.00")},
+            "Ended early.",
+            closed_on=date(2026, 11, 17),
+        )
+        db.session.commit()
+    response = client.get("/open-data/iati.xml")
+    assert xml_schema().validate(etree.fromstring(response.data)), xml_schema().error_log
+    after = dates()
+    assert after["national"] == planned["national"] | {"2": "2026-02-01", "4": "2026-11-17"}
+    national = activities(response.data)[iati_id(portfolio.national)]
+    assert [d.get("type") for d in national.findall("activity-date")] == ["1", "2", "3", "4"]
 
 
 def test_global_programme_value_has_no_float_rounding(app, client, portfolio):
@@ -565,6 +682,16 @@ def test_open_data_page_is_public_and_links_the_files(client, portfolio):
     assert "IATI XML</a>: 3 programmes" in text
     assert "CC BY 4.0" in text
     assert "computed" in text and "UTC" in text
+
+
+def test_open_data_page_links_the_api_s_documentation(client):
+    """The open-data page says that the figures can be read through the JSON API, and where
+    the API's OpenAPI document is."""
+    from tests.test_api import API_DOCUMENTATION
+
+    text = client.get("/open-data").get_data(as_text=True).replace("&#39;", "'")
+    assert "through the fund's read-only API, without a token." in text
+    assert API_DOCUMENTATION in text
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from fund.api.registry import Param, operation, paged_body
 from fund.api.schemas import maybe_amount
 from fund.money import amount_text
 from fund.portfolio.queries import (
+    ClosureFacts,
     ProgrammeDetail,
     ProgrammeFilters,
     ProgrammeSummary,
@@ -92,6 +93,18 @@ def programmes(*, user, objective, thematic_area, country, status, cursor, limit
     return paged_body(rows, limit, _summary)
 
 
+def _closure(closure: ClosureFacts | None) -> dict[str, Any] | None:
+    """A closed programme's closure as the public page says it, and the refunds still due."""
+    if closure is None:
+        return None
+    return {
+        "closed_on": closure.closed_on.isoformat(),
+        "released": amount_text(closure.released),
+        "refunded": amount_text(closure.refunded),
+        "still_due": amount_text(closure.still_due),
+    }
+
+
 def _detail(found: ProgrammeDetail) -> dict[str, Any]:
     return {
         "programme": _summary(found.programme),
@@ -132,6 +145,7 @@ def _detail(found: ProgrammeDetail) -> dict[str, Any]:
             }
             for t in found.transfers
         ],
+        "closure": _closure(found.closure),
         "results": [
             {
                 "title": outcome.title,
@@ -160,7 +174,8 @@ def _detail(found: ProgrammeDetail) -> dict[str, Any]:
     schema="Programme",
 )
 def programme(*, user, proposal_id: int) -> dict[str, Any]:
-    """A public programme with its budget, allocation, transfers and results (404 for any id
+    """A public programme with its budget, allocation, transfers, closure (a closed one's: the
+    day, what it gave back, the refunds received and still due) and results (404 for any id
     that is not a public programme's)."""
     found = programme_detail(proposal_id)
     if found is None:

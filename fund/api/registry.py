@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from fund.access import bearer_token, public
 from fund.api import http
@@ -286,7 +286,10 @@ def _parameters(declared: Operation) -> list[dict[str, Any]]:
 
 
 def openapi(server_url: str = "/") -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every declared operation."""
+    """The OpenAPI 3.1 document of every declared operation, with the configured rate limits
+    (`API_RATE_LIMIT`, `API_ANONYMOUS_RATE_LIMIT`)."""
+    per_token = int(current_app.config["API_RATE_LIMIT"])
+    per_address = int(current_app.config["API_ANONYMOUS_RATE_LIMIT"])
     paths: dict[str, Any] = {}
     for declared in OPERATIONS:
         entry: dict[str, Any] = {
@@ -330,8 +333,8 @@ def openapi(server_url: str = "/") -> dict[str, Any]:
                 "within its scopes. Lists are paged by an opaque `cursor` (the `next` of the "
                 "page before). Each answer has an ETag: send it back in If-None-Match to get "
                 "304 when nothing changed. Errors are problem details (RFC 9457). Rate limit: "
-                "API_RATE_LIMIT requests a minute per token, API_ANONYMOUS_RATE_LIMIT per "
-                "address without one; past it, 429 with Retry-After."
+                f"{per_token} requests a minute per token, {per_address} per address without "
+                "one; past it, 429 with Retry-After."
             ),
         },
         "servers": [{"url": server_url}],

@@ -34,6 +34,11 @@ def maybe(schema: Schema) -> Schema:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def described(schema: Schema, description: str) -> Schema:
+    """`schema` with what the value means, for the document's readers."""
+    return {**schema, "description": description}
+
+
 def listing(item: Schema) -> Schema:
     return {"type": "array", "items": item}
 
@@ -167,6 +172,25 @@ PROGRAMME = record(
     planned_start=maybe(DATE),
     duration_months=maybe(INTEGER),
 )
+CLOSURE = described(
+    maybe(
+        record(
+            closed_on=described(DATE, "The day the programme was closed."),
+            released=described(
+                MONEY,
+                "What closure gave back to the fund of the allocation never transferred.",
+            ),
+            refunded=described(
+                MONEY,
+                "The refunds received from the participating organizations of what was "
+                "transferred to them and not spent.",
+            ),
+            still_due=described(MONEY, "The refunds still due, not yet received."),
+        )
+    ),
+    "A closed programme's closure; null for a programme not closed. What the programme kept "
+    "(`programme.kept`) is what was transferred less the refunds received.",
+)
 PROGRAMME_DETAIL = record(
     programme=PROGRAMME,
     **fields(STRING, "summary call"),
@@ -180,6 +204,7 @@ PROGRAMME_DETAIL = record(
     allocated_on=maybe(DATE),
     shares=listing(record(organization=STRING, **fields(MONEY, "amount disbursed"))),
     transfers=listing(record(organization=STRING, paid_on=DATE, amount=MONEY)),
+    closure=CLOSURE,
     results=listing(
         record(
             title=STRING,

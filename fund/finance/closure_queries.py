@@ -21,7 +21,7 @@ from fund.finance.closure import REPORTS
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundFigures
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, unpaid_by_pool
 from fund.finance.transfer_models import OPEN, TransferRequest
-from fund.money import ZERO, from_cents, read_amount
+from fund.money import ZERO, from_cents, read_amount, sql_cents
 from fund.proposals.models import OfProposal, Proposal
 
 # The agent's list shows this many of the latest refunds received.
@@ -331,7 +331,7 @@ def refunds_by_proposal() -> dict[int, ProgrammeRefunds]:
                 ProgrammeClosure.proposal_id,
                 ProgrammeClosure.closed_on,
                 ProgrammeClosure.released,
-                cents_sum(ClosureShare.outstanding).label("cents"),
+                outstanding_cents_sum().label("cents"),
             )
             .join(ClosureShare, ClosureShare.allocation_id == ProgrammeClosure.allocation_id)
             .group_by(
@@ -378,4 +378,29 @@ def allocation_refunds_cents() -> Any:
         .where(Refund.allocation_id == Allocation.id)
         .correlate(Allocation)
         .scalar_subquery()
+    )
+
+
+def outstanding_cents_sum() -> Any:
+    """SQL: the sum of the refunds still due of the closure shares, in cents (the open data's
+    and the API's "still due")."""
+    return cents_sum(ClosureShare.outstanding)
+
+
+def closure_columns() -> tuple[Any, ...]:
+    """The closure of the programme of `Allocation` (a query outer-joined to its
+    `ProgrammeClosure`) as columns: the day of closure, what it gave back of the allocation
+    never transferred, the refunds received and those still due, the amounts in cents (None
+    for a programme not closed): what the public programme page and the API say of it."""
+    still_due = (
+        select(outstanding_cents_sum())
+        .where(ClosureShare.allocation_id == Allocation.id)
+        .correlate(Allocation)
+        .scalar_subquery()
+    )
+    return (
+        ProgrammeClosure.closed_on,
+        sql_cents(ProgrammeClosure.released),
+        allocation_refunds_cents(),
+        still_due,
     )

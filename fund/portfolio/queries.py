@@ -36,7 +36,7 @@ from fund.calls.models import Call
 from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines, programme_money
 from fund.extensions import plain_rows
 from fund.finance.closure_models import ProgrammeClosure
-from fund.finance.closure_queries import allocation_refunds_cents
+from fund.finance.closure_queries import allocation_refunds_cents, closure_columns
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
 from fund.money import ZERO, from_cents, read_amount, sql_cents, total_of
@@ -165,11 +165,13 @@ class OutcomeResult:
 @dataclass(frozen=True)
 class ClosureFacts:
     """What a closed programme gave back to the fund: its allocation never transferred
-    (`released`) and the refunds received of what was transferred and not spent."""
+    (`released`), the refunds received of what was transferred and not spent (`refunded`),
+    and the refunds still due (`still_due`) (`fund.finance.closure_queries.closure_columns`)."""
 
     closed_on: date
     released: Decimal
     refunded: Decimal
+    still_due: Decimal
 
 
 @dataclass(frozen=True)
@@ -490,9 +492,7 @@ def programme_detail(
             Proposal.summary,
             Call.title,
             Allocation.allocated_on,
-            ProgrammeClosure.closed_on,
-            sql_cents(ProgrammeClosure.released),
-            allocation_refunds_cents(),
+            *closure_columns(),
         )
         .join(Call, Call.id == Proposal.call_id)
         .outerjoin(Allocation, Allocation.proposal_id == Proposal.id)
@@ -581,7 +581,7 @@ def programme_detail(
             else None
         ),
         closure=(
-            ClosureFacts(head[3], from_cents(head[4]), from_cents(head[5]))
+            ClosureFacts(head[3], *(from_cents(cents) for cents in head[4:]))
             if head[3] is not None
             else None
         ),

@@ -18,14 +18,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-from fund.money import amount_text
+from fund.days import add_months, last_day
+from fund.money import amount_text, cents, from_cents, largest_remainder
+from fund.proposals.budget import programme_years
 from fund.proposals.models import Scope
 from fund.reports.iati_results import results_xml
 from fund.reports.queries import (
@@ -49,7 +51,9 @@ ACTIVITY_SCOPE = {  # IATI ActivityScope codelist
     Scope.NATIONAL: "4",
 }
 ROLE_FUNDING, ROLE_ACCOUNTABLE, ROLE_IMPLEMENTING = "1", "2", "4"
-DATE_PLANNED_START, DATE_PLANNED_END = "1", "3"
+# IATI ActivityDateType: planned and actual start, planned and actual end.
+DATE_PLANNED_START, DATE_ACTUAL_START, DATE_PLANNED_END, DATE_ACTUAL_END = "1", "2", "3", "4"
+MONTHS_A_YEAR = 12
 TRANSACTION_COMMITMENT, TRANSACTION_DISBURSEMENT = "2", "3"
 # A refund of unspent money from a participating organization is money coming back into the
 # fund's activity: Incoming Funds (1), the organization its provider and the fund its receiver.
@@ -200,6 +204,50 @@ def _value(amount: Decimal, value_date) -> str:
     )
 
 
+def activity_dates(programme: FundedProgramme) -> list[tuple[str, date]]:
+    """The activity's dates by IATI type, in type order: planned start and end, the actual
+    start on the day of the first transfer (once there is one) and the actual end on the day
+    of closure (a closed programme)."""
+    dates = [
+        (DATE_PLANNED_START, programme.planned_start),
+        (DATE_PLANNED_END, programme.planned_end),
+    ]
+    transfers = programme.allocation.disbursements if programme.allocation else ()
+    if transfers:
+        dates.append((DATE_ACTUAL_START, min(tranche.paid_on for tranche in transfers)))
+    if programme.refunds is not None and programme.refunds.closed_on is not None:
+        dates.append((DATE_ACTUAL_END, programme.refunds.closed_on))
+    return sorted(((kind, day) for kind, day in dates if day is not None), key=lambda d: d[0])
+
+
+def yearly_budgets(programme: FundedProgramme) -> list[tuple[date, date, Decimal]]:
+    """The allocation as (first day, last day, amount) of each programme year: year 1 the
+    first twelve months from the planned start, the last year ending on the planned end. The
+    allocation is apportioned over the years by their direct costs (`BudgetLine.year`), in
+    whole cents by largest remainder (`fund.money.largest_remainder`): the years add up to the
+    allocation exactly. A budget with no direct costs is apportioned by the months of each
+    year. A line of a year after the last (never accepted at submission) counts in the last."""
+    allocation, start, end = programme.allocation, programme.planned_start, programme.planned_end
+    if allocation is None or start is None or end is None:
+        return []
+    years = range(1, programme_years(programme.duration_months) + 1)
+    weights = dict.fromkeys(years, 0)
+    for year, amount in programme.direct_by_year:
+        weights[min(max(year, 1), years[-1])] += cents(amount)
+    periods = {
+        year: (
+            add_months(start, MONTHS_A_YEAR * (year - 1)),
+            min(last_day(start, MONTHS_A_YEAR * year), end),
+        )
+        for year in years
+    }
+    if not any(weight > 0 for weight in weights.values()):
+        months = programme.duration_months or 0
+        weights = {y: max(1, min(MONTHS_A_YEAR, months - MONTHS_A_YEAR * (y - 1))) for y in years}
+    amounts = largest_remainder(cents(allocation.amount), weights, list(years))
+    return [(*periods[year], from_cents(amounts[year])) for year in years]
+
+
 def _transaction(
     code: str, day, amount: Decimal, description: str, publisher: Publisher, receiver: str = ""
 ) -> str:
@@ -268,10 +316,7 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
     if programme.status == "closed" and programme.refunds and programme.refunds.outstanding > 0:
         status = ACTIVITY_FINALISATION
     parts.append(element("activity-status", [("code", status)]))
-    for kind, day in (
-        (DATE_PLANNED_START, programme.planned_start),
-        (DATE_PLANNED_END, programme.planned_end),
-    ):
+    for kind, day in activity_dates(programme):
         parts.append(element("activity-date", [("type", kind), ("iso-date", day.isoformat())]))
     if programme.scope in ACTIVITY_SCOPE:
         parts.append(element("activity-scope", [("code", ACTIVITY_SCOPE[programme.scope])]))
@@ -324,15 +369,17 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
         )
     )
 
-    # type 1 original, status 2 committed: the allocation over the programme's planned period.
-    parts.append(
+    # type 1 original, status 2 committed: the allocation, one budget per programme year (IATI
+    # allows no budget period longer than a year), each valued on its first day.
+    parts.extend(
         element(
             "budget",
             [("type", "1"), ("status", "2")],
-            element("period-start", [("iso-date", programme.planned_start.isoformat())])
-            + element("period-end", [("iso-date", programme.planned_end.isoformat())])
-            + _value(allocation.amount, allocation.allocated_on),
+            element("period-start", [("iso-date", start.isoformat())])
+            + element("period-end", [("iso-date", end.isoformat())])
+            + _value(amount, start),
         )
+        for start, end, amount in yearly_budgets(programme)
     )
     parts.append(
         _transaction(

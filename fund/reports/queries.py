@@ -20,6 +20,7 @@ from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage.programme_money import budget_lines, programme_money
 from fund.days import last_day
+from fund.dialects import cents_sum
 from fund.extensions import plain_rows
 from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Disbursement
@@ -28,6 +29,7 @@ from fund.labels import N_
 from fund.money import from_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import (
+    BudgetLine,
     Proposal,
     Scope,
     proposal_countries,
@@ -201,6 +203,9 @@ class FundedProgramme:
     results: tuple[OutcomeData, ...] = ()
     # A closed programme's refunds due and received (fund.finance.closure_queries).
     refunds: ProgrammeRefunds | None = None
+    # The direct costs of each programme year (`BudgetLine.year`), by year: what the budget
+    # of each year of the IATI activity is apportioned by (`fund.reports.iati`).
+    direct_by_year: tuple[tuple[int, Decimal], ...] = ()
 
     @property
     def ref(self) -> str:
@@ -338,12 +343,12 @@ def organization_refs() -> dict[int, OrganizationRef]:
 def funded_programmes() -> list[FundedProgramme]:
     """Funded and closed programmes with their allocation, shares and disbursements, by id.
 
-    Thirteen queries of plain columns (no ORM objects, nothing batched by key, so the number of
+    Fourteen queries of plain columns (no ORM objects, nothing batched by key, so the number of
     statements stays the same at any size): the organizations, countries and objectives (small
     tables, read whole and shared by every programme), then for the funded programmes their
     proposals with the call, participants, countries, secondary objectives, money by objective
-    as coverage counts it (in SQL), allocations, shares and disbursements, the closed ones'
-    refunds due and received (two); and their results
+    as coverage counts it (in SQL), direct costs by programme year, allocations, shares and
+    disbursements, the closed ones' refunds due and received (two); and their results
     frameworks in six more (`fund.reports.results_data`).
     """
     funded = status_rules.funded()
@@ -398,6 +403,17 @@ def funded_programmes() -> list[FundedProgramme]:
         ).order_by(by_objective.c.proposal_id, by_objective.c.objective_number)
     ):
         costs[proposal_id].append((objectives[number], from_cents(amount)))
+    years: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    for proposal_id, year, cents in plain_rows(
+        to_proposal(
+            select(BudgetLine.proposal_id, BudgetLine.year, cents_sum(BudgetLine.amount)),
+            BudgetLine,
+        )
+        .where(funded)
+        .group_by(BudgetLine.proposal_id, BudgetLine.year)
+        .order_by(BudgetLine.proposal_id, BudgetLine.year)
+    ):
+        years[proposal_id].append((year, from_cents(cents)))
 
     allocations = {
         row[1]: row
@@ -495,6 +511,7 @@ def funded_programmes() -> list[FundedProgramme]:
                 updated_at=updated_at,
                 results=results.get(id_, ()),
                 refunds=refunds.get(id_),
+                direct_by_year=tuple(years.get(id_, ())),
             )
         )
     return programmes
