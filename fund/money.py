@@ -28,7 +28,7 @@ import functools
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from babel import Locale, UnknownLocaleError
@@ -195,32 +195,6 @@ def _is_digits(part: str) -> bool:
     return part.isascii() and part.isdigit()
 
 
-def typed_number(text: str) -> tuple[bool, Decimal | None]:
-    """A number as people type it: digits, in groups of thousands separated by commas or
-    (non-breaking) spaces or not at all, then a point and the decimals; a minus sign first.
-    Returns (negative, the number without its sign), or (False, None) for anything else:
-    exponents, NaN/Infinity, misplaced group separators ("1,5" is not read as 15, nor "12,5"
-    as 125). How indicators' values are read (amounts: `parse_amount`)."""
-    cleaned = text.strip()
-    negative = cleaned[:1] in ("-", "\u2212")
-    whole, dot, fraction = (cleaned[1:].lstrip() if negative else cleaned).partition(".")
-    groups = whole.replace(",", " ").replace("\u00a0", " ").replace("\u202f", " ").split(" ")
-    whole_ok = (
-        _is_digits(whole) or (whole == "" and bool(dot))
-        if len(groups) == 1
-        else all(_is_digits(g) for g in groups)
-        and 1 <= len(groups[0]) <= 3
-        and all(len(g) == 3 for g in groups[1:])
-    )
-    if not whole_ok or (dot and not _is_digits(fraction)):
-        return False, None
-    try:
-        digits = "".join(groups) or "0"
-        return negative, Decimal(f"{digits}.{fraction}" if fraction else digits)
-    except InvalidOperation:
-        return False, None
-
-
 # Typed amounts. A person types an amount as the page's language writes it ("125 000,50" in
 # French, "125.000,50" in Spanish, "125,000.50" in English and on Arabic pages,
 # or in Arabic-Indic digits with the Arabic marks) or in the plain form every language reads
@@ -360,6 +334,17 @@ def _read(text: str, decimal: str, groups: str) -> Decimal | None:
     return Decimal(f"{digits}.{fraction}" if mark else digits)
 
 
+def _readings(cleaned: str, way: Writing) -> list[Decimal]:
+    """The numbers `cleaned` (without sign) is as `way` writes numbers or in the plain form,
+    each once: none (not a number), one, or two that the readings understand differently."""
+    values: list[Decimal] = []
+    for reading in (*way.readings, PLAIN):
+        value = _read(cleaned, *reading)
+        if value is not None and value not in values:
+            values.append(value)
+    return values
+
+
 def parse_amount(text: str | None, language: str | None = None) -> Decimal:
     """Read an amount typed on a page in `language` (default: the page's): as the language
     writes it or in the plain form ("125000.50"), with "USD" or the language's dollar sign
@@ -373,11 +358,7 @@ def parse_amount(text: str | None, language: str | None = None) -> Decimal:
     negative = cleaned[:1] in ("-", "\u2212")
     if negative:
         cleaned = cleaned[1:].lstrip()
-    values: list[Decimal] = []
-    for reading in (*way.readings, PLAIN):
-        value = _read(cleaned, *reading)
-        if value is not None and value not in values:
-            values.append(value)
+    values = _readings(cleaned, way)
     if not values:
         raise _not_an_amount(text)
     if len(values) > 1:
@@ -449,6 +430,49 @@ class TypedRate(Sentence):
 
     def in_language(self) -> str:
         return typed_rate(self.value)
+
+
+# Typed decimals (a baseline, a target, an indicator's value: any number that is not an amount
+# or a rate): read as amounts are (the page's language's writing or the plain form, refused
+# when the two differ), with a sign and without a currency; shown as rates are ("12,5").
+
+NUMBER_EXAMPLE = Decimal("1250.5")  # the number a refusal shows as an example
+typed_decimal = typed_rate  # a decimal as the page's language types it: "12,5" in French
+TypedDecimal = TypedRate  # within a sentence: "12.5" in what is kept, "12,5" where it is said
+
+
+class NumberError(Unreadable):
+    """A typed decimal that is not a number."""
+
+
+def read_decimal(text: str | None, language: str | None = None) -> Decimal:
+    """A decimal typed on a page in `language` (default: the page's), with its sign: "12,5" or
+    "12.5" in French, "12.5" or "1,250.5" in English. Refused (`NumberError`, its example
+    written as the page writes numbers): what is not a number, and a number the two readings
+    understand differently ("1.250" in Spanish). Its decimals are as typed."""
+    way = writing(language or page_language())
+    cleaned = (text or "").translate(_MARKS).translate(way.digits).strip()
+    negative = cleaned[:1] in ("-", "\u2212")
+    if negative:
+        cleaned = cleaned[1:].lstrip()
+    values = _readings(cleaned, way) if cleaned else []
+    if not values:
+        raise NumberError(
+            N_("“%(text)s” is not a number: use digits, e.g. %(example)s."),
+            text=text or "",
+            example=TypedDecimal(NUMBER_EXAMPLE),
+        )
+    if len(values) > 1:
+        raise NumberError(
+            N_(
+                "“%(text)s” can be read as %(first)s or as %(second)s: type %(first)s or "
+                "%(second)s."
+            ),
+            text=text or "",
+            first=TypedDecimal(values[0]),
+            second=TypedDecimal(values[1]),
+        )
+    return -values[0] if negative else values[0]
 
 
 # Amounts as text: for people with the currency (`format_usd`) or in a column of amounts

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from fund.accounts.models import Organization
 from fund.extensions import UTCDateTime, db, one_of, utcnow
 from fund.labels import N_, LabelledEnum
-from fund.money import typed_number
+from fund.money import read_decimal
 from fund.proposals.models import ProposalPart
 from fund.reference.models import GcmObjective
 from fund.reference.results import (
@@ -69,14 +69,13 @@ def allowed_by_unit(unit: str | None, value: Decimal) -> bool:
     return True
 
 
-def typed_value(text: str) -> Decimal | None:
-    """An indicator's value as typed (read as amounts are: `fund.money.typed_number`), with its
-    sign; None when it is not a number or has more than twelve digits before the point. Its
-    decimals are as typed: the caller refuses or rounds more than four (`VALUE_PLACES`)."""
-    negative, value = typed_number(text)
-    if value is None or value >= VALUE_LIMIT:
-        return None
-    return -value if negative else value
+def typed_value(text: str) -> Decimal:
+    """An indicator's value (a baseline, a target, an actual) typed on a page, with its sign,
+    as the page's language writes decimals ("12,5" in French) or in the plain form: read by
+    `fund.money.read_decimal`, which raises `NumberError` for what is not a number. Its
+    decimals are as typed: the caller refuses more than four (`VALUE_PLACES`) and a value of
+    more than twelve digits before the point (`VALUE_LIMIT`)."""
+    return read_decimal(text)
 
 
 result_outcome_objectives = Table(

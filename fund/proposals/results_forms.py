@@ -26,8 +26,8 @@ from wtforms.validators import Length
 
 from fund.forms import MultiCheckboxField, QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
-from fund.money import plain_number
-from fund.proposals.results import VALUE_PLACES, BaselineSource, typed_value
+from fund.money import NumberError, typed_decimal
+from fund.proposals.results import VALUE_LIMIT, VALUE_PLACES, BaselineSource, typed_value
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
 
 MAX_OUTCOMES = 20
@@ -39,6 +39,7 @@ FREE_TARGET_ROWS = 3  # year/value pairs offered when the programme's years are 
 # A value in the indicator's unit: digits with at most four decimals (what the column holds).
 YEAR = re.compile(r"[0-9]{4}")
 FIRST_YEAR, LAST_YEAR = 1990, 2100
+VALUE_EXAMPLE = Decimal("12.5")  # a hint's and a refusal's example, written as the page types it
 LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
@@ -48,20 +49,23 @@ def typed(value: Any) -> str:
 
 
 def _number(field: Any, what: str) -> Decimal | None:
-    """The field's number (None when empty), read as typed amounts are (`typed_number`: digits
-    grouped by commas or spaces if at all, "12,5" refused rather than read as 125); an error on
-    the field when it is not one, or has more than twelve digits before the point or four
-    after."""
+    """The field's number (None when empty), as the page's language writes decimals ("12,5" in
+    French) or in the plain form (`typed_value`); an error on the field, its example written
+    as the page writes numbers, when it is not one, or has more than twelve digits before the
+    point or four after."""
     text = typed(field.data)
     if not text:
         return None
-    value = typed_value(text)
-    if value is None or value != value.quantize(VALUE_PLACES):
+    try:
+        value: Decimal | None = typed_value(text)
+    except NumberError:
+        value = None
+    if value is None or abs(value) >= VALUE_LIMIT or value != value.quantize(VALUE_PLACES):
         field.errors.append(
             _(
-                "Enter %(what)s as a number, e.g. 12.5 (digits, a point for decimals, at most "
-                "four).",
+                "Enter %(what)s as a number, e.g. %(example)s (at most four decimals).",
                 what=what,
+                example=typed_decimal(VALUE_EXAMPLE),
             )
         )
         return None
@@ -366,8 +370,9 @@ def _target_rows(stored: dict[int, Decimal], years: list[int] | None) -> list[di
 
 
 def _plain(value: Decimal | None) -> str:
-    """A stored value as typed: no exponent, no trailing zeros of the column's scale."""
-    return "" if value is None else plain_number(value)
+    """A stored value as the page's language types it: no exponent, no trailing zeros of the
+    column's scale ("12,5" in French)."""
+    return "" if value is None else typed_decimal(value)
 
 
 def stored_data(proposal: Any, years: list[int] | None) -> dict[str, Any]:

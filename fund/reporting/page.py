@@ -21,11 +21,12 @@ from fund.finance.models import Allocation, AllocationShare
 from fund.i18n import labelled
 from fund.money import (
     AmountError,
+    NumberError,
     parse_amount,
-    plain_number,
     read_amount,
+    read_decimal,
     typed_amount,
-    typed_number,
+    typed_decimal,
 )
 from fund.proposals.models import Proposal
 from fund.proposals.results import (
@@ -109,7 +110,8 @@ def load(report: ProgrammeReport, viewer: object = None) -> ReportPage:
                 )
             )
         )
-        page.values = {f"actual-{a.indicator_id}": plain_number(a.value) for a in report.actuals}
+        # Put back in the fields as the page types decimals ("12,5" in French).
+        page.values = {f"actual-{a.indicator_id}": typed_decimal(a.value) for a in report.actuals}
         page.values |= {f"narrative-{n.outcome_id}": n.text for n in report.narratives}
         page.values["risks"] = report.risks
         return page
@@ -178,13 +180,15 @@ def read_narrative(
 
 
 def read_actual(indicator: ResultIndicator, typed: str) -> tuple[Decimal | None, str | None]:
-    """`typed` as an actual of `indicator`, or why it is not one: not a number, more digits
+    """`typed` as an actual of `indicator`, or why it is not one: not a number as the page's
+    language writes decimals or in the plain form (`fund.money.read_decimal`), more digits
     before the point or more decimals than a value holds (`VALUE`, never rounded), or a value
     its unit does not allow (an MGI score is 0, 1 or 2)."""
-    negative, value = typed_number(typed)
-    if value is None:
-        return None, _("“%(typed)s” is not a number: use digits, e.g. 1250.5.", typed=typed)
-    if value >= VALUE_LIMIT:
+    try:
+        value = read_decimal(typed)
+    except NumberError as error:
+        return None, error.said()
+    if abs(value) >= VALUE_LIMIT:
         return None, _(
             "“%(typed)s” is too large: a value has at most %(digits)s digits before the point.",
             typed=typed,
@@ -196,7 +200,6 @@ def read_actual(indicator: ResultIndicator, typed: str) -> tuple[Decimal | None,
             typed=typed,
             places=VALUE_DECIMALS,
         )
-    value = -value if negative else value
     if not allowed_by_unit(indicator.unit, value) and is_mgi_score(indicator.unit):
         return None, _(
             "“%(typed)s” is not an MGI score: enter 0 (absent), 1 (partial) or 2 (complete).",
