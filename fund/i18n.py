@@ -86,6 +86,21 @@ def direction(language: str | None = None) -> str:
     return "rtl" if (language or current_language()) in RIGHT_TO_LEFT else "ltr"
 
 
+# The arrows along the line, by the way the page reads: the only place a page's arrows are
+# written (tests/test_page_language.py finds any other).
+_ARROWS = {
+    "ltr": {"forward": "\u2192", "back": "\u2190"},
+    "rtl": {"forward": "\u2190", "back": "\u2192"},
+}
+
+
+def arrow(way: str = "forward") -> str:
+    """The arrow pointing `way` in the page's language: "forward" where the line reads on (the
+    next page, a change's new state), "back" (a link back); in Arabic, read from right to left,
+    forward points left."""
+    return _ARROWS[direction()][way]
+
+
 LEFT_TO_RIGHT_ISOLATE, FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2066", "\u2068", "\u2069"
 # The marks Babel puts before a number's sign in a right-to-left language (right-to-left mark,
 # Arabic letter mark): within a left-to-right unit they would carry the minus sign to the far

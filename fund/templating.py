@@ -282,6 +282,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["quoted"] = quoted  # within the language's quotation marks
     app.jinja_env.filters["listed"] = listed  # "IOM, UNDP"; in Arabic "IOM، UNDP"
     app.jinja_env.globals["separator"] = separator  # between items a loop writes
+    app.jinja_env.globals["arrow"] = i18n.arrow  # "→", "←" the way the page reads
     app.jinja_env.filters["action_problems"] = action_problems  # a workflow's refusal, to say
     app.jinja_env.filters["decision"] = decision_sentence  # a closed round's, with its place
     app.jinja_env.filters["said_kept"] = i18n.said_kept

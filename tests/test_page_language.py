@@ -387,6 +387,7 @@ def test_choices_rows_and_lists_join_a_label_and_its_text_by_the_languages_colon
 SEPARATED_BY_HAND = re.compile(
     r"loop\.last %\}[,;] |loop\.first %\}[,;] |join\(['\"][,;] ['\"]\)|\}\}[,;] \{% for"
     r"|\}\}[,;] \{\{|%\}[,;] \{\{"  # two values one after the other: "{{ a }}, {{ b }}"
+    r"|~ *['\"][,;] ['\"] *~"  # two values joined in an expression: a ~ ", " ~ b
 )
 
 

@@ -381,3 +381,67 @@ def test_a_concept_note_is_withdrawn_through_the_same_confirmation(app, client, 
     assert done.status_code == 302 and done.headers["Location"] == f"/concept-notes/{note_id}"
     with app.app_context():
         assert db.session.get(Proposal, note_id).status == "withdrawn"
+
+
+def _upload_form(page: str) -> str:
+    start = page.index('class="upload"')
+    return page[page.rindex("<form", 0, start) : page.index("</form>", start)]
+
+
+def _selected(form: str, name: str) -> str:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', form, re.S)
+    assert select, name
+    chosen = re.search(
+        r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected',
+        select.group(1),
+    )
+    first = re.search(r'<option[^>]*value="([^"]*)"', select.group(1))
+    return (chosen.group(1) or chosen.group(2)) if chosen else first.group(1)
+
+
+def test_the_upload_forms_defaults_agree(client, applicant, make_proposal):
+    # No kind of document until the applicant picks one: a default kind that needs a government
+    # next to a default "not an endorsement letter" refused every unchanged upload.
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    form = _upload_form(_page(client, proposal_id))
+    assert _selected(form, "upload-kind") == ""
+    assert _selected(form, "upload-country_iso2") == ""
+    # What the upload says when sent unchanged: the kind is asked for, at its field.
+    token = csrf_token(client, f"/proposals/{proposal_id}/edit")
+    refused = client.post(
+        f"/proposals/{proposal_id}/attachments",
+        data={
+            "upload-csrf_token": token,
+            "upload-kind": "",
+            "upload-country_iso2": "",
+            "upload-file": (io.BytesIO(MINIMAL_PDF), "letter.pdf"),
+            "back": "editor",
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert '<a href="#upload-kind" id="upload-error">Choose what kind of document this is.' in body
+
+
+def test_a_refused_upload_lands_on_its_focused_error_summary(client, applicant, make_proposal):
+    proposal_id = make_proposal(applicant, complete=False)
+    login(client, applicant.email)
+    form = _upload_form(_page(client, proposal_id))
+    # The form posts to the summary's id: the browser scrolls to it and focuses it.
+    action = re.search(r'action="([^"]*)"', form).group(1)
+    assert action == f"/proposals/{proposal_id}/attachments#upload-problems"
+    # What was typed above is not sent with the file: the form says so at its button.
+    assert 'id="upload-save-first"' in form and 'aria-describedby="upload-save-first"' in form
+
+    body = _upload(client, proposal_id, b"<html>not a pdf</html>", "fake.pdf").get_data(
+        as_text=True
+    )
+    summary = re.search(r'<div class="error-summary" id="upload-problems"[^>]*>', body)
+    assert summary and 'tabindex="-1"' in summary.group(0)
+    assert "data-autofocus" in summary.group(0)
+    assert body.count("data-autofocus") == 1  # the only summary that takes focus
+    # It links to the field the problem is at: here the file.
+    assert '<a href="#upload-file" id="upload-error">' in body
+    assert 'id="upload-file"' in body

@@ -146,18 +146,20 @@ def _check_kind_and_country(
     try:
         attachment_kind = AttachmentKind((kind or "").strip())
     except ValueError:
-        raise UploadRefused(N_("Choose what kind of document this is.")) from None
+        raise UploadRefused(N_("Choose what kind of document this is."), "kind") from None
     country = (country_iso2 or "").strip().upper() or None
     if attachment_kind != AttachmentKind.ENDORSEMENT_LETTER:
         if country is not None:
             raise UploadRefused(
                 N_("Only a government endorsement letter names a country; a %(kind)s does not."),
+                "country_iso2",
                 kind=Within(attachment_kind.label),
             )
         return attachment_kind, None
     if country is None:
         raise UploadRefused(
-            N_("Choose the country whose government signed this endorsement letter.")
+            N_("Choose the country whose government signed this endorsement letter."),
+            "country_iso2",
         )
     if country not in {c.iso2 for c in proposal.endorsers}:
         raise UploadRefused(
@@ -165,6 +167,7 @@ def _check_kind_and_country(
                 "%(country)s is not among the endorsing governments of this proposal; add it to "
                 "the endorsing governments first."
             ),
+            "country_iso2",
             country=country,
         )
     return attachment_kind, country

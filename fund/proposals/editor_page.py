@@ -31,10 +31,12 @@ def render_editor(
     status: int = 200,
     upload: UploadForm | None = None,
     upload_error: str | None = None,
+    upload_field: str = "upload-file",
     typed: bool = False,
 ):
     """The editor's page; `typed`: its fields hold what was posted and refused, not the saved
-    draft, so the page's script totals the fields as they are (the page's totals are saved)."""
+    draft, so the page's script totals the fields as they are (the page's totals are saved);
+    `upload_error`: why a file was not attached, linking to the upload form's `upload_field`."""
     rules = operations.rules_from_config(current_app.config, utcnow().date())
     problems = submission_problems(proposal, rules)
     summary = summarise(
@@ -61,6 +63,7 @@ def render_editor(
         names=queries.organization_names(set(summary.by_organization)),
         upload_form=upload or upload_form(proposal),
         upload_error=upload_error,
+        upload_field=upload_field,
         kind_labels=AttachmentKind.labels(),
         submit_rule=actions.get("submit"),
         withdraw_rule=actions.get("withdraw"),

@@ -280,7 +280,12 @@ class UploadForm(FlaskForm):
 def upload_form(proposal: Proposal) -> UploadForm:
     """The attachment form of a proposal's (or concept note's) page."""
     form = UploadForm(prefix="upload")
-    form.kind.choices = options((k.value, _(label)) for k, label in AttachmentKind.labels().items())
+    # No kind until the applicant picks one: a default kind would contradict the default
+    # government (an endorsement letter needs one; any other document must have none).
+    form.kind.choices = options(
+        [("", _("— choose —"))]
+        + [(k.value, _(label)) for k, label in AttachmentKind.labels().items()]
+    )
     form.country_iso2.choices = options(
         [("", _("— not an endorsement letter —"))] + [(c.iso2, c.name) for c in proposal.endorsers]
     )

@@ -241,8 +241,11 @@ def _attachments_url(proposal: Proposal, from_editor: bool) -> str:
     return page_url(proposal, _anchor="attachments")
 
 
-def _attachment_refused(proposal_id: int, from_editor: bool, error: str, upload=None):
-    """The page the attachment's form came from, with the reason nothing changed (400)."""
+def _attachment_refused(
+    proposal_id: int, from_editor: bool, error: str, upload=None, field: str | None = None
+):
+    """The page the attachment's form came from, with the reason nothing changed (400); in the
+    editor the reason links to the upload form's `field` (the file when none is named)."""
     proposal = _visible_proposal(proposal_id)
     if not (from_editor and draft_pages.editable(proposal)):
         return _render(proposal, error=error, status=400)
@@ -251,7 +254,13 @@ def _attachment_refused(proposal_id: int, from_editor: bool, error: str, upload=
     editing.set_choices(form)
     titles = editing.principle_titles()
     return editor_page.render_editor(
-        proposal, form, titles, status=400, upload=upload, upload_error=error
+        proposal,
+        form,
+        titles,
+        status=400,
+        upload=upload,
+        upload_error=error,
+        upload_field=f"upload-{field or 'file'}",
     )
 
 
@@ -264,11 +273,13 @@ def upload(proposal_id: int):
     from_editor = _from_editor(proposal)
     if not form.validate_on_submit():
         errors = [str(e) for field in form for e in field.errors]  # lazy messages made text
+        wrong = [f.short_name for f in (form.kind, form.country_iso2, form.file) if f.errors]
         return _attachment_refused(
             proposal_id,
             from_editor,
             listed(errors, LONG_LIST_SEPARATOR) or _("Choose a file."),
             upload=form,
+            field=wrong[0] if wrong else None,
         )
     file = form.file.data
     try:
@@ -292,7 +303,7 @@ def upload(proposal_id: int):
         db.session.commit()
     except (attachments.UploadRefused, operations.EditRefused) as refused:
         db.session.rollback()
-        return _attachment_refused(proposal_id, from_editor, refused.said())
+        return _attachment_refused(proposal_id, from_editor, refused.said(), field=refused.field)
     flash(_("%(file)s attached.", file=file.filename), "success")
     return redirect(_attachments_url(proposal, from_editor))
 
