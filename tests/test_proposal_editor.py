@@ -5,6 +5,7 @@ withdrawal confirmed on its own page, and errors inside the tables' cells."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from decimal import Decimal
@@ -445,3 +446,30 @@ def test_a_refused_upload_lands_on_its_focused_error_summary(client, applicant, 
     # It links to the field the problem is at: here the file.
     assert '<a href="#upload-file" id="upload-error">' in body
     assert 'id="upload-file"' in body
+
+
+def test_the_upload_forms_governments_are_named_in_the_pages_language(
+    app, client, applicant, make_proposal
+):
+    """The governments of the endorsement letter read as the rest of the page names them
+    ("Mexique" on a French page, not "Mexico")."""
+    from fund.reference.translations import country_name
+
+    proposal_id = make_proposal(applicant, countries=["MX", "DE"])
+    login(client, applicant.email)
+    client.get("/?lang=fr")
+    form = _upload_form(_page(client, proposal_id))
+    select = re.search(r'<select[^>]*name="upload-country_iso2"[^>]*>(.*?)</select>', form, re.S)
+    options = re.findall(r'<option[^>]*value="([A-Z]{2})"[^>]*>([^<]*)</option>', select.group(1))
+    assert options, form
+    with app.app_context():
+        english = dict(db_country_names())
+    for iso2, label in options:
+        assert html.unescape(label) == country_name(iso2, "fr", english[iso2]), (iso2, label)
+    assert any(html.unescape(label) != english[iso2] for iso2, label in options), options
+
+
+def db_country_names() -> list[tuple[str, str]]:
+    from fund.reference.models import Country
+
+    return [(c.iso2, c.name) for c in db.session.scalars(select(Country))]

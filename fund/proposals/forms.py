@@ -33,10 +33,11 @@ from fund.forms import (
     long_text,
     options,
 )
-from fund.i18n import LANGUAGES
+from fund.i18n import LANGUAGES, current_language
 from fund.money import AmountError, parse_amount
 from fund.proposals.budget import MAX_PROGRAMME_YEARS
 from fund.proposals.models import AttachmentKind, Proposal
+from fund.reference.translations import countries_named
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -286,7 +287,8 @@ def upload_form(proposal: Proposal) -> UploadForm:
         [("", _("— choose —"))]
         + [(k.value, _(label)) for k, label in AttachmentKind.labels().items()]
     )
-    form.country_iso2.choices = options(
-        [("", _("— not an endorsement letter —"))] + [(c.iso2, c.name) for c in proposal.endorsers]
+    governments = countries_named(
+        ((c.iso2, c.name) for c in proposal.endorsers), current_language()
     )
+    form.country_iso2.choices = options([("", _("— not an endorsement letter —")), *governments])
     return form
