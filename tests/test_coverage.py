@@ -881,7 +881,24 @@ def test_the_phones_chart_writes_its_figures_as_the_pages_language_does(client, 
         assert not re.search(r"\d,\d{3}|\d\.\d", said), said
         assert re.search(r"\d(,\d)?\u00a0%", said), said
     english = html.unescape(client.get("/coverage/?lang=en").get_data(as_text=True))
-    assert re.search(r'<span class="bar-figures">Funded USD [\d,]+ · \d+\.\d%', english)
+    assert re.search(r'<span class="bar-figures">Funded USD [\d,]+\.\d{2} · \d+\.\d%', english)
+
+
+def test_the_phones_chart_writes_its_amounts_as_every_other_amount_on_the_page(
+    client, login_as, fund
+):
+    """The list's amounts are money as the page's language writes it, to the cent, as in the
+    table beside it: never rounded to whole dollars."""
+    login_as("secretariat")
+    spanish = html.unescape(client.get("/coverage/?lang=es").get_data(as_text=True))
+    figures = re.findall(r'<span class="bar-figures">(.*?)</span>', spanish, re.S)
+    assert figures
+    for said in figures:
+        # "Financiado: 145.520,00 US$", never "145.520 USD"
+        assert re.match(r"\D*\d{1,3}(\.\d{3})*,\d{2}\xa0US\$ ", said), said
+        assert "USD" not in said, said
+    english = html.unescape(client.get("/coverage/?lang=en").get_data(as_text=True))
+    assert re.search(r'<span class="bar-figures">Funded USD [\d,]+\.\d{2} · ', english)
 
 
 def test_a_target_for_an_unknown_objective_or_area_is_refused_in_the_pages_language(app):

@@ -516,6 +516,20 @@ def test_the_booklet_writes_one_month_and_one_line_in_the_singular(app, runner, 
     assert re.search(r"covers the first \d+ of 3 lines", " ".join(content.split()))
 
 
+def test_the_booklet_names_an_applicant_that_leads_once(app, runner, world, tmp_path):
+    """An applicant that leads its own note is named once; another lead is named after it."""
+    for lang, led in (("en", "led by"), ("es", "bajo la dirección de")):
+        out = tmp_path / f"booklet-{lang}.pdf"
+        result = runner.invoke(
+            args=["fund", "report", "pipeline", "--out", str(out)], env={"FUND_LANGUAGE": lang}
+        )
+        assert result.exit_code == 0, result.output
+        _, content = pdf_text(out.read_bytes())
+        content = " ".join(content.split())
+        assert f"ILO, {led} ILO" not in content, content
+        assert f"ILO, {led} IOM" in content, content
+
+
 # Coverage: the concept-note pipeline column -------------------------------------------------------
 
 

@@ -406,14 +406,20 @@ def _dimension_parts(money: ProgrammeMoney, group: str) -> list[Any]:
             .group_by(by_proposal.c[group], key)
         )
 
-    def summed(cte: Any, dimension: str, key: Any, amount: Any, indirect: Any) -> Any:
+    def summed(
+        cte: Any, dimension: str, key: Any, amount: Any, indirect: Any, money: Any = None
+    ) -> Any:
+        """The row's sums; its programmes are those whose `money` (by default `amount`) in it
+        is more than nothing: a closed programme's organization that kept nothing is not
+        counted in its row."""
+        given = case(((amount if money is None else money) > zero, cte.c.proposal_id))
         return select(
             cte.c[group],
             _text(dimension),
             cast(key, String(32)),
             _sum(amount),
             indirect,
-            func.count(distinct(cte.c.proposal_id)),
+            func.count(distinct(given)),
         ).group_by(cte.c[group], key)
 
     return [
@@ -431,6 +437,7 @@ def _dimension_parts(money: ProgrammeMoney, group: str) -> list[Any]:
             by_objective.c.objective_number,
             by_objective.c.direct,
             _sum(by_objective.c.indirect),
+            by_objective.c.direct + by_objective.c.indirect,
         ),
         summed(by_area, "area", by_area.c.area, by_area.c.cents, zero),
         summed(by_region, "region", by_region.c.region, by_region.c.cents, zero),

@@ -32,7 +32,8 @@ Each row: (status, dimension, key) -> amount, indirect, programmes. Dimensions:
 - `organization`, key the organization id: its direct plus indirect cents.
 
 Every amount is a sum of per-programme whole cents (`fund.coverage.programme_money`, from the
-rules of `fund.money`), and `programmes` counts each programme once per key, so the totals of
+rules of `fund.money`), and `programmes` counts each programme once per key where it gives that
+key money (more than nothing; markers and `total`: every programme), so the totals of
 two sets of programmes add up. One more row, (`*`, `rate`, rate), says which
 indirect support rate (and, in `amount`, which version of the method) the totals were built
 with: the dashboard uses them only when they are the configured rate and the current method
@@ -99,9 +100,10 @@ META_STATUS, RATE_DIMENSION = "*", "rate"
 # The meta row's `amount`: the version of the method the totals were built with. Totals of an
 # earlier method (version 0: indirect costs apportioned over whole columns, regions in 1/60
 # cents; version 2: without the concept notes in the pipeline; version 3: closed programmes by
-# their whole budget, not by what they kept) are not read; `flask fund caches --rebuild` (or
-# `flask fund seed`) rebuilds them.
-METHOD = 4
+# their whole budget, not by what they kept; version 4: a row's programmes counted even where
+# they give it nothing, as an organization that kept nothing of a closed programme) are not
+# read; `flask fund caches --rebuild` (or `flask fund seed`) rebuilds them.
+METHOD = 5
 
 Key = tuple[str, str, str]  # (status, dimension, key)
 Figures = tuple[int, int, int]  # (amount, indirect, programmes)

@@ -7,7 +7,8 @@ markers, organizations, flags), `fund.finance.queries` (the balance page: balanc
 contributions, allocations) and `fund.results.coverage` (the results: the indicators of the
 report's funded programmes, their actuals recorded by the end of the as-of day). What the
 pages do not show is derived here from those figures only: contributions summed by donor, and
-each region's money split over its countries.
+each programme's money in each region (`fund.coverage.programme_money`, the one definition
+behind the regions' figures: a closed programme at what it kept) split over its countries.
 
 Scope: the call and the period select the programmes exactly as on the dashboard (a programme's
 date is its allocation date, else its submission date). The fund's balance and its donors are
@@ -32,11 +33,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import aliased
 
 from fund import money as money_rules
+from fund.accounts.models import Organization
 from fund.audit.queries import head
 from fund.calls.models import Call
+from fund.coverage.programme_money import budget_lines, kept_cents, programme_money
 from fund.coverage.queries import (
     GLOBAL_LABEL,
     GLOBAL_REGION,
@@ -95,7 +99,7 @@ class ProgrammeRow(OfProposal):
 
     proposal_id: int
     title: str
-    organization: str
+    organization: str  # its lead organization (the submitting one when none leads)
     countries: tuple[str, ...]
     allocated_on: date
     amount: Decimal
@@ -187,33 +191,57 @@ def _donors(contributions: Sequence[Any], as_of: date | None) -> list[DonorRow]:
     return sorted(rows, key=lambda r: (-r.gross, r.donor))
 
 
+def _region_cents(
+    programme_ids: Sequence[int], rate: Decimal, as_of: date | None
+) -> dict[int, dict[str, int]]:
+    """programme -> M49 region -> its whole cents there, as the coverage's regions count them
+    (`fund.coverage.programme_money`: a closed programme at what it kept, by the end of
+    `as_of`): one query."""
+    if not programme_ids:
+        return {}
+    lines = (
+        budget_lines(literal("funded").label("bucket"))
+        .where(Proposal.id.in_(sorted(programme_ids)))
+        .cte("report_lines")
+    )
+    by_region = programme_money(lines, rate, "bucket", "report", kept=kept_cents(as_of)).by_region
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in db.session.execute(
+        select(by_region.c.proposal_id, by_region.c.region, by_region.c.cents)
+    ):
+        found[row.proposal_id][row.region] = int(row.cents or 0)
+    return found
+
+
 def _countries(
     programmes: Sequence[ProgrammeRow],
     places: Mapping[int, list[Any]],
     regions: Sequence[CoverageRow],
+    region_cents: Mapping[int, Mapping[str, int]],
 ) -> list[CountryRow]:
-    """Each programme's funded money over its countries, in whole cents per programme: split
-    evenly over its regions as the coverage does (`fund.money.split_evenly`, regions in M49
-    code order), then each region's part evenly over the programme's countries in it (ISO code
-    order). The countries of a region add up to its coverage figure."""
+    """Each programme's money in each region (`region_cents`, as the coverage counts it: a
+    closed programme at what it kept) split evenly over the programme's countries in that region
+    (ISO code order, `fund.money.split_evenly`), in whole cents. The countries of a region add up
+    to its coverage figure; a country counts the programmes that give it money."""
     cents: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     counts: dict[str, int] = defaultdict(int)
     names: dict[str, tuple[str, str]] = {}
     for programme in programmes:
+        parts = region_cents.get(programme.proposal_id, {})
         by_region: dict[str, list[Any]] = defaultdict(list)
         for place in places.get(programme.proposal_id, []):
-            by_region[place.region_m49].append(place)
+            by_region[place.region_m49 or GLOBAL_REGION].append(place)
         if not by_region:
-            cents[GLOBAL_REGION][""] += money_rules.cents(programme.amount)
-            counts[""] += 1
+            part = parts.get(GLOBAL_REGION, 0)
+            cents[GLOBAL_REGION][""] += part
+            counts[""] += 1 if part > 0 else 0
             continue
-        parts = money_rules.split_evenly(money_rules.cents(programme.amount), sorted(by_region))
         for region, countries in by_region.items():
             countries = sorted(countries, key=lambda place: place.iso2)
-            shares = money_rules.split_evenly(parts[region], [p.iso2 for p in countries])
+            shares = money_rules.split_evenly(parts.get(region, 0), [p.iso2 for p in countries])
             for place in countries:
                 cents[region][place.iso2] += shares[place.iso2]
-                counts[place.iso2] += 1
+                counts[place.iso2] += 1 if shares[place.iso2] > 0 else 0
                 names[place.iso2] = (place.name, place.region)
     rows = []
     for region in regions:
@@ -254,9 +282,20 @@ def build_allocation_report(
     pipeline = fund_pipeline(
         rules_from_config(config).indirect_rate, money.available_by_pool(), as_of
     )
+    lead, applicant = aliased(Organization), aliased(Organization)
     facts = {
-        row.id: (row.call_id, row.submitted_at)
-        for row in db.session.execute(select(Proposal.id, Proposal.call_id, Proposal.submitted_at))
+        row.id: (row.call_id, row.submitted_at, row.lead)
+        for row in db.session.execute(
+            select(
+                Proposal.id,
+                Proposal.call_id,
+                Proposal.submitted_at,
+                # The lead organization, as the public pages name it.
+                func.coalesce(lead.label, applicant.label).label("lead"),
+            )
+            .join(applicant, applicant.id == Proposal.organization_id)
+            .outerjoin(lead, lead.id == Proposal.lead_organization_id)
+        )
     }
 
     def in_call(proposal_id: int) -> bool:
@@ -290,7 +329,7 @@ def build_allocation_report(
             ProgrammeRow(
                 proposal_id=a.proposal_id,
                 title=a.title,
-                organization=a.organization,
+                organization=facts[a.proposal_id][2],
                 countries=tuple(p.iso2 for p in places.get(a.proposal_id, [])),
                 allocated_on=a.allocated_on,
                 amount=a.amount,
@@ -330,7 +369,12 @@ def build_allocation_report(
         ],
         donors=_donors(contributions(as_of), as_of),
         voided=voided_contributions(as_of),
-        countries=_countries(programmes, places, covered.regions),
+        countries=_countries(
+            programmes,
+            places,
+            covered.regions,
+            _region_cents([p.proposal_id for p in programmes], settings.indirect_rate, as_of),
+        ),
         programmes=programmes,
         results=results,
         head=head(),

@@ -342,8 +342,9 @@ def _regions(r: AllocationReport) -> list[Part]:
         countries = Part(_("Funded money by country"), text=_("No funded programme."))
     countries.notes.append(
         _(
-            "Each region's funded money over its countries: a programme's money is split "
-            "equally over its regions, then equally over its countries in each region."
+            "Each region's funded money over its countries: a programme's money (a closed "
+            "programme's, what it kept) is split equally over its regions, then equally over "
+            "its countries in each region, so the countries add up to the funded money."
         )
     )
     regions = coverage_part(
@@ -406,12 +407,14 @@ def _named_table(
     widths: tuple[float, ...],
     numeric: tuple[int, ...],
     total: Sequence[str],
+    organization: str | None = None,
 ) -> ReportTable:
     """A table of proposals or programmes in small type, each named by its reference, title and
-    organization, then the `more` columns; its total row has `total` under those columns."""
+    organization (the column's heading `organization`, by default "Org."), then the `more`
+    columns; its total row has `total` under those columns."""
     return ReportTable(
         caption,
-        (_("Ref."), _("Title"), _("Org."), *more),
+        (_("Ref."), _("Title"), organization or _("Org."), *more),
         rows,
         widths,
         numeric,
@@ -471,19 +474,44 @@ def _programmes(r: AllocationReport) -> list[Part]:
             p.organization,
             listed(p.countries) or _("Global"),
             p.allocated_on.isoformat(),
-            *_amounts(p.amount, p.disbursed),
+            *_amounts(p.amount, p.disbursed, p.released, p.refunded, p.kept),
         )
         for p in r.programmes
     ]
     table = _named_table(
         _("The funded programmes"),
-        (_("Countries"), _("Allocated on"), _("Allocated"), _("Disbursed")),
+        (
+            _("Countries"),
+            _("Allocated on"),
+            _("Allocated"),
+            _("Disbursed"),
+            _("Given back at closure"),
+            _("Refunded"),
+            _("Kept"),
+        ),
         rows,
-        (0.085, 0.285, 0.1, 0.12, 0.11, 0.15, 0.15),
-        (5, 6),
-        ("", "", *_amounts(r.programmes_allocated, r.programmes_disbursed)),
+        (0.07, 0.17, 0.07, 0.08, 0.085, 0.105, 0.105, 0.1, 0.1, 0.115),
+        (5, 6, 7, 8, 9),
+        (
+            "",
+            "",
+            *_amounts(
+                r.programmes_allocated,
+                r.programmes_disbursed,
+                r.programmes_released,
+                r.programmes_refunded,
+                r.programmes_kept,
+            ),
+        ),
+        organization=_("Lead org."),
     )
-    return [Part(table=table)]
+    note = _(
+        "Lead org.: the organization that leads the programme. Kept: what the programme kept "
+        "of its allocation, as the coverage counts it: allocated, less what its closure gave "
+        "back to the pools (never disbursed) and the refunds received since. The kept column "
+        "adds up to the money allocated to these programmes and to their funded money."
+    )
+    return [Part(table=table, notes=[note])]
 
 
 def _method(r: AllocationReport) -> list[Part]:

@@ -149,7 +149,7 @@ def _entry(s: PdfStyles, booklet: Booklet, entry: Entry) -> list[Flowable]:
     )
     applicant = (
         _("%(applicant)s, led by %(lead)s", applicant=entry.applicant, lead=entry.lead)
-        if entry.lead
+        if entry.lead and entry.lead != entry.applicant
         else entry.applicant
     )
     facts: list[tuple[str, Any]] = [
