@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from fund.extensions import db
+from fund.extensions import db, utcnow
+from fund.finance import operations as finance_operations
+from fund.finance.models import Allocation, AllocationShare
 from fund.proposals.models import BudgetLine
 from fund.revisions import operations
 from fund.revisions.operations import LineValues, RevisionValues
@@ -59,3 +61,36 @@ def test_the_secretariat_sees_money_moved_between_years_before_deciding(app, pro
     assert "IOM, year" not in changes  # IOM's budget does not move
     lines = _cells(changes, "Budget lines")
     assert "year 2" in lines and "Added" in lines and "Removed" in lines
+
+
+def test_an_organization_paid_in_full_keeps_its_tranches_and_the_page_says_why(app, programme):
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        ilo = org_id("ILO")
+        share = db.session.scalar(
+            select(AllocationShare.amount).where(
+                AllocationShare.allocation_id == allocation.id,
+                AllocationShare.organization_id == ilo,
+            )
+        )
+        finance_operations.record_disbursement(
+            user(programme["secretariat"]), allocation, ilo, utcnow().date(), share
+        )
+        db.session.commit()
+        revision_id = _ilo_moves_to_year_two(programme, "100000")
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+        db.session.commit()
+        client = client_for(app, user(programme["secretariat"]))
+    page = html.unescape(
+        client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
+    )
+    schedule = page[page.index("Transfer schedule") :]
+    ilo_part = schedule[schedule.index("(ILO)</h") :]
+    ilo_part = ilo_part[: ilo_part.index("</table>")]
+    assert "Paid in full before revision 1 moved its budget between years" in ilo_part
+    assert "year 1: 600,000.00 before, 500,000.00 after" in ilo_part
+    assert "year 2: 0.00 before, 100,000.00 after" in ilo_part
+    revision_page = html.unescape(client.get(f"/revisions/{revision_id}").get_data(as_text=True))
+    assert "Paid in full before revision 1 moved its budget between years" in revision_page
