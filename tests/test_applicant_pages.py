@@ -387,3 +387,29 @@ def test_the_budget_limit_problem_is_whole_in_the_pages_language(
     shown = html.unescape(page.get_data(as_text=True))
     assert "Le budget total (" in shown and "coûts indirects d'appui compris) doit" in shown
     assert "The total budget" not in shown
+
+
+def test_submitting_says_what_happens_next(app, client, applicant, make_proposal):
+    proposal_id = make_proposal(applicant)
+    login(client, applicant.email)
+    token = csrf_token(client, f"/proposals/{proposal_id}")
+    with app.app_context():
+        version = db.session.get(Proposal, proposal_id).version
+    response = client.post(
+        f"/proposals/{proposal_id}/actions",
+        data={"trigger": "submit", "version": version, "csrf_token": token},
+        follow_redirects=True,
+    )
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Done: the proposal is now “Submitted”." in page
+    assert "Next, the secretariat screens it for eligibility" in page
+
+
+def test_every_state_a_step_leads_to_says_what_happens_next():
+    from workflows import CONCEPT_NOTE_WORKFLOW, PROPOSAL_WORKFLOW
+
+    for workflow in (PROPOSAL_WORKFLOW, CONCEPT_NOTE_WORKFLOW):
+        reached = {rule.dest for rule in workflow.rules}
+        onward = {s for rule in workflow.rules if rule.trigger != "withdraw" for s in rule.sources}
+        for state in sorted(reached & onward):
+            assert workflow.next_step(state), f"{workflow.name}: {state} says no next step"

@@ -118,6 +118,33 @@ def test_an_applicant_sees_reports_due_and_overdue(app, create_user, open_call):
     assert "overdue since" in due and 'class="task-note late"' in due
 
 
+def test_an_applicant_sees_their_funded_programmes_with_what_is_due_next(
+    app, create_user, open_call
+):
+    lead = create_user(roles=("applicant",), organization_acronym="UNICEF")
+    partner = create_user(roles=("applicant",), organization_acronym="IOM")
+    outsider = create_user(roles=("applicant",), organization_acronym="UNDP")
+    with app.app_context():
+        programme = new_proposal(user(lead), open_call, "funded", title="Funded here")
+        first = db.session.scalars(
+            select(ProgrammeReport)
+            .where(ProgrammeReport.proposal_id == programme.id)
+            .order_by(ProgrammeReport.due_on)
+        ).first()
+        first.due_on = utcnow().date() + timedelta(days=200)  # not due within 30 days
+        db.session.commit()
+        programme_id = programme.id
+    for person in (lead, partner):
+        html = _home(app, person)
+        assert _counts(html)["programmes"] == 1
+        listed = _task(html, "programmes")
+        assert "1</span> funded programme" in listed
+        assert f'href="/proposals/{programme_id}"' in listed
+        assert "Funded here" in listed and "next report due" in listed
+    html = _home(app, outsider)
+    assert "Funded here" not in html and 'data-task="programmes"' not in html
+
+
 # The secretariat ------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from .core import N_, Rule, Workflow
 from .proposal import (
     APPLICANT,
     INTAKE_LABELS,
+    INTAKE_NEXT_STEPS,
     INTAKE_STATES,
     SECRETARIAT,
     intake_rules,
@@ -40,6 +41,15 @@ CONCEPT_NOTE_WORKFLOW = Workflow(
         "withdrawn": N_("Withdrawn"),
         "invited": N_("Invited to a full programme"),
         "converted": N_("Converted to a full programme"),
+    },
+    next_steps={
+        **INTAKE_NEXT_STEPS,
+        "selected": N_("Next, the secretariat invites the applicant to develop a full programme."),
+        "pipeline": N_(
+            "Next, it waits in the pipeline, ranked, until the secretariat invites the applicant "
+            "to develop a full programme."
+        ),
+        "invited": N_("Next, the applicant starts the full programme from the concept note."),
     },
     rules=(
         *intake_rules("concept note", "concept_note_complete"),

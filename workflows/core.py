@@ -61,6 +61,9 @@ class Workflow:
     initial: str
     rules: tuple[Rule, ...]
     state_labels: Mapping[str, str]
+    # What happens next in a state, where something does (a final state has none): every
+    # transition's confirmation says it.
+    next_steps: Mapping[str, str] = field(default_factory=dict)
     _index: Mapping[tuple[str, str], Rule] = field(
         init=False, repr=False, compare=False, hash=False
     )
@@ -69,6 +72,7 @@ class Workflow:
         object.__setattr__(self, "states", tuple(self.states))
         object.__setattr__(self, "rules", tuple(self.rules))
         object.__setattr__(self, "state_labels", MappingProxyType(dict(self.state_labels)))
+        object.__setattr__(self, "next_steps", MappingProxyType(dict(self.next_steps)))
         object.__setattr__(self, "_index", MappingProxyType(self._validate()))
 
     def _validate(self) -> dict[tuple[str, str], Rule]:
@@ -81,6 +85,8 @@ class Workflow:
             raise ValueError(f"{where} initial state {self.initial!r} is unknown.")
         if unlabelled := sorted(set(self.state_labels) - known):
             raise ValueError(f"{where} labels given for unknown states {', '.join(unlabelled)}.")
+        if unknown := sorted(set(self.next_steps) - known):
+            raise ValueError(f"{where} next steps given for unknown states {', '.join(unknown)}.")
         index: dict[tuple[str, str], Rule] = {}
         for rule in self.rules:
             for state in (*rule.sources, rule.dest):
@@ -106,6 +112,10 @@ class Workflow:
         return tuple(
             dict.fromkeys(s for rule in self.rules if rule.trigger == trigger for s in rule.sources)
         )
+
+    def next_step(self, state: str) -> str | None:
+        """What happens next in `state` (untranslated), if anything does."""
+        return self.next_steps.get(state)
 
     def state_label(self, state: str) -> str:
         """Human label of `state` (the state name if none is given)."""

@@ -26,6 +26,26 @@ INTAKE_LABELS: dict[str, str] = {
     "committee_review": N_("Committee review"),
 }
 
+# What happens next in each state of the intake, said to whoever just moved the proposal (or
+# concept note) there.
+INTAKE_NEXT_STEPS: dict[str, str] = {
+    "submitted": N_(
+        "Next, the secretariat screens it for eligibility; the applicant is told when it is "
+        "forwarded to the committee, returned for revision or declared ineligible."
+    ),
+    "screening": N_(
+        "Next, the secretariat forwards it to the committee, returns it to the applicant for "
+        "revision or declares it ineligible."
+    ),
+    "returned": N_(
+        "Next, the applicant revises it, as the secretariat's comment asks, and submits it again."
+    ),
+    "committee_review": N_(
+        "Next, the committee reviews it and votes; the secretariat records the committee's "
+        "decision."
+    ),
+}
+
 
 # The labels of the steps that name their object, for each noun, written out whole so that they
 # are translated as sentences.
@@ -129,6 +149,14 @@ PROPOSAL_WORKFLOW = Workflow(
         "funded": N_("Funded"),
         "closed": N_("Closed"),
         "withdrawn": N_("Withdrawn"),
+    },
+    next_steps={
+        **INTAKE_NEXT_STEPS,
+        "approved": N_("Next, the secretariat funds it from the pools as contributions allow."),
+        "funded": N_(
+            "Next, the secretariat requests its tranches and the administrative agent transfers "
+            "them; the programme reports on the dates of its reporting schedule."
+        ),
     },
     rules=(
         *intake_rules("proposal", "submission_complete"),

@@ -9,6 +9,7 @@ of their roles)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
@@ -48,7 +49,7 @@ from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization
 from fund.revisions.models import Revision
 from workflows.report import REPORT_EDITABLE_STATES
-from workflows.revision import REVISION_EDITABLE_STATES
+from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES
 
 REPORTS_AHEAD = timedelta(days=30)  # an applicant sees a report due within this many days
 
@@ -117,6 +118,58 @@ def _own_revisions(organization_id: int) -> Task:
     return task("revisions_open", count, url_for("reporting.index"), _("Your programmes"), items)
 
 
+def _programme_note(next_due: date | None, revisions: int, today: date) -> tuple[str, bool]:
+    """What is due next for a funded programme: its next report, and its revisions open."""
+    notes = []
+    late = bool(next_due and next_due < today)
+    if next_due:
+        notes.append(
+            _("report overdue since %(day)s", day=day(next_due))
+            if late
+            else _("next report due %(day)s", day=day(next_due))
+        )
+    else:
+        notes.append(_("no report due"))
+    if revisions:
+        notes.append(_("a revision open"))
+    return "; ".join(notes), late
+
+
+def _own_programmes(organization_id: int, today: date) -> Task:
+    """The funded programmes the organization leads or takes part in (a share of the
+    allocation), the next report due first, each with what is due next."""
+    next_due = (
+        select(func.min(ProgrammeReport.due_on))
+        .where(
+            ProgrammeReport.proposal_id == Proposal.id,
+            ProgrammeReport.status.in_(sorted(REPORT_EDITABLE_STATES)),
+        )
+        .scalar_subquery()
+    )
+    revisions = (
+        select(func.count(Revision.id))
+        .where(
+            Revision.proposal_id == Proposal.id,
+            Revision.status.in_(sorted(REVISION_OPEN_STATES)),
+        )
+        .scalar_subquery()
+    )
+    rows, count = oldest(
+        select(
+            Proposal.id, Proposal.title, next_due.label("next_due"), revisions.label("open")
+        ).where(Proposal.status == "funded", reports_for_organization(organization_id)),
+        next_due.is_(None),
+        next_due,
+        Proposal.id,
+    )
+    items = []
+    for pid, title, due, open_revisions in rows:
+        note, late = _programme_note(due, open_revisions, today)
+        items.append(proposal_item(pid, title, "proposals.detail", note, late))
+    found = task("programmes", count, url_for("reporting.index"), _("Your programmes"), items)
+    return replace(found, waits=False)
+
+
 def applicant_section(user: User, today: date) -> Section:
     organization_id = user.organization_id
     tasks = []
@@ -126,6 +179,7 @@ def applicant_section(user: User, today: date) -> Section:
             _own_proposals(organization_id, "returned", "returned", _("All proposals")),
             _reports_due(organization_id, today),
             _own_revisions(organization_id),
+            _own_programmes(organization_id, today),
         ]
     return Section(
         Role.APPLICANT,

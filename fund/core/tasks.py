@@ -30,6 +30,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "returned": (N_("proposal returned for revision"), N_("proposals returned for revision")),
     "reports_due": (N_("report due"), N_("reports due")),
     "revisions_open": (N_("revision to finish"), N_("revisions to finish")),
+    "programmes": (N_("funded programme"), N_("funded programmes")),
     # The secretariat
     "to_screen": (N_("to screen"), N_("to screen")),
     "rounds_to_close": (N_("voting round to close"), N_("voting rounds to close")),
@@ -82,6 +83,7 @@ class Task:
     url: str  # the list that holds them all
     link: str  # the words of that link
     items: list[Item] = field(default_factory=list)
+    waits: bool = True  # things to do (not: things one holds, such as one's programmes)
 
     @property
     def title(self) -> str:
@@ -103,12 +105,18 @@ class Section:
 
     @property
     def waiting(self) -> int:
-        return sum(task.count for task in self.tasks)
+        return sum(task.count for task in self.tasks if task.waits)
+
+    @property
+    def held(self) -> list[Task]:
+        """The tasks that list what one holds rather than what waits, when they list any."""
+        return [task for task in self.tasks if not task.waits and task.count]
 
     @property
     def ordered(self) -> list[Task]:
         """The tasks with something waiting first, each group in its own order."""
-        return sorted(self.tasks, key=lambda task: task.count == 0)
+        shown = [task for task in self.tasks if task.waits or task.count]
+        return sorted(shown, key=lambda task: task.count == 0)
 
 
 def task(key: str, count: int, url: str, link: str, items: list[Item]) -> Task:

@@ -13,6 +13,10 @@ tranche per programme year in which it has a budget.
   extension or budget reallocation) keeps them as they are and spreads the rest of the share
   over the later years of the budget as it now stands; with no budget left in later years, the
   rest is one tranche after the last one transferred.
+- An organization paid its whole share before a revision moved its budget between years keeps
+  its tranches as they were paid (money paid is not moved): the revision records it
+  (`paid_in_full`), and the schedule says it next to the organization's tranches
+  (`paid_before_revisions`).
 
 The share rows are locked first (in organization order, as a payment locks its share), so a
 payment recorded at the same moment waits for the plan, or the plan for the payment.
@@ -29,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
+from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.days import add_months
 from fund.extensions import db, utcnow
@@ -41,9 +46,11 @@ from fund.finance.closure_models import (
 from fund.finance.locks import locked_shares
 from fund.finance.models import Allocation, AllocationShare
 from fund.finance.schedule_models import PlannedTranche
+from fund.i18n import Amount
 from fund.labels import N_
 from fund.money import ZERO, read_amount, round_cents, total_of
 from fund.proposals.models import BudgetLine, Proposal
+from fund.sentences import Listed, Sentence, said
 
 
 def split_share(share: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
@@ -174,6 +181,75 @@ def plan_transfer_schedule(
         now=now,
     )
     return schedule
+
+
+def paid_in_full(
+    allocation_id: int,
+    before: dict[int, dict[int, Decimal]],
+    after: dict[int, dict[int, Decimal]],
+) -> list[dict[str, Any]]:
+    """The organizations paid their whole share whose direct costs by year differ between
+    `before` and `after` (`direct_by_year`): their tranches stay as paid. Each with the years
+    that changed, [year, before, after] (amounts as text), for the revision's record."""
+    found = []
+    for row in db.session.execute(
+        select(AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed)
+        .where(AllocationShare.allocation_id == allocation_id)
+        .order_by(AllocationShare.organization_id)
+    ):
+        share, paid = read_amount(row.amount), read_amount(row.disbursed)
+        old, new = before.get(row.organization_id, {}), after.get(row.organization_id, {})
+        years = [
+            [year, format(old.get(year, ZERO), "f"), format(new.get(year, ZERO), "f")]
+            for year in sorted(set(old) | set(new))
+            if old.get(year, ZERO) != new.get(year, ZERO)
+        ]
+        if share > 0 and paid >= share and years:
+            found.append({"organization_id": row.organization_id, "years": years})
+    return found
+
+
+def paid_in_full_sentence(number: int, years: list[list[Any]]) -> Sentence:
+    """ "Paid in full before revision 1 moved its budget between years (year 1: 600,000.00
+    before, 500,000.00 after; ...): the tranches stay as they were paid." """
+    return Sentence(
+        N_(
+            "Paid in full before revision %(number)s moved its budget between years "
+            "(%(years)s): the tranches stay as they were paid."
+        ),
+        number=number,
+        years=Listed(
+            (
+                Sentence(
+                    N_("year %(year)s: %(before)s before, %(after)s after"),
+                    year=year,
+                    before=Amount(Decimal(old)),
+                    after=Amount(Decimal(new)),
+                )
+                for year, old, new in years
+            ),
+            "; ",
+        ),
+    )
+
+
+def paid_before_revisions(proposal_id: int) -> dict[int, list[str]]:
+    """What each organization's schedule says of the revisions approved after it was paid in
+    full, in the page's language, oldest first (one query: the revisions' records)."""
+    notes: dict[int, list[str]] = defaultdict(list)
+    for details in db.session.scalars(
+        select(AuditEvent.details)
+        .where(
+            AuditEvent.action == "revision_applied",
+            AuditEvent.subject_type == "proposal",
+            AuditEvent.subject_id == str(proposal_id),
+        )
+        .order_by(AuditEvent.id)
+    ):
+        for entry in (details or {}).get("paid_in_full") or []:
+            sentence = paid_in_full_sentence(details.get("number"), entry["years"])
+            notes[entry["organization_id"]].append(said(sentence))
+    return dict(notes)
 
 
 # Reading ------------------------------------------------------------------------------------

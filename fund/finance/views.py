@@ -277,6 +277,7 @@ def _render_proposal(
         allocation=allocation,
         disbursements=lists.disbursements(allocation.id) if allocation else [],
         schedule=transfer_schedule.schedule_view(allocation.id) if allocation else [],
+        schedule_notes=transfer_schedule.paid_before_revisions(proposal.id) if allocation else {},
         disbursement_forms=forms,
         transfer_requests=transfers.requests_for(allocation.id) if allocation else [],
         fund_form=fund_form or FundForm(formdata=None),

@@ -185,9 +185,11 @@ def act(
         return _stale(proposal_id, load, render, form, stale)
     status = _(proposal.status_label)
     if proposal.is_concept_note:
-        flash(_("Done: the concept note is now “%(status)s”.", status=status), "success")
+        done = _("Done: the concept note is now “%(status)s”.", status=status)
     else:
-        flash(_("Done: the proposal is now “%(status)s”.", status=status), "success")
+        done = _("Done: the proposal is now “%(status)s”.", status=status)
+    step = proposal.next_step
+    flash(f"{done} {_(step)}" if step else done, "success")
     return redirect(page_url(proposal))
 
 

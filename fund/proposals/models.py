@@ -306,6 +306,11 @@ class Proposal(db.Model):
         return state_label(self.kind, self.status)
 
     @property
+    def next_step(self) -> str | None:
+        """What happens next in its state (untranslated), if anything does."""
+        return WORKFLOWS[self.kind].next_step(self.status)
+
+    @property
     def indicative_total(self) -> Decimal:
         """A concept note's indicative total: the sum of its organizations' amounts."""
         return sum((t.amount for t in self.indicative_totals), Decimal("0.00"))

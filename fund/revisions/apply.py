@@ -29,7 +29,12 @@ from fund.extensions import db
 from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
 from fund.finance.reshare import reshare, top_up
-from fund.finance.transfer_schedule import plan_transfer_schedule
+from fund.finance.transfer_schedule import (
+    direct_by_year,
+    paid_in_full,
+    paid_in_full_sentence,
+    plan_transfer_schedule,
+)
 from fund.i18n import Money, kept
 from fund.labels import N_
 from fund.proposals.budget import Line, summarise
@@ -134,6 +139,7 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
     before = last.snapshot if last is not None else snapshot(proposal, rate)
     total_before = budget_total(proposal)
     dates_before = programme_end(proposal)
+    by_year_before = direct_by_year(proposal.id)
     _new_values(revision, proposal)
     db.session.flush()
     db.session.expire(proposal, ["budget_lines", "participants"])
@@ -170,9 +176,31 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
         _, applied["allocation"] = top_up(allocation, proposal, rate)
     applied["reports"] = replan_reports(proposal, dates_before)
     applied["transfer_schedule"] = replan_transfers(proposal, actor, now)
+    if allocation is not None and revision.changes_budget:
+        paid = paid_in_full(allocation.id, by_year_before, direct_by_year(proposal.id))
+        if paid:
+            applied["paid_in_full"] = paid
     # The page says the same lines in its reader's language (the audit trail keeps English).
     said = {key: kept(value) for key, value in applied.items() if isinstance(value, Sentence)}
     said["reports"] = [kept(line) for line in applied["reports"]]
+    if applied.get("paid_in_full"):
+        labels = dict(
+            db.session.execute(
+                select(Organization.id, Organization.label).where(
+                    Organization.id.in_([p["organization_id"] for p in applied["paid_in_full"]])
+                )
+            ).all()
+        )
+        said["paid_in_full"] = [
+            kept(
+                Sentence(
+                    N_("%(organization)s: %(said)s"),
+                    organization=labels[p["organization_id"]],
+                    said=paid_in_full_sentence(revision.number, p["years"]),
+                )
+            )
+            for p in applied["paid_in_full"]
+        ]
     if end_after != dates_before[1]:
         said["end_date"] = kept(
             Sentence(

@@ -20,6 +20,8 @@ from fund.i18n import from_kept, money, when
 from fund.labels import N_
 from fund.money import AmountError, parse_amount, typed_amount
 from fund.proposals.models import Proposal
+from fund.proposals.presentation import Item, ShownChange, reference_names, shown_changes
+from fund.proposals.snapshots import diff_snapshots
 from fund.reference.models import BudgetCategory, GcmObjective
 from fund.reference.queries import category_titles
 from fund.revisions import rules
@@ -207,13 +209,6 @@ def _check_years(page: RevisionPage, values: RevisionValues, typed_years: dict[i
 # What the pages show --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Compared:
-    label: str
-    now: str
-    asked: str
-
-
 def choices() -> dict[str, Any]:
     return {
         "organizations": db.session.scalars(
@@ -228,41 +223,89 @@ def choices() -> dict[str, Any]:
     }
 
 
-def compared(revision: Revision, proposal: Proposal) -> list[Compared]:
+def _compared(label: str, now: str, asked: str) -> ShownChange:
+    return ShownChange(label, [Item(now)], [Item(asked)])
+
+
+def _by_organization_and_year(lines: Any) -> dict[tuple[str, int], Decimal]:
+    totals: dict[tuple[str, int], Decimal] = {}
+    for line in lines:
+        key = (line.organization.label, line.year or 1)
+        totals[key] = totals.get(key, Decimal("0")) + (line.amount or Decimal("0"))
+    return totals
+
+
+def _line_snapshot(lines: Any) -> list[dict[str, Any]]:
+    """Budget lines as a version's snapshot stores them (`fund.proposals.snapshots`)."""
+    return [
+        {
+            "organization": line.organization.label,
+            "objective": line.objective_number,
+            "category": line.category_code,
+            "amount": format(line.amount, "f") if line.amount is not None else None,
+            "description": line.description,
+            "year": line.year or 1,
+        }
+        for line in lines
+    ]
+
+
+def budget_changes(revision: Revision, proposal: Proposal) -> list[ShownChange]:
+    """What a budget reallocation moves: the direct costs of each organization and programme
+    year that differ, now and asked, then the budget lines that differ, compared as a version's
+    "What changed" compares them (`fund.proposals.presentation.shown_changes`)."""
+    before = _by_organization_and_year(proposal.budget_lines)
+    after = _by_organization_and_year(revision.budget_lines)
+    rows = [
+        _compared(
+            _("%(organization)s, year %(year)s", organization=organization, year=year),
+            money(before.get((organization, year), Decimal("0"))),
+            money(after.get((organization, year), Decimal("0"))),
+        )
+        for organization, year in sorted(set(before) | set(after))
+        if before.get((organization, year), 0) != after.get((organization, year), 0)
+    ]
+    old = {"budget_lines": _line_snapshot(proposal.budget_lines)}
+    new = {"budget_lines": _line_snapshot(revision.budget_lines)}
+    for change in shown_changes(diff_snapshots(old, new), old, new, reference_names()):
+        removed = [item for item in change.before if item.marked]
+        added = [item for item in change.after if item.marked]
+        if removed or added:
+            rows.append(ShownChange(change.label, removed, added))
+    return rows
+
+
+def compared(revision: Revision, proposal: Proposal) -> list[ShownChange]:
     """The programme now against what the revision asks, part by part (for a revision not yet
-    applied; an applied one links to the version it made)."""
+    applied; an applied one links to the version it made): a budget reallocation by
+    organization and year, by category, line by line and in total."""
     rows = []
     _start, end = programme_end(proposal)
     if revision.new_end_date is not None:
-        rows.append(
-            Compared(
-                N_("End date"),
-                when(end),
-                when(revision.new_end_date),
-            )
-        )
+        rows.append(_compared(N_("End date"), when(end), when(revision.new_end_date)))
     change = change_of(revision, proposal)
     if change.categories_after is not None:
+        rows += budget_changes(revision, proposal)
         titles = category_titles()
         for code in sorted(set(change.categories_before) | set(change.categories_after)):
             before = change.categories_before.get(code, Decimal("0"))
             after = change.categories_after.get(code, Decimal("0"))
             if before != after:
                 rows.append(
-                    Compared(f"{code}. {titles.get(code, '')}", money(before), money(after))
+                    _compared(f"{code}. {titles.get(code, '')}", money(before), money(after))
                 )
         rows.append(
-            Compared(
+            _compared(
                 N_("Direct costs in total"),
                 money(change.total_before),
                 money(change.total_after),
             )
         )
     if revision.new_summary is not None:
-        rows.append(Compared(N_("Summary (scope)"), proposal.summary, revision.new_summary))
+        rows.append(_compared(N_("Summary (scope)"), proposal.summary, revision.new_summary))
     if change.participants_after is not None:
         rows.append(
-            Compared(
+            _compared(
                 N_("Participating organizations"),
                 listed(sorted(change.participants_before)),
                 listed(sorted(change.participants_after)),
