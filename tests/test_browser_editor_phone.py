@@ -11,34 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from fund.accounts.models import User
-from fund.calls.models import Call
-from fund.extensions import db
 from tests import browser_support as support
 from tests.browser_support import browser as browser  # the fixtures
 from tests.browser_support import server as server
-from tests.factories import new_proposal
+from tests.test_browser_editor import _draft
 
 pytestmark = pytest.mark.browser
 
 APPLICANT = "applicant@demo.fund"
 AGENT = "agent@demo.fund"
-CALL = "Call for joint programmes"
 PHONE = {"width": 375, "height": 700}
-
-
-def _draft(server: support.LiveServer, title: str) -> int:
-    """Set-up, not the subject: an incomplete draft of the demo applicant."""
-    with server.app.app_context():
-        applicant = db.session.scalar(select(User).where(User.email == APPLICANT))
-        call = db.session.scalar(select(Call).where(Call.title == CALL))
-        proposal = new_proposal(applicant, call.id, complete=False, title=title)
-        db.session.commit()
-        proposal_id = proposal.id
-        db.session.remove()
-        return proposal_id
 
 
 def _page(browser: Any, server: support.LiveServer, email: str, viewport=None) -> Any:

@@ -139,7 +139,12 @@ def test_an_applicant_sees_their_funded_programmes_with_what_is_due_next(
         assert _counts(html)["programmes"] == 1
         listed = _task(html, "programmes")
         assert "1</span> funded programme" in listed
-        assert f'href="/proposals/{programme_id}"' in listed
+        # Its link opens for every organization of the programme, not only for the one that
+        # submitted it: the programme's page of reports and revisions.
+        assert f'href="/programme-reports/programme/{programme_id}"' in listed
+        with app.app_context():
+            client = client_for(app, user(person))
+        assert client.get(f"/programme-reports/programme/{programme_id}").status_code == 200
         assert "Funded here" in listed and "next report due" in listed
     html = _home(app, outsider)
     assert "Funded here" not in html and 'data-task="programmes"' not in html

@@ -117,7 +117,7 @@ def test_demo_seed_is_idempotent_and_its_accounts_sign_in(app, runner, backend, 
     assert first.exit_code == 0, first.output
     assert "admin@demo.fund" in first.output
     after_first = _counts(app)
-    assert after_first["users"] == 9  # the demo set's accounts (seed/demo.toml)
+    assert after_first["users"] == 10  # the demo set's accounts (seed/demo.toml)
     second = runner.invoke(args=["fund", "seed", "--demo"])
     assert second.exit_code == 0
     assert _counts(app) == after_first

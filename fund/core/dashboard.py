@@ -165,7 +165,8 @@ def _own_programmes(organization_id: int, today: date) -> Task:
     items = []
     for pid, title, due, open_revisions in rows:
         note, late = _programme_note(due, open_revisions, today)
-        items.append(proposal_item(pid, title, "proposals.detail", note, late))
+        # The programme's page of reports and revisions: it opens for each of its organizations.
+        items.append(proposal_item(pid, title, "reporting.programme", note, late))
     found = task("programmes", count, url_for("reporting.index"), _("Your programmes"), items)
     return replace(found, waits=False)
 
