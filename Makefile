@@ -68,7 +68,7 @@ test: lint
 # New messages arrive untranslated: translate them in the .po files, then run this again;
 # tests/test_i18n.py fails while a catalog misses a message or holds a fuzzy entry.
 translations: install
-	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k N_ -k Np_:1,2 -k script_plurals:1,2 --no-location --sort-output --project fund \
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k N_ -k Np_:1,2 -k pN_:1c,2 -k script_plurals:1,2 --no-location --sort-output --project fund \
 		-o fund/translations/messages.pot .
 	$(BIN)/pybabel update -i fund/translations/messages.pot -d fund/translations --no-fuzzy-matching \
 		--ignore-obsolete -w 100

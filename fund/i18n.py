@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -32,7 +32,7 @@ from fund import days
 from fund.labels import N_
 from fund.money import axis_amount as english_axis_amount
 from fund.money import format_amount, format_usd, page_language, writing
-from fund.sentences import Counted, Listed, OnDay, Sentence, Within, said
+from fund.sentences import Counted, InContext, Listed, OnDay, Sentence, Within, said
 
 DEFAULT = "en"
 # Each language by its own name, as the switcher shows it.
@@ -80,6 +80,13 @@ def _signed_in() -> bool:
 def current_language() -> str:
     locale = get_locale()
     return chosen(locale.language if locale else None) or DEFAULT
+
+
+def takes_singular(count: int) -> bool:
+    """Whether the page's language says `count` things in the singular (CLDR's plural rules,
+    as Babel has them): 1 in English; 0 and 1 in French; in Arabic only 1 (0 and 2 have their
+    own forms, which a text with only a singular and a plural writes in the plural)."""
+    return Locale.parse(current_language()).plural_form(abs(count)) == "one"
 
 
 def direction(language: str | None = None) -> str:
@@ -208,6 +215,51 @@ def _percent_pattern(language: str, places: int, narrow: bool) -> str:
     return pattern.replace("0", "0." + "0" * places, 1) if places else pattern
 
 
+KILOBYTE = 1024
+MEGABYTE = 1024 * 1024
+
+
+def size_figure(size: int, unit: int = 1, rounding: str = ROUND_HALF_EVEN) -> str:
+    """`{{ max_bytes|size_figure(1048576) }}`: `size` bytes in units of `unit` bytes (1024: KB;
+    1048576: MB), with at most one decimal, rounded in `rounding`, in the page's language:
+    "0.2", "10" and "1,536" in English; "0,2", "10" and "1 536" in French."""
+    value = (Decimal(size) / unit).quantize(Decimal("0.1"), rounding=rounding)
+    return format_decimal(value, format="#,##0.#", locale=current_language())
+
+
+class FileSize(Sentence):
+    """A file's size in bytes, KB or MB (binary units), with at most one decimal rounded in
+    `rounding`: "12.3 MB" in English; on a page, in its language ("12,3 Mo" in French)."""
+
+    size: int
+    unit: int
+    rounding: str
+
+    def __new__(cls, size: int, rounding: str = ROUND_HALF_EVEN) -> FileSize:
+        unit = 1 if size < KILOBYTE else KILOBYTE if size < MEGABYTE else MEGABYTE
+        value = (Decimal(size) / unit).quantize(Decimal("0.1"), rounding=rounding)
+        made = cls._word(f"{format(value, 'f').removesuffix('.0')} {_UNITS[unit][1]}")
+        made.size, made.unit, made.rounding = size, unit, rounding
+        return made
+
+    def in_language(self) -> str:
+        figure = size_figure(self.size, self.unit, self.rounding)
+        return gettext(_UNITS[self.unit][0], size=figure)
+
+
+# Each unit of a file's size: its message, and how English writes it after the figure.
+_UNITS = {
+    1: (N_("%(size)s bytes"), "bytes"),
+    KILOBYTE: (N_("%(size)s KB"), "KB"),
+    MEGABYTE: (N_("%(size)s MB"), "MB"),
+}
+
+
+def file_size(size: int) -> str:
+    """`{{ attachment.size|file_size }}`: a file's size in the page's language ("0,2 Ko")."""
+    return FileSize(size).in_language()
+
+
 class Money(Sentence):
     """An amount within a sentence: "USD 1,234.50" in English (`format_usd`, what is stored,
     logged and tested), in the page's language where it is said (`money`: "1 234,50 $US")."""
@@ -273,7 +325,11 @@ def kept(value: Any) -> Any:
     if isinstance(value, OnDay):
         return {"day": value.day.isoformat(), "english": value.english}
     if isinstance(value, Within):
+        if value.context:
+            return {"within": value.template, "context": value.context}
         return {"within": value.template}
+    if isinstance(value, InContext):
+        return {"label": value.template, "context": value.context}
     if isinstance(value, Listed):
         return {"listed": [kept(item) for item in value.items], "separator": value.separator}
     if isinstance(value, Counted):
@@ -303,7 +359,10 @@ def from_kept(value: Any) -> Any:
         read = datetime.fromisoformat if "T" in day else date.fromisoformat
         return OnDay(read(day), value.get("english"))
     if "within" in value:
-        return Within(value["within"])
+        context = value.get("context")
+        return Within(InContext(context, value["within"]) if context else value["within"])
+    if "label" in value and "context" in value:
+        return InContext(value["context"], value["label"])
     if "listed" in value:
         return Listed([from_kept(item) for item in value["listed"]], value.get("separator", ", "))
     if "forms" in value:
@@ -483,6 +542,8 @@ def init_app(app: Flask) -> None:
     # answer (escaped in an autoescaped template, always a format string), without its alias
     # and its two calls through the context: a third of a text's cost, ~1,100 on the meeting.
     app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext)
+    app.jinja_env.filters["file_size"] = file_size  # "0.2 KB", "0,2 Ko" in French
+    app.jinja_env.filters["size_figure"] = size_figure  # "10", "0,2" in French
     app.jinja_env.globals["script_plurals"] = script_plurals  # a script's "N chosen"
     app.jinja_env.globals["money_sample"] = money_sample  # how a script writes an amount
     app.jinja_env.globals["amount_currencies"] = amount_currencies  # how a script reads one

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, ngettext, pgettext
 
 from fund.days import DAY, in_english, in_words, written
 
@@ -97,14 +97,43 @@ class Counted(Sentence):
         return ngettext(*self.forms, self.values["num"], **values)
 
 
-class Within(Sentence):
-    """A label of the fund written within a sentence, its first letter in lower case: "Annual
-    financial report" in "The 2026 annual financial report is not accepted"."""
+def pN_(context: str, text: str) -> InContext:
+    """A label marked for translation with the `context` it is said of (msgctxt): "Submitted"
+    of a programme's report, which French says "Soumis" where a proposal is "Soumise"."""
+    return InContext(context, text)
 
-    def __new__(cls, label: str) -> Within:
-        return cls._word(_first_lower(label), label)
+
+class InContext(Sentence):
+    """A label whose words depend on what it is said of, known to the catalogs by its text
+    and its `context` (`pN_`): its English text; on a page (`said`), its translation in that
+    context."""
+
+    context: str
+
+    def __new__(cls, context: str, text: str) -> InContext:
+        made = cls._word(text)
+        made.context = context
+        return made
 
     def in_language(self) -> str:
+        return pgettext(self.context, self.template)
+
+
+class Within(Sentence):
+    """A label of the fund written within a sentence, its first letter in lower case: "Annual
+    financial report" in "The 2026 annual financial report is not accepted". A label said in
+    a context (`InContext`) keeps it."""
+
+    context: str | None
+
+    def __new__(cls, label: str) -> Within:
+        made = cls._word(_first_lower(label), label)
+        made.context = getattr(label, "context", None)
+        return made
+
+    def in_language(self) -> str:
+        if self.context:
+            return _first_lower(pgettext(self.context, self.template))
         return _first_lower(gettext(self.template))
 
 

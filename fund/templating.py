@@ -23,7 +23,7 @@ from fund.proposals.models import WRITTEN_REFERENCE, proposal_reference
 from fund.reference import translations
 from fund.reference.queries import labels
 from fund.refusals import action_problems
-from fund.sentences import listed, said, separator
+from fund.sentences import listed, said, said_marked, separator
 from workflows import FUNDED_STATES
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
@@ -278,6 +278,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"
     app.jinja_env.filters["said"] = said
+    app.jinja_env.filters["said_marked"] = said_marked  # a label marked N_ or pN_, translated
     app.jinja_env.filters["in_sentence"] = in_sentence  # a heading within a sentence
     app.jinja_env.filters["quoted"] = quoted  # within the language's quotation marks
     app.jinja_env.filters["listed"] = listed  # "IOM, UNDP"; in Arabic "IOM، UNDP"

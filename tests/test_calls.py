@@ -108,14 +108,14 @@ def test_a_saved_call_and_a_repeated_form_are_told_in_the_pages_language(app, cl
     first = client.post("/calls/new", data=data, headers=french)
     assert first.status_code == 302
     page = html.unescape(client.get(first.headers["Location"], headers=french).get_data(True))
-    assert "Enregistrement effectué : appel « Second call 2027 »." in page
+    assert "Enregistrement effectué\u00a0: appel « Second call 2027 »." in page
     assert "saved." not in page
     again = client.post("/calls/new", data=data, headers=french)
     assert again.status_code == 302
     page = html.unescape(client.get(again.headers["Location"], headers=french).get_data(True))
     assert (
-        "Ce formulaire avait déjà été envoyé ; enregistré alors : appel « Second call 2027 »."
-        in page
+        "Ce formulaire avait déjà été envoyé\u00a0; enregistré alors\u00a0: "
+        "appel « Second call 2027 »." in page
     )
     with app.app_context():
         assert len(db.session.scalars(select(Call).where(Call.title == VALID["title"])).all()) == 1

@@ -647,9 +647,15 @@ def test_meeting_close_and_decision_record(app, people, under_review):
     french = html.unescape(
         client.get(f"/committee/rounds/{round_id}?lang=fr").get_data(as_text=True)
     )
-    assert "3 voix ; membres habilités : 3 (pour : 2" in french and "entitled" not in french
+    assert (
+        "3 voix\u00a0; membres habilités\u00a0: 3 (pour\u00a0: 2" in french
+        and "entitled" not in french
+    )
     # The quorum's line: its counts after their labels, a space before each colon.
-    quorum = "la majorité des membres habilités à voter : voix requises : 2, voix exprimées : 3 ;"
+    quorum = (
+        "la majorité des membres habilités à voter\u00a0: voix requises\u00a0: 2, "
+        "voix exprimées\u00a0: 3\u00a0;"
+    )
     assert quorum in french
     assert "IOM est une organisation participante de cette proposition" in french
 
@@ -749,7 +755,7 @@ def test_a_refused_vote_is_english_in_the_record_and_french_on_a_french_page(
         with pytest.raises(operations.CommitteeRefused) as refused:
             operations.cast_vote(round_id, user(people.iom), "approve")
         assert refused.value.message.startswith("You are recused from this proposal: ")
-        assert refused.value.said().startswith("Vous êtes récusé pour cette proposition : ")
+        assert refused.value.said().startswith("Vous êtes récusé pour cette proposition\u00a0: ")
 
 
 def test_the_review_page_writes_the_planned_dates_in_the_pages_language(app, people, under_review):

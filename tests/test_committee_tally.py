@@ -193,7 +193,7 @@ def test_the_explanation_is_one_sentence_english_as_kept_and_said_in_the_pages_l
             (problem,) = quorum_met(round_, None, {"tally": counted})
             assert problem == f"Round 2: {english}"
             shown = said(problem)
-            assert shown.startswith("Tour 2 : 1 voix ; membres habilités : 5"), shown
+            assert shown.startswith("Tour 2\u00a0: 1 voix\u00a0; membres habilités\u00a0: 5"), shown
 
 
 def test_a_round_with_one_member_entitled_reads_right_in_french(app):
@@ -206,7 +206,9 @@ def test_a_round_with_one_member_entitled_reads_right_in_french(app):
     assert counted.explanation.startswith("1 vote of 1 entitled (1 approve, 0 reject, 0 abstain)")
     with app.test_request_context("/"), force_locale("fr"):
         shown = said(counted.explanation)
-    assert shown.startswith("1 voix ; membres habilités : 1 (pour : 1, contre : 0,"), shown
+    assert shown.startswith(
+        "1 voix\u00a0; membres habilités\u00a0: 1 (pour\u00a0: 1, contre\u00a0: 0,"
+    ), shown
     assert "1 habilités" not in shown
 
 

@@ -30,7 +30,7 @@ def test_the_sign_in_refusal_follows_the_lockout_setting(app):
     assert "After 1 failed attempt an account is locked for up to 1 minute;" in one
     assert "After 10 failed attempts an account is locked for up to 15 minutes;" in many
     with app.test_request_context("/"), force_locale("fr"):
-        assert "Après 1 tentative échouée" in said(one) and "jusqu'à 1 minute ;" in said(one)
+        assert "Après 1 tentative échouée" in said(one) and "jusqu'à 1 minute\u00a0;" in said(one)
         assert "Après 10 tentatives échouées" in said(many)
 
 

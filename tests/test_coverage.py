@@ -839,7 +839,7 @@ def test_the_chart_reads_in_the_pages_language(app, client, login_as, fund):
     login_as("secretariat", organization_acronym="IOM")
     client.get("/coverage/?lang=fr")
     svg = client.get("/coverage/chart.svg").get_data(as_text=True)
-    assert "Objectif 6, financé : 749\u202f000,00\u00a0$US" in svg
+    assert "Objectif 6, financé\u00a0: 749\u202f000,00\u00a0$US" in svg
     assert "6. Recrutement et travail décent" in svg  # the official French short name
     assert "USD 749,000.00" not in svg and "Decent work" not in svg
     # The French words are longer: the chart widens so that none is cut off at its edge.
@@ -912,8 +912,8 @@ def test_a_target_for_an_unknown_objective_or_area_is_refused_in_the_pages_langu
     with app.test_request_context("/"), force_locale("fr"), pytest.raises(TargetError) as refused:
         set_targets(None, shares)
     said = refused.value.dimension_errors
-    assert said["objective"] == "Objectif inconnu : 99."
-    assert said["area"] == "Domaine thématique inconnu : XX."
+    assert said["objective"] == "Objectif inconnu\u00a0: 99."
+    assert said["area"] == "Domaine thématique inconnu\u00a0: XX."
     with app.app_context():
         assert db.session.scalar(select(CoverageTarget).limit(1)) is None
 

@@ -40,7 +40,7 @@ def test_each_recipient_reads_the_submission_in_their_own_language(app, create_u
         db.session.flush()
 
         mail, note = _written_to(french)
-        assert mail.subject == note.title == f"{reference} soumise : Safe corridors"
+        assert mail.subject == note.title == f"{reference} soumise\u00a0: Safe corridors"
         assert "Bonjour Aline Auteur," in mail.text_body
         assert f"Le secrétariat a reçu la proposition {reference}" in mail.text_body
         assert "Choisissez les messages que vous recevez, et quand" in mail.text_body
@@ -95,7 +95,7 @@ def test_a_digest_is_written_in_its_recipients_language(app, create_user, make_p
         french_digest = db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.user_id == french.id)
         ).one()
-        assert french_digest.subject == f"{fund} : 2 nouveautés"
+        assert french_digest.subject == f"{fund}\u00a0: 2 nouveautés"
         assert "depuis votre dernier récapitulatif (2 nouveautés)" in french_digest.text_body
         assert "Toutes vos notifications" in french_digest.html_body
 

@@ -275,7 +275,7 @@ def test_a_committee_and_an_invitation_refusal_say_a_missing_comment_in_the_page
         invitation = render_template_string(
             '{% from "_refusal.html" import refusal_said %}{{ refusal_said(shown) }}', shown=shown
         )
-    expected = "Écrivez un commentaire : cette action en exige un."
+    expected = "Écrivez un commentaire\u00a0: cette action en exige un."
     invitation = invitation.strip().removeprefix("<p>").removesuffix("</p>")
     assert committee == expected and invitation == expected and status == 400
 

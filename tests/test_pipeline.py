@@ -270,7 +270,7 @@ def test_a_meetings_decision_on_the_pipeline_reranks(app, people, two_stage_call
         with app.test_request_context("/?lang=fr"):  # as the page's list of decisions says it
             said = said_sentence(label)
         assert said.startswith(f"Réunion « Second meeting » du {day.day} "), said
-        assert said.endswith("point 1 : The pipeline's order (adopté)"), said
+        assert said.endswith("point 1\u00a0: The pipeline's order (adopté)"), said
         pipeline_operations.rerank(secretariat, f"item:{undecided}", [b, a])
         db.session.commit()
         assert order() == [b, a]

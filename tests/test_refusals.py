@@ -231,7 +231,8 @@ def test_an_upload_refused_is_said_in_the_pages_language(app):
     assert too_large.value.message.startswith("The file is ")
     with app.test_request_context("/"), force_locale("fr"):
         assert wrong_type.value.said() == (
-            "Seuls les fichiers PDF, DOCX ou XLSX sont acceptés ; ce fichier n'en fait pas partie."
+            "Seuls les fichiers PDF, DOCX ou XLSX sont acceptés\u00a0; "
+            "ce fichier n'en fait pas partie."
         )
         assert too_large.value.said().startswith("Le fichier fait ")
 
@@ -261,7 +262,7 @@ def test_amounts_and_shares_in_a_sentence_follow_the_pages_language(app):
     with app.test_request_context("/"), force_locale("fr"):
         assert FinanceError(problem).said() == (
             "ILO a déclaré 1\u202f234\u202f567,05\u00a0$US de dépenses, soit 69\u00a0% des "
-            "1\u202f766\u202f190,00\u00a0$US transférés ; 70\u00a0% sont exigés."
+            "1\u202f766\u202f190,00\u00a0$US transférés\u00a0; 70\u00a0% sont exigés."
         )
 
 

@@ -235,8 +235,8 @@ def test_a_minor_extension_approved_makes_a_version_and_moves_the_schedule(app, 
     # The revision's page says what the approval changed in its reader's language.
     page = client_for(app, programme["secretariat"]).get(f"/revisions/{revision_id}?lang=fr")
     text = html.unescape(page.get_data(as_text=True))
-    assert f"Date de fin : {old_end.day} " in text and f"{new_end.day} " in text, text[:3000]
-    assert "Calendrier des transferts : planifié à nouveau (" in text
+    assert f"Date de fin\u00a0: {old_end.day} " in text and f"{new_end.day} " in text, text[:3000]
+    assert "Calendrier des transferts\u00a0: planifié à nouveau (" in text
     assert "no longer due" not in text and "planned again" not in text and " now " not in text
     with app.app_context():
         assert "revision_applied" in {

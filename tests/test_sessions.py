@@ -46,7 +46,8 @@ def test_the_end_of_a_session_is_told_in_the_pages_language(client, login_as):
     assert response.status_code == 302
     page = html.unescape(client.get(response.headers["Location"], headers=french).get_data(True))
     assert (
-        "Votre session a pris fin : une connexion dure au plus 8 heures. Reconnectez-vous." in page
+        "Votre session a pris fin\u00a0: une connexion dure au plus 8 heures. Reconnectez-vous."
+        in page
     )
 
 

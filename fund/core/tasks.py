@@ -17,6 +17,7 @@ from fund.accounts.models import Organization
 from fund.days import in_words
 from fund.extensions import db
 from fund.finance.models import Allocation
+from fund.i18n import takes_singular
 from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import ProgrammeReport, ReportKind
@@ -86,8 +87,14 @@ class Task:
     waits: bool = True  # things to do (not: things one holds, such as one's programmes)
 
     @property
+    def words(self) -> str:
+        """`one` or `many`, as the page's language counts `count`: French says "0 révision à
+        terminer" as it says 1, English "0 revisions to finish"."""
+        return self.one if takes_singular(self.count) else self.many
+
+    @property
     def title(self) -> str:
-        return f"{self.count} {self.one if self.count == 1 else self.many}"
+        return f"{self.count} {self.words}"
 
     @property
     def more(self) -> int:

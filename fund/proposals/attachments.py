@@ -16,11 +16,12 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR
 from typing import Any, TypeVar
 
 from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
+from fund.i18n import FileSize
 from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
 from fund.refusals import Refused
@@ -115,16 +116,6 @@ def _extension(filename: str) -> str:
     return extension.lower() if dot and stem else ""
 
 
-def _human_size(size: int, rounding: str) -> str:
-    """Bytes, KB or MB (binary units) with at most one decimal, rounded in `rounding`."""
-    if size < 1024:
-        return f"{size} bytes"
-    unit, divisor = ("KB", 1024) if size < 1024 * 1024 else ("MB", 1024 * 1024)
-    value = (Decimal(size) / divisor).quantize(Decimal("0.1"), rounding=rounding)
-    text = format(value, "f").removesuffix(".0")
-    return f"{text} {unit}"
-
-
 def _type_list(types: Iterable[str]) -> str:
     names = [t.upper() for t in types]
     if len(names) <= 1:
@@ -184,8 +175,8 @@ def check_content(
     if len(data) > max_bytes:
         raise UploadRefused(
             N_("The file is %(size)s; the limit is %(limit)s."),
-            size=_human_size(len(data), ROUND_CEILING),
-            limit=_human_size(max_bytes, ROUND_FLOOR),
+            size=FileSize(len(data), ROUND_CEILING),
+            limit=FileSize(max_bytes, ROUND_FLOOR),
         )
     accepted = [t for t in dict.fromkeys(t.strip().lower() for t in allowed_types) if t]
     accepted = [t for t in accepted if t in MEDIA_TYPES]

@@ -16,6 +16,7 @@ from fund.finance.models import Allocation, AllocationShare
 from fund.labels import N_
 from fund.proposals.models import OfProposal, Proposal, proposal_reference
 from fund.reporting.models import FINANCIAL_KINDS, NARRATIVE_KINDS, ProgrammeReport
+from fund.sentences import pN_
 from workflows import FUNDED_STATES
 from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_SUBMITTED
 
@@ -23,7 +24,8 @@ OVERDUE = "overdue"
 STATUS_LABELS = {
     "due": N_("Due"),
     OVERDUE: N_("Overdue"),
-    "submitted": N_("Submitted"),
+    # A report is "le rapport" in French ("Soumis") where a proposal is "la proposition".
+    "submitted": pN_("programme report", "Submitted"),
     "accepted": N_("Accepted"),
     "returned": N_("Returned"),
 }
