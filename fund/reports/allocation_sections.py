@@ -533,10 +533,11 @@ def _method(r: AllocationReport) -> list[Part]:
             points=[
                 as_of,
                 _(
-                    "Funded money: the budgets of the funded and closed programmes (direct costs "
-                    "plus indirect support costs at the fund's rate, rounded per organization), "
-                    "as on the coverage dashboard. Approved: proposals approved by the %(body)s "
-                    "awaiting funding. Under review: proposals before the %(body)s.",
+                    "Funded money: the budgets of the funded programmes (direct costs plus "
+                    "indirect support costs at the fund's rate, rounded per organization) and "
+                    "what each closed programme kept (what was transferred to it less its "
+                    "refunds), as on the coverage dashboard. Approved: proposals approved by the "
+                    "%(body)s awaiting funding. Under review: proposals before the %(body)s.",
                     body=body,
                 ),
                 _(
