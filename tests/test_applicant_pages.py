@@ -363,7 +363,7 @@ def test_an_amount_that_is_not_one_is_refused_in_the_pages_language(
         f"/proposals/{proposal_id}/edit", data=form, headers={"Accept-Language": "fr"}
     )
     page = answer.get_data(as_text=True)
-    assert "« abc » n'est pas un montant" in html.unescape(page)
+    assert "«\u00a0abc\u00a0» n'est pas un montant" in html.unescape(page)
     assert "is not an amount" not in page
 
 

@@ -741,7 +741,7 @@ def test_a_budget_rows_amount_is_refused_in_the_pages_language(app, client, prog
     answer = client.post(url, data=form, headers={"Accept-Language": "fr"})
     assert answer.status_code == 400
     page = html.unescape(answer.get_data(as_text=True))
-    assert "« 1,5,0 » n'est pas un montant" in page and "is not an amount" not in page
+    assert "«\u00a01,5,0\u00a0» n'est pas un montant" in page and "is not an amount" not in page
 
 
 def test_the_routing_says_its_amounts_and_shares_in_the_pages_language(app):
