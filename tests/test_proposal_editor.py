@@ -473,3 +473,18 @@ def db_country_names() -> list[tuple[str, str]]:
     from fund.reference.models import Country
 
     return [(c.iso2, c.name) for c in db.session.scalars(select(Country))]
+
+
+def test_no_id_is_used_twice_on_the_editor(client, applicant, make_proposal):
+    """An id names one element: a label, an error link or a screen reader finds the one meant
+    (the participants' list was both a div and a ul). Hidden inputs (each form's CSRF token)
+    are not shown nor labelled, and are left aside."""
+    proposal_id = make_proposal(applicant)
+    login(client, applicant.email)
+    page = re.sub(
+        r'<input type="hidden"[^>]*>|<input id="[^"]*" name="[^"]*" type="hidden"[^>]*>',
+        "",
+        _page(client, proposal_id),
+    )
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert ids and not {i for i in ids if ids.count(i) > 1}

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from fund.access import public
+from fund.extensions import db
 from fund.labels import N_
 from fund.pagination import paging
 from fund.portfolio import figures
@@ -23,6 +24,7 @@ from fund.portfolio.queries import ProgrammeFilters, PublicStatus
 from fund.portfolio.world_map import world_map
 from fund.proposals.models import Scope
 from fund.query_args import BadQueryValue, page_arg, parse_whole_number
+from fund.reference.models import Country
 from fund.reports.queries import publisher_from_config
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
@@ -33,6 +35,10 @@ FILTER_NAMES = ("objective", "area", "country", "status")
 
 def read_filters(args: Mapping[str, str], found: Portfolio, names=FILTER_NAMES) -> ProgrammeFilters:
     """The filters of the query string; BadQueryValue for a value that is none of the choices."""
+    given = getattr(args, "getlist", lambda name: [args.get(name)])
+    for name in names:
+        if len(given(name)) > 1:
+            raise BadQueryValue(name, N_("Choose one value only: this filter is given twice."))
     text = {name: (args.get(name) or "").strip() for name in names}
     objective = None
     if text.get("objective"):
@@ -45,13 +51,18 @@ def read_filters(args: Mapping[str, str], found: Portfolio, names=FILTER_NAMES) 
             )
         except ValueError as error:
             raise BadQueryValue("objective", str(error)) from None
-    # A code reads in either case (ta4 is TA4, tj is TJ). A well-formed country without a
-    # programme only finds none (the list offers only the countries of programmes).
+    # A code reads in either case (ta4 is TA4, tj is TJ). A country without a programme only
+    # finds none (the list offers only the countries of programmes, and adds the one chosen);
+    # a code that is no country is refused, as the API refuses it.
     area = (text.get("area") or "").upper() or None
     if area and area not in {a.key.upper() for a in found.areas}:
         raise BadQueryValue("area", N_("Choose a thematic area from the list."))
     country = (text.get("country") or "").upper() or None
-    if country and not (len(country) == 2 and set(country) <= set(string.ascii_uppercase)):
+    if country and not (
+        len(country) == 2
+        and set(country) <= set(string.ascii_uppercase)
+        and db.session.get(Country, country) is not None
+    ):
         raise BadQueryValue(
             "country", N_("Give a country as its two-letter ISO code, or choose one.")
         )
@@ -88,6 +99,8 @@ def index():
         filters=filters,
         filter_args=_filter_args(filters),
         programmes=chosen[page.offset : page.offset + PER_PAGE],
+        # A country chosen that no programme works in (read already: no query).
+        chosen_country=db.session.get(Country, filters.country) if filters.country else None,
         count=len(chosen),
         page=page,
         statuses=PublicStatus,
