@@ -33,9 +33,11 @@ from fund.reporting.operations import ReportRefused
 from fund.reporting.workflow import (
     ENGINE,
     missing_content,
+    period_begun,
     reads_reports,
     reports_for,
 )
+from fund.sentences import said
 from workflows.report import REPORT_EDITABLE_STATES
 
 bp = Blueprint("reporting", __name__, url_prefix="/programme-reports")
@@ -117,6 +119,7 @@ def _render(content: page.ReportPage, message: str | None = None, status: int = 
             and reports_for(current_user, report.proposal_id),
             actions={rule.trigger for rule in ENGINE.allowed(report, current_user)},
             missing=missing_content(report, _),
+            not_yet=[said(problem) for problem in period_begun(report)],
             message=message,
         ),
         status,
