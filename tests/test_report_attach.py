@@ -103,3 +103,22 @@ def test_a_file_refused_keeps_what_was_typed_and_saves_nothing(app, programme): 
         report = db.session.get(ProgrammeReport, report_id)
         assert (report.actuals, report.narratives, report.risks) == ([], [], "")
         assert report.attachments == [] and _actions(report_id) == []
+
+
+def test_a_file_chosen_before_submitting_is_attached_with_the_report(app, programme):  # noqa: F811
+    report_id, outcomes, indicators = _narrative(app, programme)
+    path = f"/programme-reports/{report_id}"
+    staff = client_for(app, programme["ilo"])
+    form = _typed(form_keys(staff, path, path), outcomes, indicators)
+    form |= {"action": "submit", "file": (io.BytesIO(PDF), "minutes.pdf")}
+    sent = staff.post(path, data=form, content_type="multipart/form-data")
+    assert sent.status_code == 302
+    with app.app_context():
+        report = db.session.get(ProgrammeReport, report_id)
+        assert report.status == "submitted"
+        assert [a.filename for a in report.attachments] == ["minutes.pdf"]
+        assert _actions(report_id) == [
+            "report_saved",
+            "report_attachment_added",
+            "report_submitted",
+        ]
