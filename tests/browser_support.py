@@ -16,6 +16,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from fund.extensions import db
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.proposals.models import Proposal
-from tests.factories import new_proposal
+from tests.factories import made_begun, new_proposal
 from tests.helpers import org_id, user_by_email
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,24 +294,29 @@ def screenshot(page: Any, name: str, *, of_a_failure: bool = False) -> Path | No
 # The demo set's data --------------------------------------------------------------------------
 
 
-def funded_demo_programme(title: str, transfer_to_ilo: Decimal | None = None) -> Proposal:
+def funded_demo_programme(
+    title: str, transfer_to_ilo: Decimal | None = None, *, begun: bool = False
+) -> Proposal:
     """In the served application's context: a funded ILO-IOM programme of the demo applicant
     in the demo call, reached through the workflow, with `transfer_to_ilo` transferred to ILO
-    by the demo secretariat on the allocation's day, if given. The caller commits."""
-    applicant = user_by_email(DEMO_APPLICANT)
-    call = db.session.scalar(select(Call).where(Call.title == DEMO_CALL))
-    proposal = new_proposal(applicant, call.id, "funded", title=title)
-    if transfer_to_ilo is not None:
-        allocation = db.session.scalar(
-            select(Allocation).where(Allocation.proposal_id == proposal.id)
-        )
-        finance_operations.record_disbursement(
-            user_by_email(DEMO_SECRETARIAT),
-            allocation,
-            org_id("ILO"),
-            allocation.allocated_on,
-            transfer_to_ilo,
-        )
+    by the demo secretariat on the allocation's day, if given; `begun`: made and funded
+    `BEGUN_DAYS` ago, so the programme began yesterday and its first reports can be submitted.
+    The caller commits."""
+    with made_begun() if begun else nullcontext():
+        applicant = user_by_email(DEMO_APPLICANT)
+        call = db.session.scalar(select(Call).where(Call.title == DEMO_CALL))
+        proposal = new_proposal(applicant, call.id, "funded", title=title)
+        if transfer_to_ilo is not None:
+            allocation = db.session.scalar(
+                select(Allocation).where(Allocation.proposal_id == proposal.id)
+            )
+            finance_operations.record_disbursement(
+                user_by_email(DEMO_SECRETARIAT),
+                allocation,
+                org_id("ILO"),
+                allocation.allocated_on,
+                transfer_to_ilo,
+            )
     return proposal
 
 

@@ -20,6 +20,7 @@ writes that state itself and says so.
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -38,7 +39,7 @@ from fund.committee.rounds import (
     open_round_of,
     organization_conflicts,
 )
-from fund.extensions import db, utcnow
+from fund.extensions import dated, db, utcnow
 from fund.finance import funding
 from fund.finance import operations as finance_operations
 from fund.finance.models import GENERAL_POOL, Allocation
@@ -53,6 +54,7 @@ from fund.proposals.models import (
     ProposalVersion,
 )
 from fund.reference.models import Country, GcmObjective
+from fund.reporting.models import ProgrammeReport
 from fund.screening import operations as screening_operations
 from tests.helpers import new_organization, new_user, organization, user
 from tests.results_factories import add_framework
@@ -438,21 +440,43 @@ PROGRAMME_PEOPLE = (
 )
 
 
-def funded_programme(transfer_to_ilo: Decimal | None = None) -> dict[str, Any]:
+# A complete draft plans its start 60 days after the day it is made (`fill_complete`): a
+# programme made so many days ago began yesterday.
+BEGUN_DAYS = 61
+
+
+def made_begun() -> AbstractContextManager[None]:
+    """Within the block, the clock is set BEGUN_DAYS back (`fund.extensions.dated`): a
+    programme made and funded there began yesterday, so its first reports' period has begun and
+    they can be submitted today."""
+    return dated(utcnow() - timedelta(days=BEGUN_DAYS))
+
+
+def in_period(report: ProgrammeReport) -> datetime:
+    """A moment the report can be submitted at: now, or 09:00 UTC on its period's first day
+    when that is later (a report is submitted once its period has begun)."""
+    return max(utcnow(), datetime.combine(report.period_start, time(9), UTC))
+
+
+def funded_programme(
+    transfer_to_ilo: Decimal | None = None, *, begun: bool = False
+) -> dict[str, Any]:
     """A funded ILO-IOM programme (24 months from 60 days from now, USD 1,000,000 of direct
     costs: ILO 600,000 in category 1, IOM 400,000 in category 4) and its people, made in this
     order and committed (for a module's PreparedDatabase): the open call, the people of
     PROGRAMME_PEOPLE, the funded proposal, then `transfer_to_ilo` transferred to ILO today by
-    the secretariat, if given. Returns the proposal's id ("proposal") and the people by key,
-    detached."""
-    call_id = new_open_call().id
-    ids = {
-        key: new_user(roles, acronym, **values).id
-        for key, roles, acronym, values in PROGRAMME_PEOPLE
-    }
-    db.session.commit()
-    funded = new_proposal(db.session.get(User, ids["ilo"]), call_id, "funded").id
-    db.session.commit()
+    the secretariat, if given. `begun`: the call, the people and the programme made
+    BEGUN_DAYS ago (`made_begun`), so the programme began yesterday and its first reports can
+    be submitted. Returns the proposal's id ("proposal") and the people by key, detached."""
+    with made_begun() if begun else nullcontext():
+        call_id = new_open_call().id
+        ids = {
+            key: new_user(roles, acronym, **values).id
+            for key, roles, acronym, values in PROGRAMME_PEOPLE
+        }
+        db.session.commit()
+        funded = new_proposal(db.session.get(User, ids["ilo"]), call_id, "funded").id
+        db.session.commit()
     if transfer_to_ilo is not None:
         allocation = db.session.scalar(select(Allocation).where(Allocation.proposal_id == funded))
         finance_operations.record_disbursement(

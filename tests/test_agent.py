@@ -27,6 +27,7 @@ from fund.finance.status import funding_status
 from fund.money import read_amount
 from fund.reporting import operations as reporting
 from fund.reporting.models import ProgrammeReport
+from tests.factories import in_period
 from tests.helpers import csrf_token, login, org_id, user
 
 D = Decimal
@@ -445,8 +446,9 @@ def history(app, agent_user, donor, author, make_proposal, create_user):
             .order_by(ProgrammeReport.due_on)
         ).first()
         reporting.save_financial(user(author), report.id, {(org_id("ILO"), 1): D("25000.00")})
-        reporting.fire(user(author), report.id, "submit")
-        reporting.fire(user(secretariat), report.id, "accept")
+        when = in_period(report)  # submitted once its period has begun
+        reporting.fire(user(author), report.id, "submit", now=when)
+        reporting.fire(user(secretariat), report.id, "accept", now=when)
         db.session.commit()
     return proposal_id
 

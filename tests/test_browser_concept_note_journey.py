@@ -28,10 +28,12 @@ from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.extensions import db, utcnow
+from fund.proposals.models import Proposal
 from tests import browser_support as support
 from tests.browser_support import browser as browser  # the fixtures
 from tests.browser_support import server as server
 from tests.conftest import MINIMAL_PDF
+from tests.results_factories import add_framework
 from tests.test_browser_journey import Journey
 
 pytestmark = pytest.mark.browser
@@ -376,6 +378,14 @@ def test_a_concept_note_from_draft_to_full_proposal(journey: NoteJourney, server
     _follow(page, "View the proposal")  # saving keeps the editor open; the page shows the origin
     origin = _text(page.locator("section[aria-labelledby=origin-title]"))
     assert f"developed from the concept note {selected}" in origin, origin
+    # Its results framework as screening passes it (one outcome for the primary objective, an
+    # indicator with a baseline and targets), written here rather than through its own form.
+    with server.app.app_context():
+        proposal = db.session.get(Proposal, int(full[2:]))
+        proposal.outcomes.clear()
+        db.session.flush()
+        add_framework(proposal)
+        db.session.commit()
     upload = page.locator("form.upload")
     upload.get_by_label("Kind of document").select_option(label="Government endorsement letter")
     upload.get_by_label("Government (for an endorsement letter)").select_option(label="Chile")

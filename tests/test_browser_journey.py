@@ -210,6 +210,13 @@ def test_the_whole_fund_in_a_browser(journey: Journey, server: support.LiveServe
     assert problems == ["Attach the endorsement letter of the Government of Chile."], problems
     journey.shot(page, "saved-letter-missing")
 
+    # Its results framework, before the letter (screening would flag a proposal without
+    # one, and the editor says so): one outcome for the primary objective, an indicator
+    # with a baseline and targets, written here rather than through the framework's own form.
+    with app.app_context():
+        add_framework(db.session.get(Proposal, journey.proposal_id))
+        db.session.commit()
+
     # The endorsement letter.
     upload = page.locator("form.upload")
     upload.get_by_label("Kind of document").select_option(label="Government endorsement letter")
@@ -222,11 +229,6 @@ def test_the_whole_fund_in_a_browser(journey: Journey, server: support.LiveServe
     assert "Everything the fund checks is in place" in readiness.inner_text()
     journey.shot(page, "letter-attached")
 
-    # Its results framework (one outcome for the primary objective, an indicator with a
-    # baseline and targets), written here rather than through the framework's own form.
-    with app.app_context():
-        add_framework(db.session.get(Proposal, journey.proposal_id))
-        db.session.commit()
     _click(page, "Submit the proposal to the secretariat")
     assert page.locator(".page-head .status").inner_text() == "Submitted"
     journey.shot(page, "submitted")

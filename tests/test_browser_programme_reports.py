@@ -25,10 +25,12 @@ SECRETARIAT = "secretariat@demo.fund"
 
 @pytest.fixture(scope="module")
 def report(server) -> tuple[int, int]:
-    """Set-up: a funded ILO-IOM programme with USD 10,000 transferred to ILO; its first annual
-    financial report and ILO's id."""
+    """Set-up: a funded ILO-IOM programme, begun yesterday, with USD 10,000 transferred to ILO;
+    its first annual financial report and ILO's id."""
     with server.app.app_context():
-        proposal = support.funded_demo_programme("Reporting in Chile", Decimal("10000.00"))
+        proposal = support.funded_demo_programme(
+            "Reporting in Chile", Decimal("10000.00"), begun=True
+        )
         found = first_report(proposal.id, "annual_financial")
         db.session.commit()
         return found.id, org_id("ILO")

@@ -21,6 +21,7 @@ from fund.reporting import operations as reporting
 from tests import browser_support as support
 from tests.browser_support import browser as browser  # the fixtures
 from tests.browser_support import server as server
+from tests.factories import in_period
 from tests.helpers import first_report, new_user, org_id, user_by_email
 
 pytestmark = pytest.mark.browser
@@ -55,8 +56,9 @@ def programme(server) -> dict[str, Any]:
         )
         financial = first_report(proposal.id, "annual_financial")
         reporting.save_financial(applicant, financial.id, {(ilo, 1): Decimal("40000.00")})
-        reporting.fire(applicant, financial.id, "submit")
-        reporting.fire(staff, financial.id, "accept")
+        when = in_period(financial)  # submitted once its period has begun
+        reporting.fire(applicant, financial.id, "submit", now=when)
+        reporting.fire(staff, financial.id, "accept", now=when)
         # Last year's narrative report, not submitted.
         narrative = first_report(proposal.id, "annual_narrative")
         year = utcnow().year - 1

@@ -26,6 +26,7 @@ from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.reporting import operations as report_operations
 from fund.reporting.models import ProgrammeReport
+from tests.factories import in_period
 from tests.helpers import csrf_token, org_id, user
 from workflows import TransitionRefused
 
@@ -242,8 +243,9 @@ def test_the_final_expenditure_is_proposed_from_the_accepted_financial_reports(
         report_operations.save_financial(
             user(author.id), report.id, {(ilo, 1): D("100000.00"), (ilo, 2): D("20000.50")}
         )
-        report_operations.fire(user(author.id), report.id, "submit")
-        report_operations.fire(user(treasurer.id), report.id, "accept", "Fine.")
+        when = in_period(report)  # submitted once its period has begun
+        report_operations.fire(user(author.id), report.id, "submit", now=when)
+        report_operations.fire(user(treasurer.id), report.id, "accept", "Fine.", now=when)
         db.session.commit()
         page = closure_queries.close_page(programme)
         assert {s.name: s.reported for s in page.shares} == {

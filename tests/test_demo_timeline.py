@@ -132,6 +132,9 @@ def test_the_demo_history_is_in_the_order_of_time_and_none_of_it_to_come(
         # Every report is due after its period; the first year's narrative report is overdue,
         # its financial report accepted, and nothing of a later year is due yet.
         assert all(r.due_on > r.period_end for r in reports)
+        # A report is submitted once its period has begun, never before.
+        sent = [r for r in reports if r.submitted_at is not None]
+        assert sent and all(r.submitted_at.date() >= r.period_start for r in sent)
         assert funded.planned_start < funded.submitted_at.date() + timedelta(days=365)
         past_due = [(r.kind, r.status) for r in reports if r.due_on < today]
         assert ("annual_narrative", "due") in past_due

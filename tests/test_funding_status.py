@@ -30,6 +30,7 @@ from fund.money import ZERO, read_amount, round_cents
 from fund.proposals.models import Proposal
 from fund.reporting import operations as reporting
 from fund.reporting.models import ProgrammeReport
+from tests.factories import in_period
 from tests.helpers import org_id, user
 
 D = Decimal
@@ -222,8 +223,9 @@ def _spend(proposal_id: int, percent: int, staff: dict, secretariat, kept: Kept)
         amount = round_cents((read_amount(share.disbursed) - spent) * percent / 100)
         reporting.save_financial(staff[organization], report.id, {(organization, 1): amount})
         kept.expenditure[organization] = kept.expenditure.get(organization, ZERO) + amount
-    reporting.fire(staff[org_id("ILO")], report.id, "submit")
-    reporting.fire(secretariat, report.id, "accept")
+    when = in_period(report)  # submitted once its period has begun
+    reporting.fire(staff[org_id("ILO")], report.id, "submit", now=when)
+    reporting.fire(secretariat, report.id, "accept", now=when)
 
 
 def _check(kept: Kept) -> None:

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from fund import idempotency
 from fund.audit.models import AuditEvent
 from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
@@ -50,8 +51,17 @@ def _actions(report_id: int) -> list[str]:
     )
 
 
-def _upload(client: FlaskClient, path: str, data: bytes, name: str, keys=None):
-    keys = keys or form_keys(client, path, f"{path}/attachments")
+def _upload_keys(app, client: FlaskClient, path: str, person) -> dict[str, str]:
+    """What a client of the attachments route (`/programme-reports/<id>/attachments`) sends
+    besides the file: the CSRF token and a one-time key of `person` for that form. (The report's
+    page attaches through the report's own form.)"""
+    report_id = int(path.rsplit("/", 1)[1])
+    with app.test_request_context():
+        key = idempotency.issue(f"report_attachment.{report_id}", user(person))
+    return {"csrf_token": csrf_token(client, path), idempotency.FIELD: key}
+
+
+def _upload(client: FlaskClient, path: str, data: bytes, name: str, keys: dict[str, str]):
     return client.post(
         f"{path}/attachments",
         data={**keys, "file": (io.BytesIO(data), name)},
@@ -74,7 +84,7 @@ def test_a_narrative_report_takes_attachments_its_readers_download(app, people):
         report = first_report(people["proposal"], "annual_narrative")
     path = f"/programme-reports/{report.id}"
     staff = client_for(app, people["ilo"])
-    sent = _upload(staff, path, PDF, "evidence.pdf")
+    sent = _upload(staff, path, PDF, "evidence.pdf", _upload_keys(app, staff, path, people["ilo"]))
     assert sent.status_code == 302 and sent.headers["Location"].endswith("#attachments")
     with app.app_context():
         stored = db.session.scalars(select(ReportAttachment)).one()
@@ -106,15 +116,16 @@ def test_a_file_a_proposal_would_refuse_is_refused_at_the_field(app, people):
         financial = first_report(people["proposal"], "annual_financial")
     path = f"/programme-reports/{narrative.id}"
     staff = client_for(app, people["ilo"])
-    html = _upload(staff, path, b"<html><script>alert(1)</script></html>", "evidence.pdf")
+    keys = _upload_keys(app, staff, path, people["ilo"])
+    html = _upload(staff, path, b"<html><script>alert(1)</script></html>", "evidence.pdf", keys)
     assert html.status_code == 400
     assert "Only PDF, DOCX or XLSX files are accepted" in html.get_data(as_text=True)
     assert 'id="file-error"' in html.get_data(as_text=True)
-    renamed = _upload(staff, path, PDF, "evidence.docx")
+    renamed = _upload(staff, path, PDF, "evidence.docx", keys)
     assert renamed.status_code == 400 and "rename it to .pdf" in renamed.get_data(as_text=True)
-    empty = _upload(staff, path, b"", "evidence.pdf")
+    empty = _upload(staff, path, b"", "evidence.pdf", keys)
     assert empty.status_code == 400
-    none = staff.post(f"{path}/attachments", data=form_keys(staff, path, f"{path}/attachments"))
+    none = staff.post(f"{path}/attachments", data=_upload_keys(app, staff, path, people["ilo"]))
     assert none.status_code == 400 and "Choose a file to attach." in none.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(ReportAttachment)).all() == []
@@ -154,7 +165,7 @@ def test_a_refusal_at_a_field_is_said_there_and_in_the_summary_not_again_above(a
         narrative = first_report(people["proposal"], "annual_narrative")
     path = f"/programme-reports/{narrative.id}"
     staff = client_for(app, people["ilo"])
-    none = staff.post(f"{path}/attachments", data=form_keys(staff, path, f"{path}/attachments"))
+    none = staff.post(f"{path}/attachments", data=_upload_keys(app, staff, path, people["ilo"]))
     page = none.get_data(as_text=True)
     assert none.status_code == 400
     assert page.count("Choose a file to attach.") == 2
@@ -243,7 +254,7 @@ def test_an_attachment_sent_twice_is_attached_once(app, people):
         report = first_report(people["proposal"], "annual_narrative")
     path = f"/programme-reports/{report.id}"
     staff = client_for(app, people["ilo"])
-    keys = form_keys(staff, path, f"{path}/attachments")
+    keys = _upload_keys(app, staff, path, people["ilo"])
     assert _upload(staff, path, PDF, "a.pdf", keys).status_code == 302
     assert _upload(staff, path, PDF, "a.pdf", keys).status_code == 302
     with app.app_context():

@@ -35,8 +35,9 @@ EXPECTED_STATEMENTS = [13, 10, 5, 4]
 
 
 def _programme() -> dict:
-    """The funded programme and its people, then USD 100,000.00 transferred to ILO."""
-    return funded_programme(transfer_to_ilo=D("100000"))
+    """The funded programme, begun yesterday (its first reports can be submitted), and its
+    people, then USD 100,000.00 transferred to ILO."""
+    return funded_programme(transfer_to_ilo=D("100000"), begun=True)
 
 
 @pytest.fixture(scope="module")

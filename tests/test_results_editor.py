@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from fund.extensions import db
+from fund.extensions import db, utcnow
 from fund.proposals import operations
 from fund.proposals.checks import submission_problems
 from fund.proposals.models import Proposal
@@ -208,6 +208,34 @@ def test_bad_input_keeps_what_was_typed_says_why_at_each_field_and_changes_nothi
     assert 'aria-invalid="true"' in page
     assert _counts(app, draft) == before
     assert audit_events(app, "proposal_results_saved", draft) == []
+
+
+def test_a_baseline_year_after_this_year_is_refused_at_its_field(app, author, draft, owner):
+    """A baseline is a measurement already made: its year is this year (UTC) at the latest."""
+    this_year = utcnow().year
+    before = _counts(app, draft)
+    with app.app_context():
+        data = _framework(owner, draft, outcomes__0__indicators__0__baseline_year="2035")
+        if this_year >= 2035:  # the test outlives its example
+            data["outcomes-0-indicators-0-baseline_year"] = str(this_year + 1)
+        typed = data["outcomes-0-indicators-0-baseline_year"]
+    response = owner.post(_path(draft), data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    said = (
+        "A baseline is a measurement already made: enter the year it was made, between 1990 "
+        f"and {this_year}."
+    )
+    error = re.search(r'id="outcomes-0-indicators-0-baseline_year-error"[^>]*>(.*?)</', page, re.S)
+    assert error and said in error.group(1)
+    assert f'value="{typed}"' in page
+    assert _counts(app, draft) == before
+    with app.app_context():
+        data = _framework(owner, draft, outcomes__0__indicators__0__baseline_year=str(this_year))
+    assert owner.post(_path(draft), data=data).status_code == 302
+    with app.app_context():
+        (outcome,) = db.session.get(Proposal, draft).outcomes
+        assert outcome.indicators[0].baseline_year == this_year
 
 
 def test_a_stale_form_is_refused_with_the_edit_pages_message(app, backend, author, draft):

@@ -26,7 +26,7 @@ from fund.reporting import operations as reporting
 from fund.reporting import queries as report_queries
 from fund.reporting.models import ProgrammeReport
 from tests.conftest import PreparedDatabase, engine_of
-from tests.factories import new_open_call, new_proposal
+from tests.factories import in_period, new_open_call, new_proposal
 from tests.helpers import csrf_token, login, new_user, org_id, user
 from tests.test_finance_race import run_together
 
@@ -124,16 +124,18 @@ def _accept_narrative(programme) -> None:
     from tests.test_programme_reports import _fill_narrative
 
     _fill_narrative(programme, programme["proposal"], report.id)
-    reporting.fire(user(programme["ilo"]), report.id, "submit")
-    reporting.fire(user(programme["secretariat"]), report.id, "accept")
+    when = in_period(report)  # submitted once its period has begun
+    reporting.fire(user(programme["ilo"]), report.id, "submit", now=when)
+    reporting.fire(user(programme["secretariat"]), report.id, "accept", now=when)
 
 
 def _financial(programme, spent: str, decision: str = "accept") -> ProgrammeReport:
     report = _report(programme, "annual_financial")
     reporting.save_financial(user(programme["ilo"]), report.id, {(org_id("ILO"), 1): D(spent)})
-    reporting.fire(user(programme["ilo"]), report.id, "submit")
+    when = in_period(report)  # submitted once its period has begun
+    reporting.fire(user(programme["ilo"]), report.id, "submit", now=when)
     comment = "Explain the figures." if decision == "return_for_changes" else None
-    reporting.fire(user(programme["secretariat"]), report.id, decision, comment)
+    reporting.fire(user(programme["secretariat"]), report.id, decision, comment, now=when)
     return report
 
 

@@ -38,7 +38,7 @@ REPORT_WORKFLOW = Workflow(
             (REPORT_DUE, REPORT_RETURNED),
             REPORT_SUBMITTED,
             _APPLICANT,
-            guards=("reporting_organization", "report_complete"),
+            guards=("reporting_organization", "period_begun", "report_complete"),
             label=N_("Submit the report"),
         ),
         Rule(

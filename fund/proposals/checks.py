@@ -413,16 +413,17 @@ CONCEPT_NOTE_CRITERIA = (
 )
 
 
-def criterion_results(proposal: Proposal, rules: Rules) -> dict[str, list[str]]:
-    """Problems grouped by screening criterion (an empty list means the criterion passes)."""
+def criterion_results(proposal: Proposal, rules: Rules) -> dict[str, list[Sentence]]:
+    """Problems grouped by screening criterion (an empty list means the criterion passes), each
+    a `Sentence`: English as a string, in the reader's language where it is shown."""
     if proposal.is_concept_note:
         codes = CONCEPT_NOTE_CRITERIA
         problems = [*concept_note_problems(proposal, rules), *partner_problems(proposal)]
     else:
         codes, problems = PROPOSAL_CRITERIA, submission_problems(proposal, rules)
-    grouped: dict[str, list[str]] = {code: [] for code in codes}
+    grouped: dict[str, list[Sentence]] = {code: [] for code in codes}
     for problem in problems:
-        grouped.setdefault(problem.criterion, []).append(problem.message)
+        grouped.setdefault(problem.criterion, []).append(problem.sentence)
     return grouped
 
 

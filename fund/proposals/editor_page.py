@@ -14,6 +14,7 @@ from fund.proposals.budget import Line, summarise
 from fund.proposals.checks import submission_problems
 from fund.proposals.forms import ActionForm, ProposalForm, UploadForm, upload_form
 from fund.proposals.models import AttachmentKind, Proposal
+from fund.proposals.results_check import results_warnings
 
 
 def saved_anchor() -> str | None:
@@ -39,6 +40,7 @@ def render_editor(
     `upload_error`: why a file was not attached, linking to the upload form's `upload_field`."""
     rules = operations.rules_from_config(current_app.config, utcnow().date())
     problems = submission_problems(proposal, rules)
+    warnings = results_warnings(proposal)
     summary = summarise(
         (
             Line(b.organization_id, b.objective_number, b.category_code, b.amount, b.year)
@@ -58,7 +60,8 @@ def render_editor(
         rate_numerator=numerator,
         rate_denominator=denominator,
         problems=problems,
-        sections=editor_sections.progress(problems),
+        warnings=warnings,
+        sections=editor_sections.progress(problems, warnings),
         budget=summary,
         names=queries.organization_names(set(summary.by_organization)),
         upload_form=upload or upload_form(proposal),

@@ -2,7 +2,9 @@
 
 Completeness is never judged here: each section gathers the problems that
 `fund.proposals.checks.submission_problems` reports (the rules of submission), by the field
-each problem names. A section with no problem is complete.
+each problem names; the results framework's section also what screening will find in it
+(`fund.proposals.results_check.results_warnings`), which never stops a submission. A section
+with no problem and no warning is complete.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 
 from fund.labels import N_
 from fund.proposals.checks import Problem
+from fund.sentences import Sentence
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("s-results", N_("Results framework"), ("results",)),
 )
 ANCHORS = frozenset(s.anchor for s in SECTIONS)
+RESULTS_SECTION = "s-results"  # where what screening will find in the framework is shown
 _BY_FIELD = {name: s for s in SECTIONS for name in s.fields}
 
 
@@ -66,15 +70,19 @@ def section_of(field_name: str) -> Section:
 class SectionState:
     section: Section
     problems: list[Problem] = field(default_factory=list)
+    # What screening will find here: shown, never in the way of a submission.
+    warnings: list[Sentence] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.warnings
 
 
-def progress(problems: Iterable[Problem]) -> list[SectionState]:
-    """Each section, in the editor's order, with the submission problems in it."""
+def progress(problems: Iterable[Problem], warnings: Iterable[Sentence] = ()) -> list[SectionState]:
+    """Each section, in the editor's order, with the submission problems in it, and the
+    results framework's with the `warnings` of screening too."""
     states = {s.anchor: SectionState(s) for s in SECTIONS}
     for problem in problems:
         states[section_of(problem.field).anchor].problems.append(problem)
+    states[RESULTS_SECTION].warnings.extend(warnings)
     return list(states.values())

@@ -35,8 +35,14 @@ class Problem:
             object.__setattr__(self, "message", self.message % self.values)
 
     @property
+    def sentence(self) -> Sentence:
+        """The problem as a `Sentence`: its English `message`, in the reader's language where
+        it is shown (`said`)."""
+        return Sentence(self.text, **(self.values or {}))
+
+    @property
     def translated(self) -> str:
-        return said(Sentence(self.text, **(self.values or {})))
+        return said(self.sentence)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import Length
 
+from fund.extensions import utcnow
 from fund.forms import MultiCheckboxField, QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
 from fund.money import NumberError, typed_decimal
@@ -87,6 +88,24 @@ def _year(field: Any, what: str) -> int | None:
         )
         return None
     return int(text)
+
+
+def _baseline_year(field: Any) -> int | None:
+    """The baseline's year: a baseline is a measurement already made, so its year is never
+    after the current year (UTC)."""
+    year = _year(field, _("the baseline year"))
+    this_year = utcnow().year
+    if year is not None and year > this_year:
+        field.errors.append(
+            _(
+                "A baseline is a measurement already made: enter the year it was made, between "
+                "%(first)s and %(last)s.",
+                first=FIRST_YEAR,
+                last=this_year,
+            )
+        )
+        return None
+    return year
 
 
 class RowForm(Form):
@@ -179,7 +198,7 @@ class IndicatorRowForm(RowForm):
     def check(self) -> bool:
         errors_before = self._error_count()
         self.parsed_baseline = _number(self.baseline_value, _("the baseline"))
-        self.parsed_year = _year(self.baseline_year, _("the baseline year"))
+        self.parsed_year = _baseline_year(self.baseline_year)
         self.parsed_end = _number(self.end_target, _("the end target"))
         link = typed(self.baseline_link.data)
         if link and not LINK.fullmatch(link):

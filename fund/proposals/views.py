@@ -43,6 +43,7 @@ from fund.proposals.models import (
 )
 from fund.proposals.page import PAGE
 from fund.proposals.presentation import VersionText, reference_names, shown_changes
+from fund.proposals.results_check import results_warnings
 from fund.proposals.results_queries import results_section
 from fund.proposals.snapshots import SNAPSHOT_LABELS, diff_snapshots, unchanged_since
 from fund.query_args import id_arg
@@ -120,6 +121,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         )
         if editable
         else [],
+        warnings=results_warnings(proposal) if editable else [],
         budget=summary,
         budget_by_year=by_year(summary, programme_years(proposal.duration_months)),
         page_sections=PAGE.sections(current_user, proposal),

@@ -369,7 +369,7 @@ def fire(
     report = _report(report_id)
     comment = (comment or "").strip() or None
     try:
-        source, dest = ENGINE.fire(report, trigger, actor, comment=comment)
+        source, dest = ENGINE.fire(report, trigger, actor, comment=comment, context={"now": now})
     except TransitionRefused as refused:
         raise workflow_refusal(refused, ReportRefused) from refused
     if trigger == "submit":

@@ -33,9 +33,11 @@ from fund.reporting.operations import ReportRefused
 from fund.reporting.workflow import (
     ENGINE,
     missing_content,
+    period_begun,
     reads_reports,
     reports_for,
 )
+from fund.sentences import said
 from workflows.report import REPORT_EDITABLE_STATES
 
 bp = Blueprint("reporting", __name__, url_prefix="/programme-reports")
@@ -117,6 +119,7 @@ def _render(content: page.ReportPage, message: str | None = None, status: int = 
             and reports_for(current_user, report.proposal_id),
             actions={rule.trigger for rule in ENGINE.allowed(report, current_user)},
             missing=missing_content(report, _),
+            not_yet=[said(problem) for problem in period_begun(report)],
             message=message,
         ),
         status,
@@ -146,6 +149,28 @@ def _typed(content: page.ReportPage) -> tuple[Callable[[], object], str]:
     )
 
 
+def _chosen_file():
+    """The file the report's form sends (its "Attach the file" button, or any of its buttons
+    with a file chosen), None without one."""
+    file = request.files.get(attachments.FIELD)
+    return file if file is not None and file.filename else None
+
+
+def _attach(report_id: int, file) -> ReportAttachment:
+    """Attach the file sent to the report (refused at the file field: `ReportRefused`)."""
+    if file is None:
+        raise ReportRefused(_("Choose a file to attach."), attachments.FIELD)
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    return attachments.add_attachment(
+        current_user,
+        report_id,
+        filename=file.filename,
+        data=file.read(limit + 1),
+        allowed_types=current_app.config["UPLOAD_ALLOWED_TYPES"],
+        max_bytes=limit,
+    )
+
+
 def _as_typed(report_id: int, typed: page.ReportPage) -> page.ReportPage:
     """The report's page read again (after a rollback, or a commit), its fields as typed."""
     content = page.load(_report(report_id), current_user)
@@ -157,7 +182,9 @@ def _as_typed(report_id: int, typed: page.ReportPage) -> page.ReportPage:
 @STAFF
 def report(report_id: int):
     """The report; a POST saves its content (the programme's staff, while it is due or
-    returned). Bad input is shown again as typed, with its errors, and nothing is saved."""
+    returned), and attaches the file it sends with it ("Attach the file": `action=attach`),
+    in one transaction. Bad input, or a file refused, is shown again as typed, with its
+    errors, and nothing is saved or attached."""
     if request.method == "POST" and request.form.get("action") == "submit":
         # "Submit the report" sends this form here, so that a refused submission leaves the
         # person on the report's own address (a reload shows the page, not a 405).
@@ -174,16 +201,24 @@ def report(report_id: int):
     save, correct = _typed(content)
     if content.errors:
         return _render(content, correct, 400)
+    file = _chosen_file()
+    attaching = file is not None or request.form.get("action") == "attach"
     try:
         once.claim()
         save()
-        once.done(url_for("reporting.report", report_id=report_id), _("The report's content"))
+        attached = _attach(found.id, file) if attaching else None
+        back = url_for(
+            "reporting.report", report_id=report_id, _anchor="attachments" if attached else None
+        )
+        once.done(back, _("The report's content"))
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
         return _refused(_as_typed(report_id, content), error)
     flash(_("The report is saved."), "success")
-    return redirect(url_for("reporting.report", report_id=report_id))
+    if attached is not None:
+        flash(_("%(filename)s attached.", filename=attached.filename), "success")
+    return redirect(back)
 
 
 BUTTONS = web.WorkflowButtons(
@@ -227,9 +262,12 @@ def _submit(report_id: int):
     save, _correct = _typed(content)
     if content.errors:
         return _render(content, _(NOT_SAVED), 400)
+    file = _chosen_file()
     try:
         once.claim()
         save()
+        if file is not None:  # chosen, then "Submit the report" pressed: attached as well
+            _attach(found.id, file)
     except ReportRefused as error:
         db.session.rollback()
         shown = _as_typed(report_id, content)
@@ -331,24 +369,17 @@ def _change_attachments(
 @roles_required(Role.APPLICANT)
 def upload(report_id: int):
     """Attach a file to a narrative report (the programme's staff, while it is due or
-    returned)."""
+    returned), for a client other than the report's page: the page attaches through the
+    report's own form (`report`), so what was typed is saved with the file."""
     found = _report(report_id)
     once = idempotency.once(f"report_attachment.{report_id}", current_user)
-    file = request.files.get(attachments.FIELD)
+    file = _chosen_file()
 
     def add() -> ReportAttachment:
-        if file is None or not file.filename:
+        if file is None:
             raise ReportRefused(_("Choose a file to attach."), attachments.FIELD)
-        limit = current_app.config["UPLOAD_MAX_BYTES"]
         once.claim()
-        return attachments.add_attachment(
-            current_user,
-            found.id,
-            filename=file.filename,
-            data=file.read(limit + 1),
-            allowed_types=current_app.config["UPLOAD_ALLOWED_TYPES"],
-            max_bytes=limit,
-        )
+        return _attach(found.id, file)
 
     return _change_attachments(
         report_id,

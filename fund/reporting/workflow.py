@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from fund.accounts.models import Organization, Role, User
-from fund.extensions import db
+from fund.extensions import db, utcnow
 from fund.finance.models import Allocation, AllocationShare
 from fund.i18n import Money
 from fund.labels import N_
@@ -22,7 +22,7 @@ from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reporting.models import ProgrammeReport
-from fund.sentences import Sentence, Translate, english, said, together
+from fund.sentences import OnDay, Sentence, Translate, english, said, together
 from workflows import Engine, GuardRegistry
 from workflows.report import REPORT_WORKFLOW
 
@@ -170,11 +170,26 @@ def reporting_organization(report: ProgrammeReport, actor: Any, context: Mapping
     return []
 
 
+def period_begun(report: ProgrammeReport, actor: Any = None, context: Any = None):
+    """The report's period has begun (on the day of `context["now"]`, else today, UTC): a
+    report tells what a period did, so it is never submitted before the period's first day."""
+    now = (context or {}).get("now") or utcnow()
+    if now.date() >= report.period_start:
+        return []
+    return [
+        Sentence(
+            N_("The report can be submitted from %(day)s, the first day of its period."),
+            day=OnDay(report.period_start),
+        )
+    ]
+
+
 def report_complete(report: ProgrammeReport, actor: Any, context: Mapping[str, Any]):
     return missing_sentences(report)
 
 
 REPORT_GUARDS = {
     "reporting_organization": reporting_organization,
+    "period_begun": period_begun,
     "report_complete": report_complete,
 }

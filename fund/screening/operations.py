@@ -23,7 +23,7 @@ from fund.refusals import Refused
 from fund.screening.guards import criteria_of
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 from fund.screening.results_check import findings as automatic_findings
-from fund.sentences import Sentence
+from fund.sentences import Sentence, said
 
 CRITERIA_FILE = "screening_criteria.csv"
 _RESULTS = frozenset(r.value for r in CheckResult)
@@ -120,9 +120,11 @@ def criteria_for(proposal: Proposal) -> list[ScreeningCriterion]:
 
 
 def suggestion(problems: list[str]) -> tuple[str, str]:
-    """The (result, note) the system suggests from the problems it found for a criterion."""
+    """The (result, note) the system suggests from the problems it found for a criterion: the
+    note in the language of the person it is suggested to (the page's; it is their draft), in
+    English where there is no page."""
     if problems:
-        return CheckResult.FAIL.value, " ".join(problems)
+        return CheckResult.FAIL.value, " ".join(said(problem) for problem in problems)
     return CheckResult.PASS.value, ""
 
 

@@ -24,6 +24,7 @@ from fund.screening.guards import criteria_of, current_checks
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 from fund.screening.operations import suggestion
 from fund.screening.results_check import findings as automatic_findings
+from fund.sentences import Sentence
 from workflows import SCREENING_STATES
 
 
@@ -256,10 +257,10 @@ class ChecklistItem:
     check: ScreeningCheck | None
     # The system's findings by automatic criterion, read on first use (a page that shows only
     # recorded checks, like the committee's, never asks for them).
-    findings: Callable[[], dict[str, list[str]]] = field(repr=False, compare=False)
+    findings: Callable[[], dict[str, list[Sentence]]] = field(repr=False, compare=False)
 
     @property
-    def finding(self) -> list[str] | None:
+    def finding(self) -> list[Sentence] | None:
         """What the system found for an automatic criterion: None if it checks nothing here,
         an empty list if it found no problem."""
         if not self.criterion.automatic:
@@ -309,9 +310,9 @@ def checklist(proposal: Proposal, rules: Rules | None = None) -> Checklist:
     recorded yet, an automatic criterion is pre-filled with the system's finding."""
     rules = rules or rules_from_config(current_app.config)
     checks = current_checks(proposal)
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[Sentence]] = {}
 
-    def findings() -> dict[str, list[str]]:
+    def findings() -> dict[str, list[Sentence]]:
         if not found:
             found.update(automatic_findings(proposal, rules))
         return found

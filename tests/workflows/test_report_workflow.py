@@ -21,7 +21,7 @@ def test_the_table():
     assert "overdue" not in REPORT_WORKFLOW.states  # derived from the due date, never stored
     returning = next(r for r in REPORT_WORKFLOW.rules if r.trigger == "return_for_changes")
     assert returning.comment_required
-    assert {"reporting_organization", "report_complete"} == REPORT_GUARD_NAMES
+    assert {"reporting_organization", "period_begun", "report_complete"} == REPORT_GUARD_NAMES
 
 
 def test_an_engine_without_the_guards_is_refused():
