@@ -266,6 +266,10 @@ def programme_page(proposal: Any) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    # Jinja computes a filter of a constant once, when it compiles the template ("12.5" |
+    # typed_decimal): the page's language of the first request would then be every page's.
+    # Most filters here write in the page's language, so none is computed ahead.
+    app.jinja_env.optimized = False
     app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.globals["programme_page"] = programme_page
     app.jinja_env.filters["written_in"] = written_in

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from fund.audit.models import AuditEvent
 from fund.extensions import db
 from fund.i18n import LANGUAGES, TRANSLATIONS
-from tests.helpers import csrf_token, user
+from tests.helpers import csrf_token, login, user
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_PAGES = ("/", "/login", "/objectives", "/principles")
@@ -921,3 +921,15 @@ def test_a_programmes_pages_mark_its_title_with_its_language(
     page = lxml_html.fromstring(client.get(f"{path}?lang=fr").data)
     places = page.xpath(where)
     assert places and all(place.xpath(".//span/@lang") == ["en"] for place in places), path
+
+
+def test_a_filter_of_a_constant_writes_in_each_pages_language(client, applicant, make_proposal):
+    """A template first compiled for a French page writes a constant's filter in the language
+    of each later page ("12,5" in French, "12.5" in English): no filter is computed once, at
+    compile time, in the first reader's language."""
+    proposal_id = make_proposal(applicant)
+    login(client, applicant.email)
+    french = client.get(f"/proposals/{proposal_id}/results?lang=fr").get_data(as_text=True)
+    english = client.get(f"/proposals/{proposal_id}/results?lang=en").get_data(as_text=True)
+    assert "12,5" in unescape(french)
+    assert "e.g. 12.5" in unescape(english) and "12,5" not in unescape(english)
