@@ -334,3 +334,13 @@ def test_a_programmes_title_and_summary_say_the_language_they_are_written_in(cli
     assert titles and all(t.xpath("span/@lang") == ["en"] for t in titles), [
         lxml_html.tostring(t) for t in titles
     ]
+
+
+def test_the_status_filter_offers_every_status_and_keeps_the_one_chosen(client, public):
+    page = _text(client.get("/portfolio?status=closed"))
+    select = page[
+        page.index('id="filter-status"') : page.index("</select>", page.index('id="filter-status"'))
+    ]
+    assert '<option value="funded">Funded</option>' in select
+    assert '<option value="closed" selected>Closed</option>' in select
+    assert '<option value="pipeline">In the pipeline</option>' in select
