@@ -203,6 +203,40 @@ def test_final_expenditure_is_at_most_what_was_transferred(app, treasurer, progr
     assert "cannot be more than what was transferred to it (USD 642,000.00)" in message
 
 
+def test_a_programme_never_closes_before_its_last_transfer(app, treasurer, author, make_proposal):
+    """Money paid after the day of closure would be owed back at once: the closing date is
+    refused before the last transfer, at its field, on the close page's checks too."""
+    from datetime import timedelta
+
+    today = utcnow().date()
+    proposal_id = make_proposal(author, "funded", allocated_on=today - timedelta(days=10))
+    pay(app, treasurer, proposal_id, "ILO", "100000.00")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        problems = closure.close_problems(
+            user(treasurer.id), proposal, "Ended.", today - timedelta(days=5)
+        )
+        assert [(str(p), p.field) for p in problems] == [
+            (
+                f"The closing date cannot be before the programme's last transfer "
+                f"({today.day} {today:%B %Y}).",
+                "closed_on",
+            )
+        ]
+    message = refused(
+        app,
+        lambda: closure.close_programme(
+            user(treasurer.id),
+            db.session.get(Proposal, proposal_id),
+            {},
+            "Ended.",
+            closed_on=today - timedelta(days=5),
+        ),
+    )
+    assert "cannot be before the programme's last transfer" in message
+    close(app, treasurer, proposal_id, "Ended.")  # on the day of the transfer: closed
+
+
 def test_close_needs_the_final_reports_accepted_or_a_reason(app, treasurer, programme) -> None:
     pay(app, treasurer, programme, "IOM", "428000.00")  # paid in full: only the reports wait
     with app.app_context():

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fund.accounts.models import Organization, User
 from fund.audit.operations import record
@@ -38,7 +38,14 @@ from fund.extensions import db, utcnow
 from fund.finance import funding
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund, RefundPool
 from fund.finance.locks import locked_shares, locked_sources
-from fund.finance.models import Allocation, AllocationShare, AllocationSource, Pool, unpaid_by_pool
+from fund.finance.models import (
+    Allocation,
+    AllocationShare,
+    AllocationSource,
+    Disbursement,
+    Pool,
+    unpaid_by_pool,
+)
 from fund.finance.operations import (
     FinanceError,
     _add,
@@ -119,6 +126,21 @@ def _check_day(day: date, now: datetime, what: str, field_name: str, after: date
         raise FinanceError(BEFORE_DATE[what], field_name, date=OnDay(after, DAY))
 
 
+def _check_closing_day(day: date, now: datetime, allocation: Allocation) -> None:
+    """A programme closes on a day not in the future, not before its allocation and not
+    before its last transfer: money paid after the closure would be owed back at once."""
+    _check_day(day, now, "closing", "closed_on", allocation.allocated_on)
+    last_paid = db.session.scalar(
+        select(func.max(Disbursement.paid_on)).where(Disbursement.allocation_id == allocation.id)
+    )
+    if last_paid is not None and day < last_paid:
+        raise FinanceError(
+            N_("The closing date cannot be before the programme's last transfer (%(date)s)."),
+            "closed_on",
+            date=OnDay(last_paid, DAY),
+        )
+
+
 def _allocation_of(proposal_id: int) -> Allocation | None:
     return db.session.scalar(select(Allocation).where(Allocation.proposal_id == proposal_id))
 
@@ -171,7 +193,7 @@ def close_problems(
     allocation = _allocation_of(proposal.id)
     if closed_on is not None and allocation is not None:
         try:
-            _check_day(closed_on, now, "closing", "closed_on", allocation.allocated_on)
+            _check_closing_day(closed_on, now, allocation)
         except FinanceError as error:
             problems.append(error)
     try:
@@ -206,7 +228,7 @@ def close_programme(
         raise FinanceError(
             N_("%(reference)s has no allocation to close."), reference=proposal.reference
         )
-    _check_day(closed_on, now, "closing", "closed_on", allocation.allocated_on)
+    _check_closing_day(closed_on, now, allocation)
     shares = locked_shares(
         allocation.id,
         AllocationShare.organization_id,
