@@ -1063,3 +1063,36 @@ def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
         response = agent_client.get(f"/finance/deposits/new?pledge={bad}")
         assert response.status_code == 200, bad
         assert not re.search(r'name="currency"[^>]*value="MXN"', response.get_data(as_text=True))
+
+
+def test_an_agents_form_sent_twice_names_what_the_first_one_recorded(
+    app, agent_client, agent_user, donor
+):
+    """ "This form had already been sent: The interest of USD 10.50 was recorded then.", not
+    the whole first message put inside that sentence."""
+    from tests.test_idempotency import form_of
+
+    _deposit(app, agent_user, donor, "1000.00")
+    for path, data, recorded in (
+        (
+            "/finance/interest",
+            {"earned_on": "2026-03-31", "amount": "10.50"},
+            "The interest of USD 10.50",
+        ),
+        (
+            "/finance/direct-costs",
+            {"charged_on": "2026-03-31", "amount": "5.00", "description": "Staff"},
+            "The direct cost of USD 5.00",
+        ),
+    ):
+        token, key = form_of(agent_client, path)
+        data |= {"csrf_token": token, "form_key": key}
+        first = agent_client.post(path, data=data)
+        assert first.status_code == 302
+        agent_client.get(first.headers["Location"])
+        again = agent_client.post(path, data=data)
+        page = html.unescape(agent_client.get(again.headers["Location"]).get_data(as_text=True))
+        assert (
+            f"This form had already been sent: {recorded} was recorded then. "
+            "Nothing was recorded again." in page
+        ), page[page.find("already") - 100 : page.find("already") + 300]

@@ -57,15 +57,18 @@ def _donor_choices(form) -> None:
     ]
 
 
-def _record(form, kind: str, back: str, run: Callable[[], str], render: Callable[[], Any]):
+def _record(
+    form, kind: str, back: str, run: Callable[[], tuple[str, str]], render: Callable[[], Any]
+):
     """Send a recording form: once for a form sent twice, then back to `back` with the
-    sentence `run()` returns; a refusal shows the page again with the message at its field."""
+    sentence `run()` returns with the record's name ("Pledge PL-3": a form sent again says it
+    was recorded then); a refusal shows the page again with the message at its field."""
     once = idempotency.once(kind, current_user)
 
     def save() -> str:
         once.claim()
-        message = run()
-        once.done(back, message)
+        message, recorded = run()
+        once.done(back, recorded)
         return message
 
     return web.form_page(form, save, web.told(back), refusals=(FinanceError,), render=render)
@@ -104,7 +107,7 @@ def record_pledge():
     form = PledgeForm()
     _donor_choices(form)
 
-    def run() -> str:
+    def run() -> tuple[str, str]:
         pledge = agent.record_pledge(
             current_user,
             db.session.get(Organization, form.donor_id.data),
@@ -121,7 +124,7 @@ def record_pledge():
             len(pledge.instalments),
             code=pledge.code,
             amount=pledged,
-        )
+        ), _("Pledge %(code)s", code=pledge.code)
 
     return _record(form, "pledge", url_for("agent.pledges"), run, lambda: _pledges_page(form))
 
@@ -198,7 +201,7 @@ def deposit():
     if request.method == "GET":
         _from_pledge(form)
 
-    def run() -> str:
+    def run() -> tuple[str, str]:
         contribution = agent.record_deposit(
             current_user,
             donors.donor_of(current_user, form, utcnow()),
@@ -222,7 +225,7 @@ def deposit():
             gross=money(contribution.gross),
             net=money(contribution.net),
             pool=funding.pool_name(contribution.pool_code),
-        )
+        ), _("Deposit %(code)s", code=contribution.code)
 
     def render():
         return render_template(
@@ -293,14 +296,14 @@ def interest():
 def record_interest():
     form = InterestForm()
 
-    def run() -> str:
+    def run() -> tuple[str, str]:
         entry = agent.record_interest(
             current_user, form.earned_on.data, form.parsed_amount, form.reference.data or ""
         )
         return _(
             "Interest of %(amount)s recorded in the unearmarked pool.",
             amount=money(entry.amount),
-        )
+        ), _("The interest of %(amount)s", amount=money(entry.amount))
 
     return _record(
         form, INTEREST.form_name, url_for("agent.interest"), run, lambda: INTEREST.page(form)
@@ -317,14 +320,14 @@ def direct_costs():
 def record_direct_cost():
     form = DirectCostForm()
 
-    def run() -> str:
+    def run() -> tuple[str, str]:
         cost = agent.record_direct_cost(
             current_user, form.charged_on.data, form.parsed_amount, form.description.data
         )
         return _(
             "Direct cost of %(amount)s charged to the unearmarked pool.",
             amount=money(cost.amount),
-        )
+        ), _("The direct cost of %(amount)s", amount=money(cost.amount))
 
     return _record(
         form,
