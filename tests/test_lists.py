@@ -287,6 +287,28 @@ def test_the_contributions_list_filters_sorts_pages_and_exports(app):
 # Allocations --------------------------------------------------------------------------------
 
 
+def test_the_allocations_name_each_programmes_lead_organization(app):
+    """The balance page's allocations name the organization that leads the programme, as the
+    public pages, the allocation report and the API do, not the one that submitted it."""
+    with app.app_context():
+        author = new_user()  # of ILO
+        secretariat = new_user(("secretariat",), "FMU")
+        call = new_open_call()
+        new_proposal(
+            author,
+            call.id,
+            "funded",
+            title="Led by IOM",
+            lines=[("IOM", 6, "300000.00"), ("ILO", 6, "200000.00")],
+        )
+        db.session.commit()
+        email = secretariat.email
+    client = _client(app, email)
+    rows = _csv(client.get("/finance/?allocations_export=csv"))
+    assert rows[0][2] == "Lead organization"
+    assert [r[2] for r in rows[1:] if r[1] == "Led by IOM"] == ["IOM"]
+
+
 def test_the_allocations_sort_filter_and_export_on_the_balance_page(app):
     from datetime import date
 
@@ -310,7 +332,7 @@ def test_the_allocations_sort_filter_and_export_on_the_balance_page(app):
     rows = _csv(
         client.get("/finance/?allocations_sort=title&allocations_dir=desc&allocations_export=csv")
     )
-    assert rows[0][:3] == ["Proposal", "Title", "Organization"]
+    assert rows[0][:3] == ["Proposal", "Title", "Lead organization"]
     assert [r[1] for r in rows[1:]] == ["Gamma allocation", "Beta allocation", "Alpha allocation"]
     values, _sheet = _xlsx(
         client.get("/finance/?allocations_status=funded&allocations_export=xlsx")

@@ -62,7 +62,7 @@ ALLOCATIONS_EXPORT = Export(
     header=(
         "Proposal",
         "Title",
-        "Organization",
+        "Lead organization",
         "Status",
         "Allocated on",
         "Allocated (USD)",

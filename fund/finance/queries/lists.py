@@ -68,6 +68,10 @@ class AllocationSummary:
         )
 
 
+# The organization a list of allocations names: the programme's lead, as the public pages and
+# the allocation report name it (the submitting one when none leads).
+LEADING = func.coalesce(Proposal.lead_organization_id, Proposal.organization_id)
+
 # What a list of allocations shows of each allocation's proposal.
 _LISTED = (
     Proposal.id,
@@ -109,7 +113,7 @@ _RELEASED_CENTS = (
 ALLOCATION_SORT = {
     "proposal": column(N_("Proposal"), Proposal.id),
     "title": column(N_("Title"), func.lower(Proposal.title)),
-    "organization": column(N_("Organization"), func.lower(Organization.label)),
+    "organization": column(N_("Lead organization"), func.lower(Organization.label)),
     "status": column(N_("Status"), Proposal.status),
     "allocated_on": column(N_("Allocated on"), Allocation.allocated_on, first=DESCENDING),
     "amount": column(N_("Allocated"), Allocation.amount, first=DESCENDING),
@@ -133,7 +137,7 @@ def _allocations_of(status: str) -> Any:
     query = (
         select(Allocation.id)
         .join(Proposal, Proposal.id == Allocation.proposal_id)
-        .join(Organization, Organization.id == Proposal.organization_id)
+        .join(Organization, Organization.id == LEADING)
     )
     return query.where(Proposal.status == status) if status else query
 
@@ -150,7 +154,7 @@ def _allocation_rows(chosen: Any, order: list[Any]) -> list[AllocationSummary]:
         .select_from(chosen)
         .join(Allocation, Allocation.id == chosen.c.id)
         .join(Proposal, Proposal.id == Allocation.proposal_id)
-        .join(Organization, Organization.id == Proposal.organization_id)
+        .join(Organization, Organization.id == LEADING)
         .order_by(*order)
     )
     return [
