@@ -129,3 +129,34 @@ def test_an_organization_counts_only_the_programmes_that_give_it_money(
     rows = tables["Funded money by participating organization"].rows
     assert [row[-1] for row in rows if row[0].startswith("IOM")] in ([], [0])
     assert [row[-1] for row in rows if row[0].startswith("ILO")] == [1]
+
+
+def test_the_funds_money_adds_up_with_interest_and_direct_costs(
+    app,
+    treasurer,  # noqa: F811
+    agent,  # noqa: F811
+    programme,  # noqa: F811
+):
+    """The fund's money table names what interest less direct costs added to the unearmarked
+    pool, so that net contributions, plus it, less what was allocated, is what is available."""
+    from datetime import timedelta
+
+    from fund.finance import agent as agent_operations
+    from fund.money import parse_amount
+    from tests.helpers import user
+
+    closed(app, treasurer, agent, programme)
+    with app.app_context():
+        day = utcnow().date() - timedelta(days=1)
+        agent_operations.record_interest(user(agent.id), day, D("1234.56"), "INT-1")
+        agent_operations.record_direct_cost(user(agent.id), day, D("200.00"), "Audit")
+        db.session.commit()
+    _report, tables, _notes = report_tables(app)
+    rows = {label: parse_amount(value) for label, value in tables["The fund's money"].rows}
+    assert rows["Interest less direct costs"] == D("1034.56")
+    assert (
+        rows["Net contributions"]
+        + rows["Interest less direct costs"]
+        - rows["Allocated to programmes"]
+        == rows["Available to allocate"]
+    )

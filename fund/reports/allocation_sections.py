@@ -144,6 +144,8 @@ def _summary(r: AllocationReport) -> list[Part]:
         (_("Contributions received (gross)"), format_amount(t.gross)),
         (_("Administrative Agent fee"), format_amount(t.fees)),
         (_("Net contributions"), format_amount(t.net)),
+        # Added to the unearmarked pool: the table adds up to what is available to allocate.
+        (_("Interest less direct costs"), format_amount(t.interest_less_costs)),
         (_("Allocated to programmes"), format_amount(t.allocated)),
         (_("Transferred to participating organizations"), format_amount(t.disbursed + t.refunded)),
         (_("Refunds received from closed programmes"), format_amount(t.refunded)),
