@@ -243,6 +243,13 @@ def writing(language: str) -> Writing:
     return Writing(language, tuple(readings), digits, tuple(sorted(symbols, key=len, reverse=True)))
 
 
+def latin_digits(text: str, language: str | None = None) -> str:
+    """`text` as a number's reader reads its digits: without the invisible direction marks a
+    right-to-left page puts around them and its surrounding spaces, the digits of `language`'s
+    own numbering system (default: the page's) as 0-9 ("٢٠٢٤" -> "2024")."""
+    return text.translate(_MARKS).translate(writing(language or page_language()).digits).strip()
+
+
 def page_language() -> str:
     """The language of the page being answered (flask-babel's), English outside a request."""
     locale = get_locale()
