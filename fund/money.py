@@ -452,6 +452,11 @@ class NumberError(Unreadable):
     """A typed decimal that is not a number."""
 
 
+class AmbiguousNumber(NumberError):
+    """A typed decimal that is a number, read differently by the language's writing and the
+    plain form ("1.250" in Spanish): which one the person meant is asked, never guessed."""
+
+
 def read_decimal(text: str | None, language: str | None = None) -> Decimal:
     """A decimal typed on a page in `language` (default: the page's), with its sign: "12,5" or
     "12.5" in French, "12.5" or "1,250.5" in English. Refused (`NumberError`, its example
@@ -470,7 +475,7 @@ def read_decimal(text: str | None, language: str | None = None) -> Decimal:
             example=TypedDecimal(NUMBER_EXAMPLE),
         )
     if len(values) > 1:
-        raise NumberError(
+        raise AmbiguousNumber(
             N_(
                 "“%(text)s” can be read as %(first)s or as %(second)s: type %(first)s or "
                 "%(second)s."

@@ -63,3 +63,18 @@ def test_an_arabic_indic_year_is_read_as_the_value_beside_it(app, author, draft)
     assert "2100" not in page
     summary = re.findall(r"المؤشر 1[,،] [^<:]*", page)
     assert summary and all("،" in s for s in summary), summary
+
+
+def test_a_target_two_readings_differ_on_is_refused_with_both(app, author, draft):  # noqa: F811
+    """In Spanish "1.250" is 1250 or 1,25: the editor asks which, as the report form does,
+    rather than saying a number was not typed."""
+    owner = client_for(app, author)
+    owner.get("/?lang=es")
+    with app.app_context():
+        data = _framework(owner, draft, outcomes__0__indicators__0__targets__0__value="1.250")
+    response = owner.post(_path(draft), data=data)
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert "«1.250» puede leerse como 1250 o como 1,25: escriba 1250 o 1,25." in page
+    assert "Introduzca la meta como número" not in page
+    assert 'value="1.250"' in page

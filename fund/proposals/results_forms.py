@@ -27,7 +27,7 @@ from wtforms.validators import Length
 from fund.extensions import utcnow
 from fund.forms import MultiCheckboxField, QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
-from fund.money import NumberError, latin_digits, typed_decimal
+from fund.money import AmbiguousNumber, NumberError, latin_digits, typed_decimal
 from fund.proposals.results import VALUE_LIMIT, VALUE_PLACES, BaselineSource, typed_value
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
 from fund.sentences import listed
@@ -54,12 +54,16 @@ def _number(field: Any, what: str) -> Decimal | None:
     """The field's number (None when empty), as the page's language writes decimals ("12,5" in
     French) or in the plain form (`typed_value`); an error on the field, its example written
     as the page writes numbers, when it is not one, or has more than twelve digits before the
-    point or four after."""
+    point or four after; a number the two readings understand differently ("1.250" in Spanish)
+    is refused as the reader refuses it, asking which of the two was meant."""
     text = typed(field.data)
     if not text:
         return None
     try:
         value: Decimal | None = typed_value(text)
+    except AmbiguousNumber as error:
+        field.errors.append(error.said())
+        return None
     except NumberError:
         value = None
     if value is None or abs(value) >= VALUE_LIMIT or value != value.quantize(VALUE_PLACES):
