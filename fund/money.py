@@ -243,6 +243,13 @@ def writing(language: str) -> Writing:
     return Writing(language, tuple(readings), digits, tuple(sorted(symbols, key=len, reverse=True)))
 
 
+def latin_digits(text: str, language: str | None = None) -> str:
+    """`text` as a number's reader reads its digits: without the invisible direction marks a
+    right-to-left page puts around them and its surrounding spaces, the digits of `language`'s
+    own numbering system (default: the page's) as 0-9 ("٢٠٢٤" -> "2024")."""
+    return text.translate(_MARKS).translate(writing(language or page_language()).digits).strip()
+
+
 def page_language() -> str:
     """The language of the page being answered (flask-babel's), English outside a request."""
     locale = get_locale()
@@ -445,6 +452,11 @@ class NumberError(Unreadable):
     """A typed decimal that is not a number."""
 
 
+class AmbiguousNumber(NumberError):
+    """A typed decimal that is a number, read differently by the language's writing and the
+    plain form ("1.250" in Spanish): which one the person meant is asked, never guessed."""
+
+
 def read_decimal(text: str | None, language: str | None = None) -> Decimal:
     """A decimal typed on a page in `language` (default: the page's), with its sign: "12,5" or
     "12.5" in French, "12.5" or "1,250.5" in English. Refused (`NumberError`, its example
@@ -463,7 +475,7 @@ def read_decimal(text: str | None, language: str | None = None) -> Decimal:
             example=TypedDecimal(NUMBER_EXAMPLE),
         )
     if len(values) > 1:
-        raise NumberError(
+        raise AmbiguousNumber(
             N_(
                 "“%(text)s” can be read as %(first)s or as %(second)s: type %(first)s or "
                 "%(second)s."

@@ -403,6 +403,8 @@ def test_submitting_says_what_happens_next(app, client, applicant, make_proposal
     page = html.unescape(response.get_data(as_text=True))
     assert "Done: the proposal is now “Submitted”." in page
     assert "Next, the secretariat screens it for eligibility" in page
+    # Said to the applicant who submitted it: "you are told", not "the applicant is told".
+    assert "you are told when it is forwarded to the committee" in page
 
 
 def test_every_state_a_step_leads_to_says_what_happens_next():

@@ -401,6 +401,21 @@ def test_no_template_separates_a_list_by_hand():
     assert by_hand == []
 
 
+# The same in Python: a label or a choice built from two values with a comma between them
+# (f"{where}, {label}") reads "المؤشر 1, سنة" on an Arabic page; `listed` separates them.
+SEPARATED_BY_HAND_IN_PYTHON = re.compile(r"f([\"'])[^\"']*\}[,;] \{[^\"']*\1")
+
+
+def test_no_python_text_separates_two_values_by_hand():
+    by_hand = [
+        f"{path.relative_to(FUND)}:{number}"
+        for path in sorted(FUND.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if SEPARATED_BY_HAND_IN_PYTHON.search(line)
+    ]
+    assert by_hand == []
+
+
 def test_no_template_writes_a_number_as_english_writes_it():
     """A count, an amount or a share on a page goes through `number`, `decimals`, `money` or
     `percent`, which write it as the page's language does ("1 234", "12,5 %"): no template

@@ -8,6 +8,7 @@ part."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -88,3 +89,35 @@ def test_the_label_says_the_unit_once(app, client, mgi_report):
     login(client, staff)
     page = client.get(path).get_data(as_text=True).replace("&#39;", "'")
     assert f'<label for="{field}">{MGI}: actual in {year}</label>' in page
+
+
+def test_an_mgi_scores_hint_names_the_three_scores(app, client, mgi_report):
+    """An MGI score is 0, 1 or 2: its hint says so, not "a number, e.g. 12.5", which it
+    refuses; another indicator's hint still asks for a number."""
+    path, field, _, staff = mgi_report
+    login(client, staff)
+    page = client.get(path).get_data(as_text=True)
+    hint = re.search(rf'<p class="hint" id="{field}-hint">(.*?)</p>', page, re.S)
+    assert hint and "An MGI score: 0 (absent), 1 (partial) or 2 (complete)." in hint.group(1)
+    assert "A number" not in hint.group(1)
+    assert "A number, e.g." in page
+
+
+def test_the_spanish_report_page_tells_its_due_date_from_its_status(app, client, mgi_report):
+    """The due date's label is "Fecha límite", not "Pendiente", the status "due"; a count of
+    missing values reads right with one ("faltan 1" is wrong)."""
+    from flask_babel import force_locale
+
+    from fund.sentences import N_, Sentence, said
+
+    path, _field, _year, staff = mgi_report
+    login(client, staff)
+    client.get("/?lang=es")
+    page = client.get(path).get_data(as_text=True)
+    assert "<dt>Fecha límite</dt>" in page and "<dt>Pendiente</dt>" not in page
+    with app.test_request_context(), force_locale("es"):
+        for message in (
+            "Enter the actual of every indicator (%(count)s missing).",
+            "Write the narrative of every outcome (%(count)s missing).",
+        ):
+            assert "faltan 1" not in said(Sentence(N_(message), count=1))

@@ -122,3 +122,36 @@ def test_a_file_chosen_before_submitting_is_attached_with_the_report(app, progra
             "report_attachment_added",
             "report_submitted",
         ]
+
+
+def test_a_refused_file_is_said_with_the_forms_other_refusals(app, programme):  # noqa: F811
+    """A file refused while another field is wrong too: both are said at once, at their
+    fields and in the summary, which says that nothing was saved."""
+    report_id, outcomes, indicators = _narrative(app, programme)
+    path = f"/programme-reports/{report_id}"
+    staff = client_for(app, programme["ilo"])
+    keys = form_keys(staff, path, path)
+    for action in ("attach", "save", "submit"):
+        form = _typed(keys, outcomes, indicators) | {f"actual-{indicators[0]}": "lots"}
+        form |= {"action": action, "file": (io.BytesIO(b"MZ\x90\x00program"), "bad.exe")}
+        sent = staff.post(path, data=form, content_type="multipart/form-data")
+        page = unescape(sent.get_data(as_text=True))
+        assert sent.status_code == 400, action
+        summary = page[page.index('class="error-summary"') :]
+        summary = summary[: summary.index("</div>")]
+        assert f'href="#actual-{indicators[0]}"' in summary and 'href="#file"' in summary
+        assert "Nothing was saved" in summary, action
+        error = re.search(r'<p class="error-message" id="file-error">(.*?)</p>', page)
+        assert error and "Only PDF, DOCX or XLSX" in error.group(1)
+        assert 'value="lots"' in page
+    # The file alone refused: the summary says that nothing was saved.
+    form = _typed(keys, outcomes, indicators)
+    form |= {"action": "attach", "file": (io.BytesIO(b"MZ\x90\x00program"), "bad.exe")}
+    sent = staff.post(path, data=form, content_type="multipart/form-data")
+    page = unescape(sent.get_data(as_text=True))
+    summary = page[page.index('class="error-summary"') :]
+    assert "Nothing was saved" in summary[: summary.index("</div>")]
+    with app.app_context():
+        report = db.session.get(ProgrammeReport, report_id)
+        assert (report.actuals, report.narratives, report.risks) == ([], [], "")
+        assert report.attachments == [] and _actions(report_id) == []

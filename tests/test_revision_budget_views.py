@@ -94,3 +94,34 @@ def test_an_organization_paid_in_full_keeps_its_tranches_and_the_page_says_why(a
     assert "year 2: 0.00 before, 100,000.00 after" in ilo_part
     revision_page = html.unescape(client.get(f"/revisions/{revision_id}").get_data(as_text=True))
     assert "Paid in full before revision 1 moved its budget between years" in revision_page
+
+
+def test_an_organization_partly_paid_is_told_why_its_tranches_differ(app, programme):
+    """ILO paid part of its share, then a revision moves its budget between years: what was
+    paid stays as paid, and the finance page and the revision's page say so."""
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        finance_operations.record_disbursement(
+            user(programme["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("1000")
+        )
+        db.session.commit()
+        revision_id = _ilo_moves_to_year_two(programme, "100000")
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+        db.session.commit()
+        client = client_for(app, user(programme["secretariat"]))
+    page = html.unescape(
+        client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
+    )
+    schedule = page[page.index("Transfer schedule") :]
+    assert "A revision moved the budget between years after payments were made" in schedule
+    ilo_part = schedule[schedule.index("(ILO)</h") :]
+    ilo_part = ilo_part[: ilo_part.index("</table>")]
+    said = "1,000.00 was already transferred and stays as paid; revision 1 moved the budget"
+    assert said in ilo_part
+    assert "year 1: 600,000.00 before, 500,000.00 after" in ilo_part
+    iom_part = schedule[schedule.index("(IOM)</h") :]
+    assert "already transferred" not in iom_part[: iom_part.index("</table>")]
+    revision_page = html.unescape(client.get(f"/revisions/{revision_id}").get_data(as_text=True))
+    assert f"ILO: {said}" in revision_page

@@ -30,8 +30,8 @@ INTAKE_LABELS: dict[str, str] = {
 # concept note) there.
 INTAKE_NEXT_STEPS: dict[str, str] = {
     "submitted": N_(
-        "Next, the secretariat screens it for eligibility; the applicant is told when it is "
-        "forwarded to the committee, returned for revision or declared ineligible."
+        "Next, the secretariat screens it for eligibility; you are told when it is forwarded to "
+        "the committee, returned for revision or declared ineligible."
     ),
     "screening": N_(
         "Next, the secretariat forwards it to the committee, returns it to the applicant for "

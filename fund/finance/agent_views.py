@@ -35,6 +35,7 @@ from fund.finance.status import funding_status
 from fund.i18n import labelled, money
 from fund.money import typed_amount
 from fund.query_args import BadQueryValue, id_arg
+from fund.sentences import listed
 
 bp = Blueprint("agent", __name__, url_prefix="/finance")
 
@@ -162,7 +163,7 @@ def _deposit_choices(form: DepositForm) -> dict[str, str]:
         select(Pledge).options(selectinload(Pledge.donor)).order_by(Pledge.id)
     )
     form.pledge_id.choices = [(0, _("None"))] + [
-        (p.id, labelled(p.code, f"{p.donor.display_name}, {money(p.amount, p.currency)}"))
+        (p.id, labelled(p.code, listed((p.donor.display_name, money(p.amount, p.currency)))))
         for p in pledges
     ]
     return titles

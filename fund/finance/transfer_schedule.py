@@ -16,7 +16,9 @@ tranche per programme year in which it has a budget.
 - An organization paid its whole share before a revision moved its budget between years keeps
   its tranches as they were paid (money paid is not moved): the revision records it
   (`paid_in_full`), and the schedule says it next to the organization's tranches
-  (`paid_before_revisions`).
+  (`paid_before_revisions`). So does an organization paid part of its share (`partly_paid`):
+  its tranches already transferred stay as paid and the rest is spread over the later years,
+  so its tranches no longer follow the revised years, which its schedule says.
 
 The share rows are locked first (in organization order, as a payment locks its share), so a
 payment recorded at the same moment waits for the plan, or the plan for the payment.
@@ -183,14 +185,14 @@ def plan_transfer_schedule(
     return schedule
 
 
-def paid_in_full(
+def _moved_after_payments(
     allocation_id: int,
     before: dict[int, dict[int, Decimal]],
     after: dict[int, dict[int, Decimal]],
-) -> list[dict[str, Any]]:
-    """The organizations paid their whole share whose direct costs by year differ between
-    `before` and `after` (`direct_by_year`): their tranches stay as paid. Each with the years
-    that changed, [year, before, after] (amounts as text), for the revision's record."""
+) -> list[tuple[int, Decimal, Decimal, list[list[Any]]]]:
+    """The organizations already paid something whose direct costs by year differ between
+    `before` and `after` (`direct_by_year`): (organization, share, transferred, the years that
+    changed as [year, before, after], amounts as text)."""
     found = []
     for row in db.session.execute(
         select(AllocationShare.organization_id, AllocationShare.amount, AllocationShare.disbursed)
@@ -204,9 +206,56 @@ def paid_in_full(
             for year in sorted(set(old) | set(new))
             if old.get(year, ZERO) != new.get(year, ZERO)
         ]
-        if share > 0 and paid >= share and years:
-            found.append({"organization_id": row.organization_id, "years": years})
+        if share > 0 and paid > 0 and years:
+            found.append((row.organization_id, share, paid, years))
     return found
+
+
+def paid_in_full(
+    allocation_id: int,
+    before: dict[int, dict[int, Decimal]],
+    after: dict[int, dict[int, Decimal]],
+) -> list[dict[str, Any]]:
+    """The organizations paid their whole share whose direct costs by year differ between
+    `before` and `after` (`direct_by_year`): their tranches stay as paid. Each with the years
+    that changed, [year, before, after] (amounts as text), for the revision's record."""
+    return [
+        {"organization_id": organization, "years": years}
+        for organization, share, paid, years in _moved_after_payments(allocation_id, before, after)
+        if paid >= share
+    ]
+
+
+def partly_paid(
+    allocation_id: int,
+    before: dict[int, dict[int, Decimal]],
+    after: dict[int, dict[int, Decimal]],
+) -> list[dict[str, Any]]:
+    """The organizations paid part of their share whose direct costs by year differ between
+    `before` and `after`: the tranches already transferred stay as paid and the rest of the
+    share is spread over the later years (`plan_transfer_schedule`), so their tranches no longer
+    follow the revised years. Each with what was transferred (as text) and the years that
+    changed, for the revision's record."""
+    return [
+        {"organization_id": organization, "transferred": format(paid, "f"), "years": years}
+        for organization, share, paid, years in _moved_after_payments(allocation_id, before, after)
+        if paid < share
+    ]
+
+
+def _years_moved(years: list[list[Any]]) -> Listed:
+    return Listed(
+        (
+            Sentence(
+                N_("year %(year)s: %(before)s before, %(after)s after"),
+                year=year,
+                before=Amount(Decimal(old)),
+                after=Amount(Decimal(new)),
+            )
+            for year, old, new in years
+        ),
+        "; ",
+    )
 
 
 def paid_in_full_sentence(number: int, years: list[list[Any]]) -> Sentence:
@@ -218,24 +267,30 @@ def paid_in_full_sentence(number: int, years: list[list[Any]]) -> Sentence:
             "(%(years)s): the tranches stay as they were paid."
         ),
         number=number,
-        years=Listed(
-            (
-                Sentence(
-                    N_("year %(year)s: %(before)s before, %(after)s after"),
-                    year=year,
-                    before=Amount(Decimal(old)),
-                    after=Amount(Decimal(new)),
-                )
-                for year, old, new in years
-            ),
-            "; ",
+        years=_years_moved(years),
+    )
+
+
+def partly_paid_sentence(number: int, transferred: str, years: list[list[Any]]) -> Sentence:
+    """ "133,750.00 was already transferred and stays as paid; revision 1 moved the budget
+    between years (year 1: ...) and spread the rest of the share over the tranches not yet
+    transferred, so the tranches may differ from the revised years." """
+    return Sentence(
+        N_(
+            "%(transferred)s was already transferred and stays as paid; revision %(number)s "
+            "moved the budget between years (%(years)s) and spread the rest of the share over "
+            "the tranches not yet transferred, so the tranches may differ from the revised "
+            "years."
         ),
+        transferred=Amount(Decimal(transferred)),
+        number=number,
+        years=_years_moved(years),
     )
 
 
 def paid_before_revisions(proposal_id: int) -> dict[int, list[str]]:
     """What each organization's schedule says of the revisions approved after it was paid in
-    full, in the page's language, oldest first (one query: the revisions' records)."""
+    full or in part, in the page's language, oldest first (one query: the revisions' records)."""
     notes: dict[int, list[str]] = defaultdict(list)
     for details in db.session.scalars(
         select(AuditEvent.details)
@@ -248,6 +303,11 @@ def paid_before_revisions(proposal_id: int) -> dict[int, list[str]]:
     ):
         for entry in (details or {}).get("paid_in_full") or []:
             sentence = paid_in_full_sentence(details.get("number"), entry["years"])
+            notes[entry["organization_id"]].append(said(sentence))
+        for entry in (details or {}).get("partly_paid") or []:
+            sentence = partly_paid_sentence(
+                details.get("number"), entry["transferred"], entry["years"]
+            )
             notes[entry["organization_id"]].append(said(sentence))
     return dict(notes)
 

@@ -21,6 +21,7 @@ from fund.proposals.results_forms import MAX_TARGETS, ResultsForm, typed
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
 from fund.reference.translations import objective_label
+from fund.sentences import listed
 
 
 @dataclass
@@ -118,7 +119,7 @@ def load_choices(proposal: Any) -> Choices:
             [(0, _("— choose —"))] + [(r.id, f"{r.code} {_short(r.text)}") for r in indicators]
         ),
         mgi_assessments=options(
-            [(0, _("— choose —"))] + [(r.id, f"{r.name}, {r.year}") for r in assessments]
+            [(0, _("— choose —"))] + [(r.id, listed((r.name, r.year))) for r in assessments]
         ),
         organizations=options(
             [(0, _("— choose —"))]

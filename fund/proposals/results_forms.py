@@ -27,9 +27,10 @@ from wtforms.validators import Length
 from fund.extensions import utcnow
 from fund.forms import MultiCheckboxField, QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
-from fund.money import NumberError, typed_decimal
+from fund.money import AmbiguousNumber, NumberError, latin_digits, typed_decimal
 from fund.proposals.results import VALUE_LIMIT, VALUE_PLACES, BaselineSource, typed_value
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
+from fund.sentences import listed
 
 MAX_OUTCOMES = 20
 MAX_OUTPUTS = 20  # of an outcome
@@ -53,12 +54,16 @@ def _number(field: Any, what: str) -> Decimal | None:
     """The field's number (None when empty), as the page's language writes decimals ("12,5" in
     French) or in the plain form (`typed_value`); an error on the field, its example written
     as the page writes numbers, when it is not one, or has more than twelve digits before the
-    point or four after."""
+    point or four after; a number the two readings understand differently ("1.250" in Spanish)
+    is refused as the reader refuses it, asking which of the two was meant."""
     text = typed(field.data)
     if not text:
         return None
     try:
         value: Decimal | None = typed_value(text)
+    except AmbiguousNumber as error:
+        field.errors.append(error.said())
+        return None
     except NumberError:
         value = None
     if value is None or abs(value) >= VALUE_LIMIT or value != value.quantize(VALUE_PLACES):
@@ -73,8 +78,11 @@ def _number(field: Any, what: str) -> Decimal | None:
     return value
 
 
-def _year(field: Any, what: str) -> int | None:
-    text = typed(field.data)
+def _year(field: Any, what: str, last: int = LAST_YEAR) -> int | None:
+    """The field's year (None when empty), its digits read as numbers are (Arabic-Indic digits
+    too: "٢٠٢٤"); an error on the field, naming the years from FIRST_YEAR to `last`, when it is
+    not a year of the column's range."""
+    text = latin_digits(typed(field.data))
     if not text:
         return None
     if not YEAR.fullmatch(text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
@@ -83,7 +91,7 @@ def _year(field: Any, what: str) -> int | None:
                 "Enter %(what)s as a year between %(first)s and %(last)s, e.g. 2024.",
                 what=what,
                 first=FIRST_YEAR,
-                last=LAST_YEAR,
+                last=last,
             )
         )
         return None
@@ -93,8 +101,8 @@ def _year(field: Any, what: str) -> int | None:
 def _baseline_year(field: Any) -> int | None:
     """The baseline's year: a baseline is a measurement already made, so its year is never
     after the current year (UTC)."""
-    year = _year(field, _("the baseline year"))
     this_year = utcnow().year
+    year = _year(field, _("the baseline year"), last=this_year)
     if year is not None and year > this_year:
         field.errors.append(
             _(
@@ -476,11 +484,11 @@ def error_list(form: ResultsForm) -> list[tuple[str, str]]:
                     for k, target in enumerate(f, start=1):
                         for sub, label in _target_labels(target.form, k):
                             found += [
-                                (sub.id, labelled(f"{where}, {label}", e)) for e in sub.errors
+                                (sub.id, labelled(listed((where, label)), e)) for e in sub.errors
                             ]
                 else:
                     found += [
-                        (f.id, labelled(f"{where}, {_lower(str(f.label.text))}", e))
+                        (f.id, labelled(listed((where, _lower(str(f.label.text)))), e))
                         for e in f.errors
                     ]
     return found
@@ -490,7 +498,7 @@ def _target_labels(target: TargetRowForm, number: int) -> list[tuple[Any, str]]:
     """A target row's fields with the words naming them in a sentence: the value by the year it
     is for ("target for 2028"), or by its row while its year is not a year ("target 2"); the
     year by its row ("year of target 2")."""
-    year = typed(target.year.data)
+    year = latin_digits(typed(target.year.data))
     if YEAR.fullmatch(year) and not target.year.errors:
         value = _("target for %(year)s", year=year)
     else:

@@ -37,10 +37,7 @@ def add_attachment(
     longer editable, and for a file a proposal would refuse."""
     now = now or utcnow()
     report = editable(actor, report_id, "narrative")
-    try:
-        name, file_type = check_content(filename or "", data, allowed_types, max_bytes)
-    except UploadRefused as refused:
-        raise ReportRefused(refused.sentence, FIELD) from refused
+    name, file_type = check_file(filename, data, allowed_types, max_bytes)
     attachment = stored_file(ReportAttachment, name, file_type, data, actor, now)
     report.attachments.append(attachment)
     return add_recorded(
@@ -52,6 +49,18 @@ def add_attachment(
         details=file_details,
         now=now,
     )
+
+
+def check_file(
+    filename: str | None, data: bytes, allowed_types: Iterable[str], max_bytes: int
+) -> tuple[str, str]:
+    """The stored name and the type of a file a report may take, or its refusal at the file
+    field (`ReportRefused`): what a page says of a file chosen with other errors on the form,
+    so that every refusal is shown at once."""
+    try:
+        return check_content(filename or "", data, allowed_types, max_bytes)
+    except UploadRefused as refused:
+        raise ReportRefused(refused.sentence, FIELD) from refused
 
 
 def remove_attachment(

@@ -79,6 +79,10 @@ class ReportPage:
             return indicator.definition
         return f"{indicator.definition} ({unit})"
 
+    def scored(self, indicator: ResultIndicator) -> bool:
+        """The indicator is an MGI score (0, 1 or 2), which its field's hint says."""
+        return is_mgi_score(indicator.unit)
+
     def fills(self, participant: Participant) -> bool:
         return participant.organization.id == self.own
 

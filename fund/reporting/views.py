@@ -101,7 +101,12 @@ def programme(proposal_id: int):
     return render_template("reporting/programme.html", proposal=proposal, rows=rows)
 
 
-def _render(content: page.ReportPage, message: str | None = None, status: int = 200):
+def _render(
+    content: page.ReportPage,
+    message: str | None = None,
+    status: int = 200,
+    not_saved: bool = False,
+):
     report = content.report
     today = utcnow().date()
     proposal = db.session.get(Proposal, report.proposal_id)
@@ -121,6 +126,7 @@ def _render(content: page.ReportPage, message: str | None = None, status: int = 
             missing=missing_content(report, _),
             not_yet=[said(problem) for problem in period_begun(report)],
             message=message,
+            not_saved=not_saved,
         ),
         status,
     )
@@ -154,6 +160,26 @@ def _chosen_file():
     with a file chosen), None without one."""
     file = request.files.get(attachments.FIELD)
     return file if file is not None and file.filename else None
+
+
+def _mark_file(content: page.ReportPage, file, attaching: bool) -> None:
+    """With other errors on the form, the file's own refusal (none chosen for "Attach the
+    file", or a file a report does not take) marked at its field too, so that every refusal is
+    shown at once; nothing is attached."""
+    if not attaching:
+        return
+    try:
+        if file is None:
+            raise ReportRefused(_("Choose a file to attach."), attachments.FIELD)
+        limit = current_app.config["UPLOAD_MAX_BYTES"]
+        attachments.check_file(
+            file.filename,
+            file.read(limit + 1),
+            current_app.config["UPLOAD_ALLOWED_TYPES"],
+            limit,
+        )
+    except ReportRefused as error:
+        place(content.errors, error, attachments.FIELD)
 
 
 def _attach(report_id: int, file) -> ReportAttachment:
@@ -199,10 +225,11 @@ def report(report_id: int):
         abort(403)
     once = idempotency.once(f"report.{report_id}", current_user)
     save, correct = _typed(content)
-    if content.errors:
-        return _render(content, correct, 400)
     file = _chosen_file()
     attaching = file is not None or request.form.get("action") == "attach"
+    if content.errors:
+        _mark_file(content, file, attaching)
+        return _render(content, correct, 400, not_saved=True)
     try:
         once.claim()
         save()
@@ -214,7 +241,8 @@ def report(report_id: int):
         db.session.commit()
     except ReportRefused as error:
         db.session.rollback()
-        return _refused(_as_typed(report_id, content), error)
+        shown = _as_typed(report_id, content)
+        return _render(shown, place(shown.errors, error), error.status, not_saved=True)
     flash(_("The report is saved."), "success")
     if attached is not None:
         flash(_("%(filename)s attached.", filename=attached.filename), "success")
@@ -260,9 +288,10 @@ def _submit(report_id: int):
     once = idempotency.once(f"report.{report_id}", current_user)
     back = url_for("reporting.report", report_id=report_id)
     save, _correct = _typed(content)
-    if content.errors:
-        return _render(content, _(NOT_SAVED), 400)
     file = _chosen_file()
+    if content.errors:
+        _mark_file(content, file, file is not None)
+        return _render(content, _(NOT_SAVED), 400, not_saved=True)
     try:
         once.claim()
         save()
@@ -271,7 +300,8 @@ def _submit(report_id: int):
     except ReportRefused as error:
         db.session.rollback()
         shown = _as_typed(report_id, content)
-        return _render(shown, place(shown.errors, error) or _(NOT_SAVED), error.status)
+        message = place(shown.errors, error) or _(NOT_SAVED)
+        return _render(shown, message, error.status, not_saved=True)
     try:
         operations.fire(current_user, found.id, "submit")
     except ReportRefused as refusal:

@@ -275,7 +275,7 @@ def _donors(r: AllocationReport) -> list[Part]:
     if r.voided:
         voided = listed(
             (
-                labelled(f"{v.donor}, {in_words(v.received_on)}, {format_usd(v.gross)}", v.reason)
+                labelled(listed((v.donor, in_words(v.received_on), format_usd(v.gross))), v.reason)
                 for v in r.voided
             ),
             LONG_LIST_SEPARATOR,

@@ -33,6 +33,8 @@ from fund.finance.transfer_schedule import (
     direct_by_year,
     paid_in_full,
     paid_in_full_sentence,
+    partly_paid,
+    partly_paid_sentence,
     plan_transfer_schedule,
 )
 from fund.i18n import Money, kept
@@ -132,6 +134,42 @@ def _shares_follow(allocation: Allocation, proposal: Proposal, rate: Decimal) ->
     }
 
 
+def _paid_before(number: int, applied: dict[str, Any]) -> dict[str, list[Any]]:
+    """What the revision's page says of each organization paid in full or in part before the
+    revision moved its budget between years (one query: their names)."""
+    entries = applied.get("paid_in_full", []) + applied.get("partly_paid", [])
+    if not entries:
+        return {}
+    labels = dict(
+        db.session.execute(
+            select(Organization.id, Organization.label).where(
+                Organization.id.in_([p["organization_id"] for p in entries])
+            )
+        ).all()
+    )
+
+    def line(entry: dict[str, Any], sentence: Sentence) -> Any:
+        return kept(
+            Sentence(
+                N_("%(organization)s: %(said)s"),
+                organization=labels[entry["organization_id"]],
+                said=sentence,
+            )
+        )
+
+    said: dict[str, list[Any]] = {}
+    if applied.get("paid_in_full"):
+        said["paid_in_full"] = [
+            line(p, paid_in_full_sentence(number, p["years"])) for p in applied["paid_in_full"]
+        ]
+    if applied.get("partly_paid"):
+        said["partly_paid"] = [
+            line(p, partly_paid_sentence(number, p["transferred"], p["years"]))
+            for p in applied["partly_paid"]
+        ]
+    return said
+
+
 def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: datetime) -> None:
     """The approved revision changes the programme; audited (`revision_applied`)."""
     last = latest_version(proposal)
@@ -177,30 +215,15 @@ def apply_revision(revision: Revision, proposal: Proposal, actor: Any, now: date
     applied["reports"] = replan_reports(proposal, dates_before)
     applied["transfer_schedule"] = replan_transfers(proposal, actor, now)
     if allocation is not None and revision.changes_budget:
-        paid = paid_in_full(allocation.id, by_year_before, direct_by_year(proposal.id))
-        if paid:
-            applied["paid_in_full"] = paid
+        by_year_after = direct_by_year(proposal.id)
+        for key, find in (("paid_in_full", paid_in_full), ("partly_paid", partly_paid)):
+            paid = find(allocation.id, by_year_before, by_year_after)
+            if paid:
+                applied[key] = paid
     # The page says the same lines in its reader's language (the audit trail keeps English).
     said = {key: kept(value) for key, value in applied.items() if isinstance(value, Sentence)}
     said["reports"] = [kept(line) for line in applied["reports"]]
-    if applied.get("paid_in_full"):
-        labels = dict(
-            db.session.execute(
-                select(Organization.id, Organization.label).where(
-                    Organization.id.in_([p["organization_id"] for p in applied["paid_in_full"]])
-                )
-            ).all()
-        )
-        said["paid_in_full"] = [
-            kept(
-                Sentence(
-                    N_("%(organization)s: %(said)s"),
-                    organization=labels[p["organization_id"]],
-                    said=paid_in_full_sentence(revision.number, p["years"]),
-                )
-            )
-            for p in applied["paid_in_full"]
-        ]
+    said |= _paid_before(revision.number, applied)
     if end_after != dates_before[1]:
         said["end_date"] = kept(
             Sentence(
