@@ -68,7 +68,7 @@ def test_the_administrator_reads_the_outbox_newest_first(app: Flask, client: Fla
     assert page.index("Lost") < page.index("Still trying") < page.index("The oldest")
     assert "lost@example.org" in page and "550 no such mailbox" in page
     assert ">Given up<" in page and ">Waiting<" in page and ">Sent<" in page
-    assert "3 emails" in page
+    assert "Emails found: 3, page 1 of 1." in page
     # Linked from the administration menu.
     assert 'href="/admin/outbox"' in client.get("/").get_data(as_text=True)
 
@@ -99,7 +99,7 @@ def test_the_outbox_pages_keep_the_filters(app: Flask, client: FlaskClient, admi
     _add(app, *[_message(n, "given-up", to_email=f"p{n}@ilo.org") for n in range(30)])
     _add(app, _message(100, "sent", to_email="p100@ilo.org"))
     first = client.get("/admin/outbox?state=given-up&to=ilo").get_data(as_text=True)
-    assert "30 emails, page 1 of 2" in first
+    assert "Emails found: 30, page 1 of 2." in first
     assert "/admin/outbox?page=2&amp;state=given-up&amp;to=ilo" in first
     second = client.get("/admin/outbox?page=2&state=given-up&to=ilo").get_data(as_text=True)
     assert "p29@ilo.org" in second and "p0@ilo.org" not in second and "p100" not in second
