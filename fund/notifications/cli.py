@@ -1,4 +1,5 @@
-"""`flask fund mail ...`: the outbox, digests, vote-deadline and report reminders.
+"""`flask fund mail ...`: the outbox (sending it, listing it), digests, vote-deadline and report
+reminders.
 
 Schedule them with cron (or a systemd timer), for example:
     */5 * * * *  flask fund mail send-pending
@@ -20,7 +21,9 @@ from fund.cli_options import count_option
 from fund.extensions import db
 from fund.notifications import operations, outbox, queries
 
-mail_cli = AppGroup("mail", help="Send waiting email, daily digests and vote reminders.")
+mail_cli = AppGroup(
+    "mail", help="Send waiting email, daily digests and vote reminders; list the outbox."
+)
 
 
 def _outbox() -> None:
