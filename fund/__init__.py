@@ -211,6 +211,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.finance.closure_views import bp as closure_bp
     from fund.finance.transfer_views import bp as transfers_bp
     from fund.finance.views import bp as finance_bp
+    from fund.notifications.outbox_views import bp as outbox_bp
     from fund.notifications.views import bp as notifications_bp
     from fund.pipeline.views import bp as pipeline_bp
     from fund.portfolio.views import bp as portfolio_bp
@@ -252,6 +253,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         portfolio_bp,
         notifications_bp,
+        outbox_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

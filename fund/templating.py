@@ -62,6 +62,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str], str | None]] = [
         frozenset({Role.ADMIN}),
         N_("Administration"),
     ),
+    ("outbox.index", N_("Email outbox"), frozenset({Role.ADMIN}), N_("Administration")),
     ("reference.objectives", N_("GCM objectives"), frozenset(), N_("About the fund")),
     ("reference.principles", N_("Guiding principles"), frozenset(), N_("About the fund")),
     ("proposals.workflow", N_("Workflow"), frozenset(), N_("About the fund")),

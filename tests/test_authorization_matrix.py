@@ -53,7 +53,7 @@ from fund.finance import agent as agent_operations
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation
 from fund.finance.transfers import request_transfer
-from fund.notifications.models import Notification
+from fund.notifications.models import Notification, OutboxMessage
 from fund.proposals.models import Attachment, Proposal
 from fund.reference.results import FundIndicator, FundOutcome
 from fund.reporting import attachments as report_attachments
@@ -215,6 +215,10 @@ def world(app: Flask, create_user, create_organization, make_proposal, open_call
                 .order_by(Notification.id)
                 .limit(1)
             ),
+            # An email of the outbox (the submissions' receipts and the news that followed).
+            "outbox_message": db.session.scalar(
+                select(OutboxMessage.id).order_by(OutboxMessage.id).limit(1)
+            ),
             "owner": users["owner"].id,
             "ILO": org_id("ILO"),
             "version": 1,
@@ -324,6 +328,7 @@ DEFAULT_ARGS = {
     "request_id": "transfer_request",
     "revision_id": "revision",
     "token_id": "secretariat_token",
+    "message_id": "outbox_message",
     "event_id": 1,  # the world's first audit event
 }
 
@@ -530,6 +535,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "admin.organizations": _ADMIN,
     "admin.new_organization": _ADMIN,
     "admin.edit_organization": _ADMIN,
+    # The email outbox and one email of it (administrators only: an email's text may hold a
+    # person's link, such as the one that unlocks an account).
+    "outbox.index": _ADMIN,
+    "outbox.message": _ADMIN,
     "audit.log": _only({"secretariat": 200, "admin": 200}),
     "audit.export_csv": _only({"secretariat": 200, "admin": 200}),
     "audit.event": _only({"secretariat": 200, "admin": 200}),

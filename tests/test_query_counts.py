@@ -29,6 +29,7 @@ from tests.conftest import _make_app, login
 
 SMALL, LARGE = 12, 48  # proposals; 12 or more puts at least one in every state
 NOTIFICATIONS = {SMALL: 3, LARGE: 30}
+EMAILS = {SMALL: 3, LARGE: 40}  # more than a page of the outbox at the larger size
 
 # (name, role, path); {funded} and {review} are filled in at each size.
 PAGES = [
@@ -57,6 +58,8 @@ PAGES = [
     ("contributions, public", "anonymous", "/portfolio/contributions"),
     ("audit log", "secretariat", "/audit/"),
     ("notifications", "secretariat", "/notifications/"),
+    ("email outbox", "admin", "/admin/outbox"),
+    ("email outbox, filtered", "admin", "/admin/outbox?state=given-up&to=bench"),
     # Lists sorted, filtered and searched, and their exports (every row, one query).
     ("proposal list, searched and sorted", "secretariat", "/proposals?q=joint&sort=organization"),
     ("proposal list, by objective", "applicant", "/proposals?objective=1&sort=status&dir=desc"),
@@ -225,11 +228,62 @@ def _add_notifications(user_id: int, count: int) -> None:
         )
 
 
+def _bench_admin() -> User:
+    """The bench's administrator, made the first time (the generator makes none)."""
+    from fund.accounts.passwords import hash_password
+
+    email = "admin.counts@bench.fund"  # not "bench.%": the generator reads those by role
+    found = db.session.scalar(select(User).where(User.email == email))
+    if found is None:
+        found = User(
+            email=email,
+            name="Bench administrator",
+            password_hash=hash_password(PASSWORD),
+            password_changed_at=utcnow(),
+        )
+        found.set_roles({"admin"})
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def _add_emails(count: int) -> None:
+    """`count` emails in the outbox, in each state in turn, kept there (not delivered)."""
+    from fund.notifications.models import OutboxMessage
+    from fund.notifications.outbox import keep_in_outbox
+
+    now = utcnow()
+    rows = [
+        OutboxMessage(
+            kind="submission_received",
+            to_email=f"bench.reader.{n}@bench.fund",
+            subject=f"Email {n}",
+            text_body="Generated for the query counts.",
+            html_body="<p>Generated for the query counts.</p>",
+            created_at=now - timedelta(minutes=n),
+            attempts=n % 3,
+            next_attempt_at=now,
+            sent_at=now if n % 3 == 0 else None,
+        )
+        for n in range(count)
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    for n, row in enumerate(rows):
+        if n % 3 == 2:  # given up on (a null next attempt is written as the default at first)
+            row.next_attempt_at, row.last_error = None, "given up after 2 attempts: refused"
+        elif n % 3 == 0:
+            row.next_attempt_at = None
+    keep_in_outbox(db.session)
+
+
 def _measure(app: Flask, engine, size: int) -> dict[str, tuple[int, int]]:
     """(status, statements) of every page at the current size."""
     with app.app_context():
         users = {role: _bench_user(role) for role in ("secretariat", "committee", "applicant")}
         _add_notifications(users["secretariat"].id, NOTIFICATIONS[size])
+        users["admin"] = _bench_admin()
+        _add_emails(EMAILS[size])
         db.session.commit()
         ids = {"funded": _latest("funded", "closed"), "review": _latest("committee_review", "open")}
         _with_framework(ids["funded"])

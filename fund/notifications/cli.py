@@ -1,4 +1,5 @@
-"""`flask fund mail ...`: the outbox, digests, vote-deadline and report reminders.
+"""`flask fund mail ...`: the outbox (sending it, listing it), digests, vote-deadline and report
+reminders.
 
 Schedule them with cron (or a systemd timer), for example:
     */5 * * * *  flask fund mail send-pending
@@ -20,7 +21,9 @@ from fund.cli_options import count_option
 from fund.extensions import db
 from fund.notifications import operations, outbox, queries
 
-mail_cli = AppGroup("mail", help="Send waiting email, daily digests and vote reminders.")
+mail_cli = AppGroup(
+    "mail", help="Send waiting email, daily digests and vote reminders; list the outbox."
+)
 
 
 def _outbox() -> None:
@@ -110,3 +113,34 @@ def remind_reports_command() -> None:
     db.session.commit()  # sent after the commit, like every notification
     say(_l("Report reminders written: %(num)s.", num=written))
     _outbox()
+
+
+def _one_line(text: str) -> str:
+    """`text` on one line: its tabs and line breaks as spaces (the fields are tab-separated)."""
+    return " ".join(text.split())
+
+
+@mail_cli.command("list")
+@click.option(
+    "--state",
+    type=click.Choice([state.value for state in queries.OutboxState]),
+    help="Only the messages waiting to be sent, sent, or given up on.",
+)
+@click.option("--to", default="", help="Only the messages whose recipient's address holds TEXT.")
+@count_option("--limit", default=50, help="Print at most this many messages, the newest first.")
+def list_command(state: str | None, to: str, limit: int) -> None:
+    """Print the outbox, the newest first, one message a line, its fields separated by tabs:
+    when it was written (UTC), its state, its attempts, its recipient and its subject."""
+    chosen = queries.OutboxState(state) if state else None
+    messages = queries.outbox_messages(chosen, to, limit=limit)
+    for message in messages:
+        fields = (
+            message.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            queries.OutboxState.of(message).value,
+            str(message.attempts),
+            message.to_email,
+            _one_line(message.subject),
+        )
+        click.echo("\t".join(fields))
+    if not messages:
+        say(_l("No email matches."), err=True)

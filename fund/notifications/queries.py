@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from fund.extensions import db
+from fund.labels import N_, LabelledEnum
 from fund.notifications.models import Notification, OutboxMessage
-from fund.pagination import Page
+from fund.pagination import Page, paging
 
 log = logging.getLogger("fund.notifications")
 
@@ -101,3 +103,71 @@ def outbox_status() -> dict[str, int]:
         )
     ).one()
     return {"sent": rows[0], "waiting": rows[1], "given_up": rows[2]}
+
+
+class OutboxState(LabelledEnum):
+    """Where an email of the outbox stands: waiting to be sent (or retried), sent, or given up
+    on after its last attempt (it keeps its error)."""
+
+    WAITING = "waiting", N_("Waiting")
+    SENT = "sent", N_("Sent")
+    GIVEN_UP = "given-up", N_("Given up")
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> OutboxState:
+        if message.sent_at is not None:
+            return cls.SENT
+        return cls.WAITING if message.next_attempt_at is not None else cls.GIVEN_UP
+
+    @property
+    def condition(self) -> Any:
+        """The SQL condition of the messages in this state."""
+        unsent = OutboxMessage.sent_at.is_(None)
+        if self is OutboxState.SENT:
+            return OutboxMessage.sent_at.is_not(None)
+        if self is OutboxState.WAITING:
+            return unsent & OutboxMessage.next_attempt_at.is_not(None)
+        return unsent & OutboxMessage.next_attempt_at.is_(None)
+
+
+# The longest address an email can have: a longer recipient filter finds nothing.
+MAX_EMAIL = 254
+
+
+def _outbox_query(state: OutboxState | None, to: str) -> Any:
+    """The outbox messages in `state` (any when None) whose address holds `to` (any case)."""
+    query = select(OutboxMessage)
+    if state is not None:
+        query = query.where(state.condition)
+    if to.strip():
+        query = query.where(
+            func.lower(OutboxMessage.to_email).contains(to.strip().lower(), autoescape=True)
+        )
+    return query
+
+
+def outbox_page(
+    state: OutboxState | None = None, to: str = "", *, page: int = 1, per_page: int = 25
+) -> Page[OutboxMessage]:
+    """One page of the outbox, the newest first: two statements whatever its size."""
+    query = _outbox_query(state, to)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    paged = paging(count, page, per_page)
+    rows = db.session.scalars(
+        query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(per_page)
+        .offset(paged.offset)
+    ).all()
+    return Page(count, paged.page, per_page, rows=list(rows))
+
+
+def outbox_messages(
+    state: OutboxState | None = None, to: str = "", *, limit: int | None = None
+) -> list[OutboxMessage]:
+    """The outbox messages, the newest first (at most `limit`), for `flask fund mail list`."""
+    query = _outbox_query(state, to).order_by(
+        OutboxMessage.created_at.desc(), OutboxMessage.id.desc()
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
