@@ -544,5 +544,6 @@ def record(round_id: int):
         closed_by=people.get(round_.closed_by_id),
         org_names=queries.organization_names({m.organization_id for m in round_.members}),
         conditions=queries.approval_conditions(round_),
+        meeting=queries.deciding_meeting(round_.id),
         **_common(),
     )
