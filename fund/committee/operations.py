@@ -48,7 +48,7 @@ from fund.labels import N_
 from fund.locking import locked, locked_current
 from fund.proposals.models import Proposal
 from fund.sentences import Sentence
-from fund.signals import conflict_declared, round_closed, vote_cast
+from fund.signals import conflict_declared, round_closed, round_opened, vote_cast
 from workflows import REVIEW_STATE
 from workflows.concept_note import COMMITTEE_OUTCOMES
 from workflows.voting_round import ROUND_OUTCOMES
@@ -238,10 +238,13 @@ def open_new_round(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> VotingRound:
-    """The secretariat opens a new round, e.g. after a round without quorum."""
+    """The secretariat opens a new round, e.g. after a round without quorum; the members
+    entitled to vote in it are told (`round_opened`)."""
     _require_secretariat(actor, N_("Only the secretariat can open a voting round."))
     proposal = _lock_proposal(proposal_id, expected_version)
-    return open_round(proposal, actor, deadline=deadline, now=now)
+    round_ = open_round(proposal, actor, deadline=deadline, now=now)
+    round_opened.send(round_, proposal=proposal, actor=actor)
+    return round_
 
 
 def set_deadline(
