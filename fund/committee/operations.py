@@ -38,6 +38,7 @@ from fund.committee.models import (
 )
 from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
 from fund.committee.rounds import open_round_of, round_tally, seats_at_opening
+from fund.committee.rounds import vote_fingerprint as vote_fingerprint  # for the vote form
 from fund.committee.seating import current_seats, seat_vote
 from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
@@ -55,6 +56,10 @@ from workflows.voting_round import ROUND_OUTCOMES
 
 SUBJECT = "voting_round"
 _CHOICES = frozenset(c.value for c in Choice)
+STALE_VOTE = N_(
+    "Your vote changed since you opened the page (in another tab, perhaps). Nothing of yours "
+    "was saved; your input is kept below. Review your vote above, then try again."
+)
 
 
 # Locks ----------------------------------------------------------------------------------
@@ -287,6 +292,7 @@ def cast_vote(
     comment: str = "",
     conditions: str = "",
     *,
+    expected: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Vote, str]:
     """Cast or change the actor's vote for their seat (as its member or an alternate); returns
@@ -294,7 +300,8 @@ def cast_vote(
 
     Refused when the round is closed (also when the closing wins a race: the round row is
     locked), the deadline passed, the actor's seat is recused or not in the round, someone else
-    already voted for the seat, or a vote to reject has no comment.
+    already voted for the seat, or a vote to reject has no comment; refused as stale when
+    `expected` (the `vote_fingerprint` of the seat's vote the page showed) is not the one now.
     """
     comment, conditions = (comment or "").strip(), (conditions or "").strip()
     # Open; the actor's seat, not recused, nobody else's vote on it; before the deadline.
@@ -309,6 +316,8 @@ def cast_vote(
             N_("Give your reasons: a vote to reject needs a comment."), field="comment"
         )
     vote = _vote_of(round_, actor.id)
+    if expected is not None and expected != vote_fingerprint(seat_vote(round_, seat)):
+        raise CommitteeRefused(STALE_VOTE, stale=True)
     details: dict[str, Any] = {
         "proposal": round_.proposal_id,
         "round": round_.number,
