@@ -176,6 +176,9 @@ def test_rerank_needs_a_decision_and_is_audited(app, backend, people, two_stage_
     assert event_.details["decision"] == {"round": event_.details["decision"]["round"]}
     assert "Voting round 1" in event_.details["decision_text"]
     assert event_.comment == "B is ready first."
+    # The audit log names the pipeline in words, not by the code it is recorded under.
+    log = client_for(app, people["secretariat"]).get("/audit/").get_data(as_text=True)
+    assert "The pipeline of concept notes" in log and "concept_notes" not in log
 
 
 def test_the_pipelines_decisions_are_said_in_the_pages_language(app, people, two_stage_call):
