@@ -45,6 +45,18 @@ round_closed = _signals.signal(
     """,
 )
 
+round_opened = _signals.signal(
+    "round-opened",
+    doc="""A new voting round opened on a proposal still in committee review (the secretariat's
+    *Open round N*, e.g. after a round closed without quorum).
+
+    `sender` is the VotingRound (flushed, its seats and recusals set, its opening audited);
+    keyword arguments: `proposal` (the Proposal) and `actor` (the User who opened it). Sent by
+    `fund.committee.operations.open_new_round` once the round is opened. The first round, which
+    the forwarding to the committee opens, is told by `proposal_transitioned` (the forward).
+    """,
+)
+
 vote_cast = _signals.signal(
     "vote-cast",
     doc="""A committee member cast or changed their vote in an open round.

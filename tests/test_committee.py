@@ -532,6 +532,57 @@ def test_member_votes_on_the_review_page(app, people, under_review):
     assert "Nothing awaits your vote." in index and "Voted" in index
 
 
+def test_a_vote_from_a_page_shown_before_the_vote_changed_is_refused(app, people, under_review):
+    """Two tabs of the review page: the first votes to approve with conditions; the second,
+    shown before, chooses to abstain: refused as stale, what it typed kept, the vote and its
+    conditions unchanged. Sent again from the page that now shows the vote, it is taken."""
+    client = client_for(app, people.unhcr)
+    url = f"/committee/proposals/{under_review}"
+    round_id = _round(app, under_review).id
+
+    def seen(page: str) -> str:
+        return re.search(r'name="seen" type="hidden" value="([^"]*)"', page).group(1)
+
+    first = client.get(url).get_data(as_text=True)
+    second = client.get(url).get_data(as_text=True)
+    token = csrf_token(client, url)
+    vote_url = f"/committee/rounds/{round_id}/vote"
+    done = client.post(
+        vote_url,
+        data={
+            "csrf_token": token,
+            "seen": seen(first),
+            "choice": "approve",
+            "conditions": "Annual audit.",
+        },
+    )
+    assert done.status_code == 302
+    stale = client.post(
+        vote_url,
+        data={
+            "csrf_token": token,
+            "seen": seen(second),
+            "choice": "abstain",
+            "comment": "Typed in the second tab.",
+        },
+    )
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Your vote changed since you opened the page" in page
+    assert "Typed in the second tab." in page and 'value="abstain" checked' in page
+    with app.app_context():
+        vote = db.session.scalar(select(Vote).where(Vote.member_id == people.unhcr.id))
+        assert (vote.choice, vote.conditions) == ("approve", "Annual audit.")
+    again = client.post(
+        vote_url,
+        data={"csrf_token": token, "seen": seen(page), "choice": "abstain"},
+    )
+    assert again.status_code == 302
+    with app.app_context():
+        vote = db.session.scalar(select(Vote).where(Vote.member_id == people.unhcr.id))
+        assert (vote.choice, vote.conditions) == ("abstain", "")
+
+
 def test_others_votes_are_hidden_until_one_has_voted(app, people, under_review):
     round_id = _round(app, under_review).id
     _vote(app, people.unhcr, round_id, "reject", comment="Secret reasoning.")

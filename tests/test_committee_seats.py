@@ -109,6 +109,28 @@ def test_the_member_votes_first_and_the_alternate_cannot(app, people, under_revi
         assert allowed(round_, "vote", user(people.unhcr))  # the member may change theirs
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("es", "Amal Alternate votó: <strong>rechazar</strong> por su puesto, el "),
+        ("fr", "<strong>rejeter</strong> pour votre siège, le "),
+        ("en", "Amal Alternate voted to <strong>reject</strong> for your seat on "),
+    ],
+)
+def test_the_seats_vote_by_the_alternate_reads_without_a_stray_space(
+    app, people, under_review, create_user, language, said
+):
+    """The member reads the vote their alternate cast for the seat: no space before a comma."""
+    alternate = _alternate(app, people, create_user, people.unhcr, name="Amal Alternate")
+    round_id = _round(app, under_review).id
+    _vote(app, alternate, round_id, "reject", comment="Not yet.")
+    client = client_for(app, people.unhcr)
+    page = client.get(f"/committee/proposals/{under_review}?lang={language}")
+    text = " ".join(page.get_data(as_text=True).split())
+    assert said in text, text[text.find("Amal Alternate") - 50 :][:300]
+    assert "</strong> ," not in text
+
+
 def test_the_database_keeps_one_vote_per_seat(app, backend, people, under_review, create_user):
     alternate = _alternate(app, people, create_user, people.unhcr)
     round_id = _round(app, under_review).id

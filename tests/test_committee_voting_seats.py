@@ -51,6 +51,22 @@ def test_the_secretariat_is_warned_when_recusals_leave_too_few_seats_to_vote(
     assert "few-seats" not in member
 
 
+def test_the_warning_agrees_with_one_seat_in_spanish_french_and_arabic(app, people, under_review):
+    """One seat of four can vote: the warning says the count as a label, so no language has to
+    make "1" agree with a plural verb ("Solo 1 de 4 puestos pueden votar")."""
+    round_id = _round(app, under_review).id
+    _two_declared(app, people, round_id)
+    client = client_for(app, people.secretariat)
+    for lang, said in (
+        ("es", "Puestos que pueden votar en esta ronda: 1 de 4 (recusados: 3)."),
+        ("fr", "Sièges pouvant voter dans ce tour\u00a0: 1 sur 4 (récusés\u00a0: 3)."),
+        ("ar", "المقاعد التي يمكنها التصويت في هذه الجولة: 1 من أصل 4"),
+    ):
+        page = html.unescape(client.get(f"/committee/meeting?lang={lang}").get_data(as_text=True))
+        assert said in page, lang
+        assert "Solo 1 de 4 puestos pueden" not in page
+
+
 def test_the_minimum_is_a_setting(app, people, under_review):
     round_id = _round(app, under_review).id
     _two_declared(app, people, round_id)

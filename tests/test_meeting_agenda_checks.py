@@ -125,7 +125,7 @@ def test_only_what_was_forwarded_to_the_committee_is_on_the_agenda(
 def test_a_proposal_returned_by_the_committee_stays_on_the_agenda(
     app, people, seated, under_review
 ):
-    meeting_id = _meeting(app, people, [people.iom])
+    meeting_id = _meeting(app, people, [people.iom, people.unhcr, people.unicef])
     with app.app_context():
         proposal = db.session.get(Proposal, under_review)
         proposal_operations.fire(

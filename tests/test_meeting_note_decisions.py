@@ -33,7 +33,12 @@ def _agenda(app, people, note_id: int) -> tuple[int, int]:
         submitted_on(note_id, datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
         secretariat = user(people["secretariat"])
         meeting = meetings.create_meeting(
-            secretariat, meetings.MeetingInput(title="Fifth meeting", held_on=date(2026, 11, 20))
+            secretariat,
+            meetings.MeetingInput(
+                title="Fifth meeting",
+                held_on=date(2026, 11, 20),
+                present={people["committee"].id},  # the committee's one seat: quorate
+            ),
         )
         item = meetings.add_item(
             secretariat, meeting.id, "proposal", reference=proposal_reference(note_id)
@@ -253,3 +258,64 @@ def test_the_pipeline_names_the_meeting_and_its_day_in_the_pages_language(app, p
     assert "meeting Fifth meeting, 20 November 2026" in english
     assert "réunion Fifth meeting, 20 novembre 2026" in french
     assert "2026-11-20" not in english + french
+
+
+def test_a_meeting_not_yet_held_or_without_quorum_cannot_decide(app, people, call):
+    """A meeting dated after today has not decided, and one without quorum cannot: the
+    decision is refused at the outcome, the round stays open and the note where it was. A
+    meeting held with quorum decides; the round's record names it, and the meeting keeps its
+    date and its quorum while decisions are recorded on it."""
+    note_id = _note(app, people, call, "committee_review")
+    round_id = _vote(app, note_id, "approve")
+    meeting_id, item_id = _agenda(app, people, note_id)
+    today = datetime.now(UTC).date()
+    member = people["committee"].id
+
+    def dated(held_on, present) -> None:
+        with app.app_context():
+            meetings.update_meeting(
+                user(people["secretariat"]),
+                meeting_id,
+                meetings.MeetingInput(title="Fifth meeting", held_on=held_on, present=present),
+            )
+            db.session.commit()
+
+    dated(date.fromordinal(today.toordinal() + 1), {member})  # tomorrow
+    before = _audit_count(app)
+    future = _refused(app, people, meeting_id, item_id, "pipeline", rank=1)
+    assert future.field == "outcome" and "a meeting not yet held cannot have decided" in str(future)
+    dated(today, set())  # nobody present: 0 of 1 seat
+    before = _audit_count(app)
+    unquorate = _refused(app, people, meeting_id, item_id, "pipeline", rank=1)
+    assert unquorate.field == "outcome"
+    assert "Without quorum the meeting cannot decide (seats represented: 0 of 1" in str(unquorate)
+    assert _audit_count(app) == before
+    assert _get(app, Proposal, note_id).status == "committee_review"
+    assert _get(app, VotingRound, round_id).status == "open"
+    assert _decide(app, people, meeting_id, item_id, "deferred")  # what it may record
+    assert _get(app, VotingRound, round_id).status == "open"
+
+    dated(today, {member})
+    assert _decide(app, people, meeting_id, item_id, "pipeline", rank=1)
+    assert _get(app, VotingRound, round_id).status == "closed"
+    page = client_for(app, people["secretariat"]).get(f"/committee/rounds/{round_id}")
+    text = html.unescape(page.get_data(as_text=True))
+    assert f'href="/committee/meetings/{meeting_id}">Fifth meeting</a>' in text
+    with app.app_context(), pytest.raises(meetings.MeetingRefused) as moved:
+        meetings.update_meeting(
+            user(people["secretariat"]),
+            meeting_id,
+            meetings.MeetingInput(
+                title="Fifth meeting",
+                held_on=date.fromordinal(today.toordinal() + 1),
+                present={member},
+            ),
+        )
+    assert moved.value.field == "held_on"
+    with app.app_context(), pytest.raises(meetings.MeetingRefused) as emptied:
+        meetings.update_meeting(
+            user(people["secretariat"]),
+            meeting_id,
+            meetings.MeetingInput(title="Fifth meeting", held_on=today, present=set()),
+        )
+    assert emptied.value.field == "present"

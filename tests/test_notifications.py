@@ -391,6 +391,30 @@ def test_a_member_who_declared_a_conflict_is_not_told(app, smtp, people, make_pr
     assert "(voting round 2)" in text_of(smtp.to(people.unicef.email)[0])
 
 
+def test_a_new_round_tells_the_members_entitled_to_vote_in_it(app, smtp, people, make_proposal):
+    """After a round without quorum the secretariat opens round 2: its entitled members are
+    asked to vote, in the application and by email, as the forward asked for round 1; the
+    recused, the inactive and the secretariat hear nothing."""
+    proposal_id = _under_review(app, people, make_proposal)
+    with app.app_context():
+        round_ = committee_operations.open_round_of(proposal_id)
+        committee_operations.close_round(round_.id, user(people.secretariat))  # no quorum
+        db.session.commit()
+    _clear(app, smtp)
+    with app.app_context():
+        committee_operations.open_new_round(proposal_id, user(people.secretariat))
+        db.session.commit()
+    entitled = (people.unhcr, people.unicef, people.independent)
+    told = _notified(app, "forwarded_to_committee")
+    assert set(told) == _ids(*entitled)
+    assert all(len(titles) == 1 for titles in told.values())
+    assert ": voting round 2 is open: " in told[people.unicef.id][0]
+    assert smtp.recipients() == _emails(*entitled)
+    text = text_of(smtp.to(people.unicef.email)[0])
+    assert "The secretariat opened voting round 2 on" in text
+    assert f"{BASE}/committee/proposals/{proposal_id}" in text
+
+
 def test_round_closed_tells_the_outcome_once(app, smtp, people, make_proposal):
     proposal_id = _under_review(app, people, make_proposal)
     with app.app_context():

@@ -176,6 +176,9 @@ def test_rerank_needs_a_decision_and_is_audited(app, backend, people, two_stage_
     assert event_.details["decision"] == {"round": event_.details["decision"]["round"]}
     assert "Voting round 1" in event_.details["decision_text"]
     assert event_.comment == "B is ready first."
+    # The audit log names the pipeline in words, not by the code it is recorded under.
+    log = client_for(app, people["secretariat"]).get("/audit/").get_data(as_text=True)
+    assert "The pipeline of concept notes" in log and "concept_notes" not in log
 
 
 def test_the_pipelines_decisions_are_said_in_the_pages_language(app, people, two_stage_call):
@@ -314,6 +317,40 @@ def test_the_secretariat_reranks_on_the_page(app, client, people, two_stage_call
     assert committee.post("/pipeline/rerank", data=theirs).status_code == 403
     listed = committee.get("/pipeline/").get_data(as_text=True)
     assert "Record the" not in listed and f"P-{c:05d}" in listed
+
+
+def test_a_page_shown_before_another_order_was_recorded_is_refused(app, people, two_stage_call):
+    """Two tabs show the same order; the first records a new order; the second, shown
+    before, lists the same notes in the old order: refused as stale, what was typed kept,
+    the order the first recorded unchanged."""
+    with app.app_context():
+        a = note_in_pipeline(people, two_stage_call, "A", amounts=TWO)
+        b = note_in_pipeline(people, two_stage_call, "B", amounts=TWO)
+        c = note_in_pipeline(people, two_stage_call, "C", amounts=TWO)
+        db.session.commit()
+        decision = f"round:{_pipeline_round(c)}"
+    secretariat = client_for(app, people["secretariat"])
+    page = secretariat.get("/pipeline/").get_data(as_text=True)
+    shown = re.search(r'name="shown" value="([0-9,]+)"', page).group(1)
+    form = {"csrf_token": csrf_token(secretariat, "/pipeline/"), "shown": shown}
+    form |= {"decision": decision}
+    first = form | {f"place-{a}": "3", f"place-{b}": "2", f"place-{c}": "1"}
+    assert secretariat.post("/pipeline/rerank", data=first).status_code == 302
+    with app.app_context():
+        assert order() == [c, b, a]
+    second = form | {f"place-{a}": "2", f"place-{b}": "1", f"place-{c}": "3"}
+    stale = secretariat.post("/pipeline/rerank", data=second)
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "The pipeline changed since the page was shown" in text
+    assert f'name="place-{b}" value="1"' in text and f'name="place-{c}" value="3"' in text
+    with app.app_context():
+        assert order() == [c, b, a]
+        secretariat_user = user(people["secretariat"])
+        with pytest.raises(pipeline_operations.PipelineRefused):
+            pipeline_operations.rerank(secretariat_user, decision, [b, a, c], shown=[a, b, c])
+        db.session.rollback()
+        assert order() == [c, b, a]
 
 
 # The ranked list, its JSON and its booklet --------------------------------------------------------

@@ -166,6 +166,12 @@ SUBJECT_LABELS = {
 }
 
 
+# Subjects named by a code rather than a record's id, as the log names them whole.
+NAMED_SUBJECTS = {
+    ("pipeline", "concept_notes"): N_("The pipeline of concept notes"),
+}
+
+
 def words(code: str | None) -> str:
     """A recorded code as words: "proposal_results_saved" -> "Proposal results saved"."""
     text = " ".join((code or "").replace(".", " ").replace("_", " ").split())
@@ -180,7 +186,10 @@ def action_words(code: str | None) -> str:
 
 def subject_words(subject_type: str | None, subject_id: str | None) -> str:
     """A subject by its kind, in the page's language, and its id (the page names a proposal
-    by its reference)."""
+    by its reference); a subject named by a code (`NAMED_SUBJECTS`), by its name alone."""
+    named = NAMED_SUBJECTS.get((subject_type or "", subject_id or ""))
+    if named is not None:
+        return gettext(named)
     label = SUBJECT_LABELS.get(subject_type or "")
     kind = gettext(label) if label else words(subject_type)
     return " ".join(part for part in (kind, subject_id or "") if part)

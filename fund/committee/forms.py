@@ -24,6 +24,8 @@ from fund.proposals.forms import text_area
 
 
 class VoteForm(SensitiveForm):
+    # The member's vote as the page showed it (`operations.vote_fingerprint`).
+    seen = HiddenField()
     choice = RadioField(
         _l("Approve, reject or abstain"),
         choices=options(Choice.labels().items()),

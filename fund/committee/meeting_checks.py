@@ -9,6 +9,10 @@ changes (`fund.committee.meetings` calls these; each refusal names its field).
 - The decision on an item agrees with the committee's: with a round, the round's outcome (a
   closed one's); without a round, the item records that it was deferred, agreed or taken note
   of, or else the decision the proposal's latest closed round took.
+- A decision is recorded only at a meeting held (dated today or before) and quorate: a majority
+  of the committee's seats represented (`quorum_of`, the one definition of a meeting's quorum,
+  which its page and record show). Without quorum an item records only that it was deferred or
+  taken note of; a meeting with decisions recorded keeps its date and its quorum.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from fund.committee.models import ItemOutcome, Outcome, RoundStatus, VotingRound
+from fund.committee.models import ItemOutcome, Meeting, Outcome, RoundStatus, VotingRound
 from fund.committee.rounds import outcome_label
 from fund.extensions import db
 from fund.labels import N_
@@ -52,9 +56,78 @@ DECIDING = frozenset(
 )
 
 
+# What an item may record at a meeting without quorum, or not yet held: no decision.
+NOT_DECIDING = frozenset({ItemOutcome.DEFERRED, ItemOutcome.NOTED})
+
+
 class MeetingRefused(Refused):
     """A change of a meeting that was refused; nothing was changed. `stale` when the page the
     form came from shows an older version of the meeting."""
+
+
+def quorum_of(meeting: Meeting) -> tuple[int, int, bool]:
+    """(seats represented, seats needed, met): a majority of the committee's seats, each
+    represented by its member or an alternate."""
+    represented = len({a.seat_id for a in meeting.attendees})
+    needed = meeting.seats // 2 + 1
+    return represented, needed, meeting.seats > 0 and represented >= needed
+
+
+def _decides(outcome: str | None) -> bool:
+    return outcome is not None and outcome not in NOT_DECIDING
+
+
+def check_may_decide(meeting: Meeting, outcome: str | None, today: date) -> None:
+    """Refused, at the outcome, when the item would record a decision at a meeting dated after
+    `today` (it has not been held) or without quorum."""
+    if not _decides(outcome):
+        return
+    if meeting.held_on > today:
+        raise MeetingRefused(
+            N_(
+                "This meeting is dated %(held)s, after today: a meeting not yet held cannot "
+                "have decided. Record the decision once it is held, or correct its date."
+            ),
+            "outcome",
+            held=OnDay(meeting.held_on),
+        )
+    represented, needed, met = quorum_of(meeting)
+    if not met:
+        raise MeetingRefused(
+            N_(
+                "Without quorum the meeting cannot decide (seats represented: %(represented)s "
+                "of %(seats)s; quorum: %(needed)s). The item can only record that it was "
+                "deferred or taken note of; if the quorum was reached, record who was present "
+                "first."
+            ),
+            "outcome",
+            represented=represented,
+            seats=meeting.seats,
+            needed=needed,
+        )
+
+
+def check_still_decided(meeting: Meeting, today: date) -> None:
+    """A meeting whose agenda records decisions, changed: refused, at the date, when it is
+    dated after `today`, or at those present, when its quorum is no longer reached."""
+    if not any(_decides(item.outcome) for item in meeting.items):
+        return
+    if meeting.held_on > today:
+        raise MeetingRefused(
+            N_("Decisions are recorded on this meeting's agenda: it cannot be dated after today."),
+            "held_on",
+        )
+    _represented, needed, met = quorum_of(meeting)
+    if not met:
+        raise MeetingRefused(
+            N_(
+                "Decisions are recorded on this meeting's agenda: those present must represent "
+                "its quorum (seats: %(needed)s of %(seats)s)."
+            ),
+            "present",
+            needed=needed,
+            seats=meeting.seats,
+        )
 
 
 def _has_round(proposal_id: int) -> bool:

@@ -30,10 +30,13 @@ from fund.committee.meeting_checks import (
     MeetingRefused,
     check_agrees,
     check_dated,
+    check_may_decide,
     check_on_agenda,
     check_round_closed,
+    check_still_decided,
     check_without_round,
 )
+from fund.committee.meeting_checks import quorum_of as quorum_of  # re-exported for the pages
 from fund.committee.models import (
     Capacity,
     ItemKind,
@@ -122,14 +125,6 @@ def seat_people() -> list[SeatPerson]:
 def seats_now() -> int:
     """The seats a round would count now: the quorum's basis of a meeting held today."""
     return len(seats_that_vote(current_seats()))
-
-
-def quorum_of(meeting: Meeting) -> tuple[int, int, bool]:
-    """(seats represented, seats needed, met): a majority of the committee's seats, each
-    represented by its member or an alternate."""
-    represented = len({a.seat_id for a in meeting.attendees})
-    needed = meeting.seats // 2 + 1
-    return represented, needed, meeting.seats > 0 and represented >= needed
 
 
 # Changes ------------------------------------------------------------------------------------
@@ -275,6 +270,7 @@ def update_meeting(
     if attendance != kept:
         _attendance(meeting, present)
         meeting.seats = seats_now()
+    check_still_decided(meeting, now.date())
     after = _fields(meeting)
     if after == before:
         return False
@@ -481,12 +477,15 @@ def update_item(
             check_agrees(round_, outcome)
     before = _item_details(item)
     undecided = round_ is None or round_.status == RoundStatus.OPEN
-    if outcome in NOTE_DECISIONS and undecided and _on_note(item):
-        round_ = _decide_note(actor, item, round_, outcome, rank, (decision or "").strip(), now)
-    elif round_ is None and item.proposal is not None:
+    deciding = outcome in NOTE_DECISIONS and undecided and _on_note(item)
+    if not deciding and round_ is None and item.proposal is not None:
         check_without_round(item.proposal, outcome)
-    elif round_ is not None and round_.status == RoundStatus.OPEN:
+    elif not deciding and round_ is not None and round_.status == RoundStatus.OPEN:
         check_round_closed(round_, outcome)
+    if outcome != item.outcome:  # a meeting held, with quorum, decides
+        check_may_decide(meeting, outcome, now.date())
+    if deciding:
+        round_ = _decide_note(actor, item, round_, outcome, rank, (decision or "").strip(), now)
     item.title = title
     item.outcome = outcome
     item.decision = (decision or "").strip()

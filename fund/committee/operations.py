@@ -38,6 +38,7 @@ from fund.committee.models import (
 )
 from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
 from fund.committee.rounds import open_round_of, round_tally, seats_at_opening
+from fund.committee.rounds import vote_fingerprint as vote_fingerprint  # for the vote form
 from fund.committee.seating import current_seats, seat_vote
 from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
@@ -48,13 +49,17 @@ from fund.labels import N_
 from fund.locking import locked, locked_current
 from fund.proposals.models import Proposal
 from fund.sentences import Sentence
-from fund.signals import conflict_declared, round_closed, vote_cast
+from fund.signals import conflict_declared, round_closed, round_opened, vote_cast
 from workflows import REVIEW_STATE
 from workflows.concept_note import COMMITTEE_OUTCOMES
 from workflows.voting_round import ROUND_OUTCOMES
 
 SUBJECT = "voting_round"
 _CHOICES = frozenset(c.value for c in Choice)
+STALE_VOTE = N_(
+    "Your vote changed since you opened the page (in another tab, perhaps). Nothing of yours "
+    "was saved; your input is kept below. Review your vote above, then try again."
+)
 
 
 # Locks ----------------------------------------------------------------------------------
@@ -238,10 +243,13 @@ def open_new_round(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> VotingRound:
-    """The secretariat opens a new round, e.g. after a round without quorum."""
+    """The secretariat opens a new round, e.g. after a round without quorum; the members
+    entitled to vote in it are told (`round_opened`)."""
     _require_secretariat(actor, N_("Only the secretariat can open a voting round."))
     proposal = _lock_proposal(proposal_id, expected_version)
-    return open_round(proposal, actor, deadline=deadline, now=now)
+    round_ = open_round(proposal, actor, deadline=deadline, now=now)
+    round_opened.send(round_, proposal=proposal, actor=actor)
+    return round_
 
 
 def set_deadline(
@@ -284,6 +292,7 @@ def cast_vote(
     comment: str = "",
     conditions: str = "",
     *,
+    expected: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Vote, str]:
     """Cast or change the actor's vote for their seat (as its member or an alternate); returns
@@ -291,7 +300,8 @@ def cast_vote(
 
     Refused when the round is closed (also when the closing wins a race: the round row is
     locked), the deadline passed, the actor's seat is recused or not in the round, someone else
-    already voted for the seat, or a vote to reject has no comment.
+    already voted for the seat, or a vote to reject has no comment; refused as stale when
+    `expected` (the `vote_fingerprint` of the seat's vote the page showed) is not the one now.
     """
     comment, conditions = (comment or "").strip(), (conditions or "").strip()
     # Open; the actor's seat, not recused, nobody else's vote on it; before the deadline.
@@ -306,6 +316,8 @@ def cast_vote(
             N_("Give your reasons: a vote to reject needs a comment."), field="comment"
         )
     vote = _vote_of(round_, actor.id)
+    if expected is not None and expected != vote_fingerprint(seat_vote(round_, seat)):
+        raise CommitteeRefused(STALE_VOTE, stale=True)
     details: dict[str, Any] = {
         "proposal": round_.proposal_id,
         "round": round_.number,

@@ -36,6 +36,7 @@ from fund.committee.models import (
 from fund.committee.record import (
     FORWARD_ACTION,
     approval_conditions,
+    deciding_meeting,
     forwarding_notes,
     organization_names,
     users_by_id,
@@ -81,6 +82,7 @@ __all__ = [
     "conflict_of",
     "conflicted_proposals",
     "current_round",
+    "deciding_meeting",
     "entitled_in_round",
     "entitled_to_vote",
     "forwarding_notes",

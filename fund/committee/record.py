@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
-from fund.committee.models import Choice, VotingRound
+from fund.committee.models import Choice, Meeting, MeetingItem, VotingRound
 from fund.extensions import db
 from fund.proposals.models import ProposalVersion
 from fund.proposals.queries import organization_names as proposal_organization_names
@@ -70,4 +70,16 @@ def approval_conditions(round_: VotingRound) -> list[str]:
             for v in round_.votes
             if v.choice == Choice.APPROVE and (v.conditions or "").strip()
         }
+    )
+
+
+def deciding_meeting(round_id: int) -> Meeting | None:
+    """The meeting whose agenda item carries the round's decision (the earliest, if several):
+    its record names it."""
+    return db.session.scalar(
+        select(Meeting)
+        .join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
+        .where(MeetingItem.round_id == round_id)
+        .order_by(Meeting.held_on, Meeting.id)
+        .limit(1)
     )

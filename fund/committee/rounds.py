@@ -70,6 +70,15 @@ def fingerprint(round_: VotingRound, vacant: list[tuple[str, int]] | None = None
     return digest[:16]
 
 
+def vote_fingerprint(vote: Any | None) -> str:
+    """A short digest of a member's vote as a page shows it ("none" before they vote): a
+    vote form sent from a page showing another vote (another tab's, since) is refused."""
+    if vote is None:
+        return "none"
+    seen = (vote.id, vote.choice, vote.comment or "", vote.conditions or "")
+    return hashlib.sha256(repr(seen).encode()).hexdigest()[:16]
+
+
 def outcome_label(outcome: str | None) -> str:
     return Outcome.labels().get(outcome, outcome or "Open")  # type: ignore[call-overload]
 

@@ -265,8 +265,8 @@ def _render_review(
         if current is not None
         else None
     )
+    mine = view.my_vote if view else None
     if vote_form is None:
-        mine = view.my_vote if view else None
         vote_form = VoteForm(
             formdata=None,
             data={
@@ -275,6 +275,8 @@ def _render_review(
                 "conditions": mine.conditions if mine else "",
             },
         )
+    # The vote the page shows now: sent back, what was typed is checked against it.
+    vote_form.seen.data = operations.vote_fingerprint(mine)
     budget = _budget(proposal)
     # The secretariat's notes for the committee: for the secretariat and the members without
     # a conflict on the proposal.
@@ -353,7 +355,12 @@ def vote(round_id: int):
 
     def run() -> str:
         return operations.cast_vote(
-            round_id, current_user, form.choice.data, form.comment.data, form.conditions.data
+            round_id,
+            current_user,
+            form.choice.data,
+            form.comment.data,
+            form.conditions.data,
+            expected=form.seen.data or None,
         )[1]
 
     def done(what: str, proposal_id: int):
@@ -544,5 +551,6 @@ def record(round_id: int):
         closed_by=people.get(round_.closed_by_id),
         org_names=queries.organization_names({m.organization_id for m in round_.members}),
         conditions=queries.approval_conditions(round_),
+        meeting=queries.deciding_meeting(round_.id),
         **_common(),
     )

@@ -51,6 +51,7 @@ from fund.signals import (
     disbursement_recorded,
     proposal_transitioned,
     round_closed,
+    round_opened,
     vote_cast,
 )
 from workflows.report import REPORT_ACCEPTED, REPORT_SUBMITTED
@@ -134,6 +135,30 @@ def _on_forward(proposal: Proposal, actor: User | None, comment: str | None, eve
         "proposal_with_committee",
         proposal,
         title=_l("%(ref)s forwarded to the committee: %(title)s", ref=ref, title=proposal.title),
+    )
+
+
+def on_round_opened(voting_round: Any, **kwargs: Any) -> None:
+    """A new round on a proposal already with the committee: the members entitled to vote in
+    it are asked to vote, as the forward asks for the first round's votes (the same kind, so
+    voting marks it read and the same preference applies)."""
+    proposal = kwargs["proposal"]
+    ref = proposal.reference
+    _tell_group(
+        "forwarded_to_committee",
+        entitled_in_round(voting_round),
+        COMMITTEE,
+        kwargs.get("actor"),
+        proposal,
+        title=_l(
+            "%(ref)s: voting round %(number)s is open: %(title)s",
+            ref=ref,
+            number=voting_round.number,
+            title=proposal.title,
+        ),
+        link=proposal_page(proposal.id, committee=True),
+        context={"round_number": voting_round.number, "comment": None},
+        dedupe_key=f"round_opened:{voting_round.id}",
     )
 
 
@@ -458,6 +483,7 @@ def on_account_locked(user: User, **kwargs: Any) -> None:
 RECEIVERS = (
     (proposal_transitioned, on_proposal_transitioned),
     (round_closed, on_round_closed),
+    (round_opened, on_round_opened),
     (disbursement_recorded, on_disbursement_recorded),
     (vote_cast, on_vote_cast),
     (conflict_declared, on_conflict_declared),

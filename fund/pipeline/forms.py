@@ -47,9 +47,11 @@ class RerankForm(FlaskForm):
             raise ValidationError(_l("Choose one of the decisions listed."))
 
     @staticmethod
-    def shown(form: Mapping[str, str]) -> set[int]:
-        """The concept notes the page showed (`shown`: their ids, comma-separated)."""
-        return {int(v) for v in (form.get("shown") or "").split(",") if v.strip().isdigit()}
+    def shown(form: Mapping[str, str]) -> list[int]:
+        """The concept notes the page showed, in the order it showed them (`shown`: their
+        ids, comma-separated, first to last): a page shown before another order was recorded
+        is stale even when it lists the same notes."""
+        return [int(v) for v in (form.get("shown") or "").split(",") if v.strip().isdigit()]
 
     def order(self, form: Mapping[str, str], current: Sequence[int]) -> list[int] | None:
         """The notes by the places typed (`place-<id>`), ties and blanks keeping the current

@@ -159,11 +159,14 @@ def rerank(
     order: Sequence[int],
     *,
     comment: str = "",
+    shown: Sequence[int] | None = None,
     now: datetime | None = None,
 ) -> list[int]:
     """Give the concept notes in the pipeline the order `order` (their ids, first to last), on
     the committee's `decision`; returns the order before. Every note in the pipeline must be
-    named once and nothing else: a page shown before the pipeline changed is refused. The
+    named once and nothing else, and `shown` (the order the page showed, first to last), when
+    given, must be the order the pipeline has: a page shown before the pipeline changed, or
+    before another order was recorded, is refused. The
     order is written in one statement (`fund.proposals.ranking.write_order`); the database's
     unique index keeps one note per place."""
     _secretariat(actor)
@@ -178,6 +181,8 @@ def rerank(
     before = [row.id for row in current]
     order = list(order)
     if len(set(order)) != len(order) or set(order) != set(before):
+        raise PipelineRefused(STALE, stale=True)
+    if shown is not None and list(shown) != before:
         raise PipelineRefused(STALE, stale=True)
     if order == before and all(row.pipeline_rank is not None for row in current):
         raise PipelineRefused(N_("The order is the one the pipeline has: nothing to record."))

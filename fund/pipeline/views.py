@@ -52,14 +52,21 @@ def rerank():
     current = [note.id for note in queries.pipeline_notes()]
     if not form.validate_on_submit():
         return _render_index(form, 400)
-    if form.shown(request.form) != set(current):
+    shown = form.shown(request.form)
+    if shown != current:
         form.form_errors.append(_(STALE))
         return _render_index(form, 409)
     order = form.order(request.form, current)
     if order is None:
         return _render_index(form, 400)
     try:
-        operations.rerank(current_user, form.decision.data, order, comment=form.comment.data or "")
+        operations.rerank(
+            current_user,
+            form.decision.data,
+            order,
+            comment=form.comment.data or "",
+            shown=shown,
+        )
     except operations.PipelineRefused as refused:
         db.session.rollback()
         form.form_errors.append(refused.said())
