@@ -22,6 +22,7 @@ from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
 from fund.finance.currencies import BASE_CURRENCY, ISO_4217
+from fund.finance.dates import check_not_before
 from fund.finance.models import GENERAL_POOL, Contribution, Pool
 from fund.finance.operations import (
     FinanceError,
@@ -239,6 +240,7 @@ def record_deposit(
                 "currency",
                 currency=pledge.currency,
             )
+        check_not_before(received_on, "received", "received_on", pledge.pledged_on, "pledge")
     gross = usd_gross(amount, exchange_rate)
     if gross <= 0:
         raise FinanceError(

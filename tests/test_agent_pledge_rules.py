@@ -1,0 +1,121 @@
+"""The rules a deposit paying a pledge keeps: not received before the pledge was made, never
+more than is still due on it (even two at once), and amounts in the currency's own decimals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from fund.extensions import db
+from fund.finance import agent
+from fund.finance.agent_models import Pledge
+from fund.finance.models import Contribution
+from tests.helpers import csrf_token, login, user
+from tests.test_agent import _donor, _refused
+
+D = Decimal
+PLEDGED_ON = date(2026, 1, 5)
+
+
+@pytest.fixture
+def agent_user(create_user):
+    return create_user(
+        roles=("administrative_agent",), organization_acronym=None, name="Amira Agent"
+    )
+
+
+@pytest.fixture
+def agent_client(app, agent_user):
+    client = app.test_client()
+    assert login(client, agent_user.email).status_code == 302
+    return client
+
+
+@pytest.fixture
+def pledge_id(app, agent_user, donor) -> int:
+    """GBP 300,000.00 pledged on 5 January 2026 in three instalments."""
+    with app.app_context():
+        pledge = agent.record_pledge(
+            user(agent_user),
+            _donor(donor),
+            PLEDGED_ON,
+            "GBP",
+            D("300000.00"),
+            [(date(2026, 3, 1), D("100000.00"))] * 3,
+        )
+        db.session.commit()
+        return pledge.id
+
+
+def _pay(app, agent_user, donor, pledge_id, amount, received_on=date(2026, 3, 2)):
+    with app.app_context():
+        contribution = agent.record_deposit(
+            user(agent_user),
+            _donor(donor),
+            received_on,
+            "GBP",
+            D(amount),
+            D("1.25"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+        db.session.commit()
+        return contribution.id
+
+
+def _deposits(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Contribution))
+
+
+# A deposit is not received before its pledge -------------------------------------------------
+
+
+def test_a_deposit_cannot_be_received_before_the_pledge_it_pays(app, agent_user, donor, pledge_id):
+    with app.app_context():
+        refused = _refused(
+            app,
+            agent.record_deposit,
+            user(agent_user),
+            _donor(donor),
+            date(2026, 1, 4),
+            "GBP",
+            D("100000.00"),
+            D("1.25"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+    assert refused.field == "received_on"
+    assert refused.message == "The received date cannot be before the pledge (5 January 2026)."
+    assert _deposits(app) == 0
+    # On the day of the pledge, and without a pledge on any day, it is recorded.
+    _pay(app, agent_user, donor, pledge_id, "100000.00", received_on=PLEDGED_ON)
+    with app.app_context():
+        agent.record_deposit(
+            user(agent_user), _donor(donor), date(2026, 1, 4), "GBP", D("10.00"), D("1.25")
+        )
+        db.session.commit()
+    assert _deposits(app) == 2
+
+
+def test_the_deposit_form_refuses_a_date_before_the_pledge_at_its_field(
+    app, agent_client, donor, pledge_id
+):
+    token = csrf_token(agent_client, "/finance/deposits/new")
+    data = {
+        "csrf_token": token,
+        "donor_id": donor.id,
+        "received_on": "2026-01-01",
+        "currency": "GBP",
+        "amount": "100,000.00",
+        "exchange_rate": "1.25",
+        "pledge_id": pledge_id,
+        "earmark": "",
+    }
+    response = agent_client.post("/finance/deposits/new", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The received date cannot be before the pledge (5 January 2026)." in page
+    assert 'value="2026-01-01"' in page and 'value="100,000.00"' in page
+    assert _deposits(app) == 0
