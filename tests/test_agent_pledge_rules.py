@@ -119,3 +119,99 @@ def test_the_deposit_form_refuses_a_date_before_the_pledge_at_its_field(
     assert "The received date cannot be before the pledge (5 January 2026)." in page
     assert 'value="2026-01-01"' in page and 'value="100,000.00"' in page
     assert _deposits(app) == 0
+
+
+# A pledge is never overpaid ------------------------------------------------------------------
+
+
+def test_a_deposit_beyond_what_is_still_due_on_its_pledge_is_refused(
+    app, agent_user, donor, pledge_id
+):
+    _pay(app, agent_user, donor, pledge_id, "100000.00")
+    _pay(app, agent_user, donor, pledge_id, "100000.00")
+    with app.app_context():
+        refused = _refused(
+            app,
+            agent.record_deposit,
+            user(agent_user),
+            _donor(donor),
+            date(2026, 3, 2),
+            "GBP",
+            D("250000.00"),
+            D("1.25"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+    assert refused.field == "amount"
+    assert refused.message == (
+        f"Only GBP 100,000.00 is still due on pledge PL-{pledge_id} (GBP 300,000.00 pledged, "
+        "GBP 200,000.00 deposited): record at most that against the pledge, and the rest as a "
+        "deposit not linked to the pledge."
+    )
+    assert _deposits(app) == 2
+    # Exactly what is still due is recorded; then nothing more is.
+    _pay(app, agent_user, donor, pledge_id, "100000.00")
+    with app.app_context():
+        refused = _refused(
+            app,
+            agent.record_deposit,
+            user(agent_user),
+            _donor(donor),
+            date(2026, 3, 2),
+            "GBP",
+            D("10000.00"),
+            D("1.25"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+        assert refused.field == "amount"
+        assert refused.message.startswith("Nothing is still due on pledge PL-")
+        progress = agent.pledge_progress([db.session.get(Pledge, pledge_id)])[pledge_id]
+        assert (progress.deposited, progress.outstanding) == (D("300000.00"), D("0.00"))
+
+
+def test_the_deposit_form_says_what_is_still_due_on_the_pledge(
+    app, agent_client, agent_user, donor, pledge_id
+):
+    _pay(app, agent_user, donor, pledge_id, "250000.00")
+    token = csrf_token(agent_client, "/finance/deposits/new")
+    data = {
+        "csrf_token": token,
+        "donor_id": donor.id,
+        "received_on": "2026-03-03",
+        "currency": "GBP",
+        "amount": "100,000.00",
+        "exchange_rate": "1.25",
+        "pledge_id": pledge_id,
+        "earmark": "",
+    }
+    response = agent_client.post("/finance/deposits/new", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Only GBP 50,000.00 is still due on pledge" in page
+    assert 'value="100,000.00"' in page
+    assert _deposits(app) == 1
+
+
+def test_two_deposits_at_once_never_pay_a_pledge_beyond_its_amount(
+    app, backend, agent_user, donor, pledge_id
+):
+    """GBP 300,000.00 pledged: two deposits of 200,000.00 sent at the same moment cannot both
+    be recorded against it; whichever comes second is refused."""
+    from tests.test_finance_race import run_together
+
+    def pay():
+        return agent.record_deposit(
+            user(agent_user),
+            _donor(donor),
+            date(2026, 3, 2),
+            "GBP",
+            D("200000.00"),
+            D("1.25"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+
+    results = run_together(app, [pay, pay])
+    done = [r for r in results if not isinstance(r, Exception)]
+    assert len(done) == 1, results
+    with app.app_context():
+        progress = agent.pledge_progress([db.session.get(Pledge, pledge_id)])[pledge_id]
+        assert progress.deposited == D("200000.00")

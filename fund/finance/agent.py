@@ -34,6 +34,7 @@ from fund.finance.operations import (
 from fund.finance.queries.as_of import contributions_by
 from fund.i18n import Amount, Money
 from fund.labels import N_
+from fund.locking import locked
 from fund.money import (
     MAX_AMOUNT,
     ZERO,
@@ -205,6 +206,42 @@ def next_expected(pledge: Pledge, deposited: Decimal) -> tuple[date, Decimal] | 
 # Deposits ---------------------------------------------------------------------------------
 
 
+def check_still_due(pledge: Pledge, amount: Decimal) -> None:
+    """`amount` (in the pledge's currency) is within what is still due on the pledge. The
+    pledge's row is locked first and its deposits summed under that lock, so two deposits
+    paying it at the same moment are checked one after the other: the second sees the first."""
+    row = locked(Pledge, pledge.id)
+    if row is None:
+        raise FinanceError(N_("Choose a pledge from the list, or none."), "pledge_id")
+    progress = pledge_progress([row])[row.id]
+    if amount <= progress.outstanding:
+        return
+    named = {
+        "code": row.code,
+        "pledged": Money(progress.pledged, row.currency),
+        "deposited": Money(progress.deposited, row.currency),
+    }
+    if progress.outstanding <= 0:
+        raise FinanceError(
+            N_(
+                "Nothing is still due on pledge %(code)s (%(pledged)s pledged, %(deposited)s "
+                "deposited): record this deposit as a deposit not linked to the pledge."
+            ),
+            "amount",
+            **named,
+        )
+    raise FinanceError(
+        N_(
+            "Only %(due)s is still due on pledge %(code)s (%(pledged)s pledged, %(deposited)s "
+            "deposited): record at most that against the pledge, and the rest as a deposit not "
+            "linked to the pledge."
+        ),
+        "amount",
+        due=Money(progress.outstanding, row.currency),
+        **named,
+    )
+
+
 def usd_gross(amount: Decimal, rate: Decimal) -> Decimal:
     """A deposit's USD value: its amount at the rate, rounded half-up to the cent."""
     return round_cents(amount * rate)
@@ -241,6 +278,7 @@ def record_deposit(
                 currency=pledge.currency,
             )
         check_not_before(received_on, "received", "received_on", pledge.pledged_on, "pledge")
+        check_still_due(pledge, amount)
     gross = usd_gross(amount, exchange_rate)
     if gross <= 0:
         raise FinanceError(
