@@ -215,3 +215,86 @@ def test_two_deposits_at_once_never_pay_a_pledge_beyond_its_amount(
     with app.app_context():
         progress = agent.pledge_progress([db.session.get(Pledge, pledge_id)])[pledge_id]
         assert progress.deposited == D("200000.00")
+
+
+# Amounts in the currency's own decimals ------------------------------------------------------
+
+
+def test_an_amount_with_decimals_its_currency_does_not_have_is_refused(app, agent_user, donor):
+    from fund.money import AmountError, parse_amount
+
+    with app.test_request_context():
+        assert parse_amount("1,000,000.00", "en", "JPY") == D("1000000.00")
+        assert parse_amount("1,000,000.50", "en", "EUR") == D("1000000.50")
+        with pytest.raises(AmountError) as caught:
+            parse_amount("1 000 000,50", "fr", "JPY")
+        assert str(caught.value) == "An amount in JPY has no decimals: type it in whole units."
+    with app.app_context():
+        for call in (
+            lambda: agent.record_deposit(
+                user(agent_user), _donor(donor), date(2026, 3, 2), "JPY", D("1000.50"), D("0.01")
+            ),
+            lambda: agent.record_pledge(
+                user(agent_user),
+                _donor(donor),
+                PLEDGED_ON,
+                "JPY",
+                D("1000.50"),
+                [(date(2026, 3, 1), D("1000.50"))],
+            ),
+        ):
+            refused = _refused(app, call)
+            assert refused.field == "amount"
+            assert refused.message == "An amount in JPY has no decimals: type it in whole units."
+        refused = _refused(
+            app,
+            agent.record_pledge,
+            user(agent_user),
+            _donor(donor),
+            PLEDGED_ON,
+            "JPY",
+            D("1000.00"),
+            [(date(2026, 3, 1), D("999.50")), (date(2026, 4, 1), D("0.50"))],
+        )
+        assert refused.field == "schedule"
+    assert _deposits(app) == 0
+
+
+def test_the_agents_forms_refuse_decimals_a_currency_does_not_have_at_the_field(
+    app, agent_client, donor
+):
+    message = "An amount in JPY has no decimals: type it in whole units."
+    token = csrf_token(agent_client, "/finance/deposits/new")
+    data = {
+        "csrf_token": token,
+        "donor_id": donor.id,
+        "received_on": "2026-03-03",
+        "currency": "JPY",
+        "amount": "1,000,000.50",
+        "exchange_rate": "0.0067",
+        "pledge_id": 0,
+        "earmark": "",
+    }
+    response = agent_client.post("/finance/deposits/new", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and 'value="1,000,000.50"' in page
+    assert _deposits(app) == 0
+    token = csrf_token(agent_client, "/finance/pledges")
+    pledge = {
+        "csrf_token": token,
+        "donor_id": donor.id,
+        "pledged_on": "2026-01-05",
+        "currency": "JPY",
+        "amount": "1,000",
+        "due_1": "2026-03-01",
+        "part_1": "999.50",
+        "due_2": "2026-04-01",
+        "part_2": "0.50",
+    }
+    response = agent_client.post("/finance/pledges", data=pledge)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and 'value="999.50"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Pledge)) == 0

@@ -37,12 +37,14 @@ from fund.labels import N_
 from fund.locking import locked
 from fund.money import (
     MAX_AMOUNT,
+    TOO_MANY_PLACES,
     ZERO,
     TypedRate,
     read_amount,
     read_rate,
     round_cents,
     typed_rate,
+    within_places,
 )
 from fund.sentences import Sentence
 
@@ -51,12 +53,16 @@ MAX_RATE = Decimal("9999999999.99999999")
 RATE_EXAMPLE = Decimal("1.0825")  # the rate a refusal shows as an example
 
 
-def _amount(amount: Decimal, field: str) -> Decimal:
+def _amount(amount: Decimal, field: str, currency: str | None = None) -> Decimal:
+    """A recorded amount: in cents, above zero, at most what is kept, and (in `currency`,
+    when given) with no decimals the currency does not have."""
     _check_amount(amount, field)
     if amount > MAX_AMOUNT:
         raise FinanceError(
             N_("The amount cannot be more than %(max)s."), field, max=Amount(MAX_AMOUNT)
         )
+    if currency is not None and not within_places(amount, currency):
+        raise FinanceError(TOO_MANY_PLACES, field, currency=currency)
     return amount
 
 
@@ -118,7 +124,7 @@ def record_pledge(
     add up to the pledged amount."""
     now = now or utcnow()
     currency = check_currency(currency)
-    _amount(amount, "amount")
+    _amount(amount, "amount", currency)
     _check_date(pledged_on, now, "pledge", "pledged_on")
     if not schedule:
         raise FinanceError(
@@ -126,7 +132,7 @@ def record_pledge(
         )
     lines = []
     for due_on, part in schedule:
-        _amount(part, "schedule")
+        _amount(part, "schedule", currency)
         lines.append(PledgeInstalment(due_on=due_on, amount=part))
     scheduled = sum((part for _, part in schedule), ZERO)
     if scheduled != amount:
@@ -264,7 +270,7 @@ def record_deposit(
     recorded as a contribution, with the amount, the currency, the rate and the pledge it pays."""
     now = now or utcnow()
     currency = check_currency(currency)
-    _amount(amount, "amount")
+    _amount(amount, "amount", currency)
     check_rate(exchange_rate)
     if currency == BASE_CURRENCY and exchange_rate != 1:
         raise FinanceError(N_("A deposit in USD is at the rate 1."), "exchange_rate")
