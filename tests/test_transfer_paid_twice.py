@@ -8,12 +8,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from fund.extensions import db, utcnow
-from fund.finance import operations
 from fund.finance.models import Disbursement
-from fund.finance.transfer_models import TransferRequest
 from tests import test_transfer_requests as requests_tests
-from tests.helpers import csrf_token, login, org_id, user
-from tests.test_transfer_requests import _allocation, _request
+from tests.helpers import csrf_token, login, org_id
+from tests.test_transfer_requests import _request
 
 # The funded ILO-IOM programme of the transfer requests' tests, nothing transferred yet.
 prepared_programme = requests_tests.prepared_programme
@@ -72,34 +70,5 @@ def test_a_request_paid_in_another_tab_is_said_to_be_paid_already(app, client, p
     assert _paid_twice_message(request_id, programme["agent"].name) in response.get_data(
         as_text=True
     )
-    with app.app_context():
-        assert _payments() == 1
-
-
-def test_a_request_paid_while_its_form_was_open_is_refused_as_paid(app, programme):
-    with app.app_context():
-        request = _request(programme, "ILO", "642000.00")
-        db.session.commit()
-        request_id = request.id
-    for _tab in range(2):
-        with app.app_context():
-            stale = db.session.get(TransferRequest, request_id)
-            try:
-                operations.record_disbursement(
-                    user(programme["agent"]),
-                    _allocation(programme),
-                    stale.organization_id,
-                    utcnow().date(),
-                    D("642000.00"),
-                    request=stale,
-                )
-                db.session.commit()
-            except operations.FinanceError as error:
-                db.session.rollback()
-                # Said before the share's remainder: the request, not the share, was paid.
-                assert error.message == (
-                    f"Transfer request TR-{request_id} is transferred already. "
-                    "Nothing was recorded."
-                )
     with app.app_context():
         assert _payments() == 1

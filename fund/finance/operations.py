@@ -493,12 +493,6 @@ def record_disbursement(
     _check_date(paid_on, now, "payment", "paid_on")
     check_not_before(paid_on, "payment", "paid_on", allocation.allocated_on, "allocation")
     name, share_amount, disbursed = locked_share(allocation.id, organization_id)
-    if request is not None:  # the share's row is locked: then the request's, paid already?
-        from fund.finance import transfers
-
-        request = transfers.check_recordable(
-            request, allocation.id, organization_id, amount, paid_on
-        )
     remaining = check_within_share(
         amount,
         name,
@@ -510,6 +504,12 @@ def record_disbursement(
         ),
         paid_as="paid",
     )
+    if request is not None:  # the share's row is locked: then the request's
+        from fund.finance import transfers
+
+        request = transfers.check_recordable(
+            request, allocation.id, organization_id, amount, paid_on
+        )
     _add_to(
         AllocationShare.disbursed,
         amount,
