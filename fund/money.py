@@ -32,7 +32,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_decimal, get_currency_symbol, get_decimal_symbol, get_group_symbol
+from babel.numbers import (
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 from flask_babel import get_locale
 from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column
 
@@ -352,12 +358,33 @@ def _readings(cleaned: str, way: Writing) -> list[Decimal]:
     return values
 
 
-def parse_amount(text: str | None, language: str | None = None) -> Decimal:
+def currency_places(currency: str) -> int:
+    """The decimals an amount in `currency` (ISO 4217) has, as Babel knows its minor unit: 2
+    for USD or EUR, 0 for JPY; never more than the cents an amount is kept with."""
+    return min(get_currency_precision(currency), 2)
+
+
+def within_places(value: Decimal, currency: str) -> bool:
+    """Whether `value` has no more decimals than `currency` has ("1000000.00" JPY has none
+    that count; "1000000.50" JPY has one too many)."""
+    places = currency_places(currency)
+    return value == value.quantize(Decimal(1).scaleb(-places))
+
+
+# The sentence refusing an amount with decimals its currency does not have (`within_places`:
+# only a currency without a minor unit refuses decimals, the others have the cents).
+TOO_MANY_PLACES = N_("An amount in %(currency)s has no decimals: type it in whole units.")
+
+
+def parse_amount(
+    text: str | None, language: str | None = None, currency: str | None = None
+) -> Decimal:
     """Read an amount typed on a page in `language` (default: the page's): as the language
     writes it or in the plain form ("125000.50"), with "USD" or the language's dollar sign
     around it if at all. Refused: anything else (signs, exponents, misplaced groups: "1,5" is
     not 15 in English), an amount the two readings understand differently ("1.250" in
-    Spanish), more than two decimals (never rounded: "12,500" in Spanish is not 12.50)."""
+    Spanish), more than two decimals (never rounded: "12,500" in Spanish is not 12.50), and,
+    given its `currency`, decimals the currency does not have ("1000000.50" in JPY)."""
     way = writing(language or page_language())
     cleaned = _bare(text or "", way)
     if not cleaned:
@@ -387,6 +414,8 @@ def parse_amount(text: str | None, language: str | None = None) -> Decimal:
     # Decimals as typed: "1.250" has three, even though its third is a zero.
     if int(value.as_tuple().exponent) < -2:
         raise AmountError(N_("Use at most two decimals (cents)."))
+    if currency is not None and not within_places(value, currency):
+        raise AmountError(TOO_MANY_PLACES, currency=currency)
     return value.quantize(CENT)
 
 

@@ -22,6 +22,7 @@ from fund.audit.operations import add_recorded, record
 from fund.extensions import db, utcnow
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
 from fund.finance.currencies import BASE_CURRENCY, ISO_4217
+from fund.finance.dates import check_not_before
 from fund.finance.models import GENERAL_POOL, Contribution, Pool
 from fund.finance.operations import (
     FinanceError,
@@ -33,14 +34,17 @@ from fund.finance.operations import (
 from fund.finance.queries.as_of import contributions_by
 from fund.i18n import Amount, Money
 from fund.labels import N_
+from fund.locking import locked
 from fund.money import (
     MAX_AMOUNT,
+    TOO_MANY_PLACES,
     ZERO,
     TypedRate,
     read_amount,
     read_rate,
     round_cents,
     typed_rate,
+    within_places,
 )
 from fund.sentences import Sentence
 
@@ -49,12 +53,16 @@ MAX_RATE = Decimal("9999999999.99999999")
 RATE_EXAMPLE = Decimal("1.0825")  # the rate a refusal shows as an example
 
 
-def _amount(amount: Decimal, field: str) -> Decimal:
+def _amount(amount: Decimal, field: str, currency: str | None = None) -> Decimal:
+    """A recorded amount: in cents, above zero, at most what is kept, and (in `currency`,
+    when given) with no decimals the currency does not have."""
     _check_amount(amount, field)
     if amount > MAX_AMOUNT:
         raise FinanceError(
             N_("The amount cannot be more than %(max)s."), field, max=Amount(MAX_AMOUNT)
         )
+    if currency is not None and not within_places(amount, currency):
+        raise FinanceError(TOO_MANY_PLACES, field, currency=currency)
     return amount
 
 
@@ -116,7 +124,7 @@ def record_pledge(
     add up to the pledged amount."""
     now = now or utcnow()
     currency = check_currency(currency)
-    _amount(amount, "amount")
+    _amount(amount, "amount", currency)
     _check_date(pledged_on, now, "pledge", "pledged_on")
     if not schedule:
         raise FinanceError(
@@ -124,7 +132,7 @@ def record_pledge(
         )
     lines = []
     for due_on, part in schedule:
-        _amount(part, "schedule")
+        _amount(part, "schedule", currency)
         lines.append(PledgeInstalment(due_on=due_on, amount=part))
     scheduled = sum((part for _, part in schedule), ZERO)
     if scheduled != amount:
@@ -204,6 +212,42 @@ def next_expected(pledge: Pledge, deposited: Decimal) -> tuple[date, Decimal] | 
 # Deposits ---------------------------------------------------------------------------------
 
 
+def check_still_due(pledge: Pledge, amount: Decimal) -> None:
+    """`amount` (in the pledge's currency) is within what is still due on the pledge. The
+    pledge's row is locked first and its deposits summed under that lock, so two deposits
+    paying it at the same moment are checked one after the other: the second sees the first."""
+    row = locked(Pledge, pledge.id)
+    if row is None:
+        raise FinanceError(N_("Choose a pledge from the list, or none."), "pledge_id")
+    progress = pledge_progress([row])[row.id]
+    if amount <= progress.outstanding:
+        return
+    named = {
+        "code": row.code,
+        "pledged": Money(progress.pledged, row.currency),
+        "deposited": Money(progress.deposited, row.currency),
+    }
+    if progress.outstanding <= 0:
+        raise FinanceError(
+            N_(
+                "Nothing is still due on pledge %(code)s (%(pledged)s pledged, %(deposited)s "
+                "deposited): record this deposit as a deposit not linked to the pledge."
+            ),
+            "amount",
+            **named,
+        )
+    raise FinanceError(
+        N_(
+            "Only %(due)s is still due on pledge %(code)s (%(pledged)s pledged, %(deposited)s "
+            "deposited): record at most that against the pledge, and the rest as a deposit not "
+            "linked to the pledge."
+        ),
+        "amount",
+        due=Money(progress.outstanding, row.currency),
+        **named,
+    )
+
+
 def usd_gross(amount: Decimal, rate: Decimal) -> Decimal:
     """A deposit's USD value: its amount at the rate, rounded half-up to the cent."""
     return round_cents(amount * rate)
@@ -226,7 +270,7 @@ def record_deposit(
     recorded as a contribution, with the amount, the currency, the rate and the pledge it pays."""
     now = now or utcnow()
     currency = check_currency(currency)
-    _amount(amount, "amount")
+    _amount(amount, "amount", currency)
     check_rate(exchange_rate)
     if currency == BASE_CURRENCY and exchange_rate != 1:
         raise FinanceError(N_("A deposit in USD is at the rate 1."), "exchange_rate")
@@ -239,6 +283,8 @@ def record_deposit(
                 "currency",
                 currency=pledge.currency,
             )
+        check_not_before(received_on, "received", "received_on", pledge.pledged_on, "pledge")
+        check_still_due(pledge, amount)
     gross = usd_gross(amount, exchange_rate)
     if gross <= 0:
         raise FinanceError(

@@ -73,14 +73,14 @@ class PledgeForm(SensitiveForm):
         ok = super().validate(extra_validators)
         ok = check_donor(self.donor_id) and ok
         currency = _currency(self.currency)
-        self.parsed_amount = _amount(self, "amount")
+        self.parsed_amount = _amount(self, "amount", currency)
         self.schedule = []
         for due, part in self.lines():
             if not (part.data or "").strip() and due.data is None and not due.errors:
                 continue
             if due.data is None and not due.errors:
                 due.errors.append(_("Give the date of this expected payment."))
-            value = _amount(self, part.name)
+            value = _amount(self, part.name, currency)
             if due.data is not None and value is not None:
                 self.schedule.append((due.data, value))
         line_errors = any(due.errors or part.errors for due, part in self.lines())
@@ -146,7 +146,7 @@ class DepositForm(SensitiveForm):
         ok = chosen(self.pledge_id, _("Choose a pledge from the list, or none.")) and ok
         ok = check_earmark(self.earmark) and ok
         self.parsed_currency = _currency(self.currency)
-        self.parsed_amount = _amount(self, "amount")
+        self.parsed_amount = _amount(self, "amount", self.parsed_currency)
         try:
             self.parsed_rate = parse_rate(self.exchange_rate.data)
         except FinanceError as error:

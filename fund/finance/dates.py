@@ -1,6 +1,7 @@
 """The dates of the money records, each rule once: a record is never dated in the future (UTC
 today), nor before the record it follows (an allocation before the committee's approval, a
-payment before the allocation or before the transfer request it answers)."""
+payment before the allocation or before the transfer request it answers, a deposit paying a
+pledge before the pledge)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ BEFORE = {
     ("payment", "request"): N_(
         "The payment date cannot be before the transfer request (%(date)s)."
     ),
+    ("received", "pledge"): N_("The received date cannot be before the pledge (%(date)s)."),
 }
 
 

@@ -61,11 +61,12 @@ def check_earmark(field: SelectField) -> bool:
     return chosen(field, _("Choose a thematic area from the list, or none."))
 
 
-def _amount(form: FlaskForm, name: str) -> Decimal | None:
-    """The field's amount, or None with the reason added to its errors."""
+def _amount(form: FlaskForm, name: str, currency: str | None = None) -> Decimal | None:
+    """The field's amount (in `currency`, when given: with no decimals it does not have), or
+    None with the reason added to its errors."""
     field = form[name]
     try:
-        value = parse_amount(field.data)
+        value = parse_amount(field.data, currency=currency)
     except AmountError as error:
         field.errors.append(error.said())
         return None

@@ -198,8 +198,14 @@ def agent_list_page(
         typed[2].form_errors.append(str(error))
     rows = transfers.open_requests()
     forms = {}
+    placed = False
     for request, proposal in rows:
         sent = typed is not None and typed[:2] == (proposal.id, request.organization_id)
+        placed = placed or sent
         forms[request.id] = _record_form(request, typed[2] if sent else None)
-    page = render_template("finance/transfers.html", rows=rows, forms=forms, today=utcnow().date())
+    # A refusal whose request is no longer on the list (paid meanwhile) is said above it.
+    unplaced = None if placed or error is None else str(error)
+    page = render_template(
+        "finance/transfers.html", rows=rows, forms=forms, today=utcnow().date(), error=unplaced
+    )
     return page, status

@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import User
 from fund.audit.operations import record
+from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance import tranche
 from fund.finance.dates import check_not_before
@@ -44,13 +45,19 @@ from fund.labels import N_
 from fund.locking import locked
 from fund.money import ZERO, read_amount
 from fund.proposals.models import Proposal
-from fund.sentences import Sentence, Within
+from fund.sentences import OnDay, Sentence, Within
 from fund.signals import transfer_requested
 
 NOT_REQUESTED = N_(
     "No transfer to this organization is requested: the secretariat requests a transfer "
     "before the administrative agent records it. Nothing was recorded."
 )
+
+
+ALREADY_PAID = N_(
+    "%(reference)s was already paid on %(date)s by %(name)s: nothing was recorded again."
+)
+ALREADY_PAID_UNNAMED = N_("%(reference)s was already paid on %(date)s: nothing was recorded again.")
 
 
 class TrancheRefused(FinanceError):
@@ -202,6 +209,54 @@ def planned_up_to(allocation_id: int, organization_id: int, number: int) -> Deci
         .order_by(PlannedTranche.number)
     ).all()
     return sum((read_amount(a) for a in amounts[:number]), ZERO) if amounts else None
+
+
+def already_paid(request: TransferRequest) -> FinanceError:
+    """The refusal of a second payment of `request`, transferred already: when, and by whom."""
+    disbursement = db.session.get(Disbursement, request.disbursement_id)
+    day = disbursement.paid_on if disbursement is not None else request.closed_at.date()
+    named = {"reference": request.code, "date": OnDay(day, DAY)}
+    if request.closed_by is None:
+        return FinanceError(ALREADY_PAID_UNNAMED, **named)
+    return FinanceError(ALREADY_PAID, name=request.closed_by.name, **named)
+
+
+def request_to_record(
+    allocation_id: int, organization_id: int, named_id: int | None, amount: Decimal | None
+) -> TransferRequest:
+    """The request a payment form sent for the organization is recorded against: the one the
+    form names (`named_id`), else the organization's open request. A request already paid is
+    refused as such, never as not requested: the one the form names, or, when it names none,
+    the organization's latest when the form sends its amount again (a second tab, a form sent
+    once more)."""
+    named = db.session.get(TransferRequest, named_id) if named_id else None
+    if named is not None and (named.allocation_id, named.organization_id) == (
+        allocation_id,
+        organization_id,
+    ):
+        if named.status == TransferStatus.TRANSFERRED.value:
+            raise already_paid(named)
+        if named.status == OPEN:
+            return named
+    pending = open_request(allocation_id, organization_id)
+    if pending is not None:
+        return pending
+    latest = db.session.scalar(
+        select(TransferRequest)
+        .where(
+            TransferRequest.allocation_id == allocation_id,
+            TransferRequest.organization_id == organization_id,
+        )
+        .order_by(TransferRequest.requested_at.desc(), TransferRequest.id.desc())
+        .limit(1)
+    )
+    if (
+        latest is not None
+        and latest.status == TransferStatus.TRANSFERRED.value
+        and (named is latest or amount == read_amount(latest.amount))
+    ):
+        raise already_paid(latest)
+    raise FinanceError(NOT_REQUESTED)
 
 
 def check_recordable(

@@ -384,12 +384,14 @@ def disburse(proposal_id: int, organization_id: int):
     allocation = lists.allocation_for(proposal.id)
     if allocation is None or organization_id not in {s.organization_id for s in allocation.shares}:
         abort(404)
+    named = http_request.form.get("request", "")
+    named_request = int(named) if named.isascii() and named.isdigit() else None
 
     def run() -> str:
         once.claim()
-        request = transfers.open_request(allocation.id, organization_id)
-        if request is None:
-            raise operations.FinanceError(transfers.NOT_REQUESTED)
+        request = transfers.request_to_record(
+            allocation.id, organization_id, named_request, form.parsed_amount
+        )
         disbursement = operations.record_disbursement(
             current_user,
             allocation,
