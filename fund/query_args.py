@@ -58,6 +58,15 @@ def check_day(day: date) -> date:
     return day
 
 
+def one_value(name: str) -> str:
+    """The query-string value `name`, stripped (blank when absent); a filter given twice is
+    refused, as the API refuses it, rather than read by its first value."""
+    given = request.args.getlist(name)
+    if len(given) > 1:
+        raise BadQueryValue(name, N_("Choose one value only: this filter is given twice."))
+    return (given[0] if given else "").strip()
+
+
 def page_arg(name: str = "page") -> int:
     """A page number. Missing, unreadable or below 1 is the first page (a page past the end
     of a list is for the list to clamp); a number beyond MAX_PAGE is refused."""

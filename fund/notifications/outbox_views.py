@@ -3,7 +3,7 @@ it was sent, is still being tried or was given up on, and what each one said (it
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from fund.access import roles_required
 from fund.accounts.models import Role
@@ -11,7 +11,7 @@ from fund.extensions import db
 from fund.labels import N_
 from fund.notifications.models import OutboxMessage
 from fund.notifications.queries import MAX_EMAIL, OutboxState, outbox_page
-from fund.query_args import BadQueryValue, page_arg
+from fund.query_args import BadQueryValue, one_value, page_arg
 from fund.sentences import Sentence
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -19,24 +19,16 @@ bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 PER_PAGE = 25
 
 
-def _one(name: str) -> str:
-    """The query-string value `name` (blank when absent); BadQueryValue when given twice."""
-    given = request.args.getlist(name)
-    if len(given) > 1:
-        raise BadQueryValue(name, N_("Choose one value only: this filter is given twice."))
-    return (given[0] if given else "").strip()
-
-
 def read_filters() -> tuple[OutboxState | None, str]:
     """The state and the part of the recipient's address asked for; BadQueryValue for a state
     that is none of the choices or an address longer than any."""
     state = None
-    if text := _one("state"):
+    if text := one_value("state"):
         try:
             state = OutboxState(text)
         except ValueError:
             raise BadQueryValue("state", N_("Choose a state from the list.")) from None
-    to = _one("to")
+    to = one_value("to")
     if len(to) > MAX_EMAIL:
         raise BadQueryValue(
             "to",

@@ -9,9 +9,8 @@ the page cannot use answers 400 with what is accepted (`fund.query_args.BadQuery
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from fund.access import public
@@ -23,7 +22,7 @@ from fund.portfolio.figures import Portfolio
 from fund.portfolio.queries import ProgrammeFilters, PublicStatus
 from fund.portfolio.world_map import world_map
 from fund.proposals.models import Scope
-from fund.query_args import BadQueryValue, page_arg, parse_whole_number
+from fund.query_args import BadQueryValue, one_value, page_arg, parse_whole_number
 from fund.reference.models import Country
 from fund.reports.queries import publisher_from_config
 
@@ -33,13 +32,10 @@ PER_PAGE = 25
 FILTER_NAMES = ("objective", "area", "country", "status")
 
 
-def read_filters(args: Mapping[str, str], found: Portfolio, names=FILTER_NAMES) -> ProgrammeFilters:
-    """The filters of the query string; BadQueryValue for a value that is none of the choices."""
-    given = getattr(args, "getlist", lambda name: [args.get(name)])
-    for name in names:
-        if len(given(name)) > 1:
-            raise BadQueryValue(name, N_("Choose one value only: this filter is given twice."))
-    text = {name: (args.get(name) or "").strip() for name in names}
+def read_filters(found: Portfolio, names=FILTER_NAMES) -> ProgrammeFilters:
+    """The filters of the query string; BadQueryValue for a value that is none of the choices
+    or for a filter given twice."""
+    text = {name: one_value(name) for name in names}
     objective = None
     if text.get("objective"):
         try:
@@ -90,7 +86,7 @@ def _filter_args(filters: ProgrammeFilters) -> dict[str, str]:
 @public
 def index():
     found = figures.portfolio()
-    filters = read_filters(request.args, found)
+    filters = read_filters(found)
     chosen = found.chosen(filters)
     page = paging(len(chosen), page_arg(), PER_PAGE)
     return render_template(
@@ -125,7 +121,7 @@ def programme(proposal_id: int):
 @public
 def map_page():
     found = figures.portfolio()
-    filters = read_filters(request.args, found, ("objective", "area"))
+    filters = read_filters(found, ("objective", "area"))
     money = figures.map_figures(found, filters)
     return render_template(
         "portfolio/map.html",
