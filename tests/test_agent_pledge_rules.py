@@ -298,3 +298,20 @@ def test_the_agents_forms_refuse_decimals_a_currency_does_not_have_at_the_field(
     assert message in page and 'value="999.50"' in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Pledge)) == 0
+
+
+def test_a_pledge_overpaid_before_the_rule_shows_what_was_deposited_beyond_it(
+    app, agent_client, agent_user, donor, pledge_id
+):
+    """Deposits recorded against a pledge before overpaying it was refused: the pledge's page
+    says what was deposited beyond it, rather than only an outstanding of zero."""
+    _pay(app, agent_user, donor, pledge_id, "300000.00")
+    with app.app_context():
+        extra = agent.record_deposit(
+            user(agent_user), _donor(donor), date(2026, 3, 3), "GBP", D("40000.00"), D("1.25")
+        )
+        extra.pledge_id = pledge_id  # as an older record holds it
+        db.session.commit()
+    page = agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
+    assert "Deposited beyond the pledge" in page and "GBP 40,000.00" in page
+    assert "GBP 0.00" in page  # still the outstanding

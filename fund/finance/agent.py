@@ -175,6 +175,12 @@ class PledgeProgress:
     def outstanding(self) -> Decimal:
         return max(self.pledged - self.deposited, ZERO)
 
+    @property
+    def beyond(self) -> Decimal:
+        """Deposited beyond what was pledged (deposits recorded before overpaying a pledge
+        was refused): shown, never hidden behind an outstanding of zero."""
+        return max(self.deposited - self.pledged, ZERO)
+
 
 def pledge_progress(pledges: Sequence[Pledge]) -> dict[int, PledgeProgress]:
     """Each pledge's progress, in one query."""
