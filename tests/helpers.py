@@ -329,3 +329,11 @@ def internal_links(html: str) -> set[str]:
             continue
         links.add(href)
     return links
+
+
+def demo_client(app, prepared_demo, account: str):
+    """A client signed in as one of the demo set's accounts (the set seeded once per worker)."""
+    assert prepared_demo.data("sqlite").exit_code == 0
+    client = app.test_client()
+    assert login(client, account, "migration-fund-demo").status_code == 302
+    return client

@@ -65,6 +65,21 @@ def _pay(app, agent_user, donor, pledge_id, amount, received_on=date(2026, 3, 2)
         return contribution.id
 
 
+def _post_deposit(agent_client, donor, pledge_id, received_on: str):
+    """The deposit form sent with GBP 100,000.00 at 1.25 against the pledge."""
+    data = {
+        "csrf_token": csrf_token(agent_client, "/finance/deposits/new"),
+        "donor_id": donor.id,
+        "received_on": received_on,
+        "currency": "GBP",
+        "amount": "100,000.00",
+        "exchange_rate": "1.25",
+        "pledge_id": pledge_id,
+        "earmark": "",
+    }
+    return agent_client.post("/finance/deposits/new", data=data)
+
+
 def _deposits(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Contribution))
@@ -102,18 +117,7 @@ def test_a_deposit_cannot_be_received_before_the_pledge_it_pays(app, agent_user,
 def test_the_deposit_form_refuses_a_date_before_the_pledge_at_its_field(
     app, agent_client, donor, pledge_id
 ):
-    token = csrf_token(agent_client, "/finance/deposits/new")
-    data = {
-        "csrf_token": token,
-        "donor_id": donor.id,
-        "received_on": "2026-01-01",
-        "currency": "GBP",
-        "amount": "100,000.00",
-        "exchange_rate": "1.25",
-        "pledge_id": pledge_id,
-        "earmark": "",
-    }
-    response = agent_client.post("/finance/deposits/new", data=data)
+    response = _post_deposit(agent_client, donor, pledge_id, "2026-01-01")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "The received date cannot be before the pledge (5 January 2026)." in page
@@ -172,18 +176,7 @@ def test_the_deposit_form_says_what_is_still_due_on_the_pledge(
     app, agent_client, agent_user, donor, pledge_id
 ):
     _pay(app, agent_user, donor, pledge_id, "250000.00")
-    token = csrf_token(agent_client, "/finance/deposits/new")
-    data = {
-        "csrf_token": token,
-        "donor_id": donor.id,
-        "received_on": "2026-03-03",
-        "currency": "GBP",
-        "amount": "100,000.00",
-        "exchange_rate": "1.25",
-        "pledge_id": pledge_id,
-        "earmark": "",
-    }
-    response = agent_client.post("/finance/deposits/new", data=data)
+    response = _post_deposit(agent_client, donor, pledge_id, "2026-03-03")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Only GBP 50,000.00 is still due on pledge" in page

@@ -14,7 +14,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from fund.i18n import TRANSLATIONS, from_kept, kept
 from fund.sentences import Within, said, said_marked
-from tests.helpers import login
+from tests.helpers import demo_client
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 NO_BREAK = "\u00a0\u202f"
@@ -180,15 +180,8 @@ def test_no_template_writes_punctuation_of_its_own():
     assert not written, written
 
 
-def _demo_client(app, prepared_demo, account: str):
-    assert prepared_demo.data("sqlite").exit_code == 0
-    client = app.test_client()
-    assert login(client, account, "migration-fund-demo").status_code == 302
-    return client
-
-
 def test_the_close_page_names_the_pools_as_the_other_pages_do(app, prepared_demo):
-    client = _demo_client(app, prepared_demo, "secretariat@demo.fund")
+    client = demo_client(app, prepared_demo, "secretariat@demo.fund")
     page = client.get("/finance/proposals/1/close?lang=fr").get_data(as_text=True)
     releasing = page[page.index('id="releasing"') :].split("</ul>")[0]
     assert "<li>" in releasing
@@ -196,7 +189,7 @@ def test_the_close_page_names_the_pools_as_the_other_pages_do(app, prepared_demo
 
 
 def test_each_refund_button_names_its_programme(app, prepared_demo):
-    client = _demo_client(app, prepared_demo, "agent@demo.fund")
+    client = demo_client(app, prepared_demo, "agent@demo.fund")
     page = client.get("/finance/refunds?lang=fr").get_data(as_text=True)
     buttons = re.findall(r'<button type="submit" class="button">(.*?)</button>', page, re.S)
     names = [re.sub(r"<[^>]*>", "", b).strip() for b in buttons if "rembours" in b]

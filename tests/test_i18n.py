@@ -19,7 +19,7 @@ from sqlalchemy import select
 from fund.audit.models import AuditEvent
 from fund.extensions import db
 from fund.i18n import LANGUAGES, TRANSLATIONS
-from tests.helpers import csrf_token, login, user
+from tests.helpers import csrf_token, demo_client, login, user
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_PAGES = ("/", "/login", "/objectives", "/principles")
@@ -813,19 +813,9 @@ def test_no_template_writes_a_colon_of_its_own_after_a_value():
     assert not written, written
 
 
-def _demo_client(app, prepared_demo, account: str):
-    """A client signed in as one of the demo set's accounts (the set seeded once per worker)."""
-    from tests.helpers import login
-
-    assert prepared_demo.data("sqlite").exit_code == 0
-    client = app.test_client()
-    assert login(client, account, "migration-fund-demo").status_code == 302
-    return client
-
-
 def test_a_programmes_staff_read_its_status_and_colon_in_french(app, prepared_demo):
     """The programme's line on its staff's list of programmes: "(financé) :" in French."""
-    client = _demo_client(app, prepared_demo, "unicef.applicant@demo.fund")
+    client = demo_client(app, prepared_demo, "unicef.applicant@demo.fund")
     page = client.get("/programme-reports/?lang=fr").get_data(as_text=True)
     assert "(financé)\u00a0:" in page, page
     assert "(financé):" not in page
@@ -886,7 +876,7 @@ def test_the_pipeline_marks_each_title_and_summary_with_its_language(app, prepar
     summary (typed text) takes the direction of its own words."""
     from lxml import html as lxml_html
 
-    client = _demo_client(app, prepared_demo, "committee.unhcr@demo.fund")
+    client = demo_client(app, prepared_demo, "committee.unhcr@demo.fund")
     page = lxml_html.fromstring(client.get("/pipeline/?lang=fr").data)
     entries = page.xpath('//td[@class="pipeline-entry"]')
     assert len(entries) >= 3
@@ -917,7 +907,7 @@ def test_a_programmes_pages_mark_its_title_with_its_language(
     and the finance pages' lists mark each English title `lang="en"` on a French page."""
     from lxml import html as lxml_html
 
-    client = _demo_client(app, prepared_demo, account)
+    client = demo_client(app, prepared_demo, account)
     page = lxml_html.fromstring(client.get(f"{path}?lang=fr").data)
     places = page.xpath(where)
     assert places and all(place.xpath(".//span/@lang") == ["en"] for place in places), path
