@@ -79,9 +79,14 @@ class Organization(db.Model):
     def _label_expression(cls) -> Any:
         return func.coalesce(func.nullif(cls.acronym, ""), cls.name)
 
+    @staticmethod
+    def named(name: str, acronym: str | None) -> str:
+        """An organization as its pages name it in full: "name (acronym)", or the name alone."""
+        return f"{name} ({acronym})" if acronym else name
+
     @property
     def display_name(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+        return self.named(self.name, self.acronym)
 
     def __repr__(self) -> str:
         return f"<Organization {self.label}>"

@@ -453,7 +453,7 @@ def schedule_view(
         if view is None:
             view = views[row.organization_id] = OrganizationSchedule(
                 row.organization_id,
-                f"{row.name} ({row.acronym})" if row.acronym else row.name,
+                Organization.named(row.name, row.acronym),
                 read_amount(row.share),
                 read_amount(row.disbursed),
                 closed_on=row.closed_on,

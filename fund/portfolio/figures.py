@@ -32,7 +32,7 @@ from fund.portfolio.queries import (
     PublicStatus,
 )
 from fund.proposals.models import Scope
-from fund.reference.models import GcmObjective
+from fund.reports.queries import objective_refs
 
 SPREAD_SCOPES = (Scope.NATIONAL.value, Scope.MULTI_COUNTRY.value)
 
@@ -74,14 +74,7 @@ def matches(programme: ProgrammeSummary, filters: ProgrammeFilters) -> bool:
 
 def _build_portfolio() -> Portfolio:
     programmes = queries.list_programmes()
-    objectives = tuple(
-        ObjectiveRef(number, short_label, title)
-        for number, short_label, title in db.session.execute(
-            select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title).order_by(
-                GcmObjective.number
-            )
-        )
-    )
+    objectives = tuple(objective_refs().values())
     countries = {c.iso2: c for p in programmes for c in p.countries}
     return Portfolio(
         programmes=tuple(programmes),

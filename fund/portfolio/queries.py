@@ -53,12 +53,13 @@ from fund.proposals.models import (
     proposal_secondary_objectives,
 )
 from fund.proposals.results import IndicatorActual, ResultIndicator, ResultOutcome
-from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
+from fund.reference.models import Country, ThematicArea, objective_thematic_area
 from fund.reports.queries import (
     CountryRef,
     ObjectiveRef,
     OrganizationRef,
     ShareRow,
+    objective_refs,
     organization_refs,
     proposal_ref,
     publisher_from_config,
@@ -499,12 +500,7 @@ def programme_detail(
         .outerjoin(ProgrammeClosure, ProgrammeClosure.allocation_id == Allocation.id)
         .where(Proposal.id == proposal_id)
     )[0]
-    objectives = {
-        number: ObjectiveRef(number, short_label, title)
-        for number, short_label, title in plain_rows(
-            select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title)
-        )
-    }
+    objectives = objective_refs()
     participant_ids = [
         id_
         for (id_,) in plain_rows(

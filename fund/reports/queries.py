@@ -340,6 +340,19 @@ def organization_refs() -> dict[int, OrganizationRef]:
     }
 
 
+def objective_refs() -> dict[int, ObjectiveRef]:
+    """The 23 GCM objectives as open data and the public pages name them, by number, in their
+    order (one query over a small table)."""
+    return {
+        number: ObjectiveRef(number, short_label, title)
+        for number, short_label, title in plain_rows(
+            select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title).order_by(
+                GcmObjective.number
+            )
+        )
+    }
+
+
 def funded_programmes() -> list[FundedProgramme]:
     """Funded and closed programmes with their allocation, shares and disbursements, by id.
 
@@ -357,12 +370,7 @@ def funded_programmes() -> list[FundedProgramme]:
         iso2: CountryRef(iso2, name)
         for iso2, name in plain_rows(select(Country.iso2, Country.name))
     }
-    objectives = {
-        number: ObjectiveRef(number, short_label, title)
-        for number, short_label, title in plain_rows(
-            select(GcmObjective.number, GcmObjective.short_label, GcmObjective.title)
-        )
-    }
+    objectives = objective_refs()
     proposals = plain_rows(
         select(
             Proposal.id,

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
 
 from fund import dialects
 from fund import money as money_rules
@@ -56,6 +56,18 @@ class PipelineRow:
     draws: list[tuple[str, Decimal]]
     shortfall: Decimal
     content_language: str = "en"  # the language its title is written in
+
+
+def _described() -> Select:
+    """The columns that describe a proposal's line (`_row`): its id, title, organization and
+    approval time, and the language it is written in."""
+    return select(
+        Proposal.id,
+        Proposal.title,
+        Organization.label.label("organization"),
+        Proposal.approved_at.label("approved_at"),
+        Proposal.content_language,
+    ).join(Organization, Organization.id == Proposal.organization_id)
 
 
 def _row(
@@ -138,15 +150,8 @@ def pipeline(
             status_rules.in_pipeline(proposal_state_as_of(as_of)), ~allocated_by(as_of)
         )
     proposals = db.session.execute(
-        select(
-            Proposal.id,
-            Proposal.title,
-            Proposal.primary_objective_number,
-            Organization.label.label("organization"),
-            approved_at.label("approved_at"),
-            Proposal.content_language,
-        )
-        .join(Organization, Organization.id == Proposal.organization_id)
+        _described()
+        .add_columns(Proposal.primary_objective_number)
         .where(condition)
         .order_by(approved_at, Proposal.id)
     ).all()
@@ -432,15 +437,7 @@ def pipeline_page(
         details = {
             row.id: row
             for row in db.session.execute(
-                select(
-                    Proposal.id,
-                    Proposal.title,
-                    Organization.label.label("organization"),
-                    Proposal.approved_at,
-                    Proposal.content_language,
-                )
-                .join(Organization, Organization.id == Proposal.organization_id)
-                .where(Proposal.id.in_([entry[0] for entry, _ in shown]))
+                _described().where(Proposal.id.in_([entry[0] for entry, _ in shown]))
             )
         }
         for (proposal_id, objective, total, running), outcome in shown:
