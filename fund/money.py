@@ -253,7 +253,21 @@ def latin_digits(text: str, language: str | None = None) -> str:
     """`text` as a number's reader reads its digits: without the invisible direction marks a
     right-to-left page puts around them and its surrounding spaces, the digits of `language`'s
     own numbering system (default: the page's) as 0-9 ("٢٠٢٤" -> "2024")."""
-    return text.translate(_MARKS).translate(writing(language or page_language()).digits).strip()
+    return _latin(text, writing(language or page_language()))
+
+
+def _latin(text: str, way: Writing) -> str:
+    """`text` without invisible direction marks and surrounding spaces, the digits of `way`'s
+    own numbering system as 0-9 (`latin_digits`)."""
+    return text.translate(_MARKS).translate(way.digits).strip()
+
+
+def _unsigned(cleaned: str) -> tuple[bool, str]:
+    """Whether `cleaned` starts with a minus sign (a hyphen or the true minus), and what
+    follows the sign."""
+    if cleaned[:1] in ("-", "\u2212"):
+        return True, cleaned[1:].lstrip()
+    return False, cleaned
 
 
 def page_language() -> str:
@@ -310,7 +324,7 @@ def _not_an_amount(text: str | None) -> AmountError:
 def _bare(text: str, way: Writing) -> str:
     """`text` without its currency ("USD", "$US", "US$", "$", before or after), invisible
     direction marks and surrounding spaces, its language's own digits as 0-9."""
-    cleaned = text.translate(_MARKS).translate(way.digits).strip()
+    cleaned = _latin(text, way)
     for symbol in way.currencies:
         if cleaned[: len(symbol)].upper() == symbol.upper():
             cleaned = cleaned[len(symbol) :].strip()
@@ -389,9 +403,7 @@ def parse_amount(
     cleaned = _bare(text or "", way)
     if not cleaned:
         raise AmountError(N_("Enter an amount."))
-    negative = cleaned[:1] in ("-", "\u2212")
-    if negative:
-        cleaned = cleaned[1:].lstrip()
+    negative, cleaned = _unsigned(cleaned)
     values = _readings(cleaned, way)
     if not values:
         raise _not_an_amount(text)
@@ -430,7 +442,7 @@ def read_rate(text: str | None, language: str | None = None) -> Decimal | None:
     digits with at most one decimal mark of the language or a point ("1 08", "1e2", "1,085" in
     English: None)."""
     way = writing(language or page_language())
-    cleaned = (text or "").translate(_MARKS).translate(way.digits).strip()
+    cleaned = _latin(text or "", way)
     marks = {decimal for decimal, _ in way.readings} | {"."}
     whole, mark, fraction = "", "", ""
     for decimal in marks:
@@ -492,10 +504,8 @@ def read_decimal(text: str | None, language: str | None = None) -> Decimal:
     written as the page writes numbers): what is not a number, and a number the two readings
     understand differently ("1.250" in Spanish). Its decimals are as typed."""
     way = writing(language or page_language())
-    cleaned = (text or "").translate(_MARKS).translate(way.digits).strip()
-    negative = cleaned[:1] in ("-", "\u2212")
-    if negative:
-        cleaned = cleaned[1:].lstrip()
+    cleaned = _latin(text or "", way)
+    negative, cleaned = _unsigned(cleaned)
     values = _readings(cleaned, way) if cleaned else []
     if not values:
         raise NumberError(
