@@ -69,23 +69,32 @@ def test_the_programmes_list_reconciles_with_the_key_figures(
     agent,  # noqa: F811
     programme,  # noqa: F811
 ) -> None:
-    """Allocated, disbursed, given back at closure, refunded and kept: the kept column adds
-    up to the key figure of the money allocated to programmes."""
+    """The list gives each programme's allocation, what was disbursed and what it kept: the
+    kept column adds up to the key figure of the money allocated to programmes. A short table
+    apart gives the closed programmes' allocation, what closure gave back, the refunds and
+    what they kept."""
     closed(app, treasurer, agent, programme)
     report, tables, notes = report_tables(app)
     table = tables["The funded programmes"]
-    assert table.header[-5:] == (
-        "Allocated",
-        "Disbursed",
-        "Given back at closure",
-        "Refunded",
-        "Kept",
-    )
+    assert table.header[-3:] == ("Allocated", "Disbursed", "Kept")
     (row,) = table.rows
-    assert row[-5:] == ("1,070,000.00", "642,000.00", "428,000.00", "200,000.00", "442,000.00")
-    assert table.total[-5:] == row[-5:]
+    assert row[-3:] == ("1,070,000.00", "642,000.00", "442,000.00")
+    assert table.total[-3:] == row[-3:]
+    closures = tables["Closed programmes that gave money back"]
+    assert closures.header[-4:] == ("Allocated", "Given back at closure", "Refunded", "Kept")
+    (row,) = closures.rows
+    assert row[-4:] == ("1,070,000.00", "428,000.00", "200,000.00", "442,000.00")
+    assert closures.total[-4:] == row[-4:]
     assert report.balance.total.allocated == report.programmes_kept == KEPT
     assert any("The kept column adds up to the money allocated" in note for note in notes)
+
+
+def test_the_programmes_list_has_no_closure_table_without_closures(app, programme) -> None:  # noqa: F811
+    """No programme closed: the list alone, its kept column equal to what was allocated."""
+    _report, tables, _notes = report_tables(app)
+    (row,) = tables["The funded programmes"].rows
+    assert row[-3] == row[-1]
+    assert "Closed programmes that gave money back" not in tables
 
 
 def test_the_programmes_list_names_the_lead_organization(

@@ -476,34 +476,20 @@ def _programmes(r: AllocationReport) -> list[Part]:
             p.organization,
             listed(p.countries) or _("Global"),
             p.allocated_on.isoformat(),
-            *_amounts(p.amount, p.disbursed, p.released, p.refunded, p.kept),
+            *_amounts(p.amount, p.disbursed, p.kept),
         )
         for p in r.programmes
     ]
     table = _named_table(
         _("The funded programmes"),
-        (
-            _("Countries"),
-            _("Allocated on"),
-            _("Allocated"),
-            _("Disbursed"),
-            _("Given back at closure"),
-            _("Refunded"),
-            _("Kept"),
-        ),
+        (_("Countries"), _("Allocated on"), _("Allocated"), _("Disbursed"), _("Kept")),
         rows,
-        (0.07, 0.17, 0.07, 0.08, 0.085, 0.105, 0.105, 0.1, 0.1, 0.115),
-        (5, 6, 7, 8, 9),
+        (0.08, 0.245, 0.085, 0.1, 0.1, 0.13, 0.13, 0.13),
+        (5, 6, 7),
         (
             "",
             "",
-            *_amounts(
-                r.programmes_allocated,
-                r.programmes_disbursed,
-                r.programmes_released,
-                r.programmes_refunded,
-                r.programmes_kept,
-            ),
+            *_amounts(r.programmes_allocated, r.programmes_disbursed, r.programmes_kept),
         ),
         organization=_("Lead org."),
     )
@@ -513,7 +499,45 @@ def _programmes(r: AllocationReport) -> list[Part]:
         "back to the pools (never disbursed) and the refunds received since. The kept column "
         "adds up to the money allocated to these programmes and to their funded money."
     )
-    return [Part(table=table, notes=[note])]
+    return [Part(table=table, notes=[note]), *_closures(r)]
+
+
+def _closures(r: AllocationReport) -> list[Part]:
+    """The programmes whose closure gave money back or that refunded some: where their
+    allocation and what they kept differ (a short table, apart from the long list)."""
+    given_back = [p for p in r.programmes if p.released or p.refunded]
+    if not given_back:
+        return []
+    rows = [
+        (
+            p.programme,
+            p.title,
+            p.organization,
+            *_amounts(p.amount, p.released, p.refunded, p.kept),
+        )
+        for p in given_back
+    ]
+    title = _("Closed programmes that gave money back")
+    table = _named_table(
+        title,
+        (_("Allocated"), _("Given back at closure"), _("Refunded"), _("Kept")),
+        rows,
+        (0.08, 0.25, 0.09, 0.145, 0.145, 0.145, 0.145),
+        (3, 4, 5, 6),
+        _amounts(
+            sum((p.amount for p in given_back), ZERO),
+            r.programmes_released,
+            r.programmes_refunded,
+            sum((p.kept for p in given_back), ZERO),
+        ),
+        organization=_("Lead org."),
+    )
+    note = _(
+        "Given back at closure: what the closure returned to the pools of the allocation, never "
+        "disbursed. Refunded: what the organizations paid back since. The other programmes kept "
+        "their whole allocation."
+    )
+    return [Part(title=title, table=table, notes=[note])]
 
 
 def _method(r: AllocationReport) -> list[Part]:
