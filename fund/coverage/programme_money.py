@@ -205,23 +205,68 @@ def programme_money(
         name="area",
     )
 
+    # A programme's regions share its total, which needs no objective: from its organizations'
+    # totals (`programme_totals`), so that a statement asking only for regions reads no more.
+    totals = programme_totals(lines, rate, group, prefix, kept=kept)
     regions = (
         select(proposal_countries.c.proposal_id, Country.region_m49)
         .join(Country, Country.iso2 == proposal_countries.c.country_iso2)
-        .where(proposal_countries.c.proposal_id.in_(select(by_proposal.c.proposal_id)))
+        .where(proposal_countries.c.proposal_id.in_(select(totals.c.proposal_id)))
         .distinct()
         .cte(f"{prefix}_region_pairs")
     )
     region = func.coalesce(regions.c.region_m49, _text(GLOBAL_REGION))
     by_region = _split_evenly(
-        by_proposal.outerjoin(regions, regions.c.proposal_id == by_proposal.c.proposal_id),
-        by_proposal.c.total,
+        totals.outerjoin(regions, regions.c.proposal_id == totals.c.proposal_id),
+        totals.c.total,
         region,
         group=group,
         prefix=prefix,
         name="region",
     )
     return ProgrammeMoney(by_organization, by_proposal, by_objective, by_area, by_region)
+
+
+def programme_totals(lines: Any, rate: Decimal, group: str, prefix: str, kept: Any = None) -> Any:
+    """The CTE `<prefix>_totals` (`group`, proposal_id, total): each programme's cents of
+    `lines` (as `programme_money` takes them), the sum of its organizations' direct costs and
+    indirect costs at `rate`, rounded half-up per organization; an organization of a closed
+    programme counts what it kept instead (`kept`, as `_kept_split` replaces it: when its budget
+    is not nil). The same totals as `programme_money`'s by programme, which splits each
+    organization's costs over its objectives without changing their sum."""
+    g = lines.c[group]
+    direct = cast(func.sum(lines.c.cents), BigInteger)
+    organizations = (
+        select(
+            g.label(group),
+            lines.c.proposal_id,
+            lines.c.organization_id,
+            (direct + indirect_cents_sql(direct, rate)).label("whole"),
+        )
+        .group_by(g, lines.c.proposal_id, lines.c.organization_id)
+        .cte(f"{prefix}_organization_totals")
+    )
+    whole = organizations.c.whole
+    counted: Any = whole
+    source: Any = organizations
+    if kept is not None:
+        source = organizations.outerjoin(
+            kept,
+            (kept.c.proposal_id == organizations.c.proposal_id)
+            & (kept.c.organization_id == organizations.c.organization_id),
+        )
+        replaced = kept.c.cents.is_not(None) & (whole > literal(0, BigInteger))
+        counted = case((replaced, kept.c.cents), else_=whole)
+    return (
+        select(
+            organizations.c[group],
+            organizations.c.proposal_id,
+            cast(func.sum(counted), BigInteger).label("total"),
+        )
+        .select_from(source)
+        .group_by(organizations.c[group], organizations.c.proposal_id)
+        .cte(f"{prefix}_totals")
+    )
 
 
 def kept_cents(as_of: date | None = None) -> Any:

@@ -23,8 +23,9 @@ from fund.coverage.model import (
     _cents,
     _settings,
 )
+from fund.coverage.programme_money import programme_totals
 from fund.coverage.queries import coverage_pair
-from fund.coverage.sources import _by_organization, _by_proposal, _lines
+from fund.coverage.sources import _lines
 from fund.extensions import db, record_from_row
 from fund.finance.models import Pool
 from fund.money import sql_cents, total_of
@@ -78,10 +79,10 @@ def simulation_candidates(settings: CoverageSettings | None = None) -> list[Cand
     """Approved and under-review proposals with their budget totals, approved first (1 query)."""
     settings = _settings(settings)
     lines = _lines(CoverageFilters(), True, ()).subquery("lines")
-    by_proposal = _by_proposal(_by_organization(lines, settings.indirect_rate))
+    totals = programme_totals(lines, settings.indirect_rate, "bucket", "simulated")
     return _candidates(
-        by_proposal,
-        by_proposal.c.total,
+        totals,
+        totals.c.total,
         status_rules.programme_in(SIMULATION_STATUSES),
         Proposal.status,
         Proposal.id,

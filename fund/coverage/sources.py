@@ -12,8 +12,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal_column, or_, select
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy import and_, case, literal_column, or_, select
+from sqlalchemy.sql import Select
 
 from fund.accounts.models import Organization
 from fund.coverage import totals as totals_store
@@ -40,7 +40,7 @@ from fund.coverage.programme_money import (
 from fund.extensions import db
 from fund.finance.models import Allocation, CoverageTarget
 from fund.finance.queries import proposal_state_as_of
-from fund.money import indirect_cents_sql, sql_cents
+from fund.money import sql_cents
 from fund.proposals import status_rules
 from fund.proposals.models import BudgetLine, Proposal
 from fund.reference.models import Country, GcmObjective, ThematicArea, objective_thematic_area
@@ -169,36 +169,6 @@ def _note_money(notes: Select | None) -> list[ProgrammeMoney]:
         return []
     lines = note_lines(notes.cte("note_rows"), "bucket", "cov")
     return [programme_money(lines, NO_INDIRECT, "bucket", "note")]
-
-
-def _by_organization(lines: Subquery, rate: Decimal) -> Subquery:
-    """Direct and indirect cents per (bucket, proposal, organization): the indirect costs are
-    rounded half-up to the cent per organization, in integer arithmetic on every engine."""
-    direct = cast(func.sum(lines.c.cents), BigInteger)
-    indirect = indirect_cents_sql(direct, rate)
-    return (
-        select(
-            lines.c.bucket,
-            lines.c.proposal_id,
-            lines.c.organization_id,
-            direct.label("direct"),
-            indirect.label("indirect"),
-        )
-        .group_by(lines.c.bucket, lines.c.proposal_id, lines.c.organization_id)
-        .subquery("by_organization")
-    )
-
-
-def _by_proposal(by_org: Subquery) -> Subquery:
-    return (
-        select(
-            by_org.c.bucket,
-            by_org.c.proposal_id,
-            func.sum(by_org.c.direct + by_org.c.indirect).label("total"),
-        )
-        .group_by(by_org.c.bucket, by_org.c.proposal_id)
-        .subquery("by_proposal")
-    )
 
 
 # The report ----------------------------------------------------------------------------------
