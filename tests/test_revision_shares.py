@@ -137,6 +137,74 @@ def test_a_higher_total_approved_is_allocated_from_the_pools(app, programme, don
         assert not any(caches.verify().values())
 
 
+def test_a_top_up_from_an_earmark_attributes_what_was_paid_in_the_new_draw_order(
+    app, programme, donor
+):
+    """A programme funded from unearmarked money alone, ILO paid 5,000.00 of it. The 1,070.00
+    more the committee approves is drawn from an earmark of the programme's area, which pays
+    before unearmarked money: what was paid is attributed again in that order, the earmark's
+    1,070.00 first, as a payment made now would be."""
+    from fund.accounts.models import Organization, User
+    from fund.committee import operations as committee_operations
+    from fund.finance.models import GENERAL_POOL, AllocationSource
+    from fund.finance.operations import fund_proposal
+    from fund.proposals.models import Proposal
+    from fund.revisions.operations import LineValues
+    from tests.factories import new_proposal
+    from tests.test_revisions import _forwarded
+
+    with app.app_context():
+        first = db.session.get(Proposal, programme["proposal"])
+        area = min(
+            source.pool_code
+            for source in db.session.scalars(
+                select(AllocationSource).join(Allocation).where(Allocation.proposal_id == first.id)
+            )
+        )
+        approved = new_proposal(
+            db.session.get(User, programme["ilo"].id), first.call_id, "approved"
+        )
+        secretariat = user(programme["secretariat"])
+        kdn = db.session.get(Organization, donor.id)
+        finance_operations.record_contribution(
+            secretariat, kdn, utcnow().date(), D("2000000.00"), fee_rate=D("0")
+        )
+        allocation = fund_proposal(secretariat, approved)
+        assert {s.pool_code for s in allocation.sources} == {GENERAL_POOL}
+        finance_operations.record_disbursement(
+            secretariat, allocation, org_id("ILO"), utcnow().date(), D("5000")
+        )
+        finance_operations.record_contribution(
+            secretariat, kdn, utcnow().date(), D("10000.00"), area, fee_rate=D("0")
+        )
+        db.session.commit()
+        second = {**programme, "proposal": approved.id}
+        values = RevisionValues(
+            justification="More work.",
+            budget=True,
+            lines=[*_lines(second, D("0")), LineValues(org_id("IOM"), 18, 5, D("1000"))],
+        )
+        revision_id, round_id = _forwarded(second, values)
+        committee_operations.cast_vote(round_id, user(programme["committee"]), "approve")
+        committee_operations.close_round(round_id, secretariat)
+        db.session.commit()
+        assert (
+            db.session.get(Revision, revision_id)
+            .applied["allocation"]
+            .startswith("The allocation rises from USD")
+        )
+        db.session.expire_all()
+        parts = {
+            row.pool_code: (row.amount, row.disbursed)
+            for row in db.session.scalars(
+                select(AllocationSource).where(AllocationSource.allocation_id == allocation.id)
+            )
+        }
+        assert parts[area] == (D("1070.00"), D("1070.00"))
+        assert parts[GENERAL_POOL][1] == D("3930.00")
+        assert not any(caches.verify().values())
+
+
 def test_an_organization_joining_through_a_revision_is_recused_in_its_round(app, programme):
     """A revision adding UNHCR to the programme goes to the committee; UNHCR's seat is recused
     automatically in the round about it, as a participating organization's would be."""
