@@ -431,22 +431,23 @@ def _attribute_to_pools(allocation_id: int, amount: Decimal) -> None:
         )
 
 
-def rebuild_paid_out() -> int:
+def rebuild_paid_out(allocation_id: int | None = None) -> int:
     """Attribute again what each allocation has paid out to its pools in draw order, as the
-    payments did (after an edit made behind the application); the caller commits. Returns the
-    number of sources rewritten."""
-    paid = {
-        row.allocation_id: read_amount(row.paid)
-        for row in db.session.execute(
-            select(
-                AllocationShare.allocation_id, func.sum(AllocationShare.disbursed).label("paid")
-            ).group_by(AllocationShare.allocation_id)
-        )
-    }
+    payments did (after an edit made behind the application, or for `allocation_id` alone after
+    a top-up changed its pools' parts); the caller commits. Returns the number of sources
+    rewritten."""
+    shares = select(
+        AllocationShare.allocation_id, func.sum(AllocationShare.disbursed).label("paid")
+    ).group_by(AllocationShare.allocation_id)
+    parts = select(
+        AllocationSource.allocation_id, AllocationSource.pool_code, AllocationSource.amount
+    )
+    if allocation_id is not None:
+        shares = shares.where(AllocationShare.allocation_id == allocation_id)
+        parts = parts.where(AllocationSource.allocation_id == allocation_id)
+    paid = {row.allocation_id: read_amount(row.paid) for row in db.session.execute(shares)}
     sources: dict[int, dict[str, Decimal]] = {}
-    for row in db.session.execute(
-        select(AllocationSource.allocation_id, AllocationSource.pool_code, AllocationSource.amount)
-    ):
+    for row in db.session.execute(parts):
         sources.setdefault(row.allocation_id, {})[row.pool_code] = read_amount(row.amount)
     changes = []
     for allocation_id, amounts in sources.items():

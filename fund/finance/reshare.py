@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
 from fund.extensions import db
 from fund.finance import funding
 from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
-from fund.finance.operations import _add_to, _attribute_to_pools, draw_from_pool
+from fund.finance.operations import _add_to, draw_from_pool, rebuild_paid_out
 from fund.i18n import Money
 from fund.labels import N_
 from fund.money import ZERO, read_amount
@@ -139,19 +139,8 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
     db.session.execute(
         update(Allocation).where(Allocation.id == allocation.id).values(amount=plan.total)
     )
-    paid = db.session.scalar(
-        select(func.coalesce(func.sum(AllocationShare.disbursed), 0)).where(
-            AllocationShare.allocation_id == allocation.id
-        )
-    )
     db.session.flush()
-    db.session.execute(
-        update(AllocationSource)
-        .where(AllocationSource.allocation_id == allocation.id)
-        .values(disbursed=0)
-    )
-    if read_amount(paid) > 0:
-        _attribute_to_pools(allocation.id, read_amount(paid))
+    rebuild_paid_out(allocation.id)  # what was paid, in the draw order of the new parts
     db.session.expire(allocation)
     reshare(allocation, plan.shares)
     drawn = Listed(
