@@ -150,7 +150,8 @@ def _csv_value(value: Any) -> Any:
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The CSV text of `header` then `rows`, a line at a time."""
+    """The CSV text of `header` then `rows`, a line at a time, after a byte order mark (so that
+    spreadsheet programs read it as UTF-8 and accents right, as the report tables')."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -161,7 +162,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
         buffer.truncate()
         return text
 
-    yield line(header)
+    yield "\ufeff" + line(header)
     for row in rows:
         yield line(row)
 

@@ -108,6 +108,12 @@ def org_id(acronym: str, app: Flask | None = None) -> int:
 # Clients ----------------------------------------------------------------------------------------
 
 
+def csv_text(response: Response) -> str:
+    """The text of a CSV download as a spreadsheet program reads it: UTF-8 after its byte
+    order mark."""
+    return response.get_data().decode("utf-8-sig")
+
+
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     """Fetch a page and read the CSRF token from its form."""
     page = client.get(path).get_data(as_text=True)

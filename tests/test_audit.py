@@ -18,6 +18,7 @@ from fund.audit.models import GENESIS_HASH, AuditEvent
 from fund.audit.operations import add_recorded, compute_hash, record
 from fund.auditlog import queries as log_queries
 from fund.extensions import db
+from tests.helpers import csv_text
 
 
 def _record_events(app, count: int, **values) -> list[str]:
@@ -573,7 +574,7 @@ def test_log_page_paginates_and_keeps_the_filters(app, client, login_as):
 
 
 def _csv(response) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(csv_text(response))))
 
 
 def test_csv_export(app, client, login_as):
@@ -606,7 +607,7 @@ def test_csv_export(app, client, login_as):
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment; filename=audit-")
     assert len(disposition.removeprefix("attachment; filename=audit-")) == len("YYYYMMDD.csv")
-    body = response.get_data(as_text=True)
+    body = csv_text(response)
     assert body.splitlines()[0] == (
         "id,occurred_at,actor_id,actor_name,actor_organization,action,subject_type,subject_id,"
         "from_state,to_state,comment,details,prev_hash,hash"

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from fund.routing import MAX_ID
 from tests.conftest import csrf_token, login
+from tests.helpers import csv_text
 
 # Any role, for the IOM (a committee member): every page below is reachable.
 ALL_ROLES = ("applicant", "secretariat", "committee", "admin")
@@ -150,7 +151,7 @@ def test_the_audit_export_checks_every_filter_before_the_download_starts(
     assert client.get(response.headers["Location"]).status_code == 400
     whole = client.get("/audit/export.csv?date_to=2999-12-31")
     assert whole.status_code == 200
-    assert whole.get_data(as_text=True).startswith("id,occurred_at,")
+    assert csv_text(whole).startswith("id,occurred_at,")
 
 
 def test_unreadable_page_numbers_still_show_the_first_page(app, client, everyone):

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from fund.extensions import db
 from tests.conftest import new_open_call, new_proposal
-from tests.helpers import PASSWORD, login, new_organization, new_user
+from tests.helpers import PASSWORD, csv_text, login, new_organization, new_user
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 
@@ -22,7 +22,7 @@ def _csv(response) -> list[list[str]]:
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(csv_text(response))))
 
 
 def _xlsx(response):
