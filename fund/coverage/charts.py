@@ -174,11 +174,8 @@ def objectives_chart(
     total = coverage.totals.funded
     height = TOP + ROW_HEIGHT * len(rows) + 56
 
-    def target_amount(row: CoverageRow) -> Decimal | None:
-        return None if row.target is None else row.target * total
-
     largest = max(
-        [max(row.funded + row.pending, target_amount(row) or Decimal(0)) for row in rows]
+        [max(row.funded + row.pending, row.at_target(total) or Decimal(0)) for row in rows]
         or [Decimal(0)]
     )
     top, step = nice_scale(largest)
@@ -390,7 +387,7 @@ def objectives_chart(
                     )
                 )
                 start += amount
-        target = target_amount(row)
+        target = row.at_target(total)
         if target is not None and total > 0:
             tx = x(target)
             out.append(

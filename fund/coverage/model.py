@@ -157,6 +157,11 @@ class CoverageRow:
     def flag_label(self) -> str:
         return FLAG_LABELS[self.flag] if self.flag else ""
 
+    def at_target(self, funded_total: Decimal) -> Decimal | None:
+        """The funded money the row would have at its target share of `funded_total` (not
+        rounded); None without a target."""
+        return None if self.target is None else self.target * funded_total
+
     @property
     def pending(self) -> Decimal:
         """Money not funded yet: approved, under review, or indicated by concept notes in the
