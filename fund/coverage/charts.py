@@ -159,6 +159,12 @@ def _mirrored(element: _Element, width: int) -> _Element:
     return _Element(element.name, element.content, values, element.words)
 
 
+def chart_height(rows: int) -> int:
+    """The height of the objectives' chart of `rows` bars (its title and legend above them, its
+    axis below); its width is at least `WIDTH`."""
+    return TOP + ROW_HEIGHT * rows + 56
+
+
 def objectives_chart(
     coverage: Coverage, subtitle: str = "", say: Translate = english, *, rtl: bool | None = None
 ) -> str:
@@ -172,7 +178,7 @@ def objectives_chart(
     rows = coverage.objectives
     full = coverage.include_pipeline
     total = coverage.totals.funded
-    height = TOP + ROW_HEIGHT * len(rows) + 56
+    height = chart_height(len(rows))
 
     largest = max(
         [max(row.funded + row.pending, row.at_target(total) or Decimal(0)) for row in rows]
