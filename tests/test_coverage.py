@@ -942,3 +942,15 @@ def test_the_charts_legend_items_do_not_overlap_in_any_language(client, login_as
         assert next_x >= x + 7 * len(words) + 10, (language, words, x, next_x)
     x, words = items[-1]
     assert width >= x + 7 * len(words), (width, items[-1])
+
+
+def test_cli_table_writes_shares_as_the_language_does(app, fund):
+    """`flask fund coverage` writes the shares as `fund.i18n.percent` writes them in the
+    command's language: "51.90%" in English, "51,90 %" (a no-break space) in French."""
+    runner = app.test_cli_runner()
+    english = runner.invoke(args=["fund", "coverage"], env={"FUND_LANGUAGE": "en"})
+    french = runner.invoke(args=["fund", "coverage"], env={"FUND_LANGUAGE": "fr"})
+    assert english.exit_code == 0 and french.exit_code == 0, english.output + french.output
+    assert re.search(r"\d\.\d{2}%", english.output), english.output
+    assert re.search(r"\d,\d{2}\u00a0%", french.output), french.output
+    assert not re.search(r"\d,\d{2}%", french.output), french.output

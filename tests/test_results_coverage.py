@@ -571,3 +571,12 @@ def test_allocation_report_has_a_results_table(app, fund):
     assert "5 2 3 33.33% of 3 Off track, No baseline" in flat
     assert "Money without results" in flat
     assert "of the way from its baseline" in " ".join(text.split())
+
+
+def test_cli_text_table_writes_a_share_as_the_language_does(app, fund):
+    """The command's table writes the share on track as `fund.i18n.percent` writes it in the
+    command's language: in French a no-break space before the sign, as on the pages."""
+    result = app.test_cli_runner().invoke(args=["fund", "results"], env={"FUND_LANGUAGE": "fr"})
+    assert result.exit_code == 0, result.output
+    six = next(line for line in result.output.splitlines() if line.startswith("6. "))
+    assert "33,3\u00a0%" in six, six

@@ -159,6 +159,12 @@ def _mirrored(element: _Element, width: int) -> _Element:
     return _Element(element.name, element.content, values, element.words)
 
 
+def chart_height(rows: int) -> int:
+    """The height of the objectives' chart of `rows` bars (its title and legend above them, its
+    axis below); its width is at least `WIDTH`."""
+    return TOP + ROW_HEIGHT * rows + 56
+
+
 def objectives_chart(
     coverage: Coverage, subtitle: str = "", say: Translate = english, *, rtl: bool | None = None
 ) -> str:
@@ -172,13 +178,10 @@ def objectives_chart(
     rows = coverage.objectives
     full = coverage.include_pipeline
     total = coverage.totals.funded
-    height = TOP + ROW_HEIGHT * len(rows) + 56
-
-    def target_amount(row: CoverageRow) -> Decimal | None:
-        return None if row.target is None else row.target * total
+    height = chart_height(len(rows))
 
     largest = max(
-        [max(row.funded + row.pending, target_amount(row) or Decimal(0)) for row in rows]
+        [max(row.funded + row.pending, row.at_target(total) or Decimal(0)) for row in rows]
         or [Decimal(0)]
     )
     top, step = nice_scale(largest)
@@ -390,7 +393,7 @@ def objectives_chart(
                     )
                 )
                 start += amount
-        target = target_amount(row)
+        target = row.at_target(total)
         if target is not None and total > 0:
             tx = x(target)
             out.append(

@@ -19,7 +19,7 @@ from fund.cli_language import echo_report, refusal
 from fund.cli_options import count_option, day_option, format_option
 from fund.coverage.queries import Coverage, CoverageFilters, CoverageRow, coverage
 from fund.extensions import db
-from fund.i18n import amount, decimals
+from fund.i18n import amount, percent
 
 
 def _money(value) -> str:
@@ -27,7 +27,7 @@ def _money(value) -> str:
 
 
 def _share(value) -> str:
-    return f"{decimals(value * 100, 2):>6}%"
+    return f"{percent(value, 2):>7}"
 
 
 def _table(title: str, rows: list[CoverageRow], with_target: bool = True) -> list[str]:

@@ -13,14 +13,14 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from fund.coverage.model import CoverageFilters
+from fund.coverage.model import SHARE_PLACES, CoverageFilters
 from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
 from fund.forms import DateField, MultiCheckboxField, StringField, int_or_zero, options
 from fund.labels import N_
 from fund.sentences import Unreadable
 
-PERCENT_PLACES = Decimal("0.0001")
+PERCENT_PLACES = SHARE_PLACES.scaleb(2)  # a share's six decimals are a percent's four
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 
 
@@ -88,7 +88,7 @@ def parse_percent(text: str | None) -> Decimal:
         raise PercentError(N_("A share must be between 0% and 100%."))
     if value != value.quantize(PERCENT_PLACES):
         raise PercentError(N_("Use at most four decimals, e.g. 4.3478."))
-    return (value / 100).quantize(Decimal("0.000001"))
+    return (value / 100).quantize(SHARE_PLACES)
 
 
 def format_percent(share: Decimal) -> str:

@@ -48,7 +48,7 @@ NO_MARKER = N_("No marker given")
 TARGET_TOLERANCE = Decimal("0.0001")  # targets of a dimension must add up to 1 within this
 
 CENT = Decimal("0.01")
-SHARE_PLACES = Decimal("0.000001")
+SHARE_PLACES = Decimal("0.000001")  # a share as stored and shown: six decimals, a percent's four
 ZERO = Decimal("0.00")
 
 
@@ -156,6 +156,11 @@ class CoverageRow:
     @property
     def flag_label(self) -> str:
         return FLAG_LABELS[self.flag] if self.flag else ""
+
+    def at_target(self, funded_total: Decimal) -> Decimal | None:
+        """The funded money the row would have at its target share of `funded_total` (not
+        rounded); None without a target."""
+        return None if self.target is None else self.target * funded_total
 
     @property
     def pending(self) -> Decimal:
@@ -295,7 +300,7 @@ def _share(part: Decimal, total: Decimal) -> Decimal:
     return (part / total).quantize(SHARE_PLACES)
 
 
-def _shown_target(target: Fraction | None) -> Decimal | None:
-    if target is None:
-        return None
+def target_share(target: Fraction) -> Decimal:
+    """A target share as it is stored, shown and typed again: to six decimals
+    (`SHARE_PLACES`)."""
     return (Decimal(target.numerator) / Decimal(target.denominator)).quantize(SHARE_PLACES)

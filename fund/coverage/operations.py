@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from fund.audit.operations import record
+from fund.coverage.model import SHARE_PLACES, target_share
 from fund.coverage.queries import TARGET_TOLERANCE, effective_targets
 from fund.extensions import db, utcnow
 from fund.finance.models import CoverageTarget
@@ -20,7 +21,6 @@ from fund.reference.models import GcmObjective, ThematicArea
 from fund.refusals import Refused
 from fund.sentences import listed
 
-SHARE_PLACES = Decimal("0.000001")
 DIMENSIONS = ("objective", "area")
 
 
@@ -56,10 +56,7 @@ def current_targets() -> dict[str, dict[str, Decimal]]:
     objectives, areas = effective_targets([int(k) for k in keys["objective"]], keys["area"])
     fractions = {"objective": {str(n): f for n, f in objectives.items()}, "area": areas}
     return {
-        dimension: {
-            key: (Decimal(share.numerator) / Decimal(share.denominator)).quantize(SHARE_PLACES)
-            for key, share in shares.items()
-        }
+        dimension: {key: target_share(share) for key, share in shares.items()}
         for dimension, shares in fractions.items()
     }
 

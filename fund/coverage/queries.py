@@ -89,8 +89,8 @@ from fund.coverage.model import (
     _cents,
     _settings,
     _share,
-    _shown_target,
     flag_for,
+    target_share,
 )
 from fund.coverage.sources import (
     _UNREAD,
@@ -252,7 +252,7 @@ def coverage(
             notes=notes,
             notes_programmes=programmes.get(NOTES, 0) if include_pipeline else None,
             share=_share(funded, funded_total),
-            target=_shown_target(target),
+            target=None if target is None else target_share(target),
             flag=flag_for(
                 funded,
                 pending,

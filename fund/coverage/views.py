@@ -12,7 +12,7 @@ from fund.access import public, roles_required
 from fund.accounts.models import Role
 from fund.coverage import operations, queries
 from fund.coverage import simulator as coverage_simulator
-from fund.coverage.charts import chart_summary, objectives_chart
+from fund.coverage.charts import WIDTH, chart_height, chart_summary, objectives_chart
 from fund.coverage.forms import FilterForm, SimulatorForm, targets_form
 from fund.days import SHORT_DAY, written
 from fund.extensions import db
@@ -59,6 +59,7 @@ def dashboard():
         described=_describe(form, filters),
         summary=chart_summary(coverage, say=_),
         chart_args=filters.as_args(),
+        chart_size=(WIDTH, chart_height(len(coverage.objectives))),
         can_edit_targets=full and current_user.has_role(Role.SECRETARIAT),
     ), (400 if form.errors else 200)
 

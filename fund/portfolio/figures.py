@@ -29,7 +29,6 @@ from fund.portfolio.queries import (
     ProgrammeDetail,
     ProgrammeFilters,
     ProgrammeSummary,
-    PublicStatus,
 )
 from fund.proposals.models import Scope
 from fund.reports.queries import objective_refs
@@ -144,7 +143,7 @@ def map_figures(found: Portfolio, filters: ProgrammeFilters) -> MapFigures:
     regional, global_ = [], []
     total = ZERO
     for item in found.chosen(filters):
-        if item.status is PublicStatus.PIPELINE or counted(item) <= 0:
+        if item.in_pipeline or counted(item) <= 0:
             continue
         total += counted(item)
         if item.scope in SPREAD_SCOPES and item.countries:

@@ -113,6 +113,11 @@ class ProgrammeSummary:
     kept: Decimal | None = None
     content_language: str = "en"  # the language its title and summary are written in
 
+    @property
+    def in_pipeline(self) -> bool:
+        """Approved (or a concept note in the pipeline) and waiting for funds: not funded yet."""
+        return self.status is PublicStatus.PIPELINE
+
 
 @dataclass(frozen=True)
 class NationalPartnerRow:
@@ -557,7 +562,7 @@ def programme_detail(
         )
     )
     publisher = publisher_from_config(config)
-    funded = programme.status is not PublicStatus.PIPELINE
+    funded = not programme.in_pipeline
     return ProgrammeDetail(
         programme=programme,
         summary=head[0] or "",

@@ -66,7 +66,12 @@ from fund.proposals.models import OfProposal, Proposal, proposal_countries
 from fund.proposals.operations import rules_from_config
 from fund.reference.models import Country
 from fund.reports.pdf.document import FundDocument, fund_names
-from fund.results.coverage import ResultsCoverage, funded_money, results_coverage
+from fund.results.coverage import (
+    ResultsCoverage,
+    funded_money,
+    off_track_below,
+    results_coverage,
+)
 
 
 @dataclass(frozen=True)
@@ -344,7 +349,7 @@ def build_allocation_report(
     )
     results = results_coverage(
         funded_money(covered),
-        threshold=Decimal(str(config["RESULTS_OFF_TRACK_BELOW"])),
+        threshold=off_track_below(config),
         programme_ids=[p.proposal_id for p in programmes],
         reported_before=end_of_day(as_of) if as_of else None,
     )

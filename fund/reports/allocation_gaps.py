@@ -49,7 +49,7 @@ def gap_text(r: AllocationReport, row: CoverageRow) -> str:
         )
     funded, share = format_usd(row.funded), percent(row.share)
     if row.flag == UNDER_TARGET:
-        at_target = ((row.target or ZERO) * r.coverage.totals.funded).quantize(CENT)
+        at_target = (row.at_target(r.coverage.totals.funded) or ZERO).quantize(CENT)
         return _(
             "%(funded)s funded, %(share)s of the funded money: below %(fraction)s of its target "
             "of %(target)s (%(at_target)s at target).",

@@ -123,6 +123,11 @@ class OrganizationRef:
             iati_org_id=(organization.iati_org_id or "").strip() or None,
         )
 
+    @property
+    def display_name(self) -> str:
+        """The organization named in full, as its pages name it (`Organization.named`)."""
+        return Organization.named(self.name, self.acronym)
+
 
 @dataclass(frozen=True)
 class ObjectiveRef:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from fund.cli_language import echo_report
 from fund.cli_options import format_option
-from fund.i18n import decimals
+from fund.i18n import percent
 from fund.labels import N_
 from fund.results.coverage import ResultsCoverage, ResultsRow, funded_money, results_coverage
 
@@ -25,11 +25,6 @@ COLUMNS = (
     (N_("Baseline+target"), 15),
     (N_("On track"), 8),
 )
-
-
-def _share(row: ResultsRow) -> str:
-    share = row.on_track_share
-    return "—" if share is None else f"{decimals(share * 100, 1)}%"
 
 
 def _table(
@@ -43,7 +38,7 @@ def _table(
             row.indicators,
             row.programmes_with_indicators,
             row.with_baseline_and_target,
-            _share(row),
+            percent(row.on_track_share),
         )
         label = f"{row.label} {row.title}" if titled else row.label
         if len(label) > width:

@@ -213,6 +213,12 @@ class ResultsCoverage:
 # Pure rules ----------------------------------------------------------------------------------
 
 
+def off_track_below(config: Mapping[str, Any]) -> Decimal:
+    """The share of the way to the year's target below which a reported indicator is off track:
+    the setting RESULTS_OFF_TRACK_BELOW, as a Decimal."""
+    return Decimal(str(config["RESULTS_OFF_TRACK_BELOW"]))
+
+
 def on_track_share(on_track: int, reported: int) -> Decimal | None:
     """The share of reported indicators on track, four decimals rounded half up; None when
     nothing is reported."""
@@ -391,7 +397,7 @@ def results_coverage(
     if threshold is None:
         from flask import current_app
 
-        threshold = Decimal(str(current_app.config["RESULTS_OFF_TRACK_BELOW"]))
+        threshold = off_track_below(current_app.config)
     money = money or {}
     if programme_ids is None and reported_before is None:
         counts = kept_counts(threshold, lambda: _counts(indicator_facts(threshold)))

@@ -67,7 +67,7 @@ def bar_chart(
     plot_left, plot_right = label_width + 6, width - flag_width
     peak = max(
         [r.funded + r.pending for r in rows]
-        + [(r.target or ZERO) * funded_total for r in rows if targets],
+        + [r.at_target(funded_total) or ZERO for r in rows if targets],
         default=ZERO,
     )
     scale_top, step = nice_scale(peak)
@@ -160,8 +160,9 @@ def bar_chart(
                     )
                 )
                 start += amount
-        if targets and row.target is not None:
-            tx = x(row.target * funded_total)
+        at_target = row.at_target(funded_total)
+        if targets and at_target is not None:
+            tx = x(at_target)
             drawing.add(Line(tx, bar_y - 2.5, tx, bar_y + bar_height + 2.5, strokeWidth=1.5))
         if row.flag:
             drawing.add(
