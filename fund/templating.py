@@ -199,6 +199,16 @@ def region_name(m49: str | None, english: str = "") -> str:
     return translations.region_name(m49, current_language(), english or (m49 or ""))
 
 
+def role_names(roles: Any) -> str:
+    """`{{ user.roles|role_names }}`: roles by their labels in the page's language, in the
+    order of their codes, separated as the language separates a list ("Applicant,
+    Secretariat"); a code that is no role (a workflow's) as it is."""
+    from flask_babel import gettext
+
+    known = Role.labels()
+    return separator().join(gettext(known[r]) if r in known else r for r in sorted(roles))
+
+
 def reference(proposal_or_id) -> str:
     """`{{ proposal|reference }}` or `{{ proposal_id|reference }}`: P-00042."""
     proposal_id = getattr(proposal_or_id, "id", proposal_or_id)
@@ -296,6 +306,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["action"] = action_words  # an audited action in words
     app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
+    app.jinja_env.filters["role_names"] = role_names
     app.jinja_env.filters["unbroken_references"] = unbroken_references
     app.jinja_env.filters["pool"] = pool
     app.jinja_env.filters["category"] = category
@@ -318,6 +329,5 @@ def init_app(app: Flask) -> None:
             "current_endpoint": request.endpoint,
             "fund_name": app.config["FUND_NAME"],
             "decision_body": app.config["DECISION_BODY_NAME"],
-            "role_labels": Role.labels(),
             "unread_notifications": UnreadCount(current_user),
         }
