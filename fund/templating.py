@@ -181,6 +181,14 @@ def objective_label(objective) -> str:
     return translations.objective_label(objective.number, current_language(), objective.short_label)
 
 
+def objective_numbered(objective) -> str:
+    """`{{ objective|objective_numbered }}`: "N. short name", the name in the page's language,
+    else in English."""
+    return translations.objective_numbered(
+        objective.number, current_language(), objective.short_label
+    )
+
+
 def principle_title(principle) -> str:
     """`{{ principle|principle_title }}`: its official heading in the page's language, else in
     English."""
@@ -313,6 +321,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["objective"] = objective
     app.jinja_env.filters["objective_title"] = objective_title
     app.jinja_env.filters["objective_label"] = objective_label
+    app.jinja_env.filters["objective_numbered"] = objective_numbered
     app.jinja_env.filters["objective_named"] = objective_named
     app.jinja_env.filters["objective_row"] = objective_row
     app.jinja_env.filters["principle_title"] = principle_title
