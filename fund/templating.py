@@ -181,6 +181,14 @@ def objective_label(objective) -> str:
     return translations.objective_label(objective.number, current_language(), objective.short_label)
 
 
+def objective_numbered(objective) -> str:
+    """`{{ objective|objective_numbered }}`: "N. short name", the name in the page's language,
+    else in English."""
+    return translations.objective_numbered(
+        objective.number, current_language(), objective.short_label
+    )
+
+
 def principle_title(principle) -> str:
     """`{{ principle|principle_title }}`: its official heading in the page's language, else in
     English."""
@@ -197,6 +205,16 @@ def region_name(m49: str | None, english: str = "") -> str:
     """`{{ row.key|region_name(row.label) }}`: a UN M49 region in the page's language (Babel's
     CLDR names), in English the UN's name; the world's code: "Global (no country)"."""
     return translations.region_name(m49, current_language(), english or (m49 or ""))
+
+
+def role_names(roles: Any) -> str:
+    """`{{ user.roles|role_names }}`: roles by their labels in the page's language, in the
+    order of their codes, separated as the language separates a list ("Applicant,
+    Secretariat"); a code that is no role (a workflow's) as it is."""
+    from flask_babel import gettext
+
+    known = Role.labels()
+    return separator().join(gettext(known[r]) if r in known else r for r in sorted(roles))
 
 
 def reference(proposal_or_id) -> str:
@@ -296,12 +314,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["action"] = action_words  # an audited action in words
     app.jinja_env.filters["amount"] = i18n.amount  # in a column whose heading names the currency
     app.jinja_env.filters["reference"] = reference
+    app.jinja_env.filters["role_names"] = role_names
     app.jinja_env.filters["unbroken_references"] = unbroken_references
     app.jinja_env.filters["pool"] = pool
     app.jinja_env.filters["category"] = category
     app.jinja_env.filters["objective"] = objective
     app.jinja_env.filters["objective_title"] = objective_title
     app.jinja_env.filters["objective_label"] = objective_label
+    app.jinja_env.filters["objective_numbered"] = objective_numbered
     app.jinja_env.filters["objective_named"] = objective_named
     app.jinja_env.filters["objective_row"] = objective_row
     app.jinja_env.filters["principle_title"] = principle_title
@@ -318,6 +338,5 @@ def init_app(app: Flask) -> None:
             "current_endpoint": request.endpoint,
             "fund_name": app.config["FUND_NAME"],
             "decision_body": app.config["DECISION_BODY_NAME"],
-            "role_labels": Role.labels(),
             "unread_notifications": UnreadCount(current_user),
         }

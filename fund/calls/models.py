@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, Integer, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fund.extensions import UTCDateTime, db, one_of, utcnow
@@ -97,8 +99,15 @@ class Call(db.Model):
     def endorsement_stage_label(self) -> str:
         return Stage(self.endorsement_stage).label
 
+    @hybrid_method
     def is_open(self, today: date) -> bool:
+        """Whether the call takes proposals on `today` (its window, both days included); in
+        SQL the same."""
         return self.opens_on <= today <= self.closes_on
+
+    @is_open.expression
+    def is_open(cls, today: date) -> Any:
+        return and_(cls.opens_on <= today, cls.closes_on >= today)
 
     def quorum_for(self, entitled: int) -> int:
         """Votes needed for quorum when `entitled` members may vote."""

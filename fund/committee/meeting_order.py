@@ -101,7 +101,7 @@ def meeting_figures(now: datetime) -> tuple[int, int, int]:
             counted(Proposal.status == REVIEW_STATE),
             counted(is_open, VotingRound.revision_id.is_not(None)),
             counted(is_open),
-            counted(is_open, VotingRound.deadline < now),
+            counted(is_open, VotingRound.past_deadline(now)),
         )
     ).one()
     # A round about a revision is on a funded programme: never one in review.

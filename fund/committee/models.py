@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
@@ -159,6 +160,12 @@ class SeatAlternate(_SeatTerm, db.Model):
     user: Mapped[User] = relationship()
 
 
+def deadline_passed(deadline: datetime | None, now: datetime) -> bool:
+    """Whether a round's deadline, if it has one, has passed at `now`: votes are no longer
+    taken. `VotingRound.past_deadline` says it of a round, in Python and in SQL."""
+    return deadline is not None and now > deadline
+
+
 class VotingRound(db.Model):
     """One round of committee voting on one proposal. At most one round per proposal is open."""
 
@@ -208,6 +215,16 @@ class VotingRound(db.Model):
         cascade="all, delete-orphan", order_by="RoundMember.user_id"
     )
     votes: Mapped[list[Vote]] = relationship(cascade="all, delete-orphan", order_by="Vote.id")
+
+    @hybrid_method
+    def past_deadline(self, now: datetime) -> bool:
+        """Whether the round has a deadline and `now` is after it (`deadline_passed`); in SQL
+        the same (a round without a deadline compares as NULL, never true)."""
+        return deadline_passed(self.deadline, now)
+
+    @past_deadline.expression
+    def past_deadline(cls, now: datetime) -> Any:
+        return cls.deadline < now
 
 
 class RoundMember(db.Model):

@@ -418,7 +418,7 @@ def round_view(
         my_vote=my_vote,
         conflict=conflict,
         sees_votes=sees_votes(round_, user, member, my_vote, conflict, visible_before_own_vote),
-        deadline_passed=round_.deadline is not None and now > round_.deadline,
+        deadline_passed=round_.past_deadline(now),
         fingerprint=fingerprint(round_, sorted(member_key(m) for m in uncounted)),
         entitled=[m for m in round_.members if m.recusal is None],
         recused=[m for m in round_.members if m.recusal is not None],

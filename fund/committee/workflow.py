@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fund.committee.models import RoundMember, VotingRound, reason_sentence
+from fund.committee.models import RoundMember, VotingRound, deadline_passed, reason_sentence
 from fund.committee.rounds import fingerprint, outcome_label, round_tally
 from fund.committee.seating import can_vote, seat_in_round, seat_vote
 from fund.committee.tally import APPROVED, Tally
@@ -86,7 +86,7 @@ def seat_not_taken(round_: VotingRound, actor: Any, context: Mapping[str, Any]) 
 def before_deadline(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
     """The round's deadline, if any, has not passed (at `context["now"]`)."""
     now = context.get("now") or utcnow()
-    if round_.deadline is not None and now > round_.deadline:
+    if deadline_passed(round_.deadline, now):
         return [
             Sentence(
                 N_(

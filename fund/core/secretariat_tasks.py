@@ -77,15 +77,11 @@ def _rounds_to_close(now: datetime) -> Task:
         .where(Vote.round_id == VotingRound.id)
         .scalar_subquery()
     )
+    passed = VotingRound.past_deadline(now)
     rows, count = oldest(
-        select(
-            VotingRound.id, VotingRound.deadline, VotingRound.opened_at, Proposal.id, Proposal.title
-        )
+        select(passed, VotingRound.deadline, Proposal.id, Proposal.title)
         .join(Proposal, Proposal.id == VotingRound.proposal_id)
-        .where(
-            VotingRound.status == RoundStatus.OPEN,
-            or_(VotingRound.deadline < now, votes >= seats),
-        ),
+        .where(VotingRound.status == RoundStatus.OPEN, or_(passed, votes >= seats)),
         VotingRound.opened_at,
         VotingRound.id,
     )
@@ -93,12 +89,10 @@ def _rounds_to_close(now: datetime) -> Task:
         Item(
             proposal_label(pid, title),
             url_for("committee.meeting"),
-            _("deadline passed %(day)s", day=day(deadline))
-            if deadline and deadline < now
-            else _("every seat voted"),
-            bool(deadline and deadline < now),
+            _("deadline passed %(day)s", day=day(deadline)) if late else _("every seat voted"),
+            bool(late),
         )
-        for _round, deadline, _opened, pid, title in rows
+        for late, deadline, pid, title in rows
     ]
     return task("rounds_to_close", count, url_for("committee.meeting"), _("The meeting"), items)
 

@@ -18,7 +18,7 @@ from fund.proposals.forms import DraftForm, ProposalForm
 from fund.proposals.models import MARKER_LABELS, Proposal, Scope
 from fund.proposals.operations import DraftValues
 from fund.reference.models import BudgetCategory, Country, GcmObjective, GuidingPrinciple
-from fund.reference.translations import countries_named, objective_label, principle_title
+from fund.reference.translations import countries_named, objective_numbered, principle_title
 
 EXTRA_BUDGET_ROWS = 3  # blank budget rows added by "Save and add budget rows"
 MAX_BLANK_BUDGET_ROWS = 99  # the most blank rows the page offers at once
@@ -37,8 +37,7 @@ def set_shared_choices(form: DraftForm) -> tuple[list[Organization], list[GcmObj
     entity_pairs = [(o.id, labelled(o.acronym, o.name)) for o in entities]
     language = current_language()
     objective_pairs = [
-        (o.number, f"{o.number}. {objective_label(o.number, language, o.short_label)}")
-        for o in objectives
+        (o.number, objective_numbered(o.number, language, o.short_label)) for o in objectives
     ]
     country_pairs = countries_named(countries, language)
     form.lead_organization_id.choices = options([(0, _("— choose —")), *entity_pairs])

@@ -348,11 +348,7 @@ def versions(proposal_id: int) -> list[ProposalVersion]:
 
 def open_calls(today) -> list[Call]:
     return list(
-        db.session.scalars(
-            select(Call)
-            .where(Call.opens_on <= today, Call.closes_on >= today)
-            .order_by(Call.closes_on)
-        )
+        db.session.scalars(select(Call).where(Call.is_open(today)).order_by(Call.closes_on))
     )
 
 

@@ -20,7 +20,7 @@ from fund.proposals.results import BaselineSource
 from fund.proposals.results_forms import MAX_TARGETS, ResultsForm, typed
 from fund.reference.models import Country, GcmObjective
 from fund.reference.results import FundOutcome, MgiAssessment, MgiIndicator, SdgTarget
-from fund.reference.translations import objective_label
+from fund.reference.translations import objective_numbered
 from fund.sentences import listed
 
 
@@ -107,8 +107,7 @@ def load_choices(proposal: Any) -> Choices:
             ]
         ),
         objectives=[
-            (o.number, f"{o.number}. {objective_label(o.number, language, o.short_label)}")
-            for o in objectives
+            (o.number, objective_numbered(o.number, language, o.short_label)) for o in objectives
         ],
         own_objectives=frozenset(own),
         sdg_targets=[(s.code, s.label) for s in sdg],

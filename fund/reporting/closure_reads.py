@@ -13,7 +13,7 @@ from fund.dialects import cents_sum
 from fund.extensions import db, utcnow
 from fund.money import from_cents
 from fund.reporting.models import FINANCIAL_KINDS, ProgrammeReport, ReportExpenditure, ReportKind
-from fund.reporting.queries import STATUS_LABELS, display_status
+from fund.reporting.queries import status_label
 from workflows.report import REPORT_ACCEPTED
 
 FINAL_KINDS = (ReportKind.FINAL_NARRATIVE.value, ReportKind.FINAL_FINANCIAL.value)
@@ -47,7 +47,7 @@ def final_reports(proposal_id: int) -> list[tuple[str, str, bool]]:
     return [
         (
             report.kind_label,
-            STATUS_LABELS[display_status(report.status, report.due_on, today)],
+            status_label(report.status, report.due_on, today),
             report.status == REPORT_ACCEPTED,
         )
         for report in reports

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -24,7 +25,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
@@ -33,7 +36,7 @@ from fund.finance.models import share_key
 from fund.labels import N_, LabelledEnum
 from fund.money import Money
 from fund.proposals.models import StoredFile
-from workflows.report import REPORT_WORKFLOW
+from workflows.report import REPORT_DUE, REPORT_WORKFLOW
 
 VALUE = Numeric(16, 4)
 
@@ -49,6 +52,13 @@ class ReportKind(LabelledEnum):
 
 NARRATIVE_KINDS = frozenset({ReportKind.ANNUAL_NARRATIVE.value, ReportKind.FINAL_NARRATIVE.value})
 FINANCIAL_KINDS = frozenset({ReportKind.ANNUAL_FINANCIAL.value, ReportKind.FINAL_FINANCIAL.value})
+
+
+def is_overdue(status: str, due_on: date, today: date) -> bool:
+    """Whether a report is overdue on `today`: still due after its due date (never stored;
+    a report returned for changes shows as returned). `ProgrammeReport.overdue` says it of a
+    report, in Python and in SQL."""
+    return status == REPORT_DUE and due_on < today
 
 
 class ProgrammeReport(db.Model):
@@ -112,6 +122,14 @@ class ProgrammeReport(db.Model):
     @property
     def period(self) -> str:
         return f"{self.period_start.isoformat()}/{self.period_end.isoformat()}"
+
+    @hybrid_method
+    def overdue(self, today: date) -> bool:
+        return is_overdue(self.status, self.due_on, today)
+
+    @overdue.expression
+    def overdue(cls, today: date) -> Any:
+        return and_(cls.status == REPORT_DUE, cls.due_on < today)
 
 
 def _key_deleted_with(target: str) -> Mapped[int]:

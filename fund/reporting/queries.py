@@ -15,10 +15,15 @@ from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.labels import N_
 from fund.proposals.models import OfProposal, Proposal, proposal_reference
-from fund.reporting.models import FINANCIAL_KINDS, NARRATIVE_KINDS, ProgrammeReport
+from fund.reporting.models import (
+    FINANCIAL_KINDS,
+    NARRATIVE_KINDS,
+    ProgrammeReport,
+    is_overdue,
+)
 from fund.sentences import pN_
 from workflows import FUNDED_STATES
-from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_SUBMITTED
+from workflows.report import REPORT_ACCEPTED, REPORT_SUBMITTED
 
 OVERDUE = "overdue"
 STATUS_LABELS = {
@@ -33,7 +38,12 @@ STATUS_LABELS = {
 
 def display_status(status: str, due_on: date, today: date) -> str:
     """The stored status, but `overdue` for a report still due after its due date."""
-    return OVERDUE if status == REPORT_DUE and due_on < today else status
+    return OVERDUE if is_overdue(status, due_on, today) else status
+
+
+def status_label(status: str, due_on: date, today: date) -> str:
+    """The label of the status a report shows (`display_status`): "Overdue", "Submitted"..."""
+    return STATUS_LABELS[display_status(status, due_on, today)]
 
 
 @dataclass(frozen=True)
@@ -89,10 +99,7 @@ def secretariat_list(today: date) -> list[ReportRow]:
     """The reports not yet accepted: the overdue ones first, then those submitted to review,
     then the others, each by due date. One statement."""
     order = case(
-        (
-            (ProgrammeReport.status == REPORT_DUE) & (ProgrammeReport.due_on < today),
-            0,
-        ),
+        (ProgrammeReport.overdue(today), 0),
         (ProgrammeReport.status == REPORT_SUBMITTED, 1),
         else_=2,
     )

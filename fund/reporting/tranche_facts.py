@@ -19,7 +19,7 @@ from fund.reporting.models import (
     ReportExpenditure,
     ReportKind,
 )
-from fund.reporting.queries import STATUS_LABELS, display_status, reports_accepted_through
+from fund.reporting.queries import reports_accepted_through, status_label
 from workflows.report import REPORT_ACCEPTED
 
 
@@ -48,7 +48,7 @@ def pending_reports(proposal_id: int, before_year: int, today: date) -> list[Pen
             year=row.year,
             kind_label=ReportKind(row.kind).label,
             due_on=row.due_on,
-            status_label=STATUS_LABELS[display_status(row.status, row.due_on, today)],
+            status_label=status_label(row.status, row.due_on, today),
         )
         for row in rows
     ]
