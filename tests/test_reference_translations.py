@@ -231,3 +231,15 @@ def test_a_country_within_a_sentence_is_named_in_the_pages_language(app):
     assert text == "MGI DEMO-1, assessment of South Africa (2023)"
     with app.test_request_context("/"), force_locale("fr"):
         assert said(text) == "IGM DEMO-1, évaluation (Afrique du Sud, 2023)"
+
+
+def test_an_objective_is_numbered_whether_its_label_carries_the_number_or_not(app):
+    """ "N. short name" from a coverage row's label or from the short name alone; a short name
+    holding a full stop of its own keeps all its words."""
+    from fund.reference.translations import objective_numbered
+
+    with app.app_context():
+        assert objective_numbered(3, "en", "3. Information") == "3. Information"
+        assert objective_numbered(3, "en", "Information") == "3. Information"
+        assert objective_numbered(3, "en", "Data. And more") == "3. Data. And more"
+        assert objective_numbered(3, "en", "3. Data. And more") == "3. Data. And more"

@@ -104,7 +104,7 @@ from fund.coverage.sources import (
 from fund.extensions import db
 from fund.i18n import current_language, labelled
 from fund.reference.models import GLOBAL_LABEL, GLOBAL_REGION, GcmObjective, ThematicArea
-from fund.reference.translations import objective_label
+from fund.reference.translations import objective_numbered
 
 __all__ = [
     "BUCKETS",
@@ -377,7 +377,7 @@ def target_dimensions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         [
             (
                 str(row.number),
-                f"{row.number}. {objective_label(row.number, language, row.short_label)}",
+                objective_numbered(row.number, language, row.short_label),
             )
             for row in objectives
         ],

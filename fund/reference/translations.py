@@ -92,9 +92,10 @@ def objective_label(number: int | str, language: str | None, english: str) -> st
 
 
 def objective_numbered(number: int | str, language: str | None, english: str) -> str:
-    """A coverage row's objective, labelled "N. short name" in English where the coverage is
-    computed, as "N. short name" in `language`."""
-    name = english.partition(". ")[2] or english
+    """The objective `number` as "N. short name" in `language`; `english`: its English short
+    name, alone or numbered as a coverage row labels it ("N. short name")."""
+    prefix = f"{number}. "
+    name = english[len(prefix) :] if english.startswith(prefix) else english
     return f"{number}. {objective_label(number, language, name)}"
 
 

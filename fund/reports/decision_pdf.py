@@ -22,7 +22,15 @@ from fund.accounts.models import User
 from fund.audit.queries import head
 from fund.calls.models import DecisionRule
 from fund.committee import queries
-from fund.committee.models import Choice, Recusal, RoundMember, RoundStatus, Vote, VotingRound
+from fund.committee.models import (
+    Choice,
+    Recusal,
+    RoundMember,
+    RoundStatus,
+    Vote,
+    VotingRound,
+    deadline_passed,
+)
 from fund.committee.rounds import decision_sentence, round_tally
 from fund.committee.tally import Tally
 from fund.committee.voting_seats import seat_count
@@ -157,7 +165,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
             when=when(record.version.submitted_at),
         )
     deadline = when(r.deadline)
-    if r.deadline and not closed and now > r.deadline:
+    if not closed and deadline_passed(r.deadline, now):
         deadline = _("%(when)s (passed)", when=deadline)
     opened = when(r.opened_at)
     closed_at = when(r.closed_at)
