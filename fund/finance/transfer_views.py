@@ -44,7 +44,7 @@ def _choices(form: TransferRequestForm, allocation) -> None:
             _(
                 "%(organization)s: %(amount)s still to transfer",
                 organization=share.organization.display_name,
-                amount=money(share.amount - share.disbursed),
+                amount=money(share.to_pay),
             ),
         )
         for share in allocation.shares
