@@ -10,7 +10,7 @@ to it.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.refusals import place
-from fund.revisions import operations, page
+from fund.revisions import operations, page, rules
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionRefused
 from fund.revisions.workflow import (
@@ -107,6 +107,7 @@ def programme(proposal_id: int):
         can_request=can_request,
         too_late=_too_late(proposal) if can_request else None,
         deadline=request_deadline(proposal) if can_request else None,
+        limits=rules.limits(current_app.config),
     )
 
 
