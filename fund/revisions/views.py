@@ -37,7 +37,6 @@ from fund.revisions.workflow import (
 from fund.sentences import said
 from workflows.revision import (
     REVISION_COMMITTEE,
-    REVISION_EDITABLE_STATES,
     REVISION_SUBMITTED,
 )
 
@@ -95,11 +94,7 @@ def programme(proposal_id: int):
     revisions = db.session.scalars(
         select(Revision).where(Revision.proposal_id == proposal_id).order_by(Revision.number)
     ).all()
-    can_request = (
-        revises(current_user, proposal_id)
-        and proposal.status == "funded"
-        and operations.open_revision_of(proposal_id) is None
-    )
+    can_request = operations.refusal_to_start(current_user, proposal) is None
     return render_template(
         "revisions/programme.html",
         proposal=proposal,
@@ -150,8 +145,7 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             revision=revision,
             proposal=proposal,
             choices=page.choices(),
-            editable=revision.status in REVISION_EDITABLE_STATES
-            and revises(current_user, revision.proposal_id),
+            editable=operations.refusal_to_edit(current_user, revision) is None,
             actions={rule.trigger for rule in ENGINE.allowed(revision, current_user)},
             missing=missing_content(revision),
             compared=page.compared(revision, proposal) if revision.version_number is None else [],
