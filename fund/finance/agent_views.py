@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -19,7 +19,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required, sensitive_post
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
-from fund.finance import agent, donors, funding
+from fund.finance import agent, donors, funding, operations
 from fund.finance.agent_forms import (
     DepositForm,
     DirectCostForm,
@@ -230,7 +230,7 @@ def deposit():
 
     def render():
         return render_template(
-            "finance/deposit.html", form=form, fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"]
+            "finance/deposit.html", form=form, fee_rate=operations.configured_fee_rate()
         )
 
     return _record(form, "deposit", url_for("finance.contributions"), run, render)

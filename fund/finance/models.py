@@ -224,6 +224,14 @@ def share_key(table: str, shares: str = "allocation_shares") -> ForeignKeyConstr
     )
 
 
+def to_pay(share: Any) -> Decimal:
+    """What of an organization's share is still to pay while its programme is open: the
+    share less what was paid of it (a closure gives the rest back to the pools:
+    `fund.finance.closure_models.still_to_pay`). `share`: an `AllocationShare` or a row of its
+    `amount` and `disbursed`."""
+    return read_amount(share.amount) - read_amount(share.disbursed)
+
+
 class AllocationShare(_PaidOut, db.Model):
     """A participating organization's part of an allocation, and how much of it is paid."""
 
@@ -233,6 +241,11 @@ class AllocationShare(_PaidOut, db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
 
     organization: Mapped[Organization] = relationship()
+
+    @property
+    def to_pay(self) -> Decimal:
+        """What of the share is still to pay (`to_pay`): the transfer pages show it."""
+        return to_pay(self)
 
 
 class Disbursement(Recorded, db.Model):

@@ -137,6 +137,12 @@ def _write_payment(
 # Contributions ----------------------------------------------------------------------------
 
 
+def configured_fee_rate() -> Decimal:
+    """The administrative agent's fee on each deposit as set (`ADMIN_AGENT_FEE_RATE`): what a
+    contribution pays and what the pages say it pays."""
+    return Decimal(current_app.config["ADMIN_AGENT_FEE_RATE"])
+
+
 def record_contribution(
     actor: User,
     donor: Organization,
@@ -153,7 +159,7 @@ def record_contribution(
     thematic area, or the unearmarked pool). `received`: the currency, amount, exchange rate
     and pledge of a deposit in a currency (`fund.finance.agent.record_deposit`); USD otherwise."""
     now = now or utcnow()
-    rate = Decimal(current_app.config["ADMIN_AGENT_FEE_RATE"] if fee_rate is None else fee_rate)
+    rate = configured_fee_rate() if fee_rate is None else Decimal(fee_rate)
     if not (0 <= rate < 1) or rate != rate.quantize(RATE_STEP):
         raise FinanceError(
             N_("The fee rate %(rate)s must be between 0 and 1, with four decimals."), rate=f"{rate}"

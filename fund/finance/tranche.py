@@ -100,6 +100,12 @@ def percent(share: Decimal) -> Share:
     return Share((share * 100).quantize(Decimal(1), rounding=ROUND_FLOOR))
 
 
+def required_share(config: Any) -> Share:
+    """The share of what it was transferred that an organization reports spent before a later
+    tranche, as the refusals and the request page write it (`percent`)."""
+    return percent(TrancheSettings.from_config(config).min_expenditure_share)
+
+
 # The guards ---------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
 from fund.accounts.models import Role
 from fund.extensions import db, utcnow
-from fund.finance import transfers
+from fund.finance import tranche, transfers
 from fund.finance.forms import DisbursementForm, disbursement_prefix
 from fund.finance.models import Allocation
 from fund.finance.operations import FinanceError
@@ -44,7 +44,7 @@ def _choices(form: TransferRequestForm, allocation) -> None:
             _(
                 "%(organization)s: %(amount)s still to transfer",
                 organization=share.organization.display_name,
-                amount=money(share.amount - share.disbursed),
+                amount=money(share.to_pay),
             ),
         )
         for share in allocation.shares
@@ -60,6 +60,7 @@ def _render(proposal, allocation, form, *, refusal=None, status=200):
         form=form,
         refusal=refusal,
         show_override=refusal is not None or bool(form.override_reason.data),
+        required_share=tranche.required_share(current_app.config),
         transfer_requests=requests,
         cancel_form=CancelRequestForm(formdata=None),
         tranches={

@@ -130,7 +130,7 @@ def balance():
         # the first page. The export keeps the filter and the order.
         allocation_filter_args={**kept, "pipeline_page": pipeline_at},
         allocation_export_args={**kept, **sorting.args()},
-        fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
+        fee_rate=operations.configured_fee_rate(),
         can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
     )
 
@@ -154,7 +154,7 @@ def _render_contributions(form: ContributionForm, titles: dict[str, str], status
         "finance/contributions.html",
         form=form,
         titles=titles,
-        fee_rate=current_app.config["ADMIN_AGENT_FEE_RATE"],
+        fee_rate=operations.configured_fee_rate(),
         general=funding.GENERAL_LABEL,
         can_record=current_user.has_role(Role.ADMINISTRATIVE_AGENT),
         **contribution_list.context(titles),

@@ -113,23 +113,33 @@ def open_revision_of(proposal_id: int) -> Revision | None:
 # Drafts ---------------------------------------------------------------------------------------
 
 
+def refusal_to_start(actor: User, proposal: Proposal) -> RevisionRefused | None:
+    """Why `actor` may not start a revision of the programme whatever the day (None: they
+    may): only the staff of its organizations, only of a funded programme, with no revision
+    open. The programme's revisions page offers to start one by the same rule; the days left
+    before the programme's end are `too_late`'s."""
+    if not revises(actor, proposal.id):
+        return RevisionRefused(
+            N_("Only the staff of the programme's organizations request revisions.")
+        )
+    if proposal.status != FUNDED_STATE:
+        return RevisionRefused(N_("Only a funded programme can be revised."))
+    if (current := open_revision_of(proposal.id)) is not None:
+        return RevisionRefused(
+            N_("Revision %(number)s of this programme is still open: finish it first."),
+            stale=True,
+            number=current.number,
+        )
+    return None
+
+
 def start(actor: User, proposal_id: int, now: datetime | None = None) -> Revision:
     """The programme's staff start a revision (a draft); refused unless the programme is
     funded, has no revision open, and ends in more than the set number of days."""
     now = now or utcnow()
     proposal = _proposal(proposal_id)
-    if not revises(actor, proposal_id):
-        raise RevisionRefused(
-            N_("Only the staff of the programme's organizations request revisions.")
-        )
-    if proposal.status != FUNDED_STATE:
-        raise RevisionRefused(N_("Only a funded programme can be revised."))
-    if (current := open_revision_of(proposal_id)) is not None:
-        raise RevisionRefused(
-            N_("Revision %(number)s of this programme is still open: finish it first."),
-            stale=True,
-            number=current.number,
-        )
+    if (refused := refusal_to_start(actor, proposal)) is not None:
+        raise refused
     if problem := too_late(proposal, now.date()):
         raise RevisionRefused(problem)
     number = (
@@ -239,6 +249,23 @@ def _organizations(ids: list[int]) -> list[Organization]:
     return sorted(rows, key=lambda o: o.label)
 
 
+def refusal_to_edit(actor: User, revision: Revision) -> RevisionRefused | None:
+    """Why `actor` may not change the revision (None: they may): only while it is a draft or
+    returned, only the staff of the programme's organizations. Its page offers the form by the
+    same rule."""
+    if revision.status not in REVISION_EDITABLE_STATES:
+        return RevisionRefused(
+            N_("The revision is “%(status)s”: it can no longer be changed."),
+            stale=True,
+            status=Sentence(revision.status_label),
+        )
+    if not revises(actor, revision.proposal_id):
+        return RevisionRefused(
+            N_("Only the staff of the programme's organizations edit revisions.")
+        )
+    return None
+
+
 def save(
     actor: User, revision_id: int, values: RevisionValues, now: datetime | None = None
 ) -> Revision:
@@ -247,14 +274,8 @@ def save(
     keeping the lead, budget lines for participating organizations."""
     now = now or utcnow()
     revision, proposal = _revision(revision_id)
-    if revision.status not in REVISION_EDITABLE_STATES:
-        raise RevisionRefused(
-            N_("The revision is “%(status)s”: it can no longer be changed."),
-            stale=True,
-            status=Sentence(revision.status_label),
-        )
-    if not revises(actor, revision.proposal_id):
-        raise RevisionRefused(N_("Only the staff of the programme's organizations edit revisions."))
+    if (refused := refusal_to_edit(actor, revision)) is not None:
+        raise refused
     months = _check_end_date(proposal, values.new_end_date) if values.extension else None
     summary = values.new_summary.strip()
     if values.scope and not summary:

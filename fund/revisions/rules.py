@@ -217,6 +217,12 @@ def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
     return Decimal(str(config.get(rule.setting, DEFAULT_LIMITS[rule.setting])))
 
 
+def limits(config: Mapping[str, Any]) -> dict[str, Decimal]:
+    """Each rule's limit under the settings in `config`, by the rule's key (the request page
+    says them)."""
+    return {rule.key: limit_of(rule, config) for rule in RULES}
+
+
 def route(change: Change, config: Mapping[str, Any]) -> Routing:
     """Who approves the change under the table and the settings in `config`."""
     reasons = []

@@ -10,7 +10,7 @@ to it.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.refusals import place
-from fund.revisions import operations, page
+from fund.revisions import operations, page, rules
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionRefused
 from fund.revisions.workflow import (
@@ -37,7 +37,6 @@ from fund.revisions.workflow import (
 from fund.sentences import said
 from workflows.revision import (
     REVISION_COMMITTEE,
-    REVISION_EDITABLE_STATES,
     REVISION_SUBMITTED,
 )
 
@@ -95,11 +94,7 @@ def programme(proposal_id: int):
     revisions = db.session.scalars(
         select(Revision).where(Revision.proposal_id == proposal_id).order_by(Revision.number)
     ).all()
-    can_request = (
-        revises(current_user, proposal_id)
-        and proposal.status == "funded"
-        and operations.open_revision_of(proposal_id) is None
-    )
+    can_request = operations.refusal_to_start(current_user, proposal) is None
     return render_template(
         "revisions/programme.html",
         proposal=proposal,
@@ -107,6 +102,7 @@ def programme(proposal_id: int):
         can_request=can_request,
         too_late=_too_late(proposal) if can_request else None,
         deadline=request_deadline(proposal) if can_request else None,
+        limits=rules.limits(current_app.config),
     )
 
 
@@ -149,8 +145,7 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             revision=revision,
             proposal=proposal,
             choices=page.choices(),
-            editable=revision.status in REVISION_EDITABLE_STATES
-            and revises(current_user, revision.proposal_id),
+            editable=operations.refusal_to_edit(current_user, revision) is None,
             actions={rule.trigger for rule in ENGINE.allowed(revision, current_user)},
             missing=missing_content(revision),
             compared=page.compared(revision, proposal) if revision.version_number is None else [],

@@ -21,6 +21,7 @@ from fund.finance.models import (
     Contribution,
     ContributionVoid,
     Disbursement,
+    to_pay,
 )
 from fund.finance.queries.balance import paid_by_allocation
 from fund.finance.queries.kept import kept as kept_figures
@@ -440,11 +441,7 @@ def remaining_by_organization(proposal_id: int) -> list[tuple[str, Decimal]]:
         )
         .order_by(Organization.acronym)
     )
-    return [
-        (row.organization, read_amount(row.amount) - read_amount(row.disbursed))
-        for row in rows
-        if read_amount(row.amount) > read_amount(row.disbursed)
-    ]
+    return [(row.organization, to_pay(row)) for row in rows if to_pay(row) > 0]
 
 
 def has_allocation(proposal_id: int) -> bool:
