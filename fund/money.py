@@ -53,6 +53,13 @@ ZERO = Decimal("0.00")
 K = TypeVar("K", bound=Hashable)
 
 
+def configured_indirect_rate(config: Mapping[str, Any]) -> Decimal:
+    """The fund's indirect support rate (the `INDIRECT_SUPPORT_RATE` setting) as every
+    computation reads it: a Decimal from its text, so a setting given as a number (0.07) is
+    read as written, never as the binary fraction it stands for (0.07000000000000000666...)."""
+    return Decimal(str(config["INDIRECT_SUPPORT_RATE"]))
+
+
 def sql_int(value: int) -> Any:
     """An integer constant written into the SQL, typed so that `//` stays integer division."""
     return literal_column(str(int(value)), BigInteger)

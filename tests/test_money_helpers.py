@@ -85,3 +85,17 @@ def test_axis_amounts_are_short(amount, label):
 )
 def test_a_number_is_written_as_typed(value, plain):
     assert plain_number(value) == plain
+
+
+def test_a_rate_set_as_a_number_is_read_as_written_everywhere(app):
+    """A deployment setting the indirect support rate as a number (0.07) gets 0.07 in the
+    submission rules as in coverage (every reading goes through
+    `fund.money.configured_indirect_rate`), not the binary fraction 0.0700000000000000066..."""
+    from decimal import Decimal
+
+    from fund.coverage.model import CoverageSettings
+    from fund.proposals.operations import rules_from_config
+
+    config = {**app.config, "INDIRECT_SUPPORT_RATE": 0.07}
+    assert rules_from_config(config).indirect_rate == Decimal("0.07")
+    assert CoverageSettings.from_config(config).indirect_rate == Decimal("0.07")

@@ -42,6 +42,7 @@ from fund.extensions import db, utcnow
 from fund.finance.operations import rebuild_paid_out
 from fund.finance.queries.balance import paid_out_differences
 from fund.labels import N_
+from fund.money import configured_indirect_rate
 from fund.proposals import approval
 
 
@@ -60,7 +61,7 @@ class Cache:
 
 def configured_rate() -> Decimal:
     """The indirect support rate the kept totals must be computed with."""
-    return Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
+    return configured_indirect_rate(current_app.config)
 
 
 # What each rebuild did, a line each: lazy translations, written in the language of the command

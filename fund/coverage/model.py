@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from fund.labels import N_
+from fund.money import configured_indirect_rate
 from fund.sentences import Translate, english
 from workflows import FUNDED_STATES, NOTE_PIPELINE_STATE, PIPELINE_STATE, REVIEW_STATE
 
@@ -109,7 +110,7 @@ class CoverageSettings:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CoverageSettings:
         return cls(
-            indirect_rate=Decimal(str(config["INDIRECT_SUPPORT_RATE"])),
+            indirect_rate=configured_indirect_rate(config),
             under_target_fraction=Decimal(str(config["COVERAGE_UNDER_TARGET_FRACTION"])),
             concentrated_multiple=Decimal(str(config["COVERAGE_CONCENTRATED_MULTIPLE"])),
         )

@@ -85,7 +85,7 @@ from fund.coverage.programme_money import (
 from fund.extensions import db
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure, Refund
 from fund.finance.models import Allocation
-from fund.money import sql_cents
+from fund.money import configured_indirect_rate, sql_cents
 from fund.proposals import status_rules
 from fund.proposals.budget import rate_key
 from fund.proposals.models import BudgetLine, IndicativeTotal, Proposal
@@ -355,7 +355,7 @@ def _status_before(proposal: Proposal) -> str | None:
 def _configured_rate() -> Decimal | None:
     if not has_app_context():
         return None
-    return Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
+    return configured_indirect_rate(current_app.config)
 
 
 def _statuses(session: Session, proposal: Proposal) -> tuple[str | None, str | None]:

@@ -27,7 +27,7 @@ from fund.extensions import db, utcnow
 from fund.finance.queries import pipeline as finance_pipeline
 from fund.i18n import from_kept
 from fund.labels import N_
-from fund.money import ZERO
+from fund.money import ZERO, configured_indirect_rate
 from fund.proposals import status_rules
 from fund.proposals.models import Proposal, ProposalKind
 from fund.sentences import Sentence
@@ -380,4 +380,4 @@ def pipeline_notes() -> list[Proposal]:
 
 
 def config_rate(config: Mapping[str, Any]) -> Decimal:
-    return Decimal(str(config["INDIRECT_SUPPORT_RATE"]))
+    return configured_indirect_rate(config)

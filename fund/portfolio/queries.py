@@ -39,7 +39,7 @@ from fund.finance.closure_models import ProgrammeClosure
 from fund.finance.closure_queries import allocation_refunds_cents, closure_columns
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
-from fund.money import ZERO, from_cents, read_amount, sql_cents, total_of
+from fund.money import ZERO, configured_indirect_rate, from_cents, read_amount, sql_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.budget import OrganizationBudget
 from fund.proposals.models import (
@@ -526,7 +526,7 @@ def programme_detail(
             .order_by(NationalPartner.id)
         )
     )
-    rate = Decimal(str(config["INDIRECT_SUPPORT_RATE"]))
+    rate = configured_indirect_rate(config)
     by_organization: list[OrganizationBudget[OrganizationRef]] = []
     by_objective: list[ObjectiveBudget] = []
     for dimension, key, direct, indirect in plain_rows(_money(proposal_id, rate)):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -17,6 +16,7 @@ from fund.audit.operations import record
 from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.labels import N_
+from fund.money import configured_indirect_rate
 from fund.proposals.approval import record_approval
 from fund.proposals.checks import Rules
 from fund.proposals.guards import CONCEPT_NOTE_GUARDS, GUARDS
@@ -50,7 +50,7 @@ def rules_from_config(config: Mapping[str, Any], today: date | None = None) -> R
     """The fund's rules of submission; `today` (UTC): the day a planned start is judged on
     (without it, as in screening, it is not)."""
     return Rules(
-        indirect_rate=Decimal(config["INDIRECT_SUPPORT_RATE"]),
+        indirect_rate=configured_indirect_rate(config),
         gender_minimum=int(config["GENDER_MARKER_MINIMUM"]),
         today=today,
         start_horizon_months=int(config.get("PLANNED_START_HORIZON_MONTHS", 36)),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from fund.extensions import db
 from fund.labels import N_
+from fund.money import configured_indirect_rate
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.results_versions import FRAMEWORK_KEY, framework_snapshot
@@ -30,7 +31,7 @@ def snapshot(proposal: Proposal, indirect_rate: Decimal | None = None) -> dict[s
     if proposal.is_concept_note:
         return concept_note_snapshot(proposal)
     if indirect_rate is None:
-        indirect_rate = Decimal(current_app.config["INDIRECT_SUPPORT_RATE"])
+        indirect_rate = configured_indirect_rate(current_app.config)
     summary = summarise(
         (
             Line(b.organization_id, b.objective_number, b.category_code, b.amount)

@@ -26,7 +26,7 @@ from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.i18n import Money
 from fund.labels import N_
-from fund.money import from_cents, total_of
+from fund.money import configured_indirect_rate, from_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import (
     BudgetLine,
@@ -406,7 +406,7 @@ def funded_programmes() -> list[FundedProgramme]:
     secondary = _funded_links(proposal_secondary_objectives.c.objective_number, objectives)
     costs: dict[int, list[tuple[ObjectiveRef, Decimal]]] = defaultdict(list)
     lines = budget_lines(Proposal.status.label("status")).where(funded).cte("open_data_lines")
-    rate = Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
+    rate = configured_indirect_rate(current_app.config)
     by_objective = programme_money(lines, rate, "status", "open_data").by_objective
     for proposal_id, number, amount in plain_rows(
         select(

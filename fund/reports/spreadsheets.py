@@ -19,7 +19,7 @@ from typing import IO, Any
 from fund import xlsx
 from fund.finance.closure_models import still_to_pay
 from fund.labels import N_
-from fund.money import from_cents, plain_number, read_amount
+from fund.money import configured_indirect_rate, from_cents, plain_number, read_amount
 from fund.proposals import status_rules
 from fund.proposals.budget import organization_budgets
 from fund.proposals.models import Scope, proposal_reference
@@ -295,7 +295,7 @@ def _contributions() -> Table:
 
 def table_builders(config: Mapping[str, Any]) -> dict[str, Callable[[], Table]]:
     """The tables by name, in workbook order; each is built only when asked for."""
-    rate = Decimal(config["INDIRECT_SUPPORT_RATE"])
+    rate = configured_indirect_rate(config)
     return {
         "proposals": lambda: _proposals(rate),
         "budget_lines": _budget_lines,

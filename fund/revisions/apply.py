@@ -39,6 +39,7 @@ from fund.finance.transfer_schedule import (
 )
 from fund.i18n import Money, kept
 from fund.labels import N_
+from fund.money import configured_indirect_rate
 from fund.proposals.budget import Line, summarise
 from fund.proposals.models import BudgetLine, Proposal, ProposalVersion
 from fund.proposals.snapshots import diff_snapshots, latest_version, snapshot
@@ -52,7 +53,7 @@ def programme_rate(proposal: Proposal) -> Decimal:
     """The indirect support rate the programme was approved at (else the configured one)."""
     if proposal.approved_rate:
         return Decimal(proposal.approved_rate)
-    return Decimal(str(current_app.config["INDIRECT_SUPPORT_RATE"]))
+    return configured_indirect_rate(current_app.config)
 
 
 def budget_total(proposal: Proposal) -> Decimal:
