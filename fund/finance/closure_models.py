@@ -33,6 +33,14 @@ from fund.finance.models import Recorded, share_key
 from fund.money import Money, sql_cents
 
 
+def kept_of(allocated: Decimal, released: Decimal, refunded: Decimal) -> Decimal:
+    """What a programme kept of its allocation: allocated, less what its closure gave back to
+    the pools (never transferred) and the refunds received since. The same amount as coverage
+    counts per organization (`fund.coverage.programme_money.kept_cents`: transferred less
+    refunds), since a closure gives back what was not transferred."""
+    return allocated - released - refunded
+
+
 class ProgrammeClosure(db.Model):
     """The closure of a funded programme: when and by whom, the reason given (if any) and what
     was allocated but never transferred, given back to the pools (`released`)."""

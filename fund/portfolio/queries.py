@@ -35,7 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from fund.calls.models import Call
 from fund.coverage.programme_money import NO_INDIRECT, budget_lines, note_lines, programme_money
 from fund.extensions import plain_rows
-from fund.finance.closure_models import ProgrammeClosure
+from fund.finance.closure_models import ProgrammeClosure, kept_of
 from fund.finance.closure_queries import allocation_refunds_cents, closure_columns
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.labels import N_, LabelledEnum
@@ -391,7 +391,7 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
                 planned_start=planned_start,
                 duration_months=duration_months,
                 kept=(
-                    read_amount(allocated) - from_cents(released) - from_cents(refunded)
+                    kept_of(read_amount(allocated), from_cents(released), from_cents(refunded))
                     if released is not None
                     else None
                 ),

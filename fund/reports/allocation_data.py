@@ -53,7 +53,7 @@ from fund.coverage.queries import (
 from fund.days import in_words
 from fund.dialects import cents_sum
 from fund.extensions import db
-from fund.finance.closure_models import Refund
+from fund.finance.closure_models import Refund, kept_of
 from fund.finance.models import Allocation
 from fund.finance.queries.as_of import end_of_day
 from fund.finance.queries.balance import Balance, VoidedContribution, voided_contributions
@@ -116,7 +116,7 @@ class ProgrammeRow(OfProposal):
     def kept(self) -> Decimal:
         """What the programme kept (as coverage counts it): its allocation less what closure
         gave back and the refunds."""
-        return self.amount - self.released - self.refunded
+        return kept_of(self.amount, self.released, self.refunded)
 
 
 @dataclass
