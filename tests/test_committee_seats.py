@@ -19,7 +19,12 @@ from fund.committee import operations, seats
 from fund.committee.models import RoundMember, Seat, SeatAlternate, SeatTerm, Vote, VotingRound
 from fund.committee.queries import entitled_in_round, entitled_to_vote
 from fund.committee.rounds import open_round_of, round_tally
-from fund.committee.seating import current_seats, pending_members
+from fund.committee.seating import (
+    current_seats,
+    every_seat_voted,
+    every_seat_voted_sql,
+    pending_members,
+)
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal
 from tests.helpers import audit_events, client_for, csrf_token, org_id, user
@@ -348,6 +353,40 @@ def test_a_seat_whose_member_is_deactivated_counts_while_its_alternate_can_vote(
     with app.app_context():
         counted = round_tally(db.session.get(VotingRound, round_id))
         assert (counted.entitled, counted.cast) == (3, 1)  # its vote was cast: it counts
+
+
+def _every_seat_voted(app, round_id: int) -> bool:
+    """Whether every seat that counts has voted, as the notification reads it (Python) and as
+    Home reads it (SQL): the two say the same."""
+    with app.app_context():
+        in_python = every_seat_voted(db.session.get(VotingRound, round_id))
+        in_sql = db.session.scalar(
+            select(every_seat_voted_sql(VotingRound.id)).where(VotingRound.id == round_id)
+        )
+        assert bool(in_sql) == in_python
+        return in_python
+
+
+def test_every_seat_voted_reads_the_seats_that_count_in_python_and_in_sql(
+    app, backend, people, under_review, create_user
+):
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    alternate = _alternate(app, people, create_user, people.unhcr)
+    round_id = _round(app, under_review).id
+    assert not _every_seat_voted(app, round_id)
+    _deactivate(app, admin.id, people.unhcr)  # its alternate may still vote for the seat
+    _vote(app, people.unicef, round_id, "approve")
+    _vote(app, people.undp, round_id, "abstain")
+    assert not _every_seat_voted(app, round_id)
+    with app.app_context():  # nor the alternate now: the seat stops counting
+        user(alternate).set_roles({"applicant"})
+        db.session.commit()
+    assert _every_seat_voted(app, round_id)
+    for member in (people.unicef, people.undp):  # recused, their votes removed: no seat counts
+        with app.app_context():
+            operations.declare_conflict(round_id, user(member), "A conflict.")
+            db.session.commit()
+    assert not _every_seat_voted(app, round_id)
 
 
 # Changing the seats -------------------------------------------------------------------------------

@@ -1271,6 +1271,28 @@ def test_a_declared_conflict_can_complete_the_votes(app, backend, smtp, people, 
     assert "2 approve, 0 reject, 0 abstain" in text
 
 
+def test_the_home_and_the_notification_agree_when_a_seat_can_no_longer_vote(
+    app, backend, smtp, people, make_proposal
+):
+    """A seat nobody can vote for any more (its member left, no alternate) stops counting: once
+    the other seats have voted, the secretariat is told every member has voted, and its Home
+    lists the round as ready to close, for the same reason."""
+    proposal_id = _under_review(app, people, make_proposal)
+    round_id = _round_of(app, proposal_id)
+    with app.app_context():
+        db.session.get(User, people.independent.id).active = False
+        db.session.commit()
+    _vote(app, round_id, people.unhcr)
+    _vote(app, round_id, people.unicef, "abstain")
+    assert set(_notified(app, "votes_complete")) == _ids(people.secretariat, people.secretariat2)
+
+    home = client_for(app, people.secretariat).get("/").get_data(as_text=True)
+    start = home.index('data-task="rounds_to_close"')
+    task = home[start : home.index('class="task-more"', start)]
+    assert '<span class="task-count">1</span>' in task
+    assert f"P-{proposal_id:05d}" in task and "every seat voted" in task
+
+
 def test_voting_marks_the_members_awaited_vote_read(app, backend, smtp, people, make_proposal):
     proposal_id = _under_review(app, people, make_proposal)
     round_id = _round_of(app, proposal_id)

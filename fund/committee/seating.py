@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import exists, select, union
+from sqlalchemy import and_, exists, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.accounts.models import Role, User
@@ -111,6 +111,40 @@ def uncounted_members(round_: VotingRound, counted: list[Any] | None = None) -> 
 
 def vacant_keys(round_: VotingRound) -> list[tuple[str, int]]:
     return sorted(member_key(m) for m in uncounted_members(round_))
+
+
+def every_seat_voted(round_: VotingRound, counted: list[Any] | None = None) -> bool:
+    """Whether every seat that counts in the round (`counted_members`, when the caller has
+    them) has voted, and there is one: what the secretariat is told and its Home lists.
+    `every_seat_voted_sql` says the same in SQL."""
+    counted = counted_members(round_) if counted is None else counted
+    voted = {vote_key(v) for v in round_.votes}
+    return bool(counted) and all(member_key(m) in voted for m in counted)
+
+
+def every_seat_voted_sql(round_id: Any) -> Any:
+    """SQL: `every_seat_voted` of the round whose id is `round_id` (a column the statement
+    correlates): a seat not recused has voted, and none that is not recused and without a vote
+    has someone who may still vote for it (an active committee member: its member, or one of
+    its alternates now, the seat not retired)."""
+    voters = active_holders_of(Role.COMMITTEE).with_only_columns(User.id)
+    voted = exists().where(
+        Vote.round_id == RoundMember.round_id, Vote.seat_id == RoundMember.seat_id
+    )
+    someone = exists().where(
+        Seat.id == RoundMember.seat_id,
+        Seat.ended_at.is_(None),
+        or_(
+            Seat.member_id.in_(voters),
+            exists().where(
+                SeatAlternate.seat_id == Seat.id,
+                SeatAlternate.ended_at.is_(None),
+                SeatAlternate.user_id.in_(voters),
+            ),
+        ),
+    )
+    seats = (RoundMember.round_id == round_id, RoundMember.recusal.is_(None))
+    return and_(exists().where(*seats, voted), ~exists().where(*seats, ~voted, someone))
 
 
 # The committee's seats ----------------------------------------------------------------------------

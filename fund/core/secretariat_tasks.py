@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, literal, or_, select
 
 from fund.accounts.models import Role
-from fund.committee.models import RoundMember, RoundStatus, Vote, VotingRound
+from fund.committee.models import RoundStatus, VotingRound
+from fund.committee.seating import every_seat_voted_sql
 from fund.core.tasks import (
     Item,
     Section,
@@ -65,23 +66,16 @@ def _to_screen() -> Task:
 
 
 def _rounds_to_close(now: datetime) -> Task:
-    """Open rounds past their deadline, or in which every seat not recused has voted."""
-    seats = (
-        select(func.count())
-        .select_from(RoundMember)
-        .where(RoundMember.round_id == VotingRound.id, RoundMember.recusal.is_(None))
-        .scalar_subquery()
-    )
-    votes = (
-        select(func.count(func.distinct(Vote.seat_id)))
-        .where(Vote.round_id == VotingRound.id)
-        .scalar_subquery()
-    )
+    """Open rounds past their deadline, or in which every seat that counts has voted (the
+    committee's rule, `every_seat_voted`)."""
     passed = VotingRound.past_deadline(now)
     rows, count = oldest(
         select(passed, VotingRound.deadline, Proposal.id, Proposal.title)
         .join(Proposal, Proposal.id == VotingRound.proposal_id)
-        .where(VotingRound.status == RoundStatus.OPEN, or_(passed, votes >= seats)),
+        .where(
+            VotingRound.status == RoundStatus.OPEN,
+            or_(passed, every_seat_voted_sql(VotingRound.id)),
+        ),
         VotingRound.opened_at,
         VotingRound.id,
     )

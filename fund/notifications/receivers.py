@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 
 from fund.accounts.models import User
 from fund.committee.queries import entitled_in_round
-from fund.committee.rounds import round_tally
+from fund.committee.rounds import entitled_members, round_tally
+from fund.committee.seating import every_seat_voted
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.notifications.after_funding import tell_refunds_due
@@ -399,10 +400,11 @@ def _awaited_read(voting_round: Any, member: User, now: datetime) -> int:
 
 def _tell_if_everyone_voted(voting_round: Any, actor: User | None) -> None:
     """Tell the secretariat, once per round, when every member entitled to vote in the open
-    round has voted. Who is entitled, and what counts, is the committee's tally."""
-    counted = round_tally(voting_round)
-    if counted.entitled == 0 or counted.cast < counted.entitled:
+    round has voted: the committee's rule (`every_seat_voted`), which Home reads too."""
+    entitled = entitled_members(voting_round)
+    if not every_seat_voted(voting_round, entitled):
         return
+    counted = round_tally(voting_round, entitled)
     proposal = db.session.get(Proposal, voting_round.proposal_id)
     if proposal is None:
         return
