@@ -365,6 +365,26 @@ def test_a_long_extension_goes_through_a_voting_round(app, programme):
         assert db.session.get(VotingRound, round_id).outcome == "approved"
 
 
+def test_the_request_page_states_the_category_limit_as_the_reasons_do(app, programme, monkeypatch):
+    """A limit set with more digits than a tenth of a per cent: the request page and the
+    reason of a revision it sends to the committee write it alike."""
+    monkeypatch.setitem(app.config, "REVISION_CATEGORY_CHANGE_SHARE", D("0.2055"))
+    url = f"/revisions/programme/{programme['proposal']}"
+    page = client_for(app, programme["ilo"]).get(url).get_data(as_text=True)
+    assert "a budget category changed by more than 20.6% of the budget" in page
+    with app.app_context():
+        values = RevisionValues(
+            justification="Fewer staff, more services.",
+            budget=True,
+            lines=_lines(programme, D("206000")),
+        )
+        revision_id = _draft(programme, values)
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        db.session.commit()
+        (reason,) = db.session.get(Revision, revision_id).reasons
+    assert reason.endswith("changes by 20.6% of the programme's budget (more than 20.6%)")
+
+
 def test_a_forwarded_revisions_reasons_are_said_in_the_pages_language(app, programme):
     """The reasons recorded at submission stay English in the records, and a page says them
     in its own language, the months by that language's plural rules: Arabic writes 3 to 10

@@ -116,9 +116,20 @@ def _months(value: Decimal) -> Counted:
     return Counted(MONTHS, int(value))
 
 
+def stated_share(value: Decimal) -> Decimal:
+    """A share of the budget as the rules state it, to a tenth of a per cent: 0.2055 is
+    0.206 (20.6%). The reasons and the request page's limit write it so."""
+    return value.quantize(Decimal("0.001"))
+
+
 def _share(value: Decimal) -> Share:
-    """A share of the budget to a tenth of a per cent, with no trailing zero: "20%", "20.5%"."""
-    return Share((value * 100).quantize(Decimal("0.1")).normalize())
+    """A share of the budget as stated (`stated_share`), with no trailing zero: "20%",
+    "20.5%"."""
+    return Share((stated_share(value) * 100).normalize())
+
+
+def _as_set(value: Decimal) -> Decimal:
+    return value
 
 
 def _usd(value: Decimal) -> Money:
@@ -139,6 +150,7 @@ class RoutingRule:
     setting: str | None = None  # the setting holding the limit
     limit: Decimal = Decimal("0")  # the limit when no setting holds it
     show: Callable[[Decimal], str] = _plain
+    stated: Callable[[Decimal], Decimal] = _as_set  # the limit as `show` states it
 
     def says(self, measured: Measured, limit: Decimal) -> Sentence:
         """The reason, for `measured` against `limit`."""
@@ -167,6 +179,7 @@ RULES: tuple[RoutingRule, ...] = (
         ),
         setting="REVISION_CATEGORY_CHANGE_SHARE",
         show=_share,
+        stated=stated_share,
     ),
     RoutingRule(
         "higher_total",
@@ -218,9 +231,9 @@ def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
 
 
 def limits(config: Mapping[str, Any]) -> dict[str, Decimal]:
-    """Each rule's limit under the settings in `config`, by the rule's key (the request page
-    says them)."""
-    return {rule.key: limit_of(rule, config) for rule in RULES}
+    """Each rule's limit under the settings in `config`, by the rule's key, as its reason
+    states it (a share to a tenth of a per cent): the request page says them."""
+    return {rule.key: rule.stated(limit_of(rule, config)) for rule in RULES}
 
 
 def route(change: Change, config: Mapping[str, Any]) -> Routing:
