@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from fund.labels import N_
-from fund.query_args import BadQueryValue
+from fund.query_args import IN_THE_ADDRESS, BadQueryValue
 from fund.sentences import said_marked
 
 # Each error page's title and sentence, translated when the page is shown (`page`).
@@ -112,11 +112,7 @@ def init_app(app: Flask) -> None:
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         if isinstance(error, BadQueryValue):
             # As BadQueryValue words it, in the page's language.
-            said = gettext(
-                "%(message)s (“%(name)s” in the address.) Go back and use the page's links.",
-                message=said_marked(error.message),
-                name=error.parameter,
-            )
+            said = gettext(IN_THE_ADDRESS, message=said_marked(error.message), name=error.parameter)
             return page(code, BAD_ADDRESS_TITLE, said)
         return page(code, title, message)
 
