@@ -34,6 +34,12 @@ MESSAGES = {
 }
 
 
+def error_title(code: int, default: str = "") -> str:
+    """The title of an error of status `code` as declared (English: the JSON API says it so, a
+    page in its language), else `default`."""
+    return MESSAGES[code][0] if code in MESSAGES else default
+
+
 CONFLICT_TITLE = N_("Changed at the same moment")
 CONFLICT_MESSAGE = N_(
     "Someone else acted on this at the same moment and their change came first, so nothing of "
@@ -107,7 +113,7 @@ def init_app(app: Flask) -> None:
         renderer = renderer_for(request.path)
         if renderer is not None:
             # The description says what was wrong (a query value, a missing token).
-            title = MESSAGES.get(code, (error.name, ""))[0]
+            title = error_title(code, error.name)
             return renderer(code, title, error.description or title)
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         if isinstance(error, BadQueryValue):
