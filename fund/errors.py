@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from fund.labels import N_
-from fund.query_args import BadQueryValue
+from fund.query_args import IN_THE_ADDRESS, BadQueryValue
 from fund.sentences import said_marked
 
 # Each error page's title and sentence, translated when the page is shown (`page`).
@@ -32,6 +32,12 @@ MESSAGES = {
     413: (N_("Too large"), N_("The file or form you sent is larger than the fund accepts.")),
     500: (N_("Something went wrong"), N_("An unexpected error occurred. Nothing was changed.")),
 }
+
+
+def error_title(code: int, default: str = "") -> str:
+    """The title of an error of status `code` as declared (English: the JSON API says it so, a
+    page in its language), else `default`."""
+    return MESSAGES[code][0] if code in MESSAGES else default
 
 
 CONFLICT_TITLE = N_("Changed at the same moment")
@@ -107,16 +113,12 @@ def init_app(app: Flask) -> None:
         renderer = renderer_for(request.path)
         if renderer is not None:
             # The description says what was wrong (a query value, a missing token).
-            title = MESSAGES.get(code, (error.name, ""))[0]
+            title = error_title(code, error.name)
             return renderer(code, title, error.description or title)
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         if isinstance(error, BadQueryValue):
             # As BadQueryValue words it, in the page's language.
-            said = gettext(
-                "%(message)s (“%(name)s” in the address.) Go back and use the page's links.",
-                message=said_marked(error.message),
-                name=error.parameter,
-            )
+            said = gettext(IN_THE_ADDRESS, message=said_marked(error.message), name=error.parameter)
             return page(code, BAD_ADDRESS_TITLE, said)
         return page(code, title, message)
 

@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest
 
 from fund.labels import N_
 from fund.routing import MAX_ID
-from fund.sentences import Sentence
+from fund.sentences import Sentence, english
 
 # Pages of any list the fund shows are far below this; larger numbers are typing mistakes.
 MAX_PAGE = MAX_ID
@@ -23,6 +23,9 @@ MAX_PAGE = MAX_ID
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 DATE_RANGE_MESSAGE = N_("Give a date between 1900-01-01 and 2999-12-31.")
+# What the 400 page says of a value the address got wrong: `message`, what is accepted; `name`,
+# the value's name in the address.
+IN_THE_ADDRESS = N_("%(message)s (“%(name)s” in the address.) Go back and use the page's links.")
 
 
 class BadQueryValue(BadRequest):
@@ -30,9 +33,7 @@ class BadQueryValue(BadRequest):
     English; the error page says `message`, marked `N_` or a `Sentence`, in its language)."""
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(
-            description=f"{message} (“{name}” in the address.) Go back and use the page's links."
-        )
+        super().__init__(description=english(IN_THE_ADDRESS, message=message, name=name))
         self.parameter = name
         self.message = message
 

@@ -65,77 +65,98 @@ def add_missing(
     return added
 
 
+def _numbered(rows: Iterable[dict[str, str]], key: str) -> list[dict[str, Any]]:
+    """`rows` with their `key` read as a whole number (the natural key of the table)."""
+    return [{**row, key: int(row[key])} for row in rows]
+
+
+def _positioned(rows: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
+    """`rows` with their `position`: their order in the file, from 1."""
+    return [{**row, "position": position} for position, row in enumerate(rows, start=1)]
+
+
 def load_reference(seed_dir: Path, report: SeedReport | None = None) -> SeedReport:
     """Objectives, thematic areas, principles, budget categories, countries, UN entities."""
     report = report or SeedReport()
     ref = seed_dir / "reference"
 
     objectives = existing_by_key(GcmObjective, "number")
-    for row in _rows(ref / "gcm_objectives.csv"):
-        number = int(row["number"])
-        if number not in objectives:
-            objectives[number] = GcmObjective(
-                number=number, short_label=row["short_label"], title=row["title"]
-            )
-            db.session.add(objectives[number])
-            report.count("objectives")
+    added = add_missing(
+        objectives,
+        _numbered(_rows(ref / "gcm_objectives.csv"), "number"),
+        "number",
+        lambda row: GcmObjective(
+            number=row["number"], short_label=row["short_label"], title=row["title"]
+        ),
+    )
+    report.count("objectives", added)
 
+    def area(row: Mapping[str, Any]) -> ThematicArea:
+        made = ThematicArea(code=row["code"], title=row["title"])
+        made.objectives = [objectives[int(n)] for n in row["objectives"].split()]
+        return made
+
+    # The mapping is editable data: an area the fund has keeps what the fund has set.
     areas = existing_by_key(ThematicArea, "code")
-    for row in _rows(ref / "thematic_areas.csv"):
-        if row["code"] in areas:
-            continue  # the mapping is editable data: keep what the fund has set
-        area = ThematicArea(code=row["code"], title=row["title"])
-        area.objectives = [objectives[int(n)] for n in row["objectives"].split()]
-        db.session.add(area)
-        report.count("thematic_areas")
+    report.count(
+        "thematic_areas", add_missing(areas, _rows(ref / "thematic_areas.csv"), "code", area)
+    )
 
     principles = existing_by_key(GuidingPrinciple, "code")
-    for position, row in enumerate(_rows(ref / "guiding_principles.csv"), start=1):
-        if row["code"] not in principles:
-            db.session.add(
-                GuidingPrinciple(code=row["code"], title=row["title"], position=position)
-            )
-            report.count("guiding_principles")
+    added = add_missing(
+        principles,
+        _positioned(_rows(ref / "guiding_principles.csv")),
+        "code",
+        lambda row: GuidingPrinciple(
+            code=row["code"], title=row["title"], position=row["position"]
+        ),
+    )
+    report.count("guiding_principles", added)
 
     categories = existing_by_key(BudgetCategory, "code")
-    for row in _rows(ref / "budget_categories.csv"):
-        code = int(row["code"])
-        if code not in categories:
-            db.session.add(
-                BudgetCategory(code=code, title=row["title"], computed=row["computed"] == "yes")
-            )
-            report.count("budget_categories")
+    added = add_missing(
+        categories,
+        _numbered(_rows(ref / "budget_categories.csv"), "code"),
+        "code",
+        lambda row: BudgetCategory(
+            code=row["code"], title=row["title"], computed=row["computed"] == "yes"
+        ),
+    )
+    report.count("budget_categories", added)
 
     countries = existing_by_key(Country, "iso2")
-    for row in _rows(seed_dir / "countries.csv"):
-        if row["iso2"] not in countries:
-            db.session.add(Country(**row, un_member=True))
-            report.count("countries")
+    added = add_missing(
+        countries,
+        _rows(seed_dir / "countries.csv"),
+        "iso2",
+        lambda row: Country(**row, un_member=True),
+    )
+    report.count("countries", added)
 
     _load_results_reference(seed_dir, report)
 
     db.session.flush()
     pools = existing_by_key(Pool, "code")
-    for code in [GENERAL_POOL, *sorted(existing_by_key(ThematicArea, "code"))]:
-        if code not in pools:
-            db.session.add(Pool(code=code))
-            report.count("pools")
+    codes = [
+        {"code": code} for code in [GENERAL_POOL, *sorted(existing_by_key(ThematicArea, "code"))]
+    ]
+    report.count("pools", add_missing(pools, codes, "code", lambda row: Pool(code=row["code"])))
 
     organizations = existing_by_key(Organization, "acronym")
-    for row in _rows(seed_dir / "un_entities.csv"):
-        if row["acronym"] not in organizations:
-            db.session.add(
-                Organization(
-                    name=row["name"],
-                    acronym=row["acronym"],
-                    kind=OrganizationKind.UN_ENTITY.value,
-                    iati_org_id=row["iati_org_id"] or None,
-                    committee_member=row["committee"] == "yes",
-                )
-            )
-            report.count("un_entities")
+    added = add_missing(organizations, _rows(seed_dir / "un_entities.csv"), "acronym", _un_entity)
+    report.count("un_entities", added)
     db.session.flush()
     return report
+
+
+def _un_entity(row: Mapping[str, Any]) -> Organization:
+    return Organization(
+        name=row["name"],
+        acronym=row["acronym"],
+        kind=OrganizationKind.UN_ENTITY.value,
+        iati_org_id=row["iati_org_id"] or None,
+        committee_member=row["committee"] == "yes",
+    )
 
 
 def _load_results_reference(seed_dir: Path, report: SeedReport) -> None:
@@ -143,26 +164,25 @@ def _load_results_reference(seed_dir: Path, report: SeedReport) -> None:
     the secretariat edits: only missing codes are added)."""
     ref = seed_dir / "reference"
     targets = existing_by_key(SdgTarget, "code")
-    for position, row in enumerate(_rows(ref / "sdg_targets.csv"), start=1):
-        if row["code"] not in targets:
-            db.session.add(SdgTarget(position=position, **row))
-            report.count("sdg_targets")
+    rows = _positioned(_rows(ref / "sdg_targets.csv"))
+    report.count("sdg_targets", add_missing(targets, rows, "code", lambda row: SdgTarget(**row)))
 
     domains = existing_by_key(MigofDomain, "code")
-    for position, row in enumerate(_rows(ref / "migof_domains.csv"), start=1):
-        if row["code"] not in domains:
-            db.session.add(MigofDomain(position=position, **row))
-            report.count("migof_domains")
+    rows = _positioned(_rows(ref / "migof_domains.csv"))
+    report.count(
+        "migof_domains", add_missing(domains, rows, "code", lambda row: MigofDomain(**row))
+    )
 
     outcomes = existing_by_key(FundOutcome, "code")
-    for position, row in enumerate(_rows(seed_dir / "fund_outcomes.csv"), start=1):
-        if row["code"] not in outcomes:
-            db.session.add(
-                FundOutcome(
-                    code=row["code"],
-                    title=row["title"],
-                    thematic_area_code=row["thematic_area"] or None,
-                    position=position,
-                )
-            )
-            report.count("fund_outcomes")
+    added = add_missing(
+        outcomes,
+        _positioned(_rows(seed_dir / "fund_outcomes.csv")),
+        "code",
+        lambda row: FundOutcome(
+            code=row["code"],
+            title=row["title"],
+            thematic_area_code=row["thematic_area"] or None,
+            position=row["position"],
+        ),
+    )
+    report.count("fund_outcomes", added)

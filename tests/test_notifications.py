@@ -976,6 +976,15 @@ def test_unread_count_and_marking_read(app, people, make_proposal):
     assert len(_notified(app)[people.author.id]) == 2  # the author's are still unread
 
 
+def test_a_page_past_the_end_of_the_notifications_shows_the_last_page(app, people, make_proposal):
+    """As every other list (`fund.pagination.paging`): a page number past the end shows the
+    last page, not an empty list."""
+    _submitted(app, people, make_proposal)
+    client = client_for(app, people.colleague)
+    page = client.get("/notifications/?page=9").get_data(as_text=True)
+    assert page.count('class="notification unread"') == 1
+
+
 def test_the_unread_count_costs_one_query(app, people, make_proposal):
     from sqlalchemy import event
 

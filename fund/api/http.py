@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from fund.accounts.models import User
 from fund.accounts.throttle import client_address
 from fund.accounts.tokens import ApiToken, authenticate
-from fund.errors import is_contention
+from fund.errors import error_title, is_contention
 from fund.extensions import db, utcnow
 from fund.routing import MAX_ID
 
@@ -39,10 +39,12 @@ PREFIX = "/api/v1"
 class Problem(HTTPException):
     """An API error answered as problem details; `headers` are added to the answer."""
 
-    def __init__(self, status: int, title: str, detail: str, headers: dict | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, headers: dict | None = None, *, title: str = ""
+    ) -> None:
         super().__init__(description=detail)
         self.code = status
-        self.title = title
+        self.title = title or error_title(status)
         self.extra_headers = headers or {}
 
     def get_response(self, environ=None, scope=None) -> Response:  # type: ignore[override]
@@ -60,7 +62,7 @@ def problem_response(status: int, title: str, detail: str) -> Response:
 
 
 def bad_request(detail: str) -> Problem:
-    return Problem(400, "Bad request", detail)
+    return Problem(400, detail)
 
 
 # The token ------------------------------------------------------------------------------------
@@ -84,10 +86,10 @@ def caller() -> Caller:
         return Caller(None)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "Sign-in required", "Send a token as “Authorization: Bearer <token>”.")
+        raise Problem(401, "Send a token as “Authorization: Bearer <token>”.")
     row = authenticate(token.strip(), now=utcnow())
     if row is None:
-        raise Problem(401, "Sign-in required", "The token is unknown, revoked or expired.")
+        raise Problem(401, "The token is unknown, revoked or expired.")
     if db.session.dirty:
         try:
             db.session.commit()  # its last use
@@ -132,9 +134,9 @@ def count_request(who: Caller) -> dict[str, str]:
     if used > limit:
         raise Problem(
             429,
-            "Too many requests",
             f"At most {limit} requests a minute; try again in {retry} seconds.",
             headers | {"Retry-After": str(max(1, retry))},
+            title="Too many requests",
         )
     return headers
 

@@ -170,15 +170,11 @@ def _serve(declared: Operation, view: Callable[..., Any], path_values: dict[str,
     user = who.user
     if declared.protected:
         if user is None:
-            raise http.Problem(
-                401, "Sign-in required", "This operation needs a personal API token."
-            )
+            raise http.Problem(401, "This operation needs a personal API token.")
         if declared.roles and not user.has_role(*declared.roles):
-            raise http.Problem(403, "Access denied", "Your account may not read this.")
+            raise http.Problem(403, "Your account may not read this.")
         if declared.scope and declared.scope not in who.token.scope_set:  # type: ignore[union-attr]
-            raise http.Problem(
-                403, "Access denied", f"The token's scopes do not include “{declared.scope}”."
-            )
+            raise http.Problem(403, f"The token's scopes do not include “{declared.scope}”.")
     headers = http.count_request(who)
     args = _query_args(declared)
     body = view(user=user, **path_values, **args)

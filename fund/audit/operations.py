@@ -65,6 +65,15 @@ def _lock_head() -> None:
         take_write_lock(db.session)
 
 
+def head() -> tuple[int, str] | None:
+    """The id and hash of the newest event, or None when the trail is empty: what the next
+    event follows, and what a document notes of the trail."""
+    row = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return (row.id, row.hash) if row else None
+
+
 def record(
     action: str,
     subject_type: str,
@@ -79,10 +88,7 @@ def record(
 ) -> AuditEvent:
     """Append one event after the current head of the chain and return it (flushed)."""
     _lock_head()
-    head = db.session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    prev_id, prev_hash = (head.id, head.hash) if head else (0, GENESIS_HASH)
+    prev_id, prev_hash = head() or (0, GENESIS_HASH)
     occurred = now or utcnow()
     event = AuditEvent(
         id=prev_id + 1,

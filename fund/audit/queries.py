@@ -12,6 +12,7 @@ from sqlalchemy import Row, func, select
 
 from fund.audit.models import GENESIS_HASH, AuditEvent
 from fund.audit.operations import compute_hash
+from fund.audit.operations import head as head  # the trail's head: read where it is written
 from fund.extensions import db
 
 _EVENT_COLUMNS = tuple(AuditEvent.__table__.c)
@@ -67,14 +68,6 @@ def verify_chain(batch_size: int = 1000) -> ChainReport:
                 return _broken(count, last_hash, row.id, problem)
             last_id, last_hash, count = row.id, row.hash, count + 1
     return ChainReport(True, count, last_hash if count else None)
-
-
-def head() -> tuple[int, str] | None:
-    """The id and hash of the newest event, or None when the trail is empty."""
-    row = db.session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    return (row.id, row.hash) if row else None
 
 
 def count_events() -> int:

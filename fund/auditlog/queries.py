@@ -17,7 +17,7 @@ from fund.audit.queries import count_events
 from fund.extensions import db
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
-from fund.pagination import Page
+from fund.pagination import Page, paging
 
 _EVENT_COLUMNS = tuple(AuditEvent.__table__.c)
 
@@ -114,13 +114,13 @@ def search_events(
         total = count_events()
     else:
         total = db.session.scalar(_filtered(select(func.count(AuditEvent.id)), filters)) or 0
-    page = min(max(1, page), max(1, -(-total // per_page)))  # past the end: the last page
+    at = paging(total, page, per_page)  # past the end: the last page
     query = (
         _ordered(_filtered(_with_organization(), filters), sorting)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(at.offset)
     )
-    return EventPage(total, page, per_page, rows=list(db.session.execute(query)))
+    return EventPage(total, at.page, per_page, rows=list(db.session.execute(query)))
 
 
 def one_event(event_id: int) -> Row[Any] | None:

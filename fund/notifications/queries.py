@@ -80,7 +80,7 @@ def notifications_of(
     query = select(Notification).where(mine)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    page = max(1, page)
+    page = paging(shown_total, page, per_page).page  # past the end: the last page
     rows = db.session.scalars(
         query.order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(per_page)

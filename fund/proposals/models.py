@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -537,11 +538,16 @@ class ProposalVersion(db.Model):
 
     @property
     def planned_dates(self) -> tuple[date | None, date | None]:
-        """The planned start and last day (`fund.days.last_day`) the version was submitted
-        with; None for what it does not give (the snapshot keeps the start as an ISO date)."""
-        try:
-            start = date.fromisoformat(self.snapshot.get("planned_start") or "")
-        except (TypeError, ValueError):
-            return None, None
-        months = self.snapshot.get("duration_months")
-        return start, last_day(start, int(months)) if isinstance(months, int) and months else None
+        """The planned start and last day the version was submitted with (`planned_dates`)."""
+        return planned_dates(self.snapshot)
+
+
+def planned_dates(snapshot: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    """The planned start and last day (`fund.days.last_day`) a submitted version's `snapshot`
+    gives; None for what it does not give (the snapshot keeps the start as an ISO date)."""
+    try:
+        start = date.fromisoformat(snapshot.get("planned_start") or "")
+    except (TypeError, ValueError):
+        return None, None
+    months = snapshot.get("duration_months")
+    return start, last_day(start, int(months)) if isinstance(months, int) and months else None

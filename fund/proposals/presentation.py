@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
-from fund.days import in_words, last_day
+from fund.days import in_words
 from fund.extensions import db
 from fund.i18n import current_language, labelled, money, percent_digits
 from fund.proposals.budget import (
@@ -25,7 +25,13 @@ from fund.proposals.budget import (
     programme_years,
     summarise,
 )
-from fund.proposals.models import MARKER_LABELS, AttachmentKind, PartnerType, Scope
+from fund.proposals.models import (
+    MARKER_LABELS,
+    AttachmentKind,
+    PartnerType,
+    Scope,
+    planned_dates,
+)
 from fund.proposals.results_versions import (
     FRAMEWORK_KEY,
     FrameworkNames,
@@ -232,9 +238,7 @@ class VersionText:
     # parts ------------------------------------------------------------------------------
 
     def planned_end(self) -> str | None:
-        start = _date(self.snapshot.get("planned_start"))
-        months = self.snapshot.get("duration_months")
-        return long_date(last_day(start, int(months))) if start and months else None
+        return long_date(planned_dates(self.snapshot)[1])
 
     def budget(self) -> BudgetView:
         lines = list(self.snapshot.get("budget_lines") or [])

@@ -21,7 +21,7 @@ from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.money import from_cents
-from fund.pagination import Page, clamp_page
+from fund.pagination import Page, paging
 from fund.proposals.access import COMMITTEE_VISIBLE
 from fund.proposals.models import (
     Attachment,
@@ -211,14 +211,14 @@ def list_proposals(
     the latest change first), in two queries. A page past the end shows the last page."""
     query = _filtered(user, filters)
     total = _total(user, filters, query)
-    page = clamp_page(page, total, per_page)
+    at = paging(total, page, per_page)
     rows = db.session.scalars(
         _ordered(query, sorting)
         .options(joinedload(Proposal.organization), joinedload(Proposal.call))
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(at.offset)
     ).all()
-    return ProposalPage(total, page, per_page, rows=list(rows))
+    return ProposalPage(total, at.page, per_page, rows=list(rows))
 
 
 # The proposals read from the database at a time while an export is written.

@@ -12,10 +12,10 @@ from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
 from fund.accounts.models import Organization
-from fund.days import last_day
 from fund.extensions import db
 from fund.forms import options
 from fund.i18n import current_language, labelled
+from fund.proposals.problems import calendar_years
 from fund.proposals.results import BaselineSource
 from fund.proposals.results_forms import MAX_TARGETS, ResultsForm, typed
 from fund.reference.models import Country, GcmObjective
@@ -40,16 +40,13 @@ class Choices:
 
 
 def programme_years(proposal: Any) -> list[int] | None:
-    """The calendar years from the planned start over the duration (None when either is
-    missing)."""
-    start, months = proposal.planned_start, proposal.duration_months
-    if start is None or not months or months > 12 * MAX_TARGETS:
+    """The calendar years from the planned start over the duration, as submission checks the
+    targets' years (`calendar_years`); None when either is missing or the programme is longer
+    than an indicator has targets."""
+    years = calendar_years(proposal)
+    if years is None or proposal.duration_months > 12 * MAX_TARGETS:
         return None
-    try:
-        end = last_day(start, months)
-    except (ValueError, OverflowError):
-        return None
-    return list(range(start.year, end.year + 1))[:MAX_TARGETS]
+    return list(years)[:MAX_TARGETS]
 
 
 def load_choices(proposal: Any) -> Choices:

@@ -6,7 +6,7 @@ looked up for the codes the snapshot stores. Every part of the snapshot has a se
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -14,11 +14,17 @@ from typing import Any
 from flask_babel import gettext as _
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from fund.days import last_day, moment_in_words
+from fund.days import moment_in_words
 from fund.i18n import amount as format_amount
 from fund.i18n import labelled, money, percent
 from fund.labels import N_
-from fund.proposals.models import MARKER_LABELS, AttachmentKind, PartnerType, Scope
+from fund.proposals.models import (
+    MARKER_LABELS,
+    AttachmentKind,
+    PartnerType,
+    Scope,
+    planned_dates,
+)
 from fund.proposals.presentation import (
     ReferenceNames,
     amount,
@@ -52,13 +58,6 @@ SECTION_TITLES = {
     "gender_marker": N_("Gender and human rights markers"),
     "budget_lines": N_("Budget"),
 }
-
-
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 class ProposalDocument:
@@ -222,9 +221,8 @@ class ProposalDocument:
         )
 
     def timeline(self) -> list[Flowable]:
-        start = _date(self.snapshot.get("planned_start"))
+        start, end = planned_dates(self.snapshot)
         months = self.snapshot.get("duration_months")
-        end = last_day(start, int(months)) if start and months else None
         return self.section(
             "planned_start",
             self.facts(

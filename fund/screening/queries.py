@@ -16,7 +16,7 @@ from fund.extensions import db, utcnow
 from fund.fulltext import matching
 from fund.labels import N_
 from fund.listing import ASCENDING, DESCENDING, Sorting, column
-from fund.pagination import Page, clamp_page
+from fund.pagination import Page, paging
 from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference, state_label
 from fund.proposals.operations import rules_from_config
@@ -186,13 +186,12 @@ def screening_queue(
         ).where(in_queue)
     ).one()
     total, waiting = counts[0] or 0, counts[1] or 0
-    page = clamp_page(page, total, per_page)
-    offset = (page - 1) * per_page
+    at = paging(total, page, per_page)
     if _oldest_first(sorting):
-        in_queue = Proposal.id.in_(_first_in_order(filters, offset + per_page))
-    query = _queue_rows(in_queue, sorting).limit(per_page).offset(offset)
+        in_queue = Proposal.id.in_(_first_in_order(filters, at.offset + per_page))
+    query = _queue_rows(in_queue, sorting).limit(per_page).offset(at.offset)
     rows = [_queue_row(row, now) for row in db.session.execute(query)]
-    return QueuePage(total, page, per_page, rows=rows, waiting=waiting)
+    return QueuePage(total, at.page, per_page, rows=rows, waiting=waiting)
 
 
 def _oldest_first(sorting: Sorting | None) -> bool:
