@@ -32,6 +32,7 @@ from fund.proposals.models import Proposal, ProposalKind
 from fund.proposals.operations import fire
 from fund.proposals.ranking import place_at
 from fund.sentences import Counted, Np_, Sentence
+from workflows.concept_note import NOTE_PIPELINE_STATE
 
 SELECT = Outcome.SELECTED.value
 PIPELINE = Outcome.PIPELINE.value
@@ -66,7 +67,8 @@ def pipeline_size() -> int:
     return (
         db.session.scalar(
             select(func.count(Proposal.id)).where(
-                Proposal.kind == ProposalKind.CONCEPT_NOTE.value, Proposal.status == "pipeline"
+                Proposal.kind == ProposalKind.CONCEPT_NOTE.value,
+                Proposal.status == NOTE_PIPELINE_STATE,
             )
         )
         or 0

@@ -15,12 +15,15 @@ from collections.abc import Sequence
 from sqlalchemy import case, func, select, update
 
 from fund.extensions import db
+from workflows.concept_note import NOTE_PIPELINE_STATE
 
 from .models import Proposal, ProposalKind
 
 
 def _in_pipeline():
-    return (Proposal.kind == ProposalKind.CONCEPT_NOTE.value) & (Proposal.status == "pipeline")
+    return (Proposal.kind == ProposalKind.CONCEPT_NOTE.value) & (
+        Proposal.status == NOTE_PIPELINE_STATE
+    )
 
 
 def ranked_ids() -> list[int]:

@@ -32,7 +32,6 @@ from fund.revisions.apply import apply_revision
 from fund.revisions.models import Approver, Revision, RevisionBudgetLine
 from fund.revisions.workflow import (
     ENGINE,
-    FUNDED_STATE,
     programme_end,
     revises,
     too_late,
@@ -40,6 +39,7 @@ from fund.revisions.workflow import (
 from fund.sentences import MONTHS, Counted, OnDay, Sentence
 from fund.signals import revision_transitioned
 from workflows import TransitionRefused
+from workflows.proposal import FUNDED_STATE
 from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_WORKFLOW
 
 SUBJECT = "revision"

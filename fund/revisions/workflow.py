@@ -28,7 +28,6 @@ from workflows.revision import REVISION_WORKFLOW
 
 GUARDS = GuardRegistry()
 ENGINE = Engine(REVISION_WORKFLOW, GUARDS)
-FUNDED_STATE = "funded"
 
 
 def revising_organizations(proposal_id: int) -> set[int]:
