@@ -50,7 +50,7 @@ from fund.reporting.queries import reports_for_organization
 from fund.revisions.models import Revision
 from workflows.proposal import DRAFT_STATE, FUNDED_STATE, RETURNED_STATE
 from workflows.report import REPORT_EDITABLE_STATES
-from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES
+from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_RETURNED
 
 REPORTS_AHEAD = timedelta(days=30)  # an applicant sees a report due within this many days
 
@@ -111,7 +111,7 @@ def _own_revisions(organization_id: int) -> Task:
             number,
             pid,
             _("returned for changes, last saved %(day)s", day=day(saved))
-            if status == "returned"
+            if status == REVISION_RETURNED
             else _("draft, last saved %(day)s", day=day(saved)),
         )
         for rid, number, status, saved, pid in rows

@@ -40,7 +40,12 @@ from fund.sentences import MONTHS, Counted, OnDay, Sentence
 from fund.signals import revision_transitioned
 from workflows import TransitionRefused
 from workflows.proposal import FUNDED_STATE
-from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_WORKFLOW
+from workflows.revision import (
+    REVISION_COMMITTEE,
+    REVISION_EDITABLE_STATES,
+    REVISION_OPEN_STATES,
+    REVISION_WORKFLOW,
+)
 
 SUBJECT = "revision"
 _ACTIONS = {
@@ -459,7 +464,7 @@ def open_new_round(actor: User, revision_id: int, now: datetime | None = None) -
     revision, proposal = _revision(revision_id)
     if not actor.has_role("secretariat"):
         raise RevisionRefused(N_("Only the secretariat opens a voting round."))
-    if revision.status != "committee":
+    if revision.status != REVISION_COMMITTEE:
         raise RevisionRefused(N_("The revision is not with the committee."), stale=True)
     open_round_id = db.session.scalar(
         select(VotingRound.id).where(
