@@ -7,40 +7,55 @@ from .core import N_, Rule, Workflow
 APPLICANT = frozenset({"applicant"})
 SECRETARIAT = frozenset({"secretariat"})
 
+# Each state of the table, named once: the code compares a status with these names, never with
+# the word itself. The intake's states (the first six) and the withdrawal are a concept note's
+# too; the committee's review is `REVIEW_STATE` and its approval `PIPELINE_STATE` (below).
+DRAFT_STATE = "draft"
+SUBMITTED_STATE = "submitted"
+SCREENING_STATE = "screening"
+RETURNED_STATE = "returned"
+INELIGIBLE_STATE = "ineligible"
+REVIEW_STATE = "committee_review"  # before the committee
+PIPELINE_STATE = "approved"  # approved by the committee, awaiting money
+REJECTED_STATE = "rejected"
+FUNDED_STATE = "funded"
+CLOSED_STATE = "closed"
+WITHDRAWN_STATE = "withdrawn"
+
 # What a proposal and a concept note share: the states and steps from the draft to the
 # committee, and the withdrawal (workflows/concept_note.py builds its table on them).
 INTAKE_STATES: tuple[str, ...] = (
-    "draft",
-    "submitted",
-    "screening",
-    "returned",
-    "ineligible",
-    "committee_review",
+    DRAFT_STATE,
+    SUBMITTED_STATE,
+    SCREENING_STATE,
+    RETURNED_STATE,
+    INELIGIBLE_STATE,
+    REVIEW_STATE,
 )
 INTAKE_LABELS: dict[str, str] = {
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "screening": N_("In screening"),
-    "returned": N_("Returned for revision"),
-    "ineligible": N_("Ineligible"),
-    "committee_review": N_("Committee review"),
+    DRAFT_STATE: N_("Draft"),
+    SUBMITTED_STATE: N_("Submitted"),
+    SCREENING_STATE: N_("In screening"),
+    RETURNED_STATE: N_("Returned for revision"),
+    INELIGIBLE_STATE: N_("Ineligible"),
+    REVIEW_STATE: N_("Committee review"),
 }
 
 # What happens next in each state of the intake, said to whoever just moved the proposal (or
 # concept note) there.
 INTAKE_NEXT_STEPS: dict[str, str] = {
-    "submitted": N_(
+    SUBMITTED_STATE: N_(
         "Next, the secretariat screens it for eligibility; you are told when it is forwarded to "
         "the committee, returned for revision or declared ineligible."
     ),
-    "screening": N_(
+    SCREENING_STATE: N_(
         "Next, the secretariat forwards it to the committee, returns it to the applicant for "
         "revision or declares it ineligible."
     ),
-    "returned": N_(
+    RETURNED_STATE: N_(
         "Next, the applicant revises it, as the secretariat's comment asks, and submits it again."
     ),
-    "committee_review": N_(
+    REVIEW_STATE: N_(
         "Next, the committee reviews it and votes; the secretariat records the committee's "
         "decision."
     ),
@@ -77,8 +92,8 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
     return (
         Rule(
             "submit",
-            ("draft", "returned"),
-            "submitted",
+            (DRAFT_STATE, RETURNED_STATE),
+            SUBMITTED_STATE,
             APPLICANT,
             guards=(
                 "own_organization",
@@ -90,15 +105,15 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
         ),
         Rule(
             "start_screening",
-            ("submitted",),
-            "screening",
+            (SUBMITTED_STATE,),
+            SCREENING_STATE,
             SECRETARIAT,
             label=N_("Start the eligibility screening"),
         ),
         Rule(
             "return_for_revision",
-            ("screening", "committee_review"),
-            "returned",
+            (SCREENING_STATE, REVIEW_STATE),
+            RETURNED_STATE,
             SECRETARIAT,
             comment_required=True,
             label=_noun_label(
@@ -107,8 +122,8 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
         ),
         Rule(
             "declare_ineligible",
-            ("screening",),
-            "ineligible",
+            (SCREENING_STATE,),
+            INELIGIBLE_STATE,
             SECRETARIAT,
             guards=("screening_recorded",),
             comment_required=True,
@@ -116,8 +131,8 @@ def intake_rules(noun: str, complete_guard: str) -> tuple[Rule, ...]:
         ),
         Rule(
             "forward_to_committee",
-            ("screening",),
-            "committee_review",
+            (SCREENING_STATE,),
+            REVIEW_STATE,
             SECRETARIAT,
             guards=("screening_passed",),
             label=_noun_label(noun, "forward_to_committee", f"Forward the {noun} to the committee"),
@@ -129,8 +144,8 @@ def withdraw_rule(noun: str, *later: str) -> Rule:
     """The applicant withdraws the `noun` before the committee, or from the `later` states."""
     return Rule(
         "withdraw",
-        ("draft", "submitted", "screening", "returned", "committee_review", *later),
-        "withdrawn",
+        (DRAFT_STATE, SUBMITTED_STATE, SCREENING_STATE, RETURNED_STATE, REVIEW_STATE, *later),
+        WITHDRAWN_STATE,
         APPLICANT,
         guards=("own_organization",),
         comment_required=True,
@@ -140,20 +155,27 @@ def withdraw_rule(noun: str, *later: str) -> Rule:
 
 PROPOSAL_WORKFLOW = Workflow(
     name="proposal",
-    states=(*INTAKE_STATES, "approved", "rejected", "funded", "closed", "withdrawn"),
-    initial="draft",
+    states=(
+        *INTAKE_STATES,
+        PIPELINE_STATE,
+        REJECTED_STATE,
+        FUNDED_STATE,
+        CLOSED_STATE,
+        WITHDRAWN_STATE,
+    ),
+    initial=DRAFT_STATE,
     state_labels={
         **INTAKE_LABELS,
-        "approved": N_("Approved (pipeline)"),
-        "rejected": N_("Rejected"),
-        "funded": N_("Funded"),
-        "closed": N_("Closed"),
-        "withdrawn": N_("Withdrawn"),
+        PIPELINE_STATE: N_("Approved (pipeline)"),
+        REJECTED_STATE: N_("Rejected"),
+        FUNDED_STATE: N_("Funded"),
+        CLOSED_STATE: N_("Closed"),
+        WITHDRAWN_STATE: N_("Withdrawn"),
     },
     next_steps={
         **INTAKE_NEXT_STEPS,
-        "approved": N_("Next, the secretariat funds it from the pools as contributions allow."),
-        "funded": N_(
+        PIPELINE_STATE: N_("Next, the secretariat funds it from the pools as contributions allow."),
+        FUNDED_STATE: N_(
             "Next, the secretariat requests its tranches and the administrative agent transfers "
             "them; the programme reports on the dates of its reporting schedule."
         ),
@@ -162,37 +184,37 @@ PROPOSAL_WORKFLOW = Workflow(
         *intake_rules("proposal", "submission_complete"),
         Rule(
             "approve",
-            ("committee_review",),
-            "approved",
+            (REVIEW_STATE,),
+            PIPELINE_STATE,
             SECRETARIAT,
             guards=("committee_approved",),
             label=N_("Record the committee's approval (pipeline)"),
         ),
         Rule(
             "reject",
-            ("committee_review",),
-            "rejected",
+            (REVIEW_STATE,),
+            REJECTED_STATE,
             SECRETARIAT,
             guards=("committee_rejected",),
             label=N_("Record the committee's rejection"),
         ),
         Rule(
             "fund",
-            ("approved",),
-            "funded",
+            (PIPELINE_STATE,),
+            FUNDED_STATE,
             SECRETARIAT,
             guards=("funds_available",),
             label=N_("Fund the approved proposal"),
         ),
         Rule(
             "close",
-            ("funded",),
-            "closed",
+            (FUNDED_STATE,),
+            CLOSED_STATE,
             SECRETARIAT,
             guards=("fully_disbursed_or_reason", "final_reports_accepted_or_reason"),
             label=N_("Close the funded project"),
         ),
-        withdraw_rule("proposal", "approved"),
+        withdraw_rule("proposal", PIPELINE_STATE),
     ),
 )
 
@@ -232,12 +254,10 @@ PROPOSAL_GUARD_NAMES: frozenset[str] = frozenset(
 
 # Named groups of states, beside the table they come from: every module counts with these.
 # Tuples, in a fixed order: they go into SQL statements that are built once and cached.
-FUNDED_STATES: tuple[str, ...] = ("funded", "closed")  # money allocated
-PIPELINE_STATE = "approved"  # approved by the committee, awaiting money
-REVIEW_STATE = "committee_review"  # before the committee
+FUNDED_STATES: tuple[str, ...] = (FUNDED_STATE, CLOSED_STATE)  # money allocated
 COUNTED_STATES: tuple[str, ...] = (*FUNDED_STATES, PIPELINE_STATE, REVIEW_STATE)  # in coverage
-EDITABLE_STATES: tuple[str, ...] = ("draft", "returned")  # the applicant may edit
-SCREENING_STATES: tuple[str, ...] = ("submitted", "screening")  # the screening queue
+EDITABLE_STATES: tuple[str, ...] = (DRAFT_STATE, RETURNED_STATE)  # the applicant may edit
+SCREENING_STATES: tuple[str, ...] = (SUBMITTED_STATE, SCREENING_STATE)  # the screening queue
 FUNDING_STATES: tuple[str, ...] = (PIPELINE_STATE, *FUNDED_STATES)  # with a funding page
 # Forwarded to the committee: in its review, or decided by it (and what followed an approval).
-COMMITTEE_STATES: tuple[str, ...] = (REVIEW_STATE, PIPELINE_STATE, "rejected", *FUNDED_STATES)
+COMMITTEE_STATES: tuple[str, ...] = (REVIEW_STATE, PIPELINE_STATE, REJECTED_STATE, *FUNDED_STATES)

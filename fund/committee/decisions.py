@@ -28,7 +28,8 @@ from fund.committee.workflow import CommitteeRefused
 from fund.dialects import advisory_lock
 from fund.extensions import db, take_write_lock
 from fund.labels import N_
-from fund.proposals.models import Proposal, ProposalKind
+from fund.proposals import status_rules
+from fund.proposals.models import Proposal
 from fund.proposals.operations import fire
 from fund.proposals.ranking import place_at
 from fund.sentences import Counted, Np_, Sentence
@@ -64,11 +65,7 @@ class Decision:
 def pipeline_size() -> int:
     """How many concept notes are in the pipeline now."""
     return (
-        db.session.scalar(
-            select(func.count(Proposal.id)).where(
-                Proposal.kind == ProposalKind.CONCEPT_NOTE.value, Proposal.status == "pipeline"
-            )
-        )
+        db.session.scalar(select(func.count(Proposal.id)).where(status_rules.note_in_pipeline()))
         or 0
     )
 

@@ -31,11 +31,13 @@ from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where
 from fund.i18n import from_kept
 from fund.labels import N_, LabelledEnum
 from fund.proposals.models import Proposal
+from workflows.voting_round import ROUND_CLOSED, ROUND_OPEN
 
 
 class RoundStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
+    # The states of the voting round's table, named there (workflows/voting_round.py).
+    OPEN = ROUND_OPEN
+    CLOSED = ROUND_CLOSED
 
 
 class Outcome(LabelledEnum):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import url_for
 
 from fund.accounts.models import Role, User
+from fund.committee.models import RoundStatus
 from fund.committee.queries import conflict_of, record_access, rounds_of
 from fund.labels import N_
 from fund.proposals.models import Proposal
@@ -15,7 +16,7 @@ from fund.proposals.models import Proposal
 def decision_link(user: User, proposal: Proposal) -> list[tuple[str, str]]:
     """The record of the last closed round, linked only when the viewer may open it (a recused
     member may not)."""
-    closed = [r for r in rounds_of(proposal.id) if r.status == "closed"]
+    closed = [r for r in rounds_of(proposal.id) if r.status == RoundStatus.CLOSED]
     if closed and record_access(user, closed[-1], proposal)[0]:
         href = url_for("committee.record", round_id=closed[-1].id)
         return [(href, N_("The committee's decision"))]

@@ -25,7 +25,7 @@ from fund.committee.forms import (
     ReturnForm,
     VoteForm,
 )
-from fund.committee.models import Choice, VotingRound
+from fund.committee.models import Choice, RoundStatus, VotingRound
 from fund.committee.rounds import end_of_day, outcome_label
 from fund.committee.visibility import opened_record, votes_visible_before_own_vote
 from fund.committee.voting_seats import few_seats_warning, seat_count
@@ -107,7 +107,7 @@ VOTES_EXPORT = Export(
         Choice.labels().get(row.vote.choice, row.vote.choice),
         row.vote.cast_at,
         row.vote.changed_at,
-        outcome_label(row.round.outcome) if row.round.status != "open" else "Open",
+        outcome_label(row.round.outcome) if row.round.status != RoundStatus.OPEN else "Open",
     ),
 )
 

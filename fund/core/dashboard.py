@@ -48,8 +48,9 @@ from fund.proposals.models import Proposal, ProposalKind, proposal_reference
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization
 from fund.revisions.models import Revision
+from workflows.proposal import DRAFT_STATE, FUNDED_STATE, RETURNED_STATE
 from workflows.report import REPORT_EDITABLE_STATES
-from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES
+from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_RETURNED
 
 REPORTS_AHEAD = timedelta(days=30)  # an applicant sees a report due within this many days
 
@@ -110,7 +111,7 @@ def _own_revisions(organization_id: int) -> Task:
             number,
             pid,
             _("returned for changes, last saved %(day)s", day=day(saved))
-            if status == "returned"
+            if status == REVISION_RETURNED
             else _("draft, last saved %(day)s", day=day(saved)),
         )
         for rid, number, status, saved, pid in rows
@@ -157,7 +158,7 @@ def _own_programmes(organization_id: int, today: date) -> Task:
     rows, count = oldest(
         select(
             Proposal.id, Proposal.title, next_due.label("next_due"), revisions.label("open")
-        ).where(Proposal.status == "funded", reports_for_organization(organization_id)),
+        ).where(Proposal.status == FUNDED_STATE, reports_for_organization(organization_id)),
         next_due.is_(None),
         next_due,
         Proposal.id,
@@ -176,8 +177,8 @@ def applicant_section(user: User, today: date) -> Section:
     tasks = []
     if organization_id:
         tasks = [
-            _own_proposals(organization_id, "draft", "drafts", _("All drafts")),
-            _own_proposals(organization_id, "returned", "returned", _("All proposals")),
+            _own_proposals(organization_id, DRAFT_STATE, "drafts", _("All drafts")),
+            _own_proposals(organization_id, RETURNED_STATE, "returned", _("All proposals")),
             _reports_due(organization_id, today),
             _own_revisions(organization_id),
             _own_programmes(organization_id, today),

@@ -37,6 +37,7 @@ from fund.proposals.models import Proposal, ProposalKind
 from fund.reporting.models import ProgrammeReport
 from fund.revisions.models import Approver, Revision
 from workflows import SCREENING_STATES
+from workflows.proposal import FUNDED_STATE, PIPELINE_STATE, SCREENING_STATE
 from workflows.report import REPORT_EDITABLE_STATES, REPORT_SUBMITTED
 from workflows.revision import REVISION_SUBMITTED
 
@@ -57,7 +58,7 @@ def _to_screen() -> Task:
             title,
             "screening.checklist",
             dated(N_("in screening %(day)s"), N_("in screening"), submitted)
-            if status == "screening"
+            if status == SCREENING_STATE
             else dated(N_("submitted %(day)s"), N_("submitted"), submitted),
         )
         for pid, title, status, submitted in rows
@@ -94,7 +95,7 @@ def _rounds_to_close(now: datetime) -> Task:
 def _approved_to_fund() -> Task:
     rows, count = oldest(
         select(Proposal.id, Proposal.title, Proposal.approved_at).where(
-            Proposal.status == "approved", Proposal.kind == ProposalKind.PROPOSAL
+            Proposal.status == PIPELINE_STATE, Proposal.kind == ProposalKind.PROPOSAL
         ),
         Proposal.approved_at,
         Proposal.id,
@@ -105,7 +106,7 @@ def _approved_to_fund() -> Task:
         )
         for pid, title, approved in rows
     ]
-    approved = url_for("proposals.index", status="approved", kind=ProposalKind.PROPOSAL.value)
+    approved = url_for("proposals.index", status=PIPELINE_STATE, kind=ProposalKind.PROPOSAL.value)
     return task("approved_to_fund", count, approved, _("Approved programmes"), items)
 
 
@@ -131,7 +132,7 @@ def _tranches_to_request(today: date) -> Task:
         )
         .join(Proposal, Proposal.id == Allocation.proposal_id)
         .where(
-            Proposal.status == "funded",
+            Proposal.status == FUNDED_STATE,
             PlannedTranche.planned_on <= today,
             PlannedTranche.number == transferred + literal(1),
             ~requested,

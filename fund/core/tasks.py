@@ -21,6 +21,7 @@ from fund.i18n import takes_singular
 from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
 from fund.reporting.models import ProgrammeReport, ReportKind
+from workflows.report import REPORT_RETURNED
 
 SHOWN = 3  # the oldest items each task lists by name
 
@@ -186,7 +187,7 @@ def report_item(row: Any, today: date) -> Item:
     report_id, kind, due_on, status, proposal_id = row
     kind_label = _(ReportKind(kind).label)
     late = due_on < today
-    if status == "returned":
+    if status == REPORT_RETURNED:
         when = (
             _("overdue since %(day)s, returned for changes", day=day(due_on))
             if late

@@ -31,6 +31,7 @@ from fund.finance.models import Pool
 from fund.money import sql_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import IndicativeTotal, Proposal, proposal_reference
+from workflows.concept_note import NOTE_PIPELINE_STATE
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def note_candidates() -> list[Candidate]:
         totals,
         totals.c.cents,
         status_rules.note_candidate(),
-        Proposal.pipeline_rank.is_(None) | (Proposal.status != "pipeline"),
+        Proposal.pipeline_rank.is_(None) | (Proposal.status != NOTE_PIPELINE_STATE),
         Proposal.pipeline_rank,
         Proposal.id,
     )

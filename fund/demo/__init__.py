@@ -54,6 +54,18 @@ from fund.reference.models import Country
 from fund.reporting import schedule
 from fund.screening import operations as screening
 from fund.seed import SeedReport, add_missing, existing_by_key
+from workflows.concept_note import NOTE_NOT_APPROVED_STATE, NOTE_PIPELINE_STATE, NOTE_SELECTED_STATE
+from workflows.proposal import (
+    CLOSED_STATE,
+    DRAFT_STATE,
+    FUNDED_STATE,
+    FUNDED_STATES,
+    INELIGIBLE_STATE,
+    PIPELINE_STATE,
+    RETURNED_STATE,
+    REVIEW_STATE,
+    SUBMITTED_STATE,
+)
 
 
 def load_demo(
@@ -148,12 +160,19 @@ def _demo_letter(country: str, title: str) -> bytes:
 # The days of each proposal's steps, by the state the demo leaves it in: days before today.
 # Each proposal is made on its day, so the references follow the days (the oldest is P-00001).
 RECENT_DAYS = {
-    "approved": {"made": 150, "submit": 140, "screen": 130, "forward": 25, "vote": 12, "decide": 7},
-    "ineligible": {"made": 120, "submit": 110, "screen": 100, "declare": 95},
-    "returned": {"made": 100, "submit": 80, "screen": 70, "return": 60},
-    "committee_review": {"made": 90, "submit": 45, "screen": 40, "forward": 12},
-    "submitted": {"made": 60, "submit": 6},
-    "draft": {"made": 50},
+    PIPELINE_STATE: {
+        "made": 150,
+        "submit": 140,
+        "screen": 130,
+        "forward": 25,
+        "vote": 12,
+        "decide": 7,
+    },
+    INELIGIBLE_STATE: {"made": 120, "submit": 110, "screen": 100, "declare": 95},
+    RETURNED_STATE: {"made": 100, "submit": 80, "screen": 70, "return": 60},
+    REVIEW_STATE: {"made": 90, "submit": 45, "screen": 40, "forward": 12},
+    SUBMITTED_STATE: {"made": 60, "submit": 6},
+    DRAFT_STATE: {"made": 50},
 }
 # The funded programme's steps and the closed one's, in days from their first day.
 FUNDED_DAYS = {
@@ -262,9 +281,9 @@ def _proposals(
             continue
         author = db.session.scalar(select(User).where(User.email == item["applicant"]))
         state = item["state"]
-        if state in ("funded", "closed"):
-            first = calendar.start if state == "funded" else calendar.next_start
-            offsets = FUNDED_DAYS if state == "funded" else CLOSED_DAYS
+        if state in FUNDED_STATES:
+            first = calendar.start if state == FUNDED_STATE else calendar.next_start
+            offsets = FUNDED_DAYS if state == FUNDED_STATE else CLOSED_DAYS
             days = {key: first + timedelta(days=n) for key, n in offsets.items()}
         else:
             first = None
@@ -277,9 +296,9 @@ def _proposals(
 
         timeline.on(days["made"], make)
         _advance(timeline, days, made, item, author, secretariat)
-        if state == "funded":
+        if state == FUNDED_STATE:
             _after_funding(timeline, calendar, made, item, author, secretariat)
-        if state == "closed":
+        if state == CLOSED_STATE:
             timeline.on(
                 calendar.ago(CLOSED_ON),
                 lambda made=made: close_demo_programme(made[0], secretariat, utcnow().date()),
@@ -329,7 +348,7 @@ def _draft(
     proposal_operations.save_draft(proposal, author, values)
     spread_budget_years(proposal)
     add_framework(proposal, item.get("outcomes", []), by_acronym, utcnow().date())
-    if item["state"] != "draft":
+    if item["state"] != DRAFT_STATE:
         for iso2 in item["endorsers"]:
             attachments.add_attachment(
                 proposal,
@@ -433,7 +452,7 @@ def _advance(
                 summary="Approved by the committee.",
             ),
         )
-    if target in ("funded", "closed"):
+    if target in FUNDED_STATES:
         timeline.on(days["fund"], lambda: _fund(made[0], item, secretariat))
 
 
@@ -469,11 +488,11 @@ def _fund(proposal: Proposal, item: dict[str, Any], secretariat: User) -> None:
 # The concept notes' steps, in days before today; each state takes the steps up to its own.
 NOTE_DAYS = {"made": 45, "submit": 30, "forward": 6, "vote": 4, "decide": 3}
 _NOTE_STEPS = {
-    "submitted": ("submit",),
-    "committee_review": ("submit", "forward"),
-    "selected": ("submit", "forward", "vote", "decide"),
-    "pipeline": ("submit", "forward", "vote", "decide"),
-    "not_approved": ("submit", "forward", "vote", "decide"),
+    SUBMITTED_STATE: ("submit",),
+    REVIEW_STATE: ("submit", "forward"),
+    NOTE_SELECTED_STATE: ("submit", "forward", "vote", "decide"),
+    NOTE_PIPELINE_STATE: ("submit", "forward", "vote", "decide"),
+    NOTE_NOT_APPROVED_STATE: ("submit", "forward", "vote", "decide"),
 }
 
 
@@ -556,7 +575,7 @@ def _note_step(
         proposal_operations.fire(note, "forward_to_committee", secretariat)
         open_for_votes(note.id, secretariat)
     elif step == "vote":
-        rejected = target == "not_approved"
+        rejected = target == NOTE_NOT_APPROVED_STATE
         comment = "Not for this fund: the change sought is not described." if rejected else ""
         vote_all(note.id, "reject" if rejected else "approve", comment)
     elif step == "decide":
@@ -564,8 +583,8 @@ def _note_step(
             rounds.open_round_of(note.id).id,
             secretariat,
             summary=item.get("summary", ""),
-            decision=None if target == "not_approved" else target,
+            decision=None if target == NOTE_NOT_APPROVED_STATE else target,
             place=item.get("place"),
         )
-        if target == "pipeline" and item.get("public"):
+        if target == NOTE_PIPELINE_STATE and item.get("public"):
             pipeline_operations.set_public(secretariat, note.id, True)

@@ -26,6 +26,7 @@ from fund.money import round_cents
 from fund.proposals.models import Proposal
 from fund.reporting import attachments, operations
 from fund.reporting.models import ProgrammeReport, ReportExpenditure
+from workflows.report import REPORT_SUBMITTED
 
 # Of what was transferred to the lead organization: spent on staff (1) and supplies (2).
 SPENT = ((1, Decimal("0.25")), (2, Decimal("0.10")))
@@ -119,7 +120,7 @@ def submit_demo_financial_report(proposal: Proposal) -> None:
 
 def accept_demo_financial_report(proposal: Proposal, secretariat: User) -> None:
     financial = _first(proposal, "annual_financial")
-    if financial is not None and financial.status == "submitted":
+    if financial is not None and financial.status == REPORT_SUBMITTED:
         operations.fire(secretariat, financial.id, "accept", "Clear and complete, thank you.")
 
 

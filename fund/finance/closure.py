@@ -63,6 +63,7 @@ from fund.proposals.models import Proposal
 from fund.proposals.operations import announce_transition, engine_for, workflow_context
 from fund.sentences import Listed, OnDay, Sentence, Within
 from workflows import TransitionRefused
+from workflows.proposal import FUNDED_STATE
 
 
 def expenditure_field(organization_id: int) -> str:
@@ -223,7 +224,7 @@ def close_programme(
     now = now or utcnow()
     closed_on = closed_on or now.date()
     allocation = _allocation_of(proposal.id)
-    if allocation is None or proposal.status != "funded":
+    if allocation is None or proposal.status != FUNDED_STATE:
         close_proposal(actor, proposal, reason, now=now)  # the workflow says why not
         raise FinanceError(
             N_("%(reference)s has no allocation to close."), reference=proposal.reference

@@ -22,6 +22,7 @@ from fund.i18n import money
 from fund.money import typed_amount
 from fund.proposals.models import Proposal
 from workflows import TransitionRefused
+from workflows.proposal import CLOSED_STATE, FUNDED_STATE
 
 bp = Blueprint("closure", __name__, url_prefix="/finance")
 
@@ -56,9 +57,9 @@ def _render_close(proposal: Proposal, page, form, error=None, status: int = 200)
 def close(proposal_id: int):
     """The close page of a funded programme; a closed one's page is its closure."""
     proposal = _proposal(proposal_id)
-    if proposal.status == "closed":
+    if proposal.status == CLOSED_STATE:
         return redirect(url_for("closure.programme", proposal_id=proposal_id))
-    page = closure_queries.close_page(proposal_id) if proposal.status == "funded" else None
+    page = closure_queries.close_page(proposal_id) if proposal.status == FUNDED_STATE else None
     shares = page.shares if page else []
     form = close_form_for(
         shares,
@@ -131,7 +132,7 @@ def _unchanged_since_shown(form, proposal: Proposal, page, again):
 def programme(proposal_id: int):
     proposal = _proposal(proposal_id)
     closed = closure_queries.closed_programme(proposal_id)
-    if closed is None and proposal.status != "closed":
+    if closed is None and proposal.status != CLOSED_STATE:
         abort(404)
     return render_template("finance/closure.html", proposal=proposal, closed=closed)
 

@@ -50,6 +50,7 @@ from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.sentences import OnDay, Sentence
 from fund.signals import disbursement_recorded
+from workflows.proposal import FUNDED_STATE
 
 RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
 _NO_SYNC = {"synchronize_session": False}
@@ -378,7 +379,7 @@ def funded_proposal(allocation: Allocation, refusal: str) -> Proposal:
     """The allocation's proposal, refused with `refusal` (which may say the proposal's
     `reference` and `status`) unless it is funded."""
     proposal = db.session.get(Proposal, allocation.proposal_id)
-    if proposal.status != "funded":
+    if proposal.status != FUNDED_STATE:
         raise FinanceError(
             refusal, reference=proposal.reference, status=Sentence(proposal.status_label)
         )

@@ -46,6 +46,7 @@ from fund.proposals.queries import organization_names
 from fund.query_args import page_arg
 from fund.refusals import show_on_form
 from workflows import FUNDED_STATES, PROPOSAL_WORKFLOW, TransitionRefused
+from workflows.proposal import FUNDED_STATE, PIPELINE_STATE
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -257,10 +258,10 @@ def _render_proposal(
     error: TransitionRefused | str | None = None,
     status: int = 200,
 ):
-    plan = funding.funding_plan(proposal, _rate()) if proposal.status == "approved" else None
+    plan = funding.funding_plan(proposal, _rate()) if proposal.status == PIPELINE_STATE else None
     allocation = lists.allocation_for(proposal.id)
     forms: dict[int, DisbursementForm] = {}
-    if allocation is not None and proposal.status == "funded":
+    if allocation is not None and proposal.status == FUNDED_STATE:
         for share in allocation.shares:
             forms[share.organization_id] = DisbursementForm(
                 formdata=None, prefix=disbursement_prefix(share.organization_id)

@@ -38,6 +38,8 @@ from fund.proposals import ranking, status_rules
 from fund.proposals.models import Proposal, proposal_reference
 from fund.refusals import Refused
 from fund.sentences import OnDay, Sentence, Within
+from workflows.concept_note import NOTE_PIPELINE_STATE
+from workflows.proposal import PIPELINE_STATE
 
 
 class PipelineRefused(Refused):
@@ -219,8 +221,8 @@ def set_public(
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise PipelineRefused(N_("No such proposal or concept note."))
-    in_pipeline = (proposal.is_concept_note and proposal.status == "pipeline") or (
-        not proposal.is_concept_note and proposal.status == "approved"
+    in_pipeline = (proposal.is_concept_note and proposal.status == NOTE_PIPELINE_STATE) or (
+        not proposal.is_concept_note and proposal.status == PIPELINE_STATE
     )
     if not in_pipeline:
         raise PipelineRefused(

@@ -64,6 +64,7 @@ from fund.reports.queries import (
     proposal_ref,
     publisher_from_config,
 )
+from workflows.proposal import CLOSED_STATE, FUNDED_STATE
 
 QUERIES_LIST = 4
 QUERIES_DETAIL = 13
@@ -269,9 +270,9 @@ def filtered(filters: ProgrammeFilters) -> list[ColumnElement[bool]]:
 
 
 def _public_status(status: str, kind: str) -> PublicStatus:
-    if kind == status_rules.PROGRAMME and status == PublicStatus.CLOSED.value:
+    if kind == status_rules.PROGRAMME and status == CLOSED_STATE:
         return PublicStatus.CLOSED
-    if kind == status_rules.PROGRAMME and status == PublicStatus.FUNDED.value:
+    if kind == status_rules.PROGRAMME and status == FUNDED_STATE:
         return PublicStatus.FUNDED
     return PublicStatus.PIPELINE
 

@@ -6,23 +6,10 @@ from flask import abort
 
 from fund.accounts.models import Role, User
 from fund.proposals.models import Proposal
+from workflows import COMMITTEE_STATES, NOTE_COMMITTEE_STATES
 
 # From the committee's review onward, the committee sees a proposal or a concept note.
-COMMITTEE_VISIBLE = frozenset(
-    {
-        "committee_review",
-        "approved",
-        "rejected",
-        "funded",
-        "closed",
-        # a concept note's outcomes and what follows them
-        "selected",
-        "pipeline",
-        "not_approved",
-        "invited",
-        "converted",
-    }
-)
+COMMITTEE_VISIBLE = frozenset((*COMMITTEE_STATES, *NOTE_COMMITTEE_STATES))
 
 
 def can_view(user: User, proposal: Proposal) -> bool:

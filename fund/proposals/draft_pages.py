@@ -23,6 +23,7 @@ from fund.proposals.forms import ActionForm, DraftForm
 from fund.proposals.models import Proposal
 from fund.proposals.page import PAGE
 from workflows import REVIEW_STATE, SCREENING_STATES, TransitionRefused
+from workflows.proposal import RETURNED_STATE
 
 UNREADABLE_FORM = _l("Some of what you typed cannot be saved yet; see the marked fields.")
 UNREADABLE_ACTION = _l("The action could not be read. Please try again.")
@@ -101,7 +102,7 @@ def related_pages(
 
 def revision_request(proposal: Proposal, events):
     """The event that returned the draft for revision, while that request is unanswered."""
-    if proposal.status != "returned":
+    if proposal.status != RETURNED_STATE:
         return None
     returns = [e for e in events if e.action == "return_for_revision"]
     return returns[-1] if returns else None

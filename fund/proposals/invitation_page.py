@@ -19,6 +19,7 @@ from fund.proposals.conversion import TotalComparison, compare_totals, snapshot_
 from fund.proposals.invitations import full_proposal_of
 from fund.proposals.models import Proposal
 from workflows import NOTE_INVITABLE_STATES
+from workflows.concept_note import NOTE_CONVERTED_STATE, NOTE_INVITED_STATE
 
 Link = tuple[str, str]
 
@@ -38,7 +39,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
                 N_("Invite to a full programme"),
             )
         )
-    if proposal.status == "invited" and user.has_role(Role.SECRETARIAT):
+    if proposal.status == NOTE_INVITED_STATE and user.has_role(Role.SECRETARIAT):
         found.append(
             (
                 url_for("invitations.invite", note_id=proposal.id),
@@ -46,7 +47,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
             )
         )
     if (
-        proposal.status == "invited"
+        proposal.status == NOTE_INVITED_STATE
         and user.has_role(Role.APPLICANT)
         and user.organization_id == proposal.organization_id
     ):
@@ -56,7 +57,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
                 N_("Start the full programme"),
             )
         )
-    if proposal.status == "converted":
+    if proposal.status == NOTE_CONVERTED_STATE:
         full = full_proposal_of(proposal.id)
         if full is not None and can_view(user, full):
             found.append(

@@ -30,6 +30,7 @@ from fund.proposals.snapshots import SNAPSHOT_LABELS
 from fund.refusals import answer
 from fund.web import UNREADABLE_MESSAGE
 from workflows import NOTE_INVITABLE_STATES, TransitionRefused
+from workflows.concept_note import NOTE_INVITED_STATE, NOTE_PIPELINE_STATE
 
 bp = Blueprint("invitations", __name__, url_prefix="/concept-notes")
 
@@ -80,7 +81,7 @@ def _refusal(form: FlaskForm, refused: Exception) -> tuple[Any, int]:
 
 
 def _render_invitation(note: Proposal, form: InvitationForm, message=None, status: int = 200):
-    order = ranked_ids() if note.status == "pipeline" else []
+    order = ranked_ids() if note.status == NOTE_PIPELINE_STATE else []
     today = utcnow().date()
     return render_template(
         "proposals/invitation.html",
@@ -89,7 +90,7 @@ def _render_invitation(note: Proposal, form: InvitationForm, message=None, statu
         message=message,
         invitable=note.status in NOTE_INVITABLE_STATES,
         # An invitation not yet taken up: its deadline is extended, or once passed, renewed.
-        open_invitation=note.status == "invited",
+        open_invitation=note.status == NOTE_INVITED_STATE,
         expired=invitations.invitation_expired(note, today),
         place=order.index(note.id) + 1 if note.id in order else None,
         pipeline_size=len(order),

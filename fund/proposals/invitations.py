@@ -44,6 +44,7 @@ from fund.proposals.results import (
 from fund.refusals import Refused
 from fund.sentences import Sentence
 from fund.signals import proposal_transitioned
+from workflows.concept_note import NOTE_INVITED_STATE, NOTE_PIPELINE_STATE
 
 # What the full proposal takes from the concept note (the concept note's problem is the
 # proposal's rationale, the change it seeks the proposal's summary).
@@ -130,10 +131,10 @@ def invite(
     now = now or utcnow()  # after the lock: later than anything it waited for
     deadline = _checked(note, deadline, expected_version, now.date())
     comment = (comment or "").strip()
-    if note.status == "invited":
+    if note.status == NOTE_INVITED_STATE:
         return _new_deadline(note, actor, deadline, comment or None, now)
     details: dict[str, object] = {"deadline": deadline.isoformat()}
-    if note.status == "pipeline":
+    if note.status == NOTE_PIPELINE_STATE:
         order = ranked_ids()
         if note.id in order:
             details["place"] = order.index(note.id) + 1
@@ -148,7 +149,9 @@ def invite(
 def invitation_expired(note: Proposal, today: date) -> bool:
     """Whether the note's invitation has passed its deadline (the full programme not started)."""
     return (
-        note.status == "invited" and note.invited_until is not None and today > note.invited_until
+        note.status == NOTE_INVITED_STATE
+        and note.invited_until is not None
+        and today > note.invited_until
     )
 
 
@@ -287,7 +290,7 @@ def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = Non
         raise AlreadyStarted(existing.id)
     if actor.organization_id != note.organization_id:
         raise InvitationRefused(N_("Only people of the concept note's organization can start it."))
-    if note.status != "invited":
+    if note.status != NOTE_INVITED_STATE:
         raise InvitationRefused(
             N_(
                 "This concept note is “%(status)s”: a full programme is started only from a "

@@ -37,7 +37,7 @@ from fund.labels import N_, LabelledEnum
 from fund.money import Money
 from fund.reference.models import Country, GcmObjective, GuidingPrinciple
 from workflows import PROPOSAL_WORKFLOW, Workflow
-from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
+from workflows.concept_note import CONCEPT_NOTE_WORKFLOW, NOTE_PIPELINE_STATE
 
 if TYPE_CHECKING:
     from fund.proposals.results import ResultOutcome
@@ -91,7 +91,7 @@ MARKER_LABELS = {
 }
 
 # The rows whose pipeline_rank is unique: the concept notes in the pipeline.
-PIPELINE_RANK_WHERE = "kind = 'concept_note' AND status = 'pipeline'"
+PIPELINE_RANK_WHERE = f"kind = 'concept_note' AND status = '{NOTE_PIPELINE_STATE}'"
 
 _SCOPES_SQL = ", ".join(f"'{s.value}'" for s in Scope)
 

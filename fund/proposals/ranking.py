@@ -16,11 +16,8 @@ from sqlalchemy import case, func, select, update
 
 from fund.extensions import db
 
-from .models import Proposal, ProposalKind
-
-
-def _in_pipeline():
-    return (Proposal.kind == ProposalKind.CONCEPT_NOTE.value) & (Proposal.status == "pipeline")
+from .models import Proposal
+from .status_rules import note_in_pipeline
 
 
 def ranked_ids() -> list[int]:
@@ -28,7 +25,7 @@ def ranked_ids() -> list[int]:
     return list(
         db.session.scalars(
             select(Proposal.id)
-            .where(_in_pipeline())
+            .where(note_in_pipeline())
             .order_by(Proposal.pipeline_rank.is_(None), Proposal.pipeline_rank, Proposal.id)
         )
     )

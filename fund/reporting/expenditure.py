@@ -11,6 +11,7 @@ from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.money import from_cents
 from fund.reporting.models import FINANCIAL_KINDS, ProgrammeReport, ReportExpenditure
+from workflows.report import REPORT_ACCEPTED
 
 
 def accepted_expenditure() -> dict[tuple[int, int], Decimal]:
@@ -24,7 +25,7 @@ def accepted_expenditure() -> dict[tuple[int, int], Decimal]:
         )
         .join(ProgrammeReport, ProgrammeReport.id == ReportExpenditure.report_id)
         .where(
-            ProgrammeReport.status == "accepted",
+            ProgrammeReport.status == REPORT_ACCEPTED,
             ProgrammeReport.kind.in_(sorted(FINANCIAL_KINDS)),
         )
         .group_by(ReportExpenditure.allocation_id, ReportExpenditure.organization_id)

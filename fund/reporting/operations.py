@@ -40,7 +40,7 @@ from fund.reporting.models import (
 from fund.reporting.workflow import ENGINE, reports_for
 from fund.sentences import Listed, Sentence
 from workflows import TransitionRefused
-from workflows.report import REPORT_EDITABLE_STATES
+from workflows.report import REPORT_ACCEPTED, REPORT_EDITABLE_STATES, REPORT_SUBMITTED
 
 CATEGORIES = range(1, 9)  # the UNSDG budget categories
 _ACTIONS = {
@@ -56,8 +56,8 @@ class ReportRefused(Refused):
 
 # Why a report that is no longer due or returned cannot be changed, by its status.
 _CLOSED = {
-    "submitted": N_("The report is submitted: it can no longer be changed."),
-    "accepted": N_("The report is accepted: it can no longer be changed."),
+    REPORT_SUBMITTED: N_("The report is submitted: it can no longer be changed."),
+    REPORT_ACCEPTED: N_("The report is accepted: it can no longer be changed."),
 }
 # What a report is, when the form sent was for the other kind.
 _THIS_IS = {

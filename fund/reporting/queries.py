@@ -23,16 +23,16 @@ from fund.reporting.models import (
 )
 from fund.sentences import pN_
 from workflows import FUNDED_STATES
-from workflows.report import REPORT_ACCEPTED, REPORT_SUBMITTED
+from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_RETURNED, REPORT_SUBMITTED
 
 OVERDUE = "overdue"
 STATUS_LABELS = {
-    "due": N_("Due"),
+    REPORT_DUE: N_("Due"),
     OVERDUE: N_("Overdue"),
     # A report is "le rapport" in French ("Soumis") where a proposal is "la proposition".
-    "submitted": pN_("programme report", "Submitted"),
-    "accepted": N_("Accepted"),
-    "returned": N_("Returned"),
+    REPORT_SUBMITTED: pN_("programme report", "Submitted"),
+    REPORT_ACCEPTED: N_("Accepted"),
+    REPORT_RETURNED: N_("Returned"),
 }
 
 

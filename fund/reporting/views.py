@@ -38,7 +38,7 @@ from fund.reporting.workflow import (
     reports_for,
 )
 from fund.sentences import said
-from workflows.report import REPORT_EDITABLE_STATES
+from workflows.report import REPORT_EDITABLE_STATES, REPORT_SUBMITTED
 
 bp = Blueprint("reporting", __name__, url_prefix="/programme-reports")
 
@@ -74,8 +74,8 @@ def index():
     return render_template(
         "reporting/index.html",
         overdue=[r for r in rows if r.status == queries.OVERDUE],
-        submitted=[r for r in rows if r.status == "submitted"],
-        others=[r for r in rows if r.status not in (queries.OVERDUE, "submitted")],
+        submitted=[r for r in rows if r.status == REPORT_SUBMITTED],
+        others=[r for r in rows if r.status not in (queries.OVERDUE, REPORT_SUBMITTED)],
     )
 
 

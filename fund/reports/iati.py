@@ -38,11 +38,12 @@ from fund.reports.queries import (
     publication_problems,
 )
 from fund.xml_text import element, escaped, narrative
+from workflows.proposal import CLOSED_STATE, FUNDED_STATE
 
 IATI_VERSION = "2.03"
 CURRENCY = "USD"
 
-ACTIVITY_STATUS = {"funded": "2", "closed": "4"}  # 2 implementation, 4 closed
+ACTIVITY_STATUS = {FUNDED_STATE: "2", CLOSED_STATE: "4"}  # 2 implementation, 4 closed
 ACTIVITY_FINALISATION = "3"  # closed, but a participating organization still owes a refund
 ACTIVITY_SCOPE = {  # IATI ActivityScope codelist
     Scope.GLOBAL: "1",
@@ -313,7 +314,7 @@ def activity_xml(publisher: Publisher, programme: FundedProgramme) -> str:
         for organization in programme.organizations
     )
     status = ACTIVITY_STATUS[programme.status]
-    if programme.status == "closed" and programme.refunds and programme.refunds.outstanding > 0:
+    if programme.status == CLOSED_STATE and programme.refunds and programme.refunds.outstanding > 0:
         status = ACTIVITY_FINALISATION
     parts.append(element("activity-status", [("code", status)]))
     for kind, day in activity_dates(programme):

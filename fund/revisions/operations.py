@@ -32,7 +32,6 @@ from fund.revisions.apply import apply_revision
 from fund.revisions.models import Approver, Revision, RevisionBudgetLine
 from fund.revisions.workflow import (
     ENGINE,
-    FUNDED_STATE,
     programme_end,
     revises,
     too_late,
@@ -40,7 +39,13 @@ from fund.revisions.workflow import (
 from fund.sentences import MONTHS, Counted, OnDay, Sentence
 from fund.signals import revision_transitioned
 from workflows import TransitionRefused
-from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_WORKFLOW
+from workflows.proposal import FUNDED_STATE
+from workflows.revision import (
+    REVISION_COMMITTEE,
+    REVISION_EDITABLE_STATES,
+    REVISION_OPEN_STATES,
+    REVISION_WORKFLOW,
+)
 
 SUBJECT = "revision"
 _ACTIONS = {
@@ -459,7 +464,7 @@ def open_new_round(actor: User, revision_id: int, now: datetime | None = None) -
     revision, proposal = _revision(revision_id)
     if not actor.has_role("secretariat"):
         raise RevisionRefused(N_("Only the secretariat opens a voting round."))
-    if revision.status != "committee":
+    if revision.status != REVISION_COMMITTEE:
         raise RevisionRefused(N_("The revision is not with the committee."), stale=True)
     open_round_id = db.session.scalar(
         select(VotingRound.id).where(

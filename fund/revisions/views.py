@@ -39,6 +39,7 @@ from workflows.revision import (
     REVISION_COMMITTEE,
     REVISION_SUBMITTED,
 )
+from workflows.voting_round import ROUND_OPEN
 
 bp = Blueprint("revisions", __name__, url_prefix="/revisions")
 
@@ -156,7 +157,7 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             rounds=rounds,
             can_open_round=revision.status == REVISION_COMMITTEE
             and current_user.has_role(Role.SECRETARIAT)
-            and all(r.status != "open" for r in rounds),
+            and all(r.status != ROUND_OPEN for r in rounds),
             message=message,
         ),
         status,

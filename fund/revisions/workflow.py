@@ -24,11 +24,15 @@ from fund.reporting.workflow import applicant_of, reporting_organizations
 from fund.revisions.models import Approver, Revision
 from fund.sentences import DAYS, Counted, OnDay, Sentence
 from workflows import Engine, GuardRegistry
-from workflows.revision import REVISION_WORKFLOW
+from workflows.revision import (
+    REVISION_APPROVED,
+    REVISION_COMMITTEE,
+    REVISION_REJECTED,
+    REVISION_WORKFLOW,
+)
 
 GUARDS = GuardRegistry()
 ENGINE = Engine(REVISION_WORKFLOW, GUARDS)
-FUNDED_STATE = "funded"
 
 
 def revising_organizations(proposal_id: int) -> set[int]:
@@ -60,9 +64,9 @@ def may_see_revision(user: User, revision: Revision) -> bool:
     if may_see(user, revision.proposal_id):
         return True
     forwarded = revision.approver == Approver.COMMITTEE and revision.status in (
-        "committee",
-        "approved",
-        "rejected",
+        REVISION_COMMITTEE,
+        REVISION_APPROVED,
+        REVISION_REJECTED,
     )
     return forwarded and user.is_authenticated and user.has_role(Role.COMMITTEE)
 

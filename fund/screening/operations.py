@@ -24,6 +24,7 @@ from fund.screening.guards import criteria_of
 from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
 from fund.screening.results_check import findings as automatic_findings
 from fund.sentences import Sentence, said
+from workflows.proposal import SCREENING_STATE
 
 CRITERIA_FILE = "screening_criteria.csv"
 _RESULTS = frozenset(r.value for r in CheckResult)
@@ -155,7 +156,7 @@ def record_checks(
     when anything is refused. Returns the checks that changed (an audit event lists them).
     """
     _require_secretariat(actor)
-    if proposal.status != "screening":
+    if proposal.status != SCREENING_STATE:
         if proposal.is_concept_note:
             message = N_(
                 "Checks can be recorded only while the concept note is in screening; it is "

@@ -26,6 +26,7 @@ from fund.screening.operations import suggestion
 from fund.screening.results_check import findings as automatic_findings
 from fund.sentences import Sentence
 from workflows import SCREENING_STATES
+from workflows.proposal import SUBMITTED_STATE
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ SORT_COLUMNS = {
         case((Proposal.submitted_at.is_(None), 1), else_=0),
         Proposal.submitted_at,
     ),
-    "status": column(N_("Status"), case((Proposal.status == "submitted", 0), else_=1)),
+    "status": column(N_("Status"), case((Proposal.status == SUBMITTED_STATE, 0), else_=1)),
     "waiting": column(N_("Waiting (days)"), Proposal.submitted_at, first=DESCENDING),
 }
 DEFAULT_SORT = ("submitted", ASCENDING)
@@ -182,7 +183,7 @@ def screening_queue(
     counts = db.session.execute(
         select(
             func.count(),
-            func.count().filter(Proposal.status == "submitted"),
+            func.count().filter(Proposal.status == SUBMITTED_STATE),
         ).where(in_queue)
     ).one()
     total, waiting = counts[0] or 0, counts[1] or 0

@@ -34,6 +34,7 @@ from fund.screening.forms import (
 )
 from fund.screening.models import CheckResult, ScreeningCriterion
 from workflows import SCREENING_STATES, TransitionRefused
+from workflows.proposal import SCREENING_STATE
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
@@ -193,7 +194,7 @@ def _render_checklist(
         action_problems=_problems(proposal, action_error),
         message=message,
         result_choices=RESULT_CHOICES,
-        editable=proposal.status == "screening",
+        editable=proposal.status == SCREENING_STATE,
     ), status
 
 
