@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
@@ -37,7 +36,7 @@ from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
 from fund.reference.translations import country_name, objective_label, principle_title
-from fund.sentences import listed
+from fund.sentences import listed, month_count
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts", "indicative_totals"}
@@ -287,7 +286,7 @@ class VersionText:
             case "planned_start":
                 return [long_date(_date(value)) or str(value)]
             case "duration_months":
-                return [ngettext("%(num)s month", "%(num)s months", value)]
+                return [month_count(value)]
             case "primary_objective":
                 return [self.objective(value) or "—"]
             case "secondary_objectives":
