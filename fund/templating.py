@@ -297,6 +297,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"
     app.jinja_env.filters["decimals"] = i18n.decimals  # "1,235" (0), "66,7" (1) in French
     app.jinja_env.filters["digits"] = i18n.digits  # a rate as set: "1,0825" in French
+    app.jinja_env.filters["percent_figure"] = i18n.percent_figure  # 0.075 before "%%": "7,5"
     app.jinja_env.filters["typed_decimal"] = typed_decimal  # as a field takes it: "12,5" in French
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"

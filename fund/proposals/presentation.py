@@ -15,7 +15,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.days import in_words, last_day
 from fund.extensions import db
-from fund.i18n import current_language, labelled, money, percent_digits
+from fund.i18n import current_language, labelled, money, percent_as_set
 from fund.proposals.budget import (
     BudgetByYear,
     BudgetSummary,
@@ -128,9 +128,7 @@ def _date(text: Any) -> date | None:
 
 def percent(rate: Decimal | None) -> str | None:
     """0.07 -> "7%", 0.075 -> "7.5%" (in the page's language)."""
-    if rate is None:
-        return None
-    return percent_digits((rate * 100).normalize())
+    return None if rate is None else percent_as_set(rate)
 
 
 @dataclass(frozen=True)
