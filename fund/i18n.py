@@ -176,6 +176,13 @@ def digits(value: Decimal | int | None) -> str:
     return decimals(value, max(0, -int(exponent)))
 
 
+def percent_figure(share: Decimal | None) -> str:
+    """`{{ fee_rate|percent_figure }}`: a share (0.075) as the figure of its percentage, with
+    the decimals it has and no more, in a sentence that writes the sign after it
+    ("%(rate)s%%"): "7.5" and "1" in English, "7,5" in French; nothing: a dash."""
+    return digits(None if share is None else share * 100)
+
+
 def axis_amount(value: Decimal | int) -> str:
     """An amount on a chart's axis, short, in the page's language: "250k", "1.5M" in English
     (as the charts always wrote them), "250 k", "1,5 M" in French."""
@@ -311,6 +318,12 @@ def percent_digits(digits: Decimal) -> str:
     decimals as they have and no more: "20.01%" and "20%" in English, "20,01 %" in French."""
     places = max(0, -int(digits.as_tuple().exponent))
     return percent(digits / 100, places)
+
+
+def percent_as_set(share: Decimal) -> str:
+    """A share (0.075) as a percentage with the decimals it has and no more: "7.5%" and "7%"
+    in English, "7,5 %" in French."""
+    return percent_digits((share * 100).normalize())
 
 
 def kept(value: Any) -> Any:

@@ -97,6 +97,18 @@ class Counted(Sentence):
         return ngettext(*self.forms, self.values["num"], **values)
 
 
+def month_count(count: int | None) -> str:
+    """`{{ proposal.duration_months|months }}`: a number of months in the page's language, by
+    its plural rules ("7 months", "7 mois"; in Arabic "7 أشهر", "12 شهرًا"); none: a dash."""
+    return "—" if count is None else Counted(MONTHS, count).in_language()
+
+
+def day_count(count: int) -> str:
+    """`{{ days|days }}`: a number of days in the page's language, by its plural rules ("30
+    days", "30 jours")."""
+    return Counted(DAYS, count).in_language()
+
+
 def pN_(context: str, text: str) -> InContext:
     """A label marked for translation with the `context` it is said of (msgctxt): "Submitted"
     of a programme's report, which French says "Soumis" where a proposal is "Soumise"."""

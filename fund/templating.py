@@ -23,7 +23,7 @@ from fund.proposals.models import WRITTEN_REFERENCE, proposal_reference
 from fund.reference import translations
 from fund.reference.queries import labels
 from fund.refusals import action_problems
-from fund.sentences import listed, said, said_marked, separator
+from fund.sentences import day_count, listed, month_count, said, said_marked, separator
 from workflows import FUNDED_STATES
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
@@ -297,6 +297,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = i18n.percent  # a share: "92.3%", "92,3 %"
     app.jinja_env.filters["decimals"] = i18n.decimals  # "1,235" (0), "66,7" (1) in French
     app.jinja_env.filters["digits"] = i18n.digits  # a rate as set: "1,0825" in French
+    app.jinja_env.filters["percent_figure"] = i18n.percent_figure  # 0.075 before "%%": "7,5"
     app.jinja_env.filters["typed_decimal"] = typed_decimal  # as a field takes it: "12,5" in French
     app.jinja_env.filters["when"] = i18n.when
     app.jinja_env.filters["in_words"] = days.in_words  # "5 March 2026", "1er mars 2026"
@@ -305,6 +306,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["in_sentence"] = in_sentence  # a heading within a sentence
     app.jinja_env.filters["quoted"] = quoted  # within the language's quotation marks
     app.jinja_env.filters["listed"] = listed  # "IOM, UNDP"; in Arabic "IOM، UNDP"
+    app.jinja_env.filters["months"] = month_count  # "7 months", "7 mois"; none: a dash
+    app.jinja_env.filters["days"] = day_count  # "30 days", "30 jours"
     app.jinja_env.globals["separator"] = separator  # between items a loop writes
     app.jinja_env.globals["arrow"] = i18n.arrow  # "→", "←" the way the page reads
     app.jinja_env.filters["action_problems"] = action_problems  # a workflow's refusal, to say

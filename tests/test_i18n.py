@@ -688,6 +688,34 @@ def test_a_percentage_keeps_the_decimals_its_rule_chose_in_each_language(app):
         assert rate_text(Decimal("0.075")) == "7,5\u00a0%"
 
 
+def test_a_shares_figure_before_a_sentences_own_sign_keeps_its_decimals(app):
+    """`percent_figure` (a fee or an indirect rate in "%(rate)s%%"): the share's percentage
+    with the decimals it has, without the sign, in the page's language; nothing: a dash."""
+    from decimal import Decimal
+
+    from fund import i18n
+
+    with app.test_request_context("/"):
+        assert i18n.percent_figure(Decimal("0.075")) == "7.5"
+        assert i18n.percent_figure(Decimal("0.01")) == "1"
+        assert i18n.percent_figure(None) == "—"
+    with app.test_request_context("/?lang=fr"):
+        assert i18n.percent_figure(Decimal("0.075")) == "7,5"
+
+
+def test_a_number_of_months_or_days_follows_the_languages_plural_rules(app):
+    """`month_count` and `day_count` (the `months` and `days` filters): a count said by the
+    catalog's plural forms; a duration not given, a dash."""
+    from fund.sentences import day_count, month_count
+
+    with app.test_request_context("/"):
+        assert [month_count(1), month_count(7), month_count(None)] == ["1 month", "7 months", "—"]
+        assert day_count(30) == "30 days"
+    with app.test_request_context("/?lang=fr"):
+        assert [month_count(1), month_count(7)] == ["1 mois", "7 mois"]
+        assert day_count(1) == "1 jour"
+
+
 def test_a_kept_sentence_is_said_later_as_it_was_made(app):
     """A sentence kept as JSON (a revision's summary) comes back the same: English as it was
     written, and in the reader's language with its amounts, days, lists and counts."""

@@ -16,7 +16,7 @@ from fund.coverage.model import SHARE_PLACES, target_share
 from fund.coverage.queries import TARGET_TOLERANCE, effective_targets
 from fund.extensions import db, utcnow
 from fund.finance.models import CoverageTarget
-from fund.i18n import percent_digits
+from fund.i18n import percent_as_set
 from fund.reference.models import GcmObjective, ThematicArea
 from fund.refusals import Refused
 from fund.sentences import listed
@@ -91,7 +91,7 @@ def _validate(
         if len(clean[dimension]) == len(keys[dimension]):
             total = sum(clean[dimension].values(), Decimal(0))
             if abs(total - 1) > TARGET_TOLERANCE:
-                added = percent_digits((total * 100).normalize())  # "101,5 %" in French
+                added = percent_as_set(total)  # "101,5 %" in French
                 dimension_errors[dimension] = (
                     _(
                         "The targets of the objectives must add up to 100%%; they add up to "

@@ -10,13 +10,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
 from fund.days import in_words
 from fund.extensions import db
-from fund.i18n import current_language, labelled, money, percent_digits
+from fund.i18n import current_language, labelled, money, percent_as_set
 from fund.proposals.budget import (
     BudgetByYear,
     BudgetSummary,
@@ -43,7 +42,7 @@ from fund.proposals.snapshots import MULTISET_PARTS, SET_PARTS, Change
 from fund.reference.models import Country, GuidingPrinciple
 from fund.reference.queries import category_titles, objective_labels
 from fund.reference.translations import country_name, objective_label, principle_title
-from fund.sentences import listed
+from fund.sentences import listed, month_count
 
 # Parts shown as a list of items, each compared on its own in "what changed".
 LISTED_PARTS = SET_PARTS | MULTISET_PARTS | {"principles", "contacts", "indicative_totals"}
@@ -135,9 +134,7 @@ def _date(text: Any) -> date | None:
 
 def percent(rate: Decimal | None) -> str | None:
     """0.07 -> "7%", 0.075 -> "7.5%" (in the page's language)."""
-    if rate is None:
-        return None
-    return percent_digits((rate * 100).normalize())
+    return None if rate is None else percent_as_set(rate)
 
 
 @dataclass(frozen=True)
@@ -291,7 +288,7 @@ class VersionText:
             case "planned_start":
                 return [long_date(_date(value)) or str(value)]
             case "duration_months":
-                return [ngettext("%(num)s month", "%(num)s months", value)]
+                return [month_count(value)]
             case "primary_objective":
                 return [self.objective(value) or "—"]
             case "secondary_objectives":

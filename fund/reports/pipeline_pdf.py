@@ -30,7 +30,7 @@ from fund.reports.pdf.document import (
 )
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
-from fund.sentences import listed, said
+from fund.sentences import listed, month_count, said
 
 
 @dataclass
@@ -166,11 +166,7 @@ def _entry(s: PdfStyles, booklet: Booklet, entry: Entry) -> list[Flowable]:
         (amount_label, money(entry.amount)),
         (
             _("Duration"),
-            (
-                ngettext("%(num)s month", "%(num)s months", entry.duration_months)
-                if entry.duration_months
-                else "—"
-            ),
+            month_count(entry.duration_months),
         ),
         (_("GCM objectives"), _objectives(entry)),
         (_("Participating UN entities"), listed(entry.organizations) or "—"),
