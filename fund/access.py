@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 from werkzeug.exceptions import Forbidden
 
 from fund.extensions import db
+from fund.sentences import HOURS, MINUTES, Counted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -175,8 +176,8 @@ def _duration(seconds: float) -> str:
     """A sign-in's lifetime in words, in the page's language: "8 hours", "90 minutes"."""
     hours, minutes = divmod(int(seconds) // 60, 60)
     if hours and not minutes:
-        return ngettext("%(num)s hour", "%(num)s hours", hours)
-    return ngettext("%(num)s minute", "%(num)s minutes", int(seconds) // 60)
+        return Counted(HOURS, hours).in_language()
+    return Counted(MINUTES, int(seconds) // 60).in_language()
 
 
 def login_is_recent(max_age_seconds: int, now: datetime | None = None) -> bool:

@@ -76,6 +76,7 @@ def Np_(singular: str, plural: str) -> tuple[str, str]:
 
 # Counts of a unit within a sentence, each by the plural rules of the reader's language.
 MINUTES = Np_("%(num)s minute", "%(num)s minutes")
+HOURS = Np_("%(num)s hour", "%(num)s hours")
 DAYS = Np_("%(num)s day", "%(num)s days")
 MONTHS = Np_("%(num)s month", "%(num)s months")
 
