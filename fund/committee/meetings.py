@@ -57,7 +57,7 @@ from fund.committee.workflow import CommitteeRefused
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.locking import locked_current
-from fund.pagination import clamp_page
+from fund.pagination import paging
 from fund.proposals.models import Proposal, proposal_id_of
 from fund.sentences import Sentence
 from workflows import REVIEW_STATE
@@ -543,7 +543,7 @@ def meetings(page: int, per_page: int) -> tuple[list[tuple[Meeting, int]], int, 
     """Page `page` of the meetings (the last one past the end), the latest first, each with
     its number of agenda items; how many meetings there are; and the page shown."""
     total = db.session.scalar(select(func.count()).select_from(Meeting)) or 0
-    page = clamp_page(page, total, per_page)
+    at = paging(total, page, per_page)
     items = (
         select(func.count(MeetingItem.id))
         .where(MeetingItem.meeting_id == Meeting.id)
@@ -553,9 +553,9 @@ def meetings(page: int, per_page: int) -> tuple[list[tuple[Meeting, int]], int, 
         select(Meeting, items)
         .order_by(Meeting.held_on.desc(), Meeting.id.desc())
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(at.offset)
     ).all()
-    return [(m, n) for m, n in rows], total, page
+    return [(m, n) for m, n in rows], total, at.page
 
 
 def alternates_present(meeting: Meeting) -> list[MeetingAttendee]:

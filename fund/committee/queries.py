@@ -65,7 +65,7 @@ from fund.extensions import db, utcnow
 from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
-from fund.pagination import Page, clamp_page
+from fund.pagination import Page, paging
 from fund.proposals.models import Proposal
 from workflows import REVIEW_STATE
 
@@ -216,9 +216,9 @@ def _one_page(
     """Page `page` of the list whose ids `ids` selects, in `order`, of `total` rows (counted
     or kept by the caller): (rows, total, page). The page is chosen on the narrow rows of
     `ids`, then `read(chosen)` reads it with what each row shows, in one statement."""
-    page = clamp_page(page, total, per_page)
-    chosen = ids.order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery()
-    return list(db.session.execute(read(chosen))), total, page
+    at = paging(total, page, per_page)
+    chosen = ids.order_by(*order).limit(per_page).offset(at.offset).subquery()
+    return list(db.session.execute(read(chosen))), total, at.page
 
 
 def _rounds_page(
@@ -396,17 +396,16 @@ def meeting(
     per_page = per_page or PER_PAGE
     now = now or utcnow()
     total, open_rounds, past_deadline = meeting_figures(now)
-    page = clamp_page(page, total, per_page)
-    offset = (page - 1) * per_page
+    at = paging(total, page, per_page)
 
     # The page's ids are chosen from narrow rows; only those proposals are read in full.
     query, order = meeting_query(lambda _: (Proposal.id.label("id"),))
     chosen = (
-        query.where(Proposal.id.in_(first_of_meeting(offset + per_page, open_rounds)))
+        query.where(Proposal.id.in_(first_of_meeting(at.offset + per_page, open_rounds)))
         .add_columns(func.row_number().over(order_by=order).label("position"))
         .order_by(*order)
         .limit(per_page)
-        .offset(offset)
+        .offset(at.offset)
         .subquery("chosen")
     )
     proposals = list(
@@ -472,7 +471,7 @@ def meeting(
             )
         rows.append(MeetingRow(proposal, view, counts.get(proposal.id, 0)))
     return MeetingPage(
-        total, page, per_page, rows=rows, open_rounds=open_rounds, past_deadline=past_deadline
+        total, at.page, per_page, rows=rows, open_rounds=open_rounds, past_deadline=past_deadline
     )
 
 

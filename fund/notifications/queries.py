@@ -80,13 +80,13 @@ def notifications_of(
     query = select(Notification).where(mine)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    page = paging(shown_total, page, per_page).page  # past the end: the last page
+    at = paging(shown_total, page, per_page)  # past the end: the last page
     rows = db.session.scalars(
         query.order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(at.offset)
     ).all()
-    return NotificationPage(shown_total, page, per_page, rows=list(rows), unread=unread)
+    return NotificationPage(shown_total, at.page, per_page, rows=list(rows), unread=unread)
 
 
 def outbox_status() -> dict[str, int]:
