@@ -114,7 +114,6 @@ OBJECTIVE, AREA, REGION, ORGANIZATION, FUND_OUTCOME = (
     "organization",
     "fund_outcome",
 )
-DEFAULT_THRESHOLD = Decimal("0.50")
 SHARE_PLACES = Decimal("0.0001")
 UNITS = 10_000  # an indicator's values have four decimals
 
@@ -213,9 +212,14 @@ class ResultsCoverage:
 # Pure rules ----------------------------------------------------------------------------------
 
 
-def off_track_below(config: Mapping[str, Any]) -> Decimal:
+def off_track_below(config: Mapping[str, Any] | None = None) -> Decimal:
     """The share of the way to the year's target below which a reported indicator is off track:
-    the setting RESULTS_OFF_TRACK_BELOW, as a Decimal."""
+    the setting RESULTS_OFF_TRACK_BELOW of `config` (by default the application's), as a
+    Decimal."""
+    if config is None:
+        from flask import current_app
+
+        config = current_app.config
     return Decimal(str(config["RESULTS_OFF_TRACK_BELOW"]))
 
 
@@ -250,16 +254,16 @@ def _units(value: Any) -> Any:
 
 
 def indicator_facts(
-    threshold: Decimal = DEFAULT_THRESHOLD,
+    threshold: Decimal | None = None,
     *,
     programme_ids: Collection[int] | None = None,
     reported_before: datetime | None = None,
 ) -> Select:
     """One row per indicator of the counted programmes: its programme, outcome, fund outcome
     and organization, and 0/1 columns `with_baseline`, `with_baseline_and_target`,
-    `reported` and `on_track` (see the module's rules). `reported_before`: actuals recorded
-    from that moment on are left out."""
-    ratio = Fraction(threshold)
+    `reported` and `on_track` (see the module's rules; `threshold`: RESULTS_OFF_TRACK_BELOW by
+    default). `reported_before`: actuals recorded from that moment on are left out."""
+    ratio = Fraction(off_track_below() if threshold is None else threshold)
     numerator, denominator = sql_int(ratio.numerator), sql_int(ratio.denominator)
 
     reported_years = (
@@ -394,10 +398,7 @@ def results_coverage(
     indicators), in seven statements (six while the counts of every funded programme are kept:
     `fund.results.kept_counts`). `money`: the coverage's funded money (without it, no row is
     flagged `money_without_results`); `threshold`: RESULTS_OFF_TRACK_BELOW by default."""
-    if threshold is None:
-        from flask import current_app
-
-        threshold = off_track_below(current_app.config)
+    threshold = off_track_below() if threshold is None else threshold
     money = money or {}
     if programme_ids is None and reported_before is None:
         counts = kept_counts(threshold, lambda: _counts(indicator_facts(threshold)))
