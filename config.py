@@ -7,8 +7,10 @@ overridden by an environment variable of the same name.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 # The key earlier versions used by default: published, so never used to sign anything (refused in
@@ -113,7 +115,7 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "fund@localhost")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "fund@localhost"
     # The address the fund is served at (https://host/prefix): every absolute link, in email
     # above all, is built from it, never from the Host header of a request. Production
     # refuses to start without it.
@@ -240,6 +242,12 @@ CONFIGS: dict[str, type[Config]] = {
     "test": TestConfig,
     "production": ProductionConfig,
 }
+
+
+def setting(config: Mapping[str, Any], name: str) -> Any:
+    """The setting `name` as `config` has it (an application's config, or a mapping given in its
+    place), else as declared above: each setting's default is written once, in its class."""
+    return config[name] if name in config else getattr(Config, name)
 
 
 def config_for(name: str | None) -> type[Config]:

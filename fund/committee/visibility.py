@@ -460,7 +460,7 @@ def record_view(user: User, round_id: int, *, visible_before_own_vote: bool) -> 
 def votes_visible_before_own_vote() -> bool:
     """The application's COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE: whether a member may see the
     others' votes before casting their own."""
-    return bool(current_app.config.get("COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE", False))
+    return bool(current_app.config["COMMITTEE_VOTES_VISIBLE_BEFORE_OWN_VOTE"])
 
 
 def opened_record(user: User, round_id: int) -> RecordView:

@@ -15,8 +15,6 @@ from flask import current_app
 from fund.committee.models import VotingRound
 from fund.sentences import N_, Sentence
 
-DEFAULT_MINIMUM = 2
-
 
 @dataclass(frozen=True)
 class SeatCount:
@@ -42,7 +40,7 @@ def seat_count(round_: VotingRound) -> SeatCount:
 
 
 def minimum_voting_seats() -> int:
-    return int(current_app.config.get("COMMITTEE_MINIMUM_VOTING_SEATS", DEFAULT_MINIMUM))
+    return int(current_app.config["COMMITTEE_MINIMUM_VOTING_SEATS"])
 
 
 def few_seats_warning(round_: VotingRound, minimum: int | None = None) -> Sentence | None:

@@ -27,7 +27,7 @@ def database_status(app: Flask) -> dict[str, Any]:
     expected = migration_heads(app)
     try:
         with db.engine.connect() as connection:
-            read_only = _read_only(connection, app.config.get("READINESS_TIMEOUT_MS", 2000))
+            read_only = _read_only(connection, app.config["READINESS_TIMEOUT_MS"])
             current = set(MigrationContext.configure(connection).get_current_heads())
     except SQLAlchemyError as error:
         app.logger.warning("readiness check: database unreachable: %s", error.__class__.__name__)

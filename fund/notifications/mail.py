@@ -102,11 +102,11 @@ class SMTPTransport:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.host = config["MAIL_SERVER"]
-        self.port = int(config.get("MAIL_PORT") or 25)
+        self.port = int(config["MAIL_PORT"])
         self.use_tls = bool(config.get("MAIL_USE_TLS"))
         self.username = config.get("MAIL_USERNAME") or ""
         self.password = config.get("MAIL_PASSWORD") or ""
-        self.sender = config.get("MAIL_DEFAULT_SENDER") or "fund@localhost"
+        self.sender = config["MAIL_DEFAULT_SENDER"]
         self.timeout = float(config.get("MAIL_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
         self._smtp: smtplib.SMTP | None = None
 
@@ -166,4 +166,4 @@ def _quietly_close(smtp: smtplib.SMTP) -> None:
 def open_transport(config: Mapping[str, Any]) -> Transport:
     if config.get("MAIL_SERVER"):
         return SMTPTransport(config)
-    return LogTransport(config.get("MAIL_DEFAULT_SENDER") or "fund@localhost")
+    return LogTransport(config["MAIL_DEFAULT_SENDER"])

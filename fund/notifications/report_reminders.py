@@ -42,7 +42,7 @@ def remind_reports(now: datetime | None = None) -> int:
     now = now or utcnow()
     today = now.date()
     one_at_a_time("fund.mail.remind-reports")  # run on every node: one after the other
-    steps = tuple(sorted(current_app.config.get("REPORT_REMINDER_DAYS", (30, 7, 1))))
+    steps = tuple(sorted(current_app.config["REPORT_REMINDER_DAYS"]))
     horizon = today.toordinal() + max(steps, default=0)
     reports = db.session.scalars(
         select(ProgrammeReport)

@@ -53,7 +53,7 @@ def rules_from_config(config: Mapping[str, Any], today: date | None = None) -> R
         indirect_rate=configured_indirect_rate(config),
         gender_minimum=int(config["GENDER_MARKER_MINIMUM"]),
         today=today,
-        start_horizon_months=int(config.get("PLANNED_START_HORIZON_MONTHS", 36)),
+        start_horizon_months=int(config["PLANNED_START_HORIZON_MONTHS"]),
     )
 
 

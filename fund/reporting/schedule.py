@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from config import setting
 from fund.days import add_months, last_day
 from fund.proposals.models import Proposal
 from fund.reporting.models import ProgrammeReport, ReportKind
@@ -33,7 +34,9 @@ class Settings:
     final_financial_due: tuple[int, int]
 
 
-def _month_day(text: str, name: str) -> tuple[int, int]:
+def _month_day(config: Mapping[str, Any], name: str) -> tuple[int, int]:
+    """The setting `name`, a day of the year as MM-DD, as (month, day)."""
+    text = setting(config, name)
     try:
         month, day = (int(part) for part in str(text).split("-"))
         date(2001, month, day)  # a day every year has (no 29 February)
@@ -43,20 +46,14 @@ def _month_day(text: str, name: str) -> tuple[int, int]:
 
 
 def settings_from(config: Mapping[str, Any]) -> Settings:
-    months = int(config.get("REPORT_FINAL_NARRATIVE_MONTHS", 3))
+    months = int(setting(config, "REPORT_FINAL_NARRATIVE_MONTHS"))
     if months < 0:
         raise ValueError("REPORT_FINAL_NARRATIVE_MONTHS cannot be negative.")
     return Settings(
-        annual_narrative_due=_month_day(
-            config.get("REPORT_ANNUAL_NARRATIVE_DUE", "03-31"), "REPORT_ANNUAL_NARRATIVE_DUE"
-        ),
-        annual_financial_due=_month_day(
-            config.get("REPORT_ANNUAL_FINANCIAL_DUE", "04-30"), "REPORT_ANNUAL_FINANCIAL_DUE"
-        ),
+        annual_narrative_due=_month_day(config, "REPORT_ANNUAL_NARRATIVE_DUE"),
+        annual_financial_due=_month_day(config, "REPORT_ANNUAL_FINANCIAL_DUE"),
         final_narrative_months=months,
-        final_financial_due=_month_day(
-            config.get("REPORT_FINAL_FINANCIAL_DUE", "04-30"), "REPORT_FINAL_FINANCIAL_DUE"
-        ),
+        final_financial_due=_month_day(config, "REPORT_FINAL_FINANCIAL_DUE"),
     )
 
 

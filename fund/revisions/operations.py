@@ -176,7 +176,7 @@ def start(actor: User, proposal_id: int, now: datetime | None = None) -> Revisio
 
 def max_extension_months() -> int:
     """How many months beyond its current end a revision may move a programme's end date."""
-    return int(current_app.config.get("REVISION_MAX_EXTENSION_MONTHS", 24))
+    return int(current_app.config["REVISION_MAX_EXTENSION_MONTHS"])
 
 
 def _check_end_date(proposal: Proposal, new_end: date | None) -> int:

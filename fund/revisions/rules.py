@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from config import setting
 from fund.i18n import Money, Share
 from fund.labels import N_
 from fund.sentences import LONG_LIST_SEPARATOR, MONTHS, Counted, Listed, Sentence
@@ -194,11 +195,6 @@ RULES: tuple[RoutingRule, ...] = (
     ),
 )
 
-DEFAULT_LIMITS = {
-    "REVISION_COMMITTEE_EXTENSION_MONTHS": Decimal("6"),
-    "REVISION_CATEGORY_CHANGE_SHARE": Decimal("0.20"),
-}
-
 
 @dataclass(frozen=True)
 class Routing:
@@ -227,7 +223,7 @@ def routing_sentence(approver: str, reasons: Sequence[str]) -> Sentence:
 def limit_of(rule: RoutingRule, config: Mapping[str, Any]) -> Decimal:
     if rule.setting is None:
         return rule.limit
-    return Decimal(str(config.get(rule.setting, DEFAULT_LIMITS[rule.setting])))
+    return Decimal(str(setting(config, rule.setting)))
 
 
 def limits(config: Mapping[str, Any]) -> dict[str, Decimal]:

@@ -77,7 +77,7 @@ def programme_end(proposal: Proposal) -> tuple[date, date]:
 
 
 def min_days() -> int:
-    return int(current_app.config.get("REVISION_MIN_DAYS_BEFORE_END", 30))
+    return int(current_app.config["REVISION_MIN_DAYS_BEFORE_END"])
 
 
 def request_deadline(proposal: Proposal) -> tuple[int, date, date]:
