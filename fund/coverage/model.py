@@ -103,9 +103,9 @@ class CoverageFilters:
 class CoverageSettings:
     """The rates and thresholds coverage counts with (from the configuration)."""
 
-    indirect_rate: Decimal = Decimal("0.07")
-    under_target_fraction: Decimal = Decimal("0.5")
-    concentrated_multiple: Decimal = Decimal("3")
+    indirect_rate: Decimal
+    under_target_fraction: Decimal
+    concentrated_multiple: Decimal
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CoverageSettings:
