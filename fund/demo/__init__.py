@@ -358,7 +358,7 @@ def _draft(
                 kind="endorsement_letter",
                 country_iso2=iso2,
                 allowed_types=("pdf",),
-                max_bytes=10 * 1024 * 1024,
+                max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
             )
     return proposal
 

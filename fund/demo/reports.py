@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from io import BytesIO
 
+from flask import current_app
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
@@ -135,6 +136,6 @@ def add_demo_evidence(proposal: Proposal, author: User) -> None:
         filename="field-visit-note.pdf",
         data=_field_visit_note(proposal.title),
         allowed_types=("pdf",),
-        max_bytes=10 * 1024 * 1024,
+        max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
     )
     db.session.flush()
