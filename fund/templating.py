@@ -4,6 +4,7 @@ pools, budget categories and objectives, and the reference data in the page's la
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
@@ -25,6 +26,38 @@ from fund.reference.queries import labels
 from fund.refusals import action_problems
 from fund.sentences import day_count, listed, month_count, said, said_marked, separator
 from workflows import FUNDED_STATES
+from workflows import concept_note as concept_note_workflow
+from workflows import proposal as proposal_workflow
+from workflows import report as report_workflow
+from workflows import revision as revision_workflow
+from workflows import voting_round as voting_round_workflow
+
+
+def _state_names(workflow: ModuleType, prefix: str = "", suffix: str = "") -> SimpleNamespace:
+    """The states of a workflow by the names of the constants beside its table, without the
+    prefix and suffix they share: `FUNDED_STATE` is `FUNDED`, `ROUND_OPEN` is `OPEN`."""
+    return SimpleNamespace(
+        **{
+            name.removeprefix(prefix).removesuffix(suffix): value
+            for name, value in vars(workflow).items()
+            if name.isupper()
+            and name.startswith(prefix)
+            and name.endswith(suffix)
+            and isinstance(value, str)
+        }
+    )
+
+
+# The state names a template compares a status with, `{% if proposal.status ==
+# workflow_states.proposal.FUNDED %}`: each workflow's own, read from its table's module; a
+# concept note's intake and withdrawal are the proposal's states (`workflow_states.proposal`).
+WORKFLOW_STATES = SimpleNamespace(
+    proposal=_state_names(proposal_workflow, suffix="_STATE"),
+    concept_note=_state_names(concept_note_workflow, prefix="NOTE_", suffix="_STATE"),
+    round=_state_names(voting_round_workflow, prefix="ROUND_"),
+    report=_state_names(report_workflow, prefix="REPORT_"),
+    revision=_state_names(revision_workflow, prefix="REVISION_"),
+)
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
 # The roles that read several parts of the application.
@@ -290,6 +323,7 @@ def init_app(app: Flask) -> None:
     # Most filters here write in the page's language, so none is computed ahead.
     app.jinja_env.optimized = False
     app.jinja_env.globals["may_open"] = may_open
+    app.jinja_env.globals["workflow_states"] = WORKFLOW_STATES
     app.jinja_env.globals["programme_page"] = programme_page
     app.jinja_env.filters["written_in"] = written_in
     app.jinja_env.filters["money"] = i18n.money
