@@ -253,7 +253,10 @@ def writing(language: str) -> Writing:
     own = NATIVE_DIGITS.get(native, "")
     digits = {ord(digit): str(value) for value, digit in enumerate(own)}
     symbols = {"USD", get_currency_symbol("USD", locale), "$"}
-    return Writing(language, tuple(readings), digits, tuple(sorted(symbols, key=len, reverse=True)))
+    # The longest first (a sign inside another is tried after it), then in one order always.
+    return Writing(
+        language, tuple(readings), digits, tuple(sorted(symbols, key=lambda s: (-len(s), s)))
+    )
 
 
 def latin_digits(text: str, language: str | None = None) -> str:

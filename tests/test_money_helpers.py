@@ -99,3 +99,21 @@ def test_a_rate_set_as_a_number_is_read_as_written_everywhere(app):
     config = {**app.config, "INDIRECT_SUPPORT_RATE": 0.07}
     assert rules_from_config(config).indirect_rate == Decimal("0.07")
     assert CoverageSettings.from_config(config).indirect_rate == Decimal("0.07")
+
+
+def test_the_currency_signs_a_page_reads_come_in_one_order_in_every_process():
+    """The amount fields' list of currency signs (in French "$US", "USD", "$") is the same in
+    every process, whatever its hash seed: the longest first, then in alphabetical order."""
+    import os
+    import subprocess
+    import sys
+
+    script = "from fund.money import writing; print(writing('fr').currencies)"
+    found = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        )
+        found.add(done.stdout.strip())
+    assert found == {"('$US', 'USD', '$')"}
