@@ -116,6 +116,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "fund@localhost"
+    # Seconds to wait for the mail server before a message is left to be sent again.
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 10)
     # The address the fund is served at (https://host/prefix): every absolute link, in email
     # above all, is built from it, never from the Host header of a request. Production
     # refuses to start without it.

@@ -181,3 +181,25 @@ def test_an_empty_database_url_means_the_default_sqlite_file():
     )
     assert result.stdout.strip().startswith("sqlite:///")
     assert result.stdout.strip().endswith("instance/fund.sqlite3")
+
+
+def test_the_mail_timeout_is_a_setting_of_its_own():
+    """MAIL_TIMEOUT_SECONDS is read from the environment as the other mail settings are, and
+    the SMTP transport waits that long."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from fund.notifications.mail import SMTPTransport
+
+    root = Path(__file__).resolve().parent.parent
+    script = "from config import Config; print(Config.MAIL_TIMEOUT_SECONDS)"
+    env = {**os.environ, "MAIL_TIMEOUT_SECONDS": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root
+    )
+    assert done.stdout.strip() == "3", done.stderr
+    config = {"MAIL_SERVER": "mail.example", "MAIL_PORT": 25, "MAIL_DEFAULT_SENDER": "f@x"}
+    assert SMTPTransport({**config, "MAIL_TIMEOUT_SECONDS": 4}).timeout == 4.0
+    assert SMTPTransport(config).timeout == 10.0

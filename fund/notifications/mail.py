@@ -18,9 +18,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 
-log = logging.getLogger("fund.mail")
+from config import setting
 
-DEFAULT_TIMEOUT_SECONDS = 10
+log = logging.getLogger("fund.mail")
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class SMTPTransport:
         self.username = config.get("MAIL_USERNAME") or ""
         self.password = config.get("MAIL_PASSWORD") or ""
         self.sender = config["MAIL_DEFAULT_SENDER"]
-        self.timeout = float(config.get("MAIL_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
+        self.timeout = float(setting(config, "MAIL_TIMEOUT_SECONDS"))
         self._smtp: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
