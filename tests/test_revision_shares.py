@@ -17,7 +17,7 @@ from fund.revisions import operations
 from fund.revisions.models import Revision
 from fund.revisions.operations import RevisionValues
 from tests.helpers import org_id, user
-from tests.test_revisions import _draft, _lines
+from tests.test_revisions import _draft, _lines, _thousand_more_approved
 from tests.test_revisions import prepared_programme as prepared_programme
 from tests.test_revisions import programme as programme  # the fixture
 
@@ -93,10 +93,7 @@ def test_a_higher_total_approved_is_allocated_from_the_pools(app, programme, don
     drawn from the unearmarked pool, IOM's share grows by it, the payment already made to ILO is
     attributed to the pools again as the check recomputes it, and the schedule adds up."""
     from fund.accounts.models import Organization
-    from fund.committee import operations as committee_operations
     from fund.finance.models import Pool
-    from fund.revisions.operations import LineValues
-    from tests.test_revisions import _forwarded
 
     with app.app_context():
         finance_operations.record_contribution(
@@ -115,15 +112,7 @@ def test_a_higher_total_approved_is_allocated_from_the_pools(app, programme, don
         amount_before = allocation.amount
         general_before = db.session.get(Pool, "GENERAL").available
         before = _shares(programme["proposal"])
-        values = RevisionValues(
-            justification="More work.",
-            budget=True,
-            lines=[*_lines(programme, D("0")), LineValues(org_id("IOM"), 18, 5, D("1000"))],
-        )
-        revision_id, round_id = _forwarded(programme, values)
-        committee_operations.cast_vote(round_id, user(programme["committee"]), "approve")
-        committee_operations.close_round(round_id, user(programme["secretariat"]))
-        db.session.commit()
+        revision_id = _thousand_more_approved(programme)
         said = db.session.get(Revision, revision_id).applied["allocation"]
         assert said.startswith("The allocation rises from USD")
         db.session.expire_all()
@@ -145,13 +134,10 @@ def test_a_top_up_from_an_earmark_attributes_what_was_paid_in_the_new_draw_order
     before unearmarked money: what was paid is attributed again in that order, the earmark's
     1,070.00 first, as a payment made now would be."""
     from fund.accounts.models import Organization, User
-    from fund.committee import operations as committee_operations
     from fund.finance.models import GENERAL_POOL, AllocationSource
     from fund.finance.operations import fund_proposal
     from fund.proposals.models import Proposal
-    from fund.revisions.operations import LineValues
     from tests.factories import new_proposal
-    from tests.test_revisions import _forwarded
 
     with app.app_context():
         first = db.session.get(Proposal, programme["proposal"])
@@ -179,15 +165,7 @@ def test_a_top_up_from_an_earmark_attributes_what_was_paid_in_the_new_draw_order
         )
         db.session.commit()
         second = {**programme, "proposal": approved.id}
-        values = RevisionValues(
-            justification="More work.",
-            budget=True,
-            lines=[*_lines(second, D("0")), LineValues(org_id("IOM"), 18, 5, D("1000"))],
-        )
-        revision_id, round_id = _forwarded(second, values)
-        committee_operations.cast_vote(round_id, user(programme["committee"]), "approve")
-        committee_operations.close_round(round_id, secretariat)
-        db.session.commit()
+        revision_id = _thousand_more_approved(second)
         assert (
             db.session.get(Revision, revision_id)
             .applied["allocation"]
