@@ -65,6 +65,22 @@ def _pay(app, agent_user, donor, pledge_id, amount, received_on=date(2026, 3, 2)
         return contribution.id
 
 
+def _refused_pay(app, agent_user, donor, pledge_id, amount, received_on=date(2026, 3, 2)):
+    """`_pay`'s deposit, refused: the refusal, nothing recorded."""
+    with app.app_context():
+        return _refused(
+            app,
+            agent.record_deposit,
+            user(agent_user),
+            _donor(donor),
+            received_on,
+            "GBP",
+            D(amount),
+            D("1.25"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+
+
 def _post_deposit(agent_client, donor, pledge_id, received_on: str):
     """The deposit form sent with GBP 100,000.00 at 1.25 against the pledge."""
     data = {
@@ -89,18 +105,9 @@ def _deposits(app) -> int:
 
 
 def test_a_deposit_cannot_be_received_before_the_pledge_it_pays(app, agent_user, donor, pledge_id):
-    with app.app_context():
-        refused = _refused(
-            app,
-            agent.record_deposit,
-            user(agent_user),
-            _donor(donor),
-            date(2026, 1, 4),
-            "GBP",
-            D("100000.00"),
-            D("1.25"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
+    refused = _refused_pay(
+        app, agent_user, donor, pledge_id, "100000.00", received_on=date(2026, 1, 4)
+    )
     assert refused.field == "received_on"
     assert refused.message == "The received date cannot be before the pledge (5 January 2026)."
     assert _deposits(app) == 0
@@ -133,18 +140,7 @@ def test_a_deposit_beyond_what_is_still_due_on_its_pledge_is_refused(
 ):
     _pay(app, agent_user, donor, pledge_id, "100000.00")
     _pay(app, agent_user, donor, pledge_id, "100000.00")
-    with app.app_context():
-        refused = _refused(
-            app,
-            agent.record_deposit,
-            user(agent_user),
-            _donor(donor),
-            date(2026, 3, 2),
-            "GBP",
-            D("250000.00"),
-            D("1.25"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
+    refused = _refused_pay(app, agent_user, donor, pledge_id, "250000.00")
     assert refused.field == "amount"
     assert refused.message == (
         f"Only GBP 100,000.00 is still due on pledge PL-{pledge_id} (GBP 300,000.00 pledged, "
@@ -155,17 +151,7 @@ def test_a_deposit_beyond_what_is_still_due_on_its_pledge_is_refused(
     # Exactly what is still due is recorded; then nothing more is.
     _pay(app, agent_user, donor, pledge_id, "100000.00")
     with app.app_context():
-        refused = _refused(
-            app,
-            agent.record_deposit,
-            user(agent_user),
-            _donor(donor),
-            date(2026, 3, 2),
-            "GBP",
-            D("10000.00"),
-            D("1.25"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
+        refused = _refused_pay(app, agent_user, donor, pledge_id, "10000.00")
         assert refused.field == "amount"
         assert refused.message.startswith("Nothing is still due on pledge PL-")
         progress = agent.pledge_progress([db.session.get(Pledge, pledge_id)])[pledge_id]

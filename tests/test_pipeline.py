@@ -279,13 +279,19 @@ def test_a_meetings_decision_on_the_pipeline_reranks(app, people, two_stage_call
         assert order() == [b, a]
 
 
-def test_the_secretariat_reranks_on_the_page(app, client, people, two_stage_call):
+def _three_notes_in_pipeline(app, people, call_id) -> tuple[int, int, int, str]:
+    """Notes A, B and C in the pipeline, in that order, and the decision of C's round as the
+    page's form names it."""
     with app.app_context():
-        a = note_in_pipeline(people, two_stage_call, "A", amounts=TWO)
-        b = note_in_pipeline(people, two_stage_call, "B", amounts=TWO)
-        c = note_in_pipeline(people, two_stage_call, "C", amounts=TWO)
+        a = note_in_pipeline(people, call_id, "A", amounts=TWO)
+        b = note_in_pipeline(people, call_id, "B", amounts=TWO)
+        c = note_in_pipeline(people, call_id, "C", amounts=TWO)
         db.session.commit()
-        decision = f"round:{_pipeline_round(c)}"
+        return a, b, c, f"round:{_pipeline_round(c)}"
+
+
+def test_the_secretariat_reranks_on_the_page(app, client, people, two_stage_call):
+    a, b, c, decision = _three_notes_in_pipeline(app, people, two_stage_call)
     secretariat = client_for(app, people["secretariat"])
     page = secretariat.get("/pipeline/").get_data(as_text=True)
     assert f'name="place-{a}"' in page and decision in page
@@ -323,12 +329,7 @@ def test_a_page_shown_before_another_order_was_recorded_is_refused(app, people, 
     """Two tabs show the same order; the first records a new order; the second, shown
     before, lists the same notes in the old order: refused as stale, what was typed kept,
     the order the first recorded unchanged."""
-    with app.app_context():
-        a = note_in_pipeline(people, two_stage_call, "A", amounts=TWO)
-        b = note_in_pipeline(people, two_stage_call, "B", amounts=TWO)
-        c = note_in_pipeline(people, two_stage_call, "C", amounts=TWO)
-        db.session.commit()
-        decision = f"round:{_pipeline_round(c)}"
+    a, b, c, decision = _three_notes_in_pipeline(app, people, two_stage_call)
     secretariat = client_for(app, people["secretariat"])
     page = secretariat.get("/pipeline/").get_data(as_text=True)
     shown = re.search(r'name="shown" value="([0-9,]+)"', page).group(1)

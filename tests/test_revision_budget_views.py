@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -47,6 +48,20 @@ def _cells(page: str, label: str) -> str:
     return row[: row.index("</tr>")]
 
 
+def _finance_page_after_the_move(app, programme) -> tuple[int, Any, str]:
+    """The secretariat approves ILO's move of 100,000.00 to year 2; the revision's id, the
+    secretariat's client and the programme's finance page (its text unescaped)."""
+    with app.app_context():
+        revision_id = _ilo_moves_to_year_two(programme, "100000")
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+        db.session.commit()
+        client = client_for(app, user(programme["secretariat"]))
+    page = html.unescape(
+        client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
+    )
+    return revision_id, client, page
+
+
 def test_the_secretariat_sees_money_moved_between_years_before_deciding(app, programme):
     with app.app_context():
         revision_id = _ilo_moves_to_year_two(programme, "100000")
@@ -79,13 +94,7 @@ def test_an_organization_paid_in_full_keeps_its_tranches_and_the_page_says_why(a
             user(programme["secretariat"]), allocation, ilo, utcnow().date(), share
         )
         db.session.commit()
-        revision_id = _ilo_moves_to_year_two(programme, "100000")
-        operations.fire(user(programme["secretariat"]), revision_id, "approve")
-        db.session.commit()
-        client = client_for(app, user(programme["secretariat"]))
-    page = html.unescape(
-        client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
-    )
+    revision_id, client, page = _finance_page_after_the_move(app, programme)
     schedule = page[page.index("Transfer schedule") :]
     ilo_part = schedule[schedule.index("(ILO)</h") :]
     ilo_part = ilo_part[: ilo_part.index("</table>")]
@@ -107,13 +116,7 @@ def test_an_organization_partly_paid_is_told_why_its_tranches_differ(app, progra
             user(programme["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("1000")
         )
         db.session.commit()
-        revision_id = _ilo_moves_to_year_two(programme, "100000")
-        operations.fire(user(programme["secretariat"]), revision_id, "approve")
-        db.session.commit()
-        client = client_for(app, user(programme["secretariat"]))
-    page = html.unescape(
-        client.get(f"/finance/proposals/{programme['proposal']}").get_data(as_text=True)
-    )
+    revision_id, client, page = _finance_page_after_the_move(app, programme)
     schedule = page[page.index("Transfer schedule") :]
     assert "A revision moved the budget between years after payments were made" in schedule
     ilo_part = schedule[schedule.index("(ILO)</h") :]
