@@ -14,6 +14,7 @@ from tests.test_committee import people as people
 from tests.test_committee import prepared_review as prepared_review
 from tests.test_committee import under_review as under_review
 from tests.test_committee_recusal_pages import _section
+from tests.test_committee_seats import _deactivate
 
 WARNING = "Only 1 of 4 seats can vote in this round: 3 recused."
 SEATS = "4 in the round: 1 entitled to vote, 3 recused"
@@ -115,3 +116,29 @@ def test_the_decision_record_names_its_round_in_the_audit_trail_as_the_log_does(
         _reader, said = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf?lang={lang}").data)
         said = " ".join(said.split())
         assert wrong not in said and ": 1" in said, (lang, said[:600])
+
+
+def test_a_seat_nobody_can_vote_for_is_not_counted_as_one_that_can_vote(
+    app, people, under_review, create_user
+):
+    """UNICEF's and UNDP's members leave with no alternate: their seats stop counting toward the
+    quorum, and the record's seat count and the warning say what the tally counts."""
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    round_id = _round(app, under_review).id
+    _deactivate(app, admin.id, people.unicef)
+    _deactivate(app, admin.id, people.undp)
+    pages = _pages(app, people.secretariat, under_review, round_id)
+    for name, page in pages.items():
+        page = html.unescape(page)
+        assert "Only 1 of 4 seats can vote in this round: 1 recused, 2 with nobody" in page, name
+    record = html.unescape(pages["record"])
+    seats = "4 in the round: 1 entitled to vote, 1 recused, 2 with nobody left who can vote"
+    assert seats in record
+    assert '<td class="num" data-label="Entitled">1</td>' in record  # the tally says the same
+    _vote(app, people.unhcr, round_id, "approve")
+    assert _close(app, people, round_id) == "approved"
+    client = client_for(app, people.secretariat)
+    record = html.unescape(client.get(f"/committee/rounds/{round_id}").get_data(as_text=True))
+    assert seats in record
+    _reader, text = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
+    assert seats in " ".join(text.split())

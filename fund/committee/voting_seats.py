@@ -1,10 +1,12 @@
-"""How many of a round's seats can vote, once the recused are set aside, and the secretariat's
-warning when recusals leave fewer than the fund's minimum (COMMITTEE_MINIMUM_VOTING_SEATS).
+"""How many of a round's seats can vote, once the recused and the seats nobody can vote for any
+more are set aside, and the secretariat's warning when that leaves fewer than the fund's minimum
+(COMMITTEE_MINIMUM_VOTING_SEATS).
 
-The quorum rule is not changed by it: the quorum still counts the seats entitled to vote
-(README, "Executive Committee review and voting"). A round where two of three seats are recused
-meets its quorum with one vote; the warning tells the secretariat so before it closes the
-round, and the decision record says how many seats were recused."""
+The seats that can vote are the ones the quorum counts (`fund.committee.seating.
+counted_members`; a closed round's, as its tally kept them): the record's seat count and the
+tally's "Entitled" are one number. A round where two of three seats are recused meets its quorum
+with one vote; the warning tells the secretariat so before it closes the round, and the decision
+record says how many seats were recused."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from fund.committee.models import VotingRound
+from fund.committee.models import RoundStatus, VotingRound
+from fund.committee.seating import counted_members
 from fund.sentences import N_, Sentence
 
 
@@ -20,11 +23,23 @@ from fund.sentences import N_, Sentence
 class SeatCount:
     seats: int  # the seats of the round
     recused: int  # recused from it, automatically or by a declared conflict
-    voting: int  # the others: the seats that can vote
+    voting: int  # the seats that can vote: the ones the quorum counts
+    vacant: int = 0  # the others: not recused, nobody left who can vote for them
 
     @property
     def sentence(self) -> Sentence:
         """The count in words, as the decision record states it."""
+        if self.vacant:
+            return Sentence(
+                N_(
+                    "%(seats)s in the round: %(voting)s entitled to vote, %(recused)s recused, "
+                    "%(vacant)s with nobody left who can vote"
+                ),
+                seats=self.seats,
+                voting=self.voting,
+                recused=self.recused,
+                vacant=self.vacant,
+            )
         return Sentence(
             N_("%(seats)s in the round: %(voting)s entitled to vote, %(recused)s recused"),
             seats=self.seats,
@@ -34,9 +49,13 @@ class SeatCount:
 
 
 def seat_count(round_: VotingRound) -> SeatCount:
+    """The round's seats: recused, able to vote (as the quorum counts them: a closed round's as
+    its kept tally says) and the rest, nobody left who can vote for them."""
     seats = len(round_.members)
     recused = sum(1 for m in round_.members if m.recusal is not None)
-    return SeatCount(seats=seats, recused=recused, voting=seats - recused)
+    kept = round_.tally if round_.status == RoundStatus.CLOSED else None
+    voting = int(kept["entitled"]) if kept else len(counted_members(round_))
+    return SeatCount(seats=seats, recused=recused, voting=voting, vacant=seats - recused - voting)
 
 
 def minimum_voting_seats() -> int:
@@ -44,12 +63,25 @@ def minimum_voting_seats() -> int:
 
 
 def few_seats_warning(round_: VotingRound, minimum: int | None = None) -> Sentence | None:
-    """The warning when recusals leave fewer seats able to vote than `minimum` (the
-    configured one by default), else None."""
+    """The warning when recusals, or seats nobody can vote for any more, leave fewer seats
+    able to vote than `minimum` (the configured one by default), else None."""
     minimum = minimum_voting_seats() if minimum is None else minimum
     count = seat_count(round_)
-    if not count.recused or count.voting >= minimum:
+    if count.voting >= minimum or not (count.recused or count.vacant):
         return None
+    if count.vacant:
+        return Sentence(
+            N_(
+                "Only %(voting)s of %(seats)s seats can vote in this round: %(recused)s recused, "
+                "%(vacant)s with nobody left who can vote. The fund expects at least %(minimum)s "
+                "seats to vote on a decision: check with the committee before closing the round."
+            ),
+            voting=count.voting,
+            seats=count.seats,
+            recused=count.recused,
+            vacant=count.vacant,
+            minimum=minimum,
+        )
     return Sentence(
         N_(
             "Only %(voting)s of %(seats)s seats can vote in this round: %(recused)s recused. "
