@@ -10,6 +10,7 @@ import socket
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -1118,6 +1119,18 @@ def test_every_kind_has_its_templates(app, people, make_proposal):
                 assert f"{BASE}/x" in rendered.text and f'href="{BASE}/x"' in rendered.html
                 assert rendered.summary and "Dear" not in rendered.summary
                 assert ("cannot be turned off" in rendered.text) == kind.mandatory
+
+
+def test_kinds_that_say_the_same_share_one_message():
+    """No two mail templates are the same file: kinds whose message is the same name it once
+    (`Kind.template`)."""
+    folder = Path(__file__).resolve().parent.parent / "templates" / "mail"
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.*")):
+        text = path.read_text()
+        assert text not in seen, f"{path.name} repeats {seen.get(text)}"
+        seen[text] = path.name
+    assert KINDS["revision_submitted"].message == KINDS["revision_decided"].message == "revision"
 
 
 # The applicant hears the forward and the closing ---------------------------------------------

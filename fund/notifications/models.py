@@ -47,12 +47,20 @@ class Kind:
     description: str
     audience: frozenset[str]  # the roles that receive it (for the preferences page)
     mandatory: bool = False  # the fund must send it: always immediately, cannot be turned off
+    template: str = ""  # its message's templates in templates/mail/ when kinds share them
+
+    @property
+    def message(self) -> str:
+        """The name of its message's templates, mail/NAME.txt and mail/NAME.html."""
+        return self.template or self.code
 
 
-def _owed_to_applicants(code: str, label: str, description: str) -> Kind:
+def _owed_to_applicants(code: str, label: str, description: str, template: str = "") -> Kind:
     """A message the fund owes the applicant organizations about their own proposal or
     programme: the only kind the fund must send (`mandatory`)."""
-    return Kind(code, label, description, frozenset({Role.APPLICANT}), mandatory=True)
+    return Kind(
+        code, label, description, frozenset({Role.APPLICANT}), mandatory=True, template=template
+    )
 
 
 KINDS: dict[str, Kind] = {
@@ -200,6 +208,7 @@ KINDS: dict[str, Kind] = {
                 "of scope or of organizations) for the secretariat to decide or forward."
             ),
             frozenset({Role.SECRETARIAT}),
+            template="revision",
         ),
         _owed_to_applicants(
             "revision_decided",
@@ -208,6 +217,7 @@ KINDS: dict[str, Kind] = {
                 "A revision of your organization's programme was approved, rejected or returned, "
                 "or went to the committee."
             ),
+            template="revision",
         ),
     )
 }

@@ -151,12 +151,13 @@ def render(kind: str, title: Any, context: Mapping[str, Any], recipient: User) -
             "notifications_url": absolute(path_for("notifications.index")),
             "mandatory": KINDS[kind].mandatory if kind in KINDS else False,
         }
-        text_template = env.get_template(f"mail/{kind}.txt")
+        message = KINDS[kind].message if kind in KINDS else kind
+        text_template = env.get_template(f"mail/{message}.txt")
         summary = "".join(text_template.blocks["body"](text_template.new_context(values))).strip()
         return Rendered(
             subject=title,
             text=text_template.render(values),
-            html=env.get_template(f"mail/{kind}.html").render(values),
+            html=env.get_template(f"mail/{message}.html").render(values),
             summary=summary,
         )
 
