@@ -12,13 +12,13 @@ from flask import abort
 from fund.api.registry import Param, operation, paged_body
 from fund.api.schemas import maybe_amount
 from fund.money import amount_text
+from fund.portfolio.figures import portfolio
 from fund.portfolio.queries import (
     ClosureFacts,
     ProgrammeDetail,
     ProgrammeFilters,
     ProgrammeSummary,
     PublicStatus,
-    list_programmes,
     programme_detail,
 )
 from fund.reference.queries import country_codes, thematic_area_codes
@@ -89,7 +89,7 @@ def programmes(*, user, objective, thematic_area, country, status, cursor, limit
         country=country or None,
         status=PublicStatus(status) if status else None,
     )
-    rows = list_programmes(filters, after_id=cursor, limit=limit + 1)
+    rows = portfolio().chosen(filters, after_id=cursor, limit=limit + 1)
     return paged_body(rows, limit, _summary)
 
 

@@ -54,21 +54,19 @@ class Portfolio:
     countries: tuple[CountryRef, ...]  # the countries of public programmes, by name
     as_of: datetime
 
-    def chosen(self, filters: ProgrammeFilters) -> list[ProgrammeSummary]:
-        """The programmes `filters` choose (as `queries.list_programmes` would)."""
-        return [p for p in self.programmes if matches(p, filters)]
+    def chosen(
+        self, filters: ProgrammeFilters, after_id: int | None = None, limit: int | None = None
+    ) -> list[ProgrammeSummary]:
+        """The programmes `filters` choose, by id: after `after_id`, `limit` of them at most."""
+        found = [
+            p
+            for p in self.programmes
+            if (after_id is None or p.id > after_id) and filters.chooses(p)
+        ]
+        return found if limit is None else found[:limit]
 
     def is_public(self, proposal_id: int) -> bool:
         return any(p.id == proposal_id for p in self.programmes)
-
-
-def matches(programme: ProgrammeSummary, filters: ProgrammeFilters) -> bool:
-    return (
-        (filters.objective is None or filters.objective in programme.objectives)
-        and (not filters.thematic_area or filters.thematic_area in programme.thematic_areas)
-        and (not filters.country or any(c.iso2 == filters.country for c in programme.countries))
-        and (filters.status is None or programme.status is filters.status)
-    )
 
 
 def _build_portfolio() -> Portfolio:

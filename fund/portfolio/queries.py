@@ -8,11 +8,11 @@ awaiting money and concept notes approved into the pipeline. Any other id is not
 
 Interface (stable; the pages and the JSON API read it):
 
+- `list_programmes(after_id=None, limit=None) -> list[ProgrammeSummary]`: by id, ascending;
+  `after_id` and `limit` page through it by key (the next page starts after the last id of
+  this one). The pages and the API read it as `fund.portfolio.figures.portfolio()` keeps it.
 - `ProgrammeFilters`: objective number, thematic area code, country (ISO 3166 alpha-2) and
-  public status (`PublicStatus`), each optional.
-- `list_programmes(filters, after_id=None, limit=None) -> list[ProgrammeSummary]`: by id,
-  ascending; `after_id` and `limit` page through it by key (the next page starts after the
-  last id of this one).
+  public status (`PublicStatus`), each optional; `chooses(programme)` is the filters' one rule.
 - `programme_detail(proposal_id) -> ProgrammeDetail | None`.
 
 Money is Decimal. Each function runs a fixed number of SQL statements whatever the data size:
@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, and_, cast, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from fund.calls.models import Call
@@ -86,6 +86,16 @@ class ProgrammeFilters:
     thematic_area: str | None = None
     country: str | None = None
     status: PublicStatus | None = None
+
+    def chooses(self, programme: ProgrammeSummary) -> bool:
+        """Whether the filters keep `programme`: one of its objectives (primary or secondary),
+        one of its objectives' thematic areas, one of its countries, its public status."""
+        return (
+            (self.objective is None or self.objective in programme.objectives)
+            and (not self.thematic_area or self.thematic_area in programme.thematic_areas)
+            and (not self.country or any(c.iso2 == self.country for c in programme.countries))
+            and (self.status is None or programme.status is self.status)
+        )
 
 
 @dataclass(frozen=True)
@@ -227,48 +237,6 @@ def is_public() -> ColumnElement[bool]:
     )
 
 
-def _objective_link(number: int) -> ColumnElement[bool]:
-    secondary = proposal_secondary_objectives.c
-    return or_(
-        Proposal.primary_objective_number == number,
-        exists().where(secondary.proposal_id == Proposal.id, secondary.objective_number == number),
-    )
-
-
-def _area_link(code: str) -> ColumnElement[bool]:
-    numbers = select(objective_thematic_area.c.objective_number).where(
-        objective_thematic_area.c.thematic_area_code == code
-    )
-    secondary = proposal_secondary_objectives.c
-    return or_(
-        Proposal.primary_objective_number.in_(numbers),
-        exists().where(
-            secondary.proposal_id == Proposal.id, secondary.objective_number.in_(numbers)
-        ),
-    )
-
-
-def filtered(filters: ProgrammeFilters) -> list[ColumnElement[bool]]:
-    """The conditions on `Proposal` of the public programmes that `filters` choose."""
-    conditions = [is_public()]
-    if filters.objective is not None:
-        conditions.append(_objective_link(filters.objective))
-    if filters.thematic_area:
-        conditions.append(_area_link(filters.thematic_area))
-    if filters.country:
-        places = proposal_countries.c
-        conditions.append(
-            exists().where(
-                places.proposal_id == Proposal.id, places.country_iso2 == filters.country
-            )
-        )
-    if filters.status is PublicStatus.PIPELINE:
-        conditions.append(~status_rules.funded())
-    elif filters.status is not None:
-        conditions.append(and_(status_rules.funded(), Proposal.status == filters.status.value))
-    return conditions
-
-
 def _public_status(status: str, kind: str) -> PublicStatus:
     if kind == status_rules.PROGRAMME and status == CLOSED_STATE:
         return PublicStatus.CLOSED
@@ -403,10 +371,11 @@ def _summaries(conditions: list[ColumnElement[bool]], after_id: int | None, limi
 
 
 def list_programmes(
-    filters: ProgrammeFilters | None = None, after_id: int | None = None, limit: int | None = None
+    after_id: int | None = None, limit: int | None = None
 ) -> list[ProgrammeSummary]:
-    """The public programmes `filters` choose, by id (four statements)."""
-    return _summaries(filtered(filters or ProgrammeFilters()), after_id, limit)[0]
+    """The public programmes, by id (four statements). Which of them a filter chooses is
+    `ProgrammeFilters.chooses`, read from the list the pages and the API keep."""
+    return _summaries([is_public()], after_id, limit)[0]
 
 
 def _money(proposal_id: int, rate: Decimal) -> Any:
@@ -488,9 +457,7 @@ def programme_detail(
     """One public programme with everything its public page shows; None when the id is not
     that of a public programme (thirteen statements, or four for an id that is not public)."""
     config = config if config is not None else current_app.config
-    found, organizations = _summaries(
-        [*filtered(ProgrammeFilters()), Proposal.id == proposal_id], None, 1
-    )
+    found, organizations = _summaries([is_public(), Proposal.id == proposal_id], None, 1)
     if not found:
         return None
     programme = found[0]
