@@ -13,12 +13,19 @@ from flask_wtf import FlaskForm
 from wtforms import Field, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from fund.coverage.model import SHARE_PLACES, CoverageFilters
+from fund.coverage.model import (
+    PERCENT_EXAMPLE,
+    SHARE_PLACES,
+    CoverageFilters,
+    ShareError,
+    checked_share,
+    percent_share,
+)
 from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
 from fund.forms import DateField, MultiCheckboxField, StringField, int_or_zero, options
 from fund.labels import N_
-from fund.sentences import Unreadable
+from fund.money import TypedDecimal
 
 PERCENT_PLACES = SHARE_PLACES.scaleb(2)  # a share's six decimals are a percent's four
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
@@ -68,27 +75,23 @@ class FilterForm(FlaskForm):
         )
 
 
-class PercentError(Unreadable):
-    """A typed percentage refused."""
+class PercentError(ShareError):
+    """A typed percentage refused because it is not a number at all; a number is refused by
+    the rule of a target share (`checked_share`), in the words the operation says too."""
 
 
 def parse_percent(text: str | None) -> Decimal:
     """A typed percentage such as "4.3478", "12,5" or "20 %" as a share between 0 and 1."""
     cleaned = (text or "").strip().rstrip("%").strip().replace(",", ".")
     if not cleaned:
-        raise PercentError(N_("Give a target share in percent, e.g. 4.3478."))
-    if cleaned.startswith("-") and _NUMBER.fullmatch(cleaned[1:]):
-        raise PercentError(N_("A share must be between 0% and 100%."))
-    if not _NUMBER.fullmatch(cleaned):
+        return checked_share(None)  # refused: none given
+    if not _NUMBER.fullmatch(cleaned.removeprefix("-")):
         raise PercentError(
-            N_("“%(text)s” is not a percentage: use digits, e.g. 4.3478."), text=text or ""
+            N_("“%(text)s” is not a percentage: use digits, e.g. %(example)s."),
+            text=text or "",
+            example=TypedDecimal(PERCENT_EXAMPLE),
         )
-    value = Decimal(cleaned)
-    if not (0 <= value <= 100):
-        raise PercentError(N_("A share must be between 0% and 100%."))
-    if value != value.quantize(PERCENT_PLACES):
-        raise PercentError(N_("Use at most four decimals, e.g. 4.3478."))
-    return (value / 100).quantize(SHARE_PLACES)
+    return checked_share(percent_share(Decimal(cleaned)))
 
 
 def format_percent(share: Decimal) -> str:
@@ -105,7 +108,7 @@ class PercentField(StringField):
         self.share = None
         try:
             self.share = parse_percent(self.data)
-        except PercentError as error:
+        except ShareError as error:
             raise ValidationError(error.said()) from None
 
 

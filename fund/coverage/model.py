@@ -11,8 +11,8 @@ from fractions import Fraction
 from typing import Any
 
 from fund.labels import N_
-from fund.money import configured_indirect_rate
-from fund.sentences import Translate, english
+from fund.money import TypedDecimal, configured_indirect_rate
+from fund.sentences import Translate, Unreadable, english
 from workflows import FUNDED_STATES, NOTE_PIPELINE_STATE, PIPELINE_STATE, REVIEW_STATE
 
 # The states each bucket counts (named in workflows, beside the transition table).
@@ -50,6 +50,9 @@ TARGET_TOLERANCE = Decimal("0.0001")  # targets of a dimension must add up to 1 
 
 CENT = Decimal("0.01")
 SHARE_PLACES = Decimal("0.000001")  # a share as stored and shown: six decimals, a percent's four
+# An equal share of the 23 objectives (100 / 23) to a percent's four decimals: the example the
+# sentences about a typed target share give, and the targets page's equal share.
+PERCENT_EXAMPLE = Decimal("4.3478")
 ZERO = Decimal("0.00")
 
 
@@ -305,3 +308,33 @@ def target_share(target: Fraction) -> Decimal:
     """A target share as it is stored, shown and typed again: to six decimals
     (`SHARE_PLACES`)."""
     return (Decimal(target.numerator) / Decimal(target.denominator)).quantize(SHARE_PLACES)
+
+
+# The rule of one target share, the targets page's field and `set_targets` alike ----------------
+
+
+class ShareError(Unreadable):
+    """A target share refused: `str()` says why in English, `said()` in the page's language,
+    the same words whoever asked (the page's field, the operation)."""
+
+
+def checked_share(share: Decimal | None) -> Decimal:
+    """A target share (0.043478 for 4.3478%) as it is stored, to six decimals (a percent's
+    four); refused (`ShareError`) when none is given, when it is not between 0 and 1 (a
+    negative one, even a typed "-0", is not), or when it has more decimals than are kept."""
+    example = TypedDecimal(PERCENT_EXAMPLE)  # "4.3478", said "4,3478" on a French page
+    if share is None:
+        raise ShareError(N_("Give a target share in percent, e.g. %(example)s."), example=example)
+    if not share.is_finite() or share.is_signed() or share > 1:
+        raise ShareError(N_("A share must be between 0% and 100%."))
+    if share != share.quantize(SHARE_PLACES):
+        raise ShareError(N_("Use at most four decimals, e.g. %(example)s."), example=example)
+    return share.quantize(SHARE_PLACES)
+
+
+def percent_share(percent: Decimal) -> Decimal:
+    """A typed percentage as the share it stands for, every digit kept: 4.3478 -> 0.043478
+    (dividing by 100 would round a long one to the context's 28 digits, and let its extra
+    decimals pass)."""
+    sign, digits, exponent = percent.as_tuple()
+    return Decimal((sign, digits, int(exponent) - 2))

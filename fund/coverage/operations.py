@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from fund.audit.operations import record
-from fund.coverage.model import SHARE_PLACES, target_share
+from fund.coverage.model import ShareError, checked_share, target_share
 from fund.coverage.queries import TARGET_TOLERANCE, effective_targets
 from fund.extensions import db, utcnow
 from fund.finance.models import CoverageTarget
@@ -79,15 +79,10 @@ def _validate(
             continue
         clean[dimension] = {}
         for key in keys[dimension]:
-            share = given.get(key)
-            if share is None:
-                field_errors[(dimension, key)] = _("Give a target share.")
-            elif not share.is_finite() or share < 0 or share > 1:
-                field_errors[(dimension, key)] = _("A share must be between 0% and 100%.")
-            elif share != share.quantize(SHARE_PLACES):
-                field_errors[(dimension, key)] = _("Use at most four decimals of a percent.")
-            else:
-                clean[dimension][key] = share.quantize(SHARE_PLACES)
+            try:  # the rule and the words of the page's field (`checked_share`)
+                clean[dimension][key] = checked_share(given.get(key))
+            except ShareError as refused:
+                field_errors[(dimension, key)] = refused.said()
         if len(clean[dimension]) == len(keys[dimension]):
             total = sum(clean[dimension].values(), Decimal(0))
             if abs(total - 1) > TARGET_TOLERANCE:
@@ -119,8 +114,10 @@ def set_targets(
     """Replace the target shares of every objective and every thematic area.
 
     `shares` maps "objective" and "area" to {key: share between 0 and 1}; every key of a
-    dimension must be given, and the shares of each dimension must add up to 1 (within
-    TARGET_TOLERANCE, so that equal thirds or 23rds typed with four decimals of a percent pass).
+    dimension must be given, each share checked by the rule the page's field uses
+    (`fund.coverage.model.checked_share`, refused in the same words), and the shares of each
+    dimension must add up to 1 (within TARGET_TOLERANCE, so that equal thirds or 23rds typed
+    with four decimals of a percent pass).
     Only changed shares are written; one audit event lists them. Returns the changes.
     """
     keys = _keys()

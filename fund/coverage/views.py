@@ -14,6 +14,7 @@ from fund.coverage import operations, queries
 from fund.coverage import simulator as coverage_simulator
 from fund.coverage.charts import WIDTH, chart_height, chart_summary, objectives_chart
 from fund.coverage.forms import FilterForm, SimulatorForm, targets_form
+from fund.coverage.model import PERCENT_EXAMPLE, percent_share
 from fund.days import SHORT_DAY, written
 from fund.extensions import db
 from fund.i18n import labelled
@@ -112,6 +113,7 @@ def _render_targets(form, reset_form, dimension_errors=None, status: int = 200):
             "area": {row.key: row.share for row in coverage.areas},
         },
         dimension_errors=dimension_errors or {},
+        equal_share=percent_share(PERCENT_EXAMPLE),  # 4.3478%, as the page writes a share
     ), status
 
 
