@@ -271,9 +271,12 @@ def record_deposit(
     reference: str = "",
     note: str = "",
     now: datetime | None = None,
+    repeated_reference: bool = False,
 ) -> Contribution:
     """A deposit received in `currency`: its USD gross at `exchange_rate` (USD per unit) is
-    recorded as a contribution, with the amount, the currency, the rate and the pledge it pays."""
+    recorded as a contribution, with the amount, the currency, the rate and the pledge it pays.
+    A reference already on one of the donor's deposits (not voided) is refused unless
+    `repeated_reference` says it is another deposit (`record_contribution` checks it)."""
     now = now or utcnow()
     currency = check_currency(currency)
     _amount(amount, "amount", currency)
@@ -314,6 +317,7 @@ def record_deposit(
             "exchange_rate": exchange_rate,
             "pledge_id": pledge.id if pledge is not None else None,
         },
+        repeated_reference=repeated_reference,
     )
 
 

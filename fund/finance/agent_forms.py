@@ -24,6 +24,7 @@ from fund.finance.forms import (
     check_earmark,
     check_new_donor,
     new_donor_field,
+    repeated_reference_field,
 )
 from fund.finance.operations import FinanceError
 from fund.forms import StringField, chosen, int_or_zero, long_text
@@ -134,6 +135,7 @@ class DepositForm(SensitiveForm):
     pledge_id = SelectField(_l("Pledge paid"), coerce=int_or_zero, validate_choice=False)
     earmark = SelectField(_l("Earmark"), validate_choice=False)
     reference = StringField(_l("Reference"), validators=[Length(max=100)])
+    repeated_reference = repeated_reference_field()
     note = long_text(_l("Note"))
 
     parsed_amount: Decimal | None = None

@@ -28,6 +28,7 @@ from fund.finance.agent_forms import (
 )
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge
 from fund.finance.currencies import BASE_CURRENCY
+from fund.finance.deposit_references import RepeatedReference, repeated_reference
 from fund.finance.models import Contribution
 from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
@@ -201,20 +202,23 @@ def deposit():
     _deposit_choices(form)
     if request.method == "GET":
         _from_pledge(form)
+    repeated: list[RepeatedReference] = []
 
     def run() -> tuple[str, str]:
-        contribution = agent.record_deposit(
-            current_user,
-            donors.donor_of(current_user, form, utcnow()),
-            form.received_on.data,
-            form.parsed_currency,
-            form.parsed_amount,
-            form.parsed_rate,
-            form.earmark.data or None,
-            db.session.get(Pledge, form.pledge_id.data) if form.pledge_id.data else None,
-            form.reference.data or "",
-            form.note.data or "",
-        )
+        with repeated_reference(repeated):
+            contribution = agent.record_deposit(
+                current_user,
+                donors.donor_of(current_user, form, utcnow()),
+                form.received_on.data,
+                form.parsed_currency,
+                form.parsed_amount,
+                form.parsed_rate,
+                form.earmark.data or None,
+                db.session.get(Pledge, form.pledge_id.data) if form.pledge_id.data else None,
+                form.reference.data or "",
+                form.note.data or "",
+                repeated_reference=form.repeated_reference.data,
+            )
         rate = agent.rate_text(contribution.exchange_rate)
         received = money(contribution.currency_amount, contribution.currency)
         return _(
@@ -230,7 +234,10 @@ def deposit():
 
     def render():
         return render_template(
-            "finance/deposit.html", form=form, fee_rate=operations.configured_fee_rate()
+            "finance/deposit.html",
+            form=form,
+            fee_rate=operations.configured_fee_rate(),
+            repeated=repeated[0] if repeated else None,
         )
 
     return _record(form, "deposit", url_for("finance.contributions"), run, render)

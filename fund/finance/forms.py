@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import DateInput
@@ -104,6 +104,12 @@ def check_new_donor(form: FlaskForm) -> bool:
     return True
 
 
+def repeated_reference_field() -> BooleanField:
+    """A deposit's box saying that its reference, already on one of the donor's deposits, is
+    right: shown once the deposit was refused for it (`fund.finance.deposit_references`)."""
+    return BooleanField(_l("Record it anyway: this is a different deposit with the same reference"))
+
+
 class ContributionForm(SensitiveForm):
     donor_id = SelectField(
         _l("Donor"),
@@ -122,6 +128,7 @@ class ContributionForm(SensitiveForm):
     )
     earmark = SelectField(_l("Earmark"), validate_choice=False)
     reference = StringField(_l("Reference"), validators=[Length(max=100)])
+    repeated_reference = repeated_reference_field()
     note = long_text(_l("Note"))
 
     gross_amount: Decimal | None = None

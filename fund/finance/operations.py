@@ -27,6 +27,7 @@ from fund.extensions import db, utcnow
 from fund.finance import funding, transfer_schedule
 from fund.finance.dates import check_date as _check_date
 from fund.finance.dates import check_not_before
+from fund.finance.deposit_references import check_reference
 from fund.finance.errors import FinanceError
 from fund.finance.guards import FUNDING_PLAN
 from fund.finance.locks import locked_sources
@@ -155,10 +156,13 @@ def record_contribution(
     fee_rate: Decimal | None = None,
     now: datetime | None = None,
     received: dict[str, Any] | None = None,
+    repeated_reference: bool = False,
 ) -> Contribution:
     """A donor's deposit: the fee is deducted and the net amount added to its pool (the earmarked
     thematic area, or the unearmarked pool). `received`: the currency, amount, exchange rate
-    and pledge of a deposit in a currency (`fund.finance.agent.record_deposit`); USD otherwise."""
+    and pledge of a deposit in a currency (`fund.finance.agent.record_deposit`); USD otherwise.
+    A reference already on one of the donor's deposits is refused unless `repeated_reference`
+    (`fund.finance.deposit_references`)."""
     now = now or utcnow()
     rate = configured_fee_rate() if fee_rate is None else Decimal(fee_rate)
     if not (0 <= rate < 1) or rate != rate.quantize(RATE_STEP):
@@ -173,6 +177,7 @@ def record_contribution(
         raise FinanceError(
             N_("There is no pool for the earmark “%(code)s”."), "earmark", code=pool_code
         )
+    repeats = check_reference(donor.id, reference, repeated_reference)
     fee = fee_for(gross, rate)
     net = gross - fee
     contribution = _write_payment(
@@ -211,7 +216,8 @@ def record_contribution(
             "pool": pool_code,
             "reference": contribution.reference,
         }
-        | (received or {}),
+        | (received or {})
+        | repeats,
         now=now,
     )
     return contribution

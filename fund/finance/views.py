@@ -24,6 +24,7 @@ from fund.finance import (
     transfer_schedule,
     transfers,
 )
+from fund.finance.deposit_references import RepeatedReference
 from fund.finance.forms import (
     ContributionForm,
     DisbursementForm,
@@ -150,10 +151,16 @@ def _contribution_choices(form: ContributionForm) -> dict[str, str]:
     return titles
 
 
-def _render_contributions(form: ContributionForm, titles: dict[str, str], status: int = 200):
+def _render_contributions(
+    form: ContributionForm,
+    titles: dict[str, str],
+    status: int = 200,
+    repeated: RepeatedReference | None = None,
+):
     return render_template(
         "finance/contributions.html",
         form=form,
+        repeated=repeated,
         titles=titles,
         fee_rate=operations.configured_fee_rate(),
         general=funding.GENERAL_LABEL,
@@ -188,6 +195,7 @@ def contributions():
             form.earmark.data or None,
             form.reference.data or "",
             form.note.data or "",
+            repeated_reference=form.repeated_reference.data,
         )
         recorded = _("Contribution %(code)s", code=contribution.code)
         once.done(url_for("finance.contributions"), recorded)
@@ -196,7 +204,8 @@ def contributions():
         db.session.rollback()
         if (message := show_on_form(form, error)) is not None:
             form.form_errors.append(message)
-        return _render_contributions(form, titles, 400)
+        repeated = error if isinstance(error, RepeatedReference) else None
+        return _render_contributions(form, titles, 400, repeated)
     flash(
         _(
             "Contribution %(code)s recorded: %(gross)s gross, %(fee)s fee, %(net)s net to the "
