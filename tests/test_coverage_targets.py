@@ -113,3 +113,23 @@ def test_text_that_is_no_number_gives_the_example_as_the_page_writes_it(client, 
     assert _page_says(client, "en", "abc") == "“abc” is not a percentage: use digits, e.g. 4.3478."
     french = _page_says(client, "fr", "abc")
     assert "4,3478" in french and "4.3478" not in french, french
+
+
+def test_the_fields_are_filled_as_the_pages_language_types_a_decimal(client, login_as):
+    """The shares in force fill the fields as the example writes them, "4,3478" on a French
+    page, and the page reads them back as they were filled."""
+    login_as("secretariat", organization_acronym="IOM")
+    field = r'name="objective_1"[^>]*value="4%s3478"'
+    french = client.get("/coverage/targets?lang=fr").get_data(as_text=True)
+    assert re.search(field % ",", french)
+    assert not re.search(field % r"\.", french)
+    english = client.get("/coverage/targets?lang=en").get_data(as_text=True)
+    assert re.search(field % r"\.", english)
+    # Sent back as it was filled, the French form changes nothing and is not refused.
+    values = dict(re.findall(r'name="((?:objective|area)_\w+)"[^>]*value="([^"]*)"', french))
+    assert len(values) == 28 and values["objective_1"] == "4,3478"
+    data = {"csrf_token": csrf_token(client, "/coverage/targets")} | values
+    response = client.post("/coverage/targets?lang=fr", data=data)
+    assert response.status_code == 302
+    after = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Rien n'a changé\u00a0: les cibles étaient déjà telles qu'affichées." in after

@@ -25,7 +25,7 @@ from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
 from fund.forms import DateField, MultiCheckboxField, StringField, int_or_zero, options
 from fund.labels import N_
-from fund.money import TypedDecimal
+from fund.money import TypedDecimal, typed_decimal
 
 PERCENT_PLACES = SHARE_PLACES.scaleb(2)  # a share's six decimals are a percent's four
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
@@ -95,8 +95,9 @@ def parse_percent(text: str | None) -> Decimal:
 
 
 def format_percent(share: Decimal) -> str:
-    """0.043478 -> "4.3478", 0.2 -> "20"."""
-    return f"{(share * 100).quantize(PERCENT_PLACES).normalize():f}"
+    """A share as the page's language types its percentage: 0.043478 -> "4.3478" ("4,3478" in
+    French), 0.2 -> "20"."""
+    return typed_decimal((share * 100).quantize(PERCENT_PLACES))
 
 
 class PercentField(StringField):
