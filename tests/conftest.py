@@ -449,6 +449,20 @@ def secretariat(login_as) -> User:
 
 
 @pytest.fixture
+def agent_user(create_user) -> User:
+    """The administrative agent (the MPTF Office), of no organization."""
+    return create_user(roles=("administrative_agent",), organization_acronym=None, name="Ada Agent")
+
+
+@pytest.fixture
+def agent_client(app: Flask, agent_user: User) -> FlaskClient:
+    """A client of its own signed in as `agent_user`."""
+    client = app.test_client()
+    assert login(client, agent_user.email).status_code == 302
+    return client
+
+
+@pytest.fixture
 def donor(create_organization) -> Organization:
     """A donor government's organization."""
     return create_organization(name="Kingdom of Donors", acronym="KDN", kind="other")

@@ -34,18 +34,6 @@ D = Decimal
 AGENT_ROLE = "administrative_agent"
 
 
-@pytest.fixture
-def agent_user(create_user):
-    return create_user(roles=(AGENT_ROLE,), organization_acronym=None, name="Ada Agent")
-
-
-@pytest.fixture
-def agent_client(app, agent_user):
-    client = app.test_client()
-    assert login(client, agent_user.email).status_code == 302
-    return client
-
-
 def _donor(donor) -> Organization:
     return db.session.get(Organization, donor.id)
 

@@ -13,25 +13,11 @@ from fund.extensions import db
 from fund.finance import agent
 from fund.finance.agent_models import Pledge
 from fund.finance.models import Contribution
-from tests.helpers import csrf_token, login, user
+from tests.helpers import csrf_token, user
 from tests.test_agent import _donor, _refused
 
 D = Decimal
 PLEDGED_ON = date(2026, 1, 5)
-
-
-@pytest.fixture
-def agent_user(create_user):
-    return create_user(
-        roles=("administrative_agent",), organization_acronym=None, name="Amira Agent"
-    )
-
-
-@pytest.fixture
-def agent_client(app, agent_user):
-    client = app.test_client()
-    assert login(client, agent_user.email).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -16,23 +16,11 @@ from fund.finance import agent
 from fund.finance import operations as finance_operations
 from fund.finance.deposit_references import RepeatedReference
 from fund.finance.models import Contribution
-from tests.helpers import csrf_token, login, user
+from tests.helpers import csrf_token, user
 from tests.test_agent import _deposit, _donor, _refused
 
 D = Decimal
 RECEIVED = date(2026, 3, 2)
-
-
-@pytest.fixture
-def agent_user(create_user):
-    return create_user(roles=("administrative_agent",), organization_acronym=None, name="Rui Agent")
-
-
-@pytest.fixture
-def agent_client(app, agent_user):
-    client = app.test_client()
-    assert login(client, agent_user.email).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -9,17 +9,9 @@ import re
 
 import pytest
 
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token
 
 PAGES = ["/finance/contributions", "/finance/pledges", "/finance/interest", "/finance/direct-costs"]
-
-
-@pytest.fixture
-def agent_client(app, create_user):
-    agent = create_user(roles=("administrative_agent",), organization_acronym=None, name="Ada")
-    client = app.test_client()
-    assert login(client, agent.email).status_code == 302
-    return client
 
 
 @pytest.mark.parametrize("page", PAGES)
