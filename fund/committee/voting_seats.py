@@ -10,7 +10,7 @@ record says how many seats were recused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask import current_app
 
@@ -29,23 +29,15 @@ class SeatCount:
     @property
     def sentence(self) -> Sentence:
         """The count in words, as the decision record states it."""
-        if self.vacant:
-            return Sentence(
-                N_(
-                    "%(seats)s in the round: %(voting)s entitled to vote, %(recused)s recused, "
-                    "%(vacant)s with nobody left who can vote"
-                ),
-                seats=self.seats,
-                voting=self.voting,
-                recused=self.recused,
-                vacant=self.vacant,
+        said = (
+            N_(
+                "%(seats)s in the round: %(voting)s entitled to vote, %(recused)s recused, "
+                "%(vacant)s with nobody left who can vote"
             )
-        return Sentence(
-            N_("%(seats)s in the round: %(voting)s entitled to vote, %(recused)s recused"),
-            seats=self.seats,
-            voting=self.voting,
-            recused=self.recused,
+            if self.vacant
+            else N_("%(seats)s in the round: %(voting)s entitled to vote, %(recused)s recused")
         )
+        return Sentence(said, **asdict(self))
 
 
 def seat_count(round_: VotingRound) -> SeatCount:
@@ -69,27 +61,17 @@ def few_seats_warning(round_: VotingRound, minimum: int | None = None) -> Senten
     count = seat_count(round_)
     if count.voting >= minimum or not (count.recused or count.vacant):
         return None
-    if count.vacant:
-        return Sentence(
-            N_(
-                "Only %(voting)s of %(seats)s seats can vote in this round: %(recused)s recused, "
-                "%(vacant)s with nobody left who can vote. The fund expects at least %(minimum)s "
-                "seats to vote on a decision: check with the committee before closing the round."
-            ),
-            voting=count.voting,
-            seats=count.seats,
-            recused=count.recused,
-            vacant=count.vacant,
-            minimum=minimum,
-        )
-    return Sentence(
+    said = (
         N_(
+            "Only %(voting)s of %(seats)s seats can vote in this round: %(recused)s recused, "
+            "%(vacant)s with nobody left who can vote. The fund expects at least %(minimum)s "
+            "seats to vote on a decision: check with the committee before closing the round."
+        )
+        if count.vacant
+        else N_(
             "Only %(voting)s of %(seats)s seats can vote in this round: %(recused)s recused. "
             "The fund expects at least %(minimum)s seats to vote on a decision: check with the "
             "committee before closing the round."
-        ),
-        voting=count.voting,
-        seats=count.seats,
-        recused=count.recused,
-        minimum=minimum,
+        )
     )
+    return Sentence(said, minimum=minimum, **asdict(count))
