@@ -280,3 +280,8 @@ def test_a_pledge_overpaid_before_the_rule_shows_what_was_deposited_beyond_it(
     page = agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
     assert "Deposited beyond the pledge" in page and "GBP 40,000.00" in page
     assert "GBP 0.00" in page  # still the outstanding
+    # The list of pledges says it too, under the outstanding of zero.
+    listed = agent_client.get("/finance/pledges").get_data(as_text=True)
+    row = listed[listed.index(f'id="pledge-{pledge_id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "40,000.00 deposited beyond the pledge" in row
