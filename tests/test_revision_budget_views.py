@@ -128,3 +128,22 @@ def test_an_organization_partly_paid_is_told_why_its_tranches_differ(app, progra
     assert "already transferred" not in iom_part[: iom_part.index("</table>")]
     revision_page = html.unescape(client.get(f"/revisions/{revision_id}").get_data(as_text=True))
     assert f"ILO: {said}" in revision_page
+
+
+def test_the_proposal_pages_schedule_says_what_was_paid_before_the_revision(app, programme):
+    """The proposal page shows the same transfer schedule as the finance page, with the same
+    note under ILO's tranches: what it was paid stays as paid after the revision."""
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        finance_operations.record_disbursement(
+            user(programme["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("1000")
+        )
+        db.session.commit()
+    _revision_id, client, _page = _finance_page_after_the_move(app, programme)
+    page = html.unescape(client.get(f"/proposals/{programme['proposal']}").get_data(as_text=True))
+    schedule = page[page.index('id="transfer-schedule"') :]
+    ilo_part = schedule[schedule.index("(ILO)</h") :]
+    ilo_part = ilo_part[: ilo_part.index("</table>")]
+    assert "1,000.00 was already transferred and stays as paid; revision 1 moved" in ilo_part
