@@ -258,6 +258,8 @@ def pages(ids: dict[str, int], has_report: bool) -> list[tuple[str, str, str]]:
         ("audit log", "/audit/", "secretariat"),
         ("notifications", "/notifications/", "secretariat"),
         ("proposal list (applicant)", "/proposals", "applicant"),
+        ("public portfolio, objective 6", "/portfolio?objective=6", "anonymous"),
+        ("API programmes, objective 6", "/api/v1/programmes?objective=6", "anonymous"),
     ]
     return found
 
