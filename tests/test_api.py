@@ -90,6 +90,22 @@ def test_every_public_operation_answers_json_without_a_token(client):
 # Problems ---------------------------------------------------------------------------------
 
 
+def test_problem_details_are_english_whatever_the_callers_language(client):
+    """The API speaks English to every caller (README): a French caller's refusal of a value
+    given twice, an unknown one and a missing page are said in English."""
+    french = {"Accept-Language": "fr"}
+    for path, detail in (
+        ("/programmes?status=funded&status=closed", "“status” is given more than once."),
+        ("/programmes?objective=99", "“objective” is a whole number from 1 to 23."),
+    ):
+        response = client.get("/api/v1" + path, headers=french)
+        assert response.status_code == 400 and response.mimetype == PROBLEM
+        body = response.get_json(force=True)
+        assert (body["title"], body["detail"]) == ("Bad request", detail)
+    missing = client.get("/api/v1/nowhere", headers=french).get_json(force=True)
+    assert missing["title"] == "Page not found"
+
+
 def test_a_protected_operation_without_a_token_answers_401_problem(client):
     response = client.get("/api/v1/proposals")
     assert response.status_code == 401
