@@ -23,7 +23,6 @@ from fund.money import read_rate, typed_amount, typed_rate
 from fund.proposals.models import Proposal
 from fund.revisions.page import RevisionPage, _line_values
 from tests.helpers import csrf_token, login, user
-from tests.test_agent import agent_client, agent_user  # noqa: F401  (fixtures)
 
 D = Decimal
 
@@ -75,7 +74,7 @@ def test_a_rate_is_written_and_refused_in_the_pages_language(app, language, writ
         assert written in refused.value.said()
 
 
-def _pledge(app, agent_user, donor) -> int:  # noqa: F811
+def _pledge(app, agent_user, donor) -> int:
     with app.app_context():
         pledge = agent.record_pledge(
             user(agent_user),
@@ -97,8 +96,8 @@ def _organization(donor):
 
 def test_a_french_deposit_from_a_pledge_reads_and_writes_french_rates_and_euros(
     app,
-    agent_client,  # noqa: F811
-    agent_user,  # noqa: F811
+    agent_client,
+    agent_user,
     donor,
 ):
     pledge_id = _pledge(app, agent_user, donor)
@@ -137,7 +136,7 @@ def test_a_french_deposit_from_a_pledge_reads_and_writes_french_rates_and_euros(
     assert received in page and "EUR 1" not in page
 
 
-def test_an_english_page_refuses_a_rate_with_a_comma(app, agent_client, agent_user, donor):  # noqa: F811
+def test_an_english_page_refuses_a_rate_with_a_comma(app, agent_client, agent_user, donor):
     pledge_id = _pledge(app, agent_user, donor)
     url = f"/finance/deposits/new?pledge={pledge_id}"
     page = agent_client.get(url).get_data(as_text=True)
