@@ -133,3 +133,18 @@ def test_the_fields_are_filled_as_the_pages_language_types_a_decimal(client, log
     assert response.status_code == 302
     after = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "Rien n'a changé\u00a0: les cibles étaient déjà telles qu'affichées." in after
+
+
+def _arabic(typed: str) -> str:
+    """`typed` in Arabic-Indic digits, with the Arabic decimal mark and percent sign."""
+    marks = {ord("."): "\u066b", ord("%"): "\u066a"}
+    return typed.translate(marks | {ord(str(d)): chr(0x0660 + d) for d in range(10)})
+
+
+def test_a_percentage_in_arabic_indic_digits_is_read_as_amounts_are(app):
+    """On an Arabic page a share may be typed as amounts may: Arabic-Indic digits, the Arabic
+    decimal mark and percent sign, the direction marks a copied number carries."""
+    with app.test_request_context("/?lang=ar"), force_locale("ar"):
+        assert parse_percent(_arabic("4.3478%")) == D("0.043478")
+        assert parse_percent("\u200f" + _arabic("12.5 %") + "\u200f") == D("0.125")
+        assert parse_percent(_arabic("100")) == D("1")

@@ -25,7 +25,7 @@ from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
 from fund.forms import DateField, MultiCheckboxField, StringField, int_or_zero, options
 from fund.labels import N_
-from fund.money import TypedDecimal, typed_decimal
+from fund.money import TypedDecimal, latin_digits, typed_decimal
 
 PERCENT_PLACES = SHARE_PLACES.scaleb(2)  # a share's six decimals are a percent's four
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
@@ -81,8 +81,11 @@ class PercentError(ShareError):
 
 
 def parse_percent(text: str | None) -> Decimal:
-    """A typed percentage such as "4.3478", "12,5" or "20 %" as a share between 0 and 1."""
-    cleaned = (text or "").strip().rstrip("%").strip().replace(",", ".")
+    """A typed percentage such as "4.3478", "12,5" or "20 %" as a share between 0 and 1; on an
+    Arabic page also in Arabic-Indic digits with the Arabic decimal mark and percent sign (its
+    digits and direction marks read as amounts' are, `latin_digits`)."""
+    cleaned = latin_digits(text or "").rstrip("%\u066a").strip()
+    cleaned = cleaned.replace(",", ".").replace("\u066b", ".")
     if not cleaned:
         return checked_share(None)  # refused: none given
     if not _NUMBER.fullmatch(cleaned.removeprefix("-")):
