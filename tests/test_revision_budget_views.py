@@ -105,9 +105,8 @@ def test_an_organization_paid_in_full_keeps_its_tranches_and_the_page_says_why(a
     assert "Paid in full before revision 1 moved its budget between years" in revision_page
 
 
-def test_an_organization_partly_paid_is_told_why_its_tranches_differ(app, programme):
-    """ILO paid part of its share, then a revision moves its budget between years: what was
-    paid stays as paid, and the finance page and the revision's page say so."""
+def _ilo_paid_part(app, programme) -> None:
+    """ILO is transferred 1,000.00 of its share before the revision."""
     with app.app_context():
         allocation = db.session.scalar(
             select(Allocation).where(Allocation.proposal_id == programme["proposal"])
@@ -116,6 +115,12 @@ def test_an_organization_partly_paid_is_told_why_its_tranches_differ(app, progra
             user(programme["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("1000")
         )
         db.session.commit()
+
+
+def test_an_organization_partly_paid_is_told_why_its_tranches_differ(app, programme):
+    """ILO paid part of its share, then a revision moves its budget between years: what was
+    paid stays as paid, and the finance page and the revision's page say so."""
+    _ilo_paid_part(app, programme)
     revision_id, client, page = _finance_page_after_the_move(app, programme)
     schedule = page[page.index("Transfer schedule") :]
     assert "A revision moved the budget between years after payments were made" in schedule
@@ -133,14 +138,7 @@ def test_an_organization_partly_paid_is_told_why_its_tranches_differ(app, progra
 def test_the_proposal_pages_schedule_says_what_was_paid_before_the_revision(app, programme):
     """The proposal page shows the same transfer schedule as the finance page, with the same
     note under ILO's tranches: what it was paid stays as paid after the revision."""
-    with app.app_context():
-        allocation = db.session.scalar(
-            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
-        )
-        finance_operations.record_disbursement(
-            user(programme["secretariat"]), allocation, org_id("ILO"), utcnow().date(), D("1000")
-        )
-        db.session.commit()
+    _ilo_paid_part(app, programme)
     _revision_id, client, _page = _finance_page_after_the_move(app, programme)
     page = html.unescape(client.get(f"/proposals/{programme['proposal']}").get_data(as_text=True))
     schedule = page[page.index('id="transfer-schedule"') :]
