@@ -370,13 +370,15 @@ def test_query_count_does_not_grow_with_the_data(counts, page):
 # countries, organizations, MGI assessments, as the version's page reads them) and two for the
 # MGI gaps (the latest assessments of its countries, their scores on its objectives). The
 # proposal page names its budget lines' categories and objectives in words: one statement reads
-# every reference name a page shows (33 -> 34). The member's page reads the member's seats first,
+# every reference name a page shows (33 -> 34); its transfer schedule one more for the notes of
+# payments made before a revision moved the budget between years, as the finance page gives them
+# (34 -> 35). The member's page reads the member's seats first,
 # once for its two lists of open rounds: given as values, they let the planner start from the
 # open rounds instead of every place the seats ever held (9 -> 10).
 AT_MOST = {
     # The objectives, then their thematic areas (not a statement per objective).
     "API objectives": 2,
-    "proposal page": 34,
+    "proposal page": 35,
     "committee meeting": 17,
     "committee meeting, secretariat": 16,
     "committee review page": 49,
