@@ -157,3 +157,28 @@ def test_the_usd_contributions_page_keeps_the_same_rule(app, agent_client, donor
     response = agent_client.post("/finance/contributions", data=data | {"repeated_reference": "y"})
     assert response.status_code == 302
     assert _count(app) == 2
+
+
+def test_two_deposits_with_one_reference_at_once_are_not_both_recorded(
+    app, backend, agent_user, donor
+):
+    """The same bank statement recorded twice at the same moment: the donor's row is locked
+    before the references are compared, so whichever comes second sees the first and is
+    refused, on either database."""
+    from tests.test_finance_race import run_together
+
+    def deposit():
+        return agent.record_deposit(
+            user(agent_user),
+            _donor(donor),
+            RECEIVED,
+            "EUR",
+            D("1000.00"),
+            D("1.08"),
+            reference="BS-2026-099",
+        )
+
+    results = run_together(app, [deposit, deposit])
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], RepeatedReference), results
+    assert _count(app) == 1
