@@ -12,14 +12,13 @@ from flask import abort
 from fund.api.registry import Param, operation, paged_body
 from fund.api.schemas import maybe_amount
 from fund.money import amount_text
-from fund.portfolio.figures import portfolio
+from fund.portfolio import figures
 from fund.portfolio.queries import (
     ClosureFacts,
     ProgrammeDetail,
     ProgrammeFilters,
     ProgrammeSummary,
     PublicStatus,
-    programme_detail,
 )
 from fund.reference.queries import country_codes, thematic_area_codes
 
@@ -89,7 +88,7 @@ def programmes(*, user, objective, thematic_area, country, status, cursor, limit
         country=country or None,
         status=PublicStatus(status) if status else None,
     )
-    rows = portfolio().chosen(filters, after_id=cursor, limit=limit + 1)
+    rows = figures.portfolio().chosen(filters, after_id=cursor, limit=limit + 1)
     return paged_body(rows, limit, _summary)
 
 
@@ -176,8 +175,8 @@ def _detail(found: ProgrammeDetail) -> dict[str, Any]:
 def programme(*, user, proposal_id: int) -> dict[str, Any]:
     """A public programme with its budget, allocation, transfers, closure (a closed one's: the
     day, what it gave back, the refunds received and still due) and results (404 for any id
-    that is not a public programme's)."""
-    found = programme_detail(proposal_id)
+    that is not a public programme's), as the programme's public page keeps it."""
+    found = figures.programme(proposal_id)
     if found is None:
         abort(404)
     return _detail(found)
