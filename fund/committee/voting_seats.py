@@ -47,7 +47,8 @@ def seat_count(round_: VotingRound) -> SeatCount:
     recused = sum(1 for m in round_.members if m.recusal is not None)
     kept = round_.tally if round_.status == RoundStatus.CLOSED else None
     voting = int(kept["entitled"]) if kept else len(counted_members(round_))
-    return SeatCount(seats=seats, recused=recused, voting=voting, vacant=seats - recused - voting)
+    vacant = max(seats - recused - voting, 0)
+    return SeatCount(seats=seats, recused=recused, voting=voting, vacant=vacant)
 
 
 def minimum_voting_seats() -> int:
