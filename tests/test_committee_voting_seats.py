@@ -142,3 +142,21 @@ def test_a_seat_nobody_can_vote_for_is_not_counted_as_one_that_can_vote(
     assert seats in record
     _reader, text = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
     assert seats in " ".join(text.split())
+
+
+def test_the_record_lists_as_entitled_the_seats_its_count_says_can_vote(
+    app, people, under_review, create_user
+):
+    """While the round is open, the record's list of members entitled to vote, on its page and
+    in its PDF, holds the seats its seat count and its tally count; the seats nobody can vote for
+    any more are named apart."""
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    round_id = _round(app, under_review).id
+    _deactivate(app, admin.id, people.unicef)
+    _deactivate(app, admin.id, people.undp)
+    client = client_for(app, people.secretariat)
+    record = html.unescape(client.get(f"/committee/rounds/{round_id}").get_data(as_text=True))
+    _reader, text = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
+    for said in (record, " ".join(text.split())):
+        assert "Members entitled to vote (1)" in said
+        assert "Not counted toward the quorum, as nobody can vote for their seat any more:" in said

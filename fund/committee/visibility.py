@@ -47,6 +47,7 @@ from fund.committee.seating import (
     vote_key,
 )
 from fund.committee.tally import Tally
+from fund.committee.voting_seats import listed_seats
 from fund.committee.workflow import allowed
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal, proposal_participants
@@ -411,6 +412,7 @@ def round_view(
     entitled = counted_members(round_)
     uncounted = uncounted_members(round_, entitled)
     counted = Tally.kept(round_.tally) if closed and round_.tally else round_tally(round_, entitled)
+    listed = listed_seats(round_, entitled)
     return RoundView(
         round=round_,
         tally=counted,
@@ -420,9 +422,9 @@ def round_view(
         sees_votes=sees_votes(round_, user, member, my_vote, conflict, visible_before_own_vote),
         deadline_passed=round_.past_deadline(now),
         fingerprint=fingerprint(round_, sorted(member_key(m) for m in uncounted)),
-        entitled=[m for m in round_.members if m.recusal is None],
+        entitled=listed[0],
         recused=[m for m in round_.members if m.recusal is not None],
-        uncounted=[] if closed else uncounted,
+        uncounted=listed[1],
         actions=frozenset(
             action
             for action in PAGE_ACTIONS

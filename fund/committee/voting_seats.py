@@ -11,11 +11,12 @@ record says how many seats were recused."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from flask import current_app
 
 from fund.committee.models import RoundStatus, VotingRound
-from fund.committee.seating import counted_members
+from fund.committee.seating import counted_members, uncounted_members
 from fund.sentences import N_, Sentence
 
 
@@ -49,6 +50,17 @@ def seat_count(round_: VotingRound) -> SeatCount:
     voting = int(kept["entitled"]) if kept else len(counted_members(round_))
     vacant = max(seats - recused - voting, 0)
     return SeatCount(seats=seats, recused=recused, voting=voting, vacant=vacant)
+
+
+def listed_seats(round_: VotingRound, counted: list[Any] | None = None) -> tuple[list, list]:
+    """The members the decision record lists as entitled to vote, and those it names apart as
+    no longer counted (`counted`: the round's `counted_members`, when the caller has them). An
+    open round's: the seats the quorum counts, then the seats nobody can vote for any more, as
+    its seat count says. A closed round's: every seat not recused, as it was when it closed."""
+    if round_.status == RoundStatus.CLOSED:
+        return [m for m in round_.members if m.recusal is None], []
+    counted = counted_members(round_) if counted is None else counted
+    return counted, uncounted_members(round_, counted)
 
 
 def minimum_voting_seats() -> int:

@@ -33,14 +33,14 @@ from fund.committee.models import (
 )
 from fund.committee.rounds import decision_sentence, round_tally
 from fund.committee.tally import Tally
-from fund.committee.voting_seats import seat_count
+from fund.committee.voting_seats import listed_seats, seat_count
 from fund.days import moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
 from fund.reports.pdf.styles import PdfStyles, TextParagraph, audit_footer
 from fund.reports.pdf.tables import data_table, fact_table
-from fund.sentences import said
+from fund.sentences import listed, said
 
 
 def when(moment: datetime | None) -> str:
@@ -70,6 +70,8 @@ class DecisionRecord(FundDocument):
     tally: Tally
     entitled: list[RoundMember] = field(default_factory=list)
     recused: list[RoundMember] = field(default_factory=list)
+    # Seats not recused that no longer count: nobody can vote for them any more, no vote cast.
+    uncounted: list[RoundMember] = field(default_factory=list)
 
     @property
     def reference(self) -> str:
@@ -87,6 +89,7 @@ def _record(
     # Counted as `fund.committee.queries.round_view` counts them for the page.
     closed = round_.status == RoundStatus.CLOSED
     people = queries.users_by_id({round_.opened_by_id, round_.closed_by_id})
+    listed = listed_seats(round_)
     return DecisionRecord(
         **fund_names(config),
         proposal=proposal,
@@ -98,8 +101,9 @@ def _record(
         organization_names=queries.organization_names({m.organization_id for m in round_.members}),
         conditions=queries.approval_conditions(round_),
         tally=Tally.kept(round_.tally) if closed and round_.tally else round_tally(round_),
-        entitled=[m for m in round_.members if m.recusal is None],
+        entitled=listed[0],
         recused=[m for m in round_.members if m.recusal is not None],
+        uncounted=listed[1],
     )
 
 
@@ -275,6 +279,16 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
         if members
         else TextParagraph(_("No member was entitled to vote."), s.note)
     )
+    if record.uncounted:
+        story.append(
+            TextParagraph(
+                _("Not counted toward the quorum, as nobody can vote for their seat any more:")
+                + " "
+                + listed(m.user.name for m in record.uncounted)
+                + ".",
+                s.note,
+            )
+        )
     recusals = [
         (
             m.user.name,
