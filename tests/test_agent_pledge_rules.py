@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -36,17 +37,24 @@ def pledge_id(app, agent_user, donor) -> int:
         return pledge.id
 
 
+def _paying(agent_user, donor, pledge_id, amount, received_on):
+    """The GBP deposit at 1.25 that pays `amount` on the pledge, as a call to make (within an
+    application context)."""
+    return partial(
+        agent.record_deposit,
+        user(agent_user),
+        _donor(donor),
+        received_on,
+        "GBP",
+        D(amount),
+        D("1.25"),
+        pledge=db.session.get(Pledge, pledge_id),
+    )
+
+
 def _pay(app, agent_user, donor, pledge_id, amount, received_on=date(2026, 3, 2)):
     with app.app_context():
-        contribution = agent.record_deposit(
-            user(agent_user),
-            _donor(donor),
-            received_on,
-            "GBP",
-            D(amount),
-            D("1.25"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
+        contribution = _paying(agent_user, donor, pledge_id, amount, received_on)()
         db.session.commit()
         return contribution.id
 
@@ -54,17 +62,7 @@ def _pay(app, agent_user, donor, pledge_id, amount, received_on=date(2026, 3, 2)
 def _refused_pay(app, agent_user, donor, pledge_id, amount, received_on=date(2026, 3, 2)):
     """`_pay`'s deposit, refused: the refusal, nothing recorded."""
     with app.app_context():
-        return _refused(
-            app,
-            agent.record_deposit,
-            user(agent_user),
-            _donor(donor),
-            received_on,
-            "GBP",
-            D(amount),
-            D("1.25"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
+        return _refused(app, _paying(agent_user, donor, pledge_id, amount, received_on))
 
 
 def _post_deposit(agent_client, donor, pledge_id, received_on: str):
@@ -164,15 +162,7 @@ def test_two_deposits_at_once_never_pay_a_pledge_beyond_its_amount(
     from tests.test_finance_race import run_together
 
     def pay():
-        return agent.record_deposit(
-            user(agent_user),
-            _donor(donor),
-            date(2026, 3, 2),
-            "GBP",
-            D("200000.00"),
-            D("1.25"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
+        return _paying(agent_user, donor, pledge_id, "200000.00", date(2026, 3, 2))()
 
     results = run_together(app, [pay, pay])
     done = [r for r in results if not isinstance(r, Exception)]
