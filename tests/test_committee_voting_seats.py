@@ -160,3 +160,27 @@ def test_the_record_lists_as_entitled_the_seats_its_count_says_can_vote(
     for said in (record, " ".join(text.split())):
         assert "Members entitled to vote (1)" in said
         assert "Not counted toward the quorum, as nobody can vote for their seat any more:" in said
+
+
+def test_a_closed_record_lists_as_entitled_the_seats_its_count_kept(
+    app, people, under_review, create_user
+):
+    """Once the round is closed, its record still lists as entitled to vote the seats its kept
+    count says could vote, on the page and in the PDF; the seats nobody could vote for when it
+    closed are named apart."""
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    round_id = _round(app, under_review).id
+    _deactivate(app, admin.id, people.unicef)
+    _deactivate(app, admin.id, people.undp)
+    _vote(app, people.unhcr, round_id, "approve")
+    assert _close(app, people, round_id) == "approved"
+    client = client_for(app, people.secretariat)
+    record = html.unescape(client.get(f"/committee/rounds/{round_id}").get_data(as_text=True))
+    _reader, text = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
+    for said in (record, " ".join(text.split())):
+        assert "Members entitled to vote (1)" in said
+        assert (
+            "Not counted toward the quorum, as nobody could vote for their seat when the round "
+            "closed:" in said
+        )
+        assert "as nobody can vote for their seat any more" not in said

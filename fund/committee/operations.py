@@ -42,6 +42,7 @@ from fund.committee.rounds import vote_fingerprint as vote_fingerprint  # for th
 from fund.committee.seating import current_seats, seat_vote
 from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
+from fund.committee.voting_seats import kept_tally
 from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
 from fund.extensions import db, utcnow
 from fund.i18n import kept
@@ -440,7 +441,7 @@ def _finish(
     round_.closed_at = now
     round_.closed_by_id = getattr(actor, "id", None)
     round_.summary = summary
-    round_.tally = counted.as_dict()
+    round_.tally = kept_tally(round_, counted)
     db.session.flush()
     record(
         "committee_round_closed",
@@ -454,7 +455,7 @@ def _finish(
             "proposal": round_.proposal_id,
             "round": round_.number,
             "outcome": outcome.value,
-            "tally": counted.as_dict(),
+            "tally": round_.tally,
         }
         | ({"place": round_.pipeline_place} if round_.pipeline_place else {}),
         now=now,

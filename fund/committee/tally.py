@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from fund.sentences import N_, Counted, Np_, Sentence
@@ -58,8 +58,9 @@ class Tally:
     @classmethod
     def kept(cls, stored: dict[str, Any]) -> Tally:
         """A closed round's tally as it was kept (`as_dict`, English), its explanation made a
-        sentence again from its counts, to be said in the reader's language."""
-        found = cls(**stored)
+        sentence again from its counts, to be said in the reader's language. What else the
+        round kept with it (`fund.committee.voting_seats.kept_tally`) is not the tally's."""
+        found = cls(**{f.name: stored[f.name] for f in fields(cls)})
         if found.rule not in RULES:
             return found
         explanation = _explanation(

@@ -47,7 +47,7 @@ from fund.committee.seating import (
     vote_key,
 )
 from fund.committee.tally import Tally
-from fund.committee.voting_seats import listed_seats
+from fund.committee.voting_seats import listed_seats, uncounted_heading
 from fund.committee.workflow import allowed
 from fund.extensions import db, utcnow
 from fund.proposals.models import Proposal, proposal_participants
@@ -314,6 +314,7 @@ class RoundView:
     recused: list[RoundMember] = field(default_factory=list)
     # Seats not recused that no longer count: nobody can vote for them any more, no vote cast.
     uncounted: list[RoundMember] = field(default_factory=list)
+    uncounted_heading: str = ""  # how the record names them (`uncounted_heading`), to say
     # The round's actions (`PAGE_ACTIONS`) the viewer may take now.
     actions: frozenset[str] = frozenset()
 
@@ -425,6 +426,7 @@ def round_view(
         entitled=listed[0],
         recused=[m for m in round_.members if m.recusal is not None],
         uncounted=listed[1],
+        uncounted_heading=uncounted_heading(round_),
         actions=frozenset(
             action
             for action in PAGE_ACTIONS

@@ -16,8 +16,17 @@ from typing import Any
 from flask import current_app
 
 from fund.committee.models import RoundStatus, VotingRound
-from fund.committee.seating import counted_members, uncounted_members
+from fund.committee.seating import counted_members, member_key, uncounted_members, vacant_keys
+from fund.committee.tally import Tally
 from fund.sentences import N_, Sentence
+
+# How the record names the seats not recused that the quorum does not count, by the round's state.
+UNCOUNTED_HEADINGS = {
+    False: N_("Not counted toward the quorum, as nobody can vote for their seat any more:"),
+    True: N_(
+        "Not counted toward the quorum, as nobody could vote for their seat when the round closed:"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -52,15 +61,34 @@ def seat_count(round_: VotingRound) -> SeatCount:
     return SeatCount(seats=seats, recused=recused, voting=voting, vacant=vacant)
 
 
+def kept_tally(round_: VotingRound, counted: Tally) -> dict[str, Any]:
+    """The tally a round keeps when it closes: its counts, and the seats not recused that nobody
+    could vote for then (`vacant`, as `member_key`s), so that its record lists later the seats its
+    count says could vote."""
+    return counted.as_dict() | {"vacant": [list(key) for key in vacant_keys(round_)]}
+
+
 def listed_seats(round_: VotingRound, counted: list[Any] | None = None) -> tuple[list, list]:
     """The members the decision record lists as entitled to vote, and those it names apart as
-    no longer counted (`counted`: the round's `counted_members`, when the caller has them). An
-    open round's: the seats the quorum counts, then the seats nobody can vote for any more, as
-    its seat count says. A closed round's: every seat not recused, as it was when it closed."""
+    not counted (`counted`: the round's `counted_members`, when the caller has them). An open
+    round's: the seats the quorum counts, then the seats nobody can vote for any more, as its
+    seat count says. A closed round's: the seats not recused, those nobody could vote for when
+    it closed (as its kept tally says; a round closed before the tally kept them lists none)
+    named apart."""
     if round_.status == RoundStatus.CLOSED:
-        return [m for m in round_.members if m.recusal is None], []
+        vacant = {tuple(key) for key in (round_.tally or {}).get("vacant", ())}
+        seated = [m for m in round_.members if m.recusal is None]
+        return (
+            [m for m in seated if member_key(m) not in vacant],
+            [m for m in seated if member_key(m) in vacant],
+        )
     counted = counted_members(round_) if counted is None else counted
     return counted, uncounted_members(round_, counted)
+
+
+def uncounted_heading(round_: VotingRound) -> str:
+    """How the record names the seats it lists apart (`listed_seats`), as a message to say."""
+    return UNCOUNTED_HEADINGS[round_.status == RoundStatus.CLOSED]
 
 
 def minimum_voting_seats() -> int:

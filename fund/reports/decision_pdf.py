@@ -33,7 +33,7 @@ from fund.committee.models import (
 )
 from fund.committee.rounds import decision_sentence, round_tally
 from fund.committee.tally import Tally
-from fund.committee.voting_seats import listed_seats, seat_count
+from fund.committee.voting_seats import listed_seats, seat_count, uncounted_heading
 from fund.days import moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
@@ -282,7 +282,7 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     if record.uncounted:
         story.append(
             TextParagraph(
-                _("Not counted toward the quorum, as nobody can vote for their seat any more:")
+                _(uncounted_heading(record.round))
                 + " "
                 + listed(m.user.name for m in record.uncounted)
                 + ".",
