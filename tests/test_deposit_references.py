@@ -182,3 +182,20 @@ def test_two_deposits_with_one_reference_at_once_are_not_both_recorded(
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 1 and isinstance(refused[0], RepeatedReference), results
     assert _count(app) == 1
+
+
+def test_the_link_to_the_earlier_deposit_opens_the_page_of_the_list_that_shows_it(
+    app, agent_user, agent_client, donor, earlier_id
+):
+    """The donor's later deposits fill the list's first page: the link opens the page that
+    shows the earlier deposit, at its row."""
+    for day in range(3, 3 + 25):
+        _deposit(app, agent_user, donor, "10.00", received_on=date(2026, 4, day % 28 + 1))
+    response = agent_client.post(
+        "/finance/deposits/new", data=_form(agent_client, donor.id, "BS-2026-014")
+    )
+    assert response.status_code == 400
+    address = f"/finance/contributions?donor={donor.id}&page=2#contribution-{earlier_id}"
+    assert f'href="{address.replace("&", "&amp;")}"' in response.get_data(as_text=True)
+    listed = agent_client.get(address.split("#")[0]).get_data(as_text=True)
+    assert f'id="contribution-{earlier_id}"' in listed

@@ -19,7 +19,7 @@ from fund import idempotency, web
 from fund.access import recent_login_required, roles_required, sensitive_post
 from fund.accounts.models import Organization, Role
 from fund.extensions import db, utcnow
-from fund.finance import agent, donors, funding, operations
+from fund.finance import agent, contribution_list, donors, funding, operations
 from fund.finance.agent_forms import (
     DepositForm,
     DirectCostForm,
@@ -238,6 +238,7 @@ def deposit():
             form=form,
             fee_rate=operations.configured_fee_rate(),
             repeated=repeated[0] if repeated else None,
+            earlier_address=contribution_list.earlier_address,
         )
 
     return _record(form, "deposit", url_for("finance.contributions"), run, render)

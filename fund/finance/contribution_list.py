@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
+
 from fund import xlsx
 from fund.finance import funding
+from fund.finance.deposit_references import RepeatedReference
 from fund.finance.models import GENERAL_POOL
 from fund.finance.queries import lists
 from fund.i18n import labelled
-from fund.listing import Export, choice_arg, export_response, sort_arg
+from fund.listing import Export, Sorting, choice_arg, export_response, sort_arg
 from fund.query_args import id_arg, page_arg
 
 EXPORT = Export(
@@ -82,6 +85,22 @@ def context(titles: dict[str, str]) -> dict[str, Any]:
             *((code, labelled(code, title)) for code, title in sorted(titles.items())),
         ],
     }
+
+
+def earlier_address(repeated: RepeatedReference) -> str:
+    """Where the refusal of a repeated reference links: the donor's contributions, in the
+    list's own order, at the page and row of the earlier deposit."""
+    filters = lists.ContributionFilters(donor_id=repeated.donor_id)
+    own = Sorting(
+        *lists.CONTRIBUTION_DEFAULT_SORT, lists.CONTRIBUTION_SORT, *lists.CONTRIBUTION_DEFAULT_SORT
+    )
+    page = lists.contribution_page_of(repeated.earlier_id, filters, own)
+    return url_for(
+        "finance.contributions",
+        **filters.args(),
+        page=page if page > 1 else None,
+        _anchor=f"contribution-{repeated.earlier_id}",
+    )
 
 
 def export(fmt: str, titles: dict[str, str]):

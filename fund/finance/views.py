@@ -161,6 +161,7 @@ def _render_contributions(
         "finance/contributions.html",
         form=form,
         repeated=repeated,
+        earlier_address=contribution_list.earlier_address,
         titles=titles,
         fee_rate=operations.configured_fee_rate(),
         general=funding.GENERAL_LABEL,

@@ -317,6 +317,24 @@ def contributions_page(
     return ContributionPage(found.count, found.page, found.per_page, rows=list(rows))
 
 
+def contribution_page_of(
+    contribution_id: int,
+    filters: ContributionFilters,
+    sorting: Sorting,
+    per_page: int = PAGE_SIZE,
+) -> int:
+    """The page of the contributions list (`filters`, in `sorting`'s order) that shows the
+    contribution; the first when the list does not hold it. One query, of the ids alone."""
+    ids = list(
+        db.session.scalars(
+            _contributions_query(filters)
+            .with_only_columns(Contribution.id)
+            .order_by(*sorting.order_by(Contribution.id))
+        )
+    )
+    return ids.index(contribution_id) // per_page + 1 if contribution_id in ids else 1
+
+
 def contributions_view(filters: ContributionFilters, sorting: Sorting) -> list[Contribution]:
     """Every contribution of the view (all pages), in its order, for an export."""
     query = _contributions_query(filters)
