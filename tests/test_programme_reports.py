@@ -25,7 +25,7 @@ from fund.reporting.models import ProgrammeReport, ReportExpenditure
 from fund.results.coverage import results_coverage
 from tests.conftest import PreparedDatabase, engine_of
 from tests.factories import funded_programme
-from tests.helpers import csrf_token, first_report, login, org_id, user
+from tests.helpers import client_for, csrf_token, first_report, login, org_id, user
 from tests.test_finance_race import run_together
 
 D = Decimal
@@ -543,3 +543,41 @@ def test_a_programmes_pages_link_to_its_page_only_for_those_who_may_open_it(
                 public = f'href="/portfolio/programmes/{pid}"' in response.get_data(as_text=True)
                 assert public == (not links_to_programme), (email, path)
     assert app.test_client().get(f"/portfolio/programmes/{pid}").status_code == 200
+
+
+def test_a_report_returned_after_its_due_date_is_overdue_on_every_page(app, programme):
+    """Overdue is one rule: a report the programme still owes (due, or returned for changes)
+    after its due date. The secretariat's list shows it under "Overdue", as its Home counts it
+    and the overdue notices say it."""
+    with app.app_context():
+        report = first_report(programme["proposal"], "annual_narrative")
+        _fill_narrative(programme, programme["proposal"], report.id)
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        operations.fire(
+            user(programme["secretariat"]), report.id, "return_for_changes", "Explain the delay."
+        )
+        db.session.get(ProgrammeReport, report.id).due_on = utcnow().date() - timedelta(days=2)
+        db.session.commit()
+        report_id = report.id
+    with app.app_context():
+        client = client_for(app, user(programme["secretariat"]))
+    listed = client.get("/programme-reports/").get_data(as_text=True)
+    overdue = listed[listed.index('id="overdue"') : listed.index('id="submitted"')]
+    assert f"/programme-reports/{report_id}" in overdue
+    assert "Overdue, returned for changes" in overdue
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-task="reports_overdue"' in home and f"/programme-reports/{report_id}" in home
+    page = client.get(f"/programme-reports/{report_id}").get_data(as_text=True)
+    assert "Overdue, returned for changes" in page
+    # Sent again, it waits for the secretariat: no longer overdue, wherever it is listed.
+    with app.app_context():
+        _fill_narrative(programme, programme["proposal"], report_id, D("43"))
+        operations.fire(user(programme["ilo"]), report_id, "submit")
+        db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    review = home[home.index('data-task="reports_to_review"') :]
+    review = review[: review.index("</ul>")]
+    assert f"/programme-reports/{report_id}" in review
+    assert "overdue" not in review and "late" not in review
+    listed = client.get("/programme-reports/").get_data(as_text=True)
+    assert f"/programme-reports/{report_id}" not in listed[: listed.index('id="submitted"')]

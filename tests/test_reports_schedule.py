@@ -139,7 +139,9 @@ def test_overdue_is_derived_from_the_due_date():
     assert queries.display_status("due", date(2027, 3, 31), today) == "overdue"
     assert queries.display_status("due", date(2027, 4, 1), today) == "due"
     assert queries.display_status("submitted", date(2027, 3, 31), today) == "submitted"
-    assert queries.display_status("returned", date(2027, 3, 31), today) == "returned"
+    # Returned for changes after its due date, the programme still owes it: overdue too.
+    assert queries.display_status("returned", date(2027, 3, 31), today) == "overdue_returned"
+    assert queries.display_status("returned", date(2027, 4, 1), today) == "returned"
 
 
 def test_reports_due_command(app, applicant, make_proposal):

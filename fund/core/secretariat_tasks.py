@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 
 from fund.accounts.models import Role
 from fund.committee.models import RoundStatus, VotingRound
@@ -38,7 +38,7 @@ from fund.reporting.models import ProgrammeReport
 from fund.revisions.models import Approver, Revision
 from workflows import SCREENING_STATES
 from workflows.proposal import FUNDED_STATE, PIPELINE_STATE, SCREENING_STATE
-from workflows.report import REPORT_EDITABLE_STATES, REPORT_SUBMITTED
+from workflows.report import REPORT_SUBMITTED
 from workflows.revision import REVISION_SUBMITTED
 
 # The secretariat -----------------------------------------------------------------------------
@@ -167,7 +167,6 @@ def _revisions_to_decide() -> Task:
 
 
 def secretariat_section(now: datetime, today: date) -> Section:
-    editable = ProgrammeReport.status.in_(sorted(REPORT_EDITABLE_STATES))
     tasks = [
         _to_screen(),
         _rounds_to_close(now),
@@ -180,7 +179,7 @@ def secretariat_section(now: datetime, today: date) -> Section:
             "reports_to_review",
         ),
         reports_task(
-            and_(editable, ProgrammeReport.due_on < today),
+            ProgrammeReport.overdue(today),
             (ProgrammeReport.due_on, ProgrammeReport.id),
             today,
             "reports_overdue",

@@ -20,7 +20,7 @@ from fund.finance.models import Allocation
 from fund.i18n import takes_singular
 from fund.labels import N_
 from fund.proposals.models import Proposal, proposal_reference
-from fund.reporting.models import ProgrammeReport, ReportKind
+from fund.reporting.models import ProgrammeReport, ReportKind, is_overdue
 from workflows.report import REPORT_RETURNED
 
 SHOWN = 3  # the oldest items each task lists by name
@@ -186,7 +186,7 @@ def tranche_rows(tranche: Any, *columns: Any) -> Select:
 def report_item(row: Any, today: date) -> Item:
     report_id, kind, due_on, status, proposal_id = row
     kind_label = _(ReportKind(kind).label)
-    late = due_on < today
+    late = is_overdue(status, due_on, today)  # a report submitted late waits for review
     if status == REPORT_RETURNED:
         when = (
             _("overdue since %(day)s, returned for changes", day=day(due_on))

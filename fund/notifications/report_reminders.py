@@ -55,7 +55,7 @@ def remind_reports(now: datetime | None = None) -> int:
         if report.due_on.toordinal() > horizon:
             break
         days_left = (report.due_on - today).days
-        overdue = days_left < 0
+        overdue = report.overdue(today)
         step = None if overdue else _step(days_left, steps)
         if not overdue and step is None:
             continue

@@ -36,7 +36,7 @@ from fund.finance.models import share_key
 from fund.labels import N_, LabelledEnum
 from fund.money import Money
 from fund.proposals.models import StoredFile
-from workflows.report import REPORT_DUE, REPORT_WORKFLOW
+from workflows.report import REPORT_EDITABLE_STATES, REPORT_WORKFLOW
 
 VALUE = Numeric(16, 4)
 
@@ -55,10 +55,11 @@ FINANCIAL_KINDS = frozenset({ReportKind.ANNUAL_FINANCIAL.value, ReportKind.FINAL
 
 
 def is_overdue(status: str, due_on: date, today: date) -> bool:
-    """Whether a report is overdue on `today`: still due after its due date (never stored;
-    a report returned for changes shows as returned). `ProgrammeReport.overdue` says it of a
-    report, in Python and in SQL."""
-    return status == REPORT_DUE and due_on < today
+    """Whether a report is overdue on `today`: the programme still owes it (due, or returned
+    for changes) after its due date. Never stored; `ProgrammeReport.overdue` says it of a
+    report, in Python and in SQL, and every page, count and notice of an overdue report reads
+    it."""
+    return status in REPORT_EDITABLE_STATES and due_on < today
 
 
 class ProgrammeReport(db.Model):
@@ -129,7 +130,7 @@ class ProgrammeReport(db.Model):
 
     @overdue.expression
     def overdue(cls, today: date) -> Any:
-        return and_(cls.status == REPORT_DUE, cls.due_on < today)
+        return and_(cls.status.in_(sorted(REPORT_EDITABLE_STATES)), cls.due_on < today)
 
 
 def _key_deleted_with(target: str) -> Mapped[int]:

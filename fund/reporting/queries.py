@@ -26,9 +26,12 @@ from workflows import FUNDED_STATES
 from workflows.report import REPORT_ACCEPTED, REPORT_DUE, REPORT_RETURNED, REPORT_SUBMITTED
 
 OVERDUE = "overdue"
+OVERDUE_RETURNED = "overdue_returned"  # returned for changes, after its due date
+OVERDUE_STATUSES = frozenset({OVERDUE, OVERDUE_RETURNED})
 STATUS_LABELS = {
     REPORT_DUE: N_("Due"),
     OVERDUE: N_("Overdue"),
+    OVERDUE_RETURNED: N_("Overdue, returned for changes"),
     # A report is "le rapport" in French ("Soumis") where a proposal is "la proposition".
     REPORT_SUBMITTED: pN_("programme report", "Submitted"),
     REPORT_ACCEPTED: N_("Accepted"),
@@ -37,8 +40,11 @@ STATUS_LABELS = {
 
 
 def display_status(status: str, due_on: date, today: date) -> str:
-    """The stored status, but `overdue` for a report still due after its due date."""
-    return OVERDUE if is_overdue(status, due_on, today) else status
+    """The stored status, but for an overdue report (`is_overdue`) `overdue`, or
+    `overdue_returned` when it was returned for changes."""
+    if not is_overdue(status, due_on, today):
+        return status
+    return OVERDUE_RETURNED if status == REPORT_RETURNED else OVERDUE
 
 
 def status_label(status: str, due_on: date, today: date) -> str:
@@ -60,12 +66,16 @@ class ReportRow(OfProposal):
     period_end: date
     year: int
     due_on: date
-    status: str  # as displayed: due, overdue, submitted, accepted, returned
+    status: str  # as displayed: due, overdue, overdue_returned, submitted, accepted, returned
     content_language: str = "en"  # the language the programme's title is written in
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def overdue(self) -> bool:
+        return self.status in OVERDUE_STATUSES
 
 
 def _rows(statement, today: date) -> list[ReportRow]:

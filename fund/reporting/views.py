@@ -73,9 +73,9 @@ def index():
     rows = queries.secretariat_list(today)
     return render_template(
         "reporting/index.html",
-        overdue=[r for r in rows if r.status == queries.OVERDUE],
+        overdue=[r for r in rows if r.overdue],
         submitted=[r for r in rows if r.status == REPORT_SUBMITTED],
-        others=[r for r in rows if r.status not in (queries.OVERDUE, REPORT_SUBMITTED)],
+        others=[r for r in rows if not r.overdue and r.status != REPORT_SUBMITTED],
     )
 
 
