@@ -11,12 +11,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
-from fund.committee.models import Meeting, VotingRound
+from fund.committee.models import DEADLINE_NEAR, Meeting, VotingRound
 from fund.extensions import db, utcnow
 from fund.finance import agent
 from fund.finance import transfers as transfer_operations
 from fund.finance.models import Allocation
-from fund.notifications.models import OutboxMessage
+from fund.notifications.models import Notification, OutboxMessage
 from fund.reporting.models import ProgrammeReport
 from tests.factories import new_proposal
 from tests.helpers import client_for, count_statements, new_user, user
@@ -375,3 +375,38 @@ def test_an_applicant_of_no_organization_has_nothing_of_their_own(app, create_us
     author = create_user(roles=("applicant",), organization_acronym=None)
     html = _home(app, author)
     assert "Nothing waits for you" in html
+
+
+def test_a_vote_is_marked_near_its_deadline_when_its_reminder_is_due(app, create_user, open_call):
+    """One rule for a near deadline: the Home marks a vote whose round closes within the window
+    `flask fund mail remind-deadlines` reminds of by default, and no other."""
+    member = create_user(roles=("committee",), organization_acronym="UNHCR")
+    author = create_user(roles=("applicant",))
+    with app.app_context():
+        near = new_proposal(user(author), open_call, "committee_review", title="Closes soon")
+        far = new_proposal(user(author), open_call, "committee_review", title="Closes later")
+        for proposal, hours in ((near, -1), (far, +1)):
+            round_ = db.session.scalar(
+                select(VotingRound).where(VotingRound.proposal_id == proposal.id)
+            )
+            round_.deadline = utcnow() + DEADLINE_NEAR + timedelta(hours=hours)
+        db.session.commit()
+        near_id, far_id = near.id, far.id
+    votes = _task(_home(app, member), "votes_awaited")
+    marked = re.findall(r'/committee/proposals/(\d+)">[^<]*</a> <bdi class="task-note late"', votes)
+    assert marked == [str(near_id)], votes
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["fund", "mail", "remind-deadlines"]).exit_code == 0
+    with app.app_context():
+        told = db.session.scalars(
+            select(Notification.subject_id).where(
+                Notification.kind == "vote_deadline", Notification.user_id == member.id
+            )
+        ).all()
+        rounds = {
+            r.proposal_id: r.id
+            for r in db.session.scalars(
+                select(VotingRound).where(VotingRound.proposal_id.in_((near_id, far_id)))
+            )
+        }
+    assert told == [rounds[near_id]]

@@ -4,7 +4,7 @@ each, and their votes) and its meetings."""
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -160,6 +160,16 @@ class SeatAlternate(_SeatTerm, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
     user: Mapped[User] = relationship()
+
+
+# How near a round's deadline is near: the members yet to vote are reminded of it (`flask fund
+# mail remind-deadlines`, by default) and their Home marks the vote.
+DEADLINE_NEAR = timedelta(hours=48)
+
+
+def deadline_near(deadline: datetime | None, now: datetime) -> bool:
+    """Whether a round's deadline, if it has one, is within DEADLINE_NEAR of `now` (or passed)."""
+    return deadline is not None and deadline <= now + DEADLINE_NEAR
 
 
 def deadline_passed(deadline: datetime | None, now: datetime) -> bool:

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from fund.cli_language import say, translated
 from fund.cli_options import count_option
+from fund.committee.models import DEADLINE_NEAR
 from fund.extensions import db
 from fund.notifications import operations, outbox, queries
 
@@ -93,7 +94,11 @@ def digest_command() -> None:
 
 
 @mail_cli.command("remind-deadlines")
-@count_option("--hours", default=48, help="Remind of deadlines falling within this many hours.")
+@count_option(
+    "--hours",
+    default=DEADLINE_NEAR // timedelta(hours=1),
+    help="Remind of deadlines falling within this many hours (the Home marks the same ones).",
+)
 def remind_deadlines_command(hours: int) -> None:
     """Remind committee members who have not voted of a round's approaching deadline (once per
     member and round)."""
