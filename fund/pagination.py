@@ -7,6 +7,9 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+# The rows a page of a list holds, unless the list says otherwise (a queue of 50, a short list).
+PER_PAGE = 25
+
 
 def last_page(count: int, per_page: int) -> int:
     """The number of pages of `count` rows (1 for an empty list)."""

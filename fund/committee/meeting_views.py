@@ -22,7 +22,7 @@ from fund.committee.rounds import outcome_label
 from fund.committee.visibility import record_access
 from fund.extensions import db
 from fund.labels import N_
-from fund.pagination import Paging
+from fund.pagination import PER_PAGE, Paging
 from fund.query_args import page_arg
 from fund.refusals import answer
 from fund.web import UNREADABLE_MESSAGE, submit
@@ -30,7 +30,6 @@ from fund.web import UNREADABLE_MESSAGE, submit
 bp = Blueprint("meetings", __name__, url_prefix="/committee/meetings")
 
 READERS = (Role.COMMITTEE, Role.SECRETARIAT)
-PER_PAGE = 25
 CONCURRENT_MESSAGE = N_(
     "Someone else changed this meeting at the same moment. Nothing of yours was saved; your "
     "input is kept below. Review the meeting, then try again."

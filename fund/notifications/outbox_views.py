@@ -16,8 +16,6 @@ from fund.sentences import Sentence
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 
-PER_PAGE = 25
-
 
 def read_filters() -> tuple[OutboxState | None, str]:
     """The state and the part of the recipient's address asked for; BadQueryValue for a state
@@ -42,7 +40,7 @@ def read_filters() -> tuple[OutboxState | None, str]:
 def index():
     """The outbox, the newest first, by state and by part of the recipient's address."""
     state, to = read_filters()
-    page = outbox_page(state, to, page=page_arg(), per_page=PER_PAGE)
+    page = outbox_page(state, to, page=page_arg())
     filter_args = {"state": state.value if state else None, "to": to or None}
     return render_template(
         "notifications/outbox.html",

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fund.extensions import db
 from fund.labels import N_, LabelledEnum
 from fund.notifications.models import Notification, OutboxMessage
-from fund.pagination import Page, paging
+from fund.pagination import PER_PAGE, Page, paging
 
 log = logging.getLogger("fund.notifications")
 
@@ -65,7 +65,7 @@ class NotificationPage(Page[Notification]):
 
 
 def notifications_of(
-    user_id: int, *, unread_only: bool = False, page: int = 1, per_page: int = 25
+    user_id: int, *, unread_only: bool = False, page: int = 1, per_page: int = PER_PAGE
 ) -> NotificationPage:
     """One page of the user's notifications, newest first."""
     mine = Notification.user_id == user_id
@@ -147,7 +147,7 @@ def _outbox_query(state: OutboxState | None, to: str) -> Any:
 
 
 def outbox_page(
-    state: OutboxState | None = None, to: str = "", *, page: int = 1, per_page: int = 25
+    state: OutboxState | None = None, to: str = "", *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[OutboxMessage]:
     """One page of the outbox, the newest first: two statements whatever its size."""
     query = _outbox_query(state, to)

@@ -16,8 +16,6 @@ from fund.query_args import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-PER_PAGE = 25
-
 
 def _back():
     """Back to the list as the user saw it (filter and page come in the form's address)."""
@@ -37,7 +35,6 @@ def index():
         current_user.id,
         unread_only=unread_only,
         page=page_arg(),
-        per_page=PER_PAGE,
     )
     return render_template(
         "notifications/index.html",

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from fund.access import public
 from fund.extensions import db
 from fund.labels import N_
-from fund.pagination import paging
+from fund.pagination import PER_PAGE, paging
 from fund.portfolio import figures
 from fund.portfolio.figures import Portfolio
 from fund.portfolio.queries import ProgrammeFilters, PublicStatus
@@ -28,7 +28,6 @@ from fund.reports.queries import publisher_from_config
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
-PER_PAGE = 25
 FILTER_NAMES = ("objective", "area", "country", "status")
 
 

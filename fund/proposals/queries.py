@@ -21,7 +21,7 @@ from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.money import from_cents
-from fund.pagination import Page, paging
+from fund.pagination import PER_PAGE, Page, paging
 from fund.proposals.access import COMMITTEE_VISIBLE
 from fund.proposals.models import (
     Attachment,
@@ -204,7 +204,7 @@ def list_proposals(
     user: User,
     filters: ProposalFilters,
     page: int = 1,
-    per_page: int = 25,
+    per_page: int = PER_PAGE,
     sorting: Sorting | None = None,
 ) -> ProposalPage:
     """Proposals the user may see that pass the filters, in `sorting`'s order (by default

@@ -28,13 +28,13 @@ from fund.finance.queries.kept import kept as kept_figures
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
 from fund.money import ZERO, from_cents, read_amount, sql_cents
-from fund.pagination import Page, paging
+from fund.pagination import PER_PAGE, Page, paging
 from fund.proposals.models import Proposal
 from fund.reference.models import ThematicArea
 from workflows import PROPOSAL_WORKFLOW
 
 # One page of a long list.
-PAGE_SIZE = 25
+PAGE_SIZE = PER_PAGE  # its lists' pages: the fund's own (`fund.pagination.PER_PAGE`)
 
 
 @dataclass
