@@ -12,7 +12,14 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from fund import days, i18n
-from fund.accounts.models import Role
+from fund.accounts.models import (
+    COMMITTEE_READERS,
+    MONEY_READERS,
+    PROPOSAL_READERS,
+    REPORT_READERS,
+    SEAT_READERS,
+    Role,
+)
 from fund.auditlog.words import action_words
 from fund.committee.rounds import decision_sentence
 from fund.finance.funding import pool_name
@@ -60,11 +67,6 @@ WORKFLOW_STATES = SimpleNamespace(
 )
 
 SIGNED_IN = frozenset({"*signed-in*"})  # shown to every signed-in user, whatever the role
-# The roles that read several parts of the application.
-PROPOSAL_READERS = frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE})
-COMMITTEE_READERS = frozenset({Role.COMMITTEE, Role.SECRETARIAT})
-MONEY_READERS = frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
-REPORT_READERS = frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
 
 # (endpoint, label, roles that see it (empty = everyone, signed in or not), the group it is
 # listed under on the bar (None: a link of its own)); the bar keeps this order.
@@ -75,7 +77,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str], str | None]] = [
     ("screening.queue", N_("Screening"), frozenset({Role.SECRETARIAT}), N_("Proposals")),
     ("committee.index", N_("Committee"), COMMITTEE_READERS, N_("Committee")),
     ("pipeline.index", N_("Pipeline"), COMMITTEE_READERS, N_("Committee")),
-    ("seats.index", N_("Committee seats"), frozenset({Role.ADMIN}), N_("Committee")),
+    ("seats.index", N_("Committee seats"), SEAT_READERS, N_("Committee")),
     ("reporting.index", N_("Programme reports"), REPORT_READERS, N_("Programmes")),
     ("revisions.index", N_("Revisions"), frozenset({Role.SECRETARIAT}), N_("Programmes")),
     ("finance.balance", N_("Finances"), MONEY_READERS, N_("Finances")),

@@ -77,3 +77,18 @@ def test_admins_find_the_emails_not_delivered_under_administration(app, create_u
     bar, _ = _bar(app, create_user, "admin")
     administration = next(entry for entry in bar if entry.label == "Administration")
     assert ("core.failed_emails_page", "Emails not delivered") in administration.items
+
+
+def test_each_link_is_shown_to_the_roles_its_page_admits(app):
+    """The bar shows a link to exactly the roles its route declares (a page open to every
+    signed-in user may be linked for some roles only): one group of roles for both
+    (`fund.accounts.models`), so no role sees a link it may not open, or misses one."""
+    from fund.access import access_of
+    from fund.templating import SIGNED_IN
+
+    for endpoint, label, roles, _group in NAVIGATION:
+        if not roles or roles == SIGNED_IN:
+            continue
+        access = access_of(app, endpoint)
+        assert access is not None and not access.public, (endpoint, access)
+        assert access.roles in (frozenset(), roles), (endpoint, label, access)

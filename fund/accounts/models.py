@@ -43,6 +43,16 @@ class Role(LabelledEnum):
     ADMINISTRATIVE_AGENT = "administrative_agent", N_("Administrative agent")
 
 
+# The roles that read several parts of the fund: each group is one rule, declared by the routes
+# (`fund.access.roles_required`), the API's operations and the navigation that links them.
+PROPOSAL_READERS = frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE})
+COMMITTEE_READERS = frozenset({Role.COMMITTEE, Role.SECRETARIAT})  # also the full coverage
+MONEY_READERS = frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
+REPORT_READERS = frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
+SEAT_MANAGERS = frozenset({Role.SECRETARIAT, Role.ADMIN})  # change the committee's seats
+SEAT_READERS = SEAT_MANAGERS | {Role.COMMITTEE}
+
+
 class Organization(db.Model):
     """A UN entity, a member state (its government) or another body (e.g. a donor)."""
 

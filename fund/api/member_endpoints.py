@@ -10,7 +10,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from fund.accounts.models import Role
+from fund.accounts.models import COMMITTEE_READERS, PROPOSAL_READERS, Role
 from fund.api.registry import Param, operation, paged_body
 from fund.api.schemas import maybe_amount
 from fund.audit.models import AuditEvent
@@ -27,9 +27,6 @@ from fund.proposals.models import Proposal, ProposalKind
 from fund.proposals.queries import STATUS_CHOICES, ProposalFilters, filtered_for, load_proposal
 from fund.screening.queries import checklist
 from workflows import REVIEW_STATE
-
-COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
-PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 
 
 def _visible_proposal(user, proposal_id: int) -> Proposal:
@@ -66,7 +63,7 @@ def _summary(row: Proposal) -> dict[str, Any]:
         Param("call", "A call's id.", kind="integer"),
         Param("q", "Words of the title or summary.", max_length=100),
     ),
-    roles=PROPOSAL_ROLES,
+    roles=PROPOSAL_READERS,
     scope="proposals",
     paged=True,
 )
@@ -88,7 +85,7 @@ def proposals(*, user, status, kind, call, q, cursor, limit) -> dict[str, Any]:
     summary="One proposal",
     tag="proposals",
     schema="Proposal",
-    roles=PROPOSAL_ROLES,
+    roles=PROPOSAL_READERS,
     scope="proposals",
 )
 def proposal(*, user, proposal_id: int) -> dict[str, Any]:
@@ -177,7 +174,7 @@ def _round(view: RoundView, *, full: bool = True) -> dict[str, Any]:
     summary="A proposal's voting rounds",
     tag="committee",
     schema="RoundList",
-    roles=COMMITTEE_ROLES,
+    roles=COMMITTEE_READERS,
     scope="committee",
 )
 def rounds(*, user, proposal_id: int) -> dict[str, Any]:
@@ -207,7 +204,7 @@ def rounds(*, user, proposal_id: int) -> dict[str, Any]:
     summary="A round's decision record",
     tag="committee",
     schema="DecisionRecord",
-    roles=(Role.COMMITTEE, Role.SECRETARIAT, Role.APPLICANT),
+    roles=PROPOSAL_READERS,
     scope="committee",
 )
 def decision_record(*, user, round_id: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from fund.access import roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import COMMITTEE_READERS, Role
 from fund.committee import meetings
 from fund.committee.decisions import pipeline_size
 from fund.committee.meeting_forms import AddItemForm, ItemForm, MeetingForm, VersionForm
@@ -29,7 +29,6 @@ from fund.web import UNREADABLE_MESSAGE, submit
 
 bp = Blueprint("meetings", __name__, url_prefix="/committee/meetings")
 
-READERS = (Role.COMMITTEE, Role.SECRETARIAT)
 CONCURRENT_MESSAGE = N_(
     "Someone else changed this meeting at the same moment. Nothing of yours was saved; your "
     "input is kept below. Review the meeting, then try again."
@@ -64,7 +63,7 @@ def _version(form: Any) -> int | None:
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@roles_required(*COMMITTEE_READERS)
 def index():
     rows, total, page = meetings.meetings(page_arg("page"), PER_PAGE)
     paging = Paging(total, page, PER_PAGE)
@@ -203,7 +202,7 @@ def _render_detail(
 
 
 @bp.route("/<int:meeting_id>")
-@roles_required(*READERS)
+@roles_required(*COMMITTEE_READERS)
 def detail(meeting_id: int):
     return _render_detail(_meeting_or_404(meeting_id))
 

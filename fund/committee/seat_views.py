@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fund import web
 from fund.access import roles_required, sensitive_post
-from fund.accounts.models import Organization, Role, User
+from fund.accounts.models import SEAT_MANAGERS, SEAT_READERS, Organization, Role, User
 from fund.accounts.queries import active_holders_of
 from fund.committee import seats
 from fund.committee.forms import AlternateForm, ChairForm, HandOverForm, SeatActionForm, SeatForm
@@ -27,7 +27,6 @@ from fund.labels import N_
 
 bp = Blueprint("seats", __name__, url_prefix="/committee/seats")
 
-MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
 CONCURRENT_MESSAGE = N_(
     "Someone else changed the seats at the same moment. Nothing of yours was saved; your "
     "choice is kept below. Review the seats, then try again."
@@ -37,7 +36,7 @@ CONCURRENT_MESSAGE = N_(
 def _change(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A form that changes the seats, posted to `rule`: by the secretariat or the administrator
     only, and a sensitive action (it decides who votes)."""
-    return sensitive_post(bp, rule, *MANAGERS)
+    return sensitive_post(bp, rule, *SEAT_MANAGERS)
 
 
 # Choices --------------------------------------------------------------------------------------
@@ -93,7 +92,7 @@ def _with_choices(form: Any) -> Any:
 
 
 def _render(*, failed: dict[str, Any] | None = None, error: str | None = None, status: int = 200):
-    manages = current_user.has_role(*MANAGERS)
+    manages = current_user.has_role(*SEAT_MANAGERS)
     shown = current_seats()
     chair = next((s for s in shown if s.chair), None)
     return render_template(
@@ -114,7 +113,7 @@ def _render(*, failed: dict[str, Any] | None = None, error: str | None = None, s
 
 
 @bp.route("/")
-@roles_required(Role.COMMITTEE, *MANAGERS)
+@roles_required(*SEAT_READERS)
 def index():
     return _render()
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fund.accounts.models import Organization, Role, User
+from fund.accounts.models import SEAT_MANAGERS, Organization, Role, User
 from fund.audit.operations import record
 from fund.committee.models import Seat, SeatAlternate, SeatTerm
 from fund.committee.seating import pending_members
@@ -23,7 +23,6 @@ from fund.labels import N_
 from fund.refusals import Refused
 
 SUBJECT = "committee_seat"
-SEAT_MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
 
 
 class SeatRefused(Refused):

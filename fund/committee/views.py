@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fund import web
 from fund.access import recent_login_required, roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import COMMITTEE_READERS, PROPOSAL_READERS, Role
 from fund.calls.models import DecisionRule
 from fund.committee import operations, queries, told
 from fund.committee.decisions import DECISION_LABELS, pipeline_size
@@ -50,7 +50,6 @@ from workflows import REVIEW_STATE, TransitionRefused
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 
-COMMITTEE_ROLES = (Role.COMMITTEE, Role.SECRETARIAT)
 CONCURRENT_MESSAGE = N_(
     "Someone else acted on this round at the same moment. Nothing of yours was saved; your "
     "input is kept below. Review the current state, then try again."
@@ -113,7 +112,7 @@ VOTES_EXPORT = Export(
 
 
 @bp.route("/")
-@roles_required(*COMMITTEE_ROLES)
+@roles_required(*COMMITTEE_READERS)
 def index():
     lists: dict[str, Any] = {}
     urls: dict[str, Any] = {}
@@ -209,7 +208,7 @@ def _to_meeting_at(proposal_id: int):
 
 
 @bp.route("/meeting")
-@roles_required(*COMMITTEE_ROLES)
+@roles_required(*COMMITTEE_READERS)
 def meeting():
     return _render_meeting()
 
@@ -324,7 +323,7 @@ def _render_review(
 
 
 @bp.route("/proposals/<int:proposal_id>")
-@roles_required(*COMMITTEE_ROLES)
+@roles_required(*COMMITTEE_READERS)
 def review(proposal_id: int):
     return _render_review(_review_proposal(proposal_id))
 
@@ -532,7 +531,7 @@ def return_for_revision(proposal_id: int):
 
 
 @bp.route("/rounds/<int:round_id>")
-@roles_required(Role.COMMITTEE, Role.SECRETARIAT, Role.APPLICANT)
+@roles_required(*PROPOSAL_READERS)
 def record(round_id: int):
     # The secretariat sees the whole record; a committee member without a conflict once the
     # round is closed; the applicant the outcome, summary and conditions of a closed round.

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from fund.access import public, roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import COMMITTEE_READERS, Role
 from fund.coverage import operations, queries
 from fund.coverage import simulator as coverage_simulator
 from fund.coverage.charts import WIDTH, chart_height, chart_summary, objectives_chart
@@ -24,11 +24,10 @@ bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
 # Who sees the pipeline (approved and under-review money), the pipeline_only flag and the
 # simulator; everyone else, signed in or not, sees the funded part only.
-FULL_VIEW_ROLES = (Role.SECRETARIAT, Role.COMMITTEE)
 
 
 def _sees_pipeline() -> bool:
-    return bool(current_user.is_authenticated and current_user.has_role(*FULL_VIEW_ROLES))
+    return bool(current_user.is_authenticated and current_user.has_role(*COMMITTEE_READERS))
 
 
 def _filter_form() -> FilterForm:
@@ -169,7 +168,7 @@ def targets():
 
 
 @bp.route("/simulator")
-@roles_required(Role.SECRETARIAT, Role.COMMITTEE)
+@roles_required(*COMMITTEE_READERS)
 def simulator():
     candidates = coverage_simulator.simulation_candidates()
     form = SimulatorForm.offering(request.args, candidates)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from fund import idempotency, web
 from fund.access import recent_login_required, roles_required, sensitive_post
-from fund.accounts.models import Organization, Role
+from fund.accounts.models import MONEY_READERS, Organization, Role
 from fund.extensions import db, utcnow
 from fund.finance import agent, contribution_list, donors, funding, operations
 from fund.finance.agent_forms import (
@@ -41,7 +41,6 @@ from fund.sentences import listed
 bp = Blueprint("agent", __name__, url_prefix="/finance")
 
 AGENT = Role.ADMINISTRATIVE_AGENT
-READERS = (Role.ADMINISTRATIVE_AGENT, Role.SECRETARIAT)
 
 
 def _records(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -97,7 +96,7 @@ def _pledges_page(form: PledgeForm):
 
 
 @bp.route("/pledges")
-@roles_required(*READERS)
+@roles_required(*MONEY_READERS)
 def pledges():
     form = PledgeForm(formdata=None)
     _donor_choices(form)
@@ -132,7 +131,7 @@ def record_pledge():
 
 
 @bp.route("/pledges/<int:pledge_id>")
-@roles_required(*READERS)
+@roles_required(*MONEY_READERS)
 def pledge(pledge_id: int):
     found = db.get_or_404(Pledge, pledge_id)
     deposits = list(
@@ -296,7 +295,7 @@ DIRECT_COSTS = Ledger(
 
 
 @bp.route("/interest")
-@roles_required(*READERS)
+@roles_required(*MONEY_READERS)
 def interest():
     return INTEREST.page(InterestForm(formdata=None))
 
@@ -320,7 +319,7 @@ def record_interest():
 
 
 @bp.route("/direct-costs")
-@roles_required(*READERS)
+@roles_required(*MONEY_READERS)
 def direct_costs():
     return DIRECT_COSTS.page(DirectCostForm(formdata=None))
 
@@ -351,6 +350,6 @@ def record_direct_cost():
 
 
 @bp.route("/status")
-@roles_required(*READERS)
+@roles_required(*MONEY_READERS)
 def status():
     return render_template("finance/status.html", status=funding_status())

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fund import idempotency, web
 from fund.access import recent_login_required, roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import MONEY_READERS, Role
 from fund.extensions import db, utcnow
 from fund.finance import closure, closure_queries
 from fund.finance.closure_forms import RefundForm, close_form_for, refund_prefix
@@ -128,7 +128,7 @@ def _unchanged_since_shown(form, proposal: Proposal, page, again):
 
 
 @bp.route("/proposals/<int:proposal_id>/closure")
-@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+@roles_required(*MONEY_READERS)
 def programme(proposal_id: int):
     proposal = _proposal(proposal_id)
     closed = closure_queries.closed_programme(proposal_id)
@@ -161,7 +161,7 @@ def _render_refunds(forms: dict | None = None, error: str | None = None, status:
 
 
 @bp.route("/refunds")
-@roles_required(Role.ADMINISTRATIVE_AGENT, Role.SECRETARIAT)
+@roles_required(*MONEY_READERS)
 def refunds():
     """The refunds due (recorded by the administrative agent, read by the secretariat) and the
     latest refunds received."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fund import i18n, idempotency, web
 from fund.access import recent_login_required, roles_required, sensitive_post
-from fund.accounts.models import Role
+from fund.accounts.models import MONEY_READERS, Role
 from fund.extensions import db, utcnow
 from fund.finance import (
     contribution_list,
@@ -92,7 +92,7 @@ def _page_number(name: str) -> int:
 
 
 @bp.route("/")
-@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+@roles_required(*MONEY_READERS)
 def balance():
     """The balance, then the pipeline and the allocations a page at a time
     (`pipeline_page`, `allocations_page`); every total is over the whole list. The
@@ -171,7 +171,7 @@ def _render_contributions(
 
 
 @bp.route("/contributions", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+@roles_required(*MONEY_READERS)
 @recent_login_required()
 def contributions():
     """The deposits: recorded by the administrative agent, read by the secretariat."""
@@ -223,7 +223,7 @@ def contributions():
 
 
 @bp.route("/contributions/<int:contribution_id>/void", methods=["GET", "POST"])
-@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+@roles_required(*MONEY_READERS)
 @recent_login_required()
 def void(contribution_id: int):
     contribution = db.get_or_404(Contribution, contribution_id)
@@ -298,7 +298,7 @@ def _render_proposal(
 
 
 @bp.route("/proposals/<int:proposal_id>")
-@roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+@roles_required(*MONEY_READERS)
 def proposal(proposal_id: int):
     return _render_proposal(_proposal(proposal_id))
 

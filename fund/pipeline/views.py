@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fund.access import roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import COMMITTEE_READERS, Role
 from fund.coverage.simulator import note_candidates
 from fund.extensions import db
 from fund.pipeline import operations, queries
@@ -19,7 +19,6 @@ from fund.proposals.models import state_label
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
 
-READERS = (Role.SECRETARIAT, Role.COMMITTEE)
 STALE = operations.STALE
 
 
@@ -39,7 +38,7 @@ def _render_index(form: RerankForm | None = None, status: int = 200):
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@roles_required(*COMMITTEE_READERS)
 def index():
     return _render_index()
 
@@ -101,7 +100,7 @@ def set_public(proposal_id: int):
 
 
 @bp.route("/balance")
-@roles_required(*READERS)
+@roles_required(*COMMITTEE_READERS)
 def balance():
     candidates = note_candidates()
     form = BalanceForm.offering(request.args, candidates)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_login import current_user
 
-from fund.accounts.models import Role
 from fund.auditlog.queries import timeline
 from fund.calls.models import Stage
 from fund.proposals import draft_pages, operations, queries
@@ -20,7 +19,6 @@ from fund.proposals.results_queries import results_section
 from fund.proposals.snapshots import unchanged_since
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
 
-VIEWER_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 STALE_MESSAGE = stale_message("concept note")
 # Steps taken on their own pages, where the records they need are kept.
 ACTIONS_ELSEWHERE = frozenset(

@@ -10,13 +10,12 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from fund.access import roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import PROPOSAL_READERS, Role
 from fund.calls.models import Stage
 from fund.proposals import concept_note_forms, draft_pages
 from fund.proposals.concept_note_page import (
     ACTIONS_ELSEWHERE,
     STALE_MESSAGE,
-    VIEWER_ROLES,
     render_note,
     visible_note,
 )
@@ -26,7 +25,7 @@ bp = Blueprint("concept_notes", __name__, url_prefix="/concept-notes")
 
 
 @bp.route("/<int:note_id>")
-@roles_required(*VIEWER_ROLES)
+@roles_required(*PROPOSAL_READERS)
 def detail(note_id: int):
     return render_note(visible_note(note_id))
 
@@ -59,7 +58,7 @@ def edit(note_id: int):
 
 
 @bp.route("/<int:note_id>/actions", methods=["POST"])
-@roles_required(*VIEWER_ROLES)
+@roles_required(*PROPOSAL_READERS)
 def act(note_id: int):
     return draft_pages.act(
         note_id, visible_note, render_note, stale=STALE_MESSAGE, elsewhere=ACTIONS_ELSEWHERE

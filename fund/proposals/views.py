@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from fund import idempotency, web
 from fund.access import access_of, public, roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import PROPOSAL_READERS, Role
 from fund.auditlog.queries import timeline
 from fund.days import written
 from fund.extensions import db, utcnow
@@ -53,7 +53,6 @@ from workflows.proposal import GUARD_CONDITIONS
 
 bp = Blueprint("proposals", __name__)
 
-PROPOSAL_ROLES = (Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
 STALE_MESSAGE = stale_message("proposal")
 # A call offered to a new proposal, by whether it takes concept notes first.
 CALL_CHOICE = {
@@ -140,7 +139,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
 
 
 @bp.route("/proposals")
-@roles_required(*PROPOSAL_ROLES)
+@roles_required(*PROPOSAL_READERS)
 def index():
     """The proposals the user may see: filters, order, full-text search, export."""
     return list_page.render()
@@ -318,7 +317,7 @@ def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
 
 
 @bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
-@roles_required(*PROPOSAL_ROLES)
+@roles_required(*PROPOSAL_READERS)
 def download(proposal_id: int, attachment_id: int):
     attachment = _attachment(_visible_proposal(proposal_id), attachment_id)
     return web.send_stored(attachment)
@@ -342,7 +341,7 @@ def remove_attachment(proposal_id: int, attachment_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>/versions/<int:number>")
-@roles_required(*PROPOSAL_ROLES)
+@roles_required(*PROPOSAL_READERS)
 def version(proposal_id: int, number: int):
     proposal = _visible_proposal(proposal_id)
     stored = db.session.scalar(
@@ -411,7 +410,7 @@ def _may_download(proposal: Proposal) -> bool:
 
 
 @bp.route("/proposals/<int:proposal_id>")
-@roles_required(*PROPOSAL_ROLES)
+@roles_required(*PROPOSAL_READERS)
 def detail(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
     if proposal.is_concept_note:
@@ -420,7 +419,7 @@ def detail(proposal_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>/actions", methods=["POST"])
-@roles_required(*PROPOSAL_ROLES)
+@roles_required(*PROPOSAL_READERS)
 def act(proposal_id: int):
     return draft_pages.act(proposal_id, _visible_proposal, _render, stale=STALE_MESSAGE)
 

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from fund import idempotency, web
 from fund.access import roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import MONEY_READERS, REPORT_READERS, Role
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Proposal
@@ -43,9 +43,9 @@ from workflows.report import REPORT_EDITABLE_STATES, REPORT_SUBMITTED
 bp = Blueprint("reporting", __name__, url_prefix="/programme-reports")
 
 STAFF = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT, Role.COMMITTEE)
-LISTS = roles_required(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+LISTS = roles_required(*MONEY_READERS)
 # The applicants' list: their own organization's programmes and reports.
-OWN_LISTS = roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT)
+OWN_LISTS = roles_required(*REPORT_READERS)
 DECISION = N_("The decision on the report")
 # The report's form sent by its "Submit the report" button, refused before anything changed.
 NOT_SAVED = N_("Nothing was saved and the report is not submitted: correct what is marked below.")

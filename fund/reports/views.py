@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from fund import xlsx
 from fund.access import public, roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import COMMITTEE_READERS, PROPOSAL_READERS, Role
 from fund.committee.meetings import get_meeting
 from fund.committee.queries import get_round
 from fund.coverage.charts import chart_summary, objectives_chart
@@ -237,7 +237,7 @@ def allocation_page():
 
 
 @bp.route("/committee/rounds/<int:round_id>.pdf")
-@roles_required(Role.COMMITTEE, Role.SECRETARIAT, Role.APPLICANT)
+@roles_required(*PROPOSAL_READERS)
 def decision_pdf(round_id: int):
     round_ = get_round(round_id)
     record = decision_record(round_, current_user, current_app.config) if round_ else None
@@ -250,7 +250,7 @@ def decision_pdf(round_id: int):
 
 
 @bp.route("/committee/meetings/<int:meeting_id>.pdf")
-@roles_required(Role.COMMITTEE, Role.SECRETARIAT)
+@roles_required(*COMMITTEE_READERS)
 def meeting_pdf(meeting_id: int):
     meeting = get_meeting(meeting_id)
     if meeting is None:
@@ -263,7 +263,7 @@ def meeting_pdf(meeting_id: int):
 
 
 @bp.route("/pipeline/booklet.pdf")
-@roles_required(Role.SECRETARIAT, Role.COMMITTEE)
+@roles_required(*COMMITTEE_READERS)
 def pipeline_booklet():
     now = utcnow()
     content = render_booklet(build_booklet(current_app.config), generated_at=now)
@@ -390,7 +390,7 @@ def open_data_360giving():
 
 
 @bp.route("/proposals/<int:proposal_id>/versions/<int:number>.pdf")
-@roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
+@roles_required(*PROPOSAL_READERS)
 def proposal_pdf(proposal_id: int, number: int):
     proposal = seen_by(current_user, db.session.get(Proposal, proposal_id))
     version = db.session.scalar(

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 
 from fund import idempotency, web
 from fund.access import roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import COMMITTEE_READERS, Role
 from fund.extensions import db
 from fund.labels import N_
 from fund.query_args import page_arg
@@ -124,7 +124,7 @@ class _Coded:
 
 
 @bp.route("/")
-@roles_required(Role.SECRETARIAT, Role.COMMITTEE)
+@roles_required(*COMMITTEE_READERS)
 def framework():
     return render_template(
         "results/framework.html",

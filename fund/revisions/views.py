@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from fund import idempotency, web
 from fund.access import roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import PROPOSAL_READERS, Role
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.proposals.models import Proposal
@@ -171,7 +171,7 @@ def _refused(content: page.RevisionPage, error: RevisionRefused):
 
 
 @bp.route("/<int:revision_id>", methods=["GET", "POST"])
-@roles_required(Role.APPLICANT, Role.SECRETARIAT, Role.COMMITTEE)
+@roles_required(*PROPOSAL_READERS)
 def revision(revision_id: int):
     """The revision; a POST saves it (the programme's staff, while a draft or returned). Bad
     input is shown again as typed, with its errors, and nothing is saved."""
