@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import wtforms
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from markupsafe import escape
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
@@ -98,13 +98,45 @@ class IntegerField(wtforms.IntegerField):
             raise StopValidation()  # the message is already there
 
 
+# What every date field says of a value it cannot read as a date.
+DATE_MESSAGE = lazy_gettext("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
+
+
 class DateField(wtforms.DateField):
     """A date within FIRST_DAY..LAST_DAY: far enough for any grant, and a day more or less
-    is still a date every database stores (a filter up to a day reads "before the next")."""
+    is still a date every database stores (a filter up to a day reads "before the next").
+    A value it cannot read as a date is refused with DATE_MESSAGE, a day written as asked
+    that the calendar does not have (2027-02-30) with its own sentence."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("invalid_value_message", DATE_MESSAGE)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            typed = " ".join(str(value) for value in valuelist).strip()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
+                raise ValueError(
+                    gettext("%(typed)s is not a day of the calendar.", typed=typed)
+                ) from None
+            raise
 
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
             raise StopValidation(gettext(DATE_RANGE_MESSAGE))
+
+
+class DateRange:
+    """A form's `date_from` and `date_to` (a mixin): the end is never before the start."""
+
+    def validate_date_to(self, field: wtforms.Field) -> None:
+        start = self.date_from.data  # type: ignore[attr-defined]
+        if field.data and start and field.data < start:
+            raise wtforms.ValidationError(
+                gettext("The end date must not be before the start date.")
+            )
 
 
 # What a single line of text never holds: C0 controls (line feed, carriage return, tab and the

@@ -459,7 +459,8 @@ def test_dashboard_filters_and_their_errors(app, client, login_as, fund):
     assert 'id="total-funded">USD 214,000.00' in page
     assert f"call={fund.call2}" in page  # the chart follows the filters
     bad = client.get("/coverage/?call=99999&date_to=someday").get_data(as_text=True)
-    assert "Choose a call from the list." in bad and "Not a valid date value." in bad
+    # Every date field says how to write a date (`fund.forms.DATE_MESSAGE`).
+    assert "Choose a call from the list." in bad and "Enter a date as YYYY-MM-DD" in bad
     assert 'id="total-funded">USD 1,444,500.00' in bad  # invalid filters are ignored
     reversed_dates = client.get("/coverage/?date_from=2025-05-01&date_to=2025-01-01")
     assert "The end date must not be before the start date." in reversed_dates.get_data(

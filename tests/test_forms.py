@@ -61,3 +61,23 @@ def test_chosen_accepts_an_option_and_names_what_is_wrong_otherwise():
     assert check(0) == (True, [])  # a blank choice is allowed unless it is missing
     assert check(0, missing="Choose one.") == (False, ["Choose one."])
     assert check(7, missing="Choose one.") == (False, ["Choose one from the list."])
+
+
+def test_every_date_field_says_how_to_write_a_date(app):
+    """A date the field cannot read gets the fund's one sentence, with the format and an
+    example, on every form (not the library's "Not a valid date value.")."""
+    from werkzeug.datastructures import MultiDict
+
+    from fund.forms import DATE_MESSAGE, DateField
+
+    class Dated(Form):
+        day = DateField()
+
+    with app.test_request_context():
+        form = Dated(MultiDict({"day": "31/03/2026"}))
+        assert not form.validate()
+        assert [str(e) for e in form.day.errors] == [str(DATE_MESSAGE)]
+        assert "YYYY-MM-DD" in str(DATE_MESSAGE)
+        form = Dated(MultiDict({"day": "2027-02-30"}))
+        assert not form.validate()
+        assert form.day.errors == ["2027-02-30 is not a day of the calendar."]

@@ -29,7 +29,7 @@ from fund.audit.models import GENESIS_HASH
 from fund.audit.operations import compute_hash
 from fund.auditlog import details, queries, subjects, words
 from fund.extensions import utcnow
-from fund.forms import DateField, optional_line
+from fund.forms import DateField, DateRange, optional_line
 from fund.listing import Export, csv_lines, export_arg, export_response, sort_arg
 from fund.query_args import page_arg
 from fund.routing import MAX_ID
@@ -37,7 +37,6 @@ from fund.routing import MAX_ID
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 ACTOR_LENGTH = 254  # an email address at its longest
-DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
 FILTER_NAMES = ("action", "subject_type", "subject_id", "actor", "date_from", "date_to", "q")
 CSV_COLUMNS = (
     "id",
@@ -63,13 +62,12 @@ def _date_field(label: Any) -> DateField:
     return DateField(
         label,
         validators=[Optional()],
-        invalid_value_message=DATE_MESSAGE,
         widget=TextInput(),
         render_kw={"placeholder": _l("YYYY-MM-DD"), "inputmode": "numeric"},
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(DateRange, FlaskForm):
     action = optional_line(
         _l("Action"),
         60,
@@ -93,10 +91,6 @@ class AuditFilterForm(FlaskForm):
         typed = (field.data or "").strip()
         if typed.isdecimal() and not (typed.isascii() and 1 <= int(typed) <= MAX_ID):
             raise ValidationError(_l("Enter a user id (a whole number)."))
-
-    def validate_date_to(self, field: DateField) -> None:
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_l("The end date must not be before the start date."))
 
     def filters(self) -> queries.EventFilters:
         def text(value: str | None) -> str | None:

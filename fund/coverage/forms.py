@@ -23,7 +23,7 @@ from fund.coverage.model import (
 )
 from fund.coverage.queries import CallChoice
 from fund.coverage.simulator import Candidate
-from fund.forms import DateField, MultiCheckboxField, StringField, int_or_zero, options
+from fund.forms import DateField, DateRange, MultiCheckboxField, StringField, int_or_zero, options
 from fund.labels import N_
 from fund.money import TypedDecimal, latin_digits, typed_decimal
 
@@ -40,7 +40,7 @@ def _call_id(value: Any) -> int:
         return -1
 
 
-class FilterForm(FlaskForm):
+class FilterForm(DateRange, FlaskForm):
     """The dashboard's filters, read from the query string (GET: no CSRF token)."""
 
     class Meta:
@@ -61,10 +61,6 @@ class FilterForm(FlaskForm):
     def validate_call(self, field: Field) -> None:
         if field.data and field.data not in getattr(self, "_call_ids", set()):
             raise ValidationError(_("Choose a call from the list."))
-
-    def validate_date_to(self, field: Field) -> None:
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_("The end date must not be before the start date."))
 
     def filters(self) -> CoverageFilters:
         """The filters when valid; invalid ones are ignored (and their errors shown)."""

@@ -17,10 +17,16 @@ from wtforms.widgets import DateInput
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.extensions import utcnow
-from fund.forms import DateField, IntegerField, StringField, chosen, int_or_zero, long_text
+from fund.forms import (
+    DATE_MESSAGE,
+    DateField,
+    IntegerField,
+    StringField,
+    chosen,
+    int_or_zero,
+    long_text,
+)
 from fund.money import AmountError, AmountExample, parse_amount
-
-DATE_MESSAGE = _l("Enter a date as YYYY-MM-DD, for example 2026-03-31.")
 
 
 class PaymentDateField(DateField):
@@ -38,7 +44,6 @@ def _date_field(label: Any, *, required: bool = True, today: bool = False) -> Da
     return (PaymentDateField if today else DateField)(
         label,
         validators=[DataRequired(DATE_MESSAGE)] if required else [Optional()],
-        invalid_value_message=DATE_MESSAGE,
         widget=DateInput(),
         render_kw={"autocomplete": "off"},
     )
