@@ -718,3 +718,21 @@ def test_an_mgi_indicators_objectives_are_named_in_the_pages_language(client, se
     assert "1. Collect and utilize accurate and disaggregated data" not in page
     english = unescape(client.get("/results/mgi/new").get_data(as_text=True))
     assert "1. Collect and utilize accurate and disaggregated data" in english
+
+
+def test_the_form_and_the_operation_say_the_assessment_years_alike(app, secretariat):
+    """One rule for the years of an assessment (`ASSESSMENT_YEARS`): the operation refuses a
+    year out of it with the form's sentence, in every language, its years written plainly."""
+    from fund.results.forms import AssessmentForm
+
+    for lang, expected in (
+        ("en", "Give the year of the assessment, from 2000 to 2100."),
+        ("fr", "Indiquez l'année de l'évaluation, de 2000 à 2100."),
+    ):
+        with app.test_request_context(f"/?lang={lang}"):
+            with pytest.raises(operations.ResultsRefused) as refused:
+                operations.add_assessment(user(secretariat), "CL", 1999, "")
+            assert unescape(refused.value.said()) == expected
+            form = AssessmentForm(data={"country": "CL", "year": 1999}, meta={"csrf": False})
+            form.validate()
+            assert [str(e) for e in form.year.errors] == [expected]

@@ -115,13 +115,20 @@ class MgiIndicator(db.Model):
         return f"{self.code} {self.text}"
 
 
+# The years an MGI assessment may be of: the table's CHECK, the operation and the form.
+ASSESSMENT_YEARS = (2000, 2100)
+ASSESSMENT_YEAR_MESSAGE = N_("Give the year of the assessment, from %(min)s to %(max)s.")
+
+
 class MgiAssessment(db.Model):
     """A country's MGI assessment: its year and where it is published."""
 
     __tablename__ = "mgi_assessments"
     __table_args__ = (
         UniqueConstraint("country_iso2", "year"),
-        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        CheckConstraint(
+            f"year BETWEEN {ASSESSMENT_YEARS[0]} AND {ASSESSMENT_YEARS[1]}", name="year_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 from fund.forms import IntegerField, MultiCheckboxField, StringField, options
 from fund.i18n import current_language
 from fund.reference.models import GcmObjective, ThematicArea
-from fund.reference.results import FundOutcome, MgiIndicator, MgiScoreValue, MigofDomain
+from fund.reference.results import (
+    ASSESSMENT_YEAR_MESSAGE,
+    ASSESSMENT_YEARS,
+    FundOutcome,
+    MgiIndicator,
+    MgiScoreValue,
+    MigofDomain,
+)
 from fund.reference.translations import objective_title
 
 NOT_ASSESSED_LABEL = _l("Not assessed")
@@ -114,7 +121,7 @@ class AssessmentForm(FlaskForm):
         _l("Year of the assessment"),
         validators=[
             DataRequired(_l("Give the year of the assessment.")),
-            NumberRange(2000, 2100, _l("Give the year of the assessment, from 2000 to 2100.")),
+            NumberRange(*ASSESSMENT_YEARS, _l(ASSESSMENT_YEAR_MESSAGE)),
         ],
     )
     link = StringField(

@@ -24,6 +24,8 @@ from fund.labels import N_
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reference.models import Country, GcmObjective, ThematicArea
 from fund.reference.results import (
+    ASSESSMENT_YEAR_MESSAGE,
+    ASSESSMENT_YEARS,
     FundIndicator,
     FundOutcome,
     MgiAssessment,
@@ -323,8 +325,9 @@ def add_assessment(
     country = db.session.get(Country, country_iso2 or "")
     if country is None:
         raise ResultsRefused(N_("Choose the country from the list."), "country")
-    if not 2000 <= year <= 2100:
-        raise ResultsRefused(N_("Give the year of the assessment, from 2000 to 2100."), "year")
+    first, last = ASSESSMENT_YEARS
+    if not first <= year <= last:
+        raise ResultsRefused(ASSESSMENT_YEAR_MESSAGE, "year", min=str(first), max=str(last))
     _check_link(link)
     assessment = MgiAssessment(country_iso2=country.iso2, year=year, link=link)
     db.session.add(assessment)
