@@ -18,7 +18,8 @@ from wtforms.validators import (
 
 from fund.accounts.sensitive import SensitiveForm
 from fund.committee.decisions import DECISION_LABELS
-from fund.committee.models import Choice
+from fund.committee.models import REJECT_NEEDS_COMMENT, Choice, needs_comment
+from fund.committee.workflow import RETURN_SUMMARY_NEEDED
 from fund.forms import DateField, IntegerField, int_or_zero, long_text, options
 from fund.proposals.forms import text_area
 
@@ -48,8 +49,8 @@ class VoteForm(SensitiveForm):
     )
 
     def validate_comment(self, field) -> None:
-        if self.choice.data == Choice.REJECT and not (field.data or "").strip():
-            raise ValidationError(_l("Give your reasons: a vote to reject needs a comment."))
+        if needs_comment(self.choice.data, field.data):
+            raise ValidationError(_l(REJECT_NEEDS_COMMENT))
 
 
 class ConflictForm(SensitiveForm):
@@ -93,7 +94,7 @@ class ReturnForm(FlaskForm):
     version = IntegerField(validators=[DataRequired()])
     summary = long_text(
         _l("Committee's summary"),
-        _l("Write the committee's summary: what the revision must address."),
+        _l(RETURN_SUMMARY_NEEDED),
     )
 
 

@@ -65,6 +65,15 @@ class Choice(LabelledEnum):
     ABSTAIN = "abstain", N_("Abstain")
 
 
+# A vote to reject gives its reasons: the vote form and `cast_vote` refuse one without.
+REJECT_NEEDS_COMMENT = N_("Give your reasons: a vote to reject needs a comment.")
+
+
+def needs_comment(choice: str | None, comment: str | None) -> bool:
+    """Whether a vote lacks the comment it needs (REJECT_NEEDS_COMMENT)."""
+    return choice == Choice.REJECT and not (comment or "").strip()
+
+
 class Recusal(enum.StrEnum):
     AUTOMATIC = "automatic"  # the member's organization takes part in the proposal
     DECLARED = "declared"  # the member declared a conflict of interest

@@ -28,6 +28,7 @@ from fund.accounts.models import Role, User
 from fund.audit.operations import add_recorded, record
 from fund.committee.decisions import Decision, decision_for, record_decision
 from fund.committee.models import (
+    REJECT_NEEDS_COMMENT,
     Choice,
     Outcome,
     Recusal,
@@ -35,6 +36,7 @@ from fund.committee.models import (
     RoundStatus,
     Vote,
     VotingRound,
+    needs_comment,
 )
 from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
 from fund.committee.rounds import open_round_of, round_tally, seats_at_opening
@@ -43,7 +45,14 @@ from fund.committee.seating import current_seats, seat_vote
 from fund.committee.seats import seat_pending_members
 from fund.committee.tally import Tally
 from fund.committee.voting_seats import kept_tally
-from fund.committee.workflow import CommitteeRefused, closing_trigger, fire_round, member_of
+from fund.committee.workflow import (
+    RETURN_SUMMARY_NEEDED,
+    CommitteeRefused,
+    closing_trigger,
+    fire_round,
+    member_of,
+    only_said,
+)
 from fund.extensions import db, utcnow
 from fund.i18n import kept
 from fund.labels import N_
@@ -312,10 +321,8 @@ def cast_vote(
         raise CommitteeRefused(N_("You are not a member of this round."))
     if choice not in _CHOICES:
         raise CommitteeRefused(N_("Choose approve, reject or abstain."), field="choice")
-    if choice == Choice.REJECT and not comment:
-        raise CommitteeRefused(
-            N_("Give your reasons: a vote to reject needs a comment."), field="comment"
-        )
+    if needs_comment(choice, comment):
+        raise CommitteeRefused(REJECT_NEEDS_COMMENT, field="comment")
     vote = _vote_of(round_, actor.id)
     if expected is not None and expected != vote_fingerprint(seat_vote(round_, seat)):
         raise CommitteeRefused(STALE_VOTE, stale=True)
@@ -528,13 +535,11 @@ def return_for_revision(
     open round closes as "returned" (by the receiver below). Returns that round, if any."""
     from fund.proposals.operations import fire
 
-    _require_secretariat(actor, N_("Only the secretariat can return a proposal for revision."))
+    _require_secretariat(actor, only_said("return_for_revision"))
     now = now or utcnow()
     summary = (summary or "").strip()
     if not summary:
-        raise CommitteeRefused(
-            N_("Write the committee's summary: what the revision must address."), field="summary"
-        )
+        raise CommitteeRefused(RETURN_SUMMARY_NEEDED, field="summary")
     proposal = _lock_proposal(proposal_id, expected_version)
     if proposal.status != REVIEW_STATE:
         raise CommitteeRefused(

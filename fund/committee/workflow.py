@@ -202,6 +202,15 @@ _ONLY_SAID = {
 }
 
 
+# The committee's summary a return for revision needs: its form and `return_for_revision` say it.
+RETURN_SUMMARY_NEEDED = N_("Write the committee's summary: what the revision must address.")
+
+
+def only_said(trigger: str) -> str:
+    """What a person refused `trigger` for their role is told (the refusal's sentence)."""
+    return _ONLY_SAID.get(trigger, REASON_SENTENCES["role"])
+
+
 def closing_trigger(counted: Tally) -> str:
     """The rule that closes a round with this tally: with its outcome, or without quorum."""
     return "close" if counted.quorum_met else "close_without_quorum"
@@ -240,7 +249,7 @@ def refusal(round_: VotingRound, refused: TransitionRefused) -> CommitteeRefused
             said, stale=True, number=round_.number, closed=closed, outcome=outcome
         )
     if refused.reason == "role":
-        return CommitteeRefused(_ONLY_SAID.get(refused.trigger, REASON_SENTENCES["role"]))
+        return CommitteeRefused(only_said(refused.trigger))
     if refused.reason == "guard":
         return CommitteeRefused(
             refused.problems[0], stale=bool(_STALE_GUARDS & set(refused.failed_guards))
