@@ -105,23 +105,11 @@ DATE_MESSAGE = lazy_gettext("Enter a date as YYYY-MM-DD, for example 2026-03-31.
 class DateField(wtforms.DateField):
     """A date within FIRST_DAY..LAST_DAY: far enough for any grant, and a day more or less
     is still a date every database stores (a filter up to a day reads "before the next").
-    A value it cannot read as a date is refused with DATE_MESSAGE, a day written as asked
-    that the calendar does not have (2027-02-30) with its own sentence."""
+    A value it cannot read as a date (31/03/2026, 2027-02-30) is refused with DATE_MESSAGE."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("invalid_value_message", DATE_MESSAGE)
         super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            typed = " ".join(str(value) for value in valuelist).strip()
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
-                raise ValueError(
-                    gettext("%(typed)s is not a day of the calendar.", typed=typed)
-                ) from None
-            raise
 
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:

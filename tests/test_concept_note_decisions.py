@@ -369,7 +369,7 @@ def test_the_secretariat_invites_a_pipeline_concept_note(app, backend, people, c
         ("", "Give the date by which the full proposal is due."),
         (today.isoformat(), "The deadline must be a date after today"),
         ((today - timedelta(days=3)).isoformat(), "The deadline must be a date after today"),
-        ("2027-02-30", "2027-02-30 is not a day of the calendar."),  # fund.forms.DateField
+        ("2027-02-30", "Enter a date as YYYY-MM-DD"),  # fund.forms.DATE_MESSAGE
     ):
         response = secretariat.post(
             path,

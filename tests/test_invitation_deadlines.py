@@ -81,7 +81,7 @@ def test_an_extension_refuses_bad_dates_and_keeps_the_input(app, backend, people
     for deadline, message in (
         ("", "Give the date by which the full proposal is due."),
         (today.isoformat(), "The deadline must be a date after today"),
-        ("2027-02-30", "2027-02-30 is not a day of the calendar."),  # fund.forms.DateField
+        ("2027-02-30", "Enter a date as YYYY-MM-DD"),  # fund.forms.DATE_MESSAGE
         (note.invited_until.isoformat(), "an extension is a later date"),
         ((note.invited_until - timedelta(days=1)).isoformat(), "an extension is a later date"),
     ):
