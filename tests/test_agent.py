@@ -1084,3 +1084,34 @@ def test_an_agents_form_sent_twice_names_what_the_first_one_recorded(
             f"This form had already been sent: {recorded} was recorded then. "
             "Nothing was recorded again." in page
         ), page[page.find("already") - 100 : page.find("already") + 300]
+
+
+def test_the_pledge_form_and_record_pledge_refuse_a_schedule_alike(
+    app, agent_user, agent_client, donor
+):
+    """One rule for a pledge's schedule (`agent.schedule_problem`): the form and the operation
+    refuse an empty schedule, or one not adding up to the pledge, with the same sentence."""
+    token = csrf_token(agent_client, "/finance/pledges")
+    for form_lines, lines in (
+        ({"due_1": "", "part_1": "", "due_2": "", "part_2": ""}, []),
+        (
+            {"part_2": "300,000.00"},
+            [(date(2026, 6, 30), D("600000.00")), (date(2027, 6, 30), D("300000.00"))],
+        ),
+    ):
+        data = PLEDGE | {"donor_id": donor.id, "csrf_token": token} | form_lines
+        page = html.unescape(
+            agent_client.post("/finance/pledges", data=data).get_data(as_text=True)
+        )
+        with app.test_request_context():
+            error = _refused(
+                app,
+                agent.record_pledge,
+                user(agent_user),
+                _donor(donor),
+                date(2026, 1, 5),
+                "EUR",
+                D("1000000.00"),
+                lines,
+            )
+            assert error.said() in page, (error.said(), form_lines)

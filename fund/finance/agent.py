@@ -110,6 +110,23 @@ def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:
 # Pledges ----------------------------------------------------------------------------------
 
 
+def schedule_problem(
+    amount: Decimal, schedule: Sequence[tuple[date, Decimal]], currency: str
+) -> Sentence | None:
+    """Why a pledge's expected payments do not make it (none given, or they do not add up to
+    `amount`), or None when they do: one rule for the pledge form and `record_pledge`."""
+    if not schedule:
+        return Sentence(N_("Give at least one expected payment: its date and amount."))
+    scheduled = sum((part for _, part in schedule), ZERO)
+    if scheduled != amount:
+        return Sentence(
+            N_("The expected payments add up to %(scheduled)s, not the pledged %(pledged)s."),
+            scheduled=Money(scheduled, currency),
+            pledged=Money(amount, currency),
+        )
+    return None
+
+
 def record_pledge(
     actor: User,
     donor: Organization,
@@ -127,21 +144,13 @@ def record_pledge(
     _amount(amount, "amount", currency)
     _check_date(pledged_on, now, "pledge", "pledged_on")
     if not schedule:
-        raise FinanceError(
-            N_("Give at least one expected payment (its date and amount)."), "schedule"
-        )
+        raise FinanceError(schedule_problem(amount, schedule, currency), "schedule")
     lines = []
     for due_on, part in schedule:
         _amount(part, "schedule", currency)
         lines.append(PledgeInstalment(due_on=due_on, amount=part))
-    scheduled = sum((part for _, part in schedule), ZERO)
-    if scheduled != amount:
-        raise FinanceError(
-            N_("The expected payments add up to %(scheduled)s, not the pledged %(pledged)s."),
-            "schedule",
-            scheduled=Money(scheduled, currency),
-            pledged=Money(amount, currency),
-        )
+    if (problem := schedule_problem(amount, schedule, currency)) is not None:
+        raise FinanceError(problem, "schedule")
     pledge = Pledge.by(
         actor,
         now,

@@ -13,7 +13,7 @@ from wtforms import SelectField
 from wtforms.validators import Length
 
 from fund.accounts.sensitive import SensitiveForm
-from fund.finance.agent import check_currency, parse_rate
+from fund.finance.agent import check_currency, parse_rate, schedule_problem
 from fund.finance.forms import (
     AmountForm,
     _amount,
@@ -28,8 +28,8 @@ from fund.finance.forms import (
 )
 from fund.finance.operations import FinanceError
 from fund.forms import StringField, chosen, int_or_zero, long_text
-from fund.i18n import money
 from fund.money import ZERO
+from fund.sentences import said
 
 SCHEDULE_LINES = 4  # lines of the pledge's schedule on the form; blank lines are left out
 CURRENCY_HINT = _l("Its three-letter ISO 4217 code, e.g. EUR, GBP or USD.")
@@ -86,21 +86,15 @@ class PledgeForm(SensitiveForm):
                 self.schedule.append((due.data, value))
         line_errors = any(due.errors or part.errors for due, part in self.lines())
         first = self.lines()[0][1]
-        if not self.schedule and not line_errors:
-            first.errors.append(_("Give at least one expected payment: its date and amount."))
-        elif self.parsed_amount is not None and not line_errors and currency:
-            scheduled = sum((value for _day, value in self.schedule), ZERO)
-            if scheduled != self.parsed_amount:
-                added = money(scheduled, currency)
-                pledged = money(self.parsed_amount, currency)
-                first.errors.append(
-                    _(
-                        "The expected payments add up to %(scheduled)s, not the pledged "
-                        "%(pledged)s.",
-                        scheduled=added,
-                        pledged=pledged,
-                    )
-                )
+        # The schedule's own rule (`schedule_problem`) once its lines read: none given needs no
+        # pledged amount; the total needs the amount and its currency.
+        readable = not line_errors and (
+            not self.schedule or (self.parsed_amount is not None and currency)
+        )
+        if readable and (
+            problem := schedule_problem(self.parsed_amount or ZERO, self.schedule, currency or "")
+        ):
+            first.errors.append(said(problem))
         line_errors = any(due.errors or part.errors for due, part in self.lines())
         return ok and currency is not None and self.parsed_amount is not None and not line_errors
 
