@@ -6,6 +6,7 @@ check constraints, the audit and the open data."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from decimal import Decimal
 
@@ -1135,3 +1136,39 @@ def test_the_allocation_report_names_each_transfer_figure_and_its_refunds(
     }.items():
         assert selection_rows[label] == value, label
     assert not summary.parts[1].notes  # the coverage counts what the programmes kept
+
+
+def test_the_close_page_and_close_programme_refuse_an_expenditure_alike(
+    app, client, login_as, treasurer, programme
+) -> None:
+    """One rule for a final expenditure (`closure.expenditure_problem`): more than was
+    transferred, the page and the operation refuse it with the same sentence. Below zero, the
+    page's amount field refuses it first, as every amount field does."""
+    login_as("secretariat", organization_acronym="IOM")
+    path = f"/finance/proposals/{programme}/close"
+    token = csrf_token(client, path)
+    with app.app_context():
+        version = db.session.get(Proposal, programme).version
+        ilo = org_id("ILO")
+    negative = client.post(
+        path,
+        data={"csrf_token": token, "version": version, f"expenditure_{ilo}": "-1.00"},
+    )
+    assert "Amounts cannot be negative." in negative.get_data(as_text=True)
+    data = {"csrf_token": token, "version": version, "reason": "Ended early."}
+    page = html.unescape(
+        client.post(path, data=data | {f"expenditure_{ilo}": "642,000.01"}).get_data(as_text=True)
+    )
+    with app.test_request_context():
+        with pytest.raises(FinanceError) as caught:
+            closure.close_programme(
+                user(treasurer.id), db.session.get(Proposal, programme), {ilo: D("642000.01")}, "x"
+            )
+        db.session.rollback()
+        assert caught.value.said() in page, caught.value.said()
+    for wrong in (D("-1.00"), D("10.001")):  # the operation's own refusals, at the same rule
+        with app.app_context(), pytest.raises(FinanceError) as caught:
+            closure.close_programme(
+                user(treasurer.id), db.session.get(Proposal, programme), {ilo: wrong}, "x"
+            )
+        assert caught.value.field == f"expenditure_{ilo}"

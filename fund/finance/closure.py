@@ -99,19 +99,35 @@ class ClosureReports:
 REPORTS = ClosureReports()
 
 
-def _check_amount(amount: Decimal, field_name: str, *, organization: str | None = None) -> None:
-    """A refund (more than zero), or the final expenditure of `organization` (zero or more)."""
-    if organization is None:
-        cents = N_("Use at most two decimals (cents) for the refund.")
-        least = N_("The amount for the refund must be more than zero.")
-    else:
-        cents = N_("Use at most two decimals (cents) for %(name)s's final expenditure.")
-        least = N_("The amount for %(name)s's final expenditure must be zero or more.")
-    values = {} if organization is None else {"name": organization}
+def _check_refund(amount: Decimal, field_name: str) -> None:
+    """A refund: in cents, more than zero."""
     if amount != amount.quantize(CENT):
-        raise FinanceError(cents, field_name, **values)
-    if amount < 0 or (amount == 0 and organization is None):
-        raise FinanceError(least, field_name, **values)
+        raise FinanceError(N_("Use at most two decimals (cents) for the refund."), field_name)
+    if amount <= 0:
+        raise FinanceError(N_("The amount for the refund must be more than zero."), field_name)
+
+
+def expenditure_problem(name: str, spent: Decimal, transferred: Decimal | None) -> Sentence | None:
+    """Why `spent` cannot be `name`'s final expenditure (not in cents, below zero, more than
+    it was `transferred`), or None: one rule for the closing form and `close_programme`."""
+    if spent != spent.quantize(CENT):
+        return Sentence(
+            N_("Use at most two decimals (cents) for %(name)s's final expenditure."), name=name
+        )
+    if spent < 0:
+        return Sentence(
+            N_("The amount for %(name)s's final expenditure must be zero or more."), name=name
+        )
+    if transferred is not None and spent > transferred:
+        return Sentence(
+            N_(
+                "%(name)s's final expenditure cannot be more than what was transferred to it "
+                "(%(amount)s)."
+            ),
+            name=name,
+            amount=Money(transferred),
+        )
+    return None
 
 
 # The sentence refusing a date before the one it follows, by what the date is of.
@@ -244,17 +260,8 @@ def close_programme(
         given = (final_expenditure or {}).get(row.organization_id)
         spent = read_amount(reported.get(row.organization_id)) if given is None else given
         name, where = names[row.organization_id], expenditure_field(row.organization_id)
-        _check_amount(spent, where, organization=name)
-        if spent > transferred:
-            raise FinanceError(
-                N_(
-                    "%(name)s's final expenditure cannot be more than what was transferred to it "
-                    "(%(amount)s)."
-                ),
-                where,
-                name=name,
-                amount=Money(transferred),
-            )
+        if (problem := expenditure_problem(name, spent, transferred)) is not None:
+            raise FinanceError(problem, where)
         final[row.organization_id] = (transferred, spent)
     # Announced once the closure is recorded, so that those told of it read its figures.
     closing = close_proposal(actor, proposal, reason, now=now, send_signal=False)
@@ -364,7 +371,7 @@ def record_refund(
         raise FinanceError(
             N_("%(reference)s is not closed: no refund is due on it."), reference=proposal.reference
         )
-    _check_amount(amount, "amount")
+    _check_refund(amount, "amount")
     _check_day(received_on, now, "received", "received_on", closure.closed_on)
     share = _locked_closure_share(closure.allocation_id, organization_id)
     if share is None:

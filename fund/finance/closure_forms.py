@@ -8,11 +8,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length
 
-from fund.finance.closure import expenditure_field
+from fund.finance.closure import expenditure_field, expenditure_problem
 from fund.finance.forms import (
     AmountForm,
     VersionForm,
@@ -21,9 +20,9 @@ from fund.finance.forms import (
     amount_field,
 )
 from fund.forms import StringField, long_text
-from fund.i18n import money
 from fund.money import AmountError, parse_amount
 from fund.refusals import Refused, show_on_form
+from fund.sentences import said
 
 
 class CloseProgrammeForm(VersionForm):
@@ -64,20 +63,9 @@ class CloseProgrammeForm(VersionForm):
                 field.errors.append(error.said())
                 ok = False
                 continue
-            if value < 0:
-                field.errors.append(_("The final expenditure cannot be below zero."))
-                ok = False
-                continue
             name, transferred = self.transferred.get(organization_id, ("", None))
-            if transferred is not None and value > transferred:
-                field.errors.append(
-                    _(
-                        "%(name)s's final expenditure cannot be more than what was transferred "
-                        "to it (%(amount)s).",
-                        name=name,
-                        amount=money(transferred),
-                    )
-                )
+            if (problem := expenditure_problem(name, value, transferred)) is not None:
+                field.errors.append(said(problem))
                 ok = False
                 continue
             self.final_expenditure[organization_id] = value
