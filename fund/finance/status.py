@@ -18,7 +18,7 @@ registered, an open programme's expenditure is zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,6 +30,7 @@ from fund.extensions import db
 from fund.finance.agent_models import DirectCost, InterestEntry
 from fund.finance.closure_models import ClosureShare, Refund
 from fund.finance.models import Contribution, ContributionVoid, Disbursement
+from fund.labels import N_
 from fund.money import ZERO, from_cents, read_amount, total_of
 
 # organization id -> amount
@@ -50,6 +51,36 @@ FIGURES = (
     "expenditure",
     "participating_balance",
 )
+
+# The funding status as the pages state it, line by line: the figure, its label, and whether
+# it is a balance (shown strong). "Transfers less refunds" is the one line not a FIGURE.
+TRANSFERS_LESS_REFUNDS = "transfers_less_refunds"
+STATEMENT = (
+    ("deposits", N_("Deposits"), False),
+    ("administrative_agent_fee", N_("less the Administrative Agent's fee"), False),
+    ("interest", N_("plus interest"), False),
+    ("refunds", N_("plus refunds from participating organizations"), False),
+    ("transfers", N_("less transfers to participating organizations"), False),
+    ("direct_costs", N_("less direct costs"), False),
+    ("balance_with_administrative_agent", N_("Balance with the Administrative Agent"), True),
+    (TRANSFERS_LESS_REFUNDS, N_("Transfers less refunds"), False),
+    ("expenditure", N_("less expenditure reported"), False),
+    ("participating_balance", N_("Balance with participating organizations"), True),
+)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    label: str  # marked for translation: said on the page
+    amount: Decimal
+    balance: bool = False
+
+
+def statement(figures: Mapping[str, Decimal]) -> list[StatementLine]:
+    """The lines the pages state the funding status in (STATEMENT), from its FIGURES by name:
+    the finance page's (`FundingStatus.figures`) and the public page's, kept."""
+    values = {**figures, TRANSFERS_LESS_REFUNDS: figures["transfers"] - figures["refunds"]}
+    return [StatementLine(label, values[name], balance) for name, label, balance in STATEMENT]
 
 
 def register_expenditure(reader: Callable[[], ByShare]) -> None:
@@ -112,6 +143,15 @@ class FundingStatus:
 
     # The fund's balance with the organizations: the sum of theirs, as each one's is defined.
     participating_balance = total_of("organizations", "participating_balance")
+
+    @property
+    def figures(self) -> dict[str, Decimal]:
+        """The FIGURES by name."""
+        return {name: getattr(self, name) for name in FIGURES}
+
+    @property
+    def statement(self) -> list[StatementLine]:
+        return statement(self.figures)
 
     def to_dict(self) -> dict[str, object]:
         figures: dict[str, object] = {name: f"{getattr(self, name):.2f}" for name in FIGURES}

@@ -19,7 +19,7 @@ from fund.accounts.models import Organization
 from fund.dialects import cents_sum
 from fund.extensions import db, utcnow
 from fund.finance.models import GENERAL_POOL, Contribution, ContributionVoid
-from fund.finance.status import FIGURES, funding_status
+from fund.finance.status import FIGURES, StatementLine, funding_status, statement
 from fund.money import ZERO, cents, from_cents, split_evenly, total_of
 from fund.portfolio import queries
 from fund.portfolio.kept import kept
@@ -222,8 +222,9 @@ class Contributions:
         return sum(d.contributions for d in self.donors)
 
     @property
-    def status_by_name(self) -> dict[str, Decimal]:
-        return {line.name: line.amount for line in self.status}
+    def statement(self) -> list[StatementLine]:
+        """The funding status as the page states it (`fund.finance.status.statement`)."""
+        return statement({line.name: line.amount for line in self.status})
 
 
 def _build_contributions() -> Contributions:
