@@ -580,6 +580,10 @@ def test_who_may_start_the_full_programme(app, people, call, create_user):
     assert "started only from a concept note the secretariat invited" in page
     response = applicant.post(path, data={"csrf_token": csrf_token(applicant, path)})
     assert response.status_code == 409
+    # The refusal says what the page says (`invitations.NOT_INVITED`), in the same words.
+    refused = html.unescape(response.get_data(as_text=True))
+    assert "concept note invited to one" not in refused
+    assert refused.count("started only from a concept note the secretariat invited") >= 2
     assert _get(app, Proposal, selected).status == "selected"
     # Past the invitation's deadline, nothing is started.
     with app.app_context():

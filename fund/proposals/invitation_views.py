@@ -154,6 +154,7 @@ def _render_start(note: Proposal, form: StartForm, message=None, status: int = 2
         form=form,
         message=message,
         prefilled=_prefilled(note),
+        not_invited=invitations.NOT_INVITED,
         today=utcnow().date(),
     ), status
 

@@ -72,6 +72,13 @@ STALE_MESSAGE = N_(
     "was saved; review it below, then try again."
 )
 
+# A full programme starts only from a concept note invited to one: its page says so, and
+# `start_full_programme` refuses with it.
+NOT_INVITED = N_(
+    "This concept note is “%(status)s”: a full programme is started only from a concept note "
+    "the secretariat invited to one."
+)
+
 
 class InvitationRefused(Refused):
     """An invitation or a start of the full programme that was refused; nothing was changed.
@@ -292,10 +299,7 @@ def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = Non
         raise InvitationRefused(N_("Only people of the concept note's organization can start it."))
     if note.status != NOTE_INVITED_STATE:
         raise InvitationRefused(
-            N_(
-                "This concept note is “%(status)s”: a full programme is started only from a "
-                "concept note invited to one."
-            ),
+            NOT_INVITED,
             stale=True,
             status=Sentence(note.status_label),
         )

@@ -179,12 +179,16 @@ def max_extension_months() -> int:
     return int(current_app.config["REVISION_MAX_EXTENSION_MONTHS"])
 
 
+# An extension's new end date, missing or not read as a date: its page and `_check_end_date`.
+NEW_END_DATE_NEEDED = N_("Give the new end date as YYYY-MM-DD.")
+
+
 def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
     """The programme's duration in months that ends on `new_end`; refused unless `new_end` is
     later than the current end, at most the set number of months later, and the last day of a
     month of the programme."""
     if new_end is None:
-        raise RevisionRefused(N_("Give the new end date (YYYY-MM-DD)."), "new_end_date")
+        raise RevisionRefused(NEW_END_DATE_NEEDED, "new_end_date")
     start_on, end = programme_end(proposal)
     if new_end <= end:
         raise RevisionRefused(

@@ -27,6 +27,7 @@ from fund.reference.queries import category_titles
 from fund.revisions import rules
 from fund.revisions.models import Revision
 from fund.revisions.operations import (
+    NEW_END_DATE_NEEDED,
     OUTSIDE_YEARS,
     LineValues,
     RevisionRefused,
@@ -151,7 +152,7 @@ def read(page: RevisionPage, form: Any) -> RevisionValues:
         try:
             values.new_end_date = date.fromisoformat(page.values["new_end_date"])
         except ValueError:
-            page.errors["new_end_date"] = _("Give the new end date as YYYY-MM-DD.")
+            page.errors["new_end_date"] = _(NEW_END_DATE_NEEDED)
     lines, typed_years = [], {}
     for index in range(rows):
         typed = {
