@@ -32,6 +32,7 @@ from fund.revisions.apply import apply_revision
 from fund.revisions.models import Approver, Revision, RevisionBudgetLine
 from fund.revisions.workflow import (
     ENGINE,
+    NOT_REVISING,
     programme_end,
     revises,
     too_late,
@@ -124,9 +125,7 @@ def refusal_to_start(actor: User, proposal: Proposal) -> RevisionRefused | None:
     open. The programme's revisions page offers to start one by the same rule; the days left
     before the programme's end are `too_late`'s."""
     if not revises(actor, proposal.id):
-        return RevisionRefused(
-            N_("Only the staff of the programme's organizations request revisions.")
-        )
+        return RevisionRefused(NOT_REVISING)
     if proposal.status != FUNDED_STATE:
         return RevisionRefused(N_("Only a funded programme can be revised."))
     if (current := open_revision_of(proposal.id)) is not None:

@@ -126,10 +126,14 @@ def missing_content(revision: Revision) -> list[str]:
 # Guards ---------------------------------------------------------------------------------------
 
 
+# Who requests a programme's revisions (`revises`): the workflow's guard and the start of one.
+NOT_REVISING = N_("Only the staff of the programme's organizations request its revisions.")
+
+
 def revising_organization(revision: Revision, actor: Any, context: Mapping[str, Any]):
     if revises(actor, revision.proposal_id):
         return []
-    return [N_("Only the staff of the programme's organizations request its revisions.")]
+    return [NOT_REVISING]
 
 
 def revision_complete(revision: Revision, actor: Any, context: Mapping[str, Any]):
