@@ -1,5 +1,5 @@
 """`flask fund reports-due`: every programme's reporting schedule with each report's status
-(due, overdue, submitted, accepted, returned), as JSON or a text table."""
+(due, overdue, overdue_returned, submitted, accepted, returned), as JSON or a text table."""
 
 from __future__ import annotations
 
