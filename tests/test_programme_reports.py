@@ -5,6 +5,7 @@ their bad input, the reminders and the overdue notice."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -581,3 +582,21 @@ def test_a_report_returned_after_its_due_date_is_overdue_on_every_page(app, prog
     assert "overdue" not in review and "late" not in review
     listed = client.get("/programme-reports/").get_data(as_text=True)
     assert f"/programme-reports/{report_id}" not in listed[: listed.index('id="submitted"')]
+
+
+def test_reports_due_says_a_report_returned_after_its_due_date_is_overdue(app, programme):
+    with app.app_context():
+        report = first_report(programme["proposal"], "annual_narrative")
+        _fill_narrative(programme, programme["proposal"], report.id)
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        operations.fire(user(programme["secretariat"]), report.id, "return_for_changes", "Why?")
+        db.session.get(ProgrammeReport, report.id).due_on = utcnow().date() - timedelta(days=2)
+        db.session.commit()
+        period = db.session.get(ProgrammeReport, report.id).period
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["fund", "reports-due", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    shown = [r for r in json.loads(result.output)["reports"] if r["period"] == period]
+    assert {r["kind"]: r["status"] for r in shown}["annual_narrative"] == "overdue_returned"
+    text = runner.invoke(args=["fund", "reports-due", "--format", "text"]).output
+    assert "overdue, returned for changes" in text
