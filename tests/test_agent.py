@@ -97,6 +97,20 @@ def test_a_pledge_keeps_its_currency_and_schedule(app, agent_user, donor):
         assert funding_status().deposits == D("0.00")
 
 
+def _pledge_refused(app, agent_user, donor, currency: str, amount, lines):
+    """The refusal of a pledge of `amount` in `currency`, pledged on 5 January 2026."""
+    return _refused(
+        app,
+        agent.record_pledge,
+        user(agent_user),
+        _donor(donor),
+        date(2026, 1, 5),
+        currency,
+        amount,
+        lines,
+    )
+
+
 @pytest.mark.parametrize(
     ("currency", "amount", "schedule", "field", "message"),
     [
@@ -120,16 +134,7 @@ def test_a_bad_pledge_is_refused_at_its_field(
 ):
     lines = [(date.fromisoformat(d), D(a)) for d, a in schedule]
     with app.app_context():
-        error = _refused(
-            app,
-            agent.record_pledge,
-            user(agent_user),
-            _donor(donor),
-            date(2026, 1, 5),
-            currency,
-            D(amount),
-            lines,
-        )
+        error = _pledge_refused(app, agent_user, donor, currency, D(amount), lines)
         assert error.field == field and message in error.message
         assert db.session.scalar(select(func.count()).select_from(Pledge)) == 0
 
@@ -1104,14 +1109,5 @@ def test_the_pledge_form_and_record_pledge_refuse_a_schedule_alike(
             agent_client.post("/finance/pledges", data=data).get_data(as_text=True)
         )
         with app.test_request_context():
-            error = _refused(
-                app,
-                agent.record_pledge,
-                user(agent_user),
-                _donor(donor),
-                date(2026, 1, 5),
-                "EUR",
-                D("1000000.00"),
-                lines,
-            )
+            error = _pledge_refused(app, agent_user, donor, "EUR", D("1000000.00"), lines)
             assert error.said() in page, (error.said(), form_lines)
