@@ -111,6 +111,12 @@ class DateField(wtforms.DateField):
         kwargs.setdefault("invalid_value_message", DATE_MESSAGE)
         super().__init__(*args, **kwargs)
 
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:  # the error as text, in the request's language
+            raise ValueError(str(error.args[0]) if error.args else "") from None
+
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
             raise StopValidation(gettext(DATE_RANGE_MESSAGE))

@@ -263,8 +263,9 @@ def test_a_returned_financial_report_is_named_with_its_status(app, programme):
         year = programme["year"]
         refusal = _refusal(programme, "ILO", "100000.00", now=_next_year(programme))
         assert refusal.problems == [
+            # Returned after its due date, it is overdue (`fund.reporting.models.is_overdue`).
             f"The {year} annual financial report is not accepted "
-            f"(due 30 April {year + 1}, returned).",
+            f"(due 30 April {year + 1}, overdue, returned for changes).",
             # A returned report's expenditure does not count.
             "ILO reported USD 0.00 spent, 0% of the USD 70,000.00 transferred; 70% is required.",
         ]
