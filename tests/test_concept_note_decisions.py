@@ -593,6 +593,11 @@ def test_who_may_start_the_full_programme(app, people, call, create_user):
     response = applicant.post(path, data={"csrf_token": csrf_token(applicant, path)})
     assert response.status_code == 400
     assert "has passed" in response.get_data(as_text=True)
+    # The page says it as the refusal does, with the day (`invitations.expired_sentence`).
+    passed = (utcnow().date() - timedelta(days=1)).strftime("%-d %B %Y")
+    said = f"The invitation's deadline, {passed}, has passed. Ask the secretariat about it."
+    for page in (response, applicant.get(path)):
+        assert said in html.unescape(page.get_data(as_text=True))
     assert _get(app, Proposal, invited).status == "invited"
 
 

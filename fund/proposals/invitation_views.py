@@ -155,6 +155,7 @@ def _render_start(note: Proposal, form: StartForm, message=None, status: int = 2
         message=message,
         prefilled=_prefilled(note),
         not_invited=invitations.NOT_INVITED,
+        expired=invitations.expired_sentence(note),
         today=utcnow().date(),
     ), status
 

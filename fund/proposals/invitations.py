@@ -80,6 +80,15 @@ NOT_INVITED = N_(
 )
 
 
+def expired_sentence(note: Proposal) -> Sentence:
+    """What the applicant is told once the invitation's deadline has passed: on the page that
+    starts the full programme, and by `start_full_programme`'s refusal."""
+    return Sentence(
+        N_("The invitation's deadline, %(day)s, has passed. Ask the secretariat about it."),
+        day=note.invited_until,
+    )
+
+
 class InvitationRefused(Refused):
     """An invitation or a start of the full programme that was refused; nothing was changed.
     `stale`: the page acted on no longer shows the concept note as it is."""
@@ -304,10 +313,7 @@ def start_full_proposal(note_id: int, actor: User, *, now: datetime | None = Non
             status=Sentence(note.status_label),
         )
     if note.invited_until is not None and invitation_expired(note, now.date()):
-        raise InvitationRefused(
-            N_("The invitation's deadline, %(day)s, has passed. Ask the secretariat about it."),
-            day=note.invited_until,
-        )
+        raise InvitationRefused(expired_sentence(note))
     full = _copy(note, actor)
     db.session.add(full)
     db.session.flush()  # the unique concept_note_id refuses a second full proposal here
