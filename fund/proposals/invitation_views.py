@@ -156,7 +156,9 @@ def _render_start(note: Proposal, form: StartForm, message=None, status: int = 2
         prefilled=_prefilled(note),
         not_invited=invitations.NOT_INVITED,
         expired=invitations.expired_sentence(note),
-        today=utcnow().date(),
+        # Invited, and the deadline not passed: the rule `start_full_programme` keeps.
+        can_start=note.status == NOTE_INVITED_STATE
+        and not invitations.invitation_expired(note, utcnow().date()),
     ), status
 
 
