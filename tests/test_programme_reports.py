@@ -600,3 +600,25 @@ def test_reports_due_says_a_report_returned_after_its_due_date_is_overdue(app, p
     assert {r["kind"]: r["status"] for r in shown}["annual_narrative"] == "overdue_returned"
     text = runner.invoke(args=["fund", "reports-due", "--format", "text"]).output
     assert "overdue, returned for changes" in text
+
+
+def test_an_accepted_reports_due_date_does_not_move(app, programme):
+    """The report's page offers to move a due date until the report is accepted; the operation
+    keeps the same rule, so a form sent anyway changes nothing."""
+    with app.app_context():
+        report = first_report(programme["proposal"], "annual_narrative")
+        _fill_narrative(programme, programme["proposal"], report.id)
+        operations.fire(user(programme["ilo"]), report.id, "submit")
+        operations.fire(user(programme["secretariat"]), report.id, "accept")
+        db.session.commit()
+        report_id, due_on = report.id, report.due_on
+        with pytest.raises(operations.ReportRefused, match="accepted"):
+            operations.set_due_date(
+                user(programme["secretariat"]), report_id, due_on + timedelta(days=30), "Late"
+            )
+        db.session.rollback()
+        assert db.session.get(ProgrammeReport, report_id).due_on == due_on
+    with app.app_context():
+        client = client_for(app, user(programme["secretariat"]))
+    page = client.get(f"/programme-reports/{report_id}").get_data(as_text=True)
+    assert "/due-date" not in page

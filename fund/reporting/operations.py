@@ -120,16 +120,27 @@ def _report(report_id: int) -> ProgrammeReport:
     )
 
 
+def due_date_movable(report: ProgrammeReport) -> bool:
+    """Whether the report's due date may still move: until it is accepted. The report's page
+    offers the form by this rule, and `set_due_date` keeps it."""
+    return report.status != REPORT_ACCEPTED
+
+
 def set_due_date(
     actor: User, report_id: int, due_on: date, reason: str, now: datetime | None = None
 ) -> ProgrammeReport:
-    """The secretariat moves a report's due date, with its reason; audited."""
+    """The secretariat moves a report's due date, with its reason, until the report is
+    accepted; audited."""
     if not actor.has_role(Role.SECRETARIAT):
         raise ReportRefused(N_("Only the secretariat changes a report's due date."))
     reason = (reason or "").strip()
     if not reason:
         raise ReportRefused(N_("Give the reason for the new due date."), "reason")
     report = _report(report_id)
+    if not due_date_movable(report):
+        raise ReportRefused(
+            N_("The report is accepted: its due date no longer moves."), "due_on", stale=True
+        )
     if due_on < report.period_end:
         raise ReportRefused(
             N_("A report is due after its period ends (%(date)s)."),

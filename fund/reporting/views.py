@@ -123,6 +123,7 @@ def _render(
             editable=report.status in REPORT_EDITABLE_STATES
             and reports_for(current_user, report.proposal_id),
             actions={rule.trigger for rule in ENGINE.allowed(report, current_user)},
+            due_date_movable=operations.due_date_movable(report),
             missing=missing_content(report, _),
             not_yet=[said(problem) for problem in period_begun(report)],
             message=message,
