@@ -27,7 +27,11 @@ from fund.committee.forms import (
 )
 from fund.committee.models import Choice, RoundStatus, VotingRound
 from fund.committee.rounds import end_of_day, outcome_label
-from fund.committee.visibility import opened_record, votes_visible_before_own_vote
+from fund.committee.visibility import (
+    opened_record,
+    record_access,
+    votes_visible_before_own_vote,
+)
 from fund.committee.voting_seats import few_seats_warning, seat_count
 from fund.coverage.simulator import coverage_effect
 from fund.days import written
@@ -290,6 +294,10 @@ def _render_review(
         "committee/review.html",
         proposal=proposal,
         rounds=rounds,
+        # The rounds whose record the reader may open: the record's own rule, linked by it.
+        records_opened={
+            r.id for r in rounds if record_access(current_user, r, proposal, conflict=conflict)[0]
+        },
         view=view,
         conflict=conflict,
         version=version,
