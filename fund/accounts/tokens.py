@@ -64,8 +64,12 @@ class ApiToken(db.Model):
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
 
+    def expired(self, now: datetime) -> bool:
+        """Whether the token's time is up at `now` (the account page says "Expired")."""
+        return now >= self.expires_at
+
     def usable(self, now: datetime) -> bool:
-        return self.revoked_at is None and now < self.expires_at and self.user.active
+        return self.revoked_at is None and not self.expired(now) and self.user.active
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.shown}… of user {self.user_id}>"
