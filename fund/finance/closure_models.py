@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, not_negative, within
 from fund.finance.models import Recorded, share_key
-from fund.money import Money, sql_cents
+from fund.money import ZERO, Money, sql_cents
 
 
 def kept_of(allocated: Decimal, released: Decimal, refunded: Decimal) -> Decimal:
@@ -65,6 +65,12 @@ def still_to_pay(amount: Any, paid: Any, given_back: Any) -> Any:
     paid: nothing is paid after closure). Of Decimal amounts, or of SQL expressions (in cents,
     for an order by it)."""
     return amount - paid - given_back
+
+
+def released_at_closure(amount: Decimal, paid: Decimal, closed: bool) -> Decimal:
+    """What a share's closure gave back to the pools: all it never paid (nothing is paid after
+    closure); zero while the programme is not closed."""
+    return amount - paid if closed else ZERO
 
 
 class RefundFigures:

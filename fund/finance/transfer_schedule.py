@@ -43,6 +43,7 @@ from fund.finance.closure_models import (
     ClosureShare,
     ProgrammeClosure,
     RefundFigures,
+    released_at_closure,
     still_to_pay,
 )
 from fund.finance.locks import locked_shares
@@ -393,7 +394,7 @@ class OrganizationSchedule:
     @property
     def released(self) -> Decimal:
         """What of the share the closure gave back to the pools: all that was never paid."""
-        return self.share - self.disbursed if self.closed_on is not None else ZERO
+        return released_at_closure(self.share, self.disbursed, self.closed_on is not None)
 
     @property
     def remaining(self) -> Decimal:

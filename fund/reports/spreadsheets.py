@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from fund import xlsx
-from fund.finance.closure_models import still_to_pay
+from fund.finance.closure_models import released_at_closure, still_to_pay
 from fund.labels import N_
 from fund.money import configured_indirect_rate, from_cents, plain_number, read_amount
 from fund.proposals import status_rules
@@ -228,9 +228,7 @@ def _allocations() -> Table:
 
 
 def _share_released(share: Any) -> Decimal:
-    """What a share's closure gave back to the pools: all it never paid (nothing is paid after
-    closure); zero unless the programme is closed."""
-    return share.amount - share.disbursed if share.closed else ZERO
+    return released_at_closure(share.amount, share.disbursed, share.closed)
 
 
 def _allocation_shares() -> Table:
