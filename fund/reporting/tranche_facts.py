@@ -12,6 +12,7 @@ from sqlalchemy import select
 from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance.tranche import PendingReport
+from fund.money import from_cents
 from fund.reporting.models import (
     FINANCIAL_KINDS,
     NARRATIVE_KINDS,
@@ -57,7 +58,7 @@ def pending_reports(proposal_id: int, before_year: int, today: date) -> list[Pen
 def reported_spent(allocation_id: int, organization_id: int) -> Decimal:
     """The organization's expenditure summed over the programme's accepted financial
     reports, exact to the cent."""
-    cents = db.session.scalar(
+    spent = db.session.scalar(
         select(cents_sum(ReportExpenditure.amount))
         .join(ProgrammeReport, ProgrammeReport.id == ReportExpenditure.report_id)
         .where(
@@ -67,4 +68,4 @@ def reported_spent(allocation_id: int, organization_id: int) -> Decimal:
             ProgrammeReport.kind.in_(FINANCIAL_KINDS),
         )
     )
-    return (Decimal(cents or 0) / 100).quantize(Decimal("0.01"))
+    return from_cents(spent)

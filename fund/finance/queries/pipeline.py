@@ -30,7 +30,7 @@ from fund.finance.queries.as_of import allocated_by, proposal_state_as_of
 from fund.finance.queries.balance import balance
 from fund.finance.queries.lists import PAGE_SIZE
 from fund.kept import KeptByKey
-from fund.money import ZERO, from_cents, read_amount, sql_cents, total_of
+from fund.money import ZERO, cents, from_cents, read_amount, sql_cents, total_of
 from fund.pagination import Paging, paging
 from fund.proposals import status_rules
 from fund.proposals.budget import organization_budgets, rate_key
@@ -181,7 +181,7 @@ def pipeline(
     for row in proposals:
         total = sum(totals.get(row.id, {}).values(), ZERO)
         running += total
-        walked = walk.take(areas.get(row.id, []), int(total * 100))
+        walked = walk.take(areas.get(row.id, []), cents(total))
         rows.append(_row(row, row.primary_objective_number, total, running, available, *walked))
     return Pipeline(rows, available, dict(available_by_pool))
 
@@ -192,7 +192,7 @@ class _PoolWalk:
     cover all of it, its draws then taken out of what is left for the next ones."""
 
     def __init__(self, available_by_pool: Mapping[str, Decimal]) -> None:
-        self.left = {code: int(amount * 100) for code, amount in available_by_pool.items()}
+        self.left = {code: cents(amount) for code, amount in available_by_pool.items()}
         self._orders: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
 
     def take(
