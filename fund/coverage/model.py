@@ -48,7 +48,6 @@ MARKER_TITLES = {
 NO_MARKER = N_("No marker given")
 TARGET_TOLERANCE = Decimal("0.0001")  # targets of a dimension must add up to 1 within this
 
-CENT = Decimal("0.01")
 SHARE_PLACES = Decimal("0.000001")  # a share as stored and shown: six decimals, a percent's four
 # An equal share of the 23 objectives (100 / 23) to a percent's four decimals: the example the
 # sentences about a typed target share give, and the targets page's equal share.
@@ -292,10 +291,6 @@ def flag_for(
     if funded_f > Fraction(concentrated_multiple) * target * total_f:
         return CONCENTRATED
     return None
-
-
-def _cents(value: Fraction | int) -> Decimal:
-    return (Decimal(int(value)) * CENT).quantize(CENT)
 
 
 def _share(part: Decimal, total: Decimal) -> Decimal:

@@ -86,7 +86,6 @@ from fund.coverage.model import (
     CoverageRow,
     CoverageSettings,
     CoverageTotals,
-    _cents,
     _settings,
     _share,
     flag_for,
@@ -103,6 +102,7 @@ from fund.coverage.sources import (
 )
 from fund.extensions import db
 from fund.i18n import current_language, labelled
+from fund.money import from_cents
 from fund.reference.models import GLOBAL_LABEL, GLOBAL_REGION, GcmObjective, ThematicArea
 from fund.reference.translations import objective_numbered
 
@@ -223,7 +223,7 @@ def coverage(
     organizations, organization_names = raw.organizations, raw.organization_names
 
     # Assembling the rows (no more queries).
-    funded_total = _cents(total_cents[FUNDED])
+    funded_total = from_cents(total_cents[FUNDED])
 
     def make_row(
         key: str,
@@ -234,10 +234,10 @@ def coverage(
         **extra: Any,
     ) -> CoverageRow:
         cents, programmes = sums.cents, sums.programmes
-        funded = _cents(cents.get(FUNDED, 0))
-        pipeline = _cents(cents.get(PIPELINE, 0)) if include_pipeline else None
-        review = _cents(cents.get(REVIEW, 0)) if include_pipeline else None
-        notes = _cents(cents.get(NOTES, 0)) if include_pipeline else None
+        funded = from_cents(cents.get(FUNDED, 0))
+        pipeline = from_cents(cents.get(PIPELINE, 0)) if include_pipeline else None
+        review = from_cents(cents.get(REVIEW, 0)) if include_pipeline else None
+        notes = from_cents(cents.get(NOTES, 0)) if include_pipeline else None
         pending = (pipeline or ZERO) + (review or ZERO) + (notes or ZERO)
         return CoverageRow(
             key=key,
@@ -327,7 +327,7 @@ def coverage(
     )
 
     def bucket_total(bucket: str) -> Decimal | None:
-        return _cents(total_cents[bucket]) if include_pipeline else None
+        return from_cents(total_cents[bucket]) if include_pipeline else None
 
     def bucket_programmes(bucket: str) -> int | None:
         if not include_pipeline:
@@ -342,8 +342,8 @@ def coverage(
         simulated=simulate,
         totals=CoverageTotals(
             funded=funded_total,
-            funded_direct=_cents(funded_row.direct if funded_row else 0),
-            funded_indirect=_cents(funded_row.indirect if funded_row else 0),
+            funded_direct=from_cents(funded_row.direct if funded_row else 0),
+            funded_indirect=from_cents(funded_row.indirect if funded_row else 0),
             pipeline=bucket_total(PIPELINE),
             review=bucket_total(REVIEW),
             programmes=int(funded_row.programmes) if funded_row else 0,

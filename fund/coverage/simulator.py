@@ -14,13 +14,11 @@ from sqlalchemy import func, select
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.coverage.model import (
-    CENT,
     FLAG_LABELS,
     SIMULATION_STATUSES,
     Coverage,
     CoverageFilters,
     CoverageSettings,
-    _cents,
     _settings,
 )
 from fund.coverage.programme_money import programme_totals
@@ -28,7 +26,7 @@ from fund.coverage.queries import coverage_pair
 from fund.coverage.sources import _lines
 from fund.extensions import db, record_from_row
 from fund.finance.models import Pool
-from fund.money import sql_cents, total_of
+from fund.money import CENT, from_cents, sql_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import IndicativeTotal, Proposal, proposal_reference
 from workflows.concept_note import NOTE_PIPELINE_STATE
@@ -73,7 +71,7 @@ def _candidates(totals: Any, total: Any, where: Any, *order_by: Any) -> list[Can
         .where(where)
         .order_by(*order_by)
     ).all()
-    return [record_from_row(Candidate, row, total=_cents(row.cents or 0)) for row in rows]
+    return [record_from_row(Candidate, row, total=from_cents(row.cents or 0)) for row in rows]
 
 
 def simulation_candidates(settings: CoverageSettings | None = None) -> list[Candidate]:
