@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from fund.labels import N_
-from fund.money import TypedDecimal, configured_indirect_rate
+from fund.money import ZERO, TypedDecimal, configured_indirect_rate
 from fund.sentences import Translate, Unreadable, english
 from workflows import FUNDED_STATES, NOTE_PIPELINE_STATE, PIPELINE_STATE, REVIEW_STATE
 
@@ -52,7 +52,6 @@ SHARE_PLACES = Decimal("0.000001")  # a share as stored and shown: six decimals,
 # An equal share of the 23 objectives (100 / 23) to a percent's four decimals: the example the
 # sentences about a typed target share give, and the targets page's equal share.
 PERCENT_EXAMPLE = Decimal("4.3478")
-ZERO = Decimal("0.00")
 
 
 # Inputs --------------------------------------------------------------------------------------

@@ -21,9 +21,8 @@ from typing import Any
 
 from fund.i18n import Money, Share, kept
 from fund.labels import N_
+from fund.money import ZERO
 from fund.sentences import OnDay, Sentence, Within
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from fund.finance.closure_queries import ProgrammeRefunds, refunds_by_proposal
 from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.i18n import Money
 from fund.labels import N_
-from fund.money import configured_indirect_rate, from_cents, total_of
+from fund.money import ZERO, configured_indirect_rate, from_cents, total_of
 from fund.proposals import status_rules
 from fund.proposals.models import (
     BudgetLine,
@@ -42,7 +42,6 @@ from fund.sentences import Sentence
 
 # Programmes the public sees: funded, and funded then closed full programmes
 # (`fund.proposals.status_rules.funded`: FUNDED_STATES of workflows, never a concept note).
-ZERO = Decimal("0.00")
 
 # Who publishes the open data, and under which identifiers. Every value can be overridden in
 # the application configuration (same key).

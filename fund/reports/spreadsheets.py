@@ -19,7 +19,7 @@ from typing import IO, Any
 from fund import xlsx
 from fund.finance.closure_models import released_at_closure, still_to_pay
 from fund.labels import N_
-from fund.money import configured_indirect_rate, from_cents, plain_number, read_amount
+from fund.money import ZERO, configured_indirect_rate, from_cents, plain_number, read_amount
 from fund.proposals import status_rules
 from fund.proposals.budget import organization_budgets
 from fund.proposals.models import Scope, proposal_reference
@@ -31,7 +31,6 @@ from workflows import PROPOSAL_WORKFLOW
 TEXT, MONEY, DATE, DATETIME, INTEGER, RATE = "text", "money", "date", "datetime", "int", "rate"
 NUMBER = "number"  # an exact decimal in no currency of its own (an amount in EUR, a rate)
 MONEY_FORMAT = '"USD" #,##0.00'
-ZERO = Decimal("0.00")
 
 
 # Table name (for CSV files and the command line) -> sheet title, in workbook order.
