@@ -65,8 +65,11 @@ from fund.extensions import db, utcnow
 from fund.kept import KeptByKey
 from fund.labels import N_
 from fund.listing import DESCENDING, Sorting, column
-from fund.pagination import PER_PAGE as LIST_PAGE
-from fund.pagination import Page, paging
+from fund.pagination import (
+    PER_PAGE,  # its lists' pages (tests shrink it here)
+    Page,
+    paging,
+)
 from fund.proposals.models import Proposal
 from workflows import REVIEW_STATE
 
@@ -112,7 +115,6 @@ __all__ = [
 
 # Pages of a list ----------------------------------------------------------------------------
 
-PER_PAGE = LIST_PAGE  # its lists' pages: the fund's own (`fund.pagination.PER_PAGE`)
 
 T = TypeVar("T")
 
