@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from html import escape
 
+from fund.coverage.model import FLAG_COLOURS
 from fund.coverage.queries import (
     CONCENTRATED,
     FLAG_LABELS,
@@ -50,12 +51,6 @@ COLOURS = {
     "grid": "#c9d2db",
     "ink": "#1b1f24",
     "muted": "#4a5560",
-}
-FLAG_COLOURS = {
-    UNCOVERED: "#b3261e",
-    PIPELINE_ONLY: "#b3261e",
-    UNDER_TARGET: "#7a4b00",
-    CONCENTRATED: "#6a1b9a",
 }
 FLAG_MARKS = {UNCOVERED: "✕", PIPELINE_ONLY: "◌", UNDER_TARGET: "▼", CONCENTRATED: "▲"}
 
@@ -129,9 +124,10 @@ def _flip(value: object, width: int, extent: object = 0) -> object:
     return f"{flipped:.1f}" if isinstance(value, str) else int(flipped)
 
 
-# A text's anchor once mirrored, if its words are written left to right: its start becomes its
-# end. (Written right to left, the anchor's start is already on the right and stays as it is.)
-_MIRRORED_ANCHOR = {"start": "end", "end": "start", "middle": "middle"}
+# A text's anchor once its chart is mirrored (here and in the PDF's charts): its start becomes
+# its end. (A text written right to left keeps its anchor here: its start is already on the
+# right.)
+MIRRORED_ANCHOR = {"start": "end", "end": "start", "middle": "middle"}
 
 
 def _mirrored(element: _Element, width: int) -> _Element:
@@ -147,7 +143,7 @@ def _mirrored(element: _Element, width: int) -> _Element:
         values["x"] = _flip(values["x"], width)
         writing = _writing(element.words)
         anchor = str(values.pop("text_anchor", "start"))
-        values["text_anchor"] = anchor if writing == "rtl" else _MIRRORED_ANCHOR[anchor]
+        values["text_anchor"] = anchor if writing == "rtl" else MIRRORED_ANCHOR[anchor]
         values["direction"] = writing
         if "transform" in values:
             # Turned the other way: the text's foot still faces the bars.

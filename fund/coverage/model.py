@@ -37,6 +37,14 @@ FLAG_LABELS = {
     UNDER_TARGET: N_("Under target"),
     CONCENTRATED: N_("Concentrated"),
 }
+# The colour a flag is drawn in on the dashboard's charts and in the PDF tables, always beside
+# its words (the colour only repeats them). The stylesheet's `.flag-*` classes use the same.
+FLAG_COLOURS = {
+    UNCOVERED: "#b3261e",
+    PIPELINE_ONLY: "#b3261e",
+    UNDER_TARGET: "#7a4b00",
+    CONCENTRATED: "#6a1b9a",
+}
 
 NOT_SCORED = "none"
 MARKER_TITLES = {

@@ -106,6 +106,8 @@ FLAG_LABELS = {
     OFF_TRACK: N_("Off track"),
     NO_BASELINE: N_("No baseline"),
 }
+# As `fund.coverage.model.FLAG_COLOURS`: the PDF tables' colour of each flag, beside its words.
+FLAG_COLOURS = {MONEY_WITHOUT_RESULTS: "#b3261e", OFF_TRACK: "#7a4b00", NO_BASELINE: "#37474f"}
 
 OBJECTIVE, AREA, REGION, ORGANIZATION, FUND_OUTCOME = (
     "objective",

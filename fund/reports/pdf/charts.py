@@ -13,7 +13,7 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from fund.coverage.charts import nice_scale
+from fund.coverage.charts import MIRRORED_ANCHOR, nice_scale
 from fund.coverage.model import FLAG_LABELS, CoverageRow
 from fund.i18n import axis_amount, direction, labelled
 from fund.money import ZERO
@@ -178,10 +178,6 @@ def bar_chart(
     return mirror(drawing) if direction() == "rtl" else drawing
 
 
-# A text's anchor once its drawing is mirrored: its start becomes its end.
-_MIRRORED_ANCHOR = {"start": "end", "end": "start", "middle": "middle"}
-
-
 def mirror(drawing: Drawing) -> Drawing:
     """`drawing` turned left for right, each text still written the right way round."""
     width = drawing.width
@@ -192,5 +188,5 @@ def mirror(drawing: Drawing) -> Drawing:
             shape.x1, shape.x2 = width - shape.x1, width - shape.x2
         elif isinstance(shape, String):
             shape.x = width - shape.x
-            shape.textAnchor = _MIRRORED_ANCHOR[shape.textAnchor]
+            shape.textAnchor = MIRRORED_ANCHOR[shape.textAnchor]
     return drawing

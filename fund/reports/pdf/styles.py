@@ -40,7 +40,9 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 
+from fund.coverage import model as coverage_model
 from fund.i18n import direction
+from fund.results import coverage as results_coverage
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FAMILY = "DejaVuSans"
@@ -155,19 +157,15 @@ SOFT = colors.HexColor("#eef3f8")  # table headers
 MUTED = colors.HexColor("#4a5560")  # notes, axis labels
 META = colors.HexColor("#444444")  # the lines under a title
 FLAG_COLOUR = colors.HexColor("#b3261e")  # warnings
-# The flags of coverage and results, by their label, in the dashboard's colours (always with
-# their words: the colour only repeats them).
+# The flags of coverage and results, by their (English) label, in the colours their modules
+# give them.
 FLAG_COLOURS = {
-    label: colors.HexColor(colour)
-    for label, colour in (
-        ("Uncovered", "#b3261e"),
-        ("Pipeline only", "#b3261e"),
-        ("Under target", "#7a4b00"),
-        ("Concentrated", "#6a1b9a"),
-        ("Money without results", "#b3261e"),
-        ("Off track", "#7a4b00"),
-        ("No baseline", "#37474f"),
+    labels[flag]: colors.HexColor(colour)
+    for labels, colours in (
+        (coverage_model.FLAG_LABELS, coverage_model.FLAG_COLOURS),
+        (results_coverage.FLAG_LABELS, results_coverage.FLAG_COLOURS),
     )
+    for flag, colour in colours.items()
 }
 
 
