@@ -32,7 +32,7 @@ from fund import days
 from fund.labels import N_
 from fund.money import axis_amount as english_axis_amount
 from fund.money import format_amount, format_usd, page_language, writing
-from fund.sentences import Counted, InContext, Listed, OnDay, Sentence, Within, said
+from fund.sentences import Counted, Figure, InContext, Listed, OnDay, Sentence, Within, said
 
 DEFAULT = "en"
 # Each language by its own name, as the switcher shows it.
@@ -283,34 +283,12 @@ class Money(Sentence):
         return money(self.amount, self.currency)
 
 
-class Amount(Sentence):
+class Amount(Figure):
     """An amount without its currency within a sentence (the sentence or its field names the
     currency): "1,234.50" in English (`format_amount`), "1 234,50" in French (`amount`)."""
 
-    value: Decimal
-
-    def __new__(cls, value: Decimal) -> Amount:
-        made = cls._word(format_amount(value))
-        made.value = value
-        return made
-
-    def in_language(self) -> str:
-        return amount(self.value)
-
-
-class Share(Sentence):
-    """A share within a sentence, its digits as the rule that made it chose them ("69%",
-    "20.01%"), in the page's language where it is said ("20,01 %")."""
-
-    digits: Decimal
-
-    def __new__(cls, digits: Decimal) -> Share:
-        made = cls._word(f"{digits:f}%")
-        made.digits = digits
-        return made
-
-    def in_language(self) -> str:
-        return percent_digits(self.digits)
+    kept_as = staticmethod(format_amount)
+    said_as = staticmethod(amount)
 
 
 def percent_digits(digits: Decimal) -> str:
@@ -318,6 +296,14 @@ def percent_digits(digits: Decimal) -> str:
     decimals as they have and no more: "20.01%" and "20%" in English, "20,01 %" in French."""
     places = max(0, -int(digits.as_tuple().exponent))
     return percent(digits / 100, places)
+
+
+class Share(Figure):
+    """A share within a sentence, its digits as the rule that made it chose them ("69%",
+    "20.01%"), in the page's language where it is said ("20,01 %")."""
+
+    kept_as = staticmethod(lambda digits: f"{digits:f}%")
+    said_as = staticmethod(percent_digits)
 
 
 def percent_as_set(share: Decimal) -> str:
@@ -334,7 +320,7 @@ def kept(value: Any) -> Any:
     if isinstance(value, Amount):
         return {"amount": format(value.value, "f")}
     if isinstance(value, Share):
-        return {"share": format(value.digits, "f")}
+        return {"share": format(value.value, "f")}
     if isinstance(value, OnDay):
         return {"day": value.day.isoformat(), "english": value.english}
     if isinstance(value, Within):

@@ -42,7 +42,7 @@ from babel.numbers import (
 from flask_babel import get_locale
 from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column
 
-from fund.sentences import N_, Sentence, Unreadable
+from fund.sentences import N_, Figure, Unreadable
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")  # the largest that Money holds
@@ -297,19 +297,12 @@ def typed_amount(value: Decimal, language: str | None = None) -> str:
     )
 
 
-class TypedAmount(Sentence):
+class TypedAmount(Figure):
     """An amount within a sentence as a person types it: in English in what is kept
     ("125,000.50"), in the page's language where it is said ("125 000,50")."""
 
-    value: Decimal
-
-    def __new__(cls, value: Decimal) -> TypedAmount:
-        made = cls._word(typed_amount(value, "en"))
-        made.value = value
-        return made
-
-    def in_language(self) -> str:
-        return typed_amount(self.value)
+    kept_as = staticmethod(lambda value: typed_amount(value, "en"))
+    said_as = staticmethod(typed_amount)
 
 
 class AmountExample:
@@ -475,19 +468,12 @@ def typed_rate(value: Decimal, language: str | None = None) -> str:
     return plain_number(value).replace(".", decimal)
 
 
-class TypedRate(Sentence):
+class TypedRate(Figure):
     """A rate within a sentence as a person types it: "1.0825" in what is kept, in the page's
     language where it is said ("1,0825" in French)."""
 
-    value: Decimal
-
-    def __new__(cls, value: Decimal) -> TypedRate:
-        made = cls._word(plain_number(value))
-        made.value = value
-        return made
-
-    def in_language(self) -> str:
-        return typed_rate(self.value)
+    kept_as = staticmethod(lambda value: plain_number(value))  # defined further down
+    said_as = staticmethod(typed_rate)
 
 
 # Typed decimals (a baseline, a target, an indicator's value: any number that is not an amount

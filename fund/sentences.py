@@ -98,6 +98,30 @@ class Counted(Sentence):
         return ngettext(*self.forms, self.values["num"], **values)
 
 
+class Figure(Sentence):
+    """A number within a sentence: in English as `kept_as` writes it (what is stored, logged
+    and tested), on a page as `said_as` says it in the page's language. A kind of figure (an
+    amount, a rate, a share) names the two."""
+
+    value: Any
+
+    @staticmethod
+    def kept_as(value: Any) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def said_as(value: Any) -> str:
+        raise NotImplementedError
+
+    def __new__(cls, value: Any) -> Figure:
+        made = cls._word(cls.kept_as(value))
+        made.value = value
+        return made
+
+    def in_language(self) -> str:
+        return self.said_as(self.value)
+
+
 def month_count(count: int | None) -> str:
     """`{{ proposal.duration_months|months }}`: a number of months in the page's language, by
     its plural rules ("7 months", "7 mois"; in Arabic "7 أشهر", "12 شهرًا"); none: a dash."""
