@@ -7,6 +7,7 @@ and the pages with bad input."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -378,6 +379,30 @@ def test_a_long_extension_goes_through_a_voting_round(app, programme):
         assert (revision.status, revision.comment) == ("approved", "Extension agreed.")
         assert (proposal.status, proposal.duration_months) == ("funded", 32)
         assert db.session.get(VotingRound, round_id).outcome == "approved"
+
+
+def test_the_home_and_the_list_wait_on_the_secretariat_for_every_submitted_revision(
+    app, programme
+):
+    """A submitted revision waits for the secretariat whoever decides it: a minor one to
+    decide, the others to forward to the committee. The Home counts what the list shows."""
+    with app.app_context():
+        minor = _draft(programme, _extension(programme, 27))
+        operations.fire(user(programme["ilo"]), minor, "submit")
+        db.session.commit()
+        operations.fire(user(programme["secretariat"]), minor, "approve")
+        db.session.commit()
+        long = _draft(programme, _extension(programme, 36))
+        operations.fire(user(programme["ilo"]), long, "submit")
+        db.session.commit()
+        assert db.session.get(Revision, long).approver == "committee"
+        client = client_for(app, user(programme["secretariat"]))
+    home = client.get("/").get_data(as_text=True)
+    waiting = re.search(r'data-task="revisions_to_decide"[^>]*>.*?(\d+)</span>', home, re.S)
+    assert waiting is not None and waiting.group(1) == "1"
+    listed = client.get("/revisions/").get_data(as_text=True)
+    to_decide = listed[listed.index('id="to-decide"') : listed.index('id="committee"')]
+    assert f"/revisions/{long}" in to_decide and f"/revisions/{minor}" not in to_decide
 
 
 def test_the_request_page_states_the_category_limit_as_the_reasons_do(app, programme, monkeypatch):

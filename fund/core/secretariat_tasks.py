@@ -35,11 +35,10 @@ from fund.i18n import money
 from fund.labels import N_
 from fund.proposals.models import Proposal, ProposalKind
 from fund.reporting.models import ProgrammeReport
-from fund.revisions.models import Approver, Revision
+from fund.revisions.models import Revision
 from workflows import SCREENING_STATES
 from workflows.proposal import FUNDED_STATE, PIPELINE_STATE, SCREENING_STATE
 from workflows.report import REPORT_SUBMITTED
-from workflows.revision import REVISION_SUBMITTED
 
 # The secretariat -----------------------------------------------------------------------------
 
@@ -155,7 +154,7 @@ def _revisions_to_decide() -> Task:
     rows, count = oldest(
         select(Revision.id, Revision.number, Revision.submitted_at, Proposal.id, Proposal.title)
         .join(Proposal, Proposal.id == Revision.proposal_id)
-        .where(Revision.status == REVISION_SUBMITTED, Revision.approver == Approver.SECRETARIAT),
+        .where(Revision.awaits_secretariat),
         Revision.submitted_at,
         Revision.id,
     )

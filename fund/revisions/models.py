@@ -26,13 +26,14 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, one_of, unique_where, utcnow
 from fund.labels import N_, LabelledEnum
 from fund.proposals.models import BudgetLineColumns
-from workflows.revision import REVISION_OPEN_STATES, REVISION_WORKFLOW
+from workflows.revision import REVISION_OPEN_STATES, REVISION_SUBMITTED, REVISION_WORKFLOW
 
 
 class Approver(LabelledEnum):
@@ -121,6 +122,13 @@ class Revision(db.Model):
     @property
     def status_label(self) -> str:
         return REVISION_WORKFLOW.state_label(self.status)
+
+    @hybrid_property
+    def awaits_secretariat(self) -> Any:
+        """Submitted: the secretariat decides it (a minor revision) or forwards it to the
+        committee. The secretariat's Home counts these and the revisions list shows them
+        under "To decide"; in SQL, the same condition."""
+        return self.status == REVISION_SUBMITTED
 
     @property
     def kinds(self) -> list[str]:

@@ -37,7 +37,6 @@ from fund.revisions.workflow import (
 from fund.sentences import said
 from workflows.revision import (
     REVISION_COMMITTEE,
-    REVISION_SUBMITTED,
 )
 from workflows.voting_round import ROUND_OPEN
 
@@ -74,9 +73,11 @@ def index():
     ).all()
     return render_template(
         "revisions/index.html",
-        to_decide=[r for r in rows if r.status == REVISION_SUBMITTED],
+        to_decide=[r for r in rows if r.awaits_secretariat],
         committee=[r for r in rows if r.status == REVISION_COMMITTEE],
-        others=[r for r in rows if r.status not in (REVISION_SUBMITTED, REVISION_COMMITTEE)][:100],
+        others=[r for r in rows if not r.awaits_secretariat and r.status != REVISION_COMMITTEE][
+            :100
+        ],
         proposals={
             p.id: p
             for p in db.session.scalars(
