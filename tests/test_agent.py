@@ -482,12 +482,22 @@ def test_the_funding_status_as_text(app, runner, history):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert re.match(r"Deposits\s+2,200,000\.00$", lines[0])
+    # Changed on purpose: the command now states the pages' lines, with their capitals.
     assert any(
-        re.match(r"Balance with the administrative agent\s+2,079,200\.15$", line) for line in lines
+        re.match(r"Balance with the Administrative Agent\s+2,079,200\.15$", line) for line in lines
     )
     assert any(
         re.match(r"ILO\s+100,000\.00\s+0\.00\s+25,000\.00\s+75,000\.00$", line) for line in lines
     )
+
+
+def test_the_command_states_the_funding_status_line_by_line_as_the_pages_do(app, runner, history):
+    from fund.finance.status import STATEMENT
+
+    lines = runner.invoke(args=["fund", "finance", "status"]).output.splitlines()
+    stated = [re.sub(r"\s+-?[\d,]+\.\d\d$", "", line) for line in lines[: len(STATEMENT)]]
+    assert stated == [label for _name, label, _balance in STATEMENT]
+    assert re.match(r"Transfers less refunds\s+100,000\.00$", lines[7])
 
 
 def test_the_funding_status_of_an_empty_fund(app, runner):

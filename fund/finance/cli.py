@@ -13,19 +13,6 @@ from fund.cli_language import in_command_language
 from fund.cli_options import format_option
 from fund.finance.status import FundingStatus, funding_status
 from fund.i18n import amount
-from fund.labels import N_
-
-ROWS = (
-    ("deposits", N_("Deposits")),
-    ("administrative_agent_fee", N_("Administrative agent's fee")),
-    ("interest", N_("Interest")),
-    ("refunds", N_("Refunds")),
-    ("transfers", N_("Transfers")),
-    ("direct_costs", N_("Direct costs")),
-    ("balance_with_administrative_agent", N_("Balance with the administrative agent")),
-    ("expenditure", N_("Expenditure")),
-    ("participating_balance", N_("Balance with participating organizations")),
-)
 
 
 @click.group("finance")
@@ -35,10 +22,11 @@ def finance_cli() -> None:
 
 def status_text(status: FundingStatus) -> list[str]:
     """The funding status as lines of text, in the language of the moment (a command's: see
-    `fund.cli_language`): the fund's figures, then each organization's."""
-    labels = [(name, _(label)) for name, label in ROWS]
-    width = max(42, *(len(label) for _name, label in labels))
-    lines = [f"{label:<{width}} {amount(getattr(status, name)):>20}" for name, label in labels]
+    `fund.cli_language`): the fund's statement, line by line as the pages state it
+    (`fund.finance.status.STATEMENT`), then each organization's figures."""
+    stated = [(_(line.label), line.amount) for line in status.statement]
+    width = max(42, *(len(label) for label, _amount in stated))
+    lines = [f"{label:<{width}} {amount(figure):>20}" for label, figure in stated]
     lines.append("")
     heading = (_("Organization"), _("Transfers"), _("Refunds"), _("Expenditure"), _("Balance"))
     lines.append(f"{heading[0]:<14}" + "".join(f"{h:>18}" for h in heading[1:]))
