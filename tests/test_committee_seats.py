@@ -321,6 +321,22 @@ def test_a_member_deactivated_while_a_round_is_open_stops_counting_toward_its_qu
         assert db.session.get(Proposal, under_review).status == "approved"
 
 
+def test_nobody_votes_for_a_seat_retired_while_a_round_is_open(app, people, under_review):
+    """A retired seat stops counting toward the quorum, and its former member may no longer
+    vote for it: a vote would count the seat again and move the quorum."""
+    round_id = _round(app, under_review).id
+    with app.app_context():
+        seats.retire_seat(user(people.secretariat), _seat_of(people.unhcr).id)
+        db.session.commit()
+        round_ = db.session.get(VotingRound, round_id)
+        before = round_tally(round_)
+        assert before.entitled == 2
+        with pytest.raises(operations.CommitteeRefused, match="not among the members entitled"):
+            operations.cast_vote(round_id, user(people.unhcr), "approve")
+        db.session.rollback()
+        assert round_tally(db.session.get(VotingRound, round_id)).entitled == 2
+
+
 def test_a_vote_cast_before_the_deactivation_still_counts(app, people, under_review, create_user):
     admin = create_user(roles=("admin",), organization_acronym=None)
     round_id = _round(app, under_review).id

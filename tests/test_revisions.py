@@ -381,9 +381,7 @@ def test_a_long_extension_goes_through_a_voting_round(app, programme):
         assert db.session.get(VotingRound, round_id).outcome == "approved"
 
 
-def test_the_home_and_the_list_wait_on_the_secretariat_for_every_submitted_revision(
-    app, programme
-):
+def test_the_home_and_the_list_wait_on_the_secretariat_for_every_submitted_revision(app, programme):
     """A submitted revision waits for the secretariat whoever decides it: a minor one to
     decide, the others to forward to the committee. The Home counts what the list shows."""
     with app.app_context():

@@ -143,9 +143,17 @@ class Seat(_Term, db.Model):
         return self.organization.label
 
     @property
-    def voters(self) -> list[User]:
-        """Who may vote for the seat: its member, then its alternates (nobody once retired)."""
+    def voter_ids(self) -> list[int]:
+        """The ids of who may vote for the seat: its member, then its alternates (nobody once
+        retired); `voters` are these people."""
         if self.ended_at is not None:
+            return []
+        return [self.member_id, *(a.user_id for a in self.alternates)]
+
+    @property
+    def voters(self) -> list[User]:
+        """Who may vote for the seat (`voter_ids`): its member, then its alternates."""
+        if not self.voter_ids:
             return []
         return [self.member, *(a.user for a in self.alternates)]
 

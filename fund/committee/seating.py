@@ -65,10 +65,11 @@ def voters_of(member: Any) -> list[Any]:
 
 
 def voter_ids(member: Any) -> set[int]:
+    """The ids of `voters_of(member)`, without loading them: nobody for a retired seat."""
     seat = getattr(member, "seat", None)
     if seat is None:
         return {member.user_id}
-    return {seat.member_id, *(a.user_id for a in seat.alternates)}
+    return set(seat.voter_ids)
 
 
 def seat_in_round(round_: VotingRound, user_id: int) -> Any | None:
