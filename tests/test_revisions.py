@@ -587,6 +587,18 @@ def test_the_committee_sees_a_forwarded_revision_and_the_meeting_lists_its_round
     assert member.get(f"/revisions/programme/{programme['proposal']}").status_code == 403
 
 
+def test_the_meeting_offers_no_return_for_a_programme_whose_revision_is_voted_on(
+    app, programme
+):
+    """A funded programme listed for its revision's round is not in committee review: the
+    meeting offers to return only what `return_for_revision` accepts."""
+    with app.app_context():
+        _forwarded(programme, _extension(programme, 32))
+    secretariat = client_for(app, programme["secretariat"])
+    meeting = secretariat.get("/committee/meeting").get_data(as_text=True)
+    assert f"/committee/proposals/{programme['proposal']}/return" not in meeting
+
+
 def test_a_due_date_the_secretariat_moved_stays_when_the_schedule_is_planned_again(app, programme):
     with app.app_context():
         proposal_id = programme["proposal"]

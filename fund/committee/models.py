@@ -31,6 +31,7 @@ from fund.extensions import UTCDateTime, db, not_negative, one_of, unique_where
 from fund.i18n import from_kept
 from fund.labels import N_, LabelledEnum
 from fund.proposals.models import Proposal
+from workflows import REVIEW_STATE
 from workflows.voting_round import ROUND_CLOSED, ROUND_OPEN
 
 
@@ -187,6 +188,12 @@ DEADLINE_NEAR = timedelta(hours=48)
 def deadline_near(deadline: datetime | None, now: datetime) -> bool:
     """Whether a round's deadline, if it has one, is within DEADLINE_NEAR of `now` (or passed)."""
     return deadline is not None and deadline <= now + DEADLINE_NEAR
+
+
+def under_review(proposal: Any) -> bool:
+    """The proposal is in committee review: the secretariat may open a round on it or return it
+    for revision. (A funded programme the meeting lists for its revision's round is not.)"""
+    return proposal.status == REVIEW_STATE
 
 
 def deadline_passed(deadline: datetime | None, now: datetime) -> bool:

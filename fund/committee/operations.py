@@ -37,6 +37,7 @@ from fund.committee.models import (
     Vote,
     VotingRound,
     needs_comment,
+    under_review,
 )
 from fund.committee.rounds import fingerprint as fingerprint  # re-exported for the pages
 from fund.committee.rounds import open_round_of, round_tally, seats_at_opening
@@ -165,7 +166,7 @@ def open_round(
     revision of the funded programme (the caller's check), not the proposal itself; the
     organizations it would add (`joining`: id -> reason) are recused too."""
     now = now or utcnow()
-    if revision_id is None and proposal.status != REVIEW_STATE:
+    if revision_id is None and not under_review(proposal):
         raise CommitteeRefused(
             N_(
                 "A round can only be opened while the proposal is in committee review; it is "
@@ -541,7 +542,7 @@ def return_for_revision(
     if not summary:
         raise CommitteeRefused(RETURN_SUMMARY_NEEDED, field="summary")
     proposal = _lock_proposal(proposal_id, expected_version)
-    if proposal.status != REVIEW_STATE:
+    if not under_review(proposal):
         raise CommitteeRefused(
             N_("The proposal is “%(status)s”, no longer in committee review."),
             stale=True,

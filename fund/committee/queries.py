@@ -32,6 +32,7 @@ from fund.committee.models import (
     RoundStatus,
     Vote,
     VotingRound,
+    under_review,
 )
 from fund.committee.record import (
     FORWARD_ACTION,
@@ -71,7 +72,6 @@ from fund.pagination import (
     paging,
 )
 from fund.proposals.models import Proposal
-from workflows import REVIEW_STATE
 
 __all__ = [
     "FORWARD_ACTION",
@@ -365,7 +365,12 @@ class MeetingRow:
 
     @property
     def can_open_round(self) -> bool:
-        return self.proposal.status == REVIEW_STATE and (self.view is None or not self.view.is_open)
+        return under_review(self.proposal) and (self.view is None or not self.view.is_open)
+
+    @property
+    def can_return(self) -> bool:
+        """As `return_for_revision` allows: the proposal is under review."""
+        return under_review(self.proposal)
 
 
 @dataclass
