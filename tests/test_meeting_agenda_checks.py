@@ -139,6 +139,29 @@ def test_a_proposal_returned_by_the_committee_stays_on_the_agenda(
     assert _decide(app, people, meeting_id, item_id, "returned")
 
 
+def test_the_agenda_links_a_proposal_only_for_those_who_may_open_its_review(
+    app, people, seated, under_review
+):
+    """Returned for revision, the proposal is no longer the committee's to read: its members see
+    the item without a link (which would answer 404); the secretariat keeps the link."""
+    meeting_id = _meeting(app, people, [people.iom, people.unhcr, people.unicef])
+    with app.app_context():
+        proposal = db.session.get(Proposal, under_review)
+        proposal_operations.fire(
+            proposal, "return_for_revision", user(people.secretariat), comment="Rework the budget."
+        )
+        db.session.commit()
+    _add(app, people, meeting_id, under_review)
+    review = f'href="/committee/proposals/{under_review}"'
+    member = client_for(app, people.unhcr)
+    assert member.get(f"/committee/proposals/{under_review}").status_code == 404
+    page = member.get(f"/committee/meetings/{meeting_id}").get_data(as_text=True)
+    assert proposal_reference(under_review) in page and review not in page
+    secretariat = client_for(app, people.secretariat)
+    assert review in secretariat.get(f"/committee/meetings/{meeting_id}").get_data(as_text=True)
+    assert secretariat.get(f"/committee/proposals/{under_review}").status_code == 200
+
+
 def test_what_was_submitted_after_the_meeting_is_not_on_its_agenda(
     app, people, seated, under_review, make_proposal
 ):

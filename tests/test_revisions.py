@@ -587,9 +587,7 @@ def test_the_committee_sees_a_forwarded_revision_and_the_meeting_lists_its_round
     assert member.get(f"/revisions/programme/{programme['proposal']}").status_code == 403
 
 
-def test_the_meeting_offers_no_return_for_a_programme_whose_revision_is_voted_on(
-    app, programme
-):
+def test_the_meeting_offers_no_return_for_a_programme_whose_revision_is_voted_on(app, programme):
     """A funded programme listed for its revision's round is not in committee review: the
     meeting offers to return only what `return_for_revision` accepts."""
     with app.app_context():
