@@ -471,6 +471,21 @@ def test_a_participating_organizations_staff_find_their_programme_and_its_report
     assert client.get(f"/revisions/programme/{programme['proposal']}").status_code == 200
 
 
+def test_a_financial_report_offers_its_submission_only_to_the_lead_organizations_staff(
+    app, programme
+):
+    """IOM's staff may fill the ILO-led programme's financial report, not submit it: the page
+    offers the button to whom the workflow lets submit, ILO's staff."""
+    with app.app_context():
+        financial = first_report(programme["proposal"], "annual_financial")
+    path = f"/programme-reports/{financial.id}"
+    button = 'name="action" value="submit"'
+    iom = client_for(app, programme["iom"]).get(path).get_data(as_text=True)
+    assert "ILO, the lead organization, submits the report" in iom
+    assert button not in iom
+    assert button in client_for(app, programme["ilo"]).get(path).get_data(as_text=True)
+
+
 def test_the_reminder_command(app, runner, programme):
     with app.app_context():
         report = first_report(programme["proposal"], "annual_narrative")

@@ -24,7 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from fund.accounts.models import Organization, User
@@ -283,6 +285,18 @@ class Proposal(db.Model):
     outcomes: Mapped[list[ResultOutcome]] = _part_of_proposal("ResultOutcome.position")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @hybrid_property
+    def leading_organization_id(self) -> Any:
+        """The organization that leads the programme: its named lead, else the one that
+        submitted it. It submits the financial reports and names the programme in the
+        allocations' lists; in SQL, the same (COALESCE)."""
+        return self.lead_organization_id or self.organization_id
+
+    @leading_organization_id.inplace.expression
+    @classmethod
+    def _leading_organization_id(cls) -> Any:
+        return func.coalesce(cls.lead_organization_id, cls.organization_id)
 
     @property
     def is_concept_note(self) -> bool:

@@ -35,6 +35,7 @@ from fund.reporting.workflow import (
     missing_content,
     period_begun,
     reads_reports,
+    reporting_organization,
     reports_for,
 )
 from fund.sentences import said
@@ -110,19 +111,24 @@ def _render(
     report = content.report
     today = utcnow().date()
     proposal = db.session.get(Proposal, report.proposal_id)
-    lead = proposal.lead_organization_id or proposal.organization_id
+    # Offered to whom the workflow lets fire it: its roles, and for a submission who submits
+    # (a financial report: the lead organization's staff). What the report still lacks is
+    # said beside the button, not by hiding it.
+    actions = {rule.trigger for rule in ENGINE.allowed(report, current_user)}
+    if "submit" in actions and reporting_organization(report, current_user, {}):
+        actions.discard("submit")
     return (
         render_template(
             "reporting/report.html",
             page=content,
             report=report,
             proposal=proposal,
-            lead_name=content.organization_name(lead),
+            lead_name=content.organization_name(proposal.leading_organization_id),
             status=queries.display_status(report.status, report.due_on, today),
             status_labels=queries.STATUS_LABELS,
             editable=report.status in REPORT_EDITABLE_STATES
             and reports_for(current_user, report.proposal_id),
-            actions={rule.trigger for rule in ENGINE.allowed(report, current_user)},
+            actions=actions,
             due_date_movable=operations.due_date_movable(report),
             missing=missing_content(report, _),
             not_yet=[said(problem) for problem in period_begun(report)],

@@ -59,13 +59,11 @@ def reports_for(user: User, proposal_id: int) -> bool:
 
 
 def lead_organization(proposal_id: int) -> int | None:
-    """The programme's lead organization (its organization when no lead is named)."""
-    row = db.session.execute(
-        select(Proposal.lead_organization_id, Proposal.organization_id).where(
-            Proposal.id == proposal_id
-        )
-    ).first()
-    return None if row is None else row.lead_organization_id or row.organization_id
+    """The lead organization (`Proposal.leading_organization_id`) of the programme
+    `proposal_id`, read alone."""
+    return db.session.scalar(
+        select(Proposal.leading_organization_id).where(Proposal.id == proposal_id)
+    )
 
 
 # Who reads a programme's reports without writing them: the secretariat (which decides on

@@ -71,7 +71,7 @@ class AllocationSummary:
 
 # The organization a list of allocations names: the programme's lead, as the public pages and
 # the allocation report name it (the submitting one when none leads).
-LEADING = func.coalesce(Proposal.lead_organization_id, Proposal.organization_id)
+LEADING = Proposal.leading_organization_id
 
 # What a list of allocations shows of each allocation's proposal.
 _LISTED = (
