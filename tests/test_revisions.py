@@ -177,6 +177,22 @@ def test_a_revision_is_requested_at_least_thirty_days_before_the_end(app, progra
         assert db.session.get(Revision, revision_id).status == "submitted"
 
 
+def test_the_revision_page_says_why_it_can_no_longer_be_submitted(app, programme, monkeypatch):
+    """Past the last day to request a revision, the submission the guard would refuse is not
+    offered: the page says why, as the refusal does."""
+    with app.app_context():
+        _, end = _end(programme["proposal"])
+        last_day = datetime.combine(end - timedelta(days=30), time(12), UTC)
+        revision_id = _draft(programme, _extension(programme, 26), now=last_day - timedelta(days=1))
+    ilo = client_for(app, programme["ilo"])
+    monkeypatch.setattr("fund.revisions.views.utcnow", lambda: last_day)
+    assert "Submit the revision" in ilo.get(f"/revisions/{revision_id}").get_data(as_text=True)
+    monkeypatch.setattr("fund.revisions.views.utcnow", lambda: last_day + timedelta(days=1))
+    page = html.unescape(ilo.get(f"/revisions/{revision_id}").get_data(as_text=True))
+    assert "Submit the revision" not in page
+    assert "the last day to request one was" in page
+
+
 # The secretariat's path -----------------------------------------------------------------------
 
 

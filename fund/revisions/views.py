@@ -140,6 +140,7 @@ def _preview(revision: Revision, proposal: Proposal) -> str | None:
 def _render(content: page.RevisionPage, message: str | None = None, status: int = 200):
     revision, proposal = content.revision, content.proposal
     rounds = page.rounds(revision)
+    actions = {rule.trigger for rule in ENGINE.allowed(revision, current_user)}
     return (
         render_template(
             "revisions/revision.html",
@@ -148,8 +149,11 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             proposal=proposal,
             choices=page.choices(),
             editable=operations.refusal_to_edit(current_user, revision) is None,
-            actions={rule.trigger for rule in ENGINE.allowed(revision, current_user)},
+            actions=actions,
             missing=missing_content(revision),
+            # The guard `before_end_date`'s rule: past the last day to request a revision, the
+            # page says why instead of offering the submission.
+            too_late=_too_late(proposal) if "submit" in actions else None,
             compared=page.compared(revision, proposal) if revision.version_number is None else [],
             preview=_preview(revision, proposal) if revision.approver is None else None,
             decided_by=page.decided_by(revision) if revision.approver else None,
