@@ -297,6 +297,53 @@ def test_the_secretariat_returns_and_rejects_with_a_comment_only(app, programme)
         assert db.session.get(Proposal, programme["proposal"]).duration_months == 24
 
 
+def test_a_revision_returned_waits_on_the_home_of_every_organization_that_may_finish_it(
+    app, programme
+):
+    """ILO started it, IOM takes part and may change and submit it too: both Homes count it
+    among the revisions to finish."""
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        operations.fire(user(programme["secretariat"]), revision_id, "return_for_changes", "Why?")
+        db.session.commit()
+        assert (
+            operations.refusal_to_edit(
+                user(programme["iom"]), db.session.get(Revision, revision_id)
+            )
+            is None
+        )
+    for who in ("ilo", "iom"):
+        home = client_for(app, programme[who]).get("/").get_data(as_text=True)
+        waiting = re.search(r'data-task="revisions_open"[^>]*>.*?(\d+)</span>', home, re.S)
+        assert waiting is not None and waiting.group(1) == "1", who
+        assert f"/revisions/{revision_id}" in home, who
+
+
+def test_who_works_on_a_programme_reads_the_same_in_python_and_in_sql(app, programme):
+    from fund.accounts.models import Organization
+    from fund.reporting.queries import works_on_programme
+    from fund.reporting.workflow import programme_organizations
+
+    with app.app_context():
+        proposal_id = programme["proposal"]
+        # UNDP takes part without a share of the allocation: it works on the programme too.
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.participants.append(db.session.get(Organization, org_id("UNDP")))
+        db.session.flush()
+        everyone = db.session.scalars(select(Organization.id)).all()
+        in_sql = {
+            o
+            for o in everyone
+            if db.session.scalar(
+                select(Proposal.id).where(Proposal.id == proposal_id, works_on_programme(o))
+            )
+        }
+        assert in_sql == programme_organizations(proposal_id)
+        assert {org_id("ILO"), org_id("IOM"), org_id("UNDP")} <= in_sql < set(everyone)
+        db.session.rollback()
+
+
 def test_only_the_programmes_staff_request_and_one_revision_is_open_at_a_time(app, programme):
     with app.app_context():
         with pytest.raises(RevisionRefused, match="staff of the programme"):

@@ -46,7 +46,7 @@ from fund.money import from_cents, sql_cents
 from fund.notifications.models import OutboxMessage
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference
 from fund.reporting.models import ProgrammeReport
-from fund.reporting.queries import reports_for_organization
+from fund.reporting.queries import reports_for_organization, works_on_programme
 from fund.revisions.models import Revision
 from workflows.proposal import DRAFT_STATE, FUNDED_STATE, RETURNED_STATE
 from workflows.report import REPORT_EDITABLE_STATES
@@ -99,7 +99,7 @@ def _own_revisions(organization_id: int) -> Task:
         select(Revision.id, Revision.number, Revision.status, Revision.saved_at, Proposal.id)
         .join(Proposal, Proposal.id == Revision.proposal_id)
         .where(
-            Revision.organization_id == organization_id,
+            works_on_programme(organization_id),
             Revision.status.in_(sorted(REVISION_EDITABLE_STATES)),
         ),
         Revision.saved_at,

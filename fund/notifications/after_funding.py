@@ -5,7 +5,8 @@
 - a programme closed with refunds due: the agents are told, to record each when it arrives;
 - a submitted revision waits for the secretariat: the secretariat is told;
 - a revision decided (approved, rejected, returned, or forwarded to the committee) is told to
-  the staff of the programme's organizations (those that report for it).
+  the staff of the programme's organizations (those that may revise it:
+  `fund.reporting.workflow.programme_organizations`).
 Receivers run inside the sender's transaction and never commit.
 """
 
@@ -26,6 +27,7 @@ from fund.notifications.recipients import SECRETARIAT, Recipients, add_programme
 from fund.notifications.recipients import secretariat as secretariat_users
 from fund.notifications.render import path_for
 from fund.proposals.models import Proposal
+from fund.reporting.workflow import programme_organizations
 from fund.sentences import listed
 from fund.signals import revision_transitioned, transfer_requested
 
@@ -109,7 +111,8 @@ def on_revision_transitioned(
         recipients.add(secretariat_users(), SECRETARIAT, exclude=actor)
     elif trigger in DECIDED:
         kind, happened = "revision_decided", DECIDED[trigger]
-        add_programme_staff(recipients, proposal.id)
+        # Whoever may change and submit it again: the staff of every organization working on it.
+        add_programme_staff(recipients, proposal.id, organizations=programme_organizations)
     else:
         return
     tell(

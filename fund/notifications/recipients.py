@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -56,13 +56,16 @@ def applicants_of(organization_id: int) -> list[User]:
 
 
 def add_programme_staff(
-    recipients: Recipients, proposal_id: int, known: dict[int, list[User]] | None = None
+    recipients: Recipients,
+    proposal_id: int,
+    known: dict[int, list[User]] | None = None,
+    organizations: Callable[[int], set[int]] = reporting_organizations,
 ) -> None:
-    """Add the staff (active applicants) of the organizations that report for the funded
-    programme `proposal_id`, as applicants; `known` keeps each organization's staff once read,
-    for a caller telling several programmes."""
+    """Add the staff (active applicants) of the funded programme's `organizations` (by default
+    those that report for it), as applicants; `known` keeps each organization's staff once
+    read, for a caller telling several programmes."""
     known = {} if known is None else known
-    for organization_id in sorted(reporting_organizations(proposal_id)):
+    for organization_id in sorted(organizations(proposal_id)):
         if organization_id not in known:
             known[organization_id] = applicants_of(organization_id)
         recipients.add(known[organization_id], APPLICANT)

@@ -14,7 +14,7 @@ from sqlalchemy import case, or_, select
 from fund.extensions import db
 from fund.finance.models import Allocation, AllocationShare
 from fund.labels import N_
-from fund.proposals.models import OfProposal, Proposal, proposal_reference
+from fund.proposals.models import OfProposal, Proposal, proposal_participants, proposal_reference
 from fund.reporting.models import (
     FINANCIAL_KINDS,
     NARRATIVE_KINDS,
@@ -141,6 +141,19 @@ def reports_for_organization(organization_id: int):
         .where(AllocationShare.organization_id == organization_id)
     )
     return or_(Proposal.organization_id == organization_id, Proposal.id.in_(shares))
+
+
+def works_on_programme(organization_id: int):
+    """SQL condition on Proposal: the organization's staff work on the programme (it reports
+    for it, leads it or takes part in it: `fund.reporting.workflow.programme_organizations`)."""
+    participates = select(proposal_participants.c.proposal_id).where(
+        proposal_participants.c.organization_id == organization_id
+    )
+    return or_(
+        reports_for_organization(organization_id),
+        Proposal.lead_organization_id == organization_id,
+        Proposal.id.in_(participates),
+    )
 
 
 def organization_programmes(organization_id: int) -> list[OwnProgramme]:

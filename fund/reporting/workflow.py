@@ -19,7 +19,7 @@ from fund.finance.models import Allocation, AllocationShare
 from fund.i18n import Money
 from fund.labels import N_
 from fund.money import read_amount
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_participants
 from fund.proposals.results import ResultIndicator, ResultOutcome
 from fund.reporting.models import ProgrammeReport
 from fund.sentences import OnDay, Sentence, Translate, english, said, together
@@ -40,6 +40,21 @@ def reporting_organizations(proposal_id: int) -> set[int]:
         .where(Allocation.proposal_id == proposal_id)
     )
     return {owner, *shares} - {None}
+
+
+def programme_organizations(proposal_id: int) -> set[int]:
+    """The organizations whose staff work on the funded programme: those that report for it
+    (`reporting_organizations`), its lead and its participating organizations. They request
+    its revisions and hear of their decisions; in SQL, `queries.works_on_programme`."""
+    lead = db.session.scalar(
+        select(Proposal.lead_organization_id).where(Proposal.id == proposal_id)
+    )
+    participants = db.session.scalars(
+        select(proposal_participants.c.organization_id).where(
+            proposal_participants.c.proposal_id == proposal_id
+        )
+    )
+    return {lead, *participants, *reporting_organizations(proposal_id)} - {None}
 
 
 def applicant_of(user: User, organizations: Callable[[int], set[int]], proposal_id: int) -> bool:

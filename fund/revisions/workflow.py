@@ -12,15 +12,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 
 from fund.accounts.models import Role, User
 from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.labels import N_
-from fund.proposals.models import Proposal, proposal_participants
+from fund.proposals.models import Proposal
 from fund.reporting.replan import programme_dates
-from fund.reporting.workflow import applicant_of, reporting_organizations
+from fund.reporting.workflow import applicant_of, programme_organizations
 from fund.revisions.models import Approver, Revision
 from fund.sentences import DAYS, Counted, OnDay, Sentence
 from workflows import Engine, GuardRegistry
@@ -35,23 +34,10 @@ GUARDS = GuardRegistry()
 ENGINE = Engine(REVISION_WORKFLOW, GUARDS)
 
 
-def revising_organizations(proposal_id: int) -> set[int]:
-    """The organizations whose staff may request a revision of the programme: the one that owns
-    it, its lead, its participating organizations and those it was allocated to."""
-    lead = db.session.scalar(
-        select(Proposal.lead_organization_id).where(Proposal.id == proposal_id)
-    )
-    participants = db.session.scalars(
-        select(proposal_participants.c.organization_id).where(
-            proposal_participants.c.proposal_id == proposal_id
-        )
-    )
-    return {lead, *participants, *reporting_organizations(proposal_id)} - {None}
-
-
 def revises(user: User, proposal_id: int) -> bool:
-    """`user` is an applicant of an organization that may revise the programme."""
-    return applicant_of(user, revising_organizations, proposal_id)
+    """`user` is an applicant of an organization that may revise the programme: one whose staff
+    work on it (`programme_organizations`)."""
+    return applicant_of(user, programme_organizations, proposal_id)
 
 
 def may_see(user: User, proposal_id: int) -> bool:
