@@ -23,11 +23,11 @@ from sqlalchemy import event, select
 
 from fund.accounts.models import User
 from fund.days import add_months, last_day
-from fund.extensions import db
+from fund.extensions import db, utcnow
 from fund.finance import operations as finance_operations
 from fund.finance.models import Allocation, AllocationShare, AllocationSource, Disbursement
 from fund.proposals.models import Proposal
-from fund.reports import giving360, iati, queries, views
+from fund.reports import giving360, iati, open_data, queries
 from fund.reports.giving360 import dumps
 from fund.reports.iati import split_percentages
 from tests.conftest import PreparedDatabase, engine_of
@@ -809,13 +809,13 @@ def cache_folder(app, tmp_path) -> Path:
 def builds(monkeypatch) -> list[tuple[str, ...]]:
     """The formats built from the records, one entry per build."""
     found: list[tuple[str, ...]] = []
-    original = views.open_data_exports
+    original = open_data.open_data_exports
 
     def counted(config, now, kinds=("iati", "360giving")):
         found.append(tuple(kinds))
         return original(config, now, kinds)
 
-    monkeypatch.setattr(views, "open_data_exports", counted)
+    monkeypatch.setattr(open_data, "open_data_exports", counted)
     return found
 
 
@@ -1043,3 +1043,37 @@ def test_an_entry_of_an_earlier_layout_is_not_read(tmp_path):
     ]
     path.write_bytes(json.dumps(header).encode() + b"\n<x/>")
     assert cache._read(path) is None
+
+
+def test_a_build_within_a_build_does_not_wait_for_itself(app, cache_folder):
+    """A kept file whose build reads another kept file (a programme's page reading what the
+    IATI file publishes) builds both under the one lock its thread holds."""
+    import threading
+
+    from fund.reports.cache import cached_exports
+    from fund.reports.iati import Export
+
+    def inner(_missing):
+        return {"inner": Export(b"inner", utcnow())}
+
+    def outer(_missing):
+        cached_exports(app.config, ("inner",), inner, code="inner")
+        return {"outer": Export(b"outer", utcnow())}
+
+    done: list[bytes] = []
+
+    def build() -> None:
+        with app.app_context():
+            done.append(cached_exports(app.config, ("outer",), outer).exports["outer"].content)
+
+    worker = threading.Thread(target=build, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert done == [b"outer"]
+
+    def not_again(_missing):
+        raise AssertionError("the inner file was kept: it is not built again")
+
+    with app.app_context():
+        kept = cached_exports(app.config, ("inner",), not_again, code="inner")
+    assert kept.exports["inner"].content == b"inner"

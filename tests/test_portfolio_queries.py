@@ -179,3 +179,19 @@ def test_kept_figures_read_back_equal_to_what_was_kept(app, public):
     back = from_plain(tuple[ProgrammeSummary, ...], json.loads(json.dumps(to_plain(found))))
     assert back == tuple(found)
     assert isinstance(back[0].amount, Decimal) and back[0].status in PublicStatus
+
+
+def test_the_iati_identifier_is_given_only_for_a_programme_the_iati_file_publishes(app, public):
+    """A funded record the IATI file leaves out (no allocation, no planned start) is public, but
+    its page and the API give no identifier "in the fund's IATI file"; a published one does."""
+    from fund.reports.open_data import current_exports
+
+    with app.app_context():
+        published = current_exports(app.config, ("iati",)).exports["iati"].published
+        left_out = figures.programme(public.incomplete)
+        shown = figures.programme(public.closed)
+    assert f"P{public.incomplete:05d}" not in published
+    assert f"P{public.closed:05d}" in published
+    assert left_out is not None and left_out.iati_identifier is None
+    assert shown is not None
+    assert shown.iati_identifier == f"XM-DAC-41114-MIG00-P{public.closed:05d}"

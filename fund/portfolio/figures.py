@@ -9,10 +9,11 @@ apart), and the contributions (donors, deposits by year, earmarks, the funding s
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from fund.accounts.models import Organization
@@ -31,6 +32,7 @@ from fund.portfolio.queries import (
     ProgrammeSummary,
 )
 from fund.proposals.models import Scope
+from fund.reports.open_data import in_iati_file
 from fund.reports.queries import objective_refs
 
 SPREAD_SCOPES = (Scope.NATIONAL.value, Scope.MULTI_COUNTRY.value)
@@ -91,12 +93,21 @@ def programme(proposal_id: int) -> ProgrammeDetail | None:
     found, key = kept("portfolio", _build_portfolio, Portfolio, hold=True)
     if not found.is_public(proposal_id):
         return None
-    return kept(
-        f"programme{proposal_id}",
-        lambda: queries.programme_detail(proposal_id),
-        ProgrammeDetail,
-        key=key,
-    )[0]
+    detail, _key = kept(
+        f"programme{proposal_id}", lambda: _detail(proposal_id), ProgrammeDetail, key=key
+    )
+    return detail
+
+
+def _detail(proposal_id: int) -> ProgrammeDetail | None:
+    """The programme's detail, its IATI identifier only if the fund's IATI file publishes it
+    (the page and the API say the identifier is in that file)."""
+    detail = queries.programme_detail(proposal_id)
+    if detail is None or detail.iati_identifier is None:
+        return detail
+    if in_iati_file(current_app.config, proposal_id):
+        return detail
+    return replace(detail, iati_identifier=None)
 
 
 # The map ------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
@@ -324,16 +325,28 @@ def _prune(folder: Path, kind: str, keep: Path, database: str) -> None:
             continue  # another process removed or replaced it meanwhile
 
 
+# The build locks this thread holds: a build that reads other kept files (a programme's page
+# giving its IATI identifier only if the IATI file publishes it) builds them under the lock it
+# holds already, instead of waiting for itself.
+_HELD = threading.local()
+
+
 @contextmanager
 def _build_lock(folder: Path, database: str) -> Iterator[None]:
     path = folder / f"build-{database}.lock"
+    held: set[Path] = _HELD.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
     with path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        held.add(path)
         try:
             with suppress(OSError):
                 os.utime(path)  # in use: not removed as stale
             yield
         finally:
+            held.discard(path)
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 

@@ -28,8 +28,8 @@ from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.decision_pdf import full_record, render_decision_record
 from fund.reports.iati import SchemaMissing
 from fund.reports.meeting_pdf import meeting_record, render_meeting_record
+from fund.reports.open_data import OPEN_DATA_LABELS, open_data_exports
 from fund.reports.pipeline_pdf import build_booklet, render_booklet
-from fund.reports.views import OPEN_DATA_LABELS, open_data_exports
 
 export_cli = AppGroup("export", help="Export spreadsheets and open data (IATI, 360Giving).")
 report_cli = AppGroup("report", help="Produce PDF reports.")

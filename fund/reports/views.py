@@ -36,11 +36,10 @@ from fund.reports import queries, spreadsheets
 from fund.reports.allocation_data import AllocationReport, build_allocation_report
 from fund.reports.allocation_pdf import render_allocation_report
 from fund.reports.allocation_sections import TRACE_NOTE, cover_facts, key_figures, sections
-from fund.reports.cache import Cached, cached_exports
 from fund.reports.decision_pdf import decision_record, render_decision_record
-from fund.reports.giving360 import build_360giving
-from fund.reports.iati import Export, SchemaMissing, build_iati
+from fund.reports.iati import Export, SchemaMissing
 from fund.reports.meeting_pdf import meeting_record, render_meeting_record
+from fund.reports.open_data import OPEN_DATA_LABELS, current_exports
 from fund.reports.pipeline_pdf import build_booklet, render_booklet
 from fund.reports.proposal_pdf import render_proposal_version
 from fund.results.coverage import FLAG_LABELS as RESULTS_FLAG_LABELS
@@ -48,31 +47,10 @@ from fund.sentences import said_marked
 
 bp = Blueprint("reports", __name__)
 
-OPEN_DATA_BUILDERS = {"iati": build_iati, "360giving": build_360giving}
-OPEN_DATA_LABELS = {"iati": "IATI", "360giving": "360Giving"}
 OPEN_DATA_FILES = {
     "iati": ("iati-activities.xml", "application/xml"),
     "360giving": ("360giving-grants.json", "application/json"),
 }
-
-
-def open_data_exports(
-    config: Mapping[str, Any], now: datetime, kinds: tuple[str, ...] = ("iati", "360giving")
-) -> dict[str, Export]:
-    """The open-data exports of the funded programmes, built from one read of the records."""
-    programmes = queries.funded_programmes()
-    publisher = queries.publisher_from_config(config)
-    return {kind: OPEN_DATA_BUILDERS[kind](programmes, publisher, now, config) for kind in kinds}
-
-
-def current_exports(
-    config: Mapping[str, Any], kinds: tuple[str, ...] = ("iati", "360giving")
-) -> Cached:
-    """The open-data exports for the records as they are now: kept on disk under a key of
-    those records (`fund.reports.cache`), built only when that key has none."""
-    return cached_exports(
-        config, kinds, lambda missing: open_data_exports(config, utcnow(), missing)
-    )
 
 
 @dataclass
