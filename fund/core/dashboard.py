@@ -44,6 +44,7 @@ from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.i18n import money
 from fund.money import from_cents, sql_cents
 from fund.notifications.models import OutboxMessage
+from fund.notifications.queries import OutboxState
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization, works_on_programme
@@ -394,7 +395,7 @@ def _failed_emails() -> Task:
             OutboxMessage.to_email,
             OutboxMessage.subject,
             OutboxMessage.created_at,
-        ).where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_(None)),
+        ).where(OutboxState.GIVEN_UP.condition),
         OutboxMessage.created_at,
         OutboxMessage.id,
     )
@@ -441,7 +442,7 @@ def failed_emails(limit: int = 200) -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_(None))
+            .where(OutboxState.GIVEN_UP.condition)
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
             .limit(limit)
         )

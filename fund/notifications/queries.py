@@ -93,13 +93,9 @@ def outbox_status() -> dict[str, int]:
     """Counts for the CLI: sent, waiting (to be tried or retried) and given up."""
     rows = db.session.execute(
         select(
-            func.count(OutboxMessage.id).filter(OutboxMessage.sent_at.is_not(None)),
-            func.count(OutboxMessage.id).filter(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_not(None)
-            ),
-            func.count(OutboxMessage.id).filter(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_(None)
-            ),
+            func.count(OutboxMessage.id).filter(OutboxState.SENT.condition),
+            func.count(OutboxMessage.id).filter(OutboxState.WAITING.condition),
+            func.count(OutboxMessage.id).filter(OutboxState.GIVEN_UP.condition),
         )
     ).one()
     return {"sent": rows[0], "waiting": rows[1], "given_up": rows[2]}
