@@ -13,6 +13,7 @@ from __future__ import annotations
 from fund.accounts.models import User
 from fund.days import last_day
 from fund.proposals.models import Proposal
+from fund.reporting.schedule import programme_months
 from fund.revisions import operations
 from fund.revisions.workflow import programme_end
 
@@ -26,7 +27,7 @@ JUSTIFICATION = (
 
 def add_demo_revision(proposal: Proposal, author: User, secretariat: User) -> None:
     start, _ = programme_end(proposal)
-    months = (proposal.duration_months or 12) + EXTENSION_MONTHS
+    months = programme_months(proposal) + EXTENSION_MONTHS
     revision = operations.start(author, proposal.id)
     operations.save(
         author,

@@ -72,12 +72,17 @@ class Planned:
         return ProgrammeReport(proposal_id=proposal_id, **asdict(self))
 
 
+def programme_months(proposal: Proposal) -> int:
+    """The programme's duration in months as its schedule and its revisions count it: its own,
+    else DEFAULT_DURATION_MONTHS."""
+    return proposal.duration_months or DEFAULT_DURATION_MONTHS
+
+
 def programme_dates(proposal: Proposal, funded_on: date) -> tuple[date, date]:
     """The programme's first and last days: from its planned start (else the funding date)
-    for its duration (else 12 months)."""
+    for its duration (`programme_months`)."""
     start = proposal.planned_start or funded_on
-    months = proposal.duration_months or DEFAULT_DURATION_MONTHS
-    return start, last_day(start, months)
+    return start, last_day(start, programme_months(proposal))
 
 
 def plan(start: date, end: date, settings: Settings) -> list[Planned]:

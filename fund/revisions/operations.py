@@ -27,6 +27,7 @@ from fund.proposals.budget import Line, programme_years
 from fund.proposals.models import Proposal
 from fund.reference.queries import category_titles
 from fund.refusals import Refused, workflow_refusal
+from fund.reporting.schedule import programme_months
 from fund.revisions import rules
 from fund.revisions.apply import apply_revision
 from fund.revisions.models import Approver, Revision, RevisionBudgetLine
@@ -195,7 +196,7 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
             "new_end_date",
             date=end,
         )
-    months = proposal.duration_months or 12
+    months = programme_months(proposal)
     most = max_extension_months()
     if new_end > (latest := last_day(start_on, months + most)):
         raise RevisionRefused(
@@ -238,7 +239,7 @@ def _check_end_date(proposal: Proposal, new_end: date | None) -> int:
 def revised_years(proposal: Proposal, values: RevisionValues) -> int:
     """How many programme years the programme spans with the revision's end date (its current
     one without an extension); refused as `_check_end_date` refuses a new end date."""
-    months = proposal.duration_months or 12
+    months = programme_months(proposal)
     if values.extension:
         months = _check_end_date(proposal, values.new_end_date)
     return programme_years(months)
@@ -306,7 +307,7 @@ def save(
             raise RevisionRefused(
                 N_("Each budget line is for a participating organization."), "budget"
             )
-        years = programme_years(months or proposal.duration_months or 12)
+        years = programme_years(months or programme_months(proposal))
         if any(not 1 <= line.year <= years for line in values.lines):
             raise RevisionRefused(OUTSIDE_YEARS, "budget", years=years)
     revision.justification = values.justification.strip()
@@ -365,7 +366,7 @@ def change_of(revision: Revision, proposal: Proposal) -> rules.Change:
     """The revision's change against the programme as it is now, in the rule table's figures."""
     months = None
     if revision.new_duration_months is not None:
-        months = revision.new_duration_months - (proposal.duration_months or 12)
+        months = revision.new_duration_months - programme_months(proposal)
     names = frozenset(o.label for o in proposal.participants)
     return rules.Change(
         months_moved=months,
