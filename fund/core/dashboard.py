@@ -49,6 +49,7 @@ from fund.proposals.models import Proposal, ProposalKind, proposal_reference
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization, works_on_programme
 from fund.revisions.models import Revision
+from fund.sentences import day_count
 from workflows.proposal import DRAFT_STATE, FUNDED_STATE, RETURNED_STATE
 from workflows.report import REPORT_EDITABLE_STATES
 from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_RETURNED
@@ -189,8 +190,9 @@ def applicant_section(user: User, today: date) -> Section:
         _("Your proposals and programmes"),
         tasks,
         _(
-            "Nothing waits for you: no draft, no proposal returned, no report due in the next 30 "
-            "days and no revision open."
+            "Nothing waits for you: no draft, no proposal returned, no report due in the next "
+            "%(days)s and no revision open.",
+            days=day_count(REPORTS_AHEAD.days),
         ),
     )
 
