@@ -120,10 +120,19 @@ def choice_arg(name: str, choices: Iterable[str]) -> str:
     return value if value in set(choices) else ""
 
 
-def text_arg(name: str, limit: int = 200) -> str:
-    """A free-text filter as typed (at most `limit` characters, one line)."""
-    value = request.args.get(name, "")
+# The longest search a list reads (the API's `q` declares the same).
+SEARCH_LIMIT = 200
+
+
+def search_words(value: str, limit: int = SEARCH_LIMIT) -> str:
+    """Free text to search for as a list reads it: one line, its spaces folded, at most
+    `limit` characters."""
     return " ".join(value.split())[:limit]
+
+
+def text_arg(name: str, limit: int = SEARCH_LIMIT) -> str:
+    """A free-text filter of the query string, as `search_words` reads it."""
+    return search_words(request.args.get(name, ""), limit)
 
 
 # Export -------------------------------------------------------------------------------------

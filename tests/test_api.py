@@ -197,6 +197,25 @@ def test_the_cursor_walks_every_proposal_once(app, backend, client, create_user,
     assert http.decode_cursor(http.encode_cursor(made[1])) == made[1]
 
 
+def test_the_search_words_find_what_the_proposals_list_finds(
+    app, client, create_user, make_proposal
+):
+    """The API's `q` reads the words as the proposals list does: spaces folded, as long as the
+    list's search box allows (no refusal of a query the page would run)."""
+    owner = create_user(roles=("applicant",), organization_acronym="ILO")
+    found = make_proposal(owner, title="Safe labour migration corridors")
+    make_proposal(owner, title="Something else")
+    secretariat = create_user(roles=("secretariat",), organization_acronym="IOM")
+    token = make_token(app, secretariat)
+    words = "  labour    migration  "
+    api = client.get("/api/v1/proposals", query_string={"q": words}, headers=bearer(token))
+    assert api.status_code == 200
+    assert [item["id"] for item in api.get_json()["items"]] == [found]
+    longer = "labour " + "x" * 150
+    answer = client.get("/api/v1/proposals", query_string={"q": longer}, headers=bearer(token))
+    assert answer.status_code == 200 and answer.get_json()["items"] == []
+
+
 def test_an_unchanged_answer_is_304_with_its_etag(client):
     first = client.get("/api/v1/objectives")
     etag = first.headers["ETag"]

@@ -10,7 +10,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from fund.accounts.models import COMMITTEE_READERS, PROPOSAL_READERS, Role
+from fund.accounts.models import COMMITTEE_READERS, MONEY_READERS, PROPOSAL_READERS, Role
 from fund.api.registry import Param, operation, paged_body
 from fund.api.schemas import maybe_amount
 from fund.audit.models import AuditEvent
@@ -20,6 +20,7 @@ from fund.committee.visibility import RoundView
 from fund.extensions import db
 from fund.finance.queries.balance import balance
 from fund.finance.status import funding_status
+from fund.listing import SEARCH_LIMIT, search_words
 from fund.money import amount_text
 from fund.pipeline.queries import iso_utc
 from fund.proposals.access import seen_by
@@ -61,7 +62,7 @@ def _summary(row: Proposal) -> dict[str, Any]:
             choices=tuple(k.value for k in ProposalKind),
         ),
         Param("call", "A call's id.", kind="integer"),
-        Param("q", "Words of the title or summary.", max_length=100),
+        Param("q", "Words of the title or summary.", max_length=SEARCH_LIMIT),
     ),
     roles=PROPOSAL_READERS,
     scope="proposals",
@@ -70,7 +71,9 @@ def _summary(row: Proposal) -> dict[str, Any]:
 def proposals(*, user, status, kind, call, q, cursor, limit) -> dict[str, Any]:
     """The proposals and concept notes the token's user finds in the proposals list (their
     organization's, the secretariat every one, the committee those it reviews), by id."""
-    filters = ProposalFilters(status=status or "", kind=kind or "", call_id=call, q=q or "")
+    filters = ProposalFilters(
+        status=status or "", kind=kind or "", call_id=call, q=search_words(q or "")
+    )
     query = filtered_for(user, filters)
     if cursor is not None:
         query = query.where(Proposal.id > cursor)
@@ -229,7 +232,7 @@ def decision_record(*, user, round_id: int) -> dict[str, Any]:
     summary="The fund's money by pool and the funding status",
     tag="finance",
     schema="Finance",
-    roles=(Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT),
+    roles=MONEY_READERS,
     scope="finance",
 )
 def finance(*, user) -> dict[str, Any]:
