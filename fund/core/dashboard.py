@@ -39,7 +39,7 @@ from fund.core.tasks import (
 from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure
-from fund.finance.models import Contribution, ContributionVoid
+from fund.finance.models import NOT_VOIDED, Contribution, ContributionVoid
 from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.i18n import money
 from fund.money import from_cents, sql_cents
@@ -284,7 +284,7 @@ def _deposits_to_record(today: date) -> Task:
     deposited = (
         select(func.coalesce(func.sum(sql_cents(Contribution.currency_amount)), 0))
         .outerjoin(ContributionVoid)
-        .where(Contribution.pledge_id == Pledge.id, ContributionVoid.contribution_id.is_(None))
+        .where(Contribution.pledge_id == Pledge.id, NOT_VOIDED)
         .scalar_subquery()
     )
     rows, count = oldest(

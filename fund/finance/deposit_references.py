@@ -19,7 +19,7 @@ from fund.accounts.models import Organization
 from fund.days import DAY
 from fund.extensions import db
 from fund.finance.errors import FinanceError
-from fund.finance.models import Contribution, ContributionVoid, contribution_code
+from fund.finance.models import NOT_VOIDED, Contribution, ContributionVoid, contribution_code
 from fund.i18n import Money
 from fund.labels import N_
 from fund.locking import locked
@@ -71,7 +71,7 @@ def earlier_deposit(donor_id: int | None, reference: str | None) -> Contribution
         .where(
             Contribution.donor_id == donor_id,
             Contribution.reference != "",
-            ContributionVoid.contribution_id.is_(None),
+            NOT_VOIDED,
         )
         .order_by(Contribution.received_on.desc(), Contribution.id.desc())
     )

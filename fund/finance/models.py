@@ -126,6 +126,11 @@ class ContributionVoid(db.Model):
     contribution: Mapped[Contribution] = relationship(back_populates="void")
 
 
+# SQL condition on Contribution outer-joined to its void: not voided, so counted (the balance,
+# the funding status, the public pages, a pledge's deposits, a repeated deposit reference).
+NOT_VOIDED = ContributionVoid.contribution_id.is_(None)
+
+
 class Allocation(db.Model):
     """Money committed to a funded proposal: one allocation per proposal."""
 

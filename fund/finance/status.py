@@ -29,7 +29,7 @@ from fund.dialects import cents_sum
 from fund.extensions import db
 from fund.finance.agent_models import DirectCost, InterestEntry
 from fund.finance.closure_models import ClosureShare, Refund
-from fund.finance.models import Contribution, ContributionVoid, Disbursement
+from fund.finance.models import NOT_VOIDED, Contribution, ContributionVoid, Disbursement
 from fund.labels import N_
 from fund.money import ZERO, from_cents, read_amount, total_of
 
@@ -204,7 +204,7 @@ def expenditure_by_organization() -> ByOrganization:
 
 def funding_status() -> FundingStatus:
     """The funding status now: a handful of SQL sums."""
-    counted = (ContributionVoid.contribution_id.is_(None),)
+    counted = (NOT_VOIDED,)
     deposits = db.session.execute(
         select(
             cents_sum(Contribution.gross).label("gross"),

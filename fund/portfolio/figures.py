@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from fund.accounts.models import Organization
 from fund.dialects import cents_sum
 from fund.extensions import db, utcnow
-from fund.finance.models import GENERAL_POOL, Contribution, ContributionVoid
+from fund.finance.models import GENERAL_POOL, NOT_VOIDED, Contribution, ContributionVoid
 from fund.finance.status import FIGURES, StatementLine, funding_status, statement
 from fund.money import ZERO, cents, from_cents, split_evenly, total_of
 from fund.portfolio import queries
@@ -239,7 +239,7 @@ class Contributions:
 
 
 def _build_contributions() -> Contributions:
-    counted = (ContributionVoid.contribution_id.is_(None),)
+    counted = (NOT_VOIDED,)
     base = select().select_from(Contribution).outerjoin(ContributionVoid).where(*counted)
     year = func.extract("year", Contribution.received_on)
     donors = [

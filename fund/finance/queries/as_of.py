@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, cast, exists, func, or_, select
 
 from fund.audit.models import AuditEvent
 from fund.extensions import db
-from fund.finance.models import Allocation, Contribution, ContributionVoid
+from fund.finance.models import NOT_VOIDED, Allocation, Contribution, ContributionVoid
 from fund.proposals.models import Proposal
 
 
@@ -52,11 +52,11 @@ def allocated_by(as_of: date):
 def contribution_counted(as_of: date | None):
     """SQL condition on Contribution (outer-joined to its void): counted in the balance."""
     if as_of is None:
-        return ContributionVoid.contribution_id.is_(None)
+        return NOT_VOIDED
     return and_(
         Contribution.received_on <= as_of,
         or_(
-            ContributionVoid.contribution_id.is_(None),
+            NOT_VOIDED,
             ContributionVoid.voided_at >= end_of_day(as_of),
         ),
     )
