@@ -9,6 +9,7 @@ from flask import url_for
 from fund.accounts.models import Role, User
 from fund.committee.models import RoundStatus
 from fund.committee.queries import conflict_of, record_access, rounds_of
+from fund.committee.visibility import NOT_LOOKED_UP, Unknown
 from fund.labels import N_
 from fund.proposals.models import Proposal
 
@@ -23,9 +24,16 @@ def decision_link(user: User, proposal: Proposal) -> list[tuple[str, str]]:
     return []
 
 
-def reads_notes(user: User, proposal: Proposal) -> bool:
+def reads_notes(
+    user: User, proposal: Proposal, *, conflict: str | Unknown | None = NOT_LOOKED_UP
+) -> bool:
     """Whether the viewer reads the secretariat's notes for the committee: the secretariat and
-    the committee members without a conflict on the proposal."""
+    the committee members without a conflict on the proposal (`conflict`: the viewer's, when
+    the caller looked it up, as `record_access` takes it)."""
     if user.has_role(Role.SECRETARIAT):
         return True
-    return user.has_role(Role.COMMITTEE) and conflict_of(user, proposal) is None
+    if not user.has_role(Role.COMMITTEE):
+        return False
+    if conflict is NOT_LOOKED_UP:
+        conflict = conflict_of(user, proposal)
+    return conflict is None

@@ -26,6 +26,7 @@ from fund.committee.forms import (
     VoteForm,
 )
 from fund.committee.models import Choice, RoundStatus, VotingRound
+from fund.committee.proposal_page import reads_notes
 from fund.committee.rounds import end_of_day, outcome_label
 from fund.committee.visibility import (
     opened_record,
@@ -281,11 +282,9 @@ def _render_review(
     # The vote the page shows now: sent back, what was typed is checked against it.
     vote_form.seen.data = operations.vote_fingerprint(mine)
     budget = _budget(proposal)
-    # The secretariat's notes for the committee: for the secretariat and the members without
-    # a conflict on the proposal.
     notes = (
         queries.forwarding_notes(proposal.id)
-        if current_user.has_role(Role.SECRETARIAT) or conflict is None
+        if reads_notes(current_user, proposal, conflict=conflict)
         else []
     )
     version_number = current.version_number if current else proposal.submission_number
