@@ -122,16 +122,22 @@ def test_only_what_was_forwarded_to_the_committee_is_on_the_agenda(
     _add(app, people, meeting_id, under_review)
 
 
-def test_a_proposal_returned_by_the_committee_stays_on_the_agenda(
-    app, people, seated, under_review
-):
+def _meeting_after_a_return(app, people, proposal_id: int) -> int:
+    """A meeting of three members, and the proposal returned for revision since."""
     meeting_id = _meeting(app, people, [people.iom, people.unhcr, people.unicef])
     with app.app_context():
-        proposal = db.session.get(Proposal, under_review)
+        proposal = db.session.get(Proposal, proposal_id)
         proposal_operations.fire(
             proposal, "return_for_revision", user(people.secretariat), comment="Rework the budget."
         )
         db.session.commit()
+    return meeting_id
+
+
+def test_a_proposal_returned_by_the_committee_stays_on_the_agenda(
+    app, people, seated, under_review
+):
+    meeting_id = _meeting_after_a_return(app, people, under_review)
     item_id = _add(app, people, meeting_id, under_review)
     # Without a round, the decision its round took (returned) and no other.
     refused = _decide_refused(app, people, meeting_id, item_id, "approved")
@@ -144,13 +150,7 @@ def test_the_agenda_links_a_proposal_only_for_those_who_may_open_its_review(
 ):
     """Returned for revision, the proposal is no longer the committee's to read: its members see
     the item without a link (which would answer 404); the secretariat keeps the link."""
-    meeting_id = _meeting(app, people, [people.iom, people.unhcr, people.unicef])
-    with app.app_context():
-        proposal = db.session.get(Proposal, under_review)
-        proposal_operations.fire(
-            proposal, "return_for_revision", user(people.secretariat), comment="Rework the budget."
-        )
-        db.session.commit()
+    meeting_id = _meeting_after_a_return(app, people, under_review)
     _add(app, people, meeting_id, under_review)
     review = f'href="/committee/proposals/{under_review}"'
     member = client_for(app, people.unhcr)
