@@ -17,10 +17,8 @@ from fund.calls.models import Stage
 from fund.extensions import db
 from fund.i18n import seed_text
 from fund.labels import N_
-from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
+from fund.screening.models import PASSING, ScreeningCheck, ScreeningCriterion
 from fund.sentences import Translate, english
-
-_PASSING = frozenset({CheckResult.PASS.value, CheckResult.NOT_APPLICABLE.value})
 
 
 # A sentence in a language: the English declared, or its translation (`flask_babel.gettext`),
@@ -110,7 +108,7 @@ def passed_problems(proposal, translate: Translate = english) -> list[str]:
         check = checks.get(criterion.id)
         if check is None:
             problems.append(_not_checked(criterion, proposal.submission_number, translate))
-        elif check.result not in _PASSING:
+        elif check.result not in PASSING:
             note = (check.note or "").strip()
             if note:
                 failed = translate(

@@ -22,6 +22,11 @@ class CheckResult(LabelledEnum):
     NOT_APPLICABLE = "not_applicable", N_("Not applicable")
 
 
+# The findings that let a proposal pass screening: the checklist's verdict and the guard of
+# forwarding read them here.
+PASSING = frozenset({CheckResult.PASS.value, CheckResult.NOT_APPLICABLE.value})
+
+
 class ScreeningCriterion(db.Model):
     """One eligibility criterion of a call, for its concept notes or its full proposals (`stage`).
     `automatic` names a check the system can pre-fill."""

@@ -21,7 +21,7 @@ from fund.proposals.checks import Rules
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference, state_label
 from fund.proposals.operations import rules_from_config
 from fund.screening.guards import criteria_of, current_checks
-from fund.screening.models import CheckResult, ScreeningCheck, ScreeningCriterion
+from fund.screening.models import PASSING, ScreeningCheck, ScreeningCriterion
 from fund.screening.operations import suggestion
 from fund.screening.results_check import findings as automatic_findings
 from fund.sentences import Sentence
@@ -299,9 +299,9 @@ class Checklist:
 
     @property
     def passing(self) -> bool:
-        """True when every criterion is recorded and passes or is not applicable."""
+        """True when every criterion is recorded with a finding that passes (`PASSING`)."""
         return bool(self.items) and all(
-            item.check is not None and item.check.result != CheckResult.FAIL for item in self.items
+            item.check is not None and item.check.result in PASSING for item in self.items
         )
 
 
