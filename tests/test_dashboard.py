@@ -252,6 +252,20 @@ def test_a_member_sees_the_votes_awaited_but_not_the_rounds_they_are_recused_fro
     assert _counts(_home(app, recused))["votes_awaited"] == 0
 
 
+def test_a_round_past_its_deadline_says_so_on_the_members_home(app, create_user, open_call):
+    """Listed still (the committee's page marks it "passed"), a round whose deadline passed is
+    not announced as one to "vote by" a day gone: votes are no longer accepted."""
+    entitled = create_user(roles=("committee",), organization_acronym="UNHCR")
+    author = create_user(roles=("applicant",))
+    with app.app_context():
+        late = new_proposal(user(author), open_call, "committee_review", title="Too late")
+        round_ = db.session.scalar(select(VotingRound).where(VotingRound.proposal_id == late.id))
+        round_.deadline = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    votes = _task(_home(app, entitled), "votes_awaited")
+    assert "deadline passed" in votes and "vote by" not in votes
+
+
 # The administrative agent and admins ----------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, select
 from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import Organization, Role, User
 from fund.accounts.operations import locked_at
-from fund.committee.models import Meeting, deadline_near
+from fund.committee.models import Meeting, deadline_near, deadline_passed
 from fund.committee.queries import member_rounds
 from fund.core.secretariat_tasks import secretariat_section
 from fund.core.tasks import (
@@ -205,7 +205,12 @@ def _votes_awaited(user: User, now: datetime) -> Task:
     items = []
     for row in page.rows:
         deadline = row.round.deadline
-        note = _("vote by %(day)s", day=day(deadline)) if deadline else _("no deadline set")
+        if deadline is None:
+            note = _("no deadline set")
+        elif deadline_passed(deadline, now):  # the vote guard's rule: votes no longer accepted
+            note = _("deadline passed %(day)s", day=day(deadline))
+        else:
+            note = _("vote by %(day)s", day=day(deadline))
         soon = deadline_near(deadline, now)
         items.append(
             proposal_item(row.proposal.id, row.proposal.title, "committee.review", note, soon)
