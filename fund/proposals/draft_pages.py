@@ -70,11 +70,11 @@ def page_url(proposal: Proposal, **values) -> str:
 
 
 def editable(proposal: Proposal) -> bool:
-    """Whether the viewer may edit the draft now (an applicant of its organization)."""
+    """Whether the viewer may edit the draft now: an applicant whom the edit's own rule
+    (`operations.refusal_to_edit`) lets edit it."""
     return (
-        proposal.status in operations.EDITABLE_STATES
-        and current_user.organization_id == proposal.organization_id
-        and current_user.has_role(Role.APPLICANT)
+        current_user.has_role(Role.APPLICANT)
+        and operations.refusal_to_edit(proposal, current_user) is None
     )
 
 

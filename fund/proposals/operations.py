@@ -212,7 +212,10 @@ class DraftValues(SharedValues):
     budget: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def check_editable(proposal: Proposal, actor: User) -> None:
+def refusal_to_edit(proposal: Proposal, actor: User) -> EditRefused | None:
+    """Why `actor` may not edit the proposal now (None: they may): only a draft or one
+    returned for revision, only by people of its organization. The pages offer the editor by
+    the same rule (`fund.proposals.draft_pages.editable`)."""
     if proposal.status not in EDITABLE_STATES:
         said = (
             N_(
@@ -225,13 +228,20 @@ def check_editable(proposal: Proposal, actor: User) -> None:
                 "returned for revision."
             )
         )
-        raise EditRefused(said, status=Sentence(proposal.status_label))
+        return EditRefused(said, status=Sentence(proposal.status_label))
     if actor.organization_id != proposal.organization_id:
-        raise EditRefused(
+        return EditRefused(
             N_("Only people of the concept note's organization can edit it.")
             if proposal.is_concept_note
             else N_("Only people of the proposal's organization can edit it.")
         )
+    return None
+
+
+def check_editable(proposal: Proposal, actor: User) -> None:
+    """Refuse the edit `refusal_to_edit` refuses."""
+    if (refused := refusal_to_edit(proposal, actor)) is not None:
+        raise refused
 
 
 def _one(model: type, key: Any) -> Any:
