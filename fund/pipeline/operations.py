@@ -38,8 +38,6 @@ from fund.proposals import ranking, status_rules
 from fund.proposals.models import Proposal, proposal_reference
 from fund.refusals import Refused
 from fund.sentences import OnDay, Sentence, Within
-from workflows.concept_note import NOTE_PIPELINE_STATE
-from workflows.proposal import PIPELINE_STATE
 
 
 class PipelineRefused(Refused):
@@ -221,10 +219,7 @@ def set_public(
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise PipelineRefused(N_("No such proposal or concept note."))
-    in_pipeline = (proposal.is_concept_note and proposal.status == NOTE_PIPELINE_STATE) or (
-        not proposal.is_concept_note and proposal.status == PIPELINE_STATE
-    )
-    if not in_pipeline:
+    if not status_rules.in_the_pipeline(proposal.kind, proposal.status):
         raise PipelineRefused(
             N_("%(reference)s is not in the pipeline."), reference=proposal.reference
         )

@@ -110,6 +110,14 @@ def counted_in_coverage(status: Any = None) -> ColumnElement[bool]:
     return or_(counted(status), note_in_pipeline(status))
 
 
+def in_the_pipeline(kind: str | None, status: str | None) -> bool:
+    """`or_(in_pipeline(), note_in_pipeline())` for one row held in Python: a programme
+    approved and awaiting money, or a concept note the committee approved into the pipeline."""
+    if kind == CONCEPT_NOTE:
+        return status == NOTE_PIPELINE_STATE
+    return (kind or PROGRAMME) == PROGRAMME and status == PIPELINE_STATE
+
+
 def counts_in_coverage(kind: str | None, status: str | None) -> bool:
     """`counted_in_coverage()` for one row held in Python (a kind, None before its first
     flush: the default, a programme; and a status)."""
