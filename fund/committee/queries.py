@@ -362,6 +362,7 @@ class MeetingRow:
     proposal: Proposal
     view: RoundView | None  # the open round, else the latest one
     round_count: int
+    opens_record: bool = False  # the viewer may open that round's decision record
 
     @property
     def can_open_round(self) -> bool:
@@ -464,20 +465,22 @@ def meeting(
     rows = []
     for proposal in proposals:
         round_ = current.get(proposal.id)
-        view = None
+        view, opens_record = None, False
         if round_ is not None:
             conflict = None
             if user.organization_id is not None:
                 conflict = organization_conflicts(proposal).get(user.organization_id)
+            conflict = conflict or recused.get(proposal.id)
             view = round_view(
                 round_,
                 user,
                 proposal,
                 visible_before_own_vote=visible_before_own_vote,
                 now=now,
-                conflict=conflict or recused.get(proposal.id),
+                conflict=conflict,
             )
-        rows.append(MeetingRow(proposal, view, counts.get(proposal.id, 0)))
+            opens_record = record_access(user, round_, proposal, conflict=conflict)[0]
+        rows.append(MeetingRow(proposal, view, counts.get(proposal.id, 0), opens_record))
     return MeetingPage(
         total, at.page, per_page, rows=rows, open_rounds=open_rounds, past_deadline=past_deadline
     )
