@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from fund import days, i18n
 from fund.accounts.models import (
+    AUDIT_READERS,
     COMMITTEE_READERS,
     MONEY_READERS,
     PROPOSAL_READERS,
@@ -88,7 +89,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str], str | None]] = [
     ("portfolio.map_page", N_("Where the money goes"), frozenset(), N_("Results")),
     ("portfolio.contributions", N_("Contributions"), frozenset(), N_("Results")),
     ("reports.open_data", N_("Open data"), frozenset(), N_("Results")),
-    ("audit.log", N_("Audit log"), frozenset({Role.SECRETARIAT, Role.ADMIN}), N_("Administration")),
+    ("audit.log", N_("Audit log"), AUDIT_READERS, N_("Administration")),
     ("admin.users", N_("Users"), frozenset({Role.ADMIN}), N_("Administration")),
     ("admin.organizations", N_("Organizations"), frozenset({Role.ADMIN}), N_("Administration")),
     (

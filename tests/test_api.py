@@ -456,3 +456,27 @@ def test_the_finance_pools_give_the_interest_less_the_direct_costs(app, client, 
     assert pools["GENERAL"]["interest_less_direct_costs"] == "12.34"
     assert pools["GENERAL"]["available"] == "12.34"
     assert {p["interest_less_direct_costs"] for c, p in pools.items() if c != "GENERAL"} == {"0.00"}
+
+
+def test_the_audit_events_are_filtered_as_the_audit_log_filters_them(app, client, create_user):
+    from fund.audit.models import AuditEvent
+    from fund.audit.operations import record
+    from fund.auditlog.queries import EventFilters, filtered
+    from fund.extensions import db
+
+    secretariat = create_user(roles=("secretariat",), organization_acronym=None)
+    token = make_token(app, secretariat)
+    with app.app_context():
+        record("note", "proposal", 1, None)
+        record("note", "call", 2, None)
+        record("other", "proposal", 3, None)
+        db.session.commit()
+        chosen = EventFilters(action="note", subject_type="proposal")
+        expected = db.session.scalars(
+            filtered(db.select(AuditEvent.id), chosen).order_by(AuditEvent.id.desc())
+        ).all()
+    body = client.get(
+        "/api/v1/audit/events?action=note&subject_type=proposal", headers=bearer(token)
+    ).get_json()
+    assert [item["id"] for item in body["items"]] == expected
+    assert len(expected) == 1 and body["items"][0]["subject_type"] == "proposal"

@@ -51,6 +51,7 @@ MONEY_READERS = frozenset({Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
 REPORT_READERS = frozenset({Role.APPLICANT, Role.SECRETARIAT, Role.ADMINISTRATIVE_AGENT})
 SEAT_MANAGERS = frozenset({Role.SECRETARIAT, Role.ADMIN})  # change the committee's seats
 SEAT_READERS = SEAT_MANAGERS | {Role.COMMITTEE}
+AUDIT_READERS = frozenset({Role.SECRETARIAT, Role.ADMIN})  # the audit trail
 
 
 class Organization(db.Model):

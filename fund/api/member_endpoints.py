@@ -10,10 +10,17 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from fund.accounts.models import COMMITTEE_READERS, MONEY_READERS, PROPOSAL_READERS, Role
+from fund.accounts.models import (
+    AUDIT_READERS,
+    COMMITTEE_READERS,
+    MONEY_READERS,
+    PROPOSAL_READERS,
+    Role,
+)
 from fund.api.registry import Param, operation, paged_body
 from fund.api.schemas import maybe_amount
 from fund.audit.models import AuditEvent
+from fund.auditlog.queries import EventFilters, filtered
 from fund.committee import visibility
 from fund.committee.record import approval_conditions
 from fund.committee.visibility import RoundView
@@ -27,7 +34,6 @@ from fund.proposals.access import seen_by
 from fund.proposals.models import Proposal, ProposalKind
 from fund.proposals.queries import STATUS_CHOICES, ProposalFilters, filtered_for, load_proposal
 from fund.screening.queries import checklist
-from workflows import REVIEW_STATE
 
 
 def _visible_proposal(user, proposal_id: int) -> Proposal:
@@ -186,7 +192,7 @@ def rounds(*, user, proposal_id: int) -> dict[str, Any]:
     recused, never the others' votes or the tally."""
     row = _visible_proposal(user, proposal_id)
     found = visibility.rounds_of(row.id)
-    if not found and row.status != REVIEW_STATE:
+    if not visibility.reviewed_by_committee(row, found):
         abort(404)  # never before the committee, as its review page answers
     conflict = visibility.conflict_in_rounds(user, row, found)
     views = [
@@ -263,17 +269,13 @@ def finance(*, user) -> dict[str, Any]:
         Param("action", "Only events of this action, e.g. proposal_transitioned.", max_length=60),
         Param("subject_type", "Only events about this kind of record.", max_length=40),
     ),
-    roles=(Role.SECRETARIAT, Role.ADMIN),
+    roles=AUDIT_READERS,
     scope="audit",
     paged=True,
 )
 def audit_events(*, user, action, subject_type, cursor, limit) -> dict[str, Any]:
     """The audit trail's events, the newest first (the cursor pages towards older ones)."""
-    query = select(AuditEvent)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if subject_type:
-        query = query.where(AuditEvent.subject_type == subject_type)
+    query = filtered(select(AuditEvent), EventFilters(action=action, subject_type=subject_type))
     if cursor is not None:
         query = query.where(AuditEvent.id < cursor)
     rows = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()

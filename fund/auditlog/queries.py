@@ -48,7 +48,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(query: Select[Any], filters: EventFilters) -> Select[Any]:
+def filtered(query: Select[Any], filters: EventFilters) -> Select[Any]:
+    """`query` of audit events limited to those `filters` choose (the log page, its export and
+    the API's events)."""
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
     if filters.subject_type:
@@ -113,12 +115,10 @@ def search_events(
     if filters == EventFilters():
         total = count_events()
     else:
-        total = db.session.scalar(_filtered(select(func.count(AuditEvent.id)), filters)) or 0
+        total = db.session.scalar(filtered(select(func.count(AuditEvent.id)), filters)) or 0
     at = paging(total, page, per_page)  # past the end: the last page
     query = (
-        _ordered(_filtered(_with_organization(), filters), sorting)
-        .limit(per_page)
-        .offset(at.offset)
+        _ordered(filtered(_with_organization(), filters), sorting).limit(per_page).offset(at.offset)
     )
     return EventPage(total, at.page, per_page, rows=list(db.session.execute(query)))
 
@@ -136,7 +136,7 @@ def hash_of(event_id: int) -> str | None:
 def iter_events_sorted(filters: EventFilters, sorting: Sorting) -> Iterator[Row[Any]]:
     """Matching events in the log's order (an export of the view): one query, its rows
     fetched a thousand at a time."""
-    query = _ordered(_filtered(_with_organization(), filters), sorting)
+    query = _ordered(filtered(_with_organization(), filters), sorting)
     yield from db.session.execute(query.execution_options(yield_per=1000))
 
 
@@ -155,7 +155,7 @@ def iter_events_for_export(filters: EventFilters, batch_size: int = 1000) -> Ite
     last_id = 0
     while True:
         query = (
-            _filtered(_with_organization(), filters)
+            filtered(_with_organization(), filters)
             .where(AuditEvent.id > last_id)
             .order_by(AuditEvent.id)
             .limit(batch_size)

@@ -23,7 +23,7 @@ from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from fund.access import roles_required
-from fund.accounts.models import Role
+from fund.accounts.models import AUDIT_READERS
 from fund.audit import queries as trail
 from fund.audit.models import GENESIS_HASH
 from fund.audit.operations import compute_hash
@@ -130,7 +130,7 @@ VIEW_EXPORT = Export(name="audit", title="Audit log", header=CSV_COLUMNS, cells=
 
 
 @bp.route("/")
-@roles_required(Role.SECRETARIAT, Role.ADMIN)
+@roles_required(*AUDIT_READERS)
 def log():
     """The log, filtered and sorted as asked; with `export`, the events of the view (every
     page, in its order) as CSV or XLSX once the filters are correct."""
@@ -166,7 +166,7 @@ WORDS = {
 
 
 @bp.route("/<int:event_id>")
-@roles_required(Role.SECRETARIAT, Role.ADMIN)
+@roles_required(*AUDIT_READERS)
 def event(event_id: int):
     """One event in full: every recorded value, each change before and after side by side,
     and its link in the chain (the previous event's hash, its own, whether they still agree)."""
@@ -192,7 +192,7 @@ def _csv_lines(filters: queries.EventFilters) -> Iterator[str]:
 
 
 @bp.route("/export.csv")
-@roles_required(Role.SECRETARIAT, Role.ADMIN)
+@roles_required(*AUDIT_READERS)
 def export_csv():
     form = _filter_form()
     if not form.validate():

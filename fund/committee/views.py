@@ -31,6 +31,7 @@ from fund.committee.rounds import end_of_day, outcome_label
 from fund.committee.visibility import (
     opened_record,
     record_access,
+    reviewed_by_committee,
     votes_visible_before_own_vote,
 )
 from fund.committee.voting_seats import few_seats_warning, seat_count
@@ -51,7 +52,7 @@ from fund.proposals.results_versions import FRAMEWORK_KEY, version_outcome_views
 from fund.query_args import page_arg
 from fund.screening import queries as screening_queries
 from fund.screening.models import CheckResult
-from workflows import REVIEW_STATE, TransitionRefused
+from workflows import TransitionRefused
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 
@@ -254,7 +255,7 @@ def _render_review(
 ):
     rounds = queries.rounds_of(proposal.id)
     current = queries.current_round(rounds)
-    if current is None and proposal.status != REVIEW_STATE:
+    if not reviewed_by_committee(proposal, rounds):
         abort(404)
     # The rounds are loaded with their members: the conflict needs no query of its own.
     conflict = queries.conflict_in_rounds(current_user, proposal, rounds)

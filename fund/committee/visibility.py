@@ -19,6 +19,7 @@ operations make.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -35,6 +36,7 @@ from fund.committee.models import (
     Vote,
     VotingRound,
     reason_sentence,
+    under_review,
 )
 from fund.committee.rounds import fingerprint, organization_conflicts, round_tally
 from fund.committee.seating import (
@@ -223,6 +225,13 @@ class Unknown(Enum):
 
 
 NOT_LOOKED_UP = Unknown.NOT_LOOKED_UP
+
+
+def reviewed_by_committee(proposal: Proposal, rounds: Sequence[VotingRound]) -> bool:
+    """The committee has the proposal before it, or had it: a round was opened on it, or it is
+    under review (without a round only after a data migration). Its review page and the API's
+    rounds answer 404 otherwise, as for a proposal that does not exist."""
+    return bool(rounds) or under_review(proposal)
 
 
 def record_access(
