@@ -195,3 +195,15 @@ def test_the_iati_identifier_is_given_only_for_a_programme_the_iati_file_publish
     assert left_out is not None and left_out.iati_identifier is None
     assert shown is not None
     assert shown.iati_identifier == f"XM-DAC-41114-MIG00-P{public.closed:05d}"
+
+
+def test_without_the_iati_schemas_a_programme_page_opens_without_an_identifier(
+    app, public, tmp_path
+):
+    """The IATI file cannot be made (its schemas are missing): the programme's page still
+    opens, and gives no identifier it cannot show to be published."""
+    app.config["OPEN_DATA_SCHEMA_DIR"] = str(tmp_path / "nowhere")
+    app.config["OPEN_DATA_CACHE_DIR"] = str(tmp_path / "cache")
+    response = app.test_client().get(f"/portfolio/programmes/{public.closed}")
+    assert response.status_code == 200
+    assert "IATI identifier" not in response.get_data(as_text=True)

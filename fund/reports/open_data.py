@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+
 from fund.extensions import utcnow
 from fund.reports import queries
 from fund.reports.cache import Cached, cached_exports
 from fund.reports.giving360 import build_360giving
-from fund.reports.iati import Export, build_iati
+from fund.reports.iati import Export, SchemaMissing, build_iati
 
 OPEN_DATA_BUILDERS = {"iati": build_iati, "360giving": build_360giving}
 OPEN_DATA_LABELS = {"iati": "IATI", "360giving": "360Giving"}
@@ -40,6 +42,11 @@ def current_exports(
 
 def in_iati_file(config: Mapping[str, Any], proposal_id: int) -> bool:
     """Whether the fund's IATI file, for the records as they are now, publishes the programme
-    (it leaves out, with the reason, one that cannot be published validly)."""
-    published = current_exports(config, ("iati",)).exports["iati"].published
+    (it leaves out, with the reason, one that cannot be published validly). No, while the file
+    cannot be made (its schemas missing): the open-data pages say so and log it."""
+    try:
+        published = current_exports(config, ("iati",)).exports["iati"].published
+    except SchemaMissing as error:
+        current_app.logger.error("open data cannot be validated: %s", error)
+        return False
     return queries.proposal_ref(proposal_id) in published
