@@ -311,6 +311,25 @@ def test_a_concept_note_only_in_a_two_stage_call(app, people, open_call):
         )
 
 
+def test_a_two_stage_call_takes_full_proposals_only_by_invitation(
+    app, people, two_stage_call, open_call
+):
+    """The draft's kind is the call's, for the operation as for the "new" page: a call that
+    takes concept notes first makes a concept note, and refuses a full proposal typed directly
+    (its full proposals are made from invited concept notes)."""
+    author = people["author"]
+    with app.app_context():
+        made = operations.create_draft(user(author), call_id=two_stage_call, title="Note")
+        assert made.kind == "concept_note"
+        assert operations.create_draft(user(author), call_id=open_call, title="P").kind == (
+            "proposal"
+        )
+        with pytest.raises(operations.EditRefused, match="full proposals only from"):
+            operations.create_draft(
+                user(author), call_id=two_stage_call, title="Direct", kind="proposal"
+            )
+
+
 def _edit_form(note_id: int, token: str, version: int, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "csrf_token": token,

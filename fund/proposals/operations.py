@@ -135,21 +135,40 @@ def allowed_actions(proposal: Proposal, actor: User, now: datetime | None = None
     )
 
 
+def draft_kind(call: Call) -> ProposalKind:
+    """What a new draft in `call` is: a concept note where the call takes concept notes first
+    (its full proposals are made from the notes it invites), else a full proposal."""
+    return ProposalKind.CONCEPT_NOTE if call.takes_concept_notes else ProposalKind.PROPOSAL
+
+
 def create_draft(
     actor: User,
     *,
     call_id: int,
     title: str,
     summary: str = "",
-    kind: str = ProposalKind.PROPOSAL.value,
+    kind: str | None = None,
     now: datetime | None = None,
 ) -> Proposal:
-    """A new draft (a proposal, or a concept note) for the actor's organization."""
+    """A new draft for the actor's organization, of the call's kind (`draft_kind`) unless
+    `kind` names it: a concept note in a call that takes concept notes first, else a full
+    proposal; a kind the call does not take is refused."""
     if actor.organization is None:
         raise ValueError("only a member of an organization can create a proposal")
     call = db.session.get(Call, call_id)
-    if kind == ProposalKind.CONCEPT_NOTE and (call is None or not call.takes_concept_notes):
-        raise EditRefused(N_("This call does not take concept notes."))
+    if call is None:
+        raise EditRefused(N_("This call does not exist."))
+    expected = draft_kind(call)
+    if kind is not None and kind != expected:
+        raise EditRefused(
+            N_("This call does not take concept notes.")
+            if kind == ProposalKind.CONCEPT_NOTE
+            else N_(
+                "This call takes concept notes first: it takes full proposals only from the "
+                "concept notes it invites."
+            )
+        )
+    kind = expected.value
     proposal = Proposal(
         call_id=call_id,
         kind=kind,

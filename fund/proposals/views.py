@@ -37,7 +37,6 @@ from fund.proposals.models import (
     Attachment,
     AttachmentKind,
     Proposal,
-    ProposalKind,
     ProposalVersion,
     Scope,
 )
@@ -162,10 +161,8 @@ def new():
     if form.validate_on_submit():
         once.claim()
         # A concept-note-first call takes concept notes: its "new" makes one.
-        call = next(c for c in calls if c.id == form.call_id.data)
-        kind = ProposalKind.CONCEPT_NOTE if call.takes_concept_notes else ProposalKind.PROPOSAL
         proposal = operations.create_draft(
-            current_user, call_id=call.id, title=form.title.data, kind=kind.value
+            current_user, call_id=form.call_id.data, title=form.title.data
         )
         edit_url = (
             url_for("concept_notes.edit", note_id=proposal.id)
