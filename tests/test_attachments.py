@@ -28,7 +28,7 @@ from fund.proposals.attachments import (
 )
 from fund.proposals.models import Attachment, Proposal
 from tests.factories import MINIMAL_PDF
-from tests.helpers import count_rows
+from tests.helpers import count_rows, new_user
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 ALLOWED = ("pdf", "docx", "xlsx")
@@ -474,6 +474,26 @@ def test_removing_deletes_the_file_and_audits_it(app, backend, author, make_prop
         assert event.details["sha256"] == sha256
         assert event.details["country"] == "CL"
         assert verify_chain().intact
+
+
+def test_only_the_proposals_organization_changes_its_files(app, author, make_proposal):
+    """The files change by the rule the proposal's content does (`refusal_to_edit`): a draft's
+    files are added and removed by people of its organization only, whoever calls the
+    operation."""
+    proposal_id = make_proposal(author)
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        stranger = new_user(("applicant",), "IOM")
+        db.session.commit()
+        events_before = count_rows(AuditEvent)
+        with pytest.raises(UploadRefused, match="Only people of the proposal's organization"):
+            _upload(proposal, stranger)
+        db.session.rollback()
+        with pytest.raises(UploadRefused, match="Only people of the proposal's organization"):
+            remove_attachment(proposal, proposal.attachments[0], stranger, NOW)
+        db.session.rollback()
+        assert len(db.session.get(Proposal, proposal_id).attachments) == 1
+        assert count_rows(AuditEvent) == events_before
 
 
 def test_files_cannot_be_removed_once_submitted(app, author, make_proposal):

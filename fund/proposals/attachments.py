@@ -24,12 +24,11 @@ from fund.extensions import db, utcnow
 from fund.i18n import FileSize
 from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
+from fund.proposals.operations import refusal_to_edit
 from fund.refusals import Refused
 from fund.sentences import Listed, Sentence, Within
-from workflows import EDITABLE_STATES
 
 __all__ = [
-    "EDITABLE_STATES",
     "MAX_FILENAME_LENGTH",
     "MEDIA_TYPES",
     "UploadRefused",
@@ -123,12 +122,16 @@ def _type_list(types: Iterable[str]) -> str:
     return Sentence(N_("%(first)s or %(last)s"), first=Listed(names[:-1]), last=names[-1])
 
 
-def _refuse_if_closed(proposal: Proposal) -> None:
-    if proposal.status not in EDITABLE_STATES:
-        raise UploadRefused(
-            N_("The files of this proposal can no longer be changed: it is %(status)s."),
-            status=Within(proposal.status_label),
-        )
+def _refuse_unless_editable(proposal: Proposal, actor: Any) -> None:
+    """A proposal's files change when its content may (`refusal_to_edit`: its state, the
+    actor's organization), refused in the files' own words."""
+    refused = refusal_to_edit(
+        proposal,
+        actor,
+        closed=N_("The files of this proposal can no longer be changed: it is %(status)s."),
+    )
+    if refused is not None:
+        raise UploadRefused(refused.sentence)
 
 
 def _check_kind_and_country(
@@ -261,7 +264,7 @@ def add_attachment(
     fails.
     """
     now = now or utcnow()
-    _refuse_if_closed(proposal)
+    _refuse_unless_editable(proposal, actor)
     name, file_type = check_content(filename or "", data, allowed_types, max_bytes)
     attachment_kind, country = _check_kind_and_country(proposal, kind, country_iso2)
     attachment = stored_file(
@@ -296,7 +299,7 @@ def remove_attachment(
     attachment belongs to another proposal.
     """
     now = now or utcnow()
-    _refuse_if_closed(proposal)
+    _refuse_unless_editable(proposal, actor)
     if attachment.proposal_id != proposal.id or attachment not in proposal.attachments:
         raise UploadRefused(N_("This file is not attached to this proposal."))
     details = _audit_details(attachment)

@@ -31,7 +31,7 @@ from fund.proposals.models import (
 from fund.proposals.snapshots import same_part, snapshot
 from fund.reference.models import Country, GcmObjective
 from fund.refusals import Refused
-from fund.sentences import Sentence
+from fund.sentences import Sentence, Within
 from fund.signals import proposal_transitioned
 from workflows import EDITABLE_STATES, PROPOSAL_WORKFLOW, Engine, Rule
 from workflows.concept_note import CONCEPT_NOTE_WORKFLOW
@@ -231,11 +231,17 @@ class DraftValues(SharedValues):
     budget: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def refusal_to_edit(proposal: Proposal, actor: User) -> EditRefused | None:
+def refusal_to_edit(
+    proposal: Proposal, actor: User, *, closed: str | None = None
+) -> EditRefused | None:
     """Why `actor` may not edit the proposal now (None: they may): only a draft or one
     returned for revision, only by people of its organization. The pages offer the editor by
-    the same rule (`fund.proposals.draft_pages.editable`)."""
+    the same rule (`fund.proposals.draft_pages.editable`), its files change by it
+    (`fund.proposals.attachments`, whose refusal of a closed state is its own sentence,
+    `closed`, with the status as its placeholder)."""
     if proposal.status not in EDITABLE_STATES:
+        if closed is not None:
+            return EditRefused(closed, status=Within(proposal.status_label))
         said = (
             N_(
                 "This concept note is “%(status)s”: it can only be edited as a draft or when "

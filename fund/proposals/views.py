@@ -281,7 +281,6 @@ def upload(proposal_id: int):
         )
     file = form.file.data
     try:
-        operations.check_editable(proposal, current_user)
         once.claim()
         attachments.add_attachment(
             proposal,
@@ -299,7 +298,7 @@ def upload(proposal_id: int):
             _("The attachment %(filename)s", filename=file.filename),
         )
         db.session.commit()
-    except (attachments.UploadRefused, operations.EditRefused) as refused:
+    except attachments.UploadRefused as refused:
         db.session.rollback()
         return _attachment_refused(proposal_id, from_editor, refused.said(), field=refused.field)
     flash(_("%(file)s attached.", file=file.filename), "success")
@@ -327,10 +326,9 @@ def remove_attachment(proposal_id: int, attachment_id: int):
     attachment = _attachment(proposal, attachment_id)
     from_editor = _from_editor(proposal)
     try:
-        operations.check_editable(proposal, current_user)
         attachments.remove_attachment(proposal, attachment, current_user, utcnow())
         db.session.commit()
-    except operations.EditRefused as refused:
+    except attachments.UploadRefused as refused:
         db.session.rollback()
         return _attachment_refused(proposal_id, from_editor, refused.said())
     flash(_("%(file)s removed.", file=attachment.filename), "success")
