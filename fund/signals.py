@@ -54,6 +54,9 @@ round_opened = _signals.signal(
     keyword arguments: `proposal` (the Proposal) and `actor` (the User who opened it). Sent by
     `fund.committee.operations.open_new_round` once the round is opened. The first round, which
     the forwarding to the committee opens, is told by `proposal_transitioned` (the forward).
+    A round about a revision of a funded programme is sent by `fund.revisions.operations` once
+    it is opened (the revision's forward, or a new round after one without quorum), with the
+    keyword argument `revision` (the Revision) as well.
     """,
 )
 
@@ -108,5 +111,8 @@ revision_transitioned = _signals.signal(
     `sender` is the Revision; keyword arguments: `proposal` (the programme), `trigger`,
     `to_state`, `actor` (the User, or None when a round's outcome decided it) and `comment`.
     Sent by `fund.revisions.operations` inside its transaction, once an approval is applied.
+    Sent too, with the trigger `no_quorum` (`fund.revisions.operations.NO_QUORUM`) and the
+    keyword argument `voting_round`, when a round about the revision closed without quorum:
+    its state is unchanged (still with the committee, for a new round).
     """,
 )

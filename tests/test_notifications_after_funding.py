@@ -90,3 +90,57 @@ def test_a_requested_transfers_title_writes_its_amount_in_the_agents_language(
         db.session.commit()
         title = _told("transfer_requested")[french.id].title
     assert "virement de 1\u202f000,00\u00a0$US à ILO demandé" in title
+
+
+def test_a_revision_with_the_committee_asks_its_members_to_vote(app, programme):
+    """A round about a revision asks the members entitled in it to vote, as a proposal's round
+    does: when the revision is forwarded and when a new round opens after one without quorum.
+    A round without quorum is told to the programme's organizations as the revision's news,
+    never as a decision on the proposal."""
+    from fund.committee import operations as committee_operations
+    from fund.committee.models import VotingRound
+    from tests.test_revisions import _forwarded
+
+    member = programme["committee"].id
+    with app.app_context():
+        before = set(db.session.scalars(select(Notification.id)))  # the proposal's own path
+        revision_id, round_id = _forwarded(programme, _extension(programme, 32))
+        asked = {
+            n.user_id: n
+            for n in db.session.scalars(
+                select(Notification).where(
+                    Notification.kind == "forwarded_to_committee", Notification.id.not_in(before)
+                )
+            )
+        }
+        assert set(asked) == {member}
+        number = db.session.get(VotingRound, round_id).number  # the programme's rounds go on
+        assert f"voting round {number} on revision 1 is open" in asked[member].title
+        assert asked[member].link == f"/committee/proposals/{programme['proposal']}"
+        (mail,) = [m for m in _mails([member]) if m.subject == asked[member].title]
+        assert "revision 1 of programme" in mail.text_body and "cast your vote" in mail.text_body
+
+        committee_operations.close_round(round_id, user(programme["secretariat"]))
+        db.session.commit()
+        assert db.session.get(VotingRound, round_id).outcome == "no_quorum"
+        assert not [n for n in _told("proposal_decision").values() if n.id not in before]
+        decided = _told("revision_decided")
+        assert set(decided) == {programme["ilo"].id, programme["iom"].id}
+        assert all("no committee decision" in n.title for n in decided.values())
+        assert all(n.link == f"/revisions/{revision_id}" for n in decided.values())
+
+        again = operations.open_new_round(user(programme["secretariat"]), revision_id)
+        db.session.commit()
+        titles = [
+            n.title
+            for n in db.session.scalars(
+                select(Notification)
+                .where(
+                    Notification.kind == "forwarded_to_committee",
+                    Notification.user_id == member,
+                    Notification.id.not_in(before),
+                )
+                .order_by(Notification.id)
+            )
+        ]
+        assert len(titles) == 2 and f"voting round {again.number}" in titles[-1]

@@ -41,6 +41,8 @@ DECIDED = {
     "committee_reject": _l("was rejected by the committee"),
     "return_for_changes": _l("was returned for changes"),
     "forward": _l("went to the committee"),
+    # Not a decision: a round about it closed without quorum (still with the committee).
+    "no_quorum": _l("got no committee decision (no quorum): a new round will be held"),
 }
 
 
@@ -104,6 +106,7 @@ def on_revision_transitioned(
     to_state: str,
     actor: User | None,
     comment: str | None,
+    voting_round: Any = None,
 ) -> None:
     recipients = Recipients()
     if trigger == "submit":
@@ -128,7 +131,12 @@ def on_revision_transitioned(
         ),
         link=path_for("revisions.revision", revision_id=revision.id),
         context={"revision": revision, "happened": happened, "comment": comment},
-        dedupe_key=f"{kind}:{revision.id}:{trigger}:{revision.decided_at or revision.submitted_at}",
+        dedupe_key=f"{kind}:{revision.id}:{trigger}:"
+        + (
+            f"round {voting_round.id}"
+            if voting_round is not None
+            else str(revision.decided_at or revision.submitted_at)
+        ),
     )
 
 

@@ -143,22 +143,32 @@ def on_round_opened(voting_round: Any, **kwargs: Any) -> None:
     """A new round on a proposal already with the committee: the members entitled to vote in
     it are asked to vote, as the forward asks for the first round's votes (the same kind, so
     voting marks it read and the same preference applies)."""
-    proposal = kwargs["proposal"]
+    proposal, revision = kwargs["proposal"], kwargs.get("revision")
     ref = proposal.reference
+    if revision is not None:  # a round about a revision of the funded programme
+        title = _l(
+            "%(ref)s: voting round %(number)s on revision %(revision)s is open: %(title)s",
+            ref=ref,
+            number=voting_round.number,
+            revision=revision.number,
+            title=proposal.title,
+        )
+    else:
+        title = _l(
+            "%(ref)s: voting round %(number)s is open: %(title)s",
+            ref=ref,
+            number=voting_round.number,
+            title=proposal.title,
+        )
     _tell_group(
         "forwarded_to_committee",
         entitled_in_round(voting_round),
         COMMITTEE,
         kwargs.get("actor"),
         proposal,
-        title=_l(
-            "%(ref)s: voting round %(number)s is open: %(title)s",
-            ref=ref,
-            number=voting_round.number,
-            title=proposal.title,
-        ),
+        title=title,
         link=proposal_page(proposal.id, committee=True),
-        context={"round_number": voting_round.number, "comment": None},
+        context={"round_number": voting_round.number, "comment": None, "revision": revision},
         dedupe_key=f"round_opened:{voting_round.id}",
     )
 
@@ -321,7 +331,9 @@ def on_round_closed(voting_round: Any, **kwargs: Any) -> None:
         "summary": voting_round.summary or "",
         "comment": voting_round.summary or None,
     }
-    if outcome == "no_quorum":
+    # A round about a revision decides the revision, never the proposal: its people hear of a
+    # round without quorum as the revision's news (`fund.notifications.after_funding`).
+    if outcome == "no_quorum" and voting_round.revision_id is None:
         _tell_applicants(
             "proposal_decision",
             proposal,

@@ -39,7 +39,7 @@ from fund.revisions.workflow import (
     too_late,
 )
 from fund.sentences import MONTHS, Counted, OnDay, Sentence
-from fund.signals import revision_transitioned
+from fund.signals import revision_transitioned, round_opened
 from workflows import TransitionRefused
 from workflows.proposal import FUNDED_STATE
 from workflows.revision import (
@@ -433,13 +433,16 @@ def fire(
         details=details,
         now=now,
     )
+    round_ = None
     if trigger in ("approve", "committee_approve"):
         apply_revision(revision, proposal, actor, now)
     elif trigger == "forward":
-        _open_round(proposal, revision, actor, now)
+        round_ = _open_round(proposal, revision, actor, now)
     revision_transitioned.send(
         revision, proposal=proposal, trigger=trigger, to_state=dest, actor=actor, comment=comment
     )
+    if round_ is not None:
+        round_opened.send(round_, proposal=proposal, actor=actor, revision=revision)
     return revision
 
 
@@ -477,14 +480,35 @@ def open_new_round(actor: User, revision_id: int, now: datetime | None = None) -
     )
     if open_round_id is not None:
         raise RevisionRefused(N_("A voting round about this revision is still open."), stale=True)
-    return _open_round(proposal, revision, actor, now)
+    round_ = _open_round(proposal, revision, actor, now)
+    round_opened.send(round_, proposal=proposal, actor=actor, revision=revision)
+    return round_
+
+
+# Not a transition: a round about the revision closed without quorum, the revision still with
+# the committee (`revision_transitioned` says it with this trigger, its state unchanged).
+NO_QUORUM = "no_quorum"
 
 
 def on_round_closed(sender: Any, *, outcome: str, actor: Any = None, **_: Any) -> None:
     """Receiver of `round_closed`: a round about a revision approves or rejects it (a round
     closed without quorum leaves it with the committee, for a new round)."""
     revision_id = getattr(sender, "revision_id", None)
-    if revision_id is None or outcome not in ("approved", "rejected"):
+    if revision_id is None:
+        return
+    if outcome == "no_quorum":  # still with the committee: its people hear it
+        revision, proposal = _revision(revision_id)
+        revision_transitioned.send(
+            revision,
+            proposal=proposal,
+            trigger=NO_QUORUM,
+            to_state=revision.status,
+            actor=actor,
+            comment=None,
+            voting_round=sender,
+        )
+        return
+    if outcome not in ("approved", "rejected"):
         return
     trigger = "committee_approve" if outcome == "approved" else "committee_reject"
     fire(
