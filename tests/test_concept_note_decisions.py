@@ -43,7 +43,7 @@ from tests.concept_note_factories import (
     two_stage_call,
     vote_all,
 )
-from tests.factories import endorsement_letter, ensure_a_voter
+from tests.factories import endorsement_letter, ensure_a_voter, new_open_call
 from tests.helpers import audit_events, client_for, csrf_token, organization, pdf_text, user
 from workflows import TransitionRefused
 
@@ -601,6 +601,23 @@ def test_who_may_start_the_full_programme(app, people, call, create_user):
     assert _get(app, Proposal, invited).status == "invited"
 
 
+def test_the_concept_note_page_stops_offering_an_invitation_past_its_deadline(app, people, call):
+    """The note's page offers "Start the full programme" while the start page would start it;
+    past the invitation's deadline it says what the start page says instead."""
+    invited = _note(app, people, call, "invited")
+    applicant = client_for(app, people["author"])
+    page = html.unescape(applicant.get(f"/concept-notes/{invited}").get_data(as_text=True))
+    assert "Start the full programme" in page and "the full proposal is due by" in page
+    with app.app_context():
+        passed = utcnow().date() - timedelta(days=1)
+        db.session.get(Proposal, invited).invited_until = passed
+        db.session.commit()
+    page = html.unescape(applicant.get(f"/concept-notes/{invited}").get_data(as_text=True))
+    assert "Start the full programme" not in page and "the full proposal is due by" not in page
+    said = f"The invitation's deadline, {passed.day} {passed:%B %Y}, has passed."
+    assert f"{said} Ask the secretariat about it." in page
+
+
 def test_the_full_proposal_is_submitted_until_the_invitation_deadline(app, people, call):
     note_id = _note(app, people, call, "converted")
     with app.app_context():
@@ -622,6 +639,59 @@ def test_the_full_proposal_is_submitted_until_the_invitation_deadline(app, peopl
             f"{full.concept_note.invited_until.day} {full.concept_note.invited_until:%B %Y}."
         ]
         db.session.rollback()
+
+
+def test_past_its_deadline_the_pages_say_the_proposal_can_no_longer_be_submitted(app, people, call):
+    """Past the invitation's deadline, the full proposal's page and editor say why it can no
+    longer be submitted, as the submission's refusal does (`submission_window`), and never
+    "You can submit"; the Submit button is disabled. Before it, they offer the submission."""
+    note_id = _note(app, people, call, "converted")
+    with app.app_context():
+        full = invitations.full_proposal_of(note_id)
+        _complete_full(full)
+        db.session.commit()
+        full_id = full.id
+    applicant = client_for(app, people["author"])
+    page = html.unescape(applicant.get(f"/proposals/{full_id}").get_data(as_text=True))
+    assert "You can submit" in page
+    assert "can no longer be submitted" not in page
+    with app.app_context():
+        passed = utcnow().date() - timedelta(days=1)
+        invitations.full_proposal_of(note_id).concept_note.invited_until = passed
+        db.session.commit()
+    said = f"The invitation to submit this full programme closed on {passed.day} {passed:%B %Y}."
+    page = html.unescape(applicant.get(f"/proposals/{full_id}").get_data(as_text=True))
+    readiness = page.split('id="readiness"')[1].split("</section>")[0]
+    assert said in readiness and "The proposal can no longer be submitted" in readiness
+    assert "You can submit" not in readiness
+    assert re.search(r'<button type="submit" name="trigger" value="submit"[^>]* disabled', page)
+    editor = html.unescape(applicant.get(f"/proposals/{full_id}/edit").get_data(as_text=True))
+    submit = editor.split('id="s-submit"')[1].split("</section>")[0]
+    assert said in submit and "Everything the fund checks is in place" not in submit
+    assert re.search(r'value="submit" class="button" disabled', submit)
+
+
+def test_a_concept_note_past_its_call_says_it_can_no_longer_be_submitted(app, people):
+    """A concept note's page after its call closed: the call's closing day, as the refusal
+    says it, instead of "You can submit"."""
+    with app.app_context():
+        today = utcnow().date()
+        closed = new_open_call(
+            title="Closed two-stage",
+            stage="concept_note_first",
+            opens_on=today - timedelta(days=30),
+            closes_on=today - timedelta(days=1),
+        )
+        note = new_concept_note(people["author"], closed.id)
+        db.session.commit()
+        note_id, day = note.id, closed.closes_on
+    page = html.unescape(
+        client_for(app, people["author"]).get(f"/concept-notes/{note_id}").get_data(as_text=True)
+    )
+    readiness = page.split('id="readiness"')[1].split("</section>")[0]
+    assert f"The call “Closed two-stage” closed on {day.day} {day:%B %Y}." in readiness
+    assert "The concept note can no longer be submitted; you can withdraw it." in readiness
+    assert "You can submit" not in readiness
 
 
 def test_the_version_page_shows_what_changed_since_the_concept_note(app, backend, people, call):

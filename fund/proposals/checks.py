@@ -7,11 +7,13 @@ checklist can be pre-filled from the same rules.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from fund.accounts.models import OrganizationKind
 from fund.calls.models import Stage
+from fund.days import DAY
 from fund.i18n import Money
 from fund.labels import N_
 from fund.proposals.budget import Line, programme_years, summarise
@@ -19,7 +21,7 @@ from fund.proposals.models import AttachmentKind, PartnerType, Proposal, Scope
 from fund.proposals.problems import Problem, Rules, calendar_years, planned_start_problems
 from fund.proposals.results import BaselineSource
 from fund.reference.translations import CountryName
-from fund.sentences import Sentence
+from fund.sentences import OnDay, Sentence
 
 
 def _required(proposal: Proposal) -> list[Problem]:
@@ -531,3 +533,41 @@ def partner_problems(note: Proposal) -> list[Problem]:
             )
         )
     return problems
+
+
+# The submission window ----------------------------------------------------------------------
+
+
+def submission_window(proposal: Proposal, today: date) -> list[Sentence]:
+    """Why the proposal cannot be submitted on `today` for its dates (none: it can): its call
+    takes submissions between the days it opens and closes; a full proposal made from an
+    invited concept note is taken until the invitation's deadline instead (the call may have
+    closed since). The `call_open` guard refuses by it, the pages say it before the button."""
+    call = proposal.call
+    note = getattr(proposal, "concept_note", None)
+    if note is not None and note.invited_until is not None:
+        if today > note.invited_until:
+            return [
+                Sentence(
+                    N_("The invitation to submit this full programme closed on %(day)s."),
+                    day=OnDay(note.invited_until, DAY),
+                )
+            ]
+        return []
+    if today < call.opens_on:
+        return [
+            Sentence(
+                N_("The call “%(call)s” opens on %(day)s."),
+                call=call.title,
+                day=OnDay(call.opens_on, DAY),
+            )
+        ]
+    if today > call.closes_on:
+        return [
+            Sentence(
+                N_("The call “%(call)s” closed on %(day)s."),
+                call=call.title,
+                day=OnDay(call.closes_on, DAY),
+            )
+        ]
+    return []

@@ -8,11 +8,13 @@ from flask_login import current_user
 
 from fund.auditlog.queries import timeline
 from fund.calls.models import Stage
+from fund.extensions import utcnow
 from fund.proposals import draft_pages, operations, queries
 from fund.proposals.access import seen_by
-from fund.proposals.checks import submission_problems
+from fund.proposals.checks import submission_problems, submission_window
 from fund.proposals.draft_pages import stale_message
 from fund.proposals.forms import ActionForm, upload_form
+from fund.proposals.invitations import expired_sentence, invitation_expired
 from fund.proposals.models import MARKER_LABELS, AttachmentKind, Proposal, Scope
 from fund.proposals.page import PAGE
 from fund.proposals.results_queries import results_section
@@ -60,6 +62,11 @@ def render_note(note: Proposal, form: ActionForm | None = None, error=None, stat
         workflow=CONCEPT_NOTE_WORKFLOW,
         editable=editable,
         problems=submission_problems(note, _rules()) if editable else [],
+        closed=submission_window(note, utcnow().date()) if editable else [],
+        # Its invitation past its deadline: the words of the page that starts the programme.
+        invitation_passed=expired_sentence(note)
+        if invitation_expired(note, utcnow().date())
+        else None,
         versions=queries.versions(note.id),
         scope_labels=Scope.labels(),
         marker_labels=MARKER_LABELS,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from fund.days import DAY
 from fund.extensions import db
 from fund.labels import N_
-from fund.proposals.checks import submission_problems
+from fund.proposals.checks import submission_problems, submission_window
 from fund.proposals.models import Proposal
 from fund.proposals.snapshots import unchanged_since
 from fund.sentences import OnDay, Sentence
@@ -40,36 +40,8 @@ def own_organization(proposal, actor, context: Mapping[str, Any]) -> list[str]:
 
 
 def call_open(proposal, actor, context: Mapping[str, Any]) -> list[str]:
-    """The call takes submissions today; a full proposal made from an invited concept note is
-    taken until the invitation's deadline instead (the call may have closed since)."""
-    call, today = proposal.call, context["today"]
-    note = getattr(proposal, "concept_note", None)
-    if note is not None and note.invited_until is not None:
-        if today > note.invited_until:
-            return [
-                Sentence(
-                    N_("The invitation to submit this full programme closed on %(day)s."),
-                    day=OnDay(note.invited_until, DAY),
-                )
-            ]
-        return []
-    if today < call.opens_on:
-        return [
-            Sentence(
-                N_("The call “%(call)s” opens on %(day)s."),
-                call=call.title,
-                day=OnDay(call.opens_on, DAY),
-            )
-        ]
-    if today > call.closes_on:
-        return [
-            Sentence(
-                N_("The call “%(call)s” closed on %(day)s."),
-                call=call.title,
-                day=OnDay(call.closes_on, DAY),
-            )
-        ]
-    return []
+    """The call takes submissions today (`submission_window`, which the pages read too)."""
+    return submission_window(proposal, context["today"])
 
 
 def submission_complete(proposal, actor, context: Mapping[str, Any]) -> list[str]:

@@ -13,10 +13,11 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from fund.accounts.models import Role
+from fund.extensions import utcnow
 from fund.labels import N_
 from fund.proposals.access import can_view
 from fund.proposals.conversion import TotalComparison, compare_totals, snapshot_budget
-from fund.proposals.invitations import full_proposal_of
+from fund.proposals.invitations import full_proposal_of, invitation_expired
 from fund.proposals.models import Proposal
 from workflows import NOTE_INVITABLE_STATES
 from workflows.concept_note import NOTE_CONVERTED_STATE, NOTE_INVITED_STATE
@@ -50,6 +51,7 @@ def links(user: Any, proposal: Proposal) -> list[Link]:
         proposal.status == NOTE_INVITED_STATE
         and user.has_role(Role.APPLICANT)
         and user.organization_id == proposal.organization_id
+        and not invitation_expired(proposal, utcnow().date())  # the start refuses it then
     ):
         found.append(
             (
