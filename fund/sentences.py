@@ -242,6 +242,15 @@ def together(items: Any) -> str:
     return Sentence(N_("%(first)s and %(second)s"), first=Listed(items[:-1]), second=items[-1])
 
 
+def either(items: Any) -> str:
+    """Items as one list within a sentence, the last after "or" ("PDF, DOCX or XLSX"), in the
+    reader's language on a page; one item as it is."""
+    items = tuple(items)
+    if len(items) < 2:
+        return items[0] if items else ""
+    return Sentence(N_("%(first)s or %(last)s"), first=Listed(items[:-1]), last=items[-1])
+
+
 def _value(value: Any) -> Any:
     return OnDay(value) if isinstance(value, date) else value
 

@@ -92,6 +92,31 @@ def test_bad_user_form_keeps_input_and_changes_nothing(app, client, login_as):
         assert db.session.scalar(select(db.func.count()).select_from(User)) == before
 
 
+def test_the_initial_passwords_hint_states_the_minimum_the_form_applies(
+    app, client, login_as, monkeypatch
+):
+    """The hint and the refusal read one setting, `PASSWORD_MIN_LENGTH`."""
+    login_as("admin", organization_acronym=None)
+    assert "At least 12 characters." in client.get("/admin/users/new").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 16)
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    assert "At least 16 characters." in page and "At least 12 characters." not in page
+    token = csrf_token(client, "/admin/users/new")
+    refused = client.post(
+        "/admin/users/new",
+        data={
+            "email": "member16@example.org",
+            "name": "Sixteen",
+            "organization_id": org_id("UNDP", app),
+            "roles": ["applicant"],
+            "password": "thirteen char",
+            "csrf_token": token,
+        },
+    )
+    assert refused.status_code == 400
+    assert "Use at least 16 characters" in refused.get_data(as_text=True)
+
+
 def test_committee_member_must_belong_to_a_committee_entity(app, client, login_as):
     login_as("admin", organization_acronym=None)
     token = csrf_token(client, "/admin/users/new")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
 import logging
 import socket
 from datetime import UTC, date, datetime, timedelta
@@ -829,6 +830,19 @@ def test_mandatory_messages_cannot_be_turned_off(app, smtp, people, make_proposa
     _clear(app, smtp)
     _fire(app, proposal_id, "return_for_revision", people.secretariat, "Fix the budget.")
     assert smtp.recipients() == _emails(people.author, people.colleague)
+
+
+def test_the_preferences_page_states_the_report_reminders_days_as_set(app, people, monkeypatch):
+    """The report reminders' description says the days they are sent on
+    (`REPORT_REMINDER_DAYS`, read by `remind_reports` too), in the page's language."""
+    client = client_for(app, people.author)
+    page = html.unescape(client.get("/notifications/preferences").get_data(as_text=True))
+    assert "owes is due in 30, 7 or 1 days." in page
+    monkeypatch.setitem(app.config, "REPORT_REMINDER_DAYS", (3, 14))
+    page = html.unescape(client.get("/notifications/preferences").get_data(as_text=True))
+    assert "owes is due in 14 or 3 days." in page and "30, 7" not in page
+    french = html.unescape(client.get("/notifications/preferences?lang=fr").get_data(as_text=True))
+    assert "14 ou 3" in french
 
 
 def test_the_preferences_page_saves_the_choices(app, people):

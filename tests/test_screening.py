@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from fund.accounts.models import User
+from fund.calls.models import Call
 from fund.extensions import db, utcnow
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
@@ -683,6 +685,29 @@ def test_criteria_editing(app, client, author, secretariat, make_proposal, open_
     )
     assert on.status_code == 302
     assert len(audit_events(app, "screening_criterion_activated", open_call)) == 1
+
+
+def test_the_queue_promises_the_default_criteria_only_to_a_call_without_any(
+    app, client, secretariat, open_call
+):
+    """The queue's list of calls: a call with no criterion takes the defaults on first use
+    (`ensure_criteria`); one whose criteria are all inactive is told so, never promised the
+    defaults it will not get."""
+    with app.app_context():
+        title = db.session.get(Call, open_call).title
+
+    def note() -> str:
+        page = html.unescape(client.get("/screening/").get_data(as_text=True))
+        return page.split(f">{title}</a>")[1].split("</li>")[0]
+
+    assert "the fund's default criteria, created on first use" in note()
+    with app.app_context():
+        criteria = operations.ensure_criteria(db.session.get(Call, open_call))
+        for criterion in criteria:
+            criterion.active = False
+        db.session.commit()
+    assert "no active criterion" in note()
+    assert "created on first use" not in note()
 
 
 def test_seeded_criteria_read_in_the_page_s_language_written_ones_as_written(

@@ -84,7 +84,7 @@ class UserForm(SensitiveForm):
     password = PasswordField(
         _l("Initial password"),
         validators=[Optional()],
-        description=_l("At least 12 characters. Give it to the person through a safe channel."),
+        # Its hint states the configured minimum (`templates/admin/user_form.html`).
         render_kw={"autocomplete": "new-password"},
     )
     active = BooleanField(_l("Active (may sign in)"), default=True)

@@ -110,8 +110,9 @@ def remind_deadlines_command(hours: int) -> None:
 
 @mail_cli.command("remind-reports")
 def remind_reports_command() -> None:
-    """Remind the programmes' staff of a report due in 30, 7 or 1 days, and tell them and the
-    secretariat of a report overdue (each once per report and due date)."""
+    """Remind the programmes' staff of a report due in REPORT_REMINDER_DAYS days (30, 7 or 1 by
+    default), and tell them and the secretariat of a report overdue (each once per report and
+    due date)."""
     from fund.notifications.report_reminders import remind_reports
 
     written = remind_reports()

@@ -48,7 +48,7 @@ def preferences_form(
                 gettext(kind.label),
                 choices=options((d.value, gettext(d.label)) for d in Delivery),
                 validators=[InputRequired(gettext("Choose how to receive it.")), AnyOf(values)],
-                description=gettext(kind.description),
+                description=kind.described(),
             ),
         )
     if current is None:

@@ -9,9 +9,12 @@ written). Kinds the fund must send (`Kind.mandatory`) are always sent at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fund.accounts.models import Role, User
 from fund.extensions import UTCDateTime, db, not_negative, one_of, utcnow
 from fund.labels import N_, LabelledEnum
+from fund.sentences import Sentence, either, said
 
 
 class Delivery(LabelledEnum):
@@ -48,11 +52,26 @@ class Kind:
     audience: frozenset[str]  # the roles that receive it (for the preferences page)
     mandatory: bool = False  # the fund must send it: always immediately, cannot be turned off
     template: str = ""  # its message's templates in templates/mail/ when kinds share them
+    # The values of its description's placeholders, from the settings (None: it has none).
+    settings: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
 
     @property
     def message(self) -> str:
         """The name of its message's templates, mail/NAME.txt and mail/NAME.html."""
         return self.template or self.code
+
+    def described(self) -> str:
+        """Its description in the page's language, with the settings it states."""
+        if self.settings is None:
+            return said(Sentence(self.description))
+        return said(Sentence(self.description, **self.settings(current_app.config)))
+
+
+def _reminder_days(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The days before a report's due date its reminders are sent (`REPORT_REMINDER_DAYS`)."""
+    return {
+        "days": either(str(days) for days in sorted(config["REPORT_REMINDER_DAYS"], reverse=True))
+    }
 
 
 def _owed_to_applicants(code: str, label: str, description: str, template: str = "") -> Kind:
@@ -168,9 +187,10 @@ KINDS: dict[str, Kind] = {
         Kind(
             "report_due",
             N_("Programme report due"),
-            N_("A report your organization's funded programme owes is due in 30, 7 or 1 days."),
+            N_("A report your organization's funded programme owes is due in %(days)s days."),
             frozenset({Role.APPLICANT}),
             mandatory=True,
+            settings=_reminder_days,
         ),
         Kind(
             "report_overdue",

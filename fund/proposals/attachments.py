@@ -26,7 +26,7 @@ from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
 from fund.proposals.operations import refusal_to_edit
 from fund.refusals import Refused
-from fund.sentences import Listed, Sentence, Within
+from fund.sentences import Within, either
 
 __all__ = [
     "MAX_FILENAME_LENGTH",
@@ -116,10 +116,7 @@ def _extension(filename: str) -> str:
 
 
 def _type_list(types: Iterable[str]) -> str:
-    names = [t.upper() for t in types]
-    if len(names) <= 1:
-        return "".join(names)
-    return Sentence(N_("%(first)s or %(last)s"), first=Listed(names[:-1]), last=names[-1])
+    return either(t.upper() for t in types)
 
 
 def _refuse_unless_editable(proposal: Proposal, actor: Any) -> None:

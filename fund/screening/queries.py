@@ -239,11 +239,19 @@ def queue_export(filters: QueueFilters, sorting: Sorting | None) -> list[QueueRo
     return [_queue_row(row, now) for row in db.session.execute(query)]
 
 
-def calls_with_criteria() -> list[tuple[int, str, int]]:
-    """Every call with its number of active criteria (id, title, active), newest first."""
+def calls_with_criteria() -> list[tuple[int, str, int, int]]:
+    """Every call with its number of active criteria and of criteria (id, title, active, made),
+    newest first: a call with none made takes the fund's defaults on first use
+    (`fund.screening.operations.ensure_criteria`), one whose criteria are all inactive does
+    not."""
     active = func.count(ScreeningCriterion.id).filter(ScreeningCriterion.active.is_(True))
     query = (
-        select(Call.id, Call.title, active.label("active"))
+        select(
+            Call.id,
+            Call.title,
+            active.label("active"),
+            func.count(ScreeningCriterion.id).label("made"),
+        )
         .outerjoin(ScreeningCriterion, ScreeningCriterion.call_id == Call.id)
         .group_by(Call.id, Call.title, Call.opens_on)
         .order_by(Call.opens_on.desc(), Call.id.desc())
