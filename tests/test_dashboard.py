@@ -346,6 +346,34 @@ def test_an_admin_sees_locked_accounts_and_emails_not_delivered(app, create_user
     assert "nobody@example.org" in page and "550 No such mailbox" in page
 
 
+def test_the_emails_page_counts_and_pages_what_home_counts(app, create_user):
+    """Home's count of the emails not delivered is the page's: the page counts them all and
+    pages them (the oldest first), never stopping at a limit of its own."""
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    with app.app_context():
+        for n in range(30):
+            mail = OutboxMessage(
+                kind="digest",
+                to_email=f"nobody{n}@example.org",
+                subject=f"Digest {n}",
+                text_body="",
+                html_body="",
+                attempts=5,
+                last_error="550 No such mailbox",
+            )
+            db.session.add(mail)
+            db.session.flush()
+            mail.next_attempt_at = None  # given up
+        db.session.commit()
+        client = client_for(app, user(admin))
+    assert _counts(_home(app, admin))["failed_emails"] == 30
+    first = client.get("/admin/emails").get_data(as_text=True)
+    assert "30 emails not delivered" in first and "nobody0@example.org" in first
+    assert "nobody29@example.org" not in first and "/admin/emails?page=2" in first
+    second = client.get("/admin/emails?page=2").get_data(as_text=True)
+    assert "nobody29@example.org" in second and "nobody0@example.org" not in second
+
+
 def test_the_emails_page_is_the_admins(app, create_user):
     staff = create_user(roles=("secretariat",), organization_acronym=None)
     with app.app_context():

@@ -36,7 +36,6 @@ from fund.core.tasks import (
     tranche_label,
     tranche_rows,
 )
-from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure
 from fund.finance.models import NOT_VOIDED, Contribution, ContributionVoid
@@ -442,15 +441,3 @@ BUILDERS: dict[str, Callable[[User, datetime], Section]] = {
 def dashboard(user: User, now: datetime) -> list[Section]:
     """The sections of the roles `user` holds, in the order of BUILDERS."""
     return [build(user, now) for role, build in BUILDERS.items() if user.has_role(role)]
-
-
-def failed_emails(limit: int = 200) -> list[OutboxMessage]:
-    """The emails given up on (no further attempt), the oldest first."""
-    return list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxState.GIVEN_UP.condition)
-            .order_by(OutboxMessage.created_at, OutboxMessage.id)
-            .limit(limit)
-        )
-    )

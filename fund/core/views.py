@@ -8,9 +8,11 @@ from flask_login import current_user
 
 from fund.access import public, roles_required
 from fund.accounts.models import Role
-from fund.core.dashboard import dashboard, failed_emails
+from fund.core.dashboard import dashboard
 from fund.core.health import database_status
 from fund.extensions import utcnow
+from fund.notifications.queries import OutboxState, outbox_page
+from fund.query_args import page_arg
 
 bp = Blueprint("core", __name__)
 
@@ -27,7 +29,8 @@ def index():
 @roles_required(Role.ADMIN)
 def failed_emails_page():
     """The emails given up on after their last attempt, the oldest first, with the error."""
-    return render_template("core/failed_emails.html", messages=failed_emails())
+    page = outbox_page(OutboxState.GIVEN_UP, page=page_arg(), oldest_first=True)
+    return render_template("core/failed_emails.html", page=page)
 
 
 @bp.route("/healthz")

@@ -143,17 +143,24 @@ def _outbox_query(state: OutboxState | None, to: str) -> Any:
 
 
 def outbox_page(
-    state: OutboxState | None = None, to: str = "", *, page: int = 1, per_page: int = PER_PAGE
+    state: OutboxState | None = None,
+    to: str = "",
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    oldest_first: bool = False,
 ) -> Page[OutboxMessage]:
-    """One page of the outbox, the newest first: two statements whatever its size."""
+    """One page of the outbox, the newest first (or the oldest: the emails given up on, as
+    Home lists them): two statements whatever its size."""
     query = _outbox_query(state, to)
     count = db.session.scalar(select(func.count()).select_from(query.subquery()))
     paged = paging(count, page, per_page)
-    rows = db.session.scalars(
-        query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(per_page)
-        .offset(paged.offset)
-    ).all()
+    order = (
+        (OutboxMessage.created_at, OutboxMessage.id)
+        if oldest_first
+        else (OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    )
+    rows = db.session.scalars(query.order_by(*order).limit(per_page).offset(paged.offset)).all()
     return Page(count, paged.page, per_page, rows=list(rows))
 
 
