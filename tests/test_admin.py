@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from sqlalchemy import select
 
@@ -214,6 +216,36 @@ def test_admin_creates_and_edits_an_organization(app, client, login_as):
             select(AuditEvent.action).where(AuditEvent.subject_type == "organization")
         ).all()
         assert actions == ["organization_created", "organization_updated"]
+
+
+def test_an_organization_with_committee_members_stays_on_the_committee(
+    app, client, login_as, create_user
+):
+    """A committee member belongs to one of the committee's organizations: unticking "Sits on
+    the committee" is refused while the organization has committee members (an inactive one
+    too), with what was typed kept; without them it leaves the committee."""
+    login_as("admin", organization_acronym=None)
+    member = create_user(roles=("committee",), organization_acronym="UNHCR", active=False)
+    token = csrf_token(client, "/admin/organizations/new")
+    with app.app_context():
+        unhcr = db.session.scalar(select(Organization).where(Organization.acronym == "UNHCR"))
+        unhcr_id, name = unhcr.id, unhcr.name
+        assert unhcr.committee_member
+    form = {"name": name + " (renamed)", "acronym": "UNHCR", "kind": "un_entity", "active": "y"}
+    refused = client.post(f"/admin/organizations/{unhcr_id}", data=form | {"csrf_token": token})
+    assert refused.status_code == 400
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "UNHCR has 1 committee member: take the committee role from them" in page
+    assert f'value="{name} (renamed)"' in page
+    with app.app_context():
+        unhcr = db.session.get(Organization, unhcr_id)
+        assert unhcr.committee_member and unhcr.name == name
+        db.session.get(User, member.id).set_roles({"applicant"})
+        db.session.commit()
+    done = client.post(f"/admin/organizations/{unhcr_id}", data=form | {"csrf_token": token})
+    assert done.status_code == 302
+    with app.app_context():
+        assert not db.session.get(Organization, unhcr_id).committee_member
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fund.accounts import passwords
 from fund.accounts.limits import AttemptLimit
-from fund.accounts.models import Organization, OrganizationKind, Role, User
+from fund.accounts.models import Organization, OrganizationKind, Role, User, UserRole
 from fund.accounts.passwords import hash_password, needs_rehash, verify_password
 from fund.audit.operations import record
 from fund.extensions import db
@@ -219,6 +219,32 @@ def _check_org_for_roles(organization: Organization | None, roles: set[str]) -> 
         )
 
 
+def _check_no_committee_members(organization: Organization) -> None:
+    """An organization leaves the committee only without committee members, active or not: a
+    committee member belongs to one of the committee's organizations (`_check_org_for_roles`)."""
+    members = db.session.scalar(
+        select(func.count(User.id))
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.organization_id == organization.id, UserRole.role == Role.COMMITTEE.value)
+    )
+    if members:
+        raise AccountError(
+            Counted(
+                Np_(
+                    "%(organization)s has %(num)s committee member: take the committee role "
+                    "from them, or move them to another organization, before it leaves the "
+                    "committee.",
+                    "%(organization)s has %(num)s committee members: take the committee role "
+                    "from them, or move them to another organization, before it leaves the "
+                    "committee.",
+                ),
+                members,
+                organization=organization.label,
+            ),
+            "committee_member",
+        )
+
+
 def new_user_problems(
     *,
     email: str,
@@ -402,6 +428,8 @@ def save_organization(
         country_iso2 = None
     if committee_member and kind is not OrganizationKind.UN_ENTITY:
         raise AccountError(N_("Only a UN entity can sit on the committee."), "committee_member")
+    if organization is not None and organization.committee_member and not committee_member:
+        _check_no_committee_members(organization)
     own_id = organization.id if organization is not None else None
     clash = organization_clash(own_id, name=name, acronym=acronym, country_iso2=country_iso2)
     if clash is not None:
