@@ -25,7 +25,7 @@ from fund.reporting import operations, queries
 from fund.reporting.models import ProgrammeReport, ReportExpenditure
 from fund.results.coverage import results_coverage
 from tests.conftest import PreparedDatabase, engine_of
-from tests.factories import funded_programme
+from tests.factories import funded_programme, in_period
 from tests.helpers import client_for, csrf_token, first_report, login, org_id, user
 from tests.test_finance_race import run_together
 
@@ -615,6 +615,24 @@ def test_reports_due_says_a_report_returned_after_its_due_date_is_overdue(app, p
     assert {r["kind"]: r["status"] for r in shown}["annual_narrative"] == "overdue_returned"
     text = runner.invoke(args=["fund", "reports-due", "--format", "text"]).output
     assert "overdue, returned for changes" in text
+
+
+def test_reports_due_says_a_status_as_the_pages_do_in_the_commands_language(app, programme):
+    """A report's status in `flask fund reports-due` is the pages' label, read in its context
+    (a submitted report is "soumis" in French, where a proposal is "soumise")."""
+    with app.app_context():
+        report = first_report(programme["proposal"], "annual_narrative")
+        _fill_narrative(programme, programme["proposal"], report.id)
+        operations.fire(user(programme["ilo"]), report.id, "submit", now=in_period(report))
+        db.session.commit()
+        due = db.session.get(ProgrammeReport, report.id).due_on.isoformat()
+    text = (
+        app.test_cli_runner()
+        .invoke(args=["fund", "reports-due", "--format", "text"], env={"FUND_LANGUAGE": "fr"})
+        .output
+    )
+    (line,) = [row for row in text.splitlines() if due in row and "descriptif annuel" in row]
+    assert line.endswith("soumis"), line
 
 
 def test_an_accepted_reports_due_date_does_not_move(app, programme):

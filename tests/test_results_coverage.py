@@ -348,6 +348,8 @@ def test_cli_text_table(app, fund):
     twenty_three = next(line for line in lines if line.startswith("23. "))
     assert twenty_three.endswith("—  money_without_results")
     assert "Fund-level outcomes" in result.output
+    # The rule in the pages' and the report's words: the way from the baseline to the target.
+    assert "reaches less than 50.0% of the way from its baseline" in result.output
 
 
 def test_indicators_of_a_programme_count_once_it_is_funded(app, fund):

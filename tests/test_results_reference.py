@@ -437,6 +437,29 @@ def test_an_assessment_named_by_a_baseline_stays(app, client, author, secretaria
     assert audit_events(app, "mgi_assessment_removed") == []
 
 
+def test_the_assessment_page_offers_removal_only_when_no_baseline_names_it(
+    app, client, author, secretariat, make_proposal
+):
+    """The page offers "Remove this assessment" by the rule the removal refuses by (`uses`),
+    as the outcome's and the MGI indicator's pages do."""
+    proposal_id = make_proposal(author)
+    with app.app_context():
+        score = mgi_gap()
+        named = (score.indicator_id, score.assessment_id)
+        assessment_id = score.assessment_id
+        db.session.commit()
+    path = f"/results/mgi/assessments/{assessment_id}"
+    assert "Remove this assessment" in client.get(path).get_data(as_text=True)
+    with app.app_context():
+        outcome = db.session.get(Proposal, proposal_id).outcomes[0]
+        baseline = add_indicator(outcome, "MGI baseline", source="mgi")
+        baseline.mgi_indicator_id, baseline.mgi_assessment_id = named
+        db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "Remove this assessment" not in page
+    assert "1 programme indicator takes its baseline from this assessment, so it stays." in page
+
+
 # MGI assessments and scores ----------------------------------------------------------------
 
 

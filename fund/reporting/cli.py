@@ -13,6 +13,7 @@ from fund.cli_language import in_command_language
 from fund.cli_options import format_option
 from fund.extensions import utcnow
 from fund.reporting.queries import schedule
+from fund.sentences import said_marked
 
 
 @click.command("reports-due")
@@ -41,8 +42,8 @@ def reports_due_command(output: str) -> None:
         )
         for row in rows:
             click.echo(
-                f"{row.programme:<12} {_(row.kind_label):<24} {row.period:<22} "
-                f"{row.due_on.isoformat():<10}  {_(row.status_label).lower()}"
+                f"{row.programme:<12} {said_marked(row.kind_label):<24} {row.period:<22} "
+                f"{row.due_on.isoformat():<10}  {said_marked(row.status_label).lower()}"
             )
         if not rows:
             click.echo(_("No programme owes a report."))

@@ -56,9 +56,10 @@ def render_text(report: ResultsCoverage) -> str:
     lines = [
         _(
             "Results of the funded programmes: indicators, programmes with at least one, "
-            "indicators with baseline and target, share of reported indicators on track "
-            "(off track below %(threshold)s%% of the year's target).",
-            threshold=f"{report.threshold * 100:.0f}",
+            "indicators with baseline and target, share of reported indicators on track (off "
+            "track: the latest reported value reaches less than %(threshold)s of the way from "
+            "its baseline, zero without one, to that year's target).",
+            threshold=percent(report.threshold),
         ),
         _("Flags, most serious first: money_without_results, off_track, no_baseline."),
         "",

@@ -342,7 +342,12 @@ def _assessment_title(assessment: MgiAssessment) -> str:
 
 
 def _render_scores(form, assessment: MgiAssessment):
-    return render_template("results/assessment.html", form=form, assessment=assessment)
+    return render_template(
+        "results/assessment.html",
+        form=form,
+        assessment=assessment,
+        baselines=operations.uses(assessment),  # kept while baselines name it
+    )
 
 
 @bp.route("/mgi/assessments/<int:assessment_id>", methods=["GET", "POST"])
