@@ -483,6 +483,29 @@ def test_the_public_flag_and_the_public_version(app, backend, runner, people, wo
     ]
 
 
+def test_the_public_pipeline_command_says_nothing_of_the_pools_money(
+    app, backend, runner, people, world
+):
+    """`--public` lists what the public booklet and the API list, and as they do, without the
+    pools' money: no amount available, no running total set against it."""
+    with app.app_context():
+        pipeline_operations.set_public(user(people["secretariat"]), world["first"], True)
+        db.session.commit()
+    full = runner.invoke(args=["fund", "pipeline"]).output
+    assert " available." in full and "running " in full
+    public = runner.invoke(args=["fund", "pipeline", "--public"])
+    assert public.exit_code == 0, public.output
+    assert f"P-{world['first']:05d}" in public.output
+    assert "available" not in public.output and "running " not in public.output
+    data = json.loads(
+        runner.invoke(args=["fund", "pipeline", "--format", "json", "--public"]).output
+    )
+    assert "available" not in data
+    assert "available" in json.loads(
+        runner.invoke(args=["fund", "pipeline", "--format", "json"]).output
+    )
+
+
 def test_the_page_lists_flags_and_links_the_booklets(app, people, world):
     secretariat = client_for(app, people["secretariat"])
     page = secretariat.get("/pipeline/").get_data(as_text=True)

@@ -32,22 +32,31 @@ def pipeline_command(output_format: str, public: bool) -> None:
         click.echo(json.dumps(as_json(pipeline), indent=2, ensure_ascii=False))
         return
     with in_command_language():
-        click.echo(
-            _(
-                "The pipeline as of %(as_of)s: %(notes)s, %(programmes)s; %(available)s available.",
-                as_of=iso_utc(pipeline.as_of),
-                notes=ngettext(
-                    "%(num)s concept note", "%(num)s concept notes", pipeline.concept_notes
-                ),
-                programmes=ngettext("%(num)s programme", "%(num)s programmes", pipeline.programmes),
-                available=money(pipeline.available),
+        counts = {
+            "as_of": iso_utc(pipeline.as_of),
+            "notes": ngettext(
+                "%(num)s concept note", "%(num)s concept notes", pipeline.concept_notes
+            ),
+            "programmes": ngettext("%(num)s programme", "%(num)s programmes", pipeline.programmes),
+        }
+        if pipeline.public_only:  # without the pools' money, as the public booklet and the API
+            click.echo(_("The pipeline as of %(as_of)s: %(notes)s, %(programmes)s.", **counts))
+        else:
+            click.echo(
+                _(
+                    "The pipeline as of %(as_of)s: %(notes)s, %(programmes)s; %(available)s "
+                    "available.",
+                    available=money(pipeline.available),
+                    **counts,
+                )
             )
-        )
         beyond = _("(beyond the money available)")
         for e in pipeline.entries:
-            mark = "" if e.within_available else f"  {beyond}"
-            running = _("running %(total)s", total=money(e.running_total))
+            money_left = ""
+            if not pipeline.public_only:
+                mark = "" if e.within_available else f"  {beyond}"
+                money_left = _("running %(total)s", total=money(e.running_total)) + mark + "  "
             click.echo(
                 f"{e.rank:>3}. {e.reference} {_(e.kind_label):<14} {money(e.amount):>18}  "
-                f"{running}{mark}  {e.title}"
+                f"{money_left}{e.title}"
             )

@@ -347,10 +347,11 @@ def ranked_pipeline(rate: Decimal, *, public_only: bool = False) -> RankedPipeli
 
 
 def as_json(pipeline: RankedPipeline) -> dict[str, Any]:
-    """The pipeline as `flask fund pipeline --format json` prints it."""
+    """The pipeline as `flask fund pipeline --format json` prints it (the public one without
+    the pools' money)."""
     return {
         "as_of": iso_utc(pipeline.as_of),
-        "available": format(pipeline.available, "f"),
+        **({} if pipeline.public_only else {"available": format(pipeline.available, "f")}),
         "entries": [
             {
                 "reference": e.reference,
