@@ -696,6 +696,35 @@ def test_a_due_date_the_secretariat_moved_stays_when_the_schedule_is_planned_aga
         assert reports["final_narrative"].due_on == add_months(narrative_due, 2)
 
 
+def test_a_moved_due_date_the_new_period_overtakes_takes_the_new_plans(app, programme):
+    """A due date the secretariat moved stays only while it still comes after the report's
+    period, the rule the due-date form refuses by: an extension that carries the period past
+    it gives the report the new plan's due date, said in the change."""
+    with app.app_context():
+        proposal_id = programme["proposal"]
+
+        def final_narrative() -> ProgrammeReport:
+            return db.session.scalar(
+                select(ProgrammeReport).where(
+                    ProgrammeReport.proposal_id == proposal_id,
+                    ProgrammeReport.kind == "final_narrative",
+                )
+            )
+
+        report = final_narrative()
+        planned_due, old_end = report.due_on, report.period_end
+        report.due_on = old_end + timedelta(days=10)  # moved earlier, still after the period
+        db.session.commit()
+        revision_id = _draft(programme, _extension(programme, 26))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        operations.fire(user(programme["secretariat"]), revision_id, "approve")
+        db.session.commit()
+        report = final_narrative()
+        assert report.period_end > old_end + timedelta(days=10)
+        assert report.due_on >= report.period_end
+        assert report.due_on == add_months(planned_due, 2)
+
+
 def test_the_iati_activitys_planned_end_follows_an_approved_extension(app, client, programme):
     def planned_end() -> str:
         root = etree.fromstring(client.get("/open-data/iati.xml").data)

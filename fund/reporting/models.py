@@ -62,6 +62,13 @@ def is_overdue(status: str, due_on: date, today: date) -> bool:
     return status in REPORT_EDITABLE_STATES and due_on < today
 
 
+def due_after_period(due_on: date, period_end: date) -> bool:
+    """A report is due once its period has ended (on its last day at the earliest): the rule
+    a due date the secretariat moves keeps (`fund.reporting.operations.set_due_date`), and a
+    moved date kept when the reports are planned again (`fund.reporting.replan`)."""
+    return due_on >= period_end
+
+
 class ProgrammeReport(db.Model):
     """One report a funded programme owes: its kind, the period it covers (`year`: the
     calendar year whose actuals and expenditure it reports), its due date and where it stands

@@ -36,6 +36,7 @@ from fund.reporting.models import (
     ReportActual,
     ReportExpenditure,
     ReportNarrative,
+    due_after_period,
 )
 from fund.reporting.workflow import ENGINE, reports_for
 from fund.sentences import Listed, Sentence
@@ -141,7 +142,7 @@ def set_due_date(
         raise ReportRefused(
             N_("The report is accepted: its due date no longer moves."), "due_on", stale=True
         )
-    if due_on < report.period_end:
+    if not due_after_period(due_on, report.period_end):
         raise ReportRefused(
             N_("A report is due after its period ends (%(date)s)."),
             "due_on",

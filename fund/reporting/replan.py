@@ -3,9 +3,10 @@ duration (`fund.revisions.apply`), and when it is closed before its planned end 
 is then the day of closure: `after_closure`, given to `fund.finance.closure.REPORTS`).
 
 The reports still due (never submitted) take the new period and due date of the same report (a
-due date the secretariat moved stays), or go when the new plan has no such report; the new
-plan's reports the programme lacks are added. Submitted, returned and accepted reports stay as
-they are. Each change is a sentence for the audit trail and the pages.
+due date the secretariat moved stays while it still comes after the new period), or go when the
+new plan has no such report; the new plan's reports the programme lacks are added. Submitted,
+returned and accepted reports stay as they are. Each change is a sentence for the audit trail
+and the pages.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fund.finance.models import Allocation
 from fund.labels import N_
 from fund.proposals.models import Proposal
 from fund.reporting import schedule
-from fund.reporting.models import ProgrammeReport, ReportKind
+from fund.reporting.models import ProgrammeReport, ReportKind, due_after_period
 from fund.sentences import OnDay, Sentence
 from workflows.report import REPORT_DUE
 
@@ -76,7 +77,10 @@ def replan(proposal_id: int, before: tuple[date, date], after: tuple[date, date]
             )
             db.session.delete(report)
             continue
-        due_on = plan.due_on if planned_due.get(key) == report.due_on else report.due_on
+        # A due date the secretariat moved stays while it still comes after the new period.
+        moved = planned_due.get(key) != report.due_on
+        kept = moved and due_after_period(report.due_on, plan.period_end)
+        due_on = report.due_on if kept else plan.due_on
         if (report.period_end, report.year, report.due_on) != (plan.period_end, plan.year, due_on):
             changes.append(
                 Sentence(
