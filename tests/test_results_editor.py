@@ -4,6 +4,7 @@ refused, who may use it, and the submission checks of a framework."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from decimal import Decimal
@@ -322,6 +323,38 @@ def test_an_indicator_of_a_removed_output_is_refused_and_a_removed_outcome_goes(
     }
     assert owner.post(_path(draft), data=data).status_code == 302
     assert _counts(app, draft)[:4] == (0, 0, 0, 0)
+
+
+def test_an_mgi_score_indicator_takes_only_scores_as_baseline_and_targets(
+    app, backend, author, draft
+):
+    """An indicator in MGI scores takes 0, 1 or 2 as its baseline and targets, as its reported
+    values are (`unit_refusal`): a target of 3 could never be reached. Refused at each field,
+    what was typed kept, nothing saved."""
+    owner = client_for(app, author)
+    before = _counts(app, draft)
+    with app.app_context():
+        data = _framework(
+            owner,
+            draft,
+            outcomes__0__indicators__0__unit="MGI score",
+            outcomes__0__indicators__0__baseline_value="1",
+            outcomes__0__indicators__0__targets__0__value="1.5",
+            outcomes__0__indicators__0__targets__1__value="2",
+            outcomes__0__indicators__0__end_target="3",
+        )
+    response = owner.post(_path(draft), data=data)
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    for typed in ("1.5", "3"):
+        assert f"“{typed}” is not an MGI score: enter 0 (absent), 1 (partial) or 2" in page
+        assert f'value="{typed}"' in page
+    assert "“2” is not an MGI score" not in page and "“1” is not an MGI score" not in page
+    assert _counts(app, draft) == before
+    with app.app_context():
+        data["outcomes-0-indicators-0-targets-0-value"] = "1"
+        data["outcomes-0-indicators-0-end_target"] = "2"
+    assert owner.post(_path(draft), data=data).status_code == 302
 
 
 def test_the_mgi_references_are_kept_only_with_an_mgi_baseline(app, author, draft, owner):

@@ -42,6 +42,7 @@ from fund.reference.results import (
     MgiScoreValue,
     SdgTarget,
 )
+from fund.sentences import Sentence
 
 # An indicator's values (baseline, targets, actuals): numbers in the indicator's own unit, of
 # at most twelve digits before the point and four after.
@@ -67,6 +68,17 @@ def allowed_by_unit(unit: str | None, value: Decimal) -> bool:
     if is_mgi_score(unit):
         return value == value.to_integral_value() and 0 <= value < len(MgiScoreValue)
     return True
+
+
+def unit_refusal(unit: str | None, value: Decimal, typed: str) -> Sentence | None:
+    """Why `value`, typed as `typed`, is not one the indicator's unit allows (`allowed_by_unit`);
+    None when it is: a baseline, a target and a reported value alike."""
+    if allowed_by_unit(unit, value):
+        return None
+    return Sentence(
+        N_("“%(typed)s” is not an MGI score: enter 0 (absent), 1 (partial) or 2 (complete)."),
+        typed=typed,
+    )
 
 
 def typed_value(text: str) -> Decimal:

@@ -28,9 +28,15 @@ from fund.extensions import utcnow
 from fund.forms import MultiCheckboxField, QuickSelect, StringField, int_or_zero
 from fund.i18n import labelled
 from fund.money import AmbiguousNumber, NumberError, latin_digits, typed_decimal
-from fund.proposals.results import VALUE_LIMIT, VALUE_PLACES, BaselineSource, typed_value
+from fund.proposals.results import (
+    VALUE_LIMIT,
+    VALUE_PLACES,
+    BaselineSource,
+    typed_value,
+    unit_refusal,
+)
 from fund.proposals.results_editing import IndicatorValues, OutcomeValues
-from fund.sentences import listed
+from fund.sentences import listed, said
 
 MAX_OUTCOMES = 20
 MAX_OUTPUTS = 20  # of an outcome
@@ -234,7 +240,25 @@ class IndicatorRowForm(RowForm):
                 target.year.errors.append(_("Give %(year)s one target only.", year=year))
             elif year is not None and value is not None:
                 self.parsed_targets[year] = value
+        self._check_unit()
         return self._error_count() == errors_before
+
+    def _check_unit(self) -> None:
+        """Each value the unit does not allow (an MGI score is 0, 1 or 2): the rule a reported
+        value is checked by (`unit_refusal`), so a target is one a report can reach."""
+        unit = self.unit.data
+        fields = [
+            (self.baseline_value, self.parsed_baseline),
+            (self.end_target, self.parsed_end),
+            *((row.form.value, None) for row in self.targets),
+        ]
+        for field, value in fields:
+            if value is None and not field.errors and typed(field.data):
+                value = typed_value(typed(field.data))
+            if value is not None and not field.errors:
+                refused = unit_refusal(unit, value, typed(field.data))
+                if refused is not None:
+                    field.errors.append(said(refused))
 
     def _error_count(self) -> int:
         return sum(len(f.errors) for f in _fields(self))

@@ -36,13 +36,14 @@ from fund.proposals.results import (
     VALUE_PLACES,
     ResultIndicator,
     ResultOutcome,
-    allowed_by_unit,
     is_mgi_score,
+    unit_refusal,
 )
 from fund.proposals.results_versions import quantity
 from fund.reference.models import BudgetCategory
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.operations import CATEGORIES, spent_elsewhere
+from fund.sentences import said
 from workflows import FUNDED_STATES
 
 
@@ -204,11 +205,8 @@ def read_actual(indicator: ResultIndicator, typed: str) -> tuple[Decimal | None,
             typed=typed,
             places=VALUE_DECIMALS,
         )
-    if not allowed_by_unit(indicator.unit, value) and is_mgi_score(indicator.unit):
-        return None, _(
-            "“%(typed)s” is not an MGI score: enter 0 (absent), 1 (partial) or 2 (complete).",
-            typed=typed,
-        )
+    if (refused := unit_refusal(indicator.unit, value, typed)) is not None:
+        return None, said(refused)
     return value, None
 
 
