@@ -832,6 +832,27 @@ def test_mandatory_messages_cannot_be_turned_off(app, smtp, people, make_proposa
     assert smtp.recipients() == _emails(people.author, people.colleague)
 
 
+def test_a_notice_of_a_proposal_the_member_may_no_longer_see_is_shown_without_its_link(
+    app, people, make_proposal
+):
+    """A committee member's notice "for committee review" links to the review page while the
+    member may open it; once the proposal was returned for revision (the page would answer
+    404), the notifications page shows the notice without its link."""
+    proposal_id = _under_review(app, people, make_proposal)
+    member = client_for(app, people.unhcr)
+    link = f'href="/committee/proposals/{proposal_id}"'
+    assert link in member.get("/notifications/").get_data(as_text=True)
+    assert member.get(f"/committee/proposals/{proposal_id}").status_code == 200
+    with app.app_context():
+        committee_operations.return_for_revision(
+            proposal_id, user(people.secretariat), "Revise the budget."
+        )
+        db.session.commit()
+    assert member.get(f"/committee/proposals/{proposal_id}").status_code == 404
+    page = member.get("/notifications/").get_data(as_text=True)
+    assert link not in page and "for committee review" in page
+
+
 def test_the_preferences_page_states_the_report_reminders_days_as_set(app, people, monkeypatch):
     """The report reminders' description says the days they are sent on
     (`REPORT_REMINDER_DAYS`, read by `remind_reports` too), in the page's language."""

@@ -12,8 +12,9 @@ from fund.extensions import db
 from fund.finance import transfers
 from fund.finance.models import Allocation
 from fund.notifications.models import Notification, OutboxMessage
+from fund.reporting.models import ProgrammeReport
 from fund.revisions import operations
-from tests.helpers import org_id, user
+from tests.helpers import client_for, org_id, user
 from tests.test_revisions import _draft, _extension
 from tests.test_revisions import prepared_programme as prepared_programme
 from tests.test_revisions import programme as programme  # the fixture
@@ -144,3 +145,33 @@ def test_a_revision_with_the_committee_asks_its_members_to_vote(app, programme):
             )
         ]
         assert len(titles) == 2 and f"voting round {again.number}" in titles[-1]
+
+
+def test_a_reminder_of_a_report_planned_away_is_shown_without_its_link(app, programme):
+    """A report reminder links to its report while it exists; once the reports were planned
+    again without it (a revision, a closure), the notice stays, without its link."""
+    ilo = programme["ilo"]
+    with app.app_context():
+        report = db.session.scalars(
+            select(ProgrammeReport).where(ProgrammeReport.proposal_id == programme["proposal"])
+        ).first()
+        db.session.add(
+            Notification(
+                user_id=ilo.id,
+                kind="report_due",
+                subject_type="programme_report",
+                subject_id=report.id,
+                title="A report is due",
+                link=f"/programme-reports/{report.id}",
+            )
+        )
+        db.session.commit()
+        report_id = report.id
+    client = client_for(app, ilo)
+    link = f'href="/programme-reports/{report_id}"'
+    assert link in client.get("/notifications/").get_data(as_text=True)
+    with app.app_context():
+        db.session.delete(db.session.get(ProgrammeReport, report_id))  # as planning again does
+        db.session.commit()
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert link not in page and "A report is due" in page

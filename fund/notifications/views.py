@@ -45,20 +45,47 @@ def index():
     )
 
 
-def _unlinked(rows) -> set[int]:
-    """The notifications whose page the user may no longer open: a decision record of a round
-    on a proposal they have since been recused from. Their titles are shown without a link."""
-    from fund.committee.queries import records_closed_to
+# The pages of a proposal a notification about it links to, each opened by `can_view`.
+_PROPOSAL_PAGES = ("/committee/proposals/{id}", "/proposals/{id}", "/concept-notes/{id}")
 
-    records = {
-        n.id: n.subject_id
-        for n in rows
-        if n.subject_type == "voting_round"
-        and n.subject_id is not None
-        and n.link.startswith("/committee/rounds/")
-    }
+
+def _unlinked(rows) -> set[int]:
+    """The notifications whose page the user may no longer open, their titles shown without a
+    link: a decision record of a round on a proposal they have since been recused from; a page
+    of a proposal they may no longer see (a committee member's, once it was returned for
+    revision or withdrawn: `can_view`); a report planned away since (a revision or a closure
+    removed it). A fixed number of statements."""
+    from fund.committee.queries import records_closed_to
+    from fund.proposals.queries import visible_ids
+    from fund.reporting.queries import existing_reports
+
+    def about(kind: str, pages: tuple[str, ...] | None = None) -> dict[int, int]:
+        """The notifications about a `kind` of record (linking to one of its `pages`): their
+        record's id by the notification's."""
+        return {
+            n.id: n.subject_id
+            for n in rows
+            if n.subject_type == kind
+            and n.subject_id is not None
+            and n.link
+            and (pages is None or _path(n.link) in {p.format(id=n.subject_id) for p in pages})
+        }
+
+    records = about("voting_round", ("/committee/rounds/{id}",))
+    proposals = about("proposal", _PROPOSAL_PAGES)
+    reports = about("programme_report")
     closed = records_closed_to(current_user, set(records.values()))
-    return {notification for notification, round_id in records.items() if round_id in closed}
+    seen = visible_ids(current_user, set(proposals.values()))
+    kept = existing_reports(set(reports.values()))
+    return (
+        {n for n, round_id in records.items() if round_id in closed}
+        | {n for n, proposal_id in proposals.items() if proposal_id not in seen}
+        | {n for n, report_id in reports.items() if report_id not in kept}
+    )
+
+
+def _path(link: str) -> str:
+    return link.split("?")[0].split("#")[0]
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

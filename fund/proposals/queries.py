@@ -114,6 +114,16 @@ def _visible_to(query: Select, user: User) -> Select:
     return query.where(or_(*conditions)) if conditions else query.where(False)
 
 
+def visible_ids(user: User, ids: set[int]) -> set[int]:
+    """Those of the proposals `ids` that exist and `user` may see (`can_view`, in SQL); one
+    statement."""
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(_visible_to(select(Proposal.id).where(Proposal.id.in_(ids)), user))
+    )
+
+
 _ORGANIZATION_NAME = (
     select(func.lower(Organization.label))
     .where(Organization.id == Proposal.organization_id)

@@ -207,6 +207,14 @@ def schedule(today: date) -> list[ReportRow]:
     )
 
 
+def existing_reports(ids: set[int]) -> set[int]:
+    """Those of the reports `ids` that still exist (planning again removes reports still due);
+    one statement."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(ProgrammeReport.id).where(ProgrammeReport.id.in_(ids))))
+
+
 def reports_accepted_through(proposal_id: int, year: int) -> bool:
     """Every narrative and financial report of the programme on a year up to `year` is
     accepted (true when none is scheduled). A tranche condition reads it."""
