@@ -16,10 +16,12 @@ from fund.extensions import db, utcnow
 from fund.finance import agent
 from fund.finance import transfers as transfer_operations
 from fund.finance.models import Allocation
+from fund.finance.schedule_models import PlannedTranche
+from fund.finance.transfer_schedule import plan_transfer_schedule
 from fund.notifications.models import Notification, OutboxMessage
 from fund.reporting.models import ProgrammeReport
 from tests.factories import new_proposal
-from tests.helpers import client_for, count_statements, new_user, user
+from tests.helpers import client_for, count_statements, new_user, org_id, user
 
 TASK = re.compile(
     r'data-task="(\w+)">\s*<h3 class="task-title"><span class="task-count">(\d+)</span>'
@@ -207,6 +209,55 @@ def test_the_secretariat_sees_tranches_planned_and_not_requested(app, create_use
         )
         db.session.commit()
     assert _counts(_home(app, staff))["tranches_to_request"] == tranches - 1
+
+
+def test_an_organizations_first_tranche_in_a_later_year_is_its_next_one(
+    app, create_user, open_call
+):
+    """An organization whose budget starts in the programme's second year has one planned
+    tranche, numbered 2 (the year it pays for). It is that organization's next tranche for Home,
+    the request form and the request alike: listed once due, requested as tranche 2, its first
+    (only the schedule's condition applies)."""
+    author = create_user(roles=("applicant",))
+    staff = create_user(roles=("secretariat",), organization_acronym=None)
+    with app.app_context():
+        funded = new_proposal(
+            user(author),
+            open_call,
+            "funded",
+            title="Second-year start",
+            lines=[("ILO", 6, "600000"), ("IOM", 6, "400000")],
+        )
+        for line in funded.budget_lines:
+            if line.organization_id == org_id("IOM"):
+                line.year = 2
+        db.session.flush()
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == funded.id)
+        )
+        start = utcnow().date() - timedelta(days=400)  # year 2 has begun
+        plan_transfer_schedule(allocation, start=start)
+        db.session.commit()
+        iom = db.session.scalar(
+            select(PlannedTranche).where(
+                PlannedTranche.allocation_id == allocation.id,
+                PlannedTranche.organization_id == org_id("IOM"),
+            )
+        )
+        assert iom.number == 2 and iom.planned_on <= utcnow().date()
+        funded_id, allocation_id = funded.id, allocation.id
+    listed = _task(_home(app, staff), "tranches_to_request")
+    assert "tranche 2" in listed and "IOM" in listed
+    with app.app_context():
+        client = client_for(app, user(staff))
+    page = client.get(f"/finance/proposals/{funded_id}/transfer-requests")
+    assert page.status_code == 200
+    with app.app_context():
+        request = transfer_operations.request_transfer(
+            user(staff), db.session.get(Allocation, allocation_id), org_id("IOM"), Decimal("1000")
+        )
+        assert request.tranche == 2
+        assert [c["name"] for c in request.conditions] == ["within_schedule"]
 
 
 def test_the_secretariat_with_nothing_waiting(app, create_user):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from fund.accounts.models import Role
 from fund.committee.models import RoundStatus, VotingRound
@@ -31,6 +31,7 @@ from fund.core.tasks import (
 from fund.finance.models import Allocation, Disbursement
 from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_models import OPEN, TransferRequest
+from fund.finance.transfer_schedule import tranche_position
 from fund.i18n import money
 from fund.labels import N_
 from fund.proposals.models import Proposal, ProposalKind
@@ -110,8 +111,9 @@ def _approved_to_fund() -> Task:
 
 
 def _tranches_to_request(today: date) -> Task:
-    """Each organization's next tranche (one after those transferred), planned by today and
-    not requested yet, of a funded programme."""
+    """Each organization's next tranche (the planned tranche after as many as transfers were
+    made: `fund.finance.transfer_schedule.next_tranche`), planned by today and not requested
+    yet, of a funded programme."""
     transferred = (
         select(func.count(Disbursement.id))
         .where(
@@ -133,7 +135,7 @@ def _tranches_to_request(today: date) -> Task:
         .where(
             Proposal.status == FUNDED_STATE,
             PlannedTranche.planned_on <= today,
-            PlannedTranche.number == transferred + literal(1),
+            tranche_position() == transferred,
             ~requested,
         ),
         PlannedTranche.planned_on,

@@ -89,7 +89,8 @@ class TrancheFacts:
     organization: str  # its acronym, or its name
     transferred: Decimal  # to that organization so far
     request_date: date
-    number: int = 1  # the tranche requested: 1 + the transfers made so far
+    number: int = 1  # the tranche requested (`fund.finance.transfer_schedule.next_tranche`)
+    first: bool = True  # nothing was transferred to the organization yet
     amount: Decimal = ZERO  # requested
     planned: Decimal | None = None  # what the schedule plans up to that tranche (None: no plan)
 
@@ -194,7 +195,7 @@ def evaluate(facts: TrancheFacts, settings: TrancheSettings) -> list[dict[str, A
     """Each condition with its result, as a request keeps it: name, label, passed, problems."""
     results = []
     for condition in CONDITIONS:
-        if facts.number == 1 and not condition.first_tranche:
+        if facts.first and not condition.first_tranche:
             continue
         problems = condition.check(facts, settings)
         results.append(

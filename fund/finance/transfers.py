@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fund.accounts.models import User
@@ -38,12 +38,12 @@ from fund.finance.operations import (
     funded_proposal,
     locked_share,
 )
-from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_models import OPEN, TransferRequest, TransferStatus
+from fund.finance.transfer_schedule import next_tranche
 from fund.i18n import Money
 from fund.labels import N_
 from fund.locking import locked
-from fund.money import ZERO, read_amount
+from fund.money import read_amount
 from fund.proposals.models import Proposal
 from fund.sentences import OnDay, Sentence, Within
 from fund.signals import transfer_requested
@@ -84,14 +84,9 @@ def open_request(allocation_id: int, organization_id: int) -> TransferRequest | 
 
 
 def tranche_number(allocation_id: int, organization_id: int) -> int:
-    """The next transfer's tranche: 1 when nothing was transferred to the organization yet."""
-    transfers = db.session.scalar(
-        select(func.count(Disbursement.id)).where(
-            Disbursement.allocation_id == allocation_id,
-            Disbursement.organization_id == organization_id,
-        )
-    )
-    return int(transfers or 0) + 1
+    """The next transfer's tranche (`next_tranche`): 1 when nothing was transferred to the
+    organization yet and its schedule starts in the programme's first year."""
+    return next_tranche(allocation_id, organization_id).number
 
 
 def request_transfer(
@@ -134,7 +129,8 @@ def request_transfer(
         ),
         paid_as="transferred",
     )
-    number = tranche_number(allocation.id, organization_id)
+    following = next_tranche(allocation.id, organization_id)
+    number = following.number
     facts = tranche.TrancheFacts(
         proposal_id=proposal.id,
         allocation_id=allocation.id,
@@ -143,8 +139,9 @@ def request_transfer(
         transferred=transferred,
         request_date=now.date(),
         number=number,
+        first=following.first,
         amount=amount,
-        planned=planned_up_to(allocation.id, organization_id, number),
+        planned=following.planned,
     )
     conditions = tranche.evaluate(facts, tranche.TrancheSettings.from_config(current_app.config))
     problems = tranche.problems_of(conditions)
@@ -194,21 +191,6 @@ def request_transfer(
         )
     transfer_requested.send(request, proposal=proposal, actor=actor)
     return request
-
-
-def planned_up_to(allocation_id: int, organization_id: int, number: int) -> Decimal | None:
-    """What the organization's transfer schedule plans for its first `number` tranches (a year
-    without budget has no tranche: they are counted in their order); None when the allocation
-    has no schedule for it."""
-    amounts = db.session.scalars(
-        select(PlannedTranche.amount)
-        .where(
-            PlannedTranche.allocation_id == allocation_id,
-            PlannedTranche.organization_id == organization_id,
-        )
-        .order_by(PlannedTranche.number)
-    ).all()
-    return sum((read_amount(a) for a in amounts[:number]), ZERO) if amounts else None
 
 
 def already_paid(request: TransferRequest) -> FinanceError:
