@@ -1039,6 +1039,32 @@ def test_the_reports_objective_rows_are_named_in_the_pages_language(app):
     assert part.table.rows[0][0] == "Objectif 1. Données"
 
 
+def test_a_row_flagged_by_a_concept_note_alone_is_explained_as_the_flag_counts_it(app):
+    """A row whose only money is a concept note's in the pipeline is "pipeline only" (the flag
+    counts the notes' indicative money); the report's why and its definition of the flags say
+    so, as the dashboard's legend does."""
+    from types import SimpleNamespace
+
+    from fund.coverage.model import PIPELINE_ONLY
+    from fund.reports.allocation_gaps import gaps_parts
+
+    objective = coverage_row("7", "7. Vulnerabilities", notes=D("250000"), flag=PIPELINE_ONLY)
+    settings = SimpleNamespace(under_target_fraction=D("0.5"), concentrated_multiple=D("3"))
+    report = SimpleNamespace(
+        coverage=SimpleNamespace(areas=[], objectives=[objective], settings=settings),
+        decision_body="Executive Committee",
+    )
+    with app.test_request_context():
+        (part,) = gaps_parts(report)
+    why = part.table.rows[0][2]
+    assert "USD 250,000.00 indicated by concept notes in the pipeline" in why
+    (explained,) = part.notes
+    assert (
+        "pipeline only (nothing funded yet, but money approved, under review or indicated by "
+        "a concept note in the pipeline)" in explained
+    )
+
+
 def test_the_results_by_objective_name_each_objective_in_the_pages_language(app):
     from types import SimpleNamespace
 

@@ -74,8 +74,9 @@ def gaps_parts(r: AllocationReport) -> list[Part]:
     settings = c.settings
     explain = _(
         "Flags compare each row's share of the funded money with its target share: "
-        "uncovered (nothing funded, approved or under review), pipeline only (nothing "
-        "funded yet, but money approved or under review), under target (below "
+        "uncovered (nothing funded, approved, under review or indicated by a concept note in "
+        "the pipeline), pipeline only (nothing funded yet, but money approved, under review or "
+        "indicated by a concept note in the pipeline), under target (below "
         "%(fraction)s of the target), concentrated (above %(multiple)s times the target). A "
         "row whose target is 0%% is never uncovered or under target.",
         fraction=percent(settings.under_target_fraction),
