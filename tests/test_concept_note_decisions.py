@@ -39,6 +39,7 @@ from fund.proposals.ranking import ranked_ids
 from fund.screening import operations as screening_operations
 from tests.concept_note_factories import (
     INDICATIVE,
+    advance_note,
     new_concept_note,
     two_stage_call,
     vote_all,
@@ -616,6 +617,31 @@ def test_the_concept_note_page_stops_offering_an_invitation_past_its_deadline(ap
     assert "Start the full programme" not in page and "the full proposal is due by" not in page
     said = f"The invitation's deadline, {passed.day} {passed:%B %Y}, has passed."
     assert f"{said} Ask the secretariat about it." in page
+
+
+def test_the_start_page_lists_the_letters_the_full_proposal_takes(app, people, call):
+    """In a call that wants the endorsement letters with the concept note, the full proposal
+    takes them (`carried_letters`), and the start page says so with the rest it takes; in a
+    call that wants them with the full proposal, it takes none and says none."""
+    with app.app_context():
+        letters_first = two_stage_call(title="Letters first", endorsement_stage="concept_note")
+        note = new_concept_note(people["author"], letters_first)
+        note.attachments = [endorsement_letter(c) for c in note.endorsers]
+        db.session.flush()
+        advance_note(note, "invited", people["author"])
+        db.session.commit()
+        with_letters = note.id
+    without = _note(app, people, call, "invited")
+    applicant = client_for(app, people["author"])
+    said = "The governments' endorsement letters"
+    page = html.unescape(
+        applicant.get(f"/concept-notes/{with_letters}/full-proposal").get_data(as_text=True)
+    )
+    assert said in page
+    page = html.unescape(
+        applicant.get(f"/concept-notes/{without}/full-proposal").get_data(as_text=True)
+    )
+    assert said not in page and "What the full proposal starts with" in page
 
 
 def test_the_full_proposal_is_submitted_until_the_invitation_deadline(app, people, call):

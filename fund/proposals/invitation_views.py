@@ -164,12 +164,16 @@ def _render_start(note: Proposal, form: StartForm, message=None, status: int = 2
 
 def _prefilled(note: Proposal) -> list[str]:
     """What the full proposal takes from the note: the results framework only when the note
-    outlines one (its outcomes are loaded with it)."""
-    return [
+    outlines one (its outcomes are loaded with it), the endorsement letters when it carries
+    them (`invitations.carried_letters`)."""
+    found = [
         PREFILLED_LABELS.get(key, SNAPSHOT_LABELS[key])
         for key in invitations.PREFILLED
         if key != FRAMEWORK_KEY or note.outcomes
     ]
+    if invitations.carried_letters(note):
+        found.append(N_("The governments' endorsement letters"))
+    return found
 
 
 def _to_existing(proposal_id: int):

@@ -245,14 +245,20 @@ def _copy(note: Proposal, actor: User) -> Proposal:
         NationalPartner(name=p.name, partner_type=p.partner_type) for p in note.national_partners
     ]
     full.outcomes = [_copy_outcome(o) for o in note.outcomes]
-    if note.call.endorsement_stage == Stage.CONCEPT_NOTE.value:
-        # The governments endorsed the programme with the concept note: their letters carry on.
-        full.attachments = [
-            Attachment(kind=a.kind, country_iso2=a.country_iso2, **a.file_values())
-            for a in note.attachments
-            if a.kind == AttachmentKind.ENDORSEMENT_LETTER
-        ]
+    full.attachments = [
+        Attachment(kind=a.kind, country_iso2=a.country_iso2, **a.file_values())
+        for a in carried_letters(note)
+    ]
     return full
+
+
+def carried_letters(note: Proposal) -> list[Attachment]:
+    """The endorsement letters the full proposal takes from the note: all of them when the call
+    wants the letters with the concept note (the governments endorsed the programme then), none
+    otherwise. The start page lists them with the rest it takes."""
+    if note.call.endorsement_stage != Stage.CONCEPT_NOTE.value:
+        return []
+    return [a for a in note.attachments if a.kind == AttachmentKind.ENDORSEMENT_LETTER]
 
 
 def _copy_outcome(outcome: ResultOutcome) -> ResultOutcome:
