@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from fund.accounts.models import User
+from fund.calls.models import Call
 from fund.committee import operations as committee_operations
 from fund.committee.models import VotingRound
 from fund.committee.rounds import entitled_members, open_round_of
@@ -54,6 +55,17 @@ def two_stage_call(**values) -> int:
     values.setdefault("title", "First call: concept notes")
     call = new_open_call(stage="concept_note_first", **values)
     return call.id
+
+
+def closed_two_stage_call() -> Call:
+    """A concept-note-first call that closed yesterday, after thirty days open."""
+    today = utcnow().date()
+    return new_open_call(
+        title="Closed two-stage",
+        stage="concept_note_first",
+        opens_on=today - timedelta(days=30),
+        closes_on=today - timedelta(days=1),
+    )
 
 
 def fill_concept_note(note: Proposal, indicative: dict[str, Decimal] | None = None) -> None:

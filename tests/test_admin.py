@@ -44,20 +44,25 @@ def test_admin_pages_are_refused_to_other_roles_on_post(client, login_as):
     assert response.status_code == 403
 
 
+def _new_user(client, app, acronym: str, **values):
+    """The admin's new-user form sent with `values` (email, name, roles, password...) for a
+    person of the organization `acronym`."""
+    token = csrf_token(client, "/admin/users/new")
+    data = {"organization_id": org_id(acronym, app), "csrf_token": token} | values
+    return client.post("/admin/users/new", data=data)
+
+
 def test_admin_creates_a_user_and_the_user_can_sign_in(app, client, login_as):
     login_as("admin", organization_acronym=None)
-    token = csrf_token(client, "/admin/users/new")
-    response = client.post(
-        "/admin/users/new",
-        data={
-            "email": "New.Person@UNDP.org",
-            "name": "New Person",
-            "organization_id": org_id("UNDP", app),
-            "roles": ["applicant"],
-            "password": "initial password 2026",
-            "active": "y",
-            "csrf_token": token,
-        },
+    response = _new_user(
+        client,
+        app,
+        "UNDP",
+        email="New.Person@UNDP.org",
+        name="New Person",
+        roles=["applicant"],
+        password="initial password 2026",
+        active="y",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
@@ -72,19 +77,16 @@ def test_admin_creates_a_user_and_the_user_can_sign_in(app, client, login_as):
 
 def test_bad_user_form_keeps_input_and_changes_nothing(app, client, login_as):
     login_as("admin", organization_acronym=None)
-    token = csrf_token(client, "/admin/users/new")
     with app.app_context():
         before = db.session.scalar(select(db.func.count()).select_from(User))
-    response = client.post(
-        "/admin/users/new",
-        data={
-            "email": "member@example.org",
-            "name": "Would-be member",
-            "organization_id": org_id("UNDP", app),
-            "roles": ["applicant"],
-            "password": "short",
-            "csrf_token": token,
-        },
+    response = _new_user(
+        client,
+        app,
+        "UNDP",
+        email="member@example.org",
+        name="Would-be member",
+        roles=["applicant"],
+        password="short",
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -103,17 +105,14 @@ def test_the_initial_passwords_hint_states_the_minimum_the_form_applies(
     monkeypatch.setitem(app.config, "PASSWORD_MIN_LENGTH", 16)
     page = client.get("/admin/users/new").get_data(as_text=True)
     assert "At least 16 characters." in page and "At least 12 characters." not in page
-    token = csrf_token(client, "/admin/users/new")
-    refused = client.post(
-        "/admin/users/new",
-        data={
-            "email": "member16@example.org",
-            "name": "Sixteen",
-            "organization_id": org_id("UNDP", app),
-            "roles": ["applicant"],
-            "password": "thirteen char",
-            "csrf_token": token,
-        },
+    refused = _new_user(
+        client,
+        app,
+        "UNDP",
+        email="member16@example.org",
+        name="Sixteen",
+        roles=["applicant"],
+        password="thirteen char",
     )
     assert refused.status_code == 400
     assert "Use at least 16 characters" in refused.get_data(as_text=True)
@@ -121,17 +120,14 @@ def test_the_initial_passwords_hint_states_the_minimum_the_form_applies(
 
 def test_committee_member_must_belong_to_a_committee_entity(app, client, login_as):
     login_as("admin", organization_acronym=None)
-    token = csrf_token(client, "/admin/users/new")
-    response = client.post(
-        "/admin/users/new",
-        data={
-            "email": "who@who.int",
-            "name": "W",
-            "organization_id": org_id("WHO", app),
-            "roles": ["committee"],
-            "password": "long enough password",
-            "csrf_token": token,
-        },
+    response = _new_user(
+        client,
+        app,
+        "WHO",
+        email="who@who.int",
+        name="W",
+        roles=["committee"],
+        password="long enough password",
     )
     assert response.status_code == 400
     assert "committee member must belong" in response.get_data(as_text=True)

@@ -40,11 +40,12 @@ from fund.screening import operations as screening_operations
 from tests.concept_note_factories import (
     INDICATIVE,
     advance_note,
+    closed_two_stage_call,
     new_concept_note,
     two_stage_call,
     vote_all,
 )
-from tests.factories import endorsement_letter, ensure_a_voter, new_open_call
+from tests.factories import endorsement_letter, ensure_a_voter
 from tests.helpers import audit_events, client_for, csrf_token, organization, pdf_text, user
 from workflows import TransitionRefused
 
@@ -701,13 +702,7 @@ def test_a_concept_note_past_its_call_says_it_can_no_longer_be_submitted(app, pe
     """A concept note's page after its call closed: the call's closing day, as the refusal
     says it, instead of "You can submit"."""
     with app.app_context():
-        today = utcnow().date()
-        closed = new_open_call(
-            title="Closed two-stage",
-            stage="concept_note_first",
-            opens_on=today - timedelta(days=30),
-            closes_on=today - timedelta(days=1),
-        )
+        closed = closed_two_stage_call()
         note = new_concept_note(people["author"], closed.id)
         db.session.commit()
         note_id, day = note.id, closed.closes_on

@@ -9,7 +9,6 @@ secretariat's pages and operations, and check that the status rules of full prog
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +20,7 @@ from sqlalchemy import select
 
 from fund.calls.models import Call
 from fund.committee.models import VotingRound
-from fund.extensions import db, utcnow
+from fund.extensions import db
 from fund.proposals import operations
 from fund.proposals.checks import criterion_results
 from fund.proposals.guards import CONCEPT_NOTE_GUARDS, GUARDS
@@ -31,7 +30,7 @@ from fund.proposals.models import (
     ProposalVersion,
 )
 from fund.screening import operations as screening_operations
-from tests.concept_note_factories import fill_concept_note
+from tests.concept_note_factories import closed_two_stage_call, fill_concept_note
 from tests.factories import new_open_call
 from tests.helpers import audit_events, client_for, csrf_token, organization, user
 from workflows import TransitionRefused
@@ -954,13 +953,7 @@ def organization_id(app: Flask, acronym: str) -> int:
 
 def test_the_call_window_applies(app, people):
     with app.app_context():
-        today = utcnow().date()
-        call = new_open_call(
-            title="Closed two-stage",
-            stage="concept_note_first",
-            opens_on=today - timedelta(days=30),
-            closes_on=today - timedelta(days=1),
-        )
+        call = closed_two_stage_call()
         note = new_concept_note(people["author"], call.id)
         with pytest.raises(TransitionRefused) as refused:
             operations.fire(note, "submit", user(people["author"]))

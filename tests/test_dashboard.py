@@ -363,6 +363,23 @@ def test_the_agent_sees_requests_to_pay_and_deposits_expected(app, create_user, 
     assert "EUR 100.00 expected by today" in _task(html, "deposits_to_record")
 
 
+def _given_up(to: str, subject: str) -> OutboxMessage:
+    """A digest email the outbox gave up on after its fifth attempt (flushed)."""
+    mail = OutboxMessage(
+        kind="digest",
+        to_email=to,
+        subject=subject,
+        text_body="",
+        html_body="",
+        attempts=5,
+        last_error="550 No such mailbox",
+    )
+    db.session.add(mail)
+    db.session.flush()
+    mail.next_attempt_at = None  # given up: no further attempt
+    return mail
+
+
 def test_an_admin_sees_locked_accounts_and_emails_not_delivered(app, create_user):
     admin = create_user(roles=("admin",), organization_acronym=None)
     locked = create_user(roles=("applicant",), name="Locked Out")
@@ -373,18 +390,7 @@ def test_an_admin_sees_locked_accounts_and_emails_not_delivered(app, create_user
         old = user(create_user(roles=("applicant",), name="Long Ago"))
         old.failed_login_count = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
         old.failed_login_window_start = utcnow() - timedelta(days=2)  # the lockout is over
-        given_up = OutboxMessage(
-            kind="digest",
-            to_email="nobody@example.org",
-            subject="Your digest",
-            text_body="",
-            html_body="",
-            attempts=5,
-            last_error="550 No such mailbox",
-        )
-        db.session.add(given_up)
-        db.session.flush()
-        given_up.next_attempt_at = None  # given up: no further attempt
+        _given_up("nobody@example.org", "Your digest")
         db.session.commit()
         locked_id = locked.id
     html = _home(app, admin)
@@ -403,18 +409,7 @@ def test_the_emails_page_counts_and_pages_what_home_counts(app, create_user):
     admin = create_user(roles=("admin",), organization_acronym=None)
     with app.app_context():
         for n in range(30):
-            mail = OutboxMessage(
-                kind="digest",
-                to_email=f"nobody{n}@example.org",
-                subject=f"Digest {n}",
-                text_body="",
-                html_body="",
-                attempts=5,
-                last_error="550 No such mailbox",
-            )
-            db.session.add(mail)
-            db.session.flush()
-            mail.next_attempt_at = None  # given up
+            _given_up(f"nobody{n}@example.org", f"Digest {n}")
         db.session.commit()
         client = client_for(app, user(admin))
     assert _counts(_home(app, admin))["failed_emails"] == 30
