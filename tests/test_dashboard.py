@@ -403,6 +403,26 @@ def test_an_admin_sees_locked_accounts_and_emails_not_delivered(app, create_user
     assert "nobody@example.org" in page and "550 No such mailbox" in page
 
 
+def test_the_users_list_home_links_to_shows_the_locked_accounts(app, create_user):
+    """Home's locked accounts link to "All users": the list says which are locked, by the rule
+    sign-in and Home read (`locked_until`)."""
+    admin = create_user(roles=("admin",), organization_acronym=None)
+    locked = create_user(roles=("applicant",), name="Locked Out")
+    free = create_user(roles=("applicant",), name="Free Person")
+    with app.app_context():
+        person = user(locked)
+        person.failed_login_count = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
+        person.failed_login_window_start = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        client = client_for(app, user(admin))
+    assert 'href="/admin/users"' in _task(_home(app, admin), "locked_accounts")
+    page = client.get("/admin/users").get_data(as_text=True)
+    row = page.split(f'/admin/users/{locked.id}"')[1].split("</tr>")[0]
+    assert "<strong>Locked</strong> until" in row
+    other = page.split(f'/admin/users/{free.id}"')[1].split("</tr>")[0]
+    assert "Locked" not in other and "Active" in other
+
+
 def test_the_emails_page_counts_and_pages_what_home_counts(app, create_user):
     """Home's count of the emails not delivered is the page's: the page counts them all and
     pages them (the oldest first), never stopping at a limit of its own."""

@@ -31,8 +31,12 @@ def _organization_choices():
 @bp.route("/users")
 @roles_required(Role.ADMIN)
 def users():
+    """Every account, with its status: active, locked until a time (`locked_until`, the rule
+    sign-in and Home's locked accounts read), or deactivated."""
     rows = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("admin/users.html", users=rows)
+    lockout, now = AttemptLimit.account_lockout(current_app.config), utcnow()
+    locked = {u.id: until for u in rows if (until := operations.locked_until(u, lockout, now))}
+    return render_template("admin/users.html", users=rows, locked=locked)
 
 
 class _Shown(Exception):
