@@ -280,3 +280,33 @@ def test_the_organizations_with_nothing_entered_are_listed_with_a_final_and(
         db.session.rollback()
     listed = french.rsplit(";", 1)[1]  # after the sentence's own semicolon
     assert "ILO (" in listed and "), IOM (" in listed and ") et UNDP (" in listed
+
+
+def test_the_decision_says_what_the_accept_would_refuse(app, programme):  # noqa: F811
+    """A financial report submitted before an organization's first transfer lacks that
+    organization's expenditure when the secretariat decides: the page says so beside the
+    decision and offers no acceptance the guard would refuse (`report_complete`); returning
+    it stays offered."""
+    ilo, iom = org_id("ILO", app), org_id("IOM", app)
+    with app.app_context():
+        report_id = first_report(programme["proposal"], "annual_financial").id
+        operations.save_financial(user(programme["ilo"]), report_id, {(ilo, 1): D("150")})
+        operations.fire(user(programme["ilo"]), report_id, "submit")
+        db.session.commit()
+    path = f"/programme-reports/{report_id}"
+    secretariat = client_for(app, programme["secretariat"])
+    page = _text(secretariat.get(path))
+    assert re.search(r'value="accept" class="button">', page)
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        finance_operations.record_disbursement(
+            user(programme["secretariat"]), allocation, iom, utcnow().date(), D("50000")
+        )
+        db.session.commit()
+    page = _text(secretariat.get(path))
+    decision = page.split("<h2>Decision</h2>")[1]
+    assert "nothing is entered yet for IOM (USD 50,000.00 transferred)" in decision
+    assert re.search(r'value="accept" class="button" disabled', decision)
+    assert 'value="return" class="button secondary">' in decision
