@@ -425,6 +425,23 @@ def test_the_secretariat_invites_a_pipeline_concept_note(app, backend, people, c
     assert _audit_count(app) == before
 
 
+def test_the_invitation_says_when_it_departs_from_the_pipelines_order(app, people, call):
+    """The applicants are told invitations follow the pipeline's order: inviting a note the
+    committee placed after others says so, naming those before it; the first says nothing."""
+    first = _note(app, people, call, "pipeline", title="First")
+    second = _note(app, people, call, "pipeline", title="Second")
+    secretariat = client_for(app, people["secretariat"])
+    page = html.unescape(
+        secretariat.get(f"/concept-notes/{second}/invitation").get_data(as_text=True)
+    )
+    assert (
+        f"The committee placed 1 concept note before this one (P-{first:05d}): the applicants "
+        "were told that invitations follow the pipeline's order" in page
+    )
+    page = secretariat.get(f"/concept-notes/{first}/invitation").get_data(as_text=True)
+    assert 'id="before-it"' not in page
+
+
 def test_only_a_selected_or_pipeline_note_is_invited(app, people, call):
     review = _note(app, people, call, "committee_review")
     secretariat = client_for(app, people["secretariat"])

@@ -23,7 +23,7 @@ from fund.labels import N_
 from fund.proposals import invitations
 from fund.proposals.concept_note_page import visible_note
 from fund.proposals.forms import text_area
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_reference
 from fund.proposals.ranking import ranked_ids
 from fund.proposals.results_versions import FRAMEWORK_KEY
 from fund.proposals.snapshots import SNAPSHOT_LABELS
@@ -94,6 +94,11 @@ def _render_invitation(note: Proposal, form: InvitationForm, message=None, statu
         expired=invitations.invitation_expired(note, today),
         place=order.index(note.id) + 1 if note.id in order else None,
         pipeline_size=len(order),
+        # The notes the committee placed before it: the applicants are told that invitations
+        # follow the pipeline's order, so inviting this one first is said before it is done.
+        ahead=[proposal_reference(i) for i in order[: order.index(note.id)]]
+        if note.id in order
+        else [],
         today=today,
     ), status
 
