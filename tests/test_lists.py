@@ -5,6 +5,7 @@ formulas neutralised; bad query strings answer 200 or 400, never 5xx."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
@@ -146,6 +147,29 @@ def test_an_applicant_exports_only_their_organizations_proposals(app, proposals)
     assert rows[1:] == []
     anonymous = app.test_client().get("/proposals?export=csv")
     assert anonymous.status_code in (302, 401, 403)
+
+
+def test_the_lists_title_says_what_it_holds_for_each_person(app):
+    """The title follows the rule of what the list holds (`_Audience`): a person who is both an
+    applicant and a committee member sees their organization's proposals and those the
+    committee sees, and is told so."""
+    with app.app_context():
+        people = {
+            "secretariat": new_user(("secretariat",), None).email,
+            "applicant": new_user(("applicant",), "ILO").email,
+            "committee": new_user(("committee",), "UNHCR").email,
+            "both": new_user(("applicant", "committee"), "UNHCR").email,
+        }
+        db.session.commit()
+    expected = {
+        "secretariat": "All proposals",
+        "applicant": "Your organization's proposals",
+        "committee": "Proposals under review and decided",
+        "both": "Your organization's proposals, and those under review and decided",
+    }
+    for who, title in expected.items():
+        page = html.unescape(_client(app, people[who]).get("/proposals").get_data(as_text=True))
+        assert f"<h1>{title}</h1>" in page, who
 
 
 # The screening queue ------------------------------------------------------------------------

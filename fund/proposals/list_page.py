@@ -81,6 +81,7 @@ def render():
     result = queries.list_proposals(current_user, filters, page_arg(), sorting=sorting)
     return render_template(
         "proposals/index.html",
+        heading=queries.list_heading(current_user),
         result=result,
         filters=filters,
         sorting=sorting,

@@ -101,6 +101,22 @@ class _Audience:
         """Whether they see only their organization's proposals."""
         return not self.everything and not self.committee and self.organization_id is not None
 
+    @property
+    def heading(self) -> str:
+        """The list's title, saying what it holds for them."""
+        if self.everything:
+            return N_("All proposals")
+        if self.organization_id is not None and self.committee:
+            return N_("Your organization's proposals, and those under review and decided")
+        if self.organization_id is not None:
+            return N_("Your organization's proposals")
+        return N_("Proposals under review and decided")
+
+
+def list_heading(user: User) -> str:
+    """The proposals list's title for `user`, by the rule of what it lists (`_Audience`)."""
+    return _Audience.of(user).heading
+
 
 def _visible_to(query: Select, user: User) -> Select:
     audience = _Audience.of(user)
