@@ -74,6 +74,25 @@ def test_an_applicant_sees_their_organizations_drafts_and_returned_proposals_old
     assert "1</span> proposal returned for revision" in html
 
 
+def test_an_applicant_of_the_secretariat_too_is_linked_to_their_organizations_drafts(
+    app, create_user, open_call
+):
+    """Home counts the organization's drafts; for a person who also sees every proposal (of
+    the secretariat too), the link lists those drafts only, as many as Home counts."""
+    both = create_user(roles=("applicant", "secretariat"), organization_acronym="ILO")
+    other = create_user(roles=("applicant",), organization_acronym="UNICEF")
+    with app.app_context():
+        new_proposal(user(both), open_call, title="Our draft")
+        new_proposal(user(other), open_call, title="Their draft")
+        db.session.commit()
+        client = client_for(app, user(both))
+    html = _home(app, both)
+    assert _counts(html)["drafts"] == 1
+    link = re.search(r'href="(/proposals\?status=draft[^"]*)"', _task(html, "drafts"))
+    listed = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Our draft" in listed and "Their draft" not in listed
+
+
 def test_an_applicant_with_nothing_waiting_reads_it_in_words(app, create_user):
     author = create_user(roles=("applicant",))
     html = _home(app, author)

@@ -45,6 +45,7 @@ from fund.money import from_cents, sql_cents
 from fund.notifications.models import OutboxMessage
 from fund.notifications.queries import OutboxState
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference
+from fund.proposals.queries import sees_only_own
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization, works_on_programme
 from fund.revisions.models import Revision
@@ -58,7 +59,12 @@ REPORTS_AHEAD = timedelta(days=30)  # an applicant sees a report due within this
 # Applicants ----------------------------------------------------------------------------------
 
 
-def _own_proposals(organization_id: int, status: str, key: str, link: str) -> Task:
+def _own_proposals(
+    organization_id: int, status: str, key: str, link: str, *, sees_others: bool = False
+) -> Task:
+    """The organization's proposals in `status`; its link lists them, filtered to the
+    organization when the list would show others' too (`sees_others`: the person is also of the
+    secretariat or the committee)."""
     rows, count = oldest(
         select(Proposal.id, Proposal.title, Proposal.kind, Proposal.updated_at).where(
             Proposal.organization_id == organization_id, Proposal.status == status
@@ -79,7 +85,8 @@ def _own_proposals(organization_id: int, status: str, key: str, link: str) -> Ta
         )
         for pid, title, kind, updated in rows
     ]
-    return task(key, count, url_for("proposals.index", status=status), link, items)
+    own = {"organization": organization_id} if sees_others else {}
+    return task(key, count, url_for("proposals.index", status=status, **own), link, items)
 
 
 def _reports_due(organization_id: int, today: date) -> Task:
@@ -177,9 +184,15 @@ def applicant_section(user: User, today: date) -> Section:
     organization_id = user.organization_id
     tasks = []
     if organization_id:
+        # The list shows only the organization's proposals unless the person sees more.
+        others = not sees_only_own(user)
         tasks = [
-            _own_proposals(organization_id, DRAFT_STATE, "drafts", _("All drafts")),
-            _own_proposals(organization_id, RETURNED_STATE, "returned", _("All proposals")),
+            _own_proposals(
+                organization_id, DRAFT_STATE, "drafts", _("All drafts"), sees_others=others
+            ),
+            _own_proposals(
+                organization_id, RETURNED_STATE, "returned", _("All proposals"), sees_others=others
+            ),
             _reports_due(organization_id, today),
             _own_revisions(organization_id),
             _own_programmes(organization_id, today),

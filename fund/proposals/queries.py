@@ -113,6 +113,11 @@ class _Audience:
         return N_("Proposals under review and decided")
 
 
+def sees_only_own(user: User) -> bool:
+    """Whether the proposals list shows `user` their organization's proposals only."""
+    return _Audience.of(user).own_only
+
+
 def list_heading(user: User) -> str:
     """The proposals list's title for `user`, by the rule of what it lists (`_Audience`)."""
     return _Audience.of(user).heading
@@ -281,7 +286,7 @@ def _choices(user: User) -> dict[str, list[tuple[object, str]]]:
         .where(exists(proposing))
         .order_by(func.lower(Organization.label))
     ).all()
-    if _Audience.of(user).own_only:
+    if sees_only_own(user):
         # An applicant's proposals are found on the organization's index and their countries
         # on the key of each: a probe per country would look through every proposal naming
         # it, most of them other organizations'.
