@@ -483,6 +483,22 @@ def test_the_public_flag_and_the_public_version(app, backend, runner, people, wo
     ]
 
 
+def test_the_public_list_states_no_place_of_the_committees_whole_pipeline(
+    app, backend, people, world
+):
+    """The public list ranks the public rows among themselves: a decision there says it was
+    approved into the pipeline, not at which place of the whole pipeline (which the full list
+    and the decision record keep)."""
+    with app.app_context():
+        pipeline_operations.set_public(user(people["secretariat"]), world["first"], True)
+        db.session.commit()
+        full = {e.id: e for e in ranked_pipeline(RATE).entries}
+        public = {e.id: e for e in ranked_pipeline(RATE, public_only=True).entries}
+    assert ", at place " in str(full[world["first"]].decision.what)
+    assert str(public[world["first"]].decision.what) == "Approved into the pipeline"
+    assert public[world["first"]].rank == 1
+
+
 def test_the_public_pipeline_command_says_nothing_of_the_pools_money(
     app, backend, runner, people, world
 ):

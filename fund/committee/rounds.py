@@ -83,12 +83,13 @@ def outcome_label(outcome: str | None) -> str:
     return Outcome.labels().get(outcome, outcome or "Open")  # type: ignore[call-overload]
 
 
-def decision_sentence(round_: VotingRound) -> Sentence:
+def decision_sentence(round_: VotingRound, *, place: bool = True) -> Sentence:
     """A closed round's outcome in words, with the place in the pipeline the committee gave a
-    concept note it approved into the pipeline: English where it is recorded, in the reader's
+    concept note it approved into the pipeline (not with `place` false: a list whose places
+    are not the pipeline's, the public one): English where it is recorded, in the reader's
     language where it is said."""
     outcome = Sentence(outcome_label(round_.outcome))
-    if round_.outcome == Outcome.PIPELINE and round_.pipeline_place:
+    if place and round_.outcome == Outcome.PIPELINE and round_.pipeline_place:
         return Sentence(
             N_("%(outcome)s, at place %(place)s"), outcome=outcome, place=round_.pipeline_place
         )

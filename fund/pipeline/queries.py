@@ -235,11 +235,15 @@ def _decision(
     round_: VotingRound | None,
     meeting: tuple[MeetingItem, Meeting] | None,
     event: AuditEvent | None,
+    *,
+    public: bool = False,
 ) -> Decision | None:
+    """Who decided the row and what; in the public list (`public`, ranked among the public rows
+    alone) without the place in the committee's whole pipeline."""
     if round_ is None and event is None and row.approved_at is None:
         return None
     if round_ is not None:
-        what = decision_sentence(round_)
+        what = decision_sentence(round_, place=not public)
         decided_at = round_.closed_at
     else:
         what = Sentence(N_("Approved into the pipeline") if row.is_concept_note else N_("Approved"))
@@ -339,6 +343,7 @@ def ranked_pipeline(rate: Decimal, *, public_only: bool = False) -> RankedPipeli
                     round_,
                     meetings.get(round_.id) if round_ is not None else None,
                     events.get(row.id),
+                    public=public_only,
                 ),
                 fundable=fundable,
             )
