@@ -27,6 +27,7 @@ payment recorded at the same moment waits for the plan, or the plan for the paym
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -109,16 +110,38 @@ class NextTranche:
 def next_tranche(allocation_id: int, organization_id: int) -> NextTranche:
     """The organization's next tranche (`NextTranche`), for the request, its form and Home
     alike (in SQL: `tranche_position`). Two statements."""
-    made = int(
-        db.session.scalar(
-            select(func.count(Disbursement.id)).where(
+    return next_tranches(allocation_id, [organization_id])[organization_id]
+
+
+def next_tranches(allocation_id: int, organization_ids: Sequence[int]) -> dict[int, NextTranche]:
+    """Each organization's next tranche of the allocation (`next_tranche`): two statements
+    whatever their number (the request page lists every organization's)."""
+    wanted = set(organization_ids)
+    made = dict(
+        db.session.execute(
+            select(Disbursement.organization_id, func.count(Disbursement.id))
+            .where(
                 Disbursement.allocation_id == allocation_id,
-                Disbursement.organization_id == organization_id,
+                Disbursement.organization_id.in_(wanted),
             )
-        )
-        or 0
+            .group_by(Disbursement.organization_id)
+        ).all()
     )
-    planned = _planned(allocation_id, organization_id)
+    planned: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        select(PlannedTranche.organization_id, PlannedTranche.number, PlannedTranche.amount)
+        .where(
+            PlannedTranche.allocation_id == allocation_id,
+            PlannedTranche.organization_id.in_(wanted),
+        )
+        .order_by(PlannedTranche.organization_id, PlannedTranche.number)
+    ):
+        planned[row.organization_id].append(row)
+    return {org: _next(int(made.get(org, 0)), planned.get(org, [])) for org in wanted}
+
+
+def _next(made: int, planned: list[Any]) -> NextTranche:
+    """The tranche after `made` transfers, given the organization's `planned` tranches."""
     if not planned:
         return NextTranche(made + 1, made == 0, None)
     number = (

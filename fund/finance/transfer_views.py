@@ -21,6 +21,7 @@ from fund.finance.operations import FinanceError
 from fund.finance.queries import lists
 from fund.finance.transfer_forms import CancelRequestForm, TransferRequestForm
 from fund.finance.transfer_models import TransferRequest
+from fund.finance.transfer_schedule import next_tranches
 from fund.i18n import money
 from fund.proposals.models import Proposal
 from fund.refusals import show_on_form
@@ -64,8 +65,10 @@ def _render(proposal, allocation, form, *, refusal=None, status=200):
         transfer_requests=requests,
         cancel_form=CancelRequestForm(formdata=None),
         tranches={
-            share.organization_id: transfers.tranche_number(allocation.id, share.organization_id)
-            for share in allocation.shares
+            organization_id: found.number
+            for organization_id, found in next_tranches(
+                allocation.id, [share.organization_id for share in allocation.shares]
+            ).items()
         },
     ), status
 

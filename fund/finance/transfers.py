@@ -83,12 +83,6 @@ def open_request(allocation_id: int, organization_id: int) -> TransferRequest | 
     )
 
 
-def tranche_number(allocation_id: int, organization_id: int) -> int:
-    """The next transfer's tranche (`next_tranche`): 1 when nothing was transferred to the
-    organization yet and its schedule starts in the programme's first year."""
-    return next_tranche(allocation_id, organization_id).number
-
-
 def request_transfer(
     actor: User,
     allocation: Allocation,
