@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from fund.proposals import operations
 from fund.proposals.models import Proposal
 from fund.signals import proposal_transitioned
 from tests.conftest import csrf_token
+from tests.helpers import client_for, user
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,61 @@ def test_submit_is_refused_when_the_call_is_closed(app, create_user, make_propos
         with pytest.raises(TransitionRefused) as refused:
             operations.fire(_load(proposal_id), "submit", db.session.get(User, author.id))
         assert "closed on 31 March 2025" in str(refused.value)
+
+
+def test_a_proposal_returned_after_the_call_closed_goes_in_again(app, create_user, make_proposal):
+    """Screening and the committee return proposals after the call's closing day: the one
+    returned goes in again whatever the call's dates (it was first submitted within them), and
+    its page offers it so; a draft never submitted stays refused."""
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    today = utcnow().date()
+    with app.app_context():
+        call = Call(
+            title="This year's call",
+            opens_on=today - timedelta(days=60),
+            closes_on=today + timedelta(days=10),
+            envelope=Decimal("1"),
+        )
+        db.session.add(call)
+        db.session.commit()
+        call_id = call.id
+    returned_id = make_proposal(author, call_id=call_id, status="returned")
+    with app.app_context():
+        db.session.get(Call, call_id).closes_on = today - timedelta(days=1)  # closed since
+        returned = _load(returned_id)
+        returned.summary = returned.summary + " Revised."
+        db.session.commit()
+        client = client_for(app, user(author))
+    page = client.get(f"/proposals/{returned_id}").get_data(as_text=True)
+    assert "can no longer be submitted" not in page
+    with app.app_context():
+        operations.fire(_load(returned_id), "submit", db.session.get(User, author.id))
+        db.session.commit()
+        assert _load(returned_id).status == "submitted"
+
+
+def test_a_draft_before_its_call_opens_is_told_when_it_can_go_in(app, create_user, make_proposal):
+    """Before the call opens, the page says the day it opens and that the draft can be
+    submitted from then, not that it can no longer be."""
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    with app.app_context():
+        later = Call(
+            title="Next year's call",
+            opens_on=utcnow().date() + timedelta(days=30),
+            closes_on=utcnow().date() + timedelta(days=90),
+            envelope=Decimal("1"),
+        )
+        db.session.add(later)
+        db.session.commit()
+        later_id = later.id
+    draft_id = make_proposal(author, call_id=later_id)
+    with app.app_context():
+        client = client_for(app, user(author))
+    page = html.unescape(client.get(f"/proposals/{draft_id}").get_data(as_text=True))
+    readiness = page.split('id="readiness"')[1].split("</section>")[0]
+    assert "The call “Next year's call” opens on" in readiness
+    assert "It can be submitted from that day." in readiness
+    assert "can no longer be submitted" not in readiness
 
 
 def test_submit_lists_every_missing_piece(app, create_user, make_proposal):

@@ -377,7 +377,8 @@ def test_the_proposal_guards_problems_are_english_and_said_in_the_pages_language
     call = SimpleNamespace(
         title="Call 2025", opens_on=date(2025, 1, 5), closes_on=date(2025, 3, 31)
     )
-    proposal = SimpleNamespace(call=call, organization=SimpleNamespace(name="ILO"))
+    # A draft: a proposal returned for revision goes in again whatever the call's dates.
+    proposal = SimpleNamespace(call=call, organization=SimpleNamespace(name="ILO"), status="draft")
     early = guards.call_open(proposal, None, {"today": date(2025, 1, 1)})
     late = guards.call_open(proposal, None, {"today": date(2025, 4, 1)})
     other = guards.own_organization(proposal, SimpleNamespace(organization_id=None), {})

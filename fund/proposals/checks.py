@@ -7,6 +7,7 @@ checklist can be pre-filled from the same rules.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from fund.proposals.problems import Problem, Rules, calendar_years, planned_star
 from fund.proposals.results import BaselineSource
 from fund.reference.translations import CountryName
 from fund.sentences import OnDay, Sentence
+from workflows.proposal import RETURNED_STATE
 
 
 def _required(proposal: Proposal) -> list[Problem]:
@@ -538,36 +540,59 @@ def partner_problems(note: Proposal) -> list[Problem]:
 # The submission window ----------------------------------------------------------------------
 
 
-def submission_window(proposal: Proposal, today: date) -> list[Sentence]:
-    """Why the proposal cannot be submitted on `today` for its dates (none: it can): its call
-    takes submissions between the days it opens and closes; a full proposal made from an
-    invited concept note is taken until the invitation's deadline instead (the call may have
-    closed since). The `call_open` guard refuses by it, the pages say it before the button."""
+@dataclass(frozen=True)
+class Window:
+    """Where `today` stands in the days a proposal may be submitted: `refusal`, why it cannot
+    be now (None: it can); `passed`, the last day is behind (else it is not open yet)."""
+
+    refusal: Sentence | None = None
+    passed: bool = False
+
+
+def submission_state(proposal: Proposal, today: date) -> Window:
+    """Whether the proposal may be submitted on `today` for its dates: its call takes
+    submissions between the days it opens and closes; a full proposal made from an invited
+    concept note is taken until the invitation's deadline instead (the call may have closed
+    since); a proposal returned for revision goes in again whatever the dates (it was first
+    submitted within them, and screening and the committee return it after the call closed).
+    The `call_open` guard refuses by it (`submission_window`), the pages say it before the
+    button."""
+    if proposal.status == RETURNED_STATE:
+        return Window()
     call = proposal.call
     note = getattr(proposal, "concept_note", None)
     if note is not None and note.invited_until is not None:
         if today > note.invited_until:
-            return [
+            return Window(
                 Sentence(
                     N_("The invitation to submit this full programme closed on %(day)s."),
                     day=OnDay(note.invited_until, DAY),
-                )
-            ]
-        return []
+                ),
+                passed=True,
+            )
+        return Window()
     if today < call.opens_on:
-        return [
+        return Window(
             Sentence(
                 N_("The call “%(call)s” opens on %(day)s."),
                 call=call.title,
                 day=OnDay(call.opens_on, DAY),
             )
-        ]
+        )
     if today > call.closes_on:
-        return [
+        return Window(
             Sentence(
                 N_("The call “%(call)s” closed on %(day)s."),
                 call=call.title,
                 day=OnDay(call.closes_on, DAY),
-            )
-        ]
-    return []
+            ),
+            passed=True,
+        )
+    return Window()
+
+
+def submission_window(proposal: Proposal, today: date) -> list[Sentence]:
+    """Why the proposal cannot be submitted on `today` for its dates (`submission_state`), as
+    the guard's problems: none when it can."""
+    refusal = submission_state(proposal, today).refusal
+    return [refusal] if refusal is not None else []

@@ -11,7 +11,7 @@ from fund.calls.models import Stage
 from fund.extensions import utcnow
 from fund.proposals import draft_pages, operations, queries
 from fund.proposals.access import seen_by
-from fund.proposals.checks import submission_problems, submission_window
+from fund.proposals.checks import submission_problems, submission_state
 from fund.proposals.draft_pages import stale_message
 from fund.proposals.forms import ActionForm, upload_form
 from fund.proposals.invitations import expired_sentence, invitation_expired
@@ -62,7 +62,7 @@ def render_note(note: Proposal, form: ActionForm | None = None, error=None, stat
         workflow=CONCEPT_NOTE_WORKFLOW,
         editable=editable,
         problems=submission_problems(note, _rules()) if editable else [],
-        closed=submission_window(note, utcnow().date()) if editable else [],
+        window=submission_state(note, utcnow().date()) if editable else None,
         # Its invitation past its deadline: the words of the page that starts the programme.
         invitation_passed=expired_sentence(note)
         if invitation_expired(note, utcnow().date())

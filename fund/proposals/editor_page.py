@@ -11,7 +11,7 @@ from fund.extensions import utcnow
 from fund.money import rate_ratio
 from fund.proposals import editor_sections, operations, queries
 from fund.proposals.budget import Line, summarise
-from fund.proposals.checks import submission_problems, submission_window
+from fund.proposals.checks import submission_problems, submission_state
 from fund.proposals.forms import ActionForm, ProposalForm, UploadForm, upload_form
 from fund.proposals.models import AttachmentKind, Proposal
 from fund.proposals.results_check import results_warnings
@@ -61,7 +61,7 @@ def render_editor(
         rate_denominator=denominator,
         problems=problems,
         warnings=warnings,
-        closed=submission_window(proposal, rules.today),
+        window=submission_state(proposal, rules.today),
         sections=editor_sections.progress(problems, warnings),
         budget=summary,
         names=queries.organization_names(set(summary.by_organization)),

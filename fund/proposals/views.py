@@ -27,7 +27,7 @@ from fund.proposals import (
 )
 from fund.proposals.access import can_view, seen_by
 from fund.proposals.budget import Line, by_year, programme_years, summarise
-from fund.proposals.checks import submission_problems, submission_window
+from fund.proposals.checks import submission_problems, submission_state
 from fund.proposals.concept_note_page import render_note
 from fund.proposals.conversion import changes_since_concept_note, compare_totals, snapshot_budget
 from fund.proposals.draft_pages import page_url, stale_message
@@ -120,7 +120,7 @@ def _render(proposal: Proposal, form: ActionForm | None = None, error=None, stat
         if editable
         else [],
         warnings=results_warnings(proposal) if editable else [],
-        closed=submission_window(proposal, utcnow().date()) if editable else [],
+        window=submission_state(proposal, utcnow().date()) if editable else None,
         budget=summary,
         budget_by_year=by_year(summary, programme_years(proposal.duration_months)),
         page_sections=PAGE.sections(current_user, proposal),
