@@ -14,11 +14,13 @@ from fund.accounts.models import Organization
 from fund.committee.models import DEADLINE_NEAR, Meeting, VotingRound
 from fund.extensions import db, utcnow
 from fund.finance import agent
+from fund.finance import operations as finance_operations
 from fund.finance import transfers as transfer_operations
 from fund.finance.models import Allocation
 from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_schedule import plan_transfer_schedule
 from fund.notifications.models import Notification, OutboxMessage
+from fund.proposals.models import BudgetLine
 from fund.reporting.models import ProgrammeReport
 from tests.factories import new_proposal
 from tests.helpers import client_for, count_statements, new_user, org_id, user
@@ -279,6 +281,60 @@ def test_an_organizations_first_tranche_in_a_later_year_is_its_next_one(
         assert [c["name"] for c in request.conditions] == ["within_schedule"]
 
 
+def test_an_organization_paid_its_whole_share_has_no_tranche_to_request(
+    app, create_user, open_call
+):
+    """An organization whose share is paid in full (two planned tranches, one transfer that
+    covered both, overridden) has nothing left to request: Home lists no tranche of it, as the
+    request would refuse one."""
+    author = create_user(roles=("applicant",))
+    staff = create_user(roles=("secretariat",), organization_acronym=None)
+    agent = create_user(roles=("administrative_agent",), organization_acronym=None)
+    with app.app_context():
+        funded = new_proposal(user(author), open_call, "funded", title="Paid at once")
+        funded.budget_lines.append(  # IOM's budget now spans two years: two tranches
+            BudgetLine(
+                organization_id=org_id("IOM"),
+                objective_number=funded.primary_objective_number,
+                category_code=1,
+                amount=Decimal("100000"),
+                year=2,
+            )
+        )
+        db.session.flush()
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == funded.id)
+        )
+        plan_transfer_schedule(allocation, start=utcnow().date() - timedelta(days=400))
+        db.session.commit()
+        share = next(s for s in allocation.shares if s.organization_id == org_id("IOM"))
+        request = transfer_operations.request_transfer(
+            user(staff),
+            allocation,
+            org_id("IOM"),
+            share.amount,
+            override_reason="The committee agreed to pay it at once.",
+        )
+        finance_operations.record_disbursement(
+            user(agent),
+            allocation,
+            org_id("IOM"),
+            utcnow().date(),
+            share.amount,
+            "MPTF-9",
+            request=request,
+        )
+        db.session.commit()
+        planned = db.session.scalars(
+            select(PlannedTranche.number).where(
+                PlannedTranche.allocation_id == allocation.id,
+                PlannedTranche.organization_id == org_id("IOM"),
+            )
+        ).all()
+        assert sorted(planned) == [1, 2]
+    assert "to IOM" not in _task(_home(app, staff), "tranches_to_request")
+
+
 def test_the_secretariat_with_nothing_waiting(app, create_user):
     staff = create_user(roles=("secretariat",), organization_acronym=None)
     assert "Nothing waits for the secretariat" in _home(app, staff)
@@ -428,18 +484,24 @@ def test_the_users_list_home_links_to_shows_the_locked_accounts(app, create_user
     admin = create_user(roles=("admin",), organization_acronym=None)
     locked = create_user(roles=("applicant",), name="Locked Out")
     free = create_user(roles=("applicant",), name="Free Person")
+    gone = create_user(roles=("applicant",), name="Gone Away")
     with app.app_context():
-        person = user(locked)
-        person.failed_login_count = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
-        person.failed_login_window_start = utcnow() - timedelta(minutes=1)
+        for person in (user(locked), user(gone)):
+            person.failed_login_count = app.config["LOGIN_LOCKOUT_ATTEMPTS"]
+            person.failed_login_window_start = utcnow() - timedelta(minutes=1)
+        user(gone).active = False  # deactivated: it cannot sign in, locked or not
         db.session.commit()
         client = client_for(app, user(admin))
-    assert 'href="/admin/users"' in _task(_home(app, admin), "locked_accounts")
+    html = _home(app, admin)
+    assert _counts(html)["locked_accounts"] == 1 and "Gone Away" not in html
+    assert 'href="/admin/users"' in _task(html, "locked_accounts")
     page = client.get("/admin/users").get_data(as_text=True)
     row = page.split(f'/admin/users/{locked.id}"')[1].split("</tr>")[0]
-    assert "<strong>Locked</strong> until" in row
+    assert "<strong>Locked until " in row
     other = page.split(f'/admin/users/{free.id}"')[1].split("</tr>")[0]
     assert "Locked" not in other and "Active" in other
+    deactivated = page.split(f'/admin/users/{gone.id}"')[1].split("</tr>")[0]
+    assert "Deactivated" in deactivated and "Locked" not in deactivated
 
 
 def test_the_emails_page_counts_and_pages_what_home_counts(app, create_user):

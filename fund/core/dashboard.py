@@ -389,8 +389,9 @@ def _locked_accounts(now: datetime) -> Task:
     policy = AttemptLimit.account_lockout(current_app.config)
     window = policy.window
     rows, count = oldest(
+        # An active account: a deactivated one cannot sign in anyway (the users list says so).
         select(User.id, User.name, User.email, User.failed_login_window_start).where(
-            locked_at(policy, now)
+            locked_at(policy, now), User.active.is_(True)
         ),
         User.failed_login_window_start,
         User.id,

@@ -28,7 +28,7 @@ from fund.core.tasks import (
     tranche_label,
     tranche_rows,
 )
-from fund.finance.models import Allocation, Disbursement
+from fund.finance.models import Allocation, AllocationShare, Disbursement
 from fund.finance.schedule_models import PlannedTranche
 from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.finance.transfer_schedule import tranche_position
@@ -127,6 +127,12 @@ def _tranches_to_request(today: date) -> Task:
         TransferRequest.organization_id == PlannedTranche.organization_id,
         TransferRequest.status == OPEN,
     )
+    # Something of the share remains to be paid (`check_within_share` refuses a request else).
+    owed = exists().where(
+        AllocationShare.allocation_id == PlannedTranche.allocation_id,
+        AllocationShare.organization_id == PlannedTranche.organization_id,
+        AllocationShare.disbursed < AllocationShare.amount,
+    )
     rows, count = oldest(
         tranche_rows(
             PlannedTranche, PlannedTranche.number, PlannedTranche.planned_on, PlannedTranche.amount
@@ -137,6 +143,7 @@ def _tranches_to_request(today: date) -> Task:
             PlannedTranche.planned_on <= today,
             tranche_position() == transferred,
             ~requested,
+            owed,
         ),
         PlannedTranche.planned_on,
         PlannedTranche.id,
