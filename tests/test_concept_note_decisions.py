@@ -635,6 +635,11 @@ def test_the_concept_note_page_stops_offering_an_invitation_past_its_deadline(ap
     assert "Start the full programme" not in page and "the full proposal is due by" not in page
     said = f"The invitation's deadline, {passed.day} {passed:%B %Y}, has passed."
     assert f"{said} Ask the secretariat about it." in page
+    # The secretariat, who extends it, reads that it passed, not to ask itself.
+    staff = client_for(app, people["secretariat"])
+    page = html.unescape(staff.get(f"/concept-notes/{invited}").get_data(as_text=True))
+    assert "Ask the secretariat" not in page
+    assert f"its deadline, {passed.day} {passed:%B %Y}, has passed" in page
 
 
 def test_the_start_page_lists_the_letters_the_full_proposal_takes(app, people, call):

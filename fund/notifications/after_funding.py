@@ -42,7 +42,7 @@ DECIDED = {
     "return_for_changes": _l("was returned for changes"),
     "forward": _l("went to the committee"),
     # Not a decision: a round about it closed without quorum (still with the committee).
-    "no_quorum": _l("got no committee decision (no quorum): a new round will be held"),
+    "no_quorum": _l("got no committee decision (no quorum): it stays with the committee"),
 }
 
 

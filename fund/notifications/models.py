@@ -235,7 +235,7 @@ KINDS: dict[str, Kind] = {
             N_("Revision decided"),
             N_(
                 "A revision of your organization's programme was approved, rejected or returned, "
-                "or went to the committee."
+                "went to the committee, or got no decision there (no quorum)."
             ),
             template="revision",
         ),

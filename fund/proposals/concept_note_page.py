@@ -63,9 +63,11 @@ def render_note(note: Proposal, form: ActionForm | None = None, error=None, stat
         editable=editable,
         problems=submission_problems(note, _rules()) if editable else [],
         window=submission_state(note, utcnow().date()) if editable else None,
-        # Its invitation past its deadline: the words of the page that starts the programme.
-        invitation_passed=expired_sentence(note)
-        if invitation_expired(note, utcnow().date())
+        # Its invitation past its deadline: to its applicants the words of the page that starts
+        # the programme; to the others (the secretariat extends it), that it has passed.
+        invitation_passed=invitation_expired(note, utcnow().date()),
+        passed_said=expired_sentence(note)
+        if current_user.organization_id == note.organization_id
         else None,
         versions=queries.versions(note.id),
         scope_labels=Scope.labels(),
