@@ -126,6 +126,7 @@ def _refuse_unless_editable(proposal: Proposal, actor: Any) -> None:
         proposal,
         actor,
         closed=N_("The files of this proposal can no longer be changed: it is %(status)s."),
+        foreign=N_("Only people of the proposal's organization can change its files."),
     )
     if refused is not None:
         raise UploadRefused(refused.sentence)

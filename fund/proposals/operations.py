@@ -232,13 +232,13 @@ class DraftValues(SharedValues):
 
 
 def refusal_to_edit(
-    proposal: Proposal, actor: User, *, closed: str | None = None
+    proposal: Proposal, actor: User, *, closed: str | None = None, foreign: str | None = None
 ) -> EditRefused | None:
     """Why `actor` may not edit the proposal now (None: they may): only a draft or one
     returned for revision, only by people of its organization. The pages offer the editor by
     the same rule (`fund.proposals.draft_pages.editable`), its files change by it
-    (`fund.proposals.attachments`, whose refusal of a closed state is its own sentence,
-    `closed`, with the status as its placeholder)."""
+    (`fund.proposals.attachments`, whose refusals are its own sentences: `closed`, with the
+    status as its placeholder, and `foreign`, to another organization's people)."""
     if proposal.status not in EDITABLE_STATES:
         if closed is not None:
             return EditRefused(closed, status=Within(proposal.status_label))
@@ -255,6 +255,8 @@ def refusal_to_edit(
         )
         return EditRefused(said, status=Sentence(proposal.status_label))
     if actor.organization_id != proposal.organization_id:
+        if foreign is not None:
+            return EditRefused(foreign)
         return EditRefused(
             N_("Only people of the concept note's organization can edit it.")
             if proposal.is_concept_note
