@@ -19,6 +19,7 @@ from fund.proposals import operations
 from fund.proposals.models import Proposal
 from fund.signals import proposal_transitioned
 from tests.conftest import csrf_token
+from tests.factories import new_open_call
 from tests.helpers import client_for, user
 from workflows import PROPOSAL_WORKFLOW, TransitionRefused
 
@@ -94,15 +95,8 @@ def test_a_proposal_returned_after_the_call_closed_goes_in_again(app, create_use
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     today = utcnow().date()
     with app.app_context():
-        call = Call(
-            title="This year's call",
-            opens_on=today - timedelta(days=60),
-            closes_on=today + timedelta(days=10),
-            envelope=Decimal("1"),
-        )
-        db.session.add(call)
+        call_id = new_open_call(title="This year's call").id
         db.session.commit()
-        call_id = call.id
     returned_id = make_proposal(author, call_id=call_id, status="returned")
     with app.app_context():
         db.session.get(Call, call_id).closes_on = today - timedelta(days=1)  # closed since
@@ -123,13 +117,12 @@ def test_a_draft_before_its_call_opens_is_told_when_it_can_go_in(app, create_use
     submitted from then, not that it can no longer be."""
     author = create_user(roles=("applicant",), organization_acronym="ILO")
     with app.app_context():
-        later = Call(
+        today = utcnow().date()
+        later = new_open_call(
             title="Next year's call",
-            opens_on=utcnow().date() + timedelta(days=30),
-            closes_on=utcnow().date() + timedelta(days=90),
-            envelope=Decimal("1"),
+            opens_on=today + timedelta(days=30),
+            closes_on=today + timedelta(days=90),
         )
-        db.session.add(later)
         db.session.commit()
         later_id = later.id
     draft_id = make_proposal(author, call_id=later_id)
