@@ -28,6 +28,7 @@ from fund.i18n import current_language
 from fund.labels import N_
 from fund.money import typed_decimal
 from fund.proposals.access import can_view
+from fund.proposals.attachments import file_types
 from fund.proposals.models import WRITTEN_REFERENCE, proposal_reference
 from fund.reference import translations
 from fund.reference.queries import labels
@@ -328,6 +329,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.globals["workflow_states"] = WORKFLOW_STATES
     app.jinja_env.globals["programme_page"] = programme_page
+    # The file types an upload form takes, as the check takes them (`UPLOAD_ALLOWED_TYPES`).
+    app.jinja_env.globals["upload_types"] = lambda: file_types(
+        current_app.config["UPLOAD_ALLOWED_TYPES"]
+    )
     app.jinja_env.filters["written_in"] = written_in
     app.jinja_env.filters["money"] = i18n.money
     app.jinja_env.filters["number"] = i18n.number

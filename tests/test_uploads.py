@@ -124,3 +124,19 @@ def test_remove_attachment_only_while_editable(app, client, create_user, make_pr
     )
     assert response.status_code == 302
     assert count_rows(Attachment, app) == 0
+
+
+def test_the_upload_form_states_the_types_the_check_takes(
+    app, client, create_user, make_proposal, monkeypatch
+):
+    """The file picker and the hint say the types `UPLOAD_ALLOWED_TYPES` lets in, as the
+    refusal does: with PDF alone, no DOCX or XLSX offered."""
+    author = create_user(roles=("applicant",), organization_acronym="ILO")
+    proposal_id = make_proposal(author)
+    login(client, author.email)
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert 'accept=".pdf,.docx,.xlsx"' in page and "PDF, DOCX or XLSX, up to" in page
+    monkeypatch.setitem(app.config, "UPLOAD_ALLOWED_TYPES", ("pdf",))
+    page = client.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert 'accept=".pdf"' in page and "PDF, up to" in page
+    assert "DOCX" not in page.split('id="upload-hint"')[1].split("</p>")[0]

@@ -224,7 +224,8 @@ GUARD_CONDITIONS: dict[str, str] = {
     "own_organization": N_("The person acting belongs to the applicant organization."),
     "call_open": N_(
         "The call is open for submissions (a full proposal invited from a concept note: its "
-        "invitation's deadline has not passed)."
+        "invitation's deadline has not passed; a proposal returned for revision goes in again "
+        "whatever the dates)."
     ),
     "submission_complete": N_("Every required part of the proposal is filled in."),
     "revised_since_last_version": N_(

@@ -15,6 +15,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR
 from typing import Any, TypeVar
@@ -26,7 +27,7 @@ from fund.labels import N_
 from fund.proposals.models import Attachment, AttachmentKind, Proposal, StoredFile
 from fund.proposals.operations import refusal_to_edit
 from fund.refusals import Refused
-from fund.sentences import Within, either
+from fund.sentences import Within, either, said
 
 __all__ = [
     "MAX_FILENAME_LENGTH",
@@ -115,6 +116,29 @@ def _extension(filename: str) -> str:
     return extension.lower() if dot and stem else ""
 
 
+def accepted_types(allowed_types: Iterable[str]) -> list[str]:
+    """The file types the fund takes (`UPLOAD_ALLOWED_TYPES`, read as the check reads them:
+    lower case, known types only, in their order)."""
+    accepted = [t for t in dict.fromkeys(t.strip().lower() for t in allowed_types) if t]
+    return [t for t in accepted if t in MEDIA_TYPES]
+
+
+@dataclass(frozen=True)
+class FileTypes:
+    """The file types taken, as an upload form states them: `accept`, its file picker's
+    (".pdf,.docx"); `words`, its hint's ("PDF or DOCX", in the page's language)."""
+
+    accept: str
+    words: str
+
+
+def file_types(allowed_types: Iterable[str]) -> FileTypes:
+    """What an upload form says of the types `check_content` accepts (one rule, the same
+    setting)."""
+    accepted = accepted_types(allowed_types)
+    return FileTypes(",".join(f".{t}" for t in accepted), said(_type_list(accepted)))
+
+
 def _type_list(types: Iterable[str]) -> str:
     return either(t.upper() for t in types)
 
@@ -179,8 +203,7 @@ def check_content(
             size=FileSize(len(data), ROUND_CEILING),
             limit=FileSize(max_bytes, ROUND_FLOOR),
         )
-    accepted = [t for t in dict.fromkeys(t.strip().lower() for t in allowed_types) if t]
-    accepted = [t for t in accepted if t in MEDIA_TYPES]
+    accepted = accepted_types(allowed_types)
     file_type = sniff(data)
     if file_type is None or file_type not in accepted:
         raise UploadRefused(
