@@ -4,6 +4,7 @@ statements whatever the data."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from fund.accounts.models import Organization
+from fund.calls.models import Call
 from fund.committee.models import DEADLINE_NEAR, Meeting, VotingRound
 from fund.extensions import db, utcnow
 from fund.finance import agent
@@ -22,7 +24,7 @@ from fund.finance.transfer_schedule import plan_transfer_schedule
 from fund.notifications.models import Notification, OutboxMessage
 from fund.proposals.models import BudgetLine
 from fund.reporting.models import ProgrammeReport
-from tests.factories import new_proposal
+from tests.factories import new_open_call, new_proposal
 from tests.helpers import client_for, count_statements, new_user, org_id, user
 
 TASK = re.compile(
@@ -93,6 +95,22 @@ def test_an_applicant_of_the_secretariat_too_is_linked_to_their_organizations_dr
     link = re.search(r'href="(/proposals\?status=draft[^"]*)"', _task(html, "drafts"))
     listed = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert "Our draft" in listed and "Their draft" not in listed
+
+
+def test_a_draft_past_its_call_says_so_on_home_as_its_page_does(app, create_user, open_call):
+    """Home's drafts to finish: a draft whose call closed since says why it can no longer be
+    submitted, as its page does (`submission_state`), in red; the others when they were saved."""
+    author = create_user(roles=("applicant",))
+    with app.app_context():
+        late = new_proposal(user(author), new_open_call(title="Closed call").id, title="Too late")
+        new_proposal(user(author), open_call, title="In time")
+        db.session.get(Call, late.call_id).closes_on = utcnow().date() - timedelta(days=1)
+        db.session.commit()
+        day = utcnow().date() - timedelta(days=1)
+    drafts = html_module.unescape(_task(_home(app, author), "drafts"))
+    assert f"The call “Closed call” closed on {day.day} {day:%B %Y}." in drafts
+    assert 'class="task-note late">The call' in drafts
+    assert "Full proposal, last saved" in drafts  # the draft in time
 
 
 def test_an_applicant_with_nothing_waiting_reads_it_in_words(app, create_user):

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 
 from fund.accounts.limits import AttemptLimit
 from fund.accounts.models import Organization, Role, User
@@ -36,6 +37,7 @@ from fund.core.tasks import (
     tranche_label,
     tranche_rows,
 )
+from fund.extensions import db
 from fund.finance.agent_models import Pledge, PledgeInstalment
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure
 from fund.finance.models import NOT_VOIDED, Contribution, ContributionVoid
@@ -44,12 +46,13 @@ from fund.i18n import money
 from fund.money import from_cents, sql_cents
 from fund.notifications.models import OutboxMessage
 from fund.notifications.queries import OutboxState
+from fund.proposals.checks import submission_state
 from fund.proposals.models import Proposal, ProposalKind, proposal_reference
 from fund.proposals.queries import sees_only_own
 from fund.reporting.models import ProgrammeReport
 from fund.reporting.queries import reports_for_organization, works_on_programme
 from fund.revisions.models import Revision
-from fund.sentences import day_count
+from fund.sentences import day_count, said
 from workflows.proposal import DRAFT_STATE, FUNDED_STATE, RETURNED_STATE
 from workflows.report import REPORT_EDITABLE_STATES
 from workflows.revision import REVISION_EDITABLE_STATES, REVISION_OPEN_STATES, REVISION_RETURNED
@@ -60,11 +63,18 @@ REPORTS_AHEAD = timedelta(days=30)  # an applicant sees a report due within this
 
 
 def _own_proposals(
-    organization_id: int, status: str, key: str, link: str, *, sees_others: bool = False
+    organization_id: int,
+    status: str,
+    key: str,
+    link: str,
+    today: date,
+    *,
+    sees_others: bool = False,
 ) -> Task:
-    """The organization's proposals in `status`; its link lists them, filtered to the
-    organization when the list would show others' too (`sees_others`: the person is also of the
-    secretariat or the committee)."""
+    """The organization's proposals in `status`, each with when it was last saved, or, once its
+    dates no longer let it be submitted, why (`submission_state`, as its page says it); its link
+    lists them, filtered to the organization when the list would show others' too
+    (`sees_others`: the person is also of the secretariat or the committee)."""
     rows, count = oldest(
         select(Proposal.id, Proposal.title, Proposal.kind, Proposal.updated_at).where(
             Proposal.organization_id == organization_id, Proposal.status == status
@@ -72,19 +82,20 @@ def _own_proposals(
         Proposal.updated_at,
         Proposal.id,
     )
-    items = [
-        proposal_item(
-            pid,
-            title,
-            "proposals.detail",
-            _(
-                "%(kind)s, last saved %(day)s",
-                kind=_(ProposalKind(kind).label),
-                day=day(updated),
-            ),
+    shown = db.session.scalars(
+        select(Proposal)
+        .where(Proposal.id.in_([row[0] for row in rows]))
+        .options(joinedload(Proposal.call), joinedload(Proposal.concept_note))
+    )
+    windows = {proposal.id: submission_state(proposal, today) for proposal in shown}
+    items = []
+    for pid, title, kind, updated in rows:
+        window = windows[pid]
+        saved = _(
+            "%(kind)s, last saved %(day)s", kind=_(ProposalKind(kind).label), day=day(updated)
         )
-        for pid, title, kind, updated in rows
-    ]
+        note = said(window.refusal) if window.refusal is not None else saved
+        items.append(proposal_item(pid, title, "proposals.detail", note, window.passed))
     own = {"organization": organization_id} if sees_others else {}
     return task(key, count, url_for("proposals.index", status=status, **own), link, items)
 
@@ -188,10 +199,15 @@ def applicant_section(user: User, today: date) -> Section:
         others = not sees_only_own(user)
         tasks = [
             _own_proposals(
-                organization_id, DRAFT_STATE, "drafts", _("All drafts"), sees_others=others
+                organization_id, DRAFT_STATE, "drafts", _("All drafts"), today, sees_others=others
             ),
             _own_proposals(
-                organization_id, RETURNED_STATE, "returned", _("All proposals"), sees_others=others
+                organization_id,
+                RETURNED_STATE,
+                "returned",
+                _("All proposals"),
+                today,
+                sees_others=others,
             ),
             _reports_due(organization_id, today),
             _own_revisions(organization_id),
