@@ -163,6 +163,15 @@ def test_map_page(client, backend, public):
     assert "Mexico" in filtered and "Chile" not in filtered.split("country-table-title")[1]
 
 
+def test_the_maps_count_of_programmes_says_what_it_counts(client, public):
+    """The table counts a country's national and multi-country programmes with funded money;
+    its link lists every public programme naming the country: the page says both."""
+    page = _text(client.get("/portfolio/map"))
+    note = page.split('id="country-table-note"')[1].split("</p>")[0]
+    assert "national and multi-country programmes whose funded money the row counts" in note
+    assert "lists every public programme naming it" in note
+
+
 def test_contributions_page(client, backend, public):
     page = _text(client.get("/portfolio/contributions"))
     assert "Test Donor" in page
