@@ -152,27 +152,6 @@ def _next(made: int, planned: list[Any]) -> NextTranche:
     return NextTranche(number, made == 0, _first(planned, made + 1))
 
 
-def planned_up_to(allocation_id: int, organization_id: int, count: int) -> Decimal | None:
-    """What the organization's transfer schedule plans for its first `count` tranches, in
-    their order (a year without budget has none); None when it has no schedule."""
-    planned = _planned(allocation_id, organization_id)
-    return _first(planned, count) if planned else None
-
-
-def _planned(allocation_id: int, organization_id: int) -> list[Any]:
-    """The organization's planned tranches of the allocation (number, amount), in order."""
-    return list(
-        db.session.execute(
-            select(PlannedTranche.number, PlannedTranche.amount)
-            .where(
-                PlannedTranche.allocation_id == allocation_id,
-                PlannedTranche.organization_id == organization_id,
-            )
-            .order_by(PlannedTranche.number)
-        )
-    )
-
-
 def _first(planned: list[Any], count: int) -> Decimal:
     return sum((read_amount(row.amount) for row in planned[:count]), ZERO)
 
