@@ -346,7 +346,10 @@ def axe_url() -> str:
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """The WCAG 2.0/2.1 A and AA violations axe-core finds on the page as it is now (its
-    profile made with `bypass_csp`: the site's policy allows only its own scripts)."""
+    profile made with `bypass_csp`: the site's policy allows only its own scripts). It waits
+    for the page to finish loading first: right after a click the new document may have no
+    `<head>` yet to take the script."""
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=axe_url())
     result = page.evaluate(

@@ -94,10 +94,12 @@ def test_the_dashboards_count_and_link_what_waits(browser, server, world):
     assert _sideways(page) == 0
     _no_violations(page, "the secretariat's Home at 375 px")
     support.screenshot(page, "dashboard-secretariat-375")
-    links.nth(0).click()
+    with page.expect_navigation():
+        links.nth(0).click()
     assert page.url.endswith(f"/screening/{world['older']}")
     page.goto("/")
-    page.locator('[data-task="to_screen"] .task-more a').click()
+    with page.expect_navigation():
+        page.locator('[data-task="to_screen"] .task-more a').click()
     assert page.url.endswith("/screening/")
     page.context.close()
 
@@ -105,7 +107,8 @@ def test_the_dashboards_count_and_link_what_waits(browser, server, world):
     page.goto("/")
     drafts = page.locator('[data-task="drafts"]')
     assert drafts.locator(".task-count").inner_text() == "1"
-    drafts.get_by_role("link", name="A draft to finish").click()
+    with page.expect_navigation():
+        drafts.get_by_role("link", name="A draft to finish").click()
     assert f"/proposals/{world['draft']}" in page.url
     page.context.close()
 

@@ -39,7 +39,8 @@ def test_public_page_is_accessible_at_both_widths(page, name):
 
 def test_programme_page_is_accessible(page):
     page.goto(PAGES["list"])
-    page.locator("table.portfolio-list tbody a").first.click()
+    with page.expect_navigation():
+        page.locator("table.portfolio-list tbody a").first.click()
     assert "/portfolio/programmes/" in page.url
     assert width_problems(page, "portfolio-programme") == []
     for size in (DESKTOP, PHONE):
@@ -67,7 +68,8 @@ def test_map_filter_works_without_javascript(browser, demo_server):  # noqa: F81
     page.route("**/*.js", lambda route: route.abort())
     page.goto(PAGES["map"])
     page.select_option("#filter-objective", "3")
-    page.get_by_role("button", name="Show").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
     assert "objective=3" in page.url
     assert page.locator("#filter-objective").input_value() == "3"
     context.close()
