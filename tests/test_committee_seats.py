@@ -114,6 +114,32 @@ def test_the_member_votes_first_and_the_alternate_cannot(app, people, under_revi
         assert allowed(round_, "vote", user(people.unhcr))  # the member may change theirs
 
 
+def test_an_alternate_whose_own_organization_takes_part_may_not_vote_for_another_seat(
+    app, people, under_review, create_user
+):
+    """IOM takes part in the proposal: an IOM person named alternate for UNHCR's seat has the
+    conflict the pages see (they hide the tally from them), so they neither vote nor are asked
+    to; UNHCR's member still votes for the seat."""
+    alternate = _alternate(app, people, create_user, people.unhcr)
+    with app.app_context():
+        db.session.get(User, alternate.id).organization_id = org_id("IOM")
+        db.session.commit()
+    round_id = _round(app, under_review).id
+    with app.app_context():
+        with pytest.raises(operations.CommitteeRefused, match="recused from this proposal: IOM"):
+            operations.cast_vote(round_id, user(alternate), "approve")
+        db.session.rollback()
+        round_ = db.session.get(VotingRound, round_id)
+        from fund.committee.workflow import allowed
+
+        assert not allowed(round_, "vote", user(alternate))
+        assert allowed(round_, "vote", user(people.unhcr))
+        assert alternate.id not in {u.id for u in entitled_in_round(round_)}
+        proposal = db.session.get(Proposal, under_review)
+        assert alternate.id not in {u.id for u in entitled_to_vote(proposal)}
+    assert _vote(app, people.unhcr, round_id, "approve") == "cast"
+
+
 @pytest.mark.parametrize(
     ("language", "said"),
     [

@@ -28,7 +28,7 @@ VOTING_ROUND_WORKFLOW = Workflow(
             (ROUND_OPEN,),
             ROUND_OPEN,
             _COMMITTEE,
-            guards=("entitled_member", "seat_not_taken", "before_deadline"),
+            guards=("entitled_member", "no_own_conflict", "seat_not_taken", "before_deadline"),
             label=N_("Cast or change a vote"),
         ),
         Rule(

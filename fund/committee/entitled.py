@@ -10,30 +10,40 @@ from fund.committee.models import VotingRound
 from fund.proposals.models import Proposal
 
 
-def _voters(seats: list[Any]) -> list[User]:
-    """The people who may vote for `seats` now (members and alternates), in id order."""
+def _voters(seats: list[Any], proposal: Proposal) -> list[User]:
+    """The people who may vote for `seats` on `proposal` now (members and alternates), in id
+    order: not those whose own organization takes part in it (`own_conflict`)."""
+    from fund.committee.rounds import organization_conflicts
     from fund.committee.seating import can_vote, voters_of
 
-    found = {user.id: user for member in seats for user in voters_of(member) if can_vote(user)}
+    conflicts = organization_conflicts(proposal)
+    found = {
+        user.id: user
+        for member in seats
+        for user in voters_of(member)
+        if can_vote(user) and user.organization_id not in conflicts
+    }
     return [found[i] for i in sorted(found)]
 
 
 def entitled_in_round(round_: VotingRound) -> list[User]:
     """The people who may vote in `round_` now, in id order: the members and alternates of
     its seats entitled to vote (not recused), active and still on the committee."""
-    from fund.committee.rounds import entitled_members
+    from fund.committee.rounds import entitled_members, round_proposal
 
-    return _voters(entitled_members(round_))
+    return _voters(entitled_members(round_), round_proposal(round_))
 
 
 def yet_to_vote(round_: VotingRound) -> list[User]:
     """The people who may still vote in `round_`: those of its counted seats (members and
     alternates) whose seat has no vote yet, in id order."""
-    from fund.committee.rounds import entitled_members
+    from fund.committee.rounds import entitled_members, round_proposal
     from fund.committee.seating import member_key, vote_key
 
     voted = {vote_key(v) for v in round_.votes}
-    return _voters([m for m in entitled_members(round_) if member_key(m) not in voted])
+    return _voters(
+        [m for m in entitled_members(round_) if member_key(m) not in voted], round_proposal(round_)
+    )
 
 
 def entitled_to_vote(proposal: Proposal) -> list[User]:
@@ -56,4 +66,4 @@ def entitled_to_vote(proposal: Proposal) -> list[User]:
         for u in pending_members()
     ]
     counted = seats_at_opening(proposal, [*current_seats(), *pending])
-    return _voters([SimpleNamespace(seat=c.seat) for c in counted if c.recusal is None])
+    return _voters([SimpleNamespace(seat=c.seat) for c in counted if c.recusal is None], proposal)

@@ -43,7 +43,7 @@ from fund.committee.record import (
     users_by_id,
     version_of,
 )
-from fund.committee.rounds import organization_conflicts
+from fund.committee.rounds import own_conflict
 from fund.committee.seating import seat_ids_of
 from fund.committee.visibility import (
     RoundView,
@@ -467,10 +467,7 @@ def meeting(
         round_ = current.get(proposal.id)
         view, opens_record = None, False
         if round_ is not None:
-            conflict = None
-            if user.organization_id is not None:
-                conflict = organization_conflicts(proposal).get(user.organization_id)
-            conflict = conflict or recused.get(proposal.id)
+            conflict = own_conflict(user, proposal) or recused.get(proposal.id)
             view = round_view(
                 round_,
                 user,
@@ -508,11 +505,8 @@ def recent_decisions(user: User, limit: int = 20) -> list[RoundRow]:
         return rows
     # conflict_of for every row, in one query rather than one per row.
     recused = recusals_by_proposal(user, {row.proposal.id for row in rows})
-    organization = user.organization_id
 
     def conflicted(proposal: Proposal) -> bool:
-        if organization is not None and organization in organization_conflicts(proposal):
-            return True
-        return proposal.id in recused
+        return own_conflict(user, proposal) is not None or proposal.id in recused
 
     return [row for row in rows if not conflicted(row.proposal)]

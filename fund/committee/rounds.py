@@ -146,6 +146,20 @@ def organization_conflicts(proposal: Proposal) -> dict[int, Sentence]:
     return reasons
 
 
+def round_proposal(round_: VotingRound) -> Proposal:
+    """What `round_` decides on (from the session's identity map when already loaded)."""
+    return db.session.get(Proposal, round_.proposal_id)
+
+
+def own_conflict(user: Any, proposal: Proposal) -> Sentence | None:
+    """Why `user` has a conflict on `proposal` through their own organization (it submitted,
+    leads or takes part in it), or None. It holds whichever seat they would vote for: such a
+    person neither votes on the proposal nor sees the others' votes (`visibility`)."""
+    if user.organization_id is None:
+        return None
+    return organization_conflicts(proposal).get(user.organization_id)
+
+
 def declared_conflicts(proposal_id: int) -> dict[int, tuple[int, str]]:
     """Conflicts declared in earlier rounds of the proposal: seat id -> (round number, reason).
     A declared conflict holds for the seat on the whole proposal, so it carries over to new

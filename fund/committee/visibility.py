@@ -38,7 +38,7 @@ from fund.committee.models import (
     reason_sentence,
     under_review,
 )
-from fund.committee.rounds import fingerprint, organization_conflicts, round_tally
+from fund.committee.rounds import fingerprint, own_conflict, round_tally
 from fund.committee.seating import (
     counted_members,
     member_key,
@@ -128,10 +128,8 @@ def current_round(rounds: list[VotingRound]) -> VotingRound | None:
 
 def conflict_of(user: User, proposal: Proposal) -> str | None:
     """Why `user` has a conflict of interest on `proposal`, or None."""
-    if user.organization_id is not None:
-        reason = organization_conflicts(proposal).get(user.organization_id)
-        if reason:
-            return reason
+    if (reason := own_conflict(user, proposal)) is not None:
+        return reason
     latest = db.session.execute(
         _recusals(user, proposal.id, RoundMember.recusal_reason, RoundMember.recusal_kept)
         .order_by(VotingRound.number.desc())
@@ -163,10 +161,8 @@ def _sits_in(user: User):
 def conflict_in_rounds(user: User, proposal: Proposal, rounds: list[VotingRound]) -> str | None:
     """`conflict_of` computed without a query, from the proposal (with its organizations) and
     all of its rounds already loaded with their members: for pages that list many proposals."""
-    if user.organization_id is not None:
-        reason = organization_conflicts(proposal).get(user.organization_id)
-        if reason:
-            return reason
+    if (reason := own_conflict(user, proposal)) is not None:
+        return reason
     for round_ in sorted(rounds, key=lambda r: r.number, reverse=True):
         for member in round_.members:
             if member.recusal is not None and (

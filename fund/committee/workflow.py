@@ -13,7 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from fund.committee.models import RoundMember, VotingRound, deadline_passed, reason_sentence
-from fund.committee.rounds import fingerprint, outcome_label, round_tally
+from fund.committee.rounds import (
+    fingerprint,
+    outcome_label,
+    own_conflict,
+    round_proposal,
+    round_tally,
+)
 from fund.committee.seating import can_vote, seat_in_round, seat_vote
 from fund.committee.tally import APPROVED, Tally
 from fund.days import MOMENT
@@ -61,6 +67,17 @@ def entitled_member(round_: VotingRound, actor: Any, context: Mapping[str, Any])
         reason = reason_sentence(member.recusal_reason, member.recusal_kept)
         return [Sentence(N_("You are recused from this proposal: %(reason)s"), reason=reason)]
     return []
+
+
+def no_own_conflict(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
+    """The actor's own organization does not take part in what the round decides on, whichever
+    seat they would vote for (`own_conflict`, the rule the pages hide the votes by)."""
+    if getattr(actor, "organization_id", None) is None:
+        return []
+    reason = own_conflict(actor, round_proposal(round_))
+    if reason is None:
+        return []
+    return [Sentence(N_("You are recused from this proposal: %(reason)s"), reason=reason)]
 
 
 def seat_not_taken(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -> list[str]:
@@ -150,6 +167,7 @@ def quorum_missed(round_: VotingRound, actor: Any, context: Mapping[str, Any]) -
 
 ROUND_GUARDS = {
     "entitled_member": entitled_member,
+    "no_own_conflict": no_own_conflict,
     "seat_not_taken": seat_not_taken,
     "before_deadline": before_deadline,
     "tally_as_seen": tally_as_seen,
