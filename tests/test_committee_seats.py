@@ -74,6 +74,37 @@ def test_members_without_a_seat_sit_for_their_organization_from_the_opening(
     assert all(e.actor_id is None and e.details["automatic"] for e in assigned)
 
 
+def test_a_member_of_an_entity_with_a_seat_gets_no_second_seat_at_an_opening(
+    app, people, make_proposal, create_user
+):
+    """One seat per entity, at a round's opening as on the seats page: a new UNHCR member
+    gets no seat of their own (UNHCR holds one), two new members of an entity without a seat
+    give it one seat, the first's; the page lists the others as waiting for a seat."""
+    with app.app_context():
+        seats.seat_pending_members()
+        db.session.commit()
+    second = create_user(roles=("committee",), organization_acronym="UNHCR", name="Sam Second")
+    first_new = create_user(roles=("committee",), organization_acronym="WFP", name="Wu First")
+    other_new = create_user(roles=("committee",), organization_acronym="WFP", name="Wa Other")
+    proposal_id = make_proposal(people.author, status="committee_review")
+    with app.app_context():
+        round_ = open_round_of(proposal_id)
+        seated = {m.user_id for m in round_.members}
+        assert second.id not in seated and other_new.id not in seated
+        assert first_new.id in seated
+        assert len(round_.members) == 5  # IOM, UNHCR, UNICEF, UNDP and WFP: one seat each
+        by_entity = db.session.execute(
+            select(Seat.organization_id, func.count())
+            .where(Seat.ended_at.is_(None))
+            .group_by(Seat.organization_id)
+        ).all()
+        assert all(count == 1 for _entity, count in by_entity)
+        assert {u.id for u in pending_members()} == {second.id, other_new.id}
+    page = client_for(app, people.secretariat).get("/committee/seats/").get_data(as_text=True)
+    assert "Sam Second" in page and "Wa Other" in page
+    assert "takes one at the next round's opening (one seat per entity)" in page
+
+
 # Alternates ---------------------------------------------------------------------------------------
 
 

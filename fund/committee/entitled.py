@@ -55,15 +55,16 @@ def entitled_to_vote(proposal: Proposal) -> list[User]:
     from types import SimpleNamespace
 
     from fund.committee.rounds import open_round_of, seats_at_opening
-    from fund.committee.seating import current_seats, pending_members
+    from fund.committee.seating import current_seats, seated_at_opening
 
     round_ = open_round_of(proposal.id)
     if round_ is not None:
         return entitled_in_round(round_)
-    # Committee members whom no seat names get their own organization's at the opening.
+    # Committee members whom no seat names get their own organization's at the opening, one
+    # per entity that holds none.
     pending = [
         SimpleNamespace(id=None, organization_id=u.organization_id, voters=[u], user=u)
-        for u in pending_members()
+        for u in seated_at_opening()
     ]
     counted = seats_at_opening(proposal, [*current_seats(), *pending])
     return _voters([SimpleNamespace(seat=c.seat) for c in counted if c.recusal is None], proposal)

@@ -20,7 +20,13 @@ from fund.accounts.queries import active_holders_of
 from fund.committee import seats
 from fund.committee.forms import AlternateForm, ChairForm, HandOverForm, SeatActionForm, SeatForm
 from fund.committee.models import Seat
-from fund.committee.seating import can_vote, current_seats, pending_members, seats_that_vote
+from fund.committee.seating import (
+    can_vote,
+    current_seats,
+    pending_members,
+    seated_at_opening,
+    seats_that_vote,
+)
 from fund.extensions import db
 from fund.i18n import labelled
 from fund.labels import N_
@@ -95,11 +101,14 @@ def _render(*, failed: dict[str, Any] | None = None, error: str | None = None, s
     manages = current_user.has_role(*SEAT_MANAGERS)
     shown = current_seats()
     chair = next((s for s in shown if s.chair), None)
+    pending = pending_members()
+    seated = seated_at_opening(pending)
     return render_template(
         "committee/seats.html",
         seats=shown,
         counted={s.id for s in seats_that_vote(shown)},
-        pending=pending_members(),
+        pending=seated,
+        waiting=[u for u in pending if u not in seated],
         can_vote=can_vote,
         manages=manages,
         new_form=_with_choices(SeatForm(formdata=None)),

@@ -8,8 +8,10 @@ longer vote (the member deactivated or no longer on the committee, and no altern
 stops counting toward the round's quorum, unless its vote was already cast.
 
 A committee member whom no seat names, as member or alternate, now or before, sits for their own
-organization: the next round's opening gives them a seat (`pending_members`). Every member had
-a seat of their own when seats began, so the committee kept its votes.
+organization: the next round's opening gives them a seat (`seated_at_opening`), unless the
+organization holds one already (one seat per entity: they wait to be named an alternate or
+handed the seat). Every member had a seat of their own when seats began, so the committee kept
+its votes.
 
 The functions reading a round take its members and votes as they are loaded, so that the
 workflow's guards also run on plain objects in tests: a member without a seat is counted by
@@ -209,6 +211,22 @@ def pending_members() -> list[User]:
             active_holders_of(Role.COMMITTEE).where(~named, ~standing_in).order_by(User.id)
         ).unique()
     )
+
+
+def seated_at_opening(pending: Iterable[User] | None = None) -> list[User]:
+    """The members among `pending` (by default `pending_members`) the next round's opening
+    gives a seat: one per entity holding none now, its first member by id (one seat per
+    entity, as the seats page assigns them); a member of no organization gets one of their
+    own. The others wait for a seat."""
+    held = set(db.session.scalars(select(Seat.organization_id).where(Seat.ended_at.is_(None))))
+    found = []
+    for person in pending_members() if pending is None else pending:
+        if person.organization_id is not None:
+            if person.organization_id in held:
+                continue
+            held.add(person.organization_id)
+        found.append(person)
+    return found
 
 
 def seats_that_vote(seats: Iterable[Seat]) -> list[Seat]:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from fund.accounts.models import SEAT_MANAGERS, Organization, Role, User
 from fund.audit.operations import record
 from fund.committee.models import Seat, SeatAlternate, SeatTerm
-from fund.committee.seating import pending_members
+from fund.committee.seating import seated_at_opening
 from fund.extensions import db, utcnow
 from fund.labels import N_
 from fund.refusals import Refused
@@ -150,12 +150,12 @@ def _record_alternates_changed(
 
 
 def seat_pending_members(now: datetime | None = None) -> list[Seat]:
-    """Give every committee member whom no seat names a seat for their own organization
-    (`fund.committee.seating.pending_members`); a round's opening calls it. Audited with no
-    actor."""
+    """Give the committee members whom no seat names a seat for their own organization, one
+    per entity that holds none (`fund.committee.seating.seated_at_opening`); a round's opening
+    calls it. Audited with no actor."""
     now = now or utcnow()
     made = []
-    for person in pending_members():
+    for person in seated_at_opening():
         seat = _new_seat(person.organization_id, person.id, now)
         record(
             "committee_seat_assigned",
