@@ -169,13 +169,14 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_workflow_guards(app: Flask) -> None:
-    """Screening, the committee and finance register their guards of the proposal workflow;
-    the application does not start unless the workflow table's every guard is there."""
-    from fund import committee, finance, screening
+    """Screening, the committee, finance and revisions register their guards of the proposal
+    workflow; the application does not start unless the workflow table's every guard is there."""
+    from fund import committee, finance, revisions, screening
     from fund.proposals import guards, operations
 
     for package in (screening, committee, finance):
         package.init_app(app)
+    revisions.register_proposal_guards()
     guards.check_complete()
     operations.ENGINE.check_guards()
     operations.CONCEPT_NOTE_ENGINE.check_guards()

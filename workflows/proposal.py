@@ -211,7 +211,11 @@ PROPOSAL_WORKFLOW = Workflow(
             (FUNDED_STATE,),
             CLOSED_STATE,
             SECRETARIAT,
-            guards=("fully_disbursed_or_reason", "final_reports_accepted_or_reason"),
+            guards=(
+                "fully_disbursed_or_reason",
+                "final_reports_accepted_or_reason",
+                "no_revision_open",
+            ),
             label=N_("Close the funded project"),
         ),
         withdraw_rule("proposal", PIPELINE_STATE),
@@ -246,6 +250,7 @@ GUARD_CONDITIONS: dict[str, str] = {
     "final_reports_accepted_or_reason": N_(
         "The final reports are accepted, or the secretariat gives the reason for closing."
     ),
+    "no_revision_open": N_("No revision of the programme is still open."),
 }
 
 

@@ -194,6 +194,18 @@ def _names(organization_ids) -> dict[int, str]:
 # Closing -----------------------------------------------------------------------------------
 
 
+# The guards of `close` that no reason lifts (registered by the package owning their rule).
+BLOCKING_GUARDS = ("no_revision_open",)
+
+
+def close_blockers(actor: User, proposal: Proposal) -> list[Sentence]:
+    """What refuses closing `proposal` whatever the close form says (a revision of the
+    programme still open): the close page says it and offers no closing."""
+    from fund.proposals.guards import GUARDS
+
+    return [p for name in BLOCKING_GUARDS for p in GUARDS[name](proposal, actor, {})]
+
+
 def close_problems(
     actor: User,
     proposal: Proposal,
@@ -203,8 +215,9 @@ def close_problems(
 ) -> list[FinanceError]:
     """What would refuse closing `proposal` besides the final expenditures (the close form
     reads those): the closing date (not in the future, not before the allocation) and the
-    guards of `close` (a reason wanted), each a refusal at its field, all at once; nothing is
-    changed. A refusal of another kind (the state, the role) is left to `close_programme`."""
+    guards of `close` (a reason wanted; a revision open, `close_blockers`, at the top of the
+    form), each a refusal at its field, all at once; nothing is changed. A refusal of another
+    kind (the state, the role) is left to `close_programme`."""
     now = now or utcnow()
     problems: list[FinanceError] = []
     allocation = _allocation_of(proposal.id)
@@ -219,8 +232,12 @@ def close_problems(
         )
     except TransitionRefused as refused:
         if refused.reason == "guard":
+            blockers = close_blockers(actor, proposal)
             problems.extend(
-                FinanceError(p if isinstance(p, Sentence) else Sentence(p), "reason")
+                FinanceError(
+                    p if isinstance(p, Sentence) else Sentence(p),
+                    None if p in blockers else "reason",
+                )
                 for p in refused.problems
             )
     return problems

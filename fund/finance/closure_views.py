@@ -44,6 +44,7 @@ def _render_close(proposal: Proposal, page, form, error=None, status: int = 200)
         "finance/close.html",
         proposal=proposal,
         page=page,
+        blockers=closure.close_blockers(current_user, proposal) if page else [],
         form=form,
         error=error,
         today=utcnow().date(),

@@ -28,3 +28,13 @@ def init_app(app: Flask) -> None:
     from fund.revisions import audit_subjects
 
     SUBJECT_NAMERS.register(**audit_subjects.NAMERS)
+
+
+def register_proposal_guards() -> None:
+    """Register the guard of the proposal workflow's `close` whose rule is the revisions':
+    a programme closes with no revision open (`no_revision_open`). `create_app` calls it with
+    the other packages' guards of the proposal workflow, before it checks them complete."""
+    from fund.proposals.guards import GUARDS
+    from fund.revisions.operations import no_revision_open
+
+    GUARDS.register(no_revision_open=no_revision_open)

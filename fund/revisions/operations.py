@@ -117,6 +117,25 @@ def open_revision_of(proposal_id: int) -> Revision | None:
     )
 
 
+def no_revision_open(proposal: Proposal, actor: Any, context: Any) -> list[Sentence]:
+    """The proposal workflow's guard of `close`: no revision of the programme is open. One
+    decided after the closing would change a closed programme (draw money into an allocation
+    nobody pays any more, plan reports after its end); it is decided or withdrawn first."""
+    current = open_revision_of(proposal.id)
+    if current is None:
+        return []
+    return [
+        Sentence(
+            N_(
+                "Revision %(number)s of this programme is still open (%(status)s): it is decided "
+                "or withdrawn before the programme closes."
+            ),
+            number=current.number,
+            status=Sentence(REVISION_WORKFLOW.state_labels[current.status]),
+        )
+    ]
+
+
 # Drafts ---------------------------------------------------------------------------------------
 
 
