@@ -8,13 +8,16 @@ from __future__ import annotations
 import html
 
 import pytest
+from sqlalchemy import func, select
 
 from fund.extensions import db
 from fund.finance import closure
 from fund.proposals.models import Proposal
 from fund.revisions import operations
+from fund.revisions.models import Revision
 from tests.helpers import client_for, csrf_token, user
-from tests.test_revisions import _draft, _extension
+from tests.test_finance_race import run_together
+from tests.test_revisions import _draft, _extension, _job
 from tests.test_revisions import prepared_programme as prepared_programme
 from tests.test_revisions import programme as programme
 from workflows import TransitionRefused
@@ -70,3 +73,29 @@ def test_a_programme_with_a_revision_open_closes_once_it_is_withdrawn(app, progr
         )
         db.session.commit()
         assert db.session.get(Proposal, programme["proposal"]).status == "closed"
+
+
+def test_a_revision_started_while_the_programme_closes_leaves_one_of_them(app, backend, programme):
+    """Both lock the programme's row first: the closing sees the revision begun, or the start
+    sees the programme closed; never a revision open on a closed programme."""
+    proposal_id = programme["proposal"]
+
+    def closing(actor):
+        proposal = db.session.get(Proposal, proposal_id)
+        return closure.close_programme(actor, proposal, {}, "Ended early.").proposal_id
+
+    results = run_together(
+        app,
+        [
+            _job(programme["ilo"].id, lambda actor: operations.start(actor, proposal_id).id),
+            _job(programme["secretariat"].id, closing),
+        ],
+    )
+    done = [r for r in results if isinstance(r, int)]
+    assert len(done) == 1, results
+    with app.app_context():
+        status = db.session.get(Proposal, proposal_id).status
+        opened = db.session.scalar(
+            select(func.count()).select_from(Revision).where(Revision.proposal_id == proposal_id)
+        )
+        assert (status, opened) in {("funded", 1), ("closed", 0)}

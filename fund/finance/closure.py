@@ -58,6 +58,7 @@ from fund.finance.operations import (
 from fund.finance.transfers import cancel_open_requests
 from fund.i18n import Money
 from fund.labels import N_
+from fund.locking import locked
 from fund.money import CENT, ZERO, read_amount
 from fund.proposals.models import Proposal
 from fund.proposals.operations import announce_transition, engine_for, workflow_context
@@ -256,6 +257,9 @@ def close_programme(
     never transferred, and set each organization's refund due."""
     now = now or utcnow()
     closed_on = closed_on or now.date()
+    # The programme's row first, as a revision's start takes it: the guards then see a
+    # revision begun before, and a revision begun after sees the programme closed.
+    locked(Proposal, proposal.id)
     allocation = _allocation_of(proposal.id)
     if allocation is None or proposal.status != FUNDED_STATE:
         close_proposal(actor, proposal, reason, now=now)  # the workflow says why not
