@@ -233,6 +233,16 @@ def test_the_committees_summary_is_not_called_conditions(app, people, two_stage_
     _, text = pdf_text(booklet.data)
     assert "Committee's summary: Keep the budget within the call." in text, text
     assert "Conditions" not in text, text
+    # Listed publicly, the note's decision reads without the committee's summary, which only
+    # the secretariat, the committee and the applicant read, nor the round or meeting.
+    with app.app_context():
+        pipeline_operations.set_public(acting_secretariat(), note_id, True)
+        db.session.commit()
+    _, public = pdf_text(app.test_client().get("/open-data/pipeline.pdf").data)
+    public = " ".join(public.split())
+    assert "Summarised note" in public and "Approved into the pipeline" in public, public
+    assert "Keep the budget" not in public and "summary:" not in public, public
+    assert "voting round" not in public.lower(), public
 
 
 def test_a_meetings_decision_on_the_pipeline_reranks(app, people, two_stage_call):

@@ -65,12 +65,18 @@ def _partners(entry: Entry) -> str:
 
 
 def _decided(booklet: Booklet, entry: Entry) -> str:
+    """The decision on the entry: what and when; in the committee's version also the round,
+    the meeting, who recorded it, the committee's summary and the conditions, which the app
+    shows only to the secretariat, the committee and the applicant (`fund.committee.visibility`),
+    never in the public version."""
     d = entry.decision
     if d is None:
         return "—"
     parts = [said(d.what)]
     if d.decided_at:
         parts[0] += f", {in_words(d.decided_at.date())}"
+    if booklet.public:
+        return parts[0]
     if d.round_number:
         parts.append(
             _(
@@ -81,7 +87,7 @@ def _decided(booklet: Booklet, entry: Entry) -> str:
         )
     if d.meeting:
         parts.append(_("Meeting: %(meeting)s", meeting=d.meeting))
-    if d.recorded_by and not booklet.public:
+    if d.recorded_by:
         parts.append(_("Recorded by %(name)s", name=d.recorded_by))
     if d.summary:
         parts.append(labelled(_("Committee's summary"), d.summary))
