@@ -1225,12 +1225,14 @@ def _funded(app, people, make_proposal) -> int:
 
 
 def test_the_applicants_hear_the_project_is_closed_with_what_was_left_unpaid(
-    app, backend, smtp, people, make_proposal
+    app, backend, smtp, people, make_proposal, create_user
 ):
     from fund.accounts.models import Organization
     from fund.finance import operations as finance_operations
 
     proposal_id = _funded(app, people, make_proposal)
+    # IOM takes part and has a share: its staff owe its reports and any refund, and hear too.
+    iom_staff = create_user(roles=("applicant",), organization_acronym="IOM")
     with app.app_context():
         # Behind the application's back: a mandatory message cannot be turned off.
         db.session.add(
@@ -1257,12 +1259,14 @@ def test_the_applicants_hear_the_project_is_closed_with_what_was_left_unpaid(
         db.session.commit()
         assert db.session.get(Proposal, proposal_id).status == "closed"
 
-    assert smtp.recipients() == _emails(people.author, people.colleague)
-    assert set(_notified(app, "project_closed")) == _ids(people.author, people.colleague)
+    # Changed on purpose: the staff of every organization working on the programme are told
+    # (they owe its reports and refunds), as of a revision's decision; the sentence says so.
+    assert smtp.recipients() == _emails(people.author, people.colleague, iom_staff)
+    assert set(_notified(app, "project_closed")) == _ids(people.author, people.colleague, iom_staff)
     mail = smtp.to(people.colleague.email)[0]
     assert mail["Subject"] == f"P-{proposal_id:05d} closed: Safe labour migration corridors"
     text = text_of(mail)
-    assert "closed your organization's funded proposal" in text
+    assert "closed the funded programme" in text and "which your organization works on" in text
     assert "Not disbursed at closing: IOM USD 428,000.00." in text
     assert "The reason recorded: The government ended the programme early." in text
     assert "cannot be turned off" in text

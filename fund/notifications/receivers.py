@@ -33,6 +33,7 @@ from fund.notifications.recipients import (
     COMMITTEE,
     SECRETARIAT,
     Recipients,
+    add_programme_staff,
     applicants_of,
     committee_for,
     secretariat,
@@ -46,6 +47,7 @@ from fund.notifications.render import (
     proposal_page,
 )
 from fund.proposals.models import Proposal
+from fund.reporting.workflow import programme_organizations
 from fund.signals import (
     account_locked,
     conflict_declared,
@@ -186,15 +188,26 @@ def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, even
     owed = [r for r in schedule if r.status not in (REPORT_SUBMITTED, REPORT_ACCEPTED)]
     closed_on = closure.closed_on if closure else None
     refunds_due = [(s.name, s.due) for s in closure.shares if s.due > 0] if closure else []
-    _to_applicants(
+    # The staff of every organization working on the programme: they owe its reports and
+    # refunds (as a revision's decision reaches them, `fund.notifications.after_funding`).
+    recipients = Recipients()
+    add_programme_staff(recipients, proposal.id, organizations=programme_organizations)
+    tell(
         "project_closed",
-        N_("%(ref)s closed: %(title)s"),
-        dedupe_key="closed:{id}",
-        not_disbursed=[(name, Decimal(str(amount))) for name, amount in sorted(unpaid.items())],
-        closed_on=closed_on,
-        refunds_due=refunds_due,
-        reports_owed=owed,
-    )(proposal, actor, comment, event)
+        recipients,
+        proposal,
+        title=_l("%(ref)s closed: %(title)s", ref=proposal.reference, title=proposal.title),
+        context={
+            "comment": comment,
+            "not_disbursed": [
+                (name, Decimal(str(amount))) for name, amount in sorted(unpaid.items())
+            ],
+            "closed_on": closed_on,
+            "refunds_due": refunds_due,
+            "reports_owed": owed,
+        },
+        dedupe_key=f"closed:{proposal.id}",
+    )
     tell_refunds_due(proposal, refunds_due, closed_on, actor)
 
 
