@@ -364,6 +364,28 @@ def test_interest_goes_to_the_unearmarked_pool_and_direct_costs_come_out_of_it(
         assert (status.interest, status.direct_costs) == (D("12.34"), D("1002.34"))
 
 
+def test_a_void_refused_after_a_direct_cost_names_the_cost_too(
+    app, agent_user, agent_client, donor
+):
+    """No proposal is funded: the money a void misses went on a direct cost, and the refusal
+    and the void page say a direct cost can be where it went."""
+    contribution_id = _deposit(app, agent_user, donor, "1000.00")  # net 990.00
+    with app.app_context():
+        agent.record_direct_cost(user(agent_user), utcnow().date(), D("500.00"), "Staff")
+        db.session.commit()
+        error = _refused(
+            app,
+            finance_operations.void_contribution,
+            user(agent_user),
+            db.session.get(Contribution, contribution_id),
+            "Typed twice",
+        )
+    assert "only USD 490.00 is unallocated" in error.message
+    assert "funds proposals or paid the fund's direct costs already" in error.message
+    page = agent_client.get(f"/finance/contributions/{contribution_id}/void").get_data(as_text=True)
+    assert "already allocated to proposals or spent on direct costs" in page
+
+
 def test_the_balance_at_the_end_of_a_day_counts_interest_and_direct_costs(app, agent_user, donor):
     """The balance as of a day gives the unearmarked pool the interest earned and less the
     direct costs charged by then, as the pool's running figure does today."""
@@ -1060,6 +1082,22 @@ def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
     assert re.search(r'name="amount"[^>]*value="400,000.00"', form)
     today = utcnow().date().isoformat()
     assert re.search(rf'name="received_on"[^>]*value="{today}"', form)
+    assert link in agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
+    # Paid in full: the pledge page offers no deposit the pledge would refuse, and says why.
+    with app.app_context():
+        agent.record_deposit(
+            user(agent_user),
+            _donor(donor),
+            date(2026, 7, 3),
+            "MXN",
+            D("400000.00"),
+            D("0.0493"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+        db.session.commit()
+    page = agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
+    assert link not in page
+    assert "Paid in full: a further deposit from this donor is recorded without the pledge." in page
 
     # A bad or unknown pledge leaves the form blank, never an error.
     for bad in ("x", "-1", "999999", "0", "1e3", "99999999999999999999"):

@@ -275,3 +275,39 @@ def test_a_pledge_overpaid_before_the_rule_shows_what_was_deposited_beyond_it(
     row = listed[listed.index(f'id="pledge-{pledge_id}"') :]
     row = row[: row.index("</tr>")]
     assert "40,000.00 deposited beyond the pledge" in row
+
+
+def test_an_expected_payment_before_the_pledge_is_refused(app, agent_user, agent_client, donor):
+    """A deposit cannot be received before its pledge: a payment expected before it could
+    never be paid on time (Home would call it late, the deposit form refuse its date)."""
+    with app.app_context():
+        with pytest.raises(agent.FinanceError) as caught:
+            agent.record_pledge(
+                user(agent_user),
+                _donor(donor),
+                date(2026, 3, 1),
+                "EUR",
+                D("100.00"),
+                [(date(2026, 1, 15), D("60.00")), (date(2026, 6, 30), D("40.00"))],
+            )
+        db.session.rollback()
+        message = str(caught.value)
+    assert "expected payment of 15 January 2026 comes before the pledge (1 March 2026)" in message
+    data = {
+        "csrf_token": csrf_token(agent_client, "/finance/pledges"),
+        "donor_id": donor.id,
+        "pledged_on": "2026-03-01",
+        "currency": "EUR",
+        "amount": "100.00",
+        "due_1": "2026-01-15",
+        "part_1": "60.00",
+        "due_2": "2026-06-30",
+        "part_2": "40.00",
+    }
+    answer = agent_client.post("/finance/pledges", data=data)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "expected payment of 15 January 2026 comes before the pledge (1 March 2026)" in page
+    assert 'value="2026-01-15"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Pledge)) == 0

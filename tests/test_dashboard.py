@@ -14,6 +14,7 @@ from sqlalchemy import select
 from fund.accounts.models import Organization
 from fund.calls.models import Call
 from fund.committee.models import DEADLINE_NEAR, Meeting, VotingRound
+from fund.days import in_words
 from fund.extensions import db, utcnow
 from fund.finance import agent
 from fund.finance import operations as finance_operations
@@ -454,6 +455,43 @@ def test_the_agent_sees_requests_to_pay_and_deposits_expected(app, create_user, 
     assert counts["transfers_to_pay"] == 1
     assert counts["deposits_to_record"] == 1
     assert "EUR 100.00 expected by today" in _task(html, "deposits_to_record")
+
+
+def test_the_agents_late_pledge_reads_its_first_unpaid_payment(app, create_user):
+    """Paid: the first payment; late: the second. Home names the second's day, the one the
+    pledge page's deposit form fills in (`next_expected`), not the first payment's."""
+    agent_user = create_user(roles=("administrative_agent",), organization_acronym=None)
+    today = utcnow().date()
+    with app.app_context():
+        donor = Organization(name="Pledging State", acronym="PLS", kind="other")
+        db.session.add(donor)
+        db.session.flush()
+        pledge = agent.record_pledge(
+            user(agent_user),
+            donor,
+            today - timedelta(days=300),
+            "EUR",
+            Decimal("300.00"),
+            [
+                (today - timedelta(days=200), Decimal("100.00")),
+                (today - timedelta(days=30), Decimal("100.00")),
+                (today + timedelta(days=150), Decimal("100.00")),
+            ],
+        )
+        agent.record_deposit(
+            user(agent_user),
+            donor,
+            today - timedelta(days=190),
+            "EUR",
+            Decimal("100.00"),
+            Decimal("1.1"),
+            pledge=pledge,
+        )
+        db.session.commit()
+        second = agent.next_expected(pledge, Decimal("100.00"))[0]
+        when = in_words(second)
+    task = _task(_home(app, agent_user), "deposits_to_record")
+    assert f"EUR 100.00 expected by today, first due {when}" in task, task
 
 
 def _given_up(to: str, subject: str) -> OutboxMessage:

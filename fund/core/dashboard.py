@@ -38,6 +38,7 @@ from fund.core.tasks import (
     tranche_rows,
 )
 from fund.extensions import db
+from fund.finance.agent import next_expected_on
 from fund.finance.agent_models import Pledge, PledgeInstalment
 from fund.finance.closure_models import ClosureShare, ProgrammeClosure
 from fund.finance.models import NOT_VOIDED, Contribution, ContributionVoid
@@ -303,15 +304,11 @@ def _transfers_to_pay() -> Task:
 
 def _deposits_to_record(today: date) -> Task:
     """Pledges whose expected payments due by today come to more than their deposits (in the
-    pledge's currency, voided deposits left out)."""
+    pledge's currency, voided deposits left out), the longest late first: by the first payment
+    the deposits do not cover."""
     expected = (
         select(func.coalesce(func.sum(sql_cents(PledgeInstalment.amount)), 0))
         .where(PledgeInstalment.pledge_id == Pledge.id, PledgeInstalment.due_on <= today)
-        .scalar_subquery()
-    )
-    first_due = (
-        select(func.min(PledgeInstalment.due_on))
-        .where(PledgeInstalment.pledge_id == Pledge.id)
         .scalar_subquery()
     )
     deposited = (
@@ -320,6 +317,8 @@ def _deposits_to_record(today: date) -> Task:
         .where(Contribution.pledge_id == Pledge.id, NOT_VOIDED)
         .scalar_subquery()
     )
+    # The first payment the deposits do not cover (as the pledge page's deposit form fills in).
+    first_due = next_expected_on(Pledge.id, deposited)
     rows, count = oldest(
         select(
             Pledge.id,

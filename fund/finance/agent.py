@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from fund.accounts.models import Organization, User
 from fund.audit.operations import add_recorded, record
+from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.finance.agent_models import DirectCost, InterestEntry, Pledge, PledgeInstalment
 from fund.finance.currencies import BASE_CURRENCY, ISO_4217
@@ -43,10 +46,11 @@ from fund.money import (
     read_amount,
     read_rate,
     round_cents,
+    sql_cents,
     typed_rate,
     within_places,
 )
-from fund.sentences import Sentence
+from fund.sentences import OnDay, Sentence
 
 RATE_PLACES = Decimal("0.00000001")  # contributions.exchange_rate is NUMERIC(18, 8)
 MAX_RATE = Decimal("9999999999.99999999")
@@ -111,12 +115,26 @@ def check_rate(rate: Decimal, field: str = "exchange_rate") -> Decimal:
 
 
 def schedule_problem(
-    amount: Decimal, schedule: Sequence[tuple[date, Decimal]], currency: str
+    amount: Decimal,
+    schedule: Sequence[tuple[date, Decimal]],
+    currency: str,
+    pledged_on: date | None = None,
 ) -> Sentence | None:
-    """Why a pledge's expected payments do not make it (none given, or they do not add up to
-    `amount`), or None when they do: one rule for the pledge form and `record_pledge`."""
+    """Why a pledge's expected payments do not make it (none given, one expected before the
+    pledge, which no deposit could pay on time, or they do not add up to `amount`), or None
+    when they do: one rule for the pledge form and `record_pledge`."""
     if not schedule:
         return Sentence(N_("Give at least one expected payment: its date and amount."))
+    early = sorted(due for due, _ in schedule if pledged_on is not None and due < pledged_on)
+    if early:
+        return Sentence(
+            N_(
+                "The expected payment of %(due)s comes before the pledge (%(pledged)s): a "
+                "deposit cannot be received before its pledge."
+            ),
+            due=OnDay(early[0], DAY),
+            pledged=OnDay(pledged_on, DAY),
+        )
     scheduled = sum((part for _, part in schedule), ZERO)
     if scheduled != amount:
         return Sentence(
@@ -149,7 +167,7 @@ def record_pledge(
     for due_on, part in schedule:
         _amount(part, "schedule", currency)
         lines.append(PledgeInstalment(due_on=due_on, amount=part))
-    if (problem := schedule_problem(amount, schedule, currency)) is not None:
+    if (problem := schedule_problem(amount, schedule, currency, pledged_on)) is not None:
         raise FinanceError(problem, "schedule")
     pledge = Pledge.by(
         actor,
@@ -222,6 +240,30 @@ def next_expected(pledge: Pledge, deposited: Decimal) -> tuple[date, Decimal] | 
             continue
         return line.due_on, line.amount - paid
     return None
+
+
+def next_expected_on(pledge_id: Any, deposited_cents: Any) -> Any:
+    """SQL: the day of `next_expected` for the pledge `pledge_id` (a column to correlate
+    with) once `deposited_cents` (in its currency, in cents) paid its schedule's first
+    payments in turn: the first payment, in the schedule's order, that the deposits do not
+    cover; NULL when they cover the whole schedule."""
+    earlier = aliased(PledgeInstalment)
+    paid_with_earlier = (
+        select(func.sum(sql_cents(earlier.amount)))
+        .where(
+            earlier.pledge_id == PledgeInstalment.pledge_id,
+            or_(
+                earlier.due_on < PledgeInstalment.due_on,
+                and_(earlier.due_on == PledgeInstalment.due_on, earlier.id <= PledgeInstalment.id),
+            ),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(func.min(PledgeInstalment.due_on))
+        .where(PledgeInstalment.pledge_id == pledge_id, paid_with_earlier > deposited_cents)
+        .scalar_subquery()
+    )
 
 
 # Deposits ---------------------------------------------------------------------------------

@@ -92,7 +92,9 @@ class PledgeForm(SensitiveForm):
             not self.schedule or (self.parsed_amount is not None and currency)
         )
         if readable and (
-            problem := schedule_problem(self.parsed_amount or ZERO, self.schedule, currency or "")
+            problem := schedule_problem(
+                self.parsed_amount or ZERO, self.schedule, currency or "", self.pledged_on.data
+            )
         ):
             first.errors.append(said(problem))
         line_errors = any(due.errors or part.errors for due, part in self.lines())

@@ -259,7 +259,8 @@ def void_contribution(
             N_(
                 "Cannot void contribution %(code)s: its net amount %(net)s is no longer all "
                 "available in the %(pool)s pool (only %(available)s is unallocated; the rest "
-                "funds proposals already). Record a correcting contribution instead."
+                "funds proposals or paid the fund's direct costs already). Record a correcting "
+                "contribution instead."
             ),
             available=Money(available),
             **named,
