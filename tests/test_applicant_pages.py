@@ -415,3 +415,22 @@ def test_every_state_a_step_leads_to_says_what_happens_next():
         onward = {s for rule in workflow.rules if rule.trigger != "withdraw" for s in rule.sources}
         for state in sorted(reached & onward):
             assert workflow.next_step(state), f"{workflow.name}: {state} says no next step"
+
+
+def test_a_lead_entity_without_an_acronym_is_named_in_the_stored_version(
+    app, applicant, make_proposal
+):
+    """The acronym is optional: the version and its PDF name the lead by its label (its name
+    then), as the live page does, not "—"."""
+    proposal_id = make_proposal(applicant, status="draft")
+    with app.app_context():
+        network = Organization(name="United Nations Network on Migration", kind="un_entity")
+        db.session.add(network)
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.lead_organization = network
+        proposal.participants = [*proposal.participants, network]
+        db.session.flush()
+        taken = snapshot(proposal)
+        assert taken["lead_organization"] == "United Nations Network on Migration"
+        assert taken["lead_organization"] in taken["participants"]
+        db.session.rollback()

@@ -81,7 +81,7 @@ def _shared_parts(proposal: Proposal, when: dict[str, Any]) -> dict[str, Any]:
         "title": proposal.title,
         "summary": proposal.summary,
         "rationale": proposal.rationale,
-        "lead_organization": lead.acronym if lead else None,
+        "lead_organization": lead.label if lead else None,
         "participants": [o.label for o in proposal.participants],
         "scope": proposal.scope,
         "countries": [c.iso2 for c in proposal.countries],
