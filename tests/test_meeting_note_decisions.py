@@ -319,3 +319,34 @@ def test_a_meeting_not_yet_held_or_without_quorum_cannot_decide(app, people, cal
             meetings.MeetingInput(title="Fifth meeting", held_on=today, present=set()),
         )
     assert emptied.value.field == "present"
+
+
+def test_the_meeting_that_decided_is_the_one_whose_item_took_the_decision(app, people, call):
+    """A first meeting defers the note, naming its open round; a second decides it. The
+    round's record and the pipeline both name the second (the one rule `deciding_items`), not
+    the meeting that only deferred it."""
+    note_id = _note(app, people, call, "committee_review", title="Deferred first")
+    round_id = _vote(app, note_id, "approve")
+    first, first_item = _agenda(app, people, note_id)
+    assert _decide(app, people, first, first_item, "deferred", round_id=round_id)
+    with app.app_context():
+        secretariat = user(people["secretariat"])
+        second = meetings.create_meeting(
+            secretariat,
+            meetings.MeetingInput(
+                title="Sixth meeting", held_on=date(2026, 11, 27), present={people["committee"].id}
+            ),
+        )
+        item = meetings.add_item(
+            secretariat, second.id, "proposal", reference=proposal_reference(note_id)
+        )
+        db.session.commit()
+        second_id, second_item = second.id, item.id
+    assert _decide(app, people, second_id, second_item, "pipeline", rank=1, round_id=round_id)
+    client = client_for(app, people["secretariat"])
+    record = html.unescape(client.get(f"/committee/rounds/{round_id}").get_data(as_text=True))
+    assert f'href="/committee/meetings/{second_id}">Sixth meeting</a>' in record
+    assert f'href="/committee/meetings/{first}"' not in record
+    pipeline = html.unescape(client.get("/pipeline/").get_data(as_text=True))
+    assert "meeting Sixth meeting, 27 November 2026" in pipeline
+    assert "Fifth meeting" not in pipeline

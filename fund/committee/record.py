@@ -4,6 +4,7 @@ secretariat's notes written when forwarding the proposal."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from fund.accounts.models import User
 from fund.audit.models import AuditEvent
+from fund.committee.meeting_checks import NOT_DECIDING
 from fund.committee.models import Choice, Meeting, MeetingItem, VotingRound
 from fund.extensions import db
 from fund.proposals.models import ProposalVersion
@@ -73,13 +75,32 @@ def approval_conditions(round_: VotingRound) -> list[str]:
     )
 
 
-def deciding_meeting(round_id: int) -> Meeting | None:
-    """The meeting whose agenda item carries the round's decision (the earliest, if several):
-    its record names it."""
-    return db.session.scalar(
-        select(Meeting)
-        .join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
-        .where(MeetingItem.round_id == round_id)
-        .order_by(Meeting.held_on, Meeting.id)
-        .limit(1)
+def deciding_items(round_ids: Iterable[int]) -> dict[int, tuple[MeetingItem, Meeting]]:
+    """The agenda item that took each round's decision, with its meeting: the earliest held
+    whose item names the round with an outcome that decides (not deferred nor noted,
+    `NOT_DECIDING`); a meeting that only deferred the round did not decide it. One rule for
+    the round's record and the pipeline (its page and booklet)."""
+    found: dict[int, tuple[MeetingItem, Meeting]] = {}
+    ids = sorted(set(round_ids))
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(MeetingItem, Meeting)
+        .join(Meeting, Meeting.id == MeetingItem.meeting_id)
+        .where(
+            MeetingItem.round_id.in_(ids),
+            MeetingItem.outcome.is_not(None),
+            MeetingItem.outcome.not_in([o.value for o in NOT_DECIDING]),
+        )
+        .order_by(Meeting.held_on, Meeting.id, MeetingItem.id)
     )
+    for item, meeting in rows:
+        found.setdefault(item.round_id, (item, meeting))
+    return found
+
+
+def deciding_meeting(round_id: int) -> Meeting | None:
+    """The meeting whose agenda item took the round's decision (`deciding_items`): its record
+    names it."""
+    found = deciding_items([round_id]).get(round_id)
+    return found[1] if found else None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fund.audit.models import AuditEvent
 from fund.committee.models import Meeting, MeetingItem, RoundStatus, VotingRound
+from fund.committee.record import deciding_items
 from fund.committee.rounds import decision_sentence
 from fund.extensions import db, utcnow
 from fund.finance.queries import pipeline as finance_pipeline
@@ -174,21 +175,6 @@ def _latest_rounds(ids: list[int]) -> dict[int, VotingRound]:
     return found
 
 
-def _meetings(round_ids: list[int]) -> dict[int, tuple[MeetingItem, Meeting]]:
-    """The meeting item that carries each round's decision, with its meeting."""
-    found: dict[int, tuple[MeetingItem, Meeting]] = {}
-    if not round_ids:
-        return found
-    for item, meeting in db.session.execute(
-        select(MeetingItem, Meeting)
-        .join(Meeting, Meeting.id == MeetingItem.meeting_id)
-        .where(MeetingItem.round_id.in_(round_ids))
-        .order_by(Meeting.held_on, MeetingItem.id)
-    ).all():
-        found[item.round_id] = (item, meeting)
-    return found
-
-
 def _entering_events(rows: list[Proposal]) -> dict[int, AuditEvent]:
     """The audit event of each row's entry into the pipeline (the latest, if several)."""
     found: dict[int, AuditEvent] = {}
@@ -290,7 +276,7 @@ def ranked_pipeline(rate: Decimal, *, public_only: bool = False) -> RankedPipeli
     ]
     ids = [row.id for row in rows]
     rounds = _latest_rounds(ids)
-    meetings = _meetings([r.id for r in rounds.values()])
+    meetings = deciding_items(r.id for r in rounds.values())
     events = _entering_events(rows)
     result = RankedPipeline(
         entries=[],
