@@ -534,6 +534,11 @@ def test_the_funding_status_page(app, client, history, login_as):
     login_as("secretariat", organization_acronym=None)
     page = client.get("/finance/status").get_data(as_text=True)
     assert "USD 2,079,200.15" in page and "USD 75,000.00" in page
+    # A closed programme counts the final expenditure recorded at its closure, not its reports:
+    # the page and its statement say both.
+    words = html.unescape(page)
+    assert "for a closed programme, the final expenditure recorded at its closure" in words
+    assert "less expenditure (reported, or final at closure)" in words
     assert '<abbr title="International Labour Organization">ILO</abbr>' in page
     table = page.split('id="organizations-status"')[1].split("</table>")[0]
     total = table.split("<tfoot>")[1].split("</tfoot>")[0]

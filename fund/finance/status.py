@@ -64,7 +64,7 @@ STATEMENT = (
     ("direct_costs", N_("less direct costs"), False),
     ("balance_with_administrative_agent", N_("Balance with the Administrative Agent"), True),
     (TRANSFERS_LESS_REFUNDS, N_("Transfers less refunds"), False),
-    ("expenditure", N_("less expenditure reported"), False),
+    ("expenditure", N_("less expenditure (reported, or final at closure)"), False),
     ("participating_balance", N_("Balance with participating organizations"), True),
 )
 
