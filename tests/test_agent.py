@@ -1111,6 +1111,46 @@ def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
         assert not re.search(r'name="currency"[^>]*value="MXN"', response.get_data(as_text=True))
 
 
+def test_a_deactivated_donors_pledge_still_takes_its_deposit(app, agent_client, agent_user, donor):
+    """Home keeps listing a deactivated donor's late pledge: the pledge page's deposit form
+    keeps the donor among its choices, filled in, and records the deposit."""
+    with app.app_context():
+        pledge = agent.record_pledge(
+            user(agent_user),
+            _donor(donor),
+            date(2026, 1, 5),
+            "USD",
+            D("1000.00"),
+            [(date(2026, 6, 30), D("1000.00"))],
+        )
+        _donor(donor).active = False
+        db.session.commit()
+        pledge_id = pledge.id
+    address = f"/finance/deposits/new?pledge={pledge_id}"
+    form = agent_client.get(address).get_data(as_text=True)
+    assert f'<option selected value="{donor.id}">' in form
+    data = {
+        "csrf_token": csrf_token(agent_client, address),
+        "donor_id": donor.id,
+        "received_on": "2026-07-01",
+        "currency": "USD",
+        "amount": "1000.00",
+        "exchange_rate": "1",
+        "pledge_id": pledge_id,
+        "earmark": "",
+    }
+    answer = agent_client.post("/finance/deposits/new", data=data)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    with app.app_context():
+        assert agent.pledge_progress([db.session.get(Pledge, pledge_id)])[
+            pledge_id
+        ].outstanding == D("0.00")
+    # Another deactivated donor's name is not offered on its own.
+    assert f'<option value="{donor.id}">' not in agent_client.get("/finance/deposits/new").get_data(
+        as_text=True
+    )
+
+
 def test_an_agents_form_sent_twice_names_what_the_first_one_recorded(
     app, agent_client, agent_user, donor
 ):

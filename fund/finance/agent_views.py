@@ -193,6 +193,16 @@ def _from_pledge(form: DepositForm) -> None:
         form.received_on.data = min(due_on, utcnow().date())
 
 
+def _keep_pledge_donor(form: DepositForm) -> None:
+    """The donor of the pledge the form pays stays among the choices when no longer active:
+    money pledged before still arrives (Home lists its pledge while a payment is late)."""
+    if form.pledge_id.data not in {value for value, _label in form.pledge_id.choices[1:]}:
+        return
+    pledge = db.session.get(Pledge, form.pledge_id.data)
+    if pledge.donor_id not in {value for value, _label in form.donor_id.choices}:
+        form.donor_id.choices.append((pledge.donor_id, pledge.donor.display_name))
+
+
 @bp.route("/deposits/new", methods=["GET", "POST"])
 @roles_required(AGENT)
 @recent_login_required()
@@ -201,6 +211,7 @@ def deposit():
     _deposit_choices(form)
     if request.method == "GET":
         _from_pledge(form)
+    _keep_pledge_donor(form)
     repeated: list[RepeatedReference] = []
 
     def run() -> tuple[str, str]:
