@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config.update(overrides)
     _check_secret_key(app)
     _check_base_url(app)
+    _check_fee_rate(app)
     _trust_proxies(app)
     from fund.accounts import passwords
 
@@ -143,6 +145,16 @@ def _check_base_url(app: Flask) -> None:
             "FUND_BASE_URL must be an http(s) address such as https://fund.example.org, "
             f"not {url!r}"
         )
+
+
+def _check_fee_rate(app: Flask) -> None:
+    """Every deposit keeps the fee rate set (`ADMIN_AGENT_FEE_RATE`): one no deposit could
+    keep (`fund.money.fee_rate_fits`) would refuse them all, so the application does not start."""
+    from fund.money import FEE_RATE_RULE, fee_rate_fits
+
+    rate = Decimal(str(app.config["ADMIN_AGENT_FEE_RATE"]))
+    if not fee_rate_fits(rate):
+        raise RuntimeError(f"ADMIN_AGENT_FEE_RATE must be {FEE_RATE_RULE}, not {rate}")
 
 
 def _trust_proxies(app: Flask) -> None:

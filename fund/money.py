@@ -564,3 +564,15 @@ def amount_text(value: Decimal) -> str:
     """An amount as data files write it (IATI): digits, a point and the two decimals of the
     cents, without grouping (`1234.50`), never through a float."""
     return format(round_cents(value), "f")
+
+
+# The administrative agent's fee rate as a deposit keeps it (contributions.fee_rate is
+# NUMERIC(6, 4)): at least 0, below 1, in steps of 0.0001.
+FEE_RATE_STEP = Decimal("0.0001")
+FEE_RATE_RULE = "between 0 and 1 (1 excluded), with at most four decimals"
+
+
+def fee_rate_fits(rate: Decimal) -> bool:
+    """Whether a deposit can keep `rate` as its fee rate (`FEE_RATE_RULE`): one rule for
+    recording a deposit and for the `ADMIN_AGENT_FEE_RATE` setting, checked at start."""
+    return 0 <= rate < 1 and rate == rate.quantize(FEE_RATE_STEP)

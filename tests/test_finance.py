@@ -3,6 +3,7 @@ the balance and the pipeline, and the secretariat's finance pages."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -196,6 +197,20 @@ def test_fee_rate_is_a_setting(app, treasurer, donor) -> None:
         )
     assert pools(app)["TA2"] == (D("197500.00"), D("197500.00"))
     assert pools(app)["GENERAL"] == (D("0.00"), D("0.00"))
+
+
+def test_the_pages_say_a_deposit_keeps_the_fee_rate_it_was_recorded_at(
+    app, client, login_as, treasurer, donor
+) -> None:
+    """Recorded at 1%, then the setting moves to 1.25%: the pages state today's rate as
+    today's, not as the rate of every deposit the figures add up."""
+    contribute(app, treasurer, donor, "1000.00")
+    app.config["ADMIN_AGENT_FEE_RATE"] = D("0.0125")
+    login_as("secretariat", organization_acronym=None)
+    for path in ("/finance/", "/finance/contributions"):
+        page = html.unescape(client.get(path).get_data(as_text=True))
+        assert "1.25% now; each deposit keeps the rate it was recorded at" in page, path
+        assert "fee of 1.25%" not in page, path
 
 
 def test_contribution_is_audited(app, treasurer, donor) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 import time
+from decimal import Decimal
 
 import pytest
 from flask.sessions import SecureCookieSessionInterface
@@ -152,3 +153,13 @@ def test_a_cookie_forged_with_the_published_key_gives_nothing(app, backend, crea
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     with served.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("rate", ["0.00125", "1", "-0.01"])
+def test_a_fee_rate_no_deposit_could_take_stops_the_start(rate):
+    """A deposit keeps its fee rate with four decimals, between 0 and 1: a setting outside
+    that would refuse every deposit while the pages announced it; the application says so at
+    its start instead."""
+    with pytest.raises(RuntimeError, match="ADMIN_AGENT_FEE_RATE"):
+        create_app("test", {"ADMIN_AGENT_FEE_RATE": Decimal(rate)})
+    assert create_app("test", {"ADMIN_AGENT_FEE_RATE": Decimal("0.0125")})

@@ -46,14 +46,13 @@ from fund.finance.queries.lists import remaining_by_organization
 from fund.finance.transfer_models import TransferRequest
 from fund.i18n import Money
 from fund.labels import N_
-from fund.money import CENT, read_amount, round_cents
+from fund.money import CENT, FEE_RATE_STEP, fee_rate_fits, read_amount, round_cents
 from fund.proposals import operations as proposal_operations
 from fund.proposals.models import Proposal
 from fund.sentences import OnDay, Sentence
 from fund.signals import disbursement_recorded
 from workflows.proposal import FUNDED_STATE
 
-RATE_STEP = Decimal("0.0001")  # contributions.fee_rate is NUMERIC(6, 4)
 _NO_SYNC = {"synchronize_session": False}
 
 
@@ -165,11 +164,11 @@ def record_contribution(
     (`fund.finance.deposit_references`)."""
     now = now or utcnow()
     rate = configured_fee_rate() if fee_rate is None else Decimal(fee_rate)
-    if not (0 <= rate < 1) or rate != rate.quantize(RATE_STEP):
+    if not fee_rate_fits(rate):
         raise FinanceError(
             N_("The fee rate %(rate)s must be between 0 and 1, with four decimals."), rate=f"{rate}"
         )
-    rate = rate.quantize(RATE_STEP)
+    rate = rate.quantize(FEE_RATE_STEP)
     _check_amount(gross, "gross")
     _check_date(received_on, now, "received", "received_on")
     pool_code = earmark_area_code or GENERAL_POOL
