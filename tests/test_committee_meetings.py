@@ -118,6 +118,23 @@ def test_a_meeting_counts_the_seats_represented(app, people, seated):
     assert edited.details["minutes"] == ["", "The chair opened the meeting."]
 
 
+def test_a_seat_represented_by_someone_deactivated_counts_in_the_basis_too(app, people, seated):
+    """UNDP's member is deactivated (no alternate): today a round counts three seats. Present
+    with IOM's member, they represent UNDP's seat at the meeting, so the basis is four seats:
+    two of four is no majority (it read "2 of 3: met")."""
+    from fund.accounts.models import User
+
+    with app.app_context():
+        db.session.get(User, people.undp.id).active = False
+        db.session.commit()
+        assert meetings.seats_now() == 3
+    meeting_id = _meeting(app, people, [people.iom, people.undp])
+    with app.app_context():
+        meeting = meetings.get_meeting(meeting_id)
+        assert meeting.seats == 4
+        assert meetings.quorum_of(meeting) == (2, 3, False)
+
+
 def test_only_seat_people_attend_and_the_chair_is_present(app, people, seated, create_user):
     outsider = create_user(roles=("applicant",), organization_acronym="ILO")
     with app.app_context():

@@ -127,6 +127,16 @@ def seats_now() -> int:
     return len(seats_that_vote(current_seats()))
 
 
+def seats_of_meeting(present: list[SeatPerson]) -> int:
+    """The quorum's basis of a meeting with `present`: the seats a round would count now, and
+    every seat someone present represents (a seat whose only people are deactivated or left the
+    committee since is represented at the meeting all the same), so the seats represented
+    never count beyond the basis."""
+    return len(
+        {seat.id for seat in seats_that_vote(current_seats())} | {p.seat.id for p in present}
+    )
+
+
 # Changes ------------------------------------------------------------------------------------
 
 
@@ -231,7 +241,7 @@ def create_meeting(actor: User, data: MeetingInput, *, now: datetime | None = No
         title=title,
         held_on=data.held_on,
         place=(data.place or "").strip(),
-        seats=seats_now(),
+        seats=seats_of_meeting(present),
         chaired_by_id=data.chaired_by_id or _default_chair(present),
         also_present=(data.also_present or "").strip(),
         minutes=(data.minutes or "").strip(),
@@ -269,7 +279,7 @@ def update_meeting(
     meeting.minutes = (data.minutes or "").strip()
     if attendance != kept:
         _attendance(meeting, present)
-        meeting.seats = seats_now()
+        meeting.seats = seats_of_meeting(present)
     check_still_decided(meeting, now.date())
     after = _fields(meeting)
     if after == before:
