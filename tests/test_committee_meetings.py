@@ -5,6 +5,7 @@ read), every change audited; and the name of the decision body as a setting."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -133,6 +134,40 @@ def test_a_seat_represented_by_someone_deactivated_counts_in_the_basis_too(app, 
         meeting = meetings.get_meeting(meeting_id)
         assert meeting.seats == 4
         assert meetings.quorum_of(meeting) == (2, 3, False)
+
+
+def test_a_past_meetings_attendance_keeps_those_no_longer_on_a_seat(app, people, seated):
+    """Amal sat for UNHCR as its alternate and chaired; named alternate no more, she stays on
+    the meeting's form, checked, and as its chair, and a correction of the minutes keeps her
+    and her seat (the form offered today's seats only: she vanished and the chair was lost)."""
+    meeting_id = _meeting(app, people, [people.iom, seated], chaired_by_id=seated.id)
+    with app.app_context():
+        seat_id = _seat_of(people.unhcr).id
+        seats.remove_alternate(user(people.secretariat), seat_id, seated.id)
+        db.session.commit()
+    client = client_for(app, people.secretariat)
+    form = client.get(f"/committee/meetings/{meeting_id}/edit").get_data(as_text=True)
+    assert re.search(rf'<input[^>]*checked[^>]*value="{seated.id}"', form) or re.search(
+        rf'<input[^>]*value="{seated.id}"[^>]*checked', form
+    ), form
+    assert f'<option selected value="{seated.id}">' in form
+    with app.app_context():
+        meetings.update_meeting(
+            user(people.secretariat),
+            meeting_id,
+            meetings.MeetingInput(
+                title="Third meeting",
+                held_on=DAY,
+                present={people.iom.id, seated.id},
+                chaired_by_id=seated.id,
+                minutes="Corrected.",
+            ),
+        )
+        db.session.commit()
+        meeting = meetings.get_meeting(meeting_id)
+        kept = {a.user_id: (a.seat_id, a.capacity) for a in meeting.attendees}
+        assert kept[seated.id] == (seat_id, "alternate")
+        assert meeting.chaired_by_id == seated.id and meeting.minutes == "Corrected."
 
 
 def test_only_seat_people_attend_and_the_chair_is_present(app, people, seated, create_user):

@@ -79,8 +79,8 @@ def index():
 # Creating and changing a meeting ------------------------------------------------------------
 
 
-def _meeting_form(form: MeetingForm) -> MeetingForm:
-    people = meetings.seat_people()
+def _meeting_form(form: MeetingForm, meeting: Meeting | None = None) -> MeetingForm:
+    people = meetings.seat_people(meeting)
     form.present.choices = [(p.user.id, p.label) for p in people]
     chairs = {p.user.id: p.user.name for p in people}
     form.chaired_by.choices = [(0, _("Not recorded")), *sorted(chairs.items(), key=lambda c: c[1])]
@@ -151,10 +151,11 @@ def edit(meeting_id: int):
                     "also_present": meeting.also_present,
                     "minutes": meeting.minutes,
                 },
-            )
+            ),
+            meeting,
         )
         return _render_form(form, meeting, None, 200)
-    form = _meeting_form(MeetingForm())
+    form = _meeting_form(MeetingForm(), meeting)
     return submit(
         form,
         lambda: meetings.update_meeting(

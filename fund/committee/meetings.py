@@ -113,13 +113,21 @@ class SeatPerson:
 # Who may attend -----------------------------------------------------------------------------
 
 
-def seat_people() -> list[SeatPerson]:
-    """The members and alternates of the seats now, seat by seat (the chair's first)."""
+def seat_people(meeting: Meeting | None = None) -> list[SeatPerson]:
+    """Who may be recorded as present: the members and alternates of the seats now, seat by
+    seat (the chair's first), and, for a meeting already recorded, those it records as present
+    for the seat they sat for then (a seat handed over or an alternate removed since leaves a
+    past meeting's attendance as it was)."""
+    recorded = {
+        a.user_id: SeatPerson(a.user, a.seat, a.capacity)
+        for a in (meeting.attendees if meeting is not None else [])
+    }
     people = []
     for seat in current_seats():
         people.append(SeatPerson(seat.member, seat, Capacity.MEMBER.value))
         people += [SeatPerson(a.user, seat, Capacity.ALTERNATE.value) for a in seat.alternates]
-    return people
+    people = [recorded.pop(p.user.id, p) for p in people]
+    return people + sorted(recorded.values(), key=lambda p: p.user.name)
 
 
 def seats_now() -> int:
@@ -177,13 +185,13 @@ def _changed(
     record(action, SUBJECT, meeting.id, actor, details=details, now=now)
 
 
-def _checked(data: MeetingInput) -> tuple[str, list[SeatPerson]]:
+def _checked(data: MeetingInput, meeting: Meeting | None = None) -> tuple[str, list[SeatPerson]]:
     title = " ".join((data.title or "").split())
     if not title:
         raise MeetingRefused(N_("Give the meeting a title."), "title")
     if data.held_on is None:
         raise MeetingRefused(N_("Give the date of the meeting."), "held_on")
-    people = {p.user.id: p for p in seat_people()}
+    people = {p.user.id: p for p in seat_people(meeting)}
     unknown = sorted(data.present - set(people))
     if unknown:
         raise MeetingRefused(
@@ -266,7 +274,7 @@ def update_meeting(
 ) -> bool:
     """Change the meeting's details, attendance and minutes. True if anything changed."""
     meeting, now = _opened(actor, meeting_id, expected_version, now)
-    title, present = _checked(data)
+    title, present = _checked(data, meeting)
     check_dated((i.proposal for i in meeting.items if i.proposal is not None), data.held_on)
     before = _fields(meeting)
     attendance = sorted((p.user.id, p.seat.id, p.capacity) for p in present)
