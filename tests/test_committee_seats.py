@@ -165,9 +165,27 @@ def test_an_alternate_whose_own_organization_takes_part_may_not_vote_for_another
 
         assert not allowed(round_, "vote", user(alternate))
         assert allowed(round_, "vote", user(people.unhcr))
+        # Nor do they act for the seat otherwise: a conflict declared would recuse UNHCR's
+        # seat and take away its member's vote.
+        assert not allowed(round_, "declare_conflict", user(alternate))
+        with pytest.raises(operations.CommitteeRefused, match="recused from this proposal: IOM"):
+            operations.declare_conflict(round_id, user(alternate), "IOM takes part.")
+        db.session.rollback()
+        round_ = db.session.get(VotingRound, round_id)
         assert alternate.id not in {u.id for u in entitled_in_round(round_)}
         proposal = db.session.get(Proposal, under_review)
         assert alternate.id not in {u.id for u in entitled_to_vote(proposal)}
+        # Their lists and Home do not ask them to vote on it; UNHCR's member's do.
+        from fund.committee.queries import member_counts, member_rounds
+
+        assert member_counts(user(alternate)).awaiting == 0
+        assert member_rounds(user(alternate), "awaiting").rows == []
+        assert member_counts(user(people.unhcr)).awaiting == 1
+    home = client_for(app, alternate).get("/").get_data(as_text=True)
+    assert (
+        'data-task="votes_awaited"' not in home
+        or "P-" not in home.split('data-task="votes_awaited"')[1].split("</section>")[0]
+    )
     assert _vote(app, people.unhcr, round_id, "approve") == "cast"
 
 

@@ -36,7 +36,7 @@ VOTING_ROUND_WORKFLOW = Workflow(
             (ROUND_OPEN,),
             ROUND_OPEN,
             _COMMITTEE,
-            guards=("entitled_member",),
+            guards=("entitled_member", "no_own_conflict"),
             label=N_("Declare a conflict of interest and be recused"),
         ),
         Rule(

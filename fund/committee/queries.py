@@ -43,7 +43,7 @@ from fund.committee.record import (
     users_by_id,
     version_of,
 )
-from fund.committee.rounds import own_conflict
+from fund.committee.rounds import own_conflict, own_conflict_sql
 from fund.committee.seating import seat_ids_of
 from fund.committee.visibility import (
     RoundView,
@@ -159,9 +159,11 @@ def _open_rounds_of_seat(seats: tuple[int, ...], *, recused: bool, unvoted: bool
     return select(VotingRound.id).where(VotingRound.status == RoundStatus.OPEN, place)
 
 
-def _awaiting(seats: tuple[int, ...]) -> Select:
-    """Open rounds with one of `seats`, not recused, without the seat's vote."""
-    return _open_rounds_of_seat(seats, recused=False, unvoted=True)
+def _awaiting(seats: tuple[int, ...], organization_id: int | None) -> Select:
+    """Open rounds with one of `seats`, not recused, without the seat's vote, on nothing the
+    person's own organization takes part in (`own_conflict`: they may not vote in them)."""
+    query = _open_rounds_of_seat(seats, recused=False, unvoted=True)
+    return query.where(~own_conflict_sql(organization_id))
 
 
 # The nearest deadline first, rounds without a deadline last, then the oldest round: read in
@@ -197,7 +199,7 @@ def member_counts(user: User, seats: tuple[int, ...] | None = None) -> MemberCou
     def make() -> MemberCounts:
         row = db.session.execute(
             select(
-                counted(_awaiting(seats)),
+                counted(_awaiting(seats, user.organization_id)),
                 counted(_open_rounds_of_seat(seats, recused=True)),
                 counted(select(Vote.id).where(Vote.member_id == user.id)),
                 counted(select(VotingRound.id).where(VotingRound.status == RoundStatus.OPEN)),
@@ -205,7 +207,8 @@ def member_counts(user: User, seats: tuple[int, ...] | None = None) -> MemberCou
         ).one()
         return MemberCounts(*row)
 
-    return kept_under(COMMITTEE, _KEPT_COUNTS, ("member", user.id, seats), make)
+    key = ("member", user.id, user.organization_id, seats)
+    return kept_under(COMMITTEE, _KEPT_COUNTS, key, make)
 
 
 def _one_page(
@@ -267,7 +270,7 @@ def member_rounds(
     if listed == "recused":
         recused = _open_rounds_of_seat(seats, recused=True)
         return _rounds_page(recused, counts.recused, page, per_page, places_of=seats)
-    return _rounds_page(_awaiting(seats), counts.awaiting, page, per_page)
+    return _rounds_page(_awaiting(seats, user.organization_id), counts.awaiting, page, per_page)
 
 
 # The columns the member's votes sort by; the default: the latest cast or changed first.

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, false, or_, select
 
 from fund.accounts.models import Role, User
 from fund.accounts.queries import active_users_with_role
@@ -29,7 +29,7 @@ from fund.committee.seating import (
 from fund.committee.tally import Tally, tally
 from fund.extensions import db
 from fund.labels import N_
-from fund.proposals.models import Proposal
+from fund.proposals.models import Proposal, proposal_participants
 from fund.sentences import Sentence
 
 
@@ -158,6 +158,24 @@ def own_conflict(user: Any, proposal: Proposal) -> Sentence | None:
     if user.organization_id is None:
         return None
     return organization_conflicts(proposal).get(user.organization_id)
+
+
+def own_conflict_sql(organization_id: int | None) -> Any:
+    """SQL on `VotingRound`: what the round decides on was submitted, is led or is taken part
+    in by `organization_id` (`own_conflict` for a list: its person does not vote in it)."""
+    if organization_id is None:
+        return false()
+    return exists().where(
+        Proposal.id == VotingRound.proposal_id,
+        or_(
+            Proposal.organization_id == organization_id,
+            Proposal.lead_organization_id == organization_id,
+            exists().where(
+                proposal_participants.c.proposal_id == Proposal.id,
+                proposal_participants.c.organization_id == organization_id,
+            ),
+        ),
+    )
 
 
 def declared_conflicts(proposal_id: int) -> dict[int, tuple[int, str]]:
