@@ -1267,6 +1267,8 @@ def test_the_applicants_hear_the_project_is_closed_with_what_was_left_unpaid(
     assert mail["Subject"] == f"P-{proposal_id:05d} closed: Safe labour migration corridors"
     text = text_of(mail)
     assert "closed the funded programme" in text and "which your organization works on" in text
+    # Its link opens the programme's reports, which every organization told may open.
+    assert f"/programme-reports/programme/{proposal_id}" in text
     assert "Not disbursed at closing: IOM USD 428,000.00." in text
     assert "The reason recorded: The government ended the programme early." in text
     assert "cannot be turned off" in text

@@ -163,8 +163,8 @@ KINDS: dict[str, Kind] = {
             "project_closed",
             N_("Project closed"),
             N_(
-                "A funded proposal of your organization is closed, with the reason when money was "
-                "left unpaid."
+                "A funded programme your organization reports for is closed: the refunds due and "
+                "the reports still to submit, with the reason when money was left unpaid."
             ),
         ),
         Kind(

@@ -47,7 +47,6 @@ from fund.notifications.render import (
     proposal_page,
 )
 from fund.proposals.models import Proposal
-from fund.reporting.workflow import programme_organizations
 from fund.signals import (
     account_locked,
     conflict_declared,
@@ -188,15 +187,17 @@ def _on_closed(proposal: Proposal, actor: User | None, comment: str | None, even
     owed = [r for r in schedule if r.status not in (REPORT_SUBMITTED, REPORT_ACCEPTED)]
     closed_on = closure.closed_on if closure else None
     refunds_due = [(s.name, s.due) for s in closure.shares if s.due > 0] if closure else []
-    # The staff of every organization working on the programme: they owe its reports and
-    # refunds (as a revision's decision reaches them, `fund.notifications.after_funding`).
+    # The staff of the organizations that report for the programme (the one that owns it and
+    # those with a share): they owe its reports and refunds, and its reports' page, which
+    # the email opens, is theirs.
     recipients = Recipients()
-    add_programme_staff(recipients, proposal.id, organizations=programme_organizations)
+    add_programme_staff(recipients, proposal.id)
     tell(
         "project_closed",
         recipients,
         proposal,
         title=_l("%(ref)s closed: %(title)s", ref=proposal.reference, title=proposal.title),
+        link=path_for("reporting.programme", proposal_id=proposal.id),
         context={
             "comment": comment,
             "not_disbursed": [
