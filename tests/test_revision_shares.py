@@ -88,6 +88,31 @@ def test_no_share_falls_below_what_was_transferred(app, programme):
         assert "below the" in said and "already transferred" in said
 
 
+def test_no_share_falls_below_what_is_transferred_and_requested(app, programme):
+    """ILO's transfer request for its whole share is open: a new share below it would leave a
+    request the agent can never record (the payment is checked against the new share). The
+    shares stay, and the revision says which request holds them."""
+    from fund.finance import transfers
+
+    with app.app_context():
+        allocation = db.session.scalar(
+            select(Allocation).where(Allocation.proposal_id == programme["proposal"])
+        )
+        ilo = org_id("ILO")
+        share = _shares(programme["proposal"])[ilo][0]
+        request = transfers.request_transfer(
+            user(programme["secretariat"]), allocation, ilo, share, override_reason="Agreed."
+        )
+        db.session.commit()
+        code = request.code
+        before = _shares(programme["proposal"])
+        revision = _reallocate(programme, "200000")
+        assert _shares(programme["proposal"]) == before
+        said = revision.applied["shares"]
+        assert said.startswith("The allocation's shares are unchanged: ILO would get"), said
+        assert f"open transfer request {code}" in said, said
+
+
 def test_a_higher_total_approved_is_allocated_from_the_pools(app, programme, donor):
     """The committee approves USD 1,070.00 more (1,000.00 of direct costs and their 7%): it is
     drawn from the unearmarked pool, IOM's share grows by it, the payment already made to ILO is

@@ -2,8 +2,9 @@
 between participating organizations within the same total, each organization's share follows
 its new budget (direct + indirect, rounded per organization as at funding), under the shares'
 row locks; an organization joining gets a share, one leaving keeps what it was already
-transferred. A new share below what an organization was already transferred is never written:
-the shares stay as they were, and the caller says why.
+transferred. A new share below what an organization was already transferred, with its open
+transfer request, is never written (the agent records a request against the share): the
+shares stay as they were, and the caller says why.
 
 A higher total approved by the committee is allocated from the pools as funding draws
 (`top_up`: the eligible pools locked, earmarks first, then unearmarked money); the payments
@@ -16,13 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from fund.extensions import db
 from fund.finance import funding
 from fund.finance.locks import locked_shares, locked_sources
 from fund.finance.models import Allocation, AllocationShare, AllocationSource
 from fund.finance.operations import _add_to, draw_from_pool, rebuild_paid_out
+from fund.finance.transfer_models import OPEN, TransferRequest
 from fund.i18n import Money
 from fund.labels import N_
 from fund.money import ZERO, read_amount
@@ -31,13 +33,50 @@ from fund.sentences import Listed, Sentence
 
 
 @dataclass(frozen=True)
+class Committed:
+    """What of an organization's share is spoken for: transferred, and the amount and code of
+    its open transfer request (which the agent records against the share)."""
+
+    transferred: Decimal
+    requested: Decimal = ZERO
+    request: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.transferred + self.requested
+
+
+@dataclass(frozen=True)
 class Reshared:
     changed: dict[int, tuple[Decimal, Decimal]]  # organization -> (share before, share after)
-    below_transferred: dict[int, tuple[Decimal, Decimal]]  # organization -> (new, transferred)
+    below_transferred: dict[int, tuple[Decimal, Committed]]  # organization -> (new, committed)
 
     @property
     def written(self) -> bool:
         return not self.below_transferred
+
+
+def committed_shares(allocation_id: int) -> dict[int, Committed]:
+    """Each organization's share as spoken for (`Committed`), the shares locked first as a
+    payment locks them: a new share is never below it (`reshare`, `top_up`)."""
+    rows = locked_shares(allocation_id, AllocationShare.organization_id, AllocationShare.disbursed)
+    requests = {
+        row.organization_id: row
+        for row in db.session.scalars(
+            select(TransferRequest).where(
+                TransferRequest.allocation_id == allocation_id, TransferRequest.status == OPEN
+            )
+        )
+    }
+    found = {}
+    for row in rows:
+        request = requests.get(row.organization_id)
+        found[row.organization_id] = Committed(
+            read_amount(row.disbursed),
+            read_amount(request.amount) if request else ZERO,
+            request.code if request else None,
+        )
+    return found
 
 
 def reshare(allocation: Allocation, shares: Mapping[int, Decimal]) -> Reshared:
@@ -50,15 +89,16 @@ def reshare(allocation: Allocation, shares: Mapping[int, Decimal]) -> Reshared:
     rows = {
         share.organization_id: share for (share,) in locked_shares(allocation.id, AllocationShare)
     }
+    committed = committed_shares(allocation.id)
     changed: dict[int, tuple[Decimal, Decimal]] = {}
-    below: dict[int, tuple[Decimal, Decimal]] = {}
+    below: dict[int, tuple[Decimal, Committed]] = {}
     for organization_id in sorted(set(rows) | set(shares)):
         row = rows.get(organization_id)
         before = read_amount(row.amount) if row else ZERO
-        paid = read_amount(row.disbursed) if row else ZERO
+        spoken_for = committed.get(organization_id, Committed(ZERO))
         after = read_amount(shares.get(organization_id, ZERO))
-        if after < paid:
-            below[organization_id] = (after, paid)
+        if after < spoken_for.total:
+            below[organization_id] = (after, spoken_for)
         elif after != before:
             changed[organization_id] = (before, after)
     if below:
@@ -81,12 +121,12 @@ def reshare(allocation: Allocation, shares: Mapping[int, Decimal]) -> Reshared:
 
 
 def _below_transferred(allocation_id: int, shares: Mapping[int, Decimal]) -> list[str]:
-    """The organizations whose new share would be below what they were transferred."""
-    rows = locked_shares(allocation_id, AllocationShare.organization_id, AllocationShare.disbursed)
+    """The organizations whose new share would be below what was transferred and requested
+    of it (`committed_shares`)."""
     return [
-        str(row.organization_id)
-        for row in rows
-        if read_amount(shares.get(row.organization_id, ZERO)) < read_amount(row.disbursed)
+        str(organization_id)
+        for organization_id, spoken_for in committed_shares(allocation_id).items()
+        if read_amount(shares.get(organization_id, ZERO)) < spoken_for.total
     ]
 
 
@@ -115,7 +155,7 @@ def top_up(allocation: Allocation, proposal: Proposal, rate: Decimal) -> tuple[b
         return False, Sentence(
             N_(
                 "The allocation is unchanged at %(before)s: an organization's new share would be "
-                "below what it was paid."
+                "below what it was paid and its open transfer request."
             ),
             before=Money(before),
         )

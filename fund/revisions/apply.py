@@ -28,7 +28,7 @@ from fund.days import DAY, in_english
 from fund.extensions import db
 from fund.finance.funding import proposal_budget
 from fund.finance.models import Allocation
-from fund.finance.reshare import reshare, top_up
+from fund.finance.reshare import Committed, reshare, top_up
 from fund.finance.transfer_schedule import (
     direct_by_year,
     paid_in_full,
@@ -94,6 +94,29 @@ def replan_transfers(proposal: Proposal, actor: Any, now: datetime) -> Sentence:
     )
 
 
+def _below(organization: str, new: Decimal, spoken_for: Committed) -> Sentence:
+    """Why `organization`'s new share is not written: below what it was transferred, or below
+    that and its open transfer request."""
+    if spoken_for.request is None:
+        return Sentence(
+            N_("%(organization)s would get %(new)s, below the %(paid)s already transferred"),
+            organization=organization,
+            new=Money(new),
+            paid=Money(spoken_for.transferred),
+        )
+    return Sentence(
+        N_(
+            "%(organization)s would get %(new)s, below the %(paid)s already transferred and the "
+            "%(requested)s of its open transfer request %(request)s (cancel the request first)"
+        ),
+        organization=organization,
+        new=Money(new),
+        paid=Money(spoken_for.transferred),
+        requested=Money(spoken_for.requested),
+        request=spoken_for.request,
+    )
+
+
 def _shares_follow(allocation: Allocation, proposal: Proposal, rate: Decimal) -> dict[str, Any]:
     """The participating organizations' shares follow the budget when its total is the
     allocated one; what the approval says of them."""
@@ -108,15 +131,8 @@ def _shares_follow(allocation: Allocation, proposal: Proposal, rate: Decimal) ->
     if not result.written:
         problems = Listed(
             (
-                Sentence(
-                    N_(
-                        "%(organization)s would get %(new)s, below the %(paid)s already transferred"
-                    ),
-                    organization=names[o],
-                    new=Money(new),
-                    paid=Money(paid),
-                )
-                for o, (new, paid) in sorted(result.below_transferred.items())
+                _below(names[o], new, spoken_for)
+                for o, (new, spoken_for) in sorted(result.below_transferred.items())
             ),
             "; ",
         )
