@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from fund import caches
@@ -15,7 +16,7 @@ from fund.finance.models import Allocation, AllocationShare
 from fund.finance.transfer_schedule import scheduled_tranches
 from fund.revisions import operations
 from fund.revisions.models import Revision
-from fund.revisions.operations import RevisionValues
+from fund.revisions.operations import LineValues, RevisionValues
 from tests.helpers import org_id, user
 from tests.test_revisions import _draft, _lines, _thousand_more_approved
 from tests.test_revisions import prepared_programme as prepared_programme
@@ -222,6 +223,10 @@ def test_an_organization_joining_through_a_revision_is_recused_in_its_round(app,
             justification="UNHCR brings its protection work.",
             participants=True,
             participant_ids=[*current, org_id("UNHCR")],
+            # Set-up only: an organization joins with its budget lines (the submission wants
+            # them since a participants' change must agree with the budget).
+            budget=True,
+            lines=[*_lines(programme, D("100000")), LineValues(org_id("UNHCR"), 6, 1, D("100000"))],
         )
         revision_id, round_id = _forwarded(programme, values)
         assert db.session.get(VotingRound, round_id).revision_id == revision_id
@@ -233,3 +238,41 @@ def test_an_organization_joining_through_a_revision_is_recused_in_its_round(app,
         )
         assert member is not None and member.recusal == "automatic"
         assert "UNHCR would join the programme through revision" in member.recusal_reason
+
+
+def test_a_change_of_participants_agrees_with_the_budget(app, programme):
+    """An organization joins with budget lines and one leaves without any: a participants'
+    change alone would leave the leaving organization's budget, share and tranches in place
+    (or the joining one with none), while the pages and open data list the new participants."""
+    from fund.revisions.operations import RevisionRefused
+
+    with app.app_context():
+        ilo, iom, unhcr = org_id("ILO"), org_id("IOM"), org_id("UNHCR")
+        joining = _draft(
+            programme,
+            RevisionValues(
+                justification="UNHCR brings its protection work.",
+                participants=True,
+                participant_ids=[ilo, iom, unhcr],
+            ),
+        )
+        with pytest.raises(RevisionRefused) as refused:
+            operations.fire(user(programme["ilo"]), joining, "submit")
+        db.session.rollback()
+        assert "UNHCR would take part with no budget lines" in str(refused.value.problems)
+        operations.fire(user(programme["ilo"]), joining, "withdraw")
+        db.session.commit()
+        leaving = _draft(
+            programme,
+            RevisionValues(
+                justification="IOM hands its work to UNHCR.",
+                participants=True,
+                participant_ids=[ilo, unhcr],
+            ),
+        )
+        with pytest.raises(RevisionRefused) as refused:
+            operations.fire(user(programme["ilo"]), leaving, "submit")
+        db.session.rollback()
+        problems = str(refused.value.problems)
+        assert "IOM would leave the programme with budget lines" in problems
+        assert "UNHCR would take part with no budget lines" in problems

@@ -12,8 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
-from fund.accounts.models import Role, User
+from fund.accounts.models import Organization, OrganizationKind, Role, User
 from fund.days import DAY
 from fund.extensions import db, utcnow
 from fund.labels import N_
@@ -21,7 +22,7 @@ from fund.proposals.models import Proposal
 from fund.reporting.replan import programme_dates
 from fund.reporting.workflow import applicant_of, programme_organizations
 from fund.revisions.models import Approver, Revision
-from fund.sentences import DAYS, Counted, OnDay, Sentence
+from fund.sentences import DAYS, Counted, Listed, OnDay, Sentence
 from workflows import Engine, GuardRegistry
 from workflows.revision import (
     REVISION_APPROVED,
@@ -106,6 +107,56 @@ def missing_content(revision: Revision) -> list[str]:
         problems.append(N_("Enter the new budget lines."))
     if revision.changes_participants and not revision.participants:
         problems.append(N_("Choose the participating organizations."))
+    if revision.changes_participants and revision.participants:
+        problems += _participants_against_budget(revision)
+    return problems
+
+
+def _participants_against_budget(revision: Revision) -> list[str]:
+    """A change of participating organizations agrees with the budget the programme would
+    have (the revision's lines when it changes the budget, else the programme's): every
+    organization taking part has budget lines and none leaves with any, as a proposal's
+    submission wants; a joint programme keeps two UN entities. Otherwise the pages and open
+    data would list participants whose budget, share and tranches say otherwise."""
+    if revision.changes_budget:
+        lines = revision.budget_lines
+    else:
+        lines = db.session.get(Proposal, revision.proposal_id).budget_lines
+    with_lines = {line.organization_id for line in lines}
+    taking_part = {o.id: o for o in revision.participants}
+    problems: list[str] = []
+    without = sorted(o.label for i, o in taking_part.items() if i not in with_lines)
+    if without:
+        problems.append(
+            Sentence(
+                N_(
+                    "%(names)s would take part with no budget lines: change the budget too, "
+                    "giving each its lines."
+                ),
+                names=Listed(without),
+            )
+        )
+    leaving = sorted(with_lines - set(taking_part))
+    if leaving:
+        names = [
+            label
+            for (label,) in db.session.execute(
+                select(Organization.label)
+                .where(Organization.id.in_(leaving))
+                .order_by(Organization.label)
+            )
+        ]
+        problems.append(
+            Sentence(
+                N_(
+                    "%(names)s would leave the programme with budget lines: change the budget "
+                    "too, moving its lines to the organizations that stay."
+                ),
+                names=Listed(names),
+            )
+        )
+    if sum(1 for o in taking_part.values() if o.kind == OrganizationKind.UN_ENTITY) < 2:
+        problems.append(N_("A joint programme needs at least two participating UN organizations."))
     return problems
 
 
