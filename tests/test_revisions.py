@@ -648,6 +648,8 @@ def test_the_committee_sees_a_forwarded_revision_and_the_meeting_lists_its_round
     review = member.get(f"/committee/proposals/{programme['proposal']}")
     assert review.status_code == 200 and b"a revision of the funded programme" in review.data
     assert member.get(f"/revisions/programme/{programme['proposal']}").status_code == 403
+    # ... so the revision's page does not link the member there.
+    assert f"/revisions/programme/{programme['proposal']}".encode() not in page.data
 
 
 def test_the_meeting_offers_no_return_for_a_programme_whose_revision_is_voted_on(app, programme):
@@ -931,3 +933,25 @@ def test_a_decision_sent_twice_is_told_in_the_pages_language(app, client, progra
     assert "Ce formulaire avait déjà été envoyé" in shown
     assert "The decision on the revision" not in shown
     assert "La décision sur la révision" in shown
+
+
+def test_a_returned_revision_says_who_would_decide_it_as_it_now_stands(app, programme):
+    """Routed to the secretariat as a 3-month extension, returned, then saved as an 8-month
+    one: the page and the lists say who would decide it now (the committee), not the routing
+    of its first submission, which the next submission replaces."""
+    with app.app_context():
+        revision_id = _draft(programme, _extension(programme, 27))
+        operations.fire(user(programme["ilo"]), revision_id, "submit")
+        operations.fire(
+            user(programme["secretariat"]), revision_id, "return_for_changes", "Say more."
+        )
+        db.session.commit()
+        operations.save(user(programme["ilo"]), revision_id, _extension(programme, 32))
+        db.session.commit()
+    ilo = client_for(app, programme["ilo"])
+    page = html.unescape(ilo.get(f"/revisions/{revision_id}").get_data(as_text=True))
+    assert "If submitted as saved: Goes to the committee" in page
+    assert "The secretariat decides: no change needs the committee." not in page
+    listed = ilo.get(f"/revisions/programme/{programme['proposal']}").get_data(as_text=True)
+    row = listed.split(f'href="/revisions/{revision_id}"')[1].split("</tr>")[0]
+    assert "The secretariat" not in row, row

@@ -33,7 +33,12 @@ from fund.accounts.models import Organization, User
 from fund.extensions import UTCDateTime, db, one_of, unique_where, utcnow
 from fund.labels import N_, LabelledEnum
 from fund.proposals.models import BudgetLineColumns
-from workflows.revision import REVISION_OPEN_STATES, REVISION_SUBMITTED, REVISION_WORKFLOW
+from workflows.revision import (
+    REVISION_EDITABLE_STATES,
+    REVISION_OPEN_STATES,
+    REVISION_SUBMITTED,
+    REVISION_WORKFLOW,
+)
 
 
 class Approver(LabelledEnum):
@@ -122,6 +127,13 @@ class Revision(db.Model):
     @property
     def status_label(self) -> str:
         return REVISION_WORKFLOW.state_label(self.status)
+
+    @property
+    def settled_approver(self) -> str | None:
+        """Who decides the revision, once it is out of its staff's hands: the routing written
+        at its submission; None while it is a draft or returned (edited, it is routed again
+        when submitted: the page previews who would decide it as it stands)."""
+        return None if self.status in REVISION_EDITABLE_STATES else self.approver
 
     @hybrid_property
     def awaits_secretariat(self) -> Any:

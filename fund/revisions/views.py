@@ -155,8 +155,11 @@ def _render(content: page.RevisionPage, message: str | None = None, status: int 
             # page says why instead of offering the submission.
             too_late=_too_late(proposal) if "submit" in actions else None,
             compared=page.compared(revision, proposal) if revision.version_number is None else [],
-            preview=_preview(revision, proposal) if revision.approver is None else None,
-            decided_by=page.decided_by(revision) if revision.approver else None,
+            # The programme's revisions page is its staff's and the secretariat's (a committee
+            # member reading a forwarded revision is not offered it).
+            sees_all=may_see(current_user, proposal.id),
+            preview=_preview(revision, proposal) if revision.settled_approver is None else None,
+            decided_by=page.decided_by(revision) if revision.settled_approver else None,
             history=page.history(revision),
             actions_done=page.ACTIONS_DONE,
             rounds=rounds,
