@@ -72,3 +72,40 @@ def test_a_request_paid_in_another_tab_is_said_to_be_paid_already(app, client, p
     )
     with app.app_context():
         assert _payments() == 1
+
+
+def test_a_form_for_a_request_cancelled_since_is_refused_not_moved_to_another(
+    app, client, programme
+):
+    """The agent's form names TR-a; the secretariat cancels it and requests TR-b of the same
+    amount. The payment is refused as for TR-a, cancelled, not recorded against TR-b."""
+    from fund.finance import transfers
+    from fund.finance.transfer_models import TransferRequest
+    from tests.helpers import user
+
+    with app.app_context():
+        first = _request(programme, "ILO", "70000.00")
+        db.session.commit()
+        first_id, first_code = first.id, first.code
+    login(client, programme["agent"].email)
+    page = f"/finance/proposals/{programme['proposal']}"
+    token = csrf_token(client, page)
+    with app.app_context():
+        transfers.cancel_request(
+            user(programme["secretariat"]), db.session.get(TransferRequest, first_id), "Typo."
+        )
+        second_id = _request(programme, "ILO", "70000.00").id
+        db.session.commit()
+        ilo = org_id("ILO")
+    sent = {
+        f"org{ilo}-paid_on": utcnow().date().isoformat(),
+        f"org{ilo}-amount": "70,000.00",
+        "request": first_id,
+        "csrf_token": token,
+    }
+    response = client.post(f"{page}/organizations/{ilo}/disburse", data=sent)
+    assert response.status_code == 400
+    assert f"Transfer request {first_code} is cancelled already" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _payments() == 0
+        assert db.session.get(TransferRequest, second_id).status == "requested"

@@ -214,6 +214,9 @@ def request_to_record(
             raise already_paid(named)
         if named.status == OPEN:
             return named
+        # Cancelled since the form was shown: refused as such, never recorded against the
+        # organization's next request (which may be for the same amount).
+        raise not_open(named)
     pending = open_request(allocation_id, organization_id)
     if pending is not None:
         return pending
@@ -235,6 +238,16 @@ def request_to_record(
     raise FinanceError(NOT_REQUESTED)
 
 
+def not_open(row: TransferRequest) -> FinanceError:
+    """The refusal of a payment against a request no longer open (cancelled, or transferred
+    in a race the page did not see)."""
+    return FinanceError(
+        N_("Transfer request %(reference)s is %(status)s already. Nothing was recorded."),
+        reference=row.code,
+        status=Within(row.status_label),
+    )
+
+
 def check_recordable(
     request: TransferRequest,
     allocation_id: int,
@@ -252,11 +265,7 @@ def check_recordable(
     ):
         raise FinanceError(N_("The transfer request is not this organization's on this programme."))
     if row.status != OPEN:
-        raise FinanceError(
-            N_("Transfer request %(reference)s is %(status)s already. Nothing was recorded."),
-            reference=row.code,
-            status=Within(row.status_label),
-        )
+        raise not_open(row)
     if amount != read_amount(row.amount):
         raise FinanceError(
             N_("The transfer must be the amount requested (%(reference)s): %(amount)s."),
