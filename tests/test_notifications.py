@@ -541,6 +541,8 @@ def test_funding_and_each_disbursement_tell_the_organization(app, smtp, people, 
     assert all("disbursement to ILO" in s for s in subjects[1:])
     tranche = text_of(smtp.to(people.colleague.email)[1])
     assert "USD 300,000.00" in tranche and "1 February 2026" in tranche and "TR-1" in tranche
+    # The day is the transfer's (1 February), not the day it was recorded.
+    assert "was made on 1 February 2026" in " ".join(tranche.split()), tranche
 
 
 # After the commit, never for a rollback -----------------------------------------------------
