@@ -386,6 +386,26 @@ def test_a_void_refused_after_a_direct_cost_names_the_cost_too(
     assert "already allocated to proposals or spent on direct costs" in page
 
 
+def test_a_direct_cost_dated_before_the_money_came_is_refused(app, agent_user, donor):
+    """The deposit came today: a cost dated yesterday would make the pool's balance as of
+    yesterday (the allocation report's) negative, though the pool holds it today."""
+    from fund.finance.queries import balance
+
+    today = utcnow().date()
+    _deposit(app, agent_user, donor, "1000.00")  # net 990.00, received today
+    yesterday = date.fromordinal(today.toordinal() - 1)
+    with app.app_context():
+        error = _refused(
+            app, agent.record_direct_cost, user(agent_user), yesterday, D("500.00"), "x"
+        )
+        assert error.field == "amount"
+        assert "the unearmarked pool held USD 0.00 unallocated" in error.message
+        assert db.session.scalar(select(func.count()).select_from(DirectCost)) == 0
+        agent.record_direct_cost(user(agent_user), today, D("500.00"), "Staff")
+        db.session.commit()
+        assert all(p.available >= 0 for p in balance(yesterday).pools)
+
+
 def test_the_balance_at_the_end_of_a_day_counts_interest_and_direct_costs(app, agent_user, donor):
     """The balance as of a day gives the unearmarked pool the interest earned and less the
     direct costs charged by then, as the pool's running figure does today."""
@@ -648,7 +668,9 @@ def test_a_bad_deposit_form_keeps_what_was_typed(app, agent_client, donor):
 def test_the_agent_records_interest_and_direct_costs_on_their_pages(
     app, agent_client, agent_user, donor
 ):
-    _deposit(app, agent_user, donor, "1000.00")
+    # Set-up: the deposit came before the day the cost below is dated (a cost dated before
+    # the money it spends is refused).
+    _deposit(app, agent_user, donor, "1000.00", received_on=date(2026, 3, 1))
     token = csrf_token(agent_client, "/finance/interest")
     response = agent_client.post(
         "/finance/interest",

@@ -35,6 +35,7 @@ from fund.finance.operations import (
     record_contribution,
 )
 from fund.finance.queries.as_of import contributions_by
+from fund.finance.queries.balance import balance
 from fund.i18n import Amount, Money
 from fund.labels import N_
 from fund.locking import locked
@@ -446,6 +447,21 @@ def record_direct_cost(
     )
     if amount > available:
         raise refused
+    if charged_on < now.date():
+        # Dated in the past: the pool held it that day too, or the balance as of that day (the
+        # allocation report's) would go below zero.
+        held = balance(charged_on).available_by_pool().get(GENERAL_POOL, ZERO)
+        if amount > held:
+            raise FinanceError(
+                N_(
+                    "On %(day)s the unearmarked pool held %(available)s unallocated: a cost "
+                    "dated that day cannot be %(amount)s."
+                ),
+                "amount",
+                day=OnDay(charged_on, DAY),
+                available=Money(held),
+                amount=Money(amount),
+            )
     _move_pool(GENERAL_POOL, refused.sentence, available=-amount)
     cost = DirectCost.by(actor, now, charged_on=charged_on, amount=amount, description=description)
     details = {"charged_on": charged_on.isoformat(), "amount": amount, "pool": GENERAL_POOL}
