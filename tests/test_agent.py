@@ -1053,6 +1053,21 @@ def test_the_contributions_workbook_shows_an_exchange_rate_with_its_decimals(
     assert gross.number_format == "#,##0.00"
 
 
+def _pay_in_pesos(app, agent_user, donor, pledge_id: int, received_on: date, amount: str) -> None:
+    """A deposit in Mexican pesos at USD 0.0493 paying the pledge."""
+    with app.app_context():
+        agent.record_deposit(
+            user(agent_user),
+            _donor(donor),
+            received_on,
+            "MXN",
+            D(amount),
+            D("0.0493"),
+            pledge=db.session.get(Pledge, pledge_id),
+        )
+        db.session.commit()
+
+
 def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
     app, agent_client, agent_user, donor
 ):
@@ -1080,48 +1095,18 @@ def test_a_deposit_from_a_pledge_page_is_filled_in_from_the_pledge(
 
     # Part paid: what is left of the first payment; then the next one, dated today at the latest
     # (a deposit is recorded when received).
-    with app.app_context():
-        agent.record_deposit(
-            user(agent_user),
-            _donor(donor),
-            date(2026, 7, 1),
-            "MXN",
-            D("200000.00"),
-            D("0.0493"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
-        db.session.commit()
+    _pay_in_pesos(app, agent_user, donor, pledge_id, date(2026, 7, 1), "200000.00")
     form = agent_client.get(f"/finance/deposits/new?pledge={pledge_id}").get_data(as_text=True)
     assert re.search(r'name="amount"[^>]*value="400,000.00"', form)
     assert re.search(r'name="received_on"[^>]*value="2026-06-30"', form)
-    with app.app_context():
-        agent.record_deposit(
-            user(agent_user),
-            _donor(donor),
-            date(2026, 7, 2),
-            "MXN",
-            D("400000.00"),
-            D("0.0493"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
-        db.session.commit()
+    _pay_in_pesos(app, agent_user, donor, pledge_id, date(2026, 7, 2), "400000.00")
     form = agent_client.get(f"/finance/deposits/new?pledge={pledge_id}").get_data(as_text=True)
     assert re.search(r'name="amount"[^>]*value="400,000.00"', form)
     today = utcnow().date().isoformat()
     assert re.search(rf'name="received_on"[^>]*value="{today}"', form)
     assert link in agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
     # Paid in full: the pledge page offers no deposit the pledge would refuse, and says why.
-    with app.app_context():
-        agent.record_deposit(
-            user(agent_user),
-            _donor(donor),
-            date(2026, 7, 3),
-            "MXN",
-            D("400000.00"),
-            D("0.0493"),
-            pledge=db.session.get(Pledge, pledge_id),
-        )
-        db.session.commit()
+    _pay_in_pesos(app, agent_user, donor, pledge_id, date(2026, 7, 3), "400000.00")
     page = agent_client.get(f"/finance/pledges/{pledge_id}").get_data(as_text=True)
     assert link not in page
     assert "Paid in full: a further deposit from this donor is recorded without the pledge." in page

@@ -414,6 +414,14 @@ def test_a_round_past_its_deadline_says_so_on_the_members_home(app, create_user,
 # The administrative agent and admins ----------------------------------------------------------
 
 
+def _pledging_state() -> Organization:
+    """A donor for the agent's pledges (flushed)."""
+    donor = Organization(name="Pledging State", acronym="PLS", kind="other")
+    db.session.add(donor)
+    db.session.flush()
+    return donor
+
+
 def test_the_agent_sees_requests_to_pay_and_deposits_expected(app, create_user, open_call):
     author = create_user(roles=("applicant",))
     staff = create_user(roles=("secretariat",), organization_acronym=None)
@@ -426,9 +434,7 @@ def test_the_agent_sees_requests_to_pay_and_deposits_expected(app, create_user, 
         transfer_operations.request_transfer(
             user(staff), allocation, allocation.shares[0].organization_id, Decimal("500.00")
         )
-        donor = Organization(name="Pledging State", acronym="PLS", kind="other")
-        db.session.add(donor)
-        db.session.flush()
+        donor = _pledging_state()
         today = utcnow().date()
         agent.record_pledge(
             user(agent_user),
@@ -463,9 +469,7 @@ def test_the_agents_late_pledge_reads_its_first_unpaid_payment(app, create_user)
     agent_user = create_user(roles=("administrative_agent",), organization_acronym=None)
     today = utcnow().date()
     with app.app_context():
-        donor = Organization(name="Pledging State", acronym="PLS", kind="other")
-        db.session.add(donor)
-        db.session.flush()
+        donor = _pledging_state()
         pledge = agent.record_pledge(
             user(agent_user),
             donor,
