@@ -60,7 +60,7 @@ def committed_shares(allocation_id: int) -> dict[int, Committed]:
     """Each organization's share as spoken for (`Committed`), the shares locked first as a
     payment locks them: a new share is never below it (`reshare`, `top_up`)."""
     rows = locked_shares(allocation_id, AllocationShare.organization_id, AllocationShare.disbursed)
-    requests = {
+    open_requests = {
         row.organization_id: row
         for row in db.session.scalars(
             select(TransferRequest).where(
@@ -70,7 +70,7 @@ def committed_shares(allocation_id: int) -> dict[int, Committed]:
     }
     found = {}
     for row in rows:
-        request = requests.get(row.organization_id)
+        request = open_requests.get(row.organization_id)
         found[row.organization_id] = Committed(
             read_amount(row.disbursed),
             read_amount(request.amount) if request else ZERO,
