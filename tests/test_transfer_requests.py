@@ -735,3 +735,17 @@ def test_the_pages_statements_do_not_grow_with_the_requests(app, client, program
         db.session.commit()
         after = [counted_get(client, engine, path)[1] for path in (finance, "/finance/transfers")]
     assert after == before
+
+
+def test_the_request_form_offers_only_organizations_a_request_may_be_for(app, client, programme):
+    """ILO has a request open (a second is refused): the form offers IOM only; ILO's open
+    request stays listed on the page."""
+    with app.app_context():
+        code = _request(programme, "ILO", "1000.00").code
+        db.session.commit()
+        ilo, iom = org_id("ILO"), org_id("IOM")
+    _sign_in(client, programme["secretariat"])
+    page = client.get(f"/finance/proposals/{programme['proposal']}/transfer-requests")
+    form = page.get_data(as_text=True).split('name="organization_id"')[1].split("</select>")[0]
+    assert f'value="{iom}"' in form and f'value="{ilo}"' not in form
+    assert code in page.get_data(as_text=True)

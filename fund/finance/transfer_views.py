@@ -39,6 +39,9 @@ def _funded(proposal_id: int):
 
 
 def _choices(form: TransferRequestForm, allocation) -> None:
+    """The organizations a request may be for, as the request's rules say: something of the
+    share still to transfer, and no request of theirs open (the page lists the open ones)."""
+    waiting = transfers.organizations_with_open_requests(allocation.id)
     form.organization_id.choices = [(0, _("Choose the organization"))] + [
         (
             share.organization_id,
@@ -49,6 +52,7 @@ def _choices(form: TransferRequestForm, allocation) -> None:
             ),
         )
         for share in allocation.shares
+        if share.to_pay > 0 and share.organization_id not in waiting
     ]
 
 

@@ -83,6 +83,18 @@ def open_request(allocation_id: int, organization_id: int) -> TransferRequest | 
     )
 
 
+def organizations_with_open_requests(allocation_id: int) -> set[int]:
+    """The organizations with a request open on the allocation (a second is refused: the
+    partial unique index `uq_transfer_requests_one_open`)."""
+    return set(
+        db.session.scalars(
+            select(TransferRequest.organization_id).where(
+                TransferRequest.allocation_id == allocation_id, TransferRequest.status == OPEN
+            )
+        )
+    )
+
+
 def request_transfer(
     actor: User,
     allocation: Allocation,
