@@ -350,3 +350,6 @@ def test_the_meeting_that_decided_is_the_one_whose_item_took_the_decision(app, p
     pipeline = html.unescape(client.get("/pipeline/").get_data(as_text=True))
     assert "meeting Sixth meeting, 27 November 2026" in pipeline
     assert "Fifth meeting" not in pipeline
+    # The record as a PDF names it too, as the record's page does.
+    _, pdf = pdf_text(client.get(f"/committee/rounds/{round_id}.pdf").data)
+    assert "Sixth meeting, 27 November 2026" in " ".join(pdf.split()), pdf

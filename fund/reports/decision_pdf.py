@@ -34,7 +34,7 @@ from fund.committee.models import (
 from fund.committee.rounds import decision_sentence, round_tally
 from fund.committee.tally import Tally
 from fund.committee.voting_seats import listed_seats, seat_count, uncounted_heading
-from fund.days import moment_text, short_moment
+from fund.days import in_words, moment_text, short_moment
 from fund.proposals.models import Proposal, ProposalVersion
 from fund.proposals.queries import load_proposal
 from fund.reports.pdf.document import FundDocument, fund_names, render_document
@@ -72,6 +72,8 @@ class DecisionRecord(FundDocument):
     recused: list[RoundMember] = field(default_factory=list)
     # Seats not recused that no longer count: nobody can vote for them any more, no vote cast.
     uncounted: list[RoundMember] = field(default_factory=list)
+    # The meeting whose item took the decision (`deciding_meeting`), as the record page names it.
+    meeting: Any = None
 
     @property
     def reference(self) -> str:
@@ -104,6 +106,7 @@ def _record(
         entitled=listed[0],
         recused=[m for m in round_.members if m.recusal is not None],
         uncounted=listed[1],
+        meeting=queries.deciding_meeting(round_.id),
     )
 
 
@@ -190,6 +193,14 @@ def _story(record: DecisionRecord, now: datetime) -> list[Flowable]:
     if r.deadline:
         facts.append((_("Deadline"), deadline))
     facts.append((_("Closed"), closed_at))
+    if record.meeting is not None:
+        meeting = record.meeting
+        facts.append(
+            (
+                _("Meeting"),
+                _("%(title)s, %(day)s", title=meeting.title, day=in_words(meeting.held_on)),
+            )
+        )
     if record.full:
         rule = DecisionRule.labels().get(r.decision_rule, r.decision_rule)
         facts.append((_("Decision rule"), _(rule)))
