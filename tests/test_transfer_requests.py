@@ -7,6 +7,7 @@ who may use them."""
 
 from __future__ import annotations
 
+import html
 import html as html_text
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -749,3 +750,22 @@ def test_the_request_form_offers_only_organizations_a_request_may_be_for(app, cl
     form = page.get_data(as_text=True).split('name="organization_id"')[1].split("</select>")[0]
     assert f'value="{iom}"' in form and f'value="{ilo}"' not in form
     assert code in page.get_data(as_text=True)
+
+
+def test_the_required_share_is_stated_as_set(app, client, programme):
+    """With 75.5% required, 75.4% spent is refused: the refusal and the request page state
+    75.5%, the share checked, not "75% is required" beside "75%" spent."""
+    app.config["TRANCHE_MIN_EXPENDITURE_SHARE"] = D("0.755")
+    with app.app_context():
+        _first_tranche(programme)
+        _financial(programme, "52780.00")  # 75.4% of 70,000.00
+        db.session.commit()
+        refusal = _refusal(programme, "ILO", "100000.00", now=_next_year(programme))
+        assert (
+            "ILO reported USD 52,780.00 spent, 75% of the USD 70,000.00 transferred; "
+            "75.5% is required." in refusal.problems
+        ), refusal.problems
+    _sign_in(client, programme["secretariat"])
+    page = client.get(f"/finance/proposals/{programme['proposal']}/transfer-requests")
+    words = html.unescape(page.get_data(as_text=True))
+    assert "reported expenditure at least 75.5% of what it was transferred" in words, words

@@ -100,10 +100,17 @@ def percent(share: Decimal) -> Share:
     return Share((share * 100).quantize(Decimal(1), rounding=ROUND_FLOOR))
 
 
+def stated_required(share: Decimal) -> Share:
+    """The required share as set, with the decimals it has ("70%", "75.5%"): the check
+    compares with the setting itself, so the page and the refusal state all of it (rounded
+    down, 75.5% read "75% is required" beside 75.4% spent)."""
+    return Share((share * 100).normalize())
+
+
 def required_share(config: Any) -> Share:
     """The share of what it was transferred that an organization reports spent before a later
-    tranche, as the refusals and the request page write it (`percent`)."""
-    return percent(TrancheSettings.from_config(config).min_expenditure_share)
+    tranche, as the refusals and the request page write it (`stated_required`)."""
+    return stated_required(TrancheSettings.from_config(config).min_expenditure_share)
 
 
 # The guards ---------------------------------------------------------------------------------
@@ -158,7 +165,7 @@ def expenditure_reported(facts: TrancheFacts, settings: TrancheSettings) -> list
             spent=Money(spent),
             share=percent(spent / facts.transferred),
             transferred=Money(facts.transferred),
-            required=percent(required),
+            required=stated_required(required),
         )
     ]
 
